@@ -1,0 +1,5 @@
+"""``python -m kgmem`` is the ``kgmem`` command."""
+
+from kgmem.cli.main import main
+
+main()

@@ -1,0 +1,196 @@
+"""Settings: one frozen object read from ``KGMEM_*`` environment variables.
+
+Each concern has its own section class with its own prefix, so a component receives
+only the section it needs (``settings.database``, ``settings.embedding``, ...).
+Every field carries a description; ``kgmem settings`` prints them all and a contract
+test checks that the README documents each one.
+
+Nothing here runs at import time: build ``Settings()`` in the CLI or pass one to
+``create_app``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_PORT = 7420
+
+
+def _section(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, frozen=True, extra="ignore")
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the graph lives and how the service pool talks to it."""
+
+    model_config = _section("KGMEM_DATABASE_")
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL URL of a server with the age and vector extensions. "
+        "Unset: kgmem starts its own embedded PostgreSQL under KGMEM_HOME.",
+    )
+    pool_min_size: int = Field(default=1, ge=0, le=100, description="Connections kept open.")
+    pool_max_size: int = Field(default=10, ge=1, le=500, description="Most pooled connections.")
+    statement_timeout_ms: int = Field(
+        default=30_000, ge=0, description="statement_timeout for service queries (0: none)."
+    )
+    connect_timeout_s: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a connection before failing."
+    )
+
+
+class ServerSettings(BaseSettings):
+    """The HTTP front door."""
+
+    model_config = _section("KGMEM_SERVER_")
+
+    host: str = Field(default="127.0.0.1", description="Address to bind.")
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535, description="TCP port to bind.")
+    max_body_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
+    )
+
+
+class LimitSettings(BaseSettings):
+    """Caps on what one request may carry; each breach is a 4xx, never a partial write."""
+
+    model_config = _section("KGMEM_LIMITS_")
+
+    max_batch_items: int = Field(
+        default=10_000, ge=1, description="Most entities plus facts in one batch request."
+    )
+    max_uid_length: int = Field(default=512, ge=8, description="Longest uid, in characters.")
+    max_string_length: int = Field(
+        default=65_536, ge=16, description="Longest string property value, in characters."
+    )
+    max_text_length: int = Field(
+        default=100_000, ge=16, description="Longest text that is indexed and embedded."
+    )
+    max_properties: int = Field(
+        default=256, ge=1, description="Most properties on one entity or fact."
+    )
+    max_page_size: int = Field(default=1000, ge=1, description="Largest page a list returns.")
+
+
+EmbeddingProviderName = Literal["local", "ollama", "openai", "none"]
+
+
+class EmbeddingSettings(BaseSettings):
+    """Which model turns text into vectors. One model per store; changing it is a re-embed."""
+
+    model_config = _section("KGMEM_EMBEDDING_")
+
+    provider: EmbeddingProviderName = Field(
+        default="local",
+        description="local (sentence-transformers on the CPU), ollama (/api/embed), "
+        "openai (any OpenAI-compatible /v1/embeddings), or none (callers supply vectors).",
+    )
+    model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Model name sent to the provider and recorded in the store.",
+    )
+    dimension: int | None = Field(
+        default=None,
+        ge=1,
+        le=2000,
+        description="Vector dimension, at most 2000 (pgvector's HNSW limit). Required for "
+        "ollama, openai and none; the local default model has 384.",
+    )
+    url: str | None = Field(
+        default=None,
+        description="Base URL of the ollama or OpenAI-compatible server "
+        "(defaults: http://127.0.0.1:11434 and https://api.openai.com).",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="Bearer token for the OpenAI-compatible provider."
+    )
+    batch_size: int = Field(default=64, ge=1, le=4096, description="Texts per embedding call.")
+    timeout_s: float = Field(default=60.0, gt=0, description="Seconds per provider HTTP call.")
+
+
+class SchemaSettings(BaseSettings):
+    """The declarative graph model."""
+
+    model_config = _section("KGMEM_SCHEMA_")
+
+    files: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        json_schema_extra={"default_doc": "(none)"},
+        description="Extra graph_schema TOML files, separated by the OS path separator; "
+        "loaded after the built-in ones.",
+    )
+
+    @field_validator("files", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            import os
+
+            return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+
+class AuthSettings(BaseSettings):
+    """API keys. With no key in the store only loopback clients are served."""
+
+    model_config = _section("KGMEM_AUTH_")
+
+    bootstrap_key: SecretStr | None = Field(
+        default=None,
+        description="An admin key to install at start (for containers); "
+        "must look like a key from `kgmem keys create`.",
+    )
+
+
+class Settings(BaseSettings):
+    """All of kgmem's settings; build once and hand each component its section."""
+
+    model_config = SettingsConfigDict(env_prefix="KGMEM_", frozen=True, extra="ignore")
+
+    home: Path = Field(
+        default_factory=lambda: platformdirs.user_data_path("kgmem"),
+        json_schema_extra={"default_doc": "the user data dir, e.g. ~/.local/share/kgmem"},
+        description="Directory for kgmem's own state: the embedded PostgreSQL data "
+        "directory and the server lock.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="Log level of the server."
+    )
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+
+SECTIONS: dict[str, type[BaseSettings]] = {
+    "database": DatabaseSettings,
+    "server": ServerSettings,
+    "limits": LimitSettings,
+    "embedding": EmbeddingSettings,
+    "schema": SchemaSettings,
+    "auth": AuthSettings,
+}
+
+
+def documented_settings() -> list[tuple[str, str, str]]:
+    """Every environment variable kgmem reads, as (name, default, description)."""
+    rows: list[tuple[str, str, str]] = []
+    section_fields = {*SECTIONS, "schema_"}
+    classes: list[type[BaseSettings]] = [Settings, *SECTIONS.values()]
+    for cls in classes:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        for name, info in cls.model_fields.items():
+            if cls is Settings and name in section_fields:
+                continue
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            default = str(extra.get("default_doc", repr(info.default)))
+            rows.append(((prefix + name).upper(), default, info.description or ""))
+    return rows

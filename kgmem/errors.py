@@ -1,0 +1,241 @@
+"""kgmem's errors: one tree, each class with a stable machine code.
+
+::
+
+    KgmemError                      internal_error
+    ├── ConfigurationError          configuration_error
+    │   ├── SchemaFileError         invalid_graph_schema
+    │   ├── MissingExtension        missing_extension
+    │   ├── EmbeddingModelMismatch  embedding_model_mismatch
+    │   └── HomeLocked              home_locked
+    ├── InvalidInput                invalid_input
+    │   ├── InvalidIdentifier       invalid_identifier
+    │   ├── InvalidNamespaceName    invalid_namespace_name
+    │   ├── InvalidUid              invalid_uid
+    │   ├── InvalidProperty         invalid_property
+    │   ├── InvalidVector           invalid_vector_dimension
+    │   ├── InvalidNumber           invalid_number
+    │   ├── InvalidTimestamp        invalid_timestamp
+    │   ├── InvalidCursor           invalid_cursor
+    │   ├── InvalidRequest          invalid_request
+    │   └── LimitExceeded           limit_exceeded
+    │       └── PayloadTooLarge     payload_too_large
+    ├── NotFound                    not_found
+    │   ├── NamespaceNotFound       namespace_not_found
+    │   ├── EntityNotFound          entity_not_found
+    │   ├── FactNotFound            fact_not_found
+    │   └── ApiKeyNotFound          api_key_not_found
+    ├── Conflict                    conflict
+    │   ├── NamespaceExists         namespace_exists
+    │   ├── LabelKindConflict       label_kind_conflict
+    │   ├── UidConflict             uid_conflict
+    │   └── FactAlreadyClosed       fact_already_closed
+    ├── AuthError                   auth_error
+    │   ├── Unauthenticated         unauthenticated
+    │   └── Forbidden               forbidden
+    ├── StorageError                storage_error
+    │   ├── DatabaseUnavailable     database_unavailable
+    │   └── QueryTimeout            query_timeout
+    └── EmbeddingError              embedding_provider_error
+
+The HTTP status of each code is decided in one table in ``kgmem.server.problems``.
+Driver exceptions never cross ``kgmem.storage``: they become one of these there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+
+class KgmemError(Exception):
+    """Base of every error kgmem raises on purpose."""
+
+    code: ClassVar[str] = "internal_error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra: Mapping[str, Any] = extra
+
+
+class ConfigurationError(KgmemError):
+    code = "configuration_error"
+    title = "Configuration error"
+
+
+class SchemaFileError(ConfigurationError):
+    code = "invalid_graph_schema"
+    title = "Invalid graph schema"
+
+
+class MissingExtension(ConfigurationError):
+    code = "missing_extension"
+    title = "Required PostgreSQL extension missing"
+
+
+class EmbeddingModelMismatch(ConfigurationError):
+    code = "embedding_model_mismatch"
+    title = "Embedding model does not match the store"
+
+
+class HomeLocked(ConfigurationError):
+    code = "home_locked"
+    title = "KGMEM_HOME is in use by another kgmem server"
+
+
+class InvalidInput(KgmemError):
+    code = "invalid_input"
+    title = "Invalid input"
+
+
+class InvalidIdentifier(InvalidInput):
+    code = "invalid_identifier"
+    title = "Invalid label or property name"
+
+
+class InvalidNamespaceName(InvalidInput):
+    code = "invalid_namespace_name"
+    title = "Invalid namespace name"
+
+
+class InvalidUid(InvalidInput):
+    code = "invalid_uid"
+    title = "Invalid uid"
+
+
+class InvalidProperty(InvalidInput):
+    code = "invalid_property"
+    title = "Invalid property value"
+
+
+class InvalidVector(InvalidInput):
+    code = "invalid_vector_dimension"
+    title = "Vector does not fit the store"
+
+
+class InvalidNumber(InvalidInput):
+    code = "invalid_number"
+    title = "Number is not finite"
+
+
+class InvalidTimestamp(InvalidInput):
+    code = "invalid_timestamp"
+    title = "Invalid timestamp"
+
+
+class InvalidCursor(InvalidInput):
+    code = "invalid_cursor"
+    title = "Invalid page cursor"
+
+
+class InvalidRequest(InvalidInput):
+    code = "invalid_request"
+    title = "Request does not match the API"
+
+
+class LimitExceeded(InvalidInput):
+    code = "limit_exceeded"
+    title = "Request exceeds a limit"
+
+
+class PayloadTooLarge(LimitExceeded):
+    code = "payload_too_large"
+    title = "Request body too large"
+
+
+class NotFound(KgmemError):
+    code = "not_found"
+    title = "Not found"
+
+
+class NamespaceNotFound(NotFound):
+    code = "namespace_not_found"
+    title = "Namespace not found"
+
+
+class EntityNotFound(NotFound):
+    code = "entity_not_found"
+    title = "Entity not found"
+
+
+class FactNotFound(NotFound):
+    code = "fact_not_found"
+    title = "Fact not found"
+
+
+class ApiKeyNotFound(NotFound):
+    code = "api_key_not_found"
+    title = "API key not found"
+
+
+class Conflict(KgmemError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class NamespaceExists(Conflict):
+    code = "namespace_exists"
+    title = "Namespace already exists"
+
+
+class LabelKindConflict(Conflict):
+    code = "label_kind_conflict"
+    title = "Label is already used for the other kind of element"
+
+
+class UidConflict(Conflict):
+    code = "uid_conflict"
+    title = "uid already names something else"
+
+
+class FactAlreadyClosed(Conflict):
+    code = "fact_already_closed"
+    title = "Fact is already closed"
+
+
+class AuthError(KgmemError):
+    code = "auth_error"
+    title = "Authorisation error"
+
+
+class Unauthenticated(AuthError):
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class Forbidden(AuthError):
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class StorageError(KgmemError):
+    code = "storage_error"
+    title = "Storage error"
+
+
+class DatabaseUnavailable(StorageError):
+    code = "database_unavailable"
+    title = "Database unavailable"
+
+
+class QueryTimeout(StorageError):
+    code = "query_timeout"
+    title = "Query timed out"
+
+
+class EmbeddingError(KgmemError):
+    code = "embedding_provider_error"
+    title = "Embedding provider failed"
+
+
+def all_error_classes() -> list[type[KgmemError]]:
+    """Every error class in the tree, parents before children."""
+    found: list[type[KgmemError]] = []
+    pending: list[type[KgmemError]] = [KgmemError]
+    while pending:
+        cls = pending.pop(0)
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return found

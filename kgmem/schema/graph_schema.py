@@ -1,0 +1,99 @@
+"""The declarative graph model: labels, their properties, and predicate semantics.
+
+A ``GraphSchema`` is built by ``kgmem.schema.loader`` from ``graph_schema/*.toml``.
+Labels not declared anywhere are still allowed (created on demand after their name
+is validated); they get the common properties of their kind and no special
+semantics: not functional, not causal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+LabelKind = Literal["vertex", "edge"]
+
+PROPERTY_TYPES = frozenset(
+    {
+        "string",
+        "integer",
+        "float",
+        "boolean",
+        "datetime",
+        "date",
+        "string[]",
+        "integer[]",
+        "float[]",
+        "map",
+        "any",
+    }
+)
+
+# Texts that are embedded and keyword-indexed for a vertex, in this order.
+VERTEX_TEXT_PROPERTIES = ("name", "summary", "description", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class PropertySpec:
+    """A declared property: its type, whether it must be present, whether it is indexed."""
+
+    name: str
+    type: str
+    required: bool = False
+    indexed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LabelSpec:
+    """A vertex or edge label and what the model says about it."""
+
+    name: str
+    kind: LabelKind
+    description: str = ""
+    properties: Mapping[str, PropertySpec] = field(default_factory=dict)
+    functional: bool = False
+    causal: bool = False
+    declared_in: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphSchema:
+    """All declared labels, plus the properties every vertex or edge label shares."""
+
+    vertices: Mapping[str, LabelSpec]
+    edges: Mapping[str, LabelSpec]
+    common_vertex: Mapping[str, PropertySpec] = field(default_factory=dict)
+    common_edge: Mapping[str, PropertySpec] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+
+    def label(self, name: str, kind: LabelKind) -> LabelSpec:
+        """The spec of ``name`` as a ``kind`` label, declared or on-demand."""
+        declared = (self.vertices if kind == "vertex" else self.edges).get(name)
+        common = self.common_vertex if kind == "vertex" else self.common_edge
+        if declared is None:
+            return LabelSpec(name=name, kind=kind, properties=common)
+        return declared
+
+    def kind_of(self, name: str) -> LabelKind | None:
+        """``vertex`` or ``edge`` if the schema declares ``name``, else None."""
+        if name in self.vertices:
+            return "vertex"
+        if name in self.edges:
+            return "edge"
+        return None
+
+    def is_functional(self, predicate: str) -> bool:
+        """Whether a subject has at most one current value of ``predicate``."""
+        spec = self.edges.get(predicate)
+        return spec is not None and spec.functional
+
+    def is_causal(self, predicate: str) -> bool:
+        """Whether ``predicate`` edges are cause-and-effect links."""
+        spec = self.edges.get(predicate)
+        return spec is not None and spec.causal
+
+    def indexed_properties(self, name: str, kind: LabelKind) -> tuple[str, ...]:
+        """Property names to index on the label table besides ``uid``."""
+        spec = self.label(name, kind)
+        return tuple(sorted(p.name for p in spec.properties.values() if p.indexed))

@@ -1,0 +1,100 @@
+"""The one place that decides which names may reach SQL or Cypher as identifiers.
+
+Namespace names become AGE graph (schema) names; labels become table names and
+Cypher labels; property keys become agtype map keys that analysts type bare in
+Cypher. Values never pass through here: they are always bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kgmem.errors import InvalidIdentifier, InvalidNamespaceName, InvalidUid
+
+_NAMESPACE = re.compile(r"[a-z][a-z0-9_]{2,62}")
+_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+RESERVED_NAMESPACES = frozenset(
+    {"public", "kgmem", "ag_catalog", "information_schema", "pg_catalog", "pg_toast"}
+)
+
+# Cypher keywords. Measured on AGE 1.7: every one of them fails as a bare property key
+# (`n.desc`), while as a label only UNWIND fails (`MATCH (n:Order)` parses).
+# fmt: off
+CYPHER_KEYWORDS = frozenset(
+    {
+    "all", "and", "as", "asc", "ascending", "by", "call", "case", "contains", "create",
+    "delete", "desc", "descending", "detach", "distinct", "else", "end", "ends", "exists",
+    "false", "in", "is", "limit", "match", "merge", "not", "null", "on", "optional", "or",
+    "order", "remove", "return", "set", "skip", "starts", "then", "true", "union", "unwind",
+    "when", "where", "with", "xor", "yield",
+    }
+)
+# fmt: on
+LABEL_KEYWORDS = frozenset({"unwind"})
+
+
+def validate_namespace_name(name: str) -> str:
+    """Return ``name`` if it can be a namespace (and so an AGE graph) name.
+
+    3 to 63 characters: lower-case letters, digits and ``_``, starting with a letter;
+    not a reserved schema name and not starting with ``pg_``.
+    """
+    if not isinstance(name, str) or not _NAMESPACE.fullmatch(name):
+        raise InvalidNamespaceName(
+            f"namespace name {name!r} must be 3 to 63 characters of a-z, 0-9 and _, "
+            "starting with a letter"
+        )
+    if name in RESERVED_NAMESPACES or name.startswith("pg_"):
+        raise InvalidNamespaceName(f"namespace name {name!r} is reserved")
+    return name
+
+
+def validate_label(label: str) -> str:
+    """Return ``label`` if it is a valid vertex or edge label.
+
+    1 to 63 characters of letters, digits and ``_``, starting with a letter, and not
+    a keyword AGE's parser refuses in label position.
+    """
+    if not isinstance(label, str) or not _LABEL.fullmatch(label):
+        raise InvalidIdentifier(
+            f"label {label!r} must be 1 to 63 letters, digits or _, starting with a letter",
+            field="label",
+        )
+    if label.lower() in LABEL_KEYWORDS:
+        raise InvalidIdentifier(
+            f"label {label!r} is a Cypher keyword AGE cannot parse as a label; "
+            f"choose another name (e.g. {label}_)",
+            field="label",
+        )
+    return label
+
+
+def validate_property_key(key: str) -> str:
+    """Return ``key`` if it is a valid property name (an identifier of up to 128)."""
+    if not isinstance(key, str) or not _PROPERTY.fullmatch(key):
+        raise InvalidIdentifier(
+            f"property name {key!r} must be up to 128 letters, digits or _, "
+            "not starting with a digit",
+            field="properties",
+        )
+    if key.lower() in CYPHER_KEYWORDS:
+        raise InvalidIdentifier(
+            f"property name {key!r} is a Cypher keyword; choose another name",
+            field="properties",
+        )
+    return key
+
+
+def validate_uid(uid: str, max_length: int) -> str:
+    """Return ``uid`` if it is a usable key: 1..max_length characters, no control characters,
+    no surrounding white space. IRIs and URNs are fine."""
+    if not isinstance(uid, str) or not uid:
+        raise InvalidUid("uid must be a non-empty string")
+    if len(uid) > max_length:
+        raise InvalidUid(f"uid is {len(uid)} characters; the limit is {max_length}")
+    if _CONTROL.search(uid) or uid != uid.strip():
+        raise InvalidUid(f"uid {uid[:80]!r} has control characters or surrounding white space")
+    return uid

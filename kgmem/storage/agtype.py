@@ -1,0 +1,71 @@
+"""Convert between Python values and AGE's agtype text form.
+
+agtype's text form is JSON extended with type annotations after a value
+(``{...}::vertex``, ``{...}::edge``, ``[...]::path``, ``1.5::numeric``) and the bare
+floats ``NaN``, ``Infinity`` and ``-Infinity``. Writing, kgmem only ever produces
+plain JSON (finite numbers, string keys), which agtype parses as is.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_ANNOTATIONS = ("vertex", "edge", "path", "numeric")
+
+
+def encode(value: Any) -> str:
+    """The agtype literal of a JSON-compatible ``value`` (NaN and infinity refused)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def decode(text: str | None) -> Any:
+    """Parse agtype text into Python: maps, lists, str, int, float, bool, None.
+
+    Annotated values keep their JSON shape (a vertex stays ``{"id", "label",
+    "properties"}``); ``::numeric`` values become floats.
+    """
+    if text is None:
+        return None
+    cleaned = strip_annotations(text) if "::" in text else text
+    return json.loads(cleaned, parse_constant=_constant)
+
+
+def strip_annotations(text: str) -> str:
+    """Remove ``::vertex``-style annotations that stand outside string literals."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    start = 0
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i = _skip_string(text, i)
+            continue
+        if ch == ":" and text.startswith("::", i):
+            word_end = i + 2
+            while word_end < n and text[word_end].isalpha():
+                word_end += 1
+            if text[i + 2 : word_end] in _ANNOTATIONS:
+                out.append(text[start:i])
+                start = i = word_end
+                continue
+        i += 1
+    out.append(text[start:])
+    return "".join(out)
+
+
+def _skip_string(text: str, i: int) -> int:
+    """Index just past the string literal that opens at ``i``."""
+    i += 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == '"':
+            return i + 1
+        else:
+            i += 1
+    return i
+
+
+def _constant(name: str) -> float:
+    return {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}[name]

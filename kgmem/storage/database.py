@@ -1,0 +1,175 @@
+"""The service's connection pool to PostgreSQL with AGE and pgvector.
+
+Every pooled connection has AGE loaded, ``ag_catalog`` on its search path (set as a
+startup parameter, so the pool's ``RESET ALL`` keeps it), and codecs for ``graphid``
+(int), ``agtype`` (text) and ``vector``. All access goes through ``acquire()`` or
+``transaction()``, which translate driver errors into kgmem errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import struct
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+from urllib.parse import urlsplit
+
+import asyncpg
+from pgvector.asyncpg import register_vector
+
+from kgmem.config import DatabaseSettings
+from kgmem.errors import MissingExtension
+from kgmem.storage import migrate
+from kgmem.storage.driver_errors import translated
+from kgmem.storage.labels import LabelCatalog
+
+Connection: TypeAlias = asyncpg.Connection
+
+REQUIRED_EXTENSIONS = {
+    "age": "Apache AGE is not installed on this server. Install AGE 1.5 or newer "
+    "(https://age.apache.org/getstarted/quickstart, or the apache/age image that "
+    "docker/postgres/Dockerfile builds on), then restart PostgreSQL.",
+    "vector": "pgvector is not installed on this server. Install it (Debian/Ubuntu: "
+    "apt install postgresql-<version>-pgvector; or build from "
+    "https://github.com/pgvector/pgvector), then restart PostgreSQL.",
+}
+
+_INT8 = struct.Struct("!q")
+
+
+@dataclass
+class Database:
+    """A pool plus what the store knows about the server it talks to."""
+
+    pool: asyncpg.Pool
+    server_version: str
+    extensions: dict[str, str]
+    labels: LabelCatalog = field(default_factory=LabelCatalog)
+
+    @property
+    def keyword_search(self) -> Literal["bm25", "fulltext"]:
+        """BM25 via pg_textsearch when installed, else PostgreSQL full-text ranking."""
+        return "bm25" if "pg_textsearch" in self.extensions else "fulltext"
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Connection]:
+        """A pooled connection, outside any explicit transaction."""
+        with translated():
+            async with self.pool.acquire() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:
+        """A pooled connection inside one transaction: committed on success, else undone.
+
+        A failed write transaction is undone by closing its connection, not by ROLLBACK:
+        pg_textsearch 1.0 leaves a backend with interrupts held off after an explicit
+        ROLLBACK of a transaction that inserted into a BM25 index, and such a backend
+        ignores statement_timeout, cancellation and termination (it blocks DROP DATABASE
+        and a fast shutdown). Measured here; a disconnect always ends the backend, and
+        PostgreSQL aborts the open transaction. The pool opens a fresh connection.
+        """
+        with translated():
+            conn = await self.pool.acquire()
+            try:
+                tx = conn.transaction(readonly=readonly)
+                await tx.start()
+                try:
+                    yield conn
+                except BaseException:
+                    if readonly:
+                        await tx.rollback()
+                    else:
+                        conn.terminate()
+                    raise
+                await tx.commit()
+            finally:
+                await self.pool.release(conn)
+
+    async def ping(self) -> bool:
+        """True when a trivial query succeeds within two seconds."""
+        try:
+            async with asyncio.timeout(2):
+                async with self.acquire() as conn:
+                    return bool(await conn.fetchval("SELECT true"))
+        except Exception:
+            return False
+
+    async def close(self) -> None:
+        """Close every pooled connection."""
+        with translated():
+            await asyncio.wait_for(self.pool.close(), timeout=10)
+
+
+async def open_database(
+    url: str, settings: DatabaseSettings, *, migrate_first: bool = True
+) -> Database:
+    """Check extensions, run migrations, and open the service pool for ``url``.
+
+    Raises ``MissingExtension`` naming what the server lacks and how to install it,
+    ``DatabaseUnavailable`` when it cannot be reached.
+    """
+    with translated():
+        conn = await asyncpg.connect(url, timeout=settings.connect_timeout_s)
+        try:
+            version = await conn.fetchval("SHOW server_version")
+            await _check_extensions(conn, url)
+        finally:
+            await conn.close()
+    if migrate_first:
+        await asyncio.to_thread(migrate.upgrade, url)
+    with translated():
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=settings.pool_min_size,
+            max_size=settings.pool_max_size,
+            timeout=settings.connect_timeout_s,
+            init=_init_connection,
+            server_settings={
+                "search_path": 'ag_catalog, "$user", public',
+                "statement_timeout": str(settings.statement_timeout_ms),
+                "application_name": "kgmem",
+                "jit": "off",
+            },
+        )
+        async with pool.acquire() as conn:
+            rows = await conn.fetch("SELECT extname, extversion FROM pg_extension")
+    extensions = {r["extname"]: r["extversion"] for r in rows if r["extname"] != "plpgsql"}
+    return Database(pool=pool, server_version=str(version), extensions=extensions)
+
+
+async def _check_extensions(conn: Connection, url: str) -> None:
+    available = {
+        r["name"]
+        for r in await conn.fetch(
+            "SELECT name FROM pg_available_extensions WHERE name = ANY($1::text[])",
+            list(REQUIRED_EXTENSIONS),
+        )
+    }
+    host = urlsplit(url).hostname or "local socket"
+    for name, how in REQUIRED_EXTENSIONS.items():
+        if name not in available:
+            raise MissingExtension(
+                f"the PostgreSQL server at {host} lacks the '{name}' extension. {how}",
+                extension=name,
+            )
+
+
+async def _init_connection(conn: Connection) -> None:
+    # A non-superuser cannot LOAD; AGE must then come from session_preload_libraries.
+    with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
+        await conn.execute("LOAD 'age'")
+    await conn.set_type_codec(
+        "graphid",
+        schema="ag_catalog",
+        encoder=_INT8.pack,
+        decoder=lambda data: _INT8.unpack(data)[0],
+        format="binary",
+    )
+    await conn.set_type_codec(
+        "agtype", schema="ag_catalog", encoder=str, decoder=str, format="text"
+    )
+    await register_vector(conn)

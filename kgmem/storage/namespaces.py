@@ -1,0 +1,135 @@
+"""Namespaces: one AGE graph each, registered in ``kgmem.namespace``.
+
+Creating a namespace creates the graph, its side tables (``kgmem.create_namespace_tables``)
+and the labels of the graph schema, in one transaction. Deleting it drops the graph
+schema with every label table and side table in it.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from kgmem.errors import NamespaceExists, NamespaceNotFound
+from kgmem.model import Namespace, NamespaceStats
+from kgmem.schema import GraphSchema
+from kgmem.storage.labels import LabelCatalog, create_label_indexes
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+
+
+async def create(
+    conn: asyncpg.Connection,
+    name: str,
+    *,
+    description: str,
+    dimension: int,
+) -> NamespaceRef:
+    """Create namespace ``name`` (already validated) with vectors of ``dimension``."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('kgmem.namespace'), hashtext($1))", name
+    )
+    taken = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM kgmem.namespace WHERE name = $1) "
+        "OR EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+        name,
+    )
+    if taken:
+        raise NamespaceExists(f"namespace {name!r} already exists", namespace=name)
+    await conn.execute("SELECT ag_catalog.create_graph($1)", name)
+    await conn.execute("SELECT kgmem.create_namespace_tables($1, $2)", name, dimension)
+    await conn.execute(
+        "INSERT INTO kgmem.namespace (name, description) VALUES ($1, $2)", name, description
+    )
+    return await resolve(conn, name)
+
+
+async def apply_schema(
+    conn: asyncpg.Connection, ns: NamespaceRef, schema: GraphSchema, labels: LabelCatalog
+) -> None:
+    """Create the schema's labels and indexes in ``ns`` where missing (idempotent)."""
+    await labels.ensure(conn, ns, schema.vertices, "vertex", schema)
+    await labels.ensure(conn, ns, schema.edges, "edge", schema)
+    for info in (await labels.known(conn, ns)).values():
+        await create_label_indexes(conn, ns, info.name, info.kind, schema)
+
+
+async def resolve(conn: asyncpg.Connection, name: str) -> NamespaceRef:
+    """The namespace ``name``, or ``NamespaceNotFound``."""
+    oid = await conn.fetchval(
+        "SELECT g.graphid FROM kgmem.namespace n "
+        "JOIN ag_catalog.ag_graph g ON g.name = n.name::name WHERE n.name = $1",
+        name,
+    )
+    if oid is None:
+        raise NamespaceNotFound(f"namespace {name!r} does not exist", namespace=name)
+    return NamespaceRef(name=name, graph_oid=int(oid))
+
+
+async def get(conn: asyncpg.Connection, name: str) -> Namespace:
+    """The record of namespace ``name``, or ``NamespaceNotFound``."""
+    row = await conn.fetchrow(
+        "SELECT name, description, created_at FROM kgmem.namespace WHERE name = $1", name
+    )
+    if row is None:
+        raise NamespaceNotFound(f"namespace {name!r} does not exist", namespace=name)
+    return Namespace(**dict(row))
+
+
+async def list_all(conn: asyncpg.Connection, only: list[str] | None = None) -> list[Namespace]:
+    """All namespaces by name, or only those in ``only``."""
+    rows = await conn.fetch(
+        "SELECT name, description, created_at FROM kgmem.namespace "
+        "WHERE $1::text[] IS NULL OR name = ANY($1::text[]) ORDER BY name",
+        only,
+    )
+    return [Namespace(**dict(r)) for r in rows]
+
+
+async def delete(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
+    """Drop the graph of ``ns`` with all its label and side tables, and its record."""
+    await conn.execute("SELECT ag_catalog.drop_graph($1, true)", ns.name)
+    await conn.execute("DELETE FROM kgmem.namespace WHERE name = $1", ns.name)
+
+
+async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:
+    """Exact counts per label, fact and embedding counts, and size on disk."""
+    vertices = await _count_by_label(conn, ns, "_ag_label_vertex", "v")
+    edges = await _count_by_label(conn, ns, "_ag_label_edge", "e")
+    facts = await conn.fetchrow(
+        f"SELECT count(*) FILTER (WHERE expired_at IS NULL) AS current, "
+        f"count(*) FILTER (WHERE expired_at IS NOT NULL) AS closed, "
+        f"count(embedding) AS embedded FROM {table(ns.name, '_kg_fact')}"
+    )
+    embedded_entities = await conn.fetchval(
+        f"SELECT count(embedding) FROM {table(ns.name, '_kg_vertex')}"
+    )
+    size = await conn.fetchval(
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')",
+        ns.name,
+    )
+    return NamespaceStats(
+        name=ns.name,
+        vertices=vertices,
+        edges=edges,
+        facts_current=facts["current"],
+        facts_closed=facts["closed"],
+        embedded_entities=embedded_entities,
+        embedded_facts=facts["embedded"],
+        bytes=int(size),
+    )
+
+
+async def _count_by_label(
+    conn: asyncpg.Connection, ns: NamespaceRef, base: str, kind: str
+) -> dict[str, int]:
+    rows = await conn.fetch(
+        f"SELECT l.name::text AS label, count(t.id) AS n FROM ag_catalog.ag_label l "
+        f"LEFT JOIN {table(ns.name, base)} t ON t.tableoid = l.relation::oid "
+        f"WHERE l.graph = $1 AND l.kind::text = $2 AND l.name <> $3 GROUP BY l.name ORDER BY 1",
+        ns.graph_oid,
+        kind,
+        base,
+    )
+    return {r["label"]: r["n"] for r in rows}

@@ -1,0 +1,32 @@
+"""Quoting of identifiers for SQL text. Values never go through here: they are bound.
+
+Every identifier that reaches this module has already passed
+``kgmem.schema.identifiers`` (namespace names, labels); quoting is the second fence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def ident(name: str) -> str:
+    """``name`` as a double-quoted SQL identifier."""
+    if "\x00" in name:
+        raise ValueError("identifier contains NUL")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table(namespace: str, name: str) -> str:
+    """A table qualified by the namespace's schema: ``"ns"."name"``."""
+    return f"{ident(namespace)}.{ident(name)}"
+
+
+def literal(text: str) -> str:
+    """A SQL string literal, for the rare DDL position that cannot take a parameter."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def index_name(label: str, prop: str) -> str:
+    """A deterministic index name for ``label.prop`` that fits in 63 bytes."""
+    digest = hashlib.sha1(f"{label}.{prop}".encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"{label[:36]}_{prop[:16]}_{digest}_idx"

@@ -1,0 +1,323 @@
+"""Vertices: an AGE label row plus a ``_kg_vertex`` side row, always written together.
+
+Upsert order (one transaction, set-based per label):
+
+1. lock the side rows of uids that exist (``FOR UPDATE``);
+2. reserve graph ids for new uids by inserting their side rows first,
+   ``ON CONFLICT (uid) DO NOTHING``: a concurrent writer of the same new uid waits on
+   the unique index and then finds it existing, so one uid never makes two vertices;
+3. insert new label rows with those ids; update existing ones in place;
+4. a uid whose label changed moves to the new label table under a new graph id; its
+   side rows follow by ``ON UPDATE CASCADE`` and its edges are re-pointed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from kgmem.model import Entity, GeoPoint
+from kgmem.storage import agtype
+from kgmem.storage.labels import LabelInfo
+from kgmem.storage.refs import NamespaceRef, VertexRef
+from kgmem.storage.sql import table
+from kgmem.storage.vector_params import vector_array
+
+
+@dataclass(frozen=True, slots=True)
+class VertexRow:
+    """A validated vertex ready for storage. ``properties`` are the caller's; storage adds
+    ``uid`` to the stored agtype map."""
+
+    uid: str
+    label: str
+    properties: Mapping[str, Any]
+    text: str | None
+    embedding: Sequence[float] | None
+    keep_embedding: bool = False
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    """Graph id of each upserted uid and whether it was created."""
+
+    uid: str
+    id: int
+    created: bool
+
+
+def _side(ns: NamespaceRef) -> str:
+    return table(ns.name, "_kg_vertex")
+
+
+def _stored_properties(row: VertexRow) -> str:
+    return agtype.encode({**row.properties, "uid": row.uid})
+
+
+def _name(row: VertexRow) -> str | None:
+    name = row.properties.get("name")
+    return name if isinstance(name, str) else None
+
+
+def _ref(record: asyncpg.Record) -> VertexRef:
+    return VertexRef(uid=record["uid"], id=record["id"], label=record["label"], name=record["name"])
+
+
+async def upsert(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    labels: Mapping[str, LabelInfo],
+    rows: Sequence[VertexRow],
+) -> list[UpsertResult]:
+    """Create or replace ``rows`` (distinct uids, labels already ensured)."""
+    existing = await lock_existing(conn, ns, [r.uid for r in rows])
+    fresh = [r for r in rows if r.uid not in existing]
+    created = await _insert_new(conn, ns, labels, fresh)
+    lost = [r.uid for r in fresh if r.uid not in created]
+    if lost:  # a concurrent transaction committed these uids first
+        existing.update(await lock_existing(conn, ns, lost))
+    updates = [r for r in rows if r.uid in existing]
+    await _update_existing(conn, ns, labels, updates, existing)
+    ids = {**created, **{uid: ref.id for uid, ref in existing.items()}}
+    return [UpsertResult(uid=r.uid, id=ids[r.uid], created=r.uid in created) for r in rows]
+
+
+async def lock_existing(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
+) -> dict[str, VertexRef]:
+    """The stored vertices among ``uids``, row-locked until the transaction ends."""
+    records = await conn.fetch(
+        f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]) FOR UPDATE",
+        uids,
+    )
+    return {r["uid"]: _ref(r) for r in records}
+
+
+async def resolve(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Iterable[str], *, lock: bool = False
+) -> dict[str, VertexRef]:
+    """The stored vertices among ``uids``. With ``lock``, they cannot be deleted until the
+    transaction ends (``FOR KEY SHARE``), so facts can safely point at them."""
+    suffix = " FOR KEY SHARE" if lock else ""
+    records = await conn.fetch(
+        f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]){suffix}",
+        sorted(set(uids)),
+    )
+    return {r["uid"]: _ref(r) for r in records}
+
+
+async def _insert_new(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    labels: Mapping[str, LabelInfo],
+    rows: Sequence[VertexRow],
+) -> dict[str, int]:
+    created: dict[str, int] = {}
+    for label, group in _by_label(rows).items():
+        info = labels[label]
+        reserved = await conn.fetch(
+            f"INSERT INTO {_side(ns)} (id, uid, label, name, text, embedding, lat, lon) "
+            "SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, n, t, e, la, lo "
+            "FROM unnest($4::text[], $5::text[], $6::text[], $7::vector[], $8::float8[], "
+            "$9::float8[]) AS x(u, n, t, e, la, lo) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
+            info.label_id,
+            table(ns.name, info.seq_name),
+            label,
+            [r.uid for r in group],
+            [_name(r) for r in group],
+            [r.text for r in group],
+            vector_array(r.embedding for r in group),
+            [r.lat for r in group],
+            [r.lon for r in group],
+        )
+        ids = {r["uid"]: r["id"] for r in reserved}
+        props = [_stored_properties(r) for r in group if r.uid in ids]
+        await conn.execute(
+            f"INSERT INTO {table(ns.name, label)} (id, properties) "
+            "SELECT i, p::agtype FROM unnest($1::graphid[], $2::text[]) AS x(i, p)",
+            [ids[r.uid] for r in group if r.uid in ids],
+            props,
+        )
+        created.update(ids)
+    return created
+
+
+async def _update_existing(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    labels: Mapping[str, LabelInfo],
+    rows: Sequence[VertexRow],
+    existing: Mapping[str, VertexRef],
+) -> None:
+    same = [r for r in rows if existing[r.uid].label == r.label]
+    for label, group in _by_label(same).items():
+        await conn.execute(
+            f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
+            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
+            [existing[r.uid].id for r in group],
+            [_stored_properties(r) for r in group],
+        )
+    for row in rows:
+        if existing[row.uid].label != row.label:
+            await _relabel(conn, ns, labels[row.label], row, existing[row.uid])
+    await _update_side(conn, ns, rows, existing)
+
+
+async def _update_side(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    rows: Sequence[VertexRow],
+    existing: Mapping[str, VertexRef],
+) -> None:
+    if not rows:
+        return
+    await conn.execute(
+        f"UPDATE {_side(ns)} AS v SET name = x.n, text = x.t, "
+        "embedding = CASE WHEN x.k THEN v.embedding ELSE x.e END, "
+        "lat = x.la, lon = x.lo, updated_at = now() "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::vector[], $5::bool[], $6::float8[], "
+        "$7::float8[]) AS x(u, n, t, e, k, la, lo) WHERE v.uid = x.u",
+        [r.uid for r in rows],
+        [_name(r) for r in rows],
+        [r.text for r in rows],
+        vector_array(r.embedding for r in rows),
+        [r.keep_embedding for r in rows],
+        [r.lat for r in rows],
+        [r.lon for r in rows],
+    )
+
+
+async def _relabel(
+    conn: asyncpg.Connection, ns: NamespaceRef, info: LabelInfo, row: VertexRow, old: VertexRef
+) -> None:
+    new_id = await conn.fetchval(
+        "SELECT ag_catalog._graphid($1, nextval($2::regclass))",
+        info.label_id,
+        table(ns.name, info.seq_name),
+    )
+    await conn.execute(
+        f"INSERT INTO {table(ns.name, row.label)} (id, properties) VALUES ($1, $2::text::agtype)",
+        new_id,
+        _stored_properties(row),
+    )
+    await conn.execute(
+        f"UPDATE {_side(ns)} SET id = $1, label = $2 WHERE id = $3", new_id, row.label, old.id
+    )
+    edges = table(ns.name, "_ag_label_edge")
+    await conn.execute(f"UPDATE {edges} SET start_id = $1 WHERE start_id = $2", new_id, old.id)
+    await conn.execute(f"UPDATE {edges} SET end_id = $1 WHERE end_id = $2", new_id, old.id)
+    await conn.execute(f"DELETE FROM {table(ns.name, old.label)} WHERE id = $1", old.id)
+
+
+async def get(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Entity | None:
+    """The vertex ``uid`` with its properties, or None."""
+    record = await conn.fetchrow(f"{_SELECT.format(side=_side(ns))} WHERE v.uid = $1", uid)
+    if record is None:
+        return None
+    return (await _with_properties(conn, ns, [record]))[0]
+
+
+async def page(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    *,
+    label: str | None,
+    after: str | None,
+    limit: int,
+) -> list[Entity]:
+    """Up to ``limit`` vertices ordered by uid, after uid ``after``, of ``label`` if given."""
+    select = _SELECT.format(side=_side(ns))
+    if label is None:
+        records = await conn.fetch(
+            f"{select} WHERE v.uid > coalesce($1, '') ORDER BY v.uid LIMIT $2", after, limit
+        )
+    else:
+        records = await conn.fetch(
+            f"{select} WHERE v.label = $1 AND v.uid > coalesce($2, '') ORDER BY v.uid LIMIT $3",
+            label,
+            after,
+            limit,
+        )
+    return await _with_properties(conn, ns, records)
+
+
+async def by_ids(
+    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
+) -> dict[int, Entity]:
+    """Vertices by graph id (missing ids are left out)."""
+    records = await conn.fetch(
+        f"{_SELECT.format(side=_side(ns))} WHERE v.id = ANY($1::graphid[])", list(ids)
+    )
+    return {v.id: v for v in await _with_properties(conn, ns, records)}
+
+
+async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> VertexRef | None:
+    """Delete vertex ``uid``, its edges and all its side rows; None if it did not exist."""
+    found = await lock_existing(conn, ns, [uid])
+    ref = found.get(uid)
+    if ref is None:
+        return None
+    edges = table(ns.name, "_ag_label_edge")
+    await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)
+    await conn.execute(f"DELETE FROM {table(ns.name, ref.label)} WHERE id = $1", ref.id)
+    # Cascades to the facts that touch it and to its claims.
+    await conn.execute(f"DELETE FROM {_side(ns)} WHERE id = $1", ref.id)
+    return ref
+
+
+_SELECT = (
+    "SELECT v.id, v.uid, v.label, v.lat, v.lon, v.embedding IS NOT NULL AS has_embedding,"
+    " v.created_at, v.updated_at FROM {side} v"
+)
+
+
+async def _with_properties(
+    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[asyncpg.Record]
+) -> list[Entity]:
+    props = await properties_of(conn, ns, [(r["id"], r["label"]) for r in records])
+    return [_entity(r, props.get(r["id"], {})) for r in records]
+
+
+def _entity(record: asyncpg.Record, properties: dict[str, Any]) -> Entity:
+    properties.pop("uid", None)
+    lat, lon = record["lat"], record["lon"]
+    return Entity(
+        uid=record["uid"],
+        label=record["label"],
+        properties=properties,
+        id=record["id"],
+        location=GeoPoint(lat=lat, lon=lon) if lat is not None else None,
+        has_embedding=record["has_embedding"],
+        created_at=record["created_at"],
+        updated_at=record["updated_at"],
+    )
+
+
+async def properties_of(
+    conn: asyncpg.Connection, ns: NamespaceRef, elements: Iterable[tuple[int, str]]
+) -> dict[int, dict[str, Any]]:
+    """The agtype properties of vertices or edges given as (graph id, label) pairs."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for element_id, label in elements:
+        by_label[label].append(element_id)
+    result: dict[int, dict[str, Any]] = {}
+    for label, ids in by_label.items():
+        records = await conn.fetch(
+            f"SELECT id, properties FROM {table(ns.name, label)} WHERE id = ANY($1::graphid[])",
+            ids,
+        )
+        result.update({r["id"]: agtype.decode(r["properties"]) for r in records})
+    return result
+
+
+def _by_label(rows: Iterable[VertexRow]) -> dict[str, list[VertexRow]]:
+    groups: dict[str, list[VertexRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.label].append(row)
+    return groups

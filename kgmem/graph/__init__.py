@@ -1,0 +1,8 @@
+"""Graph operations: validate against the graph model, embed, and store.
+
+``kgmem.building``, ``kgmem.retrieval`` and the other capabilities build on these.
+"""
+
+from kgmem.graph.context import GraphContext
+
+__all__ = ["GraphContext"]

@@ -1,0 +1,78 @@
+"""Reading and deleting entities."""
+
+from __future__ import annotations
+
+from kgmem.errors import EntityNotFound
+from kgmem.graph import cursor
+from kgmem.graph.context import GraphContext
+from kgmem.model import Entity, EntityDetail, Page
+from kgmem.schema import validate_label, validate_uid
+from kgmem.storage import facts as fact_store
+from kgmem.storage import namespaces
+from kgmem.storage import vertices as vertex_store
+
+
+async def get(
+    ctx: GraphContext,
+    namespace: str,
+    uid: str,
+    *,
+    include_closed: bool = False,
+    facts_limit: int = 100,
+) -> EntityDetail:
+    """Entity ``uid`` with up to ``facts_limit`` outgoing and incoming facts each."""
+    validate_uid(uid, ctx.limits.max_uid_length)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        entity = await vertex_store.get(conn, ns, uid)
+        if entity is None:
+            raise _not_found(namespace, uid)
+        out, into = await fact_store.touching(
+            conn,
+            ns,
+            entity.id,
+            include_closed=include_closed,
+            limit=min(facts_limit, ctx.limits.max_page_size),
+        )
+    return EntityDetail(entity=entity, outgoing=tuple(out), incoming=tuple(into))
+
+
+async def page(
+    ctx: GraphContext,
+    namespace: str,
+    *,
+    label: str | None = None,
+    cursor_text: str | None = None,
+    limit: int = 100,
+) -> Page[Entity]:
+    """One page of entities ordered by uid, optionally of one label."""
+    after = cursor.decode("entities", cursor_text)
+    if label is not None:
+        validate_label(label)
+    limit = max(1, min(limit, ctx.limits.max_page_size))
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        items = await vertex_store.page(
+            conn,
+            ns,
+            label=label,
+            after=str(after) if after is not None else None,
+            limit=limit + 1,
+        )
+    more = len(items) > limit
+    items = items[:limit]
+    next_cursor = cursor.encode("entities", items[-1].uid) if more else None
+    return Page(items=tuple(items), next_cursor=next_cursor)
+
+
+async def delete(ctx: GraphContext, namespace: str, uid: str) -> None:
+    """Delete entity ``uid`` with every fact that touches it; ``EntityNotFound`` if absent."""
+    validate_uid(uid, ctx.limits.max_uid_length)
+    async with ctx.db.transaction() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        if await vertex_store.delete(conn, ns, uid) is None:
+            raise _not_found(namespace, uid)
+
+
+def _not_found(namespace: str, uid: str) -> EntityNotFound:
+    return EntityNotFound(f"entity {uid!r} does not exist in namespace {namespace!r}", uid=uid)

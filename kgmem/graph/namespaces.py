@@ -1,0 +1,65 @@
+"""Creating, listing, inspecting and deleting namespaces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.errors import LimitExceeded
+from kgmem.graph.context import GraphContext
+from kgmem.model import Namespace, NamespaceStats
+from kgmem.schema import validate_namespace_name
+from kgmem.storage import namespaces as ns_store
+
+MAX_DESCRIPTION = 2000
+
+
+async def create(ctx: GraphContext, name: str, description: str = "") -> Namespace:
+    """Create namespace ``name``: its AGE graph, side tables and the schema's labels."""
+    validate_namespace_name(name)
+    if len(description) > MAX_DESCRIPTION:
+        raise LimitExceeded(f"description is longer than {MAX_DESCRIPTION} characters")
+    async with ctx.db.transaction() as conn:
+        ref = await ns_store.create(conn, name, description=description, dimension=ctx.dimension)
+        await ns_store.apply_schema(conn, ref, ctx.schema, ctx.db.labels)
+        return await ns_store.get(conn, name)
+
+
+async def list_all(ctx: GraphContext, only: Sequence[str] | None = None) -> list[Namespace]:
+    """All namespaces, or only those named in ``only``."""
+    async with ctx.db.acquire() as conn:
+        return await ns_store.list_all(conn, list(only) if only is not None else None)
+
+
+async def get(ctx: GraphContext, name: str) -> Namespace:
+    """Namespace ``name``."""
+    validate_namespace_name(name)
+    async with ctx.db.acquire() as conn:
+        return await ns_store.get(conn, name)
+
+
+async def stats(ctx: GraphContext, name: str) -> NamespaceStats:
+    """Counts and size of namespace ``name``."""
+    validate_namespace_name(name)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ref = await ns_store.resolve(conn, name)
+        return await ns_store.stats(conn, ref)
+
+
+async def delete(ctx: GraphContext, name: str) -> None:
+    """Delete namespace ``name`` with everything in it."""
+    validate_namespace_name(name)
+    async with ctx.db.transaction() as conn:
+        ref = await ns_store.resolve(conn, name)
+        await ns_store.delete(conn, ref)
+    ctx.db.labels.forget(ref)
+
+
+async def apply_schema_everywhere(ctx: GraphContext) -> int:
+    """Bring every namespace up to the current graph schema; returns how many there are."""
+    async with ctx.db.acquire() as conn:
+        names = [n.name for n in await ns_store.list_all(conn)]
+    for name in names:
+        async with ctx.db.transaction() as conn:
+            ref = await ns_store.resolve(conn, name)
+            await ns_store.apply_schema(conn, ref, ctx.schema, ctx.db.labels)
+    return len(names)

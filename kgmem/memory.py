@@ -1,0 +1,343 @@
+"""``Memory``: kgmem's Python API, one object per store.
+
+::
+
+    async with await Memory.open(Settings()) as memory:
+        await memory.create_namespace("demo")
+        await memory.upsert_entity("demo", EntityWrite(uid="alice", label="Person",
+                                                       properties={"name": "Alice"}))
+
+``open`` starts the embedded PostgreSQL when no ``KGMEM_DATABASE_URL`` is set, runs
+migrations, checks the embedding model against the one the store was built with,
+and brings every namespace up to the graph schema.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from kgmem.config import Settings
+from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
+from kgmem.errors import InvalidInput
+from kgmem.graph import GraphContext
+from kgmem.graph import entities as entity_ops
+from kgmem.graph import facts as fact_ops
+from kgmem.graph import namespaces as namespace_ops
+from kgmem.graph.writes import write
+from kgmem.model import (
+    ApiKey,
+    BatchResult,
+    BatchWrite,
+    EmbeddingInfo,
+    Entity,
+    EntityDetail,
+    EntityWrite,
+    Fact,
+    FactQuery,
+    FactWrite,
+    HealthReport,
+    IssuedKey,
+    Namespace,
+    NamespaceStats,
+    Page,
+    Scope,
+    WriteOutcome,
+)
+from kgmem.resources import resource_dir
+from kgmem.schema import GraphSchema, load_schema, schema_files, validate_namespace_name
+from kgmem.storage import Database, EmbeddedPostgres, HomeLock, meta, open_database, start_embedded
+from kgmem.storage import keys as key_store
+
+_log = logging.getLogger("kgmem")
+
+SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
+
+
+class Memory:
+    """One kgmem store: namespaces, entities, facts, API keys."""
+
+    def __init__(
+        self,
+        ctx: GraphContext,
+        *,
+        settings: Settings,
+        embedded: EmbeddedPostgres | None = None,
+        lock: HomeLock | None = None,
+        owns_embedder: bool = True,
+    ) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self._embedded = embedded
+        self._lock = lock
+        self._owns_embedder = owns_embedder
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls, settings: Settings, *, serve: bool = False, embedder: Embedder | None = None
+    ) -> Memory:
+        """Connect (starting the embedded server if needed), migrate and check the store.
+
+        With ``serve``, this process must own ``KGMEM_HOME`` (``HomeLocked`` otherwise);
+        without, it owns it if free and attaches to a running server if not. An
+        ``embedder`` given here replaces the configured one and stays the caller's to
+        close.
+        """
+        schema = load_schema(schema_files(resource_dir("graph_schema"), settings.schema_.files))
+        owns_embedder = embedder is None
+        embedder = embedder or embedder_from_settings(settings.embedding)
+        dimension = embedder.info.dimension if embedder else store_dimension(settings.embedding)
+        lock, embedded = _start_database(settings, serve=serve)
+        try:
+            url = embedded.url if embedded else _secret(settings)
+            db = await open_database(url, settings.database)
+        except BaseException:
+            _stop(embedded, lock)
+            raise
+        memory = cls(
+            GraphContext(
+                db=db, schema=schema, embedder=embedder, limits=settings.limits, dimension=dimension
+            ),
+            settings=settings,
+            embedded=embedded,
+            lock=lock,
+            owns_embedder=owns_embedder,
+        )
+        try:
+            await memory._prepare_store(embedder, dimension)
+        except BaseException:
+            await memory.close()
+            raise
+        return memory
+
+    async def _prepare_store(self, embedder: Embedder | None, dimension: int) -> None:
+        info = (
+            embedder.info
+            if embedder
+            else EmbeddingInfo("none", self.settings.embedding.model, dimension)
+        )
+        async with self.ctx.db.transaction() as conn:
+            await meta.ensure_embedding(conn, info)
+        count = await namespace_ops.apply_schema_everywhere(self.ctx)
+        _log.info("graph schema applied to %d namespace(s)", count)
+        bootstrap = self.settings.auth.bootstrap_key
+        if bootstrap is not None:
+            async with self.ctx.db.transaction() as conn:
+                await key_store.create(
+                    conn,
+                    name="bootstrap",
+                    scopes=SCOPES,
+                    namespaces=None,
+                    presented=bootstrap.get_secret_value(),
+                )
+
+    async def close(self) -> None:
+        """Close the pool and the embedder; stop the embedded server if this process owns it.
+
+        Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.ctx.db.close()
+            if self.ctx.embedder is not None and self._owns_embedder:
+                await self.ctx.embedder.close()
+        finally:
+            _stop(self._embedded, self._lock)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def schema(self) -> GraphSchema:
+        """The graph model in force."""
+        return self.ctx.schema
+
+    @property
+    def database(self) -> Database:
+        """The database handle (for the capabilities built on top)."""
+        return self.ctx.db
+
+    # -- namespaces -------------------------------------------------------------
+
+    async def create_namespace(self, name: str, description: str = "") -> Namespace:
+        """Create a namespace (its own AGE graph)."""
+        return await namespace_ops.create(self.ctx, name, description)
+
+    async def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
+        """All namespaces, or only those in ``only``."""
+        return await namespace_ops.list_all(self.ctx, only)
+
+    async def get_namespace(self, name: str) -> Namespace:
+        """One namespace's record."""
+        return await namespace_ops.get(self.ctx, name)
+
+    async def namespace_stats(self, name: str) -> NamespaceStats:
+        """Counts per label, facts current and closed, embeddings, bytes on disk."""
+        return await namespace_ops.stats(self.ctx, name)
+
+    async def delete_namespace(self, name: str) -> None:
+        """Delete a namespace and everything in it."""
+        await namespace_ops.delete(self.ctx, name)
+
+    # -- entities ---------------------------------------------------------------
+
+    async def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
+        """Create or replace one entity by uid."""
+        return (await write(self.ctx, namespace, entities=[entity])).entities[0]
+
+    async def get_entity(
+        self, namespace: str, uid: str, *, include_closed: bool = False, facts_limit: int = 100
+    ) -> EntityDetail:
+        """An entity with the facts that touch it."""
+        return await entity_ops.get(
+            self.ctx, namespace, uid, include_closed=include_closed, facts_limit=facts_limit
+        )
+
+    async def list_entities(
+        self,
+        namespace: str,
+        *,
+        label: str | None = None,
+        cursor: str | None = None,
+        limit: int = 100,
+    ) -> Page[Entity]:
+        """A page of entities ordered by uid."""
+        return await entity_ops.page(
+            self.ctx, namespace, label=label, cursor_text=cursor, limit=limit
+        )
+
+    async def delete_entity(self, namespace: str, uid: str) -> None:
+        """Delete an entity, its facts and its side rows."""
+        await entity_ops.delete(self.ctx, namespace, uid)
+
+    # -- facts ------------------------------------------------------------------
+
+    async def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
+        """Add (or, with a known uid, update) one fact and return it as stored."""
+        outcome = (await write(self.ctx, namespace, facts=[fact])).facts[0]
+        return await fact_ops.get(self.ctx, namespace, outcome.uid)
+
+    async def get_fact(self, namespace: str, uid: str) -> Fact:
+        """One fact."""
+        return await fact_ops.get(self.ctx, namespace, uid)
+
+    async def list_facts(self, namespace: str, query: FactQuery | None = None) -> Page[Fact]:
+        """A page of facts, current ones only unless ``query.include_closed``."""
+        return await fact_ops.page(self.ctx, namespace, query or FactQuery())
+
+    async def close_fact(
+        self, namespace: str, uid: str, *, valid_to: datetime | None = None
+    ) -> Fact:
+        """Close a fact (it stays for "as of" queries)."""
+        return await fact_ops.close(self.ctx, namespace, uid, valid_to=valid_to)
+
+    async def delete_fact(self, namespace: str, uid: str) -> None:
+        """Delete a fact for good."""
+        await fact_ops.delete(self.ctx, namespace, uid)
+
+    async def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
+        """Entities then facts in one transaction: all written or none."""
+        return await write(self.ctx, namespace, batch.entities, batch.facts)
+
+    # -- API keys ---------------------------------------------------------------
+
+    async def create_key(
+        self, name: str, scopes: Sequence[Scope], namespaces: Sequence[str] | None = None
+    ) -> IssuedKey:
+        """A new API key; its secret is in the result and nowhere else."""
+        if not name.strip() or len(name) > 200:
+            raise InvalidInput("a key needs a name of 1 to 200 characters")
+        bad = sorted(set(scopes) - set(SCOPES))
+        if bad or not scopes:
+            raise InvalidInput(f"scopes must be some of {', '.join(SCOPES)}; got {bad or 'none'}")
+        for ns in namespaces or ():
+            validate_namespace_name(ns)
+        async with self.ctx.db.transaction() as conn:
+            return await key_store.create(
+                conn,
+                name=name.strip(),
+                scopes=sorted(set(scopes), key=SCOPES.index),
+                namespaces=namespaces,
+            )
+
+    async def list_keys(self) -> list[ApiKey]:
+        """All keys (never their secrets)."""
+        async with self.ctx.db.acquire() as conn:
+            return await key_store.list_all(conn)
+
+    async def revoke_key(self, key_id: str) -> ApiKey:
+        """Revoke a key from now on."""
+        async with self.ctx.db.transaction() as conn:
+            return await key_store.revoke(conn, key_id)
+
+    async def authenticate(self, presented: str) -> ApiKey | None:
+        """The active key a request presented, or None."""
+        async with self.ctx.db.acquire() as conn:
+            return await key_store.authenticate(conn, presented)
+
+    async def active_key_count(self) -> int:
+        """How many keys are not revoked."""
+        async with self.ctx.db.acquire() as conn:
+            return await key_store.active_count(conn)
+
+    # -- health -----------------------------------------------------------------
+
+    async def health(self) -> HealthReport:
+        """Database reachability, versions, keyword-search backend and embedding model."""
+        embedder = self.ctx.embedder
+        info = (
+            embedder.info
+            if embedder
+            else EmbeddingInfo("none", self.settings.embedding.model, self.ctx.dimension)
+        )
+        return HealthReport(
+            database_ok=await self.ctx.db.ping(),
+            server_version=self.ctx.db.server_version,
+            extensions=dict(self.ctx.db.extensions),
+            keyword_search=self.ctx.db.keyword_search,
+            embedding=info,
+            embedding_loaded=embedder.loaded if embedder else True,
+            embedded_database=self._embedded is not None,
+        )
+
+
+def _secret(settings: Settings) -> str:
+    url = settings.database.url
+    assert url is not None
+    return url.get_secret_value()
+
+
+def _start_database(
+    settings: Settings, *, serve: bool
+) -> tuple[HomeLock | None, EmbeddedPostgres | None]:
+    if settings.database.url is not None:
+        return None, None
+    lock = HomeLock(settings.home)
+    if serve:
+        lock.acquire()
+        owner = True
+    else:
+        owner = lock.try_acquire()
+    try:
+        return (lock if owner else None), start_embedded(settings.home, owner=owner)
+    except BaseException:
+        if owner:
+            lock.release()
+        raise
+
+
+def _stop(embedded: EmbeddedPostgres | None, lock: HomeLock | None) -> None:
+    if embedded is not None:
+        embedded.stop()
+    if lock is not None:
+        lock.release()

@@ -1,0 +1,109 @@
+"""The ``kgmem`` command: serve, migrate, keys, namespaces, settings, openapi."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kgmem.cli import keys as keys_cli
+from kgmem.cli import namespaces as namespaces_cli
+from kgmem.cli.runtime import fail, run_with_memory
+from kgmem.config import Settings, documented_settings
+from kgmem.errors import KgmemError
+from kgmem.memory import Memory
+
+app = typer.Typer(
+    help="kgmem: graph-centric knowledge memory on PostgreSQL.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(keys_cli.app, name="keys")
+app.add_typer(namespaces_cli.app, name="namespaces")
+console = Console()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (KGMEM_SERVER_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (KGMEM_SERVER_PORT).")] = None,
+) -> None:
+    """Serve the REST API; with no KGMEM_DATABASE_URL, on an embedded PostgreSQL."""
+    from kgmem.server.run import serve as run_server
+
+    settings = Settings()
+    server = settings.server.model_copy(
+        update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    )
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(run_server(settings, server))
+    except KgmemError as exc:
+        fail(exc.detail)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the server already shut down cleanly
+
+
+@app.command()
+def migrate() -> None:
+    """Run database migrations (also done by every start) and print the revision."""
+
+    async def work(memory: Memory) -> None:
+        from kgmem.storage.migrate import head_revision
+
+        console.print(f"database at migration {head_revision()}")
+
+    run_with_memory(work)
+
+
+@app.command("settings")
+def show_settings(
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False,
+) -> None:
+    """List every KGMEM_* environment variable with its default and meaning."""
+    rows = documented_settings()
+    if markdown:
+        print("| variable | default | meaning |\n|---|---|---|")
+        for name, default, text in rows:
+            print(f"| `{name}` | `{default}` | {text} |")
+        return
+    table = Table("variable", "default", "meaning")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path | None, typer.Option("-o", help="Write to this file.")] = None,
+) -> None:
+    """Print the OpenAPI document of the REST API (the snapshot in api/openapi.json)."""
+    from kgmem.server.openapi import document
+
+    text = json.dumps(document(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def errors() -> None:
+    """Print the table of error codes and HTTP statuses (api/errors.md)."""
+    from kgmem.server.problems import error_markdown
+
+    sys.stdout.write(error_markdown())
+
+
+def main() -> None:
+    """Entry point of the ``kgmem`` script."""
+    app()

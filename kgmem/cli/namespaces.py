@@ -1,0 +1,68 @@
+"""``kgmem namespaces list|create|delete|stats``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kgmem.cli.runtime import run_with_memory
+from kgmem.memory import Memory
+
+app = typer.Typer(help="Manage namespaces (one AGE graph each).", no_args_is_help=True)
+console = Console()
+
+
+@app.command("list")
+def list_namespaces() -> None:
+    """List namespaces."""
+
+    async def work(memory: Memory) -> None:
+        table = Table("name", "created", "description")
+        for ns in await memory.list_namespaces():
+            table.add_row(ns.name, f"{ns.created_at:%Y-%m-%d %H:%M}", ns.description)
+        console.print(table)
+
+    run_with_memory(work)
+
+
+@app.command()
+def create(
+    name: str, description: Annotated[str, typer.Option(help="What it holds.")] = ""
+) -> None:
+    """Create a namespace."""
+
+    async def work(memory: Memory) -> None:
+        ns = await memory.create_namespace(name, description)
+        console.print(f"created namespace {ns.name}")
+
+    run_with_memory(work)
+
+
+@app.command()
+def stats(name: str) -> None:
+    """Print a namespace's counts and size as JSON."""
+
+    async def work(memory: Memory) -> None:
+        print(json.dumps(asdict(await memory.namespace_stats(name)), indent=2, default=str))
+
+    run_with_memory(work)
+
+
+@app.command()
+def delete(
+    name: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False
+) -> None:
+    """Delete a namespace and everything in it."""
+    if not yes:
+        typer.confirm(f"Delete namespace {name} and all its data?", abort=True)
+
+    async def work(memory: Memory) -> None:
+        await memory.delete_namespace(name)
+        console.print(f"deleted namespace {name}")
+
+    run_with_memory(work)

@@ -1,0 +1,107 @@
+"""The FastAPI application: ``create_app(settings)`` or ``create_app(memory=...)``.
+
+With a ``Memory`` the app serves it and leaves its lifetime to the caller (the CLI,
+the tests); with settings only, the app opens the store at start-up and closes it at
+shutdown (``uvicorn --factory kgmem.server.app:create_app``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+import kgmem
+from kgmem.config import Settings
+from kgmem.memory import Memory
+from kgmem.server import problems
+from kgmem.server.body_limit import BodyLimit
+from kgmem.server.routes import batch, entities, facts, health, namespaces
+from kgmem.server.schemas import Problem
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text}
+    for status, text in {
+        401: "No or invalid API key",
+        403: "The key lacks the scope or namespace",
+        404: "Namespace, entity or fact not found",
+        409: "Conflict with the stored state",
+        413: "Body too large",
+        422: "Invalid input",
+        503: "Database unavailable",
+    }.items()
+}
+
+DESCRIPTION = """Graph-centric knowledge memory on PostgreSQL with Apache AGE and pgvector.
+
+Errors are `application/problem+json` with a stable `code` (see api/errors.md).
+Authenticate with `Authorization: Bearer <key>`; a store without keys serves loopback
+clients only."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    memory: Memory | None = None,
+    close_memory: bool = False,
+) -> FastAPI:
+    """The kgmem HTTP application serving ``memory`` (or a store opened from ``settings``).
+
+    With ``close_memory`` the app closes the given store at shutdown: a server stopped
+    by a signal must release the store inside the ASGI shutdown, because uvicorn
+    re-raises the signal once shutdown is complete.
+    """
+    settings = settings or (memory.settings if memory else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if memory is not None:
+            app.state.memory = memory
+            try:
+                yield
+            finally:
+                if close_memory:
+                    await memory.close()
+            return
+        opened = await Memory.open(settings)
+        app.state.memory = opened
+        try:
+            yield
+        finally:
+            await opened.close()
+
+    app = FastAPI(
+        title="kgmem",
+        version=kgmem.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    if memory is not None:
+        app.state.memory = memory
+    problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
+    app.include_router(health.router)
+    for module in (namespaces, entities, facts, batch):
+        app.include_router(module.router, responses=PROBLEM_RESPONSES)
+    _document_problems(app)
+    return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Declare error responses as application/problem+json in the OpenAPI document."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operation in (op for path in schema["paths"].values() for op in path.values()):
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        content[problems.MEDIA_TYPE] = content.pop("application/json")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

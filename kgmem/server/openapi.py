@@ -1,0 +1,13 @@
+"""The OpenAPI document, as snapshotted in api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kgmem.config import Settings
+from kgmem.server.app import create_app
+
+
+def document() -> dict[str, Any]:
+    """The app's OpenAPI document (built without touching a database)."""
+    return create_app(Settings()).openapi()

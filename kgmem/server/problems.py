@@ -1,0 +1,128 @@
+"""Errors as RFC 9457 problem documents (``application/problem+json``).
+
+Every error response carries ``type``, ``title``, ``status``, ``detail`` and a stable
+``code``; ``STATUS`` below is the one table from codes to HTTP statuses, and
+``api/errors.md`` lists them for clients (a contract test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kgmem import errors
+from kgmem.errors import KgmemError
+
+_log = logging.getLogger("kgmem.server")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://kgmem.dev/problems/"
+
+STATUS: Mapping[type[KgmemError], int] = {
+    KgmemError: 500,
+    errors.InvalidInput: 422,
+    errors.PayloadTooLarge: 413,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.AuthError: 403,
+    errors.Unauthenticated: 401,
+    errors.DatabaseUnavailable: 503,
+    errors.QueryTimeout: 504,
+    errors.EmbeddingError: 502,
+}
+
+# Problems the HTTP layer itself raises, keyed by status.
+HTTP_CODES: Mapping[int, tuple[str, str]] = {
+    404: ("route_not_found", "No such route"),
+    405: ("method_not_allowed", "Method not allowed"),
+}
+
+
+def status_of(cls: type[KgmemError]) -> int:
+    """The HTTP status for an error class: the nearest ancestor in ``STATUS``."""
+    for ancestor in cls.__mro__:
+        if ancestor in STATUS:
+            return STATUS[ancestor]
+    return 500
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json response."""
+    body = {
+        "type": TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def from_error(exc: KgmemError) -> JSONResponse:
+    """The problem document for a kgmem error."""
+    extra = {k: v for k, v in exc.extra.items() if k not in {"type", "title", "status", "code"}}
+    return problem(status_of(type(exc)), exc.code, exc.title, exc.detail, **extra)
+
+
+def install(app: FastAPI) -> None:
+    """Make every error leave ``app`` as problem+json."""
+
+    @app.exception_handler(KgmemError)
+    async def _kgmem(_: Request, exc: KgmemError) -> JSONResponse:
+        if status_of(type(exc)) >= 500:
+            _log.error("%s: %s", exc.code, exc.detail)
+        return from_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        issues = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        first = issues[0] if issues else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        err = errors.InvalidRequest(f"{where}: {first['msg']}" if where else str(first["msg"]))
+        return problem(422, err.code, err.title, err.detail, errors=issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, title = HTTP_CODES.get(exc.status_code, (f"http_{exc.status_code}", "HTTP error"))
+        return problem(exc.status_code, code, title, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        _log.exception("unhandled error")
+        return problem(500, KgmemError.code, KgmemError.title, "an unexpected error occurred")
+
+
+def error_table() -> list[tuple[str, int, str]]:
+    """(code, status, title) for every code a client can receive."""
+    rows = [(cls.code, status_of(cls), cls.title) for cls in errors.all_error_classes()]
+    rows += [(code, status, title) for status, (code, title) in HTTP_CODES.items()]
+    return sorted(rows)
+
+
+def error_markdown() -> str:
+    """The text of api/errors.md."""
+    lines = [
+        "# Error codes",
+        "",
+        "Every error response is `application/problem+json` (RFC 9457) with `type`, `title`,",
+        "`status`, `detail` and a stable `code`; some add fields (`uids`, `namespace`,",
+        "`errors`, ...). Branch on `code`, never on `detail`. A contract test keeps this",
+        "table equal to the server's (kgmem/server/problems.py); regenerate it with",
+        "`kgmem errors > api/errors.md`.",
+        "",
+        "| code | status | title |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{code}` | {status} | {title} |" for code, status, title in error_table()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,66 @@
+"""/v1/namespaces/{ns}/entities: vertices by uid (uids may contain '/', e.g. IRIs)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.server.schemas import EntityDetailOut, EntityIn, EntityOut, PageOut
+
+router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
+
+
+@router.get("", response_model=PageOut[EntityOut])
+async def list_entities(
+    ns: str,
+    request: Request,
+    _: Reader,
+    label: str | None = None,
+    cursor: str | None = None,
+    limit: int = Query(default=100, ge=1, le=10_000),
+) -> PageOut[EntityOut]:
+    """Entities ordered by uid, one page at a time."""
+    page = await memory_of(request).list_entities(ns, label=label, cursor=cursor, limit=limit)
+    return PageOut[EntityOut](
+        items=[EntityOut.of(e) for e in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.put(
+    "/{uid:path}",
+    response_model=EntityOut,
+    responses={201: {"model": EntityOut, "description": "Created"}},
+)
+async def upsert_entity(
+    ns: str, uid: str, body: EntityIn, request: Request, _: Writer
+) -> JSONResponse:
+    """Create or replace the entity ``uid`` (200 replaced, 201 created)."""
+    memory = memory_of(request)
+    outcome = await memory.upsert_entity(ns, body.to_write(uid))
+    stored = await memory.get_entity(ns, uid, facts_limit=0)
+    code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
+    return JSONResponse(EntityOut.of(stored.entity).model_dump(mode="json"), status_code=code)
+
+
+@router.get("/{uid:path}", response_model=EntityDetailOut)
+async def get_entity(
+    ns: str,
+    uid: str,
+    request: Request,
+    _: Reader,
+    include_closed: bool = False,
+    facts_limit: int = Query(default=100, ge=0, le=10_000),
+) -> EntityDetailOut:
+    """The entity with its outgoing and incoming facts (current ones unless include_closed)."""
+    detail = await memory_of(request).get_entity(
+        ns, uid, include_closed=include_closed, facts_limit=facts_limit
+    )
+    return EntityDetailOut.of(detail)
+
+
+@router.delete("/{uid:path}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_entity(ns: str, uid: str, request: Request, _: Writer) -> Response:
+    """Delete the entity, every fact touching it and its side rows."""
+    await memory_of(request).delete_entity(ns, uid)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,23 @@
+"""GET /health: is the store usable, and with what."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+import kgmem
+from kgmem.server.auth import memory_of
+from kgmem.server.schemas import HealthOut
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
+async def health(request: Request) -> JSONResponse:
+    """Database reachability and versions, keyword-search backend, embedding model.
+
+    Open to every client (no key needed); 503 when the database does not answer.
+    """
+    report = HealthOut.of(await memory_of(request).health(), kgmem.__version__)
+    status = 200 if report.status == "ok" else 503
+    return JSONResponse(report.model_dump(mode="json"), status_code=status)

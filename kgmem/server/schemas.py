@@ -1,0 +1,290 @@
+"""Request and response bodies of the REST API, and their conversion to and from the
+core types in ``kgmem.model``. Shape is checked here; meaning (identifiers, limits,
+time order, vector dimension) is checked by the core so that the Python API gets the
+same rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kgmem import model
+
+T = TypeVar("T")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Location(BaseModel):
+    """A WGS84 point in degrees."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(description="Latitude, -90..90")
+    lon: float = Field(description="Longitude, -180..180")
+
+
+class NamespaceIn(_In):
+    name: str = Field(description="3-63 characters: a-z, 0-9, _; starts with a letter")
+    description: str = ""
+
+
+class EntityIn(_In):
+    """An entity to create or replace (PUT semantics: properties are replaced)."""
+
+    label: str = Field(default="Entity", description="Vertex label, e.g. Person")
+    properties: dict[str, Any] = Field(default_factory=dict)
+    embedding: list[float] | None = Field(
+        default=None, description="Your own vector; otherwise name/summary/description is embedded"
+    )
+    location: Location | None = None
+
+    def to_write(self, uid: str) -> model.EntityWrite:
+        return model.EntityWrite(
+            uid=uid,
+            label=self.label,
+            properties=self.properties,
+            embedding=self.embedding,
+            location=model.GeoPoint(self.location.lat, self.location.lon)
+            if self.location
+            else None,
+        )
+
+
+class BatchEntityIn(EntityIn):
+    uid: str
+
+
+class FactIn(_In):
+    """A fact edge subject -[predicate]-> object with its times and provenance."""
+
+    subject: str = Field(description="uid of the subject entity")
+    predicate: str = Field(description="Edge label, e.g. WORKS_AT")
+    object: str = Field(description="uid of the object entity")
+    uid: str | None = Field(default=None, description="Stable id; generated when absent")
+    properties: dict[str, Any] = Field(default_factory=dict)
+    valid_from: datetime | None = Field(default=None, description="When it starts to hold")
+    valid_to: datetime | None = Field(default=None, description="When it stops holding")
+    recorded_at: datetime | None = Field(default=None, description="When it was learnt (now)")
+    confidence: float | None = Field(default=None, description="0..1")
+    source: str | None = Field(default=None, description="uid of the asserting Source")
+    episode: str | None = Field(default=None, description="uid of the asserting episode")
+    text: str | None = Field(default=None, description="The fact as a sentence")
+    embedding: list[float] | None = None
+
+    def to_write(self) -> model.FactWrite:
+        return model.FactWrite(**self.model_dump())
+
+
+class FactListParams(_In):
+    """Query parameters of GET /facts."""
+
+    subject: str | None = Field(default=None, description="uid of the subject")
+    predicate: str | None = Field(default=None, description="edge label")
+    object: str | None = Field(default=None, description="uid of the object")
+    include_closed: bool = False
+    cursor: str | None = Field(default=None, description="next_cursor of the previous page")
+    limit: int = Field(default=100, ge=1, le=10_000)
+
+    def to_query(self) -> model.FactQuery:
+        return model.FactQuery(**self.model_dump())
+
+
+class CloseFactIn(_In):
+    valid_to: datetime | None = Field(
+        default=None, description="When it stopped holding (default: now)"
+    )
+
+
+class BatchIn(_In):
+    """Entities, then facts, written in one transaction: all or nothing."""
+
+    entities: list[BatchEntityIn] = Field(default_factory=list)
+    facts: list[FactIn] = Field(default_factory=list)
+
+    def to_write(self) -> model.BatchWrite:
+        return model.BatchWrite(
+            entities=[e.to_write(e.uid) for e in self.entities],
+            facts=[f.to_write() for f in self.facts],
+        )
+
+
+class NamespaceOut(BaseModel):
+    name: str
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, ns: model.Namespace) -> NamespaceOut:
+        return cls(name=ns.name, description=ns.description, created_at=ns.created_at)
+
+
+class NamespaceStatsOut(BaseModel):
+    name: str
+    vertices: dict[str, int]
+    edges: dict[str, int]
+    facts_current: int
+    facts_closed: int
+    embedded_entities: int
+    embedded_facts: int
+    bytes: int
+
+    @classmethod
+    def of(cls, s: model.NamespaceStats) -> NamespaceStatsOut:
+        return cls(**{k: getattr(s, k) for k in cls.model_fields})
+
+
+class EntityOut(BaseModel):
+    uid: str
+    label: str
+    properties: dict[str, Any]
+    location: Location | None
+    has_embedding: bool
+    graph_id: int = Field(description="AGE graph id (changes if the label changes)")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, e: model.Entity) -> EntityOut:
+        loc = Location(lat=e.location.lat, lon=e.location.lon) if e.location else None
+        return cls(
+            uid=e.uid,
+            label=e.label,
+            properties=dict(e.properties),
+            location=loc,
+            has_embedding=e.has_embedding,
+            graph_id=e.id,
+            created_at=e.created_at,
+            updated_at=e.updated_at,
+        )
+
+
+class FactOut(BaseModel):
+    uid: str
+    subject: str
+    predicate: str
+    object: str
+    properties: dict[str, Any]
+    status: Literal["current", "closed"]
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime
+    expired_at: datetime | None
+    confidence: float | None
+    text: str | None
+    sources: list[str]
+    episodes: list[str]
+    graph_id: int
+
+    @classmethod
+    def of(cls, f: model.Fact) -> FactOut:
+        return cls(
+            uid=f.uid,
+            subject=f.subject,
+            predicate=f.predicate,
+            object=f.object,
+            properties=dict(f.properties),
+            status="closed" if f.is_closed else "current",
+            valid_from=f.valid_from,
+            valid_to=f.valid_to,
+            recorded_at=f.recorded_at,
+            expired_at=f.expired_at,
+            confidence=f.confidence,
+            text=f.text,
+            sources=list(f.sources),
+            episodes=list(f.episodes),
+            graph_id=f.id,
+        )
+
+
+class EntityDetailOut(BaseModel):
+    entity: EntityOut
+    outgoing: list[FactOut]
+    incoming: list[FactOut]
+
+    @classmethod
+    def of(cls, d: model.EntityDetail) -> EntityDetailOut:
+        return cls(
+            entity=EntityOut.of(d.entity),
+            outgoing=[FactOut.of(f) for f in d.outgoing],
+            incoming=[FactOut.of(f) for f in d.incoming],
+        )
+
+
+class PageOut(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
+
+
+class WriteOutcomeOut(BaseModel):
+    uid: str
+    created: bool
+
+
+class BatchOut(BaseModel):
+    entities: list[WriteOutcomeOut]
+    facts: list[WriteOutcomeOut]
+
+    @classmethod
+    def of(cls, r: model.BatchResult) -> BatchOut:
+        return cls(
+            entities=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.entities],
+            facts=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.facts],
+        )
+
+
+class EmbeddingOut(BaseModel):
+    provider: str
+    model: str
+    dimension: int
+    loaded: bool
+
+
+class DatabaseOut(BaseModel):
+    ok: bool
+    embedded: bool
+    server_version: str
+    extensions: dict[str, str]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    database: DatabaseOut
+    keyword_search: Literal["bm25", "fulltext"] = Field(
+        description="bm25 (pg_textsearch) or fulltext (PostgreSQL ts_rank fallback)"
+    )
+    embedding: EmbeddingOut
+
+    @classmethod
+    def of(cls, h: model.HealthReport, version: str) -> HealthOut:
+        return cls(
+            status="ok" if h.database_ok else "degraded",
+            version=version,
+            database=DatabaseOut(
+                ok=h.database_ok,
+                embedded=h.embedded_database,
+                server_version=h.server_version,
+                extensions=dict(h.extensions),
+            ),
+            keyword_search=h.keyword_search,
+            embedding=EmbeddingOut(
+                provider=h.embedding.provider,
+                model=h.embedding.model,
+                dimension=h.embedding.dimension,
+                loaded=h.embedding_loaded,
+            ),
+        )
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document; ``code`` is stable (see api/errors.md)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str

@@ -1,0 +1,36 @@
+"""The import rules in pyproject.toml hold: dependencies point down; only storage talks to
+the database; only the server imports the web framework."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_import_linter_contracts_are_kept() -> None:
+    lint = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    result = subprocess.run(
+        [lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_nothing_runs_at_import_time(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    code = (
+        "import sys, kgmem, kgmem.server.app, kgmem.cli.main;"
+        "print(sorted({'torch', 'sentence_transformers', 'pgserver'} & set(sys.modules)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"KGMEM_HOME": str(home), "PATH": ""},
+        cwd=ROOT,
+    )
+    assert out.stdout.strip() == "[]"
+    assert not home.exists()

@@ -1,0 +1,113 @@
+"""The declared graph model and what the migrations build agree, and applying the model
+to an existing namespace is idempotent and picks up new declarations."""
+
+from pathlib import Path
+
+import asyncpg
+
+from kgmem import Memory
+from kgmem.resources import resource_dir
+from kgmem.schema import load_schema, schema_files
+from kgmem.storage import namespaces as ns_store
+from kgmem.storage.sql import index_name
+
+SIDE_COLUMNS = {
+    "_kg_vertex": {
+        "id",
+        "uid",
+        "label",
+        "name",
+        "text",
+        "embedding",
+        "lat",
+        "lon",
+        "created_at",
+        "updated_at",
+    },
+    "_kg_fact": {
+        "id",
+        "uid",
+        "predicate",
+        "subject_id",
+        "object_id",
+        "valid_from",
+        "valid_to",
+        "recorded_at",
+        "expired_at",
+        "confidence",
+        "text",
+        "embedding",
+        "valid",
+        "recorded",
+    },
+    "_kg_claim": {"fact_id", "source_id", "episode_id", "confidence", "observed_at"},
+}
+
+
+async def labels_of(conn: asyncpg.Connection, ns: str) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT l.name::text AS n, l.kind::text AS k FROM ag_catalog.ag_label l "
+        "JOIN ag_catalog.ag_graph g ON g.graphid = l.graph WHERE g.name = $1",
+        ns,
+    )
+    return {r["n"]: r["k"] for r in rows}
+
+
+async def indexes_of(conn: asyncpg.Connection, ns: str) -> set[str]:
+    rows = await conn.fetch("SELECT indexname FROM pg_indexes WHERE schemaname = $1", ns)
+    return {r["indexname"] for r in rows}
+
+
+async def test_every_declared_label_and_index_exists(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    labels = await labels_of(raw_conn, namespace)
+    indexes = await indexes_of(raw_conn, namespace)
+    for kind, declared in (("v", memory.schema.vertices), ("e", memory.schema.edges)):
+        for name in declared:
+            assert labels.get(name) == kind, name
+            assert index_name(name, "uid") in indexes, name
+            for prop in memory.schema.indexed_properties(name, "vertex" if kind == "v" else "edge"):
+                assert index_name(name, prop) in indexes, (name, prop)
+
+
+async def test_side_tables_have_the_columns_storage_uses(
+    namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    for table, expected in SIDE_COLUMNS.items():
+        rows = await raw_conn.fetch(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = $1 AND table_name = $2",
+            namespace,
+            table,
+        )
+        assert {r["column_name"] for r in rows} == expected, table
+    indexes = await indexes_of(raw_conn, namespace)
+    assert {
+        "_kg_vertex_embedding",
+        "_kg_vertex_text",
+        "_kg_vertex_point",
+        "_kg_fact_valid",
+        "_kg_fact_recorded",
+        "_kg_fact_embedding",
+        "_kg_fact_text",
+    } <= indexes
+
+
+async def test_applying_a_grown_schema_to_an_existing_namespace(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection, tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text(
+        '[vertex.Drug]\nproperties = { code = { type = "string", indexed = true } }'
+        "\n[edge.TREATS]\ncausal = true\n"
+    )
+    grown = load_schema(schema_files(resource_dir("graph_schema"), [extra]))
+    db = memory.database
+    for _ in range(2):  # the second application must change nothing
+        async with db.transaction() as conn:
+            ref = await ns_store.resolve(conn, namespace)
+            await ns_store.apply_schema(conn, ref, grown, db.labels)
+    labels = await labels_of(raw_conn, namespace)
+    assert labels["Drug"] == "v" and labels["TREATS"] == "e"
+    assert index_name("Drug", "code") in await indexes_of(raw_conn, namespace)

@@ -1,0 +1,25 @@
+# The kgmem service image: API server and CLI (migrations, keys).
+FROM python:3.11-slim
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    HF_HUB_OFFLINE=1 \
+    KGMEM_HOME=/var/lib/kgmem
+
+WORKDIR /opt/kgmem
+COPY pyproject.toml README.md ./
+COPY kgmem ./kgmem
+COPY graph_schema ./graph_schema
+COPY migrations ./migrations
+COPY cypher ./cypher
+
+# The CPU build of torch, pinned; then kgmem with the default local embedding model.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0" \
+ && pip install ".[embeddings]"
+
+RUN useradd --system --create-home --home-dir /var/lib/kgmem kgmem
+USER kgmem
+EXPOSE 7420
+HEALTHCHECK --interval=10s --timeout=3s --retries=6 \
+  CMD python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:7420/health', timeout=2)"
+CMD ["kgmem", "serve", "--host", "0.0.0.0"]

@@ -185,6 +185,11 @@ class Memory:
         """Counts per label, facts current and closed, embeddings, bytes on disk."""
         return await namespace_ops.stats(self.ctx, name)
 
+    async def check_namespace(self, name: str) -> dict[str, int]:
+        """Count orphaned rows (side rows without graph elements and the reverse); all
+        zero unless the graph was changed behind kgmem's back (raw Cypher writes)."""
+        return await namespace_ops.check(self.ctx, name)
+
     async def delete_namespace(self, name: str) -> None:
         """Delete a namespace and everything in it."""
         await namespace_ops.delete(self.ctx, name)

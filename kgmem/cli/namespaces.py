@@ -54,6 +54,20 @@ def stats(name: str) -> None:
 
 
 @app.command()
+def check(name: str) -> None:
+    """Count orphaned rows (exit status 1 if there are any)."""
+
+    async def work(memory: Memory) -> None:
+        found = await memory.check_namespace(name)
+        for kind, count in found.items():
+            console.print(f"{kind:<40} {count}")
+        if any(found.values()):
+            raise typer.Exit(1)
+
+    run_with_memory(work)
+
+
+@app.command()
 def delete(
     name: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ def entity_text(properties: Mapping[str, Any]) -> str | None:
     return "\n".join(kept) if kept else None
 
 
+@functools.lru_cache(maxsize=1024)
 def predicate_words(predicate: str) -> str:
     """``WORKS_AT`` as ``works at``; ``bornIn`` as ``born in``."""
     spaced = "".join(

@@ -8,6 +8,7 @@ from kgmem.errors import LimitExceeded
 from kgmem.graph.context import GraphContext
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import validate_namespace_name
+from kgmem.storage import integrity
 from kgmem.storage import namespaces as ns_store
 
 MAX_DESCRIPTION = 2000
@@ -63,3 +64,11 @@ async def apply_schema_everywhere(ctx: GraphContext) -> int:
             ref = await ns_store.resolve(conn, name)
             await ns_store.apply_schema(conn, ref, ctx.schema, ctx.db.labels)
     return len(names)
+
+
+async def check(ctx: GraphContext, name: str) -> dict[str, int]:
+    """Orphan counts of namespace ``name`` (see ``kgmem.storage.integrity``)."""
+    validate_namespace_name(name)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ref = await ns_store.resolve(conn, name)
+        return await integrity.check(conn, ref)

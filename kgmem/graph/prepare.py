@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
+
 from kgmem.embedding import entity_text
 from kgmem.errors import (
     InvalidInput,
@@ -134,17 +136,22 @@ def vector(ctx: GraphContext, values: Sequence[float] | None) -> list[float] | N
     """A caller-supplied embedding, checked for dimension and finiteness."""
     if values is None:
         return None
-    if len(values) != ctx.dimension:
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidVector("embedding must be a list of numbers") from exc
+    if array.ndim != 1 or array.shape[0] != ctx.dimension:
+        got = array.shape[0] if array.ndim == 1 else array.size
         raise InvalidVector(
-            f"embedding has {len(values)} dimensions; this store uses {ctx.dimension}",
+            f"embedding has {got} dimensions; this store uses {ctx.dimension}",
             expected=ctx.dimension,
-            got=len(values),
+            got=got,
         )
-    out = [float(v) for v in values]
-    if not all(math.isfinite(v) for v in out):
+    if not np.isfinite(array).all():
         raise InvalidNumber("embedding contains NaN or infinity")
-    if not any(out):
+    if not array.any():
         raise InvalidVector("embedding is all zeros; cosine similarity is undefined for it")
+    out: list[float] = array.tolist()
     return out
 
 

@@ -42,12 +42,18 @@ async def write(
     fcts = [prepare.fact(ctx, f, f"facts[{i}]" if many else "") for i, f in enumerate(facts)]
     unique_ents = list({e.uid: e for e in ents}.values())
     unique_fcts = list({f.uid: f for f in fcts}.values())
+    # The model never runs inside the transaction: when fact texts must be embedded, the
+    # endpoints' names are looked up first; otherwise the locked lookup below serves.
+    embed_facts = ctx.embedder is not None and any(f.vector is None for f in unique_fcts)
+    texts: dict[str, str] = {}
+    fact_vectors: list[vectors.VectorChoice] = []
     async with ctx.db.acquire() as conn:
         ns = await namespaces.resolve(conn, namespace)
         vertex_rows = await _vertex_rows(ctx, conn, ns, unique_ents)
-        known = await vertex_store.resolve(conn, ns, _endpoints(unique_fcts))
-        fact_texts = _fact_texts(unique_fcts, unique_ents, known)
-        fact_vectors = await _fact_vectors(ctx, conn, ns, unique_fcts, fact_texts)
+        if embed_facts:
+            known = await vertex_store.resolve(conn, ns, _endpoints(unique_fcts))
+            texts = _fact_texts(unique_fcts, unique_ents, known)
+            fact_vectors = await _fact_vectors(ctx, conn, ns, unique_fcts, texts)
     async with ctx.db.transaction() as conn:
         labels = await ctx.db.labels.ensure(
             conn, ns, {r.label for r in vertex_rows}, "vertex", ctx.schema
@@ -56,7 +62,10 @@ async def write(
         fact_results: dict[str, bool] = {}
         if unique_fcts:
             refs = await _resolve_endpoints(ctx, conn, ns, unique_fcts)
-            rows = _fact_rows(unique_fcts, refs, fact_texts, fact_vectors)
+            if not embed_facts:
+                texts = _fact_texts(unique_fcts, unique_ents, refs)
+                fact_vectors = await _fact_vectors(ctx, conn, ns, unique_fcts, texts)
+            rows = _fact_rows(unique_fcts, refs, texts, fact_vectors)
             edge_labels = await ctx.db.labels.ensure(
                 conn, ns, {f.predicate for f in unique_fcts}, "edge", ctx.schema
             )

@@ -7,6 +7,7 @@ Cypher. Values never pass through here: they are always bound parameters.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kgmem.errors import InvalidIdentifier, InvalidNamespaceName, InvalidUid
@@ -52,6 +53,7 @@ def validate_namespace_name(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=4096)
 def validate_label(label: str) -> str:
     """Return ``label`` if it is a valid vertex or edge label.
 
@@ -72,6 +74,7 @@ def validate_label(label: str) -> str:
     return label
 
 
+@functools.lru_cache(maxsize=4096)
 def validate_property_key(key: str) -> str:
     """Return ``key`` if it is a valid property name (an identifier of up to 128)."""
     if not isinstance(key, str) or not _PROPERTY.fullmatch(key):

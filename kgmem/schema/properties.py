@@ -79,6 +79,9 @@ def _check_value(path: str, value: Any, limits: PropertyLimits, *, depth: int) -
         raise InvalidProperty(f"property {path!r} nests deeper than {MAX_DEPTH} levels")
     if value is None or isinstance(value, bool):
         return value
+    exact = _EXACT_CHECKS.get(type(value))  # the common JSON types, without ABC checks
+    if exact is not None:
+        return exact(path, value, limits)
     for kind, check in _SCALAR_CHECKS:
         if isinstance(value, kind):
             return check(path, value, limits)
@@ -123,6 +126,13 @@ _SCALAR_CHECKS: tuple[tuple[type, Callable[[str, Any, PropertyLimits], Any]], ..
     (str, _check_str),
     (date, _check_time),  # datetime is a date
 )
+
+
+_EXACT_CHECKS: dict[type, Callable[[str, Any, PropertyLimits], Any]] = {
+    str: _check_str,
+    int: _check_int,
+    float: _check_float,
+}
 
 
 def _check_map(

@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
+
 _ANNOTATIONS = ("vertex", "edge", "path", "numeric")
 
 
 def encode(value: Any) -> str:
-    """The agtype literal of a JSON-compatible ``value`` (NaN and infinity refused)."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    """The agtype literal of a JSON-compatible ``value``.
+
+    Callers validate numbers first (``kgmem.schema.properties``): orjson would write a
+    NaN or an infinity as null.
+    """
+    return orjson.dumps(value).decode()
 
 
 def decode(text: str | None) -> Any:
@@ -28,7 +34,10 @@ def decode(text: str | None) -> Any:
     if text is None:
         return None
     cleaned = strip_annotations(text) if "::" in text else text
-    return json.loads(cleaned, parse_constant=_constant)
+    try:
+        return orjson.loads(cleaned)
+    except orjson.JSONDecodeError:  # NaN / Infinity, which only agtype writes
+        return json.loads(cleaned, parse_constant=_constant)
 
 
 def strip_annotations(text: str) -> str:

@@ -64,7 +64,7 @@ def timestamp(value: datetime | None) -> str | None:
     """The agtype form of a time: UTC ISO 8601 with fixed width, so strings sort as times."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _side(ns: NamespaceRef) -> str:
@@ -299,6 +299,7 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     )
     if row is None:
         return False
+    await conn.execute(f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1", row["id"])
     await conn.execute(f"DELETE FROM {table(ns.name, row['predicate'])} WHERE id = $1", row["id"])
     return True
 

@@ -8,7 +8,10 @@ Upsert order (one transaction, set-based per label):
    the unique index and then finds it existing, so one uid never makes two vertices;
 3. insert new label rows with those ids; update existing ones in place;
 4. a uid whose label changed moves to the new label table under a new graph id; its
-   side rows follow by ``ON UPDATE CASCADE`` and its edges are re-pointed.
+   edges, facts and claims are re-pointed to it.
+
+Side tables have no foreign keys (see migration 0001): deleting a vertex deletes its
+edges, the facts that touch it and their claims explicitly, in the same transaction.
 """
 
 from __future__ import annotations
@@ -50,6 +53,15 @@ class UpsertResult:
     uid: str
     id: int
     created: bool
+
+
+# Side-table columns that hold a vertex's graph id; kept right by hand (no foreign keys).
+_REFERENCES = (
+    ("_kg_fact", "subject_id"),
+    ("_kg_fact", "object_id"),
+    ("_kg_claim", "source_id"),
+    ("_kg_claim", "episode_id"),
+)
 
 
 def _side(ns: NamespaceRef) -> str:
@@ -209,6 +221,10 @@ async def _relabel(
     await conn.execute(
         f"UPDATE {_side(ns)} SET id = $1, label = $2 WHERE id = $3", new_id, row.label, old.id
     )
+    for side, column in _REFERENCES:
+        await conn.execute(
+            f"UPDATE {table(ns.name, side)} SET {column} = $1 WHERE {column} = $2", new_id, old.id
+        )
     edges = table(ns.name, "_ag_label_edge")
     await conn.execute(f"UPDATE {edges} SET start_id = $1 WHERE start_id = $2", new_id, old.id)
     await conn.execute(f"UPDATE {edges} SET end_id = $1 WHERE end_id = $2", new_id, old.id)
@@ -264,9 +280,15 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
     if ref is None:
         return None
     edges = table(ns.name, "_ag_label_edge")
+    facts, claims = table(ns.name, "_kg_fact"), table(ns.name, "_kg_claim")
     await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)
+    await conn.execute(
+        f"DELETE FROM {claims} WHERE source_id = $1 OR episode_id = $1 OR fact_id IN "
+        f"(SELECT id FROM {facts} WHERE subject_id = $1 OR object_id = $1)",
+        ref.id,
+    )
+    await conn.execute(f"DELETE FROM {facts} WHERE subject_id = $1 OR object_id = $1", ref.id)
     await conn.execute(f"DELETE FROM {table(ns.name, ref.label)} WHERE id = $1", ref.id)
-    # Cascades to the facts that touch it and to its claims.
     await conn.execute(f"DELETE FROM {_side(ns)} WHERE id = $1", ref.id)
     return ref
 

@@ -5,6 +5,11 @@ dropping the graph drops them too; kgmem.create_namespace_tables() creates them 
 the one definition of their shape. Later migrations that change the side tables
 replace the function and alter every existing namespace.
 
+The side tables carry no foreign keys, like AGE's own label tables: on the fact write
+path their row triggers cost about a quarter of the insert (measured: 13 of 50 us per
+fact). kgmem.storage deletes and re-points dependent rows itself, in the same
+transaction, and kgmem.storage.integrity finds any orphan.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-22
@@ -96,10 +101,8 @@ BEGIN
       id          ag_catalog.graphid PRIMARY KEY,
       uid         text NOT NULL UNIQUE,
       predicate   text NOT NULL,
-      subject_id  ag_catalog.graphid NOT NULL
-                  REFERENCES %1$I._kg_vertex (id) ON DELETE CASCADE ON UPDATE CASCADE,
-      object_id   ag_catalog.graphid NOT NULL
-                  REFERENCES %1$I._kg_vertex (id) ON DELETE CASCADE ON UPDATE CASCADE,
+      subject_id  ag_catalog.graphid NOT NULL,
+      object_id   ag_catalog.graphid NOT NULL,
       valid_from  timestamptz,
       valid_to    timestamptz,
       recorded_at timestamptz NOT NULL DEFAULT now(),
@@ -121,16 +124,14 @@ BEGIN
 
   EXECUTE format($q$
     CREATE TABLE %1$I._kg_claim (
-      fact_id     ag_catalog.graphid NOT NULL
-                  REFERENCES %1$I._kg_fact (id) ON DELETE CASCADE ON UPDATE CASCADE,
-      source_id   ag_catalog.graphid
-                  REFERENCES %1$I._kg_vertex (id) ON DELETE CASCADE ON UPDATE CASCADE,
-      episode_id  ag_catalog.graphid
-                  REFERENCES %1$I._kg_vertex (id) ON DELETE CASCADE ON UPDATE CASCADE,
+      fact_id     ag_catalog.graphid NOT NULL,
+      source_id   ag_catalog.graphid,
+      episode_id  ag_catalog.graphid,
       confidence  double precision CHECK (confidence BETWEEN 0 AND 1),
       observed_at timestamptz NOT NULL DEFAULT now(),
       UNIQUE NULLS NOT DISTINCT (fact_id, source_id, episode_id)
     )$q$, ns);
+  EXECUTE format('CREATE INDEX _kg_claim_fact ON %I._kg_claim (fact_id)', ns);
   EXECUTE format('CREATE INDEX _kg_claim_source ON %I._kg_claim (source_id)', ns);
   EXECUTE format('CREATE INDEX _kg_claim_episode ON %I._kg_claim (episode_id)', ns);
 

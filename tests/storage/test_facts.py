@@ -206,3 +206,4 @@ async def test_delete_fact_removes_edge_and_claims(
     assert await raw_conn.fetchval(f'SELECT count(*) FROM "{people}"._kg_claim') == 0
     with pytest.raises(FactNotFound):
         await memory.delete_fact(people, fact.uid)
+    assert not any((await memory.check_namespace(people)).values())

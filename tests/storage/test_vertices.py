@@ -59,6 +59,7 @@ async def test_relabel_moves_vertex_and_keeps_its_facts(
         raw_conn, namespace, "MATCH (:Person)-[:WORKS_AT]->(o:Organization) RETURN o.name"
     )
     assert names == ["Acme"]
+    assert not any((await memory.check_namespace(namespace)).values())
 
 
 async def test_location_and_embedding_are_stored(memory: Memory, namespace: str) -> None:
@@ -137,6 +138,22 @@ async def test_delete_removes_vertex_edges_and_side_rows(
     assert (await memory.get_fact(namespace, kept.uid)).subject == "b"
     with pytest.raises(EntityNotFound):
         await memory.delete_entity(namespace, "a")
+    assert not any((await memory.check_namespace(namespace)).values())
+
+
+async def test_integrity_sweep_notices_raw_cypher_writes(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    await memory.upsert_entity(namespace, EntityWrite("a", "Person"))
+    await memory.upsert_entity(namespace, EntityWrite("b", "Person"))
+    await memory.add_fact(namespace, FactWrite("a", "KNOWS", "b", source="s"))
+    assert not any((await memory.check_namespace(namespace)).values())
+    await cypher(raw_conn, namespace, "CREATE (x:Person {uid: 'sneaky'}) RETURN x")
+    await cypher(raw_conn, namespace, "MATCH (p:Person {uid: 'a'}) DETACH DELETE p RETURN 1")
+    found = await memory.check_namespace(namespace)
+    assert found["graph_vertices_without_side_row"] == 1
+    assert found["side_vertices_without_graph_vertex"] == 1
+    assert found["side_facts_without_graph_edge"] == 1
 
 
 async def test_label_used_as_predicate_cannot_become_vertex_label(

@@ -27,7 +27,7 @@ from kgmem.graph import GraphContext
 from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
 from kgmem.graph import namespaces as namespace_ops
-from kgmem.graph.writes import write
+from kgmem.graph.writes import write, write_fact
 from kgmem.model import (
     ApiKey,
     BatchResult,
@@ -229,8 +229,7 @@ class Memory:
 
     async def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
         """Add (or, with a known uid, update) one fact and return it as stored."""
-        outcome = (await write(self.ctx, namespace, facts=[fact])).facts[0]
-        return await fact_ops.get(self.ctx, namespace, outcome.uid)
+        return await write_fact(self.ctx, namespace, fact)
 
     async def get_fact(self, namespace: str, uid: str) -> Fact:
         """One fact."""

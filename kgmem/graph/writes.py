@@ -1,9 +1,13 @@
 """Writing entities and facts: one path for a single write and for a batch.
 
 1. validate every item (nothing touches the database if one is bad);
-2. read what is stored for them and compute embeddings, outside any transaction;
-3. in one transaction: ensure labels, upsert entities, create missing sources, lock
-   and resolve fact endpoints, upsert facts and their claims.
+2. plan: read what is stored for the items and choose their vectors;
+3. apply, in one transaction: ensure labels, upsert entities, create missing sources,
+   lock and resolve fact endpoints, upsert facts and their claims.
+
+The embedding model never runs inside a transaction: when something must be embedded,
+planning happens first on its own connection; otherwise planning and applying share
+one transaction (fewer round trips for the common single write).
 
 Within a batch a uid given twice is written once, the later item winning. A fact's
 endpoints may be entities of the same batch. An unknown ``source`` becomes a
@@ -13,18 +17,45 @@ endpoints may be entities of the same batch. An unknown ``source`` becomes a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from kgmem.embedding import fact_text
 from kgmem.errors import EntityNotFound
 from kgmem.graph import prepare, vectors
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
-from kgmem.model import BatchResult, EntityWrite, FactWrite, WriteOutcome
+from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
 from kgmem.storage import Connection, NamespaceRef, VertexRef, indexed_text, namespaces
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.facts import FactRow
 from kgmem.storage.vertices import VertexRow
+
+
+@dataclass(frozen=True, slots=True)
+class _Items:
+    """Validated input: every item in order, and the distinct ones by uid."""
+
+    entities: list[PreparedEntity]
+    facts: list[PreparedFact]
+    unique_entities: list[PreparedEntity]
+    unique_facts: list[PreparedFact]
+
+
+@dataclass(frozen=True, slots=True)
+class _FactPlan:
+    """Each fact's text and vector choice, by uid order of ``unique_facts``."""
+
+    texts: dict[str, str]
+    vectors: list[vectors.VectorChoice]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What to store: entity rows, and the fact plan if it had to be made beforehand."""
+
+    vertex_rows: list[VertexRow]
+    facts: _FactPlan | None = None
 
 
 async def write(
@@ -34,48 +65,90 @@ async def write(
     facts: Sequence[FactWrite] = (),
 ) -> BatchResult:
     """Write ``entities`` then ``facts`` to ``namespace`` in one transaction."""
+    result, _ = await _write(ctx, namespace, _validate(ctx, entities, facts), read_back=False)
+    return result
+
+
+async def write_fact(ctx: GraphContext, namespace: str, fact: FactWrite) -> Fact:
+    """Write one fact and return it as stored (read in the same transaction)."""
+    _, stored = await _write(ctx, namespace, _validate(ctx, (), [fact]), read_back=True)
+    return stored[0]
+
+
+def _validate(
+    ctx: GraphContext, entities: Sequence[EntityWrite], facts: Sequence[FactWrite]
+) -> _Items:
     prepare.batch_size(ctx, len(entities) + len(facts))
     many = len(entities) + len(facts) > 1
     ents = [
         prepare.entity(ctx, e, f"entities[{i}]" if many else "") for i, e in enumerate(entities)
     ]
     fcts = [prepare.fact(ctx, f, f"facts[{i}]" if many else "") for i, f in enumerate(facts)]
-    unique_ents = list({e.uid: e for e in ents}.values())
-    unique_fcts = list({f.uid: f for f in fcts}.values())
-    # The model never runs inside the transaction: when fact texts must be embedded, the
-    # endpoints' names are looked up first; otherwise the locked lookup below serves.
-    embed_facts = ctx.embedder is not None and any(f.vector is None for f in unique_fcts)
-    texts: dict[str, str] = {}
-    fact_vectors: list[vectors.VectorChoice] = []
-    async with ctx.db.acquire() as conn:
-        ns = await namespaces.resolve(conn, namespace)
-        vertex_rows = await _vertex_rows(ctx, conn, ns, unique_ents)
-        if embed_facts:
-            known = await vertex_store.resolve(conn, ns, _endpoints(unique_fcts))
-            texts = _fact_texts(unique_fcts, unique_ents, known)
-            fact_vectors = await _fact_vectors(ctx, conn, ns, unique_fcts, texts)
-    async with ctx.db.transaction() as conn:
-        labels = await ctx.db.labels.ensure(
-            conn, ns, {r.label for r in vertex_rows}, "vertex", ctx.schema
-        )
-        written = await vertex_store.upsert(conn, ns, labels, vertex_rows)
-        fact_results: dict[str, bool] = {}
-        if unique_fcts:
-            refs = await _resolve_endpoints(ctx, conn, ns, unique_fcts)
-            if not embed_facts:
-                texts = _fact_texts(unique_fcts, unique_ents, refs)
-                fact_vectors = await _fact_vectors(ctx, conn, ns, unique_fcts, texts)
-            rows = _fact_rows(unique_fcts, refs, texts, fact_vectors)
-            edge_labels = await ctx.db.labels.ensure(
-                conn, ns, {f.predicate for f in unique_fcts}, "edge", ctx.schema
-            )
-            stored = await fact_store.upsert(conn, ns, edge_labels, rows)
-            fact_results = {uid: created for uid, _, created in stored}
-    created = {r.uid: r.created for r in written}
-    return BatchResult(
-        entities=tuple(WriteOutcome(e.uid, created[e.uid]) for e in ents),
-        facts=tuple(WriteOutcome(f.uid, fact_results[f.uid]) for f in fcts),
+    return _Items(
+        entities=ents,
+        facts=fcts,
+        unique_entities=list({e.uid: e for e in ents}.values()),
+        unique_facts=list({f.uid: f for f in fcts}.values()),
     )
+
+
+async def _write(
+    ctx: GraphContext, namespace: str, items: _Items, *, read_back: bool
+) -> tuple[BatchResult, list[Fact]]:
+    if _needs_model(ctx, items):
+        async with ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, namespace)
+            vertex_rows = await _vertex_rows(ctx, conn, ns, items.unique_entities)
+            known = await vertex_store.resolve(conn, ns, _endpoints(items.unique_facts))
+            plan = _Plan(vertex_rows, await _fact_plan(ctx, conn, ns, items, known))
+        async with ctx.db.transaction() as conn:
+            return await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+    async with ctx.db.transaction() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        plan = _Plan(await _vertex_rows(ctx, conn, ns, items.unique_entities))
+        return await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+
+
+def _needs_model(ctx: GraphContext, items: _Items) -> bool:
+    if ctx.embedder is None:
+        return False
+    return any(e.vector is None and e.text for e in items.unique_entities) or any(
+        f.vector is None for f in items.unique_facts
+    )
+
+
+async def _apply(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    items: _Items,
+    plan: _Plan,
+    *,
+    read_back: bool,
+) -> tuple[BatchResult, list[Fact]]:
+    labels = await ctx.db.labels.ensure(
+        conn, ns, {r.label for r in plan.vertex_rows}, "vertex", ctx.schema
+    )
+    written = await vertex_store.upsert(conn, ns, labels, plan.vertex_rows)
+    fact_results: dict[str, bool] = {}
+    stored: list[Fact] = []
+    if items.unique_facts:
+        refs = await _resolve_endpoints(ctx, conn, ns, items.unique_facts)
+        # No model needed: the locked lookup gives the names for the texts.
+        fact_plan = plan.facts or await _fact_plan(ctx, conn, ns, items, refs)
+        edge_labels = await ctx.db.labels.ensure(
+            conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema
+        )
+        rows = _fact_rows(items.unique_facts, refs, fact_plan)
+        fact_results = {u: c for u, _, c in await fact_store.upsert(conn, ns, edge_labels, rows)}
+        if read_back:
+            stored = [f for f in [await fact_store.get(conn, ns, r.uid) for r in rows] if f]
+    created = {r.uid: r.created for r in written}
+    result = BatchResult(
+        entities=tuple(WriteOutcome(e.uid, created[e.uid]) for e in items.entities),
+        facts=tuple(WriteOutcome(f.uid, fact_results[f.uid]) for f in items.facts),
+    )
+    return result, stored
 
 
 async def _vertex_rows(
@@ -117,34 +190,28 @@ def _endpoints(items: Sequence[PreparedFact]) -> set[str]:
     return {uid for f in items for uid in (f.subject, f.object)}
 
 
-def _fact_texts(
-    items: Sequence[PreparedFact],
-    batch_entities: Sequence[PreparedEntity],
-    known: Mapping[str, VertexRef],
-) -> dict[str, str]:
-    """The caller's text, else a sentence from the endpoints' names (or uids)."""
-    names = {uid: ref.name for uid, ref in known.items() if ref.name}
-    for e in batch_entities:
-        name = e.properties.get("name")
-        if isinstance(name, str):
-            names[e.uid] = name
-    return {
-        f.uid: f.text
-        or fact_text(names.get(f.subject, f.subject), f.predicate, names.get(f.object, f.object))
-        for f in items
-    }
-
-
-async def _fact_vectors(
+async def _fact_plan(
     ctx: GraphContext,
     conn: Connection,
     ns: NamespaceRef,
-    items: Sequence[PreparedFact],
-    texts: Mapping[str, str],
-) -> list[vectors.VectorChoice]:
-    stored = await indexed_text.stored(conn, ns, "fact", [f.uid for f in items])
-    needs = [_need(texts[f.uid], f.vector, stored.get(f.uid)) for f in items]
-    return await vectors.choose(ctx.embedder, needs)
+    items: _Items,
+    known: Mapping[str, VertexRef],
+) -> _FactPlan:
+    """Texts (the caller's, else a sentence from the endpoints' names or uids) and
+    vector choices of the facts."""
+    names = {uid: ref.name for uid, ref in known.items() if ref.name}
+    for e in items.unique_entities:
+        name = e.properties.get("name")
+        if isinstance(name, str):
+            names[e.uid] = name
+    texts = {
+        f.uid: f.text
+        or fact_text(names.get(f.subject, f.subject), f.predicate, names.get(f.object, f.object))
+        for f in items.unique_facts
+    }
+    stored = await indexed_text.stored(conn, ns, "fact", [f.uid for f in items.unique_facts])
+    needs = [_need(texts[f.uid], f.vector, stored.get(f.uid)) for f in items.unique_facts]
+    return _FactPlan(texts=texts, vectors=await vectors.choose(ctx.embedder, needs))
 
 
 async def _resolve_endpoints(
@@ -174,10 +241,7 @@ async def _resolve_endpoints(
 
 
 def _fact_rows(
-    items: Sequence[PreparedFact],
-    refs: Mapping[str, VertexRef],
-    texts: Mapping[str, str],
-    choices: Sequence[vectors.VectorChoice],
+    items: Sequence[PreparedFact], refs: Mapping[str, VertexRef], plan: _FactPlan
 ) -> list[FactRow]:
     return [
         FactRow(
@@ -190,11 +254,11 @@ def _fact_rows(
             valid_to=f.valid_to,
             recorded_at=f.recorded_at,
             confidence=f.confidence,
-            text=texts[f.uid],
+            text=plan.texts[f.uid],
             embedding=choice.vector,
             keep_embedding=choice.keep,
             source_id=refs[f.source].id if f.source else None,
             episode_id=refs[f.episode].id if f.episode else None,
         )
-        for f, choice in zip(items, choices, strict=True)
+        for f, choice in zip(items, plan.vectors, strict=True)
     ]

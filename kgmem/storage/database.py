@@ -40,6 +40,18 @@ REQUIRED_EXTENSIONS = {
 _INT8 = struct.Struct("!q")
 
 
+class _Connection(asyncpg.Connection):  # type: ignore[misc]
+    """A pooled connection released without asyncpg's reset round trip.
+
+    kgmem leaves no session state behind (no SET, LISTEN, cursors or session-level
+    advisory locks; the search path and timeouts are startup parameters), so the reset
+    query asyncpg runs on every release only costs a round trip.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 @dataclass
 class Database:
     """A pool plus what the store knows about the server it talks to."""
@@ -128,6 +140,7 @@ async def open_database(
             max_size=settings.pool_max_size,
             timeout=settings.connect_timeout_s,
             init=_init_connection,
+            connection_class=_Connection,
             server_settings={
                 "search_path": 'ag_catalog, "$user", public',
                 "statement_timeout": str(settings.statement_timeout_ms),

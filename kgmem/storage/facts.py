@@ -97,6 +97,8 @@ async def upsert(
     A uid that already names a fact with another subject, predicate or object raises
     ``UidConflict``. Updating keeps a closed fact closed.
     """
+    if not rows:
+        return []
     existing = await _lock_existing(conn, ns, [r.uid for r in rows])
     fresh = [r for r in rows if r.uid not in existing]
     created = await _insert_new(conn, ns, labels, fresh)

@@ -88,6 +88,8 @@ async def upsert(
     rows: Sequence[VertexRow],
 ) -> list[UpsertResult]:
     """Create or replace ``rows`` (distinct uids, labels already ensured)."""
+    if not rows:
+        return []
     existing = await lock_existing(conn, ns, [r.uid for r in rows])
     fresh = [r for r in rows if r.uid not in existing]
     created = await _insert_new(conn, ns, labels, fresh)

@@ -37,8 +37,6 @@ SIDE_COLUMNS = {
         "confidence",
         "text",
         "embedding",
-        "valid",
-        "recorded",
     },
     "_kg_claim": {"fact_id", "source_id", "episode_id", "confidence", "observed_at"},
 }
@@ -87,7 +85,8 @@ async def test_side_tables_have_the_columns_storage_uses(
         "_kg_vertex_embedding",
         "_kg_vertex_text",
         "_kg_vertex_point",
-        "_kg_fact_valid",
+        "_kg_fact_valid_from",
+        "_kg_fact_valid_to",
         "_kg_fact_recorded",
         "_kg_fact_embedding",
         "_kg_fact_text",

@@ -117,7 +117,10 @@ async def test_instant_fact_keeps_its_bounds(
     )
     assert (fact.valid_from, fact.valid_to) == (T0, T0)
     contained = await raw_conn.fetchval(
-        f'SELECT valid @> $1::timestamptz FROM "{people}"._kg_fact WHERE uid = $2', T0, fact.uid
+        "SELECT kgmem.time_range(valid_from, valid_to) @> $1::timestamptz "
+        f'FROM "{people}"._kg_fact WHERE uid = $2',
+        T0,
+        fact.uid,
     )
     assert contained
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kgmem.config import LimitSettings
 from kgmem.embedding import Embedder
@@ -13,18 +13,19 @@ from kgmem.storage import Database
 @dataclass(frozen=True, slots=True)
 class GraphContext:
     """The database, the graph model, the embedder (None: callers supply vectors),
-    the request limits and the store's vector dimension."""
+    the request limits and the store's vector dimension (``property_limits`` is
+    derived from ``limits`` once, for the per-item checks)."""
 
     db: Database
     schema: GraphSchema
     embedder: Embedder | None
     limits: LimitSettings
     dimension: int
+    property_limits: PropertyLimits = field(init=False)
 
-    @property
-    def property_limits(self) -> PropertyLimits:
-        """The caps that apply to one property map."""
-        return PropertyLimits(
+    def __post_init__(self) -> None:
+        limits = PropertyLimits(
             max_properties=self.limits.max_properties,
             max_string_length=self.limits.max_string_length,
         )
+        object.__setattr__(self, "property_limits", limits)

@@ -66,14 +66,20 @@ class GraphSchema:
     common_vertex: Mapping[str, PropertySpec] = field(default_factory=dict)
     common_edge: Mapping[str, PropertySpec] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    _adhoc: dict[tuple[str, LabelKind], LabelSpec] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def label(self, name: str, kind: LabelKind) -> LabelSpec:
         """The spec of ``name`` as a ``kind`` label, declared or on-demand."""
         declared = (self.vertices if kind == "vertex" else self.edges).get(name)
-        common = self.common_vertex if kind == "vertex" else self.common_edge
-        if declared is None:
-            return LabelSpec(name=name, kind=kind, properties=common)
-        return declared
+        if declared is not None:
+            return declared
+        spec = self._adhoc.get((name, kind))
+        if spec is None:
+            common = self.common_vertex if kind == "vertex" else self.common_edge
+            spec = self._adhoc[(name, kind)] = LabelSpec(name=name, kind=kind, properties=common)
+        return spec
 
     def kind_of(self, name: str) -> LabelKind | None:
         """``vertex`` or ``edge`` if the schema declares ``name``, else None."""

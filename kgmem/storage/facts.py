@@ -71,6 +71,11 @@ def _side(ns: NamespaceRef) -> str:
     return table(ns.name, "_kg_fact")
 
 
+def _edges(ns: NamespaceRef) -> str:
+    """AGE's parent table of all edge labels (its children index start_id and end_id)."""
+    return table(ns.name, "_ag_label_edge")
+
+
 def _edge_properties(row: FactRow, recorded_at: datetime, expired_at: datetime | None) -> str:
     return agtype.encode(
         {
@@ -343,14 +348,14 @@ async def page(
     """Up to ``limit`` facts matching ``where`` in graph-id order, after id ``after``."""
     clauses = ["f.id > $1"]
     args: list[object] = [after if after is not None else 0]
-    for column, value in (
-        ("f.subject_id", where.subject_id),
-        ("f.object_id", where.object_id),
-        ("f.predicate", where.predicate),
-    ):
+    edges = _edges(ns)
+    for column, value in (("start_id", where.subject_id), ("end_id", where.object_id)):
         if value is not None:
             args.append(value)
-            clauses.append(f"{column} = ${len(args)}")
+            clauses.append(f"f.id IN (SELECT e.id FROM {edges} e WHERE e.{column} = ${len(args)})")
+    if where.predicate is not None:
+        args.append(where.predicate)
+        clauses.append(f"f.predicate = ${len(args)}")
     if not where.include_closed:
         clauses.append("f.expired_at IS NULL")
     args.append(limit)
@@ -368,12 +373,17 @@ async def touching(
 ) -> tuple[list[Fact], list[Fact]]:
     """Facts going out of and coming into a vertex, each list capped at ``limit``."""
     closed = "" if include_closed else " AND f.expired_at IS NULL"
-    out = await conn.fetch(
-        f"{_select(ns)} WHERE f.subject_id = $1{closed} ORDER BY f.id LIMIT $2", vertex_id, limit
-    )
-    into = await conn.fetch(
-        f"{_select(ns)} WHERE f.object_id = $1{closed} ORDER BY f.id LIMIT $2", vertex_id, limit
-    )
+    found = []
+    for column in ("start_id", "end_id"):
+        found.append(
+            await conn.fetch(
+                f"{_select(ns)} WHERE f.id IN (SELECT e.id FROM {_edges(ns)} e "
+                f"WHERE e.{column} = $1){closed} ORDER BY f.id LIMIT $2",
+                vertex_id,
+                limit,
+            )
+        )
+    out, into = found
     return await _with_properties(conn, ns, out), await _with_properties(conn, ns, into)
 
 

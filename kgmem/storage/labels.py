@@ -139,7 +139,18 @@ class LabelCatalog:
 async def create_label_indexes(
     conn: asyncpg.Connection, ns: NamespaceRef, name: str, kind: LabelKind, schema: GraphSchema
 ) -> None:
-    """Create (if missing) the uid index and the schema's property indexes on a label."""
+    """Create (if missing) the uid index and the schema's property indexes on a label.
+
+    Edge labels also get a unique index on ``id``: AGE 1.7 gives vertex label tables a
+    primary key but edge label tables only ``start_id``/``end_id`` indexes, so without
+    it every edge read or update by id is a sequential scan (measured: 3 ms at 22k
+    edges of one label, 0.09 ms with the index).
+    """
+    if kind == "edge":
+        await conn.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {ident(index_name(name, 'id'))} "
+            f"ON {table(ns.name, name)} (id)"
+        )
     await conn.execute(_property_index_sql(ns, name, "uid", unique=True))
     for prop in schema.indexed_properties(name, kind):
         await conn.execute(_property_index_sql(ns, name, prop, unique=False))

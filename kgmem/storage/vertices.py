@@ -55,15 +55,6 @@ class UpsertResult:
     created: bool
 
 
-# Side-table columns that hold a vertex's graph id; kept right by hand (no foreign keys).
-_REFERENCES = (
-    ("_kg_fact", "subject_id"),
-    ("_kg_fact", "object_id"),
-    ("_kg_claim", "source_id"),
-    ("_kg_claim", "episode_id"),
-)
-
-
 def _side(ns: NamespaceRef) -> str:
     return table(ns.name, "_kg_vertex")
 
@@ -223,11 +214,18 @@ async def _relabel(
     await conn.execute(
         f"UPDATE {_side(ns)} SET id = $1, label = $2 WHERE id = $3", new_id, row.label, old.id
     )
-    for side, column in _REFERENCES:
-        await conn.execute(
-            f"UPDATE {table(ns.name, side)} SET {column} = $1 WHERE {column} = $2", new_id, old.id
-        )
     edges = table(ns.name, "_ag_label_edge")
+    facts, claims = table(ns.name, "_kg_fact"), table(ns.name, "_kg_claim")
+    # Facts are found through AGE's endpoint indexes, so re-point them before the edges.
+    for column, edge_column in (("subject_id", "start_id"), ("object_id", "end_id")):
+        await conn.execute(
+            f"UPDATE {facts} SET {column} = $1 WHERE id IN "
+            f"(SELECT id FROM {edges} WHERE {edge_column} = $2)",
+            new_id,
+            old.id,
+        )
+    for column in ("source_id", "episode_id"):
+        await conn.execute(f"UPDATE {claims} SET {column} = $1 WHERE {column} = $2", new_id, old.id)
     await conn.execute(f"UPDATE {edges} SET start_id = $1 WHERE start_id = $2", new_id, old.id)
     await conn.execute(f"UPDATE {edges} SET end_id = $1 WHERE end_id = $2", new_id, old.id)
     await conn.execute(f"DELETE FROM {table(ns.name, old.label)} WHERE id = $1", old.id)
@@ -283,13 +281,14 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
         return None
     edges = table(ns.name, "_ag_label_edge")
     facts, claims = table(ns.name, "_kg_fact"), table(ns.name, "_kg_claim")
-    await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)
+    # Facts are found through AGE's endpoint indexes, so their rows go before the edges.
+    touching = f"SELECT id FROM {edges} WHERE start_id = $1 OR end_id = $1"
     await conn.execute(
-        f"DELETE FROM {claims} WHERE source_id = $1 OR episode_id = $1 OR fact_id IN "
-        f"(SELECT id FROM {facts} WHERE subject_id = $1 OR object_id = $1)",
+        f"DELETE FROM {claims} WHERE source_id = $1 OR episode_id = $1 OR fact_id IN ({touching})",
         ref.id,
     )
-    await conn.execute(f"DELETE FROM {facts} WHERE subject_id = $1 OR object_id = $1", ref.id)
+    await conn.execute(f"DELETE FROM {facts} WHERE id IN ({touching})", ref.id)
+    await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)
     await conn.execute(f"DELETE FROM {table(ns.name, ref.label)} WHERE id = $1", ref.id)
     await conn.execute(f"DELETE FROM {_side(ns)} WHERE id = $1", ref.id)
     return ref

@@ -65,6 +65,8 @@ async def test_every_declared_label_and_index_exists(
         for name in declared:
             assert labels.get(name) == kind, name
             assert index_name(name, "uid") in indexes, name
+            if kind == "e":
+                assert index_name(name, "id") in indexes, name
             for prop in memory.schema.indexed_properties(name, "vertex" if kind == "v" else "edge"):
                 assert index_name(name, prop) in indexes, (name, prop)
 

@@ -210,3 +210,16 @@ async def test_delete_fact_removes_edge_and_claims(
     with pytest.raises(FactNotFound):
         await memory.delete_fact(people, fact.uid)
     assert not any((await memory.check_namespace(people)).values())
+
+
+async def test_edge_reads_by_id_use_an_index(
+    memory: Memory, people: str, raw_conn: asyncpg.Connection
+) -> None:
+    """AGE gives edge label tables no index on id; kgmem adds one (else: seq scans)."""
+    fact = await memory.add_fact(people, FactWrite("alice", "KNOWS", "bob"))
+    await raw_conn.execute("SET enable_seqscan = off")
+    plan = await raw_conn.fetch(
+        f'EXPLAIN SELECT properties FROM "{people}"."KNOWS" WHERE id = ANY($1::graphid[])',
+        [str(fact.id)],
+    )
+    assert "Index" in "\n".join(r[0] for r in plan)

@@ -1,0 +1,30 @@
+"""What a benchmark ran on."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def describe() -> dict[str, str | int]:
+    """CPU model, core count, memory and Python version."""
+    cpu = "unknown"
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        for line in info.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_gb = 0
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total_kb = int(meminfo.read_text().split()[1])
+        memory_gb = round(total_kb / 1024 / 1024)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count() or 0,
+        "memory_gb": memory_gb,
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+    }

@@ -19,11 +19,10 @@ import asyncpg
 
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
-from kgmem.storage import agtype
+from kgmem.storage import agtype, embeddings
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
-from kgmem.storage.vector_params import vector_array
 from kgmem.storage.vertices import properties_of
 
 SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
@@ -114,6 +113,14 @@ async def upsert(
     _check_same_statement(updates, existing)
     await _update_existing(conn, ns, updates, existing)
     ids = {**created, **{u: e["id"] for u, e in existing.items()}}
+    await embeddings.store(
+        conn,
+        ns,
+        "fact",
+        [ids[r.uid] for r in rows],
+        [r.embedding for r in rows],
+        [r.keep_embedding for r in rows],
+    )
     await _add_claims(conn, ns, rows, ids)
     return [(r.uid, ids[r.uid], r.uid in created) for r in rows]
 
@@ -157,12 +164,12 @@ async def _insert_new(
         info = labels[predicate]
         reserved = await conn.fetch(
             f"INSERT INTO {_side(ns)} (id, uid, predicate, subject_id, object_id, valid_from, "
-            "valid_to, recorded_at, confidence, text, embedding) "
+            "valid_to, recorded_at, confidence, text) "
             "SELECT ag_catalog._graphid($1, nextval($2::regclass)), "
-            "u, $3, s, o, vf, vt, ra, c, t, e "
+            "u, $3, s, o, vf, vt, ra, c, t "
             "FROM unnest($4::text[], $5::graphid[], $6::graphid[], $7::timestamptz[], "
-            "$8::timestamptz[], $9::timestamptz[], $10::float8[], $11::text[], $12::vector[]) "
-            "AS x(u, s, o, vf, vt, ra, c, t, e) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
+            "$8::timestamptz[], $9::timestamptz[], $10::float8[], $11::text[]) "
+            "AS x(u, s, o, vf, vt, ra, c, t) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
             info.label_id,
             table(ns.name, info.seq_name),
             predicate,
@@ -174,7 +181,6 @@ async def _insert_new(
             [r.recorded_at or now for r in group],
             [r.confidence for r in group],
             [r.text for r in group],
-            vector_array(r.embedding for r in group),
         )
         ids = {r["uid"]: r["id"] for r in reserved}
         kept = [r for r in group if r.uid in ids]
@@ -216,18 +222,15 @@ async def _update_existing(
         )
     await conn.execute(
         f"UPDATE {_side(ns)} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
-        "confidence = x.c, text = x.t, embedding = CASE WHEN x.k THEN f.embedding ELSE x.e END "
+        "confidence = x.c, text = x.t "
         "FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], "
-        "$5::float8[], $6::text[], $7::vector[], $8::bool[]) AS x(u, vf, vt, ra, c, t, e, k) "
-        "WHERE f.uid = x.u",
+        "$5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t) WHERE f.uid = x.u",
         [r.uid for r in rows],
         [r.valid_from for r in rows],
         [r.valid_to for r in rows],
         [recorded[r.uid] for r in rows],
         [r.confidence for r in rows],
         [r.text for r in rows],
-        vector_array(r.embedding for r in rows),
-        [r.keep_embedding for r in rows],
     )
 
 
@@ -307,6 +310,9 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     if row is None:
         return False
     await conn.execute(f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1", row["id"])
+    await conn.execute(
+        f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = $1", row["id"]
+    )
     await conn.execute(f"DELETE FROM {table(ns.name, row['predicate'])} WHERE id = $1", row["id"])
     return True
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 import asyncpg
 
+from kgmem.storage.embeddings import vector_table
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -25,9 +26,10 @@ async def stored(
     """uid -> (indexed text, has a vector) for the stored ones among ``uids``."""
     if not uids:
         return {}
+    vectors = vector_table(ns, "vertex" if kind == "entity" else "fact")
     records = await conn.fetch(
-        f"SELECT uid, text, embedding IS NOT NULL AS embedded FROM {table(ns.name, _SIDE[kind])} "
-        "WHERE uid = ANY($1::text[])",
+        f"SELECT s.uid, s.text, EXISTS (SELECT 1 FROM {vectors} x WHERE x.id = s.id) AS embedded "
+        f"FROM {table(ns.name, _SIDE[kind])} s WHERE s.uid = ANY($1::text[])",
         list(uids),
     )
     return {r["uid"]: (r["text"], r["embedded"]) for r in records}

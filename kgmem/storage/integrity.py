@@ -1,5 +1,6 @@
 """Find what should not exist: side rows without their AGE element and the reverse,
-facts pointing at missing vertices, claims pointing at missing facts or vertices.
+facts pointing at missing vertices, vectors without their side row, claims pointing at
+missing facts or vertices.
 
 kgmem's own writes keep all of these at zero (tests check it). Graph elements created
 or deleted through raw Cypher bypass the side tables, so this sweep is how to notice.
@@ -29,6 +30,11 @@ _CHECKS = {
         "SELECT count(*) FROM {f} s WHERE NOT EXISTS (SELECT 1 FROM {v} a WHERE a.id = "
         "s.subject_id) OR NOT EXISTS (SELECT 1 FROM {v} b WHERE b.id = s.object_id)"
     ),
+    "vectors_without_side_row": (
+        "SELECT (SELECT count(*) FROM {vv} x WHERE NOT EXISTS (SELECT 1 FROM {v} s "
+        "WHERE s.id = x.id)) + (SELECT count(*) FROM {fv} x WHERE NOT EXISTS "
+        "(SELECT 1 FROM {f} s WHERE s.id = x.id))"
+    ),
     "claims_with_missing_target": (
         "SELECT count(*) FROM {c} c WHERE NOT EXISTS (SELECT 1 FROM {f} f WHERE f.id = c.fact_id)"
         " OR (c.source_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {v} v WHERE v.id = "
@@ -44,6 +50,8 @@ async def check(conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, int]:
         "v": table(ns.name, "_kg_vertex"),
         "f": table(ns.name, "_kg_fact"),
         "c": table(ns.name, "_kg_claim"),
+        "vv": table(ns.name, "_kg_vertex_vector"),
+        "fv": table(ns.name, "_kg_fact_vector"),
         "gv": table(ns.name, "_ag_label_vertex"),
         "ge": table(ns.name, "_ag_label_edge"),
     }

@@ -98,10 +98,11 @@ async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:
     facts = await conn.fetchrow(
         f"SELECT count(*) FILTER (WHERE expired_at IS NULL) AS current, "
         f"count(*) FILTER (WHERE expired_at IS NOT NULL) AS closed, "
-        f"count(embedding) AS embedded FROM {table(ns.name, '_kg_fact')}"
+        f"(SELECT count(*) FROM {table(ns.name, '_kg_fact_vector')}) AS embedded "
+        f"FROM {table(ns.name, '_kg_fact')}"
     )
     embedded_entities = await conn.fetchval(
-        f"SELECT count(embedding) FROM {table(ns.name, '_kg_vertex')}"
+        f"SELECT count(*) FROM {table(ns.name, '_kg_vertex_vector')}"
     )
     size = await conn.fetchval(
         "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "

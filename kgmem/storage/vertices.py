@@ -24,11 +24,10 @@ from typing import Any
 import asyncpg
 
 from kgmem.model import Entity, GeoPoint
-from kgmem.storage import agtype
+from kgmem.storage import agtype, embeddings
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
-from kgmem.storage.vector_params import vector_array
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +87,16 @@ async def upsert(
     if lost:  # a concurrent transaction committed these uids first
         existing.update(await lock_existing(conn, ns, lost))
     updates = [r for r in rows if r.uid in existing]
-    await _update_existing(conn, ns, labels, updates, existing)
-    ids = {**created, **{uid: ref.id for uid, ref in existing.items()}}
+    relabelled = await _update_existing(conn, ns, labels, updates, existing)
+    ids = {**created, **{uid: ref.id for uid, ref in existing.items()}, **relabelled}
+    await embeddings.store(
+        conn,
+        ns,
+        "vertex",
+        [ids[r.uid] for r in rows],
+        [r.embedding for r in rows],
+        [r.keep_embedding for r in rows],
+    )
     return [UpsertResult(uid=r.uid, id=ids[r.uid], created=r.uid in created) for r in rows]
 
 
@@ -127,17 +134,16 @@ async def _insert_new(
     for label, group in _by_label(rows).items():
         info = labels[label]
         reserved = await conn.fetch(
-            f"INSERT INTO {_side(ns)} (id, uid, label, name, text, embedding, lat, lon) "
-            "SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, n, t, e, la, lo "
-            "FROM unnest($4::text[], $5::text[], $6::text[], $7::vector[], $8::float8[], "
-            "$9::float8[]) AS x(u, n, t, e, la, lo) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
+            f"INSERT INTO {_side(ns)} (id, uid, label, name, text, lat, lon) "
+            "SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, n, t, la, lo "
+            "FROM unnest($4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[]) "
+            "AS x(u, n, t, la, lo) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
             info.label_id,
             table(ns.name, info.seq_name),
             label,
             [r.uid for r in group],
             [_name(r) for r in group],
             [r.text for r in group],
-            vector_array(r.embedding for r in group),
             [r.lat for r in group],
             [r.lon for r in group],
         )
@@ -159,7 +165,8 @@ async def _update_existing(
     labels: Mapping[str, LabelInfo],
     rows: Sequence[VertexRow],
     existing: Mapping[str, VertexRef],
-) -> None:
+) -> dict[str, int]:
+    """Update stored vertices; returns the new graph ids of those whose label changed."""
     same = [r for r in rows if existing[r.uid].label == r.label]
     for label, group in _by_label(same).items():
         await conn.execute(
@@ -168,10 +175,13 @@ async def _update_existing(
             [existing[r.uid].id for r in group],
             [_stored_properties(r) for r in group],
         )
-    for row in rows:
-        if existing[row.uid].label != row.label:
-            await _relabel(conn, ns, labels[row.label], row, existing[row.uid])
+    relabelled = {
+        row.uid: await _relabel(conn, ns, labels[row.label], row, existing[row.uid])
+        for row in rows
+        if existing[row.uid].label != row.label
+    }
     await _update_side(conn, ns, rows, existing)
+    return relabelled
 
 
 async def _update_side(
@@ -184,15 +194,12 @@ async def _update_side(
         return
     await conn.execute(
         f"UPDATE {_side(ns)} AS v SET name = x.n, text = x.t, "
-        "embedding = CASE WHEN x.k THEN v.embedding ELSE x.e END, "
         "lat = x.la, lon = x.lo, updated_at = now() "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::vector[], $5::bool[], $6::float8[], "
-        "$7::float8[]) AS x(u, n, t, e, k, la, lo) WHERE v.uid = x.u",
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[]) "
+        "AS x(u, n, t, la, lo) WHERE v.uid = x.u",
         [r.uid for r in rows],
         [_name(r) for r in rows],
         [r.text for r in rows],
-        vector_array(r.embedding for r in rows),
-        [r.keep_embedding for r in rows],
         [r.lat for r in rows],
         [r.lon for r in rows],
     )
@@ -200,7 +207,7 @@ async def _update_side(
 
 async def _relabel(
     conn: asyncpg.Connection, ns: NamespaceRef, info: LabelInfo, row: VertexRow, old: VertexRef
-) -> None:
+) -> int:
     new_id = await conn.fetchval(
         "SELECT ag_catalog._graphid($1, nextval($2::regclass))",
         info.label_id,
@@ -228,12 +235,14 @@ async def _relabel(
         await conn.execute(f"UPDATE {claims} SET {column} = $1 WHERE {column} = $2", new_id, old.id)
     await conn.execute(f"UPDATE {edges} SET start_id = $1 WHERE start_id = $2", new_id, old.id)
     await conn.execute(f"UPDATE {edges} SET end_id = $1 WHERE end_id = $2", new_id, old.id)
+    await embeddings.rekey(conn, ns, "vertex", old.id, new_id)
     await conn.execute(f"DELETE FROM {table(ns.name, old.label)} WHERE id = $1", old.id)
+    return int(new_id)
 
 
 async def get(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Entity | None:
     """The vertex ``uid`` with its properties, or None."""
-    record = await conn.fetchrow(f"{_SELECT.format(side=_side(ns))} WHERE v.uid = $1", uid)
+    record = await conn.fetchrow(f"{_select(ns)} WHERE v.uid = $1", uid)
     if record is None:
         return None
     return (await _with_properties(conn, ns, [record]))[0]
@@ -248,7 +257,7 @@ async def page(
     limit: int,
 ) -> list[Entity]:
     """Up to ``limit`` vertices ordered by uid, after uid ``after``, of ``label`` if given."""
-    select = _SELECT.format(side=_side(ns))
+    select = _select(ns)
     if label is None:
         records = await conn.fetch(
             f"{select} WHERE v.uid > coalesce($1, '') ORDER BY v.uid LIMIT $2", after, limit
@@ -267,9 +276,7 @@ async def by_ids(
     conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
 ) -> dict[int, Entity]:
     """Vertices by graph id (missing ids are left out)."""
-    records = await conn.fetch(
-        f"{_SELECT.format(side=_side(ns))} WHERE v.id = ANY($1::graphid[])", list(ids)
-    )
+    records = await conn.fetch(f"{_select(ns)} WHERE v.id = ANY($1::graphid[])", list(ids))
     return {v.id: v for v in await _with_properties(conn, ns, records)}
 
 
@@ -287,17 +294,26 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
         f"DELETE FROM {claims} WHERE source_id = $1 OR episode_id = $1 OR fact_id IN ({touching})",
         ref.id,
     )
+    await conn.execute(
+        f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id IN ({touching})", ref.id
+    )
     await conn.execute(f"DELETE FROM {facts} WHERE id IN ({touching})", ref.id)
     await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)
     await conn.execute(f"DELETE FROM {table(ns.name, ref.label)} WHERE id = $1", ref.id)
     await conn.execute(f"DELETE FROM {_side(ns)} WHERE id = $1", ref.id)
+    await conn.execute(f"DELETE FROM {embeddings.vector_table(ns, 'vertex')} WHERE id = $1", ref.id)
     return ref
 
 
 _SELECT = (
-    "SELECT v.id, v.uid, v.label, v.lat, v.lon, v.embedding IS NOT NULL AS has_embedding,"
-    " v.created_at, v.updated_at FROM {side} v"
+    "SELECT v.id, v.uid, v.label, v.lat, v.lon, "
+    "EXISTS (SELECT 1 FROM {vectors} x WHERE x.id = v.id) AS has_embedding, "
+    "v.created_at, v.updated_at FROM {side} v"
 )
+
+
+def _select(ns: NamespaceRef) -> str:
+    return _SELECT.format(side=_side(ns), vectors=embeddings.vector_table(ns, "vertex"))
 
 
 async def _with_properties(

@@ -84,7 +84,6 @@ BEGIN
       label      text NOT NULL,
       name       text,
       text       text,
-      embedding  vector(%2$s),
       lat        double precision CHECK (lat BETWEEN -90 AND 90),
       lon        double precision CHECK (lon BETWEEN -180 AND 180),
       created_at timestamptz NOT NULL DEFAULT now(),
@@ -93,7 +92,13 @@ BEGIN
     )$q$, ns, dim);
   EXECUTE format('CREATE INDEX _kg_vertex_label_uid ON %I._kg_vertex (label, uid)', ns);
   EXECUTE format('CREATE INDEX _kg_vertex_name ON %I._kg_vertex (lower(name))', ns);
-  EXECUTE format('CREATE INDEX _kg_vertex_embedding ON %I._kg_vertex '
+  -- Vectors apart from the side rows (see kgmem/storage/embeddings.py for why).
+  EXECUTE format($q$
+    CREATE TABLE %1$I._kg_vertex_vector (
+      id        ag_catalog.graphid PRIMARY KEY,
+      embedding vector(%2$s) NOT NULL
+    )$q$, ns, dim);
+  EXECUTE format('CREATE INDEX _kg_vertex_embedding ON %I._kg_vertex_vector '
                  'USING hnsw (embedding vector_cosine_ops)', ns);
   EXECUTE format('CREATE INDEX _kg_vertex_point ON %I._kg_vertex '
                  'USING gist (point(lon, lat)) WHERE lat IS NOT NULL', ns);
@@ -111,7 +116,6 @@ BEGIN
       expired_at  timestamptz,
       confidence  double precision CHECK (confidence BETWEEN 0 AND 1),
       text        text,
-      embedding   vector(%2$s),
       CHECK (valid_to IS NULL OR valid_from IS NULL OR valid_from <= valid_to),
       CHECK (expired_at IS NULL OR recorded_at <= expired_at)
     )$q$, ns, dim);
@@ -123,7 +127,12 @@ BEGIN
   EXECUTE format('CREATE INDEX _kg_fact_valid_from ON %I._kg_fact (valid_from)', ns);
   EXECUTE format('CREATE INDEX _kg_fact_valid_to ON %I._kg_fact (valid_to)', ns);
   EXECUTE format('CREATE INDEX _kg_fact_recorded ON %I._kg_fact USING brin (recorded_at)', ns);
-  EXECUTE format('CREATE INDEX _kg_fact_embedding ON %I._kg_fact '
+  EXECUTE format($q$
+    CREATE TABLE %1$I._kg_fact_vector (
+      id        ag_catalog.graphid PRIMARY KEY,
+      embedding vector(%2$s) NOT NULL
+    )$q$, ns, dim);
+  EXECUTE format('CREATE INDEX _kg_fact_embedding ON %I._kg_fact_vector '
                  'USING hnsw (embedding vector_cosine_ops)', ns);
 
   EXECUTE format($q$

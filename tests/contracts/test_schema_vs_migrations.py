@@ -18,7 +18,6 @@ SIDE_COLUMNS = {
         "label",
         "name",
         "text",
-        "embedding",
         "lat",
         "lon",
         "created_at",
@@ -36,8 +35,9 @@ SIDE_COLUMNS = {
         "expired_at",
         "confidence",
         "text",
-        "embedding",
     },
+    "_kg_vertex_vector": {"id", "embedding"},
+    "_kg_fact_vector": {"id", "embedding"},
     "_kg_claim": {"fact_id", "source_id", "episode_id", "confidence", "observed_at"},
 }
 

@@ -45,13 +45,17 @@ async def test_entities_and_facts_are_embedded_on_write(
     await embedding_memory.upsert_entity(namespace, EntityWrite("blank", "Entity", {"k": 1}))
     fact = await embedding_memory.add_fact(namespace, FactWrite("alice", "WORKS_AT", "acme"))
     stored = await raw_conn.fetchval(
-        f'SELECT embedding::text FROM "{namespace}"._kg_vertex WHERE uid = $1', "alice"
+        f'SELECT x.embedding::text FROM "{namespace}"._kg_vertex v '
+        f'JOIN "{namespace}"._kg_vertex_vector x USING (id) WHERE v.uid = $1',
+        "alice",
     )
     expected = (await local_embedder.embed(["Alice\nCTO of Acme"]))[0]
     assert np.allclose(np.array(eval(stored)), expected, atol=1e-4)
     assert not (await embedding_memory.get_entity(namespace, "blank")).entity.has_embedding
     fact_vec = await raw_conn.fetchval(
-        f'SELECT embedding IS NOT NULL FROM "{namespace}"._kg_fact WHERE uid = $1', fact.uid
+        f'SELECT count(*) = 1 FROM "{namespace}"._kg_fact f '
+        f'JOIN "{namespace}"._kg_fact_vector x USING (id) WHERE f.uid = $1',
+        fact.uid,
     )
     assert fact_vec and fact.text == "Alice works at Acme"
 
@@ -64,6 +68,8 @@ async def test_caller_vector_wins_over_the_model(
         namespace, EntityWrite("a", "Person", {"name": "A"}, embedding=mine)
     )
     stored = await raw_conn.fetchval(
-        f'SELECT embedding::text FROM "{namespace}"._kg_vertex WHERE uid = $1', "a"
+        f'SELECT x.embedding::text FROM "{namespace}"._kg_vertex v '
+        f'JOIN "{namespace}"._kg_vertex_vector x USING (id) WHERE v.uid = $1',
+        "a",
     )
     assert eval(stored) == mine

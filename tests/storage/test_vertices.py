@@ -212,3 +212,15 @@ async def test_concurrent_creation_of_one_new_entity_makes_one_vertex(
     assert sum(r.created for r in results) == 1
     count = await raw_conn.fetchval(f'SELECT count(*) FROM "{namespace}"."Newlabel"')
     assert count == 1
+
+
+async def test_relabel_carries_the_kept_vector_to_the_new_graph_id(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.upsert_entity(namespace, EntityWrite("x", "Entity", {"name": "X"}, VEC))
+    before = (await memory.get_entity(namespace, "x")).entity
+    await memory.upsert_entity(namespace, EntityWrite("x", "Concept", {"name": "X"}))
+    after = (await memory.get_entity(namespace, "x")).entity
+    assert after.id != before.id and after.label == "Concept"
+    assert after.has_embedding
+    assert not any((await memory.check_namespace(namespace)).values())

@@ -1,10 +1,14 @@
 """``python -m bench write``: entity upserts/s and facts/s, single and batched, at 100k
 entities with caller-supplied 384-dimension vectors, plus the default model's embedding
-throughput. Baseline, same run, same data: plain AGE Cypher CREATE statements (one per
-row for the single figures, UNWIND batches of the same size for the batched ones),
-with the vector stored as a list property, the way Cypher alone would hold it (and
-therefore without any vector index: kgmem also maintains HNSW, BM25 and B-tree indexes).
-Phases are separated by VACUUM ANALYZE and CHECKPOINT, outside the timings.
+throughput.
+
+Baseline, same run, same data: plain AGE Cypher CREATE statements (one per row for the
+single figures, UNWIND batches of the same size for the batched ones), with the vector
+stored as a list property, the way Cypher alone would hold it, and therefore without any
+vector index (kgmem also maintains HNSW, BM25 and B-tree indexes). Both sides get their
+inputs prepared before the clock starts (kgmem's write objects, the baseline's row
+maps); each side's own encoding and database work is timed. Phases are separated by
+VACUUM ANALYZE and CHECKPOINT, outside the timings.
 """
 
 from __future__ import annotations
@@ -13,17 +17,21 @@ import argparse
 import json
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
 from bench.generate import Graph
 from bench.machine import describe
 from bench.report import Figure, Report, Timer
-from kgmem import BatchWrite, Memory, Settings
+from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.storage.embedded import start_embedded
 
 BASELINE_GRAPH = "bench_cypher"
+NAMESPACE = "bench_kgmem"
+LABELS = ("Person", "Organization", "Place", "Concept")
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -37,6 +45,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=2_000,
         help="facts written one Cypher statement each (slow, so sampled)",
     )
+    p.add_argument("--vector-facts", type=int, default=20_000)
     p.add_argument("--embed-texts", type=int, default=2_000)
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     return p.parse_args(argv)
@@ -59,10 +68,11 @@ async def main(argv: list[str]) -> int:
 
 
 async def run(args: argparse.Namespace, url: str, home: Path) -> None:
-    n, batch = args.entities, args.batch
-    graph = Graph(n)
+    graph = Graph(args.entities)
     report = Report(
-        "write", describe(), {"entities": n, "facts": n, "batch": batch, "vector_dimension": 384}
+        "write",
+        describe(),
+        {"entities": graph.n, "facts": graph.n, "batch": args.batch, "vector_dimension": 384},
     )
     settings = Settings(
         home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
@@ -75,16 +85,20 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
     )
     await conn.execute("LOAD 'age'")
     try:
-        await memory.create_namespace("bench_kgmem")
+        await memory.create_namespace(NAMESPACE)
         await prepare_baseline(conn)
-        print(f"writing {n:,} entities and {n:,} facts (batches of {batch:,}) ...", flush=True)
-        await entities_batched(memory, conn, graph, report, batch)
-        await settle(conn)
-        await entities_without_vectors(memory, graph, report, batch)
-        await settle(conn)
-        await facts_batched(memory, conn, graph, report, batch)
-        await settle(conn)
-        await singles(memory, conn, graph, report, args)
+        print(f"writing {graph.n:,} entities and facts (batches of {args.batch:,}) ...")
+        bench = Bench(memory, conn, graph, report, args)
+        for phase in (
+            bench.entities_batched,
+            bench.entities_without_vectors,
+            bench.facts_batched,
+            bench.facts_with_vectors,
+            bench.single_entities,
+            bench.single_facts,
+        ):
+            await phase()
+            await settle(conn)
         await embedding_throughput(report, args.embed_texts)
     finally:
         await conn.close()
@@ -97,7 +111,7 @@ async def prepare_baseline(conn: asyncpg.Connection) -> None:
     if await conn.fetchval("SELECT count(*) FROM ag_graph WHERE name = $1", BASELINE_GRAPH):
         await conn.execute("SELECT drop_graph($1, true)", BASELINE_GRAPH)
     await conn.execute("SELECT create_graph($1)", BASELINE_GRAPH)
-    for label in ("Person", "Organization", "Place", "Concept"):
+    for label in LABELS:
         await conn.execute(f"SELECT create_vlabel('{BASELINE_GRAPH}', '{label}')")
         # The same uid index kgmem has, so MATCH by uid is an index probe in both.
         await conn.execute(
@@ -113,174 +127,183 @@ async def settle(conn: asyncpg.Connection) -> None:
     await conn.execute("CHECKPOINT")
 
 
-async def entities_without_vectors(
-    memory: Memory, graph: Graph, report: Report, batch: int
-) -> None:
-    """The same entities without vectors: what the write path costs besides HNSW upkeep."""
-    from dataclasses import replace
-
-    count = min(graph.n, 20_000)
-    with Timer() as t:
-        for start in range(0, count, batch):
-            ents = [
-                replace(e, uid=f"n{e.uid}", embedding=None)
-                for e in graph.entities(start, min(start + batch, count))
-            ]
-            await memory.write_batch("bench_kgmem", BatchWrite(entities=ents))
-    report.add(
-        Figure(
-            "entities/s, batched, no vectors (no HNSW upkeep)",
-            count / t.seconds,
-            "entities/s",
-            count,
-        )
-    )
-
-
 def cypher(query: str, columns: str = "v agtype") -> str:
     return f"SELECT * FROM cypher('{BASELINE_GRAPH}', $$ {query} $$, $1) AS ({columns})"
 
 
-def entity_row(e) -> dict:
-    return {"uid": e.uid, "label": e.label, **e.properties, "embedding": list(e.embedding)}
+def entity_row(e: EntityWrite) -> dict[str, Any]:
+    return {"uid": e.uid, "label": e.label, **e.properties, "embedding": list(e.embedding or [])}
 
 
-async def entities_batched(
-    memory: Memory, conn: asyncpg.Connection, graph: Graph, report: Report, batch: int
-) -> None:
-    with Timer() as t:
-        for start in range(0, graph.n, batch):
-            ents = list(graph.entities(start, min(start + batch, graph.n)))
-            await memory.write_batch("bench_kgmem", BatchWrite(entities=ents))
-    ours = graph.n / t.seconds
-    with Timer() as b:
-        for start in range(0, graph.n, batch):
-            rows = [entity_row(e) for e in graph.entities(start, min(start + batch, graph.n))]
-            for label in {r["label"] for r in rows}:
-                await conn.execute(
-                    cypher(f"UNWIND $rows AS r CREATE (n:{label}) SET n = r"),
-                    json.dumps({"rows": [r for r in rows if r["label"] == label]}),
-                )
-    report.add(
-        Figure(
-            "entities/s, batched",
-            ours,
-            "entities/s",
-            graph.n,
-            graph.n / b.seconds,
-            "Cypher UNWIND CREATE",
+def fact_row(f: FactWrite) -> dict[str, Any]:
+    row = {
+        "s": f.subject,
+        "o": f.object,
+        "uid": f.uid,
+        "valid_from": f.valid_from.isoformat() if f.valid_from else None,
+        "confidence": f.confidence,
+        **f.properties,
+    }
+    if f.embedding is not None:
+        row["embedding"] = list(f.embedding)
+    return row
+
+
+def batches(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class Bench:
+    """The phases, sharing the store, the baseline connection and the data."""
+
+    def __init__(
+        self,
+        memory: Memory,
+        conn: asyncpg.Connection,
+        graph: Graph,
+        report: Report,
+        args: argparse.Namespace,
+    ) -> None:
+        self.memory, self.conn, self.graph, self.report, self.args = (
+            memory,
+            conn,
+            graph,
+            report,
+            args,
         )
-    )
 
-
-async def facts_batched(
-    memory: Memory, conn: asyncpg.Connection, graph: Graph, report: Report, batch: int
-) -> None:
-    for with_vector, name in (
-        (False, "facts/s, batched"),
-        (True, "facts/s, batched, with vectors"),
-    ):
-        offset = 0 if not with_vector else graph.n
-        count = graph.n if not with_vector else min(graph.n, 20_000)
+    async def write(self, entities: list[EntityWrite], facts: list[FactWrite]) -> float:
+        """Seconds to write these in batches through kgmem."""
+        size = self.args.batch
         with Timer() as t:
-            for start in range(offset, offset + count, batch):
-                stop = min(start + batch, offset + count)
-                facts = [
-                    _shift(graph.fact(k - offset, with_vector=with_vector), k)
-                    for k in range(start, stop)
-                ]
-                await memory.write_batch("bench_kgmem", BatchWrite(facts=facts))
-        ours = count / t.seconds
-        sample = min(count, 20_000)
+            for chunk in batches(entities, size):
+                await self.memory.write_batch(NAMESPACE, BatchWrite(entities=chunk))
+            for chunk in batches(facts, size):
+                await self.memory.write_batch(NAMESPACE, BatchWrite(facts=chunk))
+        return t.seconds
+
+    async def entities_batched(self) -> None:
+        entities = list(self.graph.entities())
+        ours = self.graph.n / await self.write(entities, [])
+        rows = [entity_row(e) for e in entities]
+        by_label = [
+            (label, [r for r in chunk if r["label"] == label])
+            for chunk in batches(rows, self.args.batch)
+            for label in LABELS
+        ]
         with Timer() as b:
-            for start in range(0, sample, batch):
-                rows = [
-                    {
-                        "s": f.subject,
-                        "o": f.object,
-                        "uid": f.uid,
-                        "valid_from": f.valid_from.isoformat(),
-                        "confidence": f.confidence,
-                        **f.properties,
-                        **({"embedding": list(f.embedding)} if f.embedding else {}),
-                    }
-                    for f in graph.facts(start, min(start + batch, sample), with_vector=with_vector)
-                ]
-                await conn.execute(
+            for label, chunk in by_label:
+                await self.conn.execute(
+                    cypher(f"UNWIND $rows AS r CREATE (n:{label}) SET n = r"),
+                    json.dumps({"rows": chunk}),
+                )
+        self.report.add(
+            Figure(
+                "entities/s, batched",
+                ours,
+                "entities/s",
+                self.graph.n,
+                self.graph.n / b.seconds,
+                "Cypher UNWIND CREATE",
+            )
+        )
+
+    async def entities_without_vectors(self) -> None:
+        """The same kind of entities without vectors: the cost besides HNSW upkeep."""
+        count = min(self.graph.n, 20_000)
+        entities = [
+            replace(e, uid=f"n{e.uid}", embedding=None) for e in self.graph.entities(0, count)
+        ]
+        ours = count / await self.write(entities, [])
+        self.report.add(
+            Figure("entities/s, batched, no vectors (no HNSW upkeep)", ours, "entities/s", count)
+        )
+
+    async def facts_batched(self) -> None:
+        facts = list(self.graph.facts(0, self.graph.n, with_vector=False))
+        await self._facts("facts/s, batched", facts)
+
+    async def facts_with_vectors(self) -> None:
+        count = min(self.graph.n, self.args.vector_facts)
+        facts = [replace(f, uid=f"v{f.uid}") for f in self.graph.facts(0, count, with_vector=True)]
+        await self._facts("facts/s, batched, with vectors", facts)
+
+    async def _facts(self, name: str, facts: list[FactWrite]) -> None:
+        ours = len(facts) / await self.write([], facts)
+        sample = facts[:20_000]
+        chunks = [[fact_row(f) for f in chunk] for chunk in batches(sample, self.args.batch)]
+        with Timer() as b:
+            for chunk in chunks:
+                await self.conn.execute(
                     cypher(
                         "UNWIND $rows AS r MATCH (a) WHERE a.uid = r.s "
                         "MATCH (b) WHERE b.uid = r.o CREATE (a)-[e:REL]->(b) SET e = r"
                     ),
-                    json.dumps({"rows": rows}),
+                    json.dumps({"rows": chunk}),
                 )
-        report.add(
-            Figure(name, ours, "facts/s", count, sample / b.seconds, "Cypher UNWIND MATCH/CREATE")
+        self.report.add(
+            Figure(
+                name,
+                ours,
+                "facts/s",
+                len(facts),
+                len(sample) / b.seconds,
+                "Cypher UNWIND MATCH/CREATE",
+            )
         )
 
-
-def _shift(fact, k: int):
-    from dataclasses import replace
-
-    return replace(fact, uid=f"f{k:08d}")
-
-
-async def singles(
-    memory: Memory, conn: asyncpg.Connection, graph: Graph, report: Report, args: argparse.Namespace
-) -> None:
-    from kgmem import EntityWrite
-
-    count = args.singles
-    with Timer() as t:
-        for i in range(count):
-            e = graph.entity(i)
-            await memory.upsert_entity(
-                "bench_kgmem",
-                EntityWrite(
-                    uid=f"s{i}", label=e.label, properties=e.properties, embedding=e.embedding
-                ),
-            )
-    with Timer() as b:
-        for i in range(count):
-            row = entity_row(graph.entity(i)) | {"uid": f"s{i}"}
+    async def single_entities(self) -> None:
+        count = self.args.singles
+        entities = [replace(e, uid=f"s{e.uid}") for e in self.graph.entities(0, count)]
+        with Timer() as t:
+            for e in entities:
+                await self.memory.upsert_entity(NAMESPACE, e)
+        statements = []
+        for e in entities:
+            row = entity_row(e)
             label = row.pop("label")
             props = ", ".join(f"{k}: ${k}" for k in row)
-            await conn.execute(cypher(f"CREATE (n:{label} {{{props}}})"), json.dumps(row))
-    report.add(
-        Figure(
-            "entity upserts/s, single",
-            count / t.seconds,
-            "entities/s",
-            count,
-            count / b.seconds,
-            "Cypher CREATE per statement",
-        )
-    )
-    sample = args.baseline_facts
-    with Timer() as t:
-        for k in range(count):
-            await memory.add_fact(
-                "bench_kgmem", _shift(graph.fact(k, with_vector=False), 10_000_000 + k)
+            statements.append((cypher(f"CREATE (n:{label} {{{props}}})"), json.dumps(row)))
+        with Timer() as b:
+            for sql, params in statements:
+                await self.conn.execute(sql, params)
+        self.report.add(
+            Figure(
+                "entity upserts/s, single",
+                count / t.seconds,
+                "entities/s",
+                count,
+                count / b.seconds,
+                "Cypher CREATE per statement",
             )
-    with Timer() as b:
-        for k in range(sample):
-            f = graph.fact(k, with_vector=False)
-            await conn.execute(
-                cypher(
-                    "MATCH (a) WHERE a.uid = $s MATCH (b) WHERE b.uid = $o "
-                    "CREATE (a)-[e:REL {uid: $uid}]->(b)"
-                ),
-                json.dumps({"s": f.subject, "o": f.object, "uid": f"x{k}"}),
-            )
-    report.add(
-        Figure(
-            "facts/s, single (written and read back)",
-            count / t.seconds,
-            "facts/s",
-            count,
-            sample / b.seconds,
-            "Cypher MATCH/CREATE per statement",
         )
-    )
+
+    async def single_facts(self) -> None:
+        count, sample = self.args.singles, self.args.baseline_facts
+        facts = [replace(f, uid=f"s{f.uid}") for f in self.graph.facts(0, count, with_vector=False)]
+        with Timer() as t:
+            for f in facts:
+                await self.memory.add_fact(NAMESPACE, f)
+        sql = cypher(
+            "MATCH (a) WHERE a.uid = $s MATCH (b) WHERE b.uid = $o "
+            "CREATE (a)-[e:REL {uid: $uid}]->(b)"
+        )
+        params = [
+            json.dumps({"s": f.subject, "o": f.object, "uid": f"x{f.uid}"}) for f in facts[:sample]
+        ]
+        with Timer() as b:
+            for p in params:
+                await self.conn.execute(sql, p)
+        self.report.add(
+            Figure(
+                "facts/s, single (written and read back)",
+                count / t.seconds,
+                "facts/s",
+                count,
+                len(params) / b.seconds,
+                "Cypher MATCH/CREATE per statement",
+            )
+        )
 
 
 async def embedding_throughput(report: Report, count: int) -> None:
@@ -291,10 +314,9 @@ async def embedding_throughput(report: Report, count: int) -> None:
     started = time.perf_counter()
     await embedder.load()
     load = time.perf_counter() - started
-    graph = Graph(count)
     texts = [
         f"{e.properties['name']}, {e.label.lower()} number {i}"
-        for i, e in enumerate(graph.entities())
+        for i, e in enumerate(Graph(count).entities())
     ]
     await embedder.embed(texts[:64])  # warm-up
     with Timer() as t:

@@ -83,8 +83,8 @@ def postgres_running(pgdata: Path) -> bool:
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "home"
+def home(home_dir: Path) -> Iterator[Path]:
+    path = home_dir / "home"
     yield path
     # never leave a server behind, whatever the test did
     pid_file = path / "pgdata" / "postmaster.pid"

@@ -33,9 +33,9 @@ _log = logging.getLogger("kgmem.embedded")
 DATABASE_NAME = "kgmem"
 
 # Written once into postgresql.auto.conf of a new data directory: sized for a
-# single-tenant memory server on a small machine rather than PostgreSQL's 128 MB.
+# single-tenant memory server rather than PostgreSQL's 128 MB of shared buffers.
 _TUNING = {
-    "shared_buffers": "512MB",
+    "shared_buffers": "",  # filled in by _shared_buffers()
     "max_wal_size": "2GB",
     "maintenance_work_mem": "512MB",
     "session_preload_libraries": "age",
@@ -134,11 +134,24 @@ def _tune(server: PostgresServer, pgdata: Path) -> PostgresServer:
     """Apply ``_TUNING`` to a new data directory; it takes effect on a restart."""
     from pgserver.postgres_server import PostgresServer, get_server
 
-    settings = "".join(f"ALTER SYSTEM SET {k} = '{v}';\n" for k, v in _TUNING.items())
+    tuning = {**_TUNING, "shared_buffers": _shared_buffers()}
+    settings = "".join(f"ALTER SYSTEM SET {k} = '{v}';\n" for k, v in tuning.items())
     server.psql(settings)
     _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=server.system_user)
     PostgresServer._instances.pop(pgdata, None)
     return get_server(pgdata, cleanup_mode=None)
+
+
+def _shared_buffers() -> str:
+    """A quarter of physical memory, between 256 MB and 4 GB: a store whose vertices,
+    indexes and vectors stay in shared buffers writes facts without reading pages back
+    from the OS (measured: 100k entities with vectors outgrow 512 MB)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return "512MB"
+    mb = min(max(total // 4 // 2**20, 256), 4096)
+    return f"{mb}MB"
 
 
 def _pg_ctl(args: list[str], *, pgdata: Path, user: str | None) -> None:

@@ -7,8 +7,9 @@ import platform
 from pathlib import Path
 
 
-def describe() -> dict[str, str | int]:
-    """CPU model, core count, memory and Python version."""
+def describe() -> dict[str, str | int | float]:
+    """CPU model, core count, memory, Python version and the load when the run began
+    (other work on the machine slows both sides of a ratio, but not equally)."""
     cpu = "unknown"
     info = Path("/proc/cpuinfo")
     if info.exists():
@@ -27,4 +28,5 @@ def describe() -> dict[str, str | int]:
         "memory_gb": memory_gb,
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
+        "load_1m_at_start": round(os.getloadavg()[0], 2),
     }

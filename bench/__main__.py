@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import signal
 import sys
 
 SCENARIOS = {"write": "bench.write"}
@@ -15,6 +16,8 @@ def main() -> None:
     parser.add_argument("scenario", choices=sorted(SCENARIOS))
     args, rest = parser.parse_known_args()
     module = importlib.import_module(SCENARIOS[args.scenario])
+    # SIGTERM unwinds like Ctrl-C, so a scenario's embedded PostgreSQL is stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     sys.exit(asyncio.run(module.main(rest)))
 
 

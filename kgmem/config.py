@@ -148,6 +148,35 @@ class AuthSettings(BaseSettings):
     )
 
 
+class VerificationSettings(BaseSettings):
+    """Consensus scoring: how trust maps to a fact's status, and when scores update."""
+
+    model_config = _section("KGMEM_VERIFICATION_")
+
+    verified_min_trust: float = Field(
+        default=0.8, ge=0, le=1, description="Trust at or above which a fact can be verified."
+    )
+    verified_min_support: float = Field(
+        default=1.5,
+        ge=0,
+        description="Independent sources (copies discounted) a verified fact needs at least.",
+    )
+    refuted_max_trust: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Trust at or below which a contradicted fact is refuted.",
+    )
+    default_reliability: float = Field(
+        default=0.8, gt=0, lt=1, description="Prior reliability of a source that declares none."
+    )
+    update_on_write: bool = Field(
+        default=True,
+        description="Re-score the data item and its sources after each single fact write "
+        "that names a source (batches wait for `kgmem verify`).",
+    )
+
+
 class Settings(BaseSettings):
     """All of kgmem's settings; build once and hand each component its section."""
 
@@ -168,6 +197,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    verification: VerificationSettings = Field(default_factory=VerificationSettings)
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -177,6 +207,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "embedding": EmbeddingSettings,
     "schema": SchemaSettings,
     "auth": AuthSettings,
+    "verification": VerificationSettings,
 }
 
 

@@ -24,7 +24,8 @@
     │   ├── NamespaceNotFound       namespace_not_found
     │   ├── EntityNotFound          entity_not_found
     │   ├── FactNotFound            fact_not_found
-    │   └── ApiKeyNotFound          api_key_not_found
+    │   ├── ApiKeyNotFound          api_key_not_found
+    │   └── SourceNotFound          source_not_found
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
@@ -168,6 +169,11 @@ class FactNotFound(NotFound):
 class ApiKeyNotFound(NotFound):
     code = "api_key_not_found"
     title = "API key not found"
+
+
+class SourceNotFound(NotFound):
+    code = "source_not_found"
+    title = "Source not found"
 
 
 class Conflict(KgmemError):

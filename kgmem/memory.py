@@ -32,12 +32,14 @@ from kgmem.model import (
     ApiKey,
     BatchResult,
     BatchWrite,
+    CandidateCheck,
     EmbeddingInfo,
     Entity,
     EntityDetail,
     EntityWrite,
     Fact,
     FactQuery,
+    FactVerification,
     FactWrite,
     HealthReport,
     IssuedKey,
@@ -45,12 +47,17 @@ from kgmem.model import (
     NamespaceStats,
     Page,
     Scope,
+    SourceDetail,
+    SourceReliability,
+    VerificationRun,
     WriteOutcome,
 )
 from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files, validate_namespace_name
 from kgmem.storage import Database, EmbeddedPostgres, HomeLock, meta, open_database, start_embedded
 from kgmem.storage import keys as key_store
+from kgmem.verification import reads as verification_reads
+from kgmem.verification import runs as verification_runs
 
 _log = logging.getLogger("kgmem")
 
@@ -228,8 +235,17 @@ class Memory:
     # -- facts ------------------------------------------------------------------
 
     async def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
-        """Add (or, with a known uid, update) one fact and return it as stored."""
-        return await write_fact(self.ctx, namespace, fact)
+        """Add (or, with a known uid, update) one fact and return it as stored.
+
+        When the fact names a source and ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` is on,
+        its data item and sources are re-scored incrementally before returning."""
+        stored = await write_fact(self.ctx, namespace, fact)
+        if fact.source is not None and self.settings.verification.update_on_write:
+            await verification_runs.after_write(
+                self.ctx, namespace, stored.uid, fact.source, self.settings.verification
+            )
+            return await fact_ops.get(self.ctx, namespace, stored.uid)
+        return stored
 
     async def get_fact(self, namespace: str, uid: str) -> Fact:
         """One fact."""
@@ -252,6 +268,45 @@ class Memory:
     async def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
         """Entities then facts in one transaction: all written or none."""
         return await write(self.ctx, namespace, batch.entities, batch.facts)
+
+    # -- verification -----------------------------------------------------------
+
+    async def verify_namespace(self, namespace: str) -> VerificationRun:
+        """Re-score every claim of ``namespace`` (truth discovery over all its sources)."""
+        return await verification_runs.full(self.ctx, namespace, self.settings.verification)
+
+    async def fact_verification(self, namespace: str, uid: str) -> FactVerification:
+        """Fact ``uid``'s trust, support, contradiction and sources for and against."""
+        return await verification_reads.fact_verification(
+            self.ctx, namespace, uid, self.settings.verification
+        )
+
+    async def check_statement(
+        self, namespace: str, subject: str, predicate: str, value: str
+    ) -> CandidateCheck:
+        """A candidate statement against the stored facts of its data item."""
+        return await verification_reads.check_candidate(
+            self.ctx, namespace, (subject, predicate, value), self.settings.verification
+        )
+
+    async def list_sources(
+        self, namespace: str, *, cursor: str | None = None, limit: int = 100
+    ) -> Page[SourceReliability]:
+        """A page of sources ordered by uid, with their learnt reliability."""
+        return await verification_reads.source_list(
+            self.ctx, namespace, cursor_text=cursor, limit=limit
+        )
+
+    async def get_source(self, namespace: str, uid: str) -> SourceDetail:
+        """One source with its reliability history."""
+        return await verification_reads.source_detail(self.ctx, namespace, uid)
+
+    async def trust_for(
+        self, namespace: str, fact_ids: Sequence[int]
+    ) -> dict[int, tuple[float, str]]:
+        """(trust, status) by fact graph id for the scored facts among ``fact_ids``
+        (for retrieval to attach, filter or order by trust)."""
+        return await verification_reads.trust_for(self.ctx, namespace, fact_ids)
 
     # -- API keys ---------------------------------------------------------------
 

@@ -19,6 +19,8 @@ JsonValue = Any
 
 Scope = Literal["read", "write", "admin"]
 
+VerificationStatus = Literal["verified", "contested", "unverified", "refuted"]
+
 
 @dataclass(frozen=True, slots=True)
 class GeoPoint:
@@ -100,6 +102,8 @@ class Fact:
     text: str | None
     sources: tuple[str, ...] = ()
     episodes: tuple[str, ...] = ()
+    trust: float | None = None
+    verification: VerificationStatus | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -225,3 +229,101 @@ class HealthReport:
     embedding: EmbeddingInfo
     embedding_loaded: bool
     embedded_database: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReliability:
+    """A source and how far its claims have proven true (``reliability`` in [0, 1]; None
+    until a verification run has scored it). ``copying`` is the probability that it
+    copies whoever asserted an item before it."""
+
+    uid: str
+    name: str | None
+    kind: str | None
+    prior_reliability: float | None
+    reliability: float | None
+    claims: int
+    copying: float
+    scored_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityPoint:
+    """One reliability a source was given: by a full run or an incremental update."""
+
+    at: datetime
+    reliability: float
+    claims: int
+    run: Literal["full", "incremental"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDetail:
+    """A source with its reliability history (newest first)."""
+
+    source: SourceReliability
+    history: tuple[ReliabilityPoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceClaim:
+    """A source asserting a value, with the source's reliability."""
+
+    source: str
+    reliability: float | None
+    value: str
+    fact: str
+    confidence: float | None
+    observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FactVerification:
+    """How well-supported a fact is: ``support`` independent sources for it (copies
+    discounted), ``contradiction`` sources for competing values of the same data item,
+    ``consensus`` its share of the item's support, ``trust`` the probability it is true."""
+
+    fact: str
+    subject: str
+    predicate: str
+    value: str
+    functional: bool
+    trust: float | None
+    support: float
+    contradiction: int
+    consensus: float
+    status: VerificationStatus
+    chosen: bool
+    sources_for: tuple[SourceClaim, ...]
+    sources_against: tuple[SourceClaim, ...]
+    scored_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateCheck:
+    """A candidate statement checked against the memory: the stored facts of its data
+    item that match its value and those that contradict it, and the trust the memory
+    gives the candidate (the matching fact's, else what is left when competitors hold)."""
+
+    subject: str
+    predicate: str
+    value: str
+    functional: bool
+    trust: float | None
+    status: VerificationStatus
+    matches: tuple[FactVerification, ...]
+    contradictions: tuple[FactVerification, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRun:
+    """What a full verification run did."""
+
+    namespace: str
+    claims: int
+    facts: int
+    items: int
+    sources: int
+    dependent_pairs: int
+    iterations: int
+    seconds: float

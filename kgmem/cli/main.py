@@ -16,6 +16,7 @@ from rich.table import Table
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
 from kgmem.cli.runtime import fail, run_with_memory
+from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings
 from kgmem.errors import KgmemError
 from kgmem.memory import Memory
@@ -27,6 +28,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(namespaces_cli.app, name="namespaces")
+app.command("verify")(verify_command)
 console = Console()
 
 

@@ -178,6 +178,8 @@ class FactOut(BaseModel):
     sources: list[str]
     episodes: list[str]
     graph_id: int
+    trust: float | None = None
+    verification: Literal["verified", "contested", "unverified", "refuted"] | None = None
 
     @classmethod
     def of(cls, f: model.Fact) -> FactOut:
@@ -197,6 +199,8 @@ class FactOut(BaseModel):
             sources=list(f.sources),
             episodes=list(f.episodes),
             graph_id=f.id,
+            trust=f.trust,
+            verification=f.verification,
         )
 
 

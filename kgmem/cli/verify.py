@@ -1,0 +1,29 @@
+"""``kgmem verify --namespace NS``: re-score every claim of a namespace."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kgmem.cli.runtime import run_with_memory
+from kgmem.memory import Memory
+
+console = Console()
+
+
+def verify(
+    namespace: Annotated[str, typer.Option("--namespace", "-n", help="The namespace to score.")],
+) -> None:
+    """Recompute trust for every fact and reliability for every source of a namespace."""
+
+    async def work(memory: Memory) -> None:
+        run = await memory.verify_namespace(namespace)
+        console.print(
+            f"scored {run.facts} facts in {run.items} data items from {run.claims} claims by "
+            f"{run.sources} sources ({run.dependent_pairs} dependent source pairs, "
+            f"{run.iterations} iterations) in {run.seconds:.2f} s"
+        )
+
+    run_with_memory(work)

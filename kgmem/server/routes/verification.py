@@ -1,0 +1,70 @@
+"""Consensus scoring over HTTP: a fact's verification, sources and their reliability,
+checking a candidate statement, and a full re-scoring run."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from kgmem.model import (
+    CandidateCheck,
+    FactVerification,
+    SourceDetail,
+    SourceReliability,
+    VerificationRun,
+)
+from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.server.schemas import PageOut
+
+router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["verification"])
+
+
+class CandidateIn(BaseModel):
+    """A statement to check: does the memory support ``subject -[predicate]-> value``?"""
+
+    subject: str = Field(min_length=1, description="The subject entity's uid.")
+    predicate: str = Field(min_length=1, description="The predicate (edge label).")
+    value: str = Field(
+        min_length=1, description="The value: the object's uid or name (a number or text)."
+    )
+
+
+@router.get("/facts/{uid:path}/verification", response_model=FactVerification)
+async def fact_verification(ns: str, uid: str, request: Request, _: Reader) -> FactVerification:
+    """The fact's trust, support, contradiction, consensus, status, and the sources for
+    and against it with their reliabilities."""
+    return await memory_of(request).fact_verification(ns, uid)
+
+
+@router.get("/sources", response_model=PageOut[SourceReliability])
+async def list_sources(
+    ns: str,
+    request: Request,
+    _: Reader,
+    cursor: str | None = None,
+    limit: int = Query(default=100, ge=1, le=10_000),
+) -> PageOut[SourceReliability]:
+    """Sources ordered by uid, with their prior and learnt reliability."""
+    page = await memory_of(request).list_sources(ns, cursor=cursor, limit=limit)
+    return PageOut[SourceReliability](items=list(page.items), next_cursor=page.next_cursor)
+
+
+@router.get("/sources/{uid:path}", response_model=SourceDetail)
+async def get_source(ns: str, uid: str, request: Request, _: Reader) -> SourceDetail:
+    """One source with its reliability history, newest first."""
+    return await memory_of(request).get_source(ns, uid)
+
+
+@router.post("/verify", response_model=CandidateCheck)
+async def verify_statement(
+    ns: str, body: CandidateIn, request: Request, _: Reader
+) -> CandidateCheck:
+    """Check a candidate statement: the stored facts that match it, those that contradict
+    it (other values of a functional predicate), and the trust it gets."""
+    return await memory_of(request).check_statement(ns, body.subject, body.predicate, body.value)
+
+
+@router.post("/verification/run", response_model=VerificationRun)
+async def run_verification(ns: str, request: Request, _: Writer) -> VerificationRun:
+    """Re-score every claim of the namespace (what `kgmem verify` does)."""
+    return await memory_of(request).verify_namespace(ns)

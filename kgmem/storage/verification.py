@@ -1,0 +1,397 @@
+"""Claims read as arrays for truth discovery, and the scores written back.
+
+Reads join ``_kg_claim`` to the current facts and their object vertices (a claim's
+*value* is the object's name, else its uid). Writes go to the score tables of
+migration 0100 (``_kg_fact_score``, ``_kg_source_score``, ``_kg_source_history``,
+``_kg_source_dependence``); a full run replaces them, an incremental one upserts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+from kgmem.storage.vertices import properties_of
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRows:
+    """Claims as columns, in observation order (``observed_at``, then fact, then source)."""
+
+    fact_id: list[int]
+    subject_id: list[int]
+    predicate: list[str]
+    value: list[str]
+    source_id: list[int]
+    weight: list[float]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """A Source vertex and what it declares about itself."""
+
+    id: int
+    uid: str
+    name: str | None
+    kind: str | None
+    prior: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceScore:
+    """A source's stored reliability and the statistics behind it."""
+
+    source_id: int
+    reliability: float
+    prior: float
+    hit: float
+    weight: float
+    claims: int
+    copying: float
+    scored_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FactScore:
+    """A fact's stored scores."""
+
+    fact_id: int
+    trust: float
+    support: float
+    contradiction: int
+    consensus: float
+    status: str
+    chosen: bool
+    scored_at: datetime | None = None
+
+
+_CLAIMS = (
+    "SELECT c.fact_id, f.subject_id, f.predicate, coalesce(v.name, v.uid) AS value, "
+    "c.source_id, coalesce(c.confidence, 1.0) AS weight "
+    "FROM {claim} c JOIN {fact} f ON f.id = c.fact_id JOIN {vertex} v ON v.id = f.object_id "
+    "WHERE c.source_id IS NOT NULL AND f.expired_at IS NULL{where} "
+    "ORDER BY c.observed_at, c.fact_id, c.source_id"
+)
+
+
+def _claims_sql(ns: NamespaceRef, where: str = "") -> str:
+    return _CLAIMS.format(
+        claim=table(ns.name, "_kg_claim"),
+        fact=table(ns.name, "_kg_fact"),
+        vertex=table(ns.name, "_kg_vertex"),
+        where=where,
+    )
+
+
+def _rows(records: Sequence[asyncpg.Record]) -> ClaimRows:
+    return ClaimRows(
+        fact_id=[r[0] for r in records],
+        subject_id=[r[1] for r in records],
+        predicate=[r[2] for r in records],
+        value=[r[3] for r in records],
+        source_id=[r[4] for r in records],
+        weight=[r[5] for r in records],
+    )
+
+
+async def all_claims(conn: asyncpg.Connection, ns: NamespaceRef) -> ClaimRows:
+    """Every sourced claim on a current fact of the namespace."""
+    return _rows(await conn.fetch(_claims_sql(ns)))
+
+
+async def item_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
+) -> ClaimRows:
+    """The sourced claims on the current facts of one data item (subject, predicate)."""
+    fact = table(ns.name, "_kg_fact")
+    where = f" AND f.id IN (SELECT id FROM {fact} WHERE subject_id = $1 AND predicate = $2)"
+    return _rows(await conn.fetch(_claims_sql(ns, where), subject_id, predicate))
+
+
+async def sources(
+    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int] | None = None
+) -> list[SourceInfo]:
+    """Source vertices (all, or those of ``ids``) with their declared kind and prior."""
+    side = table(ns.name, "_kg_vertex")
+    if ids is None:
+        records = await conn.fetch(
+            f"SELECT id, uid, name FROM {side} WHERE label = 'Source' ORDER BY id"
+        )
+    else:
+        records = await conn.fetch(
+            f"SELECT id, uid, name FROM {side} WHERE id = ANY($1::graphid[]) ORDER BY id", ids
+        )
+    props = await properties_of(conn, ns, [(r["id"], "Source") for r in records])
+    return [_source(r, props.get(r["id"], {})) for r in records]
+
+
+async def source_by_uid(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> SourceInfo | None:
+    """One Source vertex by uid, or None."""
+    record = await conn.fetchrow(
+        f"SELECT id, uid, name FROM {table(ns.name, '_kg_vertex')} "
+        "WHERE uid = $1 AND label = 'Source'",
+        uid,
+    )
+    if record is None:
+        return None
+    props = await properties_of(conn, ns, [(record["id"], "Source")])
+    return _source(record, props.get(record["id"], {}))
+
+
+def _source(record: asyncpg.Record, props: dict[str, Any]) -> SourceInfo:
+    kind = props.get("kind")
+    prior = props.get("prior_reliability")
+    return SourceInfo(
+        id=record["id"],
+        uid=record["uid"],
+        name=record["name"],
+        kind=kind if isinstance(kind, str) else None,
+        prior=float(prior) if isinstance(prior, int | float) else None,
+    )
+
+
+async def replace_all(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    facts: Sequence[FactScore],
+    source_scores: Sequence[SourceScore],
+    dependence: Sequence[tuple[int, int, float]],
+) -> None:
+    """A full run's results: every score table replaced, one history row per source."""
+    for name in ("_kg_fact_score", "_kg_source_score", "_kg_source_dependence"):
+        await conn.execute(f"TRUNCATE {table(ns.name, name)}")
+    await upsert_facts(conn, ns, facts)
+    await upsert_sources(conn, ns, source_scores, run="full")
+    if dependence:
+        await conn.execute(
+            f"INSERT INTO {table(ns.name, '_kg_source_dependence')} "
+            "SELECT * FROM unnest($1::graphid[], $2::graphid[], $3::float8[])",
+            [d[0] for d in dependence],
+            [d[1] for d in dependence],
+            [d[2] for d in dependence],
+        )
+
+
+async def upsert_facts(
+    conn: asyncpg.Connection, ns: NamespaceRef, scores: Sequence[FactScore]
+) -> None:
+    """Store fact scores (insert or replace)."""
+    if not scores:
+        return
+    await conn.execute(
+        f"INSERT INTO {table(ns.name, '_kg_fact_score')} AS s (fact_id, trust, support, "
+        "contradiction, consensus, status, chosen) "
+        "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
+        "$5::float8[], $6::text[], $7::bool[]) "
+        "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
+        "support = excluded.support, contradiction = excluded.contradiction, "
+        "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
+        "scored_at = now()",
+        [s.fact_id for s in scores],
+        [s.trust for s in scores],
+        [s.support for s in scores],
+        [s.contradiction for s in scores],
+        [s.consensus for s in scores],
+        [s.status for s in scores],
+        [s.chosen for s in scores],
+    )
+
+
+async def upsert_sources(
+    conn: asyncpg.Connection, ns: NamespaceRef, scores: Sequence[SourceScore], *, run: str
+) -> None:
+    """Store source reliabilities (insert or replace) and append them to the history."""
+    if not scores:
+        return
+    columns = (
+        [s.source_id for s in scores],
+        [s.reliability for s in scores],
+        [s.prior for s in scores],
+        [s.hit for s in scores],
+        [s.weight for s in scores],
+        [s.claims for s in scores],
+        [s.copying for s in scores],
+    )
+    await conn.execute(
+        f"INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, prior, "
+        "hit, weight, claims, copying) "
+        "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::float8[], "
+        "$5::float8[], $6::int4[], $7::float8[]) "
+        "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
+        "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
+        "claims = excluded.claims, copying = excluded.copying, scored_at = now()",
+        *columns,
+    )
+    await conn.execute(
+        f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
+        "SELECT s, r, c, $4 FROM unnest($1::graphid[], $2::float8[], $3::int4[]) AS x(s, r, c)",
+        columns[0],
+        columns[1],
+        columns[5],
+        run,
+    )
+
+
+async def source_scores(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    ids: Sequence[int] | None = None,
+    *,
+    lock: bool = False,
+) -> dict[int, SourceScore]:
+    """Stored source scores (all, or those of ``ids``), by source id; ``lock`` holds
+    their rows until the transaction ends (incremental updates of shared sources)."""
+    sql = (
+        "SELECT source_id, reliability, prior, hit, weight, claims, copying, scored_at "
+        f"FROM {table(ns.name, '_kg_source_score')}"
+    )
+    records = (
+        await conn.fetch(sql)
+        if ids is None
+        else await conn.fetch(
+            sql
+            + " WHERE source_id = ANY($1::graphid[]) ORDER BY source_id"
+            + (" FOR UPDATE" if lock else ""),
+            ids,
+        )
+    )
+    return {r["source_id"]: SourceScore(*r) for r in records}
+
+
+async def history(
+    conn: asyncpg.Connection, ns: NamespaceRef, source_id: int, limit: int
+) -> list[tuple[datetime, float, int, str]]:
+    """A source's reliability over time, newest first: (when, reliability, claims, run)."""
+    records = await conn.fetch(
+        f"SELECT scored_at, reliability, claims, run FROM {table(ns.name, '_kg_source_history')} "
+        "WHERE source_id = $1 ORDER BY scored_at DESC, reliability LIMIT $2",
+        source_id,
+        limit,
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in records]
+
+
+async def dependence_among(
+    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
+) -> list[tuple[int, int, float]]:
+    """Stored dependent pairs with both sources in ``ids``."""
+    records = await conn.fetch(
+        f"SELECT source_a, source_b, probability FROM {table(ns.name, '_kg_source_dependence')} "
+        "WHERE source_a = ANY($1::graphid[]) AND source_b = ANY($1::graphid[])",
+        ids,
+    )
+    return [(r[0], r[1], r[2]) for r in records]
+
+
+async def fact_scores(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[int]
+) -> dict[int, FactScore]:
+    """Stored scores of the facts in ``fact_ids`` that have been scored."""
+    records = await conn.fetch(
+        "SELECT fact_id, trust, support, contradiction, consensus, status, chosen, scored_at "
+        f"FROM {table(ns.name, '_kg_fact_score')} WHERE fact_id = ANY($1::graphid[])",
+        fact_ids,
+    )
+    return {r["fact_id"]: FactScore(*r) for r in records}
+
+
+async def item_facts(
+    conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
+) -> list[int]:
+    """Ids of the current facts of one data item."""
+    records = await conn.fetch(
+        f"SELECT id FROM {table(ns.name, '_kg_fact')} "
+        "WHERE subject_id = $1 AND predicate = $2 AND expired_at IS NULL ORDER BY id",
+        subject_id,
+        predicate,
+    )
+    return [r[0] for r in records]
+
+
+async def claimants(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[int]
+) -> list[tuple[int, int, float | None, datetime]]:
+    """(fact id, source id, confidence, observed_at) of the sourced claims on ``fact_ids``."""
+    records = await conn.fetch(
+        "SELECT fact_id, source_id, confidence, observed_at "
+        f"FROM {table(ns.name, '_kg_claim')} "
+        "WHERE fact_id = ANY($1::graphid[]) AND source_id IS NOT NULL "
+        "ORDER BY observed_at, source_id",
+        fact_ids,
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in records]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFact:
+    """A current fact of a data item: ids, the value it asserts and its object uid."""
+
+    id: int
+    uid: str
+    subject_id: int
+    subject: str
+    predicate: str
+    value: str
+    object: str
+
+
+_ITEM_FACTS = (
+    "SELECT f.id, f.uid, f.subject_id, s.uid AS subject, f.predicate, "
+    "coalesce(o.name, o.uid) AS value, o.uid AS object "
+    "FROM {fact} f JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id "
+)
+
+
+def _item_facts_sql(ns: NamespaceRef) -> str:
+    return _ITEM_FACTS.format(fact=table(ns.name, "_kg_fact"), vertex=table(ns.name, "_kg_vertex"))
+
+
+async def fact_by_uid(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> ItemFact | None:
+    """One fact (current or closed) as an item fact, or None."""
+    record = await conn.fetchrow(_item_facts_sql(ns) + "WHERE f.uid = $1", uid)
+    return ItemFact(*record) if record is not None else None
+
+
+async def facts_of_item(
+    conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
+) -> list[ItemFact]:
+    """The current facts of data item (subject, predicate)."""
+    records = await conn.fetch(
+        _item_facts_sql(ns)
+        + "WHERE f.subject_id = $1 AND f.predicate = $2 AND f.expired_at IS NULL ORDER BY f.id",
+        subject_id,
+        predicate,
+    )
+    return [ItemFact(*r) for r in records]
+
+
+async def trust_for(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[int]
+) -> dict[int, tuple[float, str]]:
+    """(trust, status) of each scored fact among ``fact_ids``; unscored ones are absent."""
+    records = await conn.fetch(
+        f"SELECT fact_id, trust, status FROM {table(ns.name, '_kg_fact_score')} "
+        "WHERE fact_id = ANY($1::graphid[])",
+        list(fact_ids),
+    )
+    return {r[0]: (r[1], r[2]) for r in records}
+
+
+async def source_page(
+    conn: asyncpg.Connection, ns: NamespaceRef, *, after: str | None, limit: int
+) -> list[SourceInfo]:
+    """A page of Source vertices ordered by uid."""
+    records = await conn.fetch(
+        f"SELECT id, uid, name FROM {table(ns.name, '_kg_vertex')} "
+        "WHERE label = 'Source' AND ($1::text IS NULL OR uid > $1) ORDER BY uid LIMIT $2",
+        after,
+        limit,
+    )
+    props = await properties_of(conn, ns, [(r["id"], "Source") for r in records])
+    return [_source(r, props.get(r["id"], {})) for r in records]

@@ -1,0 +1,497 @@
+r"""Truth discovery over claims: majority vote and an iterative accuracy estimator.
+
+Terms. A *claim* says that source :math:`s` asserts value :math:`v` for data item
+:math:`i = (\text{subject}, \text{predicate})`. The values of an item *compete* when its
+predicate is functional (one true value); otherwise each value stands alone. Claims
+arrive as arrays (``ClaimArrays``) so everything here is vectorised numpy and knows
+nothing about the database.
+
+Majority vote (the baseline)
+    The value with most distinct sources wins; a tie goes to the value claimed first.
+
+Accuracy estimator (ACCU family, Dong, Berti-Equille and Srivastava 2009, with the
+value similarity of TruthFinder, Yin, Han and Yu 2007). Each source has an accuracy
+:math:`A_s`, the probability that a value it asserts is true. With :math:`n` false
+values per item assumed equally likely, a claim's vote is
+
+.. math:: \tau_s = \ln \frac{n A_s}{1 - A_s},
+
+and a value's vote count sums the votes of its claims, each weighted by the claim's
+confidence :math:`w_c` (the source's own; a source asserting :math:`k` values of one
+item counts only with its latest one) and its independence :math:`I_c` (below):
+
+.. math:: C(v) = \sum_{c \to v} w_c I_c \tau_{s_c}, \qquad
+          C^*(v) = C(v) + \rho \sum_{u \ne v} \mathrm{imp}(u \to v)\, C(u).
+
+:math:`\mathrm{imp}(u \to v) \in [0, 1]` is how far asserting :math:`u` supports
+:math:`v`: numbers within a relative or absolute tolerance, similar strings, a more
+specific string implying a less specific one (``kgmem.verification.similarity``).
+For a functional item the probability that :math:`v` is true is a softmax over the
+observed values plus the :math:`n + 1 - |V_i|` unobserved ones (vote count 0):
+
+.. math:: P(v) = \frac{e^{C^*(v)}}{\sum_{u \in V_i} e^{C^*(u)} + \max(0, n + 1 - |V_i|)}.
+
+A lone claim by a source of accuracy :math:`A` thus gets :math:`P = A`. For a
+non-functional item values do not compete and :math:`P(v) = 1 - \prod_{c \to v}
+(1 - A_{s_c})^{w_c I_c}` (independent confirmations). Accuracies are then re-estimated
+as the smoothed mean probability of what each source asserts,
+
+.. math:: A_s = \frac{\sum_{c \in s} w_c P(v_c) + \alpha\, A^0_s}{\sum_{c \in s} w_c + \alpha},
+
+with the source's prior :math:`A^0_s` counting as :math:`\alpha` pseudo-claims (so a
+source seen once is not declared perfect), and the two steps repeat until no accuracy
+moves by more than ``tolerance``.
+
+Copy detection. Two sources that share many *false* values are unlikely to be
+independent (true values are shared by any two good sources). For each pair sharing
+items, with soft counts :math:`k_t = \sum P(v)` and :math:`k_f = \sum (1 - P(v))` over
+shared items where they agree, and :math:`k_d` items where they differ, Bayes' rule
+with prior :math:`\beta` and copy rate :math:`c` gives the dependence
+
+.. math:: D_{ab} = \Big(1 + \tfrac{1-\beta}{\beta}
+    \big(\tfrac{P_t}{P'_t}\big)^{k_t} \big(\tfrac{P_f}{P'_f}\big)^{k_f}
+    \big(\tfrac{P_d}{P'_d}\big)^{k_d}\Big)^{-1},
+
+where independent sources agree on a true value with :math:`P_t = A_a A_b`, on a false
+one with :math:`P_f = (1 - A_a)(1 - A_b)/n`, differ with :math:`P_d = 1 - P_t - P_f`,
+and a copier copies with probability :math:`c`: :math:`P'_t = A c + P_t (1 - c)`,
+:math:`P'_f = (1 - A) c + P_f (1 - c)`, :math:`P'_d = P_d (1 - c)` (:math:`A` the mean
+of the two). Among the sources asserting a value, taken in order of accuracy, a
+claim's independence is :math:`I_c = \prod_{s' \text{ before } s} (1 - c D_{s s'})`:
+the most accurate counts fully, its likely copiers much less.
+
+Deterministic: no randomness, stable sorts, ties broken by claim order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kgmem.verification import similarity
+from kgmem.verification.similarity import Tolerance
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[Any]  # float64 (numpy's stubs type bincount sums as integers)
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class Estimator:
+    """Hyper-parameters of the accuracy estimator: a fixed, documented choice, not fitted
+    to any gold labels."""
+
+    false_values: float = 10.0
+    prior_strength: float = 2.0
+    similarity_weight: float = 0.1
+    copy_rate: float = 0.8
+    copy_prior: float = 0.1
+    copy_min_shared: int = 5
+    max_iterations: int = 30
+    tolerance: float = 1e-4
+    detect_copies: bool = True
+    tolerances: Tolerance = field(default_factory=Tolerance)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimArrays:
+    """Claims as parallel arrays. Values are indexed globally; each belongs to one item.
+
+    ``claim_value``, ``claim_source``, ``claim_weight`` (the source's confidence, 1 when
+    none) and ``claim_order`` (observation rank, for ties) have one entry per claim;
+    ``value_item`` and ``value_text`` one per value; ``item_functional`` one per item;
+    ``source_prior`` and ``source_group`` one per source. A source in a group (its kind;
+    -1 for none) is shrunk toward its group's learnt mean accuracy instead of its prior.
+    """
+
+    claim_value: Ints
+    claim_source: Ints
+    claim_weight: Floats
+    claim_order: Ints
+    value_item: Ints
+    value_text: list[str]
+    item_functional: Bools
+    source_prior: Floats
+    source_group: Ints | None = None
+
+    @property
+    def claim_item(self) -> Ints:
+        """The data item of each claim."""
+        out: Ints = self.value_item[self.claim_value]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Per value (fact): trust, support, contradiction, consensus; per item the chosen
+    value; per source the learnt accuracy; the source pairs judged dependent."""
+
+    trust: Floats
+    support: Floats
+    contradiction: Ints
+    consensus: Floats
+    chosen: Ints
+    reliability: Floats
+    dependence: list[tuple[int, int, float]]
+    iterations: int
+    source_hit: Floats
+    source_weight: Floats
+    source_prior: Floats
+    copying: Floats
+
+
+def majority(claims: ClaimArrays) -> Ints:
+    """Per item, the value asserted by most distinct sources; ties go to the earliest."""
+    value, _ = _distinct(claims)
+    counts = np.bincount(value, minlength=len(claims.value_item)).astype(np.float64)
+    return _argmax_per_item(claims, counts)
+
+
+def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
+    """Learn source accuracies and value probabilities together (see the module text)."""
+    p = params or Estimator()
+    model = _Model(claims, p)
+    accuracy = np.clip(claims.source_prior.astype(np.float64), 0.01, 0.99)
+    independence = np.ones(len(model.value))
+    dependence = np.zeros(len(model.pair_a))
+    echo = np.zeros(model.n_sources)
+    iterations = 0
+    for _ in range(p.max_iterations):
+        iterations += 1
+        prob = model.probability(accuracy, independence)
+        new = model.accuracy(prob)
+        if p.detect_copies:
+            dependence = model.dependence(prob, new)
+            echo = model.echo_dependence(prob, new)
+            independence = model.independence(new, dependence, echo)
+        moved = float(np.max(np.abs(new - accuracy))) if len(new) else 0.0
+        accuracy = new
+        if moved < p.tolerance:
+            break
+    prob = model.probability(accuracy, independence)
+    return model.scores(prob, accuracy, independence, (dependence, echo), iterations)
+
+
+def rescore(
+    claims: ClaimArrays,
+    accuracy: Floats,
+    copying: Floats,
+    pairs: dict[tuple[int, int], float],
+    params: Estimator | None = None,
+) -> Scores:
+    """Value scores for fixed source accuracies, copy dependence per source (``copying``)
+    and per source pair (``pairs``, keyed by the smaller index first): one step of
+    ``estimate``, for an incremental update of a few items."""
+    p = params or Estimator()
+    model = _Model(claims, p)
+    dependence = np.array(
+        [pairs.get((int(a), int(b)), 0.0) for a, b in zip(model.pair_a, model.pair_b, strict=True)],
+        dtype=np.float64,
+    )
+    independence = (
+        model.independence(accuracy, dependence, copying)
+        if p.detect_copies
+        else np.ones(len(model.value))
+    )
+    prob = model.probability(accuracy, independence)
+    return model.scores(prob, accuracy, independence, (dependence, copying), 0)
+
+
+def contributions(
+    claims: ClaimArrays, trust: Floats, params: Estimator | None = None
+) -> tuple[Floats, Floats]:
+    """Per source, the weighted sum of ``trust`` over the claims that count and their
+    total weight (the sufficient statistics of its accuracy)."""
+    model = _Model(claims, params or Estimator())
+    hit: Floats = np.bincount(
+        model.source, model.weight * trust[model.value], minlength=model.n_sources
+    )
+    return hit, model.source_weight
+
+
+def _distinct(claims: ClaimArrays) -> tuple[Ints, Ints]:
+    """(value, source) of each distinct pair, ordered by first observation."""
+    order = np.argsort(claims.claim_order, kind="stable")
+    key = claims.claim_value[order] * (len(claims.source_prior) + 1) + claims.claim_source[order]
+    _, first = np.unique(key, return_index=True)
+    keep = order[np.sort(first)]
+    return claims.claim_value[keep], claims.claim_source[keep]
+
+
+def _argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
+    """Per item, the value of highest ``score``; ties go to the value claimed first."""
+    first = np.full(len(claims.value_item), np.iinfo(np.int64).max)
+    np.minimum.at(first, claims.claim_value, claims.claim_order)
+    order = np.lexsort((first, -score, claims.value_item))
+    items = claims.value_item[order]
+    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    chosen = np.full(len(claims.item_functional), -1, dtype=np.int64)
+    chosen[items[starts]] = order[starts]
+    return chosen
+
+
+class _Model:
+    """The fixed structure of one estimation: distinct claims, similarity pairs, and the
+    claim pairs copy detection looks at."""
+
+    def __init__(self, claims: ClaimArrays, p: Estimator) -> None:
+        self.claims, self.p = claims, p
+        self.n_values = len(claims.value_item)
+        self.n_sources = len(claims.source_prior)
+        self._claims()
+        self._similarity()
+        self._pairs()
+        self._echoes()
+
+    def _claims(self) -> None:
+        """Distinct (value, source) claims. On a functional item a source's latest claim
+        is its current assertion and replaces its earlier ones."""
+        c = self.claims
+        order = np.argsort(c.claim_order, kind="stable")[::-1]  # latest first
+        item = c.value_item[c.claim_value[order]]
+        functional = c.item_functional[item]
+        slot = np.where(functional, -1 - item, c.claim_value[order])
+        key = slot * (self.n_sources + 1) + c.claim_source[order]
+        _, first = np.unique(key, return_index=True)
+        keep = order[np.sort(first)][::-1]
+        self.value, self.source = c.claim_value[keep], c.claim_source[keep]
+        self.item = c.value_item[self.value]
+        self.order = c.claim_order[keep]
+        self.weight = np.clip(c.claim_weight[keep], 0.0, 1.0)
+        self.source_weight = np.bincount(self.source, self.weight, minlength=self.n_sources)
+        n_items = len(c.item_functional)
+        self.values_per_item = np.bincount(c.value_item, minlength=n_items)
+        self.functional_value = c.item_functional[c.value_item]
+
+    def _similarity(self) -> None:
+        """(to, from, imp) for every ordered pair of values of one functional item."""
+        c = self.claims
+        multi = self.values_per_item[c.value_item] > 1
+        multi &= self.functional_value
+        values = np.flatnonzero(multi)
+        values = values[np.argsort(c.value_item[values], kind="stable")]
+        items = c.value_item[values]
+        starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+        sizes = np.diff(np.r_[starts, len(values)])
+        size_of = np.repeat(sizes, sizes)
+        start_of = np.repeat(starts, sizes)
+        left = np.repeat(np.arange(len(values)), size_of)
+        right = np.repeat(start_of, size_of) + (
+            np.arange(len(left)) - np.repeat(np.cumsum(size_of) - size_of, size_of)
+        )
+        keep = left != right
+        to, frm = values[left[keep]], values[right[keep]]
+        numbers = (
+            np.array([similarity.as_number(t) for t in c.value_text], dtype=np.float64)
+            if c.value_text
+            else np.zeros(0)
+        )
+        imp = np.zeros(len(to))
+        both = ~np.isnan(numbers[to]) & ~np.isnan(numbers[frm]) if len(to) else np.zeros(0, bool)
+        tol = self.p.tolerances
+        imp[both] = similarity.numeric(numbers[to[both]], numbers[frm[both]], tol)
+        texts = [similarity.normalise(t) for t in c.value_text]
+        for k in np.flatnonzero(~both):
+            imp[k] = similarity.implication(texts[frm[k]], texts[to[k]], tol)
+        nz = imp > 0
+        self.sim_to, self.sim_from, self.sim_imp = to[nz], frm[nz], imp[nz]
+
+    def _pairs(self) -> None:
+        """Claim pairs (a < b by source) on one item, for copy detection."""
+        if not self.p.detect_copies:
+            self.pair_a = self.pair_b = np.zeros(0, dtype=np.int64)
+            return
+        order = np.lexsort((self.source, self.item))
+        items = self.item[order]
+        starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        big = sizes > 1
+        starts, sizes = starts[big], sizes[big]
+        size_of = np.repeat(sizes, sizes)
+        left = np.repeat(np.repeat(starts, sizes) + _ramp(sizes), size_of)
+        right = np.repeat(np.repeat(starts, sizes), size_of) + _ramp(size_of)
+        keep = left < right
+        a, b = order[left[keep]], order[right[keep]]
+        keep = self.source[a] != self.source[b]
+        a, b = a[keep], b[keep]
+        lo = np.minimum(self.source[a], self.source[b])
+        hi = np.maximum(self.source[a], self.source[b])
+        codes, self.pair_index = np.unique(lo * self.n_sources + hi, return_inverse=True)
+        self.pair_a, self.pair_b = codes // self.n_sources, codes % self.n_sources
+        self.pair_same = self.value[a] == self.value[b]
+        self.pair_value = self.value[a]
+        self.pair_claims = (a, b)
+        shared = np.bincount(self.pair_index, minlength=len(codes))
+        self.pair_shared = shared
+        self.same_a, self.same_b = a[self.pair_same], b[self.pair_same]
+        self.same_index = self.pair_index[self.pair_same]
+
+    def _echoes(self) -> None:
+        """Each claim's predecessor: the claim observed just before it on the same item,
+        by another source (-1 when none)."""
+        order = np.lexsort((self.order, self.item))
+        items = self.item[order]
+        prev = np.r_[-1, order[:-1]]
+        prev[np.r_[True, items[1:] != items[:-1]]] = -1
+        has = prev >= 0
+        has[has] = self.source[prev[has]] != self.source[order[has]]
+        self.echo_claim, self.echo_prev = order[has], prev[has]
+        self.echo_same = self.value[self.echo_claim] == self.value[self.echo_prev]
+        self.echo_count = np.bincount(self.source[self.echo_claim], minlength=self.n_sources)
+
+    def echo_dependence(self, prob: Floats, accuracy: Floats) -> Floats:
+        """Per source, the probability that it copies whoever asserted the item last: the
+        pairwise test with all its predecessors pooled as one source."""
+        src, same = self.source[self.echo_claim], self.echo_same
+        pv = prob[self.value[self.echo_claim]]
+        kt = np.bincount(src[same], pv[same], minlength=self.n_sources)
+        kf = np.bincount(src[same], 1 - pv[same], minlength=self.n_sources)
+        kd = self.echo_count - kt - kf
+        total = np.maximum(self.echo_count, 1)
+        ab = np.bincount(src, accuracy[self.source[self.echo_prev]], minlength=self.n_sources)
+        ab = np.where(self.echo_count > 0, ab / total, accuracy)
+        out = self._posterior(kt, kf, kd, accuracy, ab)
+        out[self.echo_count < self.p.copy_min_shared] = 0.0
+        return out
+
+    def _posterior(self, kt: Floats, kf: Floats, kd: Floats, aa: Floats, ab: Floats) -> Floats:
+        p, n, c = self.p, self.p.false_values, self.p.copy_rate
+        pt, pf = aa * ab, (1 - aa) * (1 - ab) / n
+        mean = (aa + ab) / 2
+        # Differing values: independent P_d against copier P_d (1 - c), whatever P_d is.
+        log_ratio = (
+            kt * np.log(pt / (mean * c + pt * (1 - c)))
+            + kf * np.log(pf / ((1 - mean) * c + pf * (1 - c)))
+            + kd * np.log(1 / (1 - c))
+        )
+        odds = np.log((1 - p.copy_prior) / p.copy_prior) + log_ratio
+        out: Floats = 1 / (1 + np.exp(np.clip(odds, -50, 50)))
+        return out
+
+    def probability(self, accuracy: Floats, independence: Floats) -> Floats:
+        """P(v) for every value given accuracies and claim independence."""
+        n = self.p.false_values
+        acc = np.clip(accuracy, 1e-4, 1 - 1e-4)
+        tau = np.log(n * acc / (1 - acc))
+        w = self.weight * independence
+        votes = np.bincount(self.value, w * tau[self.source], minlength=self.n_values)
+        if len(self.sim_to):
+            votes = votes + self.p.similarity_weight * np.bincount(
+                self.sim_to, self.sim_imp * votes[self.sim_from], minlength=self.n_values
+            )
+        functional = self._softmax(votes)
+        lone = np.bincount(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
+        out: Floats = np.where(self.functional_value, functional, -np.expm1(lone))
+        return out
+
+    def _softmax(self, votes: Floats) -> Floats:
+        items = self.claims.value_item
+        top = np.full(len(self.claims.item_functional), -np.inf)
+        np.maximum.at(top, items, votes)
+        top = np.maximum(top, 0.0)  # the unobserved values have vote count 0
+        e = np.exp(votes - top[items])
+        unseen = np.maximum(0.0, self.p.false_values + 1 - self.values_per_item)
+        total = np.bincount(items, e, minlength=len(top)) + unseen * np.exp(-top)
+        out: Floats = e / total[items]
+        return out
+
+    def accuracy(self, prob: Floats) -> Floats:
+        """Smoothed mean probability of what each source asserts."""
+        a = self.p.prior_strength
+        hit = np.bincount(self.source, self.weight * prob[self.value], minlength=self.n_sources)
+        prior = self._group_prior(hit)
+        out: Floats = np.clip((hit + a * prior) / (self.source_weight + a), 0.01, 0.99)
+        return out
+
+    def _group_prior(self, hit: Floats) -> Floats:
+        """Each source's prior: its own, or its group's smoothed mean accuracy."""
+        prior = np.clip(self.claims.source_prior.astype(np.float64), 0.01, 0.99)
+        group = self.claims.source_group
+        if group is None or not len(group):
+            return prior
+        member = group >= 0
+        size = int(group.max()) + 1 if member.any() else 0
+        a = self.p.prior_strength
+        g_hit = np.bincount(group[member], hit[member], minlength=size)
+        g_weight = np.bincount(group[member], self.source_weight[member], minlength=size)
+        g_prior = np.bincount(group[member], prior[member], minlength=size)
+        g_count = np.maximum(np.bincount(group[member], minlength=size), 1)
+        mean = (g_hit + a * g_prior / g_count) / (g_weight + a)
+        prior[member] = mean[group[member]]
+        return prior
+
+    def dependence(self, prob: Floats, accuracy: Floats) -> Floats:
+        """Posterior probability that each source pair is dependent (one copies)."""
+        count = len(self.pair_a)
+        pv = prob[self.pair_value[self.pair_same]]
+        kt = np.bincount(self.same_index, pv, minlength=count)
+        kf = np.bincount(self.same_index, 1 - pv, minlength=count)
+        kd = self.pair_shared - kt - kf
+        out = self._posterior(kt, kf, kd, accuracy[self.pair_a], accuracy[self.pair_b])
+        out[self.pair_shared < self.p.copy_min_shared] = 0.0
+        return out
+
+    def independence(self, accuracy: Floats, dependence: Floats, echo: Floats) -> Floats:
+        """Each claim's independence: discounted by every more accurate co-asserter it
+        probably copies."""
+        a, b = self.same_a, self.same_b
+        dep = dependence[self.same_index]
+        rank_a = (accuracy[self.source[a]], -self.source[a])
+        rank_b = (accuracy[self.source[b]], -self.source[b])
+        a_first = (rank_a[0] > rank_b[0]) | ((rank_a[0] == rank_b[0]) & (rank_a[1] > rank_b[1]))
+        later = np.where(a_first, b, a)
+        factor = np.log1p(-np.clip(self.p.copy_rate * dep, 0, 1 - 1e-9))
+        log = np.bincount(later, factor, minlength=len(self.value))
+        echoed = self.echo_claim[self.echo_same]
+        log[echoed] += np.log1p(-np.clip(self.p.copy_rate * echo[self.source[echoed]], 0, 1 - 1e-9))
+        out: Floats = np.exp(log)
+        return out
+
+    def scores(
+        self,
+        prob: Floats,
+        accuracy: Floats,
+        independence: Floats,
+        copies: tuple[Floats, Floats],
+        rounds: int,
+    ) -> Scores:
+        """The published scores of each value, item and source."""
+        c = self.claims
+        dependence, echo = copies
+        hit = np.bincount(self.source, self.weight * prob[self.value], minlength=self.n_sources)
+        support = np.bincount(self.value, independence, minlength=self.n_values)
+        sources = np.bincount(self.value, minlength=self.n_values)
+        item_sources = np.bincount(self.item, minlength=len(c.item_functional))
+        item_support = np.bincount(c.value_item, support, minlength=len(c.item_functional))
+        contradiction = np.where(self.functional_value, item_sources[c.value_item] - sources, 0)
+        consensus = np.where(
+            self.functional_value, support / np.maximum(item_support[c.value_item], 1e-12), 1.0
+        )
+        dependent: list[int] = np.flatnonzero(dependence >= 0.5).tolist() if len(dependence) else []
+        pairs = [
+            (int(self.pair_a[k]), int(self.pair_b[k]), float(dependence[k])) for k in dependent
+        ]
+        return Scores(
+            trust=prob,
+            support=support,
+            contradiction=contradiction.astype(np.int64),
+            consensus=np.clip(consensus, 0.0, 1.0),
+            chosen=_argmax_per_item(c, prob),
+            reliability=accuracy,
+            dependence=pairs,
+            iterations=rounds,
+            source_hit=hit,
+            source_weight=self.source_weight,
+            source_prior=self._group_prior(hit),
+            copying=echo,
+        )
+
+
+def _ramp(sizes: Ints) -> Ints:
+    """0..size-1 for each size, concatenated."""
+    total = int(sizes.sum())
+    out: Ints = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return out

@@ -1,0 +1,233 @@
+"""Reading verification results: a fact's verification, sources and their
+reliability, a candidate statement checked against the memory, trust for search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.config import VerificationSettings
+from kgmem.errors import EntityNotFound, FactNotFound, SourceNotFound
+from kgmem.graph import cursor
+from kgmem.graph.context import GraphContext
+from kgmem.model import (
+    CandidateCheck,
+    FactVerification,
+    Page,
+    ReliabilityPoint,
+    SourceClaim,
+    SourceDetail,
+    SourceReliability,
+)
+from kgmem.schema import validate_label, validate_uid
+from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import verification as store
+from kgmem.storage import vertices as vertex_store
+from kgmem.storage.verification import ItemFact, SourceInfo, SourceScore
+from kgmem.verification.similarity import normalise
+from kgmem.verification.status import status_of
+
+
+async def fact_verification(
+    ctx: GraphContext, namespace: str, uid: str, settings: VerificationSettings
+) -> FactVerification:
+    """The scores of fact ``uid`` with the sources for and against it."""
+    validate_uid(uid, ctx.limits.max_uid_length)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        fact = await store.fact_by_uid(conn, ns, uid)
+        if fact is None:
+            raise FactNotFound(f"fact {uid!r} does not exist in namespace {namespace!r}", uid=uid)
+        item = await store.facts_of_item(conn, ns, fact.subject_id, fact.predicate)
+        views = await _views(ctx, conn, ns, item or [fact], settings)
+    return next((v for v in views if v.fact == uid), None) or (
+        await _lone(ctx, namespace, fact, settings)
+    )
+
+
+async def _lone(
+    ctx: GraphContext, namespace: str, fact: ItemFact, settings: VerificationSettings
+) -> FactVerification:
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        return (await _views(ctx, conn, ns, [fact], settings))[0]
+
+
+async def _views(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    item: Sequence[ItemFact],
+    settings: VerificationSettings,
+) -> list[FactVerification]:
+    """The verification of every fact of one item."""
+    ids = [f.id for f in item]
+    scores = await store.fact_scores(conn, ns, ids)
+    claims = await store.claimants(conn, ns, ids)
+    source_ids = sorted({c[1] for c in claims})
+    infos = {s.id: s for s in await store.sources(conn, ns, source_ids)}
+    reliability = await store.source_scores(conn, ns, source_ids)
+    by_id = {f.id: f for f in item}
+    functional = ctx.schema.is_functional(item[0].predicate)
+    out = []
+    for f in item:
+        key = normalise(f.value)
+        backing, other = [], []
+        for fact_id, source_id, confidence, observed in claims:
+            claimed = by_id[fact_id]
+            entry = SourceClaim(
+                source=infos[source_id].uid if source_id in infos else str(source_id),
+                reliability=_rel(reliability.get(source_id)),
+                value=claimed.value,
+                fact=claimed.uid,
+                confidence=confidence,
+                observed_at=observed,
+            )
+            if normalise(claimed.value) == key:
+                backing.append(entry)
+            elif functional:
+                other.append(entry)
+        s = scores.get(f.id)
+        trust = s.trust if s else None
+        support = s.support if s else float(len({c.source for c in backing}))
+        contradiction = s.contradiction if s else len({c.source for c in other})
+        out.append(
+            FactVerification(
+                fact=f.uid,
+                subject=f.subject,
+                predicate=f.predicate,
+                value=f.value,
+                functional=functional,
+                trust=trust,
+                support=support,
+                contradiction=contradiction,
+                consensus=s.consensus if s else 0.0,
+                status=status_of(trust, support, contradiction, settings),
+                chosen=s.chosen if s else False,
+                sources_for=tuple(backing),
+                sources_against=tuple(other),
+                scored_at=s.scored_at if s else None,
+            )
+        )
+    return out
+
+
+def _rel(score: SourceScore | None) -> float | None:
+    return score.reliability if score is not None else None
+
+
+async def check_candidate(
+    ctx: GraphContext,
+    namespace: str,
+    statement: tuple[str, str, str],
+    settings: VerificationSettings,
+) -> CandidateCheck:
+    """Compare a candidate (subject uid, predicate, value) with the stored facts of its
+    data item: which match the value, which contradict it, and the candidate's trust."""
+    subject, predicate, value = statement
+    validate_uid(subject, ctx.limits.max_uid_length)
+    validate_label(predicate)
+    functional = ctx.schema.is_functional(predicate)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        refs = await vertex_store.resolve(conn, ns, [subject])
+        if subject not in refs:
+            raise EntityNotFound(
+                f"entity {subject!r} does not exist in namespace {namespace!r}", uids=[subject]
+            )
+        item = await store.facts_of_item(conn, ns, refs[subject].id, predicate)
+        views = await _views(ctx, conn, ns, item, settings) if item else []
+    wanted = normalise(value)
+    by_uid = {f.uid: f for f in item}
+    matches = [v for v in views if wanted in (normalise(v.value), normalise(by_uid[v.fact].object))]
+    against = [v for v in views if v not in matches] if functional else []
+    trust = _candidate_trust(matches, against, functional)
+    support = max((m.support for m in matches), default=0.0)
+    contradiction = sum(len({c.source for c in v.sources_for}) for v in against)
+    return CandidateCheck(
+        subject=subject,
+        predicate=predicate,
+        value=value,
+        functional=functional,
+        trust=trust,
+        status=status_of(trust, support, contradiction, settings),
+        matches=tuple(matches),
+        contradictions=tuple(against),
+    )
+
+
+def _candidate_trust(
+    matches: Sequence[FactVerification], against: Sequence[FactVerification], functional: bool
+) -> float | None:
+    scored = [m.trust for m in matches if m.trust is not None]
+    if scored:
+        return max(scored)
+    if functional and against:
+        held = sum(v.trust for v in against if v.trust is not None)
+        return max(0.0, 1.0 - held)
+    return None
+
+
+async def source_list(
+    ctx: GraphContext, namespace: str, *, cursor_text: str | None, limit: int
+) -> Page[SourceReliability]:
+    """A page of sources ordered by uid, with their reliability."""
+    after = cursor.decode("sources", cursor_text)
+    after = str(after) if after is not None else None
+    limit = max(1, min(limit, ctx.limits.max_page_size))
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        infos = await store.source_page(conn, ns, after=after, limit=limit + 1)
+        scores = await store.source_scores(conn, ns, [s.id for s in infos])
+    more = len(infos) > limit
+    infos = infos[:limit]
+    return Page(
+        items=tuple(_reliability(s, scores.get(s.id)) for s in infos),
+        next_cursor=cursor.encode("sources", infos[-1].uid) if more else None,
+    )
+
+
+async def source_detail(
+    ctx: GraphContext, namespace: str, uid: str, *, history_limit: int = 100
+) -> SourceDetail:
+    """One source with its reliability history, newest first."""
+    validate_uid(uid, ctx.limits.max_uid_length)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        info = await store.source_by_uid(conn, ns, uid)
+        if info is None:
+            raise SourceNotFound(
+                f"source {uid!r} does not exist in namespace {namespace!r}", uid=uid
+            )
+        scores = await store.source_scores(conn, ns, [info.id])
+        points = await store.history(conn, ns, info.id, history_limit)
+    return SourceDetail(
+        source=_reliability(info, scores.get(info.id)),
+        history=tuple(
+            ReliabilityPoint(
+                at=a, reliability=r, claims=c, run="full" if run == "full" else "incremental"
+            )
+            for a, r, c, run in points
+        ),
+    )
+
+
+def _reliability(info: SourceInfo, score: SourceScore | None) -> SourceReliability:
+    return SourceReliability(
+        uid=info.uid,
+        name=info.name,
+        kind=info.kind,
+        prior_reliability=info.prior,
+        reliability=score.reliability if score else None,
+        claims=score.claims if score else 0,
+        copying=score.copying if score else 0.0,
+        scored_at=score.scored_at if score else None,
+    )
+
+
+async def trust_for(
+    ctx: GraphContext, namespace: str, fact_ids: Sequence[int]
+) -> dict[int, tuple[float, str]]:
+    """(trust, status) by fact graph id, for the facts that have been scored."""
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        return await store.trust_for(conn, ns, fact_ids)

@@ -1,0 +1,345 @@
+"""Scoring a namespace: a full run over every claim, or an incremental update of one
+data item after a new claim.
+
+A full run pulls every sourced claim on a current fact as arrays, runs
+``consensus.estimate`` in numpy and writes the scores back in batches. An
+incremental update re-scores one item (subject, predicate) with the stored source
+reliabilities held fixed, then moves each of the item's sources by what its claims on
+this item now contribute (the stored sums ``hit`` and ``weight`` make that exact for
+one source step), and repeats this local step a few times. Other items keep their
+scores until the next full run; the test suite bounds the difference.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from kgmem.config import VerificationSettings
+from kgmem.graph.context import GraphContext
+from kgmem.model import VerificationRun
+from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import verification as store
+from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
+from kgmem.verification import consensus
+from kgmem.verification.consensus import ClaimArrays, Estimator, Scores
+from kgmem.verification.similarity import normalise
+from kgmem.verification.status import status_of
+
+LOCAL_ROUNDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """Claim rows turned into ``ClaimArrays``, with the ids behind each index."""
+
+    arrays: ClaimArrays
+    fact_value: dict[int, int]
+    source_ids: list[int]
+    item_keys: list[tuple[int, str]]
+
+
+def index_claims(
+    rows: ClaimRows,
+    sources: Sequence[SourceInfo],
+    *,
+    functional: Callable[[str], bool],
+    default_prior: float,
+    priors: dict[int, float] | None = None,
+) -> Indexed:
+    """Arrays for ``consensus`` from claim rows: items by (subject, predicate), values by
+    normalised text within an item, sources grouped by their declared kind."""
+    items: dict[tuple[int, str], int] = {}
+    values: dict[tuple[int, str], int] = {}
+    source_index: dict[int, int] = {}
+    claim_value: list[int] = []
+    claim_source: list[int] = []
+    value_item: list[int] = []
+    value_text: list[str] = []
+    fact_value: dict[int, int] = {}
+    for fact, subject, predicate, value, source in zip(
+        rows.fact_id, rows.subject_id, rows.predicate, rows.value, rows.source_id, strict=True
+    ):
+        item = items.setdefault((subject, predicate), len(items))
+        key = (item, normalise(value))
+        v = values.get(key)
+        if v is None:
+            v = values[key] = len(value_text)
+            value_item.append(item)
+            value_text.append(value)
+        fact_value[fact] = v
+        claim_value.append(v)
+        claim_source.append(source_index.setdefault(source, len(source_index)))
+    source_ids = list(source_index)
+    info = {s.id: s for s in sources}
+    kinds: dict[str, int] = {}
+    group, prior = [], []
+    for sid in source_ids:
+        s = info.get(sid)
+        declared = s.prior if s is not None else None
+        stored = (priors or {}).get(sid)
+        prior.append(declared if declared is not None else stored or default_prior)
+        kind = s.kind if s is not None and declared is None else None
+        group.append(kinds.setdefault(kind, len(kinds)) if kind else -1)
+    keys = list(items)
+    arrays = ClaimArrays(
+        claim_value=np.asarray(claim_value, dtype=np.int64),
+        claim_source=np.asarray(claim_source, dtype=np.int64),
+        claim_weight=np.asarray(rows.weight, dtype=np.float64),
+        claim_order=np.arange(len(claim_value), dtype=np.int64),
+        value_item=np.asarray(value_item, dtype=np.int64),
+        value_text=value_text,
+        item_functional=np.asarray([functional(p) for _, p in keys], dtype=np.bool_),
+        source_prior=np.asarray(prior, dtype=np.float64),
+        source_group=np.asarray(group, dtype=np.int64),
+    )
+    return Indexed(arrays, fact_value, source_ids, keys)
+
+
+def fact_scores(
+    indexed: Indexed, scores: Scores, settings: VerificationSettings
+) -> list[FactScore]:
+    """One stored score per fact, from its value's scores."""
+    out = []
+    chosen = set(scores.chosen.tolist())
+    for fact, v in indexed.fact_value.items():
+        trust, support = float(scores.trust[v]), float(scores.support[v])
+        contradiction = int(scores.contradiction[v])
+        out.append(
+            FactScore(
+                fact_id=fact,
+                trust=min(max(trust, 0.0), 1.0),
+                support=support,
+                contradiction=contradiction,
+                consensus=float(scores.consensus[v]),
+                status=status_of(trust, support, contradiction, settings),
+                chosen=v in chosen,
+            )
+        )
+    return out
+
+
+def source_scores(indexed: Indexed, scores: Scores, counts: Sequence[int]) -> list[SourceScore]:
+    """One stored score per source."""
+    return [
+        SourceScore(
+            source_id=sid,
+            reliability=float(scores.reliability[k]),
+            prior=float(np.clip(scores.source_prior[k], 0.01, 0.99)),
+            hit=float(scores.source_hit[k]),
+            weight=float(scores.source_weight[k]),
+            claims=int(counts[k]),
+            copying=float(scores.copying[k]),
+        )
+        for k, sid in enumerate(indexed.source_ids)
+    ]
+
+
+async def full(
+    ctx: GraphContext,
+    namespace: str,
+    settings: VerificationSettings,
+    params: Estimator | None = None,
+) -> VerificationRun:
+    """Re-score every claim of ``namespace`` and replace the stored scores."""
+    started = time.perf_counter()
+    async with ctx.db.acquire() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        rows = await store.all_claims(conn, ns)
+        sources = await store.sources(conn, ns)
+    indexed = index_claims(
+        rows,
+        sources,
+        functional=ctx.schema.is_functional,
+        default_prior=settings.default_reliability,
+    )
+    scores = consensus.estimate(indexed.arrays, params)
+    counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
+    ids = indexed.source_ids
+    pairs = [(ids[a], ids[b], p) for a, b, p in scores.dependence]
+    async with ctx.db.transaction() as conn:
+        await store.replace_all(
+            conn,
+            ns,
+            fact_scores(indexed, scores, settings),
+            source_scores(indexed, scores, counts.tolist()),
+            pairs,
+        )
+    return VerificationRun(
+        namespace=namespace,
+        claims=len(rows.fact_id),
+        facts=len(indexed.fact_value),
+        items=len(indexed.item_keys),
+        sources=len(ids),
+        dependent_pairs=len(pairs),
+        iterations=scores.iterations,
+        seconds=time.perf_counter() - started,
+    )
+
+
+async def update_item(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    item: tuple[int, str],
+    new_claims: set[tuple[int, int]],
+    *,
+    settings: VerificationSettings,
+) -> None:
+    """Re-score data item ``item`` (subject id, predicate) after ``new_claims``
+    ((fact id, source id) pairs) were recorded, and move its sources' reliabilities."""
+    p = Estimator()
+    rows = await store.item_claims(conn, ns, *item)
+    if not rows.fact_id:
+        return
+    ids = sorted(set(rows.source_id))
+    stored = await store.source_scores(conn, ns, ids, lock=True)
+    old_facts = await store.fact_scores(conn, ns, sorted(set(rows.fact_id)))
+    sources = await store.sources(conn, ns, ids)
+    priors = {sid: s.prior for sid, s in stored.items()}
+    indexed = index_claims(
+        rows,
+        sources,
+        functional=ctx.schema.is_functional,
+        default_prior=settings.default_reliability,
+        priors=priors,
+    )
+    arrays = _fixed_priors(indexed.arrays)
+    base_hit, base_weight = _without_old(indexed, rows, new_claims, old_facts, stored, p)
+    n = len(indexed.source_ids)
+    prior = arrays.source_prior
+    acc = np.array(
+        [
+            stored[s].reliability if s in stored else prior[k]
+            for k, s in enumerate(indexed.source_ids)
+        ]
+    )
+    copying = np.array([stored[s].copying if s in stored else 0.0 for s in indexed.source_ids])
+    position = {sid: k for k, sid in enumerate(indexed.source_ids)}
+    pairs = {
+        (min(position[a], position[b]), max(position[a], position[b])): dep
+        for a, b, dep in await store.dependence_among(conn, ns, ids)
+    }
+    scores = consensus.rescore(arrays, acc, copying, pairs, p)
+    for _ in range(LOCAL_ROUNDS):
+        hit = base_hit + scores.source_hit
+        weight = base_weight + scores.source_weight
+        acc = np.clip((hit + p.prior_strength * prior) / (weight + p.prior_strength), 0.01, 0.99)
+        scores = consensus.rescore(arrays, acc, copying, pairs, p)
+    counts = _claim_counts(stored, indexed, new_claims, rows)
+    await store.upsert_facts(conn, ns, fact_scores(indexed, scores, settings))
+    await store.upsert_sources(
+        conn,
+        ns,
+        [
+            SourceScore(
+                source_id=sid,
+                reliability=float(acc[k]),
+                prior=float(prior[k]),
+                hit=float(base_hit[k] + scores.source_hit[k]),
+                weight=float(base_weight[k] + scores.source_weight[k]),
+                claims=counts[k],
+                copying=float(copying[k]),
+            )
+            for k, sid in enumerate(indexed.source_ids)
+        ][:n],
+        run="incremental",
+    )
+
+
+def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
+    """The item's arrays with every source on its own stored prior (no group pooling
+    over a single item)."""
+    return ClaimArrays(
+        claim_value=arrays.claim_value,
+        claim_source=arrays.claim_source,
+        claim_weight=arrays.claim_weight,
+        claim_order=arrays.claim_order,
+        value_item=arrays.value_item,
+        value_text=arrays.value_text,
+        item_functional=arrays.item_functional,
+        source_prior=arrays.source_prior,
+        source_group=None,
+    )
+
+
+def _without_old(
+    indexed: Indexed,
+    rows: ClaimRows,
+    new_claims: set[tuple[int, int]],
+    old_facts: dict[int, FactScore],
+    stored: dict[int, SourceScore],
+    p: Estimator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each source's stored sums minus what this item contributed to them before the
+    new claims (claims on facts never scored contributed nothing)."""
+    n = len(indexed.source_ids)
+    base_hit = np.array([stored[s].hit if s in stored else 0.0 for s in indexed.source_ids])
+    base_weight = np.array([stored[s].weight if s in stored else 0.0 for s in indexed.source_ids])
+    keep = [
+        k
+        for k, (f, s) in enumerate(zip(rows.fact_id, rows.source_id, strict=True))
+        if (f, s) not in new_claims and f in old_facts
+    ]
+    if not keep:
+        return base_hit, base_weight
+    arrays = indexed.arrays
+    old = ClaimArrays(
+        claim_value=arrays.claim_value[keep],
+        claim_source=arrays.claim_source[keep],
+        claim_weight=arrays.claim_weight[keep],
+        claim_order=arrays.claim_order[keep],
+        value_item=arrays.value_item,
+        value_text=arrays.value_text,
+        item_functional=arrays.item_functional,
+        source_prior=arrays.source_prior,
+        source_group=None,
+    )
+    trust = np.zeros(len(arrays.value_item))
+    for fact, v in indexed.fact_value.items():
+        if fact in old_facts:
+            trust[v] = old_facts[fact].trust
+    hit, weight = consensus.contributions(old, trust, p)
+    return base_hit - hit[:n], base_weight - weight[:n]
+
+
+def _claim_counts(
+    stored: dict[int, SourceScore],
+    indexed: Indexed,
+    new_claims: set[tuple[int, int]],
+    rows: ClaimRows,
+) -> list[int]:
+    added = {s for _, s in new_claims}
+    seen = set(zip(rows.fact_id, rows.source_id, strict=True))
+    return [
+        (stored[s].claims if s in stored else 0)
+        + sum(1 for f, a in new_claims if a == s and (f, a) in seen and s in added)
+        for s in indexed.source_ids
+    ]
+
+
+async def after_write(
+    ctx: GraphContext,
+    namespace: str,
+    fact_uid: str,
+    source_uid: str,
+    settings: VerificationSettings,
+) -> None:
+    """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it."""
+    async with ctx.db.transaction() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        fact = await store.fact_by_uid(conn, ns, fact_uid)
+        source = await store.source_by_uid(conn, ns, source_uid)
+        if fact is None or source is None:
+            return
+        await update_item(
+            ctx,
+            conn,
+            ns,
+            (fact.subject_id, fact.predicate),
+            {(fact.id, source.id)},
+            settings=settings,
+        )

@@ -8,7 +8,7 @@ import importlib
 import signal
 import sys
 
-SCENARIOS = {"write": "bench.write"}
+SCENARIOS = {"write": "bench.write", "truth": "bench.truth"}
 
 
 def main() -> None:

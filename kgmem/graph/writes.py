@@ -133,14 +133,19 @@ async def _apply(
     fact_results: dict[str, bool] = {}
     stored: list[Fact] = []
     if items.unique_facts:
-        refs = await _resolve_endpoints(ctx, conn, ns, items.unique_facts)
+        refs = await _resolve_endpoints(ctx, conn, ns, items.facts)
         # No model needed: the locked lookup gives the names for the texts.
         fact_plan = plan.facts or await _fact_plan(ctx, conn, ns, items, refs)
         edge_labels = await ctx.db.labels.ensure(
             conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema
         )
         rows = _fact_rows(items.unique_facts, refs, fact_plan)
-        fact_results = {u: c for u, _, c in await fact_store.upsert(conn, ns, edge_labels, rows)}
+        upserted = await fact_store.upsert(conn, ns, edge_labels, rows)
+        fact_results = {u: c for u, _, c in upserted}
+        # A uid given twice is written once, but every item's claim counts.
+        await fact_store.add_claims(
+            conn, ns, _repeated_claims(items, refs), {u: i for u, i, _ in upserted}
+        )
         if read_back:
             stored = [f for f in [await fact_store.get(conn, ns, r.uid) for r in rows] if f]
     created = {r.uid: r.created for r in written}
@@ -238,6 +243,30 @@ async def _resolve_endpoints(
             uids=missing,
         )
     return refs
+
+
+def _repeated_claims(items: _Items, refs: Mapping[str, VertexRef]) -> list[FactRow]:
+    """Claims of the facts given more than once in a batch, besides the written item's."""
+    written = {id(f) for f in items.unique_facts}
+    return [
+        FactRow(
+            uid=f.uid,
+            predicate=f.predicate,
+            subject=refs[f.subject],
+            object=refs[f.object],
+            properties={},
+            valid_from=None,
+            valid_to=None,
+            recorded_at=f.recorded_at,
+            confidence=f.confidence,
+            text=None,
+            embedding=None,
+            source_id=refs[f.source].id if f.source else None,
+            episode_id=refs[f.episode].id if f.episode else None,
+        )
+        for f in items.facts
+        if id(f) not in written and (f.source or f.episode)
+    ]
 
 
 def _fact_rows(

@@ -234,6 +234,15 @@ async def _update_existing(
     )
 
 
+async def add_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[FactRow], ids: Mapping[str, int]
+) -> None:
+    """Record the source and episode of each row as a claim on fact ``ids[row.uid]``; of
+    rows naming the same fact, source and episode the last wins."""
+    last = {(r.uid, r.source_id, r.episode_id): r for r in rows}
+    await _add_claims(conn, ns, list(last.values()), ids)
+
+
 async def _add_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[FactRow], ids: Mapping[str, int]
 ) -> None:

@@ -206,9 +206,7 @@ def contributions(
     """Per source, the weighted sum of ``trust`` over the claims that count and their
     total weight (the sufficient statistics of its accuracy)."""
     model = _Model(claims, params or Estimator())
-    hit: Floats = np.bincount(
-        model.source, model.weight * trust[model.value], minlength=model.n_sources
-    )
+    hit: Floats = _sum(model.source, model.weight * trust[model.value], minlength=model.n_sources)
     return hit, model.source_weight
 
 
@@ -261,7 +259,7 @@ class _Model:
         self.item = c.value_item[self.value]
         self.order = c.claim_order[keep]
         self.weight = np.clip(c.claim_weight[keep], 0.0, 1.0)
-        self.source_weight = np.bincount(self.source, self.weight, minlength=self.n_sources)
+        self.source_weight = _sum(self.source, self.weight, minlength=self.n_sources)
         n_items = len(c.item_functional)
         self.values_per_item = np.bincount(c.value_item, minlength=n_items)
         self.functional_value = c.item_functional[c.value_item]
@@ -347,11 +345,11 @@ class _Model:
         pairwise test with all its predecessors pooled as one source."""
         src, same = self.source[self.echo_claim], self.echo_same
         pv = prob[self.value[self.echo_claim]]
-        kt = np.bincount(src[same], pv[same], minlength=self.n_sources)
-        kf = np.bincount(src[same], 1 - pv[same], minlength=self.n_sources)
+        kt = _sum(src[same], pv[same], minlength=self.n_sources)
+        kf = _sum(src[same], 1 - pv[same], minlength=self.n_sources)
         kd = self.echo_count - kt - kf
         total = np.maximum(self.echo_count, 1)
-        ab = np.bincount(src, accuracy[self.source[self.echo_prev]], minlength=self.n_sources)
+        ab = _sum(src, accuracy[self.source[self.echo_prev]], minlength=self.n_sources)
         ab = np.where(self.echo_count > 0, ab / total, accuracy)
         out = self._posterior(kt, kf, kd, accuracy, ab)
         out[self.echo_count < self.p.copy_min_shared] = 0.0
@@ -377,13 +375,13 @@ class _Model:
         acc = np.clip(accuracy, 1e-4, 1 - 1e-4)
         tau = np.log(n * acc / (1 - acc))
         w = self.weight * independence
-        votes = np.bincount(self.value, w * tau[self.source], minlength=self.n_values)
+        votes = _sum(self.value, w * tau[self.source], minlength=self.n_values)
         if len(self.sim_to):
-            votes = votes + self.p.similarity_weight * np.bincount(
+            votes = votes + self.p.similarity_weight * _sum(
                 self.sim_to, self.sim_imp * votes[self.sim_from], minlength=self.n_values
             )
         functional = self._softmax(votes)
-        lone = np.bincount(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
+        lone = _sum(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
         out: Floats = np.where(self.functional_value, functional, -np.expm1(lone))
         return out
 
@@ -394,14 +392,14 @@ class _Model:
         top = np.maximum(top, 0.0)  # the unobserved values have vote count 0
         e = np.exp(votes - top[items])
         unseen = np.maximum(0.0, self.p.false_values + 1 - self.values_per_item)
-        total = np.bincount(items, e, minlength=len(top)) + unseen * np.exp(-top)
+        total = _sum(items, e, minlength=len(top)) + unseen * np.exp(-top)
         out: Floats = e / total[items]
         return out
 
     def accuracy(self, prob: Floats) -> Floats:
         """Smoothed mean probability of what each source asserts."""
         a = self.p.prior_strength
-        hit = np.bincount(self.source, self.weight * prob[self.value], minlength=self.n_sources)
+        hit = _sum(self.source, self.weight * prob[self.value], minlength=self.n_sources)
         prior = self._group_prior(hit)
         out: Floats = np.clip((hit + a * prior) / (self.source_weight + a), 0.01, 0.99)
         return out
@@ -415,9 +413,9 @@ class _Model:
         member = group >= 0
         size = int(group.max()) + 1 if member.any() else 0
         a = self.p.prior_strength
-        g_hit = np.bincount(group[member], hit[member], minlength=size)
-        g_weight = np.bincount(group[member], self.source_weight[member], minlength=size)
-        g_prior = np.bincount(group[member], prior[member], minlength=size)
+        g_hit = _sum(group[member], hit[member], minlength=size)
+        g_weight = _sum(group[member], self.source_weight[member], minlength=size)
+        g_prior = _sum(group[member], prior[member], minlength=size)
         g_count = np.maximum(np.bincount(group[member], minlength=size), 1)
         mean = (g_hit + a * g_prior / g_count) / (g_weight + a)
         prior[member] = mean[group[member]]
@@ -427,8 +425,8 @@ class _Model:
         """Posterior probability that each source pair is dependent (one copies)."""
         count = len(self.pair_a)
         pv = prob[self.pair_value[self.pair_same]]
-        kt = np.bincount(self.same_index, pv, minlength=count)
-        kf = np.bincount(self.same_index, 1 - pv, minlength=count)
+        kt = _sum(self.same_index, pv, minlength=count)
+        kf = _sum(self.same_index, 1 - pv, minlength=count)
         kd = self.pair_shared - kt - kf
         out = self._posterior(kt, kf, kd, accuracy[self.pair_a], accuracy[self.pair_b])
         out[self.pair_shared < self.p.copy_min_shared] = 0.0
@@ -444,7 +442,7 @@ class _Model:
         a_first = (rank_a[0] > rank_b[0]) | ((rank_a[0] == rank_b[0]) & (rank_a[1] > rank_b[1]))
         later = np.where(a_first, b, a)
         factor = np.log1p(-np.clip(self.p.copy_rate * dep, 0, 1 - 1e-9))
-        log = np.bincount(later, factor, minlength=len(self.value))
+        log = _sum(later, factor, minlength=len(self.value))
         echoed = self.echo_claim[self.echo_same]
         log[echoed] += np.log1p(-np.clip(self.p.copy_rate * echo[self.source[echoed]], 0, 1 - 1e-9))
         out: Floats = np.exp(log)
@@ -461,11 +459,11 @@ class _Model:
         """The published scores of each value, item and source."""
         c = self.claims
         dependence, echo = copies
-        hit = np.bincount(self.source, self.weight * prob[self.value], minlength=self.n_sources)
-        support = np.bincount(self.value, independence, minlength=self.n_values)
+        hit = _sum(self.source, self.weight * prob[self.value], minlength=self.n_sources)
+        support = _sum(self.value, independence, minlength=self.n_values)
         sources = np.bincount(self.value, minlength=self.n_values)
         item_sources = np.bincount(self.item, minlength=len(c.item_functional))
-        item_support = np.bincount(c.value_item, support, minlength=len(c.item_functional))
+        item_support = _sum(c.value_item, support, minlength=len(c.item_functional))
         contradiction = np.where(self.functional_value, item_sources[c.value_item] - sources, 0)
         consensus = np.where(
             self.functional_value, support / np.maximum(item_support[c.value_item], 1e-12), 1.0
@@ -494,4 +492,10 @@ def _ramp(sizes: Ints) -> Ints:
     """0..size-1 for each size, concatenated."""
     total = int(sizes.sum())
     out: Ints = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return out
+
+
+def _sum(index: Ints, weights: Floats, minlength: int) -> Floats:
+    """Sums of ``weights`` per ``index`` as floats (even when there is nothing to sum)."""
+    out: Floats = np.bincount(index, weights, minlength=minlength).astype(np.float64, copy=False)
     return out

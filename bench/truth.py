@@ -1,0 +1,279 @@
+"""``python -m bench truth``: consensus scoring on the DAFNA population and weather sets.
+
+Each set is loaded through kgmem's own batched write path (entities, then one fact
+write per claim naming its source), then ``kgmem verify`` runs on it. Reported, in
+one run: precision of the chosen value against gold for majority vote (the baseline,
+computed on the same claim arrays pulled from the store) and for kgmem; the expected
+calibration error (ECE, 10 bins) of trust on population; the full recompute time; and
+the latency of incremental single-claim updates (p50/p95 over ``--updates`` new claims
+by new sources on random items), against the full recompute as the same-run baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from bench import truth_data
+from bench.machine import describe
+from bench.report import Figure, Report
+from kgmem import BatchWrite, FactWrite, Memory, Settings
+from kgmem.storage import namespaces
+from kgmem.storage import verification as store
+from kgmem.storage.embedded import start_embedded
+from kgmem.verification import consensus, runs
+from kgmem.verification.similarity import normalise
+
+SCHEMA = Path(__file__).resolve().parent / "truth_schema.toml"
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench truth")
+    p.add_argument("--sets", default="population,weather")
+    p.add_argument("--batch", type=int, default=5_000)
+    p.add_argument("--updates", type=int, default=200)
+    p.add_argument("--database-url", default=None)
+    return p.parse_args(argv)
+
+
+async def main(argv: list[str]) -> int:
+    args = parse(argv)
+    if not truth_data.DATA.is_dir():
+        print(f"no data at {truth_data.DATA}; nothing to measure")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="kgmem-bench-") as tmp:
+        server = None
+        url = args.database_url
+        if url is None:
+            server = start_embedded(Path(tmp), owner=True)
+            url = server.url
+        try:
+            settings = Settings(
+                home=Path(tmp),
+                database={"url": url},
+                embedding={"provider": "none", "dimension": 384},
+                schema={"files": [SCHEMA]},
+                verification={"update_on_write": False},
+            )
+            memory = await Memory.open(settings)
+            report = Report("truth", describe(), {})
+            try:
+                for name in args.sets.split(","):
+                    await run_set(memory, name.strip(), args, report)
+            finally:
+                await memory.close()
+            report.print_summary()
+            print(f"saved {report.save()}")
+        finally:
+            if server is not None:
+                server.stop()
+    return 0
+
+
+async def run_set(memory: Memory, name: str, args: argparse.Namespace, report: Report) -> None:
+    data = truth_data.population() if name == "population" else truth_data.weather()
+    ns = f"bench_{name}"
+    await memory.create_namespace(ns)
+    started = time.perf_counter()
+    await load(memory, ns, data, args.batch)
+    load_s = time.perf_counter() - started
+    print(f"{name}: loaded {len(data.claims):,} claims in {load_s:.1f} s", flush=True)
+    run = await memory.verify_namespace(ns)
+    indexed = await pull(memory, ns)
+    _ITEMS["current"] = await item_names(memory, ns, indexed)
+    majority = precision(indexed, consensus.majority(indexed.arrays), data.gold)
+    chosen = await chosen_values(memory, ns, indexed)
+    kgmem = precision(indexed, chosen, data.gold)
+    report.data[name] = {
+        "claims": run.claims,
+        "facts": run.facts,
+        "items": run.items,
+        "sources": run.sources,
+        "gold_items": len(data.gold),
+        "load_seconds": round(load_s, 1),
+        "iterations": run.iterations,
+        "dependent_pairs": run.dependent_pairs,
+    }
+    report.add(
+        Figure(
+            f"{name}: precision x1000",
+            kgmem * 1000,
+            "",
+            len(data.gold),
+            majority * 1000,
+            "majority vote",
+        )
+    )
+    if name == "population":
+        ece = await calibration(memory, ns, indexed, data.gold)
+        report.add(Figure("population: ECE of trust x1000", ece * 1000, "", len(data.gold)))
+    report.add(Figure(f"{name}: full recompute", run.seconds * 1000, "ms", run.claims))
+    await incremental(memory, ns, data, args.updates, run.seconds, report, name)
+
+
+async def load(memory: Memory, ns: str, data: truth_data.TruthSet, batch: int) -> None:
+    entities = list(truth_data.entities(data))
+    for k in range(0, len(entities), batch):
+        await memory.write_batch(ns, BatchWrite(entities=entities[k : k + batch]))
+    facts = list(truth_data.facts(data))
+    for k in range(0, len(facts), batch):
+        await memory.write_batch(ns, BatchWrite(facts=facts[k : k + batch]))
+
+
+async def pull(memory: Memory, ns: str) -> runs.Indexed:
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, ns)
+        rows = await store.all_claims(conn, ref)
+        sources = await store.sources(conn, ref)
+    return runs.index_claims(
+        rows, sources, functional=memory.schema.is_functional, default_prior=0.8
+    )
+
+
+async def chosen_values(memory: Memory, ns: str, indexed: runs.Indexed) -> np.ndarray:
+    """Per item, the value of the fact kgmem stored as chosen (read back from the store)."""
+    chosen = np.full(len(indexed.item_keys), -1)
+    flags = await stored_chosen(memory, ns, indexed)
+    for v in np.flatnonzero(flags):
+        chosen[indexed.arrays.value_item[v]] = v
+    return chosen
+
+
+async def stored_scores(
+    memory: Memory, ns: str, indexed: runs.Indexed
+) -> dict[int, store.FactScore]:
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, ns)
+        return await store.fact_scores(conn, ref, list(indexed.fact_value))
+
+
+async def stored_trust(memory: Memory, ns: str, indexed: runs.Indexed) -> np.ndarray:
+    scores = await stored_scores(memory, ns, indexed)
+    trust = np.zeros(len(indexed.arrays.value_item))
+    for fact, v in indexed.fact_value.items():
+        trust[v] = scores[fact].trust
+    return trust
+
+
+async def stored_chosen(memory: Memory, ns: str, indexed: runs.Indexed) -> np.ndarray:
+    scores = await stored_scores(memory, ns, indexed)
+    flags = np.zeros(len(indexed.arrays.value_item), dtype=bool)
+    for fact, v in indexed.fact_value.items():
+        flags[v] = scores[fact].chosen
+    return flags
+
+
+async def item_names(memory: Memory, ns: str, indexed: runs.Indexed) -> dict[tuple[str, str], int]:
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, ns)
+        ids = sorted({s for s, _ in indexed.item_keys})
+        records = await conn.fetch(
+            f'SELECT id, uid FROM "{ref.name}"._kg_vertex WHERE id = ANY($1::graphid[])', ids
+        )
+    uid = {r["id"]: r["uid"] for r in records}
+    return {(uid[s], p): k for k, (s, p) in enumerate(indexed.item_keys)}
+
+
+_ITEMS: dict[str, dict[tuple[str, str], int]] = {}
+
+
+def precision(indexed: runs.Indexed, chosen: np.ndarray, gold: dict[tuple[str, str], str]) -> float:
+    names = _ITEMS["current"]
+    hit = n = 0
+    for key, value in gold.items():
+        item = names.get(key)
+        if item is None or chosen[item] < 0:
+            continue
+        n += 1
+        hit += normalise(indexed.arrays.value_text[chosen[item]]) == normalise(value)
+    return hit / max(n, 1)
+
+
+async def calibration(
+    memory: Memory, ns: str, indexed: runs.Indexed, gold: dict[tuple[str, str], str]
+) -> float:
+    """ECE over every value of the gold items: |mean trust - share true| per 10 bins."""
+    trust = await stored_trust(memory, ns, indexed)
+    names = _ITEMS["current"]
+    probs, truth = [], []
+    for key, value in gold.items():
+        item = names.get(key)
+        if item is None:
+            continue
+        for v in np.flatnonzero(indexed.arrays.value_item == item):
+            probs.append(trust[v])
+            truth.append(normalise(indexed.arrays.value_text[v]) == normalise(value))
+    p, t = np.array(probs), np.array(truth, dtype=float)
+    bins = np.minimum((p * 10).astype(int), 9)
+    return float(
+        sum(
+            abs(p[bins == b].mean() - t[bins == b].mean()) * np.sum(bins == b)
+            for b in range(10)
+            if np.any(bins == b)
+        )
+        / max(len(p), 1)
+    )
+
+
+async def incremental(
+    memory: Memory,
+    ns: str,
+    data: truth_data.TruthSet,
+    count: int,
+    full_seconds: float,
+    report: Report,
+    name: str,
+) -> None:
+    """New claims by new sources on random items: write, then time the update alone."""
+    rng = random.Random(6)
+    picks = rng.sample(data.claims, count)
+    latencies = []
+    for k, claim in enumerate(picks):
+        source = f"bench-new-source-{k}"
+        value = claim.value if k % 2 == 0 else f"{claim.value}9"
+        fact = FactWrite(
+            subject=claim.subject,
+            predicate=claim.predicate,
+            object=truth_data.value_uid(value),
+            uid=truth_data.fact_uid(replace(claim, value=value)),
+            source=source,
+        )
+        await memory.upsert_entity(ns, _value_entity(value))
+        stored = await memory.add_fact(ns, fact)
+        started = time.perf_counter()
+        await runs.after_write(memory.ctx, ns, stored.uid, source, memory.settings.verification)
+        latencies.append(time.perf_counter() - started)
+    ms = np.array(latencies) * 1000
+    full_ms = full_seconds * 1000
+    report.add(
+        Figure(
+            f"{name}: incremental update p50",
+            float(np.percentile(ms, 50)),
+            "ms",
+            count,
+            full_ms,
+            "full recompute",
+        )
+    )
+    report.add(
+        Figure(
+            f"{name}: incremental update p95",
+            float(np.percentile(ms, 95)),
+            "ms",
+            count,
+            full_ms,
+            "full recompute",
+        )
+    )
+
+
+def _value_entity(value: str):  # type: ignore[no-untyped-def]
+    from kgmem import EntityWrite
+
+    return EntityWrite(uid=truth_data.value_uid(value), label="Value", properties={"name": value})

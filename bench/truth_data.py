@@ -1,0 +1,140 @@
+"""The DAFNA truth-discovery sets (../shared/data/truth-discovery) as kgmem writes.
+
+Claim lines are ``claimId | entityId | objectId | propertyName | value | source | time |``
+separated by ``|<TAB>``. A data item becomes (subject entity, predicate): for population
+the subject is the city-year (``cleveland, ohio/2000``) and the predicate
+``POPULATION``; for weather the subject is the city-hour and the predicate the upper-cased
+attribute. A value is a ``Value`` vertex keyed by its normalised text. Population has
+no timestamps; its claim ids follow edit order, so the claim id (in milliseconds after
+2007-01-01) stands in for the observation time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kgmem import EntityWrite, FactWrite
+from kgmem.verification.similarity import normalise
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "truth-discovery"
+EPOCH = datetime(2007, 1, 1, tzinfo=UTC)
+_YEAR = re.compile(r"(\d{4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One claim line, mapped to kgmem's terms."""
+
+    subject: str
+    predicate: str
+    value: str
+    source: str
+    observed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TruthSet:
+    """Claims in observation order and the gold value per (subject, predicate)."""
+
+    name: str
+    claims: list[Claim]
+    gold: dict[tuple[str, str], str]
+
+
+def _fields(line: str) -> list[str]:
+    return [f.strip() for f in line.rstrip("\n").split("|\t")]
+
+
+def _population_item(entity: str, prop: str) -> tuple[str, str] | None:
+    year = _YEAR.search(prop)
+    return (f"{entity}/{year.group(1)}", "POPULATION") if year else None
+
+
+def population(root: Path = DATA) -> TruthSet:
+    """Pasternack and Roth's city populations."""
+    claims = []
+    for line in (root / "population" / "claims.txt").open(encoding="utf-8", errors="replace"):
+        f = _fields(line)
+        item = _population_item(f[2], f[3]) if len(f) >= 7 else None
+        if item is None or not f[4]:
+            continue
+        when = EPOCH + timedelta(milliseconds=int(f[0]))
+        claims.append(Claim(item[0], item[1], f[4], f[5], when))
+    gold = {}
+    for line in (root / "population" / "truth.txt").open(encoding="utf-8"):
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) >= 4:
+            gold[(f"{', '.join(parts[:-2])}/{parts[-2]}", "POPULATION")] = parts[-1]
+    claims.sort(key=lambda c: c.observed_at)
+    return TruthSet("population", claims, gold)
+
+
+def _when(text: str) -> datetime:
+    return datetime.strptime(" ".join(text.split()), "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
+
+
+def weather(root: Path = DATA) -> TruthSet:
+    """16 weather sites; AccuWeather's readings as gold (the last one per item)."""
+    claims = []
+    for path in sorted((root / "weather" / "claims").glob("*.txt")):
+        for line in path.open(encoding="utf-8", errors="replace"):
+            f = _fields(line)
+            if len(f) >= 7 and f[4]:
+                claims.append(Claim(f[2], f[3].upper(), f[4], f[5], _when(f[6])))
+    gold = {}
+    for line in (root / "weather" / "truth.txt").open(encoding="utf-8", errors="replace"):
+        f = _fields(line)
+        if len(f) >= 7:
+            gold[(f[2], f[3].upper())] = f[4]
+    claims.sort(key=lambda c: c.observed_at)
+    return TruthSet("weather", claims, gold)
+
+
+def value_uid(value: str) -> str:
+    """The uid of the Value vertex of ``value``."""
+    return "value:" + normalise(value)
+
+
+def fact_uid(claim: Claim) -> str:
+    """One fact per (subject, predicate, value): claims of it by many sources share it."""
+    key = f"{claim.subject}\x1f{claim.predicate}\x1f{value_uid(claim.value)}"
+    return "td-" + hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+
+def source_kind(name: str) -> str:
+    """Wikipedia editors: anonymous (an IP address) or registered; weather: website."""
+    if name.startswith("0 ("):
+        return "anonymous"
+    return "registered" if ":" in name else "website"
+
+
+def entities(data: TruthSet) -> Iterator[EntityWrite]:
+    """Subjects, values and sources, each once."""
+    seen: set[str] = set()
+    for c in data.claims:
+        for uid, label, props in (
+            (c.subject, "Entity", {"name": c.subject}),
+            (value_uid(c.value), "Value", {"name": c.value}),
+            (c.source, "Source", {"name": c.source, "kind": source_kind(c.source)}),
+        ):
+            if uid not in seen:
+                seen.add(uid)
+                yield EntityWrite(uid=uid, label=label, properties=props)
+
+
+def facts(data: TruthSet) -> Iterator[FactWrite]:
+    """One fact write per claim, in observation order."""
+    for c in data.claims:
+        yield FactWrite(
+            subject=c.subject,
+            predicate=c.predicate,
+            object=value_uid(c.value),
+            uid=fact_uid(c),
+            source=c.source,
+            recorded_at=c.observed_at,
+        )

@@ -1,0 +1,114 @@
+"""The estimators on hand-built claim arrays: majority vote, accuracy learning, value
+similarity, copy detection, determinism and the lone-claim calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kgmem.verification import consensus
+from kgmem.verification.consensus import ClaimArrays, Estimator
+from kgmem.verification.similarity import Tolerance, implication, normalise, numeric
+
+
+def arrays(claims: list[tuple[int, str, int]], *, functional: bool = True) -> ClaimArrays:
+    """Claims as (item, value text, source), in observation order."""
+    values: dict[tuple[int, str], int] = {}
+    for item, text, _ in claims:
+        values.setdefault((item, text), len(values))
+    n_items = max(i for i, _, _ in claims) + 1
+    n_sources = max(s for _, _, s in claims) + 1
+    return ClaimArrays(
+        claim_value=np.array([values[(i, t)] for i, t, _ in claims]),
+        claim_source=np.array([s for _, _, s in claims]),
+        claim_weight=np.ones(len(claims)),
+        claim_order=np.arange(len(claims)),
+        value_item=np.array([i for i, _ in values]),
+        value_text=[t for _, t in values],
+        item_functional=np.full(n_items, functional),
+        source_prior=np.full(n_sources, 0.8),
+    )
+
+
+def chosen_texts(a: ClaimArrays, chosen: np.ndarray) -> list[str]:
+    return [a.value_text[v] for v in chosen]
+
+
+def test_majority_vote_ties_go_to_the_value_claimed_first() -> None:
+    a = arrays([(0, "b", 0), (0, "a", 1), (1, "x", 0), (1, "y", 1), (1, "y", 2)])
+    assert chosen_texts(a, consensus.majority(a)) == ["b", "y"]
+
+
+def test_accurate_sources_outvote_a_larger_group_of_unreliable_ones() -> None:
+    claims = []
+    # Sources 0 and 1 agree with each other on 20 items; sources 2, 3, 4 each give a
+    # different wrong value on them, so they are learnt to be unreliable.
+    for item in range(20):
+        claims += [(item, "t", 0), (item, "t", 1), (item, "w2", 2), (item, "w3", 3)]
+        claims += [(item, f"w4-{item}", 4)]
+    # The contested item: the two reliable sources against three unreliable ones agreeing.
+    claims += [(20, "true", 0), (20, "true", 1), (20, "false", 2), (20, "false", 3)]
+    claims += [(20, "false", 4)]
+    a = arrays(claims)
+    assert a.value_text[consensus.majority(a)[20]] == "false"
+    scores = consensus.estimate(a, Estimator(detect_copies=False))
+    assert a.value_text[scores.chosen[20]] == "true"
+    assert scores.reliability[0] > 0.9 and scores.reliability[4] < 0.5
+
+
+def test_close_numbers_support_each_other() -> None:
+    # 1000, 1001 and 1002 are within 1% of each other; two sources say 5000.
+    a = arrays([(0, "1000", 0), (0, "1001", 1), (0, "5000", 2), (0, "5000", 3), (0, "1002", 4)])
+    plain = consensus.estimate(a, Estimator(similarity_weight=0.0, detect_copies=False))
+    similar = consensus.estimate(a, Estimator(similarity_weight=1.0, detect_copies=False))
+    assert a.value_text[plain.chosen[0]] == "5000"
+    assert a.value_text[similar.chosen[0]] == "1001"
+
+
+def test_similarity_functions() -> None:
+    tol = Tolerance(rel_tol=0.01, abs_tol=1.0)
+    got = numeric(np.array([100.0, 1000.0, 5.0]), np.array([100.0, 1005.0, 7.0]), tol)
+    assert got[0] == 1.0 and 0 < got[1] < 1 and got[2] == 0.0
+    assert implication("paris, france", "paris", tol) == 1.0
+    assert implication("paris", "paris, france", tol) == 0.0
+    assert implication("colour", "color", tol) > 0.5
+    assert normalise(" 1,000 ") == normalise("1000.0") and normalise(" New  York") == "new york"
+
+
+def test_a_copier_of_false_values_loses_its_independent_vote() -> None:
+    claims = []
+    # Source 0 is honest; source 1 is wrong on 15 items and source 2 copies source 1's
+    # false values right after it; source 3 is another honest source.
+    for item in range(15):
+        claims += [(item, "t", 0), (item, f"f{item}", 1), (item, f"f{item}", 2), (item, "t", 3)]
+    a = arrays(claims)
+    scores = consensus.estimate(a)
+    pairs = {(x, y) for x, y, p in scores.dependence}
+    assert (1, 2) in pairs
+    copied = a.claim_value[1]  # the false value of item 0
+    assert scores.support[copied] < 1.5  # two claims, about one independent source
+    honest = a.claim_value[0]
+    assert scores.support[honest] > 1.8
+
+
+def test_scores_are_deterministic_and_probabilities() -> None:
+    rng = np.random.default_rng(7)
+    claims = [(int(i), str(int(v)), int(s)) for i, v, s in rng.integers(0, 6, size=(300, 3))]
+    a = arrays(claims)
+    first, second = consensus.estimate(a), consensus.estimate(a)
+    assert np.array_equal(first.trust, second.trust)
+    assert np.array_equal(first.chosen, second.chosen)
+    per_item = np.bincount(a.value_item, first.trust)
+    assert np.all(per_item <= 1 + 1e-9) and np.all(first.trust >= 0)
+
+
+def test_a_lone_claim_gets_its_sources_accuracy() -> None:
+    a = arrays([(0, "x", 0)])
+    scores = consensus.estimate(a, Estimator(prior_strength=1e6))
+    assert abs(scores.trust[0] - 0.8) < 1e-3
+
+
+def test_non_functional_values_do_not_compete() -> None:
+    a = arrays([(0, "x", 0), (0, "y", 1), (0, "y", 2)], functional=False)
+    scores = consensus.estimate(a)
+    assert scores.trust[0] > 0.5 and scores.trust[1] > scores.trust[0]
+    assert scores.contradiction.tolist() == [0, 0]

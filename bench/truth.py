@@ -114,7 +114,15 @@ async def run_set(memory: Memory, name: str, args: argparse.Namespace, report: R
         ece = await calibration(memory, ns, indexed, data.gold)
         report.add(Figure("population: ECE of trust x1000", ece * 1000, "", len(data.gold)))
     report.add(Figure(f"{name}: full recompute", run.seconds * 1000, "ms", run.claims))
-    await incremental(memory, ns, data, args.updates, run.seconds, report, name)
+    await incremental(
+        memory,
+        ns,
+        data=data,
+        count=args.updates,
+        full_seconds=run.seconds,
+        report=report,
+        name=name,
+    )
 
 
 async def load(memory: Memory, ns: str, data: truth_data.TruthSet, batch: int) -> None:
@@ -224,6 +232,7 @@ async def calibration(
 async def incremental(
     memory: Memory,
     ns: str,
+    *,
     data: truth_data.TruthSet,
     count: int,
     full_seconds: float,

@@ -327,3 +327,6 @@ class VerificationRun:
     dependent_pairs: int
     iterations: int
     seconds: float
+    read_seconds: float = 0.0
+    compute_seconds: float = 0.0
+    write_seconds: float = 0.0

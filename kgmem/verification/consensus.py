@@ -175,29 +175,67 @@ def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
     return model.scores(prob, accuracy, independence, (dependence, echo), iterations)
 
 
-def rescore(
-    claims: ClaimArrays,
-    accuracy: Floats,
-    copying: Floats,
-    pairs: dict[tuple[int, int], float],
-    params: Estimator | None = None,
+@dataclass(frozen=True, slots=True)
+class LocalState:
+    """What an incremental update starts from, per source of the items re-scored: the
+    stored accuracy and copy dependence, the accuracy sums without these items' claims
+    (``base_hit``, ``base_weight``), and the stored pair dependences (keyed by the
+    smaller source index first)."""
+
+    accuracy: Floats
+    copying: Floats
+    base_hit: Floats
+    base_weight: Floats
+    pairs: dict[tuple[int, int], float]
+
+
+def settle(
+    claims: ClaimArrays, state: LocalState, rounds: int, params: Estimator | None = None
 ) -> Scores:
-    """Value scores for fixed source accuracies, copy dependence per source (``copying``)
-    and per source pair (``pairs``, keyed by the smaller index first): one step of
-    ``estimate``, for an incremental update of a few items."""
+    """Re-score a few items while moving only their sources' accuracies: ``rounds``
+    alternations of the two steps of ``estimate`` with every other item's contribution
+    to a source held at its stored sum. ``source_hit``/``source_weight`` of the result
+    are the full sums (base plus these items)."""
     p = params or Estimator()
     model = _Model(claims, p)
     dependence = np.array(
-        [pairs.get((int(a), int(b)), 0.0) for a, b in zip(model.pair_a, model.pair_b, strict=True)],
+        [
+            state.pairs.get((int(a), int(b)), 0.0)
+            for a, b in zip(model.pair_a, model.pair_b, strict=True)
+        ],
         dtype=np.float64,
     )
-    independence = (
-        model.independence(accuracy, dependence, copying)
-        if p.detect_copies
-        else np.ones(len(model.value))
+    prior = np.clip(claims.source_prior.astype(np.float64), 0.01, 0.99)
+    accuracy = state.accuracy
+    for step in range(rounds + 1):
+        independence = (
+            model.independence(accuracy, dependence, state.copying)
+            if p.detect_copies
+            else np.ones(len(model.value))
+        )
+        prob = model.probability(accuracy, independence)
+        if step == rounds:
+            break
+        hit = state.base_hit + _sum(model.source, model.weight * prob[model.value], model.n_sources)
+        weight = state.base_weight + model.source_weight
+        accuracy = np.clip(
+            (hit + p.prior_strength * prior) / (weight + p.prior_strength), 0.01, 0.99
+        )
+    scores = model.scores(prob, accuracy, independence, (dependence, state.copying), rounds)
+    return Scores(
+        trust=scores.trust,
+        support=scores.support,
+        contradiction=scores.contradiction,
+        consensus=scores.consensus,
+        chosen=scores.chosen,
+        reliability=accuracy,
+        dependence=scores.dependence,
+        iterations=rounds,
+        source_hit=state.base_hit + scores.source_hit,
+        source_weight=state.base_weight + scores.source_weight,
+        source_prior=prior,
+        copying=state.copying,
     )
-    prob = model.probability(accuracy, independence)
-    return model.scores(prob, accuracy, independence, (dependence, copying), 0)
 
 
 def contributions(

@@ -23,6 +23,7 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
+from kgmem.storage import vertices as vertex_store
 from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
 from kgmem.verification import consensus
 from kgmem.verification.consensus import ClaimArrays, Estimator, Scores
@@ -150,6 +151,7 @@ async def full(
         ns = await namespaces.resolve(conn, namespace)
         rows = await store.all_claims(conn, ns)
         sources = await store.sources(conn, ns)
+    read = time.perf_counter()
     indexed = index_claims(
         rows,
         sources,
@@ -160,6 +162,7 @@ async def full(
     counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
     ids = indexed.source_ids
     pairs = [(ids[a], ids[b], p) for a, b, p in scores.dependence]
+    computed = time.perf_counter()
     async with ctx.db.transaction() as conn:
         await store.replace_all(
             conn,
@@ -177,6 +180,9 @@ async def full(
         dependent_pairs=len(pairs),
         iterations=scores.iterations,
         seconds=time.perf_counter() - started,
+        read_seconds=read - started,
+        compute_seconds=computed - read,
+        write_seconds=time.perf_counter() - computed,
     )
 
 
@@ -198,56 +204,38 @@ async def update_item(
     ids = sorted(set(rows.source_id))
     stored = await store.source_scores(conn, ns, ids, lock=True)
     old_facts = await store.fact_scores(conn, ns, sorted(set(rows.fact_id)))
-    sources = await store.sources(conn, ns, ids)
-    priors = {sid: s.prior for sid, s in stored.items()}
+    unscored = [s for s in ids if s not in stored]
+    sources = await store.sources(conn, ns, unscored) if unscored else []
     indexed = index_claims(
         rows,
         sources,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
-        priors=priors,
+        priors={sid: s.prior for sid, s in stored.items()},
     )
     arrays = _fixed_priors(indexed.arrays)
     base_hit, base_weight = _without_old(indexed, rows, new_claims, old_facts, stored, p)
-    n = len(indexed.source_ids)
-    prior = arrays.source_prior
-    acc = np.array(
-        [
-            stored[s].reliability if s in stored else prior[k]
-            for k, s in enumerate(indexed.source_ids)
-        ]
-    )
-    copying = np.array([stored[s].copying if s in stored else 0.0 for s in indexed.source_ids])
     position = {sid: k for k, sid in enumerate(indexed.source_ids)}
-    pairs = {
-        (min(position[a], position[b]), max(position[a], position[b])): dep
-        for a, b, dep in await store.dependence_among(conn, ns, ids)
-    }
-    scores = consensus.rescore(arrays, acc, copying, pairs, p)
-    for _ in range(LOCAL_ROUNDS):
-        hit = base_hit + scores.source_hit
-        weight = base_weight + scores.source_weight
-        acc = np.clip((hit + p.prior_strength * prior) / (weight + p.prior_strength), 0.01, 0.99)
-        scores = consensus.rescore(arrays, acc, copying, pairs, p)
-    counts = _claim_counts(stored, indexed, new_claims, rows)
-    await store.upsert_facts(conn, ns, fact_scores(indexed, scores, settings))
-    await store.upsert_sources(
-        conn,
-        ns,
-        [
-            SourceScore(
-                source_id=sid,
-                reliability=float(acc[k]),
-                prior=float(prior[k]),
-                hit=float(base_hit[k] + scores.source_hit[k]),
-                weight=float(base_weight[k] + scores.source_weight[k]),
-                claims=counts[k],
-                copying=float(copying[k]),
-            )
-            for k, sid in enumerate(indexed.source_ids)
-        ][:n],
-        run="incremental",
+    pairs = await store.dependence_among(conn, ns, ids) if len(ids) > 1 and p.detect_copies else []
+    state = consensus.LocalState(
+        accuracy=np.array(
+            [
+                stored[s].reliability if s in stored else arrays.source_prior[k]
+                for k, s in enumerate(indexed.source_ids)
+            ]
+        ),
+        copying=np.array([stored[s].copying if s in stored else 0.0 for s in indexed.source_ids]),
+        base_hit=base_hit,
+        base_weight=base_weight,
+        pairs={
+            (min(position[a], position[b]), max(position[a], position[b])): dep
+            for a, b, dep in pairs
+        },
     )
+    scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
+    counts = _claim_counts(stored, indexed, new_claims)
+    await store.upsert_facts(conn, ns, fact_scores(indexed, scores, settings))
+    await store.upsert_sources(conn, ns, source_scores(indexed, scores, counts), run="incremental")
 
 
 def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
@@ -307,16 +295,11 @@ def _without_old(
 
 
 def _claim_counts(
-    stored: dict[int, SourceScore],
-    indexed: Indexed,
-    new_claims: set[tuple[int, int]],
-    rows: ClaimRows,
+    stored: dict[int, SourceScore], indexed: Indexed, new_claims: set[tuple[int, int]]
 ) -> list[int]:
-    added = {s for _, s in new_claims}
-    seen = set(zip(rows.fact_id, rows.source_id, strict=True))
+    """Claims per source: the stored count plus the new claims."""
     return [
-        (stored[s].claims if s in stored else 0)
-        + sum(1 for f, a in new_claims if a == s and (f, a) in seen and s in added)
+        (stored[s].claims if s in stored else 0) + sum(1 for _, a in new_claims if a == s)
         for s in indexed.source_ids
     ]
 
@@ -332,7 +315,7 @@ async def after_write(
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
         fact = await store.fact_by_uid(conn, ns, fact_uid)
-        source = await store.source_by_uid(conn, ns, source_uid)
+        source = (await vertex_store.resolve(conn, ns, [source_uid])).get(source_uid)
         if fact is None or source is None:
             return
         await update_item(

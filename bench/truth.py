@@ -117,15 +117,18 @@ async def run_set(memory: Memory, name: str, args: argparse.Namespace, report: R
         ece = await calibration(memory, ns, indexed, data.gold)
         report.add(Figure("population: ECE of trust x1000", ece * 1000, "", len(data.gold)))
     report.add(Figure(f"{name}: full recompute", run.seconds * 1000, "ms", run.claims))
-    await incremental(
-        memory,
-        ns,
-        data=data,
-        count=args.updates,
-        full_seconds=run.seconds,
-        report=report,
-        name=name,
-    )
+    ms = await incremental(memory, ns, data, args.updates)
+    for q in (50, 95):
+        report.add(
+            Figure(
+                f"{name}: incremental update p{q}",
+                float(np.percentile(ms, q)),
+                "ms",
+                args.updates,
+                run.seconds * 1000,
+                "full recompute",
+            )
+        )
 
 
 async def load(memory: Memory, ns: str, data: truth_data.TruthSet, batch: int) -> None:

@@ -105,13 +105,59 @@ async def all_claims(conn: asyncpg.Connection, ns: NamespaceRef) -> ClaimRows:
     return _rows(await conn.fetch(_claims_sql(ns)))
 
 
+async def item_claims_of_fact(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_id: int, predicate: str
+) -> ClaimRows:
+    """The sourced claims on the current facts of the data item of fact ``fact_id`` (a
+    ``predicate`` edge): one round trip from the fact to its siblings by AGE's indexes."""
+    label = table(ns.name, predicate)
+    sql = (
+        f"WITH e AS MATERIALIZED (SELECT id FROM {label} WHERE start_id = "
+        f"(SELECT start_id FROM {label} WHERE id = $1)) "
+        "SELECT c.fact_id, f.subject_id, f.predicate, coalesce(v.name, v.uid) AS value, "
+        "c.source_id, coalesce(c.confidence, 1.0) AS weight "
+        f"FROM e JOIN {table(ns.name, '_kg_fact')} f ON f.id = e.id "
+        f"JOIN {table(ns.name, '_kg_claim')} c ON c.fact_id = f.id "
+        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = f.object_id "
+        "WHERE c.source_id IS NOT NULL AND f.expired_at IS NULL AND f.predicate = $2 "
+        "ORDER BY c.observed_at, c.fact_id, c.source_id"
+    )
+    return _rows(await conn.fetch(sql, fact_id, predicate))
+
+
 async def item_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
 ) -> ClaimRows:
-    """The sourced claims on the current facts of one data item (subject, predicate)."""
-    fact = table(ns.name, "_kg_fact")
-    where = f" AND f.id IN (SELECT id FROM {fact} WHERE subject_id = $1 AND predicate = $2)"
-    return _rows(await conn.fetch(_claims_sql(ns, where), subject_id, predicate))
+    """The sourced claims on the current facts of one data item (subject, predicate);
+    ``predicate`` must be an existing edge label (the caller just wrote such a fact)."""
+    sql = (
+        f"WITH e AS MATERIALIZED ({_item_ids(ns, predicate)}) "
+        "SELECT c.fact_id, f.subject_id, f.predicate, coalesce(v.name, v.uid) AS value, "
+        "c.source_id, coalesce(c.confidence, 1.0) AS weight "
+        f"FROM e JOIN {table(ns.name, '_kg_fact')} f ON f.id = e.id "
+        f"JOIN {table(ns.name, '_kg_claim')} c ON c.fact_id = f.id "
+        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = f.object_id "
+        "WHERE c.source_id IS NOT NULL AND f.expired_at IS NULL AND f.predicate = $2 "
+        "ORDER BY c.observed_at, c.fact_id, c.source_id"
+    )
+    return _rows(await conn.fetch(sql, subject_id, predicate))
+
+
+def _item_ids(ns: NamespaceRef, predicate: str) -> str:
+    """Ids of the ``predicate`` edges leaving vertex $1, through AGE's start_id index (the
+    side table has no index on subject_id). Callers materialise it first: with stale
+    statistics the planner otherwise scans the side table (measured 26 ms against 1)."""
+    return f"SELECT id FROM {table(ns.name, predicate)} WHERE start_id = $1"
+
+
+async def _has_label(conn: asyncpg.Connection, ns: NamespaceRef, predicate: str) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM ag_catalog.ag_label l JOIN ag_catalog.ag_graph g "
+        "ON g.graphid = l.graph WHERE g.name = $1 AND l.name = $2 AND l.kind = 'e')",
+        ns.name,
+        predicate,
+    )
+    return found
 
 
 async def sources(
@@ -218,22 +264,19 @@ async def upsert_sources(
         [s.claims for s in scores],
         [s.copying for s in scores],
     )
+    # One round trip: the upsert's rows feed the history insert.
     await conn.execute(
-        f"INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, prior, "
-        "hit, weight, claims, copying) "
+        f"WITH up AS (INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, "
+        "prior, hit, weight, claims, copying) "
         "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::float8[], "
         "$5::float8[], $6::int4[], $7::float8[]) "
         "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
         "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
-        "claims = excluded.claims, copying = excluded.copying, scored_at = now()",
-        *columns,
-    )
-    await conn.execute(
+        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
+        "RETURNING source_id, reliability, claims) "
         f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
-        "SELECT s, r, c, $4 FROM unnest($1::graphid[], $2::float8[], $3::int4[]) AS x(s, r, c)",
-        columns[0],
-        columns[1],
-        columns[5],
+        "SELECT source_id, reliability, claims, $8 FROM up",
+        *columns,
         run,
     )
 
@@ -305,9 +348,12 @@ async def item_facts(
     conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
 ) -> list[int]:
     """Ids of the current facts of one data item."""
+    if not await _has_label(conn, ns, predicate):
+        return []
     records = await conn.fetch(
-        f"SELECT id FROM {table(ns.name, '_kg_fact')} "
-        "WHERE subject_id = $1 AND predicate = $2 AND expired_at IS NULL ORDER BY id",
+        f"WITH e AS MATERIALIZED ({_item_ids(ns, predicate)}) "
+        f"SELECT f.id FROM e JOIN {table(ns.name, '_kg_fact')} f ON f.id = e.id "
+        "WHERE f.predicate = $2 AND f.expired_at IS NULL ORDER BY f.id",
         subject_id,
         predicate,
     )
@@ -362,9 +408,13 @@ async def facts_of_item(
     conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
 ) -> list[ItemFact]:
     """The current facts of data item (subject, predicate)."""
+    if not await _has_label(conn, ns, predicate):
+        return []
     records = await conn.fetch(
-        _item_facts_sql(ns)
-        + "WHERE f.subject_id = $1 AND f.predicate = $2 AND f.expired_at IS NULL ORDER BY f.id",
+        f"WITH e AS MATERIALIZED ({_item_ids(ns, predicate)}) "
+        + _item_facts_sql(ns)
+        + "WHERE f.id IN (SELECT id FROM e) AND f.predicate = $2 AND f.expired_at IS NULL "
+        "ORDER BY f.id",
         subject_id,
         predicate,
     )
@@ -395,3 +445,16 @@ async def source_page(
     )
     props = await properties_of(conn, ns, [(r["id"], "Source") for r in records])
     return [_source(r, props.get(r["id"], {})) for r in records]
+
+
+async def claim_ids(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_uid: str, source_uid: str
+) -> tuple[int, str, int] | None:
+    """(fact id, predicate, source id) of a fact and a source by uid, or None."""
+    record = await conn.fetchrow(
+        f"SELECT f.id, f.predicate, s.id FROM {table(ns.name, '_kg_fact')} f, "
+        f"{table(ns.name, '_kg_vertex')} s WHERE f.uid = $1 AND s.uid = $2",
+        fact_uid,
+        source_uid,
+    )
+    return (record[0], record[1], record[2]) if record is not None else None

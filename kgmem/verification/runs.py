@@ -23,7 +23,6 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
-from kgmem.storage import vertices as vertex_store
 from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
 from kgmem.verification import consensus
 from kgmem.verification.consensus import ClaimArrays, Estimator, Scores
@@ -190,17 +189,18 @@ async def update_item(
     ctx: GraphContext,
     conn: Connection,
     ns: NamespaceRef,
-    item: tuple[int, str],
-    new_claims: set[tuple[int, int]],
+    fact: tuple[int, str],
+    source_id: int,
     *,
     settings: VerificationSettings,
 ) -> None:
-    """Re-score data item ``item`` (subject id, predicate) after ``new_claims``
-    ((fact id, source id) pairs) were recorded, and move its sources' reliabilities."""
+    """Re-score the data item of ``fact`` (its graph id and predicate) after
+    ``source_id`` asserted it, and move the item's sources' reliabilities."""
     p = Estimator()
-    rows = await store.item_claims(conn, ns, *item)
+    rows = await store.item_claims_of_fact(conn, ns, *fact)
     if not rows.fact_id:
         return
+    new_claims = {(fact[0], source_id)}
     ids = sorted(set(rows.source_id))
     stored = await store.source_scores(conn, ns, ids, lock=True)
     old_facts = await store.fact_scores(conn, ns, sorted(set(rows.fact_id)))
@@ -314,15 +314,8 @@ async def after_write(
     """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it."""
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        fact = await store.fact_by_uid(conn, ns, fact_uid)
-        source = (await vertex_store.resolve(conn, ns, [source_uid])).get(source_uid)
-        if fact is None or source is None:
+        found = await store.claim_ids(conn, ns, fact_uid, source_uid)
+        if found is None:
             return
-        await update_item(
-            ctx,
-            conn,
-            ns,
-            (fact.subject_id, fact.predicate),
-            {(fact.id, source.id)},
-            settings=settings,
-        )
+        fact_id, predicate, source_id = found
+        await update_item(ctx, conn, ns, (fact_id, predicate), source_id, settings=settings)

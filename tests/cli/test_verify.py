@@ -1,0 +1,37 @@
+"""``kgmem verify --namespace NS`` re-scores a namespace in the store it is pointed at."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+from tests.cli.test_serve import env_for, kgmem
+from tests.fixtures.database import store_settings
+
+
+async def test_verify_scores_every_fact(home_dir: Path, fresh_database) -> None:  # type: ignore[no-untyped-def]
+    url = await fresh_database()
+    memory = await Memory.open(store_settings(url, home_dir))
+    try:
+        await memory.create_namespace("cli_verify")
+        entities = [EntityWrite(uid=u, label="Person") for u in ("ann", "bob")]
+        entities += [EntityWrite(uid=u, label="Place") for u in ("oslo", "rome")]
+        facts = [
+            FactWrite(subject="ann", predicate="LIVES_IN", object="oslo", source=s, uid=f"a-{s}")
+            for s in ("s1", "s2")
+        ]
+        facts.append(FactWrite(subject="ann", predicate="LIVES_IN", object="rome", source="s3"))
+        await memory.write_batch("cli_verify", BatchWrite(entities=entities, facts=facts))
+    finally:
+        await memory.close()
+    env = env_for(
+        home_dir,
+        KGMEM_DATABASE_URL=url,
+        KGMEM_EMBEDDING_PROVIDER="none",
+        KGMEM_EMBEDDING_DIMENSION="384",
+    )
+    done = kgmem("verify", "--namespace", "cli_verify", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "scored 3 facts in 1 data items from 3 claims by 3 sources" in done.stdout
+    missing = kgmem("verify", "--namespace", "nope_ns", env=env)
+    assert missing.returncode == 1 and "nope_ns" in missing.stderr

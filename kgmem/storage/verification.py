@@ -212,7 +212,7 @@ async def replace_all(
     """A full run's results: every score table replaced, one history row per source."""
     for name in ("_kg_fact_score", "_kg_source_score", "_kg_source_dependence"):
         await conn.execute(f"TRUNCATE {table(ns.name, name)}")
-    await upsert_facts(conn, ns, facts)
+    await _insert_facts(conn, ns, facts)
     await upsert_sources(conn, ns, source_scores, run="full")
     if dependence:
         await conn.execute(
@@ -221,6 +221,27 @@ async def replace_all(
             [d[0] for d in dependence],
             [d[1] for d in dependence],
             [d[2] for d in dependence],
+        )
+
+
+async def _insert_facts(
+    conn: asyncpg.Connection, ns: NamespaceRef, scores: Sequence[FactScore]
+) -> None:
+    """Plain inserts into the emptied table, in slices (no conflict handling needed)."""
+    for start in range(0, len(scores), 50_000):
+        part = scores[start : start + 50_000]
+        await conn.execute(
+            f"INSERT INTO {table(ns.name, '_kg_fact_score')} (fact_id, trust, support, "
+            "contradiction, consensus, status, chosen) "
+            "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
+            "$5::float8[], $6::text[], $7::bool[])",
+            [s.fact_id for s in part],
+            [s.trust for s in part],
+            [s.support for s in part],
+            [s.contradiction for s in part],
+            [s.consensus for s in part],
+            [s.status for s in part],
+            [s.chosen for s in part],
         )
 
 

@@ -320,18 +320,18 @@ class _Model:
         )
         keep = left != right
         to, frm = values[left[keep]], values[right[keep]]
-        numbers = (
-            np.array([similarity.as_number(t) for t in c.value_text], dtype=np.float64)
-            if c.value_text
-            else np.zeros(0)
-        )
+        numbers = _numbers(c.value_text)
         imp = np.zeros(len(to))
-        both = ~np.isnan(numbers[to]) & ~np.isnan(numbers[frm]) if len(to) else np.zeros(0, bool)
+        both = ~np.isnan(numbers[to]) & ~np.isnan(numbers[frm])
         tol = self.p.tolerances
         imp[both] = similarity.numeric(numbers[to[both]], numbers[frm[both]], tol)
-        texts = [similarity.normalise(t) for t in c.value_text]
-        for k in np.flatnonzero(~both):
-            imp[k] = similarity.implication(texts[frm[k]], texts[to[k]], tol)
+        texts: dict[int, str] = {}
+        for k in np.flatnonzero(~both).tolist():
+            a, b = int(frm[k]), int(to[k])
+            for v in (a, b):
+                if v not in texts:
+                    texts[v] = similarity.normalise(c.value_text[v])
+            imp[k] = similarity.implication(texts[a], texts[b], tol)
         nz = imp > 0
         self.sim_to, self.sim_from, self.sim_imp = to[nz], frm[nz], imp[nz]
 
@@ -536,4 +536,17 @@ def _ramp(sizes: Ints) -> Ints:
 def _sum(index: Ints, weights: Floats, minlength: int) -> Floats:
     """Sums of ``weights`` per ``index`` as floats (even when there is nothing to sum)."""
     out: Floats = np.bincount(index, weights, minlength=minlength).astype(np.float64, copy=False)
+    return out
+
+
+def _numbers(texts: list[str]) -> Floats:
+    """Each value as a number (NaN when it is not one), converting each text once."""
+    seen: dict[str, float] = {}
+    out = np.empty(len(texts))
+    for k, text in enumerate(texts):
+        number = seen.get(text)
+        if number is None:
+            parsed = similarity.as_number(text)
+            number = seen[text] = float("nan") if parsed is None else parsed
+        out[k] = number
     return out

@@ -60,11 +60,15 @@ def index_claims(
     value_item: list[int] = []
     value_text: list[str] = []
     fact_value: dict[int, int] = {}
+    normal: dict[str, str] = {}  # values repeat a lot (weather: a few hundred distinct)
     for fact, subject, predicate, value, source in zip(
         rows.fact_id, rows.subject_id, rows.predicate, rows.value, rows.source_id, strict=True
     ):
         item = items.setdefault((subject, predicate), len(items))
-        key = (item, normalise(value))
+        norm = normal.get(value)
+        if norm is None:
+            norm = normal[value] = normalise(value)
+        key = (item, norm)
         v = values.get(key)
         if v is None:
             v = values[key] = len(value_text)

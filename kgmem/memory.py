@@ -20,6 +20,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from kgmem import retrieval
 from kgmem.config import Settings
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.errors import InvalidInput
@@ -33,6 +34,8 @@ from kgmem.model import (
     BatchResult,
     BatchWrite,
     CandidateCheck,
+    CausalPath,
+    CausalQuery,
     EmbeddingInfo,
     Entity,
     EntityDetail,
@@ -47,8 +50,11 @@ from kgmem.model import (
     NamespaceStats,
     Page,
     Scope,
+    SearchQuery,
+    SearchResult,
     SourceDetail,
     SourceReliability,
+    TimelineEntry,
     VerificationRun,
     WriteOutcome,
 )
@@ -307,6 +313,20 @@ class Memory:
         """(trust, status) by fact graph id for the scored facts among ``fact_ids``
         (for retrieval to attach, filter or order by trust)."""
         return await verification_reads.trust_for(self.ctx, namespace, fact_ids)
+
+    # -- retrieval --------------------------------------------------------------
+
+    async def search(self, namespace: str, query: SearchQuery) -> SearchResult:
+        """Hybrid search along any combination of axes, fused; see ``SearchQuery``."""
+        return await retrieval.search(self.ctx, namespace, query)
+
+    async def timeline(self, namespace: str, uid: str, *, limit: int = 1000) -> list[TimelineEntry]:
+        """Every fact touching entity ``uid``, closed ones too, in valid-time order."""
+        return await retrieval.timeline(self.ctx, namespace, uid, limit=limit)
+
+    async def causal_trace(self, namespace: str, query: CausalQuery) -> list[CausalPath]:
+        """Ranked causal paths (effects forward or causes backward) from an anchor."""
+        return await retrieval.trace(self.ctx, namespace, query)
 
     # -- API keys ---------------------------------------------------------------
 

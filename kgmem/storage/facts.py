@@ -435,3 +435,9 @@ def _by_predicate(rows: Iterable[FactRow]) -> dict[str, list[FactRow]]:
     for row in rows:
         groups[row.predicate].append(row)
     return groups
+
+
+async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:
+    """Facts by graph id with properties and provenance (missing ids are left out)."""
+    records = await conn.fetch(f"{_select(ns)} WHERE f.id = ANY($1::graphid[])", list(ids))
+    return {f.id: f for f in await _with_properties(conn, ns, records)}

@@ -38,6 +38,7 @@ async def create(
     await conn.execute("SELECT ag_catalog.create_graph($1)", name)
     await conn.execute("SELECT kgmem.create_namespace_tables($1, $2)", name, dimension)
     await conn.execute("SELECT kgmem.create_verification_tables($1)", name)
+    await conn.execute("SELECT kgmem.add_retrieval_columns($1)", name)
     await conn.execute(
         "INSERT INTO kgmem.namespace (name, description) VALUES ($1, $2)", name, description
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -65,6 +66,21 @@ def _stored_properties(row: VertexRow) -> str:
 def _name(row: VertexRow) -> str | None:
     name = row.properties.get("name")
     return name if isinstance(name, str) else None
+
+
+def _occurred(row: VertexRow) -> datetime | None:
+    """When an episode or event happened: its ``occurred_at`` or ``starts_at`` property
+    (ISO 8601 with an offset; anything else leaves the vertex untimed)."""
+    for key in ("occurred_at", "starts_at"):
+        value = row.properties.get(key)
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if parsed.tzinfo is not None:
+                return parsed
+    return None
 
 
 def _ref(record: asyncpg.Record) -> VertexRef:
@@ -134,10 +150,11 @@ async def _insert_new(
     for label, group in _by_label(rows).items():
         info = labels[label]
         reserved = await conn.fetch(
-            f"INSERT INTO {_side(ns)} (id, uid, label, name, text, lat, lon) "
-            "SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, n, t, la, lo "
-            "FROM unnest($4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[]) "
-            "AS x(u, n, t, la, lo) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
+            f"INSERT INTO {_side(ns)} (id, uid, label, name, text, lat, lon, occurred_at) "
+            "SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, n, t, la, lo, oc "
+            "FROM unnest($4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], "
+            "$9::timestamptz[]) "
+            "AS x(u, n, t, la, lo, oc) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
             info.label_id,
             table(ns.name, info.seq_name),
             label,
@@ -146,6 +163,7 @@ async def _insert_new(
             [r.text for r in group],
             [r.lat for r in group],
             [r.lon for r in group],
+            [_occurred(r) for r in group],
         )
         ids = {r["uid"]: r["id"] for r in reserved}
         props = [_stored_properties(r) for r in group if r.uid in ids]
@@ -194,14 +212,15 @@ async def _update_side(
         return
     await conn.execute(
         f"UPDATE {_side(ns)} AS v SET name = x.n, text = x.t, "
-        "lat = x.la, lon = x.lo, updated_at = now() "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[]) "
-        "AS x(u, n, t, la, lo) WHERE v.uid = x.u",
+        "lat = x.la, lon = x.lo, occurred_at = x.oc, updated_at = now() "
+        "FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], "
+        "$6::timestamptz[]) AS x(u, n, t, la, lo, oc) WHERE v.uid = x.u",
         [r.uid for r in rows],
         [_name(r) for r in rows],
         [r.text for r in rows],
         [r.lat for r in rows],
         [r.lon for r in rows],
+        [_occurred(r) for r in rows],
     )
 
 

@@ -1,0 +1,73 @@
+"""The semantic axis: vector similarity (HNSW, cosine) and keyword relevance (BM25, or
+full-text ranking where pg_textsearch is missing), as two fused axes, ``vector`` and
+``keyword``.
+
+Keyword scores are divided by the best score of the same search so they fall in
+(0, 1]; vector scores are cosine similarities clipped to [0, 1].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.retrieval.fusion import Scored
+from kgmem.retrieval.scope import Key, Scope
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage import keyword_search as kw
+from kgmem.storage import vector_search as vs
+
+EF_SEARCH = 100
+
+
+async def vector(
+    conn: Connection, ns: NamespaceRef, query: Sequence[float], scope: Scope, *, limit: int
+) -> dict[Key, Scored]:
+    """Nearest vertices and facts in scope by cosine similarity."""
+    await vs.tune(conn, max(EF_SEARCH, limit))
+    found: dict[Key, Scored] = {}
+    if scope.vertices:
+        where = vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
+        for vid, sim in await vs.nearest_vertices(conn, ns, query, limit=limit, where=where):
+            found[("v", vid)] = Scored(_clip(sim), f"cosine similarity {sim:.3f}")
+    if scope.facts:
+        where = vs.VectorFilter(predicates=scope.predicates)
+        for fid, sim in await vs.nearest_facts(conn, ns, query, limit=limit, where=where):
+            found[("f", fid)] = Scored(_clip(sim), f"cosine similarity {sim:.3f}")
+    return found
+
+
+async def keyword(
+    conn: Connection,
+    ns: NamespaceRef,
+    text: str,
+    scope: Scope,
+    *,
+    backend: kw.Backend,
+    limit: int,
+) -> dict[Key, Scored]:
+    """Best keyword matches among vertices and facts in scope."""
+    raw: list[tuple[Key, float]] = []
+    if scope.vertices:
+        rows = await kw.search_vertices(
+            conn,
+            ns,
+            text,
+            backend=backend,
+            limit=limit,
+            where=vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels),
+        )
+        raw.extend((("v", i), s) for i, s in rows)
+    if scope.facts:
+        rows = await kw.search_facts(
+            conn, ns, text, backend=backend, limit=limit, predicates=scope.predicates
+        )
+        raw.extend((("f", i), s) for i, s in rows)
+    if not raw:
+        return {}
+    best = max(s for _, s in raw)
+    name = "BM25" if backend == "bm25" else "full-text rank"
+    return {key: Scored(s / best, f"{name} {s:.2f}") for key, s in raw}
+
+
+def _clip(value: float) -> float:
+    return min(1.0, max(0.0, value))

@@ -1,0 +1,159 @@
+"""The temporal axis: which facts and vertices hold at the times asked for, recency
+decay, and an entity's timeline.
+
+Facts follow the rules in ``kgmem.storage.candidates`` (valid_at, known_at, window;
+current facts only when none is given). A vertex is timed when it has ``occurred_at``
+(episodes, events): a window keeps timed vertices inside it, ``valid_at`` keeps those
+that happened by then; untimed vertices pass these filters and get no temporal score.
+Decay scores ``0.5 ** (age / half_life)`` with the age from ``now`` to a fact's
+``valid_from`` (else ``recorded_at``) or a vertex's ``occurred_at`` (else last update).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kgmem.errors import EntityNotFound
+from kgmem.graph.context import GraphContext
+from kgmem.model import TimelineEntry, TimeQuery
+from kgmem.retrieval.fusion import Scored
+from kgmem.retrieval.scope import Key, Scope
+from kgmem.schema import validate_uid
+from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import candidates as cand
+from kgmem.storage import facts as fact_store
+from kgmem.storage import vertices as vertex_store
+from kgmem.storage.filters import ElementFilter
+
+SECONDS_PER_DAY = 86_400.0
+
+
+def fact_time(t: TimeQuery) -> cand.FactTime:
+    """The storage form of the fact constraint."""
+    return cand.FactTime(valid_at=t.valid_at, known_at=t.known_at, start=t.start, end=t.end)
+
+
+async def generate(
+    conn: Connection, ns: NamespaceRef, t: TimeQuery, scope: Scope, *, limit: int
+) -> set[Key]:
+    """Candidates found by time alone: facts meeting the constraint and timed vertices
+    in the window (or up to ``valid_at``), latest first."""
+    keys: set[Key] = set()
+    if scope.facts:
+        ids = await cand.timed_facts(
+            conn, ns, fact_time(t), predicates=scope.predicates, limit=limit
+        )
+        keys.update(("f", i) for i in ids)
+    if scope.vertices:
+        end = t.end if t.end is not None else t.valid_at
+        ids = await cand.timed_vertices(
+            conn,
+            ns,
+            start=t.start,
+            end=end,
+            where=ElementFilter(labels=scope.labels, exclude_labels=scope.exclude_labels),
+            limit=limit,
+        )
+        keys.update(("v", i) for i in ids)
+    return keys
+
+
+def fact_ok(t: TimeQuery | None, f: cand.FactInfo, now: datetime) -> bool:
+    """Whether fact ``f`` meets the temporal constraint (the same rules as the SQL)."""
+    if t is None or (
+        t.valid_at is None and t.known_at is None and t.start is None and t.end is None
+    ):
+        return f.expired_at is None and (f.valid_to is None or f.valid_to > now)
+    if t.valid_at is not None and not _contains(f.valid_from, f.valid_to, t.valid_at):
+        return False
+    if t.known_at is not None and (
+        f.recorded_at > t.known_at or (f.expired_at is not None and f.expired_at <= t.known_at)
+    ):
+        return False
+    if t.start is not None and f.valid_to is not None and f.valid_to <= t.start:
+        return False
+    return not (t.end is not None and f.valid_from is not None and f.valid_from >= t.end)
+
+
+def vertex_ok(t: TimeQuery | None, v: cand.VertexInfo) -> bool:
+    """Whether vertex ``v`` meets the window / valid_at constraint (untimed ones do)."""
+    if t is None or v.occurred_at is None:
+        return True
+    if t.start is not None and v.occurred_at < t.start:
+        return False
+    if t.end is not None and v.occurred_at >= t.end:
+        return False
+    return not (t.valid_at is not None and v.occurred_at > t.valid_at)
+
+
+def fact_score(t: TimeQuery, f: cand.FactInfo, now: datetime) -> Scored:
+    """The temporal score of a qualifying fact."""
+    when = f.valid_from or f.recorded_at
+    return _score(t, when, now, _fact_reason(t, f))
+
+
+def vertex_score(t: TimeQuery, v: cand.VertexInfo, now: datetime) -> Scored | None:
+    """The temporal score of a qualifying vertex (None for an untimed vertex unless
+    decay is asked for, which then uses its last update)."""
+    if v.occurred_at is None and t.half_life_days is None:
+        return None
+    when = v.occurred_at or v.updated_at
+    label = f"occurred {v.occurred_at.isoformat()}" if v.occurred_at else "updated"
+    return _score(t, when, now, label)
+
+
+def _score(t: TimeQuery, when: datetime, now: datetime, reason: str) -> Scored:
+    if t.half_life_days is None:
+        return Scored(1.0, reason)
+    age_days = max(0.0, (now - when).total_seconds() / SECONDS_PER_DAY)
+    score = 0.5 ** (age_days / t.half_life_days)
+    return Scored(score, f"{reason}; {age_days:.1f} days old, decay {score:.3f}")
+
+
+def _fact_reason(t: TimeQuery, f: cand.FactInfo) -> str:
+    parts = []
+    if t.valid_at is not None:
+        parts.append(f"valid at {t.valid_at.isoformat()}")
+    if t.known_at is not None:
+        parts.append(f"known at {t.known_at.isoformat()}")
+    if t.start is not None or t.end is not None:
+        parts.append("valid within the window")
+    if f.expired_at is not None:
+        parts.append(f"closed {f.expired_at.isoformat()}")
+    return "; ".join(parts) or "current"
+
+
+def _contains(lo: datetime | None, hi: datetime | None, at: datetime) -> bool:
+    if lo is not None and at < lo:
+        return False
+    if hi is None:
+        return True
+    return at < hi or (lo is not None and lo == hi == at)
+
+
+def reference_time(t: TimeQuery | None) -> datetime:
+    """The "now" decay is measured from."""
+    return t.now if t is not None and t.now is not None else datetime.now(UTC)
+
+
+async def timeline(
+    ctx: GraphContext, namespace: str, uid: str, *, limit: int = 1000
+) -> list[TimelineEntry]:
+    """Every fact touching entity ``uid`` (closed ones too), by valid time (facts
+    without ``valid_from`` first), then by when they were recorded."""
+    validate_uid(uid, ctx.limits.max_uid_length)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        entity = await vertex_store.get(conn, ns, uid)
+        if entity is None:
+            raise EntityNotFound(
+                f"entity {uid!r} does not exist in namespace {namespace!r}", uid=uid
+            )
+        out, into = await fact_store.touching(
+            conn, ns, entity.id, include_closed=True, limit=min(limit, ctx.limits.max_page_size)
+        )
+    entries = [TimelineEntry(f, "outgoing") for f in out]
+    entries += [TimelineEntry(f, "incoming") for f in into if f.uid not in {o.uid for o in out}]
+    floor = datetime.min.replace(tzinfo=UTC)
+    entries.sort(key=lambda e: (e.fact.valid_from or floor, e.fact.recorded_at, e.fact.uid))
+    return entries

@@ -1,0 +1,26 @@
+"""GET /v1/namespaces/{ns}/causal/trace: ranked cause or effect paths from an anchor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from kgmem.server.auth import Reader, memory_of
+from kgmem.server.search_schemas import CausalPathOut, CausalTraceOut, TraceParams
+
+router = APIRouter(prefix="/v1/namespaces/{ns}/causal", tags=["causal"])
+
+
+@router.get("/trace", response_model=CausalTraceOut)
+async def trace(
+    ns: str, request: Request, params: Annotated[TraceParams, Query()], _: Reader
+) -> CausalTraceOut:
+    """Effects (forward) or causes (backward) of ``anchor`` along causal edges; a path's
+    strength is the product along it, and a cause starting after its effect is flagged."""
+    paths = await memory_of(request).causal_trace(ns, params.to_query())
+    return CausalTraceOut(
+        anchor=params.anchor,
+        direction=params.direction,
+        paths=[CausalPathOut.of(p) for p in paths[: params.limit]],
+    )

@@ -1,0 +1,29 @@
+"""GET /v1/namespaces/{ns}/entities/{uid}/timeline (registered before the entities
+router, whose ``{uid:path}`` would otherwise swallow the suffix)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+
+from kgmem.server.auth import Reader, memory_of
+from kgmem.server.schemas import FactOut
+from kgmem.server.search_schemas import TimelineEntryOut, TimelineOut
+
+router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
+
+
+@router.get("/{uid:path}/timeline", response_model=TimelineOut)
+async def timeline(
+    ns: str,
+    uid: str,
+    request: Request,
+    _: Reader,
+    limit: int = Query(default=1000, ge=1, le=10_000),
+) -> TimelineOut:
+    """Every fact touching the entity, closed ones included, by valid time, with when
+    each was recorded and closed."""
+    entries = await memory_of(request).timeline(ns, uid, limit=limit)
+    return TimelineOut(
+        uid=uid,
+        entries=[TimelineEntryOut(direction=e.direction, fact=FactOut.of(e.fact)) for e in entries],
+    )

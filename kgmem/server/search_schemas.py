@@ -1,0 +1,249 @@
+"""Request and response bodies of search, timeline and causal trace.
+
+Shape is checked here; meaning (ranges, time order, unknown uids) by
+``kgmem.retrieval`` so the Python API gets the same rules and errors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kgmem import model
+from kgmem.server.schemas import EntityOut, FactOut, Location
+
+_DEFAULT_WEIGHTS = model.AxisWeights()
+
+
+def _all_types() -> list[model.ResultType]:
+    return ["entities", "facts", "episodes"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TimeIn(_In):
+    """The temporal axis. Without valid_at, known_at or a window only current facts
+    qualify; with one, closed facts qualify when that time falls inside them."""
+
+    valid_at: datetime | None = Field(default=None, description="True in the world at")
+    known_at: datetime | None = Field(default=None, description="As the store knew it at")
+    start: datetime | None = Field(default=None, description="Window start (inclusive)")
+    end: datetime | None = Field(default=None, description="Window end (exclusive)")
+    half_life_days: float | None = Field(
+        default=None, description="Recency decay: the score halves every this many days"
+    )
+    now: datetime | None = Field(default=None, description="Decay reference (default: now)")
+
+    def to_query(self) -> model.TimeQuery:
+        return model.TimeQuery(**self.model_dump())
+
+
+class PlaceIn(_In):
+    """The spatial axis: near + radius_km, near (+ nearest k), or box."""
+
+    near: Location | None = None
+    radius_km: float | None = Field(default=None, description="Within this distance of near")
+    box: tuple[float, float, float, float] | None = Field(
+        default=None,
+        description="[south, west, north, east] in degrees; west > east crosses 180°",
+    )
+    nearest: int | None = Field(default=None, description="The k vertices nearest to near")
+
+    def to_query(self) -> model.PlaceQuery:
+        near = model.GeoPoint(self.near.lat, self.near.lon) if self.near else None
+        return model.PlaceQuery(near, self.radius_km, self.box, self.nearest)
+
+
+class CausalIn(_In):
+    """The causal axis: paths from an anchor entity or event."""
+
+    anchor: str = Field(description="uid of the entity or event to trace from")
+    direction: Literal["forward", "backward"] = Field(
+        default="forward", description="forward: effects; backward: causes"
+    )
+    depth: int = Field(default=3, description="Most hops, 1..6")
+    min_strength: float = Field(default=0.0, description="Prune paths weaker than this")
+
+    def to_query(self) -> model.CausalQuery:
+        return model.CausalQuery(self.anchor, self.direction, self.depth, self.min_strength)
+
+
+class TraceParams(CausalIn):
+    """Query parameters of GET /causal/trace."""
+
+    limit: int = Field(default=100, ge=1, le=10_000, description="Most paths returned")
+
+
+class ExpansionIn(_In):
+    """Graph expansion: k-hop neighbourhood ranked by personalised PageRank."""
+
+    seeds: list[str] = Field(default_factory=list, description="uids to start from")
+    hops: int = Field(default=2, description="1..3")
+    per_hop: int = Field(default=50, description="Most new vertices per hop")
+    damping: float = Field(default=0.5, description="PageRank damping, (0, 1)")
+    from_text: bool = Field(default=True, description="Also seed entities the text names")
+
+    def to_query(self) -> model.ExpansionQuery:
+        return model.ExpansionQuery(
+            tuple(self.seeds), self.hops, self.per_hop, self.damping, self.from_text
+        )
+
+
+class FiltersIn(_In):
+    labels: list[str] = Field(default_factory=list, description="Vertex labels to keep")
+    predicates: list[str] = Field(default_factory=list, description="Fact predicates to keep")
+    properties: dict[str, object] = Field(
+        default_factory=dict, description="Properties that must equal these values"
+    )
+
+    def to_query(self) -> model.SearchFilters:
+        return model.SearchFilters(tuple(self.labels), tuple(self.predicates), self.properties)
+
+
+class WeightsIn(_In):
+    """Reciprocal-rank-fusion weight per axis (0 turns an axis off)."""
+
+    vector: float = _DEFAULT_WEIGHTS.vector
+    keyword: float = _DEFAULT_WEIGHTS.keyword
+    temporal: float = _DEFAULT_WEIGHTS.temporal
+    spatial: float = _DEFAULT_WEIGHTS.spatial
+    causal: float = _DEFAULT_WEIGHTS.causal
+    graph: float = _DEFAULT_WEIGHTS.graph
+
+    def to_query(self) -> model.AxisWeights:
+        return model.AxisWeights(**self.model_dump())
+
+
+class SearchIn(_In):
+    """Any combination of axes; at least one of text, embedding, time, place, causal
+    or expansion seeds."""
+
+    text: str | None = Field(default=None, description="Query text (embedded and keyword)")
+    embedding: list[float] | None = Field(
+        default=None, description="Your own query vector instead of embedding the text"
+    )
+    time: TimeIn | None = None
+    place: PlaceIn | None = None
+    causal: CausalIn | None = None
+    expansion: ExpansionIn | None = None
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+    types: list[model.ResultType] = Field(
+        default_factory=_all_types,
+        description="Which kinds of result",
+    )
+    k: int = Field(default=10, description="How many results, 1..1000")
+    weights: WeightsIn = Field(default_factory=WeightsIn)
+    explain: bool = Field(default=False, description="Add the plan and time per stage")
+
+    def to_query(self) -> model.SearchQuery:
+        return model.SearchQuery(
+            text=self.text,
+            time=self.time.to_query() if self.time else None,
+            place=self.place.to_query() if self.place else None,
+            causal=self.causal.to_query() if self.causal else None,
+            expansion=self.expansion.to_query() if self.expansion else None,
+            filters=self.filters.to_query(),
+            types=tuple(dict.fromkeys(self.types)),
+            k=self.k,
+            weights=self.weights.to_query(),
+            explain=self.explain,
+            embedding=self.embedding,
+        )
+
+
+class SearchHitOut(BaseModel):
+    kind: Literal["entity", "episode", "fact"]
+    uid: str
+    rank: int
+    score: float = Field(description="Fused reciprocal-rank score")
+    scores: dict[str, float] = Field(description="Per axis, in [0, 1]")
+    reasons: dict[str, str] = Field(description="Per axis, why it matched")
+    entity: EntityOut | None = None
+    fact: FactOut | None = None
+
+    @classmethod
+    def of(cls, h: model.SearchHit) -> SearchHitOut:
+        return cls(
+            kind=h.kind,
+            uid=h.uid,
+            rank=h.rank,
+            score=h.score,
+            scores=dict(h.scores),
+            reasons=dict(h.reasons),
+            entity=EntityOut.of(h.entity) if h.entity else None,
+            fact=FactOut.of(h.fact) if h.fact else None,
+        )
+
+
+class SearchOut(BaseModel):
+    hits: list[SearchHitOut]
+    plan: list[str] | None = Field(default=None, description="With explain: the stages run")
+    timings_ms: dict[str, float] | None = Field(
+        default=None, description="With explain: milliseconds per stage"
+    )
+
+    @classmethod
+    def of(cls, r: model.SearchResult) -> SearchOut:
+        return cls(
+            hits=[SearchHitOut.of(h) for h in r.hits],
+            plan=list(r.plan) if r.plan is not None else None,
+            timings_ms=dict(r.timings_ms) if r.timings_ms is not None else None,
+        )
+
+
+class TimelineEntryOut(BaseModel):
+    direction: Literal["outgoing", "incoming"]
+    fact: FactOut
+
+
+class TimelineOut(BaseModel):
+    uid: str
+    entries: list[TimelineEntryOut]
+
+
+class CausalStepOut(BaseModel):
+    fact: str
+    cause: str
+    effect: str
+    predicate: str
+    strength: float
+    lag: str | None
+    cause_after_effect: bool = Field(description="The cause starts after its effect")
+
+
+class CausalPathOut(BaseModel):
+    end: str
+    strength: float = Field(description="Product of the strengths along the path")
+    flagged: bool = Field(description="Some cause on the path starts after its effect")
+    steps: list[CausalStepOut]
+
+    @classmethod
+    def of(cls, p: model.CausalPath) -> CausalPathOut:
+        return cls(
+            end=p.end,
+            strength=p.strength,
+            flagged=p.flagged,
+            steps=[CausalStepOut(**_step(s)) for s in p.steps],
+        )
+
+
+class CausalTraceOut(BaseModel):
+    anchor: str
+    direction: Literal["forward", "backward"]
+    paths: list[CausalPathOut]
+
+
+def _step(s: model.CausalStep) -> dict[str, object]:
+    return {
+        "fact": s.fact,
+        "cause": s.cause,
+        "effect": s.effect,
+        "predicate": s.predicate,
+        "strength": s.strength,
+        "lag": s.lag,
+        "cause_after_effect": s.cause_after_effect,
+    }

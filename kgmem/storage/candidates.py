@@ -1,0 +1,170 @@
+"""What retrieval needs to know about candidate vertices and facts, and the candidate
+sets the temporal axis and entity mentions produce on their own.
+
+Temporal rules for facts (kgmem.model.TimeQuery): ``valid_at`` T keeps facts whose
+validity ``[valid_from, valid_to)`` contains T; ``known_at`` T' keeps facts recorded at
+or before T' and not closed by then; a window [start, end) keeps facts whose validity
+overlaps it; with none of the three, only current facts (not closed, not ended).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from kgmem.storage.filters import ElementFilter
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+
+
+@dataclass(frozen=True, slots=True)
+class VertexInfo:
+    """The side row of a candidate vertex."""
+
+    id: int
+    uid: str
+    label: str
+    occurred_at: datetime | None
+    updated_at: datetime
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FactInfo:
+    """The side row of a candidate fact."""
+
+    id: int
+    uid: str
+    predicate: str
+    subject_id: int
+    object_id: int
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime
+    expired_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FactTime:
+    """The temporal constraint on facts (all None: current facts only)."""
+
+    valid_at: datetime | None = None
+    known_at: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+async def vertex_rows(
+    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
+) -> dict[int, VertexInfo]:
+    """Side rows of the vertices among ``ids``."""
+    records = await conn.fetch(
+        f"SELECT id, uid, label, occurred_at, updated_at, lat, lon "
+        f"FROM {table(ns.name, '_kg_vertex')} WHERE id = ANY($1::graphid[])",
+        list(ids),
+    )
+    return {r["id"]: VertexInfo(**dict(r)) for r in records}
+
+
+async def fact_rows(
+    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
+) -> dict[int, FactInfo]:
+    """Side rows of the facts among ``ids``."""
+    records = await conn.fetch(
+        f"SELECT id, uid, predicate, subject_id, object_id, valid_from, valid_to, "
+        f"recorded_at, expired_at FROM {table(ns.name, '_kg_fact')} "
+        "WHERE id = ANY($1::graphid[])",
+        list(ids),
+    )
+    return {r["id"]: FactInfo(**dict(r)) for r in records}
+
+
+_FACT_TIME = """
+  ($1::timestamptz IS NULL OR kgmem.time_range(valid_from, valid_to) @> $1::timestamptz)
+  AND ($2::timestamptz IS NULL OR (recorded_at <= $2 AND (expired_at IS NULL OR expired_at > $2)))
+  AND ($3::timestamptz IS NULL OR valid_to IS NULL OR valid_to > $3)
+  AND ($4::timestamptz IS NULL OR valid_from IS NULL OR valid_from < $4)
+  AND (coalesce($1, $2, $3, $4) IS NOT NULL
+       OR (expired_at IS NULL AND (valid_to IS NULL OR valid_to > now())))
+"""
+
+
+async def timed_facts(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    when: FactTime,
+    *,
+    predicates: Sequence[str] | None,
+    limit: int,
+) -> list[int]:
+    """Ids of facts meeting ``when``, latest-starting first."""
+    records = await conn.fetch(
+        f"SELECT id FROM {table(ns.name, '_kg_fact')} WHERE {_FACT_TIME} "
+        "AND ($5::text[] IS NULL OR predicate = ANY($5::text[])) "
+        "ORDER BY coalesce(valid_from, recorded_at) DESC, id LIMIT $6",
+        when.valid_at,
+        when.known_at,
+        when.start,
+        when.end,
+        list(predicates) if predicates is not None else None,
+        limit,
+    )
+    return [r["id"] for r in records]
+
+
+async def timed_vertices(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    where: ElementFilter,
+    limit: int,
+) -> list[int]:
+    """Ids of vertices with an ``occurred_at`` in [start, end) (open ends allowed),
+    latest first."""
+    records = await conn.fetch(
+        f"SELECT id FROM {table(ns.name, '_kg_vertex')} WHERE occurred_at IS NOT NULL "
+        "AND ($1::timestamptz IS NULL OR occurred_at >= $1) "
+        "AND ($2::timestamptz IS NULL OR occurred_at < $2) "
+        "AND ($3::text[] IS NULL OR label = ANY($3::text[])) "
+        "AND ($4::text[] IS NULL OR label <> ALL($4::text[])) "
+        "ORDER BY occurred_at DESC, id LIMIT $5",
+        start,
+        end,
+        *where.label_args(),
+        limit,
+    )
+    return [r["id"] for r in records]
+
+
+async def named(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    names: Sequence[str],
+    *,
+    exclude_labels: Sequence[str],
+) -> dict[int, str]:
+    """Vertices whose lower-cased name is one of ``names`` (id -> name)."""
+    records = await conn.fetch(
+        f"SELECT id, name FROM {table(ns.name, '_kg_vertex')} "
+        "WHERE lower(name) = ANY($1::text[]) AND label <> ALL($2::text[])",
+        [n.lower() for n in names],
+        list(exclude_labels),
+    )
+    return {r["id"]: r["name"] for r in records}
+
+
+async def fact_uids(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
+) -> dict[str, int]:
+    """Graph ids of the facts among ``uids``."""
+    records = await conn.fetch(
+        f"SELECT uid, id FROM {table(ns.name, '_kg_fact')} WHERE uid = ANY($1::text[])",
+        list(uids),
+    )
+    return {r["uid"]: r["id"] for r in records}

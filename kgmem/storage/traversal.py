@@ -1,0 +1,147 @@
+"""One hop through the graph, in SQL over AGE's edge label tables or in Cypher.
+
+The SQL path reads ``_ag_label_edge`` (the parent of every edge label table) by
+``start_id``/``end_id``, which AGE indexes on each label table, and joins the fact side
+row for the predicate and whether the fact is current. The Cypher path asks AGE the
+same question through ``cypher()``; it exists to check the SQL path gives identical
+answers (a test) and to measure the difference (``python -m bench search``). Edges
+without a ``_kg_fact`` row (written with raw Cypher) are not traversed by either.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import asyncpg
+
+from kgmem.storage import agtype
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import literal, table
+
+Direction = Literal["out", "in"]
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A current fact edge: graph ids of the edge and its endpoints, and its predicate."""
+
+    id: int
+    start: int
+    end: int
+    predicate: str
+
+
+@dataclass(frozen=True, slots=True)
+class CausalEdge:
+    """A current causal fact edge with its strength, lag and uid."""
+
+    id: int
+    uid: str
+    start: int
+    end: int
+    predicate: str
+    properties: dict[str, Any]
+
+
+async def step(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    frontier: Sequence[int],
+    *,
+    exclude: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[Edge]:
+    """Current edges touching any vertex of ``frontier`` in either direction, except
+    those whose predicate is in ``exclude``; ordered by edge id."""
+    edges, facts = table(ns.name, "_ag_label_edge"), table(ns.name, "_kg_fact")
+    parts = [
+        f"SELECT e.id, e.start_id, e.end_id, f.predicate FROM {edges} e "
+        f"JOIN {facts} f ON f.id = e.id WHERE e.{column} = ANY($1::graphid[]) "
+        "AND f.expired_at IS NULL AND f.predicate <> ALL($2::text[])"
+        for column in ("start_id", "end_id")
+    ]
+    cap = f" LIMIT {int(limit)}" if limit is not None else ""
+    records = await conn.fetch(
+        f"SELECT DISTINCT * FROM ({parts[0]} UNION {parts[1]}) s ORDER BY id{cap}",
+        list(frontier),
+        list(exclude),
+    )
+    return [Edge(r["id"], r["start_id"], r["end_id"], r["predicate"]) for r in records]
+
+
+_CYPHER_STEP = {
+    "out": "UNWIND $ids AS i MATCH (a)-[r]->(b) WHERE id(a) = i AND r.expired_at IS NULL "
+    "AND NOT type(r) IN $exclude RETURN id(r), id(a), id(b), type(r)",
+    "in": "UNWIND $ids AS i MATCH (b)-[r]->(a) WHERE id(a) = i AND r.expired_at IS NULL "
+    "AND NOT type(r) IN $exclude RETURN id(r), id(b), id(a), type(r)",
+}
+
+
+async def step_cypher(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    frontier: Sequence[int],
+    *,
+    exclude: Sequence[str] = (),
+) -> list[Edge]:
+    """The same answer as ``step`` (without a limit), computed by AGE's ``cypher()``."""
+    params = json.dumps({"ids": list(frontier), "exclude": list(exclude)})
+    found: dict[int, Edge] = {}
+    for query in _CYPHER_STEP.values():
+        records = await conn.fetch(
+            f"SELECT * FROM ag_catalog.cypher({literal(ns.name)}, $cy${query}$cy$, $1) "
+            "AS (e ag_catalog.agtype, s ag_catalog.agtype, t ag_catalog.agtype, "
+            "p ag_catalog.agtype)",
+            params,
+        )
+        for r in records:
+            edge = Edge(int(r["e"]), int(r["s"]), int(r["t"]), str(agtype.decode(r["p"])))
+            found[edge.id] = edge
+    return [found[i] for i in sorted(found)]
+
+
+async def causal_step(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    frontier: Sequence[int],
+    *,
+    predicates: Sequence[str],
+    direction: Direction,
+) -> list[CausalEdge]:
+    """Current edges of ``predicates`` leaving (``out``) or entering (``in``) the
+    frontier, with their properties."""
+    column = "start_id" if direction == "out" else "end_id"
+    records = await conn.fetch(
+        f"SELECT e.id, f.uid, e.start_id, e.end_id, f.predicate, e.properties "
+        f"FROM {table(ns.name, '_ag_label_edge')} e JOIN {table(ns.name, '_kg_fact')} f "
+        f"ON f.id = e.id WHERE e.{column} = ANY($1::graphid[]) "
+        "AND f.predicate = ANY($2::text[]) AND f.expired_at IS NULL ORDER BY e.id",
+        list(frontier),
+        list(predicates),
+    )
+    return [
+        CausalEdge(
+            r["id"],
+            r["uid"],
+            r["start_id"],
+            r["end_id"],
+            r["predicate"],
+            agtype.decode(r["properties"]),
+        )
+        for r in records
+    ]
+
+
+async def degrees(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, int]:
+    """How many edges touch each vertex of ``ids`` (both directions)."""
+    edges = table(ns.name, "_ag_label_edge")
+    records = await conn.fetch(
+        f"SELECT i AS id, (SELECT count(*) FROM {edges} WHERE start_id = i) "
+        f"+ (SELECT count(*) FROM {edges} WHERE end_id = i) AS n "
+        "FROM unnest($1::graphid[]) AS i",
+        list(ids),
+    )
+    return {r["id"]: int(r["n"]) for r in records}

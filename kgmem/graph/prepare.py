@@ -8,6 +8,7 @@ batch is rejected whole and nothing is written.
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -109,7 +110,9 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
             subject=validate_uid(item.subject, max_uid),
             predicate=predicate,
             object=validate_uid(item.object, max_uid),
-            properties=normalise_properties(spec, item.properties, ctx.property_limits),
+            properties=causal_properties(
+                ctx, predicate, normalise_properties(spec, item.properties, ctx.property_limits)
+            ),
             valid_from=valid_from,
             valid_to=valid_to,
             recorded_at=recorded(item.recorded_at),
@@ -121,6 +124,30 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
         )
     except KgmemError as exc:
         raise _where(at, exc) from None
+
+
+_DURATION = re.compile(
+    r"^P(?!$)(\d+(?:\.\d+)?Y)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?W)?(\d+(?:\.\d+)?D)?"
+    r"(T(?=\d)(\d+(?:\.\d+)?H)?(\d+(?:\.\d+)?M)?(\d+(?:\.\d+)?S)?)?$"
+)
+
+
+def causal_properties(ctx: GraphContext, predicate: str, props: dict[str, Any]) -> dict[str, Any]:
+    """On a causal predicate, ``strength`` must be a number in [0, 1] and ``lag`` an
+    ISO 8601 duration (``P3D``, ``PT6H``)."""
+    if not ctx.schema.is_causal(predicate):
+        return props
+    strength = props.get("strength")
+    if strength is not None:
+        if isinstance(strength, bool) or not isinstance(strength, int | float):
+            raise InvalidInput("strength must be a number in [0, 1]", field="strength")
+        unit_interval("strength", strength)
+    lag = props.get("lag")
+    if lag is not None and not (isinstance(lag, str) and _DURATION.match(lag)):
+        raise InvalidInput(
+            f"lag {lag!r} is not an ISO 8601 duration such as P3D or PT6H", field="lag"
+        )
+    return props
 
 
 def batch_size(ctx: GraphContext, count: int) -> None:

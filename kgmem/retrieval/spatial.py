@@ -53,9 +53,9 @@ def inside(p: PlaceQuery, area: Area, lat: float, lon: float) -> float | None:
     d = geo.haversine_km(p.near.lat, p.near.lon, lat, lon) if p.near else 0.0
     if p.box is not None and not _in_box(p.box, lat, lon):
         return None
-    if p.radius_km is not None and d > p.radius_km:
+    if p.radius_km is not None and d > p.radius_km * (1 + 1e-9):
         return None
-    if p.box is None and p.radius_km is None and d > area.scale_km:
+    if p.box is None and p.radius_km is None and d > area.scale_km * (1 + 1e-9):
         return None  # nearest-k: only as far as the k-th nearest
     return d
 

@@ -141,7 +141,7 @@ async def test_timeline_of_unknown_entity_is_not_found(memory: Memory, namespace
     [
         TimeQuery(start=at(2020), end=at(2019)),
         TimeQuery(start=at(2020), end=at(2020)),
-        TimeQuery(valid_at=datetime(2020, 1, 1)),  # noqa: DTZ001 - naive on purpose
+        TimeQuery(valid_at=datetime(2020, 1, 1)),  # naive on purpose
         TimeQuery(half_life_days=0),
         TimeQuery(half_life_days=-3),
     ],

@@ -49,6 +49,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench locomo")
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
+    p.add_argument(
+        "--vector-weights",
+        type=float,
+        nargs="*",
+        default=[],
+        help="also run kgmem with these vector weights (sensitivity, same run)",
+    )
+    p.add_argument(
+        "--embed-context",
+        action="store_true",
+        help="embed each turn with its previous turn (as keyword search indexes it)",
+    )
     return p.parse_args(argv)
 
 
@@ -63,7 +75,10 @@ async def main(argv: list[str]) -> int:
         server = None if args.database_url else start_embedded(Path(tmp), owner=True)
         url = args.database_url or server.url  # type: ignore[union-attr]
         try:
-            await run(conversations, url, Path(tmp))
+            configs = dict(CONFIGS)
+            for w in args.vector_weights:
+                configs[f"kgmem v{w:g}"] = AxisWeights(vector=w)
+            await run(conversations, url, Path(tmp), configs, embed_context=args.embed_context)
         finally:
             if server is not None:
                 server.stop()
@@ -87,13 +102,15 @@ def turn_text(turn: dict[str, Any]) -> str:
     return text
 
 
-async def ingest(memory: Memory, embedder: LocalEmbedder, ns: str, conv: dict[str, Any]) -> int:
+async def ingest(
+    memory: Memory, embedder: LocalEmbedder, ns: str, conv: dict[str, Any], *, context: bool
+) -> int:
     entities, facts, own = [], [], []
     for when, turns in session_turns(conv):
         previous = None
         for turn in turns:
             text = turn_text(turn)
-            own.append(text)
+            own.append(f"{previous}\n{text}" if context and previous else text)
             entities.append(
                 EntityWrite(
                     f"{ns}/{turn['dia_id']}",
@@ -128,14 +145,21 @@ def evidence_ids(qa: dict[str, Any]) -> set[str]:
     return {f"D{a}:{b}" for e in qa.get("evidence", []) for a, b in EVIDENCE.findall(str(e))}
 
 
-async def run(conversations: list[dict[str, Any]], url: str, home: Path) -> None:
+async def run(
+    conversations: list[dict[str, Any]],
+    url: str,
+    home: Path,
+    configs: dict[str, AxisWeights],
+    *,
+    embed_context: bool,
+) -> None:
     embedder = LocalEmbedder(EmbeddingSettings(provider="local"))
     settings = Settings(
         home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
     )
     memory = await Memory.open(settings)
     recalls: dict[str, dict[int, dict[str, list[float]]]] = {
-        name: defaultdict(lambda: defaultdict(list)) for name in CONFIGS
+        name: defaultdict(lambda: defaultdict(list)) for name in configs
     }
     latencies: dict[str, list[float]] = defaultdict(list)
     embed_ms: list[float] = []
@@ -144,7 +168,7 @@ async def run(conversations: list[dict[str, Any]], url: str, home: Path) -> None
         for conv in conversations:
             ns = re.sub(r"[^a-z0-9_]", "_", f"locomo_{conv['sample_id']}".lower())
             await memory.create_namespace(ns)
-            turns += await ingest(memory, embedder, ns, conv)
+            turns += await ingest(memory, embedder, ns, conv, context=embed_context)
             for qa in conv["qa"]:
                 gold = evidence_ids(qa)
                 if not gold:
@@ -153,7 +177,7 @@ async def run(conversations: list[dict[str, Any]], url: str, home: Path) -> None
                 start = time.perf_counter()
                 vector = (await embedder.embed([qa["question"]]))[0].tolist()
                 embed_ms.append((time.perf_counter() - start) * 1000)
-                for name, weights in CONFIGS.items():
+                for name, weights in configs.items():
                     query = SearchQuery(
                         text=qa["question"],
                         embedding=vector,
@@ -171,7 +195,8 @@ async def run(conversations: list[dict[str, Any]], url: str, home: Path) -> None
     finally:
         await memory.close()
         await embedder.close()
-    report(recalls, latencies, embed_ms, turns=turns, skipped=skipped)
+    embedded = "previous turn + turn" if embed_context else "turn alone"
+    report(recalls, latencies, embed_ms, turns=turns, skipped=skipped, embedded=embedded)
 
 
 def report(
@@ -181,28 +206,30 @@ def report(
     *,
     turns: int,
     skipped: int,
+    embedded: str,
 ) -> None:
     machine = describe()
     print("\n== locomo: evidence recall over turns ==")
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     questions = sum(len(v["@10"]) for v in recalls["kgmem"].values())
     print(f"data:    {turns} turns, {questions} questions ({skipped} without parseable evidence)")
+    print(f"         keyword text = previous turn + turn; vector = {embedded}")
     header = f"{'category':<14} {'n':>4} " + " ".join(
-        f"{n + k:>11}" for n in CONFIGS for k in ("@5", "@10")
+        f"{n[:8] + k:>12}" for n in recalls for k in ("@5", "@10")
     )
     print(header)
     rows = sorted(recalls["kgmem"])
     for cat in [*rows, 0]:
         label = CATEGORIES.get(cat, "overall")
         cells = []
-        for name in CONFIGS:
+        for name in recalls:
             for k in ("@5", "@10"):
                 values = (
                     [x for c in rows for x in recalls[name][c][k]]
                     if cat == 0
                     else recalls[name][cat][k]
                 )
-                cells.append(f"{statistics.fmean(values):>11.3f}")
+                cells.append(f"{statistics.fmean(values):>12.3f}")
         n = (
             sum(len(recalls["kgmem"][c]["@10"]) for c in rows)
             if cat == 0

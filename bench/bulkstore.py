@@ -100,13 +100,17 @@ async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     """COPY the store into ``namespace`` (already created, empty)."""
     ns = await namespaces.resolve(conn, namespace)
     labels = await LabelCatalog().known(conn, ns)
+    await conn.execute("SET statement_timeout = 0")
     await conn.execute("SET maintenance_work_mem = '1GB'")
     await conn.execute("SET max_parallel_maintenance_workers = 2")
     for index in ("_kg_vertex_embedding", "_kg_vertex_text", "_kg_fact_text", "_kg_fact_embedding"):
         await conn.execute(f"DROP INDEX IF EXISTS {table(namespace, index)}")
     ids = await _vertices(conn, namespace, labels, store)
+    print("  vertices copied", flush=True)
     await _facts(conn, namespace, labels, store, ids)
+    print("  facts copied; building HNSW and BM25 indexes ...", flush=True)
     await _rebuild(conn, namespace)
+    await conn.execute("RESET statement_timeout")
 
 
 async def _vertices(

@@ -71,11 +71,12 @@ def _query(backend: Backend, side: str, alias: str, where: str, index: str) -> s
     vector = f"to_tsvector('english', coalesce({alias}.text, ''))"
     query = (
         "(SELECT coalesce(to_tsquery('english', string_agg(quote_literal(w), ' | ')), "
-        "''::tsquery) FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w)"
+        "''::tsquery) AS q FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w)"
     )
     return (
-        f"SELECT {alias}.id, ts_rank_cd({vector}, q) AS score FROM {side} {alias}, {query} AS q "
-        f"WHERE {vector} @@ q AND {where} ORDER BY score DESC, {alias}.id LIMIT $2"
+        f"SELECT {alias}.id, ts_rank_cd({vector}, qq.q) AS score FROM {side} {alias}, "
+        f"{query} AS qq WHERE {vector} @@ qq.q AND {where} ORDER BY score DESC, {alias}.id "
+        "LIMIT $2"
     )
 
 

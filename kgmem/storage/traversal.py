@@ -57,10 +57,14 @@ async def step(
     """Current edges touching any vertex of ``frontier`` in either direction, except
     those whose predicate is in ``exclude``; ordered by edge id."""
     edges, facts = table(ns.name, "_ag_label_edge"), table(ns.name, "_kg_fact")
+    # LATERAL with OFFSET 0 (so it is not flattened into a join): one primary-key probe
+    # of the fact row per edge. A plain join let the planner hash the whole fact table
+    # (18 ms at 6k facts, growing with the table, instead of well under 1 ms).
     parts = [
         f"SELECT e.id, e.start_id, e.end_id, f.predicate FROM {edges} e "
-        f"JOIN {facts} f ON f.id = e.id WHERE e.{column} = ANY($1::graphid[]) "
-        "AND f.expired_at IS NULL AND f.predicate <> ALL($2::text[])"
+        f"CROSS JOIN LATERAL (SELECT x.predicate FROM {facts} x WHERE x.id = e.id "
+        "AND x.expired_at IS NULL AND x.predicate <> ALL($2::text[]) OFFSET 0) f "
+        f"WHERE e.{column} = ANY($1::graphid[])"
         for column in ("start_id", "end_id")
     ]
     cap = f" LIMIT {int(limit)}" if limit is not None else ""
@@ -116,9 +120,10 @@ async def causal_step(
     column = "start_id" if direction == "out" else "end_id"
     records = await conn.fetch(
         f"SELECT e.id, f.uid, e.start_id, e.end_id, f.predicate, e.properties "
-        f"FROM {table(ns.name, '_ag_label_edge')} e JOIN {table(ns.name, '_kg_fact')} f "
-        f"ON f.id = e.id WHERE e.{column} = ANY($1::graphid[]) "
-        "AND f.predicate = ANY($2::text[]) AND f.expired_at IS NULL ORDER BY e.id",
+        f"FROM {table(ns.name, '_ag_label_edge')} e CROSS JOIN LATERAL "
+        f"(SELECT x.uid, x.predicate FROM {table(ns.name, '_kg_fact')} x WHERE x.id = e.id "
+        "AND x.predicate = ANY($2::text[]) AND x.expired_at IS NULL OFFSET 0) f "
+        f"WHERE e.{column} = ANY($1::graphid[]) ORDER BY e.id",
         list(frontier),
         list(predicates),
     )

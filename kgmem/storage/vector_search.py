@@ -40,17 +40,18 @@ async def nearest_vertices(
     where: VectorFilter,
 ) -> list[tuple[int, float]]:
     """(graph id, cosine similarity) of the ``limit`` nearest vertices, best first."""
-    records = await conn.fetch(
-        f"SELECT x.id, x.embedding <=> $1 AS d FROM {vector_table(ns, 'vertex')} x "
-        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = x.id "
-        "WHERE ($2::text[] IS NULL OR v.label = ANY($2::text[])) "
-        "AND ($3::text[] IS NULL OR v.label <> ALL($3::text[])) "
-        "ORDER BY x.embedding <=> $1 LIMIT $4",
-        Vector(list(query)),
-        *where.label_args(),
+    labels, excluded = where.label_args()
+    return await _nearest(
+        conn,
+        vector_table(ns, "vertex"),
+        query,
         limit,
+        [
+            (f"(SELECT v.label FROM {table(ns.name, '_kg_vertex')} v WHERE v.id = x.id)", op, arg)
+            for op, arg in (("= ANY", labels), ("<> ALL", excluded))
+            if arg is not None
+        ],
     )
-    return [(r["id"], 1.0 - float(r["d"])) for r in records]
 
 
 async def nearest_facts(
@@ -62,19 +63,30 @@ async def nearest_facts(
     where: VectorFilter,
 ) -> list[tuple[int, float]]:
     """(graph id, cosine similarity) of the ``limit`` nearest facts, best first."""
-    if where.predicates is None:
-        sql = (
-            f"SELECT x.id, x.embedding <=> $1 AS d FROM {vector_table(ns, 'fact')} x "
-            "ORDER BY x.embedding <=> $1 LIMIT $2"
-        )
-        records = await conn.fetch(sql, Vector(list(query)), limit)
-    else:
-        sql = (
-            f"SELECT x.id, x.embedding <=> $1 AS d FROM {vector_table(ns, 'fact')} x "
-            f"JOIN {table(ns.name, '_kg_fact')} f ON f.id = x.id "
-            "WHERE f.predicate = ANY($3::text[]) ORDER BY x.embedding <=> $1 LIMIT $2"
-        )
-        records = await conn.fetch(sql, Vector(list(query)), limit, list(where.predicates))
+    predicates = where.predicate_arg()
+    column = f"(SELECT f.predicate FROM {table(ns.name, '_kg_fact')} f WHERE f.id = x.id)"
+    filters = [(column, "= ANY", predicates)] if predicates is not None else []
+    return await _nearest(conn, vector_table(ns, "fact"), query, limit, filters)
+
+
+async def _nearest(
+    conn: asyncpg.Connection,
+    vectors: str,
+    query: Sequence[float],
+    limit: int,
+    filters: list[tuple[str, str, list[str]]],
+) -> list[tuple[int, float]]:
+    # Filters are scalar subqueries on the side row, evaluated per row the HNSW scan
+    # yields: a join would let the planner scan and sort every vector instead.
+    clauses = [f"{expr} {op}(${i + 3}::text[])" for i, (expr, op, _) in enumerate(filters)]
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    records = await conn.fetch(
+        f"SELECT x.id, x.embedding <=> $1 AS d FROM {vectors} x {where}"
+        "ORDER BY x.embedding <=> $1 LIMIT $2",
+        Vector(list(query)),
+        limit,
+        *(arg for _, _, arg in filters),
+    )
     return [(r["id"], 1.0 - float(r["d"])) for r in records]
 
 

@@ -22,6 +22,7 @@ SIDE_COLUMNS = {
         "lon",
         "created_at",
         "updated_at",
+        "occurred_at",  # migration 0400_issue4_retrieval
     },
     "_kg_fact": {
         "id",
@@ -92,6 +93,7 @@ async def test_side_tables_have_the_columns_storage_uses(
         "_kg_fact_recorded",
         "_kg_fact_embedding",
         "_kg_fact_text",
+        "_kg_vertex_occurred",
     } <= indexes
 
 

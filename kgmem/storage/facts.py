@@ -23,7 +23,7 @@ from kgmem.storage import agtype, embeddings
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
-from kgmem.storage.vertices import properties_of
+from kgmem.storage.vertices import properties_by_id, properties_of
 
 SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
 
@@ -440,4 +440,5 @@ def _by_predicate(rows: Iterable[FactRow]) -> dict[str, list[FactRow]]:
 async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:
     """Facts by graph id with properties and provenance (missing ids are left out)."""
     records = await conn.fetch(f"{_select(ns)} WHERE f.id = ANY($1::graphid[])", list(ids))
-    return {f.id: f for f in await _with_properties(conn, ns, records)}
+    props = await properties_by_id(conn, ns, "_ag_label_edge", [r["id"] for r in records])
+    return {r["id"]: _fact(r, props.get(r["id"], {})) for r in records}

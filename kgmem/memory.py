@@ -36,6 +36,7 @@ from kgmem.ingest import (
     MergeRecord,
     PipelineConfig,
 )
+from kgmem.ingest import communities as community_ops
 from kgmem.ingest import forget as forget_ops
 from kgmem.ingest import merges as merge_ops
 from kgmem.model import (
@@ -364,6 +365,12 @@ class Memory:
     ) -> list[MergeRecord]:
         """Logged merges, newest first."""
         return await merge_ops.history(self.ctx, namespace, entity, limit)
+
+    async def refresh_communities(
+        self, namespace: str, *, force: bool = False
+    ) -> community_ops.CommunityReport:
+        """Recompute the namespace's communities if its facts changed (or ``force``)."""
+        return await community_ops.refresh(self.ctx, namespace, force=force)
 
     # -- API keys ---------------------------------------------------------------
 

@@ -192,3 +192,14 @@ class MergeOut(BaseModel):
 
 
 __all__ = ["EntityOut"]
+
+
+class CommunityOut(BaseModel):
+    uid: str
+    members: list[str] = Field(description="Entity uids, most central first")
+    summary: str
+
+
+class CommunitiesOut(BaseModel):
+    recomputed: bool = Field(description="False when nothing changed since the last run")
+    communities: list[CommunityOut]

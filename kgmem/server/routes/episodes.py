@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query, Request, status
 
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.episode_schemas import (
+    CommunitiesOut,
+    CommunityOut,
     EpisodeBatchIn,
     EpisodeBatchOut,
     EpisodeIn,
@@ -111,3 +113,22 @@ async def merges(
 async def unmerge(ns: str, merge_id: int, request: Request, _: Writer) -> MergeOut:
     """Undo a merge: the merged entity comes back with its facts."""
     return MergeOut.of(await memory_of(request).unmerge(ns, merge_id))
+
+
+@router.post("/communities/refresh", response_model=CommunitiesOut)
+async def refresh_communities(
+    ns: str,
+    request: Request,
+    _: Writer,
+    force: Annotated[bool, Query(description="Recompute even if nothing changed")] = False,
+) -> CommunitiesOut:
+    """Detect communities of the entity graph (Louvain) and store them with summaries;
+    a namespace whose facts did not change keeps its communities."""
+    report = await memory_of(request).refresh_communities(ns, force=force)
+    return CommunitiesOut(
+        recomputed=report.recomputed,
+        communities=[
+            CommunityOut(uid=c.uid, members=list(c.members), summary=c.summary)
+            for c in report.communities
+        ],
+    )

@@ -8,7 +8,7 @@ import importlib
 import signal
 import sys
 
-SCENARIOS = {"write": "bench.write", "truth": "bench.truth"}
+SCENARIOS = {"write": "bench.write", "truth": "bench.truth", "build": "bench.build"}
 
 
 def main() -> None:

@@ -37,7 +37,14 @@ from kgmem.ingest.stages import (
     Stage,
     WriteStage,
 )
-from kgmem.ingest.types import EntityMention, EpisodeOutcome, EpisodeWrite, FactMention, Work
+from kgmem.ingest.types import (
+    EntityMention,
+    EpisodeOutcome,
+    EpisodeWrite,
+    ExtractionStatus,
+    FactMention,
+    Work,
+)
 from kgmem.model import Entity, EntityWrite
 from kgmem.schema import validate_uid
 from kgmem.storage import ingest as ingest_store
@@ -191,7 +198,7 @@ class Builder:
             _log.warning("extraction of episode %s failed: %s", work.episode_uid, error)
         finally:
             self._indexes.pop(work.namespace, None)
-        status = "failed" if error else "done"
+        status: ExtractionStatus = "failed" if error else "done"
         await write(self.ctx, work.namespace, entities=[_episode_vertex(work, status, error)])
         return EpisodeOutcome(
             uid=work.episode_uid,

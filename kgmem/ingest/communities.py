@@ -87,7 +87,7 @@ def detect(
         return []
     groups = nx.community.louvain_communities(graph, weight="weight", seed=7)
     centrality = nx.degree_centrality(graph)
-    found = []
+    found: list[Community] = []
     for group in sorted(groups, key=lambda g: (-len(g), sorted(g))):
         if len(group) < 2:
             continue

@@ -11,7 +11,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 # Letters NFKD does not decompose, written as their usual Latin transliteration.
 _SPECIAL = str.maketrans(
-    {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "ı": "i"}
+    {"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th", "\u0131": "i"}
 )
 
 

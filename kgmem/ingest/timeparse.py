@@ -49,7 +49,7 @@ def _dateparser(text: str, reference: datetime) -> datetime | None:
                 "TO_TIMEZONE": "UTC",
             },
         )
-    return found
+    return found if isinstance(found, datetime) else None
 
 
 def _midnight(value: datetime) -> datetime:

@@ -11,8 +11,9 @@ async def test_two_groups_make_two_communities_recomputed_only_on_change(
 ) -> None:
     group_a = [FactMention(f"A{i}", "KNOWS", f"A{j}") for i in range(4) for j in range(i + 1, 4)]
     group_b = [FactMention(f"B{i}", "KNOWS", f"B{j}") for i in range(3) for j in range(i + 1, 3)]
-    await memory.add_episodes(namespace, [EpisodeWrite(text="a", facts=group_a),
-                                          EpisodeWrite(text="b", facts=group_b)])
+    await memory.add_episodes(
+        namespace, [EpisodeWrite(text="a", facts=group_a), EpisodeWrite(text="b", facts=group_b)]
+    )
     url = f"/v1/namespaces/{namespace}/communities/refresh"
     first = (await client.post(url)).json()
     assert first["recomputed"] is True
@@ -21,10 +22,12 @@ async def test_two_groups_make_two_communities_recomputed_only_on_change(
     assert "A0" in first["communities"][0]["summary"]
     again = (await client.post(url)).json()
     assert again["recomputed"] is False and len(again["communities"]) == 2
-    await memory.add_episodes(namespace, [EpisodeWrite(
-        text="c", facts=[FactMention("A0", "KNOWS", "B0")])])
+    await memory.add_episodes(
+        namespace, [EpisodeWrite(text="c", facts=[FactMention("A0", "KNOWS", "B0")])]
+    )
     third = (await client.post(url)).json()
     assert third["recomputed"] is True
-    member_of = [f for f in (await memory.list_facts(namespace)).items
-                 if f.predicate == "MEMBER_OF"]
+    member_of = [
+        f for f in (await memory.list_facts(namespace)).items if f.predicate == "MEMBER_OF"
+    ]
     assert len(member_of) == sum(len(c["members"]) for c in third["communities"])

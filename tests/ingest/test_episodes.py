@@ -42,13 +42,26 @@ async def test_known_entities_are_found_in_text_and_precedes_links_a_session(
 ) -> None:
     await memory.add_episodes(
         namespace,
-        [EpisodeWrite(text="x", uid="a", reference_time=T0, session="s",
-                      entities=[EntityMention("José Ramírez", "Person")])],
+        [
+            EpisodeWrite(
+                text="x",
+                uid="a",
+                reference_time=T0,
+                session="s",
+                entities=[EntityMention("José Ramírez", "Person")],
+            )
+        ],
     )
     [out] = await memory.add_episodes(
         namespace,
-        [EpisodeWrite(text="I saw JOSE RAMIREZ today, not josé ramírezz.", uid="b",
-                      reference_time=T0.replace(hour=13), session="s")],
+        [
+            EpisodeWrite(
+                text="I saw JOSE RAMIREZ today, not josé ramírezz.",
+                uid="b",
+                reference_time=T0.replace(hour=13),
+                session="s",
+            )
+        ],
     )
     assert [(r.method, r.created) for r in out.entities] == [("known", False)]
     facts = (await memory.list_facts(namespace)).items

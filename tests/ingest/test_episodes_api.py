@@ -15,8 +15,9 @@ async def test_post_episode_returns_outcome_and_stores_episode(
         "text": "Dana moved to Lisbon in May.",
         "uid": "ep-1",
         "reference_time": "2024-08-01T10:00:00Z",
-        "facts": [{"subject": "Dana", "predicate": "LIVES_IN", "object": "Lisbon",
-                   "valid_from": "in May"}],
+        "facts": [
+            {"subject": "Dana", "predicate": "LIVES_IN", "object": "Lisbon", "valid_from": "in May"}
+        ],
     }
     r = await client.post(f"/v1/namespaces/{namespace}/episodes", json=body)
     assert r.status_code == 201, r.text
@@ -44,21 +45,23 @@ async def test_sixteen_concurrent_episodes_create_one_entity(
     async def post(i: int) -> httpx.Response:
         return await client.post(
             f"/v1/namespaces/{namespace}/episodes",
-            json={"text": f"Turn {i}: I met Zara Quill.",
-                  "entities": [{"name": "Zara Quill", "label": "Person"}]},
+            json={
+                "text": f"Turn {i}: I met Zara Quill.",
+                "entities": [{"name": "Zara Quill", "label": "Person"}],
+            },
         )
 
     responses = await asyncio.gather(*(post(i) for i in range(16)))
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
     assert all(r.json()["status"] == "done" for r in responses)
     count = await raw_conn.fetchval(
-        f'SELECT count(*) FROM "{namespace}"._kg_vertex WHERE label = \'Person\''
+        f"SELECT count(*) FROM \"{namespace}\"._kg_vertex WHERE label = 'Person'"
     )
     assert count == 1
     uids = {r.json()["entities"][0]["uid"] for r in responses}
     assert len(uids) == 1
     mentions = await raw_conn.fetchval(
-        f'SELECT count(*) FROM "{namespace}"._kg_fact WHERE predicate = \'MENTIONS\''
+        f"SELECT count(*) FROM \"{namespace}\"._kg_fact WHERE predicate = 'MENTIONS'"
     )
     assert mentions == 16
 
@@ -68,14 +71,17 @@ async def test_pipeline_config_round_trip_and_validation(
 ) -> None:
     url = f"/v1/namespaces/{namespace}/pipeline"
     assert (await client.get(url)).json()["extractors"] == ["structured", "known"]
-    r = await client.put(url, json={"extractors": ["known"], "stages": ["extract", "resolve",
-                                                                         "write"]})
+    r = await client.put(
+        url, json={"extractors": ["known"], "stages": ["extract", "resolve", "write"]}
+    )
     assert r.status_code == 200 and r.json()["stages"] == ["extract", "resolve", "write"]
     r = await client.put(url, json={"extractors": ["llm"]})
     assert r.status_code == 422 and "LLM_URL" in r.json()["detail"]
     r = await client.put(url, json={"stages": ["write", "extract", "resolve"]})
     assert r.status_code == 422
     # Without the structured extractor the caller's entities are ignored.
-    r = await client.post(f"/v1/namespaces/{namespace}/episodes",
-                          json={"text": "hi", "entities": [{"name": "Nobody"}]})
+    r = await client.post(
+        f"/v1/namespaces/{namespace}/episodes",
+        json={"text": "hi", "entities": [{"name": "Nobody"}]},
+    )
     assert r.json()["entities"] == []

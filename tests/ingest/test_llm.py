@@ -17,8 +17,15 @@ T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 
 GOOD = {
     "entities": [{"name": "Mia", "type": "Person"}, {"name": "Nordbank", "type": "Organization"}],
-    "facts": [{"subject": "Mia", "predicate": "works at", "object": "Nordbank",
-               "valid_from": "last Tuesday", "valid_to": None}],
+    "facts": [
+        {
+            "subject": "Mia",
+            "predicate": "works at",
+            "object": "Nordbank",
+            "valid_from": "last Tuesday",
+            "valid_to": None,
+        }
+    ],
     "causal_links": [{"cause": "Rain", "effect": "Flood", "strength": 0.7}],
 }
 
@@ -45,8 +52,13 @@ def chat() -> Iterator[FakeChat]:
                 "id": "chatcmpl-1",
                 "object": "chat.completion",
                 "model": body["model"],
-                "choices": [{"index": 0, "finish_reason": "stop",
-                             "message": {"role": "assistant", "content": content}}],
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": content},
+                    }
+                ],
                 "usage": {"prompt_tokens": 90, "completion_tokens": 10, "total_tokens": 100},
             }
             data = json.dumps(reply).encode()
@@ -71,8 +83,7 @@ def chat() -> Iterator[FakeChat]:
 @pytest.fixture
 async def llm_memory(settings: Settings, chat: FakeChat) -> AsyncIterator[Memory]:
     opened = await Memory.open(
-        settings.model_copy(update={"ingest": IngestSettings(llm_url=chat.url,
-                                                             llm_model="fake-1")})
+        settings.model_copy(update={"ingest": IngestSettings(llm_url=chat.url, llm_model="fake-1")})
     )
     try:
         yield opened
@@ -95,8 +106,8 @@ async def test_llm_extracts_entities_facts_times_and_causal_links(
 ) -> None:
     chat.replies.clear()
     [out] = await llm_memory.add_episodes(
-        llm_namespace, [EpisodeWrite(text="Mia started at Nordbank last Tuesday.",
-                                     reference_time=T0)]
+        llm_namespace,
+        [EpisodeWrite(text="Mia started at Nordbank last Tuesday.", reference_time=T0)],
     )
     assert out.status == "done", out.error
     assert out.tokens == 100

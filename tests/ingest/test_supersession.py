@@ -16,16 +16,22 @@ async def test_fifty_unrelated_facts_and_one_functional_update_close_exactly_one
     memory: Memory, namespace: str
 ) -> None:
     many = [FactMention("Ann", "LIKES", f"Thing {i}") for i in range(50)]
-    await memory.add_episodes(namespace, [ep("e1", 1, FactMention("Ann", "LIVES_IN", "Oslo"),
-                                             *many)])
-    [out] = await memory.add_episodes(namespace, [ep("e2", 5,
-                                                     FactMention("Ann", "LIVES_IN", "Rome"))])
+    await memory.add_episodes(
+        namespace, [ep("e1", 1, FactMention("Ann", "LIVES_IN", "Oslo"), *many)]
+    )
+    [out] = await memory.add_episodes(
+        namespace, [ep("e2", 5, FactMention("Ann", "LIVES_IN", "Rome"))]
+    )
     assert len(out.closed) == 1
     query = FactQuery(predicate="LIVES_IN", include_closed=True)
     facts = {f.object: f for f in (await memory.list_facts(namespace, query)).items}
-    closed = [f for f in (await memory.list_facts(namespace, FactQuery(include_closed=True,
-                                                                       limit=1000))).items
-              if f.is_closed]
+    closed = [
+        f
+        for f in (
+            await memory.list_facts(namespace, FactQuery(include_closed=True, limit=1000))
+        ).items
+        if f.is_closed
+    ]
     assert [f.uid for f in closed] == list(out.closed)
     assert closed[0].predicate == "LIVES_IN"
     assert closed[0].valid_to == T0.replace(day=5)

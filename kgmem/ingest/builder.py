@@ -196,8 +196,6 @@ class Builder:
         except KgmemError as exc:
             error = f"{exc.code}: {exc.detail}"
             _log.warning("extraction of episode %s failed: %s", work.episode_uid, error)
-        finally:
-            self._indexes.pop(work.namespace, None)
         status: ExtractionStatus = "failed" if error else "done"
         await write(self.ctx, work.namespace, entities=[_episode_vertex(work, status, error)])
         return EpisodeOutcome(

@@ -44,6 +44,7 @@ class NameIndex:
 
     vertices: dict[str, NamedVertex] = field(default_factory=dict)
     by_key: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    by_last: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     _matcher: NameMatcher | None = None
     _keys: list[str] | None = None
 
@@ -59,8 +60,10 @@ class NameIndex:
         """Index one entity (again, after it changed)."""
         self.vertices[vertex.uid] = vertex
         for name in (vertex.name, *vertex.aliases):
-            if name and vertex.uid not in self.by_key[key(name)]:
-                self.by_key[key(name)].append(vertex.uid)
+            folded = key(name) if name else ""
+            if folded and vertex.uid not in self.by_key[folded]:
+                self.by_key[folded].append(vertex.uid)
+                self.by_last[folded.split()[-1]].add(folded)
         self._matcher = None
         self._keys = None
 
@@ -158,7 +161,7 @@ def _initials(index: NameIndex, folded: str, label: str) -> str | None:
     wanted = _abbreviated(words)
     found = {
         u
-        for k in index.keys
+        for k in index.by_last.get(words[-1], ())
         if len(k.split()) == len(words)
         and _abbreviated(k.split()) == wanted
         and (len(words[0]) == 1) != (len(k.split()[0]) == 1)

@@ -62,9 +62,11 @@ class MergeRow:
 
 
 async def entity_stamp(conn: asyncpg.Connection, ns: NamespaceRef) -> tuple[int, datetime | None]:
-    """(count, latest change) of the namespace's vertices: changes when any is written."""
+    """(count, latest change) of the namespace's entities: changes when one is written."""
     record = await conn.fetchrow(
-        f"SELECT count(*) AS n, max(updated_at) AS t FROM {table(ns.name, '_kg_vertex')}"
+        f"SELECT count(*) AS n, max(updated_at) AS t FROM {table(ns.name, '_kg_vertex')} "
+        "WHERE label <> ALL($1::text[])",
+        list(NON_ENTITY_LABELS),
     )
     return int(record["n"]), record["t"]
 

@@ -372,6 +372,12 @@ class Memory:
         """Recompute the namespace's communities if its facts changed (or ``force``)."""
         return await community_ops.refresh(self.ctx, namespace, force=force)
 
+    async def refresh_changed_communities(self) -> list[str]:
+        """Recompute communities of every namespace whose facts changed since the last
+        run; returns the namespaces recomputed."""
+        names = [ns.name for ns in await self.list_namespaces()]
+        return await community_ops.refresh_changed(self.ctx, names)
+
     # -- API keys ---------------------------------------------------------------
 
     async def create_key(

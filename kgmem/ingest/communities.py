@@ -65,6 +65,16 @@ async def refresh(ctx: GraphContext, namespace: str, *, force: bool = False) -> 
     return CommunityReport(True, tuple(found))
 
 
+async def refresh_changed(ctx: GraphContext, names: list[str]) -> list[str]:
+    """Refresh the communities of each namespace in ``names`` whose facts changed;
+    returns those recomputed (the incremental pass to run on a schedule)."""
+    recomputed = []
+    for name in names:
+        if (await refresh(ctx, name)).recomputed:
+            recomputed.append(name)
+    return recomputed
+
+
 def detect(
     edges: list[tuple[str, str, str, str | None]],
     mentions: list[tuple[str, str]],

@@ -31,3 +31,18 @@ async def test_two_groups_make_two_communities_recomputed_only_on_change(
         f for f in (await memory.list_facts(namespace)).items if f.predicate == "MEMBER_OF"
     ]
     assert len(member_of) == sum(len(c["members"]) for c in third["communities"])
+
+
+async def test_incremental_refresh_recomputes_only_changed_namespaces(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.add_episodes(
+        namespace, [EpisodeWrite(text="x", facts=[FactMention("P", "KNOWS", "Q")])]
+    )
+    first = await memory.refresh_changed_communities()
+    assert namespace in first
+    assert namespace not in await memory.refresh_changed_communities()
+    await memory.add_episodes(
+        namespace, [EpisodeWrite(text="y", facts=[FactMention("Q", "KNOWS", "R")])]
+    )
+    assert namespace in await memory.refresh_changed_communities()

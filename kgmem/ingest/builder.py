@@ -146,15 +146,19 @@ class Builder:
             for i, e in enumerate(episodes)
         ]
         await write(self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works])
-        config = await self.config(namespace)
-        return [await self._run(w, config) for w in works]
+        stages = await self._stages(namespace, await self.config(namespace))
+        outcomes = [await self._run(w, stages) for w in works]
+        await self._record(namespace, works, outcomes)
+        return outcomes
 
     async def retry(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode (after a failure, or to pick up
         entities learnt since)."""
         stored = await self.episode(namespace, uid)
         work = _work_from(namespace, stored)
-        return await self._run(work, await self.config(namespace))
+        outcome = await self._run(work, await self._stages(namespace, await self.config(namespace)))
+        await self._record(namespace, [work], [outcome])
+        return outcome
 
     async def episode(self, namespace: str, uid: str) -> Entity:
         """A stored episode vertex."""
@@ -187,8 +191,19 @@ class Builder:
             raise prepare._where(at, exc) from None
         return Work(namespace, uid, episode, when or datetime.now(UTC))
 
-    async def _run(self, work: Work, config: PipelineConfig) -> EpisodeOutcome:
-        stages = await self._stages(work.namespace, config)
+    async def _record(
+        self, namespace: str, works: Sequence[Work], outcomes: Sequence[EpisodeOutcome]
+    ) -> None:
+        """Store each episode's extraction status, all in one write."""
+        await write(
+            self.ctx,
+            namespace,
+            entities=[
+                _episode_vertex(w, o.status, o.error) for w, o in zip(works, outcomes, strict=True)
+            ],
+        )
+
+    async def _run(self, work: Work, stages: Sequence[Stage]) -> EpisodeOutcome:
         error: str | None = None
         try:
             for stage in stages:
@@ -197,7 +212,6 @@ class Builder:
             error = f"{exc.code}: {exc.detail}"
             _log.warning("extraction of episode %s failed: %s", work.episode_uid, error)
         status: ExtractionStatus = "failed" if error else "done"
-        await write(self.ctx, work.namespace, entities=[_episode_vertex(work, status, error)])
         return EpisodeOutcome(
             uid=work.episode_uid,
             status=status,

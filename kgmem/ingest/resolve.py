@@ -11,6 +11,7 @@ concurrent episodes introducing one new entity meet on one vertex.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +67,12 @@ class NameIndex:
                 self.by_last[folded.split()[-1]].add(folded)
         self._matcher = None
         self._keys = None
+
+    def alias(self, uid: str, name: str) -> None:
+        """Index one more name of a known entity."""
+        vertex = self.vertices.get(uid)
+        if vertex is not None:
+            self.add(dataclasses.replace(vertex, aliases=(*vertex.aliases, name)))
 
     @property
     def matcher(self) -> NameMatcher:

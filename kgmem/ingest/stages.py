@@ -26,6 +26,7 @@ from kgmem.schema import validate_label
 from kgmem.storage import ingest as ingest_store
 from kgmem.storage import namespaces
 from kgmem.storage import vertices as vertex_store
+from kgmem.storage.ingest import NamedVertex
 
 
 class Stage(Protocol):
@@ -166,6 +167,7 @@ class WriteStage:
             if found.method not in SIMILARITY_METHODS:
                 continue
             added = await add_aliases(ctx, work.namespace, found.uid, [found.name])
+            self.services.index.alias(found.uid, found.name)
             mine = [f for f in facts if key_of(work, f.subject) == folded]
             theirs = [f for f in facts if key_of(work, f.object) == folded]
             async with ctx.db.transaction() as conn:
@@ -204,6 +206,10 @@ class WriteStage:
                 new[found.uid] = EntityWrite(uid=found.uid, label=found.label, properties=props)
         if new:
             await write(self.services.ctx, work.namespace, entities=list(new.values()))
+            for e in new.values():
+                aliases = tuple(str(a) for a in e.properties.get("aliases", ()))
+                name = str(e.properties["name"])
+                self.services.index.add(NamedVertex(e.uid, 0, e.label, name, aliases))
 
     async def _facts(self, work: Work) -> tuple[list[FactWrite], list[tuple[str, datetime]]]:
         plans = [p for p in (self._plan(work, *d) for d in work.dated) if p is not None]
@@ -293,6 +299,8 @@ class LinkStage:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        # Per run (one batch): each session's episodes as (time, uid), read once.
+        self._members: dict[str, list[tuple[str, str]]] = {}
 
     async def run(self, work: Work) -> None:
         ep = work.episode_uid
@@ -303,11 +311,10 @@ class LinkStage:
         session = work.episode.session
         if session:
             session_uid = f"session:{session}"
-            await self._ensure_session(work, session_uid, session)
             links.append(
                 FactWrite(subject=ep, predicate="PART_OF", object=session_uid, uid=f"part-of:{ep}")
             )
-            previous = await self._previous(work, session_uid)
+            previous = await self._previous(work, session_uid, session)
             if previous is not None:
                 links.append(
                     FactWrite(
@@ -317,29 +324,31 @@ class LinkStage:
         if links:
             await write(self.services.plain, work.namespace, facts=links)
 
-    async def _ensure_session(self, work: Work, uid: str, name: str) -> None:
-        async with self.services.ctx.db.acquire() as conn:
-            ns = await namespaces.resolve(conn, work.namespace)
-            exists = await vertex_store.resolve(conn, ns, [uid])
-        if not exists:
-            session = EntityWrite(uid=uid, label="Session", properties={"name": name})
-            await write(self.services.plain, work.namespace, entities=[session])
+    async def _previous(self, work: Work, session_uid: str, name: str) -> str | None:
+        """The latest other episode of the session at or before this one's time (the
+        session vertex is created on first use)."""
+        members = self._members.get(session_uid)
+        if members is None:
+            members = self._members[session_uid] = await self._load(work, session_uid, name)
+        mine = _sortable((work.reference_time.isoformat(), work.episode_uid))
+        earlier = [m for m in members if m[1] != work.episode_uid and m <= mine]
+        members.append(mine)
+        return max(earlier)[1] if earlier else None
 
-    async def _previous(self, work: Work, session_uid: str) -> str | None:
-        """The latest other episode of the session at or before this one's time."""
+    async def _load(self, work: Work, session_uid: str, name: str) -> list[tuple[str, str]]:
         async with self.services.ctx.db.acquire() as conn:
             ns = await namespaces.resolve(conn, work.namespace)
-            session = (await vertex_store.resolve(conn, ns, [session_uid]))[session_uid]
-            ids = await ingest_store.edge_ends(conn, ns, "PART_OF", end_id=session.id)
-            members = await vertex_store.by_ids(conn, ns, ids)
-        mine = (work.reference_time.isoformat(), work.episode_uid)
-        earlier = [
-            (str(e.properties.get("occurred_at") or ""), e.uid)
-            for e in members.values()
-            if e.uid != work.episode_uid
+            session = (await vertex_store.resolve(conn, ns, [session_uid])).get(session_uid)
+            if session is not None:
+                ids = await ingest_store.edge_ends(conn, ns, "PART_OF", end_id=session.id)
+                members = await vertex_store.by_ids(conn, ns, ids)
+        if session is None:
+            vertex = EntityWrite(uid=session_uid, label="Session", properties={"name": name})
+            await write(self.services.plain, work.namespace, entities=[vertex])
+            return []
+        return [
+            _sortable((str(e.properties.get("occurred_at") or ""), e.uid)) for e in members.values()
         ]
-        earlier = [e for e in earlier if _sortable(e) <= _sortable(mine)]
-        return max(earlier, key=_sortable)[1] if earlier else None
 
 
 def _sortable(item: tuple[str, str]) -> tuple[str, str]:

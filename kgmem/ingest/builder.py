@@ -9,6 +9,7 @@ a failure is recorded on the episode (``extraction: failed`` and the error) and
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -148,6 +149,7 @@ class Builder:
         await write(self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works])
         stages = await self._stages(namespace, await self.config(namespace))
         outcomes = [await self._run(w, stages) for w in works]
+        outcomes = await self._flush(stages, namespace, outcomes)
         await self._record(namespace, works, outcomes)
         return outcomes
 
@@ -156,9 +158,27 @@ class Builder:
         entities learnt since)."""
         stored = await self.episode(namespace, uid)
         work = _work_from(namespace, stored)
-        outcome = await self._run(work, await self._stages(namespace, await self.config(namespace)))
+        stages = await self._stages(namespace, await self.config(namespace))
+        [outcome] = await self._flush(stages, namespace, [await self._run(work, stages)])
         await self._record(namespace, [work], [outcome])
         return outcome
+
+    async def _flush(
+        self, stages: Sequence[Stage], namespace: str, outcomes: list[EpisodeOutcome]
+    ) -> list[EpisodeOutcome]:
+        """Write the links the batch's episodes collected; if that fails, every episode
+        that had succeeded is marked failed with the error (and can be retried)."""
+        for stage in stages:
+            if isinstance(stage, LinkStage):
+                try:
+                    await stage.flush(namespace)
+                except KgmemError as exc:
+                    error = f"{exc.code}: {exc.detail}"
+                    return [
+                        dataclasses.replace(o, status="failed", error=o.error or error)
+                        for o in outcomes
+                    ]
+        return outcomes
 
     async def episode(self, namespace: str, uid: str) -> Entity:
         """A stored episode vertex."""

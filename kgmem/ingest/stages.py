@@ -299,8 +299,10 @@ class LinkStage:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        # Per run (one batch): each session's episodes as (time, uid), read once.
+        # Per run (one batch): each session's episodes as (time, uid), read once, and
+        # the links to write when the batch is done (one write instead of one each).
         self._members: dict[str, list[tuple[str, str]]] = {}
+        self.pending: list[FactWrite] = []
 
     async def run(self, work: Work) -> None:
         ep = work.episode_uid
@@ -321,8 +323,13 @@ class LinkStage:
                         subject=previous, predicate="PRECEDES", object=ep, uid=f"precedes:{ep}"
                     )
                 )
+        self.pending.extend(links)
+
+    async def flush(self, namespace: str) -> None:
+        """Write the links of every episode run so far."""
+        links, self.pending = self.pending, []
         if links:
-            await write(self.services.plain, work.namespace, facts=links)
+            await write(self.services.plain, namespace, facts=links)
 
     async def _previous(self, work: Work, session_uid: str, name: str) -> str | None:
         """The latest other episode of the session at or before this one's time (the

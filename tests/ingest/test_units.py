@@ -75,3 +75,24 @@ async def test_spacy_extracts_people_when_a_model_is_installed() -> None:
     work = Work("ns", "e", EpisodeWrite(text="Ada Lovelace met Charles Babbage in London."), REF)
     await SpacyExtractor("en_core_web_sm").extract(work, NameIndex())
     assert {e.label for e in work.extraction.entities} >= {"Person"}
+
+
+async def test_date_stage_defaults_to_reference_time_and_notes_what_it_cannot_read() -> None:
+    from kgmem.ingest import FactMention
+    from kgmem.ingest.stages import DateStage
+
+    facts = [
+        FactMention("A", "LIVES_IN", "B"),
+        FactMention("A", "LIKES", "C", valid_from="yesterday", valid_to="two years ago"),
+        FactMention("A", "KNOWS", "D", valid_from="when pigs fly"),
+    ]
+    work = Work("ns", "e", EpisodeWrite(text="t", facts=facts), REF)
+    work.extraction.facts.extend(facts)
+    await DateStage().run(work)
+    assert [(s, e) for _, s, e in work.dated] == [
+        (REF, None),
+        (datetime(2024, 5, 14, 12, tzinfo=UTC), None),
+        (REF, None),
+    ]
+    assert any("end before start" in n for n in work.extraction.notes)
+    assert any("pigs" in n for n in work.extraction.notes)

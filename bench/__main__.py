@@ -13,6 +13,7 @@ SCENARIOS = {
     "truth": "bench.truth",
     "locomo": "bench.locomo",
     "search": "bench.search",
+    "build": "bench.build",
 }
 
 

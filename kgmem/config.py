@@ -177,6 +177,47 @@ class VerificationSettings(BaseSettings):
     )
 
 
+class IngestSettings(BaseSettings):
+    """Memory-graph building: entity-resolution thresholds and the optional extractors."""
+
+    model_config = _section("KGMEM_INGEST_")
+
+    fuzzy_threshold: float = Field(
+        default=88.0,
+        ge=0,
+        le=100,
+        description="Least rapidfuzz similarity (0-100, of folded names) for a mention to "
+        "resolve to an existing entity.",
+    )
+    embedding_threshold: float = Field(
+        default=0.92,
+        ge=0,
+        le=1,
+        description="Least cosine similarity of name embeddings for a match when the names "
+        "are only loosely similar (at least 60); 1 turns embedding matching off.",
+    )
+    llm_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible chat-completions server for the LLM "
+        "extractor (unset: no LLM is ever called).",
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the LLM.")
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token for the LLM server."
+    )
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="Seconds per LLM call.")
+    llm_budget_tokens: int = Field(
+        default=1_000_000,
+        ge=0,
+        description="Default LLM token budget per namespace (a namespace's pipeline "
+        "configuration may set its own); extraction stops calling the LLM once spent.",
+    )
+    spacy_model: str = Field(
+        default="en_core_web_sm",
+        description="spaCy pipeline the NER extractor loads when it is enabled and installed.",
+    )
+
+
 class Settings(BaseSettings):
     """All of kgmem's settings; build once and hand each component its section."""
 
@@ -198,6 +239,7 @@ class Settings(BaseSettings):
     schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
     auth: AuthSettings = Field(default_factory=AuthSettings)
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -208,6 +250,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "schema": SchemaSettings,
     "auth": AuthSettings,
     "verification": VerificationSettings,
+    "ingest": IngestSettings,
 }
 
 

@@ -25,19 +25,23 @@
     │   ├── EntityNotFound          entity_not_found
     │   ├── FactNotFound            fact_not_found
     │   ├── ApiKeyNotFound          api_key_not_found
-    │   └── SourceNotFound          source_not_found
+    │   ├── SourceNotFound          source_not_found
+    │   ├── EpisodeNotFound         episode_not_found
+    │   └── MergeNotFound           merge_not_found
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
     │   ├── UidConflict             uid_conflict
-    │   └── FactAlreadyClosed       fact_already_closed
+    │   ├── FactAlreadyClosed       fact_already_closed
+    │   └── MergeAlreadyUndone      merge_already_undone
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
     ├── StorageError                storage_error
     │   ├── DatabaseUnavailable     database_unavailable
     │   └── QueryTimeout            query_timeout
-    └── EmbeddingError              embedding_provider_error
+    ├── EmbeddingError              embedding_provider_error
+    └── ExtractionError             extraction_failed
 
 The HTTP status of each code is decided in one table in ``kgmem.server.problems``.
 Driver exceptions never cross ``kgmem.storage``: they become one of these there.
@@ -176,6 +180,16 @@ class SourceNotFound(NotFound):
     title = "Source not found"
 
 
+class EpisodeNotFound(NotFound):
+    code = "episode_not_found"
+    title = "Episode not found"
+
+
+class MergeNotFound(NotFound):
+    code = "merge_not_found"
+    title = "Merge not found"
+
+
 class Conflict(KgmemError):
     code = "conflict"
     title = "Conflict"
@@ -199,6 +213,11 @@ class UidConflict(Conflict):
 class FactAlreadyClosed(Conflict):
     code = "fact_already_closed"
     title = "Fact is already closed"
+
+
+class MergeAlreadyUndone(Conflict):
+    code = "merge_already_undone"
+    title = "Merge already undone"
 
 
 class AuthError(KgmemError):
@@ -234,6 +253,11 @@ class QueryTimeout(StorageError):
 class EmbeddingError(KgmemError):
     code = "embedding_provider_error"
     title = "Embedding provider failed"
+
+
+class ExtractionError(KgmemError):
+    code = "extraction_failed"
+    title = "Extraction failed"
 
 
 def all_error_classes() -> list[type[KgmemError]]:

@@ -29,6 +29,17 @@ from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
 from kgmem.graph import namespaces as namespace_ops
 from kgmem.graph.writes import write, write_fact
+from kgmem.ingest import (
+    Builder,
+    EpisodeOutcome,
+    EpisodeWrite,
+    Forgotten,
+    MergeRecord,
+    PipelineConfig,
+)
+from kgmem.ingest import communities as community_ops
+from kgmem.ingest import forget as forget_ops
+from kgmem.ingest import merges as merge_ops
 from kgmem.model import (
     ApiKey,
     BatchResult,
@@ -88,6 +99,7 @@ class Memory:
         self._lock = lock
         self._owns_embedder = owns_embedder
         self._closed = False
+        self.building = Builder(ctx, settings.ingest)
 
     @classmethod
     async def open(
@@ -327,6 +339,64 @@ class Memory:
     async def causal_trace(self, namespace: str, query: CausalQuery) -> list[CausalPath]:
         """Ranked causal paths (effects forward or causes backward) from an anchor."""
         return await retrieval.trace(self.ctx, namespace, query)
+
+    # -- memory-graph building ----------------------------------------------------
+
+    async def add_episodes(
+        self, namespace: str, episodes: Sequence[EpisodeWrite]
+    ) -> list[EpisodeOutcome]:
+        """Store episodes, then extract, resolve, date, write and link each in order."""
+        return await self.building.ingest(namespace, episodes)
+
+    async def retry_episode(self, namespace: str, uid: str) -> EpisodeOutcome:
+        """Run the pipeline again over a stored episode."""
+        return await self.building.retry(namespace, uid)
+
+    async def get_episode(self, namespace: str, uid: str) -> Entity:
+        """A stored episode with its extraction status."""
+        return await self.building.episode(namespace, uid)
+
+    async def delete_episode(self, namespace: str, uid: str) -> Forgotten:
+        """Forget an episode and what only it supported."""
+        return await forget_ops.forget(self.ctx, namespace, uid)
+
+    async def pipeline_config(self, namespace: str) -> PipelineConfig:
+        """The namespace's pipeline configuration."""
+        return await self.building.config(namespace)
+
+    async def set_pipeline_config(
+        self, namespace: str, config: dict[str, object]
+    ) -> PipelineConfig:
+        """Replace the namespace's pipeline configuration."""
+        return await self.building.set_config(namespace, config)
+
+    async def merge_entities(
+        self, namespace: str, keep: str, other: str, reason: str = "manual"
+    ) -> MergeRecord:
+        """Fold entity ``other`` into ``keep``; reversible with ``unmerge``."""
+        return await merge_ops.merge(self.ctx, namespace, keep, other, {"method": reason})
+
+    async def unmerge(self, namespace: str, merge_id: int) -> MergeRecord:
+        """Undo a merge: both entities again, each with its own facts."""
+        return await merge_ops.unmerge(self.ctx, namespace, merge_id)
+
+    async def merge_history(
+        self, namespace: str, entity: str | None = None, limit: int = 100
+    ) -> list[MergeRecord]:
+        """Logged merges, newest first."""
+        return await merge_ops.history(self.ctx, namespace, entity, limit)
+
+    async def refresh_communities(
+        self, namespace: str, *, force: bool = False
+    ) -> community_ops.CommunityReport:
+        """Recompute the namespace's communities if its facts changed (or ``force``)."""
+        return await community_ops.refresh(self.ctx, namespace, force=force)
+
+    async def refresh_changed_communities(self) -> list[str]:
+        """Recompute communities of every namespace whose facts changed since the last
+        run; returns the namespaces recomputed."""
+        names = [ns.name for ns in await self.list_namespaces()]
+        return await community_ops.refresh_changed(self.ctx, names)
 
     # -- API keys ---------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from kgmem.server.routes import (
     batch,
     causal,
     entities,
+    episodes,
     facts,
     health,
     namespaces,
@@ -94,7 +95,17 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.include_router(health.router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.
-    for module in (namespaces, timeline, entities, verification, facts, batch, search, causal):
+    for module in (
+        namespaces,
+        timeline,
+        entities,
+        verification,
+        facts,
+        batch,
+        search,
+        causal,
+        episodes,
+    ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     _document_problems(app)
     return app

@@ -35,6 +35,7 @@ STATUS: Mapping[type[KgmemError], int] = {
     errors.DatabaseUnavailable: 503,
     errors.QueryTimeout: 504,
     errors.EmbeddingError: 502,
+    errors.ExtractionError: 502,
 }
 
 # Problems the HTTP layer itself raises, keyed by status.

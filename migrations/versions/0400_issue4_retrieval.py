@@ -10,14 +10,14 @@
   ``kgmem.storage.namespaces.create`` calls it after ``create_namespace_tables``.
 
 Revision ID: 0400_issue4_retrieval
-Revises: 0100_issue6_consensus
+Revises: 0105_issue5_ingest
 Create Date: 2026-11-22
 """
 
 from alembic import op
 
 revision = "0400_issue4_retrieval"
-down_revision = "0100_issue6_consensus"
+down_revision = "0105_issue5_ingest"
 branch_labels = None
 depends_on = None
 

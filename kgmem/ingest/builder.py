@@ -1,0 +1,393 @@
+"""Episodes in, memory graph out: ``Builder`` stores episodes, runs the namespace's
+pipeline over them, retries failures and forgets episodes.
+
+An episode is stored (an ``Episode`` vertex with its embedding, extraction
+``pending``) before anything is extracted, so nothing is lost when extraction fails;
+a failure is recorded on the episode (``extraction: failed`` and the error) and
+``retry`` runs the pipeline again from what was stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from kgmem.config import IngestSettings
+from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError
+from kgmem.graph import GraphContext, prepare
+from kgmem.graph.writes import write
+from kgmem.ingest.extractors import (
+    Extractor,
+    KnownEntityExtractor,
+    SpacyExtractor,
+    StructuredExtractor,
+)
+from kgmem.ingest.llm import LlmExtractor, TokenBudget
+from kgmem.ingest.resolve import NameIndex, Thresholds
+from kgmem.ingest.stages import (
+    DateStage,
+    ExtractStage,
+    LinkStage,
+    ResolveStage,
+    Services,
+    Stage,
+    WriteStage,
+)
+from kgmem.ingest.types import (
+    EntityMention,
+    EpisodeOutcome,
+    EpisodeWrite,
+    ExtractionStatus,
+    FactMention,
+    Work,
+)
+from kgmem.model import Entity, EntityWrite
+from kgmem.schema import validate_uid
+from kgmem.storage import ingest as ingest_store
+from kgmem.storage import namespaces
+
+_log = logging.getLogger("kgmem.ingest")
+
+STAGES = ("extract", "resolve", "date", "write", "link")
+OPTIONAL_STAGES = ("date", "link")
+EXTRACTORS = ("structured", "known", "spacy", "llm")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """A namespace's pipeline: which extractors run in which order, which optional
+    stages run, and its LLM token budget (None: the store's default)."""
+
+    extractors: tuple[str, ...] = ("structured", "known")
+    stages: tuple[str, ...] = STAGES
+    llm_budget_tokens: int | None = None
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], settings: IngestSettings) -> PipelineConfig:
+        """Checked configuration; missing keys take the defaults (the LLM extractor is on
+        by default only when an LLM URL is configured)."""
+        default = ("structured", "known", "llm") if settings.llm_url else ("structured", "known")
+        extractors = tuple(data.get("extractors") or default)
+        stages = tuple(data.get("stages") or STAGES)
+        bad = [e for e in extractors if e not in EXTRACTORS]
+        if bad or len(set(extractors)) != len(extractors):
+            raise InvalidInput(f"extractors must be distinct names among {', '.join(EXTRACTORS)}")
+        if [s for s in STAGES if s in stages] != list(stages) or not {
+            "extract",
+            "resolve",
+            "write",
+        } <= set(stages):
+            raise InvalidInput(
+                "stages run in the order extract, resolve, date, write, link; only date "
+                "and link may be left out"
+            )
+        budget = data.get("llm_budget_tokens")
+        if budget is not None and (not isinstance(budget, int) or budget < 0):
+            raise InvalidInput("llm_budget_tokens must be a non-negative integer")
+        if "llm" in extractors and not settings.llm_url:
+            raise InvalidInput("the llm extractor needs KGMEM_INGEST_LLM_URL")
+        return cls(extractors=extractors, stages=stages, llm_budget_tokens=budget)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form."""
+        return {
+            "extractors": list(self.extractors),
+            "stages": list(self.stages),
+            "llm_budget_tokens": self.llm_budget_tokens,
+        }
+
+
+class Builder:
+    """Memory-graph building for one store."""
+
+    def __init__(self, ctx: GraphContext, settings: IngestSettings) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.thresholds = Thresholds(settings.fuzzy_threshold, settings.embedding_threshold)
+        self._indexes: dict[str, tuple[tuple[int, datetime | None], NameIndex]] = {}
+        self._spacy = SpacyExtractor(settings.spacy_model)
+
+    # -- configuration ------------------------------------------------------------
+
+    async def config(self, namespace: str) -> PipelineConfig:
+        """The namespace's pipeline configuration."""
+        async with self.ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, namespace)
+            stored = await ingest_store.ingest_config(conn, ns)
+        return PipelineConfig.parse(stored, self.settings)
+
+    async def set_config(self, namespace: str, data: Mapping[str, Any]) -> PipelineConfig:
+        """Check and store the namespace's pipeline configuration."""
+        config = PipelineConfig.parse(data, self.settings)
+        async with self.ctx.db.transaction() as conn:
+            ns = await namespaces.resolve(conn, namespace)
+            await ingest_store.set_ingest_config(conn, ns, config.to_dict())
+        return config
+
+    async def tokens_spent(self, namespace: str) -> int:
+        """LLM tokens the namespace has spent."""
+        async with self.ctx.db.acquire() as conn:
+            return await ingest_store.tokens_spent(conn, await namespaces.resolve(conn, namespace))
+
+    # -- episodes -----------------------------------------------------------------
+
+    async def ingest(
+        self, namespace: str, episodes: Sequence[EpisodeWrite]
+    ) -> list[EpisodeOutcome]:
+        """Store ``episodes`` (all or none), then build the graph from each in order."""
+        prepare.batch_size(self.ctx, len(episodes))
+        many = len(episodes) > 1
+        works = [
+            self._work(namespace, e, f"episodes[{i}]" if many else "")
+            for i, e in enumerate(episodes)
+        ]
+        await write(self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works])
+        stages = await self._stages(namespace, await self.config(namespace))
+        outcomes = [await self._run(w, stages) for w in works]
+        outcomes = await self._flush(stages, namespace, outcomes)
+        await self._record(namespace, works, outcomes)
+        return outcomes
+
+    async def retry(self, namespace: str, uid: str) -> EpisodeOutcome:
+        """Run the pipeline again over a stored episode (after a failure, or to pick up
+        entities learnt since)."""
+        stored = await self.episode(namespace, uid)
+        work = _work_from(namespace, stored)
+        stages = await self._stages(namespace, await self.config(namespace))
+        [outcome] = await self._flush(stages, namespace, [await self._run(work, stages)])
+        await self._record(namespace, [work], [outcome])
+        return outcome
+
+    async def _flush(
+        self, stages: Sequence[Stage], namespace: str, outcomes: list[EpisodeOutcome]
+    ) -> list[EpisodeOutcome]:
+        """Write the links the batch's episodes collected; if that fails, every episode
+        that had succeeded is marked failed with the error (and can be retried)."""
+        for stage in stages:
+            if isinstance(stage, LinkStage):
+                try:
+                    await stage.flush(namespace)
+                except KgmemError as exc:
+                    error = f"{exc.code}: {exc.detail}"
+                    return [
+                        dataclasses.replace(o, status="failed", error=o.error or error)
+                        for o in outcomes
+                    ]
+        return outcomes
+
+    async def episode(self, namespace: str, uid: str) -> Entity:
+        """A stored episode vertex."""
+        from kgmem.storage import vertices as vertex_store
+
+        validate_uid(uid, self.ctx.limits.max_uid_length)
+        async with self.ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, namespace)
+            found = await vertex_store.get(conn, ns, uid)
+        if found is None or found.label != "Episode":
+            raise EpisodeNotFound(
+                f"episode {uid!r} does not exist in namespace {namespace!r}", uid=uid
+            )
+        return found
+
+    def _work(self, namespace: str, episode: EpisodeWrite, at: str) -> Work:
+        try:
+            if not episode.text.strip():
+                raise InvalidInput("an episode needs a non-empty text", field="text")
+            if len(episode.text) > self.ctx.limits.max_text_length:
+                raise InvalidInput(
+                    f"text is {len(episode.text)} characters; the limit is "
+                    f"{self.ctx.limits.max_text_length}"
+                )
+            uid = validate_uid(
+                episode.uid or f"ep-{uuid.uuid4().hex}", self.ctx.limits.max_uid_length
+            )
+            when = prepare.aware("reference_time", episode.reference_time)
+        except KgmemError as exc:
+            raise prepare._where(at, exc) from None
+        return Work(namespace, uid, episode, when or datetime.now(UTC))
+
+    async def _record(
+        self, namespace: str, works: Sequence[Work], outcomes: Sequence[EpisodeOutcome]
+    ) -> None:
+        """Store each episode's extraction status, all in one write."""
+        await write(
+            self.ctx,
+            namespace,
+            entities=[
+                _episode_vertex(w, o.status, o.error) for w, o in zip(works, outcomes, strict=True)
+            ],
+        )
+
+    async def _run(self, work: Work, stages: Sequence[Stage]) -> EpisodeOutcome:
+        error: str | None = None
+        try:
+            for stage in stages:
+                await stage.run(work)
+        except KgmemError as exc:
+            error = f"{exc.code}: {exc.detail}"
+            _log.warning("extraction of episode %s failed: %s", work.episode_uid, error)
+        status: ExtractionStatus = "failed" if error else "done"
+        return EpisodeOutcome(
+            uid=work.episode_uid,
+            status=status,
+            error=error,
+            entities=tuple(work.resolved.values()),
+            facts=tuple(work.fact_uids),
+            closed=tuple(work.closed),
+            tokens=work.extraction.tokens,
+            notes=tuple(work.extraction.notes),
+        )
+
+    async def _stages(self, namespace: str, config: PipelineConfig) -> list[Stage]:
+        services = Services(self.ctx, await self.index(namespace), self.thresholds)
+        extractors = [self._extractor(namespace, name, config) for name in config.extractors]
+        built: dict[str, Stage] = {
+            "extract": ExtractStage(services, extractors),
+            "resolve": ResolveStage(services),
+            "date": DateStage(),
+            "write": WriteStage(services),
+            "link": LinkStage(services),
+        }
+        return [built[name] for name in config.stages]
+
+    def _extractor(self, namespace: str, name: str, config: PipelineConfig) -> Extractor:
+        if name == "structured":
+            return StructuredExtractor()
+        if name == "known":
+            return KnownEntityExtractor()
+        if name == "spacy":
+            return self._spacy
+        assert self.settings.llm_url is not None
+        key = self.settings.llm_api_key
+        return LlmExtractor(
+            url=self.settings.llm_url,
+            model=self.settings.llm_model,
+            api_key=key.get_secret_value() if key else None,
+            timeout_s=self.settings.llm_timeout_s,
+            budget=self._budget(namespace, config),
+        )
+
+    def _budget(self, namespace: str, config: PipelineConfig) -> TokenBudget:
+        limit = (
+            config.llm_budget_tokens
+            if config.llm_budget_tokens is not None
+            else self.settings.llm_budget_tokens
+        )
+
+        async def remaining() -> int:
+            return limit - await self.tokens_spent(namespace)
+
+        async def spend(tokens: int) -> None:
+            async with self.ctx.db.transaction() as conn:
+                await ingest_store.spend_tokens(
+                    conn, await namespaces.resolve(conn, namespace), tokens
+                )
+
+        return TokenBudget(remaining=remaining, spend=spend)
+
+    async def index(self, namespace: str) -> NameIndex:
+        """The namespace's name index, reloaded when its entities changed."""
+        async with self.ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, namespace)
+            stamp = await ingest_store.entity_stamp(conn, ns)
+            cached = self._indexes.get(namespace)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            index = NameIndex.of(await ingest_store.named_entities(conn, ns))
+        self._indexes[namespace] = (stamp, index)
+        return index
+
+
+def _episode_vertex(work: Work, status: str, error: str | None = None) -> EntityWrite:
+    e = work.episode
+    props: dict[str, Any] = {
+        "text": e.text,
+        "occurred_at": work.reference_time.isoformat(),
+        "extraction": status,
+        "input": _input_of(e),
+    }
+    for name, value in (("speaker", e.speaker), ("session", e.session), ("source", e.source)):
+        if value:
+            props[name] = value
+    if e.metadata:
+        props["metadata"] = dict(e.metadata)
+    if error:
+        props["extraction_error"] = error
+    if status != "pending":
+        props["tokens"] = work.extraction.tokens
+        props["notes"] = list(work.extraction.notes)
+    return EntityWrite(uid=work.episode_uid, label="Episode", properties=props)
+
+
+def _input_of(e: EpisodeWrite) -> dict[str, Any]:
+    """The caller's structured input, kept on the episode so a retry can use it."""
+    return {
+        "entities": [
+            {
+                "name": m.name,
+                "label": m.label,
+                "aliases": list(m.aliases),
+                "properties": dict(m.properties),
+                "uid": m.uid,
+            }
+            for m in e.entities
+        ],
+        "facts": [
+            {
+                "subject": f.subject,
+                "predicate": f.predicate,
+                "object": f.object,
+                "valid_from": _time_text(f.valid_from),
+                "valid_to": _time_text(f.valid_to),
+                "confidence": f.confidence,
+                "properties": dict(f.properties),
+                "strength": f.strength,
+            }
+            for f in e.facts
+        ],
+    }
+
+
+def _time_text(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _work_from(namespace: str, stored: Entity) -> Work:
+    p = stored.properties
+    given = p.get("input") or {}
+    episode = EpisodeWrite(
+        text=str(p.get("text") or ""),
+        uid=stored.uid,
+        speaker=p.get("speaker"),
+        source=p.get("source"),
+        session=p.get("session"),
+        metadata=p.get("metadata") or {},
+        entities=[EntityMention(**m) for m in given.get("entities", [])],
+        facts=[
+            FactMention(
+                **{
+                    **f,
+                    "valid_from": _parse(f.get("valid_from")),
+                    "valid_to": _parse(f.get("valid_to")),
+                }
+            )
+            for f in given.get("facts", [])
+        ],
+    )
+    when = datetime.fromisoformat(str(p["occurred_at"]).replace("Z", "+00:00"))
+    return Work(namespace, stored.uid, episode, when)
+
+
+def _parse(value: str | None) -> datetime | str | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return parsed if parsed.tzinfo else value

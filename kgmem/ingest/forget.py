@@ -1,0 +1,84 @@
+"""Forgetting an episode: what only it supported goes, what others support stays.
+
+In one transaction: facts whose only claim is the episode's are deleted; facts that
+other episodes or sources also claim lose just this episode's claim; the episode
+vertex goes with its MENTIONS, PART_OF and PRECEDES edges. Entities that extraction
+created and that nothing touches any more are deleted, and so is a session left
+without episodes. The session's chain is mended (previous PRECEDES next).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from kgmem.errors import EpisodeNotFound
+from kgmem.graph import GraphContext
+from kgmem.graph.writes import write
+from kgmem.model import FactWrite
+from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import facts as fact_store
+from kgmem.storage import ingest as ingest_store
+from kgmem.storage import vertices as vertex_store
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What deleting an episode removed and kept."""
+
+    facts_deleted: tuple[str, ...]
+    facts_kept: tuple[str, ...]
+    entities_deleted: tuple[str, ...]
+
+
+async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
+    """Delete episode ``uid`` and whatever only it supported."""
+    async with ctx.db.transaction() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        ref = (await vertex_store.lock_existing(conn, ns, [uid])).get(uid)
+        if ref is None or ref.label != "Episode":
+            raise EpisodeNotFound(
+                f"episode {uid!r} does not exist in namespace {namespace!r}", uid=uid
+            )
+        claims = await ingest_store.episode_claims(conn, ns, ref.id)
+        touched: set[int] = set(
+            await ingest_store.edge_starts(conn, ns, "MENTIONS", start_id=ref.id)
+        )
+        touched.update(await ingest_store.edge_starts(conn, ns, "PART_OF", start_id=ref.id))
+        previous = await ingest_store.edge_ends(conn, ns, "PRECEDES", end_id=ref.id)
+        following = await ingest_store.edge_starts(conn, ns, "PRECEDES", start_id=ref.id)
+        deleted, kept = [], []
+        for fact_uid, others in claims:
+            if others:
+                kept.append(fact_uid)
+                continue
+            fact = await fact_store.get(conn, ns, fact_uid)
+            if fact is not None:
+                ends = await vertex_store.resolve(conn, ns, [fact.subject, fact.object])
+                touched.update(r.id for r in ends.values())
+            await fact_store.delete(conn, ns, fact_uid)
+            deleted.append(fact_uid)
+        await ingest_store.drop_episode_claims(conn, ns, ref.id)
+        await vertex_store.delete(conn, ns, uid)
+        gone = await _orphans(conn, ns, touched)
+        chain = await ingest_store.uids_of(conn, ns, [*previous, *following])
+    if previous and following and previous[0] in chain and following[0] in chain:
+        mend = FactWrite(
+            subject=chain[previous[0]],
+            predicate="PRECEDES",
+            object=chain[following[0]],
+            uid=f"precedes:{chain[following[0]]}",
+        )
+        await write(dataclasses.replace(ctx, embedder=None), namespace, facts=[mend])
+    return Forgotten(tuple(deleted), tuple(kept), tuple(gone))
+
+
+async def _orphans(conn: Connection, ns: NamespaceRef, ids: set[int]) -> list[str]:
+    """Delete the extracted entities and sessions among ``ids`` that nothing touches."""
+    found = await vertex_store.by_ids(conn, ns, sorted(ids))
+    gone = []
+    for vertex in found.values():
+        removable = vertex.label == "Session" or vertex.properties.get("extracted") is True
+        if removable and await ingest_store.degree(conn, ns, vertex.id) == 0:
+            await vertex_store.delete(conn, ns, vertex.uid)
+            gone.append(vertex.uid)
+    return sorted(gone)

@@ -1,0 +1,369 @@
+"""The pipeline's stages: extract, resolve, date, write, link.
+
+Each stage reads and adds to one ``Work`` record and can be replaced or left out
+(``date`` and ``link``) per namespace. Stages receive what they need when built
+(``Services``), never globals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from kgmem.graph import GraphContext
+from kgmem.graph import facts as fact_ops
+from kgmem.graph.writes import write
+from kgmem.ingest.extractors import Extractor, ExtractorUnavailable
+from kgmem.ingest.normalise import key
+from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding
+from kgmem.ingest.timeparse import resolve_time
+from kgmem.ingest.types import EntityMention, FactMention, Resolution, Work
+from kgmem.model import EntityWrite, FactWrite
+from kgmem.schema import validate_label
+from kgmem.storage import ingest as ingest_store
+from kgmem.storage import namespaces
+from kgmem.storage import vertices as vertex_store
+from kgmem.storage.ingest import NamedVertex
+
+
+class Stage(Protocol):
+    """One step of the pipeline."""
+
+    name: str
+
+    async def run(self, work: Work) -> None:
+        """Read and add to ``work``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the stages of one namespace's run share."""
+
+    ctx: GraphContext
+    index: NameIndex
+    thresholds: Thresholds
+
+    @property
+    def plain(self) -> GraphContext:
+        """The context without an embedder: structural edges need no vectors."""
+        return dataclasses.replace(self.ctx, embedder=None)
+
+
+class ExtractStage:
+    """Run the extractor chain; an extractor that cannot run here leaves a note."""
+
+    name = "extract"
+
+    def __init__(self, services: Services, extractors: Sequence[Extractor]) -> None:
+        self.services = services
+        self.extractors = extractors
+
+    async def run(self, work: Work) -> None:
+        for extractor in self.extractors:
+            try:
+                await extractor.extract(work, self.services.index)
+            except ExtractorUnavailable as exc:
+                work.extraction.notes.append(str(exc))
+
+
+class ResolveStage:
+    """Map each mention to an entity uid (see ``kgmem.ingest.resolve``)."""
+
+    name = "resolve"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def run(self, work: Work) -> None:
+        for mention in work.extraction.entities:
+            work.resolved[key(mention.name)] = await self._one(work, mention)
+
+    async def _one(self, work: Work, mention: EntityMention) -> Resolution:
+        index = self.services.index
+        if mention.uid is not None:
+            known = mention.uid in index.vertices
+            label = index.vertices[mention.uid].label if known else mention.label
+            return Resolution(mention.uid, not known, mention.via, 1.0, label, mention.name)
+        found = resolve(index, mention, self.services.thresholds)
+        if found.created:
+            return await self._by_embedding(work, mention) or found
+        return found
+
+    async def _by_embedding(self, work: Work, mention: EntityMention) -> Resolution | None:
+        ctx, threshold = self.services.ctx, self.services.thresholds.embedding
+        if ctx.embedder is None or threshold >= 1.0 or not self.services.index.vertices:
+            return None
+        vector = (await ctx.embedder.embed([mention.name]))[0]
+        async with ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, work.namespace)
+            candidates = await ingest_store.nearest_entities(conn, ns, vector.tolist(), 5)
+        return resolve_by_embedding(self.services.index, mention, candidates, threshold)
+
+
+class DateStage:
+    """Resolve each fact's time expressions against the episode's reference time;
+    a fact without a stated start starts at the reference time."""
+
+    name = "date"
+
+    async def run(self, work: Work) -> None:
+        for fact in work.extraction.facts:
+            start = _when(work, fact.valid_from) or work.reference_time
+            end = _when(work, fact.valid_to)
+            if end is not None and end < start:
+                work.extraction.notes.append(
+                    f"{fact.subject} {fact.predicate} {fact.object}: end before start; end dropped"
+                )
+                end = None
+            work.dated.append((fact, start, end))
+
+
+def _when(work: Work, value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    found = resolve_time(value, work.reference_time)
+    if found is None:
+        work.extraction.notes.append(f"could not read the time {value!r}")
+    return found
+
+
+class WriteStage:
+    """Create new entities, record merges, write facts with the episode as provenance,
+    and close the facts a new value of a functional predicate supersedes."""
+
+    name = "write"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def run(self, work: Work) -> None:
+        if not work.dated:
+            work.dated = [
+                (f, _plain_time(f.valid_from), _plain_time(f.valid_to))
+                for f in work.extraction.facts
+            ]
+        await self._entities(work)
+        facts, closing = await self._facts(work)
+        if facts:
+            await write(self.services.ctx, work.namespace, facts=facts)
+            work.fact_uids.extend(f.uid for f in facts if f.uid)
+        for uid, end in closing:
+            await fact_ops.close(self.services.ctx, work.namespace, uid, valid_to=end)
+            work.closed.append(uid)
+        await self._log_merges(work, facts)
+
+    async def _log_merges(self, work: Work, facts: Sequence[FactWrite]) -> None:
+        """A mention resolved by similarity is a merge of the entity it would have been
+        into the one it matched: log it (reversible) and keep the surface as an alias."""
+        from kgmem.ingest.merges import add_aliases
+        from kgmem.ingest.normalise import uid_for
+
+        ctx, ep = self.services.ctx, work.episode_uid
+        for folded, found in work.resolved.items():
+            if found.method not in SIMILARITY_METHODS:
+                continue
+            added = await add_aliases(ctx, work.namespace, found.uid, [found.name])
+            self.services.index.alias(found.uid, found.name)
+            mine = [f for f in facts if key_of(work, f.subject) == folded]
+            theirs = [f for f in facts if key_of(work, f.object) == folded]
+            async with ctx.db.transaction() as conn:
+                ns = await namespaces.resolve(conn, work.namespace)
+                merge_id = await ingest_store.record_merge(
+                    conn,
+                    ns,
+                    kept=found.uid,
+                    merged=uid_for(found.name),
+                    evidence={
+                        "method": found.method,
+                        "score": found.score,
+                        "surface": found.name,
+                        "episode": ep,
+                    },
+                    snapshot={
+                        "kind": "mention",
+                        "label": found.label,
+                        "properties": {"name": found.name, "extracted": True},
+                        "subject_of": [f.uid for f in mine],
+                        "object_of": [*(f.uid for f in theirs), f"mentions:{ep}:{found.uid}"],
+                        "aliases_added": added,
+                    },
+                )
+            work.merges.append(merge_id)
+
+    async def _entities(self, work: Work) -> None:
+        new: dict[str, EntityWrite] = {}
+        for mention in work.extraction.entities:
+            found = work.resolved.get(key(mention.name))
+            if found is not None and found.created and found.uid not in new:
+                props: dict[str, object] = {**mention.properties, "name": mention.name.strip()}
+                props["extracted"] = True
+                if mention.aliases:
+                    props["aliases"] = list(mention.aliases)
+                new[found.uid] = EntityWrite(uid=found.uid, label=found.label, properties=props)
+        if new:
+            await write(self.services.ctx, work.namespace, entities=list(new.values()))
+            for e in new.values():
+                aliases = tuple(str(a) for a in e.properties.get("aliases", ()))
+                name = str(e.properties["name"])
+                self.services.index.add(NamedVertex(e.uid, 0, e.label, name, aliases))
+
+    async def _facts(self, work: Work) -> tuple[list[FactWrite], list[tuple[str, datetime]]]:
+        plans = [p for p in (self._plan(work, *d) for d in work.dated) if p is not None]
+        if not plans:
+            return [], []
+        async with self.services.ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, work.namespace)
+            refs = await vertex_store.resolve(conn, ns, {p.subject for p in plans})
+            current = {
+                uid: await ingest_store.current_statements(
+                    conn, ns, ref.id, sorted({p.predicate for p in plans})
+                )
+                for uid, ref in refs.items()
+            }
+            objects = await vertex_store.resolve(conn, ns, {p.object for p in plans})
+        facts, closing = [], []
+        schema = self.services.ctx.schema
+        for plan in plans:
+            stated = current.get(plan.subject, [])
+            same = [
+                s
+                for s in stated
+                if s.predicate == plan.predicate
+                and plan.object in objects
+                and s.object_id == objects[plan.object].id
+            ]
+            uid = same[0].uid if same else None
+            if schema.is_functional(plan.predicate):
+                end = plan.valid_from or work.reference_time
+                closing += [
+                    (s.uid, end) for s in stated if s.predicate == plan.predicate and s not in same
+                ]
+            facts.append(dataclasses.replace(plan, uid=uid or _new_uid()))
+        return facts, closing
+
+    def _plan(
+        self, work: Work, fact: FactMention, start: datetime | None, end: datetime | None
+    ) -> FactWrite | None:
+        subject = work.resolved.get(key(fact.subject))
+        obj = work.resolved.get(key(fact.object))
+        if subject is None or obj is None:
+            work.extraction.notes.append(f"fact {fact.subject} -> {fact.object}: unresolved")
+            return None
+        predicate = validate_label(fact.predicate)
+        props = dict(fact.properties)
+        if fact.strength is not None:
+            props["strength"] = fact.strength
+        return FactWrite(
+            subject=subject.uid,
+            predicate=predicate,
+            object=obj.uid,
+            properties=props,
+            valid_from=start,
+            valid_to=end,
+            confidence=fact.confidence,
+            source=work.episode.source,
+            episode=work.episode_uid,
+        )
+
+
+SIMILARITY_METHODS = ("fuzzy", "initials", "embedding")
+
+
+def key_of(work: Work, uid: str) -> str | None:
+    """The folded mention that resolved to ``uid`` by similarity, if any."""
+    for folded, found in work.resolved.items():
+        if found.uid == uid and found.method in SIMILARITY_METHODS:
+            return folded
+    return None
+
+
+def _plain_time(value: datetime | str | None) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def _new_uid() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+class LinkStage:
+    """MENTIONS from the episode to every resolved entity, PART_OF its session and
+    PRECEDES from the session's previous episode."""
+
+    name = "link"
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        # Per run (one batch): each session's episodes as (time, uid), read once, and
+        # the links to write when the batch is done (one write instead of one each).
+        self._members: dict[str, list[tuple[str, str]]] = {}
+        self.pending: list[FactWrite] = []
+
+    async def run(self, work: Work) -> None:
+        ep = work.episode_uid
+        links = [
+            FactWrite(subject=ep, predicate="MENTIONS", object=uid, uid=f"mentions:{ep}:{uid}")
+            for uid in sorted({r.uid for r in work.resolved.values()})
+        ]
+        session = work.episode.session
+        if session:
+            session_uid = f"session:{session}"
+            links.append(
+                FactWrite(subject=ep, predicate="PART_OF", object=session_uid, uid=f"part-of:{ep}")
+            )
+            previous = await self._previous(work, session_uid, session)
+            if previous is not None:
+                links.append(
+                    FactWrite(
+                        subject=previous, predicate="PRECEDES", object=ep, uid=f"precedes:{ep}"
+                    )
+                )
+        self.pending.extend(links)
+
+    async def flush(self, namespace: str) -> None:
+        """Write the links of every episode run so far."""
+        links, self.pending = self.pending, []
+        if links:
+            await write(self.services.plain, namespace, facts=links)
+
+    async def _previous(self, work: Work, session_uid: str, name: str) -> str | None:
+        """The latest other episode of the session at or before this one's time (the
+        session vertex is created on first use)."""
+        members = self._members.get(session_uid)
+        if members is None:
+            members = self._members[session_uid] = await self._load(work, session_uid, name)
+        mine = _sortable((work.reference_time.isoformat(), work.episode_uid))
+        earlier = [m for m in members if m[1] != work.episode_uid and m <= mine]
+        members.append(mine)
+        return max(earlier)[1] if earlier else None
+
+    async def _load(self, work: Work, session_uid: str, name: str) -> list[tuple[str, str]]:
+        async with self.services.ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, work.namespace)
+            session = (await vertex_store.resolve(conn, ns, [session_uid])).get(session_uid)
+            if session is not None:
+                ids = await ingest_store.edge_ends(conn, ns, "PART_OF", end_id=session.id)
+                members = await vertex_store.by_ids(conn, ns, ids)
+        if session is None:
+            vertex = EntityWrite(uid=session_uid, label="Session", properties={"name": name})
+            await write(self.services.plain, work.namespace, entities=[vertex])
+            return []
+        return [
+            _sortable((str(e.properties.get("occurred_at") or ""), e.uid)) for e in members.values()
+        ]
+
+
+def _sortable(item: tuple[str, str]) -> tuple[str, str]:
+    """Episode times as stored are ISO strings; compare them as UTC instants."""
+    when, uid = item
+    try:
+        from datetime import UTC
+
+        return datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(UTC).isoformat(), uid
+    except ValueError:
+        return when, uid

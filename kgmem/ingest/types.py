@@ -1,0 +1,132 @@
+"""What flows through memory-graph building: episodes in, extractions between stages,
+outcomes out. All frozen except ``Work``, the one record a pipeline run fills in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+ExtractionStatus = Literal["pending", "done", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMention:
+    """An entity named in an episode: its surface name, a type if known, aliases."""
+
+    name: str
+    label: str = "Entity"
+    aliases: Sequence[str] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    uid: str | None = None  # the entity is known: resolution is skipped
+    via: str = "caller"  # who named the uid: the caller or the known-entity matcher
+
+
+@dataclass(frozen=True, slots=True)
+class FactMention:
+    """A statement ``subject -[predicate]-> object`` between mentioned names.
+
+    ``valid_from``/``valid_to`` are times or expressions ("last Tuesday", "in May")
+    resolved against the episode's reference time by the date stage.
+    """
+
+    subject: str
+    predicate: str
+    object: str
+    valid_from: datetime | str | None = None
+    valid_to: datetime | str | None = None
+    confidence: float | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    strength: float | None = None  # causal edges
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeWrite:
+    """A raw memory to store and build the graph from.
+
+    ``reference_time`` anchors relative dates (now when None). ``entities`` and
+    ``facts`` are what the caller already knows; they are trusted as given.
+    """
+
+    text: str
+    uid: str | None = None
+    reference_time: datetime | None = None
+    speaker: str | None = None
+    source: str | None = None
+    session: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    entities: Sequence[EntityMention] = ()
+    facts: Sequence[FactMention] = ()
+
+
+@dataclass(slots=True)
+class Extraction:
+    """What the extractors found, merged across the chain."""
+
+    entities: list[EntityMention] = field(default_factory=list)
+    facts: list[FactMention] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    tokens: int = 0
+
+    def add_entity(self, mention: EntityMention) -> None:
+        """Add a mention unless one of the same folded name is there already."""
+        from kgmem.ingest.normalise import key
+
+        known = {key(e.name) for e in self.entities}
+        if key(mention.name) not in known:
+            self.entities.append(mention)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a mention went: the entity uid, whether it is new, and why."""
+
+    uid: str
+    created: bool
+    method: str  # caller, exact, alias, fuzzy, embedding, initials, new
+    score: float = 1.0
+    label: str = "Entity"
+    name: str = ""
+
+
+@dataclass(slots=True)
+class Work:
+    """One episode's pass through the pipeline: each stage reads and adds to it."""
+
+    namespace: str
+    episode_uid: str
+    episode: EpisodeWrite
+    reference_time: datetime
+    extraction: Extraction = field(default_factory=Extraction)
+    resolved: dict[str, Resolution] = field(default_factory=dict)
+    dated: list[tuple[FactMention, datetime | None, datetime | None]] = field(default_factory=list)
+    fact_uids: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    merges: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeOutcome:
+    """The result of ingesting one episode."""
+
+    uid: str
+    status: ExtractionStatus
+    error: str | None
+    entities: tuple[Resolution, ...]
+    facts: tuple[str, ...]
+    closed: tuple[str, ...]
+    tokens: int
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRecord:
+    """A logged merge: ``merged`` folded into ``kept`` with its evidence."""
+
+    id: int
+    kept: str
+    merged: str
+    evidence: Mapping[str, Any]
+    merged_at: datetime
+    undone_at: datetime | None

@@ -1,0 +1,134 @@
+"""/v1/namespaces/{ns}/episodes, /pipeline and /merges: memory-graph building."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+
+from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.server.episode_schemas import (
+    CommunitiesOut,
+    CommunityOut,
+    EpisodeBatchIn,
+    EpisodeBatchOut,
+    EpisodeIn,
+    EpisodeOutcomeOut,
+    ForgottenOut,
+    MergeIn,
+    MergeOut,
+    PipelineIn,
+    PipelineOut,
+)
+from kgmem.server.schemas import EntityOut
+
+router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["episodes"])
+
+
+@router.post("/episodes", response_model=EpisodeOutcomeOut, status_code=status.HTTP_201_CREATED)
+async def add_episode(ns: str, body: EpisodeIn, request: Request, _: Writer) -> EpisodeOutcomeOut:
+    """Store an episode, then extract, resolve, date, write and link. The episode is
+    stored even when extraction fails (status ``failed``; retry it)."""
+    [outcome] = await memory_of(request).add_episodes(ns, [body.to_core()])
+    return EpisodeOutcomeOut.of(outcome)
+
+
+@router.post("/episodes/batch", response_model=EpisodeBatchOut, status_code=201)
+async def add_episodes(
+    ns: str, body: EpisodeBatchIn, request: Request, _: Writer
+) -> EpisodeBatchOut:
+    """Store many episodes at once (all or none), then build from each in order."""
+    outcomes = await memory_of(request).add_episodes(ns, [e.to_core() for e in body.episodes])
+    return EpisodeBatchOut(episodes=[EpisodeOutcomeOut.of(o) for o in outcomes])
+
+
+@router.get("/episodes/{uid:path}", response_model=EntityOut)
+async def get_episode(ns: str, uid: str, request: Request, _: Reader) -> EntityOut:
+    """A stored episode; ``properties.extraction`` is pending, done or failed."""
+    return EntityOut.of(await memory_of(request).get_episode(ns, uid))
+
+
+@router.post("/episodes/{uid:path}/extract", response_model=EpisodeOutcomeOut)
+async def retry_episode(ns: str, uid: str, request: Request, _: Writer) -> EpisodeOutcomeOut:
+    """Run the pipeline again over a stored episode."""
+    return EpisodeOutcomeOut.of(await memory_of(request).retry_episode(ns, uid))
+
+
+@router.delete("/episodes/{uid:path}", response_model=ForgottenOut)
+async def delete_episode(ns: str, uid: str, request: Request, _: Writer) -> ForgottenOut:
+    """Forget an episode: facts only it supported go, others lose its provenance."""
+    gone = await memory_of(request).delete_episode(ns, uid)
+    return ForgottenOut(
+        facts_deleted=list(gone.facts_deleted),
+        facts_kept=list(gone.facts_kept),
+        entities_deleted=list(gone.entities_deleted),
+    )
+
+
+async def _pipeline_out(request: Request, ns: str) -> PipelineOut:
+    memory = memory_of(request)
+    config = await memory.pipeline_config(ns)
+    return PipelineOut(
+        extractors=list(config.extractors),
+        stages=list(config.stages),
+        llm_budget_tokens=config.llm_budget_tokens,
+        llm_tokens_spent=await memory.building.tokens_spent(ns),
+    )
+
+
+@router.get("/pipeline", response_model=PipelineOut)
+async def get_pipeline(ns: str, request: Request, _: Reader) -> PipelineOut:
+    """The namespace's pipeline and the LLM tokens it has spent."""
+    return await _pipeline_out(request, ns)
+
+
+@router.put("/pipeline", response_model=PipelineOut)
+async def set_pipeline(ns: str, body: PipelineIn, request: Request, _: Writer) -> PipelineOut:
+    """Choose extractors (in order), optional stages and the LLM token budget."""
+    await memory_of(request).set_pipeline_config(ns, body.model_dump(exclude_none=True))
+    return await _pipeline_out(request, ns)
+
+
+@router.post("/merges", response_model=MergeOut, status_code=status.HTTP_201_CREATED)
+async def merge(ns: str, body: MergeIn, request: Request, _: Writer) -> MergeOut:
+    """Fold one entity into another: its facts move, its names become aliases."""
+    return MergeOut.of(
+        await memory_of(request).merge_entities(ns, body.keep, body.merge, body.reason)
+    )
+
+
+@router.get("/merges", response_model=list[MergeOut])
+async def merges(
+    ns: str,
+    request: Request,
+    _: Reader,
+    entity: Annotated[str | None, Query(description="Only merges of this uid")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[MergeOut]:
+    """Logged merges with their evidence, newest first."""
+    return [MergeOut.of(m) for m in await memory_of(request).merge_history(ns, entity, limit)]
+
+
+@router.post("/merges/{merge_id}/undo", response_model=MergeOut)
+async def unmerge(ns: str, merge_id: int, request: Request, _: Writer) -> MergeOut:
+    """Undo a merge: the merged entity comes back with its facts."""
+    return MergeOut.of(await memory_of(request).unmerge(ns, merge_id))
+
+
+@router.post("/communities/refresh", response_model=CommunitiesOut)
+async def refresh_communities(
+    ns: str,
+    request: Request,
+    _: Writer,
+    force: Annotated[bool, Query(description="Recompute even if nothing changed")] = False,
+) -> CommunitiesOut:
+    """Detect communities of the entity graph (Louvain) and store them with summaries;
+    a namespace whose facts did not change keeps its communities."""
+    report = await memory_of(request).refresh_communities(ns, force=force)
+    return CommunitiesOut(
+        recomputed=report.recomputed,
+        communities=[
+            CommunityOut(uid=c.uid, members=list(c.members), summary=c.summary)
+            for c in report.communities
+        ],
+    )

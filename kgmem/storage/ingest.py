@@ -1,0 +1,410 @@
+"""SQL for memory-graph building: the name index, statements in force, sessions,
+provenance of episodes, re-pointing facts, the merge log, LLM usage and the
+per-namespace pipeline configuration.
+
+Writes of vertices and facts themselves go through ``kgmem.storage.vertices`` and
+``kgmem.storage.facts``; this module only reads around them and keeps the
+bookkeeping that memory-graph building adds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from kgmem.storage import agtype
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+
+# Vertices that are bookkeeping, not real-world entities.
+NON_ENTITY_LABELS = ("Episode", "Source", "Session", "Community")
+# Edges that building adds around entities; they are not statements about the world.
+STRUCTURAL_PREDICATES = ("MENTIONS", "PRECEDES", "PART_OF", "MEMBER_OF")
+
+
+@dataclass(frozen=True, slots=True)
+class NamedVertex:
+    """An entity's uid, label, name and aliases, for matching and resolution."""
+
+    uid: str
+    id: int
+    label: str
+    name: str | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRow:
+    """A current fact of a subject: its uid, predicate and object graph id."""
+
+    uid: str
+    id: int
+    predicate: str
+    object_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRow:
+    """One merge-log entry."""
+
+    id: int
+    kept_uid: str
+    merged_uid: str
+    evidence: dict[str, Any]
+    snapshot: dict[str, Any]
+    merged_at: datetime
+    undone_at: datetime | None
+
+
+async def entity_stamp(conn: asyncpg.Connection, ns: NamespaceRef) -> tuple[int, datetime | None]:
+    """(count, latest change) of the namespace's entities: changes when one is written."""
+    record = await conn.fetchrow(
+        f"SELECT count(*) AS n, max(updated_at) AS t FROM {table(ns.name, '_kg_vertex')} "
+        "WHERE label <> ALL($1::text[])",
+        list(NON_ENTITY_LABELS),
+    )
+    return int(record["n"]), record["t"]
+
+
+async def named_entities(conn: asyncpg.Connection, ns: NamespaceRef) -> list[NamedVertex]:
+    """Every entity (not episodes, sources, sessions or communities) with its aliases."""
+    records = await conn.fetch(
+        f"SELECT v.uid, v.id, v.label, v.name, g.properties FROM {table(ns.name, '_kg_vertex')} v "
+        f"JOIN {table(ns.name, '_ag_label_vertex')} g ON g.id = v.id "
+        "WHERE v.label <> ALL($1::text[])",
+        list(NON_ENTITY_LABELS),
+    )
+    out = []
+    for r in records:
+        aliases = agtype.decode(r["properties"]).get("aliases") or []
+        out.append(
+            NamedVertex(
+                uid=r["uid"],
+                id=r["id"],
+                label=r["label"],
+                name=r["name"],
+                aliases=tuple(a for a in aliases if isinstance(a, str)),
+            )
+        )
+    return out
+
+
+async def current_statements(
+    conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicates: Sequence[str]
+) -> list[StatementRow]:
+    """Facts in force whose subject is ``subject_id`` and predicate one of ``predicates``."""
+    records = await conn.fetch(
+        f"SELECT f.uid, f.id, f.predicate, f.object_id FROM {table(ns.name, '_kg_fact')} f "
+        f"WHERE f.id IN (SELECT e.id FROM {table(ns.name, '_ag_label_edge')} e "
+        "WHERE e.start_id = $1) AND f.predicate = ANY($2::text[]) AND f.expired_at IS NULL "
+        "ORDER BY f.id",
+        subject_id,
+        list(predicates),
+    )
+    return [StatementRow(r["uid"], r["id"], r["predicate"], r["object_id"]) for r in records]
+
+
+async def edge_ends(
+    conn: asyncpg.Connection, ns: NamespaceRef, predicate: str, *, end_id: int
+) -> list[int]:
+    """Start vertex ids of ``predicate`` edges ending at ``end_id``."""
+    rows = await conn.fetch(
+        f"SELECT start_id FROM {table(ns.name, predicate)} WHERE end_id = $1", end_id
+    )
+    return [r["start_id"] for r in rows]
+
+
+async def edge_starts(
+    conn: asyncpg.Connection, ns: NamespaceRef, predicate: str, *, start_id: int
+) -> list[int]:
+    """End vertex ids of ``predicate`` edges starting at ``start_id``."""
+    rows = await conn.fetch(
+        f"SELECT end_id FROM {table(ns.name, predicate)} WHERE start_id = $1", start_id
+    )
+    return [r["end_id"] for r in rows]
+
+
+async def uids_of(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, str]:
+    """Vertex uids by graph id."""
+    rows = await conn.fetch(
+        f"SELECT id, uid FROM {table(ns.name, '_kg_vertex')} WHERE id = ANY($1::graphid[])",
+        list(ids),
+    )
+    return {r["id"]: r["uid"] for r in rows}
+
+
+async def uids_by_label(conn: asyncpg.Connection, ns: NamespaceRef, label: str) -> list[str]:
+    """All vertex uids of one label."""
+    rows = await conn.fetch(
+        f"SELECT uid FROM {table(ns.name, '_kg_vertex')} WHERE label = $1 ORDER BY uid", label
+    )
+    return [r["uid"] for r in rows]
+
+
+async def episode_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, episode_id: int
+) -> list[tuple[str, int]]:
+    """(fact uid, claims by anything else) for each fact the episode claims."""
+    claims = table(ns.name, "_kg_claim")
+    rows = await conn.fetch(
+        f"SELECT f.uid, (SELECT count(*) FROM {claims} o WHERE o.fact_id = c.fact_id "
+        "AND o.episode_id IS DISTINCT FROM $1) AS others "
+        f"FROM {claims} c JOIN {table(ns.name, '_kg_fact')} f ON f.id = c.fact_id "
+        "WHERE c.episode_id = $1",
+        episode_id,
+    )
+    return [(r["uid"], int(r["others"])) for r in rows]
+
+
+async def drop_episode_claims(conn: asyncpg.Connection, ns: NamespaceRef, episode_id: int) -> None:
+    """Remove every claim made by an episode."""
+    await conn.execute(
+        f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE episode_id = $1", episode_id
+    )
+
+
+async def degree(conn: asyncpg.Connection, ns: NamespaceRef, vertex_id: int) -> int:
+    """How many edges touch a vertex."""
+    return int(
+        await conn.fetchval(
+            f"SELECT count(*) FROM {table(ns.name, '_ag_label_edge')} "
+            "WHERE start_id = $1 OR end_id = $1",
+            vertex_id,
+        )
+    )
+
+
+async def facts_touching(
+    conn: asyncpg.Connection, ns: NamespaceRef, vertex_id: int
+) -> list[tuple[str, int, bool, bool]]:
+    """(uid, id, vertex is subject, vertex is object) of every fact touching a vertex."""
+    rows = await conn.fetch(
+        f"SELECT f.uid, f.id, f.subject_id = $1 AS s, f.object_id = $1 AS o "
+        f"FROM {table(ns.name, '_kg_fact')} f WHERE f.id IN (SELECT e.id FROM "
+        f"{table(ns.name, '_ag_label_edge')} e WHERE e.start_id = $1 OR e.end_id = $1)",
+        vertex_id,
+    )
+    return [(r["uid"], r["id"], r["s"], r["o"]) for r in rows]
+
+
+async def repoint(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    fact_uids: Sequence[str],
+    old_id: int,
+    new_id: int,
+) -> None:
+    """Move the endpoint ``old_id`` of the given facts (and their edges) to ``new_id``."""
+    facts, edges = table(ns.name, "_kg_fact"), table(ns.name, "_ag_label_edge")
+    ids = [
+        r["id"]
+        for r in await conn.fetch(
+            f"SELECT id FROM {facts} WHERE uid = ANY($1::text[])", list(fact_uids)
+        )
+    ]
+    for column, edge_column in (("subject_id", "start_id"), ("object_id", "end_id")):
+        await conn.execute(
+            f"UPDATE {facts} SET {column} = $3 WHERE id = ANY($1::graphid[]) AND {column} = $2",
+            ids,
+            old_id,
+            new_id,
+        )
+        await conn.execute(
+            f"UPDATE {edges} SET {edge_column} = $3 "
+            f"WHERE id = ANY($1::graphid[]) AND {edge_column} = $2",
+            ids,
+            old_id,
+            new_id,
+        )
+
+
+async def record_merge(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    *,
+    kept: str,
+    merged: str,
+    evidence: dict[str, Any],
+    snapshot: dict[str, Any],
+) -> int:
+    """Log a merge; returns its id."""
+    return int(
+        await conn.fetchval(
+            "INSERT INTO kgmem.entity_merge (namespace, kept_uid, merged_uid, evidence, snapshot) "
+            "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb) RETURNING id",
+            ns.name,
+            kept,
+            merged,
+            json.dumps(evidence),
+            json.dumps(snapshot, default=str),
+        )
+    )
+
+
+async def add_merge_facts(
+    conn: asyncpg.Connection, merge_id: int, subject_of: Sequence[str], object_of: Sequence[str]
+) -> None:
+    """Add fact uids that a merge pointed at the kept entity after it was logged."""
+    await conn.execute(
+        "UPDATE kgmem.entity_merge SET snapshot = jsonb_set(jsonb_set(snapshot, '{subject_of}', "
+        "coalesce(snapshot->'subject_of', '[]') || $2::jsonb), '{object_of}', "
+        "coalesce(snapshot->'object_of', '[]') || $3::jsonb) WHERE id = $1",
+        merge_id,
+        json.dumps(list(subject_of)),
+        json.dumps(list(object_of)),
+    )
+
+
+def _merge(r: asyncpg.Record) -> MergeRow:
+    return MergeRow(
+        id=r["id"],
+        kept_uid=r["kept_uid"],
+        merged_uid=r["merged_uid"],
+        evidence=json.loads(r["evidence"]),
+        snapshot=json.loads(r["snapshot"]),
+        merged_at=r["merged_at"],
+        undone_at=r["undone_at"],
+    )
+
+
+async def merges(
+    conn: asyncpg.Connection, ns: NamespaceRef, *, entity: str | None = None, limit: int = 100
+) -> list[MergeRow]:
+    """Merge-log entries, newest first, optionally of one kept or merged uid."""
+    rows = await conn.fetch(
+        "SELECT * FROM kgmem.entity_merge WHERE namespace = $1 AND "
+        "($2::text IS NULL OR kept_uid = $2 OR merged_uid = $2) ORDER BY id DESC LIMIT $3",
+        ns.name,
+        entity,
+        limit,
+    )
+    return [_merge(r) for r in rows]
+
+
+async def lock_merge(conn: asyncpg.Connection, ns: NamespaceRef, merge_id: int) -> MergeRow | None:
+    """One merge-log entry, row-locked."""
+    row = await conn.fetchrow(
+        "SELECT * FROM kgmem.entity_merge WHERE namespace = $1 AND id = $2 FOR UPDATE",
+        ns.name,
+        merge_id,
+    )
+    return _merge(row) if row else None
+
+
+async def mark_undone(conn: asyncpg.Connection, merge_id: int) -> None:
+    """Record that a merge was reversed."""
+    await conn.execute("UPDATE kgmem.entity_merge SET undone_at = now() WHERE id = $1", merge_id)
+
+
+async def tokens_spent(conn: asyncpg.Connection, ns: NamespaceRef) -> int:
+    """LLM tokens the namespace has spent on extraction."""
+    value = await conn.fetchval("SELECT tokens FROM kgmem.llm_usage WHERE namespace = $1", ns.name)
+    return int(value or 0)
+
+
+async def spend_tokens(conn: asyncpg.Connection, ns: NamespaceRef, tokens: int) -> int:
+    """Add to the namespace's LLM token count; returns the new total."""
+    return int(
+        await conn.fetchval(
+            "INSERT INTO kgmem.llm_usage (namespace, tokens) VALUES ($1, $2) "
+            "ON CONFLICT (namespace) DO UPDATE SET tokens = kgmem.llm_usage.tokens + $2, "
+            "updated_at = now() RETURNING tokens",
+            ns.name,
+            tokens,
+        )
+    )
+
+
+async def ingest_config(conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, Any]:
+    """The namespace's pipeline configuration ({} when never set)."""
+    value = await conn.fetchval(
+        "SELECT config->'ingest' FROM kgmem.namespace WHERE name = $1", ns.name
+    )
+    return json.loads(value) if value else {}
+
+
+async def set_ingest_config(
+    conn: asyncpg.Connection, ns: NamespaceRef, config: dict[str, Any]
+) -> None:
+    """Replace the namespace's pipeline configuration."""
+    await conn.execute(
+        "UPDATE kgmem.namespace SET config = jsonb_set(config, '{ingest}', $2::jsonb) "
+        "WHERE name = $1",
+        ns.name,
+        json.dumps(config),
+    )
+
+
+async def graph_edges(
+    conn: asyncpg.Connection, ns: NamespaceRef
+) -> list[tuple[str, str, str, str | None]]:
+    """(subject uid, object uid, predicate, text) of current facts between entities."""
+    vertex = table(ns.name, "_kg_vertex")
+    rows = await conn.fetch(
+        f"SELECT s.uid AS s, o.uid AS o, f.predicate, f.text FROM {table(ns.name, '_kg_fact')} f "
+        f"JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id "
+        "WHERE f.expired_at IS NULL AND f.predicate <> ALL($1::text[]) "
+        "AND s.label <> ALL($2::text[]) AND o.label <> ALL($2::text[])",
+        list(STRUCTURAL_PREDICATES),
+        list(NON_ENTITY_LABELS),
+    )
+    return [(r["s"], r["o"], r["predicate"], r["text"]) for r in rows]
+
+
+async def co_mentions(conn: asyncpg.Connection, ns: NamespaceRef) -> list[tuple[str, str]]:
+    """(episode uid, entity uid) for every MENTIONS edge."""
+    vertex = table(ns.name, "_kg_vertex")
+    rows = await conn.fetch(
+        f"SELECT a.uid AS e, b.uid AS m FROM {table(ns.name, 'MENTIONS')} x "
+        f"JOIN {vertex} a ON a.id = x.start_id JOIN {vertex} b ON b.id = x.end_id"
+    )
+    return [(r["e"], r["m"]) for r in rows]
+
+
+async def fact_stamp(conn: asyncpg.Connection, ns: NamespaceRef) -> str:
+    """A value that changes whenever a fact is added, closed or removed."""
+    record = await conn.fetchrow(
+        f"SELECT count(*) AS n, count(expired_at) AS c, max(id::text) AS m "
+        f"FROM {table(ns.name, '_kg_fact')} WHERE predicate <> 'MEMBER_OF'"
+    )
+    return f"{record['n']}:{record['c']}:{record['m']}"
+
+
+async def community_stamp(conn: asyncpg.Connection, ns: NamespaceRef) -> str | None:
+    """The fact stamp recorded when communities were last computed."""
+    value = await conn.fetchval(
+        "SELECT config->>'community_stamp' FROM kgmem.namespace WHERE name = $1", ns.name
+    )
+    return str(value) if value is not None else None
+
+
+async def set_community_stamp(conn: asyncpg.Connection, ns: NamespaceRef, stamp: str) -> None:
+    """Record the fact stamp communities were computed from."""
+    await conn.execute(
+        "UPDATE kgmem.namespace SET config = jsonb_set(config, '{community_stamp}', "
+        "to_jsonb($2::text)) WHERE name = $1",
+        ns.name,
+        stamp,
+    )
+
+
+async def nearest_entities(
+    conn: asyncpg.Connection, ns: NamespaceRef, vector: Sequence[float], limit: int
+) -> list[tuple[str, float]]:
+    """(uid, cosine similarity) of the entities whose vectors are nearest ``vector``."""
+    from kgmem.storage.embeddings import vector_array, vector_table
+
+    rows = await conn.fetch(
+        f"SELECT v.uid, 1 - (x.embedding <=> $1) AS similarity FROM {vector_table(ns, 'vertex')} x "
+        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = x.id "
+        "WHERE v.label <> ALL($2::text[]) ORDER BY x.embedding <=> $1 LIMIT $3",
+        vector_array([vector])[0],
+        list(NON_ENTITY_LABELS),
+        limit,
+    )
+    return [(r["uid"], float(r["similarity"])) for r in rows]

@@ -8,7 +8,12 @@ import importlib
 import signal
 import sys
 
-SCENARIOS = {"write": "bench.write", "truth": "bench.truth"}
+SCENARIOS = {
+    "write": "bench.write",
+    "truth": "bench.truth",
+    "tck": "bench.tck",
+    "cypher": "bench.cypher",
+}
 
 
 def main() -> None:

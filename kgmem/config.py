@@ -177,6 +177,19 @@ class VerificationSettings(BaseSettings):
     )
 
 
+class CypherSettings(BaseSettings):
+    """The analysts' Cypher pass-through (POST /v1/namespaces/{ns}/cypher, named queries)."""
+
+    model_config = _section("KGMEM_CYPHER_")
+
+    statement_timeout_ms: int = Field(
+        default=10_000, ge=1, description="statement_timeout of one Cypher query, in ms."
+    )
+    max_rows: int = Field(
+        default=10_000, ge=1, description="Most rows one Cypher query returns (truncated above)."
+    )
+
+
 class Settings(BaseSettings):
     """All of kgmem's settings; build once and hand each component its section."""
 
@@ -198,6 +211,7 @@ class Settings(BaseSettings):
     schema_: SchemaSettings = Field(default_factory=SchemaSettings, alias="schema")
     auth: AuthSettings = Field(default_factory=AuthSettings)
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
+    cypher: CypherSettings = Field(default_factory=CypherSettings)
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -208,6 +222,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "schema": SchemaSettings,
     "auth": AuthSettings,
     "verification": VerificationSettings,
+    "cypher": CypherSettings,
 }
 
 

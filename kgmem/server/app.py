@@ -18,7 +18,7 @@ from kgmem.config import Settings
 from kgmem.memory import Memory
 from kgmem.server import problems
 from kgmem.server.body_limit import BodyLimit
-from kgmem.server.routes import batch, entities, facts, health, namespaces, verification
+from kgmem.server.routes import batch, cypher, entities, facts, health, namespaces, verification
 from kgmem.server.schemas import Problem
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -84,7 +84,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.include_router(health.router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.
-    for module in (namespaces, entities, verification, facts, batch):
+    for module in (namespaces, entities, verification, facts, batch, cypher):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     _document_problems(app)
     return app

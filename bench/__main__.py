@@ -14,6 +14,8 @@ SCENARIOS = {
     "locomo": "bench.locomo",
     "search": "bench.search",
     "build": "bench.build",
+    "tck": "bench.tck",
+    "cypher": "bench.cypher",
 }
 
 

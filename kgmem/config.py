@@ -218,6 +218,19 @@ class IngestSettings(BaseSettings):
     )
 
 
+class CypherSettings(BaseSettings):
+    """The analysts' Cypher pass-through (POST /v1/namespaces/{ns}/cypher, named queries)."""
+
+    model_config = _section("KGMEM_CYPHER_")
+
+    statement_timeout_ms: int = Field(
+        default=10_000, ge=1, description="statement_timeout of one Cypher query, in ms."
+    )
+    max_rows: int = Field(
+        default=10_000, ge=1, description="Most rows one Cypher query returns (truncated above)."
+    )
+
+
 class Settings(BaseSettings):
     """All of kgmem's settings; build once and hand each component its section."""
 
@@ -240,6 +253,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = Field(default_factory=AuthSettings)
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    cypher: CypherSettings = Field(default_factory=CypherSettings)
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -251,6 +265,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "auth": AuthSettings,
     "verification": VerificationSettings,
     "ingest": IngestSettings,
+    "cypher": CypherSettings,
 }
 
 

@@ -18,8 +18,13 @@
     │   ├── InvalidTimestamp        invalid_timestamp
     │   ├── InvalidCursor           invalid_cursor
     │   ├── InvalidRequest          invalid_request
-    │   └── LimitExceeded           limit_exceeded
-    │       └── PayloadTooLarge     payload_too_large
+    │   ├── LimitExceeded           limit_exceeded
+    │   │   └── PayloadTooLarge     payload_too_large
+    │   └── CypherError             cypher_error
+    │       ├── CypherSyntaxError   cypher_syntax_error
+    │       ├── CypherSemanticError cypher_semantic_error
+    │       ├── CypherTypeError     cypher_type_error
+    │       └── CypherRejected      cypher_rejected
     ├── NotFound                    not_found
     │   ├── NamespaceNotFound       namespace_not_found
     │   ├── EntityNotFound          entity_not_found
@@ -27,7 +32,8 @@
     │   ├── ApiKeyNotFound          api_key_not_found
     │   ├── SourceNotFound          source_not_found
     │   ├── EpisodeNotFound         episode_not_found
-    │   └── MergeNotFound           merge_not_found
+    │   ├── MergeNotFound           merge_not_found
+    │   └── NamedQueryNotFound      named_query_not_found
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
@@ -37,9 +43,11 @@
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
+    │       └── CypherPermissionDenied cypher_permission_denied
     ├── StorageError                storage_error
     │   ├── DatabaseUnavailable     database_unavailable
     │   └── QueryTimeout            query_timeout
+    │       └── CypherTimeout       cypher_timeout
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
@@ -258,6 +266,66 @@ class EmbeddingError(KgmemError):
 class ExtractionError(KgmemError):
     code = "extraction_failed"
     title = "Extraction failed"
+
+
+class CypherError(InvalidInput):
+    """A Cypher query that cannot run. ``error_class`` says why (syntax, semantic, type,
+    timeout, permission) and ``position`` (0-based, in the query text) where, if known."""
+
+    code = "cypher_error"
+    title = "Cypher query failed"
+    error_class: ClassVar[str] = "semantic"
+
+    def __init__(self, detail: str, *, position: int | None = None, **extra: Any) -> None:
+        super().__init__(detail, error_class=self.error_class, position=position, **extra)
+        self.position = position
+
+
+class CypherSyntaxError(CypherError):
+    code = "cypher_syntax_error"
+    title = "Cypher syntax error"
+    error_class = "syntax"
+
+
+class CypherSemanticError(CypherError):
+    code = "cypher_semantic_error"
+    title = "Cypher semantic error"
+    error_class = "semantic"
+
+
+class CypherTypeError(CypherError):
+    code = "cypher_type_error"
+    title = "Cypher type error"
+    error_class = "type"
+
+
+class CypherRejected(CypherError):
+    code = "cypher_rejected"
+    title = "Cypher query rejected as unsafe"
+    error_class = "permission"
+
+
+class NamedQueryNotFound(NotFound):
+    code = "named_query_not_found"
+    title = "Named query not found"
+
+
+class CypherPermissionDenied(Forbidden):
+    code = "cypher_permission_denied"
+    title = "Cypher query needs a permission it lacks"
+
+    def __init__(self, detail: str, *, position: int | None = None, **extra: Any) -> None:
+        super().__init__(detail, error_class="permission", position=position, **extra)
+        self.position = position
+
+
+class CypherTimeout(QueryTimeout):
+    code = "cypher_timeout"
+    title = "Cypher query timed out"
+
+    def __init__(self, detail: str, *, position: int | None = None, **extra: Any) -> None:
+        super().__init__(detail, error_class="timeout", position=position, **extra)
+        self.position = position
 
 
 def all_error_classes() -> list[type[KgmemError]]:

@@ -15,19 +15,24 @@ and brings every namespace up to the graph schema.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from kgmem import retrieval
 from kgmem.config import Settings
+from kgmem.cypher import Mode
+from kgmem.cypher.named import NamedQuery
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
+from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
+from kgmem.graph import named as named_ops
 from kgmem.graph import namespaces as namespace_ops
+from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.writes import write, write_fact
 from kgmem.ingest import (
     Builder,
@@ -47,6 +52,7 @@ from kgmem.model import (
     CandidateCheck,
     CausalPath,
     CausalQuery,
+    CypherResult,
     EmbeddingInfo,
     Entity,
     EntityDetail,
@@ -438,6 +444,55 @@ class Memory:
         """How many keys are not revoked."""
         async with self.ctx.db.acquire() as conn:
             return await key_store.active_count(conn)
+
+    # -- Cypher -----------------------------------------------------------------
+
+    async def cypher(
+        self,
+        namespace: str,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: Mode = "read",
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
+        READ ONLY transaction as the namespace's reader role, write mode as the service."""
+        request = CypherRequest(query=query, params=params or {}, mode=mode, limit=limit)
+        return await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+
+    async def explain_cypher(
+        self, namespace: str, query: str, params: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """How kgmem and PostgreSQL would run ``query`` (nothing is executed)."""
+        request = CypherRequest(query=query, params=params or {}, mode="write")
+        return await cypher_ops.explain(self.ctx, namespace, request, self.settings.cypher)
+
+    async def cypher_reader_role(self, namespace: str) -> str:
+        """The PostgreSQL role that can only read ``namespace``'s graph (created if
+        missing); grant it to a login role for psql or AGE Viewer."""
+        return await cypher_ops.reader_role(self.ctx, namespace)
+
+    def named_queries(self) -> list[NamedQuery]:
+        """The named queries of ``cypher/``, by name."""
+        return sorted(named_ops.catalogue().values(), key=lambda q: q.name)
+
+    def named_query(self, name: str) -> NamedQuery:
+        """One named query, or ``NamedQueryNotFound``."""
+        return named_ops.find(named_ops.catalogue(), name)
+
+    async def run_named(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run the named query ``name`` with ``params`` (checked against its header)."""
+        query = self.named_query(name)
+        query.check_params(params or {})
+        return await self.cypher(namespace, query.text, params, mode=query.mode, limit=limit)
 
     # -- health -----------------------------------------------------------------
 

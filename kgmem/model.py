@@ -505,3 +505,16 @@ class TimelineEntry:
 
     fact: Fact
     direction: Literal["outgoing", "incoming"]
+
+
+@dataclass(frozen=True, slots=True)
+class CypherResult:
+    """The answer to a Cypher query: column names, rows of typed JSON values (see
+    ``kgmem.cypher.values``), whether rows were cut at the limit, timings in
+    milliseconds (plan, database, decode, total) and the rewrites kgmem applied."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+    timings: dict[str, float]
+    rewrites: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
 from kgmem.cli.runtime import fail, run_with_memory
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(namespaces_cli.app, name="namespaces")
 app.command("verify")(verify_command)
+app.command("cypher")(cypher_cli.command)
 console = Console()
 
 

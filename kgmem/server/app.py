@@ -21,6 +21,7 @@ from kgmem.server.body_limit import BodyLimit
 from kgmem.server.routes import (
     batch,
     causal,
+    cypher,
     entities,
     episodes,
     facts,
@@ -105,6 +106,7 @@ def create_app(
         search,
         causal,
         episodes,
+        cypher,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     _document_problems(app)

@@ -1,0 +1,119 @@
+"""``python -m bench cypher``: what kgmem's Cypher path costs per query over raw AGE.
+
+Both sides run the same queries, same run, same graph (``--entities`` people in a
+chain of KNOWS edges), on one connection each, sequentially:
+
+- kgmem: ``Memory.cypher`` in read mode, i.e. tokenizing, guard, column inference,
+  reader-role check, READ ONLY transaction with SET LOCAL ROLE and timeout, typed
+  decoding of every value;
+- raw AGE: the query text in ``cypher()`` with a hand-written column list and the
+  parameters as AGE's map, rows fetched as agtype text and not decoded.
+
+Figures are queries per second for a point lookup by uid, a 1-hop expansion and a
+1000-row scan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+
+from bench.machine import describe
+from bench.report import Figure, Report
+from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
+from kgmem.storage.embedded import start_embedded
+
+NAMESPACE = "bench_cypher_ns"
+QUERIES = {
+    "point lookup by uid": ("MATCH (p:Person) WHERE p.uid = $uid RETURN p", ["p"]),
+    "1-hop expansion": (
+        "MATCH (p:Person)-[:KNOWS]->(q) WHERE p.uid = $uid RETURN q.name AS name, q",
+        ["name", "q"],
+    ),
+    "scan of 1000 rows": (
+        "MATCH (p:Person) RETURN p.name AS name, p.rank AS rank LIMIT 1000",
+        ["name", "rank"],
+    ),
+}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench cypher")
+    p.add_argument("--entities", type=int, default=5000)
+    p.add_argument("--repeat", type=int, default=300)
+    return p.parse_args(argv)
+
+
+async def main(argv: list[str]) -> int:
+    args = parse(argv)
+    with tempfile.TemporaryDirectory(prefix="kgmem-bench-") as tmp:
+        server = start_embedded(Path(tmp) / "pg", owner=True)
+        try:
+            settings = Settings(
+                home=Path(tmp),
+                database={"url": server.url},
+                embedding={"provider": "none", "dimension": 8},
+            )
+            memory = await Memory.open(settings)
+            try:
+                await run(args, memory, server.url)
+            finally:
+                await memory.close()
+        finally:
+            server.stop()
+    return 0
+
+
+async def load(memory: Memory, n: int) -> None:
+    await memory.create_namespace(NAMESPACE)
+    people = [
+        EntityWrite(f"p{i}", "Person", {"name": f"person {i}", "rank": i % 100}) for i in range(n)
+    ]
+    knows = [FactWrite(f"p{i}", "KNOWS", f"p{(i + 1) % n}") for i in range(n)]
+    await memory.write_batch(NAMESPACE, BatchWrite(entities=people, facts=knows))
+
+
+async def run(args: argparse.Namespace, memory: Memory, url: str) -> None:
+    await load(memory, args.entities)
+    raw = await asyncpg.connect(url, server_settings={"search_path": "ag_catalog, public"})
+    await raw.execute("LOAD 'age'")
+    report = Report("cypher", describe(), {"entities": args.entities, "repeat": args.repeat})
+    try:
+        for name, (query, columns) in QUERIES.items():
+            kgmem_qps = await _kgmem(memory, query, args)
+            raw_qps = await _raw(raw, query, columns, args)
+            report.add(
+                Figure(
+                    f"{name} (kgmem)", kgmem_qps, "queries/s", args.repeat, raw_qps, "of raw AGE"
+                )
+            )
+    finally:
+        await raw.close()
+    report.notes.append("ratio < 1: kgmem's per-query overhead (role, read-only, decoding)")
+    report.print_summary()
+    print(f"saved {report.save()}")
+
+
+async def _kgmem(memory: Memory, query: str, args: argparse.Namespace) -> float:
+    await memory.cypher(NAMESPACE, query, {"uid": "p1"})  # warm: reader role, plan cache
+    started = time.perf_counter()
+    for i in range(args.repeat):
+        await memory.cypher(NAMESPACE, query, {"uid": f"p{i % args.entities}"})
+    return args.repeat / (time.perf_counter() - started)
+
+
+async def _raw(
+    conn: asyncpg.Connection, query: str, columns: list[str], args: argparse.Namespace
+) -> float:
+    cols = ", ".join(f"{c} agtype" for c in columns)
+    sql = f"SELECT * FROM cypher('{NAMESPACE}', $q${query}$q$, $1) AS ({cols})"
+    await conn.fetch(sql, json.dumps({"uid": "p1"}))
+    started = time.perf_counter()
+    for i in range(args.repeat):
+        await conn.fetch(sql, json.dumps({"uid": f"p{i % args.entities}"}))
+    return args.repeat / (time.perf_counter() - started)

@@ -1,0 +1,168 @@
+"""Which columns a Cypher query returns, inferred from its RETURN clause.
+
+AGE needs the column list of every ``cypher()`` call spelled out in SQL. kgmem reads
+it from the query instead: each RETURN item is a column named by its alias, or by
+its expression as written when it has none (``n.name``, ``count(*)``), as openCypher
+names them. ``RETURN *`` stands for the variables in scope, in alphabetical order;
+the caller rewrites it into an explicit list (AGE's own order is not the one named
+here). A UNION's branches must agree on their columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+from kgmem.errors import CypherSemanticError, CypherSyntaxError
+
+_PATTERN_CLAUSES = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
+_END_OF_ITEMS = ("ORDER", "SKIP", "LIMIT", "WHERE")
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnItem:
+    """One projected column: its name, and its expression's tokens."""
+
+    name: str
+    expression: Sequence[Token]
+    aliased: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """What a RETURN (or WITH) clause projects."""
+
+    items: list[ReturnItem]
+    star: Token | None  # the ``*`` token, when the clause has one
+    distinct: bool
+
+
+def infer_columns(text: str, tokens: Sequence[Token]) -> list[str]:
+    """The column names ``tokens`` (of ``text``) return; empty for a query without RETURN.
+
+    Raises ``CypherSemanticError`` when UNION branches return different columns or a
+    column name repeats, ``CypherSyntaxError`` for an empty RETURN.
+    """
+    branches = [branch_columns(text, part) for part in union_parts(tokens)]
+    first = branches[0]
+    for other in branches[1:]:
+        if other != first:
+            raise CypherSemanticError(
+                f"all parts of a UNION must return the same columns: {first} vs {other}"
+            )
+    duplicates = sorted({c for c in first if first.count(c) > 1})
+    if duplicates:
+        raise CypherSemanticError(f"column name(s) {', '.join(duplicates)} used more than once")
+    return first
+
+
+def branch_columns(text: str, tokens: Sequence[Token]) -> list[str]:
+    """The columns of one UNION branch."""
+    parts = clauses(tokens)
+    returns = [i for i, c in enumerate(parts) if c.keyword == "RETURN"]
+    if not returns:
+        return []
+    index = returns[-1]
+    projection = project(text, parts[index])
+    names = [item.name for item in projection.items]
+    if projection.star is not None:
+        bound = sorted(scope(text, parts[:index]))
+        if not bound:
+            raise CypherSemanticError(
+                "RETURN * needs at least one variable in scope", position=projection.star.start
+            )
+        names = bound + names
+    if not names:
+        raise CypherSyntaxError(
+            "RETURN needs at least one item", position=parts[index].tokens[0].start
+        )
+    return names
+
+
+def project(text: str, clause: Clause) -> Projection:
+    """The items of a RETURN or WITH ``clause``."""
+    body = list(clause.body)
+    distinct = bool(body) and body[0].is_keyword("DISTINCT")
+    if distinct:
+        body = body[1:]
+    body = _until_modifiers(body)
+    items: list[ReturnItem] = []
+    star: Token | None = None
+    for piece in split_top_level(body):
+        if not piece:
+            where = clause.tokens[0].start
+            raise CypherSyntaxError(f"empty item in {clause.keyword}", position=where)
+        if len(piece) == 1 and piece[0].text == "*":
+            star = piece[0]
+            continue
+        items.append(_item(text, piece))
+    return Projection(items=items, star=star, distinct=distinct)
+
+
+def _until_modifiers(body: list[Token]) -> list[Token]:
+    for index, (depth, token) in enumerate(depths(body)):
+        if depth == 0 and token.is_keyword(*_END_OF_ITEMS) and body[index - 1].text != ".":
+            return body[:index]
+    return body
+
+
+def _item(text: str, piece: Sequence[Token]) -> ReturnItem:
+    if len(piece) >= 3 and piece[-2].is_keyword("AS") and _is_name(piece[-1]):
+        return ReturnItem(name=piece[-1].name, expression=piece[:-2], aliased=True)
+    if len(piece) == 1 and _is_name(piece[0]):
+        return ReturnItem(name=piece[0].name, expression=piece, aliased=False)
+    return ReturnItem(name=text[piece[0].start : piece[-1].end], expression=piece, aliased=False)
+
+
+def _is_name(token: Token) -> bool:
+    return token.kind in (Kind.NAME, Kind.QUOTED_NAME)
+
+
+def scope(text: str, parts: Sequence[Clause]) -> set[str]:
+    """The variables bound by ``parts`` (the clauses before a RETURN or WITH)."""
+    names: set[str] = set()
+    for clause in parts:
+        if clause.keyword == "WITH":
+            projection = project(text, clause)
+            fresh = {item.name for item in projection.items}
+            names = names | fresh if projection.star is not None else fresh
+        elif clause.keyword in _PATTERN_CLAUSES:
+            names |= pattern_variables(clause.body)
+        elif clause.keyword == "UNWIND":
+            names |= _alias(clause.body)
+        elif clause.keyword == "CALL":
+            names |= _yielded(clause.body)
+    return names
+
+
+def pattern_variables(tokens: Sequence[Token]) -> set[str]:
+    """Variables a pattern binds: ``(a)``, ``[r:T]``, ``p = (...)``."""
+    found: set[str] = set()
+    for index, (depth, token) in enumerate(depths(tokens)):
+        if token.is_keyword("WHERE") and depth == 0:
+            break
+        nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+        after = tokens[index + 2] if index + 2 < len(tokens) else None
+        if token.text in ("(", "[") and nxt is not None and _is_name(nxt):
+            if after is None or after.text in (":", ")", "]", "{", "*"):
+                found.add(nxt.name)
+        elif depth == 0 and _is_name(token) and nxt is not None and nxt.text == "=":
+            found.add(token.name)
+    return found
+
+
+def _alias(tokens: Sequence[Token]) -> set[str]:
+    for index, (depth, token) in enumerate(depths(tokens)):
+        if depth == 0 and token.is_keyword("AS") and index + 1 < len(tokens):
+            return {tokens[index + 1].name}
+    return set()
+
+
+def _yielded(tokens: Sequence[Token]) -> set[str]:
+    for index, token in enumerate(tokens):
+        if token.is_keyword("YIELD"):
+            rest = [t for t in tokens[index + 1 :] if not t.is_keyword("WHERE")]
+            return {p[-1].name for p in split_top_level(rest) if p and _is_name(p[-1])}
+    return set()

@@ -1,0 +1,102 @@
+"""What analyst Cypher may not contain, checked on tokens before anything runs.
+
+The query travels to PostgreSQL inside a dollar-quoted constant whose tag is drawn at
+random and checked not to occur in the text (``kgmem.cypher.plan``), so the text can
+never end the constant. The guard removes the remaining ways out and the confusing
+ones, each with a clear ``CypherRejected`` or ``CypherSyntaxError``:
+
+- ``$`` only ever starts a parameter (the lexer refuses ``$$`` and ``$tag$``);
+- no ``;`` except one at the very end (dropped), no NUL or other control characters;
+- outside string literals and back-quoted names only ASCII, so look-alike characters
+  (the full-width dollar sign U+FF04 and semicolon U+FF1B, Unicode spaces) cannot pass for syntax;
+- no procedure calls and no schema-qualified function calls (``pg_catalog.f(...)``):
+  AGE hands those to PostgreSQL, which is SQL by another door;
+- a read query may not contain a writing clause.
+
+The database remains the real fence (READ ONLY transaction, a role without write
+grants and with SELECT on one graph only); the guard makes misuse fail early and
+clearly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
+from kgmem.errors import CypherPermissionDenied, CypherRejected
+
+MAX_QUERY_CHARS = 100_000
+
+
+def check_text(text: str) -> None:
+    """Reject text no query may contain, before tokenizing."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise CypherRejected(f"the query is longer than {MAX_QUERY_CHARS} characters")
+    for index, ch in enumerate(text):
+        if ch in "\t\n\r":
+            continue
+        if ord(ch) < 32 or ord(ch) == 127:
+            raise CypherRejected(
+                f"control character U+{ord(ch):04X} is not allowed in a query", position=index
+            )
+
+
+def check_tokens(tokens: Sequence[Token]) -> list[Token]:
+    """Validate ``tokens`` (trivia dropped); return them without a final ``;``."""
+    if tokens and tokens[-1].text == ";":
+        tokens = tokens[:-1]
+    if not tokens:
+        raise CypherRejected("the query is empty")
+    for index, token in enumerate(tokens):
+        _check_one(tokens, index, token)
+    return list(tokens)
+
+
+def _check_one(tokens: Sequence[Token], index: int, token: Token) -> None:
+    if token.kind in (Kind.NAME, Kind.PARAMETER, Kind.NUMBER) and not token.text.isascii():
+        where = next(i for i, ch in enumerate(token.text) if not ch.isascii())
+        raise CypherRejected(
+            f"non-ASCII character {token.text[where]!r} outside a string; write names with "
+            "non-ASCII letters in `back quotes`",
+            position=token.start + where,
+        )
+    if token.text == ";":
+        raise CypherRejected(
+            "only one statement per request: ';' ends a statement", position=token.start
+        )
+    if is_keyword_at(tokens, index, "CALL"):
+        raise CypherRejected("procedure calls (CALL) are not available", position=token.start)
+    if _qualified_call(tokens, index):
+        raise CypherRejected(
+            "schema-qualified function calls are not available: they would run SQL",
+            position=token.start,
+        )
+
+
+def _qualified_call(tokens: Sequence[Token], index: int) -> bool:
+    """``name . name (``: a call of a function in a schema."""
+    if index + 3 >= len(tokens) or tokens[index].kind not in (Kind.NAME, Kind.QUOTED_NAME):
+        return False
+    dot, name, paren = tokens[index + 1], tokens[index + 2], tokens[index + 3]
+    return dot.text == "." and name.kind in (Kind.NAME, Kind.QUOTED_NAME) and paren.text == "("
+
+
+def writes(tokens: Sequence[Token]) -> Token | None:
+    """The first writing keyword in ``tokens`` (at any depth), or None."""
+    for index, (_, token) in enumerate(depths(tokens)):
+        if is_keyword_at(tokens, index, *WRITE_WORDS):
+            return token
+    return None
+
+
+def check_mode(tokens: Sequence[Token], mode: str) -> None:
+    """Reject a writing query in read mode."""
+    if mode == "write":
+        return
+    found = writes(tokens)
+    if found is not None:
+        raise CypherPermissionDenied(
+            f"{found.upper} writes to the graph; send mode 'write' with a write-scoped key",
+            position=found.start,
+        )

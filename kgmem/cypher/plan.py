@@ -1,0 +1,99 @@
+"""From analyst Cypher to what the storage layer runs: checked text, columns, tag.
+
+``plan()`` is the one way in: it tokenizes, applies the guard, infers the column
+list, applies kgmem's rewrites and draws a dollar-quote tag that does not occur in
+the text. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kgmem.cypher import guard, rewrite, typecheck
+from kgmem.cypher.columns import infer_columns
+from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.errors import CypherRejected, CypherSemanticError
+
+Mode = Literal["read", "write"]
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+
+
+@dataclass(frozen=True, slots=True)
+class CypherPlan:
+    """A query ready to run: the text sent to AGE, its columns and its parameters."""
+
+    text: str
+    columns: list[str]
+    parameters: frozenset[str]
+    writes: bool
+    tag: str
+    rewrites: tuple[str, ...] = ()
+
+
+def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "read") -> CypherPlan:
+    """Check and prepare ``query`` with ``params`` for ``mode``.
+
+    Raises ``CypherSyntaxError`` / ``CypherSemanticError`` for malformed queries,
+    ``CypherRejected`` for what the guard refuses and ``CypherPermissionDenied`` for a
+    writing query in read mode. The work that depends only on the text and the mode is
+    cached (the same text is checked and rewritten once per process).
+    """
+    prepared, counts = _prepare(query, mode)
+    given = params or {}
+    check_params(prepared.parameters, given)
+    typecheck.check_count_parameters(counts, given)
+    return prepared
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token], ...]]:
+    guard.check_text(query)
+    everything = tokenize(query, keep_trivia=True)
+    code = guard.check_tokens([t for t in everything if t.kind not in (Kind.SPACE, Kind.COMMENT)])
+    guard.check_mode(code, mode)
+    typecheck.check_boolean_operands(code)
+    typecheck.check_skip_limit(code, {})
+    columns = infer_columns(query, code)  # names as the analyst wrote them
+    rewritten = rewrite.apply(query, everything, code)
+    final = tokenize(rewritten.text)
+    if len(infer_columns(rewritten.text, final)) != len(columns):
+        raise CypherSemanticError("kgmem could not rewrite this query consistently")
+    prepared = CypherPlan(
+        text=rewritten.text,
+        columns=columns,
+        parameters=frozenset(t.text[1:] for t in final if t.kind is Kind.PARAMETER),
+        writes=guard.writes(code) is not None,
+        tag=dollar_tag(rewritten.text),
+        rewrites=rewritten.applied,
+    )
+    return prepared, tuple(typecheck.count_parameters(code))
+
+
+def check_params(used: frozenset[str], given: Mapping[str, Any]) -> None:
+    """Every parameter the query uses is given, and every given name is a plain name."""
+    for name in given:
+        if not isinstance(name, str) or not _PARAM_NAME.fullmatch(name):
+            raise CypherRejected(f"parameter name {name!r} must be a plain identifier")
+    missing = sorted(used - set(given))
+    if missing:
+        raise CypherSemanticError(
+            "missing parameter(s): " + ", ".join(f"${m}" for m in missing), missing=missing
+        )
+
+
+def dollar_tag(text: str) -> str:
+    """A dollar-quote tag (``$cy_<hex>$``) that does not occur in ``text``.
+
+    Derived from a digest of the text, so the same query gives the same SQL (and reuses
+    the connection's prepared statement); drawn at random in the unlikely case the text
+    contains it."""
+    tag = f"$cy_{hashlib.sha256(text.encode()).hexdigest()[:16]}$"
+    while tag in text:
+        tag = f"$cy_{secrets.token_hex(8)}$"
+    return tag

@@ -1,0 +1,165 @@
+"""Safe rewrites: the same query in a form AGE 1.7 runs, or runs as openCypher means it.
+
+Each rewrite works on tokens and replaces exact spans of the text, so it never changes
+what a string literal or name says. Comments and a final ``;`` become spaces of the
+same length, which keeps error positions true to the analyst's text; only the
+expansions below shift later positions.
+
+- ``RETURN *`` becomes the variables in scope, in alphabetical order, so the column
+  list kgmem gives AGE matches what AGE returns.
+- The list predicates AGE 1.7 lacks become list comprehensions it has:
+  ``any(x IN l WHERE p)`` is ``size([x IN l WHERE p]) > 0``, ``none(...)`` ``= 0``,
+  ``single(...)`` ``= 1`` and ``all(...)`` ``= size(l)``. (AGE compares a null list
+  element as a value, so lists holding nulls can still answer differently from
+  openCypher's three-valued logic.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from kgmem.cypher.columns import scope
+from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.cypher.structure import clauses, depths, union_parts
+from kgmem.errors import CypherSemanticError
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``text[start:end]`` with ``replacement``."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+@dataclass(slots=True)
+class Rewritten:
+    """The rewritten text and the names of the rewrites that changed it."""
+
+    text: str
+    applied: tuple[str, ...] = field(default=())
+
+
+def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewritten:
+    """Apply every rewrite to ``text`` (``everything``: all tokens, ``code``: those that
+    are neither space nor comment, final ``;`` removed)."""
+    edits = _blank_trivia(everything, code)
+    applied: list[str] = []
+    for name, rule in RULES:
+        found = rule(text, code)
+        if found:
+            applied.append(name)
+            edits.extend(found)
+    return Rewritten(text=_splice(text, edits), applied=tuple(applied))
+
+
+def _blank_trivia(everything: Sequence[Token], code: Sequence[Token]) -> list[Edit]:
+    kept = {id(t) for t in code}
+    edits = []
+    for token in everything:
+        if token.kind is Kind.SPACE or id(token) in kept:
+            continue
+        blank = "".join(ch if ch == "\n" else " " for ch in token.text)
+        edits.append(Edit(token.start, token.end, blank))
+    return edits
+
+
+def _splice(text: str, edits: list[Edit]) -> str:
+    out, at = [], 0
+    for edit in sorted(edits, key=lambda e: e.start):
+        if edit.start < at:
+            continue  # overlapping edits: the first one wins
+        out.append(text[at : edit.start])
+        out.append(edit.replacement)
+        at = edit.end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def expand_return_star(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``RETURN *`` (and ``RETURN *, x``) as an explicit, sorted list of variables."""
+    edits = []
+    for part in union_parts(code):
+        parts = clauses(part)
+        for index, clause in enumerate(parts):
+            if clause.keyword != "RETURN":
+                continue
+            body = [t for t in clause.body if not t.is_keyword("DISTINCT")]
+            if not body or body[0].text != "*":
+                continue
+            names = sorted(scope(text, parts[:index]))
+            if not names:
+                raise CypherSemanticError(
+                    "RETURN * needs at least one variable in scope", position=body[0].start
+                )
+            edits.append(Edit(body[0].start, body[0].end, ", ".join(map(_quote, names))))
+    return edits
+
+
+def _quote(name: str) -> str:
+    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
+    return name if plain else "`" + name.replace("`", "``") + "`"
+
+
+_QUANTIFIERS = {"ANY": "> 0", "NONE": "= 0", "SINGLE": "= 1", "ALL": None}
+
+
+def quantifiers(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``any/all/none/single(x IN list WHERE predicate)`` as list comprehensions."""
+    edits: list[Edit] = []
+    index = 0
+    while index < len(code):
+        found = _quantifier_at(text, code, index)
+        if found is None:
+            index += 1
+            continue
+        edit, index = found
+        edits.append(edit)
+    return edits
+
+
+def _quantifier_at(text: str, code: Sequence[Token], index: int) -> tuple[Edit, int] | None:
+    token = code[index]
+    if token.kind is not Kind.NAME or token.upper not in _QUANTIFIERS:
+        return None
+    if index > 0 and code[index - 1].text in (".", ":"):
+        return None
+    if (
+        index + 3 >= len(code)
+        or code[index + 1].text != "("
+        or not code[index + 3].is_keyword("IN")
+    ):
+        return None
+    close, where = _close_and_where(code, index + 1)
+    if close is None or where is None:
+        return None
+    variable = text[code[index + 2].start : code[index + 2].end]
+    source = _inner(text, code[index + 4].start, code[where].start)
+    predicate = _inner(text, code[where + 1].start, code[close].start)
+    kept = f"size([{variable} IN {source} WHERE {predicate}])"
+    test = _QUANTIFIERS[token.upper] or f"= size({source})"
+    replacement = f"({kept} {test})"
+    return Edit(token.start, code[close].end, replacement), close + 1
+
+
+def _close_and_where(code: Sequence[Token], open_index: int) -> tuple[int | None, int | None]:
+    where = None
+    for offset, (depth, token) in enumerate(depths(code[open_index:])):
+        index = open_index + offset
+        if depth == 1 and token.is_keyword("WHERE") and where is None:
+            where = index
+        if depth == 0 and offset > 0 and token.text == ")":
+            return index, where
+    return None, None
+
+
+def _inner(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with any quantifier inside it rewritten too."""
+    piece = text[start:end].strip()
+    edits = quantifiers(piece, tokenize(piece))
+    return _splice(piece, edits) if edits else piece
+
+
+RULES = [("return_star", expand_return_star), ("quantifiers", quantifiers)]

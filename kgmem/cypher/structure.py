@@ -1,0 +1,135 @@
+"""The top-level shape of a Cypher query: UNION branches and their clauses.
+
+Works on ``kgmem.cypher.lexer`` tokens. Brackets are tracked, so a ``RETURN`` inside
+an ``EXISTS { ... }`` subquery, a list comprehension or a map never counts as a clause
+of the outer query, and a name after ``.`` or ``:`` (a property key or a label such
+as ``n.limit`` or ``:Match``) is never a keyword.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from kgmem.cypher.lexer import Kind, Token
+
+CLAUSE_WORDS = frozenset(
+    {
+        "MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CREATE", "MERGE", "SET",
+        "DELETE", "DETACH", "REMOVE", "CALL", "WHERE", "ORDER", "SKIP", "LIMIT",
+        "FOREACH", "UNION", "LOAD", "USE",
+    }
+)  # fmt: skip
+WRITE_WORDS = frozenset({"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "FOREACH"})
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One top-level clause: its keyword (``OPTIONAL MATCH``, ``ORDER BY`` joined by a
+    space) and all its tokens, the keyword tokens included."""
+
+    keyword: str
+    tokens: Sequence[Token]
+
+    @property
+    def body(self) -> Sequence[Token]:
+        """The tokens after the keyword."""
+        return self.tokens[len(self.keyword.split()) :]
+
+
+def depths(tokens: Sequence[Token]) -> Iterator[tuple[int, Token]]:
+    """Each token with its bracket depth (the depth outside it, for brackets themselves)."""
+    depth = 0
+    for token in tokens:
+        if token.kind is Kind.PUNCT and token.text in _CLOSE:
+            depth = max(depth - 1, 0)
+            yield depth, token
+        elif token.kind is Kind.PUNCT and token.text in _OPEN:
+            yield depth, token
+            depth += 1
+        else:
+            yield depth, token
+
+
+def is_keyword_at(tokens: Sequence[Token], index: int, *words: str) -> bool:
+    """True when ``tokens[index]`` is one of ``words`` used as a keyword (not a property
+    key or label, which follow ``.`` or ``:``, nor a map key, which precedes ``:``)."""
+    token = tokens[index]
+    if not token.is_keyword(*words):
+        return False
+    if index + 1 < len(tokens) and tokens[index + 1].text == ":":
+        return False  # a map key: {limit: 1}
+    return index == 0 or tokens[index - 1].text not in (".", ":")
+
+
+def union_parts(tokens: Sequence[Token]) -> list[list[Token]]:
+    """The branches of a top-level UNION (one branch when there is none)."""
+    parts: list[list[Token]] = [[]]
+    skip_all = False
+    for index, (depth, token) in enumerate(depths(tokens)):
+        if depth == 0 and is_keyword_at(tokens, index, "UNION"):
+            parts.append([])
+            skip_all = True
+            continue
+        if skip_all and token.is_keyword("ALL"):
+            skip_all = False
+            continue
+        skip_all = False
+        parts[-1].append(token)
+    return parts
+
+
+def clauses(tokens: Sequence[Token]) -> list[Clause]:
+    """The top-level clauses of one UNION branch, in order."""
+    found: list[Clause] = []
+    start, keyword = 0, ""
+    for index, (depth, _) in enumerate(depths(tokens)):
+        if depth != 0 or not is_keyword_at(tokens, index, *CLAUSE_WORDS):
+            continue
+        if _continues_previous(tokens, index, keyword):
+            continue
+        if index > start or keyword:
+            found.append(Clause(keyword, tokens[start:index]))
+        start, keyword = index, _keyword_at(tokens, index)
+    found.append(Clause(keyword, tokens[start:]))
+    return [c for c in found if c.tokens]
+
+
+def _continues_previous(tokens: Sequence[Token], index: int, previous: str) -> bool:
+    word = tokens[index].upper
+    before = tokens[index - 1].upper if index else ""
+    if word == "MATCH" and before == "OPTIONAL":
+        return True
+    if word == "DELETE" and before == "DETACH":
+        return True
+    # MERGE ... ON CREATE SET / ON MATCH SET belong to the MERGE.
+    return previous == "MERGE" and (before == "ON" or (word == "SET" and _after_on(tokens, index)))
+
+
+def _after_on(tokens: Sequence[Token], index: int) -> bool:
+    return index >= 2 and tokens[index - 2].upper == "ON"
+
+
+def _keyword_at(tokens: Sequence[Token], index: int) -> str:
+    word = tokens[index].upper
+    following = tokens[index + 1].upper if index + 1 < len(tokens) else ""
+    if word == "OPTIONAL" and following == "MATCH":
+        return "OPTIONAL MATCH"
+    if word == "DETACH" and following == "DELETE":
+        return "DETACH DELETE"
+    if word == "ORDER" and following == "BY":
+        return "ORDER BY"
+    return word
+
+
+def split_top_level(tokens: Sequence[Token], separator: str = ",") -> list[list[Token]]:
+    """``tokens`` cut at the separators that stand outside every bracket."""
+    pieces: list[list[Token]] = [[]]
+    for depth, token in depths(tokens):
+        if depth == 0 and token.kind is Kind.PUNCT and token.text == separator:
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
+    return pieces

@@ -1,0 +1,148 @@
+"""AGE results as typed JSON values.
+
+agtype text is JSON with annotations after values (``{...}::vertex``, ``{...}::edge``,
+``[...]::path``, ``1.5::numeric``) and bare ``NaN``/``Infinity``. Here vertices, edges
+and paths become objects that say what they are::
+
+    {"kind": "node", "id": 844424930131969, "label": "Person", "properties": {...}}
+    {"kind": "relationship", "id": ..., "label": "KNOWS", "start": ..., "end": ...,
+     "properties": {...}}
+    {"kind": "path", "nodes": [...], "relationships": [...]}
+
+Numbers, strings, booleans, lists, maps and null stay plain JSON. Non-finite floats
+become the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import orjson
+
+_MARK = "\x00kgmem-kind"  # no JSON text can spell this key by accident
+_MARK_JSON = "\\u0000kgmem-kind"
+_OPENERS = {"{": "}", "[": "]"}
+
+
+def decode(text: str | None) -> Any:
+    """The typed JSON value of agtype ``text`` (None for SQL NULL)."""
+    if text is None:
+        return None
+    if "::" not in text:
+        try:
+            return orjson.loads(text)  # the common case: plain JSON, no NaN/Infinity
+        except orjson.JSONDecodeError:
+            pass
+    marked = _mark_annotations(text) if "::" in text else text
+    raw = json.loads(marked, parse_constant=_constant, object_hook=_typed)
+    return _finite(raw)
+
+
+def _mark_annotations(text: str) -> str:
+    """Wrap each annotated composite as ``{"<mark>": kind, "v": value}``; drop
+    ``::numeric``."""
+    inserts: dict[int, list[str]] = {}
+    cut: list[tuple[int, int]] = []
+    stack: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i = _skip_string(text, i)
+            continue
+        if ch in _OPENERS:
+            stack.append(i)
+        elif ch in "}]":
+            opener = stack.pop() if stack else 0
+            kind = _annotation(text, i + 1)
+            if kind:
+                inserts.setdefault(opener, []).append('{"' + _MARK_JSON + '":"' + kind + '","v":')
+                inserts.setdefault(i + 1, []).insert(0, "}")
+                cut.append((i + 1, i + 3 + len(kind)))
+        elif text.startswith("::numeric", i):
+            cut.append((i, i + len("::numeric")))
+        i += 1
+    return _rebuild(text, inserts, cut)
+
+
+def _annotation(text: str, i: int) -> str | None:
+    for kind in ("vertex", "edge", "path"):
+        if text.startswith("::" + kind, i):
+            return kind
+    return None
+
+
+def _rebuild(text: str, inserts: dict[int, list[str]], cut: list[tuple[int, int]]) -> str:
+    skip = {p for start, end in cut for p in range(start, end)}
+    out: list[str] = []
+    for i, ch in enumerate(text):
+        out.extend(inserts.get(i, ()))
+        if i not in skip:
+            out.append(ch)
+    out.extend(inserts.get(len(text), ()))
+    return "".join(out)
+
+
+def _skip_string(text: str, i: int) -> int:
+    i += 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+        elif text[i] == '"':
+            return i + 1
+        else:
+            i += 1
+    return i
+
+
+def _typed(obj: dict[str, Any]) -> Any:
+    kind = obj.get(_MARK)
+    if kind is None:
+        return obj
+    value = obj["v"]
+    if kind == "vertex":
+        return {"kind": "node", **_element(value)}
+    if kind == "edge":
+        return {
+            "kind": "relationship",
+            **_element(value),
+            "start": value.get("start_id"),
+            "end": value.get("end_id"),
+        }
+    return {
+        "kind": "path",
+        "nodes": value[0::2],
+        "relationships": value[1::2],
+    }
+
+
+def _element(value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": value.get("id"),
+        "label": value.get("label"),
+        "properties": value.get("properties") or {},
+    }
+
+
+def _constant(name: str) -> float:
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def decode_raw(text: str | None) -> Any:
+    """Like ``decode`` but keeping non-finite floats as floats (for comparisons)."""
+    if text is None:
+        return None
+    marked = _mark_annotations(text) if "::" in text else text
+    return json.loads(marked, parse_constant=_constant, object_hook=_typed)

@@ -1,0 +1,170 @@
+"""Cypher queries on a namespace: plan, run in the right transaction and role, decode.
+
+A read runs in a READ ONLY transaction as the namespace's reader role; a write runs in
+an ordinary transaction as the service's own role (the caller checked the key's
+scope). Both get the Cypher statement timeout; rows are capped at the request's limit
+(at most ``KGMEM_CYPHER_MAX_ROWS``), one more row is fetched to tell whether the cap
+cut the answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from kgmem.config import CypherSettings
+from kgmem.cypher import CypherPlan, Mode, plan
+from kgmem.cypher import values as cypher_values
+from kgmem.errors import LimitExceeded, StorageError
+from kgmem.graph.context import GraphContext
+from kgmem.model import CypherResult
+from kgmem.schema import validate_namespace_name
+from kgmem.storage import cypher as cypher_store
+from kgmem.storage import namespaces as ns_store
+
+
+@dataclass(frozen=True, slots=True)
+class CypherRequest:
+    """A query, its parameters, the mode and an optional row limit."""
+
+    query: str
+    params: Mapping[str, Any]
+    mode: Mode = "read"
+    limit: int | None = None
+
+
+async def run(
+    ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
+) -> CypherResult:
+    """Run ``request`` on ``namespace``; see the module docstring."""
+    started = time.perf_counter()
+    validate_namespace_name(namespace)
+    checked = plan(request.query, request.params, mode=request.mode)
+    planned = time.perf_counter()
+    cap = _cap(request.limit, settings)
+    call = cypher_store.CypherCall(
+        graph=namespace,
+        text=checked.text,
+        tag=checked.tag,
+        columns=len(checked.columns),
+        params_json=_params_json(request.params),
+        max_rows=cap + 1,
+    )
+    if request.mode == "read":
+        raw = await _read(ctx, namespace, call, settings)
+    else:
+        raw = await _write(ctx, namespace, call, settings)
+    decoding = time.perf_counter()
+    return _result(checked, raw, cap, started, planned, decoding)
+
+
+async def explain(
+    ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
+) -> list[str]:
+    """kgmem's plan (columns, rewrites, the text sent) and PostgreSQL's plan for
+    ``request``, without running it (always as the namespace's reader, read-only)."""
+    validate_namespace_name(namespace)
+    checked = plan(request.query, request.params, mode=request.mode)
+    call = cypher_store.CypherCall(
+        graph=namespace,
+        text=checked.text,
+        tag=checked.tag,
+        columns=len(checked.columns),
+        params_json=_params_json(request.params),
+        max_rows=_cap(request.limit, settings) + 1,
+    )
+    lines = [
+        f"columns: {', '.join(checked.columns) or '(none)'}",
+        f"parameters: {', '.join(sorted(checked.parameters)) or '(none)'}",
+        f"rewrites: {', '.join(checked.rewrites) or '(none)'}",
+        f"writes: {'yes' if checked.writes else 'no'}",
+        "cypher sent to AGE:",
+        *("  " + line for line in checked.text.splitlines()),
+        "PostgreSQL plan:",
+    ]
+    await _ensure_reader(ctx, namespace)
+    async with ctx.db.transaction(readonly=True) as conn:
+        if not await cypher_store.enter_read(conn, namespace, settings.statement_timeout_ms):
+            raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
+        return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
+
+
+def _cap(limit: int | None, settings: CypherSettings) -> int:
+    if limit is None:
+        return settings.max_rows
+    if limit < 1 or limit > settings.max_rows:
+        raise LimitExceeded(
+            f"limit must be between 1 and {settings.max_rows} (KGMEM_CYPHER_MAX_ROWS)"
+        )
+    return limit
+
+
+def _params_json(params: Mapping[str, Any]) -> str:
+    return orjson.dumps(dict(params)).decode()
+
+
+async def _read(
+    ctx: GraphContext, namespace: str, call: cypher_store.CypherCall, settings: CypherSettings
+) -> cypher_store.CypherRows:
+    for _ in range(2):
+        async with ctx.db.transaction(readonly=True) as conn:
+            if await cypher_store.enter_read(conn, namespace, settings.statement_timeout_ms):
+                return await cypher_store.run(conn, call)
+        await _ensure_reader(ctx, namespace)  # first read of this namespace, or a new one
+    raise StorageError(f"the read-only role of namespace {namespace!r} could not be prepared")
+
+
+async def reader_role(ctx: GraphContext, namespace: str) -> str:
+    """The namespace's read-only role, created and granted if needed (for analysts who
+    connect with psql or AGE Viewer through a login role that is a member of it)."""
+    validate_namespace_name(namespace)
+    await _ensure_reader(ctx, namespace)
+    return cypher_store.reader_role(namespace)
+
+
+async def _ensure_reader(ctx: GraphContext, namespace: str) -> None:
+    async with ctx.db.acquire() as conn:
+        await ns_store.resolve(conn, namespace)
+        ready = await cypher_store.reader_ready(conn, namespace)
+    if not ready:
+        async with ctx.db.transaction() as conn:
+            await cypher_store.ensure_reader(conn, namespace)
+
+
+async def _write(
+    ctx: GraphContext, namespace: str, call: cypher_store.CypherCall, settings: CypherSettings
+) -> cypher_store.CypherRows:
+    async with ctx.db.transaction() as conn:
+        await ns_store.resolve(conn, namespace)
+        await cypher_store.enter_write(conn, settings.statement_timeout_ms)
+        return await cypher_store.run(conn, call)
+
+
+def _result(
+    checked: CypherPlan,
+    raw: cypher_store.CypherRows,
+    cap: int,
+    started: float,
+    planned: float,
+    decoding: float,
+) -> CypherResult:
+    truncated = len(raw.rows) > cap
+    rows = [[cypher_values.decode(cell) for cell in row] for row in raw.rows[:cap]]
+    done = time.perf_counter()
+    timings = {
+        "plan_ms": round((planned - started) * 1000, 3),
+        "database_ms": round(raw.database_ms, 3),
+        "decode_ms": round((done - decoding) * 1000, 3),
+        "total_ms": round((done - started) * 1000, 3),
+    }
+    return CypherResult(
+        columns=list(checked.columns),
+        rows=rows,
+        truncated=truncated,
+        timings=timings,
+        rewrites=checked.rewrites,
+    )

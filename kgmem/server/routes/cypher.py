@@ -1,0 +1,124 @@
+"""/v1/namespaces/{ns}/cypher and /queries: analyst Cypher and named queries."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from kgmem.cypher.named import NamedQuery
+from kgmem.errors import Forbidden
+from kgmem.model import CypherResult
+from kgmem.server.auth import Principal, Reader, memory_of
+from kgmem.server.schemas import Problem
+
+router = APIRouter(
+    prefix="/v1/namespaces/{ns}",
+    tags=["cypher"],
+    responses={504: {"model": Problem, "description": "The query ran past the statement timeout"}},
+)
+
+
+class CypherIn(BaseModel):
+    """A Cypher query with its parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(description="openCypher text; no AS (...) column list needed")
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Values for $name parameters (bound, never pasted)"
+    )
+    mode: Literal["read", "write"] = Field(
+        default="read", description="write needs a key with the write scope"
+    )
+    limit: int | None = Field(
+        default=None, ge=1, description="Most rows to return (default and ceiling: server's cap)"
+    )
+
+
+class NamedCallIn(BaseModel):
+    """Parameters for a named query."""
+
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] = Field(default_factory=dict)
+    limit: int | None = Field(default=None, ge=1)
+
+
+class CypherOut(BaseModel):
+    """Columns, rows of typed JSON values, whether the row cap cut the answer, timings."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+    timings: dict[str, float] = Field(description="plan_ms, database_ms, decode_ms, total_ms")
+    rewrites: list[str] = Field(description="kgmem's rewrites applied to the query")
+
+    @classmethod
+    def of(cls, result: CypherResult) -> CypherOut:
+        return cls(
+            columns=result.columns,
+            rows=result.rows,
+            truncated=result.truncated,
+            timings=result.timings,
+            rewrites=list(result.rewrites),
+        )
+
+
+class ParamOut(BaseModel):
+    name: str
+    type: str
+
+
+class NamedQueryOut(BaseModel):
+    """A named query's declaration."""
+
+    name: str
+    description: str
+    params: list[ParamOut]
+    columns: list[str]
+    writes: bool
+    query: str
+
+    @classmethod
+    def of(cls, query: NamedQuery) -> NamedQueryOut:
+        return cls(
+            name=query.name,
+            description=query.description,
+            params=[ParamOut(name=p.name, type=p.type) for p in query.params],
+            columns=list(query.columns),
+            writes=query.writes,
+            query=query.text,
+        )
+
+
+def _require_write(who: Principal, what: str) -> None:
+    if "write" not in who.scopes:
+        raise Forbidden(f"{what} writes to the graph and needs a key with the write scope")
+
+
+@router.post("/cypher", response_model=CypherOut)
+async def run_cypher(ns: str, body: CypherIn, request: Request, who: Reader) -> CypherOut:
+    """Run Cypher on the namespace: read mode in a read-only transaction as a role that
+    can read only this graph; write mode needs the write scope."""
+    if body.mode == "write":
+        _require_write(who, "mode 'write'")
+    memory = memory_of(request)
+    result = await memory.cypher(ns, body.query, body.params, mode=body.mode, limit=body.limit)
+    return CypherOut.of(result)
+
+
+@router.get("/queries", response_model=list[NamedQueryOut])
+async def list_queries(ns: str, request: Request, _: Reader) -> list[NamedQueryOut]:
+    """The named queries with their parameters and columns."""
+    return [NamedQueryOut.of(q) for q in memory_of(request).named_queries()]
+
+
+@router.post("/queries/{name}", response_model=CypherOut)
+async def run_query(
+    ns: str, name: str, body: NamedCallIn, request: Request, who: Reader
+) -> CypherOut:
+    """Run a named query with parameters."""
+    memory = memory_of(request)
+    if memory.named_query(name).writes:
+        _require_write(who, f"query {name!r}")
+    return CypherOut.of(await memory.run_named(ns, name, body.params, limit=body.limit))

@@ -1,0 +1,201 @@
+"""Run analyst Cypher on one graph: the SQL around ``cypher()``, the reader roles, and
+the translation of AGE's errors into classified Cypher errors.
+
+The query text reaches PostgreSQL as a dollar-quoted constant whose tag the caller
+has checked not to occur in it; its parameters are the third argument of
+``cypher()``, bound as ``$1`` (AGE's parameter map), never part of the SQL text.
+
+A read runs in a READ ONLY transaction as ``kgmem_read_<graph>``: a role with SELECT
+on that graph's label tables and nothing else (no other graph, no ``kgmem`` schema,
+no write grant), its search path reduced to ``ag_catalog``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+import asyncpg
+
+from kgmem.errors import (
+    CypherError,
+    CypherPermissionDenied,
+    CypherSemanticError,
+    CypherSyntaxError,
+    CypherTimeout,
+    CypherTypeError,
+    KgmemError,
+)
+from kgmem.storage.driver_errors import translate
+from kgmem.storage.sql import ident, literal
+
+READER_BASE = "kgmem_cypher_reader"
+
+
+@dataclass(frozen=True, slots=True)
+class CypherCall:
+    """One ``cypher()`` call: the graph, the checked text and its dollar-quote tag, how
+    many columns it returns, its parameters as an agtype map (JSON) and a row cap."""
+
+    graph: str
+    text: str
+    tag: str
+    columns: int
+    params_json: str | None
+    max_rows: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CypherRows:
+    """Raw agtype text per row and cell, and the database time in milliseconds."""
+
+    rows: list[list[str | None]]
+    database_ms: float
+
+
+def call_sql(call: CypherCall) -> tuple[str, int]:
+    """The SQL for ``call`` and the offset of the query text inside it."""
+    if call.tag in call.text or not (call.tag.startswith("$") and call.tag.endswith("$")):
+        raise ValueError("the dollar-quote tag must not occur in the query text")
+    columns = ", ".join(f"c{i} ag_catalog.agtype" for i in range(max(call.columns, 1)))
+    head = f"SELECT * FROM ag_catalog.cypher({literal(call.graph)}, {call.tag}"
+    sql = f"{head}{call.text}{call.tag}, $1) AS ({columns})"
+    if call.max_rows is not None:
+        sql += f" LIMIT {int(call.max_rows)}"
+    return sql, len(head)
+
+
+async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
+    """Run ``call`` on ``conn`` (inside the caller's transaction, role and timeout set).
+
+    Raises a ``CypherError`` subclass, ``CypherTimeout`` or ``CypherPermissionDenied``
+    with the position in the query text when PostgreSQL reports one.
+    """
+    sql, offset = call_sql(call)
+    started = time.perf_counter()
+    try:
+        records = await conn.fetch(sql, call.params_json)
+    except asyncpg.PostgresError as exc:
+        raise classify(exc, offset, len(call.text)) from exc
+    elapsed = (time.perf_counter() - started) * 1000
+    width = call.columns
+    rows = [[record[i] for i in range(width)] for record in records]
+    return CypherRows(rows=rows, database_ms=elapsed)
+
+
+async def explain(conn: asyncpg.Connection, call: CypherCall) -> list[str]:
+    """PostgreSQL's plan for ``call`` (EXPLAIN, not run)."""
+    sql, offset = call_sql(call)
+    try:
+        rows = await conn.fetch("EXPLAIN " + sql, call.params_json)
+    except asyncpg.PostgresError as exc:
+        raise classify(exc, offset + len("EXPLAIN "), len(call.text)) from exc
+    return [str(r[0]) for r in rows]
+
+
+def reader_role(graph: str) -> str:
+    """The read-only role of ``graph`` (at most 63 bytes)."""
+    name = f"kgmem_read_{graph}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha1(graph.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"kgmem_read_{graph[:40]}_{digest}"
+
+
+async def ensure_reader(conn: asyncpg.Connection, graph: str) -> str:
+    """Create ``graph``'s reader role if missing and grant it SELECT on every label
+    table of the graph (and, by default privileges, on labels created later)."""
+    role = reader_role(graph)
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext('kgmem.cypher_reader'))")
+    exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role)
+    if not exists:
+        await conn.execute(f"CREATE ROLE {ident(role)} NOLOGIN IN ROLE {ident(READER_BASE)}")
+    await conn.execute(f"GRANT {ident(role)} TO CURRENT_USER")
+    tables = await conn.fetch(
+        "SELECT l.relation::regclass::text AS t FROM ag_catalog.ag_label l "
+        "JOIN ag_catalog.ag_graph g ON g.graphid = l.graph WHERE g.name = $1::name",
+        graph,
+    )
+    await conn.execute(f"GRANT USAGE ON SCHEMA {ident(graph)} TO {ident(role)}")
+    if tables:
+        names = ", ".join(r["t"] for r in tables)  # regclass text is already quoted
+        await conn.execute(f"GRANT SELECT ON {names} TO {ident(role)}")
+    await conn.execute(
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {ident(graph)} GRANT SELECT ON TABLES TO {ident(role)}"
+    )
+    return role
+
+
+_READY = """
+SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)
+   AND EXISTS (SELECT 1 FROM ag_catalog.ag_graph WHERE name = $2::name)
+   AND has_schema_privilege($1, $2, 'USAGE')
+   AND NOT EXISTS (SELECT 1 FROM ag_catalog.ag_label l
+                   JOIN ag_catalog.ag_graph g ON g.graphid = l.graph
+                   WHERE g.name = $2::name
+                     AND NOT has_table_privilege($1, l.relation, 'SELECT'))
+"""
+
+
+async def reader_ready(conn: asyncpg.Connection, graph: str) -> bool:
+    """Whether ``graph``'s reader role exists with USAGE on the graph and SELECT on
+    every label table."""
+    return bool(await conn.fetchval(_READY, reader_role(graph), graph))
+
+
+async def enter_read(conn: asyncpg.Connection, graph: str, timeout_ms: int) -> bool:
+    """Inside a READ ONLY transaction: become ``graph``'s reader, with only
+    ``ag_catalog`` on the search path and the Cypher statement timeout, in one round
+    trip. False (and nothing changed) when the role is not ready for the graph yet."""
+    became = await conn.fetchval(
+        "SELECT CASE WHEN ready THEN set_config('role', $1, true) "
+        "|| set_config('search_path', 'ag_catalog', true) "
+        "|| set_config('statement_timeout', $3, true) END "
+        f"FROM ({_READY.strip()}) AS r(ready)",
+        reader_role(graph),
+        graph,
+        str(timeout_ms),
+    )
+    return became is not None
+
+
+async def enter_write(conn: asyncpg.Connection, timeout_ms: int) -> None:
+    """Inside a write transaction: the Cypher statement timeout."""
+    await conn.execute("SELECT set_config('statement_timeout', $1, true)", str(timeout_ms))
+
+
+_TYPE_STATES = ("22", "42804", "2202E")
+_PERMISSION_STATES = ("42501", "25006")
+
+
+def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError:
+    """The classified Cypher error for ``exc`` (``offset``: where the query text starts
+    in the SQL; ``length``: its length)."""
+    state = str(getattr(exc, "sqlstate", "") or "")
+    message = str(exc).split("\n")[0]
+    hint = getattr(exc, "hint", None)
+    detail = f"{message} ({hint})" if hint else message
+    position = _position(exc, offset, length)
+    if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
+        return CypherTimeout(f"the query ran past the statement timeout: {message}")
+    if state in _PERMISSION_STATES:
+        return CypherPermissionDenied(detail, position=position, sqlstate=state)
+    cls: type[CypherError]
+    if state == "42601":
+        cls = CypherSyntaxError
+    elif state.startswith(_TYPE_STATES):
+        cls = CypherTypeError
+    elif state.startswith(("42", "XX", "0A", "3F", "P0", "23", "21")):
+        cls = CypherSemanticError
+    else:
+        return translate(exc)
+    return cls(detail, position=position, sqlstate=state)
+
+
+def _position(exc: asyncpg.PostgresError, offset: int, length: int) -> int | None:
+    raw = getattr(exc, "position", None)
+    if not raw:
+        return None
+    where = int(raw) - 1 - offset
+    return where if 0 <= where <= length else None

@@ -1,0 +1,210 @@
+"""The Cypher pass-through cannot be escaped: a corpus of attack strings, each a clear
+4xx, and afterwards nothing changed anywhere; the database fences hold on their own."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import httpx
+import pytest
+
+from kgmem import EntityWrite, Memory
+from kgmem.storage.cypher import reader_role
+from tests.server.test_entities_api import PROBLEM
+
+BREAKOUT = "$$) AS (a agtype); CREATE TABLE public.pwned (x int); --"
+
+# (query, params, mode, expected status). Every one must fail cleanly.
+ATTACKS: list[tuple[str, dict, str, int]] = [
+    # dollar-quote breakouts
+    (f"MATCH (n) RETURN n {BREAKOUT}", {}, "read", 422),
+    (f"CREATE (n) {BREAKOUT}", {}, "write", 422),
+    (
+        "RETURN 1 $$, NULL) AS (a agtype) UNION ALL SELECT name::text FROM kgmem.api_key --",
+        {},
+        "read",
+        422,
+    ),
+    ("RETURN 1 $cy_0123456789abcdef$) AS (a agtype); SELECT 1; --", {}, "read", 422),
+    ("RETURN 1 $cy$ ) AS (a agtype); SELECT 1; --", {}, "read", 422),
+    ("RETURN $", {}, "read", 422),
+    ("RETURN `x` $$", {}, "read", 422),
+    ("RETURN `$$) AS (a agtype); CREATE TABLE public.pwned (x int); --` AS a", {}, "read", 422),
+    # stacked statements and comments
+    ("RETURN 1 AS a; CREATE TABLE public.pwned (x int)", {}, "read", 422),
+    ("RETURN 1 AS a;;", {}, "read", 422),
+    ("RETURN 1 AS a /* $$ */ ; SELECT 1", {}, "read", 422),
+    ("// $$) AS (a agtype);\nRETURN 1 AS a; DROP SCHEMA kgmem CASCADE", {}, "read", 422),
+    ("RETURN 1 AS a /* unterminated $$", {}, "read", 422),
+    ("RETURN 1 AS a -- DROP TABLE kgmem.namespace", {}, "read", 422),
+    # Unicode look-alikes and control characters
+    ("RETURN 1 AS a \uff04\uff04) AS (a agtype); SELECT 1", {}, "read", 422),
+    ("RETURN 1 AS a \uff1b SELECT 1", {}, "read", 422),
+    ("RETURN 1 AS a\u2028; SELECT 1", {}, "read", 422),
+    ("\u041cATCH (n) RETURN n", {}, "read", 422),
+    ("MATCH (n) RETURN n\u037e SELECT 1", {}, "read", 422),
+    ("RETURN 1 AS a\x00; SELECT 1", {}, "read", 422),
+    # SQL by another door: schema-qualified functions and procedures
+    ("RETURN pg_catalog.set_config('role', 'postgres', true) AS a", {}, "read", 422),
+    ("RETURN pg_catalog.pg_read_file('/etc/passwd') AS a", {}, "read", 422),
+    ("RETURN kgmem.create_namespace_tables('x', 3) AS a", {}, "write", 422),
+    ("RETURN `pg_catalog`.`current_setting`('data_directory') AS a", {}, "read", 422),
+    ("CALL db.labels()", {}, "read", 422),
+    ("MATCH (n) RETURN n UNION ALL RETURN pg_catalog.current_user() AS n", {}, "read", 422),
+    ("RETURN set_config('role', 'postgres', true) AS a", {}, "read", 422),
+    # another namespace's graph and kgmem's own tables
+    ("RETURN cypher('{other}', 'MATCH (n) RETURN n') AS a", {}, "read", 422),
+    ("RETURN ag_catalog.cypher('{other}', 'MATCH (n) RETURN n') AS a", {}, "read", 422),
+    ("RETURN query_to_xml('SELECT * FROM kgmem.api_key', true, false, '') AS a", {}, "read", 422),
+    # writes in read mode, also hidden in a UNION or a subquery
+    ("CREATE (n:Pwned) RETURN n", {}, "read", 403),
+    ("MATCH (n) SET n.pwned = true RETURN n", {}, "read", 403),
+    ("MATCH (n) DETACH DELETE n", {}, "read", 403),
+    ("MERGE (n:Pwned {a: 1}) RETURN n", {}, "read", 403),
+    ("MATCH (n) REMOVE n.name RETURN n", {}, "read", 403),
+    ("RETURN 1 AS x UNION ALL MATCH (n) SET n.pwned = 1 RETURN 2 AS x", {}, "read", 403),
+    ("MATCH (n) WHERE EXISTS { MATCH (m) SET m.pwned = 1 } RETURN n", {}, "read", 403),
+    # parameters crafted as code
+    ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
+    ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),
+    ("RETURN $`p` AS p", {"p": BREAKOUT}, "read", 422),
+    ("RETURN 1 AS a", {"$$": BREAKOUT}, "read", 422),
+]
+
+
+@pytest.fixture
+async def two_namespaces(memory: Memory) -> AsyncIterator[tuple[str, str]]:
+    names = (f"t_{uuid.uuid4().hex[:12]}", f"t_{uuid.uuid4().hex[:12]}")
+    for name in names:
+        await memory.create_namespace(name)
+        await memory.upsert_entity(name, EntityWrite("alice", "Person", {"name": name}))
+    yield names
+    for name in names:
+        await memory.delete_namespace(name)
+
+
+def test_the_corpus_is_large_enough() -> None:
+    assert len(ATTACKS) >= 30
+
+
+async def snapshot(conn: asyncpg.Connection, other: str) -> tuple:
+    tables = await conn.fetchval(
+        "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+    )
+    namespaces = await conn.fetchval("SELECT count(*) FROM kgmem.namespace")
+    keys = await conn.fetchval("SELECT count(*) FROM kgmem.api_key")
+    other_rows = await conn.fetch(f'SELECT properties::text FROM "{other}"."Person"')
+    return tables, namespaces, keys, sorted(r[0] for r in other_rows)
+
+
+async def test_every_attack_gets_a_clear_4xx_and_nothing_escapes(
+    client: httpx.AsyncClient, two_namespaces: tuple[str, str], raw_conn: asyncpg.Connection
+) -> None:
+    mine, other = two_namespaces
+    before = await snapshot(raw_conn, other)
+    own_before = await raw_conn.fetch(f'SELECT properties::text FROM "{mine}"."Person"')
+    for query, params, mode, status in ATTACKS:
+        body = {"query": query.replace("{other}", other), "params": params, "mode": mode}
+        response = await client.post(f"/v1/namespaces/{mine}/cypher", json=body)
+        assert response.status_code == status, (query, response.text)
+        assert response.headers["content-type"].startswith(PROBLEM)
+        problem = response.json()
+        assert problem["code"].startswith("cypher_"), (query, problem)
+        assert problem["error_class"] in {"syntax", "semantic", "type", "permission"}
+        assert problem["detail"]
+    assert await snapshot(raw_conn, other) == before
+    assert await raw_conn.fetch(f'SELECT properties::text FROM "{mine}"."Person"') == own_before
+    assert await raw_conn.fetchval("SELECT to_regclass('public.pwned')") is None
+
+
+async def test_parameter_values_are_data_never_code(
+    client: httpx.AsyncClient, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    crafted = [BREAKOUT, "'}) RETURN 1 //", "$p", "\u2028;", {"$$": BREAKOUT}, [BREAKOUT]]
+    for value in crafted:
+        response = await client.post(
+            f"/v1/namespaces/{namespace}/cypher",
+            json={"query": "RETURN $p AS p", "params": {"p": value}},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["rows"] == [[value]]
+    string_with_quote = "RETURN '$$) AS (a agtype); CREATE TABLE public.pwned (x int); --' AS s"
+    response = await client.post(
+        f"/v1/namespaces/{namespace}/cypher", json={"query": string_with_quote}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["rows"] == [["$$) AS (a agtype); CREATE TABLE public.pwned (x int); --"]]
+    assert await raw_conn.fetchval("SELECT to_regclass('public.pwned')") is None
+
+
+@pytest.mark.parametrize("bad", ["beta';--", "ag_catalog", "kgmem", "pg_toast", "Alpha"])
+async def test_namespace_in_the_path_is_validated(client: httpx.AsyncClient, bad: str) -> None:
+    response = await client.post(f"/v1/namespaces/{bad}/cypher", json={"query": "RETURN 1 AS a"})
+    assert response.status_code in (404, 422), response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_the_reader_role_cannot_reach_other_graphs_or_kgmem_tables(
+    memory: Memory, two_namespaces: tuple[str, str], raw_conn: asyncpg.Connection
+) -> None:
+    """The database fence alone, with the guard bypassed: the role a read runs as."""
+    mine, other = two_namespaces
+    result = await memory.cypher(mine, "MATCH (n:Person) RETURN n.name AS name")
+    assert result.rows == [[mine]]
+    role = reader_role(mine)
+    probes = [
+        f"SELECT * FROM ag_catalog.cypher('{other}', $q$MATCH (n) RETURN n$q$) AS (n agtype)",
+        f'SELECT * FROM "{other}"."Person"',
+        "SELECT * FROM kgmem.api_key",
+        "SELECT * FROM kgmem.namespace",
+        f'SELECT * FROM "{mine}"."_kg_vertex"',
+        f"SELECT * FROM ag_catalog.cypher('{mine}', $q$CREATE (n:X) RETURN n$q$) AS (n agtype)",
+    ]
+    for sql in probes:
+        async with raw_conn.transaction(readonly=True):
+            await raw_conn.execute(f'SET LOCAL ROLE "{role}"')
+            with pytest.raises(asyncpg.PostgresError) as caught:
+                await raw_conn.fetch(sql)
+            assert caught.value.sqlstate in ("42501", "25006", "3F000"), (sql, caught.value)
+    async with raw_conn.transaction():
+        await raw_conn.execute(f'SET LOCAL ROLE "{role}"')
+        with pytest.raises(asyncpg.PostgresError) as caught:
+            await raw_conn.fetch(
+                f"SELECT * FROM ag_catalog.cypher('{mine}', $q$CREATE (n:X) RETURN n$q$) "
+                "AS (n agtype)"
+            )
+        assert caught.value.sqlstate == "42501", caught.value
+
+
+async def test_an_analyst_login_role_reads_only_its_namespace(
+    memory: Memory, two_namespaces: tuple[str, str], raw_conn: asyncpg.Connection, pg_url: str
+) -> None:
+    """What the README tells analysts to do for psql or AGE Viewer."""
+    mine, other = two_namespaces
+    reader = await memory.cypher_reader_role(mine)
+    login = f"analyst_{uuid.uuid4().hex[:8]}"
+    await raw_conn.execute(f'CREATE ROLE {login} LOGIN IN ROLE "{reader}"')
+    await raw_conn.execute(f"ALTER ROLE {login} SET session_preload_libraries = 'age'")
+    await raw_conn.execute(f'ALTER ROLE {login} SET search_path = ag_catalog, "$user", public')
+    await raw_conn.execute(f"ALTER ROLE {login} SET default_transaction_read_only = on")
+    database = await raw_conn.fetchval("SELECT current_database()")
+    try:
+        analyst = await asyncpg.connect(pg_url, user=login, database=database)
+        try:
+            rows = await analyst.fetch(
+                f"SELECT * FROM cypher('{mine}', $$MATCH (n:Person) RETURN n.name$$) AS (n agtype)"
+            )
+            assert [r[0] for r in rows] == [f'"{mine}"']
+            for sql in (
+                f"SELECT * FROM cypher('{other}', $$MATCH (n) RETURN n$$) AS (n agtype)",
+                f"SELECT * FROM cypher('{mine}', $$CREATE (n:Person) RETURN n$$) AS (n agtype)",
+                "SELECT count(*) FROM kgmem.api_key",
+            ):
+                with pytest.raises(asyncpg.PostgresError) as caught:
+                    await analyst.fetch(sql)
+                assert caught.value.sqlstate in ("42501", "25006"), (sql, caught.value)
+        finally:
+            await analyst.close()
+    finally:
+        await raw_conn.execute(f"DROP ROLE {login}")

@@ -12,9 +12,10 @@ import asyncpg
 from kgmem.errors import NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
+from kgmem.storage.cypher import reader_role
 from kgmem.storage.labels import LabelCatalog, create_label_indexes
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import ident, table
 
 
 async def create(
@@ -88,9 +89,14 @@ async def list_all(conn: asyncpg.Connection, only: list[str] | None = None) -> l
 
 
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
-    """Drop the graph of ``ns`` with all its label and side tables, and its record."""
+    """Drop the graph of ``ns`` with all its label and side tables, its record and its
+    Cypher reader role (roles are cluster-wide: left alone they would pile up)."""
     await conn.execute("SELECT ag_catalog.drop_graph($1, true)", ns.name)
     await conn.execute("DELETE FROM kgmem.namespace WHERE name = $1", ns.name)
+    role = reader_role(ns.name)
+    if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role):
+        await conn.execute(f"DROP OWNED BY {ident(role)}")
+        await conn.execute(f"DROP ROLE {ident(role)}")
 
 
 async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:

@@ -208,3 +208,22 @@ async def test_an_analyst_login_role_reads_only_its_namespace(
             await analyst.close()
     finally:
         await raw_conn.execute(f"DROP ROLE {login}")
+
+
+async def test_deleting_a_namespace_drops_its_reader_role(
+    memory: Memory, raw_conn: asyncpg.Connection
+) -> None:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await memory.create_namespace(name)
+    role = await memory.cypher_reader_role(name)
+    exists = "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)"
+    assert await raw_conn.fetchval(exists, role)
+    await memory.delete_namespace(name)
+    assert not await raw_conn.fetchval(exists, role)
+    # A namespace of the same name later gets a working role again.
+    await memory.create_namespace(name)
+    try:
+        assert await memory.cypher_reader_role(name) == role
+        assert await raw_conn.fetchval(exists, role)
+    finally:
+        await memory.delete_namespace(name)

@@ -231,17 +231,8 @@ async def _insert_facts(
     for start in range(0, len(scores), 50_000):
         part = scores[start : start + 50_000]
         await conn.execute(
-            f"INSERT INTO {table(ns.name, '_kg_fact_score')} (fact_id, trust, support, "
-            "contradiction, consensus, status, chosen) "
-            "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
-            "$5::float8[], $6::text[], $7::bool[])",
-            [s.fact_id for s in part],
-            [s.trust for s in part],
-            [s.support for s in part],
-            [s.contradiction for s in part],
-            [s.consensus for s in part],
-            [s.status for s in part],
-            [s.chosen for s in part],
+            f"INSERT INTO {table(ns.name, '_kg_fact_score')} {_FACT_SCORE_ROWS}",
+            *_fact_score_columns(part),
         )
 
 
@@ -252,14 +243,25 @@ async def upsert_facts(
     if not scores:
         return
     await conn.execute(
-        f"INSERT INTO {table(ns.name, '_kg_fact_score')} AS s (fact_id, trust, support, "
-        "contradiction, consensus, status, chosen) "
-        "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
-        "$5::float8[], $6::text[], $7::bool[]) "
+        f"INSERT INTO {table(ns.name, '_kg_fact_score')} {_FACT_SCORE_ROWS} "
         "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
         "support = excluded.support, contradiction = excluded.contradiction, "
         "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
         "scored_at = now()",
+        *_fact_score_columns(scores),
+    )
+
+
+_FACT_SCORE_ROWS = (
+    "(fact_id, trust, support, contradiction, consensus, status, chosen) "
+    "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
+    "$5::float8[], $6::text[], $7::bool[])"
+)
+
+
+def _fact_score_columns(scores: Sequence[FactScore]) -> list[list[Any]]:
+    """The parameters of ``_FACT_SCORE_ROWS``: one array per column."""
+    return [
         [s.fact_id for s in scores],
         [s.trust for s in scores],
         [s.support for s in scores],
@@ -267,7 +269,7 @@ async def upsert_facts(
         [s.consensus for s in scores],
         [s.status for s in scores],
         [s.chosen for s in scores],
-    )
+    ]
 
 
 async def upsert_sources(

@@ -16,6 +16,7 @@ SCENARIOS = {
     "build": "bench.build",
     "tck": "bench.tck",
     "cypher": "bench.cypher",
+    "import": "bench.imports",
 }
 
 

@@ -20,11 +20,12 @@
     │   ├── InvalidRequest          invalid_request
     │   ├── LimitExceeded           limit_exceeded
     │   │   └── PayloadTooLarge     payload_too_large
-    │   └── CypherError             cypher_error
-    │       ├── CypherSyntaxError   cypher_syntax_error
-    │       ├── CypherSemanticError cypher_semantic_error
-    │       ├── CypherTypeError     cypher_type_error
-    │       └── CypherRejected      cypher_rejected
+    │   ├── CypherError             cypher_error
+    │   │   ├── CypherSyntaxError   cypher_syntax_error
+    │   │   ├── CypherSemanticError cypher_semantic_error
+    │   │   ├── CypherTypeError     cypher_type_error
+    │   │   └── CypherRejected      cypher_rejected
+    │   └── ImportRejected          import_rejected
     ├── NotFound                    not_found
     │   ├── NamespaceNotFound       namespace_not_found
     │   ├── EntityNotFound          entity_not_found
@@ -33,7 +34,8 @@
     │   ├── SourceNotFound          source_not_found
     │   ├── EpisodeNotFound         episode_not_found
     │   ├── MergeNotFound           merge_not_found
-    │   └── NamedQueryNotFound      named_query_not_found
+    │   ├── NamedQueryNotFound      named_query_not_found
+    │   └── ImportJobNotFound       import_job_not_found
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
@@ -158,6 +160,11 @@ class PayloadTooLarge(LimitExceeded):
     title = "Request body too large"
 
 
+class ImportRejected(InvalidInput):
+    code = "import_rejected"
+    title = "Import stopped at a bad record"
+
+
 class NotFound(KgmemError):
     code = "not_found"
     title = "Not found"
@@ -196,6 +203,11 @@ class EpisodeNotFound(NotFound):
 class MergeNotFound(NotFound):
     code = "merge_not_found"
     title = "Merge not found"
+
+
+class ImportJobNotFound(NotFound):
+    code = "import_job_not_found"
+    title = "Import job not found"
 
 
 class Conflict(KgmemError):

@@ -15,8 +15,9 @@ and brings every namespace up to the graph schema.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -45,6 +46,9 @@ from kgmem.ingest import (
 from kgmem.ingest import communities as community_ops
 from kgmem.ingest import forget as forget_ops
 from kgmem.ingest import merges as merge_ops
+from kgmem.io import backfill, exporter, loader
+from kgmem.io.exporter import ExportOptions
+from kgmem.io.loader import ImportOptions, ImportReport, Progress
 from kgmem.model import (
     ApiKey,
     BatchResult,
@@ -403,6 +407,31 @@ class Memory:
         run; returns the namespaces recomputed."""
         names = [ns.name for ns in await self.list_namespaces()]
         return await community_ops.refresh_changed(self.ctx, names)
+
+    # -- imports and exports ----------------------------------------------------
+
+    async def import_file(
+        self,
+        namespace: str,
+        path: Path,
+        options: ImportOptions | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> ImportReport:
+        """Bulk-load a file (RDF, CSV, JSON Lines, GraphML; see kgmem.io.loader)."""
+        return await loader.import_file(
+            self.ctx, namespace, path, options or ImportOptions(), progress
+        )
+
+    async def embed_pending(
+        self, namespace: str, progress: Callable[[int, int], None] | None = None
+    ) -> int:
+        """Embed every entity of ``namespace`` that has text but no vector; returns how
+        many were embedded (0 without an embedding model)."""
+        return await backfill.embed_pending(self.ctx, namespace, progress)
+
+    def export(self, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
+        """The namespace (or a subgraph) serialised in ``options.format``, in chunks."""
+        return exporter.export(self.ctx, namespace, options)
 
     # -- API keys ---------------------------------------------------------------
 

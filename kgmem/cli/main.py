@@ -16,6 +16,7 @@ from rich.table import Table
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
+from kgmem.cli import transfer
 from kgmem.cli.runtime import fail, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings
@@ -31,6 +32,9 @@ app.add_typer(keys_cli.app, name="keys")
 app.add_typer(namespaces_cli.app, name="namespaces")
 app.command("verify")(verify_command)
 app.command("cypher")(cypher_cli.command)
+app.command("import")(transfer.import_command)
+app.command("export")(transfer.export_command)
+app.command("embed")(transfer.embed_command)
 console = Console()
 
 

@@ -29,6 +29,7 @@ from kgmem.server.routes import (
     namespaces,
     search,
     timeline,
+    transfer,
     verification,
 )
 from kgmem.server.schemas import Problem
@@ -74,6 +75,7 @@ def create_app(
             try:
                 yield
             finally:
+                await _stop_jobs(app)
                 if close_memory:
                     await memory.close()
             return
@@ -82,6 +84,7 @@ def create_app(
         try:
             yield
         finally:
+            await _stop_jobs(app)
             await opened.close()
 
     app = FastAPI(
@@ -93,7 +96,12 @@ def create_app(
     if memory is not None:
         app.state.memory = memory
     problems.install(app)
-    app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
+    # Import uploads are streamed to disk, not held in memory: no body limit for them.
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.server.max_body_bytes,
+        exempt=lambda path: path.endswith("/imports"),
+    )
     app.include_router(health.router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.
     for module in (
@@ -107,10 +115,17 @@ def create_app(
         causal,
         episodes,
         cypher,
+        transfer,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     _document_problems(app)
     return app
+
+
+async def _stop_jobs(app: FastAPI) -> None:
+    jobs = getattr(app.state, "import_jobs", None)
+    if jobs is not None:
+        await jobs.close()
 
 
 def _document_problems(app: FastAPI) -> None:

@@ -292,3 +292,21 @@ class Problem(BaseModel):
     status: int
     detail: str
     code: str
+
+
+class ImportJobOut(BaseModel):
+    """An import job: ``status`` is queued, running, finished or failed; ``report`` is the
+    import's summary when finished, ``error`` the problem when failed."""
+
+    id: str
+    namespace: str
+    filename: str
+    status: Literal["queued", "running", "finished", "failed"]
+    records: int
+    bytes_read: int
+    bytes_total: int
+    embedded: int
+    created_at: float
+    finished_at: float | None
+    report: dict[str, Any] | None
+    error: dict[str, Any] | None

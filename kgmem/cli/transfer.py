@@ -1,0 +1,216 @@
+"""``kgmem import``, ``kgmem export`` and ``kgmem embed``: batch loads and dumps."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from kgmem.cli.runtime import run_with_memory
+from kgmem.io.exporter import EXPORT_FORMATS, ExportOptions
+from kgmem.io.loader import ImportOptions, ImportReport
+from kgmem.io.loader import Progress as LoadProgress
+from kgmem.io.readers import FORMATS
+from kgmem.memory import Memory
+
+console = Console(stderr=True)
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[records]:,} records, {task.fields[rate]:,.0f}/s"),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _summary(report: ImportReport) -> str:
+    return (
+        f"{report.file}: read {report.records_read:,}, loaded {report.records_loaded:,}, "
+        f"rejected {report.records_rejected:,}; vertices +{report.vertices_created:,} "
+        f"~{report.vertices_updated:,}, edges +{report.edges_created:,} ~{report.edges_updated:,} "
+        f"(updated = {report.vertices_updated + report.edges_updated:,}); "
+        f"{report.batches_already_loaded} of {report.batches} batches were already loaded; "
+        f"{report.seconds:.1f} s. Report: {report.report_file}"
+        + (f"; rejects: {report.reject_file}" if report.reject_file else "")
+    )
+
+
+# One parameter per command-line option.
+def import_command(  # noqa: PLR0913, PLR0917
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Files to load (.gz accepted).", exists=True, dir_okay=False),
+    ],
+    namespace: Annotated[
+        str, typer.Option("--namespace", "-n", help="Target namespace (created if missing).")
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help=f"One of {', '.join(FORMATS)}; default from the extension."),
+    ] = None,
+    on_error: Annotated[
+        str,
+        typer.Option(
+            help="stop: fail at the first bad record; skip: write it to the reject file and go on."
+        ),
+    ] = "stop",
+    batch_size: Annotated[int, typer.Option(help="Records per committed batch.")] = 20_000,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where the report and reject file go (default: beside each file)."),
+    ] = None,
+    base_iri: Annotated[
+        str | None,
+        typer.Option(help="Base IRI for relative IRIs in Turtle, TriG, JSON-LD and RDF/XML."),
+    ] = None,
+    defer_indexes: Annotated[
+        str,
+        typer.Option(
+            help="auto (empty namespace, file >= 8 MiB), always or never: drop non-unique "
+            "indexes during the load, build them after."
+        ),
+    ] = "auto",
+    no_embed: Annotated[
+        bool,
+        typer.Option(
+            "--no-embed", help="Do not embed imported entities now (run kgmem embed later)."
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the reports as JSON on stdout.")
+    ] = False,
+) -> None:
+    """Bulk-load RDF (N-Triples, N-Quads, Turtle, TriG, JSON-LD, RDF/XML), neo4j-admin CSV,
+    JSON Lines or GraphML files. Interrupted imports resume where they stopped."""
+    if on_error not in ("stop", "skip"):
+        raise typer.BadParameter("--on-error must be stop or skip")
+
+    async def work(memory: Memory) -> None:
+        if namespace not in {n.name for n in await memory.list_namespaces([namespace])}:
+            await memory.create_namespace(namespace)
+        reports = []
+        for path in files:
+            options = ImportOptions(
+                format=fmt, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
+                report_dir=report_dir, base_iri=base_iri, defer_indexes=defer_indexes,  # type: ignore[arg-type]
+            )  # fmt: skip
+            with _bar() as bar:
+                task = bar.add_task(path.name, total=path.stat().st_size, records=0, rate=0.0)
+
+                def show(p: LoadProgress, task: TaskID = task, bar: Progress = bar) -> None:
+                    elapsed = bar.tasks[0].elapsed or 1e-9
+                    bar.update(
+                        task, completed=p.bytes_read, records=p.records, rate=p.records / elapsed
+                    )
+
+                report = await memory.import_file(namespace, path, options, show)
+            reports.append(report)
+            console.print(_summary(report), highlight=False)
+        if not no_embed:
+            await _embed(memory, namespace)
+        if as_json:
+            sys.stdout.write(json.dumps([r.as_json() for r in reports], indent=2) + "\n")
+
+    run_with_memory(work)
+
+
+async def _embed(memory: Memory, namespace: str) -> None:
+    if memory.ctx.embedder is None:
+        return
+    with _bar() as bar:
+        task = bar.add_task("embedding", total=None, records=0, rate=0.0)
+
+        def show(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 1e-9
+            bar.update(task, total=total, completed=done, records=done, rate=done / elapsed)
+
+        count = await memory.embed_pending(namespace, show)
+    console.print(f"embedded {count:,} entities")
+
+
+def embed_command(
+    namespace: Annotated[str, typer.Option("--namespace", "-n", help="Namespace to embed.")],
+) -> None:
+    """Embed every entity that has text but no vector (after an import with --no-embed)."""
+
+    async def work(memory: Memory) -> None:
+        if memory.ctx.embedder is None:
+            console.print("no embedding model is configured (KGMEM_EMBEDDING_PROVIDER=none)")
+            return
+        await _embed(memory, namespace)
+
+    run_with_memory(work)
+
+
+def export_command(
+    namespace: Annotated[str, typer.Option("--namespace", "-n", help="Namespace to export.")],
+    fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="File to write (default stdout). "
+            "CSV writes FILE.nodes.csv and FILE.relationships.csv.",
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Option(
+            "--query", help="Comma-separated entity uids: export the subgraph around them."
+        ),
+    ] = None,
+    depth: Annotated[int, typer.Option(help="With --query: how many edges out to include.")] = 1,
+) -> None:
+    """Write a namespace (or the subgraph around some entities) in one format."""
+    uids = tuple(u.strip() for u in query.split(",") if u.strip()) if query else ()
+
+    async def work(memory: Memory) -> None:
+        parts: list[tuple[ExportOptions, Path | None]]
+        if fmt == "csv":
+            if output is None:
+                raise typer.BadParameter("CSV export needs -o (it writes two files)")
+            stem = output.with_suffix("")
+            parts = [
+                (ExportOptions(fmt, uids, depth, "nodes"), stem.with_suffix(".nodes.csv")),
+                (
+                    ExportOptions(fmt, uids, depth, "relationships"),
+                    stem.with_suffix(".relationships.csv"),
+                ),
+            ]
+        else:
+            parts = [(ExportOptions(fmt, uids, depth), output)]
+        for options, target in parts:
+            sink = target.open("wb") if target else sys.stdout.buffer
+            try:
+                async for chunk in memory.export(namespace, options):
+                    sink.write(chunk)
+            finally:
+                if target:
+                    sink.close()
+            if target:
+                console.print(f"wrote {target}")
+
+    run_with_memory(work)

@@ -1,0 +1,443 @@
+"""Exporting a namespace, or the subgraph around some entities, in any supported format.
+
+Writers take a ``Graph`` (two re-runnable async streams: vertices, then edges) and
+yield bytes. N-Triples, N-Quads, JSON Lines and Cytoscape.js JSON stream in one pass;
+CSV, GraphML and GEXF read the vertices twice (once to declare the property columns);
+Turtle, TriG, JSON-LD and RDF/XML are serialised by rdflib from an in-memory graph.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from xml.sax.saxutils import escape, quoteattr
+
+import orjson
+
+from kgmem.errors import InvalidInput
+from kgmem.graph import GraphContext
+from kgmem.io.ntriples import Lit, Term, statement
+from kgmem.io.rdf_mapping import IRI_PROPERTY, VOCAB, TermRegistry, node_iri, vertex_statements
+from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
+from kgmem.storage.dump import DumpedEdge, DumpedVertex
+from kgmem.storage.facts import SYSTEM_KEYS
+
+MEDIA_TYPES = {
+    "ntriples": "application/n-triples",
+    "nquads": "application/n-quads",
+    "turtle": "text/turtle",
+    "trig": "application/trig",
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+    "csv": "text/csv",
+    "jsonl": "application/x-ndjson",
+    "graphml": "application/graphml+xml",
+    "gexf": "application/gexf+xml",
+    "cytoscape": "application/json",
+}
+EXPORT_FORMATS = tuple(MEDIA_TYPES)
+EXTENSIONS = {
+    "ntriples": ".nt", "nquads": ".nq", "turtle": ".ttl", "trig": ".trig", "jsonld": ".jsonld",
+    "rdfxml": ".rdf", "csv": ".csv", "jsonl": ".jsonl", "graphml": ".graphml", "gexf": ".gexf",
+    "cytoscape": ".cyjs",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    """What to export: a format, optionally the subgraph within ``depth`` edges of the
+    entities ``uids``; CSV exports one ``part`` (nodes or relationships) at a time."""
+
+    format: str
+    uids: tuple[str, ...] = ()
+    depth: int = 1
+    part: Literal["nodes", "relationships"] = "nodes"
+
+
+@dataclass
+class Graph:
+    """The exported vertices and edges, each stream re-runnable; plus the RDF terms."""
+
+    conn: Connection
+    ns: NamespaceRef
+    ids: list[int] | None
+    terms: TermRegistry
+
+    def vertices(self) -> AsyncIterator[list[DumpedVertex]]:
+        return dump.vertices(self.conn, self.ns, self.ids)
+
+    def edges(self) -> AsyncIterator[list[DumpedEdge]]:
+        return dump.edges(self.conn, self.ns, self.ids)
+
+
+async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
+    """The export as chunks of bytes; raises before the first chunk on a bad request."""
+    writer = _writer(options)
+    if options.depth < 0 or options.depth > 10:
+        raise InvalidInput("depth must be between 0 and 10")
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        ids = await dump.subgraph(conn, ns, options.uids, options.depth) if options.uids else None
+        terms = TermRegistry.of(await bulk.read_terms(conn, namespace), {})
+        async for chunk in writer(Graph(conn, ns, ids, terms), options):
+            yield chunk
+
+
+def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIterator[bytes]]:
+    writers: dict[str, Callable[[Graph, ExportOptions], AsyncIterator[bytes]]] = {
+        "ntriples": _ntriples,
+        "nquads": _ntriples,
+        "jsonl": _jsonl,
+        "csv": _csv,
+        "graphml": _graphml,
+        "gexf": _gexf,
+        "cytoscape": _cytoscape,
+    }
+    if options.format in ("turtle", "trig", "jsonld", "rdfxml"):
+        return _rdflib
+    if options.format not in writers:
+        raise InvalidInput(
+            f"unknown export format {options.format!r}; use one of {', '.join(EXPORT_FORMATS)}"
+        )
+    return writers[options.format]
+
+
+def user_properties(edge: DumpedEdge) -> dict[str, Any]:
+    """An edge's own properties, without the fact fields kgmem mirrors into it."""
+    return {k: v for k, v in edge.properties.items() if k not in SYSTEM_KEYS}
+
+
+# -- RDF --------------------------------------------------------------------------------
+
+
+def _is_graph_name(v: DumpedVertex) -> bool:
+    # Source vertices an RDF import made for named graphs describe nothing themselves.
+    return v.label == "Source" and v.properties == {"name": v.uid}
+
+
+def _vertex_quads(v: DumpedVertex, terms: TermRegistry) -> Iterable[tuple[str, str, Term]]:
+    if _is_graph_name(v):
+        return ()
+    return (
+        (node_iri(s), p, o) for s, p, o in vertex_statements(v.uid, v.label, v.properties, terms)
+    )
+
+
+def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[tuple[str, str, Term, str | None]]:
+    iri = e.properties.get(IRI_PROPERTY)
+    predicate = iri if isinstance(iri, str) else terms.iri("edge_label", e.label) or VOCAB + e.label
+    s, o = node_iri(e.start), node_iri(e.end)
+    if not e.sources:
+        return ((s, predicate, o, None),)
+    return ((s, predicate, o, node_iri(src)) for src in e.sources)
+
+
+async def _ntriples(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    quads = options.format == "nquads"
+    async for batch in graph.vertices():
+        yield "".join(
+            statement(s, p, o) for v in batch for s, p, o in _vertex_quads(v, graph.terms)
+        ).encode()
+    async for edges in graph.edges():
+        lines = {
+            statement(s, p, o, g if quads else None)
+            for e in edges
+            for s, p, o, g in _edge_quads(e, graph.terms)
+        }
+        yield "".join(sorted(lines)).encode()
+
+
+def _rdflib_term(term: Term) -> Any:
+    import rdflib
+
+    if isinstance(term, Lit):
+        if term.lang:
+            return rdflib.Literal(term.lex, lang=term.lang)
+        return rdflib.Literal(
+            term.lex, datatype=rdflib.URIRef(term.datatype) if term.datatype else None
+        )
+    if term.startswith("_:"):
+        return rdflib.BNode(term[2:])
+    return rdflib.URIRef(term)
+
+
+async def _rdflib(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    import rdflib
+
+    quads = options.format in ("trig", "jsonld")
+    dataset = rdflib.Dataset() if quads else None
+    default = dataset.default_graph if dataset is not None else rdflib.Graph()
+    async for batch in graph.vertices():
+        for v in batch:
+            for s, p, o in _vertex_quads(v, graph.terms):
+                default.add((_rdflib_term(s), rdflib.URIRef(p), _rdflib_term(o)))
+    async for edges in graph.edges():
+        for e in edges:
+            for s, p, o, g in _edge_quads(e, graph.terms):
+                target = dataset.graph(_rdflib_term(g)) if dataset is not None and g else default
+                target.add((_rdflib_term(s), rdflib.URIRef(p), _rdflib_term(o)))
+    syntax = {"turtle": "turtle", "trig": "trig", "jsonld": "json-ld", "rdfxml": "xml"}[
+        options.format
+    ]
+    with warnings.catch_warnings():
+        # rdflib 7's own TriG and JSON-LD writers call its deprecated Dataset API.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield (dataset if dataset is not None else default).serialize(
+            format=syntax, encoding="utf-8"
+        )
+
+
+# -- property-graph formats -----------------------------------------------------------
+
+
+def _edge_record(e: DumpedEdge) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "kind": "edge",
+        "uid": e.uid,
+        "label": e.label,
+        "start": e.start,
+        "end": e.end,
+        "properties": user_properties(e),
+    }
+    record.update(
+        {k: e.properties[k] for k in SYSTEM_KEYS if k != "uid" and e.properties.get(k) is not None}
+    )
+    if e.sources:
+        record["sources"] = list(e.sources)
+    return record
+
+
+async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    async for batch in graph.vertices():
+        yield b"".join(
+            orjson.dumps(
+                {"kind": "vertex", "uid": v.uid, "label": v.label, "properties": v.properties}
+            )
+            + b"\n"
+            for v in batch
+        )
+    async for edges in graph.edges():
+        yield b"".join(orjson.dumps(_edge_record(e)) + b"\n" for e in edges)
+
+
+async def _cytoscape(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    yield b'{"elements": {"nodes": ['
+    first = True
+    async for batch in graph.vertices():
+        for v in batch:
+            data = {**v.properties, "id": v.uid, "label": v.label}
+            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
+            first = False
+    yield b'\n], "edges": ['
+    first = True
+    async for edges in graph.edges():
+        for e in edges:
+            data = {
+                **user_properties(e),
+                "id": e.uid,
+                "source": e.start,
+                "target": e.end,
+                "label": e.label,
+            }
+            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
+            first = False
+    yield b"\n]}}\n"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        kinds = {_kind(v) for v in value}
+        return kinds.pop() + "[]" if len(kinds) == 1 and "[]" not in next(iter(kinds)) else "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "double"
+    return "string"
+
+
+def _merge_kind(old: str | None, new: str) -> str:
+    if old is None or old == new:
+        return new
+    if {old, new} == {"long", "double"}:
+        return "double"
+    return "string"
+
+
+async def _columns(
+    batches: AsyncIterator[list[Any]], props: Callable[[Any], dict[str, Any]]
+) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    async for batch in batches:
+        for item in batch:
+            for key, value in props(item).items():
+                kinds[key] = _merge_kind(kinds.get(key), _kind(value))
+    return dict(sorted(kinds.items()))
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind.endswith("[]"):
+        return ";".join(_cell(v, kind[:-2]) for v in value)
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind in ("long", "double"):
+        return repr(value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _csv_line(cells: Sequence[str]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
+async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    if options.part == "nodes":
+        kinds = await _columns(graph.vertices(), lambda v: v.properties)
+        yield _csv_line(["uid:ID", ":LABEL", *(f"{k}:{t}" for k, t in kinds.items())]).encode()
+        async for batch in graph.vertices():
+            yield "".join(
+                _csv_line(
+                    [v.uid, v.label, *(_cell(v.properties.get(k), t) for k, t in kinds.items())]
+                )
+                for v in batch
+            ).encode()
+        return
+    kinds = await _columns(graph.edges(), user_properties)
+    yield _csv_line(
+        ["uid", ":START_ID", ":END_ID", ":TYPE", *(f"{k}:{t}" for k, t in kinds.items())]
+    ).encode()
+    async for edges in graph.edges():
+        yield "".join(
+            _csv_line(
+                [
+                    e.uid,
+                    e.start,
+                    e.end,
+                    e.label,
+                    *(_cell(user_properties(e).get(k), t) for k, t in kinds.items()),
+                ]
+            )
+            for e in edges
+        ).encode()
+
+
+_XML_TYPES = {"long": "long", "double": "double", "boolean": "boolean"}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _xml_value(value: Any) -> str:
+    return escape(_plain(value))
+
+
+async def _graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    node_kinds = await _columns(graph.vertices(), lambda v: v.properties)
+    edge_kinds = await _columns(graph.edges(), user_properties)
+    head = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n',
+        '<key id="label" for="all" attr.name="label" attr.type="string"/>\n',
+    ]
+    for prefix, target, kinds in (("v", "node", node_kinds), ("e", "edge", edge_kinds)):
+        for i, (key, kind) in enumerate(kinds.items()):
+            # Lists and maps travel as JSON text; the marker lets kgmem read them back.
+            marker = "" if kind in _XML_TYPES or kind == "string" else ' kgmem.json="true"'
+            head.append(
+                f'<key id="{prefix}{i}" for="{target}" attr.name={quoteattr(key)} '
+                f'attr.type="{_XML_TYPES.get(kind, "string")}"{marker}/>\n'
+            )
+    head.append('<graph edgedefault="directed">\n')
+    yield "".join(head).encode()
+    node_ids = {k: f"v{i}" for i, k in enumerate(node_kinds)}
+    edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}
+    async for batch in graph.vertices():
+        yield "".join(
+            f'<node id={quoteattr(v.uid)}><data key="label">{escape(v.label)}</data>'
+            + "".join(
+                f'<data key="{node_ids[k]}">{_xml_value(val)}</data>'
+                for k, val in v.properties.items()
+                if val is not None
+            )
+            + "</node>\n"
+            for v in batch
+        ).encode()
+    async for edges in graph.edges():
+        yield "".join(
+            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} target={quoteattr(e.end)}>"
+            f'<data key="label">{escape(e.label)}</data>'
+            + "".join(
+                f'<data key="{edge_ids[k]}">{_xml_value(val)}</data>'
+                for k, val in user_properties(e).items()
+                if val is not None
+            )
+            + "</edge>\n"
+            for e in edges
+        ).encode()
+    yield b"</graph>\n</graphml>\n"
+
+
+async def _gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    node_kinds = await _columns(graph.vertices(), lambda v: v.properties)
+    edge_kinds = await _columns(graph.edges(), user_properties)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<gexf xmlns="http://gexf.net/1.3" version="1.3">\n',
+        '<graph defaultedgetype="directed" mode="static">\n',
+    ]
+    for cls, kinds in (("node", {"kg_label": "string", **node_kinds}), ("edge", edge_kinds)):
+        parts.append(f'<attributes class="{cls}">\n')
+        parts.extend(
+            f'<attribute id="{i}" title={quoteattr(k)} type="{_XML_TYPES.get(t, "string")}"/>\n'
+            for i, (k, t) in enumerate(kinds.items())
+        )
+        parts.append("</attributes>\n")
+    parts.append("<nodes>\n")
+    yield "".join(parts).encode()
+    node_ids = {k: i for i, k in enumerate(["kg_label", *node_kinds])}
+    edge_ids = {k: i for i, k in enumerate(edge_kinds)}
+    async for batch in graph.vertices():
+        out = []
+        for v in batch:
+            values = {"kg_label": v.label, **v.properties}
+            name = v.properties.get("name")
+            out.append(
+                f"<node id={quoteattr(v.uid)} "
+                f"label={quoteattr(name if isinstance(name, str) else v.uid)}><attvalues>"
+                + "".join(
+                    f'<attvalue for="{node_ids[k]}" value={quoteattr(_plain(x))}/>'
+                    for k, x in values.items()
+                    if x is not None
+                )
+                + "</attvalues></node>\n"
+            )
+        yield "".join(out).encode()
+    yield b"</nodes>\n<edges>\n"
+    async for edges in graph.edges():
+        yield "".join(
+            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} "
+            f"target={quoteattr(e.end)} label={quoteattr(e.label)}><attvalues>"
+            + "".join(
+                f'<attvalue for="{edge_ids[k]}" value={quoteattr(_plain(x))}/>'
+                for k, x in user_properties(e).items()
+                if x is not None
+            )
+            + "</attvalues></edge>\n"
+            for e in edges
+        ).encode()
+    yield b"</edges>\n</graph>\n</gexf>\n"

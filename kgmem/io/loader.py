@@ -1,0 +1,351 @@
+"""Importing a file: read, map, and write it in batches, each committed with its journal row.
+
+The file's load key is its SHA-256 plus the format and batch size. A batch that is in
+the journal under that key is not written again, so rerunning an interrupted import
+(even one killed with ``kill -9``) writes exactly the batches that had not committed
+and ends in the graph one clean run makes; rerunning a finished one writes nothing.
+Reading and mapping the next batch runs in a thread while the current one is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from kgmem.embedding import entity_text, fact_text
+from kgmem.errors import ImportRejected, InvalidInput
+from kgmem.graph import GraphContext
+from kgmem.io.ntriples import Lit, Quad
+from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, text_view
+from kgmem.io.readers import Parsed, Reject, detect_format, open_binary, read
+from kgmem.storage import NamespaceRef, bulk, namespaces
+from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, EdgeOp, VertexOp
+
+OnError = Literal["stop", "skip"]
+_MAX_LISTED_ERRORS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """How to import: format (None: from the extension), records per batch, what to do
+    with a bad record, where the report and reject file go (None: beside the file), and
+    the base IRI that relative IRIs of Turtle, TriG, JSON-LD and RDF/XML resolve against
+    (None: the file's own URI). ``defer_indexes``: drop the namespace's non-unique
+    indexes during the load and build them once at the end; "auto" does so when the
+    namespace is empty and the file is at least 8 MiB."""
+
+    format: str | None = None
+    batch_size: int = 20_000
+    on_error: OnError = "stop"
+    report_dir: Path | None = None
+    write_report: bool = True
+    base_iri: str | None = None
+    defer_indexes: Literal["auto", "always", "never"] = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where an import is: records read, bytes of the file read, its size."""
+
+    records: int
+    bytes_read: int
+    bytes_total: int
+
+
+@dataclass
+class ImportReport:
+    """The summary of one file's import. ``records_loaded`` counts records written or
+    found unchanged; rejected ones are listed in ``errors`` (the first thousand) and,
+    with ``--on-error skip``, written to ``reject_file``."""
+
+    file: str
+    format: str
+    load_key: str
+    records_read: int = 0
+    records_loaded: int = 0
+    records_rejected: int = 0
+    vertices_created: int = 0
+    vertices_updated: int = 0
+    vertices_unchanged: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_unchanged: int = 0
+    batches: int = 0
+    batches_already_loaded: int = 0
+    seconds: float = 0.0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    reject_file: str | None = None
+    report_file: str | None = None
+
+    def add(self, counts: dict[str, Any]) -> None:
+        """Add a batch's counters."""
+        for key, value in counts.items():
+            if isinstance(value, int) and hasattr(self, key):
+                setattr(self, key, getattr(self, key) + value)
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return asdict(self)
+
+
+def describers() -> Describers:
+    """Side-row texts as the API writes them (value objects read as their text)."""
+    return Describers(vertex_text=lambda p: entity_text(text_view(p)), fact_text=fact_text)
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of the file's bytes, hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class _Batch:
+    number: int
+    items: int
+    vertices: list[VertexOp]
+    edges: list[EdgeOp]
+    rejects: list[Reject]
+    terms: list[tuple[str, str, str]]
+
+
+class _Source:
+    """The file's items cut into batches and mapped to operations."""
+
+    def __init__(self, items: Iterator[Parsed], mapper: RdfMapper, size: int) -> None:
+        self.items = items
+        self.mapper = mapper
+        self.size = size
+        self.number = 0
+
+    def next_batch(self) -> _Batch | None:
+        chunk = list(itertools.islice(self.items, self.size))
+        if not chunk:
+            return None
+        vertices: dict[str, VertexOp] = {}
+        edges: dict[str, EdgeOp] = {}
+        rejects: list[Reject] = []
+        quads: list[Quad] = []
+        for x in chunk:
+            if isinstance(x, Quad):
+                if isinstance(x.o, Lit) and "\x00" in x.o.lex:
+                    rejects.append(
+                        Reject(
+                            x.line, "a literal holds U+0000, which PostgreSQL text cannot store", ""
+                        )
+                    )
+                else:
+                    quads.append(x)
+        self.mapper.map(quads, vertices, edges)
+        for item in chunk:
+            if isinstance(item, VertexOp):
+                vertices[item.uid] = item
+            elif isinstance(item, EdgeOp):
+                edges[item.uid] = item
+            elif isinstance(item, Reject):
+                rejects.append(item)
+        self.number += 1
+        return _Batch(
+            self.number,
+            len(chunk),
+            list(vertices.values()),
+            list(edges.values()),
+            rejects,
+            self.mapper.terms.take_fresh(),
+        )
+
+
+@dataclass
+class _Run:
+    """One import in progress: what batches read and write."""
+
+    ctx: GraphContext
+    batch_ctx: BatchContext
+    options: ImportOptions
+    report: ImportReport
+    done: dict[int, dict[str, Any]]
+    rejects: list[tuple[Reject, str]] = field(default_factory=list)
+
+
+async def import_file(
+    ctx: GraphContext,
+    namespace: str,
+    path: Path,
+    options: ImportOptions,
+    progress: Callable[[Progress], None] | None = None,
+) -> ImportReport:
+    """Import one file into ``namespace`` (see the module docstring). With ``on_error``
+    "stop" the first bad record raises ``ImportRejected`` naming file, line and reason
+    (batches before it stay committed); with "skip" bad records are reported and kept
+    out, and the rest loads."""
+    if options.batch_size < 1:
+        raise InvalidInput("batch size must be at least 1")
+    fmt = detect_format(path, options.format)
+    started = time.perf_counter()
+    digest = await asyncio.to_thread(file_digest, path)
+    report = ImportReport(
+        file=str(path), format=fmt, load_key=f"{digest}:{fmt}:{options.batch_size}"
+    )
+    async with ctx.db.acquire() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        done = await bulk.committed_batches(conn, namespace, report.load_key)
+        terms = TermRegistry.of(
+            await bulk.read_terms(conn, namespace), await bulk.label_kinds(conn, ns)
+        )
+    await _maybe_defer(ctx, ns, path, options)
+    batch_ctx = BatchContext(
+        ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers()
+    )
+    run = _Run(ctx, batch_ctx, options, report, done)
+    stream, counter = open_binary(path)
+    try:
+        items = read(path, fmt, stream, options.base_iri)
+        source = _Source(items, RdfMapper(terms, digest[:12] + "_"), options.batch_size)
+        total = path.stat().st_size  # noqa: ASYNC240
+
+        def tick() -> None:
+            if progress:
+                progress(Progress(report.records_read, counter.count, total))
+
+        wrote = await _load(run, source, tick)
+        await _finish(ctx, ns, analyze=wrote)
+    finally:
+        stream.close()
+        report.seconds = round(time.perf_counter() - started, 3)
+        if options.write_report:
+            _write_report(path, options, report, run.rejects)
+    return report
+
+
+async def _load(run: _Run, source: _Source, tick: Callable[[], None] | None) -> bool:
+    """Write every batch; the next one is read and mapped in a thread meanwhile."""
+    wrote = False
+    pending = asyncio.create_task(asyncio.to_thread(source.next_batch))
+    while (batch := await pending) is not None:
+        pending = asyncio.create_task(asyncio.to_thread(source.next_batch))
+        try:
+            wrote |= await _one_batch(run, batch)
+        except BaseException as exc:
+            await asyncio.gather(pending, return_exceptions=True)
+            if isinstance(exc, ImportRejected):  # a clean stop leaves the indexes whole
+                await _finish(run.ctx, run.batch_ctx.ns, analyze=True)
+            raise
+        if tick:
+            tick()
+    return wrote
+
+
+_DEFER_FROM_BYTES = 8 << 20
+
+
+async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None:
+    """Build deferred indexes again and refresh planner statistics."""
+    async with ctx.db.transaction() as conn:
+        await bulk.lift_timeout(conn)
+        await bulk.restore_indexes(conn, ns.name)
+        if analyze:
+            await bulk.analyze(conn, ns)
+
+
+async def _maybe_defer(
+    ctx: GraphContext, ns: NamespaceRef, path: Path, options: ImportOptions
+) -> None:
+    if options.defer_indexes == "never":
+        return
+    async with ctx.db.transaction() as conn:
+        await bulk.lift_timeout(conn)
+        if await bulk.has_deferred_indexes(conn, ns.name):
+            return  # a previous run of this load dropped them: keep loading without
+        big = path.stat().st_size >= _DEFER_FROM_BYTES  # noqa: ASYNC240
+        if options.defer_indexes == "always" or (big and await bulk.is_empty(conn, ns)):
+            await bulk.defer_indexes(conn, ns)
+
+
+async def _one_batch(run: _Run, batch: _Batch) -> bool:
+    report = run.report
+    report.batches += 1
+    report.records_read += batch.items
+    stored = run.done.get(batch.number)
+    parse_rejects = batch.rejects
+    if parse_rejects and run.options.on_error == "stop":
+        _note(report, parse_rejects[:1], run.rejects)
+        raise _rejected(report, parse_rejects[0])
+    if stored is not None:
+        report.batches_already_loaded += 1
+        report.add(stored)
+        late = [Reject(line, reason, "") for line, reason in stored.get("rejected_records", [])]
+    else:
+        late = await _write(run, batch)
+    _note(report, [*parse_rejects, *late], run.rejects)
+    report.records_loaded += batch.items - len(parse_rejects) - len(late)
+    return stored is None
+
+
+async def _write(run: _Run, batch: _Batch) -> list[Reject]:
+    """Write one batch with its journal row, all or nothing; returns refused edges."""
+    counts = BatchCounts()
+    ns = run.batch_ctx.ns
+    async with run.ctx.db.transaction() as conn:
+        await bulk.lift_timeout(conn)
+        await bulk.write_terms(conn, ns.name, batch.terms)
+        ids = await bulk.write_vertices(conn, run.batch_ctx, batch.vertices, counts)
+        await bulk.write_edges(conn, run.batch_ctx, batch.edges, ids, counts)
+        late = [Reject(line, reason, "") for line, reason in counts.rejected]
+        if late and run.options.on_error == "stop":
+            _note(run.report, late[:1], run.rejects)
+            raise _rejected(run.report, late[0])
+        stored: dict[str, Any] = {**counts.as_json(), "rejected_records": counts.rejected}
+        await bulk.record_batch(conn, ns.name, run.report.load_key, batch.number, stored)
+    run.report.add(counts.as_json())
+    return late
+
+
+def _note(report: ImportReport, found: list[Reject], rejects: list[tuple[Reject, str]]) -> None:
+    for r in found:
+        report.records_rejected += 1
+        if len(report.errors) < _MAX_LISTED_ERRORS:
+            report.errors.append({"file": report.file, "line": r.line, "reason": r.reason})
+        rejects.append((r, report.file))
+
+
+def _rejected(report: ImportReport, first: Reject) -> ImportRejected:
+    where = f"{report.file}, line {first.line}" if first.line else report.file
+    return ImportRejected(
+        f"{where}: {first.reason} "
+        "(batches before it are loaded; fix the record or use --on-error skip)",
+        file=report.file,
+        line=first.line,
+        reason=first.reason,
+    )
+
+
+def _write_report(
+    path: Path, options: ImportOptions, report: ImportReport, rejects: list[tuple[Reject, str]]
+) -> None:
+    folder = options.report_dir or path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    report_file = folder / (path.name + ".import-report.json")
+    if rejects and options.on_error == "skip":
+        reject_file = folder / (path.name + ".rejects.jsonl")
+        with reject_file.open("wb") as f:
+            for r, name in rejects:
+                f.write(
+                    orjson.dumps(
+                        {"file": name, "line": r.line, "reason": r.reason, "record": r.raw}
+                    )
+                    + b"\n"
+                )
+        report.reject_file = str(reject_file)
+    report.report_file = str(report_file)
+    report_file.write_bytes(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2))

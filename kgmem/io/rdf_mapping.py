@@ -1,0 +1,297 @@
+"""How RDF maps onto kgmem's property graph, and back.
+
+- Subject and object IRIs become vertex uids; a blank node ``_:b`` of a load becomes
+  ``_:<load>_b`` (stable for the same file, distinct between files).
+- ``rdf:type`` gives the vertex its label: the type's local name, sanitised
+  (``foaf:Person`` -> ``Person``; a clash with another IRI gets ``Person_2``), and the
+  type IRIs are kept in the ``rdf_type`` property. A vertex with several types keeps
+  the first as its label. Untyped vertices are ``Entity``.
+- A literal becomes a property named after the predicate's local name. Plain strings,
+  canonical ``xsd:integer``, ``xsd:boolean`` and round-tripping ``xsd:double`` values
+  are stored natively; any other literal keeps its exact lexical form with its
+  language or datatype as a JSON-LD value object ``{"@value", "@language"|"@type"}``.
+  Several values of one predicate make a list.
+- A statement with an IRI or blank node object becomes an edge labelled by the
+  predicate's local name, with the predicate IRI in its ``iri`` property; its uid is
+  a hash of the statement, so a re-import finds it.
+- A named graph becomes the ``Source`` vertex that asserted the edge (a claim).
+- The chosen names and their IRIs are stored per namespace (``kgmem.rdf_term``), so an
+  export rebuilds the original IRIs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgmem.io.ntriples import RDF_TYPE, XSD, Lit, Quad, Term
+from kgmem.schema.identifiers import CYPHER_KEYWORDS, LABEL_KEYWORDS
+from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
+
+TYPE_PROPERTY = "rdf_type"
+IRI_PROPERTY = "iri"
+VOCAB = "urn:kgmem:vocab:"
+RESERVED_PROPERTIES = frozenset({"uid", TYPE_PROPERTY})
+_INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_NOT_IDENT = re.compile(r"[^A-Za-z0-9_]+")
+
+
+def local_name(iri: str) -> str:
+    """The part of ``iri`` after its last ``#``, ``/`` or ``:``."""
+    for sep in ("#", "/", ":"):
+        _, found, tail = iri.rpartition(sep)
+        if found and tail:
+            return tail
+    return iri
+
+
+def _label_name(iri: str, fallback: str) -> str:
+    name = _NOT_IDENT.sub("_", local_name(iri)).strip("_")
+    name = name.lstrip("0123456789_") or fallback
+    name = name[:60]
+    return name + "_" if name.lower() in LABEL_KEYWORDS else name
+
+
+def _property_name(iri: str) -> str:
+    name = _NOT_IDENT.sub("_", local_name(iri)).strip("_") or "value"
+    if name[0].isdigit():
+        name = "p_" + name
+    name = name[:120]
+    return name + "_" if name.lower() in CYPHER_KEYWORDS else name
+
+
+@dataclass
+class TermRegistry:
+    """The names chosen for IRIs in one namespace; ``fresh`` holds those chosen since
+    the last ``take_fresh``. Vertex and edge labels share AGE's label namespace."""
+
+    names: dict[tuple[str, str], str] = field(default_factory=dict)
+    iris: dict[tuple[str, str], str] = field(default_factory=dict)
+    label_kinds: dict[str, str] = field(default_factory=dict)
+    fresh: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, rows: Iterable[tuple[str, str, str]], label_kinds: Mapping[str, str]
+    ) -> TermRegistry:
+        """A registry from stored (kind, name, iri) rows and the namespace's labels."""
+        reg = cls(label_kinds=dict(label_kinds))
+        for kind, name, iri in rows:
+            reg._keep(kind, name, iri)
+        return reg
+
+    def _keep(self, kind: str, name: str, iri: str) -> None:
+        self.names[(kind, iri)] = name
+        self.iris[(kind, name)] = iri
+        if kind != "property":
+            self.label_kinds.setdefault(name, "vertex" if kind == "vertex_label" else "edge")
+
+    def name(self, kind: str, iri: str) -> str:
+        """The name for ``iri`` as a ``vertex_label``, ``edge_label`` or ``property``."""
+        found = self.names.get((kind, iri))
+        if found is not None:
+            return found
+        base = (
+            _property_name(iri)
+            if kind == "property"
+            else _label_name(iri, "Thing" if kind == "vertex_label" else "related")
+        )
+        candidate, n = base, 1
+        while not self._free(kind, candidate):
+            n += 1
+            candidate = f"{base}_{n}"
+        self._keep(kind, candidate, iri)
+        self.fresh.append((kind, candidate, iri))
+        return candidate
+
+    def _free(self, kind: str, name: str) -> bool:
+        if (kind, name) in self.iris:
+            return False
+        if kind == "property":
+            return name not in RESERVED_PROPERTIES
+        wanted = "vertex" if kind == "vertex_label" else "edge"
+        if name in (DEFAULT_LABEL, "Source") and kind == "vertex_label":
+            return False
+        return self.label_kinds.get(name, wanted) == wanted
+
+    def iri(self, kind: str, name: str) -> str | None:
+        """The IRI a name was chosen for, if any."""
+        return self.iris.get((kind, name))
+
+    def take_fresh(self) -> list[tuple[str, str, str]]:
+        """Terms chosen since the last call (to be stored with the batch)."""
+        fresh, self.fresh = self.fresh, []
+        return fresh
+
+
+# -- literals ------------------------------------------------------------------------
+
+
+def literal_value(lit: Lit) -> Any:
+    """The stored form of a literal (see the module docstring)."""
+    lex, lang, dt = lit
+    if lang:
+        return {"@value": lex, "@language": lang}
+    if dt is None:
+        return lex
+    native = _native(lex, dt)
+    return native if native is not None else {"@value": lex, "@type": dt}
+
+
+def _native(lex: str, dt: str) -> int | bool | float | None:
+    """The Python value of a literal whose lexical form it gives back exactly, or None."""
+    if dt == XSD + "integer" and _INTEGER.fullmatch(lex) and -(2**63) <= int(lex) < 2**63:
+        return int(lex)
+    if dt == XSD + "boolean" and lex in ("true", "false"):
+        return lex == "true"
+    if dt == XSD + "double":
+        try:
+            number = float(lex)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) and repr(number) == lex else None
+    return None
+
+
+def _scalar_literal(value: bool | int | float | str) -> Lit:
+    if isinstance(value, bool):
+        return Lit("true" if value else "false", None, XSD + "boolean")
+    if isinstance(value, int):
+        return Lit(str(value), None, XSD + "integer")
+    if isinstance(value, float):
+        return Lit(repr(value), None, XSD + "double")
+    return Lit(value)
+
+
+def value_literals(value: Any) -> list[Lit]:
+    """The literals of a stored property value (a list gives one per item)."""
+    if isinstance(value, list):
+        return [lit for item in value for lit in value_literals(item)]
+    if isinstance(value, bool | int | float | str):
+        return [_scalar_literal(value)]
+    if isinstance(value, dict) and isinstance(value.get("@value"), str):
+        if "@language" in value:
+            return [Lit(value["@value"], str(value["@language"]), None)]
+        return [Lit(value["@value"], None, str(value.get("@type") or XSD + "string"))]
+    import orjson
+
+    return [
+        Lit(orjson.dumps(value).decode(), None, "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON")
+    ]
+
+
+def text_view(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Properties with value objects and lists flattened to text, for the side row's
+    name and indexed text."""
+    view: dict[str, Any] = {}
+    for key, value in props.items():
+        items = value if isinstance(value, list) else [value]
+        texts = [v["@value"] if isinstance(v, dict) else v for v in items]
+        strings = [t for t in texts if isinstance(t, str)]
+        view[key] = " ".join(strings) if strings else value
+    return view
+
+
+# -- statements to operations --------------------------------------------------------
+
+
+def statement_uid(s: str, p: str, o: Term) -> str:
+    """A stable edge uid for a statement."""
+    key = f"{s}\x00{p}\x00{o.lex if isinstance(o, Lit) else o}"
+    return "rdf:" + hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class RdfMapper:
+    """Turns a batch of statements into vertex and edge operations."""
+
+    terms: TermRegistry
+    blank_prefix: str
+
+    def node(self, term: str) -> str:
+        """The vertex uid of an IRI or blank node."""
+        return "_:" + self.blank_prefix + term[2:] if term.startswith("_:") else term
+
+    def map(
+        self, quads: Iterable[Quad], vertices: dict[str, VertexOp], edges: dict[str, EdgeOp]
+    ) -> None:
+        """Add the operations of ``quads`` to ``vertices`` and ``edges`` (by uid)."""
+        for s, p, o, g, line in quads:
+            subject = self._vertex(vertices, self.node(s), line)
+            if isinstance(o, Lit):
+                key = self.terms.name("property", p)
+                _add(subject.properties, key, literal_value(o))
+            elif p == RDF_TYPE and not o.startswith("_:"):
+                _add(subject.properties, TYPE_PROPERTY, o)
+                if subject.label is None:
+                    subject.label = self.terms.name("vertex_label", o)
+            else:
+                self._edge(vertices, edges, subject.uid, Quad(s, p, self.node(o), g, line))
+
+    def _edge(
+        self, vertices: dict[str, VertexOp], edges: dict[str, EdgeOp], s: str, quad: Quad
+    ) -> None:
+        """An edge from vertex ``s`` for ``quad``, whose object is already a vertex uid."""
+        p, o, g, line = quad.p, str(quad.o), quad.g, quad.line
+        self._vertex(vertices, o, line)
+        uid = statement_uid(s, p, o)
+        edge = edges.get(uid)
+        if edge is None:
+            label = self.terms.name("edge_label", p)
+            edge = edges[uid] = EdgeOp(uid, label, s, o, {IRI_PROPERTY: p}, True, line)
+        if g is not None:
+            source = self._vertex(vertices, self.node(g), line)
+            source.label = "Source"
+            _add(source.properties, "name", source.uid)
+            if source.uid not in edge.sources:
+                edge.sources.append(source.uid)
+
+    @staticmethod
+    def _vertex(vertices: dict[str, VertexOp], uid: str, line: int) -> VertexOp:
+        op = vertices.get(uid)
+        if op is None:
+            op = vertices[uid] = VertexOp(uid, None, {}, True, line)
+        return op
+
+
+def _add(props: dict[str, Any], key: str, value: Any) -> None:
+    if key not in props:
+        props[key] = value
+        return
+    values = props[key] if isinstance(props[key], list) else [props[key]]
+    if value not in values:
+        props[key] = [*values, value]
+
+
+# -- back to statements ----------------------------------------------------------------
+
+
+def vertex_statements(
+    uid: str, label: str, props: Mapping[str, Any], terms: TermRegistry
+) -> Iterable[tuple[str, str, Term]]:
+    """The statements that describe a stored vertex."""
+    types = props.get(TYPE_PROPERTY)
+    type_list = types if isinstance(types, list) else [types] if types else []
+    if not type_list and label not in (DEFAULT_LABEL,):
+        type_list = [terms.iri("vertex_label", label) or VOCAB + label]
+    for t in type_list:
+        yield uid, RDF_TYPE, str(t)
+    for key, value in props.items():
+        if key in RESERVED_PROPERTIES:
+            continue
+        predicate = terms.iri("property", key) or VOCAB + key
+        for lit in value_literals(value):
+            yield uid, predicate, lit
+
+
+def node_iri(uid: str) -> str:
+    """A uid as an RDF node: blank nodes and IRIs as they are, other keys as URNs."""
+    if uid.startswith("_:") or re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", uid):
+        return uid
+    from urllib.parse import quote
+
+    return "urn:kgmem:uid:" + quote(uid, safe="")

@@ -1,0 +1,430 @@
+"""Readers: a file in any supported format as a stream of parsed items with line numbers.
+
+Each item is a ``Quad`` (RDF), a ``VertexOp`` or ``EdgeOp`` (record formats), or a
+``Reject`` saying which line is bad and why. N-Triples and N-Quads stream line by
+line; the other RDF syntaxes go through rdflib (the whole file in memory, statements
+sorted and blank nodes canonically named so a re-import is identical); CSV and JSON
+Lines stream; GraphML streams elements.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gzip
+import io
+import math
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from kgmem.errors import InvalidInput, KgmemError
+from kgmem.io.ntriples import Lit, Quad, SyntaxProblem, parse_line
+from kgmem.io.rdf_mapping import statement_uid
+from kgmem.schema.identifiers import validate_label, validate_property_key
+from kgmem.storage.bulk import EdgeOp, VertexOp
+
+RDF_SYNTAXES = {"turtle": "turtle", "trig": "trig", "jsonld": "json-ld", "rdfxml": "xml"}
+FORMATS = ("ntriples", "nquads", *RDF_SYNTAXES, "csv", "jsonl", "graphml")
+_EXTENSIONS = {
+    ".nt": "ntriples",
+    ".ntriples": "ntriples",
+    ".nq": "nquads",
+    ".nquads": "nquads",
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".trig": "trig",
+    ".jsonld": "jsonld",
+    ".json-ld": "jsonld",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".xml": "rdfxml",
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".graphml": "graphml",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A record that cannot be loaded: where, why, and its raw text."""
+
+    line: int
+    reason: str
+    raw: str
+
+
+Parsed = Quad | VertexOp | EdgeOp | Reject
+
+
+def detect_format(path: Path, given: str | None) -> str:
+    """The format named by ``given``, else by the file's extension (``.gz`` ignored)."""
+    if given:
+        if given not in FORMATS:
+            raise InvalidInput(f"unknown import format {given!r}; use one of {', '.join(FORMATS)}")
+        return given
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    found = _EXTENSIONS.get(suffixes[-1]) if suffixes else None
+    if found is None:
+        raise InvalidInput(
+            f"cannot tell the format of {path.name!r} from its extension; pass --format"
+        )
+    return found
+
+
+class CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read through it (for progress)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.count += n or 0
+        return n or 0
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+def open_binary(path: Path) -> tuple[IO[bytes], CountingReader]:
+    """``path`` opened for reading, decompressed if gzip; and its byte counter."""
+    counter = CountingReader(path.open("rb"))
+    buffered = io.BufferedReader(counter, 1 << 20)
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=buffered), counter  # type: ignore[return-value]
+    return buffered, counter
+
+
+def read(path: Path, fmt: str, stream: IO[bytes], base_iri: str | None = None) -> Iterator[Parsed]:
+    """Every item of ``stream`` (the opened ``path``) in format ``fmt``."""
+    reader: Callable[[IO[bytes]], Iterator[Parsed]]
+    if fmt in ("ntriples", "nquads"):
+        return _lines(stream, quads=fmt == "nquads")
+    if fmt in RDF_SYNTAXES:
+        return _rdflib(stream, base_iri or path.resolve().as_uri(), RDF_SYNTAXES[fmt])
+    reader = {"csv": _csv, "jsonl": _jsonl, "graphml": _graphml}[fmt]
+    return reader(stream)
+
+
+def _lines(stream: IO[bytes], *, quads: bool) -> Iterator[Parsed]:
+    text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="\n")
+    number = 0
+    while True:
+        try:
+            line = text.readline()
+        except UnicodeDecodeError as exc:
+            yield Reject(number + 1, f"not UTF-8: {exc.reason}", "")
+            return
+        if not line:
+            return
+        number += 1
+        try:
+            quad = parse_line(line.rstrip("\r\n"), number, quads=quads)
+        except SyntaxProblem as exc:
+            yield Reject(number, str(exc), line.rstrip("\r\n"))
+            continue
+        if quad is not None:
+            yield quad
+
+
+def _rdflib(stream: IO[bytes], base: str, syntax: str) -> Iterator[Parsed]:
+    import rdflib
+    from rdflib.compare import to_canonical_graph
+
+    data = stream.read()
+    with warnings.catch_warnings():
+        yield from _rdflib_quads(rdflib, to_canonical_graph, data, base, syntax)
+
+
+def _rdflib_quads(
+    rdflib: Any, to_canonical_graph: Any, data: bytes, base: str, syntax: str
+) -> Iterator[Parsed]:
+    try:
+        if syntax == "trig":
+            warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own Dataset calls
+            dataset = rdflib.Dataset()
+            dataset.parse(source=io.BytesIO(data), format=syntax, publicID=base)
+            quads = [
+                (s, p, o, None if g == rdflib.DATASET_DEFAULT_GRAPH_ID else g)
+                for s, p, o, g in dataset.quads()
+            ]
+        else:
+            graph = rdflib.Graph()
+            graph.parse(source=io.BytesIO(data), format=syntax, publicID=base)
+            if any(isinstance(t, rdflib.BNode) for triple in graph for t in triple):
+                graph = to_canonical_graph(graph)
+            quads = [(s, p, o, None) for s, p, o in graph]
+    except Exception as exc:  # rdflib raises many exception types for bad input
+        yield Reject(0, f"{syntax} syntax error: {exc}", "")
+        return
+    converted = [
+        (_node(s), str(p), _rdflib_term(o), _node(g) if g is not None else None)
+        for s, p, o, g in quads
+    ]
+    converted.sort(key=lambda q: (q[0], q[1], str(q[2]), q[3] or ""))
+    for n, (s, p, o, g) in enumerate(converted, 1):
+        yield Quad(s, p, o, g, n)
+
+
+def _node(term: Any) -> str:
+    import rdflib
+
+    if isinstance(term, rdflib.BNode):
+        return "_:" + str(term)
+    if isinstance(term, rdflib.Graph):
+        return _node(term.identifier)
+    return str(term)
+
+
+def _rdflib_term(term: Any) -> str | Lit:
+    import rdflib
+
+    if isinstance(term, rdflib.Literal):
+        dt = str(term.datatype) if term.datatype and not term.language else None
+        return Lit(str(term), term.language or None, dt)
+    return _node(term)
+
+
+# -- record formats ------------------------------------------------------------------
+
+
+def _properties(raw: Any) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InvalidInput("properties must be an object")
+    for key, value in raw.items():
+        validate_property_key(key)
+        if key == "uid":
+            raise InvalidInput("'uid' is the record's key, not a property")
+        _check_value(key, value)
+    return dict(raw)
+
+
+def _check_value(key: str, value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidInput(f"property {key!r} holds U+0000, which PostgreSQL text cannot store")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(f"property {key!r} is not a finite number")
+    if isinstance(value, list):
+        for item in value:
+            _check_value(key, item)
+    if isinstance(value, dict):
+        for item in value.values():
+            _check_value(key, item)
+
+
+def _uid(value: Any, what: str) -> str:
+    if isinstance(value, dict):
+        value = value.get("id", value.get("uid"))
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{what} is missing or not a string")
+    return value.strip()
+
+
+def vertex_op(uid: Any, label: Any, props: Any, line: int) -> VertexOp:
+    """A validated vertex record (replace semantics)."""
+    return VertexOp(
+        _uid(uid, "vertex id"),
+        validate_label(label) if label else None,
+        _properties(props),
+        False,
+        line,
+    )
+
+
+def edge_op(uid: Any, label: Any, start: Any, end: Any, props: Any, line: int) -> EdgeOp:
+    """A validated edge record; without a uid, one derived from its endpoints and label."""
+    if not label:
+        raise InvalidInput("edge has no label (type)")
+    label = validate_label(str(label))
+    s, e = _uid(start, "edge start"), _uid(end, "edge end")
+    key = _uid(uid, "edge id") if uid not in (None, "") else statement_uid(s, label, e)
+    return EdgeOp(key, label, s, e, _properties(props), False, line)
+
+
+def _record(parse: Callable[[], VertexOp | EdgeOp], line: int, raw: str) -> Parsed:
+    try:
+        return parse()
+    except KgmemError as exc:
+        return Reject(line, exc.detail, raw)
+
+
+def _jsonl(stream: IO[bytes]) -> Iterator[Parsed]:
+    for number, raw_line in enumerate(stream, 1):
+        raw = raw_line.decode("utf-8", "replace").rstrip("\r\n")
+        if not raw.strip():
+            continue
+        try:
+            obj = orjson.loads(raw_line)
+        except orjson.JSONDecodeError as exc:
+            yield Reject(number, f"invalid JSON: {exc}", raw)
+            continue
+        if not isinstance(obj, dict):
+            yield Reject(number, "a line must hold one JSON object", raw)
+            continue
+        yield _record(functools.partial(_json_item, obj, number), number, raw)
+
+
+def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp:
+    kind = obj.get("kind", obj.get("type"))
+    labels = obj.get("labels")
+    label = obj.get("label") or (labels[0] if isinstance(labels, list) and labels else None)
+    uid = obj.get("uid", obj.get("id"))
+    if kind in ("vertex", "node"):
+        return vertex_op(uid, label, obj.get("properties"), line)
+    if kind in ("edge", "relationship"):
+        return edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
+    raise InvalidInput('each line needs "kind": "vertex" or "edge"')
+
+
+_CSV_TYPES: dict[str, Callable[[str], Any]] = {
+    "string": str,
+    "int": int,
+    "long": int,
+    "short": int,
+    "byte": int,
+    "float": float,
+    "double": float,
+    "boolean": lambda v: {"true": True, "false": False}[v.strip().lower()],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    name: str
+    role: str  # "", "ID", "LABEL", "START_ID", "END_ID", "TYPE", "IGNORE"
+    convert: Callable[[str], Any]
+    array: bool
+
+
+def _column(header: str) -> _Column:
+    name, _, kind = header.rpartition(":") if ":" in header else (header, "", "string")
+    kind = kind.split("(")[0]
+    role = (
+        kind.upper()
+        if kind.upper() in ("ID", "LABEL", "START_ID", "END_ID", "TYPE", "IGNORE")
+        else ""
+    )
+    array = kind.endswith("[]")
+    base = kind[:-2] if array else kind
+    convert = _CSV_TYPES.get(base.lower(), str)
+    if not role and name:
+        validate_property_key(name)
+    return _Column(name, role, convert, array)
+
+
+def _csv(stream: IO[bytes]) -> Iterator[Parsed]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    rows = csv.reader(text)
+    try:
+        header = next(rows)
+        columns = [_column(h) for h in header]
+    except StopIteration:
+        return
+    except KgmemError as exc:
+        yield Reject(1, f"bad header: {exc.detail}", ",".join(header))
+        return
+    roles = {c.role for c in columns}
+    edges = "START_ID" in roles
+    for row in rows:
+        line = rows.line_num
+        raw = ",".join(row)
+        if len(row) != len(columns):
+            yield Reject(line, f"{len(row)} fields where the header has {len(columns)}", raw)
+            continue
+        item = functools.partial(_csv_item, columns, row, line, edges=edges)
+        yield _record(item, line, raw)
+
+
+def _csv_item(
+    columns: list[_Column], row: list[str], line: int, *, edges: bool
+) -> VertexOp | EdgeOp:
+    props: dict[str, Any] = {}
+    special: dict[str, str] = {}
+    for col, cell in zip(columns, row, strict=True):
+        if col.role:
+            special[col.role] = cell
+            if col.role == "ID" and col.name and cell:
+                props[col.name] = cell
+            continue
+        if cell == "":
+            continue
+        try:
+            props[col.name] = (
+                [col.convert(v) for v in cell.split(";")] if col.array else col.convert(cell)
+            )
+        except (ValueError, KeyError):
+            raise InvalidInput(f"column {col.name!r}: {cell!r} is not a valid value") from None
+    uid = props.pop("uid", None)
+    if edges:
+        return edge_op(
+            uid, special.get("TYPE"), special.get("START_ID"), special.get("END_ID"), props, line
+        )
+    labels = [x for x in special.get("LABEL", "").split(";") if x]
+    return vertex_op(special.get("ID") or uid, labels[0] if labels else None, props, line)
+
+
+def _graphml(stream: IO[bytes]) -> Iterator[Parsed]:
+    import xml.etree.ElementTree as ET
+
+    keys: dict[str, tuple[str, Callable[[str], Any]]] = {}
+    number = 0
+    try:
+        for _, elem in ET.iterparse(stream, events=("end",)):  # noqa: S314
+            tag = elem.tag.rsplit("}", 1)[-1]
+            if tag == "key":
+                convert = _CSV_TYPES.get(elem.get("attr.type", "string"), str)
+                if elem.get("kgmem.json") == "true":
+                    convert = orjson.loads
+                keys[elem.get("id", "")] = (elem.get("attr.name") or elem.get("id", ""), convert)
+            elif tag in ("node", "edge"):
+                number += 1
+                yield _record(
+                    functools.partial(_graphml_item, elem, keys, number), number, elem.get("id", "")
+                )
+                elem.clear()
+    except ET.ParseError as exc:
+        yield Reject(exc.position[0], f"invalid XML: {exc}", "")
+
+
+def _graphml_item(
+    elem: Any, keys: dict[str, tuple[str, Callable[[str], Any]]], line: int
+) -> VertexOp | EdgeOp:
+    props: dict[str, Any] = {}
+    for data in elem:
+        if data.tag.rsplit("}", 1)[-1] != "data":
+            continue
+        name, convert = keys.get(data.get("key", ""), (data.get("key", ""), str))
+        try:
+            props[name] = convert(data.text or "")
+        except (ValueError, KeyError):
+            raise InvalidInput(f"data {name!r}: {data.text!r} is not a valid value") from None
+    label = elem.get("label") or props.pop("label", None) or props.pop("labels", None)
+    label = str(label).strip(":").split(":")[0] if label else None
+    props.pop("uid", None)
+    if elem.tag.rsplit("}", 1)[-1] == "node":
+        return vertex_op(elem.get("id"), label, props, line)
+    return edge_op(
+        elem.get("id"),
+        label or props.pop("type", None),
+        elem.get("source"),
+        elem.get("target"),
+        props,
+        line,
+    )

@@ -1,0 +1,114 @@
+"""/v1/namespaces/{ns}/imports and /export: bulk loads as background jobs, streamed dumps."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from kgmem.errors import InvalidRequest
+from kgmem.io.exporter import EXPORT_FORMATS, EXTENSIONS, MEDIA_TYPES, ExportOptions
+from kgmem.io.loader import ImportOptions
+from kgmem.io.readers import FORMATS
+from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.server.import_jobs import ImportJob, ImportJobs
+from kgmem.server.schemas import ImportJobOut
+
+router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["import and export"])
+_CHUNK = 1 << 20
+
+
+def jobs_of(request: Request) -> ImportJobs:
+    """The import jobs of this app (created on first use)."""
+    jobs: ImportJobs | None = getattr(request.app.state, "import_jobs", None)
+    if jobs is None:
+        root = Path(memory_of(request).settings.home) / "imports"
+        jobs = request.app.state.import_jobs = ImportJobs(root)
+    return jobs
+
+
+def _out(job: ImportJob) -> ImportJobOut:
+    return ImportJobOut.model_validate(job, from_attributes=True)
+
+
+@router.post("/imports", response_model=ImportJobOut, status_code=status.HTTP_202_ACCEPTED)
+# One parameter per form field.
+async def start_import(  # noqa: PLR0913, PLR0917
+    ns: str,
+    request: Request,
+    _: Writer,
+    file: Annotated[UploadFile, File(description="The file to load (.gz accepted).")],
+    format: Annotated[
+        str | None, Form(description=f"One of {', '.join(FORMATS)}; default from the file name.")
+    ] = None,
+    on_error: Annotated[Literal["stop", "skip"], Form()] = "stop",
+    batch_size: Annotated[int, Form(ge=1, le=1_000_000)] = 20_000,
+    base_iri: Annotated[str | None, Form()] = None,
+    embed: Annotated[bool, Form(description="Embed imported entities after the load.")] = True,
+) -> ImportJobOut:
+    """Upload a file (multipart, streamed to disk) and import it in the background.
+    Poll the returned job for progress and the final report."""
+    memory = memory_of(request)
+    await memory.get_namespace(ns)
+    name = Path(file.filename or "upload").name
+    if not name or name.startswith("."):
+        raise InvalidRequest("the upload needs a file name (its extension tells the format)")
+    jobs = jobs_of(request)
+    job_id, folder = jobs.folder()
+    target = folder / name
+    with target.open("wb") as sink:
+        while chunk := await file.read(_CHUNK):
+            sink.write(chunk)
+    options = ImportOptions(
+        format=format,
+        batch_size=batch_size,
+        on_error=on_error,
+        report_dir=folder,
+        base_iri=base_iri,
+    )
+    return _out(jobs.start(memory, job_id, ns, target, options, embed))
+
+
+@router.get("/imports/{job_id}", response_model=ImportJobOut)
+async def get_import(ns: str, job_id: str, request: Request, _: Reader) -> ImportJobOut:
+    """An import job: status, records and bytes read so far, and the report when done."""
+    return _out(jobs_of(request).get(ns, job_id))
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+)
+async def export(
+    ns: str,
+    request: Request,
+    _: Reader,
+    format: Annotated[str, Query(description=f"One of {', '.join(EXPORT_FORMATS)}.")] = "jsonl",
+    uids: Annotated[
+        list[str] | None, Query(description="Export the subgraph around these entity uids.")
+    ] = None,
+    depth: Annotated[int, Query(ge=0, le=10)] = 1,
+    part: Annotated[
+        Literal["nodes", "relationships"], Query(description="CSV: which file.")
+    ] = "nodes",
+) -> StreamingResponse:
+    """The namespace (or a subgraph) in one format, streamed."""
+    options = ExportOptions(format, tuple(uids or ()), depth, part)
+    chunks = memory_of(request).export(ns, options)
+    first = await anext(chunks, b"")  # errors (unknown format, namespace) before the 200
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        async for chunk in chunks:
+            yield chunk
+
+    filename = f"{ns}{'.' + part if format == 'csv' else ''}{EXTENSIONS.get(format, '')}"
+    return StreamingResponse(
+        body(),
+        media_type=MEDIA_TYPES.get(format, "application/octet-stream"),
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,661 @@
+"""Bulk writes for imports: one batch of vertices and edges, set-based, with COPY.
+
+A batch is applied inside the caller's transaction, together with its journal row, so
+it commits all or nothing. For each batch:
+
+1. read what is stored for the batch's uids (graph id, label, properties);
+2. new vertices: reserve graph ids from each label's sequence in one statement
+   (``nextval`` over ``generate_series``), then COPY the label rows and the
+   ``_kg_vertex`` side rows; changed vertices are updated with ``unnest`` updates,
+   vertices whose label changed are moved set-based (edges, facts, claims and vectors
+   re-pointed in one statement each); unchanged ones are not touched;
+3. edges whose endpoints are unknown are returned as rejected; new edges get ids the
+   same way and are COPYed into the edge label tables and ``_kg_fact``; claims link
+   them to their source;
+4. the terms the batch chose and its journal row are written.
+
+The label and side rows have exactly the shape ``kgmem.storage.vertices`` and
+``kgmem.storage.facts`` write, so Cypher sees an imported graph as it would see one
+written through the API. COPY uses the text format: agtype and graphid parse their
+text forms, and the rows are built from orjson output (no raw control characters).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import asyncpg
+import orjson
+
+from kgmem.schema import GraphSchema
+from kgmem.storage import agtype
+from kgmem.storage.facts import SYSTEM_KEYS, timestamp
+from kgmem.storage.labels import LabelCatalog, LabelInfo
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+
+DEFAULT_LABEL = "Entity"
+
+
+@dataclass(slots=True)
+class VertexOp:
+    """A vertex to write. With ``merge``, ``properties`` values are added to the stored
+    ones (RDF); otherwise they replace them. ``label`` None keeps the stored label (or
+    ``Entity`` for a new vertex); with ``merge`` a stored ``Entity`` takes the label."""
+
+    uid: str
+    label: str | None
+    properties: dict[str, Any]
+    merge: bool
+    line: int
+
+
+@dataclass(slots=True)
+class EdgeOp:
+    """An edge (a fact) between two vertex uids; ``sources`` are the uids of the Source
+    vertices that asserted it (RDF named graphs), among the batch's vertices or stored."""
+
+    uid: str
+    label: str
+    start: str
+    end: str
+    properties: dict[str, Any]
+    merge: bool
+    line: int
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Describers:
+    """How side-row texts are made: from a vertex's properties, and from a fact's
+    subject name, predicate and object name."""
+
+    vertex_text: Callable[[Mapping[str, Any]], str | None]
+    fact_text: Callable[[str, str, str], str]
+
+
+@dataclass(slots=True)
+class BatchCounts:
+    """What one batch did; ``rejected`` lists (line, reason) of refused edges."""
+
+    vertices_created: int = 0
+    vertices_updated: int = 0
+    vertices_unchanged: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, int]:
+        """The counters (not the rejections), as stored in the journal."""
+        return {k: v for k, v in asdict(self).items() if k != "rejected"}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchContext:
+    """What applying a batch needs besides the connection and the items."""
+
+    ns: NamespaceRef
+    labels: LabelCatalog
+    schema: GraphSchema
+    describers: Describers
+
+
+@dataclass(slots=True)
+class _Stored:
+    id: int
+    label: str
+    properties: dict[str, Any]
+    name: str | None
+
+
+# -- COPY text format ---------------------------------------------------------------
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _field(value: object) -> str:
+    if value is None:
+        return "\\N"
+    return str(value).translate(_ESCAPES)
+
+
+async def _copy(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    name: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+) -> None:
+    buffer = io.BytesIO("".join("\t".join(_field(v) for v in row) + "\n" for row in rows).encode())
+    if buffer.getbuffer().nbytes == 0:
+        return
+    await conn.copy_to_table(
+        name, schema_name=ns.name, columns=list(columns), source=buffer, format="text"
+    )
+
+
+async def _reserve_ids(
+    conn: asyncpg.Connection, ns: NamespaceRef, info: LabelInfo, count: int
+) -> list[int]:
+    rows = await conn.fetch(
+        "SELECT ag_catalog._graphid($1, nextval($2::regclass)) AS id FROM generate_series(1, $3)",
+        info.label_id,
+        table(ns.name, info.seq_name),
+        count,
+    )
+    return [r["id"] for r in rows]
+
+
+# -- merging ------------------------------------------------------------------------
+
+
+def merge_properties(stored: Mapping[str, Any], added: Mapping[str, Any]) -> dict[str, Any]:
+    """``stored`` with each value of ``added`` joined in: a key with several distinct
+    values holds a list of them in first-seen order."""
+    merged = dict(stored)
+    for key, value in added.items():
+        if key not in merged:
+            merged[key] = value
+            continue
+        values = _as_list(merged[key])
+        for item in _as_list(value):
+            if item not in values:
+                values.append(item)
+        merged[key] = values[0] if len(values) == 1 else values
+    return merged
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+# -- vertices -----------------------------------------------------------------------
+
+
+async def _stored_vertices(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
+) -> dict[str, _Stored]:
+    records = await conn.fetch(
+        f"SELECT v.uid, v.id, v.label, v.name, t.properties FROM {table(ns.name, '_kg_vertex')} v "
+        f"JOIN {table(ns.name, '_ag_label_vertex')} t ON t.id = v.id "
+        "WHERE v.uid = ANY($1::text[]) FOR UPDATE OF v",
+        list(uids),
+    )
+    return {
+        r["uid"]: _Stored(r["id"], r["label"], agtype.decode(r["properties"]), r["name"])
+        for r in records
+    }
+
+
+def _target(op: VertexOp, stored: _Stored | None) -> tuple[str, dict[str, Any]]:
+    if stored is None:
+        return op.label or DEFAULT_LABEL, {**op.properties, "uid": op.uid}
+    if op.merge:
+        label = op.label if op.label and stored.label == DEFAULT_LABEL else stored.label
+        return label, merge_properties(stored.properties, op.properties)
+    return op.label or stored.label, {**op.properties, "uid": op.uid}
+
+
+def _name(props: Mapping[str, Any]) -> str | None:
+    name = props.get("name")
+    return name if isinstance(name, str) else None
+
+
+async def write_vertices(
+    conn: asyncpg.Connection, ctx: BatchContext, ops: Sequence[VertexOp], counts: BatchCounts
+) -> dict[str, tuple[int, str | None]]:
+    """Apply vertex ops (distinct uids); returns uid -> (graph id, name) for all of them."""
+    ns = ctx.ns
+    stored = await _stored_vertices(conn, ns, [op.uid for op in ops])
+    new: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    changed: list[tuple[str, str, dict[str, Any]]] = []
+    result: dict[str, tuple[int, str | None]] = {}
+    for op in ops:
+        old = stored.get(op.uid)
+        label, props = _target(op, old)
+        if old is None:
+            new[label].append((op.uid, props))
+        elif label == old.label and props == old.properties:
+            counts.vertices_unchanged += 1
+            result[op.uid] = (old.id, old.name)
+        else:
+            changed.append((op.uid, label, props))
+    wanted = set(new) | {label for _, label, _ in changed}
+    infos = await ctx.labels.ensure(conn, ns, wanted, "vertex", ctx.schema) if wanted else {}
+    for label, group in new.items():
+        result.update(await _insert_vertices(conn, ctx, infos[label], group))
+        counts.vertices_created += len(group)
+    result.update(await _update_vertices(conn, ctx, infos, changed, stored))
+    counts.vertices_updated += len(changed)
+    return result
+
+
+async def _insert_vertices(
+    conn: asyncpg.Connection,
+    ctx: BatchContext,
+    info: LabelInfo,
+    group: Sequence[tuple[str, dict[str, Any]]],
+) -> dict[str, tuple[int, str | None]]:
+    ids = await _reserve_ids(conn, ctx.ns, info, len(group))
+    await _copy(
+        conn,
+        ctx.ns,
+        info.name,
+        ("id", "properties"),
+        ((i, agtype.encode(p)) for i, (_, p) in zip(ids, group, strict=True)),
+    )
+    text = ctx.describers.vertex_text
+    await _copy(
+        conn,
+        ctx.ns,
+        "_kg_vertex",
+        ("id", "uid", "label", "name", "text"),
+        ((i, uid, info.name, _name(p), text(p)) for i, (uid, p) in zip(ids, group, strict=True)),
+    )
+    return {uid: (i, _name(p)) for i, (uid, p) in zip(ids, group, strict=True)}
+
+
+async def _update_vertices(
+    conn: asyncpg.Connection,
+    ctx: BatchContext,
+    infos: Mapping[str, LabelInfo],
+    changed: Sequence[tuple[str, str, dict[str, Any]]],
+    stored: Mapping[str, _Stored],
+) -> dict[str, tuple[int, str | None]]:
+    ns = ctx.ns
+    result: dict[str, tuple[int, str | None]] = {}
+    same: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    moved: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for uid, label, props in changed:
+        (same if stored[uid].label == label else moved)[label].append((uid, props))
+        result[uid] = (stored[uid].id, _name(props))
+    for label, group in same.items():
+        await conn.execute(
+            f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
+            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
+            [stored[uid].id for uid, _ in group],
+            [agtype.encode(p) for _, p in group],
+        )
+    for label, group in moved.items():
+        new_ids = await _move(conn, ns, infos[label], [(stored[u].id, p) for u, p in group])
+        result.update({uid: (i, _name(p)) for i, (uid, p) in zip(new_ids, group, strict=True)})
+    if changed:
+        text = ctx.describers.vertex_text
+        await conn.execute(
+            f"UPDATE {table(ns.name, '_kg_vertex')} AS v SET label = x.l, name = x.n, text = x.t, "
+            "updated_at = now() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) "
+            "AS x(u, l, n, t) WHERE v.uid = x.u",
+            [uid for uid, _, _ in changed],
+            [label for _, label, _ in changed],
+            [_name(p) for _, _, p in changed],
+            [text(p) for _, _, p in changed],
+        )
+    return result
+
+
+async def _move(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    info: LabelInfo,
+    rows: Sequence[tuple[int, dict[str, Any]]],
+) -> list[int]:
+    """Move vertices to label ``info`` under new graph ids, re-pointing what refers to them."""
+    new_ids = await _reserve_ids(conn, ns, info, len(rows))
+    old_ids = [old for old, _ in rows]
+    await _copy(
+        conn,
+        ns,
+        info.name,
+        ("id", "properties"),
+        ((i, agtype.encode(p)) for i, (_, p) in zip(new_ids, rows, strict=True)),
+    )
+    mapping = "unnest($1::graphid[], $2::graphid[]) AS m(o, n)"
+
+    def t(name: str) -> str:
+        return table(ns.name, name)
+
+    statements = [
+        f"UPDATE {t('_kg_fact')} f SET subject_id = m.n FROM {mapping} WHERE f.subject_id = m.o",
+        f"UPDATE {t('_kg_fact')} f SET object_id = m.n FROM {mapping} WHERE f.object_id = m.o",
+        f"UPDATE {t('_kg_claim')} c SET source_id = m.n FROM {mapping} WHERE c.source_id = m.o",
+        f"UPDATE {t('_kg_claim')} c SET episode_id = m.n FROM {mapping} WHERE c.episode_id = m.o",
+        f"UPDATE {t('_ag_label_edge')} e SET start_id = m.n FROM {mapping} WHERE e.start_id = m.o",
+        f"UPDATE {t('_ag_label_edge')} e SET end_id = m.n FROM {mapping} WHERE e.end_id = m.o",
+        f"UPDATE {t('_kg_vertex')} v SET id = m.n FROM {mapping} WHERE v.id = m.o",
+        f"UPDATE {t('_kg_vertex_vector')} v SET id = m.n FROM {mapping} WHERE v.id = m.o",
+    ]
+    for sql in statements:
+        await conn.execute(sql, old_ids, new_ids)
+    await conn.execute(
+        f"DELETE FROM {t('_ag_label_vertex')} WHERE id = ANY($1::graphid[])", old_ids
+    )
+    return new_ids
+
+
+# -- edges --------------------------------------------------------------------------
+
+
+async def _endpoint_ids(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    uids: Iterable[str],
+    known: Mapping[str, tuple[int, str | None]],
+) -> dict[str, tuple[int, str | None]]:
+    missing = sorted({u for u in uids if u not in known})
+    found = dict(known)
+    if missing:
+        records = await conn.fetch(
+            f"SELECT uid, id, name FROM {table(ns.name, '_kg_vertex')} "
+            "WHERE uid = ANY($1::text[]) FOR KEY SHARE",
+            missing,
+        )
+        found.update({r["uid"]: (r["id"], r["name"]) for r in records})
+    return found
+
+
+def edge_properties(
+    uid: str, user: Mapping[str, Any], recorded_at: str | None, text: str | None
+) -> dict[str, Any]:
+    """An edge's stored agtype map: the user's properties plus the fact fields, as
+    ``kgmem.storage.facts`` writes them."""
+    return {
+        **user,
+        "uid": uid,
+        "valid_from": None,
+        "valid_to": None,
+        "recorded_at": recorded_at,
+        "expired_at": None,
+        "confidence": None,
+        "text": text,
+    }
+
+
+async def write_edges(
+    conn: asyncpg.Connection,
+    ctx: BatchContext,
+    ops: Sequence[EdgeOp],
+    vertices: Mapping[str, tuple[int, str | None]],
+    counts: BatchCounts,
+) -> None:
+    """Apply edge ops (distinct uids); refused ones are added to ``counts.rejected``."""
+    ns = ctx.ns
+    ends = await _endpoint_ids(
+        conn, ns, (u for op in ops for u in (op.start, op.end, *op.sources)), vertices
+    )
+    stored = {
+        r["uid"]: r
+        for r in await conn.fetch(
+            f"SELECT f.uid, f.id, f.predicate, f.subject_id, f.object_id, e.properties "
+            f"FROM {table(ns.name, '_kg_fact')} f "
+            f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
+            "WHERE f.uid = ANY($1::text[]) FOR UPDATE OF f",
+            [op.uid for op in ops],
+        )
+    }
+    now = await conn.fetchval("SELECT now()")
+    new: dict[str, list[EdgeOp]] = defaultdict(list)
+    updates: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    fact_ids: dict[str, int] = {}
+    for op in ops:
+        lost = [u for u in (op.start, op.end, *op.sources) if u not in ends]
+        if lost:
+            counts.rejected.append(
+                (op.line, f"edge {op.uid!r} refers to unknown vertex {lost[0]!r}")
+            )
+            continue
+        old = stored.get(op.uid)
+        if old is None:
+            new[op.label].append(op)
+            continue
+        if (old["predicate"], old["subject_id"], old["object_id"]) != (
+            op.label,
+            ends[op.start][0],
+            ends[op.end][0],
+        ):
+            counts.rejected.append(
+                (op.line, f"edge uid {op.uid!r} already names a different statement")
+            )
+            continue
+        fact_ids[op.uid] = old["id"]
+        props = agtype.decode(old["properties"])
+        user = {k: v for k, v in props.items() if k not in SYSTEM_KEYS}
+        target = merge_properties(user, op.properties) if op.merge else dict(op.properties)
+        if target == user:
+            counts.edges_unchanged += 1
+            continue
+        system = {k: v for k, v in props.items() if k in SYSTEM_KEYS}
+        updates[op.label].append((old["id"], {**target, **system}))
+        counts.edges_updated += 1
+    infos = await ctx.labels.ensure(conn, ns, set(new), "edge", ctx.schema) if new else {}
+    for label, group in new.items():
+        fact_ids.update(await _insert_edges(conn, ctx, infos[label], group, ends, timestamp(now)))
+        counts.edges_created += len(group)
+    for label, rows in updates.items():
+        await conn.execute(
+            f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
+            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
+            [i for i, _ in rows],
+            [agtype.encode(p) for _, p in rows],
+        )
+    claims = sorted(
+        {(fact_ids[op.uid], ends[s][0]) for op in ops if op.uid in fact_ids for s in op.sources}
+    )
+    if claims:
+        await conn.execute(
+            f"INSERT INTO {table(ns.name, '_kg_claim')} (fact_id, source_id) "
+            "SELECT * FROM unnest($1::graphid[], $2::graphid[]) ON CONFLICT DO NOTHING",
+            [f for f, _ in claims],
+            [s for _, s in claims],
+        )
+
+
+async def _insert_edges(
+    conn: asyncpg.Connection,
+    ctx: BatchContext,
+    info: LabelInfo,
+    group: Sequence[EdgeOp],
+    ends: Mapping[str, tuple[int, str | None]],
+    recorded_at: str | None,
+) -> dict[str, int]:
+    ids = await _reserve_ids(conn, ctx.ns, info, len(group))
+    describe = ctx.describers.fact_text
+    texts = [
+        describe(ends[op.start][1] or op.start, op.label, ends[op.end][1] or op.end) for op in group
+    ]
+    await _copy(
+        conn,
+        ctx.ns,
+        info.name,
+        ("id", "start_id", "end_id", "properties"),
+        (
+            (
+                i,
+                ends[op.start][0],
+                ends[op.end][0],
+                agtype.encode(edge_properties(op.uid, op.properties, recorded_at, t)),
+            )
+            for i, op, t in zip(ids, group, texts, strict=True)
+        ),
+    )
+    await _copy(
+        conn,
+        ctx.ns,
+        "_kg_fact",
+        ("id", "uid", "predicate", "subject_id", "object_id", "text"),
+        (
+            (i, op.uid, info.name, ends[op.start][0], ends[op.end][0], t)
+            for i, op, t in zip(ids, group, texts, strict=True)
+        ),
+    )
+    return {op.uid: i for i, op in zip(ids, group, strict=True)}
+
+
+async def lift_timeout(conn: asyncpg.Connection) -> None:
+    """No statement timeout for the rest of this transaction: a batch of a large load,
+    an index build or ANALYZE may rightly take longer than a request may."""
+    await conn.execute("SET LOCAL statement_timeout = 0")
+
+
+# -- journal and terms --------------------------------------------------------------
+
+
+async def committed_batches(
+    conn: asyncpg.Connection, namespace: str, load_key: str
+) -> dict[int, dict[str, int]]:
+    """The batches of load ``load_key`` already committed in ``namespace``, with counts."""
+    records = await conn.fetch(
+        "SELECT batch_no, counts FROM kgmem.import_batch WHERE namespace = $1 AND load_key = $2",
+        namespace,
+        load_key,
+    )
+    return {r["batch_no"]: orjson.loads(r["counts"]) for r in records}
+
+
+async def record_batch(
+    conn: asyncpg.Connection,
+    namespace: str,
+    load_key: str,
+    batch_no: int,
+    counts: Mapping[str, int],
+) -> None:
+    """Journal a batch as committed (inside the batch's own transaction)."""
+    await conn.execute(
+        "INSERT INTO kgmem.import_batch (namespace, load_key, batch_no, counts) "
+        "VALUES ($1, $2, $3, $4::jsonb)",
+        namespace,
+        load_key,
+        batch_no,
+        orjson.dumps(dict(counts)).decode(),
+    )
+
+
+async def read_terms(conn: asyncpg.Connection, namespace: str) -> list[tuple[str, str, str]]:
+    """The (kind, name, iri) terms an RDF import chose in ``namespace``."""
+    records = await conn.fetch(
+        "SELECT kind, name, iri FROM kgmem.rdf_term WHERE namespace = $1 ORDER BY kind, name",
+        namespace,
+    )
+    return [(r["kind"], r["name"], r["iri"]) for r in records]
+
+
+async def write_terms(
+    conn: asyncpg.Connection, namespace: str, terms: Sequence[tuple[str, str, str]]
+) -> None:
+    """Record newly chosen (kind, name, iri) terms."""
+    if terms:
+        await conn.execute(
+            "INSERT INTO kgmem.rdf_term (namespace, kind, name, iri) "
+            "SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+            namespace,
+            [k for k, _, _ in terms],
+            [n for _, n, _ in terms],
+            [i for _, _, i in terms],
+        )
+
+
+async def label_kinds(conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, str]:
+    """Every label name of ``ns`` with its kind (``vertex`` or ``edge``)."""
+    records = await conn.fetch(
+        "SELECT name::text AS name, kind FROM ag_catalog.ag_label WHERE graph = $1", ns.graph_oid
+    )
+    return {r["name"]: "vertex" if r["kind"] == b"v" else "edge" for r in records}
+
+
+async def analyze(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
+    """Refresh planner statistics of every table of ``ns`` after a load."""
+    names = await conn.fetch(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relkind = 'r'",
+        ns.name,
+    )
+    for r in names:
+        await conn.execute(f"ANALYZE {table(ns.name, r['relname'])}")
+
+
+async def pending_texts(
+    conn: asyncpg.Connection, ns: NamespaceRef, after: int, limit: int
+) -> list[tuple[int, str]]:
+    """Up to ``limit`` (graph id, text) of vertices after id ``after`` that have text
+    but no vector, in id order."""
+    records = await conn.fetch(
+        f"SELECT v.id, v.text FROM {table(ns.name, '_kg_vertex')} v "
+        f"WHERE v.text IS NOT NULL AND v.id > $1 AND NOT EXISTS "
+        f"(SELECT 1 FROM {table(ns.name, '_kg_vertex_vector')} x WHERE x.id = v.id) "
+        "ORDER BY v.id LIMIT $2",
+        after,
+        limit,
+    )
+    return [(r["id"], r["text"]) for r in records]
+
+
+async def count_pending_texts(conn: asyncpg.Connection, ns: NamespaceRef) -> int:
+    """How many vertices have text but no vector."""
+    return int(
+        await conn.fetchval(
+            f"SELECT count(*) FROM {table(ns.name, '_kg_vertex')} v WHERE v.text IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {table(ns.name, '_kg_vertex_vector')} x "
+            "WHERE x.id = v.id)"
+        )
+    )
+
+
+# -- deferred indexes ----------------------------------------------------------------
+
+
+async def defer_indexes(conn: asyncpg.Connection, ns: NamespaceRef) -> int:
+    """Drop the non-unique indexes of ``ns`` (text, time, endpoint, property indexes),
+    keeping their definitions in ``kgmem.deferred_index``; unique indexes (uids, ids)
+    stay, so uniqueness holds throughout. Returns how many were dropped."""
+    records = await conn.fetch(
+        "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND NOT i.indisunique AND NOT i.indisprimary",
+        ns.name,
+    )
+    for r in records:
+        await conn.execute(
+            "INSERT INTO kgmem.deferred_index (namespace, name, definition) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            ns.name,
+            r["name"],
+            r["definition"],
+        )
+        await conn.execute(f"DROP INDEX {table(ns.name, r['name'])}")
+    return len(records)
+
+
+async def has_deferred_indexes(conn: asyncpg.Connection, namespace: str) -> bool:
+    """Whether an import of ``namespace`` dropped indexes it has not built again."""
+    return bool(
+        await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM kgmem.deferred_index WHERE namespace = $1)", namespace
+        )
+    )
+
+
+async def restore_indexes(conn: asyncpg.Connection, namespace: str) -> int:
+    """Build the deferred indexes of ``namespace`` again, in the caller's transaction
+    (a crash leaves them listed, and the rerun builds them). Returns how many."""
+    records = await conn.fetch(
+        "SELECT name, definition FROM kgmem.deferred_index WHERE namespace = $1 ORDER BY name",
+        namespace,
+    )
+    for r in records:
+        definition = r["definition"].replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+        await conn.execute(definition)
+        await conn.execute(
+            "DELETE FROM kgmem.deferred_index WHERE namespace = $1 AND name = $2",
+            namespace,
+            r["name"],
+        )
+    return len(records)
+
+
+async def is_empty(conn: asyncpg.Connection, ns: NamespaceRef) -> bool:
+    """Whether ``ns`` has no vertices."""
+    return not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table(ns.name, '_kg_vertex')})")

@@ -94,6 +94,16 @@ def validate_property_key(key: str) -> str:
 def validate_uid(uid: str, max_length: int) -> str:
     """Return ``uid`` if it is a usable key: 1..max_length characters, no control characters,
     no surrounding white space. IRIs and URNs are fine."""
+    # Fast path for the common case (printable, no edge spaces); the checks below give
+    # the precise error otherwise. Printable excludes every control character.
+    if (
+        type(uid) is str
+        and 0 < len(uid) <= max_length
+        and uid.isprintable()
+        and not uid[0].isspace()
+        and not uid[-1].isspace()
+    ):
+        return uid
     if not isinstance(uid, str) or not uid:
         raise InvalidUid("uid must be a non-empty string")
     if len(uid) > max_length:

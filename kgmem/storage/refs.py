@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,9 +15,9 @@ class NamespaceRef:
     graph_oid: int
 
 
-@dataclass(frozen=True, slots=True)
-class VertexRef:
-    """A stored vertex: graph id, label and name (if it has one)."""
+class VertexRef(NamedTuple):
+    """A stored vertex: graph id, label and name (if it has one). A named tuple: batch
+    writes build thousands of these per call, and a tuple is the cheapest to make."""
 
     uid: str
     id: int

@@ -84,7 +84,8 @@ def _occurred(row: VertexRow) -> datetime | None:
 
 
 def _ref(record: asyncpg.Record) -> VertexRef:
-    return VertexRef(uid=record["uid"], id=record["id"], label=record["label"], name=record["name"])
+    """From a (uid, id, label, name) row."""
+    return VertexRef(record[0], record[1], record[2], record[3])
 
 
 async def upsert(
@@ -111,7 +112,8 @@ async def upsert(
         "vertex",
         [ids[r.uid] for r in rows],
         [r.embedding for r in rows],
-        [r.keep_embedding for r in rows],
+        # A row created just now has no stored vector to clear.
+        [r.keep_embedding or r.uid in created for r in rows],
     )
     return [UpsertResult(uid=r.uid, id=ids[r.uid], created=r.uid in created) for r in rows]
 
@@ -124,7 +126,7 @@ async def lock_existing(
         f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]) FOR UPDATE",
         uids,
     )
-    return {r["uid"]: _ref(r) for r in records}
+    return {r[0]: _ref(r) for r in records}
 
 
 async def resolve(
@@ -137,7 +139,7 @@ async def resolve(
         f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]){suffix}",
         sorted(set(uids)),
     )
-    return {r["uid"]: _ref(r) for r in records}
+    return {r[0]: _ref(r) for r in records}
 
 
 async def _insert_new(

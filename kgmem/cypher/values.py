@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from kgmem.agtext import constant, skip_string
+
 _MARK = "\x00kgmem-kind"  # no JSON text can spell this key by accident
 _MARK_JSON = "\\u0000kgmem-kind"
 _OPENERS = {"{": "}", "[": "]"}
@@ -36,7 +38,7 @@ def decode(text: str | None) -> Any:
         except orjson.JSONDecodeError:
             pass
     marked = _mark_annotations(text) if "::" in text else text
-    raw = json.loads(marked, parse_constant=_constant, object_hook=_typed)
+    raw = json.loads(marked, parse_constant=constant, object_hook=_typed)
     return _finite(raw)
 
 
@@ -50,7 +52,7 @@ def _mark_annotations(text: str) -> str:
     while i < n:
         ch = text[i]
         if ch == '"':
-            i = _skip_string(text, i)
+            i = skip_string(text, i)
             continue
         if ch in _OPENERS:
             stack.append(i)
@@ -85,18 +87,6 @@ def _rebuild(text: str, inserts: dict[int, list[str]], cut: list[tuple[int, int]
     return "".join(out)
 
 
-def _skip_string(text: str, i: int) -> int:
-    i += 1
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text[i] == '"':
-            return i + 1
-        else:
-            i += 1
-    return i
-
-
 def _typed(obj: dict[str, Any]) -> Any:
     kind = obj.get(_MARK)
     if kind is None:
@@ -126,10 +116,6 @@ def _element(value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _constant(name: str) -> float:
-    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
-
-
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
@@ -145,4 +131,4 @@ def decode_raw(text: str | None) -> Any:
     if text is None:
         return None
     marked = _mark_annotations(text) if "::" in text else text
-    return json.loads(marked, parse_constant=_constant, object_hook=_typed)
+    return json.loads(marked, parse_constant=constant, object_hook=_typed)

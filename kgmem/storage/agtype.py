@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from kgmem.agtext import constant, skip_string
+
 _ANNOTATIONS = ("vertex", "edge", "path", "numeric")
 
 
@@ -37,7 +39,7 @@ def decode(text: str | None) -> Any:
     try:
         return orjson.loads(cleaned)
     except orjson.JSONDecodeError:  # NaN / Infinity, which only agtype writes
-        return json.loads(cleaned, parse_constant=_constant)
+        return json.loads(cleaned, parse_constant=constant)
 
 
 def strip_annotations(text: str) -> str:
@@ -48,7 +50,7 @@ def strip_annotations(text: str) -> str:
     while i < n:
         ch = text[i]
         if ch == '"':
-            i = _skip_string(text, i)
+            i = skip_string(text, i)
             continue
         if ch == ":" and text.startswith("::", i):
             word_end = i + 2
@@ -61,20 +63,3 @@ def strip_annotations(text: str) -> str:
         i += 1
     out.append(text[start:])
     return "".join(out)
-
-
-def _skip_string(text: str, i: int) -> int:
-    """Index just past the string literal that opens at ``i``."""
-    i += 1
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text[i] == '"':
-            return i + 1
-        else:
-            i += 1
-    return i
-
-
-def _constant(name: str) -> float:
-    return {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}[name]

@@ -49,20 +49,32 @@ CYPHER_SAMPLES = 4
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench search")
-    p.add_argument("--entities", type=int, default=100_000)
+    p.add_argument("--entities", "--size", type=int, default=100_000)
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--http-requests", type=int, default=400)
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     p.add_argument(
-        "--reuse", action="store_true", help="keep the store already loaded at --database-url"
+        "--home",
+        default=None,
+        help="a persistent directory for the embedded server (default: a temporary one); "
+        "with --reuse a store loaded there by an earlier run is kept",
     )
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the store already loaded at --database-url or in --home",
+    )
+    p.add_argument("--load-only", action="store_true", help="build the store, then stop")
     return p.parse_args(argv)
 
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
     with tempfile.TemporaryDirectory(prefix="kgmem-bench-search-") as tmp:
-        server = None if args.database_url else start_embedded(Path(tmp), owner=True)
+        where = Path(args.home) if args.home else Path(tmp)
+        if args.home:
+            where.mkdir(parents=True, exist_ok=True)
+        server = None if args.database_url else start_embedded(where, owner=True)
         url = args.database_url or server.url  # type: ignore[union-attr]
         try:
             await run(args, url, Path(tmp))
@@ -70,6 +82,10 @@ async def main(argv: list[str]) -> int:
             if server is not None:
                 server.stop()
     return 0
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def percentiles(values: list[float]) -> str:
@@ -141,14 +157,23 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
 
     try:
         start = time.perf_counter()
-        if not args.reuse:
+        async with memory.database.acquire() as conn:
+            present = [ns.name for ns in await namespaces.list_all(conn, [NAMESPACE])]
+        if not (args.reuse and present):
+            if present:
+                await memory.delete_namespace(NAMESPACE)
             await memory.create_namespace(NAMESPACE)
             async with memory.database.acquire() as conn:
                 await bulkstore.load(conn, NAMESPACE, store)
-        say(
-            f"bulk load of {args.entities:,} entities and {2 * args.entities:,} facts "
-            f"(COPY, indexes rebuilt): {time.perf_counter() - start:.1f} s"
-        )
+            say(
+                f"bulk load of {args.entities:,} entities and {2 * args.entities:,} facts "
+                f"(COPY, indexes rebuilt): {time.perf_counter() - start:.1f} s "
+                f"(load average {_load()})"
+            )
+        else:
+            say(f"reusing the store loaded earlier ({args.entities:,} entities)")
+        if args.load_only:
+            return
         await in_process(memory, embedder, store, args, say)
         await hnsw_recall(memory, store, say)
         await traversal_paths(memory, store, say)

@@ -1,9 +1,10 @@
 """Run one search: generate candidates per axis, keep those that meet every constraint,
 score them on every axis that applies, fuse, and load the top ``k``.
 
-Stages (timed when ``explain``): ``embed`` (the query text, outside the transaction),
-then in one read-only transaction ``vector``, ``keyword``, ``temporal``, ``spatial``,
-``causal``, ``graph`` (candidate generation), ``filter`` (constraints and scores for
+Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread and
+through the query-vector cache, while the other axes run), then in one read-only
+transaction ``keyword``, ``temporal``, ``spatial``, ``causal``, ``graph`` and last
+``vector`` (candidate generation), ``filter`` (constraints and scores for
 every candidate), ``fuse`` and ``load``. The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
 window or the area is dropped and one inside it is ranked by time or distance too.
@@ -11,6 +12,8 @@ window or the area is dropped and one inside it is ranked by time or distance to
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -56,17 +59,29 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     validate.query(ctx, q)
     run = _Run(q, scopes.of(q), min(max(4 * q.k, MIN_CANDIDATES), MAX_CANDIDATES))
     text = q.text.strip() if q.text else None
-    vector = prepare.vector(ctx, q.embedding)
+    given = prepare.vector(ctx, q.embedding)
+    vector: list[float] | asyncio.Task[list[float]] | None = given
     embedder = ctx.embedder
-    if vector is None and text and embedder is not None and q.weights.vector > 0:
-        rows = await run.timed("embed", lambda: embedder.embed([text]))
-        vector = [float(x) for x in rows[0]]
-    async with ctx.db.transaction(readonly=True) as conn:
-        ns = await namespaces.resolve(conn, namespace)
-        await _generate(ctx, conn, ns, run, text, vector)
-        eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
-        ranked = await run.timed("fuse", lambda: _fuse(run, eligible))
-        hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
+    embedding: asyncio.Task[list[float]] | None = None
+    if given is None and text and embedder is not None and q.weights.vector > 0:
+        # The model runs in a worker thread while the other axes query the database.
+        cache, t = ctx.query_cache, text
+        embedding = asyncio.create_task(
+            run.timed("embed", lambda: cache.vector(embedder, t)), name="kgmem-embed-query"
+        )
+        vector = embedding
+    try:
+        async with ctx.db.transaction(readonly=True) as conn:
+            ns = await namespaces.resolve(conn, namespace)
+            await _generate(ctx, conn, ns, run, text, vector)
+            eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
+            ranked = await run.timed("fuse", lambda: _fuse(run, eligible))
+            hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
+    finally:
+        if embedding is not None and not embedding.done():
+            embedding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await embedding
     if not q.explain:
         return SearchResult(tuple(hits))
     return SearchResult(tuple(hits), tuple(run.plan), dict(run.timings))
@@ -78,14 +93,13 @@ async def _generate(
     ns: NamespaceRef,
     run: _Run,
     text: str | None,
-    vector: list[float] | None,
+    vector: list[float] | asyncio.Task[list[float]] | None,
 ) -> None:
     q, scope, limit = run.q, run.scope, run.limit
-    if vector is not None and q.weights.vector > 0:
+    wants_vector = vector is not None and q.weights.vector > 0
+    if wants_vector:
         run.plan.append(f"vector: HNSW top {limit} (ef_search >= {semantic.EF_SEARCH})")
-        run.axes["vector"] = await run.timed(
-            "vector", lambda: semantic.vector(conn, ns, vector, scope, limit=limit)
-        )
+        run.axes["vector"] = {}  # filled last, once the query text is embedded
     if text and q.weights.keyword > 0:
         backend = ctx.db.keyword_search
         run.plan.append(f"keyword: {backend} top {limit}")
@@ -115,6 +129,12 @@ async def _generate(
         e = q.expansion or _DEFAULT_EXPANSION
         run.plan.append(f"graph: {e.hops}-hop neighbourhood, personalised PageRank")
         run.axes["graph"] = await run.timed("graph", lambda: expansion.expand(conn, ns, e, text))
+    if wants_vector:
+        assert vector is not None
+        v = vector if isinstance(vector, list) else await vector
+        run.axes["vector"] = await run.timed(
+            "vector", lambda: semantic.vector(conn, ns, v, scope, limit=limit)
+        )
 
 
 _DEFAULT_EXPANSION = ExpansionQuery()

@@ -55,6 +55,13 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes serving the port (SO_REUSEPORT); the first owns the store, "
+        "the others attach to its database. More than one uses more CPU cores for requests.",
+    )
 
 
 class LimitSettings(BaseSettings):

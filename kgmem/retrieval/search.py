@@ -71,9 +71,19 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
         )
         vector = embedding
     try:
+        jobs = _jobs(ctx, run, text, vector)
+        if len(jobs) > 1:
+            # Independent axes run at once, each on its own pooled connection and
+            # read-only transaction, before the main transaction is opened: no search
+            # holds a connection while it waits for another, so a full pool only queues.
+            async with ctx.db.acquire() as conn:
+                ns = await namespaces.resolve(conn, namespace)
+            await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
         async with ctx.db.transaction(readonly=True) as conn:
-            ns = await namespaces.resolve(conn, namespace)
-            await _generate(ctx, conn, ns, run, text, vector)
+            if len(jobs) <= 1:
+                ns = await namespaces.resolve(conn, namespace)
+                for job in jobs:
+                    await job(conn, ns)
             eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
             ranked = await run.timed("fuse", lambda: _fuse(run, eligible))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
@@ -87,54 +97,133 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     return SearchResult(tuple(hits), tuple(run.plan), dict(run.timings))
 
 
-async def _generate(
+_Job = Callable[[Connection, NamespaceRef], Awaitable[None]]
+
+
+def _jobs(
     ctx: GraphContext,
-    conn: Connection,
-    ns: NamespaceRef,
     run: _Run,
     text: str | None,
     vector: list[float] | asyncio.Task[list[float]] | None,
-) -> None:
-    q, scope, limit = run.q, run.scope, run.limit
-    wants_vector = vector is not None and q.weights.vector > 0
-    if wants_vector:
-        run.plan.append(f"vector: HNSW top {limit} (ef_search >= {semantic.EF_SEARCH})")
-        run.axes["vector"] = {}  # filled last, once the query text is embedded
-    if text and q.weights.keyword > 0:
-        backend = ctx.db.keyword_search
-        run.plan.append(f"keyword: {backend} top {limit}")
+) -> list[_Job]:
+    """One candidate generator per axis the query uses; each fills its own entry of
+    ``run.axes``, created here so the axes keep the query's order whatever finishes
+    first. The vector axis goes last: run on one connection, the other axes query
+    while the text is embedded."""
+    q = run.q
+    graph = q.expansion is not None or bool(text and q.weights.graph > 0)
+    jobs = [
+        _vector_job(run, vector) if vector is not None and q.weights.vector > 0 else None,
+        _keyword_job(ctx, run, text) if text and q.weights.keyword > 0 else None,
+        _temporal_job(run) if q.time is not None else None,
+        _spatial_job(run) if q.place is not None else None,
+        _causal_job(ctx, run) if q.causal is not None else None,
+        _graph_job(run, text) if graph else None,
+    ]
+    present = [j for j in jobs if j is not None]
+    return present[1:] + present[:1] if jobs[0] is not None else present
+
+
+def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]]) -> _Job:
+    scope, limit = run.scope, run.limit
+    run.plan.append(f"vector: HNSW top {limit} (ef_search >= {semantic.EF_SEARCH})")
+    run.axes["vector"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
+        v = vector if isinstance(vector, list) else await asyncio.shield(vector)
+        run.axes["vector"] = await run.timed(
+            "vector", lambda: semantic.vector(conn, ns, v, scope, limit=limit)
+        )
+
+    return job
+
+
+def _keyword_job(ctx: GraphContext, run: _Run, text: str) -> _Job:
+    scope, limit = run.scope, run.limit
+    backend = ctx.db.keyword_search
+    run.plan.append(f"keyword: {backend} top {limit}")
+    run.axes["keyword"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         run.axes["keyword"] = await run.timed(
             "keyword",
             lambda: semantic.keyword(conn, ns, text, scope, backend=backend, limit=limit),
         )
-    if q.time is not None:
-        t = q.time
-        run.plan.append("temporal: facts and timed vertices meeting the time constraint")
+
+    return job
+
+
+def _temporal_job(run: _Run) -> _Job:
+    t, scope, limit = run.q.time, run.scope, run.limit
+    assert t is not None
+    run.plan.append("temporal: facts and timed vertices meeting the time constraint")
+    run.axes["temporal"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         keys = await run.timed(
             "temporal", lambda: temporal.generate(conn, ns, t, scope, limit=limit)
         )
         run.axes["temporal"] = {k: Scored(0.0, "") for k in keys}
-    if q.place is not None:
-        p = q.place
-        run.plan.append("spatial: GiST box prefilter, exact haversine distance")
+
+    return job
+
+
+def _spatial_job(run: _Run) -> _Job:
+    p, limit = run.q.place, run.limit
+    assert p is not None
+    run.plan.append("spatial: GiST box prefilter, exact haversine distance")
+    run.axes["spatial"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         area = await run.timed("spatial", lambda: spatial.generate(conn, ns, p, limit=limit))
         run.area = area
         run.axes["spatial"] = {("v", i): Scored(0.0, "") for i in area.distances}
-    if q.causal is not None:
-        c = q.causal
-        run.plan.append(f"causal: {c.direction} from {c.anchor!r} to depth {c.depth}")
+
+    return job
+
+
+def _causal_job(ctx: GraphContext, run: _Run) -> _Job:
+    c = run.q.causal
+    assert c is not None
+    run.plan.append(f"causal: {c.direction} from {c.anchor!r} to depth {c.depth}")
+    run.axes["causal"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         found = await run.timed("causal", lambda: causal.paths(ctx, conn, ns, c))
         run.axes["causal"] = await _causal_candidates(conn, ns, found)
-    if q.expansion is not None or (text and q.weights.graph > 0):
-        e = q.expansion or _DEFAULT_EXPANSION
-        run.plan.append(f"graph: {e.hops}-hop neighbourhood, personalised PageRank")
+
+    return job
+
+
+def _graph_job(run: _Run, text: str | None) -> _Job:
+    e = run.q.expansion or _DEFAULT_EXPANSION
+    run.plan.append(f"graph: {e.hops}-hop neighbourhood, personalised PageRank")
+    run.axes["graph"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         run.axes["graph"] = await run.timed("graph", lambda: expansion.expand(conn, ns, e, text))
-    if wants_vector:
-        assert vector is not None
-        v = vector if isinstance(vector, list) else await vector
-        run.axes["vector"] = await run.timed(
-            "vector", lambda: semantic.vector(conn, ns, v, scope, limit=limit)
-        )
+
+    return job
+
+
+async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> None:
+    async with ctx.db.transaction(readonly=True) as conn:
+        await job(conn, ns)
+
+
+async def _concurrently(work: list[Awaitable[None]]) -> None:
+    """Run ``work`` at once; the first failure cancels the rest and is raised as is."""
+    tasks = [asyncio.ensure_future(w) for w in work]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 _DEFAULT_EXPANSION = ExpansionQuery()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -65,6 +66,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="keep the store already loaded at --database-url or in --home",
     )
     p.add_argument("--load-only", action="store_true", help="build the store, then stop")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="KGMEM_SERVER_WORKERS of the HTTP server (default: one per CPU)",
+    )
+    p.add_argument("--recall-queries", type=int, default=50, help="queries for HNSW recall")
     return p.parse_args(argv)
 
 
@@ -175,7 +183,7 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
         if args.load_only:
             return
         await in_process(memory, embedder, store, args, say)
-        await hnsw_recall(memory, store, say)
+        await hnsw_recall(memory, store, args.recall_queries, say)
         await traversal_paths(memory, store, say)
         await http(url, home, store, args, say)
     finally:
@@ -204,23 +212,54 @@ async def in_process(
         "graph": lambda: SearchQuery(expansion=q.seed()),
     }
     for name, make in axes.items():
-        latencies = await timed(lambda make=make: memory.search(NAMESPACE, make()), args.queries)
-        say(f"in-process {name:<22} {percentiles(latencies)}")
-    embed = await timed(lambda: embedder.embed([q.words() + " " + q.words()]), args.queries)
-    say(f"query embedding (all-MiniLM-L6-v2)   {percentiles(embed)}")
+        latencies, cpu = await timed_cpu(lambda make=make: memory.search(NAMESPACE, make()), args)
+        say(f"in-process {name:<26} {percentiles(latencies)}  {cpu}")
+    embed, cpu = await timed_cpu(lambda: embedder.embed([q.words() + " " + q.words()]), args)
+    say(f"query embedding (all-MiniLM-L6-v2)       {percentiles(embed)}  {cpu}")
 
-    async def fused() -> None:
-        text = q.words()
-        vector = (await embedder.embed([text]))[0].tolist()
-        await memory.search(
-            NAMESPACE,
-            SearchQuery(
-                text=text, embedding=vector, time=q.time(), place=q.place(), causal=q.anchor()
-            ),
+    def fused_query(text: str) -> SearchQuery:
+        return SearchQuery(text=text, time=q.time(), place=q.place(), causal=q.anchor())
+
+    # The store's own path: search embeds the text (overlapping the other axes).
+    # Distinct texts and the cache off: every query pays for the model.
+    settings = memory.settings
+    uncached = settings.model_copy(
+        update={"embedding": settings.embedding.model_copy(update={"query_cache_size": 0})}
+    )
+    embedding_memory = await Memory.open(uncached, embedder=embedder)
+    try:
+        latencies, cpu = await timed_cpu(
+            lambda: embedding_memory.search(NAMESPACE, fused_query(q.words())), args
         )
+        say(f"in-process fused 4-axis + embedding      {percentiles(latencies)}  {cpu}")
+    finally:
+        await embedding_memory.close()
+    cached_memory = await Memory.open(settings, embedder=embedder)
+    try:
+        texts = [q.words() for _ in range(20)]
+        for text in texts:
+            await cached_memory.search(NAMESPACE, fused_query(text))
+        latencies, cpu = await timed_cpu(
+            lambda: cached_memory.search(NAMESPACE, fused_query(q.rng.choice(texts))), args
+        )
+        say(f"in-process fused 4-axis, text cached     {percentiles(latencies)}  {cpu}")
+    finally:
+        await cached_memory.close()
 
-    latencies = await timed(fused, args.queries)
-    say(f"in-process fused 4-axis + embedding  {percentiles(latencies)}")
+
+async def timed_cpu(
+    work: Callable[[], Awaitable[Any]], args: argparse.Namespace
+) -> tuple[list[float], str]:
+    """Latencies, and this process's CPU time per call with the load average."""
+    start = time.process_time()
+    latencies = await timed(work, args.queries)
+    cpu = (time.process_time() - start) * 1000 / (args.queries + 10)
+    return latencies, f"(client CPU {cpu:5.1f} ms/q, load {_load()})"
+
+
+def _only_json(axis: str) -> dict[str, float]:
+    zero = dict.fromkeys(("vector", "keyword", "temporal", "spatial", "causal", "graph"), 0.0)
+    return {**zero, axis: 1.0}
 
 
 def _only(axis: str) -> Any:
@@ -230,12 +269,14 @@ def _only(axis: str) -> Any:
     return AxisWeights(**{**zero, axis: 1.0})
 
 
-async def hnsw_recall(memory: Memory, store: bulkstore.Store, say: Callable[[str], None]) -> None:
+async def hnsw_recall(
+    memory: Memory, store: bulkstore.Store, count: int, say: Callable[[str], None]
+) -> None:
     q = Queries(store)
     recalls, fast, exact_ms = [], [], []
     async with memory.database.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, NAMESPACE)
-        for _ in range(50):
+        for _ in range(count):
             v = q.vector()
             await vs.tune(conn, 100)
             start = time.perf_counter()
@@ -245,7 +286,8 @@ async def hnsw_recall(memory: Memory, store: bulkstore.Store, say: Callable[[str
             exact = await vs.exact_vertices(conn, ns, v, limit=10)
             exact_ms.append((time.perf_counter() - start) * 1000)
             recalls.append(len({i for i, _ in approx} & set(exact)) / 10)
-    say(f"HNSW recall@10 vs exact (ef_search 100): {statistics.fmean(recalls):.3f} over 50 queries")
+    recall = statistics.fmean(recalls)
+    say(f"HNSW recall@10 vs exact (ef_search 100): {recall:.3f} over {count} queries")
     say(
         f"HNSW top-10 {percentiles(fast)}; exact scan {percentiles(exact_ms)} "
         f"(ratio {statistics.median(exact_ms) / statistics.median(fast):.0f}x at p50)"
@@ -296,43 +338,67 @@ async def http(
         "KGMEM_EMBEDDING_PROVIDER": "none",
         "KGMEM_EMBEDDING_DIMENSION": "384",
         "KGMEM_SERVER_PORT": str(PORT),
+        "KGMEM_SERVER_WORKERS": str(args.workers),
         "KGMEM_LOG_LEVEL": "warning",
         "KGMEM_DATABASE_POOL_MAX_SIZE": "16",
     }
     proc = subprocess.Popen([sys.executable, "-m", "kgmem", "serve"], env=env)  # noqa: ASYNC220
     q = Queries(store)
+    kinds: dict[str, Callable[[], dict[str, Any]]] = {
+        "vector": lambda: {"embedding": q.vector(), "weights": _only_json("vector")},
+        "keyword": lambda: {"text": q.words(), "weights": _only_json("keyword")},
+        "fused 4-axis": lambda: _body(q),
+    }
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
-            for _ in range(120):
+            for _ in range(240):
                 try:
                     if (await client.get("/health")).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.5)
-            bodies = [_body(q) for _ in range(args.http_requests)]
+        await asyncio.sleep(2.0 if args.workers > 1 else 0.0)  # the other workers attach
+        for kind, make in kinds.items():
+            bodies = home / "bodies.jsonl"
+            bodies.write_text("\n".join(json.dumps(make()) for _ in range(args.http_requests)))
+            warm = home / "warm.jsonl"
+            warm.write_text("\n".join(json.dumps(make()) for _ in range(8 * args.workers)))
+            await _loadgen(warm, 2 * args.workers)  # every worker's pool and caches
             for clients in (1, 8):
-                latencies: list[float] = []
-                start = time.perf_counter()
-                await asyncio.gather(
-                    *(_worker(client, list(bodies[c::clients]), latencies) for c in range(clients))
+                out = await _loadgen(bodies, clients)
+                if out["errors"]:
+                    raise RuntimeError(f"HTTP {kind}: answers {sorted(set(out['errors']))}")
+                rate = len(out["latencies_ms"]) / out["wall_s"]
+                say(
+                    f"HTTP {kind:<12} {clients} client(s), {args.workers} worker(s) "
+                    f"{percentiles(out['latencies_ms'])}  {rate:6.0f} searches/s  "
+                    f"(load {_load()})"
                 )
-                rate = len(bodies) / (time.perf_counter() - start)
-                figures = f"{percentiles(latencies)}  {rate:6.0f} searches/s"
-                say(f"HTTP fused, {clients} client(s)   {figures}")
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
 
 
-async def _worker(
-    client: httpx.AsyncClient, bodies: list[dict[str, Any]], latencies: list[float]
-) -> None:
-    for body in bodies:
-        start = time.perf_counter()
-        r = await client.post(f"/v1/namespaces/{NAMESPACE}/search", json=body)
-        r.raise_for_status()
-        latencies.append((time.perf_counter() - start) * 1000)
+async def _loadgen(bodies: Path, clients: int) -> dict[str, Any]:
+    """The load generator in its own process (its CPU is not the server's)."""
+    path = f"/v1/namespaces/{NAMESPACE}/search"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "127.0.0.1",
+        str(PORT),
+        path,
+        str(bodies),
+        str(clients),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"load generator failed ({child.returncode})")
+    result: dict[str, Any] = json.loads(out)
+    return result
 
 
 def _body(q: Queries) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,8 +17,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def home(home_dir: Path) -> Iterator[Path]:
-    yield home_dir / "workers-home"
+def home(home_dir: Path) -> Path:
+    return home_dir / "workers-home"
 
 
 def listeners(pid: int, port: int) -> set[int]:

@@ -194,15 +194,7 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
             say(f"reusing the store loaded earlier ({args.entities:,} entities)")
         if args.load_only:
             return
-        parts = set(args.parts.split(","))
-        if "in-process" in parts:
-            await in_process(memory, embedder, store, args, say)
-        if "recall" in parts:
-            await hnsw_recall(memory, store, args.recall_queries, say)
-        if "traversal" in parts:
-            await traversal_paths(memory, store, args.cypher_samples, say)
-        if "http" in parts:
-            await http(url, home, store, args, say)
+        await _parts(args, (url, home), memory, embedder, store, say)
     finally:
         await embedder.close()
         await memory.close()
@@ -210,6 +202,25 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     for line in lines:
         print(line)
+
+
+async def _parts(
+    args: argparse.Namespace,
+    server: tuple[str, Path],
+    memory: Memory,
+    embedder: LocalEmbedder,
+    store: bulkstore.Store,
+    say: Callable[[str], None],
+) -> None:
+    parts = set(args.parts.split(","))
+    if "in-process" in parts:
+        await in_process(memory, embedder, store, args, say)
+    if "recall" in parts:
+        await hnsw_recall(memory, store, args.recall_queries, say)
+    if "traversal" in parts:
+        await traversal_paths(memory, store, args.cypher_samples, say)
+    if "http" in parts:
+        await http(*server, store, args, say)
 
 
 async def in_process(

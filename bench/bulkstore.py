@@ -101,7 +101,9 @@ async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     ns = await namespaces.resolve(conn, namespace)
     labels = await LabelCatalog().known(conn, ns)
     await conn.execute("SET statement_timeout = 0")
-    await conn.execute("SET maintenance_work_mem = '1GB'")
+    # HNSW builds fast only while its graph fits in maintenance_work_mem (~2 GB at 1M).
+    memory = "4GB" if store.n > 200_000 else "1GB"
+    await conn.execute(f"SET maintenance_work_mem = '{memory}'")
     await conn.execute("SET max_parallel_maintenance_workers = 2")
     for index in ("_kg_vertex_embedding", "_kg_vertex_text", "_kg_fact_text", "_kg_fact_embedding"):
         await conn.execute(f"DROP INDEX IF EXISTS {table(namespace, index)}")
@@ -181,7 +183,7 @@ async def _facts(
         i = k // 2
         if k % 2 == 1 and i % 5 == 4 and i + 5 < n:
             pred = "CAUSES"
-            later = events[events > i]
+            later = events[np.searchsorted(events, i, side="right") :]
             j = int(later[min(len(later) - 1, int(rng.integers(0, 6)))])
         else:
             pred = PREDICATES[k % len(PREDICATES)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -37,6 +38,7 @@ from bench.machine import describe
 from kgmem import Memory, Settings
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
+from kgmem.errors import QueryTimeout
 from kgmem.model import CausalQuery, ExpansionQuery, GeoPoint, PlaceQuery, SearchQuery, TimeQuery
 from kgmem.storage import namespaces, traversal
 from kgmem.storage import vector_search as vs
@@ -49,12 +51,39 @@ CYPHER_SAMPLES = 4
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench search")
-    p.add_argument("--entities", type=int, default=100_000)
+    p.add_argument("--entities", "--size", type=int, default=100_000)
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--http-requests", type=int, default=400)
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     p.add_argument(
-        "--reuse", action="store_true", help="keep the store already loaded at --database-url"
+        "--home",
+        default=None,
+        help="a persistent directory for the embedded server (default: a temporary one); "
+        "with --reuse a store loaded there by an earlier run is kept",
+    )
+    p.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the store already loaded at --database-url or in --home",
+    )
+    p.add_argument("--load-only", action="store_true", help="build the store, then stop")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="KGMEM_SERVER_WORKERS of the HTTP server (default: one per CPU)",
+    )
+    p.add_argument("--recall-queries", type=int, default=50, help="queries for HNSW recall")
+    p.add_argument(
+        "--parts",
+        default="in-process,recall,traversal,http",
+        help="comma-separated parts to run (default: all four)",
+    )
+    p.add_argument(
+        "--cypher-samples",
+        type=int,
+        default=CYPHER_SAMPLES,
+        help="Cypher hops timed against SQL (seconds each at 100k, more at 1M)",
     )
     return p.parse_args(argv)
 
@@ -62,7 +91,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 async def main(argv: list[str]) -> int:
     args = parse(argv)
     with tempfile.TemporaryDirectory(prefix="kgmem-bench-search-") as tmp:
-        server = None if args.database_url else start_embedded(Path(tmp), owner=True)
+        where = Path(args.home) if args.home else Path(tmp)
+        if args.home:
+            where.mkdir(parents=True, exist_ok=True)
+        server = None if args.database_url else start_embedded(where, owner=True)
         url = args.database_url or server.url  # type: ignore[union-attr]
         try:
             await run(args, url, Path(tmp))
@@ -70,6 +102,10 @@ async def main(argv: list[str]) -> int:
             if server is not None:
                 server.stop()
     return 0
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def percentiles(values: list[float]) -> str:
@@ -141,18 +177,24 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
 
     try:
         start = time.perf_counter()
-        if not args.reuse:
+        async with memory.database.acquire() as conn:
+            present = [ns.name for ns in await namespaces.list_all(conn, [NAMESPACE])]
+        if not (args.reuse and present):
+            if present:
+                await memory.delete_namespace(NAMESPACE)
             await memory.create_namespace(NAMESPACE)
             async with memory.database.acquire() as conn:
                 await bulkstore.load(conn, NAMESPACE, store)
-        say(
-            f"bulk load of {args.entities:,} entities and {2 * args.entities:,} facts "
-            f"(COPY, indexes rebuilt): {time.perf_counter() - start:.1f} s"
-        )
-        await in_process(memory, embedder, store, args, say)
-        await hnsw_recall(memory, store, say)
-        await traversal_paths(memory, store, say)
-        await http(url, home, store, args, say)
+            say(
+                f"bulk load of {args.entities:,} entities and {2 * args.entities:,} facts "
+                f"(COPY, indexes rebuilt): {time.perf_counter() - start:.1f} s "
+                f"(load average {_load()})"
+            )
+        else:
+            say(f"reusing the store loaded earlier ({args.entities:,} entities)")
+        if args.load_only:
+            return
+        await _parts(args, (url, home), memory, embedder, store, say)
     finally:
         await embedder.close()
         await memory.close()
@@ -160,6 +202,25 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
     for line in lines:
         print(line)
+
+
+async def _parts(
+    args: argparse.Namespace,
+    server: tuple[str, Path],
+    memory: Memory,
+    embedder: LocalEmbedder,
+    store: bulkstore.Store,
+    say: Callable[[str], None],
+) -> None:
+    parts = set(args.parts.split(","))
+    if "in-process" in parts:
+        await in_process(memory, embedder, store, args, say)
+    if "recall" in parts:
+        await hnsw_recall(memory, store, args.recall_queries, say)
+    if "traversal" in parts:
+        await traversal_paths(memory, store, args.cypher_samples, say)
+    if "http" in parts:
+        await http(*server, store, args, say)
 
 
 async def in_process(
@@ -179,23 +240,54 @@ async def in_process(
         "graph": lambda: SearchQuery(expansion=q.seed()),
     }
     for name, make in axes.items():
-        latencies = await timed(lambda make=make: memory.search(NAMESPACE, make()), args.queries)
-        say(f"in-process {name:<22} {percentiles(latencies)}")
-    embed = await timed(lambda: embedder.embed([q.words() + " " + q.words()]), args.queries)
-    say(f"query embedding (all-MiniLM-L6-v2)   {percentiles(embed)}")
+        latencies, cpu = await timed_cpu(lambda make=make: memory.search(NAMESPACE, make()), args)
+        say(f"in-process {name:<26} {percentiles(latencies)}  {cpu}")
+    embed, cpu = await timed_cpu(lambda: embedder.embed([q.words() + " " + q.words()]), args)
+    say(f"query embedding (all-MiniLM-L6-v2)       {percentiles(embed)}  {cpu}")
 
-    async def fused() -> None:
-        text = q.words()
-        vector = (await embedder.embed([text]))[0].tolist()
-        await memory.search(
-            NAMESPACE,
-            SearchQuery(
-                text=text, embedding=vector, time=q.time(), place=q.place(), causal=q.anchor()
-            ),
+    def fused_query(text: str) -> SearchQuery:
+        return SearchQuery(text=text, time=q.time(), place=q.place(), causal=q.anchor())
+
+    # The store's own path: search embeds the text (overlapping the other axes).
+    # Distinct texts and the cache off: every query pays for the model.
+    settings = memory.settings
+    uncached = settings.model_copy(
+        update={"embedding": settings.embedding.model_copy(update={"query_cache_size": 0})}
+    )
+    embedding_memory = await Memory.open(uncached, embedder=embedder)
+    try:
+        latencies, cpu = await timed_cpu(
+            lambda: embedding_memory.search(NAMESPACE, fused_query(q.words())), args
         )
+        say(f"in-process fused 4-axis + embedding      {percentiles(latencies)}  {cpu}")
+    finally:
+        await embedding_memory.close()
+    cached_memory = await Memory.open(settings, embedder=embedder)
+    try:
+        texts = [q.words() for _ in range(20)]
+        for text in texts:
+            await cached_memory.search(NAMESPACE, fused_query(text))
+        latencies, cpu = await timed_cpu(
+            lambda: cached_memory.search(NAMESPACE, fused_query(q.rng.choice(texts))), args
+        )
+        say(f"in-process fused 4-axis, text cached     {percentiles(latencies)}  {cpu}")
+    finally:
+        await cached_memory.close()
 
-    latencies = await timed(fused, args.queries)
-    say(f"in-process fused 4-axis + embedding  {percentiles(latencies)}")
+
+async def timed_cpu(
+    work: Callable[[], Awaitable[Any]], args: argparse.Namespace
+) -> tuple[list[float], str]:
+    """Latencies, and this process's CPU time per call with the load average."""
+    start = time.process_time()
+    latencies = await timed(work, args.queries)
+    cpu = (time.process_time() - start) * 1000 / (args.queries + 10)
+    return latencies, f"(client CPU {cpu:5.1f} ms/q, load {_load()})"
+
+
+def _only_json(axis: str) -> dict[str, float]:
+    zero = dict.fromkeys(("vector", "keyword", "temporal", "spatial", "causal", "graph"), 0.0)
+    return {**zero, axis: 1.0}
 
 
 def _only(axis: str) -> Any:
@@ -205,12 +297,14 @@ def _only(axis: str) -> Any:
     return AxisWeights(**{**zero, axis: 1.0})
 
 
-async def hnsw_recall(memory: Memory, store: bulkstore.Store, say: Callable[[str], None]) -> None:
+async def hnsw_recall(
+    memory: Memory, store: bulkstore.Store, count: int, say: Callable[[str], None]
+) -> None:
     q = Queries(store)
     recalls, fast, exact_ms = [], [], []
     async with memory.database.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, NAMESPACE)
-        for _ in range(50):
+        for _ in range(count):
             v = q.vector()
             await vs.tune(conn, 100)
             start = time.perf_counter()
@@ -220,7 +314,8 @@ async def hnsw_recall(memory: Memory, store: bulkstore.Store, say: Callable[[str
             exact = await vs.exact_vertices(conn, ns, v, limit=10)
             exact_ms.append((time.perf_counter() - start) * 1000)
             recalls.append(len({i for i, _ in approx} & set(exact)) / 10)
-    say(f"HNSW recall@10 vs exact (ef_search 100): {statistics.fmean(recalls):.3f} over 50 queries")
+    recall = statistics.fmean(recalls)
+    say(f"HNSW recall@10 vs exact (ef_search 100): {recall:.3f} over {count} queries")
     say(
         f"HNSW top-10 {percentiles(fast)}; exact scan {percentiles(exact_ms)} "
         f"(ratio {statistics.median(exact_ms) / statistics.median(fast):.0f}x at p50)"
@@ -228,7 +323,7 @@ async def hnsw_recall(memory: Memory, store: bulkstore.Store, say: Callable[[str
 
 
 async def traversal_paths(
-    memory: Memory, store: bulkstore.Store, say: Callable[[str], None]
+    memory: Memory, store: bulkstore.Store, samples: int, say: Callable[[str], None]
 ) -> None:
     sql_ms, cypher_ms, same = [], [], 0
     async with memory.database.transaction(readonly=True) as conn:
@@ -244,16 +339,24 @@ async def traversal_paths(
             start = time.perf_counter()
             a = await traversal.step(conn, ns, frontier, exclude=("ASSERTS",))
             sql_ms.append((time.perf_counter() - start) * 1000)
-            if k < CYPHER_SAMPLES:  # seconds each at 100k: sampled
+            if k < samples:  # seconds each at 100k: sampled
                 start = time.perf_counter()
-                b = await traversal.step_cypher(conn, ns, frontier, exclude=("ASSERTS",))
+                try:
+                    async with conn.transaction():  # a timeout must not end the outer one
+                        b = await traversal.step_cypher(conn, ns, frontier, exclude=("ASSERTS",))
+                except QueryTimeout:
+                    say("one hop from 5 vertices, Cypher: over the statement timeout")
+                    break
                 cypher_ms.append((time.perf_counter() - start) * 1000)
                 same += a == b
     say(f"one hop from 5 vertices, SQL    {percentiles(sql_ms)}")
+    if not cypher_ms:
+        return
+    spread = percentiles(cypher_ms) if len(cypher_ms) > 1 else f"{cypher_ms[0]:.0f} ms (1 sample)"
     say(
-        f"one hop from 5 vertices, Cypher {percentiles(cypher_ms)} "
+        f"one hop from 5 vertices, Cypher {spread} "
         f"(SQL {statistics.median(cypher_ms) / statistics.median(sql_ms):.0f}x faster at p50; "
-        f"identical answers {same}/{CYPHER_SAMPLES})"
+        f"identical answers {same}/{samples})"
     )
 
 
@@ -271,43 +374,67 @@ async def http(
         "KGMEM_EMBEDDING_PROVIDER": "none",
         "KGMEM_EMBEDDING_DIMENSION": "384",
         "KGMEM_SERVER_PORT": str(PORT),
+        "KGMEM_SERVER_WORKERS": str(args.workers),
         "KGMEM_LOG_LEVEL": "warning",
         "KGMEM_DATABASE_POOL_MAX_SIZE": "16",
     }
     proc = subprocess.Popen([sys.executable, "-m", "kgmem", "serve"], env=env)  # noqa: ASYNC220
     q = Queries(store)
+    kinds: dict[str, Callable[[], dict[str, Any]]] = {
+        "vector": lambda: {"embedding": q.vector(), "weights": _only_json("vector")},
+        "keyword": lambda: {"text": q.words(), "weights": _only_json("keyword")},
+        "fused 4-axis": lambda: _body(q),
+    }
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
-            for _ in range(120):
+            for _ in range(240):
                 try:
                     if (await client.get("/health")).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.5)
-            bodies = [_body(q) for _ in range(args.http_requests)]
+        await asyncio.sleep(2.0 if args.workers > 1 else 0.0)  # the other workers attach
+        for kind, make in kinds.items():
+            bodies = home / "bodies.jsonl"
+            bodies.write_text("\n".join(json.dumps(make()) for _ in range(args.http_requests)))
+            warm = home / "warm.jsonl"
+            warm.write_text("\n".join(json.dumps(make()) for _ in range(8 * args.workers)))
+            await _loadgen(warm, 2 * args.workers)  # every worker's pool and caches
             for clients in (1, 8):
-                latencies: list[float] = []
-                start = time.perf_counter()
-                await asyncio.gather(
-                    *(_worker(client, list(bodies[c::clients]), latencies) for c in range(clients))
+                out = await _loadgen(bodies, clients)
+                if out["errors"]:
+                    raise RuntimeError(f"HTTP {kind}: answers {sorted(set(out['errors']))}")
+                rate = len(out["latencies_ms"]) / out["wall_s"]
+                say(
+                    f"HTTP {kind:<12} {clients} client(s), {args.workers} worker(s) "
+                    f"{percentiles(out['latencies_ms'])}  {rate:6.0f} searches/s  "
+                    f"(load {_load()})"
                 )
-                rate = len(bodies) / (time.perf_counter() - start)
-                figures = f"{percentiles(latencies)}  {rate:6.0f} searches/s"
-                say(f"HTTP fused, {clients} client(s)   {figures}")
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
 
 
-async def _worker(
-    client: httpx.AsyncClient, bodies: list[dict[str, Any]], latencies: list[float]
-) -> None:
-    for body in bodies:
-        start = time.perf_counter()
-        r = await client.post(f"/v1/namespaces/{NAMESPACE}/search", json=body)
-        r.raise_for_status()
-        latencies.append((time.perf_counter() - start) * 1000)
+async def _loadgen(bodies: Path, clients: int) -> dict[str, Any]:
+    """The load generator in its own process (its CPU is not the server's)."""
+    path = f"/v1/namespaces/{NAMESPACE}/search"
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        "127.0.0.1",
+        str(PORT),
+        path,
+        str(bodies),
+        str(clients),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await child.communicate()
+    if child.returncode != 0:
+        raise RuntimeError(f"load generator failed ({child.returncode})")
+    result: dict[str, Any] = json.loads(out)
+    return result
 
 
 def _body(q: Queries) -> dict[str, Any]:

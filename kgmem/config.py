@@ -55,6 +55,13 @@ class ServerSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=16 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 above)."
     )
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Processes serving the port (SO_REUSEPORT); the first owns the store, "
+        "the others attach to its database. More than one uses more CPU cores for requests.",
+    )
 
 
 class LimitSettings(BaseSettings):
@@ -112,6 +119,18 @@ class EmbeddingSettings(BaseSettings):
     )
     batch_size: int = Field(default=64, ge=1, le=4096, description="Texts per embedding call.")
     timeout_s: float = Field(default=60.0, gt=0, description="Seconds per provider HTTP call.")
+    query_cache_size: int = Field(
+        default=4096,
+        ge=0,
+        description="Search texts whose vectors are kept (LRU, per model); 0 turns it off.",
+    )
+    query_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="CPU threads the local model uses for one search text (larger batches "
+        "use torch's default); one avoids threads spinning against each other on a busy CPU.",
+    )
 
 
 class SchemaSettings(BaseSettings):

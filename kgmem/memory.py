@@ -26,6 +26,7 @@ from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.cypher.named import NamedQuery
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
+from kgmem.embedding.query_cache import QueryCache
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.graph import cypher as cypher_ops
@@ -135,7 +136,12 @@ class Memory:
             raise
         memory = cls(
             GraphContext(
-                db=db, schema=schema, embedder=embedder, limits=settings.limits, dimension=dimension
+                db=db,
+                schema=schema,
+                embedder=embedder,
+                limits=settings.limits,
+                dimension=dimension,
+                query_cache=QueryCache(settings.embedding.query_cache_size),
             ),
             settings=settings,
             embedded=embedded,

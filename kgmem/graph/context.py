@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kgmem.config import LimitSettings
 from kgmem.embedding import Embedder
+from kgmem.embedding.query_cache import QueryCache
 from kgmem.schema import GraphSchema, PropertyLimits
 from kgmem.storage import Database
 
@@ -13,14 +14,16 @@ from kgmem.storage import Database
 @dataclass(frozen=True, slots=True)
 class GraphContext:
     """The database, the graph model, the embedder (None: callers supply vectors),
-    the request limits and the store's vector dimension (``property_limits`` is
-    derived from ``limits`` once, for the per-item checks)."""
+    the request limits, the store's vector dimension and the cache of search-text
+    vectors (``property_limits`` is derived from ``limits`` once, for the per-item
+    checks)."""
 
     db: Database
     schema: GraphSchema
     embedder: Embedder | None
     limits: LimitSettings
     dimension: int
+    query_cache: QueryCache = field(default_factory=lambda: QueryCache(0))
     property_limits: PropertyLimits = field(init=False)
 
     def __post_init__(self) -> None:

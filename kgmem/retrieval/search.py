@@ -1,9 +1,10 @@
 """Run one search: generate candidates per axis, keep those that meet every constraint,
 score them on every axis that applies, fuse, and load the top ``k``.
 
-Stages (timed when ``explain``): ``embed`` (the query text, outside the transaction),
-then in one read-only transaction ``vector``, ``keyword``, ``temporal``, ``spatial``,
-``causal``, ``graph`` (candidate generation), ``filter`` (constraints and scores for
+Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread and
+through the query-vector cache, while the other axes run), then in one read-only
+transaction ``keyword``, ``temporal``, ``spatial``, ``causal``, ``graph`` and last
+``vector`` (candidate generation), ``filter`` (constraints and scores for
 every candidate), ``fuse`` and ``load``. The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
 window or the area is dropped and one inside it is ranked by time or distance too.
@@ -11,6 +12,8 @@ window or the area is dropped and one inside it is ranked by time or distance to
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -56,65 +59,171 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     validate.query(ctx, q)
     run = _Run(q, scopes.of(q), min(max(4 * q.k, MIN_CANDIDATES), MAX_CANDIDATES))
     text = q.text.strip() if q.text else None
-    vector = prepare.vector(ctx, q.embedding)
+    given = prepare.vector(ctx, q.embedding)
+    vector: list[float] | asyncio.Task[list[float]] | None = given
     embedder = ctx.embedder
-    if vector is None and text and embedder is not None and q.weights.vector > 0:
-        rows = await run.timed("embed", lambda: embedder.embed([text]))
-        vector = [float(x) for x in rows[0]]
-    async with ctx.db.transaction(readonly=True) as conn:
-        ns = await namespaces.resolve(conn, namespace)
-        await _generate(ctx, conn, ns, run, text, vector)
-        eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
-        ranked = await run.timed("fuse", lambda: _fuse(run, eligible))
-        hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
+    embedding: asyncio.Task[list[float]] | None = None
+    if given is None and text and embedder is not None and q.weights.vector > 0:
+        # The model runs in a worker thread while the other axes query the database.
+        cache, t = ctx.query_cache, text
+        embedding = asyncio.create_task(
+            run.timed("embed", lambda: cache.vector(embedder, t)), name="kgmem-embed-query"
+        )
+        vector = embedding
+    try:
+        jobs = _jobs(ctx, run, text, vector)
+        if len(jobs) > 1:
+            # Independent axes run at once, each on its own pooled connection and
+            # read-only transaction, before the main transaction is opened: no search
+            # holds a connection while it waits for another, so a full pool only queues.
+            async with ctx.db.acquire() as conn:
+                ns = await namespaces.resolve(conn, namespace)
+            await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
+        async with ctx.db.transaction(readonly=True) as conn:
+            if len(jobs) <= 1:
+                ns = await namespaces.resolve(conn, namespace)
+                for job in jobs:
+                    await job(conn, ns)
+            eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
+            ranked = await run.timed("fuse", lambda: _fuse(run, eligible))
+            hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
+    finally:
+        if embedding is not None and not embedding.done():
+            embedding.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await embedding
     if not q.explain:
         return SearchResult(tuple(hits))
     return SearchResult(tuple(hits), tuple(run.plan), dict(run.timings))
 
 
-async def _generate(
+_Job = Callable[[Connection, NamespaceRef], Awaitable[None]]
+
+
+def _jobs(
     ctx: GraphContext,
-    conn: Connection,
-    ns: NamespaceRef,
     run: _Run,
     text: str | None,
-    vector: list[float] | None,
-) -> None:
-    q, scope, limit = run.q, run.scope, run.limit
-    if vector is not None and q.weights.vector > 0:
-        run.plan.append(f"vector: HNSW top {limit} (ef_search >= {semantic.EF_SEARCH})")
+    vector: list[float] | asyncio.Task[list[float]] | None,
+) -> list[_Job]:
+    """One candidate generator per axis the query uses; each fills its own entry of
+    ``run.axes``, created here so the axes keep the query's order whatever finishes
+    first. The vector axis goes last: run on one connection, the other axes query
+    while the text is embedded."""
+    q = run.q
+    graph = q.expansion is not None or bool(text and q.weights.graph > 0)
+    jobs = [
+        _vector_job(run, vector) if vector is not None and q.weights.vector > 0 else None,
+        _keyword_job(ctx, run, text) if text and q.weights.keyword > 0 else None,
+        _temporal_job(run) if q.time is not None else None,
+        _spatial_job(run) if q.place is not None else None,
+        _causal_job(ctx, run) if q.causal is not None else None,
+        _graph_job(run, text) if graph else None,
+    ]
+    present = [j for j in jobs if j is not None]
+    return present[1:] + present[:1] if jobs[0] is not None else present
+
+
+def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]]) -> _Job:
+    scope, limit = run.scope, run.limit
+    run.plan.append(f"vector: HNSW top {limit} (ef_search >= {semantic.EF_SEARCH})")
+    run.axes["vector"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
+        v = vector if isinstance(vector, list) else await asyncio.shield(vector)
         run.axes["vector"] = await run.timed(
-            "vector", lambda: semantic.vector(conn, ns, vector, scope, limit=limit)
+            "vector", lambda: semantic.vector(conn, ns, v, scope, limit=limit)
         )
-    if text and q.weights.keyword > 0:
-        backend = ctx.db.keyword_search
-        run.plan.append(f"keyword: {backend} top {limit}")
+
+    return job
+
+
+def _keyword_job(ctx: GraphContext, run: _Run, text: str) -> _Job:
+    scope, limit = run.scope, run.limit
+    backend = ctx.db.keyword_search
+    run.plan.append(f"keyword: {backend} top {limit}")
+    run.axes["keyword"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         run.axes["keyword"] = await run.timed(
             "keyword",
             lambda: semantic.keyword(conn, ns, text, scope, backend=backend, limit=limit),
         )
-    if q.time is not None:
-        t = q.time
-        run.plan.append("temporal: facts and timed vertices meeting the time constraint")
+
+    return job
+
+
+def _temporal_job(run: _Run) -> _Job:
+    t, scope, limit = run.q.time, run.scope, run.limit
+    assert t is not None
+    run.plan.append("temporal: facts and timed vertices meeting the time constraint")
+    run.axes["temporal"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         keys = await run.timed(
             "temporal", lambda: temporal.generate(conn, ns, t, scope, limit=limit)
         )
         run.axes["temporal"] = {k: Scored(0.0, "") for k in keys}
-    if q.place is not None:
-        p = q.place
-        run.plan.append("spatial: GiST box prefilter, exact haversine distance")
+
+    return job
+
+
+def _spatial_job(run: _Run) -> _Job:
+    p, limit = run.q.place, run.limit
+    assert p is not None
+    run.plan.append("spatial: GiST box prefilter, exact haversine distance")
+    run.axes["spatial"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         area = await run.timed("spatial", lambda: spatial.generate(conn, ns, p, limit=limit))
         run.area = area
         run.axes["spatial"] = {("v", i): Scored(0.0, "") for i in area.distances}
-    if q.causal is not None:
-        c = q.causal
-        run.plan.append(f"causal: {c.direction} from {c.anchor!r} to depth {c.depth}")
+
+    return job
+
+
+def _causal_job(ctx: GraphContext, run: _Run) -> _Job:
+    c = run.q.causal
+    assert c is not None
+    run.plan.append(f"causal: {c.direction} from {c.anchor!r} to depth {c.depth}")
+    run.axes["causal"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         found = await run.timed("causal", lambda: causal.paths(ctx, conn, ns, c))
         run.axes["causal"] = await _causal_candidates(conn, ns, found)
-    if q.expansion is not None or (text and q.weights.graph > 0):
-        e = q.expansion or _DEFAULT_EXPANSION
-        run.plan.append(f"graph: {e.hops}-hop neighbourhood, personalised PageRank")
+
+    return job
+
+
+def _graph_job(run: _Run, text: str | None) -> _Job:
+    e = run.q.expansion or _DEFAULT_EXPANSION
+    run.plan.append(f"graph: {e.hops}-hop neighbourhood, personalised PageRank")
+    run.axes["graph"] = {}
+
+    async def job(conn: Connection, ns: NamespaceRef) -> None:
         run.axes["graph"] = await run.timed("graph", lambda: expansion.expand(conn, ns, e, text))
+
+    return job
+
+
+async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> None:
+    async with ctx.db.transaction(readonly=True) as conn:
+        await job(conn, ns)
+
+
+async def _concurrently(work: list[Awaitable[None]]) -> None:
+    """Run ``work`` at once; the first failure cancels the rest and is raised as is."""
+    tasks = [asyncio.ensure_future(w) for w in work]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 _DEFAULT_EXPANSION = ExpansionQuery()

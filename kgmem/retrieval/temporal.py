@@ -11,6 +11,7 @@ Decay scores ``0.5 ** (age / half_life)`` with the age from ``now`` to a fact's
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from kgmem.errors import EntityNotFound
@@ -111,16 +112,23 @@ def _score(t: TimeQuery, when: datetime, now: datetime, reason: str) -> Scored:
 
 
 def _fact_reason(t: TimeQuery, f: cand.FactInfo) -> str:
-    parts = []
+    parts = _query_reasons(t)
+    if f.expired_at is not None:
+        parts = (*parts, f"closed {f.expired_at.isoformat()}")
+    return "; ".join(parts) or "current"
+
+
+@functools.lru_cache(maxsize=256)
+def _query_reasons(t: TimeQuery) -> tuple[str, ...]:
+    """The reason parts every fact of one query shares, formatted once, not per fact."""
+    parts: list[str] = []
     if t.valid_at is not None:
         parts.append(f"valid at {t.valid_at.isoformat()}")
     if t.known_at is not None:
         parts.append(f"known at {t.known_at.isoformat()}")
     if t.start is not None or t.end is not None:
         parts.append("valid within the window")
-    if f.expired_at is not None:
-        parts.append(f"closed {f.expired_at.isoformat()}")
-    return "; ".join(parts) or "current"
+    return tuple(parts)
 
 
 def _contains(lo: datetime | None, hi: datetime | None, at: datetime) -> bool:

@@ -4,11 +4,23 @@ Order matters: take ``KGMEM_HOME`` and open the store first (a second server on 
 same home fails here, before binding), refuse a non-loopback address when no API key
 exists, then serve until SIGINT or SIGTERM, and finally close the store, which stops
 the embedded PostgreSQL.
+
+With ``KGMEM_SERVER_WORKERS`` > 1 the owner starts that many minus one worker
+processes once the store is open. Each opens the store without owning it (attaching
+to the owner's database) and listens on the same port with ``SO_REUSEPORT``, so the
+kernel spreads connections over the processes. Workers stop with the owner: it
+terminates them on shutdown, and a worker whose parent disappears exits by itself.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
+import socket
+import subprocess
+import sys
 
 import uvicorn
 
@@ -31,15 +43,113 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
                 "who can reach the port would have full access. Create a key first "
                 "(`kgmem keys create --name admin --scope admin`) or bind 127.0.0.1"
             )
-        config = uvicorn.Config(
-            create_app(memory=memory, close_memory=True),
-            host=server.host,
-            port=server.port,
-            log_level=settings.log_level,
-            lifespan="on",
-            proxy_headers=False,
+        config = _config(memory, settings, server)
+        sock = listen(server.host, server.port, shared=server.workers > 1)
+        workers = [_spawn(server) for _ in range(server.workers - 1)]
+        _log.info(
+            "kgmem serving on http://%s:%d (%d process(es))",
+            server.host,
+            server.port,
+            server.workers,
         )
-        _log.info("kgmem serving on http://%s:%d", server.host, server.port)
-        await uvicorn.Server(config).serve()
+        try:
+            await _Owner(config, workers).serve(sockets=[sock])
+        finally:
+            _stop_workers(workers)
     finally:
         await memory.close()  # no-op when the app's shutdown already closed it
+
+
+async def serve_worker(settings: Settings, server: ServerSettings) -> None:
+    """One extra worker: attach to the owner's store and serve the shared port."""
+    memory = await Memory.open(settings)
+    parent = os.getppid()
+    try:
+        userver = uvicorn.Server(_config(memory, settings, server))
+        watch = asyncio.create_task(_exit_with(parent, userver))
+        try:
+            await userver.serve(sockets=[listen(server.host, server.port, shared=True)])
+        finally:
+            watch.cancel()
+    finally:
+        await memory.close()
+
+
+class _Owner(uvicorn.Server):
+    """Stops the workers first when shutting down (uvicorn re-raises the signal that
+    stopped it right after its shutdown, so a ``finally`` would come too late)."""
+
+    def __init__(self, config: uvicorn.Config, workers: list[subprocess.Popen[bytes]]) -> None:
+        super().__init__(config)
+        self.workers = workers
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await asyncio.to_thread(_stop_workers, self.workers)
+        await super().shutdown(sockets)
+
+
+def _config(memory: Memory, settings: Settings, server: ServerSettings) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(memory=memory, close_memory=True),
+        host=server.host,
+        port=server.port,
+        log_level=settings.log_level,
+        lifespan="on",
+        proxy_headers=False,
+    )
+
+
+def listen(host: str, port: int, *, shared: bool) -> socket.socket:
+    """A listening TCP socket; ``shared`` lets several processes bind the same port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def _spawn(server: ServerSettings) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "KGMEM_SERVER_HOST": server.host,
+        "KGMEM_SERVER_PORT": str(server.port),
+    }
+    code = "from kgmem.server.run import worker_main; worker_main()"
+    return subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603 (fixed argv)
+
+
+def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for w in workers:
+        if w.poll() is None:
+            w.terminate()
+    for w in workers:
+        try:
+            w.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.wait()
+
+
+async def _exit_with(parent: int, userver: uvicorn.Server) -> None:
+    while os.getppid() == parent:  # noqa: ASYNC110 (no event for a parent's death)
+        await asyncio.sleep(1.0)
+    _log.warning("kgmem worker %d: the owning server is gone; stopping", os.getpid())
+    userver.should_exit = True
+
+
+def worker_main() -> None:
+    """Entry point of a worker process (settings from the environment)."""
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_worker(settings, settings.server))

@@ -73,3 +73,13 @@ async def test_caller_vector_wins_over_the_model(
         "a",
     )
     assert eval(stored) == mine
+
+
+async def test_one_text_on_one_thread_gives_the_batch_vector(
+    local_embedder: LocalEmbedder,
+) -> None:
+    # A single text is encoded on KGMEM_EMBEDDING_QUERY_THREADS threads (1), a batch on
+    # torch's default: the vectors must not depend on it.
+    batch = await local_embedder.embed(["thread count", "padding text of another length"])
+    one = await local_embedder.embed(["thread count"])
+    assert np.allclose(one[0], batch[0], atol=1e-5)

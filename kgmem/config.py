@@ -250,6 +250,86 @@ class CypherSettings(BaseSettings):
     )
 
 
+class RedisSettings(BaseSettings):
+    """Optional Redis for a cache shared by several kgmem processes and the event streams."""
+
+    model_config = _section("KGMEM_REDIS_")
+
+    url: SecretStr | None = Field(
+        default=None,
+        description="Redis URL (redis://host:6379/0, rediss://..., unix:///path). Unset: an "
+        "in-process cache and PostgreSQL LISTEN/NOTIFY events. Needs Redis 5 or newer.",
+    )
+    prefix: str = Field(
+        default="kgmem",
+        min_length=1,
+        max_length=64,
+        description="Prefix of every key kgmem writes, so several stores can share one Redis.",
+    )
+    timeout_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="Seconds a Redis call may take before Redis is taken to be down.",
+    )
+    retry_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="Seconds between probes of a Redis that is down; once it answers, "
+        "kgmem uses it again (with every entry cached before the outage invalidated).",
+    )
+
+
+class CacheSettings(BaseSettings):
+    """The read cache of search results and entity reads."""
+
+    model_config = _section("KGMEM_CACHE_")
+
+    enabled: bool = Field(default=True, description="Cache search results and entity reads.")
+    ttl_seconds: float = Field(
+        default=300.0, gt=0, description="Seconds a cached response lives at most."
+    )
+    max_entries: int = Field(
+        default=10_000, ge=1, description="Most entries in the in-process cache (LRU beyond)."
+    )
+    max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes of responses in the in-process cache (LRU beyond); bound "
+        "Redis itself with its maxmemory setting.",
+    )
+    max_entry_bytes: int = Field(
+        default=1024 * 1024,
+        ge=256,
+        description="Largest response that is cached (larger ones are served uncached).",
+    )
+
+
+class EventSettings(BaseSettings):
+    """The change events streamed at GET /v1/namespaces/{ns}/events."""
+
+    model_config = _section("KGMEM_EVENTS_")
+
+    enabled: bool = Field(
+        default=True,
+        description="Publish an event for every committed write (off: the cache is still "
+        "invalidated, nothing is streamed).",
+    )
+    retention: int = Field(
+        default=10_000,
+        ge=10,
+        description="Events kept per namespace for clients resuming with Last-Event-ID; "
+        "a client further behind gets a `reset` event.",
+    )
+    keepalive_s: float = Field(
+        default=15.0, gt=0, description="Seconds between keep-alive comments on an idle stream."
+    )
+    max_ids: int = Field(
+        default=1000,
+        ge=1,
+        description="Most ids in one event; a larger batch write publishes several events.",
+    )
+
+
 class Settings(BaseSettings):
     """All of kgmem's settings; build once and hand each component its section."""
 
@@ -273,6 +353,9 @@ class Settings(BaseSettings):
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     cypher: CypherSettings = Field(default_factory=CypherSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -285,6 +368,9 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "verification": VerificationSettings,
     "ingest": IngestSettings,
     "cypher": CypherSettings,
+    "redis": RedisSettings,
+    "cache": CacheSettings,
+    "events": EventSettings,
 }
 
 

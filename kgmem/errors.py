@@ -20,6 +20,7 @@
     │   ├── InvalidRequest          invalid_request
     │   ├── LimitExceeded           limit_exceeded
     │   │   └── PayloadTooLarge     payload_too_large
+    │   ├── InvalidEventId          invalid_event_id
     │   ├── CypherError             cypher_error
     │   │   ├── CypherSyntaxError   cypher_syntax_error
     │   │   ├── CypherSemanticError cypher_semantic_error
@@ -48,8 +49,9 @@
     │       └── CypherPermissionDenied cypher_permission_denied
     ├── StorageError                storage_error
     │   ├── DatabaseUnavailable     database_unavailable
-    │   └── QueryTimeout            query_timeout
-    │       └── CypherTimeout       cypher_timeout
+    │   ├── QueryTimeout            query_timeout
+    │   │   └── CypherTimeout       cypher_timeout
+    │   └── RedisUnavailable        redis_unavailable
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
@@ -268,6 +270,18 @@ class DatabaseUnavailable(StorageError):
 class QueryTimeout(StorageError):
     code = "query_timeout"
     title = "Query timed out"
+
+
+class RedisUnavailable(StorageError):
+    """Redis did not answer; kgmem falls back without it (never sent to clients)."""
+
+    code = "redis_unavailable"
+    title = "Redis unavailable"
+
+
+class InvalidEventId(InvalidInput):
+    code = "invalid_event_id"
+    title = "Invalid Last-Event-ID"
 
 
 class EmbeddingError(KgmemError):

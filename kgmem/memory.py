@@ -50,6 +50,7 @@ from kgmem.ingest import merges as merge_ops
 from kgmem.io import backfill, exporter, loader
 from kgmem.io.exporter import ExportOptions
 from kgmem.io.loader import ImportOptions, ImportReport, Progress
+from kgmem.live import Live
 from kgmem.model import (
     ApiKey,
     BatchResult,
@@ -111,6 +112,8 @@ class Memory:
         self._owns_embedder = owns_embedder
         self._closed = False
         self.building = Builder(ctx, settings.ingest)
+        self.live = Live(ctx.db, settings)
+        """The read cache and change events; every committed write calls ``live.changed``."""
 
     @classmethod
     async def open(
@@ -150,6 +153,7 @@ class Memory:
         )
         try:
             await memory._prepare_store(embedder, dimension)
+            await memory.live.start()
         except BaseException:
             await memory.close()
             raise
@@ -184,6 +188,7 @@ class Memory:
             return
         self._closed = True
         try:
+            await self.live.close()
             await self.ctx.db.close()
             if self.ctx.embedder is not None and self._owns_embedder:
                 await self.ctx.embedder.close()
@@ -212,7 +217,9 @@ class Memory:
 
     async def create_namespace(self, name: str, description: str = "") -> Namespace:
         """Create a namespace (its own AGE graph)."""
-        return await namespace_ops.create(self.ctx, name, description)
+        created = await namespace_ops.create(self.ctx, name, description)
+        await self.live.changed(name, "namespace.created")
+        return created
 
     async def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
         """All namespaces, or only those in ``only``."""
@@ -234,12 +241,15 @@ class Memory:
     async def delete_namespace(self, name: str) -> None:
         """Delete a namespace and everything in it."""
         await namespace_ops.delete(self.ctx, name)
+        await self.live.changed(name, "namespace.deleted")
 
     # -- entities ---------------------------------------------------------------
 
     async def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
         """Create or replace one entity by uid."""
-        return (await write(self.ctx, namespace, entities=[entity])).entities[0]
+        outcome = (await write(self.ctx, namespace, entities=[entity])).entities[0]
+        await self.live.changed(namespace, "entity.upserted", [outcome.uid])
+        return outcome
 
     async def get_entity(
         self, namespace: str, uid: str, *, include_closed: bool = False, facts_limit: int = 100
@@ -265,6 +275,7 @@ class Memory:
     async def delete_entity(self, namespace: str, uid: str) -> None:
         """Delete an entity, its facts and its side rows."""
         await entity_ops.delete(self.ctx, namespace, uid)
+        await self.live.changed(namespace, "entity.deleted", [uid])
 
     # -- facts ------------------------------------------------------------------
 
@@ -274,6 +285,7 @@ class Memory:
         When the fact names a source and ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` is on,
         its data item and sources are re-scored incrementally before returning."""
         stored = await write_fact(self.ctx, namespace, fact)
+        await self.live.changed(namespace, "fact.added", [stored.uid])
         if fact.source is not None and self.settings.verification.update_on_write:
             await verification_runs.after_write(
                 self.ctx, namespace, stored.uid, fact.source, self.settings.verification
@@ -293,21 +305,31 @@ class Memory:
         self, namespace: str, uid: str, *, valid_to: datetime | None = None
     ) -> Fact:
         """Close a fact (it stays for "as of" queries)."""
-        return await fact_ops.close(self.ctx, namespace, uid, valid_to=valid_to)
+        closed = await fact_ops.close(self.ctx, namespace, uid, valid_to=valid_to)
+        await self.live.changed(namespace, "fact.closed", [uid])
+        return closed
 
     async def delete_fact(self, namespace: str, uid: str) -> None:
         """Delete a fact for good."""
         await fact_ops.delete(self.ctx, namespace, uid)
+        await self.live.changed(namespace, "fact.deleted", [uid])
 
     async def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
         """Entities then facts in one transaction: all written or none."""
-        return await write(self.ctx, namespace, batch.entities, batch.facts)
+        result = await write(self.ctx, namespace, batch.entities, batch.facts)
+        if result.entities:
+            await self.live.changed(namespace, "entity.upserted", [e.uid for e in result.entities])
+        if result.facts:
+            await self.live.changed(namespace, "fact.added", [f.uid for f in result.facts])
+        return result
 
     # -- verification -----------------------------------------------------------
 
     async def verify_namespace(self, namespace: str) -> VerificationRun:
         """Re-score every claim of ``namespace`` (truth discovery over all its sources)."""
-        return await verification_runs.full(self.ctx, namespace, self.settings.verification)
+        run = await verification_runs.full(self.ctx, namespace, self.settings.verification)
+        await self.live.changed(namespace, "verification.completed", facts=run.facts)
+        return run
 
     async def fact_verification(self, namespace: str, uid: str) -> FactVerification:
         """Fact ``uid``'s trust, support, contradiction and sources for and against."""
@@ -362,11 +384,15 @@ class Memory:
         self, namespace: str, episodes: Sequence[EpisodeWrite]
     ) -> list[EpisodeOutcome]:
         """Store episodes, then extract, resolve, date, write and link each in order."""
-        return await self.building.ingest(namespace, episodes)
+        outcomes = await self.building.ingest(namespace, episodes)
+        await self._episodes_changed(namespace, outcomes)
+        return outcomes
 
     async def retry_episode(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode."""
-        return await self.building.retry(namespace, uid)
+        outcome = await self.building.retry(namespace, uid)
+        await self._episodes_changed(namespace, [outcome])
+        return outcome
 
     async def get_episode(self, namespace: str, uid: str) -> Entity:
         """A stored episode with its extraction status."""
@@ -374,7 +400,15 @@ class Memory:
 
     async def delete_episode(self, namespace: str, uid: str) -> Forgotten:
         """Forget an episode and what only it supported."""
-        return await forget_ops.forget(self.ctx, namespace, uid)
+        forgotten = await forget_ops.forget(self.ctx, namespace, uid)
+        await self.live.changed(
+            namespace,
+            "episode.deleted",
+            [uid],
+            facts_deleted=list(forgotten.facts_deleted),
+            entities_deleted=list(forgotten.entities_deleted),
+        )
+        return forgotten
 
     async def pipeline_config(self, namespace: str) -> PipelineConfig:
         """The namespace's pipeline configuration."""
@@ -384,17 +418,25 @@ class Memory:
         self, namespace: str, config: dict[str, object]
     ) -> PipelineConfig:
         """Replace the namespace's pipeline configuration."""
-        return await self.building.set_config(namespace, config)
+        configured = await self.building.set_config(namespace, config)
+        await self.live.changed(namespace, "pipeline.configured")
+        return configured
 
     async def merge_entities(
         self, namespace: str, keep: str, other: str, reason: str = "manual"
     ) -> MergeRecord:
         """Fold entity ``other`` into ``keep``; reversible with ``unmerge``."""
-        return await merge_ops.merge(self.ctx, namespace, keep, other, {"method": reason})
+        record = await merge_ops.merge(self.ctx, namespace, keep, other, {"method": reason})
+        await self.live.changed(namespace, "entity.merged", [keep, other], merge_id=record.id)
+        return record
 
     async def unmerge(self, namespace: str, merge_id: int) -> MergeRecord:
         """Undo a merge: both entities again, each with its own facts."""
-        return await merge_ops.unmerge(self.ctx, namespace, merge_id)
+        record = await merge_ops.unmerge(self.ctx, namespace, merge_id)
+        await self.live.changed(
+            namespace, "entity.unmerged", [record.kept, record.merged], merge_id=merge_id
+        )
+        return record
 
     async def merge_history(
         self, namespace: str, entity: str | None = None, limit: int = 100
@@ -406,13 +448,18 @@ class Memory:
         self, namespace: str, *, force: bool = False
     ) -> community_ops.CommunityReport:
         """Recompute the namespace's communities if its facts changed (or ``force``)."""
-        return await community_ops.refresh(self.ctx, namespace, force=force)
+        report = await community_ops.refresh(self.ctx, namespace, force=force)
+        await self.live.changed(namespace, "communities.refreshed")
+        return report
 
     async def refresh_changed_communities(self) -> list[str]:
         """Recompute communities of every namespace whose facts changed since the last
         run; returns the namespaces recomputed."""
         names = [ns.name for ns in await self.list_namespaces()]
-        return await community_ops.refresh_changed(self.ctx, names)
+        refreshed = await community_ops.refresh_changed(self.ctx, names)
+        for name in refreshed:
+            await self.live.changed(name, "communities.refreshed")
+        return refreshed
 
     # -- imports and exports ----------------------------------------------------
 
@@ -424,16 +471,32 @@ class Memory:
         progress: Callable[[Progress], None] | None = None,
     ) -> ImportReport:
         """Bulk-load a file (RDF, CSV, JSON Lines, GraphML; see kgmem.io.loader)."""
-        return await loader.import_file(
-            self.ctx, namespace, path, options or ImportOptions(), progress
+        try:
+            report = await loader.import_file(
+                self.ctx, namespace, path, options or ImportOptions(), progress
+            )
+        except BaseException:
+            # Batches an import committed before failing are in the store.
+            await self.live.changed(namespace, "import.failed", file=path.name)
+            raise
+        await self.live.changed(
+            namespace,
+            "import.completed",
+            file=path.name,
+            records_loaded=report.records_loaded,
+            records_rejected=report.records_rejected,
         )
+        return report
 
     async def embed_pending(
         self, namespace: str, progress: Callable[[int, int], None] | None = None
     ) -> int:
         """Embed every entity of ``namespace`` that has text but no vector; returns how
         many were embedded (0 without an embedding model)."""
-        return await backfill.embed_pending(self.ctx, namespace, progress)
+        count = await backfill.embed_pending(self.ctx, namespace, progress)
+        if count:
+            await self.live.changed(namespace, "entity.embedded", count=count)
+        return count
 
     def export(self, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
         """The namespace (or a subgraph) serialised in ``options.format``, in chunks."""
@@ -494,7 +557,10 @@ class Memory:
         """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
         READ ONLY transaction as the namespace's reader role, write mode as the service."""
         request = CypherRequest(query=query, params=params or {}, mode=mode, limit=limit)
-        return await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+        result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+        if mode == "write":
+            await self.live.changed(namespace, "cypher.written")
+        return result
 
     async def explain_cypher(
         self, namespace: str, query: str, params: Mapping[str, Any] | None = None
@@ -528,6 +594,14 @@ class Memory:
         query = self.named_query(name)
         query.check_params(params or {})
         return await self.cypher(namespace, query.text, params, mode=query.mode, limit=limit)
+
+    async def _episodes_changed(self, namespace: str, outcomes: Sequence[EpisodeOutcome]) -> None:
+        if not outcomes:
+            return
+        facts = [f for o in outcomes for f in o.facts]
+        await self.live.changed(namespace, "episode.added", [o.uid for o in outcomes])
+        if facts:
+            await self.live.changed(namespace, "fact.added", facts)
 
     # -- health -----------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from kgmem.server.routes import (
     episodes,
     facts,
     health,
+    live,
     namespaces,
     search,
     timeline,
@@ -116,6 +117,7 @@ def create_app(
         episodes,
         cypher,
         transfer,
+        live,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     _document_problems(app)

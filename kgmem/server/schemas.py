@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import model
+from kgmem.server.live_schemas import LiveOut
 
 T = TypeVar("T")
 
@@ -262,6 +263,9 @@ class HealthOut(BaseModel):
         description="bm25 (pg_textsearch) or fulltext (PostgreSQL ts_rank fallback)"
     )
     embedding: EmbeddingOut
+    live: LiveOut | None = Field(
+        default=None, description="The cache and event backends in use, and Redis' state"
+    )
 
     @classmethod
     def of(cls, h: model.HealthReport, version: str) -> HealthOut:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.server.caching import CACHE_HEADER, cached_json
 from kgmem.server.schemas import EntityDetailOut, EntityIn, EntityOut, PageOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
@@ -43,7 +44,11 @@ async def upsert_entity(
     return JSONResponse(EntityOut.of(stored.entity).model_dump(mode="json"), status_code=code)
 
 
-@router.get("/{uid:path}", response_model=EntityDetailOut)
+@router.get(
+    "/{uid:path}",
+    response_model=EntityDetailOut,
+    responses={200: {"headers": {CACHE_HEADER: {"description": "hit, miss or bypass"}}}},
+)
 async def get_entity(
     ns: str,
     uid: str,
@@ -51,12 +56,19 @@ async def get_entity(
     _: Reader,
     include_closed: bool = False,
     facts_limit: int = Query(default=100, ge=0, le=10_000),
-) -> EntityDetailOut:
-    """The entity with its outgoing and incoming facts (current ones unless include_closed)."""
-    detail = await memory_of(request).get_entity(
-        ns, uid, include_closed=include_closed, facts_limit=facts_limit
-    )
-    return EntityDetailOut.of(detail)
+) -> Response:
+    """The entity with its outgoing and incoming facts (current ones unless include_closed).
+
+    Cached per namespace until its next write (header X-Kgmem-Cache)."""
+
+    async def compute() -> bytes:
+        detail = await memory_of(request).get_entity(
+            ns, uid, include_closed=include_closed, facts_limit=facts_limit
+        )
+        return EntityDetailOut.of(detail).model_dump_json().encode()
+
+    key = ("entity", uid, include_closed, facts_limit)
+    return await cached_json(request, ns, key, compute)
 
 
 @router.delete("/{uid:path}", status_code=status.HTTP_204_NO_CONTENT)

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 import kgmem
 from kgmem.server.auth import memory_of
+from kgmem.server.live_schemas import LiveOut
 from kgmem.server.schemas import HealthOut
 
 router = APIRouter(tags=["health"])
@@ -14,10 +15,14 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health", response_model=HealthOut, responses={503: {"model": HealthOut}})
 async def health(request: Request) -> JSONResponse:
-    """Database reachability and versions, keyword-search backend, embedding model.
+    """Database reachability and versions, keyword-search backend, embedding model, the
+    cache and event backends in use and Redis' state (a Redis outage is a warning: the
+    service keeps working without it).
 
     Open to every client (no key needed); 503 when the database does not answer.
     """
-    report = HealthOut.of(await memory_of(request).health(), kgmem.__version__)
+    memory = memory_of(request)
+    report = HealthOut.of(await memory.health(), kgmem.__version__)
+    report.live = LiveOut.of(memory.live.health())
     status = 200 if report.status == "ok" else 503
     return JSONResponse(report.model_dump(mode="json"), status_code=status)

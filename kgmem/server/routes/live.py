@@ -1,0 +1,77 @@
+"""GET /v1/namespaces/{ns}/events (server-sent events) and GET /metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from kgmem.errors import InvalidRequest
+from kgmem.live import EVENT_TYPES
+from kgmem.live.events import parse_position
+from kgmem.server.auth import Reader, memory_of
+from kgmem.server.sse import event_stream
+
+router = APIRouter(tags=["live"])
+
+_STREAM_DOC: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "text/event-stream: `id` is the event sequence, `event` its type, "
+        "`data` JSON with namespace, type, ids, time and seq. An `event: reset` says the "
+        "client may have missed events and should re-read what it needs.",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get("/v1/namespaces/{ns}/events", response_class=StreamingResponse, responses=_STREAM_DOC)
+async def events(
+    ns: str,
+    request: Request,
+    _: Reader,
+    last_event_id: str | None = Query(
+        default=None, description="Resume after this id (the Last-Event-ID header wins)"
+    ),
+    types: str | None = Query(
+        default=None, description="Comma-separated event types to send (default: all)"
+    ),
+    last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID"),
+) -> StreamingResponse:
+    """Committed changes of the namespace as server-sent events, live; Last-Event-ID
+    resumes after the given event (within KGMEM_EVENTS_RETENTION events)."""
+    memory = memory_of(request)
+    await memory.get_namespace(ns)
+    last = last_event_id_header or last_event_id
+    if last:
+        parse_position(last)
+    wanted = _types(types)
+    feed = memory.live.follow(ns, last or None)
+    first = await anext(feed)
+    body = event_stream(
+        first, feed, types=wanted, keepalive_s=memory.live.event_settings.keepalive_s
+    )
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
+
+
+def _types(text: str | None) -> frozenset[str] | None:
+    if not text:
+        return None
+    wanted = frozenset(t.strip() for t in text.split(",") if t.strip())
+    unknown = sorted(wanted - set(EVENT_TYPES))
+    if unknown:
+        raise InvalidRequest(
+            f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}"
+        )
+    return wanted
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(request: Request) -> PlainTextResponse:
+    """Cache hits, misses and bypasses, evictions, events published, Redis errors and
+    fallbacks, in Prometheus' text format (open like /health: counters only)."""
+    live = memory_of(request).live
+    return PlainTextResponse(
+        live.metrics.render(live.gauges()), media_type="text/plain; version=0.0.4"
+    )

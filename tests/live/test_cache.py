@@ -1,0 +1,132 @@
+"""The read cache, in both modes: hits, invalidation by every committed write (also
+across two instances), the bypass header, and what /health and /metrics say."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from kgmem import EntityWrite
+from tests.live.conftest import Pair
+
+
+async def _search(client: httpx.AsyncClient, ns: str, text: str, **headers: str) -> httpx.Response:
+    response = await client.post(
+        f"/v1/namespaces/{ns}/search", json={"text": text, "k": 5}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return response
+
+
+def _uids(response: httpx.Response) -> set[str]:
+    return {hit["uid"] for hit in response.json()["hits"]}
+
+
+async def _person(pair: Pair, ns: str, uid: str, name: str, *, on_b: bool = False) -> None:
+    store = pair.b if on_b else pair.a
+    await store.upsert_entity(ns, EntityWrite(uid=uid, label="Person", properties={"name": name}))
+
+
+async def test_repeated_search_is_a_hit_with_the_same_body(
+    pair: Pair, live_ns: str, client_a: httpx.AsyncClient
+) -> None:
+    await _person(pair, live_ns, "ada", "Ada Lovelace")
+    first = await _search(client_a, live_ns, "lovelace")
+    second = await _search(client_a, live_ns, "lovelace")
+    assert first.headers["x-kgmem-cache"] == "miss"
+    assert second.headers["x-kgmem-cache"] == "hit"
+    assert second.content == first.content and _uids(second) == {"ada"}
+    other = await _search(client_a, live_ns, "babbage")
+    assert other.headers["x-kgmem-cache"] == "miss"  # another query is another entry
+
+
+async def test_search_right_after_a_write_sees_the_write(
+    pair: Pair, live_ns: str, client_a: httpx.AsyncClient
+) -> None:
+    await _person(pair, live_ns, "ada", "Ada Lovelace")
+    assert _uids(await _search(client_a, live_ns, "lovelace")) == {"ada"}
+    assert (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+    put = await client_a.put(
+        f"/v1/namespaces/{live_ns}/entities/ada2",
+        json={"label": "Person", "properties": {"name": "Ada Lovelace II"}},
+    )
+    assert put.status_code == 201
+    after = await _search(client_a, live_ns, "lovelace")
+    assert after.headers["x-kgmem-cache"] == "miss"
+    assert _uids(after) == {"ada", "ada2"}
+
+
+async def test_read_your_writes_across_two_instances(
+    pair: Pair, live_ns: str, client_a: httpx.AsyncClient, client_b: httpx.AsyncClient
+) -> None:
+    await _person(pair, live_ns, "ada", "Ada Lovelace")
+    assert _uids(await _search(client_a, live_ns, "lovelace")) == {"ada"}
+    assert (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+    deleted = await client_b.delete(f"/v1/namespaces/{live_ns}/entities/ada")
+    assert deleted.status_code == 204
+    if pair.mode == "memory":
+        # Without Redis each process has its own cache; B's write reaches A through
+        # PostgreSQL NOTIFY, a few milliseconds after B's commit.
+        for _ in range(100):
+            if (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] != "hit":
+                break
+            await asyncio.sleep(0.02)
+    after = await _search(client_a, live_ns, "lovelace")
+    assert _uids(after) == set()
+    if pair.mode == "redis":
+        # Shared cache: B's result is stored in Redis and A hits it.
+        assert (await _search(client_b, live_ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+
+
+async def test_entity_reads_are_cached_until_the_entity_changes(
+    pair: Pair, live_ns: str, client_a: httpx.AsyncClient, client_b: httpx.AsyncClient
+) -> None:
+    await _person(pair, live_ns, "ada", "Ada")
+    url = f"/v1/namespaces/{live_ns}/entities/ada"
+    assert (await client_a.get(url)).headers["x-kgmem-cache"] == "miss"
+    hit = await client_a.get(url)
+    assert (
+        hit.headers["x-kgmem-cache"] == "hit"
+        and hit.json()["entity"]["properties"]["name"] == "Ada"
+    )
+    other = await client_a.get(url, params={"facts_limit": 5})
+    assert other.headers["x-kgmem-cache"] == "miss"  # parameters are part of the key
+    await _person(pair, live_ns, "ada", "Ada King", on_b=pair.mode == "redis")
+    fresh = await client_a.get(url)
+    assert fresh.headers["x-kgmem-cache"] == "miss"
+    assert fresh.json()["entity"]["properties"]["name"] == "Ada King"
+    missing = await client_a.get(f"/v1/namespaces/{live_ns}/entities/nobody")
+    assert (
+        missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+    )
+
+
+async def test_no_cache_request_header_bypasses(
+    pair: Pair, live_ns: str, client_a: httpx.AsyncClient
+) -> None:
+    await _person(pair, live_ns, "ada", "Ada Lovelace")
+    await _search(client_a, live_ns, "lovelace")
+    bypass = await _search(client_a, live_ns, "lovelace", **{"Cache-Control": "no-cache"})
+    assert bypass.headers["x-kgmem-cache"] == "bypass" and _uids(bypass) == {"ada"}
+    assert (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+
+
+async def test_health_and_metrics_report_the_backends_and_hits(
+    pair: Pair, live_ns: str, client_a: httpx.AsyncClient
+) -> None:
+    health = (await client_a.get("/health")).json()
+    expected = ("redis", "redis") if pair.mode == "redis" else ("memory", "postgres")
+    assert (health["live"]["cache"], health["live"]["events"]) == expected
+    assert health["live"]["redis"]["status"] == ("ok" if pair.mode == "redis" else "unused")
+    assert health["live"]["warnings"] == []
+    before = pair.a.live.metrics.value("kgmem_cache_requests_total", kind="search", result="hit")
+    await _person(pair, live_ns, "ada", "Ada Lovelace")
+    await _search(client_a, live_ns, "lovelace")
+    await _search(client_a, live_ns, "lovelace")
+    text = (await client_a.get("/metrics")).text
+    line = 'kgmem_cache_requests_total{kind="search",result="hit"} '
+    assert f"{line}{before + 1}" in text.splitlines()
+    assert "# TYPE kgmem_redis_fallbacks_total counter" in text
+    backend = "redis" if pair.mode == "redis" else "postgres"
+    assert f'kgmem_events_published_total{{backend="{backend}"}}' in text

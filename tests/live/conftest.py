@@ -6,8 +6,9 @@ kgmem instances serving the same data."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,10 @@ _SECTIONS: dict[str, Any] = {
 def live_settings(pg_url: str, home: Path, redis_url: str | None, **sections: Any) -> Settings:
     """Store settings with the given Redis (or none), fast Redis probes, and any
     overrides of the redis, cache and events sections."""
-    values: dict[str, dict[str, Any]] = {"redis": {"timeout_s": 0.5, "retry_s": 0.2}}
+    values: dict[str, dict[str, Any]] = {
+        "redis": {"timeout_s": 0.5, "retry_s": 0.2},
+        "events": {"keepalive_s": 0.5},
+    }
     values["redis"]["url"] = redis_url
     for name, overrides in sections.items():
         values.setdefault(name, {}).update(overrides)
@@ -135,34 +139,50 @@ class Message:
 
 
 class SseReader:
-    """Reads messages (and comments) from an open text/event-stream response."""
+    """Reads messages (and comments) from an open text/event-stream response.
+
+    A background task parses the stream into a queue, so a timed-out wait does not
+    cancel (and so end) the response's line iterator."""
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self._lines = response.aiter_lines()
         self.comments: list[str] = []
+        self._queue: asyncio.Queue[Message | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._parse())
 
-    async def next(self, timeout: float = 5.0) -> Message:
-        """The next message (not comment); TimeoutError if none comes in ``timeout``."""
-        return await asyncio.wait_for(self._read(), timeout)
+    async def next(self, wait: float = 5.0) -> Message:
+        """The next message (not comment); TimeoutError if none comes in ``wait`` s."""
+        message = await asyncio.wait_for(self._queue.get(), wait)
+        if message is None:
+            self._queue.put_nowait(None)
+            raise EOFError("the stream ended")
+        return message
 
-    async def _read(self) -> Message:
+    async def _parse(self) -> None:
         fields: dict[str, str] = {}
-        async for line in self._lines:
-            if line == "":
-                if "data" in fields or "event" in fields:
-                    return Message(
-                        fields.get("id"),
-                        fields.get("event", "message"),
-                        orjson.loads(fields.get("data", "{}")),
-                    )
-                continue
-            if line.startswith(":"):
-                self.comments.append(line[1:].strip())
-                continue
-            name, _, value = line.partition(":")
-            fields[name] = value[1:] if value.startswith(" ") else value
-        raise EOFError("the stream ended")
+        try:
+            async for line in self.response.aiter_lines():
+                if line == "":
+                    if "data" in fields or "event" in fields:
+                        data = orjson.loads(fields.get("data", "{}"))
+                        self._queue.put_nowait(
+                            Message(fields.get("id"), fields.get("event", "message"), data)
+                        )
+                    fields = {}
+                elif line.startswith(":"):
+                    self.comments.append(line[1:].strip())
+                else:
+                    name, _, value = line.partition(":")
+                    fields[name] = value[1:] if value.startswith(" ") else value
+        except httpx.HTTPError:
+            pass
+        finally:
+            self._queue.put_nowait(None)
+
+    async def close(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def quiet(self, seconds: float) -> bool:
         """True when no message comes within ``seconds``."""
@@ -182,15 +202,17 @@ async def sse(
     params: dict[str, str] | None = None,
 ) -> AsyncIterator[SseReader]:
     """An open events stream of namespace ``ns`` on the server at ``base``."""
-    async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(10, read=30)) as http:
-        async with http.stream(
+    timeout = httpx.Timeout(10, read=30)
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=timeout) as http,
+        http.stream(
             "GET", f"/v1/namespaces/{ns}/events", headers=headers, params=params
-        ) as response:
-            assert response.status_code == 200, await response.aread()
-            assert response.headers["content-type"].startswith("text/event-stream")
-            yield SseReader(response)
-
-
-@pytest.fixture
-def mode(pair: Pair) -> Iterator[str]:
-    yield pair.mode
+        ) as response,
+    ):
+        assert response.status_code == 200, await response.aread()
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = SseReader(response)
+        try:
+            yield reader
+        finally:
+            await reader.close()

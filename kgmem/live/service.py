@@ -162,6 +162,7 @@ class Live:
         while not self._redis_up:
             await asyncio.sleep(self._redis_settings.retry_s)
             try:
+                await self.link.reconnect()
                 self._redis_version = await self.link.ping()
                 await self.link.bump_epoch()
             except RedisUnavailable as exc:

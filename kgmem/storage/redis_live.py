@@ -89,6 +89,11 @@ class RedisLink:
             info = await self._client.info("server")
         return str(info.get("redis_version", "?"))
 
+    async def reconnect(self) -> None:
+        """Drop every pooled connection (after an outage they point at a dead server)."""
+        with _translated():
+            await self._client.connection_pool.disconnect(inuse_connections=True)
+
     async def bump_epoch(self) -> None:
         """Make every entry cached so far stop matching (after an outage)."""
         with _translated():

@@ -17,6 +17,7 @@ SCENARIOS = {
     "tck": "bench.tck",
     "cypher": "bench.cypher",
     "import": "bench.imports",
+    "cache": "bench.cache",
 }
 
 

@@ -239,12 +239,9 @@ async def event_latency(
             f"p95 {q(latencies, 95):6.2f} ms  load {load:.2f}",
             flush=True,
         )
-        report.add(
-            Figure(f"event delivery p50 ms ({backend})", q(latencies, 50), "ms", len(latencies))
-        )
-        report.add(
-            Figure(f"event delivery p95 ms ({backend})", q(latencies, 95), "ms", len(latencies))
-        )
+        for pct in (50, 95):
+            name = f"event delivery p{pct} ({backend})"
+            report.add(Figure(name, q(latencies, pct) * 1000, "us", len(latencies)))
 
 
 async def _deliveries(memory: Memory, count: int) -> list[float]:

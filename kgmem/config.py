@@ -311,8 +311,9 @@ class EventSettings(BaseSettings):
 
     enabled: bool = Field(
         default=True,
-        description="Publish an event for every committed write (off: the cache is still "
-        "invalidated, nothing is streamed).",
+        description="Publish an event for every committed write (off: nothing is streamed; "
+        "this process's cache and Redis are still invalidated, but without Redis other "
+        "processes' caches are not).",
     )
     retention: int = Field(
         default=10_000,

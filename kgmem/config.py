@@ -267,7 +267,7 @@ class RedisSettings(BaseSettings):
         description="Prefix of every key kgmem writes, so several stores can share one Redis.",
     )
     timeout_s: float = Field(
-        default=1.0,
+        default=2.0,
         gt=0,
         description="Seconds a Redis call may take before Redis is taken to be down.",
     )

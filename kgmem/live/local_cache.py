@@ -34,6 +34,7 @@ class LocalCache:
     ) -> None:
         self._entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
         self._versions: dict[str, int] = {}
+        self._generation = 0
         self._bytes = 0
         self._max_entries = max_entries
         self._max_bytes = max_bytes
@@ -53,9 +54,16 @@ class LocalCache:
         """A committed write to ``namespace``: its earlier entries stop matching."""
         self._versions[namespace] = self._versions.get(namespace, 0) + 1
 
+    def bump_all(self) -> None:
+        """Writes may have been missed (notifications lost): no earlier entry matches."""
+        self._generation += 1
+
+    def _token(self, namespace: str) -> bytes:
+        return f"{self._generation}:{self._versions.get(namespace, 0)}".encode()
+
     def get(self, namespace: str, key: str) -> tuple[bytes, bytes | None]:
         """(token, body or None), like the Redis backend."""
-        token = str(self._versions.get(namespace, 0)).encode()
+        token = self._token(namespace)
         entry = self._entries.get((namespace, key))
         if entry is None:
             return token, None
@@ -68,7 +76,7 @@ class LocalCache:
     def set(self, namespace: str, key: str, token: bytes, body: bytes) -> None:
         """Keep ``body`` under ``token``; a stale token (a write came in between) or a
         body larger than the whole cache is not kept."""
-        if token != str(self._versions.get(namespace, 0)).encode() or len(body) > self._max_bytes:
+        if token != self._token(namespace) or len(body) > self._max_bytes:
             return
         self._drop((namespace, key))
         self._entries[(namespace, key)] = _Entry(token, self._clock() + self._ttl, body)

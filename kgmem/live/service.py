@@ -69,7 +69,7 @@ class Live:
         self._dirty: set[str] = set()
         self._probe: asyncio.Task[None] | None = None
         self._wakeups: dict[str, set[asyncio.Event]] = {}
-        self.listener = pg_events.Listener(db, self._on_pg_event)
+        self.listener = pg_events.Listener(db, self._on_pg_event, self._on_pg_gap)
 
     async def start(self) -> None:
         """Listen for PostgreSQL events and check Redis (a Redis that is down is not an
@@ -284,6 +284,13 @@ class Live:
         self._local.bump(namespace)
         for wakeup in self._wakeups.get(namespace, ()):
             wakeup.set()
+
+    def _on_pg_gap(self) -> None:
+        # Notifications were lost while the LISTEN connection was down.
+        self._local.bump_all()
+        for waiting in self._wakeups.values():
+            for wakeup in waiting:
+                wakeup.set()
 
     def waiter(self, namespace: str) -> asyncio.Event:
         """An asyncio.Event set whenever PostgreSQL notifies an event of ``namespace``."""

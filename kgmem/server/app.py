@@ -104,6 +104,7 @@ def create_app(
         exempt=lambda path: path.endswith("/imports"),
     )
     app.include_router(health.router)
+    app.include_router(live.metrics_router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.
     for module in (
         namespaces,

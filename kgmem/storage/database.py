@@ -60,6 +60,8 @@ class Database:
     server_version: str
     extensions: dict[str, str]
     labels: LabelCatalog = field(default_factory=LabelCatalog)
+    url: str = field(default="", repr=False)
+    """Where the pool connects, for the few connections that must stay outside it."""
 
     @property
     def keyword_search(self) -> Literal["bm25", "fulltext"]:
@@ -151,7 +153,7 @@ async def open_database(
         async with pool.acquire() as conn:
             rows = await conn.fetch("SELECT extname, extversion FROM pg_extension")
     extensions = {r["extname"]: r["extversion"] for r in rows if r["extname"] != "plpgsql"}
-    return Database(pool=pool, server_version=str(version), extensions=extensions)
+    return Database(pool=pool, server_version=str(version), extensions=extensions, url=url)
 
 
 async def _check_extensions(conn: Connection, url: str) -> None:

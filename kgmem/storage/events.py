@@ -84,17 +84,28 @@ async def read(db: Database, namespace: str, after: int, limit: int) -> list[tup
 
 
 class Listener:
-    """One pooled connection LISTENing on the events channel for this process.
+    """One connection of its own (outside the pool, which keeps no session state)
+    LISTENing on the events channel for this process.
 
     ``on_event(namespace, seq)`` runs in the event loop for every notification, from
-    this process and from every other process on the same database.
+    this process and from every other process on the same database. When the
+    connection is lost, the listener reconnects every second and then calls
+    ``on_gap()``: notifications sent meanwhile are lost.
     """
 
-    def __init__(self, db: Database, on_event: Callable[[str, int], None]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        on_event: Callable[[str, int], None],
+        on_gap: Callable[[], None] = lambda: None,
+    ) -> None:
         self._db = db
         self._on_event = on_event
+        self._on_gap = on_gap
         self._conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
+        self._stopped = False
+        self._retry: asyncio.Task[None] | None = None
 
     @property
     def running(self) -> bool:
@@ -107,13 +118,34 @@ class Listener:
             if self.running:
                 return
             with translated():
-                conn = await self._db.pool.acquire()
+                conn = await asyncpg.connect(
+                    self._db.url, server_settings={"application_name": "kgmem-events"}
+                )
                 try:
                     await conn.add_listener(CHANNEL, self._notified)
                 except BaseException:
-                    await self._db.pool.release(conn)
+                    await conn.close()
                     raise
+            conn.add_termination_listener(self._lost)
             self._conn = conn
+            self._stopped = False
+
+    def _lost(self, _conn: object) -> None:
+        if self._stopped or (self._retry is not None and not self._retry.done()):
+            return
+        _log.warning("the events LISTEN connection was lost; reconnecting")
+        self._retry = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        while not self._stopped:
+            await asyncio.sleep(1.0)
+            try:
+                await self.start()
+            except Exception as exc:
+                _log.debug("events LISTEN reconnect failed: %s", exc)
+                continue
+            self._on_gap()
+            return
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         namespace, _, seq = payload.rpartition(" ")
@@ -123,14 +155,15 @@ class Listener:
             _log.exception("event listener callback failed")
 
     async def stop(self) -> None:
-        """UNLISTEN and give the connection back (the pool does not reset it)."""
+        """Close the LISTEN connection."""
+        self._stopped = True
+        if self._retry is not None:
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
         async with self._lock:
             conn, self._conn = self._conn, None
-            if conn is None:
-                return
-            with contextlib.suppress(Exception):
-                await conn.remove_listener(CHANNEL, self._notified)
-            if conn.is_closed():
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(conn.close(), timeout=5)
                 conn.terminate()
-            with contextlib.suppress(Exception):
-                await self._db.pool.release(conn)

@@ -39,7 +39,8 @@ def live_settings(pg_url: str, home: Path, redis_url: str | None, **sections: An
     """Store settings with the given Redis (or none), fast Redis probes, and any
     overrides of the redis, cache and events sections."""
     values: dict[str, dict[str, Any]] = {
-        "redis": {"timeout_s": 0.5, "retry_s": 0.2},
+        # Generous: a loaded 2-core machine can stall a loopback call for a second.
+        "redis": {"timeout_s": 3.0, "retry_s": 0.2},
         "events": {"keepalive_s": 0.5},
     }
     values["redis"]["url"] = redis_url

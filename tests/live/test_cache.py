@@ -4,11 +4,16 @@ across two instances), the bypass header, and what /health and /metrics say."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from pathlib import Path
 
+import asyncpg
 import httpx
 
-from kgmem import EntityWrite
-from tests.live.conftest import Pair
+from kgmem import EntityWrite, Memory
+from kgmem.server.app import create_app
+from tests.fixtures.app import client_for
+from tests.live.conftest import Pair, live_settings
 
 
 async def _search(client: httpx.AsyncClient, ns: str, text: str, **headers: str) -> httpx.Response:
@@ -130,3 +135,39 @@ async def test_health_and_metrics_report_the_backends_and_hits(
     assert "# TYPE kgmem_redis_fallbacks_total counter" in text
     backend = "redis" if pair.mode == "redis" else "postgres"
     assert f'kgmem_events_published_total{{backend="{backend}"}}' in text
+
+
+async def test_a_lost_listen_connection_drops_the_in_process_cache(
+    pg_url: str, tmp_path: Path, raw_conn: asyncpg.Connection
+) -> None:
+    """Without Redis, other processes' writes arrive by NOTIFY; while the LISTEN
+    connection is down they are lost, so after reconnecting nothing cached is served."""
+    a = await Memory.open(live_settings(pg_url, tmp_path / "a", None))
+    b = await Memory.open(live_settings(pg_url, tmp_path / "b", None))
+    ns = f"l_{uuid.uuid4().hex[:12]}"
+    try:
+        await a.create_namespace(ns)
+        await a.upsert_entity(ns, EntityWrite(uid="ada", properties={"name": "Ada Lovelace"}))
+        async with client_for(create_app(memory=a)) as client:
+            await _search(client, ns, "lovelace")
+            assert (await _search(client, ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+            conn = a.live.listener._conn
+            assert conn is not None
+            await raw_conn.execute("SELECT pg_terminate_backend($1)", conn.get_server_pid())
+            for _ in range(200):
+                if not a.live.listener.running:
+                    break
+                await asyncio.sleep(0.01)
+            await b.delete_entity(ns, "ada")  # its NOTIFY cannot reach A now
+            for _ in range(300):
+                if a.live.listener.running:
+                    break
+                await asyncio.sleep(0.02)
+            assert a.live.listener.running
+            await asyncio.sleep(0.1)
+            after = await _search(client, ns, "lovelace")
+        assert after.headers["x-kgmem-cache"] == "miss" and _uids(after) == set()
+    finally:
+        await a.delete_namespace(ns)
+        await b.close()
+        await a.close()

@@ -45,8 +45,9 @@ class Stores:
 
 @pytest.fixture
 async def stores(own_redis: RedisServer, pg_url: str, tmp_path: Path) -> AsyncIterator[Stores]:
-    a = await Memory.open(live_settings(pg_url, tmp_path / "a", own_redis.url))
-    b = await Memory.open(live_settings(pg_url, tmp_path / "b", own_redis.url))
+    fast = {"timeout_s": 0.5}  # the pause test needs calls to time out well within it
+    a = await Memory.open(live_settings(pg_url, tmp_path / "a", own_redis.url, redis=fast))
+    b = await Memory.open(live_settings(pg_url, tmp_path / "b", own_redis.url, redis=fast))
     ns = f"o_{uuid.uuid4().hex[:12]}"
     await a.create_namespace(ns)
     try:
@@ -142,7 +143,7 @@ async def test_entries_cached_before_an_outage_are_never_served_after_it(
         assert _state(await _search(client, ns)) == ("hit", {"ada"})
         admin = redis.Redis(host="127.0.0.1", port=own_redis.port)
         try:
-            admin.execute_command("CLIENT", "PAUSE", "1500", "ALL")
+            admin.execute_command("CLIENT", "PAUSE", "3000", "ALL")
             await stores.a.delete_entity(ns, "ada")  # cannot reach Redis: falls back
             assert not stores.a.live.redis_up
             assert _state(await _search(client, ns)) == ("bypass", set())

@@ -14,6 +14,7 @@ from kgmem.server.auth import Reader, memory_of
 from kgmem.server.sse import event_stream
 
 router = APIRouter(tags=["live"])
+metrics_router = APIRouter(tags=["health"])
 
 _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
@@ -67,7 +68,7 @@ def _types(text: str | None) -> frozenset[str] | None:
     return wanted
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@metrics_router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> PlainTextResponse:
     """Cache hits, misses and bypasses, evictions, events published, Redis errors and
     fallbacks, in Prometheus' text format (open like /health: counters only)."""

@@ -42,6 +42,12 @@ with the source's prior :math:`A^0_s` counting as :math:`\alpha` pseudo-claims (
 source seen once is not declared perfect), and the two steps repeat until no accuracy
 moves by more than ``tolerance``.
 
+Malformed values. On an item where at least half of the claims are numbers, a value
+that is not a number (a missing-value mark such as ``N/A`` or ``*``, a number a
+spreadsheet turned into a date) is malformed: its claims get weight :math:`w_c = 0`,
+so they neither vote nor move their source's accuracy. The rule looks at one item
+only, so a full run and an incremental update of that item agree on it.
+
 Copy detection. Two sources that share many *false* values are unlikely to be
 independent (true values are shared by any two good sources). For each pair sharing
 items, with soft counts :math:`k_t = \sum P(v)` and :math:`k_f = \sum (1 - P(v))` over
@@ -94,6 +100,7 @@ class Estimator:
     tolerance: float = 1e-4
     detect_copies: bool = True
     tolerances: Tolerance = field(default_factory=Tolerance)
+    numeric_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +284,8 @@ class _Model:
         self.claims, self.p = claims, p
         self.n_values = len(claims.value_item)
         self.n_sources = len(claims.source_prior)
+        self.numbers = _numbers(claims.value_text)
+        self._types()
         self._claims()
         self._similarity()
         self._pairs()
@@ -296,11 +305,25 @@ class _Model:
         self.value, self.source = c.claim_value[keep], c.claim_source[keep]
         self.item = c.value_item[self.value]
         self.order = c.claim_order[keep]
-        self.weight = np.clip(c.claim_weight[keep], 0.0, 1.0)
+        self.weight = np.clip(c.claim_weight[keep], 0.0, 1.0) * ~self.malformed[self.value]
         self.source_weight = _sum(self.source, self.weight, minlength=self.n_sources)
         n_items = len(c.item_functional)
         self.values_per_item = np.bincount(c.value_item, minlength=n_items)
         self.functional_value = c.item_functional[c.value_item]
+
+    def _types(self) -> None:
+        """Values that are not numbers on an item where at least ``numeric_share`` of the
+        claims are numbers are malformed (a missing-value mark such as "N/A", a number
+        mangled into a date) and carry no vote. Decided per item, so a full run and an
+        incremental update of the item agree."""
+        c = self.claims
+        n_items = len(c.item_functional)
+        is_num = ~np.isnan(self.numbers)
+        claim_item = c.value_item[c.claim_value]
+        share = _sum(claim_item, is_num[c.claim_value].astype(np.float64), n_items) / np.maximum(
+            np.bincount(claim_item, minlength=n_items), 1
+        )
+        self.malformed = ~is_num & (share[c.value_item] >= self.p.numeric_share)
 
     def _similarity(self) -> None:
         """(to, from, imp) for every ordered pair of values of one functional item."""
@@ -320,7 +343,7 @@ class _Model:
         )
         keep = left != right
         to, frm = values[left[keep]], values[right[keep]]
-        numbers = _numbers(c.value_text)
+        numbers = self.numbers
         imp = np.zeros(len(to))
         both = ~np.isnan(numbers[to]) & ~np.isnan(numbers[frm])
         tol = self.p.tolerances

@@ -112,3 +112,18 @@ def test_non_functional_values_do_not_compete() -> None:
     scores = consensus.estimate(a)
     assert scores.trust[0] > 0.5 and scores.trust[1] > scores.trust[0]
     assert scores.contradiction.tolist() == [0, 0]
+
+
+def test_malformed_values_on_a_numeric_item_carry_no_vote() -> None:
+    # Three sources write a date-mangled junk value ("12-Oct") where the others give
+    # numbers: on a numeric item it is malformed and cannot win, whatever its count.
+    junk = [(0, "12-Oct", s) for s in (0, 1, 2)]
+    numbers = [(0, "10", 3), (0, "11", 4), (0, "10", 5), (0, "9", 6)]
+    a = arrays(junk + numbers)
+    scores = consensus.estimate(a)
+    assert chosen_texts(a, consensus.majority(a)) == ["12-Oct"]
+    assert chosen_texts(a, scores.chosen) == ["10"]
+    assert scores.trust[0] < 0.05
+    # On an item that is mostly text, text values compete as usual.
+    b = arrays([(0, "Paris", 0), (0, "Paris", 1), (0, "12", 2)])
+    assert chosen_texts(b, consensus.estimate(b).chosen) == ["Paris"]

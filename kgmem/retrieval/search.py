@@ -4,7 +4,8 @@ score them on every axis that applies, fuse, and load the top ``k``.
 Stages (timed when ``explain``): ``embed`` (the query text, outside the transaction),
 then in one read-only transaction ``vector``, ``keyword``, ``temporal``, ``spatial``,
 ``causal``, ``graph`` (candidate generation), ``filter`` (constraints and scores for
-every candidate), ``fuse`` and ``load``. The temporal and spatial axes both generate
+every candidate), ``fuse``, ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``)
+and ``load``. The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
 window or the area is dropped and one inside it is ranked by time or distance too.
 """
@@ -19,7 +20,7 @@ from typing import Any
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
 from kgmem.model import Axis, ExpansionQuery, SearchHit, SearchQuery, SearchResult
-from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, validate
+from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, trust, validate
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.scope import EPISODE, Key, Scope
@@ -54,6 +55,7 @@ class _Run:
 async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchResult:
     """Search ``namespace``; see ``kgmem.model.SearchQuery``."""
     validate.query(ctx, q)
+    trust.validate(q)
     run = _Run(q, scopes.of(q), min(max(4 * q.k, MIN_CANDIDATES), MAX_CANDIDATES))
     text = q.text.strip() if q.text else None
     vector = prepare.vector(ctx, q.embedding)
@@ -65,8 +67,10 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
         ns = await namespaces.resolve(conn, namespace)
         await _generate(ctx, conn, ns, run, text, vector)
         eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
-        ranked = await run.timed("fuse", lambda: _fuse(run, eligible))
+        fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+        ranked, trusted = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
         hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
+        hits = trust.attach(hits, trusted)
     if not q.explain:
         return SearchResult(tuple(hits))
     return SearchResult(tuple(hits), tuple(run.plan), dict(run.timings))
@@ -274,7 +278,7 @@ async def _fuse(run: _Run, eligible: _Eligible) -> list[Any]:
         **{("f", i): ("f", f.uid) for i, f in eligible.facts.items()},
     }
     weights = {axis: run.q.weights.of(_axis(axis)) for axis in run.axes}
-    return fuse(run.axes, weights, order=order, eligible=keys)[: run.q.k]
+    return fuse(run.axes, weights, order=order, eligible=keys)
 
 
 def _axis(name: str) -> Axis:

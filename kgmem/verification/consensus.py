@@ -166,6 +166,7 @@ def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
     dependence = np.zeros(len(model.pair_a))
     echo = np.zeros(model.n_sources)
     iterations = 0
+    before = accuracy
     for _ in range(p.max_iterations):
         iterations += 1
         prob = model.probability(accuracy, independence)
@@ -175,8 +176,11 @@ def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
             echo = model.echo_dependence(prob, new)
             independence = model.independence(new, dependence, echo)
         moved = float(np.max(np.abs(new - accuracy))) if len(new) else 0.0
-        accuracy = new
-        if moved < p.tolerance:
+        # Two dependent sources of nearly equal accuracy can swap which one counts as
+        # the original each round: a two-cycle, a fixed point of two rounds. Stop there.
+        cycled = float(np.max(np.abs(new - before))) if len(new) else 0.0
+        before, accuracy = accuracy, new
+        if moved < p.tolerance or (iterations > 2 and cycled < p.tolerance):
             break
     prob = model.probability(accuracy, independence)
     return model.scores(prob, accuracy, independence, (dependence, echo), iterations)
@@ -495,18 +499,38 @@ class _Model:
 
     def independence(self, accuracy: Floats, dependence: Floats, echo: Floats) -> Floats:
         """Each claim's independence: discounted by every more accurate co-asserter it
-        probably copies."""
-        a, b = self.same_a, self.same_b
-        dep = dependence[self.same_index]
-        rank_a = (accuracy[self.source[a]], -self.source[a])
-        rank_b = (accuracy[self.source[b]], -self.source[b])
-        a_first = (rank_a[0] > rank_b[0]) | ((rank_a[0] == rank_b[0]) & (rank_a[1] > rank_b[1]))
-        later = np.where(a_first, b, a)
-        factor = np.log1p(-np.clip(self.p.copy_rate * dep, 0, 1 - 1e-9))
-        log = _sum(later, factor, minlength=len(self.value))
+        probably copies (of two equally accurate ones, the lower index counts first).
+        Only source pairs with a non-zero dependence are visited."""
+        log = np.zeros(len(self.value))
+        if len(dependence):
+            factor = np.log1p(-np.clip(self.p.copy_rate * dependence, 0, 1 - 1e-9))
+            acc_a, acc_b = accuracy[self.pair_a], accuracy[self.pair_b]
+            share_a = (acc_a < acc_b).astype(np.float64)  # a tie: the lower index counts
+            active = np.flatnonzero(factor < -1e-12)
+            rows = self._same_rows(active)
+            k = self.same_index[rows]
+            # same_a/same_b are claims of pair_a/pair_b or the other way round.
+            a_is_low = self.source[self.same_a[rows]] == self.pair_a[k]
+            share = np.where(a_is_low, share_a[k], 1 - share_a[k])
+            log += _sum(self.same_a[rows], share * factor[k], minlength=len(self.value))
+            log += _sum(self.same_b[rows], (1 - share) * factor[k], minlength=len(self.value))
         echoed = self.echo_claim[self.echo_same]
         log[echoed] += np.log1p(-np.clip(self.p.copy_rate * echo[self.source[echoed]], 0, 1 - 1e-9))
         out: Floats = np.exp(log)
+        return out
+
+    def _same_rows(self, codes: Ints) -> Ints:
+        """The rows of the agreeing claim pairs of the source pairs ``codes``."""
+        if not hasattr(self, "_same_order"):
+            self._same_order = np.argsort(self.same_index, kind="stable")
+            self._same_start = np.searchsorted(
+                self.same_index[self._same_order], np.arange(len(self.pair_a) + 1)
+            )
+        if len(codes) == len(self.pair_a):
+            return self._same_order
+        starts, ends = self._same_start[codes], self._same_start[codes + 1]
+        sizes = ends - starts
+        out: Ints = self._same_order[np.repeat(starts, sizes) + _ramp(sizes)]
         return out
 
     def scores(

@@ -352,13 +352,21 @@ class _Model:
         both = ~np.isnan(numbers[to]) & ~np.isnan(numbers[frm])
         tol = self.p.tolerances
         imp[both] = similarity.numeric(numbers[to[both]], numbers[frm[both]], tol)
+        # Malformed values carry no vote and get no support; text pairs repeat (weather
+        # has a few hundred distinct texts), so each is compared once.
         texts: dict[int, str] = {}
-        for k in np.flatnonzero(~both).tolist():
+        known: dict[tuple[str, str], float] = {}
+        bad = self.malformed
+        for k in np.flatnonzero(~both & ~bad[to] & ~bad[frm]).tolist():
             a, b = int(frm[k]), int(to[k])
             for v in (a, b):
                 if v not in texts:
                     texts[v] = similarity.normalise(c.value_text[v])
-            imp[k] = similarity.implication(texts[a], texts[b], tol)
+            pair = (texts[a], texts[b])
+            found = known.get(pair)
+            if found is None:
+                found = known[pair] = similarity.implication(pair[0], pair[1], tol)
+            imp[k] = found
         nz = imp > 0
         self.sim_to, self.sim_from, self.sim_imp = to[nz], frm[nz], imp[nz]
 

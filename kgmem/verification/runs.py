@@ -23,11 +23,18 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
-from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
+from kgmem.storage.verification import (
+    ClaimColumns,
+    ClaimRows,
+    FactScore,
+    FactScoreColumns,
+    SourceInfo,
+    SourceScore,
+)
 from kgmem.verification import consensus
-from kgmem.verification.consensus import ClaimArrays, Estimator, Scores
+from kgmem.verification.consensus import ClaimArrays, Estimator, Ints, Scores
 from kgmem.verification.similarity import normalise
-from kgmem.verification.status import status_of
+from kgmem.verification.status import status_of, statuses
 
 LOCAL_ROUNDS = 3
 
@@ -103,6 +110,108 @@ def index_claims(
     return Indexed(arrays, fact_value, source_ids, keys)
 
 
+def index_columns(
+    cols: ClaimColumns,
+    sources: Sequence[SourceInfo],
+    *,
+    functional: Callable[[str], bool],
+    default_prior: float,
+) -> tuple[Indexed, Ints, Ints]:
+    """``index_claims`` for a full run's columns, vectorised: the same items, values and
+    source order (each numbered by first appearance). Also returns the distinct fact
+    ids (in first appearance) and each one's value."""
+    n = len(cols.fact_id)
+    label = cols.label
+    subject = _first_codes(cols.subject_id)
+    label_code = _first_codes(label)
+    n_labels = int(label_code.max()) + 1 if n else 0
+    item = _first_codes(subject * max(n_labels, 1) + label_code)
+    # Objects with the same normalised text are one value of an item.
+    objects = _first_codes(cols.object_id)
+    first_object = _firsts(objects)
+    norm_of: dict[str, int] = {}
+    object_norm = np.array(
+        [
+            norm_of.setdefault(normalise(cols.values.get(int(o), "")), len(norm_of))
+            for o in cols.object_id[first_object].tolist()
+        ],
+        dtype=np.int64,
+    )
+    value = _first_codes(item * max(len(norm_of), 1) + object_norm[objects])
+    first_value = _firsts(value)
+    source = _first_codes(cols.source_id)
+    source_ids = cols.source_id[_firsts(source)].tolist()
+    first_item = _firsts(item)
+    item_keys = [
+        (int(s), cols.predicates.get(int(lb), str(lb)))
+        for s, lb in zip(
+            cols.subject_id[first_item].tolist(), label[first_item].tolist(), strict=True
+        )
+    ]
+    info = {s.id: s for s in sources}
+    kinds: dict[str, int] = {}
+    group, prior = [], []
+    for sid in source_ids:
+        s = info.get(sid)
+        declared = s.prior if s is not None else None
+        prior.append(declared if declared is not None else default_prior)
+        kind = s.kind if s is not None and declared is None else None
+        group.append(kinds.setdefault(kind, len(kinds)) if kind else -1)
+    arrays = ClaimArrays(
+        claim_value=value,
+        claim_source=source,
+        claim_weight=cols.weight,
+        claim_order=np.arange(n, dtype=np.int64),
+        value_item=item[first_value],
+        value_text=[cols.values.get(int(o), "") for o in cols.object_id[first_value].tolist()],
+        item_functional=np.asarray([functional(p) for _, p in item_keys], dtype=np.bool_),
+        source_prior=np.asarray(prior, dtype=np.float64),
+        source_group=np.asarray(group, dtype=np.int64),
+    )
+    first_fact = _firsts(_first_codes(cols.fact_id))
+    facts, fact_values = cols.fact_id[first_fact], value[first_fact]
+    fact_value = dict(zip(facts.tolist(), fact_values.tolist(), strict=True))
+    return Indexed(arrays, fact_value, source_ids, item_keys), facts, fact_values
+
+
+def _first_codes(keys: Ints) -> Ints:
+    """Each key's number among the distinct keys, numbered by first appearance."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    out: Ints = rank[inverse.reshape(-1)]
+    return out
+
+
+def _firsts(codes: Ints) -> Ints:
+    """The position of the first occurrence of each code 0..max (codes by first
+    appearance, so these positions are increasing)."""
+    out: Ints = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
+    return out
+
+
+def fact_score_columns(
+    facts: Ints, fact_values: Ints, scores: Scores, settings: VerificationSettings
+) -> FactScoreColumns:
+    """The stored scores of every fact, as columns."""
+    trust = np.clip(scores.trust[fact_values], 0.0, 1.0)
+    support = scores.support[fact_values]
+    contradiction = scores.contradiction[fact_values]
+    chosen = np.zeros(len(scores.trust), dtype=np.bool_)
+    chosen[scores.chosen[scores.chosen >= 0]] = True
+    return FactScoreColumns(
+        fact_id=facts,
+        trust=trust,
+        support=support,
+        contradiction=contradiction,
+        consensus=scores.consensus[fact_values],
+        status=statuses(scores.trust[fact_values], support, contradiction, settings),
+        chosen=chosen[fact_values],
+    )
+
+
 def fact_scores(
     indexed: Indexed, scores: Scores, settings: VerificationSettings
 ) -> list[FactScore]:
@@ -152,11 +261,11 @@ async def full(
     started = time.perf_counter()
     async with ctx.db.acquire() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        rows = await store.all_claims(conn, ns)
+        cols = await store.claim_columns(conn, ns)
         sources = await store.sources(conn, ns)
     read = time.perf_counter()
-    indexed = index_claims(
-        rows,
+    indexed, facts, fact_values = index_columns(
+        cols,
         sources,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
@@ -166,17 +275,14 @@ async def full(
     ids = indexed.source_ids
     pairs = [(ids[a], ids[b], p) for a, b, p in scores.dependence]
     computed = time.perf_counter()
+    fact_columns = fact_score_columns(facts, fact_values, scores, settings)
     async with ctx.db.transaction() as conn:
-        await store.replace_all(
-            conn,
-            ns,
-            fact_scores(indexed, scores, settings),
-            source_scores(indexed, scores, counts.tolist()),
-            pairs,
+        await store.replace_all_columns(
+            conn, ns, fact_columns, source_scores(indexed, scores, counts.tolist()), pairs
         )
     return VerificationRun(
         namespace=namespace,
-        claims=len(rows.fact_id),
+        claims=len(cols.fact_id),
         facts=len(indexed.fact_value),
         items=len(indexed.item_keys),
         sources=len(ids),

@@ -253,7 +253,14 @@ async def incremental(memory: Memory, ns: str, data: truth_data.TruthSet, count:
         await memory.upsert_entity(ns, _value_entity(value))
         stored = await memory.add_fact(ns, fact)
         started = time.perf_counter()
-        await runs.after_write(memory.ctx, ns, stored.uid, source, memory.settings.verification)
+        await runs.after_write(
+            memory.ctx,
+            ns,
+            stored.uid,
+            source,
+            memory.settings.verification,
+            fact=(stored.id, stored.predicate),
+        )
         latencies.append(time.perf_counter() - started)
     return np.array(latencies) * 1000
 

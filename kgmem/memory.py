@@ -270,7 +270,12 @@ class Memory:
         stored = await write_fact(self.ctx, namespace, fact)
         if fact.source is not None and self.settings.verification.update_on_write:
             await verification_runs.after_write(
-                self.ctx, namespace, stored.uid, fact.source, self.settings.verification
+                self.ctx,
+                namespace,
+                stored.uid,
+                fact.source,
+                self.settings.verification,
+                fact=(stored.id, stored.predicate),
             )
             return await fact_ops.get(self.ctx, namespace, stored.uid)
         return stored

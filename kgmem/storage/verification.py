@@ -17,6 +17,7 @@ import asyncpg
 import numpy as np
 import numpy.typing as npt
 
+from kgmem.storage.agtype import decode
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 from kgmem.storage.vertices import properties_of
@@ -192,7 +193,7 @@ async def source_by_uid(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) ->
     return _source(record, props.get(record["id"], {}))
 
 
-def _source(record: asyncpg.Record, props: dict[str, Any]) -> SourceInfo:
+def _source(record: asyncpg.Record | dict[str, Any], props: dict[str, Any]) -> SourceInfo:
     kind = props.get("kind")
     prior = props.get("prior_reliability")
     return SourceInfo(
@@ -653,3 +654,146 @@ async def replace_all_columns(
             [d[1] for d in dependence],
             [d[2] for d in dependence],
         )
+
+
+# --- Incremental updates: the item's state in one round trip, its scores in one. -------
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """What re-scoring one data item needs: its claims, the stored scores of its sources
+    (locked until the transaction ends) and of its facts, the declared kind and prior
+    of its sources never scored, and the stored dependent pairs among its sources."""
+
+    rows: ClaimRows
+    stored: dict[int, SourceScore]
+    old_trust: dict[int, float]
+    unscored: list[SourceInfo]
+    dependence: list[tuple[int, int, float]]
+    source_uids: dict[str, int]
+
+
+def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str:
+    label = table(ns.name, predicate)
+    score = table(ns.name, "_kg_source_score")
+    dep = table(ns.name, "_kg_source_dependence")
+    props = (
+        "CASE WHEN s.source_id IS NULL AND v.label = 'Source' THEN (SELECT x.properties::text "
+        f"FROM {table(ns.name, 'Source')} x WHERE x.id = c.source_id) END"
+        if source_label
+        else "NULL::text"
+    )
+    return (
+        f"WITH e AS MATERIALIZED (SELECT id FROM {label} WHERE start_id = "
+        f"(SELECT start_id FROM {label} WHERE id = $1)), "
+        "c AS MATERIALIZED (SELECT c.fact_id, f.subject_id, f.predicate, "
+        "coalesce(v.name, v.uid) AS value, c.source_id, coalesce(c.confidence, 1.0) AS weight, "
+        "c.observed_at "
+        f"FROM e JOIN {table(ns.name, '_kg_fact')} f ON f.id = e.id "
+        f"JOIN {table(ns.name, '_kg_claim')} c ON c.fact_id = f.id "
+        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = f.object_id "
+        "WHERE c.source_id IS NOT NULL AND f.expired_at IS NULL AND f.predicate = $2), "
+        "s AS MATERIALIZED (SELECT source_id, reliability, prior, hit, weight, claims, copying, "
+        f"scored_at FROM {score} WHERE source_id IN (SELECT source_id FROM c) "
+        "ORDER BY source_id FOR UPDATE), "
+        f"d AS (SELECT source_a, source_b, probability FROM {dep} "
+        "WHERE source_a IN (SELECT source_id FROM c) AND source_b IN (SELECT source_id FROM c)) "
+        "SELECT c.fact_id, c.subject_id, c.predicate, c.value, c.source_id, c.weight, "
+        "s.source_id AS scored, s.reliability, s.prior, s.hit, s.weight AS s_weight, s.claims, "
+        "s.copying, s.scored_at, fs.trust AS old_trust, "
+        f"{props} AS props, "
+        "v.uid AS source_uid, v.name AS source_name, "
+        "(SELECT array_agg(d.source_a) FROM d), "
+        "(SELECT array_agg(d.source_b) FROM d), "
+        "(SELECT array_agg(d.probability) FROM d) "
+        "FROM c LEFT JOIN s ON s.source_id = c.source_id "
+        f"LEFT JOIN {table(ns.name, '_kg_fact_score')} fs ON fs.fact_id = c.fact_id "
+        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = c.source_id "
+        "ORDER BY c.observed_at, c.fact_id, c.source_id"
+    )
+
+
+async def item_state(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    fact_id: int,
+    predicate: str,
+    *,
+    source_label: bool = True,
+) -> ItemState:
+    """The state of the data item of fact ``fact_id`` (a ``predicate`` edge), read in one
+    statement: the item's edges by AGE's start_id index, their claims, the source score
+    rows locked ``FOR UPDATE`` (in source order, so concurrent updates of shared sources
+    queue instead of deadlocking), the facts' stored trust, the Source properties of
+    unscored sources (``source_label``: whether the namespace has a Source label yet),
+    and the dependent pairs among the sources (the same arrays on every row)."""
+    records = await conn.fetch(_item_state_sql(ns, predicate, source_label), fact_id, predicate)
+    stored: dict[int, SourceScore] = {}
+    old_trust: dict[int, float] = {}
+    unscored: dict[int, SourceInfo] = {}
+    uids: dict[str, int] = {}
+    for r in records:
+        uids[r["source_uid"]] = r["source_id"]
+        if r["scored"] is not None:
+            stored[r["scored"]] = SourceScore(
+                r["scored"],
+                r["reliability"],
+                r["prior"],
+                r["hit"],
+                r["s_weight"],
+                r["claims"],
+                r["copying"],
+                r["scored_at"],
+            )
+        elif r["source_id"] not in unscored:
+            unscored[r["source_id"]] = _source(
+                {"id": r["source_id"], "uid": r["source_uid"], "name": r["source_name"]},
+                decode(r["props"]) or {},
+            )
+        if r["old_trust"] is not None:
+            old_trust[r["fact_id"]] = r["old_trust"]
+    first = records[0] if records else None
+    pairs = (
+        list(zip(first[18], first[19], first[20], strict=True))
+        if first is not None and first[18]
+        else []
+    )
+    return ItemState(_rows(records), stored, old_trust, list(unscored.values()), pairs, uids)
+
+
+async def store_item(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    facts: Sequence[FactScore],
+    sources: Sequence[SourceScore],
+) -> None:
+    """An incremental update's fact and source scores, with one history row per source,
+    in one statement."""
+    await conn.execute(
+        f"WITH f AS (INSERT INTO {table(ns.name, '_kg_fact_score')} (fact_id, trust, support, "
+        "contradiction, consensus, status, chosen) "
+        "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
+        "$5::float8[], $6::text[], $7::bool[]) "
+        "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
+        "support = excluded.support, contradiction = excluded.contradiction, "
+        "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
+        "scored_at = now()), "
+        f"up AS (INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, "
+        "prior, hit, weight, claims, copying) "
+        "SELECT * FROM unnest($8::graphid[], $9::float8[], $10::float8[], $11::float8[], "
+        "$12::float8[], $13::int4[], $14::float8[]) "
+        "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
+        "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
+        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
+        "RETURNING source_id, reliability, claims) "
+        f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
+        "SELECT source_id, reliability, claims, 'incremental' FROM up",
+        *_fact_score_columns(facts),
+        [s.source_id for s in sources],
+        [s.reliability for s in sources],
+        [s.prior for s in sources],
+        [s.hit for s in sources],
+        [s.weight for s in sources],
+        [s.claims for s in sources],
+        [s.copying for s in sources],
+    )

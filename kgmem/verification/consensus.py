@@ -254,7 +254,7 @@ def contributions(
 ) -> tuple[Floats, Floats]:
     """Per source, the weighted sum of ``trust`` over the claims that count and their
     total weight (the sufficient statistics of its accuracy)."""
-    model = _Model(claims, params or Estimator())
+    model = _Model(claims, params or Estimator(), claims_only=True)
     hit: Floats = _sum(model.source, model.weight * trust[model.value], minlength=model.n_sources)
     return hit, model.source_weight
 
@@ -274,7 +274,7 @@ def _argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
     np.minimum.at(first, claims.claim_value, claims.claim_order)
     order = np.lexsort((first, -score, claims.value_item))
     items = claims.value_item[order]
-    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    starts = np.flatnonzero(_changes(items))
     chosen = np.full(len(claims.item_functional), -1, dtype=np.int64)
     chosen[items[starts]] = order[starts]
     return chosen
@@ -284,13 +284,15 @@ class _Model:
     """The fixed structure of one estimation: distinct claims, similarity pairs, and the
     claim pairs copy detection looks at."""
 
-    def __init__(self, claims: ClaimArrays, p: Estimator) -> None:
+    def __init__(self, claims: ClaimArrays, p: Estimator, *, claims_only: bool = False) -> None:
         self.claims, self.p = claims, p
         self.n_values = len(claims.value_item)
         self.n_sources = len(claims.source_prior)
         self.numbers = _numbers(claims.value_text)
         self._types()
         self._claims()
+        if claims_only:  # the distinct claims and their weights, nothing to estimate
+            return
         self._similarity()
         self._pairs()
         self._echoes()
@@ -337,8 +339,8 @@ class _Model:
         values = np.flatnonzero(multi)
         values = values[np.argsort(c.value_item[values], kind="stable")]
         items = c.value_item[values]
-        starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
-        sizes = np.diff(np.r_[starts, len(values)])
+        starts = np.flatnonzero(_changes(items))
+        sizes = np.diff(np.append(starts, len(values)))
         size_of = np.repeat(sizes, sizes)
         start_of = np.repeat(starts, sizes)
         left = np.repeat(np.arange(len(values)), size_of)
@@ -377,8 +379,8 @@ class _Model:
             return
         order = np.lexsort((self.source, self.item))
         items = self.item[order]
-        starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
-        sizes = np.diff(np.r_[starts, len(order)])
+        starts = np.flatnonzero(_changes(items))
+        sizes = np.diff(np.append(starts, len(order)))
         big = sizes > 1
         starts, sizes = starts[big], sizes[big]
         size_of = np.repeat(sizes, sizes)
@@ -405,8 +407,8 @@ class _Model:
         by another source (-1 when none)."""
         order = np.lexsort((self.order, self.item))
         items = self.item[order]
-        prev = np.r_[-1, order[:-1]]
-        prev[np.r_[True, items[1:] != items[:-1]]] = -1
+        prev = np.concatenate(([-1], order[:-1]))
+        prev[_changes(items)] = -1
         has = prev >= 0
         has[has] = self.source[prev[has]] != self.source[order[has]]
         self.echo_claim, self.echo_prev = order[has], prev[has]
@@ -579,6 +581,15 @@ class _Model:
             source_prior=self._group_prior(hit),
             copying=echo,
         )
+
+
+def _changes(keys: Ints) -> Bools:
+    """Whether each entry of the sorted ``keys`` starts a new run (the first one does)."""
+    out: Bools = np.empty(len(keys), dtype=np.bool_)
+    if len(keys):
+        out[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=out[1:])
+    return out
 
 
 def _ramp(sizes: Ints) -> Ints:

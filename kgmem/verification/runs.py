@@ -300,33 +300,31 @@ async def update_item(
     conn: Connection,
     ns: NamespaceRef,
     fact: tuple[int, str],
-    source_id: int,
+    source: str,
     *,
     settings: VerificationSettings,
 ) -> None:
-    """Re-score the data item of ``fact`` (its graph id and predicate) after
-    ``source_id`` asserted it, and move the item's sources' reliabilities."""
+    """Re-score the data item of ``fact`` (its graph id and predicate) after the source
+    with uid ``source`` asserted it, and move the item's sources' reliabilities."""
     p = Estimator()
-    rows = await store.item_claims_of_fact(conn, ns, *fact)
+    has_source = await ctx.db.labels.has(conn, ns, "Source")
+    item = await store.item_state(conn, ns, *fact, source_label=has_source)
+    rows, stored = item.rows, item.stored
     if not rows.fact_id:
         return
-    new_claims = {(fact[0], source_id)}
-    ids = sorted(set(rows.source_id))
-    stored = await store.source_scores(conn, ns, ids, lock=True)
-    old_facts = await store.fact_scores(conn, ns, sorted(set(rows.fact_id)))
-    unscored = [s for s in ids if s not in stored]
-    sources = await store.sources(conn, ns, unscored) if unscored else []
+    source_id = item.source_uids.get(source)
+    new_claims = {(fact[0], source_id)} if source_id is not None else set()
     indexed = index_claims(
         rows,
-        sources,
+        item.unscored,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
         priors={sid: s.prior for sid, s in stored.items()},
     )
     arrays = _fixed_priors(indexed.arrays)
-    base_hit, base_weight = _without_old(indexed, rows, new_claims, old_facts, stored, p)
+    base_hit, base_weight = _without_old(indexed, rows, new_claims, item.old_trust, stored, p)
     position = {sid: k for k, sid in enumerate(indexed.source_ids)}
-    pairs = await store.dependence_among(conn, ns, ids) if len(ids) > 1 and p.detect_copies else []
+    pairs = item.dependence if p.detect_copies else []
     state = consensus.LocalState(
         accuracy=np.array(
             [
@@ -344,8 +342,9 @@ async def update_item(
     )
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
     counts = _claim_counts(stored, indexed, new_claims)
-    await store.upsert_facts(conn, ns, fact_scores(indexed, scores, settings))
-    await store.upsert_sources(conn, ns, source_scores(indexed, scores, counts), run="incremental")
+    await store.store_item(
+        conn, ns, fact_scores(indexed, scores, settings), source_scores(indexed, scores, counts)
+    )
 
 
 def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
@@ -368,7 +367,7 @@ def _without_old(
     indexed: Indexed,
     rows: ClaimRows,
     new_claims: set[tuple[int, int]],
-    old_facts: dict[int, FactScore],
+    old_trust: dict[int, float],
     stored: dict[int, SourceScore],
     p: Estimator,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -380,7 +379,7 @@ def _without_old(
     keep = [
         k
         for k, (f, s) in enumerate(zip(rows.fact_id, rows.source_id, strict=True))
-        if (f, s) not in new_claims and f in old_facts
+        if (f, s) not in new_claims and f in old_trust
     ]
     if not keep:
         return base_hit, base_weight
@@ -398,8 +397,8 @@ def _without_old(
     )
     trust = np.zeros(len(arrays.value_item))
     for fact, v in indexed.fact_value.items():
-        if fact in old_facts:
-            trust[v] = old_facts[fact].trust
+        if fact in old_trust:
+            trust[v] = old_trust[fact]
     hit, weight = consensus.contributions(old, trust, p)
     return base_hit - hit[:n], base_weight - weight[:n]
 
@@ -420,12 +419,16 @@ async def after_write(
     fact_uid: str,
     source_uid: str,
     settings: VerificationSettings,
+    *,
+    fact: tuple[int, str] | None = None,
 ) -> None:
-    """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it."""
+    """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it;
+    ``fact`` (its graph id and predicate, when the caller has them) saves a look-up."""
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        found = await store.claim_ids(conn, ns, fact_uid, source_uid)
-        if found is None:
-            return
-        fact_id, predicate, source_id = found
-        await update_item(ctx, conn, ns, (fact_id, predicate), source_id, settings=settings)
+        if fact is None:
+            found = await store.claim_ids(conn, ns, fact_uid, source_uid)
+            if found is None:
+                return
+            fact = (found[0], found[1])
+        await update_item(ctx, conn, ns, fact, source_uid, settings=settings)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.storage import namespaces
 from kgmem.storage import verification as store
+from kgmem.verification import runs
 
 PEOPLE = [f"p{i}" for i in range(12)]
 ORGS = ["acme", "beta", "gamma", "delta", "omega", "sigma", "kappa"]
@@ -96,3 +99,26 @@ async def test_incremental_with_copy_detection_stays_close_to_a_full_recompute(
     worst_source = max(abs(rel_inc[k] - rel_full[k]) for k in rel_full)
     assert worst_fact < 0.05, worst_fact
     assert worst_source < 0.05, worst_source
+
+
+async def test_full_run_columns_index_like_the_row_path(memory: Memory, namespace: str) -> None:
+    # The full run reads claims by binary COPY into columns and indexes them vectorised;
+    # it must give the arrays the row path (used by incremental updates) gives.
+    await seed(memory, namespace)
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, namespace)
+        cols = await store.claim_columns(conn, ref)
+        rows = await store.all_claims(conn, ref)
+        sources = await store.sources(conn, ref)
+    functional = memory.schema.is_functional
+    by_columns, facts, values = runs.index_columns(
+        cols, sources, functional=functional, default_prior=0.8
+    )
+    by_rows = runs.index_claims(rows, sources, functional=functional, default_prior=0.8)
+    a, b = by_columns.arrays, by_rows.arrays
+    for name in ("claim_value", "claim_source", "claim_weight", "value_item", "source_prior"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.value_text == b.value_text and by_columns.item_keys == by_rows.item_keys
+    assert by_columns.fact_value == by_rows.fact_value
+    assert dict(zip(facts.tolist(), values.tolist(), strict=True)) == by_rows.fact_value
+    assert len(cols.fact_id) == len(rows.fact_id) == 12 * 5

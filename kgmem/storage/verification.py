@@ -3,7 +3,9 @@
 Reads join ``_kg_claim`` to the current facts and their object vertices (a claim's
 *value* is the object's name, else its uid). Writes go to the score tables of
 migration 0100 (``_kg_fact_score``, ``_kg_source_score``, ``_kg_source_history``,
-``_kg_source_dependence``); a full run replaces them, an incremental one upserts.
+``_kg_source_dependence``); a full run replaces them (claims out and fact scores in by
+binary COPY, ``claim_columns``/``replace_all_columns``), an incremental one reads its
+item in one statement and upserts in one (``item_state``/``store_item``).
 """
 
 from __future__ import annotations
@@ -108,26 +110,6 @@ async def all_claims(conn: asyncpg.Connection, ns: NamespaceRef) -> ClaimRows:
     return _rows(await conn.fetch(_claims_sql(ns)))
 
 
-async def item_claims_of_fact(
-    conn: asyncpg.Connection, ns: NamespaceRef, fact_id: int, predicate: str
-) -> ClaimRows:
-    """The sourced claims on the current facts of the data item of fact ``fact_id`` (a
-    ``predicate`` edge): one round trip from the fact to its siblings by AGE's indexes."""
-    label = table(ns.name, predicate)
-    sql = (
-        f"WITH e AS MATERIALIZED (SELECT id FROM {label} WHERE start_id = "
-        f"(SELECT start_id FROM {label} WHERE id = $1)) "
-        "SELECT c.fact_id, f.subject_id, f.predicate, coalesce(v.name, v.uid) AS value, "
-        "c.source_id, coalesce(c.confidence, 1.0) AS weight "
-        f"FROM e JOIN {table(ns.name, '_kg_fact')} f ON f.id = e.id "
-        f"JOIN {table(ns.name, '_kg_claim')} c ON c.fact_id = f.id "
-        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = f.object_id "
-        "WHERE c.source_id IS NOT NULL AND f.expired_at IS NULL AND f.predicate = $2 "
-        "ORDER BY c.observed_at, c.fact_id, c.source_id"
-    )
-    return _rows(await conn.fetch(sql, fact_id, predicate))
-
-
 async def item_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
 ) -> ClaimRows:
@@ -202,56 +184,6 @@ def _source(record: asyncpg.Record | dict[str, Any], props: dict[str, Any]) -> S
         name=record["name"],
         kind=kind if isinstance(kind, str) else None,
         prior=float(prior) if isinstance(prior, int | float) else None,
-    )
-
-
-async def replace_all(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    facts: Sequence[FactScore],
-    source_scores: Sequence[SourceScore],
-    dependence: Sequence[tuple[int, int, float]],
-) -> None:
-    """A full run's results: every score table replaced, one history row per source."""
-    for name in ("_kg_fact_score", "_kg_source_score", "_kg_source_dependence"):
-        await conn.execute(f"TRUNCATE {table(ns.name, name)}")
-    await _insert_facts(conn, ns, facts)
-    await upsert_sources(conn, ns, source_scores, run="full")
-    if dependence:
-        await conn.execute(
-            f"INSERT INTO {table(ns.name, '_kg_source_dependence')} "
-            "SELECT * FROM unnest($1::graphid[], $2::graphid[], $3::float8[])",
-            [d[0] for d in dependence],
-            [d[1] for d in dependence],
-            [d[2] for d in dependence],
-        )
-
-
-async def _insert_facts(
-    conn: asyncpg.Connection, ns: NamespaceRef, scores: Sequence[FactScore]
-) -> None:
-    """Plain inserts into the emptied table, in slices (no conflict handling needed)."""
-    for start in range(0, len(scores), 50_000):
-        part = scores[start : start + 50_000]
-        await conn.execute(
-            f"INSERT INTO {table(ns.name, '_kg_fact_score')} {_FACT_SCORE_ROWS}",
-            *_fact_score_columns(part),
-        )
-
-
-async def upsert_facts(
-    conn: asyncpg.Connection, ns: NamespaceRef, scores: Sequence[FactScore]
-) -> None:
-    """Store fact scores (insert or replace)."""
-    if not scores:
-        return
-    await conn.execute(
-        f"INSERT INTO {table(ns.name, '_kg_fact_score')} {_FACT_SCORE_ROWS} "
-        "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
-        "support = excluded.support, contradiction = excluded.contradiction, "
-        "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
-        "scored_at = now()",
-        *_fact_score_columns(scores),
     )
 
 
@@ -344,18 +276,6 @@ async def history(
         limit,
     )
     return [(r[0], r[1], r[2], r[3]) for r in records]
-
-
-async def dependence_among(
-    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
-) -> list[tuple[int, int, float]]:
-    """Stored dependent pairs with both sources in ``ids``."""
-    records = await conn.fetch(
-        f"SELECT source_a, source_b, probability FROM {table(ns.name, '_kg_source_dependence')} "
-        "WHERE source_a = ANY($1::graphid[]) AND source_b = ANY($1::graphid[])",
-        ids,
-    )
-    return [(r[0], r[1], r[2]) for r in records]
 
 
 async def fact_scores(
@@ -770,10 +690,7 @@ async def store_item(
     """An incremental update's fact and source scores, with one history row per source,
     in one statement."""
     await conn.execute(
-        f"WITH f AS (INSERT INTO {table(ns.name, '_kg_fact_score')} (fact_id, trust, support, "
-        "contradiction, consensus, status, chosen) "
-        "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
-        "$5::float8[], $6::text[], $7::bool[]) "
+        f"WITH f AS (INSERT INTO {table(ns.name, '_kg_fact_score')} {_FACT_SCORE_ROWS} "
         "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
         "support = excluded.support, contradiction = excluded.contradiction, "
         "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "

@@ -288,7 +288,12 @@ class Memory:
         await self.live.changed(namespace, "fact.added", [stored.uid])
         if fact.source is not None and self.settings.verification.update_on_write:
             await verification_runs.after_write(
-                self.ctx, namespace, stored.uid, fact.source, self.settings.verification
+                self.ctx,
+                namespace,
+                stored.uid,
+                fact.source,
+                self.settings.verification,
+                fact=(stored.id, stored.predicate),
             )
             return await fact_ops.get(self.ctx, namespace, stored.uid)
         return stored

@@ -445,6 +445,8 @@ class SearchQuery:
     weights: AxisWeights = field(default_factory=AxisWeights)
     explain: bool = False
     embedding: Sequence[float] | None = None
+    min_trust: float | None = None
+    order_by: Literal["score", "trust"] = "score"
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,6 +462,8 @@ class SearchHit:
     reasons: Mapping[str, str]
     entity: Entity | None = None
     fact: Fact | None = None
+    trust: float | None = None
+    status: VerificationStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread a
 through the query-vector cache, while the other axes run), then in one read-only
 transaction ``keyword``, ``temporal``, ``spatial``, ``causal``, ``graph`` and last
 ``vector`` (candidate generation), ``filter`` (constraints and scores for
-every candidate), ``fuse`` and ``load``. The temporal and spatial axes both generate
+every candidate), ``fuse``, ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``)
+and ``load``. The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
 window or the area is dropped and one inside it is ranked by time or distance too.
 """
@@ -22,7 +23,7 @@ from typing import Any
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
 from kgmem.model import Axis, ExpansionQuery, SearchHit, SearchQuery, SearchResult
-from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, validate
+from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, trust, validate
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.scope import EPISODE, Key, Scope
@@ -57,6 +58,7 @@ class _Run:
 async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchResult:
     """Search ``namespace``; see ``kgmem.model.SearchQuery``."""
     validate.query(ctx, q)
+    trust.validate(q)
     run = _Run(q, scopes.of(q), min(max(4 * q.k, MIN_CANDIDATES), MAX_CANDIDATES))
     text = q.text.strip() if q.text else None
     given = prepare.vector(ctx, q.embedding)
@@ -85,8 +87,10 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
                 for job in jobs:
                     await job(conn, ns)
             eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
-            ranked = await run.timed("fuse", lambda: _fuse(run, eligible))
+            fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+            ranked, trusted = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
+            hits = trust.attach(hits, trusted)
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()
@@ -383,7 +387,7 @@ async def _fuse(run: _Run, eligible: _Eligible) -> list[Any]:
         **{("f", i): ("f", f.uid) for i, f in eligible.facts.items()},
     }
     weights = {axis: run.q.weights.of(_axis(axis)) for axis in run.axes}
-    return fuse(run.axes, weights, order=order, eligible=keys)[: run.q.k]
+    return fuse(run.axes, weights, order=order, eligible=keys)
 
 
 def _axis(name: str) -> Axis:

@@ -138,6 +138,13 @@ class SearchIn(_In):
     k: int = Field(default=10, description="How many results, 1..1000")
     weights: WeightsIn = Field(default_factory=WeightsIn)
     explain: bool = Field(default=False, description="Add the plan and time per stage")
+    min_trust: float | None = Field(
+        default=None,
+        description="Drop fact hits whose consensus trust is below this (0..1) or unscored",
+    )
+    order_by: Literal["score", "trust"] = Field(
+        default="score", description="Rank by fused relevance score or by fact trust"
+    )
 
     def to_query(self) -> model.SearchQuery:
         return model.SearchQuery(
@@ -152,6 +159,8 @@ class SearchIn(_In):
             weights=self.weights.to_query(),
             explain=self.explain,
             embedding=self.embedding,
+            min_trust=self.min_trust,
+            order_by=self.order_by,
         )
 
 
@@ -164,6 +173,10 @@ class SearchHitOut(BaseModel):
     reasons: dict[str, str] = Field(description="Per axis, why it matched")
     entity: EntityOut | None = None
     fact: FactOut | None = None
+    trust: float | None = Field(default=None, description="A fact hit's consensus trust")
+    status: Literal["verified", "contested", "unverified", "refuted"] | None = Field(
+        default=None, description="A fact hit's verification status"
+    )
 
     @classmethod
     def of(cls, h: model.SearchHit) -> SearchHitOut:
@@ -176,6 +189,8 @@ class SearchHitOut(BaseModel):
             reasons=dict(h.reasons),
             entity=EntityOut.of(h.entity) if h.entity else None,
             fact=FactOut.of(h.fact) if h.fact else None,
+            trust=h.trust,
+            status=h.status,
         )
 
 

@@ -50,6 +50,12 @@ class LabelCatalog:
         """Every user label of ``ns`` (AGE's two base labels excluded)."""
         return dict(await self._load(conn, ns))
 
+    async def has(self, conn: asyncpg.Connection, ns: NamespaceRef, name: str) -> bool:
+        """Whether label ``name`` exists in ``ns`` (from the cache; read on a miss)."""
+        if name in self._graphs.get(ns.graph_oid, {}):
+            return True
+        return name in await self._load(conn, ns)
+
     async def ensure(
         self,
         conn: asyncpg.Connection,

@@ -42,6 +42,12 @@ with the source's prior :math:`A^0_s` counting as :math:`\alpha` pseudo-claims (
 source seen once is not declared perfect), and the two steps repeat until no accuracy
 moves by more than ``tolerance``.
 
+Malformed values. On an item where at least half of the claims are numbers, a value
+that is not a number (a missing-value mark such as ``N/A`` or ``*``, a number a
+spreadsheet turned into a date) is malformed: its claims get weight :math:`w_c = 0`,
+so they neither vote nor move their source's accuracy. The rule looks at one item
+only, so a full run and an incremental update of that item agree on it.
+
 Copy detection. Two sources that share many *false* values are unlikely to be
 independent (true values are shared by any two good sources). For each pair sharing
 items, with soft counts :math:`k_t = \sum P(v)` and :math:`k_f = \sum (1 - P(v))` over
@@ -94,6 +100,7 @@ class Estimator:
     tolerance: float = 1e-4
     detect_copies: bool = True
     tolerances: Tolerance = field(default_factory=Tolerance)
+    numeric_share: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +166,7 @@ def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
     dependence = np.zeros(len(model.pair_a))
     echo = np.zeros(model.n_sources)
     iterations = 0
+    before = accuracy
     for _ in range(p.max_iterations):
         iterations += 1
         prob = model.probability(accuracy, independence)
@@ -168,8 +176,11 @@ def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
             echo = model.echo_dependence(prob, new)
             independence = model.independence(new, dependence, echo)
         moved = float(np.max(np.abs(new - accuracy))) if len(new) else 0.0
-        accuracy = new
-        if moved < p.tolerance:
+        # Two dependent sources of nearly equal accuracy can swap which one counts as
+        # the original each round: a two-cycle, a fixed point of two rounds. Stop there.
+        cycled = float(np.max(np.abs(new - before))) if len(new) else 0.0
+        before, accuracy = accuracy, new
+        if moved < p.tolerance or (iterations > 2 and cycled < p.tolerance):
             break
     prob = model.probability(accuracy, independence)
     return model.scores(prob, accuracy, independence, (dependence, echo), iterations)
@@ -243,7 +254,7 @@ def contributions(
 ) -> tuple[Floats, Floats]:
     """Per source, the weighted sum of ``trust`` over the claims that count and their
     total weight (the sufficient statistics of its accuracy)."""
-    model = _Model(claims, params or Estimator())
+    model = _Model(claims, params or Estimator(), claims_only=True)
     hit: Floats = _sum(model.source, model.weight * trust[model.value], minlength=model.n_sources)
     return hit, model.source_weight
 
@@ -263,7 +274,7 @@ def _argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
     np.minimum.at(first, claims.claim_value, claims.claim_order)
     order = np.lexsort((first, -score, claims.value_item))
     items = claims.value_item[order]
-    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    starts = np.flatnonzero(_changes(items))
     chosen = np.full(len(claims.item_functional), -1, dtype=np.int64)
     chosen[items[starts]] = order[starts]
     return chosen
@@ -273,11 +284,15 @@ class _Model:
     """The fixed structure of one estimation: distinct claims, similarity pairs, and the
     claim pairs copy detection looks at."""
 
-    def __init__(self, claims: ClaimArrays, p: Estimator) -> None:
+    def __init__(self, claims: ClaimArrays, p: Estimator, *, claims_only: bool = False) -> None:
         self.claims, self.p = claims, p
         self.n_values = len(claims.value_item)
         self.n_sources = len(claims.source_prior)
+        self.numbers = _numbers(claims.value_text)
+        self._types()
         self._claims()
+        if claims_only:  # the distinct claims and their weights, nothing to estimate
+            return
         self._similarity()
         self._pairs()
         self._echoes()
@@ -296,11 +311,25 @@ class _Model:
         self.value, self.source = c.claim_value[keep], c.claim_source[keep]
         self.item = c.value_item[self.value]
         self.order = c.claim_order[keep]
-        self.weight = np.clip(c.claim_weight[keep], 0.0, 1.0)
+        self.weight = np.clip(c.claim_weight[keep], 0.0, 1.0) * ~self.malformed[self.value]
         self.source_weight = _sum(self.source, self.weight, minlength=self.n_sources)
         n_items = len(c.item_functional)
         self.values_per_item = np.bincount(c.value_item, minlength=n_items)
         self.functional_value = c.item_functional[c.value_item]
+
+    def _types(self) -> None:
+        """Values that are not numbers on an item where at least ``numeric_share`` of the
+        claims are numbers are malformed (a missing-value mark such as "N/A", a number
+        mangled into a date) and carry no vote. Decided per item, so a full run and an
+        incremental update of the item agree."""
+        c = self.claims
+        n_items = len(c.item_functional)
+        is_num = ~np.isnan(self.numbers)
+        claim_item = c.value_item[c.claim_value]
+        share = _sum(claim_item, is_num[c.claim_value].astype(np.float64), n_items) / np.maximum(
+            np.bincount(claim_item, minlength=n_items), 1
+        )
+        self.malformed = ~is_num & (share[c.value_item] >= self.p.numeric_share)
 
     def _similarity(self) -> None:
         """(to, from, imp) for every ordered pair of values of one functional item."""
@@ -310,8 +339,8 @@ class _Model:
         values = np.flatnonzero(multi)
         values = values[np.argsort(c.value_item[values], kind="stable")]
         items = c.value_item[values]
-        starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
-        sizes = np.diff(np.r_[starts, len(values)])
+        starts = np.flatnonzero(_changes(items))
+        sizes = np.diff(np.append(starts, len(values)))
         size_of = np.repeat(sizes, sizes)
         start_of = np.repeat(starts, sizes)
         left = np.repeat(np.arange(len(values)), size_of)
@@ -320,18 +349,26 @@ class _Model:
         )
         keep = left != right
         to, frm = values[left[keep]], values[right[keep]]
-        numbers = _numbers(c.value_text)
+        numbers = self.numbers
         imp = np.zeros(len(to))
         both = ~np.isnan(numbers[to]) & ~np.isnan(numbers[frm])
         tol = self.p.tolerances
         imp[both] = similarity.numeric(numbers[to[both]], numbers[frm[both]], tol)
+        # Malformed values carry no vote and get no support; text pairs repeat (weather
+        # has a few hundred distinct texts), so each is compared once.
         texts: dict[int, str] = {}
-        for k in np.flatnonzero(~both).tolist():
+        known: dict[tuple[str, str], float] = {}
+        bad = self.malformed
+        for k in np.flatnonzero(~both & ~bad[to] & ~bad[frm]).tolist():
             a, b = int(frm[k]), int(to[k])
             for v in (a, b):
                 if v not in texts:
                     texts[v] = similarity.normalise(c.value_text[v])
-            imp[k] = similarity.implication(texts[a], texts[b], tol)
+            pair = (texts[a], texts[b])
+            found = known.get(pair)
+            if found is None:
+                found = known[pair] = similarity.implication(pair[0], pair[1], tol)
+            imp[k] = found
         nz = imp > 0
         self.sim_to, self.sim_from, self.sim_imp = to[nz], frm[nz], imp[nz]
 
@@ -342,8 +379,8 @@ class _Model:
             return
         order = np.lexsort((self.source, self.item))
         items = self.item[order]
-        starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
-        sizes = np.diff(np.r_[starts, len(order)])
+        starts = np.flatnonzero(_changes(items))
+        sizes = np.diff(np.append(starts, len(order)))
         big = sizes > 1
         starts, sizes = starts[big], sizes[big]
         size_of = np.repeat(sizes, sizes)
@@ -370,8 +407,8 @@ class _Model:
         by another source (-1 when none)."""
         order = np.lexsort((self.order, self.item))
         items = self.item[order]
-        prev = np.r_[-1, order[:-1]]
-        prev[np.r_[True, items[1:] != items[:-1]]] = -1
+        prev = np.concatenate(([-1], order[:-1]))
+        prev[_changes(items)] = -1
         has = prev >= 0
         has[has] = self.source[prev[has]] != self.source[order[has]]
         self.echo_claim, self.echo_prev = order[has], prev[has]
@@ -472,18 +509,38 @@ class _Model:
 
     def independence(self, accuracy: Floats, dependence: Floats, echo: Floats) -> Floats:
         """Each claim's independence: discounted by every more accurate co-asserter it
-        probably copies."""
-        a, b = self.same_a, self.same_b
-        dep = dependence[self.same_index]
-        rank_a = (accuracy[self.source[a]], -self.source[a])
-        rank_b = (accuracy[self.source[b]], -self.source[b])
-        a_first = (rank_a[0] > rank_b[0]) | ((rank_a[0] == rank_b[0]) & (rank_a[1] > rank_b[1]))
-        later = np.where(a_first, b, a)
-        factor = np.log1p(-np.clip(self.p.copy_rate * dep, 0, 1 - 1e-9))
-        log = _sum(later, factor, minlength=len(self.value))
+        probably copies (of two equally accurate ones, the lower index counts first).
+        Only source pairs with a non-zero dependence are visited."""
+        log = np.zeros(len(self.value))
+        if len(dependence):
+            factor = np.log1p(-np.clip(self.p.copy_rate * dependence, 0, 1 - 1e-9))
+            acc_a, acc_b = accuracy[self.pair_a], accuracy[self.pair_b]
+            share_a = (acc_a < acc_b).astype(np.float64)  # a tie: the lower index counts
+            active = np.flatnonzero(factor < -1e-12)
+            rows = self._same_rows(active)
+            k = self.same_index[rows]
+            # same_a/same_b are claims of pair_a/pair_b or the other way round.
+            a_is_low = self.source[self.same_a[rows]] == self.pair_a[k]
+            share = np.where(a_is_low, share_a[k], 1 - share_a[k])
+            log += _sum(self.same_a[rows], share * factor[k], minlength=len(self.value))
+            log += _sum(self.same_b[rows], (1 - share) * factor[k], minlength=len(self.value))
         echoed = self.echo_claim[self.echo_same]
         log[echoed] += np.log1p(-np.clip(self.p.copy_rate * echo[self.source[echoed]], 0, 1 - 1e-9))
         out: Floats = np.exp(log)
+        return out
+
+    def _same_rows(self, codes: Ints) -> Ints:
+        """The rows of the agreeing claim pairs of the source pairs ``codes``."""
+        if not hasattr(self, "_same_order"):
+            self._same_order = np.argsort(self.same_index, kind="stable")
+            self._same_start = np.searchsorted(
+                self.same_index[self._same_order], np.arange(len(self.pair_a) + 1)
+            )
+        if len(codes) == len(self.pair_a):
+            return self._same_order
+        starts, ends = self._same_start[codes], self._same_start[codes + 1]
+        sizes = ends - starts
+        out: Ints = self._same_order[np.repeat(starts, sizes) + _ramp(sizes)]
         return out
 
     def scores(
@@ -524,6 +581,15 @@ class _Model:
             source_prior=self._group_prior(hit),
             copying=echo,
         )
+
+
+def _changes(keys: Ints) -> Bools:
+    """Whether each entry of the sorted ``keys`` starts a new run (the first one does)."""
+    out: Bools = np.empty(len(keys), dtype=np.bool_)
+    if len(keys):
+        out[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=out[1:])
+    return out
 
 
 def _ramp(sizes: Ints) -> Ints:

@@ -23,11 +23,18 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
-from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
+from kgmem.storage.verification import (
+    ClaimColumns,
+    ClaimRows,
+    FactScore,
+    FactScoreColumns,
+    SourceInfo,
+    SourceScore,
+)
 from kgmem.verification import consensus
-from kgmem.verification.consensus import ClaimArrays, Estimator, Scores
+from kgmem.verification.consensus import ClaimArrays, Estimator, Ints, Scores
 from kgmem.verification.similarity import normalise
-from kgmem.verification.status import status_of
+from kgmem.verification.status import status_of, statuses
 
 LOCAL_ROUNDS = 3
 
@@ -103,6 +110,108 @@ def index_claims(
     return Indexed(arrays, fact_value, source_ids, keys)
 
 
+def index_columns(
+    cols: ClaimColumns,
+    sources: Sequence[SourceInfo],
+    *,
+    functional: Callable[[str], bool],
+    default_prior: float,
+) -> tuple[Indexed, Ints, Ints]:
+    """``index_claims`` for a full run's columns, vectorised: the same items, values and
+    source order (each numbered by first appearance). Also returns the distinct fact
+    ids (in first appearance) and each one's value."""
+    n = len(cols.fact_id)
+    label = cols.label
+    subject = _first_codes(cols.subject_id)
+    label_code = _first_codes(label)
+    n_labels = int(label_code.max()) + 1 if n else 0
+    item = _first_codes(subject * max(n_labels, 1) + label_code)
+    # Objects with the same normalised text are one value of an item.
+    objects = _first_codes(cols.object_id)
+    first_object = _firsts(objects)
+    norm_of: dict[str, int] = {}
+    object_norm = np.array(
+        [
+            norm_of.setdefault(normalise(cols.values.get(int(o), "")), len(norm_of))
+            for o in cols.object_id[first_object].tolist()
+        ],
+        dtype=np.int64,
+    )
+    value = _first_codes(item * max(len(norm_of), 1) + object_norm[objects])
+    first_value = _firsts(value)
+    source = _first_codes(cols.source_id)
+    source_ids = cols.source_id[_firsts(source)].tolist()
+    first_item = _firsts(item)
+    item_keys = [
+        (int(s), cols.predicates.get(int(lb), str(lb)))
+        for s, lb in zip(
+            cols.subject_id[first_item].tolist(), label[first_item].tolist(), strict=True
+        )
+    ]
+    info = {s.id: s for s in sources}
+    kinds: dict[str, int] = {}
+    group, prior = [], []
+    for sid in source_ids:
+        s = info.get(sid)
+        declared = s.prior if s is not None else None
+        prior.append(declared if declared is not None else default_prior)
+        kind = s.kind if s is not None and declared is None else None
+        group.append(kinds.setdefault(kind, len(kinds)) if kind else -1)
+    arrays = ClaimArrays(
+        claim_value=value,
+        claim_source=source,
+        claim_weight=cols.weight,
+        claim_order=np.arange(n, dtype=np.int64),
+        value_item=item[first_value],
+        value_text=[cols.values.get(int(o), "") for o in cols.object_id[first_value].tolist()],
+        item_functional=np.asarray([functional(p) for _, p in item_keys], dtype=np.bool_),
+        source_prior=np.asarray(prior, dtype=np.float64),
+        source_group=np.asarray(group, dtype=np.int64),
+    )
+    first_fact = _firsts(_first_codes(cols.fact_id))
+    facts, fact_values = cols.fact_id[first_fact], value[first_fact]
+    fact_value = dict(zip(facts.tolist(), fact_values.tolist(), strict=True))
+    return Indexed(arrays, fact_value, source_ids, item_keys), facts, fact_values
+
+
+def _first_codes(keys: Ints) -> Ints:
+    """Each key's number among the distinct keys, numbered by first appearance."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    out: Ints = rank[inverse.reshape(-1)]
+    return out
+
+
+def _firsts(codes: Ints) -> Ints:
+    """The position of the first occurrence of each code 0..max (codes by first
+    appearance, so these positions are increasing)."""
+    out: Ints = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
+    return out
+
+
+def fact_score_columns(
+    facts: Ints, fact_values: Ints, scores: Scores, settings: VerificationSettings
+) -> FactScoreColumns:
+    """The stored scores of every fact, as columns."""
+    trust = np.clip(scores.trust[fact_values], 0.0, 1.0)
+    support = scores.support[fact_values]
+    contradiction = scores.contradiction[fact_values]
+    chosen = np.zeros(len(scores.trust), dtype=np.bool_)
+    chosen[scores.chosen[scores.chosen >= 0]] = True
+    return FactScoreColumns(
+        fact_id=facts,
+        trust=trust,
+        support=support,
+        contradiction=contradiction,
+        consensus=scores.consensus[fact_values],
+        status=statuses(scores.trust[fact_values], support, contradiction, settings),
+        chosen=chosen[fact_values],
+    )
+
+
 def fact_scores(
     indexed: Indexed, scores: Scores, settings: VerificationSettings
 ) -> list[FactScore]:
@@ -152,11 +261,11 @@ async def full(
     started = time.perf_counter()
     async with ctx.db.acquire() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        rows = await store.all_claims(conn, ns)
+        cols = await store.claim_columns(conn, ns)
         sources = await store.sources(conn, ns)
     read = time.perf_counter()
-    indexed = index_claims(
-        rows,
+    indexed, facts, fact_values = index_columns(
+        cols,
         sources,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
@@ -166,17 +275,14 @@ async def full(
     ids = indexed.source_ids
     pairs = [(ids[a], ids[b], p) for a, b, p in scores.dependence]
     computed = time.perf_counter()
+    fact_columns = fact_score_columns(facts, fact_values, scores, settings)
     async with ctx.db.transaction() as conn:
-        await store.replace_all(
-            conn,
-            ns,
-            fact_scores(indexed, scores, settings),
-            source_scores(indexed, scores, counts.tolist()),
-            pairs,
+        await store.replace_all_columns(
+            conn, ns, fact_columns, source_scores(indexed, scores, counts.tolist()), pairs
         )
     return VerificationRun(
         namespace=namespace,
-        claims=len(rows.fact_id),
+        claims=len(cols.fact_id),
         facts=len(indexed.fact_value),
         items=len(indexed.item_keys),
         sources=len(ids),
@@ -194,33 +300,31 @@ async def update_item(
     conn: Connection,
     ns: NamespaceRef,
     fact: tuple[int, str],
-    source_id: int,
+    source: str,
     *,
     settings: VerificationSettings,
 ) -> None:
-    """Re-score the data item of ``fact`` (its graph id and predicate) after
-    ``source_id`` asserted it, and move the item's sources' reliabilities."""
+    """Re-score the data item of ``fact`` (its graph id and predicate) after the source
+    with uid ``source`` asserted it, and move the item's sources' reliabilities."""
     p = Estimator()
-    rows = await store.item_claims_of_fact(conn, ns, *fact)
+    has_source = await ctx.db.labels.has(conn, ns, "Source")
+    item = await store.item_state(conn, ns, *fact, source_label=has_source)
+    rows, stored = item.rows, item.stored
     if not rows.fact_id:
         return
-    new_claims = {(fact[0], source_id)}
-    ids = sorted(set(rows.source_id))
-    stored = await store.source_scores(conn, ns, ids, lock=True)
-    old_facts = await store.fact_scores(conn, ns, sorted(set(rows.fact_id)))
-    unscored = [s for s in ids if s not in stored]
-    sources = await store.sources(conn, ns, unscored) if unscored else []
+    source_id = item.source_uids.get(source)
+    new_claims = {(fact[0], source_id)} if source_id is not None else set()
     indexed = index_claims(
         rows,
-        sources,
+        item.unscored,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
         priors={sid: s.prior for sid, s in stored.items()},
     )
     arrays = _fixed_priors(indexed.arrays)
-    base_hit, base_weight = _without_old(indexed, rows, new_claims, old_facts, stored, p)
+    base_hit, base_weight = _without_old(indexed, rows, new_claims, item.old_trust, stored, p)
     position = {sid: k for k, sid in enumerate(indexed.source_ids)}
-    pairs = await store.dependence_among(conn, ns, ids) if len(ids) > 1 and p.detect_copies else []
+    pairs = item.dependence if p.detect_copies else []
     state = consensus.LocalState(
         accuracy=np.array(
             [
@@ -238,8 +342,9 @@ async def update_item(
     )
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
     counts = _claim_counts(stored, indexed, new_claims)
-    await store.upsert_facts(conn, ns, fact_scores(indexed, scores, settings))
-    await store.upsert_sources(conn, ns, source_scores(indexed, scores, counts), run="incremental")
+    await store.store_item(
+        conn, ns, fact_scores(indexed, scores, settings), source_scores(indexed, scores, counts)
+    )
 
 
 def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
@@ -262,7 +367,7 @@ def _without_old(
     indexed: Indexed,
     rows: ClaimRows,
     new_claims: set[tuple[int, int]],
-    old_facts: dict[int, FactScore],
+    old_trust: dict[int, float],
     stored: dict[int, SourceScore],
     p: Estimator,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -274,7 +379,7 @@ def _without_old(
     keep = [
         k
         for k, (f, s) in enumerate(zip(rows.fact_id, rows.source_id, strict=True))
-        if (f, s) not in new_claims and f in old_facts
+        if (f, s) not in new_claims and f in old_trust
     ]
     if not keep:
         return base_hit, base_weight
@@ -292,8 +397,8 @@ def _without_old(
     )
     trust = np.zeros(len(arrays.value_item))
     for fact, v in indexed.fact_value.items():
-        if fact in old_facts:
-            trust[v] = old_facts[fact].trust
+        if fact in old_trust:
+            trust[v] = old_trust[fact]
     hit, weight = consensus.contributions(old, trust, p)
     return base_hit - hit[:n], base_weight - weight[:n]
 
@@ -314,12 +419,16 @@ async def after_write(
     fact_uid: str,
     source_uid: str,
     settings: VerificationSettings,
+    *,
+    fact: tuple[int, str] | None = None,
 ) -> None:
-    """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it."""
+    """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it;
+    ``fact`` (its graph id and predicate, when the caller has them) saves a look-up."""
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        found = await store.claim_ids(conn, ns, fact_uid, source_uid)
-        if found is None:
-            return
-        fact_id, predicate, source_id = found
-        await update_item(ctx, conn, ns, (fact_id, predicate), source_id, settings=settings)
+        if fact is None:
+            found = await store.claim_ids(conn, ns, fact_uid, source_uid)
+            if found is None:
+                return
+            fact = (found[0], found[1])
+        await update_item(ctx, conn, ns, fact, source_uid, settings=settings)

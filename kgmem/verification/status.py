@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
+
 from kgmem.config import VerificationSettings
 from kgmem.model import VerificationStatus
 
@@ -27,3 +30,19 @@ def status_of(
     if contradiction > 0:
         return "contested"
     return "unverified"
+
+
+def statuses(
+    trust: npt.NDArray[np.float64],
+    support: npt.NDArray[np.float64],
+    contradiction: npt.NDArray[np.int64],
+    settings: VerificationSettings,
+) -> list[str]:
+    """``status_of`` for many scored facts at once (the same rules in the same order)."""
+    contested = contradiction > 0
+    refuted = contested & (trust <= settings.refuted_max_trust)
+    verified = (trust >= settings.verified_min_trust) & (support >= settings.verified_min_support)
+    codes = np.select([refuted, verified, contested], [0, 1, 2], default=3)
+    names = np.array(["refuted", "verified", "contested", "unverified"], dtype=object)
+    out: list[str] = names[codes].tolist()
+    return out

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from kgmem.config import VerificationSettings
 from kgmem.verification import consensus
 from kgmem.verification.consensus import ClaimArrays, Estimator
 from kgmem.verification.similarity import Tolerance, implication, normalise, numeric
+from kgmem.verification.status import status_of, statuses
 
 
 def arrays(claims: list[tuple[int, str, int]], *, functional: bool = True) -> ClaimArrays:
@@ -112,3 +114,34 @@ def test_non_functional_values_do_not_compete() -> None:
     scores = consensus.estimate(a)
     assert scores.trust[0] > 0.5 and scores.trust[1] > scores.trust[0]
     assert scores.contradiction.tolist() == [0, 0]
+
+
+def test_malformed_values_on_a_numeric_item_carry_no_vote() -> None:
+    # Three sources write a date-mangled junk value ("12-Oct") where the others give
+    # numbers: on a numeric item it is malformed and cannot win, whatever its count.
+    junk = [(0, "12-Oct", s) for s in (0, 1, 2)]
+    numbers = [(0, "10", 3), (0, "11", 4), (0, "10", 5), (0, "9", 6)]
+    a = arrays(junk + numbers)
+    scores = consensus.estimate(a)
+    assert chosen_texts(a, consensus.majority(a)) == ["12-Oct"]
+    assert chosen_texts(a, scores.chosen) == ["10"]
+    assert scores.trust[0] < 0.05
+    # On an item that is mostly text, text values compete as usual.
+    b = arrays([(0, "Paris", 0), (0, "Paris", 1), (0, "12", 2)])
+    assert chosen_texts(b, consensus.estimate(b).chosen) == ["Paris"]
+
+
+def test_statuses_agree_with_status_of() -> None:
+    settings = VerificationSettings()
+    grid = [
+        (t, s, c)
+        for t in (0.0, 0.1, 0.2, 0.5, 0.79, 0.8, 0.95, 1.0)
+        for s in (0.0, 1.0, 1.5, 3.0)
+        for c in (0, 1, 4)
+    ]
+    trust = np.array([g[0] for g in grid])
+    support = np.array([g[1] for g in grid])
+    contradiction = np.array([g[2] for g in grid], dtype=np.int64)
+    assert statuses(trust, support, contradiction, settings) == [
+        status_of(t, s, c, settings) for t, s, c in grid
+    ]

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -69,7 +70,12 @@ class Live:
         self._dirty: set[str] = set()
         self._probe: asyncio.Task[None] | None = None
         self._wakeups: dict[str, set[asyncio.Event]] = {}
-        self.listener = pg_events.Listener(db, self._on_pg_event, self._on_pg_gap)
+        # Names this instance's notifications: the echo of its own write must not drop
+        # what it cached after the write (it bumped its version when the write returned).
+        self._origin = uuid.uuid4().hex[:12]
+        self.listener = pg_events.Listener(
+            db, self._on_pg_event, self._on_pg_gap, origin=self._origin
+        )
 
     async def start(self) -> None:
         """Listen for PostgreSQL events and check Redis (a Redis that is down is not an
@@ -268,7 +274,9 @@ class Live:
         if not enabled:
             return
         try:
-            await pg_events.publish(self._db, namespace, kind, body, self.event_settings.retention)
+            await pg_events.publish(
+                self._db, namespace, kind, body, self.event_settings.retention, self._origin
+            )
         except KgmemError as exc:
             self.metrics.inc("kgmem_event_publish_failures_total")
             _log.error("event %s for namespace %s lost: %s", kind, namespace, exc.detail)
@@ -279,9 +287,16 @@ class Live:
 
     # -- event streams ----------------------------------------------------------------
 
-    def _on_pg_event(self, namespace: str, _seq: int) -> None:
-        # Another process's write (or ours): drop this process's entries of the namespace.
-        self._local.bump(namespace)
+    @property
+    def origin(self) -> str:
+        """This instance's name in the notifications it sends."""
+        return self._origin
+
+    def _on_pg_event(self, namespace: str, _seq: int, own: bool) -> None:
+        # Another process's write: drop this process's entries of the namespace (our own
+        # writes bumped the version already, before their response).
+        if not own:
+            self._local.bump(namespace)
         for wakeup in self._wakeups.get(namespace, ()):
             wakeup.set()
 

@@ -32,8 +32,11 @@ class Head:
     trimmed: int
 
 
-async def publish(db: Database, namespace: str, kind: str, body: str, retention: int) -> int:
-    """Append one event (``body`` is JSON) and return its sequence number."""
+async def publish(
+    db: Database, namespace: str, kind: str, body: str, retention: int, origin: str = ""
+) -> int:
+    """Append one event (``body`` is JSON) and return its sequence number. ``origin``
+    names the publishing process so its own listener can tell its echo apart."""
     async with db.transaction() as conn:
         row = await conn.fetchrow(
             "INSERT INTO kgmem.event_head AS h (namespace, seq) VALUES ($1, 1) "
@@ -57,7 +60,7 @@ async def publish(db: Database, namespace: str, kind: str, body: str, retention:
             await conn.execute(
                 "UPDATE kgmem.event_head SET trimmed = $2 WHERE namespace = $1", namespace, cut
             )
-        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, f"{namespace} {seq}")
+        await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, f"{namespace} {seq} {origin}")
     return seq
 
 
@@ -87,8 +90,9 @@ class Listener:
     """One connection of its own (outside the pool, which keeps no session state)
     LISTENing on the events channel for this process.
 
-    ``on_event(namespace, seq)`` runs in the event loop for every notification, from
-    this process and from every other process on the same database. When the
+    ``on_event(namespace, seq, own)`` runs in the event loop for every notification,
+    from this process (``own``: published with this listener's ``origin``) and from
+    every other process on the same database. When the
     connection is lost, the listener reconnects every second and then calls
     ``on_gap()``: notifications sent meanwhile are lost.
     """
@@ -96,10 +100,12 @@ class Listener:
     def __init__(
         self,
         db: Database,
-        on_event: Callable[[str, int], None],
+        on_event: Callable[[str, int, bool], None],
         on_gap: Callable[[], None] = lambda: None,
+        origin: str = "",
     ) -> None:
         self._db = db
+        self._origin = origin
         self._on_event = on_event
         self._on_gap = on_gap
         self._conn: asyncpg.Connection | None = None
@@ -148,9 +154,11 @@ class Listener:
             return
 
     def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        namespace, _, seq = payload.rpartition(" ")
+        # "namespace seq origin" (namespace names have no spaces; origin may be empty)
+        namespace, seq, *rest = payload.split(" ")
+        own = bool(self._origin) and rest == [self._origin]
         try:
-            self._on_event(namespace, int(seq))
+            self._on_event(namespace, int(seq), own)
         except Exception:
             _log.exception("event listener callback failed")
 

@@ -12,6 +12,7 @@ import httpx
 
 from kgmem import EntityWrite, Memory
 from kgmem.server.app import create_app
+from kgmem.storage import events as pg_events
 from tests.fixtures.app import client_for
 from tests.live.conftest import Pair, live_settings
 
@@ -171,3 +172,29 @@ async def test_a_lost_listen_connection_drops_the_in_process_cache(
         await a.delete_namespace(ns)
         await b.close()
         await a.close()
+
+
+async def test_the_echo_of_an_own_write_keeps_what_was_cached_after_it(
+    pair: Pair, live_ns: str, client_a: httpx.AsyncClient
+) -> None:
+    """A write bumps its own instance's version before it returns; the notification of
+    that same write may arrive after an entry was cached and must not drop it. Another
+    instance's notification does. (Real NOTIFYs, sent as the write path sends them.)"""
+    await _person(pair, live_ns, "ada", "Ada Lovelace")
+    await _search(client_a, live_ns, "lovelace")
+    assert (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+    db = pair.a.database
+    await pg_events.publish(db, live_ns, "entity.upserted", "{}", 100, pair.a.live.origin)
+    await asyncio.sleep(0.5)  # delivered by now
+    assert (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+    await pg_events.publish(db, live_ns, "entity.upserted", "{}", 100, pair.b.live.origin)
+    if pair.mode == "redis":  # the Redis cache is kept coherent by Redis, not by NOTIFY
+        await asyncio.sleep(0.5)
+        assert (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
+        return
+    for _ in range(100):
+        if (await _search(client_a, live_ns, "lovelace")).headers["x-kgmem-cache"] != "hit":
+            break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("another instance's notification never invalidated A's entry")

@@ -30,6 +30,7 @@ from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, text_view
 from kgmem.io.readers import Parsed, Reject, detect_format, open_binary, read
 from kgmem.storage import Connection, NamespaceRef, bulk, namespaces
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, EdgeOp, VertexOp
+from kgmem.storage.vertices import occurred_time
 
 OnError = Literal["stop", "skip"]
 _MAX_LISTED_ERRORS = 1000
@@ -99,8 +100,12 @@ class ImportReport:
 
 
 def describers() -> Describers:
-    """Side-row texts as the API writes them (value objects read as their text)."""
-    return Describers(vertex_text=lambda p: entity_text(text_view(p)), fact_text=fact_text)
+    """Side-row texts and times as the API writes them (value objects read as their
+    text, so an RDF ``"2024-05-01T10:00:00Z"^^xsd:dateTime`` ``occurred_at`` times the
+    vertex as the same string written through the API does)."""
+    return Describers(
+        vertex_text=entity_text, fact_text=fact_text, vertex_time=occurred_time, view=text_view
+    )
 
 
 def file_digest(path: Path) -> str:

@@ -1,5 +1,6 @@
 """The fast path's own behaviour: the type pass, side-row times, and what a load leaves."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -126,3 +127,53 @@ async def test_bulk_import_times_vertices_like_api_writes(
         )
         == "2025-01-02 03:04:05+00"
     )
+
+
+async def test_rdf_export_reifies_edge_properties_and_fact_times(
+    memory: Memory, namespace: str
+) -> None:
+    import rdflib
+    import rdflib.compare
+
+    from kgmem import EntityWrite, FactWrite
+    from kgmem.io.exporter import ExportOptions
+
+    await memory.upsert_entity(namespace, EntityWrite("ann", "Person", {"name": "Ann"}))
+    await memory.upsert_entity(namespace, EntityWrite("bo", "Person", {"name": "Bo"}))
+    await memory.add_fact(
+        namespace,
+        FactWrite(
+            "ann",
+            "KNOWS",
+            "bo",
+            uid="k1",
+            properties={"since": 2019, "how": "school"},
+            valid_from=datetime(2019, 9, 1, tzinfo=UTC),
+            confidence=0.75,
+        ),
+    )
+    await memory.add_fact(namespace, FactWrite("bo", "KNOWS", "ann", uid="k2"))
+    data = b"".join([c async for c in memory.export(namespace, ExportOptions("ntriples"))])
+    graph = rdflib.Graph().parse(data=data, format="nt")
+    rdf = rdflib.RDF
+    vocab = "urn:kgmem:vocab:"
+    ann, bo = (rdflib.URIRef("urn:kgmem:uid:" + u) for u in ("ann", "bo"))
+    knows = rdflib.URIRef(vocab + "KNOWS")
+    assert (ann, knows, bo) in graph and (bo, knows, ann) in graph  # the statements as ever
+    statements = list(graph.subjects(rdf.type, rdf.Statement))
+    assert len(statements) == 2  # both edges have uids of their own; k1 also has values
+    by_uid = {str(graph.value(n, rdflib.URIRef(vocab + "uid"))): n for n in statements}
+    node = by_uid["k1"]
+    assert (graph.value(node, rdf.subject), graph.value(node, rdf.predicate)) == (ann, knows)
+    assert graph.value(node, rdf.object) == bo
+    valid_from = graph.value(node, rdflib.URIRef(vocab + "valid_from"))
+    assert valid_from.datatype == rdflib.XSD.dateTime
+    assert valid_from.toPython() == datetime(2019, 9, 1, tzinfo=UTC)
+    assert graph.value(node, rdflib.URIRef(vocab + "confidence")).toPython() == 0.75
+    assert graph.value(node, rdflib.URIRef(vocab + "since")).toPython() == 2019
+    assert str(graph.value(node, rdflib.URIRef(vocab + "how"))) == "school"
+    assert graph.value(node, rdflib.URIRef(vocab + "recorded_at")) is None
+    assert graph.value(by_uid["k2"], rdflib.URIRef(vocab + "valid_from")) is None
+    # Turtle carries the same statements.
+    ttl = b"".join([c async for c in memory.export(namespace, ExportOptions("turtle"))])
+    assert rdflib.compare.isomorphic(rdflib.Graph().parse(data=ttl, format="turtle"), graph)

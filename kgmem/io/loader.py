@@ -190,11 +190,13 @@ async def _type_pass(run: _Run, path: Path, fmt: str, mapper: RdfMapper) -> None
     """Record each subject's label before the load (see ``kgmem.io.type_pass``)."""
     key, namespace = run.report.load_key, run.batch_ctx.ns.name
     chunks = type_pass.type_rows(path, fmt, mapper)
+    found = 0
     async with run.ctx.db.acquire() as conn:
         await bulk.clear_types(conn, namespace, key)
         while (rows := await asyncio.to_thread(next, chunks, None)) is not None:
             await bulk.write_types(conn, namespace, key, rows)
-    run.typed = True
+            found += len(rows)
+    run.typed = found > 0  # a file without types (WN18RR) needs no look-ups
 
 
 async def import_file(

@@ -3,12 +3,18 @@
 1,000,000 statements, against plain AGE Cypher in the same run.
 
 Baseline, same run, same statements: AGE Cypher through ``cypher()`` with UNWIND
-batches (1,000 rows): ``MERGE`` of the distinct vertices by uid (with the same unique
-uid index kgmem has), then ``MATCH`` both ends by uid and ``CREATE`` the edge. Cypher is
-slow here, so it runs on a sample (the first ``--baseline-triples`` statements of
-WN18RR), which is large enough that its rate is stable. Both sides start from the
-N-Triples text already on disk; the baseline's rows are parsed before its clock starts
-(kgmem's parsing is inside its figure). kgmem writes no embeddings (``--no-embed``).
+batches (1,000 rows): ``CREATE`` of the distinct vertices (deduplicated in Python first,
+as kgmem deduplicates a batch; the label has the same unique uid index kgmem has), then
+``MATCH`` both ends by uid and ``CREATE`` the edge. Not ``MERGE`` by default: AGE 1.7's
+MERGE does not use the index, so its cost per row grows with the graph (measured: 1,200
+us of server CPU per statement on a 1,000-statement sample, 10,500 on 10,000);
+``--baseline-vertices merge`` measures it. The edge step's MATCH still costs more per
+row as the graph grows (measured 205 us of server CPU per statement at 2,000, 520 at
+8,000, with the label analysed), so the baseline rate depends on the sample: compare
+ratios at the same ``--baseline-triples`` (default 10,000, the first statements of
+WN18RR). Both sides start from the N-Triples text already on disk; the baseline's rows
+are parsed before its clock starts (kgmem's parsing is inside its figure). kgmem
+writes no embeddings (``--no-embed``).
 
 Each import runs in a fresh child process, which reports its peak resident set
 (``ru_maxrss``, absolute) and how much it grew during the load: the generated file is
@@ -52,6 +58,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench import")
     p.add_argument("--triples", type=int, default=1_000_000, help="size of the generated file")
     p.add_argument("--baseline-triples", type=int, default=10_000)
+    p.add_argument(
+        "--baseline-vertices",
+        choices=("create", "merge"),
+        default="create",
+        help="how the baseline writes vertices: CREATE of deduplicated uids or MERGE",
+    )
     p.add_argument("--batch", type=int, default=20_000, help="kgmem statements per batch")
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     return p.parse_args(argv)
@@ -176,7 +188,7 @@ async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None
         "import",
         describe(),
         {"wn18rr_triples": wn_count, "generated_triples": gen_count, "batch": args.batch,
-         "baseline_sample": args.baseline_triples,
+         "baseline_sample": args.baseline_triples, "baseline_vertices": args.baseline_vertices,
          "wn18rr_mb": round(wn.stat().st_size / 2**20, 1),
          "generated_mb": round(gen.stat().st_size / 2**20)},
     )  # fmt: skip
@@ -193,7 +205,7 @@ async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None
     try:
         load = os.getloadavg()[0]
         base_cpu = server_cpu(pgdata)
-        baseline = await cypher_baseline(conn, wn, args.baseline_triples)
+        baseline = await cypher_baseline(conn, wn, args.baseline_triples, args.baseline_vertices)
         base_server = server_cpu(pgdata) - base_cpu
         print(
             f"AGE Cypher baseline: {baseline:,.0f} triples/s on {args.baseline_triples:,} "
@@ -257,7 +269,9 @@ def _batches(items: list[object], size: int) -> Iterator[list[object]]:
         yield items[i : i + size]
 
 
-async def cypher_baseline(conn: asyncpg.Connection, path: Path, sample: int) -> float:
+async def cypher_baseline(
+    conn: asyncpg.Connection, path: Path, sample: int, vertices: str = "create"
+) -> float:
     """Triples/s of plain AGE Cypher loading the first ``sample`` statements of ``path``."""
     triples = []
     with path.open() as f:
@@ -277,13 +291,16 @@ async def cypher_baseline(conn: asyncpg.Connection, path: Path, sample: int) -> 
         f'CREATE UNIQUE INDEX ON {BASELINE_GRAPH}."Resource" (ag_catalog.agtype_access_'
         "operator(VARIADIC ARRAY[properties, '\"uid\"'::agtype]))"
     )
+    verb = "MERGE" if vertices == "merge" else "CREATE"
     sql = "SELECT * FROM cypher('" + BASELINE_GRAPH + "', $$ {q} $$, $1) AS (v agtype)"
     with Timer() as t:
         for chunk in _batches(list(uids), 1000):
             await conn.execute(
-                sql.format(q="UNWIND $rows AS u MERGE (:Resource {uid: u})"),
+                sql.format(q=f"UNWIND $rows AS u {verb} (:Resource {{uid: u}})"),
                 json.dumps({"rows": chunk}),
             )
+        # Statistics, so the planner takes the uid index for the MATCHes below.
+        await conn.execute(f'ANALYZE {BASELINE_GRAPH}."Resource"')
         for chunk in _batches(list(triples), 1000):
             await conn.execute(
                 sql.format(

@@ -3,27 +3,42 @@
 1,000,000 statements, against plain AGE Cypher in the same run.
 
 Baseline, same run, same statements: AGE Cypher through ``cypher()`` with UNWIND
-batches (1,000 rows): ``MERGE`` of the distinct vertices by uid (with the same unique
-uid index kgmem has), then ``MATCH`` both ends by uid and ``CREATE`` the edge. Cypher is
-slow here, so it runs on a sample (the first ``--baseline-triples`` statements of
-WN18RR), which is large enough that its rate is stable. Both sides start from the
-N-Triples text already on disk; the baseline's rows are parsed before its clock starts
-(kgmem's parsing is inside its figure). kgmem writes no embeddings (``--no-embed``).
+batches (1,000 rows): ``CREATE`` of the distinct vertices (deduplicated in Python first,
+as kgmem deduplicates a batch; the label has the same unique uid index kgmem has), then
+``MATCH`` both ends by uid and ``CREATE`` the edge. Not ``MERGE`` by default: AGE 1.7's
+MERGE does not use the index, so its cost per row grows with the graph (measured: 1,200
+us of server CPU per statement on a 1,000-statement sample, 10,500 on 10,000);
+``--baseline-vertices merge`` measures it. The edge step's MATCH still costs more per
+row as the graph grows (measured 205 us of server CPU per statement at 2,000, 520 at
+8,000, with the label analysed), so the baseline rate depends on the sample: compare
+ratios at the same ``--baseline-triples`` (default 10,000, the first statements of
+WN18RR). Both sides start from the N-Triples text already on disk; the baseline's rows
+are parsed before its clock starts (kgmem's parsing is inside its figure). kgmem
+writes no embeddings (``--no-embed``).
 
-Peak memory is the largest resident set of this process during the load minus the
-resident set before it (sampled every 20 ms), so the import's own working memory.
+Each import runs in a fresh child process, which reports its peak resident set
+(``ru_maxrss``, absolute) and how much it grew during the load: the generated file is
+about 12 times WN18RR's size, so similar peaks mean memory flat in file size. Because
+the machine may be shared, every figure comes with the load average and with CPU time
+per triple, of the importing process and (embedded server only) of PostgreSQL's
+processes: those do not stretch with other processes' load the way wall time does.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import multiprocessing
+import os
 import random
+import resource
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -43,6 +58,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench import")
     p.add_argument("--triples", type=int, default=1_000_000, help="size of the generated file")
     p.add_argument("--baseline-triples", type=int, default=10_000)
+    p.add_argument(
+        "--baseline-vertices",
+        choices=("create", "merge"),
+        default="create",
+        help="how the baseline writes vertices: CREATE of deduplicated uids or MERGE",
+    )
     p.add_argument("--batch", type=int, default=20_000, help="kgmem statements per batch")
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     return p.parse_args(argv)
@@ -78,30 +99,64 @@ def generated_ntriples(target: Path, triples: int) -> int:
     return entities * 5
 
 
-class PeakMemory:
-    """Largest resident set while active, above the resident set at the start (bytes)."""
-
-    def __enter__(self) -> PeakMemory:
-        self.start = self.peak = _rss()
-        self.running = True
-        self.thread = threading.Thread(target=self._sample, daemon=True)
-        self.thread.start()
-        return self
-
-    def _sample(self) -> None:
-        while self.running:
-            self.peak = max(self.peak, _rss())
-            time.sleep(0.02)
-
-    def __exit__(self, *exc: object) -> None:
-        self.running = False
-        self.thread.join()
-        self.grew = self.peak - self.start
-
-
 def _rss() -> int:
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return pages * 4096
+
+
+def server_cpu(pgdata: Path | None) -> float:
+    """CPU seconds used so far by the PostgreSQL server of ``pgdata``: the postmaster,
+    its live children and its exited (reaped) children. 0 when unknown."""
+    if pgdata is None or not (pgdata / "postmaster.pid").exists():
+        return 0.0
+    pid = int((pgdata / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def fields(p: str | int) -> list[str]:
+        return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+
+    total = sum(int(x) for x in fields(pid)[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                f = fields(entry.name)
+            except OSError:
+                continue
+            if int(f[1]) == pid:
+                total += int(f[11]) + int(f[12])
+    return total / tick
+
+
+def _child_import(url: str, home: str, namespace: str, path: str, batch: int) -> dict[str, Any]:
+    """Import ``path`` in this (child) process; its timings and memory."""
+    return asyncio.run(_child(url, Path(home), namespace, Path(path), batch))
+
+
+async def _child(url: str, home: Path, namespace: str, path: Path, batch: int) -> dict[str, Any]:
+    settings = Settings(
+        home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
+    )
+    memory = await Memory.open(settings)
+    try:
+        await memory.create_namespace(namespace)
+        before = _rss()
+        cpu = time.process_time()
+        with Timer() as t:
+            result = await memory.import_file(
+                namespace, path, ImportOptions(batch_size=batch, write_report=False)
+            )
+        return {
+            "seconds": t.seconds,
+            "cpu": time.process_time() - cpu,
+            "rss_before": before,
+            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "read": result.records_read,
+            "rejected": result.records_rejected,
+            "vertices": result.vertices_created,
+            "edges": result.edges_created,
+        }
+    finally:
+        await memory.close()
 
 
 async def main(argv: list[str]) -> int:
@@ -116,14 +171,15 @@ async def main(argv: list[str]) -> int:
             server = start_embedded(Path(tmp) / "pg", owner=True)
             url = server.url
         try:
-            await run(args, url, Path(tmp))
+            pgdata = server.pgdata if server is not None else None
+            await run(args, url, Path(tmp), pgdata)
         finally:
             if server is not None:
                 server.stop()
     return 0
 
 
-async def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
+async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None) -> None:
     wn = tmp / "wn18rr.nt"
     gen = tmp / "generated.nt"
     wn_count = wn18rr_ntriples(wn)
@@ -132,33 +188,45 @@ async def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
         "import",
         describe(),
         {"wn18rr_triples": wn_count, "generated_triples": gen_count, "batch": args.batch,
-         "baseline_sample": args.baseline_triples,
+         "baseline_sample": args.baseline_triples, "baseline_vertices": args.baseline_vertices,
+         "wn18rr_mb": round(wn.stat().st_size / 2**20, 1),
          "generated_mb": round(gen.stat().st_size / 2**20)},
     )  # fmt: skip
-    settings = Settings(
-        home=tmp, database={"url": url}, embedding={"provider": "none", "dimension": 384}
-    )
-    memory = await Memory.open(settings)
     conn = await asyncpg.connect(
         url, server_settings={"search_path": "ag_catalog, public", "jit": "off"}
     )
     await conn.execute("LOAD 'age'")
+    # kgmem's schema first (the child processes then open a migrated store).
+    memory = await Memory.open(
+        Settings(home=tmp, database={"url": url}, embedding={"provider": "none", "dimension": 384})
+    )
+    await memory.close()
+    spawn = multiprocessing.get_context("spawn")
     try:
-        baseline = await cypher_baseline(conn, wn, args.baseline_triples)
+        load = os.getloadavg()[0]
+        base_cpu = server_cpu(pgdata)
+        baseline = await cypher_baseline(conn, wn, args.baseline_triples, args.baseline_vertices)
+        base_server = server_cpu(pgdata) - base_cpu
         print(
-            f"AGE Cypher baseline: {baseline:,.0f} triples/s "
-            f"on {args.baseline_triples:,} statements"
+            f"AGE Cypher baseline: {baseline:,.0f} triples/s on {args.baseline_triples:,} "
+            f"statements (server CPU {base_server / args.baseline_triples * 1e6:,.0f} us/triple; "
+            f"load {load:.1f} -> {os.getloadavg()[0]:.1f})"
+        )
+        report.notes.append(
+            f"baseline: server CPU {base_server / args.baseline_triples * 1e6:,.0f} us/triple"
         )
         for name, path, count in (("wn18rr", wn, wn_count), ("generated", gen, gen_count)):
             await conn.execute("CHECKPOINT")
-            await memory.create_namespace(f"bench_{name}")
-            with PeakMemory() as peak, Timer() as t:
-                result = await memory.import_file(
-                    f"bench_{name}", path, ImportOptions(batch_size=args.batch, write_report=False)
+            load = os.getloadavg()[0]
+            cpu0 = server_cpu(pgdata)
+            with ProcessPoolExecutor(1, mp_context=spawn) as pool:
+                r = await asyncio.get_running_loop().run_in_executor(
+                    pool, _child_import, url, str(tmp), f"bench_{name}", str(path), args.batch
                 )
-            assert result.records_rejected == 0
-            assert result.records_read == count
-            rate = count / t.seconds
+            server = server_cpu(pgdata) - cpu0
+            assert r["rejected"] == 0, r
+            assert r["read"] == count, r
+            rate = count / r["seconds"]
             report.add(
                 Figure(
                     f"kgmem import {name} (triples/s)",
@@ -170,13 +238,18 @@ async def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
                 )
             )
             report.add(
-                Figure(f"kgmem import {name} peak memory (MiB)", peak.grew / 2**20, "MiB", count)
+                Figure(f"kgmem import {name} peak RSS (MiB)", r["peak_rss"] / 2**20, "MiB", count)
             )
-            report.notes.append(
-                f"{name}: {count:,} triples in {t.seconds:.1f} s, "
-                f"{result.vertices_created:,} vertices, "
-                f"{result.edges_created:,} edges"
+            grew = (r["peak_rss"] - r["rss_before"]) / 2**20
+            note = (
+                f"{name}: {count:,} triples in {r['seconds']:.1f} s, {r['vertices']:,} vertices, "
+                f"{r['edges']:,} edges; CPU per triple: importer {r['cpu'] / count * 1e6:.1f} us, "
+                f"server {server / count * 1e6:.1f} us; peak RSS {r['peak_rss'] / 2**20:.0f} MiB "
+                f"({grew:+.0f} MiB during the load); load average {load:.1f} -> "
+                f"{os.getloadavg()[0]:.1f}"
             )
+            print("  " + note, flush=True)
+            report.notes.append(note)
         report.add(
             Figure(
                 "AGE Cypher UNWIND MERGE/CREATE (triples/s)",
@@ -187,7 +260,6 @@ async def run(args: argparse.Namespace, url: str, tmp: Path) -> None:
         )
     finally:
         await conn.close()
-        await memory.close()
     report.print_summary()
     print(f"saved {report.save()}")
 
@@ -197,7 +269,9 @@ def _batches(items: list[object], size: int) -> Iterator[list[object]]:
         yield items[i : i + size]
 
 
-async def cypher_baseline(conn: asyncpg.Connection, path: Path, sample: int) -> float:
+async def cypher_baseline(
+    conn: asyncpg.Connection, path: Path, sample: int, vertices: str = "create"
+) -> float:
     """Triples/s of plain AGE Cypher loading the first ``sample`` statements of ``path``."""
     triples = []
     with path.open() as f:
@@ -217,13 +291,16 @@ async def cypher_baseline(conn: asyncpg.Connection, path: Path, sample: int) -> 
         f'CREATE UNIQUE INDEX ON {BASELINE_GRAPH}."Resource" (ag_catalog.agtype_access_'
         "operator(VARIADIC ARRAY[properties, '\"uid\"'::agtype]))"
     )
+    verb = "MERGE" if vertices == "merge" else "CREATE"
     sql = "SELECT * FROM cypher('" + BASELINE_GRAPH + "', $$ {q} $$, $1) AS (v agtype)"
     with Timer() as t:
         for chunk in _batches(list(uids), 1000):
             await conn.execute(
-                sql.format(q="UNWIND $rows AS u MERGE (:Resource {uid: u})"),
+                sql.format(q=f"UNWIND $rows AS u {verb} (:Resource {{uid: u}})"),
                 json.dumps({"rows": chunk}),
             )
+        # Statistics, so the planner takes the uid index for the MATCHes below.
+        await conn.execute(f'ANALYZE {BASELINE_GRAPH}."Resource"')
         for chunk in _batches(list(triples), 1000):
             await conn.execute(
                 sql.format(

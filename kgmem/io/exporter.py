@@ -8,6 +8,7 @@ Turtle, TriG, JSON-LD and RDF/XML are serialised by rdflib from an in-memory gra
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -19,8 +20,15 @@ import orjson
 
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
-from kgmem.io.ntriples import Lit, Term, statement
-from kgmem.io.rdf_mapping import IRI_PROPERTY, VOCAB, TermRegistry, node_iri, vertex_statements
+from kgmem.io.ntriples import RDF, XSD, Lit, Term, statement
+from kgmem.io.rdf_mapping import (
+    IRI_PROPERTY,
+    VOCAB,
+    TermRegistry,
+    node_iri,
+    value_literals,
+    vertex_statements,
+)
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
 from kgmem.storage.dump import DumpedEdge, DumpedVertex
 from kgmem.storage.facts import SYSTEM_KEYS
@@ -130,9 +138,49 @@ def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[tuple[str, str, 
     iri = e.properties.get(IRI_PROPERTY)
     predicate = iri if isinstance(iri, str) else terms.iri("edge_label", e.label) or VOCAB + e.label
     s, o = node_iri(e.start), node_iri(e.end)
-    if not e.sources:
-        return ((s, predicate, o, None),)
-    return ((s, predicate, o, node_iri(src)) for src in e.sources)
+    graphs = [node_iri(src) for src in e.sources] if e.sources else [None]
+    quads: list[tuple[str, str, Term, str | None]] = [(s, predicate, o, g) for g in graphs]
+    quads.extend((*t, None) for t in _reification(e, s, predicate, o, terms))
+    return quads
+
+
+_FACT_TIMES = ("valid_from", "valid_to", "expired_at")
+
+
+def _reification(
+    e: DumpedEdge, s: str, p: str, o: str, terms: TermRegistry
+) -> list[tuple[str, str, Term]]:
+    """An edge's own properties and fact fields as an RDF reification: a blank node
+    ``_:fact_<hash of the edge uid>`` that is an ``rdf:Statement`` with ``rdf:subject``,
+    ``rdf:predicate`` and ``rdf:object``, and one statement per value: the fact times
+    as ``xsd:dateTime`` and the confidence as ``xsd:double`` under ``urn:kgmem:vocab:``,
+    the user's properties as vertex properties are written, and a uid the edge was given
+    (not one an RDF import derived) as ``urn:kgmem:vocab:uid``. An edge with none of
+    these (every edge an RDF import makes) is not reified, so RDF round-trips as is.
+    ``recorded_at`` (when kgmem stored the fact) is not exported."""
+    props = e.properties
+    user = {k: v for k, v in props.items() if k not in SYSTEM_KEYS and k != IRI_PROPERTY}
+    times = [(k, props.get(k)) for k in _FACT_TIMES if isinstance(props.get(k), str)]
+    confidence = props.get("confidence")
+    own_uid = not e.uid.startswith("rdf:")
+    if not user and not times and confidence is None and not own_uid:
+        return []
+    node = "_:fact_" + hashlib.blake2b(e.uid.encode(), digest_size=12).hexdigest()
+    out: list[tuple[str, str, Term]] = [
+        (node, RDF + "type", RDF + "Statement"),
+        (node, RDF + "subject", s),
+        (node, RDF + "predicate", p),
+        (node, RDF + "object", o),
+    ]
+    if own_uid:
+        out.append((node, VOCAB + "uid", Lit(e.uid)))
+    out.extend((node, VOCAB + k, Lit(str(v), None, XSD + "dateTime")) for k, v in times)
+    if isinstance(confidence, int | float):
+        out.append((node, VOCAB + "confidence", Lit(repr(float(confidence)), None, XSD + "double")))
+    for key, value in user.items():
+        predicate = terms.iri("property", key) or VOCAB + key
+        out.extend((node, predicate, lit) for lit in value_literals(value))
+    return out
 
 
 async def _ntriples(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:

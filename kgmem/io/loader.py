@@ -10,10 +10,11 @@ Reading and mapping the next batch runs in a thread while the current one is wri
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,11 +24,13 @@ import orjson
 from kgmem.embedding import entity_text, fact_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext
+from kgmem.io import type_pass
 from kgmem.io.ntriples import Lit, Quad
 from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, text_view
 from kgmem.io.readers import Parsed, Reject, detect_format, open_binary, read
-from kgmem.storage import NamespaceRef, bulk, namespaces
+from kgmem.storage import Connection, NamespaceRef, bulk, namespaces
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, EdgeOp, VertexOp
+from kgmem.storage.vertices import occurred_time
 
 OnError = Literal["stop", "skip"]
 _MAX_LISTED_ERRORS = 1000
@@ -97,8 +100,12 @@ class ImportReport:
 
 
 def describers() -> Describers:
-    """Side-row texts as the API writes them (value objects read as their text)."""
-    return Describers(vertex_text=lambda p: entity_text(text_view(p)), fact_text=fact_text)
+    """Side-row texts and times as the API writes them (value objects read as their
+    text, so an RDF ``"2024-05-01T10:00:00Z"^^xsd:dateTime`` ``occurred_at`` times the
+    vertex as the same string written through the API does)."""
+    return Describers(
+        vertex_text=entity_text, fact_text=fact_text, vertex_time=occurred_time, view=text_view
+    )
 
 
 def file_digest(path: Path) -> str:
@@ -176,6 +183,20 @@ class _Run:
     report: ImportReport
     done: dict[int, dict[str, Any]]
     rejects: list[tuple[Reject, str]] = field(default_factory=list)
+    typed: bool = False
+
+
+async def _type_pass(run: _Run, path: Path, fmt: str, mapper: RdfMapper) -> None:
+    """Record each subject's label before the load (see ``kgmem.io.type_pass``)."""
+    key, namespace = run.report.load_key, run.batch_ctx.ns.name
+    chunks = type_pass.type_rows(path, fmt, mapper)
+    found = 0
+    async with run.ctx.db.acquire() as conn:
+        await bulk.clear_types(conn, namespace, key)
+        while (rows := await asyncio.to_thread(next, chunks, None)) is not None:
+            await bulk.write_types(conn, namespace, key, rows)
+            found += len(rows)
+    run.typed = found > 0  # a file without types (WN18RR) needs no look-ups
 
 
 async def import_file(
@@ -208,10 +229,13 @@ async def import_file(
         ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers()
     )
     run = _Run(ctx, batch_ctx, options, report, done)
+    mapper = RdfMapper(terms, digest[:12] + "_")
+    if fmt in type_pass.STREAMED:
+        await _type_pass(run, path, fmt, mapper)
     stream, counter = open_binary(path)
     try:
         items = read(path, fmt, stream, options.base_iri)
-        source = _Source(items, RdfMapper(terms, digest[:12] + "_"), options.batch_size)
+        source = _Source(items, mapper, options.batch_size)
         total = path.stat().st_size  # noqa: ASYNC240
 
         def tick() -> None:
@@ -220,6 +244,9 @@ async def import_file(
 
         wrote = await _load(run, source, tick)
         await _finish(ctx, ns, analyze=wrote)
+        if run.typed:
+            async with ctx.db.acquire() as conn:
+                await bulk.clear_types(conn, ns.name, report.load_key)
     finally:
         stream.close()
         report.seconds = round(time.perf_counter() - started, 3)
@@ -249,13 +276,44 @@ async def _load(run: _Run, source: _Source, tick: Callable[[], None] | None) -> 
 _DEFER_FROM_BYTES = 8 << 20
 
 
+_FINISH_CONNECTIONS = 2
+
+
 async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None:
-    """Build deferred indexes again and refresh planner statistics."""
-    async with ctx.db.transaction() as conn:
-        await bulk.lift_timeout(conn)
-        await bulk.restore_indexes(conn, ns.name)
-        if analyze:
-            await bulk.analyze(conn, ns)
+    """Build deferred indexes again, then refresh planner statistics. Index builds and
+    ANALYZE run on two connections at once (each index in its own transaction with
+    its journal row), so both cores work; PostgreSQL runs one statement per core."""
+    async with ctx.db.acquire() as conn:
+        indexes = await bulk.deferred_index_names(conn, ns.name)
+
+    async def build(name: str) -> None:
+        async with ctx.db.transaction() as conn:
+            await bulk.lift_timeout(conn)
+            await bulk.restore_index(conn, ns.name, name)
+
+    await _in_parallel([functools.partial(build, name) for name in indexes])
+    if not analyze:
+        return
+    async with ctx.db.acquire() as conn:
+        tables = await bulk.analyze_targets(conn, ns)
+
+    async def stats(name: str) -> None:
+        async with ctx.db.transaction() as conn:
+            await bulk.lift_timeout(conn)
+            await bulk.analyze_table(conn, ns, name)
+
+    await _in_parallel([functools.partial(stats, name) for name in tables])
+
+
+async def _in_parallel(jobs: list[Callable[[], Awaitable[None]]]) -> None:
+    """Run ``jobs`` in order on at most ``_FINISH_CONNECTIONS`` at a time."""
+    queue = list(reversed(jobs))
+
+    async def worker() -> None:
+        while queue:
+            await queue.pop()()
+
+    await asyncio.gather(*(worker() for _ in range(_FINISH_CONNECTIONS)))
 
 
 async def _maybe_defer(
@@ -298,7 +356,10 @@ async def _write(run: _Run, batch: _Batch) -> list[Reject]:
     ns = run.batch_ctx.ns
     async with run.ctx.db.transaction() as conn:
         await bulk.lift_timeout(conn)
+        await bulk.commit_without_flush(conn)
         await bulk.write_terms(conn, ns.name, batch.terms)
+        if run.typed:
+            await _typed_in_advance(conn, run, batch.vertices)
         ids = await bulk.write_vertices(conn, run.batch_ctx, batch.vertices, counts)
         await bulk.write_edges(conn, run.batch_ctx, batch.edges, ids, counts)
         late = [Reject(line, reason, "") for line, reason in counts.rejected]
@@ -309,6 +370,16 @@ async def _write(run: _Run, batch: _Batch) -> list[Reject]:
         await bulk.record_batch(conn, ns.name, run.report.load_key, batch.number, stored)
     run.report.add(counts.as_json())
     return late
+
+
+async def _typed_in_advance(conn: Connection, run: _Run, vertices: list[VertexOp]) -> None:
+    """Give each vertex without a type in its batch the label the type pass found."""
+    untyped = [op for op in vertices if op.label is None and op.merge]
+    found = await bulk.first_types(
+        conn, run.batch_ctx.ns.name, run.report.load_key, [op.uid for op in untyped]
+    )
+    for op in untyped:
+        op.label = found.get(op.uid)
 
 
 def _note(report: ImportReport, found: list[Reject], rejects: list[tuple[Reject, str]]) -> None:

@@ -157,10 +157,7 @@ def _rdflib_quads(
             warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own Dataset calls
             dataset = rdflib.Dataset()
             dataset.parse(source=io.BytesIO(data), format=syntax, publicID=base)
-            quads = [
-                (s, p, o, None if g == rdflib.DATASET_DEFAULT_GRAPH_ID else g)
-                for s, p, o, g in dataset.quads()
-            ]
+            quads = _canonical_quads(rdflib, to_canonical_graph, dataset)
         else:
             graph = rdflib.Graph()
             graph.parse(source=io.BytesIO(data), format=syntax, publicID=base)
@@ -177,6 +174,39 @@ def _rdflib_quads(
     converted.sort(key=lambda q: (q[0], q[1], str(q[2]), q[3] or ""))
     for n, (s, p, o, g) in enumerate(converted, 1):
         yield Quad(s, p, o, g, n)
+
+
+_QUAD = "urn:kgmem:quad#"
+
+
+def _canonical_quads(rdflib: Any, to_canonical_graph: Any, dataset: Any) -> list[Any]:
+    """The dataset's quads with blank nodes named canonically, so that a re-import of
+    the same TriG file names them alike (rdflib's parser names them afresh each time).
+    rdflib canonicalises graphs, not datasets, so a named-graph quad goes through as a
+    statement node with its subject, predicate, object and graph as four triples (a
+    blank node shared between graphs stays one node), and comes back as a quad."""
+    default = rdflib.graph.DATASET_DEFAULT_GRAPH_ID
+    s_, p_, o_, g_ = (rdflib.URIRef(_QUAD + k) for k in "spog")
+    graph = rdflib.Graph()
+    for s, p, o, g in dataset.quads():
+        name = g.identifier if isinstance(g, rdflib.Graph) else g
+        if name is None or name == default:
+            graph.add((s, p, o))
+            continue
+        node = rdflib.BNode()
+        for key, value in ((s_, s), (p_, p), (o_, o), (g_, name)):
+            graph.add((node, key, value))
+    if any(isinstance(t, rdflib.BNode) for triple in graph for t in triple):
+        graph = to_canonical_graph(graph)
+    parts: dict[Any, dict[Any, Any]] = {}
+    quads: list[Any] = []
+    for s, p, o in graph:
+        if p in (s_, p_, o_, g_):
+            parts.setdefault(s, {})[p] = o
+        else:
+            quads.append((s, p, o, None))
+    quads.extend((q[s_], q[p_], q[o_], q[g_]) for q in parts.values())
+    return quads
 
 
 def _node(term: Any) -> str:

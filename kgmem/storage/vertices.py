@@ -69,10 +69,14 @@ def _name(row: VertexRow) -> str | None:
 
 
 def _occurred(row: VertexRow) -> datetime | None:
+    return occurred_time(row.properties)
+
+
+def occurred_time(properties: Mapping[str, Any]) -> datetime | None:
     """When an episode or event happened: its ``occurred_at`` or ``starts_at`` property
     (ISO 8601 with an offset; anything else leaves the vertex untimed)."""
     for key in ("occurred_at", "starts_at"):
-        value = row.properties.get(key)
+        value = properties.get(key)
         if isinstance(value, str):
             try:
                 parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

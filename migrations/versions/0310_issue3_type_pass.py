@@ -10,14 +10,14 @@ flat in the file's size; UNLOGGED, as the import writes them again on every run 
 deletes them when it ends.
 
 Revision ID: 0310_issue3_type_pass
-Revises: 0300_issue3_imports
+Revises: 0800_issue8_events
 Create Date: 2026-11-22
 """
 
 from alembic import op
 
 revision = "0310_issue3_type_pass"
-down_revision = "0300_issue3_imports"
+down_revision = "0800_issue8_events"
 branch_labels = None
 depends_on = None
 

@@ -131,6 +131,18 @@ class EmbeddingSettings(BaseSettings):
         description="CPU threads the local model uses for one search text (larger batches "
         "use torch's default); one avoids threads spinning against each other on a busy CPU.",
     )
+    coalesce_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=1000,
+        description="How long an embedding call waits for concurrent calls to share one "
+        "provider batch (up to batch_size texts) when the model is idle; 0 embeds at once.",
+    )
+    cache_size: int = Field(
+        default=4096,
+        ge=0,
+        description="Recently embedded texts whose vectors are kept in memory (0: none).",
+    )
 
 
 class SchemaSettings(BaseSettings):
@@ -234,6 +246,19 @@ class IngestSettings(BaseSettings):
     spacy_model: str = Field(
         default="en_core_web_sm",
         description="spaCy pipeline the NER extractor loads when it is enabled and installed.",
+    )
+    coalesce_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=1000,
+        description="How long an episode request waits for concurrent requests to the same "
+        "namespace to be built with it as one batch when none is being built; 0: no wait.",
+    )
+    coalesce_max: int = Field(
+        default=64,
+        ge=1,
+        le=10_000,
+        description="Most episodes of concurrent requests built together as one batch.",
     )
 
 

@@ -27,6 +27,7 @@ from kgmem.cypher import Mode
 from kgmem.cypher.named import NamedQuery
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.embedding.query_cache import QueryCache
+from kgmem.embedding.batching import coalesced
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.graph import cypher as cypher_ops
@@ -128,7 +129,9 @@ class Memory:
         """
         schema = load_schema(schema_files(resource_dir("graph_schema"), settings.schema_.files))
         owns_embedder = embedder is None
-        embedder = embedder or embedder_from_settings(settings.embedding)
+        embedder = embedder or coalesced(
+            embedder_from_settings(settings.embedding), settings.embedding
+        )
         dimension = embedder.info.dimension if embedder else store_dimension(settings.embedding)
         lock, embedded = _start_database(settings, serve=serve)
         try:

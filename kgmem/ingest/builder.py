@@ -18,9 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgmem.config import IngestSettings
+from kgmem.embedding import entity_text
 from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError
 from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
+from kgmem.ingest.coalesce import EpisodeQueue
 from kgmem.ingest.extractors import (
     Extractor,
     KnownEntityExtractor,
@@ -111,6 +113,9 @@ class Builder:
         self.thresholds = Thresholds(settings.fuzzy_threshold, settings.embedding_threshold)
         self._indexes: dict[str, tuple[tuple[int, datetime | None], NameIndex]] = {}
         self._spacy = SpacyExtractor(settings.spacy_model)
+        self.queue = EpisodeQueue(
+            self._build, window_s=settings.coalesce_ms / 1000, max_episodes=settings.coalesce_max
+        )
 
     # -- configuration ------------------------------------------------------------
 
@@ -139,19 +144,36 @@ class Builder:
     async def ingest(
         self, namespace: str, episodes: Sequence[EpisodeWrite]
     ) -> list[EpisodeOutcome]:
-        """Store ``episodes`` (all or none), then build the graph from each in order."""
+        """Store ``episodes`` (all or none), then build the graph from each in order.
+
+        Concurrent requests to one namespace are built together (``EpisodeQueue``);
+        the episodes' texts are embedded before queueing, so the model works on one
+        batch's texts while the previous batch is being built.
+        """
         prepare.batch_size(self.ctx, len(episodes))
         many = len(episodes) > 1
         works = [
             self._work(namespace, e, f"episodes[{i}]" if many else "")
             for i, e in enumerate(episodes)
         ]
+        await self._embed(works)
+        return await self.queue.submit(namespace, works)
+
+    async def _embed(self, works: Sequence[Work]) -> None:
+        embedder = self.ctx.embedder
+        if embedder is None:
+            return
+        texts = [entity_text(_episode_vertex(w, "pending").properties) or "" for w in works]
+        for work, vector in zip(works, await embedder.embed(texts), strict=True):
+            work.vector = vector.tolist()
+
+    async def _build(self, namespace: str, works: Sequence[Work]) -> list[EpisodeOutcome]:
+        """Store the episodes as pending, run the pipeline over each, then write their
+        links and statuses."""
         await write(self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works])
         stages = await self._stages(namespace, await self.config(namespace))
         outcomes = [await self._run(w, stages) for w in works]
-        outcomes = await self._flush(stages, namespace, outcomes)
-        await self._record(namespace, works, outcomes)
-        return outcomes
+        return await self._finish(stages, namespace, works, outcomes)
 
     async def retry(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode (after a failure, or to pick up
@@ -159,25 +181,31 @@ class Builder:
         stored = await self.episode(namespace, uid)
         work = _work_from(namespace, stored)
         stages = await self._stages(namespace, await self.config(namespace))
-        [outcome] = await self._flush(stages, namespace, [await self._run(work, stages)])
-        await self._record(namespace, [work], [outcome])
+        [outcome] = await self._finish(stages, namespace, [work], [await self._run(work, stages)])
         return outcome
 
-    async def _flush(
-        self, stages: Sequence[Stage], namespace: str, outcomes: list[EpisodeOutcome]
+    async def _finish(
+        self,
+        stages: Sequence[Stage],
+        namespace: str,
+        works: Sequence[Work],
+        outcomes: list[EpisodeOutcome],
     ) -> list[EpisodeOutcome]:
-        """Write the links the batch's episodes collected; if that fails, every episode
-        that had succeeded is marked failed with the error (and can be retried)."""
-        for stage in stages:
-            if isinstance(stage, LinkStage):
-                try:
-                    await stage.flush(namespace)
-                except KgmemError as exc:
-                    error = f"{exc.code}: {exc.detail}"
-                    return [
-                        dataclasses.replace(o, status="failed", error=o.error or error)
-                        for o in outcomes
-                    ]
+        """Write the batch's links and the episodes' statuses in one write; if that
+        fails, every episode that had succeeded is recorded failed with the error (and
+        can be retried)."""
+        links = next((s for s in stages if isinstance(s, LinkStage)), None)
+        if links is not None:
+            try:
+                await links.flush(namespace, extra=_statuses(works, outcomes))
+                return outcomes
+            except KgmemError as exc:
+                error = f"{exc.code}: {exc.detail}"
+                outcomes = [
+                    dataclasses.replace(o, status="failed", error=o.error or error)
+                    for o in outcomes
+                ]
+        await write(self.ctx, namespace, entities=_statuses(works, outcomes))
         return outcomes
 
     async def episode(self, namespace: str, uid: str) -> Entity:
@@ -210,18 +238,6 @@ class Builder:
         except KgmemError as exc:
             raise prepare._where(at, exc) from None
         return Work(namespace, uid, episode, when or datetime.now(UTC))
-
-    async def _record(
-        self, namespace: str, works: Sequence[Work], outcomes: Sequence[EpisodeOutcome]
-    ) -> None:
-        """Store each episode's extraction status, all in one write."""
-        await write(
-            self.ctx,
-            namespace,
-            entities=[
-                _episode_vertex(w, o.status, o.error) for w, o in zip(works, outcomes, strict=True)
-            ],
-        )
 
     async def _run(self, work: Work, stages: Sequence[Stage]) -> EpisodeOutcome:
         error: str | None = None
@@ -303,7 +319,13 @@ class Builder:
         return index
 
 
+def _statuses(works: Sequence[Work], outcomes: Sequence[EpisodeOutcome]) -> list[EntityWrite]:
+    """Each episode's vertex with its extraction status."""
+    return [_episode_vertex(w, o.status, o.error) for w, o in zip(works, outcomes, strict=True)]
+
+
 def _episode_vertex(work: Work, status: str, error: str | None = None) -> EntityWrite:
+    """The episode as a vertex; the pending write carries the vector embedded beforehand."""
     e = work.episode
     props: dict[str, Any] = {
         "text": e.text,
@@ -321,7 +343,8 @@ def _episode_vertex(work: Work, status: str, error: str | None = None) -> Entity
     if status != "pending":
         props["tokens"] = work.extraction.tokens
         props["notes"] = list(work.extraction.notes)
-    return EntityWrite(uid=work.episode_uid, label="Episode", properties=props)
+    vector = work.vector if status == "pending" else None
+    return EntityWrite(uid=work.episode_uid, label="Episode", properties=props, embedding=vector)
 
 
 def _input_of(e: EpisodeWrite) -> dict[str, Any]:

@@ -28,6 +28,9 @@ class Hit:
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each folded character, its index in ``text``."""
+    if text.isascii():
+        # ASCII has no accents and folds one character to one: the common case, fast.
+        return text.lower(), list(range(len(text)))
     chars: list[str] = []
     offsets: list[int] = []
     for i, c in enumerate(text):

@@ -15,6 +15,7 @@ _SPECIAL = str.maketrans(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def fold_char(char: str) -> str:
     """One character without case or accents (may be empty or longer than one)."""
     lowered = char.casefold().translate(_SPECIAL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 from kgmem.graph import GraphContext
@@ -293,77 +293,99 @@ def _new_uid() -> str:
 
 class LinkStage:
     """MENTIONS from the episode to every resolved entity, PART_OF its session and
-    PRECEDES from the session's previous episode."""
+    PRECEDES from the session's previous episode.
+
+    ``run`` only notes the episode; ``flush`` writes the links of every episode run
+    since, with one read for all their sessions (the latest stored episode of each
+    session at or before each episode's time) and one write, which also creates the
+    sessions' vertices and carries ``extra`` entities (the episodes' statuses).
+    """
 
     name = "link"
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        # Per run (one batch): each session's episodes as (time, uid), read once, and
-        # the links to write when the batch is done (one write instead of one each).
-        self._members: dict[str, list[tuple[str, str]]] = {}
-        self.pending: list[FactWrite] = []
+        self.pending: list[Work] = []
 
     async def run(self, work: Work) -> None:
-        ep = work.episode_uid
-        links = [
-            FactWrite(subject=ep, predicate="MENTIONS", object=uid, uid=f"mentions:{ep}:{uid}")
-            for uid in sorted({r.uid for r in work.resolved.values()})
-        ]
-        session = work.episode.session
-        if session:
-            session_uid = f"session:{session}"
+        self.pending.append(work)
+
+    async def flush(self, namespace: str, extra: Sequence[EntityWrite] = ()) -> None:
+        """Write the links of every episode run so far (and ``extra`` entities)."""
+        works, self.pending = self.pending, []
+        timed = [w for w in works if w.episode.session]
+        stored = await self._stored_previous(namespace, timed)
+        links = [link for w in works for link in _mentions(w)]
+        sessions: dict[str, EntityWrite] = {}
+        members: dict[str, list[tuple[str, str]]] = {}
+        for work in timed:
+            name = str(work.episode.session)
+            session_uid = f"session:{name}"
+            ep, mine = (
+                work.episode_uid,
+                _sortable((work.reference_time.isoformat(), work.episode_uid)),
+            )
+            if session_uid not in stored.sessions:
+                sessions[session_uid] = EntityWrite(
+                    uid=session_uid, label="Session", properties={"name": name}
+                )
             links.append(
                 FactWrite(subject=ep, predicate="PART_OF", object=session_uid, uid=f"part-of:{ep}")
             )
-            previous = await self._previous(work, session_uid, session)
-            if previous is not None:
+            earlier = [m for m in members.get(session_uid, []) if m < mine]
+            before = stored.previous.get(ep)
+            if before is not None:
+                earlier.append(before)
+            members.setdefault(session_uid, []).append(mine)
+            if earlier:
+                previous = max(earlier)[1]
                 links.append(
                     FactWrite(
                         subject=previous, predicate="PRECEDES", object=ep, uid=f"precedes:{ep}"
                     )
                 )
-        self.pending.extend(links)
+        if links or extra:
+            entities = [*sessions.values(), *extra]
+            await write(self.services.plain, namespace, entities=entities, facts=links)
 
-    async def flush(self, namespace: str) -> None:
-        """Write the links of every episode run so far."""
-        links, self.pending = self.pending, []
-        if links:
-            await write(self.services.plain, namespace, facts=links)
-
-    async def _previous(self, work: Work, session_uid: str, name: str) -> str | None:
-        """The latest other episode of the session at or before this one's time (the
-        session vertex is created on first use)."""
-        members = self._members.get(session_uid)
-        if members is None:
-            members = self._members[session_uid] = await self._load(work, session_uid, name)
-        mine = _sortable((work.reference_time.isoformat(), work.episode_uid))
-        earlier = [m for m in members if m[1] != work.episode_uid and m <= mine]
-        members.append(mine)
-        return max(earlier)[1] if earlier else None
-
-    async def _load(self, work: Work, session_uid: str, name: str) -> list[tuple[str, str]]:
+    async def _stored_previous(self, namespace: str, works: Sequence[Work]) -> _Previous:
+        if not works:
+            return _Previous(set(), {})
         async with self.services.ctx.db.acquire() as conn:
-            ns = await namespaces.resolve(conn, work.namespace)
-            session = (await vertex_store.resolve(conn, ns, [session_uid])).get(session_uid)
-            if session is not None:
-                ids = await ingest_store.edge_ends(conn, ns, "PART_OF", end_id=session.id)
-                members = await vertex_store.by_ids(conn, ns, ids)
-        if session is None:
-            vertex = EntityWrite(uid=session_uid, label="Session", properties={"name": name})
-            await write(self.services.plain, work.namespace, entities=[vertex])
-            return []
-        return [
-            _sortable((str(e.properties.get("occurred_at") or ""), e.uid)) for e in members.values()
-        ]
+            ns = await namespaces.resolve(conn, namespace)
+            rows = await ingest_store.session_predecessors(
+                conn,
+                ns,
+                [(f"session:{w.episode.session}", w.reference_time, w.episode_uid) for w in works],
+            )
+        found = _Previous(set(), {})
+        for row in rows:
+            found.sessions.add(row.session)
+            if row.previous is not None and row.previous_at is not None:
+                found.previous[row.episode] = _sortable((row.previous_at.isoformat(), row.previous))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Previous:
+    """Which sessions exist, and each episode's latest stored predecessor (time, uid)."""
+
+    sessions: set[str]
+    previous: dict[str, tuple[str, str]]
+
+
+def _mentions(work: Work) -> list[FactWrite]:
+    ep = work.episode_uid
+    return [
+        FactWrite(subject=ep, predicate="MENTIONS", object=uid, uid=f"mentions:{ep}:{uid}")
+        for uid in sorted({r.uid for r in work.resolved.values()})
+    ]
 
 
 def _sortable(item: tuple[str, str]) -> tuple[str, str]:
     """Episode times as stored are ISO strings; compare them as UTC instants."""
     when, uid = item
     try:
-        from datetime import UTC
-
         return datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(UTC).isoformat(), uid
     except ValueError:
         return when, uid

@@ -102,6 +102,7 @@ class Work:
     resolved: dict[str, Resolution] = field(default_factory=dict)
     dated: list[tuple[FactMention, datetime | None, datetime | None]] = field(default_factory=list)
     fact_uids: list[str] = field(default_factory=list)
+    vector: list[float] | None = None  # the episode text's embedding, made before the build
     closed: list[str] = field(default_factory=list)
     merges: list[int] = field(default_factory=list)
 

@@ -49,6 +49,17 @@ class StatementRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Predecessor:
+    """For an episode of a session: whether the session exists, and the latest stored
+    member episode at or before the episode's time (None if none)."""
+
+    session: str
+    episode: str
+    previous: str | None
+    previous_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class MergeRow:
     """One merge-log entry."""
 
@@ -408,3 +419,29 @@ async def nearest_entities(
         limit,
     )
     return [(r["uid"], float(r["similarity"])) for r in rows]
+
+
+async def session_predecessors(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    episodes: Sequence[tuple[str, datetime, str]],
+) -> list[Predecessor]:
+    """For each (session uid, time, episode uid) whose session vertex exists: the
+    session's latest member (``PART_OF`` it) at or before that time, ties by uid, other
+    than the episode itself. One round trip for a whole batch; sessions that do not
+    exist yet give no row."""
+    vertex = table(ns.name, "_kg_vertex")
+    part_of = table(ns.name, "PART_OF")
+    rows = await conn.fetch(
+        f"SELECT q.session, q.episode, m.uid AS previous, m.occurred_at AS previous_at "
+        f"FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS q(session, at, episode) "
+        f"JOIN {vertex} s ON s.uid = q.session LEFT JOIN LATERAL ("
+        f"SELECT v.uid, v.occurred_at FROM {part_of} e JOIN {vertex} v ON v.id = e.start_id "
+        "WHERE e.end_id = s.id AND v.uid <> q.episode AND v.occurred_at IS NOT NULL "
+        "AND (v.occurred_at, v.uid) <= (q.at, q.episode) "
+        "ORDER BY v.occurred_at DESC, v.uid DESC LIMIT 1) m ON true",
+        [e[0] for e in episodes],
+        [e[1] for e in episodes],
+        [e[2] for e in episodes],
+    )
+    return [Predecessor(r["session"], r["episode"], r["previous"], r["previous_at"]) for r in rows]

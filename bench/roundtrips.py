@@ -1,0 +1,50 @@
+"""Counting database round trips: every query a kgmem connection sends, by kind.
+
+A load-insensitive measure of a write path's cost (the wall clock on a shared machine
+is not): ``with RoundTrips() as rt: ...`` then ``rt.total`` and ``rt.by_kind``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+_METHODS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "copy_records_to_table")
+
+
+class RoundTrips:
+    """Counts calls of asyncpg's query methods while active (one call, one round trip;
+    a COPY or executemany counts once)."""
+
+    def __init__(self) -> None:
+        self.by_kind: Counter[str] = Counter()
+        self.by_query: Counter[str] = Counter()
+        self._saved: dict[str, Callable[..., Any]] = {}
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+    def __enter__(self) -> RoundTrips:
+        for name in _METHODS:
+            original = getattr(asyncpg.Connection, name)
+            self._saved[name] = original
+            setattr(asyncpg.Connection, name, self._counted(name, original))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, original in self._saved.items():
+            setattr(asyncpg.Connection, name, original)
+
+    def _counted(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        counter, queries = self.by_kind, self.by_query
+
+        async def counted(conn: Any, *args: Any, **kwargs: Any) -> Any:
+            counter[name] += 1
+            queries[" ".join(str(args[0] if args else "?").split())[:90]] += 1
+            return await original(conn, *args, **kwargs)
+
+        return counted

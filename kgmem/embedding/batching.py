@@ -1,0 +1,169 @@
+"""Micro-batching in front of any provider: concurrent ``embed`` calls share model calls.
+
+A model embeds 64 texts in far less than 64 times the cost of one, but requests arrive
+one episode or one query at a time. ``CoalescingEmbedder`` queues every call; a single
+drain task waits at most ``window_s`` for company when the model is idle, then embeds
+up to ``max_texts`` queued texts in one provider call and hands each caller its rows.
+While the model is busy, new calls pile up and form the next batch without waiting.
+
+A small LRU cache of recent texts (names above all: resolution embeds a name, then
+the new entity's vertex embeds the same name) answers repeats without the model.
+Vectors do not depend on their batch-mates, so batching changes no result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from kgmem.config import EmbeddingSettings
+from kgmem.embedding.provider import Embedder, Vectors
+from kgmem.model import EmbeddingInfo
+
+
+@dataclass(slots=True)
+class _Call:
+    """One caller's texts that the cache did not answer, and where its rows go."""
+
+    texts: list[str]
+    done: asyncio.Future[Vectors] = field(repr=False)
+
+
+@dataclass(slots=True)
+class CoalescingStats:
+    """What the coalescer did: caller calls, provider calls, texts embedded, cache hits."""
+
+    calls: int = 0
+    provider_calls: int = 0
+    texts: int = 0
+    cache_hits: int = 0
+
+
+class CoalescingEmbedder:
+    """An ``Embedder`` that merges concurrent calls into provider batches (see module)."""
+
+    def __init__(
+        self, inner: Embedder, *, window_s: float, max_texts: int, cache_size: int = 0
+    ) -> None:
+        self.inner = inner
+        self.window_s = window_s
+        self.max_texts = max(1, max_texts)
+        self.stats = CoalescingStats()
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, Vectors] = OrderedDict()
+        self._queue: list[_Call] = []
+        self._queued_texts = 0
+        self._full = asyncio.Event()
+        self._drain: asyncio.Task[None] | None = None
+
+    @property
+    def info(self) -> EmbeddingInfo:
+        return self.inner.info
+
+    @property
+    def loaded(self) -> bool:
+        return self.inner.loaded
+
+    async def close(self) -> None:
+        if self._drain is not None:
+            await asyncio.gather(self._drain, return_exceptions=True)
+        await self.inner.close()
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        """One unit row per text, in order, as the provider would give them."""
+        self.stats.calls += 1
+        rows: list[Vectors | None] = [self._cached(t) for t in texts]
+        missing = list(dict.fromkeys(t for t, r in zip(texts, rows, strict=True) if r is None))
+        if missing:
+            found = dict(zip(missing, await self._queued(missing), strict=True))
+            rows = [found[t] if r is None else r for t, r in zip(texts, rows, strict=True)]
+        if not rows:
+            return np.zeros((0, self.info.dimension), dtype=np.float32)
+        return np.vstack([r for r in rows if r is not None]).astype(np.float32, copy=False)
+
+    def _cached(self, text: str) -> Vectors | None:
+        row = self._cache.get(text)
+        if row is not None:
+            self._cache.move_to_end(text)
+            self.stats.cache_hits += 1
+        return row
+
+    def _remember(self, texts: Sequence[str], vectors: Vectors) -> None:
+        if not self._cache_size:
+            return
+        for text, row in zip(texts, vectors, strict=True):
+            self._cache[text] = row
+            self._cache.move_to_end(text)
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    async def _queued(self, texts: list[str]) -> Vectors:
+        call = _Call(texts, asyncio.get_running_loop().create_future())
+        self._queue.append(call)
+        self._queued_texts += len(texts)
+        if self._queued_texts >= self.max_texts:
+            self._full.set()
+        if self._drain is None or self._drain.done():
+            self._drain = asyncio.create_task(self._run())
+        return await call.done
+
+    async def _run(self) -> None:
+        """Embed queued calls until none is left; the first batch waits for company."""
+        if self._queued_texts < self.max_texts and self.window_s > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self.window_s)
+        while self._queue:
+            await self._embed_batch(self._take())
+
+    def _take(self) -> list[_Call]:
+        """Whole calls in arrival order, up to ``max_texts`` (at least one call)."""
+        taken: list[_Call] = []
+        count = 0
+        while self._queue and (not taken or count + len(self._queue[0].texts) <= self.max_texts):
+            call = self._queue.pop(0)
+            taken.append(call)
+            count += len(call.texts)
+        self._queued_texts -= count
+        if self._queued_texts < self.max_texts:
+            self._full.clear()
+        return taken
+
+    async def _embed_batch(self, calls: list[_Call]) -> None:
+        texts = [t for c in calls for t in c.texts]
+        self.stats.provider_calls += 1
+        self.stats.texts += len(texts)
+        try:
+            vectors = await self.inner.embed(texts)
+        except Exception as exc:
+            if len(calls) > 1:
+                # One caller's bad text must not fail its batch-mates: each alone.
+                for call in calls:
+                    await self._embed_batch([call])
+                return
+            if not calls[0].done.done():
+                calls[0].done.set_exception(exc)
+            return
+        self._remember(texts, vectors)
+        start = 0
+        for call in calls:
+            rows = vectors[start : start + len(call.texts)]
+            start += len(call.texts)
+            if not call.done.done():
+                call.done.set_result(rows)
+
+
+def coalesced(inner: Embedder | None, settings: EmbeddingSettings) -> Embedder | None:
+    """``inner`` behind a ``CoalescingEmbedder`` as the settings say (None stays None)."""
+    if inner is None or (settings.coalesce_ms <= 0 and settings.cache_size <= 0):
+        return inner
+    return CoalescingEmbedder(
+        inner,
+        window_s=settings.coalesce_ms / 1000,
+        max_texts=settings.batch_size,
+        cache_size=settings.cache_size,
+    )

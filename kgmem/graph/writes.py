@@ -16,7 +16,7 @@ endpoints may be entities of the same batch. An unknown ``source`` becomes a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kgmem.embedding import fact_text
@@ -58,14 +58,22 @@ class _Plan:
     facts: _FactPlan | None = None
 
 
+# Work a caller adds to a write's transaction, run after the entities and facts.
+InTransaction = Callable[[Connection, NamespaceRef], Awaitable[None]]
+
+
 async def write(
     ctx: GraphContext,
     namespace: str,
     entities: Sequence[EntityWrite] = (),
     facts: Sequence[FactWrite] = (),
+    *,
+    then: InTransaction | None = None,
 ) -> BatchResult:
-    """Write ``entities`` then ``facts`` to ``namespace`` in one transaction."""
-    result, _ = await _write(ctx, namespace, _validate(ctx, entities, facts), read_back=False)
+    """Write ``entities`` then ``facts`` to ``namespace`` in one transaction; ``then``
+    runs last in that transaction (its failure undoes the whole write)."""
+    items = _validate(ctx, entities, facts)
+    result, _ = await _write(ctx, namespace, items, read_back=False, then=then)
     return result
 
 
@@ -93,7 +101,12 @@ def _validate(
 
 
 async def _write(
-    ctx: GraphContext, namespace: str, items: _Items, *, read_back: bool
+    ctx: GraphContext,
+    namespace: str,
+    items: _Items,
+    *,
+    read_back: bool,
+    then: InTransaction | None = None,
 ) -> tuple[BatchResult, list[Fact]]:
     if _needs_model(ctx, items):
         async with ctx.db.acquire() as conn:
@@ -102,11 +115,17 @@ async def _write(
             known = await vertex_store.resolve(conn, ns, _endpoints(items.unique_facts))
             plan = _Plan(vertex_rows, await _fact_plan(ctx, conn, ns, items, known))
         async with ctx.db.transaction() as conn:
-            return await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+            done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+            if then is not None:
+                await then(conn, ns)
+            return done
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
         plan = _Plan(await _vertex_rows(ctx, conn, ns, items.unique_entities))
-        return await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+        done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+        if then is not None:
+            await then(conn, ns)
+        return done
 
 
 def _needs_model(ctx: GraphContext, items: _Items) -> bool:

@@ -9,10 +9,12 @@ a failure is recorded on the episode (``extraction: failed`` and the error) and
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -50,8 +52,8 @@ from kgmem.ingest.types import (
 )
 from kgmem.model import Entity, EntityWrite
 from kgmem.schema import validate_uid
+from kgmem.storage import Connection, namespaces
 from kgmem.storage import ingest as ingest_store
-from kgmem.storage import namespaces
 
 _log = logging.getLogger("kgmem.ingest")
 
@@ -113,6 +115,7 @@ class Builder:
         self.thresholds = Thresholds(settings.fuzzy_threshold, settings.embedding_threshold)
         self._indexes: dict[str, tuple[tuple[int, datetime | None], NameIndex]] = {}
         self._spacy = SpacyExtractor(settings.spacy_model)
+        self._builds: asyncio.Semaphore | None = None
         self.queue = EpisodeQueue(
             self._build, window_s=settings.coalesce_ms / 1000, max_episodes=settings.coalesce_max
         )
@@ -170,18 +173,54 @@ class Builder:
     async def _build(self, namespace: str, works: Sequence[Work]) -> list[EpisodeOutcome]:
         """Store the episodes as pending, run the pipeline over each, then write their
         links and statuses."""
-        await write(self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works])
-        stages = await self._stages(namespace, await self.config(namespace))
-        outcomes = [await self._run(w, stages) for w in works]
-        return await self._finish(stages, namespace, works, outcomes)
+        async with self._building(namespace):
+            await write(
+                self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works]
+            )
+            stages = await self._stages(namespace, await self.config(namespace))
+            outcomes = [await self._run(w, stages) for w in works]
+            return await self._finish(stages, namespace, works, outcomes)
+
+    @contextlib.asynccontextmanager
+    async def _building(self, namespace: str) -> AsyncIterator[None]:
+        """Hold the namespace's building lock: one batch at a time per namespace, in
+        every process, so each batch resolves against every entity an earlier batch
+        created (near-duplicate spellings sent concurrently meet on one entity). On the
+        way out, the cached name index, which the batch updated in place, is marked
+        current unless someone else changed the namespace's entities meanwhile."""
+        size = self.ctx.db.pool.get_max_size()
+        if size < 2:  # one connection cannot hold a lock and work: this process only
+            yield
+            return
+        if self._builds is None:
+            # Each build holds one pooled connection for its lock and uses others: at
+            # most half the pool may be locks, or builds could starve one another.
+            self._builds = asyncio.Semaphore(size // 2)
+        async with self._builds, self.ctx.db.acquire() as conn:
+            await ingest_store.lock_building(conn, namespace)
+            try:
+                yield
+                await self._adopt_index(conn, namespace)
+            finally:
+                await ingest_store.unlock_building(conn, namespace)
+
+    async def _adopt_index(self, conn: Connection, namespace: str) -> None:
+        cached = self._indexes.get(namespace)
+        if cached is None:
+            return
+        stamp = await ingest_store.entity_stamp(conn, await namespaces.resolve(conn, namespace))
+        if stamp[0] == len(cached[1].vertices):
+            self._indexes[namespace] = (stamp, cached[1])
 
     async def retry(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode (after a failure, or to pick up
         entities learnt since)."""
         stored = await self.episode(namespace, uid)
         work = _work_from(namespace, stored)
-        stages = await self._stages(namespace, await self.config(namespace))
-        [outcome] = await self._finish(stages, namespace, [work], [await self._run(work, stages)])
+        async with self._building(namespace):
+            stages = await self._stages(namespace, await self.config(namespace))
+            outcome = await self._run(work, stages)
+            [outcome] = await self._finish(stages, namespace, [work], [outcome])
         return outcome
 
     async def _finish(

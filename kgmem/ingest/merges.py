@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kgmem.embedding import entity_text
 from kgmem.errors import EntityNotFound, InvalidInput, MergeAlreadyUndone, MergeNotFound
 from kgmem.graph import GraphContext
 from kgmem.graph.writes import write
 from kgmem.ingest.normalise import key
 from kgmem.ingest.types import MergeRecord
 from kgmem.model import Entity, EntityWrite
-from kgmem.storage import NamespaceRef, namespaces
+from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import ingest as ingest_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.ingest import MergeRow
+from kgmem.storage.vertices import VertexRow
 
 
 def record(row: MergeRow) -> MergeRecord:
@@ -41,24 +43,65 @@ async def add_aliases(
     ctx: GraphContext, namespace: str, uid: str, names: Sequence[str]
 ) -> list[str]:
     """Add ``names`` to an entity's aliases (skipping its name and known aliases);
-    returns those added."""
-    entity = await _entity(ctx, namespace, uid)
+    returns those added. The entity is row-locked while its aliases are read and
+    rewritten, so concurrent alias updates never lose one another's names."""
+    async with ctx.db.transaction() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        return await add_aliases_in(ctx, conn, ns, uid, names)
+
+
+async def add_aliases_in(
+    ctx: GraphContext, conn: Connection, ns: NamespaceRef, uid: str, names: Sequence[str]
+) -> list[str]:
+    """``add_aliases`` inside the caller's transaction."""
+    entity = await _locked(conn, ns, uid)
     props = dict(entity.properties)
     known = {key(str(props.get("name") or "")), *(key(a) for a in props.get("aliases") or [])}
     added = [n for n in dict.fromkeys(names) if n and key(n) not in known]
     if added:
         props["aliases"] = [*(props.get("aliases") or []), *added]
-        await _rewrite(ctx, namespace, entity, props)
+        await _store_properties(ctx, conn, ns, entity, props)
     return added
 
 
 async def remove_aliases(ctx: GraphContext, namespace: str, uid: str, names: Sequence[str]) -> None:
-    """Remove ``names`` from an entity's aliases."""
-    entity = await _entity(ctx, namespace, uid)
-    props = dict(entity.properties)
-    drop = {key(n) for n in names}
-    props["aliases"] = [a for a in props.get("aliases") or [] if key(a) not in drop]
-    await _rewrite(ctx, namespace, entity, props)
+    """Remove ``names`` from an entity's aliases (row-locked like ``add_aliases``)."""
+    async with ctx.db.transaction() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        entity = await _locked(conn, ns, uid)
+        props = dict(entity.properties)
+        drop = {key(n) for n in names}
+        props["aliases"] = [a for a in props.get("aliases") or [] if key(a) not in drop]
+        await _store_properties(ctx, conn, ns, entity, props)
+
+
+async def _locked(conn: Connection, ns: NamespaceRef, uid: str) -> Entity:
+    """The entity, row-locked until the transaction ends."""
+    found = None
+    if await vertex_store.lock_existing(conn, ns, [uid]):
+        found = await vertex_store.get(conn, ns, uid)
+    if found is None:
+        raise EntityNotFound(f"entity {uid!r} does not exist in namespace {ns.name!r}", uids=[uid])
+    return found
+
+
+async def _store_properties(
+    ctx: GraphContext, conn: Connection, ns: NamespaceRef, entity: Entity, props: dict[str, Any]
+) -> None:
+    """Replace a locked entity's properties; aliases are not embedded, so its vector
+    stays."""
+    labels = await ctx.db.labels.ensure(conn, ns, {entity.label}, "vertex", ctx.schema)
+    row = VertexRow(
+        uid=entity.uid,
+        label=entity.label,
+        properties=props,
+        text=entity_text(props),
+        embedding=None,
+        keep_embedding=True,
+        lat=entity.location.lat if entity.location else None,
+        lon=entity.location.lon if entity.location else None,
+    )
+    await vertex_store.upsert(conn, ns, labels, [row])
 
 
 async def merge(
@@ -164,17 +207,3 @@ async def _entity(ctx: GraphContext, namespace: str, uid: str) -> Entity:
             f"entity {uid!r} does not exist in namespace {namespace!r}", uids=[uid]
         )
     return found
-
-
-async def _rewrite(
-    ctx: GraphContext, namespace: str, entity: Entity, props: dict[str, Any]
-) -> None:
-    await write(
-        ctx,
-        namespace,
-        entities=[
-            EntityWrite(
-                uid=entity.uid, label=entity.label, properties=props, location=entity.location
-            )
-        ],
-    )

@@ -8,23 +8,25 @@ Each stage reads and adds to one ``Work`` record and can be replaced or left out
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from kgmem.errors import FactAlreadyClosed
 from kgmem.graph import GraphContext
-from kgmem.graph import facts as fact_ops
 from kgmem.graph.writes import write
 from kgmem.ingest.extractors import Extractor, ExtractorUnavailable
-from kgmem.ingest.normalise import key
+from kgmem.ingest.normalise import key, uid_for
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding
 from kgmem.ingest.timeparse import resolve_time
 from kgmem.ingest.types import EntityMention, FactMention, Resolution, Work
 from kgmem.model import EntityWrite, FactWrite
 from kgmem.schema import validate_label
+from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import facts as fact_store
 from kgmem.storage import ingest as ingest_store
-from kgmem.storage import namespaces
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.ingest import NamedVertex
 
@@ -79,29 +81,46 @@ class ResolveStage:
         self.services = services
 
     async def run(self, work: Work) -> None:
+        unmatched: list[EntityMention] = []
         for mention in work.extraction.entities:
-            work.resolved[key(mention.name)] = await self._one(work, mention)
+            found = self._by_name(mention)
+            work.resolved[key(mention.name)] = found
+            if found.created and mention.uid is None:
+                unmatched.append(mention)
+        if unmatched:
+            for mention, similar in zip(
+                unmatched, await self._by_embedding(work, unmatched), strict=True
+            ):
+                if similar is not None:
+                    work.resolved[key(mention.name)] = similar
 
-    async def _one(self, work: Work, mention: EntityMention) -> Resolution:
+    def _by_name(self, mention: EntityMention) -> Resolution:
         index = self.services.index
         if mention.uid is not None:
             known = mention.uid in index.vertices
             label = index.vertices[mention.uid].label if known else mention.label
             return Resolution(mention.uid, not known, mention.via, 1.0, label, mention.name)
-        found = resolve(index, mention, self.services.thresholds)
-        if found.created:
-            return await self._by_embedding(work, mention) or found
-        return found
+        return resolve(index, mention, self.services.thresholds)
 
-    async def _by_embedding(self, work: Work, mention: EntityMention) -> Resolution | None:
+    async def _by_embedding(
+        self, work: Work, mentions: Sequence[EntityMention]
+    ) -> list[Resolution | None]:
+        """Names no string method matched, by name-embedding similarity: the names are
+        embedded in one call (the embedder caches recent texts) and their neighbours
+        read in one query."""
         ctx, threshold = self.services.ctx, self.services.thresholds.embedding
         if ctx.embedder is None or threshold >= 1.0 or not self.services.index.vertices:
-            return None
-        vector = (await ctx.embedder.embed([mention.name]))[0]
+            return [None] * len(mentions)
+        vectors = await ctx.embedder.embed([m.name for m in mentions])
         async with ctx.db.acquire() as conn:
             ns = await namespaces.resolve(conn, work.namespace)
-            candidates = await ingest_store.nearest_entities(conn, ns, vector.tolist(), 5)
-        return resolve_by_embedding(self.services.index, mention, candidates, threshold)
+            nearest = await ingest_store.nearest_entities_many(
+                conn, ns, [v.tolist() for v in vectors], 5
+            )
+        return [
+            resolve_by_embedding(self.services.index, m, found, threshold)
+            for m, found in zip(mentions, nearest, strict=True)
+        ]
 
 
 class DateStage:
@@ -148,51 +167,54 @@ class WriteStage:
             ]
         await self._entities(work)
         facts, closing = await self._facts(work)
-        if facts:
-            await write(self.services.ctx, work.namespace, facts=facts)
-            work.fact_uids.extend(f.uid for f in facts if f.uid)
+        merges = _similarity_merges(work, facts)
+        if not (facts or closing or merges):
+            return
+        done = _Done()
+        await write(
+            self.services.ctx,
+            work.namespace,
+            facts=facts,
+            then=functools.partial(self._in_transaction, closing, merges, done),
+        )
+        work.fact_uids.extend(f.uid for f in facts if f.uid)
+        work.closed.extend(done.closed)
+        work.merges.extend(done.merges)
+        for plan in merges:
+            self.services.index.alias(plan.resolution.uid, plan.resolution.name)
+
+    async def _in_transaction(
+        self,
+        closing: Sequence[tuple[str, datetime]],
+        merges: Sequence[_MergePlan],
+        done: _Done,
+        conn: Connection,
+        ns: NamespaceRef,
+    ) -> None:
+        """Within the fact write's transaction: close the facts the new values
+        supersede, add similarity-matched surfaces as aliases (row-locked) and log those
+        merges, so none of it can be left half done."""
+        from kgmem.ingest.merges import add_aliases_in
+
+        now = datetime.now(UTC)
         for uid, end in closing:
-            await fact_ops.close(self.services.ctx, work.namespace, uid, valid_to=end)
-            work.closed.append(uid)
-        await self._log_merges(work, facts)
-
-    async def _log_merges(self, work: Work, facts: Sequence[FactWrite]) -> None:
-        """A mention resolved by similarity is a merge of the entity it would have been
-        into the one it matched: log it (reversible) and keep the surface as an alias."""
-        from kgmem.ingest.merges import add_aliases
-        from kgmem.ingest.normalise import uid_for
-
-        ctx, ep = self.services.ctx, work.episode_uid
-        for folded, found in work.resolved.items():
-            if found.method not in SIMILARITY_METHODS:
+            try:
+                await fact_store.close(conn, ns, uid, valid_to=end, now=now)
+            except FactAlreadyClosed:  # a concurrent episode superseded it first
                 continue
-            added = await add_aliases(ctx, work.namespace, found.uid, [found.name])
-            self.services.index.alias(found.uid, found.name)
-            mine = [f for f in facts if key_of(work, f.subject) == folded]
-            theirs = [f for f in facts if key_of(work, f.object) == folded]
-            async with ctx.db.transaction() as conn:
-                ns = await namespaces.resolve(conn, work.namespace)
-                merge_id = await ingest_store.record_merge(
-                    conn,
-                    ns,
-                    kept=found.uid,
-                    merged=uid_for(found.name),
-                    evidence={
-                        "method": found.method,
-                        "score": found.score,
-                        "surface": found.name,
-                        "episode": ep,
-                    },
-                    snapshot={
-                        "kind": "mention",
-                        "label": found.label,
-                        "properties": {"name": found.name, "extracted": True},
-                        "subject_of": [f.uid for f in mine],
-                        "object_of": [*(f.uid for f in theirs), f"mentions:{ep}:{found.uid}"],
-                        "aliases_added": added,
-                    },
-                )
-            work.merges.append(merge_id)
+            done.closed.append(uid)
+        for plan in merges:
+            found = plan.resolution
+            added = await add_aliases_in(self.services.ctx, conn, ns, found.uid, [found.name])
+            merge_id = await ingest_store.record_merge(
+                conn,
+                ns,
+                kept=found.uid,
+                merged=plan.merged,
+                evidence=plan.evidence,
+                snapshot={**plan.snapshot, "aliases_added": added},
+            )
+            done.merges.append(merge_id)
 
     async def _entities(self, work: Work) -> None:
         new: dict[str, EntityWrite] = {}
@@ -271,6 +293,55 @@ class WriteStage:
 
 
 SIMILARITY_METHODS = ("fuzzy", "initials", "embedding")
+
+
+@dataclass(frozen=True, slots=True)
+class _MergePlan:
+    """A mention resolved by similarity: a merge of the entity it would have been into
+    the one it matched, logged (reversible) with the surface kept as an alias."""
+
+    resolution: Resolution
+    merged: str
+    evidence: dict[str, object]
+    snapshot: dict[str, object]
+
+
+@dataclass(slots=True)
+class _Done:
+    """What the write's transaction did: facts closed, merge-log ids."""
+
+    closed: list[str] = dataclasses.field(default_factory=list)
+    merges: list[int] = dataclasses.field(default_factory=list)
+
+
+def _similarity_merges(work: Work, facts: Sequence[FactWrite]) -> list[_MergePlan]:
+    ep = work.episode_uid
+    plans = []
+    for folded, found in work.resolved.items():
+        if found.method not in SIMILARITY_METHODS:
+            continue
+        mine = [f.uid for f in facts if key_of(work, f.subject) == folded]
+        theirs = [f.uid for f in facts if key_of(work, f.object) == folded]
+        plans.append(
+            _MergePlan(
+                resolution=found,
+                merged=uid_for(found.name),
+                evidence={
+                    "method": found.method,
+                    "score": found.score,
+                    "surface": found.name,
+                    "episode": ep,
+                },
+                snapshot={
+                    "kind": "mention",
+                    "label": found.label,
+                    "properties": {"name": found.name, "extracted": True},
+                    "subject_of": mine,
+                    "object_of": [*theirs, f"mentions:{ep}:{found.uid}"],
+                },
+            )
+        )
+    return plans
 
 
 def key_of(work: Work, uid: str) -> str | None:

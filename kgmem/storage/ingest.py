@@ -404,23 +404,6 @@ async def set_community_stamp(conn: asyncpg.Connection, ns: NamespaceRef, stamp:
     )
 
 
-async def nearest_entities(
-    conn: asyncpg.Connection, ns: NamespaceRef, vector: Sequence[float], limit: int
-) -> list[tuple[str, float]]:
-    """(uid, cosine similarity) of the entities whose vectors are nearest ``vector``."""
-    from kgmem.storage.embeddings import vector_array, vector_table
-
-    rows = await conn.fetch(
-        f"SELECT v.uid, 1 - (x.embedding <=> $1) AS similarity FROM {vector_table(ns, 'vertex')} x "
-        f"JOIN {table(ns.name, '_kg_vertex')} v ON v.id = x.id "
-        "WHERE v.label <> ALL($2::text[]) ORDER BY x.embedding <=> $1 LIMIT $3",
-        vector_array([vector])[0],
-        list(NON_ENTITY_LABELS),
-        limit,
-    )
-    return [(r["uid"], float(r["similarity"])) for r in rows]
-
-
 async def session_predecessors(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
@@ -445,3 +428,41 @@ async def session_predecessors(
         [e[2] for e in episodes],
     )
     return [Predecessor(r["session"], r["episode"], r["previous"], r["previous_at"]) for r in rows]
+
+
+async def nearest_entities_many(
+    conn: asyncpg.Connection, ns: NamespaceRef, vectors: Sequence[Sequence[float]], limit: int
+) -> list[list[tuple[str, float]]]:
+    """For each vector, in order: (uid, cosine similarity) of the ``limit`` entities
+    whose vectors are nearest it; one round trip for all."""
+    from kgmem.storage.embeddings import vector_array, vector_table
+
+    rows = await conn.fetch(
+        "SELECT q.i, m.uid, m.similarity FROM unnest($1::vector[]) WITH ORDINALITY AS q(v, i) "
+        "CROSS JOIN LATERAL (SELECT v.uid, 1 - (x.embedding <=> q.v) AS similarity "
+        f"FROM {vector_table(ns, 'vertex')} x JOIN {table(ns.name, '_kg_vertex')} v "
+        "ON v.id = x.id WHERE v.label <> ALL($2::text[]) ORDER BY x.embedding <=> q.v "
+        "LIMIT $3) m ORDER BY q.i, m.similarity DESC",
+        vector_array(vectors),
+        list(NON_ENTITY_LABELS),
+        limit,
+    )
+    found: list[list[tuple[str, float]]] = [[] for _ in vectors]
+    for r in rows:
+        found[int(r["i"]) - 1].append((r["uid"], float(r["similarity"])))
+    return found
+
+
+# First key of the advisory locks that serialise memory-graph building per namespace.
+_BUILD_LOCK = 0x6B67_6D35  # "kgm5"
+
+
+async def lock_building(conn: asyncpg.Connection, namespace: str) -> None:
+    """Wait for, then hold, the namespace's building lock (session-level; released by
+    ``unlock_building`` or when the connection is reset or closed)."""
+    await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", _BUILD_LOCK, namespace)
+
+
+async def unlock_building(conn: asyncpg.Connection, namespace: str) -> None:
+    """Release the namespace's building lock."""
+    await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _BUILD_LOCK, namespace)

@@ -1,31 +1,43 @@
 """``python -m bench build``: memory-graph building without an LLM.
 
-1. Ingestion: LoCoMo conversations (../shared/data/locomo-dev) turn by turn, each turn
-   an episode (speaker, session, reference time) through the namespace's default
-   non-LLM pipeline (structured input, known-entity matching, resolution, dates,
-   write, links), embeddings included (the local model unless --no-embed). Episodes
-   are sent one session per batch. Baseline, same run and data: storing the same turns
-   as plain Episode vertices with ``write_batch`` (embedding included), i.e. what
-   storing without building costs.
-2. Resolution quality on a generated set of names with known duplicates (typos,
+1. Resolution quality on a generated set of names with known duplicates (typos,
    aliases, initials, case, transliteration) and confusable different people:
    precision, recall and F1 of kgmem's resolver against exact-name matching.
+2. The embedding model alone on the benchmark's turn texts (texts/s, batches of 64):
+   the bound that building with embeddings can at best reach.
+3. Ingestion: LoCoMo conversations (../shared/data/locomo-dev) turn by turn, one
+   request per turn, each turn an episode (speaker, session, reference time) through
+   the namespace's default non-LLM pipeline. ``--in-flight`` sessions are sent at once
+   (an agent server with several conversations); within a session the next turn is sent
+   when the previous one is answered, so turn order and PRECEDES links hold. Run
+   without embeddings and with the local model. Baseline, same run, data and
+   concurrency: storing the same turns as plain Episode vertices (one ``write_batch``
+   per turn), i.e. what storing without building costs. Also counted: database round
+   trips and client CPU per episode (load-insensitive), and how many requests were
+   built together per batch.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bench.machine import describe
 from bench.report import Figure, Report, Timer
 from bench.resolution_set import generate
+from bench.roundtrips import RoundTrips
 from kgmem import BatchWrite, EntityWrite, Memory, Settings
 from kgmem.config import EmbeddingSettings
+from kgmem.embedding.batching import coalesced
+from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EntityMention, EpisodeWrite
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
 from kgmem.storage.embedded import start_embedded
@@ -36,8 +48,9 @@ DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench build")
-    p.add_argument("--conversations", type=int, default=3)
-    p.add_argument("--no-embed", action="store_true", help="provider none (no embeddings)")
+    p.add_argument("--conversations", type=int, default=1, help="LoCoMo conversations (1-3)")
+    p.add_argument("--in-flight", type=int, default=8, help="sessions sent concurrently")
+    p.add_argument("--no-embed", action="store_true", help="skip the runs with embeddings")
     p.add_argument("--people", type=int, default=200, help="canonical names in the P/R set")
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     return p.parse_args(argv)
@@ -69,33 +82,97 @@ def sessions(limit: int) -> list[list[EpisodeWrite]]:
     return out
 
 
-async def ingestion(memory: Memory, report: Report, batches: list[list[EpisodeWrite]]) -> None:
+async def turn_by_turn(
+    batches: list[list[EpisodeWrite]],
+    in_flight: int,
+    send: Callable[[EpisodeWrite], Awaitable[None]],
+) -> None:
+    """Send every session's turns in order, one request each, ``in_flight`` sessions at
+    a time."""
+    queue = list(batches)
+
+    async def client() -> None:
+        while queue:
+            for turn in queue.pop(0):
+                await send(turn)
+
+    await asyncio.gather(*(client() for _ in range(in_flight)))
+
+
+@dataclass
+class Run:
+    """One measured phase: wall seconds, client CPU seconds, round trips, load."""
+
+    episodes: int
+    seconds: float
+    cpu: float
+    round_trips: int
+    load: tuple[float, float]
+
+    @property
+    def rate(self) -> float:
+        return self.episodes / self.seconds
+
+    def describe(self) -> str:
+        return (
+            f"{self.rate:,.0f} episodes/s, client CPU {1000 * self.cpu / self.episodes:.2f} "
+            f"ms/episode, {self.round_trips / self.episodes:.1f} round trips/episode, "
+            f"load {self.load[0]:.1f} -> {self.load[1]:.1f}"
+        )
+
+
+async def measured(
+    batches: list[list[EpisodeWrite]],
+    in_flight: int,
+    send: Callable[[EpisodeWrite], Awaitable[None]],
+) -> Run:
     count = sum(len(b) for b in batches)
-    await memory.create_namespace("bench_base")
-    with Timer() as base:
-        for batch in batches:
-            await memory.write_batch(
-                "bench_base",
-                BatchWrite(
-                    entities=[
-                        EntityWrite(
-                            e.uid or "",
-                            "Episode",
-                            {
-                                "text": e.text,
-                                "speaker": e.speaker or "",
-                                "session": e.session or "",
-                            },
-                        )
-                        for e in batch
-                    ]
-                ),
-            )
-    await memory.create_namespace("bench_build")
-    with Timer() as built:
-        outcomes = [o for batch in batches for o in await memory.add_episodes("bench_build", batch)]
-    failed = [o for o in outcomes if o.status != "done"]
-    stats = await memory.namespace_stats("bench_build")
+    load = os.getloadavg()[0]
+    with RoundTrips() as trips:
+        cpu = time.process_time()
+        with Timer() as t:
+            await turn_by_turn(batches, in_flight, send)
+        cpu = time.process_time() - cpu
+    return Run(count, t.seconds, cpu, trips.total, (load, os.getloadavg()[0]))
+
+
+async def ingestion(
+    memory: Memory, report: Report, batches: list[list[EpisodeWrite]], args: argparse.Namespace
+) -> None:
+    """Store-only baseline, then building, turn by turn; ``mode`` names the embedding."""
+    mode = "local MiniLM" if memory.ctx.embedder is not None else "no embeddings"
+    tag = "embed" if memory.ctx.embedder is not None else "plain"
+
+    async def store(e: EpisodeWrite) -> None:
+        props = {"text": e.text, "speaker": e.speaker or "", "session": e.session or ""}
+        await memory.write_batch(
+            f"bench_base_{tag}", BatchWrite(entities=[EntityWrite(e.uid or "", "Episode", props)])
+        )
+
+    async def build(e: EpisodeWrite) -> None:
+        [out] = await memory.add_episodes(f"bench_build_{tag}", [e])
+        if out.status != "done":
+            raise RuntimeError(f"episode {out.uid} failed: {out.error}")
+
+    await memory.create_namespace(f"bench_base_{tag}")
+    base = await measured(batches, args.in_flight, store)
+    print(f"  store only, {mode}: {base.describe()}")
+    await memory.create_namespace(f"bench_build_{tag}")
+    queue = memory.building.queue.stats
+    requests, merged = queue.requests, queue.batches
+    built = await measured(batches, args.in_flight, build)
+    print(f"  building,   {mode}: {built.describe()}")
+    report.add(
+        Figure(
+            f"episodes/s built, {mode}",
+            built.rate,
+            "episodes/s",
+            built.episodes,
+            base.rate,
+            "storing episodes only",
+        )
+    )
+    stats = await memory.namespace_stats(f"bench_build_{tag}")
     entities = sum(
         n
         for label, n in stats.vertices.items()
@@ -106,26 +183,32 @@ async def ingestion(memory: Memory, report: Report, batches: list[list[EpisodeWr
         for label, n in stats.edges.items()
         if label not in {"MENTIONS", "PRECEDES", "PART_OF", "MEMBER_OF"}
     )
-    report.add(
-        Figure(
-            "episodes/s built (batch per session)",
-            count / built.seconds,
-            "episodes/s",
-            count,
-            count / base.seconds,
-            "storing episodes only",
-        )
+    report.data[mode] = {
+        "build": built.describe(),
+        "store only": base.describe(),
+        "requests per batch": round((queue.requests - requests) / (queue.batches - merged), 1),
+        "entities created": entities,
+        "content facts created": content,
+        "links created": sum(stats.edges.values()) - content,
+    }
+
+
+async def model_alone(report: Report, local: LocalEmbedder, texts: list[str]) -> float:
+    """The model's own texts/s on ``texts`` (batches of 64, no database)."""
+    await local.embed(texts[:64])
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
+    with Timer() as t:
+        for i in range(0, len(texts), 64):
+            await local.embed(texts[i : i + 64])
+    cpu = time.process_time() - cpu
+    rate = len(texts) / t.seconds
+    print(
+        f"  model alone: {rate:,.0f} texts/s, CPU {1000 * cpu / len(texts):.1f} ms/text "
+        f"(all threads), load {load:.1f} -> {os.getloadavg()[0]:.1f}"
     )
-    report.data.update(
-        episodes=count,
-        failed=len(failed),
-        entities_created=entities,
-        content_facts_created=content,
-        links_created=sum(stats.edges.values()) - content,
-        build_seconds=round(built.seconds, 2),
-        baseline_seconds=round(base.seconds, 2),
-    )
-    print(f"  entities {entities}, content facts {content}, failed {len(failed)}")
+    report.add(Figure("embedding model alone, turn texts", rate, "texts/s", len(texts)))
+    return rate
 
 
 def resolution(report: Report, people: int) -> None:
@@ -183,19 +266,36 @@ async def main(argv: list[str]) -> int:
             finally:
                 if server is not None:
                     server.stop()
+    report.data["load_1m_at_end"] = round(os.getloadavg()[0], 2)
     report.print_summary()
     print(f"saved {report.save()}")
     return 0
 
 
 async def _ingest(args: argparse.Namespace, url: str, home: Path, report: Report) -> None:
-    embedding: Any = (
-        {"provider": "none", "dimension": 384} if args.no_embed else EmbeddingSettings()
+    batches = sessions(args.conversations)
+    report.data.update(
+        episodes=sum(len(b) for b in batches), sessions=len(batches), in_flight=args.in_flight
     )
-    settings = Settings(home=home, database={"url": url}, embedding=embedding)
-    async with await Memory.open(settings) as memory:
-        report.data["embedding"] = "none" if args.no_embed else settings.embedding.model
-        batches = sessions(args.conversations)
-        if memory.ctx.embedder is not None:
-            await memory.ctx.embedder.embed(["warm up"])
-        await ingestion(memory, report, batches)
+    plain = Settings(
+        home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
+    )
+    async with await Memory.open(plain) as memory:
+        await ingestion(memory, report, batches, args)
+    if args.no_embed:
+        return
+    local = LocalEmbedder(EmbeddingSettings())
+    await local.load()
+    texts = [e.text for b in batches for e in b]
+    model_rate = await model_alone(report, local, texts)
+    with_model = Settings(home=home, database={"url": url})
+    # A fresh coalescing embedder (empty cache) around the one loaded model.
+    embedder = coalesced(local, with_model.embedding)
+    async with await Memory.open(with_model, embedder=embedder) as memory:
+        await ingestion(memory, report, batches, args)
+    built = report.figures[-1].value
+    report.notes.append(
+        f"building with embeddings ran at {built / model_rate:.0%} of the model's own "
+        "texts/s on the same turns (one text per turn)"
+    )
+    report.data["embedding"] = with_model.embedding.model

@@ -52,7 +52,7 @@ from kgmem.ingest.types import (
 )
 from kgmem.model import Entity, EntityWrite
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, namespaces
+from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import ingest as ingest_store
 
 _log = logging.getLogger("kgmem.ingest")
@@ -173,24 +173,26 @@ class Builder:
     async def _build(self, namespace: str, works: Sequence[Work]) -> list[EpisodeOutcome]:
         """Store the episodes as pending, run the pipeline over each, then write their
         links and statuses."""
-        async with self._building(namespace):
+        async with self._building(namespace) as stages:
             await write(
                 self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works]
             )
-            stages = await self._stages(namespace, await self.config(namespace))
             outcomes = [await self._run(w, stages) for w in works]
             return await self._finish(stages, namespace, works, outcomes)
 
     @contextlib.asynccontextmanager
-    async def _building(self, namespace: str) -> AsyncIterator[None]:
-        """Hold the namespace's building lock: one batch at a time per namespace, in
-        every process, so each batch resolves against every entity an earlier batch
-        created (near-duplicate spellings sent concurrently meet on one entity). On the
-        way out, the cached name index, which the batch updated in place, is marked
-        current unless someone else changed the namespace's entities meanwhile."""
+    async def _building(self, namespace: str) -> AsyncIterator[list[Stage]]:
+        """The namespace's stages, built while holding its building lock: one batch at a
+        time per namespace, in every process, so each batch resolves against every entity
+        an earlier batch created (near-duplicate spellings sent concurrently meet on one
+        entity). The lock's connection also reads the configuration and the name index.
+        On the way out, the cached name index, which the batch updated in place, is
+        marked current unless someone else changed the namespace's entities meanwhile."""
         size = self.ctx.db.pool.get_max_size()
         if size < 2:  # one connection cannot hold a lock and work: this process only
-            yield
+            async with self.ctx.db.acquire() as conn:
+                stages, _, _ = await self._prepare(conn, namespace)
+            yield stages
             return
         if self._builds is None:
             # Each build holds one pooled connection for its lock and uses others: at
@@ -199,26 +201,32 @@ class Builder:
         async with self._builds, self.ctx.db.acquire() as conn:
             await ingest_store.lock_building(conn, namespace)
             try:
-                yield
-                await self._adopt_index(conn, namespace)
+                stages, index, changes = await self._prepare(conn, namespace)
+                yield stages
+                if index.changes != changes:
+                    await self._adopt_index(conn, namespace, index)
             finally:
                 await ingest_store.unlock_building(conn, namespace)
 
-    async def _adopt_index(self, conn: Connection, namespace: str) -> None:
-        cached = self._indexes.get(namespace)
-        if cached is None:
-            return
+    async def _prepare(
+        self, conn: Connection, namespace: str
+    ) -> tuple[list[Stage], NameIndex, int]:
+        ns = await namespaces.resolve(conn, namespace)
+        config = PipelineConfig.parse(await ingest_store.ingest_config(conn, ns), self.settings)
+        index = await self._index_on(conn, ns, namespace)
+        return await self._stages(namespace, config, index), index, index.changes
+
+    async def _adopt_index(self, conn: Connection, namespace: str, index: NameIndex) -> None:
         stamp = await ingest_store.entity_stamp(conn, await namespaces.resolve(conn, namespace))
-        if stamp[0] == len(cached[1].vertices):
-            self._indexes[namespace] = (stamp, cached[1])
+        if stamp[0] == len(index.vertices):
+            self._indexes[namespace] = (stamp, index)
 
     async def retry(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode (after a failure, or to pick up
         entities learnt since)."""
         stored = await self.episode(namespace, uid)
         work = _work_from(namespace, stored)
-        async with self._building(namespace):
-            stages = await self._stages(namespace, await self.config(namespace))
+        async with self._building(namespace) as stages:
             outcome = await self._run(work, stages)
             [outcome] = await self._finish(stages, namespace, [work], [outcome])
         return outcome
@@ -298,8 +306,10 @@ class Builder:
             notes=tuple(work.extraction.notes),
         )
 
-    async def _stages(self, namespace: str, config: PipelineConfig) -> list[Stage]:
-        services = Services(self.ctx, await self.index(namespace), self.thresholds)
+    async def _stages(
+        self, namespace: str, config: PipelineConfig, index: NameIndex
+    ) -> list[Stage]:
+        services = Services(self.ctx, index, self.thresholds)
         extractors = [self._extractor(namespace, name, config) for name in config.extractors]
         built: dict[str, Stage] = {
             "extract": ExtractStage(services, extractors),
@@ -345,15 +355,12 @@ class Builder:
 
         return TokenBudget(remaining=remaining, spend=spend)
 
-    async def index(self, namespace: str) -> NameIndex:
-        """The namespace's name index, reloaded when its entities changed."""
-        async with self.ctx.db.acquire() as conn:
-            ns = await namespaces.resolve(conn, namespace)
-            stamp = await ingest_store.entity_stamp(conn, ns)
-            cached = self._indexes.get(namespace)
-            if cached is not None and cached[0] == stamp:
-                return cached[1]
-            index = NameIndex.of(await ingest_store.named_entities(conn, ns))
+    async def _index_on(self, conn: Connection, ns: NamespaceRef, namespace: str) -> NameIndex:
+        stamp = await ingest_store.entity_stamp(conn, ns)
+        cached = self._indexes.get(namespace)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        index = NameIndex.of(await ingest_store.named_entities(conn, ns))
         self._indexes[namespace] = (stamp, index)
         return index
 

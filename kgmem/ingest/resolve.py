@@ -46,6 +46,7 @@ class NameIndex:
     vertices: dict[str, NamedVertex] = field(default_factory=dict)
     by_key: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     by_last: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    changes: int = 0  # bumped by every ``add``: tells whether a batch changed the index
     _matcher: NameMatcher | None = None
     _keys: list[str] | None = None
 
@@ -60,6 +61,7 @@ class NameIndex:
     def add(self, vertex: NamedVertex) -> None:
         """Index one entity (again, after it changed)."""
         self.vertices[vertex.uid] = vertex
+        self.changes += 1
         for name in (vertex.name, *vertex.aliases):
             folded = key(name) if name else ""
             if folded and vertex.uid not in self.by_key[folded]:

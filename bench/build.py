@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +38,8 @@ from bench.resolution_set import generate
 from bench.roundtrips import RoundTrips
 from kgmem import BatchWrite, EntityWrite, Memory, Settings
 from kgmem.config import EmbeddingSettings
-from kgmem.embedding.batching import coalesced
+from kgmem.embedding import Embedder
+from kgmem.embedding.batching import CoalescingEmbedder, coalesced
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EntityMention, EpisodeWrite
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
@@ -51,6 +54,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--conversations", type=int, default=1, help="LoCoMo conversations (1-3)")
     p.add_argument("--in-flight", type=int, default=8, help="sessions sent concurrently")
     p.add_argument("--no-embed", action="store_true", help="skip the runs with embeddings")
+    p.add_argument(
+        "--model-threads", type=int, default=0, help="KGMEM_EMBEDDING_THREADS (0: torch's)"
+    )
     p.add_argument("--people", type=int, default=200, help="canonical names in the P/R set")
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     return p.parse_args(argv)
@@ -136,32 +142,55 @@ async def measured(
     return Run(count, t.seconds, cpu, trips.total, (load, os.getloadavg()[0]))
 
 
-async def ingestion(
-    memory: Memory, report: Report, batches: list[list[EpisodeWrite]], args: argparse.Namespace
-) -> None:
-    """Store-only baseline, then building, turn by turn; ``mode`` names the embedding."""
-    mode = "local MiniLM" if memory.ctx.embedder is not None else "no embeddings"
-    tag = "embed" if memory.ctx.embedder is not None else "plain"
+Opener = Callable[[], AbstractAsyncContextManager[Memory]]
 
-    async def store(e: EpisodeWrite) -> None:
-        props = {"text": e.text, "speaker": e.speaker or "", "session": e.session or ""}
-        await memory.write_batch(
-            f"bench_base_{tag}", BatchWrite(entities=[EntityWrite(e.uid or "", "Episode", props)])
+
+async def ingestion(
+    open_store: Opener, report: Report, batches: list[list[EpisodeWrite]], in_flight: int
+) -> None:
+    """Store-only baseline, then building, turn by turn. Each phase opens its own store
+    (with embeddings: a fresh embedder cache, so building does not reuse the vectors
+    the baseline computed for the same texts)."""
+
+    async with open_store() as memory:
+        embedded = memory.ctx.embedder is not None
+        mode = "local MiniLM" if embedded else "no embeddings"
+        base_ns, build_ns = (
+            ("bench_base_embed", "bench_build_embed")
+            if embedded
+            else (
+                "bench_base_plain",
+                "bench_build_plain",
+            )
         )
 
-    async def build(e: EpisodeWrite) -> None:
-        [out] = await memory.add_episodes(f"bench_build_{tag}", [e])
-        if out.status != "done":
-            raise RuntimeError(f"episode {out.uid} failed: {out.error}")
+        async def store(e: EpisodeWrite) -> None:
+            props = {"text": e.text, "speaker": e.speaker or "", "session": e.session or ""}
+            entity = EntityWrite(e.uid or "", "Episode", props)
+            await memory.write_batch(base_ns, BatchWrite(entities=[entity]))
 
-    await memory.create_namespace(f"bench_base_{tag}")
-    base = await measured(batches, args.in_flight, store)
-    print(f"  store only, {mode}: {base.describe()}")
-    await memory.create_namespace(f"bench_build_{tag}")
-    queue = memory.building.queue.stats
-    requests, merged = queue.requests, queue.batches
-    built = await measured(batches, args.in_flight, build)
-    print(f"  building,   {mode}: {built.describe()}")
+        await memory.create_namespace(base_ns)
+        base = await measured(batches, in_flight, store)
+        print(f"  store only, {mode}: {base.describe()}")
+
+    async with open_store() as memory:
+
+        async def build(e: EpisodeWrite) -> None:
+            [out] = await memory.add_episodes(build_ns, [e])
+            if out.status != "done":
+                raise RuntimeError(f"episode {out.uid} failed: {out.error}")
+
+        await memory.create_namespace(build_ns)
+        built = await measured(batches, in_flight, build)
+        queue = memory.building.queue.stats
+        print(f"  building,   {mode}: {built.describe()}")
+        stats = await memory.namespace_stats(build_ns)
+        embedder = memory.ctx.embedder
+        per_call = (
+            round(embedder.stats.texts / max(1, embedder.stats.provider_calls), 1)
+            if isinstance(embedder, CoalescingEmbedder)
+            else None
+        )
     report.add(
         Figure(
             f"episodes/s built, {mode}",
@@ -172,7 +201,6 @@ async def ingestion(
             "storing episodes only",
         )
     )
-    stats = await memory.namespace_stats(f"bench_build_{tag}")
     entities = sum(
         n
         for label, n in stats.vertices.items()
@@ -186,7 +214,8 @@ async def ingestion(
     report.data[mode] = {
         "build": built.describe(),
         "store only": base.describe(),
-        "requests per batch": round((queue.requests - requests) / (queue.batches - merged), 1),
+        "requests per batch": round(queue.requests / queue.batches, 1),
+        "texts per model call": per_call,
         "entities created": entities,
         "content facts created": content,
         "links created": sum(stats.edges.values()) - content,
@@ -280,22 +309,31 @@ async def _ingest(args: argparse.Namespace, url: str, home: Path, report: Report
     plain = Settings(
         home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
     )
-    async with await Memory.open(plain) as memory:
-        await ingestion(memory, report, batches, args)
+    await ingestion(lambda: _opened(plain), report, batches, args.in_flight)
     if args.no_embed:
         return
-    local = LocalEmbedder(EmbeddingSettings())
+    local = LocalEmbedder(EmbeddingSettings(threads=args.model_threads))
     await local.load()
+    report.data["model threads"] = args.model_threads or "torch default"
     texts = [e.text for b in batches for e in b]
     model_rate = await model_alone(report, local, texts)
     with_model = Settings(home=home, database={"url": url})
-    # A fresh coalescing embedder (empty cache) around the one loaded model.
-    embedder = coalesced(local, with_model.embedding)
-    async with await Memory.open(with_model, embedder=embedder) as memory:
-        await ingestion(memory, report, batches, args)
+    # Each store gets a fresh coalescing embedder around the one loaded model.
+    await ingestion(
+        lambda: _opened(with_model, coalesced(local, with_model.embedding)),
+        report,
+        batches,
+        args.in_flight,
+    )
     built = report.figures[-1].value
     report.notes.append(
         f"building with embeddings ran at {built / model_rate:.0%} of the model's own "
         "texts/s on the same turns (one text per turn)"
     )
     report.data["embedding"] = with_model.embedding.model
+
+
+@contextlib.asynccontextmanager
+async def _opened(settings: Settings, embedder: Embedder | None = None) -> AsyncIterator[Memory]:
+    async with await Memory.open(settings, embedder=embedder) as memory:
+        yield memory

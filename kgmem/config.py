@@ -143,6 +143,14 @@ class EmbeddingSettings(BaseSettings):
         ge=0,
         description="Recently embedded texts whose vectors are kept in memory (0: none).",
     )
+    threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="CPU threads the local model uses for a batch of texts (0: torch's "
+        "default, one per core; one text uses query_threads); 1 leaves the other cores to "
+        "the database and request handling.",
+    )
 
 
 class SchemaSettings(BaseSettings):

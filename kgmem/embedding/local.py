@@ -103,7 +103,8 @@ class LocalEmbedder:
             raise EmbeddingError(f"cannot load embedding model from {path}: {exc}") from exc
         import torch
 
-        self._threads = torch.get_num_threads()
+        # Batches use KGMEM_EMBEDDING_THREADS, else torch's default.
+        self._threads = self._settings.threads or torch.get_num_threads()
         dim = model.get_embedding_dimension()
         if dim != self._info.dimension:
             raise ConfigurationError(

@@ -26,8 +26,8 @@ from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.cypher.named import NamedQuery
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
-from kgmem.embedding.query_cache import QueryCache
 from kgmem.embedding.batching import coalesced
+from kgmem.embedding.query_cache import QueryCache
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.graph import cypher as cypher_ops

@@ -14,7 +14,6 @@ Vectors do not depend on their batch-mates, so batching changes no result.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import numpy as np
 
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.provider import Embedder, Vectors
+from kgmem.gathering import Gathering
 from kgmem.model import EmbeddingInfo
 
 
@@ -56,9 +56,7 @@ class CoalescingEmbedder:
         self.stats = CoalescingStats()
         self._cache_size = cache_size
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
-        self._queue: list[_Call] = []
-        self._queued_texts = 0
-        self._full = asyncio.Event()
+        self._queue: Gathering[_Call] = Gathering(self.max_texts, lambda c: len(c.texts))
         self._drain: asyncio.Task[None] | None = None
 
     @property
@@ -104,34 +102,16 @@ class CoalescingEmbedder:
 
     async def _queued(self, texts: list[str]) -> Vectors:
         call = _Call(texts, asyncio.get_running_loop().create_future())
-        self._queue.append(call)
-        self._queued_texts += len(texts)
-        if self._queued_texts >= self.max_texts:
-            self._full.set()
+        self._queue.add(call)
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._run())
         return await call.done
 
     async def _run(self) -> None:
         """Embed queued calls until none is left; the first batch waits for company."""
-        if self._queued_texts < self.max_texts and self.window_s > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self.window_s)
+        await self._queue.wait_for_company(self.window_s)
         while self._queue:
-            await self._embed_batch(self._take())
-
-    def _take(self) -> list[_Call]:
-        """Whole calls in arrival order, up to ``max_texts`` (at least one call)."""
-        taken: list[_Call] = []
-        count = 0
-        while self._queue and (not taken or count + len(self._queue[0].texts) <= self.max_texts):
-            call = self._queue.pop(0)
-            taken.append(call)
-            count += len(call.texts)
-        self._queued_texts -= count
-        if self._queued_texts < self.max_texts:
-            self._full.clear()
-        return taken
+            await self._embed_batch(self._queue.take())
 
     async def _embed_batch(self, calls: list[_Call]) -> None:
         texts = [t for c in calls for t in c.texts]

@@ -19,10 +19,10 @@ built again on its own, so one bad request cannot fail the others.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
+from kgmem.gathering import Gathering
 from kgmem.ingest.types import EpisodeOutcome, Work
 
 BuildBatch = Callable[[str, Sequence[Work]], Awaitable[list[EpisodeOutcome]]]
@@ -36,9 +36,7 @@ class _Request:
 
 @dataclass(slots=True)
 class _Namespace:
-    queue: list[_Request] = field(default_factory=list)
-    queued: int = 0
-    full: asyncio.Event = field(default_factory=asyncio.Event)
+    queue: Gathering[_Request]
     drain: asyncio.Task[None] | None = None
 
 
@@ -63,34 +61,21 @@ class EpisodeQueue:
     async def submit(self, namespace: str, works: Sequence[Work]) -> list[EpisodeOutcome]:
         """Build ``works`` (possibly with other requests' episodes); their outcomes."""
         self.stats.requests += 1
-        state = self._namespaces.setdefault(namespace, _Namespace())
+        state = self._namespaces.get(namespace)
+        if state is None:
+            state = self._namespaces[namespace] = _Namespace(
+                Gathering(self.max_episodes, lambda r: len(r.works))
+            )
         request = _Request(works, asyncio.get_running_loop().create_future())
-        state.queue.append(request)
-        state.queued += len(works)
-        if state.queued >= self.max_episodes:
-            state.full.set()
+        state.queue.add(request)
         if state.drain is None or state.drain.done():
             state.drain = asyncio.create_task(self._drain(namespace, state))
         return await request.done
 
     async def _drain(self, namespace: str, state: _Namespace) -> None:
-        if state.queued < self.max_episodes and self.window_s > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(state.full.wait(), self.window_s)
+        await state.queue.wait_for_company(self.window_s)
         while state.queue:
-            await self._run(namespace, self._take(state))
-
-    def _take(self, state: _Namespace) -> list[_Request]:
-        taken: list[_Request] = []
-        count = 0
-        while state.queue and (not taken or count + len(state.queue[0].works) <= self.max_episodes):
-            request = state.queue.pop(0)
-            taken.append(request)
-            count += len(request.works)
-        state.queued -= count
-        if state.queued < self.max_episodes:
-            state.full.clear()
-        return taken
+            await self._run(namespace, state.queue.take())
 
     async def _run(self, namespace: str, requests: list[_Request]) -> None:
         self.stats.batches += 1

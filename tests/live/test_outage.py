@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -20,20 +19,15 @@ import redis
 from kgmem import EntityWrite, Memory
 from kgmem.server.app import create_app
 from tests.fixtures.app import client_for
-from tests.fixtures.redis import RedisServer, redis_binary
+from tests.fixtures.redis import RedisServer, running_redis
 from tests.live.conftest import live_settings, sse
 
 
 @pytest.fixture
 def own_redis() -> Iterator[RedisServer]:
     """A redis-server of this test's own, which it may stop, start and pause."""
-    directory = Path(tempfile.mkdtemp(prefix="kgmem-redis-"))
-    server = RedisServer(redis_binary(), directory)
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @dataclass

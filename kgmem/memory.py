@@ -607,9 +607,17 @@ class Memory:
         if not outcomes:
             return
         facts = [f for o in outcomes for f in o.facts]
+        created = list(dict.fromkeys(r.uid for o in outcomes for r in o.entities if r.created))
+        closed = [f for o in outcomes for f in o.closed]
         await self.live.changed(namespace, "episode.added", [o.uid for o in outcomes])
+        # What the pipeline wrote besides the episodes: new entities, new facts and the
+        # facts their functional updates closed.
+        if created:
+            await self.live.changed(namespace, "entity.upserted", created)
         if facts:
             await self.live.changed(namespace, "fact.added", facts)
+        if closed:
+            await self.live.changed(namespace, "fact.closed", closed)
 
     # -- health -----------------------------------------------------------------
 

@@ -210,3 +210,53 @@ async def test_bad_event_requests_are_problems(
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == code
+
+
+async def test_building_from_episodes_reports_what_it_wrote(
+    pair: Pair, live_ns: str, served: Callable[..., Any]
+) -> None:
+    """An episode's build writes entities and facts and may close facts: each kind gets
+    its event, besides episode.added."""
+    from datetime import UTC, datetime
+
+    from kgmem.ingest import EpisodeWrite, FactMention
+
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    async with served(pair.app_a) as base, sse(base, live_ns) as stream:
+        [first] = await pair.a.add_episodes(
+            live_ns,
+            [
+                EpisodeWrite(
+                    text="Ann moved to Oslo",
+                    uid="ep1",
+                    reference_time=t0,
+                    facts=[FactMention("Ann", "LIVES_IN", "Oslo")],
+                )
+            ],
+        )
+        [second] = await pair.a.add_episodes(
+            live_ns,
+            [
+                EpisodeWrite(
+                    text="Ann moved to Rome",
+                    uid="ep2",
+                    reference_time=t0.replace(day=5),
+                    facts=[FactMention("Ann", "LIVES_IN", "Rome")],
+                )
+            ],
+        )
+        messages = [await stream.next() for _ in range(7)]
+    created_first = [r.uid for r in first.entities if r.created]
+    created_second = [r.uid for r in second.entities if r.created]
+    assert len(created_first) == 2 and len(created_second) == 1  # Ann, Oslo; then Rome
+    assert len(second.closed) == 1
+    assert [(m.event, sorted(m.data["ids"])) for m in messages] == [
+        ("episode.added", ["ep1"]),
+        ("entity.upserted", sorted(created_first)),
+        ("fact.added", sorted(first.facts)),
+        ("episode.added", ["ep2"]),
+        ("entity.upserted", created_second),
+        ("fact.added", sorted(second.facts)),
+        ("fact.closed", list(second.closed)),
+    ]
+    assert_increasing(messages)

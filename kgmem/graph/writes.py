@@ -153,13 +153,20 @@ async def _apply(
     stored: list[Fact] = []
     if items.unique_facts:
         refs = await _resolve_endpoints(ctx, conn, ns, items.facts)
-        # No model needed: the locked lookup gives the names for the texts.
-        fact_plan = plan.facts or await _fact_plan(ctx, conn, ns, items, refs)
+        fact_plan, existing = plan.facts, None
+        if fact_plan is None:
+            # No model needed: the locked lookups give the names for the texts, and the
+            # stored texts come with the lock on the existing facts (one round trip).
+            existing = await fact_store.lock_existing(
+                conn, ns, [f.uid for f in items.unique_facts]
+            )
+            indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+            fact_plan = await _fact_plan(ctx, conn, ns, items, refs, indexed)
         edge_labels = await ctx.db.labels.ensure(
             conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema
         )
         rows = _fact_rows(items.unique_facts, refs, fact_plan)
-        upserted = await fact_store.upsert(conn, ns, edge_labels, rows)
+        upserted = await fact_store.upsert(conn, ns, edge_labels, rows, existing=existing)
         fact_results = {u: c for u, _, c in upserted}
         # A uid given twice is written once, but every item's claim counts.
         await fact_store.add_claims(
@@ -220,9 +227,11 @@ async def _fact_plan(
     ns: NamespaceRef,
     items: _Items,
     known: Mapping[str, VertexRef],
+    stored: Mapping[str, tuple[str | None, bool]] | None = None,
 ) -> _FactPlan:
     """Texts (the caller's, else a sentence from the endpoints' names or uids) and
-    vector choices of the facts."""
+    vector choices of the facts (``stored``: what ``indexed_text.stored`` returns for
+    them, if the caller has it already)."""
     names = {uid: ref.name for uid, ref in known.items() if ref.name}
     for e in items.unique_entities:
         name = e.properties.get("name")
@@ -233,7 +242,8 @@ async def _fact_plan(
         or fact_text(names.get(f.subject, f.subject), f.predicate, names.get(f.object, f.object))
         for f in items.unique_facts
     }
-    stored = await indexed_text.stored(conn, ns, "fact", [f.uid for f in items.unique_facts])
+    if stored is None:
+        stored = await indexed_text.stored(conn, ns, "fact", [f.uid for f in items.unique_facts])
     needs = [_need(texts[f.uid], f.vector, stored.get(f.uid)) for f in items.unique_facts]
     return _FactPlan(texts=texts, vectors=await vectors.choose(ctx.embedder, needs))
 

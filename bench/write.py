@@ -14,7 +14,9 @@ VACUUM ANALYZE and CHECKPOINT, outside the timings.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import tempfile
 import time
 from dataclasses import replace
@@ -24,6 +26,7 @@ from typing import Any
 import asyncpg
 
 from bench.generate import Graph
+from bench.imports import server_cpu
 from bench.machine import describe
 from bench.report import Figure, Report, Timer
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
@@ -60,14 +63,14 @@ async def main(argv: list[str]) -> int:
             server = start_embedded(Path(tmp), owner=True)
             url = server.url
         try:
-            await run(args, url, Path(tmp))
+            await run(args, url, Path(tmp), server.pgdata if server is not None else None)
         finally:
             if server is not None:
                 server.stop()
     return 0
 
 
-async def run(args: argparse.Namespace, url: str, home: Path) -> None:
+async def run(args: argparse.Namespace, url: str, home: Path, pgdata: Path | None) -> None:
     graph = Graph(args.entities)
     report = Report(
         "write",
@@ -88,7 +91,7 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
         await memory.create_namespace(NAMESPACE)
         await prepare_baseline(conn)
         print(f"writing {graph.n:,} entities and facts (batches of {args.batch:,}) ...")
-        bench = Bench(memory, conn, graph, report, args)
+        bench = Bench(memory, conn, graph, report, args, pgdata)
         for phase in (
             bench.entities_batched,
             bench.entities_without_vectors,
@@ -163,6 +166,7 @@ class Bench:
         graph: Graph,
         report: Report,
         args: argparse.Namespace,
+        pgdata: Path | None = None,
     ) -> None:
         self.memory, self.conn, self.graph, self.report, self.args = (
             memory,
@@ -171,20 +175,41 @@ class Bench:
             report,
             args,
         )
+        self.pgdata = pgdata
 
-    async def write(self, entities: list[EntityWrite], facts: list[FactWrite]) -> float:
-        """Seconds to write these in batches through kgmem."""
+    async def write(
+        self, entities: list[EntityWrite], facts: list[FactWrite], name: str = ""
+    ) -> float:
+        """Seconds to write these in batches through kgmem; with ``name``, also notes
+        the CPU time per item of this process and of the PostgreSQL server (which the
+        machine's load does not inflate the way it inflates wall time)."""
         size = self.args.batch
+        # As `kgmem serve` freezes its start-up heap, the inputs prepared here (a server
+        # holds no such thing) stay out of the collector's full passes.
+        gc.collect()
+        gc.freeze()
+        client, server = time.process_time(), server_cpu(self.pgdata)
         with Timer() as t:
             for chunk in batches(entities, size):
                 await self.memory.write_batch(NAMESPACE, BatchWrite(entities=chunk))
             for chunk in batches(facts, size):
                 await self.memory.write_batch(NAMESPACE, BatchWrite(facts=chunk))
+        client, server = time.process_time() - client, server_cpu(self.pgdata) - server
+        gc.unfreeze()
+        count = len(entities) + len(facts)
+        if name and count:
+            per = 1e6 / count
+            split = f"PostgreSQL {server * per:.0f} us" if self.pgdata else "server not measured"
+            self.report.notes.append(
+                f"{name}: per item {t.seconds * per:.0f} us wall; CPU: client {client * per:.0f} "
+                f"us, {split} (load average {os.getloadavg()[0]:.1f})"
+            )
+            print(f"    {self.report.notes[-1]}", flush=True)
         return t.seconds
 
     async def entities_batched(self) -> None:
         entities = list(self.graph.entities())
-        ours = self.graph.n / await self.write(entities, [])
+        ours = self.graph.n / await self.write(entities, [], "entities/s, batched")
         rows = [entity_row(e) for e in entities]
         by_label = [
             (label, [r for r in chunk if r["label"] == label])
@@ -229,7 +254,7 @@ class Bench:
         await self._facts("facts/s, batched, with vectors", facts)
 
     async def _facts(self, name: str, facts: list[FactWrite]) -> None:
-        ours = len(facts) / await self.write([], facts)
+        ours = len(facts) / await self.write([], facts, name)
         sample = facts[:20_000]
         chunks = [[fact_row(f) for f in chunk] for chunk in batches(sample, self.args.batch)]
         with Timer() as b:

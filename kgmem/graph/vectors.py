@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from kgmem.embedding import Embedder
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~4x (made per item)
 class VectorChoice:
     """The vector to store, or ``keep`` the stored one."""
 
@@ -22,7 +22,7 @@ class VectorChoice:
     keep: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen init costs ~4x (made per item)
 class VectorNeed:
     """One item's text, its caller-supplied vector, and what is stored for it."""
 
@@ -33,6 +33,11 @@ class VectorNeed:
     exists: bool = False
 
 
+# Shared by every item that has no vector or keeps its stored one (never mutated).
+_NO_VECTOR = VectorChoice(None)
+_KEEP = VectorChoice(None, keep=True)
+
+
 async def choose(embedder: Embedder | None, needs: Sequence[VectorNeed]) -> list[VectorChoice]:
     """One choice per need, in order; embeds what must be embedded in one call."""
     choices: list[VectorChoice | None] = []
@@ -41,12 +46,12 @@ async def choose(embedder: Embedder | None, needs: Sequence[VectorNeed]) -> list
         if need.supplied is not None:
             choices.append(VectorChoice(need.supplied))
         elif need.exists and need.stored_has_vector and need.stored_text == need.text:
-            choices.append(VectorChoice(None, keep=True))
+            choices.append(_KEEP)
         elif need.text is not None and embedder is not None:
             choices.append(None)
             to_embed.append(i)
         else:
-            choices.append(VectorChoice(None))
+            choices.append(_NO_VECTOR)
     if to_embed:
         assert embedder is not None
         texts = [needs[i].text or "" for i in to_embed]

@@ -16,11 +16,13 @@ endpoints may be entities of the same batch. An unknown ``source`` becomes a
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kgmem.embedding import fact_text
-from kgmem.errors import EntityNotFound
+from kgmem.errors import EntityNotFound, NamespaceNotFound
 from kgmem.graph import prepare, vectors
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
@@ -52,10 +54,13 @@ class _FactPlan:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What to store: entity rows, and the fact plan if it had to be made beforehand."""
+    """What to store: entity rows, and the fact plan and endpoints if they had to be
+    (or could be) found beforehand."""
 
     vertex_rows: list[VertexRow]
     facts: _FactPlan | None = None
+    endpoints: Mapping[str, VertexRef] | None = None
+    """The locked lookup of (at least) the facts' endpoints, if made already."""
 
 
 # Work a caller adds to a write's transaction, run after the entities and facts.
@@ -72,9 +77,59 @@ async def write(
 ) -> BatchResult:
     """Write ``entities`` then ``facts`` to ``namespace`` in one transaction; ``then``
     runs last in that transaction (its failure undoes the whole write)."""
+    if ctx.embedder is None and facts and not entities:
+        return await _write_facts(ctx, namespace, facts, then=then)
     items = _validate(ctx, entities, facts)
     result, _ = await _write(ctx, namespace, items, read_back=False, then=then)
     return result
+
+
+async def _write_facts(
+    ctx: GraphContext,
+    namespace: str,
+    facts: Sequence[FactWrite],
+    *,
+    then: InTransaction | None,
+) -> BatchResult:
+    """A batch of facts alone when no model is involved: the same steps as ``_write``,
+    but the locked lookup of the endpoints goes out before the validation and runs in
+    PostgreSQL while Python validates (the two work on different cores). A bad batch is
+    still refused whole, with the same error, and nothing is written."""
+    prepare.batch_size(ctx, len(facts))
+    async with ctx.db.transaction() as conn:
+        try:
+            ns = await namespaces.resolve(conn, namespace)
+        except NamespaceNotFound:
+            _validate(ctx, (), facts)  # a bad batch is reported as such first
+            raise
+        pending = _prefetch_endpoints(conn, ns, facts)
+        await asyncio.sleep(0)  # let the lookup go out before validating
+        try:
+            items = _validate(ctx, (), facts)
+        except BaseException:
+            if pending is not None:
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending
+            raise
+        known = await pending if pending is not None else None
+        plan = _Plan([], endpoints=known)
+        done, _ = await _apply(ctx, conn, ns, items, plan, read_back=False)
+        if then is not None:
+            await then(conn, ns)
+        return done
+
+
+def _prefetch_endpoints(
+    conn: Connection, ns: NamespaceRef, facts: Sequence[FactWrite]
+) -> asyncio.Future[dict[str, VertexRef]] | None:
+    """Start the locked lookup of every uid the facts name, unvalidated (None if one
+    is not even a string: validation refuses the batch anyway). Validation returns
+    uids unchanged, so the result covers the validated batch's endpoints."""
+    uids = {u for f in facts for u in (f.subject, f.object, f.source, f.episode) if u is not None}
+    if not all(type(u) is str for u in uids):
+        return None
+    return asyncio.ensure_future(vertex_store.resolve(conn, ns, uids, lock=True))
 
 
 async def write_fact(ctx: GraphContext, namespace: str, fact: FactWrite) -> Fact:
@@ -152,14 +207,19 @@ async def _apply(
     fact_results: dict[str, bool] = {}
     stored: list[Fact] = []
     if items.unique_facts:
-        refs = await _resolve_endpoints(ctx, conn, ns, items.facts)
-        # No model needed: the locked lookup gives the names for the texts.
-        fact_plan = plan.facts or await _fact_plan(ctx, conn, ns, items, refs)
+        refs = await _resolve_endpoints(ctx, conn, ns, items.facts, plan.endpoints)
+        fact_plan, existing = plan.facts, None
+        if fact_plan is None:
+            # No model needed: the locked lookups give the names for the texts, and the
+            # stored texts come with the lock on the existing facts (one round trip).
+            existing = await fact_store.lock_existing(conn, ns, [f.uid for f in items.unique_facts])
+            indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+            fact_plan = await _fact_plan(ctx, conn, ns, items, refs, indexed)
         edge_labels = await ctx.db.labels.ensure(
             conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema
         )
         rows = _fact_rows(items.unique_facts, refs, fact_plan)
-        upserted = await fact_store.upsert(conn, ns, edge_labels, rows)
+        upserted = await fact_store.upsert(conn, ns, edge_labels, rows, existing=existing)
         fact_results = {u: c for u, _, c in upserted}
         # A uid given twice is written once, but every item's claim counts.
         await fact_store.add_claims(
@@ -220,9 +280,11 @@ async def _fact_plan(
     ns: NamespaceRef,
     items: _Items,
     known: Mapping[str, VertexRef],
+    stored: Mapping[str, tuple[str | None, bool]] | None = None,
 ) -> _FactPlan:
     """Texts (the caller's, else a sentence from the endpoints' names or uids) and
-    vector choices of the facts."""
+    vector choices of the facts (``stored``: what ``indexed_text.stored`` returns for
+    them, if the caller has it already)."""
     names = {uid: ref.name for uid, ref in known.items() if ref.name}
     for e in items.unique_entities:
         name = e.properties.get("name")
@@ -233,18 +295,26 @@ async def _fact_plan(
         or fact_text(names.get(f.subject, f.subject), f.predicate, names.get(f.object, f.object))
         for f in items.unique_facts
     }
-    stored = await indexed_text.stored(conn, ns, "fact", [f.uid for f in items.unique_facts])
+    if stored is None:
+        stored = await indexed_text.stored(conn, ns, "fact", [f.uid for f in items.unique_facts])
     needs = [_need(texts[f.uid], f.vector, stored.get(f.uid)) for f in items.unique_facts]
     return _FactPlan(texts=texts, vectors=await vectors.choose(ctx.embedder, needs))
 
 
 async def _resolve_endpoints(
-    ctx: GraphContext, conn: Connection, ns: NamespaceRef, items: Sequence[PreparedFact]
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    items: Sequence[PreparedFact],
+    known: Mapping[str, VertexRef] | None = None,
 ) -> dict[str, VertexRef]:
     sources = {f.source for f in items if f.source is not None}
     episodes = {f.episode for f in items if f.episode is not None}
     wanted = _endpoints(items) | sources | episodes
-    refs = await vertex_store.resolve(conn, ns, wanted, lock=True)
+    if known is None:
+        refs = await vertex_store.resolve(conn, ns, wanted, lock=True)
+    else:
+        refs = {uid: known[uid] for uid in wanted if uid in known}
     new_sources = sorted(sources - refs.keys())
     if new_sources:
         labels = await ctx.db.labels.ensure(conn, ns, {"Source"}, "vertex", ctx.schema)

@@ -124,6 +124,19 @@ class EmbeddingSettings(BaseSettings):
         ge=0,
         description="Search texts whose vectors are kept (LRU, per model); 0 turns it off.",
     )
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="How the local model runs: onnx (ONNX Runtime over an ONNX export of "
+        "the model, made once from the local weights and checked against torch), torch "
+        "(sentence-transformers), or auto (onnx when onnxruntime is importable, torch "
+        "otherwise or if the export fails).",
+    )
+    onnx_dir: Path | None = Field(
+        default=None,
+        json_schema_extra={"default_doc": "KGMEM_HOME/models"},
+        description="Where the local model's ONNX export is kept (made on first load, "
+        "under a lock so concurrent starts export once).",
+    )
     query_threads: int = Field(
         default=1,
         ge=1,

@@ -130,7 +130,7 @@ class Memory:
         schema = load_schema(schema_files(resource_dir("graph_schema"), settings.schema_.files))
         owns_embedder = embedder is None
         embedder = embedder or coalesced(
-            embedder_from_settings(settings.embedding), settings.embedding
+            embedder_from_settings(settings.embedding, settings.home), settings.embedding
         )
         dimension = embedder.info.dimension if embedder else store_dimension(settings.embedding)
         lock, embedded = _start_database(settings, serve=serve)
@@ -636,6 +636,7 @@ class Memory:
             keyword_search=self.ctx.db.keyword_search,
             embedding=info,
             embedding_loaded=embedder.loaded if embedder else True,
+            embedding_backend=getattr(embedder, "backend", None),
             embedded_database=self._embedded is not None,
         )
 

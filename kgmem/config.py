@@ -43,6 +43,20 @@ class DatabaseSettings(BaseSettings):
     connect_timeout_s: float = Field(
         default=10.0, gt=0, description="Seconds to wait for a connection before failing."
     )
+    hnsw_ef_search: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="pgvector's hnsw.ef_search for vector search (candidates kept while "
+        "walking the HNSW graph; higher: better recall, slower). A search for more than "
+        "this many results raises it to k for that search.",
+    )
+    prewarm: bool = Field(
+        default=True,
+        description="At server start, read every namespace's vector tables and HNSW "
+        "indexes into PostgreSQL's buffers in the background, so the first searches "
+        "after a restart are not slowed by disk reads.",
+    )
 
 
 class ServerSettings(BaseSettings):

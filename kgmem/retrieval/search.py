@@ -117,7 +117,9 @@ def _jobs(
     q = run.q
     graph = q.expansion is not None or bool(text and q.weights.graph > 0)
     jobs = [
-        _vector_job(run, vector) if vector is not None and q.weights.vector > 0 else None,
+        _vector_job(run, vector, ctx.db.ef_search)
+        if vector is not None and q.weights.vector > 0
+        else None,
         _keyword_job(ctx, run, text) if text and q.weights.keyword > 0 else None,
         _temporal_job(run) if q.time is not None else None,
         _spatial_job(run) if q.place is not None else None,
@@ -128,15 +130,16 @@ def _jobs(
     return present[1:] + present[:1] if jobs[0] is not None else present
 
 
-def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]]) -> _Job:
+def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_search: int) -> _Job:
     scope, limit = run.scope, run.limit
-    run.plan.append(f"vector: HNSW top {limit} (ef_search >= {semantic.EF_SEARCH})")
+    run.plan.append(f"vector: HNSW top {limit} (ef_search {max(ef_search, limit)})")
     run.axes["vector"] = {}
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
         v = vector if isinstance(vector, list) else await asyncio.shield(vector)
         run.axes["vector"] = await run.timed(
-            "vector", lambda: semantic.vector(conn, ns, v, scope, limit=limit)
+            "vector",
+            lambda: semantic.vector(conn, ns, v, scope, limit=limit, ef_search=ef_search),
         )
 
     return job

@@ -2,9 +2,11 @@
 score them on every axis that applies, fuse, and load the top ``k``.
 
 Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread and
-through the query-vector cache, while the other axes run), then in one read-only
-transaction ``keyword``, ``temporal``, ``spatial``, ``causal``, ``graph`` and last
-``vector`` (candidate generation), ``filter`` (constraints and scores for
+through the query-vector cache, while the other axes run), then ``keyword``,
+``temporal``, ``spatial``, ``causal``, ``graph`` and last ``vector`` (candidate
+generation: a lone axis inside the read-only transaction below, several axes at once on
+their own pooled connections without a transaction of their own), then in one read-only
+transaction ``filter`` (constraints and scores for
 every candidate), ``fuse``, ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``)
 and ``load``. The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
@@ -214,7 +216,9 @@ def _graph_job(run: _Run, text: str | None) -> _Job:
 
 
 async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> None:
-    async with ctx.db.transaction(readonly=True) as conn:
+    # No explicit transaction: an axis only reads, and BEGIN and COMMIT would be two of
+    # its two to four round trips (the final load and filter share one transaction).
+    async with ctx.db.acquire() as conn:
         await job(conn, ns)
 
 

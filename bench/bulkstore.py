@@ -255,14 +255,21 @@ async def _copy_csv(
         )
 
 
+# A denser HNSW graph than pgvector's defaults (m 16, ef_construction 64): on these
+# clustered vectors the defaults stop at recall@10 0.82 at 1M (ef_search 100).
+HNSW_M = 24
+HNSW_EF_CONSTRUCTION = 128
+
+
 async def _rebuild(conn: asyncpg.Connection, ns: str) -> None:
+    params = f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
     await conn.execute(
         f"CREATE INDEX _kg_vertex_embedding ON {table(ns, '_kg_vertex_vector')} "
-        "USING hnsw (embedding vector_cosine_ops)"
+        f"USING hnsw (embedding vector_cosine_ops) {params}"
     )
     await conn.execute(
         f"CREATE INDEX _kg_fact_embedding ON {table(ns, '_kg_fact_vector')} "
-        "USING hnsw (embedding vector_cosine_ops)"
+        f"USING hnsw (embedding vector_cosine_ops) {params}"
     )
     for side in ("_kg_vertex", "_kg_fact"):
         await conn.execute(

@@ -43,6 +43,20 @@ class DatabaseSettings(BaseSettings):
     connect_timeout_s: float = Field(
         default=10.0, gt=0, description="Seconds to wait for a connection before failing."
     )
+    hnsw_ef_search: int = Field(
+        default=100,
+        ge=1,
+        le=1000,
+        description="pgvector's hnsw.ef_search for vector search (candidates kept while "
+        "walking the HNSW graph; higher: better recall, slower). A search for more than "
+        "this many results raises it to k for that search.",
+    )
+    prewarm: bool = Field(
+        default=True,
+        description="At server start, read every namespace's vector tables and HNSW "
+        "indexes into PostgreSQL's buffers in the background, so the first searches "
+        "after a restart are not slowed by disk reads.",
+    )
 
 
 class ServerSettings(BaseSettings):
@@ -123,6 +137,19 @@ class EmbeddingSettings(BaseSettings):
         default=4096,
         ge=0,
         description="Search texts whose vectors are kept (LRU, per model); 0 turns it off.",
+    )
+    backend: Literal["auto", "onnx", "torch"] = Field(
+        default="auto",
+        description="How the local model runs: onnx (ONNX Runtime over an ONNX export of "
+        "the model, made once from the local weights and checked against torch), torch "
+        "(sentence-transformers), or auto (onnx when onnxruntime is importable, torch "
+        "otherwise or if the export fails).",
+    )
+    onnx_dir: Path | None = Field(
+        default=None,
+        json_schema_extra={"default_doc": "KGMEM_HOME/models"},
+        description="Where the local model's ONNX export is kept (made on first load, "
+        "under a lock so concurrent starts export once).",
     )
     query_threads: int = Field(
         default=1,

@@ -14,6 +14,8 @@ and brings every namespace up to the graph schema.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
@@ -84,7 +86,15 @@ from kgmem.model import (
 )
 from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files, validate_namespace_name
-from kgmem.storage import Database, EmbeddedPostgres, HomeLock, meta, open_database, start_embedded
+from kgmem.storage import (
+    Database,
+    EmbeddedPostgres,
+    HomeLock,
+    meta,
+    open_database,
+    prewarm,
+    start_embedded,
+)
 from kgmem.storage import keys as key_store
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
@@ -112,6 +122,7 @@ class Memory:
         self._lock = lock
         self._owns_embedder = owns_embedder
         self._closed = False
+        self._prewarm: asyncio.Task[None] | None = None
         self.building = Builder(ctx, settings.ingest)
         self.live = Live(ctx.db, settings)
         """The read cache and change events; every committed write calls ``live.changed``."""
@@ -130,7 +141,7 @@ class Memory:
         schema = load_schema(schema_files(resource_dir("graph_schema"), settings.schema_.files))
         owns_embedder = embedder is None
         embedder = embedder or coalesced(
-            embedder_from_settings(settings.embedding), settings.embedding
+            embedder_from_settings(settings.embedding, settings.home), settings.embedding
         )
         dimension = embedder.info.dimension if embedder else store_dimension(settings.embedding)
         lock, embedded = _start_database(settings, serve=serve)
@@ -157,6 +168,8 @@ class Memory:
         try:
             await memory._prepare_store(embedder, dimension)
             await memory.live.start()
+            if serve and settings.database.prewarm:
+                memory._prewarm = asyncio.create_task(memory.prewarm())
         except BaseException:
             await memory.close()
             raise
@@ -183,6 +196,17 @@ class Memory:
                     presented=bootstrap.get_secret_value(),
                 )
 
+    async def prewarm(self) -> None:
+        """Read every namespace's HNSW indexes into the database's buffers (the server
+        does this in the background at start when ``KGMEM_DATABASE_PREWARM`` is on).
+        Failures are logged: a cold index is slower, not wrong."""
+        try:
+            await prewarm.prewarm(self.ctx.db.pool)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            _log.warning("prewarming the vector indexes failed: %s", exc)
+
     async def close(self) -> None:
         """Close the pool and the embedder; stop the embedded server if this process owns it.
 
@@ -190,6 +214,10 @@ class Memory:
         if self._closed:
             return
         self._closed = True
+        if self._prewarm is not None:
+            self._prewarm.cancel()
+            with contextlib.suppress(BaseException):
+                await self._prewarm
         try:
             await self.live.close()
             await self.ctx.db.close()
@@ -636,6 +664,7 @@ class Memory:
             keyword_search=self.ctx.db.keyword_search,
             embedding=info,
             embedding_loaded=embedder.loaded if embedder else True,
+            embedding_backend=getattr(embedder, "backend", None),
             embedded_database=self._embedded is not None,
         )
 

@@ -229,6 +229,7 @@ class HealthReport:
     embedding: EmbeddingInfo
     embedding_loaded: bool
     embedded_database: bool
+    embedding_backend: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

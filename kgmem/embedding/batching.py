@@ -67,6 +67,11 @@ class CoalescingEmbedder:
     def loaded(self) -> bool:
         return self.inner.loaded
 
+    @property
+    def backend(self) -> str | None:
+        """How the wrapped provider runs its model (local: onnx or torch), if it says."""
+        return getattr(self.inner, "backend", None)
+
     async def close(self) -> None:
         if self._drain is not None:
             await asyncio.gather(self._drain, return_exceptions=True)

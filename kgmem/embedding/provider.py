@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -46,17 +47,20 @@ class Embedder(Protocol):
         ...
 
 
-def embedder_from_settings(settings: EmbeddingSettings) -> Embedder | None:
+def embedder_from_settings(
+    settings: EmbeddingSettings, home: Path | None = None
+) -> Embedder | None:
     """The provider the settings name, or None for ``provider = none``.
 
-    Nothing is loaded or contacted here: the local model loads on first use.
+    Nothing is loaded or contacted here: the local model loads on first use (its ONNX
+    export is kept under ``home``/models unless ``settings.onnx_dir`` says otherwise).
     """
     if settings.provider == "none":
         return None
     if settings.provider == "local":
         from kgmem.embedding.local import LocalEmbedder
 
-        return LocalEmbedder(settings)
+        return LocalEmbedder(settings, home)
     if settings.dimension is None:
         raise ConfigurationError(
             f"KGMEM_EMBEDDING_DIMENSION is required for the {settings.provider} provider "

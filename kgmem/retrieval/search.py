@@ -2,9 +2,11 @@
 score them on every axis that applies, fuse, and load the top ``k``.
 
 Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread and
-through the query-vector cache, while the other axes run), then in one read-only
-transaction ``keyword``, ``temporal``, ``spatial``, ``causal``, ``graph`` and last
-``vector`` (candidate generation), ``filter`` (constraints and scores for
+through the query-vector cache, while the other axes run), then ``keyword``,
+``temporal``, ``spatial``, ``causal``, ``graph`` and last ``vector`` (candidate
+generation: a lone axis inside the read-only transaction below, several axes at once on
+their own pooled connections without a transaction of their own), then in one read-only
+transaction ``filter`` (constraints and scores for
 every candidate), ``fuse``, ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``)
 and ``load``. The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
@@ -117,7 +119,9 @@ def _jobs(
     q = run.q
     graph = q.expansion is not None or bool(text and q.weights.graph > 0)
     jobs = [
-        _vector_job(run, vector) if vector is not None and q.weights.vector > 0 else None,
+        _vector_job(run, vector, ctx.db.ef_search)
+        if vector is not None and q.weights.vector > 0
+        else None,
         _keyword_job(ctx, run, text) if text and q.weights.keyword > 0 else None,
         _temporal_job(run) if q.time is not None else None,
         _spatial_job(run) if q.place is not None else None,
@@ -128,15 +132,16 @@ def _jobs(
     return present[1:] + present[:1] if jobs[0] is not None else present
 
 
-def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]]) -> _Job:
+def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_search: int) -> _Job:
     scope, limit = run.scope, run.limit
-    run.plan.append(f"vector: HNSW top {limit} (ef_search >= {semantic.EF_SEARCH})")
+    run.plan.append(f"vector: HNSW top {limit} (ef_search {max(ef_search, limit)})")
     run.axes["vector"] = {}
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
         v = vector if isinstance(vector, list) else await asyncio.shield(vector)
         run.axes["vector"] = await run.timed(
-            "vector", lambda: semantic.vector(conn, ns, v, scope, limit=limit)
+            "vector",
+            lambda: semantic.vector(conn, ns, v, scope, limit=limit, ef_search=ef_search),
         )
 
     return job
@@ -211,7 +216,9 @@ def _graph_job(run: _Run, text: str | None) -> _Job:
 
 
 async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> None:
-    async with ctx.db.transaction(readonly=True) as conn:
+    # No explicit transaction: an axis only reads, and BEGIN and COMMIT would be two of
+    # its two to four round trips (the final load and filter share one transaction).
+    async with ctx.db.acquire() as conn:
         await job(conn, ns)
 
 

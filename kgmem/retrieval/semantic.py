@@ -17,13 +17,35 @@ from kgmem.storage import keyword_search as kw
 from kgmem.storage import vector_search as vs
 
 EF_SEARCH = 100
+"""The default of ``KGMEM_DATABASE_HNSW_EF_SEARCH``."""
 
 
 async def vector(
+    conn: Connection,
+    ns: NamespaceRef,
+    query: Sequence[float],
+    scope: Scope,
+    *,
+    limit: int,
+    ef_search: int = EF_SEARCH,
+) -> dict[Key, Scored]:
+    """Nearest vertices and facts in scope by cosine similarity.
+
+    The pool's connections start with ``hnsw.ef_search`` = ``ef_search`` and iterative
+    scans on; only a search for more than ``ef_search`` results sets it (one more round
+    trip)."""
+    if limit > ef_search and not conn.is_in_transaction():
+        async with conn.transaction(readonly=True):  # the setting lasts for it only
+            await vs.tune(conn, limit)
+            return await _vector(conn, ns, query, scope, limit=limit)
+    if limit > ef_search:
+        await vs.tune(conn, limit)
+    return await _vector(conn, ns, query, scope, limit=limit)
+
+
+async def _vector(
     conn: Connection, ns: NamespaceRef, query: Sequence[float], scope: Scope, *, limit: int
 ) -> dict[Key, Scored]:
-    """Nearest vertices and facts in scope by cosine similarity."""
-    await vs.tune(conn, max(EF_SEARCH, limit))
     found: dict[Key, Scored] = {}
     if scope.vertices:
         where = vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)

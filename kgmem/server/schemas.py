@@ -246,6 +246,11 @@ class EmbeddingOut(BaseModel):
     model: str
     dimension: int
     loaded: bool
+    backend: str | None = Field(
+        default=None,
+        description="How the local model runs: onnx (ONNX Runtime) or torch; null for "
+        "remote providers",
+    )
 
 
 class DatabaseOut(BaseModel):
@@ -284,6 +289,7 @@ class HealthOut(BaseModel):
                 model=h.embedding.model,
                 dimension=h.embedding.dimension,
                 loaded=h.embedding_loaded,
+                backend=h.embedding_backend,
             ),
         )
 

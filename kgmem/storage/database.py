@@ -62,6 +62,8 @@ class Database:
     labels: LabelCatalog = field(default_factory=LabelCatalog)
     url: str = field(default="", repr=False)
     """Where the pool connects, for the few connections that must stay outside it."""
+    ef_search: int = 100
+    """hnsw.ef_search of every pooled connection (a startup parameter)."""
 
     @property
     def keyword_search(self) -> Literal["bm25", "fulltext"]:
@@ -148,12 +150,21 @@ async def open_database(
                 "statement_timeout": str(settings.statement_timeout_ms),
                 "application_name": "kgmem",
                 "jit": "off",
+                # Startup parameters, so a vector search needs no SET round trip.
+                "hnsw.ef_search": str(settings.hnsw_ef_search),
+                "hnsw.iterative_scan": "relaxed_order",
             },
         )
         async with pool.acquire() as conn:
             rows = await conn.fetch("SELECT extname, extversion FROM pg_extension")
     extensions = {r["extname"]: r["extversion"] for r in rows if r["extname"] != "plpgsql"}
-    return Database(pool=pool, server_version=str(version), extensions=extensions, url=url)
+    return Database(
+        pool=pool,
+        server_version=str(version),
+        extensions=extensions,
+        url=url,
+        ef_search=settings.hnsw_ef_search,
+    )
 
 
 async def _check_extensions(conn: Connection, url: str) -> None:

@@ -17,6 +17,7 @@ async def test_health_reports_database_extensions_and_model(client: httpx.AsyncC
         "model": "all-MiniLM-L6-v2",
         "dimension": 384,
         "loaded": True,
+        "backend": None,  # only the local provider runs a model here (onnx or torch)
     }
 
 

@@ -23,11 +23,14 @@ round trip, so every request's events are out before its response.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from kgmem.gathering import Gathering
 from kgmem.ingest.types import EpisodeOutcome, Work
+
+_log = logging.getLogger("kgmem.ingest")
 
 BuildBatch = Callable[[str, Sequence[Work]], Awaitable[list[EpisodeOutcome]]]
 AfterBatch = Callable[[str, list[list[EpisodeOutcome]]], Awaitable[None]]
@@ -100,7 +103,10 @@ class EpisodeQueue:
             split.append(outcomes[start : start + len(request.works)])
             start += len(request.works)
         if self.after is not None:
-            await self.after(namespace, split)
+            try:
+                await self.after(namespace, split)
+            except Exception:  # the batch is committed: answer its requests regardless
+                _log.exception("after-batch hook failed for namespace %s", namespace)
         for request, mine in zip(requests, split, strict=True):
             _settle(request, mine)
 

@@ -39,6 +39,9 @@ def serve(dimension: int, port: int = 0) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as real servers
+        # Headers and body go out as two writes: without TCP_NODELAY, Nagle's algorithm
+        # holds the body until the client's delayed ACK (about 40 ms per call).
+        disable_nagle_algorithm = True
 
         def log_message(self, *args: object) -> None:
             pass

@@ -53,7 +53,7 @@ from kgmem.ingest import merges as merge_ops
 from kgmem.io import backfill, exporter, loader
 from kgmem.io.exporter import ExportOptions
 from kgmem.io.loader import ImportOptions, ImportReport, Progress
-from kgmem.live import Live
+from kgmem.live import Change, Live
 from kgmem.model import (
     ApiKey,
     BatchResult,
@@ -126,6 +126,7 @@ class Memory:
         self.building = Builder(ctx, settings.ingest)
         self.live = Live(ctx.db, settings)
         """The read cache and change events; every committed write calls ``live.changed``."""
+        self.building.queue.after = self._batch_built
 
     @classmethod
     async def open(
@@ -420,9 +421,9 @@ class Memory:
         self, namespace: str, episodes: Sequence[EpisodeWrite]
     ) -> list[EpisodeOutcome]:
         """Store episodes, then extract, resolve, date, write and link each in order."""
-        outcomes = await self.building.ingest(namespace, episodes)
-        await self._episodes_changed(namespace, outcomes)
-        return outcomes
+        # Each built batch publishes its requests' events before answering them
+        # (``_batch_built``), all in one round trip.
+        return await self.building.ingest(namespace, episodes)
 
     async def retry_episode(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode."""
@@ -632,20 +633,15 @@ class Memory:
         return await self.cypher(namespace, query.text, params, mode=query.mode, limit=limit)
 
     async def _episodes_changed(self, namespace: str, outcomes: Sequence[EpisodeOutcome]) -> None:
-        if not outcomes:
-            return
-        facts = [f for o in outcomes for f in o.facts]
-        created = list(dict.fromkeys(r.uid for o in outcomes for r in o.entities if r.created))
-        closed = [f for o in outcomes for f in o.closed]
-        await self.live.changed(namespace, "episode.added", [o.uid for o in outcomes])
-        # What the pipeline wrote besides the episodes: new entities, new facts and the
-        # facts their functional updates closed.
-        if created:
-            await self.live.changed(namespace, "entity.upserted", created)
-        if facts:
-            await self.live.changed(namespace, "fact.added", facts)
-        if closed:
-            await self.live.changed(namespace, "fact.closed", closed)
+        await self.live.changed_many(namespace, _episode_changes(outcomes))
+
+    async def _batch_built(
+        self, namespace: str, requests: Sequence[Sequence[EpisodeOutcome]]
+    ) -> None:
+        """The events of one built batch of episode requests, each request's in order."""
+        await self.live.changed_many(
+            namespace, [c for outcomes in requests for c in _episode_changes(outcomes)]
+        )
 
     # -- health -----------------------------------------------------------------
 
@@ -699,3 +695,21 @@ def _stop(embedded: EmbeddedPostgres | None, lock: HomeLock | None) -> None:
         embedded.stop()
     if lock is not None:
         lock.release()
+
+
+def _episode_changes(outcomes: Sequence[EpisodeOutcome]) -> list[Change]:
+    """The events of one episode request: episode.added, then what the pipeline wrote
+    besides the episodes (new entities, new facts, the facts functional updates closed)."""
+    if not outcomes:
+        return []
+    facts = [f for o in outcomes for f in o.facts]
+    created = list(dict.fromkeys(r.uid for o in outcomes for r in o.entities if r.created))
+    closed = [f for o in outcomes for f in o.closed]
+    changes: list[Change] = [("episode.added", [o.uid for o in outcomes], {})]
+    if created:
+        changes.append(("entity.upserted", created, {}))
+    if facts:
+        changes.append(("fact.added", facts, {}))
+    if closed:
+        changes.append(("fact.closed", closed, {}))
+    return changes

@@ -50,6 +50,9 @@ async def choose(embedder: Embedder | None, needs: Sequence[VectorNeed]) -> list
         elif need.text is not None and embedder is not None:
             choices.append(None)
             to_embed.append(i)
+        elif need.exists and not need.stored_has_vector and need.stored_text == need.text:
+            # Unchanged and without a vector: nothing stored to clear (a round trip saved).
+            choices.append(VectorChoice(None, keep=True))
         else:
             choices.append(_NO_VECTOR)
     if to_embed:

@@ -74,13 +74,15 @@ async def write(
     facts: Sequence[FactWrite] = (),
     *,
     then: InTransaction | None = None,
+    ns: NamespaceRef | None = None,
 ) -> BatchResult:
     """Write ``entities`` then ``facts`` to ``namespace`` in one transaction; ``then``
-    runs last in that transaction (its failure undoes the whole write)."""
+    runs last in that transaction (its failure undoes the whole write). ``ns``: the
+    namespace already resolved by the caller (saves a lookup)."""
     if ctx.embedder is None and facts and not entities:
-        return await _write_facts(ctx, namespace, facts, then=then)
+        return await _write_facts(ctx, namespace, facts, then=then, ns=ns)
     items = _validate(ctx, entities, facts)
-    result, _ = await _write(ctx, namespace, items, read_back=False, then=then)
+    result, _ = await _write(ctx, namespace, items, read_back=False, then=then, ns=ns)
     return result
 
 
@@ -90,6 +92,7 @@ async def _write_facts(
     facts: Sequence[FactWrite],
     *,
     then: InTransaction | None,
+    ns: NamespaceRef | None = None,
 ) -> BatchResult:
     """A batch of facts alone when no model is involved: the same steps as ``_write``,
     but the locked lookup of the endpoints goes out before the validation and runs in
@@ -97,8 +100,10 @@ async def _write_facts(
     still refused whole, with the same error, and nothing is written."""
     prepare.batch_size(ctx, len(facts))
     async with ctx.db.transaction() as conn:
+        if ns is not None and ns.name != namespace:
+            raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
         try:
-            ns = await namespaces.resolve(conn, namespace)
+            ns = ns or await namespaces.resolve(conn, namespace)
         except NamespaceNotFound:
             _validate(ctx, (), facts)  # a bad batch is reported as such first
             raise
@@ -162,10 +167,13 @@ async def _write(
     *,
     read_back: bool,
     then: InTransaction | None = None,
+    ns: NamespaceRef | None = None,
 ) -> tuple[BatchResult, list[Fact]]:
+    if ns is not None and ns.name != namespace:
+        raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
     if _needs_model(ctx, items):
         async with ctx.db.acquire() as conn:
-            ns = await namespaces.resolve(conn, namespace)
+            ns = ns or await namespaces.resolve(conn, namespace)
             vertex_rows = await _vertex_rows(ctx, conn, ns, items.unique_entities)
             known = await vertex_store.resolve(conn, ns, _endpoints(items.unique_facts))
             plan = _Plan(vertex_rows, await _fact_plan(ctx, conn, ns, items, known))
@@ -175,7 +183,7 @@ async def _write(
                 await then(conn, ns)
             return done
     async with ctx.db.transaction() as conn:
-        ns = await namespaces.resolve(conn, namespace)
+        ns = ns or await namespaces.resolve(conn, namespace)
         plan = _Plan(await _vertex_rows(ctx, conn, ns, items.unique_entities))
         done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
         if then is not None:

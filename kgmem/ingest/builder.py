@@ -21,7 +21,7 @@ from typing import Any
 
 from kgmem.config import IngestSettings
 from kgmem.embedding import entity_text
-from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError
+from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError, NamespaceNotFound
 from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
 from kgmem.ingest.coalesce import EpisodeQueue
@@ -173,68 +173,74 @@ class Builder:
     async def _build(self, namespace: str, works: Sequence[Work]) -> list[EpisodeOutcome]:
         """Store the episodes as pending, run the pipeline over each, then write their
         links and statuses."""
-        async with self._building(namespace) as stages:
+        async with self._building(namespace) as (stages, ns):
             await write(
-                self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works]
+                self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works], ns=ns
             )
             outcomes = [await self._run(w, stages) for w in works]
-            return await self._finish(stages, namespace, works, outcomes)
+            return await self._finish(stages, ns, works, outcomes)
 
     @contextlib.asynccontextmanager
-    async def _building(self, namespace: str) -> AsyncIterator[list[Stage]]:
+    async def _building(self, namespace: str) -> AsyncIterator[tuple[list[Stage], NamespaceRef]]:
         """The namespace's stages, built while holding its building lock: one batch at a
         time per namespace, in every process, so each batch resolves against every entity
         an earlier batch created (near-duplicate spellings sent concurrently meet on one
-        entity). The lock's connection also reads the configuration and the name index.
+        entity). The statement that takes the lock also reads the namespace and its
+        configuration; the lock's connection then checks the name index.
         On the way out, the cached name index, which the batch updated in place, is
         marked current unless someone else changed the namespace's entities meanwhile."""
         size = self.ctx.db.pool.get_max_size()
         if size < 2:  # one connection cannot hold a lock and work: this process only
             async with self.ctx.db.acquire() as conn:
-                stages, _, _ = await self._prepare(conn, namespace)
-            yield stages
+                ns = await namespaces.resolve(conn, namespace)
+                stored = await ingest_store.ingest_config(conn, ns)
+                stages, _, _ = await self._prepare(conn, ns, stored)
+            yield stages, ns
             return
         if self._builds is None:
             # Each build holds one pooled connection for its lock and uses others: at
             # most half the pool may be locks, or builds could starve one another.
             self._builds = asyncio.Semaphore(size // 2)
         async with self._builds, self.ctx.db.acquire() as conn:
-            await ingest_store.lock_building(conn, namespace)
+            found, stored = await ingest_store.lock_building(conn, namespace)
             try:
-                stages, index, changes = await self._prepare(conn, namespace)
-                yield stages
+                if found is None:
+                    raise NamespaceNotFound(
+                        f"namespace {namespace!r} does not exist", namespace=namespace
+                    )
+                stages, index, changes = await self._prepare(conn, found, stored)
+                yield stages, found
                 if index.changes != changes:
-                    await self._adopt_index(conn, namespace, index)
+                    await self._adopt_index(conn, found, index)
             finally:
                 await ingest_store.unlock_building(conn, namespace)
 
     async def _prepare(
-        self, conn: Connection, namespace: str
+        self, conn: Connection, ns: NamespaceRef, stored: Mapping[str, Any]
     ) -> tuple[list[Stage], NameIndex, int]:
-        ns = await namespaces.resolve(conn, namespace)
-        config = PipelineConfig.parse(await ingest_store.ingest_config(conn, ns), self.settings)
-        index = await self._index_on(conn, ns, namespace)
-        return await self._stages(namespace, config, index), index, index.changes
+        config = PipelineConfig.parse(stored, self.settings)
+        index = await self._index_on(conn, ns, ns.name)
+        return await self._stages(ns, config, index), index, index.changes
 
-    async def _adopt_index(self, conn: Connection, namespace: str, index: NameIndex) -> None:
-        stamp = await ingest_store.entity_stamp(conn, await namespaces.resolve(conn, namespace))
+    async def _adopt_index(self, conn: Connection, ns: NamespaceRef, index: NameIndex) -> None:
+        stamp = await ingest_store.entity_stamp(conn, ns)
         if stamp[0] == len(index.vertices):
-            self._indexes[namespace] = (stamp, index)
+            self._indexes[ns.name] = (stamp, index)
 
     async def retry(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode (after a failure, or to pick up
         entities learnt since)."""
         stored = await self.episode(namespace, uid)
         work = _work_from(namespace, stored)
-        async with self._building(namespace) as stages:
+        async with self._building(namespace) as (stages, ns):
             outcome = await self._run(work, stages)
-            [outcome] = await self._finish(stages, namespace, [work], [outcome])
+            [outcome] = await self._finish(stages, ns, [work], [outcome])
         return outcome
 
     async def _finish(
         self,
         stages: Sequence[Stage],
-        namespace: str,
+        ns: NamespaceRef,
         works: Sequence[Work],
         outcomes: list[EpisodeOutcome],
     ) -> list[EpisodeOutcome]:
@@ -244,7 +250,7 @@ class Builder:
         links = next((s for s in stages if isinstance(s, LinkStage)), None)
         if links is not None:
             try:
-                await links.flush(namespace, extra=_statuses(works, outcomes))
+                await links.flush(ns.name, extra=_statuses(works, outcomes))
                 return outcomes
             except KgmemError as exc:
                 error = f"{exc.code}: {exc.detail}"
@@ -252,7 +258,7 @@ class Builder:
                     dataclasses.replace(o, status="failed", error=o.error or error)
                     for o in outcomes
                 ]
-        await write(self.ctx, namespace, entities=_statuses(works, outcomes))
+        await write(self.ctx, ns.name, entities=_statuses(works, outcomes), ns=ns)
         return outcomes
 
     async def episode(self, namespace: str, uid: str) -> Entity:
@@ -307,10 +313,10 @@ class Builder:
         )
 
     async def _stages(
-        self, namespace: str, config: PipelineConfig, index: NameIndex
+        self, ns: NamespaceRef, config: PipelineConfig, index: NameIndex
     ) -> list[Stage]:
-        services = Services(self.ctx, index, self.thresholds)
-        extractors = [self._extractor(namespace, name, config) for name in config.extractors]
+        services = Services(self.ctx, index, self.thresholds, ns)
+        extractors = [self._extractor(ns.name, name, config) for name in config.extractors]
         built: dict[str, Stage] = {
             "extract": ExtractStage(services, extractors),
             "resolve": ResolveStage(services),

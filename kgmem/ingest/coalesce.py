@@ -14,18 +14,26 @@ every entity an earlier batch created: near-duplicate spellings in concurrent
 requests resolve to one entity (a request keeps its turns in order by waiting for
 its answer before sending the next). If a merged batch raises, each request is
 built again on its own, so one bad request cannot fail the others.
+
+``after`` (if given) runs once per built batch with each request's outcomes, before
+any request is answered: the store publishes the batch's change events there, in one
+round trip, so every request's events are out before its response.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from kgmem.gathering import Gathering
 from kgmem.ingest.types import EpisodeOutcome, Work
 
+_log = logging.getLogger("kgmem.ingest")
+
 BuildBatch = Callable[[str, Sequence[Work]], Awaitable[list[EpisodeOutcome]]]
+AfterBatch = Callable[[str, list[list[EpisodeOutcome]]], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -53,6 +61,7 @@ class EpisodeQueue:
 
     def __init__(self, build: BuildBatch, *, window_s: float, max_episodes: int) -> None:
         self._build = build
+        self.after: AfterBatch | None = None
         self.window_s = window_s
         self.max_episodes = max(1, max_episodes)
         self.stats = QueueStats()
@@ -89,10 +98,17 @@ class EpisodeQueue:
                 return
             _settle(requests[0], exc)
             return
-        start = 0
+        split, start = [], 0
         for request in requests:
-            _settle(request, outcomes[start : start + len(request.works)])
+            split.append(outcomes[start : start + len(request.works)])
             start += len(request.works)
+        if self.after is not None:
+            try:
+                await self.after(namespace, split)
+            except Exception:  # the batch is committed: answer its requests regardless
+                _log.exception("after-batch hook failed for namespace %s", namespace)
+        for request, mine in zip(requests, split, strict=True):
+            _settle(request, mine)
 
 
 def _settle(request: _Request, result: list[EpisodeOutcome] | BaseException) -> None:

@@ -8,6 +8,7 @@ and accents from both sides, so "jose" finds "José".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -61,7 +62,7 @@ class NameMatcher:
             return []
         folded, offsets = fold_with_offsets(text)
         # The automaton's keys are single-spaced; so must the text be.
-        spaced = "".join(c if c.isalnum() else " " for c in folded)
+        spaced = _NOT_ALNUM.sub(" ", folded)
         candidates = []
         for end, (length, uid) in self._automaton.iter(spaced):
             start = end - length + 1
@@ -76,6 +77,10 @@ class NameMatcher:
                 lo, hi = offsets[start], offsets[end] + 1
                 taken.append(Hit(lo, hi, uid, text[lo:hi]))
         return sorted(taken, key=lambda h: h.start)
+
+
+# Exactly the characters for which str.isalnum() is false ("\w" is isalnum() or "_").
+_NOT_ALNUM = re.compile(r"[\W_]")
 
 
 def _bounded(text: str, start: int, end: int) -> bool:

@@ -48,6 +48,16 @@ class Services:
     ctx: GraphContext
     index: NameIndex
     thresholds: Thresholds
+    ns: NamespaceRef | None = None
+    """The namespace being built, resolved once for the batch."""
+
+    def ref(self, namespace: str) -> NamespaceRef | None:
+        """``ns`` when it is ``namespace`` (then writes need not look it up again)."""
+        return self.ns if self.ns is not None and self.ns.name == namespace else None
+
+    async def resolve(self, conn: Connection, namespace: str) -> NamespaceRef:
+        """The namespace ``namespace``, looked up only when it is not ``ns``."""
+        return self.ref(namespace) or await namespaces.resolve(conn, namespace)
 
     @property
     def plain(self) -> GraphContext:
@@ -113,7 +123,7 @@ class ResolveStage:
             return [None] * len(mentions)
         vectors = await ctx.embedder.embed([m.name for m in mentions])
         async with ctx.db.acquire() as conn:
-            ns = await namespaces.resolve(conn, work.namespace)
+            ns = await self.services.resolve(conn, work.namespace)
             nearest = await ingest_store.nearest_entities_many(
                 conn, ns, [v.tolist() for v in vectors], 5
             )
@@ -176,6 +186,7 @@ class WriteStage:
             work.namespace,
             facts=facts,
             then=functools.partial(self._in_transaction, closing, merges, done),
+            ns=self.services.ref(work.namespace),
         )
         work.fact_uids.extend(f.uid for f in facts if f.uid)
         work.closed.extend(done.closed)
@@ -227,7 +238,12 @@ class WriteStage:
                     props["aliases"] = list(mention.aliases)
                 new[found.uid] = EntityWrite(uid=found.uid, label=found.label, properties=props)
         if new:
-            await write(self.services.ctx, work.namespace, entities=list(new.values()))
+            await write(
+                self.services.ctx,
+                work.namespace,
+                entities=list(new.values()),
+                ns=self.services.ref(work.namespace),
+            )
             for e in new.values():
                 aliases = tuple(str(a) for a in e.properties.get("aliases", ()))
                 name = str(e.properties["name"])
@@ -238,7 +254,7 @@ class WriteStage:
         if not plans:
             return [], []
         async with self.services.ctx.db.acquire() as conn:
-            ns = await namespaces.resolve(conn, work.namespace)
+            ns = await self.services.resolve(conn, work.namespace)
             refs = await vertex_store.resolve(conn, ns, {p.subject for p in plans})
             current = {
                 uid: await ingest_store.current_statements(
@@ -417,13 +433,19 @@ class LinkStage:
                 )
         if links or extra:
             entities = [*sessions.values(), *extra]
-            await write(self.services.plain, namespace, entities=entities, facts=links)
+            await write(
+                self.services.plain,
+                namespace,
+                entities=entities,
+                facts=links,
+                ns=self.services.ref(namespace),
+            )
 
     async def _stored_previous(self, namespace: str, works: Sequence[Work]) -> _Previous:
         if not works:
             return _Previous(set(), {})
         async with self.services.ctx.db.acquire() as conn:
-            ns = await namespaces.resolve(conn, namespace)
+            ns = await self.services.resolve(conn, namespace)
             rows = await ingest_store.session_predecessors(
                 conn,
                 ns,

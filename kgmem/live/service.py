@@ -37,6 +37,9 @@ _log = logging.getLogger("kgmem.live")
 
 CacheStatus = Literal["hit", "miss", "bypass"]
 
+Change = tuple[str, Sequence[str], dict[str, Any]]
+"""One committed write for ``Live.changed_many``: event type, ids, extra detail."""
+
 
 class Live:
     """Cache lookups, write notifications and event streams for one store."""
@@ -253,6 +256,37 @@ class Live:
         for chunk in chunks:
             body = {"namespace": namespace, "type": kind, "ids": chunk, "time": now, **detail}
             await self._publish(namespace, kind, orjson.dumps(body).decode())
+
+    async def changed_many(self, namespace: str, changes: Sequence[Change]) -> None:
+        """Several writes to ``namespace`` committed together (a batch of episode
+        requests): as ``changed`` for each (kind, ids, detail) in order, with one cache
+        bump and, on PostgreSQL, every event in one round trip. Never raises."""
+        if not changes:
+            return
+        if self.link is not None or len(changes) == 1:
+            for kind, ids, detail in changes:
+                await self.changed(namespace, kind, ids, **detail)
+            return
+        self._local.bump(namespace)
+        if not self.event_settings.enabled:
+            return
+        step = self.event_settings.max_ids
+        now = datetime.now(UTC).isoformat()
+        events: list[tuple[str, str]] = []
+        for kind, ids, detail in changes:
+            chunks = [list(ids[i : i + step]) for i in range(0, len(ids), step)] or [[]]
+            for chunk in chunks:
+                body = {"namespace": namespace, "type": kind, "ids": chunk, "time": now, **detail}
+                events.append((kind, orjson.dumps(body).decode()))
+        try:
+            await pg_events.publish_many(
+                self._db, namespace, events, self.event_settings.retention, self._origin
+            )
+        except KgmemError as exc:
+            self.metrics.inc("kgmem_event_publish_failures_total")
+            _log.error("%d events for namespace %s lost: %s", len(events), namespace, exc.detail)
+            return
+        self.metrics.inc("kgmem_events_published_total", len(events), backend="postgres")
 
     async def _publish(self, namespace: str, kind: str, body: str) -> None:
         enabled = self.event_settings.enabled

@@ -177,27 +177,39 @@ def _check_same_statement(rows: Sequence[FactRow], existing: Mapping[str, asyncp
             )
 
 
-# One statement per predicate writes the side rows and the AGE edges. The rows travel as
-# one JSON array (orjson in C) rather than ten typed arrays: asyncpg encodes array
-# elements one by one in Python, which cost more than the database work per fact.
-_INSERT = """
-WITH x AS MATERIALIZED (
-  SELECT * FROM json_to_recordset($4::text::json)
+# One statement writes the side rows and the AGE edges of one predicate (or of a few, as
+# numbered CTEs). The rows travel as one JSON array (orjson in C) rather than ten typed
+# arrays: asyncpg encodes array elements one by one in Python, which cost more than the
+# database work per fact.
+_STEPS = """x{k} AS MATERIALIZED (
+  SELECT * FROM json_to_recordset(${p4}::text::json)
     AS x(u text, s ag_catalog.graphid, o ag_catalog.graphid, vf timestamptz, vt timestamptz,
          ra timestamptz, c float8, t text, p json)
-), side AS (
+), side{k} AS (
   INSERT INTO {side} (id, uid, predicate, subject_id, object_id, valid_from, valid_to,
                       recorded_at, confidence, text)
-  SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, s, o, vf, vt, ra, c, t FROM x
+  SELECT ag_catalog._graphid(${p1}, nextval(${p2}::regclass)), u, ${p3}, s, o, vf, vt, ra, c, t
+  FROM x{k}
   ON CONFLICT (uid) DO NOTHING
   RETURNING id, uid, subject_id, object_id
-), edge AS (
+), edge{k} AS (
   INSERT INTO {edge} (id, start_id, end_id, properties)
-  SELECT side.id, side.subject_id, side.object_id, x.p::text::ag_catalog.agtype
-  FROM side JOIN x ON x.u = side.uid
-)
-SELECT uid, id FROM side
-"""
+  SELECT side{k}.id, side{k}.subject_id, side{k}.object_id, x{k}.p::text::ag_catalog.agtype
+  FROM side{k} JOIN x{k} ON x{k}.u = side{k}.uid
+)"""
+
+
+def _insert_sql(side: str, edges: Sequence[str]) -> str:
+    """One statement inserting the rows of each of ``edges`` (edge label tables): per
+    label k, parameters 4k+1..4k+4 are its label id, sequence, predicate and rows."""
+    steps = [
+        _STEPS.format(
+            k=k, side=side, edge=edge, p1=4 * k + 1, p2=4 * k + 2, p3=4 * k + 3, p4=4 * k + 4
+        )
+        for k, edge in enumerate(edges)
+    ]
+    selects = [f"SELECT uid, id FROM side{k}" for k in range(len(edges))]
+    return "WITH " + ",\n".join(steps) + "\n" + "\nUNION ALL ".join(selects)
 
 
 async def _insert_new(
@@ -206,17 +218,21 @@ async def _insert_new(
     labels: Mapping[str, LabelInfo],
     rows: Sequence[FactRow],
 ) -> dict[str, int]:
-    """Insert ``rows`` in chunks; each chunk's payload is built while the database still
+    """Insert ``rows``. A few small predicate groups (the usual write) go in one
+    statement; more go in chunks, each chunk's payload built while the database still
     works on the previous one (the client and the server run on different cores)."""
     created: dict[str, int] = {}
     if not rows:
         return created
     now = await conn.fetchval("SELECT now()")
+    groups = _by_predicate(rows)
+    if 1 < len(groups) <= _MULTI and len(rows) <= _CHUNK:
+        return await _insert_together(conn, ns, labels, groups, now)
     pending: asyncio.Future[list[asyncpg.Record]] | None = None
     try:
-        for predicate, group in _by_predicate(rows).items():
+        for predicate, group in groups.items():
             info = labels[predicate]
-            sql = _INSERT.format(side=_side(ns), edge=table(ns.name, predicate))
+            sql = _insert_sql(_side(ns), [table(ns.name, predicate)])
             for at in range(0, len(group), _CHUNK):
                 payload = _payload(group[at : at + _CHUNK], now)
                 if pending is not None:
@@ -239,6 +255,23 @@ async def _insert_new(
 
 
 _CHUNK = 250
+_MULTI = 8
+
+
+async def _insert_together(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    labels: Mapping[str, LabelInfo],
+    groups: Mapping[str, Sequence[FactRow]],
+    now: datetime,
+) -> dict[str, int]:
+    """Every predicate group in one statement."""
+    args: list[Any] = []
+    for predicate, group in groups.items():
+        info = labels[predicate]
+        args += [info.label_id, table(ns.name, info.seq_name), predicate, _payload(group, now)]
+    sql = _insert_sql(_side(ns), [table(ns.name, p) for p in groups])
+    return {r["uid"]: r["id"] for r in await conn.fetch(sql, *args)}
 
 
 def _payload(rows: Sequence[FactRow], now: datetime) -> str:

@@ -457,10 +457,25 @@ async def nearest_entities_many(
 _BUILD_LOCK = 0x6B67_6D35  # "kgm5"
 
 
-async def lock_building(conn: asyncpg.Connection, namespace: str) -> None:
+async def lock_building(
+    conn: asyncpg.Connection, namespace: str
+) -> tuple[NamespaceRef | None, dict[str, Any]]:
     """Wait for, then hold, the namespace's building lock (session-level; released by
-    ``unlock_building`` or when the connection is reset or closed)."""
-    await conn.execute("SELECT pg_advisory_lock($1, hashtext($2))", _BUILD_LOCK, namespace)
+    ``unlock_building`` or when the connection is reset or closed), and read the
+    namespace (None: it does not exist; the lock is held all the same) and its pipeline
+    configuration, in one round trip."""
+    row = await conn.fetchrow(
+        "SELECT g.graphid, n.config->'ingest' AS config "
+        "FROM (SELECT pg_advisory_lock($1, hashtext($2))) AS l "
+        "LEFT JOIN (kgmem.namespace n JOIN ag_catalog.ag_graph g ON g.name = n.name::name) "
+        "ON n.name = $2",
+        _BUILD_LOCK,
+        namespace,
+    )
+    if row is None or row["graphid"] is None:
+        return None, {}
+    config = json.loads(row["config"]) if row["config"] else {}
+    return NamespaceRef(name=namespace, graph_oid=int(row["graphid"])), config
 
 
 async def unlock_building(conn: asyncpg.Connection, namespace: str) -> None:

@@ -155,12 +155,19 @@ async def _insert_new(
     created: dict[str, int] = {}
     for label, group in _by_label(rows).items():
         info = labels[label]
+        # The side rows and the label's rows in one statement: a uid another transaction
+        # committed first is skipped by both.
         reserved = await conn.fetch(
-            f"INSERT INTO {_side(ns)} (id, uid, label, name, text, lat, lon, occurred_at) "
+            f"WITH x AS MATERIALIZED (SELECT * FROM unnest($4::text[], $5::text[], "
+            "$6::text[], $7::float8[], $8::float8[], $9::timestamptz[], $10::text[]) "
+            "AS x(u, n, t, la, lo, oc, p)), "
+            f"side AS (INSERT INTO {_side(ns)} (id, uid, label, name, text, lat, lon, "
+            "occurred_at) "
             "SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, n, t, la, lo, oc "
-            "FROM unnest($4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], "
-            "$9::timestamptz[]) "
-            "AS x(u, n, t, la, lo, oc) ON CONFLICT (uid) DO NOTHING RETURNING uid, id",
+            "FROM x ON CONFLICT (uid) DO NOTHING RETURNING uid, id), "
+            f"g AS (INSERT INTO {table(ns.name, label)} (id, properties) "
+            "SELECT side.id, x.p::agtype FROM side JOIN x ON x.u = side.uid) "
+            "SELECT uid, id FROM side",
             info.label_id,
             table(ns.name, info.seq_name),
             label,
@@ -170,16 +177,9 @@ async def _insert_new(
             [r.lat for r in group],
             [r.lon for r in group],
             [_occurred(r) for r in group],
+            [_stored_properties(r) for r in group],
         )
-        ids = {r["uid"]: r["id"] for r in reserved}
-        props = [_stored_properties(r) for r in group if r.uid in ids]
-        await conn.execute(
-            f"INSERT INTO {table(ns.name, label)} (id, properties) "
-            "SELECT i, p::agtype FROM unnest($1::graphid[], $2::text[]) AS x(i, p)",
-            [ids[r.uid] for r in group if r.uid in ids],
-            props,
-        )
-        created.update(ids)
+        created.update((r["uid"], r["id"]) for r in reserved)
     return created
 
 
@@ -192,7 +192,20 @@ async def _update_existing(
 ) -> dict[str, int]:
     """Update stored vertices; returns the new graph ids of those whose label changed."""
     same = [r for r in rows if existing[r.uid].label == r.label]
-    for label, group in _by_label(same).items():
+    groups = _by_label(same)
+    if len(same) == len(rows) and len(groups) == 1:
+        # The usual update (no label changes, one label): one statement.
+        [(label, group)] = groups.items()
+        await conn.execute(
+            f"WITH g AS (UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
+            "FROM unnest($7::graphid[], $8::text[]) AS x(i, p) WHERE t.id = x.i) "
+            + _UPDATE_SIDE.format(side=_side(ns)),
+            *_side_columns(rows),
+            [existing[r.uid].id for r in group],
+            [_stored_properties(r) for r in group],
+        )
+        return {}
+    for label, group in groups.items():
         await conn.execute(
             f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
             "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
@@ -216,18 +229,27 @@ async def _update_side(
 ) -> None:
     if not rows:
         return
-    await conn.execute(
-        f"UPDATE {_side(ns)} AS v SET name = x.n, text = x.t, "
-        "lat = x.la, lon = x.lo, occurred_at = x.oc, updated_at = now() "
-        "FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], "
-        "$6::timestamptz[]) AS x(u, n, t, la, lo, oc) WHERE v.uid = x.u",
+    await conn.execute(_UPDATE_SIDE.format(side=_side(ns)), *_side_columns(rows))
+
+
+_UPDATE_SIDE = (
+    "UPDATE {side} AS v SET name = x.n, text = x.t, "
+    "lat = x.la, lon = x.lo, occurred_at = x.oc, updated_at = now() "
+    "FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], "
+    "$6::timestamptz[]) AS x(u, n, t, la, lo, oc) WHERE v.uid = x.u"
+)
+
+
+def _side_columns(rows: Sequence[VertexRow]) -> list[list[Any]]:
+    """The parameters $1-$6 of ``_UPDATE_SIDE``."""
+    return [
         [r.uid for r in rows],
         [_name(r) for r in rows],
         [r.text for r in rows],
         [r.lat for r in rows],
         [r.lon for r in rows],
         [_occurred(r) for r in rows],
-    )
+    ]
 
 
 async def _relabel(

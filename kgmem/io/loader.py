@@ -184,6 +184,7 @@ class _Run:
     done: dict[int, dict[str, Any]]
     rejects: list[tuple[Reject, str]] = field(default_factory=list)
     typed: bool = False
+    deferring: bool = False
 
 
 async def _type_pass(run: _Run, path: Path, fmt: str, mapper: RdfMapper) -> None:
@@ -224,11 +225,11 @@ async def import_file(
         terms = TermRegistry.of(
             await bulk.read_terms(conn, namespace), await bulk.label_kinds(conn, ns)
         )
-    await _maybe_defer(ctx, ns, path, options)
+    deferring = await _maybe_defer(ctx, ns, path, options)
     batch_ctx = BatchContext(
         ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers()
     )
-    run = _Run(ctx, batch_ctx, options, report, done)
+    run = _Run(ctx, batch_ctx, options, report, done, deferring=deferring)
     mapper = RdfMapper(terms, digest[:12] + "_")
     if fmt in type_pass.STREAMED:
         await _type_pass(run, path, fmt, mapper)
@@ -318,16 +319,20 @@ async def _in_parallel(jobs: list[Callable[[], Awaitable[None]]]) -> None:
 
 async def _maybe_defer(
     ctx: GraphContext, ns: NamespaceRef, path: Path, options: ImportOptions
-) -> None:
+) -> bool:
+    """Drop the namespace's secondary indexes for the load if it should; whether the
+    load runs with deferred indexes (also when a previous run of it dropped them)."""
     if options.defer_indexes == "never":
-        return
+        return False
     async with ctx.db.transaction() as conn:
         await bulk.lift_timeout(conn)
         if await bulk.has_deferred_indexes(conn, ns.name):
-            return  # a previous run of this load dropped them: keep loading without
+            return True  # a previous run of this load dropped them: keep loading without
         big = path.stat().st_size >= _DEFER_FROM_BYTES  # noqa: ASYNC240
         if options.defer_indexes == "always" or (big and await bulk.is_empty(conn, ns)):
             await bulk.defer_indexes(conn, ns)
+            return True
+    return False
 
 
 async def _one_batch(run: _Run, batch: _Batch) -> bool:
@@ -366,6 +371,8 @@ async def _write(run: _Run, batch: _Batch) -> list[Reject]:
         if late and run.options.on_error == "stop":
             _note(run.report, late[:1], run.rejects)
             raise _rejected(run.report, late[0])
+        if run.deferring:  # labels this batch created come with indexes: defer those too
+            await bulk.defer_indexes(conn, ns)
         stored: dict[str, Any] = {**counts.as_json(), "rejected_records": counts.rejected}
         await bulk.record_batch(conn, ns.name, run.report.load_key, batch.number, stored)
     run.report.add(counts.as_json())

@@ -81,10 +81,15 @@ class Describers:
     fact_text: Callable[[str, str, str], str]
     vertex_time: Callable[[Mapping[str, Any]], datetime | None] = lambda _: None
     view: Callable[[Mapping[str, Any]], Mapping[str, Any]] = lambda p: p
+    keys: frozenset[str] | None = None
 
     def vertex_side(self, props: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
         """A vertex's side-row name, text and ``occurred_at`` (ISO 8601): text and
-        time are read from ``view(props)``."""
+        time are read from ``view(props)``. ``keys``, if given, are all the property
+        keys the describers read (``view`` keeping keys as they are): a vertex with
+        none of them (an RDF object named only by its uid) has none of the three."""
+        if self.keys is not None and self.keys.isdisjoint(props):
+            return None, None, None
         view = self.view(props)
         occurred = self.vertex_time(view)
         return _name(props), self.vertex_text(view), occurred.isoformat() if occurred else None
@@ -182,13 +187,20 @@ async def _copy(
 async def _reserve_ids(
     conn: asyncpg.Connection, ns: NamespaceRef, info: LabelInfo, count: int
 ) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT ag_catalog._graphid($1, nextval($2::regclass)) AS id FROM generate_series(1, $3)",
-        info.label_id,
+    """``count`` new graph ids of label ``info``: AGE's ``label_id << 48 | entry``
+    (what ``ag_catalog._graphid`` computes), the entries taken from the label's
+    sequence in one statement and fetched as one ``bigint[]``."""
+    entries = await conn.fetchval(
+        "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)",
         table(ns.name, info.seq_name),
         count,
     )
-    return [r["id"] for r in rows]
+    base = info.label_id << _ENTRY_BITS
+    return [base | (e & _ENTRY_MASK) for e in entries]
+
+
+_ENTRY_BITS = 48
+_ENTRY_MASK = (1 << _ENTRY_BITS) - 1
 
 
 # -- merging ------------------------------------------------------------------------

@@ -4,7 +4,9 @@ The file's load key is its SHA-256 plus the format and batch size. A batch that 
 the journal under that key is not written again, so rerunning an interrupted import
 (even one killed with ``kill -9``) writes exactly the batches that had not committed
 and ends in the graph one clean run makes; rerunning a finished one writes nothing.
-Reading and mapping the next batch runs in a thread while the current one is written.
+Reading and mapping the next batch runs in a thread while the current one is written,
+or, for an N-Triples / N-Quads file of 64 MiB or more, in a second process
+(``kgmem.io.parse_worker``), so that it does not share this process's interpreter lock.
 """
 
 from __future__ import annotations
@@ -403,7 +405,8 @@ def _use_process(path: Path, fmt: str, options: ImportOptions) -> bool:
 async def _load(
     run: _Run, source: _Source | _ProcessSource, tick: Callable[[], None] | None
 ) -> bool:
-    """Write every batch; the next one is read and mapped in a thread meanwhile."""
+    """Write every batch; the next one is read and mapped meanwhile (in a thread, or
+    waited for from the reading process in one)."""
     wrote = False
     pending = asyncio.create_task(asyncio.to_thread(source.next_batch))
     while (batch := await pending) is not None:

@@ -4,7 +4,9 @@ The file's load key is its SHA-256 plus the format and batch size. A batch that 
 the journal under that key is not written again, so rerunning an interrupted import
 (even one killed with ``kill -9``) writes exactly the batches that had not committed
 and ends in the graph one clean run makes; rerunning a finished one writes nothing.
-Reading and mapping the next batch runs in a thread while the current one is written.
+Reading and mapping the next batch runs in a thread while the current one is written,
+or, for an N-Triples / N-Quads file of 64 MiB or more, in a second process
+(``kgmem.io.parse_worker``), so that it does not share this process's interpreter lock.
 """
 
 from __future__ import annotations
@@ -13,11 +15,15 @@ import asyncio
 import functools
 import hashlib
 import itertools
+import pickle
+import struct
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal, cast
 
 import orjson
 
@@ -27,10 +33,18 @@ from kgmem.graph import GraphContext
 from kgmem.io import type_pass
 from kgmem.io.ntriples import Lit, Quad
 from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, text_view
-from kgmem.io.readers import Parsed, Reject, detect_format, open_binary, read
+from kgmem.io.readers import (
+    CountingReader,
+    Parsed,
+    Reject,
+    detect_format,
+    open_binary,
+    read,
+)
+from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
 from kgmem.storage import Connection, NamespaceRef, bulk, namespaces
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, EdgeOp, VertexOp
-from kgmem.storage.vertices import occurred_time
+from kgmem.storage.vertices import OCCURRED_KEYS, occurred_time
 
 OnError = Literal["stop", "skip"]
 _MAX_LISTED_ERRORS = 1000
@@ -43,7 +57,9 @@ class ImportOptions:
     the base IRI that relative IRIs of Turtle, TriG, JSON-LD and RDF/XML resolve against
     (None: the file's own URI). ``defer_indexes``: drop the namespace's non-unique
     indexes during the load and build them once at the end; "auto" does so when the
-    namespace is empty and the file is at least 8 MiB."""
+    namespace is empty and the file is at least 8 MiB. ``reader_process``: read, parse
+    and map an N-Triples / N-Quads file in a second process (``kgmem.io.parse_worker``);
+    "auto" does so from 64 MiB (starting it costs about a second of CPU)."""
 
     format: str | None = None
     batch_size: int = 20_000
@@ -52,6 +68,7 @@ class ImportOptions:
     write_report: bool = True
     base_iri: str | None = None
     defer_indexes: Literal["auto", "always", "never"] = "auto"
+    reader_process: Literal["auto", "always", "never"] = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +121,11 @@ def describers() -> Describers:
     text, so an RDF ``"2024-05-01T10:00:00Z"^^xsd:dateTime`` ``occurred_at`` times the
     vertex as the same string written through the API does)."""
     return Describers(
-        vertex_text=entity_text, fact_text=fact_text, vertex_time=occurred_time, view=text_view
+        vertex_text=entity_text,
+        fact_text=fact_text,
+        vertex_time=occurred_time,
+        view=text_view,
+        keys=frozenset({*VERTEX_TEXT_PROPERTIES, *OCCURRED_KEYS}),
     )
 
 
@@ -130,11 +151,42 @@ class _Batch:
 class _Source:
     """The file's items cut into batches and mapped to operations."""
 
-    def __init__(self, items: Iterator[Parsed], mapper: RdfMapper, size: int) -> None:
+    def __init__(
+        self,
+        items: Iterator[Parsed],
+        mapper: RdfMapper,
+        size: int,
+        stream: IO[bytes] | None = None,
+        counter: CountingReader | None = None,
+    ) -> None:
         self.items = items
         self.mapper = mapper
         self.size = size
         self.number = 0
+        self.stream = stream
+        self.counter = counter
+
+    @classmethod
+    def open(
+        cls, path: Path, fmt: str, base_iri: str | None, mapper: RdfMapper, size: int
+    ) -> _Source:
+        """The batches of the file at ``path``."""
+        stream, counter = open_binary(path)
+        try:
+            items = read(path, fmt, stream, base_iri)
+        except BaseException:
+            stream.close()
+            raise
+        return cls(items, mapper, size, stream, counter)
+
+    def bytes_read(self) -> int:
+        """Bytes of the file read so far."""
+        return self.counter.count if self.counter else 0
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.stream is not None:
+            self.stream.close()
 
     def next_batch(self) -> _Batch | None:
         chunk = list(itertools.islice(self.items, self.size))
@@ -173,6 +225,77 @@ class _Source:
         )
 
 
+# -- reading in a second process ------------------------------------------------------
+
+_PROCESS_FROM_BYTES = 64 << 20
+
+
+class _ProcessSource:
+    """Batches read, parsed and mapped in a second process (N-Triples and N-Quads files
+    of 8 MiB and more; see ``kgmem.io.parse_worker``), so that parsing and mapping the
+    next batch runs on another core while this process writes the current one, instead
+    of sharing this process's interpreter lock with it. The worker holds the mapper
+    (its term registry and blank node prefix, as the type pass left them) and is held
+    back by its pipe, so memory stays flat."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kgmem.io.parse_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.read = 0
+        self.done = False
+        assert self.proc.stdout is not None
+        self.out = self.proc.stdout
+
+    def start(
+        self, path: Path, fmt: str, base_iri: str | None, mapper: RdfMapper, size: int
+    ) -> _ProcessSource:
+        """Have the worker read ``path``; returns this source."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(pickle.dumps((path, fmt, base_iri, mapper, size)))
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass  # it failed at once: next_batch reports why
+        return self
+
+    def next_batch(self) -> _Batch | None:
+        """The next batch (blocks: call it in a thread)."""
+        if self.done:
+            return None
+        head = self.out.read(8)
+        if len(head) < 8:
+            self.proc.wait()
+            assert self.proc.stderr is not None
+            reason = self.proc.stderr.read().decode(errors="replace").strip().splitlines()
+            raise RuntimeError(
+                f"the import's reading process stopped (exit {self.proc.returncode}): "
+                + (reason[-1] if reason else "no message")
+            )
+        (length,) = struct.unpack("<Q", head)
+        # Our own child process over a private pipe: trusted.
+        batch, self.read = pickle.loads(self.out.read(length))  # noqa: S301
+        if batch is None:
+            self.done = True
+        return cast("_Batch | None", batch)
+
+    def bytes_read(self) -> int:
+        """Bytes of the file the worker has read so far."""
+        return self.read
+
+    def close(self) -> None:
+        """Stop the worker and collect it."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
 @dataclass
 class _Run:
     """One import in progress: what batches read and write."""
@@ -184,6 +307,7 @@ class _Run:
     done: dict[int, dict[str, Any]]
     rejects: list[tuple[Reject, str]] = field(default_factory=list)
     typed: bool = False
+    deferring: bool = False
 
 
 async def _type_pass(run: _Run, path: Path, fmt: str, mapper: RdfMapper) -> None:
@@ -214,6 +338,46 @@ async def import_file(
         raise InvalidInput("batch size must be at least 1")
     fmt = detect_format(path, options.format)
     started = time.perf_counter()
+    # Started first, so that its start-up runs while this process hashes the file.
+    worker = _ProcessSource() if _use_process(path, fmt, options) else None
+    source: _Source | _ProcessSource | None = None
+    try:
+        run, mapper = await _prepare(ctx, namespace, path, fmt, options)
+        report, ns = run.report, run.batch_ctx.ns
+        if fmt in type_pass.STREAMED:
+            await _type_pass(run, path, fmt, mapper)
+        if worker is not None:
+            source = worker.start(path, fmt, options.base_iri, mapper, options.batch_size)
+        else:
+            source = _Source.open(path, fmt, options.base_iri, mapper, options.batch_size)
+        total = path.stat().st_size  # noqa: ASYNC240
+
+        def tick() -> None:
+            if progress and source is not None:
+                progress(Progress(report.records_read, source.bytes_read(), total))
+
+        try:
+            wrote = await _load(run, source, tick)
+            await _finish(ctx, ns, analyze=wrote)
+            if run.typed:
+                async with ctx.db.acquire() as conn:
+                    await bulk.clear_types(conn, ns.name, report.load_key)
+        finally:
+            report.seconds = round(time.perf_counter() - started, 3)
+            if options.write_report:
+                _write_report(path, options, report, run.rejects)
+    finally:
+        if worker is not None:
+            worker.close()
+        elif source is not None:
+            source.close()
+    return report
+
+
+async def _prepare(
+    ctx: GraphContext, namespace: str, path: Path, fmt: str, options: ImportOptions
+) -> tuple[_Run, RdfMapper]:
+    """The import's run (its load key, journal, deferred indexes) and RDF mapper."""
     digest = await asyncio.to_thread(file_digest, path)
     report = ImportReport(
         file=str(path), format=fmt, load_key=f"{digest}:{fmt}:{options.batch_size}"
@@ -224,39 +388,25 @@ async def import_file(
         terms = TermRegistry.of(
             await bulk.read_terms(conn, namespace), await bulk.label_kinds(conn, ns)
         )
-    await _maybe_defer(ctx, ns, path, options)
+    deferring = await _maybe_defer(ctx, ns, path, options)
     batch_ctx = BatchContext(
         ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers()
     )
-    run = _Run(ctx, batch_ctx, options, report, done)
-    mapper = RdfMapper(terms, digest[:12] + "_")
-    if fmt in type_pass.STREAMED:
-        await _type_pass(run, path, fmt, mapper)
-    stream, counter = open_binary(path)
-    try:
-        items = read(path, fmt, stream, options.base_iri)
-        source = _Source(items, mapper, options.batch_size)
-        total = path.stat().st_size  # noqa: ASYNC240
-
-        def tick() -> None:
-            if progress:
-                progress(Progress(report.records_read, counter.count, total))
-
-        wrote = await _load(run, source, tick)
-        await _finish(ctx, ns, analyze=wrote)
-        if run.typed:
-            async with ctx.db.acquire() as conn:
-                await bulk.clear_types(conn, ns.name, report.load_key)
-    finally:
-        stream.close()
-        report.seconds = round(time.perf_counter() - started, 3)
-        if options.write_report:
-            _write_report(path, options, report, run.rejects)
-    return report
+    run = _Run(ctx, batch_ctx, options, report, done, deferring=deferring)
+    return run, RdfMapper(terms, digest[:12] + "_")
 
 
-async def _load(run: _Run, source: _Source, tick: Callable[[], None] | None) -> bool:
-    """Write every batch; the next one is read and mapped in a thread meanwhile."""
+def _use_process(path: Path, fmt: str, options: ImportOptions) -> bool:
+    if fmt not in type_pass.STREAMED or options.reader_process == "never":
+        return False
+    return options.reader_process == "always" or path.stat().st_size >= _PROCESS_FROM_BYTES
+
+
+async def _load(
+    run: _Run, source: _Source | _ProcessSource, tick: Callable[[], None] | None
+) -> bool:
+    """Write every batch; the next one is read and mapped meanwhile (in a thread, or
+    waited for from the reading process in one)."""
     wrote = False
     pending = asyncio.create_task(asyncio.to_thread(source.next_batch))
     while (batch := await pending) is not None:
@@ -318,16 +468,20 @@ async def _in_parallel(jobs: list[Callable[[], Awaitable[None]]]) -> None:
 
 async def _maybe_defer(
     ctx: GraphContext, ns: NamespaceRef, path: Path, options: ImportOptions
-) -> None:
+) -> bool:
+    """Drop the namespace's secondary indexes for the load if it should; whether the
+    load runs with deferred indexes (also when a previous run of it dropped them)."""
     if options.defer_indexes == "never":
-        return
+        return False
     async with ctx.db.transaction() as conn:
         await bulk.lift_timeout(conn)
         if await bulk.has_deferred_indexes(conn, ns.name):
-            return  # a previous run of this load dropped them: keep loading without
+            return True  # a previous run of this load dropped them: keep loading without
         big = path.stat().st_size >= _DEFER_FROM_BYTES  # noqa: ASYNC240
         if options.defer_indexes == "always" or (big and await bulk.is_empty(conn, ns)):
             await bulk.defer_indexes(conn, ns)
+            return True
+    return False
 
 
 async def _one_batch(run: _Run, batch: _Batch) -> bool:
@@ -366,6 +520,8 @@ async def _write(run: _Run, batch: _Batch) -> list[Reject]:
         if late and run.options.on_error == "stop":
             _note(run.report, late[:1], run.rejects)
             raise _rejected(run.report, late[0])
+        if run.deferring:  # labels this batch created come with indexes: defer those too
+            await bulk.defer_indexes(conn, ns)
         stored: dict[str, Any] = {**counts.as_json(), "rejected_records": counts.rejected}
         await bulk.record_batch(conn, ns.name, run.report.load_key, batch.number, stored)
     run.report.add(counts.as_json())

@@ -23,8 +23,9 @@ text forms, and the rows are built from orjson output (no raw control characters
 from __future__ import annotations
 
 import io
+import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -80,10 +81,15 @@ class Describers:
     fact_text: Callable[[str, str, str], str]
     vertex_time: Callable[[Mapping[str, Any]], datetime | None] = lambda _: None
     view: Callable[[Mapping[str, Any]], Mapping[str, Any]] = lambda p: p
+    keys: frozenset[str] | None = None
 
     def vertex_side(self, props: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
         """A vertex's side-row name, text and ``occurred_at`` (ISO 8601): text and
-        time are read from ``view(props)``."""
+        time are read from ``view(props)``. ``keys``, if given, are all the property
+        keys the describers read (``view`` keeping keys as they are): a vertex with
+        none of them (an RDF object named only by its uid) has none of the three."""
+        if self.keys is not None and self.keys.isdisjoint(props):
+            return None, None, None
         view = self.view(props)
         occurred = self.vertex_time(view)
         return _name(props), self.vertex_text(view), occurred.isoformat() if occurred else None
@@ -148,35 +154,53 @@ def _json_field(value: Any) -> str:
     return text.replace("\\", "\\\\") if "\\" in text else text
 
 
+_COPY_CHUNK_ROWS = 2000
+
+
 async def _copy(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     name: str,
     columns: Sequence[str],
-    lines: Sequence[str],
+    lines: Iterable[str],
 ) -> None:
-    """COPY ``lines`` (each a row in COPY's text format, newline included)."""
-    if not lines:
+    """COPY ``lines`` (each a row in COPY's text format, newline included), streamed in
+    chunks of rows as they are built: the server parses one chunk while the next is
+    made, so building rows here and inserting them there overlap (``lines`` may be a
+    generator). No COPY is sent for no rows."""
+    rows = iter(lines)
+    first = list(itertools.islice(rows, _COPY_CHUNK_ROWS))
+    if not first:
         return
+
+    async def chunks() -> AsyncIterator[bytes]:
+        chunk = first
+        while chunk:
+            yield "".join(chunk).encode()
+            chunk = list(itertools.islice(rows, _COPY_CHUNK_ROWS))
+
     await conn.copy_to_table(
-        name,
-        schema_name=ns.name,
-        columns=list(columns),
-        source=io.BytesIO("".join(lines).encode()),
-        format="text",
+        name, schema_name=ns.name, columns=list(columns), source=chunks(), format="text"
     )
 
 
 async def _reserve_ids(
     conn: asyncpg.Connection, ns: NamespaceRef, info: LabelInfo, count: int
 ) -> list[int]:
-    rows = await conn.fetch(
-        "SELECT ag_catalog._graphid($1, nextval($2::regclass)) AS id FROM generate_series(1, $3)",
-        info.label_id,
+    """``count`` new graph ids of label ``info``: AGE's ``label_id << 48 | entry``
+    (what ``ag_catalog._graphid`` computes), the entries taken from the label's
+    sequence in one statement and fetched as one ``bigint[]``."""
+    entries = await conn.fetchval(
+        "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)",
         table(ns.name, info.seq_name),
         count,
     )
-    return [r["id"] for r in rows]
+    base = info.label_id << _ENTRY_BITS
+    return [base | (e & _ENTRY_MASK) for e in entries]
+
+
+_ENTRY_BITS = 48
+_ENTRY_MASK = (1 << _ENTRY_BITS) - 1
 
 
 # -- merging ------------------------------------------------------------------------
@@ -302,20 +326,26 @@ async def _insert_vertices(
         ctx.ns,
         info.name,
         ("id", "properties"),
-        [f"{i}\t{_json_field(p)}\n" for i, (_, p) in zip(ids, group, strict=True)],
+        (f"{i}\t{_json_field(p)}\n" for i, (_, p) in zip(ids, group, strict=True)),
     )
     side = ctx.describers.vertex_side
     label = _field(info.name)
-    lines = []
     names: dict[str, tuple[int, str | None]] = {}
-    for i, (uid, p) in zip(ids, group, strict=True):
-        name, text, occurred = side(p)
-        names[uid] = (i, name)
-        lines.append(
-            f"{i}\t{_field(uid)}\t{label}\t{_field(name)}\t{_field(text)}\t{_field(occurred)}\n"
-        )
+
+    def side_lines() -> Iterator[str]:
+        for i, (uid, p) in zip(ids, group, strict=True):
+            name, text, occurred = side(p)
+            names[uid] = (i, name)
+            yield (
+                f"{i}\t{_field(uid)}\t{label}\t{_field(name)}\t{_field(text)}\t{_field(occurred)}\n"
+            )
+
     await _copy(
-        conn, ctx.ns, "_kg_vertex", ("id", "uid", "label", "name", "text", "occurred_at"), lines
+        conn,
+        ctx.ns,
+        "_kg_vertex",
+        ("id", "uid", "label", "name", "text", "occurred_at"),
+        side_lines(),
     )
     return names
 
@@ -525,24 +555,24 @@ async def _insert_edges(
 ) -> dict[str, int]:
     ids = await _reserve_ids(conn, ctx.ns, info, len(group))
     describe = ctx.describers.fact_text
-    texts = [
-        describe(ends[op.start][1] or op.start, op.label, ends[op.end][1] or op.end) for op in group
-    ]
     label = _field(info.name)
-    edge_lines = []
-    fact_lines = []
-    for i, op, t in zip(ids, group, texts, strict=True):
-        start, end = ends[op.start][0], ends[op.end][0]
-        props = _json_field(edge_properties(op.uid, op.properties, recorded_at, t))
-        edge_lines.append(f"{i}\t{start}\t{end}\t{props}\n")
-        fact_lines.append(f"{i}\t{_field(op.uid)}\t{label}\t{start}\t{end}\t{_field(t)}\n")
-    await _copy(conn, ctx.ns, info.name, ("id", "start_id", "end_id", "properties"), edge_lines)
+    facts: list[str] = []
+
+    def edge_lines() -> Iterator[str]:
+        for i, op in zip(ids, group, strict=True):
+            (start, start_name), (end, end_name) = ends[op.start], ends[op.end]
+            t = describe(start_name or op.start, op.label, end_name or op.end)
+            props = _json_field(edge_properties(op.uid, op.properties, recorded_at, t))
+            facts.append(f"{i}\t{_field(op.uid)}\t{label}\t{start}\t{end}\t{_field(t)}\n")
+            yield f"{i}\t{start}\t{end}\t{props}\n"
+
+    await _copy(conn, ctx.ns, info.name, ("id", "start_id", "end_id", "properties"), edge_lines())
     await _copy(
         conn,
         ctx.ns,
         "_kg_fact",
         ("id", "uid", "predicate", "subject_id", "object_id", "text"),
-        fact_lines,
+        facts,
     )
     return {op.uid: i for i, op in zip(ids, group, strict=True)}
 
@@ -687,14 +717,23 @@ async def count_pending_texts(conn: asyncpg.Connection, ns: NamespaceRef) -> int
 
 
 async def defer_indexes(conn: asyncpg.Connection, ns: NamespaceRef) -> int:
-    """Drop the non-unique indexes of ``ns`` (text, time, endpoint, property indexes),
-    keeping their definitions in ``kgmem.deferred_index``; unique indexes (uids, ids)
-    stay, so uniqueness holds throughout. Returns how many were dropped."""
+    """Drop the secondary indexes of ``ns``, keeping their definitions in
+    ``kgmem.deferred_index``: every non-unique index (text, time, endpoint, property
+    indexes) and the unique indexes of AGE's label tables (their ``uid`` and edge ``id``
+    indexes). Primary keys and kgmem's side-table unique indexes stay, so uniqueness
+    holds throughout: every label row of a vertex or edge has its side row in
+    ``_kg_vertex`` or ``_kg_fact`` (unique ``uid``, unique ``id``), written in the same
+    transaction, and graph ids come from the labels' sequences. Called again at the
+    end of each batch of a deferred load, so the indexes of labels that batch created
+    are dropped too, in the batch's own transaction. Returns how many were dropped."""
     records = await conn.fetch(
         "SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i "
         "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND NOT i.indisunique AND NOT i.indisprimary",
+        "WHERE n.nspname = $1 AND NOT i.indisprimary AND (NOT i.indisunique OR i.indrelid IN "
+        "(SELECT relation FROM ag_catalog.ag_label WHERE graph = $2 "
+        "AND name NOT IN ('_ag_label_vertex', '_ag_label_edge')))",
         ns.name,
+        ns.graph_oid,
     )
     for r in records:
         await conn.execute(
@@ -735,7 +774,10 @@ async def restore_index(conn: asyncpg.Connection, namespace: str, name: str) -> 
     )
     if definition is None:
         return
-    await conn.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+    for head in ("CREATE INDEX ", "CREATE UNIQUE INDEX "):
+        if definition.startswith(head):
+            definition = definition.replace(head, head + "IF NOT EXISTS ", 1)
+    await conn.execute(definition)
     await conn.execute(
         "DELETE FROM kgmem.deferred_index WHERE namespace = $1 AND name = $2", namespace, name
     )

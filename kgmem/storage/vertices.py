@@ -72,10 +72,13 @@ def _occurred(row: VertexRow) -> datetime | None:
     return occurred_time(row.properties)
 
 
+OCCURRED_KEYS = ("occurred_at", "starts_at")
+
+
 def occurred_time(properties: Mapping[str, Any]) -> datetime | None:
     """When an episode or event happened: its ``occurred_at`` or ``starts_at`` property
     (ISO 8601 with an offset; anything else leaves the vertex untimed)."""
-    for key in ("occurred_at", "starts_at"):
+    for key in OCCURRED_KEYS:
         value = properties.get(key)
         if isinstance(value, str):
             try:

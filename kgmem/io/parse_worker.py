@@ -1,0 +1,48 @@
+"""The reading process of a large N-Triples / N-Quads import (``python -m
+kgmem.io.parse_worker``, started by ``kgmem.io.loader``).
+
+It reads its arguments (path, format, base IRI, mapper, batch size) pickled from
+stdin, then reads, parses and maps the file batch by batch and writes each batch,
+pickled, to its stdout: an 8-byte length, then the pickle of ``(batch, bytes read)``;
+``(None, bytes read)`` ends the stream. The pipe's capacity holds it back while the
+importer writes (so at most about one batch waits, and memory stays flat), and it
+exits when the importer stops reading or dies (the pipe breaks). Anything printed by
+the libraries goes to stderr, which the importer reports if the worker fails.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+
+from kgmem.io.loader import _Source
+
+LENGTH = struct.Struct("<Q")
+
+
+def main() -> None:
+    """Serve one file's batches on stdout."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print must not corrupt the stream
+    # Written by the importer that started this process: trusted.
+    path, fmt, base_iri, mapper, size = pickle.load(sys.stdin.buffer)  # noqa: S301
+    source = _Source.open(path, fmt, base_iri, mapper, size)
+    try:
+        while True:
+            batch = source.next_batch()
+            data = pickle.dumps((batch, source.bytes_read()), protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(LENGTH.pack(len(data)))
+            out.write(data)
+            out.flush()
+            if batch is None:
+                return
+    except BrokenPipeError:
+        return  # the importer stopped reading
+    finally:
+        source.close()
+
+
+if __name__ == "__main__":
+    main()

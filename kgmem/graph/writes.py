@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from kgmem.embedding import fact_text
 from kgmem.errors import EntityNotFound, NamespaceNotFound
@@ -30,7 +32,7 @@ from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
 from kgmem.storage import Connection, NamespaceRef, VertexRef, indexed_text, namespaces
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
-from kgmem.storage.facts import FactRow
+from kgmem.storage.facts import FactRow, StoredFact
 from kgmem.storage.vertices import VertexRow
 
 
@@ -86,6 +88,12 @@ async def write(
     return result
 
 
+# A batch of facts at least twice this long is written chunk by chunk (see _pipelined);
+# the first chunk is shorter, so that PostgreSQL starts inserting sooner.
+_PIPELINE_CHUNK = 250
+_FIRST_CHUNK = 100
+
+
 async def _write_facts(
     ctx: GraphContext,
     namespace: str,
@@ -96,8 +104,9 @@ async def _write_facts(
 ) -> BatchResult:
     """A batch of facts alone when no model is involved: the same steps as ``_write``,
     but the locked lookup of the endpoints goes out before the validation and runs in
-    PostgreSQL while Python validates (the two work on different cores). A bad batch is
-    still refused whole, with the same error, and nothing is written."""
+    PostgreSQL while Python validates (the two work on different cores), and a long
+    batch is written chunk by chunk (``_pipelined``). A bad batch is still refused whole,
+    with the same error, and nothing is written."""
     prepare.batch_size(ctx, len(facts))
     async with ctx.db.transaction() as conn:
         if ns is not None and ns.name != namespace:
@@ -107,34 +116,127 @@ async def _write_facts(
         except NamespaceNotFound:
             _validate(ctx, (), facts)  # a bad batch is reported as such first
             raise
-        pending = _prefetch_endpoints(conn, ns, facts)
+        pipelined = len(facts) >= 2 * _PIPELINE_CHUNK and _distinct_uids(facts)
+        pending = _prefetch_endpoints(conn, ns, facts, with_facts=pipelined)
         await asyncio.sleep(0)  # let the lookup go out before validating
         try:
-            items = _validate(ctx, (), facts)
+            done = None
+            if pipelined and pending is not None:
+                done = await _pipelined(ctx, conn, ns, facts, pending)
+            if done is None:
+                items = _validate(ctx, (), facts)
+                known = (await pending)[0] if pending is not None else None
+                plan = _Plan([], endpoints=known)
+                done, _ = await _apply(ctx, conn, ns, items, plan, read_back=False)
         except BaseException:
-            if pending is not None:
+            if pending is not None and not pending.done():
                 pending.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await pending
             raise
-        known = await pending if pending is not None else None
-        plan = _Plan([], endpoints=known)
-        done, _ = await _apply(ctx, conn, ns, items, plan, read_back=False)
         if then is not None:
             await then(conn, ns)
         return done
 
 
+_Prefetched = tuple[dict[str, VertexRef], tuple[dict[str, StoredFact], datetime] | None]
+
+
 def _prefetch_endpoints(
-    conn: Connection, ns: NamespaceRef, facts: Sequence[FactWrite]
-) -> asyncio.Future[dict[str, VertexRef]] | None:
+    conn: Connection, ns: NamespaceRef, facts: Sequence[FactWrite], *, with_facts: bool
+) -> asyncio.Future[_Prefetched] | None:
     """Start the locked lookup of every uid the facts name, unvalidated (None if one
-    is not even a string: validation refuses the batch anyway). Validation returns
-    uids unchanged, so the result covers the validated batch's endpoints."""
+    is not even a string: validation refuses the batch anyway), then, ``with_facts``,
+    the locked lookup of the stored facts among the facts' own uids. Validation returns
+    uids unchanged, so the result covers the validated batch's endpoints and facts."""
     uids = {u for f in facts for u in (f.subject, f.object, f.source, f.episode) if u is not None}
     if not all(type(u) is str for u in uids):
         return None
-    return asyncio.ensure_future(vertex_store.resolve(conn, ns, uids, lock=True))
+
+    async def lookup() -> _Prefetched:
+        known = await vertex_store.resolve(conn, ns, uids, lock=True)
+        if not with_facts:
+            return known, None
+        # The same order as the unpipelined path: endpoints first, then the facts.
+        return known, await fact_store.lock_existing_at(conn, ns, [str(f.uid) for f in facts])
+
+    return asyncio.ensure_future(lookup())
+
+
+def _distinct_uids(facts: Sequence[FactWrite]) -> bool:
+    """Whether every fact names its own uid, a string, none given twice."""
+    uids = {f.uid for f in facts}
+    return len(uids) == len(facts) and all(type(u) is str for u in uids)
+
+
+async def _pipelined(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    facts: Sequence[FactWrite],
+    pending: asyncio.Future[_Prefetched],
+) -> BatchResult | None:
+    """Write a long batch of facts chunk by chunk, each chunk's statements running in
+    PostgreSQL while Python validates and prepares the next (without this, the client's
+    work for the whole batch came before any insert: about a fifth of the batch's wall
+    time). It needs what the chunks cannot change for one another, checked first: every
+    fact has its own uid (``_distinct_uids``) and every endpoint, source and episode is
+    stored already; otherwise it returns None before writing anything and the caller
+    takes the whole-batch path. Errors are the whole-batch path's: the chunks are
+    validated in order with their positions in the batch, and a bad chunk undoes the
+    transaction, so nothing is written."""
+    bounds = [0, *range(_FIRST_CHUNK, len(facts), _PIPELINE_CHUNK), len(facts)]
+    first = _validate_slice(ctx, facts, 0, bounds[1])
+    known, stored = await pending
+    assert stored is not None
+    existing, now = stored
+    wanted = {u for f in facts for u in (f.subject, f.object, f.source, f.episode) if u}
+    if not wanted <= known.keys():
+        return None
+    indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+    created: dict[str, bool] = {}
+    writing: asyncio.Future[list[tuple[str, int, bool]]] | None = None
+    try:
+        for start, end in itertools.pairwise(bounds):
+            chunk = first if start == 0 else _validate_slice(ctx, facts, start, end)
+            items = _Items(entities=[], facts=chunk, unique_entities=[], unique_facts=chunk)
+            refs = await _resolve_endpoints(ctx, conn, ns, chunk, known)
+            rows = _fact_rows(chunk, refs, await _fact_plan(ctx, conn, ns, items, refs, indexed))
+            if writing is not None:
+                created.update((u, c) for u, _, c in await writing)
+            mine = {r.uid: existing[r.uid] for r in rows if r.uid in existing}
+            writing = asyncio.ensure_future(_write_rows(ctx, conn, ns, rows, mine, now))
+            await asyncio.sleep(0)  # send the chunk's statement before preparing the next
+        assert writing is not None
+        created.update((u, c) for u, _, c in await writing)
+    except BaseException:
+        if writing is not None and not writing.done():
+            writing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writing
+        raise
+    return BatchResult(
+        entities=(), facts=tuple(WriteOutcome(str(f.uid), created[str(f.uid)]) for f in facts)
+    )
+
+
+def _validate_slice(
+    ctx: GraphContext, facts: Sequence[FactWrite], start: int, end: int
+) -> list[PreparedFact]:
+    """``facts[start:end]`` validated, errors naming positions in the batch."""
+    return [prepare.fact(ctx, f, f"facts[{start + i}]") for i, f in enumerate(facts[start:end])]
+
+
+async def _write_rows(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    rows: list[FactRow],
+    existing: dict[str, StoredFact],
+    now: datetime,
+) -> list[tuple[str, int, bool]]:
+    labels = await ctx.db.labels.ensure(conn, ns, {r.predicate for r in rows}, "edge", ctx.schema)
+    return await fact_store.upsert(conn, ns, labels, rows, existing=existing, now=now)
 
 
 async def write_fact(ctx: GraphContext, namespace: str, fact: FactWrite) -> Fact:
@@ -216,18 +318,21 @@ async def _apply(
     stored: list[Fact] = []
     if items.unique_facts:
         refs = await _resolve_endpoints(ctx, conn, ns, items.facts, plan.endpoints)
-        fact_plan, existing = plan.facts, None
+        fact_plan, existing, now = plan.facts, None, None
         if fact_plan is None:
             # No model needed: the locked lookups give the names for the texts, and the
-            # stored texts come with the lock on the existing facts (one round trip).
-            existing = await fact_store.lock_existing(conn, ns, [f.uid for f in items.unique_facts])
+            # stored texts and the transaction's time come with the lock on the existing
+            # facts (one round trip).
+            existing, now = await fact_store.lock_existing_at(
+                conn, ns, [f.uid for f in items.unique_facts]
+            )
             indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
             fact_plan = await _fact_plan(ctx, conn, ns, items, refs, indexed)
         edge_labels = await ctx.db.labels.ensure(
             conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema
         )
         rows = _fact_rows(items.unique_facts, refs, fact_plan)
-        upserted = await fact_store.upsert(conn, ns, edge_labels, rows, existing=existing)
+        upserted = await fact_store.upsert(conn, ns, edge_labels, rows, existing=existing, now=now)
         fact_results = {u: c for u, _, c in upserted}
         # A uid given twice is written once, but every item's claim counts.
         await fact_store.add_claims(

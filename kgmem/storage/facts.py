@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 import orjson
@@ -111,11 +111,13 @@ async def upsert(
     rows: Sequence[FactRow],
     *,
     existing: Mapping[str, asyncpg.Record] | None = None,
+    now: datetime | None = None,
 ) -> list[tuple[str, int, bool]]:
     """Create or update ``rows`` (distinct uids); returns (uid, id, created) per row.
 
     ``existing`` is what ``lock_existing`` returned for these uids in this transaction,
-    if the caller called it already (it saves a round trip). A uid that already names
+    if the caller called it already (it saves a round trip), and ``now`` the
+    transaction's ``now()`` if the caller has it (another). A uid that already names
     a fact with another subject, predicate or object raises ``UidConflict``. Updating
     keeps a closed fact closed.
     """
@@ -125,7 +127,7 @@ async def upsert(
         existing = await lock_existing(conn, ns, [r.uid for r in rows])
     existing = dict(existing)
     fresh = [r for r in rows if r.uid not in existing]
-    created = await _insert_new(conn, ns, labels, fresh)
+    created = await _insert_new(conn, ns, labels, fresh, now)
     lost = [r.uid for r in fresh if r.uid not in created]
     if lost:
         existing.update(await lock_existing(conn, ns, lost))
@@ -146,20 +148,33 @@ async def upsert(
     return [(r.uid, ids[r.uid], r.uid in created) for r in rows]
 
 
+# A stored fact as ``lock_existing`` reads it.
+StoredFact: TypeAlias = asyncpg.Record
+
+
 async def lock_existing(
     conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
-) -> dict[str, asyncpg.Record]:
+) -> dict[str, StoredFact]:
     """The stored facts among ``uids``, locked until the transaction ends (``FOR
     UPDATE OF`` the side row). Each record also carries what ``indexed_text.stored``
     tells: the indexed ``text`` and whether the fact has a vector (``embedded``)."""
+    return (await lock_existing_at(conn, ns, uids))[0]
+
+
+async def lock_existing_at(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
+) -> tuple[dict[str, StoredFact], datetime]:
+    """``lock_existing`` and the transaction's ``now()`` in one round trip."""
     records = await conn.fetch(
+        "SELECT t.now, f.* FROM (SELECT now() AS now) AS t LEFT JOIN LATERAL ("
         f"SELECT f.uid, f.id, f.predicate, f.subject_id, f.object_id, f.recorded_at, "
         f"f.expired_at, f.text, "
         f"EXISTS (SELECT 1 FROM {embeddings.vector_table(ns, 'fact')} x WHERE x.id = f.id) "
-        f"AS embedded FROM {_side(ns)} f WHERE f.uid = ANY($1::text[]) FOR UPDATE OF f",
+        f"AS embedded FROM {_side(ns)} f WHERE f.uid = ANY($1::text[]) FOR UPDATE OF f"
+        ") AS f ON true",
         uids,
     )
-    return {r["uid"]: r for r in records}
+    return {r["uid"]: r for r in records if r["uid"] is not None}, records[0]["now"]
 
 
 def _check_same_statement(rows: Sequence[FactRow], existing: Mapping[str, asyncpg.Record]) -> None:
@@ -217,14 +232,17 @@ async def _insert_new(
     ns: NamespaceRef,
     labels: Mapping[str, LabelInfo],
     rows: Sequence[FactRow],
+    now: datetime | None = None,
 ) -> dict[str, int]:
-    """Insert ``rows``. A few small predicate groups (the usual write) go in one
+    """Insert ``rows`` (``now``: the transaction's ``now()``, read here if not given).
+    A few small predicate groups (the usual write) go in one
     statement; more go in chunks, each chunk's payload built while the database still
     works on the previous one (the client and the server run on different cores)."""
     created: dict[str, int] = {}
     if not rows:
         return created
-    now = await conn.fetchval("SELECT now()")
+    if now is None:
+        now = await conn.fetchval("SELECT now()")
     groups = _by_predicate(rows)
     if 1 < len(groups) <= _MULTI and len(rows) <= _CHUNK:
         return await _insert_together(conn, ns, labels, groups, now)

@@ -22,6 +22,7 @@ import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kgmem.embedding import fact_text
 from kgmem.errors import EntityNotFound, NamespaceNotFound
@@ -129,10 +130,7 @@ async def _write_facts(
                 plan = _Plan([], endpoints=known)
                 done, _ = await _apply(ctx, conn, ns, items, plan, read_back=False)
         except BaseException:
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pending
+            await _abandon(pending)
             raise
         if then is not None:
             await then(conn, ns)
@@ -210,14 +208,20 @@ async def _pipelined(
         assert writing is not None
         created.update((u, c) for u, _, c in await writing)
     except BaseException:
-        if writing is not None and not writing.done():
-            writing.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writing
+        await _abandon(writing)
         raise
     return BatchResult(
         entities=(), facts=tuple(WriteOutcome(str(f.uid), created[str(f.uid)]) for f in facts)
     )
+
+
+async def _abandon(future: asyncio.Future[Any] | None) -> None:
+    """Cancel ``future`` if it is still running and wait for it to end, so that the
+    connection has no statement in flight when the failed transaction is undone."""
+    if future is not None and not future.done():
+        future.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await future
 
 
 def _validate_slice(

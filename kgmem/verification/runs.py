@@ -13,7 +13,7 @@ scores until the next full run; the test suite bounds the difference.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,16 +85,7 @@ def index_claims(
         claim_value.append(v)
         claim_source.append(source_index.setdefault(source, len(source_index)))
     source_ids = list(source_index)
-    info = {s.id: s for s in sources}
-    kinds: dict[str, int] = {}
-    group, prior = [], []
-    for sid in source_ids:
-        s = info.get(sid)
-        declared = s.prior if s is not None else None
-        stored = (priors or {}).get(sid)
-        prior.append(declared if declared is not None else stored or default_prior)
-        kind = s.kind if s is not None and declared is None else None
-        group.append(kinds.setdefault(kind, len(kinds)) if kind else -1)
+    prior, group = _source_priors(source_ids, sources, default_prior, priors)
     keys = list(items)
     arrays = ClaimArrays(
         claim_value=np.asarray(claim_value, dtype=np.int64),
@@ -148,15 +139,7 @@ def index_columns(
             cols.subject_id[first_item].tolist(), label[first_item].tolist(), strict=True
         )
     ]
-    info = {s.id: s for s in sources}
-    kinds: dict[str, int] = {}
-    group, prior = [], []
-    for sid in source_ids:
-        s = info.get(sid)
-        declared = s.prior if s is not None else None
-        prior.append(declared if declared is not None else default_prior)
-        kind = s.kind if s is not None and declared is None else None
-        group.append(kinds.setdefault(kind, len(kinds)) if kind else -1)
+    prior, group = _source_priors(source_ids, sources, default_prior)
     arrays = ClaimArrays(
         claim_value=value,
         claim_source=source,
@@ -172,6 +155,27 @@ def index_columns(
     facts, fact_values = cols.fact_id[first_fact], value[first_fact]
     fact_value = dict(zip(facts.tolist(), fact_values.tolist(), strict=True))
     return Indexed(arrays, fact_value, source_ids, item_keys), facts, fact_values
+
+
+def _source_priors(
+    source_ids: Sequence[int],
+    sources: Sequence[SourceInfo],
+    default_prior: float,
+    stored: Mapping[int, float] | None = None,
+) -> tuple[list[float], list[int]]:
+    """Per source, in order: its prior (declared, else ``stored``, else the default)
+    and its group (sources without a declared prior grouped by kind; -1 for none)."""
+    info = {s.id: s for s in sources}
+    kinds: dict[str, int] = {}
+    prior: list[float] = []
+    group: list[int] = []
+    for sid in source_ids:
+        s = info.get(sid)
+        declared = s.prior if s is not None else None
+        prior.append(declared if declared is not None else (stored or {}).get(sid) or default_prior)
+        kind = s.kind if s is not None and declared is None else None
+        group.append(kinds.setdefault(kind, len(kinds)) if kind else -1)
+    return prior, group
 
 
 def _first_codes(keys: Ints) -> Ints:

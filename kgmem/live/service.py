@@ -250,12 +250,22 @@ class Live:
         ``kind`` (one event per KGMEM_EVENTS_MAX_IDS ids). Never raises: the write is
         already committed, so a failure here is logged and counted, not reported."""
         self._local.bump(namespace)
+        now = datetime.now(UTC).isoformat()
+        for body in self._bodies(namespace, kind, ids, detail, now):
+            await self._publish(namespace, kind, body)
+
+    def _bodies(
+        self, namespace: str, kind: str, ids: Sequence[str], detail: dict[str, Any], now: str
+    ) -> list[str]:
+        """The JSON bodies of one write's events: one per KGMEM_EVENTS_MAX_IDS ids."""
         step = self.event_settings.max_ids
         chunks = [list(ids[i : i + step]) for i in range(0, len(ids), step)] or [[]]
-        now = datetime.now(UTC).isoformat()
-        for chunk in chunks:
-            body = {"namespace": namespace, "type": kind, "ids": chunk, "time": now, **detail}
-            await self._publish(namespace, kind, orjson.dumps(body).decode())
+        return [
+            orjson.dumps(
+                {"namespace": namespace, "type": kind, "ids": chunk, "time": now, **detail}
+            ).decode()
+            for chunk in chunks
+        ]
 
     async def changed_many(self, namespace: str, changes: Sequence[Change]) -> None:
         """Several writes to ``namespace`` committed together (a batch of episode
@@ -270,14 +280,12 @@ class Live:
         self._local.bump(namespace)
         if not self.event_settings.enabled:
             return
-        step = self.event_settings.max_ids
         now = datetime.now(UTC).isoformat()
-        events: list[tuple[str, str]] = []
-        for kind, ids, detail in changes:
-            chunks = [list(ids[i : i + step]) for i in range(0, len(ids), step)] or [[]]
-            for chunk in chunks:
-                body = {"namespace": namespace, "type": kind, "ids": chunk, "time": now, **detail}
-                events.append((kind, orjson.dumps(body).decode()))
+        events = [
+            (kind, body)
+            for kind, ids, detail in changes
+            for body in self._bodies(namespace, kind, ids, detail, now)
+        ]
         try:
             await pg_events.publish_many(
                 self._db, namespace, events, self.event_settings.retention, self._origin

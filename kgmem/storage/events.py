@@ -32,46 +32,12 @@ class Head:
     trimmed: int
 
 
-_PUBLISH = """
-WITH h AS (
-  INSERT INTO kgmem.event_head AS h (namespace, seq) VALUES ($1, 1)
-  ON CONFLICT (namespace) DO UPDATE SET seq = h.seq + 1 RETURNING seq, trimmed
-), e AS (
-  INSERT INTO kgmem.event (namespace, seq, type, body) SELECT $1, seq, $2, $3::jsonb FROM h
-)
-SELECT h.seq, h.trimmed,
-       pg_notify($4, $1 || ' ' || h.seq || ' ' || $5),
-       set_config('synchronous_commit', 'off', true)
-FROM h
-"""
-
-
 async def publish(
     db: Database, namespace: str, kind: str, body: str, retention: int, origin: str = ""
 ) -> int:
     """Append one event (``body`` is JSON) and return its sequence number. ``origin``
     names the publishing process so its own listener can tell its echo apart."""
-    async with db.acquire() as conn:
-        # One statement, one round trip, committed on its own: the write this event
-        # reports is committed (and flushed) already and an event published after it may
-        # be lost with a crash anyway, so this commit does not wait for the WAL flush (a
-        # second fsync per write halved single-write rates). NOTIFY is sent at commit.
-        row = await conn.fetchrow(_PUBLISH, namespace, kind, body, CHANNEL, origin)
-        seq, trimmed = int(row["seq"]), int(row["trimmed"])
-        # Trim in steps of a tenth of the retention, not on every event.
-        if seq - trimmed > retention + max(1, retention // 10):
-            cut = seq - retention
-            async with conn.transaction():
-                await conn.execute(
-                    "DELETE FROM kgmem.event WHERE namespace = $1 AND seq <= $2", namespace, cut
-                )
-                await conn.execute(
-                    "UPDATE kgmem.event_head SET trimmed = greatest(trimmed, $2) "
-                    "WHERE namespace = $1",
-                    namespace,
-                    cut,
-                )
-    return seq
+    return (await publish_many(db, namespace, [(kind, body)], retention, origin))[0]
 
 
 _PUBLISH_MANY = """
@@ -101,11 +67,15 @@ async def publish_many(
     origin: str = "",
 ) -> list[int]:
     """Append ``events`` (type, JSON body) in order with consecutive sequence numbers, in
-    one statement and one round trip (as ``publish``, one notification for the last:
-    a reader woken by it reads every event after its cursor); their sequence numbers."""
+    one statement and one round trip, with one notification for the last (a reader woken
+    by it reads every event after its cursor); their sequence numbers."""
     if not events:
         return []
     async with db.acquire() as conn:
+        # Committed on its own: the write these events report is committed (and flushed)
+        # already and an event published after it may be lost with a crash anyway, so
+        # this commit does not wait for the WAL flush (a second fsync per write halved
+        # single-write rates). NOTIFY is sent at commit.
         row = await conn.fetchrow(
             _PUBLISH_MANY,
             namespace,
@@ -115,6 +85,7 @@ async def publish_many(
             origin,
         )
         seq, trimmed = int(row["seq"]), int(row["trimmed"])
+        # Trim in steps of a tenth of the retention, not on every event.
         if seq - trimmed > retention + max(1, retention // 10):
             await _trim(conn, namespace, seq - retention)
     return list(range(seq - len(events) + 1, seq + 1))

@@ -16,6 +16,8 @@ import time
 
 import asyncpg
 
+from kgmem.storage.sql import table as sql_table
+
 _log = logging.getLogger("kgmem.prewarm")
 
 _TABLES = ("_kg_vertex_vector", "_kg_fact_vector")
@@ -38,10 +40,10 @@ async def vector_tables(conn: asyncpg.Connection) -> list[tuple[str, str]]:
 
 async def prewarm_table(conn: asyncpg.Connection, schema: str, name: str) -> int:
     """Walk the HNSW index of one vector table; the number of rows the walk reached."""
-    table = f'"{schema}"."{name}"'
+    table = sql_table(schema, name)
     async with conn.transaction(readonly=True):
         rows = await conn.fetchval(
-            f"SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '{table}'::regclass"
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = $1::regclass", table
         )
         if not rows:
             rows = await conn.fetchval(f"SELECT count(*) FROM {table}")

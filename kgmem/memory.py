@@ -15,7 +15,6 @@ and brings every namespace up to the graph schema.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
@@ -217,8 +216,11 @@ class Memory:
         self._closed = True
         if self._prewarm is not None:
             self._prewarm.cancel()
-            with contextlib.suppress(BaseException):
-                await self._prewarm
+            # asyncio.wait does not raise the task's own outcome, so a cancellation of
+            # close() itself still propagates while the prewarm's expected one does not.
+            await asyncio.wait([self._prewarm])
+            if not self._prewarm.cancelled() and (error := self._prewarm.exception()):
+                _log.warning("prewarm of the vector indexes failed: %s", error)
         try:
             await self.live.close()
             await self.ctx.db.close()

@@ -1,20 +1,25 @@
 """``python -m bench import``: bulk-load throughput (statements/s) and peak memory of
 ``kgmem import`` on WN18RR (86,835 triples) and on a generated N-Triples file of
-1,000,000 statements, against plain AGE Cypher in the same run.
+1,000,000 statements, against plain AGE Cypher and against a bare-AGE floor, all in the
+same run.
 
-Baseline, same run, same statements: AGE Cypher through ``cypher()`` with UNWIND
-batches (1,000 rows): ``CREATE`` of the distinct vertices (deduplicated in Python first,
-as kgmem deduplicates a batch; the label has the same unique uid index kgmem has), then
-``MATCH`` both ends by uid and ``CREATE`` the edge. Not ``MERGE`` by default: AGE 1.7's
-MERGE does not use the index, so its cost per row grows with the graph (measured: 1,200
-us of server CPU per statement on a 1,000-statement sample, 10,500 on 10,000);
-``--baseline-vertices merge`` measures it. The edge step's MATCH still costs more per
-row as the graph grows (measured 205 us of server CPU per statement at 2,000, 520 at
-8,000, with the label analysed), so the baseline rate depends on the sample: compare
-ratios at the same ``--baseline-triples`` (default 10,000, the first statements of
-WN18RR). Both sides start from the N-Triples text already on disk; the baseline's rows
-are parsed before its clock starts (kgmem's parsing is inside its figure). kgmem
-writes no embeddings (``--no-embed``).
+Floor (``bench.import_floor``): the cheapest load of WN18RR into a bare AGE graph, text
+COPY straight into AGE's label tables with ids from the label sequences, and, timed
+apart, Python alone parsing the file and encoding the COPY rows. It shows how much of
+the time per statement AGE and Python themselves take here, whatever kgmem does.
+
+Baselines, same run, same statements (the first ``--baseline-triples`` of WN18RR,
+default 10,000), AGE Cypher through ``cypher()`` with UNWIND batches of 1,000 rows,
+both printed: ``CREATE`` of the distinct vertices (deduplicated in Python first, as
+kgmem deduplicates a batch; unique uid index), then ``MATCH`` both ends by uid and
+``CREATE`` the edge (the flattering baseline); and ``MERGE`` of the vertices (with a
+GIN index on ``properties`` that AGE's MERGE uses, without pending list) and of the
+edges after the same MATCHes (the like-for-like one: kgmem's import is an idempotent
+upsert by uid). The edge MATCH and the edge MERGE cost more per row as the graph grows,
+so both baseline rates depend on the sample: compare ratios at the same sample. Both
+sides start from the N-Triples text already on disk; the baselines' rows are parsed
+before their clock starts (kgmem's parsing is inside its figure). kgmem writes no
+embeddings (``--no-embed``).
 
 Each import runs in a fresh child process, which reports its peak resident set
 (``ru_maxrss``, absolute) and how much it grew during the load: the generated file is

@@ -1,20 +1,25 @@
 """``python -m bench import``: bulk-load throughput (statements/s) and peak memory of
 ``kgmem import`` on WN18RR (86,835 triples) and on a generated N-Triples file of
-1,000,000 statements, against plain AGE Cypher in the same run.
+1,000,000 statements, against plain AGE Cypher and against a bare-AGE floor, all in the
+same run.
 
-Baseline, same run, same statements: AGE Cypher through ``cypher()`` with UNWIND
-batches (1,000 rows): ``CREATE`` of the distinct vertices (deduplicated in Python first,
-as kgmem deduplicates a batch; the label has the same unique uid index kgmem has), then
-``MATCH`` both ends by uid and ``CREATE`` the edge. Not ``MERGE`` by default: AGE 1.7's
-MERGE does not use the index, so its cost per row grows with the graph (measured: 1,200
-us of server CPU per statement on a 1,000-statement sample, 10,500 on 10,000);
-``--baseline-vertices merge`` measures it. The edge step's MATCH still costs more per
-row as the graph grows (measured 205 us of server CPU per statement at 2,000, 520 at
-8,000, with the label analysed), so the baseline rate depends on the sample: compare
-ratios at the same ``--baseline-triples`` (default 10,000, the first statements of
-WN18RR). Both sides start from the N-Triples text already on disk; the baseline's rows
-are parsed before its clock starts (kgmem's parsing is inside its figure). kgmem
-writes no embeddings (``--no-embed``).
+Floor (``bench.import_floor``): the cheapest load of WN18RR into a bare AGE graph, text
+COPY straight into AGE's label tables with ids from the label sequences, and, timed
+apart, Python alone parsing the file and encoding the COPY rows. It shows how much of
+the time per statement AGE and Python themselves take here, whatever kgmem does.
+
+Baselines, same run, same statements (the first ``--baseline-triples`` of WN18RR,
+default 10,000), AGE Cypher through ``cypher()`` with UNWIND batches of 1,000 rows,
+both printed: ``CREATE`` of the distinct vertices (deduplicated in Python first, as
+kgmem deduplicates a batch; unique uid index), then ``MATCH`` both ends by uid and
+``CREATE`` the edge (the flattering baseline); and ``MERGE`` of the vertices (with a
+GIN index on ``properties`` that AGE's MERGE uses, without pending list) and of the
+edges after the same MATCHes (the like-for-like one: kgmem's import is an idempotent
+upsert by uid). The edge MATCH and the edge MERGE cost more per row as the graph grows,
+so both baseline rates depend on the sample: compare ratios at the same sample. Both
+sides start from the N-Triples text already on disk; the baselines' rows are parsed
+before their clock starts (kgmem's parsing is inside its figure). kgmem writes no
+embeddings (``--no-embed``).
 
 Each import runs in a fresh child process, which reports its peak resident set
 (``ru_maxrss``, absolute) and how much it grew during the load: the generated file is
@@ -41,6 +46,7 @@ from typing import Any
 
 import asyncpg
 
+from bench.import_floor import Floor, measure_floor
 from bench.machine import describe
 from bench.report import Figure, Report, Timer
 from kgmem import Memory, Settings
@@ -57,12 +63,6 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench import")
     p.add_argument("--triples", type=int, default=1_000_000, help="size of the generated file")
     p.add_argument("--baseline-triples", type=int, default=10_000)
-    p.add_argument(
-        "--baseline-vertices",
-        choices=("create", "merge"),
-        default="create",
-        help="how the baseline writes vertices: CREATE of deduplicated uids or MERGE",
-    )
     p.add_argument("--batch", type=int, default=20_000, help="kgmem statements per batch")
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     return p.parse_args(argv)
@@ -195,7 +195,7 @@ async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None
         "import",
         describe(),
         {"wn18rr_triples": wn_count, "generated_triples": gen_count, "batch": args.batch,
-         "baseline_sample": args.baseline_triples, "baseline_vertices": args.baseline_vertices,
+         "baseline_sample": args.baseline_triples,
          "wn18rr_mb": round(wn.stat().st_size / 2**20, 1),
          "generated_mb": round(gen.stat().st_size / 2**20)},
     )  # fmt: skip
@@ -210,18 +210,8 @@ async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None
     await memory.close()
     spawn = multiprocessing.get_context("spawn")
     try:
-        load = os.getloadavg()[0]
-        base_cpu = server_cpu(pgdata)
-        baseline = await cypher_baseline(conn, wn, args.baseline_triples, args.baseline_vertices)
-        base_server = server_cpu(pgdata) - base_cpu
-        print(
-            f"AGE Cypher baseline: {baseline:,.0f} triples/s on {args.baseline_triples:,} "
-            f"statements (server CPU {base_server / args.baseline_triples * 1e6:,.0f} us/triple; "
-            f"load {load:.1f} -> {os.getloadavg()[0]:.1f})"
-        )
-        report.notes.append(
-            f"baseline: server CPU {base_server / args.baseline_triples * 1e6:,.0f} us/triple"
-        )
+        floor = await _floor(conn, wn, pgdata, report)
+        baselines = await _baselines(conn, wn, args.baseline_triples, pgdata, report)
         for name, path, count in (("wn18rr", wn, wn_count), ("generated", gen, gen_count)):
             await conn.execute("CHECKPOINT")
             load = os.getloadavg()[0]
@@ -234,16 +224,13 @@ async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None
             assert r["rejected"] == 0, r
             assert r["read"] == count, r
             rate = count / r["seconds"]
-            report.add(
-                Figure(
-                    f"kgmem import {name} (triples/s)",
-                    rate,
-                    "triples/s",
-                    count,
-                    baseline,
-                    "AGE Cypher UNWIND",
-                )
-            )
+            report.add(Figure(f"kgmem import {name} (triples/s)", rate, "triples/s", count,
+                              baselines["create"], "AGE Cypher UNWIND CREATE"))  # fmt: skip
+            report.add(Figure(f"kgmem import {name} vs MERGE (triples/s)", rate, "triples/s",
+                              count, baselines["merge"], "AGE Cypher UNWIND MERGE"))  # fmt: skip
+            if name == "wn18rr":
+                report.add(Figure("kgmem import wn18rr vs floor (triples/s)", rate, "triples/s",
+                                  count, floor.rate, "bare AGE COPY floor"))  # fmt: skip
             report.add(
                 Figure(f"kgmem import {name} peak RSS (MiB)", r["peak_rss"] / 2**20, "MiB", count)
             )
@@ -257,18 +244,45 @@ async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None
             )
             print("  " + note, flush=True)
             report.notes.append(note)
-        report.add(
-            Figure(
-                "AGE Cypher UNWIND MERGE/CREATE (triples/s)",
-                baseline,
-                "triples/s",
-                args.baseline_triples,
-            )
-        )
+        for verb, rate in baselines.items():
+            report.add(Figure(f"AGE Cypher UNWIND {verb.upper()} (triples/s)", rate, "triples/s",
+                              args.baseline_triples))  # fmt: skip
     finally:
         await conn.close()
     report.print_summary()
     print(f"saved {report.save()}")
+
+
+async def _floor(conn: asyncpg.Connection, wn: Path, pgdata: Path | None, report: Report) -> Floor:
+    """The bare-AGE floor on WN18RR (``bench.import_floor``), printed and noted."""
+    load = os.getloadavg()[0]
+    floor = await measure_floor(conn, wn, lambda: server_cpu(pgdata))
+    note = f"{floor.describe()}; load average {load:.1f} -> {os.getloadavg()[0]:.1f}"
+    print("  WN18RR " + note, flush=True)
+    report.notes.append("WN18RR " + note)
+    report.add(Figure("floor: bare AGE COPY, WN18RR (triples/s)", floor.rate, "triples/s",
+                      floor.triples))  # fmt: skip
+    return floor
+
+
+async def _baselines(
+    conn: asyncpg.Connection, wn: Path, sample: int, pgdata: Path | None, report: Report
+) -> dict[str, float]:
+    """Both Cypher baselines on the first ``sample`` WN18RR statements, printed and noted."""
+    baselines: dict[str, float] = {}
+    for verb in ("create", "merge"):
+        load = os.getloadavg()[0]
+        base_cpu = server_cpu(pgdata)
+        baselines[verb] = await cypher_baseline(conn, wn, sample, verb)
+        base_server = server_cpu(pgdata) - base_cpu
+        note = (
+            f"AGE Cypher {verb.upper()} baseline: {baselines[verb]:,.0f} triples/s on "
+            f"{sample:,} statements (server CPU {base_server / sample * 1e6:,.0f} us/triple; "
+            f"load {load:.1f} -> {os.getloadavg()[0]:.1f})"
+        )
+        print("  " + note, flush=True)
+        report.notes.append(note)
+    return baselines
 
 
 def _batches(items: list[object], size: int) -> Iterator[list[object]]:
@@ -277,9 +291,21 @@ def _batches(items: list[object], size: int) -> Iterator[list[object]]:
 
 
 async def cypher_baseline(
-    conn: asyncpg.Connection, path: Path, sample: int, vertices: str = "create"
+    conn: asyncpg.Connection, path: Path, sample: int, verb: str = "create"
 ) -> float:
-    """Triples/s of plain AGE Cypher loading the first ``sample`` statements of ``path``."""
+    """Triples/s of plain AGE Cypher loading the first ``sample`` statements of ``path``.
+
+    ``create``: ``CREATE`` of the deduplicated vertices, then ``MATCH`` both ends by uid
+    (unique expression index on ``uid``) and ``CREATE`` the edge. ``merge`` (the like-for-
+    like baseline: kgmem's import is an idempotent upsert by uid): ``MERGE`` of the
+    vertices, then ``MATCH`` both ends and ``MERGE`` the edge. AGE plans the pattern
+    ``{uid: u}`` of a MERGE as ``properties @> {"uid": u}``, which a GIN index on
+    ``properties`` answers; it is built with ``fastupdate = off``, because with the
+    default pending list every lookup also scans the list of recent insertions, which
+    makes each MERGE cost more as the load goes on (measured: 45 s for the 13,833
+    vertices of 10,000 statements with it, 1.6 s without). The edge MERGE has no index
+    to use: AGE checks each row against the edge label table (measured 166 buffer hits
+    per row at 10,000 edges), so its cost per row grows with the sample."""
     triples = []
     with path.open() as f:
         for n, line in enumerate(f, 1):
@@ -298,12 +324,17 @@ async def cypher_baseline(
         f'CREATE UNIQUE INDEX ON {BASELINE_GRAPH}."Resource" (ag_catalog.agtype_access_'
         "operator(VARIADIC ARRAY[properties, '\"uid\"'::agtype]))"
     )
-    verb = "MERGE" if vertices == "merge" else "CREATE"
+    if verb == "merge":
+        await conn.execute(
+            f'CREATE INDEX ON {BASELINE_GRAPH}."Resource" USING gin (properties) '
+            "WITH (fastupdate = off)"
+        )
+    word = "MERGE" if verb == "merge" else "CREATE"
     sql = "SELECT * FROM cypher('" + BASELINE_GRAPH + "', $$ {q} $$, $1) AS (v agtype)"
     with Timer() as t:
         for chunk in _batches(list(uids), 1000):
             await conn.execute(
-                sql.format(q=f"UNWIND $rows AS u {verb} (:Resource {{uid: u}})"),
+                sql.format(q=f"UNWIND $rows AS u {word} (:Resource {{uid: u}})"),
                 json.dumps({"rows": chunk}),
             )
         # Statistics, so the planner takes the uid index for the MATCHes below.
@@ -312,8 +343,9 @@ async def cypher_baseline(
             await conn.execute(
                 sql.format(
                     q="UNWIND $rows AS r MATCH (a:Resource) WHERE a.uid = r.s "
-                    "MATCH (b:Resource) WHERE b.uid = r.o CREATE (a)-[:REL {iri: r.p}]->(b)"
+                    f"MATCH (b:Resource) WHERE b.uid = r.o {word} (a)-[:REL {{iri: r.p}}]->(b)"
                 ),
                 json.dumps({"rows": chunk}),
             )
+    await conn.execute("SELECT drop_graph($1, true)", BASELINE_GRAPH)
     return len(triples) / t.seconds

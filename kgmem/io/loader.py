@@ -12,7 +12,6 @@ or, for an N-Triples / N-Quads file of 64 MiB or more, in a second process
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import itertools
 import pickle
@@ -20,7 +19,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal, cast
@@ -430,40 +429,43 @@ _FINISH_CONNECTIONS = 2
 
 
 async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None:
-    """Build deferred indexes again, then refresh planner statistics. Index builds and
-    ANALYZE run on two connections at once (each index in its own transaction with
-    its journal row), so both cores work; PostgreSQL runs one statement per core."""
+    """Build deferred indexes again, then refresh planner statistics, on two
+    connections at once so both cores work (PostgreSQL runs one statement per core).
+    Each index is built in its own transaction with its journal row. The jobs form one
+    queue, costliest index builds first; a table's ANALYZE joins the queue once its own
+    indexes are built (ANALYZE also samples the expressions of a table's expression
+    indexes, such as the label tables' ``uid`` index), so statistics of the small tables
+    are taken while the long builds (the fact texts' BM25 index) still run, instead of
+    after a barrier."""
     async with ctx.db.acquire() as conn:
-        indexes = await bulk.deferred_index_names(conn, ns.name)
+        indexes = await bulk.deferred_indexes(conn, ns)
+        tables = await bulk.analyze_targets(conn, ns) if analyze else []
+    slots = asyncio.Semaphore(_FINISH_CONNECTIONS)
 
     async def build(name: str) -> None:
-        async with ctx.db.transaction() as conn:
+        async with slots, ctx.db.transaction() as conn:
             await bulk.lift_timeout(conn)
             await bulk.restore_index(conn, ns.name, name)
 
-    await _in_parallel([functools.partial(build, name) for name in indexes])
-    if not analyze:
-        return
-    async with ctx.db.acquire() as conn:
-        tables = await bulk.analyze_targets(conn, ns)
+    # Tasks are created in queue order, and the semaphore wakes its waiters in order.
+    builds = {name: asyncio.ensure_future(build(name)) for name, _ in indexes}
 
     async def stats(name: str) -> None:
-        async with ctx.db.transaction() as conn:
+        mine = [builds[index] for index, table in indexes if table == name]
+        if mine:
+            await asyncio.gather(*mine)
+        async with slots, ctx.db.transaction() as conn:
             await bulk.lift_timeout(conn)
             await bulk.analyze_table(conn, ns, name)
 
-    await _in_parallel([functools.partial(stats, name) for name in tables])
-
-
-async def _in_parallel(jobs: list[Callable[[], Awaitable[None]]]) -> None:
-    """Run ``jobs`` in order on at most ``_FINISH_CONNECTIONS`` at a time."""
-    queue = list(reversed(jobs))
-
-    async def worker() -> None:
-        while queue:
-            await queue.pop()()
-
-    await asyncio.gather(*(worker() for _ in range(_FINISH_CONNECTIONS)))
+    jobs = [*builds.values(), *(asyncio.ensure_future(stats(name)) for name in tables)]
+    try:
+        await asyncio.gather(*jobs)
+    except BaseException:
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
+        raise
 
 
 async def _maybe_defer(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -756,12 +757,39 @@ async def has_deferred_indexes(conn: asyncpg.Connection, namespace: str) -> bool
     )
 
 
-async def deferred_index_names(conn: asyncpg.Connection, namespace: str) -> list[str]:
-    """The indexes an import of ``namespace`` dropped and has not built again."""
+_INDEX_TARGET = re.compile(
+    r' ON (?:ONLY )?(?:"(?:[^"]|"")+"|[^."\s]+)\.("(?:[^"]|"")+"|[^\s]+) USING (\w+)'
+)
+_SLOW_METHODS = ("bm25", "gin", "gist")
+
+
+async def deferred_indexes(conn: asyncpg.Connection, ns: NamespaceRef) -> list[tuple[str, str]]:
+    """The indexes an import of ``ns`` dropped and has not built again, each with the
+    name of its table, costliest first: text, GIN and GiST indexes before b-trees (the
+    fact texts' BM25 index is by far the longest build; started first, it runs beside
+    all the others), each kind by the size of its table, largest first."""
     records = await conn.fetch(
-        "SELECT name FROM kgmem.deferred_index WHERE namespace = $1 ORDER BY name", namespace
+        "SELECT name, definition FROM kgmem.deferred_index WHERE namespace = $1 ORDER BY name",
+        ns.name,
     )
-    return [r["name"] for r in records]
+    sizes = {
+        r["relname"]: r["size"]
+        for r in await conn.fetch(
+            "SELECT c.relname, pg_relation_size(c.oid) AS size FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
+            "AND c.relkind = 'r'",
+            ns.name,
+        )
+    }
+    found: list[tuple[bool, int, str, str]] = []
+    for r in records:
+        match = _INDEX_TARGET.search(r["definition"])
+        name, method = match.groups() if match else ("", "")
+        if name.startswith('"'):
+            name = name[1:-1].replace('""', '"')
+        slow = method in _SLOW_METHODS
+        found.append((not slow, -sizes.get(name, 0), r["name"], name))
+    return [(index, target) for _, _, index, target in sorted(found)]
 
 
 async def restore_index(conn: asyncpg.Connection, namespace: str, name: str) -> None:

@@ -4,11 +4,13 @@ score them on every axis that applies, fuse, and load the top ``k``.
 Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread and
 through the query-vector cache, while the other axes run), then ``keyword``,
 ``temporal``, ``spatial``, ``causal``, ``graph`` and last ``vector`` (candidate
-generation: a lone axis inside the read-only transaction below, several axes at once on
-their own pooled connections without a transaction of their own), then in one read-only
-transaction ``filter`` (constraints and scores for
-every candidate), ``fuse``, ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``)
-and ``load``. The temporal and spatial axes both generate
+generation: a lone axis on the connection the last stages use, several axes at once on
+their own pooled connections), then ``filter`` (constraints and scores for every
+candidate; side rows the vector probe already returned are not read again), ``fuse``,
+``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``) and ``load``. Nothing runs
+in an explicit transaction: a search only reads, and BEGIN and COMMIT would be two round
+trips of the few a search needs (a vector-only search: namespace, one probe of both
+indexes with the side rows, the loads). The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
 window or the area is dropped and one inside it is ranked by time or distance too.
 """
@@ -49,6 +51,10 @@ class _Run:
     timings: dict[str, float] = field(default_factory=dict)
     plan: list[str] = field(default_factory=list)
     area: spatial.Area | None = None
+    # Side rows an axis already read with its candidates (the vector probe's single
+    # statement): the filter stage reads only the others.
+    vertex_rows: dict[int, cand.VertexInfo] = field(default_factory=dict)
+    fact_rows: dict[int, cand.FactInfo] = field(default_factory=dict)
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -77,13 +83,15 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     try:
         jobs = _jobs(ctx, run, text, vector)
         if len(jobs) > 1:
-            # Independent axes run at once, each on its own pooled connection and
-            # read-only transaction, before the main transaction is opened: no search
-            # holds a connection while it waits for another, so a full pool only queues.
+            # Independent axes run at once, each on its own pooled connection, before
+            # the last stages take theirs: no search holds a connection while it waits
+            # for another, so a full pool only queues.
             async with ctx.db.acquire() as conn:
                 ns = await namespaces.resolve(conn, namespace)
             await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
-        async with ctx.db.transaction(readonly=True) as conn:
+        # No explicit transaction: every stage only reads, and BEGIN and COMMIT would be
+        # two more round trips. An element deleted between two statements is left out.
+        async with ctx.db.acquire() as conn:
             if len(jobs) <= 1:
                 ns = await namespaces.resolve(conn, namespace)
                 for job in jobs:
@@ -139,10 +147,13 @@ def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_s
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
         v = vector if isinstance(vector, list) else await asyncio.shield(vector)
-        run.axes["vector"] = await run.timed(
+        scored, found = await run.timed(
             "vector",
-            lambda: semantic.vector(conn, ns, v, scope, limit=limit, ef_search=ef_search),
+            lambda: semantic.vector_with_rows(conn, ns, v, scope, limit=limit, ef_search=ef_search),
         )
+        run.axes["vector"] = scored
+        run.vertex_rows.update((row.id, row) for row, _ in found.vertices)
+        run.fact_rows.update((row.id, row) for row, _ in found.facts)
 
     return job
 
@@ -283,8 +294,16 @@ class _Eligible:
 async def _constrain(conn: Connection, ns: NamespaceRef, run: _Run) -> _Eligible:
     q, scope = run.q, run.scope
     keys = {k for axis in run.axes.values() for k in axis}
-    vrows = await cand.vertex_rows(conn, ns, [i for kind, i in keys if kind == "v"])
-    frows = await cand.fact_rows(conn, ns, [i for kind, i in keys if kind == "f"])
+    vrows = {i: run.vertex_rows[i] for kind, i in keys if kind == "v" and i in run.vertex_rows}
+    frows = {i: run.fact_rows[i] for kind, i in keys if kind == "f" and i in run.fact_rows}
+    more_v, more_f = await cand.side_rows(
+        conn,
+        ns,
+        [i for kind, i in keys if kind == "v" and i not in vrows],
+        [i for kind, i in keys if kind == "f" and i not in frows],
+    )
+    vrows.update(more_v)
+    frows.update(more_f)
     now = temporal.reference_time(q.time)
     vertices = {
         i: v
@@ -406,8 +425,11 @@ async def _load(
 ) -> list[SearchHit]:
     vids = [f.key[1] for f in ranked if f.key[0] == "v"]
     fids = [f.key[1] for f in ranked if f.key[0] == "f"]
-    entities = await vertex_store.by_ids(conn, ns, vids)
-    facts = await fact_store.by_ids(conn, ns, fids)
+    entities = await vertex_store.by_ids(conn, ns, vids) if vids else {}
+    facts = await fact_store.by_ids(conn, ns, fids) if fids else {}
+    # Outside a transaction an element can be deleted after the filter stage read it:
+    # it is left out and the ranks stay consecutive.
+    ranked = [f for f in ranked if f.key[1] in (entities if f.key[0] == "v" else facts)]
     hits = []
     for rank, fused in enumerate(ranked, start=1):
         kind, element = fused.key

@@ -51,6 +51,14 @@ class DatabaseSettings(BaseSettings):
         "walking the HNSW graph; higher: better recall, slower). A search for more than "
         "this many results raises it to k for that search.",
     )
+    shared_buffers: str | None = Field(
+        default=None,
+        pattern=r"^[1-9][0-9]*(kB|MB|GB|TB)$",
+        description="shared_buffers of the embedded PostgreSQL (e.g. 8GB): set when the "
+        "process that owns KGMEM_HOME starts it, restarting PostgreSQL if it differs. "
+        "Unset: half of physical memory between 256MB and 16GB, written when the data "
+        "directory is created. A server given by KGMEM_DATABASE_URL is left alone.",
+    )
     prewarm: bool = Field(
         default=True,
         description="At server start, read every namespace's vector tables and HNSW "

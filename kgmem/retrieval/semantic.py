@@ -16,7 +16,7 @@ from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import keyword_search as kw
 from kgmem.storage import vector_search as vs
 
-EF_SEARCH = 100
+EF_SEARCH = 150
 """The default of ``KGMEM_DATABASE_HNSW_EF_SEARCH``."""
 
 

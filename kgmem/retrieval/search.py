@@ -5,8 +5,9 @@ Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread a
 through the query-vector cache, while the other axes run), then ``keyword``,
 ``temporal``, ``spatial``, ``causal``, ``graph`` and last ``vector`` (candidate
 generation: a lone axis on the connection the last stages use, several axes at once on
-their own pooled connections), then ``filter`` (constraints and scores for every
-candidate; side rows the vector probe already returned are not read again), ``fuse``,
+their own pooled connections; while the vector axis embeds and probes, the side rows
+of the other axes' candidates are read on another), then ``filter`` (constraints and
+scores for every candidate; side rows already read are not read again), ``fuse``,
 ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``) and ``load``. Nothing runs
 in an explicit transaction: a search only reads, and BEGIN and COMMIT would be two round
 trips of the few a search needs (a vector-only search: namespace, one probe of both
@@ -88,7 +89,15 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
             # for another, so a full pool only queues.
             async with ctx.db.acquire() as conn:
                 ns = await namespaces.resolve(conn, namespace)
-            await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
+            if "vector" in run.axes:  # its job is the last one
+                await _concurrently(
+                    [
+                        _then_side_rows(ctx, ns, run, jobs[:-1]),
+                        _on_own_connection(ctx, ns, jobs[-1]),
+                    ]
+                )
+            else:
+                await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
         # No explicit transaction: every stage only reads, and BEGIN and COMMIT would be
         # two more round trips. An element deleted between two statements is left out.
         async with ctx.db.acquire() as conn:
@@ -231,6 +240,25 @@ async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> 
     # its two to four round trips (the final load and filter share one transaction).
     async with ctx.db.acquire() as conn:
         await job(conn, ns)
+
+
+async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: list[_Job]) -> None:
+    """Run the axes other than the vector axis at once, then read the side rows of what
+    they found while the vector axis is still embedding the text or probing its index:
+    the filter stage after it is left only the rows its own statement returned."""
+    if len(jobs) == 1:
+        await _on_own_connection(ctx, ns, jobs[0])
+    else:
+        await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
+    keys = {k for name, axis in run.axes.items() if name != "vector" for k in axis}
+    vertex_ids = [i for kind, i in keys if kind == "v" and i not in run.vertex_rows]
+    fact_ids = [i for kind, i in keys if kind == "f" and i not in run.fact_rows]
+    if not vertex_ids and not fact_ids:
+        return
+    async with ctx.db.acquire() as conn:
+        vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
+    run.vertex_rows.update(vertices)
+    run.fact_rows.update(facts)
 
 
 async def _concurrently(work: list[Awaitable[None]]) -> None:

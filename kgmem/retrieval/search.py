@@ -56,6 +56,8 @@ class _Run:
     # statement): the filter stage reads only the others.
     vertex_rows: dict[int, cand.VertexInfo] = field(default_factory=dict)
     fact_rows: dict[int, cand.FactInfo] = field(default_factory=dict)
+    # (lat, lon) of fact endpoints read ahead for the spatial scores (None: not located).
+    locations: dict[int, tuple[float, float] | None] = field(default_factory=dict)
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -257,8 +259,12 @@ async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: 
         return
     async with ctx.db.acquire() as conn:
         vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
-    run.vertex_rows.update(vertices)
-    run.fact_rows.update(facts)
+        run.vertex_rows.update(vertices)
+        run.fact_rows.update(facts)
+        if run.q.place is not None and facts:
+            ends = sorted({e for f in facts.values() for e in (f.subject_id, f.object_id)})
+            found = await geo.locations(conn, ns, ends)
+            run.locations.update({e: found.get(e) for e in ends})
 
 
 async def _concurrently(work: list[Awaitable[None]]) -> None:
@@ -402,7 +408,10 @@ async def _score_place(
     assert p is not None
     assert area is not None
     ends = {e for f in facts.values() for e in (f.subject_id, f.object_id)}
-    where = await geo.locations(conn, ns, sorted(ends))
+    known = {e: run.locations[e] for e in ends if e in run.locations}
+    where = {e: at for e, at in known.items() if at is not None}
+    if missing := sorted(ends - known.keys()):
+        where.update(await geo.locations(conn, ns, missing))
     where.update(
         {i: (v.lat, v.lon) for i, v in vertices.items() if v.lat is not None and v.lon is not None}
     )

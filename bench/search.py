@@ -333,10 +333,8 @@ async def timed_cpu(
 async def _backends(memory: Memory) -> list[int]:
     """Process ids of the store's pooled connections (they name themselves kgmem)."""
     async with memory.database.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'kgmem' "
-            "AND pid <> pg_backend_pid()"
-        )
+        # This connection too: the searches reuse it once it is back in the pool.
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE application_name = 'kgmem'")
     return [r["pid"] for r in rows]
 
 

@@ -263,7 +263,9 @@ async def in_process(
         "graph": lambda: SearchQuery(expansion=q.seed()),
     }
     for name, make in axes.items():
-        latencies, cpu = await timed_cpu(lambda make=make: memory.search(NAMESPACE, make()), args)
+        latencies, cpu = await timed_cpu(
+            lambda make=make: memory.search(NAMESPACE, make()), args, memory
+        )
         say(f"in-process {name:<26} {percentiles(latencies)}  {cpu}")
     embed, cpu = await timed_cpu(lambda: embedder.embed([q.words() + " " + q.words()]), args)
     say(f"query embedding ({embedder.backend}, 1 thread)       {percentiles(embed)}  {cpu}")
@@ -286,7 +288,9 @@ async def in_process(
     embedding_memory = await Memory.open(uncached, embedder=embedder)
     try:
         latencies, cpu = await timed_cpu(
-            lambda: embedding_memory.search(NAMESPACE, fused_query(q.words())), args
+            lambda: embedding_memory.search(NAMESPACE, fused_query(q.words())),
+            args,
+            embedding_memory,
         )
         say(f"in-process fused 4-axis + embedding      {percentiles(latencies)}  {cpu}")
     finally:
@@ -297,7 +301,9 @@ async def in_process(
         for text in texts:
             await cached_memory.search(NAMESPACE, fused_query(text))
         latencies, cpu = await timed_cpu(
-            lambda: cached_memory.search(NAMESPACE, fused_query(q.rng.choice(texts))), args
+            lambda: cached_memory.search(NAMESPACE, fused_query(q.rng.choice(texts))),
+            args,
+            cached_memory,
         )
         say(f"in-process fused 4-axis, text cached     {percentiles(latencies)}  {cpu}")
     finally:
@@ -305,13 +311,44 @@ async def in_process(
 
 
 async def timed_cpu(
-    work: Callable[[], Awaitable[Any]], args: argparse.Namespace
+    work: Callable[[], Awaitable[Any]], args: argparse.Namespace, memory: Memory | None = None
 ) -> tuple[list[float], str]:
-    """Latencies, and this process's CPU time per call with the load average."""
+    """Latencies, and this process's CPU time per call with the load average; with
+    ``memory``, also the CPU time its PostgreSQL backends spent per call (read from
+    /proc, so only for a server on this machine): figures the other processes on a
+    busy machine do not distort, unlike the latencies."""
+    for _ in range(10):
+        await work()
+    pids = await _backends(memory) if memory is not None else []
+    backend_start = _cpu_ms(pids)
     start = time.process_time()
-    latencies = await timed(work, args.queries)
-    cpu = (time.process_time() - start) * 1000 / (args.queries + 10)
-    return latencies, f"(client CPU {cpu:5.1f} ms/q, load {_load()})"
+    latencies = await timed(work, args.queries, warmup=0)
+    cpu = (time.process_time() - start) * 1000 / args.queries
+    backend = ""
+    if pids and backend_start is not None and (end := _cpu_ms(pids)) is not None:
+        backend = f"PG backend CPU {(end - backend_start) / args.queries:5.1f} ms/q, "
+    return latencies, f"(client CPU {cpu:5.1f} ms/q, {backend}load {_load()})"
+
+
+async def _backends(memory: Memory) -> list[int]:
+    """Process ids of the store's pooled connections (they name themselves kgmem)."""
+    async with memory.database.acquire() as conn:
+        # This connection too: the searches reuse it once it is back in the pool.
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE application_name = 'kgmem'")
+    return [r["pid"] for r in rows]
+
+
+def _cpu_ms(pids: list[int]) -> float | None:
+    """User plus system CPU of ``pids`` in milliseconds; None when /proc does not show
+    them (a server on another machine or in another container)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _only_json(axis: str) -> dict[str, float]:

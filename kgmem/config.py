@@ -44,12 +44,21 @@ class DatabaseSettings(BaseSettings):
         default=10.0, gt=0, description="Seconds to wait for a connection before failing."
     )
     hnsw_ef_search: int = Field(
-        default=100,
+        default=150,
         ge=1,
         le=1000,
         description="pgvector's hnsw.ef_search for vector search (candidates kept while "
         "walking the HNSW graph; higher: better recall, slower). A search for more than "
-        "this many results raises it to k for that search.",
+        "this many results raises it to k for that search. 150 keeps recall@10 at 0.96 on the "
+        "1M-entity bench store (0.94 at 100).",
+    )
+    shared_buffers: str | None = Field(
+        default=None,
+        pattern=r"^[1-9][0-9]*(kB|MB|GB|TB)$",
+        description="shared_buffers of the embedded PostgreSQL (e.g. 8GB): set when the "
+        "process that owns KGMEM_HOME starts it, restarting PostgreSQL if it differs. "
+        "Unset: half of physical memory between 256MB and 16GB, written when the data "
+        "directory is created. A server given by KGMEM_DATABASE_URL is left alone.",
     )
     prewarm: bool = Field(
         default=True,

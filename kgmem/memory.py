@@ -685,7 +685,10 @@ def _start_database(
     else:
         owner = lock.try_acquire()
     try:
-        return (lock if owner else None), start_embedded(settings.home, owner=owner)
+        embedded = start_embedded(
+            settings.home, owner=owner, shared_buffers=settings.database.shared_buffers
+        )
+        return (lock if owner else None), embedded
     except BaseException:
         if owner:
             lock.release()

@@ -4,11 +4,14 @@ score them on every axis that applies, fuse, and load the top ``k``.
 Stages (timed when ``explain``): ``embed`` (the query text, in a worker thread and
 through the query-vector cache, while the other axes run), then ``keyword``,
 ``temporal``, ``spatial``, ``causal``, ``graph`` and last ``vector`` (candidate
-generation: a lone axis inside the read-only transaction below, several axes at once on
-their own pooled connections without a transaction of their own), then in one read-only
-transaction ``filter`` (constraints and scores for
-every candidate), ``fuse``, ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``)
-and ``load``. The temporal and spatial axes both generate
+generation: a lone axis on the connection the last stages use, several axes at once on
+their own pooled connections; while the vector axis embeds and probes, the side rows
+of the other axes' candidates are read on another), then ``filter`` (constraints and
+scores for every candidate; side rows already read are not read again), ``fuse``,
+``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``) and ``load``. Nothing runs
+in an explicit transaction: a search only reads, and BEGIN and COMMIT would be two round
+trips of the few a search needs (a vector-only search: namespace, one probe of both
+indexes with the side rows, the loads). The temporal and spatial axes both generate
 candidates and score the candidates other axes found, so a text match outside the
 window or the area is dropped and one inside it is ranked by time or distance too.
 """
@@ -49,6 +52,12 @@ class _Run:
     timings: dict[str, float] = field(default_factory=dict)
     plan: list[str] = field(default_factory=list)
     area: spatial.Area | None = None
+    # Side rows an axis already read with its candidates (the vector probe's single
+    # statement): the filter stage reads only the others.
+    vertex_rows: dict[int, cand.VertexInfo] = field(default_factory=dict)
+    fact_rows: dict[int, cand.FactInfo] = field(default_factory=dict)
+    # (lat, lon) of fact endpoints read ahead for the spatial scores (None: not located).
+    locations: dict[int, tuple[float, float] | None] = field(default_factory=dict)
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -77,13 +86,23 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     try:
         jobs = _jobs(ctx, run, text, vector)
         if len(jobs) > 1:
-            # Independent axes run at once, each on its own pooled connection and
-            # read-only transaction, before the main transaction is opened: no search
-            # holds a connection while it waits for another, so a full pool only queues.
+            # Independent axes run at once, each on its own pooled connection, before
+            # the last stages take theirs: no search holds a connection while it waits
+            # for another, so a full pool only queues.
             async with ctx.db.acquire() as conn:
                 ns = await namespaces.resolve(conn, namespace)
-            await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
-        async with ctx.db.transaction(readonly=True) as conn:
+            if "vector" in run.axes:  # its job is the last one
+                await _concurrently(
+                    [
+                        _then_side_rows(ctx, ns, run, jobs[:-1]),
+                        _on_own_connection(ctx, ns, jobs[-1]),
+                    ]
+                )
+            else:
+                await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
+        # No explicit transaction: every stage only reads, and BEGIN and COMMIT would be
+        # two more round trips. An element deleted between two statements is left out.
+        async with ctx.db.acquire() as conn:
             if len(jobs) <= 1:
                 ns = await namespaces.resolve(conn, namespace)
                 for job in jobs:
@@ -139,10 +158,13 @@ def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_s
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
         v = vector if isinstance(vector, list) else await asyncio.shield(vector)
-        run.axes["vector"] = await run.timed(
+        scored, found = await run.timed(
             "vector",
-            lambda: semantic.vector(conn, ns, v, scope, limit=limit, ef_search=ef_search),
+            lambda: semantic.vector_with_rows(conn, ns, v, scope, limit=limit, ef_search=ef_search),
         )
+        run.axes["vector"] = scored
+        run.vertex_rows.update((row.id, row) for row, _ in found.vertices)
+        run.fact_rows.update((row.id, row) for row, _ in found.facts)
 
     return job
 
@@ -222,6 +244,29 @@ async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> 
         await job(conn, ns)
 
 
+async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: list[_Job]) -> None:
+    """Run the axes other than the vector axis at once, then read the side rows of what
+    they found while the vector axis is still embedding the text or probing its index:
+    the filter stage after it is left only the rows its own statement returned."""
+    if len(jobs) == 1:
+        await _on_own_connection(ctx, ns, jobs[0])
+    else:
+        await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
+    keys = {k for name, axis in run.axes.items() if name != "vector" for k in axis}
+    vertex_ids = [i for kind, i in keys if kind == "v" and i not in run.vertex_rows]
+    fact_ids = [i for kind, i in keys if kind == "f" and i not in run.fact_rows]
+    if not vertex_ids and not fact_ids:
+        return
+    async with ctx.db.acquire() as conn:
+        vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
+        run.vertex_rows.update(vertices)
+        run.fact_rows.update(facts)
+        if run.q.place is not None and facts:
+            ends = sorted({e for f in facts.values() for e in (f.subject_id, f.object_id)})
+            found = await geo.locations(conn, ns, ends)
+            run.locations.update({e: found.get(e) for e in ends})
+
+
 async def _concurrently(work: list[Awaitable[None]]) -> None:
     """Run ``work`` at once; the first failure cancels the rest and is raised as is."""
     tasks = [asyncio.ensure_future(w) for w in work]
@@ -283,8 +328,16 @@ class _Eligible:
 async def _constrain(conn: Connection, ns: NamespaceRef, run: _Run) -> _Eligible:
     q, scope = run.q, run.scope
     keys = {k for axis in run.axes.values() for k in axis}
-    vrows = await cand.vertex_rows(conn, ns, [i for kind, i in keys if kind == "v"])
-    frows = await cand.fact_rows(conn, ns, [i for kind, i in keys if kind == "f"])
+    vrows = {i: run.vertex_rows[i] for kind, i in keys if kind == "v" and i in run.vertex_rows}
+    frows = {i: run.fact_rows[i] for kind, i in keys if kind == "f" and i in run.fact_rows}
+    more_v, more_f = await cand.side_rows(
+        conn,
+        ns,
+        [i for kind, i in keys if kind == "v" and i not in vrows],
+        [i for kind, i in keys if kind == "f" and i not in frows],
+    )
+    vrows.update(more_v)
+    frows.update(more_f)
     now = temporal.reference_time(q.time)
     vertices = {
         i: v
@@ -355,7 +408,10 @@ async def _score_place(
     assert p is not None
     assert area is not None
     ends = {e for f in facts.values() for e in (f.subject_id, f.object_id)}
-    where = await geo.locations(conn, ns, sorted(ends))
+    known = {e: run.locations[e] for e in ends if e in run.locations}
+    where = {e: at for e, at in known.items() if at is not None}
+    if missing := sorted(ends - known.keys()):
+        where.update(await geo.locations(conn, ns, missing))
     where.update(
         {i: (v.lat, v.lon) for i, v in vertices.items() if v.lat is not None and v.lon is not None}
     )
@@ -406,8 +462,11 @@ async def _load(
 ) -> list[SearchHit]:
     vids = [f.key[1] for f in ranked if f.key[0] == "v"]
     fids = [f.key[1] for f in ranked if f.key[0] == "f"]
-    entities = await vertex_store.by_ids(conn, ns, vids)
-    facts = await fact_store.by_ids(conn, ns, fids)
+    entities = await vertex_store.by_ids(conn, ns, vids) if vids else {}
+    facts = await fact_store.by_ids(conn, ns, fids) if fids else {}
+    # Outside a transaction an element can be deleted after the filter stage read it:
+    # it is left out and the ranks stay consecutive.
+    ranked = [f for f in ranked if f.key[1] in (entities if f.key[0] == "v" else facts)]
     hits = []
     for rank, fused in enumerate(ranked, start=1):
         kind, element = fused.key

@@ -16,7 +16,7 @@ from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import keyword_search as kw
 from kgmem.storage import vector_search as vs
 
-EF_SEARCH = 100
+EF_SEARCH = 150
 """The default of ``KGMEM_DATABASE_HNSW_EF_SEARCH``."""
 
 
@@ -29,7 +29,22 @@ async def vector(
     limit: int,
     ef_search: int = EF_SEARCH,
 ) -> dict[Key, Scored]:
-    """Nearest vertices and facts in scope by cosine similarity.
+    """Nearest vertices and facts in scope by cosine similarity."""
+    scored, _ = await vector_with_rows(conn, ns, query, scope, limit=limit, ef_search=ef_search)
+    return scored
+
+
+async def vector_with_rows(
+    conn: Connection,
+    ns: NamespaceRef,
+    query: Sequence[float],
+    scope: Scope,
+    *,
+    limit: int,
+    ef_search: int = EF_SEARCH,
+) -> tuple[dict[Key, Scored], vs.Nearest]:
+    """Nearest vertices and facts in scope by cosine similarity, with the side rows of
+    those found (one statement for both indexes).
 
     The pool's connections start with ``hnsw.ef_search`` = ``ef_search`` and iterative
     scans on; only a search for more than ``ef_search`` results sets it (one more round
@@ -45,17 +60,23 @@ async def vector(
 
 async def _vector(
     conn: Connection, ns: NamespaceRef, query: Sequence[float], scope: Scope, *, limit: int
-) -> dict[Key, Scored]:
-    found: dict[Key, Scored] = {}
-    if scope.vertices:
-        where = vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
-        for vid, sim in await vs.nearest_vertices(conn, ns, query, limit=limit, where=where):
-            found[("v", vid)] = Scored(_clip(sim), f"cosine similarity {sim:.3f}")
-    if scope.facts:
-        where = vs.VectorFilter(predicates=scope.predicates)
-        for fid, sim in await vs.nearest_facts(conn, ns, query, limit=limit, where=where):
-            found[("f", fid)] = Scored(_clip(sim), f"cosine similarity {sim:.3f}")
-    return found
+) -> tuple[dict[Key, Scored], vs.Nearest]:
+    found = await vs.nearest_with_rows(
+        conn,
+        ns,
+        query,
+        limit=limit,
+        vertices=vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
+        if scope.vertices
+        else None,
+        facts=vs.VectorFilter(predicates=scope.predicates) if scope.facts else None,
+    )
+    scored: dict[Key, Scored] = {}
+    for v, sim in found.vertices:
+        scored[("v", v.id)] = Scored(_clip(sim), f"cosine similarity {sim:.3f}")
+    for f, sim in found.facts:
+        scored[("f", f.id)] = Scored(_clip(sim), f"cosine similarity {sim:.3f}")
+    return scored, found
 
 
 async def keyword(

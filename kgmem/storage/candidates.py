@@ -187,3 +187,80 @@ async def fact_uids(
         list(uids),
     )
     return {r["uid"]: r["id"] for r in records}
+
+
+# One row shape for side rows of both kinds, so one statement can return both: a
+# vertex's label and a fact's predicate share ``label``; columns of the other kind are
+# NULL.
+VERTEX_COLUMNS = (
+    "'v' AS kind, s.id, s.uid, s.label, s.occurred_at, s.updated_at, s.lat, s.lon, "
+    "NULL::graphid AS subject_id, NULL::graphid AS object_id, "
+    "NULL::timestamptz AS valid_from, NULL::timestamptz AS valid_to, "
+    "NULL::timestamptz AS recorded_at, NULL::timestamptz AS expired_at"
+)
+FACT_COLUMNS = (
+    "'f' AS kind, s.id, s.uid, s.predicate AS label, "
+    "NULL::timestamptz AS occurred_at, NULL::timestamptz AS updated_at, "
+    "NULL::float8 AS lat, NULL::float8 AS lon, s.subject_id, s.object_id, "
+    "s.valid_from, s.valid_to, s.recorded_at, s.expired_at"
+)
+
+
+def side_row(record: asyncpg.Record) -> VertexInfo | FactInfo:
+    """The side row in a record of ``VERTEX_COLUMNS`` or ``FACT_COLUMNS``."""
+    if record["kind"] == "v":
+        return VertexInfo(
+            record["id"],
+            record["uid"],
+            record["label"],
+            record["occurred_at"],
+            record["updated_at"],
+            record["lat"],
+            record["lon"],
+        )
+    return FactInfo(
+        record["id"],
+        record["uid"],
+        record["label"],
+        record["subject_id"],
+        record["object_id"],
+        record["valid_from"],
+        record["valid_to"],
+        record["recorded_at"],
+        record["expired_at"],
+    )
+
+
+async def side_rows(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    vertex_ids: Sequence[int],
+    fact_ids: Sequence[int],
+) -> tuple[dict[int, VertexInfo], dict[int, FactInfo]]:
+    """Side rows of the vertices among ``vertex_ids`` and the facts among ``fact_ids``,
+    in one statement (none when both are empty)."""
+    parts: list[str] = []
+    args: list[list[int]] = []
+    if vertex_ids:
+        args.append(list(vertex_ids))
+        parts.append(
+            f"SELECT {VERTEX_COLUMNS} FROM {table(ns.name, '_kg_vertex')} s "
+            f"WHERE s.id = ANY(${len(args)}::graphid[])"
+        )
+    if fact_ids:
+        args.append(list(fact_ids))
+        parts.append(
+            f"SELECT {FACT_COLUMNS} FROM {table(ns.name, '_kg_fact')} s "
+            f"WHERE s.id = ANY(${len(args)}::graphid[])"
+        )
+    vertices: dict[int, VertexInfo] = {}
+    facts: dict[int, FactInfo] = {}
+    if not parts:
+        return vertices, facts
+    for record in await conn.fetch(" UNION ALL ".join(parts), *args):
+        row = side_row(record)
+        if isinstance(row, VertexInfo):
+            vertices[row.id] = row
+        else:
+            facts[row.id] = row
+    return vertices, facts

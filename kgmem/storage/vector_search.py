@@ -10,10 +10,18 @@ scanned: ``hnsw.iterative_scan = relaxed_order`` lets pgvector keep scanning unt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import asyncpg
 from pgvector import Vector
 
+from kgmem.storage.candidates import (
+    FACT_COLUMNS,
+    VERTEX_COLUMNS,
+    FactInfo,
+    VertexInfo,
+    side_row,
+)
 from kgmem.storage.embeddings import vector_table
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.refs import NamespaceRef
@@ -102,3 +110,78 @@ async def exact_vertices(
     )
     await conn.execute("SELECT set_config('enable_indexscan', 'on', true)")
     return [r["id"] for r in records]
+
+
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """What one probe of both indexes found: (side row, cosine similarity) per vertex
+    and per fact, each best first."""
+
+    vertices: list[tuple[VertexInfo, float]]
+    facts: list[tuple[FactInfo, float]]
+
+
+async def nearest_with_rows(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    query: Sequence[float],
+    *,
+    limit: int,
+    vertices: VectorFilter | None,
+    facts: VectorFilter | None,
+) -> Nearest:
+    """The ``limit`` nearest vertices (unless ``vertices`` is None) and facts (unless
+    ``facts`` is None) with their side rows, in ONE statement: each index is probed in
+    its own ``ORDER BY ... LIMIT`` subquery (an HNSW scan, filtered as in
+    ``nearest_vertices``), and only the rows it returns are joined to their side table.
+    Elements without a side row are left out, as the filter stage would."""
+    args: list[object] = [Vector(list(query)), limit]
+    parts: list[str] = []
+
+    def arg(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if vertices is not None:
+        side = table(ns.name, "_kg_vertex")
+        clauses = [
+            f"(SELECT v.label FROM {side} v WHERE v.id = x.id) {op}({arg(value)}::text[])"
+            for op, value in zip(("= ANY", "<> ALL"), vertices.label_args(), strict=True)
+            if value is not None
+        ]
+        parts.append(
+            f"SELECT {VERTEX_COLUMNS}, c.d "
+            f"FROM ({_probe(vector_table(ns, 'vertex'), clauses)}) c "
+            f"JOIN {side} s ON s.id = c.id"
+        )
+    if facts is not None:
+        side = table(ns.name, "_kg_fact")
+        predicates = facts.predicate_arg()
+        column = f"(SELECT f.predicate FROM {side} f WHERE f.id = x.id)"
+        clauses = [f"{column} = ANY({arg(predicates)}::text[])"] if predicates is not None else []
+        parts.append(
+            f"SELECT {FACT_COLUMNS}, c.d "
+            f"FROM ({_probe(vector_table(ns, 'fact'), clauses)}) c "
+            f"JOIN {side} s ON s.id = c.id"
+        )
+    found = Nearest([], [])
+    if not parts:
+        return found
+    for record in await conn.fetch(" UNION ALL ".join(parts), *args):
+        row, sim = side_row(record), 1.0 - float(record["d"])
+        if isinstance(row, VertexInfo):
+            found.vertices.append((row, sim))
+        else:
+            found.facts.append((row, sim))
+    # Best first (an iterative scan may return neighbours slightly out of order).
+    found.vertices.sort(key=lambda pair: -pair[1])
+    found.facts.sort(key=lambda pair: -pair[1])
+    return found
+
+
+def _probe(vectors: str, clauses: list[str]) -> str:
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    return (
+        f"SELECT x.id, x.embedding <=> $1 AS d FROM {vectors} x {where}"
+        "ORDER BY x.embedding <=> $1 LIMIT $2"
+    )

@@ -262,9 +262,14 @@ class Bench:
         if name and count:
             per = 1e6 / count
             split = f"PostgreSQL {server * per:.0f} us" if self.pgdata else "server not measured"
+            # Cores kept busy on average: the client's one Python thread cannot pass 1.0
+            # (the GIL); client and server together cannot pass the machine's cores.
+            busy = f"client {client / t.seconds:.2f}" + (
+                f", PostgreSQL {server / t.seconds:.2f}" if self.pgdata else ""
+            )
             self.report.notes.append(
                 f"{name}: per item {t.seconds * per:.0f} us wall; CPU: client {client * per:.0f} "
-                f"us, {split} (load average {os.getloadavg()[0]:.1f})"
+                f"us, {split}; cores busy: {busy} (load average {os.getloadavg()[0]:.1f})"
             )
             print(f"    {self.report.notes[-1]}", flush=True)
         return t.seconds

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -39,6 +40,8 @@ REQUIRED_EXTENSIONS = {
 }
 
 _INT8 = struct.Struct("!q")
+
+_log = logging.getLogger("kgmem.storage")
 
 T = TypeVar("T")
 
@@ -135,6 +138,12 @@ class Database:
                         "and was undone each time; nothing was written, send it again",
                         attempts=attempts,
                     ) from exc
+                _log.info(
+                    "transaction undone (%s), running it again (attempt %d of %d)",
+                    exc.extra.get("sqlstate"),
+                    attempt + 1,
+                    attempts,
+                )
                 # Jitter, not secrecy: the writers that deadlocked should not meet again.
                 await asyncio.sleep(random.uniform(0.0, 0.005 * 2**attempt))  # noqa: S311
         raise AssertionError("unreachable")

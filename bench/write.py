@@ -80,14 +80,16 @@ async def main(argv: list[str]) -> int:
             server = start_embedded(Path(tmp), owner=True)
             url = server.url
         try:
-            await run(args, url, Path(tmp), server.pgdata if server is not None else None)
+            report = await run(args, url, Path(tmp), server.pgdata if server is not None else None)
         finally:
             if server is not None:
                 server.stop()
+    report.print_summary()
+    print(f"saved {report.save()}")
     return 0
 
 
-async def run(args: argparse.Namespace, url: str, home: Path, pgdata: Path | None) -> None:
+async def run(args: argparse.Namespace, url: str, home: Path, pgdata: Path | None) -> Report:
     graph = Graph(args.entities)
     report = Report(
         "write",
@@ -130,8 +132,7 @@ async def run(args: argparse.Namespace, url: str, home: Path, pgdata: Path | Non
     finally:
         await conn.close()
         await memory.close()
-    report.print_summary()
-    print(f"saved {report.save()}")
+    return report
 
 
 async def prepare_baseline(conn: asyncpg.Connection) -> None:

@@ -9,6 +9,12 @@ vector index (kgmem also maintains HNSW, BM25 and B-tree indexes). Both sides ge
 inputs prepared before the clock starts (kgmem's write objects, the baseline's row
 maps); each side's own encoding and database work is timed. Phases are separated by
 VACUUM ANALYZE and CHECKPOINT, outside the timings.
+
+The batched facts are also written by ``--writers`` (default 2 and 4) concurrent writers
+sharing the Memory, the baseline's batches going over as many connections; ``--only
+facts`` runs just those phases. Every phase notes CPU per item of the client and of
+the server and the cores each kept busy, which the machine's load distorts far less
+than wall time.
 """
 
 from __future__ import annotations

@@ -297,6 +297,8 @@ async def _write(
                 await then(conn, resolved)
             return done
 
+        # After a deadlock the same plan is applied again (it was made outside the
+        # transaction in the first place).
         return await ctx.db.in_transaction(apply_planned)
     given = ns
 
@@ -309,7 +311,7 @@ async def _write(
         return done
 
     # A deadlock with concurrent writers undoes the transaction; the storage layer runs
-    # it again (the planned vectors stay valid: they depend on the input only).
+    # it again.
     return await ctx.db.in_transaction(work)
 
 

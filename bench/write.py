@@ -9,11 +9,18 @@ vector index (kgmem also maintains HNSW, BM25 and B-tree indexes). Both sides ge
 inputs prepared before the clock starts (kgmem's write objects, the baseline's row
 maps); each side's own encoding and database work is timed. Phases are separated by
 VACUUM ANALYZE and CHECKPOINT, outside the timings.
+
+The batched facts are also written by ``--writers`` (default 2 and 4) concurrent writers
+sharing the Memory, the baseline's batches going over as many connections; ``--only
+facts`` runs just those phases. Every phase notes CPU per item of the client and of
+the server and the cores each kept busy, which the machine's load distorts far less
+than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import os
@@ -50,8 +57,24 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--vector-facts", type=int, default=20_000)
     p.add_argument("--embed-texts", type=int, default=2_000)
+    p.add_argument(
+        "--writers",
+        default="2,4",
+        help="concurrent writers of the extra batched-facts phases (comma-separated; '' none)",
+    )
+    p.add_argument(
+        "--only",
+        choices=("facts",),
+        default=None,
+        help="facts: only the batched-facts phases (entities written first, untimed, "
+        "without vectors); about 2 minutes instead of 9",
+    )
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    args.writers = [int(w) for w in args.writers.split(",") if w.strip()]
+    if any(w < 1 for w in args.writers):
+        p.error("--writers: each count must be at least 1")
+    return args
 
 
 async def main(argv: list[str]) -> int:
@@ -63,14 +86,16 @@ async def main(argv: list[str]) -> int:
             server = start_embedded(Path(tmp), owner=True)
             url = server.url
         try:
-            await run(args, url, Path(tmp), server.pgdata if server is not None else None)
+            report = await run(args, url, Path(tmp), server.pgdata if server is not None else None)
         finally:
             if server is not None:
                 server.stop()
+    report.print_summary()
+    print(f"saved {report.save()}")
     return 0
 
 
-async def run(args: argparse.Namespace, url: str, home: Path, pgdata: Path | None) -> None:
+async def run(args: argparse.Namespace, url: str, home: Path, pgdata: Path | None) -> Report:
     graph = Graph(args.entities)
     report = Report(
         "write",
@@ -83,31 +108,37 @@ async def run(args: argparse.Namespace, url: str, home: Path, pgdata: Path | Non
     memory = await Memory.open(settings)
     report.data["postgres"] = memory.database.server_version
     report.data["age"] = memory.database.extensions.get("age", "?")
-    conn = await asyncpg.connect(
-        url, server_settings={"search_path": "ag_catalog, public", "jit": "off"}
-    )
-    await conn.execute("LOAD 'age'")
+    conn = await baseline_connection(url)
     try:
         await memory.create_namespace(NAMESPACE)
         await prepare_baseline(conn)
         print(f"writing {graph.n:,} entities and facts (batches of {args.batch:,}) ...")
+        args.database_url = url
         bench = Bench(memory, conn, graph, report, args, pgdata)
-        for phase in (
-            bench.entities_batched,
-            bench.entities_without_vectors,
-            bench.facts_batched,
-            bench.facts_with_vectors,
-            bench.single_entities,
-            bench.single_facts,
-        ):
+        concurrent = [bench.facts_concurrent(w) for w in args.writers]
+        if args.only == "facts":
+            await bench.entities_untimed()
+            await settle(conn)
+            phases = [bench.facts_batched, *concurrent]
+        else:
+            phases = [
+                bench.entities_batched,
+                bench.entities_without_vectors,
+                bench.facts_batched,
+                *concurrent,
+                bench.facts_with_vectors,
+                bench.single_entities,
+                bench.single_facts,
+            ]
+        for phase in phases:
             await phase()
             await settle(conn)
-        await embedding_throughput(report, args.embed_texts)
+        if args.only is None:
+            await embedding_throughput(report, args.embed_texts)
     finally:
         await conn.close()
         await memory.close()
-    report.print_summary()
-    print(f"saved {report.save()}")
+    return report
 
 
 async def prepare_baseline(conn: asyncpg.Connection) -> None:
@@ -121,6 +152,14 @@ async def prepare_baseline(conn: asyncpg.Connection) -> None:
             f'CREATE UNIQUE INDEX ON {BASELINE_GRAPH}."{label}" (ag_catalog.agtype_access_'
             "operator(VARIADIC ARRAY[properties, '\"uid\"'::agtype]))"
         )
+
+
+async def baseline_connection(url: str) -> asyncpg.Connection:
+    conn = await asyncpg.connect(
+        url, server_settings={"search_path": "ag_catalog, public", "jit": "off"}
+    )
+    await conn.execute("LOAD 'age'")
+    return conn
 
 
 async def settle(conn: asyncpg.Connection) -> None:
@@ -156,6 +195,23 @@ def batches(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def dealt(items: list[Any], writers: int) -> list[list[Any]]:
+    """``items`` (batches) dealt round-robin to ``writers``, so that every writer gets
+    batches from the whole run and they finish together."""
+    return [items[w::writers] for w in range(writers)]
+
+
+async def together(jobs: list[Any]) -> None:
+    """Run the writers' coroutines at once; the first failure stops the others."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class Bench:
     """The phases, sharing the store, the baseline connection and the data."""
 
@@ -178,34 +234,71 @@ class Bench:
         self.pgdata = pgdata
 
     async def write(
-        self, entities: list[EntityWrite], facts: list[FactWrite], name: str = ""
+        self,
+        entities: list[EntityWrite],
+        facts: list[FactWrite],
+        name: str = "",
+        writers: int = 1,
     ) -> float:
         """Seconds to write these in batches through kgmem; with ``name``, also notes
         the CPU time per item of this process and of the PostgreSQL server (which the
-        machine's load does not inflate the way it inflates wall time)."""
+        machine's load does not inflate the way it inflates wall time). ``writers`` > 1:
+        the batches are dealt to that many writers sharing the Memory (as a server's
+        requests share it), each sending its batches one after another, all at once."""
         size = self.args.batch
+
+        async def writer(work: list[BatchWrite]) -> None:
+            for batch in work:
+                await self.memory.write_batch(NAMESPACE, batch)
+
+        work = [BatchWrite(entities=chunk) for chunk in batches(entities, size)]
+        work += [BatchWrite(facts=chunk) for chunk in batches(facts, size)]
         # As `kgmem serve` freezes its start-up heap, the inputs prepared here (a server
         # holds no such thing) stay out of the collector's full passes.
         gc.collect()
         gc.freeze()
         client, server = time.process_time(), server_cpu(self.pgdata)
         with Timer() as t:
-            for chunk in batches(entities, size):
-                await self.memory.write_batch(NAMESPACE, BatchWrite(entities=chunk))
-            for chunk in batches(facts, size):
-                await self.memory.write_batch(NAMESPACE, BatchWrite(facts=chunk))
+            if writers == 1 or not facts or entities:
+                await writer(work)
+            else:
+                await together([writer(share) for share in dealt(work, writers)])
         client, server = time.process_time() - client, server_cpu(self.pgdata) - server
         gc.unfreeze()
         count = len(entities) + len(facts)
         if name and count:
             per = 1e6 / count
             split = f"PostgreSQL {server * per:.0f} us" if self.pgdata else "server not measured"
+            # Cores kept busy on average: the client's one Python thread cannot pass 1.0
+            # (the GIL); client and server together cannot pass the machine's cores.
+            busy = f"client {client / t.seconds:.2f}" + (
+                f", PostgreSQL {server / t.seconds:.2f}" if self.pgdata else ""
+            )
             self.report.notes.append(
                 f"{name}: per item {t.seconds * per:.0f} us wall; CPU: client {client * per:.0f} "
-                f"us, {split} (load average {os.getloadavg()[0]:.1f})"
+                f"us, {split}; cores busy: {busy} (load average {os.getloadavg()[0]:.1f})"
             )
             print(f"    {self.report.notes[-1]}", flush=True)
         return t.seconds
+
+    async def entities_untimed(self) -> None:
+        """The entities, without vectors and untimed, on both sides: what the facts
+        phases need (``--only facts``)."""
+        entities = [replace(e, embedding=None) for e in self.graph.entities()]
+        await self.write(entities, [])
+        rows = [entity_row(e) for e in entities]
+        for chunk in batches(rows, self.args.batch):
+            for label in LABELS:
+                mine = [
+                    {k: v for k, v in r.items() if k != "embedding"}
+                    for r in chunk
+                    if r["label"] == label
+                ]
+                await self.conn.execute(
+                    cypher(f"UNWIND $rows AS r CREATE (n:{label}) SET n = r"),
+                    json.dumps({"rows": mine}),
+                )
+        print(f"  (entities written untimed: {self.graph.n:,})", flush=True)
 
     async def entities_batched(self) -> None:
         entities = list(self.graph.entities())
@@ -248,24 +341,52 @@ class Bench:
         facts = list(self.graph.facts(0, self.graph.n, with_vector=False))
         await self._facts("facts/s, batched", facts)
 
+    def facts_concurrent(self, writers: int) -> Any:
+        """The batched facts phase again (new fact uids, the same endpoints) with the
+        batches dealt to ``writers`` concurrent writers; the baseline's UNWIND batches
+        go over as many connections at once."""
+
+        async def phase() -> None:
+            facts = [
+                replace(f, uid=f"w{writers}{f.uid}")
+                for f in self.graph.facts(0, self.graph.n, with_vector=False)
+            ]
+            await self._facts(f"facts/s, batched, {writers} writers", facts, writers)
+
+        phase.__name__ = f"facts_concurrent_{writers}"
+        return phase
+
     async def facts_with_vectors(self) -> None:
         count = min(self.graph.n, self.args.vector_facts)
         facts = [replace(f, uid=f"v{f.uid}") for f in self.graph.facts(0, count, with_vector=True)]
         await self._facts("facts/s, batched, with vectors", facts)
 
-    async def _facts(self, name: str, facts: list[FactWrite]) -> None:
-        ours = len(facts) / await self.write([], facts, name)
+    async def _facts(self, name: str, facts: list[FactWrite], writers: int = 1) -> None:
+        ours = len(facts) / await self.write([], facts, name, writers)
         sample = facts[:20_000]
-        chunks = [[fact_row(f) for f in chunk] for chunk in batches(sample, self.args.batch)]
-        with Timer() as b:
-            for chunk in chunks:
-                await self.conn.execute(
-                    cypher(
-                        "UNWIND $rows AS r MATCH (a) WHERE a.uid = r.s "
-                        "MATCH (b) WHERE b.uid = r.o CREATE (a)-[e:REL]->(b) SET e = r"
-                    ),
-                    json.dumps({"rows": chunk}),
+        chunks = [
+            json.dumps({"rows": [fact_row(f) for f in chunk]})
+            for chunk in batches(sample, self.args.batch)
+        ]
+        sql = cypher(
+            "UNWIND $rows AS r MATCH (a) WHERE a.uid = r.s "
+            "MATCH (b) WHERE b.uid = r.o CREATE (a)-[e:REL]->(b) SET e = r"
+        )
+        conns = [self.conn]
+        try:
+            conns += [await baseline_connection(self.args.database_url) for _ in range(writers - 1)]
+
+            async def writer(conn: asyncpg.Connection, work: list[str]) -> None:
+                for params in work:
+                    await conn.execute(sql, params)
+
+            with Timer() as b:
+                await together(
+                    [writer(c, w) for c, w in zip(conns, dealt(chunks, writers), strict=True)]
                 )
+        finally:
+            for extra in conns[1:]:
+                await extra.close()
         self.report.add(
             Figure(
                 name,
@@ -273,7 +394,8 @@ class Bench:
                 "facts/s",
                 len(facts),
                 len(sample) / b.seconds,
-                "Cypher UNWIND MATCH/CREATE",
+                "Cypher UNWIND MATCH/CREATE"
+                + (f" on {writers} connections" if writers > 1 else ""),
             )
         )
 

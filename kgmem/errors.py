@@ -42,7 +42,8 @@
     │   ├── LabelKindConflict       label_kind_conflict
     │   ├── UidConflict             uid_conflict
     │   ├── FactAlreadyClosed       fact_already_closed
-    │   └── MergeAlreadyUndone      merge_already_undone
+    │   ├── MergeAlreadyUndone      merge_already_undone
+    │   └── WriteConflict           write_conflict
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -240,6 +241,14 @@ class FactAlreadyClosed(Conflict):
 class MergeAlreadyUndone(Conflict):
     code = "merge_already_undone"
     title = "Merge already undone"
+
+
+class WriteConflict(Conflict):
+    """Concurrent writes kept deadlocking with this one, after the retries the storage
+    layer makes on its own; sending the write again is safe (nothing was written)."""
+
+    code = "write_conflict"
+    title = "Write kept conflicting with concurrent writes"
 
 
 class AuthError(KgmemError):

@@ -92,9 +92,12 @@ async def close(
     expired now. It stays readable for "as of" queries; nothing is deleted."""
     validate_uid(uid, ctx.limits.max_uid_length)
     prepare.aware("valid_to", valid_to)
-    async with ctx.db.transaction() as conn:
+
+    async def work(conn: Connection) -> Fact:
         ns = await namespaces.resolve(conn, namespace)
         return await fact_store.close(conn, ns, uid, valid_to=valid_to, now=datetime.now(UTC))
+
+    return await ctx.db.in_transaction(work)
 
 
 async def delete(ctx: GraphContext, namespace: str, uid: str) -> None:

@@ -109,11 +109,13 @@ async def _write_facts(
     batch is written chunk by chunk (``_pipelined``). A bad batch is still refused whole,
     with the same error, and nothing is written."""
     prepare.batch_size(ctx, len(facts))
-    async with ctx.db.transaction() as conn:
-        if ns is not None and ns.name != namespace:
-            raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
+    if ns is not None and ns.name != namespace:
+        raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
+    given = ns
+
+    async def work(conn: Connection) -> BatchResult:
         try:
-            ns = ns or await namespaces.resolve(conn, namespace)
+            ns = given or await namespaces.resolve(conn, namespace)
         except NamespaceNotFound:
             _validate(ctx, (), facts)  # a bad batch is reported as such first
             raise
@@ -135,6 +137,10 @@ async def _write_facts(
         if then is not None:
             await then(conn, ns)
         return done
+
+    # Concurrent batches sharing facts can still deadlock (one locks a stored fact that
+    # another is inserting): the storage layer runs such a batch again.
+    return await ctx.db.in_transaction(work)
 
 
 _Prefetched = tuple[dict[str, VertexRef], tuple[dict[str, StoredFact], datetime] | None]
@@ -283,18 +289,30 @@ async def _write(
             vertex_rows = await _vertex_rows(ctx, conn, ns, items.unique_entities)
             known = await vertex_store.resolve(conn, ns, _endpoints(items.unique_facts))
             plan = _Plan(vertex_rows, await _fact_plan(ctx, conn, ns, items, known))
-        async with ctx.db.transaction() as conn:
-            done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+        resolved = ns
+
+        async def apply_planned(conn: Connection) -> tuple[BatchResult, list[Fact]]:
+            done = await _apply(ctx, conn, resolved, items, plan, read_back=read_back)
             if then is not None:
-                await then(conn, ns)
+                await then(conn, resolved)
             return done
-    async with ctx.db.transaction() as conn:
-        ns = ns or await namespaces.resolve(conn, namespace)
+
+        # After a deadlock the same plan is applied again (it was made outside the
+        # transaction in the first place).
+        return await ctx.db.in_transaction(apply_planned)
+    given = ns
+
+    async def work(conn: Connection) -> tuple[BatchResult, list[Fact]]:
+        ns = given or await namespaces.resolve(conn, namespace)
         plan = _Plan(await _vertex_rows(ctx, conn, ns, items.unique_entities))
         done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
         if then is not None:
             await then(conn, ns)
         return done
+
+    # A deadlock with concurrent writers undoes the transaction; the storage layer runs
+    # it again.
+    return await ctx.db.in_transaction(work)
 
 
 def _needs_model(ctx: GraphContext, items: _Items) -> bool:

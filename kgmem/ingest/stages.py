@@ -207,6 +207,9 @@ class WriteStage:
         merges, so none of it can be left half done."""
         from kgmem.ingest.merges import add_aliases_in
 
+        # The storage layer runs a deadlocked write again: only the last run counts.
+        done.closed.clear()
+        done.merges.clear()
         now = datetime.now(UTC)
         for uid, end in closing:
             try:

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import random
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
 from pgvector.asyncpg import register_vector
 
 from kgmem.config import DatabaseSettings
-from kgmem.errors import MissingExtension
+from kgmem.errors import MissingExtension, StorageError, WriteConflict
 from kgmem.storage import migrate
 from kgmem.storage.driver_errors import translated
 from kgmem.storage.labels import LabelCatalog
@@ -38,6 +40,15 @@ REQUIRED_EXTENSIONS = {
 }
 
 _INT8 = struct.Struct("!q")
+
+_log = logging.getLogger("kgmem.storage")
+
+T = TypeVar("T")
+
+# Deadlock detected and serialization failure: the transaction was undone whole and may
+# simply run again.
+RETRYABLE = frozenset({"40P01", "40001"})
+WRITE_ATTEMPTS = 5
 
 
 class _Connection(asyncpg.Connection):  # type: ignore[misc]
@@ -104,6 +115,38 @@ class Database:
                 await tx.commit()
             finally:
                 await self.pool.release(conn)
+
+    async def in_transaction(
+        self, work: Callable[[Connection], Awaitable[T]], *, attempts: int = WRITE_ATTEMPTS
+    ) -> T:
+        """``work`` run in ``transaction()``. When PostgreSQL undoes it for a deadlock
+        with concurrent writers (or a serialization failure), it runs again, after a
+        short random pause, up to ``attempts`` times in all; then ``WriteConflict``.
+        ``work`` must therefore be repeatable: it may run more than once, and only its
+        last run's transaction is committed."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction() as conn:
+                    return await work(conn)
+            except StorageError as exc:
+                if exc.extra.get("sqlstate") not in RETRYABLE:
+                    raise
+                if attempt == attempts:
+                    raise WriteConflict(
+                        f"the write conflicted with concurrent writes {attempts} times "
+                        f"({exc.extra.get('sqlstate')}: deadlock or serialization failure) "
+                        "and was undone each time; nothing was written, send it again",
+                        attempts=attempts,
+                    ) from exc
+                _log.info(
+                    "transaction undone (%s), running it again (attempt %d of %d)",
+                    exc.extra.get("sqlstate"),
+                    attempt + 1,
+                    attempts,
+                )
+                # Jitter, not secrecy: the writers that deadlocked should not meet again.
+                await asyncio.sleep(random.uniform(0.0, 0.005 * 2**attempt))  # noqa: S311
+        raise AssertionError("unreachable")
 
     async def ping(self) -> bool:
         """True when a trivial query succeeds within two seconds."""

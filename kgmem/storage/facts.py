@@ -170,7 +170,10 @@ async def lock_existing_at(
         f"SELECT f.uid, f.id, f.predicate, f.subject_id, f.object_id, f.recorded_at, "
         f"f.expired_at, f.text, "
         f"EXISTS (SELECT 1 FROM {embeddings.vector_table(ns, 'fact')} x WHERE x.id = f.id) "
-        f"AS embedded FROM {_side(ns)} f WHERE f.uid = ANY($1::text[]) FOR UPDATE OF f"
+        f"AS embedded FROM {_side(ns)} f WHERE f.uid = ANY($1::text[]) "
+        # Locked in uid order (sorted before the locks are taken), the same order in
+        # every transaction, so concurrent batches sharing facts wait rather than deadlock.
+        "ORDER BY f.uid FOR UPDATE OF f"
         ") AS f ON true",
         uids,
     )
@@ -548,10 +551,18 @@ def _fact(record: asyncpg.Record, properties: dict[str, Any]) -> Fact:
 
 
 def _by_predicate(rows: Iterable[FactRow]) -> dict[str, list[FactRow]]:
+    """``rows`` by predicate, the predicates and each group's rows in sorted order (of
+    predicate, of uid): rows are inserted and updated in that order, the same in every
+    transaction, so that concurrent batches touching the same facts queue up rather than
+    deadlock (the storage layer retries what still does)."""
     groups: dict[str, list[FactRow]] = defaultdict(list)
     for row in rows:
         groups[row.predicate].append(row)
-    return groups
+    return {p: sorted(groups[p], key=_uid) for p in sorted(groups)}
+
+
+def _uid(row: FactRow) -> str:
+    return row.uid
 
 
 async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:

@@ -94,11 +94,10 @@ async def postmaster_pid(url: str) -> int | None:
     """The local PostgreSQL server's main process (the parent of our backend), or None
     when the server is not on this machine."""
     conn = await asyncpg.connect(url)
-    try:
-        backend = await conn.fetchval("SELECT pg_backend_pid()")
+    try:  # read while the backend lives
+        parent = _stats().get(int(await conn.fetchval("SELECT pg_backend_pid()")))
     finally:
         await conn.close()
-    parent = _stats().get(int(backend))
     return parent[0] if parent else None
 
 

@@ -22,6 +22,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 import uvicorn
 
@@ -107,6 +109,7 @@ def _config(memory: Memory, settings: Settings, server: ServerSettings) -> uvico
         host=server.host,
         port=server.port,
         log_level=settings.log_level,
+        access_log=server.access_log,
         lifespan="on",
         proxy_headers=False,
     )
@@ -163,6 +166,19 @@ async def _exit_with(parent: int, userver: uvicorn.Server) -> None:
     userver.should_exit = True
 
 
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server's main coroutine on uvloop when installed (it ships with
+    uvicorn[standard]), else on asyncio's own loop. uvloop's loop and transports cost
+    less CPU per request and per database round trip than asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop (Windows)
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
 def worker_main() -> None:
     """Entry point of a worker process (settings from the environment)."""
     settings = Settings()
@@ -170,4 +186,4 @@ def worker_main() -> None:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_worker(settings, settings.server))
+        run(serve_worker(settings, settings.server))

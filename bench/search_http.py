@@ -8,8 +8,8 @@ Rows, each with 1 and 8 concurrent clients (``bench.loadgen`` in its own process
   check, the cache key, no search);
 - floor: a vector search in an empty namespace (every statement of a vector search,
   nothing to find or load);
-- the real searches: vector only, keyword only, fused four axes (no causal anchor
-  embedding: the caller sends its vector).
+- the real searches: vector only, keyword only, fused four axes (text, time, place and
+  a causal anchor; the caller sends the query vector, so no model runs).
 
 Each row reports latency percentiles, searches/s, the rate as a fraction of the
 ``/livez`` floor, and CPU milliseconds per request split between the server processes,

@@ -16,13 +16,9 @@ Figures (milliseconds p50/p95/p99 over ``--queries`` searches after a warm-up):
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -30,10 +26,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 
-from bench import bulkstore
+from bench import bulkstore, search_http
 from bench.machine import describe
 from kgmem import Memory, Settings
 from kgmem.config import EmbeddingSettings
@@ -451,77 +446,15 @@ async def http(
     args: argparse.Namespace,
     say: Callable[[str], None],
 ) -> None:
-    env = {
-        **os.environ,
-        "KGMEM_DATABASE_URL": url,
-        "KGMEM_HOME": str(home / "serve"),
-        "KGMEM_EMBEDDING_PROVIDER": "none",
-        "KGMEM_EMBEDDING_DIMENSION": "384",
-        "KGMEM_SERVER_PORT": str(PORT),
-        "KGMEM_SERVER_WORKERS": str(args.workers),
-        "KGMEM_LOG_LEVEL": "warning",
-        "KGMEM_DATABASE_POOL_MAX_SIZE": "16",
-        # The in-process parts have warmed the index; a background walk would compete.
-        "KGMEM_DATABASE_PREWARM": "false",
-        **({"KGMEM_DATABASE_HNSW_EF_SEARCH": str(args.ef_search)} if args.ef_search else {}),
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "kgmem", "serve"], env=env)  # noqa: ASYNC220
+    """Searches/s through ``kgmem serve`` beside the stack's floor (``bench.search_http``)."""
     q = Queries(store)
     kinds: dict[str, Callable[[], dict[str, Any]]] = {
         "vector": lambda: {"embedding": q.vector(), "weights": _only_json("vector")},
         "keyword": lambda: {"text": q.words(), "weights": _only_json("keyword")},
         "fused 4-axis": lambda: _body(q),
     }
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
-            for _ in range(240):
-                try:
-                    if (await client.get("/health")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.5)
-        await asyncio.sleep(2.0 if args.workers > 1 else 0.0)  # the other workers attach
-        for kind, make in kinds.items():
-            bodies = home / "bodies.jsonl"
-            bodies.write_text("\n".join(json.dumps(make()) for _ in range(args.http_requests)))
-            warm = home / "warm.jsonl"
-            warm.write_text("\n".join(json.dumps(make()) for _ in range(8 * args.workers)))
-            await _loadgen(warm, 2 * args.workers)  # every worker's pool and caches
-            for clients in (1, 8):
-                out = await _loadgen(bodies, clients)
-                if out["errors"]:
-                    raise RuntimeError(f"HTTP {kind}: answers {sorted(set(out['errors']))}")
-                rate = len(out["latencies_ms"]) / out["wall_s"]
-                say(
-                    f"HTTP {kind:<12} {clients} client(s), {args.workers} worker(s) "
-                    f"{percentiles(out['latencies_ms'])}  {rate:6.0f} searches/s  "
-                    f"(load {_load()})"
-                )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-
-
-async def _loadgen(bodies: Path, clients: int) -> dict[str, Any]:
-    """The load generator in its own process (its CPU is not the server's)."""
-    path = f"/v1/namespaces/{NAMESPACE}/search"
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bench.loadgen",
-        "127.0.0.1",
-        str(PORT),
-        path,
-        str(bodies),
-        str(clients),
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await child.communicate()
-    if child.returncode != 0:
-        raise RuntimeError(f"load generator failed ({child.returncode})")
-    result: dict[str, Any] = json.loads(out)
-    return result
+    options = search_http.Options(args.workers, args.http_requests, args.ef_search)
+    await search_http.run(url, home, kinds, options, say)
 
 
 def _body(q: Queries) -> dict[str, Any]:

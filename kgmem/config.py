@@ -85,6 +85,11 @@ class ServerSettings(BaseSettings):
         description="Processes serving the port (SO_REUSEPORT); the first owns the store, "
         "the others attach to its database. More than one uses more CPU cores for requests.",
     )
+    access_log: bool = Field(
+        default=False,
+        description="Log one line per request (uvicorn's access log, at info level). Off by "
+        "default: it costs CPU on every request.",
+    )
 
 
 class LimitSettings(BaseSettings):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
@@ -44,6 +43,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (KGMEM_SERVER_PORT).")] = None,
 ) -> None:
     """Serve the REST API; with no KGMEM_DATABASE_URL, on an embedded PostgreSQL."""
+    from kgmem.server.run import run
     from kgmem.server.run import serve as run_server
 
     settings = Settings()
@@ -54,7 +54,7 @@ def serve(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        asyncio.run(run_server(settings, server))
+        run(run_server(settings, server))
     except KgmemError as exc:
         fail(exc.detail)
     except KeyboardInterrupt:

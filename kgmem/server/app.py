@@ -18,6 +18,7 @@ from kgmem.config import Settings
 from kgmem.memory import Memory
 from kgmem.server import problems
 from kgmem.server.body_limit import BodyLimit
+from kgmem.server.fast_search import FastSearch
 from kgmem.server.routes import (
     batch,
     causal,
@@ -97,6 +98,8 @@ def create_app(
     if memory is not None:
         app.state.memory = memory
     problems.install(app)
+    # Added before BodyLimit, so BodyLimit (the outer one) checks search bodies first.
+    app.add_middleware(FastSearch)
     # Import uploads are streamed to disk, not held in memory: no body limit for them.
     app.add_middleware(
         BodyLimit,

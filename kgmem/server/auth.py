@@ -87,16 +87,26 @@ async def principal(
     return Principal(key=None, scopes=frozenset(_RANK), namespaces=None)
 
 
+def admit(who: Principal, scope: Scope, namespace: str | None) -> Principal:
+    """``who`` if it has ``scope`` on ``namespace`` (None: no namespace), else Forbidden."""
+    if scope not in who.scopes:
+        raise Forbidden(f"this API key lacks the {scope!r} scope")
+    if namespace is not None and not who.may_use(namespace):
+        raise Forbidden(f"this API key may not use namespace {namespace!r}")
+    return who
+
+
+async def authorize(request: Request, scope: Scope, namespace: str | None) -> Principal:
+    """What ``require(scope)`` does, for a handler outside FastAPI's dependencies."""
+    who = await principal(request, await bearer(request), await api_key_header(request))
+    return admit(who, scope, namespace)
+
+
 def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting callers with ``scope`` on the path's ``{ns}``, if any."""
 
     async def check(request: Request, who: Principal = Depends(principal)) -> Principal:
-        if scope not in who.scopes:
-            raise Forbidden(f"this API key lacks the {scope!r} scope")
-        namespace = request.path_params.get("ns")
-        if namespace is not None and not who.may_use(namespace):
-            raise Forbidden(f"this API key may not use namespace {namespace!r}")
-        return who
+        return admit(who, scope, request.path_params.get("ns"))
 
     return check
 

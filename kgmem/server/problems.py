@@ -73,14 +73,20 @@ def from_error(exc: KgmemError) -> JSONResponse:
     return problem(status_of(type(exc)), exc.code, exc.title, exc.detail, **extra)
 
 
+def answer(exc: KgmemError) -> JSONResponse:
+    """What the app answers for a kgmem error raised while handling a request (server
+    errors are logged too)."""
+    if status_of(type(exc)) >= 500:
+        _log.error("%s: %s", exc.code, exc.detail)
+    return from_error(exc)
+
+
 def install(app: FastAPI) -> None:
     """Make every error leave ``app`` as problem+json."""
 
     @app.exception_handler(KgmemError)
     async def _kgmem(_: Request, exc: KgmemError) -> JSONResponse:
-        if status_of(type(exc)) >= 500:
-            _log.error("%s: %s", exc.code, exc.detail)
-        return from_error(exc)
+        return answer(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -22,6 +22,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 import uvicorn
 
@@ -107,6 +109,7 @@ def _config(memory: Memory, settings: Settings, server: ServerSettings) -> uvico
         host=server.host,
         port=server.port,
         log_level=settings.log_level,
+        access_log=server.access_log,
         lifespan="on",
         proxy_headers=False,
     )
@@ -115,8 +118,13 @@ def _config(memory: Memory, settings: Settings, server: ServerSettings) -> uvico
 def listen(host: str, port: int, *, shared: bool) -> socket.socket:
     """A listening TCP socket; ``shared`` lets several processes bind the same port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named explicitly: the event loop disables Nagle's algorithm only on
+    # connections whose socket says TCP. With proto 0 it did not, and every answer on
+    # a kept-alive connection after the first waited ~40 ms for the client's delayed
+    # ACK (headers and body are two writes).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if shared:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
@@ -158,6 +166,19 @@ async def _exit_with(parent: int, userver: uvicorn.Server) -> None:
     userver.should_exit = True
 
 
+def run(main: Coroutine[Any, Any, None]) -> None:
+    """Run a server's main coroutine on uvloop when installed (it ships with
+    uvicorn[standard]), else on asyncio's own loop. uvloop's loop and transports cost
+    less CPU per request and per database round trip than asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - platforms without uvloop (Windows)
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
 def worker_main() -> None:
     """Entry point of a worker process (settings from the environment)."""
     settings = Settings()
@@ -165,4 +186,4 @@ def worker_main() -> None:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_worker(settings, settings.server))
+        run(serve_worker(settings, settings.server))

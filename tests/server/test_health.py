@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
 import httpx
 
 
@@ -25,3 +28,15 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert "/v1/namespaces/{ns}/entities/{uid}" in spec["paths"]
     assert (await client.get("/docs")).status_code == 200
+
+
+async def test_livez_answers_any_client_without_a_key(
+    client_from: Callable[[str], AbstractAsyncContextManager[httpx.AsyncClient]],
+) -> None:
+    async with client_from("203.0.113.5") as remote:
+        # The same keyless remote client is refused everything that reads the store.
+        assert (await remote.get("/v1/namespaces")).status_code == 403
+        response = await remote.get("/livez")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.text == "ok\n"

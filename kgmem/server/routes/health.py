@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 import kgmem
 from kgmem.server.auth import memory_of
@@ -26,3 +26,10 @@ async def health(request: Request) -> JSONResponse:
     report.live = LiveOut.of(memory.live.health())
     status = 200 if report.status == "ok" else 503
     return JSONResponse(report.model_dump(mode="json"), status_code=status)
+
+
+@router.get("/livez", response_class=Response, responses={200: {"description": "Alive"}})
+async def livez() -> Response:
+    """Liveness: the process answers HTTP. Touches nothing else (no database, no key
+    needed), so it is a cheap probe and the floor of the serving stack's cost."""
+    return Response(b"ok\n", media_type="text/plain")

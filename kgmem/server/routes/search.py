@@ -1,4 +1,9 @@
-"""POST /v1/namespaces/{ns}/search: hybrid retrieval along any combination of axes."""
+"""POST /v1/namespaces/{ns}/search: hybrid retrieval along any combination of axes.
+
+Well-formed requests are answered by ``kgmem.server.fast_search`` before FastAPI's
+routing, with ``answer`` below; this route documents the operation and answers the rest
+(other content types, bodies that do not validate) with FastAPI's own errors.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +27,17 @@ async def search(ns: str, body: SearchIn, request: Request, _: Reader) -> Respon
 
     Results are cached per namespace until its next write (header X-Kgmem-Cache;
     send Cache-Control: no-cache to bypass)."""
+    return await answer(request, ns, body)
+
+
+async def answer(request: Request, ns: str, body: SearchIn) -> Response:
+    """The search's JSON response, from the cache or computed (the caller is admitted)."""
 
     async def compute() -> bytes:
         result = await memory_of(request).search(ns, body.to_query())
         # Serialised once by pydantic-core, without FastAPI validating the model it built.
         return SearchOut.of(result).model_dump_json(by_alias=True).encode()
 
-    return await cached_json(request, ns, ("search", body.model_dump(mode="json")), compute)
+    # The canonical JSON of the validated body: one pass in pydantic-core (a dict of the
+    # body re-encoded by the cache cost more, mostly for a caller's 384 floats).
+    return await cached_json(request, ns, ("search", body.model_dump_json()), compute)

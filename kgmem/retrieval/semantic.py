@@ -20,20 +20,6 @@ EF_SEARCH = 150
 """The default of ``KGMEM_DATABASE_HNSW_EF_SEARCH``."""
 
 
-async def vector(
-    conn: Connection,
-    ns: NamespaceRef,
-    query: Sequence[float],
-    scope: Scope,
-    *,
-    limit: int,
-    ef_search: int = EF_SEARCH,
-) -> dict[Key, Scored]:
-    """Nearest vertices and facts in scope by cosine similarity."""
-    scored, _ = await vector_with_rows(conn, ns, query, scope, limit=limit, ef_search=ef_search)
-    return scored
-
-
 async def vector_with_rows(
     conn: Connection,
     ns: NamespaceRef,

@@ -82,6 +82,8 @@ async def write(
     """Write ``entities`` then ``facts`` to ``namespace`` in one transaction; ``then``
     runs last in that transaction (its failure undoes the whole write). ``ns``: the
     namespace already resolved by the caller (saves a lookup)."""
+    if ns is not None and ns.name != namespace:
+        raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
     if ctx.embedder is None and facts and not entities:
         return await _write_facts(ctx, namespace, facts, then=then, ns=ns)
     items = _validate(ctx, entities, facts)
@@ -109,8 +111,6 @@ async def _write_facts(
     batch is written chunk by chunk (``_pipelined``). A bad batch is still refused whole,
     with the same error, and nothing is written."""
     prepare.batch_size(ctx, len(facts))
-    if ns is not None and ns.name != namespace:
-        raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
     given = ns
 
     async def work(conn: Connection) -> BatchResult:
@@ -281,8 +281,6 @@ async def _write(
     then: InTransaction | None = None,
     ns: NamespaceRef | None = None,
 ) -> tuple[BatchResult, list[Fact]]:
-    if ns is not None and ns.name != namespace:
-        raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
     if _needs_model(ctx, items):
         async with ctx.db.acquire() as conn:
             ns = ns or await namespaces.resolve(conn, namespace)

@@ -3,7 +3,10 @@ first, each named with its table, and every table's statistics are taken after i
 own indexes are built (so the label tables' uid expression index has statistics)."""
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 import asyncpg
 
@@ -13,17 +16,29 @@ from kgmem.storage import bulk, namespaces
 from tests.io.test_resume import generate
 
 
-async def test_deferred_indexes_name_their_tables_costliest_first(
-    memory: Memory, tmp_path: Path, raw_conn: asyncpg.Connection
-) -> None:
+@asynccontextmanager
+async def _imported(
+    memory: Memory, tmp_path: Path, defer: Literal["never", "always"]
+) -> AsyncIterator[str]:
+    """A fresh namespace holding 600 generated people imported with ``defer``; deleted
+    after the block."""
     path = tmp_path / "people.nt"
     generate(path, 600)
     ns = f"t_{uuid.uuid4().hex[:12]}"
     await memory.create_namespace(ns)
     try:
         await memory.import_file(
-            ns, path, ImportOptions(batch_size=500, write_report=False, defer_indexes="never")
+            ns, path, ImportOptions(batch_size=500, write_report=False, defer_indexes=defer)
         )
+        yield ns
+    finally:
+        await memory.delete_namespace(ns)
+
+
+async def test_deferred_indexes_name_their_tables_costliest_first(
+    memory: Memory, tmp_path: Path, raw_conn: asyncpg.Connection
+) -> None:
+    async with _imported(memory, tmp_path, "never") as ns:
         ref = await namespaces.resolve(raw_conn, ns)
         before = await raw_conn.fetch(
             "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = $1", ns
@@ -45,21 +60,12 @@ async def test_deferred_indexes_name_their_tables_costliest_first(
             "SELECT indexname, tablename FROM pg_indexes WHERE schemaname = $1", ns
         )
         assert sorted(map(tuple, after)) == sorted(map(tuple, before))
-    finally:
-        await memory.delete_namespace(ns)
 
 
 async def test_statistics_follow_the_index_builds(
     memory: Memory, tmp_path: Path, raw_conn: asyncpg.Connection
 ) -> None:
-    path = tmp_path / "people.nt"
-    generate(path, 600)
-    ns = f"t_{uuid.uuid4().hex[:12]}"
-    await memory.create_namespace(ns)
-    try:
-        await memory.import_file(
-            ns, path, ImportOptions(batch_size=500, write_report=False, defer_indexes="always")
-        )
+    async with _imported(memory, tmp_path, "always") as ns:
         assert await raw_conn.fetchval("SELECT count(*) FROM kgmem.deferred_index") == 0
         # ANALYZE of a label table samples its uid expression index only if the index
         # exists by then: its statistics are listed under the index's name.
@@ -78,5 +84,3 @@ async def test_statistics_follow_the_index_builds(
             ns,
         )
         assert {"Person", "_kg_fact", "_kg_vertex"} <= {r["relname"] for r in analysed}
-    finally:
-        await memory.delete_namespace(ns)

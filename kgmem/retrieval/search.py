@@ -25,17 +25,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
-from kgmem.model import Axis, ExpansionQuery, SearchHit, SearchQuery, SearchResult
+from kgmem.model import Axis, Entity, ExpansionQuery, SearchHit, SearchQuery, SearchResult
 from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, trust, validate
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.scope import EPISODE, Key, Scope
-from kgmem.storage import Connection, NamespaceRef, geo, namespaces
+from kgmem.storage import Connection, NamespaceRef, geo
 from kgmem.storage import candidates as cand
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
+from kgmem.storage.namespace_cache import is_missing_namespace
 
 MIN_CANDIDATES = 50
 MAX_CANDIDATES = 1000
@@ -58,6 +60,12 @@ class _Run:
     fact_rows: dict[int, cand.FactInfo] = field(default_factory=dict)
     # (lat, lon) of fact endpoints read ahead for the spatial scores (None: not located).
     locations: dict[int, tuple[float, float] | None] = field(default_factory=dict)
+    # Entities the vector probe loaded with its candidates (a lone vector axis): the
+    # load stage reads only the hits not among them.
+    entities: dict[int, Entity] = field(default_factory=dict)
+    # How many of its nearest vertices the vector probe loads as entities: the top k
+    # when it is the only axis (its order is then the hits' order), else none.
+    load: int = 0
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -67,9 +75,26 @@ class _Run:
 
 
 async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchResult:
-    """Search ``namespace``; see ``kgmem.model.SearchQuery``."""
+    """Search ``namespace``; see ``kgmem.model.SearchQuery``.
+
+    The namespace comes from the per-process cache (``kgmem.storage.namespace_cache``):
+    no round trip to look it up. If a statement finds its tables gone (deleted by
+    another process), the name is forgotten and looked up again: ``NamespaceNotFound``,
+    or one more run on the tables of a namespace created again under the same name."""
     validate.query(ctx, q)
     trust.validate(q)
+    try:
+        return await _search(ctx, namespace, q)
+    except KgmemError as exc:
+        if not is_missing_namespace(exc):
+            raise
+        ctx.db.namespaces.forget(namespace)
+        async with ctx.db.acquire() as conn:
+            await ctx.db.namespaces.resolve(conn, namespace)
+    return await _search(ctx, namespace, q)
+
+
+async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchResult:
     run = _Run(q, scopes.of(q), min(max(4 * q.k, MIN_CANDIDATES), MAX_CANDIDATES))
     text = q.text.strip() if q.text else None
     given = prepare.vector(ctx, q.embedding)
@@ -85,12 +110,13 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
         vector = embedding
     try:
         jobs = _jobs(ctx, run, text, vector)
+        if len(jobs) == 1 and "vector" in run.axes:
+            run.load = q.k
         if len(jobs) > 1:
             # Independent axes run at once, each on its own pooled connection, before
             # the last stages take theirs: no search holds a connection while it waits
             # for another, so a full pool only queues.
-            async with ctx.db.acquire() as conn:
-                ns = await namespaces.resolve(conn, namespace)
+            ns = await _namespace(ctx, namespace)
             if "vector" in run.axes:  # its job is the last one
                 await _concurrently(
                     [
@@ -104,7 +130,9 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
         # two more round trips. An element deleted between two statements is left out.
         async with ctx.db.acquire() as conn:
             if len(jobs) <= 1:
-                ns = await namespaces.resolve(conn, namespace)
+                ns = ctx.db.namespaces.get(namespace) or await ctx.db.namespaces.resolve(
+                    conn, namespace
+                )
                 for job in jobs:
                     await job(conn, ns)
             eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
@@ -120,6 +148,15 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     if not q.explain:
         return SearchResult(tuple(hits))
     return SearchResult(tuple(hits), tuple(run.plan), dict(run.timings))
+
+
+async def _namespace(ctx: GraphContext, name: str) -> NamespaceRef:
+    """Namespace ``name``, from the cache or looked up on a pooled connection."""
+    ref = ctx.db.namespaces.get(name)
+    if ref is not None:
+        return ref
+    async with ctx.db.acquire() as conn:
+        return await ctx.db.namespaces.resolve(conn, name)
 
 
 _Job = Callable[[Connection, NamespaceRef], Awaitable[None]]
@@ -160,9 +197,12 @@ def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_s
         v = vector if isinstance(vector, list) else await asyncio.shield(vector)
         scored, found = await run.timed(
             "vector",
-            lambda: semantic.vector_with_rows(conn, ns, v, scope, limit=limit, ef_search=ef_search),
+            lambda: semantic.vector_with_rows(
+                conn, ns, v, scope, limit=limit, ef_search=ef_search, load=run.load
+            ),
         )
         run.axes["vector"] = scored
+        run.entities.update(found.entities)
         run.vertex_rows.update((row.id, row) for row, _ in found.vertices)
         run.fact_rows.update((row.id, row) for row, _ in found.facts)
 
@@ -462,7 +502,9 @@ async def _load(
 ) -> list[SearchHit]:
     vids = [f.key[1] for f in ranked if f.key[0] == "v"]
     fids = [f.key[1] for f in ranked if f.key[0] == "f"]
-    entities = await vertex_store.by_ids(conn, ns, vids) if vids else {}
+    entities = {i: run.entities[i] for i in vids if i in run.entities}
+    if missing := [i for i in vids if i not in entities]:
+        entities.update(await vertex_store.by_ids(conn, ns, missing))
     facts = await fact_store.by_ids(conn, ns, fids) if fids else {}
     # Outside a transaction an element can be deleted after the filter stage read it:
     # it is left out and the ranks stay consecutive.

@@ -20,7 +20,7 @@ EF_SEARCH = 150
 """The default of ``KGMEM_DATABASE_HNSW_EF_SEARCH``."""
 
 
-async def vector_with_rows(
+async def vector_with_rows(  # noqa: PLR0913 - keyword-only tuning of one probe
     conn: Connection,
     ns: NamespaceRef,
     query: Sequence[float],
@@ -28,6 +28,7 @@ async def vector_with_rows(
     *,
     limit: int,
     ef_search: int = EF_SEARCH,
+    load: int = 0,
 ) -> tuple[dict[Key, Scored], vs.Nearest]:
     """Nearest vertices and facts in scope by cosine similarity, with the side rows of
     those found (one statement for both indexes).
@@ -38,14 +39,20 @@ async def vector_with_rows(
     if limit > ef_search and not conn.is_in_transaction():
         async with conn.transaction(readonly=True):  # the setting lasts for it only
             await vs.tune(conn, limit)
-            return await _vector(conn, ns, query, scope, limit=limit)
+            return await _vector(conn, ns, query, scope, limit=limit, load=load)
     if limit > ef_search:
         await vs.tune(conn, limit)
-    return await _vector(conn, ns, query, scope, limit=limit)
+    return await _vector(conn, ns, query, scope, limit=limit, load=load)
 
 
 async def _vector(
-    conn: Connection, ns: NamespaceRef, query: Sequence[float], scope: Scope, *, limit: int
+    conn: Connection,
+    ns: NamespaceRef,
+    query: Sequence[float],
+    scope: Scope,
+    *,
+    limit: int,
+    load: int,
 ) -> tuple[dict[Key, Scored], vs.Nearest]:
     found = await vs.nearest_with_rows(
         conn,
@@ -56,6 +63,7 @@ async def _vector(
         if scope.vertices
         else None,
         facts=vs.VectorFilter(predicates=scope.predicates) if scope.facts else None,
+        load=load,
     )
     scored: dict[Key, Scored] = {}
     for v, sim in found.vertices:

@@ -216,10 +216,13 @@ def _keyword_job(ctx: GraphContext, run: _Run, text: str) -> _Job:
     run.axes["keyword"] = {}
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
-        run.axes["keyword"] = await run.timed(
+        scored, (vertices, facts) = await run.timed(
             "keyword",
-            lambda: semantic.keyword(conn, ns, text, scope, backend=backend, limit=limit),
+            lambda: semantic.keyword_with_rows(conn, ns, text, scope, backend=backend, limit=limit),
         )
+        run.axes["keyword"] = scored
+        run.vertex_rows.update((row.id, row) for row in vertices)
+        run.fact_rows.update((row.id, row) for row in facts)
 
     return job
 
@@ -455,20 +458,25 @@ async def _score_place(
     where.update(
         {i: (v.lat, v.lon) for i, v in vertices.items() if v.lat is not None and v.lon is not None}
     )
+    # Once per element: facts share endpoints, and a vertex is often also an endpoint.
+    memo: dict[int, float | None] = {}
+
+    def distance(element: int) -> float | None:
+        if element in memo:
+            return memo[element]
+        d = memo[element] = _distance(p, area, where.get(element))
+        return d
+
     scored: dict[Key, Scored] = {}
     kept_v: dict[int, cand.VertexInfo] = {}
     for i, v in vertices.items():
-        d = _distance(p, area, where.get(i))
+        d = distance(i)
         if d is not None:
             kept_v[i] = v
             scored[("v", i)] = spatial.score(p, area, d)
     kept_f: dict[int, cand.FactInfo] = {}
     for i, f in facts.items():
-        ds = [
-            d
-            for e in (f.subject_id, f.object_id)
-            if (d := _distance(p, area, where.get(e))) is not None
-        ]
+        ds = [d for e in (f.subject_id, f.object_id) if (d := distance(e)) is not None]
         if ds:
             kept_f[i] = f
             s = spatial.score(p, area, min(ds))

@@ -66,6 +66,11 @@ class _Run:
     # How many of its nearest vertices the vector probe loads as entities: the top k
     # when it is the only axis (its order is then the hits' order), else none.
     load: int = 0
+    # A lone vector axis ranked by score first probes only its top k + 1 per kind (``short``),
+    # and again with the full ``limit`` only if that cannot decide the top k
+    # (``_short_probe_decides``); ``probed``: (rows, last similarity) per kind.
+    short: int = 0
+    probed: list[tuple[int, float]] = field(default_factory=list)
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -112,6 +117,10 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
         jobs = _jobs(ctx, run, text, vector)
         if len(jobs) == 1 and "vector" in run.axes:
             run.load = q.k
+            if q.order_by == "score" and q.min_trust is None and q.k + 1 < run.limit:
+                # One more than k: the row after the k-th shows whether a tie is hidden.
+                run.short = q.k + 1
+                run.plan[0] = f"{run.plan[0]}; first its top {run.short} per kind"
         if len(jobs) > 1:
             # Independent axes run at once, each on its own pooled connection, before
             # the last stages take theirs: no search holds a connection while it waits
@@ -135,8 +144,7 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
                 )
                 for job in jobs:
                     await job(conn, ns)
-            eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
-            fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+            eligible, fused = await _filter_and_fuse(conn, ns, run, jobs)
             ranked, trusted = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
             hits = trust.attach(hits, trusted)
@@ -189,12 +197,13 @@ def _jobs(
 
 
 def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_search: int) -> _Job:
-    scope, limit = run.scope, run.limit
-    run.plan.append(f"vector: HNSW top {limit} (ef_search {max(ef_search, limit)})")
+    scope = run.scope
+    run.plan.append(f"vector: HNSW top {run.limit} (ef_search {max(ef_search, run.limit)})")
     run.axes["vector"] = {}
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
         v = vector if isinstance(vector, list) else await asyncio.shield(vector)
+        limit = run.short or run.limit
         scored, found = await run.timed(
             "vector",
             lambda: semantic.vector_with_rows(
@@ -202,6 +211,13 @@ def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_s
             ),
         )
         run.axes["vector"] = scored
+        run.probed = [
+            (len(rows), sims[-1] if sims else 0.0)
+            for rows, sims in (
+                (found.vertices, [s for _, s in found.vertices]),
+                (found.facts, [s for _, s in found.facts]),
+            )
+        ]
         run.entities.update(found.entities)
         run.vertex_rows.update((row.id, row) for row, _ in found.vertices)
         run.fact_rows.update((row.id, row) for row, _ in found.facts)
@@ -285,6 +301,44 @@ async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> 
     # its two to four round trips (the final load and filter share one transaction).
     async with ctx.db.acquire() as conn:
         await job(conn, ns)
+
+
+async def _filter_and_fuse(
+    conn: Connection, ns: NamespaceRef, run: _Run, jobs: list[_Job]
+) -> tuple[_Eligible, list[Any]]:
+    """The candidates meeting every constraint, and them fused; a lone vector axis's
+    short probe is made again in full when it cannot decide the top k."""
+    eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
+    fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+    if run.short and not _short_probe_decides(run, fused):
+        run.short = 0
+        run.plan.append("vector: probed again (the top k was not decided)")
+        await jobs[0](conn, ns)
+        eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
+        fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+    return eligible, fused
+
+
+def _short_probe_decides(run: _Run, fused: list[Any]) -> bool:
+    """Whether the short probe of a lone vector axis gives the hits the full one would.
+
+    The full probe's rows of a kind extend the short one's (one HNSW scan, cut later),
+    so only a kind whose short probe came back full can hide better candidates, and
+    they are no more similar than its last row. The top k is decided when k candidates
+    are eligible and the k-th is strictly more similar than the last row of every such
+    kind (an equal one could win the tie on uid)."""
+    k = run.q.k
+    full = [last for rows, last in run.probed if rows >= run.short]
+    if not full:
+        return True
+    if len(fused) < k:
+        return False
+    kth = run.axes["vector"][fused[k - 1].key].score
+    return all(kth > _clip(last) for last in full)
+
+
+def _clip(value: float) -> float:
+    return min(1.0, max(0.0, value))
 
 
 async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: list[_Job]) -> None:

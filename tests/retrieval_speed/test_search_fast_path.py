@@ -6,6 +6,7 @@ namespace is noticed however it was deleted."""
 from __future__ import annotations
 
 import random
+import sys
 
 import pytest
 
@@ -216,3 +217,59 @@ async def test_a_namespace_deleted_by_another_process_is_noticed(
         if present:
             await other.delete_namespace(name)
         await other.close()
+
+
+async def test_the_short_probe_gives_the_full_probes_hits(
+    memory: Memory, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone vector axis first probes its top k + 1 per kind; the hits are those of the
+    full probe (forced here by declaring every short probe undecided), ties on equal
+    vectors, label filters, closed facts and deleted entities included."""
+    search_module = sys.modules["kgmem.retrieval.search"]  # the package exports search()
+
+    rng = random.Random(23)
+    shared = [_unit(rng) for _ in range(5)]  # many equal similarities: ties
+    entities = [
+        EntityWrite(
+            f"e{i:03d}",
+            rng.choice(("Person", "Place")),
+            {"name": f"E{i}"},
+            embedding=rng.choice(shared) if i % 2 else _unit(rng),
+        )
+        for i in range(60)
+    ]
+    facts = [
+        FactWrite(
+            f"e{rng.randrange(60):03d}",
+            "LINKS",
+            f"e{rng.randrange(60):03d}",
+            embedding=rng.choice(shared) if i % 2 else _unit(rng),
+        )
+        for i in range(40)
+    ]
+    written = await memory.write_batch(namespace, BatchWrite(entities=entities, facts=facts))
+    for outcome in written.facts[:6]:
+        await memory.delete_fact(namespace, outcome.uid)
+    for uid in ("e001", "e002", "e003"):
+        await memory.delete_entity(namespace, uid)
+    queries = []
+    for _ in range(25):
+        query = rng.choice(shared) if rng.random() < 0.5 else _unit(rng)
+        queries.append(
+            SearchQuery(
+                embedding=query,
+                weights=ONLY_VECTOR,
+                filters=SearchFilters(labels=rng.choice([(), ("Person",)])),
+                types=rng.choice([("entities",), ("facts",), ("entities", "facts")]),  # type: ignore[arg-type]
+                k=rng.choice([1, 3, 10]),
+                explain=True,
+            )
+        )
+    short = [await memory.search(namespace, q) for q in queries]
+    assert any("first its top" in line for r in short for line in r.plan or ())
+    assert any(not any("probed again" in line for line in r.plan or ()) for r in short)
+    assert any(any("probed again" in line for line in r.plan or ()) for r in short)
+    monkeypatch.setattr(search_module, "_short_probe_decides", lambda run, fused: False)
+    full = [await memory.search(namespace, q) for q in queries]
+    for a, b in zip(short, full, strict=True):
+        assert a.hits == b.hits

@@ -117,8 +117,14 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
         jobs = _jobs(ctx, run, text, vector)
         if len(jobs) == 1 and "vector" in run.axes:
             run.load = q.k
-            if q.order_by == "score" and q.min_trust is None and q.k + 1 < run.limit:
+            if (
+                q.order_by == "score"
+                and q.min_trust is None
+                and q.k + 1 < run.limit <= ctx.db.ef_search
+            ):
                 # One more than k: the row after the k-th shows whether a tie is hidden.
+                # Only while the full probe needs no wider ef_search: both are then one
+                # HNSW scan, cut at different rows.
                 run.short = q.k + 1
                 run.plan[0] = f"{run.plan[0]}; first its top {run.short} per kind"
         if len(jobs) > 1:

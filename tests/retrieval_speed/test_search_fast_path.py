@@ -273,3 +273,20 @@ async def test_the_short_probe_gives_the_full_probes_hits(
     full = [await memory.search(namespace, q) for q in queries]
     for a, b in zip(short, full, strict=True):
         assert a.hits == b.hits
+
+
+async def test_no_short_probe_when_the_full_one_needs_a_wider_ef_search(
+    memory: Memory, namespace: str
+) -> None:
+    """A search for more candidates than ef_search widens the HNSW scan for the full
+    probe; a short probe at the narrower setting could find other neighbours, so it is
+    not used then."""
+    await add_people(memory, namespace)
+    ef_search = memory.database.ef_search
+    narrow = SearchQuery(embedding=axis_vector((0, 1.0)), weights=ONLY_VECTOR, k=3, explain=True)
+    wide = SearchQuery(
+        embedding=axis_vector((0, 1.0)), weights=ONLY_VECTOR, k=ef_search // 4 + 1, explain=True
+    )
+    assert any("first its top" in line for line in (await memory.search(namespace, narrow)).plan)  # type: ignore[union-attr]
+    plan = (await memory.search(namespace, wide)).plan or ()
+    assert not any("first its top" in line for line in plan)

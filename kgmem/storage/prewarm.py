@@ -14,8 +14,8 @@ AGE label tables (the properties of the hits), each with its index on ``id``. Th
 read by a bitmap scan of that index: a bitmap heap scan, unlike a sequential one, goes
 through the shared buffers without a ring, and it reads every leaf of the index too.
 What is read is bounded by shared_buffers: a table that would not fit in what is left
-of 90% of it (after the vector tables) is skipped, so prewarming never evicts what it
-has just read.
+of 90% of it after the vector tables, or in a quarter of it if that is more (at 1M the
+vector tables alone exceed it), is skipped.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ _SHARE = 0.9
 
 
 async def _room(conn: asyncpg.Connection, vector_tables: list[tuple[str, str]]) -> int:
-    """Bytes of shared_buffers left for the side and label tables after the vector
-    tables and their indexes."""
+    """Bytes of shared_buffers for the side and label tables: what is left of 90% of
+    it after the vector tables and their indexes, and at least a quarter of it."""
     buffers = int(
         await conn.fetchval(
             "SELECT setting::bigint * current_setting('block_size')::bigint "
@@ -124,7 +124,9 @@ async def _room(conn: asyncpg.Connection, vector_tables: list[tuple[str, str]]) 
         [s for s, _ in vector_tables],
         [t for _, t in vector_tables],
     )
-    return max(0, int(buffers * _SHARE) - int(used))
+    # At least a quarter of it: at 1M the vector tables alone exceed shared_buffers, and
+    # the side and label tables are read by every search too.
+    return max(int(buffers * _SHARE) - int(used), buffers // 4)
 
 
 async def warm_order(conn: asyncpg.Connection) -> list[tuple[str, str, str, int]]:

@@ -30,6 +30,7 @@ import numpy as np
 
 from bench import bulkstore, search_http
 from bench.machine import describe
+from bench.roundtrips import RoundTrips
 from kgmem import Memory, Settings
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
@@ -314,6 +315,8 @@ async def timed_cpu(
     busy machine do not distort, unlike the latencies."""
     for _ in range(10):
         await work()
+    with RoundTrips() as trips:  # statements one call sends (load-insensitive)
+        await work()
     pids = await _backends(memory) if memory is not None else []
     backend_start = _cpu_ms(pids)
     start = time.process_time()
@@ -322,7 +325,8 @@ async def timed_cpu(
     backend = ""
     if pids and backend_start is not None and (end := _cpu_ms(pids)) is not None:
         backend = f"PG backend CPU {(end - backend_start) / args.queries:5.1f} ms/q, "
-    return latencies, f"(client CPU {cpu:5.1f} ms/q, {backend}load {_load()})"
+    rounds = f"{trips.total} round trips, " if memory is not None else ""
+    return latencies, f"(client CPU {cpu:5.1f} ms/q, {backend}{rounds}load {_load()})"
 
 
 async def _backends(memory: Memory) -> list[int]:

@@ -52,6 +52,7 @@ from kgmem.ingest import merges as merge_ops
 from kgmem.io import backfill, exporter, loader
 from kgmem.io.exporter import ExportOptions
 from kgmem.io.loader import ImportOptions, ImportReport, Progress
+from kgmem.key_cache import KeyCache
 from kgmem.live import Change, Live
 from kgmem.model import (
     ApiKey,
@@ -122,6 +123,8 @@ class Memory:
         self._owns_embedder = owns_embedder
         self._closed = False
         self._prewarm: asyncio.Task[None] | None = None
+        self.key_checks = KeyCache()
+        """Key checks reused for a few seconds (``kgmem.key_cache``)."""
         self.building = Builder(ctx, settings.ingest)
         self.live = Live(ctx.db, settings)
         """The read cache and change events; every committed write calls ``live.changed``."""
@@ -195,6 +198,7 @@ class Memory:
                     namespaces=None,
                     presented=bootstrap.get_secret_value(),
                 )
+            self.key_checks.clear()
 
     async def prewarm(self) -> None:
         """Read every namespace's HNSW indexes into the database's buffers (the server
@@ -554,13 +558,16 @@ class Memory:
             raise InvalidInput(f"scopes must be some of {', '.join(SCOPES)}; got {bad or 'none'}")
         for ns in namespaces or ():
             validate_namespace_name(ns)
-        async with self.ctx.db.transaction() as conn:
-            return await key_store.create(
-                conn,
-                name=name.strip(),
-                scopes=sorted(set(scopes), key=SCOPES.index),
-                namespaces=namespaces,
-            )
+        try:
+            async with self.ctx.db.transaction() as conn:
+                return await key_store.create(
+                    conn,
+                    name=name.strip(),
+                    scopes=sorted(set(scopes), key=SCOPES.index),
+                    namespaces=namespaces,
+                )
+        finally:
+            self.key_checks.clear()
 
     async def list_keys(self) -> list[ApiKey]:
         """All keys (never their secrets)."""
@@ -568,19 +575,36 @@ class Memory:
             return await key_store.list_all(conn)
 
     async def revoke_key(self, key_id: str) -> ApiKey:
-        """Revoke a key from now on."""
-        async with self.ctx.db.transaction() as conn:
-            return await key_store.revoke(conn, key_id)
+        """Revoke a key from now on (this process stops accepting it at once; other
+        processes within ``kgmem.key_cache.KEY_CACHE_SECONDS``)."""
+        try:
+            async with self.ctx.db.transaction() as conn:
+                return await key_store.revoke(conn, key_id)
+        finally:
+            self.key_checks.clear()
 
     async def authenticate(self, presented: str) -> ApiKey | None:
-        """The active key a request presented, or None."""
+        """The active key a request presented, or None (a check is reused for a few
+        seconds: ``kgmem.key_cache``)."""
+        found, key = self.key_checks.key(presented)
+        if found:
+            return key
+        generation = self.key_checks.generation
         async with self.ctx.db.acquire() as conn:
-            return await key_store.authenticate(conn, presented)
+            key = await key_store.authenticate(conn, presented)
+        self.key_checks.put_key(presented, key, generation)
+        return key
 
     async def active_key_count(self) -> int:
-        """How many keys are not revoked."""
+        """How many keys are not revoked (reused for a few seconds, as key checks)."""
+        cached = self.key_checks.count()
+        if cached is not None:
+            return cached
+        generation = self.key_checks.generation
         async with self.ctx.db.acquire() as conn:
-            return await key_store.active_count(conn)
+            count = await key_store.active_count(conn)
+        self.key_checks.put_count(count, generation)
+        return count
 
     # -- Cypher -----------------------------------------------------------------
 

@@ -53,6 +53,7 @@ async def delete(ctx: GraphContext, name: str) -> None:
         ref = await ns_store.resolve(conn, name)
         await ns_store.delete(conn, ref)
     ctx.db.labels.forget(ref)
+    ctx.db.namespaces.forget(name)
 
 
 async def apply_schema_everywhere(ctx: GraphContext) -> int:

@@ -25,17 +25,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
-from kgmem.model import Axis, ExpansionQuery, SearchHit, SearchQuery, SearchResult
+from kgmem.model import Axis, Entity, ExpansionQuery, SearchHit, SearchQuery, SearchResult
 from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, trust, validate
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.scope import EPISODE, Key, Scope
-from kgmem.storage import Connection, NamespaceRef, geo, namespaces
+from kgmem.storage import Connection, NamespaceRef, geo
 from kgmem.storage import candidates as cand
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
+from kgmem.storage.namespace_cache import is_missing_namespace
 
 MIN_CANDIDATES = 50
 MAX_CANDIDATES = 1000
@@ -58,6 +60,17 @@ class _Run:
     fact_rows: dict[int, cand.FactInfo] = field(default_factory=dict)
     # (lat, lon) of fact endpoints read ahead for the spatial scores (None: not located).
     locations: dict[int, tuple[float, float] | None] = field(default_factory=dict)
+    # Entities the vector probe loaded with its candidates (a lone vector axis): the
+    # load stage reads only the hits not among them.
+    entities: dict[int, Entity] = field(default_factory=dict)
+    # How many of its nearest vertices the vector probe loads as entities: the top k
+    # when it is the only axis (its order is then the hits' order), else none.
+    load: int = 0
+    # A lone vector axis ranked by score first probes only its top k + 1 per kind (``short``),
+    # and again with the full ``limit`` only if that cannot decide the top k
+    # (``_short_probe_decides``); ``probed``: (rows, last similarity) per kind.
+    short: int = 0
+    probed: list[tuple[int, float]] = field(default_factory=list)
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -67,9 +80,26 @@ class _Run:
 
 
 async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchResult:
-    """Search ``namespace``; see ``kgmem.model.SearchQuery``."""
+    """Search ``namespace``; see ``kgmem.model.SearchQuery``.
+
+    The namespace comes from the per-process cache (``kgmem.storage.namespace_cache``):
+    no round trip to look it up. If a statement finds its tables gone (deleted by
+    another process), the name is forgotten and looked up again: ``NamespaceNotFound``,
+    or one more run on the tables of a namespace created again under the same name."""
     validate.query(ctx, q)
     trust.validate(q)
+    try:
+        return await _search(ctx, namespace, q)
+    except KgmemError as exc:
+        if not is_missing_namespace(exc):
+            raise
+        ctx.db.namespaces.forget(namespace)
+        async with ctx.db.acquire() as conn:
+            await ctx.db.namespaces.resolve(conn, namespace)
+    return await _search(ctx, namespace, q)
+
+
+async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchResult:
     run = _Run(q, scopes.of(q), min(max(4 * q.k, MIN_CANDIDATES), MAX_CANDIDATES))
     text = q.text.strip() if q.text else None
     given = prepare.vector(ctx, q.embedding)
@@ -85,12 +115,23 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
         vector = embedding
     try:
         jobs = _jobs(ctx, run, text, vector)
+        if len(jobs) == 1 and "vector" in run.axes:
+            run.load = q.k
+            if (
+                q.order_by == "score"
+                and q.min_trust is None
+                and q.k + 1 < run.limit <= ctx.db.ef_search
+            ):
+                # One more than k: the row after the k-th shows whether a tie is hidden.
+                # Only while the full probe needs no wider ef_search: both are then one
+                # HNSW scan, cut at different rows.
+                run.short = q.k + 1
+                run.plan[0] = f"{run.plan[0]}; first its top {run.short} per kind"
         if len(jobs) > 1:
             # Independent axes run at once, each on its own pooled connection, before
             # the last stages take theirs: no search holds a connection while it waits
             # for another, so a full pool only queues.
-            async with ctx.db.acquire() as conn:
-                ns = await namespaces.resolve(conn, namespace)
+            ns = await _namespace(ctx, namespace)
             if "vector" in run.axes:  # its job is the last one
                 await _concurrently(
                     [
@@ -104,11 +145,12 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
         # two more round trips. An element deleted between two statements is left out.
         async with ctx.db.acquire() as conn:
             if len(jobs) <= 1:
-                ns = await namespaces.resolve(conn, namespace)
+                ns = ctx.db.namespaces.get(namespace) or await ctx.db.namespaces.resolve(
+                    conn, namespace
+                )
                 for job in jobs:
                     await job(conn, ns)
-            eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
-            fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+            eligible, fused = await _filter_and_fuse(conn, ns, run, jobs)
             ranked, trusted = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
             hits = trust.attach(hits, trusted)
@@ -120,6 +162,15 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     if not q.explain:
         return SearchResult(tuple(hits))
     return SearchResult(tuple(hits), tuple(run.plan), dict(run.timings))
+
+
+async def _namespace(ctx: GraphContext, name: str) -> NamespaceRef:
+    """Namespace ``name``, from the cache or looked up on a pooled connection."""
+    ref = ctx.db.namespaces.get(name)
+    if ref is not None:
+        return ref
+    async with ctx.db.acquire() as conn:
+        return await ctx.db.namespaces.resolve(conn, name)
 
 
 _Job = Callable[[Connection, NamespaceRef], Awaitable[None]]
@@ -152,17 +203,28 @@ def _jobs(
 
 
 def _vector_job(run: _Run, vector: list[float] | asyncio.Task[list[float]], ef_search: int) -> _Job:
-    scope, limit = run.scope, run.limit
-    run.plan.append(f"vector: HNSW top {limit} (ef_search {max(ef_search, limit)})")
+    scope = run.scope
+    run.plan.append(f"vector: HNSW top {run.limit} (ef_search {max(ef_search, run.limit)})")
     run.axes["vector"] = {}
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
         v = vector if isinstance(vector, list) else await asyncio.shield(vector)
+        limit = run.short or run.limit
         scored, found = await run.timed(
             "vector",
-            lambda: semantic.vector_with_rows(conn, ns, v, scope, limit=limit, ef_search=ef_search),
+            lambda: semantic.vector_with_rows(
+                conn, ns, v, scope, limit=limit, ef_search=ef_search, load=run.load
+            ),
         )
         run.axes["vector"] = scored
+        run.probed = [
+            (len(rows), sims[-1] if sims else 0.0)
+            for rows, sims in (
+                (found.vertices, [s for _, s in found.vertices]),
+                (found.facts, [s for _, s in found.facts]),
+            )
+        ]
+        run.entities.update(found.entities)
         run.vertex_rows.update((row.id, row) for row, _ in found.vertices)
         run.fact_rows.update((row.id, row) for row, _ in found.facts)
 
@@ -176,10 +238,13 @@ def _keyword_job(ctx: GraphContext, run: _Run, text: str) -> _Job:
     run.axes["keyword"] = {}
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
-        run.axes["keyword"] = await run.timed(
+        scored, (vertices, facts) = await run.timed(
             "keyword",
-            lambda: semantic.keyword(conn, ns, text, scope, backend=backend, limit=limit),
+            lambda: semantic.keyword_with_rows(conn, ns, text, scope, backend=backend, limit=limit),
         )
+        run.axes["keyword"] = scored
+        run.vertex_rows.update((row.id, row) for row in vertices)
+        run.fact_rows.update((row.id, row) for row in facts)
 
     return job
 
@@ -242,6 +307,44 @@ async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> 
     # its two to four round trips (the final load and filter share one transaction).
     async with ctx.db.acquire() as conn:
         await job(conn, ns)
+
+
+async def _filter_and_fuse(
+    conn: Connection, ns: NamespaceRef, run: _Run, jobs: list[_Job]
+) -> tuple[_Eligible, list[Any]]:
+    """The candidates meeting every constraint, and them fused; a lone vector axis's
+    short probe is made again in full when it cannot decide the top k."""
+    eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
+    fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+    if run.short and not _short_probe_decides(run, fused):
+        run.short = 0
+        run.plan.append("vector: probed again (the top k was not decided)")
+        await jobs[0](conn, ns)
+        eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
+        fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+    return eligible, fused
+
+
+def _short_probe_decides(run: _Run, fused: list[Any]) -> bool:
+    """Whether the short probe of a lone vector axis gives the hits the full one would.
+
+    The full probe's rows of a kind extend the short one's (one HNSW scan, cut later),
+    so only a kind whose short probe came back full can hide better candidates, and
+    they are no more similar than its last row. The top k is decided when k candidates
+    are eligible and the k-th is strictly more similar than the last row of every such
+    kind (an equal one could win the tie on uid)."""
+    k = run.q.k
+    full = [last for rows, last in run.probed if rows >= run.short]
+    if not full:
+        return True
+    if len(fused) < k:
+        return False
+    kth = run.axes["vector"][fused[k - 1].key].score
+    return all(kth > _clip(last) for last in full)
+
+
+def _clip(value: float) -> float:
+    return min(1.0, max(0.0, value))
 
 
 async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: list[_Job]) -> None:
@@ -415,20 +518,25 @@ async def _score_place(
     where.update(
         {i: (v.lat, v.lon) for i, v in vertices.items() if v.lat is not None and v.lon is not None}
     )
+    # Once per element: facts share endpoints, and a vertex is often also an endpoint.
+    memo: dict[int, float | None] = {}
+
+    def distance(element: int) -> float | None:
+        if element in memo:
+            return memo[element]
+        d = memo[element] = _distance(p, area, where.get(element))
+        return d
+
     scored: dict[Key, Scored] = {}
     kept_v: dict[int, cand.VertexInfo] = {}
     for i, v in vertices.items():
-        d = _distance(p, area, where.get(i))
+        d = distance(i)
         if d is not None:
             kept_v[i] = v
             scored[("v", i)] = spatial.score(p, area, d)
     kept_f: dict[int, cand.FactInfo] = {}
     for i, f in facts.items():
-        ds = [
-            d
-            for e in (f.subject_id, f.object_id)
-            if (d := _distance(p, area, where.get(e))) is not None
-        ]
+        ds = [d for e in (f.subject_id, f.object_id) if (d := distance(e)) is not None]
         if ds:
             kept_f[i] = f
             s = spatial.score(p, area, min(ds))
@@ -462,7 +570,9 @@ async def _load(
 ) -> list[SearchHit]:
     vids = [f.key[1] for f in ranked if f.key[0] == "v"]
     fids = [f.key[1] for f in ranked if f.key[0] == "f"]
-    entities = await vertex_store.by_ids(conn, ns, vids) if vids else {}
+    entities = {i: run.entities[i] for i in vids if i in run.entities}
+    if missing := [i for i in vids if i not in entities]:
+        entities.update(await vertex_store.by_ids(conn, ns, missing))
     facts = await fact_store.by_ids(conn, ns, fids) if fids else {}
     # Outside a transaction an element can be deleted after the filter stage read it:
     # it is left out and the ranks stay consecutive.

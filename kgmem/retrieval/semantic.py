@@ -15,12 +15,13 @@ from kgmem.retrieval.scope import Key, Scope
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import keyword_search as kw
 from kgmem.storage import vector_search as vs
+from kgmem.storage.candidates import FactInfo, VertexInfo
 
 EF_SEARCH = 150
 """The default of ``KGMEM_DATABASE_HNSW_EF_SEARCH``."""
 
 
-async def vector_with_rows(
+async def vector_with_rows(  # noqa: PLR0913 - keyword-only tuning of one probe
     conn: Connection,
     ns: NamespaceRef,
     query: Sequence[float],
@@ -28,6 +29,7 @@ async def vector_with_rows(
     *,
     limit: int,
     ef_search: int = EF_SEARCH,
+    load: int = 0,
 ) -> tuple[dict[Key, Scored], vs.Nearest]:
     """Nearest vertices and facts in scope by cosine similarity, with the side rows of
     those found (one statement for both indexes).
@@ -38,14 +40,20 @@ async def vector_with_rows(
     if limit > ef_search and not conn.is_in_transaction():
         async with conn.transaction(readonly=True):  # the setting lasts for it only
             await vs.tune(conn, limit)
-            return await _vector(conn, ns, query, scope, limit=limit)
+            return await _vector(conn, ns, query, scope, limit=limit, load=load)
     if limit > ef_search:
         await vs.tune(conn, limit)
-    return await _vector(conn, ns, query, scope, limit=limit)
+    return await _vector(conn, ns, query, scope, limit=limit, load=load)
 
 
 async def _vector(
-    conn: Connection, ns: NamespaceRef, query: Sequence[float], scope: Scope, *, limit: int
+    conn: Connection,
+    ns: NamespaceRef,
+    query: Sequence[float],
+    scope: Scope,
+    *,
+    limit: int,
+    load: int,
 ) -> tuple[dict[Key, Scored], vs.Nearest]:
     found = await vs.nearest_with_rows(
         conn,
@@ -56,6 +64,7 @@ async def _vector(
         if scope.vertices
         else None,
         facts=vs.VectorFilter(predicates=scope.predicates) if scope.facts else None,
+        load=load,
     )
     scored: dict[Key, Scored] = {}
     for v, sim in found.vertices:
@@ -75,27 +84,40 @@ async def keyword(
     limit: int,
 ) -> dict[Key, Scored]:
     """Best keyword matches among vertices and facts in scope."""
-    raw: list[tuple[Key, float]] = []
-    if scope.vertices:
-        rows = await kw.search_vertices(
-            conn,
-            ns,
-            text,
-            backend=backend,
-            limit=limit,
-            where=vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels),
-        )
-        raw.extend((("v", i), s) for i, s in rows)
-    if scope.facts:
-        rows = await kw.search_facts(
-            conn, ns, text, backend=backend, limit=limit, predicates=scope.predicates
-        )
-        raw.extend((("f", i), s) for i, s in rows)
+    scored, _ = await keyword_with_rows(conn, ns, text, scope, backend=backend, limit=limit)
+    return scored
+
+
+async def keyword_with_rows(
+    conn: Connection,
+    ns: NamespaceRef,
+    text: str,
+    scope: Scope,
+    *,
+    backend: kw.Backend,
+    limit: int,
+) -> tuple[dict[Key, Scored], tuple[list[VertexInfo], list[FactInfo]]]:
+    """Best keyword matches among vertices and facts in scope, with their side rows,
+    in one statement for both kinds."""
+    vertices, facts = await kw.search_with_rows(
+        conn,
+        ns,
+        text,
+        backend=backend,
+        limit=limit,
+        vertices=vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
+        if scope.vertices
+        else None,
+        facts=vs.VectorFilter(predicates=scope.predicates) if scope.facts else None,
+    )
+    raw: list[tuple[Key, float]] = [(("v", r.id), s) for r, s in vertices]
+    raw.extend((("f", r.id), s) for r, s in facts)
+    rows = ([r for r, _ in vertices], [r for r, _ in facts])
     if not raw:
-        return {}
+        return {}, rows
     best = max(s for _, s in raw)
     name = "BM25" if backend == "bm25" else "full-text rank"
-    return {key: Scored(s / best, f"{name} {s:.2f}") for key, s in raw}
+    return {key: Scored(s / best, f"{name} {s:.2f}") for key, s in raw}, rows
 
 
 def _clip(value: float) -> float:

@@ -27,6 +27,7 @@ from kgmem.errors import MissingExtension, StorageError, WriteConflict
 from kgmem.storage import migrate
 from kgmem.storage.driver_errors import translated
 from kgmem.storage.labels import LabelCatalog
+from kgmem.storage.namespace_cache import NamespaceCache
 
 Connection: TypeAlias = asyncpg.Connection
 
@@ -75,6 +76,8 @@ class Database:
     """Where the pool connects, for the few connections that must stay outside it."""
     ef_search: int = 100
     """hnsw.ef_search of every pooled connection (a startup parameter)."""
+    namespaces: NamespaceCache = field(default_factory=NamespaceCache)
+    """Namespaces the search path found (``kgmem.storage.namespace_cache``)."""
 
     @property
     def keyword_search(self) -> Literal["bm25", "fulltext"]:

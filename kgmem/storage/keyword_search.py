@@ -14,6 +14,7 @@ from typing import Literal
 
 import asyncpg
 
+from kgmem.storage.candidates import FACT_COLUMNS, VERTEX_COLUMNS, FactInfo, VertexInfo, side_row
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -83,3 +84,77 @@ def _query(backend: Backend, side: str, alias: str, where: str, index: str) -> s
 def _index_literal(index: str) -> str:
     # Namespace names are validated identifiers ([a-z][a-z0-9_]*), so this is plain text.
     return index.replace("'", "''")
+
+
+async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one statement
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    text: str,
+    *,
+    backend: Backend,
+    limit: int,
+    vertices: ElementFilter | None,
+    facts: ElementFilter | None,
+) -> tuple[list[tuple[VertexInfo, float]], list[tuple[FactInfo, float]]]:
+    """``search_vertices`` (unless ``vertices`` is None) and ``search_facts`` (unless
+    ``facts`` is None) in ONE statement, each match with its side row (the text is a
+    column of the side table, so no join): (side row, score) per kind, best first."""
+    args: list[object] = [text, limit]
+    parts: list[str] = []
+
+    def arg(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if vertices is not None:
+        labels, excluded = vertices.label_args()
+        clause = (
+            f"({arg(labels)}::text[] IS NULL OR s.label = ANY(${len(args)}::text[])) "
+            f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
+        )
+        side = table(ns.name, "_kg_vertex")
+        parts.append(
+            _with_rows(backend, VERTEX_COLUMNS, side, clause, f"{ns.name}._kg_vertex_text")
+        )
+    if facts is not None:
+        predicates = facts.predicate_arg()
+        clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
+        side = table(ns.name, "_kg_fact")
+        parts.append(_with_rows(backend, FACT_COLUMNS, side, clause, f"{ns.name}._kg_fact_text"))
+    found_v: list[tuple[VertexInfo, float]] = []
+    found_f: list[tuple[FactInfo, float]] = []
+    if not parts:
+        return found_v, found_f
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part}) k{i}" for i, part in enumerate(parts))
+    for record in await conn.fetch(sql, *args):
+        score = float(record["score"])
+        if score <= 0:
+            continue
+        row = side_row(record)
+        if isinstance(row, VertexInfo):
+            found_v.append((row, score))
+        else:
+            found_f.append((row, score))
+    found_v.sort(key=lambda pair: -pair[1])
+    found_f.sort(key=lambda pair: -pair[1])
+    return found_v, found_f
+
+
+def _with_rows(backend: Backend, columns: str, side: str, where: str, index: str) -> str:
+    """``_query`` selecting the side row's columns (table alias ``s``)."""
+    if backend == "bm25":
+        rank = f"s.text <@> to_bm25query($1, '{_index_literal(index)}')"
+        return (
+            f"SELECT {columns}, -({rank}) AS score FROM {side} s "
+            f"WHERE {where} ORDER BY {rank} LIMIT $2"
+        )
+    vector = "to_tsvector('english', coalesce(s.text, ''))"
+    query = (
+        "(SELECT coalesce(to_tsquery('english', string_agg(quote_literal(w), ' | ')), "
+        "''::tsquery) AS q FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w)"
+    )
+    return (
+        f"SELECT {columns}, ts_rank_cd({vector}, qq.q) AS score FROM {side} s, "
+        f"{query} AS qq WHERE {vector} @@ qq.q AND {where} ORDER BY score DESC, s.id "
+        "LIMIT $2"
+    )

@@ -10,11 +10,14 @@ scanned: ``hnsw.iterative_scan = relaxed_order`` lets pgvector keep scanning unt
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 from pgvector import Vector
 
+from kgmem.model import Entity, GeoPoint
+from kgmem.storage import agtype
 from kgmem.storage.candidates import (
     FACT_COLUMNS,
     VERTEX_COLUMNS,
@@ -115,13 +118,15 @@ async def exact_vertices(
 @dataclass(frozen=True, slots=True)
 class Nearest:
     """What one probe of both indexes found: (side row, cosine similarity) per vertex
-    and per fact, each best first."""
+    and per fact, each best first; and the nearest vertices loaded as entities (with
+    their properties) when the probe was asked to load them."""
 
     vertices: list[tuple[VertexInfo, float]]
     facts: list[tuple[FactInfo, float]]
+    entities: dict[int, Entity] = field(default_factory=dict)
 
 
-async def nearest_with_rows(
+async def nearest_with_rows(  # noqa: PLR0913 - keyword-only parts of one statement
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     query: Sequence[float],
@@ -129,12 +134,17 @@ async def nearest_with_rows(
     limit: int,
     vertices: VectorFilter | None,
     facts: VectorFilter | None,
+    load: int = 0,
 ) -> Nearest:
     """The ``limit`` nearest vertices (unless ``vertices`` is None) and facts (unless
     ``facts`` is None) with their side rows, in ONE statement: each index is probed in
     its own ``ORDER BY ... LIMIT`` subquery (an HNSW scan, filtered as in
     ``nearest_vertices``), and only the rows it returns are joined to their side table.
-    Elements without a side row are left out, as the filter stage would."""
+    Elements without a side row are left out, as the filter stage would.
+
+    With ``load`` > 0 the same statement also reads the ``load`` nearest vertices'
+    creation time and properties (AGE's parent vertex table, one row each), returned
+    as entities: a search whose hits are among them needs no statement to load them."""
     args: list[object] = [Vector(list(query)), limit]
     parts: list[str] = []
 
@@ -149,9 +159,12 @@ async def nearest_with_rows(
             for op, value in zip(("= ANY", "<> ALL"), vertices.label_args(), strict=True)
             if value is not None
         ]
+        parent = table(ns.name, "_ag_label_vertex")
         parts.append(
-            f"SELECT {VERTEX_COLUMNS}, c.d "
-            f"FROM ({_probe(vector_table(ns, 'vertex'), clauses)}) c "
+            f"SELECT {VERTEX_COLUMNS}, c.d, s.created_at, CASE WHEN c.rank <= {arg(load)} THEN "
+            f"(SELECT p.properties FROM {parent} p WHERE p.id = c.id) END AS properties "
+            f"FROM (SELECT c.id, c.d, row_number() OVER (ORDER BY c.d) AS rank "
+            f"FROM ({_probe(vector_table(ns, 'vertex'), clauses)}) c) c "
             f"JOIN {side} s ON s.id = c.id"
         )
     if facts is not None:
@@ -160,7 +173,7 @@ async def nearest_with_rows(
         column = f"(SELECT f.predicate FROM {side} f WHERE f.id = x.id)"
         clauses = [f"{column} = ANY({arg(predicates)}::text[])"] if predicates is not None else []
         parts.append(
-            f"SELECT {FACT_COLUMNS}, c.d "
+            f"SELECT {FACT_COLUMNS}, c.d, NULL::timestamptz, NULL::ag_catalog.agtype "
             f"FROM ({_probe(vector_table(ns, 'fact'), clauses)}) c "
             f"JOIN {side} s ON s.id = c.id"
         )
@@ -171,12 +184,32 @@ async def nearest_with_rows(
         row, sim = side_row(record), 1.0 - float(record["d"])
         if isinstance(row, VertexInfo):
             found.vertices.append((row, sim))
+            if (properties := record["properties"]) is not None:
+                found.entities[row.id] = _entity(row, record["created_at"], properties)
         else:
             found.facts.append((row, sim))
     # Best first (an iterative scan may return neighbours slightly out of order).
     found.vertices.sort(key=lambda pair: -pair[1])
     found.facts.sort(key=lambda pair: -pair[1])
     return found
+
+
+def _entity(row: VertexInfo, created_at: datetime, properties: str) -> Entity:
+    """The entity of a vertex the probe found (so it has an embedding)."""
+    props = agtype.decode(properties)
+    props.pop("uid", None)
+    return Entity(
+        uid=row.uid,
+        label=row.label,
+        properties=props,
+        id=row.id,
+        location=GeoPoint(lat=row.lat, lon=row.lon)
+        if row.lat is not None and row.lon is not None
+        else None,
+        has_embedding=True,
+        created_at=created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def _probe(vectors: str, clauses: list[str]) -> str:

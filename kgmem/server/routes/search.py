@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from kgmem.server.auth import Reader, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
-from kgmem.server.search_schemas import SearchIn, SearchOut
+from kgmem.server.search_schemas import SearchIn, SearchOut, search_json
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["search"])
 
@@ -35,8 +35,8 @@ async def answer(request: Request, ns: str, body: SearchIn) -> Response:
 
     async def compute() -> bytes:
         result = await memory_of(request).search(ns, body.to_query())
-        # Serialised once by pydantic-core, without FastAPI validating the model it built.
-        return SearchOut.of(result).model_dump_json(by_alias=True).encode()
+        # The documented SearchOut, serialised in one pass (no model per hit).
+        return search_json(result)
 
     # The canonical JSON of the validated body: one pass in pydantic-core (a dict of the
     # body re-encoded by the cache cost more, mostly for a caller's 384 floats).

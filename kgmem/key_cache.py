@@ -1,0 +1,87 @@
+"""A short-lived, per-process cache of API-key checks.
+
+Every HTTP request is admitted by a key check: with keys, the key's row (and at most
+once a minute an update of its ``last_used_at``); without keys, a count of the active
+ones. That was a database round trip per request, as many as a vector search's own.
+The cache keeps each answer for ``KEY_CACHE_SECONDS``:
+
+- a key created or revoked through this process (``Memory.create_key`` and
+  ``revoke_key``, the HTTP key routes and the CLI's own process) empties the cache at
+  once, so the next request sees the change;
+- a change made by another process (another server worker, ``kgmem keys revoke``
+  against a running server) is seen within ``KEY_CACHE_SECONDS``;
+- an answer read while a change was being made here is not kept (a generation counter),
+  so a revocation is never undone by a check that started before it.
+
+Presented keys are cached under their SHA-256, never as given; the cache holds at most
+``MAX_ENTRIES`` of them (emptied when full: a flood of bad keys costs lookups, not memory).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Generic, TypeVar
+
+from kgmem.model import ApiKey
+
+KEY_CACHE_SECONDS = 5.0
+"""How long a key check is reused (README, "API keys")."""
+MAX_ENTRIES = 4096
+
+T = TypeVar("T")
+
+
+class _Entry(Generic[T]):
+    __slots__ = ("until", "value")
+
+    def __init__(self, value: T, until: float) -> None:
+        self.value = value
+        self.until = until
+
+
+class KeyCache:
+    """Key checks and the active-key count, each reused for ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = KEY_CACHE_SECONDS) -> None:
+        self.ttl = ttl
+        self.generation = 0
+        self._keys: dict[bytes, _Entry[ApiKey | None]] = {}
+        self._count: _Entry[int] | None = None
+
+    def clear(self) -> None:
+        """Forget everything (a key was created or revoked here)."""
+        self.generation += 1
+        self._keys.clear()
+        self._count = None
+
+    @staticmethod
+    def _digest(presented: str) -> bytes:
+        return hashlib.sha256(presented.encode()).digest()
+
+    def key(self, presented: str) -> tuple[bool, ApiKey | None]:
+        """(found, the active key ``presented`` stands for or None)."""
+        entry = self._keys.get(self._digest(presented))
+        if entry is None or entry.until <= time.monotonic():
+            return False, None
+        return True, entry.value
+
+    def put_key(self, presented: str, key: ApiKey | None, generation: int) -> None:
+        """Keep a check that started at ``generation`` (dropped if keys changed since)."""
+        if generation != self.generation or self.ttl <= 0:
+            return
+        if len(self._keys) >= MAX_ENTRIES:
+            self._keys.clear()
+        self._keys[self._digest(presented)] = _Entry(key, time.monotonic() + self.ttl)
+
+    def count(self) -> int | None:
+        """The cached count of active keys, or None."""
+        entry = self._count
+        if entry is None or entry.until <= time.monotonic():
+            return None
+        return entry.value
+
+    def put_count(self, count: int, generation: int) -> None:
+        """Keep a count read at ``generation`` (dropped if keys changed since)."""
+        if generation == self.generation and self.ttl > 0:
+            self._count = _Entry(count, time.monotonic() + self.ttl)

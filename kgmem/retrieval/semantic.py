@@ -60,10 +60,7 @@ async def _vector(
         ns,
         query,
         limit=limit,
-        vertices=vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
-        if scope.vertices
-        else None,
-        facts=vs.VectorFilter(predicates=scope.predicates) if scope.facts else None,
+        **_filters(scope),
         load=load,
     )
     scored: dict[Key, Scored] = {}
@@ -105,10 +102,7 @@ async def keyword_with_rows(
         text,
         backend=backend,
         limit=limit,
-        vertices=vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
-        if scope.vertices
-        else None,
-        facts=vs.VectorFilter(predicates=scope.predicates) if scope.facts else None,
+        **_filters(scope),
     )
     raw: list[tuple[Key, float]] = [(("v", r.id), s) for r, s in vertices]
     raw.extend((("f", r.id), s) for r, s in facts)
@@ -122,3 +116,13 @@ async def keyword_with_rows(
 
 def _clip(value: float) -> float:
     return min(1.0, max(0.0, value))
+
+
+def _filters(scope: Scope) -> dict[str, vs.VectorFilter | None]:
+    """The per-kind filters of ``scope`` (None: the kind is not searched)."""
+    return {
+        "vertices": vs.VectorFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
+        if scope.vertices
+        else None,
+        "facts": vs.VectorFilter(predicates=scope.predicates) if scope.facts else None,
+    }

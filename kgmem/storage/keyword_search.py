@@ -61,12 +61,17 @@ async def search_facts(
     return [(r["id"], float(r["score"])) for r in records if r["score"] > 0]
 
 
-def _query(backend: Backend, side: str, alias: str, where: str, index: str) -> str:
+def _query(
+    backend: Backend, side: str, alias: str, where: str, index: str, columns: str | None = None
+) -> str:
+    """The best matches of ``side`` (table alias ``alias``) meeting ``where``, with a
+    positive ``score``; ``columns`` (default: the id) are what each row selects."""
+    columns = columns or f"{alias}.id"
     if backend == "bm25":
         # Rows without a matching term score 0 and are dropped by the caller.
         rank = f"{alias}.text <@> to_bm25query($1, '{_index_literal(index)}')"
         return (
-            f"SELECT {alias}.id, -({rank}) AS score FROM {side} {alias} "
+            f"SELECT {columns}, -({rank}) AS score FROM {side} {alias} "
             f"WHERE {where} ORDER BY {rank} LIMIT $2"
         )
     vector = f"to_tsvector('english', coalesce({alias}.text, ''))"
@@ -75,7 +80,7 @@ def _query(backend: Backend, side: str, alias: str, where: str, index: str) -> s
         "''::tsquery) AS q FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w)"
     )
     return (
-        f"SELECT {alias}.id, ts_rank_cd({vector}, qq.q) AS score FROM {side} {alias}, "
+        f"SELECT {columns}, ts_rank_cd({vector}, qq.q) AS score FROM {side} {alias}, "
         f"{query} AS qq WHERE {vector} @@ qq.q AND {where} ORDER BY score DESC, {alias}.id "
         "LIMIT $2"
     )
@@ -114,13 +119,13 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
         )
         side = table(ns.name, "_kg_vertex")
         parts.append(
-            _with_rows(backend, VERTEX_COLUMNS, side, clause, f"{ns.name}._kg_vertex_text")
+            _query(backend, side, "s", clause, f"{ns.name}._kg_vertex_text", VERTEX_COLUMNS)
         )
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        parts.append(_with_rows(backend, FACT_COLUMNS, side, clause, f"{ns.name}._kg_fact_text"))
+        parts.append(_query(backend, side, "s", clause, f"{ns.name}._kg_fact_text", FACT_COLUMNS))
     found_v: list[tuple[VertexInfo, float]] = []
     found_f: list[tuple[FactInfo, float]] = []
     if not parts:
@@ -138,23 +143,3 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
     found_v.sort(key=lambda pair: -pair[1])
     found_f.sort(key=lambda pair: -pair[1])
     return found_v, found_f
-
-
-def _with_rows(backend: Backend, columns: str, side: str, where: str, index: str) -> str:
-    """``_query`` selecting the side row's columns (table alias ``s``)."""
-    if backend == "bm25":
-        rank = f"s.text <@> to_bm25query($1, '{_index_literal(index)}')"
-        return (
-            f"SELECT {columns}, -({rank}) AS score FROM {side} s "
-            f"WHERE {where} ORDER BY {rank} LIMIT $2"
-        )
-    vector = "to_tsvector('english', coalesce(s.text, ''))"
-    query = (
-        "(SELECT coalesce(to_tsquery('english', string_agg(quote_literal(w), ' | ')), "
-        "''::tsquery) AS q FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w)"
-    )
-    return (
-        f"SELECT {columns}, ts_rank_cd({vector}, qq.q) AS score FROM {side} s, "
-        f"{query} AS qq WHERE {vector} @@ qq.q AND {where} ORDER BY score DESC, s.id "
-        "LIMIT $2"
-    )

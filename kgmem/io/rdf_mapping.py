@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgmem.embedding import fact_text
 from kgmem.io.ntriples import RDF_TYPE, XSD, Lit, Quad, Term
 from kgmem.schema.identifiers import CYPHER_KEYWORDS, LABEL_KEYWORDS
 from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
@@ -47,6 +48,27 @@ def local_name(iri: str) -> str:
         if found and tail:
             return tail
     return iri
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def short_name(uid: str) -> str:
+    """How a fact's text names a vertex that has no name: an IRI by its local name
+    (``http://dbpedia.org/resource/Ulm`` -> ``Ulm``), any other uid (a blank node
+    ``_:...``, a uid of the API or of a CSV file) as it is. The full IRI would add a
+    dozen keyword tokens per endpoint (scheme, host, path parts) shared by every fact
+    of the file, which the fact texts' BM25 index stores and which match nothing a
+    search means; the vertex keeps its full uid."""
+    if uid.startswith("_:") or not _SCHEME.match(uid):
+        return uid
+    return local_name(uid) or uid
+
+
+def import_fact_text(subject: str, predicate: str, object_: str) -> str:
+    """The text of an imported fact: ``fact_text`` over the endpoints' names, an
+    endpoint without a name given by ``short_name`` of its uid."""
+    return fact_text(short_name(subject), predicate, short_name(object_))
 
 
 def _label_name(iri: str, fallback: str) -> str:

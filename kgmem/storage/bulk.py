@@ -453,18 +453,19 @@ async def _endpoint_ids(
 def edge_properties(
     uid: str, user: Mapping[str, Any], recorded_at: str | None, text: str | None
 ) -> dict[str, Any]:
-    """An edge's stored agtype map: the user's properties plus the fact fields, as
-    ``kgmem.storage.facts`` writes them."""
-    return {
-        **user,
-        "uid": uid,
-        "valid_from": None,
-        "valid_to": None,
-        "recorded_at": recorded_at,
-        "expired_at": None,
-        "confidence": None,
-        "text": text,
-    }
+    """An edge's stored agtype map: the user's properties plus the fact fields that
+    have a value (``uid``, ``recorded_at``, ``text``). ``kgmem.storage.facts`` also
+    stores the null ones (``valid_from``, ``valid_to``, ``expired_at``,
+    ``confidence``); Cypher reads a missing key as null, as it reads a stored null, and
+    kgmem reads the fact fields from ``_kg_fact``, so both shapes answer alike. Leaving
+    them out makes an imported edge's map about 70 bytes shorter, which PostgreSQL
+    parses, stores and indexes once per edge."""
+    props = {**user, "uid": uid}
+    if recorded_at is not None:
+        props["recorded_at"] = recorded_at
+    if text is not None:
+        props["text"] = text
+    return props
 
 
 async def write_edges(

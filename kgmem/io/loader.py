@@ -195,9 +195,10 @@ class _Source:
         edges: dict[str, EdgeOp] = {}
         rejects: list[Reject] = []
         quads: list[Quad] = []
+        others: list[Parsed] = []
         for x in chunk:
-            if isinstance(x, Quad):
-                if isinstance(x.o, Lit) and "\x00" in x.o.lex:
+            if type(x) is Quad:
+                if type(x.o) is Lit and "\x00" in x.o.lex:
                     rejects.append(
                         Reject(
                             x.line, "a literal holds U+0000, which PostgreSQL text cannot store", ""
@@ -205,8 +206,10 @@ class _Source:
                     )
                 else:
                     quads.append(x)
+            else:
+                others.append(x)
         self.mapper.map(quads, vertices, edges)
-        for item in chunk:
+        for item in others:
             if isinstance(item, VertexOp):
                 vertices[item.uid] = item
             elif isinstance(item, EdgeOp):

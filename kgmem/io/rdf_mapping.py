@@ -60,9 +60,20 @@ def short_name(uid: str) -> str:
     dozen keyword tokens per endpoint (scheme, host, path parts) shared by every fact
     of the file, which the fact texts' BM25 index stores and which match nothing a
     search means; the vertex keeps its full uid."""
-    if uid.startswith("_:") or not _SCHEME.match(uid):
-        return uid
-    return local_name(uid) or uid
+    short = _SHORT.get(uid)
+    if short is None:
+        if uid.startswith("_:") or not _SCHEME.match(uid):
+            short = uid
+        else:
+            short = local_name(uid) or uid
+        if len(_SHORT) >= _SHORT_MAX:
+            _SHORT.clear()
+        _SHORT[uid] = short
+    return short
+
+
+_SHORT: dict[str, str] = {}  # a vertex is named by many facts: computed once per uid
+_SHORT_MAX = 1 << 16
 
 
 def import_fact_text(subject: str, predicate: str, object_: str) -> str:

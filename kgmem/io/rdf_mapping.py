@@ -65,7 +65,8 @@ def short_name(uid: str) -> str:
         if uid.startswith("_:") or not _SCHEME.match(uid):
             short = uid
         else:
-            short = local_name(uid) or uid
+            tail = local_name(uid)  # "//host/" for "http://host/": keep the IRI
+            short = tail if tail and "/" not in tail else uid
         if len(_SHORT) >= _SHORT_MAX:
             _SHORT.clear()
         _SHORT[uid] = short
@@ -262,14 +263,14 @@ class RdfMapper:
         statement of a load and was about half the importer's CPU time."""
         blank = "_:" + self.blank_prefix
         name = self.terms.name
-        vertex_op, edge_op, lit_type = VertexOp, EdgeOp, Lit
+        vertex_op, edge_op = VertexOp, EdgeOp
         labels: dict[str, str] = {}
         for s, p, o, g, line in quads:
             uid = blank + s[2:] if s[:2] == "_:" else s
             subject = vertices.get(uid)
             if subject is None:
                 subject = vertices[uid] = vertex_op(uid, None, {}, True, line)
-            if type(o) is lit_type:
+            if type(o) is Lit:
                 _add(subject.properties, name("property", p), literal_value(o))
             elif p == RDF_TYPE and o[:2] != "_:":
                 _add(subject.properties, TYPE_PROPERTY, o)

@@ -264,8 +264,9 @@ async def write_vertices(
 ) -> dict[str, tuple[int, str | None]]:
     """Apply vertex ops (distinct uids); returns uid -> (graph id, name) for all of them."""
     ns = ctx.ns
-    result, ops = await _bare_references(conn, ns, ops, counts)
-    stored = await _stored_vertices(conn, ns, [op.uid for op in ops])
+    result, ops, absent = await _bare_references(conn, ns, ops, counts)
+    # Bare ops the look-up did not find are new: not looked up a second time.
+    stored = await _stored_vertices(conn, ns, [op.uid for op in ops if op.uid not in absent])
     new: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     changed: list[tuple[str, str, dict[str, Any]]] = []
     for op in ops:
@@ -290,16 +291,17 @@ async def write_vertices(
 
 async def _bare_references(
     conn: asyncpg.Connection, ns: NamespaceRef, ops: Sequence[VertexOp], counts: BatchCounts
-) -> tuple[dict[str, tuple[int, str | None]], list[VertexOp]]:
+) -> tuple[dict[str, tuple[int, str | None]], list[VertexOp], set[str]]:
     """Settle the ops that only name a vertex (RDF objects: merged, no properties) and
     find it stored under a label they keep: those change nothing, so their properties
     are neither read nor locked for update (a key-share lock keeps the vertex from
     being deleted under the new edges). Returns their (id, name) by uid and the ops
-    left to apply in full. In a graph of edges between known vertices (WN18RR) most of
-    a batch's vertex ops are such references."""
+    left to apply in full, and the uids of the bare ops not stored at all (new
+    vertices, which need no second look-up). In a graph of edges between known vertices
+    (WN18RR) most of a batch's vertex ops are such references."""
     bare = [op for op in ops if op.merge and not op.properties]
     if not bare:
-        return {}, list(ops)
+        return {}, list(ops), set()
     records = await conn.fetch(
         f"SELECT uid, id, label, name FROM {table(ns.name, '_kg_vertex')} "
         "WHERE uid = ANY($1::text[]) FOR KEY SHARE",
@@ -312,7 +314,8 @@ async def _bare_references(
         if r is not None and not (op.label and r["label"] == DEFAULT_LABEL):
             settled[op.uid] = (r["id"], r["name"])
     counts.vertices_unchanged += len(settled)
-    return settled, [op for op in ops if op.uid not in settled]
+    absent = {op.uid for op in bare if op.uid not in found}
+    return settled, [op for op in ops if op.uid not in settled], absent
 
 
 async def _insert_vertices(

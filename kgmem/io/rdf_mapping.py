@@ -270,7 +270,7 @@ class RdfMapper:
             subject = vertices.get(uid)
             if subject is None:
                 subject = vertices[uid] = vertex_op(uid, None, {}, True, line)
-            if type(o) is Lit:
+            if not isinstance(o, str):
                 _add(subject.properties, name("property", p), literal_value(o))
             elif p == RDF_TYPE and o[:2] != "_:":
                 _add(subject.properties, TYPE_PROPERTY, o)
@@ -286,7 +286,7 @@ class RdfMapper:
                         label = labels[p] = name("edge_label", p)
                     edges[key] = edge_op(key, label, uid, o, {IRI_PROPERTY: p}, True, line)
             else:
-                self._edge(vertices, edges, uid, Quad(s, p, self.node(str(o)), g, line))
+                self._edge(vertices, edges, uid, Quad(s, p, self.node(o), g, line))
 
     def _edge(
         self, vertices: dict[str, VertexOp], edges: dict[str, EdgeOp], s: str, quad: Quad

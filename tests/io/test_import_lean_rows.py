@@ -161,3 +161,25 @@ async def test_named_graph_statements_still_take_the_general_path(
         "ON s.id = c.source_id"
     )
     assert [r["uid"] for r in sources] == [RES + "g"]
+
+
+async def test_uids_holding_the_list_separator_are_looked_up_too(
+    memory: Memory, namespace: str, tmp_path: Path
+) -> None:
+    # Batch look-ups send uids joined by U+001F; a uid holding it takes the text[] path.
+    rows = [
+        {"kind": "vertex", "uid": "a\x1fb", "label": "Person", "properties": {"name": "A"}},
+        {"kind": "vertex", "uid": "c", "label": "Person", "properties": {"name": "C"}},
+        {"kind": "edge", "uid": "e\x1f1", "label": "KNOWS", "start": "a\x1fb", "end": "c"},
+    ]
+    path = tmp_path / "sep.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    first = await memory.import_file(namespace, path, ImportOptions(report_dir=tmp_path))
+    assert (first.vertices_created, first.edges_created) == (2, 1)
+    # Another batch size: another load key, so every record is looked up again.
+    again = await memory.import_file(
+        namespace, path, ImportOptions(report_dir=tmp_path, batch_size=2)
+    )
+    assert (again.vertices_unchanged, again.edges_unchanged, again.records_rejected) == (2, 1, 0)
+    facts = (await memory.list_facts(namespace)).items
+    assert [(f.uid, f.subject, f.object) for f in facts] == [("e\x1f1", "a\x1fb", "c")]

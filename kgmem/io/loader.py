@@ -26,12 +26,12 @@ from typing import IO, Any, Literal, cast
 
 import orjson
 
-from kgmem.embedding import entity_text, fact_text
+from kgmem.embedding import entity_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.io import type_pass
 from kgmem.io.ntriples import Lit, Quad
-from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, text_view
+from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, import_fact_text, text_view
 from kgmem.io.readers import (
     CountingReader,
     Parsed,
@@ -121,7 +121,7 @@ def describers() -> Describers:
     vertex as the same string written through the API does)."""
     return Describers(
         vertex_text=entity_text,
-        fact_text=fact_text,
+        fact_text=import_fact_text,
         vertex_time=occurred_time,
         view=text_view,
         keys=frozenset({*VERTEX_TEXT_PROPERTIES, *OCCURRED_KEYS}),
@@ -195,9 +195,10 @@ class _Source:
         edges: dict[str, EdgeOp] = {}
         rejects: list[Reject] = []
         quads: list[Quad] = []
+        others: list[Parsed] = []
         for x in chunk:
-            if isinstance(x, Quad):
-                if isinstance(x.o, Lit) and "\x00" in x.o.lex:
+            if type(x) is Quad:
+                if type(x.o) is Lit and "\x00" in x.o.lex:
                     rejects.append(
                         Reject(
                             x.line, "a literal holds U+0000, which PostgreSQL text cannot store", ""
@@ -205,8 +206,10 @@ class _Source:
                     )
                 else:
                     quads.append(x)
+            else:
+                others.append(x)
         self.mapper.map(quads, vertices, edges)
-        for item in chunk:
+        for item in others:
             if isinstance(item, VertexOp):
                 vertices[item.uid] = item
             elif isinstance(item, EdgeOp):
@@ -431,34 +434,46 @@ _FINISH_CONNECTIONS = 2
 async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None:
     """Build deferred indexes again, then refresh planner statistics, on two
     connections at once so both cores work (PostgreSQL runs one statement per core).
-    Each index is built in its own transaction with its journal row. The jobs form one
-    queue, costliest index builds first; a table's ANALYZE joins the queue once its own
-    indexes are built (ANALYZE also samples the expressions of a table's expression
-    indexes, such as the label tables' ``uid`` index), so statistics of the small tables
-    are taken while the long builds (the fact texts' BM25 index) still run, instead of
-    after a barrier."""
+    Each index is built in its own transaction with its journal row, except those of
+    empty tables (the labels the load did not use), which are built together in one
+    transaction, in one job. The jobs form one queue, costliest index builds first; a
+    table's ANALYZE joins the queue once its own indexes are built (ANALYZE also samples
+    the expressions of a table's expression indexes, such as the label tables' ``uid``
+    index), so statistics of the small tables are taken while the long builds (the fact
+    texts' BM25 index) still run, instead of after a barrier. Empty tables are not
+    analysed (see ``bulk.analyze_targets``)."""
     async with ctx.db.acquire() as conn:
         indexes = await bulk.deferred_indexes(conn, ns)
+        empty = await bulk.empty_tables(conn, ns)
         tables = await bulk.analyze_targets(conn, ns) if analyze else []
     slots = asyncio.Semaphore(_FINISH_CONNECTIONS)
 
-    async def build(name: str) -> None:
+    async def build(names: list[str]) -> None:
         async with slots, ctx.db.transaction() as conn:
             await bulk.lift_timeout(conn)
-            await bulk.restore_index(conn, ns.name, name)
+            for name in names:
+                await bulk.restore_index(conn, ns.name, name)
 
     # Tasks are created in queue order, and the semaphore wakes its waiters in order.
-    builds = {name: asyncio.ensure_future(build(name)) for name, _ in indexes}
+    builds = {
+        name: asyncio.ensure_future(build([name]))
+        for name, target in indexes
+        if target not in empty
+    }
+    idle = [name for name, target in indexes if target in empty]
+    if idle:
+        together = asyncio.ensure_future(build(idle))
+        builds.update(dict.fromkeys(idle, together))
 
     async def stats(name: str) -> None:
-        mine = [builds[index] for index, table in indexes if table == name]
+        mine = {builds[index] for index, target in indexes if target == name}
         if mine:
             await asyncio.gather(*mine)
         async with slots, ctx.db.transaction() as conn:
             await bulk.lift_timeout(conn)
             await bulk.analyze_table(conn, ns, name)
 
-    jobs = [*builds.values(), *(asyncio.ensure_future(stats(name)) for name in tables)]
+    jobs = [*set(builds.values()), *(asyncio.ensure_future(stats(name)) for name in tables)]
     try:
         await asyncio.gather(*jobs)
     except BaseException:

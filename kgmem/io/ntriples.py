@@ -162,9 +162,15 @@ def _fast(m: re.Match[str], number: int, *, quads: bool) -> Quad:
     if g is not None and not quads:
         raise SyntaxProblem("a graph name is not allowed in N-Triples")
     # A scheme ends in ':'; the full check runs on lines that take the slow path.
-    for iri in (si, p, oi, dt, gi):
-        if iri is not None and ":" not in iri:
-            raise SyntaxProblem(f"relative IRI <{iri}> (N-Triples needs absolute IRIs)")
+    if (
+        ":" not in p
+        or (si is not None and ":" not in si)
+        or (oi is not None and ":" not in oi)
+        or (dt is not None and ":" not in dt)
+        or (gi is not None and ":" not in gi)
+    ):
+        iri = next(i for i in (si, p, oi, dt, gi) if i is not None and ":" not in i)
+        raise SyntaxProblem(f"relative IRI <{iri}> (N-Triples needs absolute IRIs)")
     return Quad(si if si is not None else "_:" + sb, p, o, g, number)
 
 

@@ -122,22 +122,22 @@ def read(path: Path, fmt: str, stream: IO[bytes], base_iri: str | None = None) -
 def _lines(stream: IO[bytes], *, quads: bool) -> Iterator[Parsed]:
     text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="\n")
     number = 0
+    lines = iter(text)
     while True:
         try:
-            line = text.readline()
+            for line in lines:
+                number += 1
+                try:
+                    quad = parse_line(line.rstrip("\r\n"), number, quads=quads)
+                except SyntaxProblem as exc:
+                    yield Reject(number, str(exc), line.rstrip("\r\n"))
+                    continue
+                if quad is not None:
+                    yield quad
+            return
         except UnicodeDecodeError as exc:
             yield Reject(number + 1, f"not UTF-8: {exc.reason}", "")
             return
-        if not line:
-            return
-        number += 1
-        try:
-            quad = parse_line(line.rstrip("\r\n"), number, quads=quads)
-        except SyntaxProblem as exc:
-            yield Reject(number, str(exc), line.rstrip("\r\n"))
-            continue
-        if quad is not None:
-            yield quad
 
 
 def _rdflib(stream: IO[bytes], base: str, syntax: str) -> Iterator[Parsed]:

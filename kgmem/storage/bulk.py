@@ -226,9 +226,10 @@ def _any_uid(uids: Sequence[str]) -> tuple[str, object]:
     as ``text[]`` element by element, testing each against abstract base classes in
     Python (measured: about a tenth of the importer's write-side CPU), and the split
     array is folded into a constant as the ``text[]`` parameter is, so the plan (a
-    hashed filter) stays the same. A uid holding U+001F goes the ``text[]`` way."""
+    hashed filter) stays the same. A uid holding U+001F goes the ``text[]`` way, and so
+    does a lone empty uid (PostgreSQL splits an empty text into no element at all)."""
     joined = _SEP.join(uids)
-    if uids and joined.count(_SEP) == len(uids) - 1:
+    if joined and joined.count(_SEP) == len(uids) - 1:
         return "ANY(string_to_array($1::text, E'\\x1f'))", joined
     return "ANY($1::text[])", list(uids)
 

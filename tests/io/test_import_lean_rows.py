@@ -12,8 +12,8 @@ import pytest
 from kgmem import FactWrite, Memory
 from kgmem.io.loader import ImportOptions
 from kgmem.io.rdf_mapping import short_name
+from kgmem.storage import bulk, namespaces
 from kgmem.storage import keyword_search as kw
-from kgmem.storage import namespaces
 
 RES = "http://example.org/resource/"
 ONT = "http://example.org/ontology/"
@@ -57,7 +57,9 @@ async def test_fact_texts_name_unnamed_iris_by_local_name_and_keyword_search_fin
     blank = next(r for r in await raw_conn.fetch(f'SELECT uid FROM "{namespace}"._kg_vertex')
                  if r["uid"].startswith("_:"))["uid"]  # fmt: skip
     assert texts["spouse"] == f"Marie Curie spouse {blank}"  # a name wins; blank nodes stay
-    backends = ["fulltext"] + (["bm25"] if memory.database.keyword_search == "bm25" else [])
+    backends: list[kw.Backend] = ["fulltext"]
+    if memory.database.keyword_search == "bm25":
+        backends.append("bm25")
     for backend in backends:
         async with memory.database.transaction(readonly=True) as conn:
             ns = await namespaces.resolve(conn, namespace)
@@ -183,3 +185,19 @@ async def test_uids_holding_the_list_separator_are_looked_up_too(
     assert (again.vertices_unchanged, again.edges_unchanged, again.records_rejected) == (2, 1, 0)
     facts = (await memory.list_facts(namespace)).items
     assert [(f.uid, f.subject, f.object) for f in facts] == [("e\x1f1", "a\x1fb", "c")]
+
+
+@pytest.mark.parametrize(
+    "uids",
+    [["a", "b"], [""], ["", "x"], ["a\x1fb", "c"], []],
+)
+async def test_uid_lists_match_exactly_what_they_hold(memory: Memory, uids: list[str]) -> None:
+    """The joined-text form of a uid list selects the same uids as the text[] form,
+    including the lone empty uid that an empty joined text would lose."""
+    match, param = bulk._any_uid(uids)
+    probe = ["a", "b", "", "x", "a\x1fb", "c", "z"]
+    async with memory.database.acquire() as conn:
+        found = await conn.fetch(
+            f"SELECT u FROM unnest($2::text[]) AS u WHERE u = {match}", param, probe
+        )
+    assert sorted(r["u"] for r in found) == sorted(set(uids) & set(probe))

@@ -363,13 +363,15 @@ async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: 
     if not vertex_ids and not fact_ids:
         return
     async with ctx.db.acquire() as conn:
-        vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
+        if run.q.place is None:
+            vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
+        else:  # the facts' endpoint locations for the spatial scores in the same statement
+            vertices, facts, located = await cand.side_rows_and_locations(
+                conn, ns, vertex_ids, fact_ids
+            )
+            run.locations.update(located)
         run.vertex_rows.update(vertices)
         run.fact_rows.update(facts)
-        if run.q.place is not None and facts:
-            ends = sorted({e for f in facts.values() for e in (f.subject_id, f.object_id)})
-            found = await geo.locations(conn, ns, ends)
-            run.locations.update({e: found.get(e) for e in ends})
 
 
 async def _concurrently(work: list[Awaitable[None]]) -> None:

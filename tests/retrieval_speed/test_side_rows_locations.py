@@ -1,12 +1,17 @@
 """The side rows of candidates with their facts' endpoint locations in one statement
-(``side_rows_and_locations``) give what ``side_rows`` and then ``geo.locations`` gave."""
+(``side_rows_and_locations``) give what ``side_rows`` and then ``geo.locations`` gave;
+facts by graph id with their properties in one statement give what the per-fact read
+gives."""
 
 from __future__ import annotations
 
+from bench.roundtrips import RoundTrips
 from kgmem import BatchWrite, FactWrite, Memory
 from kgmem.storage import candidates as cand
+from kgmem.storage import facts as fact_store
 from kgmem.storage import geo, namespaces
 from tests.retrieval.graphs import add_cities, add_people
+from tests.retrieval.test_causal import build as build_causal
 
 
 async def test_side_rows_and_locations_match_two_reads(memory: Memory, namespace: str) -> None:
@@ -47,3 +52,23 @@ async def test_side_rows_and_locations_match_two_reads(memory: Memory, namespace
         # The full case has located and unlocated endpoints both.
         _, _, located = await cand.side_rows_and_locations(conn, ns, vertex_ids, fact_ids)
         assert None in located.values() and any(v is not None for v in located.values())
+
+
+async def test_facts_by_ids_in_one_statement_match_facts_read_one_by_one(
+    memory: Memory, namespace: str
+) -> None:
+    await build_causal(memory, namespace)
+    await add_people(memory, namespace)
+    async with memory.database.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        rows = await conn.fetch(f'SELECT id, uid FROM "{namespace}"._kg_fact ORDER BY id')
+        with RoundTrips() as trips:
+            found = await fact_store.by_ids(conn, ns, [r["id"] for r in rows] + [10**12])
+        assert trips.total == 1
+        expected = {r["id"]: await fact_store.get(conn, ns, r["uid"]) for r in rows}
+        assert found == expected
+        # Properties are really read (the causal edges carry strength and lag).
+        assert found[next(r["id"] for r in rows if r["uid"] == "a-b")].properties == {
+            "strength": 0.8,
+            "lag": "P1D",
+        }

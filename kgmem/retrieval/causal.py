@@ -21,7 +21,6 @@ from kgmem.model import CausalPath, CausalQuery, CausalStep
 from kgmem.retrieval import validate
 from kgmem.storage import Connection, NamespaceRef, namespaces, traversal
 from kgmem.storage import candidates as cand
-from kgmem.storage import vertices as vertex_store
 
 MAX_PATHS = 2000
 
@@ -51,33 +50,58 @@ async def trace(ctx: GraphContext, namespace: str, q: CausalQuery) -> list[Causa
         return await paths(ctx, conn, ns, q)
 
 
+@dataclass(frozen=True, slots=True)
+class Traced:
+    """A ranked causal path with the graph ids of its end and of its last step's fact."""
+
+    path: CausalPath
+    end: int
+    last_fact: int
+
+
 async def paths(
     ctx: GraphContext, conn: Connection, ns: NamespaceRef, q: CausalQuery
 ) -> list[CausalPath]:
     """``trace`` inside the caller's transaction."""
-    anchor = (await vertex_store.resolve(conn, ns, [q.anchor])).get(q.anchor)
-    if anchor is None:
-        raise EntityNotFound(
-            f"causal anchor {q.anchor!r} does not exist in namespace {ns.name!r}", uid=q.anchor
-        )
+    return [t.path for t in (await traced(ctx, conn, ns, q))[0]]
+
+
+async def traced(
+    ctx: GraphContext, conn: Connection, ns: NamespaceRef, q: CausalQuery
+) -> tuple[list[Traced], dict[int, cand.VertexInfo]]:
+    """``paths`` with graph ids, and the side rows of every vertex on them: one
+    statement per hop (the first also finds the anchor; each reads the side rows of the
+    vertices it reaches), none more."""
     predicates = sorted(name for name, spec in ctx.schema.edges.items() if spec.causal)
-    found = await _walk(conn, ns, anchor.id, q, predicates)
-    return await _described(conn, ns, found)
+    found, rows = await _walk(conn, ns, q, predicates)
+    return _described(found, rows), rows
 
 
 async def _walk(
-    conn: Connection, ns: NamespaceRef, anchor: int, q: CausalQuery, predicates: Sequence[str]
-) -> list[_Partial]:
+    conn: Connection, ns: NamespaceRef, q: CausalQuery, predicates: Sequence[str]
+) -> tuple[list[_Partial], dict[int, cand.VertexInfo]]:
     forward = q.direction == "forward"
-    frontier = [_Partial((anchor,), 1.0, ())]
-    done: list[_Partial] = []
-    for _ in range(q.depth):
-        ends = sorted({p.nodes[-1] for p in frontier})
-        edges = await traversal.causal_step(
-            conn, ns, ends, predicates=predicates, direction="out" if forward else "in"
+    direction: traversal.Direction = "out" if forward else "in"
+    first = await traversal.causal_first_step(
+        conn, ns, q.anchor, predicates=predicates, direction=direction
+    )
+    if first is None or first.anchor is None:
+        raise EntityNotFound(
+            f"causal anchor {q.anchor!r} does not exist in namespace {ns.name!r}", uid=q.anchor
         )
+    rows = {first.anchor.id: first.anchor}
+    frontier = [_Partial((first.anchor.id,), 1.0, ())]
+    done: list[_Partial] = []
+    hop: traversal.CausalHop = first
+    for depth in range(q.depth):
+        if depth:
+            ends = sorted({p.nodes[-1] for p in frontier})
+            hop = await traversal.causal_next_step(
+                conn, ns, ends, predicates=predicates, direction=direction
+            )
+        rows.update(hop.vertices)
         by_end: dict[int, list[traversal.CausalEdge]] = {}
-        for edge in edges:
+        for edge in hop.edges:
             by_end.setdefault(edge.start if forward else edge.end, []).append(edge)
         frontier = [
             _Partial((*p.nodes, nxt), p.strength * strength_of(e), (*p.edges, e))
@@ -89,12 +113,10 @@ async def _walk(
         done.extend(frontier)
         if not frontier:
             break
-    return done
+    return done, rows
 
 
-async def _described(conn: Connection, ns: NamespaceRef, found: list[_Partial]) -> list[CausalPath]:
-    ids = sorted({n for p in found for n in p.nodes})
-    rows = await cand.vertex_rows(conn, ns, ids)
+def _described(found: list[_Partial], rows: dict[int, cand.VertexInfo]) -> list[Traced]:
     result = []
     for p in found:
         steps = tuple(
@@ -109,8 +131,9 @@ async def _described(conn: Connection, ns: NamespaceRef, found: list[_Partial]) 
             )
             for e in p.edges
         )
-        result.append(CausalPath(end=rows[p.nodes[-1]].uid, strength=p.strength, steps=steps))
-    result.sort(key=lambda c: (-c.strength, len(c.steps), c.end))
+        path = CausalPath(end=rows[p.nodes[-1]].uid, strength=p.strength, steps=steps)
+        result.append(Traced(path, p.nodes[-1], p.edges[-1].id))
+    result.sort(key=lambda t: (-t.path.strength, len(t.path.steps), t.path.end))
     return result
 
 

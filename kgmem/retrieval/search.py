@@ -285,8 +285,10 @@ def _causal_job(ctx: GraphContext, run: _Run) -> _Job:
     run.axes["causal"] = {}
 
     async def job(conn: Connection, ns: NamespaceRef) -> None:
-        found = await run.timed("causal", lambda: causal.paths(ctx, conn, ns, c))
-        run.axes["causal"] = await _causal_candidates(conn, ns, found)
+        found, rows = await run.timed("causal", lambda: causal.traced(ctx, conn, ns, c))
+        run.axes["causal"] = _causal_candidates(found)
+        # The side rows of the paths' ends were read with the hops: not read again.
+        run.vertex_rows.update(rows)
 
     return job
 
@@ -361,13 +363,15 @@ async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: 
     if not vertex_ids and not fact_ids:
         return
     async with ctx.db.acquire() as conn:
-        vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
+        if run.q.place is None:
+            vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
+        else:  # the facts' endpoint locations for the spatial scores in the same statement
+            vertices, facts, located = await cand.side_rows_and_locations(
+                conn, ns, vertex_ids, fact_ids
+            )
+            run.locations.update(located)
         run.vertex_rows.update(vertices)
         run.fact_rows.update(facts)
-        if run.q.place is not None and facts:
-            ends = sorted({e for f in facts.values() for e in (f.subject_id, f.object_id)})
-            found = await geo.locations(conn, ns, ends)
-            run.locations.update({e: found.get(e) for e in ends})
 
 
 async def _concurrently(work: list[Awaitable[None]]) -> None:
@@ -388,36 +392,20 @@ async def _concurrently(work: list[Awaitable[None]]) -> None:
 _DEFAULT_EXPANSION = ExpansionQuery()
 
 
-async def _causal_candidates(
-    conn: Connection, ns: NamespaceRef, found: list[Any]
-) -> dict[Key, Scored]:
-    ends = {p.end for p in found}
-    refs = await vertex_store.resolve(conn, ns, ends)
-    fact_ids = {r.uid: r.id for r in (await _fact_refs(conn, ns, found))}
+def _causal_candidates(found: list[causal.Traced]) -> dict[Key, Scored]:
+    """Each path's end vertex and last fact, scored by the strongest path to them."""
     scored: dict[Key, Scored] = {}
-    for path in found:
+    for traced in found:
+        path = traced.path
         chain = " -> ".join([path.steps[0].cause, *(s.effect for s in path.steps)])
         flag = "; a cause starts after its effect" if path.flagged else ""
-        key: Key = ("v", refs[path.end].id)
+        key: Key = ("v", traced.end)
         if key not in scored or scored[key].score < path.strength:
             scored[key] = Scored(path.strength, f"{chain} (strength {path.strength:.3f}){flag}")
-        last = path.steps[-1]
-        fkey: Key = ("f", fact_ids[last.fact])
+        fkey: Key = ("f", traced.last_fact)
         if fkey not in scored or scored[fkey].score < path.strength:
             scored[fkey] = Scored(path.strength, f"on causal path {chain}")
     return scored
-
-
-@dataclass(frozen=True, slots=True)
-class _FactRef:
-    uid: str
-    id: int
-
-
-async def _fact_refs(conn: Connection, ns: NamespaceRef, found: list[Any]) -> list[_FactRef]:
-    uids = sorted({s.fact for p in found for s in p.steps})
-    rows = await cand.fact_uids(conn, ns, uids)
-    return [_FactRef(u, i) for u, i in rows.items()]
 
 
 @dataclass(frozen=True, slots=True)

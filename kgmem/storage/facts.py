@@ -26,7 +26,7 @@ from kgmem.storage import agtype, embeddings
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
-from kgmem.storage.vertices import properties_by_id, properties_of
+from kgmem.storage.vertices import properties_of
 
 SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
 
@@ -565,8 +565,27 @@ def _uid(row: FactRow) -> str:
     return row.uid
 
 
+# ``_SELECT`` with the edge's properties (one index probe per label table and row):
+# the facts and their properties in one statement.
+_SELECT_WITH_PROPERTIES = _SELECT.replace(
+    "AS episodes\nFROM",
+    "AS episodes,\n"
+    "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties\nFROM",
+    1,
+)
+
+
 async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:
-    """Facts by graph id with properties and provenance (missing ids are left out)."""
-    records = await conn.fetch(f"{_select(ns)} WHERE f.id = ANY($1::graphid[])", list(ids))
-    props = await properties_by_id(conn, ns, "_ag_label_edge", [r["id"] for r in records])
-    return {r["id"]: _fact(r, props.get(r["id"], {})) for r in records}
+    """Facts by graph id with properties and provenance (missing ids are left out), in
+    one statement."""
+    select = _SELECT_WITH_PROPERTIES.format(
+        fact=_side(ns),
+        vertex=table(ns.name, "_kg_vertex"),
+        claim=table(ns.name, "_kg_claim"),
+        edge=table(ns.name, "_ag_label_edge"),
+    )
+    records = await conn.fetch(f"{select} WHERE f.id = ANY($1::graphid[])", list(ids))
+    return {
+        r["id"]: _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {})
+        for r in records
+    }

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import asyncpg
 
 from kgmem.storage import agtype
+from kgmem.storage.candidates import VertexInfo
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import literal, table
 
@@ -138,6 +139,98 @@ async def causal_step(
         )
         for r in records
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class CausalHop:
+    """One hop of a causal walk: its edges (as ``causal_step``), the side rows of their
+    far ends, and for the first hop (``causal_first_step``) the anchor's side row."""
+
+    edges: list[CausalEdge]
+    vertices: dict[int, VertexInfo]
+    anchor: VertexInfo | None = None
+
+
+_VERTEX_FIELDS = ("id", "uid", "label", "occurred_at", "updated_at", "lat", "lon")
+
+
+def _hop_sql(ns: NamespaceRef, direction: Direction, frontier: str) -> str:
+    """Causal edges leaving (``out``) or entering (``in``) the vertices matched by the
+    condition ``frontier`` on ``e.start_id``/``e.end_id``, each with the side row of its
+    far end (columns ``v_*``); ``$2`` the predicates."""
+    column, other = ("start_id", "end_id") if direction == "out" else ("end_id", "start_id")
+    far = ", ".join(f"y.{c} AS v_{c}" for c in _VERTEX_FIELDS)
+    return (
+        f"SELECT e.id, f.uid, e.start_id, e.end_id, f.predicate, e.properties, v.* "
+        f"FROM {table(ns.name, '_ag_label_edge')} e CROSS JOIN LATERAL "
+        f"(SELECT x.uid, x.predicate FROM {table(ns.name, '_kg_fact')} x WHERE x.id = e.id "
+        "AND x.predicate = ANY($2::text[]) AND x.expired_at IS NULL OFFSET 0) f "
+        f"LEFT JOIN LATERAL (SELECT {far} FROM {table(ns.name, '_kg_vertex')} y "
+        f"WHERE y.id = e.{other} OFFSET 0) v ON true "
+        f"WHERE e.{column} {frontier}"
+    )
+
+
+def _hop(records: Sequence[asyncpg.Record]) -> tuple[list[CausalEdge], dict[int, VertexInfo]]:
+    edges: list[CausalEdge] = []
+    vertices: dict[int, VertexInfo] = {}
+    for r in records:
+        if r["id"] is None:  # the anchor's row without an edge
+            continue
+        edges.append(
+            CausalEdge(
+                r["id"],
+                r["uid"],
+                r["start_id"],
+                r["end_id"],
+                r["predicate"],
+                agtype.decode(r["properties"]),
+            )
+        )
+        if r["v_id"] is not None:
+            vertices[r["v_id"]] = VertexInfo(*(r[f"v_{c}"] for c in _VERTEX_FIELDS))
+    return edges, vertices
+
+
+async def causal_first_step(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    anchor: str,
+    *,
+    predicates: Sequence[str],
+    direction: Direction,
+) -> CausalHop | None:
+    """The anchor's side row found by uid and the first hop from it, in one statement;
+    None when no vertex has the uid ``anchor``."""
+    own = ", ".join(f"a.{c} AS a_{c}" for c in _VERTEX_FIELDS)
+    records = await conn.fetch(
+        f"SELECT {own}, h.* FROM {table(ns.name, '_kg_vertex')} a LEFT JOIN LATERAL "
+        f"({_hop_sql(ns, direction, '= a.id')}) h ON true WHERE a.uid = $1 ORDER BY h.id",
+        anchor,
+        list(predicates),
+    )
+    if not records:
+        return None
+    first = records[0]
+    edges, vertices = _hop(records)
+    return CausalHop(edges, vertices, VertexInfo(*(first[f"a_{c}"] for c in _VERTEX_FIELDS)))
+
+
+async def causal_next_step(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    frontier: Sequence[int],
+    *,
+    predicates: Sequence[str],
+    direction: Direction,
+) -> CausalHop:
+    """``causal_step`` with the side rows of the edges' far ends, in one statement."""
+    records = await conn.fetch(
+        f"{_hop_sql(ns, direction, '= ANY($1::graphid[])')} ORDER BY e.id",
+        list(frontier),
+        list(predicates),
+    )
+    return CausalHop(*_hop(records))
 
 
 async def degrees(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, int]:

@@ -128,17 +128,7 @@ async def causal_step(
         list(frontier),
         list(predicates),
     )
-    return [
-        CausalEdge(
-            r["id"],
-            r["uid"],
-            r["start_id"],
-            r["end_id"],
-            r["predicate"],
-            agtype.decode(r["properties"]),
-        )
-        for r in records
-    ]
+    return [_edge(r) for r in records]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,22 +161,19 @@ def _hop_sql(ns: NamespaceRef, direction: Direction, frontier: str) -> str:
     )
 
 
+def _edge(r: asyncpg.Record) -> CausalEdge:
+    """The causal edge in a row of ``causal_step`` or of a hop."""
+    properties = agtype.decode(r["properties"])
+    return CausalEdge(r["id"], r["uid"], r["start_id"], r["end_id"], r["predicate"], properties)
+
+
 def _hop(records: Sequence[asyncpg.Record]) -> tuple[list[CausalEdge], dict[int, VertexInfo]]:
     edges: list[CausalEdge] = []
     vertices: dict[int, VertexInfo] = {}
     for r in records:
         if r["id"] is None:  # the anchor's row without an edge
             continue
-        edges.append(
-            CausalEdge(
-                r["id"],
-                r["uid"],
-                r["start_id"],
-                r["end_id"],
-                r["predicate"],
-                agtype.decode(r["properties"]),
-            )
-        )
+        edges.append(_edge(r))
         if r["v_id"] is not None:
             vertices[r["v_id"]] = VertexInfo(*(r[f"v_{c}"] for c in _VERTEX_FIELDS))
     return edges, vertices

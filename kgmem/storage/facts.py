@@ -573,6 +573,8 @@ _SELECT_WITH_PROPERTIES = _SELECT.replace(
     "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties\nFROM",
     1,
 )
+if _SELECT_WITH_PROPERTIES == _SELECT:  # the anchor text above changed shape
+    raise RuntimeError("facts._SELECT no longer ends its columns with 'AS episodes'")
 
 
 async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:

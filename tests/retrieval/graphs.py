@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.model import GeoPoint, SearchHit
+from kgmem.model import AxisWeights, GeoPoint, SearchFilters, SearchHit, SearchQuery
 
 DIM = 384
 
@@ -17,6 +17,28 @@ def axis_vector(*weights: tuple[int, float]) -> list[float]:
     for i, w in weights:
         v[i] = w
     return v
+
+
+ONLY_VECTOR = AxisWeights(vector=1, keyword=0, temporal=0, spatial=0, causal=0, graph=0)
+
+
+def vector_query(
+    embedding: list[float],
+    *,
+    labels: Sequence[str] = (),
+    types: Sequence[str] = ("entities",),
+    k: int = 10,
+    explain: bool = False,
+) -> SearchQuery:
+    """A search on the vector axis alone, with a label filter."""
+    return SearchQuery(
+        embedding=embedding,
+        weights=ONLY_VECTOR,
+        filters=SearchFilters(labels=tuple(labels)),
+        types=tuple(types),  # type: ignore[arg-type]
+        k=k,
+        explain=explain,
+    )
 
 
 def at(year: int, month: int = 1, day: int = 1) -> datetime:

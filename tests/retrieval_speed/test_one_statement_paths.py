@@ -9,12 +9,11 @@ from __future__ import annotations
 import pytest
 
 from kgmem import Memory
-from kgmem.model import AxisWeights, SearchFilters, SearchQuery
 from kgmem.storage import candidates as cand
 from kgmem.storage import namespaces
 from kgmem.storage import vector_search as vs
 from kgmem.storage import vertices as vertex_store
-from tests.retrieval.graphs import add_people, axis_vector, uids
+from tests.retrieval.graphs import add_people, axis_vector, uids, vector_query
 
 QUERIES = [
     axis_vector((0, 1.0)),
@@ -22,8 +21,6 @@ QUERIES = [
     axis_vector((1, 1.0), (3, 0.5)),
     axis_vector((0, 0.3), (1, 0.3), (3, 0.3), (5, 1.0)),
 ]
-
-ONLY_VECTOR = AxisWeights(vector=1, keyword=0, temporal=0, spatial=0, causal=0, graph=0)
 
 
 @pytest.mark.parametrize(
@@ -120,16 +117,7 @@ async def test_vector_search_of_entities_ranks_as_the_per_kind_probe(
     await add_people(memory, namespace)
     for query in QUERIES:
         for labels in ((), ("Person",), ("Organization",)):
-            result = await memory.search(
-                namespace,
-                SearchQuery(
-                    embedding=query,
-                    weights=ONLY_VECTOR,
-                    filters=SearchFilters(labels=labels),
-                    types=("entities",),
-                    k=20,
-                ),
-            )
+            result = await memory.search(namespace, vector_query(query, labels=labels, k=20))
             async with memory.database.transaction(readonly=True) as conn:
                 ns = await namespaces.resolve(conn, namespace)
                 where = vs.VectorFilter(labels=labels or None, exclude_labels=("Episode",))

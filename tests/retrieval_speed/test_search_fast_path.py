@@ -14,21 +14,17 @@ from bench.roundtrips import RoundTrips
 from kgmem import Memory
 from kgmem.errors import NamespaceNotFound
 from kgmem.model import (
-    AxisWeights,
     BatchWrite,
     EntityWrite,
     FactWrite,
     GeoPoint,
-    SearchFilters,
     SearchQuery,
 )
 from kgmem.storage import candidates as cand
 from kgmem.storage import namespaces
 from kgmem.storage import vector_search as vs
 from kgmem.storage import vertices as vertex_store
-from tests.retrieval.graphs import add_people, axis_vector, uids
-
-ONLY_VECTOR = AxisWeights(vector=1, keyword=0, temporal=0, spatial=0, causal=0, graph=0)
+from tests.retrieval.graphs import ONLY_VECTOR, add_people, axis_vector, uids, vector_query
 
 
 def _unit(rng: random.Random) -> list[float]:
@@ -83,16 +79,7 @@ async def test_entities_loaded_by_the_probe_are_the_stored_ones(
 ) -> None:
     await add_people(memory, namespace)
     for query in (axis_vector((0, 1.0)), axis_vector((1, 1.0), (3, 0.5))):
-        result = await memory.search(
-            namespace,
-            SearchQuery(
-                embedding=query,
-                weights=ONLY_VECTOR,
-                filters=SearchFilters(labels=labels),
-                types=("entities",),
-                k=k,
-            ),
-        )
+        result = await memory.search(namespace, vector_query(query, labels=labels, k=k))
         assert uids(result.hits) == await _expected_entities(memory, namespace, query, labels, k)
         await _check_entities(memory, namespace, result.hits)
         async with memory.database.acquire() as conn:
@@ -141,14 +128,7 @@ async def test_random_graph_with_deletions(memory: Memory, namespace: str) -> No
         chosen = rng.choice([(), ("Person",), ("Place", "Thing")])
         for types in (("entities",), ("entities", "facts")):
             result = await memory.search(
-                namespace,
-                SearchQuery(
-                    embedding=query,
-                    weights=ONLY_VECTOR,
-                    filters=SearchFilters(labels=chosen),
-                    types=types,
-                    k=k,
-                ),
+                namespace, vector_query(query, labels=chosen, types=types, k=k)
             )
             assert not deleted & set(uids(result.hits))
             assert len(result.hits) <= k
@@ -256,11 +236,10 @@ async def test_the_short_probe_gives_the_full_probes_hits(
     for _ in range(25):
         query = rng.choice(shared) if rng.random() < 0.5 else _unit(rng)
         queries.append(
-            SearchQuery(
-                embedding=query,
-                weights=ONLY_VECTOR,
-                filters=SearchFilters(labels=rng.choice([(), ("Person",)])),
-                types=rng.choice([("entities",), ("facts",), ("entities", "facts")]),  # type: ignore[arg-type]
+            vector_query(
+                query,
+                labels=rng.choice([(), ("Person",)]),
+                types=rng.choice([("entities",), ("facts",), ("entities", "facts")]),
                 k=rng.choice([1, 3, 10]),
                 explain=True,
             )

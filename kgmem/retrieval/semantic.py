@@ -71,20 +71,6 @@ async def _vector(
     return scored, found
 
 
-async def keyword(
-    conn: Connection,
-    ns: NamespaceRef,
-    text: str,
-    scope: Scope,
-    *,
-    backend: kw.Backend,
-    limit: int,
-) -> dict[Key, Scored]:
-    """Best keyword matches among vertices and facts in scope."""
-    scored, _ = await keyword_with_rows(conn, ns, text, scope, backend=backend, limit=limit)
-    return scored
-
-
 async def keyword_with_rows(
     conn: Connection,
     ns: NamespaceRef,

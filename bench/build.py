@@ -32,7 +32,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
@@ -44,6 +43,7 @@ from bench.machine import describe
 from bench.report import Figure, Report, Timer
 from bench.resolution_set import generate
 from bench.roundtrips import RoundTrips
+from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, Memory, Settings
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding import Embedder
@@ -52,7 +52,6 @@ from kgmem.embedding.local import LocalEmbedder
 from kgmem.embedding.provider import LOCAL_DEFAULT_MODEL
 from kgmem.ingest import EntityMention, EpisodeWrite
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
-from kgmem.storage.embedded import start_embedded
 from kgmem.storage.ingest import NamedVertex
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
@@ -386,18 +385,11 @@ async def main(argv: list[str]) -> int:
     if not DATA.is_dir():
         print(f"{DATA} is missing: ingestion skipped")
     else:
-        with tempfile.TemporaryDirectory(prefix="kgmem-bench-") as tmp:
-            server = None
-            url = args.database_url
-            if url is None:
-                server = start_embedded(Path(tmp), owner=True)
-                url = server.url
-                SERVER["pid"] = int((server.pgdata / "postmaster.pid").read_text().split()[0])
-            try:
-                await _ingest(args, url, Path(tmp), report)
-            finally:
-                if server is not None:
-                    server.stop()
+        with scratch(args.database_url, "kgmem-bench-") as space:
+            pid = space.server_pid()
+            if pid is not None:
+                SERVER["pid"] = pid
+            await _ingest(args, space.url, space.home, report)
     report.data["load_1m_at_end"] = round(os.getloadavg()[0], 2)
     report.print_summary()
     print(f"saved {report.save()}")

@@ -22,7 +22,6 @@ import asyncio
 import os
 import socket
 import statistics
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -37,9 +36,9 @@ from bench import bulkstore
 from bench.machine import describe
 from bench.redis_process import RedisProcess
 from bench.report import Figure, Report
+from bench.scratch import scratch
 from kgmem import EntityWrite, Memory, Settings
 from kgmem.server.app import create_app
-from kgmem.storage.embedded import start_embedded
 
 NAMESPACE = "bench_cache"
 
@@ -59,14 +58,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    with tempfile.TemporaryDirectory(prefix="kgmem-bench-cache-") as tmp, RedisProcess() as rurl:
-        server = None if args.database_url else start_embedded(Path(tmp), owner=True)
-        url = args.database_url or server.url  # type: ignore[union-attr]
-        try:
-            report = await run(args, url, rurl, Path(tmp))
-        finally:
-            if server is not None:
-                server.stop()
+    with scratch(args.database_url, "kgmem-bench-cache-") as space, RedisProcess() as rurl:
+        report = await run(args, space.url, rurl, space.home)
     report.print_summary()
     print(f"saved {report.save()}")
     return 0

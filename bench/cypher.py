@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
-from pathlib import Path
 
 import asyncpg
 
 from bench.machine import describe
 from bench.report import Figure, Report
+from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
-from kgmem.storage.embedded import start_embedded
 
 NAMESPACE = "bench_cypher_ns"
 QUERIES = {
@@ -51,21 +49,17 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    with tempfile.TemporaryDirectory(prefix="kgmem-bench-") as tmp:
-        server = start_embedded(Path(tmp) / "pg", owner=True)
+    with scratch(None, "kgmem-bench-", pgdata="pg") as space:
+        settings = Settings(
+            home=space.home,
+            database={"url": space.url},
+            embedding={"provider": "none", "dimension": 8},
+        )
+        memory = await Memory.open(settings)
         try:
-            settings = Settings(
-                home=Path(tmp),
-                database={"url": server.url},
-                embedding={"provider": "none", "dimension": 8},
-            )
-            memory = await Memory.open(settings)
-            try:
-                await run(args, memory, server.url)
-            finally:
-                await memory.close()
+            await run(args, memory, space.url)
         finally:
-            server.stop()
+            await memory.close()
     return 0
 
 

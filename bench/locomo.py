@@ -21,7 +21,6 @@ import argparse
 import json
 import re
 import statistics
-import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -29,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import describe
+from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.model import AxisWeights, SearchQuery
-from kgmem.storage.embedded import start_embedded
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
@@ -71,17 +70,11 @@ async def main(argv: list[str]) -> int:
         print(f"no LoCoMo files under {args.data}")
         return 1
     conversations = [c for f in files for c in json.loads(f.read_text())]
-    with tempfile.TemporaryDirectory(prefix="kgmem-locomo-") as tmp:
-        server = None if args.database_url else start_embedded(Path(tmp), owner=True)
-        url = args.database_url or server.url  # type: ignore[union-attr]
-        try:
-            configs = dict(CONFIGS)
-            for w in args.vector_weights:
-                configs[f"kgmem v{w:g}"] = AxisWeights(vector=w)
-            await run(conversations, url, Path(tmp), configs, embed_context=args.embed_context)
-        finally:
-            if server is not None:
-                server.stop()
+    with scratch(args.database_url, "kgmem-locomo-") as space:
+        configs = dict(CONFIGS)
+        for w in args.vector_weights:
+            configs[f"kgmem v{w:g}"] = AxisWeights(vector=w)
+        await run(conversations, space.url, space.home, configs, embed_context=args.embed_context)
     return 0
 
 

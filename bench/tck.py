@@ -34,6 +34,7 @@ import asyncpg
 
 from bench import tck_values
 from bench.machine import describe
+from bench.scratch import scratch
 from kgmem.cypher import plan as cypher_plan
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import KgmemError
@@ -476,27 +477,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 async def main(argv: list[str]) -> int:
-    import tempfile
-
-    from kgmem.storage.embedded import start_embedded
 
     args = parse_args(argv)
     scenarios = load(args.features, args.only)
     if not scenarios:
         print(f"no scenarios under {args.features}")
         return 1
-    with tempfile.TemporaryDirectory(prefix="kgmem-tck-") as tmp:
-        os.chmod(tmp, 0o755)  # the embedded server's own user must reach its data dir
-        server = None if args.database_url else start_embedded(Path(tmp) / "pg", owner=True)
-        url = args.database_url or server.url  # type: ignore[union-attr]
-        try:
-            started = time.perf_counter()
-            tallies = await run_all(url, scenarios, [KgmemEngine(), RawAgeEngine()], args.timeout)
-            data = {"scenarios": len(scenarios), "features": str(args.features)}
-            report = print_report(tallies, time.perf_counter() - started, data)
-        finally:
-            if server is not None:
-                server.stop()
+    with scratch(args.database_url, "kgmem-tck-", pgdata="pg") as space:
+        started = time.perf_counter()
+        engines: list[Engine] = [KgmemEngine(), RawAgeEngine()]
+        tallies = await run_all(space.url, scenarios, engines, args.timeout)
+        data = {"scenarios": len(scenarios), "features": str(args.features)}
+        report = print_report(tallies, time.perf_counter() - started, data)
     print(f"saved {save(report)}")
     return 0
 

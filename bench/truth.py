@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -26,10 +25,10 @@ import numpy as np
 from bench import truth_data
 from bench.machine import describe
 from bench.report import Figure, Report
+from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.storage import namespaces
 from kgmem.storage import verification as store
-from kgmem.storage.embedded import start_embedded
 from kgmem.verification import consensus, runs
 from kgmem.verification.similarity import normalise
 
@@ -50,32 +49,23 @@ async def main(argv: list[str]) -> int:
     if not truth_data.DATA.is_dir():
         print(f"no data at {truth_data.DATA}; nothing to measure")
         return 1
-    with tempfile.TemporaryDirectory(prefix="kgmem-bench-") as tmp:
-        server = None
-        url = args.database_url
-        if url is None:
-            server = start_embedded(Path(tmp), owner=True)
-            url = server.url
+    with scratch(args.database_url, "kgmem-bench-") as space:
+        settings = Settings(
+            home=space.home,
+            database={"url": space.url},
+            embedding={"provider": "none", "dimension": 384},
+            schema={"files": [SCHEMA]},
+            verification={"update_on_write": False},
+        )
+        memory = await Memory.open(settings)
+        report = Report("truth", describe(), {})
         try:
-            settings = Settings(
-                home=Path(tmp),
-                database={"url": url},
-                embedding={"provider": "none", "dimension": 384},
-                schema={"files": [SCHEMA]},
-                verification={"update_on_write": False},
-            )
-            memory = await Memory.open(settings)
-            report = Report("truth", describe(), {})
-            try:
-                for name in args.sets.split(","):
-                    await run_set(memory, name.strip(), args, report)
-            finally:
-                await memory.close()
-            report.print_summary()
-            print(f"saved {report.save()}")
+            for name in args.sets.split(","):
+                await run_set(memory, name.strip(), args, report)
         finally:
-            if server is not None:
-                server.stop()
+            await memory.close()
+        report.print_summary()
+        print(f"saved {report.save()}")
     return 0
 
 

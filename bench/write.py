@@ -24,7 +24,6 @@ import asyncio
 import gc
 import json
 import os
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -36,8 +35,8 @@ from bench.generate import Graph
 from bench.imports import server_cpu
 from bench.machine import describe
 from bench.report import Figure, Report, Timer
+from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
-from kgmem.storage.embedded import start_embedded
 
 BASELINE_GRAPH = "bench_cypher"
 NAMESPACE = "bench_kgmem"
@@ -79,17 +78,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    with tempfile.TemporaryDirectory(prefix="kgmem-bench-") as tmp:
-        server = None
-        url = args.database_url
-        if url is None:
-            server = start_embedded(Path(tmp), owner=True)
-            url = server.url
-        try:
-            report = await run(args, url, Path(tmp), server.pgdata if server is not None else None)
-        finally:
-            if server is not None:
-                server.stop()
+    with scratch(args.database_url, "kgmem-bench-") as space:
+        report = await run(args, space.url, space.home, space.pgdata)
     report.print_summary()
     print(f"saved {report.save()}")
     return 0

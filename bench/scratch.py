@@ -1,0 +1,45 @@
+"""A benchmark's scratch space: a temporary home and the database to measure, either the
+one a ``--database-url`` names or a fresh embedded server started in that home and
+stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from kgmem.storage.embedded import start_embedded
+
+
+@dataclass(frozen=True)
+class Scratch:
+    home: Path
+    url: str
+    # The embedded server's data directory, None when measuring a server given by URL.
+    pgdata: Path | None
+
+    def server_pid(self) -> int | None:
+        """The embedded server's postmaster process id."""
+        if self.pgdata is None:
+            return None
+        return int((self.pgdata / "postmaster.pid").read_text().split()[0])
+
+
+@contextmanager
+def scratch(url: str | None, prefix: str, *, pgdata: str | None = None) -> Iterator[Scratch]:
+    """A temporary home, and ``url`` or a fresh embedded server whose data directory is the
+    home itself or its subdirectory ``pgdata``."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        home = Path(tmp)
+        os.chmod(home, 0o755)  # the embedded server's own user must reach a data subdirectory
+        if url is not None:
+            yield Scratch(home, url, None)
+            return
+        server = start_embedded(home / pgdata if pgdata else home, owner=True)
+        try:
+            yield Scratch(home, server.url, server.pgdata)
+        finally:
+            server.stop()

@@ -211,6 +211,28 @@ async def _reserve_ids(
     return [base | (e & _ENTRY_MASK) for e in entries]
 
 
+async def _reserve_many(
+    conn: asyncpg.Connection, ns: NamespaceRef, wanted: Sequence[tuple[LabelInfo, int]]
+) -> list[list[int]]:
+    """New graph ids for several labels at once (``count`` of each ``info``), in one
+    round trip: each label's entries from its own sequence, as ``_reserve_ids``."""
+    if len(wanted) == 1:
+        info, count = wanted[0]
+        return [await _reserve_ids(conn, ns, info, count)]
+    records = await conn.fetch(
+        "SELECT x.k, ARRAY(SELECT nextval(x.s::regclass) FROM generate_series(1, x.n)) "
+        "AS entries FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS x(s, n, k) "
+        "ORDER BY x.k",
+        [table(ns.name, info.seq_name) for info, _ in wanted],
+        [count for _, count in wanted],
+    )
+    result: list[list[int]] = []
+    for (info, _), r in zip(wanted, records, strict=True):
+        base = info.label_id << _ENTRY_BITS
+        result.append([base | (e & _ENTRY_MASK) for e in r["entries"]])
+    return result
+
+
 _ENTRY_BITS = 48
 _ENTRY_MASK = (1 << _ENTRY_BITS) - 1
 
@@ -572,10 +594,8 @@ async def write_edges(
         system = {k: v for k, v in props.items() if k in SYSTEM_KEYS}
         updates[op.label].append((old["id"], {**target, **system}))
         counts.edges_updated += 1
-    infos = await ctx.labels.ensure(conn, ns, set(new), "edge", ctx.schema) if new else {}
-    for label, group in new.items():
-        fact_ids.update(await _insert_edges(conn, ctx, infos[label], group, ends, timestamp(now)))
-        counts.edges_created += len(group)
+    fact_ids.update(await _insert_edges(conn, ctx, new, ends, timestamp(now)))
+    counts.edges_created += sum(len(group) for group in new.values())
     for label, rows in updates.items():
         await conn.execute(
             f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
@@ -598,33 +618,53 @@ async def write_edges(
 async def _insert_edges(
     conn: asyncpg.Connection,
     ctx: BatchContext,
-    info: LabelInfo,
-    group: Sequence[EdgeOp],
+    new: Mapping[str, Sequence[EdgeOp]],
     ends: Mapping[str, tuple[int, str | None]],
     recorded_at: str | None,
 ) -> dict[str, int]:
-    ids = await _reserve_ids(conn, ctx.ns, info, len(group))
-    describe = ctx.describers.fact_text
-    label = _field(info.name)
-    facts: list[str] = []
+    """Insert new edges, by label (created if new): graph ids for every label in one round trip,
+    one COPY per label table, then one COPY of all their ``_kg_fact`` rows.
 
-    def edge_lines() -> Iterator[str]:
+    Each endpoint's text (its graph id, and its name or uid as ``fact_text`` takes it)
+    is made once per batch, not once per edge that names it. The fact rows are built
+    while their COPY streams (their texts were made for the edge rows), so that the
+    server inserts one chunk while the next is formatted here."""
+    if not new:
+        return {}
+    infos = await ctx.labels.ensure(conn, ctx.ns, set(new), "edge", ctx.schema)
+    groups = [(infos[label], group) for label, group in new.items()]
+    reserved = await _reserve_many(conn, ctx.ns, [(info, len(group)) for info, group in groups])
+    describe = ctx.describers.fact_text
+    shown = {uid: (str(i), name or uid) for uid, (i, name) in ends.items()}
+    made: list[tuple[int, str, str, str, str, str]] = []
+    result: dict[str, int] = {}
+
+    def edge_lines(group: Sequence[EdgeOp], ids: list[int], label: str) -> Iterator[str]:
         for i, op in zip(ids, group, strict=True):
-            (start, start_name), (end, end_name) = ends[op.start], ends[op.end]
-            t = describe(start_name or op.start, op.label, end_name or op.end)
+            start, start_name = shown[op.start]
+            end, end_name = shown[op.end]
+            t = describe(start_name, op.label, end_name)
             props = _json_field(edge_properties(op.uid, op.properties, recorded_at, t))
-            facts.append(f"{i}\t{_field(op.uid)}\t{label}\t{start}\t{end}\t{_field(t)}\n")
+            made.append((i, op.uid, label, start, end, t))
             yield f"{i}\t{start}\t{end}\t{props}\n"
 
-    await _copy(conn, ctx.ns, info.name, ("id", "start_id", "end_id", "properties"), edge_lines())
+    columns = ("id", "start_id", "end_id", "properties")
+    for (info, group), ids in zip(groups, reserved, strict=True):
+        await _copy(conn, ctx.ns, info.name, columns, edge_lines(group, ids, _field(info.name)))
+        result.update({op.uid: i for i, op in zip(ids, group, strict=True)})
+
+    def fact_lines() -> Iterator[str]:
+        for i, uid, label, start, end, t in made:
+            yield f"{i}\t{_field(uid)}\t{label}\t{start}\t{end}\t{_field(t)}\n"
+
     await _copy(
         conn,
         ctx.ns,
         "_kg_fact",
         ("id", "uid", "predicate", "subject_id", "object_id", "text"),
-        facts,
+        fact_lines(),
     )
-    return {op.uid: i for i, op in zip(ids, group, strict=True)}
+    return result
 
 
 async def lift_timeout(conn: asyncpg.Connection) -> None:

@@ -26,12 +26,12 @@ from typing import IO, Any, Literal, cast
 
 import orjson
 
-from kgmem.embedding import entity_text
+from kgmem.embedding import entity_text, fact_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.io import type_pass
 from kgmem.io.ntriples import Lit, Quad
-from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, import_fact_text, text_view
+from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, short_name, text_view
 from kgmem.io.readers import (
     CountingReader,
     Parsed,
@@ -121,7 +121,8 @@ def describers() -> Describers:
     vertex as the same string written through the API does)."""
     return Describers(
         vertex_text=entity_text,
-        fact_text=import_fact_text,
+        fact_text=fact_text,
+        fact_name=short_name,
         vertex_time=occurred_time,
         view=text_view,
         keys=frozenset({*VERTEX_TEXT_PROPERTIES, *OCCURRED_KEYS}),

@@ -87,13 +87,17 @@ class EdgeOp:
 class Describers:
     """How side-row texts are made: from a vertex's properties, and from a fact's
     subject name, predicate and object name; and when a vertex happened (its
-    ``occurred_at``), as ``kgmem.storage.vertices`` reads it."""
+    ``occurred_at``), as ``kgmem.storage.vertices`` reads it. ``fact_name`` gives how a
+    fact's text names an endpoint from its name, or its uid if it has none (applied
+    once per endpoint of a batch, not once per fact naming it); ``fact_text`` receives
+    the endpoints so named."""
 
     vertex_text: Callable[[Mapping[str, Any]], str | None]
     fact_text: Callable[[str, str, str], str]
     vertex_time: Callable[[Mapping[str, Any]], datetime | None] = lambda _: None
     view: Callable[[Mapping[str, Any]], Mapping[str, Any]] = lambda p: p
     keys: frozenset[str] | None = None
+    fact_name: Callable[[str], str] = lambda name: name
 
     def vertex_side(self, props: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
         """A vertex's side-row name, text and ``occurred_at`` (ISO 8601): text and
@@ -145,6 +149,9 @@ class _Stored:
 # -- COPY text format ---------------------------------------------------------------
 
 
+NULL = "\\N"
+
+
 def _field(value: object) -> str:
     """One value in COPY's text format. ``str.translate`` with a mapping looks up every
     character in Python (measured: 6 us a field); the chained ``replace`` calls run in C
@@ -164,6 +171,17 @@ def _json_field(value: Any) -> str:
     character inside strings, so only its backslashes need doubling."""
     text = orjson.dumps(value).decode()
     return text.replace("\\", "\\\\") if "\\" in text else text
+
+
+_COPY_SPECIAL = re.compile(r"[\\\n\r\t]")
+
+
+def _plain(texts: Iterable[str | None]) -> bool:
+    """Whether none of ``texts`` holds a character COPY's text format escapes: then
+    rows are formatted with the texts as they are, one C-level search over all of
+    them instead of a ``_field`` call per field (about a tenth of the write side's
+    Python time on WN18RR)."""
+    return _COPY_SPECIAL.search("\x00".join([t for t in texts if t])) is None
 
 
 _COPY_CHUNK_ROWS = 2000
@@ -391,12 +409,24 @@ async def _insert_vertices(
     names: dict[str, tuple[int, str | None]] = {}
 
     def side_lines() -> Iterator[str]:
-        for i, (uid, p) in zip(ids, group, strict=True):
-            name, text, occurred = side(p)
-            names[uid] = (i, name)
-            yield (
-                f"{i}\t{_field(uid)}\t{label}\t{_field(name)}\t{_field(text)}\t{_field(occurred)}\n"
-            )
+        for at in range(0, len(group), _COPY_CHUNK_ROWS):
+            rows = slice(at, at + _COPY_CHUNK_ROWS)
+            part = zip(ids[rows], group[rows], strict=True)
+            block = [(i, uid, *side(p)) for i, (uid, p) in part]
+            plain = _plain(itertools.chain.from_iterable(row[1:] for row in block))
+            for i, uid, name, text, occurred in block:
+                names[uid] = (i, name)
+                if plain:
+                    yield (
+                        f"{i}\t{uid}\t{label}\t{NULL if name is None else name}\t"
+                        f"{NULL if text is None else text}\t"
+                        f"{NULL if occurred is None else occurred}\n"
+                    )
+                else:
+                    yield (
+                        f"{i}\t{_field(uid)}\t{label}\t{_field(name)}\t{_field(text)}\t"
+                        f"{_field(occurred)}\n"
+                    )
 
     await _copy(
         conn,
@@ -634,8 +664,8 @@ async def _insert_edges(
     infos = await ctx.labels.ensure(conn, ctx.ns, set(new), "edge", ctx.schema)
     groups = [(infos[label], group) for label, group in new.items()]
     reserved = await _reserve_many(conn, ctx.ns, [(info, len(group)) for info, group in groups])
-    describe = ctx.describers.fact_text
-    shown = {uid: (str(i), name or uid) for uid, (i, name) in ends.items()}
+    describe, named = ctx.describers.fact_text, ctx.describers.fact_name
+    shown = {uid: (str(i), named(name or uid)) for uid, (i, name) in ends.items()}
     made: list[tuple[int, str, str, str, str, str]] = []
     result: dict[str, int] = {}
 
@@ -654,8 +684,12 @@ async def _insert_edges(
         result.update({op.uid: i for i, op in zip(ids, group, strict=True)})
 
     def fact_lines() -> Iterator[str]:
-        for i, uid, label, start, end, t in made:
-            yield f"{i}\t{_field(uid)}\t{label}\t{start}\t{end}\t{_field(t)}\n"
+        if _plain(itertools.chain((m[1] for m in made), (m[5] for m in made))):
+            for i, uid, label, start, end, t in made:
+                yield f"{i}\t{uid}\t{label}\t{start}\t{end}\t{t}\n"
+        else:
+            for i, uid, label, start, end, t in made:
+                yield f"{i}\t{_field(uid)}\t{label}\t{start}\t{end}\t{_field(t)}\n"
 
     await _copy(
         conn,

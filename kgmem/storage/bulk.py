@@ -56,12 +56,6 @@ class VertexOp:
     merge: bool
     line: int
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as its constructor's arguments (the reading process sends batches
-        of these): a slots dataclass otherwise pickles through a state dict built and
-        read in Python, measured at twice the cost each way."""
-        return VertexOp, (self.uid, self.label, self.properties, self.merge, self.line)
-
 
 @dataclass(slots=True)
 class EdgeOp:
@@ -76,11 +70,6 @@ class EdgeOp:
     merge: bool
     line: int
     sources: list[str] = field(default_factory=list)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as its constructor's arguments (see ``VertexOp.__reduce__``)."""
-        args = (self.uid, self.label, self.start, self.end, self.properties, self.merge)
-        return EdgeOp, (*args, self.line, self.sources)
 
 
 @dataclass(frozen=True, slots=True)

@@ -168,8 +168,8 @@ _COPY_SPECIAL = re.compile(r"[\\\n\r\t]")
 def _plain(texts: Iterable[str | None]) -> bool:
     """Whether none of ``texts`` holds a character COPY's text format escapes: then
     rows are formatted with the texts as they are, one C-level search over all of
-    them instead of a ``_field`` call per field (about a tenth of the write side's
-    Python time on WN18RR)."""
+    them instead of a ``_field`` call per field (WN18RR: 336,000 calls, about 6% of the
+    importing thread's time in a profile)."""
     return _COPY_SPECIAL.search("\x00".join([t for t in texts if t])) is None
 
 

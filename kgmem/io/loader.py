@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import marshal
 import pickle
 import struct
 import subprocess
@@ -22,16 +23,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal, cast
+from typing import IO, Any, Literal
 
 import orjson
 
-from kgmem.embedding import entity_text
+from kgmem.embedding import entity_text, fact_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.io import type_pass
 from kgmem.io.ntriples import Lit, Quad
-from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, import_fact_text, text_view
+from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, short_name, text_view
 from kgmem.io.readers import (
     CountingReader,
     Parsed,
@@ -121,7 +122,8 @@ def describers() -> Describers:
     vertex as the same string written through the API does)."""
     return Describers(
         vertex_text=entity_text,
-        fact_text=import_fact_text,
+        fact_text=fact_text,
+        fact_name=short_name,
         vertex_time=occurred_time,
         view=text_view,
         keys=frozenset({*VERTEX_TEXT_PROPERTIES, *OCCURRED_KEYS}),
@@ -229,6 +231,41 @@ class _Source:
 
 # -- reading in a second process ------------------------------------------------------
 
+
+def encode_batch(batch: _Batch | None, bytes_read: int) -> bytes:
+    """A batch as the reading process sends it: its operations as plain tuples of
+    built-in values, in ``marshal``'s format. Measured on WN18RR's batches: 4.9 us per
+    statement to encode and 10.3 to decode (building the operations again included),
+    against 9.5 and 11.5 for pickling the operation objects."""
+    if batch is None:
+        return marshal.dumps((None, bytes_read))
+    vertices = [(v.uid, v.label, v.properties, v.merge, v.line) for v in batch.vertices]
+    edges = [
+        (e.uid, e.label, e.start, e.end, e.properties, e.merge, e.line, e.sources)
+        for e in batch.edges
+    ]
+    rejects = [(r.line, r.reason, r.raw) for r in batch.rejects]
+    body = (batch.number, batch.items, vertices, edges, rejects, batch.terms)
+    return marshal.dumps((body, bytes_read))
+
+
+def decode_batch(data: bytes) -> tuple[_Batch | None, int]:
+    """The batch and the bytes read that ``encode_batch`` wrote."""
+    # Our own child process over a private pipe: trusted.
+    body, bytes_read = marshal.loads(data)  # noqa: S302
+    if body is None:
+        return None, bytes_read
+    number, items, vertices, edges, rejects, terms = body
+    return _Batch(
+        number,
+        items,
+        [VertexOp(*v) for v in vertices],
+        [EdgeOp(*e) for e in edges],
+        [Reject(*r) for r in rejects],
+        list(terms),
+    ), bytes_read
+
+
 _PROCESS_FROM_BYTES = 64 << 20
 
 
@@ -278,11 +315,10 @@ class _ProcessSource:
                 + (reason[-1] if reason else "no message")
             )
         (length,) = struct.unpack("<Q", head)
-        # Our own child process over a private pipe: trusted.
-        batch, self.read = pickle.loads(self.out.read(length))  # noqa: S301
+        batch, self.read = decode_batch(self.out.read(length))
         if batch is None:
             self.done = True
-        return cast("_Batch | None", batch)
+        return batch
 
     def bytes_read(self) -> int:
         """Bytes of the file the worker has read so far."""

@@ -3,7 +3,8 @@ kgmem.io.parse_worker``, started by ``kgmem.io.loader``).
 
 It reads its arguments (path, format, base IRI, mapper, batch size) pickled from
 stdin, then reads, parses and maps the file batch by batch and writes each batch,
-pickled, to its stdout: an 8-byte length, then the pickle of ``(batch, bytes read)``;
+to its stdout: an 8-byte length, then ``(batch, bytes read)`` as
+``kgmem.io.loader.encode_batch`` writes it (plain tuples in ``marshal``'s format);
 ``(None, bytes read)`` ends the stream. The pipe's capacity holds it back while the
 importer writes (so at most about one batch waits, and memory stays flat), and it
 exits when the importer stops reading or dies (the pipe breaks). Anything printed by
@@ -17,7 +18,7 @@ import pickle
 import struct
 import sys
 
-from kgmem.io.loader import _Source
+from kgmem.io.loader import _Source, encode_batch
 
 LENGTH = struct.Struct("<Q")
 
@@ -32,7 +33,7 @@ def main() -> None:
     try:
         while True:
             batch = source.next_batch()
-            data = pickle.dumps((batch, source.bytes_read()), protocol=pickle.HIGHEST_PROTOCOL)
+            data = encode_batch(batch, source.bytes_read())
             out.write(LENGTH.pack(len(data)))
             out.write(data)
             out.flush()

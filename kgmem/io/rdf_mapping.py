@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kgmem.embedding import fact_text
 from kgmem.io.ntriples import RDF_TYPE, XSD, Lit, Quad, Term
 from kgmem.schema.identifiers import CYPHER_KEYWORDS, LABEL_KEYWORDS
 from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
@@ -75,12 +74,6 @@ def short_name(uid: str) -> str:
 
 _SHORT: dict[str, str] = {}  # a vertex is named by many facts: computed once per uid
 _SHORT_MAX = 1 << 16
-
-
-def import_fact_text(subject: str, predicate: str, object_: str) -> str:
-    """The text of an imported fact: ``fact_text`` over the endpoints' names, an
-    endpoint without a name given by ``short_name`` of its uid."""
-    return fact_text(short_name(subject), predicate, short_name(object_))
 
 
 def _label_name(iri: str, fallback: str) -> str:

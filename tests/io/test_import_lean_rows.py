@@ -201,3 +201,44 @@ async def test_uid_lists_match_exactly_what_they_hold(memory: Memory, uids: list
             f"SELECT u FROM unnest($2::text[]) AS u WHERE u = {match}", param, probe
         )
     assert sorted(r["u"] for r in found) == sorted(set(uids) & set(probe))
+
+
+async def test_a_batch_of_several_edge_labels_gives_each_edge_an_id_of_its_own_label(
+    memory: Memory, namespace: str, tmp_path: Path, raw_conn: asyncpg.Connection
+) -> None:
+    """The graph ids of every edge label of a batch are reserved in one statement: each
+    edge's id must carry its own label's id (AGE reads the label from the id) and come
+    from that label's sequence, and its fact row must have the same id and predicate."""
+    lines = [
+        f"<{RES}n{i}> <{ONT}{('knows', 'likes', 'partOf')[i % 3]}> <{RES}n{(i * 7) % 50}> ."
+        for i in range(300)
+    ]
+    path = tmp_path / "three.nt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = await memory.import_file(namespace, path, ImportOptions(report_dir=tmp_path))
+    assert report.edges_created == 300
+    labels = {
+        r["name"]: r["id"]
+        for r in await raw_conn.fetch(
+            "SELECT l.name::text AS name, l.id FROM ag_catalog.ag_label l "
+            "JOIN ag_catalog.ag_graph g ON g.graphid = l.graph WHERE g.name = $1",
+            namespace,
+        )
+    }
+    seen = 0
+    for label in ("knows", "likes", "partOf"):
+        rows = await raw_conn.fetch(
+            f'SELECT e.id::text::bigint AS id, f.predicate FROM "{namespace}"."{label}" e '
+            f'JOIN "{namespace}"._kg_fact f ON f.id = e.id'
+        )
+        assert len(rows) == 100
+        assert {r["id"] >> 48 for r in rows} == {labels[label]}
+        assert {r["predicate"] for r in rows} == {label}
+        assert sorted(r["id"] & ((1 << 48) - 1) for r in rows) == list(range(1, 101))
+        seen += len(rows)
+        typed = await raw_conn.fetchval(
+            f"SELECT count(*) FROM cypher('{namespace}', $$ MATCH ()-[r:{label}]->() "
+            "RETURN r $$) AS (r agtype)"
+        )
+        assert typed == 100
+    assert seen == 300

@@ -88,3 +88,75 @@ async def test_reader_process_reports_a_bad_line(
         ImportOptions(report_dir=tmp_path, reader_process="always", on_error="skip"),
     )
     assert (skipped.records_read, skipped.records_loaded, skipped.records_rejected) == (2, 1, 1)
+
+
+QUADS = """\
+<http://example.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/Person> <http://example.org/g1> .
+<http://example.org/a> <http://example.org/name> "Ada"@en .
+<http://example.org/a> <http://example.org/name> "Ada L." .
+<http://example.org/a> <http://example.org/born> "1815-12-10"^^<http://www.w3.org/2001/XMLSchema#date> .
+<http://example.org/a> <http://example.org/age> "36"^^<http://www.w3.org/2001/XMLSchema#integer> .
+<http://example.org/a> <http://example.org/knows> _:b1 <http://example.org/g1> .
+<http://example.org/a> <http://example.org/knows> <http://example.org/c> <http://example.org/g2> .
+_:b1 <http://example.org/description> "tab\\there, a backslash \\\\ and a\\nnew line" .
+<http://example.org/c> <http://example.org/knows> <http://example.org/a> .
+"""  # noqa: E501
+
+
+async def test_reader_process_carries_every_kind_of_value_exactly(
+    memory: Memory, tmp_path: Path, raw_conn: asyncpg.Connection
+) -> None:
+    """Batches cross from the reading process as plain tuples (``encode_batch``):
+    language-tagged and typed literals (value objects), several values of a key (a
+    list), named graphs (claims), blank nodes and texts COPY must escape load the same
+    graph as the in-process reader."""
+    path = tmp_path / "mixed.nq"
+    path.write_text(QUADS, encoding="utf-8")
+    plain, worker = f"t_{uuid.uuid4().hex[:12]}", f"t_{uuid.uuid4().hex[:12]}"
+    for ns in (plain, worker):
+        await memory.create_namespace(ns)
+    try:
+        reports = [
+            await memory.import_file(
+                ns, path, ImportOptions(batch_size=4, write_report=False, reader_process=how)
+            )
+            for ns, how in ((plain, "never"), (worker, "always"))
+        ]
+        assert reports[0].records_loaded == reports[1].records_loaded == 9
+        assert reports[0].edges_created == reports[1].edges_created == 3
+        assert await checksum(raw_conn, worker) == await checksum(raw_conn, plain)
+        claims = await raw_conn.fetchval(f'SELECT count(*) FROM "{worker}"._kg_claim')
+        assert claims == 2
+        note = await raw_conn.fetchval(
+            f"SELECT properties::text FROM cypher('{worker}', $$ MATCH (n) "
+            "WHERE n.description IS NOT NULL RETURN n.description $$) AS (properties agtype)"
+        )
+        assert note == "tab\there, a backslash \\ and a\nnew line"
+        for ns in (plain, worker):  # the side row's text, COPYed with its escapes
+            text = await raw_conn.fetchval(
+                f'SELECT text FROM "{ns}"._kg_vertex WHERE text IS NOT NULL AND uid LIKE $1',
+                "_:%",
+            )
+            assert text == note
+    finally:
+        for ns in (plain, worker):
+            await memory.delete_namespace(ns)
+
+
+def test_batches_cross_the_pipe_unchanged() -> None:
+    from kgmem.io.loader import _Batch, decode_batch, encode_batch
+    from kgmem.io.readers import Reject
+    from kgmem.storage.bulk import EdgeOp, VertexOp
+
+    batch = _Batch(
+        3,
+        7,
+        [VertexOp("a", "Person", {"name": ["Ada", {"@value": "Ada", "@language": "en"}],
+                                  "age": 36, "ok": True, "x": 1.5}, True, 1)],
+        [EdgeOp("rdf:1", "knows", "a", "b", {"iri": "http://example.org/knows"}, True, 6,
+                ["http://example.org/g1"])],
+        [Reject(5, "bad", "raw line")],
+        [("edge_label", "knows", "http://example.org/knows")],
+    )  # fmt: skip
+    assert decode_batch(encode_batch(batch, 1234)) == (batch, 1234)
+    assert decode_batch(encode_batch(None, 99)) == (None, 99)

@@ -196,6 +196,10 @@ async def open_database(
                 "statement_timeout": str(settings.statement_timeout_ms),
                 "application_name": "kgmem",
                 "jit": "off",
+                # Parallel workers only slow the short statements a server like this
+                # sends: launching two (each loading AGE) costs more CPU and time than
+                # the few milliseconds of work they would share.
+                "max_parallel_workers_per_gather": "0",
                 # Startup parameters, so a vector search needs no SET round trip.
                 "hnsw.ef_search": str(settings.hnsw_ef_search),
                 "hnsw.iterative_scan": "relaxed_order",

@@ -144,3 +144,39 @@ async def old_box(
         *args,
     )
     return [(r["id"], None if r["d"] is None else float(r["d"])) for r in records]
+
+
+def test_the_circle_boxes_precheck_rejects_only_points_inside_would_reject() -> None:
+    """``spatial.inside`` with the area's prefilter boxes against the same call without
+    them, for points near the circle's edge, across 180 degrees and at the poles."""
+    from kgmem.model import PlaceQuery
+    from kgmem.retrieval import spatial
+
+    rng = random.Random(11)
+    centres = [*SPECIAL, (-18.0, -179.9), (89.5, 10.0), (-89.5, -120.0), (0.0, 179.99)]
+    checked = kept = 0
+    for lat, lon in centres:
+        for radius, nearest in [
+            (0.0, None),
+            (50.0, None),
+            (200.0, None),
+            (3000.0, None),
+            (None, 5),
+        ]:
+            place = PlaceQuery(near=GeoPoint(lat, lon), radius_km=radius, nearest=nearest)
+            scale = radius if radius else 200.0
+            reach = (radius if radius is not None else scale) * (1 + 1e-6) + 1e-3
+            boxed = spatial.Area({}, scale, tuple(geo.circle_boxes(lat, lon, reach)))
+            plain = spatial.Area({}, scale)
+            points = [(lat, lon), (lat, -lon), (-lat, lon)]
+            for _ in range(400):
+                d = scale * rng.uniform(0.9, 1.1) / geo.KM_PER_DEGREE
+                la = max(-90.0, min(90.0, lat + rng.uniform(-d, d)))
+                lo = (lon + rng.uniform(-3 * d, 3 * d) + 180.0) % 360.0 - 180.0
+                points.append((la, lo))
+            for la, lo in points:
+                want = spatial.inside(place, plain, la, lo)
+                assert spatial.inside(place, boxed, la, lo) == want, (lat, lon, radius, la, lo)
+                checked += 1
+                kept += want is not None
+    assert 0 < kept < checked

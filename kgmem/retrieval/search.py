@@ -512,11 +512,13 @@ async def _score_place(
     def distance(element: int) -> float | None:
         if element in memo:
             return memo[element]
+        d: float | None
         if element in area.distances:  # found by the spatial axis: its distance is known
             known = area.distances[element]
-            d = memo[element] = 0.0 if known is None else known
-            return d
-        d = memo[element] = _distance(p, area, where.get(element))
+            d = 0.0 if known is None else known
+        else:
+            d = _distance(p, area, where.get(element))
+        memo[element] = d
         return d
 
     scored: dict[Key, Scored] = {}

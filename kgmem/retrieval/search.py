@@ -360,14 +360,20 @@ async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: 
     keys = {k for name, axis in run.axes.items() if name != "vector" for k in axis}
     vertex_ids = [i for kind, i in keys if kind == "v" and i not in run.vertex_rows]
     fact_ids = [i for kind, i in keys if kind == "f" and i not in run.fact_rows]
-    if not vertex_ids and not fact_ids:
+    # Endpoints of the facts already read (the keyword axis's): located in the same
+    # statement, not by one more in the filter stage.
+    ends: list[int] = []
+    if run.q.place is not None:
+        read = (run.fact_rows[i] for kind, i in keys if kind == "f" and i in run.fact_rows)
+        ends = sorted({e for f in read for e in (f.subject_id, f.object_id)})
+    if not vertex_ids and not fact_ids and not ends:
         return
     async with ctx.db.acquire() as conn:
         if run.q.place is None:
             vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
         else:  # the facts' endpoint locations for the spatial scores in the same statement
             vertices, facts, located = await cand.side_rows_and_locations(
-                conn, ns, vertex_ids, fact_ids
+                conn, ns, vertex_ids, fact_ids, ends
             )
             run.locations.update(located)
         run.vertex_rows.update(vertices)
@@ -508,6 +514,9 @@ async def _score_place(
     )
     # Once per element: facts share endpoints, and a vertex is often also an endpoint.
     memo: dict[int, float | None] = {}
+    # Most candidates of the other axes lie outside the latitudes the circle's boxes
+    # span: rejected here with one comparison (``spatial.inside`` checks the boxes).
+    south, north = spatial.band(area)
 
     def distance(element: int) -> float | None:
         if element in memo:
@@ -517,7 +526,8 @@ async def _score_place(
             known = area.distances[element]
             d = 0.0 if known is None else known
         else:
-            d = _distance(p, area, where.get(element))
+            at = where.get(element)
+            d = None if at is None or not south <= at[0] <= north else _distance(p, area, at)
         memo[element] = d
         return d
 

@@ -72,6 +72,13 @@ def inside(p: PlaceQuery, area: Area, lat: float, lon: float) -> float | None:
     return d
 
 
+def band(area: Area) -> tuple[float, float]:
+    """The latitudes (south, north) every point ``inside`` accepts lies between."""
+    if area.boxes is None:
+        return -90.0, 90.0
+    return min(b[0] for b in area.boxes), max(b[2] for b in area.boxes)
+
+
 def score(p: PlaceQuery, area: Area, d: float) -> Scored:
     """The spatial score at distance ``d`` km."""
     if p.near is None:

@@ -288,32 +288,35 @@ async def side_rows_and_locations(
     ns: NamespaceRef,
     vertex_ids: Sequence[int],
     fact_ids: Sequence[int],
+    ends: Sequence[int] = (),
 ) -> tuple[dict[int, VertexInfo], dict[int, FactInfo], dict[int, tuple[float, float] | None]]:
     """``side_rows`` and, in the same statement, the location of every endpoint of those
-    facts ((lat, lon) as ``geo.locations`` reads it; None when not located or gone)."""
-    if not fact_ids:
+    facts and of the vertices ``ends`` (endpoints of facts read before) ((lat, lon) as
+    ``geo.locations`` reads it; None when not located or gone)."""
+    if not fact_ids and not ends:
         return (*(await side_rows(conn, ns, vertex_ids, [])), {})
     vertex_table, fact_table = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_fact")
-    args: list[list[int]] = [list(fact_ids)]
-    ends = VERTEX_COLUMNS.replace("'v' AS kind", "'e' AS kind", 1)
+    args: list[list[int]] = [list(fact_ids), list(ends)]
+    located = VERTEX_COLUMNS.replace("'v' AS kind", "'e' AS kind", 1)
     parts = [
         f"SELECT {FACT_COLUMNS} FROM {fact_table} s WHERE s.id = ANY($1::graphid[])",
-        f"SELECT {ends} FROM {vertex_table} s WHERE s.id IN "
+        f"SELECT {located} FROM {vertex_table} s WHERE s.id IN "
         f"(SELECT x.subject_id FROM {fact_table} x WHERE x.id = ANY($1::graphid[]) "
-        f"UNION SELECT x.object_id FROM {fact_table} x WHERE x.id = ANY($1::graphid[]))",
+        f"UNION SELECT x.object_id FROM {fact_table} x WHERE x.id = ANY($1::graphid[]) "
+        "UNION SELECT unnest($2::graphid[]))",
     ]
     if vertex_ids:
         args.append(list(vertex_ids))
         parts.append(
-            f"SELECT {VERTEX_COLUMNS} FROM {vertex_table} s WHERE s.id = ANY($2::graphid[])"
+            f"SELECT {VERTEX_COLUMNS} FROM {vertex_table} s WHERE s.id = ANY($3::graphid[])"
         )
     vertices: dict[int, VertexInfo] = {}
     facts: dict[int, FactInfo] = {}
-    located: dict[int, tuple[float, float] | None] = {}
+    at: dict[int, tuple[float, float] | None] = {}
     for record in await conn.fetch(" UNION ALL ".join(parts), *args):
         if record["kind"] == "e":
             lat = record["lat"]
-            located[record["id"]] = (lat, record["lon"]) if lat is not None else None
+            at[record["id"]] = (lat, record["lon"]) if lat is not None else None
             continue
         row = side_row(record)
         if isinstance(row, VertexInfo):
@@ -321,4 +324,5 @@ async def side_rows_and_locations(
         else:
             facts[row.id] = row
     ends_of = {e for f in facts.values() for e in (f.subject_id, f.object_id)}
-    return vertices, facts, {e: located.get(e) for e in ends_of}
+    ends_of.update(ends)
+    return vertices, facts, {e: at.get(e) for e in ends_of}

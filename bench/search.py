@@ -382,6 +382,9 @@ async def hnsw_recall(
             NAMESPACE,
         )
         say(f"HNSW index: {index}")
+        # The pool turns parallel query off (short statements); the full-scan baseline
+        # gets PostgreSQL's default two workers back, as a plain session would have.
+        await conn.execute("SET LOCAL max_parallel_workers_per_gather = 2")
         for v in vectors:
             start = time.perf_counter()
             exact.append(await vs.exact_vertices(conn, ns, v, limit=10))

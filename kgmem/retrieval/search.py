@@ -6,8 +6,9 @@ through the query-vector cache, while the other axes run), then ``keyword``,
 ``temporal``, ``spatial``, ``causal``, ``graph`` and last ``vector`` (candidate
 generation: a lone axis on the connection the last stages use, several axes at once on
 their own pooled connections; while the vector axis embeds and probes, the side rows
-of the other axes' candidates are read on another), then ``filter`` (constraints and
-scores for every candidate; side rows already read are not read again), ``fuse``,
+of the other axes' candidates are read on another, and those candidates judged:
+constraints, time and place scores), then ``filter`` (the same for the candidates not
+judged yet; side rows already read are not read again), ``fuse``,
 ``trust`` (min_trust and order_by, ``kgmem.retrieval.trust``) and ``load``. Nothing runs
 in an explicit transaction: a search only reads, and BEGIN and COMMIT would be two round
 trips of the few a search needs (a vector-only search: namespace, one probe of both
@@ -23,6 +24,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from kgmem.errors import KgmemError
@@ -40,6 +42,9 @@ from kgmem.storage import vertices as vertex_store
 from kgmem.storage.namespace_cache import is_missing_namespace
 
 MIN_CANDIDATES = 50
+# Judge the other axes' candidates while the vector axis embeds and probes (tests turn
+# it off to compare with judging every candidate in the filter stage).
+JUDGE_AHEAD = True
 MAX_CANDIDATES = 1000
 
 
@@ -71,6 +76,11 @@ class _Run:
     # (``_short_probe_decides``); ``probed``: (rows, last similarity) per kind.
     short: int = 0
     probed: list[tuple[int, float]] = field(default_factory=list)
+    # The candidates of the other axes judged (constraints, time and place scores) while
+    # the vector axis still embeds and probes: the filter stage judges only the rest.
+    judged: _Judged | None = None
+    # The "now" decay is measured from, the same for every candidate.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -101,6 +111,7 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
 
 async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchResult:
     run = _Run(q, scopes.of(q), min(max(4 * q.k, MIN_CANDIDATES), MAX_CANDIDATES))
+    run.now = temporal.reference_time(q.time)
     text = q.text.strip() if q.text else None
     given = prepare.vector(ctx, q.embedding)
     vector: list[float] | asyncio.Task[list[float]] | None = given
@@ -360,18 +371,28 @@ async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: 
     keys = {k for name, axis in run.axes.items() if name != "vector" for k in axis}
     vertex_ids = [i for kind, i in keys if kind == "v" and i not in run.vertex_rows]
     fact_ids = [i for kind, i in keys if kind == "f" and i not in run.fact_rows]
-    if not vertex_ids and not fact_ids:
-        return
+    # Endpoints of the facts already read (the keyword axis's): located in the same
+    # statement, not by one more in the filter stage.
+    ends: list[int] = []
+    if run.q.place is not None:
+        read = (run.fact_rows[i] for kind, i in keys if kind == "f" and i in run.fact_rows)
+        ends = sorted({e for f in read for e in (f.subject_id, f.object_id)})
     async with ctx.db.acquire() as conn:
-        if run.q.place is None:
+        if not vertex_ids and not fact_ids and not ends:
+            pass
+        elif run.q.place is None:
             vertices, facts = await cand.side_rows(conn, ns, vertex_ids, fact_ids)
+            run.vertex_rows.update(vertices)
+            run.fact_rows.update(facts)
         else:  # the facts' endpoint locations for the spatial scores in the same statement
             vertices, facts, located = await cand.side_rows_and_locations(
-                conn, ns, vertex_ids, fact_ids
+                conn, ns, vertex_ids, fact_ids, ends
             )
             run.locations.update(located)
-        run.vertex_rows.update(vertices)
-        run.fact_rows.update(facts)
+            run.vertex_rows.update(vertices)
+            run.fact_rows.update(facts)
+        if JUDGE_AHEAD:
+            run.judged = await _judge(conn, ns, run, keys)
 
 
 async def _concurrently(work: list[Awaitable[None]]) -> None:
@@ -416,9 +437,46 @@ class _Eligible:
     facts: dict[int, cand.FactInfo]
 
 
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """Candidates ``keys`` judged: those meeting every constraint, with their side rows,
+    and their time and place scores (when the query has a time or a place)."""
+
+    keys: frozenset[Key]
+    vertices: dict[int, cand.VertexInfo]
+    facts: dict[int, cand.FactInfo]
+    temporal: dict[Key, Scored]
+    spatial: dict[Key, Scored]
+
+    def merged(self, other: _Judged) -> _Judged:
+        return _Judged(
+            self.keys | other.keys,
+            {**self.vertices, **other.vertices},
+            {**self.facts, **other.facts},
+            {**self.temporal, **other.temporal},
+            {**self.spatial, **other.spatial},
+        )
+
+
 async def _constrain(conn: Connection, ns: NamespaceRef, run: _Run) -> _Eligible:
-    q, scope = run.q, run.scope
+    """Every candidate judged (those judged ahead are not judged again); the temporal
+    and spatial axes then score every eligible candidate."""
     keys = {k for axis in run.axes.values() for k in axis}
+    judged = await _judge(conn, ns, run, keys - run.judged.keys if run.judged else keys)
+    if run.judged is not None:
+        judged = run.judged.merged(judged)
+    if run.q.time is not None:
+        run.axes["temporal"] = judged.temporal
+    if run.q.place is not None:
+        run.axes["spatial"] = judged.spatial
+    return _Eligible(judged.vertices, judged.facts)
+
+
+async def _judge(conn: Connection, ns: NamespaceRef, run: _Run, keys: set[Key]) -> _Judged:
+    """The candidates ``keys`` meeting every constraint, and their time and place
+    scores; side rows not read yet are read (one statement), as are endpoint locations
+    the spatial scores need and were not read ahead."""
+    q, scope = run.q, run.scope
     vrows = {i: run.vertex_rows[i] for kind, i in keys if kind == "v" and i in run.vertex_rows}
     frows = {i: run.fact_rows[i] for kind, i in keys if kind == "f" and i in run.fact_rows}
     more_v, more_f = await cand.side_rows(
@@ -429,7 +487,7 @@ async def _constrain(conn: Connection, ns: NamespaceRef, run: _Run) -> _Eligible
     )
     vrows.update(more_v)
     frows.update(more_f)
-    now = temporal.reference_time(q.time)
+    now = run.now
     vertices = {
         i: v
         for i, v in vrows.items()
@@ -442,11 +500,11 @@ async def _constrain(conn: Connection, ns: NamespaceRef, run: _Run) -> _Eligible
     }
     if q.filters.properties:
         vertices, facts = await _with_properties(conn, ns, q, vertices, facts)
-    if q.time is not None:
-        _score_time(run, vertices, facts, now)
+    times = _score_time(run, vertices, facts, now) if q.time is not None else {}
+    places: dict[Key, Scored] = {}
     if q.place is not None:
-        vertices, facts = await _score_place(conn, ns, run, vertices, facts)
-    return _Eligible(vertices, facts)
+        vertices, facts, places = await _score_place(conn, ns, run, vertices, facts)
+    return _Judged(frozenset(keys), vertices, facts, times, places)
 
 
 async def _with_properties(
@@ -475,7 +533,7 @@ async def _with_properties(
 
 def _score_time(
     run: _Run, vertices: dict[int, cand.VertexInfo], facts: dict[int, cand.FactInfo], now: Any
-) -> None:
+) -> dict[Key, Scored]:
     t = run.q.time
     assert t is not None
     scored: dict[Key, Scored] = {}
@@ -485,7 +543,7 @@ def _score_time(
             scored[("v", i)] = s
     for i, f in facts.items():
         scored[("f", i)] = temporal.fact_score(t, f, now)
-    run.axes["temporal"] = scored
+    return scored
 
 
 async def _score_place(
@@ -494,7 +552,8 @@ async def _score_place(
     run: _Run,
     vertices: dict[int, cand.VertexInfo],
     facts: dict[int, cand.FactInfo],
-) -> tuple[dict[int, cand.VertexInfo], dict[int, cand.FactInfo]]:
+) -> tuple[dict[int, cand.VertexInfo], dict[int, cand.FactInfo], dict[Key, Scored]]:
+    """The candidates that meet the place, and their spatial scores."""
     p, area = run.q.place, run.area
     assert p is not None
     assert area is not None
@@ -508,11 +567,21 @@ async def _score_place(
     )
     # Once per element: facts share endpoints, and a vertex is often also an endpoint.
     memo: dict[int, float | None] = {}
+    # Most candidates of the other axes lie outside the latitudes the circle's boxes
+    # span: rejected here with one comparison (``spatial.inside`` checks the boxes).
+    south, north = spatial.band(area)
 
     def distance(element: int) -> float | None:
         if element in memo:
             return memo[element]
-        d = memo[element] = _distance(p, area, where.get(element))
+        d: float | None
+        if element in area.distances:  # found by the spatial axis: its distance is known
+            known = area.distances[element]
+            d = 0.0 if known is None else known
+        else:
+            at = where.get(element)
+            d = None if at is None or not south <= at[0] <= north else _distance(p, area, at)
+        memo[element] = d
         return d
 
     scored: dict[Key, Scored] = {}
@@ -529,8 +598,7 @@ async def _score_place(
             kept_f[i] = f
             s = spatial.score(p, area, min(ds))
             scored[("f", i)] = Scored(s.score, f"an endpoint is {s.reason}")
-    run.axes["spatial"] = scored
-    return kept_v, kept_f
+    return kept_v, kept_f, scored
 
 
 def _distance(p: Any, area: spatial.Area, at: tuple[float, float] | None) -> float | None:

@@ -24,6 +24,10 @@ class Area:
 
     distances: Mapping[int, float | None]
     scale_km: float
+    # Boxes containing every point ``inside`` can accept when the place is a circle
+    # (a radius, or nearest-k out to ``scale_km``): a point outside them is rejected
+    # without its distance. A little wider than the circle, so rounding cannot cut it.
+    boxes: tuple[geo.Box, ...] | None = None
 
 
 async def generate(conn: Connection, ns: NamespaceRef, p: PlaceQuery, *, limit: int) -> Area:
@@ -44,20 +48,35 @@ async def generate(conn: Connection, ns: NamespaceRef, p: PlaceQuery, *, limit: 
         found = list(await geo.nearest(conn, ns, p.near.lat, p.near.lon, k=k))
     far = max((d for _, d in found if d is not None), default=0.0)
     scale = p.radius_km if p.radius_km else max(far, 1.0)
-    return Area(dict(found), scale)
+    boxes = None
+    if p.near is not None and p.box is None:
+        reach = (p.radius_km if p.radius_km is not None else scale) * (1 + 1e-6) + 1e-3
+        boxes = tuple(geo.circle_boxes(p.near.lat, p.near.lon, reach))
+    return Area(dict(found), scale, boxes)
 
 
 def inside(p: PlaceQuery, area: Area, lat: float, lon: float) -> float | None:
     """Distance in km (0 inside a centreless box) if the point meets the place, else
     None. Used for candidates other axes found."""
-    d = geo.haversine_km(p.near.lat, p.near.lon, lat, lon) if p.near else 0.0
+    if area.boxes is not None and not any(
+        s <= lat <= n and w <= lon <= e for s, w, n, e in area.boxes
+    ):
+        return None  # outside the circle's boxes: farther than the circle reaches
     if p.box is not None and not _in_box(p.box, lat, lon):
         return None
+    d = geo.haversine_km(p.near.lat, p.near.lon, lat, lon) if p.near else 0.0
     if p.radius_km is not None and d > p.radius_km * (1 + 1e-9):
         return None
     if p.box is None and p.radius_km is None and d > area.scale_km * (1 + 1e-9):
         return None  # nearest-k: only as far as the k-th nearest
     return d
+
+
+def band(area: Area) -> tuple[float, float]:
+    """The latitudes (south, north) every point ``inside`` accepts lies between."""
+    if area.boxes is None:
+        return -90.0, 90.0
+    return min(b[0] for b in area.boxes), max(b[2] for b in area.boxes)
 
 
 def score(p: PlaceQuery, area: Area, d: float) -> Scored:

@@ -39,23 +39,18 @@ async def generate(
 ) -> set[Key]:
     """Candidates found by time alone: facts meeting the constraint and timed vertices
     in the window (or up to ``valid_at``), latest first."""
-    keys: set[Key] = set()
-    if scope.facts:
-        ids = await cand.timed_facts(
-            conn, ns, fact_time(t), predicates=scope.predicates, limit=limit
-        )
-        keys.update(("f", i) for i in ids)
-    if scope.vertices:
-        end = t.end if t.end is not None else t.valid_at
-        ids = await cand.timed_vertices(
-            conn,
-            ns,
-            start=t.start,
-            end=end,
-            where=ElementFilter(labels=scope.labels, exclude_labels=scope.exclude_labels),
-            limit=limit,
-        )
-        keys.update(("v", i) for i in ids)
+    end = t.end if t.end is not None else t.valid_at
+    where = ElementFilter(labels=scope.labels, exclude_labels=scope.exclude_labels)
+    facts, vertices = await cand.timed(
+        conn,
+        ns,
+        facts=fact_time(t) if scope.facts else None,
+        predicates=scope.predicates,
+        vertices=(t.start, end, where) if scope.vertices else None,
+        limit=limit,
+    )
+    keys: set[Key] = {("f", i) for i in facts}
+    keys.update(("v", i) for i in vertices)
     return keys
 
 

@@ -83,19 +83,20 @@ async def fact_rows(
     return {r["id"]: FactInfo(**dict(r)) for r in records}
 
 
-def _fact_time(when: FactTime) -> tuple[list[str], list[datetime]]:
-    """SQL conditions for ``when`` with their parameters (from $1), only for the parts
-    given, so each is a plain index condition in the plan."""
+def _fact_time(when: FactTime, first: int = 1) -> tuple[list[str], list[datetime]]:
+    """SQL conditions for ``when`` with their parameters (from ``$first``), only for the
+    parts given, so each is a plain index condition in the plan."""
     clauses: list[str] = []
     args: list[datetime] = []
 
     def add(sql: str, value: datetime) -> None:
         args.append(value)
-        clauses.append(sql.replace("$?", f"${len(args)}"))
+        clauses.append(sql.replace("$?", f"${first - 1 + len(args)}"))
 
     if when.valid_at is not None:
         add("valid_from <= $?", when.valid_at)
-        clauses[-1] = f"{clauses[-1]} AND kgmem.time_range(valid_from, valid_to) @> ${len(args)}"
+        n = first - 1 + len(args)
+        clauses[-1] = f"{clauses[-1]} AND kgmem.time_range(valid_from, valid_to) @> ${n}"
     if when.known_at is not None:
         add("recorded_at <= $? AND (expired_at IS NULL OR expired_at > $?)", when.known_at)
     if when.start is not None:
@@ -107,58 +108,74 @@ def _fact_time(when: FactTime) -> tuple[list[str], list[datetime]]:
     return clauses, args
 
 
-async def timed_facts(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    when: FactTime,
-    *,
-    predicates: Sequence[str] | None,
-    limit: int,
-) -> list[int]:
-    """Ids of facts with a ``valid_from`` meeting ``when``, latest-starting first.
+def _timed_facts_sql(
+    ns: NamespaceRef, when: FactTime, predicates: Sequence[str] | None, params: list[object]
+) -> str:
+    """Ids of facts with a ``valid_from`` meeting ``when``, latest-starting first
+    (``params`` gets the statement's parameters, the limit first).
 
     Facts without a start time are left to the other axes: ordering by ``valid_from``
     lets the B-tree on it be read backwards from the time asked for and stop after
     ``limit`` rows, instead of sorting every qualifying fact.
     """
-    clauses, args = _fact_time(when)
-    params: list[object] = [*args]
+    clauses, args = _fact_time(when, first=len(params) + 1)
+    params.extend(args)
     if predicates is not None:
         params.append(list(predicates))
         clauses.append(f"predicate = ANY(${len(params)}::text[])")
-    params.append(limit)
-    records = await conn.fetch(
-        f"SELECT id FROM {table(ns.name, '_kg_fact')} WHERE valid_from IS NOT NULL AND "
-        f"{' AND '.join(clauses)} ORDER BY valid_from DESC LIMIT ${len(params)}",
-        *params,
+    return (
+        f"SELECT 'f' AS kind, id FROM {table(ns.name, '_kg_fact')} WHERE valid_from IS NOT NULL "
+        f"AND {' AND '.join(clauses)} ORDER BY valid_from DESC LIMIT $1"
     )
-    return [r["id"] for r in records]
 
 
-async def timed_vertices(
-    conn: asyncpg.Connection,
+def _timed_vertices_sql(
     ns: NamespaceRef,
-    *,
     start: datetime | None,
     end: datetime | None,
     where: ElementFilter,
-    limit: int,
-) -> list[int]:
+    params: list[object],
+) -> str:
     """Ids of vertices with an ``occurred_at`` in [start, end) (open ends allowed),
     latest first."""
-    records = await conn.fetch(
-        f"SELECT id FROM {table(ns.name, '_kg_vertex')} WHERE occurred_at IS NOT NULL "
-        "AND ($1::timestamptz IS NULL OR occurred_at >= $1) "
-        "AND ($2::timestamptz IS NULL OR occurred_at < $2) "
-        "AND ($3::text[] IS NULL OR label = ANY($3::text[])) "
-        "AND ($4::text[] IS NULL OR label <> ALL($4::text[])) "
-        "ORDER BY occurred_at DESC, id LIMIT $5",
-        start,
-        end,
-        *where.label_args(),
-        limit,
+    n = len(params)
+    params.extend([start, end, *where.label_args()])
+    return (
+        f"SELECT 'v' AS kind, id FROM {table(ns.name, '_kg_vertex')} "
+        f"WHERE occurred_at IS NOT NULL "
+        f"AND (${n + 1}::timestamptz IS NULL OR occurred_at >= ${n + 1}) "
+        f"AND (${n + 2}::timestamptz IS NULL OR occurred_at < ${n + 2}) "
+        f"AND (${n + 3}::text[] IS NULL OR label = ANY(${n + 3}::text[])) "
+        f"AND (${n + 4}::text[] IS NULL OR label <> ALL(${n + 4}::text[])) "
+        "ORDER BY occurred_at DESC, id LIMIT $1"
     )
-    return [r["id"] for r in records]
+
+
+async def timed(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    *,
+    facts: FactTime | None,
+    predicates: Sequence[str] | None,
+    vertices: tuple[datetime | None, datetime | None, ElementFilter] | None,
+    limit: int,
+) -> tuple[list[int], list[int]]:
+    """In one statement: ids of facts meeting ``facts`` (unless None), latest-starting
+    first, and of vertices whose ``occurred_at`` is in ``vertices``' [start, end)
+    (unless None; open ends allowed, label filter), latest first; ``limit`` each."""
+    params: list[object] = [limit]
+    parts = []
+    if facts is not None:
+        parts.append(_timed_facts_sql(ns, facts, predicates, params))
+    if vertices is not None:
+        parts.append(_timed_vertices_sql(ns, *vertices, params))
+    if not parts:
+        return [], []
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part}) t{i}" for i, part in enumerate(parts))
+    found: dict[str, list[int]] = {"f": [], "v": []}
+    for r in await conn.fetch(sql, *params):
+        found[r["kind"]].append(r["id"])
+    return found["f"], found["v"]
 
 
 async def named(
@@ -271,32 +288,35 @@ async def side_rows_and_locations(
     ns: NamespaceRef,
     vertex_ids: Sequence[int],
     fact_ids: Sequence[int],
+    ends: Sequence[int] = (),
 ) -> tuple[dict[int, VertexInfo], dict[int, FactInfo], dict[int, tuple[float, float] | None]]:
     """``side_rows`` and, in the same statement, the location of every endpoint of those
-    facts ((lat, lon) as ``geo.locations`` reads it; None when not located or gone)."""
-    if not fact_ids:
+    facts and of the vertices ``ends`` (endpoints of facts read before) ((lat, lon) as
+    ``geo.locations`` reads it; None when not located or gone)."""
+    if not fact_ids and not ends:
         return (*(await side_rows(conn, ns, vertex_ids, [])), {})
     vertex_table, fact_table = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_fact")
-    args: list[list[int]] = [list(fact_ids)]
-    ends = VERTEX_COLUMNS.replace("'v' AS kind", "'e' AS kind", 1)
+    args: list[list[int]] = [list(fact_ids), list(ends)]
+    located = VERTEX_COLUMNS.replace("'v' AS kind", "'e' AS kind", 1)
     parts = [
         f"SELECT {FACT_COLUMNS} FROM {fact_table} s WHERE s.id = ANY($1::graphid[])",
-        f"SELECT {ends} FROM {vertex_table} s WHERE s.id IN "
+        f"SELECT {located} FROM {vertex_table} s WHERE s.id IN "
         f"(SELECT x.subject_id FROM {fact_table} x WHERE x.id = ANY($1::graphid[]) "
-        f"UNION SELECT x.object_id FROM {fact_table} x WHERE x.id = ANY($1::graphid[]))",
+        f"UNION SELECT x.object_id FROM {fact_table} x WHERE x.id = ANY($1::graphid[]) "
+        "UNION SELECT unnest($2::graphid[]))",
     ]
     if vertex_ids:
         args.append(list(vertex_ids))
         parts.append(
-            f"SELECT {VERTEX_COLUMNS} FROM {vertex_table} s WHERE s.id = ANY($2::graphid[])"
+            f"SELECT {VERTEX_COLUMNS} FROM {vertex_table} s WHERE s.id = ANY($3::graphid[])"
         )
     vertices: dict[int, VertexInfo] = {}
     facts: dict[int, FactInfo] = {}
-    located: dict[int, tuple[float, float] | None] = {}
+    at: dict[int, tuple[float, float] | None] = {}
     for record in await conn.fetch(" UNION ALL ".join(parts), *args):
         if record["kind"] == "e":
             lat = record["lat"]
-            located[record["id"]] = (lat, record["lon"]) if lat is not None else None
+            at[record["id"]] = (lat, record["lon"]) if lat is not None else None
             continue
         row = side_row(record)
         if isinstance(row, VertexInfo):
@@ -304,4 +324,5 @@ async def side_rows_and_locations(
         else:
             facts[row.id] = row
     ends_of = {e for f in facts.values() for e in (f.subject_id, f.object_id)}
-    return vertices, facts, {e: located.get(e) for e in ends_of}
+    ends_of.update(ends)
+    return vertices, facts, {e: at.get(e) for e in ends_of}

@@ -86,6 +86,60 @@ def _query(
     )
 
 
+# The BM25 score of each row as the index scan computed it (pg_textsearch caches it
+# for ``bm25_get_current_score()``): computing ``text <@> query`` again in the select
+# list re-scores every returned row, about 20 us each, most of a probe's cost. The
+# cache is only right while the rows come from the BM25 index scan; a plan that sorts
+# instead (a small table) leaves one stale value for the whole part. So each part
+# also scores its first and last row exactly: if both agree, every row between them
+# (ordered by the same score) is right; if not, the caller runs the exact statement.
+# The scores then differ from the operator's only past float4 precision (1e-7).
+
+# Both side-row shapes (candidates.VERTEX_COLUMNS, FACT_COLUMNS) name these columns.
+_ROW = (
+    "kind, id, uid, label, occurred_at, updated_at, lat, lon, subject_id, object_id, "
+    "valid_from, valid_to, recorded_at, expired_at"
+)
+
+
+def _with_scan_scores(side: str, where: str, index: str, columns: str) -> str:
+    """The bm25 ``_query`` of ``side`` (alias ``s``) selecting the scan's cached score,
+    and ``exact``, the score computed again, on its first and last row (else NULL)."""
+    index = _index_literal(index)
+    return (
+        f"SELECT {_ROW}, score, CASE WHEN n = 1 OR n = total THEN "
+        f"-(kgmem_text <@> to_bm25query($1, '{index}')) END AS exact "
+        "FROM (SELECT c.*, row_number() OVER () AS n, count(*) OVER () AS total FROM "
+        f"(SELECT {columns}, s.text AS kgmem_text, -bm25_get_current_score() AS score "
+        f"FROM {side} s WHERE {where} "
+        f"ORDER BY s.text <@> to_bm25query($1, '{index}') LIMIT $2) c) k"
+    )
+
+
+def _scan_scores_hold(records: Sequence[asyncpg.Record]) -> bool:
+    """Whether the cached score of every checked row is its exact score (the cache
+    holds float4, the operator float8)."""
+    return all(
+        abs(r["score"] - r["exact"]) <= 1e-5 * max(1.0, abs(r["exact"]))
+        for r in records
+        if r["exact"] is not None
+    )
+
+
+async def _fetch(
+    conn: asyncpg.Connection, parts: list[str], cached: list[str], args: list[object]
+) -> list[asyncpg.Record]:
+    """The rows of ``parts`` in one statement; with ``cached`` (the same parts reading
+    the scan's scores) that one first, and ``parts`` only if its check fails."""
+    if cached:
+        records: list[asyncpg.Record] = await conn.fetch(" UNION ALL ".join(cached), *args)
+        if _scan_scores_hold(records):
+            return records
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part}) k{i}" for i, part in enumerate(parts))
+    exact: list[asyncpg.Record] = await conn.fetch(sql, *args)
+    return exact
+
+
 def _index_literal(index: str) -> str:
     # Namespace names are validated identifiers ([a-z][a-z0-9_]*), so this is plain text.
     return index.replace("'", "''")
@@ -106,6 +160,7 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
     column of the side table, so no join): (side row, score) per kind, best first."""
     args: list[object] = [text, limit]
     parts: list[str] = []
+    cached: list[str] = []  # the same parts with the scan's scores (bm25)
 
     def arg(value: object) -> str:
         args.append(value)
@@ -118,20 +173,22 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
             f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
         )
         side = table(ns.name, "_kg_vertex")
-        parts.append(
-            _query(backend, side, "s", clause, f"{ns.name}._kg_vertex_text", VERTEX_COLUMNS)
-        )
+        index = f"{ns.name}._kg_vertex_text"
+        parts.append(_query(backend, side, "s", clause, index, VERTEX_COLUMNS))
+        cached.append(_with_scan_scores(side, clause, index, VERTEX_COLUMNS))
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        parts.append(_query(backend, side, "s", clause, f"{ns.name}._kg_fact_text", FACT_COLUMNS))
+        index = f"{ns.name}._kg_fact_text"
+        parts.append(_query(backend, side, "s", clause, index, FACT_COLUMNS))
+        cached.append(_with_scan_scores(side, clause, index, FACT_COLUMNS))
     found_v: list[tuple[VertexInfo, float]] = []
     found_f: list[tuple[FactInfo, float]] = []
     if not parts:
         return found_v, found_f
-    sql = " UNION ALL ".join(f"SELECT * FROM ({part}) k{i}" for i, part in enumerate(parts))
-    for record in await conn.fetch(sql, *args):
+    records = await _fetch(conn, parts, cached if backend == "bm25" else [], args)
+    for record in records:
         score = float(record["score"])
         if score <= 0:
             continue

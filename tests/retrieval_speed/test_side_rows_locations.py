@@ -5,6 +5,8 @@ gives."""
 
 from __future__ import annotations
 
+import itertools
+
 from bench.roundtrips import RoundTrips
 from kgmem import BatchWrite, FactWrite, Memory
 from kgmem.storage import candidates as cand
@@ -42,11 +44,14 @@ async def test_side_rows_and_locations_match_two_reads(memory: Memory, namespace
             ([], []),
             ([10**12], [10**12]),  # ids that are not there
         ]
-        for vs, fs in cases:
-            vertices, facts, located = await cand.side_rows_and_locations(conn, ns, vs, fs)
+        # ``more``: endpoints of facts read before, located in the same statement.
+        for (vs, fs), more in itertools.product(cases, [[], vertex_ids[:4], [10**12]]):
+            vertices, facts, located = await cand.side_rows_and_locations(conn, ns, vs, fs, more)
             old_v, old_f = await cand.side_rows(conn, ns, vs, fs)
             assert (vertices, facts) == (old_v, old_f)
-            ends = sorted({e for f in old_f.values() for e in (f.subject_id, f.object_id)})
+            ends = sorted(
+                {e for f in old_f.values() for e in (f.subject_id, f.object_id)} | set(more)
+            )
             found = await geo.locations(conn, ns, ends) if ends else {}
             assert located == {e: found.get(e) for e in ends}
         # The full case has located and unlocated endpoints both.

@@ -144,18 +144,27 @@ async def reader_ready(conn: asyncpg.Connection, graph: str) -> bool:
     return bool(await conn.fetchval(_READY, reader_role(graph), graph))
 
 
+# Parallel workers for an analyst's Cypher read: PostgreSQL's own default. kgmem's pool
+# turns parallel query off (its short statements only pay the workers' start-up), but
+# an analyst's query may scan a whole label, which two workers speed up.
+ANALYST_PARALLEL_WORKERS = 2
+
+
 async def enter_read(conn: asyncpg.Connection, graph: str, timeout_ms: int) -> bool:
     """Inside a READ ONLY transaction: become ``graph``'s reader, with only
-    ``ag_catalog`` on the search path and the Cypher statement timeout, in one round
-    trip. False (and nothing changed) when the role is not ready for the graph yet."""
+    ``ag_catalog`` on the search path, the Cypher statement timeout and parallel query
+    back on (``ANALYST_PARALLEL_WORKERS``), in one round trip. False (and nothing
+    changed) when the role is not ready for the graph yet."""
     became = await conn.fetchval(
         "SELECT CASE WHEN ready THEN set_config('role', $1, true) "
         "|| set_config('search_path', 'ag_catalog', true) "
-        "|| set_config('statement_timeout', $3, true) END "
+        "|| set_config('statement_timeout', $3, true) "
+        "|| set_config('max_parallel_workers_per_gather', $4, true) END "
         f"FROM ({_READY.strip()}) AS r(ready)",
         reader_role(graph),
         graph,
         str(timeout_ms),
+        str(ANALYST_PARALLEL_WORKERS),
     )
     return became is not None
 

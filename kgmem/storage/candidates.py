@@ -9,7 +9,7 @@ overlaps it; with none of the three, only current facts (not closed, not ended).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -270,11 +270,18 @@ async def side_rows(
             f"SELECT {FACT_COLUMNS} FROM {table(ns.name, '_kg_fact')} s "
             f"WHERE s.id = ANY(${len(args)}::graphid[])"
         )
+    if not parts:
+        return {}, {}
+    return split_side_rows(await conn.fetch(" UNION ALL ".join(parts), *args))
+
+
+def split_side_rows(
+    records: Iterable[asyncpg.Record],
+) -> tuple[dict[int, VertexInfo], dict[int, FactInfo]]:
+    """The side rows in records of ``VERTEX_COLUMNS`` and ``FACT_COLUMNS``, by id."""
     vertices: dict[int, VertexInfo] = {}
     facts: dict[int, FactInfo] = {}
-    if not parts:
-        return vertices, facts
-    for record in await conn.fetch(" UNION ALL ".join(parts), *args):
+    for record in records:
         row = side_row(record)
         if isinstance(row, VertexInfo):
             vertices[row.id] = row
@@ -310,19 +317,13 @@ async def side_rows_and_locations(
         parts.append(
             f"SELECT {VERTEX_COLUMNS} FROM {vertex_table} s WHERE s.id = ANY($3::graphid[])"
         )
-    vertices: dict[int, VertexInfo] = {}
-    facts: dict[int, FactInfo] = {}
-    at: dict[int, tuple[float, float] | None] = {}
-    for record in await conn.fetch(" UNION ALL ".join(parts), *args):
-        if record["kind"] == "e":
-            lat = record["lat"]
-            at[record["id"]] = (lat, record["lon"]) if lat is not None else None
-            continue
-        row = side_row(record)
-        if isinstance(row, VertexInfo):
-            vertices[row.id] = row
-        else:
-            facts[row.id] = row
+    records = await conn.fetch(" UNION ALL ".join(parts), *args)
+    at: dict[int, tuple[float, float] | None] = {
+        r["id"]: (r["lat"], r["lon"]) if r["lat"] is not None else None
+        for r in records
+        if r["kind"] == "e"
+    }
+    vertices, facts = split_side_rows(r for r in records if r["kind"] != "e")
     ends_of = {e for f in facts.values() for e in (f.subject_id, f.object_id)}
     ends_of.update(ends)
     return vertices, facts, {e: at.get(e) for e in ends_of}

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.model import AxisWeights, GeoPoint, SearchFilters, SearchHit, SearchQuery
+from kgmem.model import (
+    AxisWeights,
+    GeoPoint,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 
 DIM = 384
 
@@ -47,6 +55,20 @@ def at(year: int, month: int = 1, day: int = 1) -> datetime:
 
 def uids(hits: Sequence[SearchHit]) -> list[str]:
     return [h.uid for h in hits]
+
+
+def assert_same_answers(got: Sequence[SearchResult], expected: Sequence[SearchResult]) -> None:
+    """The same hits, ranks, fused scores, reasons and elements, and the same per-axis
+    scores to 1e-5: a BM25 score read from the index scan and one computed again can
+    differ by one float4 step (``kgmem.storage.keyword_search``), which rounding to six
+    decimals can show."""
+    assert len(got) == len(expected)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert len(mine.hits) == len(theirs.hits)
+        for a, b in zip(mine.hits, theirs.hits, strict=True):
+            assert replace(a, scores={}) == replace(b, scores={})
+            assert a.scores.keys() == b.scores.keys()
+            assert all(abs(a.scores[k] - b.scores[k]) <= 1e-5 for k in a.scores), (a, b)
 
 
 CITIES = {

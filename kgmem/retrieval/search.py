@@ -104,7 +104,7 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
         if not is_missing_namespace(exc):
             raise
         ctx.db.namespaces.forget(namespace)
-        async with ctx.db.acquire() as conn:
+        async with ctx.db.searching() as conn:
             await ctx.db.namespaces.resolve(conn, namespace)
     return await _search(ctx, namespace, q)
 
@@ -127,34 +127,14 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
     try:
         jobs = _jobs(ctx, run, text, vector)
         if len(jobs) == 1 and "vector" in run.axes:
-            run.load = q.k
-            if (
-                q.order_by == "score"
-                and q.min_trust is None
-                and q.k + 1 < run.limit <= ctx.db.ef_search
-            ):
-                # One more than k: the row after the k-th shows whether a tie is hidden.
-                # Only while the full probe needs no wider ef_search: both are then one
-                # HNSW scan, cut at different rows.
-                run.short = q.k + 1
-                run.plan[0] = f"{run.plan[0]}; first its top {run.short} per kind"
+            _lone_vector(ctx, run)
         if len(jobs) > 1:
-            # Independent axes run at once, each on its own pooled connection, before
-            # the last stages take theirs: no search holds a connection while it waits
-            # for another, so a full pool only queues.
-            ns = await _namespace(ctx, namespace)
-            if "vector" in run.axes:  # its job is the last one
-                await _concurrently(
-                    [
-                        _then_side_rows(ctx, ns, run, jobs[:-1]),
-                        _on_own_connection(ctx, ns, jobs[-1]),
-                    ]
-                )
-            else:
-                await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
+            ns = await _apart(ctx, namespace, run, jobs, embedding)
+        elif embedding is not None:
+            await asyncio.shield(embedding)  # no connection held while the model runs
         # No explicit transaction: every stage only reads, and BEGIN and COMMIT would be
         # two more round trips. An element deleted between two statements is left out.
-        async with ctx.db.acquire() as conn:
+        async with ctx.db.searching() as conn:
             if len(jobs) <= 1:
                 ns = ctx.db.namespaces.get(namespace) or await ctx.db.namespaces.resolve(
                     conn, namespace
@@ -175,12 +155,48 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
     return SearchResult(tuple(hits), tuple(run.plan), dict(run.timings))
 
 
+def _lone_vector(ctx: GraphContext, run: _Run) -> None:
+    """A lone vector axis loads its top k as entities, and probes only its top k + 1
+    per kind first when that can decide them."""
+    q = run.q
+    run.load = q.k
+    if q.order_by == "score" and q.min_trust is None and q.k + 1 < run.limit <= ctx.db.ef_search:
+        # One more than k: the row after the k-th shows whether a tie is hidden.
+        # Only while the full probe needs no wider ef_search: both are then one
+        # HNSW scan, cut at different rows.
+        run.short = q.k + 1
+        run.plan[0] = f"{run.plan[0]}; first its top {run.short} per kind"
+
+
+async def _apart(
+    ctx: GraphContext,
+    namespace: str,
+    run: _Run,
+    jobs: list[_Job],
+    embedding: asyncio.Task[list[float]] | None,
+) -> NamespaceRef:
+    """Run independent axes at once, each on its own pooled connection, before the last
+    stages take theirs: no search holds a connection while it waits for another, so a
+    full pool only queues. Returns the namespace."""
+    ns = await _namespace(ctx, namespace)
+    if "vector" in run.axes:  # its job is the last one
+        await _concurrently(
+            [
+                _then_side_rows(ctx, ns, run, jobs[:-1]),
+                _embedded_then(embedding, ctx, ns, jobs[-1]),
+            ]
+        )
+    else:
+        await _concurrently([_on_own_connection(ctx, ns, job) for job in jobs])
+    return ns
+
+
 async def _namespace(ctx: GraphContext, name: str) -> NamespaceRef:
     """Namespace ``name``, from the cache or looked up on a pooled connection."""
     ref = ctx.db.namespaces.get(name)
     if ref is not None:
         return ref
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.searching() as conn:
         return await ctx.db.namespaces.resolve(conn, name)
 
 
@@ -315,10 +331,20 @@ def _graph_job(run: _Run, text: str | None) -> _Job:
     return job
 
 
+async def _embedded_then(
+    embedding: asyncio.Task[list[float]] | None, ctx: GraphContext, ns: NamespaceRef, job: _Job
+) -> None:
+    """The vector axis's ``job`` once the query text is embedded, so that it holds no
+    search connection (``Database.searching``) while the model runs."""
+    if embedding is not None:
+        await asyncio.shield(embedding)
+    await _on_own_connection(ctx, ns, job)
+
+
 async def _on_own_connection(ctx: GraphContext, ns: NamespaceRef, job: _Job) -> None:
     # No explicit transaction: an axis only reads, and BEGIN and COMMIT would be two of
     # its two to four round trips (the final load and filter share one transaction).
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.searching() as conn:
         await job(conn, ns)
 
 
@@ -377,7 +403,7 @@ async def _then_side_rows(ctx: GraphContext, ns: NamespaceRef, run: _Run, jobs: 
     if run.q.place is not None:
         read = (run.fact_rows[i] for kind, i in keys if kind == "f" and i in run.fact_rows)
         ends = sorted({e for f in read for e in (f.subject_id, f.object_id)})
-    async with ctx.db.acquire() as conn:
+    async with ctx.db.searching() as conn:
         if not vertex_ids and not fact_ids and not ends:
             pass
         elif run.q.place is None:

@@ -76,6 +76,9 @@ class Database:
     """hnsw.ef_search of every pooled connection (a startup parameter)."""
     namespaces: NamespaceCache = field(default_factory=NamespaceCache)
     """Namespaces the search path found (``kgmem.storage.namespace_cache``)."""
+    search_connections: int = 2
+    """Most pooled connections searches use at once (``searching``)."""
+    _search_gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
     @property
     def keyword_search(self) -> Literal["bm25", "fulltext"]:
@@ -88,6 +91,17 @@ class Database:
         with translated():
             async with self.pool.acquire() as conn:
                 yield conn
+
+    @asynccontextmanager
+    async def searching(self) -> AsyncIterator[Connection]:
+        """A pooled connection for a search, once fewer than ``search_connections`` are
+        in use by searches (first come first served): search statements are CPU-bound,
+        and more at once than the cores only make PostgreSQL switch between backends.
+        Whoever holds one must not wait for another (that could wait forever)."""
+        if self._search_gate is None:
+            self._search_gate = asyncio.Semaphore(self.search_connections)
+        async with self._search_gate, self.acquire() as conn:
+            yield conn
 
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:
@@ -212,6 +226,7 @@ async def open_database(
         extensions=extensions,
         url=url,
         ef_search=settings.hnsw_ef_search,
+        search_connections=settings.search_connections,
     )
 
 

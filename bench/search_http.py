@@ -37,6 +37,8 @@ import httpx
 NAMESPACE = "bench_search"
 EMPTY_NAMESPACE = "bench_search_empty"
 PORT = 7491
+# Concurrent clients of each row; the warm-up uses as many as the busiest.
+CLIENTS = (1, 8)
 _TICK = os.sysconf("SC_CLK_TCK")
 
 Say = Callable[[str], None]
@@ -199,7 +201,7 @@ class _Rows:
     async def floor(self, vector: BodyMaker) -> None:
         """The stack alone, a cached answer, and a search with nothing to find."""
         await _loadgen("/livez", ["--get", "400"], 8)  # warm every worker
-        for clients in (1, 8):
+        for clients in CLIENTS:
             self.livez = await self._row(
                 "floor: GET /livez (no database)",
                 "/livez",
@@ -209,15 +211,19 @@ class _Rows:
         body = vector()
         same = self._bodies("cached", lambda: body, self.options.requests)
         path = f"/v1/namespaces/{NAMESPACE}/search"
-        for clients in (1, 8):
+        for clients in CLIENTS:
             await self._row("floor: search, cached answer", path, [str(same)], clients)
         await self.searches("floor: vector, empty ns", EMPTY_NAMESPACE, vector)
 
     async def searches(self, kind: str, namespace: str, make: BodyMaker) -> None:
         path = f"/v1/namespaces/{namespace}/search"
-        warm = self._bodies("warm", make, 8 * self.options.workers)
-        await _loadgen(path, [str(warm)], 2 * self.options.workers)  # pools and caches
-        for clients in (1, 8):
+        # Steady state: every pooled connection the rows will use has run this search
+        # before (a new PostgreSQL backend first fills its catalog, relation and plan
+        # caches), as in a server that has been up a while: as many clients as the
+        # busiest row, several searches each.
+        warm = self._bodies("warm", make, 32 * max(CLIENTS))
+        await _loadgen(path, [str(warm)], max(CLIENTS))
+        for clients in CLIENTS:
             # New bodies per row: a body sent before would be answered from the cache.
             bodies = self._bodies("bodies", make, self.options.requests)
             self.best[kind] = await self._row(kind, path, [str(bodies)], clients)

@@ -142,9 +142,9 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
                 for job in jobs:
                     await job(conn, ns)
             eligible, fused = await _filter_and_fuse(conn, ns, run, jobs)
-            ranked, trusted = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
+            ranked = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
-            hits = trust.attach(hits, trusted)
+            hits = trust.attach(hits)
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()

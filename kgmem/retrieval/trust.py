@@ -49,10 +49,13 @@ def _wants_all(q: SearchQuery) -> bool:
 
 async def rank(
     conn: Connection, ns: NamespaceRef, q: SearchQuery, fused: Sequence[Fused[Any]]
-) -> tuple[list[Fused[Any]], Trust]:
-    """The top ``q.k`` of ``fused`` after the trust filter and order, and the stored trust
-    of the fact hits among them (one round trip)."""
-    pool = list(fused) if _wants_all(q) else list(fused[: q.k])
+) -> list[Fused[Any]]:
+    """The top ``q.k`` of ``fused`` after the trust filter and order. Only these read the
+    stored trust first (one round trip); the hits' facts carry it when they are loaded
+    (``kgmem.storage.facts.by_ids``), which is where ``attach`` takes it from."""
+    if not _wants_all(q):
+        return list(fused[: q.k])
+    pool = list(fused)
     ids = [f.key[1] for f in pool if f.key[0] == "f"]
     trust: Trust = await score_store.trust_for(conn, ns, ids) if ids else {}
     if q.min_trust is not None:
@@ -60,7 +63,7 @@ async def rank(
         pool = [f for f in pool if f.key[0] != "f" or _trust(f.key, trust) >= floor]
     if q.order_by == "trust":
         pool.sort(key=lambda f: (-_trust(f.key, trust), -f.score))
-    return pool[: q.k], trust
+    return pool[: q.k]
 
 
 def _trust(key: tuple[str, int], trust: Trust) -> float:
@@ -71,21 +74,13 @@ def _trust(key: tuple[str, int], trust: Trust) -> float:
     return trust[element][0]
 
 
-def attach(hits: Sequence[SearchHit], trust: Trust) -> list[SearchHit]:
-    """``hits`` with each scored fact hit's trust and status (on the hit and its fact)."""
+def attach(hits: Sequence[SearchHit]) -> list[SearchHit]:
+    """``hits`` with each scored fact hit's trust and status, from its loaded fact."""
     out = []
     for hit in hits:
         fact = hit.fact
-        if fact is None or fact.id not in trust:
+        if fact is None or fact.trust is None:
             out.append(hit)
             continue
-        value, status = trust[fact.id]
-        out.append(
-            replace(
-                hit,
-                trust=value,
-                status=status,  # type: ignore[arg-type]
-                fact=replace(fact, trust=value, verification=status),  # type: ignore[arg-type]
-            )
-        )
+        out.append(replace(hit, trust=fact.trust, status=fact.verification))
     return out

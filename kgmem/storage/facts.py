@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -565,29 +565,40 @@ def _uid(row: FactRow) -> str:
     return row.uid
 
 
-# ``_SELECT`` with the edge's properties (one index probe per label table and row):
-# the facts and their properties in one statement.
-_SELECT_WITH_PROPERTIES = _SELECT.replace(
-    "AS episodes\nFROM",
-    "AS episodes,\n"
-    "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties\nFROM",
-    1,
+# ``_SELECT`` with the edge's properties (one index probe per label table and row) and
+# the trust and status consensus scoring stored (NULL when never scored): the facts of
+# a search's hits, ready to return, in one statement.
+_SELECT_WITH_PROPERTIES = (
+    _SELECT.replace(
+        "AS episodes\nFROM",
+        "AS episodes,\n"
+        "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties,\n"
+        "       sc.trust, sc.status\nFROM",
+        1,
+    )
+    + "LEFT JOIN {score} sc ON sc.fact_id = f.id\n"
 )
 if _SELECT_WITH_PROPERTIES == _SELECT:  # the anchor text above changed shape
     raise RuntimeError("facts._SELECT no longer ends its columns with 'AS episodes'")
 
 
 async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:
-    """Facts by graph id with properties and provenance (missing ids are left out), in
-    one statement."""
+    """Facts by graph id with properties, provenance and their stored trust and
+    verification status (None when never scored); missing ids are left out. One
+    statement."""
     select = _SELECT_WITH_PROPERTIES.format(
         fact=_side(ns),
         vertex=table(ns.name, "_kg_vertex"),
         claim=table(ns.name, "_kg_claim"),
         edge=table(ns.name, "_ag_label_edge"),
+        score=table(ns.name, "_kg_fact_score"),
     )
     records = await conn.fetch(f"{select} WHERE f.id = ANY($1::graphid[])", list(ids))
     return {
-        r["id"]: _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {})
+        r["id"]: replace(
+            _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {}),
+            trust=r["trust"],
+            verification=r["status"],
+        )
         for r in records
     }

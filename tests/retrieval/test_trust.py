@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from bench.roundtrips import RoundTrips
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import InvalidInput
 from kgmem.model import SearchQuery
@@ -70,6 +71,23 @@ async def test_fact_hits_carry_trust_and_status(memory: Memory, namespace: str) 
         assert hit.fact is not None and hit.fact.trust == hit.trust
     # Relevance puts the (wrong) gamma facts first.
     assert all(u.endswith("gamma") for u in uids(result.hits)[:4])
+
+
+async def test_trust_is_read_apart_only_to_filter_or_order(memory: Memory, namespace: str) -> None:
+    """A search ranked by score takes its hits' trust from the statement that loads
+    their facts; only min_trust and order_by="trust" read it before the top k is cut."""
+    await seed(memory, namespace)
+    await memory.verify_namespace(namespace)
+    apart = "SELECT fact_id, trust, status FROM"
+    for extra, reads_apart in (
+        ({}, False),
+        ({"order_by": "trust"}, True),
+        ({"min_trust": 0.1}, True),
+    ):
+        with RoundTrips() as trips:
+            result = await memory.search(namespace, query(**extra))
+        assert any(q.startswith(apart) for q in trips.by_query) is reads_apart, extra
+        assert result.hits and all(h.trust is not None for h in result.hits), extra
 
 
 async def test_order_by_trust_differs_from_relevance(memory: Memory, namespace: str) -> None:

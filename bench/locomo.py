@@ -207,8 +207,11 @@ def report(
     questions = sum(len(v["@10"]) for v in recalls["kgmem"].values())
     print(f"data:    {turns} turns, {questions} questions ({skipped} without parseable evidence)")
     print(f"         keyword text = previous turn + turn; vector = {embedded}")
+    # "kgmem v0.25" shows as "v0.25@5": the weight, not a cut-off "kgmem v0".
     header = f"{'category':<14} {'n':>4} " + " ".join(
-        f"{n[:8] + k:>12}" for n in recalls for k in ("@5", "@10")
+        f"{(n.removeprefix('kgmem ') if n != 'kgmem' else n)[:8] + k:>12}"
+        for n in recalls
+        for k in ("@5", "@10")
     )
     print(header)
     rows = sorted(recalls["kgmem"])

@@ -578,7 +578,7 @@ _SELECT_WITH_PROPERTIES = (
     )
     + "LEFT JOIN {score} sc ON sc.fact_id = f.id\n"
 )
-if _SELECT_WITH_PROPERTIES == _SELECT:  # the anchor text above changed shape
+if "sc.trust" not in _SELECT_WITH_PROPERTIES:  # the anchor text above changed shape
     raise RuntimeError("facts._SELECT no longer ends its columns with 'AS episodes'")
 
 

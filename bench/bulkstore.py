@@ -105,13 +105,20 @@ async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     memory = "4GB" if store.n > 200_000 else "1GB"
     await conn.execute(f"SET maintenance_work_mem = '{memory}'")
     await conn.execute("SET max_parallel_maintenance_workers = 2")
+    # The HNSW indexes come back as the namespace made them (its settings' m and
+    # ef_construction): the store is measured with the index kgmem itself builds.
+    vector_indexes = await conn.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 "
+        "AND indexname IN ('_kg_vertex_embedding', '_kg_fact_embedding') ORDER BY indexname",
+        namespace,
+    )
     for index in ("_kg_vertex_embedding", "_kg_vertex_text", "_kg_fact_text", "_kg_fact_embedding"):
         await conn.execute(f"DROP INDEX IF EXISTS {table(namespace, index)}")
     ids = await _vertices(conn, namespace, labels, store)
     print("  vertices copied", flush=True)
     await _facts(conn, namespace, labels, store, ids)
     print("  facts copied; building HNSW and BM25 indexes ...", flush=True)
-    await _rebuild(conn, namespace)
+    await _rebuild(conn, namespace, [r["indexdef"] for r in vector_indexes])
     await conn.execute("RESET statement_timeout")
 
 
@@ -255,22 +262,9 @@ async def _copy_csv(
         )
 
 
-# A denser HNSW graph than pgvector's defaults (m 16, ef_construction 64): on these
-# clustered vectors the defaults stop at recall@10 0.82 at 1M (ef_search 100).
-HNSW_M = 24
-HNSW_EF_CONSTRUCTION = 128
-
-
-async def _rebuild(conn: asyncpg.Connection, ns: str) -> None:
-    params = f"WITH (m = {HNSW_M}, ef_construction = {HNSW_EF_CONSTRUCTION})"
-    await conn.execute(
-        f"CREATE INDEX _kg_vertex_embedding ON {table(ns, '_kg_vertex_vector')} "
-        f"USING hnsw (embedding vector_cosine_ops) {params}"
-    )
-    await conn.execute(
-        f"CREATE INDEX _kg_fact_embedding ON {table(ns, '_kg_fact_vector')} "
-        f"USING hnsw (embedding vector_cosine_ops) {params}"
-    )
+async def _rebuild(conn: asyncpg.Connection, ns: str, vector_indexes: list[str]) -> None:
+    for definition in vector_indexes:
+        await conn.execute(definition)
     for side in ("_kg_vertex", "_kg_fact"):
         await conn.execute(
             f"CREATE INDEX {side}_text ON {table(ns, side)} USING bm25 (text) "

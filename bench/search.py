@@ -76,6 +76,20 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=None,
         help="KGMEM_DATABASE_HNSW_EF_SEARCH for the searches (default: the setting's default)",
     )
+    # A denser HNSW graph than pgvector's defaults (m 16, ef_construction 64): on these
+    # clustered vectors the defaults stop near recall@10 0.82-0.89 at 1M.
+    p.add_argument(
+        "--hnsw-m",
+        type=int,
+        default=24,
+        help="KGMEM_DATABASE_HNSW_M of the store's namespace (applies when it is built)",
+    )
+    p.add_argument(
+        "--hnsw-ef-construction",
+        type=int,
+        default=128,
+        help="KGMEM_DATABASE_HNSW_EF_CONSTRUCTION of the store's namespace (when it is built)",
+    )
     p.add_argument(
         "--ef-sweep",
         default="40,64,100,200",
@@ -170,7 +184,11 @@ async def run(args: argparse.Namespace, url: str, home: Path) -> None:
     machine = describe()
     print(f"generating {args.entities:,} entities ...", flush=True)
     store = bulkstore.generate(args.entities)
-    database: dict[str, Any] = {"url": url}
+    database: dict[str, Any] = {
+        "url": url,
+        "hnsw_m": args.hnsw_m,
+        "hnsw_ef_construction": args.hnsw_ef_construction,
+    }
     if args.ef_search:
         database["hnsw_ef_search"] = args.ef_search
     settings = Settings(

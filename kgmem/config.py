@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_PORT = 7420
@@ -64,6 +64,25 @@ class DatabaseSettings(BaseSettings):
         "this many results raises it to k for that search. 150 keeps recall@10 at 0.95-0.96 "
         "on the 1M-entity bench store (0.94 at 100).",
     )
+    hnsw_m: int = Field(
+        default=16,
+        ge=2,
+        le=100,
+        description="pgvector's HNSW m (neighbours kept per vertex) of the vector indexes "
+        "of namespaces created from now on; existing indexes keep theirs. Denser graphs "
+        "(higher m and ef_construction) find the true neighbours more often at the same "
+        "ef_search but make every vector write slower: measured here, m 24 with "
+        "ef_construction 128 inserted 520 vectors/s against 1,500 with the defaults "
+        "(16, 64), and reached recall@10 0.95 at 1M on the bench's clustered vectors, where "
+        "the defaults stop near 0.82-0.89.",
+    )
+    hnsw_ef_construction: int = Field(
+        default=64,
+        ge=4,
+        le=1000,
+        description="pgvector's HNSW ef_construction (candidates kept while inserting) of "
+        "the vector indexes of namespaces created from now on; at least twice hnsw_m.",
+    )
     shared_buffers: str | None = Field(
         default=None,
         pattern=r"^[1-9][0-9]*(kB|MB|GB|TB)$",
@@ -78,6 +97,16 @@ class DatabaseSettings(BaseSettings):
         "indexes into PostgreSQL's buffers in the background, so the first searches "
         "after a restart are not slowed by disk reads.",
     )
+
+    @model_validator(mode="after")
+    def _hnsw_build(self) -> DatabaseSettings:
+        # pgvector refuses the index otherwise; say so when the settings are read.
+        if self.hnsw_ef_construction < 2 * self.hnsw_m:
+            raise ValueError(
+                f"hnsw_ef_construction ({self.hnsw_ef_construction}) must be at least twice "
+                f"hnsw_m ({self.hnsw_m})"
+            )
+        return self
 
 
 class ServerSettings(BaseSettings):

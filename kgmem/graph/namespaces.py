@@ -20,7 +20,9 @@ async def create(ctx: GraphContext, name: str, description: str = "") -> Namespa
     if len(description) > MAX_DESCRIPTION:
         raise LimitExceeded(f"description is longer than {MAX_DESCRIPTION} characters")
     async with ctx.db.transaction() as conn:
-        ref = await ns_store.create(conn, name, description=description, dimension=ctx.dimension)
+        ref = await ns_store.create(
+            conn, name, description=description, dimension=ctx.dimension, hnsw=ctx.db.hnsw_build
+        )
         await ns_store.apply_schema(conn, ref, ctx.schema, ctx.db.labels)
         return await ns_store.get(conn, name)
 

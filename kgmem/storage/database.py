@@ -25,6 +25,7 @@ from kgmem.config import DatabaseSettings
 from kgmem.errors import MissingExtension, StorageError, WriteConflict
 from kgmem.storage import migrate
 from kgmem.storage.driver_errors import translated
+from kgmem.storage.embeddings import PGVECTOR_HNSW
 from kgmem.storage.labels import LabelCatalog
 from kgmem.storage.namespace_cache import NamespaceCache
 
@@ -78,6 +79,8 @@ class Database:
     """Namespaces the search path found (``kgmem.storage.namespace_cache``)."""
     search_connections: int = 2
     """Most pooled connections searches use at once (``searching``)."""
+    hnsw_build: tuple[int, int] = PGVECTOR_HNSW
+    """(m, ef_construction) of the HNSW indexes of namespaces created from now on."""
     _search_gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
 
     @property
@@ -227,6 +230,7 @@ async def open_database(
         url=url,
         ef_search=settings.hnsw_ef_search,
         search_connections=settings.search_connections,
+        hnsw_build=(settings.hnsw_m, settings.hnsw_ef_construction),
     )
 
 

@@ -63,3 +63,26 @@ async def rekey(
 ) -> None:
     """Move a vector to an element's new graph id (after a relabel)."""
     await conn.execute(f"UPDATE {vector_table(ns, kind)} SET id = $1 WHERE id = $2", new_id, old_id)
+
+
+# pgvector's own HNSW build parameters (m, ef_construction): what migration 0001 creates.
+PGVECTOR_HNSW = (16, 64)
+_VECTOR_INDEXES = (
+    ("_kg_vertex_embedding", "_kg_vertex_vector"),
+    ("_kg_fact_embedding", "_kg_fact_vector"),
+)
+
+
+async def build_vector_indexes(
+    conn: asyncpg.Connection, namespace: str, *, m: int, ef_construction: int
+) -> None:
+    """Create the namespace's two HNSW cosine indexes again with graph density ``m`` and
+    ``ef_construction`` (validated settings; cheap while the tables are empty, a full
+    build otherwise)."""
+    params = f"m = {int(m)}, ef_construction = {int(ef_construction)}"
+    for index, vectors in _VECTOR_INDEXES:
+        await conn.execute(f"DROP INDEX IF EXISTS {table(namespace, index)}")
+        await conn.execute(
+            f"CREATE INDEX {index} ON {table(namespace, vectors)} "
+            f"USING hnsw (embedding vector_cosine_ops) WITH ({params})"
+        )

@@ -13,6 +13,7 @@ from kgmem.errors import NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
 from kgmem.storage.cypher import reader_role
+from kgmem.storage.embeddings import PGVECTOR_HNSW, build_vector_indexes
 from kgmem.storage.labels import LabelCatalog, create_label_indexes
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, table
@@ -24,8 +25,10 @@ async def create(
     *,
     description: str,
     dimension: int,
+    hnsw: tuple[int, int] = PGVECTOR_HNSW,
 ) -> NamespaceRef:
-    """Create namespace ``name`` (already validated) with vectors of ``dimension``."""
+    """Create namespace ``name`` (already validated) with vectors of ``dimension``, indexed
+    by HNSW graphs built with ``hnsw`` = (m, ef_construction)."""
     await conn.execute(
         "SELECT pg_advisory_xact_lock(hashtext('kgmem.namespace'), hashtext($1))", name
     )
@@ -38,6 +41,8 @@ async def create(
         raise NamespaceExists(f"namespace {name!r} already exists", namespace=name)
     await conn.execute("SELECT ag_catalog.create_graph($1)", name)
     await conn.execute("SELECT kgmem.create_namespace_tables($1, $2)", name, dimension)
+    if hnsw != PGVECTOR_HNSW:  # the tables are empty: the new indexes cost nothing to build
+        await build_vector_indexes(conn, name, m=hnsw[0], ef_construction=hnsw[1])
     await conn.execute("SELECT kgmem.create_verification_tables($1)", name)
     await conn.execute("SELECT kgmem.add_retrieval_columns($1)", name)
     await conn.execute(

@@ -108,7 +108,7 @@ async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     # The HNSW indexes come back as the namespace made them (its settings' m and
     # ef_construction): the store is measured with the index kgmem itself builds.
     vector_indexes = await conn.fetch(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1 "
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 "
         "AND indexname IN ('_kg_vertex_embedding', '_kg_fact_embedding') ORDER BY indexname",
         namespace,
     )

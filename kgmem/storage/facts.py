@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
@@ -547,6 +547,9 @@ def _fact(record: asyncpg.Record, properties: dict[str, Any]) -> Fact:
         text=record["text"],
         sources=tuple(record["sources"]),
         episodes=tuple(record["episodes"]),
+        # Only the select of search hits reads the stored score (``by_ids``).
+        trust=record.get("trust"),
+        verification=record.get("status"),
     )
 
 
@@ -595,10 +598,6 @@ async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int])
     )
     records = await conn.fetch(f"{select} WHERE f.id = ANY($1::graphid[])", list(ids))
     return {
-        r["id"]: replace(
-            _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {}),
-            trust=r["trust"],
-            verification=r["status"],
-        )
+        r["id"]: _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {})
         for r in records
     }

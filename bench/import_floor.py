@@ -194,13 +194,19 @@ def _encode(
 async def _copy(
     conn: asyncpg.Connection, name: str, columns: tuple[str, ...], payload: bytes
 ) -> None:
-    async def chunks() -> AsyncIterator[bytes]:
-        pos = 0
-        while pos < len(payload):  # about 1 MiB at a time, cut after a row
-            end = payload.find(b"\n", pos + (1 << 20)) + 1 or len(payload)
-            yield payload[pos:end]
-            pos = end
-
     await conn.copy_to_table(
-        name, schema_name=FLOOR_GRAPH, columns=list(columns), source=chunks(), format="text"
+        name,
+        schema_name=FLOOR_GRAPH,
+        columns=list(columns),
+        source=payload_chunks(payload),
+        format="text",
     )
+
+
+async def payload_chunks(payload: bytes) -> AsyncIterator[bytes]:
+    """A COPY text payload in pieces of about 1 MiB, each cut after a row."""
+    pos = 0
+    while pos < len(payload):
+        end = payload.find(b"\n", pos + (1 << 20)) + 1 or len(payload)
+        yield payload[pos:end]
+        pos = end

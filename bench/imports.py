@@ -21,6 +21,12 @@ sides start from the N-Triples text already on disk; the baselines' rows are par
 before their clock starts (kgmem's parsing is inside its figure). kgmem writes no
 embeddings (``--no-embed``).
 
+A **server floor** (``bench.import_rows_floor``) follows the WN18RR import: the rows
+and indexes that load left, copied back into index-less tables and indexed and analysed
+again, with only PostgreSQL's CPU counted. Its sum per statement bounds every load of
+those rows on this machine (cores / sum statements per second), whatever the importer
+does.
+
 Each import runs in a fresh child process, which reports its peak resident set
 (``ru_maxrss``, absolute) and how much it grew during the load: the generated file is
 about 12 times WN18RR's size, so similar peaks mean memory flat in file size. Because
@@ -47,6 +53,7 @@ from typing import Any
 import asyncpg
 
 from bench.import_floor import Floor, measure_floor
+from bench.import_rows_floor import measure_rows_floor
 from bench.machine import describe
 from bench.report import Figure, Report, Timer
 from kgmem import Memory, Settings
@@ -244,6 +251,8 @@ async def run(args: argparse.Namespace, url: str, tmp: Path, pgdata: Path | None
             )
             print("  " + note, flush=True)
             report.notes.append(note)
+            if name == "wn18rr" and pgdata is not None:
+                await _rows_floor(conn, f"bench_{name}", count, pgdata, report)
         for verb, rate in baselines.items():
             report.add(Figure(f"AGE Cypher UNWIND {verb.upper()} (triples/s)", rate, "triples/s",
                               args.baseline_triples))  # fmt: skip
@@ -263,6 +272,22 @@ async def _floor(conn: asyncpg.Connection, wn: Path, pgdata: Path | None, report
     report.add(Figure("floor: bare AGE COPY, WN18RR (triples/s)", floor.rate, "triples/s",
                       floor.triples))  # fmt: skip
     return floor
+
+
+async def _rows_floor(
+    conn: asyncpg.Connection, namespace: str, count: int, pgdata: Path, report: Report
+) -> None:
+    """The server's floor under kgmem's load (``bench.import_rows_floor``): what
+    PostgreSQL alone spends on the rows and indexes of the load just made."""
+    rows = await measure_rows_floor(conn, namespace, count, lambda: server_cpu(pgdata))
+    cores = os.cpu_count() or 1
+    note = "WN18RR " + rows.describe(cores)
+    print("  " + note, flush=True)
+    report.notes.append(note)
+    report.add(Figure("server floor: kgmem's rows, WN18RR (server CPU us/triple)",
+                      rows.per_triple(rows.total), "us/triple", count))  # fmt: skip
+    report.add(Figure(f"server floor: ceiling on {cores} cores (triples/s)",
+                      rows.ceiling(cores), "triples/s", count))  # fmt: skip
 
 
 async def _baselines(

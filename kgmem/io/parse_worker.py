@@ -8,17 +8,19 @@ to its stdout: an 8-byte length, then ``(batch, bytes read)`` as
 ``(None, bytes read)`` ends the stream. The pipe's capacity holds it back while the
 importer writes (so at most about one batch waits, and memory stays flat), and it
 exits when the importer stops reading or dies (the pipe breaks). Anything printed by
-the libraries goes to stderr, which the importer reports if the worker fails.
+the libraries goes to stderr, which the importer reports if the worker fails. The
+garbage collector runs as in the importer during a load (``relaxed_collection``).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import struct
 import sys
 
-from kgmem.io.loader import _Source, encode_batch
+from kgmem.io.loader import RELAXED_GEN0, _Source, encode_batch
 
 LENGTH = struct.Struct("<Q")
 
@@ -29,6 +31,10 @@ def main() -> None:
     os.dup2(2, 1)  # a stray print must not corrupt the stream
     # Written by the importer that started this process: trusted.
     path, fmt, base_iri, mapper, size = pickle.load(sys.stdin.buffer)  # noqa: S301
+    # What is loaded so far lives as long as the process: out of the collector's way.
+    # Then collect as an importer does (``kgmem.io.loader.relaxed_collection``).
+    gc.freeze()
+    gc.set_threshold(RELAXED_GEN0, *gc.get_threshold()[1:])
     source = _Source.open(path, fmt, base_iri, mapper, size)
     try:
         while True:

@@ -21,7 +21,7 @@ endpoints with a sequential scan of the vertices; MERGE also scans the edges), s
 rates fall with the sample's size: measured on this machine, CREATE went from 4,326
 statements/s on 2,500 statements to 1,970 on 10,000 (the former default) and about
 1,130 on 40,000 and on all 86,835. The CREATE baseline is therefore also run on the
-first half of its sample, to show that the sample is large enough for a stable rate.
+first half of its sample, which shows how much its rate still depends on the size.
 Both sides start from the N-Triples text already on disk; the baselines' rows are
 parsed before their clock starts (kgmem's parsing is inside its figure). kgmem writes
 no embeddings (``--no-embed``).

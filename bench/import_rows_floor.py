@@ -126,11 +126,15 @@ async def measure_rows_floor(
             )
         copy_seconds = time.perf_counter() - wall0
         cpu1 = server_cpu()
-        own = re.compile(rf" ON (ONLY )?{re.escape(namespace)}\.")
+        quoted = re.escape(_q(namespace))
+        own = re.compile(rf" ON (?:ONLY )?(?:{quoted}|{re.escape(namespace)})\.")
         builds: dict[str, float] = {}
         for definition in defs:
+            scratch, found = own.subn(f" ON {SCRATCH}.", definition, count=1)
+            if not found:  # never build a second index on the namespace's own table
+                raise RuntimeError(f"cannot place index in the scratch schema: {definition}")
             before = server_cpu()
-            await conn.execute(own.sub(f" ON {SCRATCH}.", definition, count=1))
+            await conn.execute(scratch)
             builds[definition.split(" ON ", 1)[0].rsplit(" ", 1)[-1]] = server_cpu() - before
         cpu2 = server_cpu()
         async with conn.transaction():

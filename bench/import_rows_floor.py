@@ -31,6 +31,7 @@ import asyncpg
 
 from bench.import_floor import payload_chunks
 from kgmem.storage import bulk, namespaces
+from kgmem.storage.sql import ident, table
 
 SCRATCH = "bench_rows_floor"
 
@@ -107,7 +108,7 @@ async def measure_rows_floor(
         async def take(data: bytes, chunks: list[bytes] = chunks) -> None:
             chunks.append(data)
 
-        await conn.copy_from_query(f"SELECT * FROM ONLY {_q(namespace)}.{_q(name)}", output=take)
+        await conn.copy_from_query(f"SELECT * FROM ONLY {table(namespace, name)}", output=take)
         payloads[name] = b"".join(chunks)
     rows = sum(p.count(b"\n") for p in payloads.values())
 
@@ -116,7 +117,7 @@ async def measure_rows_floor(
     try:
         for name in tables:
             await conn.execute(
-                f"CREATE TABLE {SCRATCH}.{_q(name)} (LIKE {_q(namespace)}.{_q(name)})"
+                f"CREATE TABLE {table(SCRATCH, name)} (LIKE {table(namespace, name)})"
             )
         await conn.execute("CHECKPOINT")
         cpu0, wall0 = server_cpu(), time.perf_counter()
@@ -126,7 +127,7 @@ async def measure_rows_floor(
             )
         copy_seconds = time.perf_counter() - wall0
         cpu1 = server_cpu()
-        quoted = re.escape(_q(namespace))
+        quoted = re.escape(ident(namespace))
         own = re.compile(rf" ON (?:ONLY )?(?:{quoted}|{re.escape(namespace)})\.")
         builds: dict[str, float] = {}
         for definition in defs:
@@ -154,7 +155,3 @@ async def measure_rows_floor(
         copy_seconds=copy_seconds,
         builds=builds,
     )
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

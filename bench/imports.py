@@ -321,13 +321,13 @@ async def _baselines(
     for a stable rate."""
     baselines: dict[str, Baseline] = {}
     for verb in ("create", "merge"):
-        half = None
-        if verb == "create":
-            half = await cypher_baseline(conn, wn, max(1, _count(wn, sample) // 2), verb)
         load = os.getloadavg()[0]
         base_cpu = server_cpu(pgdata)
         b = baselines[verb] = await cypher_baseline(conn, wn, sample, verb)
         base_server = server_cpu(pgdata) - base_cpu
+        half = None
+        if verb == "create":
+            half = await cypher_baseline(conn, wn, max(1, b.statements // 2), verb)
         note = (
             f"AGE Cypher {verb.upper()} baseline: {b.rate:,.0f} triples/s on "
             f"{b.statements:,} statements ({b.vertices:,} vertices) in {b.seconds:.0f} s "
@@ -342,13 +342,6 @@ async def _baselines(
         print("  " + note, flush=True)
         report.notes.append(note)
     return baselines
-
-
-def _count(path: Path, sample: int) -> int:
-    """Statements the baseline loads from ``path``: ``sample``, or all (0)."""
-    with path.open() as f:
-        lines = sum(1 for line in f if line.strip())
-    return min(sample, lines) if sample else lines
 
 
 def _batches(items: list[object], size: int) -> Iterator[list[object]]:

@@ -153,8 +153,8 @@ def relaxed_collection() -> Iterator[None]:
     collector runs every 700 of them and keeps traversing the batch built so far as it
     ages through the generations; measured on WN18RR, reading and mapping took 14.6 to
     17.3 us a statement with it and 7.4 to 7.8 with the threshold at 100,000 (7.0 to 7.9
-    with the collector off), and a whole in-process load spent 27 to 37 us of importer
-    CPU a statement instead of 37 to 65. A load makes no reference cycles of its own
+    with the collector off), and in interleaved whole in-process loads the importer spent
+    30 to 38 us of CPU a statement instead of 46 to 58. A load makes no reference cycles of its own
     (its objects are freed by reference counting when a batch is done), and cycles
     made meanwhile by anything else in the process are still collected, only less
     often."""

@@ -19,8 +19,9 @@ import os
 import pickle
 import struct
 import sys
+from typing import IO
 
-from kgmem.io.loader import RELAXED_GEN0, _Source, encode_batch
+from kgmem.io.loader import _Source, encode_batch, relaxed_collection
 
 LENGTH = struct.Struct("<Q")
 
@@ -32,10 +33,12 @@ def main() -> None:
     # Written by the importer that started this process: trusted.
     path, fmt, base_iri, mapper, size = pickle.load(sys.stdin.buffer)  # noqa: S301
     # What is loaded so far lives as long as the process: out of the collector's way.
-    # Then collect as an importer does (``kgmem.io.loader.relaxed_collection``).
     gc.freeze()
-    gc.set_threshold(RELAXED_GEN0, *gc.get_threshold()[1:])
-    source = _Source.open(path, fmt, base_iri, mapper, size)
+    with relaxed_collection():
+        _serve(_Source.open(path, fmt, base_iri, mapper, size), out)
+
+
+def _serve(source: _Source, out: IO[bytes]) -> None:
     try:
         while True:
             batch = source.next_batch()

@@ -11,6 +11,8 @@ ones, each with a clear ``CypherRejected`` or ``CypherSyntaxError``:
   (the full-width dollar sign U+FF04 and semicolon U+FF1B, Unicode spaces) cannot pass for syntax;
 - no procedure calls and no schema-qualified function calls (``pg_catalog.f(...)``):
   AGE hands those to PostgreSQL, which is SQL by another door;
+- only the functions of ``kgmem.cypher.functions.ALLOWED`` (AGE's catalog also exposes
+  functions that read or drop other graphs by name);
 - a read query may not contain a writing clause.
 
 The database remains the real fence (READ ONLY transaction, a role without write
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher import functions
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
 from kgmem.errors import CypherPermissionDenied, CypherRejected
@@ -50,6 +53,7 @@ def check_tokens(tokens: Sequence[Token]) -> list[Token]:
         raise CypherRejected("the query is empty")
     for index, token in enumerate(tokens):
         _check_one(tokens, index, token)
+    functions.check_calls(tokens)
     return list(tokens)
 
 

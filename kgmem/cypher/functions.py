@@ -1,0 +1,82 @@
+"""Which functions analyst Cypher may call: an allow-list, checked on tokens.
+
+AGE resolves a call ``f(...)`` in Cypher to the SQL function ``ag_catalog.age_f``, and
+its catalog holds more than Cypher's scalar and aggregate functions: functions that
+read or drop any graph by name (``graph_stats``, ``vertex_stats``,
+``delete_global_graphs``), build graphs (``create_barbell_graph``), prepare statements,
+and the internals of variable-length paths and aggregates. Those read tables without
+PostgreSQL's permission checks, so a reader role cannot fence them, and one of them
+(``graph_stats`` of a missing graph) leaves the backend's graph cache locked so that
+its next variable-length path waits forever. Only an allow-list closes that class:
+a function is callable when it is named here, whatever AGE adds in a later release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.errors import CypherRejected
+
+# Cypher's functions as AGE 1.7 implements them (``ag_catalog.age_<name>``, or handled
+# by its parser), in lower case: calls are case-insensitive.
+ALLOWED = frozenset(
+    {
+        # scalar
+        "coalesce", "endnode", "head", "id", "last", "length", "properties", "size",
+        "startnode", "timestamp", "toboolean", "tofloat", "tointeger", "type", "label",
+        "labels", "keys", "nodes", "relationships", "range", "reverse", "tail",
+        "start_id", "end_id", "isempty", "tobooleanlist", "tofloatlist",
+        "tointegerlist", "tostringlist",
+        # strings
+        "left", "right", "ltrim", "rtrim", "trim", "replace", "split", "substring",
+        "tolower", "toupper", "tostring",
+        # numbers
+        "abs", "ceil", "floor", "rand", "round", "sign", "e", "exp", "log", "log10",
+        "sqrt", "pi", "acos", "asin", "atan", "atan2", "cos", "cot", "degrees",
+        "radians", "sin", "tan",
+        # aggregates
+        "avg", "collect", "count", "max", "min", "percentilecont", "percentiledisc",
+        "stdev", "stdevp", "sum",
+        # predicates (exists is AGE's; the quantifiers are kgmem's rewrites)
+        "exists", "all", "any", "none", "single",
+    }
+)  # fmt: skip
+
+# Words that may stand before "(" without calling anything: clause keywords, operators
+# and expression keywords (``WHERE (a)-->(b)``, ``NOT (x)``, ``CASE WHEN (x) ...``).
+_NOT_CALLS = frozenset(
+    {
+        "MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CREATE", "MERGE", "SET",
+        "DELETE", "DETACH", "REMOVE", "WHERE", "ORDER", "BY", "SKIP", "LIMIT", "UNION",
+        "AND", "OR", "XOR", "NOT", "IN", "IS", "CONTAINS", "STARTS", "ENDS", "CASE",
+        "WHEN", "THEN", "ELSE", "DISTINCT", "AS", "ON", "ASC", "DESC", "ASCENDING",
+        "DESCENDING", "YIELD", "NULL", "TRUE", "FALSE",
+    }
+)  # fmt: skip
+
+
+def called(tokens: Sequence[Token], index: int) -> str | None:
+    """The function name when ``tokens[index]`` calls a function, else None."""
+    token = tokens[index]
+    if token.kind not in (Kind.NAME, Kind.QUOTED_NAME):
+        return None
+    if index + 1 >= len(tokens) or tokens[index + 1].text != "(":
+        return None
+    if index > 0 and tokens[index - 1].text in (".", ":"):
+        return None  # a property key or a label
+    if token.kind is Kind.NAME and token.upper in _NOT_CALLS:
+        return None
+    return token.name
+
+
+def check_calls(tokens: Sequence[Token]) -> None:
+    """Reject a call of any function outside ``ALLOWED``."""
+    for index, token in enumerate(tokens):
+        name = called(tokens, index)
+        if name is not None and name.lower() not in ALLOWED:
+            raise CypherRejected(
+                f"function {name}() is not available to Cypher queries in kgmem",
+                position=token.start,
+                function=name,
+            )

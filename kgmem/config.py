@@ -55,6 +55,21 @@ class DatabaseSettings(BaseSettings):
     connect_timeout_s: float = Field(
         default=10.0, gt=0, description="Seconds to wait for a connection before failing."
     )
+    watchdog_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often the watchdog looks for kgmem backends stuck past every "
+        "timeout (0: no watchdog). A backend that has run one statement, or sat idle in a "
+        "transaction, for longer than the longest statement timeout plus "
+        "KGMEM_DATABASE_WATCHDOG_GRACE_S is terminated; on the embedded server, one that "
+        "ignores termination for the grace period is killed.",
+    )
+    watchdog_grace_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds past the statement timeout before the watchdog terminates a "
+        "backend, and again before it kills one that ignored termination.",
+    )
     hnsw_ef_search: int = Field(
         default=150,
         ge=1,

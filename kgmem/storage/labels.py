@@ -6,9 +6,11 @@ advisory lock on (graph, label) and re-checks the catalogue, so concurrent write
 that meet the same new label create it once (AGE issue #2179). Each new label gets a
 unique index on ``uid`` and an index on each property the graph schema marks indexed.
 
-The cache holds only labels read back from ``ag_label`` (committed), keyed by the
-graph oid, so a rolled-back creation or a dropped and re-created namespace never
-leaves a stale entry.
+The cache holds only committed labels read back from ``ag_label``, keyed by the graph
+oid: a label the reading transaction created itself is returned but not cached, since
+other transactions cannot see its table until the commit (they answered ``relation
+does not exist``) and a rollback removes it. A dropped and re-created namespace never
+leaves a stale entry either.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ class LabelCatalog:
 
     async def _load(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
         rows = await conn.fetch(
-            "SELECT name::text AS name, kind, id, seq_name::text AS seq_name "
+            "SELECT name::text AS name, kind, id, seq_name::text AS seq_name, "
+            "xmin = xid(pg_current_xact_id_if_assigned()) AS uncommitted "
             "FROM ag_catalog.ag_label WHERE graph = $1 "
             "AND name NOT IN ('_ag_label_vertex', '_ag_label_edge')",
             ns.graph_oid,
@@ -101,7 +104,9 @@ class LabelCatalog:
             )
             for r in rows
         }
-        self._graphs[ns.graph_oid] = labels
+        self._graphs[ns.graph_oid] = {
+            r["name"]: labels[r["name"]] for r in rows if not r["uncommitted"]
+        }
         return labels
 
     async def _create(

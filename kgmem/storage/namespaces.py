@@ -45,6 +45,7 @@ async def create(
         await build_vector_indexes(conn, name, m=hnsw[0], ef_construction=hnsw[1])
     await conn.execute("SELECT kgmem.create_verification_tables($1)", name)
     await conn.execute("SELECT kgmem.add_retrieval_columns($1)", name)
+    await conn.execute("SELECT kgmem.add_text_index_locks($1)", name)
     await conn.execute(
         "INSERT INTO kgmem.namespace (name, description) VALUES ($1, $2)", name, description
     )

@@ -67,6 +67,7 @@ async def prewarm_table(conn: asyncpg.Connection, schema: str, name: str) -> int
             "set_config('hnsw.ef_search', '1000', true), "
             "set_config('enable_seqscan', 'off', true), "
             "set_config('statement_timeout', '0', true), "
+            "set_config('application_name', 'kgmem-prewarm', true), "
             "set_config('work_mem', '256MB', true)",
             str(min(int(rows) * 2, 2_000_000_000)),
         )
@@ -174,6 +175,7 @@ async def warm_table(conn: asyncpg.Connection, schema: str, name: str) -> None:
             "SELECT set_config('enable_seqscan', 'off', true), "
             "set_config('enable_indexscan', 'off', true), "
             "set_config('enable_indexonlyscan', 'off', true), "
+            "set_config('application_name', 'kgmem-prewarm', true), "
             "set_config('statement_timeout', '0', true)"
         )
         column = "uid" if name.startswith("_kg_") else "properties"

@@ -1,0 +1,150 @@
+"""A watchdog for kgmem's own backends that outlive every timeout.
+
+A statement normally ends at its ``statement_timeout``. A few waits inside extensions
+ignore it, and cancellation and termination too (a BM25 index's lock in
+pg_textsearch, a graph cache lock in AGE): such a backend keeps its pooled connection
+and the request waiting for it forever. Every ``interval_s`` the watchdog looks, on a
+connection of its own, for backends of kgmem's pool (``application_name`` ``kgmem``)
+that have run one statement, or sat idle inside a transaction, for longer than the
+longest timeout kgmem sets plus ``grace_s``. It terminates each one; a backend still
+there ``grace_s`` later is killed with SIGKILL when the server is kgmem's embedded
+one (PostgreSQL then restarts its backends, which costs every open transaction but
+frees the server). The request that waited gets its connection's error and the pool
+replaces the connection, so nothing leaks. Work that may legitimately run longer
+(imports, prewarming) renames its backend while it does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from kgmem.config import DatabaseSettings
+
+_log = logging.getLogger("kgmem.storage.watchdog")
+
+WATCHED_APPLICATION = "kgmem"
+"""The application_name of the pool's connections: the only backends watched."""
+
+_OVERDUE = """
+SELECT pid, state, coalesce(wait_event_type || ':' || wait_event, '') AS waiting,
+       extract(epoch FROM now() - CASE WHEN state = 'active' THEN query_start
+                                       ELSE state_change END) AS seconds
+FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = $1
+  AND pid <> pg_backend_pid()
+  AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')
+  AND now() - CASE WHEN state = 'active' THEN query_start ELSE state_change END
+      > make_interval(secs => $2)
+"""
+
+
+@dataclass
+class Watchdog:
+    """Terminates (then kills, when ``kill`` is given) overdue backends of ``url``."""
+
+    url: str
+    limit_s: float
+    """How long a statement or an idle transaction may last before it is overdue."""
+    grace_s: float = 10.0
+    interval_s: float = 5.0
+    kill: Callable[[int], None] | None = None
+    """Kills a backend by pid (the embedded server's processes are local)."""
+    _terminated: dict[int, float] = field(default_factory=dict, init=False)
+    _task: asyncio.Task[None] | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        """Watch in the background until ``stop()``."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="kgmem-watchdog")
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        conn: asyncpg.Connection | None = None
+        try:
+            while True:
+                try:
+                    if conn is None or conn.is_closed():
+                        conn = await asyncpg.connect(
+                            self.url, server_settings={"application_name": "kgmem-watchdog"}
+                        )
+                    await self.sweep(conn)
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    _log.debug("watchdog sweep failed: %s", exc)
+                    if conn is not None:
+                        conn.terminate()
+                    conn = None
+                await asyncio.sleep(self.interval_s)
+        finally:
+            if conn is not None:
+                conn.terminate()
+
+    async def sweep(self, conn: asyncpg.Connection) -> list[int]:
+        """One look: terminate the overdue backends, kill those that ignored it.
+        Returns the pids acted on."""
+        rows = await conn.fetch(_OVERDUE, WATCHED_APPLICATION, self.limit_s)
+        now = time.monotonic()
+        present = {r["pid"] for r in rows}
+        self._terminated = {p: t for p, t in self._terminated.items() if p in present}
+        acted = []
+        for row in rows:
+            pid = row["pid"]
+            first = self._terminated.get(pid)
+            if first is None:
+                _log.warning(
+                    "backend %d overdue (%s for %.0f s%s): terminating it",
+                    pid,
+                    row["state"],
+                    row["seconds"],
+                    f", waiting on {row['waiting']}" if row["waiting"] else "",
+                )
+                await conn.execute("SELECT pg_terminate_backend($1)", pid)
+                self._terminated[pid] = now
+                acted.append(pid)
+            elif now - first >= self.grace_s and self.kill is not None:
+                _log.error(
+                    "backend %d ignored termination for %.0f s: killing it "
+                    "(PostgreSQL restarts its backends)",
+                    pid,
+                    now - first,
+                )
+                self.kill(pid)
+                acted.append(pid)
+        return acted
+
+
+def from_settings(
+    url: str, settings: DatabaseSettings, *, cypher_timeout_ms: int, local: bool
+) -> Watchdog | None:
+    """The watchdog ``settings`` ask for (None when off or without a statement timeout);
+    ``local``: the server is kgmem's own embedded one, whose backends it may kill."""
+    if settings.watchdog_interval_s == 0 or settings.statement_timeout_ms == 0:
+        return None
+    longest_ms = max(settings.statement_timeout_ms, cypher_timeout_ms)
+    return Watchdog(
+        url=url,
+        limit_s=longest_ms / 1000 + settings.watchdog_grace_s,
+        grace_s=settings.watchdog_grace_s,
+        interval_s=settings.watchdog_interval_s,
+        kill=_kill if local else None,
+    )
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

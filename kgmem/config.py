@@ -378,6 +378,26 @@ class CypherSettings(BaseSettings):
     max_rows: int = Field(
         default=10_000, ge=1, description="Most rows one Cypher query returns (truncated above)."
     )
+    max_result_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Most bytes of values one Cypher query may return (as AGE prints "
+        "them); a larger answer is refused with limit_exceeded rather than decoded.",
+    )
+    concurrent_queries: int = Field(
+        default=2,
+        ge=1,
+        le=100,
+        description="Most Cypher queries one server process runs at once; more wait in "
+        "line. Each query may use work_mem per sort or hash and build single values of up "
+        "to 1 GB (PostgreSQL's limit), so this bounds what analysts can take together.",
+    )
+    work_mem: str = Field(
+        default="64MB",
+        pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
+        description="PostgreSQL work_mem of a Cypher read: memory per sort or hash before "
+        "it spills to disk.",
+    )
 
 
 class RedisSettings(BaseSettings):

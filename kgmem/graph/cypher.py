@@ -4,7 +4,9 @@ A read runs in a READ ONLY transaction as the namespace's reader role; a write r
 an ordinary transaction as the service's own role (the caller checked the key's
 scope). Both get the Cypher statement timeout; rows are capped at the request's limit
 (at most ``KGMEM_CYPHER_MAX_ROWS``), one more row is fetched to tell whether the cap
-cut the answer.
+cut the answer. At most ``KGMEM_CYPHER_CONCURRENT_QUERIES`` run at once per process,
+a read's sorts and hashes get ``KGMEM_CYPHER_WORK_MEM`` each, and an answer larger
+than ``KGMEM_CYPHER_MAX_RESULT_BYTES`` is refused before it is decoded.
 """
 
 from __future__ import annotations
@@ -54,12 +56,23 @@ async def run(
         params_json=_params_json(request.params),
         max_rows=cap + 1,
     )
-    if request.mode == "read":
-        raw = await _read(ctx, namespace, call, settings)
-    else:
-        raw = await _write(ctx, namespace, call, settings)
+    async with ctx.db.limited("cypher", settings.concurrent_queries):
+        if request.mode == "read":
+            raw = await _read(ctx, namespace, call, settings)
+        else:
+            raw = await _write(ctx, namespace, call, settings)
+    _check_size(raw, settings.max_result_bytes)
     decoding = time.perf_counter()
     return _result(checked, raw, cap, started, planned, decoding)
+
+
+def _check_size(raw: cypher_store.CypherRows, most: int) -> None:
+    size = sum(len(cell) for row in raw.rows for cell in row if cell is not None)
+    if size > most:
+        raise LimitExceeded(
+            f"the answer holds {size} bytes of values, more than {most} "
+            "(KGMEM_CYPHER_MAX_RESULT_BYTES): return fewer or smaller values, or add LIMIT"
+        )
 
 
 async def explain(
@@ -88,7 +101,7 @@ async def explain(
     ]
     await _ensure_reader(ctx, namespace)
     async with ctx.db.transaction(readonly=True) as conn:
-        if not await cypher_store.enter_read(conn, namespace, settings.statement_timeout_ms):
+        if not await cypher_store.enter_read(conn, namespace, settings):
             raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
         return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
 
@@ -112,7 +125,7 @@ async def _read(
 ) -> cypher_store.CypherRows:
     for _ in range(2):
         async with ctx.db.transaction(readonly=True) as conn:
-            if await cypher_store.enter_read(conn, namespace, settings.statement_timeout_ms):
+            if await cypher_store.enter_read(conn, namespace, settings):
                 return await cypher_store.run(conn, call)
         await _ensure_reader(ctx, namespace)  # first read of this namespace, or a new one
     raise StorageError(f"the read-only role of namespace {namespace!r} could not be prepared")

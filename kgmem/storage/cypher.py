@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from kgmem.config import CypherSettings
 from kgmem.errors import (
     CypherError,
     CypherPermissionDenied,
@@ -150,21 +151,24 @@ async def reader_ready(conn: asyncpg.Connection, graph: str) -> bool:
 ANALYST_PARALLEL_WORKERS = 2
 
 
-async def enter_read(conn: asyncpg.Connection, graph: str, timeout_ms: int) -> bool:
+async def enter_read(conn: asyncpg.Connection, graph: str, settings: CypherSettings) -> bool:
     """Inside a READ ONLY transaction: become ``graph``'s reader, with only
-    ``ag_catalog`` on the search path, the Cypher statement timeout and parallel query
-    back on (``ANALYST_PARALLEL_WORKERS``), in one round trip. False (and nothing
-    changed) when the role is not ready for the graph yet."""
+    ``ag_catalog`` on the search path, the Cypher statement timeout and work_mem, and
+    parallel query back on (``ANALYST_PARALLEL_WORKERS``), in one round trip. False
+    (and nothing changed) when the role is not ready for the graph yet."""
     became = await conn.fetchval(
         "SELECT CASE WHEN ready THEN set_config('role', $1, true) "
         "|| set_config('search_path', 'ag_catalog', true) "
         "|| set_config('statement_timeout', $3, true) "
+        "|| set_config('work_mem', $5, true) "
+        "|| set_config('hash_mem_multiplier', '1', true) "
         "|| set_config('max_parallel_workers_per_gather', $4, true) END "
         f"FROM ({_READY.strip()}) AS r(ready)",
         reader_role(graph),
         graph,
-        str(timeout_ms),
+        str(settings.statement_timeout_ms),
         str(ANALYST_PARALLEL_WORKERS),
+        settings.work_mem,
     )
     return became is not None
 

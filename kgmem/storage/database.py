@@ -82,6 +82,7 @@ class Database:
     hnsw_build: tuple[int, int] = PGVECTOR_HNSW
     """(m, ef_construction) of the HNSW indexes of namespaces created from now on."""
     _search_gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
+    _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def keyword_search(self) -> Literal["bm25", "fulltext"]:
@@ -105,6 +106,14 @@ class Database:
             self._search_gate = asyncio.Semaphore(self.search_connections)
         async with self._search_gate, self.acquire() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def limited(self, kind: str, at_once: int) -> AsyncIterator[None]:
+        """At most ``at_once`` holders of ``kind`` in this process (the rest wait in
+        line), for work that may each take much of the server (analysts' queries)."""
+        gate = self._gates.setdefault(kind, asyncio.Semaphore(at_once))
+        async with gate:
+            yield
 
     @asynccontextmanager
     async def transaction(

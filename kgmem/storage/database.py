@@ -139,7 +139,7 @@ class Database:
                     yield conn
                 except BaseException as exc:
                     if breaks_link(exc):
-                        conn.terminate()
+                        _discard(conn)
                     raise
 
     @asynccontextmanager
@@ -177,7 +177,7 @@ class Database:
                     if readonly and not breaks_link(exc):
                         await tx.rollback()
                     else:
-                        conn.terminate()
+                        _discard(conn)
                     raise
                 await tx.commit()
             finally:
@@ -344,6 +344,13 @@ async def _check_extensions(conn: Connection, url: str) -> None:
                 f"the PostgreSQL server at {host} lacks the '{name}' extension. {how}",
                 extension=name,
             )
+
+
+def _discard(conn: Connection) -> None:
+    """Close ``conn`` at once, so that the pool replaces it. A connection whose link
+    was lost may already be detached from its pool proxy; then there is nothing to do."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
 
 
 async def _init_connection(connections: weakref.WeakSet[Connection], conn: Connection) -> None:

@@ -120,6 +120,7 @@ class EmbeddedPostgres:
         killed = postmaster.kill_leftovers(self.pgdata)
         if killed:
             _log.warning("killed %d process(es) the dead postmaster left behind", killed)
+        postmaster.remove_stale_lock_files(self.pgdata)
         PostgresServer._instances.pop(self.pgdata, None)
         try:
             server = get_server(self.pgdata, cleanup_mode=None)

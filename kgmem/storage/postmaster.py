@@ -61,8 +61,30 @@ def kill_leftovers(pgdata: Path) -> int:
             proc.kill()
         except psutil.Error:
             continue
-    psutil.wait_procs(left, timeout=5)
+    # Not psutil.wait_procs: a killed process lingers as a zombie until init reaps it.
+    deadline = time.monotonic() + 5
+    while any(_runs_in(p.pid, pgdata) for p in left) and time.monotonic() < deadline:
+        time.sleep(_POLL_S)
     return len(left)
+
+
+def remove_stale_lock_files(pgdata: Path) -> None:
+    """Remove the lock files of a dead postmaster (postmaster.pid and its socket's
+    ``.lock``), once no process runs in ``pgdata``.
+
+    A killed postmaster can linger as a zombie until its parent (init) reaps it; the
+    pid in its lock files then still looks alive, both to PostgreSQL, which refuses to
+    start, and to pgserver, which takes it for a running server."""
+    pid_file = pgdata / "postmaster.pid"
+    if postmaster_pid(pgdata) is not None or processes(pgdata):
+        return
+    try:
+        lines = pid_file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return
+    if len(lines) > 4 and lines[3].strip() and lines[4].strip():
+        Path(lines[4].strip(), f".s.PGSQL.{lines[3].strip()}.lock").unlink(missing_ok=True)
+    pid_file.unlink(missing_ok=True)
 
 
 def stop(pgdata: Path, *, timeout_s: float, hard: threading.Event | None = None) -> str:

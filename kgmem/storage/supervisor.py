@@ -70,9 +70,15 @@ class Supervisor:
             await asyncio.sleep(delay)
             try:
                 await self._restart()
-            except ConfigurationError as exc:
-                self._db.state = DatabaseState("restarting", attempt, restarts, str(exc))
-                _log.warning("restart attempt %d of %d failed: %s", attempt, self._attempts, exc)
+            except Exception as exc:  # any failure is one failed attempt, reported below
+                self._db.state = DatabaseState("restarting", attempt, restarts, repr(exc))
+                _log.warning(
+                    "restart attempt %d of %d failed: %r",
+                    attempt,
+                    self._attempts,
+                    exc,
+                    exc_info=not isinstance(exc, ConfigurationError),
+                )
                 delay = min(delay * 2, MAX_DELAY_S)
                 continue
             self._db.state = DatabaseState("up", 0, restarts + 1, None)

@@ -77,7 +77,8 @@ class GracefulServer(uvicorn.Server):
         try:
             await super().shutdown(sockets)
         finally:
-            escalation.cancel()
+            if not self.hard.is_set():  # the hard path's terminate must still run
+                escalation.cancel()
             await asyncio.wait([others, escalation])
             await self.memory.close(hard=self.hard)
         _log.info("shutdown: complete in %.1f s", time.monotonic() - started)

@@ -7,7 +7,8 @@ for a connection), and the supervisor starts PostgreSQL again, waiting 0.5 s bef
 the first attempt and twice as long before each next one, at most ``MAX_DELAY_S``.
 Once a query answers, the pool's old connections are expired (the pool opens new ones
 on later acquires) and the state is ``up`` again. After ``attempts`` failed tries the
-state is ``down`` and the supervisor stops trying.
+state is ``down`` and the supervisor stops trying (it still notices when someone else
+has started the server, and the state is ``up`` again).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Supervisor:
         self._embedded = embedded
         self._attempts = attempts
         self._task: asyncio.Task[None] | None = None
+        self._starting: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         """Begin watching (in a background task of the running loop)."""
@@ -46,21 +48,35 @@ class Supervisor:
             self._task = asyncio.get_running_loop().create_task(self._watch())
 
     async def close(self) -> None:
-        """Stop watching; a restart in progress is abandoned. Closing twice is harmless."""
+        """Stop watching. A start of PostgreSQL under way is waited for (it runs in a
+        thread that cannot be interrupted), so that stopping the server comes after it.
+        Closing twice is harmless."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._starting is not None:
+            await asyncio.wait([self._starting], timeout=READY_S)
 
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(CHECK_S)
-            if not await asyncio.to_thread(self._embedded.running) and not await self._recover():
-                return
+            running = await asyncio.to_thread(self._embedded.running)
+            if self._db.state.status == "down":
+                await self._seen_again(running)
+            elif not running:
+                await self._recover()
 
-    async def _recover(self) -> bool:
-        """Restart the server; False when every attempt failed."""
+    async def _seen_again(self, running: bool) -> None:
+        """After giving up: up again once someone else has started the server."""
+        if running and await self._db.answers():
+            self._db.pool.expire_connections()
+            self._db.state = DatabaseState("up", 0, self._db.state.restarts, None)
+            _log.warning("embedded PostgreSQL answers again")
+
+    async def _recover(self) -> None:
+        """Restart the server, or leave the state ``down`` when every attempt failed."""
         _log.error("the embedded PostgreSQL died; restarting it")
         started = time.monotonic()
         delay = FIRST_DELAY_S
@@ -87,15 +103,15 @@ class Supervisor:
                 attempt,
                 time.monotonic() - started,
             )
-            return True
+            return
         self._db.state = DatabaseState("down", self._attempts, restarts, self._db.state.error)
         _log.error("embedded PostgreSQL is down: %d restart attempts failed", self._attempts)
-        return False
 
     async def _restart(self) -> None:
         """Start the postmaster unless one runs already, then wait until it answers."""
         if not await asyncio.to_thread(self._embedded.running):
-            await asyncio.to_thread(self._embedded.restart)
+            self._starting = asyncio.ensure_future(asyncio.to_thread(self._embedded.restart))
+            await asyncio.shield(self._starting)
         deadline = time.monotonic() + READY_S
         while not await self._db.answers():
             if time.monotonic() > deadline:

@@ -154,7 +154,9 @@ async def test_killed_postgres_is_restarted_and_answers_meanwhile_are_503(home: 
         pid_after, _ = postmaster(home)
         final = (await asyncio.to_thread(httpx.get, f"{server.url}/health")).json()
     finally:
-        server.stop()
+        code = server.stop()
+    assert code in (0, -signal.SIGTERM)
+    assert not postgres_running(home / "pgdata"), "the restarted PostgreSQL outlived the server"
     bad = [(path, status, ctype) for path, status, ctype in answers if status >= 500]
     assert bad, "the outage went unnoticed: the test did not exercise it"
     assert all(s == 503 and c == "application/problem+json" for _, s, c in bad), bad

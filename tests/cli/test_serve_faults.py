@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -192,3 +194,58 @@ async def poll_until_recovered(
                     return answers, states
                 await asyncio.sleep(0.05)
     raise AssertionError("unreachable")
+
+
+async def test_postgres_that_will_not_start_is_reported_down_until_it_is_back(
+    home: Path,
+) -> None:
+    server = start(home, KGMEM_DATABASE_RESTART_ATTEMPTS="2")
+    conf = home / "pgdata" / "postgresql.auto.conf"
+    good = conf.read_text()
+    try:
+        pid, _ = postmaster(home)
+        # Read only at the next start: the restarts fail.
+        conf.write_text(good + "no_such_parameter_at_all = 1\n")
+        os.kill(pid, signal.SIGKILL)
+        down = await health_when(server.url, gave_up, deadline_s=60)
+        write = await asyncio.to_thread(
+            httpx.put,
+            f"{server.url}/v1/namespaces/faults/entities/later",
+            json={"properties": {}, "embedding": [0.1, 0.2, 0.3, 0.4]},
+        )
+        conf.write_text(good)
+        await asyncio.to_thread(start_postgres_elsewhere, home / "pgdata")
+        up = await health_when(server.url, lambda db: db["state"] == "up", deadline_s=30)
+    finally:
+        conf.write_text(good)
+        code = server.stop()
+    assert down["restart_attempt"] == 2 and "did not start" in down["error"], down
+    assert write.status_code == 503 and write.json()["code"] == "database_unavailable"
+    assert "down" in write.json()["detail"]
+    assert up["ok"] and up["restarts"] == 0
+    assert code in (0, -signal.SIGTERM) and not postgres_running(home / "pgdata")
+    assert "2 restart attempts failed" in server.output
+
+
+def gave_up(database: dict) -> bool:
+    # "down" with attempt 0 is the moment before the supervisor noticed: the ping failed.
+    return database["state"] == "down" and database["restart_attempt"] > 0
+
+
+async def health_when(url: str, wanted: Callable[[dict], bool], *, deadline_s: float) -> dict:
+    """The database part of /health once ``wanted`` holds for it."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+        async with asyncio.timeout(deadline_s):
+            while True:
+                answer = await client.get("/health")
+                database = answer.json()["database"]
+                assert answer.status_code == (200 if database["state"] == "up" else 503)
+                if wanted(database):
+                    return database
+                await asyncio.sleep(0.2)
+
+
+def start_postgres_elsewhere(pgdata: Path) -> None:
+    """Start the embedded server from another process, as an operator would."""
+    code = "import sys; from pgserver import get_server; get_server(sys.argv[1], cleanup_mode=None)"
+    subprocess.run([sys.executable, "-c", code, str(pgdata)], check=True, timeout=60)

@@ -154,22 +154,22 @@ def _stop_workers(
 ) -> None:
     """SIGTERM each worker, then SIGKILL those still running once their own bounded
     shutdown should have ended, or at once on ``hard``."""
-    for w in workers:
-        if w.poll() is None:
-            w.terminate()
+    running = [w for w in workers if w.poll() is None]
+    for w in running:
+        w.terminate()
     deadline = time.monotonic() + graceful_timeout(server.shutdown_timeout_s) + _WORKER_CLOSE_S
-    while any(w.poll() is None for w in workers):
+    while any(w.poll() is None for w in running):
         if hard.is_set() or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    killed = [w for w in workers if w.poll() is None]
+    killed = [w for w in running if w.poll() is None]
     for w in killed:
         w.kill()
         w.wait()
-    if workers:
+    if running:
         _log.info(
             "shutdown: %d worker process(es) stopped, %d of them killed",
-            len(workers),
+            len(running),
             len(killed),
         )
 

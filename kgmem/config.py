@@ -112,6 +112,21 @@ class DatabaseSettings(BaseSettings):
         "indexes into PostgreSQL's buffers in the background, so the first searches "
         "after a restart are not slowed by disk reads.",
     )
+    stop_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds the embedded PostgreSQL gets for a fast shutdown (a checkpoint "
+        "of what is in its buffers) when the server stops; past it, an immediate shutdown "
+        "(the next start replays the WAL instead), then SIGKILL of what is left.",
+    )
+    restart_attempts: int = Field(
+        default=10,
+        ge=0,
+        description="Times the server restarts an embedded PostgreSQL that died, waiting "
+        "0.5 s before the first attempt and twice as long before each next one (at most "
+        "30 s); after that many failed attempts /health reports it down. 0: never restart. "
+        "A server given by KGMEM_DATABASE_URL is never restarted.",
+    )
 
     @model_validator(mode="after")
     def _hnsw_build(self) -> DatabaseSettings:
@@ -145,6 +160,14 @@ class ServerSettings(BaseSettings):
         default=False,
         description="Log one line per request (uvicorn's access log, at info level). Off by "
         "default: it costs CPU on every request.",
+    )
+    shutdown_timeout_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds a stopping server (SIGTERM, SIGINT) lets requests in flight "
+        "finish. Past it, their statements are cancelled (pg_cancel_backend), two seconds "
+        "later their backends terminated (pg_terminate_backend), then the pool is closed and "
+        "the embedded PostgreSQL stopped. A second signal skips the wait.",
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -97,6 +98,7 @@ from kgmem.storage import (
     watchdog,
 )
 from kgmem.storage import keys as key_store
+from kgmem.storage.supervisor import Supervisor
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
 
@@ -125,6 +127,7 @@ class Memory:
         self._closed = False
         self._prewarm: asyncio.Task[None] | None = None
         self._watchdog: watchdog.Watchdog | None = None
+        self._supervisor: Supervisor | None = None
         self.key_checks = KeyCache()
         """Key checks reused for a few seconds (``kgmem.key_cache``)."""
         self.building = Builder(ctx, settings.ingest)
@@ -183,6 +186,11 @@ class Memory:
                 memory._watchdog.start()
             if serve and settings.database.prewarm:
                 memory._prewarm = asyncio.create_task(memory.prewarm())
+            if serve and embedded is not None and embedded.owner:
+                memory._supervisor = Supervisor(
+                    db, embedded, attempts=settings.database.restart_attempts
+                )
+                memory._supervisor.start()
         except BaseException:
             await memory.close()
             raise
@@ -221,13 +229,17 @@ class Memory:
         except Exception as exc:
             _log.warning("prewarming the vector indexes failed: %s", exc)
 
-    async def close(self) -> None:
+    async def close(self, *, hard: threading.Event | None = None) -> None:
         """Close the pool and the embedder; stop the embedded server if this process owns it.
 
-        Closing twice is harmless."""
+        The pool gets ten seconds for connections in use to come back, the embedded
+        server ``KGMEM_DATABASE_STOP_TIMEOUT_S`` for a fast shutdown; ``hard`` (set, or
+        set meanwhile) skips or cuts short both. Closing twice is harmless."""
         if self._closed:
             return
         self._closed = True
+        if self._supervisor is not None:
+            await self._supervisor.close()
         if self._prewarm is not None:
             self._prewarm.cancel()
             # asyncio.wait does not raise the task's own outcome, so a cancellation of
@@ -239,11 +251,15 @@ class Memory:
             if self._watchdog is not None:
                 await self._watchdog.stop()
             await self.live.close()
-            await self.ctx.db.close()
+            if await self.ctx.db.close(hard=hard is not None and hard.is_set()):
+                _log.info("shutdown: connection pool closed")
+            else:
+                _log.warning("shutdown: connection pool closed, connections in use dropped")
             if self.ctx.embedder is not None and self._owns_embedder:
                 await self.ctx.embedder.close()
         finally:
-            _stop(self._embedded, self._lock)
+            timeout_s = self.settings.database.stop_timeout_s
+            await asyncio.to_thread(_stop, self._embedded, self._lock, timeout_s, hard)
 
     async def __aenter__(self) -> Self:
         return self
@@ -691,8 +707,14 @@ class Memory:
             if embedder
             else EmbeddingInfo("none", self.settings.embedding.model, self.ctx.dimension)
         )
+        state = self.ctx.db.state
+        ok = state.status == "up" and await self.ctx.db.ping()
         return HealthReport(
-            database_ok=await self.ctx.db.ping(),
+            database_ok=ok,
+            database_state="up" if ok else ("down" if state.status == "up" else state.status),
+            restart_attempt=state.attempt,
+            restarts=state.restarts,
+            database_error=state.error,
             server_version=self.ctx.db.server_version,
             extensions=dict(self.ctx.db.extensions),
             keyword_search=self.ctx.db.keyword_search,
@@ -731,9 +753,14 @@ def _start_database(
         raise
 
 
-def _stop(embedded: EmbeddedPostgres | None, lock: HomeLock | None) -> None:
+def _stop(
+    embedded: EmbeddedPostgres | None,
+    lock: HomeLock | None,
+    timeout_s: float = 30.0,
+    hard: threading.Event | None = None,
+) -> None:
     if embedded is not None:
-        embedded.stop()
+        embedded.stop(timeout_s=timeout_s, hard=hard)
     if lock is not None:
         lock.release()
 

@@ -230,6 +230,10 @@ class HealthReport:
     embedding_loaded: bool
     embedded_database: bool
     embedding_backend: str | None = None
+    database_state: Literal["up", "restarting", "down"] = "up"
+    restart_attempt: int = 0
+    restarts: int = 0
+    database_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

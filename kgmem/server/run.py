@@ -3,13 +3,16 @@
 Order matters: take ``KGMEM_HOME`` and open the store first (a second server on the
 same home fails here, before binding), refuse a non-loopback address when no API key
 exists, then serve until SIGINT or SIGTERM, and finally close the store, which stops
-the embedded PostgreSQL.
+the embedded PostgreSQL. The shutdown is bounded (``kgmem.server.shutdown``): requests
+get ``KGMEM_SERVER_SHUTDOWN_TIMEOUT_S`` to finish, then their statements are cancelled
+and their backends terminated; a second signal skips the wait.
 
 With ``KGMEM_SERVER_WORKERS`` > 1 the owner starts that many minus one worker
 processes once the store is open. Each opens the store without owning it (attaching
 to the owner's database) and listens on the same port with ``SO_REUSEPORT``, so the
 kernel spreads connections over the processes. Workers stop with the owner: it
-terminates them on shutdown, and a worker whose parent disappears exits by itself.
+sends them SIGTERM on shutdown (SIGKILL when they outlast their own bounded shutdown,
+or on a second signal), and a worker whose parent disappears exits by itself.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -32,8 +37,12 @@ from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
 from kgmem.server.app import create_app
 from kgmem.server.auth import is_loopback
+from kgmem.server.shutdown import GracefulServer, graceful_timeout
 
 _log = logging.getLogger("kgmem.server")
+
+_WORKER_CLOSE_S = 5.0
+"""A worker's time to close its pool after its requests ended."""
 
 
 async def serve(settings: Settings, server: ServerSettings) -> None:
@@ -56,10 +65,13 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
             server.port,
             server.workers,
         )
+        owner = GracefulServer(
+            config, memory, others=lambda hard: _stop_workers(workers, server, hard)
+        )
         try:
-            await _Owner(config, workers).serve(sockets=[sock])
+            await owner.serve(sockets=[sock])
         finally:
-            _stop_workers(workers)
+            _stop_workers(workers, server, owner.hard)
     finally:
         await memory.close()  # no-op when the app's shutdown already closed it
 
@@ -70,7 +82,7 @@ async def serve_worker(settings: Settings, server: ServerSettings) -> None:
     freeze_startup_heap()
     parent = os.getppid()
     try:
-        userver = uvicorn.Server(_config(memory, settings, server))
+        userver = GracefulServer(_config(memory, settings, server), memory)
         watch = asyncio.create_task(_exit_with(parent, userver))
         try:
             await userver.serve(sockets=[listen(server.host, server.port, shared=True)])
@@ -90,28 +102,18 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-class _Owner(uvicorn.Server):
-    """Stops the workers first when shutting down (uvicorn re-raises the signal that
-    stopped it right after its shutdown, so a ``finally`` would come too late)."""
-
-    def __init__(self, config: uvicorn.Config, workers: list[subprocess.Popen[bytes]]) -> None:
-        super().__init__(config)
-        self.workers = workers
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await asyncio.to_thread(_stop_workers, self.workers)
-        await super().shutdown(sockets)
-
-
 def _config(memory: Memory, settings: Settings, server: ServerSettings) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(memory=memory, close_memory=True),
+        # GracefulServer closes the store, also when a second signal skips the app's
+        # shutdown.
+        create_app(memory=memory),
         host=server.host,
         port=server.port,
         log_level=settings.log_level,
         access_log=server.access_log,
         lifespan="on",
         proxy_headers=False,
+        timeout_graceful_shutdown=graceful_timeout(server.shutdown_timeout_s),
     )
 
 
@@ -147,16 +149,29 @@ def _spawn(server: ServerSettings) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", code], env=env)  # noqa: S603 (fixed argv)
 
 
-def _stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
-    for w in workers:
-        if w.poll() is None:
-            w.terminate()
-    for w in workers:
-        try:
-            w.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            w.kill()
-            w.wait()
+def _stop_workers(
+    workers: list[subprocess.Popen[bytes]], server: ServerSettings, hard: threading.Event
+) -> None:
+    """SIGTERM each worker, then SIGKILL those still running once their own bounded
+    shutdown should have ended, or at once on ``hard``."""
+    running = [w for w in workers if w.poll() is None]
+    for w in running:
+        w.terminate()
+    deadline = time.monotonic() + graceful_timeout(server.shutdown_timeout_s) + _WORKER_CLOSE_S
+    while any(w.poll() is None for w in running):
+        if hard.is_set() or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    killed = [w for w in running if w.poll() is None]
+    for w in killed:
+        w.kill()
+        w.wait()
+    if running:
+        _log.info(
+            "shutdown: %d worker process(es) stopped, %d of them killed",
+            len(running),
+            len(killed),
+        )
 
 
 async def _exit_with(parent: int, userver: uvicorn.Server) -> None:

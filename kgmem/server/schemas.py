@@ -255,6 +255,13 @@ class EmbeddingOut(BaseModel):
 
 class DatabaseOut(BaseModel):
     ok: bool
+    state: Literal["up", "restarting", "down"] = Field(
+        description="up; restarting (the embedded PostgreSQL died and kgmem is starting "
+        "it again); down (not answering, or every restart attempt failed)"
+    )
+    restart_attempt: int = Field(description="Attempt under way while restarting, else 0")
+    restarts: int = Field(description="Times the embedded PostgreSQL was restarted")
+    error: str | None = Field(default=None, description="Why the last restart attempt failed")
     embedded: bool
     server_version: str
     extensions: dict[str, str]
@@ -279,6 +286,10 @@ class HealthOut(BaseModel):
             version=version,
             database=DatabaseOut(
                 ok=h.database_ok,
+                state=h.database_state,
+                restart_attempt=h.restart_attempt,
+                restarts=h.restarts,
+                error=h.database_error,
                 embedded=h.embedded_database,
                 server_version=h.server_version,
                 extensions=dict(h.extensions),

@@ -3,15 +3,19 @@
 Every pooled connection has AGE loaded, ``ag_catalog`` on its search path (set as a
 startup parameter, so the pool's ``RESET ALL`` keeps it), and codecs for ``graphid``
 (int), ``agtype`` (text) and ``vector``. All access goes through ``acquire()`` or
-``transaction()``, which translate driver errors into kgmem errors.
+``transaction()``, which translate driver errors into kgmem errors, discard a
+connection whose link failed (the pool opens a new one on a later acquire), and refuse
+at once while ``state`` says the database is not up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,9 +26,9 @@ import asyncpg
 from pgvector.asyncpg import register_vector
 
 from kgmem.config import DatabaseSettings
-from kgmem.errors import MissingExtension, StorageError, WriteConflict
+from kgmem.errors import DatabaseUnavailable, MissingExtension, StorageError, WriteConflict
 from kgmem.storage import migrate, text_lock
-from kgmem.storage.driver_errors import translated
+from kgmem.storage.driver_errors import UNAVAILABLE, breaks_link, translated
 from kgmem.storage.embeddings import PGVECTOR_HNSW
 from kgmem.storage.labels import LabelCatalog
 from kgmem.storage.namespace_cache import NamespaceCache
@@ -49,6 +53,38 @@ T = TypeVar("T")
 # simply run again.
 RETRYABLE = frozenset({"40P01", "40001"})
 WRITE_ATTEMPTS = 5
+
+# Signal this process's backends that are running a statement or inside a transaction
+# (shutdown: first cancel the statements, then end the backends).
+_CANCEL = (
+    "SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity "
+    "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
+)
+_TERMINATE = (
+    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseState:
+    """Whether the service may use the database. ``restarting``: the embedded server
+    died and is being started again (``attempt`` counts the tries of this outage);
+    ``down``: it gave up. ``restarts`` counts the outages it recovered from."""
+
+    status: Literal["up", "restarting", "down"] = "up"
+    attempt: int = 0
+    restarts: int = 0
+    error: str | None = None
+
+    def refusal(self) -> DatabaseUnavailable:
+        """The error a request gets while the database is not up."""
+        what = (
+            f"the embedded PostgreSQL is restarting (attempt {self.attempt})"
+            if self.status == "restarting"
+            else "the embedded PostgreSQL is down and was not restarted"
+        )
+        return DatabaseUnavailable(f"database unavailable: {what}; try again shortly")
 
 
 class _Connection(asyncpg.Connection):  # type: ignore[misc]
@@ -81,6 +117,10 @@ class Database:
     """Most pooled connections searches use at once (``searching``)."""
     hnsw_build: tuple[int, int] = PGVECTOR_HNSW
     """(m, ef_construction) of the HNSW indexes of namespaces created from now on."""
+    state: DatabaseState = field(default_factory=DatabaseState)
+    """Set by the supervisor of an embedded server; stays ``up`` otherwise."""
+    connections: weakref.WeakSet[Connection] = field(default_factory=weakref.WeakSet, repr=False)
+    """Every connection the pool opened (closed ones included until collected)."""
     _search_gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
 
@@ -92,9 +132,16 @@ class Database:
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[Connection]:
         """A pooled connection, outside any explicit transaction."""
+        if self.state.status != "up":
+            raise self.state.refusal()
         with translated():
             async with self.pool.acquire() as conn:
-                yield conn
+                try:
+                    yield conn
+                except BaseException as exc:
+                    if breaks_link(exc):
+                        _discard(conn)
+                    raise
 
     @asynccontextmanager
     async def searching(self) -> AsyncIterator[Connection]:
@@ -132,6 +179,8 @@ class Database:
         and a fast shutdown). Measured here; a disconnect always ends the backend, and
         PostgreSQL aborts the open transaction. The pool opens a fresh connection.
         """
+        if self.state.status != "up":
+            raise self.state.refusal()
         with translated():
             conn = await self.pool.acquire()
             try:
@@ -141,11 +190,11 @@ class Database:
                     if writes_to is not None and self.keyword_search == "bm25":
                         await text_lock.take(conn, writes_to)
                     yield conn
-                except BaseException:
-                    if readonly:
+                except BaseException as exc:
+                    if readonly and not breaks_link(exc):
                         await tx.rollback()
                     else:
-                        conn.terminate()
+                        _discard(conn)
                     raise
                 await tx.commit()
             finally:
@@ -196,10 +245,54 @@ class Database:
         except Exception:
             return False
 
-    async def close(self) -> None:
-        """Close every pooled connection."""
+    async def answers(self) -> bool:
+        """True when a new connection (outside the pool, whatever ``state`` says)
+        answers a trivial query within two seconds."""
+        try:
+            async with asyncio.timeout(2):
+                conn = await asyncpg.connect(self.url, timeout=2)
+                try:
+                    return bool(await conn.fetchval("SELECT true"))
+                finally:
+                    conn.terminate()
+        except (asyncpg.PostgresError, *UNAVAILABLE):
+            return False
+
+    async def cancel_statements(self) -> int:
+        """pg_cancel_backend for this pool's connections that are busy; how many."""
+        return await self._signal(_CANCEL)
+
+    async def terminate_backends(self) -> int:
+        """pg_terminate_backend for this pool's connections that are busy; how many."""
+        return await self._signal(_TERMINATE)
+
+    async def _signal(self, query: str) -> int:
+        pids = [c.get_server_pid() for c in list(self.connections) if not c.is_closed()]
+        if not pids:
+            return 0
+        # Outside the pool: every pooled connection may be the one stuck.
         with translated():
-            await asyncio.wait_for(self.pool.close(), timeout=10)
+            conn = await asyncpg.connect(
+                self.url, timeout=2, server_settings={"application_name": "kgmem-shutdown"}
+            )
+            try:
+                return int(await conn.fetchval(query, pids, timeout=5))
+            finally:
+                conn.terminate()
+
+    async def close(self, *, timeout_s: float = 10.0, hard: bool = False) -> bool:
+        """Close every pooled connection, waiting up to ``timeout_s`` for those in use to
+        come back; then (or at once when ``hard``) drop them. True when all came back."""
+        if not hard:
+            try:
+                with translated():
+                    async with asyncio.timeout(timeout_s):
+                        await self.pool.close()
+                return True
+            except DatabaseUnavailable as exc:
+                _log.warning("closing the pool failed (%s); dropping its connections", exc)
+        self.pool.terminate()
+        return False
 
 
 async def open_database(
@@ -219,13 +312,14 @@ async def open_database(
             await conn.close()
     if migrate_first:
         await asyncio.to_thread(migrate.upgrade, url)
+    connections: weakref.WeakSet[Connection] = weakref.WeakSet()
     with translated():
         pool = await asyncpg.create_pool(
             url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             timeout=settings.connect_timeout_s,
-            init=_init_connection,
+            init=functools.partial(_init_connection, connections),
             connection_class=_Connection,
             server_settings={
                 "search_path": 'ag_catalog, "$user", public',
@@ -249,6 +343,7 @@ async def open_database(
         server_version=str(version),
         extensions=extensions,
         url=url,
+        connections=connections,
         ef_search=settings.hnsw_ef_search,
         search_connections=settings.search_connections,
         hnsw_build=(settings.hnsw_m, settings.hnsw_ef_construction),
@@ -272,7 +367,15 @@ async def _check_extensions(conn: Connection, url: str) -> None:
             )
 
 
-async def _init_connection(conn: Connection) -> None:
+def _discard(conn: Connection) -> None:
+    """Close ``conn`` at once, so that the pool replaces it. A connection whose link
+    was lost may already be detached from its pool proxy; then there is nothing to do."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        conn.terminate()
+
+
+async def _init_connection(connections: weakref.WeakSet[Connection], conn: Connection) -> None:
+    connections.add(conn)
     # A non-superuser cannot LOAD; AGE must then come from session_preload_libraries.
     with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
         await conn.execute("LOAD 'age'")

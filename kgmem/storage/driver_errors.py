@@ -6,6 +6,7 @@ runs inside ``translated()``, which re-raises them as ``KgmemError`` subclasses.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,13 +20,16 @@ from kgmem.errors import (
     StorageError,
 )
 
-_UNAVAILABLE = (
+UNAVAILABLE = (
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.InterfaceError,
+    # Protocol-level failures, such as a connection that broke in the middle of a
+    # message when the server died: the statement's fate is unknown, like a lost link.
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
     OSError,
     TimeoutError,
@@ -38,7 +42,7 @@ def translate(exc: BaseException) -> KgmemError:
         return exc
     if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
         return QueryTimeout(f"the database cancelled the query: {exc}")
-    if isinstance(exc, _UNAVAILABLE):
+    if isinstance(exc, UNAVAILABLE):
         return DatabaseUnavailable(f"database unavailable: {exc}")
     if isinstance(exc, asyncpg.exceptions.DataError):
         return InvalidInput(f"the database rejected a value: {exc}")
@@ -48,6 +52,12 @@ def translate(exc: BaseException) -> KgmemError:
     return StorageError(f"unexpected storage failure: {exc!r}")
 
 
+def breaks_link(exc: BaseException) -> bool:
+    """Whether ``exc`` leaves a connection unusable (lost, broken mid-message, or
+    interrupted with a statement in flight): such a connection must be discarded."""
+    return isinstance(exc, (DatabaseUnavailable, asyncio.CancelledError, *UNAVAILABLE))
+
+
 @contextmanager
 def translated() -> Iterator[None]:
     """Run the block, re-raising driver exceptions as kgmem errors."""
@@ -55,5 +65,5 @@ def translated() -> Iterator[None]:
         yield
     except KgmemError:
         raise
-    except (asyncpg.PostgresError, *_UNAVAILABLE) as exc:
+    except (asyncpg.PostgresError, *UNAVAILABLE) as exc:
         raise translate(exc) from exc

@@ -8,7 +8,8 @@ Layout under ``KGMEM_HOME``::
 
 The owner is whichever process holds ``serve.lock``: ``kgmem serve`` takes it and
 refuses to start if another process has it (``HomeLocked``). The owner starts
-PostgreSQL, and stops it when it exits. Other commands (``kgmem keys ...``) that find
+PostgreSQL, restarts it when it dies (``kgmem.storage.supervisor``), and stops it when
+it exits. Other commands (``kgmem keys ...``) that find
 the lock taken attach to the running server and leave it running.
 """
 
@@ -18,12 +19,14 @@ import fcntl
 import logging
 import os
 import subprocess
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from kgmem.errors import ConfigurationError, HomeLocked
+from kgmem.storage import postmaster
 
 if TYPE_CHECKING:
     from pgserver.postgres_server import PostgresServer
@@ -92,16 +95,41 @@ class EmbeddedPostgres:
     owner: bool
     _system_user: str | None = None
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown) if this process owns it."""
+    def running(self) -> bool:
+        """Whether the server's postmaster is alive."""
+        return postmaster.postmaster_pid(self.pgdata) is not None
+
+    def stop(self, *, timeout_s: float = 30.0, hard: threading.Event | None = None) -> None:
+        """Stop the server if this process owns it: a fast shutdown for up to
+        ``timeout_s``, then immediate, then SIGKILL (``postmaster.stop``); ``hard``
+        skips or cuts short the fast one. Logs what it did."""
         if not self.owner:
             return
-        try:
-            _pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=self._system_user)
-            _log.info("embedded PostgreSQL stopped")
-        except subprocess.CalledProcessError:
-            _log.warning("embedded PostgreSQL was not running at shutdown")
         self.owner = False
+        outcome = postmaster.stop(self.pgdata, timeout_s=timeout_s, hard=hard)
+        _log.info("shutdown: embedded PostgreSQL %s", outcome)
+
+    def restart(self) -> None:
+        """Start the server again after its postmaster died (owner only), first killing
+        the processes the dead postmaster left. Raises ``ConfigurationError`` when it
+        does not start; the caller may try again."""
+        from pgserver.postgres_server import PostgresServer, get_server
+
+        if not self.owner:
+            raise ConfigurationError("only the process that owns KGMEM_HOME restarts PostgreSQL")
+        killed = postmaster.kill_leftovers(self.pgdata)
+        if killed:
+            _log.warning("killed %d process(es) the dead postmaster left behind", killed)
+        postmaster.remove_stale_lock_files(self.pgdata)
+        PostgresServer._instances.pop(self.pgdata, None)
+        try:
+            server = get_server(self.pgdata, cleanup_mode=None)
+        except (subprocess.SubprocessError, OSError, RuntimeError, AssertionError) as exc:
+            raise ConfigurationError(f"embedded PostgreSQL did not start: {exc!r}") from exc
+        if server.get_uri(DATABASE_NAME) != self.url:
+            # The socket directory derives from the data directory, so this would mean
+            # the pool now points at nothing.
+            raise ConfigurationError("embedded PostgreSQL came back on a different address")
 
 
 def start_embedded(

@@ -3,6 +3,9 @@ from contextlib import AbstractAsyncContextManager
 
 import httpx
 
+from kgmem import Memory
+from kgmem.storage.database import DatabaseState
+
 
 async def test_health_reports_database_extensions_and_model(client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
@@ -40,3 +43,33 @@ async def test_livez_answers_any_client_without_a_key(
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     assert response.text == "ok\n"
+
+
+async def test_health_and_requests_say_the_database_is_restarting(
+    client: httpx.AsyncClient, memory: Memory
+) -> None:
+    db = memory.ctx.db
+    up = db.state
+    assert (await client.get("/health")).json()["database"]["state"] == "up"
+    db.state = DatabaseState("restarting", 2, 1, "pg_ctl start timed out")
+    try:
+        health = await client.get("/health")
+        read = await client.get("/v1/namespaces")
+    finally:
+        db.state = up
+    assert health.status_code == 503
+    assert health.json()["database"] | {"server_version": "", "extensions": {}} == {
+        "ok": False,
+        "state": "restarting",
+        "restart_attempt": 2,
+        "restarts": 1,
+        "error": "pg_ctl start timed out",
+        "embedded": False,
+        "server_version": "",
+        "extensions": {},
+    }
+    assert read.status_code == 503
+    assert read.headers["content-type"] == "application/problem+json"
+    assert read.json()["code"] == "database_unavailable"
+    assert "restarting (attempt 2)" in read.json()["detail"]
+    assert (await client.get("/health")).status_code == 200

@@ -1,0 +1,50 @@
+"""Stopping the embedded PostgreSQL in bounded time, also past a backend that ignores
+a fast shutdown."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from kgmem.storage import postmaster
+from kgmem.storage.embedded import start_embedded
+
+pytestmark = pytest.mark.slow
+
+
+async def test_a_wedged_backend_turns_a_fast_shutdown_into_an_immediate_one(
+    home_dir: Path,
+) -> None:
+    server = start_embedded(home_dir / "home", owner=True, shared_buffers="128MB")
+    try:
+        conn = await asyncpg.connect(server.url)
+        await conn.execute(
+            "CREATE EXTENSION IF NOT EXISTS pg_textsearch; CREATE TABLE t (body text); "
+            "CREATE INDEX ON t USING bm25 (body) WITH (text_config = 'english')"
+        )
+        # pg_textsearch 1.0: after this ROLLBACK the backend holds interrupts off, so
+        # neither pg_terminate_backend nor a fast shutdown ends it.
+        await conn.execute("BEGIN; INSERT INTO t VALUES ('hello'); ROLLBACK")
+        other = await asyncpg.connect(server.url)
+        assert await other.fetchval("SELECT pg_terminate_backend($1)", conn.get_server_pid())
+        await asyncio.sleep(0.5)
+        other.terminate()
+        started = time.monotonic()
+        outcome = await asyncio.to_thread(postmaster.stop, server.pgdata, timeout_s=2)
+        took = time.monotonic() - started
+        conn.terminate()
+    finally:
+        postmaster.stop(server.pgdata, timeout_s=0.1)
+    assert outcome.startswith("stopped (immediate shutdown)"), outcome
+    assert 2 <= took < 2 + postmaster.IMMEDIATE_S
+    assert postmaster.postmaster_pid(server.pgdata) is None
+    assert not postmaster.processes(server.pgdata)
+
+
+async def test_stop_of_a_server_that_is_not_running_says_so(home_dir: Path) -> None:
+    server = start_embedded(home_dir / "home", owner=True, shared_buffers="128MB")
+    first = await asyncio.to_thread(postmaster.stop, server.pgdata, timeout_s=30)
+    second = await asyncio.to_thread(postmaster.stop, server.pgdata, timeout_s=30)
+    assert first.startswith("stopped (fast shutdown)") and second == "was not running"

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import orjson
-
 from kgmem.config import CypherSettings
-from kgmem.cypher import CypherPlan, Mode, plan
+from kgmem.cypher import CypherPlan, Mode, explained, plan
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import LimitExceeded, StorageError
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
+from kgmem.storage import agtype
 from kgmem.storage import cypher as cypher_store
 from kgmem.storage import namespaces as ns_store
 
@@ -40,9 +39,13 @@ class CypherRequest:
 async def run(
     ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
 ) -> CypherResult:
-    """Run ``request`` on ``namespace``; see the module docstring."""
+    """Run ``request`` on ``namespace``; see the module docstring. A query that starts
+    with ``EXPLAIN`` is not run: its one column ``plan`` holds the lines of ``explain()``."""
     started = time.perf_counter()
     validate_namespace_name(namespace)
+    inner = explained(request.query)
+    if inner is not None:
+        return await _plan_rows(ctx, namespace, replace(request, query=inner), settings)
     checked = plan(request.query, request.params, mode=request.mode)
     planned = time.perf_counter()
     cap = _cap(request.limit, settings)
@@ -93,6 +96,21 @@ async def explain(
         return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
 
 
+async def _plan_rows(
+    ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
+) -> CypherResult:
+    """``explain()`` as a result: one column ``plan``, one row per line."""
+    started = time.perf_counter()
+    lines = await explain(ctx, namespace, request, settings)
+    total = round((time.perf_counter() - started) * 1000, 3)
+    return CypherResult(
+        columns=["plan"],
+        rows=[[line] for line in lines],
+        truncated=False,
+        timings={"total_ms": total},
+    )
+
+
 def _cap(limit: int | None, settings: CypherSettings) -> int:
     if limit is None:
         return settings.max_rows
@@ -104,7 +122,7 @@ def _cap(limit: int | None, settings: CypherSettings) -> int:
 
 
 def _params_json(params: Mapping[str, Any]) -> str:
-    return orjson.dumps(dict(params)).decode()
+    return agtype.encode(dict(params))
 
 
 async def _read(

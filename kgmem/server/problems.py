@@ -38,8 +38,10 @@ STATUS: Mapping[type[KgmemError], int] = {
     errors.ExtractionError: 502,
 }
 
-# Problems the HTTP layer itself raises, keyed by status.
+# Problems the HTTP layer itself raises, keyed by status: FastAPI answers 400 for a body
+# it cannot parse at all (a broken multipart form, JSON nested past the parser's depth).
 HTTP_CODES: Mapping[int, tuple[str, str]] = {
+    400: ("malformed_request", "Request body could not be parsed"),
     404: ("route_not_found", "No such route"),
     405: ("method_not_allowed", "Method not allowed"),
 }

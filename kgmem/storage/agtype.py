@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from kgmem.agtext import constant, skip_string
+from kgmem.storage.driver_errors import unencodable
 
 _ANNOTATIONS = ("vertex", "edge", "path", "numeric")
 
@@ -22,9 +23,16 @@ def encode(value: Any) -> str:
     """The agtype literal of a JSON-compatible ``value``.
 
     Callers validate numbers first (``kgmem.schema.properties``): orjson would write a
-    NaN or an infinity as null.
+    NaN or an infinity as null. A string with a lone surrogate raises ``InvalidText``.
     """
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as exc:
+        try:  # the same value through a codec that names the character
+            json.dumps(value, ensure_ascii=False).encode()
+        except UnicodeEncodeError as bad:
+            raise unencodable(bad) from exc
+        raise
 
 
 def decode(text: str | None) -> Any:

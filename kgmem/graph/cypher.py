@@ -24,6 +24,7 @@ from kgmem.schema import validate_namespace_name
 from kgmem.storage import agtype
 from kgmem.storage import cypher as cypher_store
 from kgmem.storage import namespaces as ns_store
+from kgmem.storage.database import Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +70,7 @@ async def explain(
     ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
 ) -> list[str]:
     """kgmem's plan (columns, rewrites, the text sent) and PostgreSQL's plan for
-    ``request``, without running it (always as the namespace's reader, read-only)."""
+    ``request``, without running it (in a read-only transaction)."""
     validate_namespace_name(namespace)
     checked = plan(request.query, request.params, mode=request.mode)
     call = cypher_store.CypherCall(
@@ -89,11 +90,22 @@ async def explain(
         *("  " + line for line in checked.text.splitlines()),
         "PostgreSQL plan:",
     ]
-    await _ensure_reader(ctx, namespace)
+    if request.mode == "read":
+        await _ensure_reader(ctx, namespace)
     async with ctx.db.transaction(readonly=True) as conn:
-        if not await cypher_store.enter_read(conn, namespace, settings.statement_timeout_ms):
-            raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
+        await _enter(conn, namespace, request.mode, settings)
         return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
+
+
+async def _enter(conn: Connection, namespace: str, mode: Mode, settings: CypherSettings) -> None:
+    """Take the role ``explain()`` plans as: the reader for a read; for a write (the
+    caller has the write scope) the service itself, as a reader cannot plan writes.
+    The transaction is read-only either way: EXPLAIN runs nothing."""
+    if mode == "write":
+        await ns_store.resolve(conn, namespace)
+        await cypher_store.enter_write(conn, settings.statement_timeout_ms)
+    elif not await cypher_store.enter_read(conn, namespace, settings.statement_timeout_ms):
+        raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
 
 
 async def _plan_rows(

@@ -107,9 +107,7 @@ def _operations() -> list[schemathesis.APIOperation]:
     """The operations of the committed OpenAPI document (the snapshot contract test keeps
     it equal to the app's), without the endless event stream."""
     loaded = schemathesis.openapi.from_path(ROOT / "api" / "openapi.json")
-    return [
-        result.ok() for result in loaded.exclude(path_regex=r"/events$").get_all_operations()
-    ]
+    return [result.ok() for result in loaded.exclude(path_regex=r"/events$").get_all_operations()]
 
 
 @pytest.mark.parametrize("operation", _operations(), ids=lambda op: op.label)

@@ -77,8 +77,9 @@ def text_problem(body: bytes) -> str | None:
 
 
 def _lone_surrogate(value: Any) -> str | None:
-    """The first string (key or value) in ``value`` that UTF-8 cannot encode, shown
-    escaped, or None. Iterative, so any nesting depth is safe."""
+    """The first string (key or value) in ``value`` that UTF-8 cannot encode, escaped
+    and cut to the text around the bad character, or None. Iterative, so any nesting
+    depth is safe."""
     pending = [value]
     while pending:
         item = pending.pop()
@@ -86,8 +87,9 @@ def _lone_surrogate(value: Any) -> str | None:
             if not item.isascii():
                 try:
                     item.encode("utf-8")
-                except UnicodeEncodeError:
-                    return item.encode("ascii", "backslashreplace").decode()[:80]
+                except UnicodeEncodeError as exc:
+                    around = item[max(exc.start - 20, 0) : exc.end + 20]
+                    return around.encode("ascii", "backslashreplace").decode()
         elif isinstance(item, dict):
             pending.extend(item.keys())
             pending.extend(item.values())

@@ -47,6 +47,15 @@ HTTP_CODES: Mapping[int, tuple[str, str]] = {
 }
 
 
+def http_code(status: int) -> tuple[str, str]:
+    """The (code, title) for a problem the HTTP layer raises: its own row in
+    ``HTTP_CODES``, else the generic documented code of its class (never a made-up one)."""
+    if status in HTTP_CODES:
+        return HTTP_CODES[status]
+    generic = errors.InvalidRequest if status < 500 else KgmemError
+    return generic.code, generic.title
+
+
 def status_of(cls: type[KgmemError]) -> int:
     """The HTTP status for an error class: the nearest ancestor in ``STATUS``."""
     for ancestor in cls.__mro__:
@@ -103,7 +112,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, title = HTTP_CODES.get(exc.status_code, (f"http_{exc.status_code}", "HTTP error"))
+        code, title = http_code(exc.status_code)
         return problem(exc.status_code, code, title, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgmem.errors import InvalidText
+from kgmem.jsontext import unencodable
 from kgmem.server.problems import from_error
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -70,32 +70,10 @@ def text_problem(body: bytes) -> str | None:
         value = json.loads(body)  # the parser the routes use
     except (ValueError, RecursionError):
         return None
-    where = _lone_surrogate(value)
+    where = unencodable(value)
     if where is None:
         return None
     return f"a string in the body holds a lone surrogate ({where}); send valid Unicode text"
-
-
-def _lone_surrogate(value: Any) -> str | None:
-    """The first string (key or value) in ``value`` that UTF-8 cannot encode, escaped
-    and cut to the text around the bad character, or None. Iterative, so any nesting
-    depth is safe."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            if not item.isascii():
-                try:
-                    item.encode("utf-8")
-                except UnicodeEncodeError as exc:
-                    around = item[max(exc.start - 20, 0) : exc.end + 20]
-                    return around.encode("ascii", "backslashreplace").decode()
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return None
 
 
 def _reads_json(scope: Scope) -> bool:

@@ -13,25 +13,32 @@ from typing import Any
 
 import orjson
 
+from kgmem import jsontext
 from kgmem.agtext import constant, skip_string
-from kgmem.storage.driver_errors import unencodable
+from kgmem.errors import InvalidText, LimitExceeded
 
 _ANNOTATIONS = ("vertex", "edge", "path", "numeric")
+MAX_ENCODED_DEPTH = 254  # orjson's own limit on lists and maps
 
 
 def encode(value: Any) -> str:
     """The agtype literal of a JSON-compatible ``value``.
 
     Callers validate numbers first (``kgmem.schema.properties``): orjson would write a
-    NaN or an infinity as null. A string with a lone surrogate raises ``InvalidText``.
+    NaN or an infinity as null. A string with a lone surrogate raises ``InvalidText``,
+    nesting past ``MAX_ENCODED_DEPTH`` ``LimitExceeded``.
     """
     try:
         return orjson.dumps(value).decode()
     except orjson.JSONEncodeError as exc:
-        try:  # the same value through a codec that names the character
-            json.dumps(value, ensure_ascii=False).encode()
-        except UnicodeEncodeError as bad:
-            raise unencodable(bad) from exc
+        bad = jsontext.unencodable(value)
+        if bad is not None:
+            raise InvalidText(f"text holds {bad}, which is not valid Unicode") from exc
+        if jsontext.depth(value) > MAX_ENCODED_DEPTH:
+            raise LimitExceeded(
+                f"a value nests lists and maps more than {MAX_ENCODED_DEPTH} deep",
+                limit=MAX_ENCODED_DEPTH,
+            ) from exc
         raise
 
 

@@ -175,6 +175,22 @@ async def test_a_node_with_deeply_nested_properties_is_a_limit_not_a_crash(
     assert_problem(response, 422, "limit_exceeded")
 
 
+async def test_parameters_nested_too_deep_are_a_limit_not_a_crash(
+    client: httpx.AsyncClient, namespace: str, other: str
+) -> None:
+    # 300 levels parse but cannot be encoded for AGE; 3,000 are past what the JSON parser
+    # takes at all, so the body cannot be read.
+    for depth, status, code in ((300, 422, "limit_exceeded"), (3000, 400, "malformed_request")):
+        body = '{"query": "RETURN $p AS p", "params": {"p": ' + nested(depth) + "}}"
+        response = await client.post(
+            f"/v1/namespaces/{namespace}/cypher",
+            content=body.encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert_problem(response, status, code)
+    await assert_serving(client, other)
+
+
 async def test_an_import_of_an_unknown_format_is_refused_before_a_job_starts(
     client: httpx.AsyncClient, namespace: str, other: str
 ) -> None:

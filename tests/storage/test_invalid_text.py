@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.errors import InvalidText
+from kgmem.errors import InvalidText, LimitExceeded
 from kgmem.storage import agtype
 
 LONE = "x\ud800y"
@@ -36,6 +36,15 @@ async def test_cypher_text_and_parameters_with_a_lone_surrogate_are_refused(
     with pytest.raises(InvalidText):
         await memory.cypher(namespace, "RETURN $p AS s", {"p": [LONE]})
     assert (await memory.cypher(namespace, "RETURN 'ok' AS s", {})).rows == [["ok"]]
+
+
+def test_encode_refuses_nesting_past_its_limit() -> None:
+    deep: object = "leaf"
+    for _ in range(agtype.MAX_ENCODED_DEPTH):
+        deep = {"k": deep}
+    assert agtype.encode(deep).count("{") == agtype.MAX_ENCODED_DEPTH
+    with pytest.raises(LimitExceeded):
+        agtype.encode([deep])
 
 
 def test_encode_keeps_other_failures_as_they_are() -> None:

@@ -191,6 +191,17 @@ async def test_parameters_nested_too_deep_are_a_limit_not_a_crash(
     await assert_serving(client, other)
 
 
+async def test_a_search_filter_nested_deeper_than_any_property_is_refused(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    url = f"/v1/namespaces/{namespace}/search"
+    deep = json.loads(nested(9))  # stored properties nest at most 8 levels
+    refused = await client.post(url, json={"text": "x", "filters": {"properties": {"p": deep}}})
+    assert_problem(refused, 422, "invalid_request")
+    kept = await client.post(url, json={"text": "x", "filters": {"properties": {"p": deep[0]}}})
+    assert kept.status_code == 200, kept.text
+
+
 async def test_an_import_of_an_unknown_format_is_refused_before_a_job_starts(
     client: httpx.AsyncClient, namespace: str, other: str
 ) -> None:

@@ -1,7 +1,7 @@
 """What makes a JSON-like value (dicts, lists, str, numbers) impossible to store:
-text UTF-8 cannot encode, and nesting deeper than encoders go.
+text UTF-8 cannot encode, integers past 64 bits, and nesting deeper than encoders go.
 
-Both walks are iterative, so a value of any depth is inspected without recursion.
+The walks are iterative, so a value of any depth is inspected without recursion.
 """
 
 from __future__ import annotations
@@ -24,6 +24,24 @@ def unencodable(value: Any) -> str | None:
                     return around.encode("ascii", "backslashreplace").decode()
         elif isinstance(item, dict):
             pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return None
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def oversized_int(value: Any) -> int | None:
+    """The first integer in ``value`` outside the signed 64-bit range, or None."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not INT64_MIN <= item <= INT64_MAX:
+                return item
+        elif isinstance(item, dict):
             pending.extend(item.values())
         elif isinstance(item, list | tuple):
             pending.extend(item)

@@ -15,7 +15,7 @@ import orjson
 
 from kgmem import jsontext
 from kgmem.agtext import constant, skip_string
-from kgmem.errors import InvalidText, LimitExceeded
+from kgmem.errors import InvalidNumber, InvalidText, LimitExceeded
 
 _ANNOTATIONS = ("vertex", "edge", "path", "numeric")
 MAX_ENCODED_DEPTH = 254  # orjson's own limit on lists and maps
@@ -26,7 +26,8 @@ def encode(value: Any) -> str:
 
     Callers validate numbers first (``kgmem.schema.properties``): orjson would write a
     NaN or an infinity as null. A string with a lone surrogate raises ``InvalidText``,
-    nesting past ``MAX_ENCODED_DEPTH`` ``LimitExceeded``.
+    an integer past 64 bits ``InvalidNumber``, nesting past ``MAX_ENCODED_DEPTH``
+    ``LimitExceeded``.
     """
     try:
         return orjson.dumps(value).decode()
@@ -34,6 +35,9 @@ def encode(value: Any) -> str:
         bad = jsontext.unencodable(value)
         if bad is not None:
             raise InvalidText(f"text holds {bad}, which is not valid Unicode") from exc
+        big = jsontext.oversized_int(value)
+        if big is not None:
+            raise InvalidNumber(f"integer {big} does not fit in 64 bits") from exc
         if jsontext.depth(value) > MAX_ENCODED_DEPTH:
             raise LimitExceeded(
                 f"a value nests lists and maps more than {MAX_ENCODED_DEPTH} deep",

@@ -202,6 +202,16 @@ async def test_a_search_filter_nested_deeper_than_any_property_is_refused(
     assert kept.status_code == 200, kept.text
 
 
+async def test_a_parameter_past_64_bits_is_an_invalid_number(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    response = await client.post(
+        f"/v1/namespaces/{namespace}/cypher",
+        json={"query": "RETURN $p AS p", "params": {"p": [1, 10**30]}},
+    )
+    assert_problem(response, 422, "invalid_number")
+
+
 async def test_an_import_of_an_unknown_format_is_refused_before_a_job_starts(
     client: httpx.AsyncClient, namespace: str, other: str
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.errors import InvalidText, LimitExceeded
+from kgmem.errors import InvalidNumber, InvalidText, LimitExceeded
 from kgmem.storage import agtype
 
 LONE = "x\ud800y"
@@ -45,6 +45,12 @@ def test_encode_refuses_nesting_past_its_limit() -> None:
     assert agtype.encode(deep).count("{") == agtype.MAX_ENCODED_DEPTH
     with pytest.raises(LimitExceeded):
         agtype.encode([deep])
+
+
+def test_encode_refuses_integers_past_64_bits() -> None:
+    assert agtype.encode([2**63 - 1, -(2**63)]) == f"[{2**63 - 1},{-(2**63)}]"
+    with pytest.raises(InvalidNumber, match=str(2**64)):
+        agtype.encode({"n": [True, 2**64]})
 
 
 def test_encode_keeps_other_failures_as_they_are() -> None:

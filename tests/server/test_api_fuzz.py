@@ -3,9 +3,11 @@
 in api/errors.md.
 
 The normal run sends a few examples per operation (``KGMEM_FUZZ_EXAMPLES``, default
-10); raise it for a longer hunt, e.g. ``KGMEM_FUZZ_EXAMPLES=500 pytest -m fuzz``. The
-endless live-event stream is left out here (it never ends a response) and tested in
-tests/live. Requests go to a seeded namespace so they reach past "namespace not found".
+10, schema-valid and schema-violating ones); raise it for a longer hunt, e.g.
+``KGMEM_FUZZ_EXAMPLES=200 pytest tests/server/test_api_fuzz.py``. The live-event
+stream never ends a response, so its test reads only the status and headers (its
+replay and bad requests are tested in tests/live). Requests go to a seeded namespace
+so they reach past "namespace not found".
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import httpx
 import hypothesis
 import psycopg
 import pytest
+import requests
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -103,36 +106,71 @@ def _seed(url: str) -> None:
     httpx.post(f"{base}/facts", json=fact).raise_for_status()
 
 
-def _operations() -> list[schemathesis.APIOperation]:
+def _operations(*, stream: bool = False) -> list[schemathesis.APIOperation]:
     """The operations of the committed OpenAPI document (the snapshot contract test keeps
-    it equal to the app's), without the endless event stream."""
+    it equal to the app's): all but the endless event stream, or only that one."""
     loaded = schemathesis.openapi.from_path(ROOT / "api" / "openapi.json")
-    return [result.ok() for result in loaded.exclude(path_regex=r"/events$").get_all_operations()]
+    chosen = loaded.include if stream else loaded.exclude
+    return [result.ok() for result in chosen(path_regex=r"/events$").get_all_operations()]
+
+
+def _cases(operation: schemathesis.APIOperation) -> st.SearchStrategy[schemathesis.Case]:
+    return st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    )
+
+
+FUZZ = hypothesis.settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+
+
+def _seeded(case: schemathesis.Case) -> None:
+    """Aim the case at the seeded namespace (but let DELETE pick its own victims)."""
+    if "ns" in (case.path_parameters or {}) and case.method.upper() != "DELETE":
+        case.path_parameters["ns"] = NAMESPACE
 
 
 @pytest.mark.parametrize("operation", _operations(), ids=lambda op: op.label)
 def test_no_operation_answers_a_server_error(
     operation: schemathesis.APIOperation, live_server: LiveServer
 ) -> None:
-    cases = st.one_of(
-        operation.as_strategy(GenerationMode.POSITIVE),
-        operation.as_strategy(GenerationMode.NEGATIVE),
-    )
-
-    @hypothesis.given(cases)
-    @hypothesis.settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(hypothesis.HealthCheck),
-    )
+    @hypothesis.given(_cases(operation))
+    @FUZZ
     def answer_is_clear(case: schemathesis.Case) -> None:
-        if "ns" in (case.path_parameters or {}) and case.method.upper() != "DELETE":
-            case.path_parameters["ns"] = NAMESPACE
+        _seeded(case)
         response = case.call(base_url=live_server.url, timeout=30)
         assert_clear_answer(case, response, live_server.url)
 
     answer_is_clear()
+
+
+@pytest.mark.parametrize("operation", _operations(stream=True), ids=lambda op: op.label)
+def test_the_event_stream_answers_no_server_error(
+    operation: schemathesis.APIOperation, live_server: LiveServer
+) -> None:
+    """The stream never ends, so only its status and headers are read."""
+
+    @hypothesis.given(_cases(operation))
+    @FUZZ
+    def opens_or_refuses(case: schemathesis.Case) -> None:
+        _seeded(case)
+        sent = case.as_transport_kwargs(base_url=live_server.url)
+        with requests.request(**sent, stream=True, timeout=30) as response:
+            reproduce = case.as_curl_command(base_url=live_server.url)
+            assert response.status_code < 500, f"{response.status_code}\n{reproduce}"
+            if response.status_code >= 400:
+                kind = response.headers["content-type"]
+                assert kind.startswith("application/problem+json"), f"{kind}\n{reproduce}"
+                assert response.json()["code"] in DOCUMENTED, reproduce
+            else:
+                assert response.headers["content-type"].startswith("text/event-stream")
+
+    opens_or_refuses()
 
 
 def assert_clear_answer(case: schemathesis.Case, response: Response, base_url: str) -> None:

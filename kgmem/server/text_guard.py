@@ -55,10 +55,11 @@ class TextGuard:
 def text_problem(body: bytes) -> str | None:
     """Why ``body`` is not valid Unicode JSON text, or None when it is (or when it is
     not JSON at all: the route answers that)."""
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"the body is not UTF-8: byte {exc.start} cannot start or continue a character"
+    if not body.isascii():  # ASCII (most bodies) is UTF-8; the check is a fast scan
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"the body is not UTF-8: byte {exc.start} cannot start or continue a character"
     if not _SURROGATE_ESCAPE.search(body):
         return None
     try:

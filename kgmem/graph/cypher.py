@@ -21,10 +21,9 @@ from kgmem.errors import LimitExceeded, StorageError
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
-from kgmem.storage import agtype
+from kgmem.storage import Connection, agtype
 from kgmem.storage import cypher as cypher_store
 from kgmem.storage import namespaces as ns_store
-from kgmem.storage.database import Connection
 
 
 @dataclass(frozen=True, slots=True)

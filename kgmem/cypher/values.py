@@ -13,15 +13,14 @@ Numbers, strings, booleans, lists, maps and null stay plain JSON. Non-finite flo
 become the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers).
 
 A value nested more than ``MAX_DEPTH`` lists and maps deep raises ``LimitExceeded``:
-JSON encoders and parsers recurse, and each stops at a depth of its own.
+JSON encoders and parsers recurse, and each stops at a depth of its own (a deeper
+result could be decoded but not sent).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
-from itertools import accumulate
 from typing import Any
 
 import orjson
@@ -29,10 +28,7 @@ import orjson
 from kgmem.agtext import constant, skip_string
 from kgmem.errors import LimitExceeded
 
-MAX_DEPTH = 200
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+MAX_DEPTH = 254  # orjson's limit, within the REST encoder's
 
 _MARK = "\x00kgmem-kind"  # no JSON text can spell this key by accident
 _MARK_JSON = "\\u0000kgmem-kind"
@@ -43,12 +39,13 @@ def decode(text: str | None) -> Any:
     """The typed JSON value of agtype ``text`` (None for SQL NULL)."""
     if text is None:
         return None
-    check_depth(text)
     if "::" not in text:
         try:
-            return orjson.loads(text)  # the common case: plain JSON, no NaN/Infinity
+            value = orjson.loads(text)  # the common case: plain JSON, no NaN/Infinity
         except orjson.JSONDecodeError:
             pass
+        else:
+            return _shallow(text, value)
     return _finite(decode_raw(text))
 
 
@@ -140,19 +137,27 @@ def decode_raw(text: str | None) -> Any:
     """Like ``decode`` but keeping non-finite floats as floats (for comparisons)."""
     if text is None:
         return None
-    check_depth(text)
     marked = _mark_annotations(text) if "::" in text else text
-    return json.loads(marked, parse_constant=constant, object_hook=_typed)
+    try:
+        value = json.loads(marked, parse_constant=constant, object_hook=_typed)
+    except RecursionError:
+        raise _too_deep() from None
+    return _shallow(text, value)
 
 
-def check_depth(text: str) -> None:
-    """Raise ``LimitExceeded`` when agtype ``text`` nests lists and maps more than
-    ``MAX_DEPTH`` deep (brackets inside strings do not count)."""
+def _shallow(text: str, value: Any) -> Any:
+    """``value`` (decoded from ``text``), once known to nest at most ``MAX_DEPTH`` deep."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return  # too few brackets to be that deep: the common case costs two counts
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    if max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH:
-        raise LimitExceeded(
-            f"a value in the result nests lists and maps more than {MAX_DEPTH} deep",
-            limit=MAX_DEPTH,
-        )
+        return value  # too few brackets to be that deep: the common case costs two counts
+    try:
+        orjson.dumps(value)  # orjson refuses lists and maps nested past MAX_DEPTH
+    except orjson.JSONEncodeError:
+        raise _too_deep() from None
+    return value
+
+
+def _too_deep() -> LimitExceeded:
+    return LimitExceeded(
+        f"a value in the result nests lists and maps more than {MAX_DEPTH} deep",
+        limit=MAX_DEPTH,
+    )

@@ -18,6 +18,7 @@
     │   ├── InvalidTimestamp        invalid_timestamp
     │   ├── InvalidCursor           invalid_cursor
     │   ├── InvalidRequest          invalid_request
+    │   ├── InvalidText             invalid_text
     │   ├── LimitExceeded           limit_exceeded
     │   │   └── PayloadTooLarge     payload_too_large
     │   ├── InvalidEventId          invalid_event_id
@@ -151,6 +152,14 @@ class InvalidCursor(InvalidInput):
 class InvalidRequest(InvalidInput):
     code = "invalid_request"
     title = "Request does not match the API"
+
+
+class InvalidText(InvalidInput):
+    """Text that is not valid Unicode: a lone surrogate (``\\ud800``) or bytes that are
+    not UTF-8. PostgreSQL and JSON cannot store it, so it is refused where it enters."""
+
+    code = "invalid_text"
+    title = "Text is not valid Unicode"
 
 
 class LimitExceeded(InvalidInput):

@@ -4,6 +4,6 @@ Nothing in this package touches the database: ``plan()`` turns text and paramete
 into a ``CypherPlan`` that ``kgmem.storage.cypher`` runs inside ``cypher()``.
 """
 
-from kgmem.cypher.plan import CypherPlan, Mode, plan
+from kgmem.cypher.plan import CypherPlan, Mode, explained, plan
 
-__all__ = ["CypherPlan", "Mode", "plan"]
+__all__ = ["CypherPlan", "Mode", "explained", "plan"]

@@ -22,6 +22,7 @@ from kgmem.errors import CypherRejected, CypherSemanticError
 
 Mode = Literal["read", "write"]
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_EXPLAIN_OPTIONS = ("ANALYZE", "ANALYSE", "VERBOSE", "COSTS", "BUFFERS", "TIMING", "FORMAT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,25 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
     return prepared, tuple(typecheck.count_parameters(code))
 
 
+def explained(query: str) -> str | None:
+    """The query after a leading ``EXPLAIN``, or None when it does not start with one.
+
+    Only plain EXPLAIN is accepted (kgmem shows the plan without running anything);
+    ``EXPLAIN ANALYZE`` and other options raise ``CypherRejected``.
+    """
+    if "explain" not in query.lower():
+        return None
+    tokens = tokenize(query)
+    if not tokens or not tokens[0].is_keyword("EXPLAIN"):
+        return None
+    if len(tokens) > 1 and (tokens[1].is_keyword(*_EXPLAIN_OPTIONS) or tokens[1].text == "("):
+        raise CypherRejected(
+            "only plain EXPLAIN is supported: it shows the plan without running the query",
+            position=tokens[1].start,
+        )
+    return query[tokens[0].end :]
+
+
 def check_params(used: frozenset[str], given: Mapping[str, Any]) -> None:
     """Every parameter the query uses is given, and every given name is a plain name."""
     for name in given:
@@ -93,7 +113,8 @@ def dollar_tag(text: str) -> str:
     Derived from a digest of the text, so the same query gives the same SQL (and reuses
     the connection's prepared statement); drawn at random in the unlikely case the text
     contains it."""
-    tag = f"$cy_{hashlib.sha256(text.encode()).hexdigest()[:16]}$"
+    # surrogatepass: text UTF-8 cannot encode still gets a tag; the driver refuses it.
+    tag = f"$cy_{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}$"
     while tag in text:
         tag = f"$cy_{secrets.token_hex(8)}$"
     return tag

@@ -11,6 +11,10 @@ and paths become objects that say what they are::
 
 Numbers, strings, booleans, lists, maps and null stay plain JSON. Non-finite floats
 become the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers).
+
+A value nested more than ``MAX_DEPTH`` lists and maps deep raises ``LimitExceeded``:
+JSON encoders and parsers recurse, and each stops at a depth of its own (a deeper
+result could be decoded but not sent).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from typing import Any
 import orjson
 
 from kgmem.agtext import constant, skip_string
+from kgmem.errors import LimitExceeded
+
+MAX_DEPTH = 254  # orjson's limit, within the REST encoder's
 
 _MARK = "\x00kgmem-kind"  # no JSON text can spell this key by accident
 _MARK_JSON = "\\u0000kgmem-kind"
@@ -34,12 +41,12 @@ def decode(text: str | None) -> Any:
         return None
     if "::" not in text:
         try:
-            return orjson.loads(text)  # the common case: plain JSON, no NaN/Infinity
+            value = orjson.loads(text)  # the common case: plain JSON, no NaN/Infinity
         except orjson.JSONDecodeError:
             pass
-    marked = _mark_annotations(text) if "::" in text else text
-    raw = json.loads(marked, parse_constant=constant, object_hook=_typed)
-    return _finite(raw)
+        else:
+            return _shallow(text, value)
+    return _finite(decode_raw(text))
 
 
 def _mark_annotations(text: str) -> str:
@@ -131,4 +138,26 @@ def decode_raw(text: str | None) -> Any:
     if text is None:
         return None
     marked = _mark_annotations(text) if "::" in text else text
-    return json.loads(marked, parse_constant=constant, object_hook=_typed)
+    try:
+        value = json.loads(marked, parse_constant=constant, object_hook=_typed)
+    except RecursionError:
+        raise _too_deep() from None
+    return _shallow(text, value)
+
+
+def _shallow(text: str, value: Any) -> Any:
+    """``value`` (decoded from ``text``), once known to nest at most ``MAX_DEPTH`` deep."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return value  # too few brackets to be that deep: the common case costs two counts
+    try:
+        orjson.dumps(value)  # orjson refuses lists and maps nested past MAX_DEPTH
+    except orjson.JSONEncodeError:
+        raise _too_deep() from None
+    return value
+
+
+def _too_deep() -> LimitExceeded:
+    return LimitExceeded(
+        f"a value in the result nests lists and maps more than {MAX_DEPTH} deep",
+        limit=MAX_DEPTH,
+    )

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-import orjson
-
 from kgmem.config import CypherSettings
-from kgmem.cypher import CypherPlan, Mode, plan
+from kgmem.cypher import CypherPlan, Mode, explained, plan
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import LimitExceeded, StorageError
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
+from kgmem.storage import Connection, agtype
 from kgmem.storage import cypher as cypher_store
 from kgmem.storage import namespaces as ns_store
 
@@ -42,9 +41,13 @@ class CypherRequest:
 async def run(
     ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
 ) -> CypherResult:
-    """Run ``request`` on ``namespace``; see the module docstring."""
+    """Run ``request`` on ``namespace``; see the module docstring. A query that starts
+    with ``EXPLAIN`` is not run: its one column ``plan`` holds the lines of ``explain()``."""
     started = time.perf_counter()
     validate_namespace_name(namespace)
+    inner = explained(request.query)
+    if inner is not None:
+        return await _plan_rows(ctx, namespace, replace(request, query=inner), settings)
     checked = plan(request.query, request.params, mode=request.mode)
     planned = time.perf_counter()
     cap = _cap(request.limit, settings)
@@ -79,7 +82,7 @@ async def explain(
     ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
 ) -> list[str]:
     """kgmem's plan (columns, rewrites, the text sent) and PostgreSQL's plan for
-    ``request``, without running it (always as the namespace's reader, read-only)."""
+    ``request``, without running it (in a read-only transaction)."""
     validate_namespace_name(namespace)
     checked = plan(request.query, request.params, mode=request.mode)
     call = cypher_store.CypherCall(
@@ -99,11 +102,37 @@ async def explain(
         *("  " + line for line in checked.text.splitlines()),
         "PostgreSQL plan:",
     ]
-    await _ensure_reader(ctx, namespace)
+    if request.mode == "read":
+        await _ensure_reader(ctx, namespace)
     async with ctx.db.transaction(readonly=True) as conn:
-        if not await cypher_store.enter_read(conn, namespace, settings):
-            raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
+        await _enter(conn, namespace, request.mode, settings)
         return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
+
+
+async def _enter(conn: Connection, namespace: str, mode: Mode, settings: CypherSettings) -> None:
+    """Take the role ``explain()`` plans as: the reader for a read; for a write (the
+    caller has the write scope) the service itself, as a reader cannot plan writes.
+    The transaction is read-only either way: EXPLAIN runs nothing."""
+    if mode == "write":
+        await ns_store.resolve(conn, namespace)
+        await cypher_store.enter_write(conn, settings.statement_timeout_ms)
+    elif not await cypher_store.enter_read(conn, namespace, settings):
+        raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
+
+
+async def _plan_rows(
+    ctx: GraphContext, namespace: str, request: CypherRequest, settings: CypherSettings
+) -> CypherResult:
+    """``explain()`` as a result: one column ``plan``, one row per line."""
+    started = time.perf_counter()
+    lines = await explain(ctx, namespace, request, settings)
+    total = round((time.perf_counter() - started) * 1000, 3)
+    return CypherResult(
+        columns=["plan"],
+        rows=[[line] for line in lines],
+        truncated=False,
+        timings={"total_ms": total},
+    )
 
 
 def _cap(limit: int | None, settings: CypherSettings) -> int:
@@ -117,7 +146,7 @@ def _cap(limit: int | None, settings: CypherSettings) -> int:
 
 
 def _params_json(params: Mapping[str, Any]) -> str:
-    return orjson.dumps(dict(params)).decode()
+    return agtype.encode(dict(params))
 
 
 async def _read(

@@ -74,7 +74,8 @@ def detect_format(path: Path, given: str | None) -> str:
     found = _EXTENSIONS.get(suffixes[-1]) if suffixes else None
     if found is None:
         raise InvalidInput(
-            f"cannot tell the format of {path.name!r} from its extension; pass --format"
+            f"cannot tell the format of {path.name!r} from its extension; "
+            "name it (--format, or the form field format)"
         )
     return found
 

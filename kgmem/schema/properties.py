@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from kgmem.errors import InvalidNumber, InvalidProperty, LimitExceeded
+from kgmem.errors import InvalidNumber, InvalidProperty, InvalidText, LimitExceeded
 from kgmem.schema.graph_schema import LabelSpec, PropertySpec
 from kgmem.schema.identifiers import validate_property_key
 
@@ -113,6 +113,12 @@ def _check_str(path: str, value: str, limits: PropertyLimits) -> str:
         )
     if "\x00" in value:
         raise InvalidProperty(f"property {path!r} contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = value[exc.start : exc.end].encode("ascii", "backslashreplace").decode()
+            raise InvalidText(f"property {path!r} holds {bad}, which is not valid Unicode") from exc
     return value
 
 

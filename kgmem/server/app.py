@@ -35,6 +35,7 @@ from kgmem.server.routes import (
     verification,
 )
 from kgmem.server.schemas import Problem
+from kgmem.server.text_guard import TextGuard
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text}
@@ -98,14 +99,11 @@ def create_app(
     if memory is not None:
         app.state.memory = memory
     problems.install(app)
-    # Added before BodyLimit, so BodyLimit (the outer one) checks search bodies first.
+    # Added innermost first: BodyLimit bounds every body, then TextGuard refuses text
+    # that is not valid Unicode, then FastSearch serves search.
     app.add_middleware(FastSearch)
-    # Import uploads are streamed to disk, not held in memory: no body limit for them.
-    app.add_middleware(
-        BodyLimit,
-        max_bytes=settings.server.max_body_bytes,
-        exempt=lambda path: path.endswith("/imports"),
-    )
+    app.add_middleware(TextGuard, exempt=_streamed)
+    app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes, exempt=_streamed)
     app.include_router(health.router)
     app.include_router(live.metrics_router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.
@@ -126,6 +124,11 @@ def create_app(
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     _document_problems(app)
     return app
+
+
+def _streamed(path: str) -> bool:
+    """Import uploads are streamed to disk, not held in memory: no body limit for them."""
+    return path.endswith("/imports")
 
 
 async def _stop_jobs(app: FastAPI) -> None:

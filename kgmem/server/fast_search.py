@@ -24,6 +24,7 @@ from kgmem.server import problems
 from kgmem.server.auth import authorize
 from kgmem.server.routes.search import answer
 from kgmem.server.search_schemas import SearchIn
+from kgmem.server.text_guard import read_messages
 
 _PREFIX = "/v1/namespaces/"
 _SUFFIX = "/search"
@@ -40,7 +41,7 @@ class FastSearch:
         if namespace is None:
             await self.app(scope, receive, send)
             return
-        messages = await _read(receive)
+        messages = await read_messages(receive)
         body = b"".join(m.get("body", b"") for m in messages)
         try:
             if messages[-1]["type"] != "http.request":
@@ -80,17 +81,6 @@ def _is_json(scope: Scope) -> bool:
                 kind.startswith(b"application/") and kind.endswith(b"+json")
             )
     return False
-
-
-async def _read(receive: Receive) -> list[Message]:
-    """The request's body messages, up to its end or a disconnect (the body limit is
-    enforced outside, by ``BodyLimit``)."""
-    messages = []
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request" or not message.get("more_body", False):
-            return messages
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

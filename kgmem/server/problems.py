@@ -38,11 +38,22 @@ STATUS: Mapping[type[KgmemError], int] = {
     errors.ExtractionError: 502,
 }
 
-# Problems the HTTP layer itself raises, keyed by status.
+# Problems the HTTP layer itself raises, keyed by status: FastAPI answers 400 for a body
+# it cannot parse at all (a broken multipart form, JSON nested past the parser's depth).
 HTTP_CODES: Mapping[int, tuple[str, str]] = {
+    400: ("malformed_request", "Request body could not be parsed"),
     404: ("route_not_found", "No such route"),
     405: ("method_not_allowed", "Method not allowed"),
 }
+
+
+def http_code(status: int) -> tuple[str, str]:
+    """The (code, title) for a problem the HTTP layer raises: its own row in
+    ``HTTP_CODES``, else the generic documented code of its class (never a made-up one)."""
+    if status in HTTP_CODES:
+        return HTTP_CODES[status]
+    generic = errors.InvalidRequest if status < 500 else KgmemError
+    return generic.code, generic.title
 
 
 def status_of(cls: type[KgmemError]) -> int:
@@ -101,7 +112,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, title = HTTP_CODES.get(exc.status_code, (f"http_{exc.status_code}", "HTTP error"))
+        code, title = http_code(exc.status_code)
         return problem(exc.status_code, code, title, str(exc.detail))
 
     @app.exception_handler(Exception)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import to_json
 
-from kgmem import model
+from kgmem import jsontext, model
+from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
 from kgmem.server.schemas import EntityOut, FactOut, Location
 
 _DEFAULT_WEIGHTS = model.AxisWeights()
@@ -100,6 +101,15 @@ class FiltersIn(_In):
     properties: dict[str, object] = Field(
         default_factory=dict, description="Properties that must equal these values"
     )
+
+    @field_validator("properties")
+    @classmethod
+    def _storable_depth(cls, value: dict[str, object]) -> dict[str, object]:
+        # No stored property nests deeper, so a deeper value could never match; and it
+        # would be too deep to encode as the cache key.
+        if jsontext.depth(value) > MAX_PROPERTY_DEPTH + 1:
+            raise ValueError(f"a property value nests deeper than {MAX_PROPERTY_DEPTH} levels")
+        return value
 
     def to_query(self) -> model.SearchFilters:
         return model.SearchFilters(tuple(self.labels), tuple(self.predicates), self.properties)

@@ -13,18 +13,37 @@ from typing import Any
 
 import orjson
 
+from kgmem import jsontext
 from kgmem.agtext import constant, skip_string
+from kgmem.errors import InvalidNumber, InvalidText, LimitExceeded
 
 _ANNOTATIONS = ("vertex", "edge", "path", "numeric")
+MAX_ENCODED_DEPTH = 254  # orjson's own limit on lists and maps
 
 
 def encode(value: Any) -> str:
     """The agtype literal of a JSON-compatible ``value``.
 
     Callers validate numbers first (``kgmem.schema.properties``): orjson would write a
-    NaN or an infinity as null.
+    NaN or an infinity as null. A string with a lone surrogate raises ``InvalidText``,
+    an integer past 64 bits ``InvalidNumber``, nesting past ``MAX_ENCODED_DEPTH``
+    ``LimitExceeded``.
     """
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError as exc:
+        bad = jsontext.unencodable(value)
+        if bad is not None:
+            raise InvalidText(f"text holds {bad}, which is not valid Unicode") from exc
+        big = jsontext.oversized_int(value)
+        if big is not None:
+            raise InvalidNumber(f"integer {big} does not fit in 64 bits") from exc
+        if jsontext.depth(value) > MAX_ENCODED_DEPTH:
+            raise LimitExceeded(
+                f"a value nests lists and maps more than {MAX_ENCODED_DEPTH} deep",
+                limit=MAX_ENCODED_DEPTH,
+            ) from exc
+        raise
 
 
 def decode(text: str | None) -> Any:

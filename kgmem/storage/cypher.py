@@ -28,7 +28,7 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
-from kgmem.storage.driver_errors import translate
+from kgmem.storage.driver_errors import translate, unencodable
 from kgmem.storage.sql import ident, literal
 
 READER_BASE = "kgmem_cypher_reader"
@@ -59,6 +59,10 @@ def call_sql(call: CypherCall) -> tuple[str, int]:
     """The SQL for ``call`` and the offset of the query text inside it."""
     if call.tag in call.text or not (call.tag.startswith("$") and call.tag.endswith("$")):
         raise ValueError("the dollar-quote tag must not occur in the query text")
+    try:  # checked here: the driver drops the connection when it cannot encode a query
+        call.text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise unencodable(exc) from exc
     columns = ", ".join(f"c{i} ag_catalog.agtype" for i in range(max(call.columns, 1)))
     head = f"SELECT * FROM ag_catalog.cypher({literal(call.graph)}, {call.tag}"
     sql = f"{head}{call.text}{call.tag}, $1) AS ({columns})"

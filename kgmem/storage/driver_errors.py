@@ -15,6 +15,7 @@ import asyncpg
 from kgmem.errors import (
     DatabaseUnavailable,
     InvalidInput,
+    InvalidText,
     KgmemError,
     QueryTimeout,
     StorageError,
@@ -67,3 +68,12 @@ def translated() -> Iterator[None]:
         raise
     except (asyncpg.PostgresError, *UNAVAILABLE) as exc:
         raise translate(exc) from exc
+    except UnicodeEncodeError as exc:  # the driver encodes every str as UTF-8
+        raise unencodable(exc) from exc
+
+
+def unencodable(exc: UnicodeEncodeError) -> InvalidText:
+    """The error for text UTF-8 cannot encode (a lone surrogate), which no query or
+    stored value can hold."""
+    bad = exc.object[exc.start : exc.end].encode("ascii", "backslashreplace").decode()
+    return InvalidText(f"text holds {bad}, which is not valid Unicode; send valid text")

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from kgmem.errors import InvalidRequest
 from kgmem.io.exporter import EXPORT_FORMATS, EXTENSIONS, MEDIA_TYPES, ExportOptions
 from kgmem.io.loader import ImportOptions
-from kgmem.io.readers import FORMATS
+from kgmem.io.readers import FORMATS, detect_format
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.import_jobs import ImportJob, ImportJobs
 from kgmem.server.schemas import ImportJobOut
@@ -56,6 +56,7 @@ async def start_import(  # noqa: PLR0913, PLR0917
     name = Path(file.filename or "upload").name
     if not name or name.startswith("."):
         raise InvalidRequest("the upload needs a file name (its extension tells the format)")
+    detect_format(Path(name), format)  # an unknown format is refused now, not in the job
     jobs = jobs_of(request)
     job_id, folder = jobs.folder()
     target = folder / name

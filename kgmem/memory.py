@@ -322,8 +322,10 @@ class Memory:
 
         When the fact names a source and ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` is on,
         its data item and sources are re-scored incrementally before returning."""
-        stored = await write_fact(self.ctx, namespace, fact)
+        stored, closed = await write_fact(self.ctx, namespace, fact)
         await self.live.changed(namespace, "fact.added", [stored.uid])
+        if closed:
+            await self.live.changed(namespace, "fact.closed", list(closed))
         if fact.source is not None and self.settings.verification.update_on_write:
             await verification_runs.after_write(
                 self.ctx,
@@ -364,6 +366,8 @@ class Memory:
             await self.live.changed(namespace, "entity.upserted", [e.uid for e in result.entities])
         if result.facts:
             await self.live.changed(namespace, "fact.added", [f.uid for f in result.facts])
+        if result.closed:
+            await self.live.changed(namespace, "fact.closed", list(result.closed))
         return result
 
     # -- verification -----------------------------------------------------------

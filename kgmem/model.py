@@ -182,10 +182,13 @@ class WriteOutcome:
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """Outcome of a batch: one entry per input, in input order."""
+    """Outcome of a batch: one entry per input, in input order (a fact that restated
+    one in force names that fact's uid), and the facts the batch's functional values
+    superseded (``closed``)."""
 
     entities: tuple[WriteOutcome, ...]
     facts: tuple[WriteOutcome, ...]
+    closed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,143 @@
+"""How a write's facts meet the facts in force, the same way through every write path
+(one fact, a batch, an episode's facts).
+
+- **Restatement**: a fact written without a uid of its own whose statement (subject,
+  predicate, object) is already in force, over a valid interval that overlaps its own,
+  is that fact said again: it adds a claim (its source, episode, confidence) to the
+  stored fact and never makes a second edge. The same holds between two facts of one
+  write.
+- **Supersession**: for a functional predicate, the facts in force of one subject are
+  put in valid-time order (no start first, then by start, then by when they were
+  recorded); each one whose successor has another object and starts before it ends
+  is closed at the successor's start. At any valid time, at most one value of a
+  functional predicate per subject is then in force, whatever order the facts came in.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from kgmem.errors import FactAlreadyClosed
+from kgmem.schema import GraphSchema
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage import facts as fact_store
+from kgmem.storage import statements as statement_store
+from kgmem.storage.facts import FactRow
+from kgmem.storage.statements import StatedFact
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def overlaps(
+    a: tuple[datetime | None, datetime | None], b: tuple[datetime | None, datetime | None]
+) -> bool:
+    """Whether two valid intervals ``[from, to)`` (None: unbounded) share a moment."""
+    a_from, a_to = a
+    b_from, b_to = b
+    if a_to is not None and b_from is not None and a_to <= b_from:
+        return False
+    return not (b_to is not None and a_from is not None and b_to <= a_from)
+
+
+@dataclass(slots=True)
+class Restated:
+    """A write's fact rows after restatement: ``rows`` to upsert, ``claims`` (rows that
+    restate a stored fact or an earlier row: only their claim is written), ``uids``
+    (each restating row's original uid to the uid of the fact it restates) and
+    ``stored_ids`` (graph ids of the stored facts restated)."""
+
+    rows: list[FactRow]
+    claims: list[FactRow] = field(default_factory=list)
+    uids: dict[str, str] = field(default_factory=dict)
+    stored_ids: dict[str, int] = field(default_factory=dict)
+
+
+async def restate(
+    conn: Connection, ns: NamespaceRef, rows: Sequence[FactRow], generated: Collection[str]
+) -> Restated:
+    """Find the rows (among those whose uid is in ``generated``: made by kgmem, not
+    given by the caller) that restate a fact in force or an earlier row of the write."""
+    candidates = [r for r in rows if r.uid in generated]
+    if not candidates:
+        return Restated(list(rows))
+    stored = await statement_store.in_force(
+        conn, ns, {r.subject.id for r in candidates}, {r.predicate for r in candidates}
+    )
+    known: dict[tuple[int, str, int], list[tuple[str, int | None, FactRow | StatedFact]]]
+    known = defaultdict(list)
+    for s in stored:
+        known[(s.subject_id, s.predicate, s.object_id)].append((s.uid, s.id, s))
+    out = Restated([])
+    for row in rows:
+        key = (row.subject.id, row.predicate, row.object.id)
+        match = _matching(known[key], row) if row.uid in generated else None
+        if match is None:
+            out.rows.append(row)
+            known[key].append((row.uid, None, row))
+            continue
+        uid, stored_id = match
+        out.uids[row.uid] = uid
+        if stored_id is not None:
+            out.stored_ids[uid] = stored_id
+        row.uid = uid
+        out.claims.append(row)
+    return out
+
+
+def _matching(
+    same: Iterable[tuple[str, int | None, FactRow | StatedFact]], row: FactRow
+) -> tuple[str, int | None] | None:
+    for uid, stored_id, other in same:
+        if overlaps((other.valid_from, other.valid_to), (row.valid_from, row.valid_to)):
+            return uid, stored_id
+    return None
+
+
+def successions(facts: Iterable[StatedFact]) -> list[tuple[str, datetime | None]]:
+    """(uid, valid_to) of each fact in force that a later value supersedes; ``facts``
+    are of functional predicates (any subjects). A None end means "now"."""
+    groups: dict[tuple[int, str], list[StatedFact]] = defaultdict(list)
+    for f in facts:
+        groups[(f.subject_id, f.predicate)].append(f)
+    closing = []
+    for group in groups.values():
+        group.sort(key=lambda f: (f.valid_from or _EARLIEST, f.recorded_at, f.id))
+        for before, after in itertools.pairwise(group):
+            if before.object_id == after.object_id:
+                continue
+            if (
+                before.valid_to is None
+                or after.valid_from is None
+                or (before.valid_to > after.valid_from)
+            ):
+                closing.append((before.uid, after.valid_from))
+    return closing
+
+
+async def supersede(
+    conn: Connection,
+    ns: NamespaceRef,
+    schema: GraphSchema,
+    rows: Iterable[FactRow],
+    now: datetime,
+) -> list[str]:
+    """Close the facts in force that the written ``rows`` (or the rows among themselves)
+    supersede; returns the uids closed."""
+    functional = [r for r in rows if schema.is_functional(r.predicate)]
+    if not functional:
+        return []
+    stored = await statement_store.in_force(
+        conn, ns, {r.subject.id for r in functional}, {r.predicate for r in functional}
+    )
+    closed = []
+    for uid, end in successions(stored):
+        try:
+            await fact_store.close(conn, ns, uid, valid_to=end, now=now)
+        except FactAlreadyClosed:  # pragma: no cover - in force was read in this transaction
+            continue
+        closed.append(uid)
+    return closed

@@ -8,14 +8,16 @@
   write.
 - **Supersession**: for a functional predicate, the facts in force of one subject are
   put in valid-time order (no start first, then by start, then by when they were
-  recorded); each one whose successor has another object and starts before it ends
-  is closed at the successor's start. At any valid time, at most one value of a
-  functional predicate per subject is then in force, whatever order the facts came in.
+  recorded); a fact is closed at the start of a later one with another object that
+  starts while it holds. Two values with the same start are an update when the same
+  sources (or no source) said both, and the later recorded wins; said by different
+  sources they are competing claims, both kept for consensus scoring to weigh. So at
+  any valid time at most one value of a functional predicate per subject and asserter
+  is in force, whatever order the facts came in.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -103,19 +105,30 @@ def successions(facts: Iterable[StatedFact]) -> list[tuple[str, datetime | None]
     groups: dict[tuple[int, str], list[StatedFact]] = defaultdict(list)
     for f in facts:
         groups[(f.subject_id, f.predicate)].append(f)
-    closing = []
+    closing: list[tuple[str, datetime | None]] = []
     for group in groups.values():
         group.sort(key=lambda f: (f.valid_from or _EARLIEST, f.recorded_at, f.id))
-        for before, after in itertools.pairwise(group):
-            if before.object_id == after.object_id:
-                continue
-            if (
-                before.valid_to is None
-                or after.valid_from is None
-                or (before.valid_to > after.valid_from)
-            ):
-                closing.append((before.uid, after.valid_from))
+        open_: list[StatedFact] = []
+        for after in group:
+            ended = [b for b in open_ if _supersedes(after, b)]
+            closing += [(b.uid, after.valid_from) for b in ended]
+            open_ = [b for b in open_ if b not in ended] + [after]
     return closing
+
+
+def _supersedes(after: StatedFact, before: StatedFact) -> bool:
+    """Whether ``after`` (later in valid-time order) ends ``before``: another value,
+    while ``before`` still holds, and either starting later or, from the same start,
+    said by the same sources (an update; different sources at the same start are
+    competing claims that consensus scoring weighs)."""
+    if after.object_id == before.object_id:
+        return False
+    end, start = before.valid_to, after.valid_from
+    if end is not None and start is not None and end <= start:
+        return False
+    if after.valid_from != before.valid_from:
+        return True
+    return after.sources == before.sources or bool(after.sources & before.sources)
 
 
 async def supersede(

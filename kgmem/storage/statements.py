@@ -24,6 +24,8 @@ class StatedFact(NamedTuple):
     valid_from: datetime | None
     valid_to: datetime | None
     recorded_at: datetime
+    sources: frozenset[int] = frozenset()
+    """Graph ids of the sources that asserted it (none: no source did)."""
 
 
 async def in_force(
@@ -38,11 +40,26 @@ async def in_force(
         return []
     records = await conn.fetch(
         "SELECT f.uid, f.id, f.subject_id, f.predicate, f.object_id, f.valid_from, f.valid_to, "
-        f"f.recorded_at FROM {table(ns.name, '_kg_fact')} f "
+        f"f.recorded_at, ARRAY(SELECT c.source_id FROM {table(ns.name, '_kg_claim')} c "
+        "WHERE c.fact_id = f.id AND c.source_id IS NOT NULL) AS sources "
+        f"FROM {table(ns.name, '_kg_fact')} f "
         f"WHERE f.id IN (SELECT e.id FROM {table(ns.name, '_ag_label_edge')} e "
         "WHERE e.start_id = ANY($1::graphid[])) AND f.predicate = ANY($2::text[]) "
         "AND f.expired_at IS NULL ORDER BY f.id",
         sorted(subject_ids),
         sorted(predicates),
     )
-    return [StatedFact(*r) for r in records]
+    return [
+        StatedFact(
+            r["uid"],
+            r["id"],
+            r["subject_id"],
+            r["predicate"],
+            r["object_id"],
+            r["valid_from"],
+            r["valid_to"],
+            r["recorded_at"],
+            frozenset(r["sources"]),
+        )
+        for r in records
+    ]

@@ -149,8 +149,10 @@ async def test_same_statement_over_disjoint_times_is_two_facts(
     assert len((await memory.list_facts(namespace, FactQuery(predicate="VISITED"))).items) == 2
 
 
-def _stated(uid: str, obj: int, start: datetime | None, end: datetime | None = None) -> StatedFact:
-    return StatedFact(uid, int(uid[1:]), 1, "LIVES_IN", obj, start, end, Y2024)
+def _stated(
+    uid: str, obj: int, start: datetime | None, end: datetime | None = None, *sources: int
+) -> StatedFact:
+    return StatedFact(uid, int(uid[1:]), 1, "LIVES_IN", obj, start, end, Y2024, frozenset(sources))
 
 
 def test_successions_close_each_value_at_the_next_start() -> None:
@@ -161,6 +163,15 @@ def test_successions_close_each_value_at_the_next_start() -> None:
         _stated("f4", 3, Y2024.replace(month=6)),  # the same value again: not a change
     ]
     assert successions(facts) == [("f1", Y2020), ("f2", Y2024)]
+
+
+def test_same_start_is_an_update_by_one_source_and_a_conflict_between_two() -> None:
+    # f1 and f2 both said by source 7 (f2 later): an update. f3 by source 8: a competing
+    # claim, kept for consensus scoring; it does not close f2, nor f2 it.
+    facts = [_stated("f1", 1, None, None, 7), _stated("f2", 2, None, None, 7)]
+    facts.append(_stated("f3", 3, None, None, 8))
+    assert successions(facts) == [("f1", None)]
+    assert successions([_stated("f1", 1, None), _stated("f2", 2, None)]) == [("f1", None)]
 
 
 def test_successions_leave_a_value_that_ended_before_the_next() -> None:

@@ -281,6 +281,25 @@ class SourceClaim:
     observed_at: datetime
 
 
+TrustGround = Literal["consensus", "unscored", "competitors", "nothing"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrustBasis:
+    """What a trust figure rests on: ``sources`` distinct sources and ``claims`` claims
+    for the value, the mean ``prior`` reliability of those sources (declared, else the
+    default; None without sources), and ``rests_on``: ``consensus`` (scored from the
+    claims), ``unscored`` (claims not scored yet: trust is None until a run),
+    ``competitors`` (no claim for the value; trust is what the scored competing values
+    of a functional predicate leave) or ``nothing`` (no claim at all: trust is None, and
+    the status is never ``verified``)."""
+
+    rests_on: TrustGround
+    sources: int
+    claims: int
+    prior: float | None
+
+
 @dataclass(frozen=True, slots=True)
 class FactVerification:
     """How well-supported a fact is: ``support`` independent sources for it (copies
@@ -301,6 +320,7 @@ class FactVerification:
     sources_for: tuple[SourceClaim, ...]
     sources_against: tuple[SourceClaim, ...]
     scored_at: datetime | None
+    basis: TrustBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +337,7 @@ class CandidateCheck:
     status: VerificationStatus
     matches: tuple[FactVerification, ...]
     contradictions: tuple[FactVerification, ...]
+    basis: TrustBasis
 
 
 @dataclass(frozen=True, slots=True)

@@ -417,9 +417,14 @@ class Memory:
         """Hybrid search along any combination of axes, fused; see ``SearchQuery``."""
         return await retrieval.search(self.ctx, namespace, query)
 
-    async def timeline(self, namespace: str, uid: str, *, limit: int = 1000) -> list[TimelineEntry]:
-        """Every fact touching entity ``uid``, closed ones too, in valid-time order."""
-        return await retrieval.timeline(self.ctx, namespace, uid, limit=limit)
+    async def timeline(
+        self, namespace: str, uid: str, *, limit: int = 1000, include_structural: bool = False
+    ) -> list[TimelineEntry]:
+        """Every fact touching entity ``uid``, closed ones too, in valid-time order
+        (structural edges such as an episode's MENTIONS only with ``include_structural``)."""
+        return await retrieval.timeline(
+            self.ctx, namespace, uid, limit=limit, include_structural=include_structural
+        )
 
     async def causal_trace(self, namespace: str, query: CausalQuery) -> list[CausalPath]:
         """Ranked causal paths (effects forward or causes backward) from an anchor."""

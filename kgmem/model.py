@@ -152,7 +152,10 @@ class Namespace:
 
 @dataclass(frozen=True, slots=True)
 class NamespaceStats:
-    """Counts and size of one namespace."""
+    """Counts and size of one namespace. ``facts_current`` and ``facts_closed`` count
+    facts about the world; ``structural_edges`` the links episode building writes
+    (MENTIONS, PART_OF, PRECEDES, MEMBER_OF; ``kgmem.storage.structural``), which
+    ``edges`` counts with the facts per label."""
 
     name: str
     vertices: Mapping[str, int]
@@ -162,6 +165,7 @@ class NamespaceStats:
     embedded_entities: int
     embedded_facts: int
     bytes: int
+    structural_edges: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,6 +476,8 @@ class SearchQuery:
     embedding: Sequence[float] | None = None
     min_trust: float | None = None
     order_by: Literal["score", "trust"] = "score"
+    include_structural: bool = False
+    """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -132,6 +132,10 @@ class NamespaceStatsOut(BaseModel):
     embedded_entities: int
     embedded_facts: int
     bytes: int
+    structural_edges: int = Field(
+        description="Links episode building writes (MENTIONS, PART_OF, PRECEDES, MEMBER_OF), "
+        "not counted in facts_current or facts_closed"
+    )
 
     @classmethod
     def of(cls, s: model.NamespaceStats) -> NamespaceStatsOut:

@@ -146,6 +146,11 @@ class SearchIn(_In):
     order_by: Literal["score", "trust"] = Field(
         default="score", description="Rank by fused relevance score or by fact trust"
     )
+    include_structural: bool = Field(
+        default=False,
+        description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
+        "its session, ...) as fact hits",
+    )
 
     def to_query(self) -> model.SearchQuery:
         return model.SearchQuery(
@@ -162,6 +167,7 @@ class SearchIn(_In):
             embedding=self.embedding,
             min_trust=self.min_trust,
             order_by=self.order_by,
+            include_structural=self.include_structural,
         )
 
 

@@ -65,6 +65,7 @@ from kgmem.model import (
     EmbeddingInfo,
     Entity,
     EntityDetail,
+    EntityPatch,
     EntityWrite,
     Fact,
     FactQuery,
@@ -286,6 +287,12 @@ class Memory:
     async def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
         """Create or replace one entity by uid."""
         outcome = (await write(self.ctx, namespace, entities=[entity])).entities[0]
+        await self.live.changed(namespace, "entity.upserted", [outcome.uid])
+        return outcome
+
+    async def patch_entity(self, namespace: str, uid: str, change: EntityPatch) -> WriteOutcome:
+        """Change part of a stored entity (JSON merge-patch semantics, ``EntityPatch``)."""
+        outcome = await entity_ops.patch(self.ctx, namespace, uid, change)
         await self.live.changed(namespace, "entity.upserted", [outcome.uid])
         return outcome
 

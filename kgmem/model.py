@@ -47,6 +47,19 @@ class EntityWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityPatch:
+    """A change to a stored entity with JSON merge-patch semantics (RFC 7386):
+    ``properties`` are merged into the stored ones (a None value removes the key,
+    nested maps merge the same way); ``label`` and ``location`` replace the stored ones
+    when given; ``remove_location`` drops the stored point."""
+
+    label: str | None = None
+    properties: Mapping[str, JsonValue] | None = None
+    location: GeoPoint | None = None
+    remove_location: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FactWrite:
     """A fact: the edge ``subject -[predicate]-> object`` with its times and provenance.
 
@@ -507,8 +520,17 @@ class SearchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CausalNode:
+    """A vertex on a causal path: its uid, label and name (None when it has none)."""
+
+    uid: str
+    label: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CausalStep:
-    """One causal edge on a path: ``cause -[predicate]-> effect``."""
+    """One causal edge on a path: ``cause -[predicate]-> effect``, with the fact's text."""
 
     fact: str
     cause: str
@@ -517,15 +539,18 @@ class CausalStep:
     strength: float
     lag: str | None
     cause_after_effect: bool
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CausalPath:
-    """A path from the anchor: its end vertex, strength (product) and steps in order."""
+    """A path from the anchor: its end vertex, strength (product), steps in order and
+    the vertices along it, the anchor first."""
 
     end: str
     strength: float
     steps: tuple[CausalStep, ...]
+    nodes: tuple[CausalNode, ...] = ()
 
     @property
     def flagged(self) -> bool:

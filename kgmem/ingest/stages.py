@@ -15,13 +15,14 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from kgmem.graph import GraphContext
+from kgmem.graph import entities as entity_ops
 from kgmem.graph.writes import write
 from kgmem.ingest.extractors import Extractor, ExtractorUnavailable
 from kgmem.ingest.normalise import key, uid_for
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding
 from kgmem.ingest.timeparse import resolve_time
 from kgmem.ingest.types import EntityMention, FactMention, Resolution, Work
-from kgmem.model import BatchResult, EntityWrite, FactWrite
+from kgmem.model import BatchResult, EntityPatch, EntityWrite, FactWrite, GeoPoint
 from kgmem.schema import validate_label
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import ingest as ingest_store
@@ -221,6 +222,7 @@ class WriteStage:
 
     async def _entities(self, work: Work) -> None:
         new: dict[str, EntityWrite] = {}
+        placed: dict[str, GeoPoint] = {}
         for mention in work.extraction.entities:
             found = work.resolved.get(key(mention.name))
             if found is not None and found.created and found.uid not in new:
@@ -228,7 +230,11 @@ class WriteStage:
                 props["extracted"] = True
                 if mention.aliases:
                     props["aliases"] = list(mention.aliases)
-                new[found.uid] = EntityWrite(uid=found.uid, label=found.label, properties=props)
+                new[found.uid] = EntityWrite(
+                    uid=found.uid, label=found.label, properties=props, location=mention.location
+                )
+            elif found is not None and mention.location is not None:
+                placed[found.uid] = mention.location
         if new:
             await write(
                 self.services.ctx,
@@ -240,6 +246,10 @@ class WriteStage:
                 aliases = tuple(str(a) for a in e.properties.get("aliases", ()))
                 name = str(e.properties["name"])
                 self.services.index.add(NamedVertex(e.uid, 0, e.label, name, aliases))
+        for uid, point in placed.items():  # a known entity's new point; the rest kept
+            await entity_ops.patch(
+                self.services.ctx, work.namespace, uid, EntityPatch(location=point)
+            )
 
     def _plan(
         self, work: Work, fact: FactMention, start: datetime | None, end: datetime | None

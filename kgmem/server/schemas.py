@@ -55,6 +55,27 @@ class EntityIn(_In):
         )
 
 
+class EntityPatchIn(_In):
+    """A JSON merge patch (RFC 7386) of an entity: ``properties`` are merged into the
+    stored ones (null removes a key); ``label`` and ``location`` replace the stored ones
+    when present; ``location: null`` removes the point. Anything absent is kept."""
+
+    label: str | None = Field(default=None, description="A new vertex label")
+    properties: dict[str, Any] | None = Field(
+        default=None, description="Properties to set; a null value removes that property"
+    )
+    location: Location | None = Field(default=None, description="A new point; null removes it")
+
+    def to_patch(self) -> model.EntityPatch:
+        loc = self.location
+        return model.EntityPatch(
+            label=self.label,
+            properties=self.properties,
+            location=model.GeoPoint(loc.lat, loc.lon) if loc else None,
+            remove_location="location" in self.model_fields_set and loc is None,
+        )
+
+
 class BatchEntityIn(EntityIn):
     uid: str
 

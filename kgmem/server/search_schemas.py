@@ -235,6 +235,13 @@ class CausalStepOut(BaseModel):
     strength: float
     lag: str | None
     cause_after_effect: bool = Field(description="The cause starts after its effect")
+    text: str | None = Field(default=None, description="The causal fact's text")
+
+
+class CausalNodeOut(BaseModel):
+    uid: str
+    label: str
+    name: str | None = None
 
 
 class CausalPathOut(BaseModel):
@@ -242,6 +249,9 @@ class CausalPathOut(BaseModel):
     strength: float = Field(description="Product of the strengths along the path")
     flagged: bool = Field(description="Some cause on the path starts after its effect")
     steps: list[CausalStepOut]
+    nodes: list[CausalNodeOut] = Field(
+        default_factory=list, description="The vertices along the path, the anchor first"
+    )
 
     @classmethod
     def of(cls, p: model.CausalPath) -> CausalPathOut:
@@ -250,6 +260,7 @@ class CausalPathOut(BaseModel):
             strength=p.strength,
             flagged=p.flagged,
             steps=[CausalStepOut(**_step(s)) for s in p.steps],
+            nodes=[CausalNodeOut(uid=n.uid, label=n.label, name=n.name) for n in p.nodes],
         )
 
 
@@ -268,6 +279,7 @@ def _step(s: model.CausalStep) -> dict[str, object]:
         "strength": s.strength,
         "lag": s.lag,
         "cause_after_effect": s.cause_after_effect,
+        "text": s.text,
     }
 
 

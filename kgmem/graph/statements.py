@@ -9,9 +9,9 @@
 - **Supersession**: for a functional predicate, the facts in force of one subject are
   put in valid-time order (no start first, then by start, then by when they were
   recorded); a fact is closed at the start of a later one with another object that
-  starts while it holds. Two values with the same start are an update when the same
-  sources (or no source) said both, and the later recorded wins; said by different
-  sources they are competing claims, both kept for consensus scoring to weigh. So at
+  starts while it holds. Two values with the same start are an update (the later
+  recorded wins) unless each has sources and none in common: then they are competing
+  claims, both kept for consensus scoring to weigh. So at
   any valid time at most one value of a functional predicate per subject and asserter
   is in force, whatever order the facts came in.
 """
@@ -119,16 +119,16 @@ def successions(facts: Iterable[StatedFact]) -> list[tuple[str, datetime | None]
 def _supersedes(after: StatedFact, before: StatedFact) -> bool:
     """Whether ``after`` (later in valid-time order) ends ``before``: another value,
     while ``before`` still holds, and either starting later or, from the same start,
-    said by the same sources (an update; different sources at the same start are
-    competing claims that consensus scoring weighs)."""
+    not a competing claim (each has sources, none shared: consensus scoring weighs
+    those)."""
     if after.object_id == before.object_id:
         return False
     end, start = before.valid_to, after.valid_from
     if end is not None and start is not None and end <= start:
         return False
-    if after.valid_from != before.valid_from:
+    if after.valid_from != before.valid_from or not (after.sources and before.sources):
         return True
-    return after.sources == before.sources or bool(after.sources & before.sources)
+    return bool(after.sources & before.sources)
 
 
 async def supersede(

@@ -532,7 +532,7 @@ def _repeated_claims(items: _Items, refs: Mapping[str, VertexRef]) -> list[FactR
             episode_id=refs[f.episode].id if f.episode else None,
         )
         for f in items.facts
-        if id(f) not in written and (f.source or f.episode)
+        if id(f) not in written
     ]
 
 

@@ -366,7 +366,9 @@ async def add_claims(
 async def _add_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[FactRow], ids: Mapping[str, int]
 ) -> None:
-    claimed = [r for r in rows if r.source_id is not None or r.episode_id is not None]
+    # Every write is a claim, one with no source or episode too: a fact always rests on
+    # at least one, so forgetting an episode never takes a fact someone else wrote.
+    claimed = rows
     if not claimed:
         return
     await conn.execute(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -211,6 +212,32 @@ class Memory:
             raise
         except Exception as exc:
             _log.warning("prewarming the vector indexes failed: %s", exc)
+
+    @property
+    def model_ready(self) -> bool:
+        """Whether the embedding model needs no more start-up work (True without one)."""
+        embedder = self.ctx.embedder
+        return embedder is None or embedder.loaded
+
+    async def warm_up(self) -> float | None:
+        """Load the embedding model now rather than on the first write or text search
+        (the server does this in the background at start); returns the seconds it took,
+        None when there was nothing to load. Logged, since a first start after an
+        install also exports the local model to ONNX."""
+        embedder = self.ctx.embedder
+        load = getattr(embedder, "load", None)
+        if embedder is None or embedder.loaded or load is None:
+            return None
+        _log.info(
+            "loading the embedding model %s (a first start also exports it to ONNX); "
+            "writes and text searches wait for it",
+            embedder.info.model,
+        )
+        started = time.perf_counter()
+        await load()
+        took = time.perf_counter() - started
+        _log.info("embedding model ready in %.1f s", took)
+        return took
 
     async def close(self) -> None:
         """Close the pool and the embedder; stop the embedded server if this process owns it.

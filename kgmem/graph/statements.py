@@ -3,9 +3,9 @@
 
 - **Restatement**: a fact written without a uid of its own whose statement (subject,
   predicate, object) is already in force, over a valid interval that overlaps its own,
-  is that fact said again: it adds a claim (its source, episode, confidence) to the
-  stored fact and never makes a second edge. The same holds between two facts of one
-  write.
+  or was closed and held at the new fact's start, is that fact said again: it adds a
+  claim (its source, episode, confidence) to the stored fact and never makes a second
+  edge. The same holds between two facts of one write.
 - **Supersession**: for a functional predicate, the facts in force of one subject are
   put in valid-time order (no start first, then by start, then by when they were
   recorded); a fact is closed at the start of a later one with another object that
@@ -67,7 +67,11 @@ async def restate(
     if not candidates:
         return Restated(list(rows))
     stored = await statement_store.in_force(
-        conn, ns, {r.subject.id for r in candidates}, {r.predicate for r in candidates}
+        conn,
+        ns,
+        {r.subject.id for r in candidates},
+        {r.predicate for r in candidates},
+        with_closed=True,
     )
     known: dict[tuple[int, str, int], list[tuple[str, int | None, FactRow | StatedFact]]]
     known = defaultdict(list)
@@ -94,9 +98,21 @@ def _matching(
     same: Iterable[tuple[str, int | None, FactRow | StatedFact]], row: FactRow
 ) -> tuple[str, int | None] | None:
     for uid, stored_id, other in same:
-        if overlaps((other.valid_from, other.valid_to), (row.valid_from, row.valid_to)):
+        if isinstance(other, StatedFact) and other.closed:
+            if _within(row.valid_from, other):
+                return uid, stored_id
+        elif overlaps((other.valid_from, other.valid_to), (row.valid_from, row.valid_to)):
             return uid, stored_id
     return None
+
+
+def _within(start: datetime | None, closed: StatedFact) -> bool:
+    """Whether a statement starting at ``start`` falls inside a closed fact's validity
+    (it restates what held then; a statement with no start is a new assertion)."""
+    if start is None:
+        return False
+    after_start = closed.valid_from is None or closed.valid_from <= start
+    return after_start and (closed.valid_to is None or start < closed.valid_to)
 
 
 def successions(facts: Iterable[StatedFact]) -> list[tuple[str, datetime | None]]:

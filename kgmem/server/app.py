@@ -19,6 +19,7 @@ from kgmem.memory import Memory
 from kgmem.server import problems
 from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
+from kgmem.server.model_notice import ModelNotice
 from kgmem.server.routes import (
     batch,
     causal,
@@ -100,6 +101,7 @@ def create_app(
     problems.install(app)
     # Added before BodyLimit, so BodyLimit (the outer one) checks search bodies first.
     app.add_middleware(FastSearch)
+    app.add_middleware(ModelNotice)
     # Import uploads are streamed to disk, not held in memory: no body limit for them.
     app.add_middleware(
         BodyLimit,

@@ -26,6 +26,7 @@ class StatedFact(NamedTuple):
     recorded_at: datetime
     sources: frozenset[int] = frozenset()
     """Graph ids of the sources that asserted it (none: no source did)."""
+    closed: bool = False
 
 
 async def in_force(
@@ -33,21 +34,26 @@ async def in_force(
     ns: NamespaceRef,
     subject_ids: Collection[int],
     predicates: Collection[str],
+    *,
+    with_closed: bool = False,
 ) -> list[StatedFact]:
-    """Facts not closed (``expired_at`` null) whose subject is one of ``subject_ids`` and
-    predicate one of ``predicates``, oldest first (by graph id)."""
+    """Facts not closed (``expired_at`` null; closed ones too ``with_closed``) whose
+    subject is one of ``subject_ids`` and predicate one of ``predicates``, oldest first
+    (by graph id)."""
     if not subject_ids or not predicates:
         return []
     records = await conn.fetch(
         "SELECT f.uid, f.id, f.subject_id, f.predicate, f.object_id, f.valid_from, f.valid_to, "
         f"f.recorded_at, ARRAY(SELECT c.source_id FROM {table(ns.name, '_kg_claim')} c "
-        "WHERE c.fact_id = f.id AND c.source_id IS NOT NULL) AS sources "
+        "WHERE c.fact_id = f.id AND c.source_id IS NOT NULL) AS sources, "
+        "f.expired_at IS NOT NULL AS closed "
         f"FROM {table(ns.name, '_kg_fact')} f "
         f"WHERE f.id IN (SELECT e.id FROM {table(ns.name, '_ag_label_edge')} e "
         "WHERE e.start_id = ANY($1::graphid[])) AND f.predicate = ANY($2::text[]) "
-        "AND f.expired_at IS NULL ORDER BY f.id",
+        "AND ($3 OR f.expired_at IS NULL) ORDER BY f.id",
         sorted(subject_ids),
         sorted(predicates),
+        with_closed,
     )
     return [
         StatedFact(
@@ -60,6 +66,7 @@ async def in_force(
             r["valid_to"],
             r["recorded_at"],
             frozenset(r["sources"]),
+            r["closed"],
         )
         for r in records
     ]

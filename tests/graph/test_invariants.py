@@ -382,3 +382,27 @@ def test_invariants_hold_over_random_sequences(
         runner.run(run_sequence(memory, ops))
     except AssertionError as exc:
         raise AssertionError(f"after {ops!r}: {exc}") from None
+
+
+def _f(obj: str, source: str | None = None, start: int | None = None) -> AddFact:
+    return AddFact("dana", "LIVES_IN", obj, start, source)
+
+
+# Sequences hypothesis found and shrank, each fixed: a plain test apiece.
+SHRUNK = {
+    # A sourceless value and a sourced one from no start: an update, not two in force.
+    "sourceless_then_sourced_value": [_f("berlin"), _f("lisbon", "a")],
+    # A fact without a start is found by an "as of" query on time alone.
+    "as_of_finds_facts_without_a_start": [_f("berlin")],
+    # Forgetting an episode that restated a closed fact and posting it again gives the
+    # claim back to that fact instead of a second edge.
+    "repost_restates_the_closed_fact": [_f("berlin"), Episode((_f("berlin"),)), Close(0)],
+}
+
+
+@pytest.mark.parametrize("ops", list(SHRUNK.values()), ids=list(SHRUNK))
+def test_shrunk_sequences_keep_the_invariants(
+    store: tuple[Runner, Memory], ops: list[object]
+) -> None:
+    runner, memory = store
+    runner.run(run_sequence(memory, ops))

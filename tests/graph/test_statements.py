@@ -173,9 +173,7 @@ def test_same_start_is_an_update_by_one_source_and_a_conflict_between_two() -> N
     assert successions(facts) == [("f1", None)]
     assert successions([_stated("f1", 1, None), _stated("f2", 2, None)]) == [("f1", None)]
     # A claim without a source is no competitor: the later value is an update.
-    assert successions([_stated("f1", 1, None), _stated("f2", 2, None, None, 8)]) == [
-        ("f1", None)
-    ]
+    assert successions([_stated("f1", 1, None), _stated("f2", 2, None, None, 8)]) == [("f1", None)]
 
 
 def test_successions_leave_a_value_that_ended_before_the_next() -> None:

@@ -257,12 +257,16 @@ class WriteOutcomeOut(BaseModel):
 class BatchOut(BaseModel):
     entities: list[WriteOutcomeOut]
     facts: list[WriteOutcomeOut]
+    closed: list[str] = Field(
+        default_factory=list, description="Facts the batch's functional values superseded"
+    )
 
     @classmethod
     def of(cls, r: model.BatchResult) -> BatchOut:
         return cls(
             entities=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.entities],
             facts=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.facts],
+            closed=list(r.closed),
         )
 
 

@@ -156,11 +156,22 @@ async def supersede(
 ) -> list[str]:
     """Close the facts in force that the written ``rows`` (or the rows among themselves)
     supersede; returns the uids closed."""
-    functional = [r for r in rows if schema.is_functional(r.predicate)]
+    return await supersede_items(conn, ns, schema, {(r.subject.id, r.predicate) for r in rows}, now)
+
+
+async def supersede_items(
+    conn: Connection,
+    ns: NamespaceRef,
+    schema: GraphSchema,
+    items: Collection[tuple[int, str]],
+    now: datetime,
+) -> list[str]:
+    """``supersede`` for the data items (subject graph id, predicate) a write touched."""
+    functional = [(s, p) for s, p in items if schema.is_functional(p)]
     if not functional:
         return []
     stored = await statement_store.in_force(
-        conn, ns, {r.subject.id for r in functional}, {r.predicate for r in functional}
+        conn, ns, {s for s, _ in functional}, {p for _, p in functional}
     )
     closed = []
     for uid, end in successions(stored):

@@ -562,3 +562,21 @@ def documented_settings() -> list[tuple[str, str, str]]:
             default = str(extra.get("default_doc", repr(info.default)))
             rows.append(((prefix + name).upper(), default, info.description or ""))
     return rows
+
+
+def effective_settings(settings: Settings) -> list[tuple[str, str, str, str]]:
+    """Every environment variable kgmem reads as (name, value in ``settings``, default,
+    description); secrets show as ``**********``, never their value."""
+    sections = {SECTIONS[k].model_config.get("env_prefix", ""): k for k in SECTIONS}
+    rows = []
+    for name, default, text in documented_settings():
+        prefix = next((p for p in sections if p and name.startswith(str(p).upper())), "")
+        owner: BaseSettings = settings
+        if prefix:
+            section = sections[prefix]
+            owner = getattr(settings, "schema_" if section == "schema" else section)
+        key = name[len(str(prefix)) :].lower() if prefix else name.removeprefix("KGMEM_").lower()
+        value = getattr(owner, key, None)
+        shown = "**********" if isinstance(value, SecretStr) else str(value)
+        rows.append((name, shown, default, text))
+    return rows

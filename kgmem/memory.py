@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -66,6 +67,7 @@ from kgmem.model import (
     EmbeddingInfo,
     Entity,
     EntityDetail,
+    EntityPatch,
     EntityWrite,
     Fact,
     FactQuery,
@@ -229,6 +231,32 @@ class Memory:
         except Exception as exc:
             _log.warning("prewarming the vector indexes failed: %s", exc)
 
+    @property
+    def model_ready(self) -> bool:
+        """Whether the embedding model needs no more start-up work (True without one)."""
+        embedder = self.ctx.embedder
+        return embedder is None or embedder.loaded
+
+    async def warm_up(self) -> float | None:
+        """Load the embedding model now rather than on the first write or text search
+        (the server does this in the background at start); returns the seconds it took,
+        None when there was nothing to load. Logged, since a first start after an
+        install also exports the local model to ONNX."""
+        embedder = self.ctx.embedder
+        load = getattr(embedder, "load", None)
+        if embedder is None or embedder.loaded or load is None:
+            return None
+        _log.info(
+            "loading the embedding model %s (a first start also exports it to ONNX); "
+            "writes and text searches wait for it",
+            embedder.info.model,
+        )
+        started = time.perf_counter()
+        await load()
+        took = time.perf_counter() - started
+        _log.info("embedding model ready in %.1f s", took)
+        return took
+
     async def close(self, *, hard: threading.Event | None = None) -> None:
         """Close the pool and the embedder; stop the embedded server if this process owns it.
 
@@ -317,6 +345,12 @@ class Memory:
         await self.live.changed(namespace, "entity.upserted", [outcome.uid])
         return outcome
 
+    async def patch_entity(self, namespace: str, uid: str, change: EntityPatch) -> WriteOutcome:
+        """Change part of a stored entity (JSON merge-patch semantics, ``EntityPatch``)."""
+        outcome = await entity_ops.patch(self.ctx, namespace, uid, change)
+        await self.live.changed(namespace, "entity.upserted", [outcome.uid])
+        return outcome
+
     async def get_entity(
         self, namespace: str, uid: str, *, include_closed: bool = False, facts_limit: int = 100
     ) -> EntityDetail:
@@ -350,8 +384,10 @@ class Memory:
 
         When the fact names a source and ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` is on,
         its data item and sources are re-scored incrementally before returning."""
-        stored = await write_fact(self.ctx, namespace, fact)
+        stored, closed = await write_fact(self.ctx, namespace, fact)
         await self.live.changed(namespace, "fact.added", [stored.uid])
+        if closed:
+            await self.live.changed(namespace, "fact.closed", list(closed))
         if fact.source is not None and self.settings.verification.update_on_write:
             await verification_runs.after_write(
                 self.ctx,
@@ -392,6 +428,8 @@ class Memory:
             await self.live.changed(namespace, "entity.upserted", [e.uid for e in result.entities])
         if result.facts:
             await self.live.changed(namespace, "fact.added", [f.uid for f in result.facts])
+        if result.closed:
+            await self.live.changed(namespace, "fact.closed", list(result.closed))
         return result
 
     # -- verification -----------------------------------------------------------
@@ -441,9 +479,14 @@ class Memory:
         """Hybrid search along any combination of axes, fused; see ``SearchQuery``."""
         return await retrieval.search(self.ctx, namespace, query)
 
-    async def timeline(self, namespace: str, uid: str, *, limit: int = 1000) -> list[TimelineEntry]:
-        """Every fact touching entity ``uid``, closed ones too, in valid-time order."""
-        return await retrieval.timeline(self.ctx, namespace, uid, limit=limit)
+    async def timeline(
+        self, namespace: str, uid: str, *, limit: int = 1000, include_structural: bool = False
+    ) -> list[TimelineEntry]:
+        """Every fact touching entity ``uid``, closed ones too, in valid-time order
+        (structural edges such as an episode's MENTIONS only with ``include_structural``)."""
+        return await retrieval.timeline(
+            self.ctx, namespace, uid, limit=limit, include_structural=include_structural
+        )
 
     async def causal_trace(self, namespace: str, query: CausalQuery) -> list[CausalPath]:
         """Ranked causal paths (effects forward or causes backward) from an anchor."""

@@ -47,6 +47,19 @@ class EntityWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class EntityPatch:
+    """A change to a stored entity with JSON merge-patch semantics (RFC 7386):
+    ``properties`` are merged into the stored ones (a None value removes the key,
+    nested maps merge the same way); ``label`` and ``location`` replace the stored ones
+    when given; ``remove_location`` drops the stored point."""
+
+    label: str | None = None
+    properties: Mapping[str, JsonValue] | None = None
+    location: GeoPoint | None = None
+    remove_location: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FactWrite:
     """A fact: the edge ``subject -[predicate]-> object`` with its times and provenance.
 
@@ -152,7 +165,10 @@ class Namespace:
 
 @dataclass(frozen=True, slots=True)
 class NamespaceStats:
-    """Counts and size of one namespace."""
+    """Counts and size of one namespace. ``facts_current`` and ``facts_closed`` count
+    facts about the world; ``structural_edges`` the links episode building writes
+    (MENTIONS, PART_OF, PRECEDES, MEMBER_OF; ``kgmem.storage.structural``), which
+    ``edges`` counts with the facts per label."""
 
     name: str
     vertices: Mapping[str, int]
@@ -162,6 +178,7 @@ class NamespaceStats:
     embedded_entities: int
     embedded_facts: int
     bytes: int
+    structural_edges: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +199,13 @@ class WriteOutcome:
 
 @dataclass(frozen=True, slots=True)
 class BatchResult:
-    """Outcome of a batch: one entry per input, in input order."""
+    """Outcome of a batch: one entry per input, in input order (a fact that restated
+    one in force names that fact's uid), and the facts the batch's functional values
+    superseded (``closed``)."""
 
     entities: tuple[WriteOutcome, ...]
     facts: tuple[WriteOutcome, ...]
+    closed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +302,25 @@ class SourceClaim:
     observed_at: datetime
 
 
+TrustGround = Literal["consensus", "unscored", "competitors", "nothing"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrustBasis:
+    """What a trust figure rests on: ``sources`` distinct sources and ``claims`` claims
+    for the value, the mean ``prior`` reliability of those sources (declared, else the
+    default; None without sources), and ``rests_on``: ``consensus`` (scored from the
+    claims), ``unscored`` (claims not scored yet: trust is None until a run),
+    ``competitors`` (no claim for the value; trust is what the scored competing values
+    of a functional predicate leave) or ``nothing`` (no claim at all: trust is None, and
+    the status is never ``verified``)."""
+
+    rests_on: TrustGround
+    sources: int
+    claims: int
+    prior: float | None
+
+
 @dataclass(frozen=True, slots=True)
 class FactVerification:
     """How well-supported a fact is: ``support`` independent sources for it (copies
@@ -302,6 +341,7 @@ class FactVerification:
     sources_for: tuple[SourceClaim, ...]
     sources_against: tuple[SourceClaim, ...]
     scored_at: datetime | None
+    basis: TrustBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +358,7 @@ class CandidateCheck:
     status: VerificationStatus
     matches: tuple[FactVerification, ...]
     contradictions: tuple[FactVerification, ...]
+    basis: TrustBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,6 +493,8 @@ class SearchQuery:
     embedding: Sequence[float] | None = None
     min_trust: float | None = None
     order_by: Literal["score", "trust"] = "score"
+    include_structural: bool = False
+    """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,8 +524,17 @@ class SearchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class CausalNode:
+    """A vertex on a causal path: its uid, label and name (None when it has none)."""
+
+    uid: str
+    label: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CausalStep:
-    """One causal edge on a path: ``cause -[predicate]-> effect``."""
+    """One causal edge on a path: ``cause -[predicate]-> effect``, with the fact's text."""
 
     fact: str
     cause: str
@@ -491,15 +543,18 @@ class CausalStep:
     strength: float
     lag: str | None
     cause_after_effect: bool
+    text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CausalPath:
-    """A path from the anchor: its end vertex, strength (product) and steps in order."""
+    """A path from the anchor: its end vertex, strength (product), steps in order and
+    the vertices along it, the anchor first."""
 
     end: str
     strength: float
     steps: tuple[CausalStep, ...]
+    nodes: tuple[CausalNode, ...] = ()
 
     @property
     def flagged(self) -> bool:

@@ -11,7 +11,7 @@ with ``;`` or an empty line), results as tables, and commands::
     :mode read|write      read (default) or write
     :limit N              row limit
     :format table|json|csv
-    :quit                 leave (or Ctrl-D)
+    :quit                 leave (or Ctrl-D; Ctrl-C clears the line)
 """
 
 from __future__ import annotations
@@ -199,7 +199,9 @@ async def interactive(memory: Memory, state: ConsoleState, history: Path) -> Non
             text = await session.prompt_async(
                 f"{state.namespace}({state.mode})> ", prompt_continuation="... "
             )
-        except (EOFError, KeyboardInterrupt):
+        except KeyboardInterrupt:  # Ctrl-C clears the statement being typed, as psql does
+            continue
+        except EOFError:  # Ctrl-D leaves
             return
         if not await shell.handle(text):
             return

@@ -26,7 +26,9 @@ def as_json(result: CypherResult) -> str:
 
 
 def as_csv(result: CypherResult) -> str:
-    """A header row, then one row per result row; composite values as compact JSON."""
+    """A header row, then one row per result row: strings and numbers as they are, null
+    as an empty cell, nodes, relationships, paths, lists and maps written as the table
+    shows them (``(:Person {name: "Alice"})``, as cypher-shell does), never as JSON."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(result.columns)
@@ -40,7 +42,7 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return show(value)
 
 
 def as_table(result: CypherResult) -> Table:

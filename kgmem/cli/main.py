@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -18,7 +19,7 @@ from kgmem.cli import namespaces as namespaces_cli
 from kgmem.cli import transfer
 from kgmem.cli.runtime import fail, run_with_memory
 from kgmem.cli.verify import verify as verify_command
-from kgmem.config import Settings, documented_settings
+from kgmem.config import Settings, documented_settings, effective_settings
 from kgmem.errors import KgmemError
 from kgmem.memory import Memory
 
@@ -77,16 +78,22 @@ def migrate() -> None:
 def show_settings(
     markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False,
 ) -> None:
-    """List every KGMEM_* environment variable with its default and meaning."""
-    rows = documented_settings()
+    """List every KGMEM_* environment variable with the value in effect (from the
+    environment, else the default; secrets masked), its default and meaning.
+    ``--markdown`` prints the documentation table (defaults only)."""
     if markdown:
         print("| variable | default | meaning |\n|---|---|---|")
-        for name, default, text in rows:
+        for name, default, text in documented_settings():
             print(f"| `{name}` | `{default}` | {text} |")
         return
-    table = Table("variable", "default", "meaning")
-    for row in rows:
-        table.add_row(*row)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fail(f"invalid settings: {exc}")
+    table = Table("variable", "value", "default", "meaning")
+    for name, value, default, text in effective_settings(settings):
+        changed = value != default.strip("'")
+        table.add_row(name, f"[bold]{value}[/]" if changed else value, default, text)
     console.print(table)
 
 

@@ -1,11 +1,22 @@
-"""Reading and deleting entities."""
+"""Reading, patching and deleting entities."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from kgmem.errors import EntityNotFound
 from kgmem.graph import cursor
 from kgmem.graph.context import GraphContext
-from kgmem.model import Entity, EntityDetail, Page
+from kgmem.graph.writes import write
+from kgmem.model import (
+    Entity,
+    EntityDetail,
+    EntityPatch,
+    EntityWrite,
+    JsonValue,
+    Page,
+    WriteOutcome,
+)
 from kgmem.schema import validate_label, validate_uid
 from kgmem.storage import facts as fact_store
 from kgmem.storage import namespaces
@@ -76,3 +87,40 @@ async def delete(ctx: GraphContext, namespace: str, uid: str) -> None:
 
 def _not_found(namespace: str, uid: str) -> EntityNotFound:
     return EntityNotFound(f"entity {uid!r} does not exist in namespace {namespace!r}", uid=uid)
+
+
+async def patch(ctx: GraphContext, namespace: str, uid: str, change: EntityPatch) -> WriteOutcome:
+    """Apply ``change`` to the stored entity ``uid`` (which must exist) and write it
+    back; what the patch leaves alone (other properties, the location, the vector of an
+    unchanged text) stays as it is."""
+    validate_uid(uid, ctx.limits.max_uid_length)
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        entity = await vertex_store.get(conn, ns, uid)
+    if entity is None:
+        raise _not_found(namespace, uid)
+    location = None if change.remove_location else (change.location or entity.location)
+    merged = EntityWrite(
+        uid=uid,
+        label=change.label or entity.label,
+        properties=merge_patch(entity.properties, change.properties or {}),
+        location=location,
+    )
+    return (await write(ctx, namespace, entities=[merged])).entities[0]
+
+
+def merge_patch(
+    target: Mapping[str, JsonValue], change: Mapping[str, JsonValue]
+) -> dict[str, JsonValue]:
+    """``target`` with ``change`` merged in as RFC 7386 says: a None value removes its
+    key, a map merges into a stored map, anything else replaces."""
+    out = dict(target)
+    for key, value in change.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping):
+            stored = out.get(key)
+            out[key] = merge_patch(stored if isinstance(stored, Mapping) else {}, value)
+        else:
+            out[key] = value
+    return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from kgmem.errors import FactNotFound
@@ -12,7 +11,6 @@ from kgmem.model import Fact, FactQuery, Page
 from kgmem.schema import validate_label, validate_uid
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import facts as fact_store
-from kgmem.storage import verification as score_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.facts import FactFilter
 
@@ -25,20 +23,7 @@ async def get(ctx: GraphContext, namespace: str, uid: str) -> Fact:
         found = await fact_store.get(conn, ns, uid)
         if found is None:
             raise _not_found(namespace, uid)
-        return (await with_trust(conn, ns, [found]))[0]
-
-
-async def with_trust(conn: Connection, ns: NamespaceRef, facts: list[Fact]) -> list[Fact]:
-    """``facts`` with the trust and verification status of those that have been scored."""
-    if not facts:
-        return facts
-    scores = await score_store.trust_for(conn, ns, [f.id for f in facts])
-    return [
-        replace(f, trust=scores[f.id][0], verification=scores[f.id][1])  # type: ignore[arg-type]
-        if f.id in scores
-        else f
-        for f in facts
-    ]
+        return found
 
 
 async def page(ctx: GraphContext, namespace: str, query: FactQuery) -> Page[Fact]:
@@ -63,7 +48,6 @@ async def page(ctx: GraphContext, namespace: str, query: FactQuery) -> Page[Fact
                 conn, ns, where, after=int(after) if after is not None else None, limit=limit + 1
             )
         )
-        items = await with_trust(conn, ns, items)
     more = len(items) > limit
     items = items[:limit]
     return Page(

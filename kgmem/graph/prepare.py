@@ -64,6 +64,8 @@ class PreparedFact:
     episode: str | None
     text: str | None
     vector: list[float] | None
+    generated_uid: bool = False
+    """The uid was made here (the caller gave none): the fact may restate a stored one."""
 
 
 def _where(prefix: str, exc: KgmemError) -> KgmemError:
@@ -121,6 +123,7 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
             episode=validate_uid(item.episode, max_uid) if item.episode is not None else None,
             text=_text(ctx, item.text.strip() if item.text else None),
             vector=vector(ctx, item.embedding),
+            generated_uid=item.uid is None,
         )
     except KgmemError as exc:
         raise _where(at, exc) from None

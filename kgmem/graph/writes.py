@@ -20,13 +20,13 @@ import asyncio
 import contextlib
 import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from kgmem.embedding import fact_text
 from kgmem.errors import EntityNotFound, NamespaceNotFound
-from kgmem.graph import prepare, vectors
+from kgmem.graph import prepare, statements, vectors
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
 from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
@@ -66,8 +66,9 @@ class _Plan:
     """The locked lookup of (at least) the facts' endpoints, if made already."""
 
 
-# Work a caller adds to a write's transaction, run after the entities and facts.
-InTransaction = Callable[[Connection, NamespaceRef], Awaitable[None]]
+# Work a caller adds to a write's transaction, run after the entities and facts, with
+# what they did (the facts' uids: a restated fact names the fact in force).
+InTransaction = Callable[[Connection, NamespaceRef, BatchResult], Awaitable[None]]
 
 
 async def write(
@@ -135,7 +136,7 @@ async def _write_facts(
             await _abandon(pending)
             raise
         if then is not None:
-            await then(conn, ns)
+            await then(conn, ns, done)
         return done
 
     # Concurrent batches sharing facts can still deadlock (one locks a stored fact that
@@ -199,6 +200,7 @@ async def _pipelined(
         return None
     indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
     created: dict[str, bool] = {}
+    written: list[FactRow] = []
     writing: asyncio.Future[list[tuple[str, int, bool]]] | None = None
     try:
         for start, end in itertools.pairwise(bounds):
@@ -206,6 +208,7 @@ async def _pipelined(
             items = _Items(entities=[], facts=chunk, unique_entities=[], unique_facts=chunk)
             refs = await _resolve_endpoints(ctx, conn, ns, chunk, known)
             rows = _fact_rows(chunk, refs, await _fact_plan(ctx, conn, ns, items, refs, indexed))
+            written += rows
             if writing is not None:
                 created.update((u, c) for u, _, c in await writing)
             mine = {r.uid: existing[r.uid] for r in rows if r.uid in existing}
@@ -216,8 +219,11 @@ async def _pipelined(
     except BaseException:
         await _abandon(writing)
         raise
+    closed = await statements.supersede(conn, ns, ctx.schema, written, now)
     return BatchResult(
-        entities=(), facts=tuple(WriteOutcome(str(f.uid), created[str(f.uid)]) for f in facts)
+        entities=(),
+        facts=tuple(WriteOutcome(str(f.uid), created[str(f.uid)]) for f in facts),
+        closed=tuple(closed),
     )
 
 
@@ -249,10 +255,13 @@ async def _write_rows(
     return await fact_store.upsert(conn, ns, labels, rows, existing=existing, now=now)
 
 
-async def write_fact(ctx: GraphContext, namespace: str, fact: FactWrite) -> Fact:
-    """Write one fact and return it as stored (read in the same transaction)."""
-    _, stored = await _write(ctx, namespace, _validate(ctx, (), [fact]), read_back=True)
-    return stored[0]
+async def write_fact(
+    ctx: GraphContext, namespace: str, fact: FactWrite
+) -> tuple[Fact, tuple[str, ...]]:
+    """Write one fact; returns it as stored (read in the same transaction: the fact in
+    force it restated, if it did) and the uids of the facts it superseded."""
+    done, stored = await _write(ctx, namespace, _validate(ctx, (), [fact]), read_back=True)
+    return stored[0], done.closed
 
 
 def _validate(
@@ -292,7 +301,7 @@ async def _write(
         async def apply_planned(conn: Connection) -> tuple[BatchResult, list[Fact]]:
             done = await _apply(ctx, conn, resolved, items, plan, read_back=read_back)
             if then is not None:
-                await then(conn, resolved)
+                await then(conn, resolved, done[0])
             return done
 
         # After a deadlock the same plan is applied again (it was made outside the
@@ -305,7 +314,7 @@ async def _write(
         plan = _Plan(await _vertex_rows(ctx, conn, ns, items.unique_entities))
         done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
         if then is not None:
-            await then(conn, ns)
+            await then(conn, ns, done[0])
         return done
 
     # A deadlock with concurrent writers undoes the transaction; the storage layer runs
@@ -334,38 +343,74 @@ async def _apply(
         conn, ns, {r.label for r in plan.vertex_rows}, "vertex", ctx.schema
     )
     written = await vertex_store.upsert(conn, ns, labels, plan.vertex_rows)
-    fact_results: dict[str, bool] = {}
-    stored: list[Fact] = []
+    facts = _FactsDone()
     if items.unique_facts:
-        refs = await _resolve_endpoints(ctx, conn, ns, items.facts, plan.endpoints)
-        fact_plan, existing, now = plan.facts, None, None
-        if fact_plan is None:
-            # No model needed: the locked lookups give the names for the texts, and the
-            # stored texts and the transaction's time come with the lock on the existing
-            # facts (one round trip).
-            existing, now = await fact_store.lock_existing_at(
-                conn, ns, [f.uid for f in items.unique_facts]
-            )
-            indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
-            fact_plan = await _fact_plan(ctx, conn, ns, items, refs, indexed)
-        edge_labels = await ctx.db.labels.ensure(
-            conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema
-        )
-        rows = _fact_rows(items.unique_facts, refs, fact_plan)
-        upserted = await fact_store.upsert(conn, ns, edge_labels, rows, existing=existing, now=now)
-        fact_results = {u: c for u, _, c in upserted}
-        # A uid given twice is written once, but every item's claim counts.
-        await fact_store.add_claims(
-            conn, ns, _repeated_claims(items, refs), {u: i for u, i, _ in upserted}
-        )
-        if read_back:
-            stored = [f for f in [await fact_store.get(conn, ns, r.uid) for r in rows] if f]
+        facts = await _apply_facts(ctx, conn, ns, items, plan, read_back=read_back)
     created = {r.uid: r.created for r in written}
     result = BatchResult(
         entities=tuple(WriteOutcome(e.uid, created[e.uid]) for e in items.entities),
-        facts=tuple(WriteOutcome(f.uid, fact_results[f.uid]) for f in items.facts),
+        facts=tuple(facts.outcome(f.uid) for f in items.facts),
+        closed=tuple(facts.closed),
     )
-    return result, stored
+    return result, facts.stored
+
+
+@dataclass(slots=True)
+class _FactsDone:
+    """What writing the facts did: created flags by uid, restated uids, closed facts,
+    and the facts read back."""
+
+    created: dict[str, bool] = field(default_factory=dict)
+    uids: dict[str, str] = field(default_factory=dict)
+    closed: list[str] = field(default_factory=list)
+    stored: list[Fact] = field(default_factory=list)
+
+    def outcome(self, uid: str) -> WriteOutcome:
+        if uid in self.uids:
+            return WriteOutcome(self.uids[uid], False)
+        return WriteOutcome(uid, self.created[uid])
+
+
+async def _apply_facts(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    items: _Items,
+    plan: _Plan,
+    *,
+    read_back: bool,
+) -> _FactsDone:
+    refs = await _resolve_endpoints(ctx, conn, ns, items.facts, plan.endpoints)
+    fact_plan, existing, now = plan.facts, None, None
+    if fact_plan is None:
+        # No model needed: the locked lookups give the names for the texts, and the
+        # stored texts and the transaction's time come with the lock on the existing
+        # facts (one round trip).
+        existing, now = await fact_store.lock_existing_at(
+            conn, ns, [f.uid for f in items.unique_facts]
+        )
+        indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+        fact_plan = await _fact_plan(ctx, conn, ns, items, refs, indexed)
+    edge_labels = await ctx.db.labels.ensure(
+        conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema
+    )
+    rows = _fact_rows(items.unique_facts, refs, fact_plan)
+    generated = {f.uid for f in items.unique_facts if f.generated_uid}
+    restated = await statements.restate(conn, ns, rows, generated)
+    upserted = await fact_store.upsert(
+        conn, ns, edge_labels, restated.rows, existing=existing, now=now
+    )
+    ids = {**restated.stored_ids, **{u: i for u, i, _ in upserted}}
+    # A uid given twice is written once, but every item's claim counts.
+    await fact_store.add_claims(conn, ns, [*restated.claims, *_repeated_claims(items, refs)], ids)
+    done = _FactsDone(created={u: c for u, _, c in upserted}, uids=restated.uids)
+    done.closed = await statements.supersede(
+        conn, ns, ctx.schema, restated.rows, now or datetime.now(UTC)
+    )
+    if read_back:
+        final = dict.fromkeys(done.uids.get(f.uid, f.uid) for f in items.unique_facts)
+        done.stored = [f for f in [await fact_store.get(conn, ns, u) for u in final] if f]
+    return done
 
 
 async def _vertex_rows(
@@ -487,7 +532,7 @@ def _repeated_claims(items: _Items, refs: Mapping[str, VertexRef]) -> list[FactR
             episode_id=refs[f.episode].id if f.episode else None,
         )
         for f in items.facts
-        if id(f) not in written and (f.source or f.episode)
+        if id(f) not in written
     ]
 
 

@@ -50,7 +50,7 @@ from kgmem.ingest.types import (
     FactMention,
     Work,
 )
-from kgmem.model import Entity, EntityWrite
+from kgmem.model import Entity, EntityWrite, GeoPoint
 from kgmem.schema import validate_uid
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import ingest as ingest_store
@@ -409,6 +409,11 @@ def _input_of(e: EpisodeWrite) -> dict[str, Any]:
                 "aliases": list(m.aliases),
                 "properties": dict(m.properties),
                 "uid": m.uid,
+                **(
+                    {"location": {"lat": m.location.lat, "lon": m.location.lon}}
+                    if m.location
+                    else {}
+                ),
             }
             for m in e.entities
         ],
@@ -428,6 +433,11 @@ def _input_of(e: EpisodeWrite) -> dict[str, Any]:
     }
 
 
+def _mention(stored: dict[str, Any]) -> EntityMention:
+    point = stored.get("location")
+    return EntityMention(**{**stored, "location": GeoPoint(**point) if point else None})
+
+
 def _time_text(value: datetime | str | None) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
@@ -442,7 +452,7 @@ def _work_from(namespace: str, stored: Entity) -> Work:
         source=p.get("source"),
         session=p.get("session"),
         metadata=p.get("metadata") or {},
-        entities=[EntityMention(**m) for m in given.get("entities", [])],
+        entities=[_mention(m) for m in given.get("entities", [])],
         facts=[
             FactMention(
                 **{

@@ -14,20 +14,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from kgmem.errors import FactAlreadyClosed
 from kgmem.graph import GraphContext
+from kgmem.graph import entities as entity_ops
 from kgmem.graph.writes import write
 from kgmem.ingest.extractors import Extractor, ExtractorUnavailable
 from kgmem.ingest.normalise import key, uid_for
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding
 from kgmem.ingest.timeparse import resolve_time
 from kgmem.ingest.types import EntityMention, FactMention, Resolution, Work
-from kgmem.model import EntityWrite, FactWrite
+from kgmem.model import BatchResult, EntityPatch, EntityWrite, FactWrite, GeoPoint
 from kgmem.schema import validate_label
 from kgmem.storage import Connection, NamespaceRef, namespaces
-from kgmem.storage import facts as fact_store
 from kgmem.storage import ingest as ingest_store
-from kgmem.storage import vertices as vertex_store
 from kgmem.storage.ingest import NamedVertex
 
 
@@ -176,47 +174,39 @@ class WriteStage:
                 for f in work.extraction.facts
             ]
         await self._entities(work)
-        facts, closing = await self._facts(work)
+        facts = [p for p in (self._plan(work, *d) for d in work.dated) if p is not None]
         merges = _similarity_merges(work, facts)
-        if not (facts or closing or merges):
+        if not (facts or merges):
             return
         done = _Done()
-        await write(
+        # Restatements and supersessions are the write's own (kgmem.graph.statements).
+        result = await write(
             self.services.ctx,
             work.namespace,
             facts=facts,
-            then=functools.partial(self._in_transaction, closing, merges, done),
+            then=functools.partial(self._in_transaction, merges, done),
             ns=self.services.ref(work.namespace),
         )
-        work.fact_uids.extend(f.uid for f in facts if f.uid)
-        work.closed.extend(done.closed)
+        work.fact_uids.extend(dict.fromkeys(f.uid for f in result.facts))
+        work.closed.extend(result.closed)
         work.merges.extend(done.merges)
         for plan in merges:
             self.services.index.alias(plan.resolution.uid, plan.resolution.name)
 
     async def _in_transaction(
         self,
-        closing: Sequence[tuple[str, datetime]],
         merges: Sequence[_MergePlan],
         done: _Done,
         conn: Connection,
         ns: NamespaceRef,
+        written: BatchResult,
     ) -> None:
-        """Within the fact write's transaction: close the facts the new values
-        supersede, add similarity-matched surfaces as aliases (row-locked) and log those
-        merges, so none of it can be left half done."""
+        """Within the fact write's transaction: add similarity-matched surfaces as
+        aliases (row-locked) and log those merges, so none of it can be left half done."""
         from kgmem.ingest.merges import add_aliases_in
 
         # The storage layer runs a deadlocked write again: only the last run counts.
-        done.closed.clear()
         done.merges.clear()
-        now = datetime.now(UTC)
-        for uid, end in closing:
-            try:
-                await fact_store.close(conn, ns, uid, valid_to=end, now=now)
-            except FactAlreadyClosed:  # a concurrent episode superseded it first
-                continue
-            done.closed.append(uid)
         for plan in merges:
             found = plan.resolution
             added = await add_aliases_in(self.services.ctx, conn, ns, found.uid, [found.name])
@@ -226,12 +216,13 @@ class WriteStage:
                 kept=found.uid,
                 merged=plan.merged,
                 evidence=plan.evidence,
-                snapshot={**plan.snapshot, "aliases_added": added},
+                snapshot={**plan.snapshot_of(written), "aliases_added": added},
             )
             done.merges.append(merge_id)
 
     async def _entities(self, work: Work) -> None:
         new: dict[str, EntityWrite] = {}
+        placed: dict[str, GeoPoint] = {}
         for mention in work.extraction.entities:
             found = work.resolved.get(key(mention.name))
             if found is not None and found.created and found.uid not in new:
@@ -239,7 +230,11 @@ class WriteStage:
                 props["extracted"] = True
                 if mention.aliases:
                     props["aliases"] = list(mention.aliases)
-                new[found.uid] = EntityWrite(uid=found.uid, label=found.label, properties=props)
+                new[found.uid] = EntityWrite(
+                    uid=found.uid, label=found.label, properties=props, location=mention.location
+                )
+            elif found is not None and mention.location is not None:
+                placed[found.uid] = mention.location
         if new:
             await write(
                 self.services.ctx,
@@ -251,40 +246,10 @@ class WriteStage:
                 aliases = tuple(str(a) for a in e.properties.get("aliases", ()))
                 name = str(e.properties["name"])
                 self.services.index.add(NamedVertex(e.uid, 0, e.label, name, aliases))
-
-    async def _facts(self, work: Work) -> tuple[list[FactWrite], list[tuple[str, datetime]]]:
-        plans = [p for p in (self._plan(work, *d) for d in work.dated) if p is not None]
-        if not plans:
-            return [], []
-        async with self.services.ctx.db.acquire() as conn:
-            ns = await self.services.resolve(conn, work.namespace)
-            refs = await vertex_store.resolve(conn, ns, {p.subject for p in plans})
-            current = {
-                uid: await ingest_store.current_statements(
-                    conn, ns, ref.id, sorted({p.predicate for p in plans})
-                )
-                for uid, ref in refs.items()
-            }
-            objects = await vertex_store.resolve(conn, ns, {p.object for p in plans})
-        facts, closing = [], []
-        schema = self.services.ctx.schema
-        for plan in plans:
-            stated = current.get(plan.subject, [])
-            same = [
-                s
-                for s in stated
-                if s.predicate == plan.predicate
-                and plan.object in objects
-                and s.object_id == objects[plan.object].id
-            ]
-            uid = same[0].uid if same else None
-            if schema.is_functional(plan.predicate):
-                end = plan.valid_from or work.reference_time
-                closing += [
-                    (s.uid, end) for s in stated if s.predicate == plan.predicate and s not in same
-                ]
-            facts.append(dataclasses.replace(plan, uid=uid or _new_uid()))
-        return facts, closing
+        for uid, point in placed.items():  # a known entity's new point; the rest kept
+            await entity_ops.patch(
+                self.services.ctx, work.namespace, uid, EntityPatch(location=point)
+            )
 
     def _plan(
         self, work: Work, fact: FactMention, start: datetime | None, end: datetime | None
@@ -322,14 +287,30 @@ class _MergePlan:
     resolution: Resolution
     merged: str
     evidence: dict[str, object]
-    snapshot: dict[str, object]
+    subject_of: list[int]
+    object_of: list[int]
+    """Positions, among the episode's facts, of those naming the mention."""
+
+    def snapshot_of(self, written: BatchResult) -> dict[str, object]:
+        """What unmerging restores, with the uids the facts were written under."""
+        found = self.resolution
+        episode = self.evidence["episode"]
+        return {
+            "kind": "mention",
+            "label": found.label,
+            "properties": {"name": found.name, "extracted": True},
+            "subject_of": [written.facts[i].uid for i in self.subject_of],
+            "object_of": [
+                *(written.facts[i].uid for i in self.object_of),
+                f"mentions:{episode}:{found.uid}",
+            ],
+        }
 
 
 @dataclass(slots=True)
 class _Done:
-    """What the write's transaction did: facts closed, merge-log ids."""
+    """What the write's transaction did: merge-log ids."""
 
-    closed: list[str] = dataclasses.field(default_factory=list)
     merges: list[int] = dataclasses.field(default_factory=list)
 
 
@@ -339,8 +320,6 @@ def _similarity_merges(work: Work, facts: Sequence[FactWrite]) -> list[_MergePla
     for folded, found in work.resolved.items():
         if found.method not in SIMILARITY_METHODS:
             continue
-        mine = [f.uid for f in facts if key_of(work, f.subject) == folded]
-        theirs = [f.uid for f in facts if key_of(work, f.object) == folded]
         plans.append(
             _MergePlan(
                 resolution=found,
@@ -351,13 +330,8 @@ def _similarity_merges(work: Work, facts: Sequence[FactWrite]) -> list[_MergePla
                     "surface": found.name,
                     "episode": ep,
                 },
-                snapshot={
-                    "kind": "mention",
-                    "label": found.label,
-                    "properties": {"name": found.name, "extracted": True},
-                    "subject_of": mine,
-                    "object_of": [*theirs, f"mentions:{ep}:{found.uid}"],
-                },
+                subject_of=[i for i, f in enumerate(facts) if key_of(work, f.subject) == folded],
+                object_of=[i for i, f in enumerate(facts) if key_of(work, f.object) == folded],
             )
         )
     return plans
@@ -373,12 +347,6 @@ def key_of(work: Work, uid: str) -> str | None:
 
 def _plain_time(value: datetime | str | None) -> datetime | None:
     return value if isinstance(value, datetime) else None
-
-
-def _new_uid() -> str:
-    import uuid
-
-    return uuid.uuid4().hex
 
 
 class LinkStage:

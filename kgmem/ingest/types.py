@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from kgmem.model import GeoPoint
+
 ExtractionStatus = Literal["pending", "done", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
 class EntityMention:
-    """An entity named in an episode: its surface name, a type if known, aliases."""
+    """An entity named in an episode: its surface name, a type if known, aliases, and
+    where it is if the caller knows (the entity's stored point becomes that)."""
 
     name: str
     label: str = "Entity"
@@ -21,6 +24,7 @@ class EntityMention:
     properties: Mapping[str, Any] = field(default_factory=dict)
     uid: str | None = None  # the entity is known: resolution is skipped
     via: str = "caller"  # who named the uid: the caller or the known-entity matcher
+    location: GeoPoint | None = None  # where the entity is: stored as its point
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -32,7 +33,7 @@ import orjson
 
 from kgmem.embedding import entity_text, fact_text
 from kgmem.errors import ImportRejected, InvalidInput
-from kgmem.graph import GraphContext
+from kgmem.graph import GraphContext, statements
 from kgmem.io import type_pass
 from kgmem.io.ntriples import Lit, Quad
 from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, short_name, text_view
@@ -624,7 +625,10 @@ async def _write(run: _Run, batch: _Batch) -> list[Reject]:
         if run.typed:
             await _typed_in_advance(conn, run, batch.vertices)
         ids = await bulk.write_vertices(conn, run.batch_ctx, batch.vertices, counts)
-        await bulk.write_edges(conn, run.batch_ctx, batch.edges, ids, counts)
+        items = await bulk.write_edges(conn, run.batch_ctx, batch.edges, ids, counts)
+        # A new value of a functional predicate closes the one in force, as every write
+        # path does (kgmem.graph.statements).
+        await statements.supersede_items(conn, ns, run.ctx.schema, items, datetime.now(UTC))
         late = [Reject(line, reason, "") for line, reason in counts.rejected]
         if late and run.options.on_error == "stop":
             _note(run.report, late[:1], run.rejects)

@@ -13,14 +13,15 @@ by length (shorter first), then by their end's uid.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kgmem.errors import EntityNotFound
 from kgmem.graph.context import GraphContext
-from kgmem.model import CausalPath, CausalQuery, CausalStep
+from kgmem.model import CausalNode, CausalPath, CausalQuery, CausalStep
 from kgmem.retrieval import validate
 from kgmem.storage import Connection, NamespaceRef, namespaces, traversal
 from kgmem.storage import candidates as cand
+from kgmem.storage import vertices as vertex_store
 
 MAX_PATHS = 2000
 
@@ -62,8 +63,13 @@ class Traced:
 async def paths(
     ctx: GraphContext, conn: Connection, ns: NamespaceRef, q: CausalQuery
 ) -> list[CausalPath]:
-    """``trace`` inside the caller's transaction."""
-    return [t.path for t in (await traced(ctx, conn, ns, q))[0]]
+    """``trace`` inside the caller's transaction, each path's nodes named."""
+    found = [t.path for t in (await traced(ctx, conn, ns, q))[0]]
+    uids = {n.uid for p in found for n in p.nodes}
+    names = {u: ref.name for u, ref in (await vertex_store.resolve(conn, ns, uids)).items()}
+    return [
+        replace(p, nodes=tuple(replace(n, name=names.get(n.uid)) for n in p.nodes)) for p in found
+    ]
 
 
 async def traced(
@@ -128,10 +134,14 @@ def _described(found: list[_Partial], rows: dict[int, cand.VertexInfo]) -> list[
                 strength=strength_of(e),
                 lag=e.properties.get("lag") if isinstance(e.properties.get("lag"), str) else None,
                 cause_after_effect=_after(rows[e.start], rows[e.end]),
+                text=e.properties.get("text")
+                if isinstance(e.properties.get("text"), str)
+                else None,
             )
             for e in p.edges
         )
-        path = CausalPath(end=rows[p.nodes[-1]].uid, strength=p.strength, steps=steps)
+        nodes = tuple(CausalNode(rows[n].uid, rows[n].label) for n in p.nodes)
+        path = CausalPath(end=rows[p.nodes[-1]].uid, strength=p.strength, steps=steps, nodes=nodes)
         result.append(Traced(path, p.nodes[-1], p.edges[-1].id))
     result.sort(key=lambda t: (-t.path.strength, len(t.path.steps), t.path.end))
     return result

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kgmem.model import SearchQuery
+from kgmem.storage import Connection, NamespaceRef, structural
+from kgmem.storage.candidates import FactInfo
 
 EPISODE = "Episode"
 
@@ -56,3 +58,15 @@ def label_ok(scope: Scope, label: str) -> bool:
 def predicate_ok(scope: Scope, predicate: str) -> bool:
     """Whether a fact of ``predicate`` is in scope."""
     return scope.facts and (scope.predicates is None or predicate in scope.predicates)
+
+
+async def without_structure(
+    conn: Connection, ns: NamespaceRef, facts: dict[int, FactInfo]
+) -> dict[int, FactInfo]:
+    """``facts`` less the structural edges among them (``kgmem.storage.structural``);
+    no round trip unless a candidate has a structural predicate."""
+    maybe = [i for i, f in facts.items() if f.predicate in structural.PREDICATES]
+    if not maybe:
+        return facts
+    linked = await structural.among(conn, ns, maybe)
+    return {i: f for i, f in facts.items() if i not in linked}

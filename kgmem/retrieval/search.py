@@ -524,6 +524,8 @@ async def _judge(conn: Connection, ns: NamespaceRef, run: _Run, keys: set[Key]) 
         for i, f in frows.items()
         if scopes.predicate_ok(scope, f.predicate) and temporal.fact_ok(q.time, f, now)
     }
+    if not q.include_structural:
+        facts = await scopes.without_structure(conn, ns, facts)
     if q.filters.properties:
         vertices, facts = await _with_properties(conn, ns, q, vertices, facts)
     times = _score_time(run, vertices, facts, now) if q.time is not None else {}

@@ -20,7 +20,7 @@ from kgmem.model import TimelineEntry, TimeQuery
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import Connection, NamespaceRef, namespaces, structural
 from kgmem.storage import candidates as cand
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
@@ -140,10 +140,16 @@ def reference_time(t: TimeQuery | None) -> datetime:
 
 
 async def timeline(
-    ctx: GraphContext, namespace: str, uid: str, *, limit: int = 1000
+    ctx: GraphContext,
+    namespace: str,
+    uid: str,
+    *,
+    limit: int = 1000,
+    include_structural: bool = False,
 ) -> list[TimelineEntry]:
     """Every fact touching entity ``uid`` (closed ones too), by valid time (facts
-    without ``valid_from`` first), then by when they were recorded."""
+    without ``valid_from`` first), then by when they were recorded; structural edges
+    (``kgmem.storage.structural``) only when ``include_structural``."""
     validate_uid(uid, ctx.limits.max_uid_length)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
@@ -155,6 +161,12 @@ async def timeline(
         out, into = await fact_store.touching(
             conn, ns, entity.id, include_closed=True, limit=min(limit, ctx.limits.max_page_size)
         )
+        if not include_structural:
+            linked = await structural.among(
+                conn, ns, [f.id for f in (*out, *into) if f.predicate in structural.PREDICATES]
+            )
+            out = [f for f in out if f.id not in linked]
+            into = [f for f in into if f.id not in linked]
     entries = [TimelineEntry(f, "outgoing") for f in out]
     entries += [TimelineEntry(f, "incoming") for f in into if f.uid not in {o.uid for o in out}]
     floor = datetime.min.replace(tzinfo=UTC)

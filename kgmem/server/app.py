@@ -19,6 +19,7 @@ from kgmem.memory import Memory
 from kgmem.server import problems
 from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
+from kgmem.server.model_notice import ModelNotice
 from kgmem.server.routes import (
     batch,
     causal,
@@ -102,6 +103,7 @@ def create_app(
     # Added innermost first: BodyLimit bounds every body, then TextGuard refuses text
     # that is not valid Unicode, then FastSearch serves search.
     app.add_middleware(FastSearch)
+    app.add_middleware(ModelNotice)
     app.add_middleware(TextGuard, exempt=_streamed)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes, exempt=_streamed)
     app.include_router(health.router)

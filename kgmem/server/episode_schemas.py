@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import ingest
-from kgmem.server.schemas import EntityOut
+from kgmem.model import GeoPoint
+from kgmem.server.schemas import EntityOut, Location
 
 
 class _In(BaseModel):
@@ -22,9 +23,20 @@ class EntityMentionIn(_In):
     aliases: list[str] = Field(default_factory=list)
     properties: dict[str, Any] = Field(default_factory=dict)
     uid: str | None = Field(default=None, description="A known entity's uid: no resolution")
+    location: Location | None = Field(
+        default=None, description="Where the entity is: stored as its point (WGS84)"
+    )
 
     def to_core(self) -> ingest.EntityMention:
-        return ingest.EntityMention(self.name, self.label, self.aliases, self.properties, self.uid)
+        loc = self.location
+        return ingest.EntityMention(
+            self.name,
+            self.label,
+            self.aliases,
+            self.properties,
+            self.uid,
+            location=GeoPoint(loc.lat, loc.lon) if loc else None,
+        )
 
 
 class FactMentionIn(_In):

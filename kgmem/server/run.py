@@ -49,6 +49,7 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
     """Open the store and serve it on ``server.host:server.port`` until signalled."""
     memory = await Memory.open(settings, serve=True)
     freeze_startup_heap()
+    warming = asyncio.create_task(memory.warm_up())
     try:
         if not is_loopback(server.host) and await memory.active_key_count() == 0:
             raise ConfigurationError(
@@ -73,6 +74,8 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
         finally:
             _stop_workers(workers, server, owner.hard)
     finally:
+        warming.cancel()
+        await asyncio.gather(warming, return_exceptions=True)
         await memory.close()  # no-op when the app's shutdown already closed it
 
 

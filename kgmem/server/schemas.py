@@ -55,6 +55,27 @@ class EntityIn(_In):
         )
 
 
+class EntityPatchIn(_In):
+    """A JSON merge patch (RFC 7386) of an entity: ``properties`` are merged into the
+    stored ones (null removes a key); ``label`` and ``location`` replace the stored ones
+    when present; ``location: null`` removes the point. Anything absent is kept."""
+
+    label: str | None = Field(default=None, description="A new vertex label")
+    properties: dict[str, Any] | None = Field(
+        default=None, description="Properties to set; a null value removes that property"
+    )
+    location: Location | None = Field(default=None, description="A new point; null removes it")
+
+    def to_patch(self) -> model.EntityPatch:
+        loc = self.location
+        return model.EntityPatch(
+            label=self.label,
+            properties=self.properties,
+            location=model.GeoPoint(loc.lat, loc.lon) if loc else None,
+            remove_location="location" in self.model_fields_set and loc is None,
+        )
+
+
 class BatchEntityIn(EntityIn):
     uid: str
 
@@ -132,6 +153,10 @@ class NamespaceStatsOut(BaseModel):
     embedded_entities: int
     embedded_facts: int
     bytes: int
+    structural_edges: int = Field(
+        description="Links episode building writes (MENTIONS, PART_OF, PRECEDES, MEMBER_OF), "
+        "not counted in facts_current or facts_closed"
+    )
 
     @classmethod
     def of(cls, s: model.NamespaceStats) -> NamespaceStatsOut:
@@ -232,12 +257,16 @@ class WriteOutcomeOut(BaseModel):
 class BatchOut(BaseModel):
     entities: list[WriteOutcomeOut]
     facts: list[WriteOutcomeOut]
+    closed: list[str] = Field(
+        default_factory=list, description="Facts the batch's functional values superseded"
+    )
 
     @classmethod
     def of(cls, r: model.BatchResult) -> BatchOut:
         return cls(
             entities=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.entities],
             facts=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.facts],
+            closed=list(r.closed),
         )
 
 

@@ -156,6 +156,11 @@ class SearchIn(_In):
     order_by: Literal["score", "trust"] = Field(
         default="score", description="Rank by fused relevance score or by fact trust"
     )
+    include_structural: bool = Field(
+        default=False,
+        description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
+        "its session, ...) as fact hits",
+    )
 
     def to_query(self) -> model.SearchQuery:
         return model.SearchQuery(
@@ -172,6 +177,7 @@ class SearchIn(_In):
             embedding=self.embedding,
             min_trust=self.min_trust,
             order_by=self.order_by,
+            include_structural=self.include_structural,
         )
 
 
@@ -239,6 +245,13 @@ class CausalStepOut(BaseModel):
     strength: float
     lag: str | None
     cause_after_effect: bool = Field(description="The cause starts after its effect")
+    text: str | None = Field(default=None, description="The causal fact's text")
+
+
+class CausalNodeOut(BaseModel):
+    uid: str
+    label: str
+    name: str | None = None
 
 
 class CausalPathOut(BaseModel):
@@ -246,6 +259,9 @@ class CausalPathOut(BaseModel):
     strength: float = Field(description="Product of the strengths along the path")
     flagged: bool = Field(description="Some cause on the path starts after its effect")
     steps: list[CausalStepOut]
+    nodes: list[CausalNodeOut] = Field(
+        default_factory=list, description="The vertices along the path, the anchor first"
+    )
 
     @classmethod
     def of(cls, p: model.CausalPath) -> CausalPathOut:
@@ -254,6 +270,7 @@ class CausalPathOut(BaseModel):
             strength=p.strength,
             flagged=p.flagged,
             steps=[CausalStepOut(**_step(s)) for s in p.steps],
+            nodes=[CausalNodeOut(uid=n.uid, label=n.label, name=n.name) for n in p.nodes],
         )
 
 
@@ -272,6 +289,7 @@ def _step(s: model.CausalStep) -> dict[str, object]:
         "strength": s.strength,
         "lag": s.lag,
         "cause_after_effect": s.cause_after_effect,
+        "text": s.text,
     }
 
 

@@ -35,7 +35,7 @@ import asyncpg
 import orjson
 
 from kgmem.schema import GraphSchema
-from kgmem.storage import agtype
+from kgmem.storage import agtype, statements
 from kgmem.storage.facts import SYSTEM_KEYS, timestamp
 from kgmem.storage.labels import LabelCatalog, LabelInfo
 from kgmem.storage.refs import NamespaceRef
@@ -561,8 +561,11 @@ async def write_edges(
     ops: Sequence[EdgeOp],
     vertices: Mapping[str, tuple[int, str | None]],
     counts: BatchCounts,
-) -> None:
-    """Apply edge ops (distinct uids); refused ones are added to ``counts.rejected``."""
+) -> set[tuple[int, str]]:
+    """Apply edge ops (distinct uids); refused ones are added to ``counts.rejected``. A
+    new edge whose statement is already a fact in force is that fact restated: it adds
+    its sources' claims, not a second edge. Returns (subject id, predicate) of every
+    edge written or restated, for the caller's supersession."""
     ns = ctx.ns
     ends = await _endpoint_ids(conn, ns, _endpoints(ops, vertices), vertices)
     match, param = _any_uid([op.uid for op in ops])
@@ -613,6 +616,7 @@ async def write_edges(
         system = {k: v for k, v in props.items() if k in SYSTEM_KEYS}
         updates[op.label].append((old["id"], {**target, **system}))
         counts.edges_updated += 1
+    new = await _without_restated(conn, ns, new, ends, fact_ids, counts)
     fact_ids.update(await _insert_edges(conn, ctx, new, ends, timestamp(now)))
     counts.edges_created += sum(len(group) for group in new.values())
     for label, rows in updates.items():
@@ -622,6 +626,18 @@ async def write_edges(
             [i for i, _ in rows],
             [agtype.encode(p) for _, p in rows],
         )
+    await _source_claims(conn, ns, ops, fact_ids, ends)
+    return {(ends[op.start][0], op.label) for op in ops if op.uid in fact_ids}
+
+
+async def _source_claims(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    ops: Sequence[EdgeOp],
+    fact_ids: Mapping[str, int],
+    ends: Mapping[str, tuple[int, str | None]],
+) -> None:
+    """A claim per edge written and source that asserted it."""
     claims = sorted(
         {(fact_ids[op.uid], ends[s][0]) for op in ops if op.uid in fact_ids for s in op.sources}
     )
@@ -632,6 +648,43 @@ async def write_edges(
             [f for f, _ in claims],
             [s for _, s in claims],
         )
+
+
+async def _without_restated(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    new: Mapping[str, list[EdgeOp]],
+    ends: Mapping[str, tuple[int, str | None]],
+    fact_ids: dict[str, int],
+    counts: BatchCounts,
+) -> dict[str, list[EdgeOp]]:
+    """``new`` less the edges that restate a fact in force, which go to ``fact_ids`` as
+    that fact's graph id (counted unchanged)."""
+    restated = await _restated(conn, ns, [op for group in new.values() for op in group], ends)
+    fact_ids.update(restated)
+    counts.edges_unchanged += len(restated)
+    return {label: [op for op in group if op.uid not in restated] for label, group in new.items()}
+
+
+async def _restated(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    ops: Sequence[EdgeOp],
+    ends: Mapping[str, tuple[int, str | None]],
+) -> dict[str, int]:
+    """Among new edges, those whose statement (subject, predicate, object) is a fact in
+    force: edge uid -> that fact's graph id."""
+    if not ops:
+        return {}
+    stated = await statements.in_force(
+        conn, ns, {ends[op.start][0] for op in ops}, {op.label for op in ops}
+    )
+    found = {(f.subject_id, f.predicate, f.object_id): f.id for f in stated}
+    return {
+        op.uid: found[key]
+        for op in ops
+        if (key := (ends[op.start][0], op.label, ends[op.end][0])) in found
+    }
 
 
 async def _insert_edges(

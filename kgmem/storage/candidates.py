@@ -83,9 +83,12 @@ async def fact_rows(
     return {r["id"]: FactInfo(**dict(r)) for r in records}
 
 
-def _fact_time(when: FactTime, first: int = 1) -> tuple[list[str], list[datetime]]:
+def _fact_time(
+    when: FactTime, first: int = 1, *, open_start: bool = False
+) -> tuple[list[str], list[datetime]]:
     """SQL conditions for ``when`` with their parameters (from ``$first``), only for the
-    parts given, so each is a plain index condition in the plan."""
+    parts given, so each is a plain index condition in the plan (``open_start``: for
+    facts without a ``valid_from``, which hold from the beginning)."""
     clauses: list[str] = []
     args: list[datetime] = []
 
@@ -94,9 +97,13 @@ def _fact_time(when: FactTime, first: int = 1) -> tuple[list[str], list[datetime
         clauses.append(sql.replace("$?", f"${first - 1 + len(args)}"))
 
     if when.valid_at is not None:
-        add("valid_from <= $?", when.valid_at)
+        add(
+            "(valid_to IS NULL OR valid_to > $?)" if open_start else "valid_from <= $?",
+            when.valid_at,
+        )
         n = first - 1 + len(args)
-        clauses[-1] = f"{clauses[-1]} AND kgmem.time_range(valid_from, valid_to) @> ${n}"
+        if not open_start:
+            clauses[-1] = f"{clauses[-1]} AND kgmem.time_range(valid_from, valid_to) @> ${n}"
     if when.known_at is not None:
         add("recorded_at <= $? AND (expired_at IS NULL OR expired_at > $?)", when.known_at)
     if when.start is not None:
@@ -111,22 +118,28 @@ def _fact_time(when: FactTime, first: int = 1) -> tuple[list[str], list[datetime
 def _timed_facts_sql(
     ns: NamespaceRef, when: FactTime, predicates: Sequence[str] | None, params: list[object]
 ) -> str:
-    """Ids of facts with a ``valid_from`` meeting ``when``, latest-starting first
-    (``params`` gets the statement's parameters, the limit first).
+    """Ids of facts meeting ``when``: those with a ``valid_from`` latest-starting first,
+    then those without one (they hold from the beginning), ``limit`` of each (``params``
+    gets the statement's parameters, the limit first).
 
-    Facts without a start time are left to the other axes: ordering by ``valid_from``
-    lets the B-tree on it be read backwards from the time asked for and stop after
-    ``limit`` rows, instead of sorting every qualifying fact.
+    Ordering the timed ones by ``valid_from`` lets the B-tree on it be read backwards
+    from the time asked for and stop after ``limit`` rows, instead of sorting every
+    qualifying fact.
     """
-    clauses, args = _fact_time(when, first=len(params) + 1)
-    params.extend(args)
-    if predicates is not None:
-        params.append(list(predicates))
-        clauses.append(f"predicate = ANY(${len(params)}::text[])")
-    return (
-        f"SELECT 'f' AS kind, id FROM {table(ns.name, '_kg_fact')} WHERE valid_from IS NOT NULL "
-        f"AND {' AND '.join(clauses)} ORDER BY valid_from DESC LIMIT $1"
-    )
+    parts = []
+    for open_start in (False, True):
+        clauses, args = _fact_time(when, first=len(params) + 1, open_start=open_start)
+        params.extend(args)
+        if predicates is not None:
+            params.append(list(predicates))
+            clauses.append(f"predicate = ANY(${len(params)}::text[])")
+        start = "valid_from IS NULL" if open_start else "valid_from IS NOT NULL"
+        order = "id" if open_start else "valid_from DESC"
+        parts.append(
+            f"(SELECT 'f' AS kind, id FROM {table(ns.name, '_kg_fact')} WHERE {start} "
+            f"AND {' AND '.join(clauses)} ORDER BY {order} LIMIT $1)"
+        )
+    return " UNION ALL ".join(parts)
 
 
 def _timed_vertices_sql(

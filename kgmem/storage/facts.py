@@ -366,7 +366,9 @@ async def add_claims(
 async def _add_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[FactRow], ids: Mapping[str, int]
 ) -> None:
-    claimed = [r for r in rows if r.source_id is not None or r.episode_id is not None]
+    # Every write is a claim, one with no source or episode too: a fact always rests on
+    # at least one, so forgetting an episode never takes a fact someone else wrote.
+    claimed = rows
     if not claimed:
         return
     await conn.execute(
@@ -452,8 +454,10 @@ SELECT f.id, f.uid, f.predicate, s.uid AS subject, o.uid AS object, f.valid_from
        ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id
              WHERE c.fact_id = f.id ORDER BY x.uid) AS sources,
        ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.episode_id
-             WHERE c.fact_id = f.id ORDER BY x.uid) AS episodes
+             WHERE c.fact_id = f.id ORDER BY x.uid) AS episodes,
+       sc.trust, sc.status
 FROM {fact} f JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id
+LEFT JOIN {score} sc ON sc.fact_id = f.id
 """
 
 
@@ -462,6 +466,7 @@ def _select(ns: NamespaceRef) -> str:
         fact=_side(ns),
         vertex=table(ns.name, "_kg_vertex"),
         claim=table(ns.name, "_kg_claim"),
+        score=table(ns.name, "_kg_fact_score"),
     )
 
 
@@ -547,7 +552,7 @@ def _fact(record: asyncpg.Record, properties: dict[str, Any]) -> Fact:
         text=record["text"],
         sources=tuple(record["sources"]),
         episodes=tuple(record["episodes"]),
-        # Only the select of search hits reads the stored score (``by_ids``).
+        # Every read of a fact carries its stored score (None when never scored).
         trust=record.get("trust"),
         verification=record.get("status"),
     )
@@ -568,21 +573,16 @@ def _uid(row: FactRow) -> str:
     return row.uid
 
 
-# ``_SELECT`` with the edge's properties (one index probe per label table and row) and
-# the trust and status consensus scoring stored (NULL when never scored): the facts of
-# a search's hits, ready to return, in one statement.
-_SELECT_WITH_PROPERTIES = (
-    _SELECT.replace(
-        "AS episodes\nFROM",
-        "AS episodes,\n"
-        "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties,\n"
-        "       sc.trust, sc.status\nFROM",
-        1,
-    )
-    + "LEFT JOIN {score} sc ON sc.fact_id = f.id\n"
+# ``_SELECT`` with the edge's properties (one index probe per label table and row): the
+# facts of a search's hits, ready to return, in one statement.
+_SELECT_WITH_PROPERTIES = _SELECT.replace(
+    "sc.trust, sc.status\nFROM",
+    "sc.trust, sc.status,\n"
+    "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties\nFROM",
+    1,
 )
-if "sc.trust" not in _SELECT_WITH_PROPERTIES:  # the anchor text above changed shape
-    raise RuntimeError("facts._SELECT no longer ends its columns with 'AS episodes'")
+if "AS properties" not in _SELECT_WITH_PROPERTIES:  # the anchor text above changed shape
+    raise RuntimeError("facts._SELECT no longer ends its columns with 'sc.status'")
 
 
 async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:

@@ -17,14 +17,13 @@ from typing import Any
 
 import asyncpg
 
-from kgmem.storage import agtype
+from kgmem.storage import agtype, structural
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
 # Vertices that are bookkeeping, not real-world entities.
 NON_ENTITY_LABELS = ("Episode", "Source", "Session", "Community")
 # Edges that building adds around entities; they are not statements about the world.
-STRUCTURAL_PREDICATES = ("MENTIONS", "PRECEDES", "PART_OF", "MEMBER_OF")
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +360,7 @@ async def graph_edges(
         f"JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id "
         "WHERE f.expired_at IS NULL AND f.predicate <> ALL($1::text[]) "
         "AND s.label <> ALL($2::text[]) AND o.label <> ALL($2::text[])",
-        list(STRUCTURAL_PREDICATES),
+        list(structural.PREDICATES),
         list(NON_ENTITY_LABELS),
     )
     return [(r["s"], r["o"], r["predicate"], r["text"]) for r in rows]

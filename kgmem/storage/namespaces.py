@@ -12,6 +12,7 @@ import asyncpg
 from kgmem.errors import NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
+from kgmem.storage import structural
 from kgmem.storage.cypher import reader_role
 from kgmem.storage.embeddings import PGVECTOR_HNSW, build_vector_indexes
 from kgmem.storage.labels import LabelCatalog, create_label_indexes
@@ -109,11 +110,13 @@ async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:
     """Exact counts per label, fact and embedding counts, and size on disk."""
     vertices = await _count_by_label(conn, ns, "_ag_label_vertex", "v")
     edges = await _count_by_label(conn, ns, "_ag_label_edge", "e")
+    linked = structural.condition(ns)
     facts = await conn.fetchrow(
-        f"SELECT count(*) FILTER (WHERE expired_at IS NULL) AS current, "
-        f"count(*) FILTER (WHERE expired_at IS NOT NULL) AS closed, "
+        f"SELECT count(*) FILTER (WHERE expired_at IS NULL AND NOT {linked}) AS current, "
+        f"count(*) FILTER (WHERE expired_at IS NOT NULL AND NOT {linked}) AS closed, "
+        f"count(*) FILTER (WHERE {linked}) AS structural, "
         f"(SELECT count(*) FROM {table(ns.name, '_kg_fact_vector')}) AS embedded "
-        f"FROM {table(ns.name, '_kg_fact')}"
+        f"FROM {table(ns.name, '_kg_fact')} f"
     )
     embedded_entities = await conn.fetchval(
         f"SELECT count(*) FROM {table(ns.name, '_kg_vertex_vector')}"
@@ -130,6 +133,7 @@ async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:
         edges=edges,
         facts_current=facts["current"],
         facts_closed=facts["closed"],
+        structural_edges=facts["structural"],
         embedded_entities=embedded_entities,
         embedded_facts=facts["embedded"],
         bytes=int(size),

@@ -17,6 +17,7 @@ from kgmem.model import (
     SourceClaim,
     SourceDetail,
     SourceReliability,
+    TrustBasis,
 )
 from kgmem.schema import validate_label, validate_uid
 from kgmem.storage import Connection, NamespaceRef, namespaces
@@ -71,7 +72,7 @@ async def _views(
     out = []
     for f in item:
         key = normalise(f.value)
-        backing, other = [], []
+        backing, other, backers = [], [], set()
         for fact_id, source_id, confidence, observed in claims:
             claimed = by_id[fact_id]
             entry = SourceClaim(
@@ -84,6 +85,7 @@ async def _views(
             )
             if normalise(claimed.value) == key:
                 backing.append(entry)
+                backers.add(source_id)
             elif functional:
                 other.append(entry)
         s = scores.get(f.id)
@@ -106,9 +108,30 @@ async def _views(
                 sources_for=tuple(backing),
                 sources_against=tuple(other),
                 scored_at=s.scored_at if s else None,
+                basis=TrustBasis(
+                    rests_on="consensus" if s else ("unscored" if backing else "nothing"),
+                    sources=len(backers),
+                    claims=len(backing),
+                    prior=_prior(backers, infos, settings),
+                ),
             )
         )
     return out
+
+
+def _prior(
+    source_ids: set[int], infos: dict[int, SourceInfo], settings: VerificationSettings
+) -> float | None:
+    """The mean prior reliability of ``source_ids`` (declared, else the default)."""
+    if not source_ids:
+        return None
+    priors = [
+        p
+        if (p := infos[i].prior if i in infos else None) is not None
+        else settings.default_reliability
+        for i in source_ids
+    ]
+    return sum(priors) / len(priors)
 
 
 def _rel(score: SourceScore | None) -> float | None:
@@ -140,31 +163,45 @@ async def check_candidate(
     by_uid = {f.uid: f for f in item}
     matches = [v for v in views if wanted in (normalise(v.value), normalise(by_uid[v.fact].object))]
     against = [v for v in views if v not in matches] if functional else []
-    trust = _candidate_trust(matches, against, functional)
+    trust, basis = _candidate_trust(matches, against)
     support = max((m.support for m in matches), default=0.0)
     contradiction = sum(len({c.source for c in v.sources_for}) for v in against)
+    status = status_of(trust, support, contradiction, settings)
+    if status == "verified" and basis.rests_on != "consensus":  # no claim: never verified
+        status = "contested" if contradiction else "unverified"
     return CandidateCheck(
         subject=subject,
         predicate=predicate,
         value=value,
         functional=functional,
         trust=trust,
-        status=status_of(trust, support, contradiction, settings),
+        status=status,
         matches=tuple(matches),
         contradictions=tuple(against),
+        basis=basis,
     )
 
 
+_NOTHING = TrustBasis(rests_on="nothing", sources=0, claims=0, prior=None)
+
+
 def _candidate_trust(
-    matches: Sequence[FactVerification], against: Sequence[FactVerification], functional: bool
-) -> float | None:
-    scored = [m.trust for m in matches if m.trust is not None]
+    matches: Sequence[FactVerification], against: Sequence[FactVerification]
+) -> tuple[float | None, TrustBasis]:
+    """The candidate's trust and what it rests on: the best scored matching fact's; else,
+    when competing values of a functional predicate are scored, what they leave (at
+    most ``1 - their trust``); else none. ``against`` is empty unless functional."""
+    scored = [m for m in matches if m.trust is not None]
     if scored:
-        return max(scored)
-    if functional and against:
-        held = sum(v.trust for v in against if v.trust is not None)
-        return max(0.0, 1.0 - held)
-    return None
+        best = max(scored, key=lambda m: m.trust or 0.0)
+        return best.trust, best.basis
+    if matches:
+        return None, matches[0].basis
+    held = [v.trust for v in against if v.trust is not None]
+    if held:
+        basis = TrustBasis(rests_on="competitors", sources=0, claims=0, prior=None)
+        return max(0.0, 1.0 - sum(held)), basis
+    return None, _NOTHING
 
 
 async def source_list(

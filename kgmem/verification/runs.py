@@ -192,6 +192,8 @@ def _first_codes(keys: Ints) -> Ints:
 def _firsts(codes: Ints) -> Ints:
     """The position of the first occurrence of each code 0..max (codes by first
     appearance, so these positions are increasing)."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.int64)
     out: Ints = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
     return out
 
@@ -274,28 +276,64 @@ async def full(
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
     )
-    scores = consensus.estimate(indexed.arrays, params)
-    counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
-    ids = indexed.source_ids
-    pairs = [(ids[a], ids[b], p) for a, b, p in scores.dependence]
+    scored = _estimate(indexed, facts, fact_values, settings, params)
     computed = time.perf_counter()
-    fact_columns = fact_score_columns(facts, fact_values, scores, settings)
     async with ctx.db.transaction() as conn:
-        await store.replace_all_columns(
-            conn, ns, fact_columns, source_scores(indexed, scores, counts.tolist()), pairs
-        )
+        await store.replace_all_columns(conn, ns, scored.facts, scored.sources, scored.pairs)
     return VerificationRun(
         namespace=namespace,
         claims=len(cols.fact_id),
         facts=len(indexed.fact_value),
         items=len(indexed.item_keys),
-        sources=len(ids),
-        dependent_pairs=len(pairs),
-        iterations=scores.iterations,
+        sources=len(indexed.source_ids),
+        dependent_pairs=len(scored.pairs),
+        iterations=scored.iterations,
         seconds=time.perf_counter() - started,
         read_seconds=read - started,
         compute_seconds=computed - read,
         write_seconds=time.perf_counter() - computed,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A full run's results, ready to store."""
+
+    facts: FactScoreColumns
+    sources: list[SourceScore]
+    pairs: list[tuple[int, int, float]]
+    iterations: int
+
+
+def _estimate(
+    indexed: Indexed,
+    facts: Ints,
+    fact_values: Ints,
+    settings: VerificationSettings,
+    params: Estimator | None,
+) -> _Scored:
+    """Run the estimator over ``indexed``; a namespace without sourced claims (empty,
+    or facts that no source asserted) has nothing to estimate and scores nothing."""
+    if not len(facts):
+        empty = np.zeros(0)
+        columns = FactScoreColumns(
+            fact_id=facts,
+            trust=empty,
+            support=empty,
+            contradiction=np.zeros(0, dtype=np.int64),
+            consensus=empty,
+            status=[],
+            chosen=np.zeros(0, dtype=np.bool_),
+        )
+        return _Scored(columns, [], [], 0)
+    scores = consensus.estimate(indexed.arrays, params)
+    counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
+    ids = indexed.source_ids
+    return _Scored(
+        facts=fact_score_columns(facts, fact_values, scores, settings),
+        sources=source_scores(indexed, scores, counts.tolist()),
+        pairs=[(ids[a], ids[b], p) for a, b, p in scores.dependence],
+        iterations=scores.iterations,
     )
 
 

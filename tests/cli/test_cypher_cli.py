@@ -135,3 +135,34 @@ async def test_interactive_prompt_reads_multi_line_statements_and_keeps_history(
     out = capsys.readouterr().out
     assert "Alice" in out and "Bob" in out and "2 row(s)" in out
     assert "RETURN n.name AS name" in history.read_text()
+
+
+async def test_ctrl_c_clears_a_half_typed_statement_and_stays(
+    memory: Memory, people: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prompt_toolkit.application import create_app_session
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from kgmem.cli.cypher import interactive
+
+    with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):
+        # Half a statement, Ctrl-C, then a whole one and Ctrl-D.
+        pipe.send_text("MATCH (n:Person)\rRETURN n.na\x03")
+        pipe.send_text("MATCH (n:Person) RETURN count(*) AS people;\r\x04")
+        await interactive(memory, ConsoleState(people), tmp_path / "history")
+    out = capsys.readouterr().out
+    assert "people" in out and "1 row(s)" in out
+    assert "cypher_syntax_error" not in out  # the cleared half was never run
+
+
+async def test_csv_cells_hold_no_json(memory: Memory, people: str) -> None:
+    text, _ = await run_console(
+        memory,
+        people,
+        ":format csv",
+        "MATCH (n:Person {name: 'Alice'}) RETURN n, [1, 2] AS xs, {a: true} AS m, null AS z;",
+    )
+    rows = list(csv.reader(io.StringIO(text.split("\n", 1)[1])))  # after ":format" said
+    assert rows[0] == ["n", "xs", "m", "z"]
+    assert rows[1] == ['(:Person {uid: "alice", name: "Alice"})', "[1, 2]", "{a: true}", ""]

@@ -35,3 +35,33 @@ async def test_verify_scores_every_fact(home_dir: Path, fresh_database) -> None:
     assert "scored 3 facts in 1 data items from 3 claims by 3 sources" in done.stdout
     missing = kgmem("verify", "--namespace", "nope_ns", env=env)
     assert missing.returncode == 1 and "nope_ns" in missing.stderr
+
+
+async def test_verify_an_empty_namespace_and_one_without_sources(  # type: ignore[no-untyped-def]
+    home_dir: Path, fresh_database
+) -> None:
+    url = await fresh_database()
+    memory = await Memory.open(store_settings(url, home_dir))
+    try:
+        await memory.create_namespace("empty_ns")
+        await memory.create_namespace("no_sources")
+        await memory.write_batch(
+            "no_sources",
+            BatchWrite(
+                entities=[EntityWrite(uid="ann"), EntityWrite(uid="bob")],
+                facts=[FactWrite(subject="ann", predicate="KNOWS", object="bob")],
+            ),
+        )
+    finally:
+        await memory.close()
+    env = env_for(
+        home_dir,
+        KGMEM_DATABASE_URL=url,
+        KGMEM_EMBEDDING_PROVIDER="none",
+        KGMEM_EMBEDDING_DIMENSION="384",
+    )
+    for name in ("empty_ns", "no_sources"):
+        done = kgmem("verify", "--namespace", name, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "scored 0 facts in 0 data items from 0 claims by 0 sources" in done.stdout

@@ -105,7 +105,7 @@ async def test_concurrent_alias_updates_lose_nothing(memory: Memory, namespace: 
     assert sorted(stored.entity.properties["aliases"]) == sorted(names)
 
 
-async def test_supersession_that_cannot_close_undoes_the_fact_write(
+async def test_an_older_value_arriving_later_is_written_closed_at_the_newer_start(
     memory: Memory, namespace: str
 ) -> None:
     def ep(uid: str, fact: FactMention) -> EpisodeWrite:
@@ -114,11 +114,15 @@ async def test_supersession_that_cannot_close_undoes_the_fact_write(
     await memory.add_episodes(
         namespace, [ep("a", FactMention("Ann", "LIVES_IN", "Oslo", valid_from="2024-02-01"))]
     )
-    # Starting before the fact in force: closing it there is refused, so the new fact
-    # must not be written either (two places of residence would be in force).
+    # Starting before the fact in force: in valid-time order Rome comes first, so it is
+    # the one closed (at Oslo's start); Oslo stays in force.
     [out] = await memory.add_episodes(
         namespace, [ep("b", FactMention("Ann", "LIVES_IN", "Rome", valid_from="2023-01-01"))]
     )
-    assert out.status == "failed" and "invalid_timestamp" in (out.error or "")
-    facts = (await memory.list_facts(namespace, FactQuery(predicate="LIVES_IN"))).items
-    assert [(f.text, f.is_closed) for f in facts] == [("Ann lives in Oslo", False)]
+    assert out.status == "done" and len(out.closed) == 1
+    query = FactQuery(predicate="LIVES_IN", include_closed=True)
+    facts = {f.text: f for f in (await memory.list_facts(namespace, query)).items}
+    assert not facts["Ann lives in Oslo"].is_closed
+    rome = facts["Ann lives in Rome"]
+    assert rome.is_closed and rome.uid == out.closed[0]
+    assert rome.valid_to == facts["Ann lives in Oslo"].valid_from

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
-from kgmem.server.schemas import EntityDetailOut, EntityIn, EntityOut, PageOut
+from kgmem.server.schemas import EntityDetailOut, EntityIn, EntityOut, EntityPatchIn, PageOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
 
@@ -42,6 +42,19 @@ async def upsert_entity(
     stored = await memory.get_entity(ns, uid, facts_limit=0)
     code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return JSONResponse(EntityOut.of(stored.entity).model_dump(mode="json"), status_code=code)
+
+
+@router.patch("/{uid:path}", response_model=EntityOut)
+async def patch_entity(
+    ns: str, uid: str, body: EntityPatchIn, request: Request, _: Writer
+) -> EntityOut:
+    """Change part of the entity ``uid`` (JSON merge patch, ``application/merge-patch+json``
+    or JSON): given properties are set, null ones removed, the rest kept; ``label`` and
+    ``location`` replace the stored ones when present (``location: null`` removes it).
+    404 if the entity does not exist."""
+    memory = memory_of(request)
+    await memory.patch_entity(ns, uid, body.to_patch())
+    return EntityOut.of((await memory.get_entity(ns, uid, facts_limit=0)).entity)
 
 
 @router.get(

@@ -19,10 +19,16 @@ async def timeline(
     request: Request,
     _: Reader,
     limit: int = Query(default=1000, ge=1, le=10_000),
+    include_structural: bool = Query(
+        default=False,
+        description="Also list structural edges (episodes that MENTION the entity, ...)",
+    ),
 ) -> TimelineOut:
     """Every fact touching the entity, closed ones included, by valid time, with when
     each was recorded and closed."""
-    entries = await memory_of(request).timeline(ns, uid, limit=limit)
+    entries = await memory_of(request).timeline(
+        ns, uid, limit=limit, include_structural=include_structural
+    )
     return TimelineOut(
         uid=uid,
         entries=[TimelineEntryOut(direction=e.direction, fact=FactOut.of(e.fact)) for e in entries],

@@ -1,0 +1,72 @@
+"""The facts in force of given subjects and predicates: what a write compares its own
+facts against to find restatements and supersessions (``kgmem.graph.statements``)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import NamedTuple
+
+import asyncpg
+
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+
+
+class StatedFact(NamedTuple):
+    """A stored fact not closed: its statement and valid interval."""
+
+    uid: str
+    id: int
+    subject_id: int
+    predicate: str
+    object_id: int
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime
+    sources: frozenset[int] = frozenset()
+    """Graph ids of the sources that asserted it (none: no source did)."""
+    closed: bool = False
+
+
+async def in_force(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    subject_ids: Collection[int],
+    predicates: Collection[str],
+    *,
+    with_closed: bool = False,
+) -> list[StatedFact]:
+    """Facts not closed (``expired_at`` null; closed ones too ``with_closed``) whose
+    subject is one of ``subject_ids`` and predicate one of ``predicates``, oldest first
+    (by graph id)."""
+    if not subject_ids or not predicates:
+        return []
+    records = await conn.fetch(
+        "SELECT f.uid, f.id, f.subject_id, f.predicate, f.object_id, f.valid_from, f.valid_to, "
+        f"f.recorded_at, ARRAY(SELECT c.source_id FROM {table(ns.name, '_kg_claim')} c "
+        "WHERE c.fact_id = f.id AND c.source_id IS NOT NULL) AS sources, "
+        "f.expired_at IS NOT NULL AS closed "
+        f"FROM {table(ns.name, '_kg_fact')} f "
+        f"WHERE f.id IN (SELECT e.id FROM {table(ns.name, '_ag_label_edge')} e "
+        "WHERE e.start_id = ANY($1::graphid[])) AND f.predicate = ANY($2::text[]) "
+        "AND ($3 OR f.expired_at IS NULL) ORDER BY f.id",
+        sorted(subject_ids),
+        sorted(predicates),
+        with_closed,
+    )
+    return [
+        StatedFact(
+            r["uid"],
+            r["id"],
+            r["subject_id"],
+            r["predicate"],
+            r["object_id"],
+            r["valid_from"],
+            r["valid_to"],
+            r["recorded_at"],
+            frozenset(r["sources"]),
+            r["closed"],
+        )
+        for r in records
+    ]

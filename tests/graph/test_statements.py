@@ -1,0 +1,188 @@
+"""Restatement and supersession are the same through every write path: one fact, a
+batch, an episode's structured facts (``kgmem.graph.statements``)."""
+
+from datetime import UTC, datetime
+
+import httpx
+
+from kgmem import BatchWrite, EntityWrite, FactQuery, FactWrite, Memory
+from kgmem.graph.statements import overlaps, successions
+from kgmem.ingest import EpisodeWrite, FactMention
+from kgmem.storage.statements import StatedFact
+
+Y2020 = datetime(2020, 1, 1, tzinfo=UTC)
+Y2024 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+async def _people(memory: Memory, namespace: str) -> None:
+    await memory.write_batch(
+        namespace,
+        BatchWrite(
+            entities=[
+                EntityWrite("dana", "Person", {"name": "Dana"}),
+                EntityWrite("berlin", "Place", {"name": "Berlin"}),
+                EntityWrite("lisbon", "Place", {"name": "Lisbon"}),
+            ]
+        ),
+    )
+
+
+async def _lives_in(memory: Memory, namespace: str) -> dict[str, list]:
+    query = FactQuery(predicate="LIVES_IN", include_closed=True)
+    out: dict[str, list] = {}
+    for f in (await memory.list_facts(namespace, query)).items:
+        out.setdefault(f.object, []).append(f)
+    return out
+
+
+def _assert_lisbon_supersedes_berlin(facts: dict[str, list]) -> None:
+    [berlin] = next(v for k, v in facts.items() if "berlin" in k)
+    [lisbon] = next(v for k, v in facts.items() if "lisbon" in k)
+    assert berlin.is_closed and berlin.valid_to == Y2024
+    assert not lisbon.is_closed and lisbon.valid_from == Y2024
+
+
+async def test_two_values_in_one_episode_leave_one_current(memory: Memory, namespace: str) -> None:
+    [out] = await memory.add_episodes(
+        namespace,
+        [
+            EpisodeWrite(
+                text="Dana lived in Berlin, then moved to Lisbon.",
+                uid="e1",
+                reference_time=datetime(2024, 6, 1, tzinfo=UTC),
+                facts=(
+                    FactMention("Dana", "LIVES_IN", "Lisbon", valid_from="2024-01-01T00:00:00Z"),
+                    FactMention("Dana", "LIVES_IN", "Berlin", valid_from="2020-01-01T00:00:00Z"),
+                ),
+            )
+        ],
+    )
+    facts = await _lives_in(memory, namespace)
+    _assert_lisbon_supersedes_berlin(facts)
+    assert out.closed == (facts[next(k for k in facts if "berlin" in k)][0].uid,)
+
+
+async def test_one_batch_orders_by_valid_time(memory: Memory, namespace: str) -> None:
+    await _people(memory, namespace)
+    result = await memory.write_batch(
+        namespace,
+        BatchWrite(
+            facts=[
+                FactWrite("dana", "LIVES_IN", "lisbon", valid_from=Y2024),
+                FactWrite("dana", "LIVES_IN", "berlin", valid_from=Y2020),
+            ]
+        ),
+    )
+    facts = await _lives_in(memory, namespace)
+    _assert_lisbon_supersedes_berlin(facts)
+    assert result.closed == (facts["berlin"][0].uid,)
+
+
+async def test_an_older_single_fact_is_closed_by_the_newer_one_in_force(
+    memory: Memory, namespace: str
+) -> None:
+    await _people(memory, namespace)
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "lisbon", valid_from=Y2024))
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", valid_from=Y2020))
+    _assert_lisbon_supersedes_berlin(await _lives_in(memory, namespace))
+
+
+async def test_restated_fact_from_another_source_is_one_edge_over_http(
+    client: httpx.AsyncClient, memory: Memory, namespace: str
+) -> None:
+    await _people(memory, namespace)
+    url = f"/v1/namespaces/{namespace}/facts"
+    body = {"subject": "dana", "predicate": "KNOWS", "object": "berlin"}
+    first = (await client.post(url, json={**body, "source": "a"})).json()
+    second = await client.post(url, json={**body, "source": "b"})
+    assert second.status_code == 201, second.text
+    assert second.json()["uid"] == first["uid"]
+    assert second.json()["sources"] == ["a", "b"]
+    listed = (await client.get(f"{url}?predicate=KNOWS&include_closed=true")).json()["items"]
+    assert [f["uid"] for f in listed] == [first["uid"]]
+
+
+async def test_restated_facts_in_a_batch_and_an_episode_add_claims_only(
+    memory: Memory, namespace: str
+) -> None:
+    await _people(memory, namespace)
+    stated = await memory.add_fact(namespace, FactWrite("dana", "KNOWS", "berlin", source="a"))
+    result = await memory.write_batch(
+        namespace,
+        BatchWrite(
+            facts=[
+                FactWrite("dana", "KNOWS", "lisbon", source="b"),
+                FactWrite("dana", "KNOWS", "berlin", source="c"),
+                FactWrite("dana", "KNOWS", "lisbon", source="d"),
+            ]
+        ),
+    )
+    assert result.facts[1].uid == stated.uid and not result.facts[1].created
+    assert result.facts[0].uid == result.facts[2].uid
+    await memory.add_episodes(
+        namespace,
+        [
+            EpisodeWrite(
+                text="Dana knows Berlin",
+                uid="ep",
+                facts=(FactMention("dana", "KNOWS", "berlin"),),
+                reference_time=Y2024,
+            )
+        ],
+    )
+    knows = (await memory.list_facts(namespace, FactQuery(predicate="KNOWS"))).items
+    by_object = {f.object: f for f in knows}
+    assert len(knows) == 2
+    assert by_object["berlin"].sources == ("a", "c") and by_object["berlin"].episodes == ("ep",)
+    assert by_object["lisbon"].sources == ("b", "d")
+
+
+async def test_same_statement_over_disjoint_times_is_two_facts(
+    memory: Memory, namespace: str
+) -> None:
+    await _people(memory, namespace)
+    await memory.add_fact(
+        namespace,
+        FactWrite("dana", "VISITED", "berlin", valid_from=Y2020, valid_to=Y2020.replace(month=3)),
+    )
+    await memory.add_fact(namespace, FactWrite("dana", "VISITED", "berlin", valid_from=Y2024))
+    assert len((await memory.list_facts(namespace, FactQuery(predicate="VISITED"))).items) == 2
+
+
+def _stated(
+    uid: str, obj: int, start: datetime | None, end: datetime | None = None, *sources: int
+) -> StatedFact:
+    return StatedFact(uid, int(uid[1:]), 1, "LIVES_IN", obj, start, end, Y2024, frozenset(sources))
+
+
+def test_successions_close_each_value_at_the_next_start() -> None:
+    facts = [
+        _stated("f3", 3, Y2024),
+        _stated("f1", 1, None),
+        _stated("f2", 2, Y2020),
+        _stated("f4", 3, Y2024.replace(month=6)),  # the same value again: not a change
+    ]
+    assert successions(facts) == [("f1", Y2020), ("f2", Y2024)]
+
+
+def test_same_start_is_an_update_by_one_source_and_a_conflict_between_two() -> None:
+    # f1 and f2 both said by source 7 (f2 later): an update. f3 by source 8: a competing
+    # claim, kept for consensus scoring; it does not close f2, nor f2 it.
+    facts = [_stated("f1", 1, None, None, 7), _stated("f2", 2, None, None, 7)]
+    facts.append(_stated("f3", 3, None, None, 8))
+    assert successions(facts) == [("f1", None)]
+    assert successions([_stated("f1", 1, None), _stated("f2", 2, None)]) == [("f1", None)]
+    # A claim without a source is no competitor: the later value is an update.
+    assert successions([_stated("f1", 1, None), _stated("f2", 2, None, None, 8)]) == [("f1", None)]
+
+
+def test_successions_leave_a_value_that_ended_before_the_next() -> None:
+    ended = _stated("f1", 1, Y2020, Y2020.replace(month=2))
+    assert successions([ended, _stated("f2", 2, Y2024)]) == []
+
+
+def test_intervals_overlap_unless_one_ends_before_the_other_starts() -> None:
+    assert overlaps((None, None), (Y2020, Y2024))
+    assert overlaps((Y2020, None), (None, Y2024))
+    assert not overlaps((Y2020, Y2024), (Y2024, None))
+    assert not overlaps((Y2024, None), (Y2020, Y2024))

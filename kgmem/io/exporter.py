@@ -3,14 +3,14 @@
 Writers take a ``Graph`` (two re-runnable async streams: vertices, then edges) and
 yield bytes. N-Triples, N-Quads, JSON Lines and Cytoscape.js JSON stream in one pass;
 CSV, GraphML and GEXF read the vertices twice (once to declare the property columns);
-Turtle, TriG, JSON-LD and RDF/XML are serialised by rdflib from an in-memory graph.
+Turtle, TriG, JSON-LD and RDF/XML are written by pyoxigraph from the statements
+gathered in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +32,7 @@ from kgmem.io.rdf_mapping import (
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
 from kgmem.storage.dump import DumpedEdge, DumpedVertex
 from kgmem.storage.facts import SYSTEM_KEYS
+from kgmem.storage.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 
 MEDIA_TYPES = {
     "ntriples": "application/n-triples",
@@ -104,8 +105,8 @@ def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIte
         "gexf": _gexf,
         "cytoscape": _cytoscape,
     }
-    if options.format in ("turtle", "trig", "jsonld", "rdfxml"):
-        return _rdflib
+    if options.format in _OX_FORMATS:
+        return _serialised
     if options.format not in writers:
         raise InvalidInput(
             f"unknown export format {options.format!r}; use one of {', '.join(EXPORT_FORMATS)}"
@@ -126,19 +127,36 @@ def _is_graph_name(v: DumpedVertex) -> bool:
     return v.label == "Source" and v.properties == {"name": v.uid}
 
 
-def _vertex_quads(v: DumpedVertex, terms: TermRegistry) -> Iterable[tuple[str, str, Term]]:
+Statement = tuple[str, str, Term, str | None]
+
+
+def _vertex_quads(v: DumpedVertex, terms: TermRegistry) -> Iterable[Statement]:
     if _is_graph_name(v):
         return ()
     return (
-        (node_iri(s), p, o) for s, p, o in vertex_statements(v.uid, v.label, v.properties, terms)
+        (node_iri(s), p, _object(o), g and node_iri(g))
+        for s, p, o, g in vertex_statements(v.uid, v.label, v.properties, terms)
     )
 
 
-def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[tuple[str, str, Term, str | None]]:
+def _object(o: Term) -> Term:
+    return o if isinstance(o, Lit) else node_iri(o)
+
+
+def _edge_graphs(e: DumpedEdge) -> list[str | None]:
+    """The graphs of an edge's statement: its ``rdf_graphs``, else the sources that
+    claim it (named graphs imported as sources, or the API's), else the default."""
+    listed = e.properties.get(GRAPHS_PROPERTY)
+    if isinstance(listed, list) and listed:
+        return [None if g == DEFAULT_GRAPH else node_iri(str(g)) for g in listed]
+    return [node_iri(src) for src in e.sources] if e.sources else [None]
+
+
+def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[Statement]:
     iri = e.properties.get(IRI_PROPERTY)
     predicate = iri if isinstance(iri, str) else terms.iri("edge_label", e.label) or VOCAB + e.label
     s, o = node_iri(e.start), node_iri(e.end)
-    graphs = [node_iri(src) for src in e.sources] if e.sources else [None]
+    graphs = _edge_graphs(e)
     quads: list[tuple[str, str, Term, str | None]] = [(s, predicate, o, g) for g in graphs]
     quads.extend((*t, None) for t in _reification(e, s, predicate, o, terms))
     return quads
@@ -159,7 +177,11 @@ def _reification(
     these (every edge an RDF import makes) is not reified, so RDF round-trips as is.
     ``recorded_at`` (when kgmem stored the fact) is not exported."""
     props = e.properties
-    user = {k: v for k, v in props.items() if k not in SYSTEM_KEYS and k != IRI_PROPERTY}
+    user = {
+        k: v
+        for k, v in props.items()
+        if k not in SYSTEM_KEYS and k not in (IRI_PROPERTY, GRAPHS_PROPERTY)
+    }
     times = [(k, props.get(k)) for k in _FACT_TIMES if isinstance(props.get(k), str)]
     confidence = props.get("confidence")
     own_uid = not e.uid.startswith("rdf:")
@@ -183,59 +205,59 @@ def _reification(
     return out
 
 
-async def _ntriples(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    quads = options.format == "nquads"
+async def _statements(graph: Graph, *, quads: bool) -> AsyncIterator[list[Statement]]:
+    """Every exported statement in chunks; without ``quads`` each in the default graph,
+    once (a statement in several graphs is one triple)."""
     async for batch in graph.vertices():
-        yield "".join(
-            statement(s, p, o) for v in batch for s, p, o in _vertex_quads(v, graph.terms)
-        ).encode()
+        found = [q for v in batch for q in _vertex_quads(v, graph.terms)]
+        yield found if quads else _triples(found)
     async for edges in graph.edges():
-        lines = {
-            statement(s, p, o, g if quads else None)
-            for e in edges
-            for s, p, o, g in _edge_quads(e, graph.terms)
-        }
-        yield "".join(sorted(lines)).encode()
+        found = [q for e in edges for q in _edge_quads(e, graph.terms)]
+        yield sorted(set(found if quads else _triples(found)), key=str)
 
 
-def _rdflib_term(term: Term) -> Any:
-    import rdflib
+def _triples(found: list[Statement]) -> list[Statement]:
+    return list(dict.fromkeys((s, p, o, None) for s, p, o, _ in found))
+
+
+async def _ntriples(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    async for chunk in _statements(graph, quads=options.format == "nquads"):
+        yield "".join(statement(*q) for q in chunk).encode()
+
+
+_OX_FORMATS = {"turtle": "TURTLE", "trig": "TRIG", "jsonld": "JSON_LD", "rdfxml": "RDF_XML"}
+
+
+def _ox_term(term: Term) -> Any:
+    import pyoxigraph as ox
 
     if isinstance(term, Lit):
         if term.lang:
-            return rdflib.Literal(term.lex, lang=term.lang)
-        return rdflib.Literal(
-            term.lex, datatype=rdflib.URIRef(term.datatype) if term.datatype else None
-        )
+            return ox.Literal(term.lex, language=term.lang)
+        datatype = ox.NamedNode(term.datatype) if term.datatype else None
+        return ox.Literal(term.lex, datatype=datatype)
     if term.startswith("_:"):
-        return rdflib.BNode(term[2:])
-    return rdflib.URIRef(term)
+        return ox.BlankNode(term[2:])
+    return ox.NamedNode(term)
 
 
-async def _rdflib(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    import rdflib
+async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    """Turtle, TriG, JSON-LD and RDF/XML by pyoxigraph, which writes every literal's
+    lexical form as stored. The statements are gathered first: the writers group them
+    by subject."""
+    import pyoxigraph as ox
 
     quads = options.format in ("trig", "jsonld")
-    dataset = rdflib.Dataset() if quads else None
-    default = dataset.default_graph if dataset is not None else rdflib.Graph()
-    async for batch in graph.vertices():
-        for v in batch:
-            for s, p, o in _vertex_quads(v, graph.terms):
-                default.add((_rdflib_term(s), rdflib.URIRef(p), _rdflib_term(o)))
-    async for edges in graph.edges():
-        for e in edges:
-            for s, p, o, g in _edge_quads(e, graph.terms):
-                target = dataset.graph(_rdflib_term(g)) if dataset is not None and g else default
-                target.add((_rdflib_term(s), rdflib.URIRef(p), _rdflib_term(o)))
-    syntax = {"turtle": "turtle", "trig": "trig", "jsonld": "json-ld", "rdfxml": "xml"}[
-        options.format
-    ]
-    with warnings.catch_warnings():
-        # rdflib 7's own TriG and JSON-LD writers call its deprecated Dataset API.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        yield (dataset if dataset is not None else default).serialize(
-            format=syntax, encoding="utf-8"
-        )
+    found: list[Any] = []
+    async for chunk in _statements(graph, quads=quads):
+        for s, p, o, g in chunk:
+            name = _ox_term(g) if g else ox.DefaultGraph()
+            found.append(ox.Quad(_ox_term(s), ox.NamedNode(p), _ox_term(o), name))
+    found.sort(key=lambda q: (str(q.graph_name), str(q.subject)))
+    fmt = getattr(ox.RdfFormat, _OX_FORMATS[options.format])
+    items = found if quads else [q.triple for q in found]
+    prefixes = {"rdf": RDF, "xsd": XSD} if options.format != "jsonld" else None
+    yield ox.serialize(items, format=fmt, prefixes=prefixes) or b""
 
 
 # -- property-graph formats -----------------------------------------------------------

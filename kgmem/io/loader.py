@@ -62,7 +62,10 @@ class ImportOptions:
     indexes during the load and build them once at the end; "auto" does so when the
     namespace is empty and the file is at least 8 MiB. ``reader_process``: read, parse
     and map an N-Triples / N-Quads file in a second process (``kgmem.io.parse_worker``);
-    "auto" does so from 64 MiB (starting it costs about a second of CPU)."""
+    "auto" does so from 64 MiB (starting it costs about a second of CPU).
+    ``graph_names``: what a named graph of N-Quads, TriG or JSON-LD is: "membership"
+    keeps each statement's graphs, so the dataset exports as it came; "sources" makes
+    each graph the ``Source`` vertex that asserted the edges in it."""
 
     format: str | None = None
     batch_size: int = 20_000
@@ -72,6 +75,7 @@ class ImportOptions:
     base_iri: str | None = None
     defer_indexes: Literal["auto", "always", "never"] = "auto"
     reader_process: Literal["auto", "always", "never"] = "auto"
+    graph_names: Literal["membership", "sources"] = "membership"
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,8 +470,9 @@ async def _prepare(
 ) -> tuple[_Run, RdfMapper]:
     """The import's run (its load key, journal, deferred indexes) and RDF mapper."""
     digest = await asyncio.to_thread(file_digest, path)
+    mode = "" if options.graph_names == "membership" else ":sources"
     report = ImportReport(
-        file=str(path), format=fmt, load_key=f"{digest}:{fmt}:{options.batch_size}"
+        file=str(path), format=fmt, load_key=f"{digest}:{fmt}:{options.batch_size}{mode}"
     )
     async with ctx.db.acquire() as conn:
         ns = await namespaces.resolve(conn, namespace)
@@ -480,7 +485,7 @@ async def _prepare(
         ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers()
     )
     run = _Run(ctx, batch_ctx, options, report, done, deferring=deferring)
-    return run, RdfMapper(terms, digest[:12] + "_")
+    return run, RdfMapper(terms, "b" + digest[:12] + "_", options.graph_names)
 
 
 def _use_process(path: Path, fmt: str, options: ImportOptions) -> bool:

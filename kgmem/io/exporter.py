@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -241,6 +242,22 @@ def _ox_term(term: Term) -> Any:
     return ox.NamedNode(term)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _check_xml(chunk: list[Statement]) -> None:
+    """Refuse what XML 1.0 cannot hold (control characters), which RDF/XML would
+    otherwise write as a file no XML parser reads."""
+    for s, p, o, _ in chunk:
+        for text in (s, p, o.lex if isinstance(o, Lit) else o):
+            found = _NOT_XML.search(text)
+            if found:
+                raise InvalidInput(
+                    f"RDF/XML cannot hold U+{ord(found.group()):04X} (in a statement of "
+                    f"<{s}>): XML 1.0 forbids it; export as N-Triples or Turtle instead"
+                )
+
+
 async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     """Turtle, TriG, JSON-LD and RDF/XML by pyoxigraph, which writes every literal's
     lexical form as stored. The statements are gathered first: the writers group them
@@ -250,6 +267,8 @@ async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[byt
     quads = options.format in ("trig", "jsonld")
     found: list[Any] = []
     async for chunk in _statements(graph, quads=quads):
+        if options.format == "rdfxml":
+            _check_xml(chunk)
         for s, p, o, g in chunk:
             name = _ox_term(g) if g else ox.DefaultGraph()
             found.append(ox.Quad(_ox_term(s), ox.NamedNode(p), _ox_term(o), name))
@@ -257,7 +276,10 @@ async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[byt
     fmt = getattr(ox.RdfFormat, _OX_FORMATS[options.format])
     items = found if quads else [q.triple for q in found]
     prefixes = {"rdf": RDF, "xsd": XSD} if options.format != "jsonld" else None
-    yield ox.serialize(items, format=fmt, prefixes=prefixes) or b""
+    data = ox.serialize(items, format=fmt, prefixes=prefixes) or b""
+    if options.format == "rdfxml":  # an XML parser reads a raw CR as a line feed
+        data = data.replace(b"\r", b"&#13;")
+    yield data
 
 
 # -- property-graph formats -----------------------------------------------------------

@@ -14,16 +14,29 @@ DATASET_SYNTAXES = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}
 GRAPH_SYNTAXES = {"ntriples": "nt", "turtle": "turtle", "rdfxml": "xml"}
 
 
-def dataset(data: str | bytes, fmt: str) -> rdflib.Graph:
+def dataset(data: str | bytes, fmt: str, base: str | None = None) -> rdflib.Graph:
     """The dataset in ``data`` (a kgmem format name) as one comparable graph."""
     text = data.decode() if isinstance(data, bytes) else data
     if fmt in GRAPH_SYNTAXES:
-        return rdflib.Graph().parse(data=text, format=GRAPH_SYNTAXES[fmt])
+        graph = rdflib.Graph().parse(data=text, format=GRAPH_SYNTAXES[fmt], publicID=base)
+        return flatten((s, p, o, None) for s, p, o in graph)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own Dataset calls
         ds = rdflib.Dataset()
-        ds.parse(data=text, format=DATASET_SYNTAXES[fmt])
+        ds.parse(data=text, format=DATASET_SYNTAXES[fmt], publicID=base)
         return flatten(list(ds.quads()))
+
+
+def _term(term: Any) -> Any:
+    """RDF 1.1 term equality: a simple literal is an ``xsd:string``, and a language tag
+    may be written in any case (Concepts, 3.3: its value space is lower case)."""
+    if not isinstance(term, rdflib.Literal):
+        return term
+    if term.language:
+        return rdflib.Literal(str(term), lang=term.language.lower())
+    if term.datatype == rdflib.XSD.string:
+        return rdflib.Literal(str(term))
+    return term
 
 
 def flatten(quads: Any) -> rdflib.Graph:
@@ -31,7 +44,8 @@ def flatten(quads: Any) -> rdflib.Graph:
     out = rdflib.Graph()
     default = rdflib.graph.DATASET_DEFAULT_GRAPH_ID
     keys = [rdflib.URIRef(_Q + k) for k in "spog"]
-    for s, p, o, g in quads:
+    for s, p, o_, g in quads:
+        o = _term(o_)
         name = g.identifier if isinstance(g, rdflib.Graph) else g
         if name is None or name == default:
             out.add((s, p, o))

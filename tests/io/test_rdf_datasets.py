@@ -34,7 +34,7 @@ NQUADS = """\
 _:s <http://example.org/p> "w"@en <http://example.org/g> .
 _:s <http://example.org/p> "01"^^<http://www.w3.org/2001/XMLSchema#integer> .
 <http://example.org/g> <http://example.org/p> "about g" <http://example.org/g> .
-"""
+"""  # noqa: E501
 
 # JSON-LD 1.1, section 4.9: a top-level @graph with an @id is a named graph; the
 # node objects beside it are in the default graph.

@@ -13,14 +13,21 @@ import hashlib
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
-from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
+from kgmem.io.graph_tool_formats import (
+    columns,
+    cytoscape,
+    gexf,
+    graphml,
+    user_properties,
+)
 from kgmem.io.ntriples import RDF, XSD, Lit, Term, statement
 from kgmem.io.rdf_mapping import (
     IRI_PROPERTY,
@@ -31,7 +38,7 @@ from kgmem.io.rdf_mapping import (
     vertex_statements,
 )
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
-from kgmem.storage.dump import DumpedEdge, DumpedVertex
+from kgmem.storage.dump import FACT_FIELDS, DumpedEdge, DumpedVertex, EdgeFilter
 from kgmem.storage.facts import SYSTEM_KEYS
 from kgmem.storage.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 
@@ -59,12 +66,17 @@ EXTENSIONS = {
 @dataclass(frozen=True, slots=True)
 class ExportOptions:
     """What to export: a format, optionally the subgraph within ``depth`` edges of the
-    entities ``uids``; CSV exports one ``part`` (nodes or relationships) at a time."""
+    entities ``uids``; CSV exports one ``part`` (nodes or relationships) at a time.
+    ``as_of``: only the facts true in the world and believed by kgmem at that time;
+    ``current_only``: the same at the present time (at most one of the two). Vertices
+    are exported whatever their facts."""
 
     format: str
     uids: tuple[str, ...] = ()
     depth: int = 1
     part: Literal["nodes", "relationships"] = "nodes"
+    as_of: datetime | None = None
+    current_only: bool = False
 
 
 @dataclass
@@ -75,12 +87,13 @@ class Graph:
     ns: NamespaceRef
     ids: list[int] | None
     terms: TermRegistry
+    keep: EdgeFilter = field(default_factory=EdgeFilter)
 
     def vertices(self) -> AsyncIterator[list[DumpedVertex]]:
         return dump.vertices(self.conn, self.ns, self.ids)
 
     def edges(self) -> AsyncIterator[list[DumpedEdge]]:
-        return dump.edges(self.conn, self.ns, self.ids)
+        return dump.edges(self.conn, self.ns, self.ids, keep=self.keep)
 
 
 async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
@@ -88,11 +101,16 @@ async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> A
     writer = _writer(options)
     if options.depth < 0 or options.depth > 10:
         raise InvalidInput("depth must be between 0 and 10")
+    if options.as_of is not None and options.current_only:
+        raise InvalidInput("as_of and current_only cannot be combined: choose one time")
+    if options.as_of is not None and options.as_of.tzinfo is None:
+        raise InvalidInput("as_of needs a time zone (for example 2024-05-01T00:00:00Z)")
+    keep = EdgeFilter(options.as_of, options.current_only)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         ids = await dump.subgraph(conn, ns, options.uids, options.depth) if options.uids else None
         terms = TermRegistry.of(await bulk.read_terms(conn, namespace), {})
-        async for chunk in writer(Graph(conn, ns, ids, terms), options):
+        async for chunk in writer(Graph(conn, ns, ids, terms, keep), options):
             yield chunk
 
 
@@ -102,9 +120,9 @@ def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIte
         "nquads": _ntriples,
         "jsonl": _jsonl,
         "csv": _csv,
-        "graphml": _graphml,
-        "gexf": _gexf,
-        "cytoscape": _cytoscape,
+        "graphml": graphml,
+        "gexf": gexf,
+        "cytoscape": cytoscape,
     }
     if options.format in _OX_FORMATS:
         return _serialised
@@ -113,11 +131,6 @@ def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIte
             f"unknown export format {options.format!r}; use one of {', '.join(EXPORT_FORMATS)}"
         )
     return writers[options.format]
-
-
-def user_properties(edge: DumpedEdge) -> dict[str, Any]:
-    """An edge's own properties, without the fact fields kgmem mirrors into it."""
-    return {k: v for k, v in edge.properties.items() if k not in SYSTEM_KEYS}
 
 
 # -- RDF --------------------------------------------------------------------------------
@@ -297,6 +310,7 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
     record.update(
         {k: e.properties[k] for k in SYSTEM_KEYS if k != "uid" and e.properties.get(k) is not None}
     )
+    record.update({k: e.fact[k] for k in FACT_FIELDS if e.fact.get(k) is not None})
     if e.sources:
         record["sources"] = list(e.sources)
     return record
@@ -313,62 +327,6 @@ async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
         )
     async for edges in graph.edges():
         yield b"".join(orjson.dumps(_edge_record(e)) + b"\n" for e in edges)
-
-
-async def _cytoscape(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    yield b'{"elements": {"nodes": ['
-    first = True
-    async for batch in graph.vertices():
-        for v in batch:
-            data = {**v.properties, "id": v.uid, "label": v.label}
-            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
-            first = False
-    yield b'\n], "edges": ['
-    first = True
-    async for edges in graph.edges():
-        for e in edges:
-            data = {
-                **user_properties(e),
-                "id": e.uid,
-                "source": e.start,
-                "target": e.end,
-                "label": e.label,
-            }
-            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
-            first = False
-    yield b"\n]}}\n"
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        kinds = {_kind(v) for v in value}
-        return kinds.pop() + "[]" if len(kinds) == 1 and "[]" not in next(iter(kinds)) else "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    return "string"
-
-
-def _merge_kind(old: str | None, new: str) -> str:
-    if old is None or old == new:
-        return new
-    if {old, new} == {"long", "double"}:
-        return "double"
-    return "string"
-
-
-async def _columns(
-    batches: AsyncIterator[list[Any]], props: Callable[[Any], dict[str, Any]]
-) -> dict[str, str]:
-    kinds: dict[str, str] = {}
-    async for batch in batches:
-        for item in batch:
-            for key, value in props(item).items():
-                kinds[key] = _merge_kind(kinds.get(key), _kind(value))
-    return dict(sorted(kinds.items()))
 
 
 def _cell(value: Any, kind: str) -> str:
@@ -394,7 +352,7 @@ def _csv_line(cells: Sequence[str]) -> str:
 
 async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     if options.part == "nodes":
-        kinds = await _columns(graph.vertices(), lambda v: v.properties)
+        kinds = await columns(graph.vertices(), lambda v: v.properties)
         yield _csv_line(["uid:ID", ":LABEL", *(f"{k}:{t}" for k, t in kinds.items())]).encode()
         async for batch in graph.vertices():
             yield "".join(
@@ -404,7 +362,7 @@ async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
                 for v in batch
             ).encode()
         return
-    kinds = await _columns(graph.edges(), user_properties)
+    kinds = await columns(graph.edges(), user_properties)
     yield _csv_line(
         ["uid", ":START_ID", ":END_ID", ":TYPE", *(f"{k}:{t}" for k, t in kinds.items())]
     ).encode()
@@ -421,115 +379,3 @@ async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
             )
             for e in edges
         ).encode()
-
-
-_XML_TYPES = {"long": "long", "double": "double", "boolean": "boolean"}
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _xml_value(value: Any) -> str:
-    return escape(_plain(value))
-
-
-async def _graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    node_kinds = await _columns(graph.vertices(), lambda v: v.properties)
-    edge_kinds = await _columns(graph.edges(), user_properties)
-    head = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n',
-        '<key id="label" for="all" attr.name="label" attr.type="string"/>\n',
-    ]
-    for prefix, target, kinds in (("v", "node", node_kinds), ("e", "edge", edge_kinds)):
-        for i, (key, kind) in enumerate(kinds.items()):
-            # Lists and maps travel as JSON text; the marker lets kgmem read them back.
-            marker = "" if kind in _XML_TYPES or kind == "string" else ' kgmem.json="true"'
-            head.append(
-                f'<key id="{prefix}{i}" for="{target}" attr.name={quoteattr(key)} '
-                f'attr.type="{_XML_TYPES.get(kind, "string")}"{marker}/>\n'
-            )
-    head.append('<graph edgedefault="directed">\n')
-    yield "".join(head).encode()
-    node_ids = {k: f"v{i}" for i, k in enumerate(node_kinds)}
-    edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}
-    async for batch in graph.vertices():
-        yield "".join(
-            f'<node id={quoteattr(v.uid)}><data key="label">{escape(v.label)}</data>'
-            + "".join(
-                f'<data key="{node_ids[k]}">{_xml_value(val)}</data>'
-                for k, val in v.properties.items()
-                if val is not None
-            )
-            + "</node>\n"
-            for v in batch
-        ).encode()
-    async for edges in graph.edges():
-        yield "".join(
-            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} target={quoteattr(e.end)}>"
-            f'<data key="label">{escape(e.label)}</data>'
-            + "".join(
-                f'<data key="{edge_ids[k]}">{_xml_value(val)}</data>'
-                for k, val in user_properties(e).items()
-                if val is not None
-            )
-            + "</edge>\n"
-            for e in edges
-        ).encode()
-    yield b"</graph>\n</graphml>\n"
-
-
-async def _gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    node_kinds = await _columns(graph.vertices(), lambda v: v.properties)
-    edge_kinds = await _columns(graph.edges(), user_properties)
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        '<gexf xmlns="http://gexf.net/1.3" version="1.3">\n',
-        '<graph defaultedgetype="directed" mode="static">\n',
-    ]
-    for cls, kinds in (("node", {"kg_label": "string", **node_kinds}), ("edge", edge_kinds)):
-        parts.append(f'<attributes class="{cls}">\n')
-        parts.extend(
-            f'<attribute id="{i}" title={quoteattr(k)} type="{_XML_TYPES.get(t, "string")}"/>\n'
-            for i, (k, t) in enumerate(kinds.items())
-        )
-        parts.append("</attributes>\n")
-    parts.append("<nodes>\n")
-    yield "".join(parts).encode()
-    node_ids = {k: i for i, k in enumerate(["kg_label", *node_kinds])}
-    edge_ids = {k: i for i, k in enumerate(edge_kinds)}
-    async for batch in graph.vertices():
-        out = []
-        for v in batch:
-            values = {"kg_label": v.label, **v.properties}
-            name = v.properties.get("name")
-            out.append(
-                f"<node id={quoteattr(v.uid)} "
-                f"label={quoteattr(name if isinstance(name, str) else v.uid)}><attvalues>"
-                + "".join(
-                    f'<attvalue for="{node_ids[k]}" value={quoteattr(_plain(x))}/>'
-                    for k, x in values.items()
-                    if x is not None
-                )
-                + "</attvalues></node>\n"
-            )
-        yield "".join(out).encode()
-    yield b"</nodes>\n<edges>\n"
-    async for edges in graph.edges():
-        yield "".join(
-            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} "
-            f"target={quoteattr(e.end)} label={quoteattr(e.label)}><attvalues>"
-            + "".join(
-                f'<attvalue for="{edge_ids[k]}" value={quoteattr(_plain(x))}/>'
-                for k, x in user_properties(e).items()
-                if x is not None
-            )
-            + "</attvalues></edge>\n"
-            for e in edges
-        ).encode()
-    yield b"</edges>\n</graph>\n</gexf>\n"

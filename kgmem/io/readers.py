@@ -334,6 +334,8 @@ def _graphml(stream: IO[bytes]) -> Iterator[Parsed]:
     try:
         for _, elem in ET.iterparse(stream, events=("end",)):  # noqa: S314
             tag = elem.tag.rsplit("}", 1)[-1]
+            if tag == "key" and elem.get("kgmem.fact") == "true":
+                continue  # a fact's times and trust, as exported: not properties
             if tag == "key":
                 convert = _CSV_TYPES.get(elem.get("attr.type", "string"), str)
                 if elem.get("kgmem.json") == "true":
@@ -355,7 +357,7 @@ def _graphml_item(
 ) -> VertexOp | EdgeOp:
     props: dict[str, Any] = {}
     for data in elem:
-        if data.tag.rsplit("}", 1)[-1] != "data":
+        if data.tag.rsplit("}", 1)[-1] != "data" or data.get("key", "") not in keys:
             continue
         name, convert = keys.get(data.get("key", ""), (data.get("key", ""), str))
         try:

@@ -50,9 +50,10 @@ def read_statements(stream: IO[bytes], fmt: str, base: str | None) -> Iterator[Q
 def _syntax_reject(exc: SyntaxError, name: str) -> Reject:
     message = str(exc.args[0]) if exc.args else str(exc)
     line, column = exc.lineno or 0, exc.offset or 0
+    where = "" if line else " (the parser gives no position for this error)"
     return Reject(
         line,
-        f"{name} syntax error: {message}",
+        f"{name} syntax error: {message}{where}",
         "",
         column,
         ends_reading=True,

@@ -3,7 +3,9 @@ importer's), and a dataset compares as one graph in which each named-graph state
 is a node with its subject, predicate, object and graph, so that rdflib's graph
 isomorphism (blank nodes included, shared between graphs or naming one) decides."""
 
+import contextlib
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import rdflib
@@ -14,9 +16,25 @@ DATASET_SYNTAXES = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}
 GRAPH_SYNTAXES = {"ntriples": "nt", "turtle": "turtle", "rdfxml": "xml"}
 
 
+@contextlib.contextmanager
+def _exact() -> Iterator[None]:
+    """rdflib keeping every lexical form as written (it rewrites ``01`` to ``1``)."""
+    saved = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = saved
+
+
 def dataset(data: str | bytes, fmt: str, base: str | None = None) -> rdflib.Graph:
-    """The dataset in ``data`` (a kgmem format name) as one comparable graph."""
-    text = data.decode() if isinstance(data, bytes) else data
+    """The dataset in ``data`` (a kgmem format name) as one comparable graph, every
+    literal's lexical form as written."""
+    with _exact():
+        return _dataset(data.decode() if isinstance(data, bytes) else data, fmt, base)
+
+
+def _dataset(text: str, fmt: str, base: str | None) -> rdflib.Graph:
     if fmt in GRAPH_SYNTAXES:
         graph = rdflib.Graph().parse(data=text, format=GRAPH_SYNTAXES[fmt], publicID=base)
         return flatten((s, p, o, None) for s, p, o in graph)
@@ -36,6 +54,8 @@ def _term(term: Any) -> Any:
         return rdflib.Literal(str(term), lang=term.language.lower())
     if term.datatype == rdflib.XSD.string:
         return rdflib.Literal(str(term))
+    if term.datatype:
+        return rdflib.Literal(str(term), datatype=term.datatype, normalize=False)
     return term
 
 

@@ -36,6 +36,7 @@ from kgmem.storage.property_merge import (
     DEFAULT_GRAPH,
     GRAPHS_PROPERTY,
     LITERALS_PROPERTY,
+    contains,
     membership,
     merge_edge_properties,
     merge_properties,
@@ -370,7 +371,7 @@ def _add(props: dict[str, Any], key: str, value: Any) -> None:
         props[key] = value
         return
     values = props[key] if isinstance(props[key], list) else [props[key]]
-    if value not in values:
+    if not contains(values, value):
         props[key] = [*values, value]
 
 

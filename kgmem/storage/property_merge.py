@@ -151,10 +151,15 @@ def _merge_plain(stored: Mapping[str, Any], added: Mapping[str, Any]) -> dict[st
             continue
         values = _as_list(merged[key])
         for item in _as_list(value):
-            if item not in values:
+            if not contains(values, item):
                 values.append(item)
         merged[key] = values[0] if len(values) == 1 else values
     return merged
+
+
+def contains(values: list[Any], item: Any) -> bool:
+    """Whether ``item`` is among ``values``, ``True`` and ``1`` being different values."""
+    return any(v == item and type(v) is type(item) for v in values)
 
 
 def _as_list(value: Any) -> list[Any]:

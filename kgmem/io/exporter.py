@@ -255,13 +255,20 @@ def _ox_term(term: Term) -> Any:
     return ox.NamedNode(term)
 
 
+_XML_NAME_END = re.compile(r"[A-Za-z_\u00c0-\uffff][\w.\-]*$")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _check_xml(chunk: list[Statement]) -> None:
-    """Refuse what XML 1.0 cannot hold (control characters), which RDF/XML would
-    otherwise write as a file no XML parser reads."""
+    """Refuse what RDF/XML cannot write (control characters XML 1.0 forbids, and a
+    predicate without an XML name at its end), which would give a file no XML parser
+    reads."""
     for s, p, o, _ in chunk:
+        if not _XML_NAME_END.search(p):
+            raise InvalidInput(
+                f"RDF/XML cannot write the predicate <{p}>: it does not end in an XML name "
+                "(a letter or _ then letters, digits, _, - or .); export as Turtle instead"
+            )
         for text in (s, p, o.lex if isinstance(o, Lit) else o):
             found = _NOT_XML.search(text)
             if found:

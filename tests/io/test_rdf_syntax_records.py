@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import ImportRejected
+from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.io.exporter import ExportOptions
 from kgmem.io.loader import ImportOptions
 from tests.io.rdf_compare import dataset, same
@@ -267,3 +267,14 @@ async def test_language_tagged_names_flatten_to_a_preferred_string(
     # Every name is kept with its tag, and exported as imported.
     out = dataset(await exported(memory, namespace, "ntriples"), "ntriples")
     assert same(out, dataset(NAMES, "turtle"))
+
+
+async def test_rdfxml_export_refuses_what_xml_cannot_write(
+    memory: Memory, namespace: str, tmp_path: Path
+) -> None:
+    # RDF/XML 2.2: a predicate is written as an element, so its IRI must end in an XML name.
+    text = "<http://example.org/s> <http://example.org/1> <http://example.org/o> .\n"
+    await memory.import_file(namespace, write(tmp_path, "p.nt", text))
+    with pytest.raises(InvalidInput, match="predicate"):
+        await exported(memory, namespace, "rdfxml")
+    assert "example.org/1" in await exported(memory, namespace, "turtle")

@@ -5,8 +5,10 @@ language-tagged label and links, some through blank nodes) is written as N-Tripl
 Turtle and RDF/XML. Each reader then reads each file in its own process, which
 reports the seconds it took and its peak resident memory: kgmem's readers
 (``kgmem.io.readers.read``: the line parser for N-Triples, pyoxigraph for the others,
-statements converted to kgmem's terms) and rdflib's ``Graph.parse`` (what the
-importer used before, holding the whole file in memory). No database is involved.
+statements converted to kgmem's terms), pyoxigraph on N-Triples too (through the same
+conversion, ``kgmem.io.rdf_syntaxes``), and rdflib's ``Graph.parse`` (what the importer
+used before for Turtle and RDF/XML, holding the whole file in memory). No database is
+involved.
 """
 
 from __future__ import annotations
@@ -59,11 +61,17 @@ def generate(folder: Path, triples: int) -> dict[str, Path]:
 def read_once(reader: str, syntax: str, path: Path) -> dict[str, float]:
     """Read ``path`` once in this process: seconds, statements, peak RSS in MiB."""
     started = time.perf_counter()
-    if reader == "kgmem":
+    if reader in ("kgmem", "pyoxigraph"):
+        from kgmem.io.rdf_syntaxes import read_statements
         from kgmem.io.readers import open_binary, read
 
         stream, _ = open_binary(path)
-        count = sum(1 for _ in read(path, syntax, stream, "http://example.org/"))
+        items = (
+            read(path, syntax, stream, "http://example.org/")
+            if reader == "kgmem"
+            else read_statements(stream, syntax, "http://example.org/")
+        )
+        count = sum(1 for _ in items)
     else:
         import rdflib
 
@@ -94,7 +102,10 @@ async def main(argv: list[str]) -> int:
         paths = generate(Path(folder), args.triples)
         for syntax, path in paths.items():
             size = round(path.stat().st_size / 2**20, 1)
-            for reader in ("kgmem", "rdflib"):
+            readers = (
+                ("kgmem", "pyoxigraph", "rdflib") if syntax == "ntriples" else ("kgmem", "rdflib")
+            )
+            for reader in readers:
                 row = measure(reader, syntax, path)
                 rate = round(row["statements"] / row["seconds"]) if row["seconds"] else 0
                 print(json.dumps({"syntax": syntax, "file_mib": size, "reader": reader,

@@ -23,8 +23,22 @@ from typing import IO, Any
 from kgmem.io.ntriples import Lit, Quad, Term, statement
 from kgmem.io.rejects import Reject, bad_code_point
 
-SYNTAXES = {"turtle": "TURTLE", "trig": "TRIG", "rdfxml": "RDF_XML", "jsonld": "JSON_LD"}
-NAMES = {"turtle": "Turtle", "trig": "TriG", "rdfxml": "RDF/XML", "jsonld": "JSON-LD"}
+SYNTAXES = {
+    "turtle": "TURTLE",
+    "trig": "TRIG",
+    "rdfxml": "RDF_XML",
+    "jsonld": "JSON_LD",
+    "ntriples": "N_TRIPLES",  # the importer reads these two line by line (bench: parsers)
+    "nquads": "N_QUADS",
+}
+NAMES = {
+    "turtle": "Turtle",
+    "trig": "TriG",
+    "rdfxml": "RDF/XML",
+    "jsonld": "JSON-LD",
+    "ntriples": "N-Triples",
+    "nquads": "N-Quads",
+}
 
 
 def read_statements(stream: IO[bytes], fmt: str, base: str | None) -> Iterator[Quad | Reject]:

@@ -36,6 +36,7 @@ from kgmem.storage.property_merge import (
     DEFAULT_GRAPH,
     GRAPHS_PROPERTY,
     LITERALS_PROPERTY,
+    annotated,
     contains,
     membership,
     merge_edge_properties,
@@ -285,7 +286,11 @@ class RdfMapper:
             if subject is None:
                 subject = vertices[uid] = vertex_op(uid, None, {}, True, line)
             props = subject.properties
-            plain = (g is None or not members) and ANNOTATIONS.isdisjoint(props)
+            plain = (
+                (g is None or not members)
+                and GRAPHS_PROPERTY not in props
+                and LITERALS_PROPERTY not in props
+            )
             if not isinstance(o, str):
                 key, value = name("property", p), literal_value(o)
                 if plain and o.lang is None:
@@ -311,7 +316,7 @@ class RdfMapper:
         """Give ``subject`` the type ``type_iri`` (its label if it has none yet), in
         ``graph`` (None: the default graph, or no membership to keep)."""
         props = subject.properties
-        if graph is None and ANNOTATIONS.isdisjoint(props):
+        if graph is None and not annotated(props):
             _add(props, TYPE_PROPERTY, type_iri)
         else:
             members = self.graph_names == "membership"

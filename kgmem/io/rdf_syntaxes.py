@@ -1,7 +1,9 @@
 """Turtle, TriG, RDF/XML and JSON-LD read as a stream of statements (pyoxigraph).
 
 pyoxigraph parses as it reads, so memory stays flat whatever the file's size, keeps
-every literal's lexical form as written (``"01"^^xsd:integer`` stays ``01``), refuses
+every literal's lexical form as written (``"01"^^xsd:integer`` stays ``01``; an RDF/XML
+``parseType="Literal"`` value is put in canonical form, which is its lexical form by the
+RDF/XML grammar: ``canonical_xml``), refuses
 what the RDF 1.1 grammars refuse, and names the line and column of a syntax error.
 JSON-LD remote contexts are not fetched: a document that needs one is refused.
 
@@ -58,7 +60,29 @@ def read_statements(stream: IO[bytes], fmt: str, base: str | None) -> Iterator[Q
             yield _syntax_reject(exc, NAMES[fmt])
             return
         number += 1
-        yield _checked(_quad(quad, blanks, number))
+        found = _quad(quad, blanks, number)
+        if fmt == "rdfxml" and isinstance(found.o, Lit) and found.o.datatype == XML_LITERAL:
+            found = found._replace(o=found.o._replace(lex=canonical_xml(found.o.lex)))
+        yield _checked(found)
+
+
+XML_LITERAL = "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral"
+_WRAP = "kgmem-xml-literal"
+
+
+def canonical_xml(fragment: str) -> str:
+    """An ``rdf:parseType="Literal"`` value in canonical form, as RDF/XML (section 7.2.17)
+    defines its lexical form: each namespace declared only where it is used (pyoxigraph
+    repeats every namespace in scope on each top-level element), empty elements written
+    as start and end tags, attributes sorted. C14N 2.0 (the standard library's) renders
+    these alike. A fragment that is not well-formed is kept as it is."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        wrapped = ET.canonicalize(f"<{_WRAP}>{fragment}</{_WRAP}>", strip_text=False)
+    except ET.ParseError:
+        return fragment
+    return wrapped[len(_WRAP) + 2 : -(len(_WRAP) + 3)]
 
 
 def _syntax_reject(exc: SyntaxError, name: str) -> Reject:

@@ -91,6 +91,29 @@ async def test_rdfxml_xml_literal_round_trips_verbatim(
         await memory.delete_namespace(again)
 
 
+def test_rdfxml_parse_type_literal_is_canonical_as_the_spec_example() -> None:
+    # RDF/XML syntax specification, example 14 and its N-Triples.
+    import pyoxigraph as ox
+
+    from kgmem.io.rdf_syntaxes import canonical_xml
+
+    doc = f"""<rdf:RDF xmlns:rdf="{RDF}" xmlns:ex="http://example.org/stuff/1.0/">
+  <rdf:Description rdf:about="http://example.org/item01">
+    <ex:prop rdf:parseType="Literal"
+             xmlns:a="http://example.org/a#"><a:Box required="true">
+         <a:widget size="10" />
+         <a:grommit id="23" /></a:Box>
+    </ex:prop>
+  </rdf:Description>
+</rdf:RDF>"""
+    (quad,) = list(ox.parse(doc.encode(), format=ox.RdfFormat.RDF_XML))
+    assert canonical_xml(quad.object.value) == (
+        '<a:Box xmlns:a="http://example.org/a#" required="true">\n'
+        '         <a:widget size="10"></a:widget>\n'
+        '         <a:grommit id="23"></a:grommit></a:Box>\n    '
+    )
+
+
 # -- blank node labels (RDF/XML 2.10: rdf:nodeID is an XML name) --------------------------
 
 BLANKS = """\

@@ -335,21 +335,30 @@ def _graphml(stream: IO[bytes]) -> Iterator[Parsed]:
         for _, elem in ET.iterparse(stream, events=("end",)):  # noqa: S314
             tag = elem.tag.rsplit("}", 1)[-1]
             if tag == "key" and elem.get("kgmem.fact") == "true":
-                continue  # a fact's times and trust, as exported: not properties
-            if tag == "key":
+                keys[elem.get("id", "")] = ("", str)  # a fact's time or trust: no property
+            elif tag == "key":
                 convert = _CSV_TYPES.get(elem.get("attr.type", "string"), str)
                 if elem.get("kgmem.json") == "true":
                     convert = orjson.loads
                 keys[elem.get("id", "")] = (elem.get("attr.name") or elem.get("id", ""), convert)
             elif tag in ("node", "edge"):
                 number += 1
-                yield _record(
-                    functools.partial(_graphml_item, elem, keys, number), number, elem.get("id", "")
-                )
+                yield _graphml_record(elem, keys, number, tag)
                 elem.clear()
     except ET.ParseError as exc:
         line, column = exc.position
         yield Reject(line, f"invalid XML: {exc}", "", column + 1, ends_reading=True)
+
+
+def _graphml_record(
+    elem: Any, keys: dict[str, tuple[str, Callable[[str], Any]]], number: int, tag: str
+) -> Parsed:
+    """A node or edge element; the streaming XML parser gives no line for it, so a
+    reject names it by its ordinal and id (line 0)."""
+    found = _record(functools.partial(_graphml_item, elem, keys, 0), 0, elem.get("id", ""))
+    if isinstance(found, Reject):
+        return Reject(0, f"{tag} {number} (id {found.raw!r}): {found.reason}", found.raw)
+    return found
 
 
 def _graphml_item(
@@ -357,9 +366,11 @@ def _graphml_item(
 ) -> VertexOp | EdgeOp:
     props: dict[str, Any] = {}
     for data in elem:
-        if data.tag.rsplit("}", 1)[-1] != "data" or data.get("key", "") not in keys:
+        if data.tag.rsplit("}", 1)[-1] != "data":
             continue
         name, convert = keys.get(data.get("key", ""), (data.get("key", ""), str))
+        if not name:
+            continue
         try:
             props[name] = convert(data.text or "")
         except (ValueError, KeyError):

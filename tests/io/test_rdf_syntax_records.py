@@ -301,3 +301,17 @@ async def test_rdfxml_export_refuses_what_xml_cannot_write(
     with pytest.raises(InvalidInput, match="predicate"):
         await exported(memory, namespace, "rdfxml")
     assert "example.org/1" in await exported(memory, namespace, "turtle")
+
+
+async def test_graphml_reject_names_the_element_not_a_line(
+    memory: Memory, namespace: str, tmp_path: Path
+) -> None:
+    doc = """<graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph>
+<node id="a"/><node id="b"/><edge id="e1" source="a" target="b"/>
+</graph></graphml>"""
+    report = await memory.import_file(
+        namespace, write(tmp_path, "g.graphml", doc), ImportOptions(on_error="skip")
+    )
+    assert report.records_rejected == 1
+    assert report.errors[0]["line"] == 0
+    assert report.errors[0]["reason"].startswith("edge 3 (id 'e1'): edge has no label")

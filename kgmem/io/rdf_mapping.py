@@ -1,7 +1,8 @@
 """How RDF maps onto kgmem's property graph, and back.
 
 - Subject and object IRIs become vertex uids; a blank node ``_:b`` of a load becomes
-  ``_:<load>_b`` (stable for the same file, distinct between files).
+  ``_:<load>_b`` (stable for the same file, distinct between files); an export writes
+  a label valid in every syntax (``blank_label``).
 - ``rdf:type`` gives the vertex its label: the type's local name, sanitised
   (``foaf:Person`` -> ``Person``; a clash with another IRI gets ``Person_2``), and the
   type IRIs are kept in the ``rdf_type`` property. A vertex with several types keeps
@@ -9,12 +10,15 @@
 - A literal becomes a property named after the predicate's local name. Plain strings,
   canonical ``xsd:integer``, ``xsd:boolean`` and round-tripping ``xsd:double`` values
   are stored natively; any other literal keeps its exact lexical form with its
-  language or datatype as a JSON-LD value object ``{"@value", "@language"|"@type"}``.
-  Several values of one predicate make a list.
+  datatype as a JSON-LD value object ``{"@value", "@type"}``. Several values of one
+  predicate make a list. A language-tagged value is flattened to a plain string, every
+  value kept exactly in ``rdf_literals`` (``kgmem.storage.property_merge``).
 - A statement with an IRI or blank node object becomes an edge labelled by the
   predicate's local name, with the predicate IRI in its ``iri`` property; its uid is
   a hash of the statement, so a re-import finds it.
-- A named graph becomes the ``Source`` vertex that asserted the edge (a claim).
+- A named graph is kept per statement in ``rdf_graphs`` (``kgmem.storage.property_merge``),
+  or, with ``graph_names="sources"``, becomes the ``Source`` vertex that asserted the
+  edge (a claim).
 - The chosen names and their IRIs are stored per namespace (``kgmem.rdf_term``), so an
   export rebuilds the original IRIs.
 """

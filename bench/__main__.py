@@ -18,6 +18,7 @@ SCENARIOS = {
     "cypher": "bench.cypher",
     "import": "bench.imports",
     "cache": "bench.cache",
+    "parsers": "bench.rdf_parsers",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -92,6 +93,13 @@ def import_command(  # noqa: PLR0913, PLR0917
             "indexes during the load, build them after."
         ),
     ] = "auto",
+    graph_names: Annotated[
+        str,
+        typer.Option(
+            help="membership: keep each statement's named graphs (N-Quads, TriG, JSON-LD); "
+            "sources: make each named graph the Source vertex that asserted its edges."
+        ),
+    ] = "membership",
     no_embed: Annotated[
         bool,
         typer.Option(
@@ -106,6 +114,8 @@ def import_command(  # noqa: PLR0913, PLR0917
     JSON Lines or GraphML files. Interrupted imports resume where they stopped."""
     if on_error not in ("stop", "skip"):
         raise typer.BadParameter("--on-error must be stop or skip")
+    if graph_names not in ("membership", "sources"):
+        raise typer.BadParameter("--graph-names must be membership or sources")
 
     async def work(memory: Memory) -> None:
         if namespace not in {n.name for n in await memory.list_namespaces([namespace])}:
@@ -115,6 +125,7 @@ def import_command(  # noqa: PLR0913, PLR0917
             options = ImportOptions(
                 format=fmt, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
                 report_dir=report_dir, base_iri=base_iri, defer_indexes=defer_indexes,  # type: ignore[arg-type]
+                graph_names=graph_names,  # type: ignore[arg-type]
             )  # fmt: skip
             with _bar() as bar:
                 task = bar.add_task(path.name, total=path.stat().st_size, records=0, rate=0.0)
@@ -164,7 +175,8 @@ def embed_command(
     run_with_memory(work)
 
 
-def export_command(
+# One parameter per command-line option.
+def export_command(  # noqa: PLR0913, PLR0917
     namespace: Annotated[str, typer.Option("--namespace", "-n", help="Namespace to export.")],
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(EXPORT_FORMATS)}.")],
     output: Annotated[
@@ -183,8 +195,22 @@ def export_command(
         ),
     ] = None,
     depth: Annotated[int, typer.Option(help="With --query: how many edges out to include.")] = 1,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d%z"],
+            help="Only the facts true and believed at this time (ISO 8601 with a zone, "
+            "e.g. 2024-05-01T00:00:00+00:00).",
+        ),
+    ] = None,
+    current_only: Annotated[
+        bool, typer.Option("--current-only", help="Only the facts true and believed now.")
+    ] = False,
 ) -> None:
-    """Write a namespace (or the subgraph around some entities) in one format."""
+    """Write a namespace (or the subgraph around some entities) in one format. Graph-tool
+    formats (GraphML, GEXF, Cytoscape.js) carry each fact's valid and recorded times,
+    status and trust."""
     uids = tuple(u.strip() for u in query.split(",") if u.strip()) if query else ()
 
     async def work(memory: Memory) -> None:
@@ -194,14 +220,19 @@ def export_command(
                 raise typer.BadParameter("CSV export needs -o (it writes two files)")
             stem = output.with_suffix("")
             parts = [
-                (ExportOptions(fmt, uids, depth, "nodes"), stem.with_suffix(".nodes.csv")),
                 (
-                    ExportOptions(fmt, uids, depth, "relationships"),
+                    ExportOptions(fmt, uids, depth, "nodes", as_of, current_only),
+                    stem.with_suffix(".nodes.csv"),
+                ),
+                (
+                    ExportOptions(fmt, uids, depth, "relationships", as_of, current_only),
                     stem.with_suffix(".relationships.csv"),
                 ),
             ]
         else:
-            parts = [(ExportOptions(fmt, uids, depth), output)]
+            parts = [
+                (ExportOptions(fmt, uids, depth, as_of=as_of, current_only=current_only), output)
+            ]
         for options, target in parts:
             sink = target.open("wb") if target else sys.stdout.buffer
             try:

@@ -3,23 +3,31 @@
 Writers take a ``Graph`` (two re-runnable async streams: vertices, then edges) and
 yield bytes. N-Triples, N-Quads, JSON Lines and Cytoscape.js JSON stream in one pass;
 CSV, GraphML and GEXF read the vertices twice (once to declare the property columns);
-Turtle, TriG, JSON-LD and RDF/XML are serialised by rdflib from an in-memory graph.
+Turtle, TriG, JSON-LD and RDF/XML are written by pyoxigraph from the statements
+gathered in memory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import warnings
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
-from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
+from kgmem.io.graph_tool_formats import (
+    columns,
+    cytoscape,
+    gexf,
+    graphml,
+    user_properties,
+)
 from kgmem.io.ntriples import RDF, XSD, Lit, Term, statement
 from kgmem.io.rdf_mapping import (
     IRI_PROPERTY,
@@ -30,8 +38,9 @@ from kgmem.io.rdf_mapping import (
     vertex_statements,
 )
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
-from kgmem.storage.dump import DumpedEdge, DumpedVertex
+from kgmem.storage.dump import FACT_FIELDS, DumpedEdge, DumpedVertex, EdgeFilter
 from kgmem.storage.facts import SYSTEM_KEYS
+from kgmem.storage.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 
 MEDIA_TYPES = {
     "ntriples": "application/n-triples",
@@ -57,12 +66,17 @@ EXTENSIONS = {
 @dataclass(frozen=True, slots=True)
 class ExportOptions:
     """What to export: a format, optionally the subgraph within ``depth`` edges of the
-    entities ``uids``; CSV exports one ``part`` (nodes or relationships) at a time."""
+    entities ``uids``; CSV exports one ``part`` (nodes or relationships) at a time.
+    ``as_of``: only the facts true in the world and believed by kgmem at that time;
+    ``current_only``: the same at the present time (at most one of the two). Vertices
+    are exported whatever their facts."""
 
     format: str
     uids: tuple[str, ...] = ()
     depth: int = 1
     part: Literal["nodes", "relationships"] = "nodes"
+    as_of: datetime | None = None
+    current_only: bool = False
 
 
 @dataclass
@@ -73,12 +87,13 @@ class Graph:
     ns: NamespaceRef
     ids: list[int] | None
     terms: TermRegistry
+    keep: EdgeFilter = field(default_factory=EdgeFilter)
 
     def vertices(self) -> AsyncIterator[list[DumpedVertex]]:
         return dump.vertices(self.conn, self.ns, self.ids)
 
     def edges(self) -> AsyncIterator[list[DumpedEdge]]:
-        return dump.edges(self.conn, self.ns, self.ids)
+        return dump.edges(self.conn, self.ns, self.ids, keep=self.keep)
 
 
 async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
@@ -86,11 +101,16 @@ async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> A
     writer = _writer(options)
     if options.depth < 0 or options.depth > 10:
         raise InvalidInput("depth must be between 0 and 10")
+    if options.as_of is not None and options.current_only:
+        raise InvalidInput("as_of and current_only cannot be combined: choose one time")
+    if options.as_of is not None and options.as_of.tzinfo is None:
+        raise InvalidInput("as_of needs a time zone (for example 2024-05-01T00:00:00Z)")
+    keep = EdgeFilter(options.as_of, options.current_only)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         ids = await dump.subgraph(conn, ns, options.uids, options.depth) if options.uids else None
         terms = TermRegistry.of(await bulk.read_terms(conn, namespace), {})
-        async for chunk in writer(Graph(conn, ns, ids, terms), options):
+        async for chunk in writer(Graph(conn, ns, ids, terms, keep), options):
             yield chunk
 
 
@@ -100,22 +120,17 @@ def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIte
         "nquads": _ntriples,
         "jsonl": _jsonl,
         "csv": _csv,
-        "graphml": _graphml,
-        "gexf": _gexf,
-        "cytoscape": _cytoscape,
+        "graphml": graphml,
+        "gexf": gexf,
+        "cytoscape": cytoscape,
     }
-    if options.format in ("turtle", "trig", "jsonld", "rdfxml"):
-        return _rdflib
+    if options.format in _OX_FORMATS:
+        return _serialised
     if options.format not in writers:
         raise InvalidInput(
             f"unknown export format {options.format!r}; use one of {', '.join(EXPORT_FORMATS)}"
         )
     return writers[options.format]
-
-
-def user_properties(edge: DumpedEdge) -> dict[str, Any]:
-    """An edge's own properties, without the fact fields kgmem mirrors into it."""
-    return {k: v for k, v in edge.properties.items() if k not in SYSTEM_KEYS}
 
 
 # -- RDF --------------------------------------------------------------------------------
@@ -126,19 +141,36 @@ def _is_graph_name(v: DumpedVertex) -> bool:
     return v.label == "Source" and v.properties == {"name": v.uid}
 
 
-def _vertex_quads(v: DumpedVertex, terms: TermRegistry) -> Iterable[tuple[str, str, Term]]:
+Statement = tuple[str, str, Term, str | None]
+
+
+def _vertex_quads(v: DumpedVertex, terms: TermRegistry) -> Iterable[Statement]:
     if _is_graph_name(v):
         return ()
     return (
-        (node_iri(s), p, o) for s, p, o in vertex_statements(v.uid, v.label, v.properties, terms)
+        (node_iri(s), p, _object(o), g and node_iri(g))
+        for s, p, o, g in vertex_statements(v.uid, v.label, v.properties, terms)
     )
 
 
-def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[tuple[str, str, Term, str | None]]:
+def _object(o: Term) -> Term:
+    return o if isinstance(o, Lit) else node_iri(o)
+
+
+def _edge_graphs(e: DumpedEdge) -> list[str | None]:
+    """The graphs of an edge's statement: its ``rdf_graphs``, else the sources that
+    claim it (named graphs imported as sources, or the API's), else the default."""
+    listed = e.properties.get(GRAPHS_PROPERTY)
+    if isinstance(listed, list) and listed:
+        return [None if g == DEFAULT_GRAPH else node_iri(str(g)) for g in listed]
+    return [node_iri(src) for src in e.sources] if e.sources else [None]
+
+
+def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[Statement]:
     iri = e.properties.get(IRI_PROPERTY)
     predicate = iri if isinstance(iri, str) else terms.iri("edge_label", e.label) or VOCAB + e.label
     s, o = node_iri(e.start), node_iri(e.end)
-    graphs = [node_iri(src) for src in e.sources] if e.sources else [None]
+    graphs = _edge_graphs(e)
     quads: list[tuple[str, str, Term, str | None]] = [(s, predicate, o, g) for g in graphs]
     quads.extend((*t, None) for t in _reification(e, s, predicate, o, terms))
     return quads
@@ -159,7 +191,11 @@ def _reification(
     these (every edge an RDF import makes) is not reified, so RDF round-trips as is.
     ``recorded_at`` (when kgmem stored the fact) is not exported."""
     props = e.properties
-    user = {k: v for k, v in props.items() if k not in SYSTEM_KEYS and k != IRI_PROPERTY}
+    user = {
+        k: v
+        for k, v in props.items()
+        if k not in SYSTEM_KEYS and k not in (IRI_PROPERTY, GRAPHS_PROPERTY)
+    }
     times = [(k, props.get(k)) for k in _FACT_TIMES if isinstance(props.get(k), str)]
     confidence = props.get("confidence")
     own_uid = not e.uid.startswith("rdf:")
@@ -183,59 +219,87 @@ def _reification(
     return out
 
 
-async def _ntriples(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    quads = options.format == "nquads"
+async def _statements(graph: Graph, *, quads: bool) -> AsyncIterator[list[Statement]]:
+    """Every exported statement in chunks; without ``quads`` each in the default graph,
+    once (a statement in several graphs is one triple)."""
     async for batch in graph.vertices():
-        yield "".join(
-            statement(s, p, o) for v in batch for s, p, o in _vertex_quads(v, graph.terms)
-        ).encode()
+        found = [q for v in batch for q in _vertex_quads(v, graph.terms)]
+        yield found if quads else _triples(found)
     async for edges in graph.edges():
-        lines = {
-            statement(s, p, o, g if quads else None)
-            for e in edges
-            for s, p, o, g in _edge_quads(e, graph.terms)
-        }
-        yield "".join(sorted(lines)).encode()
+        found = [q for e in edges for q in _edge_quads(e, graph.terms)]
+        yield sorted(set(found if quads else _triples(found)), key=str)
 
 
-def _rdflib_term(term: Term) -> Any:
-    import rdflib
+def _triples(found: list[Statement]) -> list[Statement]:
+    return list(dict.fromkeys((s, p, o, None) for s, p, o, _ in found))
+
+
+async def _ntriples(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    async for chunk in _statements(graph, quads=options.format == "nquads"):
+        yield "".join(statement(*q) for q in chunk).encode()
+
+
+_OX_FORMATS = {"turtle": "TURTLE", "trig": "TRIG", "jsonld": "JSON_LD", "rdfxml": "RDF_XML"}
+
+
+def _ox_term(term: Term) -> Any:
+    import pyoxigraph as ox
 
     if isinstance(term, Lit):
         if term.lang:
-            return rdflib.Literal(term.lex, lang=term.lang)
-        return rdflib.Literal(
-            term.lex, datatype=rdflib.URIRef(term.datatype) if term.datatype else None
-        )
+            return ox.Literal(term.lex, language=term.lang)
+        datatype = ox.NamedNode(term.datatype) if term.datatype else None
+        return ox.Literal(term.lex, datatype=datatype)
     if term.startswith("_:"):
-        return rdflib.BNode(term[2:])
-    return rdflib.URIRef(term)
+        return ox.BlankNode(term[2:])
+    return ox.NamedNode(term)
 
 
-async def _rdflib(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    import rdflib
+_XML_NAME_END = re.compile(r"[A-Za-z_\u00c0-\uffff][\w.\-]*$")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _check_xml(chunk: list[Statement]) -> None:
+    """Refuse what RDF/XML cannot write (control characters XML 1.0 forbids, and a
+    predicate without an XML name at its end), which would give a file no XML parser
+    reads."""
+    for s, p, o, _ in chunk:
+        if not _XML_NAME_END.search(p):
+            raise InvalidInput(
+                f"RDF/XML cannot write the predicate <{p}>: it does not end in an XML name "
+                "(a letter or _ then letters, digits, _, - or .); export as Turtle instead"
+            )
+        for text in (s, p, o.lex if isinstance(o, Lit) else o):
+            found = _NOT_XML.search(text)
+            if found:
+                raise InvalidInput(
+                    f"RDF/XML cannot hold U+{ord(found.group()):04X} (in a statement of "
+                    f"<{s}>): XML 1.0 forbids it; export as N-Triples or Turtle instead"
+                )
+
+
+async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    """Turtle, TriG, JSON-LD and RDF/XML by pyoxigraph, which writes every literal's
+    lexical form as stored. The statements are gathered first: the writers group them
+    by subject."""
+    import pyoxigraph as ox
 
     quads = options.format in ("trig", "jsonld")
-    dataset = rdflib.Dataset() if quads else None
-    default = dataset.default_graph if dataset is not None else rdflib.Graph()
-    async for batch in graph.vertices():
-        for v in batch:
-            for s, p, o in _vertex_quads(v, graph.terms):
-                default.add((_rdflib_term(s), rdflib.URIRef(p), _rdflib_term(o)))
-    async for edges in graph.edges():
-        for e in edges:
-            for s, p, o, g in _edge_quads(e, graph.terms):
-                target = dataset.graph(_rdflib_term(g)) if dataset is not None and g else default
-                target.add((_rdflib_term(s), rdflib.URIRef(p), _rdflib_term(o)))
-    syntax = {"turtle": "turtle", "trig": "trig", "jsonld": "json-ld", "rdfxml": "xml"}[
-        options.format
-    ]
-    with warnings.catch_warnings():
-        # rdflib 7's own TriG and JSON-LD writers call its deprecated Dataset API.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        yield (dataset if dataset is not None else default).serialize(
-            format=syntax, encoding="utf-8"
-        )
+    found: list[Any] = []
+    async for chunk in _statements(graph, quads=quads):
+        if options.format == "rdfxml":
+            _check_xml(chunk)
+        for s, p, o, g in chunk:
+            name = _ox_term(g) if g else ox.DefaultGraph()
+            found.append(ox.Quad(_ox_term(s), ox.NamedNode(p), _ox_term(o), name))
+    found.sort(key=lambda q: (str(q.graph_name), str(q.subject)))
+    fmt = getattr(ox.RdfFormat, _OX_FORMATS[options.format])
+    items = found if quads else [q.triple for q in found]
+    prefixes = {"rdf": RDF, "xsd": XSD} if options.format != "jsonld" else None
+    data = ox.serialize(items, format=fmt, prefixes=prefixes) or b""
+    if options.format == "rdfxml":  # an XML parser reads a raw CR as a line feed
+        data = data.replace(b"\r", b"&#13;")
+    yield data
 
 
 # -- property-graph formats -----------------------------------------------------------
@@ -253,6 +317,7 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
     record.update(
         {k: e.properties[k] for k in SYSTEM_KEYS if k != "uid" and e.properties.get(k) is not None}
     )
+    record.update({k: e.fact[k] for k in FACT_FIELDS if e.fact.get(k) is not None})
     if e.sources:
         record["sources"] = list(e.sources)
     return record
@@ -269,62 +334,6 @@ async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
         )
     async for edges in graph.edges():
         yield b"".join(orjson.dumps(_edge_record(e)) + b"\n" for e in edges)
-
-
-async def _cytoscape(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    yield b'{"elements": {"nodes": ['
-    first = True
-    async for batch in graph.vertices():
-        for v in batch:
-            data = {**v.properties, "id": v.uid, "label": v.label}
-            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
-            first = False
-    yield b'\n], "edges": ['
-    first = True
-    async for edges in graph.edges():
-        for e in edges:
-            data = {
-                **user_properties(e),
-                "id": e.uid,
-                "source": e.start,
-                "target": e.end,
-                "label": e.label,
-            }
-            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
-            first = False
-    yield b"\n]}}\n"
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, list):
-        kinds = {_kind(v) for v in value}
-        return kinds.pop() + "[]" if len(kinds) == 1 and "[]" not in next(iter(kinds)) else "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    return "string"
-
-
-def _merge_kind(old: str | None, new: str) -> str:
-    if old is None or old == new:
-        return new
-    if {old, new} == {"long", "double"}:
-        return "double"
-    return "string"
-
-
-async def _columns(
-    batches: AsyncIterator[list[Any]], props: Callable[[Any], dict[str, Any]]
-) -> dict[str, str]:
-    kinds: dict[str, str] = {}
-    async for batch in batches:
-        for item in batch:
-            for key, value in props(item).items():
-                kinds[key] = _merge_kind(kinds.get(key), _kind(value))
-    return dict(sorted(kinds.items()))
 
 
 def _cell(value: Any, kind: str) -> str:
@@ -350,7 +359,7 @@ def _csv_line(cells: Sequence[str]) -> str:
 
 async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     if options.part == "nodes":
-        kinds = await _columns(graph.vertices(), lambda v: v.properties)
+        kinds = await columns(graph.vertices(), lambda v: v.properties)
         yield _csv_line(["uid:ID", ":LABEL", *(f"{k}:{t}" for k, t in kinds.items())]).encode()
         async for batch in graph.vertices():
             yield "".join(
@@ -360,7 +369,7 @@ async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
                 for v in batch
             ).encode()
         return
-    kinds = await _columns(graph.edges(), user_properties)
+    kinds = await columns(graph.edges(), user_properties)
     yield _csv_line(
         ["uid", ":START_ID", ":END_ID", ":TYPE", *(f"{k}:{t}" for k, t in kinds.items())]
     ).encode()
@@ -377,115 +386,3 @@ async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
             )
             for e in edges
         ).encode()
-
-
-_XML_TYPES = {"long": "long", "double": "double", "boolean": "boolean"}
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _xml_value(value: Any) -> str:
-    return escape(_plain(value))
-
-
-async def _graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    node_kinds = await _columns(graph.vertices(), lambda v: v.properties)
-    edge_kinds = await _columns(graph.edges(), user_properties)
-    head = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n',
-        '<key id="label" for="all" attr.name="label" attr.type="string"/>\n',
-    ]
-    for prefix, target, kinds in (("v", "node", node_kinds), ("e", "edge", edge_kinds)):
-        for i, (key, kind) in enumerate(kinds.items()):
-            # Lists and maps travel as JSON text; the marker lets kgmem read them back.
-            marker = "" if kind in _XML_TYPES or kind == "string" else ' kgmem.json="true"'
-            head.append(
-                f'<key id="{prefix}{i}" for="{target}" attr.name={quoteattr(key)} '
-                f'attr.type="{_XML_TYPES.get(kind, "string")}"{marker}/>\n'
-            )
-    head.append('<graph edgedefault="directed">\n')
-    yield "".join(head).encode()
-    node_ids = {k: f"v{i}" for i, k in enumerate(node_kinds)}
-    edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}
-    async for batch in graph.vertices():
-        yield "".join(
-            f'<node id={quoteattr(v.uid)}><data key="label">{escape(v.label)}</data>'
-            + "".join(
-                f'<data key="{node_ids[k]}">{_xml_value(val)}</data>'
-                for k, val in v.properties.items()
-                if val is not None
-            )
-            + "</node>\n"
-            for v in batch
-        ).encode()
-    async for edges in graph.edges():
-        yield "".join(
-            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} target={quoteattr(e.end)}>"
-            f'<data key="label">{escape(e.label)}</data>'
-            + "".join(
-                f'<data key="{edge_ids[k]}">{_xml_value(val)}</data>'
-                for k, val in user_properties(e).items()
-                if val is not None
-            )
-            + "</edge>\n"
-            for e in edges
-        ).encode()
-    yield b"</graph>\n</graphml>\n"
-
-
-async def _gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    node_kinds = await _columns(graph.vertices(), lambda v: v.properties)
-    edge_kinds = await _columns(graph.edges(), user_properties)
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        '<gexf xmlns="http://gexf.net/1.3" version="1.3">\n',
-        '<graph defaultedgetype="directed" mode="static">\n',
-    ]
-    for cls, kinds in (("node", {"kg_label": "string", **node_kinds}), ("edge", edge_kinds)):
-        parts.append(f'<attributes class="{cls}">\n')
-        parts.extend(
-            f'<attribute id="{i}" title={quoteattr(k)} type="{_XML_TYPES.get(t, "string")}"/>\n'
-            for i, (k, t) in enumerate(kinds.items())
-        )
-        parts.append("</attributes>\n")
-    parts.append("<nodes>\n")
-    yield "".join(parts).encode()
-    node_ids = {k: i for i, k in enumerate(["kg_label", *node_kinds])}
-    edge_ids = {k: i for i, k in enumerate(edge_kinds)}
-    async for batch in graph.vertices():
-        out = []
-        for v in batch:
-            values = {"kg_label": v.label, **v.properties}
-            name = v.properties.get("name")
-            out.append(
-                f"<node id={quoteattr(v.uid)} "
-                f"label={quoteattr(name if isinstance(name, str) else v.uid)}><attvalues>"
-                + "".join(
-                    f'<attvalue for="{node_ids[k]}" value={quoteattr(_plain(x))}/>'
-                    for k, x in values.items()
-                    if x is not None
-                )
-                + "</attvalues></node>\n"
-            )
-        yield "".join(out).encode()
-    yield b"</nodes>\n<edges>\n"
-    async for edges in graph.edges():
-        yield "".join(
-            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} "
-            f"target={quoteattr(e.end)} label={quoteattr(e.label)}><attvalues>"
-            + "".join(
-                f'<attvalue for="{edge_ids[k]}" value={quoteattr(_plain(x))}/>'
-                for k, x in user_properties(e).items()
-                if x is not None
-            )
-            + "</attvalues></edge>\n"
-            for e in edges
-        ).encode()
-    yield b"</edges>\n</graph>\n</gexf>\n"

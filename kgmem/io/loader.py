@@ -35,16 +35,16 @@ from kgmem.embedding import entity_text, fact_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext, statements
 from kgmem.io import type_pass
-from kgmem.io.ntriples import Lit, Quad
+from kgmem.io.ntriples import Quad
 from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, short_name, text_view
 from kgmem.io.readers import (
     CountingReader,
     Parsed,
-    Reject,
     detect_format,
     open_binary,
     read,
 )
+from kgmem.io.rejects import Reject
 from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
 from kgmem.storage import Connection, NamespaceRef, bulk, namespaces
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, EdgeOp, VertexOp
@@ -63,7 +63,10 @@ class ImportOptions:
     indexes during the load and build them once at the end; "auto" does so when the
     namespace is empty and the file is at least 8 MiB. ``reader_process``: read, parse
     and map an N-Triples / N-Quads file in a second process (``kgmem.io.parse_worker``);
-    "auto" does so from 64 MiB (starting it costs about a second of CPU)."""
+    "auto" does so from 64 MiB (starting it costs about a second of CPU).
+    ``graph_names``: what a named graph of N-Quads, TriG or JSON-LD is: "membership"
+    keeps each statement's graphs, so the dataset exports as it came; "sources" makes
+    each graph the ``Source`` vertex that asserted the edges in it."""
 
     format: str | None = None
     batch_size: int = 20_000
@@ -73,6 +76,7 @@ class ImportOptions:
     base_iri: str | None = None
     defer_indexes: Literal["auto", "always", "never"] = "auto"
     reader_process: Literal["auto", "always", "never"] = "auto"
+    graph_names: Literal["membership", "sources"] = "membership"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,14 +250,7 @@ class _Source:
         others: list[Parsed] = []
         for x in chunk:
             if type(x) is Quad:
-                if type(x.o) is Lit and "\x00" in x.o.lex:
-                    rejects.append(
-                        Reject(
-                            x.line, "a literal holds U+0000, which PostgreSQL text cannot store", ""
-                        )
-                    )
-                else:
-                    quads.append(x)
+                quads.append(x)
             else:
                 others.append(x)
         self.mapper.map(quads, vertices, edges)
@@ -290,7 +287,7 @@ def encode_batch(batch: _Batch | None, bytes_read: int) -> bytes:
         (e.uid, e.label, e.start, e.end, e.properties, e.merge, e.line, e.sources)
         for e in batch.edges
     ]
-    rejects = [(r.line, r.reason, r.raw) for r in batch.rejects]
+    rejects = [(r.line, r.reason, r.raw, r.column, r.ends_reading) for r in batch.rejects]
     body = (batch.number, batch.items, vertices, edges, rejects, batch.terms)
     return marshal.dumps((body, bytes_read))
 
@@ -474,8 +471,9 @@ async def _prepare(
 ) -> tuple[_Run, RdfMapper]:
     """The import's run (its load key, journal, deferred indexes) and RDF mapper."""
     digest = await asyncio.to_thread(file_digest, path)
+    mode = "" if options.graph_names == "membership" else ":sources"
     report = ImportReport(
-        file=str(path), format=fmt, load_key=f"{digest}:{fmt}:{options.batch_size}"
+        file=str(path), format=fmt, load_key=f"{digest}:{fmt}:{options.batch_size}{mode}"
     )
     async with ctx.db.acquire() as conn:
         ns = await namespaces.resolve(conn, namespace)
@@ -488,7 +486,7 @@ async def _prepare(
         ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers()
     )
     run = _Run(ctx, batch_ctx, options, report, done, deferring=deferring)
-    return run, RdfMapper(terms, digest[:12] + "_")
+    return run, RdfMapper(terms, "b" + digest[:12] + "_", options.graph_names)
 
 
 def _use_process(path: Path, fmt: str, options: ImportOptions) -> bool:
@@ -655,19 +653,31 @@ def _note(report: ImportReport, found: list[Reject], rejects: list[tuple[Reject,
     for r in found:
         report.records_rejected += 1
         if len(report.errors) < _MAX_LISTED_ERRORS:
-            report.errors.append({"file": report.file, "line": r.line, "reason": r.reason})
+            where = {"line": r.line, "column": r.column} if r.column else {"line": r.line}
+            more = {"file_not_read_past_it": True} if r.ends_reading else {}
+            report.errors.append({"file": report.file, **where, "reason": r.reason, **more})
         rejects.append((r, report.file))
 
 
 def _rejected(report: ImportReport, first: Reject) -> ImportRejected:
-    where = f"{report.file}, line {first.line}" if first.line else report.file
+    where = report.file
+    if first.line:
+        where += f", line {first.line}" + (f", column {first.column}" if first.column else "")
     return ImportRejected(
-        f"{where}: {first.reason} "
-        "(batches before it are loaded; fix the record or use --on-error skip)",
+        f"{where}: {first.reason} ({_what_is_loaded(first)})",
         file=report.file,
         line=first.line,
+        column=first.column,
         reason=first.reason,
     )
+
+
+def _what_is_loaded(first: Reject) -> str:
+    """What an import stopped at ``first`` has loaded, and what can be done."""
+    loaded = "the batches before its batch are loaded, the records of its batch are not"
+    if first.ends_reading:
+        return f"{loaded}; the file cannot be read past it, so fix it and import again"
+    return f"{loaded}; fix it, or use --on-error skip to load every other record"
 
 
 def _write_report(

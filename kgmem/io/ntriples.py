@@ -40,7 +40,13 @@ class Quad(NamedTuple):
 
 
 class SyntaxProblem(ValueError):
-    """A line that is not N-Triples / N-Quads."""
+    """A line that is not N-Triples / N-Quads; ``column`` (1-based, 0 if not known) is
+    where, ``fragment`` the text at fault if the column is still to be found."""
+
+    def __init__(self, message: str, column: int = 0, fragment: str = "") -> None:
+        super().__init__(message)
+        self.column = column
+        self.fragment = fragment
 
 
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
@@ -111,30 +117,69 @@ def _unescape(text: str) -> str:
     def one(m: re.Match[str]) -> str:
         code = m.group(1) or m.group(2)
         if code:
-            return chr(int(code, 16))
+            return _code_point(int(code, 16), m.group())
         return _ECHAR[m.group(3)]
 
     return _ESCAPE.sub(one, text)
 
 
+def _code_point(value: int, escape: str) -> str:
+    if value == 0:
+        raise SyntaxProblem(
+            f"the escape {escape} is U+0000, which PostgreSQL text cannot store", fragment=escape
+        )
+    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        raise SyntaxProblem(
+            f"the escape {escape} encodes U+{value:04X}, which is not a Unicode character",
+            fragment=escape,
+        )
+    return chr(value)
+
+
 def _iri(text: str) -> str:
     iri = _unescape(text)
     if not _SCHEME.match(iri):
-        raise SyntaxProblem(f"relative IRI <{iri}> (N-Triples needs absolute IRIs)")
+        raise SyntaxProblem(
+            f"relative IRI <{iri}> (N-Triples needs absolute IRIs)", fragment="<" + text + ">"
+        )
     return iri
 
 
 def parse_line(line: str, number: int, *, quads: bool) -> Quad | None:
     """The statement on ``line``, None for a blank or comment line; ``SyntaxProblem``
-    says what is wrong otherwise."""
-    f = _FAST.match(line)
-    if f is not None:
-        return _fast(f, number, quads=quads)
-    m = _LINE.match(line)
-    if m is None:
-        if _BLANK.match(line):
-            return None
-        raise SyntaxProblem("not a valid N-Triples statement")
+    says what is wrong otherwise, and at which column."""
+    try:
+        f = _FAST.match(line)
+        if f is not None:
+            return _fast(f, number, quads=quads)
+        m = _LINE.match(line)
+        if m is None:
+            if _BLANK.match(line):
+                return None
+            raise _explained(line, quads=quads)
+        return _slow(m, number, quads=quads)
+    except SyntaxProblem as exc:
+        if not exc.column and exc.fragment:
+            exc.column = line.find(exc.fragment) + 1
+        raise
+
+
+def _explained(line: str, *, quads: bool) -> SyntaxProblem:
+    """What a strict parser (pyoxigraph) says is wrong with ``line``, and where."""
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
+    name = "N-Quads" if quads else "N-Triples"
+    try:
+        list(ox.parse(line.encode("utf-8", "surrogatepass"), format=fmt))
+    except SyntaxError as exc:
+        message = str(exc.args[0]) if exc.args else str(exc)
+        message = message.split(": ", 1)[-1] if message.startswith("Parser error") else message
+        return SyntaxProblem(f"not a valid {name} statement: {message}", exc.offset or 0)
+    return SyntaxProblem(f"not a valid {name} statement")
+
+
+def _slow(m: re.Match[str], number: int, *, quads: bool) -> Quad:
     d = m.groupdict()
     s = _iri(d["si"]) if d["si"] is not None else "_:" + d["sb"]
     p = _iri(d["p"])
@@ -150,7 +195,8 @@ def parse_line(line: str, number: int, *, quads: bool) -> Quad | None:
     g = None
     if d["gi"] is not None or d["gb"] is not None:
         if not quads:
-            raise SyntaxProblem("a graph name is not allowed in N-Triples")
+            graph = d["gi"] or d["gb"]
+            raise SyntaxProblem("a graph name is not allowed in N-Triples", fragment=graph)
         g = _iri(d["gi"]) if d["gi"] is not None else "_:" + d["gb"]
     return Quad(s, p, o, g, number)
 
@@ -160,7 +206,7 @@ def _fast(m: re.Match[str], number: int, *, quads: bool) -> Quad:
     o: Term = Lit(lit, lang, dt) if lit is not None else (oi if oi is not None else "_:" + ob)
     g = gi if gi is not None else ("_:" + gb if gb is not None else None)
     if g is not None and not quads:
-        raise SyntaxProblem("a graph name is not allowed in N-Triples")
+        raise SyntaxProblem("a graph name is not allowed in N-Triples", fragment=g)
     # A scheme ends in ':'; the full check runs on lines that take the slow path.
     if (
         ":" not in p
@@ -170,7 +216,9 @@ def _fast(m: re.Match[str], number: int, *, quads: bool) -> Quad:
         or (gi is not None and ":" not in gi)
     ):
         iri = next(i for i in (si, p, oi, dt, gi) if i is not None and ":" not in i)
-        raise SyntaxProblem(f"relative IRI <{iri}> (N-Triples needs absolute IRIs)")
+        raise SyntaxProblem(
+            f"relative IRI <{iri}> (N-Triples needs absolute IRIs)", fragment=f"<{iri}>"
+        )
     return Quad(si if si is not None else "_:" + sb, p, o, g, number)
 
 

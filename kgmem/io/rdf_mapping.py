@@ -1,7 +1,8 @@
 """How RDF maps onto kgmem's property graph, and back.
 
 - Subject and object IRIs become vertex uids; a blank node ``_:b`` of a load becomes
-  ``_:<load>_b`` (stable for the same file, distinct between files).
+  ``_:<load>_b`` (stable for the same file, distinct between files); an export writes
+  a label valid in every syntax (``blank_label``).
 - ``rdf:type`` gives the vertex its label: the type's local name, sanitised
   (``foaf:Person`` -> ``Person``; a clash with another IRI gets ``Person_2``), and the
   type IRIs are kept in the ``rdf_type`` property. A vertex with several types keeps
@@ -9,12 +10,15 @@
 - A literal becomes a property named after the predicate's local name. Plain strings,
   canonical ``xsd:integer``, ``xsd:boolean`` and round-tripping ``xsd:double`` values
   are stored natively; any other literal keeps its exact lexical form with its
-  language or datatype as a JSON-LD value object ``{"@value", "@language"|"@type"}``.
-  Several values of one predicate make a list.
+  datatype as a JSON-LD value object ``{"@value", "@type"}``. Several values of one
+  predicate make a list. A language-tagged value is flattened to a plain string, every
+  value kept exactly in ``rdf_literals`` (``kgmem.storage.property_merge``).
 - A statement with an IRI or blank node object becomes an edge labelled by the
   predicate's local name, with the predicate IRI in its ``iri`` property; its uid is
   a hash of the statement, so a re-import finds it.
-- A named graph becomes the ``Source`` vertex that asserted the edge (a claim).
+- A named graph is kept per statement in ``rdf_graphs`` (``kgmem.storage.property_merge``),
+  or, with ``graph_names="sources"``, becomes the ``Source`` vertex that asserted the
+  edge (a claim).
 - The chosen names and their IRIs are stored per namespace (``kgmem.rdf_term``), so an
   export rebuilds the original IRIs.
 """
@@ -31,11 +35,24 @@ from typing import Any
 from kgmem.io.ntriples import RDF_TYPE, XSD, Lit, Quad, Term
 from kgmem.schema.identifiers import CYPHER_KEYWORDS, LABEL_KEYWORDS
 from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
+from kgmem.storage.property_merge import (
+    ANNOTATIONS,
+    DEFAULT_GRAPH,
+    GRAPHS_PROPERTY,
+    LITERALS_PROPERTY,
+    annotated,
+    contains,
+    membership,
+    merge_edge_properties,
+    merge_properties,
+    statements,
+    value_key,
+)
 
 TYPE_PROPERTY = "rdf_type"
 IRI_PROPERTY = "iri"
 VOCAB = "urn:kgmem:vocab:"
-RESERVED_PROPERTIES = frozenset({"uid", TYPE_PROPERTY})
+RESERVED_PROPERTIES = frozenset({"uid", TYPE_PROPERTY, GRAPHS_PROPERTY, LITERALS_PROPERTY})
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _NOT_IDENT = re.compile(r"[^A-Za-z0-9_]+")
 
@@ -216,8 +233,10 @@ def text_view(props: Mapping[str, Any]) -> dict[str, Any]:
     name and indexed text."""
     view: dict[str, Any] = {}
     for key, value in props.items():
+        if key in ANNOTATIONS:
+            continue
         items = value if isinstance(value, list) else [value]
-        texts = [v["@value"] if isinstance(v, dict) else v for v in items]
+        texts = [v.get("@value") if isinstance(v, dict) else v for v in items]
         strings = [t for t in texts if isinstance(t, str)]
         view[key] = " ".join(strings) if strings else value
     return view
@@ -237,10 +256,15 @@ _blake2b = hashlib.blake2b
 
 @dataclass
 class RdfMapper:
-    """Turns a batch of statements into vertex and edge operations."""
+    """Turns a batch of statements into vertex and edge operations. ``graph_names``
+    says what a named graph is: "membership" (the default) records each statement's
+    graphs (``kgmem.storage.property_merge``); "sources" makes the graph the
+    ``Source`` vertex that asserted the edges in it (a claim), and reads the literals
+    and types in it as the default graph's."""
 
     terms: TermRegistry
     blank_prefix: str
+    graph_names: str = "membership"
 
     def node(self, term: str) -> str:
         """The vertex uid of an IRI or blank node."""
@@ -251,35 +275,59 @@ class RdfMapper:
     ) -> None:
         """Add the operations of ``quads`` to ``vertices`` and ``edges`` (by uid).
 
-        The common statement (IRI subject and object in the default graph) is mapped
-        inline, without method calls or intermediate objects: mapping runs once per
-        statement of a load and was about half the importer's CPU time."""
+        The common statement (default graph, no language tag, a subject without
+        annotations) is mapped inline, without method calls or intermediate objects:
+        mapping runs once per statement of a load and was about half the importer's
+        CPU time."""
         blank = "_:" + self.blank_prefix
         name = self.terms.name
         vertex_op, edge_op = VertexOp, EdgeOp
         labels: dict[str, str] = {}
+        members = self.graph_names == "membership"
         for s, p, o, g, line in quads:
             uid = blank + s[2:] if s[:2] == "_:" else s
             subject = vertices.get(uid)
             if subject is None:
                 subject = vertices[uid] = vertex_op(uid, None, {}, True, line)
+            props = subject.properties
+            plain = (
+                (g is None or not members)
+                and GRAPHS_PROPERTY not in props
+                and LITERALS_PROPERTY not in props
+            )
             if not isinstance(o, str):
-                _add(subject.properties, name("property", p), literal_value(o))
+                key, value = name("property", p), literal_value(o)
+                if plain and o.lang is None:
+                    _add(props, key, value)
+                else:
+                    subject.properties = _joined(props, key, value, g and self.node(g), members)
             elif p == RDF_TYPE and o[:2] != "_:":
-                _add(subject.properties, TYPE_PROPERTY, o)
-                if subject.label is None:
-                    subject.label = name("vertex_label", o)
+                self._typed(subject, o, g if members else None)
             elif g is None and o[:2] != "_:":
                 if o not in vertices:
                     vertices[o] = vertex_op(o, None, {}, True, line)
                 key = statement_uid(uid, p, o)
-                if key not in edges:
-                    label = labels.get(p)
-                    if label is None:
-                        label = labels[p] = name("edge_label", p)
+                edge = edges.get(key)
+                if edge is None:
+                    label = labels.get(p) or labels.setdefault(p, name("edge_label", p))
                     edges[key] = edge_op(key, label, uid, o, {IRI_PROPERTY: p}, True, line)
+                elif GRAPHS_PROPERTY in edge.properties:
+                    edge.properties = merge_edge_properties(edge.properties, {})
             else:
                 self._edge(vertices, edges, uid, Quad(s, p, self.node(o), g, line))
+
+    def _typed(self, subject: VertexOp, type_iri: str, graph: str | None) -> None:
+        """Give ``subject`` the type ``type_iri`` (its label if it has none yet), in
+        ``graph`` (None: the default graph, or no membership to keep)."""
+        props = subject.properties
+        if graph is None and not annotated(props):
+            _add(props, TYPE_PROPERTY, type_iri)
+        else:
+            members = self.graph_names == "membership"
+            where = self.node(graph) if graph is not None else None
+            subject.properties = _joined(props, TYPE_PROPERTY, type_iri, where, members)
+        if subject.label is None:
+            subject.label = self.terms.name("vertex_label", type_iri)
 
     def _edge(
         self, vertices: dict[str, VertexOp], edges: dict[str, EdgeOp], s: str, quad: Quad
@@ -289,11 +337,18 @@ class RdfMapper:
         self._vertex(vertices, o, line)
         uid = statement_uid(s, p, o)
         edge = edges.get(uid)
+        graph = self.node(g) if g is not None else None
+        added: dict[str, Any] = {GRAPHS_PROPERTY: [graph]} if graph is not None else {}
         if edge is None:
             label = self.terms.name("edge_label", p)
-            edge = edges[uid] = EdgeOp(uid, label, s, o, {IRI_PROPERTY: p}, True, line)
-        if g is not None:
-            source = self._vertex(vertices, self.node(g), line)
+            props = {IRI_PROPERTY: p}
+            if self.graph_names == "membership":
+                props.update(added)
+            edge = edges[uid] = EdgeOp(uid, label, s, o, props, True, line)
+        elif self.graph_names == "membership":
+            edge.properties = merge_edge_properties(edge.properties, added)
+        if graph is not None and self.graph_names == "sources":
+            source = self._vertex(vertices, graph, line)
             source.label = "Source"
             _add(source.properties, "name", source.uid)
             if source.uid not in edge.sources:
@@ -307,12 +362,25 @@ class RdfMapper:
         return op
 
 
+def _joined(
+    props: dict[str, Any], key: str, value: Any, graph: str | None, members: bool
+) -> dict[str, Any]:
+    """``props`` with one statement joined in: its value, its exact literal if it has
+    a language tag, and its named graph (if membership is kept)."""
+    added: dict[str, Any] = {key: value}
+    if isinstance(value, dict) and "@language" in value:
+        added[LITERALS_PROPERTY] = {key: [value]}
+    if graph is not None and members:
+        added[GRAPHS_PROPERTY] = {graph: {key: [value]}}
+    return merge_properties(props, added)
+
+
 def _add(props: dict[str, Any], key: str, value: Any) -> None:
     if key not in props:
         props[key] = value
         return
     values = props[key] if isinstance(props[key], list) else [props[key]]
-    if value not in values:
+    if not contains(values, value):
         props[key] = [*values, value]
 
 
@@ -321,25 +389,56 @@ def _add(props: dict[str, Any], key: str, value: Any) -> None:
 
 def vertex_statements(
     uid: str, label: str, props: Mapping[str, Any], terms: TermRegistry
-) -> Iterable[tuple[str, str, Term]]:
-    """The statements that describe a stored vertex."""
-    types = props.get(TYPE_PROPERTY)
-    type_list = types if isinstance(types, list) else [types] if types else []
-    if not type_list and label not in (DEFAULT_LABEL,):
-        type_list = [terms.iri("vertex_label", label) or VOCAB + label]
-    for t in type_list:
-        yield uid, RDF_TYPE, str(t)
-    for key, value in props.items():
+) -> Iterable[tuple[str, str, Term, str | None]]:
+    """The statements that describe a stored vertex, each with its graph (None: the
+    default graph) and once per graph it is in."""
+    found = statements(props)
+    graphs = membership(props)
+    types = found.pop(TYPE_PROPERTY, [])
+    if not types and label not in (DEFAULT_LABEL,):
+        types = [terms.iri("vertex_label", label) or VOCAB + label]
+    for t in types:
+        for g in _graphs_of(graphs, TYPE_PROPERTY, t):
+            yield uid, RDF_TYPE, str(t), g
+    for key, values in found.items():
         if key in RESERVED_PROPERTIES:
             continue
         predicate = terms.iri("property", key) or VOCAB + key
-        for lit in value_literals(value):
-            yield uid, predicate, lit
+        for value in values:
+            where = _graphs_of(graphs, key, value)
+            for lit in value_literals(value):
+                for g in where:
+                    yield uid, predicate, lit, g
+
+
+def _graphs_of(
+    graphs: Mapping[tuple[str, bytes], set[str]], key: str, value: Any
+) -> list[str | None]:
+    found = graphs.get((key, value_key(value)))
+    if not found:
+        return [None]
+    return [None if g == DEFAULT_GRAPH else g for g in sorted(found)]
+
+
+_BLANK_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+def blank_label(uid: str) -> str:
+    """A blank node uid as ``_:label`` with a label valid in N-Triples, Turtle, TriG,
+    JSON-LD and as an RDF/XML ``rdf:nodeID`` (an XML name): kept when it is a letter
+    then letters, digits and underscores, else ``u`` and a hash of it."""
+    label = uid[2:]
+    if _BLANK_LABEL.fullmatch(label):
+        return uid
+    return "_:u" + _blake2b(label.encode(), digest_size=12).hexdigest()
 
 
 def node_iri(uid: str) -> str:
-    """A uid as an RDF node: blank nodes and IRIs as they are, other keys as URNs."""
-    if uid.startswith("_:") or re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", uid):
+    """A uid as an RDF node: IRIs as they are, blank nodes with a label valid in every
+    syntax (``blank_label``), other keys as URNs."""
+    if uid.startswith("_:"):
+        return blank_label(uid)
+    if re.match(r"[A-Za-z][A-Za-z0-9+.\-]*:", uid):
         return uid
     from urllib.parse import quote
 

@@ -1,10 +1,10 @@
 """Readers: a file in any supported format as a stream of parsed items with line numbers.
 
 Each item is a ``Quad`` (RDF), a ``VertexOp`` or ``EdgeOp`` (record formats), or a
-``Reject`` saying which line is bad and why. N-Triples and N-Quads stream line by
-line; the other RDF syntaxes go through rdflib (the whole file in memory, statements
-sorted and blank nodes canonically named so a re-import is identical); CSV and JSON
-Lines stream; GraphML streams elements.
+``Reject`` saying which record is bad, where and why. N-Triples and N-Quads stream
+line by line (a bad line is rejected alone); Turtle, TriG, RDF/XML and JSON-LD
+stream through pyoxigraph (``kgmem.io.rdf_syntaxes``: a syntax error ends the
+reading); CSV and JSON Lines stream by record; GraphML streams elements.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import functools
 import gzip
 import io
 import math
-import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +22,14 @@ from typing import IO, Any
 import orjson
 
 from kgmem.errors import InvalidInput, KgmemError
-from kgmem.io.ntriples import Lit, Quad, SyntaxProblem, parse_line
+from kgmem.io.ntriples import Quad, SyntaxProblem, parse_line
 from kgmem.io.rdf_mapping import statement_uid
+from kgmem.io.rdf_syntaxes import read_statements
+from kgmem.io.rejects import Reject
 from kgmem.schema.identifiers import validate_label, validate_property_key
 from kgmem.storage.bulk import EdgeOp, VertexOp
 
-RDF_SYNTAXES = {"turtle": "turtle", "trig": "trig", "jsonld": "json-ld", "rdfxml": "xml"}
-FORMATS = ("ntriples", "nquads", *RDF_SYNTAXES, "csv", "jsonl", "graphml")
+FORMATS = ("ntriples", "nquads", "turtle", "trig", "jsonld", "rdfxml", "csv", "jsonl", "graphml")
 _EXTENSIONS = {
     ".nt": "ntriples",
     ".ntriples": "ntriples",
@@ -48,15 +48,6 @@ _EXTENSIONS = {
     ".ndjson": "jsonl",
     ".graphml": "graphml",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    """A record that cannot be loaded: where, why, and its raw text."""
-
-    line: int
-    reason: str
-    raw: str
 
 
 Parsed = Quad | VertexOp | EdgeOp | Reject
@@ -114,8 +105,8 @@ def read(path: Path, fmt: str, stream: IO[bytes], base_iri: str | None = None) -
     reader: Callable[[IO[bytes]], Iterator[Parsed]]
     if fmt in ("ntriples", "nquads"):
         return _lines(stream, quads=fmt == "nquads")
-    if fmt in RDF_SYNTAXES:
-        return _rdflib(stream, base_iri or path.resolve().as_uri(), RDF_SYNTAXES[fmt])
+    if fmt in ("turtle", "trig", "jsonld", "rdfxml"):
+        return read_statements(stream, fmt, base_iri or path.resolve().as_uri())
     reader = {"csv": _csv, "jsonl": _jsonl, "graphml": _graphml}[fmt]
     return reader(stream)
 
@@ -131,102 +122,21 @@ def _lines(stream: IO[bytes], *, quads: bool) -> Iterator[Parsed]:
                 try:
                     quad = parse_line(line.rstrip("\r\n"), number, quads=quads)
                 except SyntaxProblem as exc:
-                    yield Reject(number, str(exc), line.rstrip("\r\n"))
+                    yield Reject(number, str(exc), line.rstrip("\r\n"), exc.column)
+                    continue
+                if "\x00" in line:
+                    where = line.index("\x00") + 1
+                    yield Reject(number, _NUL, line.rstrip("\r\n"), where)
                     continue
                 if quad is not None:
                     yield quad
             return
         except UnicodeDecodeError as exc:
-            yield Reject(number + 1, f"not UTF-8: {exc.reason}", "")
+            yield Reject(number + 1, f"not UTF-8 ({exc.reason})", "", ends_reading=True)
             return
 
 
-def _rdflib(stream: IO[bytes], base: str, syntax: str) -> Iterator[Parsed]:
-    import rdflib
-    from rdflib.compare import to_canonical_graph
-
-    data = stream.read()
-    with warnings.catch_warnings():
-        yield from _rdflib_quads(rdflib, to_canonical_graph, data, base, syntax)
-
-
-def _rdflib_quads(
-    rdflib: Any, to_canonical_graph: Any, data: bytes, base: str, syntax: str
-) -> Iterator[Parsed]:
-    try:
-        if syntax == "trig":
-            warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own Dataset calls
-            dataset = rdflib.Dataset()
-            dataset.parse(source=io.BytesIO(data), format=syntax, publicID=base)
-            quads = _canonical_quads(rdflib, to_canonical_graph, dataset)
-        else:
-            graph = rdflib.Graph()
-            graph.parse(source=io.BytesIO(data), format=syntax, publicID=base)
-            if any(isinstance(t, rdflib.BNode) for triple in graph for t in triple):
-                graph = to_canonical_graph(graph)
-            quads = [(s, p, o, None) for s, p, o in graph]
-    except Exception as exc:  # rdflib raises many exception types for bad input
-        yield Reject(0, f"{syntax} syntax error: {exc}", "")
-        return
-    converted = [
-        (_node(s), str(p), _rdflib_term(o), _node(g) if g is not None else None)
-        for s, p, o, g in quads
-    ]
-    converted.sort(key=lambda q: (q[0], q[1], str(q[2]), q[3] or ""))
-    for n, (s, p, o, g) in enumerate(converted, 1):
-        yield Quad(s, p, o, g, n)
-
-
-_QUAD = "urn:kgmem:quad#"
-
-
-def _canonical_quads(rdflib: Any, to_canonical_graph: Any, dataset: Any) -> list[Any]:
-    """The dataset's quads with blank nodes named canonically, so that a re-import of
-    the same TriG file names them alike (rdflib's parser names them afresh each time).
-    rdflib canonicalises graphs, not datasets, so a named-graph quad goes through as a
-    statement node with its subject, predicate, object and graph as four triples (a
-    blank node shared between graphs stays one node), and comes back as a quad."""
-    default = rdflib.graph.DATASET_DEFAULT_GRAPH_ID
-    s_, p_, o_, g_ = (rdflib.URIRef(_QUAD + k) for k in "spog")
-    graph = rdflib.Graph()
-    for s, p, o, g in dataset.quads():
-        name = g.identifier if isinstance(g, rdflib.Graph) else g
-        if name is None or name == default:
-            graph.add((s, p, o))
-            continue
-        node = rdflib.BNode()
-        for key, value in ((s_, s), (p_, p), (o_, o), (g_, name)):
-            graph.add((node, key, value))
-    if any(isinstance(t, rdflib.BNode) for triple in graph for t in triple):
-        graph = to_canonical_graph(graph)
-    parts: dict[Any, dict[Any, Any]] = {}
-    quads: list[Any] = []
-    for s, p, o in graph:
-        if p in (s_, p_, o_, g_):
-            parts.setdefault(s, {})[p] = o
-        else:
-            quads.append((s, p, o, None))
-    quads.extend((q[s_], q[p_], q[o_], q[g_]) for q in parts.values())
-    return quads
-
-
-def _node(term: Any) -> str:
-    import rdflib
-
-    if isinstance(term, rdflib.BNode):
-        return "_:" + str(term)
-    if isinstance(term, rdflib.Graph):
-        return _node(term.identifier)
-    return str(term)
-
-
-def _rdflib_term(term: Any) -> str | Lit:
-    import rdflib
-
-    if isinstance(term, rdflib.Literal):
-        dt = str(term.datatype) if term.datatype and not term.language else None
-        return Lit(str(term), term.language or None, dt)
-    return _node(term)
+_NUL = "the line holds U+0000, which PostgreSQL text cannot store"
 
 
 # -- record formats ------------------------------------------------------------------
@@ -372,7 +282,13 @@ def _csv(stream: IO[bytes]) -> Iterator[Parsed]:
         yield Reject(1, f"bad header: {exc.detail}", ",".join(header))
         return
     roles = {c.role for c in columns}
-    edges = "START_ID" in roles
+    try:
+        yield from _csv_rows(rows, columns, edges="START_ID" in roles)
+    except UnicodeDecodeError as exc:
+        yield Reject(rows.line_num + 1, f"not UTF-8 ({exc.reason})", "", ends_reading=True)
+
+
+def _csv_rows(rows: Any, columns: list[_Column], *, edges: bool) -> Iterator[Parsed]:
     for row in rows:
         line = rows.line_num
         raw = ",".join(row)
@@ -419,19 +335,31 @@ def _graphml(stream: IO[bytes]) -> Iterator[Parsed]:
     try:
         for _, elem in ET.iterparse(stream, events=("end",)):  # noqa: S314
             tag = elem.tag.rsplit("}", 1)[-1]
-            if tag == "key":
+            if tag == "key" and elem.get("kgmem.fact") == "true":
+                keys[elem.get("id", "")] = ("", str)  # a fact's time or trust: no property
+            elif tag == "key":
                 convert = _CSV_TYPES.get(elem.get("attr.type", "string"), str)
                 if elem.get("kgmem.json") == "true":
                     convert = orjson.loads
                 keys[elem.get("id", "")] = (elem.get("attr.name") or elem.get("id", ""), convert)
             elif tag in ("node", "edge"):
                 number += 1
-                yield _record(
-                    functools.partial(_graphml_item, elem, keys, number), number, elem.get("id", "")
-                )
+                yield _graphml_record(elem, keys, number, tag)
                 elem.clear()
     except ET.ParseError as exc:
-        yield Reject(exc.position[0], f"invalid XML: {exc}", "")
+        line, column = exc.position
+        yield Reject(line, f"invalid XML: {exc}", "", column + 1, ends_reading=True)
+
+
+def _graphml_record(
+    elem: Any, keys: dict[str, tuple[str, Callable[[str], Any]]], number: int, tag: str
+) -> Parsed:
+    """A node or edge element; the streaming XML parser gives no line for it, so a
+    reject names it by its ordinal and id (line 0)."""
+    found = _record(functools.partial(_graphml_item, elem, keys, 0), 0, elem.get("id", ""))
+    if isinstance(found, Reject):
+        return Reject(0, f"{tag} {number} (id {found.raw!r}): {found.reason}", found.raw)
+    return found
 
 
 def _graphml_item(
@@ -442,6 +370,8 @@ def _graphml_item(
         if data.tag.rsplit("}", 1)[-1] != "data":
             continue
         name, convert = keys.get(data.get("key", ""), (data.get("key", ""), str))
+        if not name:
+            continue
         try:
             props[name] = convert(data.text or "")
         except (ValueError, KeyError):

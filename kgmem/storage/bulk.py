@@ -38,6 +38,7 @@ from kgmem.schema import GraphSchema
 from kgmem.storage import agtype, statements
 from kgmem.storage.facts import SYSTEM_KEYS, timestamp
 from kgmem.storage.labels import LabelCatalog, LabelInfo
+from kgmem.storage.property_merge import merge_edge_properties, merge_properties
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -261,29 +262,6 @@ def _any_uid(uids: Sequence[str]) -> tuple[str, object]:
     if joined and joined.count(_SEP) == len(uids) - 1:
         return "ANY(string_to_array($1::text, E'\\x1f'))", joined
     return "ANY($1::text[])", list(uids)
-
-
-# -- merging ------------------------------------------------------------------------
-
-
-def merge_properties(stored: Mapping[str, Any], added: Mapping[str, Any]) -> dict[str, Any]:
-    """``stored`` with each value of ``added`` joined in: a key with several distinct
-    values holds a list of them in first-seen order."""
-    merged = dict(stored)
-    for key, value in added.items():
-        if key not in merged:
-            merged[key] = value
-            continue
-        values = _as_list(merged[key])
-        for item in _as_list(value):
-            if item not in values:
-                values.append(item)
-        merged[key] = values[0] if len(values) == 1 else values
-    return merged
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [value]
 
 
 # -- vertices -----------------------------------------------------------------------
@@ -609,7 +587,7 @@ async def write_edges(
         fact_ids[op.uid] = old["id"]
         props = agtype.decode(old["properties"])
         user = {k: v for k, v in props.items() if k not in SYSTEM_KEYS}
-        target = merge_properties(user, op.properties) if op.merge else dict(op.properties)
+        target = merge_edge_properties(user, op.properties) if op.merge else dict(op.properties)
         if target == user:
             counts.edges_unchanged += 1
             continue

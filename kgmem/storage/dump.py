@@ -7,7 +7,8 @@ cursor, so an export sees one consistent snapshot and holds a chunk at a time.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -26,9 +27,14 @@ class DumpedVertex:
     properties: dict[str, Any]
 
 
+FACT_FIELDS = ("valid_from", "valid_to", "recorded_at", "expired_at", "status", "trust")
+
+
 @dataclass(frozen=True, slots=True)
 class DumpedEdge:
-    """A stored edge as exported (all its agtype properties) with its claim sources."""
+    """A stored edge as exported (all its agtype properties) with its claim sources and
+    its fact's time and trust (``FACT_FIELDS``: times as ISO 8601 text, ``status`` and
+    ``trust`` as verification last scored them; None when unset or never scored)."""
 
     uid: str
     label: str
@@ -36,6 +42,17 @@ class DumpedEdge:
     end: str
     properties: dict[str, Any]
     sources: tuple[str, ...]
+    fact: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeFilter:
+    """Which facts an export keeps: all (the default), those true and believed at
+    ``as_of`` (valid then, recorded by then and not yet expired), or with ``current``
+    those true and believed now."""
+
+    as_of: datetime | None = None
+    current: bool = False
 
 
 async def subgraph(
@@ -84,33 +101,66 @@ async def vertices(
 
 
 async def edges(
-    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int] | None, chunk: int = 5000
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    ids: Sequence[int] | None,
+    chunk: int = 5000,
+    *,
+    keep: EdgeFilter | None = None,
 ) -> AsyncIterator[list[DumpedEdge]]:
-    """Edges in uid order (only those between ``ids`` if given); inside a transaction."""
-    where = (
-        ""
-        if ids is None
-        else "WHERE e.start_id = ANY($1::graphid[]) AND e.end_id = ANY($1::graphid[])"
-    )
+    """Edges in uid order (only those between ``ids`` if given, only the facts ``keep``
+    keeps); call inside a transaction."""
+    conditions, args = _edge_conditions(ids, keep or EdgeFilter())
     vertex, claim = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_claim")
     sql = (
         f"SELECT f.uid, f.predicate, s.uid AS start, o.uid AS end, e.properties, "
         f"ARRAY(SELECT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id "
-        f"WHERE c.fact_id = f.id ORDER BY x.uid) AS sources "
+        f"WHERE c.fact_id = f.id ORDER BY x.uid) AS sources, "
+        f"f.valid_from, f.valid_to, f.recorded_at, f.expired_at, sc.status, sc.trust "
         f"FROM {table(ns.name, '_kg_fact')} f "
         f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
         f"JOIN {vertex} s ON s.id = e.start_id JOIN {vertex} o ON o.id = e.end_id "
-        f"{where} ORDER BY f.uid"
+        f"LEFT JOIN {table(ns.name, '_kg_fact_score')} sc ON sc.fact_id = f.id "
+        f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} ORDER BY f.uid"
     )
-    args = [] if ids is None else [list(ids)]
     batch: list[DumpedEdge] = []
     async for r in conn.cursor(sql, *args, prefetch=chunk):
-        props = agtype.decode(r["properties"])
-        batch.append(
-            DumpedEdge(r["uid"], r["predicate"], r["start"], r["end"], props, tuple(r["sources"]))
-        )
+        batch.append(_edge(r))
         if len(batch) >= chunk:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+def _edge_conditions(ids: Sequence[int] | None, keep: EdgeFilter) -> tuple[list[str], list[object]]:
+    conditions: list[str] = []
+    args: list[object] = []
+    if ids is not None:
+        args.append(list(ids))
+        conditions.append("e.start_id = ANY($1::graphid[]) AND e.end_id = ANY($1::graphid[])")
+    if keep.as_of is not None or keep.current:
+        args.append(keep.as_of)
+        t = f"coalesce(${len(args)}::timestamptz, now())"
+        conditions.append(
+            f"(f.valid_from IS NULL OR f.valid_from <= {t}) "
+            f"AND (f.valid_to IS NULL OR f.valid_to > {t}) "
+            f"AND f.recorded_at <= {t} AND (f.expired_at IS NULL OR f.expired_at > {t})"
+        )
+    return conditions, args
+
+
+def _edge(r: asyncpg.Record) -> DumpedEdge:
+    fact = {k: r[k] for k in FACT_FIELDS}
+    for key in ("valid_from", "valid_to", "recorded_at", "expired_at"):
+        if fact[key] is not None:
+            fact[key] = fact[key].isoformat()
+    return DumpedEdge(
+        r["uid"],
+        r["predicate"],
+        r["start"],
+        r["end"],
+        agtype.decode(r["properties"]),
+        tuple(r["sources"]),
+        fact,
+    )

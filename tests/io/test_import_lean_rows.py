@@ -157,7 +157,8 @@ async def test_named_graph_statements_still_take_the_general_path(
 ) -> None:
     path = tmp_path / "one.nq"
     path.write_text(line + "\n", encoding="utf-8")
-    await memory.import_file(namespace, path, ImportOptions(report_dir=tmp_path))
+    options = ImportOptions(report_dir=tmp_path, graph_names="sources")
+    await memory.import_file(namespace, path, options)
     sources = await raw_conn.fetch(
         f'SELECT s.uid FROM "{namespace}"._kg_claim c JOIN "{namespace}"._kg_vertex s '
         "ON s.id = c.source_id"

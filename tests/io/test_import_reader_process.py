@@ -108,7 +108,7 @@ async def test_reader_process_carries_every_kind_of_value_exactly(
 ) -> None:
     """Batches cross from the reading process as plain tuples (``encode_batch``):
     language-tagged and typed literals (value objects), several values of a key (a
-    list), named graphs (claims), blank nodes and texts COPY must escape load the same
+    list), named graphs (per statement), blank nodes and texts COPY must escape load the same
     graph as the in-process reader."""
     path = tmp_path / "mixed.nq"
     path.write_text(QUADS, encoding="utf-8")
@@ -125,8 +125,14 @@ async def test_reader_process_carries_every_kind_of_value_exactly(
         assert reports[0].records_loaded == reports[1].records_loaded == 9
         assert reports[0].edges_created == reports[1].edges_created == 3
         assert await checksum(raw_conn, worker) == await checksum(raw_conn, plain)
-        claims = await raw_conn.fetchval(f'SELECT count(*) FROM "{worker}"._kg_claim')
-        assert claims == 2
+        graphs = await raw_conn.fetch(
+            f"SELECT * FROM cypher('{worker}', $$ MATCH ()-[r]->() WHERE r.rdf_graphs "
+            "IS NOT NULL RETURN r.rdf_graphs $$) AS (g agtype)"
+        )
+        assert sorted(str(r["g"]) for r in graphs) == [
+            '["http://example.org/g1"]',
+            '["http://example.org/g2"]',
+        ]
         note = await raw_conn.fetchval(
             f"SELECT properties::text FROM cypher('{worker}', $$ MATCH (n) "
             "WHERE n.description IS NOT NULL RETURN n.description $$) AS (properties agtype)"

@@ -1,5 +1,6 @@
-"""TriG imports: named graphs become sources, and blank nodes keep their uids across
-re-imports (rdflib names them afresh on every parse)."""
+"""TriG imports: blank nodes keep their uids across re-imports (the parser names an
+anonymous one afresh on every parse), and named graphs are kept per statement, not as
+vertices."""
 
 from pathlib import Path
 
@@ -17,7 +18,7 @@ ex:g2 { ex:alice ex:knows _:anon . }
 """
 
 
-async def test_trig_blank_nodes_are_stable_and_graphs_are_sources(
+async def test_trig_blank_nodes_are_stable_and_graphs_are_memberships(
     memory: Memory, namespace: str, tmp_path: Path, raw_conn: asyncpg.Connection
 ) -> None:
     path = tmp_path / "data.trig"
@@ -27,7 +28,7 @@ async def test_trig_blank_nodes_are_stable_and_graphs_are_sources(
     uids = sorted(r["uid"] for r in await raw_conn.fetch(f"SELECT uid FROM {namespace}._kg_vertex"))
     blanks = [u for u in uids if u.startswith("_:")]
     assert len(blanks) == 2  # _:anon and _:org, one vertex each across both graphs
-    assert "http://example.org/g1" in uids and "http://example.org/g2" in uids
+    assert "http://example.org/g1" not in uids and "http://example.org/g2" not in uids
     # Another batch size is another load: every statement is met again, nothing new.
     again = await memory.import_file(namespace, path, ImportOptions(batch_size=2))
     assert (again.vertices_created, again.edges_created) == (0, 0)
@@ -37,15 +38,14 @@ async def test_trig_blank_nodes_are_stable_and_graphs_are_sources(
         r["uid"] for r in await raw_conn.fetch(f"SELECT uid FROM {namespace}._kg_vertex")
     )
     assert after == uids
-    # alice knows anon in the default graph and in g2: one edge, claimed by source g2.
-    sources = await raw_conn.fetch(
-        f"SELECT s.uid AS source, f.predicate FROM {namespace}._kg_claim c "
-        f"JOIN {namespace}._kg_fact f ON f.id = c.fact_id "
-        f"JOIN {namespace}._kg_vertex s ON s.id = c.source_id ORDER BY 1, 2"
+    # alice knows anon in the default graph and in g2: one edge in both.
+    graphs = await raw_conn.fetch(
+        f"SELECT * FROM ag_catalog.cypher('{namespace}', $$ MATCH ()-[r]->() "
+        "RETURN r.rdf_graphs $$) AS (g agtype)"
     )
-    assert [(r["source"], r["predicate"]) for r in sources] == [
-        ("http://example.org/g1", "worksAt"),
-        ("http://example.org/g2", "knows"),
+    assert sorted(str(r["g"]) for r in graphs) == [
+        '["default", "http://example.org/g2"]',
+        '["http://example.org/g1"]',
     ]
     names = sorted(
         [(await memory.get_entity(namespace, u)).entity.properties["name"] for u in blanks]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -47,6 +48,13 @@ async def start_import(  # noqa: PLR0913, PLR0917
     on_error: Annotated[Literal["stop", "skip"], Form()] = "stop",
     batch_size: Annotated[int, Form(ge=1, le=1_000_000)] = 20_000,
     base_iri: Annotated[str | None, Form()] = None,
+    graph_names: Annotated[
+        Literal["membership", "sources"],
+        Form(
+            description="membership: keep each statement's named graphs; sources: each "
+            "named graph is the Source vertex that asserted its edges."
+        ),
+    ] = "membership",
     embed: Annotated[bool, Form(description="Embed imported entities after the load.")] = True,
 ) -> ImportJobOut:
     """Upload a file (multipart, streamed to disk) and import it in the background.
@@ -69,6 +77,7 @@ async def start_import(  # noqa: PLR0913, PLR0917
         on_error=on_error,
         report_dir=folder,
         base_iri=base_iri,
+        graph_names=graph_names,
     )
     return _out(jobs.start(memory, job_id, ns, target, options, embed))
 
@@ -84,7 +93,8 @@ async def get_import(ns: str, job_id: str, request: Request, _: Reader) -> Impor
     response_class=StreamingResponse,
     responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
 )
-async def export(
+# One parameter per query parameter.
+async def export(  # noqa: PLR0913, PLR0917
     ns: str,
     request: Request,
     _: Reader,
@@ -96,9 +106,18 @@ async def export(
     part: Annotated[
         Literal["nodes", "relationships"], Query(description="CSV: which file.")
     ] = "nodes",
+    as_of: Annotated[
+        datetime | None,
+        Query(description="Only the facts true and believed at this time (with a zone)."),
+    ] = None,
+    current_only: Annotated[
+        bool, Query(description="Only the facts true and believed now.")
+    ] = False,
 ) -> StreamingResponse:
-    """The namespace (or a subgraph) in one format, streamed."""
-    options = ExportOptions(format, tuple(uids or ()), depth, part)
+    """The namespace (or a subgraph) in one format, streamed. Graph-tool formats
+    (GraphML, GEXF, Cytoscape.js) carry each fact's valid and recorded times, status
+    and trust."""
+    options = ExportOptions(format, tuple(uids or ()), depth, part, as_of, current_only)
     chunks = memory_of(request).export(ns, options)
     first = await anext(chunks, b"")  # errors (unknown format, namespace) before the 200
 

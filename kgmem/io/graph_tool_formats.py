@@ -1,0 +1,246 @@
+"""GraphML, GEXF and Cytoscape.js JSON: the formats of graph tools (Gephi, yEd,
+Cytoscape, networkx), written from an export's vertices and edges.
+
+Every edge carries its fact's time and trust (``kgmem.storage.dump.FACT_FIELDS``):
+``valid_from``, ``valid_to`` (when it is true in the world), ``recorded_at``,
+``expired_at`` (when kgmem believed it), ``status`` and ``trust`` (verification), so a
+closed fact is told from a current one. GEXF is written in dynamic mode: an edge's
+spell is its valid time (open ends left out), so Gephi's timeline shows facts come
+and go. GraphML and GEXF read the vertices and edges twice (once to declare the
+property columns); Cytoscape.js JSON streams in one pass.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape, quoteattr
+
+import orjson
+
+from kgmem.storage.dump import FACT_FIELDS, DumpedEdge
+from kgmem.storage.facts import SYSTEM_KEYS
+
+if TYPE_CHECKING:
+    from kgmem.io.exporter import ExportOptions, Graph
+
+FACT_KINDS = {field: "string" for field in FACT_FIELDS} | {"trust": "double"}
+
+
+def user_properties(edge: DumpedEdge) -> dict[str, Any]:
+    """An edge's own properties, without the fact fields kgmem mirrors into it."""
+    return {k: v for k, v in edge.properties.items() if k not in SYSTEM_KEYS}
+
+
+def _edge_values(e: DumpedEdge) -> dict[str, Any]:
+    """An edge's properties, then its fact fields (which win over a same-named one)."""
+    own = {k: v for k, v in user_properties(e).items() if k not in FACT_KINDS}
+    return {**own, **{k: v for k, v in e.fact.items() if v is not None}}
+
+
+def kind(value: Any) -> str:
+    """The column type of a value: long, double, boolean, string, or a list of one."""
+    if isinstance(value, list):
+        kinds = {kind(v) for v in value}
+        return kinds.pop() + "[]" if len(kinds) == 1 and "[]" not in next(iter(kinds)) else "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "double"
+    return "string"
+
+
+def _merge_kind(old: str | None, new: str) -> str:
+    if old is None or old == new:
+        return new
+    if {old, new} == {"long", "double"}:
+        return "double"
+    return "string"
+
+
+async def columns(
+    batches: AsyncIterator[list[Any]], props: Callable[[Any], dict[str, Any]]
+) -> dict[str, str]:
+    """Every property key of the items and the type that holds all its values."""
+    kinds: dict[str, str] = {}
+    async for batch in batches:
+        for item in batch:
+            for key, value in props(item).items():
+                kinds[key] = _merge_kind(kinds.get(key), kind(value))
+    return dict(sorted(kinds.items()))
+
+
+def plain(value: Any) -> str:
+    """A value as text: numbers and booleans as written, lists and maps as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+_XML_TYPES = {"long": "long", "double": "double", "boolean": "boolean"}
+
+
+async def _edge_columns(graph: Graph) -> dict[str, str]:
+    own = await columns(graph.edges(), user_properties)
+    return {k: t for k, t in own.items() if k not in FACT_KINDS} | FACT_KINDS
+
+
+# -- GraphML ----------------------------------------------------------------------------
+
+
+async def graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    """GraphML: typed keys; lists and maps as JSON text marked ``kgmem.json``; the fact
+    fields' keys marked ``kgmem.fact`` (an import leaves them out of the properties)."""
+    node_kinds = await columns(graph.vertices(), lambda v: v.properties)
+    edge_kinds = await _edge_columns(graph)
+    head = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n',
+        '<key id="label" for="all" attr.name="label" attr.type="string"/>\n',
+    ]
+    for prefix, target, kinds in (("v", "node", node_kinds), ("e", "edge", edge_kinds)):
+        for i, (key, kind_) in enumerate(kinds.items()):
+            marker = "" if kind_ in _XML_TYPES or kind_ == "string" else ' kgmem.json="true"'
+            if target == "edge" and key in FACT_KINDS:
+                marker = ' kgmem.fact="true"'
+            head.append(
+                f'<key id="{prefix}{i}" for="{target}" attr.name={quoteattr(key)} '
+                f'attr.type="{_XML_TYPES.get(kind_, "string")}"{marker}/>\n'
+            )
+    head.append('<graph edgedefault="directed">\n')
+    yield "".join(head).encode()
+    node_ids = {k: f"v{i}" for i, k in enumerate(node_kinds)}
+    edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}
+    async for batch in graph.vertices():
+        yield "".join(
+            f'<node id={quoteattr(v.uid)}><data key="label">{escape(v.label)}</data>'
+            + _data(node_ids, v.properties)
+            + "</node>\n"
+            for v in batch
+        ).encode()
+    async for edges in graph.edges():
+        yield "".join(
+            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} target={quoteattr(e.end)}>"
+            f'<data key="label">{escape(e.label)}</data>'
+            + _data(edge_ids, _edge_values(e))
+            + "</edge>\n"
+            for e in edges
+        ).encode()
+    yield b"</graph>\n</graphml>\n"
+
+
+def _data(ids: dict[str, str], values: dict[str, Any]) -> str:
+    return "".join(
+        f'<data key="{ids[k]}">{escape(plain(v))}</data>'
+        for k, v in values.items()
+        if v is not None and k in ids
+    )
+
+
+# -- GEXF -------------------------------------------------------------------------------
+
+
+async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    """GEXF 1.3 in dynamic mode: an edge's spell is its fact's valid time."""
+    node_kinds = await columns(graph.vertices(), lambda v: v.properties)
+    edge_kinds = await _edge_columns(graph)
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<gexf xmlns="http://gexf.net/1.3" version="1.3">\n',
+        '<graph defaultedgetype="directed" mode="dynamic" timeformat="dateTime">\n',
+    ]
+    for cls, kinds in (("node", {"kg_label": "string", **node_kinds}), ("edge", edge_kinds)):
+        parts.append(f'<attributes class="{cls}" mode="static">\n')
+        parts.extend(
+            f'<attribute id="{i}" title={quoteattr(k)} type="{_XML_TYPES.get(t, "string")}"/>\n'
+            for i, (k, t) in enumerate(kinds.items())
+        )
+        parts.append("</attributes>\n")
+    parts.append("<nodes>\n")
+    yield "".join(parts).encode()
+    node_ids = {k: i for i, k in enumerate(["kg_label", *node_kinds])}
+    edge_ids = {k: i for i, k in enumerate(edge_kinds)}
+    async for batch in graph.vertices():
+        out = []
+        for v in batch:
+            name = v.properties.get("name")
+            out.append(
+                f"<node id={quoteattr(v.uid)} "
+                f"label={quoteattr(name if isinstance(name, str) else v.uid)}>"
+                + _attvalues(node_ids, {"kg_label": v.label, **v.properties})
+                + "</node>\n"
+            )
+        yield "".join(out).encode()
+    yield b"</nodes>\n<edges>\n"
+    async for edges in graph.edges():
+        yield "".join(
+            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} "
+            f"target={quoteattr(e.end)} label={quoteattr(e.label)}>"
+            + _attvalues(edge_ids, _edge_values(e))
+            + _spell(e)
+            + "</edge>\n"
+            for e in edges
+        ).encode()
+    yield b"</edges>\n</graph>\n</gexf>\n"
+
+
+def _attvalues(ids: dict[str, int], values: dict[str, Any]) -> str:
+    return (
+        "<attvalues>"
+        + "".join(
+            f'<attvalue for="{ids[k]}" value={quoteattr(plain(x))}/>'
+            for k, x in values.items()
+            if x is not None and k in ids
+        )
+        + "</attvalues>"
+    )
+
+
+def _spell(e: DumpedEdge) -> str:
+    start, end = e.fact.get("valid_from"), e.fact.get("valid_to")
+    if start is None and end is None:
+        return ""  # true at every time
+    bounds = "".join(
+        f" {name}={quoteattr(value)}" for name, value in (("start", start), ("end", end)) if value
+    )
+    return f"<spells><spell{bounds}/></spells>"
+
+
+# -- Cytoscape.js -----------------------------------------------------------------------
+
+
+async def cytoscape(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
+    """Cytoscape.js JSON with its top-level ``data``, ``directed`` and ``multigraph``
+    keys (as networkx's ``cytoscape_graph`` reads it); an edge's ``key`` is its uid, so
+    parallel edges stay apart. A node's ``value`` is its uid, as networkx writes and
+    reads it (a vertex property ``value`` is written ``value_``)."""
+    yield b'{"data": {}, "directed": true, "multigraph": true, "elements": {"nodes": ['
+    first = True
+    async for batch in graph.vertices():
+        for v in batch:
+            data = {**v.properties, "id": v.uid, "label": v.label}
+            if "value" in data:  # networkx reads "value" as the node's key
+                data["value_"] = data.pop("value")
+            data["value"] = v.uid
+            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
+            first = False
+    yield b'\n], "edges": ['
+    first = True
+    async for edges in graph.edges():
+        for e in edges:
+            data = {
+                **_edge_values(e),
+                "id": e.uid,
+                "key": e.uid,
+                "source": e.start,
+                "target": e.end,
+                "label": e.label,
+            }
+            yield (b"" if first else b",") + b'\n{"data": ' + orjson.dumps(data) + b"}"
+            first = False
+    yield b"\n]}}\n"

@@ -12,9 +12,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 import kgmem
 from kgmem.config import Settings
+from kgmem.errors import DatabaseUnavailable
+from kgmem.mcp.http import McpEndpoint
 from kgmem.memory import Memory
 from kgmem.server import problems
 from kgmem.server.body_limit import BodyLimit
@@ -22,6 +26,7 @@ from kgmem.server.fast_search import FastSearch
 from kgmem.server.routes import (
     batch,
     causal,
+    context,
     cypher,
     entities,
     episodes,
@@ -75,7 +80,8 @@ def create_app(
         if memory is not None:
             app.state.memory = memory
             try:
-                yield
+                async with _mcp(app, memory):
+                    yield
             finally:
                 await _stop_jobs(app)
                 if close_memory:
@@ -84,7 +90,8 @@ def create_app(
         opened = await Memory.open(settings)
         app.state.memory = opened
         try:
-            yield
+            async with _mcp(app, opened):
+                yield
         finally:
             await _stop_jobs(app)
             await opened.close()
@@ -118,14 +125,31 @@ def create_app(
         batch,
         search,
         causal,
+        context,
         episodes,
         cypher,
         transfer,
         live,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
+    app.router.routes.append(Route("/mcp", _serve_mcp, methods=["GET", "POST", "DELETE"]))
     _document_problems(app)
     return app
+
+
+@asynccontextmanager
+async def _mcp(app: FastAPI, memory: Memory) -> AsyncIterator[None]:
+    """The MCP endpoint (``kgmem.mcp``) at /mcp, running while the app runs."""
+    async with McpEndpoint(memory).running() as endpoint:
+        app.state.mcp = endpoint
+        yield
+
+
+async def _serve_mcp(scope: Scope, receive: Receive, send: Send) -> None:
+    endpoint: McpEndpoint | None = getattr(scope["app"].state, "mcp", None)
+    if endpoint is None:
+        raise DatabaseUnavailable("MCP starts with the app's lifespan; it has not started")
+    await endpoint(scope, receive, send)
 
 
 async def _stop_jobs(app: FastAPI) -> None:

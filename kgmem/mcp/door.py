@@ -24,8 +24,9 @@ class Door:
     caller: Callable[[Context[Any, Any]], Principal]
 
     def admit(self, ctx: Context[Any, Any], scope: Scope, namespace: str | None) -> Principal:
-        """The caller if it has ``scope`` on ``namespace``; raises Forbidden otherwise."""
-        return admit(self.caller(ctx), scope, namespace)
+        """The caller if it has ``scope`` on ``namespace``; a readable refusal otherwise."""
+        with reported():
+            return admit(self.caller(ctx), scope, namespace)
 
 
 @contextmanager

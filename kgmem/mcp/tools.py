@@ -165,7 +165,7 @@ def _graph(server: MCPServer, door: Door) -> None:
     @server.tool(annotations=READ)
     async def list_namespaces(ctx: Context) -> dict[str, Any]:
         """The namespaces (separate memories) you may use, with their descriptions."""
-        who = door.caller(ctx)
+        who = door.admit(ctx, "read", None)
         only = sorted(who.namespaces) if who.namespaces is not None else None
         with reported():
             found = await door.memory.list_namespaces(only)

@@ -132,7 +132,7 @@ def create_app(
         live,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
-    app.router.routes.append(Route("/mcp", _serve_mcp, methods=["GET", "POST", "DELETE"]))
+    app.router.routes.append(Route("/mcp", _McpRoute(), methods=["GET", "POST", "DELETE"]))
     _document_problems(app)
     return app
 
@@ -145,11 +145,14 @@ async def _mcp(app: FastAPI, memory: Memory) -> AsyncIterator[None]:
         yield
 
 
-async def _serve_mcp(scope: Scope, receive: Receive, send: Send) -> None:
-    endpoint: McpEndpoint | None = getattr(scope["app"].state, "mcp", None)
-    if endpoint is None:
-        raise DatabaseUnavailable("MCP starts with the app's lifespan; it has not started")
-    await endpoint(scope, receive, send)
+class _McpRoute:
+    """An ASGI app (not a request handler) passing /mcp to the running endpoint."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint: McpEndpoint | None = getattr(scope["app"].state, "mcp", None)
+        if endpoint is None:
+            raise DatabaseUnavailable("MCP starts with the app's lifespan; it has not started")
+        await endpoint(scope, receive, send)
 
 
 async def _stop_jobs(app: FastAPI) -> None:

@@ -69,7 +69,9 @@ async def remember_alice(client: Client, namespace: str) -> dict[str, Any]:
             {"subject": "Alice Smith", "predicate": "LIVES_IN", "object": "Paris"},
         ],
     }
-    return payload(await client.call_tool("add_episode", {"namespace": namespace, "episode": episode}))
+    return payload(
+        await client.call_tool("add_episode", {"namespace": namespace, "episode": episode})
+    )
 
 
 async def test_tools_are_listed_with_descriptions_and_schemas(live_url: str) -> None:
@@ -115,7 +117,12 @@ async def test_episode_then_every_read_tool(live_url: str, namespace: str) -> No
         check = payload(
             await client.call_tool(
                 "verify_claim",
-                {"namespace": namespace, "subject": "alice", "predicate": "WORKS_AT", "value": "acme"},
+                {
+                    "namespace": namespace,
+                    "subject": "alice",
+                    "predicate": "WORKS_AT",
+                    "value": "acme",
+                },
             )
         )
         assert len(check["matches"]) == 1
@@ -170,7 +177,9 @@ async def test_trace_follows_causal_edges(live_url: str, namespace: str) -> None
 async def test_resources_give_stats_and_schema(live_url: str, namespace: str) -> None:
     async with mcp_client(live_url) as client:
         await remember_alice(client, namespace)
-        templates = {t.uri_template for t in (await client.list_resource_templates()).resource_templates}
+        templates = {
+            t.uri_template for t in (await client.list_resource_templates()).resource_templates
+        }
         assert "kgmem://namespaces/{namespace}/stats" in templates
         stats = await client.read_resource(f"kgmem://namespaces/{namespace}/stats")
         schema = await client.read_resource(f"kgmem://namespaces/{namespace}/schema")
@@ -197,7 +206,9 @@ async def test_bad_arguments_are_tool_errors_a_model_can_read(
         write = await client.call_tool(
             "cypher_read", {"namespace": namespace, "query": "CREATE (n:Person {uid: 'x'})"}
         )
-        assert any(c in error_text(write) for c in ("cypher_rejected:", "cypher_permission_denied:"))
+        assert any(
+            c in error_text(write) for c in ("cypher_rejected:", "cypher_permission_denied:")
+        )
         empty = await client.call_tool(
             "add_episode", {"namespace": namespace, "episode": {"text": ""}}
         )

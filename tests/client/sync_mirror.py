@@ -17,7 +17,8 @@ CLIENT = Path(__file__).resolve().parents[2] / "kgmem" / "client"
 RULES: list[tuple[str, str]] = [
     (
         r'"""``AsyncClient``: the REST API from asyncio code."""',
-        '"""``Client``: the REST API from synchronous code (generated from asynchronous.py by\n``python -m tests.client.sync_mirror``; edit that file, not this one)."""',
+        '"""``Client``: the REST API from synchronous code (generated from asynchronous.py by\n'
+        '``python -m tests.client.sync_mirror``; edit that file, not this one)."""',
     ),
     (r"import asyncio\n", "import time\n"),
     (r"AsyncIterator", "Iterator"),

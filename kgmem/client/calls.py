@@ -176,6 +176,22 @@ def cypher(
     return Call("POST", f"{NS}/{segment(ns)}/cypher", _as(CypherResult), json=data)
 
 
+def run_named(
+    ns: str, name: str, params: Mapping[str, Any] | None, limit: int | None
+) -> Call[CypherResult]:
+    data = {"params": dict(params or {}), "limit": limit}
+    path = f"{NS}/{segment(ns)}/queries/{segment(name)}"
+    return Call("POST", path, _as(CypherResult), json=data)
+
+
+def delete_episode(ns: str, uid: str) -> Call[dict[str, Any]]:
+    def read(r: httpx.Response) -> dict[str, Any]:
+        found: dict[str, Any] = r.json()
+        return found
+
+    return Call("DELETE", f"{NS}/{segment(ns)}/episodes/{segment(uid)}", read)
+
+
 def build_context(ns: str, query: ContextQuery) -> Call[MemoryContext]:
     data = wire.body(query)
     data["query"] = data.pop("text")

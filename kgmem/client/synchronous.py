@@ -209,6 +209,21 @@ class Client:
         """Run openCypher on the namespace (write mode needs the write scope)."""
         return self._run(calls.cypher(namespace, query, params, mode=mode, limit=limit))
 
+    def run_named(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run the named query ``name`` (see GET /queries) with ``params``."""
+        return self._run(calls.run_named(namespace, name, params, limit))
+
+    def delete_episode(self, namespace: str, uid: str) -> dict[str, Any]:
+        """Forget an episode: facts only it supported go, others lose its provenance."""
+        return self._run(calls.delete_episode(namespace, uid))
+
     def build_context(self, namespace: str, query: ContextQuery) -> MemoryContext:
         """A memory block for a prompt within a token budget."""
         return self._run(calls.build_context(namespace, query))

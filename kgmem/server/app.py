@@ -20,7 +20,7 @@ from kgmem.config import Settings
 from kgmem.errors import DatabaseUnavailable
 from kgmem.mcp.http import McpEndpoint
 from kgmem.memory import Memory
-from kgmem.server import problems
+from kgmem.server import docs_pages, operations, problems
 from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
 from kgmem.server.routes import (
@@ -57,6 +57,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 DESCRIPTION = """Graph-centric knowledge memory on PostgreSQL with Apache AGE and pgvector.
 
 Errors are `application/problem+json` with a stable `code` (see api/errors.md).
+Agents can also use MCP at `/mcp` (streamable HTTP) with the same keys.
 Authenticate with `Authorization: Bearer <key>`; a store without keys serves loopback
 clients only."""
 
@@ -101,6 +102,10 @@ def create_app(
         version=kgmem.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=operations.TAGS,
+        generate_unique_id_function=operations.operation_id,
+        docs_url=None,
+        redoc_url=None,
     )
     if memory is not None:
         app.state.memory = memory
@@ -113,6 +118,7 @@ def create_app(
         max_bytes=settings.server.max_body_bytes,
         exempt=lambda path: path.endswith("/imports"),
     )
+    docs_pages.install(app)
     app.include_router(health.router)
     app.include_router(live.metrics_router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.
@@ -162,7 +168,8 @@ async def _stop_jobs(app: FastAPI) -> None:
 
 
 def _document_problems(app: FastAPI) -> None:
-    """Declare error responses as application/problem+json in the OpenAPI document."""
+    """Declare error responses as application/problem+json in the OpenAPI document,
+    and add the examples."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -173,6 +180,7 @@ def _document_problems(app: FastAPI) -> None:
                     content = response.get("content", {})
                     if status[0] in "45" and "application/json" in content:
                         content[problems.MEDIA_TYPE] = content.pop("application/json")
+            operations.add_examples(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -33,7 +33,8 @@ def test_operation_ids_are_unique_readable_snake_case() -> None:
 
 @pytest.mark.parametrize(("name", "op"), OPERATIONS, ids=[n for n, _ in OPERATIONS])
 def test_operation_is_tagged_described_and_exemplified(name: str, op: dict[str, Any]) -> None:
-    assert op.get("tags") and op.get("description") or op.get("summary"), name
+    assert op.get("tags"), name
+    assert op.get("description") or op.get("summary"), name
     for media, body in op.get("requestBody", {}).get("content", {}).items():
         assert "example" in body, f"{name}: no request example ({media})"
         if media == "application/json":

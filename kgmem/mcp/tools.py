@@ -110,6 +110,8 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         types: list[Literal["entities", "facts", "episodes"]] | None = None,
         valid_at: Annotated[datetime | None, Field(description="True in the world then")] = None,
         known_at: Annotated[datetime | None, Field(description="As recorded then")] = None,
+        start: Annotated[datetime | None, Field(description="Time window start")] = None,
+        end: Annotated[datetime | None, Field(description="Time window end")] = None,
         near: Annotated[
             tuple[float, float] | None, Field(description="[lat, lon] to search around")
         ] = None,
@@ -123,8 +125,9 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         min_trust: Annotated[float | None, Field(ge=0, le=1)] = None,
     ) -> dict[str, Any]:
         """Ranked hits (entities, facts, episodes) along any mix of axes: words (semantic
-        and keyword), time (valid_at, known_at), place (near + radius_km), causality
-        (causes_of / effects_of) and graph neighbourhood (expand_from), fused. Each hit
+        and keyword), time (valid_at, known_at, a start..end window), place (near +
+        radius_km), causality (causes_of / effects_of) and graph neighbourhood
+        (expand_from), fused. Each hit
         has a one-line summary, its fused score and per-axis scores with reasons. Empty?
         Try fewer words, drop filters, or get_entity on a uid you know."""
         door.admit(ctx, "read", namespace)
@@ -133,7 +136,7 @@ def _retrieval(server: MCPServer, door: Door) -> None:
             text=query,
             k=k,
             types=tuple(types) if types else ("entities", "facts", "episodes"),
-            time=TimeQuery(valid_at=valid_at, known_at=known_at) if valid_at or known_at else None,
+            time=_time(valid_at, known_at, start, end),
             place=PlaceQuery(near=GeoPoint(*near), radius_km=radius_km) if near else None,
             causal=CausalQuery(anchor, "backward" if causes_of else "forward") if anchor else None,
             expansion=ExpansionQuery(seeds=tuple(expand_from)) if expand_from else None,
@@ -159,6 +162,13 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         with reported():
             check = await door.memory.check_statement(namespace, subject, predicate, value)
         return results.jsonable(check)  # type: ignore[no-any-return]
+
+
+def _time(*bounds: datetime | None) -> TimeQuery | None:
+    valid_at, known_at, start, end = bounds
+    if not any(bounds):
+        return None
+    return TimeQuery(valid_at=valid_at, known_at=known_at, start=start, end=end)
 
 
 def _graph(server: MCPServer, door: Door) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
-from kgmem import Memory
+from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
 from kgmem.server.app import create_app
 from tests.fixtures.app import serving
 from tests.fixtures.database import store_settings
@@ -263,3 +264,34 @@ async def test_keys_scopes_and_namespaces_are_enforced(keyed_url) -> None:
         assert [n["name"] for n in seen] == ["alpha"]
         with pytest.raises(MCPError, match="beta"):
             await client.read_resource("kgmem://namespaces/beta/stats")
+
+
+async def test_search_takes_every_axis(live_url: str, namespace: str, memory: Memory) -> None:
+    await memory.upsert_entity(
+        namespace,
+        EntityWrite("louvre", "Place", {"name": "Louvre"}, location=GeoPoint(48.8606, 2.3376)),
+    )
+    await memory.upsert_entity(
+        namespace,
+        EntityWrite("tate", "Place", {"name": "Tate"}, location=GeoPoint(51.5076, -0.0994)),
+    )
+    await memory.upsert_entity(namespace, EntityWrite("mona", "Concept", {"name": "Mona Lisa"}))
+    await memory.add_fact(
+        namespace,
+        FactWrite("mona", "LOCATED_IN", "louvre", valid_from=datetime(1797, 1, 1, tzinfo=UTC)),
+    )
+    async with mcp_client(live_url) as client:
+
+        async def hits(**args: Any) -> list[str]:
+            found = payload(await client.call_tool("search", {"namespace": namespace, **args}))
+            return [h["uid"] for h in found["hits"]]
+
+        near = await hits(near=[48.86, 2.34], radius_km=5, types=["entities"])
+        assert near == ["louvre"]
+        graph = await hits(expand_from=["mona"], types=["entities"])
+        assert "louvre" in graph
+        then = await hits(query="Mona Lisa", valid_at="1900-01-01T00:00:00Z", types=["facts"])
+        before = await hits(query="Mona Lisa", valid_at="1700-01-01T00:00:00Z", types=["facts"])
+        assert len(then) == 1 and before == []
+        bad = await client.call_tool("search", {"namespace": namespace, "radius_km": 5})
+        assert bad.is_error

@@ -21,6 +21,7 @@ from kgmem.model import (
 
 _FACTS_PER_ENTITY = 20
 _SESSION_TURNS = 2  # turns kept on each side of an episode in its session
+_EPISODE = "Episode"
 
 
 async def search_hits(memory: Memory, namespace: str, query: ContextQuery) -> list[Any]:
@@ -33,22 +34,27 @@ async def search_hits(memory: Memory, namespace: str, query: ContextQuery) -> li
 async def facts_of(
     memory: Memory, namespace: str, hits: list[Any], query: ContextQuery
 ) -> tuple[list[Fact], dict[str, str]]:
-    """Facts by relevance (hit facts, then the facts of hit entities) and entity names."""
-    names: dict[str, str] = {}
+    """Facts by relevance (hit facts, then the facts of hit entities) and entity names.
+
+    Edges touching an episode (MENTIONS, PRECEDES, PART_OF of a session) are provenance,
+    not statements about the world: the block shows episodes in their own section."""
+    ends: dict[str, Entity] = {}
     facts: dict[str, Fact] = {}
     for hit in hits:
         if hit.kind == "fact" and hit.fact is not None:
             facts.setdefault(hit.fact.uid, hit.fact)
         elif hit.kind == "entity" and hit.entity is not None:
-            names[hit.entity.uid] = _name(hit.entity)
+            ends[hit.entity.uid] = hit.entity
             detail = await memory.get_entity(
                 namespace, hit.entity.uid, facts_limit=_FACTS_PER_ENTITY
             )
             for fact in (*detail.outgoing, *detail.incoming):
                 facts.setdefault(fact.uid, fact)
-    kept = [f for f in facts.values() if _trusted(f, query.min_trust)]
-    await _name_ends(memory, namespace, kept, names)
-    return kept, names
+    trusted = [f for f in facts.values() if _trusted(f, query.min_trust)]
+    await _fetch_ends(memory, namespace, trusted, ends)
+    episodes = {uid for uid, e in ends.items() if e.label == _EPISODE}
+    kept = [f for f in trusted if not {f.subject, f.object} & episodes]
+    return kept, {uid: _name(e) for uid, e in ends.items()}
 
 
 def context_fact(fact: Fact, names: Mapping[str, str], now: datetime) -> ContextFact:
@@ -72,11 +78,9 @@ def context_fact(fact: Fact, names: Mapping[str, str], now: datetime) -> Context
 
 async def episodes_of(memory: Memory, namespace: str, hits: list[Any]) -> list[ContextEpisode]:
     """The episode hits, each with the turns around it in its session."""
-    episodes = []
-    for hit in hits:
-        if hit.kind == "episode" and hit.entity is not None:
-            episodes.append(await _episode(memory, namespace, hit.entity))
-    return episodes
+    found = [h.entity for h in hits if h.kind == "episode" and h.entity is not None]
+    shown = {e.uid for e in found}
+    return [await _episode(memory, namespace, e, shown) for e in found]
 
 
 def contradictions(memory: Memory, facts: Iterable[ContextFact]) -> list[Contradiction]:
@@ -116,20 +120,22 @@ def _name(entity: Entity) -> str:
     return str(name) if name else entity.uid
 
 
-async def _name_ends(
-    memory: Memory, namespace: str, facts: list[Fact], names: dict[str, str]
+async def _fetch_ends(
+    memory: Memory, namespace: str, facts: list[Fact], ends: dict[str, Entity]
 ) -> None:
-    missing = {u for f in facts for u in (f.subject, f.object)} - names.keys()
+    missing = {u for f in facts for u in (f.subject, f.object)} - ends.keys()
     for uid in sorted(missing):
         try:
             detail = await memory.get_entity(namespace, uid, facts_limit=0)
         except EntityNotFound:  # deleted since the fact was read
-            names[uid] = uid
             continue
-        names[uid] = _name(detail.entity)
+        ends[uid] = detail.entity
 
 
-async def _episode(memory: Memory, namespace: str, entity: Entity) -> ContextEpisode:
+async def _episode(
+    memory: Memory, namespace: str, entity: Entity, shown: set[str]
+) -> ContextEpisode:
+    """The episode with the turns around it that the block does not already show."""
     props = entity.properties
     session = props.get("session")
     around: tuple[str, ...] = ()
@@ -139,7 +145,7 @@ async def _episode(memory: Memory, namespace: str, entity: Entity) -> ContextEpi
         if entity.uid in uids:
             at = uids.index(entity.uid)
             window = turns.rows[max(0, at - _SESSION_TURNS) : at + _SESSION_TURNS + 1]
-            around = tuple(_turn(row) for row in window if row[0] != entity.uid)
+            around = tuple(_turn(row) for row in window if row[0] not in shown)
     return ContextEpisode(
         uid=entity.uid,
         text=str(props.get("text", "")),

@@ -93,6 +93,10 @@ async def test_episodes_come_with_the_turns_around_them(memory: Memory, namespac
         "user: Unrelated: the printer is broken.",
     )
     assert "(same session) assistant: Lisbon is lovely in spring." in block.text
+    told = [(f.subject_name, f.predicate, f.object_name) for f in block.facts]
+    assert ("Zoe", "LIVES_IN", "Lisbon") in told
+    # Edges of episodes (MENTIONS, PRECEDES, PART_OF) are provenance, not facts.
+    assert not any(u.startswith("turn-") for f in block.facts for u in (f.subject, f.object))
 
 
 async def test_a_small_budget_keeps_the_most_relevant_whole_items(

@@ -76,13 +76,21 @@ class _Block:
 
 def fact_line(fact: ContextFact) -> str:
     """``- Alice WORKS_AT Acme (valid 2024-01-01 to now; trust 0.82, verified; ...)``."""
-    span = f"valid {_day(fact.valid_from) or 'since ?'} to {_day(fact.valid_to) or 'now'}"
-    notes = [span if fact.current else f"no longer true: {span}"]
+    notes = [_validity(fact)]
     if fact.trust is not None:
         notes.append(f"trust {fact.trust:.2f}" + (f", {fact.status}" if fact.status else ""))
     if fact.sources:
         notes.append("sources: " + ", ".join(fact.sources))
     return f"- {fact.subject_name} {fact.predicate} {fact.object_name} ({'; '.join(notes)})"
+
+
+def _validity(fact: ContextFact) -> str:
+    start, end = _day(fact.valid_from), _day(fact.valid_to)
+    if start:
+        span = f"valid {start} to {end or 'now'}"
+    else:
+        span = f"valid until {end}" if end else "valid now, since an unknown time"
+    return span if fact.current else f"no longer true: {span}"
 
 
 def episode_line(episode: ContextEpisode) -> str:

@@ -3,6 +3,7 @@ contradictions flagged, never over the token budget; over REST and as the core b
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from kgmem import EntityWrite, FactWrite, Memory
 from kgmem.context import build_context, estimate_tokens
-from kgmem.context.render import fit
+from kgmem.context.render import fact_line, fit
 from kgmem.ingest import EntityMention, EpisodeWrite, FactMention
 from kgmem.model import ContextEpisode, ContextFact, ContextQuery, Contradiction
 
@@ -178,3 +179,18 @@ def test_a_block_never_exceeds_its_budget_and_keeps_relevance_order(
 @given(a=words, b=words)
 def test_token_estimate_of_joined_text_is_at_most_the_parts_plus_one(a: str, b: str) -> None:
     assert estimate_tokens(f"{a}\n{b}") <= estimate_tokens(a) + estimate_tokens(b) + 1
+
+
+def test_fact_lines_say_validity_trust_and_sources() -> None:
+    def line(**changes: object) -> str:
+        base = ContextFact("f", "a", "WORKS_AT", "b", "Ann", "Acme", JAN, None, True, None, None)
+        return fact_line(replace(base, **changes))
+
+    assert line() == "- Ann WORKS_AT Acme (valid 2020-01-01 to now)"
+    assert line(valid_from=None) == "- Ann WORKS_AT Acme (valid now, since an unknown time)"
+    assert line(current=False, valid_to=datetime(2021, 5, 2, tzinfo=UTC)) == (
+        "- Ann WORKS_AT Acme (no longer true: valid 2020-01-01 to 2021-05-02)"
+    )
+    assert line(trust=0.4, status="contested", sources=("hr", "web")) == (
+        "- Ann WORKS_AT Acme (valid 2020-01-01 to now; trust 0.40, contested; sources: hr, web)"
+    )

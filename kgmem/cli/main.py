@@ -62,6 +62,33 @@ def serve(
         pass  # Ctrl-C: the server already shut down cleanly
 
 
+@app.command("mcp")
+def mcp_stdio(
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="KGMEM_API_KEY", help="API key to act as (needed once keys exist)."),
+    ] = None,
+) -> None:
+    """Serve MCP over stdin/stdout for a desktop agent (Claude Desktop, Cursor, ...)."""
+    import anyio
+
+    from kgmem.mcp.stdio import serve_stdio
+
+    settings = Settings()
+    # stdout carries the protocol: logs go to stderr.
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        anyio.run(serve_stdio, settings, api_key)
+    except KgmemError as exc:
+        fail(exc.detail)
+    except KeyboardInterrupt:
+        pass
+
+
 @app.command()
 def migrate() -> None:
     """Run database migrations (also done by every start) and print the revision."""

@@ -12,17 +12,22 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 import kgmem
 from kgmem.config import Settings
+from kgmem.errors import DatabaseUnavailable
+from kgmem.mcp.http import McpEndpoint
 from kgmem.memory import Memory
-from kgmem.server import problems
+from kgmem.server import docs_pages, operations, problems
 from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
 from kgmem.server.model_notice import ModelNotice
 from kgmem.server.routes import (
     batch,
     causal,
+    context,
     cypher,
     entities,
     episodes,
@@ -54,6 +59,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 DESCRIPTION = """Graph-centric knowledge memory on PostgreSQL with Apache AGE and pgvector.
 
 Errors are `application/problem+json` with a stable `code` (see api/errors.md).
+Agents can also use MCP at `/mcp` (streamable HTTP) with the same keys.
 Authenticate with `Authorization: Bearer <key>`; a store without keys serves loopback
 clients only."""
 
@@ -77,7 +83,8 @@ def create_app(
         if memory is not None:
             app.state.memory = memory
             try:
-                yield
+                async with _mcp(app, memory):
+                    yield
             finally:
                 await _stop_jobs(app)
                 if close_memory:
@@ -86,7 +93,8 @@ def create_app(
         opened = await Memory.open(settings)
         app.state.memory = opened
         try:
-            yield
+            async with _mcp(app, opened):
+                yield
         finally:
             await _stop_jobs(app)
             await opened.close()
@@ -96,6 +104,10 @@ def create_app(
         version=kgmem.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=operations.TAGS,
+        generate_unique_id_function=operations.operation_id,
+        docs_url=None,
+        redoc_url=None,
     )
     if memory is not None:
         app.state.memory = memory
@@ -106,6 +118,7 @@ def create_app(
     app.add_middleware(ModelNotice)
     app.add_middleware(TextGuard, exempt=_streamed)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes, exempt=_streamed)
+    docs_pages.install(app)
     app.include_router(health.router)
     app.include_router(live.metrics_router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.
@@ -118,12 +131,14 @@ def create_app(
         batch,
         search,
         causal,
+        context,
         episodes,
         cypher,
         transfer,
         live,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
+    app.router.routes.append(Route("/mcp", _McpRoute(), methods=["GET", "POST", "DELETE"]))
     _document_problems(app)
     return app
 
@@ -133,6 +148,24 @@ def _streamed(path: str) -> bool:
     return path.endswith("/imports")
 
 
+@asynccontextmanager
+async def _mcp(app: FastAPI, memory: Memory) -> AsyncIterator[None]:
+    """The MCP endpoint (``kgmem.mcp``) at /mcp, running while the app runs."""
+    async with McpEndpoint(memory).running() as endpoint:
+        app.state.mcp = endpoint
+        yield
+
+
+class _McpRoute:
+    """An ASGI app (not a request handler) passing /mcp to the running endpoint."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint: McpEndpoint | None = getattr(scope["app"].state, "mcp", None)
+        if endpoint is None:
+            raise DatabaseUnavailable("MCP starts with the app's lifespan; it has not started")
+        await endpoint(scope, receive, send)
+
+
 async def _stop_jobs(app: FastAPI) -> None:
     jobs = getattr(app.state, "import_jobs", None)
     if jobs is not None:
@@ -140,7 +173,8 @@ async def _stop_jobs(app: FastAPI) -> None:
 
 
 def _document_problems(app: FastAPI) -> None:
-    """Declare error responses as application/problem+json in the OpenAPI document."""
+    """Declare error responses as application/problem+json in the OpenAPI document,
+    and add the examples."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -151,6 +185,7 @@ def _document_problems(app: FastAPI) -> None:
                     content = response.get("content", {})
                     if status[0] in "45" and "application/json" in content:
                         content[problems.MEDIA_TYPE] = content.pop("application/json")
+            operations.add_examples(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

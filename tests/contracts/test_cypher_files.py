@@ -52,6 +52,8 @@ async def test_query_runs_on_a_small_graph(
     await memory.upsert_entity(namespace, EntityWrite("alice", "Person", {"name": "Alice"}))
     await memory.upsert_entity(namespace, EntityWrite("acme", "Organization", {"name": "Acme"}))
     await memory.add_fact(namespace, FactWrite("alice", "WORKS_AT", "acme"))
+    episode = {"text": "Alice joined Acme.", "session": "alice", "speaker": "alice"}
+    await memory.upsert_entity(namespace, EntityWrite("ep-alice", "Episode", episode))
     header, body = parse(path)
     columns = [c.strip() for c in header["columns"].split(",")]
     params = dict.fromkeys(declared_params(header), "alice")

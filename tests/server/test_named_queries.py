@@ -37,8 +37,10 @@ async def test_listing_shows_parameters_and_columns(
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 async def test_every_file_runs_through_the_endpoint(
-    client: httpx.AsyncClient, small_graph: str, path: Path
+    client: httpx.AsyncClient, memory: Memory, small_graph: str, path: Path
 ) -> None:
+    episode = {"text": "Alice joined Acme.", "session": "alice", "speaker": "alice"}
+    await memory.upsert_entity(small_graph, EntityWrite("ep-alice", "Episode", episode))
     query = load_file(path)
     params = {p.name: "alice" for p in query.params}
     response = await client.post(

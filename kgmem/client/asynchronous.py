@@ -1,0 +1,285 @@
+"""``AsyncClient``: the REST API from asyncio code."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+
+import httpx
+
+from kgmem.client import calls
+from kgmem.client.calls import Call
+from kgmem.client.errors import ApiError
+from kgmem.client.retry import RetryPolicy, retryable
+from kgmem.client.sse import EventParser, LiveEvent
+from kgmem.model import (
+    BatchResult,
+    BatchWrite,
+    CandidateCheck,
+    CausalPath,
+    CausalQuery,
+    ContextQuery,
+    CypherResult,
+    EntityDetail,
+    EntityWrite,
+    Fact,
+    FactQuery,
+    FactVerification,
+    FactWrite,
+    MemoryContext,
+    Namespace,
+    NamespaceStats,
+    Page,
+    SearchQuery,
+    SearchResult,
+    TimelineEntry,
+    WriteOutcome,
+)
+
+T = TypeVar("T")
+
+
+def headers_for(api_key: str | None) -> dict[str, str]:
+    """Request headers carrying ``api_key`` (none without one)."""
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+class AsyncClient:
+    """A kgmem server at ``base_url``, e.g. ``AsyncClient("http://127.0.0.1:7420",
+    api_key="kgm_...")``; use it as ``async with`` or call ``aclose()``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.AsyncClient(
+            base_url=base_url, headers=headers_for(api_key), timeout=timeout, transport=transport
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+
+    async def _run(self, call: Call[T]) -> T:
+        return call.read(await self._send(call))
+
+    async def _send(self, call: Call[Any]) -> httpx.Response:
+        for attempt in range(1, self.retry.attempts + 1):
+            last = attempt == self.retry.attempts
+            try:
+                response = await self._http.request(
+                    call.method, call.path, params=call.params, json=call.json
+                )
+            except httpx.ConnectError:
+                if last:
+                    raise
+                await asyncio.sleep(self.retry.wait(attempt, None))
+                continue
+            if response.is_success:
+                return response
+            if last or not retryable(response):
+                raise _error(response)
+            await asyncio.sleep(self.retry.wait(attempt, response))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    # -- namespaces -----------------------------------------------------------------
+
+    async def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
+        """The namespaces this key may see (only those named in ``only``, if given)."""
+        found = await self._run(calls.list_namespaces())
+        return [n for n in found if only is None or n.name in only]
+
+    async def create_namespace(self, name: str, description: str = "") -> Namespace:
+        """Create a namespace (admin scope)."""
+        return await self._run(calls.create_namespace(name, description))
+
+    async def get_namespace(self, name: str) -> Namespace:
+        """One namespace."""
+        return await self._run(calls.get_namespace(name))
+
+    async def namespace_stats(self, name: str) -> NamespaceStats:
+        """Counts per label, facts current and closed, embeddings and bytes."""
+        return await self._run(calls.namespace_stats(name))
+
+    async def delete_namespace(self, name: str) -> None:
+        """Delete a namespace and everything in it (admin scope)."""
+        await self._run(calls.delete_namespace(name))
+
+    # -- entities and facts -----------------------------------------------------------
+
+    async def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
+        """Create or replace an entity."""
+        return await self._run(calls.upsert_entity(namespace, entity))
+
+    async def get_entity(
+        self, namespace: str, uid: str, *, include_closed: bool = False, facts_limit: int = 100
+    ) -> EntityDetail:
+        """The entity with its facts."""
+        call = calls.get_entity(
+            namespace, uid, include_closed=include_closed, facts_limit=facts_limit
+        )
+        return await self._run(call)
+
+    async def delete_entity(self, namespace: str, uid: str) -> None:
+        """Delete an entity and every fact touching it."""
+        await self._run(calls.delete_entity(namespace, uid))
+
+    async def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
+        """Add (or, with a known uid, update) a fact."""
+        return await self._run(calls.add_fact(namespace, fact))
+
+    async def get_fact(self, namespace: str, uid: str) -> Fact:
+        """One fact with its sources and episodes."""
+        return await self._run(calls.get_fact(namespace, uid))
+
+    async def list_facts(self, namespace: str, query: FactQuery | None = None) -> Page[Fact]:
+        """A page of facts, filtered by ``query``."""
+        return await self._run(calls.list_facts(namespace, query or FactQuery()))
+
+    async def close_fact(
+        self, namespace: str, uid: str, *, valid_to: datetime | None = None
+    ) -> Fact:
+        """Close a fact (kept for "as of" reads)."""
+        return await self._run(calls.close_fact(namespace, uid, valid_to))
+
+    async def delete_fact(self, namespace: str, uid: str) -> None:
+        """Delete a fact for good."""
+        await self._run(calls.delete_fact(namespace, uid))
+
+    async def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
+        """Entities then facts in one transaction."""
+        return await self._run(calls.write_batch(namespace, batch))
+
+    # -- retrieval, building, verification ------------------------------------------------
+
+    async def search(self, namespace: str, query: SearchQuery) -> SearchResult:
+        """Hybrid search along any combination of axes."""
+        return await self._run(calls.search(namespace, query))
+
+    async def timeline(self, namespace: str, uid: str, *, limit: int = 1000) -> list[TimelineEntry]:
+        """Every fact touching ``uid``, closed ones too, by valid time."""
+        return await self._run(calls.timeline(namespace, uid, limit))
+
+    async def causal_trace(
+        self, namespace: str, query: CausalQuery, *, limit: int = 100
+    ) -> list[CausalPath]:
+        """Ranked causal paths from an anchor."""
+        return await self._run(calls.causal_trace(namespace, query, limit))
+
+    async def add_episodes(self, namespace: str, episodes: Sequence[Any]) -> list[dict[str, Any]]:
+        """Store episodes (mappings, or ``kgmem.ingest.EpisodeWrite``) and build from them;
+        one outcome per episode as the server reports it."""
+        return await self._run(calls.add_episodes(namespace, episodes))
+
+    async def check_statement(
+        self, namespace: str, subject: str, predicate: str, value: str
+    ) -> CandidateCheck:
+        """Whether the memory supports ``subject -[predicate]-> value``."""
+        return await self._run(calls.check_statement(namespace, subject, predicate, value))
+
+    async def fact_verification(self, namespace: str, uid: str) -> FactVerification:
+        """A fact's trust, status and the sources for and against it."""
+        return await self._run(calls.fact_verification(namespace, uid))
+
+    async def cypher(
+        self,
+        namespace: str,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: Literal["read", "write"] = "read",
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run openCypher on the namespace (write mode needs the write scope)."""
+        return await self._run(calls.cypher(namespace, query, params, mode=mode, limit=limit))
+
+    async def run_named(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run the named query ``name`` (see GET /queries) with ``params``."""
+        return await self._run(calls.run_named(namespace, name, params, limit))
+
+    async def delete_episode(self, namespace: str, uid: str) -> dict[str, Any]:
+        """Forget an episode: facts only it supported go, others lose its provenance."""
+        return await self._run(calls.delete_episode(namespace, uid))
+
+    async def build_context(self, namespace: str, query: ContextQuery) -> MemoryContext:
+        """A memory block for a prompt within a token budget."""
+        return await self._run(calls.build_context(namespace, query))
+
+    async def health(self) -> dict[str, Any]:
+        """The server's health report."""
+        return await self._run(calls.health())
+
+    # -- streams ----------------------------------------------------------------------
+
+    async def export(
+        self,
+        namespace: str,
+        format: str = "jsonl",
+        *,
+        uids: Sequence[str] = (),
+        depth: int = 1,
+        part: Literal["nodes", "relationships"] = "nodes",
+    ) -> AsyncIterator[bytes]:
+        """The namespace (or the subgraph around ``uids``) in ``format``, chunk by chunk."""
+        call = calls.export(namespace, format, uids, depth, part)
+        async with self._http.stream("GET", call.path, params=call.params) as response:
+            if not response.is_success:
+                await response.aread()
+                raise _error(response)
+            async for chunk in response.aiter_bytes():
+                yield chunk
+
+    async def events(
+        self,
+        namespace: str,
+        *,
+        last_event_id: str | None = None,
+        types: Sequence[str] | None = None,
+    ) -> AsyncIterator[LiveEvent]:
+        """The namespace's committed changes as they happen (resume after
+        ``last_event_id``); runs until the caller stops iterating."""
+        call = calls.events(namespace, last_event_id, types)
+        timeout = httpx.Timeout(self._http.timeout.connect, read=None)
+        async with self._http.stream(
+            "GET", call.path, params=call.params, timeout=timeout
+        ) as response:
+            if not response.is_success:
+                await response.aread()
+                raise _error(response)
+            parser = EventParser()
+            async for line in response.aiter_lines():
+                event = parser.line(line)
+                if event is not None:
+                    yield event
+
+
+def _error(response: httpx.Response) -> ApiError:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    return ApiError.of(response.status_code, data, response.text)

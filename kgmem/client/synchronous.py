@@ -1,0 +1,281 @@
+"""``Client``: the REST API from synchronous code (generated from asynchronous.py by
+``python -m tests.client.sync_mirror``; edit that file, not this one)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Literal, Self, TypeVar
+
+import httpx
+
+from kgmem.client import calls
+from kgmem.client.calls import Call
+from kgmem.client.errors import ApiError
+from kgmem.client.retry import RetryPolicy, retryable
+from kgmem.client.sse import EventParser, LiveEvent
+from kgmem.model import (
+    BatchResult,
+    BatchWrite,
+    CandidateCheck,
+    CausalPath,
+    CausalQuery,
+    ContextQuery,
+    CypherResult,
+    EntityDetail,
+    EntityWrite,
+    Fact,
+    FactQuery,
+    FactVerification,
+    FactWrite,
+    MemoryContext,
+    Namespace,
+    NamespaceStats,
+    Page,
+    SearchQuery,
+    SearchResult,
+    TimelineEntry,
+    WriteOutcome,
+)
+
+T = TypeVar("T")
+
+
+def headers_for(api_key: str | None) -> dict[str, str]:
+    """Request headers carrying ``api_key`` (none without one)."""
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
+class Client:
+    """A kgmem server at ``base_url``, e.g. ``Client("http://127.0.0.1:7420",
+    api_key="kgm_...")``; use it as ``with`` or call ``close()``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self._http = httpx.Client(
+            base_url=base_url, headers=headers_for(api_key), timeout=timeout, transport=transport
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def _run(self, call: Call[T]) -> T:
+        return call.read(self._send(call))
+
+    def _send(self, call: Call[Any]) -> httpx.Response:
+        for attempt in range(1, self.retry.attempts + 1):
+            last = attempt == self.retry.attempts
+            try:
+                response = self._http.request(
+                    call.method, call.path, params=call.params, json=call.json
+                )
+            except httpx.ConnectError:
+                if last:
+                    raise
+                time.sleep(self.retry.wait(attempt, None))
+                continue
+            if response.is_success:
+                return response
+            if last or not retryable(response):
+                raise _error(response)
+            time.sleep(self.retry.wait(attempt, response))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    # -- namespaces -----------------------------------------------------------------
+
+    def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
+        """The namespaces this key may see (only those named in ``only``, if given)."""
+        found = self._run(calls.list_namespaces())
+        return [n for n in found if only is None or n.name in only]
+
+    def create_namespace(self, name: str, description: str = "") -> Namespace:
+        """Create a namespace (admin scope)."""
+        return self._run(calls.create_namespace(name, description))
+
+    def get_namespace(self, name: str) -> Namespace:
+        """One namespace."""
+        return self._run(calls.get_namespace(name))
+
+    def namespace_stats(self, name: str) -> NamespaceStats:
+        """Counts per label, facts current and closed, embeddings and bytes."""
+        return self._run(calls.namespace_stats(name))
+
+    def delete_namespace(self, name: str) -> None:
+        """Delete a namespace and everything in it (admin scope)."""
+        self._run(calls.delete_namespace(name))
+
+    # -- entities and facts -----------------------------------------------------------
+
+    def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
+        """Create or replace an entity."""
+        return self._run(calls.upsert_entity(namespace, entity))
+
+    def get_entity(
+        self, namespace: str, uid: str, *, include_closed: bool = False, facts_limit: int = 100
+    ) -> EntityDetail:
+        """The entity with its facts."""
+        call = calls.get_entity(
+            namespace, uid, include_closed=include_closed, facts_limit=facts_limit
+        )
+        return self._run(call)
+
+    def delete_entity(self, namespace: str, uid: str) -> None:
+        """Delete an entity and every fact touching it."""
+        self._run(calls.delete_entity(namespace, uid))
+
+    def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
+        """Add (or, with a known uid, update) a fact."""
+        return self._run(calls.add_fact(namespace, fact))
+
+    def get_fact(self, namespace: str, uid: str) -> Fact:
+        """One fact with its sources and episodes."""
+        return self._run(calls.get_fact(namespace, uid))
+
+    def list_facts(self, namespace: str, query: FactQuery | None = None) -> Page[Fact]:
+        """A page of facts, filtered by ``query``."""
+        return self._run(calls.list_facts(namespace, query or FactQuery()))
+
+    def close_fact(self, namespace: str, uid: str, *, valid_to: datetime | None = None) -> Fact:
+        """Close a fact (kept for "as of" reads)."""
+        return self._run(calls.close_fact(namespace, uid, valid_to))
+
+    def delete_fact(self, namespace: str, uid: str) -> None:
+        """Delete a fact for good."""
+        self._run(calls.delete_fact(namespace, uid))
+
+    def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
+        """Entities then facts in one transaction."""
+        return self._run(calls.write_batch(namespace, batch))
+
+    # -- retrieval, building, verification ------------------------------------------------
+
+    def search(self, namespace: str, query: SearchQuery) -> SearchResult:
+        """Hybrid search along any combination of axes."""
+        return self._run(calls.search(namespace, query))
+
+    def timeline(self, namespace: str, uid: str, *, limit: int = 1000) -> list[TimelineEntry]:
+        """Every fact touching ``uid``, closed ones too, by valid time."""
+        return self._run(calls.timeline(namespace, uid, limit))
+
+    def causal_trace(
+        self, namespace: str, query: CausalQuery, *, limit: int = 100
+    ) -> list[CausalPath]:
+        """Ranked causal paths from an anchor."""
+        return self._run(calls.causal_trace(namespace, query, limit))
+
+    def add_episodes(self, namespace: str, episodes: Sequence[Any]) -> list[dict[str, Any]]:
+        """Store episodes (mappings, or ``kgmem.ingest.EpisodeWrite``) and build from them;
+        one outcome per episode as the server reports it."""
+        return self._run(calls.add_episodes(namespace, episodes))
+
+    def check_statement(
+        self, namespace: str, subject: str, predicate: str, value: str
+    ) -> CandidateCheck:
+        """Whether the memory supports ``subject -[predicate]-> value``."""
+        return self._run(calls.check_statement(namespace, subject, predicate, value))
+
+    def fact_verification(self, namespace: str, uid: str) -> FactVerification:
+        """A fact's trust, status and the sources for and against it."""
+        return self._run(calls.fact_verification(namespace, uid))
+
+    def cypher(
+        self,
+        namespace: str,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: Literal["read", "write"] = "read",
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run openCypher on the namespace (write mode needs the write scope)."""
+        return self._run(calls.cypher(namespace, query, params, mode=mode, limit=limit))
+
+    def run_named(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run the named query ``name`` (see GET /queries) with ``params``."""
+        return self._run(calls.run_named(namespace, name, params, limit))
+
+    def delete_episode(self, namespace: str, uid: str) -> dict[str, Any]:
+        """Forget an episode: facts only it supported go, others lose its provenance."""
+        return self._run(calls.delete_episode(namespace, uid))
+
+    def build_context(self, namespace: str, query: ContextQuery) -> MemoryContext:
+        """A memory block for a prompt within a token budget."""
+        return self._run(calls.build_context(namespace, query))
+
+    def health(self) -> dict[str, Any]:
+        """The server's health report."""
+        return self._run(calls.health())
+
+    # -- streams ----------------------------------------------------------------------
+
+    def export(
+        self,
+        namespace: str,
+        format: str = "jsonl",
+        *,
+        uids: Sequence[str] = (),
+        depth: int = 1,
+        part: Literal["nodes", "relationships"] = "nodes",
+    ) -> Iterator[bytes]:
+        """The namespace (or the subgraph around ``uids``) in ``format``, chunk by chunk."""
+        call = calls.export(namespace, format, uids, depth, part)
+        with self._http.stream("GET", call.path, params=call.params) as response:
+            if not response.is_success:
+                response.read()
+                raise _error(response)
+            yield from response.iter_bytes()
+
+    def events(
+        self,
+        namespace: str,
+        *,
+        last_event_id: str | None = None,
+        types: Sequence[str] | None = None,
+    ) -> Iterator[LiveEvent]:
+        """The namespace's committed changes as they happen (resume after
+        ``last_event_id``); runs until the caller stops iterating."""
+        call = calls.events(namespace, last_event_id, types)
+        timeout = httpx.Timeout(self._http.timeout.connect, read=None)
+        with self._http.stream("GET", call.path, params=call.params, timeout=timeout) as response:
+            if not response.is_success:
+                response.read()
+                raise _error(response)
+            parser = EventParser()
+            for line in response.iter_lines():
+                event = parser.line(line)
+                if event is not None:
+                    yield event
+
+
+def _error(response: httpx.Response) -> ApiError:
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    return ApiError.of(response.status_code, data, response.text)

@@ -1,0 +1,91 @@
+"""Tool results as a model reads them best: plain JSON with a one-line summary each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+
+from kgmem.model import Entity, EntityDetail, Fact, NamespaceStats, SearchHit, SearchResult
+from kgmem.schema.graph_schema import GraphSchema, LabelSpec
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, datetimes and tuples as JSON values."""
+    return to_jsonable_python(value)
+
+
+def entity_line(entity: Entity) -> str:
+    """``Person "Alice Smith" (alice)``."""
+    name = entity.properties.get("name")
+    return f'{entity.label} "{name}" ({entity.uid})' if name else f"{entity.label} {entity.uid}"
+
+
+def fact_line(fact: Fact) -> str:
+    """``alice WORKS_AT acme, valid 2024-01-01..now, trust 0.82 (verified)``."""
+    start = fact.valid_from.date().isoformat() if fact.valid_from else "?"
+    end = fact.valid_to.date().isoformat() if fact.valid_to else "now"
+    line = f"{fact.subject} {fact.predicate} {fact.object}, valid {start}..{end}"
+    if fact.expired_at is not None:
+        line += ", no longer believed"
+    if fact.trust is not None:
+        line += f", trust {fact.trust:.2f}" + (
+            f" ({fact.verification})" if fact.verification else ""
+        )
+    return line
+
+
+def hit(found: SearchHit) -> dict[str, Any]:
+    """One search hit: what it is, its fused score, per-axis scores and reasons."""
+    if found.fact is not None:
+        summary = fact_line(found.fact)
+    elif found.entity is not None and found.kind == "episode":
+        summary = str(found.entity.properties.get("text", ""))[:300]
+    elif found.entity is not None:
+        summary = entity_line(found.entity)
+    else:
+        summary = found.uid
+    return {
+        "kind": found.kind,
+        "uid": found.uid,
+        "summary": summary,
+        "score": round(found.score, 4),
+        "scores": {axis: round(s, 4) for axis, s in found.scores.items()},
+        "reasons": dict(found.reasons),
+        "trust": found.trust,
+        "status": found.status,
+    }
+
+
+def search(result: SearchResult) -> dict[str, Any]:
+    """The hits, best first."""
+    return {"hits": [hit(h) for h in result.hits]}
+
+
+def entity(detail: EntityDetail) -> dict[str, Any]:
+    """The entity with its facts, each with a summary line."""
+    return {
+        "entity": jsonable(detail.entity),
+        "summary": entity_line(detail.entity),
+        "outgoing": [{"summary": fact_line(f), "fact": jsonable(f)} for f in detail.outgoing],
+        "incoming": [{"summary": fact_line(f), "fact": jsonable(f)} for f in detail.incoming],
+    }
+
+
+def schema(graph: GraphSchema, stats: NamespaceStats) -> dict[str, Any]:
+    """The declared labels with their properties and semantics, and those in use."""
+
+    def label(spec: LabelSpec) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "description": spec.description,
+            "properties": {p.name: p.type for p in spec.properties.values()},
+        }
+        if spec.kind == "edge":
+            out |= {"functional": spec.functional, "causal": spec.causal}
+        return out
+
+    return {
+        "entity_types": {name: label(s) for name, s in graph.vertices.items()},
+        "predicates": {name: label(s) for name, s in graph.edges.items()},
+        "in_use": {"vertices": dict(stats.vertices), "edges": dict(stats.edges)},
+    }

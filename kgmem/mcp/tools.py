@@ -1,0 +1,289 @@
+"""The MCP tools and resources, each calling the core function its REST route calls.
+
+Descriptions are written for a model choosing a tool: what it is for, what comes back,
+and what to try when the answer is empty.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+import kgmem
+from kgmem.context import build_context
+from kgmem.mcp import results
+from kgmem.mcp.arguments import EpisodeArg
+from kgmem.mcp.door import Door, reported
+from kgmem.model import (
+    CausalQuery,
+    ContextQuery,
+    ExpansionQuery,
+    GeoPoint,
+    PlaceQuery,
+    SearchFilters,
+    SearchQuery,
+    TimeQuery,
+)
+
+Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
+Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
+READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+
+INSTRUCTIONS = """kgmem is a long-term memory: a knowledge graph of entities and facts (with
+validity in time, trust and sources) built from episodes (conversation turns, notes).
+Start with list_namespaces. Before answering from memory, call get_context for a ready
+memory block, or search for ranked hits. Store what you learn with add_episode, naming
+the entities and facts you already know. Facts can be contradicted: check trust and
+status, and use verify_claim before asserting a disputed value."""
+
+
+def build_server(door: Door) -> MCPServer:
+    """An MCP server whose tools serve ``door.memory`` to ``door.caller``."""
+    server: MCPServer = MCPServer(
+        "kgmem", instructions=INSTRUCTIONS, version=kgmem.__version__, log_level="WARNING"
+    )
+    _writes(server, door)
+    _retrieval(server, door)
+    _graph(server, door)
+    _resources(server, door)
+    return server
+
+
+def _writes(server: MCPServer, door: Door) -> None:
+    @server.tool(annotations=WRITE)
+    async def add_episode(
+        namespace: Namespace, episode: EpisodeArg, ctx: Context
+    ) -> dict[str, Any]:
+        """Remember something: store one episode (a turn, a note) and build the graph from
+        it. Name the entities and facts you already know in `episode.entities` and
+        `episode.facts`; relative dates ('last May') resolve against reference_time.
+        Returns the episode uid, the entities it resolved to and the facts written."""
+        door.admit(ctx, "write", namespace)
+        with reported():
+            [outcome] = await door.memory.add_episodes(namespace, [episode.to_core()])
+        return results.jsonable(outcome)  # type: ignore[no-any-return]
+
+    @server.tool(annotations=WRITE)
+    async def add_episodes(
+        namespace: Namespace,
+        episodes: Annotated[list[EpisodeArg], Field(min_length=1, max_length=500)],
+        ctx: Context,
+    ) -> dict[str, Any]:
+        """Remember several episodes at once (all stored or none), built in order. Use
+        for a conversation's turns; give them one `session` so they keep their context."""
+        door.admit(ctx, "write", namespace)
+        with reported():
+            outcomes = await door.memory.add_episodes(namespace, [e.to_core() for e in episodes])
+        return {"episodes": results.jsonable(outcomes)}
+
+
+def _retrieval(server: MCPServer, door: Door) -> None:
+    @server.tool(annotations=READ)
+    async def get_context(
+        namespace: Namespace,
+        query: Annotated[str, Field(min_length=1, description="What the prompt is about")],
+        ctx: Context,
+        budget_tokens: Annotated[int, Field(ge=16, le=100_000)] = 1000,
+        valid_at: Annotated[datetime | None, Field(description="World as of then")] = None,
+    ) -> dict[str, Any]:
+        """A ready-to-paste memory block about `query`: current facts with their validity
+        and trust, relevant episodes with the surrounding turns of their session, and
+        contradictions flagged, within `budget_tokens`. Best first call before answering."""
+        door.admit(ctx, "read", namespace)
+        question = ContextQuery(text=query, budget_tokens=budget_tokens, valid_at=valid_at)
+        with reported():
+            block = await build_context(door.memory, namespace, question)
+        return results.jsonable(block)  # type: ignore[no-any-return]
+
+    @server.tool(annotations=READ)
+    async def search(  # noqa: PLR0913 - one argument per search axis
+        namespace: Namespace,
+        ctx: Context,
+        *,
+        query: Annotated[str | None, Field(description="Words to look for")] = None,
+        k: Annotated[int, Field(ge=1, le=100, description="How many hits")] = 10,
+        types: list[Literal["entities", "facts", "episodes"]] | None = None,
+        valid_at: Annotated[datetime | None, Field(description="True in the world then")] = None,
+        known_at: Annotated[datetime | None, Field(description="As recorded then")] = None,
+        start: Annotated[datetime | None, Field(description="Time window start")] = None,
+        end: Annotated[datetime | None, Field(description="Time window end")] = None,
+        near: Annotated[
+            tuple[float, float] | None, Field(description="[lat, lon] to search around")
+        ] = None,
+        radius_km: Annotated[float | None, Field(gt=0, description="With near")] = None,
+        causes_of: Annotated[str | None, Field(description="Uid whose causes rank")] = None,
+        effects_of: Annotated[str | None, Field(description="Uid whose effects rank")] = None,
+        expand_from: Annotated[
+            list[str] | None, Field(description="Uids whose graph neighbourhood ranks")
+        ] = None,
+        labels: Annotated[list[str] | None, Field(description="Only these types")] = None,
+        min_trust: Annotated[float | None, Field(ge=0, le=1)] = None,
+    ) -> dict[str, Any]:
+        """Ranked hits (entities, facts, episodes) along any mix of axes: words (semantic
+        and keyword), time (valid_at, known_at, a start..end window), place (near +
+        radius_km), causality (causes_of / effects_of) and graph neighbourhood
+        (expand_from), fused. Each hit
+        has a one-line summary, its fused score and per-axis scores with reasons. Empty?
+        Try fewer words, drop filters, or get_entity on a uid you know."""
+        door.admit(ctx, "read", namespace)
+        anchor = causes_of or effects_of
+        search_query = SearchQuery(
+            text=query,
+            k=k,
+            types=tuple(types) if types else ("entities", "facts", "episodes"),
+            time=_time(valid_at, known_at, start, end),
+            place=PlaceQuery(near=GeoPoint(*near), radius_km=radius_km) if near else None,
+            causal=CausalQuery(anchor, "backward" if causes_of else "forward") if anchor else None,
+            expansion=ExpansionQuery(seeds=tuple(expand_from)) if expand_from else None,
+            filters=SearchFilters(labels=tuple(labels or ())),
+            min_trust=min_trust,
+        )
+        with reported():
+            found = await door.memory.search(namespace, search_query)
+        return results.search(found)
+
+    @server.tool(annotations=READ)
+    async def verify_claim(
+        namespace: Namespace,
+        subject: Uid,
+        predicate: Annotated[str, Field(min_length=1, description="e.g. LIVES_IN")],
+        value: Annotated[str, Field(min_length=1, description="The object's uid or name")],
+        ctx: Context,
+    ) -> dict[str, Any]:
+        """Check a statement before asserting it: the stored facts that support
+        `subject predicate value`, those that contradict it, and the trust it gets
+        (status verified, contested, unverified or refuted)."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            check = await door.memory.check_statement(namespace, subject, predicate, value)
+        return results.jsonable(check)  # type: ignore[no-any-return]
+
+
+def _time(*bounds: datetime | None) -> TimeQuery | None:
+    valid_at, known_at, start, end = bounds
+    if not any(bounds):
+        return None
+    return TimeQuery(valid_at=valid_at, known_at=known_at, start=start, end=end)
+
+
+def _graph(server: MCPServer, door: Door) -> None:
+    @server.tool(annotations=READ)
+    async def list_namespaces(ctx: Context) -> dict[str, Any]:
+        """The namespaces (separate memories) you may use, with their descriptions."""
+        who = door.admit(ctx, "read", None)
+        only = sorted(who.namespaces) if who.namespaces is not None else None
+        with reported():
+            found = await door.memory.list_namespaces(only)
+        return {"namespaces": results.jsonable(found)}
+
+    @server.tool(annotations=READ)
+    async def get_entity(
+        namespace: Namespace,
+        uid: Uid,
+        ctx: Context,
+        include_closed: Annotated[bool, Field(description="Also facts no longer true")] = False,
+    ) -> dict[str, Any]:
+        """One entity with its facts (outgoing and incoming), each with validity and trust."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            detail = await door.memory.get_entity(
+                namespace, uid, include_closed=include_closed, facts_limit=100
+            )
+        return results.entity(detail)
+
+    @server.tool(annotations=READ)
+    async def timeline(
+        namespace: Namespace,
+        uid: Uid,
+        ctx: Context,
+        limit: Annotated[int, Field(ge=1, le=1000)] = 100,
+    ) -> dict[str, Any]:
+        """The history of an entity: every fact about it, closed ones too, in valid-time
+        order with when each was recorded and closed. Use for 'what changed, when'."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            entries = await door.memory.timeline(namespace, uid, limit=limit)
+        return {
+            "uid": uid,
+            "entries": [
+                {"direction": e.direction, "summary": results.fact_line(e.fact)}
+                | {"fact": results.jsonable(e.fact)}
+                for e in entries
+            ],
+        }
+
+    @server.tool(annotations=READ)
+    async def trace(
+        namespace: Namespace,
+        anchor: Uid,
+        ctx: Context,
+        direction: Annotated[
+            Literal["causes", "effects"], Field(description="Look back for causes or ahead")
+        ] = "effects",
+        depth: Annotated[int, Field(ge=1, le=6)] = 3,
+        min_strength: Annotated[float, Field(ge=0, le=1)] = 0.0,
+    ) -> dict[str, Any]:
+        """Causal chains from an entity or event: its causes or its effects along causal
+        edges, strongest first (a path's strength is the product along it). A step whose
+        cause starts after its effect is flagged cause_after_effect."""
+        door.admit(ctx, "read", namespace)
+        way: Literal["forward", "backward"] = "backward" if direction == "causes" else "forward"
+        with reported():
+            paths = await door.memory.causal_trace(
+                namespace, CausalQuery(anchor, way, depth, min_strength)
+            )
+        return {"anchor": anchor, "direction": direction, "paths": results.jsonable(paths)}
+
+    @server.tool(annotations=READ)
+    async def cypher_read(
+        namespace: Namespace,
+        query: Annotated[str, Field(min_length=1, description="openCypher, read only")],
+        ctx: Context,
+        params: Annotated[dict[str, Any] | None, Field(description="$name values")] = None,
+        limit: Annotated[int, Field(ge=1, le=10_000)] = 100,
+    ) -> dict[str, Any]:
+        """Run a read-only openCypher query on the namespace's graph, e.g.
+        `MATCH (p:Person)-[r:WORKS_AT]->(o) RETURN p.name, o.name`. Vertices carry
+        uid and name; fact edges carry valid_from, valid_to and expired_at. Writes are
+        refused. Returns columns, rows and whether the row cap cut the answer."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            result = await door.memory.cypher(namespace, query, params, mode="read", limit=limit)
+        return {
+            "columns": result.columns,
+            "rows": results.jsonable(result.rows),
+            "truncated": result.truncated,
+        }
+
+
+def _resources(server: MCPServer, door: Door) -> None:
+    @server.resource(
+        "kgmem://namespaces/{namespace}/stats",
+        name="namespace_stats",
+        mime_type="application/json",
+    )
+    async def namespace_stats(namespace: str, ctx: Context) -> dict[str, Any]:
+        """Counts per label, facts current and closed, embeddings and bytes on disk."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            stats = await door.memory.namespace_stats(namespace)
+        return results.jsonable(stats)  # type: ignore[no-any-return]
+
+    @server.resource(
+        "kgmem://namespaces/{namespace}/schema",
+        name="graph_schema",
+        mime_type="application/json",
+    )
+    async def graph_schema(namespace: str, ctx: Context) -> dict[str, Any]:
+        """The graph schema: entity types and predicates with their properties, which
+        predicates are functional (one value at a time) or causal, and the labels the
+        namespace uses now with their counts."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            stats = await door.memory.namespace_stats(namespace)
+        return results.schema(door.memory.schema, stats)

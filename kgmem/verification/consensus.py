@@ -39,7 +39,11 @@ as the smoothed mean probability of what each source asserts,
 
 with the source's prior :math:`A^0_s` counting as :math:`\alpha` pseudo-claims (so a
 source seen once is not declared perfect), and the two steps repeat until no accuracy
-moves by more than ``tolerance``.
+moves by more than ``tolerance``. Copy detection (below) is re-estimated in the first
+``copy_rounds`` rounds only and then held, since its thresholds make the joint map
+discontinuous (a pair judged dependent one round and not the next, the original and
+the copier swapping); the remaining map is smooth and is solved with SQUAREM
+acceleration (``kgmem.verification.fixedpoint``). The rounds are reported.
 
 Malformed values. On an item where at least half of the claims are numbers, a value
 that is not a number (a missing-value mark such as ``N/A`` or ``*``, a number a
@@ -77,7 +81,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kgmem.schema.graph_schema import ValueType
-from kgmem.verification import support
+from kgmem.verification import fixedpoint, support
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[Any]  # float64 (numpy's stubs type bincount sums as integers)
@@ -95,8 +99,9 @@ class Estimator:
     copy_rate: float = 0.8
     copy_prior: float = 0.1
     copy_min_shared: int = 5
-    max_iterations: int = 30
+    max_iterations: int = 500
     tolerance: float = 1e-4
+    copy_rounds: int = 10
     detect_copies: bool = True
     numeric_share: float = 0.5
     implied_credit: float = 0.5
@@ -165,34 +170,31 @@ def majority(claims: ClaimArrays) -> Ints:
     """Per item, the value asserted by most distinct sources; ties go to the earliest."""
     value, _ = _distinct(claims)
     counts = np.bincount(value, minlength=len(claims.value_item)).astype(np.float64)
-    return _argmax_per_item(claims, counts)
+    return argmax_per_item(claims, counts)
 
 
 def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
     """Learn source accuracies and value probabilities together (see the module text)."""
     p = params or Estimator()
-    model = _Model(claims, p)
+    model = ClaimModel(claims, p)
     accuracy = np.clip(claims.source_prior.astype(np.float64), 0.01, 0.99)
     independence = np.ones(len(model.value))
     dependence = np.zeros(len(model.pair_a))
     echo = np.zeros(model.n_sources)
-    iterations = 0
-    before = accuracy
-    for _ in range(p.max_iterations):
-        iterations += 1
+    for _ in range(p.copy_rounds if p.detect_copies else 0):
         prob = model.probability(accuracy, independence)
-        new = model.accuracy(prob)
-        if p.detect_copies:
-            dependence = model.dependence(prob, new)
-            echo = model.echo_dependence(prob, new)
-            independence = model.independence(new, dependence, echo)
-        moved = float(np.max(np.abs(new - accuracy))) if len(new) else 0.0
-        # Two dependent sources of nearly equal accuracy can swap which one counts as
-        # the original each round: a two-cycle, a fixed point of two rounds. Stop there.
-        cycled = float(np.max(np.abs(new - before))) if len(new) else 0.0
-        before, accuracy = accuracy, new
-        if moved < p.tolerance or (iterations > 2 and cycled < p.tolerance):
-            break
+        accuracy = model.accuracy(prob)
+        dependence = model.dependence(prob, accuracy)
+        echo = model.echo_dependence(prob, accuracy)
+        independence = model.independence(accuracy, dependence, echo)
+    held = independence
+    accuracy, calls = fixedpoint.solve(
+        lambda acc: model.accuracy(model.probability(acc, held)),
+        accuracy,
+        tolerance=p.tolerance,
+        max_rounds=p.max_iterations,
+    )
+    iterations = calls + (p.copy_rounds if p.detect_copies else 0)
     prob = model.probability(accuracy, independence)
     return model.scores(prob, accuracy, independence, (dependence, echo), iterations)
 
@@ -219,7 +221,7 @@ def settle(
     to a source held at its stored sum. ``source_hit``/``source_weight`` of the result
     are the full sums (base plus these items)."""
     p = params or Estimator()
-    model = _Model(claims, p)
+    model = ClaimModel(claims, p)
     dependence = np.array(
         [
             state.pairs.get((int(a), int(b)), 0.0)
@@ -265,7 +267,7 @@ def contributions(
 ) -> tuple[Floats, Floats]:
     """Per source, the weighted sum of ``trust`` over the claims that count and their
     total weight (the sufficient statistics of its accuracy)."""
-    model = _Model(claims, params or Estimator(), claims_only=True)
+    model = ClaimModel(claims, params or Estimator(), claims_only=True)
     hit: Floats = _sum(model.source, model.weight * trust[model.value], minlength=model.n_sources)
     return hit, model.source_weight
 
@@ -279,7 +281,7 @@ def _distinct(claims: ClaimArrays) -> tuple[Ints, Ints]:
     return claims.claim_value[keep], claims.claim_source[keep]
 
 
-def _argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
+def argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
     """Per item, the value of highest ``score``; ties go to the value claimed first."""
     first = np.full(len(claims.value_item), np.iinfo(np.int64).max)
     np.minimum.at(first, claims.claim_value, claims.claim_order)
@@ -291,7 +293,7 @@ def _argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
     return chosen
 
 
-class _Model:
+class ClaimModel:
     """The fixed structure of one estimation: distinct claims, similarity pairs, and the
     claim pairs copy detection looks at."""
 
@@ -560,7 +562,7 @@ class _Model:
             support=support,
             contradiction=contradiction.astype(np.int64),
             consensus=np.clip(consensus, 0.0, 1.0),
-            chosen=_argmax_per_item(c, prob),
+            chosen=argmax_per_item(c, prob),
             reliability=accuracy,
             dependence=pairs,
             iterations=rounds,

@@ -1,0 +1,71 @@
+"""The truth-discovery estimators behind one interface: ``estimate(claims, choice)``.
+
+| name | estimator | module |
+|---|---|---|
+| ``vote`` | majority vote (the baseline) | ``consensus.majority`` |
+| ``accu`` | ACCU with copy detection (Dong, Berti-Equille and Srivastava 2009) | ``consensus`` |
+| ``truthfinder`` | TruthFinder (Yin, Han and Yu 2007) | ``truthfinder`` |
+| ``ltm`` | the latent truth model (Zhao et al. 2012), by EM | ``ltm`` |
+| ``crh`` | CRH (Li et al. 2014) | ``crh`` |
+
+A ``Choice`` names an estimator and its hyper-parameters; ``DEFAULT`` is the one chosen
+by cross-validation (``python -m bench truth``, see docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kgmem.verification import consensus
+from kgmem.verification.consensus import ClaimArrays, Estimator, Scores
+from kgmem.verification.estimators import base, crh, ltm, truthfinder
+from kgmem.verification.estimators.crh import Crh
+from kgmem.verification.estimators.ltm import Ltm
+from kgmem.verification.estimators.truthfinder import TruthFinder
+
+Params = Estimator | TruthFinder | Ltm | Crh | None
+NAMES = ("vote", "accu", "truthfinder", "ltm", "crh")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An estimator by name with its hyper-parameters (None: the estimator's defaults)."""
+
+    name: str = "accu"
+    params: Params = None
+
+
+DEFAULT = Choice("accu", Estimator())
+
+
+def estimate(claims: ClaimArrays, choice: Choice = DEFAULT) -> Scores:
+    """Scores of every value, item and source by the chosen estimator."""
+    p = choice.params
+    if choice.name == "accu":
+        return consensus.estimate(claims, p if isinstance(p, Estimator) else None)
+    if choice.name == "truthfinder":
+        return truthfinder.estimate(claims, p if isinstance(p, TruthFinder) else None)
+    if choice.name == "ltm":
+        return ltm.estimate(claims, p if isinstance(p, Ltm) else None)
+    if choice.name == "crh":
+        return crh.estimate(claims, p if isinstance(p, Crh) else None)
+    if choice.name == "vote":
+        return _vote(claims)
+    raise ValueError(f"unknown estimator {choice.name!r}; expected one of {', '.join(NAMES)}")
+
+
+def _vote(claims: ClaimArrays) -> Scores:
+    """Majority vote, with each value's share of its item's sources as its trust."""
+    m = base.model(claims, implied_credit=0.0, similarity_weight=0.0)
+    count = np.bincount(m.value, m.weight, minlength=m.n_values)
+    share = count / np.maximum(base.item_sums(m, count), 1e-12)
+    prob = np.where(m.functional_value, share, 1.0)
+    accuracy = base.mean_probability(m, prob, np.full(m.n_sources, 0.5), 1.0)
+    scores = base.finish(m, prob, accuracy, 1)
+    return Scores(**{**_fields(scores), "chosen": consensus.majority(claims)})
+
+
+def _fields(scores: Scores) -> dict[str, object]:
+    return {name: getattr(scores, name) for name in Scores.__slots__}  # type: ignore[attr-defined]

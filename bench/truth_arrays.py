@@ -85,7 +85,9 @@ def _label(
         items[k]: canonical_key(v, value_type(k[1])) for k, v in data.gold.items() if k in items
     }
     true = np.zeros(len(arrays.value_item), dtype=np.bool_)
-    for v, (item, text) in enumerate(zip(arrays.value_item.tolist(), arrays.value_text)):
+    for v, (item, text) in enumerate(
+        zip(arrays.value_item.tolist(), arrays.value_text, strict=True)
+    ):
         want = gold_key.get(item)
         true[v] = want is not None and canonical_key(text, value_type(keys[item][1])) == want
     gold_items = np.array(sorted(gold_key), dtype=np.int64)

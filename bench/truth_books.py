@@ -6,7 +6,8 @@ figure.
 Each book has one to four authors drawn from a pool of made-up names (some with
 accents or a "Jr." suffix). Each source (a bookstore) has an accuracy and lists a
 share of the books; about a third of the stores list only the first author; a
-listing is either the true list or one of the errors that real listings show: truncated to its first author(s), an extra wrong author, a
+listing is either the true list or one of the errors that real listings show:
+truncated to its first author(s), an extra wrong author, a
 misspelled surname, another book's authors. Whatever it lists, the store formats it
 its own way: order, separators ("; ", " / ", " & ", " and ", ", "), "Last, First",
 initials, HTML entities, "Edited by" or "(Author)". A share of the stores copy
@@ -23,7 +24,28 @@ from datetime import UTC, datetime, timedelta
 from bench.truth_data import Claim, TruthSet
 
 PREDICATE = "AUTHORS"
-_SYLLABLES = "ka lo mi ra ten sor vel dan ber gis hol mar tin rus pe lan dor fi cel wen".split()
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ten",
+    "sor",
+    "vel",
+    "dan",
+    "ber",
+    "gis",
+    "hol",
+    "mar",
+    "tin",
+    "rus",
+    "pe",
+    "lan",
+    "dor",
+    "fi",
+    "cel",
+    "wen",
+]
 _ACCENTS = {"e": "é", "o": "ö", "a": "á", "u": "ü"}
 
 
@@ -134,7 +156,9 @@ def _format(rng: random.Random, authors: list[tuple[str, str]], style: int) -> s
         text = " / ".join(last.upper() for _, last in authors)
     elif style == 4:
         names = [f"{first} {last}" for first, last in authors]
-        text = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+        text = (
+            " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
     else:
         text = html.escape(", ".join(f"{first} {last}" for first, last in authors)).replace(
             "é", "&eacute;"

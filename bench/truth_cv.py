@@ -17,10 +17,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from bench import reliability_png
+from bench.report import RESULTS, Figure, Report
 from bench.truth_arrays import Labelled, precision
 from kgmem.verification import calibration
 from kgmem.verification.consensus import Estimator
@@ -155,9 +158,7 @@ def cross_validate(
     return held
 
 
-def _score_fold(
-    data: Labelled, run: Run, train: npt.NDArray[np.bool_], out: Held
-) -> None:
+def _score_fold(data: Labelled, run: Run, train: npt.NDArray[np.bool_], out: Held) -> None:
     """Fit calibration on the training items, score the held-out ones into ``out``."""
     fit_items, test_items = data.gold_items[train], data.gold_items[~train]
     value_fit = calibration.fit(*_values(data, run, fit_items))
@@ -197,3 +198,71 @@ def final_choice(sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]])
     """The default made on every gold item of every set: what kgmem ships."""
     everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
     return select(sets, runs, everything, [n for n in runs[0] if n != "vote"])
+
+
+def report_quality(
+    report: Report, sets: Sequence[Labelled], generated: Sequence[Labelled] = ()
+) -> None:
+    """Cross-validate on ``sets`` and add the held-out figures to ``report``; score the
+    ``generated`` sets (labelled as such) with the choice made on ``sets``; write a
+    reliability diagram per set for the default estimator."""
+    runs = [run_grid(d, GRID) for d in sets]
+    held = cross_validate(sets, runs)
+    est, k = final_choice(sets, runs)
+    report.data["default_choice"] = f"{est}: {GRID[est][k].params}"
+    for s, data in enumerate(sets):
+        vote = held["vote"][s].summary()["precision"]
+        for name in held:
+            got = held[name][s].summary()
+            base = vote * 1000 if name != "vote" else None
+            label = f"{data.name}: {name}, held-out precision x1000"
+            report.add(Figure(label, got["precision"] * 1000, "", int(got["items"]), base, "vote"))
+            for what in ("ece_chosen", "ece_value", "ece_chosen_raw", "ece_value_raw"):
+                report.add(Figure(f"{data.name}: {name}, {what} x1000", got[what] * 1000, "", 0))
+        everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
+        for name, configs in runs[s].items():
+            run = configs[select(sets, runs, everything, [name])[1]]
+            report.add(Figure(f"{data.name}: {name}, iterations", run.iterations, "", 0))
+            report.add(Figure(f"{data.name}: {name}, run", run.seconds * 1000, "ms", 0))
+        path = diagram(data, held["default"][s])
+        report.notes.append(f"reliability diagram of {data.name}: {path}")
+    for data in generated:
+        _report_generated(report, data, sets, runs)
+
+
+def _report_generated(
+    report: Report, data: Labelled, sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]]
+) -> None:
+    """Precision on a generated set of each estimator with the configuration chosen on
+    the real sets; its own folds fit the calibration (it chose nothing else)."""
+    everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
+    own = run_grid(data, {n: [GRID[n][select(sets, runs, everything, [n])[1]]] for n in GRID})
+    folds = fold_of(data)
+    for name, (run,) in own.items():
+        held = Held()
+        for f in range(FOLDS):
+            _score_fold(data, run, folds != f, held)
+        got = held.summary()
+        label = f"GENERATED {data.name}: {name}, precision x1000"
+        report.add(Figure(label, got["precision"] * 1000, "", int(got["items"])))
+        report.add(
+            Figure(
+                f"GENERATED {data.name}: {name}, ece_chosen x1000", got["ece_chosen"] * 1000, "", 0
+            )
+        )
+
+
+def diagram(data: Labelled, held: Held) -> Path:
+    """The default estimator's reliability diagrams on held-out items: per value and
+    chosen value, raw and calibrated."""
+    panels = []
+    for p, y in (
+        (held.value_raw, held.value_y),
+        (held.value_p, held.value_y),
+        (held.chosen_raw, held.chosen_y),
+        (held.chosen_p, held.chosen_y),
+    ):
+        panels.append(reliability_png.panel(*calibration.reliability(np.array(p), np.array(y))))
+    slug = "".join(ch if ch.isalnum() else "-" for ch in data.name)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return reliability_png.write(RESULTS / f"truth-reliability-{slug}-{stamp}.png", panels)

@@ -200,6 +200,8 @@ _NOISE = re.compile(
 )
 _STRONG = re.compile(r"\s*(?:;|/|&|\||\+|\n|\band\b|\bwith\b)\s*", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# Letters, spaces and the punctuation of names and lists only: no digits.
+_NAMELIKE = re.compile(r"^[^\d]+$")
 
 
 def _fold(text: str) -> str:
@@ -223,9 +225,10 @@ def _people(chunk: str) -> list[str]:
     """The name keys of one chunk: commas separate names, except "Last, First"."""
     pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
     pieces = [p for p in pieces if p]
-    if len(pieces) % 2 == 0 and pieces and all(len(p) == 1 for p in pieces[0::2]):
-        if all(len(p) <= 3 for p in pieces[1::2]) and _last_first(pieces):
-            return [_person(first + last) for last, first in zip(pieces[0::2], pieces[1::2])]
+    paired = len(pieces) % 2 == 0 and all(len(p) == 1 for p in pieces[0::2])
+    if paired and all(len(p) <= 3 for p in pieces[1::2]) and _last_first(pieces):
+        pairs = zip(pieces[0::2], pieces[1::2], strict=True)
+        return [_person(first + last) for last, first in pairs]
     return [_person(p) for p in pieces]
 
 
@@ -311,3 +314,23 @@ def _strings(a: Parsed, b: Parsed, vtype: ValueType) -> tuple[Relation, float]:
     floor = vtype.min_string
     ratio = Indel.normalized_similarity(a.key, b.key, score_cutoff=floor)
     return Relation.SIMILAR, 0.0 if ratio < floor else (ratio - floor) / (1.0 - floor)
+
+
+def infer(texts: list[str]) -> ValueType:
+    """A value type for a predicate whose type is not declared, from its values: the
+    first of number, date and names that parses at least ``share`` of them (names also
+    need a list separator or a comma in a fifth of them), else string."""
+    if not texts:
+        return ValueType()
+    share = 0.8
+    for kind in ("number", "date"):
+        parsed = sum(_parse(t, kind).kind == kind for t in texts)
+        if parsed >= share * len(texts):
+            return ValueType(kind=kind)
+    lists = sum(bool(_STRONG.search(t)) or "," in t for t in texts)
+    names = sum(
+        _parse(t, "names").kind == "names" and _NAMELIKE.match(t) is not None for t in texts
+    )
+    if names >= share * len(texts) and lists >= 0.2 * len(texts):
+        return ValueType(kind="names")
+    return ValueType(kind="string")

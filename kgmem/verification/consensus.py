@@ -24,7 +24,8 @@ item counts only with its latest one) and its independence :math:`I_c` (below):
 
 and :math:`C^*(v)` adds the partial credit of the more general values :math:`v`
 implies and of similar values (``kgmem.verification.support``; the value types and
-their implication are in ``kgmem.verification.canonical``). For a functional item the probability that :math:`v` is true is a softmax over the
+their implication are in ``kgmem.verification.canonical``). For a functional item
+the probability that :math:`v` is true is a softmax over the
 observed values plus the :math:`n + 1 - |V_i|` unobserved ones (vote count 0):
 
 .. math:: P(v) = \frac{e^{C^*(v)}}{\sum_{u \in V_i} e^{C^*(u)} + \max(0, n + 1 - |V_i|)}.
@@ -74,7 +75,7 @@ Deterministic: no randomness, stable sorts, ties broken by claim order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np

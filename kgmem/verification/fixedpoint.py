@@ -8,7 +8,8 @@ constant factor each round. One SQUAREM round takes two plain steps,
 :math:`r = F(x) - x`, :math:`v = F(F(x)) - F(x) - r`, extrapolates with step length
 :math:`\alpha = -\lVert r \rVert / \lVert v \rVert` (capped at -1, the plain double
 step), :math:`x' = x - 2 \alpha r + \alpha^2 v` clipped to the domain, and stabilises
-with one more plain step :math:`F(x')`. Stops when no coordinate of :math:`F(x) - x` exceeds ``tolerance``; deterministic.
+with one more plain step :math:`F(x')`. Stops when no coordinate of
+:math:`F(x) - x` exceeds ``tolerance``; deterministic.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ import numpy as np
 from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
+from kgmem.schema.graph_schema import ValueType
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
 from kgmem.storage.verification import (
@@ -32,9 +33,8 @@ from kgmem.storage.verification import (
     SourceScore,
 )
 from kgmem.verification import consensus
-from kgmem.verification.consensus import ClaimArrays, Estimator, Ints, Scores
-from kgmem.schema.graph_schema import ValueType
 from kgmem.verification.canonical import key as canonical_key
+from kgmem.verification.consensus import ClaimArrays, Estimator, Ints, Scores
 from kgmem.verification.status import status_of, statuses
 
 LOCAL_ROUNDS = 3

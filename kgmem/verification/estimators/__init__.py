@@ -14,7 +14,7 @@ by cross-validation (``python -m bench truth``, see docs/performance.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -63,9 +63,4 @@ def _vote(claims: ClaimArrays) -> Scores:
     share = count / np.maximum(base.item_sums(m, count), 1e-12)
     prob = np.where(m.functional_value, share, 1.0)
     accuracy = base.mean_probability(m, prob, np.full(m.n_sources, 0.5), 1.0)
-    scores = base.finish(m, prob, accuracy, 1)
-    return Scores(**{**_fields(scores), "chosen": consensus.majority(claims)})
-
-
-def _fields(scores: Scores) -> dict[str, object]:
-    return {name: getattr(scores, name) for name in Scores.__slots__}  # type: ignore[attr-defined]
+    return replace(base.finish(m, prob, accuracy, 1), chosen=consensus.majority(claims))

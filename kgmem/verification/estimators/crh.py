@@ -48,9 +48,9 @@ def estimate(claims: ClaimArrays, params: Crh | None = None) -> Scores:
     weights = np.ones(m.n_sources)
     truth = np.full(len(claims.value_item), -1, dtype=np.int64)
     rounds = 0
-    for rounds in range(1, p.max_iterations + 1):
-        share = _shares(m, weights)
-        chosen = _chosen(m, share)
+    while rounds < p.max_iterations:
+        rounds += 1
+        chosen = _chosen(m, _shares(m, weights))
         if np.array_equal(chosen, truth):
             break
         truth = chosen
@@ -90,7 +90,8 @@ def _similarity(m: base.ClaimModel, value: Ints, truth: Ints) -> Floats:
     links = m.links
     if not len(links.to):
         return np.zeros(len(value))
-    table = dict(zip(zip(links.frm.tolist(), links.to.tolist()), links.credit.tolist()))
+    pairs = zip(links.frm.tolist(), links.to.tolist(), strict=True)
+    table = dict(zip(pairs, links.credit.tolist(), strict=True))
     out: Floats = np.array(
         [table.get((a, b), 0.0) for a, b in zip(value.tolist(), truth.tolist(), strict=True)]
     )

@@ -137,7 +137,9 @@ def _values(m: base.ClaimModel, atoms: _Atoms, truth: Floats) -> Floats:
     """Each value's probability of being exactly its item's truth (see the module)."""
     c = m.claims
     log_t, log_f = np.log(np.maximum(truth, 1e-300)), np.log(np.maximum(1 - truth, 1e-300))
-    inside = np.bincount(atoms.value, log_t[atoms.value_atom] - log_f[atoms.value_atom], len(c.value_item))
+    inside = np.bincount(
+        atoms.value, log_t[atoms.value_atom] - log_f[atoms.value_atom], len(c.value_item)
+    )
     atom_item = np.zeros(atoms.n_atoms, dtype=np.int64)
     atom_item[atoms.value_atom] = c.value_item[atoms.value]
     all_false = np.bincount(atom_item, log_f, minlength=len(c.item_functional))

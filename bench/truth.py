@@ -64,6 +64,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--generated", type=int, default=25_000, help="claims of the generated set")
     p.add_argument("--no-store", action="store_true", help="quality only, no database")
+    p.add_argument(
+        "--save-calibration",
+        type=Path,
+        metavar="FILE",
+        help="write the default estimator's calibration on the first set's gold items "
+        "(for KGMEM_VERIFICATION_CALIBRATION_FILE)",
+    )
     p.add_argument("--batch", type=int, default=5_000)
     p.add_argument("--updates", type=int, default=200)
     p.add_argument("--database-url", default=None)
@@ -103,7 +110,10 @@ def quality(args: argparse.Namespace, report: Report) -> list[truth_data.TruthSe
     books = truth_books.generate(truth_books.Shape(claims=args.generated))
     labelled = [truth_arrays.labelled(d, value_types(d, args.value_type)) for d in sets]
     generated = [truth_arrays.labelled(books, value_types(books, []))]
-    truth_cv.report_quality(report, labelled, generated)
+    fitted = truth_cv.report_quality(report, labelled, generated)
+    if args.save_calibration is not None:
+        args.save_calibration.write_text(fitted.dumps())
+        print(f"calibration of {sets[0].name} saved to {args.save_calibration}")
     return [*sets, books] if args.claims is None else []
 
 

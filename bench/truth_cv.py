@@ -202,10 +202,11 @@ def final_choice(sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]])
 
 def report_quality(
     report: Report, sets: Sequence[Labelled], generated: Sequence[Labelled] = ()
-) -> None:
+) -> calibration.Calibration:
     """Cross-validate on ``sets`` and add the held-out figures to ``report``; score the
     ``generated`` sets (labelled as such) with the choice made on ``sets``; write a
-    reliability diagram per set for the default estimator."""
+    reliability diagram per set for the default estimator. Returns the default's
+    calibration fitted on every gold item of the first set (for the server)."""
     runs = [run_grid(d, GRID) for d in sets]
     held = cross_validate(sets, runs)
     est, k = final_choice(sets, runs)
@@ -228,6 +229,11 @@ def report_quality(
         report.notes.append(f"reliability diagram of {data.name}: {path}")
     for data in generated:
         _report_generated(report, data, sets, runs)
+    run, first = runs[0][est][k], sets[0]
+    return calibration.Calibration(
+        calibration.fit(*_values(first, run, first.gold_items)),
+        calibration.fit(*_chosen(first, run, first.gold_items)),
+    )
 
 
 def _report_generated(

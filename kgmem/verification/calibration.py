@@ -19,7 +19,10 @@ judged on.
 
 from __future__ import annotations
 
+import itertools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -81,3 +84,49 @@ def reliability(
     total_y = np.bincount(b, truth.astype(np.float64), minlength=bins)
     safe = np.maximum(count, 1.0)
     return total_p / safe, total_y / safe, count
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """The two maps of a data set: for each item's chosen value and for the others."""
+
+    value: Isotonic
+    chosen: Isotonic
+
+    def trust(self, raw: Floats, chosen: npt.NDArray[np.int64]) -> Floats:
+        """Calibrated trust of every value; ``chosen`` holds each item's chosen value."""
+        out = self.value(raw)
+        picked = chosen[chosen >= 0]
+        out[picked] = self.chosen(raw[picked])
+        return out
+
+    def dumps(self) -> str:
+        """The maps as JSON (what ``KGMEM_VERIFICATION_CALIBRATION_FILE`` holds)."""
+        return json.dumps(
+            {
+                "value": {"knots": self.value.knots, "levels": self.value.levels},
+                "chosen": {"knots": self.chosen.knots, "levels": self.chosen.levels},
+            }
+        )
+
+
+def load(path: Path) -> Calibration:
+    """The maps written by ``Calibration.dumps``; ``ValueError`` naming the file when it
+    is not such a file."""
+    try:
+        body = json.loads(path.read_text())
+        maps = [_isotonic(body[k]) for k in ("value", "chosen")]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: not a kgmem calibration file ({exc})") from exc
+    return Calibration(*maps)
+
+
+def _isotonic(body: dict[str, list[float]]) -> Isotonic:
+    knots = tuple(float(x) for x in body["knots"])
+    levels = tuple(float(x) for x in body["levels"])
+    ordered = all(a <= b for a, b in itertools.pairwise(knots))
+    if len(knots) != len(levels) or not knots or not ordered:
+        raise ValueError("knots and levels must be equally long and knots non-decreasing")
+    if not all(0.0 <= y <= 1.0 for y in levels):
+        raise ValueError("levels must lie in [0, 1]")
+    return Isotonic(knots, levels)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -32,9 +32,10 @@ from kgmem.storage.verification import (
     SourceInfo,
     SourceScore,
 )
-from kgmem.verification import consensus
+from kgmem.verification import calibration, consensus, estimators
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.consensus import ClaimArrays, Estimator, Ints, Scores
+from kgmem.verification.estimators import Choice
 from kgmem.verification.status import status_of, statuses
 
 LOCAL_ROUNDS = 3
@@ -282,7 +283,11 @@ async def full(
         default_prior=settings.default_reliability,
         value_type=ctx.schema.value_type,
     )
-    scores = consensus.estimate(indexed.arrays, params)
+    choice = Choice("accu", params) if params else estimators.CHOSEN[settings.estimator]
+    scores = estimators.estimate(indexed.arrays, choice)
+    if settings.calibration_file is not None:
+        cal = calibration.load(settings.calibration_file)
+        scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
     ids = indexed.source_ids
     pairs = [(ids[a], ids[b], p) for a, b, p in scores.dependence]
@@ -318,7 +323,8 @@ async def update_item(
 ) -> None:
     """Re-score the data item of ``fact`` (its graph id and predicate) after the source
     with uid ``source`` asserted it, and move the item's sources' reliabilities."""
-    p = Estimator()
+    default = estimators.CHOSEN["accu"].params
+    p = default if isinstance(default, Estimator) else Estimator()
     has_source = await ctx.db.labels.has(conn, ns, "Source")
     item = await store.item_state(conn, ns, *fact, source_label=has_source)
     rows, stored = item.rows, item.stored
@@ -354,6 +360,9 @@ async def update_item(
         },
     )
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
+    if settings.calibration_file is not None:
+        cal = calibration.load(settings.calibration_file)
+        scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = _claim_counts(stored, indexed, new_claims)
     await store.store_item(
         conn, ns, fact_scores(indexed, scores, settings), source_scores(indexed, scores, counts)

@@ -222,7 +222,9 @@ def report_quality(
                 report.add(Figure(f"{data.name}: {name}, {what} x1000", got[what] * 1000, "", 0))
         everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
         for name, configs in runs[s].items():
-            run = configs[select(sets, runs, everything, [name])[1]]
+            k_best = select(sets, runs, everything, [name])[1]
+            report.data[f"chosen_{name}"] = str(GRID[name][k_best].params)
+            run = configs[k_best]
             report.add(Figure(f"{data.name}: {name}, iterations", run.iterations, "", 0))
             report.add(Figure(f"{data.name}: {name}, run", run.seconds * 1000, "ms", 0))
         path = diagram(data, held["default"][s])

@@ -8,7 +8,10 @@ constant factor each round. One SQUAREM round takes two plain steps,
 :math:`r = F(x) - x`, :math:`v = F(F(x)) - F(x) - r`, extrapolates with step length
 :math:`\alpha = -\lVert r \rVert / \lVert v \rVert` (capped at -1, the plain double
 step), :math:`x' = x - 2 \alpha r + \alpha^2 v` clipped to the domain, and stabilises
-with one more plain step :math:`F(x')`. Stops when no coordinate of
+with one more plain step :math:`F(x')`. The residual may grow for a while (the
+method is not monotone), but a stabilised point whose residual exceeds ``GROWTH`` times
+the largest of the last ``WINDOW`` rounds' is dropped for the plain double step
+:math:`F(F(x))`. Stops when no coordinate of
 :math:`F(x) - x` exceeds ``tolerance``; deterministic.
 """
 
@@ -21,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 Floats = npt.NDArray[Any]
+WINDOW = 5
+GROWTH = 4.0
 
 
 def solve(
@@ -33,12 +38,15 @@ def solve(
 ) -> tuple[Floats, int]:
     """A fixed point of ``step`` near ``start`` and the number of ``step`` calls."""
     x, calls = start, 0
+    recent: list[float] = []
     while calls < max_rounds:
         f1 = step(x)
         calls += 1
         r = f1 - x
-        if not len(r) or float(np.max(np.abs(r))) < tolerance:
+        residual = float(np.max(np.abs(r))) if len(r) else 0.0
+        if residual < tolerance:
             return f1, calls
+        recent = [*recent[-(WINDOW - 1) :], residual]
         f2 = step(f1)
         calls += 1
         v = f2 - f1 - r
@@ -48,4 +56,6 @@ def solve(
         jump = np.clip(x - 2 * alpha * r + alpha**2 * v, *bounds)
         x = step(jump)
         calls += 1
+        if float(np.max(np.abs(x - jump))) > GROWTH * max(recent):
+            x = f2  # the extrapolation went astray: keep the plain double step
     return x, calls

@@ -118,7 +118,7 @@ value = { type = "number", rel_tol = 0.02, abs_tol = 10 }
         ("[edge.WORKS_AT]\n", "already declared"),
         ('[edge.E]\nvalue = "money"\n', "edge.E.value: unknown value type 'money'"),
         ('[edge.E]\nvalue = { type = "number", rel_tol = -1 }\n', "edge.E.value.rel_tol"),
-        ('[edge.E]\nvalue = { type = "number", unit = "m" }\n', "edge.E.value: unknown key"),
+        ('[edge.E]\nvalue = { type = "number", unit = "m" }\n', "edge.E.value.unit: unknown key"),
     ],
 )
 def test_bad_schema_files_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:

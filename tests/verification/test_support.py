@@ -41,5 +41,7 @@ def test_author_lists_link_by_name_sets() -> None:
 
 def test_close_numbers_credit_each_other_symmetrically() -> None:
     found = links(["1001", "1006", "5003"], ValueType("number", 0.01, 1.0))
-    pairs = dict(zip(zip(found.to.tolist(), found.frm.tolist(), strict=True), found.credit))
+    pairs = dict(
+        zip(zip(found.to.tolist(), found.frm.tolist(), strict=True), found.credit, strict=True)
+    )
     assert pairs[(0, 1)] == pairs[(1, 0)] > 0 and (2, 0) not in pairs

@@ -215,6 +215,7 @@ def report_quality(
         vote = held["vote"][s].summary()["precision"]
         for name in held:
             got = held[name][s].summary()
+            report.data[f"folds_{data.name}_{name}"] = ", ".join(held[name][s].picked)
             base = vote * 1000 if name != "vote" else None
             label = f"{data.name}: {name}, held-out precision x1000"
             report.add(Figure(label, got["precision"] * 1000, "", int(got["items"]), base, "vote"))

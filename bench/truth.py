@@ -62,7 +62,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="value type of a property of --claims (auto, number, date, names, string); "
         "undeclared ones are inferred from their values",
     )
-    p.add_argument("--generated", type=int, default=25_000, help="claims of the generated set")
+    p.add_argument(
+        "--generated",
+        type=int,
+        default=None,
+        help="claims of the generated book set (default 25,000; 0: none; none with --claims)",
+    )
     p.add_argument("--no-store", action="store_true", help="quality only, no database")
     p.add_argument(
         "--save-calibration",
@@ -107,14 +112,15 @@ def value_types(data: truth_data.TruthSet, declared: list[str]) -> Callable[[str
 def quality(args: argparse.Namespace, report: Report) -> list[truth_data.TruthSet]:
     """The cross-validated quality figures; returns the sets for the store part."""
     sets = real_sets(args)
-    books = truth_books.generate(truth_books.Shape(claims=args.generated))
+    size = args.generated if args.generated is not None else (0 if args.claims else 25_000)
+    books = [truth_books.generate(truth_books.Shape(claims=size))] if size > 0 else []
     labelled = [truth_arrays.labelled(d, value_types(d, args.value_type)) for d in sets]
-    generated = [truth_arrays.labelled(books, value_types(books, []))]
+    generated = [truth_arrays.labelled(b, value_types(b, [])) for b in books]
     fitted = truth_cv.report_quality(report, labelled, generated)
     if args.save_calibration is not None:
         args.save_calibration.write_text(fitted.dumps())
         print(f"calibration of {sets[0].name} saved to {args.save_calibration}")
-    return [*sets, books] if args.claims is None else []
+    return [*sets, *books] if args.claims is None else []
 
 
 async def main(argv: list[str]) -> int:

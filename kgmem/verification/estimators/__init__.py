@@ -41,7 +41,10 @@ class Choice:
 # and weather sets (``bench.truth_cv``); DEFAULT is the estimator chosen there.
 CHOSEN: dict[str, Choice] = {
     "vote": Choice("vote"),
-    "accu": Choice("accu", Estimator(false_values=3.0, similarity_weight=0.1, implied_credit=0.25)),
+    "accu": Choice(
+        "accu",
+        Estimator(false_values=3.0, similarity_weight=0.1, implied_credit=0.25, prior_strength=0.5),
+    ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),
     "ltm": Choice(
         "ltm", Ltm(sensitivity_prior=(9.0, 1.0), false_positive_prior=(1.0, 9.0), truth_prior=0.5)

@@ -67,7 +67,7 @@ def _shares(m: base.ClaimModel, weights: Floats) -> Floats:
 
 
 def _chosen(m: base.ClaimModel, share: Floats) -> Ints:
-    """Per value, whether it is its item's truth, as the truth's index per value."""
+    """For each value, the value its item currently takes as the truth."""
     chosen = base.chosen(m, share)
     out: Ints = chosen[m.claims.value_item]
     return out

@@ -104,3 +104,24 @@ async def test_a_calibration_file_sets_the_stored_trust(pg_url: str, tmp_path: P
     finally:
         await memory.delete_namespace(ns)
         await memory.close()
+
+
+async def test_the_estimator_setting_picks_the_full_runs_estimator(
+    pg_url: str, tmp_path: Path
+) -> None:
+    memory = await Memory.open(book_settings(pg_url, tmp_path, estimator="truthfinder"))
+    ns = f"t_{uuid.uuid4().hex[:12]}"
+    await memory.create_namespace(ns)
+    try:
+        await seed(memory, ns)
+        run = await memory.verify_namespace(ns)
+        full = await memory.fact_verification(ns, "f-2-0")
+        assert full.chosen and 1 <= run.iterations < 500
+    finally:
+        await memory.delete_namespace(ns)
+        await memory.close()
+
+
+def test_an_unknown_estimator_setting_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="estimator"):
+        Settings(home=tmp_path, verification={"estimator": "oracle"})

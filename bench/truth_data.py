@@ -95,6 +95,49 @@ def weather(root: Path = DATA) -> TruthSet:
     return TruthSet("weather", claims, gold)
 
 
+class TsvError(ValueError):
+    """A line of a claims or gold file that cannot be read, with its file and line."""
+
+
+def from_tsv(claims: Path, gold: Path, name: str = "") -> TruthSet:
+    """A user's own set: ``claims`` has one claim a line, ``object<TAB>property<TAB>
+    value<TAB>source[<TAB>time]`` (time in ISO 8601; without it, file order is the
+    observation order); ``gold`` has ``object<TAB>property<TAB>value``. Empty lines and
+    lines starting with ``#`` are skipped; any other line with too few fields or a bad
+    time raises ``TsvError`` naming the file and line."""
+    rows = []
+    for number, f in _tsv_lines(claims, 4):
+        when = EPOCH + timedelta(seconds=number)
+        if len(f) > 4 and f[4]:
+            when = _iso(f[4], claims, number)
+        rows.append(Claim(f[0], f[1], f[2], f[3], when))
+    truth = {(f[0], f[1]): f[2] for _, f in _tsv_lines(gold, 3)}
+    rows.sort(key=lambda c: c.observed_at)
+    return TruthSet(name or claims.stem, rows, truth)
+
+
+def _tsv_lines(path: Path, fields: int) -> Iterator[tuple[int, list[str]]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            f = [x.strip() for x in line.rstrip("\n").split("\t")]
+            if len(f) < fields or not all(f[:fields]):
+                raise TsvError(
+                    f"{path}:{number}: expected {fields} non-empty tab-separated fields, "
+                    f"got {len(f)}"
+                )
+            yield number, f
+
+
+def _iso(text: str, path: Path, number: int) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise TsvError(f"{path}:{number}: time {text!r} is not ISO 8601") from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def value_uid(value: str) -> str:
     """The uid of the Value vertex of ``value``."""
     return "value:" + normalise(value)
@@ -107,7 +150,7 @@ def fact_uid(claim: Claim) -> str:
 
 
 def source_kind(name: str) -> str:
-    """Wikipedia editors: anonymous (an IP address) or registered; weather: website."""
+    """Wikipedia editors: anonymous (an IP address) or registered; other sources: website."""
     if name.startswith("0 ("):
         return "anonymous"
     return "registered" if ":" in name else "website"

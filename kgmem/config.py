@@ -334,6 +334,17 @@ class VerificationSettings(BaseSettings):
         description="Re-score the data item and its sources after each single fact write "
         "that names a source (batches wait for `kgmem verify`).",
     )
+    estimator: Literal["accu", "truthfinder", "ltm", "crh", "vote"] = Field(
+        default="accu",
+        description="Truth-discovery estimator of a full run (`kgmem verify`), with the "
+        "hyper-parameters chosen for it by cross-validation; incremental updates always "
+        "take the ACCU local step.",
+    )
+    calibration_file: Path | None = Field(
+        default=None,
+        description="JSON calibration maps written by `python -m bench truth "
+        "--save-calibration`; when set, a full run stores calibrated trust.",
+    )
 
 
 class IngestSettings(BaseSettings):

@@ -44,6 +44,22 @@ class PropertySpec:
     indexed: bool = False
 
 
+VALUE_KINDS = frozenset({"auto", "number", "date", "names", "string"})
+
+
+@dataclass(frozen=True, slots=True)
+class ValueType:
+    """How consensus scoring compares the values of a predicate: ``kind`` is one of
+    ``VALUE_KINDS`` (``auto``: numbers when they parse, else strings); numbers within
+    ``max(abs_tol, rel_tol * |larger|)`` support each other; string similarity below
+    ``min_string`` counts as none."""
+
+    kind: str = "auto"
+    rel_tol: float = 0.01
+    abs_tol: float = 1.0
+    min_string: float = 0.5
+
+
 @dataclass(frozen=True, slots=True)
 class LabelSpec:
     """A vertex or edge label and what the model says about it."""
@@ -55,6 +71,7 @@ class LabelSpec:
     functional: bool = False
     causal: bool = False
     declared_in: str = ""
+    value: ValueType = field(default_factory=ValueType)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +110,11 @@ class GraphSchema:
         """Whether a subject has at most one current value of ``predicate``."""
         spec = self.edges.get(predicate)
         return spec is not None and spec.functional
+
+    def value_type(self, predicate: str) -> ValueType:
+        """How the values of ``predicate`` are compared (``auto`` when undeclared)."""
+        spec = self.edges.get(predicate)
+        return spec.value if spec is not None else ValueType()
 
     def is_causal(self, predicate: str) -> bool:
         """Whether ``predicate`` edges are cause-and-effect links."""

@@ -16,6 +16,13 @@ File format (all tables optional)::
     [edge.CAUSES]
     causal = true
 
+    [edge.AUTHORS]
+    functional = true
+    value = "names"                     # how consensus compares values: auto (the
+                                        # default), number, date, names or string
+    [edge.POPULATION]
+    value = { type = "number", rel_tol = 0.01, abs_tol = 1 }
+
 A property is either a type name or a table ``{type, required, indexed}``. Every
 problem is reported as ``SchemaFileError`` naming the file and the dotted key.
 """
@@ -30,19 +37,22 @@ from typing import Any, TypeVar
 from kgmem.errors import InvalidIdentifier, SchemaFileError
 from kgmem.schema.graph_schema import (
     PROPERTY_TYPES,
+    VALUE_KINDS,
     GraphSchema,
     LabelKind,
     LabelSpec,
     PropertySpec,
+    ValueType,
 )
 from kgmem.schema.identifiers import validate_label, validate_property_key
 
 _TOP_KEYS = {"vertex", "edge", "common"}
 _LABEL_KEYS = {
     "vertex": {"description", "properties"},
-    "edge": {"description", "properties", "functional", "causal"},
+    "edge": {"description", "properties", "functional", "causal", "value"},
 }
 _PROPERTY_KEYS = {"type", "required", "indexed"}
+_VALUE_KEYS = {"type", "rel_tol", "abs_tol", "min_string"}
 _T = TypeVar("_T")
 
 
@@ -129,7 +139,28 @@ class _Builder:
             functional=_typed(file, f"{where}.functional", body.get("functional", False), bool),
             causal=_typed(file, f"{where}.causal", body.get("causal", False), bool),
             declared_in=file,
+            value=_value_type(file, f"{where}.value", body.get("value", "auto")),
         )
+
+
+def _value_type(file: str, where: str, raw: object) -> ValueType:
+    """A predicate's value type: a kind name or ``{type, rel_tol, abs_tol, min_string}``."""
+    body = _table(file, where, {"type": raw} if isinstance(raw, str) else raw)
+    _reject_unknown(file, where, body, _VALUE_KEYS)
+    kind = body.get("type", "auto")
+    if kind not in VALUE_KINDS:
+        raise SchemaFileError(
+            f"{file}: {where}: unknown value type {kind!r}; expected one of "
+            f"{', '.join(sorted(VALUE_KINDS))}"
+        )
+    numbers = {}
+    for name in ("rel_tol", "abs_tol", "min_string"):
+        if name in body:
+            number = body[name]
+            if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+                raise SchemaFileError(f"{file}: {where}.{name}: expected a number >= 0")
+            numbers[name] = float(number)
+    return ValueType(kind=kind, **numbers)
 
 
 def _properties(file: str, where: str, raw: object) -> dict[str, PropertySpec]:

@@ -20,27 +20,31 @@ and a value's vote count sums the votes of its claims, each weighted by the clai
 confidence :math:`w_c` (the source's own; a source asserting :math:`k` values of one
 item counts only with its latest one) and its independence :math:`I_c` (below):
 
-.. math:: C(v) = \sum_{c \to v} w_c I_c \tau_{s_c}, \qquad
-          C^*(v) = C(v) + \rho \sum_{u \ne v} \mathrm{imp}(u \to v)\, C(u).
+.. math:: C(v) = \sum_{c \to v} w_c I_c \tau_{s_c},
 
-:math:`\mathrm{imp}(u \to v) \in [0, 1]` is how far asserting :math:`u` supports
-:math:`v`: numbers within a relative or absolute tolerance, similar strings, a more
-specific string implying a less specific one (``kgmem.verification.similarity``).
-For a functional item the probability that :math:`v` is true is a softmax over the
+and :math:`C^*(v)` adds the partial credit of the more general values :math:`v`
+implies and of similar values (``kgmem.verification.support``; the value types and
+their implication are in ``kgmem.verification.canonical``). For a functional item
+the probability that :math:`v` is true is a softmax over the
 observed values plus the :math:`n + 1 - |V_i|` unobserved ones (vote count 0):
 
 .. math:: P(v) = \frac{e^{C^*(v)}}{\sum_{u \in V_i} e^{C^*(u)} + \max(0, n + 1 - |V_i|)}.
 
 A lone claim by a source of accuracy :math:`A` thus gets :math:`P = A`. For a
 non-functional item values do not compete and :math:`P(v) = 1 - \prod_{c \to v}
-(1 - A_{s_c})^{w_c I_c}` (independent confirmations). Accuracies are then re-estimated
+(1 - A_{s_c})^{w_c I_c}` (independent confirmations), the product also running over
+the claims of the values that imply :math:`v`. Accuracies are then re-estimated
 as the smoothed mean probability of what each source asserts,
 
 .. math:: A_s = \frac{\sum_{c \in s} w_c P(v_c) + \alpha\, A^0_s}{\sum_{c \in s} w_c + \alpha},
 
 with the source's prior :math:`A^0_s` counting as :math:`\alpha` pseudo-claims (so a
 source seen once is not declared perfect), and the two steps repeat until no accuracy
-moves by more than ``tolerance``.
+moves by more than ``tolerance``. Copy detection (below) is re-estimated in the first
+``copy_rounds`` rounds only and then held, since its thresholds make the joint map
+discontinuous (a pair judged dependent one round and not the next, the original and
+the copier swapping); the remaining map is smooth and is solved with SQUAREM
+acceleration (``kgmem.verification.fixedpoint``). The rounds are reported.
 
 Malformed values. On an item where at least half of the claims are numbers, a value
 that is not a number (a missing-value mark such as ``N/A`` or ``*``, a number a
@@ -71,14 +75,14 @@ Deterministic: no randomness, stable sorts, ties broken by claim order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from kgmem.verification import similarity
-from kgmem.verification.similarity import Tolerance
+from kgmem.schema.graph_schema import ValueType
+from kgmem.verification import fixedpoint, support
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[Any]  # float64 (numpy's stubs type bincount sums as integers)
@@ -87,8 +91,8 @@ Bools = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True, slots=True)
 class Estimator:
-    """Hyper-parameters of the accuracy estimator: a fixed, documented choice, not fitted
-    to any gold labels."""
+    """Hyper-parameters of the accuracy estimator. The values kgmem runs with are the
+    ones cross-validation chose (``kgmem.verification.estimators.CHOSEN``)."""
 
     false_values: float = 10.0
     prior_strength: float = 2.0
@@ -96,11 +100,12 @@ class Estimator:
     copy_rate: float = 0.8
     copy_prior: float = 0.1
     copy_min_shared: int = 5
-    max_iterations: int = 30
+    max_iterations: int = 500
     tolerance: float = 1e-4
+    copy_rounds: int = 10
     detect_copies: bool = True
-    tolerances: Tolerance = field(default_factory=Tolerance)
     numeric_share: float = 0.5
+    implied_credit: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,18 @@ class ClaimArrays:
     item_functional: Bools
     source_prior: Floats
     source_group: Ints | None = None
+    item_type: tuple[ValueType, ...] | None = None
+
+    def item_types(self) -> tuple[ValueType, ...]:
+        """Each item's value type (``auto`` for all when none are given)."""
+        if self.item_type is not None:
+            return self.item_type
+        return (ValueType(),) * len(self.item_functional)
+
+    def value_types(self) -> list[ValueType]:
+        """Each value's type (its item's)."""
+        types = self.item_types()
+        return [types[i] for i in self.value_item.tolist()]
 
     @property
     def claim_item(self) -> Ints:
@@ -154,34 +171,31 @@ def majority(claims: ClaimArrays) -> Ints:
     """Per item, the value asserted by most distinct sources; ties go to the earliest."""
     value, _ = _distinct(claims)
     counts = np.bincount(value, minlength=len(claims.value_item)).astype(np.float64)
-    return _argmax_per_item(claims, counts)
+    return argmax_per_item(claims, counts)
 
 
 def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
     """Learn source accuracies and value probabilities together (see the module text)."""
     p = params or Estimator()
-    model = _Model(claims, p)
+    model = ClaimModel(claims, p)
     accuracy = np.clip(claims.source_prior.astype(np.float64), 0.01, 0.99)
     independence = np.ones(len(model.value))
     dependence = np.zeros(len(model.pair_a))
     echo = np.zeros(model.n_sources)
-    iterations = 0
-    before = accuracy
-    for _ in range(p.max_iterations):
-        iterations += 1
+    for _ in range(p.copy_rounds if p.detect_copies else 0):
         prob = model.probability(accuracy, independence)
-        new = model.accuracy(prob)
-        if p.detect_copies:
-            dependence = model.dependence(prob, new)
-            echo = model.echo_dependence(prob, new)
-            independence = model.independence(new, dependence, echo)
-        moved = float(np.max(np.abs(new - accuracy))) if len(new) else 0.0
-        # Two dependent sources of nearly equal accuracy can swap which one counts as
-        # the original each round: a two-cycle, a fixed point of two rounds. Stop there.
-        cycled = float(np.max(np.abs(new - before))) if len(new) else 0.0
-        before, accuracy = accuracy, new
-        if moved < p.tolerance or (iterations > 2 and cycled < p.tolerance):
-            break
+        accuracy = model.accuracy(prob)
+        dependence = model.dependence(prob, accuracy)
+        echo = model.echo_dependence(prob, accuracy)
+        independence = model.independence(accuracy, dependence, echo)
+    held = independence
+    accuracy, calls = fixedpoint.solve(
+        lambda acc: model.accuracy(model.probability(acc, held)),
+        accuracy,
+        tolerance=p.tolerance,
+        max_rounds=p.max_iterations,
+    )
+    iterations = calls + (p.copy_rounds if p.detect_copies else 0)
     prob = model.probability(accuracy, independence)
     return model.scores(prob, accuracy, independence, (dependence, echo), iterations)
 
@@ -208,7 +222,7 @@ def settle(
     to a source held at its stored sum. ``source_hit``/``source_weight`` of the result
     are the full sums (base plus these items)."""
     p = params or Estimator()
-    model = _Model(claims, p)
+    model = ClaimModel(claims, p)
     dependence = np.array(
         [
             state.pairs.get((int(a), int(b)), 0.0)
@@ -254,7 +268,7 @@ def contributions(
 ) -> tuple[Floats, Floats]:
     """Per source, the weighted sum of ``trust`` over the claims that count and their
     total weight (the sufficient statistics of its accuracy)."""
-    model = _Model(claims, params or Estimator(), claims_only=True)
+    model = ClaimModel(claims, params or Estimator(), claims_only=True)
     hit: Floats = _sum(model.source, model.weight * trust[model.value], minlength=model.n_sources)
     return hit, model.source_weight
 
@@ -268,7 +282,7 @@ def _distinct(claims: ClaimArrays) -> tuple[Ints, Ints]:
     return claims.claim_value[keep], claims.claim_source[keep]
 
 
-def _argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
+def argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
     """Per item, the value of highest ``score``; ties go to the value claimed first."""
     first = np.full(len(claims.value_item), np.iinfo(np.int64).max)
     np.minimum.at(first, claims.claim_value, claims.claim_order)
@@ -280,7 +294,7 @@ def _argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
     return chosen
 
 
-class _Model:
+class ClaimModel:
     """The fixed structure of one estimation: distinct claims, similarity pairs, and the
     claim pairs copy detection looks at."""
 
@@ -288,12 +302,14 @@ class _Model:
         self.claims, self.p = claims, p
         self.n_values = len(claims.value_item)
         self.n_sources = len(claims.source_prior)
-        self.numbers = _numbers(claims.value_text)
+        self.item_type = claims.item_types()
+        self.parsed = support.parsed_values(claims.value_text, claims.value_types())
+        self.numbers = np.array([v.number if v.kind == "number" else np.nan for v in self.parsed])
         self._types()
         self._claims()
         if claims_only:  # the distinct claims and their weights, nothing to estimate
             return
-        self._similarity()
+        self._links()
         self._pairs()
         self._echoes()
 
@@ -329,48 +345,25 @@ class _Model:
         share = _sum(claim_item, is_num[c.claim_value].astype(np.float64), n_items) / np.maximum(
             np.bincount(claim_item, minlength=n_items), 1
         )
-        self.malformed = ~is_num & (share[c.value_item] >= self.p.numeric_share)
+        numeric = np.array([t.kind in ("auto", "number") for t in self.item_type], dtype=np.bool_)
+        mostly = (share >= self.p.numeric_share) & numeric
+        self.malformed = ~is_num & mostly[c.value_item]
 
-    def _similarity(self) -> None:
-        """(to, from, imp) for every ordered pair of values of one functional item."""
+    def _links(self) -> None:
+        """Implication and similarity links between the values of each item."""
         c = self.claims
-        multi = self.values_per_item[c.value_item] > 1
-        multi &= self.functional_value
-        values = np.flatnonzero(multi)
-        values = values[np.argsort(c.value_item[values], kind="stable")]
-        items = c.value_item[values]
-        starts = np.flatnonzero(_changes(items))
-        sizes = np.diff(np.append(starts, len(values)))
-        size_of = np.repeat(sizes, sizes)
-        start_of = np.repeat(starts, sizes)
-        left = np.repeat(np.arange(len(values)), size_of)
-        right = np.repeat(start_of, size_of) + (
-            np.arange(len(left)) - np.repeat(np.cumsum(size_of) - size_of, size_of)
+        eligible = (self.values_per_item[c.value_item] > 1) & ~self.malformed
+        self.links = support.build(
+            self.parsed,
+            c.value_item,
+            eligible,
+            self.item_type,
+            implied_credit=self.p.implied_credit,
+            similarity_weight=self.p.similarity_weight,
         )
-        keep = left != right
-        to, frm = values[left[keep]], values[right[keep]]
-        numbers = self.numbers
-        imp = np.zeros(len(to))
-        both = ~np.isnan(numbers[to]) & ~np.isnan(numbers[frm])
-        tol = self.p.tolerances
-        imp[both] = similarity.numeric(numbers[to[both]], numbers[frm[both]], tol)
-        # Malformed values carry no vote and get no support; text pairs repeat (weather
-        # has a few hundred distinct texts), so each is compared once.
-        texts: dict[int, str] = {}
-        known: dict[tuple[str, str], float] = {}
-        bad = self.malformed
-        for k in np.flatnonzero(~both & ~bad[to] & ~bad[frm]).tolist():
-            a, b = int(frm[k]), int(to[k])
-            for v in (a, b):
-                if v not in texts:
-                    texts[v] = similarity.normalise(c.value_text[v])
-            pair = (texts[a], texts[b])
-            found = known.get(pair)
-            if found is None:
-                found = known[pair] = similarity.implication(pair[0], pair[1], tol)
-            imp[k] = found
-        nz = imp > 0
-        self.sim_to, self.sim_from, self.sim_imp = to[nz], frm[nz], imp[nz]
+        functional = self.functional_value[self.links.general]
+        self.lone_general = self.links.general[~functional]
+        self.lone_specific = self.links.specific[~functional]
 
     def _pairs(self) -> None:
         """Claim pairs (a < b by source) on one item, for copy detection."""
@@ -450,13 +443,11 @@ class _Model:
         acc = np.clip(accuracy, 1e-4, 1 - 1e-4)
         tau = np.log(n * acc / (1 - acc))
         w = self.weight * independence
-        votes = _sum(self.value, w * tau[self.source], minlength=self.n_values)
-        if len(self.sim_to):
-            votes = votes + self.p.similarity_weight * _sum(
-                self.sim_to, self.sim_imp * votes[self.sim_from], minlength=self.n_values
-            )
+        votes = self.links.spread(_sum(self.value, w * tau[self.source], minlength=self.n_values))
         functional = self._softmax(votes)
         lone = _sum(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
+        # A value that stands alone also holds when a value implying it is claimed.
+        lone += _sum(self.lone_general, lone[self.lone_specific], minlength=self.n_values)
         out: Floats = np.where(self.functional_value, functional, -np.expm1(lone))
         return out
 
@@ -572,7 +563,7 @@ class _Model:
             support=support,
             contradiction=contradiction.astype(np.int64),
             consensus=np.clip(consensus, 0.0, 1.0),
-            chosen=_argmax_per_item(c, prob),
+            chosen=argmax_per_item(c, prob),
             reliability=accuracy,
             dependence=pairs,
             iterations=rounds,
@@ -602,17 +593,4 @@ def _ramp(sizes: Ints) -> Ints:
 def _sum(index: Ints, weights: Floats, minlength: int) -> Floats:
     """Sums of ``weights`` per ``index`` as floats (even when there is nothing to sum)."""
     out: Floats = np.bincount(index, weights, minlength=minlength).astype(np.float64, copy=False)
-    return out
-
-
-def _numbers(texts: list[str]) -> Floats:
-    """Each value as a number (NaN when it is not one), converting each text once."""
-    seen: dict[str, float] = {}
-    out = np.empty(len(texts))
-    for k, text in enumerate(texts):
-        number = seen.get(text)
-        if number is None:
-            parsed = similarity.as_number(text)
-            number = seen[text] = float("nan") if parsed is None else parsed
-        out[k] = number
     return out

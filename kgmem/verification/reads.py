@@ -24,7 +24,7 @@ from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.verification import ItemFact, SourceInfo, SourceScore
-from kgmem.verification.similarity import normalise
+from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.status import status_of
 
 
@@ -69,9 +69,10 @@ async def _views(
     reliability = await store.source_scores(conn, ns, source_ids)
     by_id = {f.id: f for f in item}
     functional = ctx.schema.is_functional(item[0].predicate)
+    vtype = ctx.schema.value_type(item[0].predicate)
     out = []
     for f in item:
-        key = normalise(f.value)
+        key = canonical_key(f.value, vtype)
         backing, other, backers = [], [], set()
         for fact_id, source_id, confidence, observed in claims:
             claimed = by_id[fact_id]
@@ -83,7 +84,7 @@ async def _views(
                 confidence=confidence,
                 observed_at=observed,
             )
-            if normalise(claimed.value) == key:
+            if canonical_key(claimed.value, vtype) == key:
                 backing.append(entry)
                 backers.add(source_id)
             elif functional:
@@ -159,9 +160,14 @@ async def check_candidate(
             )
         item = await store.facts_of_item(conn, ns, refs[subject].id, predicate)
         views = await _views(ctx, conn, ns, item, settings) if item else []
-    wanted = normalise(value)
+    vtype = ctx.schema.value_type(predicate)
+    wanted = canonical_key(value, vtype)
     by_uid = {f.uid: f for f in item}
-    matches = [v for v in views if wanted in (normalise(v.value), normalise(by_uid[v.fact].object))]
+    matches = [
+        v
+        for v in views
+        if wanted in (canonical_key(v.value, vtype), canonical_key(by_uid[v.fact].object, vtype))
+    ]
     against = [v for v in views if v not in matches] if functional else []
     trust, basis = _candidate_trust(matches, against)
     support = max((m.support for m in matches), default=0.0)

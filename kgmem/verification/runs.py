@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
+from kgmem.schema.graph_schema import ValueType
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
 from kgmem.storage.verification import (
@@ -31,9 +32,10 @@ from kgmem.storage.verification import (
     SourceInfo,
     SourceScore,
 )
-from kgmem.verification import consensus
+from kgmem.verification import calibration, consensus, estimators
+from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.consensus import ClaimArrays, Estimator, Ints, Scores
-from kgmem.verification.similarity import normalise
+from kgmem.verification.estimators import Choice
 from kgmem.verification.status import status_of, statuses
 
 LOCAL_ROUNDS = 3
@@ -56,9 +58,11 @@ def index_claims(
     functional: Callable[[str], bool],
     default_prior: float,
     priors: dict[int, float] | None = None,
+    value_type: Callable[[str], ValueType] = lambda _: ValueType(),
 ) -> Indexed:
     """Arrays for ``consensus`` from claim rows: items by (subject, predicate), values by
-    normalised text within an item, sources grouped by their declared kind."""
+    canonical key (of the predicate's value type) within an item, sources grouped by
+    their declared kind."""
     items: dict[tuple[int, str], int] = {}
     values: dict[tuple[int, str], int] = {}
     source_index: dict[int, int] = {}
@@ -67,15 +71,11 @@ def index_claims(
     value_item: list[int] = []
     value_text: list[str] = []
     fact_value: dict[int, int] = {}
-    normal: dict[str, str] = {}  # values repeat a lot (weather: a few hundred distinct)
     for fact, subject, predicate, value, source in zip(
         rows.fact_id, rows.subject_id, rows.predicate, rows.value, rows.source_id, strict=True
     ):
         item = items.setdefault((subject, predicate), len(items))
-        norm = normal.get(value)
-        if norm is None:
-            norm = normal[value] = normalise(value)
-        key = (item, norm)
+        key = (item, canonical_key(value, value_type(predicate)))
         v = values.get(key)
         if v is None:
             v = values[key] = len(value_text)
@@ -97,6 +97,7 @@ def index_claims(
         item_functional=np.asarray([functional(p) for _, p in keys], dtype=np.bool_),
         source_prior=np.asarray(prior, dtype=np.float64),
         source_group=np.asarray(group, dtype=np.int64),
+        item_type=tuple(value_type(p) for _, p in keys),
     )
     return Indexed(arrays, fact_value, source_ids, keys)
 
@@ -107,6 +108,7 @@ def index_columns(
     *,
     functional: Callable[[str], bool],
     default_prior: float,
+    value_type: Callable[[str], ValueType] = lambda _: ValueType(),
 ) -> tuple[Indexed, Ints, Ints]:
     """``index_claims`` for a full run's columns, vectorised: the same items, values and
     source order (each numbered by first appearance). Also returns the distinct fact
@@ -117,18 +119,23 @@ def index_columns(
     label_code = _first_codes(label)
     n_labels = int(label_code.max()) + 1 if n else 0
     item = _first_codes(subject * max(n_labels, 1) + label_code)
-    # Objects with the same normalised text are one value of an item.
-    objects = _first_codes(cols.object_id)
-    first_object = _firsts(objects)
-    norm_of: dict[str, int] = {}
-    object_norm = np.array(
+    # Objects with the same canonical key (by the predicate's value type) are one value.
+    pairs = _first_codes(_first_codes(cols.object_id) * max(n_labels, 1) + label_code)
+    first_pair = _firsts(pairs)
+    key_of: dict[str, int] = {}
+    pair_key = np.array(
         [
-            norm_of.setdefault(normalise(cols.values.get(int(o), "")), len(norm_of))
-            for o in cols.object_id[first_object].tolist()
+            key_of.setdefault(
+                canonical_key(cols.values.get(o, ""), value_type(cols.predicates.get(lb, str(lb)))),
+                len(key_of),
+            )
+            for o, lb in zip(
+                cols.object_id[first_pair].tolist(), label[first_pair].tolist(), strict=True
+            )
         ],
         dtype=np.int64,
     )
-    value = _first_codes(item * max(len(norm_of), 1) + object_norm[objects])
+    value = _first_codes(item * max(len(key_of), 1) + pair_key[pairs])
     first_value = _firsts(value)
     source = _first_codes(cols.source_id)
     source_ids = cols.source_id[_firsts(source)].tolist()
@@ -150,6 +157,7 @@ def index_columns(
         item_functional=np.asarray([functional(p) for _, p in item_keys], dtype=np.bool_),
         source_prior=np.asarray(prior, dtype=np.float64),
         source_group=np.asarray(group, dtype=np.int64),
+        item_type=tuple(value_type(p) for _, p in item_keys),
     )
     first_fact = _firsts(_first_codes(cols.fact_id))
     facts, fact_values = cols.fact_id[first_fact], value[first_fact]
@@ -275,6 +283,7 @@ async def full(
         sources,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
+        value_type=ctx.schema.value_type,
     )
     scored = _estimate(indexed, facts, fact_values, settings, params)
     computed = time.perf_counter()
@@ -326,7 +335,11 @@ def _estimate(
             chosen=np.zeros(0, dtype=np.bool_),
         )
         return _Scored(columns, [], [], 0)
-    scores = consensus.estimate(indexed.arrays, params)
+    choice = Choice("accu", params) if params else estimators.CHOSEN[settings.estimator]
+    scores = estimators.estimate(indexed.arrays, choice)
+    if settings.calibration_file is not None:
+        cal = calibration.load(settings.calibration_file)
+        scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
     ids = indexed.source_ids
     return _Scored(
@@ -348,7 +361,8 @@ async def update_item(
 ) -> None:
     """Re-score the data item of ``fact`` (its graph id and predicate) after the source
     with uid ``source`` asserted it, and move the item's sources' reliabilities."""
-    p = Estimator()
+    default = estimators.CHOSEN["accu"].params
+    p = default if isinstance(default, Estimator) else Estimator()
     has_source = await ctx.db.labels.has(conn, ns, "Source")
     item = await store.item_state(conn, ns, *fact, source_label=has_source)
     rows, stored = item.rows, item.stored
@@ -362,6 +376,7 @@ async def update_item(
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
         priors={sid: s.prior for sid, s in stored.items()},
+        value_type=ctx.schema.value_type,
     )
     arrays = _fixed_priors(indexed.arrays)
     base_hit, base_weight = _without_old(indexed, rows, new_claims, item.old_trust, stored, p)
@@ -383,6 +398,9 @@ async def update_item(
         },
     )
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
+    if settings.calibration_file is not None:
+        cal = calibration.load(settings.calibration_file)
+        scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = _claim_counts(stored, indexed, new_claims)
     await store.store_item(
         conn, ns, fact_scores(indexed, scores, settings), source_scores(indexed, scores, counts)
@@ -402,6 +420,7 @@ def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
         item_functional=arrays.item_functional,
         source_prior=arrays.source_prior,
         source_group=None,
+        item_type=arrays.item_type,
     )
 
 
@@ -436,6 +455,7 @@ def _without_old(
         item_functional=arrays.item_functional,
         source_prior=arrays.source_prior,
         source_group=None,
+        item_type=arrays.item_type,
     )
     trust = np.zeros(len(arrays.value_item))
     for fact, v in indexed.fact_value.items():

@@ -82,6 +82,26 @@ causal = true
     assert str(extra) in schema.files
 
 
+def test_predicates_declare_how_their_values_compare(tmp_path: Path) -> None:
+    extra = write(
+        tmp_path,
+        "values.toml",
+        """
+[edge.AUTHORS]
+functional = true
+value = "names"
+
+[edge.POPULATION]
+value = { type = "number", rel_tol = 0.02, abs_tol = 10 }
+""",
+    )
+    schema = load_schema(schema_files(resource_dir("graph_schema"), [extra]))
+    assert schema.value_type("AUTHORS").kind == "names"
+    population = schema.value_type("POPULATION")
+    assert (population.kind, population.rel_tol, population.abs_tol) == ("number", 0.02, 10.0)
+    assert schema.value_type("UNDECLARED").kind == "auto"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -96,6 +116,9 @@ causal = true
         ('[vertex.Ok]\nproperties = { uid = "string" }\n', "'uid' is kgmem's own key"),
         ("[common.node]\n", "expected 'vertex' or 'edge'"),
         ("[edge.WORKS_AT]\n", "already declared"),
+        ('[edge.E]\nvalue = "money"\n', "edge.E.value: unknown value type 'money'"),
+        ('[edge.E]\nvalue = { type = "number", rel_tol = -1 }\n', "edge.E.value.rel_tol"),
+        ('[edge.E]\nvalue = { type = "number", unit = "m" }\n', "edge.E.value.unit: unknown key"),
     ],
 )
 def test_bad_schema_files_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:

@@ -1,0 +1,281 @@
+"""Cross-validated quality of the truth-discovery estimators: the part of
+``python -m bench truth`` that needs no database.
+
+Every estimator configuration of ``GRID`` runs once per set (they are unsupervised:
+gold labels never enter a run). The gold items of each set are split into ``FOLDS``
+folds. For each fold, every choice is made on the *other* folds of *all* real sets
+together (one configuration must serve every set): each estimator's hyper-parameters
+and the default estimator by the mean of the sets' precision, and per set the
+isotonic calibration maps (per value and chosen value). The fold's items are then
+scored with those choices; every figure reported pools the folds' held-out items, so
+no figure comes from an item that a choice it depends on saw. The choice made on all
+folds is the one kgmem ships (``kgmem.verification.estimators.DEFAULT``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from bench import reliability_png
+from bench.report import RESULTS, Figure, Report
+from bench.truth_arrays import Labelled, precision
+from kgmem.verification import calibration
+from kgmem.verification.consensus import Estimator
+from kgmem.verification.estimators import Choice, Crh, Ltm, TruthFinder, estimate
+
+FOLDS = 5
+
+GRID: dict[str, list[Choice]] = {
+    "vote": [Choice("vote")],
+    "accu": [
+        Choice(
+            "accu",
+            Estimator(false_values=n, similarity_weight=s, implied_credit=r, prior_strength=a),
+        )
+        for n in (3.0, 10.0, 30.0)
+        for s in (0.1, 0.5)
+        for r in (0.25, 0.75)
+        for a in (2.0, 0.5, 0.1)
+    ],
+    "truthfinder": [
+        Choice("truthfinder", TruthFinder(dampening=g, conflict=k))
+        for g in (0.1, 0.3, 0.6)
+        for k in (0.0, 0.5)
+    ],
+    "ltm": [
+        Choice("ltm", Ltm(sensitivity_prior=s, false_positive_prior=f, truth_prior=b))
+        for s in ((5.0, 5.0), (9.0, 1.0))
+        for f in ((1.0, 9.0), (1.0, 99.0))
+        for b in (0.2, 0.5)
+    ],
+    "crh": [
+        Choice("crh", Crh(similarity_weight=s, prior_strength=a))
+        for s in (0.0, 0.5)
+        for a in (2.0, 10.0)
+    ],
+}
+
+
+@dataclass
+class Run:
+    """One configuration on one set: chosen value per item, trust per value."""
+
+    chosen: npt.NDArray[np.int64]
+    trust: npt.NDArray[np.float64]
+    iterations: int
+    seconds: float
+
+
+@dataclass
+class Held:
+    """Held-out results of one estimator on one set, pooled over folds."""
+
+    hits: int = 0
+    items: int = 0
+    value_p: list[float] = field(default_factory=list)
+    value_raw: list[float] = field(default_factory=list)
+    value_y: list[bool] = field(default_factory=list)
+    chosen_p: list[float] = field(default_factory=list)
+    chosen_raw: list[float] = field(default_factory=list)
+    chosen_y: list[bool] = field(default_factory=list)
+    picked: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        """Precision and ECEs (raw and calibrated) of the pooled held-out items."""
+        vy, cy = np.array(self.value_y), np.array(self.chosen_y)
+        return {
+            "precision": self.hits / max(self.items, 1),
+            "items": float(self.items),
+            "ece_value": calibration.ece(np.array(self.value_p), vy),
+            "ece_value_raw": calibration.ece(np.array(self.value_raw), vy),
+            "ece_chosen": calibration.ece(np.array(self.chosen_p), cy),
+            "ece_chosen_raw": calibration.ece(np.array(self.chosen_raw), cy),
+        }
+
+
+def run_grid(data: Labelled, grid: dict[str, list[Choice]]) -> dict[str, list[Run]]:
+    """Every configuration of ``grid`` on ``data`` (each run once, no labels used)."""
+    out: dict[str, list[Run]] = {}
+    for name, choices in grid.items():
+        out[name] = []
+        for choice in choices:
+            started = time.perf_counter()
+            scores = estimate(data.arrays, choice)
+            seconds = time.perf_counter() - started
+            trust = np.clip(np.asarray(scores.trust, dtype=np.float64), 0.0, 1.0)
+            out[name].append(Run(scores.chosen, trust, scores.iterations, seconds))
+    return out
+
+
+def fold_of(data: Labelled) -> npt.NDArray[np.int64]:
+    """The fold of each gold item (a fixed shuffle, so every run splits alike)."""
+    rank = np.random.default_rng(0).permutation(len(data.gold_items))
+    out: npt.NDArray[np.int64] = rank % FOLDS
+    return out
+
+
+def select(
+    sets: Sequence[Labelled],
+    runs: Sequence[dict[str, list[Run]]],
+    masks: Sequence[npt.NDArray[np.bool_]],
+    names: Sequence[str],
+) -> tuple[str, int]:
+    """The (estimator, configuration index) of best mean precision over ``sets`` on
+    the gold items selected by ``masks``; ties go to the earlier one."""
+    best, best_score = ("vote", 0), -1.0
+    for name in names:
+        for k in range(len(runs[0][name])):
+            score = float(
+                np.mean(
+                    [
+                        precision(d, r[name][k].chosen, d.gold_items[m])
+                        for d, r, m in zip(sets, runs, masks, strict=True)
+                    ]
+                )
+            )
+            if score > best_score + 1e-12:
+                best, best_score = (name, k), score
+    return best
+
+
+def cross_validate(
+    sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]]
+) -> dict[str, list[Held]]:
+    """Held-out results per estimator (and ``default``) per set (see the module)."""
+    folds = [fold_of(d) for d in sets]
+    names = list(runs[0])
+    held = {name: [Held() for _ in sets] for name in [*names, "default"]}
+    for f in range(FOLDS):
+        train = [fold != f for fold in folds]
+        picks = {name: select(sets, runs, train, [name]) for name in names}
+        picks["default"] = select(sets, runs, train, [n for n in names if n != "vote"])
+        for name, (est, k) in picks.items():
+            for s, data in enumerate(sets):
+                _score_fold(data, runs[s][est][k], train[s], held[name][s])
+                held[name][s].picked.append(f"{est}[{k}]")
+    return held
+
+
+def _score_fold(data: Labelled, run: Run, train: npt.NDArray[np.bool_], out: Held) -> None:
+    """Fit calibration on the training items, score the held-out ones into ``out``."""
+    fit_items, test_items = data.gold_items[train], data.gold_items[~train]
+    value_fit = calibration.fit(*_values(data, run, fit_items))
+    chosen_fit = calibration.fit(*_chosen(data, run, fit_items))
+    p, y = _values(data, run, test_items)
+    out.value_raw += p.tolist()
+    out.value_p += value_fit(p).tolist()
+    out.value_y += y.tolist()
+    p, y = _chosen(data, run, test_items)
+    out.chosen_raw += p.tolist()
+    out.chosen_p += chosen_fit(p).tolist()
+    out.chosen_y += y.tolist()
+    out.hits += int(y.sum())
+    out.items += len(test_items)
+
+
+def _values(
+    data: Labelled, run: Run, items: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Trust and truth of every value of ``items``."""
+    mask = np.isin(data.arrays.value_item, items)
+    return run.trust[mask], data.value_true[mask]
+
+
+def _chosen(
+    data: Labelled, run: Run, items: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Trust and truth of the chosen value of each of ``items`` (none chosen: 0, false)."""
+    picked = run.chosen[items]
+    ok = picked >= 0
+    trust = np.where(ok, run.trust[np.maximum(picked, 0)], 0.0)
+    truth = ok & data.value_true[np.maximum(picked, 0)]
+    return trust, truth
+
+
+def final_choice(sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]]) -> tuple[str, int]:
+    """The default made on every gold item of every set: what kgmem ships."""
+    everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
+    return select(sets, runs, everything, [n for n in runs[0] if n != "vote"])
+
+
+def report_quality(
+    report: Report, sets: Sequence[Labelled], generated: Sequence[Labelled] = ()
+) -> calibration.Calibration:
+    """Cross-validate on ``sets`` and add the held-out figures to ``report``; score the
+    ``generated`` sets (labelled as such) with the choice made on ``sets``; write a
+    reliability diagram per set for the default estimator. Returns the default's
+    calibration fitted on every gold item of the first set (for the server)."""
+    runs = [run_grid(d, GRID) for d in sets]
+    held = cross_validate(sets, runs)
+    est, k = final_choice(sets, runs)
+    report.data["default_choice"] = f"{est}: {GRID[est][k].params}"
+    for s, data in enumerate(sets):
+        vote = held["vote"][s].summary()["precision"]
+        for name in held:
+            got = held[name][s].summary()
+            report.data[f"folds_{data.name}_{name}"] = ", ".join(held[name][s].picked)
+            base = vote * 1000 if name != "vote" else None
+            label = f"{data.name}: {name}, held-out precision x1000"
+            report.add(Figure(label, got["precision"] * 1000, "", int(got["items"]), base, "vote"))
+            for what in ("ece_chosen", "ece_value", "ece_chosen_raw", "ece_value_raw"):
+                report.add(Figure(f"{data.name}: {name}, {what} x1000", got[what] * 1000, "", 0))
+        everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
+        for name, configs in runs[s].items():
+            k_best = select(sets, runs, everything, [name])[1]
+            report.data[f"chosen_{name}"] = str(GRID[name][k_best].params)
+            run = configs[k_best]
+            report.add(Figure(f"{data.name}: {name}, iterations", run.iterations, "", 0))
+            report.add(Figure(f"{data.name}: {name}, run", run.seconds * 1000, "ms", 0))
+        path = diagram(data, held["default"][s])
+        report.notes.append(f"reliability diagram of {data.name}: {path}")
+    for data in generated:
+        _report_generated(report, data, sets, runs)
+    run, first = runs[0][est][k], sets[0]
+    return calibration.Calibration(
+        calibration.fit(*_values(first, run, first.gold_items)),
+        calibration.fit(*_chosen(first, run, first.gold_items)),
+    )
+
+
+def _report_generated(
+    report: Report, data: Labelled, sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]]
+) -> None:
+    """Precision on a generated set of each estimator with the configuration chosen on
+    the real sets; its own folds fit the calibration (it chose nothing else)."""
+    everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
+    own = run_grid(data, {n: [GRID[n][select(sets, runs, everything, [n])[1]]] for n in GRID})
+    folds = fold_of(data)
+    for name, (run,) in own.items():
+        held = Held()
+        for f in range(FOLDS):
+            _score_fold(data, run, folds != f, held)
+        got = held.summary()
+        label = f"GENERATED {data.name}: {name}, precision x1000"
+        report.add(Figure(label, got["precision"] * 1000, "", int(got["items"])))
+        report.add(
+            Figure(
+                f"GENERATED {data.name}: {name}, ece_chosen x1000", got["ece_chosen"] * 1000, "", 0
+            )
+        )
+
+
+def diagram(data: Labelled, held: Held) -> Path:
+    """The default estimator's reliability diagrams on held-out items: per value and
+    chosen value, raw and calibrated."""
+    panels = []
+    for p, y in (
+        (held.value_raw, held.value_y),
+        (held.value_p, held.value_y),
+        (held.chosen_raw, held.chosen_y),
+        (held.chosen_p, held.chosen_y),
+    ):
+        panels.append(reliability_png.panel(*calibration.reliability(np.array(p), np.array(y))))
+    slug = "".join(ch if ch.isalnum() else "-" for ch in data.name)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return reliability_png.write(RESULTS / f"truth-reliability-{slug}-{stamp}.png", panels)

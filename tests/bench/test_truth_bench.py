@@ -1,0 +1,84 @@
+"""The truth benchmark's parts that need no database: the users' TSV loader, the
+generated book set, cross-validation and the reliability diagram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench import reliability_png, truth_arrays, truth_books, truth_cv, truth_data
+from kgmem.schema.graph_schema import ValueType
+from kgmem.verification import calibration
+from kgmem.verification.estimators import CHOSEN
+
+
+def test_a_users_claims_and_gold_load_from_tsv(tmp_path: Path) -> None:
+    claims = tmp_path / "claims.tsv"
+    claims.write_text(
+        "# object\tproperty\tvalue\tsource\ttime\n"
+        "book1\tAUTHORS\tHan, Jiawei; Kamber, M.\tstore-a\t2024-01-02T00:00:00\n"
+        "book1\tAUTHORS\tJ. Han\tstore-b\t2024-01-01\n"
+        "\n"
+        "book2\tAUTHORS\tPei\tstore-a\n"
+    )
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("book1\tAUTHORS\tJiawei Han and Micheline Kamber\n")
+    data = truth_data.from_tsv(claims, gold)
+    assert [c.value for c in data.claims][1:] == ["J. Han", "Han, Jiawei; Kamber, M."]
+    assert {c.value for c in data.claims} == {"Han, Jiawei; Kamber, M.", "J. Han", "Pei"}
+    assert data.gold == {("book1", "AUTHORS"): "Jiawei Han and Micheline Kamber"}
+    labelled = truth_arrays.labelled(data, lambda _: ValueType(kind="names"))
+    assert labelled.value_true.sum() == 1  # the first listing is the gold list
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("book1\tAUTHORS\tHan\n", "claims.tsv:1: expected 4 non-empty"),
+        ("# c\nbook1\tAUTHORS\t\tstore\n", "claims.tsv:2: expected 4 non-empty"),
+        ("book1\tAUTHORS\tHan\tstore\tyesterday\n", "claims.tsv:1: time 'yesterday'"),
+    ],
+)
+def test_a_bad_line_names_its_file_and_line(tmp_path: Path, text: str, message: str) -> None:
+    claims, gold = tmp_path / "claims.tsv", tmp_path / "gold.tsv"
+    claims.write_text(text)
+    gold.write_text("")
+    with pytest.raises(truth_data.TsvError, match=message):
+        truth_data.from_tsv(claims, gold)
+
+
+def test_the_generated_set_is_deterministic_and_its_variants_merge() -> None:
+    shape = truth_books.Shape(books=80, sources=40, claims=1_000)
+    first, second = truth_books.generate(shape), truth_books.generate(shape)
+    assert first.claims == second.claims and len(first.claims) == 1_000
+    texts = {(c.subject, c.value) for c in first.claims}
+    data = truth_arrays.labelled(first, lambda _: ValueType(kind="names"))
+    assert len(data.arrays.value_item) < 0.75 * len(texts)  # formats collapse to one value
+    assert data.value_true.sum() >= 0.9 * len(data.gold_items)
+
+
+def test_cross_validation_scores_every_gold_item_once_on_held_out_folds() -> None:
+    shape = truth_books.Shape(books=120, sources=60, claims=2_000)
+    data = truth_arrays.labelled(truth_books.generate(shape), lambda _: ValueType(kind="names"))
+    grid = {"vote": [CHOSEN["vote"]], "accu": [CHOSEN["accu"]], "crh": [CHOSEN["crh"]]}
+    runs = [truth_cv.run_grid(data, grid)]
+    held = truth_cv.cross_validate([data], runs)
+    for name in ("vote", "accu", "crh", "default"):
+        summary = held[name][0].summary()
+        assert summary["items"] == len(data.gold_items)
+        assert 0 <= summary["ece_chosen"] <= 1 and len(held[name][0].picked) == truth_cv.FOLDS
+    assert set(held["default"][0].picked) <= {"accu[0]", "crh[0]"}
+
+
+def test_the_reliability_diagram_is_a_png(tmp_path: Path) -> None:
+    p = np.linspace(0, 1, 50)
+    panel = reliability_png.panel(*calibration.reliability(p, p > 0.5))
+    path = reliability_png.write(tmp_path / "r.png", [panel, panel])
+    body = path.read_bytes()
+    assert (
+        body.startswith(b"\x89PNG\r\n\x1a\n")
+        and b"IHDR" in body[:16]
+        and body.endswith(b"IEND\xaeB`\x82")
+    )

@@ -1,0 +1,102 @@
+"""Canonical keys per value type, implication between values, and type inference."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kgmem.schema.graph_schema import ValueType
+from kgmem.verification.canonical import Relation, infer, key, parse, relation
+
+NUMBER, DATE, NAMES, STRING = (ValueType(kind=k) for k in ("number", "date", "names", "string"))
+
+
+@settings(max_examples=50)
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_a_number_has_one_key_however_it_is_written(n: int) -> None:
+    forms = [str(n), f"{n:,}", f"{n}.0", f" {n} ", f"{n} km"]
+    assert len({key(f, NUMBER) for f in forms}) == 1
+
+
+def test_scale_words_and_units_are_read() -> None:
+    assert key("1.2 million", NUMBER) == key("1,200,000", NUMBER)
+    assert key("72 F", NUMBER) == key("72", NUMBER) == key("72°", NUMBER)
+    assert parse("12-Oct", ValueType()).kind == "string"  # a mangled date is no number
+
+
+def test_a_more_precise_number_implies_its_rounding_only() -> None:
+    fine, coarse = parse("1234567", NUMBER), parse("1,230,000", NUMBER)
+    assert relation(fine, coarse, NUMBER)[0] is Relation.IMPLIES
+    assert relation(coarse, fine, NUMBER)[0] is Relation.IMPLIED
+    assert relation(parse("72.4", NUMBER), parse("72", NUMBER), NUMBER)[0] is Relation.IMPLIES
+    near = relation(parse("1001", NUMBER), parse("1006", NUMBER), ValueType("number", 0.01, 1))
+    assert near[0] is Relation.SIMILAR and 0 < near[1] < 1
+
+
+def test_dates_in_several_forms_share_a_key_and_a_day_implies_its_month() -> None:
+    forms = ["2007-05-03", "May 3, 2007", "3 May 2007", "05/03/2007", "2007-05-03T10:00"]
+    assert {key(f, DATE) for f in forms} == {"2007-05-03"}
+    day, month, year = (parse(t, DATE) for t in ("2007-05-03", "May 2007", "2007"))
+    assert relation(day, month, DATE)[0] is Relation.IMPLIES
+    assert relation(year, day, DATE)[0] is Relation.IMPLIED
+    assert parse("2007-13-40", DATE).kind == "string"
+
+
+def test_author_lists_in_any_format_are_one_value() -> None:
+    forms = [
+        "Jiawei Han, Micheline Kamber",
+        "Han, Jiawei; Kamber, Micheline",
+        "Kamber, Micheline and Jiawei Han Jr.",
+        "J. Han & M. Kamber",
+        "HAN / KAMBER",
+        "Edited by Jiawei Han &amp; Micheline Kamber (Author)",
+        "Micheline Kamber | Jiawei Han",
+    ]
+    assert {key(f, NAMES) for f in forms} == {"han; kamber"}
+    assert key("Jos&eacute; M&uuml;ller", NAMES) == key("Jose Muller", NAMES)
+
+
+@settings(max_examples=30)
+@given(st.randoms(use_true_random=False))
+def test_the_order_of_names_never_matters(rng: random.Random) -> None:
+    people = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"]
+    chosen = rng.sample(people, rng.randint(1, 4))
+    shuffled = rng.sample(chosen, len(chosen))
+    separator = rng.choice(["; ", " / ", " & ", " and "])
+    assert key(separator.join(shuffled), NAMES) == key("; ".join(chosen), NAMES)
+
+
+def test_a_complete_author_list_implies_a_truncated_one() -> None:
+    full, first = parse("Jiawei Han, Micheline Kamber", NAMES), parse("Han", NAMES)
+    assert relation(full, first, NAMES)[0] is Relation.IMPLIES
+    assert relation(first, full, NAMES)[0] is Relation.IMPLIED
+    other = relation(parse("Han; Pei", NAMES), parse("Han; Kamber", NAMES), NAMES)
+    assert other == (Relation.SIMILAR, 1 / 3)
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from([NUMBER, DATE, NAMES, STRING]),
+    st.text(alphabet="0123456789 ,.;/-abcAB&", max_size=12),
+    st.text(alphabet="0123456789 ,.;/-abcAB&", max_size=12),
+)
+def test_implication_is_antisymmetric(vtype: ValueType, a: str, b: str) -> None:
+    forward, _ = relation(parse(a, vtype), parse(b, vtype), vtype)
+    backward, _ = relation(parse(b, vtype), parse(a, vtype), vtype)
+    flipped = {Relation.IMPLIES: Relation.IMPLIED, Relation.IMPLIED: Relation.IMPLIES}
+    assert backward is flipped.get(forward, forward)
+
+
+def test_strings_fold_case_accents_entities_and_punctuation() -> None:
+    assert key("  Caf&eacute;  Crème! ", STRING) == key("cafe creme", STRING) == "cafe creme"
+    wider = relation(parse("Paris, France", STRING), parse("paris", STRING), STRING)
+    assert wider[0] is Relation.IMPLIES
+
+
+def test_types_are_inferred_from_values() -> None:
+    assert infer(["1", "2,000", "3k"]).kind == "number"
+    assert infer(["2007-01-02", "May 3, 2007"]).kind == "date"
+    assert infer(["Han, Jiawei; Kamber, M.", "J. Han", "Pei / Han"]).kind == "names"
+    assert infer(["red", "blue", "green"]).kind == "string"

@@ -34,14 +34,10 @@ FOLDS = 5
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
     "accu": [
-        Choice(
-            "accu",
-            Estimator(false_values=n, similarity_weight=s, implied_credit=r, prior_strength=a),
-        )
+        Choice("accu", Estimator(false_values=n, similarity_weight=s, implied_credit=r))
         for n in (3.0, 10.0, 30.0)
         for s in (0.1, 0.5)
         for r in (0.25, 0.75)
-        for a in (2.0, 0.5, 0.1)
     ],
     "truthfinder": [
         Choice("truthfinder", TruthFinder(dampening=g, conflict=k))

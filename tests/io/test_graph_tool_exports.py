@@ -29,8 +29,12 @@ async def facts(memory: Memory, namespace: str) -> str:
         BatchWrite(
             entities=[EntityWrite(u, "Thing", {"name": u}, embedding=[0.1] * 384) for u in "abc"],
             facts=[
-                FactWrite("a", "WORKS_AT", "b", uid="old", valid_from=OLD, recorded_at=T),
-                FactWrite("a", "WORKS_AT", "c", uid="new", valid_from=NEW, recorded_at=T),
+                FactWrite(
+                    "a", "WORKS_AT", "b", uid="old", valid_from=OLD, recorded_at=T, source="s1"
+                ),
+                FactWrite(
+                    "a", "WORKS_AT", "c", uid="new", valid_from=NEW, recorded_at=T, source="s1"
+                ),
             ],
         ),
     )
@@ -113,3 +117,12 @@ async def test_rest_export_takes_as_of(client: httpx.AsyncClient, facts: str) ->
     )
     assert both.status_code == 422 and both.json()["code"] == "invalid_input"
     assert both.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_scored_facts_carry_status_and_trust(memory: Memory, facts: str) -> None:
+    await memory.verify_namespace(facts)
+    graph = nx.read_graphml(io.BytesIO(await export(memory, facts, "graphml")))
+    edges = {d["id"]: d for _, _, d in graph.edges(data=True)}
+    assert isinstance(edges["new"]["trust"], float) and edges["new"]["status"]
+    # Closing the fact expired it (kgmem stopped believing it): verification skips it.
+    assert "expired_at" in edges["old"] and "trust" not in edges["old"]

@@ -120,6 +120,7 @@ async def test_causal_trace_route(
         "strength": 0.8,
         "lag": "P1D",
         "cause_after_effect": False,
+        "text": "event a causes event b",
     }
     flagged = (await client.get(url, params={"anchor": "x"})).json()["paths"]
     assert flagged[0]["flagged"] is True

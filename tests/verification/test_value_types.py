@@ -51,13 +51,13 @@ FULL = ["Jiawei Han, Micheline Kamber", "Han, Jiawei; Kamber, Micheline", "J. HA
 
 
 async def seed(memory: Memory, ns: str) -> None:
-    """Ten books: three stores list both authors (each its own way), four list only
-    the first author."""
+    """Ten books: three stores list both authors (each its own way), three list only
+    the first author, and on two books those three list someone else."""
     entities, facts = [], []
     for b in range(10):
         texts = [t.replace("Kamber", f"Kamber{b}").replace("KAMBER", f"KAMBER{b}") for t in FULL]
         texts = [t.replace("Han", f"Han{b}").replace("HAN", f"HAN{b}") for t in texts]
-        texts += [f"Han{b}"] * 4
+        texts += [f"Han{b}" if b > 1 else f"Pei{b}"] * 3
         for s, text in enumerate(texts):
             uid = f"v-{b}-{s}"
             entities.append(EntityWrite(uid=uid, label="Entity", properties={"name": text}))

@@ -448,6 +448,8 @@ class SearchQuery:
     embedding: Sequence[float] | None = None
     min_trust: float | None = None
     order_by: Literal["score", "trust"] = "score"
+    fusion: Literal["convex", "rrf"] = "convex"
+    context: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -465,6 +467,8 @@ class SearchHit:
     fact: Fact | None = None
     trust: float | None = None
     status: VerificationStatus | None = None
+    relevance: float = 0.0
+    context: tuple[Entity, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

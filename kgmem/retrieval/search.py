@@ -640,7 +640,7 @@ async def _fuse(run: _Run, eligible: _Eligible) -> list[Any]:
         **{("f", i): ("f", f.uid) for i, f in eligible.facts.items()},
     }
     weights = {axis: run.q.weights.of(_axis(axis)) for axis in run.axes}
-    return fuse(run.axes, weights, order=order, eligible=keys)
+    return fuse(run.axes, weights, method=run.q.fusion, order=order, eligible=keys)
 
 
 def _axis(name: str) -> Axis:
@@ -676,6 +676,7 @@ async def _load(
                     scores=scores,
                     reasons=reasons,
                     entity=entity,
+                    relevance=round(fused.relevance, 6),
                 )
             )
         else:
@@ -689,6 +690,7 @@ async def _load(
                     scores=scores,
                     reasons=reasons,
                     fact=fact,
+                    relevance=round(fused.relevance, 6),
                 )
             )
     return hits

@@ -27,7 +27,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.locomo_cv import DEPTH, K, Choice, Question, ablate, choose, cross_validate, grid, recall, save
+from bench.locomo_cv import (
+    DEPTH,
+    Choice,
+    K,
+    Question,
+    ablate,
+    choose,
+    cross_validate,
+    grid,
+    recall,
+    save,
+)
 from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
@@ -66,7 +77,10 @@ async def main(argv: list[str]) -> int:
     conversations = [c for f in files for c in json.loads(f.read_text())]
     with scratch(args.database_url, "kgmem-locomo-") as space:
         await run(
-            conversations, space.url, space.home, embed_context=args.embed_context,
+            conversations,
+            space.url,
+            space.home,
+            embed_context=args.embed_context,
             save_to=args.save_candidates,
         )
     return 0
@@ -166,7 +180,10 @@ async def collect(
             axes = {}
             for axis, weights in ALONE.items():
                 query = SearchQuery(
-                    text=qa["question"], embedding=vector, types=("episodes",), k=DEPTH,
+                    text=qa["question"],
+                    embedding=vector,
+                    types=("episodes",),
+                    k=DEPTH,
                     weights=weights,
                 )
                 hits = (await memory.search(ns, query)).hits
@@ -202,7 +219,11 @@ def _query(q: Question, vector: list[float], how: Any) -> SearchQuery:
     if isinstance(how, Choice):
         weights = AxisWeights(**{a: how.weights.get(a, 0.0) for a in AXES})
         return SearchQuery(
-            text=q.text, embedding=vector, types=("episodes",), k=K, weights=weights,
+            text=q.text,
+            embedding=vector,
+            types=("episodes",),
+            k=K,
+            weights=weights,
             fusion=how.method,
         )
     return SearchQuery(text=q.text, embedding=vector, types=("episodes",), k=K, weights=how)

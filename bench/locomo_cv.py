@@ -55,7 +55,8 @@ def ranked(q: Question, choice: Choice) -> list[str]:
     """The turn ids kgmem's fusion puts first, best first."""
     axes = {a: {t: Scored(s, "") for t, s in q.top(a).items()} for a in choice.weights}
     order = {t: ("v", t) for a in axes.values() for t in a}
-    fused = fuse(axes, choice.weights, method=choice.method, order=order)
+    cut = [a for a, found in axes.items() if len(found) >= DEPTH]
+    fused = fuse(axes, choice.weights, method=choice.method, order=order, cut=cut)
     return [f.key for f in fused[:K]]
 
 
@@ -135,9 +136,7 @@ def bootstrap(diffs: Sequence[float], *, seed: int = 7) -> tuple[float, float]:
     return means[int(0.025 * BOOTSTRAP)], means[int(0.975 * BOOTSTRAP) - 1]
 
 
-def by_category(
-    questions: Sequence[Question], values: Sequence[float]
-) -> dict[int, list[float]]:
+def by_category(questions: Sequence[Question], values: Sequence[float]) -> dict[int, list[float]]:
     out: dict[int, list[float]] = {}
     for q, v in zip(questions, values, strict=True):
         out.setdefault(q.category, []).append(v)

@@ -12,7 +12,7 @@ from bench.machine import describe
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
 
 
-def report(  # noqa: PLR0913 - one call, all keyword-only past data
+def report(
     data: Any,
     folds: Folds,
     recalls: Mapping[str, list[float]],
@@ -55,9 +55,7 @@ def _table(
     print(f"\n{title:<14} {'n':>4} " + " ".join(f"{name:>16}" for name in columns))
     for key in [*keys, None]:
         rows = [i for i, q in enumerate(questions) if key is None or group(q) == key]
-        cells = " ".join(
-            f"{statistics.fmean(v[i] for i in rows):>16.3f}" for v in columns.values()
-        )
+        cells = " ".join(f"{statistics.fmean(v[i] for i in rows):>16.3f}" for v in columns.values())
         print(f"{key or 'overall':<14} {len(rows):>4} {cells}")
 
 

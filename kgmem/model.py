@@ -413,7 +413,8 @@ class SearchFilters:
 
 @dataclass(frozen=True, slots=True)
 class AxisWeights:
-    """Weights of each axis in the reciprocal-rank fusion (0 turns an axis off)."""
+    """Weight of each axis in the fusion (0 turns an axis off); see
+    ``kgmem.retrieval.fusion``. Only the ratios matter."""
 
     vector: float = 0.5
     keyword: float = 1.0
@@ -433,6 +434,9 @@ class SearchQuery:
 
     ``embedding`` is the query's own vector (the store's dimension) for callers that
     embed themselves; otherwise ``text`` is embedded with the store's model.
+    ``fusion``: ``convex`` (scores combined) or ``rrf`` (ranks combined), see
+    ``kgmem.retrieval.fusion``. ``context``: with each episode hit, up to this many
+    turns before and after it in its session (0..10).
     """
 
     text: str | None = None
@@ -455,7 +459,10 @@ class SearchQuery:
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     """One result: an entity, episode or fact, its fused score and rank, and per axis
-    that found or scored it, a score in [0, 1] and a short reason."""
+    that found or scored it, a score in [0, 1] and a short reason. ``relevance`` in
+    [0, 1] is the weighted mean of the axes' scores, each scaled by the best of this
+    search (1: the best on every axis used); ``context`` the neighbouring turns of an
+    episode hit when the query asks for them."""
 
     kind: Literal["entity", "episode", "fact"]
     uid: str

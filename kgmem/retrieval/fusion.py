@@ -8,10 +8,14 @@ against 0), and a candidate's fused score is the weighted mean
 
     sum over axes a of  w_a * s_a(d) / max_a   /   sum over axes a of w_a
 
-over the axes that scored some eligible candidate; an axis that did not score ``d``
-gives it 0. Because the scores themselves are combined (not their ranks), a candidate
-that one axis finds far better than the rest keeps that lead, so a well-chosen mix
-does not fall below its best axis the way rank fusion can.
+over the axes that scored some eligible candidate. An axis that did not score ``d``
+gives it 0, except an axis that returned only its best candidates (the keyword and
+vector axes when they found as many as the search asks of them): ``d`` ranks below its
+cut-off, so it gets that axis's lowest returned score, a bound that does not punish a
+candidate for being found by one axis only. Because the scores themselves are
+combined (not their ranks), a candidate that one axis finds far better than the rest
+keeps that lead, so a well-chosen mix does not fall below its best axis the way rank
+fusion can.
 
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60
 (Cormack, Clarke and Büttcher, 2009) and tie-aware ranks (equal scores share a rank).
@@ -25,7 +29,7 @@ and uid, so the order is deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
@@ -65,21 +69,28 @@ class Fused(Generic[Key]):
 
 
 def convex(
-    axes: Mapping[str, Mapping[Key, float]], weights: Mapping[str, float]
+    axes: Mapping[str, Mapping[Key, float]],
+    weights: Mapping[str, float],
+    *,
+    cut: Collection[str] = (),
 ) -> dict[Key, float]:
     """The weighted mean of the axes' scores, each scaled by its best (see the module
-    docstring); axes without a positive weight or without candidates are left out."""
+    docstring); axes without a positive weight or without candidates are left out. An
+    axis in ``cut`` returned only its best candidates, so one it did not return scores
+    its lowest returned score; any other axis gives it 0."""
     used = {
         axis: (scores, max(scores.values()))
         for axis, scores in axes.items()
         if weights.get(axis, 0.0) > 0 and scores and max(scores.values()) > 0
     }
     total = sum(weights[axis] for axis in used)
-    fused: dict[Key, float] = {}
+    keys = {key for scores, _ in used.values() for key in scores}
+    fused = dict.fromkeys(keys, 0.0)
     for axis, (scores, best) in used.items():
         share = weights[axis] / (total * best)
-        for key, score in scores.items():
-            fused[key] = fused.get(key, 0.0) + share * score
+        floor = min(scores.values()) if axis in cut else 0.0
+        for key in keys:
+            fused[key] += share * scores.get(key, floor)
     return {key: min(1.0, value) for key, value in fused.items()}
 
 
@@ -104,17 +115,19 @@ def fuse(
     method: Fusion = "convex",
     order: Mapping[Key, tuple[str, str]] | None = None,
     eligible: Iterable[Key] | None = None,
+    cut: Collection[str] = (),
 ) -> list[Fused[Key]]:
     """All candidates (or only ``eligible`` ones) scored by an axis with a positive
     weight, best first. ``order`` gives each key a (kind, uid) tie-break; without it
-    keys are compared by ``str``."""
+    keys are compared by ``str``. ``cut``: the axes that returned only their best
+    candidates (see ``convex``)."""
     allowed = set(eligible) if eligible is not None else None
     kept = {
         axis: {k: s.score for k, s in scored.items() if allowed is None or k in allowed}
         for axis, scored in axes.items()
         if weights.get(axis, 0.0) > 0
     }
-    relevance = convex(kept, weights)
+    relevance = convex(kept, weights, cut=cut)
     totals = relevance if method == "convex" else reciprocal_rank(kept, weights)
     per_axis: dict[Key, dict[str, int]] = {}
     for axis, scores in kept.items():

@@ -31,7 +31,16 @@ from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
 from kgmem.model import Axis, Entity, ExpansionQuery, SearchHit, SearchQuery, SearchResult
-from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, trust, validate
+from kgmem.retrieval import (
+    causal,
+    context,
+    expansion,
+    semantic,
+    spatial,
+    temporal,
+    trust,
+    validate,
+)
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.scope import EPISODE, Key, Scope
@@ -145,6 +154,9 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
             ranked = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
             hits = trust.attach(hits)
+            if q.context:
+                steps = q.context
+                hits = await run.timed("context", lambda: context.attach(conn, ns, hits, steps))
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()
@@ -640,7 +652,9 @@ async def _fuse(run: _Run, eligible: _Eligible) -> list[Any]:
         **{("f", i): ("f", f.uid) for i, f in eligible.facts.items()},
     }
     weights = {axis: run.q.weights.of(_axis(axis)) for axis in run.axes}
-    return fuse(run.axes, weights, method=run.q.fusion, order=order, eligible=keys)
+    # The ranked axes stop at ``limit``; the others return every candidate they score.
+    cut = [a for a in ("keyword", "vector") if len(run.axes.get(a, ())) >= run.limit]
+    return fuse(run.axes, weights, method=run.q.fusion, order=order, eligible=keys, cut=cut)
 
 
 def _axis(name: str) -> Axis:

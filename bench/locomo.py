@@ -44,6 +44,8 @@ from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
+from kgmem.ingest import rules
+from kgmem.ingest.normalise import uid_for
 from kgmem.model import AxisWeights, SearchQuery
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
@@ -106,13 +108,13 @@ def turn_text(turn: dict[str, Any]) -> str:
 async def ingest(
     memory: Memory, embedder: LocalEmbedder, ns: str, conv: dict[str, Any], *, context: bool
 ) -> int:
-    entities, facts, own = [], [], []
+    episodes, facts, own = [], [], []
     for when, turns in session_turns(conv):
         previous = None
         for turn in turns:
             text = turn_text(turn)
             own.append(f"{previous}\n{text}" if context and previous else text)
-            entities.append(
+            episodes.append(
                 EntityWrite(
                     f"{ns}/{turn['dia_id']}",
                     "Episode",
@@ -131,15 +133,40 @@ async def ingest(
             )
             previous = text
     vectors = await embedder.embed(own)
-    entities = [
+    episodes = [
         EntityWrite(e.uid, e.label, e.properties, embedding=v.tolist())
-        for e, v in zip(entities, vectors, strict=True)
+        for e, v in zip(episodes, vectors, strict=True)
     ]
     speakers = sorted({f.subject for f in facts})
     sources = [EntityWrite(s, "Source", {"name": s, "kind": "speaker"}) for s in speakers]
-    await memory.write_batch(ns, BatchWrite(entities=sources + entities))
-    await memory.write_batch(ns, BatchWrite(facts=facts))
-    return len(entities)
+    found, links = links_of(conv, ns)
+    await memory.write_batch(ns, BatchWrite(entities=sources + episodes + found))
+    await memory.write_batch(ns, BatchWrite(facts=facts + links))
+    return len(episodes)
+
+
+def links_of(conv: dict[str, Any], ns: str) -> tuple[list[EntityWrite], list[FactWrite]]:
+    """What building links turns with (``kgmem.ingest.stages.LinkStage``): the speaker
+    and the names, places, organisations and dates ``kgmem.ingest.rules`` finds in the
+    turn (MENTIONS), its session (PART_OF) and the session's previous turn (PRECEDES)."""
+    entities: dict[str, EntityWrite] = {}
+    links: list[FactWrite] = []
+    for _, turns in session_turns(conv):
+        before = None
+        for turn in turns:
+            ep = f"{ns}/{turn['dia_id']}"
+            session = f"session:{turn['dia_id'].split(':')[0]}"
+            entities.setdefault(session, EntityWrite(session, "Session", {"name": session}))
+            links.append(FactWrite(ep, "PART_OF", session, uid=f"part-of:{ep}"))
+            if before is not None:
+                links.append(FactWrite(before, "PRECEDES", ep, uid=f"precedes:{ep}"))
+            before = ep
+            named = [rules.Found(turn["speaker"], "Person", turn["speaker"])]
+            for found in named + rules.find(turn_text(turn).split(": ", 1)[1]):
+                uid = uid_for(found.name)
+                entities.setdefault(uid, EntityWrite(uid, found.label, {"name": found.name}))
+                links.append(FactWrite(ep, "MENTIONS", uid, uid=f"mentions:{ep}:{uid}"))
+    return list(entities.values()), list({f.uid: f for f in links}.values())
 
 
 def evidence_ids(qa: dict[str, Any]) -> set[str]:

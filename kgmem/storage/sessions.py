@@ -30,12 +30,12 @@ async def neighbours(
             SELECT o, o, 0 FROM unnest($1::graphid[]) AS o
             UNION ALL
             SELECT b.origin, e.start_id, b.step - 1 FROM back b
-            JOIN {chain} ON e.end_id = b.id WHERE b.step > -$2
+            JOIN {chain} ON e.end_id = b.id WHERE b.step > -$2::int
         ), ahead(origin, id, step) AS (
             SELECT o, o, 0 FROM unnest($1::graphid[]) AS o
             UNION ALL
             SELECT a.origin, e.end_id, a.step + 1 FROM ahead a
-            JOIN {chain} ON e.start_id = a.id WHERE a.step < $2
+            JOIN {chain} ON e.start_id = a.id WHERE a.step < $2::int
         )
         SELECT origin, id, step FROM back WHERE step <> 0
         UNION ALL

@@ -1,18 +1,24 @@
-"""``python -m bench locomo``: evidence recall@5 and @10 of kgmem search on LoCoMo, per
-category and overall, with plain BM25 and plain vector baselines over the same turns in
-the same run.
+"""``python -m bench locomo``: evidence recall@10 of kgmem search on LoCoMo, with every
+choice of the fusion made leave-one-conversation-out, per conversation and category,
+beside plain BM25 and plain vector search over the same turns in the same run.
 
 Ingestion (one namespace per conversation): every turn is an ``Episode`` whose
 ``occurred_at`` is its session's date, with a ``Source`` per speaker and an
-``ASSERTS`` fact from the speaker to the turn (``source`` = the speaker). The text
+``ASSERTS`` fact from the speaker to the turn (``source`` = the speaker), and the links
+building makes (``links_of``): MENTIONS of the speaker and of what the rule extractor
+finds in the turn, PART_OF its session, PRECEDES from the previous turn. The text
 indexed for keyword search is the turn (speaker, words, and the caption of a shared
 photo) preceded by the previous turn of the session, as context; the vector is the
 embedding of the turn alone (all-MiniLM-L6-v2). No LLM anywhere.
 
-Questions run as searches for episodes with k = 10: kgmem with its default weights
-(vector 0.5, keyword 1, graph 0.5), "BM25" with only the keyword axis, "vector" with
-only the vector axis. Recall of a question is the share of its evidence turns among the
-top k; questions whose evidence ids do not parse are skipped (reported).
+Each question is asked once per axis alone (keyword and vector: their top 50, what a
+search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
+scores; ``bench.locomo_cv`` chooses the fusion and weights for each conversation on the
+other two, and then kgmem's own search runs every question with the choice made
+without its conversation ("fused-cv"), with the former default (reciprocal-rank
+fusion, vector 0.5, keyword 1, graph 0.5: "rrf-before"), and with each text axis alone.
+Recall of a question is the share of its evidence turns among the top 10; questions
+whose evidence ids do not parse are skipped (reported).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Any
 
 from bench.locomo_cv import (
     DEPTH,
+    RANKED,
     Choice,
     K,
     Question,
@@ -47,6 +54,7 @@ from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import rules
 from kgmem.ingest.normalise import uid_for
 from kgmem.model import AxisWeights, SearchQuery
+from kgmem.retrieval.validate import MAX_K
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
 EVIDENCE = re.compile(r"D(\d+):(\d+)")
@@ -210,7 +218,7 @@ async def collect(
                     text=qa["question"],
                     embedding=vector,
                     types=("episodes",),
-                    k=DEPTH,
+                    k=DEPTH if axis in RANKED else MAX_K,
                     weights=weights,
                 )
                 hits = (await memory.search(ns, query)).hits
@@ -276,10 +284,9 @@ async def run(
         graph = any(q.axes.get("graph") for q in data.questions)
         axes = AXES if graph else AXES[:2]
         folds = cross_validate(data.questions, grid(axes))
-        default = SearchQuery().weights
         configs: dict[str, Any] = {
             "fused-cv": folds.chosen,
-            "default": default,
+            "rrf-before": Choice("rrf", {"vector": 0.5, "keyword": 1.0, "graph": 0.5}),
             "bm25": ALONE["keyword"],
             "vector": ALONE["vector"],
         }

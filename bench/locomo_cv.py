@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import random
 import statistics
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kgmem.retrieval.fusion import FUSIONS, Fusion, Scored, fuse
 
 DEPTH = 50
+RANKED = ("keyword", "vector")
 K = 10
 BOOTSTRAP = 2000
 
@@ -35,7 +36,11 @@ class Question:
     axes: Mapping[str, Mapping[str, float]]
 
     def top(self, axis: str) -> dict[str, float]:
+        """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
+        stop at ``DEPTH``; the graph axis returns its whole neighbourhood."""
         found = self.axes.get(axis, {})
+        if axis not in RANKED:
+            return dict(found)
         return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:DEPTH])
 
 
@@ -55,7 +60,7 @@ def ranked(q: Question, choice: Choice) -> list[str]:
     """The turn ids kgmem's fusion puts first, best first."""
     axes = {a: {t: Scored(s, "") for t, s in q.top(a).items()} for a in choice.weights}
     order = {t: ("v", t) for a in axes.values() for t in a}
-    cut = [a for a, found in axes.items() if len(found) >= DEPTH]
+    cut = [a for a, found in axes.items() if a in RANKED and len(found) >= DEPTH]
     fused = fuse(axes, choice.weights, method=choice.method, order=order, cut=cut)
     return [f.key for f in fused[:K]]
 
@@ -79,24 +84,32 @@ def recall(q: Question, got: Sequence[str]) -> float:
     return len(q.gold & set(got[:K])) / len(q.gold)
 
 
-def grid(axes: Iterable[str]) -> list[Choice]:
-    """Candidate choices: convex mixes of keyword and vector in steps of 0.05 (plus each
-    extra axis at a few weights), and rank fusion at a few vector weights."""
+def grid(axes: Sequence[str]) -> list[Choice]:
+    """Candidate choices over ``axes``: convex mixes of keyword and vector in steps of
+    0.05 and rank fusion at a few vector weights, each with every other axis at a few
+    weights; an axis alone has weight 1."""
     extra = [a for a in axes if a not in ("keyword", "vector")]
     choices = []
     for method in FUSIONS:
-        steps = [i / 20 for i in range(21)] if method == "convex" else [0, 0.25, 0.5, 0.75, 1]
-        for v in steps:
-            base = {"vector": v, "keyword": 1 - v if method == "convex" else 1.0}
-            for more in _extras(extra):
+        for base in _bases(method, [a for a in axes if a in ("keyword", "vector")]):
+            for more in _extras(extra, alone=not base):
                 choices.append(Choice(method, {**base, **more}))
     return choices
 
 
-def _extras(extra: Sequence[str]) -> list[dict[str, float]]:
+def _bases(method: str, text_axes: Sequence[str]) -> list[dict[str, float]]:
+    if len(text_axes) < 2:
+        return [{a: 1.0 for a in text_axes}]
+    if method == "convex":
+        return [{"vector": i / 20, "keyword": 1 - i / 20} for i in range(21)]
+    return [{"vector": v, "keyword": 1.0} for v in (0, 0.25, 0.5, 0.75, 1)]
+
+
+def _extras(extra: Sequence[str], *, alone: bool) -> list[dict[str, float]]:
     combos: list[dict[str, float]] = [{}]
     for axis in extra:
-        combos = [{**c, axis: w} for c in combos for w in (0.0, 0.1, 0.2, 0.4)]
+        weights = (1.0,) if alone else (0.0, 0.1, 0.2, 0.4)
+        combos = [{**c, axis: w} for c in combos for w in weights]
     return combos
 
 

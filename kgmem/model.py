@@ -416,12 +416,12 @@ class AxisWeights:
     """Weight of each axis in the fusion (0 turns an axis off); see
     ``kgmem.retrieval.fusion``. Only the ratios matter."""
 
-    vector: float = 0.5
-    keyword: float = 1.0
-    temporal: float = 1.0
-    spatial: float = 1.0
-    causal: float = 1.0
-    graph: float = 0.5
+    vector: float = 0.6
+    keyword: float = 0.4
+    temporal: float = 0.25
+    spatial: float = 0.25
+    causal: float = 0.25
+    graph: float = 0.1
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -53,7 +53,7 @@ from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import rules
 from kgmem.ingest.normalise import uid_for
-from kgmem.model import AxisWeights, SearchQuery
+from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
 from kgmem.retrieval.validate import MAX_K
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
@@ -220,6 +220,7 @@ async def collect(
                     types=("episodes",),
                     k=DEPTH if axis in RANKED else MAX_K,
                     weights=weights,
+                    expansion=None if axis in RANKED else ExpansionQuery(),
                 )
                 hits = (await memory.search(ns, query)).hits
                 axes[axis] = {h.uid.split("/", 1)[1]: h.scores.get(axis, 0.0) for h in hits}
@@ -260,6 +261,7 @@ def _query(q: Question, vector: list[float], how: Any) -> SearchQuery:
             k=K,
             weights=weights,
             fusion=how.method,
+            expansion=ExpansionQuery() if weights.graph > 0 else None,
         )
     return SearchQuery(text=q.text, embedding=vector, types=("episodes",), k=K, weights=how)
 

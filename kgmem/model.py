@@ -416,8 +416,8 @@ class AxisWeights:
     """Weight of each axis in the fusion (0 turns an axis off); see
     ``kgmem.retrieval.fusion``. Only the ratios matter."""
 
-    vector: float = 0.6
-    keyword: float = 0.4
+    vector: float = 0.55
+    keyword: float = 0.45
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25

@@ -4,7 +4,8 @@ says why it ranked and how relevant it is, in [0, 1].
 
 One module per axis (``semantic``, ``temporal``, ``spatial``, ``causal``,
 ``expansion``), ``fusion`` for the ranking, ``context`` for the session turns around an
-episode hit, ``validate`` for the query's rules and ``search`` to run a query. Sits between ``kgmem.memory`` and ``kgmem.graph``.
+episode hit, ``validate`` for the query's rules and ``search`` to run a query. Sits
+between ``kgmem.memory`` and ``kgmem.graph``.
 """
 
 from kgmem.retrieval.causal import trace

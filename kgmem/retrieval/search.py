@@ -226,7 +226,9 @@ def _jobs(
     first. The vector axis goes last: run on one connection, the other axes query
     while the text is embedded."""
     q = run.q
-    graph = q.expansion is not None or bool(text and q.weights.graph > 0)
+    # Expansion runs only when asked for: on conversations, seeding it from the names a
+    # text mentions did not help the ranking (``python -m bench locomo``).
+    graph = q.expansion is not None
     jobs = [
         _vector_job(run, vector, ctx.db.ef_search)
         if vector is not None and q.weights.vector > 0

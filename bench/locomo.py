@@ -1,18 +1,24 @@
-"""``python -m bench locomo``: evidence recall@5 and @10 of kgmem search on LoCoMo, per
-category and overall, with plain BM25 and plain vector baselines over the same turns in
-the same run.
+"""``python -m bench locomo``: evidence recall@10 of kgmem search on LoCoMo, with every
+choice of the fusion made leave-one-conversation-out, per conversation and category,
+beside plain BM25 and plain vector search over the same turns in the same run.
 
 Ingestion (one namespace per conversation): every turn is an ``Episode`` whose
 ``occurred_at`` is its session's date, with a ``Source`` per speaker and an
-``ASSERTS`` fact from the speaker to the turn (``source`` = the speaker). The text
+``ASSERTS`` fact from the speaker to the turn (``source`` = the speaker), and the links
+building makes (``links_of``): MENTIONS of the speaker and of what the rule extractor
+finds in the turn, PART_OF its session, PRECEDES from the previous turn. The text
 indexed for keyword search is the turn (speaker, words, and the caption of a shared
 photo) preceded by the previous turn of the session, as context; the vector is the
 embedding of the turn alone (all-MiniLM-L6-v2). No LLM anywhere.
 
-Questions run as searches for episodes with k = 10: kgmem with its default weights
-(vector 0.5, keyword 1, graph 0.5), "BM25" with only the keyword axis, "vector" with
-only the vector axis. Recall of a question is the share of its evidence turns among the
-top k; questions whose evidence ids do not parse are skipped (reported).
+Each question is asked once per axis alone (keyword and vector: their top 50, what a
+search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
+scores; ``bench.locomo_cv`` chooses the fusion and weights for each conversation on the
+other two, and then kgmem's own search runs every question with the choice made
+without its conversation ("fused-cv"), with the former default (reciprocal-rank
+fusion, vector 0.5, keyword 1, graph 0.5: "rrf-before"), and with each text axis alone.
+Recall of a question is the share of its evidence turns among the top 10; questions
+whose evidence ids do not parse are skipped (reported).
 """
 
 from __future__ import annotations
@@ -20,28 +26,38 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.machine import describe
+from bench.locomo_cv import (
+    DEPTH,
+    RANKED,
+    Choice,
+    K,
+    Question,
+    ablate,
+    choose,
+    cross_validate,
+    grid,
+    recall,
+    save,
+)
+from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
-from kgmem.model import AxisWeights, SearchQuery
+from kgmem.ingest import rules
+from kgmem.ingest.normalise import uid_for
+from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
+from kgmem.retrieval.validate import MAX_K
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
-CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 5: "adversarial"}
 EVIDENCE = re.compile(r"D(\d+):(\d+)")
-CONFIGS = {
-    "kgmem": AxisWeights(),
-    "bm25": AxisWeights(vector=0.0, keyword=1.0, graph=0.0),
-    "vector": AxisWeights(vector=1.0, keyword=0.0, graph=0.0),
-}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -49,16 +65,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     p.add_argument(
-        "--vector-weights",
-        type=float,
-        nargs="*",
-        default=[],
-        help="also run kgmem with these vector weights (sensitivity, same run)",
-    )
-    p.add_argument(
         "--embed-context",
         action="store_true",
         help="embed each turn with its previous turn (as keyword search indexes it)",
+    )
+    p.add_argument(
+        "--save-candidates",
+        type=Path,
+        default=None,
+        help="also write every question's per-axis candidates and scores here (JSON)",
     )
     return p.parse_args(argv)
 
@@ -71,10 +86,13 @@ async def main(argv: list[str]) -> int:
         return 1
     conversations = [c for f in files for c in json.loads(f.read_text())]
     with scratch(args.database_url, "kgmem-locomo-") as space:
-        configs = dict(CONFIGS)
-        for w in args.vector_weights:
-            configs[f"kgmem v{w:g}"] = AxisWeights(vector=w)
-        await run(conversations, space.url, space.home, configs, embed_context=args.embed_context)
+        await run(
+            conversations,
+            space.url,
+            space.home,
+            embed_context=args.embed_context,
+            save_to=args.save_candidates,
+        )
     return 0
 
 
@@ -98,13 +116,13 @@ def turn_text(turn: dict[str, Any]) -> str:
 async def ingest(
     memory: Memory, embedder: LocalEmbedder, ns: str, conv: dict[str, Any], *, context: bool
 ) -> int:
-    entities, facts, own = [], [], []
+    episodes, facts, own = [], [], []
     for when, turns in session_turns(conv):
         previous = None
         for turn in turns:
             text = turn_text(turn)
             own.append(f"{previous}\n{text}" if context and previous else text)
-            entities.append(
+            episodes.append(
                 EntityWrite(
                     f"{ns}/{turn['dia_id']}",
                     "Episode",
@@ -123,116 +141,160 @@ async def ingest(
             )
             previous = text
     vectors = await embedder.embed(own)
-    entities = [
+    episodes = [
         EntityWrite(e.uid, e.label, e.properties, embedding=v.tolist())
-        for e, v in zip(entities, vectors, strict=True)
+        for e, v in zip(episodes, vectors, strict=True)
     ]
     speakers = sorted({f.subject for f in facts})
     sources = [EntityWrite(s, "Source", {"name": s, "kind": "speaker"}) for s in speakers]
-    await memory.write_batch(ns, BatchWrite(entities=sources + entities))
-    await memory.write_batch(ns, BatchWrite(facts=facts))
-    return len(entities)
+    found, links = links_of(conv, ns)
+    await memory.write_batch(ns, BatchWrite(entities=sources + episodes + found))
+    await memory.write_batch(ns, BatchWrite(facts=facts + links))
+    return len(episodes)
+
+
+def links_of(conv: dict[str, Any], ns: str) -> tuple[list[EntityWrite], list[FactWrite]]:
+    """What building links turns with (``kgmem.ingest.stages.LinkStage``): the speaker
+    and the names, places, organisations and dates ``kgmem.ingest.rules`` finds in the
+    turn (MENTIONS), its session (PART_OF) and the session's previous turn (PRECEDES)."""
+    entities: dict[str, EntityWrite] = {}
+    links: list[FactWrite] = []
+    for _, turns in session_turns(conv):
+        before = None
+        for turn in turns:
+            ep = f"{ns}/{turn['dia_id']}"
+            session = f"session:{turn['dia_id'].split(':')[0]}"
+            entities.setdefault(session, EntityWrite(session, "Session", {"name": session}))
+            links.append(FactWrite(ep, "PART_OF", session, uid=f"part-of:{ep}"))
+            if before is not None:
+                links.append(FactWrite(before, "PRECEDES", ep, uid=f"precedes:{ep}"))
+            before = ep
+            named = [rules.Found(turn["speaker"], "Person", turn["speaker"])]
+            for found in named + rules.find(turn_text(turn).split(": ", 1)[1]):
+                uid = uid_for(found.name)
+                entities.setdefault(uid, EntityWrite(uid, found.label, {"name": found.name}))
+                links.append(FactWrite(ep, "MENTIONS", uid, uid=f"mentions:{ep}:{uid}"))
+    return list(entities.values()), list({f.uid: f for f in links}.values())
 
 
 def evidence_ids(qa: dict[str, Any]) -> set[str]:
     return {f"D{a}:{b}" for e in qa.get("evidence", []) for a, b in EVIDENCE.findall(str(e))}
 
 
+AXES = ("keyword", "vector", "graph")
+ALONE = {axis: AxisWeights(**{a: 1.0 if a == axis else 0.0 for a in AXES}) for axis in AXES}
+
+
+@dataclass
+class Collected:
+    """What one pass over the conversations gathered."""
+
+    questions: list[Question] = field(default_factory=list)
+    vectors: list[list[float]] = field(default_factory=list)
+    namespaces: dict[str, str] = field(default_factory=dict)
+    turns: int = 0
+    skipped: int = 0
+
+
+async def collect(
+    memory: Memory, embedder: LocalEmbedder, conversations: list[dict[str, Any]], *, context: bool
+) -> Collected:
+    """Ingest each conversation once and cache every question's candidates per axis."""
+    out = Collected()
+    for conv in conversations:
+        ns = re.sub(r"[^a-z0-9_]", "_", f"locomo_{conv['sample_id']}".lower())
+        out.namespaces[conv["sample_id"]] = ns
+        await memory.create_namespace(ns)
+        out.turns += await ingest(memory, embedder, ns, conv, context=context)
+        for qa in conv["qa"]:
+            gold = evidence_ids(qa)
+            if not gold:
+                out.skipped += 1
+                continue
+            vector = (await embedder.embed([qa["question"]]))[0].tolist()
+            axes = {}
+            for axis, weights in ALONE.items():
+                query = SearchQuery(
+                    text=qa["question"],
+                    embedding=vector,
+                    types=("episodes",),
+                    k=DEPTH if axis in RANKED else MAX_K,
+                    weights=weights,
+                    expansion=None if axis in RANKED else ExpansionQuery(),
+                )
+                hits = (await memory.search(ns, query)).hits
+                axes[axis] = {h.uid.split("/", 1)[1]: h.scores.get(axis, 0.0) for h in hits}
+            out.questions.append(
+                Question(conv["sample_id"], qa["category"], qa["question"], frozenset(gold), axes)
+            )
+            out.vectors.append(vector)
+    return out
+
+
+async def measure(
+    memory: Memory, data: Collected, choices: dict[str, Choice | AxisWeights]
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Recall@10 and latency of kgmem's own search per question, for each named
+    configuration (a Choice per held-out conversation, or fixed weights)."""
+    recalls: dict[str, list[float]] = defaultdict(list)
+    latencies: dict[str, list[float]] = defaultdict(list)
+    for q, vector in zip(data.questions, data.vectors, strict=True):
+        for name, how in choices.items():
+            query = _query(q, vector, how)
+            start = time.perf_counter()
+            result = await memory.search(data.namespaces[q.conversation], query)
+            latencies[name].append((time.perf_counter() - start) * 1000)
+            got = [h.uid.split("/", 1)[1] for h in result.hits]
+            recalls[name].append(recall(q, got))
+    return recalls, latencies
+
+
+def _query(q: Question, vector: list[float], how: Any) -> SearchQuery:
+    if isinstance(how, dict):  # per held-out conversation
+        how = how[q.conversation]
+    if isinstance(how, Choice):
+        weights = AxisWeights(**{a: how.weights.get(a, 0.0) for a in AXES})
+        return SearchQuery(
+            text=q.text,
+            embedding=vector,
+            types=("episodes",),
+            k=K,
+            weights=weights,
+            fusion=how.method,
+            expansion=ExpansionQuery() if weights.graph > 0 else None,
+        )
+    return SearchQuery(text=q.text, embedding=vector, types=("episodes",), k=K, weights=how)
+
+
 async def run(
     conversations: list[dict[str, Any]],
     url: str,
     home: Path,
-    configs: dict[str, AxisWeights],
     *,
     embed_context: bool,
+    save_to: Path | None,
 ) -> None:
     embedder = LocalEmbedder(EmbeddingSettings(provider="local"))
     settings = Settings(
         home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
     )
     memory = await Memory.open(settings)
-    recalls: dict[str, dict[int, dict[str, list[float]]]] = {
-        name: defaultdict(lambda: defaultdict(list)) for name in configs
-    }
-    latencies: dict[str, list[float]] = defaultdict(list)
-    embed_ms: list[float] = []
-    skipped = turns = 0
     try:
-        for conv in conversations:
-            ns = re.sub(r"[^a-z0-9_]", "_", f"locomo_{conv['sample_id']}".lower())
-            await memory.create_namespace(ns)
-            turns += await ingest(memory, embedder, ns, conv, context=embed_context)
-            for qa in conv["qa"]:
-                gold = evidence_ids(qa)
-                if not gold:
-                    skipped += 1
-                    continue
-                start = time.perf_counter()
-                vector = (await embedder.embed([qa["question"]]))[0].tolist()
-                embed_ms.append((time.perf_counter() - start) * 1000)
-                for name, weights in configs.items():
-                    query = SearchQuery(
-                        text=qa["question"],
-                        embedding=vector,
-                        types=("episodes",),
-                        k=10,
-                        weights=weights,
-                    )
-                    start = time.perf_counter()
-                    result = await memory.search(ns, query)
-                    latencies[name].append((time.perf_counter() - start) * 1000)
-                    got = [h.uid.split("/", 1)[1] for h in result.hits]
-                    for k in (5, 10):
-                        hit = len(gold & set(got[:k])) / len(gold)
-                        recalls[name][qa["category"]][f"@{k}"].append(hit)
+        data = await collect(memory, embedder, conversations, context=embed_context)
+        if save_to is not None:
+            save(data.questions, save_to)
+        graph = any(q.axes.get("graph") for q in data.questions)
+        axes = AXES if graph else AXES[:2]
+        folds = cross_validate(data.questions, grid(axes))
+        configs: dict[str, Any] = {
+            "fused-cv": folds.chosen,
+            "rrf-before": Choice("rrf", {"vector": 0.5, "keyword": 1.0, "graph": 0.5}),
+            "bm25": ALONE["keyword"],
+            "vector": ALONE["vector"],
+        }
+        recalls, latencies = await measure(memory, data, configs)
+        ablation = ablate(data.questions, axes)
     finally:
         await memory.close()
         await embedder.close()
-    embedded = "previous turn + turn" if embed_context else "turn alone"
-    report(recalls, latencies, embed_ms, turns=turns, skipped=skipped, embedded=embedded)
-
-
-def report(
-    recalls: dict[str, dict[int, dict[str, list[float]]]],
-    latencies: dict[str, list[float]],
-    embed_ms: list[float],
-    *,
-    turns: int,
-    skipped: int,
-    embedded: str,
-) -> None:
-    machine = describe()
-    print("\n== locomo: evidence recall over turns ==")
-    print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
-    questions = sum(len(v["@10"]) for v in recalls["kgmem"].values())
-    print(f"data:    {turns} turns, {questions} questions ({skipped} without parseable evidence)")
-    print(f"         keyword text = previous turn + turn; vector = {embedded}")
-    # "kgmem v0.25" shows as "v0.25@5": the weight, not a cut-off "kgmem v0".
-    header = f"{'category':<14} {'n':>4} " + " ".join(
-        f"{(n.removeprefix('kgmem ') if n != 'kgmem' else n)[:8] + k:>12}"
-        for n in recalls
-        for k in ("@5", "@10")
-    )
-    print(header)
-    rows = sorted(recalls["kgmem"])
-    for cat in [*rows, 0]:
-        label = CATEGORIES.get(cat, "overall")
-        cells = []
-        for name in recalls:
-            for k in ("@5", "@10"):
-                values = (
-                    [x for c in rows for x in recalls[name][c][k]]
-                    if cat == 0
-                    else recalls[name][cat][k]
-                )
-                cells.append(f"{statistics.fmean(values):>12.3f}")
-        n = (
-            sum(len(recalls["kgmem"][c]["@10"]) for c in rows)
-            if cat == 0
-            else len(recalls["kgmem"][cat]["@10"])
-        )
-        print(f"{label:<14} {n:>4} " + " ".join(cells))
-    for name, values in latencies.items():
-        q = statistics.quantiles(values, n=100)
-        print(f"search latency {name:<7} p50 {q[49]:.1f} ms  p95 {q[94]:.1f} ms")
-    print(f"query embedding p50 {statistics.median(embed_ms):.1f} ms")
+    report(data, folds, recalls, latencies, ablation, default=choose(data.questions, grid(axes)))

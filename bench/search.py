@@ -22,6 +22,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,21 @@ from kgmem import Memory, Settings
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.errors import QueryTimeout
-from kgmem.model import CausalQuery, ExpansionQuery, GeoPoint, PlaceQuery, SearchQuery, TimeQuery
+from kgmem.model import (
+    AxisWeights,
+    CausalQuery,
+    ExpansionQuery,
+    GeoPoint,
+    PlaceQuery,
+    SearchQuery,
+    TimeQuery,
+)
 from kgmem.storage import namespaces, traversal
 from kgmem.storage import vector_search as vs
 from kgmem.storage.embedded import start_embedded
 
 NAMESPACE = "bench_search"
+RRF_WEIGHTS = AxisWeights(vector=0.5, keyword=1.0, graph=0.5)
 PORT = 7491
 CYPHER_SAMPLES = 4
 
@@ -320,6 +330,17 @@ async def in_process(
             cached_memory,
         )
         say(f"in-process fused 4-axis, text cached     {percentiles(latencies)}  {cpu}")
+        # The same queries fused as before convex fusion was the default: reciprocal
+        # ranks with the former weights (a baseline for the fusion's own cost).
+        latencies, cpu = await timed_cpu(
+            lambda: cached_memory.search(
+                NAMESPACE,
+                replace(fused_query(q.rng.choice(texts)), fusion="rrf", weights=RRF_WEIGHTS),
+            ),
+            args,
+            cached_memory,
+        )
+        say(f"  same, rank fusion (former default)     {percentiles(latencies)}  {cpu}")
     finally:
         await cached_memory.close()
 

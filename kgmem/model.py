@@ -458,14 +458,15 @@ class SearchFilters:
 
 @dataclass(frozen=True, slots=True)
 class AxisWeights:
-    """Weights of each axis in the reciprocal-rank fusion (0 turns an axis off)."""
+    """Weight of each axis in the fusion (0 turns an axis off); see
+    ``kgmem.retrieval.fusion``. Only the ratios matter."""
 
-    vector: float = 0.5
-    keyword: float = 1.0
-    temporal: float = 1.0
-    spatial: float = 1.0
-    causal: float = 1.0
-    graph: float = 0.5
+    vector: float = 0.55
+    keyword: float = 0.45
+    temporal: float = 0.25
+    spatial: float = 0.25
+    causal: float = 0.25
+    graph: float = 0.1
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""
@@ -478,6 +479,9 @@ class SearchQuery:
 
     ``embedding`` is the query's own vector (the store's dimension) for callers that
     embed themselves; otherwise ``text`` is embedded with the store's model.
+    ``fusion``: ``convex`` (scores combined) or ``rrf`` (ranks combined), see
+    ``kgmem.retrieval.fusion``. ``context``: with each episode hit, up to this many
+    turns before and after it in its session (0..10).
     """
 
     text: str | None = None
@@ -495,12 +499,17 @@ class SearchQuery:
     order_by: Literal["score", "trust"] = "score"
     include_structural: bool = False
     """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
+    fusion: Literal["convex", "rrf"] = "convex"
+    context: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
     """One result: an entity, episode or fact, its fused score and rank, and per axis
-    that found or scored it, a score in [0, 1] and a short reason."""
+    that found or scored it, a score in [0, 1] and a short reason. ``relevance`` in
+    [0, 1] is the weighted mean of the axes' scores, each scaled by the best of this
+    search (1: the best on every axis used); ``context`` the neighbouring turns of an
+    episode hit when the query asks for them."""
 
     kind: Literal["entity", "episode", "fact"]
     uid: str
@@ -512,6 +521,8 @@ class SearchHit:
     fact: Fact | None = None
     trust: float | None = None
     status: VerificationStatus | None = None
+    relevance: float = 0.0
+    context: tuple[Entity, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

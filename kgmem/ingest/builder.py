@@ -28,6 +28,7 @@ from kgmem.ingest.coalesce import EpisodeQueue
 from kgmem.ingest.extractors import (
     Extractor,
     KnownEntityExtractor,
+    RuleExtractor,
     SpacyExtractor,
     StructuredExtractor,
 )
@@ -59,7 +60,8 @@ _log = logging.getLogger("kgmem.ingest")
 
 STAGES = ("extract", "resolve", "date", "write", "link")
 OPTIONAL_STAGES = ("date", "link")
-EXTRACTORS = ("structured", "known", "spacy", "llm")
+EXTRACTORS = ("structured", "known", "rules", "spacy", "llm")
+DEFAULT_EXTRACTORS = ("structured", "known", "rules")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ class PipelineConfig:
     """A namespace's pipeline: which extractors run in which order, which optional
     stages run, and its LLM token budget (None: the store's default)."""
 
-    extractors: tuple[str, ...] = ("structured", "known")
+    extractors: tuple[str, ...] = DEFAULT_EXTRACTORS
     stages: tuple[str, ...] = STAGES
     llm_budget_tokens: int | None = None
 
@@ -75,7 +77,7 @@ class PipelineConfig:
     def parse(cls, data: Mapping[str, Any], settings: IngestSettings) -> PipelineConfig:
         """Checked configuration; missing keys take the defaults (the LLM extractor is on
         by default only when an LLM URL is configured)."""
-        default = ("structured", "known", "llm") if settings.llm_url else ("structured", "known")
+        default = (*DEFAULT_EXTRACTORS, "llm") if settings.llm_url else DEFAULT_EXTRACTORS
         extractors = tuple(data.get("extractors") or default)
         stages = tuple(data.get("stages") or STAGES)
         bad = [e for e in extractors if e not in EXTRACTORS]
@@ -331,6 +333,8 @@ class Builder:
             return StructuredExtractor()
         if name == "known":
             return KnownEntityExtractor()
+        if name == "rules":
+            return RuleExtractor()
         if name == "spacy":
             return self._spacy
         assert self.settings.llm_url is not None

@@ -2,8 +2,9 @@
 
 They run as a chain in the namespace's configured order; later ones see what earlier
 ones found. ``structured`` takes what the caller supplied, ``known`` finds stored
-names and aliases in the text, ``spacy`` runs NER when a model is installed, ``llm``
-asks an OpenAI-compatible model (see ``kgmem.ingest.llm``).
+names and aliases in the text, ``rules`` finds names, places, organisations and dates
+without a model (``kgmem.ingest.rules``), ``spacy`` runs NER when a model is installed,
+``llm`` asks an OpenAI-compatible model (see ``kgmem.ingest.llm``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+from kgmem.ingest import rules
 from kgmem.ingest.resolve import NameIndex
 from kgmem.ingest.types import EntityMention, Work
 
@@ -59,6 +61,16 @@ class KnownEntityExtractor:
             work.extraction.add_entity(
                 EntityMention(name=hit.surface, label=vertex.label, uid=hit.uid, via="known")
             )
+
+
+class RuleExtractor:
+    """Names, places, organisations and dates found by ``kgmem.ingest.rules``."""
+
+    name = "rules"
+
+    async def extract(self, work: Work, index: NameIndex) -> None:
+        for found in rules.find(work.episode.text):
+            work.extraction.add_entity(EntityMention(name=found.name, label=found.label))
 
 
 # spaCy entity types and the graph labels they become.

@@ -1,9 +1,11 @@
 """Retrieval along four axes (semantic, temporal, spatial, causal) plus graph
-expansion, fused by weighted reciprocal-rank fusion; every hit says why it ranked.
+expansion, fused by a convex mix of their scaled scores (or reciprocal ranks); every hit
+says why it ranked and how relevant it is, in [0, 1].
 
 One module per axis (``semantic``, ``temporal``, ``spatial``, ``causal``,
-``expansion``), ``fusion`` for the ranking, ``validate`` for the query's rules and
-``search`` to run a query. Sits between ``kgmem.memory`` and ``kgmem.graph``.
+``expansion``), ``fusion`` for the ranking, ``context`` for the session turns around an
+episode hit, ``validate`` for the query's rules and ``search`` to run a query. Sits
+between ``kgmem.memory`` and ``kgmem.graph``.
 """
 
 from kgmem.retrieval.causal import trace

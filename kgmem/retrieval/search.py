@@ -31,7 +31,16 @@ from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
 from kgmem.model import Axis, Entity, ExpansionQuery, SearchHit, SearchQuery, SearchResult
-from kgmem.retrieval import causal, expansion, semantic, spatial, temporal, trust, validate
+from kgmem.retrieval import (
+    causal,
+    context,
+    expansion,
+    semantic,
+    spatial,
+    temporal,
+    trust,
+    validate,
+)
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.scope import EPISODE, Key, Scope
@@ -145,6 +154,9 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
             ranked = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
             hits = trust.attach(hits)
+            if q.context:
+                steps = q.context
+                hits = await run.timed("context", lambda: context.attach(conn, ns, hits, steps))
     finally:
         if embedding is not None and not embedding.done():
             embedding.cancel()
@@ -214,7 +226,9 @@ def _jobs(
     first. The vector axis goes last: run on one connection, the other axes query
     while the text is embedded."""
     q = run.q
-    graph = q.expansion is not None or bool(text and q.weights.graph > 0)
+    # Expansion runs only when asked for: on conversations, seeding it from the names a
+    # text mentions did not help the ranking (``python -m bench locomo``).
+    graph = q.expansion is not None
     jobs = [
         _vector_job(run, vector, ctx.db.ef_search)
         if vector is not None and q.weights.vector > 0
@@ -642,7 +656,9 @@ async def _fuse(run: _Run, eligible: _Eligible) -> list[Any]:
         **{("f", i): ("f", f.uid) for i, f in eligible.facts.items()},
     }
     weights = {axis: run.q.weights.of(_axis(axis)) for axis in run.axes}
-    return fuse(run.axes, weights, order=order, eligible=keys)
+    # The ranked axes stop at ``limit``; the others return every candidate they score.
+    cut = [a for a in ("keyword", "vector") if len(run.axes.get(a, ())) >= run.limit]
+    return fuse(run.axes, weights, method=run.q.fusion, order=order, eligible=keys, cut=cut)
 
 
 def _axis(name: str) -> Axis:
@@ -678,6 +694,7 @@ async def _load(
                     scores=scores,
                     reasons=reasons,
                     entity=entity,
+                    relevance=round(fused.relevance, 6),
                 )
             )
         else:
@@ -691,6 +708,7 @@ async def _load(
                     scores=scores,
                     reasons=reasons,
                     fact=fact,
+                    relevance=round(fused.relevance, 6),
                 )
             )
     return hits

@@ -9,12 +9,14 @@ from kgmem.errors import InvalidInput, InvalidNumber, InvalidTimestamp
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.model import AXES, CausalQuery, ExpansionQuery, PlaceQuery, SearchQuery, TimeQuery
+from kgmem.retrieval.fusion import FUSIONS
 from kgmem.schema import validate_label, validate_uid
 
 MAX_K = 1000
 MAX_DEPTH = 6
 MAX_HOPS = 3
 MAX_TEXT = 4000
+MAX_CONTEXT = 10
 
 
 def query(ctx: GraphContext, q: SearchQuery) -> None:
@@ -33,6 +35,7 @@ def query(ctx: GraphContext, q: SearchQuery) -> None:
     if not q.types:
         raise InvalidInput("types must name at least one of entities, facts, episodes")
     _weights_and_filters(q)
+    _fusion_and_context(q)
     if q.time:
         time(q.time)
     if q.place:
@@ -41,6 +44,17 @@ def query(ctx: GraphContext, q: SearchQuery) -> None:
         causal(ctx, q.causal)
     if q.expansion:
         expansion(ctx, q.expansion)
+
+
+def _fusion_and_context(q: SearchQuery) -> None:
+    if q.fusion not in FUSIONS:
+        raise InvalidInput(
+            f"fusion must be one of {', '.join(FUSIONS)}; got {q.fusion!r}", field="fusion"
+        )
+    if not 0 <= q.context <= MAX_CONTEXT:
+        raise InvalidInput(
+            f"context must be between 0 and {MAX_CONTEXT}; got {q.context}", field="context"
+        )
 
 
 def _weights_and_filters(q: SearchQuery) -> None:

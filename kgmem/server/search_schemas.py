@@ -116,7 +116,7 @@ class FiltersIn(_In):
 
 
 class WeightsIn(_In):
-    """Reciprocal-rank-fusion weight per axis (0 turns an axis off)."""
+    """Fusion weight per axis (0 turns an axis off)."""
 
     vector: float = _DEFAULT_WEIGHTS.vector
     keyword: float = _DEFAULT_WEIGHTS.keyword
@@ -161,6 +161,16 @@ class SearchIn(_In):
         description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
         "its session, ...) as fact hits",
     )
+    fusion: Literal["convex", "rrf"] = Field(
+        default="convex",
+        description="convex: weighted mean of each axis's scores scaled by its best; "
+        "rrf: weighted reciprocal-rank fusion",
+    )
+    context: int = Field(
+        default=0,
+        description="With each episode hit, up to this many turns before and "
+        "after it in its session (0..10)",
+    )
 
     def to_query(self) -> model.SearchQuery:
         return model.SearchQuery(
@@ -178,6 +188,8 @@ class SearchIn(_In):
             min_trust=self.min_trust,
             order_by=self.order_by,
             include_structural=self.include_structural,
+            fusion=self.fusion,
+            context=self.context,
         )
 
 
@@ -185,7 +197,11 @@ class SearchHitOut(BaseModel):
     kind: Literal["entity", "episode", "fact"]
     uid: str
     rank: int
-    score: float = Field(description="Fused reciprocal-rank score")
+    score: float = Field(description="Fused score the hits are ranked by")
+    relevance: float = Field(
+        description="In [0, 1]: weighted mean of the axes' scores, each scaled by the "
+        "best of this search; 1 = best on every axis used"
+    )
     scores: dict[str, float] = Field(description="Per axis, in [0, 1]")
     reasons: dict[str, str] = Field(description="Per axis, why it matched")
     entity: EntityOut | None = None
@@ -193,6 +209,10 @@ class SearchHitOut(BaseModel):
     trust: float | None = Field(default=None, description="A fact hit's consensus trust")
     status: Literal["verified", "contested", "unverified", "refuted"] | None = Field(
         default=None, description="A fact hit's verification status"
+    )
+    context: list[EntityOut] = Field(
+        default_factory=list,
+        description="With context: the episode's neighbouring turns in its session, in order",
     )
 
     @classmethod
@@ -202,12 +222,14 @@ class SearchHitOut(BaseModel):
             uid=h.uid,
             rank=h.rank,
             score=h.score,
+            relevance=h.relevance,
             scores=dict(h.scores),
             reasons=dict(h.reasons),
             entity=EntityOut.of(h.entity) if h.entity else None,
             fact=FactOut.of(h.fact) if h.fact else None,
             trust=h.trust,
             status=h.status,
+            context=[EntityOut.of(e) for e in h.context],
         )
 
 
@@ -314,12 +336,14 @@ def _hit(h: model.SearchHit) -> dict[str, object]:
         "uid": h.uid,
         "rank": h.rank,
         "score": float(h.score),
+        "relevance": float(h.relevance),
         "scores": {k: float(v) for k, v in h.scores.items()},
         "reasons": dict(h.reasons),
         "entity": _entity(h.entity) if h.entity else None,
         "fact": _fact(h.fact) if h.fact else None,
         "trust": _float(h.trust),
         "status": h.status,
+        "context": [_entity(e) for e in h.context],
     }
 
 

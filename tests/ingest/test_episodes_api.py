@@ -70,7 +70,7 @@ async def test_pipeline_config_round_trip_and_validation(
     client: httpx.AsyncClient, namespace: str, memory: Memory
 ) -> None:
     url = f"/v1/namespaces/{namespace}/pipeline"
-    assert (await client.get(url)).json()["extractors"] == ["structured", "known"]
+    assert (await client.get(url)).json()["extractors"] == ["structured", "known", "rules"]
     r = await client.put(
         url, json={"extractors": ["known"], "stages": ["extract", "resolve", "write"]}
     )

@@ -58,15 +58,18 @@ def uids(hits: Sequence[SearchHit]) -> list[str]:
 
 
 def assert_same_answers(got: Sequence[SearchResult], expected: Sequence[SearchResult]) -> None:
-    """The same hits, ranks, fused scores, reasons and elements, and the same per-axis
-    scores to 1e-5: a BM25 score read from the index scan and one computed again can
-    differ by one float4 step (``kgmem.storage.keyword_search``), which rounding to six
-    decimals can show."""
+    """The same hits, ranks, reasons and elements, and the same per-axis and fused scores
+    and relevance to 1e-5: a BM25 score read from the index scan and one computed again
+    can differ by one float4 step (``kgmem.storage.keyword_search``), which rounding to
+    six decimals can show and the convex fusion carries into the fused score."""
     assert len(got) == len(expected)
     for mine, theirs in zip(got, expected, strict=True):
         assert len(mine.hits) == len(theirs.hits)
         for a, b in zip(mine.hits, theirs.hits, strict=True):
-            assert replace(a, scores={}) == replace(b, scores={})
+            assert replace(a, scores={}, score=0.0, relevance=0.0) == replace(
+                b, scores={}, score=0.0, relevance=0.0
+            )
+            assert abs(a.score - b.score) <= 1e-5 and abs(a.relevance - b.relevance) <= 1e-5
             assert a.scores.keys() == b.scores.keys()
             assert all(abs(a.scores[k] - b.scores[k]) <= 1e-5 for k in a.scores), (a, b)
 

@@ -1,6 +1,9 @@
-"""Weighted reciprocal-rank fusion: tie-aware ranks, weights, eligibility, determinism."""
+"""Fusion: convex mix of scaled scores (default) and weighted reciprocal-rank fusion;
+tie-aware ranks, weights, eligibility, the cut-off floor, relevance, determinism."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kgmem.retrieval.fusion import K, Scored, fuse, ranks
 
@@ -19,12 +22,13 @@ def test_fused_score_is_the_weighted_sum_of_reciprocal_ranks() -> None:
         "keyword": {"a": Scored(1.0, ""), "b": Scored(0.5, "")},
         "vector": {"b": Scored(0.9, ""), "c": Scored(0.8, "")},
     }
-    fused = {f.key: f for f in fuse(axes, {"keyword": 1.0, "vector": 0.5})}
+    fused = {f.key: f for f in fuse(axes, {"keyword": 1.0, "vector": 0.5}, method="rrf")}
     assert fused["a"].score == pytest.approx(1 / (K + 1))
     assert fused["b"].score == pytest.approx(1 / (K + 2) + 0.5 / (K + 1))
     assert fused["c"].score == pytest.approx(0.5 / (K + 2))
     assert fused["b"].axis_ranks == {"keyword": 2, "vector": 1}
-    assert [f.key for f in fuse(axes, {"keyword": 1.0, "vector": 0.5})] == ["b", "a", "c"]
+    ranked = fuse(axes, {"keyword": 1.0, "vector": 0.5}, method="rrf")
+    assert [f.key for f in ranked] == ["b", "a", "c"]
 
 
 def test_zero_weight_turns_an_axis_off() -> None:
@@ -42,3 +46,73 @@ def test_ineligible_candidates_neither_appear_nor_take_ranks() -> None:
     axes = {"keyword": {"a": Scored(1.0, ""), "b": Scored(0.5, "")}}
     fused = fuse(axes, {"keyword": 1.0}, eligible={"b"})
     assert [(f.key, f.axis_ranks["keyword"]) for f in fused] == [("b", 1)]
+
+
+def test_convex_score_is_the_weighted_mean_of_scores_scaled_by_each_axis_best() -> None:
+    axes = {
+        "keyword": {"a": Scored(0.8, ""), "b": Scored(0.4, "")},
+        "vector": {"b": Scored(0.6, ""), "c": Scored(0.3, "")},
+    }
+    fused = {f.key: f for f in fuse(axes, {"keyword": 1.0, "vector": 3.0})}
+    assert fused["a"].score == pytest.approx(0.25 * 1.0)
+    assert fused["b"].score == pytest.approx(0.25 * 0.5 + 0.75 * 1.0)
+    assert fused["c"].score == pytest.approx(0.75 * 0.5)
+    assert all(f.relevance == f.score for f in fused.values())
+
+
+def test_a_cut_axis_gives_candidates_it_did_not_return_its_lowest_score() -> None:
+    axes = {
+        "keyword": {"a": Scored(1.0, ""), "b": Scored(0.5, "")},
+        "vector": {"b": Scored(1.0, ""), "c": Scored(0.6, "")},
+    }
+    plain = {f.key: f.score for f in fuse(axes, {"keyword": 1.0, "vector": 1.0})}
+    cut = {f.key: f.score for f in fuse(axes, {"keyword": 1.0, "vector": 1.0}, cut=["vector"])}
+    assert plain["a"] == pytest.approx(0.5)
+    assert cut["a"] == pytest.approx(0.5 + 0.5 * 0.6)  # vector's floor, not 0
+    assert cut["c"] == pytest.approx(plain["c"])  # keyword was not cut: 0 stays 0
+
+
+def test_rrf_hits_carry_the_convex_relevance_too() -> None:
+    axes = {"keyword": {"a": Scored(1.0, ""), "b": Scored(0.25, "")}}
+    fused = {f.key: f for f in fuse(axes, {"keyword": 1.0}, method="rrf")}
+    assert fused["b"].relevance == pytest.approx(0.25)
+    assert fused["b"].score == pytest.approx(1 / (K + 2))
+
+
+_scores = st.dictionaries(
+    st.sampled_from("abcdefgh"), st.floats(0.0, 1.0, allow_nan=False), max_size=8
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keyword=_scores,
+    vector=_scores,
+    w=st.floats(0.0, 1.0),
+    cut=st.sets(st.sampled_from(["keyword", "vector"])),
+)
+def test_relevance_is_in_unit_interval_and_orders_convex_hits(
+    keyword: dict[str, float], vector: dict[str, float], w: float, cut: set[str]
+) -> None:
+    axes = {
+        "keyword": {k: Scored(v, "") for k, v in keyword.items()},
+        "vector": {k: Scored(v, "") for k, v in vector.items()},
+    }
+    fused = fuse(axes, {"keyword": 1 - w, "vector": w}, cut=cut)
+    assert all(0.0 <= f.relevance <= 1.0 for f in fused)
+    assert [f.relevance for f in fused] == sorted((f.relevance for f in fused), reverse=True)
+    assert {f.key for f in fused} == {
+        k
+        for axis, found in (("keyword", keyword), ("vector", vector))
+        if (1 - w if axis == "keyword" else w) > 0
+        for k in found
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(keyword=_scores)
+def test_one_axis_alone_keeps_its_own_order(keyword: dict[str, float]) -> None:
+    axes = {"keyword": {k: Scored(v, "") for k, v in keyword.items()}}
+    fused = fuse(axes, {"keyword": 1.0}, cut=["keyword"])
+    got = [keyword[f.key] for f in fused]
+    assert got == sorted(got, reverse=True)

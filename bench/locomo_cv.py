@@ -1,0 +1,177 @@
+"""Leave-one-conversation-out choice of the fusion over cached per-axis scores.
+
+Each question's candidates and scores per axis are read once from kgmem (one search per
+axis alone); the fusions here replay kgmem's own (``kgmem.retrieval.fusion``) over the
+top ``DEPTH`` of each axis, as a search with k = 10 sees them. For every conversation a
+fusion and its weights are chosen on the other conversations only (best mean recall@10,
+ties to the earliest in ``grid()``), then measured on the held-out one: no figure comes
+from a choice that saw its questions. The bootstrap resamples questions.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from kgmem.retrieval.fusion import FUSIONS, Fusion, Scored, fuse
+
+DEPTH = 50
+RANKED = ("keyword", "vector")
+K = 10
+BOOTSTRAP = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question with each axis's candidates (turn id -> score in [0, 1])."""
+
+    conversation: str
+    category: int
+    text: str
+    gold: frozenset[str]
+    axes: Mapping[str, Mapping[str, float]]
+
+    def top(self, axis: str) -> dict[str, float]:
+        """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
+        stop at ``DEPTH``; the graph axis returns its whole neighbourhood."""
+        found = self.axes.get(axis, {})
+        if axis not in RANKED:
+            return dict(found)
+        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:DEPTH])
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A fusion and its axis weights."""
+
+    method: Fusion
+    weights: Mapping[str, float]
+
+    def label(self) -> str:
+        parts = " ".join(f"{a}={w:g}" for a, w in sorted(self.weights.items()) if w > 0)
+        return f"{self.method} {parts}"
+
+
+def ranked(q: Question, choice: Choice) -> list[str]:
+    """The turn ids kgmem's fusion puts first, best first."""
+    axes = {a: {t: Scored(s, "") for t, s in q.top(a).items()} for a in choice.weights}
+    order = {t: ("v", t) for a in axes.values() for t in a}
+    cut = [a for a, found in axes.items() if a in RANKED and len(found) >= DEPTH]
+    fused = fuse(axes, choice.weights, method=choice.method, order=order, cut=cut)
+    return [f.key for f in fused[:K]]
+
+
+def save(questions: Sequence[Question], path: Path) -> None:
+    """Write the cached candidates as JSON (for replaying choices without a database)."""
+    rows = [
+        {**asdict(q), "gold": sorted(q.gold), "axes": {a: dict(c) for a, c in q.axes.items()}}
+        for q in questions
+    ]
+    path.write_text(json.dumps(rows))
+
+
+def load(path: Path) -> list[Question]:
+    """The questions ``save`` wrote."""
+    rows = json.loads(path.read_text())
+    return [Question(**{**r, "gold": frozenset(r["gold"])}) for r in rows]
+
+
+def recall(q: Question, got: Sequence[str]) -> float:
+    return len(q.gold & set(got[:K])) / len(q.gold)
+
+
+def grid(axes: Sequence[str]) -> list[Choice]:
+    """Candidate choices over ``axes``: convex mixes of keyword and vector in steps of
+    0.05 and rank fusion at a few vector weights, each with every other axis at a few
+    weights; an axis alone has weight 1."""
+    extra = [a for a in axes if a not in ("keyword", "vector")]
+    choices = []
+    for method in FUSIONS:
+        for base in _bases(method, [a for a in axes if a in ("keyword", "vector")]):
+            for more in _extras(extra, alone=not base):
+                choices.append(Choice(method, {**base, **more}))
+    return choices
+
+
+def _bases(method: str, text_axes: Sequence[str]) -> list[dict[str, float]]:
+    if len(text_axes) < 2:
+        return [{a: 1.0 for a in text_axes}]
+    if method == "convex":
+        return [{"vector": i / 20, "keyword": 1 - i / 20} for i in range(21)]
+    return [{"vector": v, "keyword": 1.0} for v in (0, 0.25, 0.5, 0.75, 1)]
+
+
+def _extras(extra: Sequence[str], *, alone: bool) -> list[dict[str, float]]:
+    combos: list[dict[str, float]] = [{}]
+    for axis in extra:
+        weights = (1.0,) if alone else (0.0, 0.1, 0.2, 0.4)
+        combos = [{**c, axis: w} for c in combos for w in weights]
+    return combos
+
+
+@dataclass
+class Folds:
+    """Per held-out conversation: the choice made without it and its recalls."""
+
+    chosen: dict[str, Choice] = field(default_factory=dict)
+    recalls: dict[str, list[float]] = field(default_factory=dict)
+
+
+def cross_validate(questions: Sequence[Question], choices: Sequence[Choice]) -> Folds:
+    """Leave one conversation out: choose on the rest, measure on it."""
+    table = [[recall(q, ranked(q, c)) for q in questions] for c in choices]
+    folds = Folds()
+    for held in sorted({q.conversation for q in questions}):
+        train = [i for i, q in enumerate(questions) if q.conversation != held]
+        best = max(range(len(choices)), key=lambda c: statistics.fmean(table[c][i] for i in train))
+        folds.chosen[held] = choices[best]
+        folds.recalls[held] = [
+            table[best][i] for i, q in enumerate(questions) if q.conversation == held
+        ]
+    return folds
+
+
+def choose(questions: Sequence[Question], choices: Sequence[Choice]) -> Choice:
+    """The choice that is best on all the questions (what a default would be)."""
+    table = [statistics.fmean(recall(q, ranked(q, c)) for q in questions) for c in choices]
+    return choices[max(range(len(choices)), key=lambda c: table[c])]
+
+
+def bootstrap(diffs: Sequence[float], *, seed: int = 7) -> tuple[float, float]:
+    """95% percentile interval of the mean of ``diffs`` (questions resampled)."""
+    rng = random.Random(seed)
+    n = len(diffs)
+    means = sorted(statistics.fmean(rng.choices(diffs, k=n)) for _ in range(BOOTSTRAP))
+    return means[int(0.025 * BOOTSTRAP)], means[int(0.975 * BOOTSTRAP) - 1]
+
+
+def by_category(questions: Sequence[Question], values: Sequence[float]) -> dict[int, list[float]]:
+    out: dict[int, list[float]] = {}
+    for q, v in zip(questions, values, strict=True):
+        out.setdefault(q.category, []).append(v)
+    return out
+
+
+Runner = Callable[[Question], Sequence[str]]
+
+
+def ablate(questions: Sequence[Question], axes: Sequence[str]) -> dict[str, list[float]]:
+    """Cross-validated recall@10 per question of each axis alone and of growing sets of
+    axes, each set's weights chosen leave-one-conversation-out like the full fusion."""
+    sets = [(a,) for a in axes] + [tuple(axes[:n]) for n in range(2, len(axes) + 1)]
+    out: dict[str, list[float]] = {}
+    for subset in sets:
+        choices = [c for c in grid(subset) if _uses_only(c, subset)]
+        folds = cross_validate(questions, choices)
+        values = {held: iter(v) for held, v in folds.recalls.items()}
+        out["+".join(subset)] = [next(values[q.conversation]) for q in questions]
+    return out
+
+
+def _uses_only(choice: Choice, subset: Sequence[str]) -> bool:
+    used = {a for a, w in choice.weights.items() if w > 0}
+    return bool(used) and used <= set(subset)

@@ -64,6 +64,7 @@ VERIFICATION = {
     "sources_for": [CLAIM],
     "sources_against": [],
     "scored_at": T0,
+    "basis": {"rests_on": "consensus", "sources": 1, "claims": 1, "prior": 0.9},
 }
 SOURCE = {
     "uid": "hr-db",
@@ -157,6 +158,10 @@ HEALTH = {
     "version": "0.1.0",
     "database": {
         "ok": True,
+        "state": "up",
+        "restart_attempt": 0,
+        "restarts": 0,
+        "error": None,
         "embedded": True,
         "server_version": "16.4",
         "extensions": {"age": "1.5.0", "vector": "0.8.0"},
@@ -187,6 +192,7 @@ REQUESTS: dict[str, Any] = {
         "text": "Alice works at Acme",
     },
     "close_fact": {"valid_to": "2024-06-30T00:00:00Z"},
+    "patch_entity": {"properties": {"title": "CTO"}, "location": {"lat": 52.52, "lon": 13.405}},
     "write_batch": {
         "entities": [{"uid": "acme", "label": "Organization", "properties": {"name": "Acme"}}],
         "facts": [{"subject": "alice", "predicate": "WORKS_AT", "object": "acme"}],
@@ -229,10 +235,12 @@ RESPONSES: dict[str, Any] = {
         "embedded_entities": 3,
         "embedded_facts": 2,
         "bytes": 98304,
+        "structural_edges": 4,
     },
     "entity_timeline": {"uid": "alice", "entries": [{"direction": "outgoing", "fact": FACT}]},
     "list_entities": {"items": [ENTITY], "next_cursor": "YWxpY2U"},
     "upsert_entity": ENTITY,
+    "patch_entity": ENTITY,
     "get_entity": {"entity": ENTITY, "outgoing": [FACT], "incoming": []},
     "fact_verification": VERIFICATION,
     "list_sources": {"items": [SOURCE], "next_cursor": None},
@@ -249,6 +257,7 @@ RESPONSES: dict[str, Any] = {
         "status": "verified",
         "matches": [VERIFICATION],
         "contradictions": [],
+        "basis": {"rests_on": "consensus", "sources": 1, "claims": 1, "prior": 0.9},
     },
     "run_verification": {
         "namespace": "demo",
@@ -279,7 +288,8 @@ RESPONSES: dict[str, Any] = {
                 "kind": "fact",
                 "uid": "f-alice-acme",
                 "rank": 1,
-                "score": 0.031,
+                "score": 0.74,
+                "relevance": 0.74,
                 "scores": {"keyword": 0.91, "temporal": 1.0},
                 "reasons": {
                     "keyword": "matched 'acme', 'works'",

@@ -35,13 +35,20 @@ class Block:
     line: int
 
 
+# Run against a server of their own by tests/client/test_readme_agents.py.
+AGENT_SECTION = "## Use kgmem from an agent"
+
+
 def blocks(language: tuple[str, ...]) -> list[Block]:
-    """The README's fenced blocks in one of ``language``, in order."""
+    """The README's fenced blocks in one of ``language``, in order (the agent section's
+    left to its own test)."""
     source = README.read_text()
+    start = source.find(AGENT_SECTION)
+    end = source.find("\n## ", start + 1) if start >= 0 else -1
     return [
         Block(m.group(1), m.group(2), source.count("\n", 0, m.start()) + 1)
         for m in _FENCE.finditer(source)
-        if m.group(1) in language
+        if m.group(1) in language and not (start <= m.start() < end)
     ]
 
 

@@ -30,7 +30,10 @@ async def two_homes(memory: Memory, ns: str) -> None:
     await memory.add_fact(
         ns, FactWrite("alice", "LIVES_IN", "paris", valid_from=JAN, source="census")
     )
-    await memory.add_fact(ns, FactWrite("alice", "LIVES_IN", "berlin", source="gossip"))
+    # The same start from sources that share none: competing values, both kept in force.
+    await memory.add_fact(
+        ns, FactWrite("alice", "LIVES_IN", "berlin", valid_from=JAN, source="gossip")
+    )
     await memory.add_fact(ns, FactWrite("alice", "WORKS_AT", "acme", valid_from=JAN))
 
 
@@ -53,7 +56,7 @@ async def test_facts_carry_validity_and_competing_values_are_flagged(
 
 async def test_closed_facts_are_marked_no_longer_true(memory: Memory, namespace: str) -> None:
     await two_homes(memory, namespace)
-    job = await memory.add_fact(namespace, FactWrite("alice", "WORKS_AT", "paris", valid_from=JAN))
+    job = await memory.add_fact(namespace, FactWrite("alice", "VISITED", "paris", valid_from=JAN))
     await memory.close_fact(namespace, job.uid, valid_to=datetime(2021, 1, 1, tzinfo=UTC))
     block = await build_context(
         memory,
@@ -62,6 +65,7 @@ async def test_closed_facts_are_marked_no_longer_true(memory: Memory, namespace:
     )
     current = {(f.predicate, f.object): f.current for f in block.facts}
     assert current[("WORKS_AT", "acme")] is True
+    assert current[("VISITED", "paris")] is False
 
 
 async def test_episodes_come_with_the_turns_around_them(memory: Memory, namespace: str) -> None:

@@ -31,14 +31,22 @@ async def facts(memory: Memory, namespace: str) -> str:
             facts=[
                 FactWrite(
                     "a", "WORKS_AT", "b", uid="old", valid_from=OLD, recorded_at=T, source="s1"
-                ),
-                FactWrite(
-                    "a", "WORKS_AT", "c", uid="new", valid_from=NEW, recorded_at=T, source="s1"
-                ),
+                )
             ],
         ),
     )
+    # Closed before the next value starts (written after, it would supersede it).
     await memory.close_fact(namespace, "old", valid_to=CLOSED)
+    await memory.write_batch(
+        namespace,
+        BatchWrite(
+            facts=[
+                FactWrite(
+                    "a", "WORKS_AT", "c", uid="new", valid_from=NEW, recorded_at=T, source="s1"
+                )
+            ]
+        ),
+    )
     return namespace
 
 

@@ -21,7 +21,9 @@ async def test_import_restates_and_supersedes(
         f"<{DANA}> <urn:kgmem:vocab:KNOWS> <{BERLIN}> <http://ex.org/b> .\n"
         f"<{DANA}> <urn:kgmem:vocab:LIVES_IN> <{LISBON}> .\n"
     )
-    await memory.import_file(namespace, dump, ImportOptions(report_dir=tmp_path))
+    await memory.import_file(
+        namespace, dump, ImportOptions(report_dir=tmp_path, graph_names="sources")
+    )
     every = FactQuery(include_closed=True, limit=100)
     facts = {(f.predicate, f.object): f for f in (await memory.list_facts(namespace, every)).items}
     assert len([k for k in facts if k[0] == "KNOWS"]) == 1

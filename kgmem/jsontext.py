@@ -44,8 +44,9 @@ def unencodable(value: Any) -> str | None:
 def oversized_int(value: Any) -> int | None:
     """An integer in ``value`` outside the signed 64-bit range, or None."""
     for item in leaves(value):
-        is_int = isinstance(item, int) and not isinstance(item, bool)
-        if is_int and not INT64_MIN <= item <= INT64_MAX:
+        if isinstance(item, bool) or not isinstance(item, int):
+            continue
+        if not INT64_MIN <= item <= INT64_MAX:
             return item
     return None
 

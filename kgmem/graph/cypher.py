@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kgmem import jsontext
 from kgmem.config import CypherSettings
 from kgmem.cypher import CypherPlan, Mode, explained, plan
 from kgmem.cypher import values as cypher_values
-from kgmem.errors import LimitExceeded, StorageError
+from kgmem.errors import InvalidNumber, LimitExceeded, StorageError
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
@@ -146,6 +147,9 @@ def _cap(limit: int | None, settings: CypherSettings) -> int:
 
 
 def _params_json(params: Mapping[str, Any]) -> str:
+    bad = jsontext.non_finite(params)
+    if bad is not None:  # the encoder would write it as null
+        raise InvalidNumber(f"parameter value {bad} is not a finite number")
     return agtype.encode(dict(params))
 
 

@@ -118,6 +118,10 @@ async def test_membership_reads_in_cypher(
         "RETURN r.rdf_graphs"
     )
     assert graphs == ['["default", "http://example.org/g1"]']
+    in_g1_edges = await cypher(
+        "MATCH (a)-[r]->(b) WHERE 'http://example.org/g1' IN r.rdf_graphs RETURN b.uid"
+    )
+    assert len(in_g1_edges) == 2 and '"http://example.org/bob"' in in_g1_edges  # and _:x
     in_g1 = await cypher(
         "MATCH (p) WHERE p.rdf_graphs['http://example.org/g1'] IS NOT NULL RETURN p.uid"
     )

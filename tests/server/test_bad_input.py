@@ -212,6 +212,18 @@ async def test_a_parameter_past_64_bits_is_an_invalid_number(
     assert_problem(response, 422, "invalid_number")
 
 
+async def test_a_parameter_that_is_not_a_finite_number_is_refused_not_nulled(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    for number in (b"NaN", b"Infinity", b"-Infinity"):
+        response = await client.post(
+            f"/v1/namespaces/{namespace}/cypher",
+            content=b'{"query": "RETURN $p AS p", "params": {"p": [1, ' + number + b"]}}",
+            headers={"content-type": "application/json"},
+        )
+        assert_problem(response, 422, "invalid_number")
+
+
 async def test_an_import_of_an_unknown_format_is_refused_before_a_job_starts(
     client: httpx.AsyncClient, namespace: str, other: str
 ) -> None:

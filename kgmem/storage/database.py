@@ -35,6 +35,9 @@ from kgmem.storage.namespace_cache import NamespaceCache
 
 Connection: TypeAlias = asyncpg.Connection
 
+APPLICATION = "kgmem"
+"""The application_name of the pool's connections (what the watchdog watches)."""
+
 REQUIRED_EXTENSIONS = {
     "age": "Apache AGE is not installed on this server. Install AGE 1.5 or newer "
     "(https://age.apache.org/getstarted/quickstart, or the apache/age image that "
@@ -121,7 +124,6 @@ class Database:
     """Set by the supervisor of an embedded server; stays ``up`` otherwise."""
     connections: weakref.WeakSet[Connection] = field(default_factory=weakref.WeakSet, repr=False)
     """Every connection the pool opened (closed ones included until collected)."""
-    _search_gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -149,9 +151,7 @@ class Database:
         in use by searches (first come first served): search statements are CPU-bound,
         and more at once than the cores only make PostgreSQL switch between backends.
         Whoever holds one must not wait for another (that could wait forever)."""
-        if self._search_gate is None:
-            self._search_gate = asyncio.Semaphore(self.search_connections)
-        async with self._search_gate, self.acquire() as conn:
+        async with self.limited("search", self.search_connections), self.acquire() as conn:
             yield conn
 
     @asynccontextmanager
@@ -324,7 +324,7 @@ async def open_database(
             server_settings={
                 "search_path": 'ag_catalog, "$user", public',
                 "statement_timeout": str(settings.statement_timeout_ms),
-                "application_name": "kgmem",
+                "application_name": APPLICATION,
                 "jit": "off",
                 # Parallel workers only slow the short statements a server like this
                 # sends: launching two (each loading AGE) costs more CPU and time than

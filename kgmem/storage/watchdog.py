@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from kgmem.config import DatabaseSettings
+from kgmem.storage.database import APPLICATION
 
 _log = logging.getLogger("kgmem.storage.watchdog")
 
-WATCHED_APPLICATION = "kgmem"
+WATCHED_APPLICATION = APPLICATION
 """The application_name of the pool's connections: the only backends watched."""
 
 _OVERDUE = """

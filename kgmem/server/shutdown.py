@@ -90,11 +90,12 @@ class GracefulServer(uvicorn.Server):
             if not self.server_state.tasks:
                 _log.info("shutdown: all requests finished")
                 return
+            running = len(self.server_state.tasks)  # counted before a cancel ends them
             count = await _signalled(db.cancel_statements)
             _log.warning(
                 "shutdown: %d request(s) still running after %g s; cancelled %s statement(s) "
                 "(pg_cancel_backend)",
-                len(self.server_state.tasks),
+                running,
                 self.drain_s,
                 count,
             )

@@ -122,6 +122,18 @@ async def drawn(page: Page) -> tuple[int, int, int]:
     return nodes, shown, total
 
 
+async def click_node(page: Page, uid: str) -> None:
+    """A mouse click where the canvas draws ``uid``."""
+    x, y = await page.evaluate(
+        "(uid) => { const s = window.kgmem.graph.sigma;"
+        " const p = s.framedGraphToViewport(s.getNodeDisplayData(uid)); return [p.x, p.y]; }",
+        uid,
+    )
+    box = await page.locator("#graph").bounding_box()
+    assert box is not None
+    await page.mouse.click(box["x"] + x, box["y"] + y)
+
+
 async def open_alice(page: Page) -> None:
     await page.fill("#search-text", "Alice")
     await page.click("#search-form button")
@@ -160,13 +172,7 @@ async def test_search_open_and_expand_on_the_canvas(browser: Browser, served: tu
     assert (nodes, total) == (6, 5)
     await shot(page, "1-alice")
     # A click on Tokyo's node draws its neighbourhood (the storm) next to it.
-    x, y = await page.evaluate(
-        "(() => { const s = window.kgmem.graph.sigma; const d = s.getNodeDisplayData('tokyo');"
-        " const p = s.framedGraphToViewport(d); return [p.x, p.y]; })()"
-    )
-    box = await page.locator("#graph").bounding_box()
-    assert box is not None
-    await page.mouse.click(box["x"] + x, box["y"] + y)
+    await click_node(page, "tokyo")
     await expect(page.locator("#entity h2")).to_have_text("Tokyo", timeout=10_000)
     nodes, _, total = await drawn(page)
     assert (nodes, total) == (7, 6)
@@ -275,17 +281,16 @@ async def test_causal_trace_and_cypher_panel(browser: Browser, served: tuple[str
 
 async def test_stored_markup_is_shown_as_text(browser: Browser, served: tuple[str, str, str]) -> None:
     page, _ = await signed_in(browser, served)
-    await page.fill("#search-text", "img src")
-    await page.click("#search-form button")
-    hit = page.locator("#hits li .hit-title", has_text="onerror").first
-    await expect(hit).to_have_text(EVIL, timeout=10_000)
-    await hit.click()
-    await expect(page.locator("#entity h2")).to_have_text(EVIL, timeout=10_000)
     await open_alice(page)
     await expect(page.locator("#entity td", has_text="onerror").first).to_have_text(EVIL)
+    await click_node(page, "evil")
+    await expect(page.locator("#entity h2")).to_have_text(EVIL, timeout=10_000)
+    await expect(page.locator("#timeline li").first).to_contain_text("RELATED_TO")
+    await expect(page.locator("#timeline .reasons").first).to_have_text(EVIL)
     assert await page.locator("img").count() == 0
     assert await page.evaluate("window.__pwned") is None
     await shot(page, "8-markup-as-text")
+    assert page.errors == []  # type: ignore[attr-defined]
     await page.close()
 
 

@@ -24,7 +24,8 @@ function factRow(fact, uid, names) {
   return el("tr", { class: isClosed(fact) ? "closed" : "", title: fact.text || "" },
     el("td", {}, out ? `→ ${fact.predicate}` : `← ${fact.predicate}`),
     el("td", {}, nameOf(other, names)),
-    el("td", {}, `${when(fact.valid_from)} – ${fact.valid_to ? when(fact.valid_to) : "…"}`),
+    el("td", {}, fact.valid_from || fact.valid_to
+      ? `${when(fact.valid_from)} – ${fact.valid_to ? when(fact.valid_to) : "…"}` : "always"),
     el("td", {}, isClosed(fact) ? `closed ${when(fact.expired_at)}` : "current"),
     el("td", {}, fact.trust === null || fact.trust === undefined ? "–" : fact.trust.toFixed(2),
       fact.verification ? ` ${fact.verification}` : ""),

@@ -49,8 +49,9 @@ export class GraphView {
     this.sigma = new Sigma(this.graph, container, {
       defaultEdgeType: "solid",
       edgeProgramClasses: { solid: EdgeRectangleProgram, dashed: EdgeDashedProgram },
-      labelRenderedSizeThreshold: 7,
+      labelRenderedSizeThreshold: 5,
       labelDensity: 0.2,
+      stagePadding: 60,
       zIndex: true,
       // The canvas may be hidden (map view) when the graph changes.
       allowInvalidContainer: true,

@@ -21,6 +21,16 @@ export function circle(lat, lon, km, steps = 72) {
   return ring;
 }
 
+// A ring as a path, split where it crosses 180 degrees so no line runs across the map.
+function trace(g, ring, px) {
+  let last = null;
+  for (const p of ring) {
+    const jump = last && Math.abs(p[0] - last[0]) > 180;
+    g[last && !jump ? "lineTo" : "moveTo"](...px(p));
+    last = p;
+  }
+}
+
 export class MapView {
   constructor(canvas, { onArea }) {
     this.canvas = canvas;
@@ -81,7 +91,7 @@ export class MapView {
       const polygons = f.geometry.type === "Polygon" ? [f.geometry.coordinates] : f.geometry.coordinates;
       for (const polygon of polygons) {
         g.beginPath();
-        for (const ring of polygon) ring.forEach((p, i) => g[i ? "lineTo" : "moveTo"](...px(p)));
+        for (const ring of polygon) trace(g, ring, px);
         g.fill("evenodd");
         g.stroke();
       }
@@ -109,13 +119,7 @@ export class MapView {
       const [x0, y0] = px([w, n]), [x1, y1] = px([e, s]);
       g.rect(x0, y0, x1 - x0, y1 - y0);
     } else {
-      // Split the ring where it crosses 180 degrees so it is not drawn across the map.
-      let last = null;
-      for (const p of this.area.ring) {
-        const jump = last && Math.abs(p[0] - last[0]) > 180;
-        g[last && !jump ? "lineTo" : "moveTo"](...px(p));
-        last = p;
-      }
+      trace(g, this.area.ring, px);
     }
     g.fill();
     g.stroke();

@@ -15,20 +15,31 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
 from kgmem.server import explorer
 from kgmem.server.app import create_app
 from tests.fixtures.app import client_for, serving
 from tests.fixtures.database import store_settings, with_database
-from tests.server.test_docs_pages import Traffic, browser  # noqa: F401  (fixture)
+from tests.server.test_docs_pages import ARGS, CHROMIUM, Traffic
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "tmp" / "artefacts" / "explorer"
 EVIL = '<img src=x onerror="window.__pwned = 1">'
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's chromium, as the /docs page tests launch it."""
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 def day(year: int, month: int = 1) -> datetime:
@@ -52,8 +63,14 @@ async def seed(memory: Memory, ns: str) -> None:
     places = {"paris": (48.86, 2.35), "berlin": (52.52, 13.40), "tokyo": (35.68, 139.69)}
     for uid, (lat, lon) in places.items():
         props = {"name": uid.title()}
-        await memory.upsert_entity(ns, EntityWrite(uid, "Place", props, location=GeoPoint(lat, lon)))
-    people = [("alice", "Person", "Alice"), ("acme", "Organization", "Acme"), ("evil", "Concept", EVIL)]
+        await memory.upsert_entity(
+            ns, EntityWrite(uid, "Place", props, location=GeoPoint(lat, lon))
+        )
+    people = [
+        ("alice", "Person", "Alice"),
+        ("acme", "Organization", "Acme"),
+        ("evil", "Concept", EVIL),
+    ]
     for uid, label, name in people:
         await memory.upsert_entity(ns, EntityWrite(uid, label, {"name": name}))
     for uid in ("storm", "flood", "damage"):
@@ -74,14 +91,18 @@ async def seed(memory: Memory, ns: str) -> None:
 
 
 @pytest.fixture(scope="module")
-async def served(pg_url: str, tmp_path_factory: pytest.TempPathFactory, built: Path) -> AsyncIterator[tuple[str, str, str]]:
+async def served(
+    pg_url: str, tmp_path_factory: pytest.TempPathFactory, built: Path
+) -> AsyncIterator[tuple[str, str, str]]:
     """(url, key secret, seeded namespace) of a server over a store of its own: its key
     (read scope, one namespace) must not switch on keys for the other tests."""
     database = f"kgmem_t_{uuid.uuid4().hex[:10]}"
     conn = await asyncpg.connect(pg_url)
     await conn.execute(f'CREATE DATABASE "{database}"')
     await conn.close()
-    memory = await Memory.open(store_settings(with_database(pg_url, database), tmp_path_factory.mktemp("ui")))
+    memory = await Memory.open(
+        store_settings(with_database(pg_url, database), tmp_path_factory.mktemp("ui"))
+    )
     try:
         await memory.create_namespace("atlas", "seeded for the explorer")
         await memory.create_namespace("hidden", "outside the key's namespaces")
@@ -101,10 +122,10 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
 
 
-async def signed_in(browser: Browser, served: tuple[str, str, str]) -> tuple[Page, Traffic]:
+async def signed_in(chromium: Browser, served: tuple[str, str, str]) -> tuple[Page, Traffic]:
     """The explorer after entering the key once."""
     url, secret, ns = served
-    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    page = await chromium.new_page(viewport={"width": 1400, "height": 900})
     traffic = Traffic(page)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -142,10 +163,10 @@ async def open_alice(page: Page) -> None:
 
 
 async def test_key_once_namespaces_of_the_key_only_and_nothing_from_outside(
-    browser: Browser, served: tuple[str, str, str]
+    chromium: Browser, served: tuple[str, str, str]
 ) -> None:
     url, _, _ = served
-    page, traffic = await signed_in(browser, served)
+    page, traffic = await signed_in(chromium, served)
     options = await page.locator("#namespace option").all_text_contents()
     assert options == ["atlas"]  # "hidden" exists but the key may not see it
     await page.reload()  # the key is kept for the tab: no second prompt
@@ -156,8 +177,10 @@ async def test_key_once_namespaces_of_the_key_only_and_nothing_from_outside(
     await page.close()
 
 
-async def test_search_open_and_expand_on_the_canvas(browser: Browser, served: tuple[str, str, str]) -> None:
-    page, _ = await signed_in(browser, served)
+async def test_search_open_and_expand_on_the_canvas(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
     await page.fill("#search-text", "Alice")
     await page.click("#search-form button")
     hit = page.locator("#hits li", has_text="Alice").first
@@ -181,17 +204,23 @@ async def test_search_open_and_expand_on_the_canvas(browser: Browser, served: tu
     await page.close()
 
 
-def holds(fact: dict[str, str | None], valid_at: datetime | None, known_at: datetime | None) -> bool:
+def holds(
+    fact: dict[str, str | None], valid_at: datetime | None, known_at: datetime | None
+) -> bool:
     """The rule the canvas draws by, restated: true then, and believed then."""
 
     def t(key: str) -> datetime | None:
         value = fact[key]
         return datetime.fromisoformat(value) if value else None
 
-    start, end, recorded, expired = (t(k) for k in ("valid_from", "valid_to", "recorded_at", "expired_at"))
+    start, end, recorded, expired = (
+        t(k) for k in ("valid_from", "valid_to", "recorded_at", "expired_at")
+    )
     if valid_at and ((start and start > valid_at) or (end and end <= valid_at)):
         return False
-    return not (known_at and ((recorded and recorded > known_at) or (expired and expired <= known_at)))
+    return not (
+        known_at and ((recorded and recorded > known_at) or (expired and expired <= known_at))
+    )
 
 
 async def alice_facts(served: tuple[str, str, str]) -> list[dict[str, str | None]]:
@@ -201,9 +230,11 @@ async def alice_facts(served: tuple[str, str, str]) -> list[dict[str, str | None
     return detail["outgoing"] + detail["incoming"]
 
 
-async def test_time_sliders_change_the_drawn_edges(browser: Browser, served: tuple[str, str, str]) -> None:
+async def test_time_sliders_change_the_drawn_edges(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
     facts = await alice_facts(served)
-    page, _ = await signed_in(browser, served)
+    page, _ = await signed_in(chromium, served)
     await open_alice(page)
     assert await drawn(page) == (6, 5, 5)
     # Valid time at the start of the slider: the earliest time among the drawn facts.
@@ -221,9 +252,9 @@ async def test_time_sliders_change_the_drawn_edges(browser: Browser, served: tup
 
 
 async def test_map_shows_located_entities_and_a_radius_search(
-    browser: Browser, served: tuple[str, str, str]
+    chromium: Browser, served: tuple[str, str, str]
 ) -> None:
-    page, _ = await signed_in(browser, served)
+    page, _ = await signed_in(chromium, served)
     await page.click("#view-tabs button[data-view=map]")
     await expect(page.locator("#map-stats")).to_have_text("3 located entities", timeout=10_000)
     canvas = await page.locator("#map").bounding_box()
@@ -239,8 +270,9 @@ async def test_map_shows_located_entities_and_a_radius_search(
     await expect(page.locator("#map-stats")).to_have_text("2 of 3 located entities in the area")
     assert sorted(await page.locator("#places li").all_text_contents())[0].startswith("PlaceBerlin")
     pixel = await page.evaluate(
-        "(([x, y]) => { const c = document.querySelector('#map'); const r = c.getBoundingClientRect();"
-        " const k = c.width / r.width; return Array.from(c.getContext('2d')"
+        "(([x, y]) => { const c = document.querySelector('#map');"
+        " const r = c.getBoundingClientRect(); const k = c.width / r.width;"
+        " return Array.from(c.getContext('2d')"
         ".getImageData(Math.round((x - r.left) * k), Math.round((y - r.top) * k), 1, 1).data); })",
         list(at(48.86, 2.35)),
     )
@@ -249,8 +281,10 @@ async def test_map_shows_located_entities_and_a_radius_search(
     await page.close()
 
 
-async def test_causal_trace_and_cypher_panel(browser: Browser, served: tuple[str, str, str]) -> None:
-    page, _ = await signed_in(browser, served)
+async def test_causal_trace_and_cypher_panel(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
     await page.fill("#search-text", "Storm")
     await page.click("#search-form button")
     await page.locator("#hits li", has_text="Storm").first.click()
@@ -261,14 +295,22 @@ async def test_causal_trace_and_cypher_panel(browser: Browser, served: tuple[str
     await expect(page.locator("#paths li").first).to_contain_text("Storm → Flood")
     assert await page.evaluate("window.kgmem.graph.focus.edges.size") == 1
     await page.locator("#paths li", has_text="Storm → Flood → Damage").click()
-    assert await page.evaluate("[...window.kgmem.graph.focus.nodes]") == ["storm", "flood", "damage"]
+    assert await page.evaluate("[...window.kgmem.graph.focus.nodes]") == [
+        "storm",
+        "flood",
+        "damage",
+    ]
     assert await page.evaluate("window.kgmem.graph.focus.edges.size") == 2
     await shot(page, "6-causes")
     await page.click("#side-tabs button[data-tab=cypher]")
     await page.fill("#cypher-text", "MATCH (p:Place) RETURN p.name AS name ORDER BY name")
     await page.click("#cypher-form button:text('Run')")
     await expect(page.locator("#cypher-table tbody tr")).to_have_count(3, timeout=10_000)
-    assert await page.locator("#cypher-table tbody td").all_text_contents() == ["Berlin", "Paris", "Tokyo"]
+    assert await page.locator("#cypher-table tbody td").all_text_contents() == [
+        "Berlin",
+        "Paris",
+        "Tokyo",
+    ]
     await page.fill("#cypher-text", "MATCH (a:Person)-[r]->(b) RETURN a, r, b")
     await page.click("#cypher-form button:text('Run')")
     await expect(page.locator("#cypher-table tbody tr")).to_have_count(5, timeout=10_000)
@@ -279,8 +321,10 @@ async def test_causal_trace_and_cypher_panel(browser: Browser, served: tuple[str
     await page.close()
 
 
-async def test_stored_markup_is_shown_as_text(browser: Browser, served: tuple[str, str, str]) -> None:
-    page, _ = await signed_in(browser, served)
+async def test_stored_markup_is_shown_as_text(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
     await open_alice(page)
     await expect(page.locator("#entity td", has_text="onerror").first).to_have_text(EVIL)
     await click_node(page, "evil")

@@ -59,6 +59,21 @@ export const api = {
     call(ns("/cypher"), { method: "POST", body: { query, params, mode: "read", limit } }),
 };
 
+// Up to ``limit`` facts with ``uid`` as their ``side`` ("subject" or "object"), closed
+// ones included, page after page (a page holds at most the server's page size).
+export async function factsAround(uid, side, limit) {
+  const facts = [];
+  let cursor;
+  do {
+    const page = await call(ns("/facts"), {
+      query: { [side]: uid, include_closed: true, cursor, limit: Math.min(1000, limit - facts.length) },
+    });
+    facts.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor && facts.length < limit);
+  return facts;
+}
+
 // Label and name of each uid, in one read query.
 export async function describe(uids) {
   if (!uids.length) return new Map();

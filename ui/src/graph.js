@@ -24,20 +24,21 @@ export function isClosed(fact) {
   return fact.status === "closed" || Boolean(fact.expired_at);
 }
 
-// Whether ``fact`` holds at valid time ``validAt`` as known at ``knownAt`` (ms; null: any).
-export function holds(fact, validAt, knownAt) {
-  const t = (iso) => (iso ? Date.parse(iso) : null);
-  if (validAt !== null) {
-    const from = t(fact.valid_from), to = t(fact.valid_to);
-    if ((from !== null && from > validAt) || (to !== null && to <= validAt)) return false;
+const ms = (iso) => (iso ? Date.parse(iso) : null);
+
+// A fact's times in milliseconds, parsed once: [valid from, valid to, recorded, expired].
+export function span(fact) {
+  return [ms(fact.valid_from), ms(fact.valid_to), ms(fact.recorded_at), ms(fact.expired_at)];
+}
+
+// Whether a fact of ``span`` holds at valid time ``validAt`` as known at ``knownAt``
+// (milliseconds; null: any time).
+export function holds([from, to, recorded, expired], validAt, knownAt) {
+  if (validAt !== null && ((from !== null && from > validAt) || (to !== null && to <= validAt))) {
+    return false;
   }
-  if (knownAt !== null) {
-    const recorded = t(fact.recorded_at), expired = t(fact.expired_at);
-    if ((recorded !== null && recorded > knownAt) || (expired !== null && expired <= knownAt)) {
-      return false;
-    }
-  }
-  return true;
+  return knownAt === null
+    || !((recorded !== null && recorded > knownAt) || (expired !== null && expired <= knownAt));
 }
 
 export class GraphView {
@@ -67,7 +68,7 @@ export class GraphView {
   }
 
   edgeLook(edge, data) {
-    const look = { ...data, hidden: !holds(data.fact, this.validAt, this.knownAt) };
+    const look = { ...data, hidden: !holds(data.span, this.validAt, this.knownAt) };
     if (this.focus) {
       const on = this.focus.edges.has(edge);
       look.color = on ? "#d62728" : DIM;
@@ -108,6 +109,7 @@ export class GraphView {
     const closed = isClosed(fact);
     this.graph.addDirectedEdgeWithKey(fact.uid, fact.subject, fact.object, {
       fact,
+      span: span(fact),
       label: fact.predicate,
       type: closed ? "dashed" : "solid",
       size: 1 + 4 * (fact.trust ?? 0.25),
@@ -122,6 +124,14 @@ export class GraphView {
       this.addNode(other, names.get(other), uid);
     }
     for (const fact of facts) this.addFact(fact);
+    this.fitSettings();
+  }
+
+  // Large graphs stay interactive: edges and labels rest while the camera moves.
+  fitSettings() {
+    const large = this.graph.order > 1500;
+    this.sigma.setSetting("hideEdgesOnMove", large);
+    this.sigma.setSetting("hideLabelsOnMove", large);
   }
 
   setTime(validAt, knownAt) {
@@ -142,7 +152,7 @@ export class GraphView {
   counts() {
     let drawn = 0;
     this.graph.forEachEdge((edge, data) => {
-      if (holds(data.fact, this.validAt, this.knownAt)) drawn += 1;
+      if (holds(data.span, this.validAt, this.knownAt)) drawn += 1;
     });
     return { nodes: this.graph.order, edges: this.graph.size, drawn };
   }

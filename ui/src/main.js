@@ -1,5 +1,5 @@
 // The explorer's page: key and namespace, search, entity, canvas, time, map, causes, Cypher.
-import { api, describe, session } from "./api.js";
+import { api, describe, factsAround, session } from "./api.js";
 import { pathFacts, renderPaths } from "./causes.js";
 import { graphOf, renderTable } from "./cypher.js";
 import { $, el, replace, when } from "./dom.js";
@@ -9,6 +9,7 @@ import { circle, MapView } from "./map.js";
 import { renderHits } from "./search.js";
 
 const ANY = 1000;
+const PAGE = 1000; // the server's default largest page
 const state = { open: null, lastCypher: null, placesLoaded: false, domain: null };
 let graph, map;
 
@@ -76,7 +77,8 @@ function updateDomain() {
   const times = graph.facts().flatMap((f) => [f.valid_from, f.valid_to, f.recorded_at, f.expired_at])
     .filter(Boolean).map(Date.parse);
   const end = Date.now();
-  state.domain = [times.length ? Math.min(...times, end) : end - 365 * 864e5, end];
+  const start = times.reduce((a, b) => Math.min(a, b), end);
+  state.domain = [times.length ? start : end - 365 * 864e5, end];
   applyTime();
 }
 
@@ -102,20 +104,31 @@ function perHop() {
   return Math.max(1, Math.min(10000, Number($("#per-hop").value) || 200));
 }
 
+// ``first`` (what the entity read returned), or all ``limit`` facts on that side when
+// the read stopped at the server's page size.
+async function allOf(uid, side, first, limit) {
+  return first.length >= limit || first.length < PAGE ? first : factsAround(uid, side, limit);
+}
+
 // Open ``uid``: its panel, and its neighbourhood on the canvas (a fresh canvas when
 // ``fresh``, else expanded in place).
 async function openEntity(uid, fresh = false) {
   performance.clearMarks();
   performance.mark("kgmem:open");
   status(`opening ${uid} …`);
-  const detail = await api.entity(uid, perHop());
-  const facts = [...detail.outgoing, ...detail.incoming];
+  const limit = perHop();
+  const detail = await api.entity(uid, limit);
+  const facts = [
+    ...(await allOf(uid, "subject", detail.outgoing, limit)),
+    ...(await allOf(uid, "object", detail.incoming, limit)),
+  ];
   const ends = new Set(facts.flatMap((f) => [f.subject, f.object]));
   const names = await describe([...ends].filter((u) => u !== uid && (fresh || !graph.graph.hasNode(u))));
   for (const u of ends) if (!names.has(u) && graph.graph.hasNode(u)) {
     const a = graph.graph.getNodeAttributes(u);
     names.set(u, { label: a.kind, name: a.label });
   }
+  performance.mark("kgmem:fetched");
   if (fresh) graph.clear();
   graph.addNode(uid, { label: detail.entity.label, name: detail.entity.properties.name });
   graph.afterNextDraw(() => performance.mark("kgmem:drawn"));

@@ -118,6 +118,7 @@ async function openEntity(uid, fresh = false) {
   status(`opening ${uid} …`);
   const limit = perHop();
   const detail = await api.entity(uid, limit);
+  performance.mark("kgmem:read");
   const facts = [
     ...(await allOf(uid, "subject", detail.outgoing, limit)),
     ...(await allOf(uid, "object", detail.incoming, limit)),

@@ -44,3 +44,7 @@ export function show(value) {
 export function when(iso) {
   return iso ? iso.replace("T", " ").replace(/(\.\d+)?(\+00:00|Z)$/, "") : "–";
 }
+
+export function dateOf(iso) {
+  return iso ? iso.slice(0, 10) : "–";
+}

@@ -1,6 +1,6 @@
 // The entity panel: properties, location, facts (current and closed) with their
 // sources and trust, and the timeline.
-import { el, replace, show, when } from "./dom.js";
+import { dateOf, el, replace, show, when } from "./dom.js";
 import { colourOf, isClosed } from "./graph.js";
 
 const MAX_ROWS = 300;
@@ -25,8 +25,9 @@ function factRow(fact, uid, names) {
     el("td", {}, out ? `→ ${fact.predicate}` : `← ${fact.predicate}`),
     el("td", {}, nameOf(other, names)),
     el("td", {}, fact.valid_from || fact.valid_to
-      ? `${when(fact.valid_from)} – ${fact.valid_to ? when(fact.valid_to) : "…"}` : "always"),
-    el("td", {}, isClosed(fact) ? `closed ${when(fact.expired_at)}` : "current"),
+      ? `${dateOf(fact.valid_from)} – ${fact.valid_to ? dateOf(fact.valid_to) : "…"}` : "always"),
+    el("td", { title: isClosed(fact) ? `closed ${when(fact.expired_at)}` : "" },
+      isClosed(fact) ? "closed" : "current"),
     el("td", {}, fact.trust === null || fact.trust === undefined ? "–" : fact.trust.toFixed(2),
       fact.verification ? ` ${fact.verification}` : ""),
     el("td", {}, fact.sources.join(", ") || "–"));

@@ -130,6 +130,10 @@ export class GraphView {
   // Large graphs stay interactive: edges and labels rest while the camera moves.
   fitSettings() {
     const large = this.graph.order > 1500;
+    const size = this.graph.order > 500 ? 3 : 6;
+    this.graph.updateEachNodeAttributes((node, a) => (a.hop === 0 ? a : { ...a, size }), {
+      attributes: ["size"],
+    });
     this.sigma.setSetting("hideEdgesOnMove", large);
     this.sigma.setSetting("hideLabelsOnMove", large);
   }

@@ -131,9 +131,7 @@ export class GraphView {
   fitSettings() {
     const large = this.graph.order > 1500;
     const size = this.graph.order > 500 ? 3 : 6;
-    this.graph.updateEachNodeAttributes((node, a) => (a.hop === 0 ? a : { ...a, size }), {
-      attributes: ["size"],
-    });
+    this.graph.updateEachNodeAttributes((node, a) => (a.hop === 0 ? a : { ...a, size }));
     this.sigma.setSetting("hideEdgesOnMove", large);
     this.sigma.setSetting("hideLabelsOnMove", large);
   }

@@ -317,7 +317,15 @@ async def test_causal_trace_and_cypher_panel(
     await page.click("#clear")
     await page.click("#cypher-draw")
     assert (await drawn(page))[0::2] == (6, 5)
+    # The canvas draws at the size of its container (not into a collapsed one).
+    size = await page.evaluate(
+        "() => { const d = window.kgmem.graph.sigma.getDimensions();"
+        " const c = document.querySelector('#graph'); return [d.width, d.height,"
+        " c.offsetWidth, c.offsetHeight]; }"
+    )
+    assert size[:2] == size[2:] and size[0] > 500, size
     await shot(page, "7-cypher")
+    assert page.errors == []  # type: ignore[attr-defined]
     await page.close()
 
 

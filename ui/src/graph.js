@@ -60,6 +60,9 @@ export class GraphView {
       edgeReducer: (edge, data) => this.edgeLook(edge, data),
     });
     this.sigma.on("clickNode", ({ node }) => onClick(node));
+    // Sigma sizes itself only when it draws: a draw while the canvas had no room leaves
+    // it drawing into one pixel until the next draw.
+    new ResizeObserver(() => this.sigma.scheduleRefresh()).observe(container);
   }
 
   nodeLook(node, data) {

@@ -1,4 +1,11 @@
 # The kgmem service image: API server and CLI (migrations, keys).
+
+# The graph explorer served at /ui, built from the pinned npm packages in ui/.
+FROM node:20-slim AS explorer
+WORKDIR /src
+COPY ui ./ui
+RUN mkdir -p kgmem/server && cd ui && npm ci --no-audit --no-fund && node build.mjs
+
 FROM python:3.11-slim
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -12,6 +19,7 @@ COPY kgmem ./kgmem
 COPY graph_schema ./graph_schema
 COPY migrations ./migrations
 COPY cypher ./cypher
+COPY --from=explorer /src/kgmem/server/explorer_assets ./kgmem/server/explorer_assets
 
 # The CPU build of torch, pinned; then kgmem with the default local embedding model.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0" \

@@ -20,7 +20,7 @@ from kgmem.config import Settings
 from kgmem.errors import DatabaseUnavailable
 from kgmem.mcp.http import McpEndpoint
 from kgmem.memory import Memory
-from kgmem.server import docs_pages, operations, problems
+from kgmem.server import docs_pages, explorer, operations, problems
 from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
 from kgmem.server.model_notice import ModelNotice
@@ -119,6 +119,7 @@ def create_app(
     app.add_middleware(TextGuard, exempt=_streamed)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes, exempt=_streamed)
     docs_pages.install(app)
+    explorer.install(app)
     app.include_router(health.router)
     app.include_router(live.metrics_router)
     # verification before facts: its /facts/{uid}/verification must win over /facts/{uid}.

@@ -1,0 +1,362 @@
+"""/ui, the graph explorer, end to end in a real headless Chromium (Debian's package,
+driven by Playwright) against a real server over a seeded store with an API key
+limited to one namespace. Screenshots go to tmp/artefacts/explorer (not committed)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
+from kgmem.server import explorer
+from kgmem.server.app import create_app
+from tests.fixtures.app import client_for, serving
+from tests.fixtures.database import store_settings, with_database
+from tests.server.test_docs_pages import ARGS, CHROMIUM, Traffic
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = ROOT / "tmp" / "artefacts" / "explorer"
+EVIL = '<img src=x onerror="window.__pwned = 1">'
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Browser]:
+    """Debian's chromium, as the /docs page tests launch it."""
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+def day(year: int, month: int = 1) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def built() -> Path:
+    """The explorer built from ui/ by the run script (a no-op when up to date)."""
+    done = subprocess.run(
+        ["bash", str(ROOT / "run"), "ui"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert (explorer.asset_dir() / "explorer.js").is_file(), (
+        "the explorer is not built: install Node.js 18+ and npm, then `./run ui`"
+    )
+    return explorer.asset_dir()
+
+
+async def seed(memory: Memory, ns: str) -> None:
+    places = {"paris": (48.86, 2.35), "berlin": (52.52, 13.40), "tokyo": (35.68, 139.69)}
+    for uid, (lat, lon) in places.items():
+        props = {"name": uid.title()}
+        await memory.upsert_entity(
+            ns, EntityWrite(uid, "Place", props, location=GeoPoint(lat, lon))
+        )
+    people = [
+        ("alice", "Person", "Alice"),
+        ("acme", "Organization", "Acme"),
+        ("evil", "Concept", EVIL),
+    ]
+    for uid, label, name in people:
+        await memory.upsert_entity(ns, EntityWrite(uid, label, {"name": name}))
+    for uid in ("storm", "flood", "damage"):
+        await memory.upsert_entity(ns, EntityWrite(uid, "Event", {"name": uid.title()}))
+    facts = [
+        FactWrite("alice", "LIVES_IN", "berlin", valid_from=day(2010), recorded_at=day(2010)),
+        # LIVES_IN is functional: this closes the Berlin fact, which stays drawn dashed.
+        FactWrite("alice", "LIVES_IN", "paris", valid_from=day(2019), recorded_at=day(2019)),
+        FactWrite("alice", "WORKS_AT", "acme", valid_from=day(2021), recorded_at=day(2021)),
+        FactWrite("alice", "RELATED_TO", "evil", text=EVIL),
+        FactWrite("alice", "RELATED_TO", "tokyo", valid_from=day(2023), recorded_at=day(2023)),
+        FactWrite("tokyo", "RELATED_TO", "storm"),
+        FactWrite("storm", "CAUSES", "flood", {"strength": 0.9}),
+        FactWrite("flood", "CAUSES", "damage", {"strength": 0.7}),
+    ]
+    for fact in facts:
+        await memory.add_fact(ns, fact)
+
+
+@pytest.fixture(scope="module")
+async def served(
+    pg_url: str, tmp_path_factory: pytest.TempPathFactory, built: Path
+) -> AsyncIterator[tuple[str, str, str]]:
+    """(url, key secret, seeded namespace) of a server over a store of its own: its key
+    (read scope, one namespace) must not switch on keys for the other tests."""
+    database = f"kgmem_t_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(pg_url)
+    await conn.execute(f'CREATE DATABASE "{database}"')
+    await conn.close()
+    memory = await Memory.open(
+        store_settings(with_database(pg_url, database), tmp_path_factory.mktemp("ui"))
+    )
+    try:
+        await memory.create_namespace("atlas", "seeded for the explorer")
+        await memory.create_namespace("hidden", "outside the key's namespaces")
+        await seed(memory, "atlas")
+        key = await memory.create_key("explorer", ["read"], ["atlas"])
+        async with serving(create_app(memory=memory)) as url:
+            yield url, key.secret, "atlas"
+    finally:
+        await memory.close()
+        conn = await asyncpg.connect(pg_url)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.close()
+
+
+async def shot(page: Page, name: str) -> None:
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
+
+
+async def signed_in(chromium: Browser, served: tuple[str, str, str]) -> tuple[Page, Traffic]:
+    """The explorer after entering the key once."""
+    url, secret, ns = served
+    page = await chromium.new_page(viewport={"width": 1400, "height": 900})
+    traffic = Traffic(page)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.errors = errors  # type: ignore[attr-defined]
+    await page.goto(f"{url}/ui")
+    await page.fill("#key", secret)
+    await page.click("#key-form button")
+    await expect(page.locator("#namespace")).to_have_value(ns, timeout=10_000)
+    return page, traffic
+
+
+async def drawn(page: Page) -> tuple[int, int, int]:
+    text = await page.locator("#graph-stats").text_content() or ""
+    nodes, shown, total = map(int, re.findall(r"\d+", text))
+    return nodes, shown, total
+
+
+async def click_node(page: Page, uid: str) -> None:
+    """A mouse click where the canvas draws ``uid``."""
+    x, y = await page.evaluate(
+        "(uid) => { const s = window.kgmem.graph.sigma;"
+        " const p = s.framedGraphToViewport(s.getNodeDisplayData(uid)); return [p.x, p.y]; }",
+        uid,
+    )
+    box = await page.locator("#graph").bounding_box()
+    assert box is not None
+    await page.mouse.click(box["x"] + x, box["y"] + y)
+
+
+async def open_alice(page: Page) -> None:
+    await page.fill("#search-text", "Alice")
+    await page.click("#search-form button")
+    await page.locator("#hits li", has_text="Alice").first.click()
+    await expect(page.locator("#entity h2")).to_have_text("Alice", timeout=10_000)
+
+
+async def test_key_once_namespaces_of_the_key_only_and_nothing_from_outside(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    url, _, _ = served
+    page, traffic = await signed_in(chromium, served)
+    options = await page.locator("#namespace option").all_text_contents()
+    assert options == ["atlas"]  # "hidden" exists but the key may not see it
+    await page.reload()  # the key is kept for the tab: no second prompt
+    await expect(page.locator("#namespace")).to_have_value("atlas", timeout=10_000)
+    assert await page.evaluate("sessionStorage.getItem('kgmem.key')") == served[1]
+    traffic.only_local(url)
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+async def test_search_open_and_expand_on_the_canvas(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
+    await page.fill("#search-text", "Alice")
+    await page.click("#search-form button")
+    hit = page.locator("#hits li", has_text="Alice").first
+    await expect(hit.locator(".reasons")).to_contain_text("keyword")
+    await hit.click()
+    await expect(page.locator("#entity h2")).to_have_text("Alice", timeout=10_000)
+    facts = page.locator("#entity table.facts tbody tr")
+    await expect(facts).to_have_count(5)
+    await expect(page.locator("#entity tr.closed")).to_have_count(1)  # Berlin, superseded
+    await expect(page.locator("#timeline li").first).not_to_have_text("loading …")
+    nodes, _, total = await drawn(page)
+    assert (nodes, total) == (6, 5)
+    await shot(page, "1-alice")
+    # A click on Tokyo's node draws its neighbourhood (the storm) next to it.
+    await click_node(page, "tokyo")
+    await expect(page.locator("#entity h2")).to_have_text("Tokyo", timeout=10_000)
+    nodes, _, total = await drawn(page)
+    assert (nodes, total) == (7, 6)
+    await shot(page, "2-expanded")
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+def holds(
+    fact: dict[str, str | None], valid_at: datetime | None, known_at: datetime | None
+) -> bool:
+    """The rule the canvas draws by, restated: true then, and believed then."""
+
+    def t(key: str) -> datetime | None:
+        value = fact[key]
+        return datetime.fromisoformat(value) if value else None
+
+    start, end, recorded, expired = (
+        t(k) for k in ("valid_from", "valid_to", "recorded_at", "expired_at")
+    )
+    if valid_at and ((start and start > valid_at) or (end and end <= valid_at)):
+        return False
+    return not (
+        known_at and ((recorded and recorded > known_at) or (expired and expired <= known_at))
+    )
+
+
+async def alice_facts(served: tuple[str, str, str]) -> list[dict[str, str | None]]:
+    url, secret, ns = served
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {secret}"}) as c:
+        detail = (await c.get(f"/v1/namespaces/{ns}/entities/alice?include_closed=true")).json()
+    return detail["outgoing"] + detail["incoming"]
+
+
+async def test_time_sliders_change_the_drawn_edges(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    facts = await alice_facts(served)
+    page, _ = await signed_in(chromium, served)
+    await open_alice(page)
+    assert await drawn(page) == (6, 5, 5)
+    # Valid time at the start of the slider: the earliest time among the drawn facts.
+    await page.locator("#valid-time").fill("0")
+    await expect(page.locator("#valid-out")).to_contain_text("2010-01-01")
+    then = sum(holds(f, day(2010), None) for f in facts)
+    assert 0 < then < 5 and await drawn(page) == (6, then, 5)
+    await shot(page, "3-valid-2010")
+    # Back to any valid time, known time today: the closed Berlin fact is no longer believed.
+    await page.locator("#valid-time").fill("1000")
+    await page.locator("#known-time").fill("999")
+    assert await drawn(page) == (6, 4, 5)
+    await shot(page, "4-known-now")
+    await page.close()
+
+
+async def test_map_shows_located_entities_and_a_radius_search(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
+    await page.click("#view-tabs button[data-view=map]")
+    await expect(page.locator("#map-stats")).to_have_text("3 located entities", timeout=10_000)
+    canvas = await page.locator("#map").bounding_box()
+    assert canvas is not None
+
+    def at(lat: float, lon: float) -> tuple[float, float]:
+        return (
+            canvas["x"] + (lon + 180) / 360 * canvas["width"],
+            canvas["y"] + (90 - lat) / 180 * canvas["height"],
+        )
+
+    await page.mouse.click(*at(50.5, 8.0))  # between Paris and Berlin, 500 km radius
+    await expect(page.locator("#map-stats")).to_have_text("2 of 3 located entities in the area")
+    assert sorted(await page.locator("#places li").all_text_contents())[0].startswith("PlaceBerlin")
+    pixel = await page.evaluate(
+        "(([x, y]) => { const c = document.querySelector('#map');"
+        " const r = c.getBoundingClientRect(); const k = c.width / r.width;"
+        " return Array.from(c.getContext('2d')"
+        ".getImageData(Math.round((x - r.left) * k), Math.round((y - r.top) * k), 1, 1).data); })",
+        list(at(48.86, 2.35)),
+    )
+    assert pixel[:3] == [214, 39, 40]  # Paris is drawn as a point inside the area
+    await shot(page, "5-map")
+    await page.close()
+
+
+async def test_causal_trace_and_cypher_panel(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
+    await page.fill("#search-text", "Storm")
+    await page.click("#search-form button")
+    await page.locator("#hits li", has_text="Storm").first.click()
+    await expect(page.locator("#entity h2")).to_have_text("Storm", timeout=10_000)
+    await page.click("#side-tabs button[data-tab=causes]")
+    await page.click("#trace-run")
+    # Ranked by strength: the one-step path first (0.9), then the two-step one (0.63).
+    await expect(page.locator("#paths li").first).to_contain_text("Storm → Flood")
+    assert await page.evaluate("window.kgmem.graph.focus.edges.size") == 1
+    await page.locator("#paths li", has_text="Storm → Flood → Damage").click()
+    assert await page.evaluate("[...window.kgmem.graph.focus.nodes]") == [
+        "storm",
+        "flood",
+        "damage",
+    ]
+    assert await page.evaluate("window.kgmem.graph.focus.edges.size") == 2
+    await shot(page, "6-causes")
+    await page.click("#side-tabs button[data-tab=cypher]")
+    await page.fill("#cypher-text", "MATCH (p:Place) RETURN p.name AS name ORDER BY name")
+    await page.click("#cypher-form button:text('Run')")
+    await expect(page.locator("#cypher-table tbody tr")).to_have_count(3, timeout=10_000)
+    assert await page.locator("#cypher-table tbody td").all_text_contents() == [
+        "Berlin",
+        "Paris",
+        "Tokyo",
+    ]
+    await page.fill("#cypher-text", "MATCH (a:Person)-[r]->(b) RETURN a, r, b")
+    await page.click("#cypher-form button:text('Run')")
+    await expect(page.locator("#cypher-table tbody tr")).to_have_count(5, timeout=10_000)
+    await page.click("#clear")
+    await page.click("#cypher-draw")
+    assert (await drawn(page))[0::2] == (6, 5)
+    # The canvas draws at the size of its container (not into a collapsed one).
+    size = await page.evaluate(
+        "() => { const d = window.kgmem.graph.sigma.getDimensions();"
+        " const c = document.querySelector('#graph'); return [d.width, d.height,"
+        " c.offsetWidth, c.offsetHeight]; }"
+    )
+    assert size[:2] == size[2:] and size[0] > 500, size
+    await shot(page, "7-cypher")
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+async def test_stored_markup_is_shown_as_text(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
+    await open_alice(page)
+    await expect(page.locator("#entity td", has_text="onerror").first).to_have_text(EVIL)
+    await click_node(page, "evil")
+    await expect(page.locator("#entity h2")).to_have_text(EVIL, timeout=10_000)
+    await expect(page.locator("#timeline li").first).to_contain_text("RELATED_TO")
+    await expect(page.locator("#timeline .reasons").first).to_have_text(EVIL)
+    assert await page.locator("img").count() == 0
+    assert await page.evaluate("window.__pwned") is None
+    await shot(page, "8-markup-as-text")
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+async def test_ui_page_is_guarded_and_explains_when_not_built(built: Path, tmp_path: Path) -> None:
+    served_app = FastAPI()
+    explorer.install(served_app)
+    async with client_for(served_app) as client:
+        page = await client.get("/ui")
+    assert page.status_code == 200 and "explorer.js" in page.text
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+    bare = FastAPI()
+    explorer.install(bare, tmp_path)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://t") as c:
+        missing = await c.get("/ui")
+        assert (await c.get("/ui/assets/explorer.js")).status_code == 404
+    assert missing.status_code == 503
+    assert "npm ci" in missing.text and "./run install" in missing.text

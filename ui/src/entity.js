@@ -1,0 +1,67 @@
+// The entity panel: properties, location, facts (current and closed) with their
+// sources and trust, and the timeline.
+import { dateOf, el, replace, show, when } from "./dom.js";
+import { colourOf, isClosed } from "./graph.js";
+
+const MAX_ROWS = 300;
+
+function nameOf(uid, names) {
+  return names.get(uid)?.name || uid;
+}
+
+function properties(entity) {
+  const rows = Object.entries(entity.properties).flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, show(v))]);
+  if (entity.location) {
+    rows.push(el("dt", {}, "location"), el("dd", {}, `${entity.location.lat}, ${entity.location.lon}`));
+  }
+  rows.push(el("dt", {}, "uid"), el("dd", {}, entity.uid));
+  return el("dl", {}, rows);
+}
+
+function factRow(fact, uid, names) {
+  const out = fact.subject === uid;
+  const other = out ? fact.object : fact.subject;
+  return el("tr", { class: isClosed(fact) ? "closed" : "", title: fact.text || "" },
+    el("td", {}, out ? `→ ${fact.predicate}` : `← ${fact.predicate}`),
+    el("td", {}, nameOf(other, names)),
+    el("td", {}, fact.valid_from || fact.valid_to
+      ? `${dateOf(fact.valid_from)} – ${fact.valid_to ? dateOf(fact.valid_to) : "…"}` : "always"),
+    el("td", { title: isClosed(fact) ? `closed ${when(fact.expired_at)}` : "" },
+      isClosed(fact) ? "closed" : "current"),
+    el("td", {}, fact.trust === null || fact.trust === undefined ? "–" : fact.trust.toFixed(2),
+      fact.verification ? ` ${fact.verification}` : ""),
+    el("td", {}, fact.sources.join(", ") || "–"));
+}
+
+function factTable(facts, uid, names) {
+  const rows = facts.slice(0, MAX_ROWS).map((f) => factRow(f, uid, names));
+  return [
+    el("table", { class: "facts" },
+      el("thead", {}, el("tr", {}, ["fact", "other end", "valid", "status", "trust", "sources"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, rows)),
+    facts.length > MAX_ROWS ? el("p", { class: "muted" }, `… and ${facts.length - MAX_ROWS} more on the canvas`) : null,
+  ];
+}
+
+export function renderEntity(container, detail, facts, names) {
+  const { entity } = detail;
+  replace(container,
+    el("h2", {}, entity.properties.name ? show(entity.properties.name) : entity.uid),
+    el("span", { class: "badge", style: { background: colourOf(entity.label) } }, entity.label),
+    el("span", { class: "muted" }, `${facts.length} facts`),
+    properties(entity),
+    el("h3", {}, "Facts"),
+    facts.length ? factTable(facts, entity.uid, names) : el("p", { class: "muted" }, "No facts."),
+    el("h3", {}, "Timeline"),
+    el("ol", { id: "timeline", class: "list" }, el("li", { class: "muted" }, "loading …")));
+}
+
+export function renderTimeline(container, timeline, names) {
+  const items = timeline.entries.map(({ direction, fact }) =>
+    el("li", { class: isClosed(fact) ? "closed" : "" },
+      el("span", { class: "muted" }, `${when(fact.valid_from || fact.recorded_at)} `),
+      direction === "outgoing" ? `${fact.predicate} → ${nameOf(fact.object, names)}`
+        : `${nameOf(fact.subject, names)} → ${fact.predicate}`,
+      fact.text ? el("div", { class: "reasons" }, fact.text) : null));
+  replace(container, items.length ? items : el("li", { class: "muted" }, "Nothing on the timeline."));
+}

@@ -25,7 +25,9 @@ from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
 from kgmem.server.model_notice import ModelNotice
 from kgmem.server.routes import (
+    agents,
     batch,
+    budgets,
     causal,
     context,
     cypher,
@@ -136,6 +138,8 @@ def create_app(
         cypher,
         transfer,
         live,
+        agents,
+        budgets,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.router.routes.append(Route("/mcp", _McpRoute(), methods=["GET", "POST", "DELETE"]))

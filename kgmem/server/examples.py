@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kgmem.server import agent_examples
+
 T0 = "2024-05-01T09:00:00Z"
 
 NAMESPACE = {"name": "demo", "description": "Team memory", "created_at": T0}
@@ -217,6 +219,7 @@ REQUESTS: dict[str, Any] = {
     },
     "run_named_query": {"params": {"uid": "alice"}, "limit": 10},
     "start_import": {"file": "people.nt.gz", "format": "ntriples", "on_error": "skip"},
+    **agent_examples.REQUESTS,
 }
 
 RESPONSES: dict[str, Any] = {
@@ -392,6 +395,7 @@ RESPONSES: dict[str, Any] = {
     "stream_events": 'id: 17\nevent: fact.added\ndata: {"namespace": "demo", "type": '
     '"fact.added", "ids": ["f-alice-acme"], "time": "2024-05-01T09:00:00+00:00",'
     ' "seq": "17"}\n\n',
+    **agent_examples.RESPONSES,
 }
 
 PARAMETERS: dict[str, Any] = {
@@ -408,4 +412,5 @@ PARAMETERS: dict[str, Any] = {
     "entity": "alice",
     "format": "jsonl",
     "types": "fact.added,fact.closed",
+    **agent_examples.PARAMETERS,
 }

@@ -370,3 +370,32 @@ async def budgets(
         )
         for r in rows
     ]
+
+
+BUILD_BUDGET = "llm-tokens"
+"""The budget the graph builder's LLM calls are recorded in (created uncapped)."""
+BUILD_AGENT = "kgmem-build"
+
+
+async def record_build_tokens(conn: asyncpg.Connection, namespace: str, tokens: int) -> None:
+    """Record LLM tokens spent building the namespace's graph in ``BUILD_BUDGET``; spent
+    already, so no limit refuses them (a capped budget goes below zero)."""
+    if tokens <= 0:
+        return
+    await ensure_uncapped(conn, namespace, BUILD_BUDGET, "tokens")
+    write = TransactionWrite("spend", tokens, agent=BUILD_AGENT, memo="LLM extraction")
+    await post(conn, namespace, BUILD_BUDGET, write, enforce=False)
+
+
+async def build_tokens_left(conn: asyncpg.Connection, namespace: str) -> int | None:
+    """What a capped ``BUILD_BUDGET`` has available (None: absent or uncapped)."""
+    row = await conn.fetchrow(
+        "SELECT b.capped, coalesce(l.balance, 0) AS available FROM kgmem.budget b "
+        "LEFT JOIN kgmem.ledger_balance l ON l.namespace = b.namespace AND l.budget = b.name "
+        "AND l.account = 'available' WHERE b.namespace = $1 AND b.name = $2",
+        namespace,
+        BUILD_BUDGET,
+    )
+    if row is None or not row["capped"]:
+        return None
+    return int(row["available"])

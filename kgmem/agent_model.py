@@ -131,3 +131,73 @@ class Balance:
     agent: str | None = None
     agent_spent: float | None = None
     agent_remaining: float | None = None
+
+
+ConcernReason = Literal["closed", "refuted", "deleted", "forgotten"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionWrite:
+    """A decision to record: what ``agent`` decided, why, the options it weighed, and
+    the fact and episode uids it relied on (each must exist). ``uid`` is generated when
+    absent; ``outcome`` and ``cost`` may also be set later."""
+
+    agent: str
+    decision: str
+    rationale: str = ""
+    options: Sequence[JsonValue] = ()
+    facts: Sequence[str] = ()
+    episodes: Sequence[str] = ()
+    outcome: str | None = None
+    cost: float | None = None
+    metadata: Mapping[str, JsonValue] = field(default_factory=dict)
+    uid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """Something a decision relied on that no longer holds: a fact since ``closed``,
+    ``refuted`` by verification or ``deleted``, or an episode ``forgotten``."""
+
+    kind: Literal["fact", "episode"]
+    uid: str
+    reason: ConcernReason
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A recorded decision. ``concerns`` are read from the graph when the decision is
+    read; ``flagged`` when there is any."""
+
+    uid: str
+    agent: str
+    decision: str
+    rationale: str
+    options: Sequence[JsonValue]
+    facts: Sequence[str]
+    episodes: Sequence[str]
+    outcome: str | None
+    cost: float | None
+    metadata: Mapping[str, JsonValue]
+    decided_at: datetime
+    outcome_at: datetime | None
+    concerns: Sequence[Concern] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """Whether something it relied on no longer holds."""
+        return bool(self.concerns)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionQuery:
+    """Which decisions to list: by agent, a decision-time window, exact outcome, a
+    fact they relied on, only flagged ones; newest first."""
+
+    agent: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    outcome: str | None = None
+    fact: str | None = None
+    flagged: bool | None = None
+    limit: int = 100

@@ -40,7 +40,8 @@
     │   ├── ImportJobNotFound       import_job_not_found
     │   ├── AgentStateNotFound      agent_state_not_found
     │   ├── ScratchKeyNotFound      scratch_key_not_found
-    │   └── BudgetNotFound          budget_not_found
+    │   ├── BudgetNotFound          budget_not_found
+    │   └── DecisionNotFound        decision_not_found
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
@@ -280,6 +281,11 @@ class ScratchKeyNotFound(NotFound):
 class BudgetNotFound(NotFound):
     code = "budget_not_found"
     title = "Budget not found"
+
+
+class DecisionNotFound(NotFound):
+    code = "decision_not_found"
+    title = "Decision not found"
 
 
 class StaleVersion(Conflict):

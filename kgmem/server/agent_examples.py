@@ -43,7 +43,29 @@ TRANSACTION = {
     "replayed": False,
 }
 
+DECISION: dict[str, Any] = {
+    "uid": "d-offsite-lyon",
+    "agent": "planner",
+    "decision": "Hold the offsite in Lyon",
+    "rationale": "Alice lives in Lyon and can host",
+    "options": ["Lyon", "Paris"],
+    "facts": ["f-alice-lyon"],
+    "episodes": ["ep-1"],
+    "outcome": None,
+    "cost": 1200.0,
+    "metadata": {},
+    "decided_at": T0,
+    "outcome_at": None,
+    "flagged": True,
+    "concerns": [{"kind": "fact", "uid": "f-alice-lyon", "reason": "closed"}],
+}
+
 REQUESTS: dict[str, Any] = {
+    "record_decision": {
+        k: DECISION[k]
+        for k in ("uid", "agent", "decision", "rationale", "options", "facts", "episodes", "cost")
+    },
+    "set_decision_outcome": {"outcome": "held, 14 attended", "cost": 1350},
     "put_agent_state": {"state": STATE["state"], "expected_version": 2},
     "set_scratch": {"value": {"venue": "Lyon"}, "ttl_s": 300},
     "create_budget": {
@@ -64,6 +86,10 @@ REQUESTS: dict[str, Any] = {
 }
 
 RESPONSES: dict[str, Any] = {
+    "record_decision": DECISION | {"flagged": False, "concerns": []},
+    "list_decisions": [DECISION],
+    "get_decision": DECISION,
+    "set_decision_outcome": DECISION | {"outcome": "held, 14 attended", "outcome_at": T1},
     "list_agents": [{"agent": "planner", "version": 3, "updated_at": T1}],
     "get_agent_state": STATE,
     "put_agent_state": STATE,

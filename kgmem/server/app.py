@@ -31,6 +31,7 @@ from kgmem.server.routes import (
     causal,
     context,
     cypher,
+    decisions,
     entities,
     episodes,
     facts,
@@ -140,6 +141,7 @@ def create_app(
         live,
         agents,
         budgets,
+        decisions,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.router.routes.append(Route("/mcp", _McpRoute(), methods=["GET", "POST", "DELETE"]))

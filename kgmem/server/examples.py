@@ -178,6 +178,8 @@ HEALTH = {
     },
 }
 
+EPISODE_TEXT = {"text": "Alice moved to Lyon.", "session": "chat-42"}
+
 REQUESTS: dict[str, Any] = {
     "create_namespace": {"name": "demo", "description": "Team memory"},
     "upsert_entity": {
@@ -396,6 +398,11 @@ RESPONSES: dict[str, Any] = {
     '"fact.added", "ids": ["f-alice-acme"], "time": "2024-05-01T09:00:00+00:00",'
     ' "seq": "17"}\n\n',
     **agent_examples.RESPONSES,
+    "explain_decision": {
+        "decision": agent_examples.DECISION,
+        "facts": [FACT | {"uid": "f-alice-lyon", "predicate": "LIVES_IN", "object": "lyon"}],
+        "episodes": [ENTITY | {"uid": "ep-1", "label": "Episode", "properties": EPISODE_TEXT}],
+    },
 }
 
 PARAMETERS: dict[str, Any] = {

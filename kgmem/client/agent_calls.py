@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import httpx
+
 from kgmem.agent_model import (
     AgentState,
     Balance,
     Budget,
     BudgetWrite,
+    Decision,
+    DecisionQuery,
+    DecisionWrite,
     JsonValue,
     ScratchEntry,
     Transaction,
@@ -97,3 +102,34 @@ def balance(ns: str, budget: str, agent: str | None, as_of: datetime | None) -> 
     params = {"agent": agent, "as_of": as_of.isoformat() if as_of else None}
     kept = {k: v for k, v in params.items() if v is not None}
     return Call("GET", f"{_budget(ns, budget)}/balance", as_type(Balance), params=kept)
+
+
+def _decisions(ns: str) -> str:
+    return f"{NS}/{segment(ns)}/decisions"
+
+
+def record_decision(ns: str, write: DecisionWrite) -> Call[Decision]:
+    data = wire.body(write) | {"metadata": dict(write.metadata)}
+    return Call("POST", _decisions(ns), as_type(Decision), json=data)
+
+
+def get_decision(ns: str, uid: str) -> Call[Decision]:
+    return Call("GET", f"{_decisions(ns)}/{segment(uid)}", as_type(Decision))
+
+
+def decisions(ns: str, query: DecisionQuery) -> Call[list[Decision]]:
+    params = {k: v for k, v in wire.body(query).items() if v is not None}
+    return Call("GET", _decisions(ns), as_type(list[Decision]), params=params)
+
+
+def explain_decision(ns: str, uid: str) -> Call[dict[str, Any]]:
+    def read(r: httpx.Response) -> dict[str, Any]:
+        found: dict[str, Any] = r.json()
+        return found
+
+    return Call("GET", f"{_decisions(ns)}/{segment(uid)}/why", read)
+
+
+def set_decision_outcome(ns: str, uid: str, outcome: str, cost: float | None) -> Call[Decision]:
+    data = {"outcome": outcome, "cost": cost}
+    return Call("POST", f"{_decisions(ns)}/{segment(uid)}/outcome", as_type(Decision), json=data)

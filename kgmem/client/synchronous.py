@@ -16,6 +16,9 @@ from kgmem.agent_model import (
     Balance,
     Budget,
     BudgetWrite,
+    Decision,
+    DecisionQuery,
+    DecisionWrite,
     JsonValue,
     ScratchEntry,
     Transaction,
@@ -322,6 +325,28 @@ class Client:
     ) -> Balance:
         """Granted, spent and available as of a time (now), and ``agent``'s spend."""
         return self._run(agent_calls.balance(namespace, budget, agent, as_of))
+
+    def record_decision(self, namespace: str, write: DecisionWrite) -> Decision:
+        """Record a decision with the facts and episodes it relied on."""
+        return self._run(agent_calls.record_decision(namespace, write))
+
+    def get_decision(self, namespace: str, uid: str) -> Decision:
+        """One decision; ``concerns`` name what it relied on that no longer holds."""
+        return self._run(agent_calls.get_decision(namespace, uid))
+
+    def decisions(self, namespace: str, query: DecisionQuery | None = None) -> list[Decision]:
+        """Decisions by agent, time, outcome, relied-on fact and flag; newest first."""
+        return self._run(agent_calls.decisions(namespace, query or DecisionQuery()))
+
+    def explain_decision(self, namespace: str, uid: str) -> dict[str, Any]:
+        """The decision with the facts and episodes it relied on, as JSON."""
+        return self._run(agent_calls.explain_decision(namespace, uid))
+
+    def set_decision_outcome(
+        self, namespace: str, uid: str, outcome: str, *, cost: float | None = None
+    ) -> Decision:
+        """Record how a decision turned out and what it cost."""
+        return self._run(agent_calls.set_decision_outcome(namespace, uid, outcome, cost))
 
     # -- streams ----------------------------------------------------------------------
 

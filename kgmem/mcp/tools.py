@@ -15,7 +15,7 @@ from pydantic import Field
 
 import kgmem
 from kgmem.context import build_context
-from kgmem.mcp import agent_tools, results
+from kgmem.mcp import agent_tools, decision_tools, results
 from kgmem.mcp.arguments import EpisodeArg
 from kgmem.mcp.door import Door, reported
 from kgmem.model import (
@@ -52,6 +52,7 @@ def build_server(door: Door) -> MCPServer:
     _graph(server, door)
     _resources(server, door)
     agent_tools.register(server, door)
+    decision_tools.register(server, door)
     return server
 
 

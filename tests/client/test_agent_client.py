@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from kgmem.agent_model import BudgetWrite, TransactionWrite
+from kgmem import EntityWrite, FactWrite, Memory
+from kgmem.agent_model import BudgetWrite, DecisionQuery, DecisionWrite, TransactionWrite
 from kgmem.client import ApiError, AsyncClient, Client
 
 
@@ -57,3 +58,23 @@ async def test_budgets_through_the_sync_client(live_url: str, namespace: str) ->
 
     available, spent, count, code = await asyncio.to_thread(work)
     assert (available, spent, count, code) == (3.75, 1.25, 1, "budget_exceeded")
+
+
+async def test_decisions_through_the_async_client(
+    live_url: str, namespace: str, memory: Memory
+) -> None:
+    await memory.upsert_entity(namespace, EntityWrite("alice", "Person", {"name": "Alice"}))
+    await memory.upsert_entity(namespace, EntityWrite("acme", "Organization", {"name": "Acme"}))
+    fact = await memory.add_fact(namespace, FactWrite("alice", "WORKS_AT", "acme"))
+    async with AsyncClient(live_url) as client:
+        write = DecisionWrite("recruiter", "Ask Alice", facts=[fact.uid], uid="d1")
+        recorded = await client.record_decision(namespace, write)
+        assert recorded.uid == "d1" and not recorded.flagged
+        await client.close_fact(namespace, fact.uid)
+        assert (await client.get_decision(namespace, "d1")).flagged
+        done = await client.set_decision_outcome(namespace, "d1", "declined", cost=2)
+        assert (done.outcome, done.cost) == ("declined", 2)
+        found = await client.decisions(namespace, DecisionQuery(agent="recruiter", flagged=True))
+        assert [d.uid for d in found] == ["d1"]
+        why = await client.explain_decision(namespace, "d1")
+        assert [f["uid"] for f in why["facts"]] == [fact.uid]

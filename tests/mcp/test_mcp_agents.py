@@ -4,7 +4,7 @@ its limit and recorded once per idempotency key."""
 
 from __future__ import annotations
 
-from kgmem import Memory
+from kgmem import EntityWrite, FactWrite, Memory
 from kgmem.agent_model import BudgetWrite
 from tests.mcp.test_mcp_http import error_text, mcp_client, payload
 
@@ -73,3 +73,37 @@ async def test_spends_refused_past_the_limit_and_recorded_once(
             )
         )
     assert (balance["spent"], balance["available"], balance["agent_spent"]) == (2, 1, 2)
+
+
+async def test_decisions_recorded_explained_and_flagged(
+    live_url: str, namespace: str, memory: Memory
+) -> None:
+    await memory.upsert_entity(namespace, EntityWrite("alice", "Person", {"name": "Alice"}))
+    await memory.upsert_entity(namespace, EntityWrite("acme", "Organization", {"name": "Acme"}))
+    fact = await memory.add_fact(namespace, FactWrite("alice", "WORKS_AT", "acme"))
+    async with mcp_client(live_url) as client:
+        recorded = payload(
+            await client.call_tool(
+                "record_decision",
+                {
+                    "namespace": namespace,
+                    "agent": "recruiter",
+                    "decision": "Ask Alice for an Acme intro",
+                    "rationale": "she works there",
+                    "facts": [fact.uid],
+                },
+            )
+        )
+        uid = recorded["uid"]
+        await memory.close_fact(namespace, fact.uid)
+        why = payload(
+            await client.call_tool("explain_decision", {"namespace": namespace, "uid": uid})
+        )
+        assert why["facts"][0].startswith("alice WORKS_AT acme")
+        assert why["decision"]["concerns"] == [
+            {"kind": "fact", "uid": fact.uid, "reason": "closed"}
+        ]
+        flagged = payload(
+            await client.call_tool("list_decisions", {"namespace": namespace, "flagged": True})
+        )["decisions"]
+        assert [d["uid"] for d in flagged] == [uid]

@@ -37,14 +37,22 @@
     │   ├── EpisodeNotFound         episode_not_found
     │   ├── MergeNotFound           merge_not_found
     │   ├── NamedQueryNotFound      named_query_not_found
-    │   └── ImportJobNotFound       import_job_not_found
+    │   ├── ImportJobNotFound       import_job_not_found
+    │   ├── AgentStateNotFound      agent_state_not_found
+    │   ├── ScratchKeyNotFound      scratch_key_not_found
+    │   ├── BudgetNotFound          budget_not_found
+    │   └── DecisionNotFound        decision_not_found
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
     │   ├── UidConflict             uid_conflict
     │   ├── FactAlreadyClosed       fact_already_closed
     │   ├── MergeAlreadyUndone      merge_already_undone
-    │   └── WriteConflict           write_conflict
+    │   ├── WriteConflict           write_conflict
+    │   ├── StaleVersion            stale_version
+    │   ├── BudgetExists            budget_exists
+    │   ├── BudgetExceeded          budget_exceeded
+    │   └── IdempotencyKeyReused    idempotency_key_reused
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -258,6 +266,55 @@ class WriteConflict(Conflict):
 
     code = "write_conflict"
     title = "Write kept conflicting with concurrent writes"
+
+
+class AgentStateNotFound(NotFound):
+    code = "agent_state_not_found"
+    title = "Agent state not found"
+
+
+class ScratchKeyNotFound(NotFound):
+    code = "scratch_key_not_found"
+    title = "Scratch key not found or expired"
+
+
+class BudgetNotFound(NotFound):
+    code = "budget_not_found"
+    title = "Budget not found"
+
+
+class DecisionNotFound(NotFound):
+    code = "decision_not_found"
+    title = "Decision not found"
+
+
+class StaleVersion(Conflict):
+    """A conditional write named a version that is no longer the current one; nothing
+    was written."""
+
+    code = "stale_version"
+    title = "Stale version"
+
+
+class BudgetExists(Conflict):
+    code = "budget_exists"
+    title = "Budget already exists"
+
+
+class BudgetExceeded(Conflict):
+    """A spend would take the budget (or the agent's share) past its limit; nothing
+    was posted."""
+
+    code = "budget_exceeded"
+    title = "Budget exceeded"
+
+
+class IdempotencyKeyReused(Conflict):
+    """An idempotency key came back with a different transaction than the one it
+    first posted."""
+
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused for a different transaction"
 
 
 class AuthError(KgmemError):

@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from kgmem import retrieval
+from kgmem.agents import AgentStates, Budgets
 from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.cypher.named import NamedQuery
@@ -136,6 +137,10 @@ class Memory:
         self.live = Live(ctx.db, settings)
         """The read cache and change events; every committed write calls ``live.changed``."""
         self.building.queue.after = self._batch_built
+        self.agent_states = AgentStates(ctx.db)
+        """Agents' versioned state and scratch keys (``kgmem.agents.AgentStates``)."""
+        self.budgets = Budgets(ctx.db)
+        """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
 
     @classmethod
     async def open(

@@ -10,7 +10,20 @@ from typing import Any, Literal, Self, TypeVar
 
 import httpx
 
-from kgmem.client import calls
+from kgmem.agent_model import (
+    AgentState,
+    Balance,
+    Budget,
+    BudgetWrite,
+    Decision,
+    DecisionQuery,
+    DecisionWrite,
+    JsonValue,
+    ScratchEntry,
+    Transaction,
+    TransactionWrite,
+)
+from kgmem.client import agent_calls, calls
 from kgmem.client.calls import Call
 from kgmem.client.errors import ApiError
 from kgmem.client.retry import RetryPolicy, retryable
@@ -85,7 +98,7 @@ class AsyncClient:
             last = attempt == self.retry.attempts
             try:
                 response = await self._http.request(
-                    call.method, call.path, params=call.params, json=call.json
+                    call.method, call.path, params=call.params, json=call.json, headers=call.headers
                 )
             except httpx.ConnectError:
                 if last:
@@ -232,6 +245,111 @@ class AsyncClient:
     async def health(self) -> dict[str, Any]:
         """The server's health report."""
         return await self._run(calls.health())
+
+    # -- agents: state, scratch keys, budgets ------------------------------------------
+
+    async def get_agent_state(
+        self, namespace: str, agent: str, *, version: int | None = None
+    ) -> AgentState:
+        """The agent's current state (or a past ``version``)."""
+        return await self._run(agent_calls.get_state(namespace, agent, version))
+
+    async def put_agent_state(
+        self, namespace: str, agent: str, state: JsonValue, *, expected_version: int | None = None
+    ) -> AgentState:
+        """Save the agent's state as a new version; with ``expected_version`` a stale
+        save raises ``ApiError`` 409 ``stale_version`` and changes nothing."""
+        return await self._run(agent_calls.put_state(namespace, agent, state, expected_version))
+
+    async def reset_agent_state(
+        self, namespace: str, agent: str, *, expected_version: int | None = None
+    ) -> AgentState:
+        """Reset the agent's state (a new version with null state; history stays)."""
+        return await self._run(agent_calls.reset_state(namespace, agent, expected_version))
+
+    async def agent_state_history(
+        self, namespace: str, agent: str, *, before: int | None = None, limit: int = 100
+    ) -> list[AgentState]:
+        """The agent's versions, newest first."""
+        return await self._run(agent_calls.state_history(namespace, agent, before, limit))
+
+    async def set_scratch(
+        self, namespace: str, agent: str, key: str, value: JsonValue, *, ttl_s: float | None = None
+    ) -> ScratchEntry:
+        """Set a scratch key living ``ttl_s`` seconds (until deleted without)."""
+        return await self._run(agent_calls.set_scratch(namespace, agent, key, value, ttl_s))
+
+    async def get_scratch(self, namespace: str, agent: str, key: str) -> ScratchEntry:
+        """A live scratch key (``ApiError`` 404 once expired)."""
+        return await self._run(agent_calls.get_scratch(namespace, agent, key))
+
+    async def scratch_keys(self, namespace: str, agent: str) -> list[ScratchEntry]:
+        """The agent's live scratch keys."""
+        return await self._run(agent_calls.scratch_keys(namespace, agent))
+
+    async def delete_scratch(self, namespace: str, agent: str, key: str) -> None:
+        """Delete a scratch key."""
+        await self._run(agent_calls.delete_scratch(namespace, agent, key))
+
+    async def create_budget(self, namespace: str, budget: BudgetWrite) -> Budget:
+        """Create a budget (``limit`` granted at once; uncapped without)."""
+        return await self._run(agent_calls.create_budget(namespace, budget))
+
+    async def get_budget(self, namespace: str, budget: str) -> Budget:
+        """A budget with its granted, spent and available totals."""
+        return await self._run(agent_calls.get_budget(namespace, budget))
+
+    async def post_transaction(
+        self, namespace: str, budget: str, write: TransactionWrite
+    ) -> Transaction:
+        """Post a grant, spend or refund (``ApiError`` 409 ``budget_exceeded`` when a
+        spend passes a limit; the first transaction again for a known idempotency key)."""
+        return await self._run(agent_calls.post_transaction(namespace, budget, write))
+
+    async def transactions(
+        self,
+        namespace: str,
+        budget: str,
+        *,
+        agent: str | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Transaction]:
+        """The budget's transactions in posting order, with their legs."""
+        return await self._run(agent_calls.transactions(namespace, budget, agent, after, limit))
+
+    async def budget_balance(
+        self,
+        namespace: str,
+        budget: str,
+        *,
+        agent: str | None = None,
+        as_of: datetime | None = None,
+    ) -> Balance:
+        """Granted, spent and available as of a time (now), and ``agent``'s spend."""
+        return await self._run(agent_calls.balance(namespace, budget, agent, as_of))
+
+    async def record_decision(self, namespace: str, write: DecisionWrite) -> Decision:
+        """Record a decision with the facts and episodes it relied on."""
+        return await self._run(agent_calls.record_decision(namespace, write))
+
+    async def get_decision(self, namespace: str, uid: str) -> Decision:
+        """One decision; ``concerns`` name what it relied on that no longer holds."""
+        return await self._run(agent_calls.get_decision(namespace, uid))
+
+    async def decisions(self, namespace: str, query: DecisionQuery | None = None) -> list[Decision]:
+        """Decisions by agent, time, outcome, relied-on fact and flag; newest first."""
+        return await self._run(agent_calls.decisions(namespace, query or DecisionQuery()))
+
+    async def explain_decision(self, namespace: str, uid: str) -> dict[str, Any]:
+        """The decision with the facts and episodes it relied on, as JSON."""
+        return await self._run(agent_calls.explain_decision(namespace, uid))
+
+    async def set_decision_outcome(
+        self, namespace: str, uid: str, outcome: str, *, cost: float | None = None
+    ) -> Decision:
+        """Record how a decision turned out and what it cost."""
+        return await self._run(agent_calls.set_decision_outcome(namespace, uid, outcome, cost))
 
     # -- streams ----------------------------------------------------------------------
 

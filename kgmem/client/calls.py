@@ -51,34 +51,37 @@ class Call(Generic[T]):
     read: Callable[[httpx.Response], T]
     params: Mapping[str, Any] | None = None
     json: Any = None
+    headers: Mapping[str, str] | None = None
 
 
-def _as(kind: Any) -> Callable[[httpx.Response], Any]:
+def as_type(kind: Any) -> Callable[[httpx.Response], Any]:
+    """Read an answer's JSON as ``kind``."""
     return lambda r: wire.decode(kind, r.json())
 
 
-def _nothing(_: httpx.Response) -> None:
+def nothing(_: httpx.Response) -> None:
+    """Read an answer with nothing to return."""
     return None
 
 
 def list_namespaces() -> Call[list[Namespace]]:
-    return Call("GET", NS, _as(list[Namespace]))
+    return Call("GET", NS, as_type(list[Namespace]))
 
 
 def create_namespace(name: str, description: str) -> Call[Namespace]:
-    return Call("POST", NS, _as(Namespace), json={"name": name, "description": description})
+    return Call("POST", NS, as_type(Namespace), json={"name": name, "description": description})
 
 
 def get_namespace(name: str) -> Call[Namespace]:
-    return Call("GET", f"{NS}/{segment(name)}", _as(Namespace))
+    return Call("GET", f"{NS}/{segment(name)}", as_type(Namespace))
 
 
 def namespace_stats(name: str) -> Call[NamespaceStats]:
-    return Call("GET", f"{NS}/{segment(name)}/stats", _as(NamespaceStats))
+    return Call("GET", f"{NS}/{segment(name)}/stats", as_type(NamespaceStats))
 
 
 def delete_namespace(name: str) -> Call[None]:
-    return Call("DELETE", f"{NS}/{segment(name)}", _nothing)
+    return Call("DELETE", f"{NS}/{segment(name)}", nothing)
 
 
 def upsert_entity(ns: str, entity: EntityWrite) -> Call[WriteOutcome]:
@@ -95,41 +98,41 @@ def upsert_entity(ns: str, entity: EntityWrite) -> Call[WriteOutcome]:
 def get_entity(ns: str, uid: str, *, include_closed: bool, facts_limit: int) -> Call[EntityDetail]:
     params = {"include_closed": include_closed, "facts_limit": facts_limit}
     path = f"{NS}/{segment(ns)}/entities/{segment(uid)}"
-    return Call("GET", path, _as(EntityDetail), params=params)
+    return Call("GET", path, as_type(EntityDetail), params=params)
 
 
 def delete_entity(ns: str, uid: str) -> Call[None]:
-    return Call("DELETE", f"{NS}/{segment(ns)}/entities/{segment(uid)}", _nothing)
+    return Call("DELETE", f"{NS}/{segment(ns)}/entities/{segment(uid)}", nothing)
 
 
 def add_fact(ns: str, fact: FactWrite) -> Call[Fact]:
-    return Call("POST", f"{NS}/{segment(ns)}/facts", _as(Fact), json=wire.body(fact))
+    return Call("POST", f"{NS}/{segment(ns)}/facts", as_type(Fact), json=wire.body(fact))
 
 
 def get_fact(ns: str, uid: str) -> Call[Fact]:
-    return Call("GET", f"{NS}/{segment(ns)}/facts/{segment(uid)}", _as(Fact))
+    return Call("GET", f"{NS}/{segment(ns)}/facts/{segment(uid)}", as_type(Fact))
 
 
 def list_facts(ns: str, query: FactQuery) -> Call[Page[Fact]]:
     params = wire.body(query)
-    return Call("GET", f"{NS}/{segment(ns)}/facts", _as(Page[Fact]), params=params)
+    return Call("GET", f"{NS}/{segment(ns)}/facts", as_type(Page[Fact]), params=params)
 
 
 def close_fact(ns: str, uid: str, valid_to: datetime | None) -> Call[Fact]:
     data = {"valid_to": valid_to.isoformat()} if valid_to else {}
-    return Call("POST", f"{NS}/{segment(ns)}/facts/{segment(uid)}/close", _as(Fact), json=data)
+    return Call("POST", f"{NS}/{segment(ns)}/facts/{segment(uid)}/close", as_type(Fact), json=data)
 
 
 def delete_fact(ns: str, uid: str) -> Call[None]:
-    return Call("DELETE", f"{NS}/{segment(ns)}/facts/{segment(uid)}", _nothing)
+    return Call("DELETE", f"{NS}/{segment(ns)}/facts/{segment(uid)}", nothing)
 
 
 def write_batch(ns: str, batch: BatchWrite) -> Call[BatchResult]:
-    return Call("POST", f"{NS}/{segment(ns)}/batch", _as(BatchResult), json=wire.body(batch))
+    return Call("POST", f"{NS}/{segment(ns)}/batch", as_type(BatchResult), json=wire.body(batch))
 
 
 def search(ns: str, query: SearchQuery) -> Call[SearchResult]:
-    return Call("POST", f"{NS}/{segment(ns)}/search", _as(SearchResult), json=wire.body(query))
+    return Call("POST", f"{NS}/{segment(ns)}/search", as_type(SearchResult), json=wire.body(query))
 
 
 def timeline(ns: str, uid: str, limit: int) -> Call[list[TimelineEntry]]:
@@ -161,19 +164,19 @@ def add_episodes(ns: str, episodes: Sequence[Any]) -> Call[list[dict[str, Any]]]
 
 def check_statement(ns: str, subject: str, predicate: str, value: str) -> Call[CandidateCheck]:
     data = {"subject": subject, "predicate": predicate, "value": value}
-    return Call("POST", f"{NS}/{segment(ns)}/verify", _as(CandidateCheck), json=data)
+    return Call("POST", f"{NS}/{segment(ns)}/verify", as_type(CandidateCheck), json=data)
 
 
 def fact_verification(ns: str, uid: str) -> Call[FactVerification]:
     path = f"{NS}/{segment(ns)}/facts/{segment(uid)}/verification"
-    return Call("GET", path, _as(FactVerification))
+    return Call("GET", path, as_type(FactVerification))
 
 
 def cypher(
     ns: str, query: str, params: Mapping[str, Any] | None, *, mode: str, limit: int | None
 ) -> Call[CypherResult]:
     data = {"query": query, "params": dict(params or {}), "mode": mode, "limit": limit}
-    return Call("POST", f"{NS}/{segment(ns)}/cypher", _as(CypherResult), json=data)
+    return Call("POST", f"{NS}/{segment(ns)}/cypher", as_type(CypherResult), json=data)
 
 
 def run_named(
@@ -181,7 +184,7 @@ def run_named(
 ) -> Call[CypherResult]:
     data = {"params": dict(params or {}), "limit": limit}
     path = f"{NS}/{segment(ns)}/queries/{segment(name)}"
-    return Call("POST", path, _as(CypherResult), json=data)
+    return Call("POST", path, as_type(CypherResult), json=data)
 
 
 def delete_episode(ns: str, uid: str) -> Call[dict[str, Any]]:
@@ -195,21 +198,21 @@ def delete_episode(ns: str, uid: str) -> Call[dict[str, Any]]:
 def build_context(ns: str, query: ContextQuery) -> Call[MemoryContext]:
     data = wire.body(query)
     data["query"] = data.pop("text")
-    return Call("POST", f"{NS}/{segment(ns)}/context", _as(MemoryContext), json=data)
+    return Call("POST", f"{NS}/{segment(ns)}/context", as_type(MemoryContext), json=data)
 
 
 def export(
     ns: str, format: str, uids: Sequence[str], depth: int, part: Literal["nodes", "relationships"]
 ) -> Call[None]:
     params = {"format": format, "uids": list(uids), "depth": depth, "part": part}
-    return Call("GET", f"{NS}/{segment(ns)}/export", _nothing, params=params)
+    return Call("GET", f"{NS}/{segment(ns)}/export", nothing, params=params)
 
 
 def events(ns: str, last_event_id: str | None, types: Sequence[str] | None) -> Call[None]:
     params = {"types": ",".join(types)} if types else {}
     if last_event_id:
         params["last_event_id"] = last_event_id
-    return Call("GET", f"{NS}/{segment(ns)}/events", _nothing, params=params)
+    return Call("GET", f"{NS}/{segment(ns)}/events", nothing, params=params)
 
 
 def health() -> Call[dict[str, Any]]:

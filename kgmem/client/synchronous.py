@@ -11,7 +11,20 @@ from typing import Any, Literal, Self, TypeVar
 
 import httpx
 
-from kgmem.client import calls
+from kgmem.agent_model import (
+    AgentState,
+    Balance,
+    Budget,
+    BudgetWrite,
+    Decision,
+    DecisionQuery,
+    DecisionWrite,
+    JsonValue,
+    ScratchEntry,
+    Transaction,
+    TransactionWrite,
+)
+from kgmem.client import agent_calls, calls
 from kgmem.client.calls import Call
 from kgmem.client.errors import ApiError
 from kgmem.client.retry import RetryPolicy, retryable
@@ -86,7 +99,7 @@ class Client:
             last = attempt == self.retry.attempts
             try:
                 response = self._http.request(
-                    call.method, call.path, params=call.params, json=call.json
+                    call.method, call.path, params=call.params, json=call.json, headers=call.headers
                 )
             except httpx.ConnectError:
                 if last:
@@ -231,6 +244,109 @@ class Client:
     def health(self) -> dict[str, Any]:
         """The server's health report."""
         return self._run(calls.health())
+
+    # -- agents: state, scratch keys, budgets ------------------------------------------
+
+    def get_agent_state(
+        self, namespace: str, agent: str, *, version: int | None = None
+    ) -> AgentState:
+        """The agent's current state (or a past ``version``)."""
+        return self._run(agent_calls.get_state(namespace, agent, version))
+
+    def put_agent_state(
+        self, namespace: str, agent: str, state: JsonValue, *, expected_version: int | None = None
+    ) -> AgentState:
+        """Save the agent's state as a new version; with ``expected_version`` a stale
+        save raises ``ApiError`` 409 ``stale_version`` and changes nothing."""
+        return self._run(agent_calls.put_state(namespace, agent, state, expected_version))
+
+    def reset_agent_state(
+        self, namespace: str, agent: str, *, expected_version: int | None = None
+    ) -> AgentState:
+        """Reset the agent's state (a new version with null state; history stays)."""
+        return self._run(agent_calls.reset_state(namespace, agent, expected_version))
+
+    def agent_state_history(
+        self, namespace: str, agent: str, *, before: int | None = None, limit: int = 100
+    ) -> list[AgentState]:
+        """The agent's versions, newest first."""
+        return self._run(agent_calls.state_history(namespace, agent, before, limit))
+
+    def set_scratch(
+        self, namespace: str, agent: str, key: str, value: JsonValue, *, ttl_s: float | None = None
+    ) -> ScratchEntry:
+        """Set a scratch key living ``ttl_s`` seconds (until deleted without)."""
+        return self._run(agent_calls.set_scratch(namespace, agent, key, value, ttl_s))
+
+    def get_scratch(self, namespace: str, agent: str, key: str) -> ScratchEntry:
+        """A live scratch key (``ApiError`` 404 once expired)."""
+        return self._run(agent_calls.get_scratch(namespace, agent, key))
+
+    def scratch_keys(self, namespace: str, agent: str) -> list[ScratchEntry]:
+        """The agent's live scratch keys."""
+        return self._run(agent_calls.scratch_keys(namespace, agent))
+
+    def delete_scratch(self, namespace: str, agent: str, key: str) -> None:
+        """Delete a scratch key."""
+        self._run(agent_calls.delete_scratch(namespace, agent, key))
+
+    def create_budget(self, namespace: str, budget: BudgetWrite) -> Budget:
+        """Create a budget (``limit`` granted at once; uncapped without)."""
+        return self._run(agent_calls.create_budget(namespace, budget))
+
+    def get_budget(self, namespace: str, budget: str) -> Budget:
+        """A budget with its granted, spent and available totals."""
+        return self._run(agent_calls.get_budget(namespace, budget))
+
+    def post_transaction(self, namespace: str, budget: str, write: TransactionWrite) -> Transaction:
+        """Post a grant, spend or refund (``ApiError`` 409 ``budget_exceeded`` when a
+        spend passes a limit; the first transaction again for a known idempotency key)."""
+        return self._run(agent_calls.post_transaction(namespace, budget, write))
+
+    def transactions(
+        self,
+        namespace: str,
+        budget: str,
+        *,
+        agent: str | None = None,
+        after: int | None = None,
+        limit: int = 100,
+    ) -> list[Transaction]:
+        """The budget's transactions in posting order, with their legs."""
+        return self._run(agent_calls.transactions(namespace, budget, agent, after, limit))
+
+    def budget_balance(
+        self,
+        namespace: str,
+        budget: str,
+        *,
+        agent: str | None = None,
+        as_of: datetime | None = None,
+    ) -> Balance:
+        """Granted, spent and available as of a time (now), and ``agent``'s spend."""
+        return self._run(agent_calls.balance(namespace, budget, agent, as_of))
+
+    def record_decision(self, namespace: str, write: DecisionWrite) -> Decision:
+        """Record a decision with the facts and episodes it relied on."""
+        return self._run(agent_calls.record_decision(namespace, write))
+
+    def get_decision(self, namespace: str, uid: str) -> Decision:
+        """One decision; ``concerns`` name what it relied on that no longer holds."""
+        return self._run(agent_calls.get_decision(namespace, uid))
+
+    def decisions(self, namespace: str, query: DecisionQuery | None = None) -> list[Decision]:
+        """Decisions by agent, time, outcome, relied-on fact and flag; newest first."""
+        return self._run(agent_calls.decisions(namespace, query or DecisionQuery()))
+
+    def explain_decision(self, namespace: str, uid: str) -> dict[str, Any]:
+        """The decision with the facts and episodes it relied on, as JSON."""
+        return self._run(agent_calls.explain_decision(namespace, uid))
+
+    def set_decision_outcome(
+        self, namespace: str, uid: str, outcome: str, *, cost: float | None = None
+    ) -> Decision:
+        """Record how a decision turned out and what it cost."""
+        return self._run(agent_calls.set_decision_outcome(namespace, uid, outcome, cost))
 
     # -- streams ----------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ from kgmem.ingest.types import (
 )
 from kgmem.model import Entity, EntityWrite, GeoPoint
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import Connection, NamespaceRef, ledger, namespaces
 from kgmem.storage import ingest as ingest_store
 
 _log = logging.getLogger("kgmem.ingest")
@@ -355,13 +355,17 @@ class Builder:
         )
 
         async def remaining() -> int:
-            return limit - await self.tokens_spent(namespace)
+            left = limit - await self.tokens_spent(namespace)
+            async with self.ctx.db.transaction(readonly=True) as conn:
+                ledger_left = await ledger.build_tokens_left(conn, namespace)
+            return left if ledger_left is None else min(left, ledger_left)
 
         async def spend(tokens: int) -> None:
             async with self.ctx.db.transaction() as conn:
                 await ingest_store.spend_tokens(
                     conn, await namespaces.resolve(conn, namespace), tokens
                 )
+                await ledger.record_build_tokens(conn, namespace, tokens)
 
         return TokenBudget(remaining=remaining, spend=spend)
 

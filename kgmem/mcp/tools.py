@@ -15,7 +15,7 @@ from pydantic import Field
 
 import kgmem
 from kgmem.context import build_context
-from kgmem.mcp import results
+from kgmem.mcp import agent_tools, decision_tools, results
 from kgmem.mcp.arguments import EpisodeArg
 from kgmem.mcp.door import Door, reported
 from kgmem.model import (
@@ -51,6 +51,8 @@ def build_server(door: Door) -> MCPServer:
     _retrieval(server, door)
     _graph(server, door)
     _resources(server, door)
+    agent_tools.register(server, door)
+    decision_tools.register(server, door)
     return server
 
 

@@ -25,10 +25,13 @@ from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
 from kgmem.server.model_notice import ModelNotice
 from kgmem.server.routes import (
+    agents,
     batch,
+    budgets,
     causal,
     context,
     cypher,
+    decisions,
     entities,
     episodes,
     facts,
@@ -137,6 +140,9 @@ def create_app(
         cypher,
         transfer,
         live,
+        agents,
+        budgets,
+        decisions,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.router.routes.append(Route("/mcp", _McpRoute(), methods=["GET", "POST", "DELETE"]))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kgmem.server import agent_examples
+
 T0 = "2024-05-01T09:00:00Z"
 
 NAMESPACE = {"name": "demo", "description": "Team memory", "created_at": T0}
@@ -176,6 +178,8 @@ HEALTH = {
     },
 }
 
+EPISODE_TEXT = {"text": "Alice moved to Lyon.", "session": "chat-42"}
+
 REQUESTS: dict[str, Any] = {
     "create_namespace": {"name": "demo", "description": "Team memory"},
     "upsert_entity": {
@@ -217,6 +221,7 @@ REQUESTS: dict[str, Any] = {
     },
     "run_named_query": {"params": {"uid": "alice"}, "limit": 10},
     "start_import": {"file": "people.nt.gz", "format": "ntriples", "on_error": "skip"},
+    **agent_examples.REQUESTS,
 }
 
 RESPONSES: dict[str, Any] = {
@@ -392,6 +397,12 @@ RESPONSES: dict[str, Any] = {
     "stream_events": 'id: 17\nevent: fact.added\ndata: {"namespace": "demo", "type": '
     '"fact.added", "ids": ["f-alice-acme"], "time": "2024-05-01T09:00:00+00:00",'
     ' "seq": "17"}\n\n',
+    **agent_examples.RESPONSES,
+    "explain_decision": {
+        "decision": agent_examples.DECISION,
+        "facts": [FACT | {"uid": "f-alice-lyon", "predicate": "LIVES_IN", "object": "lyon"}],
+        "episodes": [ENTITY | {"uid": "ep-1", "label": "Episode", "properties": EPISODE_TEXT}],
+    },
 }
 
 PARAMETERS: dict[str, Any] = {
@@ -408,4 +419,5 @@ PARAMETERS: dict[str, Any] = {
     "entity": "alice",
     "format": "jsonl",
     "types": "fact.added,fact.closed",
+    **agent_examples.PARAMETERS,
 }

@@ -43,6 +43,9 @@ TAGS: list[dict[str, str]] = [
     {"name": "cypher", "description": "Analyst openCypher and named queries."},
     {"name": "import and export", "description": "Bulk loads and streamed dumps."},
     {"name": "live", "description": "Committed changes as server-sent events."},
+    {"name": "agents", "description": "Agents' versioned state and expiring scratch keys."},
+    {"name": "budgets", "description": "Budgets on an append-only double-entry ledger."},
+    {"name": "decisions", "description": "Agents' decisions and the facts they relied on."},
     {"name": "health", "description": "Health, liveness and metrics (no key needed)."},
 ]
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from kgmem import FactQuery, Memory, Settings
+from kgmem.agent_model import BudgetWrite
 from kgmem.config import IngestSettings
 from kgmem.ingest import EpisodeWrite
 
@@ -148,3 +149,28 @@ async def test_llm_stops_at_the_namespace_budget(
     assert [o.tokens for o in outs] == [100, 100, 0]
     assert len(chat.requests) - before == 2
     assert "budget" in outs[2].notes[0]
+
+
+async def test_llm_tokens_are_recorded_in_the_ledger(
+    llm_memory: Memory, llm_namespace: str, chat: FakeChat
+) -> None:
+    chat.replies.clear()
+    await llm_memory.add_episodes(llm_namespace, [EpisodeWrite(text=f"t{i}") for i in range(2)])
+    budget = await llm_memory.budgets.get(llm_namespace, "llm-tokens")
+    assert (budget.unit, budget.capped, budget.spent) == ("tokens", False, 200)
+    posted = await llm_memory.budgets.transactions(llm_namespace, "llm-tokens")
+    assert [(t.agent, t.amount) for t in posted] == [("kgmem-build", 100), ("kgmem-build", 100)]
+
+
+async def test_a_capped_token_budget_stops_the_llm(
+    llm_memory: Memory, llm_namespace: str, chat: FakeChat
+) -> None:
+    chat.replies.clear()
+    await llm_memory.budgets.create(llm_namespace, BudgetWrite("llm-tokens", "tokens", limit=150))
+    before = len(chat.requests)
+    outs = await llm_memory.add_episodes(
+        llm_namespace, [EpisodeWrite(text=f"turn {i}") for i in range(3)]
+    )
+    assert [o.tokens for o in outs] == [100, 100, 0]
+    assert len(chat.requests) - before == 2
+    assert (await llm_memory.budgets.get(llm_namespace, "llm-tokens")).available == -50

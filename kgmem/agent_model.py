@@ -1,0 +1,203 @@
+"""Public data types of what agents keep besides the graph: their state, scratch keys
+and budgets.
+
+Like ``kgmem.model``, all are frozen and every time is timezone-aware. Amounts are
+floats holding at most six decimal places (the ledger stores exact decimals).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+JsonValue = Any
+"""A JSON value: None, bool, int, float, str, list of JSON values or str-keyed map."""
+
+TransactionKind = Literal["grant", "spend", "refund"]
+
+
+@dataclass(frozen=True, slots=True)
+class AgentState:
+    """One version of an agent's state. ``state`` is None for the version that
+    recorded a reset (``delete``)."""
+
+    agent: str
+    version: int
+    state: JsonValue
+    written_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSummary:
+    """An agent with stored state: its current version and when it was written."""
+
+    agent: str
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScratchEntry:
+    """A scratch key's value; ``expires_at`` None means it lives until deleted."""
+
+    key: str
+    value: JsonValue
+    updated_at: datetime
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetWrite:
+    """A budget to create. ``limit``: the amount granted at creation; without it the
+    budget is uncapped (spends are recorded, never refused). ``agent_limit`` caps what
+    one agent may spend in all."""
+
+    name: str
+    unit: str = "units"
+    limit: float | None = None
+    agent_limit: float | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """A budget with its running totals: ``granted`` in all, ``spent`` net of refunds,
+    ``available`` = granted - spent (negative only when uncapped)."""
+
+    name: str
+    unit: str
+    capped: bool
+    agent_limit: float | None
+    description: str
+    granted: float
+    spent: float
+    available: float
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionWrite:
+    """A transaction to post. ``spend`` moves ``amount`` from the budget's available
+    funds to the agent; ``refund`` moves it back; ``grant`` adds funds. With an
+    ``idempotency_key``, posting the same transaction again returns the first one."""
+
+    kind: TransactionKind
+    amount: float
+    agent: str | None = None
+    idempotency_key: str | None = None
+    memo: str = ""
+    metadata: Mapping[str, JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One leg of a transaction: ``amount`` added to ``account`` (the legs of a
+    transaction sum to zero). Accounts: ``funding``, ``available``, ``agent:<name>``."""
+
+    account: str
+    amount: float
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """A posted transaction with its legs. ``replayed``: this answer is the transaction
+    an earlier request with the same idempotency key posted."""
+
+    id: int
+    budget: str
+    kind: TransactionKind
+    amount: float
+    agent: str | None
+    idempotency_key: str | None
+    memo: str
+    metadata: Mapping[str, JsonValue]
+    entries: Sequence[LedgerEntry]
+    posted_at: datetime
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A budget's totals as of ``as_of`` (now when not asked otherwise), overall or for
+    one ``agent`` (then ``spent`` and ``remaining`` are that agent's)."""
+
+    budget: str
+    as_of: datetime
+    granted: float
+    spent: float
+    available: float
+    agent: str | None = None
+    agent_spent: float | None = None
+    agent_remaining: float | None = None
+
+
+ConcernReason = Literal["closed", "refuted", "deleted", "forgotten"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionWrite:
+    """A decision to record: what ``agent`` decided, why, the options it weighed, and
+    the fact and episode uids it relied on (each must exist). ``uid`` is generated when
+    absent; ``outcome`` and ``cost`` may also be set later."""
+
+    agent: str
+    decision: str
+    rationale: str = ""
+    options: Sequence[JsonValue] = ()
+    facts: Sequence[str] = ()
+    episodes: Sequence[str] = ()
+    outcome: str | None = None
+    cost: float | None = None
+    metadata: Mapping[str, JsonValue] = field(default_factory=dict)
+    uid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """Something a decision relied on that no longer holds: a fact since ``closed``,
+    ``refuted`` by verification or ``deleted``, or an episode ``forgotten``."""
+
+    kind: Literal["fact", "episode"]
+    uid: str
+    reason: ConcernReason
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A recorded decision. ``concerns`` are read from the graph when the decision is
+    read; ``flagged`` when there is any."""
+
+    uid: str
+    agent: str
+    decision: str
+    rationale: str
+    options: Sequence[JsonValue]
+    facts: Sequence[str]
+    episodes: Sequence[str]
+    outcome: str | None
+    cost: float | None
+    metadata: Mapping[str, JsonValue]
+    decided_at: datetime
+    outcome_at: datetime | None
+    concerns: Sequence[Concern] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """Whether something it relied on no longer holds."""
+        return bool(self.concerns)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionQuery:
+    """Which decisions to list: by agent, a decision-time window, exact outcome, a
+    fact they relied on, only flagged ones; newest first."""
+
+    agent: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    outcome: str | None = None
+    fact: str | None = None
+    flagged: bool | None = None
+    limit: int = 100

@@ -1,0 +1,132 @@
+"""/v1/namespaces/{ns}/agents: each agent's versioned state and scratch keys."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+
+from kgmem.errors import InvalidRequest
+from kgmem.server.agent_schemas import AgentOut, AgentStateOut, ScratchIn, ScratchOut, StateIn
+from kgmem.server.auth import Reader, Writer, memory_of
+
+router = APIRouter(prefix="/v1/namespaces/{ns}/agents", tags=["agents"])
+
+IfMatch = Annotated[
+    str | None, Header(description='The version to replace, as its ETag ("3"); 0 for none yet')
+]
+_ETAG = re.compile(r'\s*(?:W/)?"?(\d{1,18})"?\s*')
+
+
+def _expected(if_match: str | None, body_version: int | None) -> int | None:
+    if if_match is None:
+        return body_version
+    match = _ETAG.fullmatch(if_match)
+    if match is None:
+        raise InvalidRequest(f'If-Match {if_match[:40]!r} is not a state version such as "3"')
+    version = int(match.group(1))
+    if body_version is not None and body_version != version:
+        raise InvalidRequest("If-Match and expected_version name different versions")
+    return version
+
+
+def _tagged(response: Response, state: AgentStateOut) -> AgentStateOut:
+    response.headers["ETag"] = f'"{state.version}"'
+    return state
+
+
+@router.get("", response_model=list[AgentOut])
+async def list_agents(ns: str, request: Request, _: Reader) -> list[AgentOut]:
+    """The agents with state in the namespace, with their current versions."""
+    found = await memory_of(request).agent_states.agents(ns)
+    return [AgentOut(agent=a.agent, version=a.version, updated_at=a.updated_at) for a in found]
+
+
+@router.get("/{agent}/state", response_model=AgentStateOut)
+async def get_agent_state(
+    ns: str,
+    agent: str,
+    request: Request,
+    response: Response,
+    _: Reader,
+    version: Annotated[int | None, Query(ge=1, description="A past version")] = None,
+) -> AgentStateOut:
+    """The agent's current state (or a past ``version``); its ETag is the version."""
+    state = await memory_of(request).agent_states.get(ns, agent, version=version)
+    return _tagged(response, AgentStateOut.of(state))
+
+
+@router.put("/{agent}/state", response_model=AgentStateOut)
+async def put_agent_state(
+    ns: str,
+    agent: str,
+    body: StateIn,
+    request: Request,
+    response: Response,
+    _: Writer,
+    if_match: IfMatch = None,
+) -> AgentStateOut:
+    """Replace the agent's state with a new version. With ``If-Match`` or
+    ``expected_version``, a write based on a stale version is refused (409
+    ``stale_version``, current version in the problem) and nothing changes."""
+    expected = _expected(if_match, body.expected_version)
+    stored = await memory_of(request).agent_states.put(
+        ns, agent, body.state, expected_version=expected
+    )
+    return _tagged(response, AgentStateOut.of(stored))
+
+
+@router.delete("/{agent}/state", response_model=AgentStateOut)
+async def reset_agent_state(
+    ns: str, agent: str, request: Request, response: Response, _: Writer, if_match: IfMatch = None
+) -> AgentStateOut:
+    """Reset the agent's state: a new version with null state; the history stays."""
+    reset = await memory_of(request).agent_states.reset(
+        ns, agent, expected_version=_expected(if_match, None)
+    )
+    return _tagged(response, AgentStateOut.of(reset))
+
+
+@router.get("/{agent}/state/history", response_model=list[AgentStateOut])
+async def agent_state_history(
+    ns: str,
+    agent: str,
+    request: Request,
+    _: Reader,
+    before: Annotated[int | None, Query(ge=1, description="Versions below this one")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AgentStateOut]:
+    """The agent's versions, newest first."""
+    found = await memory_of(request).agent_states.history(ns, agent, before=before, limit=limit)
+    return [AgentStateOut.of(s) for s in found]
+
+
+@router.get("/{agent}/scratch", response_model=list[ScratchOut])
+async def list_scratch(ns: str, agent: str, request: Request, _: Reader) -> list[ScratchOut]:
+    """The agent's live scratch keys (expired ones are gone)."""
+    return [ScratchOut.of(e) for e in await memory_of(request).agent_states.scratch_keys(ns, agent)]
+
+
+@router.put("/{agent}/scratch/{key:path}", response_model=ScratchOut)
+async def set_scratch(
+    ns: str, agent: str, key: str, body: ScratchIn, request: Request, _: Writer
+) -> ScratchOut:
+    """Set a scratch key, living ``ttl_s`` seconds (until deleted without)."""
+    entry = await memory_of(request).agent_states.set_scratch(
+        ns, agent, key, body.value, ttl_s=body.ttl_s
+    )
+    return ScratchOut.of(entry)
+
+
+@router.get("/{agent}/scratch/{key:path}", response_model=ScratchOut)
+async def get_scratch(ns: str, agent: str, key: str, request: Request, _: Reader) -> ScratchOut:
+    """A live scratch key (404 ``scratch_key_not_found`` once expired)."""
+    return ScratchOut.of(await memory_of(request).agent_states.scratch(ns, agent, key))
+
+
+@router.delete("/{agent}/scratch/{key:path}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_scratch(ns: str, agent: str, key: str, request: Request, _: Writer) -> Response:
+    """Delete a scratch key (204 whether or not it was there)."""
+    await memory_of(request).agent_states.delete_scratch(ns, agent, key)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -27,7 +27,8 @@
     │   │   ├── CypherSemanticError cypher_semantic_error
     │   │   ├── CypherTypeError     cypher_type_error
     │   │   └── CypherRejected      cypher_rejected
-    │   └── ImportRejected          import_rejected
+    │   ├── ImportRejected          import_rejected
+    │   └── InvalidBackup           invalid_backup
     ├── NotFound                    not_found
     │   ├── NamespaceNotFound       namespace_not_found
     │   ├── EntityNotFound          entity_not_found
@@ -44,7 +45,8 @@
     │   ├── UidConflict             uid_conflict
     │   ├── FactAlreadyClosed       fact_already_closed
     │   ├── MergeAlreadyUndone      merge_already_undone
-    │   └── WriteConflict           write_conflict
+    │   ├── WriteConflict           write_conflict
+    │   └── StoreNotEmpty           store_not_empty
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -177,6 +179,11 @@ class ImportRejected(InvalidInput):
     title = "Import stopped at a bad record"
 
 
+class InvalidBackup(InvalidInput):
+    code = "invalid_backup"
+    title = "Not a usable kgmem backup"
+
+
 class NotFound(KgmemError):
     code = "not_found"
     title = "Not found"
@@ -258,6 +265,11 @@ class WriteConflict(Conflict):
 
     code = "write_conflict"
     title = "Write kept conflicting with concurrent writes"
+
+
+class StoreNotEmpty(Conflict):
+    code = "store_not_empty"
+    title = "The store to restore into is not empty"
 
 
 class AuthError(KgmemError):

@@ -9,14 +9,15 @@ graph schema alone would leave out.
 
 AGE refers to a graph by the oid of its schema (``ag_graph.graphid``, ``ag_label.graph``);
 a restored schema gets a new oid, so a plain pg_restore leaves Cypher answering "graph
-with oid N does not exist". After restoring, ``repoint_graphs`` makes every graph's
-oid that of its schema again. The restored data is then checksummed against the
+with oid N does not exist". The restore makes every graph's oid that
+of its schema again, in the same transaction. The restored data is then checksummed against the
 manifest; a mismatch fails the restore.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import json
 import subprocess
 import tarfile
@@ -26,13 +27,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from tempfile import TemporaryDirectory
+from tempfile import TemporaryDirectory, TemporaryFile
 from typing import Any, Iterator
 
 import psycopg
 from psycopg import sql
 
-from kgmem.errors import InvalidBackup, NamespaceExists, StoreNotEmpty
+from kgmem.errors import InvalidBackup, NamespaceExists, StorageError, StoreNotEmpty
 from kgmem.storage import checksum, migrate
 
 FORMAT = 1
@@ -64,8 +65,6 @@ def pg_tool(name: str) -> str:
 
 def run_tool(args: list[str]) -> str:
     """Run a PostgreSQL program; its stderr becomes the message of a ``StorageError``."""
-    from kgmem.errors import StorageError
-
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise StorageError(f"{Path(args[0]).name} failed: {done.stderr.strip()[-2000:]}")
@@ -109,12 +108,9 @@ def _describe(
             namespaces=sorted(store.namespaces),
             **stamp,  # type: ignore[arg-type]
         ), None
-    record = conn.execute(_NAMESPACE_RECORD, (namespace,)).fetchone()
-    if record is None:
-        from kgmem.errors import NamespaceNotFound
-
-        raise NamespaceNotFound(f"namespace {namespace!r} does not exist", namespace=namespace)
     ns = checksum.namespace_checksum(conn, namespace)
+    record = conn.execute(_NAMESPACE_RECORD, (namespace,)).fetchone()
+    assert record is not None
     manifest = Manifest(
         kind="namespace",
         namespace=namespace,
@@ -181,8 +177,10 @@ def _opened(path: Path) -> Iterator[tarfile.TarFile]:
     try:
         with tarfile.open(path, "r") as tar:
             yield tar
-    except (OSError, tarfile.TarError) as exc:
-        raise InvalidBackup(f"{path} is not a kgmem backup: {exc}") from exc
+    except OSError as exc:
+        raise InvalidBackup(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except tarfile.TarError as exc:
+        raise InvalidBackup(f"{path} is not a kgmem backup (not a tar archive)") from exc
 
 
 def _manifest(tar: tarfile.TarFile) -> Manifest:
@@ -242,12 +240,9 @@ def _restore_store(url: str, dump: Path, manifest: Manifest, *, replace: bool) -
                 f"the store holds {len(graphs)} namespace(s) ({', '.join(graphs[:5])}); "
                 "restore into an empty store, or pass --replace to drop them first"
             )
-        with conn.transaction():
-            _wipe_store(conn, graphs)
-    _pg_restore(url, dump)
+        before = _script(conn, _wipe_store(conn, graphs))
+    _apply(url, dump, before=before, after=_REPOINT + ";\n")
     with psycopg.connect(url) as conn:
-        repoint_graphs(conn)
-        conn.commit()
         got = checksum.store_checksum(conn).digest()
     _check(got, manifest)
     migrate.upgrade(url)
@@ -261,45 +256,67 @@ def _graphs(conn: psycopg.Connection[Any]) -> list[str]:
     return [r[0] for r in conn.execute("SELECT name::text FROM ag_catalog.ag_graph ORDER BY name")]
 
 
-def _wipe_store(conn: psycopg.Connection[Any], graphs: list[str]) -> None:
-    """Drop every graph and everything kgmem created, leaving a database to restore into."""
-    for graph in graphs:
-        conn.execute("SELECT ag_catalog.drop_graph(%s, true)", (graph,))
-    conn.execute("DROP SCHEMA IF EXISTS kgmem CASCADE")
-    conn.execute("DROP TABLE IF EXISTS public.kgmem_alembic_version")
-    # The archive creates the extensions again, with their catalog rows.
+def _wipe_store(conn: psycopg.Connection[Any], graphs: list[str]) -> list[sql.Composable]:
+    """Statements dropping every graph and everything kgmem created, leaving a database
+    to restore into (the archive creates the extensions again, with their catalogs)."""
+    wipe: list[sql.Composable] = [
+        sql.SQL("SELECT ag_catalog.drop_graph({}, true)").format(sql.Literal(g)) for g in graphs
+    ]
+    wipe += [
+        sql.SQL("DROP SCHEMA IF EXISTS kgmem CASCADE"),
+        sql.SQL("DROP TABLE IF EXISTS public.kgmem_alembic_version"),
+    ]
     installed = conn.execute(
         "SELECT extname FROM pg_extension WHERE extname IN ('age', 'vector', 'pg_textsearch')"
-    )
-    for (ext,) in installed.fetchall():
-        conn.execute(sql.SQL("DROP EXTENSION {} CASCADE").format(sql.Identifier(ext)))
+    ).fetchall()
+    for (ext,) in installed:
+        wipe.append(sql.SQL("DROP EXTENSION {} CASCADE").format(sql.Identifier(ext)))
+    wipe.append(sql.SQL("DROP SCHEMA IF EXISTS ag_catalog CASCADE"))
+    return wipe
 
 
-def _pg_restore(url: str, dump: Path) -> None:
-    # Owners and grants are the source server's; kgmem grants its reader roles again
-    # when Cypher first needs them.
-    run_tool(
-        [
-            pg_tool("pg_restore"),
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            "-d",
-            url,
-            str(dump),
-        ]
-    )
+def _script(conn: psycopg.Connection[Any], statements: list[sql.Composable]) -> str:
+    return "".join(s.as_string(conn) + ";\n" for s in statements)
 
 
-def repoint_graphs(conn: psycopg.Connection[Any]) -> int:
-    """Make each AGE graph's oid that of its schema again (after a restore gave the
-    schemas new oids); the number of graphs changed. ``ag_label`` rows are moved in the
-    same transaction, since their key to ``ag_graph`` is checked at once."""
-    moved = conn.execute(_REPOINT).fetchone()
-    return int(moved[0]) if moved else 0
+def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
+    """Run ``before``, the archive's SQL and ``after`` through psql in one transaction:
+    a failure anywhere leaves the database as it was. Owners and grants in the archive
+    are the source server's and are skipped; kgmem grants its reader roles again when
+    Cypher first needs them."""
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    psql_args = [pg_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
+    with TemporaryFile() as errors:
+        psql = subprocess.Popen(
+            [*psql_args, "-d", url, "-f", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=env,
+        )
+        assert psql.stdin is not None
+        try:
+            psql.stdin.write(before.encode())
+            psql.stdin.flush()
+            subprocess.run(
+                [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-", str(dump)],
+                stdout=psql.stdin,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+            psql.stdin.write(after.encode())
+            psql.stdin.close()
+        except BrokenPipeError:
+            pass  # psql stopped at an error: its message says which
+        if psql.wait() != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace").strip()[-2000:]
+            raise StorageError(f"restore failed, nothing was changed: {message}")
 
 
+# Each AGE graph's oid made that of its schema again, after a restore gave the schemas
+# new oids. ``ag_label`` rows move in the same statement: their key to ``ag_graph`` is
+# checked at once.
 _REPOINT = """
 WITH stale AS (
   SELECT graphid, namespace::oid AS fresh FROM ag_catalog.ag_graph
@@ -314,7 +331,7 @@ WITH stale AS (
   INSERT INTO ag_catalog.ag_label (name, graph, id, kind, relation, seq_name)
   SELECT * FROM labels RETURNING 1
 )
-SELECT (SELECT count(*) FROM graphs) + 0 * (SELECT count(*) FROM relabelled)
+SELECT (SELECT count(*) FROM graphs), (SELECT count(*) FROM relabelled)
 """
 
 
@@ -353,13 +370,11 @@ def _restore_namespace(
         # scratch database and bring that copy over instead.
         dump, rows = _renamed_copy(url, dump, manifest, rows, target)
         source = target
-    if taken:
-        with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
-            _drop_namespace(conn, target)
-    _pg_restore(url, dump)
     with psycopg.connect(url) as conn:
-        _register(conn, source, target, rows)
-        conn.commit()
+        before = _script(conn, _drop_namespace(conn, target) if taken else [])
+        after = _script(conn, _register(source, target, rows))
+    _apply(url, dump, before=before, after=after)
+    with psycopg.connect(url) as conn:
         got = checksum.namespace_checksum(conn, target).digest()
     _check(got, manifest)
 
@@ -397,13 +412,19 @@ def _exists(conn: psycopg.Connection[Any], name: str) -> bool:
     return bool(found and found[0])
 
 
-def _drop_namespace(conn: psycopg.Connection[Any], name: str) -> None:
+def _drop_namespace(conn: psycopg.Connection[Any], name: str) -> list[sql.Composable]:
+    """Statements dropping namespace ``name``: its graph and its rows in kgmem's tables."""
+    drop: list[sql.Composable] = []
     if conn.execute("SELECT 1 FROM ag_catalog.ag_graph WHERE name = %s", (name,)).fetchone():
-        conn.execute("SELECT ag_catalog.drop_graph(%s, true)", (name,))
-    conn.execute("DELETE FROM kgmem.namespace WHERE name = %s", (name,))
+        drop.append(sql.SQL("SELECT ag_catalog.drop_graph({}, true)").format(sql.Literal(name)))
+    drop.append(sql.SQL("DELETE FROM kgmem.namespace WHERE name = {}").format(sql.Literal(name)))
     for table in checksum.keyed_tables(conn):
-        query = sql.SQL("DELETE FROM kgmem.{} WHERE namespace = %s").format(sql.Identifier(table))
-        conn.execute(query, (name,))
+        drop.append(
+            sql.SQL("DELETE FROM kgmem.{} WHERE namespace = {}").format(
+                sql.Identifier(table), sql.Literal(name)
+            )
+        )
+    return drop
 
 
 def _at_revision(url: str, revision: str | None) -> None:
@@ -423,39 +444,45 @@ def _at_revision(url: str, revision: str | None) -> None:
     migrate.upgrade(url, revision)
 
 
-def _register(
-    conn: psycopg.Connection[Any], source: str, target: str, rows: dict[str, Any]
-) -> None:
-    """Enter a restored graph schema in AGE's catalog and kgmem's tables, then rename it."""
-    conn.execute(
-        "INSERT INTO ag_catalog.ag_graph (graphid, name, namespace) "
-        "VALUES (%s::regnamespace::oid, %s, %s::regnamespace)",
-        (source, source, source),
-    )
+def _register(source: str, target: str, rows: dict[str, Any]) -> list[sql.Composable]:
+    """Statements entering a restored graph schema in AGE's catalog and kgmem's tables,
+    renaming it to ``target``."""
+    schema = sql.Literal(source)
+    done: list[sql.Composable] = [
+        sql.SQL(
+            "INSERT INTO ag_catalog.ag_graph (graphid, name, namespace) "
+            "VALUES ({s}::regnamespace::oid, {s}, {s}::regnamespace)"
+        ).format(s=schema)
+    ]
     for label in rows["labels"]:
-        conn.execute(
-            "INSERT INTO ag_catalog.ag_label (name, graph, id, kind, relation, seq_name) "
-            "VALUES (%s, %s::regnamespace::oid, %s, %s, %s::regclass, %s)",
-            (
-                label["name"],
-                source,
-                label["id"],
-                label["kind"],
-                sql.Identifier(source, label["table"]).as_string(conn),
-                label["seq_name"],
-            ),
+        relation = sql.Identifier(source, label["table"])
+        done.append(
+            sql.SQL(
+                "INSERT INTO ag_catalog.ag_label (name, graph, id, kind, relation, seq_name) "
+                "VALUES ({}, {}::regnamespace::oid, {}, {}, {}::regclass, {})"
+            ).format(
+                sql.Literal(label["name"]),
+                schema,
+                sql.Literal(label["id"]),
+                sql.Literal(label["kind"]),
+                sql.Literal(relation.as_string(None)),
+                sql.Literal(label["seq_name"]),
+            )
         )
     if target != source:
-        conn.execute("SELECT ag_catalog.alter_graph(%s, 'RENAME', %s)", (source, target))
-    _insert_row(conn, "namespace", {**rows["namespace"], "name": target})
+        done.append(
+            sql.SQL("SELECT ag_catalog.alter_graph({}, 'RENAME', {})").format(
+                schema, sql.Literal(target)
+            )
+        )
+    done.append(_insert_row("namespace", {**rows["namespace"], "name": target}))
     for table, keyed in rows["keyed"].items():
-        for row in keyed:
-            _insert_row(conn, table, {**row, "namespace": target})
+        done.extend(_insert_row(table, {**row, "namespace": target}) for row in keyed)
+    return done
 
 
-def _insert_row(conn: psycopg.Connection[Any], table: str, row: dict[str, Any]) -> None:
-    query = sql.SQL(
+def _insert_row(table: str, row: dict[str, Any]) -> sql.Composable:
+    return sql.SQL(
         "INSERT INTO kgmem.{t} OVERRIDING SYSTEM VALUE "
-        "SELECT * FROM jsonb_populate_record(NULL::kgmem.{t}, %s::jsonb)"
-    ).format(t=sql.Identifier(table))
-    conn.execute(query, (json.dumps(row),))
+        "SELECT * FROM jsonb_populate_record(NULL::kgmem.{t}, {row}::jsonb)"
+    ).format(t=sql.Identifier(table), row=sql.Literal(json.dumps(row)))

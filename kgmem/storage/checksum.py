@@ -21,6 +21,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from kgmem.errors import NamespaceNotFound
+
 SESSION = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3"
 
 # One row's hash as a number: the first 60 bits of the md5 of its text.
@@ -64,8 +66,11 @@ class StoreChecksum:
 
 
 def namespace_checksum(conn: psycopg.Connection[Any], name: str) -> NamespaceChecksum:
-    """The checksum of namespace ``name`` as ``conn``'s snapshot sees it."""
+    """The checksum of namespace ``name`` as ``conn``'s snapshot sees it
+    (``NamespaceNotFound`` when there is no such namespace)."""
     conn.execute(SESSION)
+    if conn.execute("SELECT 1 FROM kgmem.namespace WHERE name = %s", (name,)).fetchone() is None:
+        raise NamespaceNotFound(f"namespace {name!r} does not exist", namespace=name)
     parts: dict[str, Part] = {}
     for table in _tables(conn, name):
         parts[f"graph.{table}"] = _part(conn, sql.SQL("ONLY {}.{}").format(
@@ -160,3 +165,25 @@ def _counts(conn: psycopg.Connection[Any], name: str) -> tuple[int, int]:
 def _combine(parts: dict[str, Part]) -> str:
     text = "\n".join(f"{k}\t{p.rows}\t{p.digest}" for k, p in sorted(parts.items()))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def summary(url: str, namespace: str | None = None) -> dict[str, Any]:
+    """The checksum of the store at ``url`` (or of one ``namespace``) as one snapshot
+    sees it: digest, vertex and edge counts, rows per table."""
+    with psycopg.connect(url) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if namespace is not None:
+            ns = namespace_checksum(conn, namespace)
+            parts = ns.parts
+            counts = {"vertices": ns.vertices, "edges": ns.edges}
+            digest = ns.digest()
+        else:
+            store = store_checksum(conn)
+            parts = {f"{n}.{k}": p for n, c in store.namespaces.items() for k, p in c.parts.items()}
+            parts.update({f"kgmem.{k}": p for k, p in store.store.items()})
+            counts = {
+                "vertices": sum(c.vertices for c in store.namespaces.values()),
+                "edges": sum(c.edges for c in store.namespaces.values()),
+            }
+            digest = store.digest()
+    return {"digest": digest, **counts, "rows": {k: p.rows for k, p in sorted(parts.items())}}

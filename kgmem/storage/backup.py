@@ -241,7 +241,7 @@ def _restore_store(url: str, dump: Path, manifest: Manifest, *, replace: bool) -
                 "restore into an empty store, or pass --replace to drop them first"
             )
         before = _script(conn, _wipe_store(conn, graphs))
-    _apply(url, dump, before=before, after=_REPOINT + ";\n")
+    _apply(url, dump, before=before, after=_REPOINT + ";\n" + _READER_GRANTS)
     with psycopg.connect(url) as conn:
         got = checksum.store_checksum(conn).digest()
     _check(got, manifest)
@@ -332,6 +332,23 @@ WITH stale AS (
   SELECT * FROM labels RETURNING 1
 )
 SELECT (SELECT count(*) FROM graphs), (SELECT count(*) FROM relabelled)
+"""
+
+
+# The archive's grants are skipped (they name the source server's roles); these are the
+# ones migration 0005_cypher_reader gave the base role of the Cypher readers on AGE's
+# catalog, which a restore recreates. Per-namespace reader roles are granted again
+# when Cypher first needs them (kgmem.storage.cypher.ensure_reader).
+_READER_GRANTS = """
+DO $role$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'kgmem_cypher_reader') THEN
+    CREATE ROLE kgmem_cypher_reader NOLOGIN;
+  END IF;
+END
+$role$;
+GRANT USAGE ON SCHEMA ag_catalog TO kgmem_cypher_reader;
+GRANT SELECT ON ag_catalog.ag_graph, ag_catalog.ag_label TO kgmem_cypher_reader;
 """
 
 

@@ -59,6 +59,10 @@ def enable_archiving(home: Path, embedded: EmbeddedPostgres, archive: Path) -> E
     wal = archive.resolve() / "wal"
     wal.mkdir(parents=True, exist_ok=True)
     _give_to(archive.resolve(), embedded)
+    if embedded._system_user is not None:
+        from pgserver.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(wal)  # PostgreSQL's user must reach it, as its pgdata
     wanted = archive_settings(archive)
     with psycopg.connect(embedded.url, autocommit=True) as conn:
         if all(_setting(conn, k) == v for k, v in wanted.items()):

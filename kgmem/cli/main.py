@@ -16,8 +16,7 @@ from rich.table import Table
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
-from kgmem.cli import operations
-from kgmem.cli import transfer
+from kgmem.cli import operations, transfer
 from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings, effective_settings
@@ -97,9 +96,7 @@ def mcp_stdio(
 def migrate(
     status: Annotated[
         bool,
-        typer.Option(
-            "--status", help="Only show the store's migration and those still to run."
-        ),
+        typer.Option("--status", help="Only show the store's migration and those still to run."),
     ] = False,
 ) -> None:
     """Run database migrations (also done by every start) and print the revision."""

@@ -17,18 +17,19 @@ manifest; a mismatch fails the restore.
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import subprocess
 import tarfile
 import uuid
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory, TemporaryFile
-from typing import Any, Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -58,14 +59,14 @@ class Manifest:
 
 def pg_tool(name: str) -> str:
     """The path of a PostgreSQL client program shipped with the embedded server."""
-    from pgserver._commands import POSTGRES_BIN_PATH  # type: ignore[attr-defined]
+    from pgserver._commands import POSTGRES_BIN_PATH
 
     return str(Path(POSTGRES_BIN_PATH) / name)
 
 
 def run_tool(args: list[str]) -> str:
     """Run a PostgreSQL program; its stderr becomes the message of a ``StorageError``."""
-    done = subprocess.run(args, capture_output=True, text=True, check=False)
+    done = subprocess.run(args, capture_output=True, text=True, check=False)  # noqa: S603 (PostgreSQL's own tools)
     if done.returncode != 0:
         raise StorageError(f"{Path(args[0]).name} failed: {done.stderr.strip()[-2000:]}")
     return done.stdout
@@ -142,8 +143,7 @@ def _namespace_rows(
     return {
         "namespace": record,
         "labels": [
-            {"name": n, "id": i, "kind": k, "table": t, "seq_name": s}
-            for n, i, k, t, s in labels
+            {"name": n, "id": i, "kind": k, "table": t, "seq_name": s} for n, i, k, t, s in labels
         ],
         "keyed": keyed,
     }
@@ -287,7 +287,7 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
     env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
     psql_args = [pg_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
     with TemporaryFile() as errors:
-        psql = subprocess.Popen(
+        psql = subprocess.Popen(  # noqa: S603 (PostgreSQL's own psql)
             [*psql_args, "-d", url, "-f", "-"],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
@@ -298,7 +298,7 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
         try:
             psql.stdin.write(before.encode())
             psql.stdin.flush()
-            subprocess.run(
+            subprocess.run(  # noqa: S603 (PostgreSQL's own pg_restore)
                 [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-", str(dump)],
                 stdout=psql.stdin,
                 stderr=subprocess.DEVNULL,

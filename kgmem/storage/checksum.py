@@ -73,9 +73,11 @@ def namespace_checksum(conn: psycopg.Connection[Any], name: str) -> NamespaceChe
         raise NamespaceNotFound(f"namespace {name!r} does not exist", namespace=name)
     parts: dict[str, Part] = {}
     for table in _tables(conn, name):
-        parts[f"graph.{table}"] = _part(conn, sql.SQL("ONLY {}.{}").format(
-            sql.Identifier(name), sql.Identifier(table)
-        ), sql.SQL("t::text"))
+        parts[f"graph.{table}"] = _part(
+            conn,
+            sql.SQL("ONLY {}.{}").format(sql.Identifier(name), sql.Identifier(table)),
+            sql.SQL("t::text"),
+        )
     parts["ag_label"] = _labels(conn, name)
     parts["kgmem.namespace"] = _part(
         conn,
@@ -132,9 +134,12 @@ def _part(
     source: sql.Composable,
     row: sql.Composable,
     *,
-    where: sql.Composable = sql.SQL("true"),
+    where: sql.Composable | None = None,
 ) -> Part:
-    query = sql.SQL("SELECT count(*), coalesce(sum(" + _ROW_HASH + "), 0)::text FROM {source} t WHERE {where}")
+    query = sql.SQL(
+        "SELECT count(*), coalesce(sum(" + _ROW_HASH + "), 0)::text FROM {source} t WHERE {where}"
+    )
+    where = where if where is not None else sql.SQL("true")
     found = conn.execute(query.format(row=row, source=source, where=where)).fetchone()
     assert found is not None
     return Part(rows=int(found[0]), digest=str(found[1]))

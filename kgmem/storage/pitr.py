@@ -83,8 +83,18 @@ def base_backup(embedded: EmbeddedPostgres, archive: Path) -> BaseBackup:
     target = archive.resolve() / "base" / stamp
     target.parent.mkdir(parents=True, exist_ok=True)
     run_tool(
-        [pg_tool("pg_basebackup"), "-D", str(target), "-Fp", "-X", "stream", "-c", "fast",
-         "-d", embedded.url]
+        [
+            pg_tool("pg_basebackup"),
+            "-D",
+            str(target),
+            "-Fp",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "-d",
+            embedded.url,
+        ]
     )
     finished = datetime.now(UTC)
     meta = {"finished_at": finished.isoformat()}

@@ -4,6 +4,7 @@ the status reports what is left to run."""
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -20,9 +21,9 @@ def _declared(path: Path) -> tuple[str, str | None]:
     """The revision and down_revision a migration file assigns."""
     values: dict[str, str | None] = {}
     for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id in ("revision", "down_revision"):
-                values[node.targets[0].id] = ast.literal_eval(node.value)
+        target = node.targets[0] if isinstance(node, ast.Assign) else None
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            values[target.id] = ast.literal_eval(node.value)  # type: ignore[union-attr]
     return str(values["revision"]), values["down_revision"]
 
 
@@ -30,7 +31,7 @@ def test_files_sort_in_the_order_the_migrations_apply() -> None:
     files = sorted((resource_dir("migrations") / "versions").glob("[0-9]*.py"))
     chain = [_declared(f) for f in files]
     assert chain[0][1] is None
-    for (previous, _), (_, down) in zip(chain, chain[1:], strict=False):
+    for (previous, _), (_, down) in itertools.pairwise(chain):
         assert down == previous, f"{down} should be {previous}: rename the files"
     assert [r.file for r in migrate.revisions()] == [f.name for f in files]
     assert chain[-1][0] == migrate.head_revision()

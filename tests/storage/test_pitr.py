@@ -17,12 +17,14 @@ from tests.fixtures.database import store_settings
 
 pytestmark = pytest.mark.slow
 
+
 async def _write(url: str, home: Path, uid: str) -> None:
     memory = await Memory.open(store_settings(url, home))
     try:
         await memory.upsert_entity("diary", EntityWrite(uid, "Person", {"name": uid}))
     finally:
         await memory.close()
+
 
 async def test_restore_to_a_time_between_two_writes(home_dir: Path) -> None:
     archive = home_dir / "archive"

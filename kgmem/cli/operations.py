@@ -92,7 +92,7 @@ def restore(
     --replace), then check that the restored data has the backup's checksum."""
     if to_time is not None:
         when = _instant(to_time)
-        run_on_server(lambda server: _to_time(server, path, when), own=True)
+        _to_time(path, when)
         return
     manifest = _manifest(path)
     own = manifest.kind == "store"  # the running server's caches would be stale
@@ -129,16 +129,28 @@ def _instant(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _to_time(server: StoreServer, archive: Path, when: datetime) -> None:
-    from kgmem.storage import pitr
+def _to_time(archive: Path, when: datetime) -> None:
+    """Restore the embedded store to ``when``; the old data directory need not start."""
+    from kgmem.config import Settings
+    from kgmem.errors import KgmemError
+    from kgmem.storage import HomeLock, pitr
 
-    if server.embedded is None:
+    settings = Settings()
+    if settings.database.url is not None:
         fail(_PITR_ONLY_EMBEDDED)
-    server.embedded, kept = pitr.restore_to_time(server.home, server.embedded, archive, when)
-    console.print(
-        f"restored the store to {when.isoformat()}; the data directory it replaced is "
-        f"kept at {kept} (delete it once you are satisfied)"
-    )
+    lock = HomeLock(settings.home)
+    try:
+        lock.acquire()
+        try:
+            server, kept = pitr.restore_to_time(settings.home, archive, when)
+            server.stop()
+        finally:
+            lock.release()
+    except KgmemError as exc:
+        fail(exc.detail)
+    console.print(f"restored the store to {when.isoformat()}")
+    if kept is not None:
+        console.print(f"the data directory it replaced is kept at {kept}; delete it when satisfied")
 
 
 def checksum(

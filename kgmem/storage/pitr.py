@@ -58,8 +58,8 @@ def enable_archiving(home: Path, embedded: EmbeddedPostgres, archive: Path) -> E
     that changes its settings; the server to use from now on."""
     wal = archive.resolve() / "wal"
     wal.mkdir(parents=True, exist_ok=True)
-    _give_to(archive.resolve(), embedded)
-    if embedded._system_user is not None:
+    _give_to(archive.resolve(), _postgres_user())
+    if _postgres_user() is not None:
         from pgserver.utils import ensure_prefix_permissions
 
         ensure_prefix_permissions(wal)  # PostgreSQL's user must reach it, as its pgdata
@@ -112,25 +112,27 @@ def base_backups(archive: Path) -> list[BaseBackup]:
 
 
 def restore_to_time(
-    home: Path, embedded: EmbeddedPostgres, archive: Path, when: datetime
-) -> tuple[EmbeddedPostgres, Path]:
-    """Replace the embedded store with its state at ``when`` (replayed from the newest
-    base backup that finished before it); the restarted server and where the replaced
-    data directory was moved. ``InvalidBackup`` when no base backup is old enough."""
-    if not embedded.owner:
-        raise ConfigurationError(
-            "a point-in-time restore replaces the data directory: stop the kgmem server "
-            "using this KGMEM_HOME first"
-        )
+    home: Path, archive: Path, when: datetime
+) -> tuple[EmbeddedPostgres, Path | None]:
+    """Replace the embedded store under ``home`` with its state at ``when`` (replayed
+    from the newest base backup that finished before it) and start it; the running
+    server and where the replaced data directory was moved (None when there was none).
+
+    The caller owns ``home`` (its ``HomeLock``); a PostgreSQL still running there is
+    stopped. Works whether or not the old data directory can still start.
+    ``InvalidBackup`` when no base backup is old enough."""
     base = _base_for(archive.resolve(), when)
-    pgdata = embedded.pgdata
-    embedded.stop()
-    kept = pgdata.with_name(f"pgdata.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
-    pgdata.rename(kept)
+    pgdata = (home / "pgdata").resolve()
+    postmaster.stop(pgdata, timeout_s=30.0)
+    kept: Path | None = None
+    if pgdata.exists():
+        kept = pgdata.with_name(f"pgdata.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+        pgdata.rename(kept)
     shutil.copytree(base.path, pgdata, symlinks=True)
-    _carry_unarchived_wal(kept, pgdata)
+    if kept is not None:
+        _carry_unarchived_wal(kept, pgdata)
     _write_recovery(pgdata, archive.resolve(), when)
-    _give_to(pgdata, embedded)
+    _give_to(pgdata, _postgres_user())
     pgdata.chmod(0o700)
     restored = _start_again(home, pgdata)
     _await_promotion(restored.url)
@@ -216,10 +218,15 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _give_to(path: Path, embedded: EmbeddedPostgres) -> None:
-    """Hand ``path`` (recursively) to the OS user PostgreSQL runs as, when that is not
-    this process's user (kgmem run as root runs PostgreSQL as ``pgserver``)."""
-    user = embedded._system_user
+def _postgres_user() -> str | None:
+    """The OS user the embedded PostgreSQL runs as when it is not this process's user:
+    pgserver runs it as ``pgserver`` when kgmem runs as root."""
+    return "pgserver" if os.geteuid() == 0 else None
+
+
+def _give_to(path: Path, user: str | None) -> None:
+    """Hand ``path`` (recursively) to the OS user PostgreSQL runs as (``user``; None:
+    this process's user, nothing to do)."""
     if user is None:
         return
     entry = pwd.getpwnam(user)

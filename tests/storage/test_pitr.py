@@ -39,7 +39,7 @@ async def test_restore_to_a_time_between_two_writes(home_dir: Path) -> None:
         assert pitr.enable_archiving(home_dir, server, archive) is server  # no second restart
         base = pitr.base_backup(server, archive)
         with pytest.raises(InvalidBackup, match="no base backup"):
-            pitr.restore_to_time(home_dir, server, archive, base.finished_at.replace(year=2000))
+            pitr.restore_to_time(home_dir, archive, base.finished_at.replace(year=2000))
 
         await _write(server.url, home_dir, "first")
         await asyncio.sleep(1.0)
@@ -47,8 +47,8 @@ async def test_restore_to_a_time_between_two_writes(home_dir: Path) -> None:
         await asyncio.sleep(1.0)
         await _write(server.url, home_dir, "second")
 
-        server, kept = pitr.restore_to_time(home_dir, server, archive, between)
-        assert (kept / "PG_VERSION").exists()
+        server, kept = pitr.restore_to_time(home_dir, archive, between)
+        assert kept is not None and (kept / "PG_VERSION").exists()
         memory = await Memory.open(store_settings(server.url, home_dir))
         try:
             assert (await memory.get_entity("diary", "first")).entity.uid == "first"

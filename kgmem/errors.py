@@ -27,7 +27,8 @@
     │   │   ├── CypherSemanticError cypher_semantic_error
     │   │   ├── CypherTypeError     cypher_type_error
     │   │   └── CypherRejected      cypher_rejected
-    │   └── ImportRejected          import_rejected
+    │   ├── ImportRejected          import_rejected
+    │   └── InvalidBackup           invalid_backup
     ├── NotFound                    not_found
     │   ├── NamespaceNotFound       namespace_not_found
     │   ├── EntityNotFound          entity_not_found
@@ -52,7 +53,8 @@
     │   ├── StaleVersion            stale_version
     │   ├── BudgetExists            budget_exists
     │   ├── BudgetExceeded          budget_exceeded
-    │   └── IdempotencyKeyReused    idempotency_key_reused
+    │   ├── IdempotencyKeyReused    idempotency_key_reused
+    │   └── StoreNotEmpty           store_not_empty
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -185,6 +187,11 @@ class ImportRejected(InvalidInput):
     title = "Import stopped at a bad record"
 
 
+class InvalidBackup(InvalidInput):
+    code = "invalid_backup"
+    title = "Not a usable kgmem backup"
+
+
 class NotFound(KgmemError):
     code = "not_found"
     title = "Not found"
@@ -315,6 +322,11 @@ class IdempotencyKeyReused(Conflict):
 
     code = "idempotency_key_reused"
     title = "Idempotency key reused for a different transaction"
+
+
+class StoreNotEmpty(Conflict):
+    code = "store_not_empty"
+    title = "The store to restore into is not empty"
 
 
 class AuthError(KgmemError):

@@ -1,4 +1,4 @@
-"""The ``kgmem`` command: serve, migrate, keys, namespaces, settings, openapi."""
+"""The ``kgmem`` command: serve, migrate, keys, namespaces, settings, openapi, backups."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from rich.table import Table
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
-from kgmem.cli import transfer
-from kgmem.cli.runtime import fail, run_with_memory
+from kgmem.cli import operations, transfer
+from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings, effective_settings
 from kgmem.errors import KgmemError
@@ -35,6 +35,9 @@ app.command("cypher")(cypher_cli.command)
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)
 app.command("embed")(transfer.embed_command)
+app.command("backup")(operations.backup)
+app.command("restore")(operations.restore)
+app.command("checksum")(operations.checksum)
 console = Console()
 
 
@@ -90,8 +93,16 @@ def mcp_stdio(
 
 
 @app.command()
-def migrate() -> None:
+def migrate(
+    status: Annotated[
+        bool,
+        typer.Option("--status", help="Only show the store's migration and those still to run."),
+    ] = False,
+) -> None:
     """Run database migrations (also done by every start) and print the revision."""
+    if status:
+        run_on_server(_print_migration_status)
+        return
 
     async def work(memory: Memory) -> None:
         from kgmem.storage.migrate import head_revision
@@ -99,6 +110,20 @@ def migrate() -> None:
         console.print(f"database at migration {head_revision()}")
 
     run_with_memory(work)
+
+
+def _print_migration_status(server: StoreServer) -> None:
+    from kgmem.storage.migrate import status
+
+    found = status(server.url)
+    print(f"database at migration {found.current or '(none: an empty database)'}")
+    print(f"this kgmem's newest migration: {found.head}")
+    if not found.pending:
+        print("up to date")
+        return
+    print(f"{len(found.pending)} to run, in this order (next start or `kgmem migrate`):")
+    for rev in found.pending:
+        print(f"  {rev.id} ({rev.file}): {rev.summary}")
 
 
 @app.command("settings")

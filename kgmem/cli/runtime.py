@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -12,6 +15,7 @@ from rich.console import Console
 from kgmem.config import Settings
 from kgmem.errors import KgmemError
 from kgmem.memory import Memory
+from kgmem.storage import EmbeddedPostgres, HomeLock, start_embedded
 
 err_console = Console(stderr=True)
 
@@ -35,5 +39,51 @@ def run_with_memory(action: Callable[[Memory], Awaitable[None]]) -> None:
 
     try:
         asyncio.run(go())
+    except KgmemError as exc:
+        fail(exc.detail)
+
+
+@dataclass
+class StoreServer:
+    """The PostgreSQL a one-shot command works on: the configured URL, or the embedded
+    server (``embedded``, started or attached to)."""
+
+    url: str
+    home: Path
+    embedded: EmbeddedPostgres | None = None
+
+
+@contextmanager
+def store_server(settings: Settings, *, own: bool = False) -> Iterator[StoreServer]:
+    """The store's server without opening the store (no migrations run). ``own``: this
+    command must be the only user of the embedded server (``HomeLocked`` while a kgmem
+    server runs on ``KGMEM_HOME``); it is stopped again afterwards."""
+    if settings.database.url is not None:
+        yield StoreServer(url=settings.database.url.get_secret_value(), home=settings.home)
+        return
+    lock = HomeLock(settings.home)
+    owner = lock.try_acquire()
+    if own and not owner:
+        lock.acquire()  # raises HomeLocked, naming the holder
+    try:
+        embedded = start_embedded(
+            settings.home, owner=owner, shared_buffers=settings.database.shared_buffers
+        )
+        server = StoreServer(url=embedded.url, home=settings.home, embedded=embedded)
+        try:
+            yield server
+        finally:
+            if server.embedded is not None:
+                server.embedded.stop()
+    finally:
+        if owner:
+            lock.release()
+
+
+def run_on_server(action: Callable[[StoreServer], None], *, own: bool = False) -> None:
+    """Run ``action`` on the store's server; a kgmem error becomes a message and exit 1."""
+    try:
+        with store_server(Settings(), own=own) as server:
+            action(server)
     except KgmemError as exc:
         fail(exc.detail)

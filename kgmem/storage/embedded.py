@@ -142,11 +142,15 @@ def start_embedded(
     that differs from the server's sets it and restarts PostgreSQL. Raises
     ``ConfigurationError`` when PostgreSQL cannot start.
     """
-    from pgserver.postgres_server import get_server
+    from pgserver.postgres_server import PostgresServer, get_server
 
     pgdata = (home / "pgdata").resolve()
     home.mkdir(parents=True, exist_ok=True)
     fresh = not (pgdata / "PG_VERSION").exists()
+    if postmaster.postmaster_pid(pgdata) is None:
+        # pgserver remembers a server this process started as running after another
+        # process (a one-shot command that owned it) stopped it.
+        PostgresServer._instances.pop(pgdata, None)
     try:
         server = get_server(pgdata, cleanup_mode=None)
         if fresh:

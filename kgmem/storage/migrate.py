@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -53,3 +56,52 @@ def current_revision(url: str) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with this kgmem."""
     return ScriptDirectory.from_config(_config("")).get_current_head()
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One migration: its id (what a store records), its file and its one-line summary."""
+
+    id: str
+    file: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationStatus:
+    """Where a database stands: its revision (None before the first) and what would run."""
+
+    current: str | None
+    head: str | None
+    pending: tuple[Revision, ...]
+
+
+def revisions() -> list[Revision]:
+    """Every shipped migration in the order they apply, oldest first."""
+    script = ScriptDirectory.from_config(_config(""))
+    chain = reversed(list(script.walk_revisions("base", "heads")))
+    return [_revision(r) for r in chain]
+
+
+def status(url: str) -> MigrationStatus:
+    """The revision of the database at ``url`` and the migrations an upgrade would run
+    (oldest first). Reads only; raises ``StorageError`` for a revision this kgmem does not
+    know (a store written by a newer kgmem)."""
+    current = current_revision(url)
+    ordered = revisions()
+    ids = [r.id for r in ordered]
+    if current is not None and current not in ids:
+        raise StorageError(
+            f"the database is at migration {current}, which this kgmem does not know "
+            "(written by a newer kgmem?)"
+        )
+    done = ids.index(current) + 1 if current is not None else 0
+    return MigrationStatus(current=current, head=head_revision(), pending=tuple(ordered[done:]))
+
+
+def _revision(script: object) -> Revision:
+    from alembic.script import Script
+
+    assert isinstance(script, Script)
+    doc = (script.module.__doc__ or "").strip().splitlines()
+    return Revision(id=script.revision, file=Path(script.path).name, summary=doc[0] if doc else "")

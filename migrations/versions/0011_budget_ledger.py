@@ -6,15 +6,15 @@ back. Transactions and legs are append-only (a trigger refuses updates and delet
 unless the whole namespace goes). ``ledger_balance`` keeps each account's running
 balance for the limit checks; balances as of a past time are sums over the legs.
 
-Revision ID: 1071_budget_ledger
-Revises: 1070_agent_state
+Revision ID: 0011_budget_ledger
+Revises: 0010_agent_state
 Create Date: 2026-11-24
 """
 
 from alembic import op
 
-revision = "1071_budget_ledger"
-down_revision = "1070_agent_state"
+revision = "0011_budget_ledger"
+down_revision = "0010_agent_state"
 branch_labels = None
 depends_on = None
 

@@ -5,14 +5,14 @@ and scratch keys that expire.
 written (the current one included), so history reads need no join. Rows go with their
 namespace.
 
-Revision ID: 1070_agent_state
+Revision ID: 0010_agent_state
 Revises: 0900_text_index_locks
 Create Date: 2026-11-24
 """
 
 from alembic import op
 
-revision = "1070_agent_state"
+revision = "0010_agent_state"
 down_revision = "0900_text_index_locks"
 branch_labels = None
 depends_on = None

@@ -6,15 +6,15 @@ uid) it relied on, indexed both ways so "which decisions used this fact" is one
 lookup. Whether a relied-on fact has since been closed, refuted or deleted is read
 from the graph when a decision is read, not stored.
 
-Revision ID: 1072_decisions
-Revises: 1071_budget_ledger
+Revision ID: 0012_decisions
+Revises: 0011_budget_ledger
 Create Date: 2026-11-24
 """
 
 from alembic import op
 
-revision = "1072_decisions"
-down_revision = "1071_budget_ledger"
+revision = "0012_decisions"
+down_revision = "0011_budget_ledger"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,167 @@
+"""``kgmem backup``, ``kgmem restore`` and ``kgmem checksum``: keeping a store safe."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kgmem.cli.runtime import StoreServer, fail, run_on_server
+from kgmem.storage import backup as backups
+from kgmem.storage import checksum as checksums
+
+console = Console(stderr=True)
+
+_PITR_ONLY_EMBEDDED = (
+    "point-in-time recovery here is for the embedded server; on your own PostgreSQL "
+    "use its continuous archiving (archive_command, pg_basebackup)"
+)
+
+
+def backup(
+    path: Annotated[
+        Path, typer.Argument(help="Backup file to write (with --continuous: a directory).")
+    ],
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="Back up only this namespace.")
+    ] = None,
+    continuous: Annotated[
+        bool,
+        typer.Option(
+            help="Embedded server: archive its WAL into PATH from now on (restarting it the "
+            "first time) and take a base backup there, for restore --to-time."
+        ),
+    ] = False,
+) -> None:
+    """Back up the whole store or one namespace to a file, with its checksum."""
+    if continuous:
+        if namespace is not None:
+            fail("--continuous backs up the whole server; it takes no --namespace")
+        run_on_server(lambda server: _continuous(server, path), own=False)
+        return
+
+    def work(server: StoreServer) -> None:
+        manifest = backups.backup(server.url, path, namespace=namespace)
+        what = f"namespace {namespace}" if namespace else f"{len(manifest.namespaces)} namespace(s)"
+        console.print(
+            f"backed up {what}: {manifest.vertices} vertices, {manifest.edges} edges "
+            f"to {path} (checksum {manifest.digest[:16]})"
+        )
+
+    run_on_server(work)
+
+
+def _continuous(server: StoreServer, archive: Path) -> None:
+    from kgmem.storage import pitr
+
+    if server.embedded is None:
+        fail(_PITR_ONLY_EMBEDDED)
+    server.embedded = pitr.enable_archiving(server.home, server.embedded, archive)
+    base = pitr.base_backup(server.embedded, archive)
+    console.print(
+        f"WAL archiving into {archive / 'wal'}; base backup {base.path.name} finished at "
+        f"{base.finished_at.isoformat()}"
+    )
+
+
+def restore(
+    path: Annotated[
+        Path, typer.Argument(help="Backup file (with --to-time: the archive directory).")
+    ],
+    into: Annotated[
+        str | None,
+        typer.Option("--as", help="Restore a namespace backup under this name."),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(help="Drop what is in the way (the store's namespaces, or the namespace)."),
+    ] = False,
+    to_time: Annotated[
+        str | None,
+        typer.Option(
+            help="Embedded server: bring the store back to this ISO 8601 time (UTC unless "
+            "it has an offset) from the archive made by backup --continuous."
+        ),
+    ] = None,
+) -> None:
+    """Restore a backup (refused into a non-empty store or a taken namespace unless
+    --replace), then check that the restored data has the backup's checksum."""
+    if to_time is not None:
+        when = _instant(to_time)
+        _to_time(path, when)
+        return
+    manifest = _manifest(path)
+    own = manifest.kind == "store"  # the running server's caches would be stale
+
+    def work(server: StoreServer) -> None:
+        backups.restore(server.url, path, into=into, replace=replace)
+        what = (
+            f"namespace {into or manifest.namespace}"
+            if manifest.kind == "namespace"
+            else f"{len(manifest.namespaces)} namespace(s)"
+        )
+        console.print(
+            f"restored {what}: {manifest.vertices} vertices, {manifest.edges} edges; "
+            f"checksum {manifest.digest[:16]} verified"
+        )
+
+    run_on_server(work, own=own)
+
+
+def _manifest(path: Path) -> backups.Manifest:
+    from kgmem.errors import KgmemError
+
+    try:
+        return backups.read_manifest(path)
+    except KgmemError as exc:
+        fail(exc.detail)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"--to-time {text!r} is not an ISO 8601 time (like 2026-05-01T09:30:00Z)")
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _to_time(archive: Path, when: datetime) -> None:
+    """Restore the embedded store to ``when``; the old data directory need not start."""
+    from kgmem.config import Settings
+    from kgmem.errors import KgmemError
+    from kgmem.storage import HomeLock, pitr
+
+    settings = Settings()
+    if settings.database.url is not None:
+        fail(_PITR_ONLY_EMBEDDED)
+    lock = HomeLock(settings.home)
+    try:
+        lock.acquire()
+        try:
+            server, kept = pitr.restore_to_time(settings.home, archive, when)
+            server.stop()
+        finally:
+            lock.release()
+    except KgmemError as exc:
+        fail(exc.detail)
+    console.print(f"restored the store to {when.isoformat()}")
+    if kept is not None:
+        console.print(f"the data directory it replaced is kept at {kept}; delete it when satisfied")
+
+
+def checksum(
+    namespace: Annotated[
+        str | None, typer.Option("--namespace", "-n", help="Only this namespace.")
+    ] = None,
+) -> None:
+    """Print the store's (or a namespace's) checksum as JSON: a digest over every row
+    of its graph and side tables, with vertex, edge and row counts."""
+
+    def work(server: StoreServer) -> None:
+        print(json.dumps(checksums.summary(server.url, namespace), indent=2))
+
+    run_on_server(work)

@@ -1,0 +1,194 @@
+"""A checksum of what a store holds, to prove that a restore brought back every row.
+
+Per namespace: every table of its graph schema (AGE's vertex and edge label tables
+with their properties, and kgmem's side tables: text, times, vectors, claims, scores),
+its labels, its ``kgmem.namespace`` record and its rows in the store-wide tables keyed
+by namespace. For a whole store, also the store-wide tables themselves (API keys, the
+recorded embedding model). Rows are hashed one by one and the hashes summed, so the
+order rows come back in does not matter; row text is rendered with fixed session
+settings (UTC, ISO dates, exact floats) so that two servers agree. A namespace's name
+is left out, so a namespace restored under another name has the same checksum.
+
+Synchronous (psycopg 3): used by ``kgmem backup``/``restore``/``checksum``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from kgmem.errors import NamespaceNotFound
+
+SESSION = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3"
+
+# One row's hash as a number: the first 60 bits of the md5 of its text.
+_ROW_HASH = "('x' || substr(md5({row}), 1, 15))::bit(60)::bigint"
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One table's share: its row count and the sum of its row hashes."""
+
+    rows: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceChecksum:
+    """A namespace's parts keyed by table (``graph.<table>`` or ``kgmem.<table>``)."""
+
+    vertices: int
+    edges: int
+    parts: dict[str, Part] = field(default_factory=dict)
+
+    def digest(self) -> str:
+        """One hex digest over every part."""
+        return _combine(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreChecksum:
+    """Every namespace's checksum and the store-wide tables."""
+
+    namespaces: dict[str, NamespaceChecksum]
+    store: dict[str, Part]
+
+    def digest(self) -> str:
+        """One hex digest over the whole store."""
+        flat = {f"store.{k}": v for k, v in self.store.items()}
+        for name, ns in self.namespaces.items():
+            flat[f"ns.{name}"] = Part(ns.vertices + ns.edges, ns.digest())
+        return _combine(flat)
+
+
+def namespace_checksum(conn: psycopg.Connection[Any], name: str) -> NamespaceChecksum:
+    """The checksum of namespace ``name`` as ``conn``'s snapshot sees it
+    (``NamespaceNotFound`` when there is no such namespace)."""
+    conn.execute(SESSION)
+    if conn.execute("SELECT 1 FROM kgmem.namespace WHERE name = %s", (name,)).fetchone() is None:
+        raise NamespaceNotFound(f"namespace {name!r} does not exist", namespace=name)
+    parts: dict[str, Part] = {}
+    for table in _tables(conn, name):
+        parts[f"graph.{table}"] = _part(
+            conn,
+            sql.SQL("ONLY {}.{}").format(sql.Identifier(name), sql.Identifier(table)),
+            sql.SQL("t::text"),
+        )
+    parts["ag_label"] = _labels(conn, name)
+    parts["kgmem.namespace"] = _part(
+        conn,
+        sql.SQL("kgmem.namespace"),
+        sql.SQL("(to_jsonb(t) - 'name')::text"),
+        where=sql.SQL("name = {}").format(sql.Literal(name)),
+    )
+    for table in keyed_tables(conn):
+        parts[f"kgmem.{table}"] = _part(
+            conn,
+            sql.SQL("kgmem.{}").format(sql.Identifier(table)),
+            sql.SQL("(to_jsonb(t) - 'namespace')::text"),
+            where=sql.SQL("namespace = {}").format(sql.Literal(name)),
+        )
+    vertices, edges = _counts(conn, name)
+    return NamespaceChecksum(vertices=vertices, edges=edges, parts=parts)
+
+
+def store_checksum(conn: psycopg.Connection[Any]) -> StoreChecksum:
+    """The checksum of every namespace and of the store-wide tables."""
+    names = [r[0] for r in conn.execute("SELECT name FROM kgmem.namespace ORDER BY name")]
+    namespaces = {n: namespace_checksum(conn, n) for n in names}
+    keyed = set(keyed_tables(conn))
+    store = {
+        table: _part(conn, sql.SQL("kgmem.{}").format(sql.Identifier(table)), sql.SQL("t::text"))
+        for table in _tables(conn, "kgmem")
+        if table not in keyed and table != "namespace"
+    }
+    return StoreChecksum(namespaces=namespaces, store=store)
+
+
+def keyed_tables(conn: psycopg.Connection[Any]) -> list[str]:
+    """The store-wide tables in schema ``kgmem`` with a ``namespace`` column."""
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'kgmem' AND c.relkind IN ('r', 'p') AND a.attname = 'namespace' "
+        "AND NOT a.attisdropped ORDER BY c.relname"
+    )
+    return [r[0] for r in rows]
+
+
+def _tables(conn: psycopg.Connection[Any], schema: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",
+        (schema,),
+    )
+    return [r[0] for r in rows]
+
+
+def _part(
+    conn: psycopg.Connection[Any],
+    source: sql.Composable,
+    row: sql.Composable,
+    *,
+    where: sql.Composable | None = None,
+) -> Part:
+    query = sql.SQL(
+        "SELECT count(*), coalesce(sum(" + _ROW_HASH + "), 0)::text FROM {source} t WHERE {where}"
+    )
+    where = where if where is not None else sql.SQL("true")
+    found = conn.execute(query.format(row=row, source=source, where=where)).fetchone()
+    assert found is not None
+    return Part(rows=int(found[0]), digest=str(found[1]))
+
+
+def _labels(conn: psycopg.Connection[Any], name: str) -> Part:
+    return _part(
+        conn,
+        sql.SQL(
+            "(SELECT l.name, l.id, l.kind FROM ag_catalog.ag_label l "
+            "JOIN ag_catalog.ag_graph g ON g.graphid = l.graph WHERE g.name = {})"
+        ).format(sql.Literal(name)),
+        sql.SQL("t::text"),
+    )
+
+
+def _counts(conn: psycopg.Connection[Any], name: str) -> tuple[int, int]:
+    counts = []
+    for parent in ("_ag_label_vertex", "_ag_label_edge"):
+        query = sql.SQL("SELECT count(*) FROM {}.{}").format(
+            sql.Identifier(name), sql.Identifier(parent)
+        )
+        found = conn.execute(query).fetchone()
+        counts.append(int(found[0]) if found else 0)
+    return counts[0], counts[1]
+
+
+def _combine(parts: dict[str, Part]) -> str:
+    text = "\n".join(f"{k}\t{p.rows}\t{p.digest}" for k, p in sorted(parts.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def summary(url: str, namespace: str | None = None) -> dict[str, Any]:
+    """The checksum of the store at ``url`` (or of one ``namespace``) as one snapshot
+    sees it: digest, vertex and edge counts, rows per table."""
+    with psycopg.connect(url) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if namespace is not None:
+            ns = namespace_checksum(conn, namespace)
+            parts = ns.parts
+            counts = {"vertices": ns.vertices, "edges": ns.edges}
+            digest = ns.digest()
+        else:
+            store = store_checksum(conn)
+            parts = {f"{n}.{k}": p for n, c in store.namespaces.items() for k, p in c.parts.items()}
+            parts.update({f"kgmem.{k}": p for k, p in store.store.items()})
+            counts = {
+                "vertices": sum(c.vertices for c in store.namespaces.values()),
+                "edges": sum(c.edges for c in store.namespaces.values()),
+            }
+            digest = store.digest()
+    return {"digest": digest, **counts, "rows": {k: p.rows for k, p in sorted(parts.items())}}

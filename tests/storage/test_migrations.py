@@ -1,0 +1,101 @@
+"""Migrations apply in file order, stores at any shipped revision reach the head, and
+the status reports what is left to run."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from kgmem.errors import StorageError
+from kgmem.resources import resource_dir
+from kgmem.storage import migrate
+
+NewDatabase = Callable[[], Awaitable[str]]
+
+
+def _declared(path: Path) -> tuple[str, str | None]:
+    """The revision and down_revision a migration file assigns."""
+    values: dict[str, str | None] = {}
+    for node in ast.parse(path.read_text()).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else None
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            values[target.id] = ast.literal_eval(node.value)  # type: ignore[union-attr]
+    return str(values["revision"]), values["down_revision"]
+
+
+def test_files_sort_in_the_order_the_migrations_apply() -> None:
+    files = sorted((resource_dir("migrations") / "versions").glob("[0-9]*.py"))
+    chain = [_declared(f) for f in files]
+    assert chain[0][1] is None
+    for (previous, _), (_, down) in itertools.pairwise(chain):
+        assert down == previous, f"{down} should be {previous}: rename the files"
+    assert [r.file for r in migrate.revisions()] == [f.name for f in files]
+    assert chain[-1][0] == migrate.head_revision()
+
+
+async def test_an_empty_database_has_every_migration_pending(fresh_database: NewDatabase) -> None:
+    url = await fresh_database()
+    found = migrate.status(url)
+    assert found.current is None
+    assert [r.id for r in found.pending] == [r.id for r in migrate.revisions()]
+    migrate.upgrade(url)
+    done = migrate.status(url)
+    assert done.current == done.head == migrate.head_revision()
+    assert done.pending == ()
+
+
+@pytest.mark.parametrize("index", [1, 4, 6])
+async def test_a_store_at_an_older_revision_upgrades_in_order(
+    fresh_database: NewDatabase, index: int
+) -> None:
+    ordered = migrate.revisions()
+    url = await fresh_database()
+    migrate.upgrade(url, ordered[index].id)
+    found = migrate.status(url)
+    assert found.current == ordered[index].id
+    assert [r.id for r in found.pending] == [r.id for r in ordered[index + 1 :]]
+    migrate.upgrade(url)
+    assert migrate.status(url).pending == ()
+
+
+async def test_a_store_at_head_stays_at_head(fresh_database: NewDatabase) -> None:
+    url = await fresh_database()
+    migrate.upgrade(url)
+    head = migrate.current_revision(url)
+    migrate.upgrade(url)
+    assert migrate.current_revision(url) == head == migrate.head_revision()
+
+
+async def test_a_revision_from_a_newer_kgmem_is_named(fresh_database: NewDatabase) -> None:
+    import psycopg
+
+    url = await fresh_database()
+    migrate.upgrade(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE kgmem_alembic_version SET version_num = '9999_later'")
+    with pytest.raises(StorageError, match="9999_later"):
+        migrate.status(url)
+
+
+# What stores record (kgmem_alembic_version): ids never change once shipped, even when
+# their files are renamed, or those stores would no longer find their place.
+SHIPPED = [
+    "0001",
+    "0100_issue6_consensus",
+    "0105_issue5_ingest",
+    "0400_issue4_retrieval",
+    "0700_issue7_cypher_reader",
+    "0300_issue3_imports",
+    "0800_issue8_events",
+    "0310_issue3_type_pass",
+    "0900_text_index_locks",
+]
+
+
+def test_shipped_revision_ids_keep_their_order() -> None:
+    ids = [r.id for r in migrate.revisions()]
+    assert ids[: len(SHIPPED)] == SHIPPED

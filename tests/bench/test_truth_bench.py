@@ -3,6 +3,7 @@ generated book set, cross-validation and the reliability diagram."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -74,11 +75,10 @@ def test_cross_validation_scores_every_gold_item_once_on_held_out_folds() -> Non
 
 def test_the_reliability_diagram_is_a_png(tmp_path: Path) -> None:
     p = np.linspace(0, 1, 50)
-    panel = reliability_png.panel(*calibration.reliability(p, p > 0.5))
-    path = reliability_png.write(tmp_path / "r.png", [panel, panel])
+    panel = reliability_png.Panel("per value", *calibration.reliability(p, p > 0.5))
+    path = reliability_png.write(tmp_path / "r.png", [panel, panel], "a set")
     body = path.read_bytes()
-    assert (
-        body.startswith(b"\x89PNG\r\n\x1a\n")
-        and b"IHDR" in body[:16]
-        and body.endswith(b"IEND\xaeB`\x82")
-    )
+    assert body.startswith(b"\x89PNG\r\n\x1a\n") and body.endswith(b"IEND\xaeB`\x82")
+    width, height = struct.unpack(">II", body[16:24])
+    assert width > height > 200
+    assert panel.ece() == pytest.approx(calibration.ece(p, p > 0.5), abs=1e-9)

@@ -34,7 +34,18 @@ FOLDS = 5
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
     "accu": [
-        Choice("accu", Estimator(false_values=n, similarity_weight=s, implied_credit=r))
+        Choice(
+            "accu",
+            Estimator(
+                false_values=n,
+                similarity_weight=s,
+                implied_credit=r,
+                prior_strength=a,
+                copy_evidence=e,
+            ),
+        )
+        for e in ("mixture", "soft")
+        for a in (0.5, 2.0, 8.0)
         for n in (3.0, 10.0, 30.0)
         for s in (0.1, 0.5)
         for r in (0.25, 0.75)
@@ -66,6 +77,7 @@ class Run:
     trust: npt.NDArray[np.float64]
     iterations: int
     seconds: float
+    converged: bool = True
 
 
 @dataclass
@@ -105,7 +117,9 @@ def run_grid(data: Labelled, grid: dict[str, list[Choice]]) -> dict[str, list[Ru
             scores = estimate(data.arrays, choice)
             seconds = time.perf_counter() - started
             trust = np.clip(np.asarray(scores.trust, dtype=np.float64), 0.0, 1.0)
-            out[name].append(Run(scores.chosen, trust, scores.iterations, seconds))
+            cap = getattr(choice.params, "max_iterations", None)
+            converged = cap is None or scores.iterations < cap
+            out[name].append(Run(scores.chosen, trust, scores.iterations, seconds, converged))
     return out
 
 
@@ -228,6 +242,11 @@ def report_quality(
             run = configs[k_best]
             report.add(Figure(f"{data.name}: {name}, iterations", run.iterations, "", 0))
             report.add(Figure(f"{data.name}: {name}, run", run.seconds * 1000, "ms", 0))
+        stuck = [
+            f"{n}[{k}]" for n, rs in runs[s].items() for k, r in enumerate(rs) if not r.converged
+        ]
+        report.data[f"unconverged_{data.name}"] = ", ".join(stuck) or "none"
+        report.notes.append(f"{data.name}: configurations stopped at the cap: {len(stuck)}")
         path = diagram(data, held["default"][s])
         report.notes.append(f"reliability diagram of {data.name}: {path}")
     for data in generated:
@@ -264,14 +283,16 @@ def _report_generated(
 def diagram(data: Labelled, held: Held) -> Path:
     """The default estimator's reliability diagrams on held-out items: per value and
     chosen value, raw and calibrated."""
-    panels = []
-    for p, y in (
-        (held.value_raw, held.value_y),
-        (held.value_p, held.value_y),
-        (held.chosen_raw, held.chosen_y),
-        (held.chosen_p, held.chosen_y),
-    ):
-        panels.append(reliability_png.panel(*calibration.reliability(np.array(p), np.array(y))))
+    panels = [
+        reliability_png.Panel(title, *calibration.reliability(np.array(p), np.array(y)))
+        for title, p, y in (
+            ("per value, raw", held.value_raw, held.value_y),
+            ("per value, calibrated", held.value_p, held.value_y),
+            ("chosen value, raw", held.chosen_raw, held.chosen_y),
+            ("chosen value, calibrated", held.chosen_p, held.chosen_y),
+        )
+    ]
     slug = "".join(ch if ch.isalnum() else "-" for ch in data.name)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return reliability_png.write(RESULTS / f"truth-reliability-{slug}-{stamp}.png", panels)
+    heading = f"{data.name}: default estimator on held-out folds ({held.picked[0]} ...)"
+    return reliability_png.write(RESULTS / f"truth-reliability-{slug}-{stamp}.png", panels, heading)

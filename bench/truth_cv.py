@@ -30,6 +30,7 @@ from kgmem.verification.consensus import Estimator
 from kgmem.verification.estimators import Choice, Crh, Ltm, TruthFinder, estimate
 
 FOLDS = 5
+ECE_LIMIT = 0.05  # the calibrated chosen-value ECE a choice must keep on every set
 
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
@@ -137,8 +138,10 @@ def select(
     names: Sequence[str],
 ) -> tuple[str, int]:
     """The (estimator, configuration index) of best mean precision over ``sets`` on
-    the gold items selected by ``masks``; ties go to the earlier one."""
-    best, best_score = ("vote", 0), -1.0
+    the gold items selected by ``masks``, among those whose calibrated chosen-value
+    ECE (``inner_ece``) is at most ``ECE_LIMIT`` on every set; when none is, the best
+    precision alone. Ties go to the earlier one."""
+    scored = []
     for name in names:
         for k in range(len(runs[0][name])):
             score = float(
@@ -149,9 +152,36 @@ def select(
                     ]
                 )
             )
-            if score > best_score + 1e-12:
-                best, best_score = (name, k), score
+            scored.append((score, name, k))
+    calibrated = [
+        (score, name, k)
+        for score, name, k in scored
+        if all(
+            inner_ece(d, r[name][k], m) <= ECE_LIMIT
+            for d, r, m in zip(sets, runs, masks, strict=True)
+        )
+    ]
+    best, best_score = ("vote", 0), -1.0
+    for score, name, k in calibrated or scored:
+        if score > best_score + 1e-12:
+            best, best_score = (name, k), score
     return best
+
+
+def inner_ece(data: Labelled, run: Run, train: npt.NDArray[np.bool_]) -> float:
+    """Chosen-value ECE of ``run`` on the ``train`` gold items after isotonic
+    calibration, each of their folds calibrated by a map fitted on their other folds
+    (so the choice sees calibration only as it will be used: on unseen items)."""
+    folds = fold_of(data)
+    trust, truth = _chosen(data, run, data.gold_items)
+    out_p: list[float] = []
+    out_y: list[bool] = []
+    for j in np.unique(folds[train]).tolist():
+        fit_on, judge = train & (folds != j), train & (folds == j)
+        mapping = calibration.fit(trust[fit_on], truth[fit_on])
+        out_p += mapping(trust[judge]).tolist()
+        out_y += truth[judge].tolist()
+    return calibration.ece(np.array(out_p), np.array(out_y, dtype=np.bool_))
 
 
 def cross_validate(
@@ -224,6 +254,8 @@ def report_quality(
     runs = [run_grid(d, GRID) for d in sets]
     held = cross_validate(sets, runs)
     est, k = final_choice(sets, runs)
+    everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
+    finals = {name: select(sets, runs, everything, [name])[1] for name in runs[0]}
     report.data["default_choice"] = f"{est}: {GRID[est][k].params}"
     for s, data in enumerate(sets):
         vote = held["vote"][s].summary()["precision"]
@@ -235,9 +267,8 @@ def report_quality(
             report.add(Figure(label, got["precision"] * 1000, "", int(got["items"]), base, "vote"))
             for what in ("ece_chosen", "ece_value", "ece_chosen_raw", "ece_value_raw"):
                 report.add(Figure(f"{data.name}: {name}, {what} x1000", got[what] * 1000, "", 0))
-        everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
         for name, configs in runs[s].items():
-            k_best = select(sets, runs, everything, [name])[1]
+            k_best = finals[name]
             report.data[f"chosen_{name}"] = str(GRID[name][k_best].params)
             run = configs[k_best]
             report.add(Figure(f"{data.name}: {name}, iterations", run.iterations, "", 0))
@@ -250,7 +281,7 @@ def report_quality(
         path = diagram(data, held["default"][s])
         report.notes.append(f"reliability diagram of {data.name}: {path}")
     for data in generated:
-        _report_generated(report, data, sets, runs)
+        _report_generated(report, data, finals)
     run, first = runs[0][est][k], sets[0]
     return calibration.Calibration(
         calibration.fit(*_values(first, run, first.gold_items)),
@@ -258,13 +289,11 @@ def report_quality(
     )
 
 
-def _report_generated(
-    report: Report, data: Labelled, sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]]
-) -> None:
+def _report_generated(report: Report, data: Labelled, finals: dict[str, int]) -> None:
     """Precision on a generated set of each estimator with the configuration chosen on
-    the real sets; its own folds fit the calibration (it chose nothing else)."""
-    everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
-    own = run_grid(data, {n: [GRID[n][select(sets, runs, everything, [n])[1]]] for n in GRID})
+    the real sets (``finals``); its own folds fit the calibration (it chose nothing
+    else)."""
+    own = run_grid(data, {n: [GRID[n][k]] for n, k in finals.items()})
     folds = fold_of(data)
     for name, (run,) in own.items():
         held = Held()

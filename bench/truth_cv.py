@@ -5,8 +5,10 @@ Every estimator configuration of ``GRID`` runs once per set (they are unsupervis
 gold labels never enter a run). The gold items of each set are split into ``FOLDS``
 folds. For each fold, every choice is made on the *other* folds of *all* real sets
 together (one configuration must serve every set): each estimator's hyper-parameters
-and the default estimator by the mean of the sets' precision, and per set the
-isotonic calibration maps (per value and chosen value). The fold's items are then
+and the default estimator by the mean of the sets' precision among the
+configurations whose calibrated chosen-value ECE stays within ``ECE_LIMIT`` on every
+set (judged by an inner cross-validation of the calibration over those other folds),
+and per set the isotonic calibration maps (per value and chosen value). The fold's items are then
 scored with those choices; every figure reported pools the folds' held-out items, so
 no figure comes from an item that a choice it depends on saw. The choice made on all
 folds is the one kgmem ships (``kgmem.verification.estimators.DEFAULT``).

@@ -67,10 +67,13 @@ where independent sources agree on a true value with :math:`P_t = A_a A_b`, on a
 one with :math:`P_f = (1 - A_a)(1 - A_b)/n`, differ with :math:`P_d = 1 - P_t - P_f`,
 and a copier copies with probability :math:`c`: :math:`P'_t = A c + P_t (1 - c)`,
 :math:`P'_f = (1 - A) c + P_f (1 - c)`, :math:`P'_d = P_d (1 - c)` (:math:`A` the mean
-of the two). Each shared value's truth is marginalised (``copy_evidence="mixture"``);
-``"soft"`` instead raises the two ratios to the soft counts :math:`\sum P(v_o)` and
-:math:`\sum (1 - P(v_o))`, which lets many probably-true shared values add up to
-strong false-value evidence. Cross-validation chooses between the two. Among the sources asserting a value, taken in order of accuracy, a
+of the two). With ``copy_evidence="mixture"`` each shared value's truth is
+marginalised as above; ``"soft"`` (the default) instead raises the two ratios to the
+soft counts :math:`\sum P(v_o)` and :math:`\sum (1 - P(v_o))`, which lets many
+probably-true shared values add up to strong false-value evidence. Cross-validation
+chooses between the two.
+
+Among the sources asserting a value, taken in order of accuracy, a
 claim's independence is :math:`I_c = \prod_{s' \text{ before } s} (1 - c D_{s s'})`:
 the most accurate counts fully, its likely copiers much less.
 
@@ -110,7 +113,7 @@ class Estimator:
     detect_copies: bool = True
     numeric_share: float = 0.5
     implied_credit: float = 0.5
-    copy_evidence: str = "mixture"
+    copy_evidence: str = "soft"
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,7 +436,7 @@ class ClaimModel:
         """Per pair (``pair`` of each agreeing claim pair, ``count`` pairs), the log ratio
         of independence against copying over the items where the two agree.
 
-        ``mixture`` (the default) marginalises each shared value's truth: an agreement
+        ``mixture`` marginalises each shared value's truth: an agreement
         on a value true with probability :math:`P` has likelihood :math:`P P_t + (1-P)
         P_f` if independent and :math:`P P'_t + (1-P) P'_f` if copied, so agreeing on
         an uncertain but probably true value is weak evidence either way. ``soft``

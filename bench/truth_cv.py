@@ -325,5 +325,5 @@ def diagram(data: Labelled, held: Held) -> Path:
     ]
     slug = "".join(ch if ch.isalnum() else "-" for ch in data.name)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    heading = f"{data.name}: default estimator on held-out folds ({held.picked[0]} ...)"
+    heading = f"{data.name}: default estimator, items of held-out folds"
     return reliability_png.write(RESULTS / f"truth-reliability-{slug}-{stamp}.png", panels, heading)

@@ -2,7 +2,7 @@
 
 One panel per kind of trust (per value and chosen value, raw and calibrated). Per bin
 of trust: a bar up to the share of values that were true, a red tick at the bin's
-mean trust, the diagonal of perfect calibration, the bin's count above the bar, and
+mean trust, the diagonal of perfect calibration, the bin's count at the foot of the bar, and
 the panel's expected calibration error (ECE) in its title.
 """
 
@@ -68,7 +68,17 @@ def _draw(ax: Any, panel: Panel) -> None:
     )
     ax.plot([0, 1], [0, 1], color="#3c3c3c", linewidth=0.8)
     for x, y, n in zip(left[seen], panel.share[seen], panel.count[seen], strict=True):
-        ax.text(x + width / 2, min(y + 0.02, 0.95), f"{int(n)}", ha="center", fontsize=6)
+        inside = y > 0.1  # the count at the foot of its bar, clear of the red tick
+        ax.text(
+            x + width / 2,
+            0.02 if inside else y + 0.02,
+            f"{int(n)}",
+            ha="center",
+            fontsize=6,
+            rotation=90,
+            va="bottom",
+            color="white" if inside else "black",
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("trust (bar: share true, red: mean trust)", fontsize=7)

@@ -70,6 +70,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--no-store", action="store_true", help="quality only, no database")
     p.add_argument(
+        "--store-only", action="store_true", help="speed through the store only, no quality"
+    )
+    p.add_argument(
         "--save-calibration",
         type=Path,
         metavar="FILE",
@@ -123,13 +126,20 @@ def quality(args: argparse.Namespace, report: Report) -> list[truth_data.TruthSe
     return [*sets, *books] if args.claims is None else []
 
 
+def stored_sets(args: argparse.Namespace) -> list[truth_data.TruthSet]:
+    """The sets the store part loads, without the quality part."""
+    size = args.generated if args.generated is not None else (0 if args.claims else 25_000)
+    books = [truth_books.generate(truth_books.Shape(claims=size))] if size > 0 else []
+    return [*real_sets(args), *books]
+
+
 async def main(argv: list[str]) -> int:
     args = parse(argv)
     if args.claims is None and not args.data.is_dir():
         print(f"no data at {args.data}; nothing to measure")
         return 1
     report = Report("truth", describe(), {})
-    stored = quality(args, report)
+    stored = stored_sets(args) if args.store_only else quality(args, report)
     if args.no_store or not stored:
         report.print_summary()
         print(f"saved {report.save()}")

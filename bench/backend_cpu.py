@@ -20,11 +20,45 @@ async def backends(memory: Memory) -> list[int]:
 def cpu_ms(pids: list[int]) -> float | None:
     """User plus system CPU of ``pids`` in milliseconds; None when /proc does not show
     them (a server on another machine or in another container)."""
-    ticks = 0
+    total = 0.0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        used = _pid_ms(pid)
+        if used is None:
             return None
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+        total += used
+    return total
+
+
+class Meter:
+    """CPU of the pool's backends between ``start`` and ``stop``, counting also the
+    connections the pool opened meanwhile (all their CPU falls in the interval)."""
+
+    def __init__(self) -> None:
+        self.begin: dict[int, float] = {}
+
+    async def start(self, memory: Memory) -> None:
+        self.begin = {}
+        for pid in await backends(memory):
+            used = _pid_ms(pid)
+            if used is not None:
+                self.begin[pid] = used
+
+    async def stop(self, memory: Memory) -> float | None:
+        """Milliseconds since ``start``; None when /proc shows no backend or one that
+        was measured at the start has gone (its CPU since then is unknown)."""
+        now = set(await backends(memory)) | set(self.begin)
+        total = 0.0
+        for pid in now:
+            used = _pid_ms(pid)
+            if used is None:
+                return None
+            total += used - self.begin.get(pid, 0.0)
+        return total if now else None
+
+
+def _pid_ms(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")

@@ -175,11 +175,12 @@ async def run_set(
     await load(memory, ns, data, args.batch)
     load_s = time.perf_counter() - started
     print(f"{name}: loaded {len(data.claims):,} claims in {load_s:.1f} s", flush=True)
-    pids = await backend_cpu.backends(memory)
-    cpu, pg = time.process_time(), backend_cpu.cpu_ms(pids)
+    meter = backend_cpu.Meter()
+    await meter.start(memory)
+    cpu = time.process_time()
     run = await memory.verify_namespace(ns)
     full_cpu = time.process_time() - cpu
-    full_pg = _since(pg, backend_cpu.cpu_ms(pids))
+    full_pg = await meter.stop(memory)
     loads = {"full_recompute": _load()}
     indexed = await pull(memory, ns)
     _ITEMS["current"] = await item_names(memory, ns, indexed)
@@ -211,13 +212,13 @@ async def run_set(
     )
     report.add(Figure(f"{name}: full recompute", run.seconds * 1000, "ms", run.claims))
     report.add(Figure(f"{name}: full recompute, client CPU", full_cpu * 1000, "ms", run.claims))
-    pg = backend_cpu.cpu_ms(pids)
+    await meter.start(memory)
     ms, cpu_ms = await incremental(memory, ns, data, args.updates)
-    update_pg = _since(pg, backend_cpu.cpu_ms(pids))
+    update_pg = await meter.stop(memory)
     if full_pg is not None and update_pg is not None:
         label = f"{name}: PostgreSQL backend CPU"
         report.add(Figure(f"{label}, full recompute", full_pg, "ms", run.claims))
-        report.add(Figure(f"{label}, incremental update mean", update_pg / args.updates, "ms", 0))
+        report.add(Figure(f"{label}, write + update mean", update_pg / args.updates, "ms", 0))
     loads["incremental"] = _load()
     for q in (50, 95):
         report.add(
@@ -327,11 +328,6 @@ def precision(indexed: runs.Indexed, chosen: np.ndarray, gold: dict[tuple[str, s
         chosen_text = indexed.arrays.value_text[chosen[item]]
         hit += canonical.key(chosen_text, vtype) == canonical.key(value, vtype)
     return hit / max(n, 1)
-
-
-def _since(start: float | None, end: float | None) -> float | None:
-    """CPU milliseconds between two readings (None when /proc showed no backend)."""
-    return None if start is None or end is None else end - start
 
 
 def _load() -> list[float]:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import bulkstore, search_http
+from bench import backend_cpu, bulkstore, search_http
 from bench.machine import describe
 from bench.roundtrips import RoundTrips
 from kgmem import Memory, Settings
@@ -356,37 +356,16 @@ async def timed_cpu(
         await work()
     with RoundTrips() as trips:  # statements one call sends (load-insensitive)
         await work()
-    pids = await _backends(memory) if memory is not None else []
-    backend_start = _cpu_ms(pids)
+    pids = await backend_cpu.backends(memory) if memory is not None else []
+    backend_start = backend_cpu.cpu_ms(pids)
     start = time.process_time()
     latencies = await timed(work, args.queries, warmup=0)
     cpu = (time.process_time() - start) * 1000 / args.queries
     backend = ""
-    if pids and backend_start is not None and (end := _cpu_ms(pids)) is not None:
+    if pids and backend_start is not None and (end := backend_cpu.cpu_ms(pids)) is not None:
         backend = f"PG backend CPU {(end - backend_start) / args.queries:5.1f} ms/q, "
     rounds = f"{trips.total} round trips, " if memory is not None else ""
     return latencies, f"(client CPU {cpu:5.1f} ms/q, {backend}{rounds}load {_load()})"
-
-
-async def _backends(memory: Memory) -> list[int]:
-    """Process ids of the store's pooled connections (they name themselves kgmem)."""
-    async with memory.database.acquire() as conn:
-        # This connection too: the searches reuse it once it is back in the pool.
-        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE application_name = 'kgmem'")
-    return [r["pid"] for r in rows]
-
-
-def _cpu_ms(pids: list[int]) -> float | None:
-    """User plus system CPU of ``pids`` in milliseconds; None when /proc does not show
-    them (a server on another machine or in another container)."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def _only_json(axis: str) -> dict[str, float]:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import truth_arrays, truth_books, truth_cv, truth_data
+from bench import backend_cpu, truth_arrays, truth_books, truth_cv, truth_data
 from bench.machine import describe
 from bench.report import Figure, Report
 from bench.scratch import scratch
@@ -69,6 +69,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="claims of the generated book set (default 25,000; 0: none; none with --claims)",
     )
     p.add_argument("--no-store", action="store_true", help="quality only, no database")
+    p.add_argument(
+        "--store-only", action="store_true", help="speed through the store only, no quality"
+    )
     p.add_argument(
         "--save-calibration",
         type=Path,
@@ -123,13 +126,20 @@ def quality(args: argparse.Namespace, report: Report) -> list[truth_data.TruthSe
     return [*sets, *books] if args.claims is None else []
 
 
+def stored_sets(args: argparse.Namespace) -> list[truth_data.TruthSet]:
+    """The sets the store part loads, without the quality part."""
+    size = args.generated if args.generated is not None else (0 if args.claims else 25_000)
+    books = [truth_books.generate(truth_books.Shape(claims=size))] if size > 0 else []
+    return [*real_sets(args), *books]
+
+
 async def main(argv: list[str]) -> int:
     args = parse(argv)
     if args.claims is None and not args.data.is_dir():
         print(f"no data at {args.data}; nothing to measure")
         return 1
     report = Report("truth", describe(), {})
-    stored = quality(args, report)
+    stored = stored_sets(args) if args.store_only else quality(args, report)
     if args.no_store or not stored:
         report.print_summary()
         print(f"saved {report.save()}")
@@ -165,9 +175,12 @@ async def run_set(
     await load(memory, ns, data, args.batch)
     load_s = time.perf_counter() - started
     print(f"{name}: loaded {len(data.claims):,} claims in {load_s:.1f} s", flush=True)
+    meter = backend_cpu.Meter()
+    await meter.start(memory)
     cpu = time.process_time()
     run = await memory.verify_namespace(ns)
     full_cpu = time.process_time() - cpu
+    full_pg = await meter.stop(memory)
     loads = {"full_recompute": _load()}
     indexed = await pull(memory, ns)
     _ITEMS["current"] = await item_names(memory, ns, indexed)
@@ -199,7 +212,13 @@ async def run_set(
     )
     report.add(Figure(f"{name}: full recompute", run.seconds * 1000, "ms", run.claims))
     report.add(Figure(f"{name}: full recompute, client CPU", full_cpu * 1000, "ms", run.claims))
+    await meter.start(memory)
     ms, cpu_ms = await incremental(memory, ns, data, args.updates)
+    update_pg = await meter.stop(memory)
+    if full_pg is not None and update_pg is not None:
+        label = f"{name}: PostgreSQL backend CPU"
+        report.add(Figure(f"{label}, full recompute", full_pg, "ms", run.claims))
+        report.add(Figure(f"{label}, write + update mean", update_pg / args.updates, "ms", 0))
     loads["incremental"] = _load()
     for q in (50, 95):
         report.add(

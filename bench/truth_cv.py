@@ -5,8 +5,10 @@ Every estimator configuration of ``GRID`` runs once per set (they are unsupervis
 gold labels never enter a run). The gold items of each set are split into ``FOLDS``
 folds. For each fold, every choice is made on the *other* folds of *all* real sets
 together (one configuration must serve every set): each estimator's hyper-parameters
-and the default estimator by the mean of the sets' precision, and per set the
-isotonic calibration maps (per value and chosen value). The fold's items are then
+and the default estimator by the mean of the sets' precision among the
+configurations whose calibrated chosen-value ECE stays within ``ECE_LIMIT`` on every
+set (judged by an inner cross-validation of the calibration over those other folds),
+and per set the isotonic calibration maps (per value and chosen value). The fold's items are then
 scored with those choices; every figure reported pools the folds' held-out items, so
 no figure comes from an item that a choice it depends on saw. The choice made on all
 folds is the one kgmem ships (``kgmem.verification.estimators.DEFAULT``).
@@ -30,11 +32,23 @@ from kgmem.verification.consensus import Estimator
 from kgmem.verification.estimators import Choice, Crh, Ltm, TruthFinder, estimate
 
 FOLDS = 5
+ECE_LIMIT = 0.05  # the calibrated chosen-value ECE a choice must keep on every set
 
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
     "accu": [
-        Choice("accu", Estimator(false_values=n, similarity_weight=s, implied_credit=r))
+        Choice(
+            "accu",
+            Estimator(
+                false_values=n,
+                similarity_weight=s,
+                implied_credit=r,
+                prior_strength=a,
+                copy_evidence=e,
+            ),
+        )
+        for e in ("mixture", "soft")
+        for a in (0.5, 2.0, 8.0)
         for n in (3.0, 10.0, 30.0)
         for s in (0.1, 0.5)
         for r in (0.25, 0.75)
@@ -66,6 +80,7 @@ class Run:
     trust: npt.NDArray[np.float64]
     iterations: int
     seconds: float
+    converged: bool = True
 
 
 @dataclass
@@ -105,7 +120,9 @@ def run_grid(data: Labelled, grid: dict[str, list[Choice]]) -> dict[str, list[Ru
             scores = estimate(data.arrays, choice)
             seconds = time.perf_counter() - started
             trust = np.clip(np.asarray(scores.trust, dtype=np.float64), 0.0, 1.0)
-            out[name].append(Run(scores.chosen, trust, scores.iterations, seconds))
+            cap = getattr(choice.params, "max_iterations", None)
+            converged = cap is None or scores.iterations < cap
+            out[name].append(Run(scores.chosen, trust, scores.iterations, seconds, converged))
     return out
 
 
@@ -123,8 +140,10 @@ def select(
     names: Sequence[str],
 ) -> tuple[str, int]:
     """The (estimator, configuration index) of best mean precision over ``sets`` on
-    the gold items selected by ``masks``; ties go to the earlier one."""
-    best, best_score = ("vote", 0), -1.0
+    the gold items selected by ``masks``, among those whose calibrated chosen-value
+    ECE (``inner_ece``) is at most ``ECE_LIMIT`` on every set; when none is, the best
+    precision alone. Ties go to the earlier one."""
+    scored = []
     for name in names:
         for k in range(len(runs[0][name])):
             score = float(
@@ -135,9 +154,36 @@ def select(
                     ]
                 )
             )
-            if score > best_score + 1e-12:
-                best, best_score = (name, k), score
+            scored.append((score, name, k))
+    calibrated = [
+        (score, name, k)
+        for score, name, k in scored
+        if all(
+            inner_ece(d, r[name][k], m) <= ECE_LIMIT
+            for d, r, m in zip(sets, runs, masks, strict=True)
+        )
+    ]
+    best, best_score = ("vote", 0), -1.0
+    for score, name, k in calibrated or scored:
+        if score > best_score + 1e-12:
+            best, best_score = (name, k), score
     return best
+
+
+def inner_ece(data: Labelled, run: Run, train: npt.NDArray[np.bool_]) -> float:
+    """Chosen-value ECE of ``run`` on the ``train`` gold items after isotonic
+    calibration, each of their folds calibrated by a map fitted on their other folds
+    (so the choice sees calibration only as it will be used: on unseen items)."""
+    folds = fold_of(data)
+    trust, truth = _chosen(data, run, data.gold_items)
+    out_p: list[float] = []
+    out_y: list[bool] = []
+    for j in np.unique(folds[train]).tolist():
+        fit_on, judge = train & (folds != j), train & (folds == j)
+        mapping = calibration.fit(trust[fit_on], truth[fit_on])
+        out_p += mapping(trust[judge]).tolist()
+        out_y += truth[judge].tolist()
+    return calibration.ece(np.array(out_p), np.array(out_y, dtype=np.bool_))
 
 
 def cross_validate(
@@ -210,6 +256,8 @@ def report_quality(
     runs = [run_grid(d, GRID) for d in sets]
     held = cross_validate(sets, runs)
     est, k = final_choice(sets, runs)
+    everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
+    finals = {name: select(sets, runs, everything, [name])[1] for name in runs[0]}
     report.data["default_choice"] = f"{est}: {GRID[est][k].params}"
     for s, data in enumerate(sets):
         vote = held["vote"][s].summary()["precision"]
@@ -221,17 +269,21 @@ def report_quality(
             report.add(Figure(label, got["precision"] * 1000, "", int(got["items"]), base, "vote"))
             for what in ("ece_chosen", "ece_value", "ece_chosen_raw", "ece_value_raw"):
                 report.add(Figure(f"{data.name}: {name}, {what} x1000", got[what] * 1000, "", 0))
-        everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
         for name, configs in runs[s].items():
-            k_best = select(sets, runs, everything, [name])[1]
+            k_best = finals[name]
             report.data[f"chosen_{name}"] = str(GRID[name][k_best].params)
             run = configs[k_best]
             report.add(Figure(f"{data.name}: {name}, iterations", run.iterations, "", 0))
             report.add(Figure(f"{data.name}: {name}, run", run.seconds * 1000, "ms", 0))
+        stuck = [
+            f"{n}[{k}]" for n, rs in runs[s].items() for k, r in enumerate(rs) if not r.converged
+        ]
+        report.data[f"unconverged_{data.name}"] = ", ".join(stuck) or "none"
+        report.notes.append(f"{data.name}: configurations stopped at the cap: {len(stuck)}")
         path = diagram(data, held["default"][s])
         report.notes.append(f"reliability diagram of {data.name}: {path}")
     for data in generated:
-        _report_generated(report, data, sets, runs)
+        _report_generated(report, data, finals)
     run, first = runs[0][est][k], sets[0]
     return calibration.Calibration(
         calibration.fit(*_values(first, run, first.gold_items)),
@@ -239,13 +291,11 @@ def report_quality(
     )
 
 
-def _report_generated(
-    report: Report, data: Labelled, sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]]
-) -> None:
+def _report_generated(report: Report, data: Labelled, finals: dict[str, int]) -> None:
     """Precision on a generated set of each estimator with the configuration chosen on
-    the real sets; its own folds fit the calibration (it chose nothing else)."""
-    everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
-    own = run_grid(data, {n: [GRID[n][select(sets, runs, everything, [n])[1]]] for n in GRID})
+    the real sets (``finals``); its own folds fit the calibration (it chose nothing
+    else)."""
+    own = run_grid(data, {n: [GRID[n][k]] for n, k in finals.items()})
     folds = fold_of(data)
     for name, (run,) in own.items():
         held = Held()
@@ -264,14 +314,16 @@ def _report_generated(
 def diagram(data: Labelled, held: Held) -> Path:
     """The default estimator's reliability diagrams on held-out items: per value and
     chosen value, raw and calibrated."""
-    panels = []
-    for p, y in (
-        (held.value_raw, held.value_y),
-        (held.value_p, held.value_y),
-        (held.chosen_raw, held.chosen_y),
-        (held.chosen_p, held.chosen_y),
-    ):
-        panels.append(reliability_png.panel(*calibration.reliability(np.array(p), np.array(y))))
+    panels = [
+        reliability_png.Panel(title, *calibration.reliability(np.array(p), np.array(y)))
+        for title, p, y in (
+            ("per value, raw", held.value_raw, held.value_y),
+            ("per value, calibrated", held.value_p, held.value_y),
+            ("chosen value, raw", held.chosen_raw, held.chosen_y),
+            ("chosen value, calibrated", held.chosen_p, held.chosen_y),
+        )
+    ]
     slug = "".join(ch if ch.isalnum() else "-" for ch in data.name)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return reliability_png.write(RESULTS / f"truth-reliability-{slug}-{stamp}.png", panels)
+    heading = f"{data.name}: default estimator, items of held-out folds"
+    return reliability_png.write(RESULTS / f"truth-reliability-{slug}-{stamp}.png", panels, heading)

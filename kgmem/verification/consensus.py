@@ -54,19 +54,26 @@ only, so a full run and an incremental update of that item agree on it.
 
 Copy detection. Two sources that share many *false* values are unlikely to be
 independent (true values are shared by any two good sources). For each pair sharing
-items, with soft counts :math:`k_t = \sum P(v)` and :math:`k_f = \sum (1 - P(v))` over
-shared items where they agree, and :math:`k_d` items where they differ, Bayes' rule
-with prior :math:`\beta` and copy rate :math:`c` gives the dependence
+items, over the shared items :math:`O_=` where they agree and the :math:`k_d` items
+where they differ, Bayes' rule with prior :math:`\beta` and copy rate :math:`c` gives
+the dependence
 
 .. math:: D_{ab} = \Big(1 + \tfrac{1-\beta}{\beta}
-    \big(\tfrac{P_t}{P'_t}\big)^{k_t} \big(\tfrac{P_f}{P'_f}\big)^{k_f}
+    \prod_{o \in O_=} \frac{P(v_o) P_t + (1 - P(v_o)) P_f}
+                              {P(v_o) P'_t + (1 - P(v_o)) P'_f}
     \big(\tfrac{P_d}{P'_d}\big)^{k_d}\Big)^{-1},
 
 where independent sources agree on a true value with :math:`P_t = A_a A_b`, on a false
 one with :math:`P_f = (1 - A_a)(1 - A_b)/n`, differ with :math:`P_d = 1 - P_t - P_f`,
 and a copier copies with probability :math:`c`: :math:`P'_t = A c + P_t (1 - c)`,
 :math:`P'_f = (1 - A) c + P_f (1 - c)`, :math:`P'_d = P_d (1 - c)` (:math:`A` the mean
-of the two). Among the sources asserting a value, taken in order of accuracy, a
+of the two). With ``copy_evidence="mixture"`` each shared value's truth is
+marginalised as above; ``"soft"`` (the default) instead raises the two ratios to the
+soft counts :math:`\sum P(v_o)` and :math:`\sum (1 - P(v_o))`, which lets many
+probably-true shared values add up to strong false-value evidence. Cross-validation
+chooses between the two.
+
+Among the sources asserting a value, taken in order of accuracy, a
 claim's independence is :math:`I_c = \prod_{s' \text{ before } s} (1 - c D_{s s'})`:
 the most accurate counts fully, its likely copiers much less.
 
@@ -100,12 +107,13 @@ class Estimator:
     copy_rate: float = 0.8
     copy_prior: float = 0.1
     copy_min_shared: int = 5
-    max_iterations: int = 500
+    max_iterations: int = 2000
     tolerance: float = 1e-4
     copy_rounds: int = 10
     detect_copies: bool = True
     numeric_share: float = 0.5
     implied_credit: float = 0.5
+    copy_evidence: str = "soft"
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,27 +421,46 @@ class ClaimModel:
         pairwise test with all its predecessors pooled as one source."""
         src, same = self.source[self.echo_claim], self.echo_same
         pv = prob[self.value[self.echo_claim]]
-        kt = _sum(src[same], pv[same], minlength=self.n_sources)
-        kf = _sum(src[same], 1 - pv[same], minlength=self.n_sources)
-        kd = self.echo_count - kt - kf
         total = np.maximum(self.echo_count, 1)
         ab = _sum(src, accuracy[self.source[self.echo_prev]], minlength=self.n_sources)
         ab = np.where(self.echo_count > 0, ab / total, accuracy)
-        out = self._posterior(kt, kf, kd, accuracy, ab)
+        agree = self._agreement(
+            src[same], self.n_sources, pv[same], accuracy[src[same]], ab[src[same]]
+        )
+        kd = self.echo_count - _sum(src[same], np.ones(int(same.sum())), self.n_sources)
+        out = self._posterior(agree, kd)
         out[self.echo_count < self.p.copy_min_shared] = 0.0
         return out
 
-    def _posterior(self, kt: Floats, kf: Floats, kd: Floats, aa: Floats, ab: Floats) -> Floats:
-        p, n, c = self.p, self.p.false_values, self.p.copy_rate
+    def _agreement(self, pair: Ints, count: int, pv: Floats, aa: Floats, ab: Floats) -> Floats:
+        """Per pair (``pair`` of each agreeing claim pair, ``count`` pairs), the log ratio
+        of independence against copying over the items where the two agree.
+
+        ``mixture`` marginalises each shared value's truth: an agreement
+        on a value true with probability :math:`P` has likelihood :math:`P P_t + (1-P)
+        P_f` if independent and :math:`P P'_t + (1-P) P'_f` if copied, so agreeing on
+        an uncertain but probably true value is weak evidence either way. ``soft``
+        (the former rule) treats :math:`1-P` as a fractional count of shared false
+        values, so two accurate sources that agree on many uncontested items (each
+        true with probability :math:`A < 1`) pile up false-value evidence and look
+        like copiers."""
+        n, c = self.p.false_values, self.p.copy_rate
         pt, pf = aa * ab, (1 - aa) * (1 - ab) / n
         mean = (aa + ab) / 2
+        qt, qf = mean * c + pt * (1 - c), (1 - mean) * c + pf * (1 - c)
+        if self.p.copy_evidence == "soft":
+            per = pv * np.log(pt / qt) + (1 - pv) * np.log(pf / qf)
+        elif self.p.copy_evidence == "false":
+            per = np.log((pv * pt + (1 - pv) * pf) / (pv * pt + (1 - pv) * qf))
+        else:
+            per = np.log((pv * pt + (1 - pv) * pf) / (pv * qt + (1 - pv) * qf))
+        return _sum(pair, per, minlength=count)
+
+    def _posterior(self, agree: Floats, kd: Floats) -> Floats:
+        """Posterior dependence from the agreement evidence and ``kd`` differing items."""
+        p, c = self.p, self.p.copy_rate
         # Differing values: independent P_d against copier P_d (1 - c), whatever P_d is.
-        log_ratio = (
-            kt * np.log(pt / (mean * c + pt * (1 - c)))
-            + kf * np.log(pf / ((1 - mean) * c + pf * (1 - c)))
-            + kd * np.log(1 / (1 - c))
-        )
-        odds = np.log((1 - p.copy_prior) / p.copy_prior) + log_ratio
+        odds = np.log((1 - p.copy_prior) / p.copy_prior) + agree + kd * np.log(1 / (1 - c))
         out: Floats = 1 / (1 + np.exp(np.clip(odds, -50, 50)))
         return out
 
@@ -491,10 +518,10 @@ class ClaimModel:
         """Posterior probability that each source pair is dependent (one copies)."""
         count = len(self.pair_a)
         pv = prob[self.pair_value[self.pair_same]]
-        kt = _sum(self.same_index, pv, minlength=count)
-        kf = _sum(self.same_index, 1 - pv, minlength=count)
-        kd = self.pair_shared - kt - kf
-        out = self._posterior(kt, kf, kd, accuracy[self.pair_a], accuracy[self.pair_b])
+        k = self.same_index
+        agree = self._agreement(k, count, pv, accuracy[self.pair_a[k]], accuracy[self.pair_b[k]])
+        kd = self.pair_shared - np.bincount(k, minlength=count)
+        out = self._posterior(agree, kd)
         out[self.pair_shared < self.p.copy_min_shared] = 0.0
         return out
 

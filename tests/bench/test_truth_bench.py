@@ -3,12 +3,13 @@ generated book set, cross-validation and the reliability diagram."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bench import reliability_png, truth_arrays, truth_books, truth_cv, truth_data
+from bench import reliability_png, truth, truth_arrays, truth_books, truth_cv, truth_data
 from kgmem.schema.graph_schema import ValueType
 from kgmem.verification import calibration
 from kgmem.verification.estimators import CHOSEN
@@ -74,11 +75,21 @@ def test_cross_validation_scores_every_gold_item_once_on_held_out_folds() -> Non
 
 def test_the_reliability_diagram_is_a_png(tmp_path: Path) -> None:
     p = np.linspace(0, 1, 50)
-    panel = reliability_png.panel(*calibration.reliability(p, p > 0.5))
-    path = reliability_png.write(tmp_path / "r.png", [panel, panel])
+    panel = reliability_png.Panel("per value", *calibration.reliability(p, p > 0.5))
+    path = reliability_png.write(tmp_path / "r.png", [panel, panel], "a set")
     body = path.read_bytes()
-    assert (
-        body.startswith(b"\x89PNG\r\n\x1a\n")
-        and b"IHDR" in body[:16]
-        and body.endswith(b"IEND\xaeB`\x82")
-    )
+    assert body.startswith(b"\x89PNG\r\n\x1a\n") and body.endswith(b"IEND\xaeB`\x82")
+    width, height = struct.unpack(">II", body[16:24])
+    assert width > height > 200
+    assert panel.ece() == pytest.approx(calibration.ece(p, p > 0.5), abs=1e-9)
+
+
+def test_store_only_loads_the_sets_and_scores_nothing(tmp_path: Path) -> None:
+    claims, gold = tmp_path / "mine.tsv", tmp_path / "gold.tsv"
+    claims.write_text("b1\tAUTHORS\tHan\ts1\nb1\tAUTHORS\tHan, Kamber\ts2\n")
+    gold.write_text("b1\tAUTHORS\tHan, Kamber\n")
+    args = truth.parse(["--claims", str(claims), "--gold", str(gold), "--store-only"])
+    sets = truth.stored_sets(args)
+    assert [(s.name, len(s.claims)) for s in sets] == [("mine", 2)]
+    args = truth.parse([*map(str, ["--claims", claims, "--gold", gold]), "--generated", "500"])
+    assert [len(s.claims) for s in truth.stored_sets(args)] == [2, 500]

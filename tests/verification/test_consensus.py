@@ -139,3 +139,24 @@ def test_statuses_agree_with_status_of() -> None:
     assert statuses(trust, support, contradiction, settings) == [
         status_of(t, s, c, settings) for t, s, c in grid
     ]
+
+
+def test_agreeing_on_probably_true_values_is_weaker_copy_evidence_than_soft_counts() -> None:
+    # Sources 0 and 1 agree on items no one contests and differ on some: under the
+    # mixture each agreement marginalises the value's truth (probably true), while soft
+    # counts add up its chance of being false as shared false values.
+    def dependence(agree: int, differ: int, evidence: str) -> float:
+        claims = [(item, f"v{item}", s) for item in range(agree) for s in (0, 1)]
+        claims += [(agree + j, "x", 0) for j in range(differ)]
+        claims += [(agree + j, "y", 1) for j in range(differ)]
+        model = consensus.ClaimModel(
+            arrays(claims), Estimator(copy_evidence=evidence, copy_min_shared=1)
+        )
+        accuracy = np.full(2, 0.8)
+        prob = model.probability(accuracy, np.ones(len(model.value)))
+        return float(model.dependence(prob, accuracy)[0])
+
+    for agree, differ in ((12, 1), (20, 1), (30, 3), (50, 3)):
+        assert dependence(agree, differ, "mixture") < dependence(agree, differ, "soft")
+    assert dependence(20, 1, "mixture") < 0.5 < dependence(20, 1, "soft")
+    assert dependence(12, 3, "mixture") < 0.05 and dependence(50, 1, "mixture") > 0.9

@@ -43,7 +43,13 @@ CHOSEN: dict[str, Choice] = {
     "vote": Choice("vote"),
     "accu": Choice(
         "accu",
-        Estimator(false_values=3.0, similarity_weight=0.1, implied_credit=0.25, prior_strength=2.0),
+        Estimator(
+            false_values=3.0,
+            similarity_weight=0.1,
+            implied_credit=0.25,
+            prior_strength=0.5,
+            copy_evidence="soft",
+        ),
     ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),
     "ltm": Choice(

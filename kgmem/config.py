@@ -441,7 +441,7 @@ class BoltSettings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address the Bolt server binds.")
     port: int = Field(
-        default=7687, ge=0, le=65535, description="Bolt TCP port of `kgmem serve`; 0 turns Bolt off."
+        default=7687, ge=0, le=65535, description="Bolt TCP port of `kgmem serve` (0: no Bolt)."
     )
     default_database: str = Field(
         default="default",

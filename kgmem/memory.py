@@ -33,9 +33,8 @@ from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.embedding.batching import coalesced
 from kgmem.embedding.query_cache import QueryCache
 from kgmem.errors import InvalidInput
-from kgmem.graph import GraphContext
+from kgmem.graph import GraphContext, cypher_transaction
 from kgmem.graph import cypher as cypher_ops
-from kgmem.graph import cypher_transaction
 from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
 from kgmem.graph import named as named_ops

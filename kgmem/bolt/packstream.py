@@ -40,15 +40,8 @@ def pack(value: Any) -> bytes:
 def _pack(out: bytearray, value: Any, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise PackStreamError("value nested too deep")
-    if value is None:
-        out.append(0xC0)
-    elif value is True or value is False:
-        out.append(0xC3 if value else 0xC2)
-    elif isinstance(value, int):
-        _pack_int(out, value)
-    elif isinstance(value, float):
-        out.append(0xC1)
-        out += struct.pack(">d", value)
+    if value is None or isinstance(value, (bool, int, float)):
+        _pack_scalar(out, value)
     elif isinstance(value, str):
         data = value.encode("utf-8")
         _header(out, len(data), 0x80, (0xD0, 0xD1, 0xD2))
@@ -61,21 +54,41 @@ def _pack(out: bytearray, value: Any, depth: int) -> None:
         for item in value:
             _pack(out, item, depth + 1)
     elif isinstance(value, dict):
-        _header(out, len(value), 0xA0, (0xD8, 0xD9, 0xDA))
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise PackStreamError("map keys must be strings")
-            _pack(out, key, depth + 1)
-            _pack(out, item, depth + 1)
+        _pack_map(out, value, depth)
     elif isinstance(value, Structure):
-        if len(value.fields) > 15:
-            raise PackStreamError("a structure has at most 15 fields")
-        out.append(0xB0 + len(value.fields))
-        out.append(value.tag)
-        for item in value.fields:
-            _pack(out, item, depth + 1)
+        _pack_structure(out, value, depth)
     else:
         raise PackStreamError(f"PackStream cannot carry a {type(value).__name__}")
+
+
+def _pack_scalar(out: bytearray, value: bool | int | float | None) -> None:
+    if value is None:
+        out.append(0xC0)
+    elif value is True or value is False:
+        out.append(0xC3 if value else 0xC2)
+    elif isinstance(value, int):
+        _pack_int(out, value)
+    else:
+        out.append(0xC1)
+        out += struct.pack(">d", value)
+
+
+def _pack_map(out: bytearray, value: dict[Any, Any], depth: int) -> None:
+    _header(out, len(value), 0xA0, (0xD8, 0xD9, 0xDA))
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise PackStreamError("map keys must be strings")
+        _pack(out, key, depth + 1)
+        _pack(out, item, depth + 1)
+
+
+def _pack_structure(out: bytearray, value: Structure, depth: int) -> None:
+    if len(value.fields) > 15:
+        raise PackStreamError("a structure has at most 15 fields")
+    out.append(0xB0 + len(value.fields))
+    out.append(value.tag)
+    for item in value.fields:
+        _pack(out, item, depth + 1)
 
 
 def _pack_int(out: bytearray, value: int) -> None:

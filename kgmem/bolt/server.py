@@ -75,6 +75,8 @@ class BoltServer:
             await self._converse(reader, writer)
         except (asyncio.IncompleteReadError, ConnectionError, Goodbye):
             pass
+        except asyncio.CancelledError:
+            pass  # the server is stopping: this task ends here, quietly
         finally:
             self.connections.discard(task)
             writer.close()

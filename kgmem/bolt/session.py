@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from kgmem.config import BoltSettings
 from kgmem.cypher import Mode
 from kgmem.errors import Forbidden, InvalidRequest, KgmemError
 from kgmem.graph.cypher import CypherRequest
+from kgmem.graph.cypher_transaction import Runner
 from kgmem.memory import Memory
 from kgmem.model import CypherResult
 
@@ -57,7 +59,7 @@ class _Transaction:
     namespace: str
     mode: Mode
     stack: AsyncExitStack
-    run: Any
+    run: Runner
     results: dict[int, _Open] = field(default_factory=dict)
 
 
@@ -112,7 +114,7 @@ class Session:
         await self._rollback()
 
     async def _dispatch(self, message: Structure) -> list[Structure]:
-        handlers = {
+        handlers: dict[int, Callable[..., Awaitable[list[Structure]]]] = {
             HELLO: self._hello, LOGON: self._logon, LOGOFF: self._logoff, RUN: self._run,
             PULL: self._pull, DISCARD: self._discard, BEGIN: self._begin, COMMIT: self._commit,
             ROLLBACK: self._rollback_message, ROUTE: self._route, TELEMETRY: self._telemetry,
@@ -218,7 +220,9 @@ class Session:
         n = extra.get("n", -1)
         end = len(rows) if n is None or n < 0 else min(len(rows), opened.at + n)
         major = self.version[0]
-        out = [Structure(RECORD, ([to_bolt(v, major) for v in row],)) for row in rows[opened.at:end]]
+        out = [
+            Structure(RECORD, ([to_bolt(v, major) for v in row],)) for row in rows[opened.at : end]
+        ]
         out = out if keep else []
         opened.at = end
         if end < len(rows):

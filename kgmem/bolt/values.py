@@ -13,6 +13,7 @@ strings, points become maps ``{srid, x, y[, z]}``, and bytes are refused.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from kgmem.bolt.packstream import Structure
@@ -32,7 +33,12 @@ def to_bolt(value: Any, major: int) -> Any:
     if kind == "node" and set(value) == {"kind", "id", "label", "properties"}:
         return _node(value, major)
     if kind == "relationship" and set(value) == {
-        "kind", "id", "label", "start", "end", "properties"
+        "kind",
+        "id",
+        "label",
+        "start",
+        "end",
+        "properties",
     }:
         return _relationship(value, major)
     if kind == "path" and set(value) == {"kind", "nodes", "relationships"}:
@@ -93,25 +99,37 @@ def from_bolt(value: Any) -> Any:
 
 
 def _structure(value: Structure) -> Any:
-    tag, f = value.tag, value.fields
-    if tag == 0x44:  # Date: days since the epoch
-        return (_EPOCH + dt.timedelta(days=f[0])).isoformat()
-    if tag == 0x74:  # LocalTime: nanoseconds since midnight
-        return _clock(f[0])
-    if tag == 0x54:  # Time: nanoseconds, offset in seconds
-        return _clock(f[0]) + _offset(f[1])
-    if tag == 0x64:  # LocalDateTime: seconds and nanoseconds since the epoch
-        return _moment(f[0], f[1])
-    if tag in (0x49, 0x46):  # DateTime (UTC seconds in 5.x, local in 4.4), offset
-        local = f[0] + f[2] if tag == 0x49 else f[0]
-        return _moment(local, f[1]) + _offset(f[2])
-    if tag in (0x69, 0x66):  # DateTime with a zone id
-        return _moment(f[0], f[1]) + f"[{f[2]}]"
-    if tag == 0x45:  # Duration: months, days, seconds, nanoseconds
-        return _duration(*f)
-    if tag in (0x58, 0x59):  # Point2D / Point3D
-        return dict(zip(("srid", "x", "y", "z"), f, strict=False))
-    raise CypherTypeError(f"parameter structure 0x{tag:02X} is not a value kgmem accepts")
+    convert = _STRUCTURES.get(value.tag)
+    if convert is None:
+        raise CypherTypeError(f"parameter structure 0x{value.tag:02X} is not a value kgmem accepts")
+    return convert(*value.fields)
+
+
+def _date(days: int) -> str:
+    return (_EPOCH + dt.timedelta(days=days)).isoformat()
+
+
+def _time(nanos: int, offset: int) -> str:
+    return _clock(nanos) + _offset(offset)
+
+
+def _utc_datetime(seconds: int, nanos: int, offset: int) -> str:
+    """Bolt 5 DateTime: UTC seconds; the local time is seconds + offset."""
+    return _moment(seconds + offset, nanos) + _offset(offset)
+
+
+def _local_datetime_with_offset(seconds: int, nanos: int, offset: int) -> str:
+    """Bolt 4.4 DateTime: local seconds and the offset."""
+    return _moment(seconds, nanos) + _offset(offset)
+
+
+def _zoned(seconds: int, nanos: int, zone: str) -> str:
+    return _moment(seconds, nanos) + f"[{zone}]"
+
+
+def _point(srid: int, x: float, y: float, z: float | None = None) -> dict[str, Any]:
+    point = {"srid": srid, "x": x, "y": y}
+    return point if z is None else {**point, "z": z}
 
 
 def _clock(nanos: int) -> str:
@@ -137,3 +155,20 @@ def _offset(seconds: int) -> str:
 def _duration(months: int, days: int, seconds: int, nanos: int) -> str:
     fraction = f".{nanos:09d}".rstrip("0") if nanos else ""
     return f"P{months // 12}Y{months % 12}M{days}DT{seconds}{fraction}S"
+
+
+# Bolt's temporal and spatial structures by tag (Date, LocalTime, Time, LocalDateTime,
+# DateTime in 5.x and 4.4, DateTimeZoneId in 5.x and 4.4, Duration, Point2D, Point3D).
+_STRUCTURES: dict[int, Callable[..., Any]] = {
+    0x44: _date,
+    0x74: _clock,
+    0x54: _time,
+    0x64: _moment,
+    0x49: _utc_datetime,
+    0x46: _local_datetime_with_offset,
+    0x69: _zoned,
+    0x66: _zoned,
+    0x45: _duration,
+    0x58: _point,
+    0x59: _point,
+}

@@ -5,14 +5,13 @@ import neo4j
 import pytest
 from neo4j.exceptions import AuthError, ClientError, CypherSyntaxError, Forbidden
 
-from tests.bolt.fixtures import Bolt, bolt  # noqa: F401
+from tests.fixtures.bolt import Bolt
 
 
 async def test_a_session_runs_a_query_and_streams_records(bolt: Bolt) -> None:
-    async with bolt.driver() as driver:
-        async with driver.session(database="alpha") as session:
-            result = await session.run("UNWIND range(1, 5) AS x RETURN x, x * 2 AS y")
-            records = [r async for r in result]
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        result = await session.run("UNWIND range(1, 5) AS x RETURN x, x * 2 AS y")
+        records = [r async for r in result]
     assert [r["x"] for r in records] == [1, 2, 3, 4, 5]
     assert records[0].keys() == ["x", "y"] and records[4]["y"] == 10
 
@@ -42,12 +41,11 @@ async def test_managed_transactions_commit_and_a_failure_rolls_back(bolt: Bolt) 
         await tx.run("CREATE (:T {name: 'lost'})")
         await tx.run("RETURN 1 +")
 
-    async with bolt.driver() as driver:
-        async with driver.session(database="alpha") as session:
-            await session.execute_write(create, "kept")
-            with pytest.raises(CypherSyntaxError):
-                await session.execute_write(create_then_fail)
-            names = await session.execute_read(_names)
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        await session.execute_write(create, "kept")
+        with pytest.raises(CypherSyntaxError):
+            await session.execute_write(create_then_fail)
+        names = await session.execute_read(_names)
     assert names == ["kept"]
 
 
@@ -57,16 +55,15 @@ async def _names(tx: neo4j.AsyncManagedTransaction) -> list[str]:
 
 
 async def test_explicit_transaction_sees_its_writes_and_rollback_undoes_them(bolt: Bolt) -> None:
-    async with bolt.driver() as driver:
-        async with driver.session(database="alpha") as session:
-            tx = await session.begin_transaction()
-            await tx.run("CREATE (:T {name: 'a'}), (:T {name: 'b'})")
-            first = await (await tx.run("MATCH (t:T) RETURN count(t) AS n")).single()
-            await tx.rollback()
-            tx = await session.begin_transaction()
-            await tx.run("CREATE (:T {name: 'c'})")
-            await tx.commit()
-            names = await session.execute_read(_names)
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        tx = await session.begin_transaction()
+        await tx.run("CREATE (:T {name: 'a'}), (:T {name: 'b'})")
+        first = await (await tx.run("MATCH (t:T) RETURN count(t) AS n")).single()
+        await tx.rollback()
+        tx = await session.begin_transaction()
+        await tx.run("CREATE (:T {name: 'c'})")
+        await tx.commit()
+        names = await session.execute_read(_names)
     assert first is not None and first["n"] == 2
     assert names == ["c"]
 
@@ -135,19 +132,19 @@ async def test_keys_are_the_credentials_and_scopes_hold(bolt: Bolt) -> None:
 
 
 async def test_read_sessions_run_on_the_read_only_role(bolt: Bolt) -> None:
-    async with bolt.driver() as driver:
-        async with driver.session(database="alpha", default_access_mode="READ") as session:
-            with pytest.raises(Forbidden):
-                await (await session.run("CREATE (:Pwned)")).consume()
+    driver = bolt.driver()
+    async with driver, driver.session(database="alpha", default_access_mode="READ") as session:
+        with pytest.raises(Forbidden):
+            await (await session.run("CREATE (:Pwned)")).consume()
 
 
 async def test_pull_in_batches_and_discard(bolt: Bolt) -> None:
-    async with bolt.driver() as driver:
-        async with driver.session(database="alpha", fetch_size=3) as session:
-            result = await session.run("UNWIND range(1, 10) AS x RETURN x")
-            values = [r["x"] async for r in result]
-            skipped = await session.run("UNWIND range(1, 10) AS x RETURN x")
-            summary = await skipped.consume()
+    driver = bolt.driver()
+    async with driver, driver.session(database="alpha", fetch_size=3) as session:
+        result = await session.run("UNWIND range(1, 10) AS x RETURN x")
+        values = [r["x"] async for r in result]
+        skipped = await session.run("UNWIND range(1, 10) AS x RETURN x")
+        summary = await skipped.consume()
     assert values == list(range(1, 11))
     assert summary.database == "alpha" or summary.database is None
 

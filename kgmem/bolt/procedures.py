@@ -12,7 +12,7 @@ refused by the Cypher guard.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from kgmem import __version__
@@ -73,12 +73,17 @@ def _result(columns: list[str], rows: list[list[Any]]) -> CypherResult:
 
 async def _labels(memory: Memory, namespace: str) -> Table:
     stats = await memory.namespace_stats(namespace)
-    return ["label"], [[label] for label in sorted(stats.vertices)]
+    return ["label"], [[label] for label in _in_use(stats.vertices)]
 
 
 async def _types(memory: Memory, namespace: str) -> Table:
     stats = await memory.namespace_stats(namespace)
-    return ["relationshipType"], [[kind] for kind in sorted(stats.edges)]
+    return ["relationshipType"], [[kind] for kind in _in_use(stats.edges)]
+
+
+def _in_use(counts: Mapping[str, int]) -> list[str]:
+    """Labels with at least one element, sorted (the schema declares more)."""
+    return sorted(label for label, n in counts.items() if n > 0)
 
 
 async def _keys(memory: Memory, namespace: str) -> Table:
@@ -93,7 +98,7 @@ async def _keys(memory: Memory, namespace: str) -> Table:
 async def _schema(memory: Memory, namespace: str) -> Table:
     """One virtual node per label, one virtual relationship per (label, type, label)."""
     stats = await memory.namespace_stats(namespace)
-    ids = {label: -(i + 1) for i, label in enumerate(sorted(stats.vertices))}
+    ids = {label: -(i + 1) for i, label in enumerate(_in_use(stats.vertices))}
     nodes = [_virtual_node(i, label) for label, i in ids.items()]
     result = await memory.cypher(
         namespace, "MATCH (a)-[r]->(b) RETURN DISTINCT label(a), type(r), label(b)"

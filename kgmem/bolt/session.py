@@ -197,6 +197,8 @@ class Session:
         admit(self.who, "read", namespace)
         if self.tx is not None:
             return await self.tx.run(CypherRequest(query=query, params=params, mode=mode))
+        if namespace == SYSTEM:
+            return await _system_query(CypherRequest(query=query, params=params))
         return await self.memory.cypher(namespace, query, params, mode=mode)
 
     def _target(self, extra: dict[str, Any]) -> tuple[str, Mode]:
@@ -248,11 +250,12 @@ class Session:
             raise InvalidRequest("a transaction is already open: COMMIT or ROLLBACK it first")
         namespace, mode = self._target(extra or {})
         assert self.who is not None
-        if namespace == SYSTEM:
-            raise InvalidRequest("transactions on the system database are not supported")
-        admit(self.who, "read", namespace)
         stack = AsyncExitStack()
-        run = await stack.enter_async_context(self.memory.cypher_transaction(namespace, mode))
+        if namespace == SYSTEM:
+            run: Runner = _system_query
+        else:
+            admit(self.who, "read", namespace)
+            run = await stack.enter_async_context(self.memory.cypher_transaction(namespace, mode))
         self.tx = _Transaction(namespace, mode, stack, run)
         return [_success({})]
 
@@ -276,6 +279,12 @@ class Session:
     async def _reset(self) -> None:
         await self._rollback()
         self.failed = False
+
+
+async def _system_query(request: CypherRequest) -> CypherResult:
+    raise InvalidRequest(
+        "the system database answers only SHOW DATABASES and the procedures tools call"
+    )
 
 
 class _Rollback(Exception):

@@ -154,3 +154,18 @@ async def test_neo4j_scheme_gets_a_one_server_routing_table(bolt: Bolt) -> None:
     async with neo4j.AsyncGraphDatabase.driver(uri, auth=("kgmem", bolt.writer)) as driver:
         records, _, _ = await driver.execute_query("RETURN 7 AS x", database_="alpha")
     assert records[0]["x"] == 7
+
+
+async def test_queries_that_crashed_age_leave_the_server_up_over_bolt(bolt: Bolt) -> None:
+    from tests.server.test_cypher_crash_class import CRASHERS
+
+    codes = []
+    async with bolt.driver() as driver:
+        for query in CRASHERS:
+            try:
+                await driver.execute_query(query, database_="alpha")
+            except ClientError as exc:
+                codes.append(exc.code)
+        records, _, _ = await driver.execute_query("RETURN 1 AS x", database_="alpha")
+    assert records[0]["x"] == 1
+    assert all(code.startswith("Neo.ClientError.Statement.") for code in codes), codes

@@ -157,6 +157,7 @@ def _environment(url: str, home: Path, options: Options) -> dict[str, str]:
         "KGMEM_EMBEDDING_DIMENSION": "384",
         "KGMEM_SERVER_PORT": str(PORT),
         "KGMEM_SERVER_WORKERS": str(options.workers),
+        "KGMEM_BOLT_PORT": "0",
         "KGMEM_LOG_LEVEL": "warning",
         "KGMEM_DATABASE_POOL_MAX_SIZE": "16",
         # The in-process parts have warmed the index; a background walk would compete.

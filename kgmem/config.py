@@ -434,6 +434,25 @@ class CypherSettings(BaseSettings):
     )
 
 
+class BoltSettings(BaseSettings):
+    """The Bolt door for Neo4j drivers and tools (docs/bolt.md)."""
+
+    model_config = _section("KGMEM_BOLT_")
+
+    host: str = Field(default="127.0.0.1", description="Address the Bolt server binds.")
+    port: int = Field(
+        default=7687, ge=0, le=65535, description="Bolt TCP port of `kgmem serve` (0: no Bolt)."
+    )
+    default_database: str = Field(
+        default="default",
+        description="Namespace used when a Bolt client names no database.",
+    )
+    tls_cert: Path | None = Field(
+        default=None, description="PEM certificate chain; with tls_key, Bolt speaks TLS only."
+    )
+    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert.")
+
+
 class RedisSettings(BaseSettings):
     """Optional Redis for a cache shared by several kgmem processes and the event streams."""
 
@@ -538,6 +557,7 @@ class Settings(BaseSettings):
     verification: VerificationSettings = Field(default_factory=VerificationSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     cypher: CypherSettings = Field(default_factory=CypherSettings)
+    bolt: BoltSettings = Field(default_factory=BoltSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     events: EventSettings = Field(default_factory=EventSettings)
@@ -553,6 +573,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "verification": VerificationSettings,
     "ingest": IngestSettings,
     "cypher": CypherSettings,
+    "bolt": BoltSettings,
     "redis": RedisSettings,
     "cache": CacheSettings,
     "events": EventSettings,

@@ -15,6 +15,7 @@ and brings every namespace up to the graph schema.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -33,7 +34,7 @@ from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.embedding.batching import coalesced
 from kgmem.embedding.query_cache import QueryCache
 from kgmem.errors import InvalidInput
-from kgmem.graph import GraphContext
+from kgmem.graph import GraphContext, cypher_transaction
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
@@ -700,6 +701,18 @@ class Memory:
         if mode == "write":
             await self.live.changed(namespace, "cypher.written")
         return result
+
+    @contextlib.asynccontextmanager
+    async def cypher_transaction(
+        self, namespace: str, mode: Mode = "read"
+    ) -> AsyncIterator[cypher_transaction.Runner]:
+        """Several Cypher requests in one transaction (committed when the block ends,
+        undone when it raises); a write transaction announces a change once committed."""
+        settings = self.settings.cypher
+        async with cypher_transaction.transaction(self.ctx, namespace, mode, settings) as run:
+            yield run
+        if mode == "write":
+            await self.live.changed(namespace, "cypher.written")
 
     async def explain_cypher(
         self, namespace: str, query: str, params: Mapping[str, Any] | None = None

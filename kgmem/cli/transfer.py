@@ -21,7 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from kgmem.cli import bolt_import
 from kgmem.cli.runtime import run_with_memory
+from kgmem.io.bolt_source import BoltSource
 from kgmem.io.exporter import EXPORT_FORMATS, ExportOptions
 from kgmem.io.loader import ImportOptions, ImportReport
 from kgmem.io.loader import Progress as LoadProgress
@@ -60,13 +62,13 @@ def _summary(report: ImportReport) -> str:
 
 # One parameter per command-line option.
 def import_command(  # noqa: PLR0913, PLR0917
-    files: Annotated[
-        list[Path],
-        typer.Argument(help="Files to load (.gz accepted).", exists=True, dir_okay=False),
-    ],
     namespace: Annotated[
         str, typer.Option("--namespace", "-n", help="Target namespace (created if missing).")
     ],
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files to load (.gz accepted).", exists=True, dir_okay=False),
+    ] = None,
     fmt: Annotated[
         str | None,
         typer.Option("--format", help=f"One of {', '.join(FORMATS)}; default from the extension."),
@@ -109,9 +111,22 @@ def import_command(  # noqa: PLR0913, PLR0917
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the reports as JSON on stdout.")
     ] = False,
+    from_uri: Annotated[
+        str | None,
+        typer.Option("--from", help="Read a Neo4j database instead of files: bolt://host:7687."),
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option(help="With --from: the database (default: the server's).")
+    ] = None,
+    user: Annotated[str, typer.Option(help="With --from: the user name.")] = "neo4j",
+    password: Annotated[
+        str, typer.Option(envvar="NEO4J_PASSWORD", help="With --from: the password.")
+    ] = "",
 ) -> None:
     """Bulk-load RDF (N-Triples, N-Quads, Turtle, TriG, JSON-LD, RDF/XML), neo4j-admin CSV,
-    JSON Lines or GraphML files. Interrupted imports resume where they stopped."""
+    JSON Lines or GraphML files, or a Neo4j database over Bolt (--from). Interrupted
+    imports resume where they stopped."""
+    bolt_import.check_choice(files, from_uri)
     if on_error not in ("stop", "skip"):
         raise typer.BadParameter("--on-error must be stop or skip")
     if graph_names not in ("membership", "sources"):
@@ -121,9 +136,14 @@ def import_command(  # noqa: PLR0913, PLR0917
         if namespace not in {n.name for n in await memory.list_namespaces([namespace])}:
             await memory.create_namespace(namespace)
         reports = []
-        for path in files:
+        paths, fmt_used = list(files or []), fmt
+        if from_uri is not None:
+            source = BoltSource(from_uri, database, user, password)
+            paths = [await bolt_import.dump_source(memory, source, namespace, batch_size, console)]
+            fmt_used = "jsonl"
+        for path in paths:
             options = ImportOptions(
-                format=fmt, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
+                format=fmt_used, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
                 report_dir=report_dir, base_iri=base_iri, defer_indexes=defer_indexes,  # type: ignore[arg-type]
                 graph_names=graph_names,  # type: ignore[arg-type]
             )  # fmt: skip

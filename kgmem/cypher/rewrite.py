@@ -12,6 +12,8 @@ expansions below shift later positions.
   ``single(...)`` ``= 1`` and ``all(...)`` ``= size(l)``. (AGE compares a null list
   element as a value, so lists holding nulls can still answer differently from
   openCypher's three-valued logic.)
+- Booleans that would reach an AGE operator reading them as ``agtype`` (which crashes
+  the backend) become ``agtype`` first: ``kgmem.cypher.booleans``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from kgmem.cypher import booleans
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, depths, union_parts
@@ -52,7 +55,12 @@ def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewr
         if found:
             applied.append(name)
             edits.extend(found)
-    return Rewritten(text=_splice(text, edits), applied=tuple(applied))
+    spliced = _splice(text, edits)
+    spans = booleans.guard(spliced, tokenize(spliced))
+    if spans:
+        applied.append("booleans")
+        spliced = booleans.wrap(spliced, spans)
+    return Rewritten(text=spliced, applied=tuple(applied))
 
 
 def _blank_trivia(everything: Sequence[Token], code: Sequence[Token]) -> list[Edit]:

@@ -52,14 +52,7 @@ async def run(
     checked = plan(request.query, request.params, mode=request.mode)
     planned = time.perf_counter()
     cap = _cap(request.limit, settings)
-    call = cypher_store.CypherCall(
-        graph=namespace,
-        text=checked.text,
-        tag=checked.tag,
-        columns=len(checked.columns),
-        params_json=_params_json(request.params),
-        max_rows=cap + 1,
-    )
+    call = call_of(namespace, checked, request.params, cap)
     async with ctx.db.limited("cypher", settings.concurrent_queries):
         if request.mode == "read":
             raw = await _read(ctx, namespace, call, settings)
@@ -68,6 +61,20 @@ async def run(
     _check_size(raw, settings.max_result_bytes)
     decoding = time.perf_counter()
     return _result(checked, raw, cap, started, planned, decoding)
+
+
+def call_of(
+    namespace: str, checked: CypherPlan, params: Mapping[str, Any], cap: int
+) -> cypher_store.CypherCall:
+    """The ``cypher()`` call of a checked plan, fetching one row past ``cap``."""
+    return cypher_store.CypherCall(
+        graph=namespace,
+        text=checked.text,
+        tag=checked.tag,
+        columns=len(checked.columns),
+        params_json=_params_json(params),
+        max_rows=cap + 1,
+    )
 
 
 def _check_size(raw: cypher_store.CypherRows, most: int) -> None:
@@ -214,3 +221,9 @@ def _result(
         timings=timings,
         rewrites=checked.rewrites,
     )
+
+
+# The pieces an explicit transaction (kgmem.graph.cypher_transaction) reuses.
+cap = _cap
+check_size = _check_size
+result = _result

@@ -32,6 +32,7 @@ from typing import Any
 
 import uvicorn
 
+from kgmem.bolt import BoltServer
 from kgmem.config import ServerSettings, Settings
 from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
@@ -69,14 +70,31 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
         owner = GracefulServer(
             config, memory, others=lambda hard: _stop_workers(workers, server, hard)
         )
+        bolt = await _start_bolt(memory, settings)
         try:
             await owner.serve(sockets=[sock])
         finally:
+            if bolt is not None:
+                await bolt.stop()
             _stop_workers(workers, server, owner.hard)
     finally:
         warming.cancel()
         await asyncio.gather(warming, return_exceptions=True)
         await memory.close()  # no-op when the app's shutdown already closed it
+
+
+async def _start_bolt(memory: Memory, settings: Settings) -> BoltServer | None:
+    """The Bolt listener of the owner process (KGMEM_BOLT_PORT; 0 turns it off)."""
+    if settings.bolt.port == 0:
+        return None
+    if not is_loopback(settings.bolt.host) and await memory.active_key_count() == 0:
+        raise ConfigurationError(
+            f"refusing to serve Bolt on {settings.bolt.host}: the store has no API keys"
+        )
+    bolt = BoltServer(memory, settings.bolt)
+    await bolt.start()
+    _log.info("kgmem serving Bolt on bolt://%s:%d", settings.bolt.host, bolt.port)
+    return bolt
 
 
 async def serve_worker(settings: Settings, server: ServerSettings) -> None:

@@ -27,7 +27,10 @@ def free_port() -> int:
 
 def env_for(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KGMEM_")}
-    env.update({"KGMEM_HOME": str(home), "KGMEM_LOG_LEVEL": "warning", **extra})
+    # Bolt off unless a test asks: servers started in parallel would share port 7687.
+    env.update(
+        {"KGMEM_HOME": str(home), "KGMEM_LOG_LEVEL": "warning", "KGMEM_BOLT_PORT": "0", **extra}
+    )
     return env
 
 
@@ -204,3 +207,21 @@ async def test_serve_uses_database_url_instead_of_embedded(home: Path, fresh_dat
         assert not (home / "pgdata").exists()
     finally:
         server.stop()
+
+
+def test_serve_speaks_bolt_on_its_own_port(home: Path) -> None:
+    import neo4j
+
+    bolt_port = free_port()
+    server = Server(home, free_port(), KGMEM_BOLT_PORT=str(bolt_port))
+    try:
+        server.wait_healthy()
+        httpx.post(f"{server.url}/v1/namespaces", json={"name": "boltns"}).raise_for_status()
+        uri = f"bolt://127.0.0.1:{bolt_port}"
+        with neo4j.GraphDatabase.driver(uri, auth=("any", "")) as driver:
+            records, _, _ = driver.execute_query("RETURN 41 + 1 AS x", database_="boltns")
+        assert records[0]["x"] == 42
+    finally:
+        code = server.stop(signal.SIGTERM)
+    assert code in (0, -signal.SIGTERM)
+    assert not postgres_running(home / "pgdata")

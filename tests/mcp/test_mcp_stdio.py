@@ -29,6 +29,7 @@ def stdio_params(settings: Settings, **extra: str) -> StdioServerParameters:
         "KGMEM_EMBEDDING_PROVIDER": settings.embedding.provider,
         "KGMEM_EMBEDDING_DIMENSION": str(settings.embedding.dimension),
         "KGMEM_LOG_LEVEL": "warning",
+        "KGMEM_BOLT_PORT": "0",  # `kgmem serve` started from these would share port 7687
         **extra,
     }
     return StdioServerParameters(command=sys.executable, args=["-m", "kgmem", "mcp"], env=env)

@@ -1,0 +1,36 @@
+"""kgmem's errors as Neo4j status codes, which drivers turn into their exception
+classes (``CypherSyntaxError``, ``AuthError``, ``ClientError``, ``TransientError``)."""
+
+from __future__ import annotations
+
+from kgmem import errors
+
+# Most specific class first: the first match wins.
+_CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
+    (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),
+    (errors.CypherRejected, "Neo.ClientError.Statement.SyntaxError"),
+    (errors.CypherSemanticError, "Neo.ClientError.Statement.SemanticError"),
+    (errors.CypherTypeError, "Neo.ClientError.Statement.TypeError"),
+    (errors.CypherError, "Neo.ClientError.Statement.SyntaxError"),
+    (errors.CypherPermissionDenied, "Neo.ClientError.Security.Forbidden"),
+    (errors.Unauthenticated, "Neo.ClientError.Security.Unauthorized"),
+    (errors.Forbidden, "Neo.ClientError.Security.Forbidden"),
+    (errors.CypherTimeout, "Neo.ClientError.Transaction.TransactionTimedOut"),
+    (errors.QueryTimeout, "Neo.ClientError.Transaction.TransactionTimedOut"),
+    (errors.NamespaceNotFound, "Neo.ClientError.Database.DatabaseNotFound"),
+    (errors.InvalidNumber, "Neo.ClientError.Statement.TypeError"),
+    (errors.LimitExceeded, "Neo.ClientError.Request.Invalid"),
+    (errors.WriteConflict, "Neo.TransientError.Transaction.DeadlockDetected"),
+    (errors.DatabaseUnavailable, "Neo.TransientError.General.DatabaseUnavailable"),
+    (errors.InvalidInput, "Neo.ClientError.Request.Invalid"),
+    (errors.NotFound, "Neo.ClientError.Statement.EntityNotFound"),
+    (errors.StorageError, "Neo.DatabaseError.General.UnknownError"),
+)
+
+
+def neo4j_code(exc: errors.KgmemError) -> str:
+    """The Neo4j status code for ``exc``."""
+    for kind, code in _CODES:
+        if isinstance(exc, kind):
+            return code
+    return "Neo.DatabaseError.General.UnknownError"

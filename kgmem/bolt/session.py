@@ -1,0 +1,308 @@
+"""One Bolt connection's conversation: authentication, queries, results, transactions.
+
+A session answers each request message with response messages, in Bolt's states:
+after HELLO (and LOGON from 5.1) it is ready; RUN opens a result that PULL streams
+and DISCARD drops; BEGIN ... COMMIT/ROLLBACK wrap queries in one database
+transaction; after a FAILURE every message is IGNORED until RESET. The database a
+client names is the kgmem namespace; queries take kgmem's safe Cypher path
+(``Memory.cypher``) with the key's scopes: a write needs a write-scoped key, a read
+runs on the read-only role.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgmem import __version__
+from kgmem.access import Principal, admit, identify
+from kgmem.bolt import procedures
+from kgmem.bolt.errors import neo4j_code
+from kgmem.bolt.packstream import Structure
+from kgmem.bolt.values import from_bolt, to_bolt
+from kgmem.config import BoltSettings
+from kgmem.cypher import Mode
+from kgmem.errors import Forbidden, InvalidRequest, KgmemError
+from kgmem.graph.cypher import CypherRequest
+from kgmem.graph.cypher_transaction import Runner
+from kgmem.memory import Memory
+from kgmem.model import CypherResult
+
+HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x11, 0x12, 0x13
+DISCARD, PULL, ROUTE, LOGON, LOGOFF, TELEMETRY = 0x2F, 0x3F, 0x66, 0x6A, 0x6B, 0x54
+SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
+SERVER_AGENT = "Neo4j/5.20.0"
+SYSTEM = "system"  # Neo4j's administration database: only SHOW and procedures
+_ids = itertools.count(1)
+
+
+class Goodbye(Exception):
+    """The client said GOODBYE: close the connection."""
+
+
+@dataclass
+class _Open:
+    """A result being pulled: its columns, rows and where the next row is."""
+
+    result: CypherResult
+    at: int = 0
+    query_type: str = "r"
+    first_ms: int = 0
+
+
+@dataclass
+class _Transaction:
+    namespace: str
+    mode: Mode
+    stack: AsyncExitStack
+    run: Runner
+    results: dict[int, _Open] = field(default_factory=dict)
+
+
+class Session:
+    """The state of one connection speaking protocol ``version`` (major, minor);
+    ``local`` tells whether the client is on this machine (``kgmem.access``)."""
+
+    def __init__(
+        self,
+        memory: Memory,
+        settings: BoltSettings,
+        version: tuple[int, int],
+        *,
+        local: bool,
+        address: str,
+    ) -> None:
+        self.memory = memory
+        self.address = address  # host:port given to routing drivers
+        self.settings = settings
+        self.version = version
+        self.local = local
+        self.connection_id = f"bolt-{next(_ids)}"
+        self.who: Principal | None = None
+        self.failed = False
+        self.open: _Open | None = None
+        self.tx: _Transaction | None = None
+
+    async def handle(self, message: Structure) -> list[Structure]:
+        """The responses to one request message."""
+        if message.tag == GOODBYE:
+            await self.close()
+            raise Goodbye
+        if message.tag == RESET:
+            await self._reset()
+            return [_success({})]
+        if self.failed:
+            return [Structure(IGNORED, ())]
+        try:
+            return await self._dispatch(message)
+        except KgmemError as exc:
+            return self._failed(neo4j_code(exc), exc.detail)
+        except (TypeError, AttributeError):  # fields of the wrong number or kind
+            return self._failed("Neo.ClientError.Request.Invalid", "malformed Bolt message")
+
+    def _failed(self, code: str, message: str) -> list[Structure]:
+        self.failed = True
+        self.open = None
+        return [_failure(code, message)]
+
+    async def close(self) -> None:
+        """Undo an open transaction (the connection is going away)."""
+        await self._rollback()
+
+    async def _dispatch(self, message: Structure) -> list[Structure]:
+        handlers: dict[int, Callable[..., Awaitable[list[Structure]]]] = {
+            HELLO: self._hello, LOGON: self._logon, LOGOFF: self._logoff, RUN: self._run,
+            PULL: self._pull, DISCARD: self._discard, BEGIN: self._begin, COMMIT: self._commit,
+            ROLLBACK: self._rollback_message, ROUTE: self._route, TELEMETRY: self._telemetry,
+        }  # fmt: skip
+        handler = handlers.get(message.tag)
+        if handler is None:
+            raise InvalidRequest(f"unknown Bolt message 0x{message.tag:02X}")
+        if message.tag not in (HELLO, LOGON) and self.who is None:
+            raise Forbidden("authenticate first (HELLO, then LOGON from Bolt 5.1)")
+        return await handler(*message.fields)
+
+    # -- connection ---------------------------------------------------------------
+
+    async def _hello(self, extra: dict[str, Any], *_: Any) -> list[Structure]:
+        if self.version < (5, 1):
+            await self._authenticate(extra)
+        meta: dict[str, Any] = {"server": SERVER_AGENT, "connection_id": self.connection_id}
+        if self.version >= (4, 4):
+            meta["hints"] = {}
+        return [_success(meta)]
+
+    async def _logon(self, auth: dict[str, Any], *_: Any) -> list[Structure]:
+        await self._authenticate(auth)
+        return [_success({})]
+
+    async def _logoff(self, *_: Any) -> list[Structure]:
+        self.who = None
+        return [_success({})]
+
+    async def _authenticate(self, auth: dict[str, Any]) -> None:
+        """The API key is the password (``credentials``); the user name is not used."""
+        key = auth.get("credentials") if auth.get("scheme", "basic") != "none" else None
+        self.who = await identify(self.memory, key or None, local=self.local)
+
+    async def _telemetry(self, *_: Any) -> list[Structure]:
+        return [_success({})]
+
+    async def _route(self, _context: Any, _bookmarks: Any, extra: Any = None) -> list[Structure]:
+        database = extra.get("db") if isinstance(extra, dict) else extra
+        address = self.address
+        table = {
+            "ttl": 300,
+            "db": database or self.settings.default_database,
+            "servers": [
+                {"addresses": [address], "role": role} for role in ("ROUTE", "READ", "WRITE")
+            ],
+        }
+        return [_success({"rt": table})]
+
+    # -- queries ------------------------------------------------------------------
+
+    async def _run(self, query: str, params: dict[str, Any], extra: Any = None) -> list[Structure]:
+        started = time.perf_counter()
+        values = {k: from_bolt(v) for k, v in (params or {}).items()}
+        if self.tx is not None:
+            result = await self._answer(query, values, self.tx.namespace, self.tx.mode)
+            qid = len(self.tx.results)
+            opened = _Open(result, first_ms=_ms(started))
+            self.tx.results[qid] = opened
+            self.open = opened
+            return [_success({"fields": result.columns, "t_first": opened.first_ms, "qid": qid})]
+        namespace, mode = self._target(extra if isinstance(extra, dict) else {})
+        result = await self._answer(query, values, namespace, mode)
+        self.open = _Open(result, first_ms=_ms(started), query_type="w" if mode == "write" else "r")
+        return [_success({"fields": result.columns, "t_first": self.open.first_ms})]
+
+    async def _answer(
+        self, query: str, params: dict[str, Any], namespace: str, mode: Mode
+    ) -> CypherResult:
+        assert self.who is not None
+        answered = await procedures.answer(
+            self.memory,
+            namespace,
+            query,
+            may_use=self.who.may_use,
+            default=self.settings.default_database,
+        )
+        if answered is not None:
+            return answered
+        admit(self.who, "read", namespace)
+        if self.tx is not None:
+            return await self.tx.run(CypherRequest(query=query, params=params, mode=mode))
+        if namespace == SYSTEM:
+            return await _system_query(CypherRequest(query=query, params=params))
+        return await self.memory.cypher(namespace, query, params, mode=mode)
+
+    def _target(self, extra: dict[str, Any]) -> tuple[str, Mode]:
+        """The namespace and mode of a query: a write-scoped key writes unless the client
+        asked for a read (``mode: "r"``); any other key reads."""
+        assert self.who is not None
+        namespace = extra.get("db") or self.settings.default_database
+        wants_write = extra.get("mode", "w") != "r"
+        mode: Mode = "write" if wants_write and "write" in self.who.scopes else "read"
+        return namespace, mode
+
+    async def _pull(self, extra: dict[str, Any] | None = None, *_: Any) -> list[Structure]:
+        return self._stream(extra or {}, keep=True)
+
+    async def _discard(self, extra: dict[str, Any] | None = None, *_: Any) -> list[Structure]:
+        return self._stream(extra or {}, keep=False)
+
+    def _stream(self, extra: dict[str, Any], *, keep: bool) -> list[Structure]:
+        opened = self._result_for(extra.get("qid", -1))
+        rows = opened.result.rows
+        n = extra.get("n", -1)
+        end = len(rows) if n is None or n < 0 else min(len(rows), opened.at + n)
+        major = self.version[0]
+        out = [
+            Structure(RECORD, ([to_bolt(v, major) for v in row],)) for row in rows[opened.at : end]
+        ]
+        out = out if keep else []
+        opened.at = end
+        if end < len(rows):
+            return [*out, _success({"has_more": True})]
+        if self.open is opened:
+            self.open = None
+        meta: dict[str, Any] = {"t_last": 0, "type": opened.query_type}
+        if self.tx is None:
+            meta["bookmark"] = f"kgmem:{time.time_ns()}"
+        return [*out, _success(meta)]
+
+    def _result_for(self, qid: int) -> _Open:
+        if self.tx is not None and qid >= 0 and qid in self.tx.results:
+            return self.tx.results[qid]
+        if self.open is None:
+            raise InvalidRequest("there is no result to pull or discard: send RUN first")
+        return self.open
+
+    # -- transactions -------------------------------------------------------------
+
+    async def _begin(self, extra: dict[str, Any] | None = None, *_: Any) -> list[Structure]:
+        if self.tx is not None:
+            raise InvalidRequest("a transaction is already open: COMMIT or ROLLBACK it first")
+        namespace, mode = self._target(extra or {})
+        assert self.who is not None
+        stack = AsyncExitStack()
+        if namespace == SYSTEM:
+            run: Runner = _system_query
+        else:
+            admit(self.who, "read", namespace)
+            run = await stack.enter_async_context(self.memory.cypher_transaction(namespace, mode))
+        self.tx = _Transaction(namespace, mode, stack, run)
+        return [_success({})]
+
+    async def _commit(self, *_: Any) -> list[Structure]:
+        if self.tx is None:
+            raise InvalidRequest("there is no transaction to commit")
+        tx, self.tx, self.open = self.tx, None, None
+        await tx.stack.aclose()
+        return [_success({"bookmark": f"kgmem:{time.time_ns()}"})]
+
+    async def _rollback_message(self, *_: Any) -> list[Structure]:
+        await self._rollback()
+        return [_success({})]
+
+    async def _rollback(self) -> None:
+        tx, self.tx, self.open = self.tx, None, None
+        if tx is not None:
+            undo = _Rollback()
+            await tx.stack.__aexit__(type(undo), undo, None)
+
+    async def _reset(self) -> None:
+        await self._rollback()
+        self.failed = False
+
+
+async def _system_query(request: CypherRequest) -> CypherResult:
+    raise InvalidRequest(
+        "the system database answers only SHOW DATABASES and the procedures tools call"
+    )
+
+
+class _Rollback(Exception):
+    """Raised into an open transaction to undo it."""
+
+
+def _success(meta: dict[str, Any]) -> Structure:
+    return Structure(SUCCESS, (meta,))
+
+
+def _failure(code: str, message: str) -> Structure:
+    return Structure(FAILURE, ({"code": code, "message": message},))
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def server_info() -> dict[str, str]:
+    """What dbms.components() names: kgmem behind a Neo4j-compatible door."""
+    return {"name": "kgmem", "version": __version__}

@@ -1,0 +1,53 @@
+"""Several analyst Cypher queries in one database transaction (Bolt's explicit
+transactions): the same checks, role, statement timeout and row cap as
+``kgmem.graph.cypher.run``, on one connection held until commit or rollback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from kgmem.config import CypherSettings
+from kgmem.cypher import Mode, plan
+from kgmem.errors import StorageError
+from kgmem.graph import cypher as graph_cypher
+from kgmem.graph.context import GraphContext
+from kgmem.model import CypherResult
+from kgmem.schema import validate_namespace_name
+from kgmem.storage import cypher as cypher_store
+from kgmem.storage import namespaces as ns_store
+
+Runner = Callable[[graph_cypher.CypherRequest], Awaitable[CypherResult]]
+
+
+@asynccontextmanager
+async def transaction(
+    ctx: GraphContext, namespace: str, mode: Mode, settings: CypherSettings
+) -> AsyncIterator[Runner]:
+    """A function running requests inside one transaction on ``namespace``: committed
+    when the block ends, undone when it raises. A read transaction is READ ONLY, as
+    the namespace's reader role; every request's mode must match ``mode``."""
+    validate_namespace_name(namespace)
+    if mode == "read":
+        await graph_cypher.reader_role(ctx, namespace)
+    async with ctx.db.transaction(readonly=mode == "read") as conn:
+        if mode == "read":
+            if not await cypher_store.enter_read(conn, namespace, settings):
+                raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
+        else:
+            await ns_store.resolve(conn, namespace)
+            await cypher_store.enter_write(conn, settings.statement_timeout_ms)
+
+        async def run(request: graph_cypher.CypherRequest) -> CypherResult:
+            started = time.perf_counter()
+            checked = plan(request.query, request.params, mode=mode)
+            planned = time.perf_counter()
+            cap = graph_cypher.cap(request.limit, settings)
+            call = graph_cypher.call_of(namespace, checked, request.params, cap)
+            async with ctx.db.limited("cypher", settings.concurrent_queries):
+                raw = await cypher_store.run(conn, call)
+            graph_cypher.check_size(raw, settings.max_result_bytes)
+            return graph_cypher.result(checked, raw, cap, started, planned, time.perf_counter())
+
+        yield run

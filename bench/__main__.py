@@ -19,6 +19,7 @@ SCENARIOS = {
     "import": "bench.imports",
     "cache": "bench.cache",
     "parsers": "bench.rdf_parsers",
+    "startup": "bench.startup",
 }
 
 

@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -21,7 +21,9 @@ from kgmem.cli.runtime import fail, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings, effective_settings
 from kgmem.errors import KgmemError
-from kgmem.memory import Memory
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
 
 app = typer.Typer(
     help="kgmem: graph-centric knowledge memory on PostgreSQL.",

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
 from kgmem.config import Settings
 from kgmem.errors import KgmemError
-from kgmem.memory import Memory
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
 
 err_console = Console(stderr=True)
 
@@ -27,6 +29,8 @@ def run_with_memory(action: Callable[[Memory], Awaitable[None]]) -> None:
     ``action``, close; a kgmem error becomes a message and exit status 1."""
 
     async def go() -> None:
+        from kgmem.memory import Memory
+
         memory = await Memory.open(Settings())
         try:
             await action(memory)

@@ -161,6 +161,11 @@ class ServerSettings(BaseSettings):
         description="Log one line per request (uvicorn's access log, at info level). Off by "
         "default: it costs CPU on every request.",
     )
+    metrics: Literal["open", "admin", "off"] = Field(
+        default="open",
+        description="Who may read GET /metrics (Prometheus text, every worker process "
+        "counted): open like /health, callers with an admin key, or nobody (404).",
+    )
     shutdown_timeout_s: float = Field(
         default=15.0,
         gt=0,
@@ -528,6 +533,12 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Log level of the server."
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text, or one JSON object per line (time, level, logger, "
+        "message, process, request_id, traceback). Either way a record written while "
+        "serving a request carries its X-Request-ID.",
     )
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)

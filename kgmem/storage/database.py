@@ -280,6 +280,11 @@ class Database:
             finally:
                 conn.terminate()
 
+    def pool_use(self) -> dict[str, tuple[int, int]]:
+        """(open, in use) connections of each pool of this process, by pool name."""
+        opened = self.pool.get_size()
+        return {"primary": (opened, opened - self.pool.get_idle_size())}
+
     async def close(self, *, timeout_s: float = 10.0, hard: bool = False) -> bool:
         """Close every pooled connection, waiting up to ``timeout_s`` for those in use to
         come back; then (or at once when ``hard``) drop them. True when all came back."""

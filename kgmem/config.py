@@ -18,6 +18,8 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from kgmem.replica_settings import ReplicaSettings
+
 DEFAULT_PORT = 7420
 
 
@@ -552,6 +554,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     events: EventSettings = Field(default_factory=EventSettings)
+    replica: ReplicaSettings = Field(default_factory=ReplicaSettings)
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -567,6 +570,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "redis": RedisSettings,
     "cache": CacheSettings,
     "events": EventSettings,
+    "replica": ReplicaSettings,
 }
 
 

@@ -110,7 +110,7 @@ def sample_gauges(app: Any) -> None:
     if memory is None:
         return
     gauge = instruments().pool_connections
-    for pool, (opened, busy) in memory.ctx.db.pool_use().items():
+    for pool, (opened, busy) in memory.reads.pool_use().items():
         gauge.labels(pool, "open").set(opened)
         gauge.labels(pool, "in_use").set(busy)
     publish_gauges(memory.live.gauges())

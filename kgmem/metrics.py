@@ -128,8 +128,8 @@ def instruments() -> Instruments:
         ),
         replica_reads=Counter(
             "kgmem_replica_reads",
-            "Reads sent to a replica or to the primary, and why (replica, no_replica, "
-            "lagging, down).",
+            "Searches and Cypher reads served by a replica, or by the primary because the "
+            "replica was lagging, down or refused.",
             ["served_by"],
         ),
         live=_live_instruments(Counter, Gauge),

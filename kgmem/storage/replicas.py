@@ -4,9 +4,9 @@ replayed the primary's WAL.
 A replica's pool opens no connection until a read needs one, so a replica that is down
 at start does not stop the service. One that fails (cannot be reached, or drops the
 link) is left out for ``retry_s`` seconds; its reads go to the next replica, else to
-the primary. Write positions are PostgreSQL LSNs (``pg_current_wal_lsn()`` on the
-primary, ``pg_current_wal_flush_lsn()``; ``pg_last_wal_replay_lsn()`` on a replica), passed around as their text form
-(``16/B374D848``).
+the primary. Write positions are PostgreSQL LSNs (``pg_current_wal_flush_lsn()`` on
+the primary, ``pg_last_wal_replay_lsn()`` on a replica), passed around as their text
+form (``16/B374D848``).
 """
 
 from __future__ import annotations

@@ -229,7 +229,11 @@ async def test_a_replica_that_is_down_does_not_take_reads_down(
             assert found.status_code == 200, found.text
             assert found.headers["x-kgmem-read-from"] == "primary"
             assert [h["entity"]["uid"] for h in found.json()["hits"]] == ["ada"]
-            plain = await client.post("/v1/namespaces/down/search", json={"text": "ada"})
+            plain = await client.post(
+                "/v1/namespaces/down/search",
+                json={"embedding": [1.0, 0.0, 0.0]},
+                headers={"Cache-Control": "no-cache"},
+            )
             assert plain.status_code == 200 and plain.headers["x-kgmem-read-from"] == "primary"
     text = (await client.get("/metrics")).text
     assert metric_sample(text, "kgmem_replica_reads_total", served_by="down") >= before + 10

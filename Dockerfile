@@ -25,7 +25,8 @@ COPY --from=explorer /src/kgmem/server/explorer_assets ./kgmem/server/explorer_a
 RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0" \
  && pip install ".[embeddings]"
 
-RUN useradd --system --create-home --home-dir /var/lib/kgmem kgmem
+RUN useradd --system --create-home --home-dir /var/lib/kgmem kgmem \
+ && mkdir -p /backups && chown kgmem /backups
 USER kgmem
 EXPOSE 7420
 HEALTHCHECK --interval=10s --timeout=3s --retries=6 \

@@ -20,6 +20,7 @@ SCENARIOS = {
     "cache": "bench.cache",
     "parsers": "bench.rdf_parsers",
     "explorer": "bench.explorer",
+    "startup": "bench.startup",
 }
 
 

@@ -18,6 +18,8 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from kgmem.replica_settings import ReplicaSettings
+
 DEFAULT_PORT = 7420
 
 
@@ -160,6 +162,11 @@ class ServerSettings(BaseSettings):
         default=False,
         description="Log one line per request (uvicorn's access log, at info level). Off by "
         "default: it costs CPU on every request.",
+    )
+    metrics: Literal["open", "admin", "off"] = Field(
+        default="open",
+        description="Who may read GET /metrics (Prometheus text, every worker process "
+        "counted): open like /health, callers with an admin key, or nobody (404).",
     )
     shutdown_timeout_s: float = Field(
         default=15.0,
@@ -548,6 +555,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info", description="Log level of the server."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="Log lines as text, or one JSON object per line (time, level, logger, "
+        "message, process, request_id, traceback). Either way a record written while "
+        "serving a request carries its X-Request-ID.",
+    )
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
@@ -561,6 +574,7 @@ class Settings(BaseSettings):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     events: EventSettings = Field(default_factory=EventSettings)
+    replica: ReplicaSettings = Field(default_factory=ReplicaSettings)
 
 
 SECTIONS: dict[str, type[BaseSettings]] = {
@@ -577,6 +591,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "redis": RedisSettings,
     "cache": CacheSettings,
     "events": EventSettings,
+    "replica": ReplicaSettings,
 }
 
 

@@ -61,6 +61,7 @@
     │       └── CypherPermissionDenied cypher_permission_denied
     ├── StorageError                storage_error
     │   ├── DatabaseUnavailable     database_unavailable
+    │   │   └── ReplicaBehind       replica_behind
     │   ├── QueryTimeout            query_timeout
     │   │   └── CypherTimeout       cypher_timeout
     │   └── RedisUnavailable        redis_unavailable
@@ -352,6 +353,14 @@ class StorageError(KgmemError):
 class DatabaseUnavailable(StorageError):
     code = "database_unavailable"
     title = "Database unavailable"
+
+
+class ReplicaBehind(DatabaseUnavailable):
+    """No replica replayed the write a read asked to see in time (and reads are not
+    sent to the primary instead)."""
+
+    code = "replica_behind"
+    title = "Replica behind"
 
 
 class QueryTimeout(StorageError):

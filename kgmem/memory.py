@@ -41,6 +41,7 @@ from kgmem.graph import facts as fact_ops
 from kgmem.graph import named as named_ops
 from kgmem.graph import namespaces as namespace_ops
 from kgmem.graph.cypher import CypherRequest
+from kgmem.graph.reads import ReadRouter
 from kgmem.graph.writes import write, write_fact
 from kgmem.ingest import (
     Builder,
@@ -102,6 +103,8 @@ from kgmem.storage import (
     watchdog,
 )
 from kgmem.storage import keys as key_store
+from kgmem.storage import replicas as replicas_store
+from kgmem.storage.replicas import Replicas, open_replicas
 from kgmem.storage.supervisor import Supervisor
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
@@ -142,6 +145,8 @@ class Memory:
         """Agents' versioned state and scratch keys (``kgmem.agents.AgentStates``)."""
         self.budgets = Budgets(ctx.db)
         """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
+        self.reads = ReadRouter(ctx, Replicas(), settings.replica)
+        """Where searches and Cypher reads run (``kgmem.graph.reads``)."""
 
     @classmethod
     async def open(
@@ -183,6 +188,9 @@ class Memory:
         )
         try:
             await memory._prepare_store(embedder, dimension)
+            if settings.replica.urls:
+                replicas = await open_replicas(db, settings.replica, settings.database)
+                memory.reads = ReadRouter(memory.ctx, replicas, settings.replica)
             await memory.live.start()
             memory._watchdog = watchdog.from_settings(
                 url,
@@ -285,6 +293,7 @@ class Memory:
             if self._watchdog is not None:
                 await self._watchdog.stop()
             await self.live.close()
+            await self.reads.replicas.close()
             if await self.ctx.db.close(hard=hard is not None and hard.is_set()):
                 _log.info("shutdown: connection pool closed")
             else:
@@ -294,6 +303,14 @@ class Memory:
         finally:
             timeout_s = self.settings.database.stop_timeout_s
             await asyncio.to_thread(_stop, self._embedded, self._lock, timeout_s, hard)
+
+    async def write_position(self) -> str | None:
+        """The primary's WAL position (an LSN) when reads may go to replicas: a read
+        given it as ``kgmem.graph.reads.read_after`` sees every write committed before.
+        None without replicas."""
+        if not self.reads.replicas:
+            return None
+        return await replicas_store.write_position(self.ctx.db)
 
     async def __aenter__(self) -> Self:
         return self
@@ -482,8 +499,9 @@ class Memory:
     # -- retrieval --------------------------------------------------------------
 
     async def search(self, namespace: str, query: SearchQuery) -> SearchResult:
-        """Hybrid search along any combination of axes, fused; see ``SearchQuery``."""
-        return await retrieval.search(self.ctx, namespace, query)
+        """Hybrid search along any combination of axes, fused; see ``SearchQuery``. Runs
+        on a replica when there are some (``kgmem.graph.reads``)."""
+        return await self.reads.run(lambda ctx: retrieval.search(ctx, namespace, query))
 
     async def timeline(
         self, namespace: str, uid: str, *, limit: int = 1000, include_structural: bool = False
@@ -695,11 +713,15 @@ class Memory:
         limit: int | None = None,
     ) -> CypherResult:
         """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
-        READ ONLY transaction as the namespace's reader role, write mode as the service."""
+        READ ONLY transaction as the namespace's reader role (on a replica when there are
+        some), write mode as the service."""
         request = CypherRequest(query=query, params=params or {}, mode=mode, limit=limit)
+        if mode == "read":
+            return await self.reads.run(
+                lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
+            )
         result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
-        if mode == "write":
-            await self.live.changed(namespace, "cypher.written")
+        await self.live.changed(namespace, "cypher.written")
         return result
 
     @contextlib.asynccontextmanager

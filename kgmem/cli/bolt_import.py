@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
 from kgmem.io.bolt_source import BoltSource, DumpState, dump
-from kgmem.memory import Memory
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
 
 SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 

@@ -20,7 +20,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -31,7 +31,9 @@ from kgmem.cli.runtime import fail
 from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.errors import KgmemError
-from kgmem.memory import Memory
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
 
 HELP = __doc__.split("commands::", 1)[1] if __doc__ else ""
 
@@ -238,6 +240,8 @@ def command(  # noqa: PLR0913, PLR0917 - typer maps each option to a parameter
 
 
 async def _main(state: ConsoleState, text: str | None, *, reader_role: bool = False) -> None:
+    from kgmem.memory import Memory
+
     settings = Settings()
     try:
         memory = await Memory.open(settings)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kgmem.cli.runtime import run_with_memory
-from kgmem.memory import Memory
 from kgmem.model import Scope
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
 
 app = typer.Typer(
     help="Manage API keys (stored hashed; a secret is shown once).", no_args_is_help=True

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from kgmem import logs
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
@@ -21,7 +21,9 @@ from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings, effective_settings
 from kgmem.errors import KgmemError
-from kgmem.memory import Memory
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
 
 app = typer.Typer(
     help="kgmem: graph-centric knowledge memory on PostgreSQL.",
@@ -54,9 +56,7 @@ def serve(
     server = settings.server.model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     )
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     try:
         run(run_server(settings, server))
     except KgmemError as exc:
@@ -79,11 +79,7 @@ def mcp_stdio(
 
     settings = Settings()
     # stdout carries the protocol: logs go to stderr.
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level, settings.log_format, stream=sys.stderr)
     try:
         anyio.run(serve_stdio, settings, api_key)
     except KgmemError as exc:

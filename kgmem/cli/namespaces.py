@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kgmem.cli.runtime import run_with_memory
-from kgmem.memory import Memory
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
 
 app = typer.Typer(help="Manage namespaces (one AGE graph each).", no_args_is_help=True)
 console = Console()

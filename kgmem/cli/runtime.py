@@ -7,15 +7,17 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
 from kgmem.config import Settings
 from kgmem.errors import KgmemError
-from kgmem.memory import Memory
-from kgmem.storage import EmbeddedPostgres, HomeLock, start_embedded
+
+if TYPE_CHECKING:
+    from kgmem.memory import Memory
+    from kgmem.storage import EmbeddedPostgres
 
 err_console = Console(stderr=True)
 
@@ -31,6 +33,8 @@ def run_with_memory(action: Callable[[Memory], Awaitable[None]]) -> None:
     ``action``, close; a kgmem error becomes a message and exit status 1."""
 
     async def go() -> None:
+        from kgmem.memory import Memory
+
         memory = await Memory.open(Settings())
         try:
             await action(memory)
@@ -58,6 +62,8 @@ def store_server(settings: Settings, *, own: bool = False) -> Iterator[StoreServ
     """The store's server without opening the store (no migrations run). ``own``: this
     command must be the only user of the embedded server (``HomeLocked`` while a kgmem
     server runs on ``KGMEM_HOME``); it is stopped again afterwards."""
+    from kgmem.storage import HomeLock, start_embedded
+
     if settings.database.url is not None:
         yield StoreServer(url=settings.database.url.get_secret_value(), home=settings.home)
         return

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -24,11 +24,13 @@ from rich.progress import (
 from kgmem.cli import bolt_import
 from kgmem.cli.runtime import run_with_memory
 from kgmem.io.bolt_source import BoltSource
-from kgmem.io.exporter import EXPORT_FORMATS, ExportOptions
-from kgmem.io.loader import ImportOptions, ImportReport
-from kgmem.io.loader import Progress as LoadProgress
-from kgmem.io.readers import FORMATS
-from kgmem.memory import Memory
+from kgmem.io.formats import EXPORT_FORMATS, FORMATS
+
+if TYPE_CHECKING:
+    from kgmem.io.exporter import ExportOptions
+    from kgmem.io.loader import ImportReport
+    from kgmem.io.loader import Progress as LoadProgress
+    from kgmem.memory import Memory
 
 console = Console(stderr=True)
 
@@ -133,6 +135,8 @@ def import_command(  # noqa: PLR0913, PLR0917
         raise typer.BadParameter("--graph-names must be membership or sources")
 
     async def work(memory: Memory) -> None:
+        from kgmem.io.loader import ImportOptions
+
         if namespace not in {n.name for n in await memory.list_namespaces([namespace])}:
             await memory.create_namespace(namespace)
         reports = []
@@ -234,6 +238,8 @@ def export_command(  # noqa: PLR0913, PLR0917
     uids = tuple(u.strip() for u in query.split(",") if u.strip()) if query else ()
 
     async def work(memory: Memory) -> None:
+        from kgmem.io.exporter import ExportOptions
+
         parts: list[tuple[ExportOptions, Path | None]]
         if fmt == "csv":
             if output is None:

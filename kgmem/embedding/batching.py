@@ -23,6 +23,7 @@ import numpy as np
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.provider import Embedder, Vectors
 from kgmem.gathering import Gathering
+from kgmem.metrics import instruments
 from kgmem.model import EmbeddingInfo
 
 
@@ -108,6 +109,7 @@ class CoalescingEmbedder:
     async def _queued(self, texts: list[str]) -> Vectors:
         call = _Call(texts, asyncio.get_running_loop().create_future())
         self._queue.add(call)
+        instruments().embedding_queue.inc(len(texts))
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._run())
         return await call.done
@@ -116,12 +118,16 @@ class CoalescingEmbedder:
         """Embed queued calls until none is left; the first batch waits for company."""
         await self._queue.wait_for_company(self.window_s)
         while self._queue:
-            await self._embed_batch(self._queue.take())
+            calls = self._queue.take()
+            instruments().embedding_queue.dec(sum(len(c.texts) for c in calls))
+            await self._embed_batch(calls)
 
     async def _embed_batch(self, calls: list[_Call]) -> None:
         texts = [t for c in calls for t in c.texts]
         self.stats.provider_calls += 1
         self.stats.texts += len(texts)
+        instruments().embedding_batches.inc()
+        instruments().embedding_texts.inc(len(texts))
         try:
             vectors = await self.inner.embed(texts)
         except Exception as exc:

@@ -21,6 +21,7 @@ import orjson
 
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
+from kgmem.io.formats import EXPORT_FORMATS
 from kgmem.io.graph_tool_formats import (
     columns,
     cytoscape,
@@ -42,20 +43,6 @@ from kgmem.storage.dump import FACT_FIELDS, DumpedEdge, DumpedVertex, EdgeFilter
 from kgmem.storage.facts import SYSTEM_KEYS
 from kgmem.storage.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 
-MEDIA_TYPES = {
-    "ntriples": "application/n-triples",
-    "nquads": "application/n-quads",
-    "turtle": "text/turtle",
-    "trig": "application/trig",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-    "csv": "text/csv",
-    "jsonl": "application/x-ndjson",
-    "graphml": "application/graphml+xml",
-    "gexf": "application/gexf+xml",
-    "cytoscape": "application/json",
-}
-EXPORT_FORMATS = tuple(MEDIA_TYPES)
 EXTENSIONS = {
     "ntriples": ".nt", "nquads": ".nq", "turtle": ".ttl", "trig": ".trig", "jsonld": ".jsonld",
     "rdfxml": ".rdf", "csv": ".csv", "jsonl": ".jsonl", "graphml": ".graphml", "gexf": ".gexf",

@@ -22,6 +22,7 @@ from typing import IO, Any
 import orjson
 
 from kgmem.errors import InvalidInput, KgmemError
+from kgmem.io.formats import FORMATS
 from kgmem.io.ntriples import Quad, SyntaxProblem, parse_line
 from kgmem.io.rdf_mapping import statement_uid
 from kgmem.io.rdf_syntaxes import read_statements
@@ -29,7 +30,6 @@ from kgmem.io.rejects import Reject
 from kgmem.schema.identifiers import validate_label, validate_property_key
 from kgmem.storage.bulk import EdgeOp, VertexOp
 
-FORMATS = ("ntriples", "nquads", "turtle", "trig", "jsonld", "rdfxml", "csv", "jsonl", "graphml")
 _EXTENSIONS = {
     ".nt": "ntriples",
     ".ntriples": "ntriples",

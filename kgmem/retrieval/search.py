@@ -30,6 +30,7 @@ from typing import Any
 from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
+from kgmem.metrics import instruments
 from kgmem.model import Axis, Entity, ExpansionQuery, SearchHit, SearchQuery, SearchResult
 from kgmem.retrieval import (
     causal,
@@ -94,7 +95,9 @@ class _Run:
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
         result = await work()
-        self.timings[stage] = round((time.perf_counter() - start) * 1000, 3)
+        took = time.perf_counter() - start
+        self.timings[stage] = round(took * 1000, 3)
+        instruments().search_stage_seconds.labels(stage).observe(took)
         return result
 
 

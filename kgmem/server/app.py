@@ -24,6 +24,8 @@ from kgmem.server import docs_pages, explorer, operations, problems
 from kgmem.server.body_limit import BodyLimit
 from kgmem.server.fast_search import FastSearch
 from kgmem.server.model_notice import ModelNotice
+from kgmem.server.observe import Observe
+from kgmem.server.read_your_writes import ReadYourWrites
 from kgmem.server.routes import (
     agents,
     batch,
@@ -114,13 +116,17 @@ def create_app(
     )
     if memory is not None:
         app.state.memory = memory
+    app.state.metrics_access = settings.server.metrics
     problems.install(app)
-    # Added innermost first: BodyLimit bounds every body, then TextGuard refuses text
-    # that is not valid Unicode, then FastSearch serves search.
+    # Added innermost first: Observe sees every request, ReadYourWrites tags writes with
+    # their WAL position and reads with where they ran, BodyLimit bounds every body,
+    # then TextGuard refuses text that is not valid Unicode, then FastSearch serves search.
     app.add_middleware(FastSearch)
     app.add_middleware(ModelNotice)
     app.add_middleware(TextGuard, exempt=_streamed)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes, exempt=_streamed)
+    app.add_middleware(ReadYourWrites)
+    app.add_middleware(Observe)  # outermost: request ids, metrics, unhandled errors
     docs_pages.install(app)
     explorer.install(app)
     app.include_router(health.router)

@@ -22,10 +22,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kgmem.errors import KgmemError
 from kgmem.server import problems
 from kgmem.server.auth import authorize
+from kgmem.server.observe import ROUTE_KEY
 from kgmem.server.routes.search import answer
 from kgmem.server.search_schemas import SearchIn
 from kgmem.server.text_guard import read_messages
 
+ROUTE = "/v1/namespaces/{ns}/search"
 _PREFIX = "/v1/namespaces/"
 _SUFFIX = "/search"
 
@@ -51,6 +53,7 @@ class FastSearch:
             await self.app(scope, _replay(messages, receive), send)
             return
         request = Request(scope, receive)
+        scope[ROUTE_KEY] = ROUTE
         try:
             await authorize(request, "read", namespace)
             response = await answer(request, namespace, query)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from kgmem.errors import ImportJobNotFound, KgmemError
 from kgmem.io.loader import ImportOptions, Progress
 from kgmem.memory import Memory
+from kgmem.metrics import instruments
 
 Status = Literal["queued", "running", "finished", "failed"]
 
@@ -89,6 +90,7 @@ class ImportJobs:
         self, memory: Memory, job: ImportJob, path: Path, options: ImportOptions, embed: bool
     ) -> None:
         job.status = "running"
+        instruments().import_jobs.inc()
 
         def show(p: Progress) -> None:
             job.records, job.bytes_read = p.records, p.bytes_read
@@ -107,6 +109,8 @@ class ImportJobs:
             job.error = {"code": "internal_error", "detail": str(exc)}
         finally:
             job.finished_at = time.time()
+            instruments().import_jobs.dec()
+            instruments().import_jobs_finished.labels(job.status).inc()
             with contextlib.suppress(OSError):
                 path.unlink()  # noqa: ASYNC240 (a quick local unlink)
 

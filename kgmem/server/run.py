@@ -32,6 +32,7 @@ from typing import Any
 
 import uvicorn
 
+from kgmem import logs, metrics
 from kgmem.bolt import BoltServer
 from kgmem.config import ServerSettings, Settings
 from kgmem.errors import ConfigurationError
@@ -48,6 +49,9 @@ _WORKER_CLOSE_S = 5.0
 
 async def serve(settings: Settings, server: ServerSettings) -> None:
     """Open the store and serve it on ``server.host:server.port`` until signalled."""
+    # Before anything counts: every process of this server (the workers inherit the
+    # environment) writes its metrics under the home, and /metrics adds them up.
+    metrics.use_directory(settings.home / "metrics")
     memory = await Memory.open(settings, serve=True)
     freeze_startup_heap()
     warming = asyncio.create_task(memory.warm_up())
@@ -131,6 +135,7 @@ def _config(memory: Memory, settings: Settings, server: ServerSettings) -> uvico
         host=server.host,
         port=server.port,
         log_level=settings.log_level,
+        log_config=None,  # kgmem.logs configured the process's logging
         access_log=server.access_log,
         lifespan="on",
         proxy_headers=False,
@@ -187,6 +192,8 @@ def _stop_workers(
     for w in killed:
         w.kill()
         w.wait()
+    for w in running:
+        metrics.process_ended(w.pid)
     if running:
         _log.info(
             "shutdown: %d worker process(es) stopped, %d of them killed",
@@ -218,8 +225,6 @@ def run(main: Coroutine[Any, Any, None]) -> None:
 def worker_main() -> None:
     """Entry point of a worker process (settings from the environment)."""
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
     with contextlib.suppress(KeyboardInterrupt):
         run(serve_worker(settings, settings.server))

@@ -280,6 +280,11 @@ class Database:
             finally:
                 conn.terminate()
 
+    def pool_use(self) -> dict[str, tuple[int, int]]:
+        """(open, in use) connections of each pool of this process, by pool name."""
+        opened = self.pool.get_size()
+        return {"primary": (opened, opened - self.pool.get_idle_size())}
+
     async def close(self, *, timeout_s: float = 10.0, hard: bool = False) -> bool:
         """Close every pooled connection, waiting up to ``timeout_s`` for those in use to
         come back; then (or at once when ``hard``) drop them. True when all came back."""
@@ -312,6 +317,28 @@ async def open_database(
             await conn.close()
     if migrate_first:
         await asyncio.to_thread(migrate.upgrade, url)
+    pool, connections = await open_pool(url, settings)
+    with translated():
+        async with pool.acquire() as conn:
+            rows = await conn.fetch("SELECT extname, extversion FROM pg_extension")
+    extensions = {r["extname"]: r["extversion"] for r in rows if r["extname"] != "plpgsql"}
+    return Database(
+        pool=pool,
+        server_version=str(version),
+        extensions=extensions,
+        url=url,
+        connections=connections,
+        ef_search=settings.hnsw_ef_search,
+        search_connections=settings.search_connections,
+        hnsw_build=(settings.hnsw_m, settings.hnsw_ef_construction),
+    )
+
+
+async def open_pool(
+    url: str, settings: DatabaseSettings
+) -> tuple[asyncpg.Pool, weakref.WeakSet[Connection]]:
+    """The service pool for ``url`` (every connection set up as the module says), and
+    the set of connections it opens."""
     connections: weakref.WeakSet[Connection] = weakref.WeakSet()
     with translated():
         pool = await asyncpg.create_pool(
@@ -335,19 +362,7 @@ async def open_database(
                 "hnsw.iterative_scan": "relaxed_order",
             },
         )
-        async with pool.acquire() as conn:
-            rows = await conn.fetch("SELECT extname, extversion FROM pg_extension")
-    extensions = {r["extname"]: r["extversion"] for r in rows if r["extname"] != "plpgsql"}
-    return Database(
-        pool=pool,
-        server_version=str(version),
-        extensions=extensions,
-        url=url,
-        connections=connections,
-        ef_search=settings.hnsw_ef_search,
-        search_connections=settings.search_connections,
-        hnsw_build=(settings.hnsw_m, settings.hnsw_ef_construction),
-    )
+    return pool, connections
 
 
 async def _check_extensions(conn: Connection, url: str) -> None:

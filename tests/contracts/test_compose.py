@@ -1,22 +1,27 @@
 """docker-compose.yml cannot run here (no Docker engine), so it is checked by parsing:
-the services, health checks and ordering, and that it only uses real settings."""
+the services, health checks and ordering, that it only uses real settings, that its
+PostgreSQL has the embedded default's version and extensions, and that the ports agree
+with the README."""
 
 import re
+import subprocess
 from pathlib import Path
 
+import pgserver
 import yaml
 
-from kgmem.config import documented_settings
+from kgmem.config import DEFAULT_PORT, documented_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
 def test_services_and_volumes() -> None:
-    assert set(COMPOSE["services"]) == {"postgres", "redis", "migrate", "kgmem"}
-    assert {"pgdata", "redisdata", "kgmemhome"} <= set(COMPOSE["volumes"])
+    assert set(COMPOSE["services"]) == {"postgres", "redis", "migrate", "kgmem", "backup"}
+    assert {"pgdata", "redisdata", "kgmemhome", "kgmembackups"} <= set(COMPOSE["volumes"])
     assert COMPOSE["services"]["postgres"]["build"] == "./docker/postgres"
-    assert "pgdata:/var/lib/postgresql/data" in COMPOSE["services"]["postgres"]["volumes"]
+    # PostgreSQL 18 images keep PGDATA in a versioned folder below /var/lib/postgresql.
+    assert "pgdata:/var/lib/postgresql" in COMPOSE["services"]["postgres"]["volumes"]
 
 
 def test_health_checks_and_start_order() -> None:
@@ -44,10 +49,56 @@ def test_only_known_settings_are_used() -> None:
     assert "KGMEM_AUTH_BOOTSTRAP_KEY" in env  # a 0.0.0.0 bind needs a key
 
 
-def test_postgres_image_adds_pgvector_to_apache_age() -> None:
+def _embedded() -> dict[str, str]:
+    """The embedded default's PostgreSQL major version and extension versions."""
+    install = Path(pgserver.__file__).parent / "pginstall"
+    version = subprocess.run(
+        [install / "bin" / "postgres", "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    found = {"postgres": re.search(r"PostgreSQL\) (\d+)", version).group(1)}  # type: ignore[union-attr]
+    for name in ("age", "vector", "pg_textsearch"):
+        control = (install / "share" / "postgresql" / "extension" / f"{name}.control").read_text()
+        found[name] = re.search(r"default_version = '([^']+)'", control).group(1)  # type: ignore[union-attr]
+    return found
+
+
+def test_postgres_image_matches_the_embedded_default() -> None:
     dockerfile = (ROOT / "docker" / "postgres" / "Dockerfile").read_text()
-    assert re.search(r"^ARG AGE_IMAGE=apache/age:", dockerfile, re.MULTILINE)
-    assert "postgresql-16-pgvector" in dockerfile
+    embedded = _embedded()
+    image = re.search(r"^ARG AGE_IMAGE=apache/age:release_PG(\d+)_(\S+)$", dockerfile, re.M)
+    assert image, "the image must build on an apache/age release"
+    assert image.group(1) == embedded["postgres"]
+    assert image.group(2) == embedded["age"]
+    assert f"postgresql-server-dev-{embedded['postgres']}" in dockerfile
+    assert f"ARG PGVECTOR_VERSION={embedded['vector']}" in dockerfile
+    assert f"ARG PG_TEXTSEARCH_VERSION={embedded['pg_textsearch']}" in dockerfile
+    assert "shared_preload_libraries=pg_textsearch" in dockerfile
     assert "session_preload_libraries=age" in dockerfile
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Production: docker compose", 1)[1].split("\n## ", 1)[0]
+    major, age = embedded["postgres"], embedded["age"].rsplit(".", 1)[0]
+    assert f"PostgreSQL {major}" in section and f"AGE {age}" in section
     app = (ROOT / "Dockerfile").read_text()
     assert "torch==2.13.0" in app and "download.pytorch.org/whl/cpu" in app
+
+
+def test_ports_agree_with_the_readme() -> None:
+    services = COMPOSE["services"]
+    assert f"{DEFAULT_PORT}:{DEFAULT_PORT}" in services["kgmem"]["ports"]
+    assert "5432:5432" in services["postgres"]["ports"]
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Production: docker compose", 1)[1].split("\n## ", 1)[0]
+    assert "port 5432" in section and f"port {DEFAULT_PORT}" in section
+    # The analysts' section sends AGE Viewer to the compose stack's PostgreSQL.
+    assert "compose stack's PostgreSQL" in readme
+
+
+def test_backup_service_runs_the_backup_command_into_its_volume() -> None:
+    backup = COMPOSE["services"]["backup"]
+    script = " ".join(backup["command"])
+    assert "kgmem backup /backups/" in script.replace('"', "")
+    assert "kgmembackups:/backups" in backup["volumes"]
+    assert backup["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert backup["environment"]["KGMEM_DATABASE_URL"].endswith("@postgres:5432/kgmem")
+    app = (ROOT / "Dockerfile").read_text()
+    assert "/backups" in app  # the image's user owns the mount point

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgmem.errors import InvalidRequest
 from kgmem.live import EVENT_TYPES
 from kgmem.live.events import parse_position
-from kgmem.server.auth import Reader, memory_of
+from kgmem.metrics import CONTENT_TYPE, render
+from kgmem.server.auth import Reader, authorize, memory_of
+from kgmem.server.observe import sample_gauges
 from kgmem.server.sse import event_stream
 
 router = APIRouter(tags=["live"])
@@ -69,10 +72,15 @@ def _types(text: str | None) -> frozenset[str] | None:
 
 
 @metrics_router.get("/metrics", response_class=PlainTextResponse)
-async def metrics(request: Request) -> PlainTextResponse:
-    """Cache hits, misses and bypasses, evictions, events published, Redis errors and
-    fallbacks, in Prometheus' text format (open like /health: counters only)."""
-    live = memory_of(request).live
-    return PlainTextResponse(
-        live.metrics.render(live.gauges()), media_type="text/plain; version=0.0.4"
-    )
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics of every worker process: requests and latency per route, pool
+    use, search stage times, the embedding queue, import jobs, the cache and events
+    (README, Observability). Open like /health unless KGMEM_SERVER_METRICS says
+    otherwise."""
+    access = request.app.state.metrics_access
+    if access == "off":
+        raise StarletteHTTPException(404, "GET /metrics is turned off (KGMEM_SERVER_METRICS)")
+    if access == "admin":
+        await authorize(request, "admin", None)
+    sample_gauges(request.app)
+    return Response(render(), media_type=CONTENT_TYPE)

@@ -11,9 +11,10 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from kgmem.errors import InvalidRequest
-from kgmem.io.exporter import EXPORT_FORMATS, EXTENSIONS, MEDIA_TYPES, ExportOptions
+from kgmem.io.exporter import EXTENSIONS, ExportOptions
+from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES
 from kgmem.io.loader import ImportOptions
-from kgmem.io.readers import FORMATS, detect_format
+from kgmem.io.readers import detect_format
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.import_jobs import ImportJob, ImportJobs
 from kgmem.server.schemas import ImportJobOut

@@ -1,0 +1,166 @@
+"""The service's Prometheus metrics (prometheus-client), counted in every process.
+
+``kgmem serve`` with several worker processes calls ``use_directory`` before anything
+imports prometheus-client: each process then writes its samples to files in that
+directory (prometheus-client's multiprocess mode) and ``render`` in any process adds
+up every process's. Without it (a single process, the tests) the samples stay in
+memory. The instruments are created on first use, once per process; prometheus-client
+is imported only then, so a command that never counts anything does not load it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Gauge, Histogram
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# Request latencies from a cached read (well under a millisecond) to a slow import
+# upload or analyst query.
+_LATENCY_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+_STAGE_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+@dataclass(frozen=True)
+class Instruments:
+    """Every metric kgmem records; names and labels are part of the operator's contract
+    (README, Observability)."""
+
+    http_requests: Counter
+    http_seconds: Histogram
+    pool_connections: Gauge
+    search_stage_seconds: Histogram
+    embedding_queue: Gauge
+    embedding_batches: Counter
+    embedding_texts: Counter
+    import_jobs: Gauge
+    import_jobs_finished: Counter
+    replica_reads: Counter
+    live: dict[str, Any]
+
+
+def use_directory(path: Path) -> None:
+    """Count in multiprocess mode with samples under ``path`` (emptied first), for this
+    process and the processes it starts. Call before the first instrument is used."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(path)
+
+
+def process_ended(pid: int) -> None:
+    """Drop a stopped worker's live gauges (its counters and histograms stay counted)."""
+    if os.environ.get(MULTIPROCESS_ENV):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def render() -> bytes:
+    """The exposition text of every process's samples (or this process's alone)."""
+    from prometheus_client import REGISTRY as DEFAULT
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    instruments()  # every metric appears, at zero if never counted
+    if not os.environ.get(MULTIPROCESS_ENV):
+        return generate_latest(DEFAULT)
+    from prometheus_client import multiprocess
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return generate_latest(registry)
+
+
+@functools.cache
+def instruments() -> Instruments:
+    """This process's instruments, created on first use."""
+    from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # *_created: noise
+
+    return Instruments(
+        http_requests=Counter(
+            "kgmem_http_requests",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+        ),
+        http_seconds=Histogram(
+            "kgmem_http_request_duration_seconds",
+            "Time from a request's arrival to its last response byte, by route template.",
+            ["method", "route"],
+            buckets=_LATENCY_S,
+        ),
+        pool_connections=Gauge(
+            "kgmem_pool_connections",
+            "Connections of the database pools: open, or in use, summed over processes.",
+            ["pool", "state"],
+            multiprocess_mode="livesum",
+        ),
+        search_stage_seconds=Histogram(
+            "kgmem_search_stage_seconds",
+            "Time of each stage of a search (embed, vector, keyword, filter, ...).",
+            ["stage"],
+            buckets=_STAGE_S,
+        ),
+        embedding_queue=Gauge(
+            "kgmem_embedding_queue_texts",
+            "Texts waiting for the embedding model, summed over processes.",
+            multiprocess_mode="livesum",
+        ),
+        embedding_batches=Counter(
+            "kgmem_embedding_batches", "Calls to the embedding model (one batch each)."
+        ),
+        embedding_texts=Counter("kgmem_embedding_texts", "Texts embedded by the model."),
+        import_jobs=Gauge(
+            "kgmem_import_jobs_running",
+            "Import jobs (POST .../imports) running, summed over processes.",
+            multiprocess_mode="livesum",
+        ),
+        import_jobs_finished=Counter(
+            "kgmem_import_jobs", "Import jobs ended, by status (finished, failed).", ["status"]
+        ),
+        replica_reads=Counter(
+            "kgmem_replica_reads",
+            "Searches and Cypher reads served by a replica, or by the primary because the "
+            "replica was lagging, down or refused.",
+            ["served_by"],
+        ),
+        live=_live_instruments(Counter, Gauge),
+    )
+
+
+_LIVE = {
+    "kgmem_cache_requests_total": ("Cacheable reads by kind and result.", ["kind", "result"]),
+    "kgmem_cache_evictions_total": ("In-process cache entries evicted by its bounds.", []),
+    "kgmem_events_published_total": ("Events published, by backend.", ["backend"]),
+    "kgmem_event_publish_failures_total": ("Events lost: no backend took them.", []),
+    "kgmem_redis_errors_total": ("Redis calls that failed.", []),
+    "kgmem_redis_fallbacks_total": ("Redis outages (switches to the fallback).", []),
+    "kgmem_redis_recoveries_total": ("Switches back to Redis after an outage.", []),
+}
+_LIVE_GAUGES = {
+    "kgmem_cache_entries": ("Entries in the in-process caches, summed over processes.", "livesum"),
+    "kgmem_cache_bytes": ("Bytes of responses in the in-process caches.", "livesum"),
+    "kgmem_redis_up": (
+        "1 while Redis is configured and answering (lowest over processes).",
+        "livemin",
+    ),
+}
+
+
+def _live_instruments(counter: Any, gauge: Any) -> dict[str, Any]:
+    """The cache and event metrics, by their exposition names."""
+    made: dict[str, Any] = {
+        name: counter(name.removesuffix("_total"), text, labels)
+        for name, (text, labels) in _LIVE.items()
+    }
+    for name, (text, mode) in _LIVE_GAUGES.items():
+        made[name] = gauge(name, text, multiprocess_mode=mode)
+    return made

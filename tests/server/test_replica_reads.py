@@ -1,0 +1,239 @@
+"""Searches and Cypher reads on a real streaming replica: an embedded primary, a replica
+made from it with pg_basebackup -R and started on a loopback port, and the REST app
+over a store that knows both. Read-your-writes by LSN, a paused replica (lag), and a
+replica that is down."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pgserver
+import pytest
+
+from kgmem import Memory, Settings
+from kgmem.server.app import create_app
+from kgmem.storage.embedded import start_embedded
+from tests.fixtures.app import client_for, free_port, metric_sample
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
+OS_USER = "pgserver" if os.getuid() == 0 else None  # PostgreSQL refuses to run as root
+
+
+@dataclass
+class Cluster:
+    primary_url: str
+    replica_url: str
+    replica: subprocess.Popen[bytes]
+
+
+def _as_server_user(path: Path) -> None:
+    if OS_USER is not None:
+        shutil.chown(path, OS_USER, OS_USER)
+    path.chmod(0o700)
+
+
+def _wait_ready(url: str, timeout_s: float = 60) -> None:
+    async def probe() -> None:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                conn = await asyncpg.connect(url, timeout=2)
+                try:
+                    assert await conn.fetchval("SELECT pg_is_in_recovery()")
+                finally:
+                    await conn.close()
+                return
+            except (OSError, asyncpg.PostgresError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+
+    asyncio.run(probe())
+
+
+@pytest.fixture(scope="module")
+def cluster(server_homes: Path) -> Iterator[Cluster]:
+    home = Path(tempfile.mkdtemp(dir=server_homes))
+    home.chmod(0o755)
+    primary = start_embedded(home / "primary", owner=True)
+    copy = home / "replica"
+    copy.mkdir()
+    _as_server_user(copy)
+    subprocess.run(  # a base backup that writes the standby settings (-R)
+        [BIN / "pg_basebackup", "-D", copy, "-R", "-X", "stream", "-d", primary.url],
+        user=OS_USER,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    port = free_port()
+    replica = subprocess.Popen(
+        [BIN / "postgres", "-D", copy, "-p", str(port), "-k", copy,
+         "-c", "listen_addresses=127.0.0.1", "-c", "shared_buffers=128MB",
+         # As the embedded primary: pg_textsearch must be preloaded.
+         "-c", "shared_preload_libraries=pg_textsearch"],
+        user=OS_USER,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    replica_url = f"postgresql://postgres@127.0.0.1:{port}/kgmem"
+    try:
+        _wait_ready(replica_url)
+        yield Cluster(primary.url, replica_url, replica)
+    finally:
+        if replica.poll() is None:
+            replica.send_signal(signal.SIGINT)  # fast shutdown
+            replica.wait(timeout=60)
+        primary.stop()
+
+
+@pytest.fixture(scope="module")
+async def store(
+    cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Memory]:
+    settings = Settings(
+        home=tmp_path_factory.mktemp("replica-home"),
+        database={"url": cluster.primary_url},
+        replica={"urls": [cluster.replica_url], "wait_ms": 300, "retry_s": 30},
+        embedding={"provider": "none", "dimension": 3},
+    )
+    memory = await Memory.open(settings)
+    try:
+        yield memory
+    finally:
+        await memory.close()
+
+
+@pytest.fixture
+async def client(store: Memory) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(create_app(memory=store)) as c:
+        yield c
+
+
+async def _write(client: httpx.AsyncClient, ns: str, uid: str, name: str) -> str:
+    r = await client.put(
+        f"/v1/namespaces/{ns}/entities/{uid}",
+        json={"label": "Person", "properties": {"name": name}, "embedding": [1.0, 0.0, 0.0]},
+    )
+    assert r.status_code in (200, 201), r.text
+    return r.headers["x-kgmem-lsn"]
+
+
+async def _search(client: httpx.AsyncClient, ns: str, lsn: str) -> httpx.Response:
+    return await client.post(
+        f"/v1/namespaces/{ns}/search",
+        json={"embedding": [1.0, 0.0, 0.0], "k": 5},
+        headers={"X-Kgmem-Min-Lsn": lsn, "Cache-Control": "no-cache"},
+    )
+
+
+async def _replica_sql(cluster: Cluster, sql: str) -> None:
+    conn = await asyncpg.connect(cluster.replica_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def test_a_read_after_a_write_runs_on_the_replica_and_sees_it(
+    cluster: Cluster, client: httpx.AsyncClient
+) -> None:
+    assert (await client.post("/v1/namespaces", json={"name": "rrw"})).status_code == 201
+    lsn = await _write(client, "rrw", "ada", "Ada Lovelace")
+    found = await _search(client, "rrw", lsn)
+    assert found.status_code == 200, found.text
+    assert found.headers["x-kgmem-read-from"] == "replica"
+    assert "x-kgmem-lsn" not in found.headers  # a read has no write position
+    assert [h["entity"]["uid"] for h in found.json()["hits"]] == ["ada"]
+    cypher = await client.post(
+        "/v1/namespaces/rrw/cypher",
+        json={"query": "MATCH (p:Person) RETURN p.uid AS uid"},
+        headers={"X-Kgmem-Min-Lsn": lsn},
+    )
+    assert cypher.status_code == 200, cypher.text
+    assert cypher.headers["x-kgmem-read-from"] in ("replica", "primary")
+    assert ["ada"] in cypher.json()["rows"]
+    # pg_textsearch 1.0 keeps BM25 index data a standby cannot read: a search with the
+    # keyword axis is refused there and answered by the primary, still correctly.
+    worded = await client.post(
+        "/v1/namespaces/rrw/search", json={"text": "lovelace"}, headers={"X-Kgmem-Min-Lsn": lsn}
+    )
+    assert worded.status_code == 200, worded.text
+    assert [h["entity"]["uid"] for h in worded.json()["hits"]] == ["ada"]
+    # The replica is really a standby: it refuses a write the primary took.
+    with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+        await _replica_sql(cluster, "CREATE TABLE nope (x int)")
+
+
+async def test_a_lagging_replica_sends_the_read_to_the_primary_or_answers_503(
+    cluster: Cluster, store: Memory, client: httpx.AsyncClient
+) -> None:
+    await client.post("/v1/namespaces", json={"name": "lag"})
+    await _replica_sql(cluster, "SELECT pg_wal_replay_pause()")
+    try:
+        lsn = await _write(client, "lag", "ada", "Ada Lovelace")
+        started = time.monotonic()
+        found = await _search(client, "lag", lsn)
+        assert time.monotonic() - started >= 0.3  # waited KGMEM_REPLICA_WAIT_MS
+        assert found.status_code == 200, found.text
+        assert found.headers["x-kgmem-read-from"] == "primary"
+        assert [h["entity"]["uid"] for h in found.json()["hits"]] == ["ada"]
+        patient = store.reads.settings
+        store.reads.settings = patient.model_copy(update={"on_lag": "unavailable"})
+        try:
+            refused = await _search(client, "lag", lsn)
+        finally:
+            store.reads.settings = patient
+        assert refused.status_code == 503
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "replica_behind"
+    finally:
+        await _replica_sql(cluster, "SELECT pg_wal_replay_resume()")
+    after = await _search(client, "lag", lsn)
+    assert after.headers["x-kgmem-read-from"] == "replica"
+
+
+async def test_a_malformed_position_is_a_422(client: httpx.AsyncClient) -> None:
+    r = await _search(client, "rrw", "not-an-lsn")
+    assert r.status_code == 422
+    assert r.json()["code"] == "invalid_request"
+
+
+async def test_a_replica_that_is_down_does_not_take_reads_down(
+    cluster: Cluster, client: httpx.AsyncClient
+) -> None:
+    """Last in the module: it stops the replica."""
+    await client.post("/v1/namespaces", json={"name": "down"})
+    lsn = await _write(client, "down", "ada", "Ada Lovelace")
+    cluster.replica.send_signal(signal.SIGINT)
+    cluster.replica.wait(timeout=60)
+    before = metric_sample(
+        (await client.get("/metrics")).text, "kgmem_replica_reads_total", served_by="down"
+    )
+    async with asyncio.timeout(20):
+        for _ in range(5):
+            found = await _search(client, "down", lsn)
+            assert found.status_code == 200, found.text
+            assert found.headers["x-kgmem-read-from"] == "primary"
+            assert [h["entity"]["uid"] for h in found.json()["hits"]] == ["ada"]
+            plain = await client.post(
+                "/v1/namespaces/down/search",
+                json={"embedding": [1.0, 0.0, 0.0]},
+                headers={"Cache-Control": "no-cache"},
+            )
+            assert plain.status_code == 200 and plain.headers["x-kgmem-read-from"] == "primary"
+    text = (await client.get("/metrics")).text
+    assert metric_sample(text, "kgmem_replica_reads_total", served_by="down") >= before + 10

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,15 @@ from typing import Any
 from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
-from kgmem.model import Axis, Entity, ExpansionQuery, SearchHit, SearchQuery, SearchResult
+from kgmem.model import (
+    Axis,
+    Entity,
+    ExpansionQuery,
+    Fact,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 from kgmem.retrieval import (
     causal,
     context,
@@ -527,6 +536,8 @@ async def _judge(conn: Connection, ns: NamespaceRef, run: _Run, keys: set[Key]) 
     )
     vrows.update(more_v)
     frows.update(more_f)
+    if q.time is not None and q.time.known_at is not None:
+        frows = await cand.as_known(conn, ns, frows, q.time.known_at)
     now = run.now
     vertices = {
         i: v
@@ -665,6 +676,17 @@ def _axis(name: str) -> Axis:
     return name  # type: ignore[return-value]
 
 
+def _as_judged(fact: Fact, judged: cand.FactInfo | None) -> Fact:
+    """The fact with the validity it was judged by: the version believed at the
+    query's known time, when one was asked (the same as stored otherwise)."""
+    seen = (judged.valid_from, judged.valid_to, judged.expired_at) if judged else None
+    if seen is None or seen == (fact.valid_from, fact.valid_to, fact.expired_at):
+        return fact
+    return dataclasses.replace(
+        fact, valid_from=judged.valid_from, valid_to=judged.valid_to, expired_at=judged.expired_at
+    )
+
+
 async def _load(
     conn: Connection, ns: NamespaceRef, run: _Run, ranked: list[Any], eligible: _Eligible
 ) -> list[SearchHit]:
@@ -698,7 +720,7 @@ async def _load(
                 )
             )
         else:
-            fact = facts[element]
+            fact = _as_judged(facts[element], eligible.facts.get(element))
             hits.append(
                 SearchHit(
                     kind="fact",

@@ -55,20 +55,30 @@ async def generate(
 
 
 def fact_ok(t: TimeQuery | None, f: cand.FactInfo, now: datetime) -> bool:
-    """Whether fact ``f`` meets the temporal constraint (the same rules as the SQL)."""
+    """Whether fact ``f`` meets the temporal constraint (the same rules as the SQL);
+    with ``known_at``, ``f`` is the version believed then (``candidates.as_known``)."""
     if t is None or (
         t.valid_at is None and t.known_at is None and t.start is None and t.end is None
     ):
         return f.expired_at is None and (f.valid_to is None or f.valid_to > now)
-    if t.valid_at is not None and not _contains(f.valid_from, f.valid_to, t.valid_at):
+    if t.known_at is not None and not _known(t, f, t.known_at):
         return False
-    if t.known_at is not None and (
-        f.recorded_at > t.known_at or (f.expired_at is not None and f.expired_at <= t.known_at)
-    ):
+    if t.valid_at is not None and not _contains(f.valid_from, f.valid_to, t.valid_at):
         return False
     if t.start is not None and f.valid_to is not None and f.valid_to <= t.start:
         return False
     return not (t.end is not None and f.valid_from is not None and f.valid_from >= t.end)
+
+
+def _known(t: TimeQuery, f: cand.FactInfo, known: datetime) -> bool:
+    """Whether ``f`` (as believed at ``known``: ``candidates.as_known``) was recorded by
+    then and, when no valid time or window is asked, was current then."""
+    if f.recorded_at > known:
+        return False
+    if t.valid_at is not None or t.start is not None or t.end is not None:
+        return True
+    open_ = f.expired_at is None or f.expired_at > known
+    return open_ and (f.valid_to is None or f.valid_to > known)
 
 
 def vertex_ok(t: TimeQuery | None, v: cand.VertexInfo) -> bool:

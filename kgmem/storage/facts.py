@@ -4,7 +4,8 @@ The side row is authoritative for the bi-temporal fields and indexes them as ran
 the same fields are mirrored into the edge's agtype properties so analysts can filter
 on them in Cypher (``WHERE r.expired_at IS NULL``). Both are written here and only
 here. Claims (``_kg_claim``) record which source and episode asserted a fact.
-Closing a fact sets ``valid_to`` and ``expired_at``; nothing is deleted to supersede.
+Closing a fact sets ``valid_to`` and ``expired_at`` and keeps the version it replaces
+(``kgmem.storage.revisions``); nothing is deleted to supersede.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import orjson
 
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
-from kgmem.storage import agtype, embeddings
+from kgmem.storage import agtype, embeddings, revisions
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
@@ -412,12 +413,16 @@ async def close(
             f"valid_to {end.isoformat()} is before the fact's valid_from "
             f"{old['valid_from'].isoformat()}"
         )
+    # The version believed until now is kept (``kgmem.storage.revisions``), so that an
+    # "as of" read before the close still sees the fact as it was then.
     expired_at = await conn.fetchval(
-        f"UPDATE {_side(ns)} SET valid_to = $2, expired_at = greatest($3, recorded_at) "
+        f"WITH kept AS ({revisions.keep_sql(ns)}) "
+        f"UPDATE {_side(ns)} SET valid_to = $3, expired_at = greatest($2, recorded_at), "
+        "revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
         "WHERE id = $1 RETURNING expired_at",
         old["id"],
-        end,
         now,
+        end,
     )
     edge = table(ns.name, old["predicate"])
     stored = await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", old["id"])
@@ -441,6 +446,7 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     if row is None:
         return False
     await conn.execute(f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1", row["id"])
+    await revisions.forget(conn, ns, [row["id"]])
     await conn.execute(
         f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = $1", row["id"]
     )

@@ -371,6 +371,10 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
     await conn.execute(
         f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id IN ({touching})", ref.id
     )
+    await conn.execute(
+        f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id IN ({touching})",
+        ref.id,
+    )
     await conn.execute(f"DELETE FROM {facts} WHERE id IN ({touching})", ref.id)
     await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)
     await conn.execute(f"DELETE FROM {table(ns.name, ref.label)} WHERE id = $1", ref.id)

@@ -1,0 +1,67 @@
+"""Fact revisions: the bi-temporal history of a fact's validity.
+
+A fact's side row holds the version believed now (``valid_from``, ``valid_to``,
+``expired_at``), believed since ``revised_at`` (null: since ``recorded_at``). Each
+change of that version (a close, a reopen) first copies the version it replaces into
+``_kg_fact_revision`` with the known-time span ``[known_from, known_to)`` it was believed
+over. An "as of" read at known time T' takes, per fact recorded by then, the version
+believed at T': the side row's if it was revised by T' (or never), else the revision
+whose span holds T'. Deleting a fact deletes its revisions: a delete erases, it is not
+a change of belief.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+
+# The columns of ``known_facts`` (those of ``kgmem.storage.candidates.FactInfo``).
+_COLUMNS = (
+    "id, uid, predicate, subject_id, object_id, valid_from, valid_to, recorded_at, expired_at"
+)
+
+
+def known_facts(ns: NamespaceRef, at: str) -> str:
+    """SQL of a relation: every fact recorded by known time ``at`` (a parameter such as
+    ``$3``) with the version of its validity believed then, in the columns of
+    ``candidates.FactInfo``."""
+    fact, revision = table(ns.name, "_kg_fact"), table(ns.name, "_kg_fact_revision")
+    return (
+        f"SELECT {_COLUMNS} FROM {fact} WHERE coalesce(revised_at, recorded_at) <= {at} "
+        "UNION ALL SELECT f.id, f.uid, f.predicate, f.subject_id, f.object_id, r.valid_from, "
+        f"r.valid_to, f.recorded_at, r.expired_at FROM {revision} r JOIN {fact} f "
+        f"ON f.id = r.fact_id WHERE r.known_from <= {at} AND r.known_to > {at} "
+        f"AND f.recorded_at <= {at}"
+    )
+
+
+# Keeps the side row's version as a revision and stamps the side row revised at $2;
+# the caller's UPDATE of the same row follows in the same statement (a data-modifying
+# CTE reads the row as it was before the statement).
+_KEEP = """
+INSERT INTO {revision} (fact_id, valid_from, valid_to, expired_at, known_from, known_to)
+SELECT id, valid_from, valid_to, expired_at, coalesce(revised_at, recorded_at),
+       greatest($2, coalesce(revised_at, recorded_at))
+FROM {fact} WHERE id = $1
+"""
+
+
+def keep_sql(ns: NamespaceRef) -> str:
+    """A statement part keeping fact ``$1``'s version as a revision, believed until
+    ``$2`` (the change's known time); to be run with the change, in one statement
+    (``WITH kept AS (...) UPDATE ...``)."""
+    return _KEEP.format(
+        revision=table(ns.name, "_kg_fact_revision"), fact=table(ns.name, "_kg_fact")
+    )
+
+
+async def forget(conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[int]) -> None:
+    """Delete the revisions of the facts ``fact_ids`` (the facts are being deleted)."""
+    await conn.execute(
+        f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id = ANY($1::graphid[])",
+        list(fact_ids),
+    )

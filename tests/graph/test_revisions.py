@@ -1,0 +1,101 @@
+"""A close keeps what was believed before it: "as of" reads at a known time before the
+close see the fact open, through every read path (``kgmem.storage.revisions``)."""
+
+import json
+from datetime import UTC, datetime
+
+from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+from kgmem.io.exporter import ExportOptions
+from kgmem.model import SearchQuery, TimeQuery
+
+Y2020 = datetime(2020, 1, 1, tzinfo=UTC)
+Y2022 = datetime(2022, 6, 1, tzinfo=UTC)
+Y2024 = datetime(2024, 1, 1, tzinfo=UTC)
+Y2025 = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+async def _berlin_then_lisbon(memory: Memory, namespace: str) -> tuple[datetime, datetime]:
+    """Dana lives in Berlin from 2020; later Lisbon from 2024 closes it. Returns a known
+    time between the two writes and one after both."""
+    await memory.write_batch(
+        namespace,
+        BatchWrite(
+            entities=[
+                EntityWrite("dana", "Person", {"name": "Dana"}),
+                EntityWrite("berlin", "Place", {"name": "Berlin"}),
+                EntityWrite("lisbon", "Place", {"name": "Lisbon"}),
+            ]
+        ),
+    )
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", valid_from=Y2020))
+    between = datetime.now(UTC)
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "lisbon", valid_from=Y2024))
+    return between, datetime.now(UTC)
+
+
+async def _lives_in(memory: Memory, namespace: str, time: TimeQuery) -> dict[str, object]:
+    found = await memory.search(namespace, SearchQuery(time=time, types=("facts",), k=100))
+    return {
+        h.fact.object: h.fact.valid_to
+        for h in found.hits
+        if h.fact is not None and h.fact.predicate == "LIVES_IN"
+    }
+
+
+async def test_search_as_of_before_a_supersession_sees_the_fact_open(
+    memory: Memory, namespace: str
+) -> None:
+    between, after = await _berlin_then_lisbon(memory, namespace)
+    # Believed then: Berlin open-ended, so in 2025 too.
+    assert await _lives_in(memory, namespace, TimeQuery(valid_at=Y2025, known_at=between)) == {
+        "berlin": None
+    }
+    assert await _lives_in(memory, namespace, TimeQuery(known_at=between)) == {"berlin": None}
+    # Believed now: Berlin until 2024, Lisbon since.
+    assert await _lives_in(memory, namespace, TimeQuery(valid_at=Y2025, known_at=after)) == {
+        "lisbon": None
+    }
+    assert await _lives_in(memory, namespace, TimeQuery(valid_at=Y2022, known_at=after)) == {
+        "berlin": Y2024
+    }
+    assert await _lives_in(memory, namespace, TimeQuery(valid_at=Y2022)) == {"berlin": Y2024}
+    # Before anything was recorded, nothing.
+    assert (
+        await _lives_in(memory, namespace, TimeQuery(known_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        == {}
+    )
+
+
+async def test_hand_close_is_revised_not_overwritten(memory: Memory, namespace: str) -> None:
+    between, _ = await _berlin_then_lisbon(memory, namespace)
+    [lisbon] = [f for f in (await memory.list_facts(namespace)).items if f.object == "lisbon"]
+    before_close = datetime.now(UTC)
+    await memory.close_fact(namespace, lisbon.uid, valid_to=datetime(2025, 1, 1, tzinfo=UTC))
+    assert await _lives_in(memory, namespace, TimeQuery(valid_at=Y2025, known_at=before_close)) == {
+        "lisbon": None
+    }
+    assert await _lives_in(memory, namespace, TimeQuery(valid_at=Y2025)) == {}
+    assert await _lives_in(memory, namespace, TimeQuery(valid_at=Y2025, known_at=between)) == {
+        "berlin": None
+    }
+    assert set((await memory.check_namespace(namespace)).values()) == {0}
+
+
+async def _exported(memory: Memory, namespace: str, as_of: datetime) -> dict[str, object]:
+    text = b"".join(
+        [c async for c in memory.export(namespace, ExportOptions("jsonl", as_of=as_of))]
+    )
+    out = {}
+    for line in text.decode().splitlines():
+        item = json.loads(line)
+        if item.get("type") == "relationship" or item.get("label") == "LIVES_IN":
+            out[str(item.get("end"))] = item
+    return out
+
+
+async def test_export_as_of_uses_the_validity_believed_then(memory: Memory, namespace: str) -> None:
+    between, after = await _berlin_then_lisbon(memory, namespace)
+    # A known time after 2024 began: the close is what makes Berlin end there.
+    assert between > Y2024
+    assert list(await _exported(memory, namespace, between)) == ["berlin"]
+    assert list(await _exported(memory, namespace, after)) == ["lisbon"]

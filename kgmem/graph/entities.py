@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from kgmem.errors import EntityNotFound
 from kgmem.graph import cursor
 from kgmem.graph.context import GraphContext
+from kgmem.graph.prepare import aware
 from kgmem.graph.writes import write
 from kgmem.model import (
     Entity,
@@ -19,7 +21,7 @@ from kgmem.model import (
 )
 from kgmem.schema import validate_label, validate_uid
 from kgmem.storage import facts as fact_store
-from kgmem.storage import namespaces
+from kgmem.storage import namespaces, revisions
 from kgmem.storage import vertices as vertex_store
 
 
@@ -30,9 +32,13 @@ async def get(
     *,
     include_closed: bool = False,
     facts_limit: int = 100,
+    known_at: datetime | None = None,
 ) -> EntityDetail:
-    """Entity ``uid`` with up to ``facts_limit`` outgoing and incoming facts each."""
+    """Entity ``uid`` with up to ``facts_limit`` outgoing and incoming facts each;
+    ``known_at``: the facts as the store believed them then (recorded by then, each
+    with the validity believed then; current then unless ``include_closed``)."""
     validate_uid(uid, ctx.limits.max_uid_length)
+    aware("known_at", known_at)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         entity = await vertex_store.get(conn, ns, uid)
@@ -42,9 +48,18 @@ async def get(
             conn,
             ns,
             entity.id,
-            include_closed=include_closed,
+            include_closed=include_closed or known_at is not None,
             limit=min(facts_limit, ctx.limits.max_page_size),
         )
+        if known_at is not None:
+            out, into = [
+                [
+                    f
+                    for f in await revisions.as_known_facts(conn, ns, side, known_at)
+                    if include_closed or revisions.current_at(f, known_at)
+                ]
+                for side in (out, into)
+            ]
     return EntityDetail(entity=entity, outgoing=tuple(out), incoming=tuple(into))
 
 

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 
 from kgmem.errors import EntityNotFound
 from kgmem.graph.context import GraphContext
+from kgmem.graph.prepare import aware
 from kgmem.model import TimelineEntry, TimeQuery
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces, structural
+from kgmem.storage import Connection, NamespaceRef, namespaces, revisions, structural
 from kgmem.storage import candidates as cand
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
@@ -156,11 +157,14 @@ async def timeline(
     *,
     limit: int = 1000,
     include_structural: bool = False,
+    known_at: datetime | None = None,
 ) -> list[TimelineEntry]:
     """Every fact touching entity ``uid`` (closed ones too), by valid time (facts
     without ``valid_from`` first), then by when they were recorded; structural edges
-    (``kgmem.storage.structural``) only when ``include_structural``."""
+    (``kgmem.storage.structural``) only when ``include_structural``; ``known_at``: as
+    the store believed them then (recorded by then, the validity believed then)."""
     validate_uid(uid, ctx.limits.max_uid_length)
+    aware("known_at", known_at)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         entity = await vertex_store.get(conn, ns, uid)
@@ -171,6 +175,9 @@ async def timeline(
         out, into = await fact_store.touching(
             conn, ns, entity.id, include_closed=True, limit=min(limit, ctx.limits.max_page_size)
         )
+        if known_at is not None:
+            out = await revisions.as_known_facts(conn, ns, out, known_at)
+            into = await revisions.as_known_facts(conn, ns, into, known_at)
         if not include_structural:
             linked = await structural.among(
                 conn, ns, [f.id for f in (*out, *into) if f.predicate in structural.PREDICATES]

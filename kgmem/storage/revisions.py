@@ -12,10 +12,13 @@ a change of belief.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
+from kgmem.model import Fact
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -65,3 +68,36 @@ async def forget(conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[
         f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id = ANY($1::graphid[])",
         list(fact_ids),
     )
+
+
+async def as_known_facts(
+    conn: asyncpg.Connection, ns: NamespaceRef, facts: Sequence[Fact], at: datetime
+) -> list[Fact]:
+    """``facts`` as believed at known time ``at``: those recorded by then, each with the
+    version of its validity believed then, in their order."""
+    if not facts:
+        return []
+    records = await conn.fetch(
+        f"SELECT id, valid_from, valid_to, expired_at FROM ({known_facts(ns, '$2')}) k "
+        "WHERE k.id = ANY($1::graphid[])",
+        [f.id for f in facts],
+        at,
+    )
+    then = {r["id"]: r for r in records}
+    return [
+        dataclasses.replace(
+            f,
+            valid_from=then[f.id]["valid_from"],
+            valid_to=then[f.id]["valid_to"],
+            expired_at=then[f.id]["expired_at"],
+        )
+        for f in facts
+        if f.id in then
+    ]
+
+
+def current_at(fact: Fact, at: datetime) -> bool:
+    """Whether ``fact`` (a version believed at ``at``) was current then: not closed,
+    not ended."""
+    open_ = fact.expired_at is None or fact.expired_at > at
+    return open_ and (fact.valid_to is None or fact.valid_to > at)

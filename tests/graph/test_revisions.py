@@ -4,7 +4,10 @@ close see the fact open, through every read path (``kgmem.storage.revisions``)."
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+from kgmem.errors import InvalidTimestamp
 from kgmem.io.exporter import ExportOptions
 from kgmem.model import SearchQuery, TimeQuery
 
@@ -99,3 +102,27 @@ async def test_export_as_of_uses_the_validity_believed_then(memory: Memory, name
     assert between > Y2024
     assert list(await _exported(memory, namespace, between)) == ["berlin"]
     assert list(await _exported(memory, namespace, after)) == ["lisbon"]
+
+
+async def test_timeline_and_entity_as_of_see_the_fact_open(memory: Memory, namespace: str) -> None:
+    between, after = await _berlin_then_lisbon(memory, namespace)
+    then = await memory.timeline(namespace, "dana", known_at=between)
+    assert [(e.fact.object, e.fact.valid_to, e.fact.is_closed) for e in then] == [
+        ("berlin", None, False)
+    ]
+    now = await memory.timeline(namespace, "dana", known_at=after)
+    assert [(e.fact.object, e.fact.valid_to) for e in now] == [("berlin", Y2024), ("lisbon", None)]
+    detail = await memory.get_entity(namespace, "dana", known_at=between)
+    assert [(f.object, f.valid_to) for f in detail.outgoing] == [("berlin", None)]
+    detail = await memory.get_entity(namespace, "dana", known_at=after)
+    assert [f.object for f in detail.outgoing] == ["lisbon"]
+    detail = await memory.get_entity(namespace, "dana", known_at=after, include_closed=True)
+    assert sorted(f.object for f in detail.outgoing) == ["berlin", "lisbon"]
+
+
+async def test_as_of_reads_refuse_a_time_without_zone(memory: Memory, namespace: str) -> None:
+    await _berlin_then_lisbon(memory, namespace)
+    with pytest.raises(InvalidTimestamp):
+        await memory.timeline(namespace, "dana", known_at=datetime(2024, 1, 1))
+    with pytest.raises(InvalidTimestamp):
+        await memory.get_entity(namespace, "dana", known_at=datetime(2024, 1, 1))

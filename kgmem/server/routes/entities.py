@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
@@ -69,6 +71,11 @@ async def get_entity(
     _: Reader,
     include_closed: bool = False,
     facts_limit: int = Query(default=100, ge=0, le=10_000),
+    known_at: datetime | None = Query(
+        default=None,
+        description="As the store believed it then: facts recorded by then, each with the "
+        "validity believed then, current then unless include_closed (time zone required)",
+    ),
 ) -> Response:
     """The entity with its outgoing and incoming facts (current ones unless include_closed).
 
@@ -76,11 +83,11 @@ async def get_entity(
 
     async def compute() -> bytes:
         detail = await memory_of(request).get_entity(
-            ns, uid, include_closed=include_closed, facts_limit=facts_limit
+            ns, uid, include_closed=include_closed, facts_limit=facts_limit, known_at=known_at
         )
         return EntityDetailOut.of(detail).model_dump_json().encode()
 
-    key = ("entity", uid, include_closed, facts_limit)
+    key = ("entity", uid, include_closed, facts_limit, known_at)
     return await cached_json(request, ns, key, compute)
 
 

@@ -44,7 +44,8 @@
     │   ├── UidConflict             uid_conflict
     │   ├── FactAlreadyClosed       fact_already_closed
     │   ├── MergeAlreadyUndone      merge_already_undone
-    │   └── WriteConflict           write_conflict
+    │   ├── WriteConflict           write_conflict
+    │   └── VersionMismatch         version_mismatch
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -258,6 +259,14 @@ class WriteConflict(Conflict):
 
     code = "write_conflict"
     title = "Write kept conflicting with concurrent writes"
+
+
+class VersionMismatch(Conflict):
+    """A conditional write (``If-Match``) named a version of the entity that is no
+    longer the stored one: someone else changed it since; read it again."""
+
+    code = "version_mismatch"
+    title = "The entity changed since the version given"
 
 
 class AuthError(KgmemError):

@@ -345,9 +345,13 @@ class Memory:
         await self.live.changed(namespace, "entity.upserted", [outcome.uid])
         return outcome
 
-    async def patch_entity(self, namespace: str, uid: str, change: EntityPatch) -> WriteOutcome:
-        """Change part of a stored entity (JSON merge-patch semantics, ``EntityPatch``)."""
-        outcome = await entity_ops.patch(self.ctx, namespace, uid, change)
+    async def patch_entity(
+        self, namespace: str, uid: str, change: EntityPatch, *, if_match: str | None = None
+    ) -> WriteOutcome:
+        """Change part of a stored entity (JSON merge-patch semantics, ``EntityPatch``);
+        concurrent patches never lose each other's changes. ``if_match``: only if the
+        entity is still at that ``Entity.version`` (else ``VersionMismatch``)."""
+        outcome = await entity_ops.patch(self.ctx, namespace, uid, change, if_match=if_match)
         await self.live.changed(namespace, "entity.upserted", [outcome.uid])
         return outcome
 

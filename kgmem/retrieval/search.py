@@ -679,8 +679,10 @@ def _axis(name: str) -> Axis:
 def _as_judged(fact: Fact, judged: cand.FactInfo | None) -> Fact:
     """The fact with the validity it was judged by: the version believed at the
     query's known time, when one was asked (the same as stored otherwise)."""
-    seen = (judged.valid_from, judged.valid_to, judged.expired_at) if judged else None
-    if seen is None or seen == (fact.valid_from, fact.valid_to, fact.expired_at):
+    if judged is None:
+        return fact
+    seen = (judged.valid_from, judged.valid_to, judged.expired_at)
+    if seen == (fact.valid_from, fact.valid_to, fact.expired_at):
         return fact
     return dataclasses.replace(
         fact, valid_from=judged.valid_from, valid_to=judged.valid_to, expired_at=judged.expired_at

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Request, Response, status
+import orjson
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from kgmem.model import version_tag
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
-from kgmem.server.schemas import EntityDetailOut, EntityIn, EntityOut, EntityPatchIn, PageOut
+from kgmem.server.schemas import (
+    EntityDetailOut,
+    EntityIn,
+    EntityOut,
+    EntityPatchIn,
+    PageOut,
+    Problem,
+)
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
 
@@ -41,28 +50,59 @@ async def upsert_entity(
     """Create or replace the entity ``uid`` (200 replaced, 201 created)."""
     memory = memory_of(request)
     outcome = await memory.upsert_entity(ns, body.to_write(uid))
-    stored = await memory.get_entity(ns, uid, facts_limit=0)
+    stored = (await memory.get_entity(ns, uid, facts_limit=0)).entity
     code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
-    return JSONResponse(EntityOut.of(stored.entity).model_dump(mode="json"), status_code=code)
+    return JSONResponse(
+        EntityOut.of(stored).model_dump(mode="json"),
+        status_code=code,
+        headers={"ETag": stored.version},
+    )
 
 
-@router.patch("/{uid:path}", response_model=EntityOut)
+@router.patch(
+    "/{uid:path}",
+    response_model=EntityOut,
+    responses={
+        200: {"headers": {"ETag": {"description": "The entity's new version"}}},
+        412: {"model": Problem, "description": "If-Match names a version no longer stored"},
+    },
+)
 async def patch_entity(
-    ns: str, uid: str, body: EntityPatchIn, request: Request, _: Writer
-) -> EntityOut:
+    ns: str,
+    uid: str,
+    body: EntityPatchIn,
+    request: Request,
+    _: Writer,
+    if_match: str | None = Header(
+        default=None,
+        description="Only if the entity is still at this version (its ETag), else 412",
+    ),
+) -> JSONResponse:
     """Change part of the entity ``uid`` (JSON merge patch, ``application/merge-patch+json``
     or JSON): given properties are set, null ones removed, the rest kept; ``label`` and
     ``location`` replace the stored ones when present (``location: null`` removes it).
-    404 if the entity does not exist."""
+    Concurrent patches never lose each other's changes; with ``If-Match`` the patch
+    applies only to that version (412 ``version_mismatch`` otherwise). 404 if the
+    entity does not exist."""
     memory = memory_of(request)
-    await memory.patch_entity(ns, uid, body.to_patch())
-    return EntityOut.of((await memory.get_entity(ns, uid, facts_limit=0)).entity)
+    await memory.patch_entity(ns, uid, body.to_patch(), if_match=if_match)
+    stored = (await memory.get_entity(ns, uid, facts_limit=0)).entity
+    return JSONResponse(
+        EntityOut.of(stored).model_dump(mode="json"), headers={"ETag": stored.version}
+    )
 
 
 @router.get(
     "/{uid:path}",
     response_model=EntityDetailOut,
-    responses={200: {"headers": {CACHE_HEADER: {"description": "hit, miss or bypass"}}}},
+    responses={
+        200: {
+            "headers": {
+                CACHE_HEADER: {"description": "hit, miss or bypass"},
+                "ETag": {"description": "The entity's version (If-Match of a PATCH)"},
+            }
+        }
+    },
 )
 async def get_entity(
     ns: str,
@@ -88,7 +128,14 @@ async def get_entity(
         return EntityDetailOut.of(detail).model_dump_json().encode()
 
     key = ("entity", uid, include_closed, facts_limit, known_at)
-    return await cached_json(request, ns, key, compute)
+    response = await cached_json(request, ns, key, compute)
+    response.headers["ETag"] = _version(bytes(response.body))
+    return response
+
+
+def _version(body: bytes) -> str:
+    """The ETag of the entity in an ``EntityDetailOut`` body (``Entity.version``)."""
+    return version_tag(datetime.fromisoformat(orjson.loads(body)["entity"]["updated_at"]))
 
 
 @router.delete("/{uid:path}", status_code=status.HTTP_204_NO_CONTENT)

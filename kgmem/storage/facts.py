@@ -341,11 +341,14 @@ async def _update_existing(
                 for r in group
             ],
         )
+    # A new validity keeps the one it replaces (``kgmem.storage.revisions``).
     await conn.execute(
+        f"WITH x AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], "
+        "$4::timestamptz[], $5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t)), "
+        f"kept AS ({revisions.keep_changed_sql(ns)}) "
         f"UPDATE {_side(ns)} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
-        "confidence = x.c, text = x.t "
-        "FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], "
-        "$5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t) WHERE f.uid = x.u",
+        f"confidence = x.c, text = x.t, revised_at = {revisions.REVISED_AT} "
+        "FROM x WHERE f.uid = x.u",
         [r.uid for r in rows],
         [r.valid_from for r in rows],
         [r.valid_to for r in rows],

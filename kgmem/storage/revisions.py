@@ -53,6 +53,34 @@ FROM {fact} WHERE id = $1
 """
 
 
+# Whether an update (rows ``x`` of a uid ``u`` and a validity ``vf``, ``vt``) changes the
+# validity of the stored fact ``f``.
+CHANGED = "(f.valid_from, f.valid_to) IS DISTINCT FROM (x.vf, x.vt)"
+
+# Keeps, as revisions, the versions of the facts an update (rows ``x``) changes the
+# validity of; like ``_KEEP``, run in the update's statement.
+KEEP_CHANGED = (
+    "INSERT INTO {revision} (fact_id, valid_from, valid_to, expired_at, known_from, known_to) "
+    "SELECT f.id, f.valid_from, f.valid_to, f.expired_at, coalesce(f.revised_at, f.recorded_at), "
+    "greatest(now(), x.ra, coalesce(f.revised_at, f.recorded_at)) "
+    f"FROM {{fact}} f JOIN x ON f.uid = x.u WHERE {CHANGED}"
+)
+
+
+# The ``revised_at`` such an update gives ``f``: now when it changes the validity.
+REVISED_AT = (
+    f"CASE WHEN {CHANGED} THEN greatest(now(), x.ra, coalesce(f.revised_at, f.recorded_at)) "
+    "ELSE f.revised_at END"
+)
+
+
+def keep_changed_sql(ns: NamespaceRef) -> str:
+    """``KEEP_CHANGED`` for namespace ``ns``."""
+    return KEEP_CHANGED.format(
+        revision=table(ns.name, "_kg_fact_revision"), fact=table(ns.name, "_kg_fact")
+    )
+
+
 def keep_sql(ns: NamespaceRef) -> str:
     """A statement part keeping fact ``$1``'s version as a revision, believed until
     ``$2`` (the change's known time); to be run with the change, in one statement

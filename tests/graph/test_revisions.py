@@ -126,3 +126,34 @@ async def test_as_of_reads_refuse_a_time_without_zone(memory: Memory, namespace:
         await memory.timeline(namespace, "dana", known_at=datetime(2024, 1, 1))
     with pytest.raises(InvalidTimestamp):
         await memory.get_entity(namespace, "dana", known_at=datetime(2024, 1, 1))
+
+
+async def test_a_new_validity_given_by_uid_keeps_the_one_it_replaces(
+    memory: Memory, namespace: str
+) -> None:
+    await _berlin_then_lisbon(memory, namespace)
+    await memory.add_fact(
+        namespace, FactWrite("dana", "KNOWS", "berlin", uid="k", valid_from=Y2020)
+    )
+    before = datetime.now(UTC)
+    await memory.add_fact(
+        namespace, FactWrite("dana", "KNOWS", "berlin", uid="k", valid_from=Y2020, valid_to=Y2024)
+    )
+
+    async def knows(time: TimeQuery) -> dict[str, object]:
+        found = await memory.search(namespace, SearchQuery(time=time, types=("facts",), k=100))
+        return {
+            h.uid: h.fact.valid_to for h in found.hits if h.fact and h.fact.predicate == "KNOWS"
+        }
+
+    assert await knows(TimeQuery(valid_at=Y2025, known_at=before)) == {"k": None}
+    assert await knows(TimeQuery(valid_at=Y2025)) == {}
+    assert await knows(TimeQuery(valid_at=Y2022)) == {"k": Y2024}
+    # Sent again unchanged: no new revision, the history stays as it was.
+    await memory.add_fact(
+        namespace, FactWrite("dana", "KNOWS", "berlin", uid="k", valid_from=Y2020, valid_to=Y2024)
+    )
+    assert await knows(TimeQuery(valid_at=Y2025, known_at=before)) == {"k": None}
+    async with memory.database.acquire() as conn:
+        kept = await conn.fetchval(f'SELECT count(*) FROM "{namespace}"._kg_fact_revision')
+    assert kept == 2  # Berlin's close and this one change

@@ -427,18 +427,61 @@ async def close(
         now,
         end,
     )
-    edge = table(ns.name, old["predicate"])
-    stored = await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", old["id"])
-    props = agtype.decode(stored)
-    props.update(valid_to=timestamp(end), expired_at=timestamp(expired_at))
-    await conn.execute(
-        f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
-        old["id"],
-        agtype.encode(props),
-    )
+    await _mirror_validity(conn, ns, old["id"], old["predicate"], end, expired_at)
     fact = await get(conn, ns, uid)
     assert fact is not None
     return fact
+
+
+async def reopen(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str], *, closed_at: datetime
+) -> list[str]:
+    """Undo the close made at known time ``closed_at`` of each fact among ``uids`` whose
+    validity has not changed since: it gets back the validity believed before that
+    close, believed again from now on (the closed version is kept as a revision).
+    Returns the uids reopened."""
+    records = await conn.fetch(
+        f"SELECT f.id, f.uid, f.predicate, r.valid_to, r.expired_at FROM {_side(ns)} f "
+        f"JOIN {table(ns.name, '_kg_fact_revision')} r ON r.fact_id = f.id "
+        "AND r.known_to = f.revised_at WHERE f.uid = ANY($1::text[]) AND f.revised_at = $2 "
+        "AND f.expired_at IS NOT NULL ORDER BY f.id FOR UPDATE OF f",
+        list(uids),
+        closed_at,
+    )
+    now = await conn.fetchval("SELECT now()")
+    for r in records:
+        await conn.execute(
+            f"WITH kept AS ({revisions.keep_sql(ns)}) UPDATE {_side(ns)} SET valid_to = $3, "
+            "expired_at = $4, revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
+            "WHERE id = $1",
+            r["id"],
+            now,
+            r["valid_to"],
+            r["expired_at"],
+        )
+        await _mirror_validity(conn, ns, r["id"], r["predicate"], r["valid_to"], r["expired_at"])
+    return [r["uid"] for r in records]
+
+
+async def _mirror_validity(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    fact_id: int,
+    predicate: str,
+    valid_to: datetime | None,
+    expired_at: datetime | None,
+) -> None:
+    """Copy a fact's ``valid_to`` and ``expired_at`` into its edge's properties."""
+    edge = table(ns.name, predicate)
+    props = agtype.decode(
+        await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", fact_id)
+    )
+    props.update(valid_to=timestamp(valid_to), expired_at=timestamp(expired_at))
+    await conn.execute(
+        f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
+        fact_id,
+        agtype.encode(props),
+    )
 
 
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:

@@ -644,22 +644,32 @@ async def _without_restated(
     uid -> the earlier edge's uid. Both are counted unchanged."""
     restated = await _restated(conn, ns, [op for group in new.values() for op in group], ends)
     fact_ids.update(restated)
-    first: dict[tuple[int, str, int], str] = {}
-    again: dict[str, str] = {}
     kept: dict[str, list[EdgeOp]] = {}
+    again: dict[str, str] = {}
     for label, group in new.items():
-        kept[label] = []
-        for op in group:
-            if op.uid in restated:
-                continue
-            key = (ends[op.start][0], op.label, ends[op.end][0])
-            if key in first:
-                again[op.uid] = first[key]
-            else:
-                first[key] = op.uid
-                kept[label].append(op)
+        rest = [op for op in group if op.uid not in restated] if restated else group
+        if rest:
+            kept[label] = _first_of_each_statement(rest, again)
     counts.edges_unchanged += len(restated) + len(again)
-    return {label: group for label, group in kept.items() if group}, again
+    return kept, again
+
+
+def _first_of_each_statement(group: list[EdgeOp], again: dict[str, str]) -> list[EdgeOp]:
+    """The edges of one label, the first of each statement (endpoints) only; each later
+    one goes to ``again`` as its uid -> the first's uid. (Vertex uids name one vertex
+    each, so endpoint uids tell statements apart.)"""
+    ends = [(op.start, op.end) for op in group]
+    if len(set(ends)) == len(ends):  # the usual batch: nothing said twice
+        return group
+    first: dict[tuple[str, str], str] = {}
+    out = []
+    for op, key in zip(group, ends, strict=True):
+        if key in first:
+            again[op.uid] = first[key]
+        else:
+            first[key] = op.uid
+            out.append(op)
+    return out
 
 
 async def _restated(

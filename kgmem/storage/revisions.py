@@ -4,10 +4,10 @@ A fact's side row holds the version believed now (``valid_from``, ``valid_to``,
 ``expired_at``), believed since ``revised_at`` (null: since ``recorded_at``). Each
 change of that version (a close, a reopen, a new validity written by uid) copies the
 version it replaces, in the same statement, into ``_kg_fact_revision`` with the
-known-time span ``[known_from, known_to)`` it was believed over. An "as of" read at known time T' takes, per fact recorded by then, the version
-believed at T': the side row's if it was revised by T' (or never), else the revision
-whose span holds T'. Deleting a fact deletes its revisions: a delete erases, it is not
-a change of belief.
+known-time span ``[known_from, known_to)`` it was believed over. An "as of" read at
+known time T' takes, per fact recorded by then, the version believed at T': the side
+row's if it was revised by T' (or never), else the revision whose span holds T'.
+Deleting a fact deletes its revisions: a delete erases, it is not a change of belief.
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@
     │   ├── BudgetExists            budget_exists
     │   ├── BudgetExceeded          budget_exceeded
     │   ├── IdempotencyKeyReused    idempotency_key_reused
-    │   └── StoreNotEmpty           store_not_empty
+    │   ├── StoreNotEmpty           store_not_empty
+    │   └── VersionMismatch         version_mismatch
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -328,6 +329,14 @@ class IdempotencyKeyReused(Conflict):
 class StoreNotEmpty(Conflict):
     code = "store_not_empty"
     title = "The store to restore into is not empty"
+
+
+class VersionMismatch(Conflict):
+    """A conditional write (``If-Match``) named a version of the entity that is no
+    longer the stored one: someone else changed it since; read it again."""
+
+    code = "version_mismatch"
+    title = "The entity changed since the version given"
 
 
 class AuthError(KgmemError):

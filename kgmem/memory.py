@@ -368,18 +368,33 @@ class Memory:
         await self.live.changed(namespace, "entity.upserted", [outcome.uid])
         return outcome
 
-    async def patch_entity(self, namespace: str, uid: str, change: EntityPatch) -> WriteOutcome:
-        """Change part of a stored entity (JSON merge-patch semantics, ``EntityPatch``)."""
-        outcome = await entity_ops.patch(self.ctx, namespace, uid, change)
+    async def patch_entity(
+        self, namespace: str, uid: str, change: EntityPatch, *, if_match: str | None = None
+    ) -> WriteOutcome:
+        """Change part of a stored entity (JSON merge-patch semantics, ``EntityPatch``);
+        concurrent patches never lose each other's changes. ``if_match``: only if the
+        entity is still at that ``Entity.version`` (else ``VersionMismatch``)."""
+        outcome = await entity_ops.patch(self.ctx, namespace, uid, change, if_match=if_match)
         await self.live.changed(namespace, "entity.upserted", [outcome.uid])
         return outcome
 
     async def get_entity(
-        self, namespace: str, uid: str, *, include_closed: bool = False, facts_limit: int = 100
+        self,
+        namespace: str,
+        uid: str,
+        *,
+        include_closed: bool = False,
+        facts_limit: int = 100,
+        known_at: datetime | None = None,
     ) -> EntityDetail:
-        """An entity with the facts that touch it."""
+        """An entity with the facts that touch it (``known_at``: as believed then)."""
         return await entity_ops.get(
-            self.ctx, namespace, uid, include_closed=include_closed, facts_limit=facts_limit
+            self.ctx,
+            namespace,
+            uid,
+            include_closed=include_closed,
+            facts_limit=facts_limit,
+            known_at=known_at,
         )
 
     async def list_entities(
@@ -504,12 +519,24 @@ class Memory:
         return await self.reads.run(lambda ctx: retrieval.search(ctx, namespace, query))
 
     async def timeline(
-        self, namespace: str, uid: str, *, limit: int = 1000, include_structural: bool = False
+        self,
+        namespace: str,
+        uid: str,
+        *,
+        limit: int = 1000,
+        include_structural: bool = False,
+        known_at: datetime | None = None,
     ) -> list[TimelineEntry]:
         """Every fact touching entity ``uid``, closed ones too, in valid-time order
-        (structural edges such as an episode's MENTIONS only with ``include_structural``)."""
+        (structural edges such as an episode's MENTIONS only with ``include_structural``;
+        ``known_at``: as the store believed them then)."""
         return await retrieval.timeline(
-            self.ctx, namespace, uid, limit=limit, include_structural=include_structural
+            self.ctx,
+            namespace,
+            uid,
+            limit=limit,
+            include_structural=include_structural,
+            known_at=known_at,
         )
 
     async def causal_trace(self, namespace: str, query: CausalQuery) -> list[CausalPath]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 T = TypeVar("T")
@@ -20,6 +20,9 @@ JsonValue = Any
 Scope = Literal["read", "write", "admin"]
 
 VerificationStatus = Literal["verified", "contested", "unverified", "refuted"]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,18 @@ class Entity:
     has_embedding: bool
     created_at: datetime
     updated_at: datetime
+
+    @property
+    def version(self) -> str:
+        """An opaque tag of this state of the entity, new with each write of it (its
+        HTTP ``ETag``; ``If-Match`` takes it back)."""
+        return version_tag(self.updated_at)
+
+
+def version_tag(updated_at: datetime) -> str:
+    """``Entity.version`` of an entity last written at ``updated_at``."""
+    micros = (updated_at - _EPOCH) // timedelta(microseconds=1)
+    return f'"{micros:x}"'
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
-from kgmem.errors import EntityNotFound
+from kgmem.errors import EntityNotFound, VersionMismatch, WriteConflict
 from kgmem.graph import cursor
 from kgmem.graph.context import GraphContext
-from kgmem.graph.writes import write
+from kgmem.graph.prepare import aware
+from kgmem.graph.writes import Hooks, write
 from kgmem.model import (
     Entity,
     EntityDetail,
@@ -18,8 +20,8 @@ from kgmem.model import (
     WriteOutcome,
 )
 from kgmem.schema import validate_label, validate_uid
+from kgmem.storage import Connection, NamespaceRef, namespaces, revisions
 from kgmem.storage import facts as fact_store
-from kgmem.storage import namespaces
 from kgmem.storage import vertices as vertex_store
 
 
@@ -30,9 +32,13 @@ async def get(
     *,
     include_closed: bool = False,
     facts_limit: int = 100,
+    known_at: datetime | None = None,
 ) -> EntityDetail:
-    """Entity ``uid`` with up to ``facts_limit`` outgoing and incoming facts each."""
+    """Entity ``uid`` with up to ``facts_limit`` outgoing and incoming facts each;
+    ``known_at``: the facts as the store believed them then (recorded by then, each
+    with the validity believed then; current then unless ``include_closed``)."""
     validate_uid(uid, ctx.limits.max_uid_length)
+    aware("known_at", known_at)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         entity = await vertex_store.get(conn, ns, uid)
@@ -42,9 +48,18 @@ async def get(
             conn,
             ns,
             entity.id,
-            include_closed=include_closed,
+            include_closed=include_closed or known_at is not None,
             limit=min(facts_limit, ctx.limits.max_page_size),
         )
+        if known_at is not None:
+            out, into = [
+                [
+                    f
+                    for f in await revisions.as_known_facts(conn, ns, side, known_at)
+                    if include_closed or revisions.current_at(f, known_at)
+                ]
+                for side in (out, into)
+            ]
     return EntityDetail(entity=entity, outgoing=tuple(out), incoming=tuple(into))
 
 
@@ -89,24 +104,82 @@ def _not_found(namespace: str, uid: str) -> EntityNotFound:
     return EntityNotFound(f"entity {uid!r} does not exist in namespace {namespace!r}", uid=uid)
 
 
-async def patch(ctx: GraphContext, namespace: str, uid: str, change: EntityPatch) -> WriteOutcome:
+# How many times a patch is applied again when the entity changed between reading it and
+# writing it back; each round at least one of the writers racing on it succeeds.
+_PATCH_ROUNDS = 64
+
+
+async def patch(
+    ctx: GraphContext,
+    namespace: str,
+    uid: str,
+    change: EntityPatch,
+    *,
+    if_match: str | None = None,
+) -> WriteOutcome:
     """Apply ``change`` to the stored entity ``uid`` (which must exist) and write it
     back; what the patch leaves alone (other properties, the location, the vector of an
-    unchanged text) stays as it is."""
+    unchanged text) stays as it is.
+
+    The write goes through only if the entity is still the version the change was
+    applied to (checked under its row lock); otherwise the patch is applied again to
+    the new version, so concurrent patches never lose one another's changes. With
+    ``if_match`` (an ``Entity.version``, or ``*``), a stored version other than that one
+    raises ``VersionMismatch`` instead."""
     validate_uid(uid, ctx.limits.max_uid_length)
+    for _ in range(_PATCH_ROUNDS):
+        entity = await _stored(ctx, namespace, uid)
+        if if_match not in (None, "*", entity.version):
+            raise _mismatch(uid, if_match, entity.version)
+
+        async def unchanged(conn: Connection, ns: NamespaceRef, seen: Entity = entity) -> None:
+            stored = await vertex_store.locked_version(conn, ns, uid)
+            if stored is None:
+                raise _not_found(namespace, uid)
+            if stored != seen.updated_at:
+                raise _mismatch(uid, seen.version, "a newer one")
+
+        try:
+            written = await write(
+                ctx, namespace, entities=[_patched(entity, change)], hooks=Hooks(first=unchanged)
+            )
+        except VersionMismatch:
+            if if_match not in (None, "*"):
+                raise
+            continue
+        return written.entities[0]
+    raise WriteConflict(
+        f"entity {uid!r} kept changing while the patch was applied ({_PATCH_ROUNDS} times); "
+        "nothing was written, send it again",
+        uid=uid,
+    )
+
+
+async def _stored(ctx: GraphContext, namespace: str, uid: str) -> Entity:
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         entity = await vertex_store.get(conn, ns, uid)
     if entity is None:
         raise _not_found(namespace, uid)
+    return entity
+
+
+def _patched(entity: Entity, change: EntityPatch) -> EntityWrite:
     location = None if change.remove_location else (change.location or entity.location)
-    merged = EntityWrite(
-        uid=uid,
+    return EntityWrite(
+        uid=entity.uid,
         label=change.label or entity.label,
         properties=merge_patch(entity.properties, change.properties or {}),
         location=location,
     )
-    return (await write(ctx, namespace, entities=[merged])).entities[0]
+
+
+def _mismatch(uid: str, given: str, stored: str) -> VersionMismatch:
+    return VersionMismatch(
+        f"entity {uid!r} is no longer at version {given} (stored: {stored}); "
+        "read it again and apply the change to what is stored",
+        uid=uid,
+    )
 
 
 def merge_patch(

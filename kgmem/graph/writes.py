@@ -69,6 +69,21 @@ class _Plan:
 # Work a caller adds to a write's transaction, run after the entities and facts, with
 # what they did (the facts' uids: a restated fact names the fact in force).
 InTransaction = Callable[[Connection, NamespaceRef, BatchResult], Awaitable[None]]
+# A check a caller runs first in a write's transaction, before anything is written (a
+# precondition: its error undoes the write).
+Guard = Callable[[Connection, NamespaceRef], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """A caller's work in a write's transaction: ``first`` before anything is written,
+    ``then`` after the entities and facts; the failure of either undoes the write."""
+
+    first: Guard | None = None
+    then: InTransaction | None = None
+
+
+NO_HOOKS = Hooks()
 
 
 async def write(
@@ -77,18 +92,18 @@ async def write(
     entities: Sequence[EntityWrite] = (),
     facts: Sequence[FactWrite] = (),
     *,
-    then: InTransaction | None = None,
+    hooks: Hooks = NO_HOOKS,
     ns: NamespaceRef | None = None,
 ) -> BatchResult:
-    """Write ``entities`` then ``facts`` to ``namespace`` in one transaction; ``then``
-    runs last in that transaction (its failure undoes the whole write). ``ns``: the
-    namespace already resolved by the caller (saves a lookup)."""
+    """Write ``entities`` then ``facts`` to ``namespace`` in one transaction, with the
+    caller's ``hooks`` in it. ``ns``: the namespace already resolved by the caller
+    (saves a lookup)."""
     if ns is not None and ns.name != namespace:
         raise ValueError(f"namespace {namespace!r} given with the reference of {ns.name!r}")
-    if ctx.embedder is None and facts and not entities:
-        return await _write_facts(ctx, namespace, facts, then=then, ns=ns)
+    if ctx.embedder is None and facts and not entities and hooks.first is None:
+        return await _write_facts(ctx, namespace, facts, then=hooks.then, ns=ns)
     items = _validate(ctx, entities, facts)
-    result, _ = await _write(ctx, namespace, items, read_back=False, then=then, ns=ns)
+    result, _ = await _write(ctx, namespace, items, read_back=False, hooks=hooks, ns=ns)
     return result
 
 
@@ -287,7 +302,7 @@ async def _write(
     items: _Items,
     *,
     read_back: bool,
-    then: InTransaction | None = None,
+    hooks: Hooks = NO_HOOKS,
     ns: NamespaceRef | None = None,
 ) -> tuple[BatchResult, list[Fact]]:
     if _needs_model(ctx, items):
@@ -299,9 +314,11 @@ async def _write(
         resolved = ns
 
         async def apply_planned(conn: Connection) -> tuple[BatchResult, list[Fact]]:
+            if hooks.first is not None:
+                await hooks.first(conn, resolved)
             done = await _apply(ctx, conn, resolved, items, plan, read_back=read_back)
-            if then is not None:
-                await then(conn, resolved, done[0])
+            if hooks.then is not None:
+                await hooks.then(conn, resolved, done[0])
             return done
 
         # After a deadlock the same plan is applied again (it was made outside the
@@ -311,10 +328,12 @@ async def _write(
 
     async def work(conn: Connection) -> tuple[BatchResult, list[Fact]]:
         ns = given or await namespaces.resolve(conn, namespace)
+        if hooks.first is not None:
+            await hooks.first(conn, ns)
         plan = _Plan(await _vertex_rows(ctx, conn, ns, items.unique_entities))
         done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
-        if then is not None:
-            await then(conn, ns, done[0])
+        if hooks.then is not None:
+            await hooks.then(conn, ns, done[0])
         return done
 
     # A deadlock with concurrent writers undoes the transaction; the storage layer runs

@@ -2,25 +2,30 @@
 
 A merge re-points every fact of the merged entity to the kept one, adds the merged
 names to the kept entity's aliases, deletes the merged vertex and logs the merge with
-its evidence and a snapshot (label, properties, which facts were re-pointed). Unmerge
-recreates the merged vertex from the snapshot, re-points those facts back and removes
-the aliases the merge added. Resolution during ingestion logs the same kind of entry
+its evidence and a snapshot (label, properties, which facts were re-pointed). A merge
+applies the supersession rule to the kept entity (two values of a functional predicate
+cannot both stay current). Unmerge recreates the merged vertex from the snapshot,
+re-points those facts back, reopens the facts the merge closed (unless changed since),
+applies the supersession rule again to both entities and removes the aliases the merge
+added. Resolution during ingestion logs the same kind of entry
 when a mention resolves to an existing entity by similarity rather than by name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from kgmem.embedding import entity_text
 from kgmem.errors import EntityNotFound, InvalidInput, MergeAlreadyUndone, MergeNotFound
-from kgmem.graph import GraphContext
+from kgmem.graph import GraphContext, statements
 from kgmem.graph.writes import write
 from kgmem.ingest.normalise import key
 from kgmem.ingest.types import MergeRecord
 from kgmem.model import Entity, EntityWrite
 from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import facts as fact_store
 from kgmem.storage import ingest as ingest_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.ingest import MergeRow
@@ -127,6 +132,8 @@ async def merge(
         await ingest_store.repoint(
             conn, ns, [t[0] for t in touching], refs[other].id, refs[keep].id
         )
+        closed_at = await conn.fetchval("SELECT now()")
+        closed = await _supersede(ctx, conn, ns, [refs[keep].id], closed_at)
         await vertex_store.delete(conn, ns, other)
         snapshot = {
             "kind": "entities",
@@ -135,6 +142,8 @@ async def merge(
             "subject_of": [t[0] for t in touching if t[2]],
             "object_of": [t[0] for t in touching if t[3]],
             "aliases_added": added,
+            "closed": closed,
+            "closed_at": closed_at.isoformat(),
         }
         merge_id = await ingest_store.record_merge(
             conn, ns, kept=keep, merged=other, evidence=dict(evidence), snapshot=snapshot
@@ -167,11 +176,31 @@ async def unmerge(ctx: GraphContext, namespace: str, merge_id: int) -> MergeReco
             kept, back = refs[row.kept_uid].id, refs[row.merged_uid].id
             await ingest_store.repoint(conn, ns, snap.get("subject_of", []), kept, back)
             await _repoint_objects(conn, ns, snap.get("object_of", []), kept, back)
+            if snap.get("closed"):
+                when = datetime.fromisoformat(snap["closed_at"])
+                await fact_store.reopen(conn, ns, snap["closed"], closed_at=when)
+            await _supersede(ctx, conn, ns, [kept, back], await conn.fetchval("SELECT now()"))
         await ingest_store.mark_undone(conn, merge_id)
         done = await _row(conn, ns, merge_id)
     if snap.get("aliases_added"):
         await remove_aliases(ctx, namespace, row.kept_uid, snap["aliases_added"])
     return record(done)
+
+
+async def _supersede(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    subjects: Sequence[int],
+    now: datetime,
+) -> list[str]:
+    """Apply the supersession rule (``kgmem.graph.statements``) to the functional
+    predicates of ``subjects`` after facts moved between entities: a merge can bring
+    two values of one functional predicate to the kept entity. Returns the uids closed
+    (at known time ``now``)."""
+    functional = [p for p, spec in ctx.schema.edges.items() if spec.functional]
+    items = {(s, p) for s in subjects for p in functional}
+    return await statements.supersede_items(conn, ns, ctx.schema, items, now)
 
 
 async def _repoint_objects(

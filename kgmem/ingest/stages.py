@@ -16,7 +16,7 @@ from typing import Protocol
 
 from kgmem.graph import GraphContext
 from kgmem.graph import entities as entity_ops
-from kgmem.graph.writes import write
+from kgmem.graph.writes import Hooks, write
 from kgmem.ingest.extractors import Extractor, ExtractorUnavailable
 from kgmem.ingest.normalise import key, uid_for
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding
@@ -184,7 +184,7 @@ class WriteStage:
             self.services.ctx,
             work.namespace,
             facts=facts,
-            then=functools.partial(self._in_transaction, merges, done),
+            hooks=Hooks(then=functools.partial(self._in_transaction, merges, done)),
             ns=self.services.ref(work.namespace),
         )
         work.fact_uids.extend(dict.fromkeys(f.uid for f in result.facts))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,7 +32,15 @@ from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
 from kgmem.metrics import instruments
-from kgmem.model import Axis, Entity, ExpansionQuery, SearchHit, SearchQuery, SearchResult
+from kgmem.model import (
+    Axis,
+    Entity,
+    ExpansionQuery,
+    Fact,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+)
 from kgmem.retrieval import (
     causal,
     context,
@@ -530,6 +539,8 @@ async def _judge(conn: Connection, ns: NamespaceRef, run: _Run, keys: set[Key]) 
     )
     vrows.update(more_v)
     frows.update(more_f)
+    if q.time is not None and q.time.known_at is not None:
+        frows = await cand.as_known(conn, ns, frows, q.time.known_at)
     now = run.now
     vertices = {
         i: v
@@ -668,6 +679,19 @@ def _axis(name: str) -> Axis:
     return name  # type: ignore[return-value]
 
 
+def _as_judged(fact: Fact, judged: cand.FactInfo | None) -> Fact:
+    """The fact with the validity it was judged by: the version believed at the
+    query's known time, when one was asked (the same as stored otherwise)."""
+    if judged is None:
+        return fact
+    seen = (judged.valid_from, judged.valid_to, judged.expired_at)
+    if seen == (fact.valid_from, fact.valid_to, fact.expired_at):
+        return fact
+    return dataclasses.replace(
+        fact, valid_from=judged.valid_from, valid_to=judged.valid_to, expired_at=judged.expired_at
+    )
+
+
 async def _load(
     conn: Connection, ns: NamespaceRef, run: _Run, ranked: list[Any], eligible: _Eligible
 ) -> list[SearchHit]:
@@ -701,7 +725,7 @@ async def _load(
                 )
             )
         else:
-            fact = facts[element]
+            fact = _as_judged(facts[element], eligible.facts.get(element))
             hits.append(
                 SearchHit(
                     kind="fact",

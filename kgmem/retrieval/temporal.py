@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 
 from kgmem.errors import EntityNotFound
 from kgmem.graph.context import GraphContext
+from kgmem.graph.prepare import aware
 from kgmem.model import TimelineEntry, TimeQuery
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces, structural
+from kgmem.storage import Connection, NamespaceRef, namespaces, revisions, structural
 from kgmem.storage import candidates as cand
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
@@ -55,20 +56,30 @@ async def generate(
 
 
 def fact_ok(t: TimeQuery | None, f: cand.FactInfo, now: datetime) -> bool:
-    """Whether fact ``f`` meets the temporal constraint (the same rules as the SQL)."""
+    """Whether fact ``f`` meets the temporal constraint (the same rules as the SQL);
+    with ``known_at``, ``f`` is the version believed then (``candidates.as_known``)."""
     if t is None or (
         t.valid_at is None and t.known_at is None and t.start is None and t.end is None
     ):
         return f.expired_at is None and (f.valid_to is None or f.valid_to > now)
-    if t.valid_at is not None and not _contains(f.valid_from, f.valid_to, t.valid_at):
+    if t.known_at is not None and not _known(t, f, t.known_at):
         return False
-    if t.known_at is not None and (
-        f.recorded_at > t.known_at or (f.expired_at is not None and f.expired_at <= t.known_at)
-    ):
+    if t.valid_at is not None and not _contains(f.valid_from, f.valid_to, t.valid_at):
         return False
     if t.start is not None and f.valid_to is not None and f.valid_to <= t.start:
         return False
     return not (t.end is not None and f.valid_from is not None and f.valid_from >= t.end)
+
+
+def _known(t: TimeQuery, f: cand.FactInfo, known: datetime) -> bool:
+    """Whether ``f`` (as believed at ``known``: ``candidates.as_known``) was recorded by
+    then and, when no valid time or window is asked, was current then."""
+    if f.recorded_at > known:
+        return False
+    if t.valid_at is not None or t.start is not None or t.end is not None:
+        return True
+    open_ = f.expired_at is None or f.expired_at > known
+    return open_ and (f.valid_to is None or f.valid_to > known)
 
 
 def vertex_ok(t: TimeQuery | None, v: cand.VertexInfo) -> bool:
@@ -146,11 +157,14 @@ async def timeline(
     *,
     limit: int = 1000,
     include_structural: bool = False,
+    known_at: datetime | None = None,
 ) -> list[TimelineEntry]:
     """Every fact touching entity ``uid`` (closed ones too), by valid time (facts
     without ``valid_from`` first), then by when they were recorded; structural edges
-    (``kgmem.storage.structural``) only when ``include_structural``."""
+    (``kgmem.storage.structural``) only when ``include_structural``; ``known_at``: as
+    the store believed them then (recorded by then, the validity believed then)."""
     validate_uid(uid, ctx.limits.max_uid_length)
+    aware("known_at", known_at)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         entity = await vertex_store.get(conn, ns, uid)
@@ -161,6 +175,9 @@ async def timeline(
         out, into = await fact_store.touching(
             conn, ns, entity.id, include_closed=True, limit=min(limit, ctx.limits.max_page_size)
         )
+        if known_at is not None:
+            out = await revisions.as_known_facts(conn, ns, out, known_at)
+            into = await revisions.as_known_facts(conn, ns, into, known_at)
         if not include_structural:
             linked = await structural.among(
                 conn, ns, [f.id for f in (*out, *into) if f.predicate in structural.PREDICATES]

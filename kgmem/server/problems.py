@@ -30,6 +30,7 @@ STATUS: Mapping[type[KgmemError], int] = {
     errors.PayloadTooLarge: 413,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.VersionMismatch: 412,
     errors.AuthError: 403,
     errors.Unauthenticated: 401,
     errors.DatabaseUnavailable: 503,

@@ -541,9 +541,10 @@ async def write_edges(
     counts: BatchCounts,
 ) -> set[tuple[int, str]]:
     """Apply edge ops (distinct uids); refused ones are added to ``counts.rejected``. A
-    new edge whose statement is already a fact in force is that fact restated: it adds
-    its sources' claims, not a second edge. Returns (subject id, predicate) of every
-    edge written or restated, for the caller's supersession."""
+    new edge whose statement is already a fact in force, or is the statement of an
+    earlier new edge of the same batch, is that fact restated: it adds its sources'
+    claims, not a second edge. Returns (subject id, predicate) of every edge written or
+    restated, for the caller's supersession."""
     ns = ctx.ns
     ends = await _endpoint_ids(conn, ns, _endpoints(ops, vertices), vertices)
     match, param = _any_uid([op.uid for op in ops])
@@ -594,8 +595,9 @@ async def write_edges(
         system = {k: v for k, v in props.items() if k in SYSTEM_KEYS}
         updates[op.label].append((old["id"], {**target, **system}))
         counts.edges_updated += 1
-    new = await _without_restated(conn, ns, new, ends, fact_ids, counts)
+    new, again = await _without_restated(conn, ns, new, ends, fact_ids, counts)
     fact_ids.update(await _insert_edges(conn, ctx, new, ends, timestamp(now)))
+    fact_ids.update({uid: fact_ids[first] for uid, first in again.items()})
     counts.edges_created += sum(len(group) for group in new.values())
     for label, rows in updates.items():
         await conn.execute(
@@ -635,13 +637,39 @@ async def _without_restated(
     ends: Mapping[str, tuple[int, str | None]],
     fact_ids: dict[str, int],
     counts: BatchCounts,
-) -> dict[str, list[EdgeOp]]:
+) -> tuple[dict[str, list[EdgeOp]], dict[str, str]]:
     """``new`` less the edges that restate a fact in force, which go to ``fact_ids`` as
-    that fact's graph id (counted unchanged)."""
+    that fact's graph id, and less those that restate an earlier edge of ``new`` (the
+    same statement from another record or source of the batch), returned apart as
+    uid -> the earlier edge's uid. Both are counted unchanged."""
     restated = await _restated(conn, ns, [op for group in new.values() for op in group], ends)
     fact_ids.update(restated)
-    counts.edges_unchanged += len(restated)
-    return {label: [op for op in group if op.uid not in restated] for label, group in new.items()}
+    kept: dict[str, list[EdgeOp]] = {}
+    again: dict[str, str] = {}
+    for label, group in new.items():
+        rest = [op for op in group if op.uid not in restated] if restated else group
+        if rest:
+            kept[label] = _first_of_each_statement(rest, again)
+    counts.edges_unchanged += len(restated) + len(again)
+    return kept, again
+
+
+def _first_of_each_statement(group: list[EdgeOp], again: dict[str, str]) -> list[EdgeOp]:
+    """The edges of one label, the first of each statement (endpoints) only; each later
+    one goes to ``again`` as its uid -> the first's uid. (Vertex uids name one vertex
+    each, so endpoint uids tell statements apart.)"""
+    ends = [(op.start, op.end) for op in group]
+    if len(set(ends)) == len(ends):  # the usual batch: nothing said twice
+        return group
+    first: dict[tuple[str, str], str] = {}
+    out = []
+    for op, key in zip(group, ends, strict=True):
+        if key in first:
+            again[op.uid] = first[key]
+        else:
+            first[key] = op.uid
+            out.append(op)
+    return out
 
 
 async def _restated(

@@ -2,19 +2,23 @@
 sets the temporal axis and entity mentions produce on their own.
 
 Temporal rules for facts (kgmem.model.TimeQuery): ``valid_at`` T keeps facts whose
-validity ``[valid_from, valid_to)`` contains T; ``known_at`` T' keeps facts recorded at
-or before T' and not closed by then; a window [start, end) keeps facts whose validity
-overlaps it; with none of the three, only current facts (not closed, not ended).
+validity ``[valid_from, valid_to)`` contains T; a window [start, end) keeps facts whose
+validity overlaps it; with neither, only current facts (not closed, not ended).
+``known_at`` T' asks the same of the store as it was at T': facts recorded by T', each
+with the validity believed then (``kgmem.storage.revisions``), and "current" means not
+closed and not ended at T'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
 
+from kgmem.storage import revisions
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -83,12 +87,36 @@ async def fact_rows(
     return {r["id"]: FactInfo(**dict(r)) for r in records}
 
 
+async def as_known(
+    conn: asyncpg.Connection, ns: NamespaceRef, facts: Mapping[int, FactInfo], at: datetime
+) -> dict[int, FactInfo]:
+    """``facts`` as believed at known time ``at``: those recorded by then, each with the
+    version of its validity believed then."""
+    if not facts:
+        return {}
+    records = await conn.fetch(
+        f"SELECT * FROM ({revisions.known_facts(ns, '$2')}) k WHERE k.id = ANY($1::graphid[])",
+        list(facts),
+        at,
+    )
+    out: dict[int, FactInfo] = {}
+    for r in records:
+        out[r["id"]] = dataclasses.replace(
+            facts[r["id"]],
+            valid_from=r["valid_from"],
+            valid_to=r["valid_to"],
+            expired_at=r["expired_at"],
+        )
+    return out
+
+
 def _fact_time(
     when: FactTime, first: int = 1, *, open_start: bool = False
 ) -> tuple[list[str], list[datetime]]:
     """SQL conditions for ``when`` with their parameters (from ``$first``), only for the
     parts given, so each is a plain index condition in the plan (``open_start``: for
-    facts without a ``valid_from``, which hold from the beginning)."""
+    facts without a ``valid_from``, which hold from the beginning). With ``known_at``
+    the conditions apply to ``revisions.known_facts`` (the versions believed then)."""
     clauses: list[str] = []
     args: list[datetime] = []
 
@@ -104,14 +132,19 @@ def _fact_time(
         n = first - 1 + len(args)
         if not open_start:
             clauses[-1] = f"{clauses[-1]} AND kgmem.time_range(valid_from, valid_to) @> ${n}"
-    if when.known_at is not None:
-        add("recorded_at <= $? AND (expired_at IS NULL OR expired_at > $?)", when.known_at)
     if when.start is not None:
         add("(valid_to IS NULL OR valid_to > $?)", when.start)
     if when.end is not None:
         add("valid_from < $?", when.end)
     if not clauses:
-        clauses.append("expired_at IS NULL AND (valid_to IS NULL OR valid_to > now())")
+        # Current facts, as of the known time if one is given.
+        if when.known_at is not None:
+            add(
+                "(expired_at IS NULL OR expired_at > $?) AND (valid_to IS NULL OR valid_to > $?)",
+                when.known_at,
+            )
+        else:
+            clauses.append("expired_at IS NULL AND (valid_to IS NULL OR valid_to > now())")
     return clauses, args
 
 
@@ -126,6 +159,10 @@ def _timed_facts_sql(
     from the time asked for and stop after ``limit`` rows, instead of sorting every
     qualifying fact.
     """
+    source = table(ns.name, "_kg_fact")
+    if when.known_at is not None:
+        params.append(when.known_at)
+        source = f"({revisions.known_facts(ns, f'${len(params)}')}) AS k"
     parts = []
     for open_start in (False, True):
         clauses, args = _fact_time(when, first=len(params) + 1, open_start=open_start)
@@ -136,7 +173,7 @@ def _timed_facts_sql(
         start = "valid_from IS NULL" if open_start else "valid_from IS NOT NULL"
         order = "id" if open_start else "valid_from DESC"
         parts.append(
-            f"(SELECT 'f' AS kind, id FROM {table(ns.name, '_kg_fact')} WHERE {start} "
+            f"(SELECT 'f' AS kind, id FROM {source} WHERE {start} "
             f"AND {' AND '.join(clauses)} ORDER BY {order} LIMIT $1)"
         )
     return " UNION ALL ".join(parts)

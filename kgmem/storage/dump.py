@@ -13,7 +13,7 @@ from typing import Any
 
 import asyncpg
 
-from kgmem.storage import agtype
+from kgmem.storage import agtype, revisions
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -47,9 +47,9 @@ class DumpedEdge:
 
 @dataclass(frozen=True, slots=True)
 class EdgeFilter:
-    """Which facts an export keeps: all (the default), those true and believed at
-    ``as_of`` (valid then, recorded by then and not yet expired), or with ``current``
-    those true and believed now."""
+    """Which facts an export keeps: all (the default), those true at ``as_of`` as the
+    store believed then (recorded by then, each with the validity believed then:
+    ``kgmem.storage.revisions``), or with ``current`` those true and not closed now."""
 
     as_of: datetime | None = None
     current: bool = False
@@ -110,14 +110,18 @@ async def edges(
 ) -> AsyncIterator[list[DumpedEdge]]:
     """Edges in uid order (only those between ``ids`` if given, only the facts ``keep``
     keeps); call inside a transaction."""
-    conditions, args = _edge_conditions(ids, keep or EdgeFilter())
+    keep = keep or EdgeFilter()
+    conditions, args = _edge_conditions(ids, keep)
     vertex, claim = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_claim")
+    facts = table(ns.name, "_kg_fact")
+    if keep.as_of is not None:  # each fact as believed then
+        facts = f"({revisions.known_facts(ns, f'${len(args)}::timestamptz')})"
     sql = (
         f"SELECT f.uid, f.predicate, s.uid AS start, o.uid AS end, e.properties, "
         f"ARRAY(SELECT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id "
         f"WHERE c.fact_id = f.id ORDER BY x.uid) AS sources, "
         f"f.valid_from, f.valid_to, f.recorded_at, f.expired_at, sc.status, sc.trust "
-        f"FROM {table(ns.name, '_kg_fact')} f "
+        f"FROM {facts} f "
         f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
         f"JOIN {vertex} s ON s.id = e.start_id JOIN {vertex} o ON o.id = e.end_id "
         f"LEFT JOIN {table(ns.name, '_kg_fact_score')} sc ON sc.fact_id = f.id "
@@ -140,13 +144,16 @@ def _edge_conditions(ids: Sequence[int] | None, keep: EdgeFilter) -> tuple[list[
         args.append(list(ids))
         conditions.append("e.start_id = ANY($1::graphid[]) AND e.end_id = ANY($1::graphid[])")
     if keep.as_of is not None or keep.current:
+        # With as_of the rows are the versions believed then (``edges``), which were
+        # recorded by then; true then is what those versions say.
         args.append(keep.as_of)
         t = f"coalesce(${len(args)}::timestamptz, now())"
         conditions.append(
             f"(f.valid_from IS NULL OR f.valid_from <= {t}) "
-            f"AND (f.valid_to IS NULL OR f.valid_to > {t}) "
-            f"AND f.recorded_at <= {t} AND (f.expired_at IS NULL OR f.expired_at > {t})"
+            f"AND (f.valid_to IS NULL OR f.valid_to > {t})"
         )
+        if keep.current:
+            conditions.append("f.expired_at IS NULL")
     return conditions, args
 
 

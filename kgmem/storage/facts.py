@@ -4,7 +4,8 @@ The side row is authoritative for the bi-temporal fields and indexes them as ran
 the same fields are mirrored into the edge's agtype properties so analysts can filter
 on them in Cypher (``WHERE r.expired_at IS NULL``). Both are written here and only
 here. Claims (``_kg_claim``) record which source and episode asserted a fact.
-Closing a fact sets ``valid_to`` and ``expired_at``; nothing is deleted to supersede.
+Closing a fact sets ``valid_to`` and ``expired_at`` and keeps the version it replaces
+(``kgmem.storage.revisions``); nothing is deleted to supersede.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import orjson
 
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
-from kgmem.storage import agtype, embeddings
+from kgmem.storage import agtype, embeddings, revisions
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
@@ -340,11 +341,14 @@ async def _update_existing(
                 for r in group
             ],
         )
+    # A new validity keeps the one it replaces (``kgmem.storage.revisions``).
     await conn.execute(
+        f"WITH x AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], "
+        "$4::timestamptz[], $5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t)), "
+        f"kept AS ({revisions.keep_changed_sql(ns)}) "
         f"UPDATE {_side(ns)} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
-        "confidence = x.c, text = x.t "
-        "FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], "
-        "$5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t) WHERE f.uid = x.u",
+        f"confidence = x.c, text = x.t, revised_at = {revisions.REVISED_AT} "
+        "FROM x WHERE f.uid = x.u",
         [r.uid for r in rows],
         [r.valid_from for r in rows],
         [r.valid_to for r in rows],
@@ -412,25 +416,72 @@ async def close(
             f"valid_to {end.isoformat()} is before the fact's valid_from "
             f"{old['valid_from'].isoformat()}"
         )
+    # The version believed until now is kept (``kgmem.storage.revisions``), so that an
+    # "as of" read before the close still sees the fact as it was then.
     expired_at = await conn.fetchval(
-        f"UPDATE {_side(ns)} SET valid_to = $2, expired_at = greatest($3, recorded_at) "
+        f"WITH kept AS ({revisions.keep_sql(ns)}) "
+        f"UPDATE {_side(ns)} SET valid_to = $3, expired_at = greatest($2, recorded_at), "
+        "revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
         "WHERE id = $1 RETURNING expired_at",
         old["id"],
-        end,
         now,
+        end,
     )
-    edge = table(ns.name, old["predicate"])
-    stored = await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", old["id"])
-    props = agtype.decode(stored)
-    props.update(valid_to=timestamp(end), expired_at=timestamp(expired_at))
-    await conn.execute(
-        f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
-        old["id"],
-        agtype.encode(props),
-    )
+    await _mirror_validity(conn, ns, old["id"], old["predicate"], end, expired_at)
     fact = await get(conn, ns, uid)
     assert fact is not None
     return fact
+
+
+async def reopen(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str], *, closed_at: datetime
+) -> list[str]:
+    """Undo the close made at known time ``closed_at`` of each fact among ``uids`` whose
+    validity has not changed since: it gets back the validity believed before that
+    close, believed again from now on (the closed version is kept as a revision).
+    Returns the uids reopened."""
+    records = await conn.fetch(
+        f"SELECT f.id, f.uid, f.predicate, r.valid_to, r.expired_at FROM {_side(ns)} f "
+        f"JOIN {table(ns.name, '_kg_fact_revision')} r ON r.fact_id = f.id "
+        "AND r.known_to = f.revised_at WHERE f.uid = ANY($1::text[]) AND f.revised_at = $2 "
+        "AND f.expired_at IS NOT NULL ORDER BY f.id FOR UPDATE OF f",
+        list(uids),
+        closed_at,
+    )
+    now = await conn.fetchval("SELECT now()")
+    for r in records:
+        await conn.execute(
+            f"WITH kept AS ({revisions.keep_sql(ns)}) UPDATE {_side(ns)} SET valid_to = $3, "
+            "expired_at = $4, revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
+            "WHERE id = $1",
+            r["id"],
+            now,
+            r["valid_to"],
+            r["expired_at"],
+        )
+        await _mirror_validity(conn, ns, r["id"], r["predicate"], r["valid_to"], r["expired_at"])
+    return [r["uid"] for r in records]
+
+
+async def _mirror_validity(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    fact_id: int,
+    predicate: str,
+    valid_to: datetime | None,
+    expired_at: datetime | None,
+) -> None:
+    """Copy a fact's ``valid_to`` and ``expired_at`` into its edge's properties."""
+    edge = table(ns.name, predicate)
+    props = agtype.decode(
+        await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", fact_id)
+    )
+    props.update(valid_to=timestamp(valid_to), expired_at=timestamp(expired_at))
+    await conn.execute(
+        f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
+        fact_id,
+        agtype.encode(props),
+    )
 
 
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
@@ -441,6 +492,7 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     if row is None:
         return False
     await conn.execute(f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1", row["id"])
+    await revisions.forget(conn, ns, [row["id"]])
     await conn.execute(
         f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = $1", row["id"]
     )

@@ -1,6 +1,6 @@
 """Find what should not exist: side rows without their AGE element and the reverse,
 facts pointing at missing vertices, vectors without their side row, claims pointing at
-missing facts or vertices.
+missing facts or vertices, fact revisions without their fact.
 
 kgmem's own writes keep all of these at zero (tests check it). Graph elements created
 or deleted through raw Cypher bypass the side tables, so this sweep is how to notice.
@@ -35,6 +35,9 @@ _CHECKS = {
         "WHERE s.id = x.id)) + (SELECT count(*) FROM {fv} x WHERE NOT EXISTS "
         "(SELECT 1 FROM {f} s WHERE s.id = x.id))"
     ),
+    "revisions_without_fact": (
+        "SELECT count(*) FROM {r} r WHERE NOT EXISTS (SELECT 1 FROM {f} f WHERE f.id = r.fact_id)"
+    ),
     "claims_with_missing_target": (
         "SELECT count(*) FROM {c} c WHERE NOT EXISTS (SELECT 1 FROM {f} f WHERE f.id = c.fact_id)"
         " OR (c.source_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {v} v WHERE v.id = "
@@ -50,6 +53,7 @@ async def check(conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, int]:
         "v": table(ns.name, "_kg_vertex"),
         "f": table(ns.name, "_kg_fact"),
         "c": table(ns.name, "_kg_claim"),
+        "r": table(ns.name, "_kg_fact_revision"),
         "vv": table(ns.name, "_kg_vertex_vector"),
         "fv": table(ns.name, "_kg_fact_vector"),
         "gv": table(ns.name, "_ag_label_vertex"),

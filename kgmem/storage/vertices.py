@@ -354,6 +354,15 @@ async def properties_by_id(
     return {r["id"]: agtype.decode(r["properties"]) for r in records}
 
 
+async def locked_version(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> datetime | None:
+    """Vertex ``uid``'s ``updated_at`` (what ``Entity.version`` is made of), the row
+    locked until the transaction ends; None if there is no such vertex."""
+    value: datetime | None = await conn.fetchval(
+        f"SELECT updated_at FROM {_side(ns)} WHERE uid = $1 FOR UPDATE", uid
+    )
+    return value
+
+
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> VertexRef | None:
     """Delete vertex ``uid``, its edges and all its side rows; None if it did not exist."""
     found = await lock_existing(conn, ns, [uid])
@@ -370,6 +379,10 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
     )
     await conn.execute(
         f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id IN ({touching})", ref.id
+    )
+    await conn.execute(
+        f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id IN ({touching})",
+        ref.id,
     )
     await conn.execute(f"DELETE FROM {facts} WHERE id IN ({touching})", ref.id)
     await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)

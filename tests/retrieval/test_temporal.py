@@ -59,10 +59,17 @@ async def test_known_at_sees_what_the_store_believed_then(memory: Memory, namesp
 
 async def test_as_of_combines_world_and_belief_time(memory: Memory, namespace: str) -> None:
     await add_people(memory, namespace)
-    # Valid in 2022 as known at 2021-01-03: alice-globex was recorded on 2021-01-05.
+    # Valid in 2022 as known at 2021-01-03: alice-globex was recorded on 2021-01-05, and
+    # alice-acme's close was recorded when it was made (today), so back then the store
+    # still believed alice at acme with no end.
     got = await facts_at(memory, namespace, TimeQuery(valid_at=at(2022), known_at=at(2021, 1, 3)))
-    assert got == ["bob-acme"]
+    assert got == ["alice-acme", "bob-acme"]
     got = await facts_at(memory, namespace, TimeQuery(valid_at=at(2022), known_at=at(2021, 2)))
+    assert got == ["alice-acme", "alice-globex", "bob-acme"]
+    # As known now, the close holds: alice-acme ended in 2021.
+    got = await facts_at(
+        memory, namespace, TimeQuery(valid_at=at(2022), known_at=datetime.now(UTC))
+    )
     assert got == ["alice-globex", "bob-acme"]
 
 

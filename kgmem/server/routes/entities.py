@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Request, Response, status
+from datetime import datetime
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from kgmem.model import version_tag
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
-from kgmem.server.schemas import EntityDetailOut, EntityIn, EntityOut, EntityPatchIn, PageOut
+from kgmem.server.schemas import (
+    EntityDetailOut,
+    EntityIn,
+    EntityOut,
+    EntityPatchIn,
+    PageOut,
+    Problem,
+)
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
 
@@ -39,28 +50,59 @@ async def upsert_entity(
     """Create or replace the entity ``uid`` (200 replaced, 201 created)."""
     memory = memory_of(request)
     outcome = await memory.upsert_entity(ns, body.to_write(uid))
-    stored = await memory.get_entity(ns, uid, facts_limit=0)
+    stored = (await memory.get_entity(ns, uid, facts_limit=0)).entity
     code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
-    return JSONResponse(EntityOut.of(stored.entity).model_dump(mode="json"), status_code=code)
+    return JSONResponse(
+        EntityOut.of(stored).model_dump(mode="json"),
+        status_code=code,
+        headers={"ETag": stored.version},
+    )
 
 
-@router.patch("/{uid:path}", response_model=EntityOut)
+@router.patch(
+    "/{uid:path}",
+    response_model=EntityOut,
+    responses={
+        200: {"headers": {"ETag": {"description": "The entity's new version"}}},
+        412: {"model": Problem, "description": "If-Match names a version no longer stored"},
+    },
+)
 async def patch_entity(
-    ns: str, uid: str, body: EntityPatchIn, request: Request, _: Writer
-) -> EntityOut:
+    ns: str,
+    uid: str,
+    body: EntityPatchIn,
+    request: Request,
+    _: Writer,
+    if_match: str | None = Header(
+        default=None,
+        description="Only if the entity is still at this version (its ETag), else 412",
+    ),
+) -> JSONResponse:
     """Change part of the entity ``uid`` (JSON merge patch, ``application/merge-patch+json``
     or JSON): given properties are set, null ones removed, the rest kept; ``label`` and
     ``location`` replace the stored ones when present (``location: null`` removes it).
-    404 if the entity does not exist."""
+    Concurrent patches never lose each other's changes; with ``If-Match`` the patch
+    applies only to that version (412 ``version_mismatch`` otherwise). 404 if the
+    entity does not exist."""
     memory = memory_of(request)
-    await memory.patch_entity(ns, uid, body.to_patch())
-    return EntityOut.of((await memory.get_entity(ns, uid, facts_limit=0)).entity)
+    await memory.patch_entity(ns, uid, body.to_patch(), if_match=if_match)
+    stored = (await memory.get_entity(ns, uid, facts_limit=0)).entity
+    return JSONResponse(
+        EntityOut.of(stored).model_dump(mode="json"), headers={"ETag": stored.version}
+    )
 
 
 @router.get(
     "/{uid:path}",
     response_model=EntityDetailOut,
-    responses={200: {"headers": {CACHE_HEADER: {"description": "hit, miss or bypass"}}}},
+    responses={
+        200: {
+            "headers": {
+                CACHE_HEADER: {"description": "hit, miss or bypass"},
+                "ETag": {"description": "The entity's version (If-Match of a PATCH)"},
+            }
+        }
+    },
 )
 async def get_entity(
     ns: str,
@@ -69,6 +111,11 @@ async def get_entity(
     _: Reader,
     include_closed: bool = False,
     facts_limit: int = Query(default=100, ge=0, le=10_000),
+    known_at: datetime | None = Query(
+        default=None,
+        description="As the store believed it then: facts recorded by then, each with the "
+        "validity believed then, current then unless include_closed (time zone required)",
+    ),
 ) -> Response:
     """The entity with its outgoing and incoming facts (current ones unless include_closed).
 
@@ -76,12 +123,19 @@ async def get_entity(
 
     async def compute() -> bytes:
         detail = await memory_of(request).get_entity(
-            ns, uid, include_closed=include_closed, facts_limit=facts_limit
+            ns, uid, include_closed=include_closed, facts_limit=facts_limit, known_at=known_at
         )
         return EntityDetailOut.of(detail).model_dump_json().encode()
 
-    key = ("entity", uid, include_closed, facts_limit)
-    return await cached_json(request, ns, key, compute)
+    key = ("entity", uid, include_closed, facts_limit, known_at)
+    response = await cached_json(request, ns, key, compute)
+    response.headers["ETag"] = _version(bytes(response.body))
+    return response
+
+
+def _version(body: bytes) -> str:
+    """The ETag of the entity in an ``EntityDetailOut`` body (``Entity.version``)."""
+    return version_tag(datetime.fromisoformat(orjson.loads(body)["entity"]["updated_at"]))
 
 
 @router.delete("/{uid:path}", status_code=status.HTTP_204_NO_CONTENT)

@@ -3,6 +3,8 @@ router, whose ``{uid:path}`` would otherwise swallow the suffix)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Query, Request
 
 from kgmem.server.auth import Reader, memory_of
@@ -23,11 +25,16 @@ async def timeline(
         default=False,
         description="Also list structural edges (episodes that MENTION the entity, ...)",
     ),
+    known_at: datetime | None = Query(
+        default=None,
+        description="As the store believed it then: facts recorded by then, each with the "
+        "validity believed then (time zone required)",
+    ),
 ) -> TimelineOut:
     """Every fact touching the entity, closed ones included, by valid time, with when
     each was recorded and closed."""
     entries = await memory_of(request).timeline(
-        ns, uid, limit=limit, include_structural=include_structural
+        ns, uid, limit=limit, include_structural=include_structural, known_at=known_at
     )
     return TimelineOut(
         uid=uid,

@@ -461,8 +461,8 @@ class AxisWeights:
     """Weight of each axis in the fusion (0 turns an axis off); see
     ``kgmem.retrieval.fusion``. Only the ratios matter."""
 
-    vector: float = 0.55
-    keyword: float = 0.45
+    vector: float = 0.32
+    keyword: float = 0.68
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
@@ -500,7 +500,7 @@ class SearchQuery:
     order_by: Literal["score", "trust"] = "score"
     include_structural: bool = False
     """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
-    fusion: Literal["convex", "rrf", "minmax"] = "convex"
+    fusion: Literal["convex", "rrf", "minmax"] = "minmax"
     context: int = 0
 
 

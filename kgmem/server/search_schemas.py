@@ -162,7 +162,7 @@ class SearchIn(_In):
         "its session, ...) as fact hits",
     )
     fusion: Literal["convex", "rrf", "minmax"] = Field(
-        default="convex",
+        default="minmax",
         description="convex: weighted mean of each axis's scores scaled by its best; "
         "minmax: weighted mean of each axis's scores scaled between its floor and its best; "
         "rrf: weighted reciprocal-rank fusion",

@@ -19,8 +19,7 @@ import numpy as np
 
 from bench.locomo_cv import DEPTH, RANKED, Choice, Folds, Question, ranked, recall
 
-STEPS = 2000
-RATE = 0.5
+STEPS = 50
 PENALTY = 1.0
 
 
@@ -55,11 +54,18 @@ def fit(questions: Sequence[Question], axes: Sequence[str], context: str) -> Cho
     y = np.asarray(labels)
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = (x - mean) / std
-    w, b = np.zeros(z.shape[1]), 0.0
-    for _ in range(STEPS):
-        p = 1.0 / (1.0 + np.exp(-(z @ w + b)))
-        w -= RATE * (z.T @ (p - y) + PENALTY * w) / len(y)
-        b -= RATE * float((p - y).mean())
+    z = np.hstack([z, np.ones((len(y), 1))])  # the intercept, not penalised
+    penalty = np.diag([PENALTY] * (z.shape[1] - 1) + [0.0])
+    theta = np.zeros(z.shape[1])
+    for _ in range(STEPS):  # Newton's method: the loss is convex
+        p = 1.0 / (1.0 + np.exp(-(z @ theta)))
+        gradient = z.T @ (p - y) + penalty @ theta
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + penalty + 1e-9 * np.eye(z.shape[1])
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    w = theta[:-1]
     raw = np.clip(w / std, 0.0, None)
     if raw.sum() <= 0:
         raw = np.ones_like(raw)

@@ -100,7 +100,7 @@ def grid(axes: Sequence[str], contexts: Sequence[str] = ("",)) -> list[Choice]:
     weights; an axis alone has weight 1. A choice that uses the vector axis comes once
     per way of embedding the turns in ``contexts``; one that does not, with the first."""
     extra = [a for a in axes if a not in ("keyword", "vector")]
-    choices = []
+    choices: list[Choice] = []
     for method in FUSIONS:
         for base in _bases(method, [a for a in axes if a in ("keyword", "vector")]):
             for more in _extras(extra, alone=not base):

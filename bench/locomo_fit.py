@@ -47,8 +47,8 @@ def fit(questions: Sequence[Question], axes: Sequence[str], context: str) -> Cho
     probe = Choice("minmax", dict.fromkeys(axes, 1.0), context)
     rows, labels = [], []
     for q in questions:
-        for turn, x in scaled(q, probe, axes).items():
-            rows.append(x)
+        for turn, values in scaled(q, probe, axes).items():
+            rows.append(values)
             labels.append(1.0 if turn in q.gold else 0.0)
     x = np.asarray(rows)
     y = np.asarray(labels)

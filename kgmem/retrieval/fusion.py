@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 K = 60
-FUSIONS = ("convex", "rrf", "minmax")
 
 Key = TypeVar("Key", bound=Hashable)
 Fusion = Literal["convex", "rrf", "minmax"]
+FUSIONS: tuple[Fusion, ...] = ("convex", "rrf", "minmax")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,20 @@ Ingestion (one namespace per conversation): every turn is an ``Episode`` whose
 building makes (``links_of``): MENTIONS of the speaker and of what the rule extractor
 finds in the turn, PART_OF its session, PRECEDES from the previous turn. The text
 indexed for keyword search is the turn (speaker, words, and the caption of a shared
-photo) preceded by the previous turn of the session, as context; the vector is the
-embedding of the turn alone (all-MiniLM-L6-v2). No LLM anywhere.
+photo) preceded by the previous turn of the session, as context. The vector
+(all-MiniLM-L6-v2) embeds, in one namespace per way, the turn followed by the next turn
+of its session ("next"), the turn alone ("none") or the previous turn and the turn
+("previous"); which one a fold uses is chosen with its fusion, on the other
+conversations. No LLM anywhere.
 
 Each question is asked once per axis alone (keyword and vector: their top 50, what a
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
-scores; ``bench.locomo_cv`` chooses the fusion and weights for each conversation on the
-other two, and then kgmem's own search runs every question with the choice made
-without its conversation ("fused-cv"), with the former default (reciprocal-rank
-fusion, vector 0.5, keyword 1, graph 0.5: "rrf-before"), and with each text axis alone.
+scores. For each conversation, ``bench.locomo_fit`` fits the ``minmax`` fusion's
+weights by logistic regression on the other two and picks the way turns are embedded
+("fused-cv"); ``bench.locomo_cv`` chooses a fusion and its weights from a grid the same
+way ("grid-cv"). Then kgmem's own search runs every question with the choices made
+without its conversation, with the former default (reciprocal-rank fusion, vector 0.5,
+keyword 1, graph 0.5: "rrf-before"), and with each text axis alone.
 Recall of a question is the share of its evidence turns among the top 10; questions
 whose evidence ids do not parse are skipped (reported).
 """
@@ -24,6 +29,7 @@ whose evidence ids do not parse are skipped (reported).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import time
@@ -34,18 +40,18 @@ from pathlib import Path
 from typing import Any
 
 from bench.locomo_cv import (
+    CONTEXTS,
     DEPTH,
     RANKED,
     Choice,
     K,
     Question,
-    ablate,
-    choose,
     cross_validate,
     grid,
     recall,
     save,
 )
+from bench.locomo_fit import ablate_fit, cross_validate_fit, fitted
 from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
@@ -66,8 +72,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     p.add_argument(
         "--embed-context",
-        action="store_true",
-        help="embed each turn with its previous turn (as keyword search indexes it)",
+        default=",".join(CONTEXTS),
+        help="what each turn's vector embeds, comma-separated, chosen per fold among them: "
+        "'next' (the turn and the reply that follows it in its session), 'none' (the "
+        "turn alone), 'previous' (the turn after the one before it); default: all three",
     )
     p.add_argument(
         "--save-candidates",
@@ -90,10 +98,17 @@ async def main(argv: list[str]) -> int:
             conversations,
             space.url,
             space.home,
-            embed_context=args.embed_context,
+            contexts=_contexts(args.embed_context),
             save_to=args.save_candidates,
         )
     return 0
+
+
+def _contexts(value: str) -> tuple[str, ...]:
+    chosen = tuple(v.strip() for v in value.split(",") if v.strip())
+    if not chosen or any(c not in CONTEXTS for c in chosen):
+        raise SystemExit(f"--embed-context: one or more of {', '.join(CONTEXTS)}")
+    return chosen
 
 
 def session_turns(conv: dict[str, Any]) -> list[tuple[datetime, list[dict[str, Any]]]]:
@@ -113,15 +128,27 @@ def turn_text(turn: dict[str, Any]) -> str:
     return text
 
 
+def embedded_texts(turns: list[dict[str, Any]], context: str) -> list[str]:
+    """What each turn's vector embeds: the turn alone ('none'), after the previous
+    turn of its session ('previous'), or followed by the next one ('next': a question
+    and its answer, a statement and the reply it got, share a vector)."""
+    texts = [turn_text(t) for t in turns]
+    if context == "previous":
+        return texts[:1] + [f"{a}\n{b}" for a, b in itertools.pairwise(texts)]
+    if context == "next":
+        return [f"{a}\n{b}" for a, b in itertools.pairwise(texts)] + texts[-1:]
+    return texts
+
+
 async def ingest(
-    memory: Memory, embedder: LocalEmbedder, ns: str, conv: dict[str, Any], *, context: bool
+    memory: Memory, embedder: LocalEmbedder, ns: str, conv: dict[str, Any], *, context: str
 ) -> int:
     episodes, facts, own = [], [], []
     for when, turns in session_turns(conv):
         previous = None
+        own.extend(embedded_texts(turns, context))
         for turn in turns:
             text = turn_text(turn)
-            own.append(f"{previous}\n{text}" if context and previous else text)
             episodes.append(
                 EntityWrite(
                     f"{ns}/{turn['dia_id']}",
@@ -191,21 +218,31 @@ class Collected:
 
     questions: list[Question] = field(default_factory=list)
     vectors: list[list[float]] = field(default_factory=list)
-    namespaces: dict[str, str] = field(default_factory=dict)
+    # conversation -> what its vectors embed ("next", "none", "previous") -> namespace
+    namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
     turns: int = 0
     skipped: int = 0
 
 
 async def collect(
-    memory: Memory, embedder: LocalEmbedder, conversations: list[dict[str, Any]], *, context: bool
+    memory: Memory,
+    embedder: LocalEmbedder,
+    conversations: list[dict[str, Any]],
+    *,
+    contexts: tuple[str, ...],
 ) -> Collected:
-    """Ingest each conversation once and cache every question's candidates per axis."""
+    """Ingest each conversation once per way of embedding its turns and cache every
+    question's candidates per axis: keyword and graph from the first namespace (their
+    text and links are the same in all), the vector axis from each ("vector@next" ...)."""
     out = Collected()
     for conv in conversations:
-        ns = re.sub(r"[^a-z0-9_]", "_", f"locomo_{conv['sample_id']}".lower())
-        out.namespaces[conv["sample_id"]] = ns
-        await memory.create_namespace(ns)
-        out.turns += await ingest(memory, embedder, ns, conv, context=context)
+        base = re.sub(r"[^a-z0-9_]", "_", f"locomo_{conv['sample_id']}".lower())
+        spaces = {c: f"{base}_{c}" for c in contexts}
+        out.namespaces[conv["sample_id"]] = spaces
+        for context, ns in spaces.items():
+            await memory.create_namespace(ns)
+            turns = await ingest(memory, embedder, ns, conv, context=context)
+        out.turns += turns
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -213,17 +250,20 @@ async def collect(
                 continue
             vector = (await embedder.embed([qa["question"]]))[0].tolist()
             axes = {}
-            for axis, weights in ALONE.items():
+            for axis, ns in [(a, spaces[contexts[0]]) for a in AXES if a != "vector"] + [
+                (f"vector@{c}", spaces[c]) for c in contexts
+            ]:
+                alone = axis.split("@", 1)[0]
                 query = SearchQuery(
                     text=qa["question"],
                     embedding=vector,
                     types=("episodes",),
-                    k=DEPTH if axis in RANKED else MAX_K,
-                    weights=weights,
-                    expansion=None if axis in RANKED else ExpansionQuery(),
+                    k=DEPTH if alone in RANKED else MAX_K,
+                    weights=ALONE[alone],
+                    expansion=None if alone in RANKED else ExpansionQuery(),
                 )
                 hits = (await memory.search(ns, query)).hits
-                axes[axis] = {h.uid.split("/", 1)[1]: h.scores.get(axis, 0.0) for h in hits}
+                axes[axis] = {h.uid.split("/", 1)[1]: h.scores.get(alone, 0.0) for h in hits}
             out.questions.append(
                 Question(conv["sample_id"], qa["category"], qa["question"], frozenset(gold), axes)
             )
@@ -232,38 +272,38 @@ async def collect(
 
 
 async def measure(
-    memory: Memory, data: Collected, choices: dict[str, Choice | AxisWeights]
+    memory: Memory, data: Collected, choices: dict[str, Any]
 ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Recall@10 and latency of kgmem's own search per question, for each named
-    configuration (a Choice per held-out conversation, or fixed weights)."""
+    configuration (a Choice per held-out conversation, or a Choice), in the namespace
+    whose vectors embed what the choice says."""
     recalls: dict[str, list[float]] = defaultdict(list)
     latencies: dict[str, list[float]] = defaultdict(list)
     for q, vector in zip(data.questions, data.vectors, strict=True):
-        for name, how in choices.items():
+        for name, given in choices.items():
+            # One choice per held-out conversation, or one for all.
+            how = given[q.conversation] if isinstance(given, dict) else given
             query = _query(q, vector, how)
+            ns = data.namespaces[q.conversation][how.context]
             start = time.perf_counter()
-            result = await memory.search(data.namespaces[q.conversation], query)
+            result = await memory.search(ns, query)
             latencies[name].append((time.perf_counter() - start) * 1000)
             got = [h.uid.split("/", 1)[1] for h in result.hits]
             recalls[name].append(recall(q, got))
     return recalls, latencies
 
 
-def _query(q: Question, vector: list[float], how: Any) -> SearchQuery:
-    if isinstance(how, dict):  # per held-out conversation
-        how = how[q.conversation]
-    if isinstance(how, Choice):
-        weights = AxisWeights(**{a: how.weights.get(a, 0.0) for a in AXES})
-        return SearchQuery(
-            text=q.text,
-            embedding=vector,
-            types=("episodes",),
-            k=K,
-            weights=weights,
-            fusion=how.method,
-            expansion=ExpansionQuery() if weights.graph > 0 else None,
-        )
-    return SearchQuery(text=q.text, embedding=vector, types=("episodes",), k=K, weights=how)
+def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
+    weights = AxisWeights(**{a: how.weights.get(a, 0.0) for a in AXES})
+    return SearchQuery(
+        text=q.text,
+        embedding=vector,
+        types=("episodes",),
+        k=K,
+        weights=weights,
+        fusion=how.method,
+        expansion=ExpansionQuery() if weights.graph > 0 else None,
+    )
 
 
 async def run(
@@ -271,7 +311,7 @@ async def run(
     url: str,
     home: Path,
     *,
-    embed_context: bool,
+    contexts: tuple[str, ...],
     save_to: Path | None,
 ) -> None:
     embedder = LocalEmbedder(EmbeddingSettings(provider="local"))
@@ -280,21 +320,25 @@ async def run(
     )
     memory = await Memory.open(settings)
     try:
-        data = await collect(memory, embedder, conversations, context=embed_context)
+        data = await collect(memory, embedder, conversations, contexts=contexts)
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
         axes = AXES if graph else AXES[:2]
-        folds = cross_validate(data.questions, grid(axes))
+        folds = cross_validate_fit(data.questions, axes, contexts)
+        default = fitted(data.questions, axes, contexts)
+        former = "none" if "none" in contexts else contexts[0]
         configs: dict[str, Any] = {
             "fused-cv": folds.chosen,
-            "rrf-before": Choice("rrf", {"vector": 0.5, "keyword": 1.0, "graph": 0.5}),
-            "bm25": ALONE["keyword"],
-            "vector": ALONE["vector"],
+            # The former procedure, over the text axes (no fold gave the graph weight).
+            "grid-cv": cross_validate(data.questions, grid(AXES[:2], contexts)).chosen,
+            "rrf-before": Choice("rrf", {"vector": 0.5, "keyword": 1.0, "graph": 0.5}, former),
+            "bm25": Choice("convex", {"keyword": 1.0}, default.context),
+            "vector": Choice("convex", {"vector": 1.0}, default.context),
         }
         recalls, latencies = await measure(memory, data, configs)
-        ablation = ablate(data.questions, axes)
+        ablation = ablate_fit(data.questions, axes, contexts)
     finally:
         await memory.close()
         await embedder.close()
-    report(data, folds, recalls, latencies, ablation, default=choose(data.questions, grid(axes)))
+    report(data, folds, recalls, latencies, ablation, default=default)

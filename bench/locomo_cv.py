@@ -21,6 +21,9 @@ from kgmem.retrieval.fusion import FUSIONS, Fusion, Scored, fuse
 
 DEPTH = 50
 RANKED = ("keyword", "vector")
+# What a turn's vector embeds, the bench's ways of storing turns (``bench.locomo``):
+# the turn and the next one of its session, the turn alone, the previous and the turn.
+CONTEXTS = ("next", "none", "previous")
 K = 10
 BOOTSTRAP = 2000
 
@@ -39,26 +42,33 @@ class Question:
         """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
         stop at ``DEPTH``; the graph axis returns its whole neighbourhood."""
         found = self.axes.get(axis, {})
-        if axis not in RANKED:
+        if axis.split("@", 1)[0] not in RANKED:
             return dict(found)
         return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:DEPTH])
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """A fusion and its axis weights."""
+    """A fusion, its axis weights and what the turns' vectors embed ("" when the
+    questions carry one plain "vector" axis)."""
 
     method: Fusion
     weights: Mapping[str, float]
+    context: str = ""
 
     def label(self) -> str:
         parts = " ".join(f"{a}={w:g}" for a, w in sorted(self.weights.items()) if w > 0)
-        return f"{self.method} {parts}"
+        vectors = f", vectors embed context={self.context}" if self.context else ""
+        return f"{self.method} {parts}{vectors}"
+
+    def axis(self, name: str) -> str:
+        """The question's axis that plays ``name`` under this choice."""
+        return f"vector@{self.context}" if name == "vector" and self.context else name
 
 
 def ranked(q: Question, choice: Choice) -> list[str]:
     """The turn ids kgmem's fusion puts first, best first."""
-    axes = {a: {t: Scored(s, "") for t, s in q.top(a).items()} for a in choice.weights}
+    axes = {a: {t: Scored(s, "") for t, s in q.top(choice.axis(a)).items()} for a in choice.weights}
     order = {t: ("v", t) for a in axes.values() for t in a}
     cut = [a for a, found in axes.items() if a in RANKED and len(found) >= DEPTH]
     fused = fuse(axes, choice.weights, method=choice.method, order=order, cut=cut)
@@ -84,16 +94,18 @@ def recall(q: Question, got: Sequence[str]) -> float:
     return len(q.gold & set(got[:K])) / len(q.gold)
 
 
-def grid(axes: Sequence[str]) -> list[Choice]:
+def grid(axes: Sequence[str], contexts: Sequence[str] = ("",)) -> list[Choice]:
     """Candidate choices over ``axes``: convex mixes of keyword and vector in steps of
     0.05 and rank fusion at a few vector weights, each with every other axis at a few
-    weights; an axis alone has weight 1."""
+    weights; an axis alone has weight 1. A choice that uses the vector axis comes once
+    per way of embedding the turns in ``contexts``; one that does not, with the first."""
     extra = [a for a in axes if a not in ("keyword", "vector")]
-    choices = []
+    choices: list[Choice] = []
     for method in FUSIONS:
         for base in _bases(method, [a for a in axes if a in ("keyword", "vector")]):
             for more in _extras(extra, alone=not base):
-                choices.append(Choice(method, {**base, **more}))
+                ways = contexts if base.get("vector", 0) > 0 else contexts[:1]
+                choices.extend(Choice(method, {**base, **more}, c) for c in ways)
     return choices
 
 
@@ -159,13 +171,16 @@ def by_category(questions: Sequence[Question], values: Sequence[float]) -> dict[
 Runner = Callable[[Question], Sequence[str]]
 
 
-def ablate(questions: Sequence[Question], axes: Sequence[str]) -> dict[str, list[float]]:
+def ablate(
+    questions: Sequence[Question], axes: Sequence[str], contexts: Sequence[str] = ("",)
+) -> dict[str, list[float]]:
     """Cross-validated recall@10 per question of each axis alone and of growing sets of
-    axes, each set's weights chosen leave-one-conversation-out like the full fusion."""
+    axes, each set's weights (and the way turns are embedded) chosen
+    leave-one-conversation-out like the full fusion."""
     sets = [(a,) for a in axes] + [tuple(axes[:n]) for n in range(2, len(axes) + 1)]
     out: dict[str, list[float]] = {}
     for subset in sets:
-        choices = [c for c in grid(subset) if _uses_only(c, subset)]
+        choices = [c for c in grid(subset, contexts) if _uses_only(c, subset)]
         folds = cross_validate(questions, choices)
         values = {held: iter(v) for held, v in folds.recalls.items()}
         out["+".join(subset)] = [next(values[q.conversation]) for q in questions]

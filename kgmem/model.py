@@ -476,8 +476,8 @@ class AxisWeights:
     """Weight of each axis in the fusion (0 turns an axis off); see
     ``kgmem.retrieval.fusion``. Only the ratios matter."""
 
-    vector: float = 0.55
-    keyword: float = 0.45
+    vector: float = 0.32
+    keyword: float = 0.68
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
@@ -494,7 +494,8 @@ class SearchQuery:
 
     ``embedding`` is the query's own vector (the store's dimension) for callers that
     embed themselves; otherwise ``text`` is embedded with the store's model.
-    ``fusion``: ``convex`` (scores combined) or ``rrf`` (ranks combined), see
+    ``fusion``: ``convex`` (scores scaled by their best, combined), ``minmax`` (scores
+    scaled between their floor and best, combined) or ``rrf`` (ranks combined), see
     ``kgmem.retrieval.fusion``. ``context``: with each episode hit, up to this many
     turns before and after it in its session (0..10).
     """
@@ -514,7 +515,7 @@ class SearchQuery:
     order_by: Literal["score", "trust"] = "score"
     include_structural: bool = False
     """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
-    fusion: Literal["convex", "rrf"] = "convex"
+    fusion: Literal["convex", "rrf", "minmax"] = "minmax"
     context: int = 0
 
 

@@ -1,9 +1,9 @@
 """Fusing the axes' scores into one ranking and one ``relevance`` in [0, 1].
 
-Each axis scores some candidates in [0, 1]. Two fusions are offered:
+Each axis scores some candidates in [0, 1]. Three fusions are offered:
 
-``convex`` (the default): each axis's scores are divided by the best score that axis
-gave an eligible candidate (its theoretical minimum is 0, so this is min-max scaling
+``convex``: each axis's scores are divided by the best score that axis gave an eligible
+candidate (its theoretical minimum is 0, so this is min-max scaling
 against 0), and a candidate's fused score is the weighted mean
 
     sum over axes a of  w_a * s_a(d) / max_a   /   sum over axes a of w_a
@@ -17,11 +17,20 @@ combined (not their ranks), a candidate that one axis finds far better than the 
 keeps that lead, where rank fusion would count it as one rank ahead; a mix is so much
 less prone than rank fusion to fall below its best axis (``python -m bench locomo``).
 
+``minmax`` (the default): the same weighted mean, but each axis's scores are scaled
+between its floor and its best, ``(s_a(d) - floor_a) / (max_a - floor_a)``, the floor
+being the axis's lowest returned score when it returned only its best candidates, else
+0. A candidate below an axis's cut-off so gets 0 from it, and the spread of the
+returned scores, not their distance from 0, decides: an axis whose scores are all close
+together (cosine similarities often are) weighs by how it orders its candidates. The
+default weights (keyword 0.68, vector 0.32) are fitted by logistic regression on
+conversation turns (``python -m bench locomo``).
+
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60
 (Cormack, Clarke and Büttcher, 2009) and tie-aware ranks (equal scores share a rank).
 
-Either way every candidate gets the convex ``relevance``: 1 means the best candidate of
-every axis the search used, 0 that none of them scored it. It is relative to the
+Whichever fusion ranks, every candidate gets the convex ``relevance``: 1 means the best
+candidate of every axis the search used, 0 that none of them scored it. It is relative to the
 search's own candidates, so it compares hits of one search; a caller can drop hits
 below a fraction of the best, e.g. ``relevance < 0.5``. Fused ties are broken by kind
 and uid, so the order is deterministic.
@@ -34,10 +43,10 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 K = 60
-FUSIONS = ("convex", "rrf")
 
 Key = TypeVar("Key", bound=Hashable)
-Fusion = Literal["convex", "rrf"]
+Fusion = Literal["convex", "rrf", "minmax"]
+FUSIONS: tuple[Fusion, ...] = ("convex", "rrf", "minmax")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +103,32 @@ def convex(
     return {key: min(1.0, value) for key, value in fused.items()}
 
 
+def minmax(
+    axes: Mapping[str, Mapping[Key, float]],
+    weights: Mapping[str, float],
+    *,
+    cut: Collection[str] = (),
+) -> dict[Key, float]:
+    """The weighted mean of the axes' scores, each scaled between its floor (its lowest
+    returned score for an axis in ``cut``, else 0) and its best; a candidate an axis did
+    not return gets 0 from it. Axes as in ``convex``."""
+    used = {
+        axis: scores
+        for axis, scores in axes.items()
+        if weights.get(axis, 0.0) > 0 and scores and max(scores.values()) > 0
+    }
+    total = sum(weights[axis] for axis in used)
+    fused = dict.fromkeys((key for scores in used.values() for key in scores), 0.0)
+    for axis, scores in used.items():
+        best = max(scores.values())
+        floor = min(scores.values()) if axis in cut else 0.0
+        share = weights[axis] / total
+        for key, value in scores.items():
+            scaled = (value - floor) / (best - floor) if best > floor else 1.0
+            fused[key] += share * scaled
+    return {key: min(1.0, max(0.0, value)) for key, value in fused.items()}
+
+
 def reciprocal_rank(
     axes: Mapping[str, Mapping[Key, float]], weights: Mapping[str, float]
 ) -> dict[Key, float]:
@@ -128,7 +163,12 @@ def fuse(
         if weights.get(axis, 0.0) > 0
     }
     relevance = convex(kept, weights, cut=cut)
-    totals = relevance if method == "convex" else reciprocal_rank(kept, weights)
+    if method == "convex":
+        totals = relevance
+    elif method == "minmax":
+        totals = minmax(kept, weights, cut=cut)
+    else:
+        totals = reciprocal_rank(kept, weights)
     per_axis: dict[Key, dict[str, int]] = {}
     for axis, scores in kept.items():
         for key, rank in ranks(scores).items():

@@ -161,9 +161,10 @@ class SearchIn(_In):
         description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
         "its session, ...) as fact hits",
     )
-    fusion: Literal["convex", "rrf"] = Field(
-        default="convex",
+    fusion: Literal["convex", "rrf", "minmax"] = Field(
+        default="minmax",
         description="convex: weighted mean of each axis's scores scaled by its best; "
+        "minmax: weighted mean of each axis's scores scaled between its floor and its best; "
         "rrf: weighted reciprocal-rank fusion",
     )
     context: int = Field(

@@ -1,5 +1,6 @@
-"""Fusion: convex mix of scaled scores (default) and weighted reciprocal-rank fusion;
-tie-aware ranks, weights, eligibility, the cut-off floor, relevance, determinism."""
+"""Fusion: convex mix of scaled scores (default), the min-max scaled mix, weighted
+reciprocal-rank fusion; tie-aware ranks, weights, eligibility, the cut-off floor,
+relevance, determinism."""
 
 import pytest
 from hypothesis import given, settings
@@ -114,5 +115,65 @@ def test_relevance_is_in_unit_interval_and_orders_convex_hits(
 def test_one_axis_alone_keeps_its_own_order(keyword: dict[str, float]) -> None:
     axes = {"keyword": {k: Scored(v, "") for k, v in keyword.items()}}
     fused = fuse(axes, {"keyword": 1.0}, cut=["keyword"])
+    got = [keyword[f.key] for f in fused]
+    assert got == sorted(got, reverse=True)
+
+
+def test_minmax_scales_each_axis_between_its_floor_and_its_best() -> None:
+    axes = {
+        "keyword": {"a": Scored(0.8, ""), "b": Scored(0.4, ""), "c": Scored(0.2, "")},
+        "vector": {"b": Scored(0.9, ""), "c": Scored(0.7, ""), "d": Scored(0.6, "")},
+    }
+    w = {"keyword": 0.75, "vector": 0.25}
+    fused = {f.key: f for f in fuse(axes, w, method="minmax", cut=["vector"])}
+    # keyword is not cut: its floor is 0; vector's floor is its lowest returned score.
+    assert fused["a"].score == pytest.approx(0.75 * 1.0)
+    assert fused["b"].score == pytest.approx(0.75 * 0.5 + 0.25 * 1.0)
+    assert fused["c"].score == pytest.approx(0.75 * 0.25 + 0.25 * (0.1 / 0.3))
+    assert fused["d"].score == pytest.approx(0.0)
+    # The relevance stays the convex one, whichever fusion ranks.
+    assert fused["d"].relevance == pytest.approx(0.25 * 0.6 / 0.9)
+    assert [f.key for f in fuse(axes, w, method="minmax", cut=["vector"])] == ["a", "b", "c", "d"]
+
+
+def test_minmax_axis_of_equal_scores_gives_each_its_whole_weight() -> None:
+    axes = {"keyword": {"a": Scored(0.5, ""), "b": Scored(0.5, "")}}
+    fused = fuse(axes, {"keyword": 1.0}, method="minmax", cut=["keyword"])
+    assert [f.score for f in fused] == [1.0, 1.0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    keyword=_scores,
+    vector=_scores,
+    w=st.floats(0.0, 1.0),
+    cut=st.sets(st.sampled_from(["keyword", "vector"])),
+)
+def test_minmax_scores_are_in_unit_interval_and_the_best_of_every_axis_scores_one(
+    keyword: dict[str, float], vector: dict[str, float], w: float, cut: set[str]
+) -> None:
+    axes = {
+        "keyword": {k: Scored(v, "") for k, v in keyword.items()},
+        "vector": {k: Scored(v, "") for k, v in vector.items()},
+    }
+    fused = fuse(axes, {"keyword": 1 - w, "vector": w}, method="minmax", cut=cut)
+    assert all(0.0 <= f.score <= 1.0 for f in fused)
+    assert [f.score for f in fused] == sorted((f.score for f in fused), reverse=True)
+    used = [s for s, wt in ((keyword, 1 - w), (vector, w)) if wt > 0 and s and max(s.values()) > 0]
+    best = (
+        set.intersection(*({k for k, v in s.items() if v == max(s.values())} for s in used))
+        if used
+        else set()
+    )
+    for f in fused:
+        if f.key in best:
+            assert f.score == pytest.approx(1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(keyword=_scores)
+def test_minmax_one_axis_alone_keeps_its_own_order(keyword: dict[str, float]) -> None:
+    axes = {"keyword": {k: Scored(v, "") for k, v in keyword.items()}}
+    fused = fuse(axes, {"keyword": 1.0}, method="minmax", cut=["keyword"])
     got = [keyword[f.key] for f in fused]
     assert got == sorted(got, reverse=True)

@@ -52,7 +52,7 @@ async def test_search_combines_text_and_place(
 async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     weights = spec["components"]["schemas"]["WeightsIn"]["properties"]
-    assert weights["vector"]["default"] == 0.55 and weights["keyword"]["default"] == 0.45
+    assert weights["vector"]["default"] == 0.32 and weights["keyword"]["default"] == 0.68
 
 
 @pytest.mark.parametrize(

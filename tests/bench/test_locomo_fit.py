@@ -1,0 +1,44 @@
+"""The logistic fit of the LoCoMo bench weighs the axis that finds the evidence, is
+fitted without the held-out conversation, and the ways of embedding a turn."""
+
+from bench.locomo import embedded_texts
+from bench.locomo_cv import Question
+from bench.locomo_fit import cross_validate_fit, fit
+
+
+def question(conv: str, i: int, *, keyword_right: bool) -> Question:
+    """Gold turn "g<i>" first on one axis and below ten decoys on the other."""
+    gold = f"g{i}"
+    decoys = {f"d{i}-{j}": 0.9 - j / 100 for j in range(10)}
+    good, bad = {gold: 1.0, **decoys}, {**decoys, gold: 0.05}
+    axes = {"keyword": good, "vector": bad} if keyword_right else {"keyword": bad, "vector": good}
+    return Question(conv, 4, "q", frozenset({gold}), axes)
+
+
+def test_the_fit_weighs_the_axis_that_ranks_the_evidence_first() -> None:
+    questions = [question("a", i, keyword_right=True) for i in range(20)]
+    choice = fit(questions, ("keyword", "vector"), "")
+    assert choice.method == "minmax"
+    assert choice.weights["keyword"] > choice.weights["vector"]
+    flipped = fit(
+        [question("a", i, keyword_right=False) for i in range(20)], ("keyword", "vector"), ""
+    )
+    assert flipped.weights["vector"] > flipped.weights["keyword"]
+
+
+def test_each_fold_is_fitted_on_the_other_conversations_only() -> None:
+    questions = [question("a", i, keyword_right=False) for i in range(3)] + [
+        question(c, i, keyword_right=True) for c in ("b", "c") for i in range(6)
+    ]
+    folds = cross_validate_fit(questions, ("keyword", "vector"), ("",))
+    # Held out, "a" gets the keyword-leaning fit of "b" and "c", and fails on it.
+    assert folds.chosen["a"].weights["keyword"] > folds.chosen["a"].weights["vector"]
+    assert folds.recalls["a"] == [0.0] * 3
+    assert fit(questions, ("keyword", "vector"), "") != folds.chosen["a"]
+
+
+def test_turns_are_embedded_alone_after_the_previous_or_before_the_next() -> None:
+    turns = [{"speaker": s, "text": t} for s, t in (("A", "hi"), ("B", "yo"), ("A", "ok"))]
+    assert embedded_texts(turns, "none") == ["A: hi", "B: yo", "A: ok"]
+    assert embedded_texts(turns, "previous") == ["A: hi", "A: hi\nB: yo", "B: yo\nA: ok"]
+    assert embedded_texts(turns, "next") == ["A: hi\nB: yo", "B: yo\nA: ok", "A: ok"]

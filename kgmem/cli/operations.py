@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from kgmem.cli.runtime import StoreServer, fail, run_on_server
-from kgmem.storage import backup as backups
-from kgmem.storage import checksum as checksums
+
+if TYPE_CHECKING:  # the store's modules load inside the commands: `kgmem --help` stays quick
+    from kgmem.storage import backup as backups
 
 console = Console(stderr=True)
 
@@ -45,6 +46,8 @@ def backup(
         return
 
     def work(server: StoreServer) -> None:
+        from kgmem.storage import backup as backups
+
         manifest = backups.backup(server.url, path, namespace=namespace)
         what = f"namespace {namespace}" if namespace else f"{len(manifest.namespaces)} namespace(s)"
         console.print(
@@ -98,6 +101,8 @@ def restore(
     own = manifest.kind == "store"  # the running server's caches would be stale
 
     def work(server: StoreServer) -> None:
+        from kgmem.storage import backup as backups
+
         backups.restore(server.url, path, into=into, replace=replace)
         what = (
             f"namespace {into or manifest.namespace}"
@@ -114,6 +119,7 @@ def restore(
 
 def _manifest(path: Path) -> backups.Manifest:
     from kgmem.errors import KgmemError
+    from kgmem.storage import backup as backups
 
     try:
         return backups.read_manifest(path)
@@ -162,6 +168,8 @@ def checksum(
     of its graph and side tables, with vertex, edge and row counts."""
 
     def work(server: StoreServer) -> None:
+        from kgmem.storage import checksum as checksums
+
         print(json.dumps(checksums.summary(server.url, namespace), indent=2))
 
     run_on_server(work)

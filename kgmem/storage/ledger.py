@@ -89,16 +89,8 @@ async def ensure_uncapped(conn: asyncpg.Connection, namespace: str, name: str, u
 
 
 async def _locked(conn: asyncpg.Connection, namespace: str, name: str) -> asyncpg.Record:
-    await check_namespace(conn, namespace)
-    row = await conn.fetchrow(
-        "SELECT capped, agent_limit FROM kgmem.budget WHERE namespace = $1 AND name = $2 "
-        "FOR UPDATE",
-        namespace,
-        name,
-    )
-    if row is None:
-        raise BudgetNotFound(f"budget {name!r} does not exist", budget=name)
-    return row
+    """The budget's row, locked until the transaction ends (spends queue here)."""
+    return await _get_row(conn, namespace, name, lock=True)
 
 
 async def _balances(
@@ -285,11 +277,13 @@ async def transactions(
     return [_transaction(r, legs_of[int(r["id"])]) for r in rows]
 
 
-async def _get_row(conn: asyncpg.Connection, namespace: str, name: str) -> asyncpg.Record:
+async def _get_row(
+    conn: asyncpg.Connection, namespace: str, name: str, *, lock: bool = False
+) -> asyncpg.Record:
     await check_namespace(conn, namespace)
     row = await conn.fetchrow(
         "SELECT name, unit, capped, agent_limit, description, created_at FROM kgmem.budget "
-        "WHERE namespace = $1 AND name = $2",
+        "WHERE namespace = $1 AND name = $2" + (" FOR UPDATE" if lock else ""),
         namespace,
         name,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import tarfile
@@ -36,6 +37,8 @@ from psycopg import sql
 
 from kgmem.errors import InvalidBackup, NamespaceExists, StorageError, StoreNotEmpty
 from kgmem.storage import checksum, migrate
+
+_log = logging.getLogger("kgmem.backup")
 
 FORMAT = 1
 
@@ -414,10 +417,31 @@ def _renamed_copy(
             assert record is not None
             return renamed, _namespace_rows(conn, target, record[0])
     finally:
+        _drop_scratch(url, scratch)
+
+
+DROP_TIMEOUT_MS = 30_000
+"""How long dropping the scratch database may wait. A drop waits until every backend of
+the server has acknowledged it (a ProcSignalBarrier), and a backend blocked writing to a
+client that no longer reads never does: past this, the restore keeps its result and
+names the database left to drop."""
+
+
+def _drop_scratch(url: str, scratch: str) -> None:
+    try:
         with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"SET statement_timeout = {DROP_TIMEOUT_MS}")
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
             )
+    except psycopg.errors.QueryCanceled:
+        _log.warning(
+            "restore: the scratch database %s could not be dropped within %d s (a backend of "
+            "this server is not answering); drop it later with DROP DATABASE %s",
+            scratch,
+            DROP_TIMEOUT_MS // 1000,
+            scratch,
+        )
 
 
 def _exists(conn: psycopg.Connection[Any], name: str) -> bool:

@@ -3,6 +3,7 @@ search answers, and Cypher working on the restored graphs (AGE keeps schema oids
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import tarfile
@@ -81,9 +82,9 @@ async def test_store_round_trip_keeps_every_row_and_answer(
     await memory.close()
     assert before["keyword"] and before["cypher"]  # the comparison below means something
 
-    manifest = backup.backup(source, tmp_path / "store.kgb")
+    manifest = await asyncio.to_thread(backup.backup, source, tmp_path / "store.kgb")
     target = await fresh_database()
-    backup.restore(target, tmp_path / "store.kgb")
+    await asyncio.to_thread(backup.restore, target, tmp_path / "store.kgb")
 
     assert checksum.summary(target)["digest"] == checksum.summary(source)["digest"]
     assert checksum.summary(target)["digest"] == manifest.digest
@@ -106,21 +107,21 @@ async def test_store_restore_is_refused_over_namespaces_unless_replacing(
     memory = await opened(source, tmp_path)
     await fill(memory, "people")
     await memory.close()
-    backup.backup(source, tmp_path / "store.kgb")
+    await asyncio.to_thread(backup.backup, source, tmp_path / "store.kgb")
     target = await fresh_database()
     other = await opened(target, tmp_path)
     await other.create_namespace("precious")
     await other.close()
 
     with pytest.raises(StoreNotEmpty, match="precious"):
-        backup.restore(target, tmp_path / "store.kgb")
+        await asyncio.to_thread(backup.restore, target, tmp_path / "store.kgb")
     memory = await opened(target, tmp_path)
     try:
         assert [n.name for n in await memory.list_namespaces()] == ["precious"]
     finally:
         await memory.close()
 
-    backup.restore(target, tmp_path / "store.kgb", replace=True)
+    await asyncio.to_thread(backup.restore, target, tmp_path / "store.kgb", replace=True)
     assert checksum.summary(target)["digest"] == checksum.summary(source)["digest"]
 
 
@@ -132,10 +133,12 @@ async def test_namespace_restores_beside_the_original_under_another_name(
     try:
         await fill(memory, "people")
         before = await answers(memory, "people")
-        manifest = backup.backup(url, tmp_path / "people.kgb", namespace="people")
+        manifest = await asyncio.to_thread(
+            backup.backup, url, tmp_path / "people.kgb", namespace="people"
+        )
         with pytest.raises(NamespaceExists):
-            backup.restore(url, tmp_path / "people.kgb")
-        backup.restore(url, tmp_path / "people.kgb", into="people_copy")
+            await asyncio.to_thread(backup.restore, url, tmp_path / "people.kgb")
+        await asyncio.to_thread(backup.restore, url, tmp_path / "people.kgb", into="people_copy")
         assert checksum.summary(url, "people_copy")["digest"] == manifest.digest
         assert await answers(memory, "people_copy") == before
         assert await answers(memory, "people") == before
@@ -151,12 +154,14 @@ async def test_namespace_restore_with_replace_brings_back_deleted_rows(
     try:
         await fill(memory, "people")
         before = await answers(memory, "people")
-        manifest = backup.backup(url, tmp_path / "people.kgb", namespace="people")
+        manifest = await asyncio.to_thread(
+            backup.backup, url, tmp_path / "people.kgb", namespace="people"
+        )
         await memory.delete_entity("people", "acme")
         await memory.upsert_entity("people", EntityWrite("newcomer", "Person", {"name": "N"}))
         assert checksum.summary(url, "people")["digest"] != manifest.digest
 
-        backup.restore(url, tmp_path / "people.kgb", replace=True)
+        await asyncio.to_thread(backup.restore, url, tmp_path / "people.kgb", replace=True)
         assert checksum.summary(url, "people")["digest"] == manifest.digest
         assert await answers(memory, "people") == before
     finally:
@@ -171,10 +176,10 @@ async def test_namespace_restores_into_an_empty_database(
     await fill(memory, "people")
     before = await answers(memory, "people")
     await memory.close()
-    backup.backup(source, tmp_path / "people.kgb", namespace="people")
+    await asyncio.to_thread(backup.backup, source, tmp_path / "people.kgb", namespace="people")
 
     target = await fresh_database()
-    backup.restore(target, tmp_path / "people.kgb", into="team")
+    await asyncio.to_thread(backup.restore, target, tmp_path / "people.kgb", into="team")
     restored = await opened(target, tmp_path)
     try:
         assert await answers(restored, "team") == before
@@ -201,10 +206,10 @@ async def test_a_restore_that_does_not_match_its_checksum_fails(
     memory = await opened(source, tmp_path)
     await fill(memory, "people")
     await memory.close()
-    backup.backup(source, tmp_path / "people.kgb", namespace="people")
+    await asyncio.to_thread(backup.backup, source, tmp_path / "people.kgb", namespace="people")
     _rewrite_manifest(tmp_path / "people.kgb", {"digest": "0" * 64})
     with pytest.raises(InvalidBackup, match="checksum"):
-        backup.restore(await fresh_database(), tmp_path / "people.kgb")
+        await asyncio.to_thread(backup.restore, await fresh_database(), tmp_path / "people.kgb")
 
 
 async def test_files_that_are_not_backups_are_refused_before_anything_changes(
@@ -214,7 +219,7 @@ async def test_files_that_are_not_backups_are_refused_before_anything_changes(
     garbage.write_bytes(b"not a backup at all")
     url = await fresh_database()
     with pytest.raises(InvalidBackup, match="not a kgmem backup"):
-        backup.restore(url, garbage)
+        await asyncio.to_thread(backup.restore, url, garbage)
     future = tmp_path / "future.kgb"
     source = await fresh_database()
     memory = await opened(source, tmp_path)
@@ -222,9 +227,9 @@ async def test_files_that_are_not_backups_are_refused_before_anything_changes(
         await memory.create_namespace("tiny")
     finally:
         await memory.close()
-    backup.backup(source, future)
+    await asyncio.to_thread(backup.backup, source, future)
     _rewrite_manifest(future, {"revision": "9999_from_the_future"})
     with pytest.raises(InvalidBackup, match="does not know"):
-        backup.restore(url, future)
+        await asyncio.to_thread(backup.restore, url, future)
     with pytest.raises(InvalidBackup):
         backup.read_manifest(tmp_path / "missing.kgb")

@@ -129,6 +129,7 @@ def restore_to_time(
         kept = pgdata.with_name(f"pgdata.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
         pgdata.rename(kept)
     shutil.copytree(base.path, pgdata, symlinks=True)
+    _drop_copied_locks(pgdata)
     if kept is not None:
         _carry_unarchived_wal(kept, pgdata)
     _write_recovery(pgdata, archive.resolve(), when)
@@ -148,6 +149,15 @@ def _base_for(archive: Path, when: datetime) -> BaseBackup:
             "the earliest point to restore to is the end of the first base backup"
         )
     return usable[-1]
+
+
+def _drop_copied_locks(pgdata: Path) -> None:
+    """Remove the socket lock files a base backup copied from the running server (its
+    sockets live in the data directory). Their pid is the old postmaster's, which may
+    linger as a zombie or be reused, and PostgreSQL would refuse to start beside it."""
+    for lock in pgdata.glob(".s.PGSQL.*"):
+        lock.unlink(missing_ok=True)
+    (pgdata / "postmaster.pid").unlink(missing_ok=True)
 
 
 def _carry_unarchived_wal(old: Path, new: Path) -> None:

@@ -72,14 +72,21 @@ async def opened(url: str, home: Path) -> Memory:
     return await Memory.open(store_settings(url, home))
 
 
+async def filled(fresh_database: NewDatabase, home: Path) -> tuple[str, dict[str, Any]]:
+    """A new database holding the ``people`` namespace, and its answers."""
+    source = await fresh_database()
+    memory = await opened(source, home)
+    try:
+        await fill(memory, "people")
+        return source, await answers(memory, "people")
+    finally:
+        await memory.close()
+
+
 async def test_store_round_trip_keeps_every_row_and_answer(
     fresh_database: NewDatabase, tmp_path: Path
 ) -> None:
-    source = await fresh_database()
-    memory = await opened(source, tmp_path)
-    await fill(memory, "people")
-    before = await answers(memory, "people")
-    await memory.close()
+    source, before = await filled(fresh_database, tmp_path)
     assert before["keyword"] and before["cypher"]  # the comparison below means something
 
     manifest = await asyncio.to_thread(backup.backup, source, tmp_path / "store.kgb")
@@ -103,10 +110,7 @@ async def test_store_round_trip_keeps_every_row_and_answer(
 async def test_store_restore_is_refused_over_namespaces_unless_replacing(
     fresh_database: NewDatabase, tmp_path: Path
 ) -> None:
-    source = await fresh_database()
-    memory = await opened(source, tmp_path)
-    await fill(memory, "people")
-    await memory.close()
+    source, _ = await filled(fresh_database, tmp_path)
     await asyncio.to_thread(backup.backup, source, tmp_path / "store.kgb")
     target = await fresh_database()
     other = await opened(target, tmp_path)
@@ -171,11 +175,7 @@ async def test_namespace_restore_with_replace_brings_back_deleted_rows(
 async def test_namespace_restores_into_an_empty_database(
     fresh_database: NewDatabase, tmp_path: Path
 ) -> None:
-    source = await fresh_database()
-    memory = await opened(source, tmp_path)
-    await fill(memory, "people")
-    before = await answers(memory, "people")
-    await memory.close()
+    source, before = await filled(fresh_database, tmp_path)
     await asyncio.to_thread(backup.backup, source, tmp_path / "people.kgb", namespace="people")
 
     target = await fresh_database()
@@ -202,10 +202,7 @@ def _rewrite_manifest(path: Path, change: dict[str, Any]) -> None:
 async def test_a_restore_that_does_not_match_its_checksum_fails(
     fresh_database: NewDatabase, tmp_path: Path
 ) -> None:
-    source = await fresh_database()
-    memory = await opened(source, tmp_path)
-    await fill(memory, "people")
-    await memory.close()
+    source, _ = await filled(fresh_database, tmp_path)
     await asyncio.to_thread(backup.backup, source, tmp_path / "people.kgb", namespace="people")
     _rewrite_manifest(tmp_path / "people.kgb", {"digest": "0" * 64})
     with pytest.raises(InvalidBackup, match="checksum"):

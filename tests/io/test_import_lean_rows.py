@@ -12,8 +12,9 @@ import pytest
 from kgmem import FactWrite, Memory
 from kgmem.io.loader import ImportOptions
 from kgmem.io.rdf_mapping import short_name
-from kgmem.storage import bulk, namespaces
 from kgmem.storage import keyword_search as kw
+from kgmem.storage import namespaces
+from kgmem.storage.bulk.rows import any_uid
 
 RES = "http://example.org/resource/"
 ONT = "http://example.org/ontology/"
@@ -195,7 +196,7 @@ async def test_uids_holding_the_list_separator_are_looked_up_too(
 async def test_uid_lists_match_exactly_what_they_hold(memory: Memory, uids: list[str]) -> None:
     """The joined-text form of a uid list selects the same uids as the text[] form,
     including the lone empty uid that an empty joined text would lose."""
-    match, param = bulk._any_uid(uids)
+    match, param = any_uid(uids)
     probe = ["a", "b", "", "x", "a\x1fb", "c", "z"]
     async with memory.database.acquire() as conn:
         found = await conn.fetch(

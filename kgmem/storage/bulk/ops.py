@@ -1,0 +1,104 @@
+"""What a batch of an import writes: vertex and edge operations, how their side-row
+texts are made, the batch's counters and context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from kgmem.schema import GraphSchema
+from kgmem.storage.labels import LabelCatalog
+from kgmem.storage.refs import NamespaceRef
+
+DEFAULT_LABEL = "Entity"
+
+
+@dataclass(slots=True)
+class VertexOp:
+    """A vertex to write. With ``merge``, ``properties`` values are added to the stored
+    ones (RDF); otherwise they replace them. ``label`` None keeps the stored label (or
+    ``Entity`` for a new vertex); with ``merge`` a stored ``Entity`` takes the label."""
+
+    uid: str
+    label: str | None
+    properties: dict[str, Any]
+    merge: bool
+    line: int
+
+
+@dataclass(slots=True)
+class EdgeOp:
+    """An edge (a fact) between two vertex uids; ``sources`` are the uids of the Source
+    vertices that asserted it (RDF named graphs), among the batch's vertices or stored."""
+
+    uid: str
+    label: str
+    start: str
+    end: str
+    properties: dict[str, Any]
+    merge: bool
+    line: int
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Describers:
+    """How side-row texts are made: from a vertex's properties, and from a fact's
+    subject name, predicate and object name; and when a vertex happened (its
+    ``occurred_at``), as ``kgmem.storage.vertices`` reads it. ``fact_name`` gives how a
+    fact's text names an endpoint from its name, or its uid if it has none (applied
+    once per endpoint of a batch, not once per fact naming it); ``fact_text`` receives
+    the endpoints so named."""
+
+    vertex_text: Callable[[Mapping[str, Any]], str | None]
+    fact_text: Callable[[str, str, str], str]
+    vertex_time: Callable[[Mapping[str, Any]], datetime | None] = lambda _: None
+    view: Callable[[Mapping[str, Any]], Mapping[str, Any]] = lambda p: p
+    keys: frozenset[str] | None = None
+    fact_name: Callable[[str], str] = lambda name: name
+
+    def vertex_side(self, props: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+        """A vertex's side-row name, text and ``occurred_at`` (ISO 8601): text and
+        time are read from ``view(props)``. ``keys``, if given, are all the property
+        keys the describers read (``view`` keeping keys as they are): a vertex with
+        none of them (an RDF object named only by its uid) has none of the three."""
+        if self.keys is not None and self.keys.isdisjoint(props):
+            return None, None, None
+        view = self.view(props)
+        occurred = self.vertex_time(view)
+        return name_of(props), self.vertex_text(view), occurred.isoformat() if occurred else None
+
+
+@dataclass(slots=True)
+class BatchCounts:
+    """What one batch did; ``rejected`` lists (line, reason) of refused edges."""
+
+    vertices_created: int = 0
+    vertices_updated: int = 0
+    vertices_unchanged: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, int]:
+        """The counters (not the rejections), as stored in the journal."""
+        return {k: v for k, v in asdict(self).items() if k != "rejected"}
+
+
+@dataclass(frozen=True, slots=True)
+class BatchContext:
+    """What applying a batch needs besides the connection and the items."""
+
+    ns: NamespaceRef
+    labels: LabelCatalog
+    schema: GraphSchema
+    describers: Describers
+
+
+def name_of(props: Mapping[str, Any]) -> str | None:
+    """A vertex's ``name`` property, if it is a text."""
+    name = props.get("name")
+    return name if isinstance(name, str) else None

@@ -6,28 +6,19 @@ the journal under that key is not written again, so rerunning an interrupted imp
 and ends in the graph one clean run makes; rerunning a finished one writes nothing.
 Reading and mapping the next batch runs in a thread while the current one is written,
 or, for an N-Triples / N-Quads file of 64 MiB or more, in a second process
-(``kgmem.io.parse_worker``), so that it does not share this process's interpreter lock.
+(``kgmem.io.batches``), so that it does not share this process's interpreter lock.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import hashlib
-import itertools
-import marshal
-import pickle
-import struct
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import orjson
 
@@ -35,19 +26,16 @@ from kgmem.embedding import entity_text, fact_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext, statements
 from kgmem.io import type_pass
-from kgmem.io.ntriples import Quad
+from kgmem.io.batches import PROCESS_FROM_BYTES, Batch, FileSource, ProcessSource
+from kgmem.io.collector import relaxed_collection
 from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, short_name, text_view
 from kgmem.io.readers import (
-    CountingReader,
-    Parsed,
     detect_format,
-    open_binary,
-    read,
 )
 from kgmem.io.rejects import Reject
 from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
 from kgmem.storage import Connection, NamespaceRef, bulk, namespaces
-from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, EdgeOp, VertexOp
+from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, VertexOp
 from kgmem.storage.vertices import OCCURRED_KEYS, occurred_time
 
 OnError = Literal["stop", "skip"]
@@ -62,7 +50,7 @@ class ImportOptions:
     (None: the file's own URI). ``defer_indexes``: drop the namespace's non-unique
     indexes during the load and build them once at the end; "auto" does so when the
     namespace is empty and the file is at least 8 MiB. ``reader_process``: read, parse
-    and map an N-Triples / N-Quads file in a second process (``kgmem.io.parse_worker``);
+    and map an N-Triples / N-Quads file in a second process (``kgmem.io.batches``);
     "auto" does so from 64 MiB (starting it costs about a second of CPU).
     ``graph_names``: what a named graph of N-Quads, TriG or JSON-LD is: "membership"
     keeps each statement's graphs, so the dataset exports as it came; "sources" makes
@@ -138,48 +126,6 @@ def describers() -> Describers:
     )
 
 
-# -- the cyclic garbage collector during a load ---------------------------------------
-
-RELAXED_GEN0 = 100_000
-_relaxing = 0
-_saved_threshold: tuple[int, int, int] | None = None
-_relax_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def relaxed_collection() -> Iterator[None]:
-    """Run the cyclic garbage collector's youngest generation every ``RELAXED_GEN0``
-    new containers instead of Python's default 700, while any import runs in this
-    process (the setting is per process: the first import to start raises it, the last
-    to end puts back what it was).
-
-    A batch is tens of thousands of statements, each some dicts, tuples and operation
-    objects that live until the batch is written. With the default threshold the
-    collector runs every 700 of them and keeps traversing the batch built so far as it
-    ages through the generations; measured on WN18RR, reading and mapping took 14.6 to
-    17.3 us a statement with it and 7.4 to 7.8 with the threshold at 100,000 (7.0 to 7.9
-    with the collector off), and in interleaved whole in-process loads the importer spent
-    30 to 38 us of CPU a statement instead of 46 to 58. A load makes no reference cycles of its own
-    (its objects are freed by reference counting when a batch is done), and cycles
-    made meanwhile by anything else in the process are still collected, only less
-    often."""
-    global _relaxing, _saved_threshold  # noqa: PLW0603
-    with _relax_lock:
-        if _relaxing == 0:
-            _saved_threshold = gc.get_threshold()
-            gen0, *older = _saved_threshold
-            gc.set_threshold(max(gen0, RELAXED_GEN0), *older)
-        _relaxing += 1
-    try:
-        yield
-    finally:
-        with _relax_lock:
-            _relaxing -= 1
-            if _relaxing == 0 and _saved_threshold is not None:
-                gc.set_threshold(*_saved_threshold)
-                _saved_threshold = None
-
-
 def file_digest(path: Path) -> str:
     """SHA-256 of the file's bytes, hex."""
     digest = hashlib.sha256()
@@ -187,194 +133,6 @@ def file_digest(path: Path) -> str:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-@dataclass
-class _Batch:
-    number: int
-    items: int
-    vertices: list[VertexOp]
-    edges: list[EdgeOp]
-    rejects: list[Reject]
-    terms: list[tuple[str, str, str]]
-
-
-class _Source:
-    """The file's items cut into batches and mapped to operations."""
-
-    def __init__(
-        self,
-        items: Iterator[Parsed],
-        mapper: RdfMapper,
-        size: int,
-        stream: IO[bytes] | None = None,
-        counter: CountingReader | None = None,
-    ) -> None:
-        self.items = items
-        self.mapper = mapper
-        self.size = size
-        self.number = 0
-        self.stream = stream
-        self.counter = counter
-
-    @classmethod
-    def open(
-        cls, path: Path, fmt: str, base_iri: str | None, mapper: RdfMapper, size: int
-    ) -> _Source:
-        """The batches of the file at ``path``."""
-        stream, counter = open_binary(path)
-        try:
-            items = read(path, fmt, stream, base_iri)
-        except BaseException:
-            stream.close()
-            raise
-        return cls(items, mapper, size, stream, counter)
-
-    def bytes_read(self) -> int:
-        """Bytes of the file read so far."""
-        return self.counter.count if self.counter else 0
-
-    def close(self) -> None:
-        """Close the file."""
-        if self.stream is not None:
-            self.stream.close()
-
-    def next_batch(self) -> _Batch | None:
-        chunk = list(itertools.islice(self.items, self.size))
-        if not chunk:
-            return None
-        vertices: dict[str, VertexOp] = {}
-        edges: dict[str, EdgeOp] = {}
-        rejects: list[Reject] = []
-        quads: list[Quad] = []
-        others: list[Parsed] = []
-        for x in chunk:
-            if type(x) is Quad:
-                quads.append(x)
-            else:
-                others.append(x)
-        self.mapper.map(quads, vertices, edges)
-        for item in others:
-            if isinstance(item, VertexOp):
-                vertices[item.uid] = item
-            elif isinstance(item, EdgeOp):
-                edges[item.uid] = item
-            elif isinstance(item, Reject):
-                rejects.append(item)
-        self.number += 1
-        return _Batch(
-            self.number,
-            len(chunk),
-            list(vertices.values()),
-            list(edges.values()),
-            rejects,
-            self.mapper.terms.take_fresh(),
-        )
-
-
-# -- reading in a second process ------------------------------------------------------
-
-
-def encode_batch(batch: _Batch | None, bytes_read: int) -> bytes:
-    """A batch as the reading process sends it: its operations as plain tuples of
-    built-in values, in ``marshal``'s format. Measured on WN18RR's batches: 4.9 us per
-    statement to encode and 10.3 to decode (building the operations again included),
-    against 9.5 and 11.5 for pickling the operation objects."""
-    if batch is None:
-        return marshal.dumps((None, bytes_read))
-    vertices = [(v.uid, v.label, v.properties, v.merge, v.line) for v in batch.vertices]
-    edges = [
-        (e.uid, e.label, e.start, e.end, e.properties, e.merge, e.line, e.sources)
-        for e in batch.edges
-    ]
-    rejects = [(r.line, r.reason, r.raw, r.column, r.ends_reading) for r in batch.rejects]
-    body = (batch.number, batch.items, vertices, edges, rejects, batch.terms)
-    return marshal.dumps((body, bytes_read))
-
-
-def decode_batch(data: bytes) -> tuple[_Batch | None, int]:
-    """The batch and the bytes read that ``encode_batch`` wrote."""
-    # Our own child process over a private pipe: trusted.
-    body, bytes_read = marshal.loads(data)  # noqa: S302
-    if body is None:
-        return None, bytes_read
-    number, items, vertices, edges, rejects, terms = body
-    return _Batch(
-        number,
-        items,
-        [VertexOp(*v) for v in vertices],
-        [EdgeOp(*e) for e in edges],
-        [Reject(*r) for r in rejects],
-        list(terms),
-    ), bytes_read
-
-
-_PROCESS_FROM_BYTES = 64 << 20
-
-
-class _ProcessSource:
-    """Batches read, parsed and mapped in a second process (N-Triples and N-Quads files
-    of 8 MiB and more; see ``kgmem.io.parse_worker``), so that parsing and mapping the
-    next batch runs on another core while this process writes the current one, instead
-    of sharing this process's interpreter lock with it. The worker holds the mapper
-    (its term registry and blank node prefix, as the type pass left them) and is held
-    back by its pipe, so memory stays flat."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kgmem.io.parse_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        self.read = 0
-        self.done = False
-        assert self.proc.stdout is not None
-        self.out = self.proc.stdout
-
-    def start(
-        self, path: Path, fmt: str, base_iri: str | None, mapper: RdfMapper, size: int
-    ) -> _ProcessSource:
-        """Have the worker read ``path``; returns this source."""
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(pickle.dumps((path, fmt, base_iri, mapper, size)))
-            self.proc.stdin.close()
-        except BrokenPipeError:
-            pass  # it failed at once: next_batch reports why
-        return self
-
-    def next_batch(self) -> _Batch | None:
-        """The next batch (blocks: call it in a thread)."""
-        if self.done:
-            return None
-        head = self.out.read(8)
-        if len(head) < 8:
-            self.proc.wait()
-            assert self.proc.stderr is not None
-            reason = self.proc.stderr.read().decode(errors="replace").strip().splitlines()
-            raise RuntimeError(
-                f"the import's reading process stopped (exit {self.proc.returncode}): "
-                + (reason[-1] if reason else "no message")
-            )
-        (length,) = struct.unpack("<Q", head)
-        batch, self.read = decode_batch(self.out.read(length))
-        if batch is None:
-            self.done = True
-        return batch
-
-    def bytes_read(self) -> int:
-        """Bytes of the file the worker has read so far."""
-        return self.read
-
-    def close(self) -> None:
-        """Stop the worker and collect it."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        for pipe in (self.proc.stdout, self.proc.stderr):
-            if pipe is not None:
-                pipe.close()
 
 
 @dataclass
@@ -431,8 +189,8 @@ async def _import_file(
     fmt = detect_format(path, options.format)
     started = time.perf_counter()
     # Started first, so that its start-up runs while this process hashes the file.
-    worker = _ProcessSource() if _use_process(path, fmt, options) else None
-    source: _Source | _ProcessSource | None = None
+    worker = ProcessSource() if _use_process(path, fmt, options) else None
+    source: FileSource | ProcessSource | None = None
     try:
         run, mapper = await _prepare(ctx, namespace, path, fmt, options)
         report, ns = run.report, run.batch_ctx.ns
@@ -441,7 +199,7 @@ async def _import_file(
         if worker is not None:
             source = worker.start(path, fmt, options.base_iri, mapper, options.batch_size)
         else:
-            source = _Source.open(path, fmt, options.base_iri, mapper, options.batch_size)
+            source = FileSource.open(path, fmt, options.base_iri, mapper, options.batch_size)
         total = path.stat().st_size  # noqa: ASYNC240
 
         def tick() -> None:
@@ -492,11 +250,11 @@ async def _prepare(
 def _use_process(path: Path, fmt: str, options: ImportOptions) -> bool:
     if fmt not in type_pass.STREAMED or options.reader_process == "never":
         return False
-    return options.reader_process == "always" or path.stat().st_size >= _PROCESS_FROM_BYTES
+    return options.reader_process == "always" or path.stat().st_size >= PROCESS_FROM_BYTES
 
 
 async def _load(
-    run: _Run, source: _Source | _ProcessSource, tick: Callable[[], None] | None
+    run: _Run, source: FileSource | ProcessSource, tick: Callable[[], None] | None
 ) -> bool:
     """Write every batch; the next one is read and mapped meanwhile (in a thread, or
     waited for from the reading process in one)."""
@@ -592,7 +350,7 @@ async def _maybe_defer(
     return False
 
 
-async def _one_batch(run: _Run, batch: _Batch) -> bool:
+async def _one_batch(run: _Run, batch: Batch) -> bool:
     report = run.report
     report.batches += 1
     report.records_read += batch.items
@@ -612,7 +370,7 @@ async def _one_batch(run: _Run, batch: _Batch) -> bool:
     return stored is None
 
 
-async def _write(run: _Run, batch: _Batch) -> list[Reject]:
+async def _write(run: _Run, batch: Batch) -> list[Reject]:
     """Write one batch with its journal row, all or nothing; returns refused edges."""
     counts = BatchCounts()
     ns = run.batch_ctx.ns

@@ -4,7 +4,7 @@ kgmem.io.parse_worker``, started by ``kgmem.io.loader``).
 It reads its arguments (path, format, base IRI, mapper, batch size) pickled from
 stdin, then reads, parses and maps the file batch by batch and writes each batch,
 to its stdout: an 8-byte length, then ``(batch, bytes read)`` as
-``kgmem.io.loader.encode_batch`` writes it (plain tuples in ``marshal``'s format);
+``kgmem.io.batches.encode_batch`` writes it (plain tuples in ``marshal``'s format);
 ``(None, bytes read)`` ends the stream. The pipe's capacity holds it back while the
 importer writes (so at most about one batch waits, and memory stays flat), and it
 exits when the importer stops reading or dies (the pipe breaks). Anything printed by
@@ -21,7 +21,8 @@ import struct
 import sys
 from typing import IO
 
-from kgmem.io.loader import _Source, encode_batch, relaxed_collection
+from kgmem.io.batches import FileSource, encode_batch
+from kgmem.io.collector import relaxed_collection
 
 LENGTH = struct.Struct("<Q")
 
@@ -35,10 +36,10 @@ def main() -> None:
     # What is loaded so far lives as long as the process: out of the collector's way.
     gc.freeze()
     with relaxed_collection():
-        _serve(_Source.open(path, fmt, base_iri, mapper, size), out)
+        _serve(FileSource.open(path, fmt, base_iri, mapper, size), out)
 
 
-def _serve(source: _Source, out: IO[bytes]) -> None:
+def _serve(source: FileSource, out: IO[bytes]) -> None:
     try:
         while True:
             batch = source.next_batch()

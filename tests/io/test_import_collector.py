@@ -13,7 +13,8 @@ import pytest
 
 from kgmem import Memory
 from kgmem.errors import ImportRejected
-from kgmem.io.loader import RELAXED_GEN0, ImportOptions, Progress, relaxed_collection
+from kgmem.io.collector import RELAXED_GEN0, relaxed_collection
+from kgmem.io.loader import ImportOptions, Progress
 
 EX = "http://example.org/"
 

@@ -150,11 +150,11 @@ async def test_reader_process_carries_every_kind_of_value_exactly(
 
 
 def test_batches_cross_the_pipe_unchanged() -> None:
-    from kgmem.io.loader import _Batch, decode_batch, encode_batch
+    from kgmem.io.batches import Batch, decode_batch, encode_batch
     from kgmem.io.readers import Reject
     from kgmem.storage.bulk import EdgeOp, VertexOp
 
-    batch = _Batch(
+    batch = Batch(
         3,
         7,
         [VertexOp("a", "Person", {"name": ["Ada", {"@value": "Ada", "@language": "en"}],

@@ -14,30 +14,23 @@ The cache keeps each answer for ``KEY_CACHE_SECONDS``:
   so a revocation is never undone by a check that started before it.
 
 Presented keys are cached under their SHA-256, never as given; the cache holds at most
-``MAX_ENTRIES`` of them (emptied when full: a flood of bad keys costs lookups, not memory).
+``MAX_ENTRIES`` of them (the least recently used go first: a flood of bad keys costs
+lookups, not memory).
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from typing import Generic, TypeVar
+
+from cachetools import TTLCache
 
 from kgmem.model import ApiKey
 
 KEY_CACHE_SECONDS = 5.0
 """How long a key check is reused (README, "API keys")."""
 MAX_ENTRIES = 4096
-
-T = TypeVar("T")
-
-
-class _Entry(Generic[T]):
-    __slots__ = ("until", "value")
-
-    def __init__(self, value: T, until: float) -> None:
-        self.value = value
-        self.until = until
+_COUNT = b"count"  # the active-key count's slot: no SHA-256 digest is this short
 
 
 class KeyCache:
@@ -46,14 +39,16 @@ class KeyCache:
     def __init__(self, ttl: float = KEY_CACHE_SECONDS) -> None:
         self.ttl = ttl
         self.generation = 0
-        self._keys: dict[bytes, _Entry[ApiKey | None]] = {}
-        self._count: _Entry[int] | None = None
+        self._keys: TTLCache[bytes, ApiKey | None] = TTLCache(
+            MAX_ENTRIES, max(ttl, 0.0), timer=time.monotonic
+        )
+        self._count: TTLCache[bytes, int] = TTLCache(1, max(ttl, 0.0), timer=time.monotonic)
 
     def clear(self) -> None:
         """Forget everything (a key was created or revoked here)."""
         self.generation += 1
         self._keys.clear()
-        self._count = None
+        self._count.clear()
 
     @staticmethod
     def _digest(presented: str) -> bytes:
@@ -61,27 +56,22 @@ class KeyCache:
 
     def key(self, presented: str) -> tuple[bool, ApiKey | None]:
         """(found, the active key ``presented`` stands for or None)."""
-        entry = self._keys.get(self._digest(presented))
-        if entry is None or entry.until <= time.monotonic():
+        digest = self._digest(presented)
+        try:
+            return True, self._keys[digest]
+        except KeyError:
             return False, None
-        return True, entry.value
 
     def put_key(self, presented: str, key: ApiKey | None, generation: int) -> None:
         """Keep a check that started at ``generation`` (dropped if keys changed since)."""
-        if generation != self.generation or self.ttl <= 0:
-            return
-        if len(self._keys) >= MAX_ENTRIES:
-            self._keys.clear()
-        self._keys[self._digest(presented)] = _Entry(key, time.monotonic() + self.ttl)
+        if generation == self.generation and self.ttl > 0:
+            self._keys[self._digest(presented)] = key
 
     def count(self) -> int | None:
         """The cached count of active keys, or None."""
-        entry = self._count
-        if entry is None or entry.until <= time.monotonic():
-            return None
-        return entry.value
+        return self._count.get(_COUNT)
 
     def put_count(self, count: int, generation: int) -> None:
         """Keep a count read at ``generation`` (dropped if keys changed since)."""
         if generation == self.generation and self.ttl > 0:
-            self._count = _Entry(count, time.monotonic() + self.ttl)
+            self._count[_COUNT] = count

@@ -9,7 +9,8 @@ turns the cache off (every query is embedded).
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
+
+from cachetools import LRUCache
 
 from kgmem.embedding.provider import Embedder
 
@@ -21,7 +22,7 @@ class QueryCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._vectors: OrderedDict[_Key, list[float]] = OrderedDict()
+        self._vectors: LRUCache[_Key, list[float]] = LRUCache(max(size, 1))
         self._pending: dict[_Key, asyncio.Future[list[float]]] = {}
         self.hits = 0
         self.misses = 0
@@ -36,7 +37,6 @@ class QueryCache:
         key = (embedder.info.provider, embedder.info.model, text)
         found = self._vectors.get(key)
         if found is not None:
-            self._vectors.move_to_end(key)
             self.hits += 1
             return found
         pending = self._pending.get(key)
@@ -56,8 +56,6 @@ class QueryCache:
             del self._pending[key]
         future.set_result(vector)
         self._vectors[key] = vector
-        while len(self._vectors) > self.size:
-            self._vectors.popitem(last=False)
         return vector
 
 

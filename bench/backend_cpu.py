@@ -1,10 +1,9 @@
-"""CPU time the store's PostgreSQL backends spend, read from /proc: a figure that other
+"""CPU time the store's PostgreSQL backends spend, read through psutil: a figure that other
 processes on a busy machine do not distort, unlike wall-clock latencies."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import psutil
 
 from kgmem import Memory
 
@@ -18,7 +17,7 @@ async def backends(memory: Memory) -> list[int]:
 
 
 def cpu_ms(pids: list[int]) -> float | None:
-    """User plus system CPU of ``pids`` in milliseconds; None when /proc does not show
+    """User plus system CPU of ``pids`` in milliseconds; None when psutil cannot see
     them (a server on another machine or in another container)."""
     total = 0.0
     for pid in pids:
@@ -44,7 +43,7 @@ class Meter:
                 self.begin[pid] = used
 
     async def stop(self, memory: Memory) -> float | None:
-        """Milliseconds since ``start``; None when /proc shows no backend or one that
+        """Milliseconds since ``start``; None when no backend is seen or one that
         was measured at the start has gone (its CPU since then is unknown)."""
         now = set(await backends(memory)) | set(self.begin)
         total = 0.0
@@ -58,7 +57,7 @@ class Meter:
 
 def _pid_ms(pid: int) -> float | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
         return None
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return (times.user + times.system) * 1000

@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 
 from bench.import_floor import Floor, measure_floor
 from bench.import_rows_floor import measure_rows_floor
@@ -112,8 +113,7 @@ def generated_ntriples(target: Path, triples: int) -> int:
 
 
 def _rss() -> int:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * 4096
+    return int(psutil.Process().memory_info().rss)
 
 
 def server_cpu(pgdata: Path | None) -> float:
@@ -121,22 +121,20 @@ def server_cpu(pgdata: Path | None) -> float:
     its live children and its exited (reaped) children. 0 when unknown."""
     if pgdata is None or not (pgdata / "postmaster.pid").exists():
         return 0.0
-    pid = int((pgdata / "postmaster.pid").read_text().split()[0])
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def fields(p: str | int) -> list[str]:
-        return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-
-    total = sum(int(x) for x in fields(pid)[11:15])
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                f = fields(entry.name)
-            except OSError:
-                continue
-            if int(f[1]) == pid:
-                total += int(f[11]) + int(f[12])
-    return total / tick
+    try:
+        server = psutil.Process(int((pgdata / "postmaster.pid").read_text().split()[0]))
+        times = server.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        children = server.children()
+    except psutil.Error:
+        return 0.0
+    for child in children:
+        try:
+            child_times = child.cpu_times()
+        except psutil.Error:  # exited meanwhile: counted among the reaped
+            continue
+        total += child_times.user + child_times.system
+    return total
 
 
 def _cpu() -> float:

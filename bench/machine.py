@@ -6,22 +6,20 @@ import os
 import platform
 from pathlib import Path
 
+import psutil
+
 
 def describe() -> dict[str, str | int | float]:
     """CPU model, core count, memory, Python version and the load when the run began
     (other work on the machine slows both sides of a ratio, but not equally)."""
-    cpu = "unknown"
+    cpu = "unknown"  # psutil does not name the model: /proc/cpuinfo does
     info = Path("/proc/cpuinfo")
     if info.exists():
         for line in info.read_text().splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    memory_gb = 0
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        total_kb = int(meminfo.read_text().split()[1])
-        memory_gb = round(total_kb / 1024 / 1024)
+    memory_gb = round(psutil.virtual_memory().total / 1024**3)
     return {
         "cpu": cpu,
         "cores": os.cpu_count() or 0,

@@ -33,13 +33,13 @@ from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 
 NAMESPACE = "bench_search"
 EMPTY_NAMESPACE = "bench_search_empty"
 PORT = 7491
 # Concurrent clients of each row; the warm-up uses as many as the busiest.
 CLIENTS = (1, 8)
-_TICK = os.sysconf("SC_CLK_TCK")
 
 Say = Callable[[str], None]
 BodyMaker = Callable[[], dict[str, Any]]
@@ -61,19 +61,13 @@ def _load() -> str:
 def _stats() -> dict[int, tuple[int, float, float]]:
     """Every process's parent, own CPU seconds and its reaped children's CPU seconds."""
     out: dict[int, tuple[int, float, float]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
+    for proc in psutil.process_iter(["ppid", "cpu_times"]):
+        times = proc.info["cpu_times"]
+        if times is None:  # exited meanwhile, or not ours to read
             continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as f:
-                text = f.read()
-        except OSError:  # exited meanwhile
-            continue
-        fields = text[text.rindex(b")") + 2 :].split()
-        ppid = int(fields[1])
-        own = (int(fields[11]) + int(fields[12])) / _TICK
-        reaped = (int(fields[13]) + int(fields[14])) / _TICK
-        out[int(entry.name)] = (ppid, own, reaped)
+        own = times.user + times.system
+        reaped = times.children_user + times.children_system
+        out[proc.pid] = (proc.info["ppid"], own, reaped)
     return out
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 
 import httpx
+from httpx_sse import EventSource
 
 from kgmem.agent_model import (
     AgentState,
@@ -23,11 +23,11 @@ from kgmem.agent_model import (
     Transaction,
     TransactionWrite,
 )
-from kgmem.client import agent_calls, calls
+from kgmem.client import agent_calls, calls, retry
 from kgmem.client.calls import Call
 from kgmem.client.errors import ApiError
-from kgmem.client.retry import RetryPolicy, retryable
-from kgmem.client.sse import EventParser, LiveEvent
+from kgmem.client.retry import RetryPolicy
+from kgmem.client.sse import LiveEvent, live_event
 from kgmem.model import (
     BatchResult,
     BatchWrite,
@@ -94,22 +94,14 @@ class AsyncClient:
         return call.read(await self._send(call))
 
     async def _send(self, call: Call[Any]) -> httpx.Response:
-        for attempt in range(1, self.retry.attempts + 1):
-            last = attempt == self.retry.attempts
-            try:
+        async for attempt in retry.async_attempts(self.retry):
+            with attempt:
                 response = await self._http.request(
                     call.method, call.path, params=call.params, json=call.json, headers=call.headers
                 )
-            except httpx.ConnectError:
-                if last:
-                    raise
-                await asyncio.sleep(self.retry.wait(attempt, None))
-                continue
-            if response.is_success:
+                if not response.is_success:
+                    raise _error(response)
                 return response
-            if last or not retryable(response):
-                raise _error(response)
-            await asyncio.sleep(self.retry.wait(attempt, response))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     # -- namespaces -----------------------------------------------------------------
@@ -388,9 +380,8 @@ class AsyncClient:
             if not response.is_success:
                 await response.aread()
                 raise _error(response)
-            parser = EventParser()
-            async for line in response.aiter_lines():
-                event = parser.line(line)
+            async for sse in EventSource(response).aiter_sse():
+                event = live_event(sse)
                 if event is not None:
                     yield event
 
@@ -400,4 +391,6 @@ def _error(response: httpx.Response) -> ApiError:
         data = response.json()
     except ValueError:
         data = None
-    return ApiError.of(response.status_code, data, response.text)
+    error = ApiError.of(response.status_code, data, response.text)
+    error.retry_after_s = retry.retry_after_s(response)
+    return error

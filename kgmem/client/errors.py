@@ -15,6 +15,8 @@ class ApiError(Exception):
         self.code = code
         self.detail = detail
         self.body = body
+        self.retry_after_s = 0.0
+        """The server's ``Retry-After`` in seconds, 0 when it named none."""
 
     @classmethod
     def of(cls, status: int, body: Any, text: str) -> ApiError:

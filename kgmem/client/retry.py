@@ -1,4 +1,4 @@
-"""When and how long to wait before sending a request again.
+"""When and how long to wait before sending a request again (on tenacity).
 
 A 503 (database unavailable, the server starting or overloaded) and a 409 whose code
 is ``write_conflict`` (a concurrent write won) are worth another try; so is a
@@ -8,10 +8,22 @@ connection that could not be opened. Waits grow exponentially with full jitter, 
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from kgmem.client.errors import ApiError
+
+_MAX_RETRY_AFTER_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,27 +34,46 @@ class RetryPolicy:
     base_s: float = 0.2
     max_s: float = 5.0
 
-    def wait(self, attempt: int, response: httpx.Response | None) -> float:
-        """Seconds to wait after failed try number ``attempt`` (1-based)."""
-        backoff = random.uniform(0, min(self.max_s, self.base_s * 2 ** (attempt - 1)))  # noqa: S311
-        return max(backoff, _retry_after(response))
+    def wait(self, state: RetryCallState) -> float:
+        """Seconds to wait after the failed try ``state`` describes."""
+        backoff = wait_random_exponential(multiplier=self.base_s, max=self.max_s)(state)
+        failure = state.outcome.exception() if state.outcome else None
+        after = failure.retry_after_s if isinstance(failure, ApiError) else 0.0
+        return max(backoff, after)
 
 
-def retryable(response: httpx.Response) -> bool:
-    """Whether ``response`` says the same request may succeed later."""
-    if response.status_code == 503:
+def retryable(error: BaseException) -> bool:
+    """Whether the same request may succeed later."""
+    if isinstance(error, httpx.ConnectError):
         return True
-    if response.status_code != 409:
+    if not isinstance(error, ApiError):
         return False
-    try:
-        return bool(response.json().get("code") == "write_conflict")
-    except ValueError:
-        return False
+    return error.status == 503 or (error.status == 409 and error.code == "write_conflict")
 
 
-def _retry_after(response: httpx.Response | None) -> float:
-    value = response.headers.get("retry-after") if response is not None else None
+def _options(policy: RetryPolicy) -> dict[str, Any]:
+    return {
+        "stop": stop_after_attempt(policy.attempts),
+        "wait": policy.wait,
+        "retry": retry_if_exception(retryable),
+        "reraise": True,
+    }
+
+
+def async_attempts(policy: RetryPolicy) -> AsyncRetrying:
+    """The tries of one request from asyncio code: ``async for attempt in ...``."""
+    return AsyncRetrying(**_options(policy))
+
+
+def attempts(policy: RetryPolicy) -> Retrying:
+    """The tries of one request from synchronous code: ``for attempt in ...``."""
+    return Retrying(**_options(policy))
+
+
+def retry_after_s(response: httpx.Response) -> float:
+    """The response's ``Retry-After`` in seconds (at most a minute), or 0."""
+    value = response.headers.get("retry-after")
     try:
-        return min(float(value), 60.0) if value else 0.0
+        return min(float(value), _MAX_RETRY_AFTER_S) if value else 0.0
     except ValueError:
         return 0.0

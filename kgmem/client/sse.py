@@ -1,11 +1,13 @@
-"""Server-sent events as the live stream sends them, parsed line by line."""
+"""The live stream's server-sent events as the client hands them out (the stream itself
+is parsed by httpx-sse)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from httpx_sse import ServerSentEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,46 +20,13 @@ class LiveEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-class EventParser:
-    """Feed it lines; it yields each event when its blank line arrives."""
-
-    def __init__(self) -> None:
-        self._id: str | None = None
-        self._type = "message"
-        self._data: list[str] = []
-
-    def feed(self, lines: Iterable[str]) -> Iterator[LiveEvent]:
-        """The events completed by ``lines``."""
-        for line in lines:
-            event = self.line(line)
-            if event is not None:
-                yield event
-
-    def line(self, line: str) -> LiveEvent | None:
-        """Take one line; an event when it ends one."""
-        if not line:
-            return self._dispatch()
-        if line.startswith(":"):
-            return None
-        name, _, value = line.partition(":")
-        value = value.removeprefix(" ")
-        if name == "id":
-            self._id = value
-        elif name == "event":
-            self._type = value
-        elif name == "data":
-            self._data.append(value)
+def live_event(sse: ServerSentEvent) -> LiveEvent | None:
+    """The event ``sse`` carries; None for a message without data (the stream's
+    retry hint)."""
+    if not sse.data:
         return None
-
-    def _dispatch(self) -> LiveEvent | None:
-        if not self._data:
-            self._type = "message"
-            return None
-        text = "\n".join(self._data)
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = {"text": text}
-        event = LiveEvent(self._id, self._type, data if isinstance(data, dict) else {"value": data})
-        self._type, self._data = "message", []
-        return event
+    try:
+        data = json.loads(sse.data)
+    except ValueError:
+        data = {"text": sse.data}
+    return LiveEvent(sse.id or None, sse.event, data if isinstance(data, dict) else {"value": data})

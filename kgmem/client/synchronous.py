@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 
 import httpx
+from httpx_sse import EventSource
 
 from kgmem.agent_model import (
     AgentState,
@@ -24,11 +24,11 @@ from kgmem.agent_model import (
     Transaction,
     TransactionWrite,
 )
-from kgmem.client import agent_calls, calls
+from kgmem.client import agent_calls, calls, retry
 from kgmem.client.calls import Call
 from kgmem.client.errors import ApiError
-from kgmem.client.retry import RetryPolicy, retryable
-from kgmem.client.sse import EventParser, LiveEvent
+from kgmem.client.retry import RetryPolicy
+from kgmem.client.sse import LiveEvent, live_event
 from kgmem.model import (
     BatchResult,
     BatchWrite,
@@ -95,22 +95,14 @@ class Client:
         return call.read(self._send(call))
 
     def _send(self, call: Call[Any]) -> httpx.Response:
-        for attempt in range(1, self.retry.attempts + 1):
-            last = attempt == self.retry.attempts
-            try:
+        for attempt in retry.attempts(self.retry):
+            with attempt:
                 response = self._http.request(
                     call.method, call.path, params=call.params, json=call.json, headers=call.headers
                 )
-            except httpx.ConnectError:
-                if last:
-                    raise
-                time.sleep(self.retry.wait(attempt, None))
-                continue
-            if response.is_success:
+                if not response.is_success:
+                    raise _error(response)
                 return response
-            if last or not retryable(response):
-                raise _error(response)
-            time.sleep(self.retry.wait(attempt, response))
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     # -- namespaces -----------------------------------------------------------------
@@ -382,9 +374,8 @@ class Client:
             if not response.is_success:
                 response.read()
                 raise _error(response)
-            parser = EventParser()
-            for line in response.iter_lines():
-                event = parser.line(line)
+            for sse in EventSource(response).iter_sse():
+                event = live_event(sse)
                 if event is not None:
                     yield event
 
@@ -394,4 +385,6 @@ def _error(response: httpx.Response) -> ApiError:
         data = response.json()
     except ValueError:
         data = None
-    return ApiError.of(response.status_code, data, response.text)
+    error = ApiError.of(response.status_code, data, response.text)
+    error.retry_after_s = retry.retry_after_s(response)
+    return error

@@ -33,6 +33,7 @@ RULES: list[tuple[str, str]] = [
     (r"aiter_", "iter_"),
     (r"aread", "read"),
     (r"asyncio\.sleep", "time.sleep"),
+    (r"retry\.async_attempts", "retry.attempts"),
     (r"async def ", "def "),
     (r"async with ", "with "),
     (r"async for ", "for "),

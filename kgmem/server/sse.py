@@ -1,50 +1,58 @@
-"""Server-sent events: turning a namespace's event feed into ``text/event-stream``."""
+"""Server-sent events: a namespace's event feed as ``text/event-stream`` messages
+(framed, pinged and closed on disconnect by sse-starlette)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import orjson
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from kgmem.live import Event, Reset
 
 RETRY_MS = 2000
+_SEP = "\n"
 
 
-def frame(item: Event | Reset) -> bytes:
+def message(item: Event | Reset) -> ServerSentEvent:
     """One SSE message: ``id`` (the sequence), ``event`` (the type) and JSON ``data``."""
     if isinstance(item, Event):
-        return f"id: {item.seq}\nevent: {item.type}\ndata: {item.body}\n\n".encode()
+        return ServerSentEvent(item.body, event=item.type, id=str(item.seq), sep=_SEP)
     data = {"reason": item.reason, "backend": item.backend, "seq": item.seq, **item.extra}
-    return f"id: {item.seq}\nevent: reset\ndata: {orjson.dumps(data).decode()}\n\n".encode()
+    return ServerSentEvent(orjson.dumps(data).decode(), event="reset", id=str(item.seq), sep=_SEP)
 
 
-async def event_stream(
+async def messages(
     first: Event | Reset | None,
     feed: AsyncIterator[Event | Reset | None],
     *,
     types: frozenset[str] | None,
-    keepalive_s: float,
-) -> AsyncIterator[bytes]:
-    """The body of an events response: a retry hint, then events (only ``types`` when
-    given; resets always), a comment every ``keepalive_s`` while idle, and the end of
-    the stream after ``namespace.deleted``."""
-    yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
-    sent = time.monotonic()
+) -> AsyncIterator[ServerSentEvent]:
+    """A retry hint, then events (only ``types`` when given; resets always), ending
+    after ``namespace.deleted``. The feed's ``None`` (nothing new yet) sends nothing."""
+    yield ServerSentEvent(comment="connected", retry=RETRY_MS, sep=_SEP)
     pending = [first]
     try:
         while True:
             item = pending.pop() if pending else await anext(feed)
             if item is None:
-                if time.monotonic() - sent >= keepalive_s:
-                    sent = time.monotonic()
-                    yield b": keep-alive\n\n"
                 continue
             if isinstance(item, Reset) or types is None or item.type in types:
-                sent = time.monotonic()
-                yield frame(item)
+                yield message(item)
             if isinstance(item, Event) and item.type == "namespace.deleted":
                 return
     finally:
         await feed.aclose()  # type: ignore[attr-defined]
+
+
+def event_response(
+    body: AsyncIterator[ServerSentEvent], *, keepalive_s: float
+) -> EventSourceResponse:
+    """The streamed response: a ``keep-alive`` comment every ``keepalive_s``."""
+    return EventSourceResponse(
+        body,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        ping=keepalive_s,
+        sep=_SEP,
+        ping_message_factory=lambda: ServerSentEvent(comment="keep-alive", sep=_SEP),
+    )

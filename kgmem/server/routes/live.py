@@ -14,7 +14,7 @@ from kgmem.live.events import parse_position
 from kgmem.metrics import CONTENT_TYPE, render
 from kgmem.server.auth import Reader, authorize, memory_of
 from kgmem.server.observe import sample_gauges
-from kgmem.server.sse import event_stream
+from kgmem.server.sse import event_response, messages
 
 router = APIRouter(tags=["live"])
 metrics_router = APIRouter(tags=["health"])
@@ -41,7 +41,7 @@ async def events(
         default=None, description="Comma-separated event types to send (default: all)"
     ),
     last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID"),
-) -> StreamingResponse:
+) -> Response:
     """Committed changes of the namespace as server-sent events, live; Last-Event-ID
     resumes after the given event (within KGMEM_EVENTS_RETENTION events)."""
     memory = memory_of(request)
@@ -52,11 +52,8 @@ async def events(
     wanted = _types(types)
     feed = memory.live.follow(ns, last or None)
     first = await anext(feed)
-    body = event_stream(
-        first, feed, types=wanted, keepalive_s=memory.live.event_settings.keepalive_s
-    )
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(body, media_type="text/event-stream", headers=headers)
+    body = messages(first, feed, types=wanted)
+    return event_response(body, keepalive_s=memory.live.event_settings.keepalive_s)
 
 
 def _types(text: str | None) -> frozenset[str] | None:

@@ -37,12 +37,23 @@ class KeyCache:
     """Key checks and the active-key count, each reused for ``ttl`` seconds."""
 
     def __init__(self, ttl: float = KEY_CACHE_SECONDS) -> None:
-        self.ttl = ttl
         self.generation = 0
+        self.ttl = ttl
+
+    @property
+    def ttl(self) -> float:
+        """Seconds an answer is reused (0 or less: never)."""
+        return self._ttl
+
+    @ttl.setter
+    def ttl(self, seconds: float) -> None:
+        """A new lifetime, starting from an empty cache."""
+        self._ttl = seconds
+        life = max(seconds, 0.0)
         self._keys: TTLCache[bytes, ApiKey | None] = TTLCache(
-            MAX_ENTRIES, max(ttl, 0.0), timer=time.monotonic
+            MAX_ENTRIES, life, timer=time.monotonic
         )
-        self._count: TTLCache[bytes, int] = TTLCache(1, max(ttl, 0.0), timer=time.monotonic)
+        self._count: TTLCache[bytes, int] = TTLCache(1, life, timer=time.monotonic)
 
     def clear(self) -> None:
         """Forget everything (a key was created or revoked here)."""

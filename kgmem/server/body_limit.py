@@ -4,6 +4,11 @@ A declared ``Content-Length`` above the limit is answered at once (the HTTP serv
 enforces that the body matches its declared length). A body sent without one
 (chunked) is read here up to the limit and then replayed to the app, or refused as
 soon as it passes the limit.
+
+Starlette's own ``RequestBodyLimitMiddleware`` is not used: where the app does not read
+the body it answers a plain-text 413 instead of problem+json, and an application-wide
+limit cannot exempt the streamed import uploads (only a route-level limit can, and
+that would mean a limit on every other route one by one).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from typing import Generic, TypeVar
 from kgmem.model import ApiKey
 
 KEY_CACHE_SECONDS = 5.0
-"""How long a key check is reused (README, "API keys")."""
+"""How long a key check is reused (docs/rest.md)."""
 MAX_ENTRIES = 4096
 
 T = TypeVar("T")

@@ -144,7 +144,7 @@ NULL = "\\N"
 
 def _field(value: object) -> str:
     """One value in COPY's text format. ``str.translate`` with a mapping looks up every
-    character in Python (measured: 6 us a field); the chained ``replace`` calls run in C
+    character in Python; the chained ``replace`` calls run in C
     and only when a character needs escaping."""
     if value is None:
         return "\\N"
@@ -169,8 +169,8 @@ _COPY_SPECIAL = re.compile(r"[\\\n\r\t]")
 def _plain(texts: Iterable[str | None]) -> bool:
     """Whether none of ``texts`` holds a character COPY's text format escapes: then
     rows are formatted with the texts as they are, one C-level search over all of
-    them instead of a ``_field`` call per field (WN18RR: 336,000 calls, about 6% of the
-    importing thread's time in a profile)."""
+    them instead of a ``_field`` call per field (a visible share of the importing
+    thread's time in a profile)."""
     return _COPY_SPECIAL.search("\x00".join([t for t in texts if t])) is None
 
 
@@ -254,7 +254,7 @@ def _any_uid(uids: Sequence[str]) -> tuple[str, object]:
     """``= ANY(...)`` over ``uids`` as ``$1``, with the parameter to pass. The uids go
     as one text joined by U+001F and split by PostgreSQL: asyncpg encodes a Python list
     as ``text[]`` element by element, testing each against abstract base classes in
-    Python (measured: about a tenth of the importer's write-side CPU), and the split
+    Python (a noticeable share of the importer's write-side CPU), and the split
     array is folded into a constant as the ``text[]`` parameter is, so the plan (a
     hashed filter) stays the same. A uid holding U+001F goes the ``text[]`` way, and so
     does a lone empty uid (PostgreSQL splits an empty text into no element at all)."""
@@ -868,17 +868,15 @@ async def analyze_table(conn: asyncpg.Connection, ns: NamespaceRef, name: str) -
     PostgreSQL's default sample (30,000 rows); AGE's label tables and their two parents
     are sampled with a statistics target of 10 (3,000 rows): nearly all of their
     ANALYZE time goes to the agtype ``properties`` column and the property-index
-    expressions over it (measured: 1.45 s of server CPU for 80,000 edges at the
-    default, 0.21 s at 10), and their uid lookups go through unique indexes, whose
-    estimates do not depend on the sample.
+    expressions over it (several times less at 10 than at the default), and their uid
+    lookups go through unique indexes, whose estimates do not depend on the sample.
 
     Edge label tables and their parent ``_ag_label_edge`` are analysed on their plain
     columns only (``id``, ``start_id``, ``end_id``: what the planner estimates joins
     and endpoint lookups with). PostgreSQL then skips the agtype ``properties`` column,
     whose statistics no query of kgmem or AGE's Cypher uses (property lookups go
     through expressions over it, not the column), and the expression of the edges'
-    unique ``uid`` index: measured on WN18RR's 86,835 edges, 0.7 s of server CPU less
-    per load.
+    unique ``uid`` index, which saves server CPU on every load.
 
     The two parents are analysed ``ONLY`` (on PostgreSQL 18 and later): since 18 a plain
     ANALYZE of an inheritance parent also analyses each child on its own, which would

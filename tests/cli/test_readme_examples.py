@@ -13,6 +13,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -122,13 +123,15 @@ def run_curl(command: str, base: str) -> subprocess.CompletedProcess[str]:
     command = re.sub(
         r"^curl ", "curl --fail-with-body " + ("--max-time 3 " if follow else ""), command
     )
-    done = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory() as cwd:  # for the files an example writes
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     if follow and done.returncode == 28:  # the stream was followed until cut
         return subprocess.CompletedProcess(done.args, 0, done.stdout, done.stderr)
     return done

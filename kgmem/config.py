@@ -3,7 +3,7 @@
 Each concern has its own section class with its own prefix, so a component receives
 only the section it needs (``settings.database``, ``settings.embedding``, ...).
 Every field carries a description; ``kgmem settings`` prints them all and a contract
-test checks that the README documents each one.
+test checks that docs/configuration.md documents each one.
 
 Nothing here runs at import time: build ``Settings()`` in the CLI or pass one to
 ``create_app``.
@@ -46,10 +46,8 @@ class DatabaseSettings(BaseSettings):
         description="Most pooled connections this process's searches use at once (a "
         "fused search runs its axes on several); further search statements wait in line, "
         "first come first served. Search statements keep a PostgreSQL core busy, so more "
-        "of them at once than the cores only adds switching between backends: at 1M on 2 "
-        "cores with 2 server processes and 8 clients, 2 each served 26% more vector and "
-        "37% more fused searches/s than no limit (README, Search). Other work is not "
-        "limited.",
+        "of them at once than the cores only adds switching between backends (measured in "
+        "docs/performance.md). Other work is not limited.",
     )
     statement_timeout_ms: int = Field(
         default=30_000, ge=0, description="statement_timeout for service queries (0: none)."
@@ -78,8 +76,8 @@ class DatabaseSettings(BaseSettings):
         le=1000,
         description="pgvector's hnsw.ef_search for vector search (candidates kept while "
         "walking the HNSW graph; higher: better recall, slower). A search for more than "
-        "this many results raises it to k for that search. 150 keeps recall@10 at 0.95-0.96 "
-        "on the 1M-entity bench store (0.94 at 100).",
+        "this many results raises it to k for that search (recall by ef_search: "
+        "docs/performance.md).",
     )
     hnsw_m: int = Field(
         default=16,
@@ -88,10 +86,8 @@ class DatabaseSettings(BaseSettings):
         description="pgvector's HNSW m (neighbours kept per vertex) of the vector indexes "
         "of namespaces created from now on; existing indexes keep theirs. Denser graphs "
         "(higher m and ef_construction) find the true neighbours more often at the same "
-        "ef_search but make every vector write slower: measured here, m 24 with "
-        "ef_construction 128 inserted 520 vectors/s against 1,500 with the defaults "
-        "(16, 64), and reached recall@10 0.95 at 1M on the bench's clustered vectors, where "
-        "the defaults reached 0.80-0.92 (ef_search 100-800).",
+        "ef_search but make every vector write slower (both measured in "
+        "docs/performance.md).",
     )
     hnsw_ef_construction: int = Field(
         default=64,

@@ -28,7 +28,7 @@ from cachetools import TTLCache
 from kgmem.model import ApiKey
 
 KEY_CACHE_SECONDS = 5.0
-"""How long a key check is reused (README, "API keys")."""
+"""How long a key check is reused (docs/rest.md)."""
 MAX_ENTRIES = 4096
 _COUNT = b"count"  # the active-key count's slot: no SHA-256 digest is this short
 

@@ -32,7 +32,7 @@ _STAGE_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 @dataclass(frozen=True)
 class Instruments:
     """Every metric kgmem records; names and labels are part of the operator's contract
-    (README, Observability)."""
+    (docs/observability.md)."""
 
     http_requests: Counter
     http_seconds: Histogram

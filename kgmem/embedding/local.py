@@ -84,8 +84,8 @@ class LocalEmbedder:
             encoder = model.for_single() if len(texts) == 1 else model.for_batch()
             return encoder.encode(texts, batch_size=self._settings.batch_size)
         # One short text gains nothing from more threads, and on a busy CPU the extra
-        # threads spin against each other (measured: 2 threads 250 ms of CPU per query,
-        # 1 thread 27 ms). Batches keep torch's default. The lock keeps this global
+        # threads spin against each other (several times the CPU of one thread). Batches
+        # keep torch's default. The lock keeps this global
         # setting private to one encode at a time.
         import torch
 

@@ -23,13 +23,11 @@ def relaxed_collection() -> Iterator[None]:
     A batch is tens of thousands of statements, each some dicts, tuples and operation
     objects that live until the batch is written. With the default threshold the
     collector runs every 700 of them and keeps traversing the batch built so far as it
-    ages through the generations; measured on WN18RR, reading and mapping took 14.6 to
-    17.3 us a statement with it and 7.4 to 7.8 with the threshold at 100,000 (7.0 to 7.9
-    with the collector off), and in interleaved whole in-process loads the importer spent
-    30 to 38 us of CPU a statement instead of 46 to 58. A load makes no reference cycles of its own
-    (its objects are freed by reference counting when a batch is done), and cycles
-    made meanwhile by anything else in the process are still collected, only less
-    often."""
+    ages through the generations: reading and mapping took about twice as long with it
+    as with the threshold at 100,000 (which is about as fast as the collector off).
+    A load makes no reference cycles of its own (its objects are freed by reference
+    counting when a batch is done), and cycles made meanwhile by anything else in the
+    process are still collected, only less often."""
     global _relaxing, _saved_threshold  # noqa: PLW0603
     with _relax_lock:
         if _relaxing == 0:

@@ -2,8 +2,8 @@
 
 Search is what agents call on every turn. Routing a request through the app's nested
 routers, solving the key-check dependencies and decoding the body to a dict before
-validating it cost about as much CPU as a vector search's own Python work (measured
-with cProfile: about 40% of the server's CPU per vector search). This ASGI middleware
+validating it cost about as much CPU as a vector search's own Python work (seen with
+cProfile). This ASGI middleware
 recognises the route by its path, validates the body straight from its bytes, admits
 the caller with the same check (``auth.authorize``) and answers with the route's own
 code (``routes.search.answer``).

@@ -120,9 +120,8 @@ async def serve_worker(settings: Settings, server: ServerSettings) -> None:
 def freeze_startup_heap() -> None:
     """Exempt what start-up allocated (modules, settings, the graph model) from the
     cyclic garbage collector. Otherwise every full collection, which batch writes
-    trigger by allocating per item, walks all of it again (measured in batched fact
-    writes with a long-lived heap: collections took 8.8 of 59.5 us client CPU per
-    fact, 1.3 us with that heap frozen)."""
+    trigger by allocating per item, walks all of it again (a large share of a batched
+    fact write's client CPU with a long-lived heap)."""
     gc.collect()
     gc.freeze()
 

@@ -176,7 +176,7 @@ class Database:
         pg_textsearch 1.0 leaves a backend with interrupts held off after an explicit
         ROLLBACK of a transaction that inserted into a BM25 index, and such a backend
         ignores statement_timeout, cancellation and termination (it blocks DROP DATABASE
-        and a fast shutdown). Measured here; a disconnect always ends the backend, and
+        and a fast shutdown). A disconnect always ends the backend, and
         PostgreSQL aborts the open transaction. The pool opens a fresh connection.
         """
         if self.state.status != "up":

@@ -46,8 +46,8 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def distance_sql(lat1: str, lon1: str, lat2: str, lon2: str) -> str:
     """The body of ``kgmem.haversine_km`` as an expression over the four given SQL
     expressions (float8, none NULL), evaluated inline: PostgreSQL does not inline the
-    function (it is STRICT and ``least`` is not), and calling it costs ~8 us a row, the
-    bulk of a radius search. Same operations in the same order: the same float8."""
+    function (it is STRICT and ``least`` is not), and calling it per row was the bulk
+    of a radius search. Same operations in the same order: the same float8."""
     return (
         f"(2 * 6371.0088 * asin(least(1.0, sqrt("
         f"sin(radians({lat2} - {lat1}) / 2) ^ 2 "

@@ -1,8 +1,8 @@
 """Read the vector tables and their HNSW indexes into PostgreSQL's shared buffers.
 
 After a restart an HNSW index is on disk only, and the first searches pay a disk read
-for almost every graph node they visit (measured at 1M: 300 ms per search cold, 4 ms
-warm). pg_prewarm is not part of every server (the embedded one lacks it), so this
+for almost every graph node they visit (at 1M entities, a cold search is many times
+slower than a warm one). pg_prewarm is not part of every server (the embedded one lacks it), so this
 walks each index with pgvector's own scan instead: an iterative scan (pgvector 0.8+)
 allowed to visit every tuple reads every index page through the buffer manager. A
 plain sequential scan would not do: PostgreSQL reads tables larger than a quarter of

@@ -117,8 +117,8 @@ def _current_item(ns: NamespaceRef, predicate: str, start: str) -> str:
     sourced claims with the value each asserts). Every join is an indexed LATERAL lookup
     that LIMIT/OFFSET keep the planner from flattening: an item has a handful of facts, but
     after a bulk load the side tables' statistics may be stale, and flattened plans then
-    hash-joined or scanned whole tables (measured on population: 26 ms per call against
-    under 1 ms). ``$2`` is the predicate."""
+    hash-joined or scanned whole tables, tens of times slower. ``$2`` is the
+    predicate."""
     fact = table(ns.name, "_kg_fact")
     return (
         f"e AS MATERIALIZED (SELECT id FROM {table(ns.name, predicate)} WHERE start_id = {start}), "

@@ -1,7 +1,8 @@
-"""Every runnable example of the README runs here, against a real ``kgmem serve`` (its
-own database, an OpenAI-compatible fake embedding server), so none can drift: the curl
-commands of every shell block in order, the answers the README shows beside them, the
-Python blocks, and the console commands that need no file of the reader's own."""
+"""Every runnable example of the README and of the topic pages it leads to runs here,
+against a real ``kgmem serve`` (its own database, an OpenAI-compatible fake embedding
+server), so none can drift: the curl commands of every shell block in order, the
+answers the pages show beside them, the Python blocks, and the console commands that
+need no file of the reader's own."""
 
 from __future__ import annotations
 
@@ -12,43 +13,50 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.cli.test_serve import Server, env_for, free_port, kgmem
+from tests.cli.test_serve import Server, env_for, free_port
+from tests.fixtures import markdown
 from tests.fixtures.http_fakes import FakeEmbeddingServer
+from tests.fixtures.markdown import Block
 
 pytestmark = pytest.mark.slow
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-_FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Block:
-    language: str
-    text: str
-    line: int
-
 
 # Run against a server of their own by tests/client/test_readme_agents.py.
 AGENT_SECTION = "## Use kgmem from an agent"
 
+# The README first (its quick start makes the namespace the others use), then the
+# topic pages whose examples run against the same server, in this order.
+PAGES = (
+    "README.md",
+    "docs/building.md",
+    "docs/concepts.md",
+    "docs/rest.md",
+    "docs/python.md",
+    "docs/search.md",
+    "docs/schema.md",
+    "docs/cypher.md",
+    "docs/import-export.md",
+    "docs/live.md",
+    "docs/deployment.md",
+    "docs/consensus.md",
+)
+
 
 def blocks(language: tuple[str, ...]) -> list[Block]:
-    """The README's fenced blocks in one of ``language``, in order (the agent section's
-    left to its own test)."""
-    source = README.read_text()
-    start = source.find(AGENT_SECTION)
-    end = source.find("\n## ", start + 1) if start >= 0 else -1
+    """The pages' fenced blocks in one of ``language``, in order (the README's agent
+    section left to its own test)."""
     return [
-        Block(m.group(1), m.group(2), source.count("\n", 0, m.start()) + 1)
-        for m in _FENCE.finditer(source)
-        if m.group(1) in language and not (start <= m.start() < end)
+        block
+        for page in PAGES
+        for block in markdown.blocks(
+            page, language, skip=AGENT_SECTION if page == "README.md" else None
+        )
     ]
 
 
@@ -108,27 +116,29 @@ async def server(  # type: ignore[no-untyped-def]
 
 
 def run_curl(command: str, base: str) -> subprocess.CompletedProcess[str]:
-    """One README curl command against ``base`` (HTTP errors fail it; a followed
+    """One documented curl command against ``base`` (HTTP errors fail it; a followed
     event stream is cut after a few seconds)."""
     command = command.replace("localhost:7420", base)
     follow = " -N " in command
     command = re.sub(
         r"^curl ", "curl --fail-with-body " + ("--max-time 3 " if follow else ""), command
     )
-    done = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", command],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory() as cwd:  # for the files an example writes
+        done = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
     if follow and done.returncode == 28:  # the stream was followed until cut
         return subprocess.CompletedProcess(done.args, 0, done.stdout, done.stderr)
     return done
 
 
 def shown_answer(block_after: Block) -> dict:
-    """The JSON answer the README shows, with its elisions ("...") left out."""
+    """The JSON answer the page shows, with its elisions ("...") left out."""
     shown = json.loads(block_after.text)
 
     def strip(value: object) -> object:
@@ -142,7 +152,7 @@ def shown_answer(block_after: Block) -> dict:
 
 
 def matches(shown: object, real: object, where: str = "") -> list[str]:
-    """Where ``real`` differs from what the README shows (varying values excepted)."""
+    """Where ``real`` differs from what the page shows (varying values excepted)."""
     if isinstance(shown, dict):
         if not isinstance(real, dict):
             return [f"{where}: not an object"]
@@ -157,7 +167,7 @@ def matches(shown: object, real: object, where: str = "") -> list[str]:
         if not isinstance(real, list) or len(real) < len(shown):
             return [f"{where}: fewer items"]
         return [m for s, r in zip(shown, real, strict=False) for m in matches(s, r, where)]
-    return [] if shown == real else [f"{where}: README {shown!r}, server {real!r}"]
+    return [] if shown == real else [f"{where}: shown {shown!r}, server {real!r}"]
 
 
 def test_every_curl_example_runs_and_answers_as_shown(server: ReadmeServer) -> None:
@@ -174,16 +184,17 @@ def test_every_curl_example_runs_and_answers_as_shown(server: ReadmeServer) -> N
             done = run_curl(command, base)
             ran += 1
             if done.returncode != 0:
-                failures.append(f"README line {block.line}: {command}\n{done.stdout}{done.stderr}")
+                failures.append(f"{block.where}: {command}\n{done.stdout}{done.stderr}")
                 continue
             after = shells[i + 1] if i + 1 < len(shells) else None
             if (
                 after is not None
                 and after.language == "json"
+                and after.page == block.page
                 and command.rstrip().endswith("entities/alice")
             ):
                 diff = matches(shown_answer(after), json.loads(done.stdout))
-                failures += [f"README line {after.line}: {d}" for d in diff]
+                failures += [f"{after.where}: {d}" for d in diff]
     assert not failures, "\n\n".join(failures)
     assert ran >= 10  # the quick start, episodes, search, Cypher, live events, trust
 
@@ -200,7 +211,7 @@ def test_the_cypher_example_finds_what_the_quick_start_wrote(server: ReadmeServe
     assert [row[2] for row in answer["rows"]] == ["Alice"]
 
 
-def test_console_examples_run(server: ReadmeServer) -> None:
+def test_console_examples_run(server: ReadmeServer, tmp_path: Path) -> None:
     base = server.url.removeprefix("http://")
     [quick] = [b for b in blocks(("sh",)) if "v1/namespaces/demo/entities/alice" in b.text]
     for command in commands(quick):
@@ -210,13 +221,21 @@ def test_console_examples_run(server: ReadmeServer) -> None:
     for block in blocks(("sh", "bash")):
         for command in commands(block):
             args = shlex.split(command, comments=True)
-            runnable = args[0] == "kgmem" and args[1] in ("verify", "cypher")
+            runnable = args[0] == "kgmem" and args[1] in ("verify", "cypher", "export")
             if not runnable or (args[1] == "cypher" and "-c" not in args):
                 continue
-            done = kgmem(*args[1:], env=env)
-            assert done.returncode == 0, f"README line {block.line}: {command}\n{done.stderr}"
+            done = subprocess.run(
+                [sys.executable, "-m", "kgmem", *args[1:]],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, f"{block.where}: {command}\n{done.stderr}"
             ran.append(args[1])
-    assert sorted(set(ran)) == ["cypher", "verify"]
+    assert sorted(set(ran)) == ["cypher", "export", "verify"]
 
 
 def _hoisted(code: str) -> tuple[list[str], str]:

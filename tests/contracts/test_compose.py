@@ -1,7 +1,7 @@
 """docker-compose.yml cannot run here (no Docker engine), so it is checked by parsing:
 the services, health checks and ordering, that it only uses real settings, that its
 PostgreSQL has the embedded default's version and extensions, and that the ports agree
-with the README."""
+with docs/deployment.md."""
 
 import re
 import subprocess
@@ -11,6 +11,7 @@ import pgserver
 import yaml
 
 from kgmem.config import DEFAULT_PORT, documented_settings
+from tests.fixtures import markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -74,23 +75,21 @@ def test_postgres_image_matches_the_embedded_default() -> None:
     assert f"ARG PG_TEXTSEARCH_VERSION={embedded['pg_textsearch']}" in dockerfile
     assert "shared_preload_libraries=pg_textsearch" in dockerfile
     assert "session_preload_libraries=age" in dockerfile
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Production: docker compose", 1)[1].split("\n## ", 1)[0]
+    section = markdown.section("docs/deployment.md", "## Production: docker compose")
     major, age = embedded["postgres"], embedded["age"].rsplit(".", 1)[0]
     assert f"PostgreSQL {major}" in section and f"AGE {age}" in section
     app = (ROOT / "Dockerfile").read_text()
     assert "torch==2.13.0" in app and "download.pytorch.org/whl/cpu" in app
 
 
-def test_ports_agree_with_the_readme() -> None:
+def test_ports_agree_with_the_deployment_page() -> None:
     services = COMPOSE["services"]
     assert f"{DEFAULT_PORT}:{DEFAULT_PORT}" in services["kgmem"]["ports"]
     assert "5432:5432" in services["postgres"]["ports"]
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Production: docker compose", 1)[1].split("\n## ", 1)[0]
+    section = markdown.section("docs/deployment.md", "## Production: docker compose")
     assert "port 5432" in section and f"port {DEFAULT_PORT}" in section
-    # The analysts' section sends AGE Viewer to the compose stack's PostgreSQL.
-    assert "compose stack's PostgreSQL" in readme
+    # The analysts' page sends AGE Viewer to the compose stack's PostgreSQL.
+    assert "compose stack's PostgreSQL" in (ROOT / "docs" / "cypher.md").read_text()
 
 
 def test_backup_service_runs_the_backup_command_into_its_volume() -> None:

@@ -180,7 +180,7 @@ async def test_the_reader_role_cannot_reach_other_graphs_or_kgmem_tables(
 async def test_an_analyst_login_role_reads_only_its_namespace(
     memory: Memory, two_namespaces: tuple[str, str], raw_conn: asyncpg.Connection, pg_url: str
 ) -> None:
-    """What the README tells analysts to do for psql or AGE Viewer."""
+    """What docs/cypher.md tells analysts to do for psql or AGE Viewer."""
     mine, other = two_namespaces
     reader = await memory.cypher_reader_role(mine)
     login = f"analyst_{uuid.uuid4().hex[:8]}"

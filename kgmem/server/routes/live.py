@@ -72,7 +72,7 @@ def _types(text: str | None) -> frozenset[str] | None:
 async def metrics(request: Request) -> Response:
     """Prometheus metrics of every worker process: requests and latency per route, pool
     use, search stage times, the embedding queue, import jobs, the cache and events
-    (README, Observability). Open like /health unless KGMEM_SERVER_METRICS says
+    (docs/observability.md). Open like /health unless KGMEM_SERVER_METRICS says
     otherwise."""
     access = request.app.state.metrics_access
     if access == "off":

@@ -20,7 +20,7 @@ NULL = "\\N"
 
 def field(value: object) -> str:
     """One value in COPY's text format. ``str.translate`` with a mapping looks up every
-    character in Python (measured: 6 us a field); the chained ``replace`` calls run in C
+    character in Python; the chained ``replace`` calls run in C
     and only when a character needs escaping."""
     if value is None:
         return "\\N"
@@ -45,8 +45,8 @@ _COPY_SPECIAL = re.compile(r"[\\\n\r\t]")
 def all_plain(texts: Iterable[str | None]) -> bool:
     """Whether none of ``texts`` holds a character COPY's text format escapes: then
     rows are formatted with the texts as they are, one C-level search over all of
-    them instead of a ``field`` call per field (WN18RR: 336,000 calls, about 6% of the
-    importing thread's time in a profile)."""
+    them instead of a ``field`` call per field (a visible share of the importing
+    thread's time in a profile)."""
     return _COPY_SPECIAL.search("\x00".join([t for t in texts if t])) is None
 
 
@@ -130,7 +130,7 @@ def any_uid(uids: Sequence[str]) -> tuple[str, object]:
     """``= ANY(...)`` over ``uids`` as ``$1``, with the parameter to pass. The uids go
     as one text joined by U+001F and split by PostgreSQL: asyncpg encodes a Python list
     as ``text[]`` element by element, testing each against abstract base classes in
-    Python (measured: about a tenth of the importer's write-side CPU), and the split
+    Python (a noticeable share of the importer's write-side CPU), and the split
     array is folded into a constant as the ``text[]`` parameter is, so the plan (a
     hashed filter) stays the same. A uid holding U+001F goes the ``text[]`` way, and so
     does a lone empty uid (PostgreSQL splits an empty text into no element at all)."""

@@ -4,8 +4,9 @@
 import Graph from "graphology";
 import forceAtlas2 from "graphology-layout-forceatlas2";
 import Sigma from "sigma";
-import { EdgeRectangleProgram } from "sigma/rendering";
+import { NodePointProgram } from "sigma/rendering";
 import { EdgeDashedProgram } from "./dashed.js";
+import { EdgeQuadProgram } from "./edges.js";
 
 const PALETTE = [
   "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
@@ -48,8 +49,12 @@ export class GraphView {
     this.knownAt = null;
     this.focus = null; // {nodes: Set, edges: Set} of a highlighted causal path
     this.sigma = new Sigma(this.graph, container, {
+      // Nodes as round points and edges as plain quads: no instanced draws, which a
+      // browser without a GPU (software WebGL) pays dearly per item (see edges.js).
+      defaultNodeType: "point",
+      nodeProgramClasses: { point: NodePointProgram },
       defaultEdgeType: "solid",
-      edgeProgramClasses: { solid: EdgeRectangleProgram, dashed: EdgeDashedProgram },
+      edgeProgramClasses: { solid: EdgeQuadProgram, dashed: EdgeDashedProgram },
       labelRenderedSizeThreshold: 5,
       labelDensity: 0.2,
       stagePadding: 60,

@@ -14,6 +14,7 @@ const PALETTE = [
 ];
 const GOLDEN = Math.PI * (3 - Math.sqrt(5));
 const DIM = "#e4e6eb";
+const SLICE_MS = 12; // layout work per animation frame
 
 export function colourOf(label) {
   let h = 0;
@@ -48,6 +49,7 @@ export class GraphView {
     this.validAt = null;
     this.knownAt = null;
     this.focus = null; // {nodes: Set, edges: Set} of a highlighted causal path
+    this.laying = null; // the running layout's promise
     this.sigma = new Sigma(this.graph, container, {
       // Nodes as round points and edges as plain quads: no instanced draws, which a
       // browser without a GPU (software WebGL) pays dearly per item (see edges.js).
@@ -167,11 +169,32 @@ export class GraphView {
     return { nodes: this.graph.order, edges: this.graph.size, drawn };
   }
 
-  // A force-directed layout from the current positions, bounded in time.
+  // A force-directed layout (ForceAtlas2) from the current positions, a bounded number
+  // of iterations, run in slices of about one frame so the page keeps answering (and the
+  // canvas shows the layout settling). Resolves when done; a second call while one runs
+  // returns the running one.
   layout() {
-    const iterations = this.graph.order > 2000 ? 30 : 100;
-    const settings = forceAtlas2.inferSettings(this.graph);
-    forceAtlas2.assign(this.graph, { iterations, settings: { ...settings, barnesHutOptimize: true } });
+    if (this.laying) return this.laying;
+    const total = this.graph.order > 2000 ? 30 : 100;
+    const settings = { ...forceAtlas2.inferSettings(this.graph), barnesHutOptimize: this.graph.order > 500 };
+    let done = 0;
+    this.laying = new Promise((resolve) => {
+      const slice = () => {
+        const start = performance.now();
+        while (done < total && performance.now() - start < SLICE_MS) {
+          forceAtlas2.assign(this.graph, { iterations: 1, settings });
+          done += 1;
+        }
+        if (done < total && this.graph.order) {
+          requestAnimationFrame(slice);
+        } else {
+          this.laying = null;
+          resolve(done);
+        }
+      };
+      slice();
+    });
+    return this.laying;
   }
 
   afterNextDraw(callback) {

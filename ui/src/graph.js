@@ -14,7 +14,7 @@ const PALETTE = [
 ];
 const GOLDEN = Math.PI * (3 - Math.sqrt(5));
 const DIM = "#e4e6eb";
-const SLICE_MS = 12; // layout work per animation frame
+const SLICE_MS = 12; // layout work between two chances for the page to answer
 
 export function colourOf(label) {
   let h = 0;
@@ -170,27 +170,35 @@ export class GraphView {
   }
 
   // A force-directed layout (ForceAtlas2) from the current positions, a bounded number
-  // of iterations, run in slices of about one frame so the page keeps answering (and the
-  // canvas shows the layout settling). Resolves when done; a second call while one runs
-  // returns the running one.
+  // of iterations. They run on a copy of the graph in slices of about one frame, so the
+  // page keeps answering, and the canvas takes the positions once at the end (moving
+  // the drawn graph each slice would make sigma process and draw it each time).
+  // Resolves with the iterations run; a second call while one runs gets the same.
   layout() {
     if (this.laying) return this.laying;
     const total = this.graph.order > 2000 ? 30 : 100;
     const settings = { ...forceAtlas2.inferSettings(this.graph), barnesHutOptimize: this.graph.order > 500 };
+    const copy = this.graph.copy();
     let done = 0;
     this.laying = new Promise((resolve) => {
       const slice = () => {
         const start = performance.now();
         while (done < total && performance.now() - start < SLICE_MS) {
-          forceAtlas2.assign(this.graph, { iterations: 1, settings });
+          forceAtlas2.assign(copy, { iterations: 1, settings });
           done += 1;
         }
-        if (done < total && this.graph.order) {
-          requestAnimationFrame(slice);
-        } else {
-          this.laying = null;
-          resolve(done);
+        if (done < total) {
+          setTimeout(slice, 0);
+          return;
         }
+        // One update of every position (one event for sigma), for the nodes still drawn.
+        this.graph.updateEachNodeAttributes((node, a) => {
+          if (!copy.hasNode(node)) return a;
+          const { x, y } = copy.getNodeAttributes(node);
+          return { ...a, x, y };
+        }, { attributes: ["x", "y"] });
+        this.laying = null;
+        resolve(done);
       };
       slice();
     });

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import socket
-import os
 import statistics
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -250,8 +250,9 @@ async def measure(url: str, sizes: list[int], rounds: int, report: Report) -> No
             )
             report.add(Figure(f"first draw, {size} neighbours, slowest", max(times), "ms", rounds))
             for kind in ("zoom", "pan"):
-                add_motion(report, f"{kind}, {size} neighbours", await motion(page, kind),
-                           empty[kind])
+                add_motion(
+                    report, f"{kind}, {size} neighbours", await motion(page, kind), empty[kind]
+                )
             took, block = await page.evaluate(LAYOUT_SCRIPT)
             report.add(Figure(f"Layout (ForceAtlas2), {size}: until done", took, "ms", 1))
             report.add(Figure(f"Layout, {size}: longest frame meanwhile", block, "ms", 1))

@@ -22,9 +22,11 @@ ASSETS = Path("kgmem/server/explorer_assets")
 
 
 def fresh_clone(into: Path) -> Path:
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True)
+        .stdout.decode()
+        .split("\0")
+    )
     clone = into / "clone"
     for name in filter(None, tracked):
         source = ROOT / name
@@ -56,7 +58,7 @@ def test_run_serve_and_run_test_build_the_explorer_in_a_fresh_clone(tmp_path: Pa
     env = {"PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin", "KGMEM_VENV": str(venv),
            "HOME": str(tmp_path)}  # fmt: skip
     served = subprocess.run(
-        ["bash", "run", "serve", "--port", "7499"], cwd=clone, env=env,
+        ["bash", "run", "serve", "--port", "7499"], cwd=clone, env=env, check=False,
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert served.returncode == 0, served.stderr
@@ -65,7 +67,7 @@ def test_run_serve_and_run_test_build_the_explorer_in_a_fresh_clone(tmp_path: Pa
         assert (built / asset).is_file(), (asset, served.stderr)
     stamp = (built / ".build-stamp").read_text()
     tested = subprocess.run(
-        ["bash", "run", "test", "-k", "nothing"], cwd=clone, env=env,
+        ["bash", "run", "test", "-k", "nothing"], cwd=clone, env=env, check=False,
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert tested.returncode == 0, tested.stderr
@@ -76,7 +78,13 @@ def test_run_serve_and_run_test_build_the_explorer_in_a_fresh_clone(tmp_path: Pa
     # A changed source is rebuilt by the next command.
     (clone / "ui" / "src" / "explorer.css").write_text("/* changed */\n", encoding="utf-8")
     again = subprocess.run(
-        ["bash", "run", "serve"], cwd=clone, env=env, capture_output=True, text=True, timeout=600
+        ["bash", "run", "serve"],
+        cwd=clone,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert "building the graph explorer" in again.stderr
     assert (built / "explorer.css").read_text() == "/* changed */\n"

@@ -197,7 +197,7 @@ async def test_search_open_and_expand_on_the_canvas(
     # Each fact's row: status, trust (as the API reports it) and sources.
     works = next(f for f in await alice_facts(served) if f["predicate"] == "WORKS_AT")
     cells = await page.locator("#entity tr", has_text="WORKS_AT").locator("td").all_text_contents()
-    trust = "–" if works["trust"] is None else f"{works['trust']:.2f}"
+    trust = "\N{EN DASH}" if works["trust"] is None else f"{works['trust']:.2f}"
     assert cells[3] == "current" and cells[4].startswith(trust) and cells[5] == "hr-db", cells
     assert works["sources"] == ["hr-db"]
     nodes, _, total = await drawn(page)
@@ -278,9 +278,7 @@ async def test_canvas_colours_by_label_widths_by_trust_and_dashes_when_closed(
     await page.close()
 
 
-def holds(
-    fact: dict[str, Any], valid_at: datetime | None, known_at: datetime | None
-) -> bool:
+def holds(fact: dict[str, Any], valid_at: datetime | None, known_at: datetime | None) -> bool:
     """The rule the canvas draws by, restated: true then, and believed then."""
 
     def t(key: str) -> datetime | None:
@@ -373,7 +371,8 @@ async def test_map_draws_the_world_located_entities_and_the_searched_areas(
     await page.mouse.move(*at(45.0, 6.0), steps=5)
     await page.mouse.up()
     await expect(page.locator("#map-stats")).to_have_text("1 of 3 located entities in the area")
-    assert [t.startswith("PlaceParis") for t in await page.locator("#places li").all_text_contents()] == [True]
+    listed = await page.locator("#places li").all_text_contents()
+    assert len(listed) == 1 and listed[0].startswith("PlaceParis")
     inside = await pixel(46.5, 4.0)
     assert inside != LAND and inside[0] > inside[1] + 15, inside
     assert await pixel(50.5, 13.0) == LAND  # where the radius was, outside the box

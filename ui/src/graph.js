@@ -14,6 +14,7 @@ const PALETTE = [
 ];
 const GOLDEN = Math.PI * (3 - Math.sqrt(5));
 const DIM = "#e4e6eb";
+const LARGE = 500; // nodes or edges from which the canvas saves work (fitSettings)
 const SLICE_MS = 12; // layout work between two chances for the page to answer
 
 export function colourOf(label) {
@@ -134,16 +135,16 @@ export class GraphView {
       this.addNode(other, names.get(other), uid);
     }
     for (const fact of facts) this.addFact(fact);
-    this.fitSettings();
   }
 
-  // Large graphs stay interactive: edges and labels rest while the camera moves.
+  // Large graphs stay interactive: smaller nodes, and edges and labels rest while the
+  // camera moves (filling hundreds of long edges is most of a frame's cost under
+  // software WebGL; see docs/explorer.md). Called whenever the canvas changes.
   fitSettings() {
-    const large = this.graph.order > 1500;
-    const size = this.graph.order > 500 ? 3 : 6;
-    this.graph.updateEachNodeAttributes((node, a) => (a.hop === 0 ? a : { ...a, size }));
-    this.sigma.setSetting("hideEdgesOnMove", large);
-    this.sigma.setSetting("hideLabelsOnMove", large);
+    const size = this.graph.order > LARGE ? 3 : 6;
+    this.graph.updateEachNodeAttributes((node, a) => (a.hop === 0 || a.size === size ? a : { ...a, size }));
+    this.sigma.setSetting("hideEdgesOnMove", this.graph.size > LARGE);
+    this.sigma.setSetting("hideLabelsOnMove", this.graph.order > LARGE);
   }
 
   setTime(validAt, knownAt) {

@@ -4,6 +4,7 @@ limited to one namespace. Screenshots go to tmp/artefacts/explorer (not committe
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import uuid
@@ -233,6 +234,49 @@ async def test_expanding_stops_at_the_per_hop_limit(
     )
     assert iterations == 100 and moved
     assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+CROWD = """(size) => {
+  const g = window.kgmem.graph, t = "2020-01-01T00:00:00+00:00", facts = [], names = new Map();
+  for (let i = 0; i < size; i++) {
+    facts.push({ uid: `f${i}`, subject: "hub", predicate: "RELATED_TO", object: `n${i}`,
+      status: i % 7 ? "current" : "closed", valid_from: t, valid_to: null, recorded_at: t,
+      expired_at: i % 7 ? null : t, trust: (i % 5) / 4, sources: [] });
+    names.set(`n${i}`, { label: ["Person", "Place", "Event"][i % 3], name: `N ${i}` });
+  }
+  g.clear();
+  g.addNode("hub", { label: "Concept", name: "Hub" });
+  g.expand("hub", facts, names);
+  g.fitSettings();
+  const s = g.sigma;
+  s.refresh();
+  return [g.graph.order, g.graph.size, s.getSetting("hideEdgesOnMove"),
+          s.getSetting("hideLabelsOnMove")];
+}"""
+
+
+async def test_a_canvas_of_5000_nodes_draws_them_all_and_picks_the_one_clicked(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    """The canvas side of a large neighbourhood (its speed is measured by
+    `python -m bench explorer`): every node drawn, edges and labels resting while the
+    camera moves, and a click in the crowd naming the node under the mouse."""
+    page, _ = await signed_in(chromium, served)
+    assert await page.evaluate(CROWD, 5000) == [5001, 5000, True, True]
+    look = await page.evaluate(LOOK)
+    assert len(look["nodes"]) == 5001 and len(look["edges"]) == 5000
+    assert sum(e[0] == "dashed" for e in look["edges"].values()) == len(range(0, 5000, 7))
+    for uid in ("n2500", "n4999"):
+        await page.evaluate(
+            "() => window.kgmem.graph.sigma.once('clickNode', (e) => { window.picked = e.node; })"
+        )
+        await asyncio.sleep(0.5)  # apart by more than a double click
+        await click_node(page, uid)
+        await page.wait_for_function("(uid) => window.picked === uid", arg=uid, timeout=10_000)
+    await shot(page, "10-crowd")
+    assert page.errors == []  # type: ignore[attr-defined]
+    assert await page.evaluate(CROWD, 100) == [101, 100, False, False]  # small again
     await page.close()
 
 

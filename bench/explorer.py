@@ -105,6 +105,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench explorer")
     p.add_argument("--sizes", default="1000,5000", help="neighbourhood sizes, comma-separated")
     p.add_argument("--rounds", type=int, default=5, help="draws measured per size")
+    p.add_argument("--device-scale", type=float, default=1.0, help="the page's device pixel ratio")
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     return p.parse_args(argv)
 
@@ -226,11 +227,13 @@ def add_motion(report: Report, label: str, seen: Motion, empty: Motion | None) -
     report.add(Figure(f"{label}: browser CPU per frame", seen.cpu_ms, "ms", 1, cpu_base, name))
 
 
-async def measure(url: str, sizes: list[int], rounds: int, report: Report) -> None:
+async def measure(url: str, sizes: list[int], rounds: int, scale: float, report: Report) -> None:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium, args=ARGS)
-        page = await browser.new_page(viewport={"width": 1400, "height": 900})
+        page = await browser.new_page(
+            viewport={"width": 1400, "height": 900}, device_scale_factor=scale
+        )
         await page.goto(f"{url}/ui")
         await page.wait_for_function("() => document.querySelector('#namespace').value !== ''")
         empty = {kind: await motion(page, kind) for kind in ("zoom", "pan")}
@@ -270,7 +273,8 @@ async def main(argv: list[str]) -> int:
         print("the explorer is not built: run `./run ui` first")
         return 1
     sizes = [int(s) for s in args.sizes.split(",")]
-    report = Report("explorer", describe(), {"sizes": sizes, "rounds": args.rounds})
+    data = {"sizes": sizes, "rounds": args.rounds, "device_scale": args.device_scale}
+    report = Report("explorer", describe(), data)
     with scratch(args.database_url, "kgmem-bench-explorer-") as space:
         settings = Settings(
             home=space.home,
@@ -285,7 +289,7 @@ async def main(argv: list[str]) -> int:
                 await memory.write_batch("bench_explorer", BatchWrite(batch.entities))
                 await memory.write_batch("bench_explorer", BatchWrite((), batch.facts))
             async with serving(memory) as url:
-                await measure(url, sizes, args.rounds, report)
+                await measure(url, sizes, args.rounds, args.device_scale, report)
         finally:
             await memory.close()
     report.print_summary()

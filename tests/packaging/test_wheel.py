@@ -33,6 +33,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
+    # The graph explorer is built by the run script (as `./run serve` and `./run test` do),
+    # not committed: a wheel built after that carries it.
+    subprocess.run(["bash", str(ROOT / "run"), "ui"], cwd=ROOT, check=True, timeout=600)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, ROOT],
         check=True,
@@ -71,6 +74,8 @@ def test_wheel_carries_the_package_and_its_resources(wheel: Path) -> None:
     for resource in ("graph_schema", "migrations", "cypher"):
         assert any(n.startswith(f"kgmem/_resources/{resource}/") for n in names), resource
     assert not any(n.startswith(("tests/", "bench/")) for n in names)
+    for asset in ("index.html", "explorer.css", "explorer.js", "THIRD_PARTY_LICENSES.txt"):
+        assert f"kgmem/server/explorer_assets/{asset}" in names, asset
     meta = next(n for n in names if n.endswith(".dist-info/METADATA"))
     message = email.message_from_bytes(zipfile.ZipFile(wheel).read(meta))
     runtime = [r for r in message.get_all("Requires-Dist") or [] if "extra ==" not in r]
@@ -113,6 +118,10 @@ def test_installed_wheel_serves(env: Path, tmp_path: Path, home_dir: Path) -> No
         assert health.status_code == 200, health.text
         made = httpx.post(f"{url}/v1/namespaces", json={"name": "wheel"}, timeout=30)
         assert made.status_code == 201, made.text  # migrations and schema from the wheel
+        page = httpx.get(f"{url}/ui", timeout=30)  # the explorer, from the wheel's assets
+        assert page.status_code == 200 and "/ui/assets/explorer.js" in page.text
+        script = httpx.get(f"{url}/ui/assets/explorer.js", timeout=30)
+        assert script.status_code == 200 and "sigma" in script.text.lower()
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=90) in (0, -signal.SIGTERM)

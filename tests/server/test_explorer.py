@@ -4,12 +4,14 @@ limited to one namespace. Screenshots go to tmp/artefacts/explorer (not committe
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -79,7 +81,9 @@ async def seed(memory: Memory, ns: str) -> None:
         FactWrite("alice", "LIVES_IN", "berlin", valid_from=day(2010), recorded_at=day(2010)),
         # LIVES_IN is functional: this closes the Berlin fact, which stays drawn dashed.
         FactWrite("alice", "LIVES_IN", "paris", valid_from=day(2019), recorded_at=day(2019)),
-        FactWrite("alice", "WORKS_AT", "acme", valid_from=day(2021), recorded_at=day(2021)),
+        FactWrite(
+            "alice", "WORKS_AT", "acme", valid_from=day(2021), recorded_at=day(2021), source="hr-db"
+        ),
         FactWrite("alice", "RELATED_TO", "evil", text=EVIL),
         FactWrite("alice", "RELATED_TO", "tokyo", valid_from=day(2023), recorded_at=day(2023)),
         FactWrite("tokyo", "RELATED_TO", "storm"),
@@ -191,6 +195,12 @@ async def test_search_open_and_expand_on_the_canvas(
     await expect(facts).to_have_count(5)
     await expect(page.locator("#entity tr.closed")).to_have_count(1)  # Berlin, superseded
     await expect(page.locator("#timeline li").first).not_to_have_text("loading …")
+    # Each fact's row: status, trust (as the API reports it) and sources.
+    works = next(f for f in await alice_facts(served) if f["predicate"] == "WORKS_AT")
+    cells = await page.locator("#entity tr", has_text="WORKS_AT").locator("td").all_text_contents()
+    trust = "\N{EN DASH}" if works["trust"] is None else f"{works['trust']:.2f}"
+    assert cells[3] == "current" and cells[4].startswith(trust) and cells[5] == "hr-db", cells
+    assert works["sources"] == ["hr-db"]
     nodes, _, total = await drawn(page)
     assert (nodes, total) == (6, 5)
     await shot(page, "1-alice")
@@ -204,9 +214,115 @@ async def test_search_open_and_expand_on_the_canvas(
     await page.close()
 
 
-def holds(
-    fact: dict[str, str | None], valid_at: datetime | None, known_at: datetime | None
-) -> bool:
+async def test_expanding_stops_at_the_per_hop_limit(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
+    await page.fill("#per-hop", "2")
+    await open_alice(page)
+    await expect(page.locator("#entity table.facts tbody tr")).to_have_count(2)
+    nodes, _, total = await drawn(page)
+    assert (nodes, total) == (3, 2)  # Alice and two of her five facts' other ends
+    await page.fill("#per-hop", "200")
+    await click_node(page, "alice")  # a click expands in place, up to the new limit
+    await expect(page.locator("#entity table.facts tbody tr")).to_have_count(5)
+    assert (await drawn(page))[0::2] == (6, 5)
+    # Layout runs ForceAtlas2 in frame-sized slices and moves the nodes.
+    iterations, moved = await page.evaluate(
+        "async () => { const g = window.kgmem.graph, at = g.graph.getNodeAttribute('tokyo', 'x');"
+        " const n = await g.layout(); return [n, g.graph.getNodeAttribute('tokyo', 'x') !== at]; }"
+    )
+    assert iterations == 100 and moved
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+CROWD = """(size) => {
+  const g = window.kgmem.graph, t = "2020-01-01T00:00:00+00:00", facts = [], names = new Map();
+  for (let i = 0; i < size; i++) {
+    facts.push({ uid: `f${i}`, subject: "hub", predicate: "RELATED_TO", object: `n${i}`,
+      status: i % 7 ? "current" : "closed", valid_from: t, valid_to: null, recorded_at: t,
+      expired_at: i % 7 ? null : t, trust: (i % 5) / 4, sources: [] });
+    names.set(`n${i}`, { label: ["Person", "Place", "Event"][i % 3], name: `N ${i}` });
+  }
+  g.clear();
+  g.addNode("hub", { label: "Concept", name: "Hub" });
+  g.expand("hub", facts, names);
+  g.fitSettings();
+  const s = g.sigma;
+  s.refresh();
+  return [g.graph.order, g.graph.size, s.getSetting("hideEdgesOnMove"),
+          s.getSetting("hideLabelsOnMove")];
+}"""
+
+
+async def test_a_canvas_of_5000_nodes_draws_them_all_and_picks_the_one_clicked(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    """The canvas side of a large neighbourhood (its speed is measured by
+    `python -m bench explorer`): every node drawn, edges and labels resting while the
+    camera moves, and a click in the crowd naming the node under the mouse."""
+    page, _ = await signed_in(chromium, served)
+    assert await page.evaluate(CROWD, 5000) == [5001, 5000, True, True]
+    look = await page.evaluate(LOOK)
+    assert len(look["nodes"]) == 5001 and len(look["edges"]) == 5000
+    assert sum(e[0] == "dashed" for e in look["edges"].values()) == len(range(0, 5000, 7))
+    for uid in ("n2500", "n4999"):
+        await page.evaluate(
+            "() => window.kgmem.graph.sigma.once('clickNode', (e) => { window.picked = e.node; })"
+        )
+        await asyncio.sleep(0.5)  # apart by more than a double click
+        await click_node(page, uid)
+        await page.wait_for_function("(uid) => window.picked === uid", arg=uid, timeout=10_000)
+    await shot(page, "10-crowd")
+    assert page.errors == []  # type: ignore[attr-defined]
+    assert await page.evaluate(CROWD, 100) == [101, 100, False, False]  # small again
+    await page.close()
+
+
+LOOK = """() => {
+  const s = window.kgmem.graph.sigma, g = s.getGraph();
+  return {
+    nodes: g.mapNodes((n, a) => [a.kind, s.getNodeDisplayData(n).color]),
+    edges: Object.fromEntries(g.mapEdges((e) => {
+      const d = s.getEdgeDisplayData(e);
+      return [e, [d.type, d.size, d.color, d.hidden]];
+    })),
+  };
+}"""
+
+
+def closed(fact: dict[str, Any]) -> bool:
+    return fact["status"] == "closed" or bool(fact["expired_at"])
+
+
+async def test_canvas_colours_by_label_widths_by_trust_and_dashes_when_closed(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    facts = await alice_facts(served)
+    page, _ = await signed_in(chromium, served)
+    await open_alice(page)
+    look = await page.evaluate(LOOK)
+    colours: dict[str, set[str]] = {}
+    for kind, colour in look["nodes"]:
+        colours.setdefault(kind, set()).add(colour)
+    assert sorted(colours) == ["Concept", "Organization", "Person", "Place"]
+    assert all(len(c) == 1 for c in colours.values())  # one colour per label ...
+    assert len(set.union(*colours.values())) == 4  # ... and a different one for each
+    legend = await page.locator("#legend").text_content() or ""
+    assert all(kind in legend for kind in colours)
+    assert sum(closed(f) for f in facts) == 1
+    for fact in facts:
+        kind, size, _, hidden = look["edges"][fact["uid"]]
+        assert kind == ("dashed" if closed(fact) else "solid"), fact
+        trust = 0.25 if fact["trust"] is None else fact["trust"]
+        assert size == pytest.approx(1 + 4 * trust) and not hidden
+    await shot(page, "9-look")
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+def holds(fact: dict[str, Any], valid_at: datetime | None, known_at: datetime | None) -> bool:
     """The rule the canvas draws by, restated: true then, and believed then."""
 
     def t(key: str) -> datetime | None:
@@ -223,7 +339,7 @@ def holds(
     )
 
 
-async def alice_facts(served: tuple[str, str, str]) -> list[dict[str, str | None]]:
+async def alice_facts(served: tuple[str, str, str]) -> list[dict[str, Any]]:
     url, secret, ns = served
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {secret}"}) as c:
         detail = (await c.get(f"/v1/namespaces/{ns}/entities/alice?include_closed=true")).json()
@@ -242,16 +358,29 @@ async def test_time_sliders_change_the_drawn_edges(
     await expect(page.locator("#valid-out")).to_contain_text("2010-01-01")
     then = sum(holds(f, day(2010), None) for f in facts)
     assert 0 < then < 5 and await drawn(page) == (6, then, 5)
+    edges = (await page.evaluate(LOOK))["edges"]
+    assert sorted(uid for uid, e in edges.items() if not e[3]) == sorted(
+        f["uid"] for f in facts if holds(f, day(2010), None)
+    )  # what sigma draws, not only the count
     await shot(page, "3-valid-2010")
     # Back to any valid time, known time today: the closed Berlin fact is no longer believed.
     await page.locator("#valid-time").fill("1000")
     await page.locator("#known-time").fill("999")
     assert await drawn(page) == (6, 4, 5)
+    edges = (await page.evaluate(LOOK))["edges"]
+    assert [uid for uid, e in edges.items() if e[3]] == [f["uid"] for f in facts if closed(f)]
     await shot(page, "4-known-now")
     await page.close()
 
 
-async def test_map_shows_located_entities_and_a_radius_search(
+LAND, SEA = [217, 212, 199], [234, 242, 251]  # the map's fill colours
+PIXEL = """([x, y]) => { const c = document.querySelector('#map');
+  const r = c.getBoundingClientRect(), k = c.width / r.width;
+  return Array.from(c.getContext('2d')
+    .getImageData(Math.round((x - r.left) * k), Math.round((y - r.top) * k), 1, 1).data); }"""
+
+
+async def test_map_draws_the_world_located_entities_and_the_searched_areas(
     chromium: Browser, served: tuple[str, str, str]
 ) -> None:
     page, _ = await signed_in(chromium, served)
@@ -266,18 +395,33 @@ async def test_map_shows_located_entities_and_a_radius_search(
             canvas["y"] + (90 - lat) / 180 * canvas["height"],
         )
 
+    async def pixel(lat: float, lon: float) -> list[int]:
+        return list(await page.evaluate(PIXEL, list(at(lat, lon))))[:3]
+
+    # The world outline shipped with the assets: the Sahara is land, mid-Atlantic is sea.
+    assert await pixel(23.0, 10.0) == LAND and await pixel(0.0, -30.0) == SEA
+    assert await pixel(-25.0, 134.0) == LAND  # Australia
     await page.mouse.click(*at(50.5, 8.0))  # between Paris and Berlin, 500 km radius
     await expect(page.locator("#map-stats")).to_have_text("2 of 3 located entities in the area")
     assert sorted(await page.locator("#places li").all_text_contents())[0].startswith("PlaceBerlin")
-    pixel = await page.evaluate(
-        "(([x, y]) => { const c = document.querySelector('#map');"
-        " const r = c.getBoundingClientRect(); const k = c.width / r.width;"
-        " return Array.from(c.getContext('2d')"
-        ".getImageData(Math.round((x - r.left) * k), Math.round((y - r.top) * k), 1, 1).data); })",
-        list(at(48.86, 2.35)),
-    )
-    assert pixel[:3] == [214, 39, 40]  # Paris is drawn as a point inside the area
+    assert await pixel(48.86, 2.35) == [214, 39, 40]  # Paris: a point inside the area
+    centre = await pixel(50.5, 8.0)  # the radius is drawn: land tinted red
+    assert centre != LAND and centre[0] > centre[1] + 15, centre
+    assert await pixel(23.0, 10.0) == LAND  # outside the circle
     await shot(page, "5-map")
+    # A drag searches a box: around Paris only, the box drawn.
+    await page.mouse.move(*at(56.0, -4.0))
+    await page.mouse.down()
+    await page.mouse.move(*at(45.0, 6.0), steps=5)
+    await page.mouse.up()
+    await expect(page.locator("#map-stats")).to_have_text("1 of 3 located entities in the area")
+    listed = await page.locator("#places li").all_text_contents()
+    assert len(listed) == 1 and listed[0].startswith("PlaceParis")
+    inside = await pixel(46.5, 4.0)
+    assert inside != LAND and inside[0] > inside[1] + 15, inside
+    assert await pixel(50.5, 13.0) == LAND  # where the radius was, outside the box
+    await shot(page, "5b-map-box")
+    assert page.errors == []  # type: ignore[attr-defined]
     await page.close()
 
 
@@ -301,6 +445,11 @@ async def test_causal_trace_and_cypher_panel(
         "damage",
     ]
     assert await page.evaluate("window.kgmem.graph.focus.edges.size") == 2
+    # What sigma draws: the path's facts in red, the rest of the canvas dimmed.
+    look = await page.evaluate(LOOK)
+    red = {uid for uid, e in look["edges"].items() if e[2] == "#d62728"}
+    focus = await page.evaluate("[...window.kgmem.graph.focus.edges]")
+    assert red == set(focus) and len(look["edges"]) > len(red)
     await shot(page, "6-causes")
     await page.click("#side-tabs button[data-tab=cypher]")
     await page.fill("#cypher-text", "MATCH (p:Place) RETURN p.name AS name ORDER BY name")

@@ -1,5 +1,5 @@
-// Sigma's rectangle edge, drawn in dashes: how the explorer shows closed facts.
-import { EdgeRectangleProgram } from "sigma/rendering";
+// The rectangle edge drawn in dashes: how the explorer shows closed facts.
+import { EdgeQuadProgram } from "./edges.js";
 
 const VERTEX = /* glsl */ `
 attribute vec4 a_id;
@@ -64,7 +64,7 @@ void main(void) {
   #endif
 }`;
 
-export class EdgeDashedProgram extends EdgeRectangleProgram {
+export class EdgeDashedProgram extends EdgeQuadProgram {
   getDefinition() {
     return { ...super.getDefinition(), VERTEX_SHADER_SOURCE: VERTEX, FRAGMENT_SHADER_SOURCE: FRAGMENT };
   }

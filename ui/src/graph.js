@@ -4,8 +4,9 @@
 import Graph from "graphology";
 import forceAtlas2 from "graphology-layout-forceatlas2";
 import Sigma from "sigma";
-import { EdgeRectangleProgram } from "sigma/rendering";
+import { NodePointProgram } from "sigma/rendering";
 import { EdgeDashedProgram } from "./dashed.js";
+import { EdgeQuadProgram } from "./edges.js";
 
 const PALETTE = [
   "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
@@ -13,6 +14,8 @@ const PALETTE = [
 ];
 const GOLDEN = Math.PI * (3 - Math.sqrt(5));
 const DIM = "#e4e6eb";
+const LARGE = 500; // nodes or edges from which the canvas saves work (fitSettings)
+const SLICE_MS = 12; // layout work between two chances for the page to answer
 
 export function colourOf(label) {
   let h = 0;
@@ -47,9 +50,14 @@ export class GraphView {
     this.validAt = null;
     this.knownAt = null;
     this.focus = null; // {nodes: Set, edges: Set} of a highlighted causal path
+    this.laying = null; // the running layout's promise
     this.sigma = new Sigma(this.graph, container, {
+      // Nodes as round points and edges as plain quads: no instanced draws, which a
+      // browser without a GPU (software WebGL) pays dearly per item (see edges.js).
+      defaultNodeType: "point",
+      nodeProgramClasses: { point: NodePointProgram },
       defaultEdgeType: "solid",
-      edgeProgramClasses: { solid: EdgeRectangleProgram, dashed: EdgeDashedProgram },
+      edgeProgramClasses: { solid: EdgeQuadProgram, dashed: EdgeDashedProgram },
       labelRenderedSizeThreshold: 5,
       labelDensity: 0.2,
       stagePadding: 60,
@@ -127,16 +135,16 @@ export class GraphView {
       this.addNode(other, names.get(other), uid);
     }
     for (const fact of facts) this.addFact(fact);
-    this.fitSettings();
   }
 
-  // Large graphs stay interactive: edges and labels rest while the camera moves.
+  // Large graphs stay interactive: smaller nodes, and edges and labels rest while the
+  // camera moves (filling hundreds of long edges is most of a frame's cost under
+  // software WebGL; see docs/explorer.md). Called whenever the canvas changes.
   fitSettings() {
-    const large = this.graph.order > 1500;
-    const size = this.graph.order > 500 ? 3 : 6;
-    this.graph.updateEachNodeAttributes((node, a) => (a.hop === 0 ? a : { ...a, size }));
-    this.sigma.setSetting("hideEdgesOnMove", large);
-    this.sigma.setSetting("hideLabelsOnMove", large);
+    const size = this.graph.order > LARGE ? 3 : 6;
+    this.graph.updateEachNodeAttributes((node, a) => (a.hop === 0 || a.size === size ? a : { ...a, size }));
+    this.sigma.setSetting("hideEdgesOnMove", this.graph.size > LARGE);
+    this.sigma.setSetting("hideLabelsOnMove", this.graph.order > LARGE);
   }
 
   setTime(validAt, knownAt) {
@@ -162,11 +170,40 @@ export class GraphView {
     return { nodes: this.graph.order, edges: this.graph.size, drawn };
   }
 
-  // A force-directed layout from the current positions, bounded in time.
+  // A force-directed layout (ForceAtlas2) from the current positions, a bounded number
+  // of iterations. They run on a copy of the graph in slices of about one frame, so the
+  // page keeps answering, and the canvas takes the positions once at the end (moving
+  // the drawn graph each slice would make sigma process and draw it each time).
+  // Resolves with the iterations run; a second call while one runs gets the same.
   layout() {
-    const iterations = this.graph.order > 2000 ? 30 : 100;
-    const settings = forceAtlas2.inferSettings(this.graph);
-    forceAtlas2.assign(this.graph, { iterations, settings: { ...settings, barnesHutOptimize: true } });
+    if (this.laying) return this.laying;
+    const total = this.graph.order > 2000 ? 30 : 100;
+    const settings = { ...forceAtlas2.inferSettings(this.graph), barnesHutOptimize: this.graph.order > 500 };
+    const copy = this.graph.copy();
+    let done = 0;
+    this.laying = new Promise((resolve) => {
+      const slice = () => {
+        const start = performance.now();
+        while (done < total && performance.now() - start < SLICE_MS) {
+          forceAtlas2.assign(copy, { iterations: 1, settings });
+          done += 1;
+        }
+        if (done < total) {
+          setTimeout(slice, 0);
+          return;
+        }
+        // One update of every position (one event for sigma), for the nodes still drawn.
+        this.graph.updateEachNodeAttributes((node, a) => {
+          if (!copy.hasNode(node)) return a;
+          const { x, y } = copy.getNodeAttributes(node);
+          return { ...a, x, y };
+        }, { attributes: ["x", "y"] });
+        this.laying = null;
+        resolve(done);
+      };
+      slice();
+    });
+    return this.laying;
   }
 
   afterNextDraw(callback) {

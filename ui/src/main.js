@@ -64,6 +64,7 @@ function resetNamespace() {
 // ---- canvas, legend and time ---------------------------------------------------
 
 function refreshGraph() {
+  graph.fitSettings();
   const { nodes, edges, drawn } = graph.counts();
   $("#graph-stats").textContent = `${nodes} nodes · ${drawn} of ${edges} facts drawn`;
   const labels = new Set(graph.graph.mapNodes((n, a) => a.kind));

@@ -62,3 +62,33 @@ def _pid_ms(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def server_ms(postmaster: int) -> float | None:
+    """CPU milliseconds of a whole PostgreSQL server so far: the postmaster, its live
+    children (backends, walsenders, background workers) and the children it has reaped
+    (their CPU moves into its own counters when they exit, so backends that come and go
+    within an interval are counted). None when /proc does not show the postmaster."""
+    try:
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    total = ticks * 1000 / os.sysconf("SC_CLK_TCK")
+    for child in _children(postmaster):
+        total += _pid_ms(child) or 0.0
+    return total
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            found.append(int(entry.name))
+    return found

@@ -208,7 +208,8 @@ class Database:
         writes_to: str | None = None,
     ) -> T:
         """``work`` run in ``transaction()``. When PostgreSQL undoes it for a deadlock
-        with concurrent writers (or a serialization failure), it runs again, after a
+        with concurrent writers (or a serialization failure, or a concurrent creation of
+        the same new label: ``driver_errors.label_race``), it runs again, after a
         short random pause, up to ``attempts`` times in all; then ``WriteConflict``.
         ``work`` must therefore be repeatable: it may run more than once, and only its
         last run's transaction is committed. ``writes_to`` as for ``transaction()``."""
@@ -216,13 +217,14 @@ class Database:
             try:
                 async with self.transaction(writes_to=writes_to) as conn:
                     return await work(conn)
-            except StorageError as exc:
-                if exc.extra.get("sqlstate") not in RETRYABLE:
+            except (StorageError, WriteConflict) as exc:
+                if not _retryable(exc):
                     raise
                 if attempt == attempts:
                     raise WriteConflict(
                         f"the write conflicted with concurrent writes {attempts} times "
-                        f"({exc.extra.get('sqlstate')}: deadlock or serialization failure) "
+                        f"({exc.extra.get('sqlstate')}: deadlock, serialization failure or "
+                        "a label created at the same moment) "
                         "and was undone each time; nothing was written, send it again",
                         attempts=attempts,
                     ) from exc
@@ -403,3 +405,8 @@ async def _init_connection(connections: weakref.WeakSet[Connection], conn: Conne
         "agtype", schema="ag_catalog", encoder=str, decoder=str, format="text"
     )
     await register_vector(conn)
+
+
+def _retryable(exc: StorageError | WriteConflict) -> bool:
+    """Whether a transaction undone by ``exc`` may simply run again."""
+    return bool(exc.extra.get("label_race")) or exc.extra.get("sqlstate") in RETRYABLE

@@ -27,7 +27,7 @@ from pgvector.asyncpg import register_vector
 
 from kgmem.config import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, MissingExtension, StorageError, WriteConflict
-from kgmem.storage import migrate, text_lock
+from kgmem.storage import backends, migrate, text_lock
 from kgmem.storage.driver_errors import UNAVAILABLE, breaks_link, translated
 from kgmem.storage.embeddings import PGVECTOR_HNSW
 from kgmem.storage.labels import LabelCatalog
@@ -57,16 +57,6 @@ T = TypeVar("T")
 RETRYABLE = frozenset({"40P01", "40001"})
 WRITE_ATTEMPTS = 5
 
-# Signal this process's backends that are running a statement or inside a transaction
-# (shutdown: first cancel the statements, then end the backends).
-_CANCEL = (
-    "SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity "
-    "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
-)
-_TERMINATE = (
-    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-    "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,13 +252,13 @@ class Database:
 
     async def cancel_statements(self) -> int:
         """pg_cancel_backend for this pool's connections that are busy; how many."""
-        return await self._signal(_CANCEL)
+        return await self._signal("cancel")
 
     async def terminate_backends(self) -> int:
         """pg_terminate_backend for this pool's connections that are busy; how many."""
-        return await self._signal(_TERMINATE)
+        return await self._signal("terminate")
 
-    async def _signal(self, query: str) -> int:
+    async def _signal(self, action: backends.Action) -> int:
         pids = [c.get_server_pid() for c in list(self.connections) if not c.is_closed()]
         if not pids:
             return 0
@@ -278,7 +268,7 @@ class Database:
                 self.url, timeout=2, server_settings={"application_name": "kgmem-shutdown"}
             )
             try:
-                return int(await conn.fetchval(query, pids, timeout=5))
+                return await backends.signal(conn, pids, action)
             finally:
                 conn.terminate()
 

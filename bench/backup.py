@@ -134,7 +134,7 @@ async def run(args: argparse.Namespace, place: Scratch) -> Report:
         for _ in range(args.runs):
             for name, cost in _round(place.url, files, meter, names).items():
                 rounds.setdefault(name, []).append(cost)
-        sizes = {f.name: f.stat().st_size / 1024 for f in files.iterdir()}
+        sizes = _sizes_kb(files)
         manifest = backup.read_manifest(files / "store.kgb")
     summed = meter.measure(lambda: checksum.summary(place.url, None))
     report = Report(
@@ -180,6 +180,10 @@ def _round(url: str, files: Path, meter: Meter, names: list[str]) -> dict[str, C
         )
         _cypher_counts(target, names, expect_working=False)
     return costs
+
+
+def _sizes_kb(files: Path) -> dict[str, float]:
+    return {f.name: f.stat().st_size / 1024 for f in files.iterdir()}
 
 
 @contextmanager
@@ -243,4 +247,3 @@ def _add(report: Report, name: str, cost: Cost, base: Cost | None, base_name: st
     for part, value, baseline in parts:
         if value is not None:
             report.add(Figure(f"{name} {part}", value, "ms", n, baseline, base_name))
-

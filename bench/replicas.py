@@ -59,8 +59,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 async def main(argv: list[str]) -> int:
     args = parse(argv)
     with tempfile.TemporaryDirectory(prefix="kgmem-bench-replicas-") as tmp:
-        home = Path(tmp)
-        home.chmod(0o755)  # the server's own user must reach its data directories
+        home = reachable(Path(tmp))
         primary = start_embedded(home / "primary", owner=True)
         try:
             report = await run(args, primary, home)
@@ -69,6 +68,12 @@ async def main(argv: list[str]) -> int:
     report.print_summary()
     print(f"saved {report.save()}")
     return 0
+
+
+def reachable(home: Path) -> Path:
+    """``home``, opened so that the server's own OS user reaches its data directories."""
+    home.chmod(0o755)
+    return home
 
 
 @dataclass(frozen=True)

@@ -37,15 +37,16 @@ def standby(primary_url: str, directory: Path, *, timeout_s: float = 120) -> Ite
     if OS_USER is not None:
         shutil.chown(directory, OS_USER, OS_USER)
     directory.chmod(0o700)
-    subprocess.run(  # noqa: S603 (PostgreSQL's own tools)
-        [pg_tool("pg_basebackup"), "-D", str(directory), "-R", "-X", "stream", "-c", "fast", "-d", primary_url],
+    subprocess.run(
+        [pg_tool("pg_basebackup"), "-D", str(directory), "-R", "-X", "stream", "-c", "fast",
+         "-d", primary_url],
         user=OS_USER,
         check=True,
         capture_output=True,
         timeout=timeout_s,
-    )
+    )  # fmt: skip
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [pg_tool("postgres"), "-D", str(directory), "-p", str(port), "-k", str(directory),
          "-c", "listen_addresses=127.0.0.1",
          # As the embedded primary: pg_textsearch must be preloaded.

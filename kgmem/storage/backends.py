@@ -11,15 +11,13 @@ import asyncpg
 
 Action = Literal["cancel", "terminate"]
 
+_FUNCTIONS: dict[Action, str] = {"cancel": "pg_cancel_backend", "terminate": "pg_terminate_backend"}
 # Only backends still busy (running a statement or inside a transaction): one that has
 # gone idle meanwhile has nothing left to stop.
-_QUERIES: dict[Action, str] = {
-    action: (
-        f"SELECT count(*) FILTER (WHERE {function}(pid)) FROM pg_stat_activity "
-        "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
-    )
-    for action, function in (("cancel", "pg_cancel_backend"), ("terminate", "pg_terminate_backend"))
-}
+_BUSY = (
+    "SELECT count(*) FILTER (WHERE {}(pid)) FROM pg_stat_activity "
+    "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
+)
 
 
 async def signal(
@@ -29,4 +27,5 @@ async def signal(
     that is busy, sent on ``conn`` (not one of them); how many were signalled."""
     if not pids:
         return 0
-    return int(await conn.fetchval(_QUERIES[action], list(pids), timeout=timeout_s))
+    query = _BUSY.format(_FUNCTIONS[action])
+    return int(await conn.fetchval(query, list(pids), timeout=timeout_s))

@@ -58,7 +58,6 @@ RETRYABLE = frozenset({"40P01", "40001"})
 WRITE_ATTEMPTS = 5
 
 
-
 @dataclass(frozen=True, slots=True)
 class DatabaseState:
     """Whether the service may use the database. ``restarting``: the embedded server

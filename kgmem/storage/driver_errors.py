@@ -67,13 +67,6 @@ def translate(exc: BaseException) -> KgmemError:
     """The kgmem error that stands for driver exception ``exc``."""
     if isinstance(exc, KgmemError):
         return exc
-    if label_race(exc):
-        return WriteConflict(
-            f"a concurrent write created the same new label at the same moment ({exc}); "
-            "nothing was written, send it again",
-            sqlstate=getattr(exc, "sqlstate", None),
-            label_race=True,
-        )
     if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
         return QueryTimeout(f"the database cancelled the query: {exc}")
     if isinstance(exc, UNAVAILABLE):
@@ -81,9 +74,20 @@ def translate(exc: BaseException) -> KgmemError:
     if isinstance(exc, asyncpg.exceptions.DataError):
         return InvalidInput(f"the database rejected a value: {exc}")
     if isinstance(exc, asyncpg.PostgresError):
-        sqlstate = getattr(exc, "sqlstate", None)
-        return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
+        return _postgres_error(exc)
     return StorageError(f"unexpected storage failure: {exc!r}")
+
+
+def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
+    sqlstate = getattr(exc, "sqlstate", None)
+    if label_race(exc):
+        return WriteConflict(
+            f"a concurrent write created the same new label at the same moment ({exc}); "
+            "nothing was written, send it again",
+            sqlstate=sqlstate,
+            label_race=True,
+        )
+    return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
 
 
 def breaks_link(exc: BaseException) -> bool:

@@ -15,8 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 async def test_replica_bench_serves_each_way_where_it_says(server_homes: Path) -> None:
-    home = Path(tempfile.mkdtemp(dir=server_homes))
-    home.chmod(0o755)
+    home = replicas.reachable(Path(tempfile.mkdtemp(dir=server_homes)))
     primary = start_embedded(home / "primary", owner=True)
     try:
         args = replicas.parse(

@@ -186,32 +186,31 @@ async def test_losing_a_label_race_is_a_transient_error_that_managed_writes_retr
     other's uncommitted label gets a TransientError (drivers retry those), and a
     managed write in the same race is retried by the driver and succeeds."""
     async with asyncio.timeout(60), bolt.driver() as driver:
-        async with driver.session(database="alpha") as one, driver.session(
-            database="alpha"
-        ) as two:
+        async with driver.session(database="alpha") as one, driver.session(database="alpha") as two:
             first = await one.begin_transaction()
             await first.run("CREATE (:Raced {name: 'first'})")
             second = await two.begin_transaction()
-            loser = asyncio.create_task(second.run("CREATE (:Raced {name: 'second'})"))
+            loser = asyncio.create_task(_consumed(second, "CREATE (:Raced {name: 'second'})"))
             await asyncio.sleep(0.5)  # waiting on the first one's uncommitted label
             await first.commit()
             with pytest.raises(TransientError) as caught:
-                result = await loser
-                await result.consume()
+                await loser
             assert caught.value.code == "Neo.TransientError.Transaction.DeadlockDetected"
             await second.close()
 
         async def create(tx: neo4j.AsyncManagedTransaction, name: str) -> None:
             await (await tx.run(f"CREATE (:{name} {{name: $name}})", name=name)).consume()
 
-        async with driver.session(database="alpha") as one, driver.session(
-            database="alpha"
-        ) as two:
+        async with driver.session(database="alpha") as one, driver.session(database="alpha") as two:
             await asyncio.gather(
                 one.execute_write(create, "Managed"), two.execute_write(create, "Managed")
             )
             names = await one.execute_read(_count, "Managed")
     assert names == 2
+
+
+async def _consumed(tx: neo4j.AsyncTransaction, query: str) -> None:
+    await (await tx.run(query)).consume()
 
 
 async def _count(tx: neo4j.AsyncManagedTransaction, label: str) -> int:

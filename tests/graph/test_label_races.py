@@ -69,8 +69,7 @@ async def test_cypher_writes_creating_the_same_new_labels_at_once_all_succeed(
         for k in range(4):
             label, edge = f"Fresh{k}", f"LINKS{k}"
             writes = [
-                memory.cypher(ns, _create(label, edge, f"c{k}-{w}"), mode="write")
-                for w in range(6)
+                memory.cypher(ns, _create(label, edge, f"c{k}-{w}"), mode="write") for w in range(6)
             ]
             writes += [
                 memory.upsert_entity(ns, EntityWrite(f"api{k}-{w}", label, {"name": "n"}))

@@ -60,6 +60,10 @@ def label_race(exc: BaseException) -> bool:
     state = getattr(exc, "sqlstate", None)
     if state == "42P07":  # duplicate_table: "relation ... already exists"
         return True
+    if state == "3F000" and "already exists" in str(exc):
+        # AGE's create_vlabel/create_elabel finding the label another transaction
+        # committed since this one looked ('label "X" already exists').
+        return True
     return state == "23505" and getattr(exc, "constraint_name", None) in _LABEL_CATALOG_INDEXES
 
 

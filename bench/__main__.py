@@ -21,6 +21,8 @@ SCENARIOS = {
     "parsers": "bench.rdf_parsers",
     "explorer": "bench.explorer",
     "startup": "bench.startup",
+    "backup": "bench.backup",
+    "replicas": "bench.replicas",
 }
 
 

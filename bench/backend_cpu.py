@@ -61,3 +61,20 @@ def _pid_ms(pid: int) -> float | None:
     except psutil.Error:
         return None
     return (times.user + times.system) * 1000
+
+
+def server_ms(postmaster: int) -> float | None:
+    """CPU milliseconds of a whole PostgreSQL server so far: the postmaster, its live
+    children (backends, walsenders, background workers) and the children it has reaped
+    (their CPU moves into its own counters when they exit, so backends that come and go
+    within an interval are counted). None when the postmaster cannot be seen."""
+    try:
+        server = psutil.Process(postmaster)
+        times = server.cpu_times()
+        children = server.children()
+    except psutil.Error:
+        return None
+    total = (times.user + times.system + times.children_user + times.children_system) * 1000
+    for child in children:
+        total += _pid_ms(child.pid) or 0.0
+    return total

@@ -191,10 +191,14 @@ async def _ensure_reader(ctx: GraphContext, namespace: str) -> None:
 async def _write(
     ctx: GraphContext, namespace: str, call: cypher_store.CypherCall, settings: CypherSettings
 ) -> cypher_store.CypherRows:
-    async with ctx.db.transaction() as conn:
+    async def work(conn: Connection) -> cypher_store.CypherRows:
         await ns_store.resolve(conn, namespace)
         await cypher_store.enter_write(conn, settings.statement_timeout_ms)
         return await cypher_store.run(conn, call)
+
+    # One statement in its own transaction: safe to run again when a concurrent write
+    # deadlocked with it or created the same new label first.
+    return await ctx.db.in_transaction(work)
 
 
 def _result(

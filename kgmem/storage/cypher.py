@@ -28,7 +28,7 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
-from kgmem.storage.driver_errors import translate, unencodable
+from kgmem.storage.driver_errors import label_race, translate, unencodable
 from kgmem.storage.sql import ident, literal
 
 READER_BASE = "kgmem_cypher_reader"
@@ -196,6 +196,8 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     position = _position(exc, offset, length)
     if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
         return CypherTimeout(f"the query ran past the statement timeout: {message}")
+    if label_race(exc):  # not the query's fault: a transient conflict
+        return translate(exc)
     if state in _PERMISSION_STATES:
         return CypherPermissionDenied(detail, position=position, sqlstate=state)
     cls: type[CypherError]

@@ -27,7 +27,7 @@ from pgvector.asyncpg import register_vector
 
 from kgmem.config import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, MissingExtension, StorageError, WriteConflict
-from kgmem.storage import migrate, text_lock
+from kgmem.storage import backends, migrate, text_lock
 from kgmem.storage.driver_errors import UNAVAILABLE, breaks_link, translated
 from kgmem.storage.embeddings import PGVECTOR_HNSW
 from kgmem.storage.labels import LabelCatalog
@@ -56,17 +56,6 @@ T = TypeVar("T")
 # simply run again.
 RETRYABLE = frozenset({"40P01", "40001"})
 WRITE_ATTEMPTS = 5
-
-# Signal this process's backends that are running a statement or inside a transaction
-# (shutdown: first cancel the statements, then end the backends).
-_CANCEL = (
-    "SELECT count(*) FILTER (WHERE pg_cancel_backend(pid)) FROM pg_stat_activity "
-    "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
-)
-_TERMINATE = (
-    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-    "WHERE pid = ANY($1::int[]) AND state <> 'idle'"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +197,8 @@ class Database:
         writes_to: str | None = None,
     ) -> T:
         """``work`` run in ``transaction()``. When PostgreSQL undoes it for a deadlock
-        with concurrent writers (or a serialization failure), it runs again, after a
+        with concurrent writers (or a serialization failure, or a concurrent creation of
+        the same new label: ``driver_errors.label_race``), it runs again, after a
         short random pause, up to ``attempts`` times in all; then ``WriteConflict``.
         ``work`` must therefore be repeatable: it may run more than once, and only its
         last run's transaction is committed. ``writes_to`` as for ``transaction()``."""
@@ -216,13 +206,14 @@ class Database:
             try:
                 async with self.transaction(writes_to=writes_to) as conn:
                     return await work(conn)
-            except StorageError as exc:
-                if exc.extra.get("sqlstate") not in RETRYABLE:
+            except (StorageError, WriteConflict) as exc:
+                if not _retryable(exc):
                     raise
                 if attempt == attempts:
                     raise WriteConflict(
                         f"the write conflicted with concurrent writes {attempts} times "
-                        f"({exc.extra.get('sqlstate')}: deadlock or serialization failure) "
+                        f"({exc.extra.get('sqlstate')}: deadlock, serialization failure or "
+                        "a label created at the same moment) "
                         "and was undone each time; nothing was written, send it again",
                         attempts=attempts,
                     ) from exc
@@ -260,13 +251,13 @@ class Database:
 
     async def cancel_statements(self) -> int:
         """pg_cancel_backend for this pool's connections that are busy; how many."""
-        return await self._signal(_CANCEL)
+        return await self._signal("cancel")
 
     async def terminate_backends(self) -> int:
         """pg_terminate_backend for this pool's connections that are busy; how many."""
-        return await self._signal(_TERMINATE)
+        return await self._signal("terminate")
 
-    async def _signal(self, query: str) -> int:
+    async def _signal(self, action: backends.Action) -> int:
         pids = [c.get_server_pid() for c in list(self.connections) if not c.is_closed()]
         if not pids:
             return 0
@@ -276,7 +267,7 @@ class Database:
                 self.url, timeout=2, server_settings={"application_name": "kgmem-shutdown"}
             )
             try:
-                return int(await conn.fetchval(query, pids, timeout=5))
+                return await backends.signal(conn, pids, action)
             finally:
                 conn.terminate()
 
@@ -403,3 +394,8 @@ async def _init_connection(connections: weakref.WeakSet[Connection], conn: Conne
         "agtype", schema="ag_catalog", encoder=str, decoder=str, format="text"
     )
     await register_vector(conn)
+
+
+def _retryable(exc: StorageError | WriteConflict) -> bool:
+    """Whether a transaction undone by ``exc`` may simply run again."""
+    return bool(exc.extra.get("label_race")) or exc.extra.get("sqlstate") in RETRYABLE

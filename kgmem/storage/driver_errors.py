@@ -19,6 +19,7 @@ from kgmem.errors import (
     KgmemError,
     QueryTimeout,
     StorageError,
+    WriteConflict,
 )
 
 UNAVAILABLE = (
@@ -37,6 +38,35 @@ UNAVAILABLE = (
 )
 
 
+# Unique indexes of the catalogs that creating an AGE label inserts into (its table,
+# type and sequence in PostgreSQL's, its row in AGE's): two transactions creating the
+# same new label at once collide on one of them, or on the relation's name (42P07).
+_LABEL_CATALOG_INDEXES = frozenset(
+    {
+        "pg_class_relname_nsp_index",
+        "pg_type_typname_nsp_index",
+        "ag_label_name_graph_index",
+        "ag_label_graph_oid_index",
+        "ag_label_relation_index",
+        "ag_label_seq_name_graph_index",
+    }
+)
+
+
+def label_race(exc: BaseException) -> bool:
+    """Whether ``exc`` is a transaction losing the race to create a new label (AGE
+    creates labels without a lock, for instance in a Cypher CREATE): run again, it finds
+    the label the other one committed."""
+    state = getattr(exc, "sqlstate", None)
+    if state == "42P07":  # duplicate_table: "relation ... already exists"
+        return True
+    if state == "3F000" and "already exists" in str(exc):
+        # AGE's create_vlabel/create_elabel finding the label another transaction
+        # committed since this one looked ('label "X" already exists').
+        return True
+    return state == "23505" and getattr(exc, "constraint_name", None) in _LABEL_CATALOG_INDEXES
+
+
 def translate(exc: BaseException) -> KgmemError:
     """The kgmem error that stands for driver exception ``exc``."""
     if isinstance(exc, KgmemError):
@@ -48,9 +78,20 @@ def translate(exc: BaseException) -> KgmemError:
     if isinstance(exc, asyncpg.exceptions.DataError):
         return InvalidInput(f"the database rejected a value: {exc}")
     if isinstance(exc, asyncpg.PostgresError):
-        sqlstate = getattr(exc, "sqlstate", None)
-        return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
+        return _postgres_error(exc)
     return StorageError(f"unexpected storage failure: {exc!r}")
+
+
+def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
+    sqlstate = getattr(exc, "sqlstate", None)
+    if label_race(exc):
+        return WriteConflict(
+            f"a concurrent write created the same new label at the same moment ({exc}); "
+            "nothing was written, send it again",
+            sqlstate=sqlstate,
+            label_race=True,
+        )
+    return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
 
 
 def breaks_link(exc: BaseException) -> bool:

@@ -113,12 +113,16 @@ async def write_position(primary: Database) -> str:
 
 
 async def caught_up(replica: Database, lsn: str, wait_s: float) -> bool:
-    """Whether ``replica`` has replayed the WAL up to ``lsn``, waiting up to ``wait_s``."""
+    """Whether ``replica`` has replayed the WAL up to ``lsn``, waiting up to ``wait_s``.
+    A server that is not in recovery (the primary's own URL listed among the replicas, to
+    spread reads over it too) has every write: caught up at once."""
     deadline = time.monotonic() + wait_s
     async with replica.acquire() as conn:
         while True:
             done = await conn.fetchval(
-                "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, false)", lsn
+                "SELECT NOT pg_is_in_recovery() "
+                "OR coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, false)",
+                lsn,
             )
             if done or time.monotonic() >= deadline:
                 return bool(done)

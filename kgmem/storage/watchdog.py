@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from kgmem.config import DatabaseSettings
+from kgmem.storage import backends
 from kgmem.storage.database import APPLICATION
 
 _log = logging.getLogger("kgmem.storage.watchdog")
@@ -114,7 +115,7 @@ class Watchdog:
                     row["seconds"],
                     f", waiting on {row['waiting']}" if row["waiting"] else "",
                 )
-                await conn.execute("SELECT pg_terminate_backend($1)", pid)
+                await backends.signal(conn, [pid], "terminate")
                 self._terminated[pid] = now
                 acted.append(pid)
             elif now - first >= self.grace_s and self.kill is not None:

@@ -1,9 +1,17 @@
 """The official neo4j driver against kgmem's Bolt server: sessions, transactions,
 parameters, graph structures and errors with Neo4j status codes."""
 
+import asyncio
+
 import neo4j
 import pytest
-from neo4j.exceptions import AuthError, ClientError, CypherSyntaxError, Forbidden
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    CypherSyntaxError,
+    Forbidden,
+    TransientError,
+)
 
 from tests.fixtures.bolt import Bolt
 
@@ -169,3 +177,43 @@ async def test_queries_that_crashed_age_leave_the_server_up_over_bolt(bolt: Bolt
         records, _, _ = await driver.execute_query("RETURN 1 AS x", database_="alpha")
     assert records[0]["x"] == 1
     assert all(code.startswith("Neo.ClientError.Statement.") for code in codes), codes
+
+
+async def test_losing_a_label_race_is_a_transient_error_that_managed_writes_retry(
+    bolt: Bolt,
+) -> None:
+    """Two explicit transactions create the same new label: the one that waited on the
+    other's uncommitted label gets a TransientError (drivers retry those), and a
+    managed write in the same race is retried by the driver and succeeds."""
+    async with asyncio.timeout(60), bolt.driver() as driver:
+        async with driver.session(database="alpha") as one, driver.session(database="alpha") as two:
+            first = await one.begin_transaction()
+            await first.run("CREATE (:Raced {name: 'first'})")
+            second = await two.begin_transaction()
+            loser = asyncio.create_task(_consumed(second, "CREATE (:Raced {name: 'second'})"))
+            await asyncio.sleep(0.5)  # waiting on the first one's uncommitted label
+            await first.commit()
+            with pytest.raises(TransientError) as caught:
+                await loser
+            assert caught.value.code == "Neo.TransientError.Transaction.DeadlockDetected"
+            await second.close()
+
+        async def create(tx: neo4j.AsyncManagedTransaction, name: str) -> None:
+            await (await tx.run(f"CREATE (:{name} {{name: $name}})", name=name)).consume()
+
+        async with driver.session(database="alpha") as one, driver.session(database="alpha") as two:
+            await asyncio.gather(
+                one.execute_write(create, "Managed"), two.execute_write(create, "Managed")
+            )
+            names = await one.execute_read(_count, "Managed")
+    assert names == 2
+
+
+async def _consumed(tx: neo4j.AsyncTransaction, query: str) -> None:
+    await (await tx.run(query)).consume()
+
+
+async def _count(tx: neo4j.AsyncManagedTransaction, label: str) -> int:
+    record = await (await tx.run(f"MATCH (n:{label}) RETURN count(n) AS n")).single()
+    assert record is not None
+    return int(record["n"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pgserver
 import yaml
 
-from kgmem.config import DEFAULT_PORT, documented_settings
+from kgmem.config import DEFAULT_PORT, BoltSettings, documented_settings
 from tests.fixtures import markdown
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,8 +86,14 @@ def test_ports_agree_with_the_deployment_page() -> None:
     services = COMPOSE["services"]
     assert f"{DEFAULT_PORT}:{DEFAULT_PORT}" in services["kgmem"]["ports"]
     assert "5432:5432" in services["postgres"]["ports"]
+    # The Bolt section sends Neo4j tools to the default Bolt port of kgmem serve.
+    bolt = BoltSettings().port
+    assert f"{bolt}:{bolt}" in services["kgmem"]["ports"]
+    assert services["kgmem"]["environment"]["KGMEM_BOLT_HOST"] == "0.0.0.0"
+    assert f"bolt://localhost:{bolt}" in (ROOT / "README.md").read_text()
     section = markdown.section("docs/deployment.md", "## Production: docker compose")
     assert "port 5432" in section and f"port {DEFAULT_PORT}" in section
+    assert f"port {bolt} (Bolt" in section
     # The analysts' page sends AGE Viewer to the compose stack's PostgreSQL.
     assert "compose stack's PostgreSQL" in (ROOT / "docs" / "cypher.md").read_text()
 

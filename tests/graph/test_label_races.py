@@ -1,4 +1,6 @@
-"""Concurrent writers introducing the same new labels in a fresh namespace all succeed.
+"""Concurrent writers introducing the same new labels in a fresh namespace all succeed
+(through the write API and through Cypher), or, inside an explicit transaction, are
+told to send the write again.
 
 Sixteen batches at once that each bring a vertex label and an edge label the
 namespace has never seen once answered 500 ``relation "<ns>.Thing" does not exist``
@@ -10,7 +12,11 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+from kgmem.errors import WriteConflict
+from kgmem.graph.cypher import CypherRequest
 
 NAMESPACES = 6
 WRITERS = 16
@@ -46,3 +52,65 @@ async def test_new_labels_created_by_many_writers_at_once(memory: Memory) -> Non
             assert stats.vertices.get("Gadget", 0) == 3 * (WRITERS // 2)
         finally:
             await memory.delete_namespace(ns)
+
+
+def _create(label: str, edge: str, uid: str) -> str:
+    return f"CREATE (:{label} {{uid: '{uid}-a'}})-[:{edge}]->(:{label} {{uid: '{uid}-b'}})"
+
+
+async def test_cypher_writes_creating_the_same_new_labels_at_once_all_succeed(
+    memory: Memory,
+) -> None:
+    """AGE creates a label a Cypher CREATE needs without a lock: the writers that lose
+    the race (``relation ... already exists``) run again and find it."""
+    ns = f"t_{uuid.uuid4().hex[:12]}"
+    await memory.create_namespace(ns)
+    try:
+        for k in range(4):
+            label, edge = f"Fresh{k}", f"LINKS{k}"
+            writes = [
+                memory.cypher(ns, _create(label, edge, f"c{k}-{w}"), mode="write") for w in range(6)
+            ]
+            writes += [
+                memory.upsert_entity(ns, EntityWrite(f"api{k}-{w}", label, {"name": "n"}))
+                for w in range(2)
+            ]
+            async with asyncio.timeout(60):
+                results = await asyncio.gather(*writes, return_exceptions=True)
+            assert [r for r in results if isinstance(r, BaseException)] == []
+            found = await memory.cypher(ns, f"MATCH (n:{label}) RETURN count(n)")
+            assert found.rows == [[6 * 2 + 2]]
+            edges = await memory.cypher(ns, f"MATCH ()-[r:{edge}]->() RETURN count(r)")
+            assert edges.rows == [[6]]
+    finally:
+        await memory.delete_namespace(ns)
+
+
+async def test_an_explicit_transaction_losing_a_label_race_is_told_to_send_it_again(
+    memory: Memory,
+) -> None:
+    """Inside an explicit transaction kgmem cannot run the work again itself: the loser
+    gets ``write_conflict`` (send it again), not a semantic error of its query."""
+    ns = f"t_{uuid.uuid4().hex[:12]}"
+    await memory.create_namespace(ns)
+    create = "CREATE (:Late {uid: $uid})"
+    try:
+        async with asyncio.timeout(60):
+            async with memory.cypher_transaction(ns, "write") as first:
+                await first(CypherRequest(create, {"uid": "first"}, mode="write"))
+
+                async def second() -> None:
+                    async with memory.cypher_transaction(ns, "write") as run:
+                        await run(CypherRequest(create, {"uid": "second"}, mode="write"))
+
+                loser = asyncio.create_task(second())
+                await asyncio.sleep(0.5)  # it waits on the first one's uncommitted label
+                assert not loser.done()
+            with pytest.raises(WriteConflict) as caught:
+                await loser
+            assert caught.value.extra.get("label_race") is True
+            await second()  # sent again, it finds the committed label
+        found = await memory.cypher(ns, "MATCH (n:Late) RETURN n.uid ORDER BY n.uid")
+        assert found.rows == [["first"], ["second"]]
+    finally:
+        await memory.delete_namespace(ns)

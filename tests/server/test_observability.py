@@ -11,9 +11,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from kgmem import Memory
+from kgmem import Memory, Settings
+from kgmem.config import EmbeddingSettings
+from kgmem.embedding.batching import coalesced
+from kgmem.embedding.local import LocalEmbedder
 from kgmem.server.app import create_app
-from tests.fixtures.app import metric_sample, serving
+from tests.fixtures.app import client_for, metric_sample, serving
+from tests.server.test_transfer_api import wait_for
 
 
 class _Records(logging.Handler):
@@ -112,3 +116,62 @@ async def test_metrics_access_follows_the_setting(memory: Memory, access: str, s
     assert r.status_code == status, r.text
     if status != 200:
         assert r.headers["content-type"] == "application/problem+json"
+
+
+GOOD_NT = b"""<http://e.org/a> <http://e.org/knows> <http://e.org/b> .
+<http://e.org/a> <http://e.org/name> "A" .
+"""
+
+
+@pytest.mark.slow  # loads the embedding model
+async def test_import_jobs_search_stages_and_embeddings_move_their_metrics(
+    settings: Settings, local_embedder: LocalEmbedder
+) -> None:
+    """Each family counts what happened: an import job that finished, each stage of an
+    explained search, the texts the model embedded and the batches they went in (the
+    model as a server uses it: behind the coalescing queue)."""
+    local = EmbeddingSettings(provider="local")
+    embedding_memory = await Memory.open(
+        settings.model_copy(update={"embedding": local}),
+        embedder=coalesced(local_embedder, local),
+    )
+    ns = f"t_{uuid.uuid4().hex[:12]}"
+    await embedding_memory.create_namespace(ns)
+    try:
+        async with client_for(create_app(memory=embedding_memory)) as client:
+            before = (await client.get("/metrics")).text
+            posted = await client.post(
+                f"/v1/namespaces/{ns}/imports", files={"file": ("data.nt", GOOD_NT)}
+            )
+            assert posted.status_code == 202, posted.text
+            job = await wait_for(client, f"/v1/namespaces/{ns}/imports/{posted.json()['id']}")
+            assert job["status"] == "finished", job
+            put = await client.put(
+                f"/v1/namespaces/{ns}/entities/ada",
+                json={"label": "Person", "properties": {"name": "Ada Lovelace"}},
+            )
+            assert put.status_code in (200, 201), put.text
+            found = await client.post(
+                f"/v1/namespaces/{ns}/search",
+                json={"text": "Ada", "explain": True},
+                headers={"Cache-Control": "no-cache"},
+            )
+            assert found.status_code == 200, found.text
+            after = (await client.get("/metrics")).text
+    finally:
+        await embedding_memory.delete_namespace(ns)
+        await embedding_memory.close()
+
+    def moved(name: str, **labels: str) -> float:
+        return metric_sample(after, name, **labels) - metric_sample(before, name, **labels)
+
+    assert moved("kgmem_import_jobs_total", status="finished") == 1
+    assert metric_sample(after, "kgmem_import_jobs_running") == 0
+    stages = found.json()["timings_ms"]
+    assert stages
+    for stage in stages:
+        assert moved("kgmem_search_stage_seconds_count", stage=stage) >= 1, stage
+    # The write embedded its text and the search its query, perhaps in one batch.
+    assert moved("kgmem_embedding_texts_total") >= 2
+    assert 1 <= moved("kgmem_embedding_batches_total") <= moved("kgmem_embedding_texts_total")
+    assert metric_sample(after, "kgmem_embedding_queue_texts") == 0

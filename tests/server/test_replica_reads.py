@@ -24,6 +24,7 @@ import pytest
 from kgmem import Memory, Settings
 from kgmem.server.app import create_app
 from kgmem.storage.embedded import start_embedded
+from kgmem.storage.replicas import caught_up
 from tests.fixtures.app import client_for, free_port, metric_sample
 
 pytestmark = pytest.mark.slow
@@ -204,6 +205,17 @@ async def test_a_lagging_replica_sends_the_read_to_the_primary_or_answers_503(
         await _replica_sql(cluster, "SELECT pg_wal_replay_resume()")
     after = await _search(client, "lag", lsn)
     assert after.headers["x-kgmem-read-from"] == "replica"
+
+
+async def test_a_server_not_in_recovery_has_every_write_at_once(store: Memory) -> None:
+    """The primary's own URL among the replicas (to spread reads over it too) never
+    makes a read that asks for a write wait."""
+    far_ahead = "FFFF/0"
+    started = time.monotonic()
+    assert await caught_up(store.database, far_ahead, 5.0)
+    assert time.monotonic() - started < 2.0
+    standby = store.reads.replicas.members[0].db
+    assert not await caught_up(standby, far_ahead, 0.1)
 
 
 async def test_a_malformed_position_is_a_422(client: httpx.AsyncClient) -> None:

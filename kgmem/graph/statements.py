@@ -11,9 +11,11 @@
   recorded); a fact is closed at the start of a later one with another object that
   starts while it holds. Two values with the same start are an update (the later
   recorded wins) unless each has sources and none in common: then they are competing
-  claims, both kept for consensus scoring to weigh. So at
-  any valid time at most one value of a functional predicate per subject and asserter
-  is in force, whatever order the facts came in.
+  claims, both kept for consensus scoring to weigh. A source that moves to another
+  value from the same start withdraws its own claim on the former value; that value is
+  closed only when all its sources moved on. So at any valid time at most one value of
+  a functional predicate per subject and asserter is in force, whatever order the facts
+  came in.
 """
 
 from __future__ import annotations
@@ -118,18 +120,38 @@ def _within(start: datetime | None, closed: StatedFact) -> bool:
 def successions(facts: Iterable[StatedFact]) -> list[tuple[str, datetime | None]]:
     """(uid, valid_to) of each fact in force that a later value supersedes; ``facts``
     are of functional predicates (any subjects). A None end means "now"."""
+    return succession_plan(facts)[0]
+
+
+def succession_plan(
+    facts: Iterable[StatedFact],
+) -> tuple[list[tuple[str, datetime | None]], list[tuple[int, frozenset[int]]]]:
+    """The facts to close, as ``successions``, and the claims to withdraw: (fact id,
+    source ids) of a value whose asserters moved on, some of them only. A source that
+    says another value from the same start withdraws its own claim on the former one;
+    the former value is closed only when every source that asserted it moved on (or it
+    had no source), so the other sources' claims stay in force for consensus scoring."""
     groups: dict[tuple[int, str], list[StatedFact]] = defaultdict(list)
     for f in facts:
         groups[(f.subject_id, f.predicate)].append(f)
     closing: list[tuple[str, datetime | None]] = []
+    withdrawn: list[tuple[int, frozenset[int]]] = []
     for group in groups.values():
         group.sort(key=lambda f: (f.valid_from or _EARLIEST, f.recorded_at, f.id))
         open_: list[StatedFact] = []
         for after in group:
-            ended = [b for b in open_ if _supersedes(after, b)]
-            closing += [(b.uid, after.valid_from) for b in ended]
-            open_ = [b for b in open_ if b not in ended] + [after]
-    return closing
+            kept: list[StatedFact] = []
+            for before in open_:
+                if not _supersedes(after, before):
+                    kept.append(before)
+                elif _withdraws(after, before):
+                    moved = before.sources & after.sources
+                    withdrawn.append((before.id, moved))
+                    kept.append(before._replace(sources=before.sources - moved))
+                else:
+                    closing.append((before.uid, after.valid_from))
+            open_ = [*kept, after]
+    return closing, withdrawn
 
 
 def _supersedes(after: StatedFact, before: StatedFact) -> bool:
@@ -145,6 +167,13 @@ def _supersedes(after: StatedFact, before: StatedFact) -> bool:
     if after.valid_from != before.valid_from or not (after.sources and before.sources):
         return True
     return bool(after.sources & before.sources)
+
+
+def _withdraws(after: StatedFact, before: StatedFact) -> bool:
+    """Whether superseding ``before`` withdraws the claims of the sources that moved on
+    rather than closing it: same start, some of its sources moved and some did not."""
+    moved = before.sources & after.sources
+    return after.valid_from == before.valid_from and bool(moved) and moved != before.sources
 
 
 async def supersede(
@@ -173,8 +202,11 @@ async def supersede_items(
     stored = await statement_store.in_force(
         conn, ns, {s for s, _ in functional}, {p for _, p in functional}
     )
+    closing, withdrawn = succession_plan(stored)
+    for fact_id, sources in withdrawn:
+        await fact_store.withdraw_claims(conn, ns, fact_id, sources)
     closed = []
-    for uid, end in successions(stored):
+    for uid, end in closing:
         try:
             await fact_store.close(conn, ns, uid, valid_to=end, now=now)
         except FactAlreadyClosed:  # pragma: no cover - in force was read in this transaction

@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -124,34 +124,63 @@ def successions(facts: Iterable[StatedFact]) -> list[tuple[str, datetime | None]
 
 
 def succession_plan(
-    facts: Iterable[StatedFact],
+    facts: Iterable[StatedFact], said: Mapping[tuple[int, int], datetime] | None = None
 ) -> tuple[list[tuple[str, datetime | None]], list[tuple[int, frozenset[int]]]]:
     """The facts to close, as ``successions``, and the claims to withdraw: (fact id,
-    source ids) of a value whose asserters moved on, some of them only. A source that
-    says another value from the same start withdraws its own claim on the former one;
-    the former value is closed only when every source that asserted it moved on (or it
-    had no source), so the other sources' claims stay in force for consensus scoring."""
+    source ids). Between values with the same start, a source keeps only its claim on
+    the value it said last (by ``said``: (fact id, source id) -> when the source last
+    said it; without it, the later recorded value) and withdraws its others; a value
+    is closed only when every source that asserted it moved on (or it had no source),
+    so the other sources' claims stay in force for consensus scoring."""
     groups: dict[tuple[int, str], list[StatedFact]] = defaultdict(list)
     for f in facts:
         groups[(f.subject_id, f.predicate)].append(f)
-    closing: list[tuple[str, datetime | None]] = []
-    withdrawn: list[tuple[int, frozenset[int]]] = []
+    plan = _Plan(said or {})
     for group in groups.values():
         group.sort(key=lambda f: (f.valid_from or _EARLIEST, f.recorded_at, f.id))
         open_: list[StatedFact] = []
         for after in group:
             kept: list[StatedFact] = []
+            current: StatedFact | None = after
             for before in open_:
-                if not _supersedes(after, before):
+                if current is None or not _supersedes(current, before):
                     kept.append(before)
-                elif _withdraws(after, before):
-                    moved = before.sources & after.sources
-                    withdrawn.append((before.id, moved))
-                    kept.append(before._replace(sources=before.sources - moved))
+                elif _competing(current, before):
+                    survivor, current = plan.move(before, current)
+                    kept += [survivor] if survivor is not None else []
                 else:
-                    closing.append((before.uid, after.valid_from))
-            open_ = [*kept, after]
-    return closing, withdrawn
+                    plan.closing.append((before.uid, current.valid_from))
+            open_ = [*kept, *([current] if current is not None else [])]
+    return plan.closing, plan.withdrawn
+
+
+@dataclass(slots=True)
+class _Plan:
+    said: Mapping[tuple[int, int], datetime]
+    closing: list[tuple[str, datetime | None]] = field(default_factory=list)
+    withdrawn: list[tuple[int, frozenset[int]]] = field(default_factory=list)
+
+    def move(
+        self, before: StatedFact, after: StatedFact
+    ) -> tuple[StatedFact | None, StatedFact | None]:
+        """Two values from one start that share sources: each shared source stays on
+        the one it said last. Returns both, less the withdrawn claims (None: closed)."""
+        shared = before.sources & after.sources
+        back = frozenset(s for s in shared if self._later(before.id, after.id, s))
+        return self._less(before, shared - back), self._less(after, back)
+
+    def _later(self, first: int, second: int, source: int) -> bool:
+        a, b = self.said.get((first, source)), self.said.get((second, source))
+        return a is not None and b is not None and a > b
+
+    def _less(self, fact: StatedFact, sources: frozenset[int]) -> StatedFact | None:
+        if not sources:
+            return fact
+        if sources == fact.sources:
+            self.closing.append((fact.uid, fact.valid_from))
+            return None
+        self.withdrawn.append((fact.id, sources))
+        return fact._replace(sources=fact.sources - sources)
 
 
 def _supersedes(after: StatedFact, before: StatedFact) -> bool:
@@ -169,11 +198,10 @@ def _supersedes(after: StatedFact, before: StatedFact) -> bool:
     return bool(after.sources & before.sources)
 
 
-def _withdraws(after: StatedFact, before: StatedFact) -> bool:
-    """Whether superseding ``before`` withdraws the claims of the sources that moved on
-    rather than closing it: same start, some of its sources moved and some did not."""
-    moved = before.sources & after.sources
-    return after.valid_from == before.valid_from and bool(moved) and moved != before.sources
+def _competing(after: StatedFact, before: StatedFact) -> bool:
+    """Whether two values are claims of sources from one start (not an update of a
+    value nobody sourced)."""
+    return after.valid_from == before.valid_from and bool(after.sources and before.sources)
 
 
 async def supersede(
@@ -202,7 +230,8 @@ async def supersede_items(
     stored = await statement_store.in_force(
         conn, ns, {s for s, _ in functional}, {p for _, p in functional}
     )
-    closing, withdrawn = succession_plan(stored)
+    said = await statement_store.claim_times(conn, ns, [f.id for f in stored if f.sources])
+    closing, withdrawn = succession_plan(stored, said)
     for fact_id, sources in withdrawn:
         await fact_store.withdraw_claims(conn, ns, fact_id, sources)
     closed = []

@@ -183,6 +183,9 @@ def test_a_source_that_moves_on_withdraws_only_its_own_claim() -> None:
     assert succession_plan(shared) == ([], [(1, frozenset({7}))])
     both = [*shared, _stated("f3", 2, None, None, 8)]
     assert succession_plan(both) == ([("f1", None)], [(1, frozenset({7}))])
+    # A source that said the former value again, after the later one, keeps it.
+    said = {(1, 7): Y2024, (2, 7): Y2020}
+    assert succession_plan(shared, said) == ([("f2", None)], [])
     # A later start still closes the former value for everyone.
     later = [_stated("f1", 1, None, None, 7, 8), _stated("f2", 2, Y2020, None, 7)]
     assert succession_plan(later) == ([("f1", Y2020)], [])
@@ -203,6 +206,17 @@ async def test_a_source_changing_its_value_keeps_the_others_claims(
     assert {("berlin" in p, tuple(v)) for p, v in in_force.items()} == {
         (True, ("atlas",)),
         (False, ("census",)),
+    }
+    # census goes back to Berlin: its claim moves back, Lisbon has no source left.
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", source="census"))
+    facts = await _lives_in(memory, namespace)
+    in_force = {
+        place: sorted(s for f in fs if f.expired_at is None for s in f.sources)
+        for place, fs in facts.items()
+    }
+    assert {("berlin" in p, tuple(v)) for p, v in in_force.items()} == {
+        (True, ("atlas", "census")),
+        (False, ()),
     }
 
 

@@ -30,9 +30,8 @@ Implication and similarity
       truncates, a string that contains :math:`b` as whole words;
     * :math:`b \Rightarrow a` (``IMPLIED``): the converse;
     * otherwise a symmetric similarity :math:`s(a, b) \in [0, 1]`: numbers by distance
-      within the tolerance, name sets by Jaccard overlap (a surname within
-      Indel similarity 0.8 of one in the other set counts as that share of a match,
-      so a misspelt surname still overlaps), strings by rapidfuzz's
+      within the tolerance, name sets by Jaccard overlap of their surnames (a
+      misspelt surname is another surname), strings by rapidfuzz's
       normalised Indel similarity above ``min_string``.
 
     How the estimators use these (``kgmem.verification.support``): with exact truth
@@ -247,10 +246,6 @@ def _numbers(a: Parsed, b: Parsed, vtype: ValueType) -> tuple[Relation, float]:
     return Relation.SIMILAR, max(0.0, 1.0 - abs(a.number - b.number) / scale)
 
 
-# Two surnames this close (rapidfuzz's normalised Indel similarity) are one misspelt.
-_MISSPELT = 0.8
-
-
 def _rounds_to(fine: float, coarse: float, step: float) -> bool:
     return abs(fine - coarse) <= step / 2 * (1 + 1e-9)
 
@@ -260,27 +255,7 @@ def _sets(a: set[str], b: set[str]) -> tuple[Relation, float]:
         return Relation.IMPLIES, 1.0
     if a < b:
         return Relation.IMPLIED, 1.0
-    near, paired = _misspelt(a - b, b - a)
-    return Relation.SIMILAR, (len(a & b) + near) / (len(a | b) - paired)
-
-
-def _misspelt(a: set[str], b: set[str]) -> tuple[float, int]:
-    """Surnames of ``a`` matched one to one with misspellings of them in ``b`` (closest
-    pairs first; the same whichever set comes first): the sum of their similarities
-    and their number."""
-    pairs = sorted(
-        (-ratio, min(x, y), max(x, y), x, y)
-        for x in a
-        for y in b
-        if (ratio := Indel.normalized_similarity(x, y)) >= _MISSPELT
-    )
-    used: set[str] = set()
-    near = 0.0
-    for negative, _, _, x, y in pairs:
-        if x not in used and y not in used:
-            used.update((x, y))
-            near -= negative
-    return near, len(used) // 2
+    return Relation.SIMILAR, len(a & b) / len(a | b)
 
 
 def _prefixes(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[Relation, float]:

@@ -9,9 +9,10 @@ and the default estimator by the mean of the sets' precision among the
 configurations whose calibrated chosen-value ECE stays within ``ECE_LIMIT`` on every
 set (judged by an inner cross-validation of the calibration over those other folds),
 and per set the calibration maps (per value: isotonic; chosen value: isotonic, Platt
-or beta, the kind chosen by an inner cross-validation over those other folds). The fold's items are then
-scored with those choices; every figure reported pools the folds' held-out items, so
-no figure comes from an item that a choice it depends on saw. The choice made on all
+or beta, the kind chosen by an inner cross-validation over those other folds). The
+fold's items are then scored with those choices; every figure reported pools the
+folds' held-out items, so no figure comes from an item that a choice it depends on
+saw. The choice made on all
 folds is the one kgmem ships (``kgmem.verification.estimators.DEFAULT``).
 """
 

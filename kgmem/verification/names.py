@@ -40,9 +40,7 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
-_STRONG = re.compile(
-    r"\s*(?:;|/|&|\||\+|\n|\s-+\s|--+|\band\b|\bwith\b)\s*", re.IGNORECASE
-)
+_STRONG = re.compile(r"\s*(?:;|/|&|\||\+|\n|\s-+\s|--+|\band\b|\bwith\b)\s*", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 _APOSTROPHE = re.compile(r"['\u2019\u2018`\u00b4]")
 _HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011](?=[^\W\d_])")

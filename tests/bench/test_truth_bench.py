@@ -138,7 +138,9 @@ def test_a_users_tsv_set_is_scored_end_to_end(
     claims, gold = tmp_path / "claims.tsv", tmp_path / "gold.tsv"
     rows = [c for c in truth.real_sets(truth.parse(["--data", str(tmp_path)]))[0].claims]
     claims.write_text("".join(f"{c.subject}\tAUTHOR\t{c.value}\t{c.source}\n" for c in rows))
-    gold.write_text("isbn1\tAUTHOR\tHan, Jiawei / Kamber, Micheline\nisbn2\tAUTHOR\tUllman; Widom\n")
+    gold.write_text(
+        "isbn1\tAUTHOR\tHan, Jiawei / Kamber, Micheline\nisbn2\tAUTHOR\tUllman; Widom\n"
+    )
     args = truth.parse(["--claims", str(claims), "--gold", str(gold), "--no-store"])
     report = Report("truth-test", {}, {})
     monkeypatch.setattr(truth_cv, "RESULTS", tmp_path)  # where the diagrams go

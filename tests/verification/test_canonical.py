@@ -183,7 +183,7 @@ def test_bookstore_formats_that_went_wrong_are_one_value() -> None:
         "Jeffrey D. Ullman Ph.D. &amp; Dr. Jennifer Widom",
     ]
     assert {f: key(f, NAMES) for f in forms} == dict.fromkeys(forms, "ullman; widom")
-    assert key("Tim O’Reilly", NAMES) == key("O'Reilly, Tim", NAMES) == "oreilly"
+    assert key("Tim O\u2019Reilly", NAMES) == key("O'Reilly, Tim", NAMES) == "oreilly"
     assert key("Hector Garcia-Molina", NAMES) == key("Garcia-Molina, Hector", NAMES)
     assert key("Frederick P. Brooks Jr.", NAMES) == key("Brooks, Jr., Frederick P.", NAMES)
     assert key("Andrew Ng", NAMES) == key("Ng, Andrew Y.", NAMES) == "ng"
@@ -209,8 +209,10 @@ def test_a_misspelt_surname_is_another_value_that_shares_the_rest() -> None:
 
 
 @settings(max_examples=60)
-@given(st.lists(st.text(alphabet="abcdefgh", min_size=2, max_size=6), min_size=1, max_size=4),
-       st.lists(st.text(alphabet="abcdefgh", min_size=2, max_size=6), min_size=1, max_size=4))
+@given(
+    st.lists(st.text(alphabet="abcdefgh", min_size=2, max_size=6), min_size=1, max_size=4),
+    st.lists(st.text(alphabet="abcdefgh", min_size=2, max_size=6), min_size=1, max_size=4),
+)
 def test_name_set_similarity_is_symmetric_and_bounded(a: list[str], b: list[str]) -> None:
     pa, pb = parse("; ".join(a), NAMES), parse("; ".join(b), NAMES)
     forward, backward = relation(pa, pb, NAMES), relation(pb, pa, NAMES)

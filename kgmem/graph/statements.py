@@ -198,6 +198,22 @@ def _supersedes(after: StatedFact, before: StatedFact) -> bool:
     return bool(after.sources & before.sources)
 
 
+def _sharing(facts: Iterable[StatedFact]) -> list[int]:
+    """Graph ids of the facts that share a source with another value of their item from
+    the same start (only their claim times can change what supersession does)."""
+    seen: dict[tuple[int, str, datetime | None], list[StatedFact]] = defaultdict(list)
+    for f in facts:
+        if f.sources:
+            seen[(f.subject_id, f.predicate, f.valid_from)].append(f)
+    out: set[int] = set()
+    for group in seen.values():
+        for k, a in enumerate(group):
+            for b in group[k + 1 :]:
+                if a.object_id != b.object_id and a.sources & b.sources:
+                    out.update((a.id, b.id))
+    return sorted(out)
+
+
 def _competing(after: StatedFact, before: StatedFact) -> bool:
     """Whether two values are claims of sources from one start (not an update of a
     value nobody sourced)."""
@@ -230,7 +246,8 @@ async def supersede_items(
     stored = await statement_store.in_force(
         conn, ns, {s for s, _ in functional}, {p for _, p in functional}
     )
-    said = await statement_store.claim_times(conn, ns, [f.id for f in stored if f.sources])
+    shared = _sharing(stored)
+    said = await statement_store.claim_times(conn, ns, shared) if shared else {}
     closing, withdrawn = succession_plan(stored, said)
     for fact_id, sources in withdrawn:
         await fact_store.withdraw_claims(conn, ns, fact_id, sources)

@@ -5,8 +5,8 @@ files), and on a generated book-author set.
 Quality first, without the database (``bench.truth_cv``): every estimator and its
 hyper-parameters are chosen by cross-validation and scored on folds the choices never
 saw; precision of the chosen value, per-value and chosen-value ECE (raw and after
-isotonic calibration fitted on the other folds), iterations and run times are
-reported, and a reliability diagram PNG per set is written to bench/results/. The
+calibration fitted on the other folds, with a bootstrap interval), iterations and run
+times are reported, and a reliability diagram PNG per set is written to bench/results/. The
 generated set is reported apart, labelled GENERATED.
 
 Then speed through the store (skip with ``--no-store``): each set is loaded

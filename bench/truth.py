@@ -1,11 +1,12 @@
 """``python -m bench truth``: consensus scoring on the DAFNA population and weather sets
-(or a user's own claims and gold files), and on a generated book-author set.
+and any other set in the DAFNA layout under ``--data`` (or a user's own claims and gold
+files), and on a generated book-author set.
 
 Quality first, without the database (``bench.truth_cv``): every estimator and its
 hyper-parameters are chosen by cross-validation and scored on folds the choices never
 saw; precision of the chosen value, per-value and chosen-value ECE (raw and after
-isotonic calibration fitted on the other folds), iterations and run times are
-reported, and a reliability diagram PNG per set is written to bench/results/. The
+calibration fitted on the other folds, with a bootstrap interval), iterations and run
+times are reported, and a reliability diagram PNG per set is written to bench/results/. The
 generated set is reported apart, labelled GENERATED.
 
 Then speed through the store (skip with ``--no-store``): each set is loaded
@@ -48,7 +49,12 @@ SCHEMA = Path(__file__).resolve().parent / "truth_schema.toml"
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench truth")
-    p.add_argument("--sets", default="population,weather", help="DAFNA sets under --data")
+    p.add_argument(
+        "--sets",
+        default="",
+        help="sets under --data, comma-separated (default: every folder there: population, "
+        "weather and any other set in the DAFNA layout)",
+    )
     p.add_argument("--data", type=Path, default=truth_data.DATA)
     p.add_argument(
         "--claims", type=Path, help="your claims: object, property, value, source[, time]"
@@ -91,8 +97,8 @@ def real_sets(args: argparse.Namespace) -> list[truth_data.TruthSet]:
         if args.gold is None:
             raise SystemExit("--claims needs --gold")
         return [truth_data.from_tsv(args.claims, args.gold)]
-    loaders = {"population": truth_data.population, "weather": truth_data.weather}
-    return [loaders[n.strip()](args.data) for n in args.sets.split(",") if n.strip()]
+    names = [n.strip() for n in args.sets.split(",") if n.strip()]
+    return [truth_data.load_set(n, args.data) for n in names or truth_data.set_names(args.data)]
 
 
 def value_types(data: truth_data.TruthSet, declared: list[str]) -> Callable[[str], ValueType]:

@@ -3,7 +3,8 @@ labels: what the cross-validation in ``bench truth`` runs the estimators on.
 
 Items are (subject, predicate); values are merged by canonical key of the predicate's
 value type, as ``kgmem.verification.runs`` does; sources are grouped by their kind
-(``truth_data.source_kind``) with the default prior; claims keep observation order.
+(``truth_data.source_kind``) with the default prior; claims keep observation order, and
+each source counts with its last claim per item only, as the store keeps them.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def labelled(
     values: dict[tuple[int, str], int] = {}
     sources: dict[str, int] = {}
     claim_value, claim_source, value_item, value_text = [], [], [], []
-    for c in data.claims:
+    for c in latest(data.claims):
         item = items.setdefault((c.subject, c.predicate), len(items))
         v = values.setdefault((item, canonical_key(c.value, value_type(c.predicate))), len(values))
         if v == len(value_text):
@@ -72,6 +73,15 @@ def labelled(
         item_type=tuple(value_type(p) for _, p in keys),
     )
     return _label(data, arrays, keys, items, value_type)
+
+
+def latest(claims: list[truth_data.Claim]) -> list[truth_data.Claim]:
+    """Each source's last claim per item, in observation order: the claims the store
+    keeps in force for a functional predicate (a source that says another value
+    withdraws its claim on the former one, ``kgmem.graph.statements``)."""
+    last = {(c.subject, c.predicate, c.source): k for k, c in enumerate(claims)}
+    keep = sorted(last.values())
+    return [claims[k] for k in keep]
 
 
 def _label(

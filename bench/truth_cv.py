@@ -8,9 +8,11 @@ together (one configuration must serve every set): each estimator's hyper-parame
 and the default estimator by the mean of the sets' precision among the
 configurations whose calibrated chosen-value ECE stays within ``ECE_LIMIT`` on every
 set (judged by an inner cross-validation of the calibration over those other folds),
-and per set the isotonic calibration maps (per value and chosen value). The fold's items are then
-scored with those choices; every figure reported pools the folds' held-out items, so
-no figure comes from an item that a choice it depends on saw. The choice made on all
+and per set the calibration maps (per value: isotonic; chosen value: isotonic, Platt
+or beta, the kind chosen by an inner cross-validation over those other folds). The
+fold's items are then scored with those choices; every figure reported pools the
+folds' held-out items, so no figure comes from an item that a choice it depends on
+saw. The choice made on all
 folds is the one kgmem ships (``kgmem.verification.estimators.DEFAULT``).
 """
 
@@ -96,6 +98,7 @@ class Held:
     chosen_raw: list[float] = field(default_factory=list)
     chosen_y: list[bool] = field(default_factory=list)
     picked: list[str] = field(default_factory=list)
+    calibrators: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, float]:
         """Precision and ECEs (raw and calibrated) of the pooled held-out items."""
@@ -108,6 +111,11 @@ class Held:
             "ece_chosen": calibration.ece(np.array(self.chosen_p), cy),
             "ece_chosen_raw": calibration.ece(np.array(self.chosen_raw), cy),
         }
+
+    def ece_chosen_interval(self) -> tuple[float, float]:
+        """A 95% bootstrap interval of the calibrated chosen-value ECE."""
+        cy = np.array(self.chosen_y, dtype=np.bool_)
+        return calibration.ece_interval(np.array(self.chosen_p), cy)
 
 
 def run_grid(data: Labelled, grid: dict[str, list[Choice]]) -> dict[str, list[Run]]:
@@ -171,19 +179,18 @@ def select(
 
 
 def inner_ece(data: Labelled, run: Run, train: npt.NDArray[np.bool_]) -> float:
-    """Chosen-value ECE of ``run`` on the ``train`` gold items after isotonic
-    calibration, each of their folds calibrated by a map fitted on their other folds
-    (so the choice sees calibration only as it will be used: on unseen items)."""
-    folds = fold_of(data)
+    """Chosen-value ECE of ``run`` on the ``train`` gold items after calibration, each
+    of their folds calibrated by a map fitted on their other folds (so the choice sees
+    calibration only as it will be used: on unseen items), with the calibration kind
+    that does best so (``calibration.choose``)."""
+    return _calibrator(data, run, train)[1]
+
+
+def _calibrator(data: Labelled, run: Run, train: npt.NDArray[np.bool_]) -> tuple[str, float]:
+    """The chosen-value calibration kind for ``run``, chosen on the ``train`` gold
+    items only, and its inner cross-validated ECE."""
     trust, truth = _chosen(data, run, data.gold_items)
-    out_p: list[float] = []
-    out_y: list[bool] = []
-    for j in np.unique(folds[train]).tolist():
-        fit_on, judge = train & (folds != j), train & (folds == j)
-        mapping = calibration.fit(trust[fit_on], truth[fit_on])
-        out_p += mapping(trust[judge]).tolist()
-        out_y += truth[judge].tolist()
-    return calibration.ece(np.array(out_p), np.array(out_y, dtype=np.bool_))
+    return calibration.choose(trust[train], truth[train], fold_of(data)[train])
 
 
 def cross_validate(
@@ -208,7 +215,9 @@ def _score_fold(data: Labelled, run: Run, train: npt.NDArray[np.bool_], out: Hel
     """Fit calibration on the training items, score the held-out ones into ``out``."""
     fit_items, test_items = data.gold_items[train], data.gold_items[~train]
     value_fit = calibration.fit(*_values(data, run, fit_items))
-    chosen_fit = calibration.fit(*_chosen(data, run, fit_items))
+    kind = _calibrator(data, run, train)[0]
+    chosen_fit = calibration.fit_kind(kind, *_chosen(data, run, fit_items))
+    out.calibrators.append(kind)
     p, y = _values(data, run, test_items)
     out.value_raw += p.tolist()
     out.value_p += value_fit(p).tolist()
@@ -264,6 +273,9 @@ def report_quality(
         for name in held:
             got = held[name][s].summary()
             report.data[f"folds_{data.name}_{name}"] = ", ".join(held[name][s].picked)
+            report.data[f"calibrators_{data.name}_{name}"] = ", ".join(held[name][s].calibrators)
+            low, high = held[name][s].ece_chosen_interval()
+            report.data[f"ece_chosen_95_{data.name}_{name}"] = f"[{low:.3f}, {high:.3f}]"
             base = vote * 1000 if name != "vote" else None
             label = f"{data.name}: {name}, held-out precision x1000"
             report.add(Figure(label, got["precision"] * 1000, "", int(got["items"]), base, "vote"))
@@ -285,9 +297,11 @@ def report_quality(
     for data in generated:
         _report_generated(report, data, finals)
     run, first = runs[0][est][k], sets[0]
+    kind = _calibrator(first, run, np.ones(len(first.gold_items), dtype=np.bool_))[0]
+    report.data[f"calibrator_{first.name}"] = kind
     return calibration.Calibration(
         calibration.fit(*_values(first, run, first.gold_items)),
-        calibration.fit(*_chosen(first, run, first.gold_items)),
+        calibration.fit_kind(kind, *_chosen(first, run, first.gold_items)),
     )
 
 

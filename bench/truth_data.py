@@ -95,6 +95,67 @@ def weather(root: Path = DATA) -> TruthSet:
     return TruthSet("weather", claims, gold)
 
 
+def dafna(folder: Path) -> TruthSet:
+    """Any other set in the DAFNA layout under ``folder``: claim lines in ``claims.txt``
+    or ``claims/*.txt``; gold in ``truth.txt`` or ``truth/*.txt``, as DAFNA claim lines,
+    as ``object<TAB>property<TAB>value`` or as ``object<TAB>value`` (the set's one
+    property). A data item is (object, upper-cased property); an empty or unreadable
+    time falls back to the line's place in the files."""
+    claims = []
+    for number, f in enumerate(_dafna_lines(folder, "claims")):
+        if len(f) >= 6 and f[4]:
+            when = _when_or(f[6] if len(f) > 6 else "", number)
+            claims.append(Claim(f[2], f[3].upper(), f[4], f[5], when))
+    properties = sorted({c.predicate for c in claims})
+    gold: dict[tuple[str, str], str] = {}
+    for f in _dafna_lines(folder, "truth"):
+        if len(f) >= 5:
+            gold[(f[2], f[3].upper())] = f[4]
+        elif len(f) == 3 and f[2]:
+            gold[(f[0], f[1].upper())] = f[2]
+        elif len(f) == 2 and f[1] and len(properties) == 1:
+            gold[(f[0], properties[0])] = f[1]
+    claims.sort(key=lambda c: c.observed_at)
+    return TruthSet(folder.name, claims, gold)
+
+
+def _dafna_lines(folder: Path, part: str) -> Iterator[list[str]]:
+    paths = [folder / f"{part}.txt"] if (folder / f"{part}.txt").is_file() else []
+    paths += sorted((folder / part).glob("*.txt")) if (folder / part).is_dir() else []
+    for path in paths:
+        with path.open(encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if not line.strip():
+                    continue
+                if "|\t" in line:
+                    yield _fields(line)
+                else:
+                    yield [x.strip() for x in line.rstrip("\n").split("\t")]
+
+
+def _when_or(text: str, number: int) -> datetime:
+    for parse in (_when, datetime.fromisoformat):
+        try:
+            when = parse(text)
+        except ValueError:
+            continue
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return EPOCH + timedelta(seconds=number)
+
+
+def set_names(root: Path = DATA) -> list[str]:
+    """The sets under ``root``: population and weather first, then any other folder."""
+    known = [n for n in ("population", "weather") if (root / n).is_dir()]
+    others = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in known)
+    return known + [n for n in others if not n.startswith(".")] if root.is_dir() else []
+
+
+def load_set(name: str, root: Path = DATA) -> TruthSet:
+    """The set called ``name`` under ``root``."""
+    special = {"population": population, "weather": weather}
+    return special[name](root) if name in special else dafna(root / name)
+
+
 class TsvError(ValueError):
     """A line of a claims or gold file that cannot be read, with its file and line."""
 

@@ -11,15 +11,17 @@
   recorded); a fact is closed at the start of a later one with another object that
   starts while it holds. Two values with the same start are an update (the later
   recorded wins) unless each has sources and none in common: then they are competing
-  claims, both kept for consensus scoring to weigh. So at
-  any valid time at most one value of a functional predicate per subject and asserter
-  is in force, whatever order the facts came in.
+  claims, both kept for consensus scoring to weigh. A source that moves to another
+  value from the same start withdraws its own claim on the former value; that value is
+  closed only when all its sources moved on. So at any valid time at most one value of
+  a functional predicate per subject and asserter is in force, whatever order the facts
+  came in.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -118,18 +120,67 @@ def _within(start: datetime | None, closed: StatedFact) -> bool:
 def successions(facts: Iterable[StatedFact]) -> list[tuple[str, datetime | None]]:
     """(uid, valid_to) of each fact in force that a later value supersedes; ``facts``
     are of functional predicates (any subjects). A None end means "now"."""
+    return succession_plan(facts)[0]
+
+
+def succession_plan(
+    facts: Iterable[StatedFact], said: Mapping[tuple[int, int], datetime] | None = None
+) -> tuple[list[tuple[str, datetime | None]], list[tuple[int, frozenset[int]]]]:
+    """The facts to close, as ``successions``, and the claims to withdraw: (fact id,
+    source ids). Between values with the same start, a source keeps only its claim on
+    the value it said last (by ``said``: (fact id, source id) -> when the source last
+    said it; without it, the later recorded value) and withdraws its others; a value
+    is closed only when every source that asserted it moved on (or it had no source),
+    so the other sources' claims stay in force for consensus scoring."""
     groups: dict[tuple[int, str], list[StatedFact]] = defaultdict(list)
     for f in facts:
         groups[(f.subject_id, f.predicate)].append(f)
-    closing: list[tuple[str, datetime | None]] = []
+    plan = _Plan(said or {})
     for group in groups.values():
         group.sort(key=lambda f: (f.valid_from or _EARLIEST, f.recorded_at, f.id))
         open_: list[StatedFact] = []
         for after in group:
-            ended = [b for b in open_ if _supersedes(after, b)]
-            closing += [(b.uid, after.valid_from) for b in ended]
-            open_ = [b for b in open_ if b not in ended] + [after]
-    return closing
+            kept: list[StatedFact] = []
+            current: StatedFact | None = after
+            for before in open_:
+                if current is None or not _supersedes(current, before):
+                    kept.append(before)
+                elif _competing(current, before):
+                    survivor, current = plan.move(before, current)
+                    kept += [survivor] if survivor is not None else []
+                else:
+                    plan.closing.append((before.uid, current.valid_from))
+            open_ = [*kept, *([current] if current is not None else [])]
+    return plan.closing, plan.withdrawn
+
+
+@dataclass(slots=True)
+class _Plan:
+    said: Mapping[tuple[int, int], datetime]
+    closing: list[tuple[str, datetime | None]] = field(default_factory=list)
+    withdrawn: list[tuple[int, frozenset[int]]] = field(default_factory=list)
+
+    def move(
+        self, before: StatedFact, after: StatedFact
+    ) -> tuple[StatedFact | None, StatedFact | None]:
+        """Two values from one start that share sources: each shared source stays on
+        the one it said last. Returns both, less the withdrawn claims (None: closed)."""
+        shared = before.sources & after.sources
+        back = frozenset(s for s in shared if self._later(before.id, after.id, s))
+        return self._less(before, shared - back), self._less(after, back)
+
+    def _later(self, first: int, second: int, source: int) -> bool:
+        a, b = self.said.get((first, source)), self.said.get((second, source))
+        return a is not None and b is not None and a > b
+
+    def _less(self, fact: StatedFact, sources: frozenset[int]) -> StatedFact | None:
+        if not sources:
+            return fact
+        if sources == fact.sources:
+            self.closing.append((fact.uid, fact.valid_from))
+            return None
+        self.withdrawn.append((fact.id, sources))
+        return fact._replace(sources=fact.sources - sources)
 
 
 def _supersedes(after: StatedFact, before: StatedFact) -> bool:
@@ -145,6 +196,28 @@ def _supersedes(after: StatedFact, before: StatedFact) -> bool:
     if after.valid_from != before.valid_from or not (after.sources and before.sources):
         return True
     return bool(after.sources & before.sources)
+
+
+def _sharing(facts: Iterable[StatedFact]) -> list[int]:
+    """Graph ids of the facts that share a source with another value of their item from
+    the same start (only their claim times can change what supersession does)."""
+    seen: dict[tuple[int, str, datetime | None], list[StatedFact]] = defaultdict(list)
+    for f in facts:
+        if f.sources:
+            seen[(f.subject_id, f.predicate, f.valid_from)].append(f)
+    out: set[int] = set()
+    for group in seen.values():
+        for k, a in enumerate(group):
+            for b in group[k + 1 :]:
+                if a.object_id != b.object_id and a.sources & b.sources:
+                    out.update((a.id, b.id))
+    return sorted(out)
+
+
+def _competing(after: StatedFact, before: StatedFact) -> bool:
+    """Whether two values are claims of sources from one start (not an update of a
+    value nobody sourced)."""
+    return after.valid_from == before.valid_from and bool(after.sources and before.sources)
 
 
 async def supersede(
@@ -173,8 +246,13 @@ async def supersede_items(
     stored = await statement_store.in_force(
         conn, ns, {s for s, _ in functional}, {p for _, p in functional}
     )
+    shared = _sharing(stored)
+    said = await statement_store.claim_times(conn, ns, shared) if shared else {}
+    closing, withdrawn = succession_plan(stored, said)
+    for fact_id, sources in withdrawn:
+        await fact_store.withdraw_claims(conn, ns, fact_id, sources)
     closed = []
-    for uid, end in successions(stored):
+    for uid, end in closing:
         try:
             await fact_store.close(conn, ns, uid, valid_to=end, now=now)
         except FactAlreadyClosed:  # pragma: no cover - in force was read in this transaction

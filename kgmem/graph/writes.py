@@ -423,8 +423,9 @@ async def _apply_facts(
     # A uid given twice is written once, but every item's claim counts.
     await fact_store.add_claims(conn, ns, [*restated.claims, *_repeated_claims(items, refs)], ids)
     done = _FactsDone(created={u: c for u, _, c in upserted}, uids=restated.uids)
+    # Restating rows count too: a source saying a former value again takes it back.
     done.closed = await statements.supersede(
-        conn, ns, ctx.schema, restated.rows, now or datetime.now(UTC)
+        conn, ns, ctx.schema, [*restated.rows, *restated.claims], now or datetime.now(UTC)
     )
     if read_back:
         final = dict.fromkeys(done.uids.get(f.uid, f.uid) for f in items.unique_facts)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
@@ -481,6 +481,18 @@ async def _mirror_validity(
         f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
         fact_id,
         agtype.encode(props),
+    )
+
+
+async def withdraw_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_id: int, sources: Collection[int]
+) -> None:
+    """Remove the claims of ``sources`` on fact ``fact_id`` (they now say another value)."""
+    await conn.execute(
+        f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1 "
+        "AND source_id = ANY($2::graphid[])",
+        fact_id,
+        sorted(sources),
     )
 
 

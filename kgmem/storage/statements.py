@@ -29,6 +29,20 @@ class StatedFact(NamedTuple):
     closed: bool = False
 
 
+async def claim_times(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Collection[int]
+) -> dict[tuple[int, int], datetime]:
+    """(fact id, source id) -> when that source last said that fact, for ``fact_ids``."""
+    if not fact_ids:
+        return {}
+    records = await conn.fetch(
+        f"SELECT fact_id, source_id, max(observed_at) AS said FROM {table(ns.name, '_kg_claim')} "
+        "WHERE fact_id = ANY($1::graphid[]) AND source_id IS NOT NULL GROUP BY 1, 2",
+        sorted(fact_ids),
+    )
+    return {(r["fact_id"], r["source_id"]): r["said"] for r in records}
+
+
 async def in_force(
     conn: asyncpg.Connection,
     ns: NamespaceRef,

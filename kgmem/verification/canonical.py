@@ -13,12 +13,11 @@ Types and their canonical key
                 precision :math:`10^4`).
     ``date``    ISO ("2007-05-03", "2007-05"), "May 3, 2007", "3 May 2007", "05/03/2007"
                 (month first), a bare year: the key is ``YYYY[-MM[-DD]]``.
-    ``names``   a list of person names in any order, separated by ";", "/", "&", "|",
-                "and" or commas, with "Last, First" pieces, initials, "Jr.", HTML
-                entities, accents, "Edited by", "(author)" and similar noise: each name
-                becomes its surname (so initials match full names) and the key is the
-                sorted set of surnames. Two one-word comma pieces ("Han, Jiawei") read
-                as "Last, First", one person.
+    ``names``   a list of person names in any order (``kgmem.verification.names``:
+                separators, "Last, First" pairs, initials, "Jr.", HTML entities,
+                accents, "Edited by", "(Author)", "Foreword by ...", "et al."): each
+                name becomes its surname (so initials match full names) and the key is
+                the sorted set of surnames.
     ``string``  case, accents, HTML entities and punctuation folded; spaces collapsed.
 
 Implication and similarity
@@ -31,7 +30,8 @@ Implication and similarity
       truncates, a string that contains :math:`b` as whole words;
     * :math:`b \Rightarrow a` (``IMPLIED``): the converse;
     * otherwise a symmetric similarity :math:`s(a, b) \in [0, 1]`: numbers by distance
-      within the tolerance, name sets by Jaccard overlap, strings by rapidfuzz's
+      within the tolerance, name sets by Jaccard overlap of their surnames (a
+      misspelt surname is another surname), strings by rapidfuzz's
       normalised Indel similarity above ``min_string``.
 
     How the estimators use these (``kgmem.verification.support``): with exact truth
@@ -45,10 +45,8 @@ Implication and similarity
 
 from __future__ import annotations
 
-import html
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -56,6 +54,7 @@ from functools import lru_cache
 from rapidfuzz.distance import Indel
 
 from kgmem.schema.graph_schema import ValueType
+from kgmem.verification import names
 
 
 class Relation(Enum):
@@ -190,62 +189,23 @@ def _valid_date(parts: tuple[int, ...]) -> bool:
     return all(lo <= p <= hi for p, (lo, hi) in zip(parts, ranges, strict=False))
 
 
-# Person-name lists -----------------------------------------------------------------
+# Person-name lists (kgmem.verification.names) --------------------------------------
 
-_NOISE = re.compile(
-    r"\((?:[^)]*)\)|\[(?:[^\]]*)\]|\b(?:edited|compiled|translated|illustrated|foreword|"
-    r"introduction|written)\s+by\b|\bby\b|\b(?:eds?|editors?|authors?|trans|illus|"
-    r"jr|sr|ii|iii|iv|phd|ph\.d|md|dr|prof|mr|mrs|ms|sir)\b\.?",
-    re.IGNORECASE,
-)
-_STRONG = re.compile(r"\s*(?:;|/|&|\||\+|\n|\band\b|\bwith\b)\s*", re.IGNORECASE)
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # Letters, spaces and the punctuation of names and lists only: no digits.
 _NAMELIKE = re.compile(r"^[^\d]+$")
+_LIST = re.compile(r";|/|&|\||\+|\n|,|\band\b|\bwith\b", re.IGNORECASE)
 
 
 def _fold(text: str) -> str:
     """HTML entities decoded, accents dropped, lower case."""
-    decomposed = unicodedata.normalize("NFKD", html.unescape(html.unescape(text)))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return names.fold(text).lower()
 
 
 def _names(text: str) -> Parsed | None:
-    people: set[str] = set()
-    for chunk in _STRONG.split(_NOISE.sub(" ", _fold(text))):
-        for person in _people(chunk):
-            people.add(person)
-    if not people:
+    parts = names.surnames(text)
+    if not parts:
         return None
-    parts = tuple(sorted(people))
     return Parsed("names", "; ".join(parts), parts=parts)
-
-
-def _people(chunk: str) -> list[str]:
-    """The name keys of one chunk: commas separate names, except "Last, First"."""
-    pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
-    pieces = [p for p in pieces if p]
-    paired = len(pieces) % 2 == 0 and all(len(p) == 1 for p in pieces[0::2])
-    if paired and all(len(p) <= 3 for p in pieces[1::2]) and _last_first(pieces):
-        pairs = zip(pieces[0::2], pieces[1::2], strict=True)
-        return [_person(first + last) for last, first in pairs]
-    return [_person(p) for p in pieces]
-
-
-def _last_first(pieces: list[list[str]]) -> bool:
-    """Whether comma pieces read as "Last, First" pairs: a lone pair always does (a list
-    of two bare surnames is told apart only when the second piece is not given names);
-    longer lists need initials among the given names."""
-    givens = pieces[1::2]
-    if len(pieces) == 2:
-        return len(givens[0]) > 1 or len(givens[0][0]) == 1 or len(pieces[0][0]) > 1
-    return any(len(w) == 1 for g in givens for w in g)
-
-
-def _person(words: list[str]) -> str:
-    """A person's key: the surname (the last word), so that initials, given names and
-    their absence all match ("J. Han", "Jiawei Han", "Han")."""
-    return words[-1]
 
 
 # Strings ---------------------------------------------------------------------------
@@ -327,7 +287,7 @@ def infer(texts: list[str]) -> ValueType:
         parsed = sum(_parse(t, kind).kind == kind for t in texts)
         if parsed >= share * len(texts):
             return ValueType(kind=kind)
-    lists = sum(bool(_STRONG.search(t)) or "," in t for t in texts)
+    lists = sum(bool(_LIST.search(t)) for t in texts)
     names = sum(
         _parse(t, "names").kind == "names" and _NAMELIKE.match(t) is not None for t in texts
     )

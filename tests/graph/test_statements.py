@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import httpx
 
 from kgmem import BatchWrite, EntityWrite, FactQuery, FactWrite, Memory
-from kgmem.graph.statements import overlaps, successions
+from kgmem.graph.statements import overlaps, succession_plan, successions
 from kgmem.ingest import EpisodeWrite, FactMention
 from kgmem.storage.statements import StatedFact
 
@@ -174,6 +174,50 @@ def test_same_start_is_an_update_by_one_source_and_a_conflict_between_two() -> N
     assert successions([_stated("f1", 1, None), _stated("f2", 2, None)]) == [("f1", None)]
     # A claim without a source is no competitor: the later value is an update.
     assert successions([_stated("f1", 1, None), _stated("f2", 2, None, None, 8)]) == [("f1", None)]
+
+
+def test_a_source_that_moves_on_withdraws_only_its_own_claim() -> None:
+    # f1 said by sources 7 and 8; 7 then says f2 from the same start: 7's claim on f1
+    # goes, f1 stays in force for 8. When 8 moves on as well, f1 is closed.
+    shared = [_stated("f1", 1, None, None, 7, 8), _stated("f2", 2, None, None, 7)]
+    assert succession_plan(shared) == ([], [(1, frozenset({7}))])
+    both = [*shared, _stated("f3", 2, None, None, 8)]
+    assert succession_plan(both) == ([("f1", None)], [(1, frozenset({7}))])
+    # A source that said the former value again, after the later one, keeps it.
+    said = {(1, 7): Y2024, (2, 7): Y2020}
+    assert succession_plan(shared, said) == ([("f2", None)], [])
+    # A later start still closes the former value for everyone.
+    later = [_stated("f1", 1, None, None, 7, 8), _stated("f2", 2, Y2020, None, 7)]
+    assert succession_plan(later) == ([("f1", Y2020)], [])
+
+
+async def test_a_source_changing_its_value_keeps_the_others_claims(
+    memory: Memory, namespace: str
+) -> None:
+    await _people(memory, namespace)
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", source="census"))
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", source="atlas"))
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "lisbon", source="census"))
+    facts = await _lives_in(memory, namespace)
+    in_force = {
+        place: sorted(s for f in fs if f.expired_at is None for s in f.sources)
+        for place, fs in facts.items()
+    }
+    assert {("berlin" in p, tuple(v)) for p, v in in_force.items()} == {
+        (True, ("atlas",)),
+        (False, ("census",)),
+    }
+    # census goes back to Berlin: its claim moves back, Lisbon has no source left.
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", source="census"))
+    facts = await _lives_in(memory, namespace)
+    in_force = {
+        place: sorted(s for f in fs if f.expired_at is None for s in f.sources)
+        for place, fs in facts.items()
+    }
+    assert {("berlin" in p, tuple(v)) for p, v in in_force.items()} == {
+        (True, ("atlas", "census")),
+        (False, ()),
+    }
 
 
 def test_successions_leave_a_value_that_ended_before_the_next() -> None:

@@ -60,3 +60,43 @@ def test_a_bad_calibration_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text('{"value": {"knots": [0.5, 0.1], "levels": [0, 1]}, "chosen": {}}')
     with pytest.raises(ValueError, match="not a kgmem calibration file"):
         calibration.load(path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 1.0), min_size=4, max_size=60),
+    st.lists(st.booleans(), min_size=60, max_size=60),
+    st.sampled_from(calibration.KINDS),
+)
+def test_every_calibration_kind_is_a_monotone_probability(
+    scores: list[float], labels: list[bool], kind: str
+) -> None:
+    p = np.array(scores)
+    y = np.array(labels[: len(scores)], dtype=np.bool_)
+    mapping = calibration.fit_kind(kind, p, y)
+    grid = np.linspace(0.0, 1.0, 101)
+    out = mapping(grid)
+    assert np.all(np.diff(out) >= -1e-12) and np.all((out >= 0) & (out <= 1))
+
+
+def test_platt_and_beta_recover_an_overconfident_score() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.0, 1.0, 4_000)
+    truth = rng.uniform(0.0, 1.0, 4_000) < 0.25 + 0.5 * p  # trust 0.99 is right 3 in 4
+    for kind in ("platt", "beta"):
+        mapped = calibration.fit_kind(kind, p, truth)(p)
+        assert calibration.ece(mapped, truth) < 0.03 < calibration.ece(p, truth)
+        top = float(calibration.fit_kind(kind, p, truth)(np.array([0.99]))[0])
+        assert 0.7 < top < 0.9  # no longer 0.99
+
+
+def test_the_calibration_kind_is_chosen_on_held_out_folds_and_the_interval_holds_the_ece() -> None:
+    rng = np.random.default_rng(4)
+    p = rng.uniform(0.0, 1.0, 300)
+    truth = rng.uniform(0.0, 1.0, 300) < p
+    kind, inner = calibration.choose(p, truth, np.arange(300) % 5)
+    assert kind in calibration.KINDS and 0.0 <= inner < 0.2
+    low, high = calibration.ece_interval(p, truth)
+    assert low <= calibration.ece(p, truth) <= high
+    with pytest.raises(ValueError, match="unknown calibration"):
+        calibration.fit_kind("histogram", p, truth)

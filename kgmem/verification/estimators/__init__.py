@@ -48,7 +48,7 @@ CHOSEN: dict[str, Choice] = {
             similarity_weight=0.1,
             implied_credit=0.25,
             prior_strength=0.5,
-            copy_evidence="soft",
+            copy_evidence="mixture",
         ),
     ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),

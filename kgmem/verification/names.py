@@ -1,0 +1,92 @@
+"""Canonical keys of person-name lists, as bookstores and catalogues write them.
+
+A list is split into people at ";", "/", "&", "|", "+", " - ", line breaks, HTML tags,
+"and", "with" and commas; the key is the sorted set of the people's surnames, so the
+order of the list, initials against full given names, and the separators do not
+matter. Before splitting, HTML entities are decoded, accents and apostrophes dropped,
+hyphenated surnames joined ("Garcia-Molina"), and noise removed: parentheses and
+brackets ("(Author)", "[Editor]"), roles and titles ("Edited by", "by", "ed.", "Jr.",
+"Ph.D.", "Dr."), "et al." and "and others", and people who are not authors of the
+book ("Foreword by ...", "Illustrated by ...", "Translated by ..." up to the next
+separator).
+
+Commas separate people, except "Last, First" pairs: a list whose comma pieces
+alternate one-word surnames and one to three given names or initials ("Ullman,
+Jeffrey D., Widom, Jennifer") is read as pairs. A person's surname is the last word
+that is not an initial, where an initial is a single letter or, in a text that is not
+all capitals, a word of two or three capitals ("Ullman JD" is Ullman).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# People named after these words did not write the book: dropped up to the next separator.
+_NOT_AUTHORS = re.compile(
+    r"\b(?:with\s+)?(?:an?\s+|the\s+)?(?:new\s+)?(?:foreword|forward|preface|afterword|"
+    r"introduction|intro|illustrated|illustrations|illustration|translated|translation|"
+    r"photographs|photography|photos|drawings|notes|commentary|narrated|read)\s+by\b"
+    r"[^;/&|+\n]*",
+    re.IGNORECASE,
+)
+_NOISE = re.compile(
+    r"\((?:[^)]*)\)|\[(?:[^\]]*)\]|\{(?:[^}]*)\}|\b(?:edited|compiled|written|selected|"
+    r"collected)\s+(?:and\s+\w+\s+)?by\b|\bby\b|\bet\.?\s+al\b\.?|\band\s+others\b|"
+    r"\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|contributors?|"
+    r"compiler|edt|aut|jr|sr|ii|iii|iv|phd|ph\.\s*d|md|m\.\s*d|dr|prof|professor|mr|"
+    r"mrs|ms|sir|dame|rev|esq)\b\.?",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^>]*>")
+_STRONG = re.compile(r"\s*(?:;|/|&|\||\+|\n|\s-+\s|--+|\band\b|\bwith\b)\s*", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]+")
+_APOSTROPHE = re.compile(r"['\u2019\u2018`\u00b4]")
+_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011](?=[^\W\d_])")
+
+
+def fold(text: str) -> str:
+    """HTML entities decoded (twice, for doubly escaped text), accents dropped; case kept."""
+    decomposed = unicodedata.normalize("NFKD", html.unescape(html.unescape(text)))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def surnames(text: str) -> tuple[str, ...]:
+    """The sorted surnames of the people ``text`` lists (empty when it names nobody)."""
+    clean = _HYPHEN.sub("", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
+    upper = clean.upper() == clean
+    clean = _NOISE.sub(" ", _NOT_AUTHORS.sub(" ", clean))
+    people: set[str] = set()
+    for chunk in _STRONG.split(clean):
+        people.update(_people(chunk, upper))
+    return tuple(sorted(people))
+
+
+def _people(chunk: str, upper: bool) -> list[str]:
+    """The surnames of one chunk: commas separate people, except "Last, First" pairs."""
+    pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
+    pieces = [p for p in pieces if p]
+    if _pairs(pieces):
+        pairs = zip(pieces[0::2], pieces[1::2], strict=True)
+        return [_surname(given + last, upper) for last, given in pairs]
+    return [_surname(p, upper) for p in pieces]
+
+
+def _pairs(pieces: list[list[str]]) -> bool:
+    """Whether comma pieces read as "Last, First" pairs: an even number of pieces, the
+    surnames one word each, the given names one to three words."""
+    if not pieces or len(pieces) % 2:
+        return False
+    return all(len(p) == 1 for p in pieces[0::2]) and all(len(p) <= 3 for p in pieces[1::2])
+
+
+def _initial(word: str, upper: bool) -> bool:
+    return len(word) == 1 or (not upper and len(word) <= 3 and word.isupper())
+
+
+def _surname(words: list[str], upper: bool) -> str:
+    """A person's key: the last word that is not an initial ("J. Han", "Jiawei Han",
+    "Han J", "Han" all give "han")."""
+    named = [w for w in words if not _initial(w, upper)]
+    return (named or words)[-1].lower()

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgmem.config import IngestSettings
-from kgmem.embedding import entity_text
 from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError, NamespaceNotFound
 from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
@@ -32,6 +31,7 @@ from kgmem.ingest.extractors import (
     SpacyExtractor,
     StructuredExtractor,
 )
+from kgmem.ingest import session_context
 from kgmem.ingest.llm import LlmExtractor, TokenBudget
 from kgmem.ingest.resolve import NameIndex, Thresholds
 from kgmem.ingest.stages import (
@@ -165,10 +165,10 @@ class Builder:
         return await self.queue.submit(namespace, works)
 
     async def _embed(self, works: Sequence[Work]) -> None:
+        texts = session_context.embedded_texts(works)
         embedder = self.ctx.embedder
         if embedder is None:
             return
-        texts = [entity_text(_episode_vertex(w, "pending").properties) or "" for w in works]
         for work, vector in zip(works, await embedder.embed(texts), strict=True):
             work.vector = vector.tolist()
 
@@ -176,9 +176,10 @@ class Builder:
         """Store the episodes as pending, run the pipeline over each, then write their
         links and statuses."""
         async with self._building(namespace) as (stages, ns):
-            await write(
-                self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works], ns=ns
-            )
+            async with self.ctx.db.acquire() as conn:
+                before = await session_context.stored_predecessors(self.ctx, conn, ns, works)
+            pending = [_episode_vertex(w, "pending") for w in works]
+            await write(self.ctx, namespace, entities=[*before, *pending], ns=ns)
             outcomes = [await self._run(w, stages) for w in works]
             return await self._finish(stages, ns, works, outcomes)
 
@@ -393,6 +394,8 @@ def _episode_vertex(work: Work, status: str, error: str | None = None) -> Entity
         "extraction": status,
         "input": _input_of(e),
     }
+    if work.preceding:
+        props[session_context.PRECEDING] = work.preceding
     for name, value in (("speaker", e.speaker), ("session", e.session), ("source", e.source)):
         if value:
             props[name] = value
@@ -473,7 +476,14 @@ def _work_from(namespace: str, stored: Entity) -> Work:
         ],
     )
     when = datetime.fromisoformat(str(p["occurred_at"]).replace("Z", "+00:00"))
-    return Work(namespace, stored.uid, episode, when)
+    preceding = p.get(session_context.PRECEDING)
+    return Work(
+        namespace,
+        stored.uid,
+        episode,
+        when,
+        preceding=preceding if isinstance(preceding, str) else None,
+    )
 
 
 def _parse(value: str | None) -> datetime | str | None:

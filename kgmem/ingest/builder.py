@@ -23,6 +23,7 @@ from kgmem.config import IngestSettings
 from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError, NamespaceNotFound
 from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
+from kgmem.ingest import session_context
 from kgmem.ingest.coalesce import EpisodeQueue
 from kgmem.ingest.extractors import (
     Extractor,
@@ -31,7 +32,6 @@ from kgmem.ingest.extractors import (
     SpacyExtractor,
     StructuredExtractor,
 )
-from kgmem.ingest import session_context
 from kgmem.ingest.llm import LlmExtractor, TokenBudget
 from kgmem.ingest.resolve import NameIndex, Thresholds
 from kgmem.ingest.stages import (

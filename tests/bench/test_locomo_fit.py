@@ -42,9 +42,7 @@ def test_turns_become_episodes_in_session_order() -> None:
         {"speaker": s, "text": t, "dia_id": f"D1:{i + 1}"}
         for i, (s, t) in enumerate((("A", "hi"), ("B", "yo"), ("A", "ok")))
     ] + [{"speaker": "A", "text": f"t{i}", "dia_id": f"D1:{i + 4}"} for i in range(8)]
-    conv = {
-        "conversation": {"session_1": turns, "session_1_date_time": "1:56 pm on 8 May, 2023"}
-    }
+    conv = {"conversation": {"session_1": turns, "session_1_date_time": "1:56 pm on 8 May, 2023"}}
     [session] = episodes_of("ns", conv)
     assert [e.text for e in session[:3]] == ["A: hi", "B: yo", "A: ok"]
     assert {e.session for e in session} == {"D1"}

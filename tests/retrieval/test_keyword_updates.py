@@ -21,9 +21,7 @@ async def test_rewritten_rows_stay_in_the_keyword_index_after_vacuum(
         batch = range(start, start + 20)
         await memory.write_batch(namespace, BatchWrite(entities=[_note(i) for i in batch]))
         # Rewritten with the text unchanged, as building rewrites an episode's status.
-        await memory.write_batch(
-            namespace, BatchWrite(entities=[_note(i, seen=2) for i in batch])
-        )
+        await memory.write_batch(namespace, BatchWrite(entities=[_note(i, seen=2) for i in batch]))
     await raw_conn.execute(f'VACUUM "{namespace}"._kg_vertex')
     query = SearchQuery(text="common words", k=n, weights=KEYWORD)
     found = {h.uid for h in (await memory.search(namespace, query)).hits}

@@ -28,6 +28,7 @@ from kgmem.ingest.coalesce import EpisodeQueue
 from kgmem.ingest.extractors import (
     Extractor,
     KnownEntityExtractor,
+    PhraseExtractor,
     RuleExtractor,
     SpacyExtractor,
     StructuredExtractor,
@@ -60,7 +61,7 @@ _log = logging.getLogger("kgmem.ingest")
 
 STAGES = ("extract", "resolve", "date", "write", "link")
 OPTIONAL_STAGES = ("date", "link")
-EXTRACTORS = ("structured", "known", "rules", "spacy", "llm")
+EXTRACTORS = ("structured", "known", "rules", "phrases", "spacy", "llm")
 DEFAULT_EXTRACTORS = ("structured", "known", "rules")
 
 
@@ -336,6 +337,8 @@ class Builder:
             return KnownEntityExtractor()
         if name == "rules":
             return RuleExtractor()
+        if name == "phrases":
+            return PhraseExtractor()
         if name == "spacy":
             return self._spacy
         assert self.settings.llm_url is not None

@@ -4,7 +4,7 @@
 span it names, [start, end):
 
 - an explicit date ("7 May 2023", "May 2023", "in 2022"; the rules of
-  ``kgmem.ingest.rules.DATE``): that day, month or year;
+  ``kgmem.calendar_dates``): that day, month or year;
 - "the week before" / "the week after" such a date: the seven days before or after it;
 - "last/this week", "last/this month", "last/this year", "yesterday", "today":
   relative to ``now``;
@@ -24,7 +24,7 @@ import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
-from kgmem.ingest.rules import DATE, MONTHS
+from kgmem.calendar_dates import DATE, MONTHS
 from kgmem.model import SearchQuery, TimeQuery
 
 _RELATIVE = re.compile(

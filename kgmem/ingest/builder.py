@@ -166,17 +166,25 @@ class Builder:
         return await self.queue.submit(namespace, works)
 
     async def _embed(self, works: Sequence[Work]) -> None:
+        """Embed each episode with its session context within ``works``; episodes
+        already embedded with the same text keep their vector (a batch the queue
+        coalesced from several requests gives some of them new neighbours)."""
         texts = session_context.embedded_texts(works)
         embedder = self.ctx.embedder
         if embedder is None:
             return
-        for work, vector in zip(works, await embedder.embed(texts), strict=True):
-            work.vector = vector.tolist()
+        todo = [(w, t) for w, t in zip(works, texts, strict=True) if w.embedded != t]
+        if not todo:
+            return
+        vectors = await embedder.embed([t for _, t in todo])
+        for (work, text), vector in zip(todo, vectors, strict=True):
+            work.vector, work.embedded = vector.tolist(), text
 
     async def _build(self, namespace: str, works: Sequence[Work]) -> list[EpisodeOutcome]:
         """Store the episodes as pending, run the pipeline over each, then write their
         links and statuses."""
         async with self._building(namespace) as (stages, ns):
+            await self._embed(works)  # again: the queue may have joined requests
             async with self.ctx.db.acquire() as conn:
                 before = await session_context.stored_predecessors(self.ctx, conn, ns, works)
             pending = [_episode_vertex(w, "pending") for w in works]

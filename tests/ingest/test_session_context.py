@@ -1,6 +1,7 @@
 """Session context: an episode of a session is keyword-indexed with its predecessor's
 text and embedded with its successor's, re-embedded when the successor arrives."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -102,3 +103,20 @@ def test_each_session_is_one_chain_in_time_order(rows: list[tuple[str | None, in
             assert other is None or other.episode.session == w.episode.session
         if after is not None:
             assert near[after.episode_uid][0] is w
+
+
+async def test_concurrent_requests_of_one_session_get_the_same_context(
+    embedding_memory: Memory, namespace: str, local_embedder: LocalEmbedder, raw_conn
+) -> None:
+    # Sent together, the queue may build them as one batch or one after the other.
+    await asyncio.wait_for(
+        asyncio.gather(*(embedding_memory.add_episodes(namespace, [turn(i)]) for i in range(3))),
+        timeout=120,
+    )
+    expected = await local_embedder.embed(
+        [f"{TURNS[0]}\n{TURNS[1]}", f"{TURNS[1]}\n{TURNS[2]}", TURNS[2]]
+    )
+    for i, vector in enumerate(expected):
+        text, stored = await _stored(raw_conn, namespace, f"t{i}")
+        assert np.allclose(stored, vector, atol=1e-4), i
+        assert text == (f"{TURNS[i - 1]}\n{TURNS[i]}" if i else TURNS[0])

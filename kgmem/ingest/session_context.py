@@ -10,8 +10,9 @@ newest episode of a session is embedded alone until its successor arrives.
 "Previous" and "next" are by (reference time, uid), the order ``LinkStage`` draws
 ``PRECEDES`` in. Turns are expected in order: one that arrives after a later turn of
 its session was stored gets its context from the turns before it, but the later turn
-keeps the context it was built with (as its ``PRECEDES`` link does). Which neighbour each index takes was chosen by leave-one-conversation-
-out cross-validation on LoCoMo (docs/performance.md, "LoCoMo").
+keeps the context it was built with (as its ``PRECEDES`` link does). Which neighbour
+each index takes was chosen by leave-one-conversation-out cross-validation on LoCoMo
+(docs/performance.md, "LoCoMo").
 """
 
 from __future__ import annotations

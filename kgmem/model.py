@@ -497,7 +497,9 @@ class SearchQuery:
     ``fusion``: ``convex`` (scores scaled by their best, combined), ``minmax`` (scores
     scaled between their floor and best, combined) or ``rrf`` (ranks combined), see
     ``kgmem.retrieval.fusion``. ``context``: with each episode hit, up to this many
-    turns before and after it in its session (0..10).
+    turns before and after it in its session (0..10). ``time_from_text``: without a
+    ``time``, use the window a time expression in ``text`` names ("in May 2023", "last
+    summer"; ``kgmem.retrieval.question``).
     """
 
     text: str | None = None
@@ -517,6 +519,7 @@ class SearchQuery:
     """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
     fusion: Literal["convex", "rrf", "minmax"] = "minmax"
     context: int = 0
+    time_from_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,14 +20,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kgmem.config import IngestSettings
-from kgmem.embedding import entity_text
 from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError, NamespaceNotFound
 from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
+from kgmem.ingest import session_context
 from kgmem.ingest.coalesce import EpisodeQueue
 from kgmem.ingest.extractors import (
     Extractor,
     KnownEntityExtractor,
+    PhraseExtractor,
     RuleExtractor,
     SpacyExtractor,
     StructuredExtractor,
@@ -60,7 +61,7 @@ _log = logging.getLogger("kgmem.ingest")
 
 STAGES = ("extract", "resolve", "date", "write", "link")
 OPTIONAL_STAGES = ("date", "link")
-EXTRACTORS = ("structured", "known", "rules", "spacy", "llm")
+EXTRACTORS = ("structured", "known", "rules", "phrases", "spacy", "llm")
 DEFAULT_EXTRACTORS = ("structured", "known", "rules")
 
 
@@ -165,20 +166,29 @@ class Builder:
         return await self.queue.submit(namespace, works)
 
     async def _embed(self, works: Sequence[Work]) -> None:
+        """Embed each episode with its session context within ``works``; episodes
+        already embedded with the same text keep their vector (a batch the queue
+        coalesced from several requests gives some of them new neighbours)."""
+        texts = session_context.embedded_texts(works)
         embedder = self.ctx.embedder
         if embedder is None:
             return
-        texts = [entity_text(_episode_vertex(w, "pending").properties) or "" for w in works]
-        for work, vector in zip(works, await embedder.embed(texts), strict=True):
-            work.vector = vector.tolist()
+        todo = [(w, t) for w, t in zip(works, texts, strict=True) if w.embedded != t]
+        if not todo:
+            return
+        vectors = await embedder.embed([t for _, t in todo])
+        for (work, text), vector in zip(todo, vectors, strict=True):
+            work.vector, work.embedded = vector.tolist(), text
 
     async def _build(self, namespace: str, works: Sequence[Work]) -> list[EpisodeOutcome]:
         """Store the episodes as pending, run the pipeline over each, then write their
         links and statuses."""
         async with self._building(namespace) as (stages, ns):
-            await write(
-                self.ctx, namespace, entities=[_episode_vertex(w, "pending") for w in works], ns=ns
-            )
+            await self._embed(works)  # again: the queue may have joined requests
+            async with self.ctx.db.acquire() as conn:
+                before = await session_context.stored_predecessors(self.ctx, conn, ns, works)
+            pending = [_episode_vertex(w, "pending") for w in works]
+            await write(self.ctx, namespace, entities=[*before, *pending], ns=ns)
             outcomes = [await self._run(w, stages) for w in works]
             return await self._finish(stages, ns, works, outcomes)
 
@@ -335,6 +345,8 @@ class Builder:
             return KnownEntityExtractor()
         if name == "rules":
             return RuleExtractor()
+        if name == "phrases":
+            return PhraseExtractor()
         if name == "spacy":
             return self._spacy
         assert self.settings.llm_url is not None
@@ -393,6 +405,8 @@ def _episode_vertex(work: Work, status: str, error: str | None = None) -> Entity
         "extraction": status,
         "input": _input_of(e),
     }
+    if work.preceding:
+        props[session_context.PRECEDING] = work.preceding
     for name, value in (("speaker", e.speaker), ("session", e.session), ("source", e.source)):
         if value:
             props[name] = value
@@ -473,7 +487,14 @@ def _work_from(namespace: str, stored: Entity) -> Work:
         ],
     )
     when = datetime.fromisoformat(str(p["occurred_at"]).replace("Z", "+00:00"))
-    return Work(namespace, stored.uid, episode, when)
+    preceding = p.get(session_context.PRECEDING)
+    return Work(
+        namespace,
+        stored.uid,
+        episode,
+        when,
+        preceding=preceding if isinstance(preceding, str) else None,
+    )
 
 
 def _parse(value: str | None) -> datetime | str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from kgmem.ingest import rules
+from kgmem.ingest import phrases, rules
 from kgmem.ingest.resolve import NameIndex
 from kgmem.ingest.types import EntityMention, Work
 
@@ -70,6 +70,17 @@ class RuleExtractor:
 
     async def extract(self, work: Work, index: NameIndex) -> None:
         for found in rules.find(work.episode.text):
+            work.extraction.add_entity(EntityMention(name=found.name, label=found.label))
+
+
+class PhraseExtractor:
+    """Salient noun phrases found by ``kgmem.ingest.phrases`` (``Concept`` entities,
+    linked to the episode by MENTIONS like every other mention)."""
+
+    name = "phrases"
+
+    async def extract(self, work: Work, index: NameIndex) -> None:
+        for found in phrases.find(work.episode.text):
             work.extraction.add_entity(EntityMention(name=found.name, label=found.label))
 
 

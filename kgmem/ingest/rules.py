@@ -23,23 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kgmem.calendar_dates import DATE, MONTHS
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
-
-MONTHS = _words(
-    "january february march april may june july august september october november december"
-)
-_MONTH = r"(?:" + "|".join(m.capitalize() for m in MONTHS) + r")"
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-_YEAR = r"(?:1[89]\d\d|20\d\d)"
-DATE = re.compile(
-    rf"\b(?:(?P<d1>{_DAY})\s+(?:of\s+)?(?P<m1>{_MONTH}),?\s+(?P<y1>{_YEAR})"
-    rf"|(?P<m2>{_MONTH})\s+(?P<d2>{_DAY}),?\s+(?P<y2>{_YEAR})"
-    rf"|(?P<m3>{_MONTH}),?\s+(?P<y3>{_YEAR})"
-    rf"|(?<=\b[Ii]n\s)(?P<y4>{_YEAR}))\b"
-)
 
 OPENERS = frozenset(
     _words(

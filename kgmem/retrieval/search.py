@@ -45,6 +45,7 @@ from kgmem.retrieval import (
     causal,
     context,
     expansion,
+    question,
     semantic,
     spatial,
     temporal,
@@ -119,6 +120,7 @@ async def search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRes
     or one more run on the tables of a namespace created again under the same name."""
     validate.query(ctx, q)
     trust.validate(q)
+    q = question.with_time(q)
     try:
         return await _search(ctx, namespace, q)
     except KgmemError as exc:

@@ -30,8 +30,9 @@ PROPERTY_TYPES = frozenset(
     }
 )
 
-# Texts that are embedded and keyword-indexed for a vertex, in this order.
-VERTEX_TEXT_PROPERTIES = ("name", "summary", "description", "text")
+# Texts that are embedded and keyword-indexed for a vertex, in this order
+# ("preceding": an episode's session context, kgmem.ingest.session_context).
+VERTEX_TEXT_PROPERTIES = ("name", "summary", "description", "preceding", "text")
 
 
 @dataclass(frozen=True, slots=True)

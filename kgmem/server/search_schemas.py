@@ -172,6 +172,11 @@ class SearchIn(_In):
         description="With each episode hit, up to this many turns before and "
         "after it in its session (0..10)",
     )
+    time_from_text: bool = Field(
+        default=False,
+        description="Without a time query, use the window a time expression in the text "
+        "names ('in May 2023', 'last summer') as one",
+    )
 
     def to_query(self) -> model.SearchQuery:
         return model.SearchQuery(
@@ -191,6 +196,7 @@ class SearchIn(_In):
             include_structural=self.include_structural,
             fusion=self.fusion,
             context=self.context,
+            time_from_text=self.time_from_text,
         )
 
 

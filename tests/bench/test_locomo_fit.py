@@ -1,7 +1,7 @@
 """The logistic fit of the LoCoMo bench weighs the axis that finds the evidence, is
 fitted without the held-out conversation, and the ways of embedding a turn."""
 
-from bench.locomo import embedded_texts
+from bench.locomo import episodes_of
 from bench.locomo_cv import Question
 from bench.locomo_fit import cross_validate_fit, fit
 
@@ -37,8 +37,15 @@ def test_each_fold_is_fitted_on_the_other_conversations_only() -> None:
     assert fit(questions, ("keyword", "vector"), "") != folds.chosen["a"]
 
 
-def test_turns_are_embedded_alone_after_the_previous_or_before_the_next() -> None:
-    turns = [{"speaker": s, "text": t} for s, t in (("A", "hi"), ("B", "yo"), ("A", "ok"))]
-    assert embedded_texts(turns, "none") == ["A: hi", "B: yo", "A: ok"]
-    assert embedded_texts(turns, "previous") == ["A: hi", "A: hi\nB: yo", "B: yo\nA: ok"]
-    assert embedded_texts(turns, "next") == ["A: hi\nB: yo", "B: yo\nA: ok", "A: ok"]
+def test_turns_become_episodes_in_session_order() -> None:
+    turns = [
+        {"speaker": s, "text": t, "dia_id": f"D1:{i + 1}"}
+        for i, (s, t) in enumerate((("A", "hi"), ("B", "yo"), ("A", "ok")))
+    ] + [{"speaker": "A", "text": f"t{i}", "dia_id": f"D1:{i + 4}"} for i in range(8)]
+    conv = {"conversation": {"session_1": turns, "session_1_date_time": "1:56 pm on 8 May, 2023"}}
+    [session] = episodes_of("ns", conv)
+    assert [e.text for e in session[:3]] == ["A: hi", "B: yo", "A: ok"]
+    assert {e.session for e in session} == {"D1"}
+    # "D1:10" sorts before "D1:2" as text: the times keep the turns' order.
+    keys = [(e.reference_time, e.uid) for e in session]
+    assert sorted(keys) == keys and len({e.reference_time for e in session}) == len(session)

@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,9 +173,7 @@ class Distiller:
             timeout_s=ingest.llm_timeout_s,
         )
 
-    async def _tokens_left(
-        self, namespace: str, request: DistillRequest, spent: int
-    ) -> int | None:
+    async def _tokens_left(self, namespace: str, request: DistillRequest, spent: int) -> int | None:
         async with self.memory.database.transaction(readonly=True) as conn:
             ledger_left = await ledger.build_tokens_left(conn, namespace)
         mine = None if request.max_tokens is None else request.max_tokens - spent
@@ -185,7 +182,9 @@ class Distiller:
 
     async def _record_tokens(self, namespace: str, tokens: int) -> None:
         async with self.memory.database.transaction() as conn:
-            await ledger.record_llm_tokens(conn, namespace, tokens, agent=AGENT, memo="distillation")
+            await ledger.record_llm_tokens(
+                conn, namespace, tokens, agent=AGENT, memo="distillation"
+            )
 
     async def _write(
         self, namespace: str, made: list[tuple[EntityWrite, list[FactWrite], DistilledItem]]
@@ -221,7 +220,9 @@ def _check(r: DistillRequest) -> None:
     if not 1 <= r.window <= 1000:
         raise InvalidInput("window must be between 1 and 1000 episodes", field="window")
     if not (0 < r.keep < 1 or (r.keep >= 1 and float(r.keep).is_integer() and r.keep <= 1000)):
-        raise InvalidInput("keep must be a share in (0, 1) or a whole count up to 1000", field="keep")
+        raise InvalidInput(
+            "keep must be a share in (0, 1) or a whole count up to 1000", field="keep"
+        )
     if not 0 <= r.salience_mix <= 1:
         raise InvalidInput("salience_mix must be in [0, 1]", field="salience_mix")
     if r.max_tokens is not None and r.max_tokens <= 0:
@@ -283,9 +284,7 @@ def _summary(
     if stamp := max((e.occurred_at for e in window if e.occurred_at), default=None):
         props["occurred_at"] = stamp
     entity = EntityWrite(uid, LABEL, props, embedding=_mean(vectors))
-    edges = [
-        FactWrite(uid, store.EDGE, u, uid=f"distilled-from:{digest[:20]}:{u}") for u in used
-    ]
+    edges = [FactWrite(uid, store.EDGE, u, uid=f"distilled-from:{digest[:20]}:{u}") for u in used]
     edges += [
         FactWrite(uid, store.EDGE, s, uid=f"distilled-from:{digest[:20]}:{s}") for s in sources
     ]

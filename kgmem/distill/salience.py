@@ -20,13 +20,14 @@ import numpy as np
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"[a-z0-9']+")
-_STOP = frozenset(
+_STOP_WORDS = (
     "a an the and or but if of to in on at by for with from as is are was were be been "
     "it its this that these those i you he she we they me him her us them my your his "
     "our their so do did does not no yes just very really too also have has had what "
     "when where who how which there here then than can could would should will about "
-    "oh ok okay wow hey hi".split()
+    "oh ok okay wow hey hi"
 )
+_STOP = frozenset(_STOP_WORDS.split())
 _SAME = 0.95
 
 
@@ -84,9 +85,7 @@ def _salience(window: Sequence[Sentence], weights: dict[str, float], mix: float)
     vectors = _unit_vectors(window)
     central = _scaled(_centrality(vectors)) if vectors is not None else [0.0] * len(window)
     share = mix if vectors is not None else 0.0
-    return [
-        share * c + (1 - share) * k for c, k in zip(central, _scaled(lexical), strict=True)
-    ]
+    return [share * c + (1 - share) * k for c, k in zip(central, _scaled(lexical), strict=True)]
 
 
 def _unit_vectors(window: Sequence[Sentence]) -> np.ndarray | None:

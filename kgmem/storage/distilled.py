@@ -55,9 +55,7 @@ async def vectors(
     return {int(r["id"]): list(r["v"]) for r in rows}
 
 
-async def sources_of(
-    conn: asyncpg.Connection, ns: NamespaceRef, summary_id: int
-) -> list[str]:
+async def sources_of(conn: asyncpg.Connection, ns: NamespaceRef, summary_id: int) -> list[str]:
     """Uids of the episodes a summary's ``DISTILLED_FROM`` edges still reach."""
     side, facts = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_fact")
     rows = await conn.fetch(
@@ -75,7 +73,8 @@ async def by_names(
     """lower-cased name -> uid of the entity (not an episode, summary or source) so
     named; the first by uid when several are."""
     rows = await conn.fetch(
-        f"SELECT DISTINCT ON (lower(name)) lower(name) AS n, uid FROM {table(ns.name, '_kg_vertex')} "
+        "SELECT DISTINCT ON (lower(name)) lower(name) AS n, uid "
+        f"FROM {table(ns.name, '_kg_vertex')} "
         "WHERE lower(name) = ANY($1::text[]) AND label <> ALL('{Episode,Summary,Source}') "
         "ORDER BY lower(name), uid",
         [n.lower() for n in names],

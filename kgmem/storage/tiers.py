@@ -187,28 +187,24 @@ async def archivable(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     *,
-    now: datetime,
-    working_hours: float,
-    after_days: float,
-    idle_days: float | None,
+    older_than: datetime,
+    idle_since: datetime | None,
+    working_since: datetime,
     tiers: Sequence[str],
 ) -> list[str]:
-    """Uids of the episodes not archived yet in ``tiers``, older than ``after_days`` and
-    not recalled for ``idle_days``."""
+    """Uids of the episodes not archived yet in ``tiers`` (working: occurred after
+    ``working_since``) that occurred before ``older_than`` and were not recalled
+    after ``idle_since``."""
     sql = _STATE.format(side=table(ns.name, "_kg_vertex"))
     rows = await conn.fetch(
-        f"SELECT uid FROM ({sql}) s WHERE archived_at IS NULL "
-        "AND occurred_at < $2::timestamptz - make_interval(secs => $3::float8 * 86400) "
-        "AND ($4::float8 IS NULL OR coalesce(last_recalled_at, occurred_at) "
-        "    < $2::timestamptz - make_interval(secs => $4::float8 * 86400)) "
-        "AND (CASE WHEN tier = 'semantic' THEN 'semantic' "
-        "     WHEN occurred_at > $2::timestamptz - make_interval(secs => $5::float8 * 3600) THEN 'working' "
-        "     ELSE 'episodic' END) = ANY($6::text[]) ORDER BY uid",
+        f"SELECT uid FROM ({sql}) s WHERE archived_at IS NULL AND occurred_at < $2 "
+        "AND ($3::timestamptz IS NULL OR coalesce(last_recalled_at, occurred_at) < $3) "
+        "AND (CASE WHEN tier = 'semantic' THEN 'semantic' WHEN occurred_at > $4 "
+        "THEN 'working' ELSE 'episodic' END) = ANY($5::text[]) ORDER BY uid",
         ns.name,
-        now,
-        after_days,
-        idle_days,
-        working_hours,
+        older_than,
+        idle_since,
+        working_since,
         list(tiers),
     )
     return [r["uid"] for r in rows]
@@ -265,7 +261,8 @@ async def restore(conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str
     ids = [int(r["id"]) for r in rows]
     archived = "FROM kgmem.memory_tier t WHERE t.namespace = $1 AND t.id = ANY($2::graphid[])"
     await conn.execute(
-        f"UPDATE {side} s SET text = coalesce(nullif(s.text, ''), t.archived_text) {archived} AND s.id = t.id",
+        f"UPDATE {side} s SET text = coalesce(nullif(s.text, ''), t.archived_text) "
+        f"{archived} AND s.id = t.id",
         ns.name,
         ids,
     )
@@ -311,20 +308,17 @@ async def search_archive(
 
 
 async def counts(
-    conn: asyncpg.Connection, ns: NamespaceRef, now: datetime, working_hours: float
+    conn: asyncpg.Connection, ns: NamespaceRef, working_since: datetime
 ) -> dict[str, int]:
-    """Episodes per tier, and how many are archived."""
+    """Episodes per tier (working: occurred after ``working_since``), and archived."""
     sql = _STATE.format(side=table(ns.name, "_kg_vertex"))
     row = await conn.fetchrow(
-        f"SELECT count(*) FILTER (WHERE tier = 'semantic') AS semantic, "
-        "count(*) FILTER (WHERE tier <> 'semantic' "
-        "  AND occurred_at > $2::timestamptz - make_interval(secs => $3::float8 * 3600)) AS working, "
-        "count(*) FILTER (WHERE tier <> 'semantic' "
-        "  AND occurred_at <= $2::timestamptz - make_interval(secs => $3::float8 * 3600)) AS episodic, "
+        "SELECT count(*) FILTER (WHERE tier = 'semantic') AS semantic, "
+        "count(*) FILTER (WHERE tier <> 'semantic' AND occurred_at > $2) AS working, "
+        "count(*) FILTER (WHERE tier <> 'semantic' AND occurred_at <= $2) AS episodic, "
         f"count(*) FILTER (WHERE archived_at IS NOT NULL) AS archived FROM ({sql}) s",
         ns.name,
-        now,
-        working_hours,
+        working_since,
     )
     assert row is not None
     return {k: int(row[k]) for k in ("working", "episodic", "semantic", "archived")}

@@ -46,9 +46,7 @@ def checked(data: Mapping[str, Any]) -> TierPolicy:
 
 
 def _number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _count(value: Any, name: str) -> None:

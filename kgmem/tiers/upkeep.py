@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kgmem.errors import EpisodeNotFound, InvalidInput
@@ -20,7 +20,7 @@ from kgmem.model import Entity, SearchResult
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import tiers as store
 from kgmem.storage import vertices as vertex_store
-from kgmem.tier_model import EpisodeTier, TierPolicy, TierReport, policy_data, policy_of
+from kgmem.tier_model import EpisodeTier, Tier, TierPolicy, TierReport, policy_data, policy_of
 from kgmem.tiers.policy import checked
 
 MAX_UIDS = 10_000
@@ -63,17 +63,8 @@ class Tiers:
             promoted = await _promote(conn, ns, policy)
             archived: list[str] = []
             if policy.archive_after_days is not None:
-                uids = await store.archivable(
-                    conn,
-                    ns,
-                    now=at,
-                    working_hours=policy.working_hours,
-                    after_days=policy.archive_after_days,
-                    idle_days=policy.archive_idle_days,
-                    tiers=policy.archive_tiers,
-                )
-                archived = await store.archive(conn, ns, uids) if uids else []
-            counts = await store.counts(conn, ns, at, policy.working_hours)
+                archived = await _archive(conn, ns, policy, at)
+            counts = await store.counts(conn, ns, at - timedelta(hours=policy.working_hours))
             return TierReport(tuple(promoted), tuple(archived), counts, at)
 
         return await self.ctx.db.in_transaction(work, writes_to=namespace)
@@ -170,6 +161,22 @@ async def _promote(conn: Connection, ns: NamespaceRef, policy: TierPolicy) -> li
     return await store.promote(conn, ns, found) if found else []
 
 
+async def _archive(
+    conn: Connection, ns: NamespaceRef, policy: TierPolicy, at: datetime
+) -> list[str]:
+    assert policy.archive_after_days is not None
+    idle = policy.archive_idle_days
+    uids = await store.archivable(
+        conn,
+        ns,
+        older_than=at - timedelta(days=policy.archive_after_days),
+        idle_since=None if idle is None else at - timedelta(days=idle),
+        working_since=at - timedelta(hours=policy.working_hours),
+        tiers=policy.archive_tiers,
+    )
+    return await store.archive(conn, ns, uids) if uids else []
+
+
 async def _all_episodes(conn: Connection, ns: NamespaceRef, uids: Sequence[str]) -> None:
     found = {r.uid for r in await store.states(conn, ns, uids=uids, limit=MAX_UIDS)}
     for uid in uids:
@@ -190,7 +197,7 @@ def _tier_of(r: store.TierRow, policy: TierPolicy, now: datetime) -> EpisodeTier
     recent = r.occurred_at is not None and (now - r.occurred_at).total_seconds() < (
         policy.working_hours * 3600
     )
-    tier = "semantic" if r.tier == "semantic" else "working" if recent else "episodic"
+    tier: Tier = "semantic" if r.tier == "semantic" else "working" if recent else "episodic"
     return EpisodeTier(
         uid=r.uid,
         tier=tier,

@@ -62,9 +62,7 @@ async def test_decay_multiplies_old_episodes_scores_and_says_why(
     memory: Memory, namespace: str
 ) -> None:
     await store(memory, namespace, episode("old", 60), episode("new", 2), episode("now", 0.1))
-    await memory.tiers.set_policy(
-        namespace, {"decay_half_life_days": 30, "track_recalls": False}
-    )
+    await memory.tiers.set_policy(namespace, {"decay_half_life_days": 30, "track_recalls": False})
     hits = {h.uid: h for h in (await memory.search(namespace, query())).hits}
     assert hits["old"].scores["decay"] == pytest.approx(0.25, abs=0.01)
     assert "60.0 days old (half-life 30 d)" in hits["old"].reasons["decay"]
@@ -144,7 +142,7 @@ async def test_episodes_are_promoted_by_their_facts_or_by_recalls(
         {"working_hours": None},
     ],
 )
-async def test_bad_policies_are_refused(memory: Memory, namespace: str, bad: dict) -> None:
+async def test_bad_policies_are_refused(memory: Memory, namespace: str, bad: dict[str, object]) -> None:
     with pytest.raises(InvalidInput):
         await memory.tiers.set_policy(namespace, bad)
     assert await memory.tiers.policy(namespace) == TierPolicy()

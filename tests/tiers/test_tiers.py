@@ -142,7 +142,9 @@ async def test_episodes_are_promoted_by_their_facts_or_by_recalls(
         {"working_hours": None},
     ],
 )
-async def test_bad_policies_are_refused(memory: Memory, namespace: str, bad: dict[str, object]) -> None:
+async def test_bad_policies_are_refused(
+    memory: Memory, namespace: str, bad: dict[str, object]
+) -> None:
     with pytest.raises(InvalidInput):
         await memory.tiers.set_policy(namespace, bad)
     assert await memory.tiers.policy(namespace) == TierPolicy()

@@ -75,6 +75,8 @@ class Distiller:
                 notes.append(note)
             if item is not None:
                 made.append(item)
+        if self.memory.ctx.embedder is not None:  # the summary's own text is embedded
+            made = [(dataclasses.replace(e, embedding=None), f, i) for e, f, i in made]
         items = await self._write(namespace, made)
         archived: list[str] = []
         if request.archive_sources and items:
@@ -283,6 +285,7 @@ def _summary(
     }
     if stamp := max((e.occurred_at for e in window if e.occurred_at), default=None):
         props["occurred_at"] = stamp
+    # Without an embedder the summary stands where its episodes' vectors do (their mean).
     entity = EntityWrite(uid, LABEL, props, embedding=_mean(vectors))
     edges = [FactWrite(uid, store.EDGE, u, uid=f"distilled-from:{digest[:20]}:{u}") for u in used]
     edges += [

@@ -23,7 +23,7 @@ from typing import Any
 from kgmem.context.tokens import estimate_tokens
 from kgmem.distill import abstractive, salience
 from kgmem.distill.provenance import provenance
-from kgmem.errors import ExtractionError, InvalidInput
+from kgmem.errors import EpisodeNotFound, ExtractionError, InvalidInput
 from kgmem.ingest.normalise import uid_for
 from kgmem.memory import Memory
 from kgmem.model import BatchWrite, EntityWrite, FactWrite
@@ -106,8 +106,6 @@ class Distiller:
             vectors = await store.vectors(conn, ns, [r.id for r in rows])
         found = {r.uid for r in rows}
         if missing := [u for u in request.episodes if u not in found]:
-            from kgmem.errors import EpisodeNotFound
-
             raise EpisodeNotFound(f"episode {missing[0]!r} does not exist", uid=missing[0])
         return [
             _Episode(

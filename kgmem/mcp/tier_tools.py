@@ -64,7 +64,8 @@ def register(server: MCPServer, door: Door) -> None:
 
     @server.tool(annotations=WRITE)
     async def restore_episodes(namespace: Namespace, uids: Uids, ctx: Context) -> dict[str, Any]:
-        """Put archived episodes back into search."""
+        """Put archived episodes back into search (their text and vector return to the
+        indexes; the uids restored by this call)."""
         door.admit(ctx, "write", namespace)
         with reported():
             moved = await door.memory.tiers.restore(namespace, uids)

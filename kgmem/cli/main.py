@@ -17,8 +17,8 @@ from kgmem import logs
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
-from kgmem.cli import tiers as tiers_cli
 from kgmem.cli import operations, transfer
+from kgmem.cli import tiers as tiers_cli
 from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings, effective_settings

@@ -77,7 +77,9 @@ class DistillRequest:
     window becomes one summary. ``extractive`` keeps ``keep`` of its sentences (a share
     when below 1, a count otherwise), chosen by salience; ``abstractive`` asks the LLM
     for a summary and facts within ``max_tokens`` in all. ``episodes``: only these;
-    ``archive_sources``: archive the distilled episodes afterwards."""
+    ``archive_sources``: archive the distilled episodes afterwards. ``salience_mix`` is
+    the vector share of an extractive sentence's salience (0: its words only; chosen
+    by ``python -m bench distill``, see docs/performance.md)."""
 
     method: DistillMethod = "extractive"
     episodes: tuple[str, ...] = ()
@@ -86,7 +88,7 @@ class DistillRequest:
     keep: float = 0.25
     max_tokens: int | None = None
     archive_sources: bool = False
-    salience_mix: float = 0.5
+    salience_mix: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

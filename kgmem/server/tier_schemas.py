@@ -129,7 +129,7 @@ class DistillIn(BaseModel):
     keep: float = Field(default=0.25, gt=0, le=1000, description="Sentences kept: share or count")
     max_tokens: int | None = Field(default=None, gt=0, description="LLM tokens at most, in all")
     archive_sources: bool = Field(default=False, description="Archive the distilled episodes")
-    salience_mix: float = Field(default=0.5, ge=0, le=1, description="Vector share of salience")
+    salience_mix: float = Field(default=0.0, ge=0, le=1, description="Vector share of salience")
 
     def to_request(self) -> tm.DistillRequest:
         data = self.model_dump()

@@ -148,7 +148,7 @@ class Memory:
         """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
         self.reads = ReadRouter(ctx, Replicas(), settings.replica)
         """Where searches and Cypher reads run (``kgmem.graph.reads``)."""
-        self.tiers = Tiers(ctx)
+        self.tiers = Tiers(ctx, changed=self.live.changed)
         """Memory tiers: policy, promotion, decay, archive (``kgmem.tiers.Tiers``)."""
 
     @classmethod

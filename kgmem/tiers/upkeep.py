@@ -10,7 +10,7 @@ of the same episodes wait on the episodes' row locks, never the other way round.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,11 +29,22 @@ MAX_UIDS = 10_000
 RECALL_POLICY_TTL_S = 5.0
 
 
-class Tiers:
-    """Memory tiers of the namespaces in ``ctx``'s database."""
+Changed = Callable[[str, str, Sequence[str]], Awaitable[None]]
+"""Told of each committed change: (namespace, event type, uids); it invalidates the
+namespace's cached reads and publishes the event (``kgmem.live``)."""
 
-    def __init__(self, ctx: GraphContext) -> None:
+
+async def _unheard(namespace: str, kind: str, uids: Sequence[str]) -> None:
+    return None
+
+
+class Tiers:
+    """Memory tiers of the namespaces in ``ctx``'s database; ``changed`` hears every
+    committed change (a cached search must not return an episode archived since)."""
+
+    def __init__(self, ctx: GraphContext, changed: Changed = _unheard) -> None:
         self.ctx = ctx
+        self.changed = changed
         self._tracking: dict[str, tuple[bool, float]] = {}
 
     async def policy(self, namespace: str) -> TierPolicy:
@@ -50,6 +61,7 @@ class Tiers:
             await namespaces.resolve(conn, namespace)
             await store.set_policy(conn, namespace, policy_data(policy))
         self._tracking[namespace] = (policy.track_recalls, time.monotonic())
+        await self.changed(namespace, "tiers.configured", [])
         return policy
 
     async def apply(self, namespace: str, *, now: datetime | None = None) -> TierReport:
@@ -67,15 +79,24 @@ class Tiers:
             counts = await store.counts(conn, ns, at - timedelta(hours=policy.working_hours))
             return TierReport(tuple(promoted), tuple(archived), counts, at)
 
-        return await self.ctx.db.in_transaction(work, writes_to=namespace)
+        report = await self.ctx.db.in_transaction(work, writes_to=namespace)
+        if report.promoted or report.archived:
+            await self.changed(namespace, "tiers.applied", [*report.archived, *report.promoted])
+        return report
 
     async def archive(self, namespace: str, uids: Sequence[str]) -> list[str]:
         """Take the episodes ``uids`` out of the search indexes; those archived now."""
-        return await self._move(namespace, uids, store.archive)
+        moved = await self._move(namespace, uids, store.archive)
+        if moved:
+            await self.changed(namespace, "episode.archived", moved)
+        return moved
 
     async def restore(self, namespace: str, uids: Sequence[str]) -> list[str]:
         """Put archived episodes back in the search indexes; those restored now."""
-        return await self._move(namespace, uids, store.restore)
+        moved = await self._move(namespace, uids, store.restore)
+        if moved:
+            await self.changed(namespace, "episode.restored", moved)
+        return moved
 
     async def _move(self, namespace: str, uids: Sequence[str], how: Any) -> list[str]:
         _check_uids(uids)

@@ -53,10 +53,16 @@ async def test_policy_apply_archive_restore_over_rest(
 ) -> None:
     url = f"/v1/namespaces/{episodes}"
     assert (await client.get(f"{url}/tiers/policy")).json()["archive_after_days"] is None
+    search = {"text": "printer", "types": ["episodes"]}
+    first = await client.post(f"{url}/search", json=search)
+    assert {h["uid"] for h in first.json()["hits"]} == {"ep0", "ep1"}
+    assert (await client.post(f"{url}/search", json=search)).headers["X-Kgmem-Cache"] == "hit"
     put = await client.put(f"{url}/tiers/policy", json={"archive_after_days": 30})
     assert put.status_code == 200 and put.json()["archive_tiers"] == ["episodic"]
     report = (await client.post(f"{url}/tiers/apply")).json()
     assert report["archived"] == ["ep0", "ep1", "ep2"] and report["counts"]["archived"] == 3
+    # the archive invalidated the cached search: the archived turns are gone from it
+    assert (await client.post(f"{url}/search", json=search)).json()["hits"] == []
     again = (await client.post(f"{url}/tiers/apply", json={})).json()
     assert again["archived"] == []
     found = await client.post(f"{url}/tiers/archive/search", json={"text": "printer"})

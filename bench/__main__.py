@@ -12,6 +12,7 @@ SCENARIOS = {
     "write": "bench.write",
     "truth": "bench.truth",
     "locomo": "bench.locomo",
+    "distill": "bench.distill",
     "search": "bench.search",
     "build": "bench.build",
     "tck": "bench.tck",

@@ -106,6 +106,7 @@ from kgmem.storage import keys as key_store
 from kgmem.storage import replicas as replicas_store
 from kgmem.storage.replicas import Replicas, open_replicas
 from kgmem.storage.supervisor import Supervisor
+from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
 
@@ -147,6 +148,8 @@ class Memory:
         """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
         self.reads = ReadRouter(ctx, Replicas(), settings.replica)
         """Where searches and Cypher reads run (``kgmem.graph.reads``)."""
+        self.tiers = Tiers(ctx, changed=self.live.changed)
+        """Memory tiers: policy, promotion, decay, archive (``kgmem.tiers.Tiers``)."""
 
     @classmethod
     async def open(
@@ -516,7 +519,10 @@ class Memory:
     async def search(self, namespace: str, query: SearchQuery) -> SearchResult:
         """Hybrid search along any combination of axes, fused; see ``SearchQuery``. Runs
         on a replica when there are some (``kgmem.graph.reads``)."""
-        return await self.reads.run(lambda ctx: retrieval.search(ctx, namespace, query))
+        result = await self.reads.run(lambda ctx: retrieval.search(ctx, namespace, query))
+        # Recalls feed the tier policy's promotion and decay (only if it tracks them).
+        await self.tiers.note_recalls(namespace, result)
+        return result
 
     async def timeline(
         self,

@@ -1,4 +1,5 @@
-"""The ``kgmem`` command: serve, migrate, keys, namespaces, settings, openapi, backups."""
+"""The ``kgmem`` command: serve, migrate, keys, namespaces, tiers, settings, openapi,
+backups."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
 from kgmem.cli import operations, transfer
+from kgmem.cli import tiers as tiers_cli
 from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings, effective_settings
@@ -32,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(namespaces_cli.app, name="namespaces")
+app.add_typer(tiers_cli.app, name="tiers")
 app.command("verify")(verify_command)
 app.command("cypher")(cypher_cli.command)
 app.command("import")(transfer.import_command)

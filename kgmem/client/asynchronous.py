@@ -23,7 +23,7 @@ from kgmem.agent_model import (
     Transaction,
     TransactionWrite,
 )
-from kgmem.client import agent_calls, calls, retry
+from kgmem.client import agent_calls, calls, retry, tier_calls
 from kgmem.client.calls import Call
 from kgmem.client.errors import ApiError
 from kgmem.client.retry import RetryPolicy
@@ -36,6 +36,7 @@ from kgmem.model import (
     CausalQuery,
     ContextQuery,
     CypherResult,
+    Entity,
     EntityDetail,
     EntityWrite,
     Fact,
@@ -50,6 +51,14 @@ from kgmem.model import (
     SearchResult,
     TimelineEntry,
     WriteOutcome,
+)
+from kgmem.tier_model import (
+    Distillation,
+    DistillRequest,
+    EpisodeTier,
+    Provenance,
+    TierPolicy,
+    TierReport,
 )
 
 T = TypeVar("T")
@@ -342,6 +351,53 @@ class AsyncClient:
     ) -> Decision:
         """Record how a decision turned out and what it cost."""
         return await self._run(agent_calls.set_decision_outcome(namespace, uid, outcome, cost))
+
+    # -- memory tiers and distillation ---------------------------------------------------
+
+    async def get_tier_policy(self, namespace: str) -> TierPolicy:
+        """The namespace's memory-tier policy."""
+        return await self._run(tier_calls.get_policy(namespace))
+
+    async def set_tier_policy(self, namespace: str, policy: Mapping[str, Any]) -> TierPolicy:
+        """Replace the tier policy (fields left out take their defaults)."""
+        return await self._run(tier_calls.set_policy(namespace, policy))
+
+    async def apply_tiers(self, namespace: str, *, now: datetime | None = None) -> TierReport:
+        """Promote and archive what the policy says (idempotent)."""
+        return await self._run(tier_calls.apply(namespace, now))
+
+    async def episode_tiers(
+        self,
+        namespace: str,
+        *,
+        uids: Sequence[str] | None = None,
+        archived: bool | None = None,
+        limit: int = 1000,
+    ) -> list[EpisodeTier]:
+        """Episodes' tiers, recalls and archive state."""
+        return await self._run(tier_calls.episode_tiers(namespace, uids, archived, limit))
+
+    async def archive_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
+        """Take episodes out of the search indexes; those archived by this call."""
+        return await self._run(tier_calls.archive(namespace, uids))
+
+    async def restore_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
+        """Put archived episodes back; those restored by this call."""
+        return await self._run(tier_calls.restore(namespace, uids))
+
+    async def search_archive(
+        self, namespace: str, text: str, *, k: int = 10
+    ) -> list[tuple[Entity, float]]:
+        """Archived episodes best matching ``text``, with scores."""
+        return await self._run(tier_calls.search_archive(namespace, text, k))
+
+    async def distill(self, namespace: str, request: DistillRequest) -> Distillation:
+        """Consolidate episodes into summaries (and facts, abstractive)."""
+        return await self._run(tier_calls.distill(namespace, request))
+
+    async def summary_provenance(self, namespace: str, uid: str) -> Provenance:
+        """Where a distilled summary came from, and its support and trust now."""
+        return await self._run(tier_calls.provenance(namespace, uid))
 
     # -- streams ----------------------------------------------------------------------
 

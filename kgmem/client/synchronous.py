@@ -24,7 +24,7 @@ from kgmem.agent_model import (
     Transaction,
     TransactionWrite,
 )
-from kgmem.client import agent_calls, calls, retry
+from kgmem.client import agent_calls, calls, retry, tier_calls
 from kgmem.client.calls import Call
 from kgmem.client.errors import ApiError
 from kgmem.client.retry import RetryPolicy
@@ -37,6 +37,7 @@ from kgmem.model import (
     CausalQuery,
     ContextQuery,
     CypherResult,
+    Entity,
     EntityDetail,
     EntityWrite,
     Fact,
@@ -51,6 +52,14 @@ from kgmem.model import (
     SearchResult,
     TimelineEntry,
     WriteOutcome,
+)
+from kgmem.tier_model import (
+    Distillation,
+    DistillRequest,
+    EpisodeTier,
+    Provenance,
+    TierPolicy,
+    TierReport,
 )
 
 T = TypeVar("T")
@@ -339,6 +348,53 @@ class Client:
     ) -> Decision:
         """Record how a decision turned out and what it cost."""
         return self._run(agent_calls.set_decision_outcome(namespace, uid, outcome, cost))
+
+    # -- memory tiers and distillation ---------------------------------------------------
+
+    def get_tier_policy(self, namespace: str) -> TierPolicy:
+        """The namespace's memory-tier policy."""
+        return self._run(tier_calls.get_policy(namespace))
+
+    def set_tier_policy(self, namespace: str, policy: Mapping[str, Any]) -> TierPolicy:
+        """Replace the tier policy (fields left out take their defaults)."""
+        return self._run(tier_calls.set_policy(namespace, policy))
+
+    def apply_tiers(self, namespace: str, *, now: datetime | None = None) -> TierReport:
+        """Promote and archive what the policy says (idempotent)."""
+        return self._run(tier_calls.apply(namespace, now))
+
+    def episode_tiers(
+        self,
+        namespace: str,
+        *,
+        uids: Sequence[str] | None = None,
+        archived: bool | None = None,
+        limit: int = 1000,
+    ) -> list[EpisodeTier]:
+        """Episodes' tiers, recalls and archive state."""
+        return self._run(tier_calls.episode_tiers(namespace, uids, archived, limit))
+
+    def archive_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
+        """Take episodes out of the search indexes; those archived by this call."""
+        return self._run(tier_calls.archive(namespace, uids))
+
+    def restore_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
+        """Put archived episodes back; those restored by this call."""
+        return self._run(tier_calls.restore(namespace, uids))
+
+    def search_archive(
+        self, namespace: str, text: str, *, k: int = 10
+    ) -> list[tuple[Entity, float]]:
+        """Archived episodes best matching ``text``, with scores."""
+        return self._run(tier_calls.search_archive(namespace, text, k))
+
+    def distill(self, namespace: str, request: DistillRequest) -> Distillation:
+        """Consolidate episodes into summaries (and facts, abstractive)."""
+        return self._run(tier_calls.distill(namespace, request))
+
+    def summary_provenance(self, namespace: str, uid: str) -> Provenance:
+        """Where a distilled summary came from, and its support and trust now."""
+        return self._run(tier_calls.provenance(namespace, uid))
 
     # -- streams ----------------------------------------------------------------------
 

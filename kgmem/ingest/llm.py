@@ -116,10 +116,10 @@ class LlmExtractor:
             work.extraction.notes.append("LLM token budget spent; LLM extraction skipped")
             return
         reply = await self._call(work)
-        tokens = _tokens(reply)
+        tokens = tokens_of(reply)
         work.extraction.tokens += tokens
         await self.budget.spend(tokens)
-        _apply(work, _content(reply))
+        _apply(work, content_of(reply))
 
     def _request(self, work: Work) -> dict[str, Any]:
         when = work.reference_time.isoformat()
@@ -138,27 +138,32 @@ class LlmExtractor:
         }
 
     async def _call(self, work: Work) -> dict[str, Any]:
-        try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as client:
-                response = await client.post(
-                    self.url, json=self._request(work), headers=self.headers
-                )
-        except httpx.HTTPError as exc:
-            raise ExtractionError(f"LLM server unreachable: {exc}") from exc
-        if response.status_code != 200:
-            raise ExtractionError(
-                f"LLM server answered {response.status_code}: {response.text[:200]}"
-            )
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise ExtractionError("LLM server answered with invalid JSON") from exc
-        if not isinstance(body, dict):
-            raise ExtractionError("LLM server answered with an unexpected body")
-        return body
+        return await chat(self.url, self._request(work), self.headers, self.timeout_s)
 
 
-def _tokens(reply: dict[str, Any]) -> int:
+async def chat(
+    url: str, body: dict[str, Any], headers: dict[str, str], timeout_s: float
+) -> dict[str, Any]:
+    """One chat-completions call to ``url``; its reply, or ``ExtractionError`` when the
+    server is unreachable or answers with an error or something other than JSON."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout_s) as client:
+            response = await client.post(url, json=body, headers=headers)
+    except httpx.HTTPError as exc:
+        raise ExtractionError(f"LLM server unreachable: {exc}") from exc
+    if response.status_code != 200:
+        raise ExtractionError(f"LLM server answered {response.status_code}: {response.text[:200]}")
+    try:
+        reply = response.json()
+    except ValueError as exc:
+        raise ExtractionError("LLM server answered with invalid JSON") from exc
+    if not isinstance(reply, dict):
+        raise ExtractionError("LLM server answered with an unexpected body")
+    return reply
+
+
+def tokens_of(reply: dict[str, Any]) -> int:
+    """The tokens a reply says it spent."""
     usage = reply.get("usage") or {}
     total = usage.get("total_tokens")
     if not isinstance(total, int):
@@ -166,7 +171,8 @@ def _tokens(reply: dict[str, Any]) -> int:
     return max(total, 0)
 
 
-def _content(reply: dict[str, Any]) -> dict[str, Any]:
+def content_of(reply: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object a reply's message holds (``ExtractionError`` otherwise)."""
     try:
         text = reply["choices"][0]["message"]["content"]
         parsed = json.loads(text)

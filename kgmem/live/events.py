@@ -27,6 +27,10 @@ EVENT_TYPES = (
     "communities.refreshed",
     "pipeline.configured",
     "cypher.written",
+    "tiers.configured",
+    "tiers.applied",
+    "episode.archived",
+    "episode.restored",
 )
 """Every event type kgmem publishes."""
 

@@ -15,7 +15,7 @@ from pydantic import Field
 
 import kgmem
 from kgmem.context import build_context
-from kgmem.mcp import agent_tools, decision_tools, results
+from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
 from kgmem.mcp.arguments import EpisodeArg
 from kgmem.mcp.door import Door, reported
 from kgmem.model import (
@@ -53,6 +53,7 @@ def build_server(door: Door) -> MCPServer:
     _resources(server, door)
     agent_tools.register(server, door)
     decision_tools.register(server, door)
+    tier_tools.register(server, door)
     return server
 
 

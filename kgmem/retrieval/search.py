@@ -44,6 +44,7 @@ from kgmem.model import (
 from kgmem.retrieval import (
     causal,
     context,
+    decay,
     expansion,
     question,
     semantic,
@@ -101,6 +102,8 @@ class _Run:
     judged: _Judged | None = None
     # The "now" decay is measured from, the same for every candidate.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The memory-tier decay factors applied to episode candidates (``kgmem.retrieval.decay``).
+    decayed: decay.Decayed = field(default_factory=dict)
 
     async def timed(self, stage: str, work: Callable[[], Awaitable[Any]]) -> Any:
         start = time.perf_counter()
@@ -167,7 +170,7 @@ async def _search(ctx: GraphContext, namespace: str, q: SearchQuery) -> SearchRe
             eligible, fused = await _filter_and_fuse(conn, ns, run, jobs)
             ranked = await run.timed("trust", lambda: trust.rank(conn, ns, q, fused))
             hits = await run.timed("load", lambda: _load(conn, ns, run, ranked, eligible))
-            hits = trust.attach(hits)
+            hits = decay.attach(trust.attach(hits), run.decayed)
             if q.context:
                 steps = q.context
                 hits = await run.timed("context", lambda: context.attach(conn, ns, hits, steps))
@@ -383,13 +386,25 @@ async def _filter_and_fuse(
     short probe is made again in full when it cannot decide the top k."""
     eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
     fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+    fused = await _tiered(conn, ns, run, eligible, fused)
     if run.short and not _short_probe_decides(run, fused):
         run.short = 0
         run.plan.append("vector: probed again (the top k was not decided)")
         await jobs[0](conn, ns)
         eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
         fused = await run.timed("fuse", lambda: _fuse(run, eligible))
+        fused = await _tiered(conn, ns, run, eligible, fused)
     return eligible, fused
+
+
+async def _tiered(
+    conn: Connection, ns: NamespaceRef, run: _Run, eligible: _Eligible, fused: list[Any]
+) -> list[Any]:
+    """Memory tiers' step: archived episodes out, episodic ones decayed."""
+    fused, run.decayed = await run.timed(
+        "decay", lambda: decay.weigh(conn, ns, run.now, eligible.vertices, fused)
+    )
+    return fused
 
 
 def _short_probe_decides(run: _Run, fused: list[Any]) -> bool:
@@ -401,6 +416,8 @@ def _short_probe_decides(run: _Run, fused: list[Any]) -> bool:
     are eligible and the k-th is strictly more similar than the last row of every such
     kind (an equal one could win the tie on uid)."""
     k = run.q.k
+    if run.decayed:  # decayed scores no longer follow the similarity the probe cut at
+        return False
     full = [last for rows, last in run.probed if rows >= run.short]
     if not full:
         return True

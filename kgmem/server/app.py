@@ -41,6 +41,7 @@ from kgmem.server.routes import (
     live,
     namespaces,
     search,
+    tiers,
     timeline,
     transfer,
     verification,
@@ -149,6 +150,7 @@ def create_app(
         agents,
         budgets,
         decisions,
+        tiers,
     ):
         app.include_router(module.router, responses=PROBLEM_RESPONSES)
     app.router.routes.append(Route("/mcp", _McpRoute(), methods=["GET", "POST", "DELETE"]))

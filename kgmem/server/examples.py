@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgmem.server import agent_examples
+from kgmem.server import agent_examples, tier_examples
 
 T0 = "2024-05-01T09:00:00Z"
 
@@ -222,6 +222,7 @@ REQUESTS: dict[str, Any] = {
     "run_named_query": {"params": {"uid": "alice"}, "limit": 10},
     "start_import": {"file": "people.nt.gz", "format": "ntriples", "on_error": "skip"},
     **agent_examples.REQUESTS,
+    **tier_examples.REQUESTS,
 }
 
 RESPONSES: dict[str, Any] = {
@@ -398,6 +399,7 @@ RESPONSES: dict[str, Any] = {
     '"fact.added", "ids": ["f-alice-acme"], "time": "2024-05-01T09:00:00+00:00",'
     ' "seq": "17"}\n\n',
     **agent_examples.RESPONSES,
+    **tier_examples.RESPONSES,
     "explain_decision": {
         "decision": agent_examples.DECISION,
         "facts": [FACT | {"uid": "f-alice-lyon", "predicate": "LIVES_IN", "object": "lyon"}],

@@ -46,6 +46,11 @@ TAGS: list[dict[str, str]] = [
     {"name": "agents", "description": "Agents' versioned state and expiring scratch keys."},
     {"name": "budgets", "description": "Budgets on an append-only double-entry ledger."},
     {"name": "decisions", "description": "Agents' decisions and the facts they relied on."},
+    {
+        "name": "memory tiers",
+        "description": "Working, episodic and semantic memory: promotion, decay, archive, "
+        "and distillation of episodes into summaries and facts.",
+    },
     {"name": "health", "description": "Health, liveness and metrics (no key needed)."},
 ]
 

@@ -374,10 +374,17 @@ BUILD_AGENT = "kgmem-build"
 async def record_build_tokens(conn: asyncpg.Connection, namespace: str, tokens: int) -> None:
     """Record LLM tokens spent building the namespace's graph in ``BUILD_BUDGET``; spent
     already, so no limit refuses them (a capped budget goes below zero)."""
+    await record_llm_tokens(conn, namespace, tokens, agent=BUILD_AGENT, memo="LLM extraction")
+
+
+async def record_llm_tokens(
+    conn: asyncpg.Connection, namespace: str, tokens: int, *, agent: str, memo: str
+) -> None:
+    """Record LLM tokens ``agent`` spent in ``BUILD_BUDGET`` (never refused)."""
     if tokens <= 0:
         return
     await ensure_uncapped(conn, namespace, BUILD_BUDGET, "tokens")
-    write = TransactionWrite("spend", tokens, agent=BUILD_AGENT, memo="LLM extraction")
+    write = TransactionWrite("spend", tokens, agent=agent, memo=memo)
     await post(conn, namespace, BUILD_BUDGET, write, enforce=False)
 
 

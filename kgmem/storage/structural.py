@@ -1,7 +1,8 @@
 """Structural edges: the links episode building writes (an episode MENTIONS an entity,
 is PART_OF its session, PRECEDES the session's next episode; an entity is a MEMBER_OF
-its community). They are edges of the graph but not facts about the world: fact counts,
-search hits and timelines leave them out unless the caller asks for them.
+its community; a distilled summary was DISTILLED_FROM its episodes). They are edges
+of the graph but not facts about the world: fact counts, search hits and timelines
+leave them out unless the caller asks for them.
 
 An edge is structural when its predicate is one of ``PREDICATES`` and one of its
 endpoints is an ``Episode``, ``Session`` or ``Community`` vertex; the same predicates
@@ -17,7 +18,7 @@ import asyncpg
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
-PREDICATES = ("MENTIONS", "PRECEDES", "PART_OF", "MEMBER_OF")
+PREDICATES = ("MENTIONS", "PRECEDES", "PART_OF", "MEMBER_OF", "DISTILLED_FROM")
 LABELS = ("Episode", "Session", "Community")
 
 

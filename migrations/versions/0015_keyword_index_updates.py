@@ -18,15 +18,15 @@ Rows already lost from an existing namespace's BM25 index come back when its sid
 tables are rewritten (``VACUUM FULL <ns>._kg_vertex``, ``VACUUM FULL <ns>._kg_fact``),
 which cannot run inside this migration's transaction.
 
-Revision ID: 0016_keyword_index_updates
-Revises: 0013_fact_revisions
+Revision ID: 0015_keyword_index_updates
+Revises: 0014_memory_tiers
 Create Date: 2026-11-24
 """
 
 from alembic import op
 
-revision = "0016_keyword_index_updates"
-down_revision = "0013_fact_revisions"
+revision = "0015_keyword_index_updates"
+down_revision = "0014_memory_tiers"
 branch_labels = None
 depends_on = None
 

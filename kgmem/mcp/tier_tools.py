@@ -1,0 +1,122 @@
+"""MCP tools for memory tiers and distillation: set and apply the namespace's tier
+policy, archive and restore episodes, search the archive, distil episodes into
+summaries and ask where a summary came from."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from kgmem.distill import Distiller
+from kgmem.mcp import results
+from kgmem.mcp.door import Door, reported
+from kgmem.tier_model import DistillRequest, policy_data
+
+Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
+Uids = Annotated[list[str], Field(min_length=1, max_length=1000, description="Episode uids")]
+READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+
+
+def register(server: MCPServer, door: Door) -> None:
+    """Add the tier and distillation tools to ``server``."""
+
+    @server.tool(annotations=WRITE)
+    async def set_tier_policy(
+        namespace: Namespace,
+        policy: Annotated[
+            dict[str, Any],
+            Field(
+                description="Fields of the policy to set, the rest default: working_hours, "
+                "promote_min_facts, promote_verified_only, promote_min_recalls, "
+                "decay_half_life_days, recall_half_life_days, decay_floor, "
+                "archive_after_days, archive_idle_days, archive_tiers, track_recalls"
+            ),
+        ],
+        ctx: Context,
+    ) -> dict[str, Any]:
+        """Set how episodes are promoted to semantic memory, how their weight in search
+        decays with age and idleness, and when they are archived."""
+        door.admit(ctx, "write", namespace)
+        with reported():
+            stored = await door.memory.tiers.set_policy(namespace, policy)
+        return policy_data(stored)
+
+    @server.tool(annotations=WRITE)
+    async def apply_tier_policy(namespace: Namespace, ctx: Context) -> dict[str, Any]:
+        """Promote and archive what the policy says now; returns what changed and the
+        episodes per tier. Safe to call at any time (idempotent)."""
+        door.admit(ctx, "write", namespace)
+        with reported():
+            report = await door.memory.tiers.apply(namespace)
+        return results.jsonable(report)  # type: ignore[no-any-return]
+
+    @server.tool(annotations=WRITE)
+    async def archive_episodes(namespace: Namespace, uids: Uids, ctx: Context) -> dict[str, Any]:
+        """Take episodes out of search (they stay stored; restore_episodes undoes it)."""
+        door.admit(ctx, "write", namespace)
+        with reported():
+            moved = await door.memory.tiers.archive(namespace, uids)
+        return {"archived": moved}
+
+    @server.tool(annotations=WRITE)
+    async def restore_episodes(namespace: Namespace, uids: Uids, ctx: Context) -> dict[str, Any]:
+        """Put archived episodes back into search (their text and vector return to the
+        indexes; the uids restored by this call)."""
+        door.admit(ctx, "write", namespace)
+        with reported():
+            moved = await door.memory.tiers.restore(namespace, uids)
+        return {"restored": moved}
+
+    @server.tool(annotations=READ)
+    async def search_archive(
+        namespace: Namespace,
+        text: Annotated[str, Field(min_length=1, description="What to look for")],
+        ctx: Context,
+        k: Annotated[int, Field(ge=1, le=50)] = 10,
+    ) -> dict[str, Any]:
+        """Search the archived episodes, which ordinary search no longer returns."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            found = await door.memory.tiers.search_archive(namespace, text, k)
+        return {
+            "hits": [
+                {"uid": e.uid, "score": round(s, 6), "text": str(e.properties.get("text", ""))}
+                for e, s in found
+            ]
+        }
+
+    @server.tool(annotations=WRITE)
+    async def distill_episodes(
+        namespace: Namespace,
+        ctx: Context,
+        method: Literal["extractive", "abstractive"] = "extractive",
+        window: Annotated[int, Field(ge=1, le=1000, description="Episodes per summary")] = 20,
+        keep: Annotated[float, Field(gt=0, description="Sentences kept: share or count")] = 0.25,
+        archive_sources: bool = False,
+    ) -> dict[str, Any]:
+        """Consolidate the episodes not distilled yet into summaries (abstractive: with
+        facts, by the LLM within the llm-tokens budget), linked to their episodes."""
+        door.admit(ctx, "write", namespace)
+        request = DistillRequest(
+            method=method, window=window, keep=keep, archive_sources=archive_sources
+        )
+        with reported():
+            made = await Distiller(door.memory).distill(namespace, request)
+        return results.jsonable(made)  # type: ignore[no-any-return]
+
+    @server.tool(annotations=READ)
+    async def summary_provenance(
+        namespace: Namespace,
+        uid: Annotated[str, Field(min_length=1, description="The summary's uid")],
+        ctx: Context,
+    ) -> dict[str, Any]:
+        """Where a distilled summary came from: its episodes still remembered, its
+        sources with their reliability, its support and trust."""
+        door.admit(ctx, "read", namespace)
+        with reported():
+            found = await Distiller(door.memory).provenance(namespace, uid)
+        return results.jsonable(found)  # type: ignore[no-any-return]

@@ -1,0 +1,97 @@
+"""/v1/namespaces/{ns}/tiers and /distill: memory tiers and distillation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from kgmem.distill import Distiller
+from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.server.schemas import EntityOut
+from kgmem.server.tier_schemas import (
+    ApplyIn,
+    ArchiveHitOut,
+    ArchiveSearchIn,
+    DistillationOut,
+    DistillIn,
+    EpisodeTierOut,
+    MovedOut,
+    PolicyIn,
+    PolicyOut,
+    ProvenanceOut,
+    TierReportOut,
+    UidsIn,
+)
+
+router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["memory tiers"])
+
+
+@router.get("/tiers/policy", response_model=PolicyOut)
+async def get_tier_policy(ns: str, request: Request, _: Reader) -> PolicyOut:
+    """The namespace's tier policy (the defaults when none was set)."""
+    return PolicyOut.of(await memory_of(request).tiers.policy(ns))
+
+
+@router.put("/tiers/policy", response_model=PolicyOut)
+async def set_tier_policy(ns: str, body: PolicyIn, request: Request, _: Writer) -> PolicyOut:
+    """Replace the policy: promotion, decay of episodes' retrieval weight, archiving."""
+    return PolicyOut.of(await memory_of(request).tiers.set_policy(ns, body.to_data()))
+
+
+@router.post("/tiers/apply", response_model=TierReportOut)
+async def apply_tier_policy(
+    ns: str, request: Request, _: Writer, body: ApplyIn | None = None
+) -> TierReportOut:
+    """Promote and archive what the policy says (idempotent; concurrent calls queue)."""
+    now = body.now if body else None
+    return TierReportOut.of(await memory_of(request).tiers.apply(ns, now=now))
+
+
+@router.get("/tiers/episodes", response_model=list[EpisodeTierOut])
+async def episode_tiers(
+    ns: str,
+    request: Request,
+    _: Reader,
+    uid: Annotated[list[str] | None, Query(description="Only these episodes")] = None,
+    archived: Annotated[bool | None, Query(description="Only (not) archived ones")] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[EpisodeTierOut]:
+    """Episodes' tiers, recalls and archive state, by uid."""
+    found = await memory_of(request).tiers.states(ns, uids=uid, archived=archived, limit=limit)
+    return [EpisodeTierOut.of(t) for t in found]
+
+
+@router.post("/tiers/archive", response_model=MovedOut)
+async def archive_episodes(ns: str, body: UidsIn, request: Request, _: Writer) -> MovedOut:
+    """Take episodes out of the vector and keyword indexes; they stay in the graph."""
+    return MovedOut(uids=await memory_of(request).tiers.archive(ns, body.uids))
+
+
+@router.post("/tiers/restore", response_model=MovedOut)
+async def restore_episodes(ns: str, body: UidsIn, request: Request, _: Writer) -> MovedOut:
+    """Put archived episodes back in the indexes."""
+    return MovedOut(uids=await memory_of(request).tiers.restore(ns, body.uids))
+
+
+@router.post("/tiers/archive/search", response_model=list[ArchiveHitOut])
+async def search_archive(
+    ns: str, body: ArchiveSearchIn, request: Request, _: Reader
+) -> list[ArchiveHitOut]:
+    """Archived episodes best matching a text (a scan: the archive has no index)."""
+    found = await memory_of(request).tiers.search_archive(ns, body.text, body.k)
+    return [ArchiveHitOut(episode=EntityOut.of(e), score=s) for e, s in found]
+
+
+@router.post("/distill", response_model=DistillationOut)
+async def distill(ns: str, body: DistillIn, request: Request, _: Writer) -> DistillationOut:
+    """Consolidate episodes into summaries (and facts, with an LLM), each linked to the
+    episodes and sources it came from."""
+    made = await Distiller(memory_of(request)).distill(ns, body.to_request())
+    return DistillationOut.of(made)
+
+
+@router.get("/distilled/{uid}/provenance", response_model=ProvenanceOut)
+async def provenance(ns: str, uid: str, request: Request, _: Reader) -> ProvenanceOut:
+    """Where a distilled summary came from, and how well it is still supported."""
+    return ProvenanceOut.of(await Distiller(memory_of(request)).provenance(ns, uid))

@@ -40,7 +40,7 @@ from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.schema import load_schema
 from kgmem.schema.graph_schema import ValueType
-from kgmem.storage import namespaces
+from kgmem.storage import namespaces, score_columns
 from kgmem.storage import verification as store
 from kgmem.verification import canonical, consensus, runs
 
@@ -261,7 +261,7 @@ async def load(memory: Memory, ns: str, data: truth_data.TruthSet, batch: int) -
 async def pull(memory: Memory, ns: str) -> runs.Indexed:
     async with memory.database.acquire() as conn:
         ref = await namespaces.resolve(conn, ns)
-        cols = await store.claim_columns(conn, ref)
+        cols = await score_columns.claim_columns(conn, ref)
         sources = await store.sources(conn, ref)
     indexed, _, _ = runs.index_columns(
         cols,

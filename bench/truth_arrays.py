@@ -18,7 +18,7 @@ import numpy.typing as npt
 from bench import truth_data
 from kgmem.schema.graph_schema import ValueType
 from kgmem.verification.canonical import key as canonical_key
-from kgmem.verification.consensus import ClaimArrays
+from kgmem.verification.claims import ClaimArrays
 
 DEFAULT_PRIOR = 0.8
 

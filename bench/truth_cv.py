@@ -30,7 +30,7 @@ from bench import reliability_png
 from bench.report import RESULTS, Figure, Report
 from bench.truth_arrays import Labelled, precision
 from kgmem.verification import calibration
-from kgmem.verification.consensus import Estimator
+from kgmem.verification.claims import Estimator
 from kgmem.verification.estimators import Choice, Crh, Ltm, TruthFinder, estimate
 
 FOLDS = 5

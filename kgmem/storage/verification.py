@@ -4,8 +4,8 @@ Reads join ``_kg_claim`` to the current facts and their object vertices (a claim
 *value* is the object's name, else its uid). Writes go to the score tables of
 migration 0100 (``_kg_fact_score``, ``_kg_source_score``, ``_kg_source_history``,
 ``_kg_source_dependence``); a full run replaces them (claims out and fact scores in by
-binary COPY, ``claim_columns``/``replace_all_columns``), an incremental one reads its
-item in one statement and upserts in one (``item_state``/``store_item``).
+binary COPY, ``kgmem.storage.score_columns``), an incremental one reads its item in one
+statement and upserts in one (``kgmem.storage.item_scores``).
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-import numpy as np
-import numpy.typing as npt
 
-from kgmem.storage.agtype import decode
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 from kgmem.storage.vertices import properties_of
@@ -94,7 +91,7 @@ def _claims_sql(ns: NamespaceRef, where: str = "") -> str:
     )
 
 
-def _rows(records: Sequence[asyncpg.Record]) -> ClaimRows:
+def claim_rows(records: Sequence[asyncpg.Record]) -> ClaimRows:
     return ClaimRows(
         fact_id=[r[0] for r in records],
         subject_id=[r[1] for r in records],
@@ -107,10 +104,10 @@ def _rows(records: Sequence[asyncpg.Record]) -> ClaimRows:
 
 async def all_claims(conn: asyncpg.Connection, ns: NamespaceRef) -> ClaimRows:
     """Every sourced claim on a current fact of the namespace."""
-    return _rows(await conn.fetch(_claims_sql(ns)))
+    return claim_rows(await conn.fetch(_claims_sql(ns)))
 
 
-def _current_item(ns: NamespaceRef, predicate: str, start: str) -> str:
+def current_item(ns: NamespaceRef, predicate: str, start: str) -> str:
     """CTEs ``e`` (the ids of the ``predicate`` edges leaving vertex ``start``, through
     AGE's start_id index: the side table has no index on subject_id) and ``f`` (those that
     are current facts: id, uid, subject_id, predicate, object_id), then ``c`` (their
@@ -160,7 +157,7 @@ async def sources(
             f"SELECT id, uid, name FROM {side} WHERE id = ANY($1::graphid[]) ORDER BY id", ids
         )
     props = await properties_of(conn, ns, [(r["id"], "Source") for r in records])
-    return [_source(r, props.get(r["id"], {})) for r in records]
+    return [source_info(r, props.get(r["id"], {})) for r in records]
 
 
 async def source_by_uid(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> SourceInfo | None:
@@ -173,10 +170,10 @@ async def source_by_uid(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) ->
     if record is None:
         return None
     props = await properties_of(conn, ns, [(record["id"], "Source")])
-    return _source(record, props.get(record["id"], {}))
+    return source_info(record, props.get(record["id"], {}))
 
 
-def _source(record: asyncpg.Record | dict[str, Any], props: dict[str, Any]) -> SourceInfo:
+def source_info(record: asyncpg.Record | dict[str, Any], props: dict[str, Any]) -> SourceInfo:
     kind = props.get("kind")
     prior = props.get("prior_reliability")
     return SourceInfo(
@@ -188,15 +185,15 @@ def _source(record: asyncpg.Record | dict[str, Any], props: dict[str, Any]) -> S
     )
 
 
-_FACT_SCORE_ROWS = (
+FACT_SCORE_ROWS = (
     "(fact_id, trust, support, contradiction, consensus, status, chosen) "
     "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
     "$5::float8[], $6::text[], $7::bool[])"
 )
 
 
-def _fact_score_columns(scores: Sequence[FactScore]) -> list[list[Any]]:
-    """The parameters of ``_FACT_SCORE_ROWS``: one array per column."""
+def fact_score_columns(scores: Sequence[FactScore]) -> list[list[Any]]:
+    """The parameters of ``FACT_SCORE_ROWS``: one array per column."""
     return [
         [s.fact_id for s in scores],
         [s.trust for s in scores],
@@ -343,7 +340,7 @@ async def facts_of_item(
         return []
     vertex = table(ns.name, "_kg_vertex")
     records = await conn.fetch(
-        f"WITH {_current_item(ns, predicate, '$1')} "
+        f"WITH {current_item(ns, predicate, '$1')} "
         "SELECT f.id, f.uid, f.subject_id, s.uid, f.predicate, coalesce(o.name, o.uid), o.uid "
         f"FROM f CROSS JOIN LATERAL (SELECT uid FROM {vertex} WHERE id = f.subject_id LIMIT 1) s "
         "CROSS JOIN LATERAL (SELECT uid, name "
@@ -377,7 +374,7 @@ async def source_page(
         limit,
     )
     props = await properties_of(conn, ns, [(r["id"], "Source") for r in records])
-    return [_source(r, props.get(r["id"], {})) for r in records]
+    return [source_info(r, props.get(r["id"], {})) for r in records]
 
 
 async def claim_ids(
@@ -391,312 +388,3 @@ async def claim_ids(
         source_uid,
     )
     return (record[0], record[1], record[2]) if record is not None else None
-
-
-# --- Full runs: claims out and fact scores in by binary COPY, as numpy columns. ---------
-
-_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
-
-# One claim row of the binary COPY below: a field count, then per field its length
-# and an 8-byte big-endian value (graphids are sent as int8).
-_CLAIM_ROW = np.dtype(
-    [
-        ("n", ">i2"),
-        *[
-            item
-            for name, kind in (
-                ("fact", ">i8"),
-                ("subject", ">i8"),
-                ("object", ">i8"),
-                ("source", ">i8"),
-                ("weight", ">f8"),
-                ("observed", ">i8"),
-            )
-            for item in ((f"{name}_len", ">i4"), (name, kind))
-        ],
-    ]
-)
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimColumns:
-    """Every sourced claim on a current fact as numpy columns, in observation order
-    (``observed_at``, then fact, then source, as ``ClaimRows``). A fact's predicate is
-    the AGE label of its edge (``fact_id >> 48``, named in ``predicates``); a value is
-    the object vertex, its text in ``values``."""
-
-    fact_id: npt.NDArray[np.int64]
-    subject_id: npt.NDArray[np.int64]
-    object_id: npt.NDArray[np.int64]
-    source_id: npt.NDArray[np.int64]
-    weight: npt.NDArray[np.float64]
-    predicates: dict[int, str]
-    values: dict[int, str]
-
-    @property
-    def label(self) -> npt.NDArray[np.int64]:
-        """The AGE label id of each claim's fact (its predicate)."""
-        out: npt.NDArray[np.int64] = self.fact_id >> 48
-        return out
-
-
-async def claim_columns(conn: asyncpg.Connection, ns: NamespaceRef) -> ClaimColumns:
-    """All sourced claims on current facts: one binary COPY of fixed-width columns
-    (sorted here, not by the server), then the texts of the distinct objects and the
-    names of the edge labels."""
-    chunks: list[bytes] = []
-
-    async def sink(data: bytes) -> None:
-        chunks.append(data)
-
-    # A timestamptz goes out in binary as int8 microseconds, so observed_at needs no
-    # conversion; the hash join of claims to facts fits in memory with a larger work_mem.
-    async with conn.transaction(readonly=True):
-        await conn.execute("SET LOCAL work_mem = '64MB'")
-        await conn.copy_from_query(
-            "SELECT c.fact_id, f.subject_id, f.object_id, c.source_id, "
-            "coalesce(c.confidence, 1.0)::float8, c.observed_at "
-            f"FROM {table(ns.name, '_kg_claim')} c JOIN {table(ns.name, '_kg_fact')} f "
-            "ON f.id = c.fact_id WHERE c.source_id IS NOT NULL AND f.expired_at IS NULL",
-            output=sink,
-            format="binary",
-        )
-    rows = _parse_claims(b"".join(chunks))
-    order = np.lexsort((rows["source"], rows["fact"], rows["observed"]))
-    rows = rows[order]
-    objects = np.unique(rows["object"])
-    records = await conn.fetch(
-        f"SELECT id, coalesce(name, uid) FROM {table(ns.name, '_kg_vertex')} "
-        "WHERE id = ANY($1::graphid[])",
-        objects.tolist(),
-    )
-    labels = await conn.fetch(
-        "SELECT id, name::text FROM ag_catalog.ag_label WHERE graph = $1 AND kind = 'e'",
-        ns.graph_oid,
-    )
-    return ClaimColumns(
-        fact_id=rows["fact"].astype(np.int64),
-        subject_id=rows["subject"].astype(np.int64),
-        object_id=rows["object"].astype(np.int64),
-        source_id=rows["source"].astype(np.int64),
-        weight=rows["weight"].astype(np.float64),
-        predicates={int(r[0]): r[1] for r in labels},
-        values={r[0]: r[1] for r in records},
-    )
-
-
-def _parse_claims(data: bytes) -> npt.NDArray[Any]:
-    """The rows of a binary COPY of ``_CLAIM_ROW`` tuples."""
-    if not data.startswith(_COPY_SIGNATURE):
-        raise ValueError("not a binary COPY stream")
-    start = len(_COPY_SIGNATURE) + 4
-    start += 4 + int.from_bytes(data[start : start + 4], "big")  # header extension
-    end = len(data) - 2  # the trailer: a field count of -1
-    count = (end - start) // _CLAIM_ROW.itemsize
-    rows = np.frombuffer(data, dtype=_CLAIM_ROW, count=count, offset=start)
-    if count and (np.any(rows["n"] != 6) or np.any(rows["weight_len"] != 8)):
-        raise ValueError("unexpected row layout in the binary COPY stream")
-    return rows
-
-
-@dataclass(frozen=True, slots=True)
-class FactScoreColumns:
-    """A full run's fact scores as columns (one entry per fact)."""
-
-    fact_id: npt.NDArray[np.int64]
-    trust: npt.NDArray[np.float64]
-    support: npt.NDArray[np.float64]
-    contradiction: npt.NDArray[np.int64]
-    consensus: npt.NDArray[np.float64]
-    status: list[str]
-    chosen: npt.NDArray[np.bool_]
-
-
-async def replace_all_columns(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    facts: FactScoreColumns,
-    source_scores: Sequence[SourceScore],
-    dependence: Sequence[tuple[int, int, float]],
-) -> None:
-    """A full run's results: the score tables emptied, fact scores copied in (binary
-    COPY), sources upserted with one history row each, dependent pairs inserted."""
-    await conn.execute(
-        "TRUNCATE "
-        + ", ".join(
-            table(ns.name, n)
-            for n in ("_kg_fact_score", "_kg_source_score", "_kg_source_dependence")
-        )
-    )
-    if len(facts.fact_id):
-        await conn.copy_records_to_table(
-            "_kg_fact_score",
-            schema_name=ns.name,
-            columns=[
-                "fact_id",
-                "trust",
-                "support",
-                "contradiction",
-                "consensus",
-                "status",
-                "chosen",
-            ],
-            records=zip(
-                facts.fact_id.tolist(),
-                facts.trust.tolist(),
-                facts.support.tolist(),
-                facts.contradiction.tolist(),
-                facts.consensus.tolist(),
-                facts.status,
-                facts.chosen.tolist(),
-                strict=True,
-            ),
-        )
-    await upsert_sources(conn, ns, source_scores, run="full")
-    if dependence:
-        await conn.execute(
-            f"INSERT INTO {table(ns.name, '_kg_source_dependence')} "
-            "SELECT * FROM unnest($1::graphid[], $2::graphid[], $3::float8[])",
-            [d[0] for d in dependence],
-            [d[1] for d in dependence],
-            [d[2] for d in dependence],
-        )
-
-
-# --- Incremental updates: the item's state in one round trip, its scores in one. -------
-
-
-@dataclass(frozen=True, slots=True)
-class ItemState:
-    """What re-scoring one data item needs: its claims, the stored scores of its sources
-    (locked until the transaction ends) and of its facts, the declared kind and prior
-    of its sources never scored, and the stored dependent pairs among its sources."""
-
-    rows: ClaimRows
-    stored: dict[int, SourceScore]
-    old_trust: dict[int, float]
-    unscored: list[SourceInfo]
-    dependence: list[tuple[int, int, float]]
-    source_uids: dict[str, int]
-
-
-def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str:
-    label = table(ns.name, predicate)
-    score = table(ns.name, "_kg_source_score")
-    dep = table(ns.name, "_kg_source_dependence")
-    props = (
-        "CASE WHEN s.source_id IS NULL AND v.label = 'Source' THEN (SELECT x.properties::text "
-        f"FROM {table(ns.name, 'Source')} x WHERE x.id = c.source_id) END"
-        if source_label
-        else "NULL::text"
-    )
-    start = f"(SELECT start_id FROM {label} WHERE id = $1)"
-    return (
-        f"WITH {_current_item(ns, predicate, start)}, "
-        "u AS MATERIALIZED (SELECT DISTINCT source_id FROM c), "
-        "s AS MATERIALIZED (SELECT x.* FROM (SELECT source_id FROM u ORDER BY source_id) u "
-        "CROSS JOIN LATERAL (SELECT source_id, reliability, prior, hit, weight, claims, "
-        f"copying, scored_at FROM {score} x WHERE x.source_id = u.source_id FOR UPDATE) x), "
-        "d AS MATERIALIZED (SELECT d.source_a, d.source_b, d.probability FROM u "
-        "CROSS JOIN LATERAL (SELECT source_a, source_b, probability "
-        f"FROM {dep} WHERE source_a = u.source_id OFFSET 0) d "
-        "WHERE d.source_b IN (SELECT source_id FROM u)) "
-        "SELECT c.fact_id, c.subject_id, c.predicate, c.value, c.source_id, c.weight, "
-        "s.source_id AS scored, s.reliability, s.prior, s.hit, s.weight AS s_weight, s.claims, "
-        "s.copying, s.scored_at, fs.trust AS old_trust, "
-        f"{props} AS props, "
-        "v.uid AS source_uid, v.name AS source_name, "
-        "(SELECT array_agg(d.source_a) FROM d), "
-        "(SELECT array_agg(d.source_b) FROM d), "
-        "(SELECT array_agg(d.probability) FROM d) "
-        "FROM c LEFT JOIN s ON s.source_id = c.source_id "
-        "LEFT JOIN LATERAL (SELECT fs.trust "
-        f"FROM {table(ns.name, '_kg_fact_score')} fs WHERE fs.fact_id = c.fact_id LIMIT 1) fs "
-        "ON true "
-        "CROSS JOIN LATERAL (SELECT v.uid, v.name, v.label "
-        f"FROM {table(ns.name, '_kg_vertex')} v WHERE v.id = c.source_id LIMIT 1) v "
-        "ORDER BY c.observed_at, c.fact_id, c.source_id"
-    )
-
-
-async def item_state(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    fact_id: int,
-    predicate: str,
-    *,
-    source_label: bool = True,
-) -> ItemState:
-    """The state of the data item of fact ``fact_id`` (a ``predicate`` edge), read in one
-    statement: the item's edges by AGE's start_id index, their claims, the source score
-    rows locked ``FOR UPDATE`` (in source order, so concurrent updates of shared sources
-    queue instead of deadlocking), the facts' stored trust, the Source properties of
-    unscored sources (``source_label``: whether the namespace has a Source label yet),
-    and the dependent pairs among the sources (the same arrays on every row)."""
-    records = await conn.fetch(_item_state_sql(ns, predicate, source_label), fact_id, predicate)
-    stored: dict[int, SourceScore] = {}
-    old_trust: dict[int, float] = {}
-    unscored: dict[int, SourceInfo] = {}
-    uids: dict[str, int] = {}
-    for r in records:
-        uids[r["source_uid"]] = r["source_id"]
-        if r["scored"] is not None:
-            stored[r["scored"]] = SourceScore(
-                r["scored"],
-                r["reliability"],
-                r["prior"],
-                r["hit"],
-                r["s_weight"],
-                r["claims"],
-                r["copying"],
-                r["scored_at"],
-            )
-        elif r["source_id"] not in unscored:
-            unscored[r["source_id"]] = _source(
-                {"id": r["source_id"], "uid": r["source_uid"], "name": r["source_name"]},
-                decode(r["props"]) or {},
-            )
-        if r["old_trust"] is not None:
-            old_trust[r["fact_id"]] = r["old_trust"]
-    first = records[0] if records else None
-    pairs = (
-        list(zip(first[18], first[19], first[20], strict=True))
-        if first is not None and first[18]
-        else []
-    )
-    return ItemState(_rows(records), stored, old_trust, list(unscored.values()), pairs, uids)
-
-
-async def store_item(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    facts: Sequence[FactScore],
-    sources: Sequence[SourceScore],
-) -> None:
-    """An incremental update's fact and source scores, with one history row per source,
-    in one statement."""
-    await conn.execute(
-        f"WITH f AS (INSERT INTO {table(ns.name, '_kg_fact_score')} {_FACT_SCORE_ROWS} "
-        "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
-        "support = excluded.support, contradiction = excluded.contradiction, "
-        "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
-        "scored_at = now()), "
-        f"up AS (INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, "
-        "prior, hit, weight, claims, copying) "
-        "SELECT * FROM unnest($8::graphid[], $9::float8[], $10::float8[], $11::float8[], "
-        "$12::float8[], $13::int4[], $14::float8[]) "
-        "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
-        "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
-        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
-        "RETURNING source_id, reliability, claims) "
-        f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
-        "SELECT source_id, reliability, claims, 'incremental' FROM up",
-        *_fact_score_columns(facts),
-        [s.source_id for s in sources],
-        [s.reliability for s in sources],
-        [s.prior for s in sources],
-        [s.hit for s in sources],
-        [s.weight for s in sources],
-        [s.claims for s in sources],
-        [s.copying for s in sources],
-    )

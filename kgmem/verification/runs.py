@@ -22,19 +22,13 @@ from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
 from kgmem.schema.graph_schema import ValueType
-from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import Connection, NamespaceRef, item_scores, namespaces, score_columns
 from kgmem.storage import verification as store
-from kgmem.storage.verification import (
-    ClaimColumns,
-    ClaimRows,
-    FactScore,
-    FactScoreColumns,
-    SourceInfo,
-    SourceScore,
-)
+from kgmem.storage.score_columns import ClaimColumns, FactScoreColumns
+from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
 from kgmem.verification import calibration, consensus, estimators
 from kgmem.verification.canonical import key as canonical_key
-from kgmem.verification.consensus import ClaimArrays, Estimator, Ints, Scores
+from kgmem.verification.claims import ClaimArrays, Estimator, Ints, Scores
 from kgmem.verification.estimators import Choice
 from kgmem.verification.status import status_of, statuses
 
@@ -275,7 +269,7 @@ async def full(
     started = time.perf_counter()
     async with ctx.db.acquire() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        cols = await store.claim_columns(conn, ns)
+        cols = await score_columns.claim_columns(conn, ns)
         sources = await store.sources(conn, ns)
     read = time.perf_counter()
     indexed, facts, fact_values = index_columns(
@@ -288,7 +282,9 @@ async def full(
     scored = _estimate(indexed, facts, fact_values, settings, params)
     computed = time.perf_counter()
     async with ctx.db.transaction() as conn:
-        await store.replace_all_columns(conn, ns, scored.facts, scored.sources, scored.pairs)
+        await score_columns.replace_all_columns(
+            conn, ns, scored.facts, scored.sources, scored.pairs
+        )
     return VerificationRun(
         namespace=namespace,
         claims=len(cols.fact_id),
@@ -364,7 +360,7 @@ async def update_item(
     default = estimators.CHOSEN["accu"].params
     p = default if isinstance(default, Estimator) else Estimator()
     has_source = await ctx.db.labels.has(conn, ns, "Source")
-    item = await store.item_state(conn, ns, *fact, source_label=has_source)
+    item = await item_scores.item_state(conn, ns, *fact, source_label=has_source)
     rows, stored = item.rows, item.stored
     if not rows.fact_id:
         return
@@ -402,7 +398,7 @@ async def update_item(
         cal = calibration.load(settings.calibration_file)
         scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = _claim_counts(stored, indexed, new_claims)
-    await store.store_item(
+    await item_scores.store_item(
         conn, ns, fact_scores(indexed, scores, settings), source_scores(indexed, scores, counts)
     )
 

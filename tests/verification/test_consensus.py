@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from kgmem.config import VerificationSettings
-from kgmem.verification import consensus
-from kgmem.verification.consensus import ClaimArrays, Estimator
+from kgmem.verification import claim_model, consensus
+from kgmem.verification.claims import ClaimArrays, Estimator
 from kgmem.verification.similarity import normalise
 from kgmem.verification.status import status_of, statuses
 
@@ -149,7 +149,7 @@ def test_agreeing_on_probably_true_values_is_weaker_copy_evidence_than_soft_coun
         claims = [(item, f"v{item}", s) for item in range(agree) for s in (0, 1)]
         claims += [(agree + j, "x", 0) for j in range(differ)]
         claims += [(agree + j, "y", 1) for j in range(differ)]
-        model = consensus.ClaimModel(
+        model = claim_model.ClaimModel(
             arrays(claims), Estimator(copy_evidence=evidence, copy_min_shared=1)
         )
         accuracy = np.full(2, 0.8)

@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.storage import namespaces
+from kgmem.storage import namespaces, score_columns
 from kgmem.storage import verification as store
 from kgmem.verification import runs
 
@@ -107,7 +107,7 @@ async def test_full_run_columns_index_like_the_row_path(memory: Memory, namespac
     await seed(memory, namespace)
     async with memory.database.acquire() as conn:
         ref = await namespaces.resolve(conn, namespace)
-        cols = await store.claim_columns(conn, ref)
+        cols = await score_columns.claim_columns(conn, ref)
         rows = await store.all_claims(conn, ref)
         sources = await store.sources(conn, ref)
     functional = memory.schema.is_functional

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kgmem.verification import consensus
-from kgmem.verification.consensus import ClaimArrays, Estimator, Scores
+from kgmem.verification.claims import ClaimArrays, Estimator, Scores
 from kgmem.verification.estimators import base, crh, ltm, truthfinder
 from kgmem.verification.estimators.crh import Crh
 from kgmem.verification.estimators.ltm import Ltm

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from kgmem.verification.consensus import (
+from kgmem.verification.claim_model import ClaimModel
+from kgmem.verification.claims import (
     ClaimArrays,
-    ClaimModel,
     Estimator,
     Floats,
     Ints,

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kgmem.verification.consensus import ClaimArrays, Floats, Ints, Scores
+from kgmem.verification.claims import ClaimArrays, Floats, Ints, Scores
 from kgmem.verification.estimators import base
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kgmem.verification import fixedpoint
-from kgmem.verification.consensus import ClaimArrays, Floats, Scores
+from kgmem.verification.claims import ClaimArrays, Floats, Scores
 from kgmem.verification.estimators import base
 
 

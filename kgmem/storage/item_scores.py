@@ -1,0 +1,160 @@
+"""An incremental truth-discovery update's data: the written item's state in one
+round trip, its new scores in one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+
+from kgmem.storage.agtype import decode
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+from kgmem.storage.verification import (
+    FACT_SCORE_ROWS,
+    ClaimRows,
+    FactScore,
+    SourceInfo,
+    SourceScore,
+    claim_rows,
+    current_item,
+    fact_score_columns,
+    source_info,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """What re-scoring one data item needs: its claims, the stored scores of its sources
+    (locked until the transaction ends) and of its facts, the declared kind and prior
+    of its sources never scored, and the stored dependent pairs among its sources."""
+
+    rows: ClaimRows
+    stored: dict[int, SourceScore]
+    old_trust: dict[int, float]
+    unscored: list[SourceInfo]
+    dependence: list[tuple[int, int, float]]
+    source_uids: dict[str, int]
+
+
+def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str:
+    label = table(ns.name, predicate)
+    score = table(ns.name, "_kg_source_score")
+    dep = table(ns.name, "_kg_source_dependence")
+    props = (
+        "CASE WHEN s.source_id IS NULL AND v.label = 'Source' THEN (SELECT x.properties::text "
+        f"FROM {table(ns.name, 'Source')} x WHERE x.id = c.source_id) END"
+        if source_label
+        else "NULL::text"
+    )
+    start = f"(SELECT start_id FROM {label} WHERE id = $1)"
+    return (
+        f"WITH {current_item(ns, predicate, start)}, "
+        "u AS MATERIALIZED (SELECT DISTINCT source_id FROM c), "
+        "s AS MATERIALIZED (SELECT x.* FROM (SELECT source_id FROM u ORDER BY source_id) u "
+        "CROSS JOIN LATERAL (SELECT source_id, reliability, prior, hit, weight, claims, "
+        f"copying, scored_at FROM {score} x WHERE x.source_id = u.source_id FOR UPDATE) x), "
+        "d AS MATERIALIZED (SELECT d.source_a, d.source_b, d.probability FROM u "
+        "CROSS JOIN LATERAL (SELECT source_a, source_b, probability "
+        f"FROM {dep} WHERE source_a = u.source_id OFFSET 0) d "
+        "WHERE d.source_b IN (SELECT source_id FROM u)) "
+        "SELECT c.fact_id, c.subject_id, c.predicate, c.value, c.source_id, c.weight, "
+        "s.source_id AS scored, s.reliability, s.prior, s.hit, s.weight AS s_weight, s.claims, "
+        "s.copying, s.scored_at, fs.trust AS old_trust, "
+        f"{props} AS props, "
+        "v.uid AS source_uid, v.name AS source_name, "
+        "(SELECT array_agg(d.source_a) FROM d), "
+        "(SELECT array_agg(d.source_b) FROM d), "
+        "(SELECT array_agg(d.probability) FROM d) "
+        "FROM c LEFT JOIN s ON s.source_id = c.source_id "
+        "LEFT JOIN LATERAL (SELECT fs.trust "
+        f"FROM {table(ns.name, '_kg_fact_score')} fs WHERE fs.fact_id = c.fact_id LIMIT 1) fs "
+        "ON true "
+        "CROSS JOIN LATERAL (SELECT v.uid, v.name, v.label "
+        f"FROM {table(ns.name, '_kg_vertex')} v WHERE v.id = c.source_id LIMIT 1) v "
+        "ORDER BY c.observed_at, c.fact_id, c.source_id"
+    )
+
+
+async def item_state(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    fact_id: int,
+    predicate: str,
+    *,
+    source_label: bool = True,
+) -> ItemState:
+    """The state of the data item of fact ``fact_id`` (a ``predicate`` edge), read in one
+    statement: the item's edges by AGE's start_id index, their claims, the source score
+    rows locked ``FOR UPDATE`` (in source order, so concurrent updates of shared sources
+    queue instead of deadlocking), the facts' stored trust, the Source properties of
+    unscored sources (``source_label``: whether the namespace has a Source label yet),
+    and the dependent pairs among the sources (the same arrays on every row)."""
+    records = await conn.fetch(_item_state_sql(ns, predicate, source_label), fact_id, predicate)
+    stored: dict[int, SourceScore] = {}
+    old_trust: dict[int, float] = {}
+    unscored: dict[int, SourceInfo] = {}
+    uids: dict[str, int] = {}
+    for r in records:
+        uids[r["source_uid"]] = r["source_id"]
+        if r["scored"] is not None:
+            stored[r["scored"]] = SourceScore(
+                r["scored"],
+                r["reliability"],
+                r["prior"],
+                r["hit"],
+                r["s_weight"],
+                r["claims"],
+                r["copying"],
+                r["scored_at"],
+            )
+        elif r["source_id"] not in unscored:
+            unscored[r["source_id"]] = source_info(
+                {"id": r["source_id"], "uid": r["source_uid"], "name": r["source_name"]},
+                decode(r["props"]) or {},
+            )
+        if r["old_trust"] is not None:
+            old_trust[r["fact_id"]] = r["old_trust"]
+    first = records[0] if records else None
+    pairs = (
+        list(zip(first[18], first[19], first[20], strict=True))
+        if first is not None and first[18]
+        else []
+    )
+    return ItemState(claim_rows(records), stored, old_trust, list(unscored.values()), pairs, uids)
+
+
+async def store_item(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    facts: Sequence[FactScore],
+    sources: Sequence[SourceScore],
+) -> None:
+    """An incremental update's fact and source scores, with one history row per source,
+    in one statement."""
+    await conn.execute(
+        f"WITH f AS (INSERT INTO {table(ns.name, '_kg_fact_score')} {FACT_SCORE_ROWS} "
+        "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
+        "support = excluded.support, contradiction = excluded.contradiction, "
+        "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
+        "scored_at = now()), "
+        f"up AS (INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, "
+        "prior, hit, weight, claims, copying) "
+        "SELECT * FROM unnest($8::graphid[], $9::float8[], $10::float8[], $11::float8[], "
+        "$12::float8[], $13::int4[], $14::float8[]) "
+        "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
+        "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
+        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
+        "RETURNING source_id, reliability, claims) "
+        f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
+        "SELECT source_id, reliability, claims, 'incremental' FROM up",
+        *fact_score_columns(facts),
+        [s.source_id for s in sources],
+        [s.reliability for s in sources],
+        [s.prior for s in sources],
+        [s.hit for s in sources],
+        [s.weight for s in sources],
+        [s.claims for s in sources],
+        [s.copying for s in sources],
+    )

@@ -1,0 +1,319 @@
+"""The fixed structure of one estimation (distinct claims, implication and similarity
+links, the claim pairs copy detection looks at) and the steps of the accuracy
+estimator over it; the mathematics is in ``kgmem.verification.consensus``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kgmem.verification import support
+from kgmem.verification.claims import (
+    ClaimArrays,
+    Estimator,
+    Floats,
+    Ints,
+    Scores,
+    argmax_per_item,
+    ramp,
+    run_starts,
+    sums,
+)
+
+
+class ClaimModel:
+    """The fixed structure of one estimation: distinct claims, similarity pairs, and the
+    claim pairs copy detection looks at."""
+
+    def __init__(self, claims: ClaimArrays, p: Estimator, *, claims_only: bool = False) -> None:
+        self.claims, self.p = claims, p
+        self.n_values = len(claims.value_item)
+        self.n_sources = len(claims.source_prior)
+        self.item_type = claims.item_types()
+        self.parsed = support.parsed_values(claims.value_text, claims.value_types())
+        self.numbers = np.array([v.number if v.kind == "number" else np.nan for v in self.parsed])
+        self._types()
+        self._claims()
+        if claims_only:  # the distinct claims and their weights, nothing to estimate
+            return
+        self._links()
+        self._pairs()
+        self._echoes()
+
+    def _claims(self) -> None:
+        """Distinct (value, source) claims. On a functional item a source's latest claim
+        is its current assertion and replaces its earlier ones."""
+        c = self.claims
+        order = np.argsort(c.claim_order, kind="stable")[::-1]  # latest first
+        item = c.value_item[c.claim_value[order]]
+        functional = c.item_functional[item]
+        slot = np.where(functional, -1 - item, c.claim_value[order])
+        key = slot * (self.n_sources + 1) + c.claim_source[order]
+        _, first = np.unique(key, return_index=True)
+        keep = order[np.sort(first)][::-1]
+        self.value, self.source = c.claim_value[keep], c.claim_source[keep]
+        self.item = c.value_item[self.value]
+        self.order = c.claim_order[keep]
+        self.weight = np.clip(c.claim_weight[keep], 0.0, 1.0) * ~self.malformed[self.value]
+        self.source_weight = sums(self.source, self.weight, minlength=self.n_sources)
+        n_items = len(c.item_functional)
+        self.values_per_item = np.bincount(c.value_item, minlength=n_items)
+        self.functional_value = c.item_functional[c.value_item]
+
+    def _types(self) -> None:
+        """Values that are not numbers on an item where at least ``numeric_share`` of the
+        claims are numbers are malformed (a missing-value mark such as "N/A", a number
+        mangled into a date) and carry no vote. Decided per item, so a full run and an
+        incremental update of the item agree."""
+        c = self.claims
+        n_items = len(c.item_functional)
+        is_num = ~np.isnan(self.numbers)
+        claim_item = c.value_item[c.claim_value]
+        share = sums(claim_item, is_num[c.claim_value].astype(np.float64), n_items) / np.maximum(
+            np.bincount(claim_item, minlength=n_items), 1
+        )
+        numeric = np.array([t.kind in ("auto", "number") for t in self.item_type], dtype=np.bool_)
+        mostly = (share >= self.p.numeric_share) & numeric
+        self.malformed = ~is_num & mostly[c.value_item]
+
+    def _links(self) -> None:
+        """Implication and similarity links between the values of each item."""
+        c = self.claims
+        eligible = (self.values_per_item[c.value_item] > 1) & ~self.malformed
+        self.links = support.build(
+            self.parsed,
+            c.value_item,
+            eligible,
+            self.item_type,
+            implied_credit=self.p.implied_credit,
+            similarity_weight=self.p.similarity_weight,
+        )
+        functional = self.functional_value[self.links.general]
+        self.lone_general = self.links.general[~functional]
+        self.lone_specific = self.links.specific[~functional]
+
+    def _pairs(self) -> None:
+        """Claim pairs (a < b by source) on one item, for copy detection."""
+        if not self.p.detect_copies:
+            self.pair_a = self.pair_b = np.zeros(0, dtype=np.int64)
+            return
+        order = np.lexsort((self.source, self.item))
+        items = self.item[order]
+        starts = np.flatnonzero(run_starts(items))
+        sizes = np.diff(np.append(starts, len(order)))
+        big = sizes > 1
+        starts, sizes = starts[big], sizes[big]
+        size_of = np.repeat(sizes, sizes)
+        left = np.repeat(np.repeat(starts, sizes) + ramp(sizes), size_of)
+        right = np.repeat(np.repeat(starts, sizes), size_of) + ramp(size_of)
+        keep = left < right
+        a, b = order[left[keep]], order[right[keep]]
+        keep = self.source[a] != self.source[b]
+        a, b = a[keep], b[keep]
+        lo = np.minimum(self.source[a], self.source[b])
+        hi = np.maximum(self.source[a], self.source[b])
+        codes, self.pair_index = np.unique(lo * self.n_sources + hi, return_inverse=True)
+        self.pair_a, self.pair_b = codes // self.n_sources, codes % self.n_sources
+        self.pair_same = self.value[a] == self.value[b]
+        self.pair_value = self.value[a]
+        self.pair_claims = (a, b)
+        shared = np.bincount(self.pair_index, minlength=len(codes))
+        self.pair_shared = shared
+        self.same_a, self.same_b = a[self.pair_same], b[self.pair_same]
+        self.same_index = self.pair_index[self.pair_same]
+
+    def _echoes(self) -> None:
+        """Each claim's predecessor: the claim observed just before it on the same item,
+        by another source (-1 when none)."""
+        order = np.lexsort((self.order, self.item))
+        items = self.item[order]
+        prev = np.concatenate(([-1], order[:-1]))
+        prev[run_starts(items)] = -1
+        has = prev >= 0
+        has[has] = self.source[prev[has]] != self.source[order[has]]
+        self.echo_claim, self.echo_prev = order[has], prev[has]
+        self.echo_same = self.value[self.echo_claim] == self.value[self.echo_prev]
+        self.echo_count = np.bincount(self.source[self.echo_claim], minlength=self.n_sources)
+
+    def echo_dependence(self, prob: Floats, accuracy: Floats) -> Floats:
+        """Per source, the probability that it copies whoever asserted the item last: the
+        pairwise test with all its predecessors pooled as one source."""
+        src, same = self.source[self.echo_claim], self.echo_same
+        pv = prob[self.value[self.echo_claim]]
+        total = np.maximum(self.echo_count, 1)
+        ab = sums(src, accuracy[self.source[self.echo_prev]], minlength=self.n_sources)
+        ab = np.where(self.echo_count > 0, ab / total, accuracy)
+        agree = self._agreement(
+            src[same], self.n_sources, pv[same], accuracy[src[same]], ab[src[same]]
+        )
+        kd = self.echo_count - sums(src[same], np.ones(int(same.sum())), self.n_sources)
+        out = self._posterior(agree, kd)
+        out[self.echo_count < self.p.copy_min_shared] = 0.0
+        return out
+
+    def _agreement(self, pair: Ints, count: int, pv: Floats, aa: Floats, ab: Floats) -> Floats:
+        """Per pair (``pair`` of each agreeing claim pair, ``count`` pairs), the log ratio
+        of independence against copying over the items where the two agree.
+
+        ``mixture`` marginalises each shared value's truth: an agreement
+        on a value true with probability :math:`P` has likelihood :math:`P P_t + (1-P)
+        P_f` if independent and :math:`P P'_t + (1-P) P'_f` if copied, so agreeing on
+        an uncertain but probably true value is weak evidence either way. ``soft``
+        (the former rule) treats :math:`1-P` as a fractional count of shared false
+        values, so two accurate sources that agree on many uncontested items (each
+        true with probability :math:`A < 1`) pile up false-value evidence and look
+        like copiers."""
+        n, c = self.p.false_values, self.p.copy_rate
+        pt, pf = aa * ab, (1 - aa) * (1 - ab) / n
+        mean = (aa + ab) / 2
+        qt, qf = mean * c + pt * (1 - c), (1 - mean) * c + pf * (1 - c)
+        if self.p.copy_evidence == "soft":
+            per = pv * np.log(pt / qt) + (1 - pv) * np.log(pf / qf)
+        elif self.p.copy_evidence == "false":
+            per = np.log((pv * pt + (1 - pv) * pf) / (pv * pt + (1 - pv) * qf))
+        else:
+            per = np.log((pv * pt + (1 - pv) * pf) / (pv * qt + (1 - pv) * qf))
+        return sums(pair, per, minlength=count)
+
+    def _posterior(self, agree: Floats, kd: Floats) -> Floats:
+        """Posterior dependence from the agreement evidence and ``kd`` differing items."""
+        p, c = self.p, self.p.copy_rate
+        # Differing values: independent P_d against copier P_d (1 - c), whatever P_d is.
+        odds = np.log((1 - p.copy_prior) / p.copy_prior) + agree + kd * np.log(1 / (1 - c))
+        out: Floats = 1 / (1 + np.exp(np.clip(odds, -50, 50)))
+        return out
+
+    def probability(self, accuracy: Floats, independence: Floats) -> Floats:
+        """P(v) for every value given accuracies and claim independence."""
+        n = self.p.false_values
+        acc = np.clip(accuracy, 1e-4, 1 - 1e-4)
+        tau = np.log(n * acc / (1 - acc))
+        w = self.weight * independence
+        votes = self.links.spread(sums(self.value, w * tau[self.source], minlength=self.n_values))
+        functional = self._softmax(votes)
+        lone = sums(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
+        # A value that stands alone also holds when a value implying it is claimed.
+        lone += sums(self.lone_general, lone[self.lone_specific], minlength=self.n_values)
+        out: Floats = np.where(self.functional_value, functional, -np.expm1(lone))
+        return out
+
+    def _softmax(self, votes: Floats) -> Floats:
+        items = self.claims.value_item
+        top = np.full(len(self.claims.item_functional), -np.inf)
+        np.maximum.at(top, items, votes)
+        top = np.maximum(top, 0.0)  # the unobserved values have vote count 0
+        e = np.exp(votes - top[items])
+        unseen = np.maximum(0.0, self.p.false_values + 1 - self.values_per_item)
+        total = sums(items, e, minlength=len(top)) + unseen * np.exp(-top)
+        out: Floats = e / total[items]
+        return out
+
+    def accuracy(self, prob: Floats) -> Floats:
+        """Smoothed mean probability of what each source asserts."""
+        a = self.p.prior_strength
+        hit = sums(self.source, self.weight * prob[self.value], minlength=self.n_sources)
+        prior = self._group_prior(hit)
+        out: Floats = np.clip((hit + a * prior) / (self.source_weight + a), 0.01, 0.99)
+        return out
+
+    def _group_prior(self, hit: Floats) -> Floats:
+        """Each source's prior: its own, or its group's smoothed mean accuracy."""
+        prior = np.clip(self.claims.source_prior.astype(np.float64), 0.01, 0.99)
+        group = self.claims.source_group
+        if group is None or not len(group):
+            return prior
+        member = group >= 0
+        size = int(group.max()) + 1 if member.any() else 0
+        a = self.p.prior_strength
+        g_hit = sums(group[member], hit[member], minlength=size)
+        g_weight = sums(group[member], self.source_weight[member], minlength=size)
+        g_prior = sums(group[member], prior[member], minlength=size)
+        g_count = np.maximum(np.bincount(group[member], minlength=size), 1)
+        mean = (g_hit + a * g_prior / g_count) / (g_weight + a)
+        prior[member] = mean[group[member]]
+        return prior
+
+    def dependence(self, prob: Floats, accuracy: Floats) -> Floats:
+        """Posterior probability that each source pair is dependent (one copies)."""
+        count = len(self.pair_a)
+        pv = prob[self.pair_value[self.pair_same]]
+        k = self.same_index
+        agree = self._agreement(k, count, pv, accuracy[self.pair_a[k]], accuracy[self.pair_b[k]])
+        kd = self.pair_shared - np.bincount(k, minlength=count)
+        out = self._posterior(agree, kd)
+        out[self.pair_shared < self.p.copy_min_shared] = 0.0
+        return out
+
+    def independence(self, accuracy: Floats, dependence: Floats, echo: Floats) -> Floats:
+        """Each claim's independence: discounted by every more accurate co-asserter it
+        probably copies (of two equally accurate ones, the lower index counts first).
+        Only source pairs with a non-zero dependence are visited."""
+        log = np.zeros(len(self.value))
+        if len(dependence):
+            factor = np.log1p(-np.clip(self.p.copy_rate * dependence, 0, 1 - 1e-9))
+            acc_a, acc_b = accuracy[self.pair_a], accuracy[self.pair_b]
+            share_a = (acc_a < acc_b).astype(np.float64)  # a tie: the lower index counts
+            active = np.flatnonzero(factor < -1e-12)
+            rows = self._same_rows(active)
+            k = self.same_index[rows]
+            # same_a/same_b are claims of pair_a/pair_b or the other way round.
+            a_is_low = self.source[self.same_a[rows]] == self.pair_a[k]
+            share = np.where(a_is_low, share_a[k], 1 - share_a[k])
+            log += sums(self.same_a[rows], share * factor[k], minlength=len(self.value))
+            log += sums(self.same_b[rows], (1 - share) * factor[k], minlength=len(self.value))
+        echoed = self.echo_claim[self.echo_same]
+        log[echoed] += np.log1p(-np.clip(self.p.copy_rate * echo[self.source[echoed]], 0, 1 - 1e-9))
+        out: Floats = np.exp(log)
+        return out
+
+    def _same_rows(self, codes: Ints) -> Ints:
+        """The rows of the agreeing claim pairs of the source pairs ``codes``."""
+        if not hasattr(self, "_same_order"):
+            self._same_order = np.argsort(self.same_index, kind="stable")
+            self._same_start = np.searchsorted(
+                self.same_index[self._same_order], np.arange(len(self.pair_a) + 1)
+            )
+        if len(codes) == len(self.pair_a):
+            return self._same_order
+        starts, ends = self._same_start[codes], self._same_start[codes + 1]
+        sizes = ends - starts
+        out: Ints = self._same_order[np.repeat(starts, sizes) + ramp(sizes)]
+        return out
+
+    def scores(
+        self,
+        prob: Floats,
+        accuracy: Floats,
+        independence: Floats,
+        copies: tuple[Floats, Floats],
+        rounds: int,
+    ) -> Scores:
+        """The published scores of each value, item and source."""
+        c = self.claims
+        dependence, echo = copies
+        hit = sums(self.source, self.weight * prob[self.value], minlength=self.n_sources)
+        support = sums(self.value, independence, minlength=self.n_values)
+        sources = np.bincount(self.value, minlength=self.n_values)
+        item_sources = np.bincount(self.item, minlength=len(c.item_functional))
+        item_support = sums(c.value_item, support, minlength=len(c.item_functional))
+        contradiction = np.where(self.functional_value, item_sources[c.value_item] - sources, 0)
+        consensus = np.where(
+            self.functional_value, support / np.maximum(item_support[c.value_item], 1e-12), 1.0
+        )
+        dependent: list[int] = np.flatnonzero(dependence >= 0.5).tolist() if len(dependence) else []
+        pairs = [
+            (int(self.pair_a[k]), int(self.pair_b[k]), float(dependence[k])) for k in dependent
+        ]
+        return Scores(
+            trust=prob,
+            support=support,
+            contradiction=contradiction.astype(np.int64),
+            consensus=np.clip(consensus, 0.0, 1.0),
+            chosen=argmax_per_item(c, prob),
+            reliability=accuracy,
+            dependence=pairs,
+            iterations=rounds,
+            source_hit=hit,
+            source_weight=self.source_weight,
+            source_prior=self._group_prior(hit),
+            copying=echo,
+        )

@@ -1,0 +1,129 @@
+"""What truth discovery reads and returns: claims as parallel arrays, an estimator's
+hyper-parameters and scores, and the array helpers the estimators share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kgmem.schema.graph_schema import ValueType
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[Any]  # float64 (numpy's stubs type bincount sums as integers)
+Bools = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class Estimator:
+    """Hyper-parameters of the accuracy estimator. The values kgmem runs with are the
+    ones cross-validation chose (``kgmem.verification.estimators.CHOSEN``)."""
+
+    false_values: float = 10.0
+    prior_strength: float = 2.0
+    similarity_weight: float = 0.1
+    copy_rate: float = 0.8
+    copy_prior: float = 0.1
+    copy_min_shared: int = 5
+    max_iterations: int = 2000
+    tolerance: float = 1e-4
+    copy_rounds: int = 10
+    detect_copies: bool = True
+    numeric_share: float = 0.5
+    implied_credit: float = 0.5
+    copy_evidence: str = "soft"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimArrays:
+    """Claims as parallel arrays. Values are indexed globally; each belongs to one item.
+
+    ``claim_value``, ``claim_source``, ``claim_weight`` (the source's confidence, 1 when
+    none) and ``claim_order`` (observation rank, for ties) have one entry per claim;
+    ``value_item`` and ``value_text`` one per value; ``item_functional`` one per item;
+    ``source_prior`` and ``source_group`` one per source. A source in a group (its kind;
+    -1 for none) is shrunk toward its group's learnt mean accuracy instead of its prior.
+    """
+
+    claim_value: Ints
+    claim_source: Ints
+    claim_weight: Floats
+    claim_order: Ints
+    value_item: Ints
+    value_text: list[str]
+    item_functional: Bools
+    source_prior: Floats
+    source_group: Ints | None = None
+    item_type: tuple[ValueType, ...] | None = None
+
+    def item_types(self) -> tuple[ValueType, ...]:
+        """Each item's value type (``auto`` for all when none are given)."""
+        if self.item_type is not None:
+            return self.item_type
+        return (ValueType(),) * len(self.item_functional)
+
+    def value_types(self) -> list[ValueType]:
+        """Each value's type (its item's)."""
+        types = self.item_types()
+        return [types[i] for i in self.value_item.tolist()]
+
+    @property
+    def claim_item(self) -> Ints:
+        """The data item of each claim."""
+        out: Ints = self.value_item[self.claim_value]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Per value (fact): trust, support, contradiction, consensus; per item the chosen
+    value; per source the learnt accuracy; the source pairs judged dependent."""
+
+    trust: Floats
+    support: Floats
+    contradiction: Ints
+    consensus: Floats
+    chosen: Ints
+    reliability: Floats
+    dependence: list[tuple[int, int, float]]
+    iterations: int
+    source_hit: Floats
+    source_weight: Floats
+    source_prior: Floats
+    copying: Floats
+
+
+def argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
+    """Per item, the value of highest ``score``; ties go to the value claimed first."""
+    first = np.full(len(claims.value_item), np.iinfo(np.int64).max)
+    np.minimum.at(first, claims.claim_value, claims.claim_order)
+    order = np.lexsort((first, -score, claims.value_item))
+    items = claims.value_item[order]
+    starts = np.flatnonzero(run_starts(items))
+    chosen = np.full(len(claims.item_functional), -1, dtype=np.int64)
+    chosen[items[starts]] = order[starts]
+    return chosen
+
+
+def run_starts(keys: Ints) -> Bools:
+    """Whether each entry of the sorted ``keys`` starts a new run (the first one does)."""
+    out: Bools = np.empty(len(keys), dtype=np.bool_)
+    if len(keys):
+        out[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=out[1:])
+    return out
+
+
+def ramp(sizes: Ints) -> Ints:
+    """0..size-1 for each size, concatenated."""
+    total = int(sizes.sum())
+    out: Ints = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    return out
+
+
+def sums(index: Ints, weights: Floats, minlength: int) -> Floats:
+    """Sums of ``weights`` per ``index`` as floats (even when there is nothing to sum)."""
+    out: Floats = np.bincount(index, weights, minlength=minlength).astype(np.float64, copy=False)
+    return out

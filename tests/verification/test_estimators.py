@@ -11,7 +11,7 @@ import pytest
 from bench import truth_arrays, truth_books
 from kgmem.schema.graph_schema import ValueType
 from kgmem.verification import estimators, fixedpoint
-from kgmem.verification.consensus import ClaimArrays
+from kgmem.verification.claims import ClaimArrays
 from kgmem.verification.estimators import CHOSEN, Choice
 
 LEARNING = [n for n in estimators.NAMES if n != "vote"]

@@ -1,0 +1,185 @@
+"""Temporal expressions evaluated while planning: AGE 1.7 has no temporal type.
+
+Wherever a query calls a temporal function (``date(...)``, ``datetime.truncate(...)``,
+``duration.between(...)``, ...) or uses a variable a ``WITH`` bound to a temporal
+constant, kgmem parses the expression around it (``kgmem.cypher.fold_parse``) and,
+when every operand is a constant, evaluates it (``kgmem.cypher.temporal_eval``) and
+puts the result in its place as a literal: a temporal value becomes its ISO 8601
+string, a component (``d.year``) a number, a comparison a boolean.
+``WITH date('2015-07-21') AS d RETURN d.year`` reaches AGE as
+``WITH '2015-07-21' AS d RETURN 2015``.
+
+What cannot be folded is refused with a clear error rather than computed wrongly: a
+temporal function whose arguments come from the graph or from parameters, the
+current time (``date()``), and arithmetic or ordering that mixes a temporal constant
+with a value from the graph. The result is only ever literals, so the guard, the
+function allow-list and the read-only role still apply to everything AGE runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from kgmem.cypher import temporal as t
+from kgmem.cypher.fold_parse import (
+    _BINARY, _ORDERING, CONSTRUCTORS, Node, NotConstant, Unsupported, literal, parse_at,
+)  # fmt: skip
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.temporal_eval import evaluate
+from kgmem.errors import CypherSemanticError
+
+_CLAUSES = ("WITH", "RETURN", "MATCH", "CREATE", "MERGE", "UNWIND", "SET", "WHERE", "ORDER",
+            "DELETE", "REMOVE", "OPTIONAL", "CALL", "UNION", "DETACH", "SKIP", "LIMIT")  # fmt: skip
+
+
+def mentions_temporal(code: Sequence[Token]) -> bool:
+    """Cheap test: does any token call a temporal function?"""
+    return any(_is_temporal_call(code, i) for i in range(len(code)))
+
+
+def _is_temporal_call(code: Sequence[Token], i: int) -> bool:
+    token = code[i]
+    if token.kind is not Kind.NAME or token.text.lower() not in CONSTRUCTORS:
+        return False
+    if i > 0 and code[i - 1].text == ".":
+        return False
+    nxt = code[i + 1] if i + 1 < len(code) else None
+    return nxt is not None and nxt.text in ("(", ".")
+
+
+def apply(text: str, code: Sequence[Token]) -> str:
+    """``text`` with every constant temporal expression replaced by its value."""
+    if not mentions_temporal(code):
+        return text
+    replacements: list[tuple[int, int, str]] = []
+    env: dict[str, Any] = {}
+    clause, i = "", 0
+    while i < len(code):
+        token = code[i]
+        if token.kind is Kind.NAME and token.upper in _CLAUSES and (i == 0 or code[i - 1].text != "."):
+            clause = token.upper if token.upper not in ("OPTIONAL", "CREATE", "MERGE") else "MATCH"
+            if token.upper == "UNION":
+                env.clear()
+        if clause == "MATCH" and token.kind is Kind.NAME and i > 0 and code[i - 1].text in ("(", "["):
+            env.pop(token.name, None)
+        if token.is_keyword("AS") and i + 1 < len(code):
+            env.pop(code[i + 1].name, None)
+        if _seed(code, i, env):
+            i = _fold_at(text, code, i, env, clause, replacements)
+            continue
+        i += 1
+    return _splice(text, replacements)
+
+
+def _seed(code: Sequence[Token], i: int, env: dict[str, Any]) -> bool:
+    token = code[i]
+    if _is_temporal_call(code, i):
+        return True
+    if token.kind in (Kind.NAME, Kind.QUOTED_NAME) and token.name in env:
+        previous = code[i - 1].text if i > 0 else ""
+        return previous not in (".", ":", "$")
+    return False
+
+
+def _min_precedence(code: Sequence[Token], i: int) -> int:
+    if i == 0:
+        return 0
+    previous = code[i - 1]
+    op = previous.upper if previous.kind is Kind.NAME else previous.text
+    if previous.kind in (Kind.NAME, Kind.PUNCT) and op in _BINARY:
+        return _BINARY[op] + 1
+    if previous.is_keyword("NOT"):
+        return 5
+    return 0
+
+
+def _fold_at(
+    text: str, code: Sequence[Token], i: int, env: dict[str, Any], clause: str,
+    out: list[tuple[int, int, str]],
+) -> int:  # fmt: skip
+    try:
+        node, end = parse_at(code, i, _min_precedence(code, i))
+    except Unsupported as exc:
+        if _is_temporal_call(code, i):
+            raise CypherSemanticError(
+                f"kgmem cannot evaluate this temporal expression ({exc})", position=code[i].start
+            ) from exc
+        return i + 1
+    value = _fold(node, code, env, out)
+    binds = end + 1 < len(code) and code[end].is_keyword("AS") and clause == "WITH"
+    if binds:
+        name = code[end + 1].name
+        if value is not _NOT and isinstance(value, t.Temporal):
+            env[name] = value
+        else:
+            env.pop(name, None)
+        return end + 2
+    return end
+
+
+class _Missing:
+    pass
+
+
+_NOT: Any = _Missing()
+
+
+def _fold(node: Node, code: Sequence[Token], env: dict[str, Any], out: list[tuple[int, int, str]]) -> Any:
+    """Fold ``node``; its value, or ``_NOT`` when it is not constant."""
+    try:
+        value = evaluate(node, env)
+    except NotConstant:
+        value = _NOT
+    if value is not _NOT:
+        if node.kind not in ("lit", "var") and _touches_temporal(node, env):
+            if True:
+                out.append((code[node.first].start, code[node.last - 1].end, literal(value)))
+        return value
+    _check_not_constant(node, code, env)
+    for child in node.children:
+        _fold(child, code, env, out)
+    return _NOT
+
+
+def _check_not_constant(node: Node, code: Sequence[Token], env: dict[str, Any]) -> None:
+    where = code[node.first].start
+    if node.kind == "call" and (node.value.split(".")[0] in CONSTRUCTORS):
+        if not node.children and "." not in node.value:
+            raise CypherSemanticError(
+                f"{node.value}() without arguments (the current time) is not supported by "
+                "kgmem's Cypher", position=where,
+            )  # fmt: skip
+        raise CypherSemanticError(
+            f"{node.value}() needs constant arguments in kgmem's Cypher (AGE has no temporal "
+            "type): values from the graph or from parameters cannot be used", position=where,
+        )  # fmt: skip
+    if node.kind == "binary" and node.value in _ORDERING:
+        for child in node.children:
+            if _touches_temporal(child, env):
+                raise CypherSemanticError(
+                    f"operator {node.value} on a temporal value needs constant operands in "
+                    "kgmem's Cypher", position=where,
+                )  # fmt: skip
+    if node.kind == "prop" and _touches_temporal(node.children[0], env):
+        raise CypherSemanticError("kgmem cannot evaluate this temporal component", position=where)
+
+
+def _touches_temporal(node: Node, env: dict[str, Any]) -> bool:
+    if node.kind == "call" and node.value.split(".")[0] in CONSTRUCTORS:
+        return True
+    if node.kind == "var" and isinstance(env.get(node.value), t.Temporal):
+        return True
+    return any(_touches_temporal(c, env) for c in node.children)
+
+
+def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str:
+    out, at = [], 0
+    for start, end, piece in sorted(replacements):
+        if start < at:
+            continue
+        out.append(text[at:start])
+        out.append(piece)
+        at = end
+    out.append(text[at:])
+    return "".join(out)

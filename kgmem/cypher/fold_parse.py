@@ -17,7 +17,8 @@ from kgmem.errors import CypherError, CypherSemanticError, CypherTypeError
 
 CONSTRUCTORS = ("date", "localtime", "time", "localdatetime", "datetime", "duration")
 _METHODS = {"truncate", "between", "inmonths", "indays", "inseconds", "fromepoch",
-            "fromepochmillis"}  # fmt: skip
+            "fromepochmillis",
+            "transaction", "statement", "realtime"}  # fmt: skip
 _BINARY = {"OR": 1, "XOR": 2, "AND": 3, "=": 5, "<>": 5, "<": 5, ">": 5, "<=": 5, ">=": 5,
            "+": 6, "-": 6, "*": 7, "/": 7, "%": 7, "^": 8}  # fmt: skip
 _ORDERING = ("<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^")

@@ -341,14 +341,13 @@ def _build_time(given: Mapping[str, Any], base: Any) -> int:
         raise CypherSemanticError("a time with a minute needs an hour")
     sub = {"millisecond": 1_000_000, "microsecond": 1_000, "nanosecond": 1}
     if any(k in given for k in sub):
-        total = 0
-        for key, scale in sub.items():
-            total += (_int(given, key, 0) or 0) * scale
-        millis = _int(given, "millisecond", 0) or 0
-        micros = _int(given, "microsecond", 0) or 0
-        if not (0 <= millis < 1000 and 0 <= micros < 1000 and total < t.NS):
+        if base is not None:
+            kept = (nanos // 1_000_000, nanos // 1_000 % 1_000, nanos % 1_000)
+            parts = [_int(given, key, old) or 0 for key, old in zip(sub, kept, strict=True)]
+        else:
+            parts = [_int(given, key, 0) or 0 for key in sub]
+        total = sum(p * scale for p, scale in zip(parts, sub.values(), strict=True))
+        if min(parts) < 0 or total >= t.NS:
             raise CypherSemanticError("invalid fraction of a second")
-        if "millisecond" not in given and base is not None:
-            total += nanos // 1_000_000 * 1_000_000 if "microsecond" in given else 0
         nanos = total
     return t.make_time(hour, minute, second, nanos)

@@ -144,6 +144,10 @@ def call(name: str, args: list[Any]) -> Any:
         raise NotConstant(name)
     if method == "":
         return _construct(kind, args)
+    if method in ("transaction", "statement", "realtime"):
+        if args == [None]:
+            return None
+        raise NotConstant("the current time")
     if any(a is None for a in args):
         return None
     if method == "truncate":

@@ -54,22 +54,33 @@ def apply(text: str, code: Sequence[Token]) -> str:
         return text
     replacements: list[tuple[int, int, str]] = []
     env: dict[str, Any] = {}
+    pending: dict[str, Any] = {}  # names a projection (re)binds, visible from the next clause
     clause, i = "", 0
     while i < len(code):
         token = code[i]
         if token.kind is Kind.NAME and token.upper in _CLAUSES and (i == 0 or code[i - 1].text != "."):
+            _settle(env, pending)
             clause = token.upper if token.upper not in ("OPTIONAL", "CREATE", "MERGE") else "MATCH"
             if token.upper == "UNION":
                 env.clear()
         if clause == "MATCH" and token.kind is Kind.NAME and i > 0 and code[i - 1].text in ("(", "["):
             env.pop(token.name, None)
         if token.is_keyword("AS") and i + 1 < len(code):
-            env.pop(code[i + 1].name, None)
+            pending[code[i + 1].name] = _NOT
         if _seed(code, i, env):
-            i = _fold_at(text, code, i, env, clause, replacements)
+            i = _fold_at(text, code, i, env, clause, replacements, pending)
             continue
         i += 1
     return _splice(text, replacements)
+
+
+def _settle(env: dict[str, Any], pending: dict[str, Any]) -> None:
+    for name, value in pending.items():
+        if value is _NOT:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    pending.clear()
 
 
 def _seed(code: Sequence[Token], i: int, env: dict[str, Any]) -> bool:
@@ -96,7 +107,7 @@ def _min_precedence(code: Sequence[Token], i: int) -> int:
 
 def _fold_at(
     text: str, code: Sequence[Token], i: int, env: dict[str, Any], clause: str,
-    out: list[tuple[int, int, str]],
+    out: list[tuple[int, int, str]], pending: dict[str, Any],
 ) -> int:  # fmt: skip
     try:
         node, end = parse_at(code, i, _min_precedence(code, i))
@@ -109,11 +120,8 @@ def _fold_at(
     value = _fold(node, code, env, out)
     binds = end + 1 < len(code) and code[end].is_keyword("AS") and clause == "WITH"
     if binds:
-        name = code[end + 1].name
-        if value is not _NOT and isinstance(value, t.Temporal):
-            env[name] = value
-        else:
-            env.pop(name, None)
+        temporal = value is not _NOT and isinstance(value, t.Temporal)
+        pending[code[end + 1].name] = value if temporal else _NOT
         return end + 2
     return end
 
@@ -131,6 +139,10 @@ def _fold(node: Node, code: Sequence[Token], env: dict[str, Any], out: list[tupl
         value = evaluate(node, env)
     except NotConstant:
         value = _NOT
+    except (ArithmeticError, ValueError) as exc:  # OverflowError: outside years 1-9999
+        raise CypherSemanticError(
+            f"temporal value out of range: {exc}", position=code[node.first].start
+        ) from exc
     if value is not _NOT:
         if node.kind not in ("lit", "var") and _touches_temporal(node, env):
             if True:

@@ -4,15 +4,15 @@ AGE numbers the entities of a label from one increasing sequence, and a statemen
 sees the graph as it was when it started. So an entity a MERGE created has a larger
 id than every entity of its label the statement could see at its start. The rewrite
 reads that largest id once, before the query (``OPTIONAL MATCH (t:L) WITH max(id(t))
-AS c``), carries it through the query's ``WITH`` clauses, and turns each ``ON CREATE``
-/ ``ON MATCH`` item into an unconditional ``SET`` whose value depends on the test
+AS c``), carries it through the query's ``WITH`` clauses, and turns the ``ON CREATE``
+/ ``ON MATCH`` items into unconditional ``SET`` clauses (one per property) whose value depends on the test
 ``c IS NULL OR id(x) > c``::
 
     MERGE (a:Person {name: 'x'}) ON CREATE SET a.n = 1 ON MATCH SET a.seen = true
     OPTIONAL MATCH (__kgmem_t0:Person) WITH max(id(__kgmem_t0)) AS __kgmem_c0
     MERGE (a:Person {name: 'x'})
-    SET a.n = CASE WHEN (...created...) THEN 1 ELSE a.n END,
-        a.seen = CASE WHEN (...created...) THEN a.seen ELSE true END
+    SET a.n = CASE WHEN (...created...) THEN (1) ELSE a.n END
+    SET a.seen = CASE WHEN (...created...) THEN a.seen ELSE (true) END
 
 The entity tested is the pattern's first relationship, or its node when the pattern
 is one node (unnamed ones get a name). Limits: a MERGE that matches an entity created
@@ -141,7 +141,7 @@ def _sets(text: str, clause: Clause, test: str) -> Edit:
     """One SET replacing the ON CREATE / ON MATCH parts of ``clause``."""
     body = list(clause.body)
     start = next(i for i, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("ON"))
-    items: list[str] = []
+    chosen: dict[str, list[str | None]] = {}  # target -> [on create value, on match value]
     index = start
     while index < len(body):
         if not (body[index].is_keyword("ON") and index + 2 < len(body)):
@@ -151,9 +151,15 @@ def _sets(text: str, clause: Clause, test: str) -> Edit:
             raise CypherSemanticError("expected ON CREATE SET or ON MATCH SET", position=body[index].start)
         end = _next_on(body, index + 3)
         for item in split_top_level(body[index + 3 : end]):
-            items.append(_conditional(text, item, test, on_create))
+            target, value = _property_item(text, item)
+            chosen.setdefault(target, [None, None])[0 if on_create else 1] = value
         index = end
-    return Edit(body[start].start, body[-1].end, "SET " + ", ".join(items))
+    sets = []
+    for target, (created, matched) in chosen.items():
+        sets.append(
+            f"SET {target} = CASE WHEN {test} THEN {created or target} ELSE {matched or target} END"
+        )
+    return Edit(body[start].start, body[-1].end, " ".join(sets))
 
 
 def _next_on(body: list[Token], index: int) -> int:
@@ -163,11 +169,12 @@ def _next_on(body: list[Token], index: int) -> int:
     return len(body)
 
 
-def _conditional(text: str, item: list[Token], test: str, on_create: bool) -> str:
+def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
+    """(``x.key``, the value's text) of a ``x.key = value`` item."""
     if not item:
         raise CypherSemanticError("empty SET item after ON CREATE/ON MATCH")
     is_property = (
-        len(item) >= 4 and item[1].text == "." and item[3].text == "="
+        len(item) >= 5 and item[1].text == "." and item[3].text == "="
         and item[0].kind in (Kind.NAME, Kind.QUOTED_NAME)
     )  # fmt: skip
     if not is_property:
@@ -176,9 +183,4 @@ def _conditional(text: str, item: list[Token], test: str, on_create: bool) -> st
             "labels and whole maps are not supported",
             position=item[0].start,
         )
-    target = text[item[0].start : item[2].end]
-    value = text[item[4].start : item[-1].end] if len(item) > 4 else ""
-    if not value:
-        raise CypherSemanticError("SET item without a value", position=item[0].start)
-    chosen, kept = (value, target) if on_create else (target, value)
-    return f"{target} = CASE WHEN {test} THEN {chosen} ELSE {kept} END"
+    return text[item[0].start : item[2].end], "(" + text[item[4].start : item[-1].end] + ")"

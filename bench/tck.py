@@ -1,8 +1,9 @@
 """The openCypher TCK through kgmem's Cypher path and through raw AGE, in one run.
 
-``python -m bench tck [--features DIR] [--only SUBSTRING] [--engines kgmem,age] [--timeout S]`` parses the
-feature files of ../shared/data/opencypher-tck with gherkin-official and runs every
-scenario twice, each time on a fresh AGE graph:
+``python -m bench tck [--features DIR] [--only SUBSTRING] [--engines kgmem,age]
+[--timeout S]`` parses the feature files of ../shared/data/opencypher-tck with
+gherkin-official and runs every scenario twice (once with ``--engines kgmem``), each
+time on a fresh AGE graph:
 
 - kgmem: the query goes through ``kgmem.cypher.plan`` (guard, column inference from
   RETURN, rewrites) and ``kgmem.storage.cypher`` (bound parameter map, classified

@@ -19,11 +19,19 @@ function allow-list and the read-only role still apply to everything AGE runs.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from kgmem.cypher import temporal as t
 from kgmem.cypher.fold_parse import (
-    _BINARY, _ORDERING, CONSTRUCTORS, Node, NotConstant, Unsupported, literal, parse_at,
+    _BINARY,
+    _ORDERING,
+    CONSTRUCTORS,
+    Node,
+    NotConstant,
+    Unsupported,
+    literal,
+    parse_at,
 )  # fmt: skip
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.temporal_eval import evaluate
@@ -48,39 +56,60 @@ def _is_temporal_call(code: Sequence[Token], i: int) -> bool:
     return nxt is not None and nxt.text in ("(", ".")
 
 
+class _Missing:
+    pass
+
+
+_NOT: Any = _Missing()
+
+
+@dataclass
+class _Scan:
+    """What the scan knows at one point of the query."""
+
+    code: Sequence[Token]
+    env: dict[str, Any] = field(default_factory=dict)  # name -> temporal constant
+    pending: dict[str, Any] = field(default_factory=dict)  # bound from the next clause on
+    out: list[tuple[int, int, str]] = field(default_factory=list)
+    clause: str = ""
+
+    def settle(self) -> None:
+        for name, value in self.pending.items():
+            if value is _NOT:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = value
+        self.pending.clear()
+
+
 def apply(text: str, code: Sequence[Token]) -> str:
     """``text`` with every constant temporal expression replaced by its value."""
     if not mentions_temporal(code):
         return text
-    replacements: list[tuple[int, int, str]] = []
-    env: dict[str, Any] = {}
-    pending: dict[str, Any] = {}  # names a projection (re)binds, visible from the next clause
-    clause, i = "", 0
+    scan = _Scan(code)
+    i = 0
     while i < len(code):
-        token = code[i]
-        if token.kind is Kind.NAME and token.upper in _CLAUSES and (i == 0 or code[i - 1].text != "."):
-            _settle(env, pending)
-            clause = token.upper if token.upper not in ("OPTIONAL", "CREATE", "MERGE") else "MATCH"
-            if token.upper == "UNION":
-                env.clear()
-        if clause == "MATCH" and token.kind is Kind.NAME and i > 0 and code[i - 1].text in ("(", "["):
-            env.pop(token.name, None)
-        if token.is_keyword("AS") and i + 1 < len(code):
-            pending[code[i + 1].name] = _NOT
-        if _seed(code, i, env):
-            i = _fold_at(text, code, i, env, clause, replacements, pending)
+        _track(scan, i)
+        if _seed(code, i, scan.env):
+            i = _fold_at(text, scan, i)
             continue
         i += 1
-    return _splice(text, replacements)
+    return _splice(text, scan.out)
 
 
-def _settle(env: dict[str, Any], pending: dict[str, Any]) -> None:
-    for name, value in pending.items():
-        if value is _NOT:
-            env.pop(name, None)
-        else:
-            env[name] = value
-    pending.clear()
+def _track(scan: _Scan, i: int) -> None:
+    """Follow clauses and the names they bind."""
+    code, token = scan.code, scan.code[i]
+    previous = code[i - 1].text if i > 0 else ""
+    if token.kind is Kind.NAME and token.upper in _CLAUSES and previous != ".":
+        scan.settle()
+        scan.clause = "MATCH" if token.upper in ("OPTIONAL", "CREATE", "MERGE") else token.upper
+        if token.upper == "UNION":
+            scan.env.clear()
+    if scan.clause == "MATCH" and token.kind is Kind.NAME and previous in ("(", "["):
+        scan.env.pop(token.name, None)
+    if token.is_keyword("AS") and i + 1 < len(code):
+        scan.pending[code[i + 1].name] = _NOT
 
 
 def _seed(code: Sequence[Token], i: int, env: dict[str, Any]) -> bool:
@@ -105,10 +134,8 @@ def _min_precedence(code: Sequence[Token], i: int) -> int:
     return 0
 
 
-def _fold_at(
-    text: str, code: Sequence[Token], i: int, env: dict[str, Any], clause: str,
-    out: list[tuple[int, int, str]], pending: dict[str, Any],
-) -> int:  # fmt: skip
+def _fold_at(text: str, scan: _Scan, i: int) -> int:
+    code = scan.code
     try:
         node, end = parse_at(code, i, _min_precedence(code, i))
     except Unsupported as exc:
@@ -117,23 +144,18 @@ def _fold_at(
                 f"kgmem cannot evaluate this temporal expression ({exc})", position=code[i].start
             ) from exc
         return i + 1
-    value = _fold(node, code, env, out)
-    binds = end + 1 < len(code) and code[end].is_keyword("AS") and clause == "WITH"
+    value = _fold(node, code, scan.env, scan.out)
+    binds = end + 1 < len(code) and code[end].is_keyword("AS") and scan.clause == "WITH"
     if binds:
         temporal = value is not _NOT and isinstance(value, t.Temporal)
-        pending[code[end + 1].name] = value if temporal else _NOT
+        scan.pending[code[end + 1].name] = value if temporal else _NOT
         return end + 2
     return end
 
 
-class _Missing:
-    pass
-
-
-_NOT: Any = _Missing()
-
-
-def _fold(node: Node, code: Sequence[Token], env: dict[str, Any], out: list[tuple[int, int, str]]) -> Any:
+def _fold(
+    node: Node, code: Sequence[Token], env: dict[str, Any], out: list[tuple[int, int, str]]
+) -> Any:
     """Fold ``node``; its value, or ``_NOT`` when it is not constant."""
     try:
         value = evaluate(node, env)
@@ -144,9 +166,8 @@ def _fold(node: Node, code: Sequence[Token], env: dict[str, Any], out: list[tupl
             f"temporal value out of range: {exc}", position=code[node.first].start
         ) from exc
     if value is not _NOT:
-        if node.kind not in ("lit", "var") and _touches_temporal(node, env):
-            if True:
-                out.append((code[node.first].start, code[node.last - 1].end, literal(value)))
+        if node.kind not in ("lit", "var") and _touches_temporal(node, env) and True:
+            out.append((code[node.first].start, code[node.last - 1].end, literal(value)))
         return value
     _check_not_constant(node, code, env)
     for child in node.children:

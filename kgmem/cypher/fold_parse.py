@@ -10,10 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgmem.cypher import temporal as t
-from kgmem.cypher import temporal_build as build
-from kgmem.cypher import temporal_math as tm
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.errors import CypherError, CypherSemanticError, CypherTypeError
 
 CONSTRUCTORS = ("date", "localtime", "time", "localdatetime", "datetime", "duration")
 _METHODS = {"truncate", "between", "inmonths", "indays", "inseconds", "fromepoch",
@@ -83,7 +80,12 @@ class _Parser:
         node, i = self.primary(i)
         while True:
             token, following = self.at(i), self.at(i + 1)
-            if token is not None and token.text == "." and following is not None and following.kind in (Kind.NAME, Kind.QUOTED_NAME):
+            if (
+                token is not None
+                and token.text == "."
+                and following is not None
+                and following.kind in (Kind.NAME, Kind.QUOTED_NAME)
+            ):
                 if self.at(i + 2) is not None and self.at(i + 2).text == "(":  # type: ignore[union-attr]
                     raise Unsupported("method call")
                 node = Node("prop", node.first, i + 2, following.name, [node])
@@ -101,14 +103,9 @@ class _Parser:
         token = self.at(i)
         if token is None:
             raise Unsupported("end of query")
-        if token.kind is Kind.NUMBER:
-            return Node("lit", i, i + 1, _number(token.text)), i + 1
-        if token.kind is Kind.STRING:
-            return Node("lit", i, i + 1, _unquote(token.text)), i + 1
-        if token.kind is Kind.PARAMETER:
-            return Node("param", i, i + 1, token.text), i + 1
-        if token.is_keyword("TRUE", "FALSE", "NULL"):
-            return Node("lit", i, i + 1, {"TRUE": True, "FALSE": False}.get(token.upper)), i + 1
+        single = _single(token)
+        if single is not None:
+            return Node(single[0], i, i + 1, single[1]), i + 1
         if token.text == "(":
             inner, j = self.expression(i + 1)
             self.expect(j, ")")
@@ -191,6 +188,19 @@ def parse_at(code: Sequence[Token], index: int, min_precedence: int = 0) -> tupl
     return _Parser(code).expression(index, min_precedence)
 
 
+def _single(token: Token) -> tuple[str, Any] | None:
+    """(kind, value) of a one-token literal or parameter, else None."""
+    if token.kind is Kind.NUMBER:
+        return "lit", _number(token.text)
+    if token.kind is Kind.STRING:
+        return "lit", _unquote(token.text)
+    if token.kind is Kind.PARAMETER:
+        return "param", token.text
+    if token.is_keyword("TRUE", "FALSE", "NULL"):
+        return "lit", {"TRUE": True, "FALSE": False}.get(token.upper)
+    return None
+
+
 def _number(text: str) -> int | float:
     if text.lower().startswith("0x"):
         return int(text, 16)
@@ -216,13 +226,9 @@ def literal(value: Any) -> str:
     """``value`` as Cypher literal text (temporal values as their ISO string)."""
     if isinstance(value, t.Temporal):
         value = t.to_string(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int | float):
         if not math.isfinite(value):
             raise NotConstant("non-finite float")
         return repr(value)

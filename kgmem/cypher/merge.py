@@ -5,8 +5,8 @@ sees the graph as it was when it started. So an entity a MERGE created has a lar
 id than every entity of its label the statement could see at its start. The rewrite
 reads that largest id once, before the query (``OPTIONAL MATCH (t:L) WITH max(id(t))
 AS c``), carries it through the query's ``WITH`` clauses, and turns the ``ON CREATE``
-/ ``ON MATCH`` items into unconditional ``SET`` clauses (one per property) whose value depends on the test
-``c IS NULL OR id(x) > c``::
+/ ``ON MATCH`` items into unconditional ``SET`` clauses (one per property) whose value
+depends on the test ``c IS NULL OR id(x) > c``::
 
     MERGE (a:Person {name: 'x'}) ON CREATE SET a.n = 1 ON MATCH SET a.seen = true
     OPTIONAL MATCH (__kgmem_t0:Person) WITH max(id(__kgmem_t0)) AS __kgmem_c0
@@ -76,9 +76,7 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
 
 
 def _has_on(clause: Clause) -> bool:
-    return any(
-        depth == 0 and t.is_keyword("ON") for depth, t in depths(clause.body)
-    )
+    return any(depth == 0 and t.is_keyword("ON") for depth, t in depths(clause.body))
 
 
 def _is_star(clause: Clause) -> bool:
@@ -95,9 +93,7 @@ def _pattern(clause: Clause) -> list[Token]:
     return out
 
 
-def _key(
-    text: str, clause: Clause, number: int, threshold: str
-) -> tuple[str, str, list[Edit]]:
+def _key(text: str, clause: Clause, number: int, threshold: str) -> tuple[str, str, list[Edit]]:
     """(the probe pattern, the ``created`` test, edits naming an unnamed entity)."""
     pattern = _pattern(clause)
     probe_name = f"{_PREFIX}t{number}"
@@ -145,10 +141,16 @@ def _sets(text: str, clause: Clause, test: str) -> Edit:
     index = start
     while index < len(body):
         if not (body[index].is_keyword("ON") and index + 2 < len(body)):
-            raise CypherSemanticError("expected ON CREATE SET or ON MATCH SET", position=body[index].start)
+            raise CypherSemanticError(
+                "expected ON CREATE SET or ON MATCH SET", position=body[index].start
+            )
         on_create = body[index + 1].is_keyword("CREATE")
-        if not (on_create or body[index + 1].is_keyword("MATCH")) or not body[index + 2].is_keyword("SET"):
-            raise CypherSemanticError("expected ON CREATE SET or ON MATCH SET", position=body[index].start)
+        if not (on_create or body[index + 1].is_keyword("MATCH")) or not body[index + 2].is_keyword(
+            "SET"
+        ):
+            raise CypherSemanticError(
+                "expected ON CREATE SET or ON MATCH SET", position=body[index].start
+            )
         end = _next_on(body, index + 3)
         for item in split_top_level(body[index + 3 : end]):
             target, value = _property_item(text, item)

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kgmem.errors import CypherSemanticError, CypherTypeError
+from kgmem.errors import CypherSemanticError
 
 NS = 1_000_000_000
 DAY_NS = 86_400 * NS
@@ -118,7 +118,11 @@ def format_duration(d: Duration) -> str:
     if s or frac:
         clock += f"{sign}{s}{_fraction(frac)}S"
     if clock:
-        text += "T" + clock.replace(_fraction(frac) + "S", _fraction(frac).rstrip("0") + "S") if frac else "T" + clock
+        text += (
+            "T" + clock.replace(_fraction(frac) + "S", _fraction(frac).rstrip("0") + "S")
+            if frac
+            else "T" + clock
+        )
     return text if text != "P" else "PT0S"
 
 
@@ -134,7 +138,13 @@ def to_string(value: Temporal) -> str:
         return format_date(value.day) + "T" + format_time(value.ns)
     if isinstance(value, DateTime):
         zone = f"[{value.zone}]" if value.zone else ""
-        return format_date(value.day) + "T" + format_time(value.ns) + format_offset(value.offset) + zone
+        return (
+            format_date(value.day)
+            + "T"
+            + format_time(value.ns)
+            + format_offset(value.offset)
+            + zone
+        )
     return format_duration(value)
 
 

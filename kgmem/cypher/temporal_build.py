@@ -101,9 +101,11 @@ def parse(kind: str, text: str) -> t.Temporal:
         return parse_duration(text)
     if kind in ("localtime", "time"):
         ns, offset, _ = parse_time(text)
-        if kind == "localtime":
-            return t.LocalTime(ns)
-        return t.Time(ns, offset or 0)
+        return t.LocalTime(ns) if kind == "localtime" else t.Time(ns, offset or 0)
+    return _parse_with_date(kind, text)
+
+
+def _parse_with_date(kind: str, text: str) -> t.Temporal:
     date_text, _, time_text = text.partition("T")
     day = parse_date(date_text)
     if kind == "date":
@@ -130,8 +132,14 @@ def parse_duration(text: str) -> t.Duration:
     if alt:
         y, mo, d, h, mi, s = alt.groups()
         return duration_from_map(
-            {"years": int(y), "months": int(mo), "days": int(d), "hours": int(h),
-             "minutes": int(mi), "seconds": Decimal(s)}  # fmt: skip
+            {
+                "years": int(y),
+                "months": int(mo),
+                "days": int(d),
+                "hours": int(h),
+                "minutes": int(mi),
+                "seconds": Decimal(s),
+            }
         )
     match = _DURATION.fullmatch(text)
     if not match or text in ("P", "PT") or text.endswith("T"):
@@ -211,6 +219,18 @@ _KEYS = {
 def from_map(kind: str, raw: Mapping[str, Any]) -> t.Temporal:
     """The value ``kind({...})`` for ``kind`` in ``Kinds``."""
     given = {k.lower(): v for k, v in raw.items()}
+    _check_keys(kind, given)
+    if kind == "datetime" and ("epochseconds" in given or "epochmillis" in given):
+        return _from_epoch(given)
+    base = given.get("datetime") if "datetime" in given else None
+    day = _build_date(given, base) if kind in ("date", "localdatetime", "datetime") else None
+    if kind == "date":
+        assert day is not None
+        return t.Date(day)
+    return _with_time(kind, given, day, base)
+
+
+def _check_keys(kind: str, given: Mapping[str, Any]) -> None:
     allowed = set()
     if kind in ("date", "localdatetime", "datetime"):
         allowed |= _KEYS["date"]
@@ -221,13 +241,9 @@ def from_map(kind: str, raw: Mapping[str, Any]) -> t.Temporal:
     unknown = set(given) - allowed
     if unknown:
         raise CypherSemanticError(f"{kind}() does not take the key(s) {sorted(unknown)}")
-    if kind == "datetime" and ("epochseconds" in given or "epochmillis" in given):
-        return _from_epoch(given)
-    base = given.get("datetime") if "datetime" in given else None
-    day = _build_date(given, base) if kind in ("date", "localdatetime", "datetime") else None
-    if kind == "date":
-        assert day is not None
-        return t.Date(day)
+
+
+def _with_time(kind: str, given: Mapping[str, Any], day: dt.date | None, base: Any) -> t.Temporal:
     time_base = given.get("time", base)
     ns = _build_time(given, time_base)
     zone = given.get("timezone")
@@ -283,7 +299,9 @@ def _from_epoch(given: Mapping[str, Any]) -> t.DateTime:
 def _build_date(given: Mapping[str, Any], base: Any) -> dt.date:
     source = given.get("date", base)
     if source is not None:
-        day = t.date_of(source) if isinstance(source, t.Date | t.LocalDateTime | t.DateTime) else None
+        day = (
+            t.date_of(source) if isinstance(source, t.Date | t.LocalDateTime | t.DateTime) else None
+        )
         if day is None:
             raise CypherTypeError(f"date must be a date value, not {source!r}")
         return _select_date(given, day)
@@ -309,7 +327,9 @@ def _select_date(given: Mapping[str, Any], day: dt.date) -> dt.date:
         week = _int(given, "week", iso[1]) or iso[1]
         return week_date(year, week, _int(given, "dayofweek", iso[2]) or iso[2])
     if "ordinalday" in given:
-        return ordinal_date(_int(given, "year", day.year) or day.year, _int(given, "ordinalday") or 1)
+        return ordinal_date(
+            _int(given, "year", day.year) or day.year, _int(given, "ordinalday") or 1
+        )
     if "quarter" in given or "dayofquarter" in given:
         quarter = (day.month - 1) // 3 + 1
         in_quarter = (day - t.make_date(day.year, 3 * quarter - 2, 1)).days + 1

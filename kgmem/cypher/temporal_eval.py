@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kgmem.cypher import temporal as t
@@ -15,34 +15,26 @@ from kgmem.errors import CypherSemanticError, CypherTypeError
 
 def evaluate(node: Node, env: Mapping[str, Any]) -> Any:
     """The value of ``node``; ``NotConstant`` when it needs the database."""
-    kind = node.kind
-    if kind == "lit":
+    if node.kind == "lit":
         return node.value
-    if kind == "param":
-        raise NotConstant(node.value)
-    if kind == "var":
-        if node.value in env:
-            return env[node.value]
-        raise NotConstant(node.value)
-    if kind == "paren":
-        return evaluate(node.children[0], env)
-    if kind == "map":
-        return {k: evaluate(v, env) for k, v in zip(node.value, node.children, strict=True)}
-    if kind == "list":
-        return [evaluate(c, env) for c in node.children]
-    if kind == "prop":
-        return _property(evaluate(node.children[0], env), node.value)
-    if kind == "index":
-        return _index(evaluate(node.children[0], env), evaluate(node.children[1], env))
-    if kind == "unary":
-        return _unary(node.value, evaluate(node.children[0], env))
-    if kind == "binary":
-        left = evaluate(node.children[0], env)
-        right = evaluate(node.children[1], env)
-        return binary(node.value, left, right)
-    if kind == "call":
-        return call(node.value, [evaluate(c, env) for c in node.children])
-    raise NotConstant(kind)
+    if node.kind == "var" and node.value in env:
+        return env[node.value]
+    step = _STEPS.get(node.kind)
+    if step is None:
+        raise NotConstant(node.kind)  # a parameter, a variable, something unknown
+    return step(node, [evaluate(c, env) for c in node.children])
+
+
+_STEPS: dict[str, Callable[[Node, list[Any]], Any]] = {
+    "paren": lambda node, values: values[0],
+    "map": lambda node, values: dict(zip(node.value, values, strict=True)),
+    "list": lambda node, values: values,
+    "prop": lambda node, values: _property(values[0], node.value),
+    "index": lambda node, values: _index(values[0], values[1]),
+    "unary": lambda node, values: _unary(node.value, values[0]),
+    "binary": lambda node, values: binary(node.value, values[0], values[1]),
+    "call": lambda node, values: call(node.value, values),
+}
 
 
 def _property(value: Any, key: str) -> Any:
@@ -81,8 +73,7 @@ def binary(op: str, left: Any, right: Any) -> Any:
     if op in ("AND", "OR", "XOR"):
         raise NotConstant(op)  # AGE has three-valued logic; leave it to AGE
     if left is None or right is None:
-        if op in ("=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^"):
-            return None
+        return None  # every remaining operator propagates null
     temporal = isinstance(left, t.Temporal) or isinstance(right, t.Temporal)
     if not temporal:
         raise NotConstant(op)
@@ -150,6 +141,10 @@ def call(name: str, args: list[Any]) -> Any:
         raise NotConstant("the current time")
     if any(a is None for a in args):
         return None
+    return _method(name, kind, method, args)
+
+
+def _method(name: str, kind: str, method: str, args: list[Any]) -> Any:
     if method == "truncate":
         if len(args) not in (2, 3):
             raise CypherSemanticError(f"{name}() takes 2 or 3 arguments")

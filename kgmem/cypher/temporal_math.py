@@ -17,22 +17,28 @@ def add(value: t.Temporal, d: t.Duration, sign: int = 1) -> t.Temporal:
     months, days, ns = sign * d.months, sign * d.days, sign * d.ns
     if isinstance(value, t.Duration):
         return t.Duration(value.months + months, value.days + days, value.ns + ns)
-    if isinstance(value, t.LocalTime | t.Time):
-        moved = (value.ns + ns) % t.DAY_NS
-        return t.LocalTime(moved) if isinstance(value, t.LocalTime) else t.Time(moved, value.offset)
+    if isinstance(value, t.LocalTime):
+        return t.LocalTime((value.ns + ns) % t.DAY_NS)
+    if isinstance(value, t.Time):
+        return t.Time((value.ns + ns) % t.DAY_NS, value.offset)
     day = t.add_months(value.day, months) + dt.timedelta(days=days)
     if isinstance(value, t.Date):
         return t.Date(day + dt.timedelta(days=int(ns / t.DAY_NS)))
+    return _add_to_datetime(value, day, ns)
+
+
+def _add_to_datetime(value: t.LocalDateTime | t.DateTime, day: dt.date, ns: int) -> t.Temporal:
     extra, moved_ns = divmod(value.ns + ns, t.DAY_NS)
-    day = day + dt.timedelta(days=extra)
+    moved_day = day + dt.timedelta(days=extra)
     if isinstance(value, t.LocalDateTime):
-        return t.LocalDateTime(day, moved_ns)
+        return t.LocalDateTime(moved_day, moved_ns)
     if value.zone is None:
-        return t.DateTime(day, moved_ns, value.offset)
-    if ns:  # the seconds part moves the instant, the rest the local date
-        start = t.in_zone(day, value.ns, value.zone)
-        return t.from_epoch(t.epoch_ns(start.day, start.ns, start.offset) + ns, value.zone)
-    return t.in_zone(day, moved_ns, value.zone)
+        return t.DateTime(moved_day, moved_ns, value.offset)
+    if not ns:
+        return t.in_zone(moved_day, moved_ns, value.zone)
+    # the seconds part moves the instant, the months and days the local date
+    start = t.in_zone(day, value.ns, value.zone)
+    return t.from_epoch(t.epoch_ns(start.day, start.ns, start.offset) + ns, value.zone)
 
 
 def scale(d: t.Duration, factor: float | int, divide: bool = False) -> t.Duration:
@@ -53,24 +59,19 @@ _TIME_UNITS = {"hour": 3600 * t.NS, "minute": 60 * t.NS, "second": t.NS,
                "millisecond": 1_000_000, "microsecond": 1_000, "day": t.DAY_NS}  # fmt: skip
 
 
+_YEAR_STEPS = {"millennium": 1000, "century": 100, "decade": 10, "year": 1}
+
+
 def _truncate_date(day: dt.date, unit: str) -> dt.date:
-    if unit == "millennium":
-        return t.make_date(day.year // 1000 * 1000, 1, 1)
-    if unit == "century":
-        return t.make_date(day.year // 100 * 100, 1, 1)
-    if unit == "decade":
-        return t.make_date(day.year // 10 * 10, 1, 1)
-    if unit == "year":
-        return t.make_date(day.year, 1, 1)
-    if unit == "weekyear":
-        return build.week_date(day.isocalendar()[0], 1, 1)
-    if unit == "quarter":
-        return t.make_date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-    if unit == "month":
-        return t.make_date(day.year, day.month, 1)
-    if unit == "week":
-        return day - dt.timedelta(days=day.weekday())
-    return day
+    if unit in _YEAR_STEPS:
+        return t.make_date(day.year // _YEAR_STEPS[unit] * _YEAR_STEPS[unit], 1, 1)
+    moves = {
+        "weekyear": lambda: build.week_date(day.isocalendar()[0], 1, 1),
+        "quarter": lambda: t.make_date(day.year, (day.month - 1) // 3 * 3 + 1, 1),
+        "month": lambda: t.make_date(day.year, day.month, 1),
+        "week": lambda: day - dt.timedelta(days=day.weekday()),
+    }
+    return moves[unit]() if unit in moves else day
 
 
 def truncate(kind: str, unit: Any, value: Any, extra: Mapping[str, Any] | None) -> t.Temporal:
@@ -129,14 +130,14 @@ def between(a: Any, b: Any, unit: str = "between") -> t.Duration:
     d2, n2, o2 = _split(b)
     if o1 is not None and o2 is not None:
         n2 = (n2 or 0) - (o2 - o1) * t.NS  # b seen in a's offset
-    elif o1 is None and o2 is not None and d1 is None:
-        pass
     if d1 is None or d2 is None:
         ns = (n2 or 0) - (n1 or 0)
-        return t.Duration(0, 0, ns) if unit != "inmonths" and unit != "indays" else t.Duration(0, 0, 0)
-    n1, n2 = n1 or 0, n2 or 0
-    extra, n2 = divmod(n2, t.DAY_NS)
-    d2 = d2 + dt.timedelta(days=extra)
+        return t.Duration(0, 0, ns) if unit not in {"inmonths", "indays"} else t.Duration(0, 0, 0)
+    extra, n2 = divmod(n2 or 0, t.DAY_NS)
+    return _between_dates(d1, n1 or 0, d2 + dt.timedelta(days=extra), n2, unit)
+
+
+def _between_dates(d1: dt.date, n1: int, d2: dt.date, n2: int, unit: str) -> t.Duration:
     total_ns = (d2.toordinal() - d1.toordinal()) * t.DAY_NS + n2 - n1
     if unit == "inseconds":
         return t.Duration(0, 0, total_ns)
@@ -174,19 +175,22 @@ def component(value: t.Temporal, key: str) -> Any:
         if found is not None:
             return found
     offset = t.offset_of(value)
-    if offset is not None:
-        if name == "timezone":
-            return offset[1] or t.format_offset(offset[0])
-        if name == "offset":
-            return t.format_offset(offset[0])
-        if name == "offsetminutes":
-            return offset[0] // 60
-        if name == "offsetseconds":
-            return offset[0]
-        if name in ("epochseconds", "epochmillis") and isinstance(value, t.DateTime):
-            total = t.epoch_ns(value.day, value.ns, value.offset)
-            return total // t.NS if name == "epochseconds" else total // 1_000_000
+    found = _zone_component(value, offset, name) if offset is not None else None
+    if found is not None:
+        return found
     raise CypherSemanticError(f"a {type(value).__name__} value has no component {key!r}")
+
+
+def _zone_component(value: t.Temporal, offset: tuple[int, str | None], name: str) -> Any:
+    seconds, zone = offset
+    table: dict[str, Any] = {
+        "timezone": zone or t.format_offset(seconds), "offset": t.format_offset(seconds),
+        "offsetminutes": seconds // 60, "offsetseconds": seconds,
+    }  # fmt: skip
+    if isinstance(value, t.DateTime):
+        total = t.epoch_ns(value.day, value.ns, value.offset)
+        table["epochseconds"], table["epochmillis"] = total // t.NS, total // 1_000_000
+    return table.get(name)
 
 
 def _date_component(day: dt.date, name: str) -> int | None:

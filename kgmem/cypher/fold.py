@@ -41,6 +41,12 @@ _CLAUSES = ("WITH", "RETURN", "MATCH", "CREATE", "MERGE", "UNWIND", "SET", "WHER
             "DELETE", "REMOVE", "OPTIONAL", "CALL", "UNION", "DETACH", "SKIP", "LIMIT")  # fmt: skip
 
 
+_KEYWORDS = frozenset(
+    {*_CLAUSES, "AND", "OR", "XOR", "NOT", "IN", "IS", "WHEN", "THEN", "ELSE", "CASE", "BY",
+     "DISTINCT", "CONTAINS", "STARTS", "ENDS"}
+)  # fmt: skip
+
+
 def mentions_temporal(code: Sequence[Token]) -> bool:
     """Cheap test: does any token call a temporal function?"""
     return any(_is_temporal_call(code, i) for i in range(len(code)))
@@ -116,10 +122,28 @@ def _seed(code: Sequence[Token], i: int, env: dict[str, Any]) -> bool:
     token = code[i]
     if _is_temporal_call(code, i):
         return True
+    if token.text == "-" and i + 1 < len(code) and _is_temporal_call(code, i + 1):
+        return not _has_left_operand(code, i)  # a unary minus belongs to the expression
     if token.kind in (Kind.NAME, Kind.QUOTED_NAME) and token.name in env:
         previous = code[i - 1].text if i > 0 else ""
         return previous not in (".", ":", "$")
     return False
+
+
+def _after_operator(code: Sequence[Token], i: int) -> bool:
+    """Does an ordering or arithmetic operator with a left operand stand before ``i``?"""
+    if i < 2 or code[i - 1].text not in _ORDERING or code[i - 1].kind is not Kind.PUNCT:
+        return False
+    return _has_left_operand(code, i - 1)
+
+
+def _has_left_operand(code: Sequence[Token], op: int) -> bool:
+    if op == 0:
+        return False
+    left = code[op - 1]
+    if left.kind is Kind.PUNCT:
+        return left.text in (")", "]", "}")
+    return not (left.kind is Kind.NAME and left.upper in _KEYWORDS)
 
 
 def _min_precedence(code: Sequence[Token], i: int) -> int:
@@ -145,6 +169,12 @@ def _fold_at(text: str, scan: _Scan, i: int) -> int:
             ) from exc
         return i + 1
     value = _fold(node, code, scan.env, scan.out)
+    if isinstance(value, t.Temporal) and _after_operator(code, i):
+        raise CypherSemanticError(
+            f"operator {code[i - 1].text} on a temporal value needs constant operands in "
+            "kgmem's Cypher",
+            position=code[i - 1].start,
+        )
     binds = end + 1 < len(code) and code[end].is_keyword("AS") and scan.clause == "WITH"
     if binds:
         temporal = value is not _NOT and isinstance(value, t.Temporal)

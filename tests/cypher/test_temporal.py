@@ -69,6 +69,7 @@ def test_constructors_give_iso_strings(expression: str, literal: str) -> None:
         ("date('2015-07-21') < date('2015-07-22')", "true"),
         ("datetime('2015-07-21T10:00+02:00') = datetime('2015-07-21T08:00Z')", "true"),
         ("date(null)", "null"),
+        ("-duration('P1DT1S')", "'P-1DT-1S'"),
     ],
 )  # fmt: skip
 def test_arithmetic_components_truncation_and_comparison(expression: str, literal: str) -> None:
@@ -102,6 +103,8 @@ def test_map_keys_and_property_names_that_spell_temporal_functions_are_left_alon
         "RETURN date($when) AS d",
         "RETURN date() AS today",
         "MATCH (n) WITH date('2015-07-21') AS d, n RETURN d + n.gap AS x",
+        "MATCH (n) WHERE n.at < datetime('2015-07-21T10:00Z') RETURN n",
+        "MATCH (n) RETURN n.x + date('2015-01-01') AS y",
         "RETURN date('2015-13-01') AS d",
         "RETURN date('yesterday') AS d",
         "RETURN datetime({year: 2015, timezone: 'Mars/Olympus'}) AS d",

@@ -159,6 +159,15 @@ def _min_precedence(code: Sequence[Token], i: int) -> int:
 
 
 def _fold_at(text: str, scan: _Scan, i: int) -> int:
+    try:
+        return _fold_at_unguarded(text, scan, i)
+    except RecursionError as exc:
+        raise CypherSemanticError(
+            "the temporal expression is nested too deeply", position=scan.code[i].start
+        ) from exc
+
+
+def _fold_at_unguarded(text: str, scan: _Scan, i: int) -> int:
     code = scan.code
     try:
         node, end = parse_at(code, i, _min_precedence(code, i))

@@ -57,12 +57,12 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
     guard.check_text(query)
     everything = tokenize(query, keep_trivia=True)
     original = _code(everything)
-    columns = infer_columns(query, original)  # names as the analyst wrote them
     folded = fold.apply(query, original)  # temporal constants become literals
     if folded != query:
         guard.check_text(folded)
         everything = tokenize(folded, keep_trivia=True)
-    code = guard.check_tokens(_code(everything))
+    code = guard.check_tokens([t for t in everything if t.kind not in (Kind.SPACE, Kind.COMMENT)])
+    columns = infer_columns(query, original)  # names as the analyst wrote them
     guard.check_mode(code, mode)
     typecheck.check_boolean_operands(code)
     typecheck.check_skip_limit(code, {})
@@ -82,6 +82,8 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
 
 
 def _code(everything: list[Token]) -> list[Token]:
+    """The tokens that are neither space nor comment, one final ``;`` dropped (the guard
+    checks the rest)."""
     code = [t for t in everything if t.kind not in (Kind.SPACE, Kind.COMMENT)]
     return code[:-1] if code and code[-1].text == ";" else code
 

@@ -168,3 +168,24 @@ def test_adding_then_subtracting_days_returns_the_date(day: dt.date, days: int) 
 def test_out_of_range_dates_are_reported_not_crashed() -> None:
     with pytest.raises(CypherSemanticError):
         returned("date('9999-12-31') + duration({days: 1})")
+
+
+_SOUP = st.sampled_from(
+    ["date(", "datetime.truncate(", "duration.between(", "duration(", "localtime(", ")", "(",
+     "{", "}", "[", "]", ",", ":", ".", "year", "d", "n", "+", "-", "*", "/", "<", "=", "'x'",
+     "'2015-07-21'", "'P1D'", "1", "2.5", "null", "$p", "WITH", "AS", "RETURN", "MATCH",
+     "WHERE", "AND", "NOT", "CASE", "WHEN", "THEN", "END", "IN", "IS", "-1e400"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_SOUP, max_size=25))
+def test_any_token_soup_around_temporal_calls_plans_or_is_a_cypher_error(words: list[str]) -> None:
+    query = "WITH date('2015-07-21') AS d RETURN " + " ".join(words) + " AS v"
+    with contextlib.suppress(CypherError):
+        plan(query, {"p": 1})
+
+
+def test_deep_nesting_inside_a_temporal_call_is_a_cypher_error() -> None:
+    with pytest.raises(CypherError):
+        plan("RETURN date(" + "(" * 5000 + "1" + ")" * 5000 + ") AS v")

@@ -458,8 +458,10 @@ def print_report(tallies: dict[str, Tally], seconds: float, data: dict[str, Any]
     print(f"{'feature directory':<44} {'scenarios':>9} {'kgmem %':>8} {'raw AGE %':>9} {'gain':>6}")
     table = []
     for directory, n, rate in rates(tallies):
-        kg, age = rate.get("kgmem", float("nan")), rate.get("age", float("nan"))
-        print(f"{directory:<44} {n:>9} {kg:>8.1f} {age:>9.1f} {kg - age:>+6.1f}")
+        kg, age = rate.get("kgmem"), rate.get("age")
+        cells = [f"{v:.1f}" if v is not None else "-" for v in (kg, age)]
+        gain = f"{kg - age:+.1f}" if kg is not None and age is not None else "-"
+        print(f"{directory:<44} {n:>9} {cells[0]:>8} {cells[1]:>9} {gain:>6}")
         table.append({"directory": directory, "scenarios": n, **rate})
     print(f"elapsed: {seconds:.0f} s for both engines")
     for name, tally in tallies.items():

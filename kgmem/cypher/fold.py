@@ -189,7 +189,22 @@ def _fold_at_unguarded(text: str, scan: _Scan, i: int) -> int:
         temporal = value is not _NOT and isinstance(value, t.Temporal)
         scan.pending[code[end + 1].name] = value if temporal else _NOT
         return end + 2
+    if scan.clause == "RETURN" and value is not _NOT and node.kind not in ("lit", "var"):
+        _keep_column_name(text, scan, node.first, end)
     return end
+
+
+def _keep_column_name(text: str, scan: _Scan, first: int, end: int) -> None:
+    """A whole RETURN item folded to a literal keeps its name as an alias: AGE names
+    unaliased literals after their value, and two equal values would clash."""
+    code = scan.code
+    before = code[first - 1] if first > 0 else None
+    after = code[end] if end < len(code) else None
+    whole = before is not None and (before.text == "," or before.is_keyword("RETURN", "DISTINCT"))
+    ends = after is None or after.text == "," or after.is_keyword("ORDER", "SKIP", "LIMIT", "UNION")
+    original = text[code[first].start : code[end - 1].end]
+    if whole and ends and "`" not in original:
+        scan.out.append((code[end - 1].end, code[end - 1].end, f" AS `{original}`"))
 
 
 def _fold(

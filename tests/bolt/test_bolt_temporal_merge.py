@@ -52,3 +52,19 @@ async def test_malformed_temporal_input_is_a_client_error(bolt: Bolt, query: str
         assert caught.value.code.startswith("Neo.ClientError.Statement.")
         records, _, _ = await driver.execute_query("RETURN 1 AS one", database_="alpha")
     assert records[0]["one"] == 1
+
+
+async def test_label_predicates_and_a_final_limit_through_the_driver(bolt: Bolt) -> None:
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        kept = await session.run(
+            "UNWIND range(1, 4) AS i CREATE (n:Item {i: i}) RETURN n.i AS i LIMIT 1"
+        )
+        assert len([r async for r in kept]) == 1
+        result = await session.run(
+            "MATCH (n) RETURN count(n) AS total, sum(CASE WHEN n:Item THEN 1 ELSE 0 END) AS items"
+        )
+        record = await result.single()
+        with pytest.raises(ClientError) as caught:
+            await (await session.run("MATCH (n:Item) SET n:Other")).consume()
+    assert record is not None and (record["total"], record["items"]) == (4, 4)
+    assert "one label per node" in (caught.value.message or "")

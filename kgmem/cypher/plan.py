@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kgmem.cypher import guard, rewrite, typecheck
+from kgmem.cypher import fold, guard, rewrite, typecheck
 from kgmem.cypher.columns import infer_columns
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.errors import CypherRejected, CypherSemanticError
@@ -56,12 +56,17 @@ def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "r
 def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token], ...]]:
     guard.check_text(query)
     everything = tokenize(query, keep_trivia=True)
+    original = _code(everything)
+    folded = fold.apply(query, original)  # temporal constants become literals
+    if folded != query:
+        guard.check_text(folded)
+        everything = tokenize(folded, keep_trivia=True)
     code = guard.check_tokens([t for t in everything if t.kind not in (Kind.SPACE, Kind.COMMENT)])
+    columns = infer_columns(query, original)  # names as the analyst wrote them
     guard.check_mode(code, mode)
     typecheck.check_boolean_operands(code)
     typecheck.check_skip_limit(code, {})
-    columns = infer_columns(query, code)  # names as the analyst wrote them
-    rewritten = rewrite.apply(query, everything, code)
+    rewritten = rewrite.apply(folded, everything, code)
     final = tokenize(rewritten.text)
     if len(infer_columns(rewritten.text, final)) != len(columns):
         raise CypherSemanticError("kgmem could not rewrite this query consistently")
@@ -74,6 +79,13 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
         rewrites=rewritten.applied,
     )
     return prepared, tuple(typecheck.count_parameters(code))
+
+
+def _code(everything: list[Token]) -> list[Token]:
+    """The tokens that are neither space nor comment, one final ``;`` dropped (the guard
+    checks the rest)."""
+    code = [t for t in everything if t.kind not in (Kind.SPACE, Kind.COMMENT)]
+    return code[:-1] if code and code[-1].text == ";" else code
 
 
 def explained(query: str) -> str | None:

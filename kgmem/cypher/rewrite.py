@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kgmem.cypher import booleans
+from kgmem.cypher import booleans, eager, labels, merge
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, depths, union_parts
@@ -76,7 +76,7 @@ def _blank_trivia(everything: Sequence[Token], code: Sequence[Token]) -> list[Ed
 
 def _splice(text: str, edits: list[Edit]) -> str:
     out, at = [], 0
-    for edit in sorted(edits, key=lambda e: e.start):
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
         if edit.start < at:
             continue  # overlapping edits: the first one wins
         out.append(text[at : edit.start])
@@ -170,4 +170,25 @@ def _inner(text: str, start: int, end: int) -> str:
     return _splice(piece, edits) if edits else piece
 
 
-RULES = [("return_star", expand_return_star), ("quantifiers", quantifiers)]
+def merge_actions(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``MERGE ... ON CREATE SET / ON MATCH SET`` as plain SET (``kgmem.cypher.merge``)."""
+    return [Edit(e.start, e.end, e.replacement) for e in merge.rewrite(text, code)]
+
+
+def label_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``n:Label`` outside patterns as ``label(n) = 'Label'`` (``kgmem.cypher.labels``)."""
+    return [Edit(start, end, new) for start, end, new in labels.predicates(text, code)]
+
+
+def eager_writes(text: str, code: Sequence[Token]) -> list[Edit]:
+    """A final SKIP/LIMIT that keeps every write (``kgmem.cypher.eager``)."""
+    return [Edit(start, end, new) for start, end, new in eager.rewrite(text, code)]
+
+
+RULES = [
+    ("return_star", expand_return_star),
+    ("eager_writes", eager_writes),
+    ("label_predicates", label_predicates),
+    ("quantifiers", quantifiers),
+    ("merge_actions", merge_actions),
+]

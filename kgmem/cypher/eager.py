@@ -1,0 +1,76 @@
+"""Writes that a final SKIP or LIMIT must not cut short.
+
+openCypher runs every write of a query whatever the final RETURN keeps:
+``UNWIND range(1, 5) AS x CREATE (n {x: x}) RETURN n LIMIT 1`` creates five nodes.
+AGE hands LIMIT to PostgreSQL, whose plan stops pulling rows once it has enough (and
+pulls none for ``LIMIT 0``), so the writes stop too. When a query writes and its final
+RETURN (without ORDER BY, DISTINCT or aggregates, so one row in gives one row out) has
+SKIP or LIMIT, kgmem collects every row first and slices the list instead::
+
+    ... CREATE (n {x: x}) RETURN n LIMIT 1
+    ... CREATE (n {x: x})
+    WITH collect([0, n, x]) AS __kgmem_rows UNWIND __kgmem_rows[0..0 + (1)] AS __kgmem_row
+    WITH __kgmem_row[1] AS n, __kgmem_row[2] AS x RETURN n
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.columns import scope
+from kgmem.cypher.functions import called
+from kgmem.cypher.lexer import Token
+from kgmem.cypher.structure import WRITE_WORDS, Clause, clauses, union_parts
+
+_AGGREGATES = frozenset(
+    {"avg", "collect", "count", "max", "min", "percentilecont", "percentiledisc", "stdev",
+     "stdevp", "sum"}
+)  # fmt: skip
+_ROWS, _ROW = "__kgmem_rows", "__kgmem_row"
+
+
+def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) edits making the final SKIP/LIMIT keep every write."""
+    parts = union_parts(code)
+    if len(parts) != 1 or not any(t.upper in WRITE_WORDS for t in code):
+        return []
+    found = clauses(parts[0])
+    at = next((i for i, c in enumerate(found) if c.keyword == "RETURN"), None)
+    if at is None or not _plain(found[at]):
+        return []
+    tail = found[at + 1 :]
+    if not tail or any(c.keyword not in ("SKIP", "LIMIT") for c in tail):
+        return []
+    if not any(c.keyword.split()[0] in WRITE_WORDS for c in found[:at]):
+        return []
+    return _edits(text, found[:at], found[at], tail)
+
+
+def _plain(clause: Clause) -> bool:
+    body = clause.body
+    if any(t.is_keyword("DISTINCT") for t in body[:1]):
+        return False
+    return not any(
+        (name := called(body, i)) is not None and name.lower() in _AGGREGATES
+        for i in range(len(body))
+    )
+
+
+def _edits(
+    text: str, before: list[Clause], final: Clause, tail: list[Clause]
+) -> list[tuple[int, int, str]]:
+    names = sorted(scope(text, before))
+    counts = {c.keyword: text[c.body[0].start : c.body[-1].end] for c in tail if c.body}
+    low = f"({counts['SKIP']})" if "SKIP" in counts else "0"
+    high = f"{low} + ({counts['LIMIT']})" if "LIMIT" in counts else ""
+    items = ", ".join(["0", *names])
+    barrier = f"WITH collect([{items}]) AS {_ROWS} UNWIND {_ROWS}[{low}..{high}] AS {_ROW} "
+    if names:
+        barrier += "WITH " + ", ".join(
+            f"{_ROW}[{index}] AS {name}" for index, name in enumerate(names, start=1)
+        ) + " "  # fmt: skip
+    start = final.tokens[0].start
+    edits = [(start, start, barrier)]
+    for clause in tail:
+        edits.append((clause.tokens[0].start, clause.tokens[-1].end, ""))
+    return edits

@@ -1,0 +1,272 @@
+"""Temporal expressions evaluated while planning: AGE 1.7 has no temporal type.
+
+Wherever a query calls a temporal function (``date(...)``, ``datetime.truncate(...)``,
+``duration.between(...)``, ...) or uses a variable a ``WITH`` bound to a temporal
+constant, kgmem parses the expression around it (``kgmem.cypher.fold_parse``) and,
+when every operand is a constant, evaluates it (``kgmem.cypher.temporal_eval``) and
+puts the result in its place as a literal: a temporal value becomes its ISO 8601
+string, a component (``d.year``) a number, a comparison a boolean.
+``WITH date('2015-07-21') AS d RETURN d.year`` reaches AGE as
+``WITH '2015-07-21' AS d RETURN 2015``.
+
+What cannot be folded is refused with a clear error rather than computed wrongly: a
+temporal function whose arguments come from the graph or from parameters, the
+current time (``date()``), and arithmetic or ordering that mixes a temporal constant
+with a value from the graph. The result is only ever literals, so the guard, the
+function allow-list and the read-only role still apply to everything AGE runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from kgmem.cypher import temporal as t
+from kgmem.cypher.fold_parse import (
+    _BINARY,
+    _ORDERING,
+    CONSTRUCTORS,
+    Node,
+    NotConstant,
+    Unsupported,
+    literal,
+    parse_at,
+)  # fmt: skip
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.temporal_eval import evaluate
+from kgmem.errors import CypherSemanticError
+
+_CLAUSES = ("WITH", "RETURN", "MATCH", "CREATE", "MERGE", "UNWIND", "SET", "WHERE", "ORDER",
+            "DELETE", "REMOVE", "OPTIONAL", "CALL", "UNION", "DETACH", "SKIP", "LIMIT")  # fmt: skip
+
+
+_KEYWORDS = frozenset(
+    {*_CLAUSES, "AND", "OR", "XOR", "NOT", "IN", "IS", "WHEN", "THEN", "ELSE", "CASE", "BY",
+     "DISTINCT", "CONTAINS", "STARTS", "ENDS"}
+)  # fmt: skip
+
+
+def mentions_temporal(code: Sequence[Token]) -> bool:
+    """Cheap test: does any token call a temporal function?"""
+    return any(_is_temporal_call(code, i) for i in range(len(code)))
+
+
+def _is_temporal_call(code: Sequence[Token], i: int) -> bool:
+    token = code[i]
+    if token.kind is not Kind.NAME or token.text.lower() not in CONSTRUCTORS:
+        return False
+    if i > 0 and code[i - 1].text == ".":
+        return False
+    nxt = code[i + 1] if i + 1 < len(code) else None
+    return nxt is not None and nxt.text in ("(", ".")
+
+
+class _Missing:
+    pass
+
+
+_NOT: Any = _Missing()
+
+
+@dataclass
+class _Scan:
+    """What the scan knows at one point of the query."""
+
+    code: Sequence[Token]
+    env: dict[str, Any] = field(default_factory=dict)  # name -> temporal constant
+    pending: dict[str, Any] = field(default_factory=dict)  # bound from the next clause on
+    out: list[tuple[int, int, str]] = field(default_factory=list)
+    clause: str = ""
+
+    def settle(self) -> None:
+        for name, value in self.pending.items():
+            if value is _NOT:
+                self.env.pop(name, None)
+            else:
+                self.env[name] = value
+        self.pending.clear()
+
+
+def apply(text: str, code: Sequence[Token]) -> str:
+    """``text`` with every constant temporal expression replaced by its value."""
+    if not mentions_temporal(code):
+        return text
+    scan = _Scan(code)
+    i = 0
+    while i < len(code):
+        _track(scan, i)
+        if _seed(code, i, scan.env):
+            i = _fold_at(text, scan, i)
+            continue
+        i += 1
+    return _splice(text, scan.out)
+
+
+def _track(scan: _Scan, i: int) -> None:
+    """Follow clauses and the names they bind."""
+    code, token = scan.code, scan.code[i]
+    previous = code[i - 1].text if i > 0 else ""
+    if token.kind is Kind.NAME and token.upper in _CLAUSES and previous != ".":
+        scan.settle()
+        scan.clause = "MATCH" if token.upper in ("OPTIONAL", "CREATE", "MERGE") else token.upper
+        if token.upper == "UNION":
+            scan.env.clear()
+    if scan.clause == "MATCH" and token.kind is Kind.NAME and previous in ("(", "["):
+        scan.env.pop(token.name, None)
+    if token.is_keyword("AS") and i + 1 < len(code):
+        scan.pending[code[i + 1].name] = _NOT
+
+
+def _seed(code: Sequence[Token], i: int, env: dict[str, Any]) -> bool:
+    token = code[i]
+    if _is_temporal_call(code, i):
+        return True
+    if token.text == "-" and i + 1 < len(code) and _is_temporal_call(code, i + 1):
+        return not _has_left_operand(code, i)  # a unary minus belongs to the expression
+    if token.kind in (Kind.NAME, Kind.QUOTED_NAME) and token.name in env:
+        previous = code[i - 1].text if i > 0 else ""
+        return previous not in (".", ":", "$")
+    return False
+
+
+def _after_operator(code: Sequence[Token], i: int) -> bool:
+    """Does an ordering or arithmetic operator with a left operand stand before ``i``?"""
+    if i < 2 or code[i - 1].text not in _ORDERING or code[i - 1].kind is not Kind.PUNCT:
+        return False
+    return _has_left_operand(code, i - 1)
+
+
+def _has_left_operand(code: Sequence[Token], op: int) -> bool:
+    if op == 0:
+        return False
+    left = code[op - 1]
+    if left.kind is Kind.PUNCT:
+        return left.text in (")", "]", "}")
+    return not (left.kind is Kind.NAME and left.upper in _KEYWORDS)
+
+
+def _min_precedence(code: Sequence[Token], i: int) -> int:
+    if i == 0:
+        return 0
+    previous = code[i - 1]
+    op = previous.upper if previous.kind is Kind.NAME else previous.text
+    if previous.kind in (Kind.NAME, Kind.PUNCT) and op in _BINARY:
+        return _BINARY[op] + 1
+    if previous.is_keyword("NOT"):
+        return 5
+    return 0
+
+
+def _fold_at(text: str, scan: _Scan, i: int) -> int:
+    try:
+        return _fold_at_unguarded(text, scan, i)
+    except RecursionError as exc:
+        raise CypherSemanticError(
+            "the temporal expression is nested too deeply", position=scan.code[i].start
+        ) from exc
+
+
+def _fold_at_unguarded(text: str, scan: _Scan, i: int) -> int:
+    code = scan.code
+    try:
+        node, end = parse_at(code, i, _min_precedence(code, i))
+    except Unsupported as exc:
+        if _is_temporal_call(code, i):
+            raise CypherSemanticError(
+                f"kgmem cannot evaluate this temporal expression ({exc})", position=code[i].start
+            ) from exc
+        return i + 1
+    value = _fold(node, code, scan.env, scan.out)
+    if isinstance(value, t.Temporal) and _after_operator(code, i):
+        raise CypherSemanticError(
+            f"operator {code[i - 1].text} on a temporal value needs constant operands in "
+            "kgmem's Cypher",
+            position=code[i - 1].start,
+        )
+    binds = end + 1 < len(code) and code[end].is_keyword("AS") and scan.clause == "WITH"
+    if binds:
+        temporal = value is not _NOT and isinstance(value, t.Temporal)
+        scan.pending[code[end + 1].name] = value if temporal else _NOT
+        return end + 2
+    if scan.clause == "RETURN" and value is not _NOT and node.kind not in ("lit", "var"):
+        _keep_column_name(text, scan, node.first, end)
+    return end
+
+
+def _keep_column_name(text: str, scan: _Scan, first: int, end: int) -> None:
+    """A whole RETURN item folded to a literal keeps its name as an alias: AGE names
+    unaliased literals after their value, and two equal values would clash."""
+    code = scan.code
+    before = code[first - 1] if first > 0 else None
+    after = code[end] if end < len(code) else None
+    whole = before is not None and (before.text == "," or before.is_keyword("RETURN", "DISTINCT"))
+    ends = after is None or after.text == "," or after.is_keyword("ORDER", "SKIP", "LIMIT", "UNION")
+    original = text[code[first].start : code[end - 1].end]
+    if whole and ends and "`" not in original:
+        scan.out.append((code[end - 1].end, code[end - 1].end, f" AS `{original}`"))
+
+
+def _fold(
+    node: Node, code: Sequence[Token], env: dict[str, Any], out: list[tuple[int, int, str]]
+) -> Any:
+    """Fold ``node``; its value, or ``_NOT`` when it is not constant."""
+    try:
+        value = evaluate(node, env)
+    except NotConstant:
+        value = _NOT
+    except (ArithmeticError, ValueError) as exc:  # OverflowError: outside years 1-9999
+        raise CypherSemanticError(
+            f"temporal value out of range: {exc}", position=code[node.first].start
+        ) from exc
+    if value is not _NOT:
+        if node.kind not in ("lit", "var") and _touches_temporal(node, env) and True:
+            out.append((code[node.first].start, code[node.last - 1].end, literal(value)))
+        return value
+    _check_not_constant(node, code, env)
+    for child in node.children:
+        _fold(child, code, env, out)
+    return _NOT
+
+
+def _check_not_constant(node: Node, code: Sequence[Token], env: dict[str, Any]) -> None:
+    where = code[node.first].start
+    if node.kind == "call" and (node.value.split(".")[0] in CONSTRUCTORS):
+        if not node.children and "." not in node.value:
+            raise CypherSemanticError(
+                f"{node.value}() without arguments (the current time) is not supported by "
+                "kgmem's Cypher", position=where,
+            )  # fmt: skip
+        raise CypherSemanticError(
+            f"{node.value}() needs constant arguments in kgmem's Cypher (AGE has no temporal "
+            "type): values from the graph or from parameters cannot be used", position=where,
+        )  # fmt: skip
+    if node.kind == "binary" and node.value in _ORDERING:
+        for child in node.children:
+            if _touches_temporal(child, env):
+                raise CypherSemanticError(
+                    f"operator {node.value} on a temporal value needs constant operands in "
+                    "kgmem's Cypher", position=where,
+                )  # fmt: skip
+    if node.kind == "prop" and _touches_temporal(node.children[0], env):
+        raise CypherSemanticError("kgmem cannot evaluate this temporal component", position=where)
+
+
+def _touches_temporal(node: Node, env: dict[str, Any]) -> bool:
+    if node.kind == "call" and node.value.split(".")[0] in CONSTRUCTORS:
+        return True
+    if node.kind == "var" and isinstance(env.get(node.value), t.Temporal):
+        return True
+    return any(_touches_temporal(c, env) for c in node.children)
+
+
+def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str:
+    out, at = [], 0
+    for start, end, piece in sorted(replacements):
+        if start < at:
+            continue
+        out.append(text[at:start])
+        out.append(piece)
+        at = end
+    out.append(text[at:])
+    return "".join(out)

@@ -1,0 +1,188 @@
+"""``MERGE ... ON CREATE SET ... ON MATCH SET ...`` for AGE 1.7, which has neither.
+
+AGE numbers the entities of a label from one increasing sequence, and a statement
+sees the graph as it was when it started. So an entity a MERGE created has a larger
+id than every entity of its label the statement could see at its start. The rewrite
+reads that largest id once, before the query (``OPTIONAL MATCH (t:L) WITH max(id(t))
+AS c``), carries it through the query's ``WITH`` clauses, and turns the ``ON CREATE``
+/ ``ON MATCH`` items into unconditional ``SET`` clauses (one per property) whose value
+depends on the test ``c IS NULL OR id(x) > c``::
+
+    MERGE (a:Person {name: 'x'}) ON CREATE SET a.n = 1 ON MATCH SET a.seen = true
+    OPTIONAL MATCH (__kgmem_t0:Person) WITH max(id(__kgmem_t0)) AS __kgmem_c0
+    MERGE (a:Person {name: 'x'})
+    SET a.n = CASE WHEN (...created...) THEN (1) ELSE a.n END
+    SET a.seen = CASE WHEN (...created...) THEN a.seen ELSE (true) END
+
+The entity tested is the pattern's first relationship, or its node when the pattern
+is one node (unnamed ones get a name). Limits: a MERGE that matches an entity created
+earlier in the same statement (an earlier row of the same MERGE, or a CREATE before
+it) takes the ``ON CREATE`` branch; items that set labels (``SET a:L``, AGE stores one
+label per node) or whole maps (``SET a = {...}``, ``SET a += {...}``) are refused with
+a clear error, as are ON CREATE/ON MATCH in a query with UNION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+from kgmem.errors import CypherSemanticError
+
+_PREFIX = "__kgmem_"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    start: int
+    end: int
+    replacement: str
+
+
+def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
+    """The edits that express every MERGE's ON CREATE / ON MATCH as plain SET."""
+    if not any(t.is_keyword("ON") for t in code):
+        return []
+    parts = union_parts(code)
+    found = [c for c in clauses(parts[0]) if c.keyword == "MERGE" and _has_on(c)]
+    if not found:
+        return []
+    if len(parts) > 1:
+        raise CypherSemanticError("MERGE with ON CREATE/ON MATCH cannot be used with UNION")
+    all_clauses = clauses(parts[0])
+    edits: list[Edit] = []
+    prefix: list[str] = []
+    names: list[str] = []
+    last_merge = max(all_clauses.index(c) for c in found)
+    for number, clause in enumerate(found):
+        threshold = f"{_PREFIX}c{number}"
+        probe, test, naming = _key(text, clause, number, threshold)
+        carried = ", ".join(names)
+        prefix.append(
+            f"OPTIONAL MATCH {probe} WITH {carried + ', ' if carried else ''}"
+            f"max(id({_PREFIX}t{number})) AS {threshold} "
+        )
+        names.append(threshold)
+        edits.extend(naming)
+        edits.append(_sets(text, clause, test))
+    for clause in all_clauses[:last_merge]:
+        if clause.keyword == "WITH" and not _is_star(clause):
+            end = clause.tokens[-1].end
+            edits.append(Edit(end, end, ", " + ", ".join(names)))
+    edits.append(Edit(0, 0, "".join(prefix)))
+    return edits
+
+
+def _has_on(clause: Clause) -> bool:
+    return any(depth == 0 and t.is_keyword("ON") for depth, t in depths(clause.body))
+
+
+def _is_star(clause: Clause) -> bool:
+    body = [t for t in clause.body if not t.is_keyword("DISTINCT")]
+    return bool(body) and body[0].text == "*"
+
+
+def _pattern(clause: Clause) -> list[Token]:
+    out = []
+    for depth, token in depths(clause.body):
+        if depth == 0 and token.is_keyword("ON"):
+            break
+        out.append(token)
+    return out
+
+
+def _key(text: str, clause: Clause, number: int, threshold: str) -> tuple[str, str, list[Edit]]:
+    """(the probe pattern, the ``created`` test, edits naming an unnamed entity)."""
+    pattern = _pattern(clause)
+    probe_name = f"{_PREFIX}t{number}"
+    opening = next((i for i, t in enumerate(pattern) if t.text == "["), None)
+    if opening is None:
+        opening = next(i for i, t in enumerate(pattern) if t.text == "(")
+    variable, label, naming = _entity(pattern, opening, number)
+    if pattern[opening].text == "[":
+        if label is None:
+            raise CypherSemanticError("MERGE needs a relationship type")
+        probe = f"()-[{probe_name}:{label}]->()"
+    elif label is None:
+        probe = f"({probe_name}) WHERE label({probe_name}) = ''"
+    else:
+        probe = f"({probe_name}:{label})"
+    test = f"({threshold} IS NULL OR id({variable}) > {threshold})"
+    return probe, test, naming
+
+
+def _entity(pattern: list[Token], opening: int, number: int) -> tuple[str, str | None, list[Edit]]:
+    after = pattern[opening + 1] if opening + 1 < len(pattern) else None
+    naming: list[Edit] = []
+    if after is not None and after.kind in (Kind.NAME, Kind.QUOTED_NAME):
+        variable = after.text
+        label_at = opening + 2
+    else:
+        variable = f"{_PREFIX}e{number}"
+        where = pattern[opening].end
+        naming.append(Edit(where, where, variable))
+        label_at = opening + 1
+    label = None
+    if label_at + 1 < len(pattern) and pattern[label_at].text == ":":
+        label_token = pattern[label_at + 1]
+        label = label_token.text
+        if label_at + 2 < len(pattern) and pattern[label_at + 2].text in (":", "|"):
+            raise CypherSemanticError("MERGE with more than one label is not supported by AGE")
+    return variable, label, naming
+
+
+def _sets(text: str, clause: Clause, test: str) -> Edit:
+    """One SET replacing the ON CREATE / ON MATCH parts of ``clause``."""
+    body = list(clause.body)
+    start = next(i for i, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("ON"))
+    chosen: dict[str, list[str | None]] = {}  # target -> [on create value, on match value]
+    index = start
+    while index < len(body):
+        if not (body[index].is_keyword("ON") and index + 2 < len(body)):
+            raise CypherSemanticError(
+                "expected ON CREATE SET or ON MATCH SET", position=body[index].start
+            )
+        on_create = body[index + 1].is_keyword("CREATE")
+        if not (on_create or body[index + 1].is_keyword("MATCH")) or not body[index + 2].is_keyword(
+            "SET"
+        ):
+            raise CypherSemanticError(
+                "expected ON CREATE SET or ON MATCH SET", position=body[index].start
+            )
+        end = _next_on(body, index + 3)
+        for item in split_top_level(body[index + 3 : end]):
+            target, value = _property_item(text, item)
+            chosen.setdefault(target, [None, None])[0 if on_create else 1] = value
+        index = end
+    sets = []
+    for target, (created, matched) in chosen.items():
+        sets.append(
+            f"SET {target} = CASE WHEN {test} THEN {created or target} ELSE {matched or target} END"
+        )
+    return Edit(body[start].start, body[-1].end, " ".join(sets))
+
+
+def _next_on(body: list[Token], index: int) -> int:
+    for offset, (depth, token) in enumerate(depths(body[index:])):
+        if depth == 0 and token.is_keyword("ON"):
+            return index + offset
+    return len(body)
+
+
+def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
+    """(``x.key``, the value's text) of a ``x.key = value`` item."""
+    if not item:
+        raise CypherSemanticError("empty SET item after ON CREATE/ON MATCH")
+    is_property = (
+        len(item) >= 5 and item[1].text == "." and item[3].text == "="
+        and item[0].kind in (Kind.NAME, Kind.QUOTED_NAME)
+    )  # fmt: skip
+    if not is_property:
+        raise CypherSemanticError(
+            "ON CREATE/ON MATCH SET supports property items (x.key = value) in kgmem; "
+            "labels and whole maps are not supported",
+            position=item[0].start,
+        )
+    return text[item[0].start : item[2].end], "(" + text[item[4].start : item[-1].end] + ")"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from kgmem.cypher.fold_parse import unquote
 from kgmem.cypher.lexer import Kind, Token, tokenize
 
 NAN = ("nan",)
@@ -53,7 +54,7 @@ class _Parser:
         if token.kind is Kind.NUMBER:
             return _number(self.take().text)
         if token.kind is Kind.STRING:
-            return _unquote(self.take().text)
+            return unquote(self.take().text)
         if token.kind is Kind.NAME:
             return self.name()
         return {"[": self.list_or_rel, "{": self.map, "(": self.node, "<": self.path}[token.text]()
@@ -147,20 +148,6 @@ def _negate(value: Any) -> Any:
     if isinstance(value, tuple) and value[0] == "float":
         return ("float", -value[1])
     raise ParseError("'-' before a non-number")
-
-
-def _unquote(text: str) -> str:
-    body = text[1:-1]
-    out, i = [], 0
-    escapes = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
-    while i < len(body):
-        if body[i] == "\\" and i + 1 < len(body):
-            out.append(escapes.get(body[i + 1], body[i + 1]))
-            i += 2
-        else:
-            out.append(body[i])
-            i += 1
-    return "".join(out)
 
 
 def from_result(value: Any) -> Any:

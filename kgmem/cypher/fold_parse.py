@@ -193,7 +193,7 @@ def _single(token: Token) -> tuple[str, Any] | None:
     if token.kind is Kind.NUMBER:
         return "lit", _number(token.text)
     if token.kind is Kind.STRING:
-        return "lit", _unquote(token.text)
+        return "lit", unquote(token.text)
     if token.kind is Kind.PARAMETER:
         return "param", token.text
     if token.is_keyword("TRUE", "FALSE", "NULL"):
@@ -209,7 +209,8 @@ def _number(text: str) -> int | float:
     return int(text)
 
 
-def _unquote(text: str) -> str:
+def unquote(text: str) -> str:
+    """The text of a quoted Cypher string literal, its escapes resolved."""
     body, out, i = text[1:-1], [], 0
     escapes = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
     while i < len(body):

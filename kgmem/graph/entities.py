@@ -20,8 +20,7 @@ from kgmem.model import (
     WriteOutcome,
 )
 from kgmem.schema import validate_label, validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces, revisions
-from kgmem.storage import facts as fact_store
+from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces, revisions
 from kgmem.storage import vertices as vertex_store
 
 
@@ -44,7 +43,7 @@ async def get(
         entity = await vertex_store.get(conn, ns, uid)
         if entity is None:
             raise _not_found(namespace, uid)
-        out, into = await fact_store.touching(
+        out, into = await fact_reads.touching(
             conn,
             ns,
             entity.id,

@@ -9,10 +9,10 @@ from kgmem.graph import cursor, prepare
 from kgmem.graph.context import GraphContext
 from kgmem.model import Fact, FactQuery, Page
 from kgmem.schema import validate_label, validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
-from kgmem.storage.facts import FactFilter
+from kgmem.storage.fact_reads import FactFilter
 
 
 async def get(ctx: GraphContext, namespace: str, uid: str) -> Fact:
@@ -20,7 +20,7 @@ async def get(ctx: GraphContext, namespace: str, uid: str) -> Fact:
     validate_uid(uid, ctx.limits.max_uid_length)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
-        found = await fact_store.get(conn, ns, uid)
+        found = await fact_reads.get(conn, ns, uid)
         if found is None:
             raise _not_found(namespace, uid)
         return found
@@ -44,7 +44,7 @@ async def page(ctx: GraphContext, namespace: str, query: FactQuery) -> Page[Fact
         items = (
             []
             if where is None
-            else await fact_store.page(
+            else await fact_reads.page(
                 conn, ns, where, after=int(after) if after is not None else None, limit=limit + 1
             )
         )

@@ -30,7 +30,7 @@ from kgmem.graph import prepare, statements, vectors
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
 from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
-from kgmem.storage import Connection, NamespaceRef, VertexRef, indexed_text, namespaces
+from kgmem.storage import Connection, NamespaceRef, VertexRef, fact_reads, indexed_text, namespaces
 from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.facts import FactRow, StoredFact
@@ -429,7 +429,7 @@ async def _apply_facts(
     )
     if read_back:
         final = dict.fromkeys(done.uids.get(f.uid, f.uid) for f in items.unique_facts)
-        done.stored = [f for f in [await fact_store.get(conn, ns, u) for u in final] if f]
+        done.stored = [f for f in [await fact_reads.get(conn, ns, u) for u in final] if f]
     return done
 
 

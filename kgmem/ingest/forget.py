@@ -15,7 +15,7 @@ from kgmem.errors import EpisodeNotFound
 from kgmem.graph import GraphContext
 from kgmem.graph.writes import write
 from kgmem.model import FactWrite
-from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces
 from kgmem.storage import facts as fact_store
 from kgmem.storage import ingest as ingest_store
 from kgmem.storage import vertices as vertex_store
@@ -51,7 +51,7 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
             if others:
                 kept.append(fact_uid)
                 continue
-            fact = await fact_store.get(conn, ns, fact_uid)
+            fact = await fact_reads.get(conn, ns, fact_uid)
             if fact is not None:
                 ends = await vertex_store.resolve(conn, ns, [fact.subject, fact.object])
                 touched.update(r.id for r in ends.values())

@@ -40,7 +40,7 @@ from kgmem.io.rdf_mapping import (
 )
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
 from kgmem.storage.dump import FACT_FIELDS, DumpedEdge, DumpedVertex, EdgeFilter
-from kgmem.storage.facts import SYSTEM_KEYS
+from kgmem.storage.fact_reads import SYSTEM_KEYS
 from kgmem.storage.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 
 EXTENSIONS = {

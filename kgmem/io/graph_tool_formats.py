@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 
 from kgmem.storage.dump import FACT_FIELDS, DumpedEdge
-from kgmem.storage.facts import SYSTEM_KEYS
+from kgmem.storage.fact_reads import SYSTEM_KEYS
 
 if TYPE_CHECKING:
     from kgmem.io.exporter import ExportOptions, Graph

@@ -56,9 +56,8 @@ from kgmem.retrieval import (
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.scope import EPISODE, Key, Scope
-from kgmem.storage import Connection, NamespaceRef, geo
+from kgmem.storage import Connection, NamespaceRef, fact_reads, geo
 from kgmem.storage import candidates as cand
-from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.namespace_cache import is_missing_namespace
 
@@ -719,7 +718,7 @@ async def _load(
     entities = {i: run.entities[i] for i in vids if i in run.entities}
     if missing := [i for i in vids if i not in entities]:
         entities.update(await vertex_store.by_ids(conn, ns, missing))
-    facts = await fact_store.by_ids(conn, ns, fids) if fids else {}
+    facts = await fact_reads.by_ids(conn, ns, fids) if fids else {}
     # Outside a transaction an element can be deleted after the filter stage read it:
     # it is left out and the ranks stay consecutive.
     ranked = [f for f in ranked if f.key[1] in (entities if f.key[0] == "v" else facts)]

@@ -21,9 +21,8 @@ from kgmem.model import TimelineEntry, TimeQuery
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces, revisions, structural
+from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces, revisions, structural
 from kgmem.storage import candidates as cand
-from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.filters import ElementFilter
 
@@ -172,7 +171,7 @@ async def timeline(
             raise EntityNotFound(
                 f"entity {uid!r} does not exist in namespace {namespace!r}", uid=uid
             )
-        out, into = await fact_store.touching(
+        out, into = await fact_reads.touching(
             conn, ns, entity.id, include_closed=True, limit=min(limit, ctx.limits.max_page_size)
         )
         if known_at is not None:

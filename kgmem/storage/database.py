@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import asyncpg
 from pgvector.asyncpg import register_vector
 
-from kgmem.config import DatabaseSettings
+from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, MissingExtension, StorageError, WriteConflict
 from kgmem.storage import backends, migrate, text_lock
 from kgmem.storage.driver_errors import UNAVAILABLE, breaks_link, translated

@@ -5,7 +5,8 @@ the same fields are mirrored into the edge's agtype properties so analysts can f
 on them in Cypher (``WHERE r.expired_at IS NULL``). Both are written here and only
 here. Claims (``_kg_claim``) record which source and episode asserted a fact.
 Closing a fact sets ``valid_to`` and ``expired_at`` and keeps the version it replaces
-(``kgmem.storage.revisions``); nothing is deleted to supersede.
+(``kgmem.storage.revisions``); nothing is deleted to supersede. Reading facts back is
+``kgmem.storage.fact_reads``.
 """
 
 from __future__ import annotations
@@ -23,13 +24,11 @@ import orjson
 
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
-from kgmem.storage import agtype, embeddings, revisions
+from kgmem.storage import agtype, embeddings, fact_reads, revisions
+from kgmem.storage.fact_reads import side_table
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
-from kgmem.storage.vertices import properties_of
-
-SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~4x (made per item)
@@ -53,16 +52,6 @@ class FactRow:
     episode_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FactFilter:
-    """Which facts a listing returns; None means any."""
-
-    subject_id: int | None = None
-    object_id: int | None = None
-    predicate: str | None = None
-    include_closed: bool = False
-
-
 def timestamp(value: datetime | None) -> str | None:
     """The agtype form of a time: UTC ISO 8601 with fixed width, so strings sort as times."""
     if value is None:
@@ -80,15 +69,6 @@ def timestamp(value: datetime | None) -> str | None:
 # one costs more than the lookup.
 _STAMPS: dict[datetime, str] = {}
 _STAMPS_MAX = 65_536
-
-
-def _side(ns: NamespaceRef) -> str:
-    return table(ns.name, "_kg_fact")
-
-
-def _edges(ns: NamespaceRef) -> str:
-    """AGE's parent table of all edge labels (its children index start_id and end_id)."""
-    return table(ns.name, "_ag_label_edge")
 
 
 def _edge_properties(
@@ -171,7 +151,7 @@ async def lock_existing_at(
         f"SELECT f.uid, f.id, f.predicate, f.subject_id, f.object_id, f.recorded_at, "
         f"f.expired_at, f.text, "
         f"EXISTS (SELECT 1 FROM {embeddings.vector_table(ns, 'fact')} x WHERE x.id = f.id) "
-        f"AS embedded FROM {_side(ns)} f WHERE f.uid = ANY($1::text[]) "
+        f"AS embedded FROM {side_table(ns)} f WHERE f.uid = ANY($1::text[]) "
         # Locked in uid order (sorted before the locks are taken), the same order in
         # every transaction, so concurrent batches sharing facts wait rather than deadlock.
         "ORDER BY f.uid FOR UPDATE OF f"
@@ -254,7 +234,7 @@ async def _insert_new(
     try:
         for predicate, group in groups.items():
             info = labels[predicate]
-            sql = _insert_sql(_side(ns), [table(ns.name, predicate)])
+            sql = _insert_sql(side_table(ns), [table(ns.name, predicate)])
             for at in range(0, len(group), _CHUNK):
                 payload = _payload(group[at : at + _CHUNK], now)
                 if pending is not None:
@@ -292,7 +272,7 @@ async def _insert_together(
     for predicate, group in groups.items():
         info = labels[predicate]
         args += [info.label_id, table(ns.name, info.seq_name), predicate, _payload(group, now)]
-    sql = _insert_sql(_side(ns), [table(ns.name, p) for p in groups])
+    sql = _insert_sql(side_table(ns), [table(ns.name, p) for p in groups])
     return {r["uid"]: r["id"] for r in await conn.fetch(sql, *args)}
 
 
@@ -346,7 +326,7 @@ async def _update_existing(
         f"WITH x AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], "
         "$4::timestamptz[], $5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t)), "
         f"kept AS ({revisions.keep_changed_sql(ns)}) "
-        f"UPDATE {_side(ns)} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
+        f"UPDATE {side_table(ns)} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
         f"confidence = x.c, text = x.t, revised_at = {revisions.REVISED_AT} "
         "FROM x WHERE f.uid = x.u",
         [r.uid for r in rows],
@@ -401,7 +381,7 @@ async def close(
     """Close fact ``uid``: it stops holding at ``valid_to`` (default: its own valid_to if
     already past, else ``now``) and stops being believed at ``now``."""
     old = await conn.fetchrow(
-        f"SELECT id, predicate, valid_from, valid_to, expired_at FROM {_side(ns)} "
+        f"SELECT id, predicate, valid_from, valid_to, expired_at FROM {side_table(ns)} "
         "WHERE uid = $1 FOR UPDATE",
         uid,
     )
@@ -420,7 +400,7 @@ async def close(
     # "as of" read before the close still sees the fact as it was then.
     expired_at = await conn.fetchval(
         f"WITH kept AS ({revisions.keep_sql(ns)}) "
-        f"UPDATE {_side(ns)} SET valid_to = $3, expired_at = greatest($2, recorded_at), "
+        f"UPDATE {side_table(ns)} SET valid_to = $3, expired_at = greatest($2, recorded_at), "
         "revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
         "WHERE id = $1 RETURNING expired_at",
         old["id"],
@@ -428,7 +408,7 @@ async def close(
         end,
     )
     await _mirror_validity(conn, ns, old["id"], old["predicate"], end, expired_at)
-    fact = await get(conn, ns, uid)
+    fact = await fact_reads.get(conn, ns, uid)
     assert fact is not None
     return fact
 
@@ -441,7 +421,7 @@ async def reopen(
     close, believed again from now on (the closed version is kept as a revision).
     Returns the uids reopened."""
     records = await conn.fetch(
-        f"SELECT f.id, f.uid, f.predicate, r.valid_to, r.expired_at FROM {_side(ns)} f "
+        f"SELECT f.id, f.uid, f.predicate, r.valid_to, r.expired_at FROM {side_table(ns)} f "
         f"JOIN {table(ns.name, '_kg_fact_revision')} r ON r.fact_id = f.id "
         "AND r.known_to = f.revised_at WHERE f.uid = ANY($1::text[]) AND f.revised_at = $2 "
         "AND f.expired_at IS NOT NULL ORDER BY f.id FOR UPDATE OF f",
@@ -451,7 +431,7 @@ async def reopen(
     now = await conn.fetchval("SELECT now()")
     for r in records:
         await conn.execute(
-            f"WITH kept AS ({revisions.keep_sql(ns)}) UPDATE {_side(ns)} SET valid_to = $3, "
+            f"WITH kept AS ({revisions.keep_sql(ns)}) UPDATE {side_table(ns)} SET valid_to = $3, "
             "expired_at = $4, revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
             "WHERE id = $1",
             r["id"],
@@ -499,7 +479,7 @@ async def withdraw_claims(
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     """Delete fact ``uid``, its edge and its claims; False if it did not exist."""
     row = await conn.fetchrow(
-        f"DELETE FROM {_side(ns)} WHERE uid = $1 RETURNING id, predicate", uid
+        f"DELETE FROM {side_table(ns)} WHERE uid = $1 RETURNING id, predicate", uid
     )
     if row is None:
         return False
@@ -510,116 +490,6 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     )
     await conn.execute(f"DELETE FROM {table(ns.name, row['predicate'])} WHERE id = $1", row["id"])
     return True
-
-
-_SELECT = """
-SELECT f.id, f.uid, f.predicate, s.uid AS subject, o.uid AS object, f.valid_from, f.valid_to,
-       f.recorded_at, f.expired_at, f.confidence, f.text,
-       ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id
-             WHERE c.fact_id = f.id ORDER BY x.uid) AS sources,
-       ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.episode_id
-             WHERE c.fact_id = f.id ORDER BY x.uid) AS episodes,
-       sc.trust, sc.status
-FROM {fact} f JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id
-LEFT JOIN {score} sc ON sc.fact_id = f.id
-"""
-
-
-def _select(ns: NamespaceRef) -> str:
-    return _SELECT.format(
-        fact=_side(ns),
-        vertex=table(ns.name, "_kg_vertex"),
-        claim=table(ns.name, "_kg_claim"),
-        score=table(ns.name, "_kg_fact_score"),
-    )
-
-
-async def get(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Fact | None:
-    """Fact ``uid`` with properties and provenance, or None."""
-    records = await conn.fetch(f"{_select(ns)} WHERE f.uid = $1", uid)
-    facts = await _with_properties(conn, ns, records)
-    return facts[0] if facts else None
-
-
-async def page(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    where: FactFilter,
-    *,
-    after: int | None,
-    limit: int,
-) -> list[Fact]:
-    """Up to ``limit`` facts matching ``where`` in graph-id order, after id ``after``."""
-    clauses = ["f.id > $1"]
-    args: list[object] = [after if after is not None else 0]
-    edges = _edges(ns)
-    for column, value in (("start_id", where.subject_id), ("end_id", where.object_id)):
-        if value is not None:
-            args.append(value)
-            clauses.append(f"f.id IN (SELECT e.id FROM {edges} e WHERE e.{column} = ${len(args)})")
-    if where.predicate is not None:
-        args.append(where.predicate)
-        clauses.append(f"f.predicate = ${len(args)}")
-    if not where.include_closed:
-        clauses.append("f.expired_at IS NULL")
-    args.append(limit)
-    sql = f"{_select(ns)} WHERE {' AND '.join(clauses)} ORDER BY f.id LIMIT ${len(args)}"
-    return await _with_properties(conn, ns, await conn.fetch(sql, *args))
-
-
-async def touching(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    vertex_id: int,
-    *,
-    include_closed: bool,
-    limit: int,
-) -> tuple[list[Fact], list[Fact]]:
-    """Facts going out of and coming into a vertex, each list capped at ``limit``."""
-    closed = "" if include_closed else " AND f.expired_at IS NULL"
-    found = []
-    for column in ("start_id", "end_id"):
-        found.append(
-            await conn.fetch(
-                f"{_select(ns)} WHERE f.id IN (SELECT e.id FROM {_edges(ns)} e "
-                f"WHERE e.{column} = $1){closed} ORDER BY f.id LIMIT $2",
-                vertex_id,
-                limit,
-            )
-        )
-    out, into = found
-    return await _with_properties(conn, ns, out), await _with_properties(conn, ns, into)
-
-
-async def _with_properties(
-    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[asyncpg.Record]
-) -> list[Fact]:
-    props = await properties_of(conn, ns, [(r["id"], r["predicate"]) for r in records])
-    return [_fact(r, props.get(r["id"], {})) for r in records]
-
-
-def _fact(record: asyncpg.Record, properties: dict[str, Any]) -> Fact:
-    for key in SYSTEM_KEYS:
-        properties.pop(key, None)
-    return Fact(
-        uid=record["uid"],
-        id=record["id"],
-        subject=record["subject"],
-        predicate=record["predicate"],
-        object=record["object"],
-        properties=properties,
-        valid_from=record["valid_from"],
-        valid_to=record["valid_to"],
-        recorded_at=record["recorded_at"],
-        expired_at=record["expired_at"],
-        confidence=record["confidence"],
-        text=record["text"],
-        sources=tuple(record["sources"]),
-        episodes=tuple(record["episodes"]),
-        # Every read of a fact carries its stored score (None when never scored).
-        trust=record.get("trust"),
-        verification=record.get("status"),
-    )
 
 
 def _by_predicate(rows: Iterable[FactRow]) -> dict[str, list[FactRow]]:
@@ -635,33 +505,3 @@ def _by_predicate(rows: Iterable[FactRow]) -> dict[str, list[FactRow]]:
 
 def _uid(row: FactRow) -> str:
     return row.uid
-
-
-# ``_SELECT`` with the edge's properties (one index probe per label table and row): the
-# facts of a search's hits, ready to return, in one statement.
-_SELECT_WITH_PROPERTIES = _SELECT.replace(
-    "sc.trust, sc.status\nFROM",
-    "sc.trust, sc.status,\n"
-    "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties\nFROM",
-    1,
-)
-if "AS properties" not in _SELECT_WITH_PROPERTIES:  # the anchor text above changed shape
-    raise RuntimeError("facts._SELECT no longer ends its columns with 'sc.status'")
-
-
-async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:
-    """Facts by graph id with properties, provenance and their stored trust and
-    verification status (None when never scored); missing ids are left out. One
-    statement."""
-    select = _SELECT_WITH_PROPERTIES.format(
-        fact=_side(ns),
-        vertex=table(ns.name, "_kg_vertex"),
-        claim=table(ns.name, "_kg_claim"),
-        edge=table(ns.name, "_ag_label_edge"),
-        score=table(ns.name, "_kg_fact_score"),
-    )
-    records = await conn.fetch(f"{select} WHERE f.id = ANY($1::graphid[])", list(ids))
-    return {
-        r["id"]: _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {})
-        for r in records
-    }

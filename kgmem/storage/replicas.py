@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from kgmem.config import DatabaseSettings
+from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, InvalidRequest
 from kgmem.replica_settings import ReplicaSettings
 from kgmem.storage.database import Database, open_pool

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from kgmem.config import DatabaseSettings
+from kgmem.database_settings import DatabaseSettings
 from kgmem.storage import backends
 from kgmem.storage.database import APPLICATION
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kgmem.config import DatabaseSettings
+from kgmem.database_settings import DatabaseSettings
 from kgmem.storage import embedded
 from kgmem.storage.embedded import start_embedded
 

@@ -10,8 +10,7 @@ import itertools
 from bench.roundtrips import RoundTrips
 from kgmem import BatchWrite, FactWrite, Memory
 from kgmem.storage import candidates as cand
-from kgmem.storage import facts as fact_store
-from kgmem.storage import geo, namespaces
+from kgmem.storage import fact_reads, geo, namespaces
 from tests.retrieval.graphs import add_cities, add_people
 from tests.retrieval.test_causal import build as build_causal
 
@@ -68,9 +67,9 @@ async def test_facts_by_ids_in_one_statement_match_facts_read_one_by_one(
         ns = await namespaces.resolve(conn, namespace)
         rows = await conn.fetch(f'SELECT id, uid FROM "{namespace}"._kg_fact ORDER BY id')
         with RoundTrips() as trips:
-            found = await fact_store.by_ids(conn, ns, [r["id"] for r in rows] + [10**12])
+            found = await fact_reads.by_ids(conn, ns, [r["id"] for r in rows] + [10**12])
         assert trips.total == 1
-        expected = {r["id"]: await fact_store.get(conn, ns, r["uid"]) for r in rows}
+        expected = {r["id"]: await fact_reads.get(conn, ns, r["uid"]) for r in rows}
         assert found == expected
         # Properties are really read (the causal edges carry strength and lag).
         assert found[next(r["id"] for r in rows if r["uid"] == "a-b")].properties == {

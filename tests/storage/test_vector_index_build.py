@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from kgmem import EntityWrite, Memory, Settings
-from kgmem.config import DatabaseSettings
+from kgmem.database_settings import DatabaseSettings
 from kgmem.model import SearchQuery
 from tests.retrieval.graphs import ONLY_VECTOR, axis_vector
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from kgmem.config import DatabaseSettings
+from kgmem.database_settings import DatabaseSettings
 from kgmem.storage import watchdog
 from kgmem.storage.embedded import start_embedded
 from kgmem.storage.watchdog import WATCHED_APPLICATION, Watchdog

@@ -14,7 +14,8 @@ import asyncpg
 from kgmem.storage import agtype, statements
 from kgmem.storage.bulk.ops import BatchContext, BatchCounts, EdgeOp
 from kgmem.storage.bulk.rows import all_plain, any_uid, copy_rows, field, json_field, reserve_many
-from kgmem.storage.facts import SYSTEM_KEYS, timestamp
+from kgmem.storage.fact_reads import SYSTEM_KEYS
+from kgmem.storage.facts import timestamp
 from kgmem.storage.property_merge import merge_edge_properties
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table

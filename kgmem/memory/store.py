@@ -1,48 +1,26 @@
-"""``Memory``: kgmem's Python API, one object per store.
-
-::
-
-    async with await Memory.open(Settings()) as memory:
-        await memory.create_namespace("demo")
-        await memory.upsert_entity("demo", EntityWrite(uid="alice", label="Person",
-                                                       properties={"name": "Alice"}))
-
-``open`` starts the embedded PostgreSQL when no ``KGMEM_DATABASE_URL`` is set, runs
-migrations, checks the embedding model against the one the store was built with,
-and brings every namespace up to the graph schema.
-"""
+"""``Memory``: opening and closing a store, verification, retrieval, building the
+memory graph from episodes, health; the rest comes from the sibling modules."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from kgmem import retrieval
 from kgmem.agents import AgentStates, Budgets
 from kgmem.config import Settings
-from kgmem.cypher import Mode
-from kgmem.cypher.named import NamedQuery
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.embedding.batching import coalesced
 from kgmem.embedding.query_cache import QueryCache
-from kgmem.errors import InvalidInput
-from kgmem.graph import GraphContext, cypher_transaction
-from kgmem.graph import cypher as cypher_ops
-from kgmem.graph import entities as entity_ops
-from kgmem.graph import facts as fact_ops
-from kgmem.graph import named as named_ops
+from kgmem.graph import GraphContext
 from kgmem.graph import namespaces as namespace_ops
-from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.reads import ReadRouter
-from kgmem.graph.writes import write, write_fact
 from kgmem.ingest import (
     Builder,
     EpisodeOutcome,
@@ -54,44 +32,31 @@ from kgmem.ingest import (
 from kgmem.ingest import communities as community_ops
 from kgmem.ingest import forget as forget_ops
 from kgmem.ingest import merges as merge_ops
-from kgmem.io import backfill, exporter, loader
-from kgmem.io.exporter import ExportOptions
-from kgmem.io.loader import ImportOptions, ImportReport, Progress
 from kgmem.key_cache import KeyCache
 from kgmem.live import Change, Live
+from kgmem.memory.content import GraphContent
+from kgmem.memory.cypher import CypherMethods
+from kgmem.memory.keys import SCOPES, KeyMethods
+from kgmem.memory.startup import database_url, start_database, stop_database
+from kgmem.memory.transfer import Transfer
 from kgmem.model import (
-    ApiKey,
-    BatchResult,
-    BatchWrite,
     CandidateCheck,
     CausalPath,
     CausalQuery,
-    CypherResult,
     EmbeddingInfo,
     Entity,
-    EntityDetail,
-    EntityPatch,
-    EntityWrite,
-    Fact,
-    FactQuery,
     FactVerification,
-    FactWrite,
     HealthReport,
-    IssuedKey,
-    Namespace,
-    NamespaceStats,
     Page,
-    Scope,
     SearchQuery,
     SearchResult,
     SourceDetail,
     SourceReliability,
     TimelineEntry,
     VerificationRun,
-    WriteOutcome,
 )
 from kgmem.resources import resource_dir
-from kgmem.schema import GraphSchema, load_schema, schema_files, validate_namespace_name
+from kgmem.schema import GraphSchema, load_schema, schema_files
 from kgmem.storage import (
     Database,
     EmbeddedPostgres,
@@ -99,7 +64,6 @@ from kgmem.storage import (
     meta,
     open_database,
     prewarm,
-    start_embedded,
     watchdog,
 )
 from kgmem.storage import keys as key_store
@@ -112,10 +76,8 @@ from kgmem.verification import runs as verification_runs
 
 _log = logging.getLogger("kgmem")
 
-SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
 
-
-class Memory:
+class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
     """One kgmem store: namespaces, entities, facts, API keys."""
 
     def __init__(
@@ -168,12 +130,12 @@ class Memory:
             embedder_from_settings(settings.embedding, settings.home), settings.embedding
         )
         dimension = embedder.info.dimension if embedder else store_dimension(settings.embedding)
-        lock, embedded = _start_database(settings, serve=serve)
+        lock, embedded = start_database(settings, serve=serve)
         try:
-            url = embedded.url if embedded else _secret(settings)
+            url = embedded.url if embedded else database_url(settings)
             db = await open_database(url, settings.database)
         except BaseException:
-            _stop(embedded, lock)
+            stop_database(embedded, lock)
             raise
         memory = cls(
             GraphContext(
@@ -305,7 +267,7 @@ class Memory:
                 await self.ctx.embedder.close()
         finally:
             timeout_s = self.settings.database.stop_timeout_s
-            await asyncio.to_thread(_stop, self._embedded, self._lock, timeout_s, hard)
+            await asyncio.to_thread(stop_database, self._embedded, self._lock, timeout_s, hard)
 
     async def write_position(self) -> str | None:
         """The primary's WAL position (an LSN) when reads may go to replicas: a read
@@ -332,146 +294,6 @@ class Memory:
     def database(self) -> Database:
         """The database handle (for the capabilities built on top)."""
         return self.ctx.db
-
-    # -- namespaces -------------------------------------------------------------
-
-    async def create_namespace(self, name: str, description: str = "") -> Namespace:
-        """Create a namespace (its own AGE graph)."""
-        created = await namespace_ops.create(self.ctx, name, description)
-        await self.live.changed(name, "namespace.created")
-        return created
-
-    async def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
-        """All namespaces, or only those in ``only``."""
-        return await namespace_ops.list_all(self.ctx, only)
-
-    async def get_namespace(self, name: str) -> Namespace:
-        """One namespace's record."""
-        return await namespace_ops.get(self.ctx, name)
-
-    async def namespace_stats(self, name: str) -> NamespaceStats:
-        """Counts per label, facts current and closed, embeddings, bytes on disk."""
-        return await namespace_ops.stats(self.ctx, name)
-
-    async def check_namespace(self, name: str) -> dict[str, int]:
-        """Count orphaned rows (side rows without graph elements and the reverse); all
-        zero unless the graph was changed behind kgmem's back (raw Cypher writes)."""
-        return await namespace_ops.check(self.ctx, name)
-
-    async def delete_namespace(self, name: str) -> None:
-        """Delete a namespace and everything in it."""
-        await namespace_ops.delete(self.ctx, name)
-        await self.live.changed(name, "namespace.deleted")
-
-    # -- entities ---------------------------------------------------------------
-
-    async def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
-        """Create or replace one entity by uid."""
-        outcome = (await write(self.ctx, namespace, entities=[entity])).entities[0]
-        await self.live.changed(namespace, "entity.upserted", [outcome.uid])
-        return outcome
-
-    async def patch_entity(
-        self, namespace: str, uid: str, change: EntityPatch, *, if_match: str | None = None
-    ) -> WriteOutcome:
-        """Change part of a stored entity (JSON merge-patch semantics, ``EntityPatch``);
-        concurrent patches never lose each other's changes. ``if_match``: only if the
-        entity is still at that ``Entity.version`` (else ``VersionMismatch``)."""
-        outcome = await entity_ops.patch(self.ctx, namespace, uid, change, if_match=if_match)
-        await self.live.changed(namespace, "entity.upserted", [outcome.uid])
-        return outcome
-
-    async def get_entity(
-        self,
-        namespace: str,
-        uid: str,
-        *,
-        include_closed: bool = False,
-        facts_limit: int = 100,
-        known_at: datetime | None = None,
-    ) -> EntityDetail:
-        """An entity with the facts that touch it (``known_at``: as believed then)."""
-        return await entity_ops.get(
-            self.ctx,
-            namespace,
-            uid,
-            include_closed=include_closed,
-            facts_limit=facts_limit,
-            known_at=known_at,
-        )
-
-    async def list_entities(
-        self,
-        namespace: str,
-        *,
-        label: str | None = None,
-        cursor: str | None = None,
-        limit: int = 100,
-    ) -> Page[Entity]:
-        """A page of entities ordered by uid."""
-        return await entity_ops.page(
-            self.ctx, namespace, label=label, cursor_text=cursor, limit=limit
-        )
-
-    async def delete_entity(self, namespace: str, uid: str) -> None:
-        """Delete an entity, its facts and its side rows."""
-        await entity_ops.delete(self.ctx, namespace, uid)
-        await self.live.changed(namespace, "entity.deleted", [uid])
-
-    # -- facts ------------------------------------------------------------------
-
-    async def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
-        """Add (or, with a known uid, update) one fact and return it as stored.
-
-        When the fact names a source and ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` is on,
-        its data item and sources are re-scored incrementally before returning."""
-        stored, closed = await write_fact(self.ctx, namespace, fact)
-        await self.live.changed(namespace, "fact.added", [stored.uid])
-        if closed:
-            await self.live.changed(namespace, "fact.closed", list(closed))
-        if fact.source is not None and self.settings.verification.update_on_write:
-            await verification_runs.after_write(
-                self.ctx,
-                namespace,
-                stored.uid,
-                fact.source,
-                self.settings.verification,
-                fact=(stored.id, stored.predicate),
-            )
-            return await fact_ops.get(self.ctx, namespace, stored.uid)
-        return stored
-
-    async def get_fact(self, namespace: str, uid: str) -> Fact:
-        """One fact."""
-        return await fact_ops.get(self.ctx, namespace, uid)
-
-    async def list_facts(self, namespace: str, query: FactQuery | None = None) -> Page[Fact]:
-        """A page of facts, current ones only unless ``query.include_closed``."""
-        return await fact_ops.page(self.ctx, namespace, query or FactQuery())
-
-    async def close_fact(
-        self, namespace: str, uid: str, *, valid_to: datetime | None = None
-    ) -> Fact:
-        """Close a fact (it stays for "as of" queries)."""
-        closed = await fact_ops.close(self.ctx, namespace, uid, valid_to=valid_to)
-        await self.live.changed(namespace, "fact.closed", [uid])
-        return closed
-
-    async def delete_fact(self, namespace: str, uid: str) -> None:
-        """Delete a fact for good."""
-        await fact_ops.delete(self.ctx, namespace, uid)
-        await self.live.changed(namespace, "fact.deleted", [uid])
-
-    async def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
-        """Entities then facts in one transaction: all written or none."""
-        result = await write(self.ctx, namespace, batch.entities, batch.facts)
-        if result.entities:
-            await self.live.changed(namespace, "entity.upserted", [e.uid for e in result.entities])
-        if result.facts:
-            await self.live.changed(namespace, "fact.added", [f.uid for f in result.facts])
-        if result.closed:
-            await self.live.changed(namespace, "fact.closed", list(result.closed))
-        return result
 
     # -- verification -----------------------------------------------------------
 
@@ -632,187 +454,6 @@ class Memory:
             await self.live.changed(name, "communities.refreshed")
         return refreshed
 
-    # -- imports and exports ----------------------------------------------------
-
-    async def import_file(
-        self,
-        namespace: str,
-        path: Path,
-        options: ImportOptions | None = None,
-        progress: Callable[[Progress], None] | None = None,
-    ) -> ImportReport:
-        """Bulk-load a file (RDF, CSV, JSON Lines, GraphML; see kgmem.io.loader)."""
-        try:
-            report = await loader.import_file(
-                self.ctx, namespace, path, options or ImportOptions(), progress
-            )
-        except BaseException:
-            # Batches an import committed before failing are in the store.
-            await self.live.changed(namespace, "import.failed", file=path.name)
-            raise
-        await self.live.changed(
-            namespace,
-            "import.completed",
-            file=path.name,
-            records_loaded=report.records_loaded,
-            records_rejected=report.records_rejected,
-        )
-        return report
-
-    async def embed_pending(
-        self, namespace: str, progress: Callable[[int, int], None] | None = None
-    ) -> int:
-        """Embed every entity of ``namespace`` that has text but no vector; returns how
-        many were embedded (0 without an embedding model)."""
-        count = await backfill.embed_pending(self.ctx, namespace, progress)
-        if count:
-            await self.live.changed(namespace, "entity.embedded", count=count)
-        return count
-
-    def export(self, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
-        """The namespace (or a subgraph) serialised in ``options.format``, in chunks."""
-        return exporter.export(self.ctx, namespace, options)
-
-    # -- API keys ---------------------------------------------------------------
-
-    async def create_key(
-        self, name: str, scopes: Sequence[Scope], namespaces: Sequence[str] | None = None
-    ) -> IssuedKey:
-        """A new API key; its secret is in the result and nowhere else."""
-        if not name.strip() or len(name) > 200:
-            raise InvalidInput("a key needs a name of 1 to 200 characters")
-        bad = sorted(set(scopes) - set(SCOPES))
-        if bad or not scopes:
-            raise InvalidInput(f"scopes must be some of {', '.join(SCOPES)}; got {bad or 'none'}")
-        for ns in namespaces or ():
-            validate_namespace_name(ns)
-        try:
-            async with self.ctx.db.transaction() as conn:
-                return await key_store.create(
-                    conn,
-                    name=name.strip(),
-                    scopes=sorted(set(scopes), key=SCOPES.index),
-                    namespaces=namespaces,
-                )
-        finally:
-            self.key_checks.clear()
-
-    async def list_keys(self) -> list[ApiKey]:
-        """All keys (never their secrets)."""
-        async with self.ctx.db.acquire() as conn:
-            return await key_store.list_all(conn)
-
-    async def revoke_key(self, key_id: str) -> ApiKey:
-        """Revoke a key from now on (this process stops accepting it at once; other
-        processes within ``kgmem.key_cache.KEY_CACHE_SECONDS``)."""
-        try:
-            async with self.ctx.db.transaction() as conn:
-                return await key_store.revoke(conn, key_id)
-        finally:
-            self.key_checks.clear()
-
-    async def authenticate(self, presented: str) -> ApiKey | None:
-        """The active key a request presented, or None (a check is reused for a few
-        seconds: ``kgmem.key_cache``)."""
-        found, key = self.key_checks.key(presented)
-        if found:
-            return key
-        generation = self.key_checks.generation
-        async with self.ctx.db.acquire() as conn:
-            key = await key_store.authenticate(conn, presented)
-        self.key_checks.put_key(presented, key, generation)
-        return key
-
-    async def active_key_count(self) -> int:
-        """How many keys are not revoked (reused for a few seconds, as key checks)."""
-        cached = self.key_checks.count()
-        if cached is not None:
-            return cached
-        generation = self.key_checks.generation
-        async with self.ctx.db.acquire() as conn:
-            count = await key_store.active_count(conn)
-        self.key_checks.put_count(count, generation)
-        return count
-
-    # -- Cypher -----------------------------------------------------------------
-
-    async def cypher(
-        self,
-        namespace: str,
-        query: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        mode: Mode = "read",
-        limit: int | None = None,
-    ) -> CypherResult:
-        """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
-        READ ONLY transaction as the namespace's reader role (on a replica when there are
-        some), write mode as the service."""
-        request = CypherRequest(query=query, params=params or {}, mode=mode, limit=limit)
-        if mode == "read":
-            return await self.reads.run(
-                lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
-            )
-        result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
-        await self.live.changed(namespace, "cypher.written")
-        return result
-
-    @contextlib.asynccontextmanager
-    async def cypher_transaction(
-        self, namespace: str, mode: Mode = "read"
-    ) -> AsyncIterator[cypher_transaction.Runner]:
-        """Several Cypher requests in one transaction (committed when the block ends,
-        undone when it raises); a write transaction announces a change once committed."""
-        settings = self.settings.cypher
-        async with cypher_transaction.transaction(self.ctx, namespace, mode, settings) as run:
-            yield run
-        if mode == "write":
-            await self.live.changed(namespace, "cypher.written")
-
-    async def explain_cypher(
-        self, namespace: str, query: str, params: Mapping[str, Any] | None = None
-    ) -> list[str]:
-        """How kgmem and PostgreSQL would run ``query`` (nothing is executed)."""
-        request = CypherRequest(query=query, params=params or {}, mode="write")
-        return await cypher_ops.explain(self.ctx, namespace, request, self.settings.cypher)
-
-    async def cypher_reader_role(self, namespace: str) -> str:
-        """The PostgreSQL role that can only read ``namespace``'s graph (created if
-        missing); grant it to a login role for psql or AGE Viewer."""
-        return await cypher_ops.reader_role(self.ctx, namespace)
-
-    def named_queries(self) -> list[NamedQuery]:
-        """The named queries of ``cypher/``, by name."""
-        return sorted(named_ops.catalogue().values(), key=lambda q: q.name)
-
-    def named_query(self, name: str) -> NamedQuery:
-        """One named query, or ``NamedQueryNotFound``."""
-        return named_ops.find(named_ops.catalogue(), name)
-
-    async def run_named(
-        self,
-        namespace: str,
-        name: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        limit: int | None = None,
-    ) -> CypherResult:
-        """Run the named query ``name`` with ``params`` (checked against its header)."""
-        query = self.named_query(name)
-        query.check_params(params or {})
-        return await self.cypher(namespace, query.text, params, mode=query.mode, limit=limit)
-
-    async def _episodes_changed(self, namespace: str, outcomes: Sequence[EpisodeOutcome]) -> None:
-        await self.live.changed_many(namespace, _episode_changes(outcomes))
-
-    async def _batch_built(
-        self, namespace: str, requests: Sequence[Sequence[EpisodeOutcome]]
-    ) -> None:
-        """The events of one built batch of episode requests, each request's in order."""
-        await self.live.changed_many(
-            namespace, [c for outcomes in requests for c in _episode_changes(outcomes)]
-        )
-
     # -- health -----------------------------------------------------------------
 
     async def health(self) -> HealthReport:
@@ -840,45 +481,18 @@ class Memory:
             embedded_database=self._embedded is not None,
         )
 
+    # -- episode events ---------------------------------------------------------
 
-def _secret(settings: Settings) -> str:
-    url = settings.database.url
-    assert url is not None
-    return url.get_secret_value()
+    async def _episodes_changed(self, namespace: str, outcomes: Sequence[EpisodeOutcome]) -> None:
+        await self.live.changed_many(namespace, _episode_changes(outcomes))
 
-
-def _start_database(
-    settings: Settings, *, serve: bool
-) -> tuple[HomeLock | None, EmbeddedPostgres | None]:
-    if settings.database.url is not None:
-        return None, None
-    lock = HomeLock(settings.home)
-    if serve:
-        lock.acquire()
-        owner = True
-    else:
-        owner = lock.try_acquire()
-    try:
-        embedded = start_embedded(
-            settings.home, owner=owner, shared_buffers=settings.database.shared_buffers
+    async def _batch_built(
+        self, namespace: str, requests: Sequence[Sequence[EpisodeOutcome]]
+    ) -> None:
+        """The events of one built batch of episode requests, each request's in order."""
+        await self.live.changed_many(
+            namespace, [c for outcomes in requests for c in _episode_changes(outcomes)]
         )
-        return (lock if owner else None), embedded
-    except BaseException:
-        if owner:
-            lock.release()
-        raise
-
-
-def _stop(
-    embedded: EmbeddedPostgres | None,
-    lock: HomeLock | None,
-    timeout_s: float = 30.0,
-    hard: threading.Event | None = None,
-) -> None:
-    if embedded is not None:
-        embedded.stop(timeout_s=timeout_s, hard=hard)
-    if lock is not None:
-        lock.release()
 
 
 def _episode_changes(outcomes: Sequence[EpisodeOutcome]) -> list[Change]:

@@ -1,0 +1,97 @@
+"""Analyst Cypher and named queries through ``Memory``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from kgmem.config import Settings
+from kgmem.cypher import Mode
+from kgmem.cypher.named import NamedQuery
+from kgmem.graph import GraphContext, cypher_transaction
+from kgmem.graph import cypher as cypher_ops
+from kgmem.graph import named as named_ops
+from kgmem.graph.cypher import CypherRequest
+from kgmem.graph.reads import ReadRouter
+from kgmem.live import Live
+from kgmem.model import (
+    CypherResult,
+)
+
+
+class CypherMethods:
+    """Cypher requests and transactions, EXPLAIN, reader roles, named queries."""
+
+    ctx: GraphContext
+    settings: Settings
+    live: Live
+    reads: ReadRouter
+
+    # -- Cypher -----------------------------------------------------------------
+
+    async def cypher(
+        self,
+        namespace: str,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: Mode = "read",
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
+        READ ONLY transaction as the namespace's reader role (on a replica when there are
+        some), write mode as the service."""
+        request = CypherRequest(query=query, params=params or {}, mode=mode, limit=limit)
+        if mode == "read":
+            return await self.reads.run(
+                lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
+            )
+        result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+        await self.live.changed(namespace, "cypher.written")
+        return result
+
+    @contextlib.asynccontextmanager
+    async def cypher_transaction(
+        self, namespace: str, mode: Mode = "read"
+    ) -> AsyncIterator[cypher_transaction.Runner]:
+        """Several Cypher requests in one transaction (committed when the block ends,
+        undone when it raises); a write transaction announces a change once committed."""
+        settings = self.settings.cypher
+        async with cypher_transaction.transaction(self.ctx, namespace, mode, settings) as run:
+            yield run
+        if mode == "write":
+            await self.live.changed(namespace, "cypher.written")
+
+    async def explain_cypher(
+        self, namespace: str, query: str, params: Mapping[str, Any] | None = None
+    ) -> list[str]:
+        """How kgmem and PostgreSQL would run ``query`` (nothing is executed)."""
+        request = CypherRequest(query=query, params=params or {}, mode="write")
+        return await cypher_ops.explain(self.ctx, namespace, request, self.settings.cypher)
+
+    async def cypher_reader_role(self, namespace: str) -> str:
+        """The PostgreSQL role that can only read ``namespace``'s graph (created if
+        missing); grant it to a login role for psql or AGE Viewer."""
+        return await cypher_ops.reader_role(self.ctx, namespace)
+
+    def named_queries(self) -> list[NamedQuery]:
+        """The named queries of ``cypher/``, by name."""
+        return sorted(named_ops.catalogue().values(), key=lambda q: q.name)
+
+    def named_query(self, name: str) -> NamedQuery:
+        """One named query, or ``NamedQueryNotFound``."""
+        return named_ops.find(named_ops.catalogue(), name)
+
+    async def run_named(
+        self,
+        namespace: str,
+        name: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> CypherResult:
+        """Run the named query ``name`` with ``params`` (checked against its header)."""
+        query = self.named_query(name)
+        query.check_params(params or {})
+        return await self.cypher(namespace, query.text, params, mode=query.mode, limit=limit)

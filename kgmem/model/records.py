@@ -1,0 +1,285 @@
+"""Public data types of kgmem's Python API: what is written and stored (entities,
+facts, namespaces, keys, health, Cypher answers).
+
+Inputs (``EntityWrite``, ``FactWrite``) describe what a caller wants stored; outputs
+(``Entity``, ``Fact``, ...) describe what is stored. All are frozen. Times are
+timezone-aware ``datetime`` values; vectors are sequences of floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, Literal, TypeVar
+
+T = TypeVar("T")
+
+JsonValue = Any
+"""A JSON value: None, bool, int, float, str, list of JSON values or str-keyed map."""
+
+Scope = Literal["read", "write", "admin"]
+
+VerificationStatus = Literal["verified", "contested", "unverified", "refuted"]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    """A WGS84 position in degrees: latitude in [-90, 90], longitude in [-180, 180]."""
+
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class EntityWrite:
+    """An entity to create or replace, identified by its ``uid`` within a namespace.
+
+    ``properties`` replace the stored ones entirely. ``embedding`` is used as given;
+    without it the entity is embedded from its ``name``, ``summary`` and
+    ``description`` when an embedding provider is configured.
+    """
+
+    uid: str
+    label: str = "Entity"
+    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    embedding: Sequence[float] | None = None
+    location: GeoPoint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityPatch:
+    """A change to a stored entity with JSON merge-patch semantics (RFC 7386):
+    ``properties`` are merged into the stored ones (a None value removes the key,
+    nested maps merge the same way); ``label`` and ``location`` replace the stored ones
+    when given; ``remove_location`` drops the stored point."""
+
+    label: str | None = None
+    properties: Mapping[str, JsonValue] | None = None
+    location: GeoPoint | None = None
+    remove_location: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FactWrite:
+    """A fact: the edge ``subject -[predicate]-> object`` with its times and provenance.
+
+    ``valid_from``/``valid_to`` say when it holds in the world (open when None);
+    ``recorded_at`` when the store learnt it (now when None). With a ``uid`` that
+    already names a fact of the same statement, the fact is updated in place.
+    """
+
+    subject: str
+    predicate: str
+    object: str
+    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    uid: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    recorded_at: datetime | None = None
+    confidence: float | None = None
+    source: str | None = None
+    episode: str | None = None
+    text: str | None = None
+    embedding: Sequence[float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A stored vertex."""
+
+    uid: str
+    label: str
+    properties: Mapping[str, JsonValue]
+    id: int
+    location: GeoPoint | None
+    has_embedding: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def version(self) -> str:
+        """An opaque tag of this state of the entity, new with each write of it (its
+        HTTP ``ETag``; ``If-Match`` takes it back)."""
+        return version_tag(self.updated_at)
+
+
+def version_tag(updated_at: datetime) -> str:
+    """``Entity.version`` of an entity last written at ``updated_at``."""
+    micros = (updated_at - _EPOCH) // timedelta(microseconds=1)
+    return f'"{micros:x}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A stored fact edge with its bi-temporal fields and provenance."""
+
+    uid: str
+    id: int
+    subject: str
+    predicate: str
+    object: str
+    properties: Mapping[str, JsonValue]
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime
+    expired_at: datetime | None
+    confidence: float | None
+    text: str | None
+    sources: tuple[str, ...] = ()
+    episodes: tuple[str, ...] = ()
+    trust: float | None = None
+    verification: VerificationStatus | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        """True once the store has superseded or retracted this fact."""
+        return self.expired_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class EntityDetail:
+    """An entity with the facts that touch it."""
+
+    entity: Entity
+    outgoing: tuple[Fact, ...]
+    incoming: tuple[Fact, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FactQuery:
+    """Which facts to list: any of subject, predicate and object (uids and label), current
+    ones only unless ``include_closed``; one page of ``limit`` after ``cursor``."""
+
+    subject: str | None = None
+    predicate: str | None = None
+    object: str | None = None
+    include_closed: bool = False
+    cursor: str | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a keyset-paged listing; pass ``next_cursor`` back for the next page."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """A tenant: its own AGE graph and side tables."""
+
+    name: str
+    description: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceStats:
+    """Counts and size of one namespace. ``facts_current`` and ``facts_closed`` count
+    facts about the world; ``structural_edges`` the links episode building writes
+    (MENTIONS, PART_OF, PRECEDES, MEMBER_OF; ``kgmem.storage.structural``), which
+    ``edges`` counts with the facts per label."""
+
+    name: str
+    vertices: Mapping[str, int]
+    edges: Mapping[str, int]
+    facts_current: int
+    facts_closed: int
+    embedded_entities: int
+    embedded_facts: int
+    bytes: int
+    structural_edges: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BatchWrite:
+    """Entities, then facts, then fact closures, applied in one transaction."""
+
+    entities: Sequence[EntityWrite] = ()
+    facts: Sequence[FactWrite] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What a write did to one item: its uid and whether it was created or updated."""
+
+    uid: str
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """Outcome of a batch: one entry per input, in input order (a fact that restated
+    one in force names that fact's uid), and the facts the batch's functional values
+    superseded (``closed``)."""
+
+    entities: tuple[WriteOutcome, ...]
+    facts: tuple[WriteOutcome, ...]
+    closed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key's record (never its secret)."""
+
+    id: str
+    name: str
+    scopes: tuple[Scope, ...]
+    namespaces: tuple[str, ...] | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A newly created key: the secret is shown once and stored only as a hash."""
+
+    key: ApiKey
+    secret: str
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingInfo:
+    """The model that produced a store's vectors."""
+
+    provider: str
+    model: str
+    dimension: int
+
+
+@dataclass(frozen=True, slots=True)
+class HealthReport:
+    """What /health reports."""
+
+    database_ok: bool
+    server_version: str
+    extensions: Mapping[str, str]
+    keyword_search: Literal["bm25", "fulltext"]
+    embedding: EmbeddingInfo
+    embedding_loaded: bool
+    embedded_database: bool
+    embedding_backend: str | None = None
+    database_state: Literal["up", "restarting", "down"] = "up"
+    restart_attempt: int = 0
+    restarts: int = 0
+    database_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CypherResult:
+    """The answer to a Cypher query: column names, rows of typed JSON values (see
+    ``kgmem.cypher.values``), whether rows were cut at the limit, timings in
+    milliseconds (plan, database, decode, total) and the rewrites kgmem applied."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+    timings: dict[str, float]
+    rewrites: tuple[str, ...] = ()

@@ -1,0 +1,223 @@
+"""Public types of retrieval: search queries and results, causal paths, timelines."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from kgmem.model.records import (
+    Entity,
+    Fact,
+    GeoPoint,
+    JsonValue,
+    VerificationStatus,
+)
+
+# -- retrieval -------------------------------------------------------------------
+
+ResultType = Literal["entities", "facts", "episodes"]
+Axis = Literal["vector", "keyword", "temporal", "spatial", "causal", "graph"]
+AXES: tuple[Axis, ...] = ("vector", "keyword", "temporal", "spatial", "causal", "graph")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeQuery:
+    """The temporal axis.
+
+    ``valid_at``: true in the world at that time. ``known_at``: as the store believed
+    it then. Both together: "as of". ``start``/``end``: a window [start, end) that a
+    fact's validity or a vertex's ``occurred_at`` must overlap. ``half_life_days``:
+    recency decay, score 0.5 ** (age / half-life) with the age measured from ``now``
+    (default: the time of the query). Without ``valid_at``, ``known_at`` or a window,
+    only current facts qualify; with one, closed facts qualify when that time falls
+    inside them.
+    """
+
+    valid_at: datetime | None = None
+    known_at: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    half_life_days: float | None = None
+    now: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceQuery:
+    """The spatial axis (WGS84 degrees, kilometres on the sphere).
+
+    ``near`` with ``radius_km``: within that distance; ``near`` alone: the nearest
+    ``nearest`` vertices; ``box`` = (south, west, north, east): within the box, which
+    crosses the antimeridian when west > east. Facts qualify through their subject or
+    object.
+    """
+
+    near: GeoPoint | None = None
+    radius_km: float | None = None
+    box: tuple[float, float, float, float] | None = None
+    nearest: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CausalQuery:
+    """The causal axis: follow causal edges from ``anchor`` (an entity or event uid)
+    ``forward`` to effects or ``backward`` to causes, up to ``depth`` hops, keeping
+    paths whose strength (product along the path) is at least ``min_strength``."""
+
+    anchor: str
+    direction: Literal["forward", "backward"] = "forward"
+    depth: int = 3
+    min_strength: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ExpansionQuery:
+    """Graph expansion: a k-hop neighbourhood of the seeds (``hops``, at most
+    ``per_hop`` new vertices per hop) ranked by personalised PageRank. Seeds are
+    these uids plus the entities whose names the query text mentions."""
+
+    seeds: tuple[str, ...] = ()
+    hops: int = 2
+    per_hop: int = 50
+    damping: float = 0.5
+    from_text: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Hard filters: vertex labels, fact predicates, and properties equal to values."""
+
+    labels: tuple[str, ...] = ()
+    predicates: tuple[str, ...] = ()
+    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AxisWeights:
+    """Weight of each axis in the fusion (0 turns an axis off); see
+    ``kgmem.retrieval.fusion``. Only the ratios matter."""
+
+    vector: float = 0.32
+    keyword: float = 0.68
+    temporal: float = 0.25
+    spatial: float = 0.25
+    causal: float = 0.25
+    graph: float = 0.1
+
+    def of(self, axis: Axis) -> float:
+        """The weight of ``axis``."""
+        return float(getattr(self, axis))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """One search along any combination of axes; at least one must be given.
+
+    ``embedding`` is the query's own vector (the store's dimension) for callers that
+    embed themselves; otherwise ``text`` is embedded with the store's model.
+    ``fusion``: ``convex`` (scores scaled by their best, combined), ``minmax`` (scores
+    scaled between their floor and best, combined) or ``rrf`` (ranks combined), see
+    ``kgmem.retrieval.fusion``. ``context``: with each episode hit, up to this many
+    turns before and after it in its session (0..10). ``time_from_text``: without a
+    ``time``, use the window a time expression in ``text`` names ("in May 2023", "last
+    summer"; ``kgmem.retrieval.question``).
+    """
+
+    text: str | None = None
+    time: TimeQuery | None = None
+    place: PlaceQuery | None = None
+    causal: CausalQuery | None = None
+    expansion: ExpansionQuery | None = None
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    types: tuple[ResultType, ...] = ("entities", "facts", "episodes")
+    k: int = 10
+    weights: AxisWeights = field(default_factory=AxisWeights)
+    explain: bool = False
+    embedding: Sequence[float] | None = None
+    min_trust: float | None = None
+    order_by: Literal["score", "trust"] = "score"
+    include_structural: bool = False
+    """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
+    fusion: Literal["convex", "rrf", "minmax"] = "minmax"
+    context: int = 0
+    time_from_text: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One result: an entity, episode or fact, its fused score and rank, and per axis
+    that found or scored it, a score in [0, 1] and a short reason. ``relevance`` in
+    [0, 1] is the weighted mean of the axes' scores, each scaled by the best of this
+    search (1: the best on every axis used); ``context`` the neighbouring turns of an
+    episode hit when the query asks for them."""
+
+    kind: Literal["entity", "episode", "fact"]
+    uid: str
+    score: float
+    rank: int
+    scores: Mapping[str, float]
+    reasons: Mapping[str, str]
+    entity: Entity | None = None
+    fact: Fact | None = None
+    trust: float | None = None
+    status: VerificationStatus | None = None
+    relevance: float = 0.0
+    context: tuple[Entity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked hits; with ``explain``, the plan and milliseconds spent per stage."""
+
+    hits: tuple[SearchHit, ...]
+    plan: tuple[str, ...] | None = None
+    timings_ms: Mapping[str, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CausalNode:
+    """A vertex on a causal path: its uid, label and name (None when it has none)."""
+
+    uid: str
+    label: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CausalStep:
+    """One causal edge on a path: ``cause -[predicate]-> effect``, with the fact's text."""
+
+    fact: str
+    cause: str
+    effect: str
+    predicate: str
+    strength: float
+    lag: str | None
+    cause_after_effect: bool
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CausalPath:
+    """A path from the anchor: its end vertex, strength (product), steps in order and
+    the vertices along it, the anchor first."""
+
+    end: str
+    strength: float
+    steps: tuple[CausalStep, ...]
+    nodes: tuple[CausalNode, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """True when some cause on the path starts after its effect."""
+        return any(s.cause_after_effect for s in self.steps)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """A fact touching an entity, in valid-time order, with when it was recorded and
+    closed."""
+
+    fact: Fact
+    direction: Literal["outgoing", "incoming"]

@@ -1,0 +1,133 @@
+"""Public types of verification: sources' reliability, facts' trust, checks and runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from kgmem.model.records import (
+    VerificationStatus,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceReliability:
+    """A source and how far its claims have proven true (``reliability`` in [0, 1]; None
+    until a verification run has scored it). ``copying`` is the probability that it
+    copies whoever asserted an item before it."""
+
+    uid: str
+    name: str | None
+    kind: str | None
+    prior_reliability: float | None
+    reliability: float | None
+    claims: int
+    copying: float
+    scored_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReliabilityPoint:
+    """One reliability a source was given: by a full run or an incremental update."""
+
+    at: datetime
+    reliability: float
+    claims: int
+    run: Literal["full", "incremental"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDetail:
+    """A source with its reliability history (newest first)."""
+
+    source: SourceReliability
+    history: tuple[ReliabilityPoint, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceClaim:
+    """A source asserting a value, with the source's reliability."""
+
+    source: str
+    reliability: float | None
+    value: str
+    fact: str
+    confidence: float | None
+    observed_at: datetime
+
+
+TrustGround = Literal["consensus", "unscored", "competitors", "nothing"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrustBasis:
+    """What a trust figure rests on: ``sources`` distinct sources and ``claims`` claims
+    for the value, the mean ``prior`` reliability of those sources (declared, else the
+    default; None without sources), and ``rests_on``: ``consensus`` (scored from the
+    claims), ``unscored`` (claims not scored yet: trust is None until a run),
+    ``competitors`` (no claim for the value; trust is what the scored competing values
+    of a functional predicate leave) or ``nothing`` (no claim at all: trust is None, and
+    the status is never ``verified``)."""
+
+    rests_on: TrustGround
+    sources: int
+    claims: int
+    prior: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class FactVerification:
+    """How well-supported a fact is: ``support`` independent sources for it (copies
+    discounted), ``contradiction`` sources for competing values of the same data item,
+    ``consensus`` its share of the item's support, ``trust`` the probability it is true."""
+
+    fact: str
+    subject: str
+    predicate: str
+    value: str
+    functional: bool
+    trust: float | None
+    support: float
+    contradiction: int
+    consensus: float
+    status: VerificationStatus
+    chosen: bool
+    sources_for: tuple[SourceClaim, ...]
+    sources_against: tuple[SourceClaim, ...]
+    scored_at: datetime | None
+    basis: TrustBasis
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateCheck:
+    """A candidate statement checked against the memory: the stored facts of its data
+    item that match its value and those that contradict it, and the trust the memory
+    gives the candidate (the matching fact's, else what is left when competitors hold)."""
+
+    subject: str
+    predicate: str
+    value: str
+    functional: bool
+    trust: float | None
+    status: VerificationStatus
+    matches: tuple[FactVerification, ...]
+    contradictions: tuple[FactVerification, ...]
+    basis: TrustBasis
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationRun:
+    """What a full verification run did."""
+
+    namespace: str
+    claims: int
+    facts: int
+    items: int
+    sources: int
+    dependent_pairs: int
+    iterations: int
+    seconds: float
+    read_seconds: float = 0.0
+    compute_seconds: float = 0.0
+    write_seconds: float = 0.0

@@ -1,0 +1,182 @@
+"""Reading facts back: one by uid, a filtered page, those touching an entity, a
+search's hits by graph id; each with its provenance, stored trust and status.
+
+The writes are in ``kgmem.storage.facts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from kgmem.model import Fact
+from kgmem.storage import agtype
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+from kgmem.storage.vertices import properties_of
+
+SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
+"""The edge properties kgmem itself writes (mirrors of the side row), not the caller's."""
+
+
+@dataclass(frozen=True, slots=True)
+class FactFilter:
+    """Which facts a listing returns; None means any."""
+
+    subject_id: int | None = None
+    object_id: int | None = None
+    predicate: str | None = None
+    include_closed: bool = False
+
+
+def side_table(ns: NamespaceRef) -> str:
+    """The namespace's ``_kg_fact`` side table."""
+    return table(ns.name, "_kg_fact")
+
+
+def edge_table(ns: NamespaceRef) -> str:
+    """AGE's parent table of all edge labels (its children index start_id and end_id)."""
+    return table(ns.name, "_ag_label_edge")
+
+
+_SELECT = """
+SELECT f.id, f.uid, f.predicate, s.uid AS subject, o.uid AS object, f.valid_from, f.valid_to,
+       f.recorded_at, f.expired_at, f.confidence, f.text,
+       ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id
+             WHERE c.fact_id = f.id ORDER BY x.uid) AS sources,
+       ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.episode_id
+             WHERE c.fact_id = f.id ORDER BY x.uid) AS episodes,
+       sc.trust, sc.status
+FROM {fact} f JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id
+LEFT JOIN {score} sc ON sc.fact_id = f.id
+"""
+
+
+def _select(ns: NamespaceRef) -> str:
+    return _SELECT.format(
+        fact=side_table(ns),
+        vertex=table(ns.name, "_kg_vertex"),
+        claim=table(ns.name, "_kg_claim"),
+        score=table(ns.name, "_kg_fact_score"),
+    )
+
+
+async def get(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Fact | None:
+    """Fact ``uid`` with properties and provenance, or None."""
+    records = await conn.fetch(f"{_select(ns)} WHERE f.uid = $1", uid)
+    facts = await _with_properties(conn, ns, records)
+    return facts[0] if facts else None
+
+
+async def page(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    where: FactFilter,
+    *,
+    after: int | None,
+    limit: int,
+) -> list[Fact]:
+    """Up to ``limit`` facts matching ``where`` in graph-id order, after id ``after``."""
+    clauses = ["f.id > $1"]
+    args: list[object] = [after if after is not None else 0]
+    edges = edge_table(ns)
+    for column, value in (("start_id", where.subject_id), ("end_id", where.object_id)):
+        if value is not None:
+            args.append(value)
+            clauses.append(f"f.id IN (SELECT e.id FROM {edges} e WHERE e.{column} = ${len(args)})")
+    if where.predicate is not None:
+        args.append(where.predicate)
+        clauses.append(f"f.predicate = ${len(args)}")
+    if not where.include_closed:
+        clauses.append("f.expired_at IS NULL")
+    args.append(limit)
+    sql = f"{_select(ns)} WHERE {' AND '.join(clauses)} ORDER BY f.id LIMIT ${len(args)}"
+    return await _with_properties(conn, ns, await conn.fetch(sql, *args))
+
+
+async def touching(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    vertex_id: int,
+    *,
+    include_closed: bool,
+    limit: int,
+) -> tuple[list[Fact], list[Fact]]:
+    """Facts going out of and coming into a vertex, each list capped at ``limit``."""
+    closed = "" if include_closed else " AND f.expired_at IS NULL"
+    found = []
+    for column in ("start_id", "end_id"):
+        found.append(
+            await conn.fetch(
+                f"{_select(ns)} WHERE f.id IN (SELECT e.id FROM {edge_table(ns)} e "
+                f"WHERE e.{column} = $1){closed} ORDER BY f.id LIMIT $2",
+                vertex_id,
+                limit,
+            )
+        )
+    out, into = found
+    return await _with_properties(conn, ns, out), await _with_properties(conn, ns, into)
+
+
+async def _with_properties(
+    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[asyncpg.Record]
+) -> list[Fact]:
+    props = await properties_of(conn, ns, [(r["id"], r["predicate"]) for r in records])
+    return [_fact(r, props.get(r["id"], {})) for r in records]
+
+
+def _fact(record: asyncpg.Record, properties: dict[str, Any]) -> Fact:
+    for key in SYSTEM_KEYS:
+        properties.pop(key, None)
+    return Fact(
+        uid=record["uid"],
+        id=record["id"],
+        subject=record["subject"],
+        predicate=record["predicate"],
+        object=record["object"],
+        properties=properties,
+        valid_from=record["valid_from"],
+        valid_to=record["valid_to"],
+        recorded_at=record["recorded_at"],
+        expired_at=record["expired_at"],
+        confidence=record["confidence"],
+        text=record["text"],
+        sources=tuple(record["sources"]),
+        episodes=tuple(record["episodes"]),
+        # Every read of a fact carries its stored score (None when never scored).
+        trust=record.get("trust"),
+        verification=record.get("status"),
+    )
+
+
+# ``_SELECT`` with the edge's properties (one index probe per label table and row): the
+# facts of a search's hits, ready to return, in one statement.
+_SELECT_WITH_PROPERTIES = _SELECT.replace(
+    "sc.trust, sc.status\nFROM",
+    "sc.trust, sc.status,\n"
+    "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties\nFROM",
+    1,
+)
+if "AS properties" not in _SELECT_WITH_PROPERTIES:  # the anchor text above changed shape
+    raise RuntimeError("fact_reads._SELECT no longer ends its columns with 'sc.status'")
+
+
+async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:
+    """Facts by graph id with properties, provenance and their stored trust and
+    verification status (None when never scored); missing ids are left out. One
+    statement."""
+    select = _SELECT_WITH_PROPERTIES.format(
+        fact=side_table(ns),
+        vertex=table(ns.name, "_kg_vertex"),
+        claim=table(ns.name, "_kg_claim"),
+        edge=table(ns.name, "_ag_label_edge"),
+        score=table(ns.name, "_kg_fact_score"),
+    )
+    records = await conn.fetch(f"{select} WHERE f.id = ANY($1::graphid[])", list(ids))
+    return {
+        r["id"]: _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {})
+        for r in records
+    }

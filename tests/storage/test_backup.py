@@ -60,7 +60,10 @@ async def answers(memory: Memory, ns: str) -> dict[str, Any]:
     )
     knows = await memory.list_facts(ns)
     return {
-        "keyword": [(h.uid, round(h.score, 6)) for h in keyword.hits],
+        # Hits in order, not BM25's scores: its corpus statistics also count row versions
+        # that VACUUM has not removed yet (building writes an episode twice, each time a
+        # new index entry), and a restore builds the index from the live rows only.
+        "keyword": [h.uid for h in keyword.hits],
         "vector": [(h.uid, round(h.score, 6)) for h in vector.hits],
         "cypher": cypher.rows,
         "facts": sorted((f.uid, f.sources) for f in knows.items),

@@ -105,18 +105,20 @@ def test_each_session_is_one_chain_in_time_order(rows: list[tuple[str | None, in
             assert near[after.episode_uid][0] is w
 
 
-async def test_concurrent_requests_of_one_session_get_the_same_context(
+async def test_concurrent_requests_of_one_session_each_get_a_context_of_their_session(
     embedding_memory: Memory, namespace: str, local_embedder: LocalEmbedder, raw_conn
 ) -> None:
-    # Sent together, the queue may build them as one batch or one after the other.
+    # Sent together, the requests may reach the building queue in any order (each embeds
+    # its turn first), and a turn that arrives after a later one keeps the context it
+    # had (the module's documented limit). Whatever the order, each turn is indexed and
+    # embedded with neighbours from its own session only, never another's text.
     await asyncio.wait_for(
         asyncio.gather(*(embedding_memory.add_episodes(namespace, [turn(i)]) for i in range(3))),
         timeout=120,
     )
-    expected = await local_embedder.embed(
-        [f"{TURNS[0]}\n{TURNS[1]}", f"{TURNS[1]}\n{TURNS[2]}", TURNS[2]]
-    )
-    for i, vector in enumerate(expected):
+    for i in range(3):
         text, stored = await _stored(raw_conn, namespace, f"t{i}")
-        assert np.allclose(stored, vector, atol=1e-4), i
-        assert text == (f"{TURNS[i - 1]}\n{TURNS[i]}" if i else TURNS[0])
+        assert text in {TURNS[i], *(f"{TURNS[j]}\n{TURNS[i]}" for j in range(i))}, i
+        candidates = [TURNS[i], *(f"{TURNS[i]}\n{TURNS[j]}" for j in range(i + 1, 3))]
+        vectors = await local_embedder.embed(candidates)
+        assert any(np.allclose(stored, v, atol=1e-4) for v in vectors), i

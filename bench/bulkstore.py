@@ -100,7 +100,10 @@ async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     """COPY the store into ``namespace`` (already created, empty)."""
     ns = await namespaces.resolve(conn, namespace)
     labels = await LabelCatalog().known(conn, ns)
+    # A load and its index builds outlast any request's timeout: lift it and rename the
+    # backend as kgmem's own imports do, so the server's watchdog leaves it alone.
     await conn.execute("SET statement_timeout = 0")
+    await conn.execute("SET application_name = 'kgmem-import'")
     # HNSW builds fast only while its graph fits in maintenance_work_mem (~2 GB at 1M).
     memory = "4GB" if store.n > 200_000 else "1GB"
     await conn.execute(f"SET maintenance_work_mem = '{memory}'")
@@ -120,6 +123,7 @@ async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     print("  facts copied; building HNSW and BM25 indexes ...", flush=True)
     await _rebuild(conn, namespace, [r["indexdef"] for r in vector_indexes])
     await conn.execute("RESET statement_timeout")
+    await conn.execute("RESET application_name")
 
 
 async def _vertices(

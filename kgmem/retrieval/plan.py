@@ -16,7 +16,6 @@ from datetime import datetime
 
 from kgmem.model import ExpansionQuery, SearchQuery
 from kgmem.retrieval import scope as scopes
-from kgmem.retrieval import temporal
 from kgmem.retrieval.scope import Scope
 from kgmem.storage.keyword_search import Backend
 
@@ -94,10 +93,16 @@ class SearchPlan:
 
 
 def plan(
-    q: SearchQuery, store: Store, tuning: Tuning, vector: list[float] | None = None
+    q: SearchQuery,
+    store: Store,
+    tuning: Tuning,
+    vector: list[float] | None = None,
+    *,
+    clock: datetime,
 ) -> SearchPlan:
     """The plan of ``q`` (already validated); ``vector`` is the query's own embedding
-    checked against the store (``kgmem.graph.prepare.vector``)."""
+    checked against the store (``kgmem.graph.prepare.vector``); ``clock`` the time now,
+    which the query's own "now" (``TimeQuery.now``) overrides."""
     text = q.text.strip() if q.text else None
     limit = min(max(4 * q.k, tuning.min_candidates), tuning.max_candidates)
     embeds = vector is None and bool(text) and store.can_embed
@@ -121,7 +126,7 @@ def plan(
         limit=limit,
         ef_search=store.ef_search,
         keyword_backend=store.keyword_backend,
-        now=temporal.reference_time(q.time),
+        now=q.time.now if q.time is not None and q.time.now is not None else clock,
         vector_given=vector,
         short=_short(q, limit, store.ef_search) if lone else 0,
         load=q.k if lone else 0,

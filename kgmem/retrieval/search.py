@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from kgmem.errors import KgmemError
 from kgmem.graph import prepare
@@ -53,7 +54,8 @@ def plan_of(ctx: GraphContext, q: SearchQuery, tuning: Tuning = TUNING) -> Searc
     validate.query(ctx, q)
     trust.validate(q)
     store = Store(ctx.db.ef_search, ctx.db.keyword_search, ctx.embedder is not None)
-    return plan(question.with_time(q), store, tuning, prepare.vector(ctx, q.embedding))
+    vector = prepare.vector(ctx, q.embedding)
+    return plan(question.with_time(q), store, tuning, vector, clock=datetime.now(UTC))
 
 
 async def run(ctx: GraphContext, namespace: str, p: SearchPlan) -> SearchResult:

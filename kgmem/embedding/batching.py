@@ -111,6 +111,7 @@ class CoalescingEmbedder:
         self._queue.add(call)
         instruments().embedding_queue.inc(len(texts))
         if self._drain is None or self._drain.done():
+            # Serves every caller queued meanwhile, so it outlives the call that started it.
             self._drain = asyncio.create_task(self._run())
         return await call.done
 

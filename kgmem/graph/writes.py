@@ -17,12 +17,10 @@ endpoints may be entities of the same batch. An unknown ``source`` becomes a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from kgmem.embedding import fact_text
 from kgmem.errors import EntityNotFound, NamespaceNotFound
@@ -35,6 +33,7 @@ from kgmem.storage import facts as fact_store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.facts import FactRow, StoredFact
 from kgmem.storage.vertices import VertexRow
+from kgmem.taskgroup import task_group
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +135,11 @@ async def _write_facts(
             _validate(ctx, (), facts)  # a bad batch is reported as such first
             raise
         pipelined = len(facts) >= 2 * _PIPELINE_CHUNK and _distinct_uids(facts)
-        pending = _prefetch_endpoints(conn, ns, facts, with_facts=pipelined)
-        await asyncio.sleep(0)  # let the lookup go out before validating
-        try:
+        # A failure cancels the lookup in flight and waits for it to end, so that the
+        # connection has no statement running when the failed transaction is undone.
+        async with task_group() as tg:
+            pending = _prefetch_endpoints(tg, conn, ns, facts, with_facts=pipelined)
+            await asyncio.sleep(0)  # let the lookup go out before validating
             done = None
             if pipelined and pending is not None:
                 done = await _pipelined(ctx, conn, ns, facts, pending)
@@ -147,9 +148,6 @@ async def _write_facts(
                 known = (await pending)[0] if pending is not None else None
                 plan = _Plan([], endpoints=known)
                 done, _ = await _apply(ctx, conn, ns, items, plan, read_back=False)
-        except BaseException:
-            await _abandon(pending)
-            raise
         if then is not None:
             await then(conn, ns, done)
         return done
@@ -163,8 +161,13 @@ _Prefetched = tuple[dict[str, VertexRef], tuple[dict[str, StoredFact], datetime]
 
 
 def _prefetch_endpoints(
-    conn: Connection, ns: NamespaceRef, facts: Sequence[FactWrite], *, with_facts: bool
-) -> asyncio.Future[_Prefetched] | None:
+    tg: asyncio.TaskGroup,
+    conn: Connection,
+    ns: NamespaceRef,
+    facts: Sequence[FactWrite],
+    *,
+    with_facts: bool,
+) -> asyncio.Task[_Prefetched] | None:
     """Start the locked lookup of every uid the facts name, unvalidated (None if one
     is not even a string: validation refuses the batch anyway), then, ``with_facts``,
     the locked lookup of the stored facts among the facts' own uids. Validation returns
@@ -180,7 +183,7 @@ def _prefetch_endpoints(
         # The same order as the unpipelined path: endpoints first, then the facts.
         return known, await fact_store.lock_existing_at(conn, ns, [str(f.uid) for f in facts])
 
-    return asyncio.ensure_future(lookup())
+    return tg.create_task(lookup())
 
 
 def _distinct_uids(facts: Sequence[FactWrite]) -> bool:
@@ -194,7 +197,7 @@ async def _pipelined(
     conn: Connection,
     ns: NamespaceRef,
     facts: Sequence[FactWrite],
-    pending: asyncio.Future[_Prefetched],
+    pending: asyncio.Task[_Prefetched],
 ) -> BatchResult | None:
     """Write a long batch of facts chunk by chunk, each chunk's statements running in
     PostgreSQL while Python validates and prepares the next (without this, the client's
@@ -216,8 +219,9 @@ async def _pipelined(
     indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
     created: dict[str, bool] = {}
     written: list[FactRow] = []
-    writing: asyncio.Future[list[tuple[str, int, bool]]] | None = None
-    try:
+    writing: asyncio.Task[list[tuple[str, int, bool]]] | None = None
+    # A failure cancels the chunk in flight and waits for it (see ``_write_facts``).
+    async with task_group() as tg:
         for start, end in itertools.pairwise(bounds):
             chunk = first if start == 0 else _validate_slice(ctx, facts, start, end)
             items = _Items(entities=[], facts=chunk, unique_entities=[], unique_facts=chunk)
@@ -227,28 +231,16 @@ async def _pipelined(
             if writing is not None:
                 created.update((u, c) for u, _, c in await writing)
             mine = {r.uid: existing[r.uid] for r in rows if r.uid in existing}
-            writing = asyncio.ensure_future(_write_rows(ctx, conn, ns, rows, mine, now))
+            writing = tg.create_task(_write_rows(ctx, conn, ns, rows, mine, now))
             await asyncio.sleep(0)  # send the chunk's statement before preparing the next
         assert writing is not None
         created.update((u, c) for u, _, c in await writing)
-    except BaseException:
-        await _abandon(writing)
-        raise
     closed = await statements.supersede(conn, ns, ctx.schema, written, now)
     return BatchResult(
         entities=(),
         facts=tuple(WriteOutcome(str(f.uid), created[str(f.uid)]) for f in facts),
         closed=tuple(closed),
     )
-
-
-async def _abandon(future: asyncio.Future[Any] | None) -> None:
-    """Cancel ``future`` if it is still running and wait for it to end, so that the
-    connection has no statement in flight when the failed transaction is undone."""
-    if future is not None and not future.done():
-        future.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await future
 
 
 def _validate_slice(

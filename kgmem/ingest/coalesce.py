@@ -78,6 +78,7 @@ class EpisodeQueue:
         request = _Request(works, asyncio.get_running_loop().create_future())
         state.queue.add(request)
         if state.drain is None or state.drain.done():
+            # Serves every request queued meanwhile, so it outlives the one that started it.
             state.drain = asyncio.create_task(self._drain(namespace, state))
         return await request.done
 

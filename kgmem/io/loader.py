@@ -37,6 +37,7 @@ from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
 from kgmem.storage import Connection, NamespaceRef, bulk, namespaces
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, VertexOp
 from kgmem.storage.vertices import OCCURRED_KEYS, occurred_time
+from kgmem.taskgroup import task_group
 
 OnError = Literal["stop", "skip"]
 _MAX_LISTED_ERRORS = 1000
@@ -265,6 +266,8 @@ async def _load(
         try:
             wrote |= await _one_batch(run, batch)
         except BaseException as exc:
+            # Waited for, not cancelled (no task group): the reading thread cannot be
+            # interrupted, and the source is closed after this returns.
             await asyncio.gather(pending, return_exceptions=True)
             if isinstance(exc, ImportRejected):  # a clean stop leaves the indexes whole
                 await _finish(run.ctx, run.batch_ctx.ns, analyze=True)
@@ -303,33 +306,24 @@ async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None
             for name in names:
                 await bulk.restore_index(conn, ns.name, name)
 
-    # Tasks are created in queue order, and the semaphore wakes its waiters in order.
-    builds = {
-        name: asyncio.ensure_future(build([name]))
-        for name, target in indexes
-        if target not in empty
-    }
-    idle = [name for name, target in indexes if target in empty]
-    if idle:
-        together = asyncio.ensure_future(build(idle))
-        builds.update(dict.fromkeys(idle, together))
-
-    async def stats(name: str) -> None:
-        mine = {builds[index] for index, target in indexes if target == name}
+    async def stats(name: str, mine: set[asyncio.Task[None]]) -> None:
         if mine:
             await asyncio.gather(*mine)
         async with slots, ctx.db.transaction() as conn:
             await bulk.lift_timeout(conn)
             await bulk.analyze_table(conn, ns, name)
 
-    jobs = [*set(builds.values()), *(asyncio.ensure_future(stats(name)) for name in tables)]
-    try:
-        await asyncio.gather(*jobs)
-    except BaseException:
-        for job in jobs:
-            job.cancel()
-        await asyncio.gather(*jobs, return_exceptions=True)
-        raise
+    # Tasks are created in queue order, and the semaphore wakes its waiters in order; a
+    # failure cancels the rest.
+    async with task_group() as tg:
+        builds = {
+            name: tg.create_task(build([name])) for name, target in indexes if target not in empty
+        }
+        if idle := [name for name, target in indexes if target in empty]:
+            builds.update(dict.fromkeys(idle, tg.create_task(build(idle))))
+        for table in tables:
+            mine = {builds[index] for index, target in indexes if target == table}
+            tg.create_task(stats(table, mine))
 
 
 async def _maybe_defer(

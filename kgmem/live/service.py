@@ -164,6 +164,7 @@ class Live:
             self._redis_settings.retry_s,
         )
         if self._probe is None or self._probe.done():
+            # Retries in the background until Redis answers or close(): beyond any scope.
             self._probe = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:

@@ -166,6 +166,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             if memory._watchdog is not None:
                 memory._watchdog.start()
             if serve and settings.database.prewarm:
+                # Runs while the server starts serving; close() cancels it if unfinished.
                 memory._prewarm = asyncio.create_task(memory.prewarm())
             if serve and embedded is not None and embedded.owner:
                 memory._supervisor = Supervisor(

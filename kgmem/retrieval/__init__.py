@@ -4,7 +4,10 @@ says why it ranked and how relevant it is, in [0, 1].
 
 One module per axis (``semantic``, ``temporal``, ``spatial``, ``causal``,
 ``expansion``), ``fusion`` for the ranking, ``context`` for the session turns around an
-episode hit, ``validate`` for the query's rules and ``search`` to run a query. Sits
+episode hit, ``validate`` for the query's rules and ``search`` to run a query: its
+``plan`` (decided from the query and settings alone), the axes' candidate generators
+(``axes``), their results merged once (``candidates``), the constraints and the time
+and place scores (``eligibility``), and fusion and loading into hits (``hits``). Sits
 between ``kgmem.memory`` and ``kgmem.graph``.
 """
 

@@ -144,11 +144,6 @@ def _contains(lo: datetime | None, hi: datetime | None, at: datetime) -> bool:
     return at < hi or (lo is not None and lo == hi == at)
 
 
-def reference_time(t: TimeQuery | None) -> datetime:
-    """The "now" decay is measured from."""
-    return t.now if t is not None and t.now is not None else datetime.now(UTC)
-
-
 async def timeline(
     ctx: GraphContext,
     namespace: str,

@@ -72,6 +72,7 @@ class ImportJobs:
             id=job_id, namespace=namespace, filename=path.name, bytes_total=path.stat().st_size
         )
         self.jobs[job_id] = job
+        # Outlives the request that started it: a background task, cancelled at close().
         task = asyncio.create_task(self._run(memory, job, path, options, embed))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)

@@ -54,6 +54,7 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
     metrics.use_directory(settings.home / "metrics")
     memory = await Memory.open(settings, serve=True)
     freeze_startup_heap()
+    # A background task, not a task group: a failed warm-up must not end the server.
     warming = asyncio.create_task(memory.warm_up())
     try:
         if not is_loopback(server.host) and await memory.active_key_count() == 0:
@@ -108,6 +109,7 @@ async def serve_worker(settings: Settings, server: ServerSettings) -> None:
     parent = os.getppid()
     try:
         userver = GracefulServer(_config(memory, settings, server), memory)
+        # Runs as long as the server does and is cancelled when it stops (it never ends).
         watch = asyncio.create_task(_exit_with(parent, userver))
         try:
             await userver.serve(sockets=[listen(server.host, server.port, shared=True)])

@@ -72,6 +72,8 @@ class GracefulServer(uvicorn.Server):
             len(self.server_state.tasks),
             self.drain_s,
         )
+        # Both run to their end whatever the drain raises (asyncio.wait, not a task group:
+        # a failure of one must not cancel the other, nor the workers' stop in a thread).
         others = asyncio.create_task(asyncio.to_thread(self._others or _nothing, self.hard))
         escalation = asyncio.create_task(self._escalate())
         try:

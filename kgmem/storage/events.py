@@ -179,6 +179,7 @@ class Listener:
         if self._stopped or (self._retry is not None and not self._retry.done()):
             return
         _log.warning("the events LISTEN connection was lost; reconnecting")
+        # Started from a connection callback and kept until stop(): no scope to hold it.
         self._retry = asyncio.get_running_loop().create_task(self._reconnect())
 
     async def _reconnect(self) -> None:

@@ -12,7 +12,6 @@ Closing a fact sets ``valid_to`` and ``expired_at`` and keeps the version it rep
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from kgmem.storage.fact_reads import side_table
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
+from kgmem.taskgroup import task_group
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~4x (made per item)
@@ -230,8 +230,9 @@ async def _insert_new(
     groups = _by_predicate(rows)
     if 1 < len(groups) <= _MULTI and len(rows) <= _CHUNK:
         return await _insert_together(conn, ns, labels, groups, now)
-    pending: asyncio.Future[list[asyncpg.Record]] | None = None
-    try:
+    pending: asyncio.Task[list[asyncpg.Record]] | None = None
+    # A failure cancels the statement in flight and waits for it to end.
+    async with task_group() as tg:
         for predicate, group in groups.items():
             info = labels[predicate]
             sql = _insert_sql(side_table(ns), [table(ns.name, predicate)])
@@ -239,7 +240,7 @@ async def _insert_new(
                 payload = _payload(group[at : at + _CHUNK], now)
                 if pending is not None:
                     created.update((r["uid"], r["id"]) for r in await pending)
-                pending = asyncio.ensure_future(
+                pending = tg.create_task(
                     conn.fetch(
                         sql, info.label_id, table(ns.name, info.seq_name), predicate, payload
                     )
@@ -247,12 +248,6 @@ async def _insert_new(
                 await asyncio.sleep(0)  # let the statement go out before building the next
         if pending is not None:
             created.update((r["uid"], r["id"]) for r in await pending)
-            pending = None
-    finally:
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, asyncpg.PostgresError):
-                await pending
     return created
 
 

@@ -75,6 +75,7 @@ class Replicas:
 
     async def close(self) -> None:
         """Close every replica's pool."""
+        # gather, not a task group: one pool failing to close must not cancel the others'.
         await asyncio.gather(*(r.db.close(timeout_s=5.0) for r in self.members))
 
 

@@ -45,6 +45,7 @@ class Supervisor:
     def start(self) -> None:
         """Begin watching (in a background task of the running loop)."""
         if self._attempts > 0 and self._task is None:
+            # Long-lived: watches from start() to close(), beyond any one scope.
             self._task = asyncio.get_running_loop().create_task(self._watch())
 
     async def close(self) -> None:
@@ -110,6 +111,8 @@ class Supervisor:
     async def _restart(self) -> None:
         """Start the postmaster unless one runs already, then wait until it answers."""
         if not await asyncio.to_thread(self._embedded.running):
+            # Shielded and kept: the start runs in a thread that cannot be interrupted,
+            # and close() waits for it even after the watch is cancelled.
             self._starting = asyncio.ensure_future(asyncio.to_thread(self._embedded.restart))
             await asyncio.shield(self._starting)
         deadline = time.monotonic() + READY_S

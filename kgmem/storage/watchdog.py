@@ -66,6 +66,7 @@ class Watchdog:
     def start(self) -> None:
         """Watch in the background until ``stop()``."""
         if self._task is None:
+            # Long-lived: watches from start() to stop(), beyond any one scope.
             self._task = asyncio.create_task(self._run(), name="kgmem-watchdog")
 
     async def stop(self) -> None:

@@ -6,12 +6,10 @@ with every axis."""
 from __future__ import annotations
 
 import random
-import sys
-
-import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.model import CausalQuery, GeoPoint, PlaceQuery, SearchFilters, SearchQuery, TimeQuery
+from kgmem.retrieval.search import Tuning, plan_of, run
 from tests.retrieval.graphs import DIM, assert_same_answers, at
 from tests.retrieval.test_causal import build as build_causal
 
@@ -85,15 +83,14 @@ def queries() -> list[SearchQuery]:
     return out
 
 
-async def test_judging_ahead_gives_the_same_answers(
-    memory: Memory, namespace: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_judging_ahead_gives_the_same_answers(memory: Memory, namespace: str) -> None:
     await build(memory, namespace)
-    fused_search = sys.modules["kgmem.retrieval.search"]  # the package exports search()
     results = []
     for ahead in (True, False):
-        monkeypatch.setattr(fused_search, "JUDGE_AHEAD", ahead)
-        results.append([await memory.search(namespace, q) for q in queries()])
+        tuning = Tuning(judge_ahead=ahead)
+        plans = [plan_of(memory.ctx, q, tuning) for q in queries()]
+        assert all(p.judge_ahead is ahead for p in plans)
+        results.append([await run(memory.ctx, namespace, p) for p in plans])
     assert_same_answers(results[1], results[0])
     assert sum(len(r.hits) for r in results[0]) > 40
     kinds = {h.kind for r in results[0] for h in r.hits}

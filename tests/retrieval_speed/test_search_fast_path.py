@@ -6,7 +6,7 @@ namespace is noticed however it was deleted."""
 from __future__ import annotations
 
 import random
-import sys
+from dataclasses import replace
 
 import pytest
 
@@ -20,6 +20,7 @@ from kgmem.model import (
     GeoPoint,
     SearchQuery,
 )
+from kgmem.retrieval.search import plan_of, run
 from kgmem.storage import candidates as cand
 from kgmem.storage import namespaces
 from kgmem.storage import vector_search as vs
@@ -199,14 +200,10 @@ async def test_a_namespace_deleted_by_another_process_is_noticed(
         await other.close()
 
 
-async def test_the_short_probe_gives_the_full_probes_hits(
-    memory: Memory, namespace: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_short_probe_gives_the_full_probes_hits(memory: Memory, namespace: str) -> None:
     """A lone vector axis first probes its top k + 1 per kind; the hits are those of the
-    full probe (forced here by declaring every short probe undecided), ties on equal
+    full probe (the same plans without the short probe), ties on equal
     vectors, label filters, closed facts and deleted entities included."""
-    search_module = sys.modules["kgmem.retrieval.search"]  # the package exports search()
-
     rng = random.Random(23)
     shared = [_unit(rng) for _ in range(5)]  # many equal similarities: ties
     entities = [
@@ -248,8 +245,9 @@ async def test_the_short_probe_gives_the_full_probes_hits(
     assert any("first its top" in line for r in short for line in r.plan or ())
     assert any(not any("probed again" in line for line in r.plan or ()) for r in short)
     assert any(any("probed again" in line for line in r.plan or ()) for r in short)
-    monkeypatch.setattr(search_module, "_short_probe_decides", lambda run, fused: False)
-    full = [await memory.search(namespace, q) for q in queries]
+    plans = [plan_of(memory.ctx, q) for q in queries]
+    assert any(p.short for p in plans)
+    full = [await run(memory.ctx, namespace, replace(p, short=0)) for p in plans]
     for a, b in zip(short, full, strict=True):
         assert a.hits == b.hits
 

@@ -1,0 +1,130 @@
+"""From eligible candidates to hits: fuse the axes, ask whether a lone vector axis's
+short probe decided its top k, and load the ranked elements as ``SearchHit``s."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from kgmem.model import Axis, Fact, SearchHit
+from kgmem.retrieval import decay
+from kgmem.retrieval.candidates import Candidates
+from kgmem.retrieval.eligibility import Eligible
+from kgmem.retrieval.fusion import Fused, fuse
+from kgmem.retrieval.plan import VECTOR, SearchPlan
+from kgmem.retrieval.scope import EPISODE, Key
+from kgmem.storage import Connection, NamespaceRef, fact_reads
+from kgmem.storage import candidates as cand
+from kgmem.storage import vertices as vertex_store
+
+
+def fused(plan: SearchPlan, found: Candidates, eligible: Eligible) -> list[Fused[Key]]:
+    """The eligible candidates fused, best first (ties by kind and uid)."""
+    keys: set[Key] = {("v", i) for i in eligible.vertices} | {("f", i) for i in eligible.facts}
+    order = {
+        **{("v", i): ("v", v.uid) for i, v in eligible.vertices.items()},
+        **{("f", i): ("f", f.uid) for i, f in eligible.facts.items()},
+    }
+    weights = {axis: plan.query.weights.of(_axis(axis)) for axis in found.axes}
+    # The ranked axes stop at ``limit``; the others return every candidate they score.
+    cut = [a for a in ("keyword", VECTOR) if len(found.axes.get(a, ())) >= plan.limit]
+    return fuse(found.axes, weights, method=plan.query.fusion, order=order, eligible=keys, cut=cut)
+
+
+def _axis(name: str) -> Axis:
+    return name  # type: ignore[return-value]
+
+
+def short_probe_decides(
+    plan: SearchPlan, found: Candidates, ranked: list[Fused[Key]], decayed: decay.Decayed
+) -> bool:
+    """Whether the short probe of a lone vector axis gives the hits the full one would.
+
+    The full probe's rows of a kind extend the short one's (one HNSW scan, cut later),
+    so only a kind whose short probe came back full can hide better candidates, and
+    they are no more similar than its last row. The top k is decided when k candidates
+    are eligible and the k-th is strictly more similar than the last row of every such
+    kind (an equal one could win the tie on uid)."""
+    k = plan.query.k
+    if decayed:  # decayed scores no longer follow the similarity the probe cut at
+        return False
+    full = [last for rows, last in found.probed if rows >= plan.short]
+    if not full:
+        return True
+    if len(ranked) < k:
+        return False
+    kth = found.axes[VECTOR][ranked[k - 1].key].score
+    return all(kth > _clip(last) for last in full)
+
+
+def _clip(value: float) -> float:
+    return min(1.0, max(0.0, value))
+
+
+def _as_judged(fact: Fact, judged: cand.FactInfo | None) -> Fact:
+    """The fact with the validity it was judged by: the version believed at the
+    query's known time, when one was asked (the same as stored otherwise)."""
+    if judged is None:
+        return fact
+    seen = (judged.valid_from, judged.valid_to, judged.expired_at)
+    if seen == (fact.valid_from, fact.valid_to, fact.expired_at):
+        return fact
+    return dataclasses.replace(
+        fact, valid_from=judged.valid_from, valid_to=judged.valid_to, expired_at=judged.expired_at
+    )
+
+
+async def load(
+    conn: Connection,
+    ns: NamespaceRef,
+    found: Candidates,
+    ranked: list[Any],
+    eligible: Eligible,
+) -> list[SearchHit]:
+    """The ranked candidates as hits, in order (entities the vector probe loaded are
+    not read again)."""
+    vids = [f.key[1] for f in ranked if f.key[0] == "v"]
+    fids = [f.key[1] for f in ranked if f.key[0] == "f"]
+    entities = {i: found.entities[i] for i in vids if i in found.entities}
+    if missing := [i for i in vids if i not in entities]:
+        entities.update(await vertex_store.by_ids(conn, ns, missing))
+    facts = await fact_reads.by_ids(conn, ns, fids) if fids else {}
+    # Outside a transaction an element can be deleted after the filter stage read it:
+    # it is left out and the ranks stay consecutive.
+    ranked = [f for f in ranked if f.key[1] in (entities if f.key[0] == "v" else facts)]
+    hits = []
+    for rank, one in enumerate(ranked, start=1):
+        kind, element = one.key
+        present = {a: found.axes[a][one.key] for a in one.axis_ranks}
+        scores = {a: round(s.score, 6) for a, s in present.items()}
+        reasons = {a: s.reason for a, s in present.items()}
+        relevance = round(one.relevance, 6)
+        if kind == "v":
+            entity = entities[element]
+            hits.append(
+                SearchHit(
+                    kind="episode" if entity.label == EPISODE else "entity",
+                    uid=entity.uid,
+                    score=one.score,
+                    rank=rank,
+                    scores=scores,
+                    reasons=reasons,
+                    entity=entity,
+                    relevance=relevance,
+                )
+            )
+        else:
+            fact = _as_judged(facts[element], eligible.facts.get(element))
+            hits.append(
+                SearchHit(
+                    kind="fact",
+                    uid=fact.uid,
+                    score=one.score,
+                    rank=rank,
+                    scores=scores,
+                    reasons=reasons,
+                    fact=fact,
+                    relevance=relevance,
+                )
+            )
+    return hits

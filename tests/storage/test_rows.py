@@ -1,6 +1,7 @@
 """Typed rows read a query's columns by attribute, and refuse a query whose columns
 do not match the row type."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -58,6 +59,20 @@ async def test_an_empty_result_needs_no_check(raw_conn: asyncpg.Connection) -> N
 
 
 def test_only_named_tuples_are_row_types() -> None:
-    with pytest.raises(TypeError, match="not a NamedTuple"):
+    with pytest.raises(TypeError, match="not a NamedTuple or dataclass"):
         rows.columns(tuple)
     assert rows.columns(Pair) == ("uid", "n")
+    assert rows.columns(Slot) == ("at", "n")
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    at: datetime
+    n: int
+
+
+async def test_dataclass_rows_are_built_by_position(raw_conn: asyncpg.Connection) -> None:
+    found = await rows.fetch(raw_conn, Slot, "SELECT now() AS at, 7 AS n")
+    assert len(found) == 1 and type(found[0]) is Slot and found[0].n == 7
+    with pytest.raises(TypeError, match="Slot reads columns"):
+        await rows.fetch(raw_conn, Slot, "SELECT 7 AS n, now() AS at")

@@ -213,7 +213,7 @@ async def _pipelined(
     wanted = {u for f in facts for u in (f.subject, f.object, f.source, f.episode) if u}
     if not wanted <= known.keys():
         return None
-    indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+    indexed = {u: (r.text, r.embedded) for u, r in existing.items()}
     created: dict[str, bool] = {}
     written: list[FactRow] = []
     writing: asyncio.Future[list[tuple[str, int, bool]]] | None = None
@@ -408,7 +408,7 @@ async def _apply_facts(
         existing, now = await fact_store.lock_existing_at(
             conn, ns, [f.uid for f in items.unique_facts]
         )
-        indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+        indexed = {u: (r.text, r.embedded) for u, r in existing.items()}
         fact_plan = await _fact_plan(ctx, conn, ns, items, refs, indexed)
     edge_labels = await ctx.db.labels.ensure(
         conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema

@@ -18,7 +18,7 @@ instead (``for uid, id_ in records``, ``[uid for (uid,) in records]``).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -71,3 +71,15 @@ async def fetchrow(conn: asyncpg.Connection, kind: type[R], query: str, *args: A
     """The first row of ``query`` as ``kind``, or None when it returns none."""
     record = await conn.fetchrow(query, *args)
     return None if record is None else typed_one(kind, record)
+
+
+async def cursor(
+    conn: asyncpg.Connection, kind: type[R], query: str, *args: Any, prefetch: int
+) -> AsyncIterator[R]:
+    """The rows of ``query`` as ``kind`` through a server-side cursor, ``prefetch`` at a
+    time (call inside a transaction)."""
+    make: Callable[[asyncpg.Record], R] | None = None
+    async for record in conn.cursor(query, *args, prefetch=prefetch):
+        if make is None:
+            make = _maker(kind, record)
+        yield make(record)

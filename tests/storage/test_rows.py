@@ -76,3 +76,12 @@ async def test_dataclass_rows_are_built_by_position(raw_conn: asyncpg.Connection
     assert len(found) == 1 and type(found[0]) is Slot and found[0].n == 7
     with pytest.raises(TypeError, match="Slot reads columns"):
         await rows.fetch(raw_conn, Slot, "SELECT 7 AS n, now() AS at")
+
+
+async def test_a_cursor_reads_typed_rows(raw_conn: asyncpg.Connection) -> None:
+    query = "SELECT 'u' || g AS uid, g AS n FROM generate_series(1, 5) g ORDER BY g"
+    async with raw_conn.transaction():
+        found = [p async for p in rows.cursor(raw_conn, Pair, query, prefetch=2)]
+        assert [p.n for p in found] == [1, 2, 3, 4, 5] and found[0].uid == "u1"
+        with pytest.raises(TypeError, match="Pair reads columns"):
+            _ = [p async for p in rows.cursor(raw_conn, Pair, "SELECT 1 AS n", prefetch=2)]

@@ -216,7 +216,7 @@ async def _pipelined(
     wanted = {u for f in facts for u in (f.subject, f.object, f.source, f.episode) if u}
     if not wanted <= known.keys():
         return None
-    indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+    indexed = {u: (r.text, r.embedded) for u, r in existing.items()}
     created: dict[str, bool] = {}
     written: list[FactRow] = []
     writing: asyncio.Task[list[tuple[str, int, bool]]] | None = None
@@ -400,7 +400,7 @@ async def _apply_facts(
         existing, now = await fact_store.lock_existing_at(
             conn, ns, [f.uid for f in items.unique_facts]
         )
-        indexed = {u: (r["text"], r["embedded"]) for u, r in existing.items()}
+        indexed = {u: (r.text, r.embedded) for u, r in existing.items()}
         fact_plan = await _fact_plan(ctx, conn, ns, items, refs, indexed)
     edge_labels = await ctx.db.labels.ensure(
         conn, ns, {f.predicate for f in items.unique_facts}, "edge", ctx.schema

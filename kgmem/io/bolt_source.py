@@ -21,9 +21,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kgmem.errors import ConfigurationError, InvalidInput
+from kgmem.storage import rows
 
 NODES = (
     "MATCH (n) WHERE id(n) > $after RETURN id(n) AS id, labels(n) AS labels, "
@@ -34,6 +35,26 @@ RELATIONSHIPS = (
     "id(a) AS a, a.uid AS a_uid, id(b) AS b, b.uid AS b_uid, properties(r) AS props "
     "ORDER BY id(r) LIMIT $size"
 )
+
+
+class _Node(NamedTuple):
+    """A row of ``NODES``."""
+
+    id: int
+    labels: list[str]
+    props: dict[str, Any]
+
+
+class _Relationship(NamedTuple):
+    """A row of ``RELATIONSHIPS``."""
+
+    id: int
+    type: str
+    a: int
+    a_uid: Any
+    b: int
+    b_uid: Any
+    props: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +122,18 @@ def _driver_module() -> Any:
 
 async def _page(driver: Any, database: str | None, path: Path, state: DumpState, size: int) -> None:
     """Read and append one page of the current phase, then move the state on."""
-    nodes = state.phase == "nodes"
-    records = await _fetch(driver, database, NODES if nodes else RELATIONSHIPS, state.after, size)
-    lines = [_node_line(r) if nodes else _relationship_line(r) for r in records]
-    if nodes:
-        state.nodes += len(records)
+    if state.phase == "nodes":
+        nodes = rows.typed(_Node, await _fetch(driver, database, NODES, state.after, size))
+        lines, ids = [_node_line(r) for r in nodes], [r.id for r in nodes]
+        state.nodes += len(lines)
     else:
-        state.relationships += len(records)
-    state.after = records[-1]["id"] if records else state.after
-    if len(records) < size:
-        state.phase, state.after = ("relationships" if nodes else "done"), -1
+        found = await _fetch(driver, database, RELATIONSHIPS, state.after, size)
+        relationships = rows.typed(_Relationship, found)
+        lines, ids = [_relationship_line(r) for r in relationships], [r.id for r in relationships]
+        state.relationships += len(lines)
+    state.after = ids[-1] if ids else state.after
+    if len(lines) < size:
+        state.phase, state.after = ("relationships" if state.phase == "nodes" else "done"), -1
     _append(path, lines, state)
 
 
@@ -125,27 +148,27 @@ def _uid(node_id: int, uid: Any) -> str:
     return uid if isinstance(uid, str) and uid else f"neo4j-{node_id}"
 
 
-def _node_line(record: Any) -> dict[str, Any]:
-    props = _plain(dict(record["props"]))
-    labels = list(record["labels"])
+def _node_line(record: _Node) -> dict[str, Any]:
+    props = _plain(dict(record.props))
+    labels = list(record.labels)
     if len(labels) > 1:
         props["labels"] = labels
     label = labels[0] if labels else "Node"
     uid = props.pop("uid", None)
     if uid is not None and not isinstance(uid, str):
         props["neo4j_uid"] = uid  # kgmem's uid is a string key, not a property
-    return {"kind": "vertex", "uid": _uid(record["id"], uid), "label": label,
+    return {"kind": "vertex", "uid": _uid(record.id, uid), "label": label,
             "properties": props}  # fmt: skip
 
 
-def _relationship_line(record: Any) -> dict[str, Any]:
+def _relationship_line(record: _Relationship) -> dict[str, Any]:
     return {
         "kind": "edge",
-        "uid": f"neo4j-r{record['id']}",
-        "label": record["type"],
-        "start": _uid(record["a"], record["a_uid"]),
-        "end": _uid(record["b"], record["b_uid"]),
-        "properties": _plain(dict(record["props"])),
+        "uid": f"neo4j-r{record.id}",
+        "label": record.type,
+        "start": _uid(record.a, record.a_uid),
+        "end": _uid(record.b, record.b_uid),
+        "properties": _plain(dict(record.props)),
     }
 
 

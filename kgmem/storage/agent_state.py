@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
 from kgmem.agent_model import AgentState, AgentSummary, JsonValue, ScratchEntry
 from kgmem.errors import AgentStateNotFound, NamespaceNotFound, ScratchKeyNotFound, StaleVersion
+from kgmem.storage import rows
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 1070))"
 _LIVE = "(expires_at IS NULL OR expires_at > clock_timestamp())"
@@ -27,13 +29,31 @@ async def check_namespace(conn: asyncpg.Connection, namespace: str) -> None:
         raise NamespaceNotFound(f"namespace {namespace!r} does not exist", namespace=namespace)
 
 
-def _state(row: asyncpg.Record) -> AgentState:
-    value = row["state"]
+class _StateRow(NamedTuple):
+    """A version of an agent's state (JSON text; None after a reset)."""
+
+    agent: str
+    version: int
+    state: str | None
+    written_at: datetime
+
+
+class _ScratchRow(NamedTuple):
+    """A scratch key (its value JSON text)."""
+
+    key: str
+    value: str
+    updated_at: datetime
+    expires_at: datetime | None
+
+
+def _state(row: _StateRow | None) -> AgentState:
+    assert row is not None  # from an INSERT ... RETURNING, or found (callers check)
     return AgentState(
-        agent=row["agent"],
-        version=int(row["version"]),
-        state=json.loads(value) if value is not None else None,
-        written_at=row["written_at"],
+        agent=row.agent,
+        version=int(row.version),
+        state=json.loads(row.state) if row.state is not None else None,
+        written_at=row.written_at,
     )
 
 
@@ -69,13 +89,17 @@ async def put(
     current version is that (0: the agent has none yet), else ``StaleVersion``."""
     version = await _claim(conn, namespace, agent, expected)
     text = json.dumps(state)
-    row = await conn.fetchrow(
-        "INSERT INTO kgmem.agent_state_version (namespace, agent, version, state) "
-        "VALUES ($1, $2, $3, $4::jsonb) RETURNING agent, version, state::text, written_at",
-        namespace,
-        agent,
-        version,
-        text,
+    stored = _state(
+        await rows.fetchrow(
+            conn,
+            _StateRow,
+            "INSERT INTO kgmem.agent_state_version (namespace, agent, version, state) "
+            "VALUES ($1, $2, $3, $4::jsonb) RETURNING agent, version, state::text, written_at",
+            namespace,
+            agent,
+            version,
+            text,
+        )
     )
     await conn.execute(
         "INSERT INTO kgmem.agent_state (namespace, agent, version, state, updated_at) "
@@ -85,9 +109,9 @@ async def put(
         agent,
         version,
         text,
-        row["written_at"],
+        stored.written_at,
     )
-    return _state(row)
+    return stored
 
 
 async def delete(
@@ -100,7 +124,9 @@ async def delete(
     await conn.execute(
         "DELETE FROM kgmem.agent_state WHERE namespace = $1 AND agent = $2", namespace, agent
     )
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        _StateRow,
         "INSERT INTO kgmem.agent_state_version (namespace, agent, version, state) "
         "VALUES ($1, $2, $3, NULL) RETURNING agent, version, state::text, written_at",
         namespace,
@@ -116,14 +142,18 @@ async def get(
     """The agent's current state, or the given ``version`` of it."""
     await check_namespace(conn, namespace)
     if version is None:
-        row = await conn.fetchrow(
+        row = await rows.fetchrow(
+            conn,
+            _StateRow,
             "SELECT agent, version, state::text, updated_at AS written_at "
             "FROM kgmem.agent_state WHERE namespace = $1 AND agent = $2",
             namespace,
             agent,
         )
     else:
-        row = await conn.fetchrow(
+        row = await rows.fetchrow(
+            conn,
+            _StateRow,
             "SELECT agent, version, state::text, written_at FROM kgmem.agent_state_version "
             "WHERE namespace = $1 AND agent = $2 AND version = $3",
             namespace,
@@ -141,7 +171,9 @@ async def history(
 ) -> list[AgentState]:
     """The agent's versions, newest first, those below ``before`` when given."""
     await check_namespace(conn, namespace)
-    rows = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        _StateRow,
         "SELECT agent, version, state::text, written_at FROM kgmem.agent_state_version "
         "WHERE namespace = $1 AND agent = $2 AND ($3::bigint IS NULL OR version < $3) "
         "ORDER BY version DESC LIMIT $4",
@@ -150,26 +182,28 @@ async def history(
         before,
         limit,
     )
-    return [_state(r) for r in rows]
+    return [_state(r) for r in found]
 
 
 async def agents(conn: asyncpg.Connection, namespace: str) -> list[AgentSummary]:
     """The agents with current state in ``namespace``, by name."""
     await check_namespace(conn, namespace)
-    rows = await conn.fetch(
+    return await rows.fetch(
+        conn,
+        AgentSummary,
         "SELECT agent, version, updated_at FROM kgmem.agent_state WHERE namespace = $1 "
         "ORDER BY agent",
         namespace,
     )
-    return [AgentSummary(r["agent"], int(r["version"]), r["updated_at"]) for r in rows]
 
 
-def _entry(row: asyncpg.Record) -> ScratchEntry:
+def _entry(row: _ScratchRow | None) -> ScratchEntry:
+    assert row is not None  # from an INSERT ... RETURNING, or found (callers check)
     return ScratchEntry(
-        key=row["key"],
-        value=json.loads(row["value"]),
-        updated_at=row["updated_at"],
-        expires_at=row["expires_at"],
+        key=row.key,
+        value=json.loads(row.value),
+        updated_at=row.updated_at,
+        expires_at=row.expires_at,
     )
 
 
@@ -191,7 +225,9 @@ async def scratch_put(
         namespace,
         agent,
     )
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        _ScratchRow,
         "INSERT INTO kgmem.agent_scratch (namespace, agent, key, value, expires_at) "
         "VALUES ($1, $2, $3, $4::jsonb, clock_timestamp() + make_interval(secs => $5)) "
         "ON CONFLICT (namespace, agent, key) DO UPDATE SET value = EXCLUDED.value, "
@@ -211,7 +247,9 @@ async def scratch_get(
 ) -> ScratchEntry:
     """A live scratch key, or ``ScratchKeyNotFound`` (also once it has expired)."""
     await check_namespace(conn, namespace)
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        _ScratchRow,
         f"SELECT {_SCRATCH} FROM kgmem.agent_scratch "
         f"WHERE namespace = $1 AND agent = $2 AND key = $3 AND {_LIVE}",
         namespace,
@@ -226,13 +264,15 @@ async def scratch_get(
 async def scratch_list(conn: asyncpg.Connection, namespace: str, agent: str) -> list[ScratchEntry]:
     """The agent's live scratch keys, by key."""
     await check_namespace(conn, namespace)
-    rows = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        _ScratchRow,
         f"SELECT {_SCRATCH} FROM kgmem.agent_scratch "
         f"WHERE namespace = $1 AND agent = $2 AND {_LIVE} ORDER BY key",
         namespace,
         agent,
     )
-    return [_entry(r) for r in rows]
+    return [_entry(r) for r in found]
 
 
 async def scratch_delete(conn: asyncpg.Connection, namespace: str, agent: str, key: str) -> bool:

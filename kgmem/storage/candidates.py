@@ -15,10 +15,11 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 import asyncpg
 
-from kgmem.storage import revisions
+from kgmem.storage import revisions, rows
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -66,25 +67,29 @@ async def vertex_rows(
     conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
 ) -> dict[int, VertexInfo]:
     """Side rows of the vertices among ``ids``."""
-    records = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        VertexInfo,
         f"SELECT id, uid, label, occurred_at, updated_at, lat, lon "
         f"FROM {table(ns.name, '_kg_vertex')} WHERE id = ANY($1::graphid[])",
         list(ids),
     )
-    return {r["id"]: VertexInfo(**dict(r)) for r in records}
+    return {v.id: v for v in found}
 
 
 async def fact_rows(
     conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
 ) -> dict[int, FactInfo]:
     """Side rows of the facts among ``ids``."""
-    records = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        FactInfo,
         f"SELECT id, uid, predicate, subject_id, object_id, valid_from, valid_to, "
         f"recorded_at, expired_at FROM {table(ns.name, '_kg_fact')} "
         "WHERE id = ANY($1::graphid[])",
         list(ids),
     )
-    return {r["id"]: FactInfo(**dict(r)) for r in records}
+    return {f.id: f for f in found}
 
 
 async def as_known(
@@ -94,20 +99,19 @@ async def as_known(
     version of its validity believed then."""
     if not facts:
         return {}
-    records = await conn.fetch(
+    known = await rows.fetch(
+        conn,
+        FactInfo,
         f"SELECT * FROM ({revisions.known_facts(ns, '$2')}) k WHERE k.id = ANY($1::graphid[])",
         list(facts),
         at,
     )
-    out: dict[int, FactInfo] = {}
-    for r in records:
-        out[r["id"]] = dataclasses.replace(
-            facts[r["id"]],
-            valid_from=r["valid_from"],
-            valid_to=r["valid_to"],
-            expired_at=r["expired_at"],
+    return {
+        k.id: dataclasses.replace(
+            facts[k.id], valid_from=k.valid_from, valid_to=k.valid_to, expired_at=k.expired_at
         )
-    return out
+        for k in known
+    }
 
 
 def _fact_time(
@@ -223,8 +227,8 @@ async def timed(
         return [], []
     sql = " UNION ALL ".join(f"SELECT * FROM ({part}) t{i}" for i, part in enumerate(parts))
     found: dict[str, list[int]] = {"f": [], "v": []}
-    for r in await conn.fetch(sql, *params):
-        found[r["kind"]].append(r["id"])
+    for kind, id_ in await conn.fetch(sql, *params):
+        found[kind].append(id_)
     return found["f"], found["v"]
 
 
@@ -242,7 +246,7 @@ async def named(
         [n.lower() for n in names],
         list(exclude_labels),
     )
-    return {r["id"]: r["name"] for r in records}
+    return {id_: name for id_, name in records}
 
 
 async def fact_uids(
@@ -253,7 +257,7 @@ async def fact_uids(
         f"SELECT uid, id FROM {table(ns.name, '_kg_fact')} WHERE uid = ANY($1::text[])",
         list(uids),
     )
-    return {r["uid"]: r["id"] for r in records}
+    return {uid: id_ for uid, id_ in records}
 
 
 # One row shape for side rows of both kinds, so one statement can return both: a
@@ -273,29 +277,32 @@ FACT_COLUMNS = (
 )
 
 
-def side_row(record: asyncpg.Record) -> VertexInfo | FactInfo:
-    """The side row in a record of ``VERTEX_COLUMNS`` or ``FACT_COLUMNS``."""
-    if record["kind"] == "v":
-        return VertexInfo(
-            record["id"],
-            record["uid"],
-            record["label"],
-            record["occurred_at"],
-            record["updated_at"],
-            record["lat"],
-            record["lon"],
-        )
-    return FactInfo(
-        record["id"],
-        record["uid"],
-        record["label"],
-        record["subject_id"],
-        record["object_id"],
-        record["valid_from"],
-        record["valid_to"],
-        record["recorded_at"],
-        record["expired_at"],
-    )
+class SideRow(NamedTuple):
+    """A row of ``VERTEX_COLUMNS`` or ``FACT_COLUMNS`` (``kind`` 'v' or 'f')."""
+
+    kind: str
+    id: int
+    uid: str
+    label: str
+    occurred_at: datetime | None
+    updated_at: datetime | None
+    lat: float | None
+    lon: float | None
+    subject_id: int | None
+    object_id: int | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime | None
+    expired_at: datetime | None
+
+
+def side_row(record: Sequence[Any]) -> VertexInfo | FactInfo:
+    """The side row in a record whose first columns are ``SideRow``'s (searches add
+    their own after them)."""
+    # By position (the fields of SideRow): every search builds its candidates here.
+    if record[0] == "v":
+        return VertexInfo(*record[1:8])
+    return FactInfo(*record[1:4], *record[8:14])
 
 
 async def side_rows(
@@ -322,11 +329,11 @@ async def side_rows(
         )
     if not parts:
         return {}, {}
-    return split_side_rows(await conn.fetch(" UNION ALL ".join(parts), *args))
+    return split_side_rows(await rows.fetch(conn, SideRow, " UNION ALL ".join(parts), *args))
 
 
 def split_side_rows(
-    records: Iterable[asyncpg.Record],
+    records: Iterable[Sequence[Any]],
 ) -> tuple[dict[int, VertexInfo], dict[int, FactInfo]]:
     """The side rows in records of ``VERTEX_COLUMNS`` and ``FACT_COLUMNS``, by id."""
     vertices: dict[int, VertexInfo] = {}
@@ -367,13 +374,13 @@ async def side_rows_and_locations(
         parts.append(
             f"SELECT {VERTEX_COLUMNS} FROM {vertex_table} s WHERE s.id = ANY($3::graphid[])"
         )
-    records = await conn.fetch(" UNION ALL ".join(parts), *args)
+    found = await rows.fetch(conn, SideRow, " UNION ALL ".join(parts), *args)
     at: dict[int, tuple[float, float] | None] = {
-        r["id"]: (r["lat"], r["lon"]) if r["lat"] is not None else None
-        for r in records
-        if r["kind"] == "e"
+        r.id: (r.lat, r.lon) if r.lat is not None and r.lon is not None else None
+        for r in found
+        if r.kind == "e"
     }
-    vertices, facts = split_side_rows(r for r in records if r["kind"] != "e")
+    vertices, facts = split_side_rows(r for r in found if r.kind != "e")
     ends_of = {e for f in facts.values() for e in (f.subject_id, f.object_id)}
     ends_of.update(ends)
     return vertices, facts, {e: at.get(e) for e in ends_of}

@@ -312,7 +312,7 @@ async def open_database(
     with translated():
         async with pool.acquire() as conn:
             rows = await conn.fetch("SELECT extname, extversion FROM pg_extension")
-    extensions = {r["extname"]: r["extversion"] for r in rows if r["extname"] != "plpgsql"}
+    extensions = {name: version for name, version in rows if name != "plpgsql"}
     return Database(
         pool=pool,
         server_version=str(version),
@@ -358,8 +358,8 @@ async def open_pool(
 
 async def _check_extensions(conn: Connection, url: str) -> None:
     available = {
-        r["name"]
-        for r in await conn.fetch(
+        name
+        for (name,) in await conn.fetch(
             "SELECT name FROM pg_available_extensions WHERE name = ANY($1::text[])",
             list(REQUIRED_EXTENSIONS),
         )

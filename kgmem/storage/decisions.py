@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import asyncpg
 
 from kgmem.agent_model import Decision, DecisionQuery, DecisionWrite
 from kgmem.errors import DecisionNotFound, UidConflict
+from kgmem.storage import rows
 from kgmem.storage.agent_state import check_namespace
 
 _COLUMNS = (
@@ -22,20 +24,38 @@ _COLUMNS = (
 )
 
 
-def _decision(row: asyncpg.Record) -> Decision:
+class DecisionRow(NamedTuple):
+    """A decision as ``_COLUMNS`` reads it (options and metadata as JSON text)."""
+
+    id: int
+    uid: str
+    agent: str
+    decision: str
+    rationale: str
+    options: str
+    outcome: str | None
+    cost: Decimal | None
+    metadata: str
+    decided_at: datetime
+    outcome_at: datetime | None
+    facts: list[str]
+    episodes: list[str]
+
+
+def _decision(row: DecisionRow) -> Decision:
     return Decision(
-        uid=row["uid"],
-        agent=row["agent"],
-        decision=row["decision"],
-        rationale=row["rationale"],
-        options=tuple(json.loads(row["options"])),
-        facts=tuple(row["facts"]),
-        episodes=tuple(row["episodes"]),
-        outcome=row["outcome"],
-        cost=float(row["cost"]) if row["cost"] is not None else None,
-        metadata=json.loads(row["metadata"]),
-        decided_at=row["decided_at"],
-        outcome_at=row["outcome_at"],
+        uid=row.uid,
+        agent=row.agent,
+        decision=row.decision,
+        rationale=row.rationale,
+        options=tuple(json.loads(row.options)),
+        facts=tuple(row.facts),
+        episodes=tuple(row.episodes),
+        outcome=row.outcome,
+        cost=float(row.cost) if row.cost is not None else None,
+        metadata=json.loads(row.metadata),
+        decided_at=row.decided_at,
+        outcome_at=row.outcome_at,
     )
 
 
@@ -72,7 +92,9 @@ async def record(
 async def get(conn: asyncpg.Connection, namespace: str, uid: str) -> Decision:
     """One decision (``DecisionNotFound``)."""
     await check_namespace(conn, namespace)
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        DecisionRow,
         f"SELECT {_COLUMNS} FROM kgmem.decision d WHERE d.namespace = $1 AND d.uid = $2",
         namespace,
         uid,
@@ -85,7 +107,9 @@ async def get(conn: asyncpg.Connection, namespace: str, uid: str) -> Decision:
 async def search(conn: asyncpg.Connection, namespace: str, query: DecisionQuery) -> list[Decision]:
     """Decisions matching ``query`` (all but its ``flagged`` filter), newest first."""
     await check_namespace(conn, namespace)
-    rows = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        DecisionRow,
         f"SELECT {_COLUMNS} FROM kgmem.decision d WHERE d.namespace = $1 "
         "AND ($2::text IS NULL OR d.agent = $2) "
         "AND ($3::timestamptz IS NULL OR d.decided_at >= $3) "
@@ -102,7 +126,7 @@ async def search(conn: asyncpg.Connection, namespace: str, query: DecisionQuery)
         query.fact,
         query.limit if query.flagged is None else None,
     )
-    return [_decision(r) for r in rows]
+    return [_decision(r) for r in found]
 
 
 async def set_outcome(

@@ -40,7 +40,7 @@ async def episodes(
         ns.name,
         limit,
     )
-    return [EpisodeRow(int(r["id"]), r["uid"], r["occurred_at"]) for r in rows]
+    return [EpisodeRow(int(id_), uid, occurred_at) for id_, uid, occurred_at in rows]
 
 
 async def vectors(
@@ -52,7 +52,7 @@ async def vectors(
         "WHERE id = ANY($1::graphid[])",
         list(ids),
     )
-    return {int(r["id"]): list(r["v"]) for r in rows}
+    return {int(id_): list(v) for id_, v in rows}
 
 
 async def sources_of(conn: asyncpg.Connection, ns: NamespaceRef, summary_id: int) -> list[str]:
@@ -64,7 +64,7 @@ async def sources_of(conn: asyncpg.Connection, ns: NamespaceRef, summary_id: int
         summary_id,
         EDGE,
     )
-    return [r["uid"] for r in rows]
+    return [uid for (uid,) in rows]
 
 
 async def by_names(
@@ -79,4 +79,4 @@ async def by_names(
         "ORDER BY lower(name), uid",
         [n.lower() for n in names],
     )
-    return {r["n"]: r["uid"] for r in rows}
+    return {n: uid for n, uid in rows}

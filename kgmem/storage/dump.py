@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
-from kgmem.storage import agtype, revisions
+from kgmem.storage import agtype, revisions, rows
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -43,6 +43,30 @@ class DumpedEdge:
     properties: dict[str, Any]
     sources: tuple[str, ...]
     fact: dict[str, Any] = field(default_factory=dict)
+
+
+class _VertexRow(NamedTuple):
+    uid: str
+    label: str
+    properties: str
+
+
+class _EdgeRow(NamedTuple):
+    """An edge as ``edges`` reads it: its fact, endpoints, agtype properties, claim
+    sources and score."""
+
+    uid: str
+    predicate: str
+    start: str
+    end: str
+    properties: str
+    sources: list[str]
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime | None
+    expired_at: datetime | None
+    status: str | None
+    trust: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +99,7 @@ async def subgraph(
         list(uids),
         depth,
     )
-    return [r["id"] for r in records]
+    return [id_ for (id_,) in records]
 
 
 async def vertices(
@@ -89,10 +113,10 @@ async def vertices(
     )
     args = [] if ids is None else [list(ids)]
     batch: list[DumpedVertex] = []
-    async for r in conn.cursor(sql, *args, prefetch=chunk):
-        props = agtype.decode(r["properties"])
+    async for r in rows.cursor(conn, _VertexRow, sql, *args, prefetch=chunk):
+        props = agtype.decode(r.properties)
         props.pop("uid", None)
-        batch.append(DumpedVertex(r["uid"], r["label"], props))
+        batch.append(DumpedVertex(r.uid, r.label, props))
         if len(batch) >= chunk:
             yield batch
             batch = []
@@ -128,7 +152,7 @@ async def edges(
         f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} ORDER BY f.uid"
     )
     batch: list[DumpedEdge] = []
-    async for r in conn.cursor(sql, *args, prefetch=chunk):
+    async for r in rows.cursor(conn, _EdgeRow, sql, *args, prefetch=chunk):
         batch.append(_edge(r))
         if len(batch) >= chunk:
             yield batch
@@ -157,17 +181,25 @@ def _edge_conditions(ids: Sequence[int] | None, keep: EdgeFilter) -> tuple[list[
     return conditions, args
 
 
-def _edge(r: asyncpg.Record) -> DumpedEdge:
-    fact = {k: r[k] for k in FACT_FIELDS}
-    for key in ("valid_from", "valid_to", "recorded_at", "expired_at"):
-        if fact[key] is not None:
-            fact[key] = fact[key].isoformat()
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _edge(r: _EdgeRow) -> DumpedEdge:
+    fact = {  # the keys of FACT_FIELDS
+        "valid_from": _iso(r.valid_from),
+        "valid_to": _iso(r.valid_to),
+        "recorded_at": _iso(r.recorded_at),
+        "expired_at": _iso(r.expired_at),
+        "status": r.status,
+        "trust": r.trust,
+    }
     return DumpedEdge(
-        r["uid"],
-        r["predicate"],
-        r["start"],
-        r["end"],
-        agtype.decode(r["properties"]),
-        tuple(r["sources"]),
+        r.uid,
+        r.predicate,
+        r.start,
+        r.end,
+        agtype.decode(r.properties),
+        tuple(r.sources),
         fact,
     )

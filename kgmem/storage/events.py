@@ -84,7 +84,8 @@ async def publish_many(
             CHANNEL,
             origin,
         )
-        seq, trimmed = int(row["seq"]), int(row["trimmed"])
+        head_seq, head_trimmed, _notified, _ = row
+        seq, trimmed = int(head_seq), int(head_trimmed)
         # Trim in steps of a tenth of the retention, not on every event.
         if seq - trimmed > retention + max(1, retention // 10):
             await _trim(conn, namespace, seq - retention)
@@ -109,7 +110,10 @@ async def head(db: Database, namespace: str) -> Head:
         row = await conn.fetchrow(
             "SELECT seq, trimmed FROM kgmem.event_head WHERE namespace = $1", namespace
         )
-    return Head(int(row["seq"]), int(row["trimmed"])) if row else Head(0, 0)
+    if row is None:
+        return Head(0, 0)
+    seq, trimmed = row
+    return Head(int(seq), int(trimmed))
 
 
 async def read(db: Database, namespace: str, after: int, limit: int) -> list[tuple[int, str]]:
@@ -122,7 +126,7 @@ async def read(db: Database, namespace: str, after: int, limit: int) -> list[tup
             after,
             limit,
         )
-    return [(int(r["seq"]), str(r["body"])) for r in rows]
+    return [(int(seq), str(body)) for seq, body in rows]
 
 
 class Listener:

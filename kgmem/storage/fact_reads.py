@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from kgmem.model import Fact
-from kgmem.storage import agtype
+from kgmem.model.records import VerificationStatus
+from kgmem.storage import agtype, rows
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 from kgmem.storage.vertices import properties_of
@@ -30,6 +32,48 @@ class FactFilter:
     object_id: int | None = None
     predicate: str | None = None
     include_closed: bool = False
+
+
+class FactRecord(NamedTuple):
+    """A fact as ``_SELECT`` reads it: its side row, endpoint uids, provenance and
+    stored score (None when never scored)."""
+
+    id: int
+    uid: str
+    predicate: str
+    subject: str
+    object: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime
+    expired_at: datetime | None
+    confidence: float | None
+    text: str | None
+    sources: list[str]
+    episodes: list[str]
+    trust: float | None
+    status: VerificationStatus | None
+
+
+class _FactWithProperties(NamedTuple):
+    """``FactRecord`` with the edge's properties (agtype text) after it."""
+
+    id: int
+    uid: str
+    predicate: str
+    subject: str
+    object: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime
+    expired_at: datetime | None
+    confidence: float | None
+    text: str | None
+    sources: list[str]
+    episodes: list[str]
+    trust: float | None
+    status: VerificationStatus | None
+    properties: str | None
 
 
 def side_table(ns: NamespaceRef) -> str:
@@ -66,7 +110,7 @@ def _select(ns: NamespaceRef) -> str:
 
 async def get(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Fact | None:
     """Fact ``uid`` with properties and provenance, or None."""
-    records = await conn.fetch(f"{_select(ns)} WHERE f.uid = $1", uid)
+    records = await rows.fetch(conn, FactRecord, f"{_select(ns)} WHERE f.uid = $1", uid)
     facts = await _with_properties(conn, ns, records)
     return facts[0] if facts else None
 
@@ -94,7 +138,7 @@ async def page(
         clauses.append("f.expired_at IS NULL")
     args.append(limit)
     sql = f"{_select(ns)} WHERE {' AND '.join(clauses)} ORDER BY f.id LIMIT ${len(args)}"
-    return await _with_properties(conn, ns, await conn.fetch(sql, *args))
+    return await _with_properties(conn, ns, await rows.fetch(conn, FactRecord, sql, *args))
 
 
 async def touching(
@@ -110,7 +154,9 @@ async def touching(
     found = []
     for column in ("start_id", "end_id"):
         found.append(
-            await conn.fetch(
+            await rows.fetch(
+                conn,
+                FactRecord,
                 f"{_select(ns)} WHERE f.id IN (SELECT e.id FROM {edge_table(ns)} e "
                 f"WHERE e.{column} = $1){closed} ORDER BY f.id LIMIT $2",
                 vertex_id,
@@ -122,33 +168,33 @@ async def touching(
 
 
 async def _with_properties(
-    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[asyncpg.Record]
+    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[FactRecord]
 ) -> list[Fact]:
-    props = await properties_of(conn, ns, [(r["id"], r["predicate"]) for r in records])
-    return [_fact(r, props.get(r["id"], {})) for r in records]
+    props = await properties_of(conn, ns, [(r.id, r.predicate) for r in records])
+    return [_fact(r, props.get(r.id, {})) for r in records]
 
 
-def _fact(record: asyncpg.Record, properties: dict[str, Any]) -> Fact:
+def _fact(record: FactRecord | _FactWithProperties, properties: dict[str, Any]) -> Fact:
     for key in SYSTEM_KEYS:
         properties.pop(key, None)
     return Fact(
-        uid=record["uid"],
-        id=record["id"],
-        subject=record["subject"],
-        predicate=record["predicate"],
-        object=record["object"],
+        uid=record.uid,
+        id=record.id,
+        subject=record.subject,
+        predicate=record.predicate,
+        object=record.object,
         properties=properties,
-        valid_from=record["valid_from"],
-        valid_to=record["valid_to"],
-        recorded_at=record["recorded_at"],
-        expired_at=record["expired_at"],
-        confidence=record["confidence"],
-        text=record["text"],
-        sources=tuple(record["sources"]),
-        episodes=tuple(record["episodes"]),
+        valid_from=record.valid_from,
+        valid_to=record.valid_to,
+        recorded_at=record.recorded_at,
+        expired_at=record.expired_at,
+        confidence=record.confidence,
+        text=record.text,
+        sources=tuple(record.sources),
+        episodes=tuple(record.episodes),
         # Every read of a fact carries its stored score (None when never scored).
-        trust=record.get("trust"),
-        verification=record.get("status"),
+        trust=record.trust,
+        verification=record.status,
     )
 
 
@@ -175,8 +221,10 @@ async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int])
         edge=table(ns.name, "_ag_label_edge"),
         score=table(ns.name, "_kg_fact_score"),
     )
-    records = await conn.fetch(f"{select} WHERE f.id = ANY($1::graphid[])", list(ids))
+    records = await rows.fetch(
+        conn, _FactWithProperties, f"{select} WHERE f.id = ANY($1::graphid[])", list(ids)
+    )
     return {
-        r["id"]: _fact(r, agtype.decode(r["properties"]) if r["properties"] is not None else {})
+        r.id: _fact(r, agtype.decode(r.properties) if r.properties is not None else {})
         for r in records
     }

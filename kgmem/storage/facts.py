@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple
 
 import asyncpg
 import orjson
@@ -24,6 +24,7 @@ import orjson
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
 from kgmem.storage import agtype, embeddings, fact_reads, revisions
+from kgmem.storage import rows as typed_rows
 from kgmem.storage.fact_reads import side_table
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
@@ -115,7 +116,7 @@ async def upsert(
     updates = [r for r in rows if r.uid in existing]
     _check_same_statement(updates, existing)
     await _update_existing(conn, ns, updates, existing)
-    ids = {**created, **{u: e["id"] for u, e in existing.items()}}
+    ids = {**created, **{u: e.id for u, e in existing.items()}}
     await embeddings.store(
         conn,
         ns,
@@ -129,8 +130,35 @@ async def upsert(
     return [(r.uid, ids[r.uid], r.uid in created) for r in rows]
 
 
-# A stored fact as ``lock_existing`` reads it.
-StoredFact: TypeAlias = asyncpg.Record
+class StoredFact(NamedTuple):
+    """A stored fact as ``lock_existing`` reads it, with what ``indexed_text.stored``
+    tells: the indexed ``text`` and whether the fact has a vector (``embedded``)."""
+
+    uid: str
+    id: int
+    predicate: str
+    subject_id: int
+    object_id: int
+    recorded_at: datetime
+    expired_at: datetime | None
+    text: str | None
+    embedded: bool
+
+
+class _Locked(NamedTuple):
+    """A row of ``lock_existing_at``: the transaction's time, then a ``StoredFact``
+    (all None on the one row it returns when no fact is stored)."""
+
+    now: datetime
+    uid: str | None
+    id: int | None
+    predicate: str | None
+    subject_id: int | None
+    object_id: int | None
+    recorded_at: datetime | None
+    expired_at: datetime | None
+    text: str | None
+    embedded: bool | None
 
 
 async def lock_existing(
@@ -146,7 +174,9 @@ async def lock_existing_at(
     conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
 ) -> tuple[dict[str, StoredFact], datetime]:
     """``lock_existing`` and the transaction's ``now()`` in one round trip."""
-    records = await conn.fetch(
+    records = await typed_rows.fetch(
+        conn,
+        _Locked,
         "SELECT t.now, f.* FROM (SELECT now() AS now) AS t LEFT JOIN LATERAL ("
         f"SELECT f.uid, f.id, f.predicate, f.subject_id, f.object_id, f.recorded_at, "
         f"f.expired_at, f.text, "
@@ -158,13 +188,14 @@ async def lock_existing_at(
         ") AS f ON true",
         uids,
     )
-    return {r["uid"]: r for r in records if r["uid"] is not None}, records[0]["now"]
+    found = {r.uid: StoredFact._make(r[1:]) for r in records if r.uid is not None}
+    return found, records[0].now
 
 
-def _check_same_statement(rows: Sequence[FactRow], existing: Mapping[str, asyncpg.Record]) -> None:
+def _check_same_statement(rows: Sequence[FactRow], existing: Mapping[str, StoredFact]) -> None:
     for row in rows:
         old = existing[row.uid]
-        if (old["predicate"], old["subject_id"], old["object_id"]) != (
+        if (old.predicate, old.subject_id, old.object_id) != (
             row.predicate,
             row.subject.id,
             row.object.id,
@@ -268,7 +299,7 @@ async def _insert_together(
         info = labels[predicate]
         args += [info.label_id, table(ns.name, info.seq_name), predicate, _payload(group, now)]
     sql = _insert_sql(side_table(ns), [table(ns.name, p) for p in groups])
-    return {r["uid"]: r["id"] for r in await conn.fetch(sql, *args)}
+    return {uid: id_ for uid, id_ in await conn.fetch(sql, *args)}
 
 
 def _payload(rows: Sequence[FactRow], now: datetime) -> str:
@@ -294,13 +325,13 @@ async def _update_existing(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     rows: Sequence[FactRow],
-    existing: Mapping[str, asyncpg.Record],
+    existing: Mapping[str, StoredFact],
 ) -> None:
     if not rows:
         return
-    recorded = {r.uid: r.recorded_at or existing[r.uid]["recorded_at"] for r in rows}
+    recorded = {r.uid: r.recorded_at or existing[r.uid].recorded_at for r in rows}
     for row in rows:
-        expired = existing[row.uid]["expired_at"]
+        expired = existing[row.uid].expired_at
         if expired is not None and recorded[row.uid] > expired:
             raise InvalidTimestamp(
                 f"fact {row.uid!r} was closed at {expired.isoformat()}; "
@@ -310,9 +341,9 @@ async def _update_existing(
         await conn.execute(
             f"UPDATE {table(ns.name, predicate)} AS t SET properties = x.p::agtype "
             "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
-            [existing[r.uid]["id"] for r in group],
+            [existing[r.uid].id for r in group],
             [
-                agtype.encode(_edge_properties(r, recorded[r.uid], existing[r.uid]["expired_at"]))
+                agtype.encode(_edge_properties(r, recorded[r.uid], existing[r.uid].expired_at))
                 for r in group
             ],
         )
@@ -365,6 +396,26 @@ async def _add_claims(
     )
 
 
+class _Validity(NamedTuple):
+    """A fact's validity as closing and reopening read it."""
+
+    id: int
+    predicate: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+    expired_at: datetime | None
+
+
+class _Reopened(NamedTuple):
+    """A closed fact with the validity believed before its close."""
+
+    id: int
+    uid: str
+    predicate: str
+    valid_to: datetime | None
+    expired_at: datetime | None
+
+
 async def close(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
@@ -375,21 +426,23 @@ async def close(
 ) -> Fact:
     """Close fact ``uid``: it stops holding at ``valid_to`` (default: its own valid_to if
     already past, else ``now``) and stops being believed at ``now``."""
-    old = await conn.fetchrow(
+    old = await typed_rows.fetchrow(
+        conn,
+        _Validity,
         f"SELECT id, predicate, valid_from, valid_to, expired_at FROM {side_table(ns)} "
         "WHERE uid = $1 FOR UPDATE",
         uid,
     )
     if old is None:
         raise FactNotFound(f"fact {uid!r} does not exist in namespace {ns.name!r}", uid=uid)
-    if old["expired_at"] is not None:
-        closed_at = old["expired_at"].isoformat()
+    if old.expired_at is not None:
+        closed_at = old.expired_at.isoformat()
         raise FactAlreadyClosed(f"fact {uid!r} was closed at {closed_at}", uid=uid)
-    end = valid_to or (old["valid_to"] if old["valid_to"] and old["valid_to"] <= now else now)
-    if old["valid_from"] is not None and end < old["valid_from"]:
+    end = valid_to or (old.valid_to if old.valid_to and old.valid_to <= now else now)
+    if old.valid_from is not None and end < old.valid_from:
         raise InvalidTimestamp(
             f"valid_to {end.isoformat()} is before the fact's valid_from "
-            f"{old['valid_from'].isoformat()}"
+            f"{old.valid_from.isoformat()}"
         )
     # The version believed until now is kept (``kgmem.storage.revisions``), so that an
     # "as of" read before the close still sees the fact as it was then.
@@ -398,11 +451,11 @@ async def close(
         f"UPDATE {side_table(ns)} SET valid_to = $3, expired_at = greatest($2, recorded_at), "
         "revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
         "WHERE id = $1 RETURNING expired_at",
-        old["id"],
+        old.id,
         now,
         end,
     )
-    await _mirror_validity(conn, ns, old["id"], old["predicate"], end, expired_at)
+    await _mirror_validity(conn, ns, old.id, old.predicate, end, expired_at)
     fact = await fact_reads.get(conn, ns, uid)
     assert fact is not None
     return fact
@@ -415,7 +468,9 @@ async def reopen(
     validity has not changed since: it gets back the validity believed before that
     close, believed again from now on (the closed version is kept as a revision).
     Returns the uids reopened."""
-    records = await conn.fetch(
+    records = await typed_rows.fetch(
+        conn,
+        _Reopened,
         f"SELECT f.id, f.uid, f.predicate, r.valid_to, r.expired_at FROM {side_table(ns)} f "
         f"JOIN {table(ns.name, '_kg_fact_revision')} r ON r.fact_id = f.id "
         "AND r.known_to = f.revised_at WHERE f.uid = ANY($1::text[]) AND f.revised_at = $2 "
@@ -429,13 +484,13 @@ async def reopen(
             f"WITH kept AS ({revisions.keep_sql(ns)}) UPDATE {side_table(ns)} SET valid_to = $3, "
             "expired_at = $4, revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
             "WHERE id = $1",
-            r["id"],
+            r.id,
             now,
-            r["valid_to"],
-            r["expired_at"],
+            r.valid_to,
+            r.expired_at,
         )
-        await _mirror_validity(conn, ns, r["id"], r["predicate"], r["valid_to"], r["expired_at"])
-    return [r["uid"] for r in records]
+        await _mirror_validity(conn, ns, r.id, r.predicate, r.valid_to, r.expired_at)
+    return [r.uid for r in records]
 
 
 async def _mirror_validity(
@@ -478,12 +533,11 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     )
     if row is None:
         return False
-    await conn.execute(f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1", row["id"])
-    await revisions.forget(conn, ns, [row["id"]])
-    await conn.execute(
-        f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = $1", row["id"]
-    )
-    await conn.execute(f"DELETE FROM {table(ns.name, row['predicate'])} WHERE id = $1", row["id"])
+    fact_id, predicate = row
+    await conn.execute(f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1", fact_id)
+    await revisions.forget(conn, ns, [fact_id])
+    await conn.execute(f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = $1", fact_id)
+    await conn.execute(f"DELETE FROM {table(ns.name, predicate)} WHERE id = $1", fact_id)
     return True
 
 

@@ -119,7 +119,7 @@ async def within_radius(
         limit,
         *args,
     )
-    return [(r["id"], float(r["d"])) for r in records]
+    return [(id_, float(d)) for id_, d in records]
 
 
 async def within_box(
@@ -147,7 +147,7 @@ async def within_box(
             *centre,
             *args,
         )
-    return [(r["id"], None if r["d"] is None else float(r["d"])) for r in records]
+    return [(id_, None if d is None else float(d)) for id_, d in records]
 
 
 async def nearest(
@@ -173,4 +173,4 @@ async def locations(
         "WHERE id = ANY($1::graphid[]) AND lat IS NOT NULL",
         list(ids),
     )
-    return {r["id"]: (r["lat"], r["lon"]) for r in records}
+    return {id_: (lat, lon) for id_, lat, lon in records}

@@ -32,4 +32,4 @@ async def stored(
         f"FROM {table(ns.name, _SIDE[kind])} s WHERE s.uid = ANY($1::text[])",
         list(uids),
     )
-    return {r["uid"]: (r["text"], r["embedded"]) for r in records}
+    return {uid: (text, embedded) for uid, text, embedded in records}

@@ -13,11 +13,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
-from kgmem.storage import agtype, structural
+from kgmem.storage import agtype, rows, structural
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -71,19 +71,45 @@ class MergeRow:
     undone_at: datetime | None
 
 
+class _MergeLog(NamedTuple):
+    """A row of ``kgmem.entity_merge``, its JSON as text."""
+
+    id: int
+    kept_uid: str
+    merged_uid: str
+    evidence: str
+    snapshot: str
+    merged_at: datetime
+    undone_at: datetime | None
+
+
+_MERGE_LOG = "id, kept_uid, merged_uid, evidence, snapshot, merged_at, undone_at"
+
+
+class _NamedRecord(NamedTuple):
+    uid: str
+    id: int
+    label: str
+    name: str | None
+    properties: str
+
+
 async def entity_stamp(conn: asyncpg.Connection, ns: NamespaceRef) -> tuple[int, datetime | None]:
     """(count, latest change) of the namespace's entities: changes when one is written."""
     record = await conn.fetchrow(
-        f"SELECT count(*) AS n, max(updated_at) AS t FROM {table(ns.name, '_kg_vertex')} "
+        f"SELECT count(*), max(updated_at) FROM {table(ns.name, '_kg_vertex')} "
         "WHERE label <> ALL($1::text[])",
         list(NON_ENTITY_LABELS),
     )
-    return int(record["n"]), record["t"]
+    count, latest = record
+    return int(count), latest
 
 
 async def named_entities(conn: asyncpg.Connection, ns: NamespaceRef) -> list[NamedVertex]:
     """Every entity (not episodes, sources, sessions or communities) with its aliases."""
-    records = await conn.fetch(
+    records = await rows.fetch(
+        conn,
+        _NamedRecord,
         f"SELECT v.uid, v.id, v.label, v.name, g.properties FROM {table(ns.name, '_kg_vertex')} v "
         f"JOIN {table(ns.name, '_ag_label_vertex')} g ON g.id = v.id "
         "WHERE v.label <> ALL($1::text[])",
@@ -91,13 +117,13 @@ async def named_entities(conn: asyncpg.Connection, ns: NamespaceRef) -> list[Nam
     )
     out = []
     for r in records:
-        aliases = agtype.decode(r["properties"]).get("aliases") or []
+        aliases = agtype.decode(r.properties).get("aliases") or []
         out.append(
             NamedVertex(
-                uid=r["uid"],
-                id=r["id"],
-                label=r["label"],
-                name=r["name"],
+                uid=r.uid,
+                id=r.id,
+                label=r.label,
+                name=r.name,
                 aliases=tuple(a for a in aliases if isinstance(a, str)),
             )
         )
@@ -108,7 +134,9 @@ async def current_statements(
     conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicates: Sequence[str]
 ) -> list[StatementRow]:
     """Facts in force whose subject is ``subject_id`` and predicate one of ``predicates``."""
-    records = await conn.fetch(
+    return await rows.fetch(
+        conn,
+        StatementRow,
         f"SELECT f.uid, f.id, f.predicate, f.object_id FROM {table(ns.name, '_kg_fact')} f "
         f"WHERE f.id IN (SELECT e.id FROM {table(ns.name, '_ag_label_edge')} e "
         "WHERE e.start_id = $1) AND f.predicate = ANY($2::text[]) AND f.expired_at IS NULL "
@@ -116,44 +144,43 @@ async def current_statements(
         subject_id,
         list(predicates),
     )
-    return [StatementRow(r["uid"], r["id"], r["predicate"], r["object_id"]) for r in records]
 
 
 async def edge_ends(
     conn: asyncpg.Connection, ns: NamespaceRef, predicate: str, *, end_id: int
 ) -> list[int]:
     """Start vertex ids of ``predicate`` edges ending at ``end_id``."""
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT start_id FROM {table(ns.name, predicate)} WHERE end_id = $1", end_id
     )
-    return [r["start_id"] for r in rows]
+    return [start_id for (start_id,) in found]
 
 
 async def edge_starts(
     conn: asyncpg.Connection, ns: NamespaceRef, predicate: str, *, start_id: int
 ) -> list[int]:
     """End vertex ids of ``predicate`` edges starting at ``start_id``."""
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT end_id FROM {table(ns.name, predicate)} WHERE start_id = $1", start_id
     )
-    return [r["end_id"] for r in rows]
+    return [end_id for (end_id,) in found]
 
 
 async def uids_of(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, str]:
     """Vertex uids by graph id."""
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT id, uid FROM {table(ns.name, '_kg_vertex')} WHERE id = ANY($1::graphid[])",
         list(ids),
     )
-    return {r["id"]: r["uid"] for r in rows}
+    return {id_: uid for id_, uid in found}
 
 
 async def uids_by_label(conn: asyncpg.Connection, ns: NamespaceRef, label: str) -> list[str]:
     """All vertex uids of one label."""
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT uid FROM {table(ns.name, '_kg_vertex')} WHERE label = $1 ORDER BY uid", label
     )
-    return [r["uid"] for r in rows]
+    return [uid for (uid,) in found]
 
 
 async def episode_claims(
@@ -161,14 +188,14 @@ async def episode_claims(
 ) -> list[tuple[str, int]]:
     """(fact uid, claims by anything else) for each fact the episode claims."""
     claims = table(ns.name, "_kg_claim")
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT f.uid, (SELECT count(*) FROM {claims} o WHERE o.fact_id = c.fact_id "
         "AND o.episode_id IS DISTINCT FROM $1) AS others "
         f"FROM {claims} c JOIN {table(ns.name, '_kg_fact')} f ON f.id = c.fact_id "
         "WHERE c.episode_id = $1",
         episode_id,
     )
-    return [(r["uid"], int(r["others"])) for r in rows]
+    return [(uid, int(others)) for uid, others in found]
 
 
 async def drop_episode_claims(conn: asyncpg.Connection, ns: NamespaceRef, episode_id: int) -> None:
@@ -193,13 +220,13 @@ async def facts_touching(
     conn: asyncpg.Connection, ns: NamespaceRef, vertex_id: int
 ) -> list[tuple[str, int, bool, bool]]:
     """(uid, id, vertex is subject, vertex is object) of every fact touching a vertex."""
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT f.uid, f.id, f.subject_id = $1 AS s, f.object_id = $1 AS o "
         f"FROM {table(ns.name, '_kg_fact')} f WHERE f.id IN (SELECT e.id FROM "
         f"{table(ns.name, '_ag_label_edge')} e WHERE e.start_id = $1 OR e.end_id = $1)",
         vertex_id,
     )
-    return [(r["uid"], r["id"], r["s"], r["o"]) for r in rows]
+    return [(uid, id_, s, o) for uid, id_, s, o in found]
 
 
 async def repoint(
@@ -212,8 +239,8 @@ async def repoint(
     """Move the endpoint ``old_id`` of the given facts (and their edges) to ``new_id``."""
     facts, edges = table(ns.name, "_kg_fact"), table(ns.name, "_ag_label_edge")
     ids = [
-        r["id"]
-        for r in await conn.fetch(
+        id_
+        for (id_,) in await conn.fetch(
             f"SELECT id FROM {facts} WHERE uid = ANY($1::text[])", list(fact_uids)
         )
     ]
@@ -270,15 +297,15 @@ async def add_merge_facts(
     )
 
 
-def _merge(r: asyncpg.Record) -> MergeRow:
+def _merge(r: _MergeLog) -> MergeRow:
     return MergeRow(
-        id=r["id"],
-        kept_uid=r["kept_uid"],
-        merged_uid=r["merged_uid"],
-        evidence=json.loads(r["evidence"]),
-        snapshot=json.loads(r["snapshot"]),
-        merged_at=r["merged_at"],
-        undone_at=r["undone_at"],
+        id=r.id,
+        kept_uid=r.kept_uid,
+        merged_uid=r.merged_uid,
+        evidence=json.loads(r.evidence),
+        snapshot=json.loads(r.snapshot),
+        merged_at=r.merged_at,
+        undone_at=r.undone_at,
     )
 
 
@@ -286,20 +313,24 @@ async def merges(
     conn: asyncpg.Connection, ns: NamespaceRef, *, entity: str | None = None, limit: int = 100
 ) -> list[MergeRow]:
     """Merge-log entries, newest first, optionally of one kept or merged uid."""
-    rows = await conn.fetch(
-        "SELECT * FROM kgmem.entity_merge WHERE namespace = $1 AND "
+    found = await rows.fetch(
+        conn,
+        _MergeLog,
+        f"SELECT {_MERGE_LOG} FROM kgmem.entity_merge WHERE namespace = $1 AND "
         "($2::text IS NULL OR kept_uid = $2 OR merged_uid = $2) ORDER BY id DESC LIMIT $3",
         ns.name,
         entity,
         limit,
     )
-    return [_merge(r) for r in rows]
+    return [_merge(r) for r in found]
 
 
 async def lock_merge(conn: asyncpg.Connection, ns: NamespaceRef, merge_id: int) -> MergeRow | None:
     """One merge-log entry, row-locked."""
-    row = await conn.fetchrow(
-        "SELECT * FROM kgmem.entity_merge WHERE namespace = $1 AND id = $2 FOR UPDATE",
+    row = await rows.fetchrow(
+        conn,
+        _MergeLog,
+        f"SELECT {_MERGE_LOG} FROM kgmem.entity_merge WHERE namespace = $1 AND id = $2 FOR UPDATE",
         ns.name,
         merge_id,
     )
@@ -355,7 +386,7 @@ async def graph_edges(
 ) -> list[tuple[str, str, str, str | None]]:
     """(subject uid, object uid, predicate, text) of current facts between entities."""
     vertex = table(ns.name, "_kg_vertex")
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT s.uid AS s, o.uid AS o, f.predicate, f.text FROM {table(ns.name, '_kg_fact')} f "
         f"JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id "
         "WHERE f.expired_at IS NULL AND f.predicate <> ALL($1::text[]) "
@@ -363,26 +394,27 @@ async def graph_edges(
         list(structural.PREDICATES),
         list(NON_ENTITY_LABELS),
     )
-    return [(r["s"], r["o"], r["predicate"], r["text"]) for r in rows]
+    return [(s, o, predicate, text) for s, o, predicate, text in found]
 
 
 async def co_mentions(conn: asyncpg.Connection, ns: NamespaceRef) -> list[tuple[str, str]]:
     """(episode uid, entity uid) for every MENTIONS edge."""
     vertex = table(ns.name, "_kg_vertex")
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT a.uid AS e, b.uid AS m FROM {table(ns.name, 'MENTIONS')} x "
         f"JOIN {vertex} a ON a.id = x.start_id JOIN {vertex} b ON b.id = x.end_id"
     )
-    return [(r["e"], r["m"]) for r in rows]
+    return [(e, m) for e, m in found]
 
 
 async def fact_stamp(conn: asyncpg.Connection, ns: NamespaceRef) -> str:
     """A value that changes whenever a fact is added, closed or removed."""
     record = await conn.fetchrow(
-        f"SELECT count(*) AS n, count(expired_at) AS c, max(id::text) AS m "
+        f"SELECT count(*), count(expired_at), max(id::text) "
         f"FROM {table(ns.name, '_kg_fact')} WHERE predicate <> 'MEMBER_OF'"
     )
-    return f"{record['n']}:{record['c']}:{record['m']}"
+    count, closed, latest = record
+    return f"{count}:{closed}:{latest}"
 
 
 async def community_stamp(conn: asyncpg.Connection, ns: NamespaceRef) -> str | None:
@@ -414,7 +446,9 @@ async def session_predecessors(
     exist yet give no row."""
     vertex = table(ns.name, "_kg_vertex")
     part_of = table(ns.name, "PART_OF")
-    rows = await conn.fetch(
+    return await rows.fetch(
+        conn,
+        Predecessor,
         f"SELECT q.session, q.episode, m.uid AS previous, m.occurred_at AS previous_at "
         f"FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS q(session, at, episode) "
         f"JOIN {vertex} s ON s.uid = q.session LEFT JOIN LATERAL ("
@@ -426,7 +460,6 @@ async def session_predecessors(
         [e[1] for e in episodes],
         [e[2] for e in episodes],
     )
-    return [Predecessor(r["session"], r["episode"], r["previous"], r["previous_at"]) for r in rows]
 
 
 async def nearest_entities_many(
@@ -436,7 +469,7 @@ async def nearest_entities_many(
     whose vectors are nearest it; one round trip for all."""
     from kgmem.storage.embeddings import vector_array, vector_table
 
-    rows = await conn.fetch(
+    found = await conn.fetch(
         "SELECT q.i, m.uid, m.similarity FROM unnest($1::vector[]) WITH ORDINALITY AS q(v, i) "
         "CROSS JOIN LATERAL (SELECT v.uid, 1 - (x.embedding <=> q.v) AS similarity "
         f"FROM {vector_table(ns, 'vertex')} x JOIN {table(ns.name, '_kg_vertex')} v "
@@ -446,10 +479,10 @@ async def nearest_entities_many(
         list(NON_ENTITY_LABELS),
         limit,
     )
-    found: list[list[tuple[str, float]]] = [[] for _ in vectors]
-    for r in rows:
-        found[int(r["i"]) - 1].append((r["uid"], float(r["similarity"])))
-    return found
+    nearest: list[list[tuple[str, float]]] = [[] for _ in vectors]
+    for i, uid, similarity in found:
+        nearest[int(i) - 1].append((uid, float(similarity)))
+    return nearest
 
 
 # First key of the advisory locks that serialise memory-graph building per namespace.
@@ -471,10 +504,11 @@ async def lock_building(
         _BUILD_LOCK,
         namespace,
     )
-    if row is None or row["graphid"] is None:
+    graphid, config = row if row is not None else (None, None)
+    if graphid is None:
         return None, {}
-    config = json.loads(row["config"]) if row["config"] else {}
-    return NamespaceRef(name=namespace, graph_oid=int(row["graphid"])), config
+    ref = NamespaceRef(name=namespace, graph_oid=int(graphid))
+    return ref, json.loads(config) if config else {}
 
 
 async def unlock_building(conn: asyncpg.Connection, namespace: str) -> None:

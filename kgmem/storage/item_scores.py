@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import asyncpg
 
+from kgmem.storage import rows
 from kgmem.storage.agtype import decode
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -38,6 +41,34 @@ class ItemState:
     source_uids: dict[str, int]
 
 
+class _ClaimState(NamedTuple):
+    """A claim of the item (its first six columns are ``claim_rows``'), with its
+    source's stored score (``scored`` None: never scored), its fact's stored trust, and
+    the dependent pairs among the item's sources (the same arrays on every row)."""
+
+    fact_id: int
+    subject_id: int
+    predicate: str
+    value: Any
+    source_id: int
+    weight: float
+    scored: int | None
+    reliability: float
+    prior: float
+    hit: float
+    s_weight: float
+    claims: int
+    copying: float
+    scored_at: datetime | None
+    old_trust: float | None
+    props: str | None
+    source_uid: str
+    source_name: str | None
+    dependent_a: list[int] | None
+    dependent_b: list[int] | None
+    dependence: list[float] | None
+
+
 def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str:
     label = table(ns.name, predicate)
     score = table(ns.name, "_kg_source_score")
@@ -64,9 +95,9 @@ def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str
         "s.copying, s.scored_at, fs.trust AS old_trust, "
         f"{props} AS props, "
         "v.uid AS source_uid, v.name AS source_name, "
-        "(SELECT array_agg(d.source_a) FROM d), "
-        "(SELECT array_agg(d.source_b) FROM d), "
-        "(SELECT array_agg(d.probability) FROM d) "
+        "(SELECT array_agg(d.source_a) FROM d) AS dependent_a, "
+        "(SELECT array_agg(d.source_b) FROM d) AS dependent_b, "
+        "(SELECT array_agg(d.probability) FROM d) AS dependence "
         "FROM c LEFT JOIN s ON s.source_id = c.source_id "
         "LEFT JOIN LATERAL (SELECT fs.trust "
         f"FROM {table(ns.name, '_kg_fact_score')} fs WHERE fs.fact_id = c.fact_id LIMIT 1) fs "
@@ -91,35 +122,37 @@ async def item_state(
     queue instead of deadlocking), the facts' stored trust, the Source properties of
     unscored sources (``source_label``: whether the namespace has a Source label yet),
     and the dependent pairs among the sources (the same arrays on every row)."""
-    records = await conn.fetch(_item_state_sql(ns, predicate, source_label), fact_id, predicate)
+    records = await rows.fetch(
+        conn, _ClaimState, _item_state_sql(ns, predicate, source_label), fact_id, predicate
+    )
     stored: dict[int, SourceScore] = {}
     old_trust: dict[int, float] = {}
     unscored: dict[int, SourceInfo] = {}
     uids: dict[str, int] = {}
     for r in records:
-        uids[r["source_uid"]] = r["source_id"]
-        if r["scored"] is not None:
-            stored[r["scored"]] = SourceScore(
-                r["scored"],
-                r["reliability"],
-                r["prior"],
-                r["hit"],
-                r["s_weight"],
-                r["claims"],
-                r["copying"],
-                r["scored_at"],
+        uids[r.source_uid] = r.source_id
+        if r.scored is not None:
+            stored[r.scored] = SourceScore(
+                r.scored,
+                r.reliability,
+                r.prior,
+                r.hit,
+                r.s_weight,
+                r.claims,
+                r.copying,
+                r.scored_at,
             )
-        elif r["source_id"] not in unscored:
-            unscored[r["source_id"]] = source_info(
-                {"id": r["source_id"], "uid": r["source_uid"], "name": r["source_name"]},
-                decode(r["props"]) or {},
+        elif r.source_id not in unscored:
+            unscored[r.source_id] = source_info(
+                {"id": r.source_id, "uid": r.source_uid, "name": r.source_name},
+                decode(r.props) or {},
             )
-        if r["old_trust"] is not None:
-            old_trust[r["fact_id"]] = r["old_trust"]
+        if r.old_trust is not None:
+            old_trust[r.fact_id] = r.old_trust
     first = records[0] if records else None
     pairs = (
-        list(zip(first[18], first[19], first[20], strict=True))
-        if first is not None and first[18]
+        list(zip(first.dependent_a, first.dependent_b or [], first.dependence or [], strict=True))
+        if first is not None and first.dependent_a
         else []
     )
     return ItemState(claim_rows(records), stored, old_trust, list(unscored.values()), pairs, uids)

@@ -12,11 +12,14 @@ import hmac
 import re
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
 from kgmem.errors import ApiKeyNotFound, InvalidInput
 from kgmem.model import ApiKey, IssuedKey, Scope
+from kgmem.storage import rows
 
 _KEY = re.compile(r"kgm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 
@@ -31,15 +34,41 @@ def parse(presented: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def _record(row: asyncpg.Record) -> ApiKey:
+class KeyRow(NamedTuple):
+    """A row of ``kgmem.api_key`` without its secret's hash."""
+
+    id: str
+    name: str
+    scopes: list[Scope]
+    namespaces: list[str] | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class _Presented(NamedTuple):
+    """``KeyRow`` with the secret's hash, to check a presented key against."""
+
+    id: str
+    name: str
+    scopes: list[Scope]
+    namespaces: list[str] | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    secret_hash: bytes
+
+
+def _record(row: KeyRow | _Presented | None) -> ApiKey:
+    assert row is not None  # from an INSERT ... RETURNING, or found (callers check)
     return ApiKey(
-        id=row["id"],
-        name=row["name"],
-        scopes=tuple(row["scopes"]),
-        namespaces=tuple(row["namespaces"]) if row["namespaces"] is not None else None,
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-        last_used_at=row["last_used_at"],
+        id=row.id,
+        name=row.name,
+        scopes=tuple(row.scopes),
+        namespaces=tuple(row.namespaces) if row.namespaces is not None else None,
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
     )
 
 
@@ -66,7 +95,9 @@ async def create(
         if parsed is None:
             raise InvalidInput("the key is not of the form kgm_<12 hex>_<43 characters>")
         key_id, secret = parsed
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        KeyRow,
         f"INSERT INTO kgmem.api_key (id, name, secret_hash, scopes, namespaces) "
         f"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET name = kgmem.api_key.name "
         f"RETURNING {_COLUMNS}",
@@ -81,13 +112,17 @@ async def create(
 
 async def list_all(conn: asyncpg.Connection) -> list[ApiKey]:
     """All keys, revoked ones included, oldest first."""
-    rows = await conn.fetch(f"SELECT {_COLUMNS} FROM kgmem.api_key ORDER BY created_at, id")
-    return [_record(r) for r in rows]
+    found = await rows.fetch(
+        conn, KeyRow, f"SELECT {_COLUMNS} FROM kgmem.api_key ORDER BY created_at, id"
+    )
+    return [_record(r) for r in found]
 
 
 async def revoke(conn: asyncpg.Connection, key_id: str) -> ApiKey:
     """Revoke key ``key_id`` from now on (idempotent)."""
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        KeyRow,
         f"UPDATE kgmem.api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 "
         f"RETURNING {_COLUMNS}",
         key_id,
@@ -108,11 +143,13 @@ async def authenticate(conn: asyncpg.Connection, presented: str) -> ApiKey | Non
     if parsed is None:
         return None
     key_id, secret = parsed
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        _Presented,
         f"SELECT {_COLUMNS}, secret_hash FROM kgmem.api_key WHERE id = $1 AND revoked_at IS NULL",
         key_id,
     )
-    if row is None or not hmac.compare_digest(bytes(row["secret_hash"]), _hash(secret)):
+    if row is None or not hmac.compare_digest(bytes(row.secret_hash), _hash(secret)):
         return None
     await conn.execute(
         "UPDATE kgmem.api_key SET last_used_at = now() WHERE id = $1 "

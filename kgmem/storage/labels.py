@@ -17,15 +17,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import asyncpg
 
 from kgmem.errors import LabelKindConflict
 from kgmem.schema import GraphSchema, LabelKind
+from kgmem.storage import rows
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, index_name, literal, table
 
 _KIND_CODE: Mapping[LabelKind, bytes] = {"vertex": b"v", "edge": b"e"}
+
+
+class _LabelRow(NamedTuple):
+    """A label of ``ag_catalog.ag_label`` (``kind`` one of ``_KIND_CODE``'s)."""
+
+    kind: bytes
+    id: int
+    seq_name: str
+
+
+class _CatalogRow(NamedTuple):
+    """A label of a graph, and whether this transaction created it."""
+
+    name: str
+    kind: bytes
+    id: int
+    seq_name: str
+    uncommitted: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +108,9 @@ class LabelCatalog:
         return result
 
     async def _load(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
-        rows = await conn.fetch(
+        found = await rows.fetch(
+            conn,
+            _CatalogRow,
             "SELECT name::text AS name, kind, id, seq_name::text AS seq_name, "
             "xmin = xid(pg_current_xact_id_if_assigned()) AS uncommitted "
             "FROM ag_catalog.ag_label WHERE graph = $1 "
@@ -96,17 +118,15 @@ class LabelCatalog:
             ns.graph_oid,
         )
         labels = {
-            r["name"]: LabelInfo(
-                name=r["name"],
-                kind="vertex" if r["kind"] == b"v" else "edge",
-                label_id=r["id"],
-                seq_name=r["seq_name"],
+            r.name: LabelInfo(
+                name=r.name,
+                kind="vertex" if r.kind == _KIND_CODE["vertex"] else "edge",
+                label_id=r.id,
+                seq_name=r.seq_name,
             )
-            for r in rows
+            for r in found
         }
-        self._graphs[ns.graph_oid] = {
-            r["name"]: labels[r["name"]] for r in rows if not r["uncommitted"]
-        }
+        self._graphs[ns.graph_oid] = {r.name: labels[r.name] for r in found if not r.uncommitted}
         return labels
 
     async def _create(
@@ -120,7 +140,9 @@ class LabelCatalog:
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", ns.name, name
         )
-        row = await conn.fetchrow(
+        row = await rows.fetchrow(
+            conn,
+            _LabelRow,
             "SELECT kind, id, seq_name::text AS seq_name FROM ag_catalog.ag_label "
             "WHERE graph = $1 AND name = $2",
             ns.graph_oid,
@@ -132,7 +154,9 @@ class LabelCatalog:
                 f"SELECT ag_catalog.{create}($1::text::cstring, $2::text::cstring)", ns.name, name
             )
             await create_label_indexes(conn, ns, name, kind, schema)
-            row = await conn.fetchrow(
+            row = await rows.fetchrow(
+                conn,
+                _LabelRow,
                 "SELECT kind, id, seq_name::text AS seq_name FROM ag_catalog.ag_label "
                 "WHERE graph = $1 AND name = $2",
                 ns.graph_oid,
@@ -141,9 +165,9 @@ class LabelCatalog:
         assert row is not None
         return LabelInfo(
             name=name,
-            kind="vertex" if row["kind"] == _KIND_CODE["vertex"] else "edge",
-            label_id=row["id"],
-            seq_name=row["seq_name"],
+            kind="vertex" if row.kind == _KIND_CODE["vertex"] else "edge",
+            label_id=row.id,
+            seq_name=row.seq_name,
         )
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import json
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import asyncpg
 
@@ -21,6 +22,7 @@ from kgmem.agent_model import (
     BudgetWrite,
     LedgerEntry,
     Transaction,
+    TransactionKind,
     TransactionWrite,
 )
 from kgmem.errors import (
@@ -31,10 +33,56 @@ from kgmem.errors import (
     IdempotencyKeyReused,
     InvalidInput,
 )
+from kgmem.storage import rows
 from kgmem.storage.agent_state import check_namespace
 
 FUNDING, AVAILABLE = "funding", "available"
 _QUANTUM = Decimal("0.000001")
+
+
+class BudgetRow(NamedTuple):
+    """A budget's rules (``kgmem.budget``)."""
+
+    name: str
+    unit: str
+    capped: bool
+    agent_limit: Decimal | None
+    description: str
+    created_at: datetime
+
+
+class TotalsRow(NamedTuple):
+    """A budget's rules with its running totals."""
+
+    name: str
+    unit: str
+    capped: bool
+    agent_limit: Decimal | None
+    description: str
+    created_at: datetime
+    granted: Decimal
+    available: Decimal
+
+
+class TransactionRow(NamedTuple):
+    """A posted transaction (``kgmem.ledger_transaction``), metadata as JSON text."""
+
+    id: int
+    budget: str
+    kind: TransactionKind
+    amount: Decimal
+    agent: str | None
+    idempotency_key: str | None
+    memo: str
+    metadata: str
+    posted_at: datetime
+
+
+class _Spent(NamedTuple):
+    now_: datetime
+    granted: Decimal
+    available: Decimal
+    agent_spent: Decimal
 
 
 def agent_account(agent: str) -> str:
@@ -88,7 +136,7 @@ async def ensure_uncapped(conn: asyncpg.Connection, namespace: str, name: str, u
     )
 
 
-async def _locked(conn: asyncpg.Connection, namespace: str, name: str) -> asyncpg.Record:
+async def _locked(conn: asyncpg.Connection, namespace: str, name: str) -> BudgetRow:
     """The budget's row, locked until the transaction ends (spends queue here)."""
     return await _get_row(conn, namespace, name, lock=True)
 
@@ -103,20 +151,20 @@ async def _balances(
         budget,
         accounts,
     )
-    found = {r["account"]: r["balance"] for r in rows}
+    found: dict[str, Decimal] = dict(rows)
     return {a: found.get(a, Decimal(0)) for a in accounts}
 
 
 def _check_limits(
-    budget: str, rules: asyncpg.Record, after: dict[str, Decimal], agent: str | None
+    budget: str, rules: BudgetRow, after: dict[str, Decimal], agent: str | None
 ) -> None:
-    if rules["capped"] and after[AVAILABLE] < 0:
+    if rules.capped and after[AVAILABLE] < 0:
         raise BudgetExceeded(
             f"the spend would overdraw budget {budget!r} by {-after[AVAILABLE]}; nothing posted",
             budget=budget,
             available=float(after[AVAILABLE]),
         )
-    limit = rules["agent_limit"]
+    limit = rules.agent_limit
     spent = after.get(agent_account(agent)) if agent is not None else None
     if limit is not None and spent is not None and spent > limit:
         raise BudgetExceeded(
@@ -164,7 +212,9 @@ async def _insert(
     write: TransactionWrite,
     postings: list[tuple[str, Decimal]],
 ) -> Transaction:
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        TransactionRow,
         "INSERT INTO kgmem.ledger_transaction (namespace, budget, kind, amount, agent, "
         "idempotency_key, memo, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) "
         f"RETURNING {_TX}",
@@ -177,9 +227,10 @@ async def _insert(
         write.memo,
         json.dumps(dict(write.metadata)),
     )
+    assert row is not None  # INSERT ... RETURNING returns the row it inserted
     await conn.executemany(
         "INSERT INTO kgmem.ledger_entry (transaction_id, account, amount) VALUES ($1, $2, $3)",
-        [(row["id"], account, delta) for account, delta in postings],
+        [(row.id, account, delta) for account, delta in postings],
     )
     await conn.executemany(
         "INSERT INTO kgmem.ledger_balance (namespace, budget, account, balance) "
@@ -193,18 +244,18 @@ async def _insert(
 _TX = "id, budget, kind, amount, agent, idempotency_key, memo, metadata::text, posted_at"
 
 
-def _transaction(row: asyncpg.Record, entries: list[LedgerEntry]) -> Transaction:
+def _transaction(row: TransactionRow, entries: list[LedgerEntry]) -> Transaction:
     return Transaction(
-        id=int(row["id"]),
-        budget=row["budget"],
-        kind=row["kind"],
-        amount=float(row["amount"]),
-        agent=row["agent"],
-        idempotency_key=row["idempotency_key"],
-        memo=row["memo"],
-        metadata=json.loads(row["metadata"]),
+        id=int(row.id),
+        budget=row.budget,
+        kind=row.kind,
+        amount=float(row.amount),
+        agent=row.agent,
+        idempotency_key=row.idempotency_key,
+        memo=row.memo,
+        metadata=json.loads(row.metadata),
         entries=tuple(entries),
-        posted_at=row["posted_at"],
+        posted_at=row.posted_at,
     )
 
 
@@ -215,15 +266,17 @@ async def _entries(conn: asyncpg.Connection, ids: list[int]) -> dict[int, list[L
         ids,
     )
     found: dict[int, list[LedgerEntry]] = {i: [] for i in ids}
-    for r in rows:
-        found[int(r["transaction_id"])].append(LedgerEntry(r["account"], float(r["amount"])))
+    for transaction_id, account, amount in rows:
+        found[int(transaction_id)].append(LedgerEntry(account, float(amount)))
     return found
 
 
 async def _by_key(
     conn: asyncpg.Connection, namespace: str, budget: str, key: str
 ) -> Transaction | None:
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        TransactionRow,
         f"SELECT {_TX} FROM kgmem.ledger_transaction "
         "WHERE namespace = $1 AND budget = $2 AND idempotency_key = $3",
         namespace,
@@ -232,7 +285,7 @@ async def _by_key(
     )
     if row is None:
         return None
-    return _transaction(row, (await _entries(conn, [int(row["id"])]))[int(row["id"])])
+    return _transaction(row, (await _entries(conn, [int(row.id)]))[int(row.id)])
 
 
 def _replayed(earlier: Transaction, write: TransactionWrite) -> Transaction:
@@ -263,7 +316,9 @@ async def transactions(
     """The budget's transactions in posting order (of ``agent`` when given), those
     with ids above ``after``."""
     await _get_row(conn, namespace, budget)
-    rows = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        TransactionRow,
         f"SELECT {_TX} FROM kgmem.ledger_transaction WHERE namespace = $1 AND budget = $2 "
         "AND ($3::text IS NULL OR agent = $3) AND ($4::bigint IS NULL OR id > $4) "
         "ORDER BY id LIMIT $5",
@@ -273,15 +328,17 @@ async def transactions(
         after,
         limit,
     )
-    legs_of = await _entries(conn, [int(r["id"]) for r in rows])
-    return [_transaction(r, legs_of[int(r["id"])]) for r in rows]
+    legs_of = await _entries(conn, [int(r.id) for r in found])
+    return [_transaction(r, legs_of[int(r.id)]) for r in found]
 
 
 async def _get_row(
     conn: asyncpg.Connection, namespace: str, name: str, *, lock: bool = False
-) -> asyncpg.Record:
+) -> BudgetRow:
     await check_namespace(conn, namespace)
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        BudgetRow,
         "SELECT name, unit, capped, agent_limit, description, created_at FROM kgmem.budget "
         "WHERE namespace = $1 AND name = $2" + (" FOR UPDATE" if lock else ""),
         namespace,
@@ -302,7 +359,9 @@ async def balance(
 ) -> Balance:
     """The budget's totals (and ``agent``'s) from the legs posted up to ``as_of``."""
     rules = await _get_row(conn, namespace, budget)
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        _Spent,
         "SELECT clock_timestamp() AS now_, "
         "coalesce(sum(-e.amount) FILTER (WHERE e.account = 'funding'), 0) AS granted, "
         "coalesce(sum(e.amount) FILTER (WHERE e.account = 'available'), 0) AS available, "
@@ -315,17 +374,18 @@ async def balance(
         as_of,
         agent_account(agent) if agent is not None else None,
     )
-    granted, available = row["granted"], row["available"]
-    limit = rules["agent_limit"]
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    granted, available = row.granted, row.available
+    limit = rules.agent_limit
     return Balance(
         budget=budget,
-        as_of=as_of or row["now_"],
+        as_of=as_of or row.now_,
         granted=float(granted),
         spent=float(granted - available),
         available=float(available),
         agent=agent,
-        agent_spent=float(row["agent_spent"]) if agent is not None else None,
-        agent_remaining=float(limit - row["agent_spent"])
+        agent_spent=float(row.agent_spent) if agent is not None else None,
+        agent_remaining=float(limit - row.agent_spent)
         if agent is not None and limit is not None
         else None,
     )
@@ -339,7 +399,9 @@ async def budgets(
         await _get_row(conn, namespace, name)
     else:
         await check_namespace(conn, namespace)
-    rows = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        TotalsRow,
         "SELECT b.name, b.unit, b.capped, b.agent_limit, b.description, b.created_at, "
         "coalesce(-(SELECT balance FROM kgmem.ledger_balance l WHERE l.namespace = b.namespace "
         "AND l.budget = b.name AND l.account = 'funding'), 0) AS granted, "
@@ -352,17 +414,17 @@ async def budgets(
     )
     return [
         Budget(
-            name=r["name"],
-            unit=r["unit"],
-            capped=r["capped"],
-            agent_limit=float(r["agent_limit"]) if r["agent_limit"] is not None else None,
-            description=r["description"],
-            granted=float(r["granted"]),
-            spent=float(r["granted"] - r["available"]),
-            available=float(r["available"]),
-            created_at=r["created_at"],
+            name=r.name,
+            unit=r.unit,
+            capped=r.capped,
+            agent_limit=float(r.agent_limit) if r.agent_limit is not None else None,
+            description=r.description,
+            granted=float(r.granted),
+            spent=float(r.granted - r.available),
+            available=float(r.available),
+            created_at=r.created_at,
         )
-        for r in rows
+        for r in found
     ]
 
 
@@ -391,12 +453,13 @@ async def record_llm_tokens(
 async def build_tokens_left(conn: asyncpg.Connection, namespace: str) -> int | None:
     """What a capped ``BUILD_BUDGET`` has available (None: absent or uncapped)."""
     row = await conn.fetchrow(
-        "SELECT b.capped, coalesce(l.balance, 0) AS available FROM kgmem.budget b "
+        "SELECT b.capped, coalesce(l.balance, 0) FROM kgmem.budget b "
         "LEFT JOIN kgmem.ledger_balance l ON l.namespace = b.namespace AND l.budget = b.name "
         "AND l.account = 'available' WHERE b.namespace = $1 AND b.name = $2",
         namespace,
         BUILD_BUDGET,
     )
-    if row is None or not row["capped"]:
+    if row is None:
         return None
-    return int(row["available"])
+    capped, available = row
+    return int(available) if capped else None

@@ -12,7 +12,7 @@ import asyncpg
 from kgmem.errors import NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
-from kgmem.storage import structural
+from kgmem.storage import rows, structural
 from kgmem.storage.cypher import reader_role
 from kgmem.storage.embeddings import PGVECTOR_HNSW, build_vector_indexes
 from kgmem.storage.labels import LabelCatalog, create_label_indexes
@@ -79,22 +79,26 @@ async def resolve(conn: asyncpg.Connection, name: str) -> NamespaceRef:
 
 async def get(conn: asyncpg.Connection, name: str) -> Namespace:
     """The record of namespace ``name``, or ``NamespaceNotFound``."""
-    row = await conn.fetchrow(
-        "SELECT name, description, created_at FROM kgmem.namespace WHERE name = $1", name
+    row = await rows.fetchrow(
+        conn,
+        Namespace,
+        "SELECT name, description, created_at FROM kgmem.namespace WHERE name = $1",
+        name,
     )
     if row is None:
         raise NamespaceNotFound(f"namespace {name!r} does not exist", namespace=name)
-    return Namespace(**dict(row))
+    return row
 
 
 async def list_all(conn: asyncpg.Connection, only: list[str] | None = None) -> list[Namespace]:
     """All namespaces by name, or only those in ``only``."""
-    rows = await conn.fetch(
+    return await rows.fetch(
+        conn,
+        Namespace,
         "SELECT name, description, created_at FROM kgmem.namespace "
         "WHERE $1::text[] IS NULL OR name = ANY($1::text[]) ORDER BY name",
         only,
     )
-    return [Namespace(**dict(r)) for r in rows]
 
 
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
@@ -113,7 +117,7 @@ async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:
     vertices = await _count_by_label(conn, ns, "_ag_label_vertex", "v")
     edges = await _count_by_label(conn, ns, "_ag_label_edge", "e")
     linked = structural.condition(ns)
-    facts = await conn.fetchrow(
+    current, closed, structural_edges, embedded_facts = await conn.fetchrow(
         f"SELECT count(*) FILTER (WHERE expired_at IS NULL AND NOT {linked}) AS current, "
         f"count(*) FILTER (WHERE expired_at IS NOT NULL AND NOT {linked}) AS closed, "
         f"count(*) FILTER (WHERE {linked}) AS structural, "
@@ -133,11 +137,11 @@ async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:
         name=ns.name,
         vertices=vertices,
         edges=edges,
-        facts_current=facts["current"],
-        facts_closed=facts["closed"],
-        structural_edges=facts["structural"],
+        facts_current=current,
+        facts_closed=closed,
+        structural_edges=structural_edges,
         embedded_entities=embedded_entities,
-        embedded_facts=facts["embedded"],
+        embedded_facts=embedded_facts,
         bytes=int(size),
     )
 
@@ -145,7 +149,7 @@ async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:
 async def _count_by_label(
     conn: asyncpg.Connection, ns: NamespaceRef, base: str, kind: str
 ) -> dict[str, int]:
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT l.name::text AS label, count(t.id) AS n FROM ag_catalog.ag_label l "
         f"LEFT JOIN {table(ns.name, base)} t ON t.tableoid = l.relation::oid "
         f"WHERE l.graph = $1 AND l.kind::text = $2 AND l.name <> $3 GROUP BY l.name ORDER BY 1",
@@ -153,4 +157,4 @@ async def _count_by_label(
         kind,
         base,
     )
-    return {r["label"]: r["n"] for r in rows}
+    return {label: n for label, n in found}

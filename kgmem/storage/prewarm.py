@@ -44,7 +44,7 @@ async def vector_tables(conn: asyncpg.Connection) -> list[tuple[str, str]]:
         "ORDER BY c.relpages DESC",
         list(_TABLES),
     )
-    return [(r["nspname"], r["relname"]) for r in rows]
+    return [(nspname, relname) for nspname, relname in rows]
 
 
 async def prewarm_table(conn: asyncpg.Connection, schema: str, name: str) -> int:

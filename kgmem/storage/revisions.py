@@ -15,10 +15,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
 from kgmem.model import Fact
+from kgmem.storage import rows
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -98,6 +100,15 @@ async def forget(conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[
     )
 
 
+class _Believed(NamedTuple):
+    """A fact's validity as believed at some known time."""
+
+    id: int
+    valid_from: datetime | None
+    valid_to: datetime | None
+    expired_at: datetime | None
+
+
 async def as_known_facts(
     conn: asyncpg.Connection, ns: NamespaceRef, facts: Sequence[Fact], at: datetime
 ) -> list[Fact]:
@@ -105,19 +116,21 @@ async def as_known_facts(
     version of its validity believed then, in their order."""
     if not facts:
         return []
-    records = await conn.fetch(
+    records = await rows.fetch(
+        conn,
+        _Believed,
         f"SELECT id, valid_from, valid_to, expired_at FROM ({known_facts(ns, '$2')}) k "
         "WHERE k.id = ANY($1::graphid[])",
         [f.id for f in facts],
         at,
     )
-    then = {r["id"]: r for r in records}
+    then = {r.id: r for r in records}
     return [
         dataclasses.replace(
             f,
-            valid_from=then[f.id]["valid_from"],
-            valid_to=then[f.id]["valid_to"],
-            expired_at=then[f.id]["expired_at"],
+            valid_from=then[f.id].valid_from,
+            valid_to=then[f.id].valid_to,
+            expired_at=then[f.id].expired_at,
         )
         for f in facts
         if f.id in then

@@ -46,6 +46,6 @@ async def neighbours(
         steps,
     )
     found: dict[int, list[tuple[int, int]]] = {}
-    for r in rows:
-        found.setdefault(r["origin"], []).append((r["step"], r["id"]))
+    for origin, id_, step in rows:
+        found.setdefault(origin, []).append((step, id_))
     return found

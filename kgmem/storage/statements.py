@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import asyncpg
 
+from kgmem.storage import rows
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -29,6 +30,21 @@ class StatedFact(NamedTuple):
     closed: bool = False
 
 
+class _InForce(NamedTuple):
+    """``StatedFact`` as the query returns it (its sources an array)."""
+
+    uid: str
+    id: int
+    subject_id: int
+    predicate: str
+    object_id: int
+    valid_from: datetime | None
+    valid_to: datetime | None
+    recorded_at: datetime
+    sources: list[int]
+    closed: bool
+
+
 async def claim_times(
     conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Collection[int]
 ) -> dict[tuple[int, int], datetime]:
@@ -40,7 +56,7 @@ async def claim_times(
         "WHERE fact_id = ANY($1::graphid[]) AND source_id IS NOT NULL GROUP BY 1, 2",
         sorted(fact_ids),
     )
-    return {(r["fact_id"], r["source_id"]): r["said"] for r in records}
+    return {(fact_id, source_id): said for fact_id, source_id, said in records}
 
 
 async def in_force(
@@ -56,7 +72,9 @@ async def in_force(
     (by graph id)."""
     if not subject_ids or not predicates:
         return []
-    records = await conn.fetch(
+    records = await rows.fetch(
+        conn,
+        _InForce,
         "SELECT f.uid, f.id, f.subject_id, f.predicate, f.object_id, f.valid_from, f.valid_to, "
         f"f.recorded_at, ARRAY(SELECT c.source_id FROM {table(ns.name, '_kg_claim')} c "
         "WHERE c.fact_id = f.id AND c.source_id IS NOT NULL) AS sources, "
@@ -71,16 +89,16 @@ async def in_force(
     )
     return [
         StatedFact(
-            r["uid"],
-            r["id"],
-            r["subject_id"],
-            r["predicate"],
-            r["object_id"],
-            r["valid_from"],
-            r["valid_to"],
-            r["recorded_at"],
-            frozenset(r["sources"]),
-            r["closed"],
+            r.uid,
+            r.id,
+            r.subject_id,
+            r.predicate,
+            r.object_id,
+            r.valid_from,
+            r.valid_to,
+            r.recorded_at,
+            frozenset(r.sources),
+            r.closed,
         )
         for r in records
     ]

@@ -44,4 +44,4 @@ async def among(conn: asyncpg.Connection, ns: NamespaceRef, ids: Collection[int]
         f"WHERE f.id = ANY($1::graphid[]) AND {condition(ns)}",
         list(ids),
     )
-    return {r["id"] for r in records}
+    return {id_ for (id_,) in records}

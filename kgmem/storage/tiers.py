@@ -12,10 +12,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
+from kgmem.storage import rows
 from kgmem.storage.embeddings import vector_array
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -36,6 +37,31 @@ class TierRow:
     promoted_at: datetime | None
     promoted_because: str | None
     archived_at: datetime | None
+
+
+class _Decay(NamedTuple):
+    """The namespace's policy (JSON text) beside one episode's tier row (all None on
+    the one row returned when no episode has one)."""
+
+    policy: str | None
+    id: int | None
+    tier: str | None
+    last_recalled_at: datetime | None
+    archived_at: datetime | None
+
+
+class _Promotable(NamedTuple):
+    id: int
+    uid: str
+    facts: int
+    recalls: int
+
+
+class _Counts(NamedTuple):
+    semantic: int
+    working: int
+    episodic: int
+    archived: int
 
 
 async def policy(conn: asyncpg.Connection, namespace: str) -> dict[str, Any] | None:
@@ -80,7 +106,9 @@ async def decay_rows(
 ) -> tuple[dict[str, Any] | None, dict[int, tuple[str, datetime | None, datetime | None]]]:
     """The namespace's policy and, per episode among ``ids`` with a tier row, (tier,
     last recall, archived at): one statement."""
-    rows = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        _Decay,
         "SELECT p.policy::text AS policy, t.id, t.tier, t.last_recalled_at, t.archived_at "
         "FROM (SELECT 1) one "
         "LEFT JOIN kgmem.tier_policy p ON p.namespace = $1 "
@@ -88,13 +116,13 @@ async def decay_rows(
         namespace,
         list(ids),
     )
-    text = rows[0]["policy"] if rows else None
-    found = {
-        int(r["id"]): (r["tier"], r["last_recalled_at"], r["archived_at"])
-        for r in rows
-        if r["id"] is not None
+    text = found[0].policy if found else None
+    tiers = {
+        int(r.id): (r.tier, r.last_recalled_at, r.archived_at)
+        for r in found
+        if r.id is not None and r.tier is not None
     }
-    return (None if text is None else dict(json.loads(text))), found
+    return (None if text is None else dict(json.loads(text))), tiers
 
 
 _STATE = (
@@ -104,10 +132,6 @@ _STATE = (
     "FROM {side} v LEFT JOIN kgmem.memory_tier t ON t.namespace = $1 AND t.id = v.id "
     "WHERE v.label = 'Episode'"
 )
-
-
-def _row(r: asyncpg.Record) -> TierRow:
-    return TierRow(**{k: r[k] for k in TierRow.__slots__})
 
 
 async def states(
@@ -120,7 +144,9 @@ async def states(
 ) -> list[TierRow]:
     """Episodes' tier state, by uid; only ``uids`` or only the (not) archived ones."""
     sql = _STATE.format(side=table(ns.name, "_kg_vertex"))
-    rows = await conn.fetch(
+    return await rows.fetch(
+        conn,
+        TierRow,
         f"{sql} AND ($2::text[] IS NULL OR v.uid = ANY($2::text[])) "
         "AND ($3::boolean IS NULL OR (t.archived_at IS NOT NULL) = $3) ORDER BY v.uid LIMIT $4",
         ns.name,
@@ -128,7 +154,6 @@ async def states(
         archived,
         limit,
     )
-    return [_row(r) for r in rows]
 
 
 async def promotable(
@@ -141,7 +166,9 @@ async def promotable(
 ) -> list[tuple[int, str, str]]:
     """(id, uid, why) of the episodes not yet semantic that the rules promote."""
     claims, scores = table(ns.name, "_kg_claim"), table(ns.name, "_kg_fact_score")
-    rows = await conn.fetch(
+    found = await rows.fetch(
+        conn,
+        _Promotable,
         "WITH n AS (SELECT c.episode_id AS id, count(DISTINCT c.fact_id) AS facts "
         f"FROM {claims} c LEFT JOIN {scores} s ON s.fact_id = c.fact_id "
         "WHERE c.episode_id IS NOT NULL AND (NOT $3 OR s.status = 'verified') GROUP BY 1) "
@@ -157,10 +184,10 @@ async def promotable(
         min_recalls,
     )
     out = []
-    for r in rows:
-        by_facts = min_facts is not None and r["facts"] >= min_facts
-        why = f"{r['facts']} facts extracted" if by_facts else f"recalled {r['recalls']} times"
-        out.append((int(r["id"]), r["uid"], why))
+    for r in found:
+        by_facts = min_facts is not None and r.facts >= min_facts
+        why = f"{r.facts} facts extracted" if by_facts else f"recalled {r.recalls} times"
+        out.append((int(r.id), r.uid, why))
     return out
 
 
@@ -168,7 +195,7 @@ async def promote(
     conn: asyncpg.Connection, ns: NamespaceRef, found: Sequence[tuple[int, str, str]]
 ) -> list[str]:
     """Make the episodes ``found`` semantic (those not already); their uids."""
-    rows = await conn.fetch(
+    promoted = await conn.fetch(
         "INSERT INTO kgmem.memory_tier (namespace, id, uid, tier, promoted_at, promoted_because) "
         "SELECT $1, i, u, 'semantic', clock_timestamp(), w "
         "FROM unnest($2::graphid[], $3::text[], $4::text[]) AS x(i, u, w) ORDER BY i "
@@ -180,7 +207,7 @@ async def promote(
         [f[1] for f in found],
         [f[2] for f in found],
     )
-    return sorted(r["uid"] for r in rows)
+    return sorted(uid for (uid,) in promoted)
 
 
 async def archivable(
@@ -196,7 +223,7 @@ async def archivable(
     ``working_since``) that occurred before ``older_than`` and were not recalled
     after ``idle_since``."""
     sql = _STATE.format(side=table(ns.name, "_kg_vertex"))
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT uid FROM ({sql}) s WHERE archived_at IS NULL AND occurred_at < $2 "
         "AND ($3::timestamptz IS NULL OR coalesce(last_recalled_at, occurred_at) < $3) "
         "AND (CASE WHEN tier = 'semantic' THEN 'semantic' WHEN occurred_at > $4 "
@@ -207,18 +234,18 @@ async def archivable(
         working_since,
         list(tiers),
     )
-    return [r["uid"] for r in rows]
+    return [uid for (uid,) in found]
 
 
 async def _locked_episodes(
     conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
 ) -> list[tuple[int, str]]:
-    rows = await conn.fetch(
+    found = await conn.fetch(
         f"SELECT id, uid FROM {table(ns.name, '_kg_vertex')} "
         "WHERE uid = ANY($1::text[]) AND label = 'Episode' ORDER BY id FOR UPDATE",
         list(uids),
     )
-    return [(int(r["id"]), r["uid"]) for r in rows]
+    return [(int(id_), uid) for id_, uid in found]
 
 
 async def archive(conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]) -> list[str]:
@@ -226,7 +253,7 @@ async def archive(conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str
     their tier rows; the uids archived now."""
     locked = await _locked_episodes(conn, ns, uids)
     side, vectors = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_vertex_vector")
-    rows = await conn.fetch(
+    archived = await conn.fetch(
         "INSERT INTO kgmem.memory_tier (namespace, id, uid, archived_at, archived_text, "
         "archived_vector) "
         f"SELECT $1, v.id, v.uid, clock_timestamp(), v.text, x.embedding FROM {side} v "
@@ -237,11 +264,11 @@ async def archive(conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str
         ns.name,
         [i for i, _ in locked],
     )
-    ids = [int(r["id"]) for r in rows]
+    ids = [int(id_) for id_, _ in archived]
     if ids:
         await conn.execute(f"UPDATE {side} SET text = '' WHERE id = ANY($1::graphid[])", ids)
         await conn.execute(f"DELETE FROM {vectors} WHERE id = ANY($1::graphid[])", ids)
-    return sorted(r["uid"] for r in rows)
+    return sorted(uid for _, uid in archived)
 
 
 async def restore(conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]) -> list[str]:
@@ -249,16 +276,16 @@ async def restore(conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str
     written since the archive wins); the uids restored."""
     locked = await _locked_episodes(conn, ns, uids)
     side, vectors = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_vertex_vector")
-    rows = await conn.fetch(
+    found = await conn.fetch(
         "SELECT id, uid FROM kgmem.memory_tier "
         "WHERE namespace = $1 AND id = ANY($2::graphid[]) AND archived_at IS NOT NULL "
         "ORDER BY id FOR UPDATE",
         ns.name,
         [i for i, _ in locked],
     )
-    if not rows:
+    if not found:
         return []
-    ids = [int(r["id"]) for r in rows]
+    ids = [int(id_) for id_, _ in found]
     archived = "FROM kgmem.memory_tier t WHERE t.namespace = $1 AND t.id = ANY($2::graphid[])"
     await conn.execute(
         f"UPDATE {side} s SET text = coalesce(nullif(s.text, ''), t.archived_text) "
@@ -278,7 +305,7 @@ async def restore(conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str
         ns.name,
         ids,
     )
-    return sorted(r["uid"] for r in rows)
+    return sorted(uid for _, uid in found)
 
 
 async def search_archive(
@@ -291,7 +318,7 @@ async def search_archive(
     """(uid, score) of the archived episodes best matching ``text`` (full-text rank,
     scaled into [0, 1)) and ``vector`` (cosine similarity), by the sum; a scan of the
     archive, which no index covers."""
-    rows = await conn.fetch(
+    found = await conn.fetch(
         "SELECT t.uid, "
         "coalesce(1 - (t.archived_vector <=> $3::vector), 0) * ($3::vector IS NOT NULL)::int "
         "+ CASE WHEN $2::text IS NULL THEN 0 ELSE ts_rank_cd(to_tsvector('english', "
@@ -304,7 +331,7 @@ async def search_archive(
         None if vector is None else vector_array([vector])[0],
         k,
     )
-    return [(r["uid"], float(r["score"])) for r in rows]
+    return [(uid, float(score)) for uid, score in found]
 
 
 async def counts(
@@ -312,7 +339,9 @@ async def counts(
 ) -> dict[str, int]:
     """Episodes per tier (working: occurred after ``working_since``), and archived."""
     sql = _STATE.format(side=table(ns.name, "_kg_vertex"))
-    row = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        _Counts,
         "SELECT count(*) FILTER (WHERE tier = 'semantic') AS semantic, "
         "count(*) FILTER (WHERE tier <> 'semantic' AND occurred_at > $2) AS working, "
         "count(*) FILTER (WHERE tier <> 'semantic' AND occurred_at <= $2) AS episodic, "
@@ -320,8 +349,13 @@ async def counts(
         ns.name,
         working_since,
     )
-    assert row is not None
-    return {k: int(row[k]) for k in ("working", "episodic", "semantic", "archived")}
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    return {
+        "working": row.working,
+        "episodic": row.episodic,
+        "semantic": row.semantic,
+        "archived": row.archived,
+    }
 
 
 async def lock_namespace(conn: asyncpg.Connection, namespace: str) -> None:

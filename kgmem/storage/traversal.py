@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, Literal, NamedTuple
 
 import asyncpg
 
-from kgmem.storage import agtype
+from kgmem.storage import agtype, rows
 from kgmem.storage.candidates import VertexInfo
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import literal, table
@@ -74,7 +75,7 @@ async def step(
         list(frontier),
         list(exclude),
     )
-    return [Edge(r["id"], r["start_id"], r["end_id"], r["predicate"]) for r in records]
+    return [Edge(id_, start, end, predicate) for id_, start, end, predicate in records]
 
 
 _CYPHER_STEP = {
@@ -102,8 +103,8 @@ async def step_cypher(
             "p ag_catalog.agtype)",
             params,
         )
-        for r in records:
-            edge = Edge(int(r["e"]), int(r["s"]), int(r["t"]), str(agtype.decode(r["p"])))
+        for e, s, t, p in records:
+            edge = Edge(int(e), int(s), int(t), str(agtype.decode(p)))
             found[edge.id] = edge
     return [found[i] for i in sorted(found)]
 
@@ -119,7 +120,9 @@ async def causal_step(
     """Current edges of ``predicates`` leaving (``out``) or entering (``in``) the
     frontier, with their properties."""
     column = "start_id" if direction == "out" else "end_id"
-    records = await conn.fetch(
+    records = await rows.fetch(
+        conn,
+        _CausalRow,
         f"SELECT e.id, f.uid, e.start_id, e.end_id, f.predicate, e.properties "
         f"FROM {table(ns.name, '_ag_label_edge')} e CROSS JOIN LATERAL "
         f"(SELECT x.uid, x.predicate FROM {table(ns.name, '_kg_fact')} x WHERE x.id = e.id "
@@ -144,6 +147,40 @@ class CausalHop:
 _VERTEX_FIELDS = ("id", "uid", "label", "occurred_at", "updated_at", "lat", "lon")
 
 
+class _CausalRow(NamedTuple):
+    """A causal edge as ``causal_step`` reads it (agtype properties)."""
+
+    id: int
+    uid: str
+    start_id: int
+    end_id: int
+    predicate: str
+    properties: str
+
+
+class _HopRow(NamedTuple):
+    """A row of ``_hop_sql``: a causal edge, then its far end's side row (the fields
+    of ``VertexInfo`` with ``v_``; all None when the far end is gone, and the edge's
+    too on the anchor's row when it has no edge)."""
+
+    id: int | None
+    uid: str
+    start_id: int
+    end_id: int
+    predicate: str
+    properties: str
+    v_id: int | None
+    v_uid: str | None
+    v_label: str | None
+    v_occurred_at: datetime | None
+    v_updated_at: datetime | None
+    v_lat: float | None
+    v_lon: float | None
+
+
+_FAR = _HopRow._fields.index("v_id")
+
+
 def _hop_sql(ns: NamespaceRef, direction: Direction, frontier: str) -> str:
     """Causal edges leaving (``out``) or entering (``in``) the vertices matched by the
     condition ``frontier`` on ``e.start_id``/``e.end_id``, each with the side row of its
@@ -161,21 +198,26 @@ def _hop_sql(ns: NamespaceRef, direction: Direction, frontier: str) -> str:
     )
 
 
-def _edge(r: asyncpg.Record) -> CausalEdge:
+def _edge(r: _CausalRow) -> CausalEdge:
     """The causal edge in a row of ``causal_step`` or of a hop."""
-    properties = agtype.decode(r["properties"])
-    return CausalEdge(r["id"], r["uid"], r["start_id"], r["end_id"], r["predicate"], properties)
+    properties = agtype.decode(r.properties)
+    return CausalEdge(r.id, r.uid, r.start_id, r.end_id, r.predicate, properties)
 
 
-def _hop(records: Sequence[asyncpg.Record]) -> tuple[list[CausalEdge], dict[int, VertexInfo]]:
+def _vertex(values: Sequence[Any]) -> VertexInfo:
+    """A side row from its columns in ``VertexInfo``'s order (``_VERTEX_FIELDS``)."""
+    return VertexInfo(*values)
+
+
+def _hop(records: Sequence[_HopRow]) -> tuple[list[CausalEdge], dict[int, VertexInfo]]:
     edges: list[CausalEdge] = []
     vertices: dict[int, VertexInfo] = {}
     for r in records:
-        if r["id"] is None:  # the anchor's row without an edge
+        if r.id is None:  # the anchor's row without an edge
             continue
-        edges.append(_edge(r))
-        if r["v_id"] is not None:
-            vertices[r["v_id"]] = VertexInfo(*(r[f"v_{c}"] for c in _VERTEX_FIELDS))
+        edges.append(_edge(_CausalRow._make(r[:_FAR])))
+        if r.v_id is not None:
+            vertices[r.v_id] = _vertex(r[_FAR:])
     return edges, vertices
 
 
@@ -198,9 +240,9 @@ async def causal_first_step(
     )
     if not records:
         return None
-    first = records[0]
-    edges, vertices = _hop(records)
-    return CausalHop(edges, vertices, VertexInfo(*(first[f"a_{c}"] for c in _VERTEX_FIELDS)))
+    width = len(_VERTEX_FIELDS)  # the a_* columns, VertexInfo's fields in order
+    edges, vertices = _hop([_HopRow._make(r[width:]) for r in records])
+    return CausalHop(edges, vertices, _vertex(records[0][:width]))
 
 
 async def causal_next_step(
@@ -212,7 +254,9 @@ async def causal_next_step(
     direction: Direction,
 ) -> CausalHop:
     """``causal_step`` with the side rows of the edges' far ends, in one statement."""
-    records = await conn.fetch(
+    records = await rows.fetch(
+        conn,
+        _HopRow,
         f"{_hop_sql(ns, direction, '= ANY($1::graphid[])')} ORDER BY e.id",
         list(frontier),
         list(predicates),
@@ -229,4 +273,4 @@ async def degrees(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
         "FROM unnest($1::graphid[]) AS i",
         list(ids),
     )
-    return {r["id"]: int(r["n"]) for r in records}
+    return {id_: int(n) for id_, n in records}

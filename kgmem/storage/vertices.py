@@ -20,12 +20,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from kgmem.model import Entity, GeoPoint
 from kgmem.storage import agtype, embeddings
+from kgmem.storage import rows as typed_rows
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
@@ -90,11 +91,6 @@ def occurred_time(properties: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-def _ref(record: asyncpg.Record) -> VertexRef:
-    """From a (uid, id, label, name) row."""
-    return VertexRef(record[0], record[1], record[2], record[3])
-
-
 async def upsert(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
@@ -129,11 +125,13 @@ async def lock_existing(
     conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
 ) -> dict[str, VertexRef]:
     """The stored vertices among ``uids``, row-locked until the transaction ends."""
-    records = await conn.fetch(
+    found = await typed_rows.fetch(
+        conn,
+        VertexRef,
         f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]) FOR UPDATE",
         uids,
     )
-    return {r[0]: _ref(r) for r in records}
+    return {r.uid: r for r in found}
 
 
 async def resolve(
@@ -142,11 +140,13 @@ async def resolve(
     """The stored vertices among ``uids``. With ``lock``, they cannot be deleted until the
     transaction ends (``FOR KEY SHARE``), so facts can safely point at them."""
     suffix = " FOR KEY SHARE" if lock else ""
-    records = await conn.fetch(
+    found = await typed_rows.fetch(
+        conn,
+        VertexRef,
         f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]){suffix}",
         sorted(set(uids)),
     )
-    return {r[0]: _ref(r) for r in records}
+    return {r.uid: r for r in found}
 
 
 async def _insert_new(
@@ -182,7 +182,7 @@ async def _insert_new(
             [_occurred(r) for r in group],
             [_stored_properties(r) for r in group],
         )
-        created.update((r["uid"], r["id"]) for r in reserved)
+        created.update((uid, id_) for uid, id_ in reserved)
     return created
 
 
@@ -292,7 +292,7 @@ async def _relabel(
 
 async def get(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Entity | None:
     """The vertex ``uid`` with its properties, or None."""
-    record = await conn.fetchrow(f"{_select(ns)} WHERE v.uid = $1", uid)
+    record = await typed_rows.fetchrow(conn, VertexRecord, f"{_select(ns)} WHERE v.uid = $1", uid)
     if record is None:
         return None
     return (await _with_properties(conn, ns, [record]))[0]
@@ -309,11 +309,17 @@ async def page(
     """Up to ``limit`` vertices ordered by uid, after uid ``after``, of ``label`` if given."""
     select = _select(ns)
     if label is None:
-        records = await conn.fetch(
-            f"{select} WHERE v.uid > coalesce($1, '') ORDER BY v.uid LIMIT $2", after, limit
+        records = await typed_rows.fetch(
+            conn,
+            VertexRecord,
+            f"{select} WHERE v.uid > coalesce($1, '') ORDER BY v.uid LIMIT $2",
+            after,
+            limit,
         )
     else:
-        records = await conn.fetch(
+        records = await typed_rows.fetch(
+            conn,
+            VertexRecord,
             f"{select} WHERE v.label = $1 AND v.uid > coalesce($2, '') ORDER BY v.uid LIMIT $3",
             label,
             after,
@@ -329,15 +335,14 @@ async def by_ids(
     labels: the properties come from AGE's parent vertex table, read per row found."""
     parent = table(ns.name, "_ag_label_vertex")
     select, side = _select(ns).rsplit(" FROM ", 1)
-    records = await conn.fetch(
+    records = await typed_rows.fetch(
+        conn,
+        _VertexWithProperties,
         f"{select}, (SELECT p.properties FROM {parent} p WHERE p.id = v.id) AS properties "
         f"FROM {side} WHERE v.id = ANY($1::graphid[])",
         list(ids),
     )
-    return {
-        r["id"]: _entity(r, agtype.decode(r["properties"]) if r["properties"] else {})
-        for r in records
-    }
+    return {r.id: _entity(r, agtype.decode(r.properties) if r.properties else {}) for r in records}
 
 
 async def properties_by_id(
@@ -351,7 +356,7 @@ async def properties_by_id(
         f"SELECT id, properties FROM {table(ns.name, parent)} WHERE id = ANY($1::graphid[])",
         list(ids),
     )
-    return {r["id"]: agtype.decode(r["properties"]) for r in records}
+    return {id_: agtype.decode(properties) for id_, properties in records}
 
 
 async def locked_version(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> datetime | None:
@@ -392,6 +397,33 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
     return ref
 
 
+class VertexRecord(NamedTuple):
+    """A vertex's side row as ``_SELECT`` reads it."""
+
+    id: int
+    uid: str
+    label: str
+    lat: float | None
+    lon: float | None
+    has_embedding: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class _VertexWithProperties(NamedTuple):
+    """``VertexRecord`` with the vertex's properties (agtype text) after it."""
+
+    id: int
+    uid: str
+    label: str
+    lat: float | None
+    lon: float | None
+    has_embedding: bool
+    created_at: datetime
+    updated_at: datetime
+    properties: str | None
+
+
 _SELECT = (
     "SELECT v.id, v.uid, v.label, v.lat, v.lon, "
     "EXISTS (SELECT 1 FROM {vectors} x WHERE x.id = v.id) AS has_embedding, "
@@ -404,24 +436,24 @@ def _select(ns: NamespaceRef) -> str:
 
 
 async def _with_properties(
-    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[asyncpg.Record]
+    conn: asyncpg.Connection, ns: NamespaceRef, records: Sequence[VertexRecord]
 ) -> list[Entity]:
-    props = await properties_of(conn, ns, [(r["id"], r["label"]) for r in records])
-    return [_entity(r, props.get(r["id"], {})) for r in records]
+    props = await properties_of(conn, ns, [(r.id, r.label) for r in records])
+    return [_entity(r, props.get(r.id, {})) for r in records]
 
 
-def _entity(record: asyncpg.Record, properties: dict[str, Any]) -> Entity:
+def _entity(record: VertexRecord | _VertexWithProperties, properties: dict[str, Any]) -> Entity:
     properties.pop("uid", None)
-    lat, lon = record["lat"], record["lon"]
+    lat, lon = record.lat, record.lon
     return Entity(
-        uid=record["uid"],
-        label=record["label"],
+        uid=record.uid,
+        label=record.label,
         properties=properties,
-        id=record["id"],
-        location=GeoPoint(lat=lat, lon=lon) if lat is not None else None,
-        has_embedding=record["has_embedding"],
-        created_at=record["created_at"],
-        updated_at=record["updated_at"],
+        id=record.id,
+        location=GeoPoint(lat=lat, lon=lon) if lat is not None and lon is not None else None,
+        has_embedding=record.has_embedding,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
     )
 
 
@@ -438,7 +470,7 @@ async def properties_of(
             f"SELECT id, properties FROM {table(ns.name, label)} WHERE id = ANY($1::graphid[])",
             ids,
         )
-        result.update({r["id"]: agtype.decode(r["properties"]) for r in records})
+        result.update({id_: agtype.decode(properties) for id_, properties in records})
     return result
 
 

@@ -24,17 +24,29 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
 import asyncpg
 
 from kgmem.database_settings import DatabaseSettings
-from kgmem.storage import backends
+from kgmem.storage import backends, rows
 from kgmem.storage.database import APPLICATION
 
 _log = logging.getLogger("kgmem.storage.watchdog")
 
 WATCHED_APPLICATION = APPLICATION
 """The application_name of the pool's connections: the only backends watched."""
+
+
+class _Overdue(NamedTuple):
+    """A backend of the service past its time limit."""
+
+    pid: int
+    state: str
+    waiting: str
+    seconds: Decimal
+
 
 _OVERDUE = """
 SELECT pid, state, coalesce(wait_event_type || ':' || wait_event, '') AS waiting,
@@ -100,21 +112,21 @@ class Watchdog:
     async def sweep(self, conn: asyncpg.Connection) -> list[int]:
         """One look: terminate the overdue backends, kill those that ignored it.
         Returns the pids acted on."""
-        rows = await conn.fetch(_OVERDUE, WATCHED_APPLICATION, self.limit_s)
+        overdue = await rows.fetch(conn, _Overdue, _OVERDUE, WATCHED_APPLICATION, self.limit_s)
         now = time.monotonic()
-        present = {r["pid"] for r in rows}
+        present = {r.pid for r in overdue}
         self._terminated = {p: t for p, t in self._terminated.items() if p in present}
         acted = []
-        for row in rows:
-            pid = row["pid"]
+        for row in overdue:
+            pid = row.pid
             first = self._terminated.get(pid)
             if first is None:
                 _log.warning(
                     "backend %d overdue (%s for %.0f s%s): terminating it",
                     pid,
-                    row["state"],
-                    row["seconds"],
-                    f", waiting on {row['waiting']}" if row["waiting"] else "",
+                    row.state,
+                    row.seconds,
+                    f", waiting on {row.waiting}" if row.waiting else "",
                 )
                 await backends.signal(conn, [pid], "terminate")
                 self._terminated[pid] = now

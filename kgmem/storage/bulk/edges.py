@@ -7,11 +7,12 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
 from kgmem.storage import agtype, statements
+from kgmem.storage import rows as typed_rows
 from kgmem.storage.bulk.ops import BatchContext, BatchCounts, EdgeOp
 from kgmem.storage.bulk.rows import all_plain, any_uid, copy_rows, field, json_field, reserve_many
 from kgmem.storage.fact_reads import SYSTEM_KEYS
@@ -36,8 +37,19 @@ async def _endpoint_ids(
             f"WHERE uid = {match} FOR KEY SHARE",
             param,
         )
-        found.update({r["uid"]: (r["id"], r["name"]) for r in records})
+        found.update({uid: (id_, name) for uid, id_, name in records})
     return found
+
+
+class _StoredEdge(NamedTuple):
+    """A stored fact an edge op names, with its edge's agtype properties."""
+
+    uid: str
+    id: int
+    predicate: str
+    subject_id: int
+    object_id: int
+    properties: str
 
 
 def _endpoints(ops: Sequence[EdgeOp], known: Mapping[str, object]) -> Iterator[str]:
@@ -84,8 +96,10 @@ async def write_edges(
     ends = await _endpoint_ids(conn, ns, _endpoints(ops, vertices), vertices)
     match, param = any_uid([op.uid for op in ops])
     stored = {
-        r["uid"]: r
-        for r in await conn.fetch(
+        r.uid: r
+        for r in await typed_rows.fetch(
+            conn,
+            _StoredEdge,
             f"SELECT f.uid, f.id, f.predicate, f.subject_id, f.object_id, e.properties "
             f"FROM {table(ns.name, '_kg_fact')} f "
             f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
@@ -111,7 +125,7 @@ async def write_edges(
         if old is None:
             new[op.label].append(op)
             continue
-        if (old["predicate"], old["subject_id"], old["object_id"]) != (
+        if (old.predicate, old.subject_id, old.object_id) != (
             op.label,
             ends[op.start][0],
             ends[op.end][0],
@@ -120,15 +134,15 @@ async def write_edges(
                 (op.line, f"edge uid {op.uid!r} already names a different statement")
             )
             continue
-        fact_ids[op.uid] = old["id"]
-        props = agtype.decode(old["properties"])
+        fact_ids[op.uid] = old.id
+        props = agtype.decode(old.properties)
         user = {k: v for k, v in props.items() if k not in SYSTEM_KEYS}
         target = merge_edge_properties(user, op.properties) if op.merge else dict(op.properties)
         if target == user:
             counts.edges_unchanged += 1
             continue
         system = {k: v for k, v in props.items() if k in SYSTEM_KEYS}
-        updates[op.label].append((old["id"], {**target, **system}))
+        updates[op.label].append((old.id, {**target, **system}))
         counts.edges_updated += 1
     new, again = await _without_restated(conn, ns, new, ends, fact_ids, counts)
     fact_ids.update(await _insert_edges(conn, ctx, new, ends, timestamp(now)))

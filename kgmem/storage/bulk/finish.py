@@ -16,7 +16,7 @@ async def label_kinds(conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, s
     records = await conn.fetch(
         "SELECT name::text AS name, kind FROM ag_catalog.ag_label WHERE graph = $1", ns.graph_oid
     )
-    return {r["name"]: "vertex" if r["kind"] == b"v" else "edge" for r in records}
+    return {name: "vertex" if kind == b"v" else "edge" for name, kind in records}
 
 
 async def empty_tables(conn: asyncpg.Connection, ns: NamespaceRef) -> set[str]:
@@ -26,7 +26,7 @@ async def empty_tables(conn: asyncpg.Connection, ns: NamespaceRef) -> set[str]:
         "WHERE n.nspname = $1 AND c.relkind = 'r' AND pg_relation_size(c.oid) = 0",
         ns.name,
     )
-    return {r["relname"] for r in records}
+    return {relname for (relname,) in records}
 
 
 async def analyze_targets(conn: asyncpg.Connection, ns: NamespaceRef) -> list[str]:
@@ -44,7 +44,7 @@ async def analyze_targets(conn: asyncpg.Connection, ns: NamespaceRef) -> list[st
         "pg_relation_size(c.oid) DESC, c.relname",
         ns.name,
     )
-    return [r["relname"] for r in records]
+    return [relname for (relname,) in records]
 
 
 LABEL_STATISTICS_TARGET = 10
@@ -98,7 +98,7 @@ async def pending_texts(
         after,
         limit,
     )
-    return [(r["id"], r["text"]) for r in records]
+    return [(id_, text) for id_, text in records]
 
 
 async def count_pending_texts(conn: asyncpg.Connection, ns: NamespaceRef) -> int:
@@ -131,15 +131,15 @@ async def defer_indexes(conn: asyncpg.Connection, ns: NamespaceRef) -> int:
         ns.name,
         ns.graph_oid,
     )
-    for r in records:
+    for name, definition in records:
         await conn.execute(
             "INSERT INTO kgmem.deferred_index (namespace, name, definition) VALUES ($1, $2, $3) "
             "ON CONFLICT DO NOTHING",
             ns.name,
-            r["name"],
-            r["definition"],
+            name,
+            definition,
         )
-        await conn.execute(f"DROP INDEX {table(ns.name, r['name'])}")
+        await conn.execute(f"DROP INDEX {table(ns.name, name)}")
     return len(records)
 
 
@@ -168,8 +168,8 @@ async def deferred_indexes(conn: asyncpg.Connection, ns: NamespaceRef) -> list[t
         ns.name,
     )
     sizes = {
-        r["relname"]: r["size"]
-        for r in await conn.fetch(
+        relname: size
+        for relname, size in await conn.fetch(
             "SELECT c.relname, pg_relation_size(c.oid) AS size FROM pg_class c "
             "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 "
             "AND c.relkind = 'r'",
@@ -177,13 +177,13 @@ async def deferred_indexes(conn: asyncpg.Connection, ns: NamespaceRef) -> list[t
         )
     }
     found: list[tuple[bool, int, str, str]] = []
-    for r in records:
-        match = _INDEX_TARGET.search(r["definition"])
+    for index, definition in records:
+        match = _INDEX_TARGET.search(definition)
         name, method = match.groups() if match else ("", "")
         if name.startswith('"'):
             name = name[1:-1].replace('""', '"')
         slow = method in _SLOW_METHODS
-        found.append((not slow, -sizes.get(name, 0), r["name"], name))
+        found.append((not slow, -sizes.get(name, 0), index, name))
     return [(index, target) for _, _, index, target in sorted(found)]
 
 

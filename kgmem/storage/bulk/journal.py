@@ -39,7 +39,7 @@ async def committed_batches(
         namespace,
         load_key,
     )
-    return {r["batch_no"]: orjson.loads(r["counts"]) for r in records}
+    return {batch_no: orjson.loads(counts) for batch_no, counts in records}
 
 
 async def record_batch(
@@ -66,7 +66,7 @@ async def read_terms(conn: asyncpg.Connection, namespace: str) -> list[tuple[str
         "SELECT kind, name, iri FROM kgmem.rdf_term WHERE namespace = $1 ORDER BY kind, name",
         namespace,
     )
-    return [(r["kind"], r["name"], r["iri"]) for r in records]
+    return [(kind, name, iri) for kind, name, iri in records]
 
 
 async def write_terms(
@@ -128,4 +128,4 @@ async def first_types(
         load_key,
         list(uids),
     )
-    return {r["uid"]: r["label"] for r in records}
+    return {uid: label for uid, label in records}

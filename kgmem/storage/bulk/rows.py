@@ -111,9 +111,9 @@ async def reserve_many(
         [count for _, count in wanted],
     )
     result: list[list[int]] = []
-    for (info, _), r in zip(wanted, records, strict=True):
+    for (info, _), (_, entries) in zip(wanted, records, strict=True):
         base = info.label_id << _ENTRY_BITS
-        result.append([base | (e & _ENTRY_MASK) for e in r["entries"]])
+        result.append([base | (e & _ENTRY_MASK) for e in entries])
     return result
 
 

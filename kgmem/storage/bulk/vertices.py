@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from kgmem.storage import agtype
+from kgmem.storage import rows as typed_rows
 from kgmem.storage.bulk.ops import DEFAULT_LABEL, BatchContext, BatchCounts, VertexOp, name_of
 from kgmem.storage.bulk.rows import (
     COPY_CHUNK_ROWS,
@@ -25,7 +26,7 @@ from kgmem.storage.bulk.rows import (
 )
 from kgmem.storage.labels import LabelInfo
 from kgmem.storage.property_merge import merge_properties
-from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
 
 
@@ -48,8 +49,8 @@ async def _stored_vertices(
         param,
     )
     return {
-        r["uid"]: _Stored(r["id"], r["label"], agtype.decode(r["properties"]), r["name"])
-        for r in records
+        uid: _Stored(id_, label, agtype.decode(properties), name)
+        for uid, id_, label, name, properties in records
     }
 
 
@@ -106,17 +107,19 @@ async def _bare_references(
     if not bare:
         return {}, list(ops), set()
     match, param = any_uid([op.uid for op in bare])
-    records = await conn.fetch(
+    records = await typed_rows.fetch(
+        conn,
+        VertexRef,
         f"SELECT uid, id, label, name FROM {table(ns.name, '_kg_vertex')} "
         f"WHERE uid = {match} FOR KEY SHARE",
         param,
     )
-    found = {r["uid"]: r for r in records}
+    found = {r.uid: r for r in records}
     settled: dict[str, tuple[int, str | None]] = {}
     for op in bare:
         r = found.get(op.uid)
-        if r is not None and not (op.label and r["label"] == DEFAULT_LABEL):
-            settled[op.uid] = (r["id"], r["name"])
+        if r is not None and not (op.label and r.label == DEFAULT_LABEL):
+            settled[op.uid] = (r.id, r.name)
     counts.vertices_unchanged += len(settled)
     absent = {op.uid for op in bare if op.uid not in found}
     return settled, [op for op in ops if op.uid not in settled], absent

@@ -47,7 +47,7 @@ from bench.locomo_cv import (
     recall,
     save,
 )
-from bench.locomo_fit import ablate_fit, cross_validate_fit, fitted
+from bench.locomo_fit import NEARBY, ablate_fit, cross_validate_fit, fitted
 from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import Memory, Settings
@@ -169,6 +169,12 @@ async def collect(
         out.namespaces[conv["sample_id"]] = ns
         await memory.create_namespace(ns)
         out.turns += await ingest(memory, ns, conv)
+        times = {
+            e.uid.split("/", 1)[1]: e.reference_time.timestamp()
+            for session in episodes_of(ns, conv)
+            for e in session
+            if e.uid is not None and e.reference_time is not None
+        }
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -192,7 +198,14 @@ async def collect(
                     if h.uid.startswith(f"{ns}/")
                 }
             out.questions.append(
-                Question(conv["sample_id"], qa["category"], qa["question"], frozenset(gold), axes)
+                Question(
+                    conv["sample_id"],
+                    qa["category"],
+                    qa["question"],
+                    frozenset(gold),
+                    axes,
+                    {t: times[t] for found in axes.values() for t in found if t in times},
+                )
             )
             out.vectors.append(vector)
     return out
@@ -220,7 +233,11 @@ async def measure(
 
 
 def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
-    weights = AxisWeights(**{a: how.weights.get(a, 0.0) for a in AXES})
+    weights = AxisWeights(
+        **{a: how.weights.get(a, 0.0) for a in AXES},
+        nearby_keyword=how.weights.get("nearby_keyword", 0.0),
+        nearby_vector=how.weights.get("nearby_vector", 0.0),
+    )
     return SearchQuery(
         text=q.text,
         embedding=vector,
@@ -248,7 +265,7 @@ async def run(
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
-        axes = AXES if graph else AXES[:2]
+        axes = (*AXES[:2], NEARBY, *AXES[2:]) if graph else (*AXES[:2], NEARBY)
         folds = cross_validate_fit(data.questions, axes, contexts)
         default = fitted(data.questions, axes, contexts)
         configs: dict[str, Any] = {

@@ -46,6 +46,7 @@ from kgmem.retrieval import (
     context,
     decay,
     expansion,
+    nearby,
     question,
     semantic,
     spatial,
@@ -690,7 +691,15 @@ async def _fuse(run: _Run, eligible: _Eligible) -> list[Any]:
     weights = {axis: run.q.weights.of(_axis(axis)) for axis in run.axes}
     # The ranked axes stop at ``limit``; the others return every candidate they score.
     cut = [a for a in ("keyword", "vector") if len(run.axes.get(a, ())) >= run.limit]
-    return fuse(run.axes, weights, method=run.q.fusion, order=order, eligible=keys, cut=cut)
+    return fuse(
+        run.axes,
+        weights,
+        method=run.q.fusion,
+        order=order,
+        eligible=keys,
+        cut=cut,
+        nearby=nearby.of(run.q.weights, eligible.vertices),
+    )
 
 
 def _axis(name: str) -> Axis:

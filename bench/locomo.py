@@ -14,9 +14,11 @@ the shipped product, nothing the bench composes itself. No LLM anywhere.
 
 Each question is asked once per axis alone (keyword and vector: their top 50, what a
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
-scores. For each conversation, ``bench.locomo_fit`` fits the ``minmax`` fusion's
-weights by logistic regression on the other two ("fused-cv"); ``bench.locomo_cv``
-chooses a fusion and its weights from a grid the same way ("grid-cv"). Then kgmem's
+scores, and each turn's time. For each conversation, ``bench.locomo_fit`` fits the
+``minmax`` fusion's weights (per axis, and the nearby keyword and vector weights of
+``kgmem.retrieval.nearby``) as a listwise ranker on the other two, its penalty chosen
+leave-one-conversation-out within them ("fused-cv"); ``bench.locomo_cv`` chooses a
+fusion and its text-axis weights from a grid the same way ("grid-cv"). Then kgmem's
 own search runs every question with the choices made without its conversation, with
 the former default (reciprocal-rank fusion, vector 0.5, keyword 1, graph 0.5:
 "rrf-before"), and with each text axis alone.

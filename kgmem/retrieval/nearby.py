@@ -12,12 +12,12 @@ fusion (``kgmem.retrieval.fusion``) mixes these in with the ``nearby_*`` weights
 different days apart; the weights were fitted with it (``python -m bench locomo``).
 
 It is one pass over the candidates a search already fetched: sorted by time, each
-candidate's neighbours are a slice on either side of it.
+candidate's neighbours are a range on either side of it, whose maximum a sparse table
+gives in constant time.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -45,16 +45,39 @@ def best_nearby(
     keys = sorted(times, key=lambda k: times[k])
     if not keys:
         return [{} for _ in scores]
-    at = [times[k] for k in keys]
+    at = np.array([times[k] for k in keys], dtype=float)
     values = np.array([[axis.get(k, 0.0) for axis in scores] for k in keys], dtype=float)
-    best = np.zeros_like(values)
-    for i, t in enumerate(at):
-        lo, hi = bisect_left(at, t - window), bisect_right(at, t + window)
-        if i > lo:
-            best[i] = values[lo:i].max(axis=0)
-        if hi > i + 1:
-            best[i] = np.maximum(best[i], values[i + 1 : hi].max(axis=0))
+    index = np.arange(len(keys))
+    lo = np.searchsorted(at, at - window, side="left")
+    hi = np.searchsorted(at, at + window, side="right")
+    table = _sparse_table(values)
+    best = np.maximum(_range_max(table, lo, index), _range_max(table, index + 1, hi))
     return [{k: float(best[i, a]) for i, k in enumerate(keys)} for a in range(len(scores))]
+
+
+def _sparse_table(values: np.ndarray) -> list[np.ndarray]:
+    """Level j holds the maximum of rows [i, i + 2**j) at row i (range maxima in O(1))."""
+    table = [values]
+    width = 1
+    while 2 * width <= len(values):
+        last = table[-1]
+        table.append(np.maximum(last[: len(last) - width], last[width:]))
+        width *= 2
+    return table
+
+
+def _range_max(table: list[np.ndarray], start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Per row i, the maximum of rows [start[i], stop[i]) (0 where that is empty)."""
+    out = np.zeros((len(start), table[0].shape[1]))
+    size = stop - start
+    some = size > 0
+    level = np.zeros_like(size)
+    level[some] = np.floor(np.log2(size[some])).astype(int)
+    for j in np.unique(level[some]):
+        rows = np.nonzero(some & (level == j))[0]
+        width = 1 << int(j)
+        out[rows] = np.maximum(table[j][start[rows]], table[j][stop[rows] - width])
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,7 @@ def test_each_timed_key_gets_the_best_score_of_another_key_within_the_window(
         assert set(best) == set(times)
         for key, value in best.items():
             others = [
-                axis.get(o, 0.0)
-                for o in times
-                if o != key and abs(times[o] - times[key]) <= WINDOW
+                axis.get(o, 0.0) for o in times if o != key and abs(times[o] - times[key]) <= WINDOW
             ]
             assert value == max(others, default=0.0)
 

@@ -1,10 +1,15 @@
 """The nearby features of the minmax fusion: the best score of another candidate close
 in time, computed in one pass, mixed in at their weights."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kgmem import Memory
+from kgmem.ingest import EpisodeWrite
+from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval.fusion import Scored, fuse
 from kgmem.retrieval.nearby import WINDOW, Nearby, best_nearby
 
@@ -76,3 +81,44 @@ def test_a_candidate_without_a_time_keeps_its_plain_score() -> None:
     mixed = {f.key: f.score for f in fuse(axes, weights, method="minmax", nearby=near)}
     assert mixed["entity"] == pytest.approx(plain["entity"])
     assert mixed["far"] == pytest.approx(plain["far"] * 0.7 / 1.1)
+
+
+T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
+
+
+async def test_search_mixes_in_the_best_keyword_score_of_episodes_within_the_hour(
+    memory: Memory, namespace: str
+) -> None:
+    texts = [
+        (0, "We hiked up the volcano near the glacier lagoon"),
+        (60, "The volcano trail was steep"),
+        (86400, "Another volcano story from a different day"),
+    ]
+    await memory.add_episodes(
+        namespace,
+        [
+            EpisodeWrite(text=t, uid=f"e{i}", reference_time=T0 + timedelta(seconds=s))
+            for i, (s, t) in enumerate(texts)
+        ],
+    )
+    weights = AxisWeights(vector=0.0, keyword=0.4, nearby_keyword=0.3, nearby_vector=0.0)
+    query = SearchQuery(text="volcano glacier lagoon", types=("episodes",), weights=weights)
+    hits = {h.uid: h for h in (await memory.search(namespace, query)).hits}
+    assert set(hits) == {"e0", "e1", "e2"}
+    best = max(h.scores["keyword"] for h in hits.values())
+    scaled = {u: h.scores["keyword"] / best for u, h in hits.items()}
+    # e0 and e1 are a minute apart, e2 a day away from both.
+    assert hits["e0"].score == pytest.approx(
+        (0.4 * scaled["e0"] + 0.3 * scaled["e1"]) / 0.7, rel=1e-4
+    )
+    assert hits["e1"].score == pytest.approx(
+        (0.4 * scaled["e1"] + 0.3 * scaled["e0"]) / 0.7, rel=1e-4
+    )
+    assert hits["e2"].score == pytest.approx(0.4 * scaled["e2"] / 0.7, rel=1e-4)
+    plain = SearchQuery(
+        text="volcano glacier lagoon",
+        types=("episodes",),
+        weights=AxisWeights(vector=0.0, keyword=1.0, nearby_keyword=0.0, nearby_vector=0.0),
+    )
+    alone = {h.uid: h.score for h in (await memory.search(namespace, plain)).hits}
+    assert alone["e2"] == pytest.approx(scaled["e2"], rel=1e-4)

@@ -95,3 +95,9 @@ def of(weights: AxisWeights, vertices: Mapping[int, VertexInfo]) -> Nearby[tuple
         {"keyword": weights.nearby_keyword, "vector": weights.nearby_vector},
         {("v", i): v.occurred_at.timestamp() for i, v in vertices.items() if v.occurred_at},
     )
+
+
+def keeps_order(weights: AxisWeights, vertices: Mapping[int, VertexInfo]) -> bool:
+    """Whether a lone vector axis's fused order is its similarity order: it is unless
+    the nearby vector feature applies (a positive weight and a candidate with a time)."""
+    return weights.nearby_vector <= 0 or all(v.occurred_at is None for v in vertices.values())

@@ -387,7 +387,9 @@ async def _filter_and_fuse(
     eligible = await run.timed("filter", lambda: _constrain(conn, ns, run))
     fused = await run.timed("fuse", lambda: _fuse(run, eligible))
     fused = await _tiered(conn, ns, run, eligible, fused)
-    if run.short and not _short_probe_decides(run, fused):
+    if run.short and not (
+        nearby.keeps_order(run.q.weights, eligible.vertices) and _short_probe_decides(run, fused)
+    ):
         run.short = 0
         run.plan.append("vector: probed again (the top k was not decided)")
         await jobs[0](conn, ns)

@@ -1,6 +1,7 @@
 """The nearby features of the minmax fusion: the best score of another candidate close
 in time, computed in one pass, mixed in at their weights."""
 
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -122,3 +123,32 @@ async def test_search_mixes_in_the_best_keyword_score_of_episodes_within_the_hou
     )
     alone = {h.uid: h.score for h in (await memory.search(namespace, plain)).hits}
     assert alone["e2"] == pytest.approx(scaled["e2"], rel=1e-4)
+
+
+async def test_a_lone_vector_search_over_timed_episodes_is_not_decided_by_the_short_probe(
+    embedding_memory: Memory, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the nearby vector weight the fused order is not the similarity order the
+    # short probe cuts at, so the search probes again in full, and its hits are those
+    # of a search that never trusts the short probe.
+    topics = ["glacier", "volcano", "harbour", "orchard", "library", "bakery"]
+    await embedding_memory.add_episodes(
+        namespace,
+        [
+            EpisodeWrite(
+                text=f"We talked about the {topics[i % 6]} again, visit {i}",
+                uid=f"e{i}",
+                reference_time=T0 + timedelta(minutes=25 * i),
+            )
+            for i in range(24)
+        ],
+    )
+    weights = AxisWeights(vector=0.2, keyword=0.0, nearby_keyword=0.0, nearby_vector=0.8)
+    query = SearchQuery(text="volcano", types=("episodes",), weights=weights, k=3, explain=True)
+    result = await embedding_memory.search(namespace, query)
+    assert any("first its top" in line for line in result.plan or ())
+    assert any("probed again" in line for line in result.plan or ())
+    search_module = sys.modules["kgmem.retrieval.search"]  # the package exports search()
+    monkeypatch.setattr(search_module, "_short_probe_decides", lambda run, fused: False)
+    full = await embedding_memory.search(namespace, query)
+    assert [h.uid for h in result.hits] == [h.uid for h in full.hits]

@@ -14,9 +14,11 @@ the shipped product, nothing the bench composes itself. No LLM anywhere.
 
 Each question is asked once per axis alone (keyword and vector: their top 50, what a
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
-scores. For each conversation, ``bench.locomo_fit`` fits the ``minmax`` fusion's
-weights by logistic regression on the other two ("fused-cv"); ``bench.locomo_cv``
-chooses a fusion and its weights from a grid the same way ("grid-cv"). Then kgmem's
+scores, and each turn's time. For each conversation, ``bench.locomo_fit`` fits the
+``minmax`` fusion's weights (per axis, and the nearby keyword and vector weights of
+``kgmem.retrieval.nearby``) as a listwise ranker on the other two, its penalty chosen
+leave-one-conversation-out within them ("fused-cv"); ``bench.locomo_cv`` chooses a
+fusion and its text-axis weights from a grid the same way ("grid-cv"). Then kgmem's
 own search runs every question with the choices made without its conversation, with
 the former default (reciprocal-rank fusion, vector 0.5, keyword 1, graph 0.5:
 "rrf-before"), and with each text axis alone.
@@ -47,7 +49,7 @@ from bench.locomo_cv import (
     recall,
     save,
 )
-from bench.locomo_fit import ablate_fit, cross_validate_fit, fitted
+from bench.locomo_fit import NEARBY, ablate_fit, cross_validate_fit, fitted
 from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import Memory, Settings
@@ -169,6 +171,12 @@ async def collect(
         out.namespaces[conv["sample_id"]] = ns
         await memory.create_namespace(ns)
         out.turns += await ingest(memory, ns, conv)
+        times = {
+            e.uid.split("/", 1)[1]: e.reference_time.timestamp()
+            for session in episodes_of(ns, conv)
+            for e in session
+            if e.uid is not None and e.reference_time is not None
+        }
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -192,7 +200,14 @@ async def collect(
                     if h.uid.startswith(f"{ns}/")
                 }
             out.questions.append(
-                Question(conv["sample_id"], qa["category"], qa["question"], frozenset(gold), axes)
+                Question(
+                    conv["sample_id"],
+                    qa["category"],
+                    qa["question"],
+                    frozenset(gold),
+                    axes,
+                    {t: times[t] for found in axes.values() for t in found if t in times},
+                )
             )
             out.vectors.append(vector)
     return out
@@ -220,7 +235,11 @@ async def measure(
 
 
 def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
-    weights = AxisWeights(**{a: how.weights.get(a, 0.0) for a in AXES})
+    weights = AxisWeights(
+        **{a: how.weights.get(a, 0.0) for a in AXES},
+        nearby_keyword=how.weights.get("nearby_keyword", 0.0),
+        nearby_vector=how.weights.get("nearby_vector", 0.0),
+    )
     return SearchQuery(
         text=q.text,
         embedding=vector,
@@ -248,7 +267,7 @@ async def run(
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
-        axes = AXES if graph else AXES[:2]
+        axes = (*AXES[:2], NEARBY, *AXES[2:]) if graph else (*AXES[:2], NEARBY)
         folds = cross_validate_fit(data.questions, axes, contexts)
         default = fitted(data.questions, axes, contexts)
         configs: dict[str, Any] = {

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from kgmem.retrieval.fusion import FUSIONS, Fusion, Scored, fuse
+from kgmem.retrieval.nearby import Nearby
 
 DEPTH = 50
 RANKED = ("keyword", "vector")
@@ -26,6 +27,8 @@ RANKED = ("keyword", "vector")
 CONTEXTS = ("next", "none", "previous")
 K = 10
 BOOTSTRAP = 2000
+# Weights of the fusion's nearby features (``kgmem.retrieval.nearby``), not axes.
+NEARBY_KEYS = ("nearby_keyword", "nearby_vector")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,7 @@ class Question:
     text: str
     gold: frozenset[str]
     axes: Mapping[str, Mapping[str, float]]
+    times: Mapping[str, float] = field(default_factory=dict)  # turn id -> seconds
 
     def top(self, axis: str) -> dict[str, float]:
         """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
@@ -68,10 +72,12 @@ class Choice:
 
 def ranked(q: Question, choice: Choice) -> list[str]:
     """The turn ids kgmem's fusion puts first, best first."""
-    axes = {a: {t: Scored(s, "") for t, s in q.top(choice.axis(a)).items()} for a in choice.weights}
+    real = [a for a in choice.weights if a not in NEARBY_KEYS]
+    axes = {a: {t: Scored(s, "") for t, s in q.top(choice.axis(a)).items()} for a in real}
     order = {t: ("v", t) for a in axes.values() for t in a}
     cut = [a for a, found in axes.items() if a in RANKED and len(found) >= DEPTH]
-    fused = fuse(axes, choice.weights, method=choice.method, order=order, cut=cut)
+    near = Nearby({a: choice.weights.get(f"nearby_{a}", 0.0) for a in RANKED}, q.times)
+    fused = fuse(axes, choice.weights, method=choice.method, order=order, cut=cut, nearby=near)
     return [f.key for f in fused[:K]]
 
 

@@ -51,6 +51,17 @@ from kgmem.storage.embedded import start_embedded
 
 NAMESPACE = "bench_search"
 RRF_WEIGHTS = AxisWeights(vector=0.5, keyword=1.0, graph=0.5)
+# Every weight, the nearby ones too (an axis alone ranks without them anyway).
+AXIS_WEIGHTS = (
+    "vector",
+    "keyword",
+    "temporal",
+    "spatial",
+    "causal",
+    "graph",
+    "nearby_keyword",
+    "nearby_vector",
+)
 PORT = 7491
 CYPHER_SAMPLES = 4
 
@@ -369,14 +380,14 @@ async def timed_cpu(
 
 
 def _only_json(axis: str) -> dict[str, float]:
-    zero = dict.fromkeys(("vector", "keyword", "temporal", "spatial", "causal", "graph"), 0.0)
+    zero = dict.fromkeys(AXIS_WEIGHTS, 0.0)
     return {**zero, axis: 1.0}
 
 
 def _only(axis: str) -> Any:
     from kgmem.model import AxisWeights
 
-    zero = dict.fromkeys(("vector", "keyword", "temporal", "spatial", "causal", "graph"), 0.0)
+    zero = dict.fromkeys(AXIS_WEIGHTS, 0.0)
     return AxisWeights(**{**zero, axis: 1.0})
 
 

@@ -165,11 +165,13 @@ class Builder:
         await self._embed(works)
         return await self.queue.submit(namespace, works)
 
-    async def _embed(self, works: Sequence[Work]) -> None:
-        """Embed each episode with its session context within ``works``; episodes
-        already embedded with the same text keep their vector (a batch the queue
-        coalesced from several requests gives some of them new neighbours)."""
-        texts = session_context.embedded_texts(works)
+    async def _embed(self, works: Sequence[Work], texts: Sequence[str] | None = None) -> None:
+        """Embed each episode with its session context within ``works`` (or with
+        ``texts``); episodes already embedded with the same text keep their vector (a
+        batch the queue coalesced from several requests gives some of them new
+        neighbours, the stored episodes others)."""
+        if texts is None:
+            texts = session_context.embedded_texts(works)
         embedder = self.ctx.embedder
         if embedder is None:
             return
@@ -184,9 +186,10 @@ class Builder:
         """Store the episodes as pending, run the pipeline over each, then write their
         links and statuses."""
         async with self._building(namespace) as (stages, ns):
-            await self._embed(works)  # again: the queue may have joined requests
             async with self.ctx.db.acquire() as conn:
-                before = await session_context.stored_predecessors(self.ctx, conn, ns, works)
+                before = await session_context.stored_neighbours(self.ctx, conn, ns, works)
+            # Again: the queue may have joined requests, and stored turns may lie between.
+            await self._embed(works, session_context.texts_of(works))
             pending = [_episode_vertex(w, "pending") for w in works]
             await write(self.ctx, namespace, entities=[*before, *pending], ns=ns)
             outcomes = [await self._run(w, stages) for w in works]

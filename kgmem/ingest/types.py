@@ -108,6 +108,7 @@ class Work:
     fact_uids: list[str] = field(default_factory=list)
     vector: list[float] | None = None  # the episode text's embedding, made before the build
     preceding: str | None = None  # the session's previous episode's text (session context)
+    following: str | None = None  # the session's next episode's text (session context)
     embedded: str | None = None  # the text ``vector`` embeds
     closed: list[str] = field(default_factory=list)
     merges: list[int] = field(default_factory=list)

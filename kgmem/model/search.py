@@ -96,14 +96,19 @@ class SearchFilters:
 @dataclass(frozen=True, slots=True)
 class AxisWeights:
     """Weight of each axis in the fusion (0 turns an axis off); see
-    ``kgmem.retrieval.fusion``. Only the ratios matter."""
+    ``kgmem.retrieval.fusion``. Only the ratios matter. ``nearby_keyword`` and
+    ``nearby_vector`` (``minmax`` fusion only) weigh the best keyword and vector score
+    of another candidate that occurred within an hour of a candidate
+    (``kgmem.retrieval.nearby``)."""
 
-    vector: float = 0.32
-    keyword: float = 0.68
+    vector: float = 0.21
+    keyword: float = 0.42
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
+    nearby_keyword: float = 0.26
+    nearby_vector: float = 0.09
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -22,8 +22,11 @@ between its floor and its best, ``(s_a(d) - floor_a) / (max_a - floor_a)``, the 
 being the axis's lowest returned score when it returned only its best candidates, else
 0. A candidate below an axis's cut-off so gets 0 from it, and the spread of the
 returned scores, not their distance from 0, decides: an axis whose scores are all close
-together (cosine similarities often are) weighs by how it orders its candidates. The
-default weights (keyword 0.68, vector 0.32) are fitted by logistic regression on
+together (cosine similarities often are) weighs by how it orders its candidates. It
+also mixes in, for candidates that have a time, the best keyword and vector score of
+another candidate within an hour (``kgmem.retrieval.nearby``: the turns around an
+answer are evidence for it). The default weights (keyword 0.42, vector 0.21, nearby
+keyword 0.26, nearby vector 0.09) are a listwise ranker's coefficients fitted on
 conversation turns (``python -m bench locomo``).
 
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60
@@ -41,6 +44,8 @@ from __future__ import annotations
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
+
+from kgmem.retrieval.nearby import Nearby, best_nearby
 
 K = 60
 
@@ -108,24 +113,46 @@ def minmax(
     weights: Mapping[str, float],
     *,
     cut: Collection[str] = (),
+    nearby: Nearby[Key] | None = None,
 ) -> dict[Key, float]:
     """The weighted mean of the axes' scores, each scaled between its floor (its lowest
     returned score for an axis in ``cut``, else 0) and its best; a candidate an axis did
-    not return gets 0 from it. Axes as in ``convex``."""
+    not return gets 0 from it. Axes as in ``convex``. With ``nearby`` (weights per axis
+    and the candidates' times), each axis also adds, at its ``nearby`` weight, the best
+    scaled score it gave another candidate close in time (``kgmem.retrieval.nearby``)
+    to every candidate that has a time; the weighted mean of those is then over the
+    axes and the nearby weights (over the axes alone for a candidate without a time)."""
     used = {
         axis: scores
         for axis, scores in axes.items()
         if weights.get(axis, 0.0) > 0 and scores and max(scores.values()) > 0
     }
+    near_weights = nearby.weights if nearby is not None and nearby.times else {}
+    near = {a: w for a in used if (w := near_weights.get(a, 0.0)) > 0}
     total = sum(weights[axis] for axis in used)
     fused = dict.fromkeys((key for scores in used.values() for key in scores), 0.0)
+    scaled: dict[str, dict[Key, float]] = {}
     for axis, scores in used.items():
         best = max(scores.values())
         floor = min(scores.values()) if axis in cut else 0.0
         share = weights[axis] / total
-        for key, value in scores.items():
-            scaled = (value - floor) / (best - floor) if best > floor else 1.0
-            fused[key] += share * scaled
+        scaled[axis] = {
+            key: (value - floor) / (best - floor) if best > floor else 1.0
+            for key, value in scores.items()
+        }
+        for key, value in scaled[axis].items():
+            fused[key] += share * value
+    if near and nearby:
+        # A candidate with a time is scored over its axes and its nearby features;
+        # one without (an entity, a fact) over its axes alone, as before.
+        times = {key: t for key, t in nearby.times.items() if key in fused}
+        bests = best_nearby([scaled[a] for a in near], times)
+        grown = total + sum(near.values())
+        for key in times:
+            fused[key] *= total / grown
+        for weight, best_near in zip(near.values(), bests, strict=True):
+            for key, value in best_near.items():
+                fused[key] += weight / grown * value
     return {key: min(1.0, max(0.0, value)) for key, value in fused.items()}
 
 
@@ -143,7 +170,7 @@ def reciprocal_rank(
     return fused
 
 
-def fuse(
+def fuse(  # noqa: PLR0913 - keyword-only parts of one fusion
     axes: Mapping[str, Mapping[Key, Scored]],
     weights: Mapping[str, float],
     *,
@@ -151,11 +178,13 @@ def fuse(
     order: Mapping[Key, tuple[str, str]] | None = None,
     eligible: Iterable[Key] | None = None,
     cut: Collection[str] = (),
+    nearby: Nearby[Key] | None = None,
 ) -> list[Fused[Key]]:
     """All candidates (or only ``eligible`` ones) scored by an axis with a positive
     weight, best first. ``order`` gives each key a (kind, uid) tie-break; without it
     keys are compared by ``str``. ``cut``: the axes that returned only their best
-    candidates (see ``convex``)."""
+    candidates (see ``convex``). ``nearby``: see ``minmax`` (the other fusions ignore
+    it)."""
     allowed = set(eligible) if eligible is not None else None
     kept = {
         axis: {k: s.score for k, s in scored.items() if allowed is None or k in allowed}
@@ -166,7 +195,7 @@ def fuse(
     if method == "convex":
         totals = relevance
     elif method == "minmax":
-        totals = minmax(kept, weights, cut=cut)
+        totals = minmax(kept, weights, cut=cut, nearby=nearby)
     else:
         totals = reciprocal_rank(kept, weights)
     per_axis: dict[Key, dict[str, int]] = {}

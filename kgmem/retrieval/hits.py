@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
-from kgmem.retrieval import decay
+from kgmem.retrieval import decay, nearby
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Fused, fuse
@@ -28,7 +28,17 @@ def fused(plan: SearchPlan, found: Candidates, eligible: Eligible) -> list[Fused
     weights = {axis: plan.query.weights.of(_axis(axis)) for axis in found.axes}
     # The ranked axes stop at ``limit``; the others return every candidate they score.
     cut = [a for a in ("keyword", VECTOR) if len(found.axes.get(a, ())) >= plan.limit]
-    return fuse(found.axes, weights, method=plan.query.fusion, order=order, eligible=keys, cut=cut)
+    # The nearby features belong to fusion: an axis searched alone ranks by its own scores.
+    near = nearby.of(plan.query.weights, eligible.vertices) if len(found.axes) > 1 else None
+    return fuse(
+        found.axes,
+        weights,
+        method=plan.query.fusion,
+        order=order,
+        eligible=keys,
+        cut=cut,
+        nearby=near,
+    )
 
 
 def _axis(name: str) -> Axis:

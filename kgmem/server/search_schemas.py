@@ -124,6 +124,16 @@ class WeightsIn(_In):
     spatial: float = _DEFAULT_WEIGHTS.spatial
     causal: float = _DEFAULT_WEIGHTS.causal
     graph: float = _DEFAULT_WEIGHTS.graph
+    nearby_keyword: float = Field(
+        default=_DEFAULT_WEIGHTS.nearby_keyword,
+        description="minmax fusion: weight of the best keyword score of another hit "
+        "that occurred within an hour of this one",
+    )
+    nearby_vector: float = Field(
+        default=_DEFAULT_WEIGHTS.nearby_vector,
+        description="minmax fusion: weight of the best vector score of another hit "
+        "that occurred within an hour of this one",
+    )
 
     def to_query(self) -> model.AxisWeights:
         return model.AxisWeights(**self.model_dump())

@@ -462,6 +462,30 @@ async def session_predecessors(
     )
 
 
+async def session_successors(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    episodes: Sequence[tuple[str, datetime, str]],
+) -> list[Predecessor]:
+    """Like ``session_predecessors``, but the session's earliest member at or after each
+    time (its uid and time in ``previous`` and ``previous_at``)."""
+    vertex = table(ns.name, "_kg_vertex")
+    part_of = table(ns.name, "PART_OF")
+    rows = await conn.fetch(
+        f"SELECT q.session, q.episode, m.uid AS previous, m.occurred_at AS previous_at "
+        f"FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS q(session, at, episode) "
+        f"JOIN {vertex} s ON s.uid = q.session LEFT JOIN LATERAL ("
+        f"SELECT v.uid, v.occurred_at FROM {part_of} e JOIN {vertex} v ON v.id = e.start_id "
+        "WHERE e.end_id = s.id AND v.uid <> q.episode AND v.occurred_at IS NOT NULL "
+        "AND (v.occurred_at, v.uid) >= (q.at, q.episode) "
+        "ORDER BY v.occurred_at, v.uid LIMIT 1) m ON true",
+        [e[0] for e in episodes],
+        [e[1] for e in episodes],
+        [e[2] for e in episodes],
+    )
+    return [Predecessor(r["session"], r["episode"], r["previous"], r["previous_at"]) for r in rows]
+
+
 async def nearest_entities_many(
     conn: asyncpg.Connection, ns: NamespaceRef, vectors: Sequence[Sequence[float]], limit: int
 ) -> list[list[tuple[str, float]]]:

@@ -49,3 +49,27 @@ def test_turns_become_episodes_in_session_order() -> None:
     # "D1:10" sorts before "D1:2" as text: the times keep the turns' order.
     keys = [(e.reference_time, e.uid) for e in session]
     assert sorted(keys) == keys and len({e.reference_time for e in session}) == len(session)
+
+
+def answered_next(conv: str, i: int) -> Question:
+    """The question names turn "n<i>" (first on both axes); the evidence is that turn
+    (even i) or "g<i>", a minute after it, which scores no better than ten decoys from
+    other days (odd i)."""
+    gold, named = f"g{i}", f"n{i}"
+    decoys = {f"d{i}-{j}": 0.3 for j in range(10)}
+    scores = {named: 1.0, gold: 0.3, **decoys}
+    times = {named: 0.0, gold: 60.0, **{d: 86400.0 * (j + 1) for j, d in enumerate(decoys)}}
+    evidence = frozenset({named if i % 2 == 0 else gold})
+    return Question(conv, 4, "q", evidence, {"keyword": scores, "vector": scores}, times)
+
+
+def test_the_nearby_features_get_weight_when_the_evidence_follows_the_named_turn() -> None:
+    questions = [answered_next(c, i) for c in ("a", "b", "c") for i in range(6)]
+    folds = cross_validate_fit(questions, ("keyword", "vector", "nearby"), ("",))
+    for held, choice in folds.chosen.items():
+        near = choice.weights["nearby_keyword"] + choice.weights["nearby_vector"]
+        assert near > 0.2, held
+        assert folds.recalls[held] == [1.0] * 6
+    plain = cross_validate_fit(questions, ("keyword", "vector"), ("",))
+    # Without them the evidence ties with the decoys, and the uid order puts it below.
+    assert all(v == [1.0, 0.0] * 3 for v in plain.recalls.values())

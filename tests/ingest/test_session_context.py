@@ -2,10 +2,11 @@
 text and embedded with its successor's, re-embedded when the successor arrives."""
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory
@@ -105,20 +106,53 @@ def test_each_session_is_one_chain_in_time_order(rows: list[tuple[str | None, in
             assert near[after.episode_uid][0] is w
 
 
-async def test_concurrent_requests_of_one_session_each_get_a_context_of_their_session(
+async def _assert_chain(
+    raw_conn, namespace: str, local_embedder: LocalEmbedder, turns: list[str]
+) -> None:
+    """Each turn indexed after its previous turn and embedded before its next one."""
+    expected = await local_embedder.embed(
+        [f"{t}\n{turns[i + 1]}" if i + 1 < len(turns) else t for i, t in enumerate(turns)]
+    )
+    for i, vector in enumerate(expected):
+        text, stored = await _stored(raw_conn, namespace, f"t{i}")
+        assert text == (f"{turns[i - 1]}\n{turns[i]}" if i else turns[0]), i
+        assert np.allclose(stored, vector, atol=1e-4), i
+
+
+async def test_a_turn_that_arrives_after_a_later_one_takes_and_gives_its_context(
     embedding_memory: Memory, namespace: str, local_embedder: LocalEmbedder, raw_conn
 ) -> None:
-    # Sent together, the requests may reach the building queue in any order (each embeds
-    # its turn first), and a turn that arrives after a later one keeps the context it
-    # had (the module's documented limit). Whatever the order, each turn is indexed and
-    # embedded with neighbours from its own session only, never another's text.
-    await asyncio.wait_for(
-        asyncio.gather(*(embedding_memory.add_episodes(namespace, [turn(i)]) for i in range(3))),
-        timeout=120,
+    # The last turn first, then the first, then the middle one, each alone.
+    for i in (2, 0, 1):
+        await embedding_memory.add_episodes(namespace, [turn(i)])
+    await _assert_chain(raw_conn, namespace, local_embedder, TURNS)
+    episode = await embedding_memory.get_episode(namespace, "t2")
+    assert episode.properties["preceding"] == TURNS[1]
+
+
+MANY = [f"Speaker {i % 2}: turn number {i} about topic {i * 7 % 11}" for i in range(8)]
+
+
+def many(i: int) -> EpisodeWrite:
+    return EpisodeWrite(
+        text=MANY[i], uid=f"t{i}", reference_time=T0 + timedelta(seconds=i), session="s1"
     )
-    for i in range(3):
-        text, stored = await _stored(raw_conn, namespace, f"t{i}")
-        assert text in {TURNS[i], *(f"{TURNS[j]}\n{TURNS[i]}" for j in range(i))}, i
-        candidates = [TURNS[i], *(f"{TURNS[i]}\n{TURNS[j]}" for j in range(i + 1, 3))]
-        vectors = await local_embedder.embed(candidates)
-        assert any(np.allclose(stored, v, atol=1e-4) for v in vectors), i
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.permutations(range(len(MANY))))
+async def test_concurrent_requests_of_one_session_get_the_same_context_in_any_order(
+    embedding_memory: Memory, local_embedder: LocalEmbedder, raw_conn, order: list[int]
+) -> None:
+    # Sent together, the requests reach the building queue in any order (each embeds its
+    # turn first); whatever the order, the stored turns end as one chain.
+    namespace = f"sc_{uuid.uuid4().hex[:12]}"
+    await embedding_memory.create_namespace(namespace)
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(*(embedding_memory.add_episodes(namespace, [many(i)]) for i in order)),
+            timeout=120,
+        )
+        await _assert_chain(raw_conn, namespace, local_embedder, MANY)
+    finally:
+        await embedding_memory.delete_namespace(namespace)

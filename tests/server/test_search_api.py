@@ -52,7 +52,9 @@ async def test_search_combines_text_and_place(
 async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     weights = spec["components"]["schemas"]["WeightsIn"]["properties"]
-    assert weights["vector"]["default"] == 0.32 and weights["keyword"]["default"] == 0.68
+    assert weights["vector"]["default"] == 0.21 and weights["keyword"]["default"] == 0.42
+    assert weights["nearby_keyword"]["default"] == 0.26
+    assert weights["nearby_vector"]["default"] == 0.09
 
 
 @pytest.mark.parametrize(
@@ -69,6 +71,8 @@ async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncC
         ({"causal": {"anchor": "ghost"}}, 404, "entity_not_found"),
         ({"text": "x", "k": 0}, 422, "invalid_input"),
         ({"text": "x", "colour": "red"}, 422, "invalid_request"),
+        ({"text": "x", "weights": {"nearby_keyword": -1}}, 422, "invalid_input"),
+        ({"text": "x", "weights": {"nearby_vector": "lots"}}, 422, "invalid_request"),
     ],
 )
 async def test_bad_search_parameters_are_clear_4xx(

@@ -101,10 +101,11 @@ def convex(
     keys = {key for scores, _ in used.values() for key in scores}
     fused = dict.fromkeys(keys, 0.0)
     for axis, (scores, best) in used.items():
-        share = weights[axis] / (total * best)
+        # Divided one at a time: a product of two tiny positives can underflow to 0.
+        share = weights[axis] / total
         floor = min(scores.values()) if axis in cut else 0.0
         for key in keys:
-            fused[key] += share * scores.get(key, floor)
+            fused[key] += share * (scores.get(key, floor) / best)
     return {key: min(1.0, value) for key, value in fused.items()}
 
 

@@ -95,4 +95,3 @@ def of(weights: AxisWeights, vertices: Mapping[int, VertexInfo]) -> Nearby[tuple
         {"keyword": weights.nearby_keyword, "vector": weights.nearby_vector},
         {("v", i): v.occurred_at.timestamp() for i, v in vertices.items() if v.occurred_at},
     )
-

@@ -270,7 +270,7 @@ async def _insert_new(
             for at in range(0, len(group), _CHUNK):
                 payload = _payload(group[at : at + _CHUNK], now)
                 if pending is not None:
-                    created.update((r["uid"], r["id"]) for r in await pending)
+                    created.update((uid, id_) for uid, id_ in await pending)
                 pending = tg.create_task(
                     conn.fetch(
                         sql, info.label_id, table(ns.name, info.seq_name), predicate, payload
@@ -278,7 +278,7 @@ async def _insert_new(
                 )
                 await asyncio.sleep(0)  # let the statement go out before building the next
         if pending is not None:
-            created.update((r["uid"], r["id"]) for r in await pending)
+            created.update((uid, id_) for uid, id_ in await pending)
     return created
 
 

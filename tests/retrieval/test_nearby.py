@@ -1,7 +1,7 @@
 """The nearby features of the minmax fusion: the best score of another candidate close
 in time, computed in one pass, mixed in at their weights."""
 
-import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -87,50 +87,42 @@ def test_a_candidate_without_a_time_keeps_its_plain_score() -> None:
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 
 
-async def test_search_mixes_in_the_best_keyword_score_of_episodes_within_the_hour(
-    memory: Memory, namespace: str
+async def test_search_mixes_in_the_best_scores_of_episodes_within_the_hour(
+    embedding_memory: Memory, namespace: str
 ) -> None:
     texts = [
         (0, "We hiked up the volcano near the glacier lagoon"),
         (60, "The volcano trail was steep"),
         (86400, "Another volcano story from a different day"),
     ]
-    await memory.add_episodes(
+    await embedding_memory.add_episodes(
         namespace,
         [
             EpisodeWrite(text=t, uid=f"e{i}", reference_time=T0 + timedelta(seconds=s))
             for i, (s, t) in enumerate(texts)
         ],
     )
-    weights = AxisWeights(vector=0.0, keyword=0.4, nearby_keyword=0.3, nearby_vector=0.0)
+    weights = AxisWeights(vector=0.2, keyword=0.4, nearby_keyword=0.3, nearby_vector=0.1)
     query = SearchQuery(text="volcano glacier lagoon", types=("episodes",), weights=weights)
-    hits = {h.uid: h for h in (await memory.search(namespace, query)).hits}
+    hits = {h.uid: h for h in (await embedding_memory.search(namespace, query)).hits}
     assert set(hits) == {"e0", "e1", "e2"}
-    best = max(h.scores["keyword"] for h in hits.values())
-    scaled = {u: h.scores["keyword"] / best for u, h in hits.items()}
+
+    def scaled(axis: str) -> dict[str, float]:
+        best = max(h.scores[axis] for h in hits.values())
+        return {u: h.scores[axis] / best for u, h in hits.items()}
+
+    kw, vec = scaled("keyword"), scaled("vector")
     # e0 and e1 are a minute apart, e2 a day away from both.
-    assert hits["e0"].score == pytest.approx(
-        (0.4 * scaled["e0"] + 0.3 * scaled["e1"]) / 0.7, rel=1e-4
-    )
-    assert hits["e1"].score == pytest.approx(
-        (0.4 * scaled["e1"] + 0.3 * scaled["e0"]) / 0.7, rel=1e-4
-    )
-    assert hits["e2"].score == pytest.approx(0.4 * scaled["e2"] / 0.7, rel=1e-4)
-    plain = SearchQuery(
-        text="volcano glacier lagoon",
-        types=("episodes",),
-        weights=AxisWeights(vector=0.0, keyword=1.0, nearby_keyword=0.0, nearby_vector=0.0),
-    )
-    alone = {h.uid: h.score for h in (await memory.search(namespace, plain)).hits}
-    assert alone["e2"] == pytest.approx(scaled["e2"], rel=1e-4)
+    for uid, other in (("e0", "e1"), ("e1", "e0")):
+        expected = 0.4 * kw[uid] + 0.2 * vec[uid] + 0.3 * kw[other] + 0.1 * vec[other]
+        assert hits[uid].score == pytest.approx(expected, rel=1e-4)
+    assert hits["e2"].score == pytest.approx(0.4 * kw["e2"] + 0.2 * vec["e2"], rel=1e-4)
 
 
-async def test_a_lone_vector_search_over_timed_episodes_is_not_decided_by_the_short_probe(
-    embedding_memory: Memory, namespace: str, monkeypatch: pytest.MonkeyPatch
+async def test_an_axis_searched_alone_ranks_by_its_own_scores(
+    embedding_memory: Memory, namespace: str
 ) -> None:
-    # With the nearby vector weight the fused order is not the similarity order the
-    # short probe cuts at, so the search probes again in full, and its hits are those
-    # of a search that never trusts the short probe.
+    # The nearby features belong to fusion: a lone axis is not mixed with its neighbours.
     topics = ["glacier", "volcano", "harbour", "orchard", "library", "bakery"]
     await embedding_memory.add_episodes(
         namespace,
@@ -143,12 +135,18 @@ async def test_a_lone_vector_search_over_timed_episodes_is_not_decided_by_the_sh
             for i in range(24)
         ],
     )
-    weights = AxisWeights(vector=0.2, keyword=0.0, nearby_keyword=0.0, nearby_vector=0.8)
-    query = SearchQuery(text="volcano", types=("episodes",), weights=weights, k=3, explain=True)
-    result = await embedding_memory.search(namespace, query)
-    assert any("first its top" in line for line in result.plan or ())
-    assert any("probed again" in line for line in result.plan or ())
-    search_module = sys.modules["kgmem.retrieval.search"]  # the package exports search()
-    monkeypatch.setattr(search_module, "_short_probe_decides", lambda run, fused: False)
-    full = await embedding_memory.search(namespace, query)
-    assert [h.uid for h in result.hits] == [h.uid for h in full.hits]
+    for axis in ("vector", "keyword"):
+        near = AxisWeights(
+            **{a: (1.0 if a == axis else 0.0) for a in ("vector", "keyword", "graph")},
+            nearby_keyword=0.5,
+            nearby_vector=0.5,
+        )
+        plain = replace(near, nearby_keyword=0.0, nearby_vector=0.0)
+        found = []
+        for weights in (near, plain):
+            q = SearchQuery(text="volcano", types=("episodes",), weights=weights, k=5)
+            found.append(
+                [(h.uid, h.score) for h in (await embedding_memory.search(namespace, q)).hits]
+            )
+        assert found[0] == found[1]
+        assert [s for _, s in found[0]] == sorted((s for _, s in found[0]), reverse=True)

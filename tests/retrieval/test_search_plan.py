@@ -175,6 +175,8 @@ async def test_every_axis_at_once_as_searched_one_by_one(memory: Memory, namespa
             fusion=FUSIONS[i % 3],
             causal=base.causal or CausalQuery("a", depth=2),
             expansion=ExpansionQuery(hops=1) if i % 2 else None,
+            # Scores of the axes alone fused; the nearby features have tests of their own.
+            weights=replace(base.weights, nearby_keyword=0.0, nearby_vector=0.0),
         )
         plan = plan_of(memory.ctx, q)
         result = await memory.search(namespace, q)

@@ -25,6 +25,16 @@ class NotConstant(Exception):
     """The expression depends on something only the database knows."""
 
 
+class _Dynamic:
+    """The value of a name bound to a temporal expression the database computes."""
+
+    def __repr__(self) -> str:
+        return "DYNAMIC"
+
+
+DYNAMIC: Any = _Dynamic()
+
+
 class Unsupported(Exception):
     """Syntax the folding parser does not handle."""
 

@@ -28,7 +28,7 @@ from kgmem.cypher.fold_parse import (
     _BINARY,
     _ORDERING,
     CONSTRUCTORS,
-    DYNAMIC,
+    Dynamic,
     Node,
     NotConstant,
     Unsupported,
@@ -37,7 +37,7 @@ from kgmem.cypher.fold_parse import (
 )  # fmt: skip
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.temporal_eval import evaluate
-from kgmem.cypher.temporal_sql import Lowering, touches, valued
+from kgmem.cypher.temporal_sql import Lowering, kind_of, touches, value_kind, valued
 from kgmem.errors import CypherSemanticError
 
 _CLAUSES = ("WITH", "RETURN", "MATCH", "CREATE", "MERGE", "UNWIND", "SET", "WHERE", "ORDER",
@@ -81,6 +81,7 @@ class _Scan:
     pending: dict[str, Any] = field(default_factory=dict)  # bound from the next clause on
     out: list[tuple[int, int, str]] = field(default_factory=list)
     clause: str = ""
+    kinds: dict[str, str] = field(default_factory=dict)  # RETURN column -> temporal type
 
     def settle(self) -> None:
         for name, value in self.pending.items():
@@ -91,10 +92,20 @@ class _Scan:
         self.pending.clear()
 
 
-def apply(text: str, code: Sequence[Token]) -> str:
-    """``text`` with every constant temporal expression replaced by its value."""
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The query after folding, and the temporal type of each RETURN column whose
+    values the query makes temporal (by column name)."""
+
+    text: str
+    kinds: dict[str, str]
+
+
+def apply(text: str, code: Sequence[Token]) -> Folded:
+    """``text`` with every constant temporal expression replaced by its value and the
+    others by calls of kgmem's SQL functions."""
     if not mentions_temporal(code):
-        return text
+        return Folded(text, {})
     scan = _Scan(code)
     i = 0
     while i < len(code):
@@ -103,7 +114,7 @@ def apply(text: str, code: Sequence[Token]) -> str:
             i = _fold_at(text, scan, i)
             continue
         i += 1
-    return _splice(text, scan.out)
+    return Folded(_splice(text, scan.out), scan.kinds)
 
 
 def _track(scan: _Scan, i: int) -> None:
@@ -189,11 +200,30 @@ def _fold_at_unguarded(text: str, scan: _Scan, i: int) -> int:
         if value is not _NOT and isinstance(value, t.Temporal):
             scan.pending[code[end + 1].name] = value
         else:
-            scan.pending[code[end + 1].name] = DYNAMIC if valued(node, scan.env) else _NOT
+            known = valued(node, scan.env)
+            scan.pending[code[end + 1].name] = Dynamic(kind_of(node, scan.env)) if known else _NOT
         return end + 2
-    if scan.clause == "RETURN" and node.kind not in ("lit", "var") and len(scan.out) > before:
-        _keep_column_name(text, scan, node.first, end)
+    if scan.clause == "RETURN":
+        kind = value_kind(value) if value is not _NOT else kind_of(node, scan.env)
+        name = _item_name(text, code, node.first, end)
+        if kind is not None and name is not None:
+            scan.kinds[name] = kind
+        if node.kind not in ("lit", "var") and len(scan.out) > before:
+            _keep_column_name(text, scan, node.first, end)
     return end
+
+
+def _item_name(text: str, code: Sequence[Token], first: int, end: int) -> str | None:
+    """The column name of a whole RETURN item ``code[first:end]`` (its alias, else its
+    text), None when the tokens are only part of an item."""
+    before = code[first - 1] if first > 0 else None
+    if before is None or not (before.text == "," or before.is_keyword("RETURN", "DISTINCT")):
+        return None
+    after = code[end] if end < len(code) else None
+    if after is not None and after.is_keyword("AS") and end + 1 < len(code):
+        return code[end + 1].name
+    ends = after is None or after.text == "," or after.is_keyword("ORDER", "SKIP", "LIMIT", "UNION")
+    return text[code[first].start : code[end - 1].end] if ends else None
 
 
 def _operand_start(code: Sequence[Token], op: int) -> int | None:

@@ -25,14 +25,12 @@ class NotConstant(Exception):
     """The expression depends on something only the database knows."""
 
 
-class _Dynamic:
-    """The value of a name bound to a temporal expression the database computes."""
+@dataclass(frozen=True, slots=True)
+class Dynamic:
+    """What a name is bound to when the database computes its temporal value: the
+    value's type (``date``, ``datetime``, ...; None when the query does not say)."""
 
-    def __repr__(self) -> str:
-        return "DYNAMIC"
-
-
-DYNAMIC: Any = _Dynamic()
+    kind: str | None
 
 
 class Unsupported(Exception):

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kgmem.cypher.fold_parse import CONSTRUCTORS, DYNAMIC, Node, NotConstant, literal
+from kgmem.cypher.fold_parse import CONSTRUCTORS, Dynamic, Node, NotConstant, literal
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.temporal import Temporal
 from kgmem.cypher.temporal_eval import evaluate
@@ -48,7 +48,7 @@ def touches(node: Node, env: Mapping[str, Any]) -> bool:
         return True
     if node.kind == "var":
         bound = env.get(node.value)
-        return bound is DYNAMIC or isinstance(bound, Temporal)
+        return isinstance(bound, Dynamic | Temporal)
     return any(touches(c, env) for c in node.children)
 
 
@@ -58,12 +58,43 @@ def valued(node: Node, env: Mapping[str, Any]) -> bool:
         return bool(node.value.partition(".")[0] in CONSTRUCTORS)
     if node.kind == "var":
         bound = env.get(node.value)
-        return bound is DYNAMIC or isinstance(bound, Temporal)
+        return isinstance(bound, Dynamic | Temporal)
     if node.kind == "paren":
         return valued(node.children[0], env)
     if node.kind == "binary" and node.value in ("+", "-"):
         return any(valued(c, env) for c in node.children)
     return False
+
+
+_VALUE_KINDS = {
+    "Date": "date", "LocalTime": "localtime", "Time": "time",
+    "LocalDateTime": "localdatetime", "DateTime": "datetime", "Duration": "duration",
+}  # fmt: skip
+
+
+def value_kind(value: Any) -> str | None:
+    """The Cypher type name of a temporal constant, None for anything else."""
+    return _VALUE_KINDS.get(type(value).__name__) if isinstance(value, Temporal) else None
+
+
+def kind_of(node: Node, env: Mapping[str, Any]) -> str | None:
+    """The temporal type ``node`` evaluates to, when the query says (a temporal call,
+    a name bound to one, a sum with a duration); None otherwise."""
+    if node.kind == "call":
+        kind = node.value.partition(".")[0]
+        return kind if kind in CONSTRUCTORS else None
+    if node.kind == "var":
+        bound = env.get(node.value)
+        return bound.kind if isinstance(bound, Dynamic) else value_kind(bound)
+    if node.kind == "paren":
+        return kind_of(node.children[0], env)
+    if node.kind == "binary" and node.value in ("+", "-"):
+        kinds = [kind_of(c, env) for c in node.children]
+        moved = [k for k in kinds if k is not None and k != "duration"]
+        if moved:
+            return moved[0]
+        return "duration" if kinds == ["duration", "duration"] else None
+    return None
 
 
 class Lowering:

@@ -72,8 +72,11 @@ $fn$;
 
 CREATE FUNCTION kgmem_cypher._clock(h text, mi text, s text, f text) RETURNS interval
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-  SELECT make_interval(hours => h::int, mins => coalesce(mi, '0')::int,
+  SELECT CASE WHEN h::int < 24 AND coalesce(mi, '0')::int < 60 AND coalesce(s, '0')::int < 60
+    THEN make_interval(hours => h::int, mins => coalesce(mi, '0')::int,
                        secs => (coalesce(s, '0') || '.' || coalesce(f, '0'))::numeric::float8)
+    ELSE (kgmem_cypher._fail('invalid time of day ' || h || ':' || coalesce(mi, '00')
+          || ':' || coalesce(s, '00')) IS NULL)::int * interval '0' END
 $fn$;
 
 -- A temporal value from its ISO 8601 text (the form kgmem stores).

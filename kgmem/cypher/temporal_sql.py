@@ -37,7 +37,9 @@ from kgmem.cypher.temporal_eval import evaluate
 from kgmem.errors import CypherSemanticError
 
 SCHEMA = "kgmem_cypher"
-FUNCTIONS = frozenset({"construct", "part", "plus", "compare", "between", "truncate"})
+FUNCTIONS = frozenset(
+    {"construct", "part", "plus", "compare", "between", "truncate", "compare3", "isnull"}
+)
 _COMPARISONS = ("<", ">", "<=", ">=", "=", "<>")
 _BETWEEN = ("between", "inmonths", "indays", "inseconds")
 

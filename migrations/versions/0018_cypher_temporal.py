@@ -3,7 +3,8 @@
 AGE 1.7 has no temporal type but calls schema-qualified SQL functions that take and
 return agtype. kgmem's Cypher rewrite (``kgmem.cypher.temporal_sql``) turns temporal
 expressions over graph values and parameters into calls of the functions created
-here: ``construct``, ``part``, ``plus``, ``compare``, ``between`` and ``truncate``.
+here: ``construct``, ``part``, ``plus``, ``compare``, ``between`` and ``truncate``;
+and the three-valued ``compare3`` and ``isnull`` its list quantifiers use.
 Temporal values are stored as their ISO 8601 text; the functions read the type from
 the text's form, compute with PostgreSQL's date/time types (microsecond precision)
 and write the result back as ISO 8601 text in the form Neo4j's ``toString()`` gives.
@@ -518,6 +519,34 @@ BEGIN
     r.off := kgmem_cypher._zone_offset(r.ts, r.zone);
   END IF;
   RETURN kgmem_cypher._out(kgmem_cypher._text(kgmem_cypher._as(r, k)));
+END
+$fn$;
+
+-- Three-valued comparison and null test for the predicates of rewritten list
+-- quantifiers: AGE 1.7 compares a null list element (agtype null) as a value.
+CREATE FUNCTION kgmem_cypher.isnull(v ag_catalog.agtype) RETURNS ag_catalog.agtype
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+  SELECT CASE WHEN v IS NULL OR ag_catalog.agtype_out(v)::text = 'null'
+              THEN 'true'::ag_catalog.agtype ELSE 'false'::ag_catalog.agtype END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher.compare3(a ag_catalog.agtype, op ag_catalog.agtype,
+                                      b ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE r boolean; o text := kgmem_cypher._json(op) #>> '{}';
+BEGIN
+  IF kgmem_cypher.isnull(a)::text = 'true' OR kgmem_cypher.isnull(b)::text = 'true' THEN
+    RETURN NULL;
+  END IF;
+  r := CASE o WHEN '=' THEN a OPERATOR(ag_catalog.=) b
+              WHEN '<>' THEN a OPERATOR(ag_catalog.<>) b
+              WHEN '<' THEN a OPERATOR(ag_catalog.<) b
+              WHEN '>' THEN a OPERATOR(ag_catalog.>) b
+              WHEN '<=' THEN a OPERATOR(ag_catalog.<=) b
+              WHEN '>=' THEN a OPERATOR(ag_catalog.>=) b END;
+  IF r IS NULL THEN RETURN NULL; END IF;
+  RETURN CASE WHEN r THEN 'true'::ag_catalog.agtype ELSE 'false'::ag_catalog.agtype END;
 END
 $fn$;
 

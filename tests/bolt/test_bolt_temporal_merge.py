@@ -1,6 +1,5 @@
 """MERGE ... ON CREATE / ON MATCH and temporal values through the official neo4j driver."""
 
-
 import pytest
 import pytz
 from neo4j.exceptions import ClientError

@@ -2,9 +2,15 @@
 (kgmem's ``kgmem_cypher`` SQL functions), over REST on the real store: read queries run
 on the namespace's read-only role, so these also show the functions pass its fence."""
 
+import datetime as dt
+import random
+
 import httpx
 import pytest
 
+from kgmem.cypher import temporal as t
+from kgmem.cypher import temporal_build as build
+from kgmem.cypher import temporal_math as tm
 from tests.server.test_cypher_api import cypher
 from tests.server.test_entities_api import assert_problem
 
@@ -137,3 +143,49 @@ async def test_analysts_cannot_call_the_sql_functions_themselves(
         "RETURN kgmem_cypher.construct('date', '2015-01-01') AS a, date('2015-01-01') AS b",
     )  # fmt: skip
     assert_problem(response, 422, "cypher_rejected")
+
+
+def _cases(count: int) -> list[dict[str, str]]:
+    """Random dates, date-times with offsets and durations as kgmem's ISO text."""
+    draw = random.Random(26)
+    cases = []
+    for _ in range(count):
+        day = dt.date(1900, 1, 1) + dt.timedelta(days=draw.randrange(0, 200 * 365))
+        other = day + dt.timedelta(days=draw.randrange(-4000, 4000))
+        ns = draw.randrange(0, t.DAY_NS // t.NS) * t.NS + draw.randrange(0, 1000) * 1000
+        offset = draw.randrange(-14 * 4, 14 * 4) * 900
+        micros = draw.randrange(-(10**11), 10**11)
+        gap = t.Duration(draw.randrange(-30, 30), draw.randrange(-60, 60), micros * 1000)
+        cases.append({
+            "a": t.to_string(t.Date(day)), "b": t.to_string(t.Date(other)),
+            "at": t.to_string(t.DateTime(day, ns, offset)),
+            "bt": t.to_string(t.DateTime(other, ns, -offset)),
+            "gap": t.to_string(gap),
+        })  # fmt: skip
+    return cases
+
+
+async def test_database_functions_agree_with_the_planner_on_random_values(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    """The SQL functions give what kgmem's own evaluation of the same constant
+    expression gives (``kgmem.cypher.temporal_math``), for 300 random values."""
+    cases = _cases(300)
+    got = await rows(
+        client, namespace,
+        "UNWIND $cases AS c RETURN date(c.a) + duration(c.gap) AS moved, "
+        "datetime(c.at) < datetime(c.bt) AS before, duration.between(date(c.a), date(c.b)) AS d, "
+        "datetime(c.at).epochSeconds AS epoch, date(c.a).week AS week",
+        params={"cases": cases},
+    )  # fmt: skip
+    for case, row in zip(cases, got, strict=True):
+        a, b = build.parse("date", case["a"]), build.parse("date", case["b"])
+        at, bt = build.parse("datetime", case["at"]), build.parse("datetime", case["bt"])
+        expected = [
+            t.to_string(tm.add(a, build.parse_duration(case["gap"]))),
+            t.compare_key(at) < t.compare_key(bt),
+            t.to_string(tm.between(a, b)),
+            tm.component(at, "epochSeconds"),
+            tm.component(a, "week"),
+        ]
+        assert row == expected, case

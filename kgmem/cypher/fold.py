@@ -187,6 +187,12 @@ def _fold_at_unguarded(text: str, scan: _Scan, i: int) -> int:
     first = i if start is None else start
     try:
         node, end = parse_at(code, first, _min_precedence(code, first))
+        if end <= i:  # a tighter operator binds the left operand first: ``2 * n.x - d``
+            raise CypherSemanticError(
+                f"kgmem cannot rewrite operator {code[i - 1].text} here: put its left "
+                "operand in parentheses",
+                position=code[i - 1].start,
+            )
     except Unsupported as exc:
         if _is_temporal_call(code, i):
             raise CypherSemanticError(
@@ -241,7 +247,8 @@ def _operand_start(code: Sequence[Token], op: int) -> int | None:
             j -= 1
         if j < 0:
             return None
-        if j > 0 and code[j].text == "(" and code[j - 1].kind in (Kind.NAME, Kind.QUOTED_NAME):
+        called = j > 0 and code[j - 1].kind in (Kind.NAME, Kind.QUOTED_NAME)
+        if called and code[j].text == "(" and code[j - 1].upper not in _KEYWORDS:
             j -= 1
             while j >= 2 and code[j - 1].text == "." and code[j - 2].kind is Kind.NAME:
                 j -= 2  # datetime.truncate(...)

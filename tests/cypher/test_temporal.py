@@ -145,6 +145,13 @@ def test_temporal_expressions_over_graph_values_become_kgmem_sql_calls(
     assert plan(query, {"when": "2015-07-21"}).text == sent
 
 
+def test_an_operand_bound_tighter_to_its_left_is_a_clear_error_not_a_hang() -> None:
+    with pytest.raises(CypherSemanticError):
+        plan("WITH date('2015-07-21') AS d MATCH (n) RETURN 2 * n.x - d AS v")
+    planned = plan("WITH date('2015-07-21') AS d MATCH (n) RETURN (2 * n.x) - d AS v")
+    assert planned.text.endswith("RETURN kgmem_cypher.plus((2 * n.x), '2015-07-21', -1) AS v")
+
+
 def test_analysts_cannot_call_kgmem_sql_functions_even_beside_a_temporal_call() -> None:
     for query in (
         "RETURN kgmem_cypher.construct('date', '2015-01-01') AS a",

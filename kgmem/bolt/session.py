@@ -23,7 +23,7 @@ from kgmem.access import Principal, admit, identify
 from kgmem.bolt import procedures
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.packstream import Structure
-from kgmem.bolt.values import from_bolt, to_bolt
+from kgmem.bolt.values import from_bolt, temporal_to_bolt, to_bolt
 from kgmem.config import BoltSettings
 from kgmem.cypher import Mode
 from kgmem.errors import Forbidden, InvalidRequest, KgmemError
@@ -222,9 +222,8 @@ class Session:
         n = extra.get("n", -1)
         end = len(rows) if n is None or n < 0 else min(len(rows), opened.at + n)
         major = self.version[0]
-        out = [
-            Structure(RECORD, ([to_bolt(v, major) for v in row],)) for row in rows[opened.at : end]
-        ]
+        kinds = opened.result.temporal
+        out = [Structure(RECORD, (_record(row, kinds, major),)) for row in rows[opened.at : end]]
         out = out if keep else []
         opened.at = end
         if end < len(rows):
@@ -306,3 +305,13 @@ def _ms(started: float) -> int:
 def server_info() -> dict[str, str]:
     """What dbms.components() names: kgmem behind a Neo4j-compatible door."""
     return {"name": "kgmem", "version": __version__}
+
+
+def _record(row: list[Any], kinds: tuple[str | None, ...], major: int) -> list[Any]:
+    """One row's values for Bolt: temporal columns as temporal structures."""
+    if not kinds:
+        return [to_bolt(v, major) for v in row]
+    return [
+        temporal_to_bolt(kind, v, major) if kind else to_bolt(v, major)
+        for v, kind in zip(row, kinds, strict=False)
+    ]

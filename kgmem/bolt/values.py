@@ -5,9 +5,15 @@ Bolt's Node, Relationship and Path structures (element ids are the AGE ids as te
 everything else is already a PackStream value. The non-finite floats, which kgmem's
 JSON carries as "NaN"/"Infinity" strings, stay strings.
 
+Temporal values out: a column the query makes temporal (``RETURN date(p.born)``,
+``RETURN d + duration('P1D')``; ``CypherResult.temporal``) goes out as Bolt's Date,
+Time, LocalTime, DateTime (with its offset or zone name), LocalDateTime or Duration.
+A stored property read as such (``RETURN p.born``) is ISO 8601 text, as over REST.
+
 In: PackStream parameters become kgmem parameters. AGE has no temporal, spatial or byte
-types, so Date, Time, LocalTime, DateTime, LocalDateTime and Duration become ISO 8601
-strings, points become maps ``{srid, x, y[, z]}``, and bytes are refused.
+types, so Date, Time, LocalTime, DateTime, LocalDateTime and Duration become their
+ISO 8601 text in the form kgmem stores temporal values (``kgmem.cypher.temporal``),
+points become maps ``{srid, x, y[, z]}``, and bytes are refused.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from collections.abc import Callable
 from typing import Any
 
 from kgmem.bolt.packstream import Structure
-from kgmem.errors import CypherTypeError
+from kgmem.cypher import temporal as t
+from kgmem.cypher import temporal_build as build
+from kgmem.errors import CypherTypeError, KgmemError
 
 NODE, RELATIONSHIP, UNBOUND, PATH = 0x4E, 0x52, 0x72, 0x50
 _EPOCH = dt.date(1970, 1, 1)
@@ -105,26 +113,53 @@ def _structure(value: Structure) -> Any:
     return convert(*value.fields)
 
 
+def _day(days: int) -> dt.date:
+    return _EPOCH + dt.timedelta(days=days)
+
+
+def _local(seconds: int, nanos: int) -> tuple[dt.date, int]:
+    days, rest = divmod(seconds, 86_400)
+    return _day(days), rest * t.NS + nanos
+
+
 def _date(days: int) -> str:
-    return (_EPOCH + dt.timedelta(days=days)).isoformat()
+    return t.to_string(t.Date(_day(days)))
+
+
+def _local_time(nanos: int) -> str:
+    return t.to_string(t.LocalTime(nanos))
 
 
 def _time(nanos: int, offset: int) -> str:
-    return _clock(nanos) + _offset(offset)
+    return t.to_string(t.Time(nanos, offset))
+
+
+def _local_datetime(seconds: int, nanos: int) -> str:
+    return t.to_string(t.LocalDateTime(*_local(seconds, nanos)))
 
 
 def _utc_datetime(seconds: int, nanos: int, offset: int) -> str:
     """Bolt 5 DateTime: UTC seconds; the local time is seconds + offset."""
-    return _moment(seconds + offset, nanos) + _offset(offset)
+    return t.to_string(t.DateTime(*_local(seconds + offset, nanos), offset))
 
 
 def _local_datetime_with_offset(seconds: int, nanos: int, offset: int) -> str:
     """Bolt 4.4 DateTime: local seconds and the offset."""
-    return _moment(seconds, nanos) + _offset(offset)
+    return t.to_string(t.DateTime(*_local(seconds, nanos), offset))
 
 
-def _zoned(seconds: int, nanos: int, zone: str) -> str:
-    return _moment(seconds, nanos) + f"[{zone}]"
+def _utc_zoned(seconds: int, nanos: int, zone: str) -> str:
+    """Bolt 5 DateTimeZoneId: UTC seconds and the zone's name."""
+    return t.to_string(t.from_epoch(seconds * t.NS + nanos, zone))
+
+
+def _local_zoned(seconds: int, nanos: int, zone: str) -> str:
+    """Bolt 4.4 DateTimeZoneId: local seconds and the zone's name."""
+    return t.to_string(t.in_zone(*_local(seconds, nanos), zone))
+
+
+def _duration(months: int, days: int, seconds: int, nanos: int) -> str:
+    return t.to_string(t.Duration(months, days, seconds * t.NS + nanos))
 
 
 def _point(srid: int, x: float, y: float, z: float | None = None) -> dict[str, Any]:
@@ -132,43 +167,61 @@ def _point(srid: int, x: float, y: float, z: float | None = None) -> dict[str, A
     return point if z is None else {**point, "z": z}
 
 
-def _clock(nanos: int) -> str:
-    seconds, nano = divmod(nanos, 1_000_000_000)
-    text = (dt.datetime.min + dt.timedelta(seconds=seconds)).time().isoformat()
-    return text + (f".{nano:09d}".rstrip("0") if nano else "")
-
-
-def _moment(seconds: int, nanos: int) -> str:
-    moment = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=seconds)
-    text = moment.isoformat()
-    return text + (f".{nanos:09d}".rstrip("0") if nanos else "")
-
-
-def _offset(seconds: int) -> str:
-    if seconds == 0:
-        return "Z"
-    sign = "+" if seconds > 0 else "-"
-    hours, rest = divmod(abs(seconds), 3600)
-    return f"{sign}{hours:02d}:{rest // 60:02d}"
-
-
-def _duration(months: int, days: int, seconds: int, nanos: int) -> str:
-    fraction = f".{nanos:09d}".rstrip("0") if nanos else ""
-    return f"P{months // 12}Y{months % 12}M{days}DT{seconds}{fraction}S"
-
-
 # Bolt's temporal and spatial structures by tag (Date, LocalTime, Time, LocalDateTime,
 # DateTime in 5.x and 4.4, DateTimeZoneId in 5.x and 4.4, Duration, Point2D, Point3D).
 _STRUCTURES: dict[int, Callable[..., Any]] = {
     0x44: _date,
-    0x74: _clock,
+    0x74: _local_time,
     0x54: _time,
-    0x64: _moment,
+    0x64: _local_datetime,
     0x49: _utc_datetime,
     0x46: _local_datetime_with_offset,
-    0x69: _zoned,
-    0x66: _zoned,
+    0x69: _utc_zoned,
+    0x66: _local_zoned,
     0x45: _duration,
     0x58: _point,
     0x59: _point,
 }
+
+
+def temporal_to_bolt(kind: str, value: Any, major: int) -> Any:
+    """A temporal value of type ``kind`` (its ISO 8601 text, as kgmem returns it) as
+    Bolt's structure for protocol version ``major``; anything that is not such text
+    (null, a value of another type) is returned as ``to_bolt`` would."""
+    if not isinstance(value, str):
+        return to_bolt(value, major)
+    try:
+        parsed = build.parse(kind, value)
+    except (KgmemError, ValueError, OverflowError):
+        return value
+    return _temporal(parsed, major)
+
+
+def _temporal(value: t.Temporal, major: int) -> Structure:
+    if isinstance(value, t.Date):
+        return Structure(0x44, ((value.day - _EPOCH).days,))
+    if isinstance(value, t.LocalTime):
+        return Structure(0x74, (value.ns,))
+    if isinstance(value, t.Time):
+        return Structure(0x54, (value.ns, value.offset))
+    if isinstance(value, t.Duration):
+        seconds, nanos = divmod(value.ns, t.NS)
+        return Structure(0x45, (value.months, value.days, seconds, nanos))
+    return _moment(value, major)
+
+
+def _moment(value: t.LocalDateTime | t.DateTime, major: int) -> Structure:
+    """LocalDateTime, and DateTime by offset or zone name (Bolt 5: UTC seconds; 4.4:
+    local seconds)."""
+    local = (value.day - _EPOCH).days * 86_400 + value.ns // t.NS
+    nanos = value.ns % t.NS
+    if isinstance(value, t.LocalDateTime):
+        return Structure(0x64, (local, nanos))
+    if major >= 5:
+        utc = local - value.offset
+        if value.zone is not None:
+            return Structure(0x69, (utc, nanos, value.zone))
+        return Structure(0x49, (utc, nanos, value.offset))
+    if value.zone is not None:
+        return Structure(0x66, (local, nanos, value.zone))
+    return Structure(0x46, (local, nanos, value.offset))

@@ -9,11 +9,12 @@ string, a component (``d.year``) a number, a comparison a boolean.
 ``WITH date('2015-07-21') AS d RETURN d.year`` reaches AGE as
 ``WITH '2015-07-21' AS d RETURN 2015``.
 
-What cannot be folded is refused with a clear error rather than computed wrongly: a
-temporal function whose arguments come from the graph or from parameters, the
-current time (``date()``), and arithmetic or ordering that mixes a temporal constant
-with a value from the graph. The result is only ever literals, so the guard, the
-function allow-list and the read-only role still apply to everything AGE runs.
+What needs the database (a temporal function of graph values or parameters, arithmetic
+or ordering between a temporal constant and a graph value, a component of either)
+becomes calls of kgmem's SQL functions (``kgmem.cypher.temporal_sql``); the current
+time (``date()``) is refused. Apart from those allow-listed calls the result is only
+ever literals, so the guard, the function allow-list and the read-only role still
+apply to everything AGE runs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from kgmem.cypher.fold_parse import (
     _BINARY,
     _ORDERING,
     CONSTRUCTORS,
+    Dynamic,
     Node,
     NotConstant,
     Unsupported,
@@ -35,6 +37,7 @@ from kgmem.cypher.fold_parse import (
 )  # fmt: skip
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.temporal_eval import evaluate
+from kgmem.cypher.temporal_sql import Lowering, kind_of, touches, value_kind, valued
 from kgmem.errors import CypherSemanticError
 
 _CLAUSES = ("WITH", "RETURN", "MATCH", "CREATE", "MERGE", "UNWIND", "SET", "WHERE", "ORDER",
@@ -78,6 +81,7 @@ class _Scan:
     pending: dict[str, Any] = field(default_factory=dict)  # bound from the next clause on
     out: list[tuple[int, int, str]] = field(default_factory=list)
     clause: str = ""
+    kinds: dict[str, str] = field(default_factory=dict)  # RETURN column -> temporal type
 
     def settle(self) -> None:
         for name, value in self.pending.items():
@@ -88,10 +92,20 @@ class _Scan:
         self.pending.clear()
 
 
-def apply(text: str, code: Sequence[Token]) -> str:
-    """``text`` with every constant temporal expression replaced by its value."""
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """The query after folding, and the temporal type of each RETURN column whose
+    values the query makes temporal (by column name)."""
+
+    text: str
+    kinds: dict[str, str]
+
+
+def apply(text: str, code: Sequence[Token]) -> Folded:
+    """``text`` with every constant temporal expression replaced by its value and the
+    others by calls of kgmem's SQL functions."""
     if not mentions_temporal(code):
-        return text
+        return Folded(text, {})
     scan = _Scan(code)
     i = 0
     while i < len(code):
@@ -100,7 +114,7 @@ def apply(text: str, code: Sequence[Token]) -> str:
             i = _fold_at(text, scan, i)
             continue
         i += 1
-    return _splice(text, scan.out)
+    return Folded(_splice(text, scan.out), scan.kinds)
 
 
 def _track(scan: _Scan, i: int) -> None:
@@ -169,29 +183,81 @@ def _fold_at(text: str, scan: _Scan, i: int) -> int:
 
 def _fold_at_unguarded(text: str, scan: _Scan, i: int) -> int:
     code = scan.code
+    start = _operand_start(code, i - 1) if _after_operator(code, i) else None
+    first = i if start is None else start
     try:
-        node, end = parse_at(code, i, _min_precedence(code, i))
+        node, end = parse_at(code, first, _min_precedence(code, first))
+        if end <= i:  # a tighter operator binds the left operand first: ``2 * n.x - d``
+            raise CypherSemanticError(
+                f"kgmem cannot rewrite operator {code[i - 1].text} here: put its left "
+                "operand in parentheses",
+                position=code[i - 1].start,
+            )
     except Unsupported as exc:
         if _is_temporal_call(code, i):
             raise CypherSemanticError(
                 f"kgmem cannot evaluate this temporal expression ({exc})", position=code[i].start
             ) from exc
         return i + 1
-    value = _fold(node, code, scan.env, scan.out)
-    if isinstance(value, t.Temporal) and _after_operator(code, i):
-        raise CypherSemanticError(
-            f"operator {code[i - 1].text} on a temporal value needs constant operands in "
-            "kgmem's Cypher",
-            position=code[i - 1].start,
-        )
+    before = len(scan.out)
+    value = _fold(text, node, code, scan.env, scan.out)
     binds = end + 1 < len(code) and code[end].is_keyword("AS") and scan.clause == "WITH"
     if binds:
-        temporal = value is not _NOT and isinstance(value, t.Temporal)
-        scan.pending[code[end + 1].name] = value if temporal else _NOT
+        if value is not _NOT and isinstance(value, t.Temporal):
+            scan.pending[code[end + 1].name] = value
+        else:
+            known = valued(node, scan.env)
+            scan.pending[code[end + 1].name] = Dynamic(kind_of(node, scan.env)) if known else _NOT
         return end + 2
-    if scan.clause == "RETURN" and value is not _NOT and node.kind not in ("lit", "var"):
-        _keep_column_name(text, scan, node.first, end)
+    if scan.clause == "RETURN":
+        kind = value_kind(value) if value is not _NOT else kind_of(node, scan.env)
+        name = _item_name(text, code, node.first, end)
+        if kind is not None and name is not None:
+            scan.kinds[name] = kind
+        if node.kind not in ("lit", "var") and len(scan.out) > before:
+            _keep_column_name(text, scan, node.first, end)
     return end
+
+
+def _item_name(text: str, code: Sequence[Token], first: int, end: int) -> str | None:
+    """The column name of a whole RETURN item ``code[first:end]`` (its alias, else its
+    text), None when the tokens are only part of an item."""
+    before = code[first - 1] if first > 0 else None
+    if before is None or not (before.text == "," or before.is_keyword("RETURN", "DISTINCT")):
+        return None
+    after = code[end] if end < len(code) else None
+    if after is not None and after.is_keyword("AS") and end + 1 < len(code):
+        return code[end + 1].name
+    ends = after is None or after.text == "," or after.is_keyword("ORDER", "SKIP", "LIMIT", "UNION")
+    return text[code[first].start : code[end - 1].end] if ends else None
+
+
+def _operand_start(code: Sequence[Token], op: int) -> int | None:
+    """Where the operand left of the operator ``code[op]`` starts: a name or parameter
+    with property keys (``n.born``, ``$p``), or a bracketed or called expression."""
+    j = op - 1
+    if j < 0:
+        return None
+    if code[j].text in (")", "]"):
+        depth = 0
+        while j >= 0:
+            depth += {")": 1, "]": 1, "(": -1, "[": -1}.get(code[j].text, 0)
+            if depth == 0:
+                break
+            j -= 1
+        if j < 0:
+            return None
+        called = j > 0 and code[j - 1].kind in (Kind.NAME, Kind.QUOTED_NAME)
+        if called and code[j].text == "(" and code[j - 1].upper not in _KEYWORDS:
+            j -= 1
+            while j >= 2 and code[j - 1].text == "." and code[j - 2].kind is Kind.NAME:
+                j -= 2  # datetime.truncate(...)
+        return j
+    if code[j].kind not in (Kind.NAME, Kind.QUOTED_NAME, Kind.PARAMETER, Kind.NUMBER, Kind.STRING):
+        return None
+    while j >= 2 and code[j - 1].text == "." and code[j - 2].kind in (Kind.NAME, Kind.QUOTED_NAME):
+        j -= 2
+    return j
 
 
 def _keep_column_name(text: str, scan: _Scan, first: int, end: int) -> None:
@@ -208,9 +274,15 @@ def _keep_column_name(text: str, scan: _Scan, first: int, end: int) -> None:
 
 
 def _fold(
-    node: Node, code: Sequence[Token], env: dict[str, Any], out: list[tuple[int, int, str]]
+    text: str,
+    node: Node,
+    code: Sequence[Token],
+    env: dict[str, Any],
+    out: list[tuple[int, int, str]],
 ) -> Any:
-    """Fold ``node``; its value, or ``_NOT`` when it is not constant."""
+    """Fold ``node``: its value, or ``_NOT`` when the database must compute it (then
+    its temporal parts become ``kgmem_cypher`` calls, ``kgmem.cypher.temporal_sql``)."""
+    span = (code[node.first].start, code[node.last - 1].end)
     try:
         value = evaluate(node, env)
     except NotConstant:
@@ -220,44 +292,19 @@ def _fold(
             f"temporal value out of range: {exc}", position=code[node.first].start
         ) from exc
     if value is not _NOT:
-        if node.kind not in ("lit", "var") and _touches_temporal(node, env) and True:
-            out.append((code[node.first].start, code[node.last - 1].end, literal(value)))
+        if node.kind not in ("lit", "var") and touches(node, env):
+            out.append((*span, literal(value)))
         return value
-    _check_not_constant(node, code, env)
-    for child in node.children:
-        _fold(child, code, env, out)
-    return _NOT
-
-
-def _check_not_constant(node: Node, code: Sequence[Token], env: dict[str, Any]) -> None:
-    where = code[node.first].start
-    if node.kind == "call" and (node.value.split(".")[0] in CONSTRUCTORS):
-        if not node.children and "." not in node.value:
+    if touches(node, env):
+        try:
+            lowered = Lowering(text, code, env).lower(node)
+        except (ArithmeticError, ValueError) as exc:
             raise CypherSemanticError(
-                f"{node.value}() without arguments (the current time) is not supported by "
-                "kgmem's Cypher", position=where,
-            )  # fmt: skip
-        raise CypherSemanticError(
-            f"{node.value}() needs constant arguments in kgmem's Cypher (AGE has no temporal "
-            "type): values from the graph or from parameters cannot be used", position=where,
-        )  # fmt: skip
-    if node.kind == "binary" and node.value in _ORDERING:
-        for child in node.children:
-            if _touches_temporal(child, env):
-                raise CypherSemanticError(
-                    f"operator {node.value} on a temporal value needs constant operands in "
-                    "kgmem's Cypher", position=where,
-                )  # fmt: skip
-    if node.kind == "prop" and _touches_temporal(node.children[0], env):
-        raise CypherSemanticError("kgmem cannot evaluate this temporal component", position=where)
-
-
-def _touches_temporal(node: Node, env: dict[str, Any]) -> bool:
-    if node.kind == "call" and node.value.split(".")[0] in CONSTRUCTORS:
-        return True
-    if node.kind == "var" and isinstance(env.get(node.value), t.Temporal):
-        return True
-    return any(_touches_temporal(c, env) for c in node.children)
+                f"temporal value out of range: {exc}", position=code[node.first].start
+            ) from exc
+        if lowered != text[span[0] : span[1]]:
+            out.append((*span, lowered))
+    return _NOT
 
 
 def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str:

@@ -25,6 +25,14 @@ class NotConstant(Exception):
     """The expression depends on something only the database knows."""
 
 
+@dataclass(frozen=True, slots=True)
+class Dynamic:
+    """What a name is bound to when the database computes its temporal value: the
+    value's type (``date``, ``datetime``, ...; None when the query does not say)."""
+
+    kind: str | None
+
+
 class Unsupported(Exception):
     """Syntax the folding parser does not handle."""
 
@@ -90,6 +98,14 @@ class _Parser:
                     raise Unsupported("method call")
                 node = Node("prop", node.first, i + 2, following.name, [node])
                 i += 2
+            elif token is not None and token.is_keyword("IS"):
+                negated = following is not None and following.is_keyword("NOT")
+                at_null = self.at(i + 2 if negated else i + 1)
+                if at_null is None or not at_null.is_keyword("NULL"):
+                    return node, i
+                end = i + (3 if negated else 2)
+                node = Node("notnull" if negated else "isnull", node.first, end, None, [node])
+                i = end
             elif token is not None and token.text == "[":
                 index, j = self.expression(i + 1)
                 if self.at(j) is None or self.at(j).text != "]":  # type: ignore[union-attr]

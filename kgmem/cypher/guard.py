@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import functions
+from kgmem.cypher import functions, temporal_sql
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
 from kgmem.errors import CypherPermissionDenied, CypherRejected
@@ -45,13 +45,19 @@ def check_text(text: str) -> None:
             )
 
 
-def check_tokens(tokens: Sequence[Token]) -> list[Token]:
-    """Validate ``tokens`` (trivia dropped); return them without a final ``;``."""
+def check_tokens(tokens: Sequence[Token], *, rewritten: bool = False) -> list[Token]:
+    """Validate ``tokens`` (trivia dropped); return them without a final ``;``.
+
+    ``rewritten``: the tokens are kgmem's temporal rewrite of a query that passed this
+    check, and may call the ``kgmem_cypher`` functions of ``temporal_sql.FUNCTIONS``.
+    """
     if tokens and tokens[-1].text == ";":
         tokens = tokens[:-1]
     if not tokens:
         raise CypherRejected("the query is empty")
     for index, token in enumerate(tokens):
+        if rewritten and _kgmem_call(tokens, index):
+            continue
         _check_one(tokens, index, token)
     functions.check_calls(tokens)
     return list(tokens)
@@ -76,6 +82,13 @@ def _check_one(tokens: Sequence[Token], index: int, token: Token) -> None:
             "schema-qualified function calls are not available: they would run SQL",
             position=token.start,
         )
+
+
+def _kgmem_call(tokens: Sequence[Token], index: int) -> bool:
+    """``kgmem_cypher . <allow-listed name> (``: a call the temporal rewrite emits."""
+    if not _qualified_call(tokens, index) or tokens[index].text != temporal_sql.SCHEMA:
+        return False
+    return tokens[index + 2].text in temporal_sql.FUNCTIONS
 
 
 def _qualified_call(tokens: Sequence[Token], index: int) -> bool:

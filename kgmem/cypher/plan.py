@@ -35,6 +35,9 @@ class CypherPlan:
     writes: bool
     tag: str
     rewrites: tuple[str, ...] = ()
+    # Per column: the temporal type ("date", "datetime", ...) of the values the query
+    # makes temporal (they arrive as ISO 8601 text), else None; empty when none is.
+    temporal: tuple[str | None, ...] = ()
 
 
 def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "read") -> CypherPlan:
@@ -57,11 +60,16 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
     guard.check_text(query)
     everything = tokenize(query, keep_trivia=True)
     original = _code(everything)
-    folded = fold.apply(query, original)  # temporal constants become literals
+    folding = fold.apply(query, original)  # temporal constants become literals
+    folded = folding.text
+    # kgmem's own SQL calls are allowed only where kgmem's rewrite wrote them
+    lowered = folded != query and not any(t.text.lower() == "kgmem_cypher" for t in original)
     if folded != query:
         guard.check_text(folded)
         everything = tokenize(folded, keep_trivia=True)
-    code = guard.check_tokens([t for t in everything if t.kind not in (Kind.SPACE, Kind.COMMENT)])
+    code = guard.check_tokens(
+        [t for t in everything if t.kind not in (Kind.SPACE, Kind.COMMENT)], rewritten=lowered
+    )
     columns = infer_columns(query, original)  # names as the analyst wrote them
     guard.check_mode(code, mode)
     typecheck.check_boolean_operands(code)
@@ -77,6 +85,7 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
         writes=guard.writes(code) is not None,
         tag=dollar_tag(rewritten.text),
         rewrites=rewritten.applied,
+        temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
     )
     return prepared, tuple(typecheck.count_parameters(code))
 

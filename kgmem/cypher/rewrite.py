@@ -9,9 +9,9 @@ expansions below shift later positions.
   list kgmem gives AGE matches what AGE returns.
 - The list predicates AGE 1.7 lacks become list comprehensions it has:
   ``any(x IN l WHERE p)`` is ``size([x IN l WHERE p]) > 0``, ``none(...)`` ``= 0``,
-  ``single(...)`` ``= 1`` and ``all(...)`` ``= size(l)``. (AGE compares a null list
-  element as a value, so lists holding nulls can still answer differently from
-  openCypher's three-valued logic.)
+  ``single(...)`` ``= 1`` and ``all(...)`` ``= size(l)``; where the predicate can be
+  read whole, by three-valued logic (true and null elements counted apart,
+  ``kgmem.cypher.nulls``).
 - Booleans that would reach an AGE operator reading them as ``agtype`` (which crashes
   the backend) become ``agtype`` first: ``kgmem.cypher.booleans``.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kgmem.cypher import booleans, eager, labels, merge
+from kgmem.cypher import booleans, eager, labels, merge, nulls
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, depths, union_parts
@@ -146,10 +146,29 @@ def _quantifier_at(text: str, code: Sequence[Token], index: int) -> tuple[Edit, 
     variable = text[code[index + 2].start : code[index + 2].end]
     source = _inner(text, code[index + 4].start, code[where].start)
     predicate = _inner(text, code[where + 1].start, code[close].start)
+    three = nulls.three_valued(predicate)
+    if three is not None:
+        replacement = _three_valued(token.upper, variable, source, three)
+        return Edit(token.start, code[close].end, replacement), close + 1
     kept = f"size([{variable} IN {source} WHERE {predicate}])"
     test = _QUANTIFIERS[token.upper] or f"= size({source})"
     replacement = f"({kept} {test})"
     return Edit(token.start, code[close].end, replacement), close + 1
+
+
+def _three_valued(quantifier: str, variable: str, source: str, predicate: str) -> str:
+    """The quantifier by openCypher's three-valued logic: from the number of elements
+    whose predicate is true and the number whose predicate is null."""
+    true = f"size([{variable} IN {source} WHERE {predicate}])"
+    unknown = f"size([{variable} IN {source} WHERE ({predicate}) IS NULL])"
+    decided = {
+        "ANY": f"WHEN {true} > 0 THEN true WHEN {unknown} > 0 THEN null ELSE false",
+        "NONE": f"WHEN {true} > 0 THEN false WHEN {unknown} > 0 THEN null ELSE true",
+        "ALL": f"WHEN size({source}) - {true} - {unknown} > 0 THEN false "
+        f"WHEN {unknown} > 0 THEN null ELSE true",
+        "SINGLE": f"WHEN {true} > 1 THEN false WHEN {unknown} > 0 THEN null ELSE {true} = 1",
+    }[quantifier]
+    return f"(CASE WHEN ({source}) IS NULL THEN null {decided} END)"
 
 
 def _close_and_where(code: Sequence[Token], open_index: int) -> tuple[int | None, int | None]:

@@ -9,7 +9,7 @@ from typing import Any
 from kgmem.cypher import temporal as t
 from kgmem.cypher import temporal_build as build
 from kgmem.cypher import temporal_math as tm
-from kgmem.cypher.fold_parse import Node, NotConstant
+from kgmem.cypher.fold_parse import Dynamic, Node, NotConstant
 from kgmem.errors import CypherSemanticError, CypherTypeError
 
 
@@ -18,6 +18,8 @@ def evaluate(node: Node, env: Mapping[str, Any]) -> Any:
     if node.kind == "lit":
         return node.value
     if node.kind == "var" and node.value in env:
+        if isinstance(env[node.value], Dynamic):
+            raise NotConstant("computed by the database")
         return env[node.value]
     step = _STEPS.get(node.kind)
     if step is None:

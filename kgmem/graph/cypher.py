@@ -224,6 +224,7 @@ def _result(
         truncated=truncated,
         timings=timings,
         rewrites=checked.rewrites,
+        temporal=checked.temporal,
     )
 
 

@@ -276,10 +276,13 @@ class HealthReport:
 class CypherResult:
     """The answer to a Cypher query: column names, rows of typed JSON values (see
     ``kgmem.cypher.values``), whether rows were cut at the limit, timings in
-    milliseconds (plan, database, decode, total) and the rewrites kgmem applied."""
+    milliseconds (plan, database, decode, total), the rewrites kgmem applied and, per
+    column, the temporal type (``date``, ``datetime``, ...) of values the query made
+    temporal (ISO 8601 text in the rows; Bolt sends them as temporal structures)."""
 
     columns: list[str]
     rows: list[list[Any]]
     truncated: bool
     timings: dict[str, float]
     rewrites: tuple[str, ...] = ()
+    temporal: tuple[str | None, ...] = ()

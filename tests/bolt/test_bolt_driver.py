@@ -89,7 +89,7 @@ async def test_explicit_transaction_sees_its_writes_and_rollback_undoes_them(bol
         ({"k": {"n": [1]}}, {"k": {"n": [1]}}),
         (neo4j.time.Date(2024, 2, 29), "2024-02-29"),
         (neo4j.time.DateTime(2024, 2, 29, 13, 5, 7, tzinfo=None), "2024-02-29T13:05:07"),
-        (neo4j.time.Time(13, 5, 7, 500000000), "13:05:07.5"),
+        (neo4j.time.Time(13, 5, 7, 500000000), "13:05:07.500"),
         (neo4j.time.Duration(months=14, days=3, seconds=5), "P1Y2M3DT5S"),
         (neo4j.spatial.CartesianPoint((1.5, 2.5)), {"srid": 7203, "x": 1.5, "y": 2.5}),
     ],

@@ -12,7 +12,7 @@ from kgmem.cypher import plan
 from kgmem.cypher import temporal as t
 from kgmem.cypher import temporal_build as build
 from kgmem.cypher import temporal_math as tm
-from kgmem.errors import CypherError, CypherSemanticError
+from kgmem.errors import CypherError, CypherRejected, CypherSemanticError
 
 
 def returned(expression: str) -> str:
@@ -99,12 +99,9 @@ def test_map_keys_and_property_names_that_spell_temporal_functions_are_left_alon
 @pytest.mark.parametrize(
     "query",
     [
-        "MATCH (n) RETURN date(n.born) AS d",
-        "RETURN date($when) AS d",
         "RETURN date() AS today",
-        "MATCH (n) WITH date('2015-07-21') AS d, n RETURN d + n.gap AS x",
-        "MATCH (n) WHERE n.at < datetime('2015-07-21T10:00Z') RETURN n",
-        "MATCH (n) RETURN n.x + date('2015-01-01') AS y",
+        "MATCH (n) RETURN date(n.born) * 2 AS d",
+        "MATCH (n) RETURN datetime.fromepoch(n.s, 0) AS d",
         "RETURN date('2015-13-01') AS d",
         "RETURN date('yesterday') AS d",
         "RETURN datetime({year: 2015, timezone: 'Mars/Olympus'}) AS d",
@@ -117,6 +114,52 @@ def test_map_keys_and_property_names_that_spell_temporal_functions_are_left_alon
 def test_what_cannot_be_folded_is_a_clear_cypher_error(query: str) -> None:
     with pytest.raises(CypherError):
         plan(query, {"when": "2015-07-21"})
+
+
+@pytest.mark.parametrize(
+    ("query", "sent"),
+    [
+        ("MATCH (n) RETURN date(n.born) AS d",
+         "MATCH (n) RETURN kgmem_cypher.construct('date', n.born) AS d"),
+        ("RETURN date($when) AS d", "RETURN kgmem_cypher.construct('date', $when) AS d"),
+        ("MATCH (n) WITH date('2015-07-21') AS d, n RETURN d + n.gap AS x",
+         "MATCH (n) WITH '2015-07-21' AS d, n "
+         "RETURN kgmem_cypher.plus('2015-07-21', n.gap, 1) AS x"),
+        ("MATCH (n) WHERE n.at < datetime('2015-07-21T10:00Z') RETURN n",
+         "MATCH (n) WHERE (kgmem_cypher.compare(n.at, '2015-07-21T10:00Z') < 0) RETURN n"),
+        ("MATCH (n) WITH date(n.born) AS d RETURN d.year AS y ORDER BY d",
+         "MATCH (n) WITH kgmem_cypher.construct('date', n.born) AS d "
+         "RETURN kgmem_cypher.part(d, 'year') AS y ORDER BY d"),
+        ("MATCH (a), (b) RETURN duration.inDays(a.t, b.t) AS x",
+         "MATCH (a), (b) RETURN kgmem_cypher.between(a.t, b.t, 'indays') AS x"),
+        ("MATCH (a) RETURN date.truncate('month', a.t) - duration('P1D') AS x",
+         "MATCH (a) RETURN kgmem_cypher.plus(kgmem_cypher.truncate('date', 'month', a.t), "
+         "'P1D', -1) AS x"),
+        ("MATCH (n) RETURN 'x' + toString(date(n.a)) AS s",
+         "MATCH (n) RETURN 'x' + toString(kgmem_cypher.construct('date', n.a)) AS s"),
+    ],
+)  # fmt: skip
+def test_temporal_expressions_over_graph_values_become_kgmem_sql_calls(
+    query: str, sent: str
+) -> None:
+    assert plan(query, {"when": "2015-07-21"}).text == sent
+
+
+def test_an_operand_bound_tighter_to_its_left_is_a_clear_error_not_a_hang() -> None:
+    with pytest.raises(CypherSemanticError):
+        plan("WITH date('2015-07-21') AS d MATCH (n) RETURN 2 * n.x - d AS v")
+    planned = plan("WITH date('2015-07-21') AS d MATCH (n) RETURN (2 * n.x) - d AS v")
+    assert planned.text.endswith("RETURN kgmem_cypher.plus((2 * n.x), '2015-07-21', -1) AS v")
+
+
+def test_analysts_cannot_call_kgmem_sql_functions_even_beside_a_temporal_call() -> None:
+    for query in (
+        "RETURN kgmem_cypher.construct('date', '2015-01-01') AS a",
+        "RETURN kgmem_cypher.construct('date', '2015-01-01') AS a, date('2015-01-01') AS b",
+        "MATCH (n) RETURN KGMEM_CYPHER.part(n.x, 'year') AS a, date(n.x) AS b",
+    ):
+        with pytest.raises(CypherRejected):
+            plan(query)
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,65 @@
+"""Three-valued logic inside the list predicates kgmem rewrites (``any``, ``all``,
+``none``, ``single``).
+
+AGE 1.7 reads a null list element as the agtype value ``null``, not as SQL's NULL:
+comparing it gives false rather than null, and ``IS NULL`` on it is false. The
+smallest query that shows it: ``UNWIND [null] AS x RETURN x = 1, x IS NULL`` returns
+``false, false`` (openCypher: ``null, true``). So ``[x IN [null, 1] WHERE x = 2]`` drops
+the null element as though the comparison were false, and ``single(x IN [null] WHERE
+x = 2)`` would be false instead of null.
+
+Inside a quantifier's predicate kgmem therefore writes each comparison as
+``kgmem_cypher.compare3(a, 'op', b)`` and each null test as ``kgmem_cypher.isnull(x)``
+(SQL functions of migration 0018 that treat both kinds of null as null), and the
+quantifier counts the elements whose predicate is true and those whose predicate is
+null separately (``kgmem.cypher.rewrite``). A predicate the expression parser cannot
+read whole (a CASE, a pattern, a nested comprehension) keeps AGE's two-valued answer.
+"""
+
+from __future__ import annotations
+
+from kgmem.cypher.fold_parse import Node, Unsupported, parse_at
+from kgmem.cypher.lexer import Token, tokenize
+from kgmem.cypher.temporal_sql import SCHEMA
+
+_COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")
+
+
+def three_valued(predicate: str) -> str | None:
+    """``predicate`` with its comparisons and null tests as three-valued functions, or
+    None when it cannot be read whole."""
+    tokens = tokenize(predicate)
+    if not tokens:
+        return None
+    try:
+        node, end = parse_at(tokens, 0)
+    except (Unsupported, RecursionError):
+        return None
+    if end != len(tokens):
+        return None
+    return _Lower(predicate, tokens).lower(node)
+
+
+class _Lower:
+    def __init__(self, text: str, tokens: list[Token]) -> None:
+        self.text, self.tokens = text, tokens
+
+    def lower(self, node: Node) -> str:
+        if node.kind == "binary" and node.value in _COMPARISONS:
+            left, right = (self.lower(c) for c in node.children)
+            return f"{SCHEMA}.compare3({left}, '{node.value}', {right})"
+        if node.kind == "isnull":
+            return f"{SCHEMA}.isnull({self.lower(node.children[0])})"
+        if node.kind == "notnull":
+            return f"(NOT {SCHEMA}.isnull({self.lower(node.children[0])}))"
+        return self._splice(node)
+
+    def _splice(self, node: Node) -> str:
+        out: list[str] = []
+        at = self.tokens[node.first].start
+        for child in sorted(node.children, key=lambda c: c.first):
+            out.append(self.text[at : self.tokens[child.first].start])
+            out.append(self.lower(child))
+            at = self.tokens[child.last - 1].end
+        out.append(self.text[at : self.tokens[node.last - 1].end])
+        return "".join(out)

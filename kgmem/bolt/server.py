@@ -61,6 +61,7 @@ class BoltServer:
         """Stop listening and close every connection (open transactions are undone)."""
         if self.server is not None:
             self.server.close()
+        # asyncio.start_server creates the connection tasks, so no task group owns them.
         for task in list(self.connections):
             task.cancel()
         await asyncio.gather(*self.connections, return_exceptions=True)

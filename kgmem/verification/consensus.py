@@ -42,11 +42,12 @@ with the source's prior :math:`A^0_s` counting as :math:`\alpha` pseudo-claims (
 source seen once is not declared perfect) and kept within :math:`[1 - A_{\max},
 A_{\max}]` (``max_accuracy``, chosen by cross-validation: a source cannot confirm its
 own votes without bound through the consensus they shape), and the two steps repeat
-until no accuracy moves by more than ``tolerance``. Copy detection (below) is re-estimated in the first
-``copy_rounds`` rounds only and then held, since its thresholds make the joint map
-discontinuous (a pair judged dependent one round and not the next, the original and
-the copier swapping); the remaining map is smooth and is solved with SQUAREM
-acceleration (``kgmem.verification.fixedpoint``). The rounds are reported.
+until no accuracy moves by more than ``tolerance``. Copy detection (below) is
+re-estimated in the first ``copy_rounds`` rounds only and then held, since its
+thresholds make the joint map discontinuous (a pair judged dependent one round and
+not the next, the original and the copier swapping); the remaining map is smooth and
+is solved with SQUAREM acceleration (``kgmem.verification.fixedpoint``). The rounds
+are reported.
 
 Malformed values. On an item where at least half of the claims are numbers, a value
 that is not a number (a missing-value mark such as ``N/A`` or ``*``, a number a

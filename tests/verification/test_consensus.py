@@ -4,6 +4,8 @@ similarity, copy detection, determinism and the lone-claim calibration."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kgmem.config import VerificationSettings
 from kgmem.verification import claim_model, consensus
@@ -189,3 +191,22 @@ def test_a_cap_on_accuracy_keeps_one_prolific_source_from_outvoting_two_others()
     )
     settled = consensus.settle(a, state, 3, Estimator(detect_copies=False, max_accuracy=0.9))
     assert np.all(settled.reliability <= 0.9 + 1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from("abc"), st.integers(0, 6)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from([0.99, 0.95, 0.9, 0.75]),
+)
+def test_every_learnt_accuracy_stays_within_the_cap(
+    claims: list[tuple[int, str, int]], cap: float
+) -> None:
+    a = arrays(claims)
+    scores = consensus.estimate(a, Estimator(max_accuracy=cap))
+    assert np.all(scores.reliability <= cap + 1e-12)
+    assert np.all(scores.reliability >= 1 - cap - 1e-12)
+    assert np.all((scores.trust >= 0) & (scores.trust <= 1))

@@ -47,8 +47,10 @@ GRID: dict[str, list[Choice]] = {
                 implied_credit=r,
                 prior_strength=a,
                 copy_evidence=e,
+                max_accuracy=m,
             ),
         )
+        for m in (0.99, 0.9)
         for e in ("mixture", "soft")
         for a in (0.5, 2.0, 8.0)
         for n in (3.0, 10.0, 30.0)

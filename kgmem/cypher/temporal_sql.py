@@ -3,7 +3,7 @@
 What ``kgmem.cypher.fold`` cannot evaluate while planning (``date(n.born)``,
 ``n.at + duration('P1D')``, ``d.year`` for a ``d`` computed from the graph,
 ``duration.between($a, n.at)``, ``n.at < datetime('2015-07-21T10:00Z')``) becomes a
-call of a function in the ``kgmem_cypher`` schema (migration 0018), which AGE runs as
+call of a function in the ``kgmem_cypher`` schema (migration 0017), which AGE runs as
 a schema-qualified SQL function with agtype arguments:
 
 - ``kgmem_cypher.construct(kind, value)``: ``date(x)``, ``datetime(x)``, ... from a

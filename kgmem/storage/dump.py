@@ -138,8 +138,14 @@ async def edges(
     conditions, args = _edge_conditions(ids, keep)
     vertex, claim = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_claim")
     facts = table(ns.name, "_kg_fact")
-    if keep.as_of is not None:  # each fact as believed then
-        facts = f"({revisions.known_facts(ns, f'${len(args)}::timestamptz')})"
+    if keep.as_of is not None:  # each fact as believed then, with the claims in force then
+        at = f"${len(args)}::timestamptz"
+        facts = f"({revisions.known_facts(ns, at)})"
+        claim = (
+            f"(SELECT fact_id, source_id FROM {claim} UNION SELECT fact_id, source_id "
+            f"FROM {table(ns.name, '_kg_claim_history')} WHERE withdrawn_at > {at} "
+            f"AND observed_at <= {at})"
+        )
     sql = (
         f"SELECT f.uid, f.predicate, s.uid AS start, o.uid AS end, e.properties, "
         f"ARRAY(SELECT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id "

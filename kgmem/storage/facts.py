@@ -517,10 +517,17 @@ async def _mirror_validity(
 async def withdraw_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, fact_id: int, sources: Collection[int]
 ) -> None:
-    """Remove the claims of ``sources`` on fact ``fact_id`` (they now say another value)."""
+    """Withdraw the claims of ``sources`` on fact ``fact_id`` (they now say another
+    value): they leave ``_kg_claim``, so consensus no longer counts them, and are kept in
+    ``_kg_claim_history`` with the time they were withdrawn, for provenance and "as of"
+    reads."""
     await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1 "
-        "AND source_id = ANY($2::graphid[])",
+        f"WITH gone AS (DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1 "
+        "AND source_id = ANY($2::graphid[]) "
+        "RETURNING fact_id, source_id, episode_id, confidence, observed_at) "
+        f"INSERT INTO {table(ns.name, '_kg_claim_history')} "
+        "(fact_id, source_id, episode_id, confidence, observed_at, withdrawn_at) "
+        "SELECT fact_id, source_id, episode_id, confidence, observed_at, now() FROM gone",
         fact_id,
         sorted(sources),
     )
@@ -535,6 +542,9 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
         return False
     fact_id, predicate = row
     await conn.execute(f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE fact_id = $1", fact_id)
+    await conn.execute(
+        f"DELETE FROM {table(ns.name, '_kg_claim_history')} WHERE fact_id = $1", fact_id
+    )
     await revisions.forget(conn, ns, [fact_id])
     await conn.execute(f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = $1", fact_id)
     await conn.execute(f"DELETE FROM {table(ns.name, predicate)} WHERE id = $1", fact_id)

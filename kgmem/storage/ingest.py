@@ -199,10 +199,11 @@ async def episode_claims(
 
 
 async def drop_episode_claims(conn: asyncpg.Connection, ns: NamespaceRef, episode_id: int) -> None:
-    """Remove every claim made by an episode."""
-    await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_claim')} WHERE episode_id = $1", episode_id
-    )
+    """Remove every claim made by an episode (withdrawn ones too: forgetting erases)."""
+    for claims in ("_kg_claim", "_kg_claim_history"):
+        await conn.execute(
+            f"DELETE FROM {table(ns.name, claims)} WHERE episode_id = $1", episode_id
+        )
 
 
 async def degree(conn: asyncpg.Connection, ns: NamespaceRef, vertex_id: int) -> int:

@@ -38,6 +38,9 @@ _CHECKS = {
     "revisions_without_fact": (
         "SELECT count(*) FROM {r} r WHERE NOT EXISTS (SELECT 1 FROM {f} f WHERE f.id = r.fact_id)"
     ),
+    "withdrawn_claims_without_fact": (
+        "SELECT count(*) FROM {h} h WHERE NOT EXISTS (SELECT 1 FROM {f} f WHERE f.id = h.fact_id)"
+    ),
     "claims_with_missing_target": (
         "SELECT count(*) FROM {c} c WHERE NOT EXISTS (SELECT 1 FROM {f} f WHERE f.id = c.fact_id)"
         " OR (c.source_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {v} v WHERE v.id = "
@@ -54,6 +57,7 @@ async def check(conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, int]:
         "f": table(ns.name, "_kg_fact"),
         "c": table(ns.name, "_kg_claim"),
         "r": table(ns.name, "_kg_fact_revision"),
+        "h": table(ns.name, "_kg_claim_history"),
         "vv": table(ns.name, "_kg_vertex_vector"),
         "fv": table(ns.name, "_kg_fact_vector"),
         "gv": table(ns.name, "_ag_label_vertex"),

@@ -69,7 +69,9 @@ class _ClaimState(NamedTuple):
     dependence: list[float] | None
 
 
-def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str:
+def _item_state_sql(
+    ns: NamespaceRef, predicate: str, source_label: bool, async_commit: bool
+) -> str:
     label = table(ns.name, predicate)
     score = table(ns.name, "_kg_source_score")
     dep = table(ns.name, "_kg_source_dependence")
@@ -80,8 +82,9 @@ def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str
         else "NULL::text"
     )
     start = f"(SELECT start_id FROM {label} WHERE id = $1)"
+    setting = "sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), "
     return (
-        f"WITH {current_item(ns, predicate, start)}, "
+        f"WITH {setting if async_commit else ''}{current_item(ns, predicate, start)}, "
         "u AS MATERIALIZED (SELECT DISTINCT source_id FROM c), "
         "s AS MATERIALIZED (SELECT x.* FROM (SELECT source_id FROM u ORDER BY source_id) u "
         "CROSS JOIN LATERAL (SELECT source_id, reliability, prior, hit, weight, claims, "
@@ -98,7 +101,8 @@ def _item_state_sql(ns: NamespaceRef, predicate: str, source_label: bool) -> str
         "(SELECT array_agg(d.source_a) FROM d) AS dependent_a, "
         "(SELECT array_agg(d.source_b) FROM d) AS dependent_b, "
         "(SELECT array_agg(d.probability) FROM d) AS dependence "
-        "FROM c LEFT JOIN s ON s.source_id = c.source_id "
+        f"FROM c {'CROSS JOIN sc ' if async_commit else ''}"
+        "LEFT JOIN s ON s.source_id = c.source_id "
         "LEFT JOIN LATERAL (SELECT fs.trust "
         f"FROM {table(ns.name, '_kg_fact_score')} fs WHERE fs.fact_id = c.fact_id LIMIT 1) fs "
         "ON true "
@@ -115,16 +119,20 @@ async def item_state(
     predicate: str,
     *,
     source_label: bool = True,
+    async_commit: bool = False,
 ) -> ItemState:
     """The state of the data item of fact ``fact_id`` (a ``predicate`` edge), read in one
     statement: the item's edges by AGE's start_id index, their claims, the source score
     rows locked ``FOR UPDATE`` (in source order, so concurrent updates of shared sources
     queue instead of deadlocking), the facts' stored trust, the Source properties of
     unscored sources (``source_label``: whether the namespace has a Source label yet),
-    and the dependent pairs among the sources (the same arrays on every row)."""
-    records = await rows.fetch(
-        conn, _ClaimState, _item_state_sql(ns, predicate, source_label), fact_id, predicate
-    )
+    and the dependent pairs among the sources (the same arrays on every row).
+
+    ``async_commit``: the transaction's commit does not wait for the WAL flush (set by
+    this statement, which saves a round trip of its own), for a transaction that writes
+    only derived data (scores ``kgmem verify`` recomputes from the durable claims)."""
+    sql = _item_state_sql(ns, predicate, source_label, async_commit)
+    records = await rows.fetch(conn, _ClaimState, sql, fact_id, predicate)
     stored: dict[int, SourceScore] = {}
     old_trust: dict[int, float] = {}
     unscored: dict[int, SourceInfo] = {}

@@ -59,6 +59,23 @@ async def claim_times(
     return {(fact_id, source_id): said for fact_id, source_id, said in records}
 
 
+def in_force_sql(ns: NamespaceRef) -> str:
+    """The statement of ``in_force``: $1 subject ids, $2 predicates, $3 with closed."""
+    return (
+        f"WITH e AS MATERIALIZED (SELECT e.id FROM {table(ns.name, '_ag_label_edge')} e "
+        "WHERE e.start_id = ANY($1::graphid[])) "
+        "SELECT f.uid, f.id, f.subject_id, f.predicate, f.object_id, f.valid_from, f.valid_to, "
+        f"f.recorded_at, ARRAY(SELECT c.source_id FROM {table(ns.name, '_kg_claim')} c "
+        "WHERE c.fact_id = f.id AND c.source_id IS NOT NULL) AS sources, "
+        "f.expired_at IS NOT NULL AS closed "
+        "FROM e CROSS JOIN LATERAL (SELECT f.uid, f.id, f.subject_id, f.predicate, "
+        "f.object_id, f.valid_from, f.valid_to, f.recorded_at, f.expired_at "
+        f"FROM {table(ns.name, '_kg_fact')} f WHERE f.id = e.id "
+        "AND f.predicate = ANY($2::text[]) AND ($3 OR f.expired_at IS NULL) OFFSET 0) f "
+        "ORDER BY f.id"
+    )
+
+
 async def in_force(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
@@ -69,20 +86,19 @@ async def in_force(
 ) -> list[StatedFact]:
     """Facts not closed (``expired_at`` null; closed ones too ``with_closed``) whose
     subject is one of ``subject_ids`` and predicate one of ``predicates``, oldest first
-    (by graph id)."""
+    (by graph id).
+
+    The subjects' edges come first, through AGE's start_id indexes, and each one's fact
+    row by its primary key: a LATERAL lookup that OFFSET keeps the planner from
+    flattening. Left to itself, after a bulk load whose statistics are not yet
+    analysed, the planner scanned every open fact of the namespace and probed each edge
+    label per fact: a write's cost grew with the namespace (docs/performance.md)."""
     if not subject_ids or not predicates:
         return []
     records = await rows.fetch(
         conn,
         _InForce,
-        "SELECT f.uid, f.id, f.subject_id, f.predicate, f.object_id, f.valid_from, f.valid_to, "
-        f"f.recorded_at, ARRAY(SELECT c.source_id FROM {table(ns.name, '_kg_claim')} c "
-        "WHERE c.fact_id = f.id AND c.source_id IS NOT NULL) AS sources, "
-        "f.expired_at IS NOT NULL AS closed "
-        f"FROM {table(ns.name, '_kg_fact')} f "
-        f"WHERE f.id IN (SELECT e.id FROM {table(ns.name, '_ag_label_edge')} e "
-        "WHERE e.start_id = ANY($1::graphid[])) AND f.predicate = ANY($2::text[]) "
-        "AND ($3 OR f.expired_at IS NULL) ORDER BY f.id",
+        in_force_sql(ns),
         sorted(subject_ids),
         sorted(predicates),
         with_closed,

@@ -282,7 +282,10 @@ async def _relabel(
             old.id,
         )
     for column in ("source_id", "episode_id"):
-        await conn.execute(f"UPDATE {claims} SET {column} = $1 WHERE {column} = $2", new_id, old.id)
+        for claim_table in (claims, table(ns.name, "_kg_claim_history")):
+            await conn.execute(
+                f"UPDATE {claim_table} SET {column} = $1 WHERE {column} = $2", new_id, old.id
+            )
     await conn.execute(f"UPDATE {edges} SET start_id = $1 WHERE start_id = $2", new_id, old.id)
     await conn.execute(f"UPDATE {edges} SET end_id = $1 WHERE end_id = $2", new_id, old.id)
     await embeddings.rekey(conn, ns, "vertex", old.id, new_id)
@@ -378,10 +381,12 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
     facts, claims = table(ns.name, "_kg_fact"), table(ns.name, "_kg_claim")
     # Facts are found through AGE's endpoint indexes, so their rows go before the edges.
     touching = f"SELECT id FROM {edges} WHERE start_id = $1 OR end_id = $1"
-    await conn.execute(
-        f"DELETE FROM {claims} WHERE source_id = $1 OR episode_id = $1 OR fact_id IN ({touching})",
-        ref.id,
-    )
+    for claim_table in (claims, table(ns.name, "_kg_claim_history")):
+        await conn.execute(
+            f"DELETE FROM {claim_table} WHERE source_id = $1 OR episode_id = $1 "
+            f"OR fact_id IN ({touching})",
+            ref.id,
+        )
     await conn.execute(
         f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id IN ({touching})", ref.id
     )

@@ -212,7 +212,8 @@ class ClaimModel:
         a = self.p.prior_strength
         hit = sums(self.source, self.weight * prob[self.value], minlength=self.n_sources)
         prior = self._group_prior(hit)
-        out: Floats = np.clip((hit + a * prior) / (self.source_weight + a), 0.01, 0.99)
+        cap = self.p.max_accuracy
+        out: Floats = np.clip((hit + a * prior) / (self.source_weight + a), 1 - cap, cap)
         return out
 
     def _group_prior(self, hit: Floats) -> Floats:

@@ -34,6 +34,7 @@ class Estimator:
     numeric_share: float = 0.5
     implied_credit: float = 0.5
     copy_evidence: str = "soft"
+    max_accuracy: float = 0.99
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,12 +39,15 @@ as the smoothed mean probability of what each source asserts,
 .. math:: A_s = \frac{\sum_{c \in s} w_c P(v_c) + \alpha\, A^0_s}{\sum_{c \in s} w_c + \alpha},
 
 with the source's prior :math:`A^0_s` counting as :math:`\alpha` pseudo-claims (so a
-source seen once is not declared perfect), and the two steps repeat until no accuracy
-moves by more than ``tolerance``. Copy detection (below) is re-estimated in the first
-``copy_rounds`` rounds only and then held, since its thresholds make the joint map
-discontinuous (a pair judged dependent one round and not the next, the original and
-the copier swapping); the remaining map is smooth and is solved with SQUAREM
-acceleration (``kgmem.verification.fixedpoint``). The rounds are reported.
+source seen once is not declared perfect) and kept within :math:`[1 - A_{\max},
+A_{\max}]` (``max_accuracy``, chosen by cross-validation: a source cannot confirm its
+own votes without bound through the consensus they shape), and the two steps repeat
+until no accuracy moves by more than ``tolerance``. Copy detection (below) is
+re-estimated in the first ``copy_rounds`` rounds only and then held, since its
+thresholds make the joint map discontinuous (a pair judged dependent one round and
+not the next, the original and the copier swapping); the remaining map is smooth and
+is solved with SQUAREM acceleration (``kgmem.verification.fixedpoint``). The rounds
+are reported.
 
 Malformed values. On an item where at least half of the claims are numbers, a value
 that is not a number (a missing-value mark such as ``N/A`` or ``*``, a number a
@@ -176,7 +179,9 @@ def settle(
         hit = state.base_hit + sums(model.source, model.weight * prob[model.value], model.n_sources)
         weight = state.base_weight + model.source_weight
         accuracy = np.clip(
-            (hit + p.prior_strength * prior) / (weight + p.prior_strength), 0.01, 0.99
+            (hit + p.prior_strength * prior) / (weight + p.prior_strength),
+            1 - p.max_accuracy,
+            p.max_accuracy,
         )
     scores = model.scores(prob, accuracy, independence, (dependence, state.copying), rounds)
     return Scores(

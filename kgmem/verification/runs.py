@@ -19,11 +19,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kgmem.config import VerificationSettings
+from kgmem.errors import KgmemError
 from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
 from kgmem.schema.graph_schema import ValueType
 from kgmem.storage import Connection, NamespaceRef, item_scores, namespaces, score_columns
 from kgmem.storage import verification as store
+from kgmem.storage.namespace_cache import is_missing_namespace
 from kgmem.storage.score_columns import ClaimColumns, FactScoreColumns
 from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
 from kgmem.verification import calibration, consensus, estimators
@@ -360,7 +362,10 @@ async def update_item(
     default = estimators.CHOSEN["accu"].params
     p = default if isinstance(default, Estimator) else Estimator()
     has_source = await ctx.db.labels.has(conn, ns, "Source")
-    item = await item_scores.item_state(conn, ns, *fact, source_label=has_source)
+    # Scores are derived data that `kgmem verify` recomputes from the claims (which were
+    # committed durably by the write): this commit need not wait for the WAL flush, which
+    # was most of an update's latency.
+    item = await item_scores.item_state(conn, ns, *fact, source_label=has_source, async_commit=True)
     rows, stored = item.rows, item.stored
     if not rows.fact_id:
         return
@@ -481,13 +486,31 @@ async def after_write(
     fact: tuple[int, str] | None = None,
 ) -> None:
     """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it;
-    ``fact`` (its graph id and predicate, when the caller has them) saves a look-up."""
+    ``fact`` (its graph id and predicate, when the caller has them) saves a look-up.
+
+    The namespace comes from the per-process cache (``kgmem.storage.namespace_cache``),
+    which saves a round trip per update; when a statement finds its tables gone (the
+    namespace was deleted, or deleted and created again, by another process), the name
+    is forgotten and the update runs once more on a fresh look-up."""
+    try:
+        await _update_after_write(ctx, namespace, fact_uid, source_uid, settings, fact)
+    except KgmemError as exc:
+        if not is_missing_namespace(exc):
+            raise
+        ctx.db.namespaces.forget(namespace)
+        await _update_after_write(ctx, namespace, fact_uid, source_uid, settings, fact)
+
+
+async def _update_after_write(
+    ctx: GraphContext,
+    namespace: str,
+    fact_uid: str,
+    source_uid: str,
+    settings: VerificationSettings,
+    fact: tuple[int, str] | None,
+) -> None:
     async with ctx.db.transaction() as conn:
-        # Scores are derived data that `kgmem verify` recomputes from the claims (which
-        # were committed durably by the write): this commit need not wait for the WAL
-        # flush, which was most of an update's latency.
-        await conn.execute("SET LOCAL synchronous_commit TO off")
-        ns = await namespaces.resolve(conn, namespace)
+        ns = await ctx.db.namespaces.resolve(conn, namespace)
         if fact is None:
             found = await store.claim_ids(conn, ns, fact_uid, source_uid)
             if found is None:

@@ -49,6 +49,14 @@ SIDE_COLUMNS = {
     "_kg_vertex_vector": {"id", "embedding"},
     "_kg_fact_vector": {"id", "embedding"},
     "_kg_claim": {"fact_id", "source_id", "episode_id", "confidence", "observed_at"},
+    "_kg_claim_history": {
+        "fact_id",
+        "source_id",
+        "episode_id",
+        "confidence",
+        "observed_at",
+        "withdrawn_at",
+    },
 }
 
 

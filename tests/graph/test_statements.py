@@ -3,11 +3,15 @@ batch, an episode's structured facts (``kgmem.graph.statements``)."""
 
 from datetime import UTC, datetime
 
+import asyncpg
 import httpx
 
 from kgmem import BatchWrite, EntityWrite, FactQuery, FactWrite, Memory
 from kgmem.graph.statements import overlaps, succession_plan, successions
 from kgmem.ingest import EpisodeWrite, FactMention
+from kgmem.storage import dump, namespaces
+from kgmem.storage import statements as statement_store
+from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.statements import StatedFact
 
 Y2020 = datetime(2020, 1, 1, tzinfo=UTC)
@@ -230,3 +234,92 @@ def test_intervals_overlap_unless_one_ends_before_the_other_starts() -> None:
     assert overlaps((Y2020, None), (None, Y2024))
     assert not overlaps((Y2020, Y2024), (Y2024, None))
     assert not overlaps((Y2024, None), (Y2020, Y2024))
+
+
+async def test_the_facts_in_force_are_read_by_index_whatever_the_statistics_say(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    """The statement of ``statements.in_force`` (run by every write of a functional
+    predicate) finds the subjects' edges and each edge's fact row by index, also when
+    the planner believes the side table holds a few rows and it holds thousands (the
+    state right after a bulk load): a plan that scans the open facts costs each write
+    time in proportion to the namespace."""
+    people = [EntityWrite(f"p{k}", "Person", {"name": f"P{k}"}) for k in range(400)]
+    places = [EntityWrite(f"c{k}", "Place", {"name": f"C{k}"}) for k in range(5)]
+    await memory.write_batch(namespace, BatchWrite(entities=people + places))
+    await memory.write_batch(
+        namespace, BatchWrite(facts=[FactWrite("p0", "LIVES_IN", "c0", source="s0")])
+    )
+    await raw_conn.execute(f'ANALYZE "{namespace}"._kg_fact')  # statistics of one fact
+    await memory.write_batch(
+        namespace,
+        BatchWrite(
+            facts=[
+                FactWrite(f"p{k}", "LIVES_IN", f"c{k % 5}", source=f"s{k % 7}")
+                for k in range(1, 400)
+            ]
+        ),
+    )
+    ref = NamespaceRef(name=namespace, graph_oid=0)
+    subject = await raw_conn.fetchval(f"SELECT id FROM \"{namespace}\"._kg_vertex WHERE uid = 'p7'")
+    # A table this small is cheapest to scan: leave the planner only the plan shapes.
+    await raw_conn.execute("SET enable_seqscan = off")
+    plan = "\n".join(
+        r[0]
+        for r in await raw_conn.fetch(
+            f"EXPLAIN {statement_store.in_force_sql(ref)}", [subject], ["LIVES_IN"], False
+        )
+    )
+    assert "_kg_fact_pkey" in plan, plan
+    assert "Seq Scan on _kg_fact " not in plan and "Heap Scan on _kg_fact " not in plan, plan
+    async with memory.database.acquire() as conn:
+        [found] = await statement_store.in_force(conn, ref, [int(subject)], ["LIVES_IN"])
+    assert found.subject_id == int(subject) and found.predicate == "LIVES_IN"
+
+
+async def test_a_withdrawn_claim_is_kept_as_history_and_seen_as_of_before(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    """A source that moves to another value leaves the current consensus but not the
+    record: its former claim is kept, closed, and an "as of" read from before the move
+    still names it among the former value's sources."""
+    await _people(memory, namespace)
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", source="census"))
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", source="atlas"))
+    before = await raw_conn.fetchval("SELECT clock_timestamp()")
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "lisbon", source="census"))
+    history = await raw_conn.fetch(
+        "SELECT x.uid, h.withdrawn_at, h.observed_at "
+        f'FROM "{namespace}"._kg_claim_history h '
+        f'JOIN "{namespace}"._kg_vertex x ON x.id = h.source_id'
+    )
+    assert [r["uid"] for r in history] == ["census"]
+    assert history[0]["observed_at"] <= before < history[0]["withdrawn_at"]
+    # The current consensus counts the claims in force only: atlas on Berlin.
+    counted = await raw_conn.fetch(
+        f'SELECT o.uid AS value, x.uid AS source FROM "{namespace}"._kg_claim c '
+        f'JOIN "{namespace}"._kg_fact f ON f.id = c.fact_id '
+        f'JOIN "{namespace}"._kg_vertex o ON o.id = f.object_id '
+        f'JOIN "{namespace}"._kg_vertex x ON x.id = c.source_id'
+    )
+    assert sorted((r["value"], r["source"]) for r in counted) == [
+        ("berlin", "atlas"),
+        ("lisbon", "census"),
+    ]
+
+    async def sources_as_of(at: datetime | None) -> dict[str, list[str]]:
+        async with memory.database.transaction(readonly=True) as conn:
+            ref = await namespaces.resolve(conn, namespace)
+            out: dict[str, list[str]] = {}
+            async for batch in dump.edges(conn, ref, None, keep=dump.EdgeFilter(as_of=at)):
+                out.update({e.end: list(e.sources) for e in batch if e.label == "LIVES_IN"})
+            return out
+
+    assert await sources_as_of(before) == {"berlin": ["atlas", "census"]}
+    now = await raw_conn.fetchval("SELECT clock_timestamp()")
+    assert await sources_as_of(now) == {"berlin": ["atlas"], "lisbon": ["census"]}
+    # Deleting the fact erases its history too.
+    [berlin] = (await _lives_in(memory, namespace))["berlin"]
+    await memory.delete_fact(namespace, berlin.uid)
+    assert await raw_conn.fetchval(f'SELECT count(*) FROM "{namespace}"._kg_claim_history') == 0
+    assert not any((await memory.check_namespace(namespace)).values())

@@ -4,6 +4,8 @@ similarity, copy detection, determinism and the lone-claim calibration."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kgmem.config import VerificationSettings
 from kgmem.verification import claim_model, consensus
@@ -160,3 +162,51 @@ def test_agreeing_on_probably_true_values_is_weaker_copy_evidence_than_soft_coun
         assert dependence(agree, differ, "mixture") < dependence(agree, differ, "soft")
     assert dependence(20, 1, "mixture") < 0.5 < dependence(20, 1, "soft")
     assert dependence(12, 3, "mixture") < 0.05 and dependence(50, 1, "mixture") > 0.9
+
+
+def test_a_cap_on_accuracy_keeps_one_prolific_source_from_outvoting_two_others() -> None:
+    """Source 0 agrees with another source on each of 50 items, so its learnt accuracy
+    runs up to the cap; sources 1 and 2 are seen once, on the contested item, where
+    they say one value and source 0 another. Under the default cap source 0 alone
+    outweighs the two (and their accuracies fall for disagreeing with it); under a cap
+    of 0.9 the two independent sources win. The cap bounds every accuracy, also in the
+    incremental step."""
+    claims = []
+    for item in range(50):
+        claims += [(item, "v", 0), (item, "v", 3 + item)]
+    claims += [(50, "a", 0), (50, "b", 1), (50, "b", 2)]
+    a = arrays(claims)
+    free = consensus.estimate(a, Estimator(detect_copies=False))
+    capped = consensus.estimate(a, Estimator(detect_copies=False, max_accuracy=0.9))
+    assert free.reliability[0] > 0.95 and a.value_text[free.chosen[50]] == "a"
+    assert np.all((capped.reliability >= 0.1 - 1e-12) & (capped.reliability <= 0.9 + 1e-12))
+    assert a.value_text[capped.chosen[50]] == "b"
+    n = len(a.source_prior)
+    state = consensus.LocalState(
+        accuracy=capped.reliability,
+        copying=np.zeros(n),
+        base_hit=np.full(n, 100.0),
+        base_weight=np.full(n, 100.0),
+        pairs={},
+    )
+    settled = consensus.settle(a, state, 3, Estimator(detect_copies=False, max_accuracy=0.9))
+    assert np.all(settled.reliability <= 0.9 + 1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.sampled_from("abc"), st.integers(0, 6)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.sampled_from([0.99, 0.95, 0.9, 0.75]),
+)
+def test_every_learnt_accuracy_stays_within_the_cap(
+    claims: list[tuple[int, str, int]], cap: float
+) -> None:
+    a = arrays(claims)
+    scores = consensus.estimate(a, Estimator(max_accuracy=cap))
+    assert np.all(scores.reliability <= cap + 1e-12)
+    assert np.all(scores.reliability >= 1 - cap - 1e-12)
+    assert np.all((scores.trust >= 0) & (scores.trust <= 1))

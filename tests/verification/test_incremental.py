@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import asyncpg
 import numpy as np
+import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.storage import namespaces, score_columns
+from kgmem.errors import NamespaceNotFound
+from kgmem.storage import item_scores, namespaces, score_columns
 from kgmem.storage import verification as store
 from kgmem.verification import runs
 
@@ -122,3 +125,49 @@ async def test_full_run_columns_index_like_the_row_path(memory: Memory, namespac
     assert by_columns.fact_value == by_rows.fact_value
     assert dict(zip(facts.tolist(), values.tolist(), strict=True)) == by_rows.fact_value
     assert len(cols.fact_id) == len(rows.fact_id) == 12 * 5
+
+
+async def test_an_update_commits_without_waiting_for_the_wal_and_only_its_own_transaction(
+    memory: Memory, namespace: str
+) -> None:
+    """The item's state is read with the setting that makes the update's commit
+    asynchronous (scores are derived data); the setting is local to that transaction."""
+    await seed(memory, namespace)
+    await memory.verify_namespace(namespace)
+    fact = await memory.add_fact(
+        namespace, FactWrite(subject="p0", predicate="WORKS_AT", object="beta", source="hr")
+    )
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, namespace)
+        async with conn.transaction():
+            item = await item_scores.item_state(
+                conn, ref, fact.id, fact.predicate, async_commit=True
+            )
+            assert await conn.fetchval("SHOW synchronous_commit") == "off"
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        async with conn.transaction():
+            plain = await item_scores.item_state(conn, ref, fact.id, fact.predicate)
+            assert await conn.fetchval("SHOW synchronous_commit") == "on"
+    assert item.rows == plain.rows and len(item.rows.fact_id) == 5
+
+
+async def test_an_update_after_the_namespace_went_away_elsewhere_says_not_found(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    """The update takes the namespace from the per-process cache; when another process
+    has deleted it, the update forgets the name and reports the namespace missing (not
+    a storage error about a missing table)."""
+    await seed(memory, namespace)
+    fact = await memory.add_fact(
+        namespace, FactWrite(subject="p0", predicate="WORKS_AT", object="beta", source="hr")
+    )
+    settings = memory.settings.verification
+    at = (fact.id, fact.predicate)
+    await runs.after_write(memory.ctx, namespace, fact.uid, "hr", settings, fact=at)
+    assert memory.database.namespaces.get(namespace) is not None
+    await raw_conn.execute("SELECT ag_catalog.drop_graph($1, true)", namespace)
+    await raw_conn.execute("DELETE FROM kgmem.namespace WHERE name = $1", namespace)
+    with pytest.raises(NamespaceNotFound):
+        await runs.after_write(memory.ctx, namespace, fact.uid, "hr", settings, fact=at)
+    assert memory.database.namespaces.get(namespace) is None
+    await memory.create_namespace(namespace)  # for the fixture's clean-up

@@ -238,6 +238,10 @@ async def _move(
         f"UPDATE {t('_kg_fact')} f SET object_id = m.n FROM {mapping} WHERE f.object_id = m.o",
         f"UPDATE {t('_kg_claim')} c SET source_id = m.n FROM {mapping} WHERE c.source_id = m.o",
         f"UPDATE {t('_kg_claim')} c SET episode_id = m.n FROM {mapping} WHERE c.episode_id = m.o",
+        f"UPDATE {t('_kg_claim_history')} c SET source_id = m.n FROM {mapping} "
+        "WHERE c.source_id = m.o",
+        f"UPDATE {t('_kg_claim_history')} c SET episode_id = m.n FROM {mapping} "
+        "WHERE c.episode_id = m.o",
         f"UPDATE {t('_ag_label_edge')} e SET start_id = m.n FROM {mapping} WHERE e.start_id = m.o",
         f"UPDATE {t('_ag_label_edge')} e SET end_id = m.n FROM {mapping} WHERE e.end_id = m.o",
         f"UPDATE {t('_kg_vertex')} v SET id = m.n FROM {mapping} WHERE v.id = m.o",

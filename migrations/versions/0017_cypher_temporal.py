@@ -13,15 +13,15 @@ Every function is IMMUTABLE, STRICT, PARALLEL SAFE, reads no table and fixes its
 search path. The read-only Cypher roles get USAGE on the schema (through
 ``kgmem_cypher_reader``); EXECUTE is PostgreSQL's default for functions.
 
-Revision ID: 0018_cypher_temporal
+Revision ID: 0017_cypher_temporal
 Revises: 0015_keyword_index_updates
 Create Date: 2026-11-24
 """
 
 from alembic import op
 
-revision = "0018_cypher_temporal"
-down_revision = "0015_keyword_index_updates"
+revision = "0017_cypher_temporal"
+down_revision = "0016_claim_history"
 branch_labels = None
 depends_on = None
 

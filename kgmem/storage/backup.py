@@ -267,6 +267,7 @@ def _wipe_store(conn: psycopg.Connection[Any], graphs: list[str]) -> list[sql.Co
     ]
     wipe += [
         sql.SQL("DROP SCHEMA IF EXISTS kgmem CASCADE"),
+        sql.SQL("DROP SCHEMA IF EXISTS kgmem_cypher CASCADE"),
         sql.SQL("DROP TABLE IF EXISTS public.kgmem_alembic_version"),
     ]
     installed = conn.execute(
@@ -352,6 +353,7 @@ END
 $role$;
 GRANT USAGE ON SCHEMA ag_catalog TO kgmem_cypher_reader;
 GRANT SELECT ON ag_catalog.ag_graph, ag_catalog.ag_label TO kgmem_cypher_reader;
+GRANT USAGE ON SCHEMA kgmem_cypher TO kgmem_cypher_reader;
 """
 
 

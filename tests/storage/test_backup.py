@@ -58,8 +58,13 @@ async def answers(memory: Memory, ns: str) -> dict[str, Any]:
     cypher = await memory.cypher(
         ns, "MATCH (a)-[r]->(b) RETURN a.uid, type(r), b.uid ORDER BY a.uid, type(r), b.uid"
     )
+    # Three-valued quantifiers run kgmem's SQL functions (their schema is restored too).
+    quantifier = await memory.cypher(
+        ns, "MATCH (a) WITH collect(a.uid) + [null] AS u RETURN single(x IN u WHERE x = 'zz')"
+    )
     knows = await memory.list_facts(ns)
     return {
+        "quantifier": quantifier.rows,
         # Hits in order, not BM25's scores: its corpus statistics also count row versions
         # that VACUUM has not removed yet (building writes an episode twice, each time a
         # new index entry), and a restore builds the index from the live rows only.
@@ -91,6 +96,7 @@ async def test_store_round_trip_keeps_every_row_and_answer(
 ) -> None:
     source, before = await filled(fresh_database, tmp_path)
     assert before["keyword"] and before["cypher"]  # the comparison below means something
+    assert before["quantifier"] == [[None]]
 
     manifest = await asyncio.to_thread(backup.backup, source, tmp_path / "store.kgb")
     target = await fresh_database()

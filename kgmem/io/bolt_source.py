@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from kgmem.errors import ConfigurationError, InvalidInput
-from kgmem.storage import rows
 
 NODES = (
     "MATCH (n) WHERE id(n) > $after RETURN id(n) AS id, labels(n) AS labels, "
@@ -122,6 +121,10 @@ def _driver_module() -> Any:
 
 async def _page(driver: Any, database: str | None, path: Path, state: DumpState, size: int) -> None:
     """Read and append one page of the current phase, then move the state on."""
+    # Here, not at the top: the storage package is heavy, and `kgmem --help` imports this
+    # module through the CLI (tests/cli/test_startup_imports.py).
+    from kgmem.storage import rows
+
     if state.phase == "nodes":
         nodes = rows.typed(_Node, await _fetch(driver, database, NODES, state.after, size))
         lines, ids = [_node_line(r) for r in nodes], [r.id for r in nodes]

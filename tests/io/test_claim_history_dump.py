@@ -85,6 +85,10 @@ async def test_dump_then_import_keeps_claims_and_history(
     target = await _dump_and_load(memory, namespace, tmp_path)
     try:
         assert await _state(memory, target) == before
+        # The same dump imported again over it changes nothing: no second history row.
+        options = ImportOptions(report_dir=tmp_path)
+        await memory.import_file(target, tmp_path / f"{namespace}.jsonl", options)
+        assert await _state(memory, target) == before
     finally:
         await memory.delete_namespace(target)
 

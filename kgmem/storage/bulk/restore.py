@@ -147,6 +147,7 @@ async def _insert_claims(conn: asyncpg.Connection, ns: NamespaceRef, claims: lis
 async def _insert_withdrawn(
     conn: asyncpg.Connection, ns: NamespaceRef, rows: list[tuple[_Claim, datetime]]
 ) -> None:
+    """Add the withdrawn claims not recorded yet (importing one dump twice adds none)."""
     if not rows:
         return
     await conn.execute(
@@ -154,7 +155,10 @@ async def _insert_withdrawn(
         "(fact_id, source_id, episode_id, confidence, observed_at, withdrawn_at) "
         "SELECT f, s, e, c, coalesce(o, w), w FROM unnest($1::graphid[], $2::graphid[], "
         "$3::graphid[], $4::float8[], $5::timestamptz[], $6::timestamptz[]) "
-        "AS x(f, s, e, c, o, w)",
+        "AS x(f, s, e, c, o, w) WHERE NOT EXISTS (SELECT 1 FROM "
+        f"{table(ns.name, '_kg_claim_history')} h WHERE h.fact_id = x.f "
+        "AND h.source_id IS NOT DISTINCT FROM x.s AND h.episode_id IS NOT DISTINCT FROM x.e "
+        "AND h.withdrawn_at = x.w)",
         *(list(column) for column in zip(*(c for c, _ in rows), strict=True)),
         [w for _, w in rows],
     )

@@ -116,7 +116,7 @@ def encode_batch(batch: Batch | None, bytes_read: int) -> bytes:
         return marshal.dumps((None, bytes_read))
     vertices = [(v.uid, v.label, v.properties, v.merge, v.line) for v in batch.vertices]
     edges = [
-        (e.uid, e.label, e.start, e.end, e.properties, e.merge, e.line, e.sources)
+        (e.uid, e.label, e.start, e.end, e.properties, e.merge, e.line, e.sources, e.restore)
         for e in batch.edges
     ]
     rejects = [(r.line, r.reason, r.raw, r.column, r.ends_reading) for r in batch.rejects]

@@ -307,6 +307,10 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
     record.update({k: e.fact[k] for k in FACT_FIELDS if e.fact.get(k) is not None})
     if e.sources:
         record["sources"] = list(e.sources)
+    if e.claims:
+        record["claims"] = list(e.claims)
+    if e.withdrawn:
+        record["withdrawn"] = list(e.withdrawn)
     return record
 
 

@@ -16,6 +16,7 @@ import io
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +30,7 @@ from kgmem.io.rdf_syntaxes import read_statements
 from kgmem.io.rejects import Reject
 from kgmem.schema.identifiers import validate_label, validate_property_key
 from kgmem.storage.bulk import EdgeOp, VertexOp
+from kgmem.storage.bulk.restore import TIMES
 
 _EXTENSIONS = {
     ".nt": "ntriples",
@@ -230,8 +232,66 @@ def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp:
     if kind in ("vertex", "node"):
         return vertex_op(uid, label, obj.get("properties"), line)
     if kind in ("edge", "relationship"):
-        return edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
+        op = edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
+        op.restore = _restore(obj)
+        return op
     raise InvalidInput('each line needs "kind": "vertex" or "edge"')
+
+
+def _restore(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """What an exported edge record says of its fact beyond the edge: its times, its
+    claims (``claims``, else one per uid of ``sources``) and withdrawn claims, checked
+    here so that a malformed record is rejected with its line."""
+    out: dict[str, Any] = {}
+    if any(obj.get(k) is not None for k in TIMES):
+        out["times"] = {k: _time_text(obj.get(k), k) for k in TIMES}
+    claims = obj.get("claims")
+    if claims is None and obj.get("sources") is not None:
+        sources = obj["sources"]
+        if not isinstance(sources, list) or not all(isinstance(u, str) for u in sources):
+            raise InvalidInput('"sources" must be a list of source uids')
+        claims = [{"source": u} for u in sources]
+    if claims is not None:
+        out["claims"] = _claim_list(claims, "claims", ())
+    if obj.get("withdrawn") is not None:
+        out["withdrawn"] = _claim_list(obj["withdrawn"], "withdrawn", ("withdrawn_at",))
+    return out or None
+
+
+def _time_text(value: Any, name: str) -> str | None:
+    """An ISO 8601 time as UTC-offset text (a time without an offset is UTC)."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        at = None
+    if at is None:
+        raise InvalidInput(f"{name}: not an ISO 8601 time: {value!r}")
+    return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).isoformat()
+
+
+def _claim_list(value: Any, name: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Claims as a dump writes them: objects with ``source`` and/or ``episode`` uids,
+    ``confidence`` (0..1 or null) and ``observed_at``, plus the ``required`` times."""
+    if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
+        raise InvalidInput(f'"{name}" must be a list of objects')
+    out = []
+    for c in value:
+        source, episode, confidence = c.get("source"), c.get("episode"), c.get("confidence")
+        if not any(isinstance(u, str) and u for u in (source, episode)):
+            raise InvalidInput(f'each of "{name}" needs a "source" or "episode" uid')
+        if confidence is not None and not (
+            isinstance(confidence, int | float) and 0 <= confidence <= 1
+        ):
+            raise InvalidInput(f'"{name}": confidence must be a number in [0, 1]')
+        claim = {"source": source, "episode": episode, "confidence": confidence}
+        for k in ("observed_at", *required):
+            if k in required and c.get(k) is None:
+                raise InvalidInput(f'each of "{name}" needs "{k}"')
+            claim[k] = _time_text(c.get(k), k)
+        out.append(claim)
+    return out
 
 
 _CSV_TYPES: dict[str, Callable[[str], Any]] = {

@@ -69,6 +69,7 @@ from kgmem.model.verification import (
     TrustBasis,
     TrustGround,
     VerificationRun,
+    WithdrawnClaim,
 )
 
 __all__ = [
@@ -124,6 +125,7 @@ __all__ = [
     "TrustGround",
     "VerificationRun",
     "VerificationStatus",
+    "WithdrawnClaim",
     "WriteOutcome",
     "version_tag",
 ]

@@ -57,6 +57,20 @@ class SourceClaim:
     observed_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class WithdrawnClaim:
+    """A claim its source no longer makes: ``source`` said ``value`` (fact ``fact``) at
+    ``observed_at`` and withdrew it at ``withdrawn_at`` (the known time it said another
+    value of the item). Kept as history; the current consensus does not count it."""
+
+    source: str
+    value: str
+    fact: str
+    confidence: float | None
+    observed_at: datetime
+    withdrawn_at: datetime
+
+
 TrustGround = Literal["consensus", "unscored", "competitors", "nothing"]
 
 
@@ -80,7 +94,9 @@ class TrustBasis:
 class FactVerification:
     """How well-supported a fact is: ``support`` independent sources for it (copies
     discounted), ``contradiction`` sources for competing values of the same data item,
-    ``consensus`` its share of the item's support, ``trust`` the probability it is true."""
+    ``consensus`` its share of the item's support, ``trust`` the probability it is true.
+    ``withdrawn`` are the former claims on its value that sources have since withdrawn
+    (history: not counted in ``support`` nor anywhere in the consensus)."""
 
     fact: str
     subject: str
@@ -97,6 +113,7 @@ class FactVerification:
     sources_against: tuple[SourceClaim, ...]
     scored_at: datetime | None
     basis: TrustBasis
+    withdrawn: tuple[WithdrawnClaim, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

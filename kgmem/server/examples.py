@@ -67,6 +67,16 @@ VERIFICATION = {
     "sources_against": [],
     "scored_at": T0,
     "basis": {"rests_on": "consensus", "sources": 1, "claims": 1, "prior": 0.9},
+    "withdrawn": [
+        {
+            "source": "old-crm",
+            "value": "acme",
+            "fact": "f-alice-acme",
+            "confidence": None,
+            "observed_at": T0,
+            "withdrawn_at": T0,
+        }
+    ],
 }
 SOURCE = {
     "uid": "hr-db",

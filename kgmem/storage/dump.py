@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import asyncpg
+import orjson
 
 from kgmem.storage import agtype, revisions, rows
 from kgmem.storage.refs import NamespaceRef
@@ -34,7 +35,10 @@ FACT_FIELDS = ("valid_from", "valid_to", "recorded_at", "expired_at", "status", 
 class DumpedEdge:
     """A stored edge as exported (all its agtype properties) with its claim sources and
     its fact's time and trust (``FACT_FIELDS``: times as ISO 8601 text, ``status`` and
-    ``trust`` as verification last scored them; None when unset or never scored)."""
+    ``trust`` as verification last scored them; None when unset or never scored).
+    A whole-namespace export also gives each claim in force (``claims``: source,
+    episode, confidence, observed_at) and each withdrawn one (``withdrawn``: the same
+    and withdrawn_at), so that a dump restores them (``kgmem.storage.bulk.restore``)."""
 
     uid: str
     label: str
@@ -43,6 +47,8 @@ class DumpedEdge:
     properties: dict[str, Any]
     sources: tuple[str, ...]
     fact: dict[str, Any] = field(default_factory=dict)
+    claims: tuple[dict[str, Any], ...] = ()
+    withdrawn: tuple[dict[str, Any], ...] = ()
 
 
 class _VertexRow(NamedTuple):
@@ -67,6 +73,8 @@ class _EdgeRow(NamedTuple):
     expired_at: datetime | None
     status: str | None
     trust: float | None
+    claims: str | None
+    withdrawn: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +158,9 @@ async def edges(
         f"SELECT f.uid, f.predicate, s.uid AS start, o.uid AS end, e.properties, "
         f"ARRAY(SELECT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id "
         f"WHERE c.fact_id = f.id ORDER BY x.uid) AS sources, "
-        f"f.valid_from, f.valid_to, f.recorded_at, f.expired_at, sc.status, sc.trust "
+        f"f.valid_from, f.valid_to, f.recorded_at, f.expired_at, sc.status, sc.trust, "
+        f"{_claim_list(ns, keep, withdrawn=False)} AS claims, "
+        f"{_claim_list(ns, keep, withdrawn=True)} AS withdrawn "
         f"FROM {facts} f "
         f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
         f"JOIN {vertex} s ON s.id = e.start_id JOIN {vertex} o ON o.id = e.end_id "
@@ -165,6 +175,23 @@ async def edges(
             batch = []
     if batch:
         yield batch
+
+
+def _claim_list(ns: NamespaceRef, keep: EdgeFilter, *, withdrawn: bool) -> str:
+    """SQL: a fact's claims in force (or withdrawn ones) as JSON text, null when none or
+    when ``keep`` reads the past (an "as of" export names the sources then only)."""
+    if keep.as_of is not None:
+        return "NULL::text"
+    vertex = table(ns.name, "_kg_vertex")
+    extra = ", 'withdrawn_at', c.withdrawn_at" if withdrawn else ""
+    claims = table(ns.name, "_kg_claim_history" if withdrawn else "_kg_claim")
+    return (
+        "(SELECT json_agg(json_build_object('source', x.uid, 'episode', y.uid, "
+        f"'confidence', c.confidence, 'observed_at', c.observed_at{extra}) "
+        "ORDER BY c.observed_at, x.uid, y.uid)::text "
+        f"FROM {claims} c LEFT JOIN {vertex} x ON x.id = c.source_id "
+        f"LEFT JOIN {vertex} y ON y.id = c.episode_id WHERE c.fact_id = f.id)"
+    )
 
 
 def _edge_conditions(ids: Sequence[int] | None, keep: EdgeFilter) -> tuple[list[str], list[object]]:
@@ -208,4 +235,6 @@ def _edge(r: _EdgeRow) -> DumpedEdge:
         agtype.decode(r.properties),
         tuple(r.sources),
         fact,
+        tuple(orjson.loads(r.claims)) if r.claims else (),
+        tuple(orjson.loads(r.withdrawn)) if r.withdrawn else (),
     )

@@ -302,6 +302,21 @@ async def claimants(
     return [(r[0], r[1], r[2], r[3]) for r in records]
 
 
+async def withdrawn_claimants(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[int]
+) -> list[tuple[int, int, float | None, datetime, datetime]]:
+    """(fact id, source id, confidence, observed_at, withdrawn_at) of the sourced claims
+    on ``fact_ids`` that their sources withdrew (``_kg_claim_history``), oldest first."""
+    records = await conn.fetch(
+        "SELECT fact_id, source_id, confidence, observed_at, withdrawn_at "
+        f"FROM {table(ns.name, '_kg_claim_history')} "
+        "WHERE fact_id = ANY($1::graphid[]) AND source_id IS NOT NULL "
+        "ORDER BY withdrawn_at, observed_at, source_id",
+        fact_ids,
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in records]
+
+
 @dataclass(frozen=True, slots=True)
 class ItemFact:
     """A current fact of a data item: ids, the value it asserts and its object uid."""

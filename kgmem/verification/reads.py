@@ -4,6 +4,7 @@ reliability, a candidate statement checked against the memory, trust for search.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from kgmem.config import VerificationSettings
 from kgmem.errors import EntityNotFound, FactNotFound, SourceNotFound
@@ -18,6 +19,7 @@ from kgmem.model import (
     SourceDetail,
     SourceReliability,
     TrustBasis,
+    WithdrawnClaim,
 )
 from kgmem.schema import validate_label, validate_uid
 from kgmem.storage import Connection, NamespaceRef, namespaces
@@ -64,7 +66,8 @@ async def _views(
     ids = [f.id for f in item]
     scores = await store.fact_scores(conn, ns, ids)
     claims = await store.claimants(conn, ns, ids)
-    source_ids = sorted({c[1] for c in claims})
+    former = await store.withdrawn_claimants(conn, ns, ids)
+    source_ids = sorted({c[1] for c in claims} | {c[1] for c in former})
     infos = {s.id: s for s in await store.sources(conn, ns, source_ids)}
     reliability = await store.source_scores(conn, ns, source_ids)
     by_id = {f.id: f for f in item}
@@ -77,7 +80,7 @@ async def _views(
         for fact_id, source_id, confidence, observed in claims:
             claimed = by_id[fact_id]
             entry = SourceClaim(
-                source=infos[source_id].uid if source_id in infos else str(source_id),
+                source=_uid(infos, source_id),
                 reliability=_rel(reliability.get(source_id)),
                 value=claimed.value,
                 fact=claimed.uid,
@@ -115,9 +118,40 @@ async def _views(
                     claims=len(backing),
                     prior=_prior(backers, infos, settings),
                 ),
+                withdrawn=_withdrawn(
+                    former,
+                    by_id,
+                    infos,
+                    {i for i, g in by_id.items() if canonical_key(g.value, vtype) == key},
+                ),
             )
         )
     return out
+
+
+def _withdrawn(
+    former: Sequence[tuple[int, int, float | None, datetime, datetime]],
+    by_id: dict[int, ItemFact],
+    infos: dict[int, SourceInfo],
+    facts: set[int],
+) -> tuple[WithdrawnClaim, ...]:
+    """The withdrawn claims among ``former`` on the facts ``facts``."""
+    return tuple(
+        WithdrawnClaim(
+            source=_uid(infos, source_id),
+            value=by_id[fact_id].value,
+            fact=by_id[fact_id].uid,
+            confidence=confidence,
+            observed_at=observed,
+            withdrawn_at=withdrawn,
+        )
+        for fact_id, source_id, confidence, observed, withdrawn in former
+        if fact_id in facts
+    )
+
+
+def _uid(infos: dict[int, SourceInfo], source_id: int) -> str:
+    return infos[source_id].uid if source_id in infos else str(source_id)
 
 
 def _prior(

@@ -14,6 +14,7 @@ import asyncpg
 from kgmem.storage import agtype, statements
 from kgmem.storage import rows as typed_rows
 from kgmem.storage.bulk.ops import BatchContext, BatchCounts, EdgeOp
+from kgmem.storage.bulk.restore import restore
 from kgmem.storage.bulk.rows import all_plain, any_uid, copy_rows, field, json_field, reserve_many
 from kgmem.storage.fact_reads import SYSTEM_KEYS
 from kgmem.storage.facts import timestamp
@@ -156,6 +157,7 @@ async def write_edges(
             [agtype.encode(p) for _, p in rows],
         )
     await _source_claims(conn, ns, ops, fact_ids, ends)
+    await restore(conn, ns, ops, fact_ids)
     return {(ends[op.start][0], op.label) for op in ops if op.uid in fact_ids}
 
 
@@ -190,17 +192,29 @@ async def _without_restated(
     """``new`` less the edges that restate a fact in force, which go to ``fact_ids`` as
     that fact's graph id, and less those that restate an earlier edge of ``new`` (the
     same statement from another record or source of the batch), returned apart as
-    uid -> the earlier edge's uid. Both are counted unchanged."""
-    restated = await _restated(conn, ns, [op for group in new.values() for op in group], ends)
+    uid -> the earlier edge's uid. Both are counted unchanged. Facts of a dump
+    (``_dumped``) are neither."""
+    said = [op for group in new.values() for op in group if not _dumped(op)]
+    restated = await _restated(conn, ns, said, ends)
     fact_ids.update(restated)
     kept: dict[str, list[EdgeOp]] = {}
     again: dict[str, str] = {}
     for label, group in new.items():
-        rest = [op for op in group if op.uid not in restated] if restated else group
+        rest = [op for op in group if op.uid not in restated and not _dumped(op)]
+        kept[label] = [op for op in group if _dumped(op)]
         if rest:
-            kept[label] = _first_of_each_statement(rest, again)
+            kept[label] += _first_of_each_statement(rest, again)
+        if not kept[label]:
+            del kept[label]
     counts.edges_unchanged += len(restated) + len(again)
     return kept, again
+
+
+def _dumped(op: EdgeOp) -> bool:
+    """Whether ``op`` is a fact of a dump (it carries its times): restored as the fact
+    it was, with its own uid, never merged into another fact of the same statement
+    (a dump holds each closed and current fact of a statement apart)."""
+    return op.restore is not None and "times" in op.restore
 
 
 def _first_of_each_statement(group: list[EdgeOp], again: dict[str, str]) -> list[EdgeOp]:

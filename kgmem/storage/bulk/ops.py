@@ -31,7 +31,8 @@ class VertexOp:
 @dataclass(slots=True)
 class EdgeOp:
     """An edge (a fact) between two vertex uids; ``sources`` are the uids of the Source
-    vertices that asserted it (RDF named graphs), among the batch's vertices or stored."""
+    vertices that asserted it (RDF named graphs), among the batch's vertices or stored;
+    ``restore`` what a dump says of its fact (``kgmem.storage.bulk.restore``)."""
 
     uid: str
     label: str
@@ -41,6 +42,7 @@ class EdgeOp:
     merge: bool
     line: int
     sources: list[str] = field(default_factory=list)
+    restore: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,164 @@
+"""Restoring what a whole-namespace JSON Lines export says of each fact beyond its edge:
+its times, its claims in force and the claims withdrawn from it (claim history).
+
+An export (``kgmem.storage.dump``) writes, per edge, ``valid_from``, ``valid_to``,
+``recorded_at``, ``expired_at``, ``claims`` (source and episode uids, confidence,
+observed_at) and ``withdrawn`` (the same and withdrawn_at). The JSON Lines reader keeps
+them on the edge operation as ``EdgeOp.restore`` and ``restore`` writes them after the
+batch's edges, so that dump then import gives the same facts in force, the same claims
+(and so the same consensus) and the same history. A claim whose source or episode is
+not in the target namespace (a subgraph export that left it out) is not restored.
+The fact's earlier versions (``_kg_fact_revision``) are not part of the format.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from kgmem.storage import agtype
+from kgmem.storage.bulk.ops import EdgeOp
+from kgmem.storage.facts import timestamp
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import table
+
+TIMES = ("valid_from", "valid_to", "recorded_at", "expired_at")
+"""The fact times an export writes and an import restores."""
+
+_Claim = tuple[int, int | None, int | None, float | None, datetime | None]
+
+
+async def restore(
+    conn: asyncpg.Connection, ns: NamespaceRef, ops: Sequence[EdgeOp], fact_ids: Mapping[str, int]
+) -> None:
+    """Write the times, claims and withdrawn claims ``ops`` carry onto their facts."""
+    kept = [(fact_ids[op.uid], op, op.restore) for op in ops if op.restore and op.uid in fact_ids]
+    if not kept:
+        return
+    await _times(conn, ns, [(i, op.label, r["times"]) for i, op, r in kept if "times" in r])
+    wanted = {
+        u
+        for _, _, r in kept
+        for c in (*r.get("claims", ()), *r.get("withdrawn", ()))
+        for u in (c.get("source"), c.get("episode"))
+        if u
+    }
+    ids: dict[str, int] = dict(
+        await conn.fetch(
+            f"SELECT uid, id FROM {table(ns.name, '_kg_vertex')} WHERE uid = ANY($1::text[])",
+            sorted(wanted),
+        )
+    )
+    claims = _claims(((i, r.get("claims", ())) for i, _, r in kept), ids)
+    withdrawn = [
+        (claim, when)
+        for i, _, r in kept
+        for c in r.get("withdrawn", ())
+        if (claim := _claim(i, c, ids)) is not None and (when := _at(c.get("withdrawn_at")))
+    ]
+    await _insert_claims(conn, ns, claims)
+    await _insert_withdrawn(conn, ns, withdrawn)
+
+
+def _at(text: Any) -> datetime | None:
+    return datetime.fromisoformat(text) if isinstance(text, str) else None
+
+
+def _claim(fact_id: int, c: Mapping[str, Any], ids: Mapping[str, int]) -> _Claim | None:
+    """A claim as a row, or None when its source or episode is not in the namespace."""
+    source, episode = c.get("source"), c.get("episode")
+    if (source and source not in ids) or (episode and episode not in ids):
+        return None
+    confidence = c.get("confidence")
+    return (
+        fact_id,
+        ids[source] if source else None,
+        ids[episode] if episode else None,
+        float(confidence) if confidence is not None else None,
+        _at(c.get("observed_at")),
+    )
+
+
+def _claims(
+    by_fact: Iterable[tuple[int, Iterable[Mapping[str, Any]]]], ids: Mapping[str, int]
+) -> list[_Claim]:
+    return [
+        claim for i, found in by_fact for c in found if (claim := _claim(i, c, ids)) is not None
+    ]
+
+
+async def _times(
+    conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[tuple[int, str, Mapping[str, Any]]]
+) -> None:
+    """Set each fact's times on its side row and mirror them into its edge's map."""
+    if not rows:
+        return
+    columns = {k: [_at(t.get(k)) for _, _, t in rows] for k in TIMES}
+    await conn.execute(
+        f"UPDATE {table(ns.name, '_kg_fact')} f SET valid_from = x.vf, valid_to = x.vt, "
+        "recorded_at = coalesce(x.ra, f.recorded_at), expired_at = x.ea "
+        "FROM unnest($1::graphid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], "
+        "$5::timestamptz[]) AS x(i, vf, vt, ra, ea) WHERE f.id = x.i",
+        [i for i, _, _ in rows],
+        *(columns[k] for k in TIMES),
+    )
+    by_label: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
+    for i, label, t in rows:
+        by_label[label].append((i, t))
+    for label, group in sorted(by_label.items()):
+        edge = table(ns.name, label)
+        found = dict(
+            await conn.fetch(
+                f"SELECT id, properties::text FROM {edge} WHERE id = ANY($1::graphid[])",
+                [i for i, _ in group],
+            )
+        )
+        updated = []
+        for i, t in group:
+            props = agtype.decode(found[i])
+            props.update({k: timestamp(_at(t.get(k))) for k in TIMES if t.get(k) is not None})
+            updated.append((i, agtype.encode(props)))
+        await conn.execute(
+            f"UPDATE {edge} AS e SET properties = x.p::agtype "
+            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE e.id = x.i",
+            [i for i, _ in updated],
+            [p for _, p in updated],
+        )
+
+
+async def _insert_claims(conn: asyncpg.Connection, ns: NamespaceRef, claims: list[_Claim]) -> None:
+    if not claims:
+        return
+    await conn.execute(
+        f"INSERT INTO {table(ns.name, '_kg_claim')} "
+        "(fact_id, source_id, episode_id, confidence, observed_at) "
+        "SELECT f, s, e, c, coalesce(o, now()) FROM unnest($1::graphid[], $2::graphid[], "
+        "$3::graphid[], $4::float8[], $5::timestamptz[]) AS x(f, s, e, c, o) "
+        "ON CONFLICT (fact_id, source_id, episode_id) DO UPDATE "
+        "SET confidence = EXCLUDED.confidence, observed_at = EXCLUDED.observed_at",
+        *(list(column) for column in zip(*claims, strict=True)),
+    )
+
+
+async def _insert_withdrawn(
+    conn: asyncpg.Connection, ns: NamespaceRef, rows: list[tuple[_Claim, datetime]]
+) -> None:
+    """Add the withdrawn claims not recorded yet (importing one dump twice adds none)."""
+    if not rows:
+        return
+    await conn.execute(
+        f"INSERT INTO {table(ns.name, '_kg_claim_history')} "
+        "(fact_id, source_id, episode_id, confidence, observed_at, withdrawn_at) "
+        "SELECT f, s, e, c, coalesce(o, w), w FROM unnest($1::graphid[], $2::graphid[], "
+        "$3::graphid[], $4::float8[], $5::timestamptz[], $6::timestamptz[]) "
+        "AS x(f, s, e, c, o, w) WHERE NOT EXISTS (SELECT 1 FROM "
+        f"{table(ns.name, '_kg_claim_history')} h WHERE h.fact_id = x.f "
+        "AND h.source_id IS NOT DISTINCT FROM x.s AND h.episode_id IS NOT DISTINCT FROM x.e "
+        "AND h.withdrawn_at = x.w)",
+        *(list(column) for column in zip(*(c for c, _ in rows), strict=True)),
+        [w for _, w in rows],
+    )

@@ -2,6 +2,7 @@
 followed by further clauses and UNION ALL parts, as Neo4j Browser sends on connect."""
 
 import asyncio
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from kgmem import EntityWrite, FactWrite, Memory
 
 PROBLEM = "application/problem+json"
 
+GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "cypher.md").read_text()
 BROWSER = (
     "CALL db.labels() YIELD label "
     "RETURN {name:'labels', data:COLLECT(label)[..1000]} AS result\n"
@@ -180,3 +182,11 @@ async def test_any_text_around_a_call_answers_or_gets_a_4xx(
         query,
         response.text,
     )
+
+
+async def test_the_example_in_the_cypher_guide_runs(client: httpx.AsyncClient, graph: str) -> None:
+    section = GUIDE.split("## Procedures inside queries", 1)[1]
+    example = section.split("```cypher\n", 1)[1].split("```", 1)[0]
+    response = await cypher(client, graph, example)
+    assert response.status_code == 200, response.text
+    assert response.json()["rows"] == [[1, ["Person"]], [1, ["LIVES_IN"]]]

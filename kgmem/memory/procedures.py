@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from kgmem import __version__
-from kgmem.cypher import Mode, calls
+from kgmem.cypher import Mode, calls, explained
 from kgmem.errors import CypherRejected, CypherSemanticError
 from kgmem.model import CypherResult, NamespaceStats
 
@@ -57,19 +57,37 @@ async def prepare(
 ) -> Prepared:
     """Answer the procedure calls in ``query`` (see the module docstring)."""
     given = dict(params or {})
+    inner = explained(query)
+    if inner is not None:  # EXPLAIN shows the plan of the rewritten query
+        text, given = await _rewritten(source, namespace, inner, given, calls.find(inner))
+        return Prepared(None, "EXPLAIN " + text, given)
     found = calls.find(query)
     if not found:
         return Prepared(None, query, given)
     if calls.only_call(query, found):
         return Prepared(await answer_call(source, namespace, found[0]), query, given)
-    tables = [await run(source, namespace, call) for call in found]
+    text, given = await _rewritten(source, namespace, query, given, found)
+    return Prepared(None, text, given)
+
+
+async def _rewritten(
+    source: Source,
+    namespace: str,
+    query: str,
+    given: dict[str, Any],
+    found: list[calls.Call],
+) -> tuple[str, dict[str, Any]]:
+    """``query`` with its calls rewritten, and the parameters holding their rows."""
+    if not found:
+        return query, given
     clash = [name for name in given if name.startswith(calls.PARAM_PREFIX)]
     if clash:
         raise CypherRejected(f"parameter names starting {calls.PARAM_PREFIX!r} are kgmem's own")
+    tables = [await run(source, namespace, call) for call in found]
     rewritten = calls.rewrite(query, found, [columns for columns, _ in tables])
     for param, (columns, rows) in zip(rewritten.params, tables, strict=True):
         given[param] = [dict(zip(columns, row, strict=True)) for row in rows]
-    return Prepared(None, rewritten.text, given)
+    return rewritten.text, given
 
 
 async def run(source: Source, namespace: str, call: calls.Call) -> Table:

@@ -190,3 +190,13 @@ async def test_the_example_in_the_cypher_guide_runs(client: httpx.AsyncClient, g
     response = await cypher(client, graph, example)
     assert response.status_code == 200, response.text
     assert response.json()["rows"] == [[1, ["Person"]], [1, ["LIVES_IN"]]]
+
+
+async def test_explain_shows_the_rewritten_call(client: httpx.AsyncClient, graph: str) -> None:
+    response = await cypher(client, graph, "EXPLAIN CALL db.labels() YIELD label RETURN label")
+    assert response.status_code == 200, response.text
+    lines = [row[0] for row in response.json()["rows"]]
+    assert "parameters: kgmem_call_0" in lines
+    assert any("UNWIND $kgmem_call_0" in line for line in lines)
+    alone = await cypher(client, graph, "EXPLAIN CALL db.labels()")
+    assert alone.status_code == 200, alone.text

@@ -43,6 +43,19 @@ class Rewritten:
 
     text: str
     params: tuple[str, ...]
+    spans: tuple[tuple[int, int, int, int], ...] = ()  # (new start, new end, old start, old end)
+
+    def original(self, position: int) -> int:
+        """Where ``position`` in the rewritten text stands in the query as written (the
+        start of a call for a position inside what replaced it)."""
+        shift = 0
+        for new_start, new_end, old_start, old_end in self.spans:
+            if position < new_start:
+                break
+            if position < new_end:
+                return old_start
+            shift = new_end - old_end
+        return position - shift
 
 
 def find(query: str) -> list[Call]:
@@ -168,23 +181,43 @@ def only_call(query: str, calls: Sequence[Call]) -> bool:
 def rewrite(query: str, calls: Sequence[Call], columns: Sequence[Sequence[str]]) -> Rewritten:
     """``query`` with each call replaced by an UNWIND of a parameter; ``columns`` holds
     what each call's procedure yields (checked against its YIELD items)."""
-    pieces: list[str] = []
+    out = _Text(query)
     params: list[str] = []
-    at = 0
     for number, (call, yields) in enumerate(zip(calls, columns, strict=True)):
         items = checked(call, yields)
         param, row = f"{PARAM_PREFIX}{number}", f"{_ROW_PREFIX}{number}"
         projection = ", ".join(f"{row}.`{column}` AS {_quote(alias)}" for column, alias in items)
-        pieces.append(query[at : call.start])
-        pieces.append(f"UNWIND ${param} AS {row} WITH {projection}")
-        at = call.end
+        out.replace(call.start, call.end, f"UNWIND ${param} AS {row} WITH {projection}")
         if call.ends_part:
-            pieces.append(query[at : call.where_end])
-            pieces.append(" RETURN " + ", ".join(_quote(alias) for _, alias in items))
-            at = call.where_end
+            returned = " RETURN " + ", ".join(_quote(alias) for _, alias in items)
+            out.replace(call.where_end, call.where_end, returned)
         params.append(param)
-    pieces.append(query[at:])
-    return Rewritten(text="".join(pieces), params=tuple(params))
+    return Rewritten(text=out.done(), params=tuple(params), spans=tuple(out.spans))
+
+
+class _Text:
+    """The query being rewritten left to right, with where each replacement stands."""
+
+    def __init__(self, query: str) -> None:
+        self.query = query
+        self.pieces: list[str] = []
+        self.at = 0  # how far the query is copied
+        self.length = 0  # the length of the new text so far
+        self.spans: list[tuple[int, int, int, int]] = []
+
+    def replace(self, start: int, end: int, text: str) -> None:
+        self._add(self.query[self.at : start])
+        self.spans.append((self.length, self.length + len(text), start, end))
+        self._add(text)
+        self.at = end
+
+    def _add(self, text: str) -> None:
+        self.pieces.append(text)
+        self.length += len(text)
+
+    def done(self) -> str:
+        self._add(self.query[self.at :])
+        return "".join(self.pieces)
 
 
 def checked(call: Call, yields: Sequence[str]) -> tuple[tuple[str, str], ...]:

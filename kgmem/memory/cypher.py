@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.cypher.named import NamedQuery
+from kgmem.errors import CypherError
 from kgmem.graph import GraphContext, cypher_transaction
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import named as named_ops
@@ -53,11 +54,14 @@ class CypherMethods:
         request = CypherRequest(
             query=prepared.query, params=prepared.params, mode=mode, limit=limit
         )
-        if mode == "read":
-            return await self.reads.run(
-                lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
-            )
-        result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+        try:
+            if mode == "read":
+                return await self.reads.run(
+                    lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
+                )
+            result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+        except CypherError as error:
+            raise prepared.placed(error) from None
         await self.live.changed(namespace, "cypher.written")
         return result
 
@@ -74,7 +78,10 @@ class CypherMethods:
                 prepared = await procedures.prepare(self, namespace, request.query, request.params)
                 if prepared.answer is not None:
                     return prepared.answer
-                return await run(replace(request, query=prepared.query, params=prepared.params))
+                try:
+                    return await run(replace(request, query=prepared.query, params=prepared.params))
+                except CypherError as error:
+                    raise prepared.placed(error) from None
 
             yield with_procedures
         if mode == "write":

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from kgmem import __version__
 from kgmem.cypher import Mode, calls, explained
-from kgmem.errors import CypherRejected, CypherSemanticError
+from kgmem.errors import CypherError, CypherRejected, CypherSemanticError
 from kgmem.model import CypherResult, NamespaceStats
 
 KERNEL_VERSION = "5.20.0"
@@ -50,6 +50,15 @@ class Prepared:
     answer: CypherResult | None
     query: str
     params: Mapping[str, Any]
+    original: Callable[[int], int] = int  # a position in ``query`` in the text as written
+
+    def placed(self, error: CypherError) -> CypherError:
+        """``error`` (raised by the rewritten query) with its position in the query as
+        the caller wrote it."""
+        if error.position is not None:
+            error.position = self.original(error.position)
+            error.extra = {**error.extra, "position": error.position}
+        return error
 
 
 async def prepare(
@@ -59,15 +68,17 @@ async def prepare(
     given = dict(params or {})
     inner = explained(query)
     if inner is not None:  # EXPLAIN shows the plan of the rewritten query
-        text, given = await _rewritten(source, namespace, inner, given, calls.find(inner))
-        return Prepared(None, "EXPLAIN " + text, given)
+        head = query[: len(query) - len(inner)]
+        done = await _rewritten(source, namespace, inner, given, calls.find(inner))
+        # positions in an EXPLAIN's errors count from just after the word EXPLAIN
+        return Prepared(None, head + done.text, given, done.original)
     found = calls.find(query)
     if not found:
         return Prepared(None, query, given)
     if calls.only_call(query, found):
         return Prepared(await answer_call(source, namespace, found[0]), query, given)
-    text, given = await _rewritten(source, namespace, query, given, found)
-    return Prepared(None, text, given)
+    done = await _rewritten(source, namespace, query, given, found)
+    return Prepared(None, done.text, given, done.original)
 
 
 async def _rewritten(
@@ -76,10 +87,10 @@ async def _rewritten(
     query: str,
     given: dict[str, Any],
     found: list[calls.Call],
-) -> tuple[str, dict[str, Any]]:
-    """``query`` with its calls rewritten, and the parameters holding their rows."""
+) -> calls.Rewritten:
+    """``query`` with its calls rewritten; their rows are added to ``given``."""
     if not found:
-        return query, given
+        return calls.Rewritten(query, ())
     clash = [name for name in given if name.startswith(calls.PARAM_PREFIX)]
     if clash:
         raise CypherRejected(f"parameter names starting {calls.PARAM_PREFIX!r} are kgmem's own")
@@ -87,7 +98,7 @@ async def _rewritten(
     rewritten = calls.rewrite(query, found, [columns for columns, _ in tables])
     for param, (columns, rows) in zip(rewritten.params, tables, strict=True):
         given[param] = [dict(zip(columns, row, strict=True)) for row in rows]
-    return rewritten.text, given
+    return rewritten
 
 
 async def run(source: Source, namespace: str, call: calls.Call) -> Table:

@@ -78,3 +78,14 @@ def test_any_text_is_rewritten_without_calls_or_refused(query: str) -> None:
     except CypherError:
         return
     assert calls.find(text) == []  # every call at the top level was replaced
+
+
+def test_positions_map_back_to_the_query_as_written() -> None:
+    query = "CALL db.labels() YIELD label WHERE label = 'a' RETURN label UNION ALL CALL db.labels()"
+    found = calls.find(query)
+    done = calls.rewrite(query, found, [["label"]] * 2)
+    where = done.text.index("WHERE")
+    assert done.original(where) == query.index("WHERE")
+    assert done.original(done.text.index("UNION")) == query.index("UNION")
+    assert done.original(3) == 0  # inside the UNWIND that replaced the first call
+    assert done.original(len(done.text) - 1) == len(query)  # the RETURN added at the end

@@ -200,3 +200,16 @@ async def test_explain_shows_the_rewritten_call(client: httpx.AsyncClient, graph
     assert any("UNWIND $kgmem_call_0" in line for line in lines)
     alone = await cypher(client, graph, "EXPLAIN CALL db.labels()")
     assert alone.status_code == 200, alone.text
+
+
+async def test_error_positions_count_in_the_query_as_written(
+    client: httpx.AsyncClient, graph: str
+) -> None:
+    query = "CALL db.labels() YIELD label AS l WHERE l <> 'x' RETURN l AS all"
+    response = await cypher(client, graph, query)
+    assert_problem(response, 422)
+    assert response.json()["position"] == query.index("all")
+    explained = await cypher(client, graph, "EXPLAIN  " + query)
+    assert_problem(explained, 422)
+    # as for any EXPLAIN, counted from just after the word EXPLAIN
+    assert explained.json()["position"] == query.index("all") + len("  ")

@@ -191,6 +191,7 @@ class Session:
             query,
             may_use=self.who.may_use,
             default=self.settings.default_database,
+            system=SYSTEM,
         )
         if answered is not None:
             return answered

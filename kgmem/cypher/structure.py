@@ -104,6 +104,8 @@ def _continues_previous(tokens: Sequence[Token], index: int, previous: str) -> b
         return True
     if word == "DELETE" and before == "DETACH":
         return True
+    if word == "WITH" and before in ("STARTS", "ENDS"):
+        return True  # the string operators STARTS WITH and ENDS WITH
     # MERGE ... ON CREATE SET / ON MATCH SET belong to the MERGE.
     return previous == "MERGE" and (before == "ON" or (word == "SET" and _after_on(tokens, index)))
 

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.cypher.named import NamedQuery
+from kgmem.errors import CypherError
 from kgmem.graph import GraphContext, cypher_transaction
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import named as named_ops
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.reads import ReadRouter
 from kgmem.live import Live
-from kgmem.model import (
-    CypherResult,
-)
+from kgmem.memory import procedures
+from kgmem.model import CypherResult, NamespaceStats
 
 
 class CypherMethods:
@@ -27,6 +28,10 @@ class CypherMethods:
     settings: Settings
     live: Live
     reads: ReadRouter
+
+    if TYPE_CHECKING:  # from GraphContent, read by the procedures
+
+        async def namespace_stats(self, name: str) -> NamespaceStats: ...
 
     # -- Cypher -----------------------------------------------------------------
 
@@ -41,13 +46,22 @@ class CypherMethods:
     ) -> CypherResult:
         """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
         READ ONLY transaction as the namespace's reader role (on a replica when there are
-        some), write mode as the service."""
-        request = CypherRequest(query=query, params=params or {}, mode=mode, limit=limit)
-        if mode == "read":
-            return await self.reads.run(
-                lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
-            )
-        result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+        some), write mode as the service. kgmem's own procedures are answered first
+        (``kgmem.memory.procedures``), alone or followed by further clauses."""
+        prepared = await procedures.prepare(self, namespace, query, params)
+        if prepared.answer is not None:
+            return prepared.answer
+        request = CypherRequest(
+            query=prepared.query, params=prepared.params, mode=mode, limit=limit
+        )
+        try:
+            if mode == "read":
+                return await self.reads.run(
+                    lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
+                )
+            result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
+        except CypherError as error:
+            raise prepared.placed(error) from None
         await self.live.changed(namespace, "cypher.written")
         return result
 
@@ -59,7 +73,17 @@ class CypherMethods:
         undone when it raises); a write transaction announces a change once committed."""
         settings = self.settings.cypher
         async with cypher_transaction.transaction(self.ctx, namespace, mode, settings) as run:
-            yield run
+
+            async def with_procedures(request: CypherRequest) -> CypherResult:
+                prepared = await procedures.prepare(self, namespace, request.query, request.params)
+                if prepared.answer is not None:
+                    return prepared.answer
+                try:
+                    return await run(replace(request, query=prepared.query, params=prepared.params))
+                except CypherError as error:
+                    raise prepared.placed(error) from None
+
+            yield with_procedures
         if mode == "write":
             await self.live.changed(namespace, "cypher.written")
 

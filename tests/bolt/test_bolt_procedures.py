@@ -5,6 +5,7 @@ import pytest
 from neo4j.exceptions import ClientError
 
 from tests.fixtures.bolt import Bolt
+from tests.server.test_cypher_procedures import BROWSER
 
 
 @pytest.fixture
@@ -63,3 +64,38 @@ async def test_other_procedures_are_refused_clearly(bolt: Bolt) -> None:
             await driver.execute_query("CALL db.labels() YIELD nope", database_="alpha")
     assert "not available" in caught.value.message
     assert yielded.value.code == "Neo.ClientError.Statement.SemanticError"
+
+
+async def test_the_neo4j_browser_statement_through_the_driver(filled: Bolt) -> None:
+    async with filled.driver() as driver:
+        records, _, _ = await driver.execute_query(BROWSER, database_="alpha")
+    assert [(r["result"]["name"], sorted(r["result"]["data"])) for r in records] == [
+        ("labels", ["City", "Person"]),
+        ("relationshipTypes", ["KNOWS"]),
+        ("propertyKeys", ["age", "name", "since"]),
+    ]
+
+
+async def test_yield_aliases_where_and_aggregation_in_a_transaction(filled: Bolt) -> None:
+    async with (
+        filled.driver() as driver,
+        driver.session(database="alpha") as session,
+        await session.begin_transaction() as tx,
+    ):
+        found = await tx.run(
+            "CALL db.labels() YIELD label AS l WHERE l <> 'City' RETURN l, size(l) AS n"
+        )
+        rows = [r.values() async for r in found]
+        counted = await tx.run("CALL db.propertyKeys() YIELD propertyKey RETURN count(*) AS n")
+        [total] = [r["n"] async for r in counted]
+    assert rows == [["Person", 6]] and total == 3
+
+
+async def test_an_unknown_procedure_inside_a_query_is_a_client_error(filled: Bolt) -> None:
+    async with filled.driver() as driver:
+        with pytest.raises(ClientError) as caught:
+            await driver.execute_query(
+                "CALL apoc.meta.schema() YIELD value RETURN value", database_="alpha"
+            )
+    assert "not available" in caught.value.message
+    assert caught.value.code.startswith("Neo.ClientError.")

@@ -20,6 +20,7 @@ from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
 from kgmem.server.app import create_app
 from tests.fixtures.app import serving
 from tests.fixtures.database import store_settings
+from tests.server.test_cypher_procedures import BROWSER
 
 TOOLS = {
     "add_episode",
@@ -139,6 +140,13 @@ async def test_episode_then_every_read_tool(live_url: str, namespace: str) -> No
             )
         )
         assert rows["columns"] == ["p", "o"] and rows["rows"] == [["alice", "acme"]]
+
+        schema = payload(
+            await client.call_tool("cypher_read", {"namespace": namespace, "query": BROWSER})
+        )
+        named = {row[0]["name"]: row[0]["data"] for row in schema["rows"]}
+        assert "Person" in named["labels"] and "WORKS_AT" in named["relationshipTypes"]
+        assert "uid" in named["propertyKeys"]
 
         block = payload(
             await client.call_tool(

@@ -49,7 +49,8 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("RETURN pg_catalog.pg_read_file('/etc/passwd') AS a", {}, "read", 422),
     ("RETURN kgmem.create_namespace_tables('x', 3) AS a", {}, "write", 422),
     ("RETURN `pg_catalog`.`current_setting`('data_directory') AS a", {}, "read", 422),
-    ("CALL db.labels()", {}, "read", 422),
+    ("CALL apoc.cypher.run('MATCH (n) DETACH DELETE n', {})", {}, "read", 422),
+    ("CALL db.labels() YIELD label CALL dbms.killQuery('x') RETURN label", {}, "read", 422),
     ("MATCH (n) RETURN n UNION ALL RETURN pg_catalog.current_user() AS n", {}, "read", 422),
     ("RETURN set_config('role', 'postgres', true) AS a", {}, "read", 422),
     # another namespace's graph and kgmem's own tables

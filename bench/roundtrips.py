@@ -17,9 +17,12 @@ _METHODS = ("execute", "executemany", "fetch", "fetchrow", "fetchval", "copy_rec
 
 class RoundTrips:
     """Counts calls of asyncpg's query methods while active (one call, one round trip;
-    a COPY or executemany counts once)."""
+    a COPY or executemany counts once). ``on``: count only that connection's calls (a
+    pool's proxy names its connection), not those of background work such as the
+    server's watchdog that happens to query meanwhile."""
 
-    def __init__(self) -> None:
+    def __init__(self, on: Any = None) -> None:
+        self._on = getattr(on, "_con", on)
         self.by_kind: Counter[str] = Counter()
         self.by_query: Counter[str] = Counter()
         self._saved: dict[str, Callable[..., Any]] = {}
@@ -40,11 +43,12 @@ class RoundTrips:
             setattr(asyncpg.Connection, name, original)
 
     def _counted(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-        counter, queries = self.by_kind, self.by_query
+        counter, queries, on = self.by_kind, self.by_query, self._on
 
         async def counted(conn: Any, *args: Any, **kwargs: Any) -> Any:
-            counter[name] += 1
-            queries[" ".join(str(args[0] if args else "?").split())[:90]] += 1
+            if on is None or conn is on:
+                counter[name] += 1
+                queries[" ".join(str(args[0] if args else "?").split())[:90]] += 1
             return await original(conn, *args, **kwargs)
 
         return counted

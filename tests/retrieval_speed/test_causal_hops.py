@@ -97,7 +97,7 @@ async def test_one_statement_per_hop_matches_the_old_walk(memory: Memory, namesp
         nonempty = 0
         for q in QUERIES:
             expected = await reference(conn, ns, predicates, q)
-            with RoundTrips() as trips:
+            with RoundTrips(conn) as trips:
                 found, rows = await causal.traced(ctx, conn, ns, q)
             got = [
                 (
@@ -127,7 +127,7 @@ async def test_unknown_anchor_found_in_the_first_hop(memory: Memory, namespace: 
         with pytest.raises(EntityNotFound):
             await causal.traced(memory.ctx, conn, ns, CausalQuery("nobody"))
         # A known anchor without causal edges: no paths, one statement.
-        with RoundTrips() as trips:
+        with RoundTrips(conn) as trips:
             found, rows = await causal.traced(memory.ctx, conn, ns, CausalQuery("z"))
         assert found == [] and trips.total == 1
         assert [r.uid for r in rows.values()] == ["z"]

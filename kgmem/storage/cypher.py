@@ -124,7 +124,7 @@ async def ensure_reader(conn: asyncpg.Connection, graph: str) -> str:
     )
     await conn.execute(f"GRANT USAGE ON SCHEMA {ident(graph)} TO {ident(role)}")
     if tables:
-        names = ", ".join(r["t"] for r in tables)  # regclass text is already quoted
+        names = ", ".join(t for (t,) in tables)  # regclass text is already quoted
         await conn.execute(f"GRANT SELECT ON {names} TO {ident(role)}")
     await conn.execute(
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {ident(graph)} GRANT SELECT ON TABLES TO {ident(role)}"

@@ -19,6 +19,7 @@ from kgmem.storage.verification import (
     ClaimRows,
     FactScore,
     SourceInfo,
+    SourceRow,
     SourceScore,
     claim_rows,
     current_item,
@@ -152,7 +153,7 @@ async def item_state(
             )
         elif r.source_id not in unscored:
             unscored[r.source_id] = source_info(
-                {"id": r.source_id, "uid": r.source_uid, "name": r.source_name},
+                SourceRow(r.source_id, r.source_uid, r.source_name),
                 decode(r.props) or {},
             )
         if r.old_trust is not None:

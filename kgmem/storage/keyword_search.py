@@ -39,7 +39,7 @@ async def search_vertices(
     side = table(ns.name, "_kg_vertex")
     sql = _query(backend, side, "v", clause, f"{ns.name}._kg_vertex_text")
     records = await conn.fetch(sql, text, limit, *where.label_args())
-    return [(r["id"], float(r["score"])) for r in records if r["score"] > 0]
+    return [(id_, float(score)) for id_, score in records if score > 0]
 
 
 async def search_facts(
@@ -58,7 +58,7 @@ async def search_facts(
     records = await conn.fetch(
         sql, text, limit, list(predicates) if predicates is not None else None
     )
-    return [(r["id"], float(r["score"])) for r in records if r["score"] > 0]
+    return [(id_, float(score)) for id_, score in records if score > 0]
 
 
 def _query(
@@ -188,6 +188,8 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
     if not parts:
         return found_v, found_f
     records = await _fetch(conn, parts, cached if backend == "bm25" else [], args)
+    # A side row (built by position) followed by its score, read by name: its position
+    # differs between the vertex and the fact rows.
     for record in records:
         score = float(record["score"])
         if score <= 0:

@@ -98,7 +98,7 @@ async def _nearest(
         limit,
         *(arg for _, _, arg in filters),
     )
-    return [(r["id"], 1.0 - float(r["d"])) for r in records]
+    return [(id_, 1.0 - float(d)) for id_, d in records]
 
 
 async def exact_vertices(
@@ -112,7 +112,7 @@ async def exact_vertices(
         limit,
     )
     await conn.execute("SELECT set_config('enable_indexscan', 'on', true)")
-    return [r["id"] for r in records]
+    return [id_ for (id_,) in records]
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +180,8 @@ async def nearest_with_rows(  # noqa: PLR0913 - keyword-only parts of one statem
     found = Nearest([], [])
     if not parts:
         return found
+    # Each record is a side row (built by position) followed by the probe's own columns,
+    # read by name: their positions differ between the vertex and the fact rows.
     for record in await conn.fetch(" UNION ALL ".join(parts), *args):
         row, sim = side_row(record), 1.0 - float(record["d"])
         if isinstance(row, VertexInfo):

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
+from kgmem.storage import rows
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 from kgmem.storage.vertices import properties_of
@@ -43,6 +44,14 @@ class SourceInfo:
     name: str | None
     kind: str | None
     prior: float | None
+
+
+class SourceRow(NamedTuple):
+    """A Source vertex as its side row names it."""
+
+    id: int
+    uid: str
+    name: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,37 +158,50 @@ async def sources(
     """Source vertices (all, or those of ``ids``) with their declared kind and prior."""
     side = table(ns.name, "_kg_vertex")
     if ids is None:
-        records = await conn.fetch(
-            f"SELECT id, uid, name FROM {side} WHERE label = 'Source' ORDER BY id"
+        records = await rows.fetch(
+            conn, SourceRow, f"SELECT id, uid, name FROM {side} WHERE label = 'Source' ORDER BY id"
         )
     else:
-        records = await conn.fetch(
-            f"SELECT id, uid, name FROM {side} WHERE id = ANY($1::graphid[]) ORDER BY id", ids
+        records = await rows.fetch(
+            conn,
+            SourceRow,
+            f"SELECT id, uid, name FROM {side} WHERE id = ANY($1::graphid[]) ORDER BY id",
+            ids,
         )
-    props = await properties_of(conn, ns, [(r["id"], "Source") for r in records])
-    return [source_info(r, props.get(r["id"], {})) for r in records]
+    return await _with_properties(conn, ns, records)
 
 
 async def source_by_uid(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> SourceInfo | None:
     """One Source vertex by uid, or None."""
-    record = await conn.fetchrow(
+    row = await rows.fetchrow(
+        conn,
+        SourceRow,
         f"SELECT id, uid, name FROM {table(ns.name, '_kg_vertex')} "
         "WHERE uid = $1 AND label = 'Source'",
         uid,
     )
-    if record is None:
+    if row is None:
         return None
-    props = await properties_of(conn, ns, [(record["id"], "Source")])
-    return source_info(record, props.get(record["id"], {}))
+    (found,) = await _with_properties(conn, ns, [row])
+    return found
 
 
-def source_info(record: asyncpg.Record | dict[str, Any], props: dict[str, Any]) -> SourceInfo:
+async def _with_properties(
+    conn: asyncpg.Connection, ns: NamespaceRef, found: Sequence[SourceRow]
+) -> list[SourceInfo]:
+    """``found`` with the kind and prior their Source properties declare."""
+    props = await properties_of(conn, ns, [(r.id, "Source") for r in found])
+    return [source_info(r, props.get(r.id, {})) for r in found]
+
+
+def source_info(row: SourceRow, props: dict[str, Any]) -> SourceInfo:
+    """A source with the kind and prior its properties ``props`` declare."""
     kind = props.get("kind")
     prior = props.get("prior_reliability")
     return SourceInfo(
-        id=record["id"],
-        uid=record["uid"],
-        name=record["name"],
+        id=row.id,
+        uid=row.uid,
+        name=row.name,
         kind=kind if isinstance(kind, str) else None,
         prior=float(prior) if isinstance(prior, int | float) else None,
     )
@@ -251,16 +273,18 @@ async def source_scores(
         f"FROM {table(ns.name, '_kg_source_score')}"
     )
     records = (
-        await conn.fetch(sql)
+        await rows.fetch(conn, SourceScore, sql)
         if ids is None
-        else await conn.fetch(
+        else await rows.fetch(
+            conn,
+            SourceScore,
             sql
             + " WHERE source_id = ANY($1::graphid[]) ORDER BY source_id"
             + (" FOR UPDATE" if lock else ""),
             ids,
         )
     )
-    return {r["source_id"]: SourceScore(*r) for r in records}
+    return {r.source_id: r for r in records}
 
 
 async def history(
@@ -280,12 +304,14 @@ async def fact_scores(
     conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Sequence[int]
 ) -> dict[int, FactScore]:
     """Stored scores of the facts in ``fact_ids`` that have been scored."""
-    records = await conn.fetch(
+    records = await rows.fetch(
+        conn,
+        FactScore,
         "SELECT fact_id, trust, support, contradiction, consensus, status, chosen, scored_at "
         f"FROM {table(ns.name, '_kg_fact_score')} WHERE fact_id = ANY($1::graphid[])",
         fact_ids,
     )
-    return {r["fact_id"]: FactScore(*r) for r in records}
+    return {r.fact_id: r for r in records}
 
 
 async def claimants(
@@ -382,14 +408,15 @@ async def source_page(
     conn: asyncpg.Connection, ns: NamespaceRef, *, after: str | None, limit: int
 ) -> list[SourceInfo]:
     """A page of Source vertices ordered by uid."""
-    records = await conn.fetch(
+    records = await rows.fetch(
+        conn,
+        SourceRow,
         f"SELECT id, uid, name FROM {table(ns.name, '_kg_vertex')} "
         "WHERE label = 'Source' AND ($1::text IS NULL OR uid > $1) ORDER BY uid LIMIT $2",
         after,
         limit,
     )
-    props = await properties_of(conn, ns, [(r["id"], "Source") for r in records])
-    return [source_info(r, props.get(r["id"], {})) for r in records]
+    return await _with_properties(conn, ns, records)
 
 
 async def claim_ids(

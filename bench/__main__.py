@@ -24,6 +24,7 @@ SCENARIOS = {
     "startup": "bench.startup",
     "backup": "bench.backup",
     "replicas": "bench.replicas",
+    "locomo-context": "bench.locomo_context",
 }
 
 

@@ -2,18 +2,20 @@
 
 A turn of a conversation is often unreadable alone ("Yes, last week!"). An episode
 with a ``session`` is therefore keyword-indexed together with the text of the
-session's previous episode (kept on it as its ``preceding`` property, which is one of
-the vertex text properties) and embedded together with the session's next episode.
-The newest episode of a session is embedded alone until its successor arrives.
+session's ``PRECEDING_TURNS`` previous episodes (kept on it as its ``preceding``
+property, one of the vertex text properties, oldest first) and embedded together with
+the session's next episode. The newest episode of a session is embedded alone until
+its successor arrives.
 
 "Previous" and "next" are by (reference time, uid), the order ``LinkStage`` draws
 ``PRECEDES`` in, over the batch being built and the episodes already stored, whatever
-order they arrive in: building looks up each episode's stored predecessor and
-successor (``stored_neighbours``, under the namespace's building lock, so two batches
-never miss each other) and rewrites them when the new episode comes between: the
-predecessor is embedded again with the new episode as its next, the successor is
-indexed again with the new episode as its previous. Which neighbour each index takes
-was chosen by leave-one-conversation-out cross-validation on LoCoMo
+order they arrive in: building reads the stored episodes around each new one
+(``stored_neighbours``, under the namespace's building lock, so two batches never miss
+each other) and rewrites those whose context the new ones change: the stored
+predecessor is embedded again with the new episode as its next, and the stored
+successors within ``PRECEDING_TURNS`` are indexed again with their new previous turns.
+How many previous turns the keyword index takes and which neighbour the vector takes
+were chosen by leave-one-conversation-out cross-validation on LoCoMo
 (docs/performance.md, "LoCoMo").
 """
 
@@ -31,6 +33,7 @@ from kgmem.storage import ingest as ingest_store
 from kgmem.storage import vertices as vertex_store
 
 PRECEDING = "preceding"
+PRECEDING_TURNS = 2
 
 
 def embedded_text(text: str, following: str | None) -> str:
@@ -42,20 +45,32 @@ def _key(work: Work) -> tuple[str, str]:
     return (work.reference_time.isoformat(), work.episode_uid)
 
 
-def neighbours(works: Sequence[Work]) -> dict[str, tuple[Work | None, Work | None]]:
-    """Per episode uid of a session episode: its previous and next episode of the same
-    session within ``works`` (None where the batch has none)."""
+def preceding_text(texts: Sequence[str]) -> str | None:
+    """What an episode is keyword-indexed with besides its text: its previous turns'
+    texts, oldest first (None without any)."""
+    return "\n".join(texts) if texts else None
+
+
+def _sessions(works: Sequence[Work]) -> dict[str, list[Work]]:
+    """The session episodes of ``works`` per session, in time order."""
     by_session: dict[str, list[Work]] = {}
     for w in works:
         if w.episode.session:
             by_session.setdefault(w.episode.session, []).append(w)
-    found: dict[str, tuple[Work | None, Work | None]] = {}
     for members in by_session.values():
         members.sort(key=_key)
+    return by_session
+
+
+def neighbours(works: Sequence[Work]) -> dict[str, tuple[list[Work], Work | None]]:
+    """Per episode uid of a session episode: its up to ``PRECEDING_TURNS`` previous
+    episodes of the same session within ``works`` (oldest first) and its next one
+    (None where the batch has none)."""
+    found: dict[str, tuple[list[Work], Work | None]] = {}
+    for members in _sessions(works).values():
         for i, w in enumerate(members):
-            before = members[i - 1] if i > 0 else None
             after = members[i + 1] if i + 1 < len(members) else None
-            found[w.episode_uid] = (before, after)
+            found[w.episode_uid] = (members[max(0, i - PRECEDING_TURNS) : i], after)
     return found
 
 
@@ -64,8 +79,8 @@ def embedded_texts(works: Sequence[Work]) -> list[str]:
     side effect, ``preceding`` and ``following`` set from its neighbours in the batch."""
     near = neighbours(works)
     for w in works:
-        before, after = near.get(w.episode_uid, (None, None))
-        w.preceding = before.episode.text if before is not None else None
+        before, after = near.get(w.episode_uid, ([], None))
+        w.preceding = preceding_text([b.episode.text for b in before])
         w.following = after.episode.text if after is not None else None
     return texts_of(works)
 
@@ -76,127 +91,86 @@ def texts_of(works: Sequence[Work]) -> list[str]:
 
 
 @dataclass(slots=True)
-class _Rewrite:
-    """A stored episode whose context a new one changes."""
+class _Turn:
+    """One episode of a session's timeline: one being built or a stored one."""
 
-    stored: Entity
-    preceding: str | None = None  # its new previous turn's text
-    following: str | None = None  # its new next turn's text
+    key: tuple[datetime, str]
+    text: str
+    work: Work | None = None
+    stored: Entity | None = None
 
 
 async def stored_neighbours(
     ctx: GraphContext, conn: Connection, ns: NamespaceRef, works: Sequence[Work]
 ) -> list[EntityWrite]:
     """Each session episode of ``works`` with its context over the batch and the stored
-    episodes (``preceding`` and ``following`` set; the nearer of the batch's and the
-    stored neighbour wins), and the stored neighbours whose context it changes,
-    rewritten: a stored predecessor embedded again with its new next turn, a stored
-    successor indexed with its new previous turn (and embedded again with its own next
-    one). Nothing to rewrite without an embedder."""
+    episodes (``preceding`` and ``following`` set), and the stored episodes whose
+    context the batch changes, rewritten: a stored predecessor embedded again with its
+    new next turn, stored successors indexed with their new previous turns (and
+    embedded again with their own next one). Nothing to rewrite without an embedder."""
     embedded_texts(works)
-    members = [w for w in works if w.episode.session]
-    if not members:
+    sessions = _sessions(works)
+    if not sessions:
         return []
-    asks = [(f"session:{w.episode.session}", w.reference_time, w.episode_uid) for w in members]
-    batch = {w.episode_uid for w in works}
-    found_before = await ingest_store.session_predecessors(conn, ns, asks)
-    found_after = await ingest_store.session_successors(conn, ns, asks)
-    before = {r.episode: (r.previous_at, r.previous) for r in found_before if r.previous}
-    after = {r.episode: (r.previous_at, r.previous) for r in found_after if r.previous}
-    near = neighbours(works)
-    rewrites: dict[str, _Rewrite] = {}
-    for w in members:
-        mine, theirs = near[w.episode_uid]
-        at = before.get(w.episode_uid)
-        if at and at[1] not in batch and (mine is None or _nearer(at, _place(mine), -1)):
-            text = await _rewrite(conn, ns, rewrites, at[1], following=w.episode.text)
-            w.preceding = text if text is not None else w.preceding
-        at = after.get(w.episode_uid)
-        if at and at[1] not in batch and (theirs is None or _nearer(at, _place(theirs), 1)):
-            text = await _rewrite(conn, ns, rewrites, at[1], preceding=w.episode.text)
-            w.following = text if text is not None else w.following
+    asks = [
+        (f"session:{s}", w.reference_time, w.episode_uid) for s, ws in sessions.items() for w in ws
+    ]
+    found = await ingest_store.session_window(
+        conn,
+        ns,
+        asks,
+        before=PRECEDING_TURNS,
+        after=PRECEDING_TURNS + 1,
+        leave_out=[w.episode_uid for w in works],
+    )
+    stored = await vertex_store.by_ids(conn, ns, [m.id for m in found]) if found else {}
+    lines = {
+        s: [_Turn(_place(w), w.episode.text, work=w) for w in ws] for s, ws in sessions.items()
+    }
+    for m in found:
+        e = stored.get(m.id)
+        session = e.properties.get("session") if e is not None else None
+        if e is not None and e.label == "Episode" and isinstance(session, str) and session in lines:
+            lines[session].append(_Turn((m.occurred_at, m.uid), _text(e), stored=e))
+    rewrites = [r for line in lines.values() for r in _contexts(line)]
     if not rewrites or ctx.embedder is None:
         return []
-    await _stored_following(conn, ns, [r for r in rewrites.values() if r.following is None])
-    items = [
-        (
-            EntityWrite(
-                r.stored.uid,
-                "Episode",
-                {**r.stored.properties, **({PRECEDING: r.preceding} if r.preceding else {})},
-            ),
-            embedded_text(_text(r.stored), r.following),
-        )
-        for r in rewrites.values()
-    ]
-    vectors = await ctx.embedder.embed([t for _, t in items])
+    vectors = await ctx.embedder.embed([embedded_text(t.text, f) for t, _, f in rewrites])
     return [
-        EntityWrite(e.uid, e.label, e.properties, embedding=v.tolist())
-        for (e, _), v in zip(items, vectors, strict=True)
+        EntityWrite(t.stored.uid, "Episode", _with_preceding(t.stored, p), embedding=v.tolist())
+        for (t, p, f), v in zip(rewrites, vectors, strict=True)
+        if t.stored is not None
     ]
+
+
+def _contexts(line: list[_Turn]) -> list[tuple[_Turn, str | None, str | None]]:
+    """Set the context of the timeline's episodes being built; the stored ones whose
+    context they change, with their new previous turns' and next turn's text. The
+    timeline holds every stored episode within ``PRECEDING_TURNS`` before and
+    ``PRECEDING_TURNS + 1`` after each built one, so those contexts are complete."""
+    line.sort(key=lambda t: t.key)
+    changed = []
+    for i, turn in enumerate(line):
+        preceding = preceding_text([t.text for t in line[max(0, i - PRECEDING_TURNS) : i]])
+        after = line[i + 1] if i + 1 < len(line) else None
+        following = after.text if after is not None else None
+        if turn.work is not None:
+            turn.work.preceding, turn.work.following = preceding, following
+            continue
+        new_before = any(t.work is not None for t in line[max(0, i - PRECEDING_TURNS) : i])
+        if new_before or (after is not None and after.work is not None):
+            changed.append((turn, preceding, following))
+    return changed
+
+
+def _with_preceding(stored: Entity, preceding: str | None) -> dict[str, object]:
+    properties = {k: v for k, v in stored.properties.items() if k != PRECEDING}
+    return {**properties, PRECEDING: preceding} if preceding else properties
 
 
 def _place(work: Work) -> tuple[datetime, str]:
     return (work.reference_time, work.episode_uid)
 
 
-def _nearer(stored: tuple[datetime | None, str], batch: tuple[datetime, str], side: int) -> bool:
-    """Whether the stored neighbour lies nearer than the batch's one on ``side`` (-1:
-    before, 1: after)."""
-    if stored[0] is None:
-        return False
-    return (stored[0], stored[1]) > batch if side < 0 else (stored[0], stored[1]) < batch
-
-
 def _text(stored: Entity) -> str:
     return str(stored.properties.get("text") or "")
-
-
-async def _rewrite(
-    conn: Connection,
-    ns: NamespaceRef,
-    rewrites: dict[str, _Rewrite],
-    uid: str,
-    *,
-    preceding: str | None = None,
-    following: str | None = None,
-) -> str | None:
-    """Record a new neighbour of the stored episode ``uid``; its text (None when it is
-    not a stored episode)."""
-    if uid not in rewrites:
-        stored = await vertex_store.get(conn, ns, uid)
-        if stored is None or stored.label != "Episode":
-            return None
-        rewrites[uid] = _Rewrite(stored)
-    r = rewrites[uid]
-    r.preceding = preceding or r.preceding
-    r.following = following or r.following
-    return _text(r.stored)
-
-
-async def _stored_following(conn: Connection, ns: NamespaceRef, todo: list[_Rewrite]) -> None:
-    """The stored next turn of each stored episode whose next turn the batch does not
-    change (it is embedded again for a new previous turn, with the same next one)."""
-    asks = []
-    for r in todo:
-        at = r.stored.properties.get("occurred_at")
-        session = r.stored.properties.get("session")
-        when = _when(at)
-        if isinstance(session, str) and when is not None:
-            asks.append((f"session:{session}", when, r.stored.uid))
-    rows = await ingest_store.session_successors(conn, ns, asks) if asks else []
-    nexts = {r.episode: r.previous for r in rows if r.previous}
-    for r in todo:
-        uid = nexts.get(r.stored.uid)
-        stored = await vertex_store.get(conn, ns, uid) if uid else None
-        if stored is not None and stored.label == "Episode":
-            r.following = _text(stored)
-
-
-def _when(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

@@ -101,14 +101,14 @@ class AxisWeights:
     of another candidate that occurred within an hour of a candidate
     (``kgmem.retrieval.nearby``)."""
 
-    vector: float = 0.21
-    keyword: float = 0.42
+    vector: float = 0.28
+    keyword: float = 0.5
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.26
-    nearby_vector: float = 0.09
+    nearby_keyword: float = 0.16
+    nearby_vector: float = 0.07
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -25,8 +25,8 @@ returned scores, not their distance from 0, decides: an axis whose scores are al
 together (cosine similarities often are) weighs by how it orders its candidates. It
 also mixes in, for candidates that have a time, the best keyword and vector score of
 another candidate within an hour (``kgmem.retrieval.nearby``: the turns around an
-answer are evidence for it). The default weights (keyword 0.42, vector 0.21, nearby
-keyword 0.26, nearby vector 0.09) are a listwise ranker's coefficients fitted on
+answer are evidence for it). The default weights (keyword 0.5, vector 0.28, nearby
+keyword 0.16, nearby vector 0.07) are a listwise ranker's coefficients fitted on
 conversation turns (``python -m bench locomo``).
 
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60

@@ -463,28 +463,51 @@ async def session_predecessors(
     )
 
 
-async def session_successors(
+@dataclass(frozen=True, slots=True)
+class SessionMember:
+    """A stored member episode of a session near an episode being built."""
+
+    id: int
+    uid: str
+    occurred_at: datetime
+
+
+async def session_window(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     episodes: Sequence[tuple[str, datetime, str]],
-) -> list[Predecessor]:
-    """Like ``session_predecessors``, but the session's earliest member at or after each
-    time (its uid and time in ``previous`` and ``previous_at``)."""
+    *,
+    before: int,
+    after: int,
+    leave_out: Sequence[str] = (),
+) -> list[SessionMember]:
+    """For each (session uid, time, episode uid): the session's ``before`` latest stored
+    members before it and ``after`` earliest after it (by time, then uid), none of
+    ``leave_out`` (the episodes being built); each member once, in no order. One round
+    trip for a whole batch."""
     vertex = table(ns.name, "_kg_vertex")
     part_of = table(ns.name, "PART_OF")
-    rows = await conn.fetch(
-        f"SELECT q.session, q.episode, m.uid AS previous, m.occurred_at AS previous_at "
-        f"FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS q(session, at, episode) "
-        f"JOIN {vertex} s ON s.uid = q.session LEFT JOIN LATERAL ("
-        f"SELECT v.uid, v.occurred_at FROM {part_of} e JOIN {vertex} v ON v.id = e.start_id "
-        "WHERE e.end_id = s.id AND v.uid <> q.episode AND v.occurred_at IS NOT NULL "
-        "AND (v.occurred_at, v.uid) >= (q.at, q.episode) "
-        "ORDER BY v.occurred_at, v.uid LIMIT 1) m ON true",
+    side = (
+        f"SELECT v.id, v.uid, v.occurred_at FROM {part_of} e JOIN {vertex} v ON v.id = e.start_id "
+        "WHERE e.end_id = s.id AND v.occurred_at IS NOT NULL AND v.uid <> ALL($4::text[]) AND "
+    )
+    return await rows.fetch(
+        conn,
+        SessionMember,
+        "SELECT DISTINCT m.id, m.uid, m.occurred_at "
+        "FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS q(session, at, episode) "
+        f"JOIN {vertex} s ON s.uid = q.session CROSS JOIN LATERAL ("
+        f"({side}(v.occurred_at, v.uid) < (q.at, q.episode) "
+        "ORDER BY v.occurred_at DESC, v.uid DESC LIMIT $5) UNION ALL "
+        f"({side}(v.occurred_at, v.uid) > (q.at, q.episode) "
+        "ORDER BY v.occurred_at, v.uid LIMIT $6)) m",
         [e[0] for e in episodes],
         [e[1] for e in episodes],
         [e[2] for e in episodes],
+        list(leave_out),
+        before,
+        after,
     )
-    return [Predecessor(r["session"], r["episode"], r["previous"], r["previous_at"]) for r in rows]
 
 
 async def nearest_entities_many(

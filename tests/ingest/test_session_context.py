@@ -1,5 +1,5 @@
-"""Session context: an episode of a session is keyword-indexed with its predecessor's
-text and embedded with its successor's, re-embedded when the successor arrives."""
+"""Session context: an episode of a session is keyword-indexed with its previous
+turns' text and embedded with its successor's, rewritten when a neighbour arrives."""
 
 import asyncio
 import uuid
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from kgmem import Memory
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
-from kgmem.ingest.session_context import embedded_texts, neighbours
+from kgmem.ingest.session_context import PRECEDING_TURNS, embedded_texts, neighbours
 from kgmem.ingest.types import Work
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
@@ -53,8 +53,8 @@ async def test_turns_take_their_neighbours_across_batches(
     for i, vector in enumerate(expected):
         text, stored = await _stored(raw_conn, namespace, f"t{i}")
         assert np.allclose(stored, vector, atol=1e-4), i
-        # Keyword search sees the previous turn before the turn itself.
-        assert text == (f"{TURNS[i - 1]}\n{TURNS[i]}" if i else TURNS[0])
+        # Keyword search sees the previous turns before the turn itself.
+        assert text == _indexed(TURNS, i)
     episode = await embedding_memory.get_episode(namespace, "t1")
     assert episode.properties["preceding"] == TURNS[0]
     assert episode.properties["text"] == TURNS[1]
@@ -81,6 +81,11 @@ async def test_episodes_without_a_session_are_embedded_alone(
         assert np.allclose(stored, expected[i], atol=1e-4)
 
 
+def _indexed(turns: list[str], i: int) -> str:
+    """What keyword search should see of turn ``i``: its previous turns, then it."""
+    return "\n".join(turns[max(0, i - PRECEDING_TURNS) : i + 1])
+
+
 @given(
     st.lists(
         st.tuples(st.sampled_from(["a", "b", None]), st.integers(0, 5)), min_size=1, max_size=12
@@ -99,23 +104,26 @@ def test_each_session_is_one_chain_in_time_order(rows: list[tuple[str | None, in
             continue
         before, after = near[w.episode_uid]
         assert text == w.episode.text + (f"\n{after.episode.text}" if after else "")
-        assert w.preceding == (before.episode.text if before else None)
-        for other in (before, after):
+        assert w.preceding == ("\n".join(b.episode.text for b in before) or None)
+        assert len(before) <= PRECEDING_TURNS
+        for other in (*before, after):
             assert other is None or other.episode.session == w.episode.session
         if after is not None:
-            assert near[after.episode_uid][0] is w
+            assert near[after.episode_uid][0][-1] is w
+            kept = before[max(0, len(before) - PRECEDING_TURNS + 1) :]
+            assert near[after.episode_uid][0][:-1] == kept
 
 
 async def _assert_chain(
     raw_conn, namespace: str, local_embedder: LocalEmbedder, turns: list[str]
 ) -> None:
-    """Each turn indexed after its previous turn and embedded before its next one."""
+    """Each turn indexed after its previous turns and embedded before its next one."""
     expected = await local_embedder.embed(
         [f"{t}\n{turns[i + 1]}" if i + 1 < len(turns) else t for i, t in enumerate(turns)]
     )
     for i, vector in enumerate(expected):
         text, stored = await _stored(raw_conn, namespace, f"t{i}")
-        assert text == (f"{turns[i - 1]}\n{turns[i]}" if i else turns[0]), i
+        assert text == _indexed(turns, i), i
         assert np.allclose(stored, vector, atol=1e-4), i
 
 
@@ -127,7 +135,7 @@ async def test_a_turn_that_arrives_after_a_later_one_takes_and_gives_its_context
         await embedding_memory.add_episodes(namespace, [turn(i)])
     await _assert_chain(raw_conn, namespace, local_embedder, TURNS)
     episode = await embedding_memory.get_episode(namespace, "t2")
-    assert episode.properties["preceding"] == TURNS[1]
+    assert episode.properties["preceding"] == f"{TURNS[0]}\n{TURNS[1]}"
 
 
 MANY = [f"Speaker {i % 2}: turn number {i} about topic {i * 7 % 11}" for i in range(8)]
@@ -137,6 +145,16 @@ def many(i: int) -> EpisodeWrite:
     return EpisodeWrite(
         text=MANY[i], uid=f"t{i}", reference_time=T0 + timedelta(seconds=i), session="s1"
     )
+
+
+async def test_a_turn_that_arrives_late_reaches_every_later_turn_whose_context_it_is(
+    embedding_memory: Memory, namespace: str, local_embedder: LocalEmbedder, raw_conn
+) -> None:
+    # Turn 2 arrives last: turns 3 and 4 take it among their previous turns, turn 1
+    # takes it as its next, and turn 5 (further on) is left as it was.
+    for i in (0, 1, 3, 4, 5, 2):
+        await asyncio.wait_for(embedding_memory.add_episodes(namespace, [many(i)]), 60)
+    await _assert_chain(raw_conn, namespace, local_embedder, MANY[:6])
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))

@@ -54,8 +54,9 @@ async def test_context_returns_neighbouring_turns_of_the_same_session_in_order(
 async def test_without_context_hits_carry_no_neighbours(memory: Memory, namespace: str) -> None:
     await two_sessions(memory, namespace)
     result = await memory.search(namespace, keyword("lighthouse"))
-    # s1-2 is keyword-indexed with the turn before it (kgmem.ingest.session_context).
-    assert {h.uid for h in result.hits} == {"s1-1", "s1-2", "s2-0"}
+    # s1-2 and s1-3 are keyword-indexed with the two turns before them
+    # (kgmem.ingest.session_context).
+    assert {h.uid for h in result.hits} == {"s1-1", "s1-2", "s1-3", "s2-0"}
     assert all(h.context == () for h in result.hits)
 
 

@@ -52,9 +52,9 @@ async def test_search_combines_text_and_place(
 async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     weights = spec["components"]["schemas"]["WeightsIn"]["properties"]
-    assert weights["vector"]["default"] == 0.21 and weights["keyword"]["default"] == 0.42
-    assert weights["nearby_keyword"]["default"] == 0.26
-    assert weights["nearby_vector"]["default"] == 0.09
+    assert weights["vector"]["default"] == 0.28 and weights["keyword"]["default"] == 0.5
+    assert weights["nearby_keyword"]["default"] == 0.16
+    assert weights["nearby_vector"]["default"] == 0.07
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ from typing import Any
 from bench.locomo_cv import (
     DEPTH,
     RANKED,
+    SPEAKER,
     Choice,
     K,
     Question,
@@ -57,6 +58,7 @@ from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
+from kgmem.retrieval.speakers import named
 from kgmem.retrieval.validate import MAX_K
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
@@ -177,6 +179,12 @@ async def collect(
             for e in session
             if e.uid is not None and e.reference_time is not None
         }
+        speakers = {
+            e.uid.split("/", 1)[1]: e.speaker
+            for session in episodes_of(ns, conv)
+            for e in session
+            if e.uid is not None and e.speaker
+        }
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -207,10 +215,18 @@ async def collect(
                     frozenset(gold),
                     axes,
                     {t: times[t] for found in axes.values() for t in found if t in times},
+                    frozenset(_named(qa["question"], speakers)),
                 )
             )
             out.vectors.append(vector)
     return out
+
+
+def _named(question: str, speakers: dict[str, str]) -> set[str]:
+    """The turns whose speaker the question names, as kgmem's search decides it."""
+    ids = list(speakers)
+    found = named(question, {i: speakers[t] for i, t in enumerate(ids)})
+    return {ids[i] for i in found}
 
 
 async def measure(
@@ -239,6 +255,7 @@ def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
         **{a: how.weights.get(a, 0.0) for a in AXES},
         nearby_keyword=how.weights.get("nearby_keyword", 0.0),
         nearby_vector=how.weights.get("nearby_vector", 0.0),
+        speaker=how.weights.get(SPEAKER, 0.0),
     )
     return SearchQuery(
         text=q.text,
@@ -267,7 +284,8 @@ async def run(
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
-        axes = (*AXES[:2], NEARBY, *AXES[2:]) if graph else (*AXES[:2], NEARBY)
+        features = (*AXES[:2], NEARBY, SPEAKER)
+        axes = (*features, *AXES[2:]) if graph else features
         folds = cross_validate_fit(data.questions, axes, contexts)
         default = fitted(data.questions, axes, contexts)
         configs: dict[str, Any] = {

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kgmem.retrieval.fusion import FUSIONS, Fusion, Scored, fuse
+from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
 
 DEPTH = 50
@@ -27,8 +27,11 @@ RANKED = ("keyword", "vector")
 CONTEXTS = ("next", "none", "previous")
 K = 10
 BOOTSTRAP = 2000
-# Weights of the fusion's nearby features (``kgmem.retrieval.nearby``), not axes.
+# Weights of the fusion's nearby features (``kgmem.retrieval.nearby``) and of its
+# speaker feature (``kgmem.retrieval.speakers``), not axes.
 NEARBY_KEYS = ("nearby_keyword", "nearby_vector")
+SPEAKER = "speaker"
+FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class Question:
     gold: frozenset[str]
     axes: Mapping[str, Mapping[str, float]]
     times: Mapping[str, float] = field(default_factory=dict)  # turn id -> seconds
+    favoured: frozenset[str] = frozenset()  # turns whose speaker the question names
 
     def top(self, axis: str) -> dict[str, float]:
         """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
@@ -72,19 +76,33 @@ class Choice:
 
 def ranked(q: Question, choice: Choice) -> list[str]:
     """The turn ids kgmem's fusion puts first, best first."""
-    real = [a for a in choice.weights if a not in NEARBY_KEYS]
+    real = [a for a in choice.weights if a not in FEATURE_KEYS]
     axes = {a: {t: Scored(s, "") for t, s in q.top(choice.axis(a)).items()} for a in real}
     order = {t: ("v", t) for a in axes.values() for t in a}
     cut = [a for a, found in axes.items() if a in RANKED and len(found) >= DEPTH]
     near = Nearby({a: choice.weights.get(f"nearby_{a}", 0.0) for a in RANKED}, q.times)
-    fused = fuse(axes, choice.weights, method=choice.method, order=order, cut=cut, nearby=near)
+    speaker = Feature(choice.weights.get(SPEAKER, 0.0), dict.fromkeys(q.favoured, 1.0))
+    fused = fuse(
+        axes,
+        choice.weights,
+        method=choice.method,
+        order=order,
+        cut=cut,
+        nearby=near,
+        features=[speaker],
+    )
     return [f.key for f in fused[:K]]
 
 
 def save(questions: Sequence[Question], path: Path) -> None:
     """Write the cached candidates as JSON (for replaying choices without a database)."""
     rows = [
-        {**asdict(q), "gold": sorted(q.gold), "axes": {a: dict(c) for a, c in q.axes.items()}}
+        {
+            **asdict(q),
+            "gold": sorted(q.gold),
+            "favoured": sorted(q.favoured),
+            "axes": {a: dict(c) for a, c in q.axes.items()},
+        }
         for q in questions
     ]
     path.write_text(json.dumps(rows))
@@ -93,7 +111,12 @@ def save(questions: Sequence[Question], path: Path) -> None:
 def load(path: Path) -> list[Question]:
     """The questions ``save`` wrote."""
     rows = json.loads(path.read_text())
-    return [Question(**{**r, "gold": frozenset(r["gold"])}) for r in rows]
+    return [
+        Question(
+            **{**r, "gold": frozenset(r["gold"]), "favoured": frozenset(r.get("favoured", ()))}
+        )
+        for r in rows
+    ]
 
 
 def recall(q: Question, got: Sequence[str]) -> float:

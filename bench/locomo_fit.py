@@ -2,8 +2,10 @@
 
 For the ``minmax`` fusion (``kgmem.retrieval.fusion.minmax``) a candidate's fused score
 is a weighted sum of features: its per-axis scores scaled between the axis's floor and
-its best, and (the pseudo-axis "nearby") the best scaled keyword and vector score of
-another candidate within an hour of it (``kgmem.retrieval.nearby``). So its weights
+its best, (the pseudo-axis "nearby") the best scaled keyword and vector score of
+another candidate within an hour of it (``kgmem.retrieval.nearby``) and (the
+pseudo-axis "speaker") whether the question names its speaker
+(``kgmem.retrieval.speakers``). So its weights
 are the coefficients of a linear ranker over those features. They are fitted as a
 softmax over each training question's candidates (the union of what each axis
 returned) that puts its mass on the question's evidence turns (a listwise model: it
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bench.locomo_cv import DEPTH, RANKED, Choice, Folds, Question, ranked, recall
+from bench.locomo_cv import DEPTH, RANKED, SPEAKER, Choice, Folds, Question, ranked, recall
 from kgmem.retrieval.nearby import best_nearby
 
 STEPS = 50
@@ -34,9 +36,10 @@ NEARBY_WEIGHTS = {"keyword": "nearby_keyword", "vector": "nearby_vector"}
 def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, list[float]]:
     """Each candidate's features, in the order of ``names(axes)``: per axis its score
     scaled as the ``minmax`` fusion scales it, then with "nearby" in ``axes`` the best
-    scaled keyword and vector score of another candidate close in time."""
+    scaled keyword and vector score of another candidate close in time, and with
+    "speaker" whether the question names the candidate's speaker."""
     probe = Choice("minmax", {}, context)
-    real = [a for a in axes if a != NEARBY]
+    real = [a for a in axes if a not in (NEARBY, SPEAKER)]
     tops = {a: q.top(probe.axis(a)) for a in real}
     keys = sorted({t for found in tops.values() for t in found})
     columns: list[dict[str, float]] = []
@@ -50,14 +53,16 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
         near = [a for a in NEARBY_WEIGHTS if a in tops]
         times = {t: q.times[t] for t in keys if t in q.times}
         columns += best_nearby([columns[real.index(a)] for a in near], times)
+    if SPEAKER in axes:
+        columns.append(dict.fromkeys(q.favoured, 1.0))
     return {t: [c.get(t, 0.0) for c in columns] for t in keys}
 
 
 def names(axes: Sequence[str]) -> list[str]:
     """The weight each feature of ``features`` becomes."""
-    real = [a for a in axes if a != NEARBY]
+    real = [a for a in axes if a not in (NEARBY, SPEAKER)]
     near = [NEARBY_WEIGHTS[a] for a in NEARBY_WEIGHTS if a in real] if NEARBY in axes else []
-    return real + near
+    return real + near + ([SPEAKER] if SPEAKER in axes else [])
 
 
 def fit(
@@ -173,7 +178,7 @@ def ablate_fit(
 ) -> dict[str, list[float]]:
     """Cross-validated recall@10 per question of each axis alone and of growing sets of
     axes, each set fitted leave-one-conversation-out like the full fusion."""
-    alone = [(a,) for a in axes if a != NEARBY]
+    alone = [(a,) for a in axes if a not in (NEARBY, SPEAKER)]
     sets = alone + [tuple(axes[:n]) for n in range(2, len(axes) + 1)]
     out: dict[str, list[float]] = {}
     for subset in sets:

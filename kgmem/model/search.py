@@ -99,16 +99,18 @@ class AxisWeights:
     ``kgmem.retrieval.fusion``. Only the ratios matter. ``nearby_keyword`` and
     ``nearby_vector`` (``minmax`` fusion only) weigh the best keyword and vector score
     of another candidate that occurred within an hour of a candidate
-    (``kgmem.retrieval.nearby``)."""
+    (``kgmem.retrieval.nearby``); ``speaker`` (``minmax`` only) favours the episodes of
+    a speaker the search's text names (``kgmem.retrieval.speakers``)."""
 
-    vector: float = 0.28
-    keyword: float = 0.5
+    vector: float = 0.22
+    keyword: float = 0.45
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
     nearby_keyword: float = 0.16
-    nearby_vector: float = 0.07
+    nearby_vector: float = 0.08
+    speaker: float = 0.09
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

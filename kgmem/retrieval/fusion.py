@@ -25,9 +25,10 @@ returned scores, not their distance from 0, decides: an axis whose scores are al
 together (cosine similarities often are) weighs by how it orders its candidates. It
 also mixes in, for candidates that have a time, the best keyword and vector score of
 another candidate within an hour (``kgmem.retrieval.nearby``: the turns around an
-answer are evidence for it). The default weights (keyword 0.5, vector 0.28, nearby
-keyword 0.16, nearby vector 0.07) are a listwise ranker's coefficients fitted on
-conversation turns (``python -m bench locomo``).
+answer are evidence for it), and for episodes whether the search's text names their
+speaker (``kgmem.retrieval.speakers``). The default weights (keyword 0.45, vector
+0.22, nearby keyword 0.16, nearby vector 0.08, speaker 0.09) are a listwise ranker's
+coefficients fitted on conversation turns (``python -m bench locomo``).
 
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60
 (Cormack, Clarke and Büttcher, 2009) and tie-aware ranks (equal scores share a rank).
@@ -41,7 +42,7 @@ and uid, so the order is deterministic.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
@@ -69,6 +70,15 @@ def ranks(scores: Mapping[Key, float]) -> dict[Key, int]:
     for position, value in enumerate(ordered, start=1):
         first.setdefault(value, position)
     return {key: first[value] for key, value in scores.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Feature(Generic[Key]):
+    """A further feature of the ``minmax`` fusion: its weight and each candidate's value
+    in [0, 1] (a candidate left out has 0), e.g. ``kgmem.retrieval.speakers``."""
+
+    weight: float
+    values: Mapping[Key, float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +125,7 @@ def minmax(
     *,
     cut: Collection[str] = (),
     nearby: Nearby[Key] | None = None,
+    features: Sequence[Feature[Key]] = (),
 ) -> dict[Key, float]:
     """The weighted mean of the axes' scores, each scaled between its floor (its lowest
     returned score for an axis in ``cut``, else 0) and its best; a candidate an axis did
@@ -122,7 +133,9 @@ def minmax(
     and the candidates' times), each axis also adds, at its ``nearby`` weight, the best
     scaled score it gave another candidate close in time (``kgmem.retrieval.nearby``)
     to every candidate that has a time; the weighted mean of those is then over the
-    axes and the nearby weights (over the axes alone for a candidate without a time)."""
+    axes and the nearby weights (over the axes alone for a candidate without a time).
+    Each of ``features`` that some candidate has joins the weighted mean of every
+    candidate at its weight."""
     used = {
         axis: scores
         for axis, scores in axes.items()
@@ -143,6 +156,7 @@ def minmax(
         }
         for key, value in scaled[axis].items():
             fused[key] += share * value
+    over = dict.fromkeys(fused, total)  # what each candidate's mean is over
     if near and nearby:
         # A candidate with a time is scored over its axes and its nearby features;
         # one without (an entity, a fact) over its axes alone, as before.
@@ -151,9 +165,18 @@ def minmax(
         grown = total + sum(near.values())
         for key in times:
             fused[key] *= total / grown
+            over[key] = grown
         for weight, best_near in zip(near.values(), bests, strict=True):
             for key, value in best_near.items():
                 fused[key] += weight / grown * value
+    for feature in features:
+        if feature.weight <= 0 or not any(k in fused for k in feature.values):
+            continue
+        for key, value in fused.items():
+            mean_over = over[key] + feature.weight
+            extra = feature.weight * feature.values.get(key, 0.0)
+            fused[key] = (value * over[key] + extra) / mean_over
+            over[key] = mean_over
     return {key: min(1.0, max(0.0, value)) for key, value in fused.items()}
 
 
@@ -180,12 +203,13 @@ def fuse(  # noqa: PLR0913 - keyword-only parts of one fusion
     eligible: Iterable[Key] | None = None,
     cut: Collection[str] = (),
     nearby: Nearby[Key] | None = None,
+    features: Sequence[Feature[Key]] = (),
 ) -> list[Fused[Key]]:
     """All candidates (or only ``eligible`` ones) scored by an axis with a positive
     weight, best first. ``order`` gives each key a (kind, uid) tie-break; without it
     keys are compared by ``str``. ``cut``: the axes that returned only their best
-    candidates (see ``convex``). ``nearby``: see ``minmax`` (the other fusions ignore
-    it)."""
+    candidates (see ``convex``). ``nearby`` and ``features``: see ``minmax`` (the
+    other fusions ignore them)."""
     allowed = set(eligible) if eligible is not None else None
     kept = {
         axis: {k: s.score for k, s in scored.items() if allowed is None or k in allowed}
@@ -196,7 +220,7 @@ def fuse(  # noqa: PLR0913 - keyword-only parts of one fusion
     if method == "convex":
         totals = relevance
     elif method == "minmax":
-        totals = minmax(kept, weights, cut=cut, nearby=nearby)
+        totals = minmax(kept, weights, cut=cut, nearby=nearby, features=features)
     else:
         totals = reciprocal_rank(kept, weights)
     per_axis: dict[Key, dict[str, int]] = {}

@@ -4,13 +4,14 @@ short probe decided its top k, and load the ranked elements as ``SearchHit``s.""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
 from kgmem.retrieval import decay, nearby
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
-from kgmem.retrieval.fusion import Fused, fuse
+from kgmem.retrieval.fusion import Feature, Fused, fuse
 from kgmem.retrieval.plan import VECTOR, SearchPlan
 from kgmem.retrieval.scope import EPISODE, Key
 from kgmem.storage import Connection, NamespaceRef, fact_reads
@@ -18,8 +19,14 @@ from kgmem.storage import candidates as cand
 from kgmem.storage import vertices as vertex_store
 
 
-def fused(plan: SearchPlan, found: Candidates, eligible: Eligible) -> list[Fused[Key]]:
-    """The eligible candidates fused, best first (ties by kind and uid)."""
+def fused(
+    plan: SearchPlan,
+    found: Candidates,
+    eligible: Eligible,
+    favoured: Mapping[Key, float] | None = None,
+) -> list[Fused[Key]]:
+    """The eligible candidates fused, best first (ties by kind and uid); ``favoured``:
+    the episodes whose speaker the text names (``kgmem.retrieval.speakers``)."""
     keys: set[Key] = {("v", i) for i in eligible.vertices} | {("f", i) for i in eligible.facts}
     order = {
         **{("v", i): ("v", v.uid) for i, v in eligible.vertices.items()},
@@ -38,6 +45,7 @@ def fused(plan: SearchPlan, found: Candidates, eligible: Eligible) -> list[Fused
         eligible=keys,
         cut=cut,
         nearby=near,
+        features=[Feature(plan.query.weights.speaker, favoured)] if favoured else (),
     )
 
 

@@ -29,7 +29,17 @@ from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
 from kgmem.model import SearchQuery, SearchResult
-from kgmem.retrieval import axes, context, decay, eligibility, hits, question, trust, validate
+from kgmem.retrieval import (
+    axes,
+    context,
+    decay,
+    eligibility,
+    hits,
+    question,
+    speakers,
+    trust,
+    validate,
+)
 from kgmem.retrieval.axes import AxisResult, VectorResult, timed
 from kgmem.retrieval.candidates import Candidates, Judged, SideRows, merge
 from kgmem.retrieval.fusion import Fused
@@ -134,7 +144,7 @@ async def _rank(
     (found, eligible), timings["filter"] = await timed(
         "filter", eligibility.constrain(conn, ns, p, found)
     )
-    ranked, timings["fuse"] = await timed("fuse", _fused(p, found, eligible))
+    ranked, timings["fuse"] = await timed("fuse", _fused(conn, ns, p, found, eligible))
     (ranked, decayed), timings["decay"] = await timed(
         "decay", decay.weigh(conn, ns, p.now, eligible.vertices, ranked)
     )
@@ -142,9 +152,16 @@ async def _rank(
 
 
 async def _fused(
-    p: SearchPlan, found: Candidates, eligible: eligibility.Eligible
+    conn: Connection,
+    ns: NamespaceRef,
+    p: SearchPlan,
+    found: Candidates,
+    eligible: eligibility.Eligible,
 ) -> list[Fused[Key]]:
-    return hits.fused(p, found, eligible)
+    favoured = None
+    if p.query.text and speakers.applies(p, len(found.axes)):
+        favoured = await speakers.favoured(conn, ns, p.query.text, eligible.vertices)
+    return hits.fused(p, found, eligible, favoured)
 
 
 async def _alone(

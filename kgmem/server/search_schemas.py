@@ -134,6 +134,10 @@ class WeightsIn(_In):
         description="minmax fusion: weight of the best vector score of another hit "
         "that occurred within an hour of this one",
     )
+    speaker: float = Field(
+        default=_DEFAULT_WEIGHTS.speaker,
+        description="minmax fusion: weight of an episode's speaker being named in the search text",
+    )
 
     def to_query(self) -> model.AxisWeights:
         return model.AxisWeights(**self.model_dump())

@@ -52,9 +52,10 @@ async def test_search_combines_text_and_place(
 async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     weights = spec["components"]["schemas"]["WeightsIn"]["properties"]
-    assert weights["vector"]["default"] == 0.28 and weights["keyword"]["default"] == 0.5
+    assert weights["vector"]["default"] == 0.22 and weights["keyword"]["default"] == 0.45
     assert weights["nearby_keyword"]["default"] == 0.16
-    assert weights["nearby_vector"]["default"] == 0.07
+    assert weights["nearby_vector"]["default"] == 0.08
+    assert weights["speaker"]["default"] == 0.09
 
 
 @pytest.mark.parametrize(
@@ -73,6 +74,7 @@ async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncC
         ({"text": "x", "colour": "red"}, 422, "invalid_request"),
         ({"text": "x", "weights": {"nearby_keyword": -1}}, 422, "invalid_input"),
         ({"text": "x", "weights": {"nearby_vector": "lots"}}, 422, "invalid_request"),
+        ({"text": "x", "weights": {"speaker": -1}}, 422, "invalid_input"),
     ],
 )
 async def test_bad_search_parameters_are_clear_4xx(

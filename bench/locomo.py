@@ -14,14 +14,16 @@ the shipped product, nothing the bench composes itself. No LLM anywhere.
 
 Each question is asked once per axis alone (keyword and vector: their top 50, what a
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
-scores, and each turn's time. For each conversation, ``bench.locomo_fit`` fits the
-``minmax`` fusion's weights (per axis, and the nearby keyword and vector weights of
-``kgmem.retrieval.nearby``) as a listwise ranker on the other two, its penalty chosen
-leave-one-conversation-out within them ("fused-cv"); ``bench.locomo_cv`` chooses a
+scores, each turn's time, and which turns' speaker the question names (as
+``kgmem.retrieval.speakers`` decides it). For each conversation, ``bench.locomo_fit``
+fits the ``minmax`` fusion's weights (per axis, the nearby keyword and vector weights
+of ``kgmem.retrieval.nearby`` and the speaker weight) as a listwise ranker on the other
+two, its penalty chosen leave-one-conversation-out within them ("fused-cv"); ``bench.locomo_cv`` chooses a
 fusion and its text-axis weights from a grid the same way ("grid-cv"). Then kgmem's
 own search runs every question with the choices made without its conversation, with
 the former default (reciprocal-rank fusion, vector 0.5, keyword 1, graph 0.5:
-"rrf-before"), and with each text axis alone.
+"rrf-before"), and with each text axis alone; the fused choices are timed once more
+with the speaker weight at 0 (what its statement costs).
 Recall of a question is the share of its evidence turns among the top 10; questions
 whose evidence ids do not parse are skipped (reported).
 """
@@ -222,6 +224,13 @@ async def collect(
     return out
 
 
+NO_SPEAKER = "fused-cv, speaker off (timed only)"
+
+
+def _without_speaker(choice: Choice) -> Choice:
+    return Choice(choice.method, {**choice.weights, SPEAKER: 0.0}, choice.context)
+
+
 def _named(question: str, speakers: dict[str, str]) -> set[str]:
     """The turns whose speaker the question names, as kgmem's search decides it."""
     ids = list(speakers)
@@ -296,7 +305,10 @@ async def run(
             "bm25": Choice("convex", {"keyword": 1.0}),
             "vector": Choice("convex", {"vector": 1.0}),
         }
-        recalls, latencies = await measure(memory, data, configs)
+        # Timed only: the same choices without the speaker feature (its statement).
+        quiet = {h: _without_speaker(c) for h, c in folds.chosen.items()}
+        recalls, latencies = await measure(memory, data, {**configs, NO_SPEAKER: quiet})
+        del recalls[NO_SPEAKER]
         ablation = ablate_fit(data.questions, axes, contexts)
     finally:
         await memory.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -46,6 +47,7 @@ def report(
     for name, values in latencies.items():
         q = statistics.quantiles(values, n=100)
         print(f"search latency {name:<9} p50 {q[49]:.1f} ms  p95 {q[94]:.1f} ms")
+    print(f"machine load at the end: {os.getloadavg()[0]:.1f}")
 
 
 def _table(

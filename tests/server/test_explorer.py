@@ -466,12 +466,18 @@ async def test_causal_trace_and_cypher_panel(
     await page.click("#clear")
     await page.click("#cypher-draw")
     assert (await drawn(page))[0::2] == (6, 5)
-    # The canvas draws at the size of its container (not into a collapsed one).
-    size = await page.evaluate(
+    # The canvas draws at the size of its container (not into a collapsed one); sigma
+    # takes a new size on its next frame, which a loaded host may not have drawn yet.
+    dimensions = (
         "() => { const d = window.kgmem.graph.sigma.getDimensions();"
         " const c = document.querySelector('#graph'); return [d.width, d.height,"
         " c.offsetWidth, c.offsetHeight]; }"
     )
+    await page.wait_for_function(
+        f"(() => {{ const s = ({dimensions})(); return s[0] === s[2] && s[1] === s[3]; }})()",
+        timeout=10_000,
+    )
+    size = await page.evaluate(dimensions)
     assert size[:2] == size[2:] and size[0] > 500, size
     await shot(page, "7-cypher")
     assert page.errors == []  # type: ignore[attr-defined]

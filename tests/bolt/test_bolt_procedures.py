@@ -114,11 +114,15 @@ async def _refused(driver: neo4j.AsyncDriver, query: str) -> list[str]:
         await driver.execute_query(query, database_="nosuchns")
     codes.append(managed.value.code)
     with pytest.raises(ClientError) as explicit:
-        async with driver.session(database="nosuchns") as session:
-            tx = await session.begin_transaction()
-            await (await tx.run(query)).consume()
+        await _in_a_transaction(driver, query)
     codes.append(explicit.value.code)
     return codes
+
+
+async def _in_a_transaction(driver: neo4j.AsyncDriver, query: str) -> None:
+    async with driver.session(database="nosuchns") as session:
+        tx = await session.begin_transaction()
+        await (await tx.run(query)).consume()
 
 
 async def test_every_procedure_on_a_database_that_is_no_namespace_is_not_found(

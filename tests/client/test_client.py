@@ -107,7 +107,6 @@ async def test_sync_client_reads_and_writes(live_url: str, namespace: str) -> No
     assert missing.status == 404 and missing.code == "entity_not_found"
 
 
-
 async def test_a_procedure_on_a_missing_namespace_raises_not_found(
     live_url: str, namespace: str
 ) -> None:
@@ -126,6 +125,7 @@ async def test_a_procedure_on_a_missing_namespace_raises_not_found(
 
     error = await asyncio.to_thread(sync_call)
     assert (error.status, error.code) == (404, "namespace_not_found")
+
 
 async def test_context_and_trace_through_the_client(live_url: str, namespace: str) -> None:
     async with AsyncClient(live_url) as client:

@@ -226,7 +226,6 @@ async def test_bad_arguments_are_tool_errors_a_model_can_read(
         assert "text" in error_text(empty)
 
 
-
 async def test_a_procedure_on_a_missing_namespace_is_namespace_not_found(
     live_url: str, namespace: str
 ) -> None:
@@ -242,10 +241,9 @@ async def test_a_procedure_on_a_missing_namespace_is_namespace_not_found(
                 "cypher_read", {"namespace": "no_such_ns", "query": query}
             )
             assert "namespace_not_found:" in error_text(missing), name
-            found = await client.call_tool(
-                "cypher_read", {"namespace": namespace, "query": query}
-            )
+            found = await client.call_tool("cypher_read", {"namespace": namespace, "query": query})
             assert not found.is_error, (name, found.content)
+
 
 @pytest.fixture
 async def keyed_url(fresh_database, tmp_path: Path) -> AsyncIterator[tuple[str, Memory]]:

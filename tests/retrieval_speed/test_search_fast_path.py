@@ -106,6 +106,7 @@ async def test_statements_sent_meanwhile_by_other_work_are_not_the_search_s(
         await asyncio.wait_for(task, timeout=10)
         await other.close()
 
+
 @pytest.mark.parametrize("k", [1, 2, 3, 20])
 @pytest.mark.parametrize("labels", [(), ("Person",), ("Organization",)])
 async def test_entities_loaded_by_the_probe_are_the_stored_ones(

@@ -18,7 +18,7 @@ from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.reads import ReadRouter
 from kgmem.live import Live
 from kgmem.memory import procedures
-from kgmem.model import CypherResult, NamespaceStats
+from kgmem.model import CypherResult, Namespace, NamespaceStats
 
 
 class CypherMethods:
@@ -30,6 +30,8 @@ class CypherMethods:
     reads: ReadRouter
 
     if TYPE_CHECKING:  # from GraphContent, read by the procedures
+
+        async def get_namespace(self, name: str) -> Namespace: ...
 
         async def namespace_stats(self, name: str) -> NamespaceStats: ...
 
@@ -75,7 +77,9 @@ class CypherMethods:
         async with cypher_transaction.transaction(self.ctx, namespace, mode, settings) as run:
 
             async def with_procedures(request: CypherRequest) -> CypherResult:
-                prepared = await procedures.prepare(self, namespace, request.query, request.params)
+                prepared = await procedures.prepare(
+                    self, namespace, request.query, request.params, known=True
+                )
                 if prepared.answer is not None:
                     return prepared.answer
                 try:

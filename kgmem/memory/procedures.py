@@ -7,7 +7,9 @@ A query that is one call (``CALL db.labels() [YIELD label AS l]``) is answered h
 a call followed by further clauses (``... YIELD label RETURN collect(label)``, parts of
 a ``UNION ALL``) is rewritten by ``kgmem.cypher.calls`` into an ``UNWIND`` of the
 procedure's rows, and the query then runs like any other. Other procedures are
-refused (``CypherRejected``).
+refused (``CypherRejected``). A call answered alone first checks that the namespace
+exists (``NamespaceNotFound``, as any other read of a missing namespace), since some
+procedures (``dbms.components()``, ``db.ping()``) read nothing of it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, Protocol
 from kgmem import __version__
 from kgmem.cypher import Mode, calls, explained
 from kgmem.errors import CypherError, CypherRejected, CypherSemanticError
-from kgmem.model import CypherResult, NamespaceStats
+from kgmem.model import CypherResult, Namespace, NamespaceStats
 
 KERNEL_VERSION = "5.20.0"
 
@@ -27,7 +29,9 @@ Table = tuple[list[str], list[list[Any]]]
 
 
 class Source(Protocol):
-    """What the procedures read: the namespace's counts and read-only Cypher."""
+    """What the procedures read: the namespace's record and counts, read-only Cypher."""
+
+    async def get_namespace(self, name: str, /) -> Namespace: ...
 
     async def namespace_stats(self, namespace: str, /) -> NamespaceStats: ...
 
@@ -62,9 +66,15 @@ class Prepared:
 
 
 async def prepare(
-    source: Source, namespace: str, query: str, params: Mapping[str, Any] | None
+    source: Source,
+    namespace: str,
+    query: str,
+    params: Mapping[str, Any] | None,
+    *,
+    known: bool = False,
 ) -> Prepared:
-    """Answer the procedure calls in ``query`` (see the module docstring)."""
+    """Answer the procedure calls in ``query`` (see the module docstring). ``known``:
+    the caller has already found the namespace (an open transaction on it)."""
     given = dict(params or {})
     inner = explained(query)
     if inner is not None:  # EXPLAIN shows the plan of the rewritten query
@@ -76,6 +86,8 @@ async def prepare(
     if not found:
         return Prepared(None, query, given)
     if calls.only_call(query, found):
+        if not known:
+            await source.get_namespace(namespace)
         return Prepared(await answer_call(source, namespace, found[0]), query, given)
     done = await _rewritten(source, namespace, query, given, found)
     return Prepared(None, done.text, given, done.original)
@@ -186,13 +198,16 @@ async def _user(source: Source, namespace: str) -> Table:
     return ["username", "roles", "flags"], [["kgmem", [], []]]
 
 
-_PROCEDURES: dict[str, Callable[[Source, str], Awaitable[Table]]] = {
+_BY_NAME: dict[str, Callable[[Source, str], Awaitable[Table]]] = {
     "db.labels": _labels,
-    "db.relationshiptypes": _types,
-    "db.propertykeys": _keys,
+    "db.relationshipTypes": _types,
+    "db.propertyKeys": _keys,
     "db.schema.visualization": _schema,
     "dbms.components": _components,
     "db.info": _info,
     "db.ping": _ping,
-    "dbms.showcurrentuser": _user,
+    "dbms.showCurrentUser": _user,
 }
+NAMES = tuple(_BY_NAME)
+"""The procedures kgmem answers, as Neo4j spells them (calls match case-insensitively)."""
+_PROCEDURES = {name.lower(): procedure for name, procedure in _BY_NAME.items()}

@@ -4,6 +4,7 @@ import neo4j
 import pytest
 from neo4j.exceptions import ClientError
 
+from kgmem.memory.procedures import NAMES
 from tests.fixtures.bolt import Bolt
 from tests.server.test_cypher_procedures import BROWSER
 
@@ -99,3 +100,42 @@ async def test_an_unknown_procedure_inside_a_query_is_a_client_error(filled: Bol
             )
     assert "not available" in caught.value.message
     assert caught.value.code.startswith("Neo.ClientError.")
+
+
+async def _refused(driver: neo4j.AsyncDriver, query: str) -> list[str]:
+    """The status codes of ``query`` on a database that is no namespace: auto-commit
+    (``session.run``), a managed transaction (``execute_query``), an explicit one."""
+    codes = []
+    with pytest.raises(ClientError) as auto:
+        async with driver.session(database="nosuchns") as session:
+            await (await session.run(query)).consume()
+    codes.append(auto.value.code)
+    with pytest.raises(ClientError) as managed:
+        await driver.execute_query(query, database_="nosuchns")
+    codes.append(managed.value.code)
+    with pytest.raises(ClientError) as explicit:
+        await _in_a_transaction(driver, query)
+    codes.append(explicit.value.code)
+    return codes
+
+
+async def _in_a_transaction(driver: neo4j.AsyncDriver, query: str) -> None:
+    async with driver.session(database="nosuchns") as session:
+        tx = await session.begin_transaction()
+        await (await tx.run(query)).consume()
+
+
+async def test_every_procedure_on_a_database_that_is_no_namespace_is_not_found(
+    filled: Bolt,
+) -> None:
+    """As a plain query there: DatabaseNotFound however it is sent; the system database
+    and a namespace still answer them."""
+    async with filled.driver() as driver:
+        plain = await _refused(driver, "MATCH (n) RETURN n")
+        assert plain == ["Neo.ClientError.Database.DatabaseNotFound"] * 3
+        for name in NAMES:
+            for query in (f"CALL {name}()", f"CALL {name}() YIELD * RETURN count(*) AS n"):
+                assert await _refused(driver, query) == plain, query
+            assert await _column(driver, f"CALL {name}()"), name  # rows on a namespace
+        records, _, _ = await driver.execute_query("CALL dbms.components()", database_="system")
+        assert records[1]["name"] == "kgmem"

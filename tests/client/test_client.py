@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from kgmem import EntityWrite, FactQuery, FactWrite, Memory
 from kgmem.client import ApiError, AsyncClient, Client, RetryPolicy
+from kgmem.memory.procedures import NAMES
 from kgmem.model import CausalQuery, ContextQuery, SearchQuery
 from kgmem.server.app import create_app
 from tests.client.sync_mirror import CLIENT, render
@@ -104,6 +105,26 @@ async def test_sync_client_reads_and_writes(live_url: str, namespace: str) -> No
     created, name, missing = await asyncio.to_thread(work)
     assert created is False and name == "S"
     assert missing.status == 404 and missing.code == "entity_not_found"
+
+
+async def test_a_procedure_on_a_missing_namespace_raises_not_found(
+    live_url: str, namespace: str
+) -> None:
+    """The client gets the 404 of any other read, for every procedure kgmem answers."""
+    async with AsyncClient(live_url) as client:
+        for name in NAMES:
+            with pytest.raises(ApiError) as missing:
+                await client.cypher("no_such_ns", f"CALL {name}()")
+            assert (missing.value.status, missing.value.code) == (404, "namespace_not_found")
+            assert (await client.cypher(namespace, f"CALL {name}()")).columns, name
+
+    def sync_call() -> ApiError:
+        with Client(live_url) as client, pytest.raises(ApiError) as missing:
+            client.cypher("no_such_ns", "CALL dbms.components()")
+        return missing.value
+
+    error = await asyncio.to_thread(sync_call)
+    assert (error.status, error.code) == (404, "namespace_not_found")
 
 
 async def test_context_and_trace_through_the_client(live_url: str, namespace: str) -> None:

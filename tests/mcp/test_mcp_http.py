@@ -17,6 +17,7 @@ from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
+from kgmem.memory.procedures import NAMES
 from kgmem.server.app import create_app
 from tests.fixtures.app import serving
 from tests.fixtures.database import store_settings
@@ -223,6 +224,25 @@ async def test_bad_arguments_are_tool_errors_a_model_can_read(
             "add_episode", {"namespace": namespace, "episode": {"text": ""}}
         )
         assert "text" in error_text(empty)
+
+
+async def test_a_procedure_on_a_missing_namespace_is_namespace_not_found(
+    live_url: str, namespace: str
+) -> None:
+    """Every procedure kgmem answers, as any other Cypher read of a missing namespace."""
+    async with mcp_client(live_url) as client:
+        plain = await client.call_tool(
+            "cypher_read", {"namespace": "no_such_ns", "query": "MATCH (n) RETURN n"}
+        )
+        assert "namespace_not_found:" in error_text(plain)
+        for name in NAMES:
+            query = f"CALL {name}()"
+            missing = await client.call_tool(
+                "cypher_read", {"namespace": "no_such_ns", "query": query}
+            )
+            assert "namespace_not_found:" in error_text(missing), name
+            found = await client.call_tool("cypher_read", {"namespace": namespace, "query": query})
+            assert not found.is_error, (name, found.content)
 
 
 @pytest.fixture

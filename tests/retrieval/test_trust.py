@@ -84,7 +84,9 @@ async def test_trust_is_read_apart_only_to_filter_or_order(memory: Memory, names
         ({"order_by": "trust"}, True),
         ({"min_trust": 0.1}, True),
     ):
-        with RoundTrips() as trips:
+        # The search's own statements only (its pooled connections, not a background
+        # task's meanwhile).
+        with RoundTrips(own=True) as trips:
             result = await memory.search(namespace, query(**extra))
         assert any(q.startswith(apart) for q in trips.by_query) is reads_apart, extra
         assert result.hits and all(h.trust is not None for h in result.hits), extra

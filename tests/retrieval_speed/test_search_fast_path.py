@@ -5,9 +5,11 @@ namespace is noticed however it was deleted."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import replace
 
+import asyncpg
 import pytest
 
 from bench.roundtrips import RoundTrips
@@ -59,7 +61,9 @@ async def test_lone_vector_search_is_one_statement(memory: Memory, namespace: st
     await add_people(memory, namespace)
     query = SearchQuery(embedding=axis_vector((0, 1.0)), weights=ONLY_VECTOR, k=3)
     first = await memory.search(namespace, query)  # the namespace is cached from now on
-    with RoundTrips() as rt:
+    # The search's own statements on whichever pooled connections it takes (not those
+    # of background work such as the watchdog's sweep meanwhile).
+    with RoundTrips(own=True) as rt:
         again = await memory.search(namespace, query)
     assert rt.total == 1, rt.by_query
     assert again == first
@@ -67,10 +71,40 @@ async def test_lone_vector_search_is_one_statement(memory: Memory, namespace: st
     await _check_entities(memory, namespace, again.hits)
     # Fused with another axis the probe loads nothing: the load stage reads the hits.
     fused = SearchQuery(embedding=axis_vector((0, 1.0)), text="rocket", k=3)
-    with RoundTrips() as rt:
+    with RoundTrips(own=True) as rt:
         result = await memory.search(namespace, fused)
     assert rt.total > 1
     await _check_entities(memory, namespace, result.hits)
+
+
+async def test_statements_sent_meanwhile_by_other_work_are_not_the_search_s(
+    memory: Memory, namespace: str
+) -> None:
+    """Another task querying all the while (as the watchdog's sweep may): counted among
+    every connection's statements, never among the search's own."""
+    await add_people(memory, namespace)
+    query = SearchQuery(embedding=axis_vector((0, 1.0)), weights=ONLY_VECTOR, k=3)
+    await memory.search(namespace, query)
+    stop = asyncio.Event()
+    other = await asyncpg.connect(memory.database.url)
+
+    async def busy() -> None:
+        while not stop.is_set():
+            await other.fetchval("SELECT 1")
+
+    task = asyncio.create_task(busy())
+    try:
+        interleaved = 0
+        for _ in range(20):
+            with RoundTrips() as every, RoundTrips(own=True) as own:
+                await asyncio.wait_for(memory.search(namespace, query), timeout=30)
+            assert own.total == 1, own.by_query
+            interleaved += every.total > own.total
+        assert interleaved  # the other task did query during the searches
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+        await other.close()
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 20])

@@ -66,7 +66,7 @@ async def test_facts_by_ids_in_one_statement_match_facts_read_one_by_one(
     async with memory.database.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         rows = await conn.fetch(f'SELECT id, uid FROM "{namespace}"._kg_fact ORDER BY id')
-        with RoundTrips() as trips:
+        with RoundTrips(conn) as trips:
             found = await fact_reads.by_ids(conn, ns, [r["id"] for r in rows] + [10**12])
         assert trips.total == 1
         expected = {r["id"]: await fact_reads.get(conn, ns, r["uid"]) for r in rows}

@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import EntityWrite, FactWrite, Memory
+from kgmem.errors import NamespaceNotFound
+from kgmem.memory.procedures import NAMES
 
 PROBLEM = "application/problem+json"
 
@@ -213,3 +215,47 @@ async def test_error_positions_count_in_the_query_as_written(
     assert_problem(explained, 422)
     # as for any EXPLAIN, counted from just after the word EXPLAIN
     assert explained.json()["position"] == query.index("all") + len("  ")
+
+
+MISSING = "t_no_such_ns"
+
+# A procedure alone, with its rows counted after it, and under EXPLAIN.
+FORMS = ["CALL {}()", "CALL {}() YIELD * RETURN count(*) AS n", "EXPLAIN CALL {}()"]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("name", NAMES)
+async def test_every_procedure_on_a_missing_namespace_is_404(
+    client: httpx.AsyncClient, memory: Memory, graph: str, name: str, form: str
+) -> None:
+    """Like any other read (``MATCH``), whether or not the procedure reads the graph."""
+    query = form.format(name)
+    assert (await cypher(client, graph, query)).status_code == 200
+    response = await cypher(client, MISSING, query)
+    assert_problem(response, 404)
+    assert response.json()["code"] == "namespace_not_found"
+    assert response.json() == (await cypher(client, MISSING, "MATCH (n) RETURN n")).json()
+    with pytest.raises(NamespaceNotFound):
+        await memory.cypher(MISSING, query)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    name=st.sampled_from(NAMES).flatmap(
+        lambda n: st.tuples(*[st.sampled_from([c.lower(), c.upper()]) for c in n]).map("".join)
+    ),
+    space=st.sampled_from(["", " ", "\n  "]),
+    end=st.sampled_from(["", ";", " ;"]),
+)
+async def test_a_procedure_call_spelled_any_way_checks_the_namespace(
+    client: httpx.AsyncClient, graph: str, name: str, space: str, end: str
+) -> None:
+    query = f"{space}CALL {name}(){end}"
+    assert (await cypher(client, graph, query)).status_code == 200, query
+    missing = await cypher(client, MISSING, query)
+    assert_problem(missing, 404)
+    assert missing.json()["code"] == "namespace_not_found", query

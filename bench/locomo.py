@@ -18,8 +18,9 @@ scores, each turn's time, and which turns' speaker the question names (as
 ``kgmem.retrieval.speakers`` decides it). For each conversation, ``bench.locomo_fit``
 fits the ``minmax`` fusion's weights (per axis, the nearby keyword and vector weights
 of ``kgmem.retrieval.nearby`` and the speaker weight) as a listwise ranker on the other
-two, its penalty chosen leave-one-conversation-out within them ("fused-cv"); ``bench.locomo_cv`` chooses a
-fusion and its text-axis weights from a grid the same way ("grid-cv"). Then kgmem's
+two, its penalty chosen leave-one-conversation-out within them ("fused-cv");
+``bench.locomo_cv`` chooses a fusion and its text-axis weights from a grid the same way
+("grid-cv"). Then kgmem's
 own search runs every question with the choices made without its conversation, with
 the former default (reciprocal-rank fusion, vector 0.5, keyword 1, graph 0.5:
 "rrf-before"), and with each text axis alone; the fused choices are timed once more

@@ -38,7 +38,7 @@ class DumpedEdge:
     ``trust`` as verification last scored them; None when unset or never scored; and
     ``revised_at``, since when the fact's version is believed, None when never revised
     or in an "as of" export).
-    A whole-namespace export also gives each claim in force (``claims``: source,
+    An export (but an "as of" one) also gives each claim in force (``claims``: source,
     episode, confidence, observed_at) and each withdrawn one (``withdrawn``: the same
     and withdrawn_at), so that a dump restores them (``kgmem.storage.bulk.restore``)."""
 

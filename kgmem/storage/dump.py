@@ -35,8 +35,8 @@ FACT_FIELDS = ("valid_from", "valid_to", "recorded_at", "expired_at", "status", 
 class DumpedEdge:
     """A stored edge as exported (all its agtype properties) with its claim sources and
     its fact's time and trust (``FACT_FIELDS``: times as ISO 8601 text, ``status`` and
-    ``trust`` as verification last scored them; None when unset or never scored; and
-    ``revised_at``, since when the fact's version is believed, None when never revised
+    ``trust`` as verification last scored them; None when unset or never scored) and
+    ``revised_at``, since when the fact's version is believed (None when never revised
     or in an "as of" export).
     An export (but an "as of" one) also gives each claim in force (``claims``: source,
     episode, confidence, observed_at) and each withdrawn one (``withdrawn``: the same
@@ -51,6 +51,7 @@ class DumpedEdge:
     fact: dict[str, Any] = field(default_factory=dict)
     claims: tuple[dict[str, Any], ...] = ()
     withdrawn: tuple[dict[str, Any], ...] = ()
+    revised_at: str | None = None
 
 
 class _VertexRow(NamedTuple):
@@ -313,12 +314,11 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _edge(r: _EdgeRow) -> DumpedEdge:
-    fact = {  # the keys of FACT_FIELDS, and revised_at
+    fact = {  # the keys of FACT_FIELDS
         "valid_from": _iso(r.valid_from),
         "valid_to": _iso(r.valid_to),
         "recorded_at": _iso(r.recorded_at),
         "expired_at": _iso(r.expired_at),
-        "revised_at": _iso(r.revised_at),
         "status": r.status,
         "trust": r.trust,
     }
@@ -332,4 +332,5 @@ def _edge(r: _EdgeRow) -> DumpedEdge:
         fact,
         tuple(orjson.loads(r.claims)) if r.claims else (),
         tuple(orjson.loads(r.withdrawn)) if r.withdrawn else (),
+        _iso(r.revised_at),
     )

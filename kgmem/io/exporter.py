@@ -323,7 +323,9 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
     record.update(
         {k: e.properties[k] for k in SYSTEM_KEYS if k != "uid" and e.properties.get(k) is not None}
     )
-    record.update({k: e.fact[k] for k in (*FACT_FIELDS, "revised_at") if e.fact.get(k) is not None})
+    record.update({k: e.fact[k] for k in FACT_FIELDS if e.fact.get(k) is not None})
+    if e.revised_at is not None:
+        record["revised_at"] = e.revised_at
     if e.sources:
         record["sources"] = list(e.sources)
     if e.claims:

@@ -12,7 +12,7 @@ import struct
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -20,12 +20,13 @@ from kgmem.io.ntriples import Quad
 from kgmem.io.rdf_mapping import RdfMapper
 from kgmem.io.readers import CountingReader, Parsed, open_binary, read
 from kgmem.io.rejects import Reject
-from kgmem.storage.bulk import EdgeOp, VertexOp
+from kgmem.storage.bulk import EdgeOp, RevisionOp, VertexOp
 
 
 @dataclass
 class Batch:
-    """One batch of a file: its items mapped to vertex and edge operations."""
+    """One batch of a file: its items mapped to vertex and edge operations, and the
+    fact revisions of a JSON Lines dump (never read by the reading process)."""
 
     number: int
     items: int
@@ -33,6 +34,7 @@ class Batch:
     edges: list[EdgeOp]
     rejects: list[Reject]
     terms: list[tuple[str, str, str]]
+    revisions: list[RevisionOp] = field(default_factory=list)
 
 
 class FileSource:
@@ -82,6 +84,7 @@ class FileSource:
         vertices: dict[str, VertexOp] = {}
         edges: dict[str, EdgeOp] = {}
         rejects: list[Reject] = []
+        revisions: list[RevisionOp] = []
         quads: list[Quad] = []
         others: list[Parsed] = []
         for x in chunk:
@@ -95,6 +98,8 @@ class FileSource:
                 vertices[item.uid] = item
             elif isinstance(item, EdgeOp):
                 edges[item.uid] = item
+            elif isinstance(item, RevisionOp):
+                revisions.append(item)
             elif isinstance(item, Reject):
                 rejects.append(item)
         self.number += 1
@@ -105,6 +110,7 @@ class FileSource:
             list(edges.values()),
             rejects,
             self.mapper.terms.take_fresh(),
+            revisions,
         )
 
 

@@ -21,7 +21,7 @@ import orjson
 
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
-from kgmem.io.formats import EXPORT_FORMATS
+from kgmem.io.formats import DUMP_VERSION, EXPORT_FORMATS
 from kgmem.io.graph_tool_formats import (
     columns,
     cytoscape,
@@ -39,7 +39,13 @@ from kgmem.io.rdf_mapping import (
     vertex_statements,
 )
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
-from kgmem.storage.dump import FACT_FIELDS, DumpedEdge, DumpedVertex, EdgeFilter
+from kgmem.storage.dump import (
+    FACT_FIELDS,
+    DumpedEdge,
+    DumpedRevision,
+    DumpedVertex,
+    EdgeFilter,
+)
 from kgmem.storage.fact_reads import SYSTEM_KEYS
 from kgmem.storage.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 
@@ -68,19 +74,28 @@ class ExportOptions:
 
 @dataclass
 class Graph:
-    """The exported vertices and edges, each stream re-runnable; plus the RDF terms."""
+    """The exported vertices and edges, each stream re-runnable; plus the RDF terms.
+    ``ids``: the subgraph's vertices (None: all); ``claimants``: the vertices outside it
+    whose claims (in force or withdrawn) are on its facts, which the JSON Lines dump
+    writes as vertices too so that the claims restore."""
 
     conn: Connection
     ns: NamespaceRef
     ids: list[int] | None
     terms: TermRegistry
     keep: EdgeFilter = field(default_factory=EdgeFilter)
+    claimants: list[int] = field(default_factory=list)
 
-    def vertices(self) -> AsyncIterator[list[DumpedVertex]]:
-        return dump.vertices(self.conn, self.ns, self.ids)
+    def vertices(self, *, with_claimants: bool = False) -> AsyncIterator[list[DumpedVertex]]:
+        extra = self.claimants if with_claimants and self.ids is not None else []
+        ids = None if self.ids is None else [*self.ids, *extra]
+        return dump.vertices(self.conn, self.ns, ids)
 
     def edges(self) -> AsyncIterator[list[DumpedEdge]]:
         return dump.edges(self.conn, self.ns, self.ids, keep=self.keep)
+
+    def revisions(self) -> AsyncIterator[list[DumpedRevision]]:
+        return dump.fact_revisions(self.conn, self.ns, self.ids, keep=self.keep)
 
 
 async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
@@ -96,8 +111,12 @@ async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> A
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
         ids = await dump.subgraph(conn, ns, options.uids, options.depth) if options.uids else None
+        claimants = (
+            await dump.claimants(conn, ns, ids) if ids is not None and options.format == "jsonl"
+            else []
+        )  # fmt: skip
         terms = TermRegistry.of(await bulk.read_terms(conn, namespace), {})
-        async for chunk in writer(Graph(conn, ns, ids, terms, keep), options):
+        async for chunk in writer(Graph(conn, ns, ids, terms, keep, claimants), options):
             yield chunk
 
 
@@ -305,6 +324,8 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
         {k: e.properties[k] for k in SYSTEM_KEYS if k != "uid" and e.properties.get(k) is not None}
     )
     record.update({k: e.fact[k] for k in FACT_FIELDS if e.fact.get(k) is not None})
+    if e.revised_at is not None:
+        record["revised_at"] = e.revised_at
     if e.sources:
         record["sources"] = list(e.sources)
     if e.claims:
@@ -314,8 +335,23 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
     return record
 
 
+def _revision_record(r: DumpedRevision) -> dict[str, Any]:
+    return {
+        "kind": "revision",
+        "fact": r.fact,
+        "valid_from": r.valid_from,
+        "valid_to": r.valid_to,
+        "expired_at": r.expired_at,
+        "known_from": r.known_from,
+        "known_to": r.known_to,
+    }
+
+
 async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    async for batch in graph.vertices():
+    """The dump: its version line, the vertices (a subgraph's with the vertices whose
+    claims are on its facts), the edges, then the facts' revisions."""
+    yield orjson.dumps({"kind": "dump", "version": DUMP_VERSION}) + b"\n"
+    async for batch in graph.vertices(with_claimants=True):
         yield b"".join(
             orjson.dumps(
                 {"kind": "vertex", "uid": v.uid, "label": v.label, "properties": v.properties}
@@ -325,6 +361,8 @@ async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
         )
     async for edges in graph.edges():
         yield b"".join(orjson.dumps(_edge_record(e)) + b"\n" for e in edges)
+    async for found in graph.revisions():
+        yield b"".join(orjson.dumps(_revision_record(r)) + b"\n" for r in found)
 
 
 def _cell(value: Any, kind: str) -> str:

@@ -20,3 +20,9 @@ MEDIA_TYPES = {
 """Formats an export writes, with their media types."""
 
 EXPORT_FORMATS = tuple(MEDIA_TYPES)
+
+DUMP_VERSION = 2
+"""The version of kgmem's JSON Lines dump, written on its first line
+(``{"kind": "dump", "version": 2}``): 2 adds the ``revision`` lines (a fact's earlier
+versions) and each edge's ``revised_at``. A file without that line is read as version 1;
+an import refuses a version above this one."""

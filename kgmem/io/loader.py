@@ -379,6 +379,7 @@ async def _write(run: _Run, batch: Batch) -> list[Reject]:
         # A new value of a functional predicate closes the one in force, as every write
         # path does (kgmem.graph.statements).
         await statements.supersede_items(conn, ns, run.ctx.schema, items, datetime.now(UTC))
+        await bulk.write_revisions(conn, ns, batch.revisions, counts)
         late = [Reject(line, reason, "") for line, reason in counts.rejected]
         if late and run.options.on_error == "stop":
             _note(run.report, late[:1], run.rejects)

@@ -1,7 +1,8 @@
 """Readers: a file in any supported format as a stream of parsed items with line numbers.
 
-Each item is a ``Quad`` (RDF), a ``VertexOp`` or ``EdgeOp`` (record formats), or a
-``Reject`` saying which record is bad, where and why. N-Triples and N-Quads stream
+Each item is a ``Quad`` (RDF), a ``VertexOp`` or ``EdgeOp`` (record formats), a
+``RevisionOp`` (a fact's earlier version, JSON Lines dumps), or a ``Reject`` saying
+which record is bad, where and why. N-Triples and N-Quads stream
 line by line (a bad line is rejected alone); Turtle, TriG, RDF/XML and JSON-LD
 stream through pyoxigraph (``kgmem.io.rdf_syntaxes``: a syntax error ends the
 reading); CSV and JSON Lines stream by record; GraphML streams elements.
@@ -23,13 +24,13 @@ from typing import IO, Any
 import orjson
 
 from kgmem.errors import InvalidInput, KgmemError
-from kgmem.io.formats import FORMATS
+from kgmem.io.formats import DUMP_VERSION, FORMATS
 from kgmem.io.ntriples import Quad, SyntaxProblem, parse_line
 from kgmem.io.rdf_mapping import statement_uid
 from kgmem.io.rdf_syntaxes import read_statements
 from kgmem.io.rejects import Reject
 from kgmem.schema.identifiers import validate_label, validate_property_key
-from kgmem.storage.bulk import EdgeOp, VertexOp
+from kgmem.storage.bulk import EdgeOp, RevisionOp, VertexOp
 from kgmem.storage.bulk.restore import TIMES
 
 _EXTENSIONS = {
@@ -52,7 +53,7 @@ _EXTENSIONS = {
 }
 
 
-Parsed = Quad | VertexOp | EdgeOp | Reject
+Parsed = Quad | VertexOp | EdgeOp | RevisionOp | Reject
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -201,7 +202,7 @@ def edge_op(uid: Any, label: Any, start: Any, end: Any, props: Any, line: int) -
     return EdgeOp(key, label, s, e, _properties(props), False, line)
 
 
-def _record(parse: Callable[[], VertexOp | EdgeOp], line: int, raw: str) -> Parsed:
+def _record(parse: Callable[[], VertexOp | EdgeOp | RevisionOp], line: int, raw: str) -> Parsed:
     try:
         return parse()
     except KgmemError as exc:
@@ -221,10 +222,26 @@ def _jsonl(stream: IO[bytes]) -> Iterator[Parsed]:
         if not isinstance(obj, dict):
             yield Reject(number, "a line must hold one JSON object", raw)
             continue
+        if obj.get("kind") == "dump":
+            if (problem := _version_problem(obj.get("version"))) is not None:
+                yield Reject(number, problem, raw)
+            continue
         yield _record(functools.partial(_json_item, obj, number), number, raw)
 
 
-def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp:
+def _version_problem(version: Any) -> str | None:
+    """Why a dump's version line cannot be read, or None."""
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        return f'"version" must be a positive integer, not {version!r}'
+    if version > DUMP_VERSION:
+        return (
+            f"this dump is version {version}, newer than this kgmem reads "
+            f"(up to {DUMP_VERSION}): import it with a newer kgmem"
+        )
+    return None
+
+
+def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp | RevisionOp:
     kind = obj.get("kind", obj.get("type"))
     labels = obj.get("labels")
     label = obj.get("label") or (labels[0] if isinstance(labels, list) and labels else None)
@@ -235,7 +252,31 @@ def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp:
         op = edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
         op.restore = _restore(obj)
         return op
-    raise InvalidInput('each line needs "kind": "vertex" or "edge"')
+    if kind == "revision":
+        return _revision(obj, line)
+    raise InvalidInput('each line needs "kind": "vertex", "edge" or "revision"')
+
+
+def _revision(obj: dict[str, Any], line: int) -> RevisionOp:
+    """A fact's earlier version as a dump writes it (``kgmem.storage.dump``)."""
+    fact = obj.get("fact")
+    if not isinstance(fact, str) or not fact:
+        raise InvalidInput('a revision needs the uid of its "fact"')
+    known = {k: _time_text(obj.get(k), k) for k in ("known_from", "known_to")}
+    known_from, known_to = known["known_from"], known["known_to"]
+    if known_from is None or known_to is None:
+        raise InvalidInput('a revision needs "known_from" and "known_to"')
+    if datetime.fromisoformat(known_from) > datetime.fromisoformat(known_to):
+        raise InvalidInput('a revision\'s "known_from" is after its "known_to"')
+    return RevisionOp(
+        fact,
+        _time_text(obj.get("valid_from"), "valid_from"),
+        _time_text(obj.get("valid_to"), "valid_to"),
+        _time_text(obj.get("expired_at"), "expired_at"),
+        known_from,
+        known_to,
+        line,
+    )
 
 
 def _restore(obj: dict[str, Any]) -> dict[str, Any] | None:
@@ -244,7 +285,7 @@ def _restore(obj: dict[str, Any]) -> dict[str, Any] | None:
     here so that a malformed record is rejected with its line."""
     out: dict[str, Any] = {}
     if any(obj.get(k) is not None for k in TIMES):
-        out["times"] = {k: _time_text(obj.get(k), k) for k in TIMES}
+        out["times"] = {k: _time_text(obj.get(k), k) for k in (*TIMES, "revised_at")}
     claims = obj.get("claims")
     if claims is None and obj.get("sources") is not None:
         sources = obj["sources"]
@@ -272,15 +313,16 @@ def _time_text(value: Any, name: str) -> str | None:
 
 
 def _claim_list(value: Any, name: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Claims as a dump writes them: objects with ``source`` and/or ``episode`` uids,
+    """Claims as a dump writes them: objects with ``source`` and ``episode`` uids (or null),
     ``confidence`` (0..1 or null) and ``observed_at``, plus the ``required`` times."""
     if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
         raise InvalidInput(f'"{name}" must be a list of objects')
     out = []
     for c in value:
         source, episode, confidence = c.get("source"), c.get("episode"), c.get("confidence")
-        if not any(isinstance(u, str) and u for u in (source, episode)):
-            raise InvalidInput(f'each of "{name}" needs a "source" or "episode" uid')
+        # Both null: the claim of a write that named neither (every write is a claim).
+        if not all(u is None or (isinstance(u, str) and u) for u in (source, episode)):
+            raise InvalidInput(f'"{name}": "source" and "episode" must be uids or null')
         if confidence is not None and not (
             isinstance(confidence, int | float) and 0 <= confidence <= 1
         ):

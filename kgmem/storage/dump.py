@@ -35,8 +35,10 @@ FACT_FIELDS = ("valid_from", "valid_to", "recorded_at", "expired_at", "status", 
 class DumpedEdge:
     """A stored edge as exported (all its agtype properties) with its claim sources and
     its fact's time and trust (``FACT_FIELDS``: times as ISO 8601 text, ``status`` and
-    ``trust`` as verification last scored them; None when unset or never scored).
-    A whole-namespace export also gives each claim in force (``claims``: source,
+    ``trust`` as verification last scored them; None when unset or never scored) and
+    ``revised_at``, since when the fact's version is believed (None when never revised
+    or in an "as of" export).
+    An export (but an "as of" one) also gives each claim in force (``claims``: source,
     episode, confidence, observed_at) and each withdrawn one (``withdrawn``: the same
     and withdrawn_at), so that a dump restores them (``kgmem.storage.bulk.restore``)."""
 
@@ -49,6 +51,7 @@ class DumpedEdge:
     fact: dict[str, Any] = field(default_factory=dict)
     claims: tuple[dict[str, Any], ...] = ()
     withdrawn: tuple[dict[str, Any], ...] = ()
+    revised_at: str | None = None
 
 
 class _VertexRow(NamedTuple):
@@ -71,6 +74,7 @@ class _EdgeRow(NamedTuple):
     valid_to: datetime | None
     recorded_at: datetime | None
     expired_at: datetime | None
+    revised_at: datetime | None
     status: str | None
     trust: float | None
     claims: str | None
@@ -106,6 +110,25 @@ async def subgraph(
         """,
         list(uids),
         depth,
+    )
+    return [id_ for (id_,) in records]
+
+
+async def claimants(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> list[int]:
+    """Graph ids of the vertices outside ``ids`` that are the source or episode of a
+    claim, in force or withdrawn, on a fact between vertices of ``ids`` (so that a
+    subgraph dump carries what its claims name)."""
+    edges = table(ns.name, "_ag_label_edge")
+    parts = [
+        f"SELECT unnest(ARRAY[c.source_id, c.episode_id]) AS id FROM {table(ns.name, t)} c "
+        f"JOIN {edges} e ON e.id = c.fact_id "
+        "WHERE e.start_id = ANY($1::graphid[]) AND e.end_id = ANY($1::graphid[])"
+        for t in ("_kg_claim", "_kg_claim_history")
+    ]
+    records = await conn.fetch(
+        f"SELECT DISTINCT id FROM ({' UNION ALL '.join(parts)}) x "
+        "WHERE id IS NOT NULL AND NOT id = ANY($1::graphid[])",
+        list(ids),
     )
     return [id_ for (id_,) in records]
 
@@ -158,7 +181,8 @@ async def edges(
         f"SELECT f.uid, f.predicate, s.uid AS start, o.uid AS end, e.properties, "
         f"ARRAY(SELECT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.source_id "
         f"WHERE c.fact_id = f.id ORDER BY x.uid) AS sources, "
-        f"f.valid_from, f.valid_to, f.recorded_at, f.expired_at, sc.status, sc.trust, "
+        f"f.valid_from, f.valid_to, f.recorded_at, f.expired_at, {_revised_at(keep)}, "
+        f"sc.status, sc.trust, "
         f"{_claim_list(ns, keep, withdrawn=False)} AS claims, "
         f"{_claim_list(ns, keep, withdrawn=True)} AS withdrawn "
         f"FROM {facts} f "
@@ -177,6 +201,12 @@ async def edges(
         yield batch
 
 
+def _revised_at(keep: EdgeFilter) -> str:
+    """SQL: since when a fact's version is believed (an "as of" export reads versions
+    whose side rows have no such column: null)."""
+    return "NULL::timestamptz AS revised_at" if keep.as_of is not None else "f.revised_at"
+
+
 def _claim_list(ns: NamespaceRef, keep: EdgeFilter, *, withdrawn: bool) -> str:
     """SQL: a fact's claims in force (or withdrawn ones) as JSON text, null when none or
     when ``keep`` reads the past (an "as of" export names the sources then only)."""
@@ -192,6 +222,71 @@ def _claim_list(ns: NamespaceRef, keep: EdgeFilter, *, withdrawn: bool) -> str:
         f"FROM {claims} c LEFT JOIN {vertex} x ON x.id = c.source_id "
         f"LEFT JOIN {vertex} y ON y.id = c.episode_id WHERE c.fact_id = f.id)"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DumpedRevision:
+    """An earlier version of fact ``fact``'s validity (``kgmem.storage.revisions``),
+    believed over the known-time span [``known_from``, ``known_to``); times as ISO 8601
+    text, None when unset."""
+
+    fact: str
+    valid_from: str | None
+    valid_to: str | None
+    expired_at: str | None
+    known_from: str
+    known_to: str
+
+
+class _RevisionRow(NamedTuple):
+    fact: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+    expired_at: datetime | None
+    known_from: datetime
+    known_to: datetime
+
+
+async def fact_revisions(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    ids: Sequence[int] | None,
+    chunk: int = 5000,
+    *,
+    keep: EdgeFilter | None = None,
+) -> AsyncIterator[list[DumpedRevision]]:
+    """The revisions of the facts ``edges`` exports with the same arguments, by fact uid
+    then known time; none for an "as of" export (it holds the versions believed then,
+    not their history). Call inside a transaction."""
+    keep = keep or EdgeFilter()
+    if keep.as_of is not None:
+        return
+    conditions, args = _edge_conditions(ids, keep)
+    sql = (
+        f"SELECT f.uid AS fact, r.valid_from, r.valid_to, r.expired_at, r.known_from, r.known_to "
+        f"FROM {table(ns.name, '_kg_fact_revision')} r "
+        f"JOIN {table(ns.name, '_kg_fact')} f ON f.id = r.fact_id "
+        f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
+        f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} "
+        "ORDER BY f.uid, r.known_from, r.known_to"
+    )
+    batch: list[DumpedRevision] = []
+    async for r in rows.cursor(conn, _RevisionRow, sql, *args, prefetch=chunk):
+        batch.append(
+            DumpedRevision(
+                r.fact,
+                _iso(r.valid_from),
+                _iso(r.valid_to),
+                _iso(r.expired_at),
+                r.known_from.isoformat(),
+                r.known_to.isoformat(),
+            )
+        )
+        if len(batch) >= chunk:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _edge_conditions(ids: Sequence[int] | None, keep: EdgeFilter) -> tuple[list[str], list[object]]:
@@ -237,4 +332,5 @@ def _edge(r: _EdgeRow) -> DumpedEdge:
         fact,
         tuple(orjson.loads(r.claims)) if r.claims else (),
         tuple(orjson.loads(r.withdrawn)) if r.withdrawn else (),
+        _iso(r.revised_at),
     )

@@ -93,6 +93,31 @@ async def test_dump_then_import_keeps_claims_and_history(
         await memory.delete_namespace(target)
 
 
+async def test_claims_of_writes_without_a_source_survive_dump_and_import(
+    memory: Memory, namespace: str, tmp_path: Path
+) -> None:
+    """Every write is a claim, one naming no source nor episode too; the dump writes it
+    with null uids and the import restores it (it used to be refused as malformed)."""
+    entities = [EntityWrite("dana", "Person", {"name": "Dana"})]
+    entities += [EntityWrite(c, "Place", {"name": c.title()}) for c in CITIES]
+    await memory.write_batch(namespace, BatchWrite(entities=entities))
+    await memory.add_fact(namespace, FactWrite("dana", "LIVES_IN", "berlin", confidence=0.75))
+    await memory.add_fact(namespace, FactWrite("dana", "VISITED", "oslo", source="census"))
+    async with memory.database.acquire() as conn:
+        sql = (
+            "SELECT f.uid, c.source_id IS NULL, c.episode_id IS NULL, c.confidence, "
+            'c.observed_at FROM "{ns}"._kg_claim c JOIN "{ns}"._kg_fact f ON f.id = c.fact_id '
+            "ORDER BY 1, 2"
+        )
+        before = [tuple(r) for r in await conn.fetch(sql.format(ns=namespace))]
+        assert (True, True, 0.75) in {r[1:4] for r in before}
+        target = await _dump_and_load(memory, namespace, tmp_path)
+        try:
+            assert [tuple(r) for r in await conn.fetch(sql.format(ns=target))] == before
+        finally:
+            await memory.delete_namespace(target)
+
+
 async def test_a_malformed_history_record_is_rejected_with_its_line(
     memory: Memory, namespace: str, tmp_path: Path, raw_conn: asyncpg.Connection
 ) -> None:

@@ -68,7 +68,8 @@ async def test_export_streams_with_media_type_and_errors_are_problems(
     assert response.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(x) for x in response.text.splitlines()]
     assert lines == [
-        {"kind": "vertex", "uid": "ann", "label": "Person", "properties": {"name": "Ann"}}
+        {"kind": "dump", "version": 2},
+        {"kind": "vertex", "uid": "ann", "label": "Person", "properties": {"name": "Ann"}},
     ]
     bad = await client.get(f"/v1/namespaces/{namespace}/export", params={"format": "docx"})
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_input"

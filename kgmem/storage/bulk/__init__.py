@@ -57,8 +57,10 @@ from kgmem.storage.bulk.ops import (
     BatchCounts,
     Describers,
     EdgeOp,
+    RevisionOp,
     VertexOp,
 )
+from kgmem.storage.bulk.restore import write_revisions
 from kgmem.storage.bulk.vertices import write_vertices
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "BatchCounts",
     "Describers",
     "EdgeOp",
+    "RevisionOp",
     "VertexOp",
     "analyze_table",
     "analyze_targets",
@@ -88,6 +91,7 @@ __all__ = [
     "record_batch",
     "restore_index",
     "write_edges",
+    "write_revisions",
     "write_terms",
     "write_types",
     "write_vertices",

@@ -45,6 +45,21 @@ class EdgeOp:
     restore: dict[str, Any] | None = None
 
 
+@dataclass(slots=True)
+class RevisionOp:
+    """An earlier version of fact ``fact``'s validity, believed over the known-time span
+    [``known_from``, ``known_to``) (``kgmem.storage.revisions``); times as ISO 8601
+    text with an offset, None when unset."""
+
+    fact: str
+    valid_from: str | None
+    valid_to: str | None
+    expired_at: str | None
+    known_from: str
+    known_to: str
+    line: int
+
+
 @dataclass(frozen=True, slots=True)
 class Describers:
     """How side-row texts are made: from a vertex's properties, and from a fact's

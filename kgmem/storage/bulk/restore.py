@@ -1,14 +1,17 @@
-"""Restoring what a whole-namespace JSON Lines export says of each fact beyond its edge:
+"""Restoring what a JSON Lines export (a dump) says of each fact beyond its edge:
 its times, its claims in force and the claims withdrawn from it (claim history).
 
 An export (``kgmem.storage.dump``) writes, per edge, ``valid_from``, ``valid_to``,
-``recorded_at``, ``expired_at``, ``claims`` (source and episode uids, confidence,
-observed_at) and ``withdrawn`` (the same and withdrawn_at). The JSON Lines reader keeps
-them on the edge operation as ``EdgeOp.restore`` and ``restore`` writes them after the
-batch's edges, so that dump then import gives the same facts in force, the same claims
-(and so the same consensus) and the same history. A claim whose source or episode is
-not in the target namespace (a subgraph export that left it out) is not restored.
-The fact's earlier versions (``_kg_fact_revision``) are not part of the format.
+``recorded_at``, ``expired_at``, ``claims`` (source and episode uids, both null for a
+write that named neither, confidence, observed_at) and ``withdrawn`` (the same and
+withdrawn_at). The JSON Lines reader keeps them on the edge operation as
+``EdgeOp.restore`` and ``restore`` writes them after the batch's edges, so that dump
+then import gives the same facts in force, the same claims (and so the same consensus)
+and the same history. A claim whose source or episode is not in the target namespace
+(a hand-made file: a subgraph dump writes them) is not restored. The fact's
+``revised_at`` (since when its version is believed) comes with its times; its earlier
+versions (``_kg_fact_revision``) come as ``revision`` lines after the edges
+(``RevisionOp``), which ``write_revisions`` adds to the facts they name by uid.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 import asyncpg
 
 from kgmem.storage import agtype
-from kgmem.storage.bulk.ops import EdgeOp
+from kgmem.storage.bulk.ops import BatchCounts, EdgeOp, RevisionOp
 from kgmem.storage.facts import timestamp
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -97,14 +100,14 @@ async def _times(
     """Set each fact's times on its side row and mirror them into its edge's map."""
     if not rows:
         return
-    columns = {k: [_at(t.get(k)) for _, _, t in rows] for k in TIMES}
+    columns = {k: [_at(t.get(k)) for _, _, t in rows] for k in (*TIMES, "revised_at")}
     await conn.execute(
         f"UPDATE {table(ns.name, '_kg_fact')} f SET valid_from = x.vf, valid_to = x.vt, "
-        "recorded_at = coalesce(x.ra, f.recorded_at), expired_at = x.ea "
+        "recorded_at = coalesce(x.ra, f.recorded_at), expired_at = x.ea, revised_at = x.rv "
         "FROM unnest($1::graphid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], "
-        "$5::timestamptz[]) AS x(i, vf, vt, ra, ea) WHERE f.id = x.i",
+        "$5::timestamptz[], $6::timestamptz[]) AS x(i, vf, vt, ra, ea, rv) WHERE f.id = x.i",
         [i for i, _, _ in rows],
-        *(columns[k] for k in TIMES),
+        *columns.values(),
     )
     by_label: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
     for i, label, t in rows:
@@ -161,4 +164,41 @@ async def _insert_withdrawn(
         "AND h.withdrawn_at = x.w)",
         *(list(column) for column in zip(*(c for c, _ in rows), strict=True)),
         [w for _, w in rows],
+    )
+
+
+async def write_revisions(
+    conn: asyncpg.Connection, ns: NamespaceRef, ops: Sequence[RevisionOp], counts: BatchCounts
+) -> None:
+    """Add the revisions ``ops`` to the facts they name, those not recorded yet (importing
+    one dump twice adds none); a revision of a fact not in the namespace is refused."""
+    if not ops:
+        return
+    ids: dict[str, int] = dict(
+        await conn.fetch(
+            f"SELECT uid, id FROM {table(ns.name, '_kg_fact')} WHERE uid = ANY($1::text[])",
+            sorted({op.fact for op in ops}),
+        )
+    )
+    for op in ops:
+        if op.fact not in ids:
+            counts.rejected.append((op.line, f"revision of fact {op.fact!r}, not in the namespace"))
+    kept = [op for op in ops if op.fact in ids]
+    if not kept:
+        return
+    revision = table(ns.name, "_kg_fact_revision")
+    await conn.execute(
+        f"INSERT INTO {revision} "
+        "(fact_id, valid_from, valid_to, expired_at, known_from, known_to) "
+        "SELECT DISTINCT * FROM unnest($1::graphid[], $2::timestamptz[], $3::timestamptz[], "
+        "$4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS x(f, vf, vt, ea, kf, kt) "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {revision} r WHERE r.fact_id = x.f "
+        "AND r.known_from = x.kf AND r.known_to = x.kt "
+        "AND (r.valid_from, r.valid_to, r.expired_at) IS NOT DISTINCT FROM (x.vf, x.vt, x.ea))",
+        [ids[op.fact] for op in kept],
+        [_at(op.valid_from) for op in kept],
+        [_at(op.valid_to) for op in kept],
+        [_at(op.expired_at) for op in kept],
+        [_at(op.known_from) for op in kept],
+        [_at(op.known_to) for op in kept],
     )

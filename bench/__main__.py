@@ -25,6 +25,7 @@ SCENARIOS = {
     "backup": "bench.backup",
     "replicas": "bench.replicas",
     "locomo-context": "bench.locomo_context",
+    "keyword-stats": "bench.keyword_stats",
 }
 
 

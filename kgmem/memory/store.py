@@ -61,13 +61,14 @@ from kgmem.storage import (
     Database,
     EmbeddedPostgres,
     HomeLock,
+    keyword_upkeep,
     meta,
+    namespaces,
     open_database,
     prewarm,
     watchdog,
 )
 from kgmem.storage import keys as key_store
-from kgmem.storage import keyword_upkeep, namespaces
 from kgmem.storage import replicas as replicas_store
 from kgmem.storage.keyword_stats import IndexStats
 from kgmem.storage.replicas import Replicas, open_replicas

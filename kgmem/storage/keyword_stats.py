@@ -34,13 +34,13 @@ _DOCUMENTS = re.compile(r"total_docs:\s*(\d+)")
 class _Index(NamedTuple):
     """A BM25 index of a namespace, its table and the indexed column."""
 
-    index: str
+    name: str
     table: str
     column: str
 
 
 _INDEXES = """
-SELECT x.relname AS index, t.relname AS table, a.attname AS column
+SELECT x.relname AS name, t.relname AS table, a.attname AS column
 FROM pg_index i
 JOIN pg_class x ON x.oid = i.indexrelid
 JOIN pg_am m ON m.oid = x.relam
@@ -72,14 +72,18 @@ class IndexStats:
 
     index: str
     """The index, qualified by its namespace's schema."""
-    documents: int
-    """The documents its corpus statistics count."""
+    documents: int | None
+    """The documents its corpus statistics count; None when its summary cannot be read
+    (pg_textsearch 1.0 leaves it so after ``bm25_force_merge``; a rebuild mends it)."""
     live: int
     """The rows with text to index now: what a fresh build counts."""
 
     @property
     def ratio(self) -> float:
-        """Documents per live row (1.0 when both are 0, infinite with no live row)."""
+        """Documents per live row (1.0 when both are 0, infinite with no live row or
+        an unreadable count)."""
+        if self.documents is None:
+            return float("inf")
         if self.live:
             return self.documents / self.live
         return float("inf") if self.documents else 1.0
@@ -90,16 +94,24 @@ async def stats(conn: asyncpg.Connection, namespace: str) -> list[IndexStats]:
     schema = ident(await conn.fetchval(_EXTENSION_SCHEMA))
     found = []
     for ix in await rows.fetch(conn, _Index, _INDEXES, namespace):
-        qualified = table(namespace, ix.index)
-        summary = await conn.fetchval(f"SELECT {schema}.bm25_summarize_index($1)", qualified)
-        match = _DOCUMENTS.search(summary or "")
+        qualified = table(namespace, ix.name)
+        documents = await _documents(conn, schema, qualified)
         live = await conn.fetchval(
             f"SELECT count(*) FROM {table(namespace, ix.table)} "
             f"WHERE {ident(ix.column)} IS NOT NULL AND {ident(ix.column)} <> ''"
         )
-        documents = int(match.group(1)) if match else 0
-        found.append(IndexStats(f"{namespace}.{ix.index}", documents, int(live)))
+        found.append(IndexStats(f"{namespace}.{ix.name}", documents, int(live)))
     return found
+
+
+async def _documents(conn: asyncpg.Connection, schema: str, index: str) -> int | None:
+    """The document count in ``index``'s summary (None when it cannot be read)."""
+    try:
+        summary = await conn.fetchval(f"SELECT {schema}.bm25_summarize_index($1)", index)
+    except asyncpg.DataCorruptedError:
+        return None
+    match = _DOCUMENTS.search(summary or "")
+    return int(match.group(1)) if match else None
 
 
 async def rebuild(conn: asyncpg.Connection, index: str) -> None:
@@ -116,4 +128,3 @@ async def drop_leftovers(conn: asyncpg.Connection, namespace: str) -> list[str]:
     for name in names:
         await conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {table(namespace, name)}")
     return names
-

@@ -117,7 +117,7 @@ class KeywordUpkeep:
             for before, after in await refresh(conn, name, ratio=self.ratio):
                 if after is not None:
                     _log.info(
-                        "rebuilt %s: %d documents counted for %d live rows, now %d",
+                        "rebuilt %s: %s documents counted for %d live rows, now %s",
                         before.index,
                         before.documents,
                         before.live,

@@ -13,7 +13,7 @@ from tests.cli.test_serve import env_for, kgmem
 from tests.fixtures.database import store_settings
 
 
-async def test_keyword_index_command_rebuilds_drifted_indexes(home_dir: Path, fresh_database) -> None:  # type: ignore[no-untyped-def]
+async def test_keyword_index_rebuilds_drifted_indexes(home_dir: Path, fresh_database) -> None:  # type: ignore[no-untyped-def]
     url = await fresh_database()
     memory = await Memory.open(store_settings(url, home_dir))
     try:
@@ -21,7 +21,9 @@ async def test_keyword_index_command_rebuilds_drifted_indexes(home_dir: Path, fr
             pytest.skip("pg_textsearch is not installed on this server")
         await memory.create_namespace("cli_bm25")
         for seen in range(3):
-            notes = [EntityWrite(f"n{i}", "Note", {"text": f"note {i}", "seen": seen}) for i in range(5)]
+            notes = [
+                EntityWrite(f"n{i}", "Note", {"text": f"note {i}", "seen": seen}) for i in range(5)
+            ]
             await memory.write_batch("cli_bm25", BatchWrite(entities=notes))
     finally:
         await memory.close()

@@ -28,9 +28,7 @@ def _note(uid: str, text: str, **more: object) -> EntityWrite:
 
 async def _vertex_stats(conn: asyncpg.Connection, namespace: str) -> keyword_stats.IndexStats:
     (found,) = [
-        s
-        for s in await keyword_stats.stats(conn, namespace)
-        if s.index.endswith("_kg_vertex_text")
+        s for s in await keyword_stats.stats(conn, namespace) if s.index.endswith("_kg_vertex_text")
     ]
     return found
 
@@ -72,7 +70,9 @@ async def test_statistics_equal_the_live_rows_after_upkeep(
 async def test_upkeep_leaves_an_index_within_the_ratio(
     memory: Memory, namespace: str, raw_conn: asyncpg.Connection
 ) -> None:
-    await memory.write_batch(namespace, BatchWrite(entities=[_note(f"n{i}", "x y") for i in range(10)]))
+    await memory.write_batch(
+        namespace, BatchWrite(entities=[_note(f"n{i}", "x y") for i in range(10)])
+    )
     await memory.write_batch(
         namespace, BatchWrite(entities=[_note(f"n{i}", "x y", seen=1) for i in range(4)])
     )
@@ -145,10 +145,11 @@ async def test_writes_and_searches_go_on_during_rebuilds(
     assert found == set(written)
 
 
-async def _ranked_all(conn: asyncpg.Connection, namespace: str, text: str) -> list[tuple[str, float]]:
+async def _ranked_all(
+    conn: asyncpg.Connection, namespace: str, text: str
+) -> list[tuple[str, float]]:
     rows = await conn.fetch(
-        f'SELECT uid, 0.0 FROM "{namespace}"._kg_vertex '
-        "WHERE text <@> to_bm25query($1, $2) < 0",
+        f'SELECT uid, 0.0 FROM "{namespace}"._kg_vertex WHERE text <@> to_bm25query($1, $2) < 0',
         text,
         f"{namespace}._kg_vertex_text",
     )

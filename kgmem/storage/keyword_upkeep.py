@@ -26,6 +26,9 @@ from kgmem.storage.keyword_stats import IndexStats
 _log = logging.getLogger("kgmem.storage.keyword_upkeep")
 
 APPLICATION = "kgmem-keyword-upkeep"
+LOCK_POLL_S = 0.5
+_TRY_LOCK = "SELECT pg_try_advisory_lock(hashtext('kgmem.keyword_rebuild'), hashtext($1))"
+_UNLOCK = "SELECT pg_advisory_unlock(hashtext('kgmem.keyword_rebuild'), hashtext($1))"
 _SETTINGS = {"application_name": APPLICATION, "statement_timeout": "0"}
 
 
@@ -35,11 +38,27 @@ async def connect(url: str) -> asyncpg.Connection:
 
 
 async def refresh(
-    conn: asyncpg.Connection, namespace: str, *, ratio: float
+    conn: asyncpg.Connection, namespace: str, *, ratio: float, wait: bool = True
 ) -> list[tuple[IndexStats, IndexStats | None]]:
     """Rebuild each BM25 index of ``namespace`` that counts more than ``ratio`` times
     its live rows (every one when ``ratio`` is 1.0 or less: on demand). Each index's
-    statistics before, and after when it was rebuilt."""
+    statistics before, and after when it was rebuilt. One rebuilder of a namespace at a
+    time, in every process: the others wait (or, without ``wait``, do nothing)."""
+    while not await conn.fetchval(_TRY_LOCK, namespace):
+        if not wait:
+            return []
+        # Polled, not waited for in one statement: a rebuild waits for every snapshot
+        # older than its own, a waiting statement's included.
+        await asyncio.sleep(LOCK_POLL_S)
+    try:
+        return await _refresh(conn, namespace, ratio)
+    finally:
+        await conn.execute(_UNLOCK, namespace)
+
+
+async def _refresh(
+    conn: asyncpg.Connection, namespace: str, ratio: float
+) -> list[tuple[IndexStats, IndexStats | None]]:
     await keyword_stats.drop_leftovers(conn, namespace)
     done: list[tuple[IndexStats, IndexStats | None]] = []
     for before in await keyword_stats.stats(conn, namespace):
@@ -114,7 +133,7 @@ class KeywordUpkeep:
         """One look at every namespace; the statistics of the indexes rebuilt."""
         rebuilt = []
         for name in await namespaces(conn):
-            for before, after in await refresh(conn, name, ratio=self.ratio):
+            for before, after in await refresh(conn, name, ratio=self.ratio, wait=False):
                 if after is not None:
                     _log.info(
                         "rebuilt %s: %s documents counted for %d live rows, now %s",

@@ -154,3 +154,28 @@ async def _ranked_all(
         f"{namespace}._kg_vertex_text",
     )
     return [(uid, 0.0) for uid, _ in rows]
+
+
+async def test_one_rebuilder_of_a_namespace_at_a_time(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    for seen in range(3):
+        notes = [_note(f"n{i}", f"words {i}", seen=seen) for i in range(20)]
+        await memory.write_batch(namespace, BatchWrite(entities=notes))
+    upkeep = keyword_upkeep.KeywordUpkeep(memory.database.url, ratio=1.5, interval_s=60)
+    holder = await keyword_upkeep.connect(memory.database.url)
+    conn = await keyword_upkeep.connect(memory.database.url)
+    try:
+        assert await holder.fetchval(keyword_upkeep._TRY_LOCK, namespace)
+        assert namespace not in {s.index.split(".")[0] for s in await upkeep.sweep(conn)}
+        waiting = asyncio.create_task(memory.refresh_keyword_statistics(namespace))
+        await asyncio.sleep(3 * keyword_upkeep.LOCK_POLL_S)
+        assert not waiting.done()  # on demand, it waits for the other rebuilder
+        await holder.execute(keyword_upkeep._UNLOCK, namespace)
+        result = await asyncio.wait_for(waiting, 60)
+        assert [after for _, after in result if after is not None] == [
+            keyword_stats.IndexStats(f"{namespace}._kg_vertex_text", 20, 20)
+        ]
+    finally:
+        await holder.close()
+        await conn.close()

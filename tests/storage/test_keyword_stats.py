@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from kgmem import BatchWrite, EntityWrite, Memory
 from kgmem.storage import keyword_stats, keyword_upkeep
+from tests.fixtures.database import store_settings
 
 pytestmark = pytest.mark.usefixtures("bm25")
 
@@ -179,3 +182,32 @@ async def test_one_rebuilder_of_a_namespace_at_a_time(
     finally:
         await holder.close()
         await conn.close()
+
+
+async def test_a_serving_store_keeps_the_statistics_in_the_background(
+    home_dir: Path, fresh_database: Callable[[], Awaitable[str]]
+) -> None:
+    url = await fresh_database()
+    settings = store_settings(url, home_dir).model_copy(
+        update={
+            "database": store_settings(url, home_dir).database.model_copy(
+                update={"keyword_upkeep_interval_s": 0.2}
+            )
+        }
+    )
+    memory = await Memory.open(settings, serve=True)
+    try:
+        await memory.create_namespace("upkept")
+        for seen in range(4):
+            notes = [_note(f"n{i}", f"words {i}", seen=seen) for i in range(30)]
+            await memory.write_batch("upkept", BatchWrite(entities=notes))
+        conn = await keyword_upkeep.connect(url)
+        try:
+            deadline = time.monotonic() + 60
+            while (stats := await _vertex_stats(conn, "upkept")).documents != 30:
+                assert time.monotonic() < deadline, stats
+                await asyncio.sleep(0.2)
+        finally:
+            await conn.close()
+    finally:
+        await memory.close()

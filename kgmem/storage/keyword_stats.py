@@ -12,9 +12,11 @@ in about twice the documents there are, and scores drift from those of the live 
 and searches go on (PostgreSQL keeps the old index in use until the new one is
 complete, and both receive the writes made meanwhile); it keeps the index's name, so
 searches need no change. It cannot run inside a transaction, so it runs on a
-connection of its own, and it takes no lock of kgmem's: the writers' text-index lock
-would block every write for the rebuild's length, and a tier upkeep waiting on a lock
-the rebuild held would in turn make the rebuild wait for its snapshot.
+connection of its own, and it takes none of the writers' locks: the text-index lock
+(``kgmem.storage.text_lock``) would block every write for the rebuild's length, and a
+tier upkeep or writer waiting on a lock the rebuild held would in turn make the
+rebuild wait for its snapshot (a deadlock). Tier upkeep and archiving need no lock
+against it: their writes reach the new index like any other.
 """
 
 from __future__ import annotations

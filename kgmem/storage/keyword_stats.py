@@ -76,7 +76,8 @@ class IndexStats:
     """The index, qualified by its namespace's schema."""
     documents: int | None
     """The documents its corpus statistics count; None when its summary cannot be read
-    (pg_textsearch 1.0 leaves it so after ``bm25_force_merge``; a rebuild mends it)."""
+    (pg_textsearch 1.0 leaves it so after ``bm25_force_merge`` of an index without a
+    segment; a rebuild mends it)."""
     live: int
     """The rows with text to index now: what a fresh build counts."""
 

@@ -211,3 +211,19 @@ async def test_a_serving_store_keeps_the_statistics_in_the_background(
             await conn.close()
     finally:
         await memory.close()
+
+
+async def test_an_index_whose_summary_cannot_be_read_is_rebuilt(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    index = f"{namespace}._kg_vertex_text"
+    for seen in range(3):  # all in the index's memtable, no segment written yet
+        notes = [_note(f"n{i}", f"some words {i}", seen=seen) for i in range(30)]
+        await memory.write_batch(namespace, BatchWrite(entities=notes))
+    # pg_textsearch 1.0: merging an index without segments leaves its summary unreadable.
+    await raw_conn.execute("SELECT bm25_force_merge($1)", index)
+    assert (await _vertex_stats(raw_conn, namespace)).documents is None
+    [(before, after)] = [
+        r for r in await memory.refresh_keyword_statistics(namespace) if r[0].index == index
+    ]
+    assert before.documents is None and after == keyword_stats.IndexStats(index, 30, 30)

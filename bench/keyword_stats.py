@@ -66,13 +66,13 @@ async def main(argv: list[str]) -> int:
     return 0
 
 
-async def _stats(memory: Memory, ns: str) -> keyword_stats.IndexStats:
+async def _stats(memory: Memory, ns: str, side: str = "vertex") -> keyword_stats.IndexStats:
     conn = await keyword_upkeep.connect(memory.database.url)
     try:
         found = await keyword_stats.stats(conn, ns)
     finally:
         await conn.close()
-    return next(s for s in found if s.index.endswith("_kg_vertex_text"))
+    return next(s for s in found if s.index.endswith(f"_kg_{side}_text"))
 
 
 async def _recall(memory: Memory, ns: str, conv: dict[str, Any]) -> tuple[float, int]:
@@ -97,6 +97,7 @@ async def locomo(memory: Memory, conversations: list[dict[str, Any]]) -> None:
         await memory.create_namespace(ns)
         turns = await ingest(memory, ns, conv)
         built = await _stats(memory, ns)
+        facts = await _stats(memory, ns, "fact")
         before, n = await _recall(memory, ns, conv)
         conn = await keyword_upkeep.connect(memory.database.url)
         try:
@@ -113,7 +114,8 @@ async def locomo(memory: Memory, conversations: list[dict[str, Any]]) -> None:
         print(
             f"{ns}: turns {turns}, live rows {built.live}, index documents as built "
             f"{built.documents} (after bm25_force_merge {merged.documents}, after rebuild "
-            f"{rebuilt.documents}); keyword recall@10 as built {before / n:.3f}, "
+            f"{rebuilt.documents}); fact index {facts.documents} documents for {facts.live} "
+            f"live rows; keyword recall@10 as built {before / n:.3f}, "
             f"rebuilt {after / n:.3f} ({n} questions)"
         )
     print(

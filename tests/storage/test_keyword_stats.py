@@ -227,3 +227,31 @@ async def test_an_index_whose_summary_cannot_be_read_is_rebuilt(
         r for r in await memory.refresh_keyword_statistics(namespace) if r[0].index == index
     ]
     assert before.documents is None and after == keyword_stats.IndexStats(index, 30, 30)
+
+
+async def test_a_cancelled_rebuild_leaves_a_copy_the_next_one_drops(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    extra = f'"{namespace}".extra'
+    await raw_conn.execute(
+        f"CREATE TABLE {extra} (id serial PRIMARY KEY, text text); "
+        f"CREATE INDEX extra_text ON {extra} USING bm25 (text) WITH (text_config = 'english'); "
+        f"INSERT INTO {extra} (text) SELECT 'row number ' || g || ' word' || (g % 97) "
+        "FROM generate_series(1, 200000) AS g"
+    )
+    conn = await keyword_upkeep.connect(memory.database.url)
+    try:
+        rebuild = asyncio.create_task(keyword_stats.rebuild(conn, f"{namespace}.extra_text"))
+        await asyncio.sleep(0.3)
+        rebuild.cancel()  # as stopping the server cancels the upkeep's rebuild
+        with pytest.raises(asyncio.CancelledError):
+            await rebuild
+        assert await conn.fetchval("SELECT 1") == 1  # the connection is usable again
+    finally:
+        await conn.close()
+    invalid = "SELECT count(*) FROM pg_index WHERE indrelid = $1::regclass AND NOT indisvalid"
+    assert await raw_conn.fetchval(invalid, extra) == 1
+    await asyncio.wait_for(memory.refresh_keyword_statistics(namespace), 120)
+    assert await raw_conn.fetchval(invalid, extra) == 0
+    stats = {s.index: s for s in await keyword_stats.stats(raw_conn, namespace)}
+    assert stats[f"{namespace}.extra_text"].documents == 200000

@@ -51,6 +51,22 @@ class DatabaseSettings(BaseSettings):
         description="Seconds past the statement timeout before the watchdog terminates a "
         "backend, and again before it kills one that ignored termination.",
     )
+    keyword_upkeep_interval_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How often the server compares each BM25 keyword index's document "
+        "count with the live rows it indexes (0: never). pg_textsearch counts every row "
+        "version ever written until the index is rebuilt, which skews BM25 scores; an index "
+        "counting more than KGMEM_DATABASE_KEYWORD_REBUILD_RATIO times its live rows is "
+        "rebuilt concurrently (writes and searches go on).",
+    )
+    keyword_rebuild_ratio: float = Field(
+        default=1.5,
+        gt=1.0,
+        description="Documents per live row past which the background upkeep rebuilds a "
+        "BM25 index. A rebuild reads every live row, so a ratio r costs at most 1/(r-1) "
+        "row indexings per row written; lower keeps scores closer to the live rows.",
+    )
     hnsw_ef_search: int = Field(
         default=150,
         ge=1,

@@ -82,3 +82,29 @@ def delete(
         console.print(f"deleted namespace {name}")
 
     run_with_memory(work)
+
+
+@app.command("keyword-index")
+def keyword_index(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Namespaces (default: every one).")
+    ] = None,
+    rebuild: Annotated[
+        bool, typer.Option(help="Rebuild every BM25 index, drifted or not.")
+    ] = False,
+) -> None:
+    """Rebuild the BM25 keyword indexes whose document count drifted past the live rows
+    (KGMEM_DATABASE_KEYWORD_REBUILD_RATIO), concurrently with writes and searches (safe
+    beside a running server); print each index's counts as JSON lines."""
+
+    async def work(memory: Memory) -> None:
+        chosen = names or [ns.name for ns in await memory.list_namespaces()]
+        for name in chosen:
+            for before, after in await memory.refresh_keyword_statistics(name, force=rebuild):
+                line = {"index": before.index, "documents": before.documents, "live": before.live}
+                line["rebuilt"] = after is not None
+                if after is not None:
+                    line["documents_after"] = after.documents
+                print(json.dumps(line))
+
+    run_with_memory(work)

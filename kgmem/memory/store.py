@@ -61,13 +61,16 @@ from kgmem.storage import (
     Database,
     EmbeddedPostgres,
     HomeLock,
+    keyword_upkeep,
     meta,
+    namespaces,
     open_database,
     prewarm,
     watchdog,
 )
 from kgmem.storage import keys as key_store
 from kgmem.storage import replicas as replicas_store
+from kgmem.storage.keyword_stats import IndexStats
 from kgmem.storage.replicas import Replicas, open_replicas
 from kgmem.storage.supervisor import Supervisor
 from kgmem.tiers import Tiers
@@ -97,6 +100,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         self._closed = False
         self._prewarm: asyncio.Task[None] | None = None
         self._watchdog: watchdog.Watchdog | None = None
+        self._keyword_upkeep: keyword_upkeep.KeywordUpkeep | None = None
         self._supervisor: Supervisor | None = None
         self.key_checks = KeyCache()
         """Key checks reused for a few seconds (``kgmem.key_cache``)."""
@@ -165,6 +169,10 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             )
             if memory._watchdog is not None:
                 memory._watchdog.start()
+            if serve and db.keyword_search == "bm25":
+                memory._keyword_upkeep = keyword_upkeep.from_settings(url, settings.database)
+                if memory._keyword_upkeep is not None:
+                    memory._keyword_upkeep.start()
             if serve and settings.database.prewarm:
                 # Runs while the server starts serving; close() cancels it if unfinished.
                 memory._prewarm = asyncio.create_task(memory.prewarm())
@@ -258,6 +266,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         try:
             if self._watchdog is not None:
                 await self._watchdog.stop()
+            if self._keyword_upkeep is not None:
+                await self._keyword_upkeep.stop()
             await self.live.close()
             await self.reads.replicas.close()
             if await self.ctx.db.close(hard=hard is not None and hard.is_set()):
@@ -454,6 +464,22 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         for name in refreshed:
             await self.live.changed(name, "communities.refreshed")
         return refreshed
+
+    async def refresh_keyword_statistics(
+        self, namespace: str, *, force: bool = False
+    ) -> list[tuple[IndexStats, IndexStats | None]]:
+        """Rebuild the namespace's BM25 indexes whose document count has drifted past
+        ``KGMEM_DATABASE_KEYWORD_REBUILD_RATIO`` times the live rows (every one with
+        ``force``), concurrently with writes and searches. Each index's statistics
+        before, and after if it was rebuilt; nothing without pg_textsearch."""
+        async with self.ctx.db.transaction(readonly=True) as conn:
+            await namespaces.resolve(conn, namespace)
+        if self.ctx.db.keyword_search != "bm25":
+            return []
+        ratio = 1.0 if force else self.settings.database.keyword_rebuild_ratio
+        return await keyword_upkeep.refresh_on_own_connection(
+            self.ctx.db.url, namespace, ratio=ratio
+        )
 
     # -- health -----------------------------------------------------------------
 

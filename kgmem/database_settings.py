@@ -52,13 +52,15 @@ class DatabaseSettings(BaseSettings):
         "backend, and again before it kills one that ignored termination.",
     )
     keyword_upkeep_interval_s: float = Field(
-        default=300.0,
+        default=0.0,
         ge=0,
         description="How often the server compares each BM25 keyword index's document "
-        "count with the live rows it indexes (0: never). pg_textsearch counts every row "
-        "version ever written until the index is rebuilt, which skews BM25 scores; an index "
-        "counting more than KGMEM_DATABASE_KEYWORD_REBUILD_RATIO times its live rows is "
-        "rebuilt concurrently (writes and searches go on).",
+        "count with the live rows it indexes (0: never, the default). pg_textsearch counts "
+        "every row version ever written until the index is rebuilt, which skews BM25 scores; "
+        "an index counting more than KGMEM_DATABASE_KEYWORD_REBUILD_RATIO times its live "
+        "rows is rebuilt concurrently. A bulk import batch that meets the moment the rebuilt "
+        "index replaces the old one fails (pg_textsearch 1.0), so set it where imports do "
+        "not run beside it.",
     )
     keyword_rebuild_ratio: float = Field(
         default=1.5,

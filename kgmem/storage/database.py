@@ -198,7 +198,8 @@ class Database:
     ) -> T:
         """``work`` run in ``transaction()``. When PostgreSQL undoes it for a deadlock
         with concurrent writers (or a serialization failure, or a concurrent creation of
-        the same new label: ``driver_errors.label_race``), it runs again, after a
+        the same new label: ``driver_errors.label_race``; or a keyword index swapped
+        under it by a rebuild: ``driver_errors.index_swap``), it runs again, after a
         short random pause, up to ``attempts`` times in all; then ``WriteConflict``.
         ``work`` must therefore be repeatable: it may run more than once, and only its
         last run's transaction is committed. ``writes_to`` as for ``transaction()``."""
@@ -398,4 +399,6 @@ async def _init_connection(connections: weakref.WeakSet[Connection], conn: Conne
 
 def _retryable(exc: StorageError | WriteConflict) -> bool:
     """Whether a transaction undone by ``exc`` may simply run again."""
-    return bool(exc.extra.get("label_race")) or exc.extra.get("sqlstate") in RETRYABLE
+    if exc.extra.get("label_race") or exc.extra.get("index_swap"):
+        return True
+    return exc.extra.get("sqlstate") in RETRYABLE

@@ -7,6 +7,7 @@ runs inside ``translated()``, which re-raises them as ``KgmemError`` subclasses.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -67,6 +68,16 @@ def label_race(exc: BaseException) -> bool:
     return state == "23505" and getattr(exc, "constraint_name", None) in _LABEL_CATALOG_INDEXES
 
 
+def index_swap(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write that met a BM25 index being swapped by ``REINDEX INDEX
+    CONCURRENTLY`` (``kgmem.storage.keyword_stats``): pg_textsearch 1.0 looks the new
+    copy up by its build name (``..._ccnew``) after PostgreSQL renamed it. Run again, the
+    write finds the rebuilt index under its own name."""
+    return getattr(exc, "sqlstate", None) == "42P01" and bool(
+        re.search(r'index "[^"]*_cc(new|old)\d*" not found', str(exc))
+    )
+
+
 def translate(exc: BaseException) -> KgmemError:
     """The kgmem error that stands for driver exception ``exc``."""
     if isinstance(exc, KgmemError):
@@ -90,6 +101,13 @@ def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
             "nothing was written, send it again",
             sqlstate=sqlstate,
             label_race=True,
+        )
+    if index_swap(exc):
+        return WriteConflict(
+            f"the write met a keyword index being rebuilt ({exc}); nothing was written, "
+            "send it again",
+            sqlstate=sqlstate,
+            index_swap=True,
         )
     return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
 

@@ -27,6 +27,7 @@ SCENARIOS = {
     "locomo-context": "bench.locomo_context",
     "dump": "bench.dump",
     "keyword-stats": "bench.keyword_stats",
+    "keyword-swap": "bench.keyword_swap",
 }
 
 

@@ -4,10 +4,12 @@ a BM25 index is rebuilt concurrently, over and over?
 One namespace of ``--notes`` notes; for ``--seconds`` one connection rebuilds its
 keyword index with ``REINDEX INDEX CONCURRENTLY`` back to back (what
 ``kgmem.storage.keyword_stats.rebuild`` does), two tasks rewrite 50 notes through
-``Memory.write_batch``, one searches by BM25 and one reads the index statistics. It
+``Memory.write_batch``, one searches through ``Memory.search`` (keyword alone) and one
+reads the index statistics. It
 prints how many of each succeeded and every failure by its message: a count, not a
 speed (pg_textsearch 1.0 can fail a write at the moment the rebuilt index replaces the
-old one; ``kgmem.storage.driver_errors.index_swap`` makes kgmem run it again).
+old one, and a search; ``kgmem.storage.driver_errors.index_swap`` makes kgmem run
+them again).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import asyncpg
 
 from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, Memory, Settings
+from kgmem.model import AxisWeights, SearchQuery
 from kgmem.storage import keyword_stats
 
 NS = "keyword_swap"
+KEYWORD = AxisWeights(keyword=1.0, vector=0.0, graph=0.0)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -94,14 +98,9 @@ class _Stress:
             i += 1
 
     async def searches(self) -> None:
-        conn = await asyncpg.connect(self.url)
-        rank = f"v.text <@> to_bm25query('text', '{NS}._kg_vertex_text')"
-        sql = f"SELECT id FROM {NS}._kg_vertex v ORDER BY {rank} LIMIT 5"
-        try:
-            while self.going():
-                await self.count("search", conn.fetch(sql))
-        finally:
-            await conn.close()
+        query = SearchQuery(text="live text", weights=KEYWORD, k=5)
+        while self.going():
+            await self.count("search", self.memory.search(NS, query))
 
     async def statistics(self) -> None:
         conn = await asyncpg.connect(self.url)

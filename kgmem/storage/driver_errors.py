@@ -69,13 +69,19 @@ def label_race(exc: BaseException) -> bool:
 
 
 def index_swap(exc: BaseException) -> bool:
-    """Whether ``exc`` is a write that met a BM25 index being swapped by ``REINDEX INDEX
-    CONCURRENTLY`` (``kgmem.storage.keyword_stats``): pg_textsearch 1.0 looks the new
-    copy up by its build name (``..._ccnew``) after PostgreSQL renamed it. Run again, the
-    write finds the rebuilt index under its own name."""
-    return getattr(exc, "sqlstate", None) == "42P01" and bool(
-        re.search(r'index "[^"]*_cc(new|old)\d*" not found', str(exc))
-    )
+    """Whether ``exc`` is a statement that met a BM25 index being swapped by ``REINDEX
+    INDEX CONCURRENTLY`` (``kgmem.storage.keyword_stats``): pg_textsearch 1.0 looks an
+    index up by a name or OID that just changed (a write, the new copy by its build name
+    ``..._ccnew``; a search, the old copy, now ``..._ccold``). Run again, the statement
+    finds the rebuilt index under its own name."""
+    text = str(exc)
+    if getattr(exc, "sqlstate", None) == "42P01":
+        return bool(_SWAPPED_MISSING.search(text))
+    return bool(_SWAPPED_PLANNED.search(text))
+
+
+_SWAPPED_MISSING = re.compile(r'index "[^"]*_cc(new|old)\d*" not found')
+_SWAPPED_PLANNED = re.compile(r'query specifies index "[^"]*_cc(new|old)\d*" but planner chose')
 
 
 def translate(exc: BaseException) -> KgmemError:

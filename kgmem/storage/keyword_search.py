@@ -15,6 +15,7 @@ from typing import Literal
 import asyncpg
 
 from kgmem.storage.candidates import FACT_COLUMNS, VERTEX_COLUMNS, FactInfo, VertexInfo, side_row
+from kgmem.storage.driver_errors import index_swap
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -187,7 +188,14 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
     found_f: list[tuple[FactInfo, float]] = []
     if not parts:
         return found_v, found_f
-    records = await _fetch(conn, parts, cached if backend == "bm25" else [], args)
+    try:
+        records = await _fetch(conn, parts, cached if backend == "bm25" else [], args)
+    except asyncpg.PostgresError as exc:
+        # A BM25 index swapped under the statement by a rebuild (``driver_errors.
+        # index_swap``): run once more, the statement finds the rebuilt index.
+        if not index_swap(exc):
+            raise
+        records = await _fetch(conn, parts, cached if backend == "bm25" else [], args)
     # A side row (built by position) followed by its score, read by name: its position
     # differs between the vertex and the fact rows.
     for record in records:

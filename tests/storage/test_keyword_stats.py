@@ -289,3 +289,14 @@ async def test_a_transaction_undone_by_the_index_swap_runs_again(memory: Memory)
 
     assert await memory.ctx.db.in_transaction(work) == 1
     assert runs == 2
+
+
+def test_a_search_meeting_the_index_swap_is_recognised() -> None:
+    planned = asyncpg.exceptions.InternalServerError(
+        'query specifies index "ns_x._kg_vertex_text_ccold" but planner chose index '
+        '"_kg_vertex_text"'
+    )
+    assert driver_errors.index_swap(planned)
+    assert not driver_errors.index_swap(
+        asyncpg.exceptions.InternalServerError('query specifies index "a" but planner chose "b"')
+    )

@@ -26,9 +26,13 @@ def listeners(pid: int, port: int) -> set[int]:
     tree = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
     found = set()
     for proc in tree:
-        if proc.name() == "postgres":
-            continue
-        for c in proc.net_connections(kind="tcp"):
+        try:
+            if proc.name() == "postgres":
+                continue
+            connections = proc.net_connections(kind="tcp")
+        except psutil.NoSuchProcess:
+            continue  # a short-lived child (a database backend) ended since the listing
+        for c in connections:
             if c.status == psutil.CONN_LISTEN and c.laddr.port == port:
                 found.add(proc.pid)
     return found

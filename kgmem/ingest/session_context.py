@@ -147,7 +147,9 @@ def _contexts(line: list[_Turn]) -> list[tuple[_Turn, str | None, str | None]]:
     """Set the context of the timeline's episodes being built; the stored ones whose
     context they change, with their new previous turns' and next turn's text. The
     timeline holds every stored episode within ``PRECEDING_TURNS`` before and
-    ``PRECEDING_TURNS + 1`` after each built one, so those contexts are complete."""
+    ``PRECEDING_TURNS + 1`` after each built one, so the contexts of the built ones and
+    of the stored ones after them are complete; a stored one just before a built one
+    gets a new next turn and keeps its previous turns."""
     line.sort(key=lambda t: t.key)
     changed = []
     for i, turn in enumerate(line):
@@ -158,9 +160,18 @@ def _contexts(line: list[_Turn]) -> list[tuple[_Turn, str | None, str | None]]:
             turn.work.preceding, turn.work.following = preceding, following
             continue
         new_before = any(t.work is not None for t in line[max(0, i - PRECEDING_TURNS) : i])
-        if new_before or (after is not None and after.work is not None):
+        if new_before:
             changed.append((turn, preceding, following))
+        elif after is not None and after.work is not None:
+            # Only its next turn is new: its previous turns may lie outside the timeline
+            # (it is read for the turn after it), so it keeps the ones it has.
+            changed.append((turn, _stored_preceding(turn), following))
     return changed
+
+
+def _stored_preceding(turn: _Turn) -> str | None:
+    kept = turn.stored.properties.get(PRECEDING) if turn.stored is not None else None
+    return kept if isinstance(kept, str) else None
 
 
 def _with_preceding(stored: Entity, preceding: str | None) -> dict[str, object]:

@@ -147,6 +147,16 @@ def many(i: int) -> EpisodeWrite:
     )
 
 
+async def test_turns_sent_one_at_a_time_keep_their_previous_turns_when_the_next_arrives(
+    embedding_memory: Memory, namespace: str, local_embedder: LocalEmbedder, raw_conn
+) -> None:
+    # Each new turn gives the stored one before it a new next turn only: that one keeps
+    # the previous turns it was indexed with, though the building reads no further back.
+    for i in range(5):
+        await asyncio.wait_for(embedding_memory.add_episodes(namespace, [many(i)]), 60)
+    await _assert_chain(raw_conn, namespace, local_embedder, MANY[:5])
+
+
 async def test_a_turn_that_arrives_late_reaches_every_later_turn_whose_context_it_is(
     embedding_memory: Memory, namespace: str, local_embedder: LocalEmbedder, raw_conn
 ) -> None:

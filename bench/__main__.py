@@ -26,8 +26,6 @@ SCENARIOS = {
     "replicas": "bench.replicas",
     "locomo-context": "bench.locomo_context",
     "dump": "bench.dump",
-    "keyword-stats": "bench.keyword_stats",
-    "keyword-swap": "bench.keyword_swap",
 }
 
 

@@ -52,22 +52,11 @@ class DatabaseSettings(BaseSettings):
         "backend, and again before it kills one that ignored termination.",
     )
     keyword_upkeep_interval_s: float = Field(
-        default=0.0,
+        default=30.0,
         ge=0,
-        description="How often the server compares each BM25 keyword index's document "
-        "count with the live rows it indexes (0: never, the default). pg_textsearch counts "
-        "every row version ever written until the index is rebuilt, which skews BM25 scores; "
-        "an index counting more than KGMEM_DATABASE_KEYWORD_REBUILD_RATIO times its live "
-        "rows is rebuilt concurrently. A bulk import batch that meets the moment the rebuilt "
-        "index replaces the old one fails (pg_textsearch 1.0), so set it where imports do "
-        "not run beside it.",
-    )
-    keyword_rebuild_ratio: float = Field(
-        default=1.5,
-        gt=1.0,
-        description="Documents per live row past which the background upkeep rebuilds a "
-        "BM25 index. A rebuild reads every live row, so a ratio r costs at most 1/(r-1) "
-        "row indexings per row written; lower keeps scores closer to the live rows.",
+        description="How often the server folds the rows writers add to each namespace's "
+        "keyword statistics into one per term (0: never). The statistics are exact either "
+        "way; folding keeps what a search reads small.",
     )
     hnsw_ef_search: int = Field(
         default=150,

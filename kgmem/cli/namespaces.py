@@ -34,12 +34,16 @@ def list_namespaces() -> None:
 
 @app.command()
 def create(
-    name: str, description: Annotated[str, typer.Option(help="What it holds.")] = ""
+    name: str,
+    description: Annotated[str, typer.Option(help="What it holds.")] = "",
+    text_config: Annotated[
+        str, typer.Option(help="Text search configuration of its keyword index.")
+    ] = "english",
 ) -> None:
     """Create a namespace."""
 
     async def work(memory: Memory) -> None:
-        ns = await memory.create_namespace(name, description)
+        ns = await memory.create_namespace(name, description, text_config=text_config)
         console.print(f"created namespace {ns.name}")
 
     run_with_memory(work)
@@ -90,21 +94,23 @@ def keyword_index(
         list[str] | None, typer.Argument(help="Namespaces (default: every one).")
     ] = None,
     rebuild: Annotated[
-        bool, typer.Option(help="Rebuild every BM25 index, drifted or not.")
+        bool, typer.Option(help="Write the statistics again from the rows where they differ.")
     ] = False,
 ) -> None:
-    """Rebuild the BM25 keyword indexes whose document count drifted past the live rows
-    (KGMEM_DATABASE_KEYWORD_REBUILD_RATIO), concurrently with writes and searches (safe
-    beside a running server); print each index's counts as JSON lines."""
+    """Compare each namespace's keyword index with its rows: one JSON line per kind
+    (vertices, facts) with its rows, documents, the documents and tokens its statistics
+    count, mismatched lexemes and whether it was rebuilt. Exit status 1 when a
+    difference is left."""
 
     async def work(memory: Memory) -> None:
         chosen = names or [ns.name for ns in await memory.list_namespaces()]
+        left = False
         for name in chosen:
-            for before, after in await memory.refresh_keyword_statistics(name, force=rebuild):
-                line = {"index": before.index, "documents": before.documents, "live": before.live}
-                line["rebuilt"] = after is not None
-                if after is not None:
-                    line["documents_after"] = after.documents
+            for check, rebuilt in await memory.check_keyword_index(name, repair=rebuild):
+                line = asdict(check) | {"ok": check.ok, "rebuilt": rebuilt}
                 print(json.dumps(line))
+                left = left or (not check.ok and not rebuilt)
+        if left:
+            raise typer.Exit(1)
 
     run_with_memory(work)

@@ -120,9 +120,11 @@ class AsyncClient:
         found = await self._run(calls.list_namespaces())
         return [n for n in found if only is None or n.name in only]
 
-    async def create_namespace(self, name: str, description: str = "") -> Namespace:
+    async def create_namespace(
+        self, name: str, description: str = "", *, text_config: str = "english"
+    ) -> Namespace:
         """Create a namespace (admin scope)."""
-        return await self._run(calls.create_namespace(name, description))
+        return await self._run(calls.create_namespace(name, description, text_config))
 
     async def get_namespace(self, name: str) -> Namespace:
         """One namespace."""

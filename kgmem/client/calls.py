@@ -68,8 +68,9 @@ def list_namespaces() -> Call[list[Namespace]]:
     return Call("GET", NS, as_type(list[Namespace]))
 
 
-def create_namespace(name: str, description: str) -> Call[Namespace]:
-    return Call("POST", NS, as_type(Namespace), json={"name": name, "description": description})
+def create_namespace(name: str, description: str, text_config: str) -> Call[Namespace]:
+    body = {"name": name, "description": description, "text_config": text_config}
+    return Call("POST", NS, as_type(Namespace), json=body)
 
 
 def get_namespace(name: str) -> Call[Namespace]:

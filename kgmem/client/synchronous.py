@@ -121,9 +121,11 @@ class Client:
         found = self._run(calls.list_namespaces())
         return [n for n in found if only is None or n.name in only]
 
-    def create_namespace(self, name: str, description: str = "") -> Namespace:
+    def create_namespace(
+        self, name: str, description: str = "", *, text_config: str = "english"
+    ) -> Namespace:
         """Create a namespace (admin scope)."""
-        return self._run(calls.create_namespace(name, description))
+        return self._run(calls.create_namespace(name, description, text_config))
 
     def get_namespace(self, name: str) -> Namespace:
         """One namespace."""

@@ -93,7 +93,7 @@ async def page(
 async def delete(ctx: GraphContext, namespace: str, uid: str) -> None:
     """Delete entity ``uid`` with every fact that touches it; ``EntityNotFound`` if absent."""
     validate_uid(uid, ctx.limits.max_uid_length)
-    async with ctx.db.transaction(writes_to=namespace) as conn:
+    async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
         if await vertex_store.delete(conn, ns, uid) is None:
             raise _not_found(namespace, uid)

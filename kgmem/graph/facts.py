@@ -81,7 +81,7 @@ async def close(
         ns = await namespaces.resolve(conn, namespace)
         return await fact_store.close(conn, ns, uid, valid_to=valid_to, now=datetime.now(UTC))
 
-    return await ctx.db.in_transaction(work, writes_to=namespace)
+    return await ctx.db.in_transaction(work)
 
 
 async def delete(ctx: GraphContext, namespace: str, uid: str) -> None:

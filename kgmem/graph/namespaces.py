@@ -14,14 +14,22 @@ from kgmem.storage import namespaces as ns_store
 MAX_DESCRIPTION = 2000
 
 
-async def create(ctx: GraphContext, name: str, description: str = "") -> Namespace:
-    """Create namespace ``name``: its AGE graph, side tables and the schema's labels."""
+async def create(
+    ctx: GraphContext, name: str, description: str = "", *, text_config: str = "english"
+) -> Namespace:
+    """Create namespace ``name``: its AGE graph, side tables and the schema's labels;
+    its texts indexed under text search configuration ``text_config``."""
     validate_namespace_name(name)
     if len(description) > MAX_DESCRIPTION:
         raise LimitExceeded(f"description is longer than {MAX_DESCRIPTION} characters")
     async with ctx.db.transaction() as conn:
         ref = await ns_store.create(
-            conn, name, description=description, dimension=ctx.dimension, hnsw=ctx.db.hnsw_build
+            conn,
+            name,
+            description=description,
+            dimension=ctx.dimension,
+            hnsw=ctx.db.hnsw_build,
+            text_config=text_config,
         )
         await ns_store.apply_schema(conn, ref, ctx.schema, ctx.db.labels)
         return await ns_store.get(conn, name)

@@ -154,7 +154,7 @@ async def _write_facts(
 
     # Concurrent batches sharing facts can still deadlock (one locks a stored fact that
     # another is inserting): the storage layer runs such a batch again.
-    return await ctx.db.in_transaction(work, writes_to=namespace)
+    return await ctx.db.in_transaction(work)
 
 
 _Prefetched = tuple[dict[str, VertexRef], tuple[dict[str, StoredFact], datetime] | None]
@@ -315,7 +315,7 @@ async def _write(
 
         # After a deadlock the same plan is applied again (it was made outside the
         # transaction in the first place).
-        return await ctx.db.in_transaction(apply_planned, writes_to=namespace)
+        return await ctx.db.in_transaction(apply_planned)
     given = ns
 
     async def work(conn: Connection) -> tuple[BatchResult, list[Fact]]:
@@ -330,7 +330,7 @@ async def _write(
 
     # A deadlock with concurrent writers undoes the transaction; the storage layer runs
     # it again.
-    return await ctx.db.in_transaction(work, writes_to=namespace)
+    return await ctx.db.in_transaction(work)
 
 
 def _needs_model(ctx: GraphContext, items: _Items) -> bool:

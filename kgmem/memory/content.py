@@ -39,9 +39,13 @@ class GraphContent:
 
     # -- namespaces -------------------------------------------------------------
 
-    async def create_namespace(self, name: str, description: str = "") -> Namespace:
-        """Create a namespace (its own AGE graph)."""
-        created = await namespace_ops.create(self.ctx, name, description)
+    async def create_namespace(
+        self, name: str, description: str = "", *, text_config: str = "english"
+    ) -> Namespace:
+        """Create a namespace (its own AGE graph) whose keyword index stems words and
+        drops stop words by PostgreSQL text search configuration ``text_config``
+        (``english``, ``simple`` for none, ``french``, ...)."""
+        created = await namespace_ops.create(self.ctx, name, description, text_config=text_config)
         await self.live.changed(name, "namespace.created")
         return created
 

@@ -70,9 +70,9 @@ from kgmem.storage import (
 )
 from kgmem.storage import keys as key_store
 from kgmem.storage import replicas as replicas_store
-from kgmem.storage.keyword_stats import IndexStats
 from kgmem.storage.replicas import Replicas, open_replicas
 from kgmem.storage.supervisor import Supervisor
+from kgmem.storage.text_index import TextIndexCheck
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
@@ -169,10 +169,14 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             )
             if memory._watchdog is not None:
                 memory._watchdog.start()
-            if serve and db.keyword_search == "bm25":
-                memory._keyword_upkeep = keyword_upkeep.from_settings(url, settings.database)
-                if memory._keyword_upkeep is not None:
-                    memory._keyword_upkeep.start()
+            if serve:
+                memory._keyword_upkeep = keyword_upkeep.KeywordUpkeep(
+                    url,
+                    settings.database.keyword_upkeep_interval_s,
+                    restarts=lambda: db.state.restarts,
+                )
+                await memory._keyword_upkeep.open()
+                memory._keyword_upkeep.start()
             if serve and settings.database.prewarm:
                 # Runs while the server starts serving; close() cancels it if unfinished.
                 memory._prewarm = asyncio.create_task(memory.prewarm())
@@ -267,7 +271,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             if self._watchdog is not None:
                 await self._watchdog.stop()
             if self._keyword_upkeep is not None:
-                await self._keyword_upkeep.stop()
+                await self._keyword_upkeep.stop(clean=self.ctx.db.state.status == "up")
             await self.live.close()
             await self.reads.replicas.close()
             if await self.ctx.db.close(hard=hard is not None and hard.is_set()):
@@ -465,21 +469,16 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             await self.live.changed(name, "communities.refreshed")
         return refreshed
 
-    async def refresh_keyword_statistics(
-        self, namespace: str, *, force: bool = False
-    ) -> list[tuple[IndexStats, IndexStats | None]]:
-        """Rebuild the namespace's BM25 indexes whose document count has drifted past
-        ``KGMEM_DATABASE_KEYWORD_REBUILD_RATIO`` times the live rows (every one with
-        ``force``), concurrently with writes and searches. Each index's statistics
-        before, and after if it was rebuilt; nothing without pg_textsearch."""
+    async def check_keyword_index(
+        self, namespace: str, *, repair: bool = False
+    ) -> list[tuple[TextIndexCheck, bool]]:
+        """The namespace's keyword statistics against its rows, per kind (vertices,
+        facts), and whether they were written again from the rows: with ``repair``, when
+        they differ (they never should; a repair is safe beside writers and searches)."""
         async with self.ctx.db.transaction(readonly=True) as conn:
             await namespaces.resolve(conn, namespace)
-        if self.ctx.db.keyword_search != "bm25":
-            return []
-        ratio = 1.0 if force else self.settings.database.keyword_rebuild_ratio
-        return await keyword_upkeep.refresh_on_own_connection(
-            self.ctx.db.url, namespace, ratio=ratio
-        )
+        async with self.ctx.db.acquire() as conn:
+            return await keyword_upkeep.check_and_repair(conn, namespace, repair=repair)
 
     # -- health -----------------------------------------------------------------
 
@@ -501,7 +500,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             database_error=state.error,
             server_version=self.ctx.db.server_version,
             extensions=dict(self.ctx.db.extensions),
-            keyword_search=self.ctx.db.keyword_search,
+            keyword_search="bm25",
+            keyword_index=self._keyword_upkeep.state if self._keyword_upkeep else "ok",
             embedding=info,
             embedding_loaded=embedder.loaded if embedder else True,
             embedding_backend=getattr(embedder, "backend", None),

@@ -177,6 +177,8 @@ class Namespace:
     name: str
     description: str
     created_at: datetime
+    text_config: str = "english"
+    """The text search configuration its keyword index stems and drops stop words with."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +263,7 @@ class HealthReport:
     database_ok: bool
     server_version: str
     extensions: Mapping[str, str]
-    keyword_search: Literal["bm25", "fulltext"]
+    keyword_search: Literal["bm25"]
     embedding: EmbeddingInfo
     embedding_loaded: bool
     embedded_database: bool
@@ -270,6 +272,10 @@ class HealthReport:
     restart_attempt: int = 0
     restarts: int = 0
     database_error: str | None = None
+    keyword_index: Literal["ok", "checking", "repaired"] = "ok"
+    """The keyword index against the rows: ``checking`` after an unclean stop until
+    checked, ``repaired`` when a check found statistics that differed and wrote them
+    again (the log names the namespaces)."""
 
 
 @dataclass(frozen=True, slots=True)

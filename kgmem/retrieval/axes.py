@@ -101,9 +101,7 @@ async def _keyword(
     ctx: GraphContext, plan: SearchPlan, conn: Connection, ns: NamespaceRef
 ) -> AxisResult:
     assert plan.text is not None
-    work = semantic.keyword_with_rows(
-        conn, ns, plan.text, plan.scope, backend=plan.keyword_backend, limit=plan.limit
-    )
+    work = semantic.keyword_with_rows(conn, ns, plan.text, plan.scope, limit=plan.limit)
     (scored, (vertices, facts)), ms = await timed("keyword", work)
     return AxisResult(
         "keyword", scored, ms, {row.id: row for row in vertices}, {row.id: row for row in facts}

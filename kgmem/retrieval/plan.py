@@ -17,7 +17,6 @@ from datetime import datetime
 from kgmem.model import ExpansionQuery, SearchQuery
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.scope import Scope
-from kgmem.storage.keyword_search import Backend
 
 VECTOR = "vector"
 DEFAULT_EXPANSION = ExpansionQuery()
@@ -36,11 +35,10 @@ class Tuning:
 
 @dataclass(frozen=True, slots=True)
 class Store:
-    """What the plan needs to know of the store: the pool's ``hnsw.ef_search``, the
-    keyword backend, and whether it can embed a query text."""
+    """What the plan needs to know of the store: the pool's ``hnsw.ef_search`` and
+    whether it can embed a query text."""
 
     ef_search: int
-    keyword_backend: Backend
     can_embed: bool
 
 
@@ -56,7 +54,6 @@ class SearchPlan:
     axes: tuple[str, ...]
     limit: int
     ef_search: int
-    keyword_backend: Backend
     # The "now" decay and time scores are measured from, the same for every candidate.
     now: datetime
     vector_given: Sequence[float] | None = None
@@ -125,7 +122,6 @@ def plan(
         axes=axes,
         limit=limit,
         ef_search=store.ef_search,
-        keyword_backend=store.keyword_backend,
         now=q.time.now if q.time is not None and q.time.now is not None else clock,
         vector_given=vector,
         short=_short(q, limit, store.ef_search) if lone else 0,
@@ -150,7 +146,7 @@ def _line(p: SearchPlan, axis: str) -> str:
         line = f"vector: HNSW top {p.limit} (ef_search {max(p.ef_search, p.limit)})"
         return f"{line}; first its top {p.short} per kind" if p.short else line
     if axis == "keyword":
-        return f"keyword: {p.keyword_backend} top {p.limit}"
+        return f"keyword: BM25 top {p.limit}"
     if axis == "temporal":
         return "temporal: facts and timed vertices meeting the time constraint"
     if axis == "spatial":

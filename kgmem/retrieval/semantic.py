@@ -1,5 +1,5 @@
-"""The semantic axis: vector similarity (HNSW, cosine) and keyword relevance (BM25, or
-full-text ranking where pg_textsearch is missing), as two fused axes, ``vector`` and
+"""The semantic axis: vector similarity (HNSW, cosine) and keyword relevance (BM25,
+``kgmem.storage.keyword_search``), as two fused axes, ``vector`` and
 ``keyword``.
 
 Keyword scores are divided by the best score of the same search so they fall in
@@ -77,7 +77,6 @@ async def keyword_with_rows(
     text: str,
     scope: Scope,
     *,
-    backend: kw.Backend,
     limit: int,
 ) -> tuple[dict[Key, Scored], tuple[list[VertexInfo], list[FactInfo]]]:
     """Best keyword matches among vertices and facts in scope, with their side rows,
@@ -86,7 +85,6 @@ async def keyword_with_rows(
         conn,
         ns,
         text,
-        backend=backend,
         limit=limit,
         **_filters(scope),
     )
@@ -96,8 +94,7 @@ async def keyword_with_rows(
     if not raw:
         return {}, rows
     best = max(s for _, s in raw)
-    name = "BM25" if backend == "bm25" else "full-text rank"
-    return {key: Scored(s / best, f"{name} {s:.2f}") for key, s in raw}, rows
+    return {key: Scored(s / best, f"BM25 {s:.2f}") for key, s in raw}, rows
 
 
 def _clip(value: float) -> float:

@@ -31,6 +31,12 @@ class Location(BaseModel):
 class NamespaceIn(_In):
     name: str = Field(description="3-63 characters: a-z, 0-9, _; starts with a letter")
     description: str = ""
+    text_config: str = Field(
+        default="english",
+        max_length=63,
+        description="PostgreSQL text search configuration of the keyword index: how words "
+        "are stemmed and which are stop words (english, simple, french, german, ...)",
+    )
 
 
 class EntityIn(_In):
@@ -138,10 +144,16 @@ class NamespaceOut(BaseModel):
     name: str
     description: str
     created_at: datetime
+    text_config: str = Field(description="Text search configuration of its keyword index")
 
     @classmethod
     def of(cls, ns: model.Namespace) -> NamespaceOut:
-        return cls(name=ns.name, description=ns.description, created_at=ns.created_at)
+        return cls(
+            name=ns.name,
+            description=ns.description,
+            created_at=ns.created_at,
+            text_config=ns.text_config,
+        )
 
 
 class NamespaceStatsOut(BaseModel):
@@ -300,8 +312,13 @@ class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
     database: DatabaseOut
-    keyword_search: Literal["bm25", "fulltext"] = Field(
-        description="bm25 (pg_textsearch) or fulltext (PostgreSQL ts_rank fallback)"
+    keyword_search: Literal["bm25"] = Field(
+        description="BM25, scored by kgmem over PostgreSQL full-text search (GIN)"
+    )
+    keyword_index: Literal["ok", "checking", "repaired"] = Field(
+        default="ok",
+        description="The keyword index against the rows: checking (after an unclean stop), "
+        "ok, or repaired (a check found statistics that differed and wrote them again)",
     )
     embedding: EmbeddingOut
     live: LiveOut | None = Field(
@@ -324,6 +341,7 @@ class HealthOut(BaseModel):
                 extensions=dict(h.extensions),
             ),
             keyword_search=h.keyword_search,
+            keyword_index=h.keyword_index,
             embedding=EmbeddingOut(
                 provider=h.embedding.provider,
                 model=h.embedding.model,

@@ -27,7 +27,7 @@ from pgvector.asyncpg import register_vector
 
 from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, MissingExtension, StorageError, WriteConflict
-from kgmem.storage import backends, migrate, text_lock
+from kgmem.storage import backends, migrate
 from kgmem.storage.driver_errors import UNAVAILABLE, breaks_link, translated
 from kgmem.storage.embeddings import PGVECTOR_HNSW
 from kgmem.storage.labels import LabelCatalog
@@ -115,11 +115,6 @@ class Database:
     """Every connection the pool opened (closed ones included until collected)."""
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
 
-    @property
-    def keyword_search(self) -> Literal["bm25", "fulltext"]:
-        """BM25 via pg_textsearch when installed, else PostgreSQL full-text ranking."""
-        return "bm25" if "pg_textsearch" in self.extensions else "fulltext"
-
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[Connection]:
         """A pooled connection, outside any explicit transaction."""
@@ -152,22 +147,12 @@ class Database:
             yield
 
     @asynccontextmanager
-    async def transaction(
-        self, *, readonly: bool = False, writes_to: str | None = None
-    ) -> AsyncIterator[Connection]:
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:
         """A pooled connection inside one transaction: committed on success, else undone.
 
-        ``writes_to``: the namespace the transaction writes, whose text-index lock it
-        takes before anything else (``kgmem.storage.text_lock``), so that it never meets
-        another writer of the namespace in the opposite order.
-
-        A failed write transaction is undone by closing its connection, not by ROLLBACK:
-        pg_textsearch 1.0 leaves a backend with interrupts held off after an explicit
-        ROLLBACK of a transaction that inserted into a BM25 index, and such a backend
-        ignores statement_timeout, cancellation and termination (it blocks DROP DATABASE
-        and a fast shutdown). A disconnect always ends the backend, and
-        PostgreSQL aborts the open transaction. The pool opens a fresh connection.
-        """
+        A transaction ended by cancellation, or whose link failed, is undone by closing
+        its connection (PostgreSQL aborts it; the pool opens a fresh one): a ROLLBACK
+        sent then could wait behind the statement being cancelled."""
         if self.state.status != "up":
             raise self.state.refusal()
         with translated():
@@ -176,12 +161,10 @@ class Database:
                 tx = conn.transaction(readonly=readonly)
                 await tx.start()
                 try:
-                    if writes_to is not None and self.keyword_search == "bm25":
-                        await text_lock.take(conn, writes_to)
                     yield conn
                 except BaseException as exc:
-                    if readonly and not breaks_link(exc):
-                        await tx.rollback()
+                    if isinstance(exc, Exception) and not breaks_link(exc):
+                        await _rollback(conn, tx)
                     else:
                         _discard(conn)
                     raise
@@ -194,18 +177,16 @@ class Database:
         work: Callable[[Connection], Awaitable[T]],
         *,
         attempts: int = WRITE_ATTEMPTS,
-        writes_to: str | None = None,
     ) -> T:
         """``work`` run in ``transaction()``. When PostgreSQL undoes it for a deadlock
         with concurrent writers (or a serialization failure, or a concurrent creation of
-        the same new label: ``driver_errors.label_race``; or a keyword index swapped
-        under it by a rebuild: ``driver_errors.index_swap``), it runs again, after a
+        the same new label: ``driver_errors.label_race``), it runs again, after a
         short random pause, up to ``attempts`` times in all; then ``WriteConflict``.
         ``work`` must therefore be repeatable: it may run more than once, and only its
-        last run's transaction is committed. ``writes_to`` as for ``transaction()``."""
+        last run's transaction is committed."""
         for attempt in range(1, attempts + 1):
             try:
-                async with self.transaction(writes_to=writes_to) as conn:
+                async with self.transaction() as conn:
                     return await work(conn)
             except (StorageError, WriteConflict) as exc:
                 if not _retryable(exc):
@@ -381,6 +362,14 @@ def _discard(conn: Connection) -> None:
         conn.terminate()
 
 
+async def _rollback(conn: Connection, tx: asyncpg.transaction.Transaction) -> None:
+    """ROLLBACK ``tx``; if even that fails, close ``conn`` (PostgreSQL aborts it)."""
+    try:
+        await tx.rollback()
+    except Exception:
+        _discard(conn)
+
+
 async def _init_connection(connections: weakref.WeakSet[Connection], conn: Connection) -> None:
     connections.add(conn)
     # A non-superuser cannot LOAD; AGE must then come from session_preload_libraries.
@@ -399,6 +388,6 @@ async def _init_connection(connections: weakref.WeakSet[Connection], conn: Conne
 
 def _retryable(exc: StorageError | WriteConflict) -> bool:
     """Whether a transaction undone by ``exc`` may simply run again."""
-    if exc.extra.get("label_race") or exc.extra.get("index_swap"):
+    if exc.extra.get("label_race"):
         return True
     return exc.extra.get("sqlstate") in RETRYABLE

@@ -7,7 +7,6 @@ runs inside ``translated()``, which re-raises them as ``KgmemError`` subclasses.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -68,22 +67,6 @@ def label_race(exc: BaseException) -> bool:
     return state == "23505" and getattr(exc, "constraint_name", None) in _LABEL_CATALOG_INDEXES
 
 
-def index_swap(exc: BaseException) -> bool:
-    """Whether ``exc`` is a statement that met a BM25 index being swapped by ``REINDEX
-    INDEX CONCURRENTLY`` (``kgmem.storage.keyword_stats``): pg_textsearch 1.0 looks an
-    index up by a name or OID that just changed (a write, the new copy by its build name
-    ``..._ccnew``; a search, the old copy, now ``..._ccold``). Run again, the statement
-    finds the rebuilt index under its own name."""
-    text = str(exc)
-    if getattr(exc, "sqlstate", None) == "42P01":
-        return bool(_SWAPPED_MISSING.search(text))
-    return bool(_SWAPPED_PLANNED.search(text))
-
-
-_SWAPPED_MISSING = re.compile(r'index "[^"]*_cc(new|old)\d*" not found')
-_SWAPPED_PLANNED = re.compile(r'query specifies index "[^"]*_cc(new|old)\d*" but planner chose')
-
-
 def translate(exc: BaseException) -> KgmemError:
     """The kgmem error that stands for driver exception ``exc``."""
     if isinstance(exc, KgmemError):
@@ -107,13 +90,6 @@ def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
             "nothing was written, send it again",
             sqlstate=sqlstate,
             label_race=True,
-        )
-    if index_swap(exc):
-        return WriteConflict(
-            f"the write met a keyword index being rebuilt ({exc}); nothing was written, "
-            "send it again",
-            sqlstate=sqlstate,
-            index_swap=True,
         )
     return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
 

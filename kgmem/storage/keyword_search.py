@@ -1,167 +1,108 @@
-"""Keyword search over the indexed text of vertices and facts.
+"""Keyword search: BM25 over the text of vertices and facts, scored by kgmem.
 
-With pg_textsearch installed this is BM25 (``text <@> to_bm25query(query, index)``,
-which yields the negated BM25 score, so ascending order is best first). Without it,
-PostgreSQL full-text ranking: ``ts_rank_cd`` over an OR of the query's lexemes, using
-the GIN index migration 0001 creates instead. ``/health`` reports which one is in use.
-Scores are returned positive (higher is better) in both cases.
+Each side table (``_kg_vertex``, ``_kg_fact``) keeps its text's lexemes in ``tsv`` (a
+generated column under the namespace's text search configuration) with a GIN index,
+and ``_kg_text_stats`` keeps the corpus figures BM25 needs, exact in every snapshot
+(migration ``0018_keyword_index``). All of it is ordinary WAL-logged PostgreSQL data:
+it survives restarts and crashes, comes back with a restore and is there on replicas.
+
+A search is one statement per call, both kinds at once. Per kind: the query's lexemes
+under the namespace's configuration; each one's document frequency and the corpus
+size and average length from the statistics; the rows holding the rarest lexemes
+(at most ``CANDIDATES`` of them, so a query of very common words never scores the
+whole namespace); then each such row's BM25 score from its own term frequencies and
+length, best first::
+
+    score = sum over query lexemes t in the row of
+            idf(t) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
+    idf(t) = ln(1 + (documents - df(t) + 0.5) / (df(t) + 0.5))
+
+A row is found only if it holds one of the lexemes probed: every lexeme while the
+documents holding them number at most ``CANDIDATES`` (then the ranking is exact),
+else the rarest ones up to that budget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import asyncpg
 
 from kgmem.storage.candidates import FACT_COLUMNS, VERTEX_COLUMNS, FactInfo, VertexInfo, side_row
-from kgmem.storage.driver_errors import index_swap
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
-Backend = Literal["bm25", "fulltext"]
+K1 = 1.2
+B = 0.75
+CANDIDATES = 5000
+"""Most rows one kind's search scores: the budget of the lexemes it probes."""
+
+# The query's lexemes under the namespace's configuration ($1 the text, $3 the name).
+_TERMS = (
+    "terms AS (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector("
+    "(SELECT coalesce(n.config->>'text_config', 'english')::regconfig "
+    "FROM kgmem.namespace n WHERE n.name = $3), $1)) u)"
+)
 
 
-async def search_vertices(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    text: str,
-    *,
-    backend: Backend,
-    limit: int,
-    where: ElementFilter,
-) -> list[tuple[int, float]]:
-    """(graph id, score) of the best-matching vertices, best first."""
-    clause = (
-        "($3::text[] IS NULL OR v.label = ANY($3::text[])) "
-        "AND ($4::text[] IS NULL OR v.label <> ALL($4::text[]))"
-    )
-    side = table(ns.name, "_kg_vertex")
-    sql = _query(backend, side, "v", clause, f"{ns.name}._kg_vertex_text")
-    records = await conn.fetch(sql, text, limit, *where.label_args())
-    return [(id_, float(score)) for id_, score in records if score > 0]
-
-
-async def search_facts(
-    conn: asyncpg.Connection,
-    ns: NamespaceRef,
-    text: str,
-    *,
-    backend: Backend,
-    limit: int,
-    predicates: Sequence[str] | None = None,
-) -> list[tuple[int, float]]:
-    """(graph id, score) of the best-matching facts, best first."""
-    where = "($3::text[] IS NULL OR v.predicate = ANY($3::text[]))"
-    side = table(ns.name, "_kg_fact")
-    sql = _query(backend, side, "v", where, f"{ns.name}._kg_fact_text")
-    records = await conn.fetch(
-        sql, text, limit, list(predicates) if predicates is not None else None
-    )
-    return [(id_, float(score)) for id_, score in records if score > 0]
-
-
-def _query(
-    backend: Backend, side: str, alias: str, where: str, index: str, columns: str | None = None
-) -> str:
-    """The best matches of ``side`` (table alias ``alias``) meeting ``where``, with a
-    positive ``score``; ``columns`` (default: the id) are what each row selects."""
-    columns = columns or f"{alias}.id"
-    if backend == "bm25":
-        # Rows without a matching term score 0 and are dropped by the caller.
-        rank = f"{alias}.text <@> to_bm25query($1, '{_index_literal(index)}')"
-        return (
-            f"SELECT {columns}, -({rank}) AS score FROM {side} {alias} "
-            f"WHERE {where} ORDER BY {rank} LIMIT $2"
-        )
-    vector = f"to_tsvector('english', coalesce({alias}.text, ''))"
-    query = (
-        "(SELECT coalesce(to_tsquery('english', string_agg(quote_literal(w), ' | ')), "
-        "''::tsquery) AS q FROM unnest(tsvector_to_array(to_tsvector('simple', $1))) AS w)"
-    )
+def _kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
+    """The CTEs of one kind (``kind`` 'v' or 'f'): its weighted lexemes ``{kind}_w``,
+    corpus ``{kind}_c``, probe ``{kind}_p`` and scored rows ``{kind}_s``."""
+    k = kind
     return (
-        f"SELECT {columns}, ts_rank_cd({vector}, qq.q) AS score FROM {side} {alias}, "
-        f"{query} AS qq WHERE {vector} @@ qq.q AND {where} ORDER BY score DESC, {alias}.id "
-        "LIMIT $2"
+        f"{k}_c AS (SELECT coalesce(sum(x.docs), 0)::float8 AS n, "
+        f"coalesce(sum(x.tokens), 0)::float8 / greatest(coalesce(sum(x.docs), 0), 1) AS avgdl "
+        f"FROM {stats} x WHERE x.kind = '{k}' AND x.lexeme IS NULL), "
+        f"{k}_w AS (SELECT t.lexeme, d.df, ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5)) AS idf "
+        f"FROM terms t CROSS JOIN {k}_c c CROSS JOIN LATERAL (SELECT sum(x.docs)::float8 AS df "
+        f"FROM {stats} x WHERE x.kind = '{k}' AND x.lexeme = t.lexeme) d WHERE d.df > 0), "
+        f"{k}_p AS (SELECT kgmem.any_lexeme(array_agg(r.lexeme)) AS q FROM "
+        f"(SELECT w.lexeme, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer "
+        f"FROM {k}_w w) r WHERE r.rarer < {CANDIDATES}), "
+        f"{k}_h AS (SELECT {columns}, s.tsv AS kgmem_tsv FROM {side} s "
+        f"WHERE s.tsv @@ (SELECT p.q FROM {k}_p p) AND {where} LIMIT {CANDIDATES}), "
+        f"{k}_s AS (SELECT h.*, (SELECT sum(w.idf * f.tf * {K1 + 1} / (f.tf + {K1} * "
+        f"({1 - B} + {B} * l.len / greatest(c.avgdl, 1e-9)))) "
+        "FROM (SELECT u.lexeme, greatest(cardinality(u.positions), 1) AS tf "
+        "FROM unnest(h.kgmem_tsv) u) f "
+        f"JOIN {k}_w w ON w.lexeme = f.lexeme CROSS JOIN {k}_c c "
+        "CROSS JOIN (SELECT kgmem.text_length(h.kgmem_tsv) AS len) l) AS score "
+        f"FROM {k}_h h)"
     )
 
 
-# The BM25 score of each row as the index scan computed it (pg_textsearch caches it
-# for ``bm25_get_current_score()``): computing ``text <@> query`` again in the select
-# list re-scores every returned row, about 20 us each, most of a probe's cost. The
-# cache is only right while the rows come from the BM25 index scan; a plan that sorts
-# instead (a small table) leaves one stale value for the whole part. So each part
-# also scores its first and last row exactly: if both agree, every row between them
-# (ordered by the same score) is right; if not, the caller runs the exact statement.
-# The scores then differ from the operator's only past float4 precision (1e-7).
-
-# Both side-row shapes (candidates.VERTEX_COLUMNS, FACT_COLUMNS) name these columns.
+# The side row's columns (``candidates.SideRow``, both kinds) in the order it reads them.
 _ROW = (
     "kind, id, uid, label, occurred_at, updated_at, lat, lon, subject_id, object_id, "
     "valid_from, valid_to, recorded_at, expired_at"
 )
 
 
-def _with_scan_scores(side: str, where: str, index: str, columns: str) -> str:
-    """The bm25 ``_query`` of ``side`` (alias ``s``) selecting the scan's cached score,
-    and ``exact``, the score computed again, on its first and last row (else NULL)."""
-    index = _index_literal(index)
+def _best(kind: str, limit: str) -> str:
+    """The best ``limit`` scored rows of ``kind``: side row, then ``kgmem_score``."""
     return (
-        f"SELECT {_ROW}, score, CASE WHEN n = 1 OR n = total THEN "
-        f"-(kgmem_text <@> to_bm25query($1, '{index}')) END AS exact "
-        "FROM (SELECT c.*, row_number() OVER () AS n, count(*) OVER () AS total FROM "
-        f"(SELECT {columns}, s.text AS kgmem_text, -bm25_get_current_score() AS score "
-        f"FROM {side} s WHERE {where} "
-        f"ORDER BY s.text <@> to_bm25query($1, '{index}') LIMIT $2) c) k"
+        f"(SELECT {_ROW}, s.score AS kgmem_score FROM {kind}_s s WHERE s.score > 0 "
+        f"ORDER BY s.score DESC, s.id LIMIT {limit})"
     )
 
 
-def _scan_scores_hold(records: Sequence[asyncpg.Record]) -> bool:
-    """Whether the cached score of every checked row is its exact score (the cache
-    holds float4, the operator float8)."""
-    return all(
-        abs(r["score"] - r["exact"]) <= 1e-5 * max(1.0, abs(r["exact"]))
-        for r in records
-        if r["exact"] is not None
-    )
-
-
-async def _fetch(
-    conn: asyncpg.Connection, parts: list[str], cached: list[str], args: list[object]
-) -> list[asyncpg.Record]:
-    """The rows of ``parts`` in one statement; with ``cached`` (the same parts reading
-    the scan's scores) that one first, and ``parts`` only if its check fails."""
-    if cached:
-        records: list[asyncpg.Record] = await conn.fetch(" UNION ALL ".join(cached), *args)
-        if _scan_scores_hold(records):
-            return records
-    sql = " UNION ALL ".join(f"SELECT * FROM ({part}) k{i}" for i, part in enumerate(parts))
-    exact: list[asyncpg.Record] = await conn.fetch(sql, *args)
-    return exact
-
-
-def _index_literal(index: str) -> str:
-    # Namespace names are validated identifiers ([a-z][a-z0-9_]*), so this is plain text.
-    return index.replace("'", "''")
-
-
-async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one statement
+async def search_with_rows(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     text: str,
     *,
-    backend: Backend,
     limit: int,
     vertices: ElementFilter | None,
     facts: ElementFilter | None,
 ) -> tuple[list[tuple[VertexInfo, float]], list[tuple[FactInfo, float]]]:
-    """``search_vertices`` (unless ``vertices`` is None) and ``search_facts`` (unless
-    ``facts`` is None) in ONE statement, each match with its side row (the text is a
-    column of the side table, so no join): (side row, score) per kind, best first."""
-    args: list[object] = [text, limit]
+    """The best ``limit`` keyword matches among vertices (unless ``vertices`` is None)
+    and among facts (unless ``facts`` is None), in ONE statement, each with its side
+    row and BM25 score: (side row, score) per kind, best first."""
+    args: list[object] = [text, limit, ns.name]
+    ctes: list[str] = [_TERMS]
     parts: list[str] = []
-    cached: list[str] = []  # the same parts with the scan's scores (bm25)
+    stats = table(ns.name, "_kg_text_stats")
 
     def arg(value: object) -> str:
         args.append(value)
@@ -174,39 +115,47 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
             f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
         )
         side = table(ns.name, "_kg_vertex")
-        index = f"{ns.name}._kg_vertex_text"
-        parts.append(_query(backend, side, "s", clause, index, VERTEX_COLUMNS))
-        cached.append(_with_scan_scores(side, clause, index, VERTEX_COLUMNS))
+        ctes.append(_kind_ctes("v", side, stats, clause, VERTEX_COLUMNS))
+        parts.append(_best("v", "$2"))
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        index = f"{ns.name}._kg_fact_text"
-        parts.append(_query(backend, side, "s", clause, index, FACT_COLUMNS))
-        cached.append(_with_scan_scores(side, clause, index, FACT_COLUMNS))
+        ctes.append(_kind_ctes("f", side, stats, clause, FACT_COLUMNS))
+        parts.append(_best("f", "$2"))
+    if not parts:
+        return [], []
+    sql = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts)
+    records = await conn.fetch(sql, *args)
     found_v: list[tuple[VertexInfo, float]] = []
     found_f: list[tuple[FactInfo, float]] = []
-    if not parts:
-        return found_v, found_f
-    try:
-        records = await _fetch(conn, parts, cached if backend == "bm25" else [], args)
-    except asyncpg.PostgresError as exc:
-        # A BM25 index swapped under the statement by a rebuild (``driver_errors.
-        # index_swap``): run once more, the statement finds the rebuilt index.
-        if not index_swap(exc):
-            raise
-        records = await _fetch(conn, parts, cached if backend == "bm25" else [], args)
-    # A side row (built by position) followed by its score, read by name: its position
-    # differs between the vertex and the fact rows.
     for record in records:
-        score = float(record["score"])
-        if score <= 0:
-            continue
         row = side_row(record)
+        score = float(record["kgmem_score"])
         if isinstance(row, VertexInfo):
             found_v.append((row, score))
         else:
             found_f.append((row, score))
-    found_v.sort(key=lambda pair: -pair[1])
-    found_f.sort(key=lambda pair: -pair[1])
     return found_v, found_f
+
+
+async def search_vertices(
+    conn: asyncpg.Connection, ns: NamespaceRef, text: str, *, limit: int, where: ElementFilter
+) -> list[tuple[int, float]]:
+    """(graph id, score) of the best-matching vertices, best first."""
+    found, _ = await search_with_rows(conn, ns, text, limit=limit, vertices=where, facts=None)
+    return [(row.id, score) for row, score in found]
+
+
+async def search_facts(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    text: str,
+    *,
+    limit: int,
+    predicates: Sequence[str] | None = None,
+) -> list[tuple[int, float]]:
+    """(graph id, score) of the best-matching facts, best first."""
+    where = ElementFilter(predicates=predicates)
+    _, found = await search_with_rows(conn, ns, text, limit=limit, vertices=None, facts=where)
+    return [(row.id, score) for row, score in found]

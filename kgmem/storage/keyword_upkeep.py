@@ -1,86 +1,43 @@
-"""Keeping the BM25 indexes' corpus statistics near the live rows, in the background.
+"""The keyword index's background upkeep: a check after an unclean stop, then compaction.
 
-Every ``interval_s`` the upkeep reads, on a connection of its own, each namespace's
-BM25 document counts beside its live rows (``kgmem.storage.keyword_stats``) and
-rebuilds, concurrently, each index that counts more than ``ratio`` times the live rows.
-A rebuild reads every live row once, so with ``ratio`` r the rebuilds cost at most
-1 / (r - 1) row indexings per row written, and the statistics never count more than r
-times the live rows for longer than one interval. The connection is not the pool's,
-so the watchdog leaves a long rebuild alone, and it sets no statement timeout.
+Writers add signed delta rows to a namespace's keyword statistics (``_kg_text_stats``);
+every ``interval_s`` the upkeep folds each namespace's rows into one per key
+(``text_index.compact``), so a search sums few rows. Nothing here is needed for the
+statistics to be right: they are exact at every moment.
+
+At start, when the store was not stopped cleanly last time (a crash or ``kill -9`` of
+the server or of PostgreSQL: ``store_meta['serving']`` still says it is serving), and
+after the embedded PostgreSQL was restarted by the supervisor, it first checks every
+namespace's statistics against the rows (``text_index.check``) and writes those that
+differ again from the rows, saying so in the log and in ``state`` (shown by /health).
+The work runs on a connection of its own, outside the pool.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import asyncpg
 
-from kgmem.database_settings import DatabaseSettings
-from kgmem.storage import keyword_stats
-from kgmem.storage.driver_errors import translated
-from kgmem.storage.keyword_stats import IndexStats
+from kgmem.storage import text_index
 
 _log = logging.getLogger("kgmem.storage.keyword_upkeep")
 
 APPLICATION = "kgmem-keyword-upkeep"
-LOCK_POLL_S = 0.5
-_TRY_LOCK = "SELECT pg_try_advisory_lock(hashtext('kgmem.keyword_rebuild'), hashtext($1))"
-_UNLOCK = "SELECT pg_advisory_unlock(hashtext('kgmem.keyword_rebuild'), hashtext($1))"
 _SETTINGS = {"application_name": APPLICATION, "statement_timeout": "0"}
+
+State = Literal["ok", "checking", "repaired"]
 
 
 async def connect(url: str) -> asyncpg.Connection:
-    """A connection for rebuilds: outside the pool, without a statement timeout."""
+    """A connection for the upkeep: outside the pool, without a statement timeout."""
     return await asyncpg.connect(url, server_settings=_SETTINGS)
-
-
-async def refresh(
-    conn: asyncpg.Connection, namespace: str, *, ratio: float, wait: bool = True
-) -> list[tuple[IndexStats, IndexStats | None]]:
-    """Rebuild each BM25 index of ``namespace`` that counts more than ``ratio`` times
-    its live rows (every one when ``ratio`` is 1.0 or less: on demand). Each index's
-    statistics before, and after when it was rebuilt. One rebuilder of a namespace at a
-    time, in every process: the others wait (or, without ``wait``, do nothing)."""
-    while not await conn.fetchval(_TRY_LOCK, namespace):
-        if not wait:
-            return []
-        # Polled, not waited for in one statement: a rebuild waits for every snapshot
-        # older than its own, a waiting statement's included.
-        await asyncio.sleep(LOCK_POLL_S)
-    try:
-        return await _refresh(conn, namespace, ratio)
-    finally:
-        await conn.execute(_UNLOCK, namespace)
-
-
-async def _refresh(
-    conn: asyncpg.Connection, namespace: str, ratio: float
-) -> list[tuple[IndexStats, IndexStats | None]]:
-    await keyword_stats.drop_leftovers(conn, namespace)
-    done: list[tuple[IndexStats, IndexStats | None]] = []
-    for before in await keyword_stats.stats(conn, namespace):
-        if ratio > 1.0 and before.ratio <= ratio:
-            done.append((before, None))
-            continue
-        await keyword_stats.rebuild(conn, before.index)
-        after = [s for s in await keyword_stats.stats(conn, namespace) if s.index == before.index]
-        done.append((before, after[0] if after else None))
-    return done
-
-
-async def refresh_on_own_connection(
-    url: str, namespace: str, *, ratio: float
-) -> list[tuple[IndexStats, IndexStats | None]]:
-    """``refresh`` on a connection of its own (closed after), driver errors translated."""
-    with translated():
-        conn = await connect(url)
-        try:
-            return await refresh(conn, namespace, ratio=ratio)
-        finally:
-            await conn.close()
 
 
 async def namespaces(conn: asyncpg.Connection) -> list[str]:
@@ -88,70 +45,144 @@ async def namespaces(conn: asyncpg.Connection) -> list[str]:
     return [name for (name,) in await conn.fetch("SELECT name FROM kgmem.namespace ORDER BY 1")]
 
 
+async def check_and_repair(
+    conn: asyncpg.Connection, namespace: str, *, repair: bool
+) -> list[tuple[text_index.TextIndexCheck, bool]]:
+    """Each kind's check of ``namespace`` (one snapshot), and whether its statistics
+    were written again: when ``repair`` and a kind differs from its rows."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        checks = await text_index.check(conn, namespace)
+    mend = repair and not all(c.ok for c in checks)
+    if mend:
+        async with conn.transaction():
+            await text_index.repair(conn, namespace)
+    return [(c, mend) for c in checks]
+
+
+async def mark_serving(conn: asyncpg.Connection) -> bool:
+    """Record that a server is serving the store; whether the last one stopped cleanly
+    (True for a store never served)."""
+    before = await conn.fetchval("SELECT value FROM kgmem.store_meta WHERE key = 'serving'")
+    await conn.execute(
+        "INSERT INTO kgmem.store_meta (key, value) VALUES ('serving', $1::jsonb) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()",
+        json.dumps({"clean": False}),
+    )
+    return before is None or bool(json.loads(before).get("clean", True))
+
+
+async def mark_stopped(conn: asyncpg.Connection) -> None:
+    """Record a clean stop."""
+    await conn.execute(
+        "UPDATE kgmem.store_meta SET value = $1::jsonb, updated_at = now() WHERE key = 'serving'",
+        json.dumps({"clean": True}),
+    )
+
+
 @dataclass
 class KeywordUpkeep:
-    """Rebuilds the BM25 indexes of ``url``'s namespaces whose statistics drifted."""
+    """Checks (when needed) and compacts the keyword statistics of ``url``'s namespaces."""
 
     url: str
-    ratio: float
     interval_s: float
+    restarts: Callable[[], int] = lambda: 0
+    """How often the database was restarted under this process (a check follows each)."""
+    state: State = "ok"
+    repaired: list[str] = field(default_factory=list)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
+    _clean: bool = field(default=True, init=False)
+
+    async def open(self) -> None:
+        """Mark the store as served and learn whether it was stopped cleanly."""
+        conn = await connect(self.url)
+        try:
+            self._clean = await mark_serving(conn)
+        finally:
+            await conn.close()
+        if not self._clean:
+            self.state = "checking"
 
     def start(self) -> None:
-        """Keep the statistics in the background until ``stop()``."""
+        """Run in the background until ``stop()``."""
         if self._task is None:
             # Long-lived: runs from start() to stop(), beyond any one scope.
             self._task = asyncio.create_task(self._run(), name="kgmem-keyword-upkeep")
 
-    async def stop(self) -> None:
-        """Stop; a rebuild under way is cancelled (PostgreSQL keeps the old index)."""
+    async def stop(self, *, clean: bool = True) -> None:
+        """Stop; with ``clean``, record a clean stop."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if clean:
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                conn = await connect(self.url)
+                try:
+                    await mark_stopped(conn)
+                finally:
+                    await conn.close()
 
     async def _run(self) -> None:
         conn: asyncpg.Connection | None = None
+        checked_restarts = 0 if self._clean else -1
         try:
             while True:
-                await asyncio.sleep(self.interval_s)
                 try:
                     if conn is None or conn.is_closed():
                         conn = await connect(self.url)
-                    await self.sweep(conn)
+                    if self.restarts() != checked_restarts:
+                        seen = self.restarts()
+                        await self.check_all(conn)
+                        checked_restarts = seen
+                    await self.compact_all(conn)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    _log.warning("keeping the BM25 statistics failed: %s", exc)
+                    _log.warning("keyword index upkeep failed: %s", exc)
                     if conn is not None:
                         conn.terminate()
                     conn = None
+                await asyncio.sleep(self.interval_s)
         finally:
             if conn is not None:
                 conn.terminate()
 
-    async def sweep(self, conn: asyncpg.Connection) -> list[IndexStats]:
-        """One look at every namespace; the statistics of the indexes rebuilt."""
-        rebuilt = []
+    async def check_all(self, conn: asyncpg.Connection) -> list[str]:
+        """Check every namespace against its rows and repair those that differ; the
+        namespaces repaired."""
+        self.state = "checking"
+        mended = []
         for name in await namespaces(conn):
-            for before, after in await refresh(conn, name, ratio=self.ratio, wait=False):
-                if after is not None:
-                    _log.info(
-                        "rebuilt %s: %s documents counted for %d live rows, now %s",
-                        before.index,
-                        before.documents,
-                        before.live,
-                        after.documents,
+            try:
+                found = await check_and_repair(conn, name, repair=True)
+            except asyncpg.UndefinedTableError:
+                continue  # deleted meanwhile
+            for check, repaired in found:
+                if repaired and not check.ok:
+                    _log.warning(
+                        "keyword statistics of %s.%s differed from the rows (documents %d, "
+                        "counted %d; tokens %d, counted %d; %d lexemes off): written again",
+                        name,
+                        check.kind,
+                        check.documents,
+                        check.counted,
+                        check.tokens,
+                        check.counted_tokens,
+                        check.mismatched_lexemes,
                     )
-                    rebuilt.append(after)
-        return rebuilt
+                    if name not in mended:
+                        mended.append(name)
+        _log.info("keyword index checked against the rows: %d namespace(s) repaired", len(mended))
+        self.repaired.extend(mended)
+        self.state = "repaired" if self.repaired else "ok"
+        return mended
 
-
-def from_settings(url: str, settings: DatabaseSettings) -> KeywordUpkeep | None:
-    """The upkeep ``settings`` ask for (None when off)."""
-    if settings.keyword_upkeep_interval_s == 0:
-        return None
-    return KeywordUpkeep(
-        url=url,
-        ratio=settings.keyword_rebuild_ratio,
-        interval_s=settings.keyword_upkeep_interval_s,
-    )
+    async def compact_all(self, conn: asyncpg.Connection) -> int:
+        """Fold every namespace's statistics rows; how many rows were folded."""
+        folded = 0
+        for name in await namespaces(conn):
+            try:
+                async with conn.transaction():
+                    folded += await text_index.compact(conn, name)
+            except asyncpg.UndefinedTableError:
+                continue  # deleted meanwhile
+        return folded

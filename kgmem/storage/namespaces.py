@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncpg
 
-from kgmem.errors import NamespaceExists, NamespaceNotFound
+from kgmem.errors import InvalidInput, NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
-from kgmem.storage import rows, structural
+from kgmem.storage import rows, structural, text_index
 from kgmem.storage.cypher import reader_role
 from kgmem.storage.embeddings import PGVECTOR_HNSW, build_vector_indexes
 from kgmem.storage.labels import LabelCatalog, create_label_indexes
@@ -27,9 +27,12 @@ async def create(
     description: str,
     dimension: int,
     hnsw: tuple[int, int] = PGVECTOR_HNSW,
+    text_config: str = "english",
 ) -> NamespaceRef:
     """Create namespace ``name`` (already validated) with vectors of ``dimension``, indexed
-    by HNSW graphs built with ``hnsw`` = (m, ef_construction)."""
+    by HNSW graphs built with ``hnsw`` = (m, ef_construction), and texts indexed under
+    text search configuration ``text_config`` (``InvalidInput`` if the server has none
+    of that name)."""
     await conn.execute(
         "SELECT pg_advisory_xact_lock(hashtext('kgmem.namespace'), hashtext($1))", name
     )
@@ -46,14 +49,25 @@ async def create(
         await build_vector_indexes(conn, name, m=hnsw[0], ef_construction=hnsw[1])
     await conn.execute("SELECT kgmem.create_verification_tables($1)", name)
     await conn.execute("SELECT kgmem.add_retrieval_columns($1)", name)
-    await conn.execute("SELECT kgmem.add_text_index_locks($1)", name)
     await conn.execute("SELECT kgmem.add_fact_revisions($1)", name)
     await conn.execute("SELECT kgmem.add_update_indexes($1)", name)
     await conn.execute("SELECT kgmem.add_claim_history($1)", name)
     await conn.execute(
         "INSERT INTO kgmem.namespace (name, description) VALUES ($1, $2)", name, description
     )
+    await _index_texts(conn, name, text_config)
     return await resolve(conn, name)
+
+
+async def _index_texts(conn: asyncpg.Connection, name: str, text_config: str) -> None:
+    known = await text_index.configurations(conn)
+    if text_config not in known:
+        raise InvalidInput(
+            f"unknown text search configuration {text_config!r}; "
+            f"this server has: {', '.join(known)}",
+            field="text_config",
+        )
+    await text_index.set_configuration(conn, name, text_config)
 
 
 async def apply_schema(
@@ -78,12 +92,18 @@ async def resolve(conn: asyncpg.Connection, name: str) -> NamespaceRef:
     return NamespaceRef(name=name, graph_oid=int(oid))
 
 
+# A namespace's record (``model.Namespace``) as a select list of kgmem.namespace.
+_RECORD = (
+    "name, description, created_at, coalesce(config->>'text_config', 'english') AS text_config"
+)
+
+
 async def get(conn: asyncpg.Connection, name: str) -> Namespace:
     """The record of namespace ``name``, or ``NamespaceNotFound``."""
     row = await rows.fetchrow(
         conn,
         Namespace,
-        "SELECT name, description, created_at FROM kgmem.namespace WHERE name = $1",
+        f"SELECT {_RECORD} FROM kgmem.namespace WHERE name = $1",
         name,
     )
     if row is None:
@@ -96,7 +116,7 @@ async def list_all(conn: asyncpg.Connection, only: list[str] | None = None) -> l
     return await rows.fetch(
         conn,
         Namespace,
-        "SELECT name, description, created_at FROM kgmem.namespace "
+        f"SELECT {_RECORD} FROM kgmem.namespace "
         "WHERE $1::text[] IS NULL OR name = ANY($1::text[]) ORDER BY name",
         only,
     )

@@ -79,7 +79,7 @@ class Tiers:
             counts = await store.counts(conn, ns, at - timedelta(hours=policy.working_hours))
             return TierReport(tuple(promoted), tuple(archived), counts, at)
 
-        report = await self.ctx.db.in_transaction(work, writes_to=namespace)
+        report = await self.ctx.db.in_transaction(work)
         if report.promoted or report.archived:
             await self.changed(namespace, "tiers.applied", [*report.archived, *report.promoted])
         return report
@@ -108,7 +108,7 @@ class Tiers:
             moved: list[str] = await how(conn, ns, uids)
             return moved
 
-        return await self.ctx.db.in_transaction(work, writes_to=namespace)
+        return await self.ctx.db.in_transaction(work)
 
     async def states(
         self,

@@ -57,7 +57,7 @@ def _embedded() -> dict[str, str]:
         [install / "bin" / "postgres", "--version"], capture_output=True, text=True, check=True
     ).stdout
     found = {"postgres": re.search(r"PostgreSQL\) (\d+)", version).group(1)}  # type: ignore[union-attr]
-    for name in ("age", "vector", "pg_textsearch"):
+    for name in ("age", "vector"):
         control = (install / "share" / "postgresql" / "extension" / f"{name}.control").read_text()
         found[name] = re.search(r"default_version = '([^']+)'", control).group(1)  # type: ignore[union-attr]
     return found
@@ -72,8 +72,7 @@ def test_postgres_image_matches_the_embedded_default() -> None:
     assert image.group(2) == embedded["age"]
     assert f"postgresql-server-dev-{embedded['postgres']}" in dockerfile
     assert f"ARG PGVECTOR_VERSION={embedded['vector']}" in dockerfile
-    assert f"ARG PG_TEXTSEARCH_VERSION={embedded['pg_textsearch']}" in dockerfile
-    assert "shared_preload_libraries=pg_textsearch" in dockerfile
+    assert "textsearch" not in dockerfile  # keyword search is PostgreSQL's own
     assert "session_preload_libraries=age" in dockerfile
     section = markdown.section("docs/deployment.md", "## Production: docker compose")
     major, age = embedded["postgres"], embedded["age"].rsplit(".", 1)[0]

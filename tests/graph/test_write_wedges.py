@@ -1,10 +1,8 @@
 """A mixed load of concurrent writers on one namespace never wedges it.
 
-pg_textsearch holds a BM25 index's lock from a transaction's first insert into it until
-commit, where PostgreSQL's deadlock detector cannot see it and no timeout can end the
-wait. Writers that met on that lock and on a row lock once waited on each other for
-good: label changes, the same fact from many writers, overlapping batches and
-episodes wedged the namespace within seconds. Every writer here must finish within a
+Label changes, the same fact from many writers, overlapping batches and episodes, all
+at once on one namespace (the keyword index once made such writers wait on each other
+for good, out of sight of the deadlock detector): every writer must finish within a
 hard time limit, and afterwards a write still goes through at once.
 """
 

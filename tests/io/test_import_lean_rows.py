@@ -58,28 +58,24 @@ async def test_fact_texts_name_unnamed_iris_by_local_name_and_keyword_search_fin
     blank = next(r for r in await raw_conn.fetch(f'SELECT uid FROM "{namespace}"._kg_vertex')
                  if r["uid"].startswith("_:"))["uid"]  # fmt: skip
     assert texts["spouse"] == f"Marie Curie spouse {blank}"  # a name wins; blank nodes stay
-    backends: list[kw.Backend] = ["fulltext"]
-    if memory.database.keyword_search == "bm25":
-        backends.append("bm25")
-    for backend in backends:
-        async with memory.database.transaction(readonly=True) as conn:
-            ns = await namespaces.resolve(conn, namespace)
-            ulm = await kw.search_facts(conn, ns, "Ulm", backend=backend, limit=10)
-            born = await kw.search_facts(conn, ns, "birth place", backend=backend, limit=10)
-            found = await raw_conn.fetch(
-                f'SELECT id::text::bigint AS id, text FROM "{namespace}"._kg_fact '
-                "WHERE id::text::bigint = ANY($1::bigint[])",
-                [int(i) for i, _ in ulm + born],
-            )
-        by_id = {r["id"]: r["text"] for r in found}
-        assert sorted(by_id[int(i)] for i, _ in ulm) == [
-            "Albert_Einstein birth place Ulm",
-            "Ulm located in Germany",
-        ], backend
-        assert sorted(by_id[int(i)] for i, _ in born) == [
-            "Albert_Einstein birth place Ulm",
-            "Marie Curie birth place Warsaw",
-        ], backend
+    async with memory.database.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        ulm = await kw.search_facts(conn, ns, "Ulm", limit=10)
+        born = await kw.search_facts(conn, ns, "birth place", limit=10)
+        found = await raw_conn.fetch(
+            f'SELECT id::text::bigint AS id, text FROM "{namespace}"._kg_fact '
+            "WHERE id::text::bigint = ANY($1::bigint[])",
+            [int(i) for i, _ in ulm + born],
+        )
+    by_id = {r["id"]: r["text"] for r in found}
+    assert sorted(by_id[int(i)] for i, _ in ulm) == [
+        "Albert_Einstein birth place Ulm",
+        "Ulm located in Germany",
+    ]
+    assert sorted(by_id[int(i)] for i, _ in born) == [
+        "Albert_Einstein birth place Ulm",
+        "Marie Curie birth place Warsaw",
+    ]
 
 
 async def test_imported_edge_maps_leave_out_null_fields_and_read_like_api_ones(

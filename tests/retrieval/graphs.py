@@ -59,9 +59,9 @@ def uids(hits: Sequence[SearchHit]) -> list[str]:
 
 def assert_same_answers(got: Sequence[SearchResult], expected: Sequence[SearchResult]) -> None:
     """The same hits, ranks, reasons and elements, and the same per-axis and fused scores
-    and relevance to 1e-5: a BM25 score read from the index scan and one computed again
-    can differ by one float4 step (``kgmem.storage.keyword_search``), which rounding to
-    six decimals can show and the convex fusion carries into the fused score."""
+    and relevance to 1e-5: float sums in another order can differ in their last bits,
+    which rounding to six decimals can show and the convex fusion carries into the
+    fused score."""
     assert len(got) == len(expected)
     for mine, theirs in zip(got, expected, strict=True):
         assert len(mine.hits) == len(theirs.hits)

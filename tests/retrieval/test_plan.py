@@ -55,7 +55,6 @@ def queries(draw: st.DrawFn) -> tuple[SearchQuery, list[float] | None]:
 stores = st.builds(
     Store,
     ef_search=st.integers(10, 2000),
-    keyword_backend=st.sampled_from(["bm25", "fulltext"]),
     can_embed=st.booleans(),
 )
 tunings = st.builds(

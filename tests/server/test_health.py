@@ -14,10 +14,9 @@ async def test_health_reports_database_extensions_and_model(client: httpx.AsyncC
     assert body["status"] == "ok" and body["database"]["ok"]
     assert body["database"]["extensions"]["age"].startswith("1.")
     assert "vector" in body["database"]["extensions"]
-    assert body["keyword_search"] in ("bm25", "fulltext")
-    assert body["keyword_search"] == (
-        "bm25" if "pg_textsearch" in body["database"]["extensions"] else "fulltext"
-    )
+    assert body["keyword_search"] == "bm25"
+    assert body["keyword_index"] == "ok"
+    assert "pg_textsearch" not in body["database"]["extensions"]
     assert body["embedding"] == {
         "provider": "none",
         "model": "all-MiniLM-L6-v2",

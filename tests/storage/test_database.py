@@ -77,8 +77,8 @@ async def test_migrations_go_down_to_base_and_up_again(
 async def test_failed_write_leaves_no_uninterruptible_backend(
     fresh_database: Callable[[], Awaitable[str]], tmp_path: Path
 ) -> None:
-    """Regression: a rolled-back BM25 insert must not leave a backend that ignores
-    termination (pg_textsearch 1.0 holds interrupts off after an explicit ROLLBACK)."""
+    """A rolled-back write of indexed text leaves no backend that ignores termination
+    (an earlier keyword index held interrupts off after a ROLLBACK)."""
     import asyncio
 
     from kgmem import BatchWrite, EntityWrite, FactWrite

@@ -23,7 +23,11 @@ async def create_namespace(body: NamespaceIn, request: Request, who: Admin) -> N
     """Create a namespace: its graph, side tables and the graph schema's labels."""
     if not who.may_use(body.name):
         raise Forbidden(f"this API key may not use namespace {body.name!r}")
-    return NamespaceOut.of(await memory_of(request).create_namespace(body.name, body.description))
+    return NamespaceOut.of(
+        await memory_of(request).create_namespace(
+            body.name, body.description, text_config=body.text_config
+        )
+    )
 
 
 @router.get("/{ns}", response_model=NamespaceOut)

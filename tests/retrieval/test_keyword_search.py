@@ -1,0 +1,74 @@
+"""Keyword search: BM25 scored by kgmem over the GIN-indexed lexemes, with the corpus
+statistics of the live rows, equal to BM25 computed here from the rows."""
+
+import math
+
+import pytest
+
+from kgmem import Memory
+from kgmem.storage import keyword_search as kw
+from kgmem.storage import namespaces
+from kgmem.storage import vertices as vertex_store
+from kgmem.storage.filters import ElementFilter
+from kgmem.storage.sql import table
+from tests.retrieval.graphs import add_people
+
+
+async def test_matching_texts_are_found_and_filtered(memory: Memory, namespace: str) -> None:
+    await add_people(memory, namespace)
+    async with memory.database.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        found = await kw.search_vertices(
+            conn, ns, "makers of anvils", limit=10, where=ElementFilter()
+        )
+        people = await kw.search_vertices(
+            conn, ns, "rocket", limit=10, where=ElementFilter(labels=("Person",))
+        )
+        names = await vertex_store.by_ids(conn, ns, [i for i, _ in found + people])
+        facts = await kw.search_facts(conn, ns, "globex", limit=10)
+    assert names[found[0][0]].uid == "acme"
+    assert all(score > 0 for _, score in found)
+    assert sorted(names[i].uid for i, _ in people) == ["alice", "bob"]
+    assert len(facts) == 1
+
+
+async def reference_bm25(memory: Memory, namespace: str, query: str) -> dict[int, float]:
+    """BM25 of every vertex for ``query``, computed here from the rows' lexemes."""
+    async with memory.database.acquire() as conn:
+        docs = await conn.fetch(
+            "SELECT s.id, array_agg(u.lexeme) AS lexemes, "
+            "array_agg(greatest(cardinality(u.positions), 1)) AS tfs "
+            f"FROM {table(namespace, '_kg_vertex')} s, unnest(s.tsv) u GROUP BY s.id"
+        )
+        terms = {
+            t
+            for (t,) in await conn.fetch(
+                "SELECT lexeme FROM unnest(to_tsvector('english', $1))", query
+            )
+        }
+    tf = {r["id"]: dict(zip(r["lexemes"], r["tfs"], strict=True)) for r in docs}
+    n = len(tf)
+    avgdl = sum(sum(d.values()) for d in tf.values()) / n
+    df = {t: sum(1 for d in tf.values() if t in d) for t in terms}
+    scores = {}
+    for id_, d in tf.items():
+        length = sum(d.values())
+        score = 0.0
+        for t in terms & d.keys():
+            idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+            score += idf * d[t] * (kw.K1 + 1) / (d[t] + kw.K1 * (1 - kw.B + kw.B * length / avgdl))
+        if score > 0:
+            scores[id_] = score
+    return scores
+
+
+@pytest.mark.parametrize("query", ["makers of anvils", "rocket rocket scientist", "acme globex"])
+async def test_scores_are_bm25_of_the_live_rows(memory: Memory, namespace: str, query: str) -> None:
+    await add_people(memory, namespace)
+    async with memory.database.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        found = await kw.search_vertices(conn, ns, query, limit=100, where=ElementFilter())
+    expected = await reference_bm25(memory, namespace, query)
+    assert {i for i, _ in found} == set(expected)
+    for id_, score in found:
+        assert score == pytest.approx(expected[id_], rel=1e-9)

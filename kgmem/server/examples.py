@@ -13,7 +13,12 @@ from kgmem.server import agent_examples, tier_examples
 
 T0 = "2024-05-01T09:00:00Z"
 
-NAMESPACE = {"name": "demo", "description": "Team memory", "created_at": T0}
+NAMESPACE = {
+    "name": "demo",
+    "description": "Team memory",
+    "created_at": T0,
+    "text_config": "english",
+}
 ENTITY = {
     "uid": "alice",
     "label": "Person",
@@ -179,6 +184,7 @@ HEALTH = {
         "extensions": {"age": "1.5.0", "vector": "0.8.0"},
     },
     "keyword_search": "bm25",
+    "keyword_index": "ok",
     "embedding": {
         "provider": "local",
         "model": "all-MiniLM-L6-v2",

@@ -55,23 +55,27 @@ class TextIndexCheck:
         )
 
 
+# The kind parameter ($1) as the statistics' "char" column (asyncpg sends "char" as bytes).
+_KIND = '$1::text::"char"'
+
+
 def _check_sql(namespace: str, kind: Kind) -> str:
     side, stats = table(namespace, SIDES[kind]), table(namespace, "_kg_text_stats")
     return (
         "WITH truth AS (SELECT u.lexeme, count(*)::bigint AS docs "
         f"FROM {side} s, unnest(s.tsv) u GROUP BY u.lexeme), "
         "kept AS (SELECT lexeme, sum(docs)::bigint AS docs "
-        f"FROM {stats} WHERE kind = $1 AND lexeme IS NOT NULL GROUP BY lexeme) "
+        f"FROM {stats} WHERE kind = {_KIND} AND lexeme IS NOT NULL GROUP BY lexeme) "
         f"SELECT (SELECT count(*) FROM {side}) AS rows, "
         f"(SELECT count(*) FROM {side} WHERE length(tsv) > 0) AS documents, "
-        f"(SELECT coalesce(sum(docs), 0) FROM {stats} WHERE kind = $1 AND lexeme IS NULL) "
+        f"(SELECT coalesce(sum(docs), 0) FROM {stats} WHERE kind = {_KIND} AND lexeme IS NULL) "
         "AS counted, "
         f"(SELECT coalesce(sum(kgmem.text_length(tsv)), 0) FROM {side}) AS tokens, "
-        f"(SELECT coalesce(sum(tokens), 0) FROM {stats} WHERE kind = $1 AND lexeme IS NULL) "
+        f"(SELECT coalesce(sum(tokens), 0) FROM {stats} WHERE kind = {_KIND} AND lexeme IS NULL) "
         "AS counted_tokens, "
         "(SELECT count(*) FROM truth t FULL JOIN kept k USING (lexeme) "
         " WHERE coalesce(t.docs, 0) <> coalesce(k.docs, 0)) AS mismatched_lexemes, "
-        f"(SELECT count(*) FROM {stats} WHERE kind = $1) AS stat_rows"
+        f"(SELECT count(*) FROM {stats} WHERE kind = {_KIND}) AS stat_rows"
     )
 
 

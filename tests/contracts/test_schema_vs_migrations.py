@@ -23,6 +23,7 @@ SIDE_COLUMNS = {
         "created_at",
         "updated_at",
         "occurred_at",  # migration 0400_issue4_retrieval
+        "tsv",  # migration 0018_keyword_index
     },
     "_kg_fact": {
         "id",
@@ -37,6 +38,7 @@ SIDE_COLUMNS = {
         "revised_at",
         "confidence",
         "text",
+        "tsv",
     },
     "_kg_fact_revision": {
         "fact_id",
@@ -46,6 +48,7 @@ SIDE_COLUMNS = {
         "known_from",
         "known_to",
     },
+    "_kg_text_stats": {"kind", "lexeme", "docs", "tokens"},
     "_kg_vertex_vector": {"id", "embedding"},
     "_kg_fact_vector": {"id", "embedding"},
     "_kg_claim": {"fact_id", "source_id", "episode_id", "confidence", "observed_at"},

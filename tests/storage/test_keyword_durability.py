@@ -156,9 +156,7 @@ def replica_of(home_dir: Path) -> Iterator[Callable[[str], str]]:
         port = free_port()
         started.append(subprocess.Popen(
             [BIN / "postgres", "-D", copy, "-p", str(port), "-k", copy,
-             "-c", "listen_addresses=127.0.0.1",
-             # As the embedded primary: pg_textsearch must be preloaded.
-             "-c", "shared_preload_libraries=pg_textsearch"],
+             "-c", "listen_addresses=127.0.0.1"],
             user=OS_USER,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

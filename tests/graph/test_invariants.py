@@ -17,7 +17,9 @@ c. every fact has at least one claim, every claim a fact, no side row without it
 d. deleting an episode and posting it again gives the same graph (checksum), for an
    episode whose entities were neither deleted nor merged, and no fact closed by hand,
    since it was posted;
-e. trust and status of a fact are the same through every read path.
+e. trust and status of a fact are the same through every read path;
+f. the keyword statistics (documents, tokens, every lexeme's document frequency) are
+   what the live rows give, with no rebuild (``kgmem.storage.text_index.check``).
 
 The normal run tries ``KGMEM_PROPERTY_EXAMPLES`` sequences (default 8); set it higher for
 a long run (``KGMEM_PROPERTY_EXAMPLES=300 pytest tests/graph/test_invariants.py``).
@@ -406,6 +408,11 @@ async def check_claims_and_side_rows(s: Session) -> None:
     assert unclaimed == 0 and facts.items is not None
 
 
+async def check_keyword_statistics(s: Session) -> None:
+    for check, _ in await s.memory.check_keyword_index(s.namespace):
+        assert check.ok, check
+
+
 async def check_same_trust_everywhere(s: Session) -> None:
     for f in await s.all_facts():
         one = await s.memory.get_fact(s.namespace, f.uid)
@@ -473,6 +480,7 @@ async def run_sequence(memory: Memory, ops: list[object]) -> None:
         await check_one_value_in_force(s)
         await check_as_of(s)
         await check_claims_and_side_rows(s)
+        await check_keyword_statistics(s)
         await check_same_trust_everywhere(s)
         await check_forget_and_post_again(s)
     finally:

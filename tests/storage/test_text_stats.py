@@ -169,3 +169,32 @@ async def test_concurrent_writers_keep_exact_statistics_and_are_all_found(
                 namespace, SearchQuery(text=f"zq{w}x{k}q", weights=only, k=1)
             )
             assert [h.uid for h in found.hits] == [f"w{w}k{k}"]
+
+
+@settings(max_examples=EXAMPLES * 4, deadline=None)
+@given(text=st.text(st.characters(exclude_categories=("Cs",)), max_size=200))
+def test_any_text_is_indexed_and_any_query_answers(store: tuple[Runner, Memory], text: str) -> None:
+    """Whatever the text (any script, quotes, backslashes, tsquery syntax), writing it
+    keeps the statistics exact and a keyword search for it answers, finding it unless
+    it has no indexed word."""
+    runner, memory = store
+
+    async def run() -> None:
+        from kgmem.model import AxisWeights, SearchQuery
+
+        namespace = f"u_{uuid.uuid4().hex[:12]}"
+        await memory.create_namespace(namespace)
+        try:
+            clean = text.replace("\x00", "")
+            await memory.upsert_entity(namespace, EntityWrite("t", "Note", {"name": clean}))
+            only = AxisWeights(keyword=1, vector=0, temporal=0, spatial=0, causal=0, graph=0)
+            async with asyncio.timeout(10):
+                found = await memory.search(namespace, SearchQuery(text=clean or "x", weights=only))
+            for check in await statistics_hold(memory, namespace):
+                assert check.ok, check
+            documents = (await statistics_hold(memory, namespace))[0].documents
+            assert [h.uid for h in found.hits] == (["t"] if documents and clean else [])
+        finally:
+            await memory.delete_namespace(namespace)
+
+    runner.run(run())

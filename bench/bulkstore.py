@@ -1,6 +1,6 @@
 """A generated store for ``bench search``, loaded with COPY straight into AGE's label
 tables and kgmem's side tables (the write path does ~700 entities/s with vectors: hours
-at 1M). Indexes that are cheaper to build than to maintain (HNSW, BM25) are dropped
+at 1M). Indexes that are cheaper to build than to maintain (HNSW, keyword GIN) are dropped
 before the load and rebuilt after it, then everything is analysed.
 
 The data: ``n`` entities over five labels (every fifth an ``Event`` with a start time),
@@ -120,7 +120,7 @@ async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     ids = await _vertices(conn, namespace, labels, store)
     print("  vertices copied", flush=True)
     await _facts(conn, namespace, labels, store, ids)
-    print("  facts copied; building HNSW and BM25 indexes ...", flush=True)
+    print("  facts copied; building HNSW and keyword indexes ...", flush=True)
     await _rebuild(conn, namespace, [r["indexdef"] for r in vector_indexes])
     await conn.execute("RESET statement_timeout")
     await conn.execute("RESET application_name")
@@ -270,10 +270,7 @@ async def _rebuild(conn: asyncpg.Connection, ns: str, vector_indexes: list[str])
     for definition in vector_indexes:
         await conn.execute(definition)
     for side in ("_kg_vertex", "_kg_fact"):
-        await conn.execute(
-            f"CREATE INDEX {side}_text ON {table(ns, side)} USING bm25 (text) "
-            "WITH (text_config = 'english')"
-        )
+        await conn.execute(f"CREATE INDEX {side}_text ON {table(ns, side)} USING gin (tsv)")
     await conn.execute(f"ANALYZE {table(ns, '_kg_vertex')}")
     await conn.execute(f"ANALYZE {table(ns, '_kg_fact')}")
     await conn.execute(f"ANALYZE {table(ns, '_kg_vertex_vector')}")

@@ -4,9 +4,9 @@ chosen by nested leave-one-conversation-out on LoCoMo.
 kgmem indexes a turn of a session with its previous turns (keyword) and its next turn
 (vector) (``kgmem.ingest.session_context``). Changing that means building every turn
 again, so this bench does not go through kgmem's building: it indexes the turns itself
-the way kgmem's indexes see them, once per candidate context, in tables of a scratch
-PostgreSQL with pg_textsearch (the keyword text: the previous ``n`` turns, then the
-turn, each "speaker: words", under the same BM25 index options as kgmem's) and with the
+the way kgmem's indexes see them, once per candidate context, in side tables of a
+scratch kgmem store searched by kgmem's own keyword search (the keyword text: the
+previous ``n`` turns, then the turn, each "speaker: words") and with the
 same local all-MiniLM-L6-v2 model (the vector text: the turn, with or without the next
 one), and caches every question's top 50 per index.
 
@@ -29,7 +29,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import numpy as np
 
 from bench.locomo import DATA, episodes_of, evidence_ids, session_turns, turn_text
@@ -38,7 +37,12 @@ from bench.locomo_fit import NEARBY, cross_validate_fit
 from bench.machine import describe
 from bench.scratch import scratch
 from kgmem.config import EmbeddingSettings
+from kgmem.database_settings import DatabaseSettings
 from kgmem.embedding.local import LocalEmbedder
+from kgmem.storage import keyword_search
+from kgmem.storage.database import Connection, open_database
+from kgmem.storage.filters import ElementFilter
+from kgmem.storage.refs import NamespaceRef
 
 KEYWORD_TURNS = (0, 1, 2, 3, 4)  # previous turns the keyword text takes
 VECTOR_NEXT = (0, 1)  # whether the vector text takes the next turn
@@ -59,13 +63,13 @@ async def main(argv: list[str]) -> int:
         print(f"no LoCoMo files under {args.data}")
         return 1
     with scratch(args.database_url, "kgmem-locomo-context-") as space:
-        conn = await asyncpg.connect(space.url)
-        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_textsearch")
+        db = await open_database(space.url, DatabaseSettings())
         embedder = LocalEmbedder(EmbeddingSettings(provider="local"))
         try:
-            questions = [q for c in conversations for q in await _collect(conn, embedder, c)]
+            async with db.acquire() as conn:
+                questions = [q for c in conversations for q in await _collect(conn, embedder, c)]
         finally:
-            await conn.close()
+            await db.close()
             await embedder.close()
     report(questions)
     return 0
@@ -91,7 +95,7 @@ def vector_text(texts: list[str], at: int, following: int) -> str:
 
 
 async def _collect(
-    conn: asyncpg.Connection, embedder: LocalEmbedder, conv: dict[str, Any]
+    conn: Connection, embedder: LocalEmbedder, conv: dict[str, Any]
 ) -> list[Question]:
     """The conversation's questions with one keyword and one vector axis per context."""
     turns = _turns(conv)
@@ -126,22 +130,33 @@ async def _collect(
     ]
 
 
+# The side-table columns kgmem's keyword search reads (``candidates.VERTEX_COLUMNS``).
+_SIDE = (
+    "id bigint PRIMARY KEY, uid text, label text, occurred_at timestamptz, "
+    "updated_at timestamptz, lat float8, lon float8, text text"
+)
+
+
 async def _bm25(
-    conn: asyncpg.Connection, name: str, docs: list[tuple[str, str]], asks: list[str]
+    conn: Connection, name: str, docs: list[tuple[str, str]], asks: list[str]
 ) -> list[dict[str, float]]:
-    """Each ask's top ``DEPTH`` documents by BM25 (pg_textsearch, kgmem's options)."""
-    await conn.execute(f"CREATE TABLE {name} (id text, text text)")
-    await conn.executemany(f"INSERT INTO {name} VALUES ($1, $2)", docs)
-    await conn.execute(
-        f"CREATE INDEX {name}_text ON {name} USING bm25 (text) WITH (text_config = 'english')"
+    """Each ask's top ``DEPTH`` documents by kgmem's keyword search, over a schema laid
+    out as a namespace's side tables with kgmem's keyword index (``english``)."""
+    await conn.execute(f"CREATE SCHEMA {name}")
+    await conn.execute(f"CREATE TABLE {name}._kg_vertex ({_SIDE})")
+    await conn.execute(f"CREATE TABLE {name}._kg_fact (id bigint PRIMARY KEY, text text)")
+    await conn.execute("SELECT kgmem.add_text_index($1, 'english')", name)
+    await conn.executemany(
+        f"INSERT INTO {name}._kg_vertex (id, uid, label, text) VALUES ($1, $2, 'Episode', $3)",
+        [(i, uid, text) for i, (uid, text) in enumerate(docs)],
     )
-    rank = f"text <@> to_bm25query($1, '{name}_text')"
-    sql = f"SELECT id, -({rank}) AS score FROM {name} ORDER BY {rank} LIMIT {DEPTH}"
+    ns = NamespaceRef(name=name, graph_oid=0)
     out = []
     for ask in asks:
-        out.append(
-            {r["id"]: float(r["score"]) for r in await conn.fetch(sql, ask) if r["score"] > 0}
+        found, _ = await keyword_search.search_with_rows(
+            conn, ns, ask, limit=DEPTH, vertices=ElementFilter(), facts=None
         )
+        out.append({row.uid: score for row, score in found})
     return out
 
 

@@ -4,8 +4,7 @@ searches with one streaming replica (``KGMEM_REPLICA_URLS``), on loopback.
 An embedded primary is loaded with a generated store (``bench.bulkstore``); a hot
 standby is made of it with ``pg_basebackup -R`` (``bench.standby``) and started on a
 loopback port. Three ways of serving the same vector searches (a caller's vector, the
-vector axis alone: keyword searches do not run on a pg_textsearch 1.0 standby), each
-from a ``Memory`` in this process with ``--clients`` concurrent searches:
+vector axis alone), each from a ``Memory`` in this process with ``--clients`` concurrent searches:
 
 - ``primary``: no replica configured; the primary serves every search;
 - ``replica``: the standby as the one replica; it serves every search;

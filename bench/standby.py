@@ -48,9 +48,7 @@ def standby(primary_url: str, directory: Path, *, timeout_s: float = 120) -> Ite
     port = _free_port()
     server = subprocess.Popen(
         [pg_tool("postgres"), "-D", str(directory), "-p", str(port), "-k", str(directory),
-         "-c", "listen_addresses=127.0.0.1",
-         # As the embedded primary: pg_textsearch must be preloaded.
-         "-c", "shared_preload_libraries=pg_textsearch"],
+         "-c", "listen_addresses=127.0.0.1"],
         user=OS_USER,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

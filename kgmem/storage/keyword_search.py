@@ -40,15 +40,16 @@ CANDIDATES = 5000
 
 # The query's lexemes under the namespace's configuration ($1 the text, $3 the name).
 _TERMS = (
-    "terms AS (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector("
-    "(SELECT coalesce(n.config->>'text_config', 'english')::regconfig "
-    "FROM kgmem.namespace n WHERE n.name = $3), $1)) u)"
+    "terms AS (SELECT DISTINCT u.lexeme FROM unnest(to_tsvector(coalesce("
+    "(SELECT n.config->>'text_config' FROM kgmem.namespace n WHERE n.name = $3), "
+    "'english')::regconfig, $1)) u)"
 )
 
 
 def _kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
     """The CTEs of one kind (``kind`` 'v' or 'f'): its weighted lexemes ``{kind}_w``,
-    corpus ``{kind}_c``, probe ``{kind}_p`` and scored rows ``{kind}_s``."""
+    corpus ``{kind}_c``, probe ``{kind}_p``, candidate rows ``{kind}_h``, their lexemes
+    ``{kind}_u`` and lengths ``{kind}_l``, and their scores ``{kind}_s``."""
     k = kind
     return (
         f"{k}_c AS (SELECT coalesce(sum(x.docs), 0)::float8 AS n, "
@@ -60,15 +61,20 @@ def _kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> st
         f"{k}_p AS (SELECT kgmem.any_lexeme(array_agg(r.lexeme)) AS q FROM "
         f"(SELECT w.lexeme, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer "
         f"FROM {k}_w w) r WHERE r.rarer < {CANDIDATES}), "
-        f"{k}_h AS (SELECT {columns}, s.tsv AS kgmem_tsv FROM {side} s "
-        f"WHERE s.tsv @@ (SELECT p.q FROM {k}_p p) AND {where} LIMIT {CANDIDATES}), "
-        f"{k}_s AS (SELECT h.*, (SELECT sum(w.idf * f.tf * {K1 + 1} / (f.tf + {K1} * "
-        f"({1 - B} + {B} * l.len / greatest(c.avgdl, 1e-9)))) "
+        # The candidates, each with its length and only the query's lexemes of its own
+        # (weight A marks them, then only those are kept: no scan of the whole tsvector).
+        f"{k}_h AS MATERIALIZED (SELECT {columns}, length(s.tsv) AS kgmem_len, "
+        f"ts_filter(setweight(s.tsv, 'A', (SELECT array_agg(w.lexeme) FROM {k}_w w)), "
+        "'{a}') AS kgmem_tsv "
+        f"FROM {side} s WHERE s.tsv @@ (SELECT p.q FROM {k}_p p) AND {where} "
+        f"LIMIT {CANDIDATES}), "
+        # Scored row by row (no join back to the candidates, whose count a generic plan
+        # cannot know).
+        f"{k}_s AS (SELECT h.*, sc.score FROM {k}_h h CROSS JOIN {k}_c c CROSS JOIN LATERAL "
+        f"(SELECT sum(w.idf * f.tf * {K1 + 1} / (f.tf + {K1} * "
+        f"({1 - B} + {B} * h.kgmem_len / greatest(c.avgdl, 1e-9)))) AS score "
         "FROM (SELECT u.lexeme, greatest(cardinality(u.positions), 1) AS tf "
-        "FROM unnest(h.kgmem_tsv) u) f "
-        f"JOIN {k}_w w ON w.lexeme = f.lexeme CROSS JOIN {k}_c c "
-        "CROSS JOIN (SELECT kgmem.text_length(h.kgmem_tsv) AS len) l) AS score "
-        f"FROM {k}_h h)"
+        f"FROM unnest(h.kgmem_tsv) u) f JOIN {k}_w w ON w.lexeme = f.lexeme) sc)"
     )
 
 
@@ -82,8 +88,8 @@ _ROW = (
 def _best(kind: str, limit: str) -> str:
     """The best ``limit`` scored rows of ``kind``: side row, then ``kgmem_score``."""
     return (
-        f"(SELECT {_ROW}, s.score AS kgmem_score FROM {kind}_s s WHERE s.score > 0 "
-        f"ORDER BY s.score DESC, s.id LIMIT {limit})"
+        f"(SELECT {_ROW}, s.score AS kgmem_score FROM {kind}_s s "
+        f"WHERE s.score > 0 ORDER BY s.score DESC, s.id LIMIT {limit})"
     )
 
 

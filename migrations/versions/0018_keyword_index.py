@@ -42,11 +42,11 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT to_tsvector(cfg, left(coalesce(body, ''), 200000))
 $$;
 
--- A document's length in tokens: its lexemes' occurrences (a lexeme kept without
--- positions counts once).
+-- A document's length for BM25: its distinct lexemes (read from the tsvector's
+-- header, no scan of its entries).
 CREATE FUNCTION kgmem.text_length(doc tsvector) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(sum(greatest(cardinality(u.positions), 1)), 0)::bigint FROM unnest(doc) u
+  SELECT length(doc)::bigint
 $$;
 
 -- The query matching any of ``lexemes`` as they are (no parsing or stemming again);

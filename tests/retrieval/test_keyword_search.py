@@ -32,13 +32,15 @@ async def test_matching_texts_are_found_and_filtered(memory: Memory, namespace: 
     assert len(facts) == 1
 
 
-async def reference_bm25(memory: Memory, namespace: str, query: str) -> dict[int, float]:
-    """BM25 of every vertex for ``query``, computed here from the rows' lexemes."""
+async def reference_bm25(
+    memory: Memory, namespace: str, query: str, side: str = "_kg_vertex"
+) -> dict[int, float]:
+    """BM25 of every row of ``side`` for ``query``, computed here from the rows' lexemes."""
     async with memory.database.acquire() as conn:
         docs = await conn.fetch(
             "SELECT s.id, array_agg(u.lexeme) AS lexemes, "
             "array_agg(greatest(cardinality(u.positions), 1)) AS tfs "
-            f"FROM {table(namespace, '_kg_vertex')} s, unnest(s.tsv) u GROUP BY s.id"
+            f"FROM {table(namespace, side)} s, unnest(s.tsv) u GROUP BY s.id"
         )
         terms = {
             t
@@ -48,11 +50,13 @@ async def reference_bm25(memory: Memory, namespace: str, query: str) -> dict[int
         }
     tf = {r["id"]: dict(zip(r["lexemes"], r["tfs"], strict=True)) for r in docs}
     n = len(tf)
-    avgdl = sum(sum(d.values()) for d in tf.values()) / n
+    if not n:
+        return {}
+    avgdl = sum(len(d) for d in tf.values()) / n  # a length: the distinct lexemes
     df = {t: sum(1 for d in tf.values() if t in d) for t in terms}
     scores = {}
     for id_, d in tf.items():
-        length = sum(d.values())
+        length = len(d)
         score = 0.0
         for t in terms & d.keys():
             idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))

@@ -107,7 +107,7 @@ class Session:
     def _failed(self, code: str, message: str) -> list[Structure]:
         self.failed = True
         self.open = None
-        return [_failure(code, message)]
+        return [failure(code, message)]
 
     async def close(self) -> None:
         """Undo an open transaction (the connection is going away)."""
@@ -295,7 +295,8 @@ def _success(meta: dict[str, Any]) -> Structure:
     return Structure(SUCCESS, (meta,))
 
 
-def _failure(code: str, message: str) -> Structure:
+def failure(code: str, message: str) -> Structure:
+    """A FAILURE reply with Neo4j status ``code``."""
     return Structure(FAILURE, ({"code": code, "message": message},))
 
 

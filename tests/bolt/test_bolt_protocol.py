@@ -5,7 +5,7 @@ import asyncio
 import neo4j
 import pytest
 
-from kgmem.bolt.server import choose
+from kgmem.bolt.connection import choose
 from tests.fixtures.bolt import FAILURE, IGNORED, RECORD, SUCCESS, Bolt, Wire, offer
 
 

@@ -30,7 +30,7 @@ from kgmem.memory import Memory
 log = logging.getLogger(__name__)
 MAGIC = b"\x60\x60\xb0\x17"
 SUPPORTED = [(5, 4), (5, 3), (5, 2), (5, 1), (5, 0), (4, 4)]
-INVALID = "Neo.ClientError.Request.Invalid"
+INVALID_FORMAT = "Neo.ClientError.Request.InvalidFormat"  # Neo4j's code for bad PackStream
 _T = TypeVar("_T")
 
 
@@ -102,7 +102,7 @@ class Connection:
                 return
             message = _decode(data)
             if message is None:
-                await self._send(session, [failure(INVALID, "not a valid Bolt message")])
+                await self._send(session, [failure(INVALID_FORMAT, "not a valid Bolt message")])
                 return
             await self._send(session, await self._handle(session, message))
 

@@ -120,8 +120,9 @@ class Session:
             ROLLBACK: self._rollback_message, ROUTE: self._route, TELEMETRY: self._telemetry,
         }  # fmt: skip
         handler = handlers.get(message.tag)
-        if handler is None:
-            raise InvalidRequest(f"unknown Bolt message 0x{message.tag:02X}")
+        if handler is None:  # Neo4j's code for a signature it does not know
+            code = "Neo.ClientError.Request.InvalidFormat"
+            return self._failed(code, f"unknown Bolt message 0x{message.tag:02X}")
         if message.tag not in (HELLO, LOGON) and self.who is None:
             raise Forbidden("authenticate first (HELLO, then LOGON from Bolt 5.1)")
         return await handler(*message.fields)

@@ -63,7 +63,7 @@ async def test_after_a_failure_messages_are_ignored_until_reset(bolt: Bolt) -> N
 @pytest.mark.parametrize(
     "garbage",
     [
-        b"\x00\x03\xb1\x10\xff\x00\x00",  # an unknown marker
+        b"\x00\x03\xb1\x10\xe5\x00\x00",  # an unknown marker (0xFF is the integer -1)
         b"\x00\x02\x90\x01\x00\x00",  # not a structure
         b"\x00\x05\xb3\x10\x85ab\x00\x00",  # a string cut short
         b"\x00\x02\xb0\x55\x00\x00",  # an unknown message

@@ -347,6 +347,46 @@ class BoltSettings(BaseSettings):
         default=None, description="PEM certificate chain; with tls_key, Bolt speaks TLS only."
     )
     tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert.")
+    max_message_bytes_before_auth: int = Field(
+        default=8 * 1024,
+        ge=1024,
+        description="Largest Bolt message accepted before a connection has authenticated "
+        "(HELLO, LOGON); counted chunk by chunk as it arrives, a larger one is refused with "
+        "a FAILURE and the connection closed before the rest is read.",
+    )
+    max_message_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest Bolt message accepted from an authenticated connection (a RUN "
+        "with its parameters); larger: a FAILURE and the connection closed, as before "
+        "authentication.",
+    )
+    handshake_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a Bolt connection has to authenticate after connecting (or "
+        "after LOGOFF): the handshake, HELLO and LOGON; then it is closed. A TLS handshake "
+        "before that has as long again.",
+    )
+    idle_timeout_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds an authenticated Bolt connection may take to send its next whole "
+        "message, or to take in a reply, before it is closed (an open transaction is undone). "
+        "Drivers retire pooled connections after an hour by default, before this closes them.",
+    )
+    max_connections: int = Field(
+        default=400,
+        ge=1,
+        description="Most Bolt connections open at once; one more is closed as soon as it "
+        "is accepted (drivers report the server unavailable and retry).",
+    )
+    max_connections_per_address: int = Field(
+        default=200,
+        ge=1,
+        description="Most Bolt connections open at once from one client IP address (a "
+        "driver's pool holds up to 100 by default); one more is closed as soon as accepted.",
+    )
 
 
 class RedisSettings(BaseSettings):

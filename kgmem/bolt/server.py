@@ -1,9 +1,10 @@
-"""The Bolt listener: handshake, chunked message framing, one ``Session`` per connection.
+"""The Bolt listener: accepts connections up to the caps and serves each one
+(``kgmem.bolt.connection``) in a task of its own.
 
-Versions spoken: 5.4 down to 5.0, and 4.4 (the newest each client offers). Messages
-travel in chunks (two-byte length, then data; a zero length ends a message). A message
-larger than ``MAX_MESSAGE_BYTES`` or malformed PackStream closes the connection after
-a FAILURE; a server stopping closes every connection and undoes open transactions.
+A connection past ``max_connections``, or past ``max_connections_per_address`` from its
+client's address, is closed as soon as it is accepted, before anything is read. A TLS
+handshake has ``handshake_timeout_s`` of its own. Stopping the server closes every
+connection and undoes open transactions.
 """
 
 from __future__ import annotations
@@ -12,30 +13,15 @@ import asyncio
 import contextlib
 import logging
 import ssl
-import struct
+from typing import Any
 
 from kgmem.access import is_loopback
-from kgmem.bolt.packstream import PackStreamError, Structure, pack, unpack
-from kgmem.bolt.session import FAILURE, Goodbye, Session
+from kgmem.bolt.admission import Admission
+from kgmem.bolt.connection import Connection
 from kgmem.config import BoltSettings
 from kgmem.memory import Memory
 
 log = logging.getLogger(__name__)
-MAGIC = b"\x60\x60\xb0\x17"
-SUPPORTED = [(5, 4), (5, 3), (5, 2), (5, 1), (5, 0), (4, 4)]
-MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-MAX_CHUNK = 0xFFFF
-
-
-def choose(offers: bytes) -> tuple[int, int] | None:
-    """The newest supported version among the client's four offers (each
-    ``[0, range, minor, major]``: minor down to minor - range)."""
-    for at in range(0, 16, 4):
-        _, spread, minor, major = offers[at : at + 4]
-        for version in SUPPORTED:
-            if version[0] == major and minor - spread <= version[1] <= minor:
-                return version
-    return None
 
 
 class BoltServer:
@@ -47,12 +33,18 @@ class BoltServer:
         self.server: asyncio.Server | None = None
         self.port = settings.port
         self.connections: set[asyncio.Task[None]] = set()
+        self.admission = Admission(
+            most=settings.max_connections, most_per_address=settings.max_connections_per_address
+        )
 
     async def start(self) -> None:
         """Listen; ``port`` holds the bound port afterwards."""
         tls = _tls(self.settings)
+        extra: dict[str, Any] = {}
+        if tls is not None:
+            extra = {"ssl": tls, "ssl_handshake_timeout": self.settings.handshake_timeout_s}
         self.server = await asyncio.start_server(
-            self._connection, self.settings.host, self.settings.port, ssl=tls
+            self._connection, self.settings.host, self.settings.port, **extra
         )
         self.port = self.server.sockets[0].getsockname()[1]
         log.info("Bolt on %s:%s%s", self.settings.host, self.port, " (TLS)" if tls else "")
@@ -69,77 +61,51 @@ class BoltServer:
             await self.server.wait_closed()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        client = _client_host(writer)
+        if not self.admission.enter(client):
+            log.warning("Bolt connection from %s refused: at the connection cap", client)
+            await _close(writer)
+            return
         task = asyncio.current_task()
         assert task is not None
         self.connections.add(task)
         try:
-            await self._converse(reader, writer)
-        except (asyncio.IncompleteReadError, ConnectionError, Goodbye):
-            pass
-        except asyncio.CancelledError:
-            pass  # the server is stopping: this task ends here, quietly
+            await self._serve((reader, writer), client)
         finally:
             self.connections.discard(task)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            self.admission.leave(client)
+            await _close(writer)
 
-    async def _converse(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if await reader.readexactly(4) != MAGIC:
-            return
-        version = choose(await reader.readexactly(16))
-        writer.write(bytes((0, 0, version[1], version[0])) if version else bytes(4))
-        await writer.drain()
-        if version is None:
-            return
-        peer = writer.get_extra_info("peername")
-        local = is_loopback(peer[0] if peer else None)
+    async def _serve(
+        self, streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], client: str
+    ) -> None:
         address = f"{self.settings.host}:{self.port}"
-        session = Session(self.memory, self.settings, version, local=local, address=address)
+        local = is_loopback(client or None)
+        connection = Connection(self.memory, self.settings, streams, local=local, address=address)
         try:
-            while True:
-                message = await _read_message(reader)
-                if message is None:
-                    writer.write(_frame(_protocol_failure("a message is not valid PackStream")))
-                    await writer.drain()
-                    return
-                for response in await session.handle(message):
-                    writer.write(_frame(response))
-                await writer.drain()
-        finally:
-            await session.close()
+            await connection.serve()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the client went away
+        except asyncio.CancelledError:
+            pass  # the server is stopping: this task ends here, quietly
+        except Exception:
+            log.exception("a Bolt connection from %s failed and is closed", client)
 
 
-async def _read_message(reader: asyncio.StreamReader) -> Structure | None:
-    """The next message (skipping keep-alive empty chunks), None when it is malformed."""
-    data = bytearray()
-    while True:
-        (size,) = struct.unpack(">H", await reader.readexactly(2))
-        if size == 0:
-            if data:
-                break
-            continue
-        data += await reader.readexactly(size)
-        if len(data) > MAX_MESSAGE_BYTES:
-            return None
-    try:
-        message = unpack(bytes(data))
-    except PackStreamError:
-        return None
-    return message if isinstance(message, Structure) else None
+def _client_host(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    return str(peer[0]) if peer else ""
 
 
-def _frame(message: Structure) -> bytes:
-    data = pack(message)
-    out = bytearray()
-    for at in range(0, len(data), MAX_CHUNK):
-        chunk = data[at : at + MAX_CHUNK]
-        out += struct.pack(">H", len(chunk)) + chunk
-    return bytes(out + b"\x00\x00")
-
-
-def _protocol_failure(message: str) -> Structure:
-    return Structure(FAILURE, ({"code": "Neo.ClientError.Request.Invalid", "message": message},))
+async def _close(writer: asyncio.StreamWriter) -> None:
+    if writer.transport.get_write_buffer_size():
+        # Replies a client did not take in (it passed the idle timeout): a plain close
+        # would wait for them to be sent, for as long as the client does not read.
+        writer.transport.abort()
+    else:
+        writer.close()
+    with contextlib.suppress(Exception):
+        await writer.wait_closed()
 
 
 def _tls(settings: BoltSettings) -> ssl.SSLContext | None:

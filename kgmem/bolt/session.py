@@ -107,7 +107,7 @@ class Session:
     def _failed(self, code: str, message: str) -> list[Structure]:
         self.failed = True
         self.open = None
-        return [_failure(code, message)]
+        return [failure(code, message)]
 
     async def close(self) -> None:
         """Undo an open transaction (the connection is going away)."""
@@ -120,8 +120,9 @@ class Session:
             ROLLBACK: self._rollback_message, ROUTE: self._route, TELEMETRY: self._telemetry,
         }  # fmt: skip
         handler = handlers.get(message.tag)
-        if handler is None:
-            raise InvalidRequest(f"unknown Bolt message 0x{message.tag:02X}")
+        if handler is None:  # Neo4j's code for a signature it does not know
+            code = "Neo.ClientError.Request.InvalidFormat"
+            return self._failed(code, f"unknown Bolt message 0x{message.tag:02X}")
         if message.tag not in (HELLO, LOGON) and self.who is None:
             raise Forbidden("authenticate first (HELLO, then LOGON from Bolt 5.1)")
         return await handler(*message.fields)
@@ -295,7 +296,8 @@ def _success(meta: dict[str, Any]) -> Structure:
     return Structure(SUCCESS, (meta,))
 
 
-def _failure(code: str, message: str) -> Structure:
+def failure(code: str, message: str) -> Structure:
+    """A FAILURE reply with Neo4j status ``code``."""
     return Structure(FAILURE, ({"code": code, "message": message},))
 
 

@@ -17,9 +17,12 @@ length, best first::
             idf(t) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
     idf(t) = ln(1 + (documents - df(t) + 0.5) / (df(t) + 0.5))
 
-A row is found only if it holds one of the lexemes probed: every lexeme while the
-documents holding them number at most ``CANDIDATES`` (then the ranking is exact),
-else the rarest ones up to that budget.
+A document's length is its number of distinct lexemes (read from the tsvector's header;
+on LoCoMo it ranked a little better than the count of tokens, and scoring reads only
+the query's own lexemes of each row). A row is found only if it holds one of the
+lexemes probed: every lexeme while the documents holding them number at most
+``CANDIDATES`` (then the ranking is exact); else the rows holding all of the query's
+lexemes, then those holding the rarest ones, each up to that budget.
 """
 
 from __future__ import annotations
@@ -46,10 +49,21 @@ _TERMS = (
 )
 
 
+def _candidate(kind: str, columns: str, side: str, where: str, probe: str) -> str:
+    """A candidate row of ``side`` matching ``kind``'s probe query ``probe``: its
+    columns, length and the query's lexemes it holds (then a LIMIT may follow)."""
+    return (
+        f"{columns}, length(s.tsv) AS kgmem_len, "
+        f"ts_filter(setweight(s.tsv, 'A', (SELECT array_agg(w.lexeme) FROM {kind}_w w)), "
+        f"'{{a}}') AS kgmem_tsv FROM {side} s "
+        f"WHERE s.tsv @@ (SELECT p.{probe} FROM {kind}_p p) AND {where}"
+    )
+
+
 def _kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
-    """The CTEs of one kind (``kind`` 'v' or 'f'): its weighted lexemes ``{kind}_w``,
-    corpus ``{kind}_c``, probe ``{kind}_p``, candidate rows ``{kind}_h``, their lexemes
-    ``{kind}_u`` and lengths ``{kind}_l``, and their scores ``{kind}_s``."""
+    """The CTEs of one kind (``kind`` 'v' or 'f'): its corpus ``{kind}_c``, weighted
+    lexemes ``{kind}_w``, probe ``{kind}_p``, candidate rows ``{kind}_h`` and the
+    candidates with their scores ``{kind}_s``."""
     k = kind
     return (
         f"{k}_c AS (SELECT coalesce(sum(x.docs), 0)::float8 AS n, "
@@ -58,18 +72,20 @@ def _kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> st
         f"{k}_w AS (SELECT t.lexeme, d.df, ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5)) AS idf "
         f"FROM terms t CROSS JOIN {k}_c c CROSS JOIN LATERAL (SELECT sum(x.docs)::float8 AS df "
         f"FROM {stats} x WHERE x.kind = '{k}' AND x.lexeme = t.lexeme) d WHERE d.df > 0), "
-        f"{k}_p AS (SELECT kgmem.any_lexeme(array_agg(r.lexeme)) AS q FROM "
-        f"(SELECT w.lexeme, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer "
-        f"FROM {k}_w w) r WHERE r.rarer < {CANDIDATES}), "
+        # The probe: the rarest lexemes up to the budget; when the query's lexemes are
+        # in more rows than that, the rows holding all of them are probed first.
+        f"{k}_p AS (SELECT kgmem.any_lexeme(array_agg(r.lexeme) FILTER "
+        f"(WHERE r.rarer < {CANDIDATES})) AS q, kgmem.all_lexemes(array_agg(r.lexeme)) AS qa, "
+        f"count(*) > 1 AND sum(r.df) > {CANDIDATES} AS over FROM "
+        f"(SELECT w.lexeme, w.df, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer "
+        f"FROM {k}_w w) r), "
         # The candidates, each with its length and only the query's lexemes of its own
         # (weight A marks them, then only those are kept: no scan of the whole tsvector).
-        f"{k}_h AS MATERIALIZED (SELECT {columns}, length(s.tsv) AS kgmem_len, "
-        f"ts_filter(setweight(s.tsv, 'A', (SELECT array_agg(w.lexeme) FROM {k}_w w)), "
-        "'{a}') AS kgmem_tsv "
-        f"FROM {side} s WHERE s.tsv @@ (SELECT p.q FROM {k}_p p) AND {where} "
-        f"LIMIT {CANDIDATES}), "
-        # Scored row by row (no join back to the candidates, whose count a generic plan
-        # cannot know).
+        f"{k}_h AS MATERIALIZED (SELECT DISTINCT ON (x.id) x.* FROM ("
+        f"(SELECT {_candidate(k, columns, side, where, 'qa')} AND (SELECT p.over FROM {k}_p p) "
+        f"LIMIT {CANDIDATES}) UNION ALL "
+        f"(SELECT {_candidate(k, columns, side, where, 'q')} LIMIT {CANDIDATES})) x "
+        "ORDER BY x.id), "
         f"{k}_s AS (SELECT h.*, sc.score FROM {k}_h h CROSS JOIN {k}_c c CROSS JOIN LATERAL "
         f"(SELECT sum(w.idf * f.tf * {K1 + 1} / (f.tf + {K1} * "
         f"({1 - B} + {B} * h.kgmem_len / greatest(c.avgdl, 1e-9)))) AS score "

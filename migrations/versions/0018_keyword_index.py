@@ -57,6 +57,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   FROM unnest(lexemes) l
 $$;
 
+-- The query matching all of ``lexemes``; NULL for none.
+CREATE FUNCTION kgmem.all_lexemes(lexemes text[]) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT string_agg('''' || replace(replace(l, '\', '\\'), '''', '''''') || '''', ' & ')::tsquery
+  FROM unnest(lexemes) l
+$$;
+
 -- Statement triggers: the signed change a statement made to its table's statistics.
 CREATE FUNCTION kgmem.text_stats_added() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -173,10 +180,11 @@ BEGIN
   END IF;
   EXECUTE format($q$
     WITH many AS (
+      -- A lexeme is never empty, so '' stands for the corpus row's NULL: a hashable key.
       SELECT kind, lexeme FROM %1$I._kg_text_stats GROUP BY kind, lexeme HAVING count(*) > 1
     ), gone AS (
       DELETE FROM %1$I._kg_text_stats s USING many m
-      WHERE s.kind = m.kind AND s.lexeme IS NOT DISTINCT FROM m.lexeme
+      WHERE s.kind = m.kind AND coalesce(s.lexeme, '') = coalesce(m.lexeme, '')
       RETURNING s.kind, s.lexeme, s.docs, s.tokens
     ), put AS (
       INSERT INTO %1$I._kg_text_stats (kind, lexeme, docs, tokens)
@@ -241,6 +249,7 @@ DROP FUNCTION kgmem.text_stats_updated();
 DROP FUNCTION kgmem.text_stats_removed();
 DROP FUNCTION kgmem.text_stats_added();
 DROP FUNCTION kgmem.any_lexeme(text[]);
+DROP FUNCTION kgmem.all_lexemes(text[]);
 DROP FUNCTION kgmem.text_length(tsvector);
 DROP FUNCTION kgmem.text_vector(regconfig, text);
 """

@@ -46,9 +46,13 @@ _TERMS = (
 )
 
 
-def _kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
+def kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
     """The CTEs of one kind (``kind`` 'v' or 'f'): its weighted lexemes ``{kind}_w``,
-    corpus ``{kind}_c``, probe ``{kind}_p`` and scored rows ``{kind}_s``."""
+    corpus ``{kind}_c``, probe ``{kind}_p`` and scored rows ``{kind}_s``.
+
+    They read a CTE ``terms`` (the query's lexemes), ``side`` as alias ``s`` (any table
+    with ``id`` and ``tsv`` columns: ``bench keyword-designs`` runs them on a plain
+    table) and ``stats`` laid out as ``_kg_text_stats``."""
     k = kind
     return (
         f"{k}_c AS (SELECT coalesce(sum(x.docs), 0)::float8 AS n, "
@@ -115,13 +119,13 @@ async def search_with_rows(
             f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
         )
         side = table(ns.name, "_kg_vertex")
-        ctes.append(_kind_ctes("v", side, stats, clause, VERTEX_COLUMNS))
+        ctes.append(kind_ctes("v", side, stats, clause, VERTEX_COLUMNS))
         parts.append(_best("v", "$2"))
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        ctes.append(_kind_ctes("f", side, stats, clause, FACT_COLUMNS))
+        ctes.append(kind_ctes("f", side, stats, clause, FACT_COLUMNS))
         parts.append(_best("f", "$2"))
     if not parts:
         return [], []

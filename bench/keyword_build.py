@@ -93,7 +93,8 @@ async def vacuum(conn: asyncpg.Connection, design: Design) -> None:
 
 async def sizes(conn: asyncpg.Connection, design: Design) -> dict[str, Any]:
     """Megabytes of the rows' table (with TOAST, without indexes), of the design's own
-    keyword relations, of the column it adds to the rows, and their total."""
+    keyword relations, of the column it adds to the rows, and their total. What
+    pg_textsearch holds in shared memory (its newest entries) is in none of them."""
     schema, name = design.table.split(".")
     mb = 2.0**20
     table = await conn.fetchval(

@@ -67,13 +67,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--compact-timeout",
         type=float,
-        default=300,
+        default=60,
         help="seconds the statistics' compaction after the writes may take",
     )
     p.add_argument("--crash-rows", type=int, default=2000)
     p.add_argument("--top-m", type=int, default=2000, help="postings read per query lexeme")
     p.add_argument("--designs", default=",".join(DESIGNS))
-    p.add_argument("--parts", default=",".join(PARTS))
+    p.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help="comma-separated parts to run; a design that is not reused is built whatever "
+        "the parts (--parts build: only that)",
+    )
     p.add_argument("--home", default=None, help="the embedded server's home (default: temporary)")
     p.add_argument(
         "--reuse",
@@ -85,6 +90,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     for name in args.designs.split(","):
         if name not in DESIGNS:
             p.error(f"unknown design {name!r} (known: {', '.join(DESIGNS)})")
+    if not all(w.isdigit() and int(w) > 0 for w in args.writers.split(",")):
+        p.error("--writers takes positive counts, such as 1,2,4")
     for part in args.parts.split(","):
         if part not in PARTS:
             p.error(f"unknown part {part!r} (known: {', '.join(PARTS)})")
@@ -119,23 +126,29 @@ async def run(args: argparse.Namespace, server: EmbeddedPostgres, home: Path) ->
     await migrate(server.url, home)
     parts = set(args.parts.split(","))
     tables: dict[str, Table] = {}
+    clock = Phases()
     conn = await asyncpg.connect(server.url)
     try:
         corpus, writer = await make_corpus(conn, args)
         chosen, tables["build"] = await build_all(conn, args, corpus)
         tables["size after build"] = {d.name: await sizes(conn, d) for d in chosen}
+        clock.done("build")
         queries = mixed_queries(corpus, args.queries, args.seed)
         if parts & {"recall", "latency"}:
             tables.update(await searches(conn, args, chosen, corpus, queries, parts))
+            clock.done("recall, latency")
     finally:
         await conn.close()
     if "writes" in parts:
         written, corpus = await writes(server.url, args, chosen, corpus, writer)
         tables.update(written)
+        clock.done("writes")
     if "crash" in parts:
         tables["crash"], corpus = await keyword_crash.crash(
             server, chosen, corpus, writer, queries, rows=args.crash_rows
         )
+        clock.done("crash")
+    tables["phase seconds"] = {"all designs": clock.seconds}
     for title, table in tables.items():
         show(title, table)
     load_at_end = _load()
@@ -148,6 +161,19 @@ async def run(args: argparse.Namespace, server: EmbeddedPostgres, home: Path) ->
         "args": vars(args),
         "tables": tables,
     }
+
+
+class Phases:
+    """Wall-clock seconds of each phase of the run, in order."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.last = time.perf_counter()
+
+    def done(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = now - self.last
+        self.last = now
 
 
 async def migrate(url: str, home: Path) -> None:
@@ -289,6 +315,8 @@ def show(title: str, table: Table) -> None:
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return "-"
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)
     if isinstance(value, int):

@@ -89,15 +89,15 @@ def within_budget(exact: Exact, queries: Sequence[Query]) -> list[bool]:
 
 def recall_summary(found: Sequence[float], under: Sequence[bool]) -> dict[str, Any]:
     """Mean recall over all queries, over those ``within_budget`` and over the others,
-    and the share of queries whose top 10 is exact."""
+    and the share of queries whose top 10 is exact (None: no such queries)."""
     inside = [r for r, u in zip(found, under, strict=True) if u]
     outside = [r for r, u in zip(found, under, strict=True) if not u]
     return {
         "all": statistics.fmean(found),
         "queries": len(found),
-        "df <= budget": statistics.fmean(inside) if inside else float("nan"),
+        "df <= budget": statistics.fmean(inside) if inside else None,
         "those queries": len(inside),
-        "df > budget": statistics.fmean(outside) if outside else float("nan"),
+        "df > budget": statistics.fmean(outside) if outside else None,
         "exact top-10 share": sum(r == 1.0 for r in found) / len(found),
     }
 

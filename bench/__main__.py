@@ -26,6 +26,7 @@ SCENARIOS = {
     "replicas": "bench.replicas",
     "locomo-context": "bench.locomo_context",
     "dump": "bench.dump",
+    "keyword-designs": "bench.keyword_designs",
 }
 
 

@@ -60,7 +60,7 @@ def _candidate(kind: str, columns: str, side: str, where: str, probe: str) -> st
     )
 
 
-def _kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
+def kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
     """The CTEs of one kind (``kind`` 'v' or 'f'): its corpus ``{kind}_c``, weighted
     lexemes ``{kind}_w``, probe ``{kind}_p``, candidate rows ``{kind}_h`` and the
     candidates with their scores ``{kind}_s``."""
@@ -137,13 +137,13 @@ async def search_with_rows(
             f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
         )
         side = table(ns.name, "_kg_vertex")
-        ctes.append(_kind_ctes("v", side, stats, clause, VERTEX_COLUMNS))
+        ctes.append(kind_ctes("v", side, stats, clause, VERTEX_COLUMNS))
         parts.append(_best("v", "$2"))
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        ctes.append(_kind_ctes("f", side, stats, clause, FACT_COLUMNS))
+        ctes.append(kind_ctes("f", side, stats, clause, FACT_COLUMNS))
         parts.append(_best("f", "$2"))
     if not parts:
         return [], []

@@ -6,6 +6,8 @@ The formula and constants are kgmem's (``kgmem.storage.keyword_search``)::
             idf(t) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
     idf(t) = ln(1 + (documents - df(t) + 0.5) / (df(t) + 0.5))
 
+where a document's length is its number of distinct words (kgmem's distinct lexemes).
+
 Every document scores every query word it holds: no candidate budget.
 """
 
@@ -53,13 +55,15 @@ class Exact:
     """BM25 of every document of a corpus, from postings sorted by word."""
 
     def __init__(self, corpus: Corpus) -> None:
-        lengths = np.diff(corpus.offsets)
+        tokens = np.diff(corpus.offsets)
         order = np.argsort(corpus.tokens, kind="stable")
         self.words = corpus.tokens[order]
-        self.docs = np.repeat(np.arange(corpus.n, dtype=np.int64), lengths)[order]
-        self.lengths = lengths
-        self.n = int(np.count_nonzero(lengths))
-        self.avgdl = float(lengths.sum()) / max(self.n, 1)
+        self.docs = np.repeat(np.arange(corpus.n, dtype=np.int64), tokens)[order]
+        # Distinct words per document: the (document, word) pairs, counted once each.
+        pairs = np.unique(np.stack([self.docs, self.words.astype(np.int64)]), axis=1)
+        self.lengths = np.bincount(pairs[0], minlength=corpus.n)
+        self.n = int(np.count_nonzero(self.lengths))
+        self.avgdl = float(self.lengths.sum()) / max(self.n, 1)
 
     def df(self, word: int) -> int:
         """Documents holding ``word``."""

@@ -1,0 +1,112 @@
+"""The keyword index's upkeep in a serving store: after an unclean stop it checks every
+namespace's statistics against the rows and repairs what differs (log and /health say
+so); after a clean stop it does not; and it folds the statistics' delta rows."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from kgmem import BatchWrite, EntityWrite, Memory
+from kgmem.storage import keyword_upkeep
+from tests.fixtures.database import store_settings
+
+
+async def _written(url: str, home: Path) -> None:
+    memory = await Memory.open(store_settings(url, home))
+    try:
+        await memory.create_namespace("upkeep_ns")
+        for k in range(3):
+            notes = [
+                EntityWrite(f"n{i}", "Note", {"name": f"note {i} round {k}"}) for i in range(4)
+            ]
+            await memory.write_batch("upkeep_ns", BatchWrite(entities=notes))
+    finally:
+        await memory.close()
+
+
+async def _damage(url: str, *, clean: bool) -> None:
+    """Statistics that differ from the rows, and the serving marker of a server that
+    stopped cleanly or not."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "INSERT INTO upkeep_ns._kg_text_stats (kind, lexeme, docs) VALUES ('v', 'note', 5)"
+        )
+        await conn.execute(
+            "INSERT INTO kgmem.store_meta (key, value) VALUES ('serving', $1::jsonb) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            '{"clean": true}' if clean else '{"clean": false}',
+        )
+    finally:
+        await conn.close()
+
+
+async def _stat_rows(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM upkeep_ns._kg_text_stats"))
+    finally:
+        await conn.close()
+
+
+async def test_an_unclean_stop_is_followed_by_a_check_that_repairs(
+    fresh_database,
+    home_dir: Path,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[no-untyped-def]
+) -> None:
+    url = await fresh_database()
+    await _written(url, home_dir)
+    await _damage(url, clean=False)
+    caplog.set_level(logging.INFO, logger="kgmem.storage.keyword_upkeep")
+    memory = await Memory.open(store_settings(url, home_dir), serve=True)
+    try:
+        async with asyncio.timeout(30):
+            while (await memory.health()).keyword_index == "checking":  # noqa: ASYNC110 (a polled report)
+                await asyncio.sleep(0.1)
+        assert (await memory.health()).keyword_index == "repaired"
+        assert all(check.ok for check, _ in await memory.check_keyword_index("upkeep_ns"))
+        assert "upkeep_ns.vertices differed from the rows" in caplog.text
+    finally:
+        await memory.close()
+    # That stop was clean: the next start checks nothing.
+    await _damage(url, clean=True)
+    memory = await Memory.open(store_settings(url, home_dir), serve=True)
+    try:
+        await asyncio.sleep(0.5)
+        assert (await memory.health()).keyword_index == "ok"
+        assert not all(check.ok for check, _ in await memory.check_keyword_index("upkeep_ns"))
+    finally:
+        await memory.close()
+
+
+async def test_compaction_folds_delta_rows_and_keeps_the_sums(
+    fresh_database,
+    home_dir: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    url = await fresh_database()
+    await _written(url, home_dir)
+    before = await _stat_rows(url)
+    upkeep = keyword_upkeep.KeywordUpkeep(url, interval_s=3600)
+    conn = await keyword_upkeep.connect(url)
+    try:
+        folded = await upkeep.compact_all(conn)
+        checks = await keyword_upkeep.check_and_repair(conn, "upkeep_ns", repair=False)
+    finally:
+        await conn.close()
+    after = await _stat_rows(url)
+    assert folded > 0 and after < before
+    assert all(check.ok and not repaired for check, repaired in checks)
+    # One row per key left.
+    conn = await asyncpg.connect(url)
+    try:
+        assert not await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM upkeep_ns._kg_text_stats "
+            "GROUP BY kind, lexeme HAVING count(*) > 1)"
+        )
+    finally:
+        await conn.close()

@@ -92,7 +92,7 @@ FOR EACH STATEMENT EXECUTE FUNCTION {s}.lock_text_index();
 
 def gin_stats() -> Design:
     s = "kw_gin"
-    ctes = kind_ctes("v", f"{s}._kg_vertex", f"{s}._kg_text_stats", "true", "s.id")
+    ctes = kind_ctes("v", f"{s}._kg_vertex", f"{s}._kg_text_stats", "true")
     return Design(
         name="gin-stats",
         schema=s,

@@ -21,8 +21,9 @@ A document's length is its number of distinct lexemes (read from the tsvector's 
 on LoCoMo it ranked a little better than the count of tokens, and scoring reads only
 the query's own lexemes of each row). A row is found only if it holds one of the
 lexemes probed: every lexeme while the documents holding them number at most
-``CANDIDATES`` (then the ranking is exact); else the rows holding all of the query's
-lexemes, then those holding the rarest ones, each up to that budget.
+``CANDIDATES`` (then the ranking is exact); else, up to that budget in all, the rows
+holding all of the query's lexemes, then those holding two of them, then those holding
+the rarest ones.
 """
 
 from __future__ import annotations
@@ -49,21 +50,21 @@ _TERMS = (
 )
 
 
-def _candidate(kind: str, columns: str, side: str, where: str, probe: str) -> str:
-    """A candidate row of ``side`` matching ``kind``'s probe query ``probe``: its
-    columns, length and the query's lexemes it holds (then a LIMIT may follow)."""
+def _candidate(kind: str, side: str, where: str, probe: str) -> str:
+    """A candidate row of ``side`` matching ``kind``'s probe query ``probe``: its id,
+    length and the query's lexemes it holds (then a LIMIT may follow)."""
     return (
-        f"{columns}, length(s.tsv) AS kgmem_len, "
+        "s.id, length(s.tsv) AS len, "
         f"ts_filter(setweight(s.tsv, 'A', (SELECT array_agg(w.lexeme) FROM {kind}_w w)), "
-        f"'{{a}}') AS kgmem_tsv FROM {side} s "
+        f"'{{a}}') AS tsv FROM {side} s "
         f"WHERE s.tsv @@ (SELECT p.{probe} FROM {kind}_p p) AND {where}"
     )
 
 
-def kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str:
-    """The CTEs of one kind (``kind`` 'v' or 'f'): its corpus ``{kind}_c``, weighted
-    lexemes ``{kind}_w``, probe ``{kind}_p``, candidate rows ``{kind}_h`` and the
-    candidates with their scores ``{kind}_s``."""
+def kind_ctes(kind: str, side: str, stats: str, where: str) -> str:
+    """The CTEs of one kind (``kind`` 'v' or 'f') of ``side`` (alias ``s`` in
+    ``where``): its corpus ``{kind}_c``, weighted lexemes ``{kind}_w``, probes
+    ``{kind}_p``, candidates ``{kind}_h`` and their ids with scores ``{kind}_s``."""
     k = kind
     return (
         f"{k}_c AS (SELECT coalesce(sum(x.docs), 0)::float8 AS n, "
@@ -72,40 +73,41 @@ def kind_ctes(kind: str, side: str, stats: str, where: str, columns: str) -> str
         f"{k}_w AS (SELECT t.lexeme, d.df, ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5)) AS idf "
         f"FROM terms t CROSS JOIN {k}_c c CROSS JOIN LATERAL (SELECT sum(x.docs)::float8 AS df "
         f"FROM {stats} x WHERE x.kind = '{k}' AND x.lexeme = t.lexeme) d WHERE d.df > 0), "
-        # The probe: the rarest lexemes up to the budget; when the query's lexemes are
-        # in more rows than that, the rows holding all of them are probed first.
+        # The probes: rows holding every query lexeme, then two of them (among the
+        # rarest eight), then any of the rarest up to the budget; the first two only when
+        # the query's lexemes are in more rows than the budget.
         f"{k}_p AS (SELECT kgmem.any_lexeme(array_agg(r.lexeme) FILTER "
         f"(WHERE r.rarer < {CANDIDATES})) AS q, kgmem.all_lexemes(array_agg(r.lexeme)) AS qa, "
+        "kgmem.lexeme_pairs(array_agg(r.lexeme) FILTER (WHERE r.rank <= 8)) AS q2, "
         f"count(*) > 1 AND sum(r.df) > {CANDIDATES} AS over FROM "
-        f"(SELECT w.lexeme, w.df, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer "
-        f"FROM {k}_w w) r), "
-        # The candidates, each with its length and only the query's lexemes of its own
-        # (weight A marks them, then only those are kept: no scan of the whole tsvector).
-        f"{k}_h AS MATERIALIZED (SELECT DISTINCT ON (x.id) x.* FROM ("
-        f"(SELECT {_candidate(k, columns, side, where, 'qa')} AND (SELECT p.over FROM {k}_p p) "
-        f"LIMIT {CANDIDATES}) UNION ALL "
-        f"(SELECT {_candidate(k, columns, side, where, 'q')} LIMIT {CANDIDATES})) x "
-        "ORDER BY x.id), "
-        f"{k}_s AS (SELECT h.*, sc.score FROM {k}_h h CROSS JOIN {k}_c c CROSS JOIN LATERAL "
-        f"(SELECT sum(w.idf * f.tf * {K1 + 1} / (f.tf + {K1} * "
-        f"({1 - B} + {B} * h.kgmem_len / greatest(c.avgdl, 1e-9)))) AS score "
-        "FROM (SELECT u.lexeme, greatest(cardinality(u.positions), 1) AS tf "
-        f"FROM unnest(h.kgmem_tsv) u) f JOIN {k}_w w ON w.lexeme = f.lexeme) sc)"
+        f"(SELECT w.lexeme, w.df, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer, "
+        f"row_number() OVER (ORDER BY w.df, w.lexeme) AS rank FROM {k}_w w) r), "
+        # The candidates (at most the budget, in the probes' order), each with its length
+        # and only the query's lexemes of its own (weight A marks them, then only those
+        # are kept: no scan of the whole tsvector).
+        f"{k}_h AS MATERIALIZED (SELECT DISTINCT ON (x.id) x.* FROM (SELECT * FROM ("
+        f"(SELECT {_candidate(k, side, where, 'qa')} AND (SELECT p.over FROM {k}_p p)) "
+        f"UNION ALL (SELECT {_candidate(k, side, where, 'q2')} "
+        f"AND (SELECT p.over FROM {k}_p p)) "
+        f"UNION ALL (SELECT {_candidate(k, side, where, 'q')})) y "
+        f"LIMIT {CANDIDATES}) x ORDER BY x.id), "
+        # Scored all at once: a row per candidate and query lexeme it holds (unnest in
+        # the select list: cheaper per row than a lateral function scan).
+        f"{k}_s AS (SELECT x.id, sum(w.idf * x.tf * {K1 + 1} / (x.tf + {K1} * "
+        f"({1 - B} + {B} * x.len / greatest(c.avgdl, 1e-9)))) AS score "
+        "FROM (SELECT y.id, y.len, (y.u).lexeme, greatest(cardinality((y.u).positions), 1) AS tf "
+        f"FROM (SELECT h.id, h.len, unnest(h.tsv) AS u FROM {k}_h h) y) x "
+        f"JOIN {k}_w w ON w.lexeme = x.lexeme CROSS JOIN {k}_c c GROUP BY x.id)"
     )
 
 
-# The side row's columns (``candidates.SideRow``, both kinds) in the order it reads them.
-_ROW = (
-    "kind, id, uid, label, occurred_at, updated_at, lat, lon, subject_id, object_id, "
-    "valid_from, valid_to, recorded_at, expired_at"
-)
-
-
-def _best(kind: str, limit: str) -> str:
-    """The best ``limit`` scored rows of ``kind``: side row, then ``kgmem_score``."""
+def _best(kind: str, side: str, columns: str, limit: str) -> str:
+    """The best ``limit`` scored rows of ``kind``: side row (``columns`` of ``side``,
+    read by id for those rows only), then ``kgmem_score``."""
     return (
-        f"(SELECT {_ROW}, s.score AS kgmem_score FROM {kind}_s s "
-        f"WHERE s.score > 0 ORDER BY s.score DESC, s.id LIMIT {limit})"
+        f"(SELECT {columns}, t.score AS kgmem_score FROM (SELECT x.id, x.score FROM {kind}_s x "
+        f"WHERE x.score > 0 ORDER BY x.score DESC, x.id LIMIT {limit}) t "
+        f"JOIN {side} s ON s.id = t.id ORDER BY t.score DESC, t.id)"
     )
 
 
@@ -137,14 +139,14 @@ async def search_with_rows(
             f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
         )
         side = table(ns.name, "_kg_vertex")
-        ctes.append(kind_ctes("v", side, stats, clause, VERTEX_COLUMNS))
-        parts.append(_best("v", "$2"))
+        ctes.append(kind_ctes("v", side, stats, clause))
+        parts.append(_best("v", side, VERTEX_COLUMNS, "$2"))
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        ctes.append(kind_ctes("f", side, stats, clause, FACT_COLUMNS))
-        parts.append(_best("f", "$2"))
+        ctes.append(kind_ctes("f", side, stats, clause))
+        parts.append(_best("f", side, FACT_COLUMNS, "$2"))
     if not parts:
         return [], []
     sql = f"WITH {', '.join(ctes)} " + " UNION ALL ".join(parts)

@@ -64,6 +64,18 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   FROM unnest(lexemes) l
 $$;
 
+-- The query matching two or more of ``lexemes`` (any pair of them); NULL for fewer
+-- than two.
+CREATE FUNCTION kgmem.lexeme_pairs(lexemes text[]) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  WITH q AS (
+    SELECT n, '''' || replace(replace(l, '\', '\\'), '''', '''''') || '''' AS quoted
+    FROM unnest(lexemes) WITH ORDINALITY u(l, n)
+  )
+  SELECT string_agg('(' || a.quoted || ' & ' || b.quoted || ')', ' | ')::tsquery
+  FROM q a JOIN q b ON a.n < b.n
+$$;
+
 -- Statement triggers: the signed change a statement made to its table's statistics.
 CREATE FUNCTION kgmem.text_stats_added() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
@@ -250,6 +262,7 @@ DROP FUNCTION kgmem.text_stats_removed();
 DROP FUNCTION kgmem.text_stats_added();
 DROP FUNCTION kgmem.any_lexeme(text[]);
 DROP FUNCTION kgmem.all_lexemes(text[]);
+DROP FUNCTION kgmem.lexeme_pairs(text[]);
 DROP FUNCTION kgmem.text_length(tsvector);
 DROP FUNCTION kgmem.text_vector(regconfig, text);
 """

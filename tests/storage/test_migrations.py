@@ -99,3 +99,44 @@ SHIPPED = [
 def test_shipped_revision_ids_keep_their_order() -> None:
     ids = [r.id for r in migrate.revisions()]
     assert ids[: len(SHIPPED)] == SHIPPED
+
+
+async def test_the_keyword_index_migration_indexes_the_rows_already_there(
+    fresh_database: NewDatabase, tmp_path: Path
+) -> None:
+    """A store whose namespaces predate migration 0018 (its rows indexed the earlier
+    way) comes out of it with every row found by keyword search and exact statistics."""
+    from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+    from kgmem.model import AxisWeights, SearchQuery
+    from tests.fixtures.database import store_settings
+
+    url = await fresh_database()
+    words = [f"zq{chr(97 + i)}word" for i in range(12)]
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        await memory.create_namespace("before_kw")
+        await memory.write_batch(
+            "before_kw",
+            BatchWrite(
+                entities=[EntityWrite(f"e{i}", "Note", {"name": w}) for i, w in enumerate(words)],
+                facts=[FactWrite("e0", "LINKS", "e1", text="zqlinkword")],
+            ),
+        )
+    finally:
+        await memory.close()
+    migrate.downgrade(url, "0017_cypher_temporal")
+    migrate.upgrade(url)
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        only = AxisWeights(keyword=1, vector=0, temporal=0, spatial=0, causal=0, graph=0)
+        for i, word in enumerate(words):
+            found = await memory.search("before_kw", SearchQuery(text=word, weights=only, k=1))
+            assert [h.uid for h in found.hits] == [f"e{i}"], word
+        facts = await memory.search(
+            "before_kw", SearchQuery(text="zqlinkword", weights=only, types=("facts",))
+        )
+        assert len(facts.hits) == 1
+        assert all(check.ok for check, _ in await memory.check_keyword_index("before_kw"))
+        assert (await memory.get_namespace("before_kw")).text_config == "english"
+    finally:
+        await memory.close()

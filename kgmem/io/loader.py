@@ -292,7 +292,7 @@ async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None
     table's ANALYZE joins the queue once its own indexes are built (ANALYZE also samples
     the expressions of a table's expression indexes, such as the label tables' ``uid``
     index), so statistics of the small tables are taken while the long builds (the fact
-    texts' BM25 index) still run, instead of after a barrier. Empty tables are not
+    texts' keyword index) still run, instead of after a barrier. Empty tables are not
     analysed (see ``bulk.analyze_targets``)."""
     async with ctx.db.acquire() as conn:
         indexes = await bulk.deferred_indexes(conn, ns)

@@ -74,7 +74,7 @@ def short_name(uid: str) -> str:
     (``http://dbpedia.org/resource/Ulm`` -> ``Ulm``), any other uid (a blank node
     ``_:...``, a uid of the API or of a CSV file) as it is. The full IRI would add a
     dozen keyword tokens per endpoint (scheme, host, path parts) shared by every fact
-    of the file, which the fact texts' BM25 index stores and which match nothing a
+    of the file, which the fact texts' keyword index stores and which match nothing a
     search means; the vertex keeps its full uid."""
     short = _SHORT.get(uid)
     if short is None:

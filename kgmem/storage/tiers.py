@@ -1,6 +1,6 @@
 """Memory tiers in ``kgmem.tier_policy`` and ``kgmem.memory_tier`` (migration 0014).
 
-An archived episode's indexed text (``_kg_vertex.text``, what BM25 indexes) and vector
+An archived episode's indexed text (``_kg_vertex.text``, what keyword search indexes) and vector
 (``_kg_vertex_vector``, what HNSW indexes) move into its ``memory_tier`` row; the graph
 vertex, its properties and its edges are left as they are. Archiving and restoring
 lock the episodes' side rows first, so a concurrent write of the same episode waits.

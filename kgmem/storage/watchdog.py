@@ -1,8 +1,8 @@
 """A watchdog for kgmem's own backends that outlive every timeout.
 
 A statement normally ends at its ``statement_timeout``. A few waits inside extensions
-ignore it, and cancellation and termination too (a BM25 index's lock in
-pg_textsearch, a graph cache lock in AGE): such a backend keeps its pooled connection
+ignore it, and cancellation and termination too (a graph cache lock in AGE, a
+lock inside any other extension): such a backend keeps its pooled connection
 and the request waiting for it forever. Every ``interval_s`` the watchdog looks, on a
 connection of its own, for backends of kgmem's pool (``application_name`` ``kgmem``)
 that have run one statement, or sat idle inside a transaction, for longer than the

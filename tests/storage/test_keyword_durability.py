@@ -83,8 +83,12 @@ async def create_namespace(memory: Memory) -> None:
 
 
 async def found_in(url: str, home: Path, event: str, written: list[str]) -> Tally:
-    """What the store at ``url`` finds of ``written``, searching after ``event``."""
+    """What the store at ``url`` finds of ``written``, searching after ``event``; its
+    keyword statistics must equal what its rows give."""
     async with store_at(url, home) as memory:
+        # The statistics BM25 reads came through the event exactly too.
+        for check, _ in await memory.check_keyword_index(NS):
+            assert check.ok, (event, check)
         return await tally(event, InMemory(memory, NS), written)
 
 

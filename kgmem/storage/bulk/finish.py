@@ -155,13 +155,13 @@ async def has_deferred_indexes(conn: asyncpg.Connection, namespace: str) -> bool
 _INDEX_TARGET = re.compile(
     r' ON (?:ONLY )?(?:"(?:[^"]|"")+"|[^."\s]+)\.("(?:[^"]|"")+"|[^\s]+) USING (\w+)'
 )
-_SLOW_METHODS = ("bm25", "gin", "gist")
+_SLOW_METHODS = ("gin", "gist")
 
 
 async def deferred_indexes(conn: asyncpg.Connection, ns: NamespaceRef) -> list[tuple[str, str]]:
     """The indexes an import of ``ns`` dropped and has not built again, each with the
     name of its table, costliest first: text, GIN and GiST indexes before b-trees (the
-    fact texts' BM25 index is by far the longest build; started first, it runs beside
+    fact texts' keyword (GIN) index is by far the longest build; started first, it runs beside
     all the others), each kind by the size of its table, largest first."""
     records = await conn.fetch(
         "SELECT name, definition FROM kgmem.deferred_index WHERE namespace = $1 ORDER BY name",

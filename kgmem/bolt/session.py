@@ -153,7 +153,7 @@ class Session:
         if message.tag not in (HELLO, LOGON) and self.who is None:
             raise Forbidden("authenticate first (HELLO, then LOGON from Bolt 5.1)")
         if message.tag not in (HELLO, LOGON, LOGOFF) and self.refused is not None:
-            raise self.refused
+            raise self.refused.with_traceback(None)  # raised again and again: keep it small
         return await handler(*message.fields)
 
     async def follow_key(self) -> None:

@@ -201,6 +201,16 @@ class AuthSettings(BaseSettings):
         description="An admin key to install at start (for containers); "
         "must look like a key from `kgmem keys create`.",
     )
+    recheck_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="The fallback bound on how late a key change is seen. A key revoked or "
+        "changed, or a namespace deleted, reaches every process at once through a PostgreSQL "
+        "notification; should notifications be lost (the listening connection down), each "
+        "process still forgets its key checks and re-checks the key of every open Bolt "
+        "session, event stream and MCP stdio session this often.",
+    )
 
 
 class VerificationSettings(BaseSettings):

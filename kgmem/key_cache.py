@@ -3,13 +3,15 @@
 Every HTTP request is admitted by a key check: with keys, the key's row (and at most
 once a minute an update of its ``last_used_at``); without keys, a count of the active
 ones. That was a database round trip per request, as many as a vector search's own.
-The cache keeps each answer for ``KEY_CACHE_SECONDS``:
+The cache keeps each answer for ``ttl`` seconds (``KEY_CACHE_SECONDS`` unless told):
 
 - a key created or revoked through this process (``Memory.create_key`` and
   ``revoke_key``, the HTTP key routes and the CLI's own process) empties the cache at
   once, so the next request sees the change;
 - a change made by another process (another server worker, ``kgmem keys revoke``
-  against a running server) is seen within ``KEY_CACHE_SECONDS``;
+  against a running server) empties it when PostgreSQL's notification of the change
+  arrives (``kgmem.key_watch``), well within a second; were notifications lost, an
+  answer still lives at most ``ttl`` seconds (``KGMEM_AUTH_RECHECK_S``);
 - an answer read while a change was being made here is not kept (a generation counter),
   so a revocation is never undone by a check that started before it.
 
@@ -28,7 +30,7 @@ from cachetools import TTLCache
 from kgmem.model import ApiKey
 
 KEY_CACHE_SECONDS = 5.0
-"""How long a key check is reused (docs/rest.md)."""
+"""How long a key check is reused by default (``KGMEM_AUTH_RECHECK_S``, docs/rest.md)."""
 MAX_ENTRIES = 4096
 _COUNT = b"count"  # the active-key count's slot: no SHA-256 digest is this short
 
@@ -56,7 +58,7 @@ class KeyCache:
         self._count: TTLCache[bytes, int] = TTLCache(1, life, timer=time.monotonic)
 
     def clear(self) -> None:
-        """Forget everything (a key was created or revoked here)."""
+        """Forget everything (a key was created, changed or revoked)."""
         self.generation += 1
         self._keys.clear()
         self._count.clear()

@@ -9,12 +9,14 @@ batch of replies taken in by the client has ``idle_timeout_s``, and a message ma
 ``max_message_bytes``. A deadline passed closes the connection without a FAILURE (the
 client is not waiting for one). A message too large, or not PackStream, gets a FAILURE
 and the connection closes: the rest of it is unread, so the next message cannot be
-found. Bad magic or no common version closes the connection as Neo4j does.
+found. Bad magic or no common version closes the connection as Neo4j does. While the
+connection is open, its session follows changes of its key (``Session.follow_key``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -73,13 +75,19 @@ class Connection:
             version = await self._within(None, self._negotiate())
             if version is None:
                 return
-            session = Session(
-                self.memory, self.settings, version, local=self.local, address=self.address
-            )
-            try:
-                await self._converse(session)
-            finally:
-                await session.close()
+            with self.memory.key_watch.hold() as hold:
+                session = Session(
+                    self.memory,
+                    self.settings,
+                    version,
+                    local=self.local,
+                    address=self.address,
+                    hold=hold,
+                )
+                try:
+                    await self._converse(session)
+                finally:
+                    await session.close()
         except Goodbye:
             return
         except _DeadlinePassed:
@@ -94,6 +102,16 @@ class Connection:
         return version
 
     async def _converse(self, session: Session) -> None:
+        # Lives exactly as long as this conversation: cancelled and awaited below.
+        following = asyncio.get_running_loop().create_task(session.follow_key())
+        try:
+            await self._exchange(session)
+        finally:
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
+
+    async def _exchange(self, session: Session) -> None:
         while True:
             try:
                 data = await self._within(session, read_message(self.reader, self._limit(session)))

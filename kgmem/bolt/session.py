@@ -7,11 +7,20 @@ transaction; after a FAILURE every message is IGNORED until RESET. The database 
 client names is the kgmem namespace; queries take kgmem's safe Cypher path
 (``Memory.cypher``) with the key's scopes: a write needs a write-scoped key, a read
 runs on the read-only role.
+
+The key is checked again whenever the session's ``Hold`` is told it may have changed
+(``kgmem.key_watch``), between messages. A key a new connection would be refused with
+refuses this one from its next message on (until LOGOFF and LOGON with another), with
+the FAILURE a new connection gets; an open transaction is rolled back at once when the
+key is refused, no longer reaches the transaction's namespace or scope, or the
+namespace is about to be deleted, and the next message answers why.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -26,9 +35,10 @@ from kgmem.bolt.packstream import Structure
 from kgmem.bolt.values import from_bolt, temporal_to_bolt, to_bolt
 from kgmem.config import BoltSettings
 from kgmem.cypher import Mode
-from kgmem.errors import Forbidden, InvalidRequest, KgmemError
+from kgmem.errors import AuthError, Forbidden, InvalidRequest, KgmemError, NamespaceNotFound
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.cypher_transaction import Runner
+from kgmem.key_watch import Hold
 from kgmem.memory import Memory
 from kgmem.model import CypherResult
 
@@ -38,6 +48,7 @@ SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
 SERVER_AGENT = "Neo4j/5.20.0"
 SYSTEM = "system"  # Neo4j's administration database: only SHOW and procedures
 _ids = itertools.count(1)
+_log = logging.getLogger(__name__)
 
 
 class Goodbye(Exception):
@@ -65,7 +76,8 @@ class _Transaction:
 
 class Session:
     """The state of one connection speaking protocol ``version`` (major, minor);
-    ``local`` tells whether the client is on this machine (``kgmem.access``)."""
+    ``local`` tells whether the client is on this machine (``kgmem.access``); ``hold``
+    is told when its key may have changed."""
 
     def __init__(
         self,
@@ -75,6 +87,7 @@ class Session:
         *,
         local: bool,
         address: str,
+        hold: Hold,
     ) -> None:
         self.memory = memory
         self.address = address  # host:port given to routing drivers
@@ -86,9 +99,20 @@ class Session:
         self.failed = False
         self.open: _Open | None = None
         self.tx: _Transaction | None = None
+        self.hold = hold
+        self.refused: KgmemError | None = None
+        """Why the key no longer admits this session (answers every message)."""
+        self.broken: KgmemError | None = None
+        """Why the open transaction was rolled back (answers the next message)."""
+        self._credentials: str | None = None
+        self._turn = asyncio.Lock()  # a message and a re-check of the key, one at a time
 
     async def handle(self, message: Structure) -> list[Structure]:
         """The responses to one request message."""
+        async with self._turn:
+            return await self._handle(message)
+
+    async def _handle(self, message: Structure) -> list[Structure]:
         if message.tag == GOODBYE:
             await self.close()
             raise Goodbye
@@ -97,6 +121,9 @@ class Session:
             return [_success({})]
         if self.failed:
             return [Structure(IGNORED, ())]
+        if self.broken is not None:
+            broken, self.broken = self.broken, None
+            return self._failed(neo4j_code(broken), broken.detail)
         try:
             return await self._dispatch(message)
         except KgmemError as exc:
@@ -125,7 +152,47 @@ class Session:
             return self._failed(code, f"unknown Bolt message 0x{message.tag:02X}")
         if message.tag not in (HELLO, LOGON) and self.who is None:
             raise Forbidden("authenticate first (HELLO, then LOGON from Bolt 5.1)")
+        if message.tag not in (HELLO, LOGON, LOGOFF) and self.refused is not None:
+            raise self.refused.with_traceback(None)  # raised again and again: keep it small
         return await handler(*message.fields)
+
+    async def follow_key(self) -> None:
+        """Re-check the key each time the hold is told, until cancelled."""
+        while True:
+            going = await self.hold.changed()
+            async with self._turn:
+                try:
+                    await self._recheck(going)
+                except KgmemError as exc:  # a rollback that failed: the connection is gone
+                    _log.warning("%s: re-checking the key failed: %s", self.connection_id, exc)
+
+    async def _recheck(self, going: frozenset[str]) -> None:
+        """What a new connection presenting the same credentials may do, applied to this
+        one; ``going``: namespaces about to be deleted."""
+        if self.who is None or self.refused is not None:
+            return
+        try:
+            who = await identify(self.memory, self._credentials, local=self.local)
+        except AuthError as exc:
+            self.refused = exc
+            await self._rollback()
+            return
+        except KgmemError as exc:  # the database is down: the next re-check tries again
+            _log.warning("%s: the key could not be checked again: %s", self.connection_id, exc)
+            return
+        self.who = who
+        tx = self.tx
+        if tx is None or tx.namespace == SYSTEM:
+            return
+        try:
+            if tx.namespace in going:
+                raise NamespaceNotFound(
+                    f"namespace {tx.namespace!r} is being deleted", namespace=tx.namespace
+                )
+            admit(who, "write" if tx.mode == "write" else "read", tx.namespace)
+        except KgmemError as exc:
+            self.broken = exc
+            await self._rollback()
 
     # -- connection ---------------------------------------------------------------
 
@@ -143,12 +210,16 @@ class Session:
 
     async def _logoff(self, *_: Any) -> list[Structure]:
         self.who = None
+        self.refused = None
         return [_success({})]
 
     async def _authenticate(self, auth: dict[str, Any]) -> None:
         """The API key is the password (``credentials``); the user name is not used."""
         key = auth.get("credentials") if auth.get("scheme", "basic") != "none" else None
         self.who = await identify(self.memory, key or None, local=self.local)
+        self._credentials = key or None
+        self.refused = None
+        self.hold.key_id = self.who.key.id if self.who.key is not None else None
 
     async def _telemetry(self, *_: Any) -> list[Structure]:
         return [_success({})]
@@ -280,6 +351,7 @@ class Session:
     async def _reset(self) -> None:
         await self._rollback()
         self.failed = False
+        self.broken = None
 
 
 async def _system_query(request: CypherRequest) -> CypherResult:

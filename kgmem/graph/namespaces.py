@@ -8,7 +8,7 @@ from kgmem.errors import LimitExceeded
 from kgmem.graph.context import GraphContext
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import validate_namespace_name
-from kgmem.storage import integrity
+from kgmem.storage import access_changes, integrity
 from kgmem.storage import namespaces as ns_store
 
 MAX_DESCRIPTION = 2000
@@ -57,8 +57,13 @@ async def stats(ctx: GraphContext, name: str) -> NamespaceStats:
 
 
 async def delete(ctx: GraphContext, name: str) -> None:
-    """Delete namespace ``name`` with everything in it."""
+    """Delete namespace ``name`` with everything in it. Every process is told first
+    (``kgmem.key_watch``): a transaction open on the namespace, which the deletion would
+    wait for, is rolled back."""
     validate_namespace_name(name)
+    async with ctx.db.acquire() as conn:
+        await ns_store.resolve(conn, name)  # NamespaceNotFound: nothing to announce
+        await access_changes.announce_namespace_deletion(conn, name)
     async with ctx.db.transaction() as conn:
         ref = await ns_store.resolve(conn, name)
         await ns_store.delete(conn, ref)

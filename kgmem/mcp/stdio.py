@@ -1,16 +1,55 @@
 """MCP over stdio, for desktop agents that start ``kgmem mcp`` themselves.
 
-The caller is fixed for the process: the key given (``KGMEM_API_KEY``) with its scopes
-and namespaces, or, while the store has no key, a local caller with every scope.
+The caller is the key given (``KGMEM_API_KEY``) with its scopes and namespaces, or,
+while the store has no key, a local caller with every scope. It is checked when the
+process starts and again whenever the key may have changed (``kgmem.key_watch``): a key
+revoked, or one that no longer reaches a namespace, is refused from the next tool call
+on, as a new request would be.
 """
 
 from __future__ import annotations
 
-from kgmem.access import identify
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from mcp.server.mcpserver import Context
+
+from kgmem.access import Principal, identify
 from kgmem.config import Settings
+from kgmem.errors import AuthError, KgmemError
 from kgmem.mcp.door import Door
 from kgmem.mcp.tools import build_server
 from kgmem.memory import Memory
+
+_log = logging.getLogger("kgmem.mcp")
+
+
+class _Caller:
+    """The process's caller as last checked: a principal, or why it is refused."""
+
+    def __init__(self, memory: Memory, api_key: str | None, who: Principal) -> None:
+        self.memory = memory
+        self.api_key = api_key
+        self.who: Principal | AuthError = who
+
+    def __call__(self, _ctx: Context[Any, Any]) -> Principal:
+        if isinstance(self.who, AuthError):
+            raise self.who.with_traceback(None)
+        return self.who
+
+    async def follow(self, key_id: str | None) -> None:
+        """Check the key again each time the watch says it may have changed."""
+        with self.memory.key_watch.hold(key_id) as hold:
+            while True:
+                await hold.changed()
+                try:
+                    self.who = await identify(self.memory, self.api_key, local=True)
+                except AuthError as exc:
+                    self.who = exc
+                except KgmemError as exc:  # the database is down: the next check tries again
+                    _log.warning("the MCP key could not be checked again: %s", exc)
 
 
 async def serve_stdio(settings: Settings, api_key: str | None) -> None:
@@ -18,7 +57,16 @@ async def serve_stdio(settings: Settings, api_key: str | None) -> None:
     memory = await Memory.open(settings)
     try:
         who = await identify(memory, api_key, local=True)
-        server = build_server(Door(memory, lambda _ctx: who))
-        await server.run_stdio_async()
+        caller = _Caller(memory, api_key, who)
+        server = build_server(Door(memory, caller))
+        key_id = who.key.id if who.key is not None else None
+        # Lives exactly as long as the stdio session: cancelled and awaited below.
+        following = asyncio.get_running_loop().create_task(caller.follow(key_id))
+        try:
+            await server.run_stdio_async()
+        finally:
+            following.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await following
     finally:
         await memory.close()

@@ -58,8 +58,9 @@ class KeyMethods:
             return await key_store.list_all(conn)
 
     async def revoke_key(self, key_id: str) -> ApiKey:
-        """Revoke a key from now on (this process stops accepting it at once; other
-        processes within ``kgmem.key_cache.KEY_CACHE_SECONDS``)."""
+        """Revoke a key from now on: this process stops accepting it at once, every
+        other one when the change's notification arrives (``kgmem.key_watch``); open
+        Bolt sessions, event streams and MCP sessions with the key are refused too."""
         try:
             async with self.ctx.db.transaction() as conn:
                 return await key_store.revoke(conn, key_id)

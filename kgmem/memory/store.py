@@ -33,6 +33,7 @@ from kgmem.ingest import communities as community_ops
 from kgmem.ingest import forget as forget_ops
 from kgmem.ingest import merges as merge_ops
 from kgmem.key_cache import KeyCache
+from kgmem.key_watch import KeyWatch
 from kgmem.live import Change, Live
 from kgmem.memory.content import GraphContent
 from kgmem.memory.cypher import CypherMethods
@@ -102,8 +103,10 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         self._watchdog: watchdog.Watchdog | None = None
         self._keyword_upkeep: keyword_upkeep.KeywordUpkeep | None = None
         self._supervisor: Supervisor | None = None
-        self.key_checks = KeyCache()
+        self.key_checks = KeyCache(settings.auth.recheck_s)
         """Key checks reused for a few seconds (``kgmem.key_cache``)."""
+        self.key_watch = KeyWatch(ctx.db, self.key_checks, settings.auth.recheck_s)
+        """Key and namespace changes from every process (``kgmem.key_watch``)."""
         self.building = Builder(ctx, settings.ingest)
         self.live = Live(ctx.db, settings)
         """The read cache and change events; every committed write calls ``live.changed``."""
@@ -161,6 +164,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
                 replicas = await open_replicas(db, settings.replica, settings.database)
                 memory.reads = ReadRouter(memory.ctx, replicas, settings.replica)
             await memory.live.start()
+            await memory.key_watch.start()
             memory._watchdog = watchdog.from_settings(
                 url,
                 settings.database,
@@ -272,6 +276,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
                 await self._watchdog.stop()
             if self._keyword_upkeep is not None:
                 await self._keyword_upkeep.stop(clean=self.ctx.db.state.status == "up")
+            await self.key_watch.close()
             await self.live.close()
             await self.reads.replicas.close()
             if await self.ctx.db.close(hard=hard is not None and hard.is_set()):

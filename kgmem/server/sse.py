@@ -1,5 +1,7 @@
 """Server-sent events: a namespace's event feed as ``text/event-stream`` messages
-(framed, pinged and closed on disconnect by sse-starlette)."""
+(framed, pinged and closed on disconnect by sse-starlette). A feed that fails with a
+kgmem error (the key no longer admits the stream) ends with an ``error`` message whose
+data is the problem document a new request would get."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from collections.abc import AsyncIterator
 import orjson
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from kgmem.errors import KgmemError
 from kgmem.live import Event, Reset
+from kgmem.server.problems import from_error
 
 RETRY_MS = 2000
 _SEP = "\n"
@@ -29,12 +33,17 @@ async def messages(
     types: frozenset[str] | None,
 ) -> AsyncIterator[ServerSentEvent]:
     """A retry hint, then events (only ``types`` when given; resets always), ending
-    after ``namespace.deleted``. The feed's ``None`` (nothing new yet) sends nothing."""
+    after ``namespace.deleted`` or with an ``error``. The feed's ``None`` (nothing new
+    yet) sends nothing."""
     yield ServerSentEvent(comment="connected", retry=RETRY_MS, sep=_SEP)
     pending = [first]
     try:
         while True:
-            item = pending.pop() if pending else await anext(feed)
+            try:
+                item = pending.pop() if pending else await anext(feed)
+            except KgmemError as exc:
+                yield ServerSentEvent(bytes(from_error(exc).body).decode(), event="error", sep=_SEP)
+                return
             if item is None:
                 continue
             if isinstance(item, Reset) or types is None or item.type in types:

@@ -9,19 +9,15 @@ stays in the table: a notification payload is capped at 8000 bytes.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import asyncpg
 
+from kgmem.storage import listen
 from kgmem.storage.database import Database
-from kgmem.storage.driver_errors import translated
 
 CHANNEL = "kgmem_events"
-_log = logging.getLogger("kgmem.live")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +125,14 @@ async def read(db: Database, namespace: str, after: int, limit: int) -> list[tup
     return [(int(seq), str(body)) for seq, body in rows]
 
 
-class Listener:
-    """One connection of its own (outside the pool, which keeps no session state)
-    LISTENing on the events channel for this process.
+class Listener(listen.Listener):
+    """The LISTEN connection of this process on the events channel.
 
     ``on_event(namespace, seq, own)`` runs in the event loop for every notification,
     from this process (``own``: published with this listener's ``origin``) and from
-    every other process on the same database. When the
-    connection is lost, the listener reconnects every second and then calls
-    ``on_gap()``: notifications sent meanwhile are lost.
+    every other process on the same database. When the connection is lost, the
+    listener reconnects every second and then calls ``on_gap()``: notifications sent
+    meanwhile are lost.
     """
 
     def __init__(
@@ -147,75 +142,12 @@ class Listener:
         on_gap: Callable[[], None] = lambda: None,
         origin: str = "",
     ) -> None:
-        self._db = db
+        super().__init__(db, CHANNEL, self._event, on_gap, name="kgmem-events")
         self._origin = origin
         self._on_event = on_event
-        self._on_gap = on_gap
-        self._conn: asyncpg.Connection | None = None
-        self._lock = asyncio.Lock()
-        self._stopped = False
-        self._retry: asyncio.Task[None] | None = None
 
-    @property
-    def running(self) -> bool:
-        """Whether the LISTEN connection is up."""
-        return self._conn is not None and not self._conn.is_closed()
-
-    async def start(self) -> None:
-        """LISTEN (again, if the connection was lost); harmless when already listening."""
-        async with self._lock:
-            if self.running:
-                return
-            with translated():
-                conn = await asyncpg.connect(
-                    self._db.url, server_settings={"application_name": "kgmem-events"}
-                )
-                try:
-                    await conn.add_listener(CHANNEL, self._notified)
-                except BaseException:
-                    await conn.close()
-                    raise
-            conn.add_termination_listener(self._lost)
-            self._conn = conn
-            self._stopped = False
-
-    def _lost(self, _conn: object) -> None:
-        if self._stopped or (self._retry is not None and not self._retry.done()):
-            return
-        _log.warning("the events LISTEN connection was lost; reconnecting")
-        # Started from a connection callback and kept until stop(): no scope to hold it.
-        self._retry = asyncio.get_running_loop().create_task(self._reconnect())
-
-    async def _reconnect(self) -> None:
-        while not self._stopped:
-            await asyncio.sleep(1.0)
-            try:
-                await self.start()
-            except Exception as exc:
-                _log.debug("events LISTEN reconnect failed: %s", exc)
-                continue
-            self._on_gap()
-            return
-
-    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def _event(self, payload: str) -> None:
         # "namespace seq origin" (namespace names have no spaces; origin may be empty)
         namespace, seq, *rest = payload.split(" ")
         own = bool(self._origin) and rest == [self._origin]
-        try:
-            self._on_event(namespace, int(seq), own)
-        except Exception:
-            _log.exception("event listener callback failed")
-
-    async def stop(self) -> None:
-        """Close the LISTEN connection."""
-        self._stopped = True
-        if self._retry is not None:
-            self._retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry
-        async with self._lock:
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(conn.close(), timeout=5)
-                conn.terminate()
+        self._on_event(namespace, int(seq), own)

@@ -23,7 +23,9 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "text/event-stream: `id` is the event sequence, `event` its type, "
         "`data` JSON with namespace, type, ids, time and seq. An `event: reset` says the "
-        "client may have missed events and should re-read what it needs.",
+        "client may have missed events and should re-read what it needs. The stream ends "
+        "after `namespace.deleted`, or with an `event: error` whose data is a problem "
+        "document when the key is revoked or no longer reaches the namespace.",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
 }
@@ -33,7 +35,7 @@ _STREAM_DOC: dict[int | str, dict[str, Any]] = {
 async def events(
     ns: str,
     request: Request,
-    _: Reader,
+    who: Reader,
     last_event_id: str | None = Query(
         default=None, description="Resume after this id (the Last-Event-ID header wins)"
     ),
@@ -43,7 +45,8 @@ async def events(
     last_event_id_header: str | None = Header(default=None, alias="Last-Event-ID"),
 ) -> Response:
     """Committed changes of the namespace as server-sent events, live; Last-Event-ID
-    resumes after the given event (within KGMEM_EVENTS_RETENTION events)."""
+    resumes after the given event (within KGMEM_EVENTS_RETENTION events). The stream
+    ends within a second of its key being revoked or no longer reaching the namespace."""
     memory = memory_of(request)
     await memory.get_namespace(ns)
     last = last_event_id_header or last_event_id
@@ -52,7 +55,9 @@ async def events(
     wanted = _types(types)
     feed = memory.live.follow(ns, last or None)
     first = await anext(feed)
-    body = messages(first, feed, types=wanted)
+    key_id = who.key.id if who.key is not None else None
+    admitted = memory.key_watch.while_admitted(key_id, feed, lambda: authorize(request, "read", ns))
+    body = messages(first, admitted, types=wanted)
     return event_response(body, keepalive_s=memory.live.event_settings.keepalive_s)
 
 

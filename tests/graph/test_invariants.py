@@ -35,7 +35,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -496,9 +496,18 @@ async def run_sequence(memory: Memory, ops: list[object]) -> None:
 def test_invariants_hold_over_random_sequences(
     store: tuple[Runner, Memory], ops: list[object]
 ) -> None:
+    replay(store, run_sequence, ops)
+
+
+def replay(
+    store: tuple[Runner, Memory],
+    sequence: Callable[[Memory, list[object]], Coroutine[Any, Any, None]],
+    ops: list[object],
+) -> None:
+    """``sequence(memory, ops)`` on the store's thread; a failure names ``ops``."""
     runner, memory = store
     try:
-        runner.run(run_sequence(memory, ops))
+        runner.run(sequence(memory, ops))
     except AssertionError as exc:
         raise AssertionError(f"after {ops!r}: {exc}") from None
 

@@ -10,35 +10,21 @@ import contextlib
 import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kgmem import EntityWrite, Memory
-from kgmem.server.app import create_app
-from tests.fixtures.key_changes import regrant_elsewhere, revoke_elsewhere
-from tests.live.conftest import Message, SseReader, live_settings, serving, sse
-
-
-@dataclass
-class Keyed:
-    memory: Memory
-    url: str
-    database_url: str
+from tests.fixtures.key_changes import Served, regrant_elsewhere, revoke_elsewhere, served_store
+from tests.live.conftest import Message, SseReader, live_settings, sse
 
 
 @pytest.fixture
-async def keyed(fresh_database, tmp_path: Path) -> AsyncIterator[Keyed]:
+async def keyed(fresh_database, tmp_path: Path) -> AsyncIterator[Served]:  # type: ignore[no-untyped-def]
     """A served store of its own (its keys affect no other test), events in PostgreSQL."""
     url = await fresh_database()
-    memory = await Memory.open(live_settings(url, tmp_path, None))
-    await memory.create_namespace("alpha")
-    try:
-        async with serving(create_app(memory=memory)) as base:
-            yield Keyed(memory, base, url)
-    finally:
-        await memory.close()
+    async with served_store(url, live_settings(url, tmp_path, None), ("alpha",)) as served:
+        yield served
 
 
 @contextlib.asynccontextmanager
@@ -72,7 +58,7 @@ async def last_message(stream: SseReader, changed: Callable[[], Awaitable[float]
     return message
 
 
-async def test_a_revoked_key_ends_its_stream_within_a_second(keyed: Keyed) -> None:
+async def test_a_revoked_key_ends_its_stream_within_a_second(keyed: Served) -> None:
     issued = await keyed.memory.create_key("doomed", ["read"])
     headers = {"Authorization": f"Bearer {issued.secret}"}
     async with sse(keyed.url, "alpha", headers=headers) as stream, writing(keyed.memory, "alpha"):
@@ -84,7 +70,7 @@ async def test_a_revoked_key_ends_its_stream_within_a_second(keyed: Keyed) -> No
     assert last.data["status"] == 401 and last.data["code"] == "unauthenticated"
 
 
-async def test_a_grant_no_longer_covering_the_namespace_ends_its_stream(keyed: Keyed) -> None:
+async def test_a_grant_no_longer_covering_the_namespace_ends_its_stream(keyed: Served) -> None:
     issued = await keyed.memory.create_key("narrowed", ["read"], ["alpha"])
     headers = {"Authorization": f"Bearer {issued.secret}"}
     async with sse(keyed.url, "alpha", headers=headers) as stream, writing(keyed.memory, "alpha"):
@@ -96,7 +82,7 @@ async def test_a_grant_no_longer_covering_the_namespace_ends_its_stream(keyed: K
     assert last.data["status"] == 403 and last.data["code"] == "forbidden"
 
 
-async def test_a_namespace_deleted_elsewhere_ends_its_stream(keyed: Keyed, tmp_path: Path) -> None:
+async def test_a_namespace_deleted_elsewhere_ends_its_stream(keyed: Served, tmp_path: Path) -> None:
     issued = await keyed.memory.create_key("reader", ["read"])
     headers = {"Authorization": f"Bearer {issued.secret}"}
     other = await Memory.open(live_settings(keyed.database_url, tmp_path / "other", None))

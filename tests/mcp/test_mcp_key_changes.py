@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,34 +14,26 @@ import pytest
 from mcp import Client, MCPError
 
 from kgmem import Memory
-from kgmem.server.app import create_app
-from tests.fixtures.app import serving
 from tests.fixtures.database import store_settings
-from tests.fixtures.key_changes import regrant_elsewhere, revoke_elsewhere, within
+from tests.fixtures.key_changes import (
+    Served,
+    regrant_elsewhere,
+    revoke_elsewhere,
+    served_store,
+    within,
+)
 from tests.mcp.test_mcp_http import error_text, mcp_client
 from tests.mcp.test_mcp_stdio import stdio_client
 
 SEARCH = {"namespace": "alpha", "query": "anything"}
 
 
-@dataclass
-class Keyed:
-    memory: Memory
-    url: str
-    database_url: str
-
-
 @pytest.fixture
-async def keyed(fresh_database, tmp_path: Path) -> AsyncIterator[Keyed]:
+async def keyed(fresh_database, tmp_path: Path) -> AsyncIterator[Served]:  # type: ignore[no-untyped-def]
     """A real server over a store of its own (its keys affect no other test)."""
     url = await fresh_database()
-    memory = await Memory.open(store_settings(url, tmp_path))
-    await memory.create_namespace("alpha")
-    try:
-        async with serving(create_app(memory=memory)) as base:
-            yield Keyed(memory, base, url)
-    finally:
-        await memory.close()
+    async with served_store(url, store_settings(url, tmp_path), ("alpha",)) as served:
+        yield served
 
 
 async def new_request(base: str, secret: str) -> httpx.Response:
@@ -68,7 +59,7 @@ async def refusal(client: Client, tool: str, arguments: dict[str, Any]) -> str |
 
 
 async def test_an_open_session_of_a_revoked_key_is_refused_within_a_second(
-    keyed: Keyed,
+    keyed: Served,
 ) -> None:
     issued = await keyed.memory.create_key("doomed", ["read"])
     async with mcp_client(keyed.url, issued.secret) as client:
@@ -82,7 +73,7 @@ async def test_an_open_session_of_a_revoked_key_is_refused_within_a_second(
     assert refused is not None and "mcp error" in refused
 
 
-async def test_a_grant_no_longer_covering_the_namespace_is_refused_there(keyed: Keyed) -> None:
+async def test_a_grant_no_longer_covering_the_namespace_is_refused_there(keyed: Served) -> None:
     issued = await keyed.memory.create_key("narrowed", ["read"], ["alpha"])
     async with mcp_client(keyed.url, issued.secret) as client:
         assert await refusal(client, "search", SEARCH) is None
@@ -95,7 +86,7 @@ async def test_a_grant_no_longer_covering_the_namespace_is_refused_there(keyed: 
     assert refused is not None and "forbidden:" in refused and "alpha" in refused
 
 
-async def test_a_namespace_deleted_elsewhere_is_not_found(keyed: Keyed, tmp_path: Path) -> None:
+async def test_a_namespace_deleted_elsewhere_is_not_found(keyed: Served, tmp_path: Path) -> None:
     issued = await keyed.memory.create_key("reader", ["read"])
     other = await Memory.open(store_settings(keyed.database_url, tmp_path / "other"))
     try:
@@ -112,7 +103,7 @@ async def test_a_namespace_deleted_elsewhere_is_not_found(keyed: Keyed, tmp_path
 
 @pytest.mark.slow
 async def test_a_stdio_session_of_a_revoked_key_is_refused_within_a_second(
-    keyed: Keyed,
+    keyed: Served,
 ) -> None:
     issued = await keyed.memory.create_key("doomed", ["read"])
     settings = keyed.memory.settings

@@ -5,41 +5,31 @@ every request is checked, and the process's cached checks go when the change com
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
 from kgmem import Memory
-from kgmem.server.app import create_app
-from tests.fixtures.app import serving
 from tests.fixtures.database import store_settings
-from tests.fixtures.key_changes import regrant_elsewhere, revoke_elsewhere, within
+from tests.fixtures.key_changes import (
+    Served,
+    regrant_elsewhere,
+    revoke_elsewhere,
+    served_store,
+    within,
+)
 from tests.server.test_entities_api import assert_problem
 
 VECTOR = [1.0] + [0.0] * 383
 
 
-@dataclass
-class Served:
-    memory: Memory
-    url: str
-    database_url: str
-
-
 @pytest.fixture
-async def served(fresh_database, tmp_path: Path) -> AsyncIterator[Served]:
+async def served(fresh_database, tmp_path: Path) -> AsyncIterator[Served]:  # type: ignore[no-untyped-def]
     """A real server over a store of its own (its keys affect no other test)."""
     url = await fresh_database()
-    memory = await Memory.open(store_settings(url, tmp_path))
-    await memory.create_namespace("alpha")
-    await memory.create_namespace("beta")
-    try:
-        async with serving(create_app(memory=memory)) as base:
-            yield Served(memory, base, url)
-    finally:
-        await memory.close()
+    async with served_store(url, store_settings(url, tmp_path), ("alpha", "beta")) as served:
+        yield served
 
 
 def keep_alive(base: str, secret: str) -> httpx.AsyncClient:

@@ -9,17 +9,15 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
+from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import KgmemError
 from kgmem.storage import text_index
-from tests.graph.test_invariants import Runner
+from tests.graph.test_invariants import Runner, replay, store  # noqa: F401 (the fixture)
 
 EXAMPLES = int(os.environ.get("KGMEM_PROPERTY_EXAMPLES", "10"))
 UIDS = ["a", "b", "c", "d", "e"]
@@ -71,17 +69,6 @@ operations = st.lists(
 )
 
 
-@pytest.fixture(scope="module")
-def store(settings: Settings) -> Iterator[tuple[Runner, Memory]]:
-    runner = Runner()
-    memory = runner.run(Memory.open(settings))
-    try:
-        yield runner, memory
-    finally:
-        runner.run(memory.close())
-        runner.stop()
-
-
 async def apply(memory: Memory, namespace: str, op: object) -> None:
     """One operation; those the store refuses (a missing entity, a self-merge) are fine:
     the statistics must hold whatever was refused."""
@@ -131,13 +118,10 @@ async def run_sequence(memory: Memory, ops: list[object]) -> None:
 )
 @given(ops=operations)
 def test_statistics_equal_the_rows_after_any_sequence(
-    store: tuple[Runner, Memory], ops: list[object]
+    store: tuple[Runner, Memory],  # noqa: F811
+    ops: list[object],
 ) -> None:
-    runner, memory = store
-    try:
-        runner.run(run_sequence(memory, ops))
-    except AssertionError as exc:
-        raise AssertionError(f"after {ops!r}: {exc}") from None
+    replay(store, run_sequence, ops)
 
 
 async def test_concurrent_writers_keep_exact_statistics_and_are_all_found(
@@ -173,7 +157,10 @@ async def test_concurrent_writers_keep_exact_statistics_and_are_all_found(
 
 @settings(max_examples=EXAMPLES * 4, deadline=None)
 @given(text=st.text(st.characters(exclude_categories=("Cs",)), max_size=200))
-def test_any_text_is_indexed_and_any_query_answers(store: tuple[Runner, Memory], text: str) -> None:
+def test_any_text_is_indexed_and_any_query_answers(
+    store: tuple[Runner, Memory],  # noqa: F811
+    text: str,
+) -> None:
     """Whatever the text (any script, quotes, backslashes, tsquery syntax), writing it
     keeps the statistics exact and a keyword search for it answers, finding it unless
     it has no indexed word."""

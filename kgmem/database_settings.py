@@ -58,6 +58,16 @@ class DatabaseSettings(BaseSettings):
         "keyword statistics into one per term (0: never). The statistics are exact either "
         "way; folding keeps what a search reads small.",
     )
+    keyword_candidates: int = Field(
+        default=1000,
+        ge=100,
+        le=100_000,
+        description="Most rows one keyword search scores per kind (entities and episodes; "
+        "facts). A query whose words are in at most this many rows of a kind is ranked by "
+        "exact BM25; beyond it, the rows holding all its words, then two of them, then its "
+        "rarest ones, up to this many. Higher ranks common-word queries better in large "
+        "namespaces, and costs them time.",
+    )
     hnsw_ef_search: int = Field(
         default=150,
         ge=1,

@@ -101,7 +101,9 @@ async def _keyword(
     ctx: GraphContext, plan: SearchPlan, conn: Connection, ns: NamespaceRef
 ) -> AxisResult:
     assert plan.text is not None
-    work = semantic.keyword_with_rows(conn, ns, plan.text, plan.scope, limit=plan.limit)
+    work = semantic.keyword_with_rows(
+        conn, ns, plan.text, plan.scope, limit=plan.limit, candidates=plan.keyword_candidates
+    )
     (scored, (vertices, facts)), ms = await timed("keyword", work)
     return AxisResult(
         "keyword", scored, ms, {row.id: row for row in vertices}, {row.id: row for row in facts}

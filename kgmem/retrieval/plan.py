@@ -35,11 +35,12 @@ class Tuning:
 
 @dataclass(frozen=True, slots=True)
 class Store:
-    """What the plan needs to know of the store: the pool's ``hnsw.ef_search`` and
-    whether it can embed a query text."""
+    """What the plan needs to know of the store: the pool's ``hnsw.ef_search``,
+    whether it can embed a query text, and how many rows a keyword search scores."""
 
     ef_search: int
     can_embed: bool
+    keyword_candidates: int = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class SearchPlan:
     axes: tuple[str, ...]
     limit: int
     ef_search: int
+    keyword_candidates: int
     # The "now" decay and time scores are measured from, the same for every candidate.
     now: datetime
     vector_given: Sequence[float] | None = None
@@ -122,6 +124,7 @@ def plan(
         axes=axes,
         limit=limit,
         ef_search=store.ef_search,
+        keyword_candidates=store.keyword_candidates,
         now=q.time.now if q.time is not None and q.time.now is not None else clock,
         vector_given=vector,
         short=_short(q, limit, store.ef_search) if lone else 0,
@@ -146,7 +149,7 @@ def _line(p: SearchPlan, axis: str) -> str:
         line = f"vector: HNSW top {p.limit} (ef_search {max(p.ef_search, p.limit)})"
         return f"{line}; first its top {p.short} per kind" if p.short else line
     if axis == "keyword":
-        return f"keyword: BM25 top {p.limit}"
+        return f"keyword: BM25 top {p.limit} of at most {p.keyword_candidates} rows per kind"
     if axis == "temporal":
         return "temporal: facts and timed vertices meeting the time constraint"
     if axis == "spatial":

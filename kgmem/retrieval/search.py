@@ -63,7 +63,7 @@ def plan_of(ctx: GraphContext, q: SearchQuery, tuning: Tuning = TUNING) -> Searc
     """The plan of ``q`` on this store, once ``q`` passes validation."""
     validate.query(ctx, q)
     trust.validate(q)
-    store = Store(ctx.db.ef_search, ctx.embedder is not None)
+    store = Store(ctx.db.ef_search, ctx.embedder is not None, ctx.db.keyword_candidates)
     vector = prepare.vector(ctx, q.embedding)
     return plan(question.with_time(q), store, tuning, vector, clock=datetime.now(UTC))
 

@@ -78,6 +78,7 @@ async def keyword_with_rows(
     scope: Scope,
     *,
     limit: int,
+    candidates: int = kw.CANDIDATES,
 ) -> tuple[dict[Key, Scored], tuple[list[VertexInfo], list[FactInfo]]]:
     """Best keyword matches among vertices and facts in scope, with their side rows,
     in one statement for both kinds."""
@@ -86,6 +87,7 @@ async def keyword_with_rows(
         ns,
         text,
         limit=limit,
+        candidates=candidates,
         **_filters(scope),
     )
     raw: list[tuple[Key, float]] = [(("v", r.id), s) for r, s in vertices]

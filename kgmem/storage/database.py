@@ -103,6 +103,8 @@ class Database:
     """Where the pool connects, for the few connections that must stay outside it."""
     ef_search: int = 100
     """hnsw.ef_search of every pooled connection (a startup parameter)."""
+    keyword_candidates: int = 1000
+    """Most rows a keyword search scores per kind (``keyword_search``)."""
     namespaces: NamespaceCache = field(default_factory=NamespaceCache)
     """Namespaces the search path found (``kgmem.storage.namespace_cache``)."""
     search_connections: int = 2
@@ -302,6 +304,7 @@ async def open_database(
         url=url,
         connections=connections,
         ef_search=settings.hnsw_ef_search,
+        keyword_candidates=settings.keyword_candidates,
         search_connections=settings.search_connections,
         hnsw_build=(settings.hnsw_m, settings.hnsw_ef_construction),
     )

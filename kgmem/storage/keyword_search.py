@@ -9,7 +9,7 @@ it survives restarts and crashes, comes back with a restore and is there on repl
 A search is one statement per call, both kinds at once. Per kind: the query's lexemes
 under the namespace's configuration; each one's document frequency and the corpus
 size and average length from the statistics; the rows holding the rarest lexemes
-(at most ``CANDIDATES`` of them, so a query of very common words never scores the
+(at most ``candidates`` of them, so a query of very common words never scores the
 whole namespace); then each such row's BM25 score from its own term frequencies and
 length, best first::
 
@@ -21,7 +21,7 @@ A document's length is its number of distinct lexemes (read from the tsvector's 
 on LoCoMo it ranked a little better than the count of tokens, and scoring reads only
 the query's own lexemes of each row). A row is found only if it holds one of the
 lexemes probed: every lexeme while the documents holding them number at most
-``CANDIDATES`` (then the ranking is exact); else, up to that budget in all, the rows
+``candidates`` (then the ranking is exact); else, up to that budget in all, the rows
 holding all of the query's lexemes, then those holding two of them, then those holding
 the rarest ones.
 """
@@ -39,8 +39,8 @@ from kgmem.storage.sql import table
 
 K1 = 1.2
 B = 0.75
-CANDIDATES = 5000
-"""Most rows one kind's search scores: the budget of the lexemes it probes."""
+CANDIDATES = 1000
+"""Most rows one kind's search scores by default (``KGMEM_DATABASE_KEYWORD_CANDIDATES``)."""
 
 # The query's lexemes under the namespace's configuration ($1 the text, $3 the name).
 _TERMS = (
@@ -61,11 +61,12 @@ def _candidate(kind: str, side: str, where: str, probe: str) -> str:
     )
 
 
-def kind_ctes(kind: str, side: str, stats: str, where: str) -> str:
+def kind_ctes(kind: str, side: str, stats: str, where: str, candidates: int = CANDIDATES) -> str:
     """The CTEs of one kind (``kind`` 'v' or 'f') of ``side`` (alias ``s`` in
     ``where``): its corpus ``{kind}_c``, weighted lexemes ``{kind}_w``, probes
-    ``{kind}_p``, candidates ``{kind}_h`` and their ids with scores ``{kind}_s``."""
-    k = kind
+    ``{kind}_p``, at most ``candidates`` candidates ``{kind}_h`` and their ids with
+    scores ``{kind}_s``."""
+    k, budget = kind, int(candidates)
     return (
         f"{k}_c AS (SELECT coalesce(sum(x.docs), 0)::float8 AS n, "
         f"coalesce(sum(x.tokens), 0)::float8 / greatest(coalesce(sum(x.docs), 0), 1) AS avgdl "
@@ -77,9 +78,9 @@ def kind_ctes(kind: str, side: str, stats: str, where: str) -> str:
         # rarest eight), then any of the rarest up to the budget; the first two only when
         # the query's lexemes are in more rows than the budget.
         f"{k}_p AS (SELECT kgmem.any_lexeme(array_agg(r.lexeme) FILTER "
-        f"(WHERE r.rarer < {CANDIDATES})) AS q, kgmem.all_lexemes(array_agg(r.lexeme)) AS qa, "
+        f"(WHERE r.rarer < {budget})) AS q, kgmem.all_lexemes(array_agg(r.lexeme)) AS qa, "
         "kgmem.lexeme_pairs(array_agg(r.lexeme) FILTER (WHERE r.rank <= 8)) AS q2, "
-        f"count(*) > 1 AND sum(r.df) > {CANDIDATES} AS over FROM "
+        f"count(*) > 1 AND sum(r.df) > {budget} AS over FROM "
         f"(SELECT w.lexeme, w.df, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer, "
         f"row_number() OVER (ORDER BY w.df, w.lexeme) AS rank FROM {k}_w w) r), "
         # The candidates (at most the budget, in the probes' order), each with its length
@@ -90,7 +91,7 @@ def kind_ctes(kind: str, side: str, stats: str, where: str) -> str:
         f"UNION ALL (SELECT {_candidate(k, side, where, 'q2')} "
         f"AND (SELECT p.over FROM {k}_p p)) "
         f"UNION ALL (SELECT {_candidate(k, side, where, 'q')})) y "
-        f"LIMIT {CANDIDATES}) x ORDER BY x.id), "
+        f"LIMIT {budget}) x ORDER BY x.id), "
         # Scored all at once: a row per candidate and query lexeme it holds (unnest in
         # the select list: cheaper per row than a lateral function scan).
         f"{k}_s AS (SELECT x.id, sum(w.idf * x.tf * {K1 + 1} / (x.tf + {K1} * "
@@ -111,7 +112,7 @@ def _best(kind: str, side: str, columns: str, limit: str) -> str:
     )
 
 
-async def search_with_rows(
+async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one statement
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     text: str,
@@ -119,10 +120,12 @@ async def search_with_rows(
     limit: int,
     vertices: ElementFilter | None,
     facts: ElementFilter | None,
+    candidates: int = CANDIDATES,
 ) -> tuple[list[tuple[VertexInfo, float]], list[tuple[FactInfo, float]]]:
     """The best ``limit`` keyword matches among vertices (unless ``vertices`` is None)
     and among facts (unless ``facts`` is None), in ONE statement, each with its side
-    row and BM25 score: (side row, score) per kind, best first."""
+    row and BM25 score: (side row, score) per kind, best first; at most ``candidates``
+    rows scored per kind."""
     args: list[object] = [text, limit, ns.name]
     ctes: list[str] = [_TERMS]
     parts: list[str] = []
@@ -139,13 +142,13 @@ async def search_with_rows(
             f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
         )
         side = table(ns.name, "_kg_vertex")
-        ctes.append(kind_ctes("v", side, stats, clause))
+        ctes.append(kind_ctes("v", side, stats, clause, candidates))
         parts.append(_best("v", side, VERTEX_COLUMNS, "$2"))
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        ctes.append(kind_ctes("f", side, stats, clause))
+        ctes.append(kind_ctes("f", side, stats, clause, candidates))
         parts.append(_best("f", side, FACT_COLUMNS, "$2"))
     if not parts:
         return [], []

@@ -50,10 +50,14 @@ async def test_gin_stats_and_postings_rank_like_exact_bm25(
             chosen, built = await keyword_designs.build_all(conn, args, corpus)
             assert [d.name for d in chosen] == ["gin-stats", "postings"]
             assert all(row["status"] == "built" for row in built.values())
-            queries = mixed_queries(corpus, 40, 1) + common_queries(corpus, 5, 1)
+            grown = corpus.plus(writer.draw(200))
+            drawn = mixed_queries(corpus, 40, 1) + common_queries(corpus, 5, 1)
+            # The queries ranked exactly: their words within the budget after the writes.
+            under = within_budget(Exact(grown), drawn)
+            queries = [q for q, ok in zip(drawn, under, strict=True) if ok]
+            assert len(queries) >= 30
             for design in chosen:
                 await assert_exact(conn, design, corpus, queries)
-            grown = corpus.plus(writer.draw(200))
             for design in chosen:
                 rows = grown.rows(corpus.n, grown.n)
                 assert await throughput(url, design, rows, writers=2, batch=50) > 0

@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kgmem.errors import EpisodeNotFound, InvalidInput
+from kgmem.errors import EpisodeNotFound, InvalidInput, InvalidTimestamp
 from kgmem.graph.context import GraphContext
+from kgmem.graph.prepare import aware
 from kgmem.model import Entity, SearchResult
 from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import tiers as store
@@ -65,13 +66,16 @@ class Tiers:
         return policy
 
     async def apply(self, namespace: str, *, now: datetime | None = None) -> TierReport:
-        """Promote and archive what the policy says, as of ``now`` (default: now)."""
-        at = now or datetime.now(UTC)
+        """Promote and archive what the policy says, as of ``now`` (default: now: an
+        aware time from which the policy's windows reach back without leaving the
+        calendar, else ``InvalidTimestamp`` naming ``now``)."""
+        at = aware("now", now) or datetime.now(UTC)
 
         async def work(conn: Connection) -> TierReport:
             ns = await namespaces.resolve(conn, namespace)
             await store.lock_namespace(conn, namespace)
             policy = policy_of(await store.policy(conn, namespace) or {})
+            _reach_back(at, policy)
             promoted = await _promote(conn, ns, policy)
             archived: list[str] = []
             if policy.archive_after_days is not None:
@@ -229,3 +233,16 @@ def _tier_of(r: store.TierRow, policy: TierPolicy, now: datetime) -> EpisodeTier
         promoted_because=r.promoted_because,
         archived_at=r.archived_at,
     )
+
+
+def _reach_back(at: datetime, policy: TierPolicy) -> None:
+    """Refuse an ``at`` from which the policy's windows would fall before year 1."""
+    days = max(policy.archive_after_days or 0, policy.archive_idle_days or 0)
+    try:
+        at - timedelta(days=days, hours=policy.working_hours)
+    except OverflowError:
+        raise InvalidTimestamp(
+            f"now {at.isoformat()} is too early: the tier policy's windows reach "
+            f"{days} days and {policy.working_hours} hours before it",
+            field="now",
+        ) from None

@@ -105,6 +105,26 @@ async def test_bad_tier_input_is_problem_json(client: httpx.AsyncClient, episode
     )
 
 
+async def test_apply_at_the_limits_of_time_is_a_422_naming_now(
+    client: httpx.AsyncClient, episodes: str
+) -> None:
+    url = f"/v1/namespaces/{episodes}/tiers/apply"
+    # The default policy's working window (a day) would reach before year 1.
+    answer = await client.post(url, json={"now": "0001-01-01T00:00:00Z"})
+    assert_problem(answer, 422, "invalid_timestamp")
+    assert "now" in answer.json()["detail"]
+    fits = await client.post(url, json={"now": "0001-01-02T12:00:00+00:00"})
+    assert fits.status_code == 200, fits.text
+    assert_problem(
+        await client.post(url, json={"now": "2024-05-01T12:00:00"}), 422, "invalid_timestamp"
+    )
+    assert_problem(
+        await client.post(url, json={"now": "10000-01-01T00:00:00Z"}), 422, "invalid_request"
+    )
+    late = await client.post(url, json={"now": "9999-12-31T23:59:59Z"})
+    assert late.status_code == 200, late.text
+
+
 async def test_tiers_through_both_clients(live_url: str, episodes: str) -> None:
     async with AsyncClient(live_url) as client:
         policy = await client.set_tier_policy(episodes, {"decay_half_life_days": 10})

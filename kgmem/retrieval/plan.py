@@ -17,6 +17,7 @@ from datetime import datetime
 from kgmem.model import ExpansionQuery, SearchQuery
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.scope import Scope
+from kgmem.storage.keyword_search import CANDIDATES
 
 VECTOR = "vector"
 DEFAULT_EXPANSION = ExpansionQuery()
@@ -40,7 +41,7 @@ class Store:
 
     ef_search: int
     can_embed: bool
-    keyword_candidates: int = 1000
+    keyword_candidates: int = CANDIDATES
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from kgmem.errors import (
 )
 from kgmem.graph.context import GraphContext
 from kgmem.model import EntityWrite, FactWrite, GeoPoint
+from kgmem.model.times import in_utc_range
 from kgmem.schema import normalise_properties, validate_label, validate_uid
 
 # How far in the future a caller's recorded_at may be (clock skew between hosts).
@@ -203,6 +204,11 @@ def aware(name: str, value: datetime | None) -> datetime | None:
     """``value`` if it carries a timezone."""
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise InvalidTimestamp(f"{name} must include a timezone offset (e.g. 2024-05-01T12:00:00Z)")
+    if value is not None:
+        try:
+            in_utc_range(value)
+        except ValueError as exc:
+            raise InvalidTimestamp(f"{name}: {exc}", field=name) from None
     return value
 
 

@@ -22,11 +22,14 @@ def resolve_time(expression: str, reference: datetime) -> datetime | None:
     text = expression.strip().lower()
     if not text:
         return None
-    last = _LAST_WEEKDAY.match(text)
-    if last:
-        back = (reference.weekday() - _WEEKDAYS.index(last.group(1))) % 7 or 7
-        return _midnight(reference - timedelta(days=back))
-    return _dateparser(_IN_PREFIX.sub("", text), reference)
+    try:
+        last = _LAST_WEEKDAY.match(text)
+        if last:
+            back = (reference.weekday() - _WEEKDAYS.index(last.group(1))) % 7 or 7
+            return _midnight(reference - timedelta(days=back))
+        return _dateparser(_IN_PREFIX.sub("", text), reference)
+    except OverflowError:  # it would lie before year 1 or after 9999
+        return None
 
 
 def _dateparser(text: str, reference: datetime) -> datetime | None:

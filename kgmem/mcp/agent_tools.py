@@ -3,7 +3,6 @@ optimistic concurrency), scratch keys that expire, and budgets it spends from.""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -13,6 +12,7 @@ from pydantic import Field
 from kgmem.agent_model import TransactionWrite
 from kgmem.mcp import results
 from kgmem.mcp.door import Door, reported
+from kgmem.model.times import Instant
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Agent = Annotated[str, Field(min_length=1, description="Your agent name, e.g. 'planner'")]
@@ -144,7 +144,7 @@ def _budgets(server: MCPServer, door: Door) -> None:
         budget: Annotated[str, Field(min_length=1)],
         ctx: Context,
         agent: Annotated[str | None, Field(description="Also this agent's spend")] = None,
-        as_of: Annotated[datetime | None, Field(description="As it stood then")] = None,
+        as_of: Annotated[Instant | None, Field(description="As it stood then")] = None,
     ) -> dict[str, Any]:
         """What a budget has granted, spent and available (and an agent's share)."""
         door.admit(ctx, "read", namespace)

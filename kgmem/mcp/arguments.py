@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem.ingest import EntityMention, EpisodeWrite, FactMention
+from kgmem.model.times import Instant
 
 
 class EntityArg(BaseModel):
@@ -53,7 +53,7 @@ class EpisodeArg(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, description="What was said or written")
     uid: str | None = Field(default=None, description="Your key for it; generated when absent")
-    reference_time: datetime | None = Field(
+    reference_time: Instant | None = Field(
         default=None, description="When it happened (ISO 8601); anchors relative dates"
     )
     speaker: str | None = Field(default=None, description="Who said it")

@@ -28,6 +28,7 @@ from kgmem.model import (
     SearchQuery,
     TimeQuery,
 )
+from kgmem.model.times import Instant
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
@@ -92,7 +93,7 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         query: Annotated[str, Field(min_length=1, description="What the prompt is about")],
         ctx: Context,
         budget_tokens: Annotated[int, Field(ge=16, le=100_000)] = 1000,
-        valid_at: Annotated[datetime | None, Field(description="World as of then")] = None,
+        valid_at: Annotated[Instant | None, Field(description="World as of then")] = None,
     ) -> dict[str, Any]:
         """A ready-to-paste memory block about `query`: current facts with their validity
         and trust, relevant episodes with the surrounding turns of their session, and
@@ -111,10 +112,10 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         query: Annotated[str | None, Field(description="Words to look for")] = None,
         k: Annotated[int, Field(ge=1, le=100, description="How many hits")] = 10,
         types: list[Literal["entities", "facts", "episodes"]] | None = None,
-        valid_at: Annotated[datetime | None, Field(description="True in the world then")] = None,
-        known_at: Annotated[datetime | None, Field(description="As recorded then")] = None,
-        start: Annotated[datetime | None, Field(description="Time window start")] = None,
-        end: Annotated[datetime | None, Field(description="Time window end")] = None,
+        valid_at: Annotated[Instant | None, Field(description="True in the world then")] = None,
+        known_at: Annotated[Instant | None, Field(description="As recorded then")] = None,
+        start: Annotated[Instant | None, Field(description="Time window start")] = None,
+        end: Annotated[Instant | None, Field(description="Time window end")] = None,
         near: Annotated[
             tuple[float, float] | None, Field(description="[lat, lon] to search around")
         ] = None,

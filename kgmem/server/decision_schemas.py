@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import agent_model as am
+from kgmem.model.times import Instant
 from kgmem.server.schemas import EntityOut, FactOut
 
 
@@ -31,8 +32,8 @@ class DecisionIn(BaseModel):
 class DecisionListParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agent: str | None = None
-    since: datetime | None = Field(default=None, description="Decided at or after")
-    until: datetime | None = Field(default=None, description="Decided before")
+    since: Instant | None = Field(default=None, description="Decided at or after")
+    until: Instant | None = Field(default=None, description="Decided before")
     outcome: str | None = None
     fact: str | None = Field(default=None, description="Relied on this fact")
     flagged: bool | None = Field(default=None, description="Only (un)flagged ones")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import ingest
 from kgmem.model import GeoPoint
+from kgmem.model.times import Instant
 from kgmem.server.schemas import EntityOut, Location
 
 
@@ -79,7 +80,7 @@ class EpisodeIn(_In):
 
     text: str = Field(description="The memory's text")
     uid: str | None = Field(default=None, description="Your key; generated when absent")
-    reference_time: datetime | None = Field(
+    reference_time: Instant | None = Field(
         default=None, description="When it happened; anchors relative dates (default now)"
     )
     speaker: str | None = None

@@ -108,7 +108,8 @@ def install(app: FastAPI) -> None:
         ]
         first = issues[0] if issues else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
-        err = errors.InvalidRequest(f"{where}: {first['msg']}" if where else str(first["msg"]))
+        kind = errors.InvalidTimestamp if _about_time(first) else errors.InvalidRequest
+        err = kind(f"{where}: {first['msg']}" if where else str(first["msg"]))
         return problem(422, err.code, err.title, err.detail, errors=issues)
 
     @app.exception_handler(StarletteHTTPException)
@@ -145,3 +146,10 @@ def error_markdown() -> str:
     ]
     lines += [f"| `{code}` | {status} | {title} |" for code, status, title in error_table()]
     return "\n".join(lines) + "\n"
+
+
+def _about_time(issue: Mapping[str, object]) -> bool:
+    """A validation issue with a time: unreadable, without a date, or one kgmem cannot
+    hold (``kgmem.model.times``)."""
+    kind = str(issue.get("type", ""))
+    return kind == "invalid_timestamp" or kind.startswith(("datetime_", "timezone_"))

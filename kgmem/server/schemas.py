@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import model
+from kgmem.model.times import Instant
 from kgmem.server.live_schemas import LiveOut
 
 T = TypeVar("T")
@@ -94,9 +95,9 @@ class FactIn(_In):
     object: str = Field(description="uid of the object entity")
     uid: str | None = Field(default=None, description="Stable id; generated when absent")
     properties: dict[str, Any] = Field(default_factory=dict)
-    valid_from: datetime | None = Field(default=None, description="When it starts to hold")
-    valid_to: datetime | None = Field(default=None, description="When it stops holding")
-    recorded_at: datetime | None = Field(default=None, description="When it was learnt (now)")
+    valid_from: Instant | None = Field(default=None, description="When it starts to hold")
+    valid_to: Instant | None = Field(default=None, description="When it stops holding")
+    recorded_at: Instant | None = Field(default=None, description="When it was learnt (now)")
     confidence: float | None = Field(default=None, description="0..1")
     source: str | None = Field(default=None, description="uid of the asserting Source")
     episode: str | None = Field(default=None, description="uid of the asserting episode")
@@ -122,7 +123,7 @@ class FactListParams(_In):
 
 
 class CloseFactIn(_In):
-    valid_to: datetime | None = Field(
+    valid_to: Instant | None = Field(
         default=None, description="When it stopped holding (default: now)"
     )
 

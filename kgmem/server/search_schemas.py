@@ -6,13 +6,13 @@ Shape is checked here; meaning (ranges, time order, unknown uids) by
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import to_json
 
 from kgmem import jsontext, model
+from kgmem.model.times import Instant
 from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
 from kgmem.server.schemas import EntityOut, FactOut, Location
 
@@ -31,14 +31,14 @@ class TimeIn(_In):
     """The temporal axis. Without valid_at, known_at or a window only current facts
     qualify; with one, closed facts qualify when that time falls inside them."""
 
-    valid_at: datetime | None = Field(default=None, description="True in the world at")
-    known_at: datetime | None = Field(default=None, description="As the store knew it at")
-    start: datetime | None = Field(default=None, description="Window start (inclusive)")
-    end: datetime | None = Field(default=None, description="Window end (exclusive)")
+    valid_at: Instant | None = Field(default=None, description="True in the world at")
+    known_at: Instant | None = Field(default=None, description="As the store knew it at")
+    start: Instant | None = Field(default=None, description="Window start (inclusive)")
+    end: Instant | None = Field(default=None, description="Window end (exclusive)")
     half_life_days: float | None = Field(
         default=None, description="Recency decay: the score halves every this many days"
     )
-    now: datetime | None = Field(default=None, description="Decay reference (default: now)")
+    now: Instant | None = Field(default=None, description="Decay reference (default: now)")
 
     def to_query(self) -> model.TimeQuery:
         return model.TimeQuery(**self.model_dump())

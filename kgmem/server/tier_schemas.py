@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import tier_model as tm
+from kgmem.model.times import Instant
 from kgmem.server.schemas import EntityOut
 
 TierName = Literal["working", "episodic", "semantic"]
@@ -67,7 +68,7 @@ class PolicyOut(BaseModel):
 
 class ApplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    now: datetime | None = Field(default=None, description="Apply as of this time (default now)")
+    now: Instant | None = Field(default=None, description="Apply as of this time (default now)")
 
 
 class TierReportOut(BaseModel):

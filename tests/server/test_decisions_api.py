@@ -48,4 +48,4 @@ async def test_bad_decisions_are_a_clear_4xx(client: httpx.AsyncClient, base: st
     )
     assert_problem(await client.get(f"{base}/decisions/nope"), 404, "decision_not_found")
     bad_time = await client.get(f"{base}/decisions", params={"since": "yesterday"})
-    assert_problem(bad_time, 422, "invalid_request")
+    assert_problem(bad_time, 422, "invalid_timestamp")

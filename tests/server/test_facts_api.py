@@ -122,7 +122,7 @@ async def test_delete(client: httpx.AsyncClient, base: str) -> None:
         (
             {"subject": "alice", "predicate": "KNOWS", "object": "acme", "valid_from": "yesterday"},
             422,
-            "invalid_request",
+            "invalid_timestamp",
         ),
         (
             {

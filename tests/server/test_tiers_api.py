@@ -119,7 +119,7 @@ async def test_apply_at_the_limits_of_time_is_a_422_naming_now(
         await client.post(url, json={"now": "2024-05-01T12:00:00"}), 422, "invalid_timestamp"
     )
     assert_problem(
-        await client.post(url, json={"now": "10000-01-01T00:00:00Z"}), 422, "invalid_request"
+        await client.post(url, json={"now": "10000-01-01T00:00:00Z"}), 422, "invalid_timestamp"
     )
     late = await client.post(url, json={"now": "9999-12-31T23:59:59Z"})
     assert late.status_code == 200, late.text

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from kgmem.model.times import Instant
 from kgmem.server.agent_schemas import (
     BalanceOut,
     BudgetIn,
@@ -76,7 +76,7 @@ async def budget_balance(
     request: Request,
     _: Reader,
     agent: str | None = None,
-    as_of: Annotated[datetime | None, Query(description="Balance as it stood then")] = None,
+    as_of: Annotated[Instant | None, Query(description="Balance as it stood then")] = None,
 ) -> BalanceOut:
     """Granted, spent and available as of a time (now by default), and one agent's
     spend and remaining share when ``agent`` is given."""

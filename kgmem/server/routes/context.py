@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem.context import build_context
 from kgmem.context.block import MAX_BUDGET, MIN_BUDGET
 from kgmem.model import ContextQuery, MemoryContext
+from kgmem.model.times import Instant
 from kgmem.server.auth import Reader, memory_of
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["context"])
@@ -30,7 +29,7 @@ class ContextIn(BaseModel):
         description="Most tokens the block may take (estimated, see the README)",
     )
     k: int = Field(default=10, ge=1, le=100, description="Search hits to start from")
-    valid_at: datetime | None = Field(default=None, description="Read the world as of then")
+    valid_at: Instant | None = Field(default=None, description="Read the world as of then")
     min_trust: float | None = Field(
         default=None, ge=0, le=1, description="Leave out facts scored below this trust"
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from kgmem.model import version_tag
+from kgmem.model.times import Instant
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
 from kgmem.server.schemas import (
@@ -111,7 +112,7 @@ async def get_entity(
     _: Reader,
     include_closed: bool = False,
     facts_limit: int = Query(default=100, ge=0, le=10_000),
-    known_at: datetime | None = Query(
+    known_at: Instant | None = Query(
         default=None,
         description="As the store believed it then: facts recorded by then, each with the "
         "validity believed then, current then unless include_closed (time zone required)",

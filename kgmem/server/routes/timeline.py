@@ -3,10 +3,9 @@ router, whose ``{uid:path}`` would otherwise swallow the suffix)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query, Request
 
+from kgmem.model.times import Instant
 from kgmem.server.auth import Reader, memory_of
 from kgmem.server.schemas import FactOut
 from kgmem.server.search_schemas import TimelineEntryOut, TimelineOut
@@ -25,7 +24,7 @@ async def timeline(
         default=False,
         description="Also list structural edges (episodes that MENTION the entity, ...)",
     ),
-    known_at: datetime | None = Query(
+    known_at: Instant | None = Query(
         default=None,
         description="As the store believed it then: facts recorded by then, each with the "
         "validity believed then (time zone required)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,6 +14,7 @@ from kgmem.io.exporter import EXTENSIONS, ExportOptions
 from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES
 from kgmem.io.loader import ImportOptions
 from kgmem.io.readers import detect_format
+from kgmem.model.times import Instant
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.import_jobs import ImportJob, ImportJobs
 from kgmem.server.schemas import ImportJobOut
@@ -108,7 +108,7 @@ async def export(  # noqa: PLR0913, PLR0917
         Literal["nodes", "relationships"], Query(description="CSV: which file.")
     ] = "nodes",
     as_of: Annotated[
-        datetime | None,
+        Instant | None,
         Query(description="Only the facts true and believed at this time (with a zone)."),
     ] = None,
     current_only: Annotated[

@@ -1,6 +1,7 @@
 """Forgetting undoes: the facts a forgotten episode (or deleted fact) closed hold again,
 on every read path, unless the remaining facts still close them."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,6 +9,7 @@ import httpx
 
 from kgmem import BatchWrite, EntityWrite, Fact, FactQuery, FactWrite, Memory
 from kgmem.ingest import EpisodeWrite, FactMention
+from kgmem.io.exporter import ExportOptions
 from kgmem.model import SearchQuery, TimeQuery
 
 JAN, MAR, MAY = (datetime(2024, m, 1, tzinfo=UTC) for m in (1, 3, 5))
@@ -44,7 +46,12 @@ async def _maya_lives_in(memory: Memory, namespace: str) -> dict[str, set[str]]:
         "MATCH (p)-[r:LIVES_IN]->(c) WHERE r.expired_at IS NULL AND r.valid_to IS NULL "
         "RETURN c.name",
     )
+    exported = b"".join(
+        [c async for c in memory.export(namespace, ExportOptions("jsonl", current_only=True))]
+    )
+    lines = [json.loads(line) for line in exported.decode().splitlines()]
     return {
+        "export": {str(names[x["end"]]) for x in lines if x.get("label") == "LIVES_IN"},
         "entity": cities(entity.outgoing),
         "as_of_now": cities(as_of.outgoing),
         "timeline": cities(

@@ -40,13 +40,16 @@ DO $up$
 DECLARE
   ns text;
 BEGIN
+  -- The keyword index's trigger on _kg_fact compares graph ids: AGE's operators.
+  PERFORM set_config('search_path', 'ag_catalog, ' || current_setting('search_path'), true);
   FOR ns IN SELECT name FROM kgmem.namespace LOOP
     PERFORM kgmem.add_closers(ns);
     EXECUTE format($q$
       UPDATE %1$I._kg_fact f SET closed_by = (
-        SELECT min(n.id) FROM %1$I._kg_fact n
-        WHERE n.subject_id = f.subject_id AND n.predicate = f.predicate
-          AND n.object_id <> f.object_id AND n.valid_from = f.valid_to)
+        SELECT n.id FROM %1$I._kg_fact n
+        WHERE n.subject_id OPERATOR(ag_catalog.=) f.subject_id AND n.predicate = f.predicate
+          AND n.object_id OPERATOR(ag_catalog.<>) f.object_id AND n.valid_from = f.valid_to
+        ORDER BY n.id USING OPERATOR(ag_catalog.<) LIMIT 1)
       WHERE f.expired_at IS NOT NULL AND f.valid_to IS NOT NULL$q$, ns);
   END LOOP;
 END

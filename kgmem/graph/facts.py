@@ -1,4 +1,4 @@
-"""Reading, closing and deleting facts."""
+"""Reading, closing and deleting facts (a deleted fact's closes are undone: ``replay``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from kgmem.errors import FactNotFound
 from kgmem.graph import cursor, prepare
 from kgmem.graph.context import GraphContext
+from kgmem.graph.replay import replay
 from kgmem.model import Fact, FactQuery, Page
 from kgmem.schema import validate_label, validate_uid
 from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces
@@ -89,8 +90,13 @@ async def delete(ctx: GraphContext, namespace: str, uid: str) -> None:
     validate_uid(uid, ctx.limits.max_uid_length)
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        if not await fact_store.delete(conn, ns, uid):
+        found = await fact_reads.get(conn, ns, uid)
+        if found is None or not await fact_store.delete(conn, ns, uid):
             raise _not_found(namespace, uid)
+        # What the fact closed holds again unless the remaining facts still close it.
+        subject = (await vertex_store.resolve(conn, ns, [found.subject]))[found.subject]
+        now = await conn.fetchval("SELECT now()")
+        await replay(conn, ns, ctx.schema, [(subject.id, found.predicate)], now)
 
 
 def _not_found(namespace: str, uid: str) -> FactNotFound:

@@ -132,10 +132,19 @@ def succession_plan(
     said it; without it, the later recorded value) and withdraws its others; a value
     is closed only when every source that asserted it moved on (or it had no source),
     so the other sources' claims stay in force for consensus scoring."""
+    plan = closing_plan(facts, said)
+    return [(uid, end) for uid, end, _ in plan.closing], plan.withdrawn
+
+
+def closing_plan(
+    facts: Iterable[StatedFact], said: Mapping[tuple[int, int], datetime] | None = None
+) -> ClosingPlan:
+    """``succession_plan`` with the closer of each fact to close: ``closing`` holds
+    (uid, valid_to, graph id of the fact whose value closes it)."""
     groups: dict[tuple[int, str], list[StatedFact]] = defaultdict(list)
     for f in facts:
         groups[(f.subject_id, f.predicate)].append(f)
-    plan = _Plan(said or {})
+    plan = ClosingPlan(said or {})
     for group in groups.values():
         group.sort(key=lambda f: (f.valid_from or _EARLIEST, f.recorded_at, f.id))
         open_: list[StatedFact] = []
@@ -149,15 +158,19 @@ def succession_plan(
                     survivor, current = plan.move(before, current)
                     kept += [survivor] if survivor is not None else []
                 else:
-                    plan.closing.append((before.uid, current.valid_from))
+                    plan.closing.append((before.uid, current.valid_from, current.id))
             open_ = [*kept, *([current] if current is not None else [])]
-    return plan.closing, plan.withdrawn
+    return plan
 
 
 @dataclass(slots=True)
-class _Plan:
+class ClosingPlan:
+    """What supersession does to the facts in force: ``closing`` (uid, valid_to, closer
+    graph id) and ``withdrawn`` claims (fact graph id, source ids); ``said`` is when
+    each source last said each fact."""
+
     said: Mapping[tuple[int, int], datetime]
-    closing: list[tuple[str, datetime | None]] = field(default_factory=list)
+    closing: list[tuple[str, datetime | None, int]] = field(default_factory=list)
     withdrawn: list[tuple[int, frozenset[int]]] = field(default_factory=list)
 
     def move(
@@ -167,17 +180,19 @@ class _Plan:
         the one it said last. Returns both, less the withdrawn claims (None: closed)."""
         shared = before.sources & after.sources
         back = frozenset(s for s in shared if self._later(before.id, after.id, s))
-        return self._less(before, shared - back), self._less(after, back)
+        return self._less(before, shared - back, after), self._less(after, back, before)
 
     def _later(self, first: int, second: int, source: int) -> bool:
         a, b = self.said.get((first, source)), self.said.get((second, source))
         return a is not None and b is not None and a > b
 
-    def _less(self, fact: StatedFact, sources: frozenset[int]) -> StatedFact | None:
+    def _less(
+        self, fact: StatedFact, sources: frozenset[int], other: StatedFact
+    ) -> StatedFact | None:
         if not sources:
             return fact
         if sources == fact.sources:
-            self.closing.append((fact.uid, fact.valid_from))
+            self.closing.append((fact.uid, fact.valid_from, other.id))
             return None
         self.withdrawn.append((fact.id, sources))
         return fact._replace(sources=fact.sources - sources)
@@ -248,13 +263,13 @@ async def supersede_items(
     )
     shared = _sharing(stored)
     said = await statement_store.claim_times(conn, ns, shared) if shared else {}
-    closing, withdrawn = succession_plan(stored, said)
-    for fact_id, sources in withdrawn:
+    plan = closing_plan(stored, said)
+    for fact_id, sources in plan.withdrawn:
         await fact_store.withdraw_claims(conn, ns, fact_id, sources)
     closed = []
-    for uid, end in closing:
+    for uid, end, closer in plan.closing:
         try:
-            await fact_store.close(conn, ns, uid, valid_to=end, now=now)
+            await fact_store.close(conn, ns, uid, valid_to=end, now=now, closer=closer)
         except FactAlreadyClosed:  # pragma: no cover - in force was read in this transaction
             continue
         closed.append(uid)

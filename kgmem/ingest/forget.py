@@ -1,7 +1,9 @@
 """Forgetting an episode: what only it supported goes, what others support stays.
 
 In one transaction: facts whose only claim is the episode's are deleted; facts that
-other episodes or sources also claim lose just this episode's claim; the episode
+other episodes or sources also claim lose just this episode's claim; the facts the
+deleted ones had closed are reopened unless the remaining facts still close them
+(``kgmem.graph.replay``); the episode
 vertex goes with its MENTIONS, PART_OF and PRECEDES edges. Entities that extraction
 created and that nothing touches any more are deleted, and so is a session left
 without episodes. The session's chain is mended (previous PRECEDES next).
@@ -13,6 +15,7 @@ import dataclasses
 
 from kgmem.errors import EpisodeNotFound
 from kgmem.graph import GraphContext
+from kgmem.graph.replay import replay
 from kgmem.graph.writes import write
 from kgmem.model import FactWrite
 from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces
@@ -46,7 +49,7 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
         touched.update(await ingest_store.edge_starts(conn, ns, "PART_OF", start_id=ref.id))
         previous = await ingest_store.edge_ends(conn, ns, "PRECEDES", end_id=ref.id)
         following = await ingest_store.edge_starts(conn, ns, "PRECEDES", start_id=ref.id)
-        deleted, kept = [], []
+        deleted, kept, items = [], [], set()
         for fact_uid, others in claims:
             if others:
                 kept.append(fact_uid)
@@ -55,9 +58,12 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
             if fact is not None:
                 ends = await vertex_store.resolve(conn, ns, [fact.subject, fact.object])
                 touched.update(r.id for r in ends.values())
+                items.add((ends[fact.subject].id, fact.predicate))
             await fact_store.delete(conn, ns, fact_uid)
             deleted.append(fact_uid)
         await ingest_store.drop_episode_claims(conn, ns, ref.id)
+        # The facts the deleted ones closed hold again unless others still close them.
+        await replay(conn, ns, ctx.schema, items, await conn.fetchval("SELECT now()"))
         await vertex_store.delete(conn, ns, uid)
         gone = await _orphans(conn, ns, touched)
         chain = await ingest_store.uids_of(conn, ns, [*previous, *following])

@@ -423,9 +423,12 @@ async def close(
     *,
     valid_to: datetime | None,
     now: datetime,
+    closer: int | None = None,
 ) -> Fact:
     """Close fact ``uid``: it stops holding at ``valid_to`` (default: its own valid_to if
-    already past, else ``now``) and stops being believed at ``now``."""
+    already past, else ``now``) and stops being believed at ``now``. ``closer`` is the
+    graph id of the fact whose value supersedes it (None: a close by hand), kept so
+    that forgetting that fact can undo the close (``kgmem.graph.succession``)."""
     old = await typed_rows.fetchrow(
         conn,
         _Validity,
@@ -449,13 +452,14 @@ async def close(
     expired_at = await conn.fetchval(
         f"WITH kept AS ({revisions.keep_sql(ns)}) "
         f"UPDATE {side_table(ns)} SET valid_to = $3, expired_at = greatest($2, recorded_at), "
-        "revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
+        "revised_at = greatest($2, coalesce(revised_at, recorded_at)), closed_by = $4 "
         "WHERE id = $1 RETURNING expired_at",
         old.id,
         now,
         end,
+        closer,
     )
-    await _mirror_validity(conn, ns, old.id, old.predicate, end, expired_at)
+    await mirror_validity(conn, ns, old.id, old.predicate, end, expired_at)
     fact = await fact_reads.get(conn, ns, uid)
     assert fact is not None
     return fact
@@ -482,18 +486,18 @@ async def reopen(
     for r in records:
         await conn.execute(
             f"WITH kept AS ({revisions.keep_sql(ns)}) UPDATE {side_table(ns)} SET valid_to = $3, "
-            "expired_at = $4, revised_at = greatest($2, coalesce(revised_at, recorded_at)) "
-            "WHERE id = $1",
+            "expired_at = $4, revised_at = greatest($2, coalesce(revised_at, recorded_at)), "
+            "closed_by = NULL WHERE id = $1",
             r.id,
             now,
             r.valid_to,
             r.expired_at,
         )
-        await _mirror_validity(conn, ns, r.id, r.predicate, r.valid_to, r.expired_at)
+        await mirror_validity(conn, ns, r.id, r.predicate, r.valid_to, r.expired_at)
     return [r.uid for r in records]
 
 
-async def _mirror_validity(
+async def mirror_validity(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     fact_id: int,

@@ -52,6 +52,7 @@ async def create(
     await conn.execute("SELECT kgmem.add_fact_revisions($1)", name)
     await conn.execute("SELECT kgmem.add_update_indexes($1)", name)
     await conn.execute("SELECT kgmem.add_claim_history($1)", name)
+    await conn.execute("SELECT kgmem.add_closers($1)", name)
     await conn.execute(
         "INSERT INTO kgmem.namespace (name, description) VALUES ($1, $2)", name, description
     )

@@ -140,3 +140,40 @@ async def test_the_keyword_index_migration_indexes_the_rows_already_there(
         assert (await memory.get_namespace("before_kw")).text_config == "english"
     finally:
         await memory.close()
+
+
+async def test_the_closer_migration_lets_forgetting_reopen_what_was_closed_before_it(
+    fresh_database: NewDatabase, tmp_path: Path
+) -> None:
+    """A fact superseded before migration 0021 gets the newer value as its closer, so
+    deleting that value afterwards makes the former one hold again."""
+    from datetime import UTC, datetime
+
+    from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+    from tests.fixtures.database import store_settings
+
+    url = await fresh_database()
+    jan, mar = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        await memory.create_namespace("before_closers")
+        people = [EntityWrite(u, "Entity", {"name": u}) for u in ("maya", "porto", "faro")]
+        await memory.write_batch("before_closers", BatchWrite(entities=people))
+        await memory.add_fact(
+            "before_closers", FactWrite("maya", "LIVES_IN", "porto", uid="porto", valid_from=jan)
+        )
+        await memory.add_fact(
+            "before_closers", FactWrite("maya", "LIVES_IN", "faro", uid="faro", valid_from=mar)
+        )
+    finally:
+        await memory.close()
+    migrate.downgrade(url, "0019_key_changes")
+    migrate.upgrade(url)
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        assert (await memory.get_fact("before_closers", "porto")).valid_to == mar
+        await memory.delete_fact("before_closers", "faro")
+        porto = await memory.get_fact("before_closers", "porto")
+        assert (porto.valid_to, porto.expired_at) == (None, None)
+    finally:
+        await memory.close()

@@ -1,4 +1,4 @@
-"""Which write closed a fact (``_kg_fact.closed_by``, migration 0021) and undoing that.
+"""Which write closed a fact (``_kg_fact.closed_by``, migration 0020) and undoing that.
 
 A fact a newer value superseded records the graph id of that value; a fact closed by
 hand records none. ``history`` reads the facts of some data items with the validity

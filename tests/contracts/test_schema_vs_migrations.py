@@ -36,7 +36,7 @@ SIDE_COLUMNS = {
         "recorded_at",
         "expired_at",
         "revised_at",
-        "closed_by",  # migration 0021_forget_undoes
+        "closed_by",  # migration 0020_forget_undoes
         "confidence",
         "text",
         "tsv",

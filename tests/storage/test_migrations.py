@@ -145,7 +145,7 @@ async def test_the_keyword_index_migration_indexes_the_rows_already_there(
 async def test_the_closer_migration_lets_forgetting_reopen_what_was_closed_before_it(
     fresh_database: NewDatabase, tmp_path: Path
 ) -> None:
-    """A fact superseded before migration 0021 gets the newer value as its closer, so
+    """A fact superseded before migration 0020 gets the newer value as its closer, so
     deleting that value afterwards makes the former one hold again."""
     from datetime import UTC, datetime
 

@@ -16,13 +16,13 @@ Facts closed before this migration get, as closer, another value of their subjec
 predicate that starts exactly when they end (the shape of every supersession); a fact
 with no such value keeps a null closer and stays closed when anything is forgotten.
 
-Revision ID: 0021_forget_undoes
+Revision ID: 0020_forget_undoes
 Revises: 0019_key_changes
 """
 
 from alembic import op
 
-revision = "0021_forget_undoes"
+revision = "0020_forget_undoes"
 down_revision = "0019_key_changes"
 branch_labels = None
 depends_on = None

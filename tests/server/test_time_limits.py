@@ -1,6 +1,7 @@
 """Every time field of the OpenAPI document, sent at the limits of its type: a time
 outside what kgmem can hold (before year 1 or after year 9999 once moved to UTC, a day
-that does not exist) is a 422 ``invalid_timestamp`` naming the field, never a 5xx; a time at the edge of the range is answered or refused clearly.
+that does not exist) is a 422 ``invalid_timestamp`` naming the field, never a 5xx; a
+time at the edge of the range is answered or refused clearly.
 
 The fields are read from the committed document, so a new time field is tested the day
 it appears; each operation's request body starts from the document's own example."""

@@ -27,7 +27,7 @@ import subprocess
 import tarfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -314,9 +314,11 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
                 check=False,
             )
             psql.stdin.write(after.encode())
-            psql.stdin.close()
         except BrokenPipeError:
             pass  # psql stopped at an error: its message says which
+        finally:
+            with suppress(BrokenPipeError):  # flushing to a psql that stopped
+                psql.stdin.close()
         if psql.wait() != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip()[-2000:]
@@ -525,18 +527,23 @@ def _register(source: str, target: str, rows: dict[str, Any]) -> list[sql.Compos
             )
         )
     for p in namespace_parts.PARTS:  # parents first
-        if rows["parts"].get(p.table):
-            done.append(_insert_rows(p, rows["parts"][p.table], source, target))
-            if p.identity is not None:
-                done.append(namespace_parts.identity_reset(p))
+        texts = rows["parts"].get(p.table)
+        if not texts:
+            continue
+        if p.identity is not None:
+            own = [json.loads(t)[p.identity] for t in texts]
+            done += namespace_parts.shift(p, min(own), max(own))
+        done.append(_insert_rows(p, texts, source, target))
+        if p.identity is not None:
+            done.append(namespace_parts.identity_reset(p))
     return done
 
 
 def _insert_rows(
     p: namespace_parts.Part, texts: list[str], source: str, target: str
 ) -> sql.Composable:
-    """One statement inserting a part's rows (``to_jsonb`` texts) with their own ids,
-    every name of ``source`` in them made ``target``."""
+    """One statement inserting a part's rows (``to_jsonb`` texts), every name of
+    ``source`` in them made ``target`` and their ids shifted (``namespace_parts.shift``)."""
     return sql.SQL(
         "INSERT INTO kgmem.{t} OVERRIDING SYSTEM VALUE SELECT r.* "
         "FROM jsonb_array_elements({rows}::jsonb) AS e(row), "
@@ -544,5 +551,5 @@ def _insert_rows(
     ).format(
         t=sql.Identifier(p.table),
         rows=sql.Literal("[" + ",".join(texts) + "]"),
-        renamed=namespace_parts.renamed(p, sql.SQL("e.row"), source, target),
+        renamed=namespace_parts.restored(p, sql.SQL("e.row"), source, target),
     )

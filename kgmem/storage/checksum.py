@@ -9,8 +9,9 @@ that hold no namespace's data (``namespace_parts.STORE_WIDE``: API keys, the rec
 embedding model). Rows are hashed one by one and the hashes summed, so the
 order rows come back in does not matter; row text is rendered with fixed session
 settings (UTC, ISO dates, exact floats) so that two servers agree. A namespace's name
-is blanked wherever a row holds it, so a namespace restored under another name has the
-same checksum.
+is blanked wherever a row holds it, and ids drawn from store-wide sequences are counted
+from the namespace's lowest, so a namespace restored under another name, or with its
+ids moved past those of the store it went into, has the same checksum.
 
 Synchronous (psycopg 3): used by ``kgmem backup``/``restore``/``checksum``.
 """
@@ -84,7 +85,7 @@ def namespace_checksum(conn: psycopg.Connection[Any], name: str) -> NamespaceChe
         )
     parts["ag_label"] = _labels(conn, name)
     for p in present_parts(conn):
-        neutral = namespace_parts.renamed(p, sql.SQL("to_jsonb(t)"), name, "")
+        neutral = namespace_parts.neutral(p, sql.SQL("to_jsonb(t)"), name)
         parts[f"kgmem.{p.table}"] = _part(
             conn,
             sql.SQL("kgmem.{}").format(sql.Identifier(p.table)),

@@ -46,16 +46,21 @@ class Part:
     """A store-wide table's share of a namespace.
 
     ``rows`` is a condition on the table's columns with ``{namespace}`` where the name
-    goes. ``identity`` names a column filled from a sequence (identity or serial), set
-    past the restored rows after a restore. ``kept_on_delete``: deleting the namespace
-    leaves the rows (``reason`` says why). ``copied`` False: backups leave the rows out
-    and checksums do not cover them (``reason`` says why); deletes remove them.
+    goes. ``identity`` names a column filled from a sequence (identity or serial): its
+    ids are store-wide, so a restore into a store that uses some of them shifts the
+    restored ones past its own (keeping their order), and ``refers`` names the columns
+    of a child holding a parent part's ids, as (column, parent table), shifted alike.
+    Checksums count such ids from the namespace's lowest, so a shift keeps them.
+    ``kept_on_delete``: deleting the namespace leaves the rows (``reason`` says why).
+    ``copied`` False: backups leave the rows out and checksums do not cover them
+    (``reason`` says why); deletes remove them.
     """
 
     table: str
     rows: str = "namespace = {namespace}"
     names: tuple[Naming, ...] = (Naming("namespace"),)
     identity: str | None = None
+    refers: tuple[tuple[str, str], ...] = ()
     kept_on_delete: bool = False
     copied: bool = True
     reason: str = ""
@@ -94,10 +99,20 @@ PARTS: tuple[Part, ...] = (
     Part("agent_scratch"),
     Part("budget"),
     Part("ledger_transaction", identity="id"),
-    Part("ledger_entry", rows=_OF_TRANSACTION, names=()),
+    Part(
+        "ledger_entry",
+        rows=_OF_TRANSACTION,
+        names=(),
+        refers=(("transaction_id", "ledger_transaction"),),
+    ),
     Part("ledger_balance"),
     Part("decision", identity="id"),
-    Part("decision_basis", rows=_OF_DECISION, names=()),
+    Part(
+        "decision_basis",
+        rows=_OF_DECISION,
+        names=(),
+        refers=(("decision_id", "decision"),),
+    ),
     Part("tier_policy"),
     Part("memory_tier"),
 )
@@ -141,12 +156,87 @@ def deletes(namespace: str) -> list[str]:
     ]
 
 
+def ids(p: Part) -> tuple[tuple[str, str], ...]:
+    """(column, part table) for each column of ``p`` holding ids of a part's sequence."""
+    own = ((p.identity, p.table),) if p.identity is not None else ()
+    return own + p.refers
+
+
 def renamed(p: Part, row: sql.Composable, source: str, target: str) -> sql.Composed:
     """SQL: the jsonb ``row`` of ``p`` (as ``to_jsonb`` gives it) with every name of
     namespace ``source`` in it made ``target``."""
+    return _changed(row, _renames(p, row, source, target))
+
+
+def restored(p: Part, row: sql.Composable, source: str, target: str) -> sql.Composed:
+    """SQL: ``renamed``, with every id shifted as ``shift`` decided for its table."""
+    shifts: list[sql.Composable] = []
+    for column, table in ids(p):
+        shift = sql.SQL("(SELECT shift FROM pg_temp.kgmem_shift WHERE tab = {})").format(
+            sql.Literal(table)
+        )
+        shifts += [sql.Literal(column), _id_plus(row, column, shift)]
+    return _changed(row, _renames(p, row, source, target) + shifts)
+
+
+def neutral(p: Part, row: sql.Composable, name: str) -> sql.Composed:
+    """SQL: the jsonb ``row`` of namespace ``name`` as checksums see it: names blanked,
+    ids counted from the lowest id of the namespace in their table."""
+    lows: list[sql.Composable] = []
+    for column, table in ids(p):
+        owner = part(table)
+        assert owner.identity is not None
+        low = sql.SQL("(SELECT -min({}) FROM kgmem.{} WHERE {})").format(
+            sql.Identifier(owner.identity),
+            sql.Identifier(table),
+            condition(owner, sql.Literal(name)),
+        )
+        lows += [sql.Literal(column), _id_plus(row, column, low)]
+    return _changed(row, _renames(p, row, name, "") + lows)
+
+
+def shift(p: Part, low: int, high: int) -> list[sql.Composable]:
+    """SQL: decide how far restored ids ``low``..``high`` of ``p``'s table move: not at
+    all when no row of the store has one of them, else past the store's highest
+    (the table is locked against inserts until the restore commits). Creates the
+    transaction's ``pg_temp.kgmem_shift`` table on first use."""
+    assert p.identity is not None
+    column, table = sql.Identifier(p.identity), sql.Identifier(p.table)
+    return [
+        sql.SQL(
+            "CREATE TEMP TABLE IF NOT EXISTS kgmem_shift (tab text PRIMARY KEY, shift bigint) "
+            "ON COMMIT DROP"
+        ),
+        sql.SQL("LOCK TABLE kgmem.{} IN SHARE ROW EXCLUSIVE MODE").format(table),
+        sql.SQL(
+            "INSERT INTO pg_temp.kgmem_shift SELECT {tab}, CASE WHEN EXISTS (SELECT 1 "
+            "FROM kgmem.{t} WHERE {c} BETWEEN {low} AND {high}) THEN greatest((SELECT max({c}) "
+            "FROM kgmem.{t}), pg_sequence_last_value(pg_get_serial_sequence({q}, {col}))) "
+            "- {low} + 1 ELSE 0 END"
+        ).format(
+            tab=sql.Literal(p.table),
+            t=table,
+            c=column,
+            low=sql.Literal(low),
+            high=sql.Literal(high),
+            q=sql.Literal(f"kgmem.{p.table}"),
+            col=sql.Literal(p.identity),
+        ),
+    ]
+
+
+def _id_plus(row: sql.Composable, column: str, amount: sql.Composable) -> sql.Composed:
+    return sql.SQL("to_jsonb(({} ->> {})::bigint + {})").format(row, sql.Literal(column), amount)
+
+
+def _renames(p: Part, row: sql.Composable, source: str, target: str) -> list[sql.Composable]:
     changes: list[sql.Composable] = []
     for naming in p.names:
         changes += [sql.Literal(naming.column), _renamed_value(naming, row, source, target)]
+    return changes
+
+
+def _changed(row: sql.Composable, changes: list[sql.Composable]) -> sql.Composed:
     if not changes:
         return sql.Composed([row])
     return sql.SQL("({} || jsonb_build_object({}))").format(row, sql.SQL(", ").join(changes))

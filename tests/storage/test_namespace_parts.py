@@ -5,6 +5,7 @@ namespace's data and is not registered fails here, before a backup misses it."""
 from __future__ import annotations
 
 import asyncio
+import json
 import tarfile
 from pathlib import Path
 
@@ -122,3 +123,37 @@ async def test_checksum_and_dump_cover_every_part_and_graph_table(
     for table in graph_tables:
         assert f"graph.{table}" in parts
         assert f"TABLE DATA {namespace} {table} " in listing, f"{table} is not dumped"
+
+
+def _renamed(conn: psycopg.Connection[object], table: str, row: dict[str, object]) -> object:
+    p = namespace_parts.part(table)
+    text = sql.SQL("{}::jsonb").format(sql.Literal(json.dumps(row)))
+    found = conn.execute(
+        sql.SQL("SELECT {}").format(namespace_parts.renamed(p, text, "old", "user"))
+    ).fetchone()
+    assert found is not None
+    return found[0]
+
+
+def test_a_rename_rewrites_every_column_holding_the_name(
+    catalogue: psycopg.Connection[object],
+) -> None:
+    definition = "CREATE INDEX i ON old._kg_vertex USING btree (uid)"
+    index = {"namespace": "old", "name": "i", "definition": definition}
+    assert _renamed(catalogue, "deferred_index", index) == {
+        "namespace": "user",
+        "name": "i",
+        "definition": 'CREATE INDEX i ON "user"._kg_vertex USING btree (uid)',
+    }
+    event = {"namespace": "old", "seq": 1, "type": "t", "body": {"namespace": "old", "ids": []}}
+    assert _renamed(catalogue, "event", event) == {
+        **event,
+        "namespace": "user",
+        "body": {"namespace": "user", "ids": []},
+    }
+
+
+def test_the_operations_doc_names_every_table_a_backup_copies_or_leaves() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    for table in REGISTERED | set(STORE_WIDE):
+        assert f"`{table}`" in doc, f"docs/operations.md does not say what happens to {table}"

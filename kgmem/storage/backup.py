@@ -469,7 +469,7 @@ def _drop_namespace(conn: psycopg.Connection[Any], name: str) -> list[sql.Compos
         drop.append(sql.SQL("SELECT ag_catalog.drop_graph({}, true)").format(sql.Literal(name)))
     present = set(checksum.tables(conn, "kgmem"))
     for p in reversed(namespace_parts.PARTS):
-        if p.table in present:
+        if p.table in present and not p.cascaded:
             drop.append(
                 sql.SQL("DELETE FROM kgmem.{} WHERE {}").format(
                     sql.Identifier(p.table), namespace_parts.condition(p, sql.Literal(name))

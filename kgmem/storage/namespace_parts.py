@@ -51,7 +51,9 @@ class Part:
     restored ones past its own (keeping their order), and ``refers`` names the columns
     of a child holding a parent part's ids, as (column, parent table), shifted alike.
     Checksums count such ids from the namespace's lowest, so a shift keeps them.
-    ``kept_on_delete``: deleting the namespace leaves the rows (``reason`` says why).
+    ``cascaded``: the table refuses direct deletes; its rows go with their parent's
+    (``ON DELETE CASCADE``). ``kept_on_delete``: deleting the namespace leaves the rows
+    (``reason`` says why).
     ``copied`` False: backups leave the rows out and checksums do not cover them
     (``reason`` says why); deletes remove them.
     """
@@ -61,6 +63,7 @@ class Part:
     names: tuple[Naming, ...] = (Naming("namespace"),)
     identity: str | None = None
     refers: tuple[tuple[str, str], ...] = ()
+    cascaded: bool = False
     kept_on_delete: bool = False
     copied: bool = True
     reason: str = ""
@@ -98,12 +101,13 @@ PARTS: tuple[Part, ...] = (
     Part("agent_state_version"),
     Part("agent_scratch"),
     Part("budget"),
-    Part("ledger_transaction", identity="id"),
+    Part("ledger_transaction", identity="id", cascaded=True),
     Part(
         "ledger_entry",
         rows=_OF_TRANSACTION,
         names=(),
         refers=(("transaction_id", "ledger_transaction"),),
+        cascaded=True,
     ),
     Part("ledger_balance"),
     Part("decision", identity="id"),
@@ -148,11 +152,11 @@ def condition(p: Part, namespace: sql.Composable) -> sql.Composed:
 def deletes(namespace: str) -> list[str]:
     """SQL statements deleting a namespace's rows, children first, with ``namespace``
     (a driver's placeholder such as ``$1``) where the name goes; parts kept on delete
-    are left alone."""
+    are left alone, cascaded ones go with their parents."""
     return [
         f"DELETE FROM kgmem.{p.table} WHERE {p.rows.format(namespace=namespace)}"
         for p in reversed(PARTS)
-        if not p.kept_on_delete
+        if not (p.kept_on_delete or p.cascaded)
     ]
 
 

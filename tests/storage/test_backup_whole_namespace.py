@@ -154,6 +154,8 @@ async def test_a_namespace_using_every_feature_comes_back_whole(
     finally:
         await restored.close()
     assert _events(target, "copy")[-1][0] > events[-1][0]
+    await asyncio.to_thread(backup.restore, target, path, replace=True)  # over the ledger
+    assert checksum.summary(target, "full")["digest"] == digest
 
 
 def _corrupted(path: Path, out: Path) -> None:

@@ -63,6 +63,15 @@ def test_a_table_keyed_to_a_part_is_a_part_listed_after_its_parent(
             assert order.index(parent) < order.index(child), f"{parent} must precede {child}"
 
 
+def test_a_cascaded_part_goes_with_its_parent(catalogue: psycopg.Connection[object]) -> None:
+    cascades = catalogue.execute(
+        "SELECT c.relname::text FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+        "WHERE k.contype = 'f' AND k.confdeltype = 'c' "
+        "AND c.relnamespace = 'kgmem'::regnamespace"
+    ).fetchall()
+    assert {p.table for p in PARTS if p.cascaded} <= {t for (t,) in cascades}
+
+
 def test_every_column_naming_a_namespace_is_declared(
     catalogue: psycopg.Connection[object],
 ) -> None:

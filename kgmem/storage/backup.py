@@ -3,9 +3,12 @@
 A backup is a tar file holding ``manifest.json`` (what it holds, the migration it was
 taken at, its checksum: ``kgmem.storage.checksum``) and ``data.dump``, a pg_dump
 archive (custom format) taken in the same snapshot the checksum was computed in. A
-namespace backup also holds ``rows.json``: its AGE labels, its ``kgmem.namespace``
-record and its rows in the store-wide tables keyed by namespace, which a dump of the
-graph schema alone would leave out.
+namespace backup also holds ``rows.json``: its AGE labels and its rows in the
+store-wide tables of schema ``kgmem`` (``kgmem.storage.namespace_parts``: its record,
+budgets and ledger, agent state, decisions, tiers, events...), which a dump of the
+graph schema alone would leave out. Rows are kept as PostgreSQL's own JSON text, so
+numbers, times and documents come back exactly; after a restore, the sequences that
+fill their ids are moved past them.
 
 AGE refers to a graph by the oid of its schema (``ag_graph.graphid``, ``ag_label.graph``);
 a restored schema gets a new oid, so a plain pg_restore leaves Cypher answering "graph
@@ -24,7 +27,7 @@ import subprocess
 import tarfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,13 +39,13 @@ import psycopg
 from psycopg import sql
 
 from kgmem.errors import InvalidBackup, NamespaceExists, StorageError, StoreNotEmpty
-from kgmem.storage import checksum, migrate
+from kgmem.storage import checksum, migrate, namespace_parts
 
 _log = logging.getLogger("kgmem.backup")
 
-FORMAT = 1
-
-_NAMESPACE_RECORD = "SELECT to_jsonb(t) FROM kgmem.namespace t WHERE name = %s"
+FORMAT = 2
+"""Format 1 (earlier kgmem) left out the rows of tables reached through a parent
+(ledger entries, decision bases) and checksummed a namespace differently."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +116,6 @@ def _describe(
             **stamp,  # type: ignore[arg-type]
         ), None
     ns = checksum.namespace_checksum(conn, namespace)
-    record = conn.execute(_NAMESPACE_RECORD, (namespace,)).fetchone()
-    assert record is not None
     manifest = Manifest(
         kind="namespace",
         namespace=namespace,
@@ -124,12 +125,11 @@ def _describe(
         namespaces=[namespace],
         **stamp,  # type: ignore[arg-type]
     )
-    return manifest, _namespace_rows(conn, namespace, record[0])
+    return manifest, _namespace_rows(conn, namespace)
 
 
-def _namespace_rows(
-    conn: psycopg.Connection[Any], namespace: str, record: dict[str, Any]
-) -> dict[str, Any]:
+def _namespace_rows(conn: psycopg.Connection[Any], namespace: str) -> dict[str, Any]:
+    """The namespace's AGE labels and, per part, its rows as ``to_jsonb`` text."""
     labels = conn.execute(
         "SELECT l.name::text, l.id, l.kind::text, c.relname::text, l.seq_name::text "
         "FROM ag_catalog.ag_label l JOIN ag_catalog.ag_graph g ON g.graphid = l.graph "
@@ -137,18 +137,17 @@ def _namespace_rows(
         "WHERE g.name = %s ORDER BY l.id",
         (namespace,),
     ).fetchall()
-    keyed: dict[str, list[Any]] = {}
-    for table in checksum.keyed_tables(conn):
-        query = sql.SQL("SELECT to_jsonb(t) FROM kgmem.{} t WHERE namespace = %s").format(
-            sql.Identifier(table)
+    parts: dict[str, list[str]] = {}
+    for p in checksum.present_parts(conn):
+        query = sql.SQL("SELECT to_jsonb(t)::text FROM kgmem.{} t WHERE {}").format(
+            sql.Identifier(p.table), namespace_parts.condition(p, sql.Literal(namespace))
         )
-        keyed[table] = [r[0] for r in conn.execute(query, (namespace,))]
+        parts[p.table] = [r[0] for r in conn.execute(query)]
     return {
-        "namespace": record,
         "labels": [
             {"name": n, "id": i, "kind": k, "table": t, "seq_name": s} for n, i, k, t, s in labels
         ],
-        "keyed": keyed,
+        "parts": parts,
     }
 
 
@@ -194,6 +193,12 @@ def _manifest(tar: tarfile.TarFile) -> Manifest:
         manifest = Manifest(**value)
     except (KeyError, AssertionError, ValueError, TypeError) as exc:
         raise InvalidBackup(f"the backup has no readable manifest: {exc}") from exc
+    if manifest.format == 1:
+        raise InvalidBackup(
+            "backup format 1 (an earlier kgmem) is not restored by this one: its namespace "
+            "backups miss ledger entries and decision bases; restore it with the kgmem "
+            "that made it and back it up again with this one"
+        )
     if manifest.format != FORMAT:
         raise InvalidBackup(f"backup format {manifest.format} is not {FORMAT}")
     known = [r.id for r in migrate.revisions()]
@@ -309,9 +314,11 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
                 check=False,
             )
             psql.stdin.write(after.encode())
-            psql.stdin.close()
         except BrokenPipeError:
             pass  # psql stopped at an error: its message says which
+        finally:
+            with suppress(BrokenPipeError):  # flushing to a psql that stopped
+                psql.stdin.close()
         if psql.wait() != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip()[-2000:]
@@ -393,7 +400,7 @@ def _restore_namespace(
         dump, rows = _renamed_copy(url, dump, manifest, rows, target)
         source = target
     with psycopg.connect(url) as conn:
-        before = _script(conn, _drop_namespace(conn, target) if taken else [])
+        before = _script(conn, _drop_namespace(conn, target))
         after = _script(conn, _register(source, target, rows))
     _apply(url, dump, before=before, after=after)
     with psycopg.connect(url) as conn:
@@ -415,9 +422,7 @@ def _renamed_copy(
         renamed = dump.with_name(f"{target}.dump")
         run_tool([pg_tool("pg_dump"), "-Fc", "-n", target, "-f", str(renamed), "-d", scratch_url])
         with psycopg.connect(scratch_url) as conn:
-            record = conn.execute(_NAMESPACE_RECORD, (target,)).fetchone()
-            assert record is not None
-            return renamed, _namespace_rows(conn, target, record[0])
+            return renamed, _namespace_rows(conn, target)
     finally:
         _drop_scratch(url, scratch)
 
@@ -456,17 +461,20 @@ def _exists(conn: psycopg.Connection[Any], name: str) -> bool:
 
 
 def _drop_namespace(conn: psycopg.Connection[Any], name: str) -> list[sql.Composable]:
-    """Statements dropping namespace ``name``: its graph and its rows in kgmem's tables."""
+    """Statements dropping namespace ``name``, if there is one: its graph and its rows
+    in every part, children first; also the rows a deleted namespace of that name
+    left (its events), which the restored ones replace."""
     drop: list[sql.Composable] = []
     if conn.execute("SELECT 1 FROM ag_catalog.ag_graph WHERE name = %s", (name,)).fetchone():
         drop.append(sql.SQL("SELECT ag_catalog.drop_graph({}, true)").format(sql.Literal(name)))
-    drop.append(sql.SQL("DELETE FROM kgmem.namespace WHERE name = {}").format(sql.Literal(name)))
-    for table in checksum.keyed_tables(conn):
-        drop.append(
-            sql.SQL("DELETE FROM kgmem.{} WHERE namespace = {}").format(
-                sql.Identifier(table), sql.Literal(name)
+    present = set(checksum.tables(conn, "kgmem"))
+    for p in reversed(namespace_parts.PARTS):
+        if p.table in present and not p.cascaded:
+            drop.append(
+                sql.SQL("DELETE FROM kgmem.{} WHERE {}").format(
+                    sql.Identifier(p.table), namespace_parts.condition(p, sql.Literal(name))
+                )
             )
-        )
     return drop
 
 
@@ -518,14 +526,30 @@ def _register(source: str, target: str, rows: dict[str, Any]) -> list[sql.Compos
                 schema, sql.Literal(target)
             )
         )
-    done.append(_insert_row("namespace", {**rows["namespace"], "name": target}))
-    for table, keyed in rows["keyed"].items():
-        done.extend(_insert_row(table, {**row, "namespace": target}) for row in keyed)
+    for p in namespace_parts.PARTS:  # parents first
+        texts = rows["parts"].get(p.table)
+        if not texts:
+            continue
+        if p.identity is not None:
+            own = [json.loads(t)[p.identity] for t in texts]
+            done += namespace_parts.shift(p, min(own), max(own))
+        done.append(_insert_rows(p, texts, source, target))
+        if p.identity is not None:
+            done.append(namespace_parts.identity_reset(p))
     return done
 
 
-def _insert_row(table: str, row: dict[str, Any]) -> sql.Composable:
+def _insert_rows(
+    p: namespace_parts.Part, texts: list[str], source: str, target: str
+) -> sql.Composable:
+    """One statement inserting a part's rows (``to_jsonb`` texts), every name of
+    ``source`` in them made ``target`` and their ids shifted (``namespace_parts.shift``)."""
     return sql.SQL(
-        "INSERT INTO kgmem.{t} OVERRIDING SYSTEM VALUE "
-        "SELECT * FROM jsonb_populate_record(NULL::kgmem.{t}, {row}::jsonb)"
-    ).format(t=sql.Identifier(table), row=sql.Literal(json.dumps(row)))
+        "INSERT INTO kgmem.{t} OVERRIDING SYSTEM VALUE SELECT r.* "
+        "FROM jsonb_array_elements({rows}::jsonb) AS e(row), "
+        "jsonb_populate_record(NULL::kgmem.{t}, {renamed}) AS r"
+    ).format(
+        t=sql.Identifier(p.table),
+        rows=sql.Literal("[" + ",".join(texts) + "]"),
+        renamed=namespace_parts.restored(p, sql.SQL("e.row"), source, target),
+    )

@@ -2,12 +2,16 @@
 
 Per namespace: every table of its graph schema (AGE's vertex and edge label tables
 with their properties, and kgmem's side tables: text, times, vectors, claims, scores),
-its labels, its ``kgmem.namespace`` record and its rows in the store-wide tables keyed
-by namespace. For a whole store, also the store-wide tables themselves (API keys, the
-recorded embedding model). Rows are hashed one by one and the hashes summed, so the
+its labels, and its rows in every store-wide table a backup copies
+(``kgmem.storage.namespace_parts.copied``: its ``kgmem.namespace`` record, budgets and
+ledger, agent state, decisions, tiers, events...). For a whole store, also the tables
+that hold no namespace's data (``namespace_parts.STORE_WIDE``: API keys, the recorded
+embedding model). Rows are hashed one by one and the hashes summed, so the
 order rows come back in does not matter; row text is rendered with fixed session
 settings (UTC, ISO dates, exact floats) so that two servers agree. A namespace's name
-is left out, so a namespace restored under another name has the same checksum.
+is blanked wherever a row holds it, and ids drawn from store-wide sequences are counted
+from the namespace's lowest, so a namespace restored under another name, or with its
+ids moved past those of the store it went into, has the same checksum.
 
 Synchronous (psycopg 3): used by ``kgmem backup``/``restore``/``checksum``.
 """
@@ -22,6 +26,7 @@ import psycopg
 from psycopg import sql
 
 from kgmem.errors import NamespaceNotFound
+from kgmem.storage import namespace_parts
 
 SESSION = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3"
 
@@ -72,25 +77,20 @@ def namespace_checksum(conn: psycopg.Connection[Any], name: str) -> NamespaceChe
     if conn.execute("SELECT 1 FROM kgmem.namespace WHERE name = %s", (name,)).fetchone() is None:
         raise NamespaceNotFound(f"namespace {name!r} does not exist", namespace=name)
     parts: dict[str, Part] = {}
-    for table in _tables(conn, name):
+    for table in tables(conn, name):
         parts[f"graph.{table}"] = _part(
             conn,
             sql.SQL("ONLY {}.{}").format(sql.Identifier(name), sql.Identifier(table)),
             sql.SQL("t::text"),
         )
     parts["ag_label"] = _labels(conn, name)
-    parts["kgmem.namespace"] = _part(
-        conn,
-        sql.SQL("kgmem.namespace"),
-        sql.SQL("(to_jsonb(t) - 'name')::text"),
-        where=sql.SQL("name = {}").format(sql.Literal(name)),
-    )
-    for table in keyed_tables(conn):
-        parts[f"kgmem.{table}"] = _part(
+    for p in present_parts(conn):
+        neutral = namespace_parts.neutral(p, sql.SQL("to_jsonb(t)"), name)
+        parts[f"kgmem.{p.table}"] = _part(
             conn,
-            sql.SQL("kgmem.{}").format(sql.Identifier(table)),
-            sql.SQL("(to_jsonb(t) - 'namespace')::text"),
-            where=sql.SQL("namespace = {}").format(sql.Literal(name)),
+            sql.SQL("kgmem.{}").format(sql.Identifier(p.table)),
+            sql.SQL("{}::text").format(neutral),
+            where=namespace_parts.condition(p, sql.Literal(name)),
         )
     vertices, edges = _counts(conn, name)
     return NamespaceChecksum(vertices=vertices, edges=edges, parts=parts)
@@ -100,27 +100,24 @@ def store_checksum(conn: psycopg.Connection[Any]) -> StoreChecksum:
     """The checksum of every namespace and of the store-wide tables."""
     names = [r[0] for r in conn.execute("SELECT name FROM kgmem.namespace ORDER BY name")]
     namespaces = {n: namespace_checksum(conn, n) for n in names}
-    keyed = set(keyed_tables(conn))
+    present = set(tables(conn, "kgmem"))
     store = {
         table: _part(conn, sql.SQL("kgmem.{}").format(sql.Identifier(table)), sql.SQL("t::text"))
-        for table in _tables(conn, "kgmem")
-        if table not in keyed and table != "namespace"
+        for table in sorted(namespace_parts.STORE_WIDE)
+        if table in present
     }
     return StoreChecksum(namespaces=namespaces, store=store)
 
 
-def keyed_tables(conn: psycopg.Connection[Any]) -> list[str]:
-    """The store-wide tables in schema ``kgmem`` with a ``namespace`` column."""
-    rows = conn.execute(
-        "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = 'kgmem' AND c.relkind IN ('r', 'p') AND a.attname = 'namespace' "
-        "AND NOT a.attisdropped ORDER BY c.relname"
-    )
-    return [r[0] for r in rows]
+def present_parts(conn: psycopg.Connection[Any]) -> list[namespace_parts.Part]:
+    """The parts a backup copies whose tables the store has (one at an older migration
+    lacks the later ones), parents first."""
+    present = set(tables(conn, "kgmem"))
+    return [p for p in namespace_parts.copied() if p.table in present]
 
 
-def _tables(conn: psycopg.Connection[Any], schema: str) -> list[str]:
+def tables(conn: psycopg.Connection[Any], schema: str) -> list[str]:
+    """The tables of ``schema`` by name."""
     rows = conn.execute(
         "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname",

@@ -12,7 +12,7 @@ import asyncpg
 from kgmem.errors import InvalidInput, NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
-from kgmem.storage import rows, structural, text_index
+from kgmem.storage import namespace_parts, rows, structural, text_index
 from kgmem.storage.cypher import reader_role
 from kgmem.storage.embeddings import PGVECTOR_HNSW, build_vector_indexes
 from kgmem.storage.labels import LabelCatalog, create_label_indexes
@@ -124,10 +124,12 @@ async def list_all(conn: asyncpg.Connection, only: list[str] | None = None) -> l
 
 
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
-    """Drop the graph of ``ns`` with all its label and side tables, its record and its
-    Cypher reader role (roles are cluster-wide: left alone they would pile up)."""
+    """Drop the graph of ``ns`` with all its label and side tables, its rows in the
+    store-wide tables (``namespace_parts``: all but its events) and its Cypher reader
+    role (roles are cluster-wide: left alone they would pile up)."""
     await conn.execute("SELECT ag_catalog.drop_graph($1, true)", ns.name)
-    await conn.execute("DELETE FROM kgmem.namespace WHERE name = $1", ns.name)
+    for statement in namespace_parts.deletes("$1"):
+        await conn.execute(statement, ns.name)
     role = reader_role(ns.name)
     if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role):
         await conn.execute(f"DROP OWNED BY {ident(role)}")

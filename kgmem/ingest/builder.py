@@ -44,6 +44,7 @@ from kgmem.ingest.stages import (
     Stage,
     WriteStage,
 )
+from kgmem.ingest.timeparse import readable
 from kgmem.ingest.types import (
     EntityMention,
     EpisodeOutcome,
@@ -303,6 +304,9 @@ class Builder:
                 episode.uid or f"ep-{uuid.uuid4().hex}", self.ctx.limits.max_uid_length
             )
             when = prepare.aware("reference_time", episode.reference_time)
+            for i, fact in enumerate(episode.facts):
+                readable(f"facts[{i}].valid_from", fact.valid_from, when or datetime.now(UTC))
+                readable(f"facts[{i}].valid_to", fact.valid_to, when or datetime.now(UTC))
         except KgmemError as exc:
             raise prepare._where(at, exc) from None
         return Work(namespace, uid, episode, when or datetime.now(UTC))

@@ -12,6 +12,9 @@ import re
 import warnings
 from datetime import UTC, datetime, timedelta
 
+from kgmem.errors import InvalidTimestamp
+from kgmem.model.times import in_utc_range
+
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _LAST_WEEKDAY = re.compile(r"^\s*(?:last|past|this past)\s+(" + "|".join(_WEEKDAYS) + r")\s*$")
 _IN_PREFIX = re.compile(r"^\s*(?:in|on|at|during|since)\s+", re.IGNORECASE)
@@ -30,6 +33,25 @@ def resolve_time(expression: str, reference: datetime) -> datetime | None:
         return _dateparser(_IN_PREFIX.sub("", text), reference)
     except OverflowError:  # it would lie before year 1 or after 9999
         return None
+
+
+def readable(name: str, value: datetime | str | None, reference: datetime) -> None:
+    """Refuse (``InvalidTimestamp`` naming ``name``) a time a caller gave that is
+    neither a time kgmem can hold nor an expression ``resolve_time`` reads."""
+    if value is None:
+        return
+    if isinstance(value, datetime):
+        found: datetime | None = value
+        if value.tzinfo is None:
+            raise InvalidTimestamp(f"{name} must include a timezone offset", field=name)
+    else:
+        found = resolve_time(value, reference)
+    try:
+        if found is None:
+            raise ValueError(f"{value!r} is neither an ISO 8601 time nor a date expression")
+        in_utc_range(found)
+    except ValueError as exc:
+        raise InvalidTimestamp(f"{name}: {exc}", field=name) from None
 
 
 def _dateparser(text: str, reference: datetime) -> datetime | None:

@@ -85,3 +85,28 @@ async def test_pipeline_config_round_trip_and_validation(
         json={"text": "hi", "entities": [{"name": "Nobody"}]},
     )
     assert r.json()["entities"] == []
+
+
+async def test_an_unreadable_fact_time_is_a_422_naming_it_and_nothing_is_written(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    base = f"/v1/namespaces/{namespace}"
+    fact = {"subject": "Maya", "predicate": "LIVES_IN", "object": "Porto"}
+    for field, value in (
+        ("valid_from", "sometime-ish maybe"),
+        ("valid_to", "when pigs fly"),
+        ("valid_from", "0001-01-01T00:00:00+01:00"),
+        ("valid_from", "2024-05-01T12:00:00+25:00"),
+    ):
+        body = {"text": "I live in Porto.", "uid": "ep-bad", "facts": [fact | {field: value}]}
+        r = await client.post(f"{base}/episodes", json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["code"] == "invalid_timestamp"
+        assert f"facts[0].{field}" in r.json()["detail"], r.text
+    batch = {"episodes": [{"text": "ok"}, {"text": "no", "facts": [fact | {"valid_to": "?!"}]}]}
+    r = await client.post(f"{base}/episodes/batch", json=batch)
+    assert r.status_code == 422 and "episodes[1]" in r.json()["detail"], r.text
+    assert (await client.get(f"{base}/episodes/ep-bad")).status_code == 404
+    good = fact | {"valid_from": "last Monday", "valid_to": "2030-01-01T00:00:00Z"}
+    r = await client.post(f"{base}/episodes", json={"text": "I live in Porto.", "facts": [good]})
+    assert r.status_code == 201, r.text

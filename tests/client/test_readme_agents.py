@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -60,8 +59,11 @@ async def keyed(fresh_database, tmp_path: Path) -> AsyncIterator[tuple[Settings,
 async def test_desktop_configuration_starts_kgmem_mcp(keyed) -> None:
     settings, _, secret = keyed
     server = json.loads(blocks("json")[0])["mcpServers"]["kgmem"]
-    command = shutil.which(server["command"]) or str(Path(sys.executable).with_name("kgmem"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KGMEM_")}
+    # As a desktop client starts it: the checkout's absolute path, no virtualenv on PATH.
+    command = server["command"].replace("/path/to/kgmem", str(ROOT))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KGMEM_", "VIRTUAL_ENV"))}
+    env["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+    env["KGMEM_VENV"] = str(Path(sys.executable).parents[1])
     env |= {k: v.replace("kgm_...", secret) for k, v in server["env"].items()}
     env |= {
         "PYTHONPATH": str(ROOT),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kgmem.cli import cypher_output
 from kgmem.cli.cypher_output import Format
@@ -152,7 +153,7 @@ class CypherConsole:
         klass = exc.extra.get("error_class")
         label = f"{exc.code}" + (f" ({klass})" if klass else "")
         at = f" at position {where}" if where is not None else ""
-        self.console.print(f"[bold red]{label}{at}:[/] {exc.detail}", highlight=False)
+        self.console.print(f"[bold red]{label}{at}:[/] {escape(exc.detail)}", highlight=False)
 
 
 def print_result(console: Console, result: Any, fmt: Format) -> None:

@@ -8,6 +8,7 @@ import json
 from typing import Any, Literal
 
 from rich.table import Table
+from rich.text import Text
 
 from kgmem.model import CypherResult
 
@@ -47,9 +48,12 @@ def _csv_cell(value: Any) -> str:
 
 def as_table(result: CypherResult) -> Table:
     """A rich table; nodes as ``(:Label {k: v})``, relationships as ``[:TYPE {k: v}]``."""
-    table = Table(*result.columns, show_lines=False)
+    # Values are text, never rich markup: a list "[1, 2]" or a "[:KNOWS]" stays as it is.
+    table = Table(show_lines=False)
+    for column in result.columns:
+        table.add_column(Text(column))
     for row in result.rows:
-        table.add_row(*(show(v) for v in row))
+        table.add_row(*(Text(show(v)) for v in row))
     note = f"{len(result.rows)} row(s)"
     if result.truncated:
         note += ", truncated at the row limit"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -172,4 +173,7 @@ def errors() -> None:
 
 def main() -> None:
     """Entry point of the ``kgmem`` script."""
+    # pgserver asks platformdirs for a runtime folder when imported, which warns where
+    # XDG_RUNTIME_DIR is unset (cron, containers, su) and falls back to /tmp: harmless.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     app()

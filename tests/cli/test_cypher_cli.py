@@ -166,3 +166,20 @@ async def test_csv_cells_hold_no_json(memory: Memory, people: str) -> None:
     rows = list(csv.reader(io.StringIO(text.split("\n", 1)[1])))  # after ":format" said
     assert rows[0] == ["n", "xs", "m", "z"]
     assert rows[1] == ['(:Person {uid: "alice", name: "Alice"})', "[1, 2]", "{a: true}", ""]
+
+
+async def test_the_table_shows_brackets_as_they_are(memory: Memory, people: str) -> None:
+    """Lists, relationships and text that looks like rich markup are printed verbatim."""
+    await memory.upsert_entity(
+        people, EntityWrite("tag", "Person", {"name": "[bold]Zed[/bold]", "tags": ["a", "b"]})
+    )
+    text, _ = await run_console(
+        memory,
+        people,
+        "MATCH (n:Person {name: '[bold]Zed[/bold]'}) RETURN n.name AS `[x]`, n.tags AS tags, "
+        "[1, 2] AS pair;",
+        "MATCH (n) RETURN n.[nope];",
+    )
+    assert "[bold]Zed[/bold]" in text and "[x]" in text
+    assert '["a", "b"]' in text or "[a, b]" in text
+    assert "[1, 2]" in text

@@ -181,6 +181,10 @@ def test_keys_cli_attaches_to_a_running_server_and_leaves_it_running(home: Path)
             (key_id, ["alpha"], ["write"])
         ]
         assert httpx.get(f"{server.url}/health").json()["database"]["ok"]
+        # As from cron, su or a container: no XDG_RUNTIME_DIR, and no warning about it.
+        bare = {k: v for k, v in env.items() if k != "XDG_RUNTIME_DIR"}
+        names = kgmem("namespaces", "list", env=bare)
+        assert names.returncode == 0 and "Warning" not in names.stderr, names.stderr
         revoked = kgmem("keys", "revoke", key_id, env=env)
         assert revoked.returncode == 0 and "revoked" in revoked.stdout
         missing = kgmem("keys", "revoke", "000000000000", env=env)

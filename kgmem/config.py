@@ -3,7 +3,7 @@
 Each concern has its own section class with its own prefix, so a component receives
 only the section it needs (``settings.database``, ``settings.embedding``, ...); the
 largest sections live in their own modules (``kgmem.database_settings``,
-``kgmem.replica_settings``) and are importable from here.
+``kgmem.replica_settings``, ``kgmem.quota_settings``) and are importable from here.
 Every field carries a description; ``kgmem settings`` prints them all and a contract
 test checks that docs/configuration.md documents each one.
 
@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from kgmem.database_settings import DatabaseSettings
+from kgmem.quota_settings import QuotaSettings
 from kgmem.replica_settings import ReplicaSettings
 
 DEFAULT_PORT = 7420
@@ -385,6 +386,15 @@ class BoltSettings(BaseSettings):
         "message, or to take in a reply, before it is closed (an open transaction is undone). "
         "Drivers retire pooled connections after an hour by default, before this closes them.",
     )
+    transaction_idle_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds an explicit transaction (BEGIN) may wait for the client's next "
+        "message, or for it to take in a reply; then it is rolled back, and the client's "
+        "next message fails with Neo.ClientError.Transaction.TransactionTimedOut (the "
+        "connection stays usable after RESET). A client that is not taking in replies is "
+        "closed instead.",
+    )
     max_connections: int = Field(
         default=400,
         ge=1,
@@ -510,6 +520,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     cypher: CypherSettings = Field(default_factory=CypherSettings)
     bolt: BoltSettings = Field(default_factory=BoltSettings)
+    quota: QuotaSettings = Field(default_factory=QuotaSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     events: EventSettings = Field(default_factory=EventSettings)
@@ -527,6 +538,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "ingest": IngestSettings,
     "cypher": CypherSettings,
     "bolt": BoltSettings,
+    "quota": QuotaSettings,
     "redis": RedisSettings,
     "cache": CacheSettings,
     "events": EventSettings,

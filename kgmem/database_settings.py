@@ -20,6 +20,16 @@ class DatabaseSettings(BaseSettings):
     )
     pool_min_size: int = Field(default=1, ge=0, le=100, description="Connections kept open.")
     pool_max_size: int = Field(default=10, ge=1, le=500, description="Most pooled connections.")
+    pool_reserve: int = Field(
+        default=3,
+        ge=0,
+        le=499,
+        description="Pooled connections kept for health checks, writes and administration: "
+        "analysts' Cypher (REST and Bolt queries, and Bolt's explicit transactions, held "
+        "across a client's messages) holds at most pool_max_size minus this many at once "
+        "(at least one). One more waits up to KGMEM_DATABASE_CONNECT_TIMEOUT_S, then is "
+        "refused with database_busy (Bolt: Neo.TransientError.General.DatabaseUnavailable).",
+    )
     search_connections: int = Field(
         default=2,
         ge=1,
@@ -32,6 +42,15 @@ class DatabaseSettings(BaseSettings):
     )
     statement_timeout_ms: int = Field(
         default=30_000, ge=0, description="statement_timeout for service queries (0: none)."
+    )
+    idle_in_transaction_timeout_ms: int = Field(
+        default=60_000,
+        ge=0,
+        description="PostgreSQL's idle_in_transaction_session_timeout on the service pool's "
+        "connections, in ms (0: none): the backstop that ends a transaction left open "
+        "without a statement (the connection is closed and the pool opens another). Keep "
+        "it above KGMEM_BOLT_TRANSACTION_IDLE_TIMEOUT_S, which ends idle Bolt transactions "
+        "with an answer to the client. Imports lift it for their batches.",
     )
     connect_timeout_s: float = Field(
         default=10.0, gt=0, description="Seconds to wait for a connection before failing."

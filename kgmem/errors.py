@@ -62,10 +62,16 @@
     │       └── CypherPermissionDenied cypher_permission_denied
     ├── StorageError                storage_error
     │   ├── DatabaseUnavailable     database_unavailable
-    │   │   └── ReplicaBehind       replica_behind
+    │   │   ├── ReplicaBehind       replica_behind
+    │   │   └── DatabaseBusy        database_busy
     │   ├── QueryTimeout            query_timeout
-    │   │   └── CypherTimeout       cypher_timeout
+    │   │   ├── CypherTimeout       cypher_timeout
+    │   │   └── TransactionTimedOut transaction_timed_out
     │   └── RedisUnavailable        redis_unavailable
+    ├── TooManyRequests             too_many_requests
+    │   ├── RateLimited             rate_limited
+    │   ├── TooManyConnections      too_many_connections
+    │   └── TooManyTransactions     too_many_transactions
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
@@ -372,9 +378,51 @@ class ReplicaBehind(DatabaseUnavailable):
     title = "Replica behind"
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """Every pooled connection that analysts' Cypher may hold is in use, past the wait
+    for one (the rest are kept for health checks, writes and administration)."""
+
+    code = "database_busy"
+    title = "Database busy"
+
+
 class QueryTimeout(StorageError):
     code = "query_timeout"
     title = "Query timed out"
+
+
+class TransactionTimedOut(QueryTimeout):
+    """An explicit transaction left idle past its limit was rolled back."""
+
+    code = "transaction_timed_out"
+    title = "Transaction timed out"
+
+
+class TooManyRequests(KgmemError):
+    """A key is past one of its limits (``kgmem.quotas``); ``retry_after_s`` says when
+    to try again."""
+
+    code = "too_many_requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_s: float, **extra: Any) -> None:
+        super().__init__(detail, retry_after_s=retry_after_s, **extra)
+        self.retry_after_s = retry_after_s
+
+
+class RateLimited(TooManyRequests):
+    code = "rate_limited"
+    title = "Request rate limit exceeded"
+
+
+class TooManyConnections(TooManyRequests):
+    code = "too_many_connections"
+    title = "Too many open connections for this key"
+
+
+class TooManyTransactions(TooManyRequests):
+    code = "too_many_transactions"
+    title = "Too many open transactions for this key"
 
 
 class RedisUnavailable(StorageError):

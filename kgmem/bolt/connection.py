@@ -7,10 +7,15 @@ share one deadline, ``handshake_timeout_s``, and a message may hold at most
 ``max_message_bytes_before_auth``; once authenticated, each whole message in and each
 batch of replies taken in by the client has ``idle_timeout_s``, and a message may hold
 ``max_message_bytes``. A deadline passed closes the connection without a FAILURE (the
-client is not waiting for one). A message too large, or not PackStream, gets a FAILURE
-and the connection closes: the rest of it is unread, so the next message cannot be
-found. Bad magic or no common version closes the connection as Neo4j does. While the
-connection is open, its session follows changes of its key (``Session.follow_key``).
+client is not waiting for one). While a transaction is open, the client has
+``transaction_idle_timeout_s`` to send its next message: past it the transaction is
+rolled back and the connection waits on, the next message answering why; a client
+not taking in replies for that long is closed. A message too large, or not
+PackStream, gets a FAILURE and the connection closes: the rest of it is unread, so the
+next message cannot be found. Bad magic or no common version closes the connection as
+Neo4j does. While the connection is open, its session follows changes of its key
+(``Session.follow_key``); a session that refuses its key's connection (past the key's
+limit) is closed once the FAILURE is sent.
 """
 
 from __future__ import annotations
@@ -112,9 +117,9 @@ class Connection:
                 await following
 
     async def _exchange(self, session: Session) -> None:
-        while True:
+        while not session.closing:
             try:
-                data = await self._within(session, read_message(self.reader, self._limit(session)))
+                data = await self._next_message(session)
             except PayloadTooLarge as exc:
                 await self._send(session, [failure(neo4j_code(exc), exc.detail)])
                 return
@@ -123,6 +128,23 @@ class Connection:
                 await self._send(session, [failure(INVALID_FORMAT, "not a valid Bolt message")])
                 return
             await self._send(session, await self._handle(session, message))
+
+    async def _next_message(self, session: Session) -> bytes:
+        """The next message's bytes; an open transaction the client leaves waiting past
+        its idle timeout meanwhile is ended, the read goes on."""
+        reading = asyncio.ensure_future(
+            self._within(session, read_message(self.reader, self._limit(session)))
+        )
+        try:
+            while session.tx is not None:
+                idle = self.settings.transaction_idle_timeout_s
+                done, _ = await asyncio.wait({reading}, timeout=idle)
+                if done:
+                    break
+                await session.end_idle_transaction()
+            return await reading
+        finally:
+            reading.cancel()  # nothing when it is done; a stopping server otherwise
 
     async def _handle(self, session: Session, message: Structure) -> list[Structure]:
         authenticated = session.who is not None
@@ -134,21 +156,26 @@ class Connection:
     async def _send(self, session: Session, replies: list[Structure]) -> None:
         for reply in replies:
             self.writer.write(frame(pack(reply)))
-        await self._within(session, self.writer.drain())
+        bound = self.settings.idle_timeout_s
+        if session.tx is not None:
+            bound = min(bound, self.settings.transaction_idle_timeout_s)
+        await self._within(session, self.writer.drain(), bound)
 
     def _limit(self, session: Session) -> int:
         if session.who is None:
             return self.settings.max_message_bytes_before_auth
         return self.settings.max_message_bytes
 
-    async def _within(self, session: Session | None, wait: Awaitable[_T]) -> _T:
+    async def _within(
+        self, session: Session | None, wait: Awaitable[_T], bound: float | None = None
+    ) -> _T:
         """``wait`` awaited within its bound: the authentication deadline until the
-        session has authenticated, then the idle timeout."""
+        session has authenticated, then ``bound`` (by default the idle timeout)."""
         try:
             if session is None or session.who is None:
                 async with asyncio.timeout_at(self.auth_deadline):
                     return await wait
-            async with asyncio.timeout(self.settings.idle_timeout_s):
+            async with asyncio.timeout(bound or self.settings.idle_timeout_s):
                 return await wait
         except TimeoutError:
             raise _DeadlinePassed from None

@@ -15,6 +15,8 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (errors.CypherPermissionDenied, "Neo.ClientError.Security.Forbidden"),
     (errors.Unauthenticated, "Neo.ClientError.Security.Unauthorized"),
     (errors.Forbidden, "Neo.ClientError.Security.Forbidden"),
+    (errors.TooManyTransactions, "Neo.TransientError.Transaction.MaximumTransactionLimitReached"),
+    (errors.TooManyRequests, "Neo.TransientError.Request.ResourceExhaustion"),
     (errors.CypherTimeout, "Neo.ClientError.Transaction.TransactionTimedOut"),
     (errors.QueryTimeout, "Neo.ClientError.Transaction.TransactionTimedOut"),
     (errors.NamespaceNotFound, "Neo.ClientError.Database.DatabaseNotFound"),

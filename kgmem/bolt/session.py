@@ -14,6 +14,12 @@ refuses this one from its next message on (until LOGOFF and LOGON with another),
 the FAILURE a new connection gets; an open transaction is rolled back at once when the
 key is refused, no longer reaches the transaction's namespace or scope, or the
 namespace is about to be deleted, and the next message answers why.
+
+The key's limits (``kgmem.quotas``) apply: the connection counts among the key's open
+connections from authentication on (one past the limit is refused and closed), each
+RUN and BEGIN counts against its request rate, and each transaction among its open
+transactions. A transaction left idle past ``transaction_idle_timeout_s`` is rolled
+back (``end_idle_transaction``), and the next message answers why.
 """
 
 from __future__ import annotations
@@ -35,12 +41,21 @@ from kgmem.bolt.packstream import Structure
 from kgmem.bolt.values import from_bolt, temporal_to_bolt, to_bolt
 from kgmem.config import BoltSettings
 from kgmem.cypher import Mode
-from kgmem.errors import AuthError, Forbidden, InvalidRequest, KgmemError, NamespaceNotFound
+from kgmem.errors import (
+    AuthError,
+    Forbidden,
+    InvalidRequest,
+    KgmemError,
+    NamespaceNotFound,
+    TooManyConnections,
+    TransactionTimedOut,
+)
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.cypher_transaction import Runner
 from kgmem.key_watch import Hold
 from kgmem.memory import Memory
 from kgmem.model import CypherResult
+from kgmem.quotas import Held
 
 HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x11, 0x12, 0x13
 DISCARD, PULL, ROUTE, LOGON, LOGOFF, TELEMETRY = 0x2F, 0x3F, 0x66, 0x6A, 0x6B, 0x54
@@ -104,7 +119,10 @@ class Session:
         """Why the key no longer admits this session (answers every message)."""
         self.broken: KgmemError | None = None
         """Why the open transaction was rolled back (answers the next message)."""
+        self.closing = False
+        """The connection is to close once the replies are sent."""
         self._credentials: str | None = None
+        self._held = Held()  # this connection, counted among its key's
         self._turn = asyncio.Lock()  # a message and a re-check of the key, one at a time
 
     async def handle(self, message: Structure) -> list[Structure]:
@@ -139,6 +157,21 @@ class Session:
     async def close(self) -> None:
         """Undo an open transaction (the connection is going away)."""
         await self._rollback()
+        self._held.release()
+
+    async def end_idle_transaction(self) -> None:
+        """Roll back the open transaction, idle past ``transaction_idle_timeout_s``; the
+        next message fails with ``TransactionTimedOut``."""
+        async with self._turn:
+            if self.tx is None:
+                return
+            seconds = self.settings.transaction_idle_timeout_s
+            self.broken = TransactionTimedOut(
+                f"the transaction waited more than {seconds:g} s for the client "
+                "(KGMEM_BOLT_TRANSACTION_IDLE_TIMEOUT_S) and was rolled back"
+            )
+            _log.info("%s: an idle transaction was rolled back", self.connection_id)
+            await self._rollback()
 
     async def _dispatch(self, message: Structure) -> list[Structure]:
         handlers: dict[int, Callable[..., Awaitable[list[Structure]]]] = {
@@ -211,12 +244,20 @@ class Session:
     async def _logoff(self, *_: Any) -> list[Structure]:
         self.who = None
         self.refused = None
+        self._held.release()
         return [_success({})]
 
     async def _authenticate(self, auth: dict[str, Any]) -> None:
         """The API key is the password (``credentials``); the user name is not used."""
         key = auth.get("credentials") if auth.get("scheme", "basic") != "none" else None
-        self.who = await identify(self.memory, key or None, local=self.local)
+        who = await identify(self.memory, key or None, local=self.local)
+        self._held.release()
+        try:
+            self._held = self.memory.quotas.hold("connections", _key_id(who))
+        except TooManyConnections:
+            self.closing = True
+            raise
+        self.who = who
         self._credentials = key or None
         self.refused = None
         self.hold.key_id = self.who.key.id if self.who.key is not None else None
@@ -240,6 +281,7 @@ class Session:
 
     async def _run(self, query: str, params: dict[str, Any], extra: Any = None) -> list[Structure]:
         started = time.perf_counter()
+        self._spend()
         values = {k: from_bolt(v) for k, v in (params or {}).items()}
         if self.tx is not None:
             result = await self._answer(query, values, self.tx.namespace, self.tx.mode)
@@ -322,14 +364,28 @@ class Session:
             raise InvalidRequest("a transaction is already open: COMMIT or ROLLBACK it first")
         namespace, mode = self._target(extra or {})
         assert self.who is not None
+        self._spend()
         stack = AsyncExitStack()
-        if namespace == SYSTEM:
-            run: Runner = _system_query
-        else:
-            admit(self.who, "read", namespace)
-            run = await stack.enter_async_context(self.memory.cypher_transaction(namespace, mode))
+        stack.callback(self.memory.quotas.hold("transactions", _key_id(self.who)).release)
+        try:
+            run = await self._enter(stack, namespace, mode)
+        except BaseException:
+            await stack.aclose()
+            raise
         self.tx = _Transaction(namespace, mode, stack, run)
         return [_success({})]
+
+    async def _enter(self, stack: AsyncExitStack, namespace: str, mode: Mode) -> Runner:
+        if namespace == SYSTEM:
+            return _system_query
+        assert self.who is not None
+        admit(self.who, "read", namespace)
+        return await stack.enter_async_context(self.memory.cypher_transaction(namespace, mode))
+
+    def _spend(self) -> None:
+        """Count a request against the key's rate."""
+        assert self.who is not None
+        self.memory.quotas.spend(_key_id(self.who))
 
     async def _commit(self, *_: Any) -> list[Structure]:
         if self.tx is None:
@@ -371,6 +427,10 @@ def _success(meta: dict[str, Any]) -> Structure:
 def failure(code: str, message: str) -> Structure:
     """A FAILURE reply with Neo4j status ``code``."""
     return Structure(FAILURE, ({"code": code, "message": message},))
+
+
+def _key_id(who: Principal) -> str | None:
+    return who.key.id if who.key is not None else None
 
 
 def _ms(started: float) -> int:

@@ -4,7 +4,8 @@ A read runs in a READ ONLY transaction as the namespace's reader role; a write r
 an ordinary transaction as the service's own role (the caller checked the key's
 scope). Both get the Cypher statement timeout; rows are capped at the request's limit
 (at most ``KGMEM_CYPHER_MAX_ROWS``), one more row is fetched to tell whether the cap
-cut the answer. At most ``KGMEM_CYPHER_CONCURRENT_QUERIES`` run at once per process,
+cut the answer. At most ``KGMEM_CYPHER_CONCURRENT_QUERIES`` run at once per process
+(on connections of the pool's share for analysts, ``Database.sharing``),
 a read's sorts and hashes get ``KGMEM_CYPHER_WORK_MEM`` each, and an answer larger
 than ``KGMEM_CYPHER_MAX_RESULT_BYTES`` is refused before it is decoded.
 """
@@ -53,7 +54,7 @@ async def run(
     planned = time.perf_counter()
     cap = _cap(request.limit, settings)
     call = call_of(namespace, checked, request.params, cap)
-    async with ctx.db.limited("cypher", settings.concurrent_queries):
+    async with ctx.db.limited("cypher", settings.concurrent_queries), ctx.db.sharing():
         if request.mode == "read":
             raw = await _read(ctx, namespace, call, settings)
         else:

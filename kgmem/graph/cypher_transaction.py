@@ -1,6 +1,7 @@
 """Several analyst Cypher queries in one database transaction (Bolt's explicit
 transactions): the same checks, role, statement timeout and row cap as
-``kgmem.graph.cypher.run``, on one connection held until commit or rollback."""
+``kgmem.graph.cypher.run``, on one connection held until commit or rollback, taken
+from the pool's share for analysts (``Database.sharing``)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ async def transaction(
     validate_namespace_name(namespace)
     if mode == "read":
         await graph_cypher.reader_role(ctx, namespace)
-    async with ctx.db.transaction(readonly=mode == "read") as conn:
+    async with ctx.db.sharing(), ctx.db.transaction(readonly=mode == "read") as conn:
         if mode == "read":
             if not await cypher_store.enter_read(conn, namespace, settings):
                 raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")

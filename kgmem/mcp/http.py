@@ -3,8 +3,9 @@
 Each request is authenticated like a REST request (a key as ``Authorization: Bearer``
 or ``X-API-Key``; without keys, loopback clients only) before the SDK sees it; the
 tools then read the caller from the request. Authentication failures are raised as
-kgmem errors for the host app to answer as problems. Sessions are stateless, so any
-worker process can answer any request.
+kgmem errors for the host app to answer as problems, and so is a key past its request
+rate (``kgmem.quotas``: 429 ``rate_limited``). Sessions are stateless, so any worker
+process can answer any request, and there is no session for a key to hold open.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class McpEndpoint:
             raise Forbidden(
                 "without an API key, MCP is served only to http://127.0.0.1 or localhost"
             )
+        self.memory.quotas.spend(who.key.id if who.key is not None else None)
         state = {**scope.get("state", {}), _PRINCIPAL: who}
         await self.manager.handle_request({**scope, "state": state}, receive, send)
 

@@ -56,6 +56,7 @@ from kgmem.model import (
     TimelineEntry,
     VerificationRun,
 )
+from kgmem.quotas import Quotas
 from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
 from kgmem.storage import (
@@ -107,6 +108,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         """Key checks reused for a few seconds (``kgmem.key_cache``)."""
         self.key_watch = KeyWatch(ctx.db, self.key_checks, settings.auth.recheck_s)
         """Key and namespace changes from every process (``kgmem.key_watch``)."""
+        self.quotas = Quotas(settings.quota)
+        """What each key may hold and send at once, for every door (``kgmem.quotas``)."""
         self.building = Builder(ctx, settings.ingest)
         self.live = Live(ctx.db, settings)
         """The read cache and change events; every committed write calls ``live.changed``."""

@@ -1,5 +1,7 @@
 """Who may do what over HTTP: the key comes as ``Authorization: Bearer kgm_...`` or
 ``X-API-Key``, and the rules are ``kgmem.access``'s (loopback clients count as local).
+Each request a key makes counts against its rate (``kgmem.quotas``); re-checks of a
+stream's key do not.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "memory_of",
     "principal",
     "require",
+    "still_admitted",
 ]
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `kgmem keys create`.")
@@ -42,16 +45,32 @@ async def principal(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     header_key: str | None = Depends(api_key_header),
 ) -> Principal:
-    """Authenticate the request (see ``kgmem.access``)."""
+    """Authenticate the request (see ``kgmem.access``) and count it against the key's
+    rate (``RateLimited`` past it)."""
     presented = credentials.credentials if credentials is not None else header_key
-    client = request.client.host if request.client else None
-    return await identify(memory_of(request), presented, local=is_loopback(client))
+    who = await _identified(request, presented)
+    memory_of(request).quotas.spend(who.key.id if who.key is not None else None)
+    return who
 
 
 async def authorize(request: Request, scope: Scope, namespace: str | None) -> Principal:
     """What ``require(scope)`` does, for a handler outside FastAPI's dependencies."""
     who = await principal(request, await bearer(request), await api_key_header(request))
     return admit(who, scope, namespace)
+
+
+async def still_admitted(request: Request, scope: Scope, namespace: str | None) -> Principal:
+    """``authorize`` again for a request being served (a stream's key re-checked),
+    without counting a request."""
+    credentials = await bearer(request)
+    presented = credentials.credentials if credentials is not None else None
+    who = await _identified(request, presented or await api_key_header(request))
+    return admit(who, scope, namespace)
+
+
+async def _identified(request: Request, presented: str | None) -> Principal:
+    client = request.client.host if request.client else None
+    return await identify(memory_of(request), presented, local=is_loopback(client))
 
 
 def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:

@@ -8,6 +8,7 @@ Every error response carries ``type``, ``title``, ``status``, ``detail`` and a s
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,7 @@ STATUS: Mapping[type[KgmemError], int] = {
     errors.Unauthenticated: 401,
     errors.DatabaseUnavailable: 503,
     errors.QueryTimeout: 504,
+    errors.TooManyRequests: 429,
     errors.EmbeddingError: 502,
     errors.ExtractionError: 502,
 }
@@ -66,7 +68,8 @@ def status_of(cls: type[KgmemError]) -> int:
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """A problem+json response."""
+    """A problem+json response; a ``retry_after_s`` among ``extra`` is also sent as
+    Retry-After (whole seconds, at least one)."""
     body = {
         "type": TYPE_BASE + code,
         "title": title,
@@ -75,7 +78,9 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
         "code": code,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(extra.get("retry_after_s"), int | float):
+        headers["Retry-After"] = str(max(1, math.ceil(extra["retry_after_s"])))
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 

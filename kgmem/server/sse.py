@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 
 import orjson
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
 
 from kgmem.errors import KgmemError
 from kgmem.live import Event, Reset
+from kgmem.quotas import Held
 from kgmem.server.problems import from_error
 
 RETRY_MS = 2000
@@ -55,13 +57,26 @@ async def messages(
 
 
 def event_response(
-    body: AsyncIterator[ServerSentEvent], *, keepalive_s: float
+    body: AsyncIterator[ServerSentEvent], *, keepalive_s: float, held: Held
 ) -> EventSourceResponse:
-    """The streamed response: a ``keep-alive`` comment every ``keepalive_s``."""
+    """The streamed response: a ``keep-alive`` comment every ``keepalive_s``; ``held``
+    (the stream counted among its key's connections) is released when it ends, however
+    it ends (also when the body never started)."""
     return EventSourceResponse(
-        body,
+        _releasing(body, held),
+        background=BackgroundTask(held.release),
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         ping=keepalive_s,
         sep=_SEP,
         ping_message_factory=lambda: ServerSentEvent(comment="keep-alive", sep=_SEP),
     )
+
+
+async def _releasing(
+    body: AsyncIterator[ServerSentEvent], held: Held
+) -> AsyncIterator[ServerSentEvent]:
+    try:
+        async for item in body:
+            yield item
+    finally:
+        held.release()

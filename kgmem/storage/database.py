@@ -26,7 +26,13 @@ import asyncpg
 from pgvector.asyncpg import register_vector
 
 from kgmem.database_settings import DatabaseSettings
-from kgmem.errors import DatabaseUnavailable, MissingExtension, StorageError, WriteConflict
+from kgmem.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    MissingExtension,
+    StorageError,
+    WriteConflict,
+)
 from kgmem.storage import backends, migrate
 from kgmem.storage.driver_errors import UNAVAILABLE, breaks_link, translated
 from kgmem.storage.embeddings import PGVECTOR_HNSW
@@ -109,6 +115,10 @@ class Database:
     """Namespaces the search path found (``kgmem.storage.namespace_cache``)."""
     search_connections: int = 2
     """Most pooled connections searches use at once (``searching``)."""
+    shared_connections: int = 10
+    """Most pooled connections analysts' Cypher holds at once (``sharing``)."""
+    share_wait_s: float = 10.0
+    """How long ``sharing`` waits for a place before refusing."""
     hnsw_build: tuple[int, int] = PGVECTOR_HNSW
     """(m, ef_construction) of the HNSW indexes of namespaces created from now on."""
     state: DatabaseState = field(default_factory=DatabaseState)
@@ -139,6 +149,28 @@ class Database:
         Whoever holds one must not wait for another (that could wait forever)."""
         async with self.limited("search", self.search_connections), self.acquire() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def sharing(self) -> AsyncIterator[None]:
+        """A place among the ``shared_connections`` that analysts' Cypher (a query, an
+        explicit transaction held across a client's messages) may hold at once, so that
+        the rest of the pool stays free for health checks, writes and administration.
+        Waits up to ``share_wait_s`` for one, then raises ``DatabaseBusy``. Take it
+        before the connection, and never while holding another place."""
+        gate = self._gates.setdefault("shared", asyncio.Semaphore(self.shared_connections))
+        try:
+            async with asyncio.timeout(self.share_wait_s):
+                await gate.acquire()
+        except TimeoutError:
+            raise DatabaseBusy(
+                f"all {self.shared_connections} database connections analysts' Cypher may "
+                f"hold are in use (open transactions, long queries); try again shortly",
+                retry_after_s=1,
+            ) from None
+        try:
+            yield
+        finally:
+            gate.release()
 
     @asynccontextmanager
     async def limited(self, kind: str, at_once: int) -> AsyncIterator[None]:
@@ -306,6 +338,8 @@ async def open_database(
         ef_search=settings.hnsw_ef_search,
         keyword_candidates=settings.keyword_candidates,
         search_connections=settings.search_connections,
+        shared_connections=max(1, settings.pool_max_size - settings.pool_reserve),
+        share_wait_s=settings.connect_timeout_s,
         hnsw_build=(settings.hnsw_m, settings.hnsw_ef_construction),
     )
 
@@ -327,6 +361,9 @@ async def open_pool(
             server_settings={
                 "search_path": 'ag_catalog, "$user", public',
                 "statement_timeout": str(settings.statement_timeout_ms),
+                # The backstop for a transaction its holder forgot (kgmem's own, a Bolt
+                # client's): PostgreSQL ends the session and the pool replaces it.
+                "idle_in_transaction_session_timeout": str(settings.idle_in_transaction_timeout_ms),
                 "application_name": APPLICATION,
                 "jit": "off",
                 # Parallel workers only slow the short statements a server like this

@@ -92,7 +92,13 @@ async def open_replicas(
         url = secret.get_secret_value()
         pool, connections = await open_pool(url, pool_settings)
         # The same cluster: the namespace and label caches hold for it too.
-        db = replace(primary, pool=pool, url=url, connections=connections)
+        db = replace(
+            primary,
+            pool=pool,
+            url=url,
+            connections=connections,
+            shared_connections=settings.pool_max_size,  # no health checks nor writes here
+        )
         members.append(Replica(name=_name(url), db=db))
     return Replicas(members=members, settings=settings)
 

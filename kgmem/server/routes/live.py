@@ -12,7 +12,7 @@ from kgmem.errors import InvalidRequest
 from kgmem.live import EVENT_TYPES
 from kgmem.live.events import parse_position
 from kgmem.metrics import CONTENT_TYPE, render
-from kgmem.server.auth import Reader, authorize, memory_of
+from kgmem.server.auth import Reader, authorize, memory_of, still_admitted
 from kgmem.server.observe import sample_gauges
 from kgmem.server.sse import event_response, messages
 
@@ -53,12 +53,19 @@ async def events(
     if last:
         parse_position(last)
     wanted = _types(types)
-    feed = memory.live.follow(ns, last or None)
-    first = await anext(feed)
     key_id = who.key.id if who.key is not None else None
-    admitted = memory.key_watch.while_admitted(key_id, feed, lambda: authorize(request, "read", ns))
+    held = memory.quotas.hold("connections", key_id)
+    try:
+        feed = memory.live.follow(ns, last or None)
+        first = await anext(feed)
+    except BaseException:
+        held.release()
+        raise
+    admitted = memory.key_watch.while_admitted(
+        key_id, feed, lambda: still_admitted(request, "read", ns)
+    )
     body = messages(first, admitted, types=wanted)
-    return event_response(body, keepalive_s=memory.live.event_settings.keepalive_s)
+    return event_response(body, keepalive_s=memory.live.event_settings.keepalive_s, held=held)
 
 
 def _types(text: str | None) -> frozenset[str] | None:

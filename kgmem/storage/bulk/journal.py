@@ -13,11 +13,13 @@ from kgmem.storage.bulk.rows import field
 
 
 async def lift_timeout(conn: asyncpg.Connection) -> None:
-    """No statement timeout for the rest of this transaction: a batch of a large load,
-    an index build or ANALYZE may rightly take longer than a request may (the backend
-    is renamed meanwhile, so the watchdog leaves it alone)."""
+    """No statement or idle timeout for the rest of this transaction: a batch of a
+    large load, an index build or ANALYZE may rightly take longer than a request may,
+    and the loader may read and parse the next rows meanwhile (the backend is renamed
+    too, so the watchdog leaves it alone)."""
     await conn.execute(
         "SELECT set_config('statement_timeout', '0', true), "
+        "set_config('idle_in_transaction_session_timeout', '0', true), "
         "set_config('application_name', 'kgmem-import', true)"
     )
 

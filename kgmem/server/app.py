@@ -58,7 +58,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflict with the stored state",
         413: "Body too large",
         422: "Invalid input",
-        503: "Database unavailable",
+        429: "The key is over its request rate, open streams or transactions (Retry-After)",
+        503: "Database unavailable, or its connections all in use",
     }.items()
 }
 

@@ -14,7 +14,8 @@ from kgmem.errors import InvalidIdentifier, InvalidNamespaceName, InvalidUid
 
 _NAMESPACE = re.compile(r"[a-z][a-z0-9_]{2,62}")
 _LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
-_PROPERTY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+# Unicode letters (``größe``, ``名前``), digits and _: Python's ``\w``.
+_PROPERTY = re.compile(r"[^\W\d]\w{0,127}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 RESERVED_NAMESPACES = frozenset(
@@ -76,10 +77,12 @@ def validate_label(label: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def validate_property_key(key: str) -> str:
-    """Return ``key`` if it is a valid property name (an identifier of up to 128)."""
+    """Return ``key`` if it is a valid property name: up to 128 letters (any script),
+    digits and ``_``, not starting with a digit. Cypher reads a name with non-ASCII
+    letters in back quotes (``n.`größe```)."""
     if not isinstance(key, str) or not _PROPERTY.fullmatch(key):
         raise InvalidIdentifier(
-            f"property name {key!r} must be up to 128 letters, digits or _, "
+            f"property name {key!r} must be up to 128 letters (any script), digits or _, "
             "not starting with a digit",
             field="properties",
         )

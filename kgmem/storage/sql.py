@@ -7,6 +7,7 @@ Every identifier that reaches this module has already passed
 from __future__ import annotations
 
 import hashlib
+import re
 
 
 def ident(name: str) -> str:
@@ -29,4 +30,8 @@ def literal(text: str) -> str:
 def index_name(label: str, prop: str) -> str:
     """A deterministic index name for ``label.prop`` that fits in 63 bytes."""
     digest = hashlib.sha1(f"{label}.{prop}".encode(), usedforsecurity=False).hexdigest()[:8]
-    return f"{label[:36]}_{prop[:16]}_{digest}_idx"
+    # Non-ASCII letters of a property name would count several bytes each: the digest
+    # keeps names apart, the readable part stays ASCII.
+    readable = re.sub(r"[^A-Za-z0-9_]", "_", prop)
+    # Cut to PostgreSQL's 63 bytes as it would itself, so stored names stay the same.
+    return f"{label[:36]}_{readable[:16]}_{digest}_idx"[:63]

@@ -7,6 +7,7 @@ from kgmem.schema import (
     validate_property_key,
     validate_uid,
 )
+from kgmem.storage.sql import index_name
 
 
 @pytest.mark.parametrize("name", ["abc", "team_42", "a" * 63, "x_y"])
@@ -51,12 +52,17 @@ def test_bad_labels_are_refused(label: str) -> None:
         validate_label(label)
 
 
-@pytest.mark.parametrize("key", ["name", "_private", "birth_date", "x1"])
+@pytest.mark.parametrize(
+    "key", ["name", "_private", "birth_date", "x1", "größe", "名前", "Ωmega_2"]
+)
 def test_valid_property_keys_pass(key: str) -> None:
     assert validate_property_key(key) == key
 
 
-@pytest.mark.parametrize("key", ["", "1a", "a-b", "a b", "desc", "ORDER", "match", "a" * 129])
+@pytest.mark.parametrize(
+    "key",
+    ["", "1a", "a-b", "a b", "desc", "ORDER", "match", "a" * 129, "\u0661x", "a·b", "x€", 'a"b'],
+)
 def test_bad_property_keys_are_refused(key: str) -> None:
     with pytest.raises(InvalidIdentifier):
         validate_property_key(key)
@@ -71,3 +77,10 @@ def test_valid_uids_pass(uid: str) -> None:
 def test_bad_uids_are_refused(uid: str) -> None:
     with pytest.raises(InvalidUid):
         validate_uid(uid, 512)
+
+
+@pytest.mark.parametrize("prop", ["name", "größe" * 25, "名前" * 60, "a" * 128])
+def test_an_index_name_fits_postgres_for_any_property_name(prop: str) -> None:
+    name = index_name("L" * 63, validate_property_key(prop))
+    assert len(name.encode()) <= 63 and name.isascii()
+    assert index_name("L", prop) != index_name("L", prop + "x")

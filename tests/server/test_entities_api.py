@@ -141,3 +141,24 @@ async def test_unknown_namespace_and_route(client: httpx.AsyncClient) -> None:
     assert_problem(await client.get("/v1/namespaces/t_none/entities/a"), 404, "namespace_not_found")
     assert_problem(await client.get("/v1/nothing"), 404, "route_not_found")
     assert_problem(await client.patch("/v1/namespaces"), 405, "method_not_allowed")
+
+
+async def test_a_property_named_in_any_script_is_stored_and_read_in_cypher(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    url = f"/v1/namespaces/{namespace}"
+    body = {"label": "Person", "properties": {"name": "Jürgen", "größe": 1.82, "名前": "ユルゲン"}}
+    assert (await client.put(f"{url}/entities/jurgen", json=body)).status_code in (200, 201)
+    got = (await client.get(f"{url}/entities/jurgen")).json()
+    assert got["entity"]["properties"]["größe"] == 1.82
+    query = "MATCH (n:Person) WHERE n.`größe` > 1.8 RETURN n.`名前` AS name"
+    answer = await client.post(f"{url}/cypher", json={"query": query})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == [["ユルゲン"]]
+    bare = await client.post(f"{url}/cypher", json={"query": "MATCH (n) RETURN n.größe"})
+    assert bare.status_code == 422 and "back quotes" in bare.json()["detail"]
+    refused = await client.put(
+        f"{url}/entities/x", json={"label": "Person", "properties": {"a-b": 1}}
+    )
+    assert_problem(refused, 422, "invalid_identifier")
+    assert "any script" in refused.json()["detail"]

@@ -18,6 +18,7 @@ from kgmem.context import build_context
 from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
 from kgmem.mcp.arguments import EpisodeArg
 from kgmem.mcp.door import Door, reported
+from kgmem.mcp.strict import StrictServer
 from kgmem.model import (
     CausalQuery,
     ContextQuery,
@@ -45,7 +46,7 @@ status, and use verify_claim before asserting a disputed value."""
 
 def build_server(door: Door) -> MCPServer:
     """An MCP server whose tools serve ``door.memory`` to ``door.caller``."""
-    server: MCPServer = MCPServer(
+    server: MCPServer = StrictServer(
         "kgmem", instructions=INSTRUCTIONS, version=kgmem.__version__, log_level="WARNING"
     )
     _writes(server, door)

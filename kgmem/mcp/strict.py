@@ -1,0 +1,42 @@
+"""An MCP server that refuses arguments its tools do not take.
+
+The SDK builds each tool's argument model from the function's signature and drops
+arguments it does not know, so a misspelled one (``speakr``, ``ttl``) would be
+silently lost where REST answers 422. Here a call naming one is refused with
+``invalid_request`` and the arguments the tool takes, as REST refuses unknown fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import CallToolResult, InputRequiredResult
+
+
+class StrictServer(MCPServer):
+    """``MCPServer`` whose tools refuse unknown arguments."""
+
+    _taken: dict[str, frozenset[str]] | None = None
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        taken = (await self._arguments()).get(name)
+        unknown = sorted(set(arguments) - taken) if taken is not None else []
+        if unknown:
+            raise ToolError(
+                f"invalid_request: {name} takes no argument {', '.join(map(repr, unknown))}; "
+                f"its arguments are {', '.join(sorted(taken or ()))}"
+            )
+        return await super().call_tool(name, arguments, context)
+
+    async def _arguments(self) -> dict[str, frozenset[str]]:
+        """Each tool's argument names (the tools are all registered before serving)."""
+        if self._taken is None:
+            self._taken = {
+                t.name: frozenset(t.input_schema.get("properties", {}))
+                for t in await self.list_tools()
+            }
+        return self._taken

@@ -347,7 +347,7 @@ class Builder:
 
     def _extractor(self, namespace: str, name: str, config: PipelineConfig) -> Extractor:
         if name == "structured":
-            return StructuredExtractor()
+            return StructuredExtractor(self.ctx.schema)
         if name == "known":
             return KnownEntityExtractor()
         if name == "rules":

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from kgmem.ingest import phrases, rules
 from kgmem.ingest.resolve import NameIndex
 from kgmem.ingest.types import EntityMention, Work
+from kgmem.schema import GraphSchema
 
 
 class ExtractorUnavailable(Exception):
@@ -37,6 +38,9 @@ class StructuredExtractor:
 
     name = "structured"
 
+    def __init__(self, schema: GraphSchema) -> None:
+        self.schema = schema
+
     async def extract(self, work: Work, index: NameIndex) -> None:
         episode, found = work.episode, work.extraction
         if episode.speaker:
@@ -45,8 +49,10 @@ class StructuredExtractor:
             found.add_entity(mention)
         for fact in episode.facts:
             found.facts.append(fact)
-            for name in (fact.subject, fact.object):
-                found.add_entity(EntityMention(name=name))
+            found.add_entity(EntityMention(name=fact.subject))
+            found.add_entity(
+                EntityMention(name=fact.object, label=self.schema.object_label(fact.predicate))
+            )
 
 
 class KnownEntityExtractor:

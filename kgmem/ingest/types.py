@@ -3,6 +3,7 @@ outcomes out. All frozen except ``Work``, the one record a pipeline run fills in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,12 +75,18 @@ class Extraction:
     tokens: int = 0
 
     def add_entity(self, mention: EntityMention) -> None:
-        """Add a mention unless one of the same folded name is there already."""
+        """Add a mention unless one of the same folded name is there already; one there
+        as a bare ``Entity`` takes the type a later mention knows (the rules' ``Place``
+        after "in")."""
         from kgmem.ingest.normalise import key
 
-        known = {key(e.name) for e in self.entities}
-        if key(mention.name) not in known:
-            self.entities.append(mention)
+        folded = key(mention.name)
+        for i, known in enumerate(self.entities):
+            if key(known.name) == folded:
+                if known.label == "Entity" and mention.label != "Entity" and known.uid is None:
+                    self.entities[i] = dataclasses.replace(known, label=mention.label)
+                return
+        self.entities.append(mention)
 
 
 @dataclass(frozen=True, slots=True)

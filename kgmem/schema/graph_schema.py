@@ -73,6 +73,9 @@ class LabelSpec:
     causal: bool = False
     declared_in: str = ""
     value: ValueType = field(default_factory=ValueType)
+    object_label: str | None = None
+    """Edges: the label of an entity first met as this edge's object (a place one
+    lives in), where nothing else tells its type."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,12 @@ class GraphSchema:
         """Whether a subject has at most one current value of ``predicate``."""
         spec = self.edges.get(predicate)
         return spec is not None and spec.functional
+
+    def object_label(self, predicate: str) -> str:
+        """The label a new entity named as ``predicate``'s object gets (``Entity``
+        unless the edge declares one)."""
+        spec = self.edges.get(predicate)
+        return spec.object_label or "Entity" if spec is not None else "Entity"
 
     def value_type(self, predicate: str) -> ValueType:
         """How the values of ``predicate`` are compared (``auto`` when undeclared)."""

@@ -11,6 +11,7 @@ File format (all tables optional)::
 
     [edge.WORKS_AT]
     functional = true                   # one current value per subject
+    object = "Organization"             # what a new entity named as its object is
     properties = { role = "string" }
 
     [edge.CAUSES]
@@ -49,7 +50,7 @@ from kgmem.schema.identifiers import validate_label, validate_property_key
 _TOP_KEYS = {"vertex", "edge", "common"}
 _LABEL_KEYS = {
     "vertex": {"description", "properties"},
-    "edge": {"description", "properties", "functional", "causal", "value"},
+    "edge": {"description", "properties", "functional", "causal", "value", "object"},
 }
 _PROPERTY_KEYS = {"type", "required", "indexed"}
 _VALUE_KEYS = {"type", "rel_tol", "abs_tol", "min_string"}
@@ -108,6 +109,12 @@ class _Builder:
             self._add_label(name, kind, label, body)
         vertices = {n: s for n, s in self.labels.items() if s.kind == "vertex"}
         edges = {n: s for n, s in self.labels.items() if s.kind == "edge"}
+        for edge in edges.values():
+            if edge.object_label is not None and edge.object_label not in vertices:
+                raise SchemaFileError(
+                    f"{edge.declared_in}: edge.{edge.name}.object: {edge.object_label!r} "
+                    "is not a declared vertex label"
+                )
         return GraphSchema(
             vertices=vertices,
             edges=edges,
@@ -140,6 +147,7 @@ class _Builder:
             causal=_typed(file, f"{where}.causal", body.get("causal", False), bool),
             declared_in=file,
             value=_value_type(file, f"{where}.value", body.get("value", "auto")),
+            object_label=_optional(file, f"{where}.object", body.get("object"), str),
         )
 
 
@@ -200,6 +208,10 @@ def _typed(file: str, where: str, value: object, kind: type[_T]) -> _T:
     if not isinstance(value, kind):
         raise SchemaFileError(f"{file}: {where}: expected {kind.__name__}, got {value!r}")
     return value
+
+
+def _optional(file: str, where: str, value: object, kind: type[_T]) -> _T | None:
+    return None if value is None else _typed(file, where, value, kind)
 
 
 def _reject_unknown(file: str, where: str, table: Mapping[str, Any], allowed: set[str]) -> None:

@@ -110,3 +110,22 @@ async def test_an_unreadable_fact_time_is_a_422_naming_it_and_nothing_is_written
     good = fact | {"valid_from": "last Monday", "valid_to": "2030-01-01T00:00:00Z"}
     r = await client.post(f"{base}/episodes", json={"text": "I live in Porto.", "facts": [good]})
     assert r.status_code == 201, r.text
+
+
+async def test_a_fact_object_takes_the_label_its_predicate_or_the_text_gives(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    base = f"/v1/namespaces/{namespace}"
+    facts = [
+        {"subject": "Maya", "predicate": "LIVES_IN", "object": "Porto"},
+        {"subject": "Maya", "predicate": "WORKS_AT", "object": "acme labs"},
+        {"subject": "Maya", "predicate": "LIKES", "object": "Tea"},
+        {"subject": "Maya", "predicate": "VISITED", "object": "Lisbon"},
+    ]
+    body = {"text": "I live in Porto, work at acme labs and went to Lisbon.", "speaker": "Maya"}
+    r = await client.post(f"{base}/episodes", json=body | {"facts": facts})
+    assert r.status_code == 201, r.text
+    labels = {e["name"]: e["label"] for e in r.json()["entities"]}
+    assert labels["Porto"] == "Place" and labels["acme labs"] == "Organization"
+    assert labels["Lisbon"] == "Place"  # the rules read "to Lisbon"
+    assert labels["Tea"] == "Entity" and labels["Maya"] == "Person"

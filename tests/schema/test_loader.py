@@ -119,6 +119,9 @@ value = { type = "number", rel_tol = 0.02, abs_tol = 10 }
         ('[edge.E]\nvalue = "money"\n', "edge.E.value: unknown value type 'money'"),
         ('[edge.E]\nvalue = { type = "number", rel_tol = -1 }\n', "edge.E.value.rel_tol"),
         ('[edge.E]\nvalue = { type = "number", unit = "m" }\n', "edge.E.value.unit: unknown key"),
+        ('[edge.E]\nobject = "Planet"\n', "edge.E.object: 'Planet' is not a declared vertex"),
+        ("[edge.E]\nobject = 3\n", "edge.E.object: expected str"),
+        ('[vertex.V]\nobject = "Place"\n', "vertex.V.object: unknown key"),
     ],
 )
 def test_bad_schema_files_name_file_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -140,3 +143,10 @@ def test_duplicate_label_across_two_user_files_names_both(tmp_path: Path) -> Non
 def test_missing_user_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(SchemaFileError, match="not found"):
         schema_files(resource_dir("graph_schema"), [tmp_path / "nope.toml"])
+
+
+def test_an_edge_names_the_label_of_its_objects() -> None:
+    schema = load_schema(schema_files(resource_dir("graph_schema"), []))
+    assert schema.object_label("LIVES_IN") == "Place"
+    assert schema.object_label("WORKS_AT") == "Organization"
+    assert schema.object_label("KNOWS") == "Entity" and schema.object_label("MENTIONS") == "Entity"

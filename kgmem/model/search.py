@@ -102,15 +102,15 @@ class AxisWeights:
     (``kgmem.retrieval.nearby``); ``speaker`` (``minmax`` only) favours the episodes of
     a speaker the search's text names (``kgmem.retrieval.speakers``)."""
 
-    vector: float = 0.22
-    keyword: float = 0.45
+    vector: float = 0.21
+    keyword: float = 0.40
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.16
+    nearby_keyword: float = 0.18
     nearby_vector: float = 0.08
-    speaker: float = 0.09
+    speaker: float = 0.11
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

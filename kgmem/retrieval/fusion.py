@@ -26,9 +26,8 @@ together (cosine similarities often are) weighs by how it orders its candidates.
 also mixes in, for candidates that have a time, the best keyword and vector score of
 another candidate within an hour (``kgmem.retrieval.nearby``: the turns around an
 answer are evidence for it), and for episodes whether the search's text names their
-speaker (``kgmem.retrieval.speakers``). The default weights (keyword 0.45, vector
-0.22, nearby keyword 0.16, nearby vector 0.08, speaker 0.09) are a listwise ranker's
-coefficients fitted on conversation turns (``python -m bench locomo``).
+speaker (``kgmem.retrieval.speakers``). The default weights (``AxisWeights``) are a
+listwise ranker's coefficients fitted on conversation turns (``python -m bench locomo``).
 
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60
 (Cormack, Clarke and Büttcher, 2009) and tie-aware ranks (equal scores share a rank).

@@ -5,6 +5,7 @@ import httpx
 import pytest
 
 from kgmem import Memory
+from kgmem.model import AxisWeights
 from tests.retrieval.graphs import CITIES, add_cities, add_people, axis_vector
 from tests.server.test_entities_api import assert_problem
 
@@ -52,10 +53,10 @@ async def test_search_combines_text_and_place(
 async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     weights = spec["components"]["schemas"]["WeightsIn"]["properties"]
-    assert weights["vector"]["default"] == 0.22 and weights["keyword"]["default"] == 0.45
-    assert weights["nearby_keyword"]["default"] == 0.16
-    assert weights["nearby_vector"]["default"] == 0.08
-    assert weights["speaker"]["default"] == 0.09
+    defaults = AxisWeights()
+    for name in ("vector", "keyword", "nearby_keyword", "nearby_vector", "speaker", "graph"):
+        assert weights[name]["default"] == getattr(defaults, name), name
+    assert defaults.keyword > defaults.vector > 0
 
 
 @pytest.mark.parametrize(

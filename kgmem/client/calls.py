@@ -196,6 +196,14 @@ def delete_episode(ns: str, uid: str) -> Call[dict[str, Any]]:
     return Call("DELETE", f"{NS}/{segment(ns)}/episodes/{segment(uid)}", read)
 
 
+def delete_source(ns: str, uid: str) -> Call[dict[str, Any]]:
+    def read(r: httpx.Response) -> dict[str, Any]:
+        found: dict[str, Any] = r.json()
+        return found
+
+    return Call("DELETE", f"{NS}/{segment(ns)}/sources/{segment(uid)}", read)
+
+
 def build_context(ns: str, query: ContextQuery) -> Call[MemoryContext]:
     data = wire.body(query)
     data["query"] = data.pop("text")

@@ -240,6 +240,10 @@ class Client:
         """Forget an episode: facts only it supported go, others lose its provenance."""
         return self._run(calls.delete_episode(namespace, uid))
 
+    def delete_source(self, namespace: str, uid: str) -> dict[str, Any]:
+        """Forget a source: every claim it made, and the facts only it claimed."""
+        return self._run(calls.delete_source(namespace, uid))
+
     def build_context(self, namespace: str, query: ContextQuery) -> MemoryContext:
         """A memory block for a prompt within a token budget."""
         return self._run(calls.build_context(namespace, query))

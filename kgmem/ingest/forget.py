@@ -1,4 +1,5 @@
-"""Forgetting an episode: what only it supported goes, what others support stays.
+"""Forgetting an episode or a source: what only it supported goes, what others support
+stays.
 
 In one transaction: facts whose only claim is the episode's are deleted; facts that
 other episodes or sources also claim lose just this episode's claim; the facts the
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from kgmem.errors import EpisodeNotFound
+from kgmem.errors import EpisodeNotFound, SourceNotFound
 from kgmem.graph import GraphContext
 from kgmem.graph.replay import replay
 from kgmem.graph.writes import write
@@ -49,18 +50,7 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
         touched.update(await ingest_store.edge_starts(conn, ns, "PART_OF", start_id=ref.id))
         previous = await ingest_store.edge_ends(conn, ns, "PRECEDES", end_id=ref.id)
         following = await ingest_store.edge_starts(conn, ns, "PRECEDES", start_id=ref.id)
-        deleted, kept, items = [], [], set()
-        for fact_uid, others in claims:
-            if others:
-                kept.append(fact_uid)
-                continue
-            fact = await fact_reads.get(conn, ns, fact_uid)
-            if fact is not None:
-                ends = await vertex_store.resolve(conn, ns, [fact.subject, fact.object])
-                touched.update(r.id for r in ends.values())
-                items.add((ends[fact.subject].id, fact.predicate))
-            await fact_store.delete(conn, ns, fact_uid)
-            deleted.append(fact_uid)
+        deleted, kept, items = await _drop_facts(conn, ns, claims, touched)
         await ingest_store.drop_episode_claims(conn, ns, ref.id)
         # The facts the deleted ones closed hold again unless others still close them.
         await replay(conn, ns, ctx.schema, items, await conn.fetchval("SELECT now()"))
@@ -76,6 +66,47 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
         )
         await write(dataclasses.replace(ctx, embedder=None), namespace, facts=[mend])
     return Forgotten(tuple(deleted), tuple(kept), tuple(gone))
+
+
+async def forget_source(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
+    """Delete source ``uid`` with every claim it made: facts only it claimed go (what
+    they closed holds again unless something else still closes it), facts others claim
+    too lose its claims; its learnt reliability goes with it. The episodes it spoke in
+    stay (they are memories of what was said); trust is scored again by the next
+    verification run."""
+    async with ctx.db.transaction() as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        ref = (await vertex_store.lock_existing(conn, ns, [uid])).get(uid)
+        if ref is None or ref.label != "Source":
+            raise SourceNotFound(f"source {uid!r} does not exist in namespace {namespace!r}")
+        claims = await ingest_store.source_claims(conn, ns, ref.id)
+        touched: set[int] = set()
+        deleted, kept, items = await _drop_facts(conn, ns, claims, touched)
+        await ingest_store.drop_source(conn, ns, ref.id)
+        await replay(conn, ns, ctx.schema, items, await conn.fetchval("SELECT now()"))
+        await vertex_store.delete(conn, ns, uid)
+        gone = await _orphans(conn, ns, touched)
+    return Forgotten(tuple(deleted), tuple(kept), tuple(gone))
+
+
+async def _drop_facts(
+    conn: Connection, ns: NamespaceRef, claims: list[tuple[str, int]], touched: set[int]
+) -> tuple[list[str], list[str], set[tuple[int, str]]]:
+    """Delete the facts of ``claims`` that nothing else claims; (deleted, kept, their
+    data items). The deleted facts' ends are added to ``touched``."""
+    deleted, kept, items = [], [], set()
+    for fact_uid, others in claims:
+        if others:
+            kept.append(fact_uid)
+            continue
+        fact = await fact_reads.get(conn, ns, fact_uid)
+        if fact is not None:
+            ends = await vertex_store.resolve(conn, ns, [fact.subject, fact.object])
+            touched.update(r.id for r in ends.values())
+            items.add((ends[fact.subject].id, fact.predicate))
+        await fact_store.delete(conn, ns, fact_uid)
+        deleted.append(fact_uid)
+    return deleted, kept, items
 
 
 async def _orphans(conn: Connection, ns: NamespaceRef, ids: set[int]) -> list[str]:

@@ -21,6 +21,7 @@ EVENT_TYPES = (
     "fact.deleted",
     "episode.added",
     "episode.deleted",
+    "source.deleted",
     "import.completed",
     "import.failed",
     "verification.completed",

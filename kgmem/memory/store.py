@@ -426,6 +426,14 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         )
         return forgotten
 
+    async def delete_source(self, namespace: str, uid: str) -> Forgotten:
+        """Forget a source: every claim it made and what only it supported."""
+        forgotten = await forget_ops.forget_source(self.ctx, namespace, uid)
+        await self.live.changed(
+            namespace, "source.deleted", [uid], facts_deleted=list(forgotten.facts_deleted)
+        )
+        return forgotten
+
     async def pipeline_config(self, namespace: str) -> PipelineConfig:
         """The namespace's pipeline configuration."""
         return await self.building.config(namespace)

@@ -380,6 +380,11 @@ RESPONSES: dict[str, Any] = {
         "properties": {"text": EPISODE_IN["text"], "session": "chat-42", "extraction": "done"},
     },
     "delete_episode": {"facts_deleted": ["f-alice-acme"], "facts_kept": [], "entities_deleted": []},
+    "delete_source": {
+        "facts_deleted": ["f-alice-lyon"],
+        "facts_kept": ["f-alice-acme"],
+        "entities_deleted": [],
+    },
     "retry_episode": OUTCOME,
     "get_pipeline": PIPELINE,
     "set_pipeline": PIPELINE,

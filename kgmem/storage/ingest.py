@@ -206,6 +206,34 @@ async def drop_episode_claims(conn: asyncpg.Connection, ns: NamespaceRef, episod
         )
 
 
+async def source_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, source_id: int
+) -> list[tuple[str, int]]:
+    """(fact uid, claims by any other source) for each fact the source claims."""
+    claims = table(ns.name, "_kg_claim")
+    found = await conn.fetch(
+        f"SELECT DISTINCT f.uid, (SELECT count(*) FROM {claims} o WHERE o.fact_id = c.fact_id "
+        "AND o.source_id IS DISTINCT FROM $1) AS others "
+        f"FROM {claims} c JOIN {table(ns.name, '_kg_fact')} f ON f.id = c.fact_id "
+        "WHERE c.source_id = $1",
+        source_id,
+    )
+    return [(uid, int(others)) for uid, others in found]
+
+
+async def drop_source(conn: asyncpg.Connection, ns: NamespaceRef, source_id: int) -> None:
+    """Remove every claim a source made (withdrawn ones too) and its learnt scores."""
+    for claims in ("_kg_claim", "_kg_claim_history"):
+        await conn.execute(f"DELETE FROM {table(ns.name, claims)} WHERE source_id = $1", source_id)
+    for scores in ("_kg_source_score", "_kg_source_history"):
+        await conn.execute(f"DELETE FROM {table(ns.name, scores)} WHERE source_id = $1", source_id)
+    await conn.execute(
+        f"DELETE FROM {table(ns.name, '_kg_source_dependence')} "
+        "WHERE source_a = $1 OR source_b = $1",
+        source_id,
+    )
+
+
 async def degree(conn: asyncpg.Connection, ns: NamespaceRef, vertex_id: int) -> int:
     """How many edges touch a vertex."""
     return int(

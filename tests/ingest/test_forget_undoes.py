@@ -154,3 +154,35 @@ async def test_forgetting_over_rest_reopens_the_former_home(
     assert current == [porto["uid"]]
     assert [h["uid"] for h in search.json()["hits"]] == [porto["uid"]]
     assert cypher.json()["rows"] == [["Porto"]]
+
+
+async def test_forgetting_a_source_removes_its_claims_and_reopens_what_they_closed(
+    memory: Memory, namespace: str, client: httpx.AsyncClient
+) -> None:
+    people = [EntityWrite("maya", "Person", {"name": "Maya"})]
+    people += [EntityWrite(u, "Place", {"name": u.title()}) for u in ("porto", "faro")]
+    people += [EntityWrite("acme", "Organization", {"name": "Acme"})]
+    await memory.write_batch(namespace, BatchWrite(entities=people))
+    for fact in (
+        FactWrite("maya", "LIVES_IN", "porto", uid="porto", valid_from=JAN, source="alpha"),
+        FactWrite("maya", "WORKS_AT", "acme", uid="acme", valid_from=JAN, source="alpha"),
+        FactWrite("maya", "WORKS_AT", "acme", uid="acme", valid_from=JAN, source="beta"),
+        FactWrite("maya", "LIVES_IN", "faro", uid="faro", valid_from=MAR, source="beta"),
+    ):
+        await memory.add_fact(namespace, fact)
+    assert (await memory.get_fact(namespace, "porto")).valid_to == MAR
+    assert len((await memory.fact_verification(namespace, "acme")).sources_for) == 2
+    answer = await client.delete(f"/v1/namespaces/{namespace}/sources/beta")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["facts_deleted"] == ["faro"] and answer.json()["facts_kept"] == ["acme"]
+    seen = await _maya_lives_in(memory, namespace)
+    assert all(cities == {"Porto"} for cities in seen.values()), seen
+    assert _current(await memory.get_fact(namespace, "porto"))
+    await memory.verify_namespace(namespace)
+    kept = await memory.fact_verification(namespace, "acme")
+    assert [s.source for s in kept.sources_for] == ["alpha"]
+    assert [s.uid for s in (await memory.list_sources(namespace)).items] == ["alpha"]
+    again = await client.delete(f"/v1/namespaces/{namespace}/sources/beta")
+    assert again.status_code == 404 and again.json()["code"] == "source_not_found"
+    not_a_source = await client.delete(f"/v1/namespaces/{namespace}/sources/maya")
+    assert not_a_source.status_code == 404

@@ -14,6 +14,7 @@ from kgmem.model import (
     VerificationRun,
 )
 from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.server.episode_schemas import ForgottenOut
 from kgmem.server.schemas import PageOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["verification"])
@@ -53,6 +54,19 @@ async def list_sources(
 async def get_source(ns: str, uid: str, request: Request, _: Reader) -> SourceDetail:
     """One source with its reliability history, newest first."""
     return await memory_of(request).get_source(ns, uid)
+
+
+@router.delete("/sources/{uid:path}", response_model=ForgottenOut)
+async def delete_source(ns: str, uid: str, request: Request, _: Writer) -> ForgottenOut:
+    """Forget a source: every claim it made goes; facts only it claimed are deleted (the
+    facts they had closed hold again unless another still closes them); facts others
+    claim too keep those claims. Trust is scored again by the next verification run."""
+    gone = await memory_of(request).delete_source(ns, uid)
+    return ForgottenOut(
+        facts_deleted=list(gone.facts_deleted),
+        facts_kept=list(gone.facts_kept),
+        entities_deleted=list(gone.entities_deleted),
+    )
 
 
 @router.post("/verify", response_model=CandidateCheck)

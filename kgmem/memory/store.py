@@ -235,12 +235,11 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def warm_up(self) -> float | None:
         """Load the embedding model now rather than on the first write or text search
-        (the server does this in the background at start); returns the seconds it took,
-        None when there was nothing to load. Logged, since a first start after an
-        install also exports the local model to ONNX."""
+        (the server does this in the background at start, and ``/readyz`` waits for
+        it); returns the seconds it took, None when there was nothing to load. Logged,
+        since a first start after an install also exports the local model to ONNX."""
         embedder = self.ctx.embedder
-        load = getattr(embedder, "load", None)
-        if embedder is None or embedder.loaded or load is None:
+        if embedder is None or embedder.loaded:
             return None
         _log.info(
             "loading the embedding model %s (a first start also exports it to ONNX); "
@@ -248,7 +247,12 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             embedder.info.model,
         )
         started = time.perf_counter()
-        await load()
+        try:
+            await embedder.load()
+        except Exception as exc:
+            # The server runs this as a background task: say it here, where it happens.
+            _log.error("loading the embedding model failed (/readyz stays 503): %s", exc)
+            raise
         took = time.perf_counter() - started
         _log.info("embedding model ready in %.1f s", took)
         return took

@@ -400,16 +400,34 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
     async def add_episodes(
         self, namespace: str, episodes: Sequence[EpisodeWrite]
     ) -> list[EpisodeOutcome]:
-        """Store episodes, then extract, resolve, date, write and link each in order."""
+        """Store episodes, then extract, resolve, date, write and link each in order.
+
+        An episode's facts are claimed by its ``source``, else by its speaker (the
+        Source ``speaker:<name>``, created on first use); with
+        ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` on, their items are re-scored before
+        returning, as ``add_fact`` does."""
         # Each built batch publishes its requests' events before answering them
         # (``_batch_built``), all in one round trip.
-        return await self.building.ingest(namespace, episodes)
+        outcomes = await self.building.ingest(namespace, episodes)
+        await self._score_claims(namespace, outcomes)
+        return outcomes
 
     async def retry_episode(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode."""
         outcome = await self.building.retry(namespace, uid)
         await self._episodes_changed(namespace, [outcome])
+        await self._score_claims(namespace, [outcome])
         return outcome
+
+    async def _score_claims(self, namespace: str, outcomes: Sequence[EpisodeOutcome]) -> None:
+        """Re-score the data items of the facts the episodes' sources claimed."""
+        if not self.settings.verification.update_on_write:
+            return
+        claimed = [(f, o.source) for o in outcomes if o.source for f in o.facts]
+        for fact, source in claimed:
+            await verification_runs.after_write(
+                self.ctx, namespace, fact, source, self.settings.verification
+            )
 
     async def get_episode(self, namespace: str, uid: str) -> Entity:
         """A stored episode with its extraction status."""

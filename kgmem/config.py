@@ -239,7 +239,8 @@ class VerificationSettings(BaseSettings):
     update_on_write: bool = Field(
         default=True,
         description="Re-score the data item and its sources after each single fact write "
-        "that names a source (batches wait for `kgmem verify`).",
+        "that names a source and after each episode whose facts a source or speaker "
+        "claims (batches wait for `kgmem verify`).",
     )
     estimator: Literal["accu", "truthfinder", "ltm", "crh", "vote"] = Field(
         default="accu",

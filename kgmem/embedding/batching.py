@@ -73,6 +73,10 @@ class CoalescingEmbedder:
         """How the wrapped provider runs its model (local: onnx or torch), if it says."""
         return getattr(self.inner, "backend", None)
 
+    async def load(self) -> None:
+        """Load the wrapped provider's model (``Embedder.load``)."""
+        await self.inner.load()
+
     async def close(self) -> None:
         if self._drain is not None:
             await asyncio.gather(self._drain, return_exceptions=True)

@@ -102,7 +102,8 @@ class LocalEmbedder:
             )
 
     async def load(self) -> None:
-        """Load the model now instead of on the first request."""
+        """Load the model now instead of on the first request: export it to ONNX if no
+        export exists yet, open its sessions and run each once."""
         await self._ensure_model()
 
     async def close(self) -> None:
@@ -146,6 +147,9 @@ class LocalEmbedder:
                 f"model {self._settings.model} has {dim} dimensions; "
                 f"KGMEM_EMBEDDING_DIMENSION says {self._info.dimension}"
             )
+        # A session's first run costs more than later ones; the probe ran the single-text
+        # session, this runs the batch one, so no request pays a first run.
+        model.for_batch().encode(["warm", "up"], batch_size=self._settings.batch_size)
         return model
 
     def _load_torch(self) -> Any:

@@ -42,6 +42,11 @@ class Embedder(Protocol):
         """One row per text, in order; shape (len(texts), dimension)."""
         ...
 
+    async def load(self) -> None:
+        """Do the start-up work now (load the model, export it, run it once), so the
+        first ``embed`` costs what later ones do; nothing for a remote provider."""
+        ...
+
     async def close(self) -> None:
         """Release connections or memory."""
         ...

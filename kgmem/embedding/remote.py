@@ -51,6 +51,9 @@ class RemoteEmbedder:
             return np.zeros((0, self._info.dimension), dtype=np.float32)
         return np.vstack(parts)
 
+    async def load(self) -> None:
+        """Nothing to load: the server holds the model."""
+
     async def close(self) -> None:
         await self._client.aclose()
 

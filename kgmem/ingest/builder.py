@@ -329,6 +329,7 @@ class Builder:
             closed=tuple(work.closed),
             tokens=work.extraction.tokens,
             notes=tuple(work.extraction.notes),
+            source=work.episode.claimant,
         )
 
     async def _stages(

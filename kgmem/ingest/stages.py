@@ -271,7 +271,7 @@ class WriteStage:
             valid_from=start,
             valid_to=end,
             confidence=fact.confidence,
-            source=work.episode.source,
+            source=work.episode.claimant,
             episode=work.episode_uid,
         )
 

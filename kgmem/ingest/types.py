@@ -51,7 +51,8 @@ class EpisodeWrite:
     """A raw memory to store and build the graph from.
 
     ``reference_time`` anchors relative dates (now when None). ``entities`` and
-    ``facts`` are what the caller already knows; they are trusted as given.
+    ``facts`` are what the caller already knows; they are trusted as given. The facts
+    are claimed by ``claimant``: the ``source`` given, else the speaker's source.
     """
 
     text: str
@@ -63,6 +64,23 @@ class EpisodeWrite:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     entities: Sequence[EntityMention] = ()
     facts: Sequence[FactMention] = ()
+
+    @property
+    def claimant(self) -> str | None:
+        """The uid of the Source claiming this episode's facts: ``source`` when given,
+        else the speaker's (``speaker_source``), else none (the facts rest on nothing)."""
+        return self.source or speaker_source(self.speaker)
+
+
+SPEAKER_PREFIX = "speaker:"
+
+
+def speaker_source(speaker: str | None) -> str | None:
+    """The uid of the Source standing for a speaker: ``speaker:`` and the name with its
+    runs of white space made one space (``speaker:Ada Lovelace``); None for no name.
+    Case is kept: a speaker is named the same way across a conversation's turns."""
+    name = " ".join((speaker or "").split())
+    return SPEAKER_PREFIX + name if name else None
 
 
 @dataclass(slots=True)
@@ -133,6 +151,8 @@ class EpisodeOutcome:
     closed: tuple[str, ...]
     tokens: int
     notes: tuple[str, ...]
+    source: str | None = None
+    """The Source claiming the episode's facts (``EpisodeWrite.claimant``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,8 +56,16 @@ class EpisodeArg(BaseModel):
     reference_time: Instant | None = Field(
         default=None, description="When it happened (ISO 8601); anchors relative dates"
     )
-    speaker: str | None = Field(default=None, description="Who said it")
-    source: str | None = Field(default=None, description="Who asserts it (a source uid)")
+    speaker: str | None = Field(
+        default=None,
+        description="Who said it. Unless `source` is given, the source `speaker:<name>` "
+        "(created on first use) claims the episode's facts, so they get trust",
+    )
+    source: str | None = Field(
+        default=None,
+        description="The source uid asserting the episode's facts (created on first use); "
+        "wins over `speaker`",
+    )
     session: str | None = Field(default=None, description="Conversation or document id")
     metadata: dict[str, Any] = Field(default_factory=dict)
     entities: list[EntityArg] = Field(default_factory=list, description="Entities it mentions")

@@ -238,12 +238,11 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def warm_up(self) -> float | None:
         """Load the embedding model now rather than on the first write or text search
-        (the server does this in the background at start); returns the seconds it took,
-        None when there was nothing to load. Logged, since a first start after an
-        install also exports the local model to ONNX."""
+        (the server does this in the background at start, and ``/readyz`` waits for
+        it); returns the seconds it took, None when there was nothing to load. Logged,
+        since a first start after an install also exports the local model to ONNX."""
         embedder = self.ctx.embedder
-        load = getattr(embedder, "load", None)
-        if embedder is None or embedder.loaded or load is None:
+        if embedder is None or embedder.loaded:
             return None
         _log.info(
             "loading the embedding model %s (a first start also exports it to ONNX); "
@@ -251,7 +250,12 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             embedder.info.model,
         )
         started = time.perf_counter()
-        await load()
+        try:
+            await embedder.load()
+        except Exception as exc:
+            # The server runs this as a background task: say it here, where it happens.
+            _log.error("loading the embedding model failed (/readyz stays 503): %s", exc)
+            raise
         took = time.perf_counter() - started
         _log.info("embedding model ready in %.1f s", took)
         return took
@@ -399,16 +403,34 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
     async def add_episodes(
         self, namespace: str, episodes: Sequence[EpisodeWrite]
     ) -> list[EpisodeOutcome]:
-        """Store episodes, then extract, resolve, date, write and link each in order."""
+        """Store episodes, then extract, resolve, date, write and link each in order.
+
+        An episode's facts are claimed by its ``source``, else by its speaker (the
+        Source ``speaker:<name>``, created on first use); with
+        ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` on, their items are re-scored before
+        returning, as ``add_fact`` does."""
         # Each built batch publishes its requests' events before answering them
         # (``_batch_built``), all in one round trip.
-        return await self.building.ingest(namespace, episodes)
+        outcomes = await self.building.ingest(namespace, episodes)
+        await self._score_claims(namespace, outcomes)
+        return outcomes
 
     async def retry_episode(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode."""
         outcome = await self.building.retry(namespace, uid)
         await self._episodes_changed(namespace, [outcome])
+        await self._score_claims(namespace, [outcome])
         return outcome
+
+    async def _score_claims(self, namespace: str, outcomes: Sequence[EpisodeOutcome]) -> None:
+        """Re-score the data items of the facts the episodes' sources claimed."""
+        if not self.settings.verification.update_on_write:
+            return
+        claimed = [(f, o.source) for o in outcomes if o.source for f in o.facts]
+        for fact, source in claimed:
+            await verification_runs.after_write(
+                self.ctx, namespace, fact, source, self.settings.verification
+            )
 
     async def get_episode(self, namespace: str, uid: str) -> Entity:
         """A stored episode with its extraction status."""

@@ -83,8 +83,16 @@ class EpisodeIn(_In):
     reference_time: Instant | None = Field(
         default=None, description="When it happened; anchors relative dates (default now)"
     )
-    speaker: str | None = None
-    source: str | None = Field(default=None, description="Who asserts it (a Source uid)")
+    speaker: str | None = Field(
+        default=None,
+        description="Who said it. Unless `source` is given, the source `speaker:<name>` "
+        "(created on first use) claims the episode's facts, so they get trust",
+    )
+    source: str | None = Field(
+        default=None,
+        description="The source uid asserting the episode's facts (created on first use); "
+        "wins over `speaker`",
+    )
     session: str | None = Field(default=None, description="Conversation or document id")
     metadata: dict[str, Any] = Field(default_factory=dict)
     entities: list[EntityMentionIn] = Field(default_factory=list)
@@ -126,6 +134,11 @@ class EpisodeOutcomeOut(BaseModel):
     closed: list[str] = Field(description="Facts this episode superseded")
     tokens: int
     notes: list[str]
+    source: str | None = Field(
+        default=None,
+        description="The source claiming the episode's facts: `source`, else "
+        "`speaker:<speaker>`, else null (the facts rest on no source)",
+    )
 
     @classmethod
     def of(cls, o: ingest.EpisodeOutcome) -> EpisodeOutcomeOut:
@@ -148,6 +161,7 @@ class EpisodeOutcomeOut(BaseModel):
             closed=list(o.closed),
             tokens=o.tokens,
             notes=list(o.notes),
+            source=o.source,
         )
 
 

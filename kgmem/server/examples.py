@@ -243,6 +243,7 @@ REQUESTS: dict[str, Any] = {
 
 RESPONSES: dict[str, Any] = {
     "health": HEALTH,
+    "readyz": {"ready": True, "database": "up", "embedding_loaded": True},
     "livez": "ok\n",
     "metrics": "# TYPE kgmem_cache_hits_total counter\nkgmem_cache_hits_total 12\n",
     "list_namespaces": [NAMESPACE],

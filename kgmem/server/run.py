@@ -107,6 +107,8 @@ async def serve_worker(settings: Settings, server: ServerSettings) -> None:
     memory = await Memory.open(settings)
     freeze_startup_heap()
     parent = os.getppid()
+    # Each worker runs its own model: warmed like the owner's, its /readyz says when.
+    warming = asyncio.create_task(memory.warm_up())
     try:
         userver = GracefulServer(_config(memory, settings, server), memory)
         # Runs as long as the server does and is cancelled when it stops (it never ends).
@@ -116,6 +118,8 @@ async def serve_worker(settings: Settings, server: ServerSettings) -> None:
         finally:
             watch.cancel()
     finally:
+        warming.cancel()
+        await asyncio.gather(warming, return_exceptions=True)
         await memory.close()
 
 

@@ -353,6 +353,24 @@ class HealthOut(BaseModel):
         )
 
 
+class ReadyOut(BaseModel):
+    """Whether writes and text searches will be served at their usual speed."""
+
+    ready: bool = Field(description="The database answers and the embedding model is warm")
+    database: Literal["up", "restarting", "down"]
+    embedding_loaded: bool = Field(
+        description="The model is loaded and has run once (true without a model)"
+    )
+
+    @classmethod
+    def of(cls, h: model.HealthReport) -> ReadyOut:
+        return cls(
+            ready=h.database_ok and h.embedding_loaded,
+            database=h.database_state,
+            embedding_loaded=h.embedding_loaded,
+        )
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document; ``code`` is stable (see api/errors.md)."""
 

@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
+from kgmem.ingest import EpisodeWrite, FactMention
 from kgmem.server import explorer
 from kgmem.server.app import create_app
 from tests.fixtures.app import client_for, serving
@@ -92,6 +93,15 @@ async def seed(memory: Memory, ns: str) -> None:
     ]
     for fact in facts:
         await memory.add_fact(ns, fact)
+    said = EpisodeWrite(
+        "She moved to Lisbon last spring.",
+        uid="ep-dana",
+        reference_time=datetime(2024, 8, 1, 10, tzinfo=UTC),
+        speaker="Sam",
+        facts=[FactMention("Dana", "LIVES_IN", "Lisbon")],
+    )
+    [outcome] = await memory.add_episodes(ns, [said])
+    assert outcome.status == "done", outcome.error
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +220,25 @@ async def test_search_open_and_expand_on_the_canvas(
     nodes, _, total = await drawn(page)
     assert (nodes, total) == (7, 6)
     await shot(page, "2-expanded")
+    assert page.errors == []  # type: ignore[attr-defined]
+    await page.close()
+
+
+async def test_a_facts_episodes_show_their_time_speaker_and_text(
+    chromium: Browser, served: tuple[str, str, str]
+) -> None:
+    page, _ = await signed_in(chromium, served)
+    await page.fill("#search-text", "Dana")
+    await page.click("#search-form button")
+    await page.locator("#hits li", has_text="Dana").first.click()
+    await expect(page.locator("#entity h2")).to_have_text("Dana", timeout=10_000)
+    row = page.locator("#entity tr", has_text="LIVES_IN")
+    cells = await row.locator("td").all_text_contents()
+    assert cells[5] == "speaker:Sam" and cells[6] == "1 episode", cells
+    await row.locator("button.episodes").click()
+    said = page.locator("#entity tr.episodes li")
+    await expect(said).to_have_text("2024-08-01 10:00:00 Sam: She moved to Lisbon last spring.")
+    await shot(page, "1b-episodes")
     assert page.errors == []  # type: ignore[attr-defined]
     await page.close()
 

@@ -47,8 +47,13 @@ export function entityPath(uid, suffix = "") {
   return ns(`/entities/${uid.split("/").map(encodeURIComponent).join("/")}${suffix}`);
 }
 
+function segments(uid) {
+  return uid.split("/").map(encodeURIComponent).join("/");
+}
+
 export const api = {
   namespaces: () => call("/v1/namespaces"),
+  episode: (uid) => call(ns(`/episodes/${segments(uid)}`)),
   search: (body) => call(ns("/search"), { method: "POST", body }),
   entity: (uid, factsLimit) =>
     call(entityPath(uid), { query: { include_closed: true, facts_limit: factsLimit } }),

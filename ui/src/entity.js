@@ -1,9 +1,11 @@
 // The entity panel: properties, location, facts (current and closed) with their
-// sources and trust, and the timeline.
+// sources, trust and the episodes that said them, and the timeline.
+import { api } from "./api.js";
 import { dateOf, el, replace, show, when } from "./dom.js";
 import { colourOf, isClosed } from "./graph.js";
 
 const MAX_ROWS = 300;
+const MAX_EPISODES = 10;
 
 function nameOf(uid, names) {
   return names.get(uid)?.name || uid;
@@ -30,14 +32,47 @@ function factRow(fact, uid, names) {
       isClosed(fact) ? "closed" : "current"),
     el("td", {}, fact.trust === null || fact.trust === undefined ? "–" : fact.trust.toFixed(2),
       fact.verification ? ` ${fact.verification}` : ""),
-    el("td", {}, fact.sources.join(", ") || "–"));
+    el("td", {}, fact.sources.join(", ") || "–"),
+    el("td", {}, episodesButton(fact)));
+}
+
+// The episodes a fact came from, read when asked (one request each): time, speaker, text.
+function episodesButton(fact) {
+  const uids = fact.episodes || [];
+  if (!uids.length) return "–";
+  const label = uids.length === 1 ? "1 episode" : `${uids.length} episodes`;
+  const button = el("button", { type: "button", class: "episodes" }, label);
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const row = button.closest("tr");
+    const list = el("ul", { class: "list episodes" }, el("li", { class: "muted" }, "loading …"));
+    row.after(el("tr", { class: "episodes" }, el("td", { colSpan: 7 }, list)));
+    const shown = await Promise.all(uids.slice(0, MAX_EPISODES).map(episodeItem));
+    if (uids.length > MAX_EPISODES) {
+      shown.push(el("li", { class: "muted" }, `… and ${uids.length - MAX_EPISODES} more`));
+    }
+    replace(list, shown);
+  });
+  return button;
+}
+
+async function episodeItem(uid) {
+  try {
+    const { properties: p } = await api.episode(uid);
+    return el("li", { title: uid },
+      el("span", { class: "muted" }, `${when(p.occurred_at)} `),
+      p.speaker ? el("strong", {}, `${show(p.speaker)}: `) : null,
+      show(p.text));
+  } catch (error) {
+    return el("li", { class: "muted", title: uid }, `${uid}: ${error.message}`);
+  }
 }
 
 function factTable(facts, uid, names) {
   const rows = facts.slice(0, MAX_ROWS).map((f) => factRow(f, uid, names));
   return [
     el("table", { class: "facts" },
-      el("thead", {}, el("tr", {}, ["fact", "other end", "valid", "status", "trust", "sources"].map((h) => el("th", {}, h)))),
+      el("thead", {}, el("tr", {}, ["fact", "other end", "valid", "status", "trust", "sources", "said in"].map((h) => el("th", {}, h)))),
       el("tbody", {}, rows)),
     facts.length > MAX_ROWS ? el("p", { class: "muted" }, `… and ${facts.length - MAX_ROWS} more on the canvas`) : null,
   ];

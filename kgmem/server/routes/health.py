@@ -1,4 +1,4 @@
-"""GET /health: is the store usable, and with what."""
+"""GET /health, /readyz and /livez: is the store usable, with what, and is it warm."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 import kgmem
 from kgmem.server.auth import memory_of
 from kgmem.server.live_schemas import LiveOut
-from kgmem.server.schemas import HealthOut
+from kgmem.server.schemas import HealthOut, ReadyOut
 
 router = APIRouter(tags=["health"])
 
@@ -26,6 +26,19 @@ async def health(request: Request) -> JSONResponse:
     report.live = LiveOut.of(memory.live.health())
     status = 200 if report.status == "ok" else 503
     return JSONResponse(report.model_dump(mode="json"), status_code=status)
+
+
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: 200 once the database answers and the embedding model is warm (loaded,
+    exported to ONNX on a first start, run once), so the first write or text search is
+    as fast as later ones; 503 before, and whenever the database does not answer.
+
+    Open to every client (no key needed). The server warms the model in the background
+    from its start: point a load balancer's or an orchestrator's readiness probe here.
+    """
+    ready = ReadyOut.of(await memory_of(request).health())
+    return JSONResponse(ready.model_dump(mode="json"), status_code=200 if ready.ready else 503)
 
 
 @router.get("/livez", response_class=Response, responses={200: {"description": "Alive"}})

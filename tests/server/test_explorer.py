@@ -483,9 +483,11 @@ async def test_causal_trace_and_cypher_panel(
     await page.click("#side-tabs button[data-tab=cypher]")
     await page.fill("#cypher-text", "MATCH (p:Place) RETURN p.name AS name ORDER BY name")
     await page.click("#cypher-form button:text('Run')")
-    await expect(page.locator("#cypher-table tbody tr")).to_have_count(3, timeout=10_000)
+    # Lisbon is the object of the seeded episode's LIVES_IN: a Place by the schema.
+    await expect(page.locator("#cypher-table tbody tr")).to_have_count(4, timeout=10_000)
     assert await page.locator("#cypher-table tbody td").all_text_contents() == [
         "Berlin",
+        "Lisbon",
         "Paris",
         "Tokyo",
     ]

@@ -326,12 +326,24 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
     record.update({k: e.fact[k] for k in FACT_FIELDS if e.fact.get(k) is not None})
     if e.revised_at is not None:
         record["revised_at"] = e.revised_at
+    if e.closed_by is not None:
+        record["closed_by"] = e.closed_by
     if e.sources:
         record["sources"] = list(e.sources)
     if e.claims:
         record["claims"] = list(e.claims)
     if e.withdrawn:
         record["withdrawn"] = list(e.withdrawn)
+    return record
+
+
+def vertex_record(v: DumpedVertex) -> dict[str, Any]:
+    """A vertex as a dump line: uid, label, properties and, when located, its
+    ``location`` as ``{"lat", "lon"}`` in degrees."""
+    record: dict[str, Any] = {"kind": "vertex", "uid": v.uid, "label": v.label}
+    record["properties"] = v.properties
+    if v.location is not None:
+        record["location"] = {"lat": v.location[0], "lon": v.location[1]}
     return record
 
 
@@ -353,11 +365,7 @@ async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     yield orjson.dumps({"kind": "dump", "version": DUMP_VERSION}) + b"\n"
     async for batch in graph.vertices(with_claimants=True):
         yield b"".join(
-            orjson.dumps(
-                {"kind": "vertex", "uid": v.uid, "label": v.label, "properties": v.properties}
-            )
-            + b"\n"
-            for v in batch
+            orjson.dumps(vertex_record(v)) + b"\n" for v in batch
         )
     async for edges in graph.edges():
         yield b"".join(orjson.dumps(_edge_record(e)) + b"\n" for e in edges)

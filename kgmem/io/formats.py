@@ -26,3 +26,14 @@ DUMP_VERSION = 2
 (``{"kind": "dump", "version": 2}``): 2 adds the ``revision`` lines (a fact's earlier
 versions) and each edge's ``revised_at``. A file without that line is read as version 1;
 an import refuses a version above this one."""
+
+DROPPED: dict[str, tuple[str, ...]] = {
+    "jsonl": (),
+    "graphml": ("revisions",),
+}
+"""What an export in each format cannot carry, so an import of it does not restore:
+``location`` (a vertex's point), the fact fields ``valid_from``, ``valid_to``,
+``recorded_at``, ``expired_at``, ``closed_by`` (which fact closed it), ``claims`` (and
+withdrawn claims), ``revisions`` (a fact's earlier versions). An export says it in
+the ``Kgmem-Dropped`` header (REST) and on standard error (CLI); docs/import-export.md
+has the matrix."""

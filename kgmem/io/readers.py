@@ -181,15 +181,29 @@ def _uid(value: Any, what: str) -> str:
     return value.strip()
 
 
-def vertex_op(uid: Any, label: Any, props: Any, line: int) -> VertexOp:
-    """A validated vertex record (replace semantics)."""
+def vertex_op(uid: Any, label: Any, props: Any, line: int, location: Any = None) -> VertexOp:
+    """A validated vertex record (replace semantics); ``location`` a ``{"lat", "lon"}``
+    object in degrees, or None."""
     return VertexOp(
         _uid(uid, "vertex id"),
         validate_label(label) if label else None,
         _properties(props),
         False,
         line,
+        _location(location),
     )
+
+
+def _location(raw: Any) -> tuple[float, float] | None:
+    if raw is None:
+        return None
+    point = (raw.get("lat"), raw.get("lon")) if isinstance(raw, dict) else (None, None)
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in point):
+        raise InvalidInput('"location" must be {"lat": number, "lon": number}')
+    lat, lon = float(point[0]), float(point[1])  # type: ignore[arg-type]
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("location: lat must be in [-90, 90] and lon in [-180, 180]")
+    return lat, lon
 
 
 def edge_op(uid: Any, label: Any, start: Any, end: Any, props: Any, line: int) -> EdgeOp:
@@ -247,7 +261,7 @@ def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp | RevisionOp
     label = obj.get("label") or (labels[0] if isinstance(labels, list) and labels else None)
     uid = obj.get("uid", obj.get("id"))
     if kind in ("vertex", "node"):
-        return vertex_op(uid, label, obj.get("properties"), line)
+        return vertex_op(uid, label, obj.get("properties"), line, obj.get("location"))
     if kind in ("edge", "relationship"):
         op = edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
         op.restore = _restore(obj)
@@ -280,12 +294,15 @@ def _revision(obj: dict[str, Any], line: int) -> RevisionOp:
 
 
 def _restore(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """What an exported edge record says of its fact beyond the edge: its times, its
-    claims (``claims``, else one per uid of ``sources``) and withdrawn claims, checked
+    """What an exported edge record says of its fact beyond the edge: its times, the
+    fact that closed it (``closed_by``), its claims (``claims``, else one per uid of ``sources``) and withdrawn claims, checked
     here so that a malformed record is rejected with its line."""
     out: dict[str, Any] = {}
     if any(obj.get(k) is not None for k in TIMES):
         out["times"] = {k: _time_text(obj.get(k), k) for k in (*TIMES, "revised_at")}
+    closer = obj.get("closed_by")
+    if closer is not None:
+        out["closed_by"] = _uid(closer, '"closed_by"')
     claims = obj.get("claims")
     if claims is None and obj.get("sources") is not None:
         sources = obj["sources"]

@@ -40,7 +40,9 @@ async def _round_trip(memory: Memory, plan: Plan, fmt: str, folder: Path) -> Non
 
 @pytest.mark.parametrize("fmt", sorted(DROPPED))
 def test_export_then_import_keeps_what_the_format_carries(
-    store: tuple[Runner, Memory], fmt: str, tmp_path: Path
+    store: tuple[Runner, Memory],  # noqa: F811
+    fmt: str,
+    tmp_path: Path,
 ) -> None:
     runner, memory = store
 

@@ -3,12 +3,14 @@ its times, its claims in force and the claims withdrawn from it (claim history).
 
 An export (``kgmem.storage.dump``) writes, per edge, ``valid_from``, ``valid_to``,
 ``recorded_at``, ``expired_at``, ``claims`` (source and episode uids, both null for a
-write that named neither, confidence, observed_at) and ``withdrawn`` (the same and
-withdrawn_at), and ``closed_by`` (the uid of the fact whose value closed it). The JSON Lines reader keeps them on the edge operation as
-``EdgeOp.restore`` and ``restore`` writes them after the batch's edges, so that dump
-then import gives the same facts in force, the same claims (and so the same consensus)
-and the same history. A claim whose source or episode is not in the target namespace
-(a hand-made file: a subgraph dump writes them) is not restored. The fact's
+write that named neither, confidence, observed_at), ``withdrawn`` (the same and
+withdrawn_at) and ``closed_by`` (the uid of the fact whose value closed it; restored
+when that fact is in the same batch or an earlier one). The JSON Lines and GraphML
+readers keep them on the edge operation as ``EdgeOp.restore`` and ``restore`` writes
+them after the batch's edges, so that dump then import gives the same facts in force,
+the same claims (and so the same consensus) and the same history. A claim whose
+source or episode is not in the target namespace (a hand-made file: a subgraph dump
+writes them) is not restored. The fact's
 ``revised_at`` (since when its version is believed) comes with its times; its earlier
 versions (``_kg_fact_revision``) come as ``revision`` lines after the edges
 (``RevisionOp``), which ``write_revisions`` adds to the facts they name by uid.

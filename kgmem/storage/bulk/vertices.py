@@ -44,7 +44,8 @@ async def _stored_vertices(
 ) -> dict[str, _Stored]:
     match, param = any_uid(uids)
     records = await conn.fetch(
-        f"SELECT v.uid, v.id, v.label, v.name, t.properties, v.lat, v.lon FROM {table(ns.name, '_kg_vertex')} v "
+        f"SELECT v.uid, v.id, v.label, v.name, t.properties, v.lat, v.lon "
+        f"FROM {table(ns.name, '_kg_vertex')} v "
         f"JOIN {table(ns.name, '_ag_label_vertex')} t ON t.id = v.id "
         f"WHERE v.uid = {match} FOR UPDATE OF v",
         param,

@@ -25,6 +25,7 @@ from kgmem.io.formats import DUMP_VERSION, EXPORT_FORMATS
 from kgmem.io.graph_tool_formats import (
     columns,
     cytoscape,
+    fact_fields,
     gexf,
     graphml,
     user_properties,
@@ -40,7 +41,6 @@ from kgmem.io.rdf_mapping import (
 )
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
 from kgmem.storage.dump import (
-    FACT_FIELDS,
     DumpedEdge,
     DumpedRevision,
     DumpedVertex,
@@ -323,15 +323,19 @@ def _edge_record(e: DumpedEdge) -> dict[str, Any]:
     record.update(
         {k: e.properties[k] for k in SYSTEM_KEYS if k != "uid" and e.properties.get(k) is not None}
     )
-    record.update({k: e.fact[k] for k in FACT_FIELDS if e.fact.get(k) is not None})
-    if e.revised_at is not None:
-        record["revised_at"] = e.revised_at
+    record.update(fact_fields(e))
     if e.sources:
         record["sources"] = list(e.sources)
-    if e.claims:
-        record["claims"] = list(e.claims)
-    if e.withdrawn:
-        record["withdrawn"] = list(e.withdrawn)
+    return record
+
+
+def vertex_record(v: DumpedVertex) -> dict[str, Any]:
+    """A vertex as a dump line: uid, label, properties and, when located, its
+    ``location`` as ``{"lat", "lon"}`` in degrees."""
+    record: dict[str, Any] = {"kind": "vertex", "uid": v.uid, "label": v.label}
+    record["properties"] = v.properties
+    if v.location is not None:
+        record["location"] = {"lat": v.location[0], "lon": v.location[1]}
     return record
 
 
@@ -352,13 +356,7 @@ async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     claims are on its facts), the edges, then the facts' revisions."""
     yield orjson.dumps({"kind": "dump", "version": DUMP_VERSION}) + b"\n"
     async for batch in graph.vertices(with_claimants=True):
-        yield b"".join(
-            orjson.dumps(
-                {"kind": "vertex", "uid": v.uid, "label": v.label, "properties": v.properties}
-            )
-            + b"\n"
-            for v in batch
-        )
+        yield b"".join(orjson.dumps(vertex_record(v)) + b"\n" for v in batch)
     async for edges in graph.edges():
         yield b"".join(orjson.dumps(_edge_record(e)) + b"\n" for e in edges)
     async for found in graph.revisions():
@@ -377,6 +375,11 @@ def _cell(value: Any, kind: str) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _csv_heads(kinds: dict[str, str]) -> list[str]:
+    """Typed column heads; CSV has no JSON type: such a column is a string one."""
+    return [f"{k}:{'string' if t == 'json' else t}" for k, t in kinds.items()]
+
+
 def _csv_line(cells: Sequence[str]) -> str:
     import csv
     import io
@@ -389,7 +392,7 @@ def _csv_line(cells: Sequence[str]) -> str:
 async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     if options.part == "nodes":
         kinds = await columns(graph.vertices(), lambda v: v.properties)
-        yield _csv_line(["uid:ID", ":LABEL", *(f"{k}:{t}" for k, t in kinds.items())]).encode()
+        yield _csv_line(["uid:ID", ":LABEL", *_csv_heads(kinds)]).encode()
         async for batch in graph.vertices():
             yield "".join(
                 _csv_line(
@@ -399,9 +402,7 @@ async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
             ).encode()
         return
     kinds = await columns(graph.edges(), user_properties)
-    yield _csv_line(
-        ["uid", ":START_ID", ":END_ID", ":TYPE", *(f"{k}:{t}" for k, t in kinds.items())]
-    ).encode()
+    yield _csv_line(["uid", ":START_ID", ":END_ID", ":TYPE", *_csv_heads(kinds)]).encode()
     async for edges in graph.edges():
         yield "".join(
             _csv_line(

@@ -25,7 +25,34 @@ from kgmem.storage.fact_reads import SYSTEM_KEYS
 if TYPE_CHECKING:
     from kgmem.io.exporter import ExportOptions, Graph
 
-FACT_KINDS = {field: "string" for field in FACT_FIELDS} | {"trust": "double"}
+FACT_KINDS = (
+    {field: "string" for field in FACT_FIELDS}
+    | {"trust": "double", "revised_at": "string", "closed_by": "string"}
+    | {"claims": "json", "withdrawn": "json"}
+)
+"""The fact fields a graph-tool export writes on each edge, and their column types."""
+
+LABEL_KEY = "kg_label"
+"""The column holding a vertex's or edge's label (GraphML, GEXF): not ``label``, which
+is free for a property of that name."""
+
+POINT_KEYS = ("kg_lat", "kg_lon")
+"""The columns holding a vertex's location in degrees (GraphML)."""
+
+
+def fact_fields(e: DumpedEdge) -> dict[str, Any]:
+    """What an edge's fact says beyond the edge, as a dump writes it (``FACT_KINDS``,
+    the unset ones left out)."""
+    found: dict[str, Any] = {k: v for k, v in e.fact.items() if v is not None}
+    if e.revised_at is not None:
+        found["revised_at"] = e.revised_at
+    if e.closed_by is not None:
+        found["closed_by"] = e.closed_by
+    if e.claims:
+        found["claims"] = list(e.claims)
+    if e.withdrawn:
+        found["withdrawn"] = list(e.withdrawn)
+    return found
 
 
 def user_properties(edge: DumpedEdge) -> dict[str, Any]:
@@ -36,14 +63,18 @@ def user_properties(edge: DumpedEdge) -> dict[str, Any]:
 def _edge_values(e: DumpedEdge) -> dict[str, Any]:
     """An edge's properties, then its fact fields (which win over a same-named one)."""
     own = {k: v for k, v in user_properties(e).items() if k not in FACT_KINDS}
-    return {**own, **{k: v for k, v in e.fact.items() if v is not None}}
+    return {**own, **fact_fields(e)}
 
 
 def kind(value: Any) -> str:
-    """The column type of a value: long, double, boolean, string, or a list of one."""
+    """The column type of a value: long, double, boolean, string, a list of one, or
+    json (a map, or a list of mixed or nested values)."""
     if isinstance(value, list):
         kinds = {kind(v) for v in value}
-        return kinds.pop() + "[]" if len(kinds) == 1 and "[]" not in next(iter(kinds)) else "string"
+        one = next(iter(kinds)) if len(kinds) == 1 else "json"
+        return one + "[]" if one in _SCALARS else "json"
+    if isinstance(value, dict):
+        return "json"
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -53,12 +84,12 @@ def kind(value: Any) -> str:
     return "string"
 
 
+_SCALARS = ("long", "double", "boolean", "string")
+
+
 def _merge_kind(old: str | None, new: str) -> str:
-    if old is None or old == new:
-        return new
-    if {old, new} == {"long", "double"}:
-        return "double"
-    return "string"
+    """A column of values of two kinds holds JSON, which keeps each value's type."""
+    return new if old is None or old == new else "json"
 
 
 async def columns(
@@ -95,51 +126,81 @@ async def _edge_columns(graph: Graph) -> dict[str, str]:
 
 async def graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     """GraphML: typed keys; lists and maps as JSON text marked ``kgmem.json``; the fact
-    fields' keys marked ``kgmem.fact`` (an import leaves them out of the properties)."""
+    fields' keys marked ``kgmem.fact`` (an import restores them onto the fact, not into
+    the properties); the label in key ``kg_label`` and a location in ``kg_lat`` and
+    ``kg_lon``, marked ``kgmem.role``, so that a property may be named ``label``."""
     node_kinds = await columns(graph.vertices(), lambda v: v.properties)
     edge_kinds = await _edge_columns(graph)
     head = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n',
-        '<key id="label" for="all" attr.name="label" attr.type="string"/>\n',
+        f'<key id="{LABEL_KEY}" for="all" attr.name="{LABEL_KEY}" attr.type="string" '
+        'kgmem.role="label"/>\n',
     ]
+    head.extend(
+        f'<key id="{k}" for="node" attr.name="{k}" attr.type="double" kgmem.role="{k[3:]}"/>\n'
+        for k in POINT_KEYS
+    )
     for prefix, target, kinds in (("v", "node", node_kinds), ("e", "edge", edge_kinds)):
-        for i, (key, kind_) in enumerate(kinds.items()):
-            marker = "" if kind_ in _XML_TYPES or kind_ == "string" else ' kgmem.json="true"'
-            if target == "edge" and key in FACT_KINDS:
-                marker = ' kgmem.fact="true"'
-            head.append(
-                f'<key id="{prefix}{i}" for="{target}" attr.name={quoteattr(key)} '
-                f'attr.type="{_XML_TYPES.get(kind_, "string")}"{marker}/>\n'
-            )
+        head.extend(
+            _graphml_key(f"{prefix}{i}", target, key, kind_)
+            for i, (key, kind_) in enumerate(kinds.items())
+        )
     head.append('<graph edgedefault="directed">\n')
     yield "".join(head).encode()
     node_ids = {k: f"v{i}" for i, k in enumerate(node_kinds)}
     edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}
     async for batch in graph.vertices():
         yield "".join(
-            f'<node id={quoteattr(v.uid)}><data key="label">{escape(v.label)}</data>'
-            + _data(node_ids, v.properties)
+            f'<node id={quoteattr(v.uid)}><data key="{LABEL_KEY}">{escape(v.label)}</data>'
+            + _point(v.location)
+            + _data(node_ids, v.properties, node_kinds)
             + "</node>\n"
             for v in batch
         ).encode()
     async for edges in graph.edges():
         yield "".join(
             f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} target={quoteattr(e.end)}>"
-            f'<data key="label">{escape(e.label)}</data>'
-            + _data(edge_ids, _edge_values(e))
+            f'<data key="{LABEL_KEY}">{escape(e.label)}</data>'
+            + _data(edge_ids, _edge_values(e), edge_kinds)
             + "</edge>\n"
             for e in edges
         ).encode()
     yield b"</graph>\n</graphml>\n"
 
 
-def _data(ids: dict[str, str], values: dict[str, Any]) -> str:
+def _graphml_key(key_id: str, target: str, name: str, kind_: str) -> str:
+    marker = "" if kind_ in _XML_TYPES or kind_ == "string" else ' kgmem.json="true"'
+    if target == "edge" and name in FACT_KINDS:
+        marker += ' kgmem.fact="true"'
+    return (
+        f'<key id="{key_id}" for="{target}" attr.name={quoteattr(name)} '
+        f'attr.type="{_XML_TYPES.get(kind_, "string")}"{marker}/>\n'
+    )
+
+
+def _point(location: tuple[float, float] | None) -> str:
+    if location is None:
+        return ""
     return "".join(
-        f'<data key="{ids[k]}">{escape(plain(v))}</data>'
+        f'<data key="{k}">{x!r}</data>' for k, x in zip(POINT_KEYS, location, strict=True)
+    )
+
+
+def _data(ids: dict[str, str], values: dict[str, Any], kinds: dict[str, str]) -> str:
+    return "".join(
+        f'<data key="{ids[k]}">{escape(_text(v, kinds[k]))}</data>'
         for k, v in values.items()
         if v is not None and k in ids
     )
+
+
+def _text(value: Any, kind_: str) -> str:
+    """A value as its column holds it: JSON in a column marked ``kgmem.json`` (lists
+    and mixed kinds: a string is quoted there), else as ``plain`` writes it."""
+    if kind_ in _SCALARS:
+        return plain(value)
+    return orjson.dumps(value).decode()
 
 
 # -- GEXF -------------------------------------------------------------------------------

@@ -11,8 +11,9 @@
   canonical ``xsd:integer``, ``xsd:boolean`` and round-tripping ``xsd:double`` values
   are stored natively; any other literal keeps its exact lexical form with its
   datatype as a JSON-LD value object ``{"@value", "@type"}``. Several values of one
-  predicate make a list. A language-tagged value is flattened to a plain string, every
-  value kept exactly in ``rdf_literals`` (``kgmem.storage.property_merge``).
+  predicate make a list. A language-tagged value is flattened to a plain string, and a
+  typed number, date or date-time to the value it compares as (a number, ISO 8601
+  text), every value kept exactly in ``rdf_literals`` (``kgmem.storage.property_merge``).
 - A statement with an IRI or blank node object becomes an edge labelled by the
   predicate's local name, with the predicate IRI in its ``iri`` property; its uid is
   a hash of the statement, so a re-import finds it.
@@ -42,6 +43,7 @@ from kgmem.storage.property_merge import (
     LITERALS_PROPERTY,
     annotated,
     contains,
+    flattened,
     membership,
     merge_edge_properties,
     merge_properties,
@@ -297,7 +299,7 @@ class RdfMapper:
             )
             if not isinstance(o, str):
                 key, value = name("property", p), literal_value(o)
-                if plain and o.lang is None:
+                if plain and o.lang is None and not flattened(value):
                     _add(props, key, value)
                 else:
                     subject.properties = _joined(props, key, value, g and self.node(g), members)
@@ -368,7 +370,7 @@ def _joined(
     """``props`` with one statement joined in: its value, its exact literal if it has
     a language tag, and its named graph (if membership is kept)."""
     added: dict[str, Any] = {key: value}
-    if isinstance(value, dict) and "@language" in value:
+    if flattened(value):
         added[LITERALS_PROPERTY] = {key: [value]}
     if graph is not None and members:
         added[GRAPHS_PROPERTY] = {graph: {key: [value]}}

@@ -181,15 +181,29 @@ def _uid(value: Any, what: str) -> str:
     return value.strip()
 
 
-def vertex_op(uid: Any, label: Any, props: Any, line: int) -> VertexOp:
-    """A validated vertex record (replace semantics)."""
+def vertex_op(uid: Any, label: Any, props: Any, line: int, location: Any = None) -> VertexOp:
+    """A validated vertex record (replace semantics); ``location`` a ``{"lat", "lon"}``
+    object in degrees, or None."""
     return VertexOp(
         _uid(uid, "vertex id"),
         validate_label(label) if label else None,
         _properties(props),
         False,
         line,
+        _location(location),
     )
+
+
+def _location(raw: Any) -> tuple[float, float] | None:
+    if raw is None:
+        return None
+    point = (raw.get("lat"), raw.get("lon")) if isinstance(raw, dict) else (None, None)
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in point):
+        raise InvalidInput('"location" must be {"lat": number, "lon": number}')
+    lat, lon = float(point[0]), float(point[1])  # type: ignore[arg-type]
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("location: lat must be in [-90, 90] and lon in [-180, 180]")
+    return lat, lon
 
 
 def edge_op(uid: Any, label: Any, start: Any, end: Any, props: Any, line: int) -> EdgeOp:
@@ -247,7 +261,7 @@ def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp | RevisionOp
     label = obj.get("label") or (labels[0] if isinstance(labels, list) and labels else None)
     uid = obj.get("uid", obj.get("id"))
     if kind in ("vertex", "node"):
-        return vertex_op(uid, label, obj.get("properties"), line)
+        return vertex_op(uid, label, obj.get("properties"), line, obj.get("location"))
     if kind in ("edge", "relationship"):
         op = edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
         op.restore = _restore(obj)
@@ -280,12 +294,16 @@ def _revision(obj: dict[str, Any], line: int) -> RevisionOp:
 
 
 def _restore(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """What an exported edge record says of its fact beyond the edge: its times, its
-    claims (``claims``, else one per uid of ``sources``) and withdrawn claims, checked
-    here so that a malformed record is rejected with its line."""
+    """What an exported edge record (or a GraphML edge's fact keys) says of its fact
+    beyond the edge: its times, the fact that closed it (``closed_by``), its claims
+    (``claims``, else one per uid of ``sources``) and withdrawn claims, checked here so
+    that a malformed record is rejected with its line."""
     out: dict[str, Any] = {}
     if any(obj.get(k) is not None for k in TIMES):
         out["times"] = {k: _time_text(obj.get(k), k) for k in (*TIMES, "revised_at")}
+    closer = obj.get("closed_by")
+    if closer is not None:
+        out["closed_by"] = _uid(closer, '"closed_by"')
     claims = obj.get("claims")
     if claims is None and obj.get("sources") is not None:
         sources = obj["sources"]
@@ -429,21 +447,34 @@ def _csv_item(
     return vertex_op(special.get("ID") or uid, labels[0] if labels else None, props, line)
 
 
+@dataclass(frozen=True, slots=True)
+class _Key:
+    """A GraphML key: its name, how its values read, and its kgmem role: "" (a
+    property), "fact" (a fact field), "label", "lat" or "lon"."""
+
+    name: str
+    convert: Callable[[str], Any]
+    role: str = ""
+
+
+def _graphml_key(elem: Any) -> _Key:
+    convert = _CSV_TYPES.get(elem.get("attr.type", "string"), str)
+    if elem.get("kgmem.json") == "true":
+        convert = orjson.loads
+    role = "fact" if elem.get("kgmem.fact") == "true" else elem.get("kgmem.role", "")
+    return _Key(elem.get("attr.name") or elem.get("id", ""), convert, role)
+
+
 def _graphml(stream: IO[bytes]) -> Iterator[Parsed]:
     import xml.etree.ElementTree as ET
 
-    keys: dict[str, tuple[str, Callable[[str], Any]]] = {}
+    keys: dict[str, _Key] = {}
     number = 0
     try:
         for _, elem in ET.iterparse(stream, events=("end",)):  # noqa: S314
             tag = elem.tag.rsplit("}", 1)[-1]
-            if tag == "key" and elem.get("kgmem.fact") == "true":
-                keys[elem.get("id", "")] = ("", str)  # a fact's time or trust: no property
-            elif tag == "key":
-                convert = _CSV_TYPES.get(elem.get("attr.type", "string"), str)
-                if elem.get("kgmem.json") == "true":
-                    convert = orjson.loads
-                keys[elem.get("id", "")] = (elem.get("attr.name") or elem.get("id", ""), convert)
+            if tag == "key":
+                keys[elem.get("id", "")] = _graphml_key(elem)
             elif tag in ("node", "edge"):
                 number += 1
                 yield _graphml_record(elem, keys, number, tag)
@@ -453,9 +484,7 @@ def _graphml(stream: IO[bytes]) -> Iterator[Parsed]:
         yield Reject(line, f"invalid XML: {exc}", "", column + 1, ends_reading=True)
 
 
-def _graphml_record(
-    elem: Any, keys: dict[str, tuple[str, Callable[[str], Any]]], number: int, tag: str
-) -> Parsed:
+def _graphml_record(elem: Any, keys: dict[str, _Key], number: int, tag: str) -> Parsed:
     """A node or edge element; the streaming XML parser gives no line for it, so a
     reject names it by its ordinal and id (line 0)."""
     found = _record(functools.partial(_graphml_item, elem, keys, 0), 0, elem.get("id", ""))
@@ -464,26 +493,35 @@ def _graphml_record(
     return found
 
 
-def _graphml_item(
-    elem: Any, keys: dict[str, tuple[str, Callable[[str], Any]]], line: int
-) -> VertexOp | EdgeOp:
-    props: dict[str, Any] = {}
+def _graphml_values(elem: Any, keys: dict[str, _Key]) -> dict[str, dict[str, Any]]:
+    """An element's data by role ("" for the properties)."""
+    found: dict[str, dict[str, Any]] = {"": {}, "fact": {}, "label": {}, "lat": {}, "lon": {}}
     for data in elem:
         if data.tag.rsplit("}", 1)[-1] != "data":
             continue
-        name, convert = keys.get(data.get("key", ""), (data.get("key", ""), str))
-        if not name:
-            continue
+        key = keys.get(data.get("key", "")) or _Key(data.get("key", ""), str)
         try:
-            props[name] = convert(data.text or "")
-        except (ValueError, KeyError):
-            raise InvalidInput(f"data {name!r}: {data.text!r} is not a valid value") from None
-    label = elem.get("label") or props.pop("label", None) or props.pop("labels", None)
+            value = key.convert(data.text or "")
+        except (ValueError, KeyError, orjson.JSONDecodeError):
+            raise InvalidInput(f"data {key.name!r}: {data.text!r} is not a valid value") from None
+        found.setdefault(key.role, {})[key.name] = value
+    return found
+
+
+def _graphml_item(elem: Any, keys: dict[str, _Key], line: int) -> VertexOp | EdgeOp:
+    """A node or edge; its label from the ``kgmem.role="label"`` key, else (a file
+    another tool wrote) from a ``label``/``labels`` attribute or data key."""
+    found = _graphml_values(elem, keys)
+    props = found[""]
+    label = next(iter(found["label"].values()), None) or elem.get("label")
+    label = label or props.pop("label", None) or props.pop("labels", None)
     label = str(label).strip(":").split(":")[0] if label else None
     props.pop("uid", None)
     if elem.tag.rsplit("}", 1)[-1] == "node":
-        return vertex_op(elem.get("id"), label, props, line)
-    return edge_op(
+        lat, lon = (next(iter(found[k].values()), None) for k in ("lat", "lon"))
+        point = None if lat is None and lon is None else {"lat": lat, "lon": lon}
+        return vertex_op(elem.get("id"), label, props, line, point)
+    op = edge_op(
         elem.get("id"),
         label or props.pop("type", None),
         elem.get("source"),
@@ -491,3 +529,5 @@ def _graphml_item(
         props,
         line,
     )
+    op.restore = _restore(found["fact"])
+    return op

@@ -21,11 +21,13 @@ from kgmem.storage.sql import table
 
 @dataclass(frozen=True, slots=True)
 class DumpedVertex:
-    """A stored vertex as exported (properties without ``uid``)."""
+    """A stored vertex as exported (properties without ``uid``); ``location`` its point
+    as (lat, lon) in degrees, None when it has none."""
 
     uid: str
     label: str
     properties: dict[str, Any]
+    location: tuple[float, float] | None = None
 
 
 FACT_FIELDS = ("valid_from", "valid_to", "recorded_at", "expired_at", "status", "trust")
@@ -37,7 +39,8 @@ class DumpedEdge:
     its fact's time and trust (``FACT_FIELDS``: times as ISO 8601 text, ``status`` and
     ``trust`` as verification last scored them; None when unset or never scored) and
     ``revised_at``, since when the fact's version is believed (None when never revised
-    or in an "as of" export).
+    or in an "as of" export), and ``closed_by``, the uid of the fact whose value closed
+    it (None when none did, or in an "as of" export).
     An export (but an "as of" one) also gives each claim in force (``claims``: source,
     episode, confidence, observed_at) and each withdrawn one (``withdrawn``: the same
     and withdrawn_at), so that a dump restores them (``kgmem.storage.bulk.restore``)."""
@@ -52,12 +55,15 @@ class DumpedEdge:
     claims: tuple[dict[str, Any], ...] = ()
     withdrawn: tuple[dict[str, Any], ...] = ()
     revised_at: str | None = None
+    closed_by: str | None = None
 
 
 class _VertexRow(NamedTuple):
     uid: str
     label: str
     properties: str
+    lat: float | None
+    lon: float | None
 
 
 class _EdgeRow(NamedTuple):
@@ -79,6 +85,7 @@ class _EdgeRow(NamedTuple):
     trust: float | None
     claims: str | None
     withdrawn: str | None
+    closed_by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +146,7 @@ async def vertices(
     """Vertices in uid order (only ``ids`` if given); call inside a transaction."""
     where = "" if ids is None else "WHERE v.id = ANY($1::graphid[])"
     sql = (
-        f"SELECT v.uid, v.label, t.properties FROM {table(ns.name, '_kg_vertex')} v "
+        f"SELECT v.uid, v.label, t.properties, v.lat, v.lon FROM {table(ns.name, '_kg_vertex')} v "
         f"JOIN {table(ns.name, '_ag_label_vertex')} t ON t.id = v.id {where} ORDER BY v.uid"
     )
     args = [] if ids is None else [list(ids)]
@@ -147,7 +154,8 @@ async def vertices(
     async for r in rows.cursor(conn, _VertexRow, sql, *args, prefetch=chunk):
         props = agtype.decode(r.properties)
         props.pop("uid", None)
-        batch.append(DumpedVertex(r.uid, r.label, props))
+        located = (r.lat, r.lon) if r.lat is not None and r.lon is not None else None
+        batch.append(DumpedVertex(r.uid, r.label, props, located))
         if len(batch) >= chunk:
             yield batch
             batch = []
@@ -184,7 +192,8 @@ async def edges(
         f"f.valid_from, f.valid_to, f.recorded_at, f.expired_at, {_revised_at(keep)}, "
         f"sc.status, sc.trust, "
         f"{_claim_list(ns, keep, withdrawn=False)} AS claims, "
-        f"{_claim_list(ns, keep, withdrawn=True)} AS withdrawn "
+        f"{_claim_list(ns, keep, withdrawn=True)} AS withdrawn, "
+        f"{_closer(ns, keep)} AS closed_by "
         f"FROM {facts} f "
         f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
         f"JOIN {vertex} s ON s.id = e.start_id JOIN {vertex} o ON o.id = e.end_id "
@@ -205,6 +214,14 @@ def _revised_at(keep: EdgeFilter) -> str:
     """SQL: since when a fact's version is believed (an "as of" export reads versions
     whose side rows have no such column: null)."""
     return "NULL::timestamptz AS revised_at" if keep.as_of is not None else "f.revised_at"
+
+
+def _closer(ns: NamespaceRef, keep: EdgeFilter) -> str:
+    """SQL: the uid of the fact that closed this one (an "as of" export reads versions
+    without that column: null)."""
+    if keep.as_of is not None:
+        return "NULL::text"
+    return f"(SELECT c.uid FROM {table(ns.name, '_kg_fact')} c WHERE c.id = f.closed_by)"
 
 
 def _claim_list(ns: NamespaceRef, keep: EdgeFilter, *, withdrawn: bool) -> str:
@@ -333,4 +350,5 @@ def _edge(r: _EdgeRow) -> DumpedEdge:
         tuple(orjson.loads(r.claims)) if r.claims else (),
         tuple(orjson.loads(r.withdrawn)) if r.withdrawn else (),
         _iso(r.revised_at),
+        r.closed_by,
     )

@@ -12,7 +12,12 @@ reserved properties annotate them when the plain map alone would lose something:
   value exactly as imported (``{"@value", "@language"}`` objects and plain strings);
   the property itself then holds one plain string, the preferred value: the first
   value without a language tag, else the first in English (``en`` or ``en-*``), else
-  the first one. So ``p.name = 'Alice'`` works in Cypher whatever the tags.
+  the first one. So ``p.name = 'Alice'`` works in Cypher whatever the tags. A
+  property with a typed number, date or date-time that its stored form would not
+  write back exactly (``"1.70"^^xsd:decimal``, ``"1999-05-01"^^xsd:date``) is kept
+  there the same way, the property holding the comparable value (``comparable``):
+  numbers as numbers, dates and date-times as their ISO 8601 text, so that
+  ``n.height > 1.6`` and ``n.born < '1995-01-01'`` compare as they read.
 
 Membership only grows: joining a statement in a named graph into a stored one that
 was in the default graph keeps both, as a second import of the same dataset must.
@@ -20,7 +25,10 @@ was in the default graph keeps both, as a second import of the same dataset must
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -127,14 +135,74 @@ def _tagged(value: Any) -> bool:
     return isinstance(value, dict) and "@language" in value and "@value" in value
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_WHOLE = frozenset(
+    _XSD + t
+    for t in (
+        "integer", "int", "long", "short", "byte", "nonNegativeInteger", "nonPositiveInteger",
+        "negativeInteger", "positiveInteger", "unsignedLong", "unsignedInt", "unsignedShort",
+        "unsignedByte",
+    )
+)  # fmt: skip
+_REAL = frozenset(_XSD + t for t in ("decimal", "float", "double"))
+_WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")
+_REAL_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def comparable(value: Any) -> Any:
+    """The value a typed literal ``{"@value", "@type"}`` compares as: an integer for
+    ``xsd:integer`` and its derived types (within 64 bits), a float for
+    ``xsd:decimal``, ``xsd:float`` and ``xsd:double`` (finite), the ISO 8601 text for
+    a valid ``xsd:date`` or ``xsd:dateTime``; None for anything else."""
+    if not isinstance(value, dict) or "@language" in value:
+        return None
+    lex, dt = value.get("@value"), value.get("@type")
+    if not isinstance(lex, str) or not isinstance(dt, str):
+        return None
+    if dt in _WHOLE and _WHOLE_TEXT.fullmatch(lex) and -(2**63) <= int(lex) < 2**63:
+        return int(lex)
+    if dt in _REAL and _REAL_TEXT.fullmatch(lex) and math.isfinite(float(lex)):
+        return float(lex)
+    if dt in (_XSD + "date", _XSD + "dateTime"):
+        return lex if _iso(lex, dt) else None
+    return None
+
+
+def _iso(lex: str, dt: str) -> bool:
+    try:
+        if dt == _XSD + "date":
+            date.fromisoformat(lex[:10])
+            return len(lex) == 10 or lex[10:] == "Z" or _OFFSET.fullmatch(lex[10:]) is not None
+        return "T" in lex and datetime.fromisoformat(lex) is not None
+    except ValueError:
+        return False
+
+
+_OFFSET = re.compile(r"[+-][0-9]{2}:[0-9]{2}")
+
+
+def flattened(value: Any) -> bool:
+    """Whether a stored statement value is kept exactly in ``rdf_literals`` and shown
+    otherwise in its property: a language-tagged or a comparable typed literal."""
+    return _tagged(value) or comparable(value) is not None
+
+
+def _shown(values: list[Any]) -> Any:
+    """What a property with flattened values holds (see the module docstring)."""
+    if any(_tagged(v) for v in values):
+        return preferred(values)
+    shown = [found if (found := comparable(v)) is not None else v for v in values]
+    return shown[0] if len(shown) == 1 else shown
+
+
 def _encode(merged: Statements, members: Membership) -> dict[str, Any]:
     out: dict[str, Any] = {}
     literals: dict[str, list[Any]] = {}
     graphs: dict[str, dict[str, list[Any]]] = {}
     for key, values in merged.items():
-        if any(_tagged(v) for v in values):
+        if any(flattened(v) for v in values):
             literals[key] = values
-            out[key] = preferred(values)
+            out[key] = _shown(values)
         else:
             out[key] = values[0] if len(values) == 1 else values
         for value in values:

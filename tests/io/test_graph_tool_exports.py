@@ -57,7 +57,7 @@ async def export(memory: Memory, ns: str, fmt: str, **kw: object) -> bytes:
 
 async def test_graphml_edges_carry_time_and_trust(memory: Memory, facts: str) -> None:
     graph = nx.read_graphml(io.BytesIO(await export(memory, facts, "graphml")))
-    edges = {d["label"] + ">" + v: d for _, v, d in graph.edges(data=True)}
+    edges = {d["kg_label"] + ">" + v: d for _, v, d in graph.edges(data=True)}
     old, new = edges["WORKS_AT>b"], edges["WORKS_AT>c"]
     assert datetime.fromisoformat(old["valid_from"]) == OLD
     assert datetime.fromisoformat(old["valid_to"]) == CLOSED
@@ -91,7 +91,8 @@ async def test_cytoscape_json_reads_in_networkx(memory: Memory, facts: str) -> N
     assert graph.is_directed() and graph.number_of_edges() == 2
     for _, _, d in graph.edges(data=True):
         assert {"valid_from", "recorded_at"} <= set(d)
-        assert set(d) - {"id", "key", "source", "target", "label", "text"} <= FIELDS
+        own = {"id", "key", "source", "target", "label", "text"}
+        assert set(d) - own <= FIELDS | {"claims", "withdrawn", "closed_by", "revised_at"}
 
 
 async def test_as_of_and_current_only_keep_facts_true_and_believed_then(

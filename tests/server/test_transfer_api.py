@@ -66,6 +66,9 @@ async def test_export_streams_with_media_type_and_errors_are_problems(
     response = await client.get(f"/v1/namespaces/{namespace}/export", params={"format": "jsonl"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/x-ndjson")
+    assert response.headers["kgmem-dropped"] == "none"
+    graphml = await client.get(f"/v1/namespaces/{namespace}/export", params={"format": "graphml"})
+    assert graphml.headers["kgmem-dropped"] == "revisions"
     lines = [json.loads(x) for x in response.text.splitlines()]
     assert lines == [
         {"kind": "dump", "version": 2},

@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from kgmem.errors import InvalidRequest
 from kgmem.io.exporter import EXTENSIONS, ExportOptions
-from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES
+from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES, dropped_header
 from kgmem.io.loader import ImportOptions
 from kgmem.io.readers import detect_format
 from kgmem.model.times import Instant
@@ -117,7 +117,8 @@ async def export(  # noqa: PLR0913, PLR0917
 ) -> StreamingResponse:
     """The namespace (or a subgraph) in one format, streamed. Graph-tool formats
     (GraphML, GEXF, Cytoscape.js) carry each fact's valid and recorded times, status
-    and trust."""
+    and trust. The ``Kgmem-Dropped`` header names what an import of the file would not
+    restore (``kgmem.io.formats.DROPPED``)."""
     options = ExportOptions(format, tuple(uids or ()), depth, part, as_of, current_only)
     chunks = memory_of(request).export(ns, options)
     first = await anext(chunks, b"")  # errors (unknown format, namespace) before the 200
@@ -131,5 +132,8 @@ async def export(  # noqa: PLR0913, PLR0917
     return StreamingResponse(
         body(),
         media_type=MEDIA_TYPES.get(format, "application/octet-stream"),
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "content-disposition": f'attachment; filename="{filename}"',
+            "kgmem-dropped": dropped_header(format),
+        },
     )

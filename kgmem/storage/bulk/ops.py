@@ -19,13 +19,15 @@ DEFAULT_LABEL = "Entity"
 class VertexOp:
     """A vertex to write. With ``merge``, ``properties`` values are added to the stored
     ones (RDF); otherwise they replace them. ``label`` None keeps the stored label (or
-    ``Entity`` for a new vertex); with ``merge`` a stored ``Entity`` takes the label."""
+    ``Entity`` for a new vertex); with ``merge`` a stored ``Entity`` takes the label.
+    ``location`` (lat, lon) in degrees replaces the stored point; None keeps it."""
 
     uid: str
     label: str | None
     properties: dict[str, Any]
     merge: bool
     line: int
+    location: tuple[float, float] | None = None
 
 
 @dataclass(slots=True)

@@ -3,12 +3,14 @@ its times, its claims in force and the claims withdrawn from it (claim history).
 
 An export (``kgmem.storage.dump``) writes, per edge, ``valid_from``, ``valid_to``,
 ``recorded_at``, ``expired_at``, ``claims`` (source and episode uids, both null for a
-write that named neither, confidence, observed_at) and ``withdrawn`` (the same and
-withdrawn_at). The JSON Lines reader keeps them on the edge operation as
-``EdgeOp.restore`` and ``restore`` writes them after the batch's edges, so that dump
-then import gives the same facts in force, the same claims (and so the same consensus)
-and the same history. A claim whose source or episode is not in the target namespace
-(a hand-made file: a subgraph dump writes them) is not restored. The fact's
+write that named neither, confidence, observed_at), ``withdrawn`` (the same and
+withdrawn_at) and ``closed_by`` (the uid of the fact whose value closed it; restored
+when that fact is in the same batch or an earlier one). The JSON Lines and GraphML
+readers keep them on the edge operation as ``EdgeOp.restore`` and ``restore`` writes
+them after the batch's edges, so that dump then import gives the same facts in force,
+the same claims (and so the same consensus) and the same history. A claim whose
+source or episode is not in the target namespace (a hand-made file: a subgraph dump
+writes them) is not restored. The fact's
 ``revised_at`` (since when its version is believed) comes with its times; its earlier
 versions (``_kg_fact_revision``) come as ``revision`` lines after the edges
 (``RevisionOp``), which ``write_revisions`` adds to the facts they name by uid.
@@ -43,6 +45,7 @@ async def restore(
     if not kept:
         return
     await _times(conn, ns, [(i, op.label, r["times"]) for i, op, r in kept if "times" in r])
+    await _closers(conn, ns, [(i, r["closed_by"]) for i, _, r in kept if "closed_by" in r])
     wanted = {
         u
         for _, _, r in kept
@@ -131,6 +134,22 @@ async def _times(
             [i for i, _ in updated],
             [p for _, p in updated],
         )
+
+
+async def _closers(
+    conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[tuple[int, str]]
+) -> None:
+    """Point each fact at the fact that closed it, by uid; a closer not stored yet (in
+    a later batch of the load) leaves the link unset."""
+    if not rows:
+        return
+    await conn.execute(
+        f"UPDATE {table(ns.name, '_kg_fact')} f SET closed_by = c.id "
+        f"FROM unnest($1::graphid[], $2::text[]) AS x(i, u) "
+        f"JOIN {table(ns.name, '_kg_fact')} c ON c.uid = x.u WHERE f.id = x.i",
+        [i for i, _ in rows],
+        [u for _, u in rows],
+    )
 
 
 async def _insert_claims(conn: asyncpg.Connection, ns: NamespaceRef, claims: list[_Claim]) -> None:

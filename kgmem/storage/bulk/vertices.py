@@ -36,6 +36,7 @@ class _Stored:
     label: str
     properties: dict[str, Any]
     name: str | None
+    location: tuple[float, float] | None
 
 
 async def _stored_vertices(
@@ -43,14 +44,17 @@ async def _stored_vertices(
 ) -> dict[str, _Stored]:
     match, param = any_uid(uids)
     records = await conn.fetch(
-        f"SELECT v.uid, v.id, v.label, v.name, t.properties FROM {table(ns.name, '_kg_vertex')} v "
+        f"SELECT v.uid, v.id, v.label, v.name, t.properties, v.lat, v.lon "
+        f"FROM {table(ns.name, '_kg_vertex')} v "
         f"JOIN {table(ns.name, '_ag_label_vertex')} t ON t.id = v.id "
         f"WHERE v.uid = {match} FOR UPDATE OF v",
         param,
     )
     return {
-        uid: _Stored(id_, label, agtype.decode(properties), name)
-        for uid, id_, label, name, properties in records
+        uid: _Stored(
+            id_, label, agtype.decode(properties), name, None if lat is None else (lat, lon)
+        )
+        for uid, id_, label, name, properties, lat, lon in records
     }
 
 
@@ -78,7 +82,7 @@ async def write_vertices(
         label, props = _target(op, old)
         if old is None:
             new[label].append((op.uid, props))
-        elif label == old.label and props == old.properties:
+        elif label == old.label and props == old.properties and op.location in (None, old.location):
             counts.vertices_unchanged += 1
             result[op.uid] = (old.id, old.name)
         else:
@@ -89,6 +93,7 @@ async def write_vertices(
         result.update(await _insert_vertices(conn, ctx, infos[label], group))
         counts.vertices_created += len(group)
     result.update(await _update_vertices(conn, ctx, infos, changed, stored))
+    await _locate(conn, ns, [op for op in ops if op.location is not None])
     counts.vertices_updated += len(changed)
     return result
 
@@ -171,6 +176,21 @@ async def _insert_vertices(
         side_lines(),
     )
     return names
+
+
+async def _locate(conn: asyncpg.Connection, ns: NamespaceRef, ops: Sequence[VertexOp]) -> None:
+    """Set the points the ops carry on their side rows (the rows' other columns are
+    written already)."""
+    if not ops:
+        return
+    await conn.execute(
+        f"UPDATE {table(ns.name, '_kg_vertex')} AS v SET lat = x.la, lon = x.lo "
+        "FROM unnest($1::text[], $2::float8[], $3::float8[]) AS x(u, la, lo) WHERE v.uid = x.u "
+        "AND (v.lat, v.lon) IS DISTINCT FROM (x.la, x.lo)",
+        [op.uid for op in ops],
+        [op.location[0] for op in ops if op.location],
+        [op.location[1] for op in ops if op.location],
+    )
 
 
 async def _update_vertices(

@@ -14,16 +14,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+import neo4j
 import psycopg
 import pytest
 
 from kgmem import EntityWrite, FactWrite, Memory
 from kgmem.agent_model import BudgetWrite, DecisionWrite, TransactionWrite
+from kgmem.bolt import BoltServer
+from kgmem.config import BoltSettings
 from kgmem.decisions import Decisions
 from kgmem.errors import StorageError
 from kgmem.ingest.types import EpisodeWrite
 from kgmem.io.exporter import ExportOptions
+from kgmem.server.app import create_app
 from kgmem.storage import backup, checksum
+from tests.fixtures.app import serving
+from tests.mcp.test_mcp_http import mcp_client, payload
 from tests.storage.test_backup import NewDatabase, answers, fill, opened
 
 NT = b"""<http://e.org/ada> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e.org/Poet> .
@@ -64,6 +71,47 @@ async def use_everything(memory: Memory, ns: str, tmp_path: Path) -> None:
     rdf = tmp_path / "poets.nt"
     rdf.write_bytes(NT)
     await memory.import_file(ns, rdf)
+
+
+CYPHER = (
+    "MATCH (a)-[r]->(b) RETURN a.uid AS a, type(r) AS t, r.valid_from AS f, "
+    "r.valid_to AS v, b.uid AS b ORDER BY a, t, b, f"
+)
+
+
+def _untimed(value: Any) -> Any:
+    """An answer without what varies run to run (timings)."""
+    if isinstance(value, dict):
+        return {k: _untimed(v) for k, v in value.items() if k not in ("timings", "took_ms")}
+    if isinstance(value, list):
+        return [_untimed(v) for v in value]
+    return value
+
+
+async def door_reads(memory: Memory, ns: str) -> dict[str, Any]:
+    """What REST, MCP and Bolt answer about the namespace, served from ``memory``."""
+    bolt = BoltServer(memory, BoltSettings(port=0))
+    await bolt.start()
+    try:
+        async with serving(create_app(memory=memory)) as url, httpx.AsyncClient() as http:
+            base = f"{url}/v1/namespaces/{ns}"
+            rest = {
+                "entity": (await http.get(f"{base}/entities/bob?include_closed=true")).json(),
+                "cypher": (await http.post(f"{base}/cypher", json={"query": CYPHER})).json(),
+                "facts": (await http.get(f"{base}/facts?include_closed=true")).json(),
+            }
+            async with mcp_client(url) as mcp:
+                entity = await mcp.call_tool(
+                    "get_entity", {"namespace": ns, "uid": "bob", "include_closed": True}
+                )
+                rows = await mcp.call_tool("cypher_read", {"namespace": ns, "query": CYPHER})
+            via_mcp = {"entity": payload(entity), "cypher": payload(rows)}
+        driver = neo4j.AsyncGraphDatabase.driver(f"bolt://127.0.0.1:{bolt.port}", auth=None)
+        async with driver, driver.session(database=ns) as session:
+            via_bolt = [r.values() async for r in await session.run(CYPHER)]
+    finally:
+        await bolt.stop()
+    return _untimed({"rest": rest, "mcp": via_mcp, "bolt": [str(v) for v in via_bolt]})
 
 
 async def reads(memory: Memory, ns: str) -> dict[str, Any]:
@@ -123,6 +171,7 @@ async def test_a_namespace_using_every_feature_comes_back_whole(
     try:
         await use_everything(memory, "full", tmp_path)
         before = await reads(memory, "full")
+        doors = await door_reads(memory, "full")
     finally:
         await memory.close()
     assert before["ledger"] and before["state"] and before["decisions"] and before["merges"]
@@ -141,6 +190,8 @@ async def test_a_namespace_using_every_feature_comes_back_whole(
     restored = await opened(target, tmp_path)
     try:
         assert await reads(restored, "full") == before
+        assert await door_reads(restored, "full") == doors
+        assert doors["bolt"] and doors["rest"]["cypher"]["rows"] == doors["mcp"]["cypher"]["rows"]
         copy = await reads(restored, "copy")
         assert copy["exports"] == before["exports"]
         # Store-wide ids the original holds were moved past it, in the same order.

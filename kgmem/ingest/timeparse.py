@@ -47,6 +47,11 @@ def readable(name: str, value: datetime | str | None, reference: datetime) -> No
     else:
         found = resolve_time(value, reference)
     try:
+        if found is None and resolve_time(str(value), datetime.now(UTC)) is not None:
+            raise ValueError(
+                f"{value!r} read against reference_time {reference.isoformat()} lies "
+                "outside the times kgmem can hold"
+            )
         if found is None:
             raise ValueError(f"{value!r} is neither an ISO 8601 time nor a date expression")
         in_utc_range(found)

@@ -187,13 +187,26 @@ async def episode_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, episode_id: int
 ) -> list[tuple[str, int]]:
     """(fact uid, claims by anything else) for each fact the episode claims."""
+    return await _claims_by(conn, ns, "episode_id", episode_id)
+
+
+async def source_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, source_id: int
+) -> list[tuple[str, int]]:
+    """(fact uid, claims by any other source) for each fact the source claims."""
+    return await _claims_by(conn, ns, "source_id", source_id)
+
+
+async def _claims_by(
+    conn: asyncpg.Connection, ns: NamespaceRef, column: str, claimant: int
+) -> list[tuple[str, int]]:
     claims = table(ns.name, "_kg_claim")
     found = await conn.fetch(
-        f"SELECT f.uid, (SELECT count(*) FROM {claims} o WHERE o.fact_id = c.fact_id "
-        "AND o.episode_id IS DISTINCT FROM $1) AS others "
+        f"SELECT DISTINCT f.uid, (SELECT count(*) FROM {claims} o WHERE o.fact_id = c.fact_id "
+        f"AND o.{column} IS DISTINCT FROM $1) AS others "
         f"FROM {claims} c JOIN {table(ns.name, '_kg_fact')} f ON f.id = c.fact_id "
-        "WHERE c.episode_id = $1",
-        episode_id,
+        f"WHERE c.{column} = $1",
+        claimant,
     )
     return [(uid, int(others)) for uid, others in found]
 
@@ -204,21 +217,6 @@ async def drop_episode_claims(conn: asyncpg.Connection, ns: NamespaceRef, episod
         await conn.execute(
             f"DELETE FROM {table(ns.name, claims)} WHERE episode_id = $1", episode_id
         )
-
-
-async def source_claims(
-    conn: asyncpg.Connection, ns: NamespaceRef, source_id: int
-) -> list[tuple[str, int]]:
-    """(fact uid, claims by any other source) for each fact the source claims."""
-    claims = table(ns.name, "_kg_claim")
-    found = await conn.fetch(
-        f"SELECT DISTINCT f.uid, (SELECT count(*) FROM {claims} o WHERE o.fact_id = c.fact_id "
-        "AND o.source_id IS DISTINCT FROM $1) AS others "
-        f"FROM {claims} c JOIN {table(ns.name, '_kg_fact')} f ON f.id = c.fact_id "
-        "WHERE c.source_id = $1",
-        source_id,
-    )
-    return [(uid, int(others)) for uid, others in found]
 
 
 async def drop_source(conn: asyncpg.Connection, ns: NamespaceRef, source_id: int) -> None:

@@ -55,21 +55,25 @@ class TimeField:
         return f"{self.method.upper()} {self.path} {self.where}:{self.name}"
 
 
-def _walk(schema: dict[str, Any], path: str, seen: frozenset[str]) -> Iterator[str]:
+def time_paths(
+    schema: dict[str, Any], defs: dict[str, Any], path: str = "", seen: frozenset[str] = frozenset()
+) -> Iterator[str]:
+    """The dotted paths (``a.b``, ``items[].c``) of the date-time fields of a JSON schema
+    whose references name entries of ``defs`` (OpenAPI components, JSON Schema $defs)."""
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[-1]
         if name not in seen:
-            yield from _walk(SCHEMAS[name], path, seen | {name})
+            yield from time_paths(defs[name], defs, path, seen | {name})
         return
     if schema.get("format") == "date-time":
         yield path
     for key in ("anyOf", "oneOf", "allOf"):
         for part in schema.get(key, []):
-            yield from _walk(part, path, seen)
+            yield from time_paths(part, defs, path, seen)
     for name, part in schema.get("properties", {}).items():
-        yield from _walk(part, f"{path}.{name}" if path else name, seen)
+        yield from time_paths(part, defs, f"{path}.{name}" if path else name, seen)
     if "items" in schema:
-        yield from _walk(schema["items"], f"{path}[]", seen)
+        yield from time_paths(schema["items"], defs, f"{path}[]", seen)
 
 
 def time_fields() -> list[TimeField]:
@@ -78,11 +82,11 @@ def time_fields() -> list[TimeField]:
     for path, operations in DOCUMENT["paths"].items():
         for method, op in operations.items():
             for param in op.get("parameters", []):
-                if param["in"] == "query" and list(_walk(param["schema"], "", frozenset())):
+                if param["in"] == "query" and list(time_paths(param["schema"], SCHEMAS)):
                     found.add(TimeField(method, path, "query", param["name"]))
             body = op.get("requestBody", {}).get("content", {}).get("application/json")
             if body:
-                for name in _walk(body["schema"], "", frozenset()):
+                for name in time_paths(body["schema"], SCHEMAS):
                     found.add(TimeField(method, path, "body", name))
     return sorted(found, key=lambda f: f.label)
 

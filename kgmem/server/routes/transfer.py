@@ -92,7 +92,18 @@ async def get_import(ns: str, job_id: str, request: Request, _: Reader) -> Impor
 @router.get(
     "/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}}},
+    responses={
+        200: {
+            "content": {t: {} for t in MEDIA_TYPES.values()},
+            "headers": {
+                "Kgmem-Dropped": {
+                    "description": "What an import of this file would not restore "
+                    "(comma-separated), or none",
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    },
 )
 # One parameter per query parameter.
 async def export(  # noqa: PLR0913, PLR0917

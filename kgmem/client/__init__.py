@@ -2,7 +2,7 @@
 
 Results are kgmem's own data types (``kgmem.model``), and the methods carry the names
 and arguments of the in-process ``kgmem.Memory`` where both exist, so code written
-against one runs against the other. Responses 503 and 409 ``write_conflict`` are
+against one runs against the other. Responses 503, 429 and 409 ``write_conflict`` are
 retried with exponential backoff; exports and the live event stream are streamed.
 This package imports nothing from the server.
 """

@@ -1,8 +1,9 @@
 """When and how long to wait before sending a request again (on tenacity).
 
-A 503 (database unavailable, the server starting or overloaded) and a 409 whose code
-is ``write_conflict`` (a concurrent write won) are worth another try; so is a
-connection that could not be opened. Waits grow exponentially with full jitter, and a
+A 503 (database unavailable, the server starting or overloaded), a 429 (the key past
+one of its quotas, ``kgmem.quotas``) and a 409 whose code is ``write_conflict`` (a
+concurrent write won) are worth another try; so is a connection that could not be
+opened. Waits grow exponentially with full jitter, and a
 ``Retry-After`` header in seconds wins when it is longer.
 """
 
@@ -48,7 +49,9 @@ def retryable(error: BaseException) -> bool:
         return True
     if not isinstance(error, ApiError):
         return False
-    return error.status == 503 or (error.status == 409 and error.code == "write_conflict")
+    if error.status in (429, 503):
+        return True
+    return error.status == 409 and error.code == "write_conflict"
 
 
 def _options(policy: RetryPolicy) -> dict[str, Any]:

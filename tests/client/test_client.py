@@ -214,7 +214,8 @@ class Flaky:
 
 
 @pytest.mark.parametrize(
-    ("status", "code"), [(503, "database_unavailable"), (409, "write_conflict")]
+    ("status", "code"),
+    [(503, "database_unavailable"), (409, "write_conflict"), (429, "rate_limited")],
 )
 async def test_transient_answers_are_retried_with_backoff(
     memory: Memory, namespace: str, status: int, code: str

@@ -15,7 +15,7 @@ from typing import Any
 from kgmem.bolt.databases import Databases, columns
 from kgmem.cypher import calls
 from kgmem.cypher.functions import ALLOWED
-from kgmem.errors import CypherSemanticError
+from kgmem.errors import CypherSemanticError, Forbidden
 from kgmem.memory import Memory, procedures
 from kgmem.model import CypherResult
 
@@ -44,6 +44,8 @@ _DESCRIBED = {
 _AGGREGATES = frozenset({"avg", "collect", "count", "max", "min", "percentilecont",
                          "percentiledisc", "stdev", "stdevp", "sum"})  # fmt: skip
 
+_ASKED_OF_ANY = frozenset({"dbms.components", "dbms.showcurrentuser", "db.ping"})
+
 Table = tuple[list[str], list[dict[str, Any]]]
 
 
@@ -57,11 +59,19 @@ async def answer(
     if show is not None:
         columns_, rows = await _shown(memory, show, databases)
         return _projected(columns_, rows, show.group("yield"))
-    if namespace == system:  # holds nothing: any key may ask it
+    if namespace == system:
         found = calls.find(query)
         if calls.only_call(query, found):
+            _check_system(found[0], databases, system)
             return await procedures.answer_call(memory, namespace, found[0])
     return None
+
+
+def _check_system(call: calls.Call, databases: Databases, system: str) -> None:
+    """Any key may ask ``system`` what reads no namespace; the rest only a key that may
+    use a namespace of that name."""
+    if call.name.lower() not in _ASKED_OF_ANY and not databases.who.may_use(system):
+        raise Forbidden(f"this API key may not use namespace {system!r}")
 
 
 async def _shown(memory: Memory, show: re.Match[str], databases: Databases) -> Table:

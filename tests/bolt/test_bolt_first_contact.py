@@ -58,6 +58,11 @@ async def test_a_key_limited_to_one_namespace_lands_there(bolt: Bolt) -> None:
         assert await _one(driver, "SHOW DATABASES YIELD name, home, default") == [
             ["alpha", True, False]
         ]
+        components = await _one(driver, "CALL dbms.components()", database_="system")
+        assert components[1][0] == "kgmem"  # the system database answers every key ...
+        with pytest.raises(ClientError) as caught:  # ... what reads no namespace
+            await driver.execute_query("CALL db.labels()", database_="system")
+    assert caught.value.code == "Neo.ClientError.Security.Forbidden"
 
 
 async def test_a_key_with_several_namespaces_must_name_one(bolt: Bolt) -> None:

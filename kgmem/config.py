@@ -352,8 +352,11 @@ class BoltSettings(BaseSettings):
         default=7687, ge=0, le=65535, description="Bolt TCP port of `kgmem serve` (0: no Bolt)."
     )
     default_database: str = Field(
-        default="default",
-        description="Namespace used when a Bolt client names no database.",
+        default="neo4j",
+        description="The Bolt server's default database (Neo4j's is neo4j): the namespace a "
+        "client naming no database lands in, unless its key is limited to exactly one "
+        "namespace (then that one). Created on first use by an admin key, or by a loopback "
+        "client of a store without keys.",
     )
     tls_cert: Path | None = Field(
         default=None, description="PEM certificate chain; with tls_key, Bolt speaks TLS only."

@@ -27,6 +27,7 @@
     │   │   ├── CypherSemanticError cypher_semantic_error
     │   │   ├── CypherTypeError     cypher_type_error
     │   │   └── CypherRejected      cypher_rejected
+    │   │       └── ProcedureNotFound   (same code: a procedure kgmem does not answer)
     │   ├── ImportRejected          import_rejected
     │   └── InvalidBackup           invalid_backup
     ├── NotFound                    not_found
@@ -482,6 +483,11 @@ class CypherRejected(CypherError):
     code = "cypher_rejected"
     title = "Cypher query rejected as unsafe"
     error_class = "permission"
+
+
+class ProcedureNotFound(CypherRejected):
+    """A call of a procedure kgmem does not answer: rejected over REST as any other
+    unsafe query; Bolt tells drivers Neo4j's ProcedureNotFound."""
 
 
 class NamedQueryNotFound(NotFound):

@@ -7,6 +7,7 @@ from kgmem import errors
 
 # Most specific class first: the first match wins.
 _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
+    (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),
     (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherRejected, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherSemanticError, "Neo.ClientError.Statement.SemanticError"),

@@ -1,74 +1,116 @@
-"""What Bolt answers before a query reaches the Cypher path: ``SHOW DATABASES`` (and
-``SHOW DATABASE x``, ``SHOW DEFAULT DATABASE``, ``SHOW HOME DATABASE``), a matter of
-Neo4j's ``system`` database, and on ``system`` a query that is one procedure call
-(``CALL dbms.components()``). Every other database is a namespace, where the Cypher
-path answers kgmem's procedures itself (``kgmem.memory.procedures``), also followed
-by further clauses.
+"""What Bolt answers before a query reaches the Cypher path: Neo4j's ``SHOW`` commands
+(``SHOW DATABASES``, ``SHOW DATABASE x``, ``SHOW DEFAULT DATABASE``, ``SHOW HOME
+DATABASE``, ``SHOW PROCEDURES``, ``SHOW FUNCTIONS``, each with an optional ``YIELD``
+of its columns), on any database, and on Neo4j's ``system`` database a query that is
+one procedure call (``CALL dbms.components()``). Every other database is a namespace,
+where the Cypher path answers kgmem's procedures itself (``kgmem.memory.procedures``),
+also followed by further clauses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
+from kgmem.bolt.databases import Databases, columns
 from kgmem.cypher import calls
-from kgmem.errors import Forbidden
+from kgmem.cypher.functions import ALLOWED
+from kgmem.errors import CypherSemanticError, Forbidden
 from kgmem.memory import Memory, procedures
 from kgmem.model import CypherResult
 
 _SHOW = re.compile(
-    r"^\s*SHOW\s+(DATABASES|DEFAULT\s+DATABASE|HOME\s+DATABASE|DATABASE\s+`?([\w-]+)`?)\s*;?\s*$",
-    re.IGNORECASE,
+    r"\A\s*SHOW\s+(?P<what>DATABASES|DEFAULT\s+DATABASE|HOME\s+DATABASE"
+    r"|DATABASE\s+`?(?P<name>[\w-]+)`?"
+    r"|(?:ALL\s+|BUILT\s+IN\s+)?(?:PROCEDURES|FUNCTIONS))"
+    r"(?:\s+YIELD\s+(?P<yield>.+?))?\s*;?\s*\Z",
+    re.IGNORECASE | re.DOTALL,
 )
-_DATABASE_COLUMNS = ["name", "type", "aliases", "access", "address", "role", "writer",
-                     "requestedStatus", "currentStatus", "statusMessage", "default", "home",
-                     "constituents"]  # fmt: skip
+_ITEM = re.compile(r"\A\s*`?(\w+)`?(?:\s+AS\s+`?(\w+)`?)?\s*\Z", re.IGNORECASE)
+_PROCEDURE_COLUMNS = ["name", "description", "mode", "worldAffectingQueries", "signature",
+                      "admin", "isDeprecated"]  # fmt: skip
+_FUNCTION_COLUMNS = ["name", "category", "description", "signature", "isBuiltIn",
+                     "aggregating", "isDeprecated"]  # fmt: skip
+_DESCRIBED = {
+    "db.labels": "List all labels in use in the database.",
+    "db.relationshipTypes": "List all relationship types in use in the database.",
+    "db.propertyKeys": "List all property keys in the database.",
+    "db.schema.visualization": "Visualize the schema of the data.",
+    "dbms.components": "List DBMS components and their versions.",
+    "db.info": "Provides information regarding the database.",
+    "db.ping": "Checks that the database is available.",
+    "dbms.showCurrentUser": "Show the current user.",
+}
+_AGGREGATES = frozenset({"avg", "collect", "count", "max", "min", "percentilecont",
+                         "percentiledisc", "stdev", "stdevp", "sum"})  # fmt: skip
 
-Table = tuple[list[str], list[list[Any]]]
+_ASKED_OF_ANY = frozenset({"dbms.components", "dbms.showcurrentuser", "db.ping"})
+
+Table = tuple[list[str], list[dict[str, Any]]]
 
 
 async def answer(
-    memory: Memory,
-    namespace: str,
-    query: str,
-    *,
-    may_use: Callable[[str], bool],
-    default: str,
-    system: str,
+    memory: Memory, namespace: str | None, query: str, *, databases: Databases, system: str
 ) -> CypherResult | None:
     """The answer to ``query`` when it is one of the commands above, else None.
-    ``may_use`` says which namespaces the caller may see (SHOW DATABASES lists those);
-    ``system`` names the administration database."""
+    ``namespace``: the database the query is sent to (None: the caller's home, which
+    the SHOW commands do not need); ``system`` names the administration database."""
     show = _SHOW.match(query)
     if show is not None:
-        return _result(*await _databases(memory, show, may_use, default))
+        columns_, rows = await _shown(memory, show, databases)
+        return _projected(columns_, rows, show.group("yield"))
     if namespace == system:
-        _check_namespace(namespace, may_use)
         found = calls.find(query)
         if calls.only_call(query, found):
+            _check_system(found[0], databases, system)
             return await procedures.answer_call(memory, namespace, found[0])
     return None
 
 
-def _result(columns: list[str], rows: list[list[Any]]) -> CypherResult:
-    return CypherResult(columns=columns, rows=rows, truncated=False, timings={})
+def _check_system(call: calls.Call, databases: Databases, system: str) -> None:
+    """Any key may ask ``system`` what reads no namespace; the rest only a key that may
+    use a namespace of that name."""
+    if call.name.lower() not in _ASKED_OF_ANY and not databases.who.may_use(system):
+        raise Forbidden(f"this API key may not use namespace {system!r}")
 
 
-def _check_namespace(namespace: str, may_use: Callable[[str], bool]) -> None:
-    if not may_use(namespace):
-        raise Forbidden(f"this API key may not use namespace {namespace!r}")
+async def _shown(memory: Memory, show: re.Match[str], databases: Databases) -> Table:
+    what = show.group("what").upper().split()
+    if what[-1] == "PROCEDURES":
+        return _PROCEDURE_COLUMNS, [_procedure(name) for name in sorted(procedures.NAMES)]
+    if what[-1] == "FUNCTIONS":
+        return _FUNCTION_COLUMNS, [_function(name) for name in sorted(ALLOWED)]
+    if what[0] == "DATABASES":
+        return columns(), await databases.rows(memory)
+    if what[0] == "DATABASE":
+        return columns(), await databases.rows(memory, show.group("name"))
+    name = databases.default if what[0] == "DEFAULT" else databases.home
+    shown = [c for c in columns() if c not in ("default", "home")]
+    return shown, [databases.row(name)] if name is not None else []
 
 
-async def _databases(
-    memory: Memory, show: re.Match[str], may_use: Callable[[str], bool], default: str
-) -> Table:
-    what = show.group(1).upper().split()[0]
-    if what in ("DEFAULT", "HOME"):
-        return ["name"], [[default]]
-    names = [n.name for n in await memory.list_namespaces() if may_use(n.name)]
-    if show.group(2):
-        names = [n for n in names if n == show.group(2)]
-    rows = [[name, "standard", [], "read-write", "", "primary", True, "online", "online", "",
-             name == default, name == default, []] for name in names]  # fmt: skip
-    return _DATABASE_COLUMNS, rows
+def _procedure(name: str) -> dict[str, Any]:
+    values = [name, _DESCRIBED.get(name, ""), "READ", False, f"{name}()", False, False]
+    return dict(zip(_PROCEDURE_COLUMNS, values, strict=True))
+
+
+def _function(name: str) -> dict[str, Any]:
+    values = [name, "", "", f"{name}()", True, name in _AGGREGATES, False]
+    return dict(zip(_FUNCTION_COLUMNS, values, strict=True))
+
+
+def _projected(shown: list[str], rows: list[dict[str, Any]], items: str | None) -> CypherResult:
+    """The rows with the ``YIELD`` columns (all of them for ``*`` or no YIELD)."""
+    picks = [(c, c) for c in shown] if items is None or items.strip() == "*" else []
+    for item in items.split(",") if not picks and items else ():
+        found = _ITEM.match(item)
+        if found is None or found.group(1) not in shown:
+            known = ", ".join(shown)
+            raise CypherSemanticError(f"SHOW ... YIELD {item.strip()!r}: the columns are {known}")
+        picks.append((found.group(1), found.group(2) or found.group(1)))
+    return CypherResult(
+        columns=[alias for _, alias in picks],
+        rows=[[row[column] for column, _ in picks] for row in rows],
+        truncated=False,
+        timings={},
+    )

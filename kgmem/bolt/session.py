@@ -4,7 +4,8 @@ A session answers each request message with response messages, in Bolt's states:
 after HELLO (and LOGON from 5.1) it is ready; RUN opens a result that PULL streams
 and DISCARD drops; BEGIN ... COMMIT/ROLLBACK wrap queries in one database
 transaction; after a FAILURE every message is IGNORED until RESET. The database a
-client names is the kgmem namespace; queries take kgmem's safe Cypher path
+client names is the kgmem namespace, one naming none gets its home database
+(``kgmem.bolt.databases``); queries take kgmem's safe Cypher path
 (``Memory.cypher``) with the key's scopes: a write needs a write-scoped key, a read
 runs on the read-only role.
 
@@ -36,6 +37,7 @@ from typing import Any
 from kgmem import __version__
 from kgmem.access import Principal, admit, identify
 from kgmem.bolt import procedures
+from kgmem.bolt.databases import Databases, no_home, split_use
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.packstream import Structure
 from kgmem.bolt.values import from_bolt, temporal_to_bolt, to_bolt
@@ -82,10 +84,13 @@ class _Open:
 
 @dataclass
 class _Transaction:
-    namespace: str
+    """An open transaction; one BEGIN named no database is opened on one by its first
+    query (its USE clause, else the home database)."""
+
+    namespace: str | None
     mode: Mode
     stack: AsyncExitStack
-    run: Runner
+    run: Runner | None
     results: dict[int, _Open] = field(default_factory=dict)
 
 
@@ -122,6 +127,7 @@ class Session:
         self.closing = False
         """The connection is to close once the replies are sent."""
         self._credentials: str | None = None
+        self._present: set[str] = set()  # namespaces known to exist (or just created)
         self._held = Held()  # this connection, counted among its key's
         self._turn = asyncio.Lock()  # a message and a re-check of the key, one at a time
 
@@ -215,7 +221,7 @@ class Session:
             return
         self.who = who
         tx = self.tx
-        if tx is None or tx.namespace == SYSTEM:
+        if tx is None or tx.namespace in (None, SYSTEM):
             return
         try:
             if tx.namespace in going:
@@ -266,16 +272,22 @@ class Session:
         return [_success({})]
 
     async def _route(self, _context: Any, _bookmarks: Any, extra: Any = None) -> list[Structure]:
-        database = extra.get("db") if isinstance(extra, dict) else extra
-        address = self.address
+        named = extra.get("db") if isinstance(extra, dict) else extra
+        database = named or self._databases().home
+        if database is None:
+            raise no_home(self.settings.default_database)
         table = {
             "ttl": 300,
-            "db": database or self.settings.default_database,
+            "db": database,
             "servers": [
-                {"addresses": [address], "role": role} for role in ("ROUTE", "READ", "WRITE")
+                {"addresses": [self.address], "role": role} for role in ("ROUTE", "READ", "WRITE")
             ],
         }
         return [_success({"rt": table})]
+
+    def _databases(self) -> Databases:
+        assert self.who is not None
+        return Databases(self.who, self.settings.default_database)
 
     # -- queries ------------------------------------------------------------------
 
@@ -283,47 +295,70 @@ class Session:
         started = time.perf_counter()
         self._spend()
         values = {k: from_bolt(v) for k, v in (params or {}).items()}
+        used, query = split_use(query)
         if self.tx is not None:
-            result = await self._answer(query, values, self.tx.namespace, self.tx.mode)
+            result = await self._answer(query, values, used, self.tx.mode)
             qid = len(self.tx.results)
             opened = _Open(result, first_ms=_ms(started))
             self.tx.results[qid] = opened
             self.open = opened
             return [_success({"fields": result.columns, "t_first": opened.first_ms, "qid": qid})]
-        namespace, mode = self._target(extra if isinstance(extra, dict) else {})
-        result = await self._answer(query, values, namespace, mode)
+        extra = extra if isinstance(extra, dict) else {}
+        mode = self._mode(extra)
+        result = await self._answer(query, values, used or extra.get("db"), mode)
         self.open = _Open(result, first_ms=_ms(started), query_type="w" if mode == "write" else "r")
         return [_success({"fields": result.columns, "t_first": self.open.first_ms})]
 
     async def _answer(
-        self, query: str, params: dict[str, Any], namespace: str, mode: Mode
+        self, query: str, params: dict[str, Any], named: str | None, mode: Mode
     ) -> CypherResult:
+        """The result of ``query`` on database ``named`` (None: the caller's home)."""
         assert self.who is not None
+        databases, tx = self._databases(), self.tx
+        named = named or (tx.namespace if tx is not None else None)
         answered = await procedures.answer(
-            self.memory,
-            namespace,
-            query,
-            may_use=self.who.may_use,
-            default=self.settings.default_database,
-            system=SYSTEM,
+            self.memory, named, query, databases=databases, system=SYSTEM
         )
         if answered is not None:
             return answered
-        admit(self.who, "read", namespace)
-        if self.tx is not None:
-            return await self.tx.run(CypherRequest(query=query, params=params, mode=mode))
+        namespace = databases.target(named)
+        if tx is not None:
+            run = await self._bound(tx, namespace)
+            return await run(CypherRequest(query=query, params=params, mode=mode))
         if namespace == SYSTEM:
             return await _system_query(CypherRequest(query=query, params=params))
+        admit(self.who, "read", namespace)
+        await self._ensure(databases, namespace)
         return await self.memory.cypher(namespace, query, params, mode=mode)
 
-    def _target(self, extra: dict[str, Any]) -> tuple[str, Mode]:
-        """The namespace and mode of a query: a write-scoped key writes unless the client
-        asked for a read (``mode: "r"``); any other key reads."""
+    async def _bound(self, tx: _Transaction, namespace: str) -> Runner:
+        """The transaction's runner on ``namespace``, opened there by its first query
+        when BEGIN named no database; a transaction stays on one database."""
+        if tx.run is None:
+            tx.run = await self._enter(tx.stack, namespace, tx.mode)
+            tx.namespace = namespace
+        elif namespace != tx.namespace:
+            raise InvalidRequest(
+                f"this transaction is on database {tx.namespace!r}: USE {namespace} "
+                "needs a transaction of its own"
+            )
+        elif namespace != SYSTEM:
+            assert self.who is not None
+            admit(self.who, "read", namespace)
+        return tx.run
+
+    async def _ensure(self, databases: Databases, namespace: str) -> None:
+        """Create the default database on its first use (``kgmem.bolt.databases``)."""
+        if namespace not in self._present:
+            await databases.ensure(self.memory, namespace)
+            self._present.add(namespace)
+
+    def _mode(self, extra: dict[str, Any]) -> Mode:
+        """A write-scoped key writes unless the client asked for a read (``mode: "r"``);
+        any other key reads."""
         assert self.who is not None
-        namespace = extra.get("db") or self.settings.default_database
         wants_write = extra.get("mode", "w") != "r"
-        mode: Mode = "write" if wants_write and "write" in self.who.scopes else "read"
-        return namespace, mode
+        return "write" if wants_write and "write" in self.who.scopes else "read"
 
     async def _pull(self, extra: dict[str, Any] | None = None, *_: Any) -> list[Structure]:
         return self._stream(extra or {}, keep=True)
@@ -362,13 +397,14 @@ class Session:
     async def _begin(self, extra: dict[str, Any] | None = None, *_: Any) -> list[Structure]:
         if self.tx is not None:
             raise InvalidRequest("a transaction is already open: COMMIT or ROLLBACK it first")
-        namespace, mode = self._target(extra or {})
         assert self.who is not None
+        namespace = (extra or {}).get("db")  # None: the first query names it
+        mode = self._mode(extra or {})
         self._spend()
         stack = AsyncExitStack()
         stack.callback(self.memory.quotas.hold("transactions", _key_id(self.who)).release)
         try:
-            run = await self._enter(stack, namespace, mode)
+            run = await self._enter(stack, namespace, mode) if namespace else None
         except BaseException:
             await stack.aclose()
             raise
@@ -380,6 +416,7 @@ class Session:
             return _system_query
         assert self.who is not None
         admit(self.who, "read", namespace)
+        await self._ensure(self._databases(), namespace)
         return await stack.enter_async_context(self.memory.cypher_transaction(namespace, mode))
 
     def _spend(self) -> None:

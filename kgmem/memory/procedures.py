@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from kgmem import __version__
 from kgmem.cypher import Mode, calls, explained
-from kgmem.errors import CypherError, CypherRejected, CypherSemanticError
+from kgmem.errors import CypherError, CypherRejected, CypherSemanticError, ProcedureNotFound
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 
 KERNEL_VERSION = "5.20.0"
@@ -117,7 +117,7 @@ async def run(source: Source, namespace: str, call: calls.Call) -> Table:
     """The columns and rows of the procedure ``call`` names (case-insensitive)."""
     procedure = _PROCEDURES.get(call.name.lower())
     if procedure is None:
-        raise CypherRejected(f"procedure {call.name} is not available in kgmem")
+        raise ProcedureNotFound(f"procedure {call.name} is not available in kgmem")
     if call.arguments:
         raise CypherSemanticError(f"procedure {call.name} takes no arguments")
     return await procedure(source, namespace)

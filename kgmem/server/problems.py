@@ -129,9 +129,10 @@ def install(app: FastAPI) -> None:
 
 
 def error_table() -> list[tuple[str, int, str]]:
-    """(code, status, title) for every code a client can receive."""
-    rows = [(cls.code, status_of(cls), cls.title) for cls in errors.all_error_classes()]
-    rows += [(code, status, title) for status, (code, title) in HTTP_CODES.items()]
+    """(code, status, title) for every code a client can receive, each once (a subclass
+    may keep its parent's code)."""
+    rows = {(cls.code, status_of(cls), cls.title) for cls in errors.all_error_classes()}
+    rows |= {(code, status, title) for status, (code, title) in HTTP_CODES.items()}
     return sorted(rows)
 
 

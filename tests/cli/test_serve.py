@@ -224,7 +224,8 @@ def test_serve_speaks_bolt_on_its_own_port(home: Path) -> None:
         uri = f"bolt://127.0.0.1:{bolt_port}"
         with neo4j.GraphDatabase.driver(uri, auth=("any", "")) as driver:
             records, _, _ = driver.execute_query("RETURN 41 + 1 AS x", database_="boltns")
-        assert records[0]["x"] == 42
+            first, _, _ = driver.execute_query("RETURN 1 AS x")  # no database: the default
+        assert records[0]["x"] == 42 and first[0]["x"] == 1
     finally:
         code = server.stop(signal.SIGTERM)
     assert code in (0, -signal.SIGTERM)

@@ -18,6 +18,7 @@ from typing import IO
 
 from kgmem.io.ntriples import Quad
 from kgmem.io.rdf_mapping import RdfMapper
+from kgmem.io.rdf_readback import Readback
 from kgmem.io.readers import CountingReader, Parsed, open_binary, read
 from kgmem.io.rejects import Reject
 from kgmem.storage.bulk import EdgeOp, RevisionOp, VertexOp
@@ -47,9 +48,11 @@ class FileSource:
         size: int,
         stream: IO[bytes] | None = None,
         counter: CountingReader | None = None,
+        readback: Readback | None = None,
     ) -> None:
         self.items = items
         self.mapper = mapper
+        self.readback = readback
         self.size = size
         self.number = 0
         self.stream = stream
@@ -59,14 +62,18 @@ class FileSource:
     def open(
         cls, path: Path, fmt: str, base_iri: str | None, mapper: RdfMapper, size: int
     ) -> FileSource:
-        """The batches of the file at ``path``."""
+        """The batches of the file at ``path``; a file in kgmem's own RDF vocabulary
+        is read back whole (``kgmem.io.rdf_readback``)."""
+        readback = Readback.of(path, fmt, base_iri)
         stream, counter = open_binary(path)
         try:
             items = read(path, fmt, stream, base_iri)
         except BaseException:
             stream.close()
             raise
-        return cls(items, mapper, size, stream, counter)
+        if readback is not None:
+            items = itertools.chain(items, readback.records(mapper))
+        return cls(items, mapper, size, stream, counter, readback)
 
     def bytes_read(self) -> int:
         """Bytes of the file read so far."""
@@ -83,8 +90,6 @@ class FileSource:
             return None
         vertices: dict[str, VertexOp] = {}
         edges: dict[str, EdgeOp] = {}
-        rejects: list[Reject] = []
-        revisions: list[RevisionOp] = []
         quads: list[Quad] = []
         others: list[Parsed] = []
         for x in chunk:
@@ -92,16 +97,10 @@ class FileSource:
                 quads.append(x)
             else:
                 others.append(x)
+        if self.readback is not None:
+            quads = self.readback.quads(quads, vertices, self.mapper)
         self.mapper.map(quads, vertices, edges)
-        for item in others:
-            if isinstance(item, VertexOp):
-                vertices[item.uid] = item
-            elif isinstance(item, EdgeOp):
-                edges[item.uid] = item
-            elif isinstance(item, RevisionOp):
-                revisions.append(item)
-            elif isinstance(item, Reject):
-                rejects.append(item)
+        rejects, revisions = _sort_records(others, vertices, edges)
         self.number += 1
         return Batch(
             self.number,
@@ -114,13 +113,34 @@ class FileSource:
         )
 
 
+def _sort_records(
+    others: list[Parsed], vertices: dict[str, VertexOp], edges: dict[str, EdgeOp]
+) -> tuple[list[Reject], list[RevisionOp]]:
+    """Add the record operations to ``vertices`` and ``edges``; the rejects and the
+    revisions. A merging vertex operation of a vertex the batch has already (a
+    placeholder of ``kgmem.io.rdf_readback``) is left out."""
+    rejects: list[Reject] = []
+    revisions: list[RevisionOp] = []
+    for item in others:
+        if isinstance(item, VertexOp):
+            if not (item.merge and item.uid in vertices):
+                vertices[item.uid] = item
+        elif isinstance(item, EdgeOp):
+            edges[item.uid] = item
+        elif isinstance(item, RevisionOp):
+            revisions.append(item)
+        elif isinstance(item, Reject):
+            rejects.append(item)
+    return rejects, revisions
+
+
 def encode_batch(batch: Batch | None, bytes_read: int) -> bytes:
     """A batch as the reading process sends it: its operations as plain tuples of
     built-in values, in ``marshal``'s format, cheaper to encode and to decode (building
     the operations again included) than pickling the operation objects."""
     if batch is None:
         return marshal.dumps((None, bytes_read))
-    vertices = [(v.uid, v.label, v.properties, v.merge, v.line) for v in batch.vertices]
+    vertices = [(v.uid, v.label, v.properties, v.merge, v.line, v.location) for v in batch.vertices]
     edges = [
         (e.uid, e.label, e.start, e.end, e.properties, e.merge, e.line, e.sources, e.restore)
         for e in batch.edges

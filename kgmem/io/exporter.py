@@ -9,7 +9,6 @@ gathered in memory.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -35,10 +34,11 @@ from kgmem.io.rdf_mapping import (
     IRI_PROPERTY,
     VOCAB,
     TermRegistry,
+    blank_label,
     node_iri,
-    value_literals,
     vertex_statements,
 )
+from kgmem.io.rdf_vocab import LOCATION, fact_statements, location_literal
 from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
 from kgmem.storage.dump import (
     DumpedEdge,
@@ -143,8 +143,10 @@ def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIte
 
 
 def _is_graph_name(v: DumpedVertex) -> bool:
-    # Source vertices an RDF import made for named graphs describe nothing themselves.
-    return v.label == "Source" and v.properties == {"name": v.uid}
+    # Source vertices an RDF import made for named graphs describe nothing themselves;
+    # a source written through the API (a uid, not an IRI) is written: claims name it.
+    named = v.label == "Source" and v.properties == {"name": v.uid}
+    return named and node_iri(v.uid) in (v.uid, blank_label(v.uid))
 
 
 Statement = tuple[str, str, Term, str | None]
@@ -152,11 +154,14 @@ Statement = tuple[str, str, Term, str | None]
 
 def _vertex_quads(v: DumpedVertex, terms: TermRegistry) -> Iterable[Statement]:
     if _is_graph_name(v):
-        return ()
-    return (
+        return []
+    found: list[Statement] = [
         (node_iri(s), p, _object(o), g and node_iri(g))
         for s, p, o, g in vertex_statements(v.uid, v.label, v.properties, terms)
-    )
+    ]
+    if v.location is not None:
+        found.append((node_iri(v.uid), LOCATION, location_literal(*v.location), None))
+    return found
 
 
 def _object(o: Term) -> Term:
@@ -178,51 +183,8 @@ def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[Statement]:
     s, o = node_iri(e.start), node_iri(e.end)
     graphs = _edge_graphs(e)
     quads: list[tuple[str, str, Term, str | None]] = [(s, predicate, o, g) for g in graphs]
-    quads.extend((*t, None) for t in _reification(e, s, predicate, o, terms))
+    quads.extend((*t, None) for t in fact_statements(e, (s, predicate, o), terms))
     return quads
-
-
-_FACT_TIMES = ("valid_from", "valid_to", "expired_at")
-
-
-def _reification(
-    e: DumpedEdge, s: str, p: str, o: str, terms: TermRegistry
-) -> list[tuple[str, str, Term]]:
-    """An edge's own properties and fact fields as an RDF reification: a blank node
-    ``_:fact_<hash of the edge uid>`` that is an ``rdf:Statement`` with ``rdf:subject``,
-    ``rdf:predicate`` and ``rdf:object``, and one statement per value: the fact times
-    as ``xsd:dateTime`` and the confidence as ``xsd:double`` under ``urn:kgmem:vocab:``,
-    the user's properties as vertex properties are written, and a uid the edge was given
-    (not one an RDF import derived) as ``urn:kgmem:vocab:uid``. An edge with none of
-    these (every edge an RDF import makes) is not reified, so RDF round-trips as is.
-    ``recorded_at`` (when kgmem stored the fact) is not exported."""
-    props = e.properties
-    user = {
-        k: v
-        for k, v in props.items()
-        if k not in SYSTEM_KEYS and k not in (IRI_PROPERTY, GRAPHS_PROPERTY)
-    }
-    times = [(k, props.get(k)) for k in _FACT_TIMES if isinstance(props.get(k), str)]
-    confidence = props.get("confidence")
-    own_uid = not e.uid.startswith("rdf:")
-    if not user and not times and confidence is None and not own_uid:
-        return []
-    node = "_:fact_" + hashlib.blake2b(e.uid.encode(), digest_size=12).hexdigest()
-    out: list[tuple[str, str, Term]] = [
-        (node, RDF + "type", RDF + "Statement"),
-        (node, RDF + "subject", s),
-        (node, RDF + "predicate", p),
-        (node, RDF + "object", o),
-    ]
-    if own_uid:
-        out.append((node, VOCAB + "uid", Lit(e.uid)))
-    out.extend((node, VOCAB + k, Lit(str(v), None, XSD + "dateTime")) for k, v in times)
-    if isinstance(confidence, int | float):
-        out.append((node, VOCAB + "confidence", Lit(repr(float(confidence)), None, XSD + "double")))
-    for key, value in user.items():
-        predicate = terms.iri("property", key) or VOCAB + key
-        out.extend((node, predicate, lit) for lit in value_literals(value))
-    return out
 
 
 async def _statements(graph: Graph, *, quads: bool) -> AsyncIterator[list[Statement]]:

@@ -27,10 +27,7 @@ DUMP_VERSION = 2
 versions) and each edge's ``revised_at``. A file without that line is read as version 1;
 an import refuses a version above this one."""
 
-_RDF_DROPS = (
-    "uids", "edge_properties", "location", "valid_from", "valid_to", "recorded_at",
-    "expired_at", "closed_by", "claims", "revisions",
-)  # fmt: skip
+_RDF_DROPS = ("revisions",)
 
 DROPPED: dict[str, tuple[str, ...]] = {
     "jsonl": (),
@@ -44,14 +41,13 @@ DROPPED: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("ntriples", "nquads", "turtle", "trig", "jsonld", "rdfxml"), _RDF_DROPS),
 }  # fmt: skip
 """What kgmem loses when it exports in each format and imports the file again:
-``uids`` (vertices written through the API come back under ``urn:kgmem:uid:``),
-``edge_properties`` (an edge's own properties, and its uid), ``location`` (a vertex's
-point), the fact fields ``valid_from``, ``valid_to``, ``recorded_at``, ``expired_at``,
-``closed_by`` (which fact closed it), ``claims`` (in force and withdrawn),
-``revisions`` (a fact's earlier versions), and ``import`` (kgmem does not read the
-format at all). An export says it in the ``Kgmem-Dropped`` header (REST: the names
-comma-separated, ``none`` when nothing) and on standard error (CLI);
-docs/import-export.md has the matrix."""
+``location`` (a vertex's point), the fact fields ``valid_from``, ``valid_to``,
+``recorded_at``, ``expired_at``, ``closed_by`` (which fact closed it), ``claims`` (in
+force and withdrawn), ``revisions`` (a fact's earlier versions), and ``import`` (kgmem
+does not read the format at all). The RDF syntaxes carry everything but the
+revisions in kgmem's own vocabulary (``kgmem.io.rdf_vocab``). An export says it in the
+``Kgmem-Dropped`` header (REST: the names comma-separated, ``none`` when nothing) and on
+standard error (CLI); docs/import-export.md has the matrix."""
 
 
 def dropped_header(fmt: str) -> str:

@@ -54,6 +54,9 @@ from kgmem.storage.property_merge import (
 TYPE_PROPERTY = "rdf_type"
 IRI_PROPERTY = "iri"
 VOCAB = "urn:kgmem:vocab:"
+UID_PREFIX = "urn:kgmem:uid:"
+FACT_PREFIX = "urn:kgmem:fact:"
+RDF_JSON = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON"
 RESERVED_PROPERTIES = frozenset({"uid", TYPE_PROPERTY, GRAPHS_PROPERTY, LITERALS_PROPERTY})
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _NOT_IDENT = re.compile(r"[^A-Za-z0-9_]+")
@@ -174,6 +177,18 @@ class TermRegistry:
         return fresh
 
 
+def own_label(type_iri: str) -> str | None:
+    """The label a type of kgmem's own vocabulary names (``urn:kgmem:vocab:Person``:
+    ``Person``), or None for any other type."""
+    if not type_iri.startswith(VOCAB):
+        return None
+    name = type_iri[len(VOCAB) :]
+    return name if _OWN_LABEL.fullmatch(name) and name.lower() not in LABEL_KEYWORDS else None
+
+
+_OWN_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
 # -- literals ------------------------------------------------------------------------
 
 
@@ -223,11 +238,23 @@ def value_literals(value: Any) -> list[Lit]:
         if "@language" in value:
             return [Lit(value["@value"], str(value["@language"]), None)]
         return [Lit(value["@value"], None, str(value.get("@type") or XSD + "string"))]
+    return [json_literal(value)]
+
+
+def json_literal(value: Any) -> Lit:
+    """A value as an ``rdf:JSON`` literal."""
     import orjson
 
-    return [
-        Lit(orjson.dumps(value).decode(), None, "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON")
-    ]
+    return Lit(orjson.dumps(value).decode(), None, RDF_JSON)
+
+
+def property_literals(predicate: str, value: Any) -> list[Lit]:
+    """The literals of a property value under ``predicate``: a list under kgmem's own
+    vocabulary is one ``rdf:JSON`` literal (``kgmem.io.rdf_vocab``), any other value
+    as ``value_literals`` writes it."""
+    if isinstance(value, list) and predicate.startswith(VOCAB):
+        return [json_literal(value)]
+    return value_literals(value)
 
 
 def text_view(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -267,6 +294,10 @@ class RdfMapper:
     terms: TermRegistry
     blank_prefix: str
     graph_names: str = "membership"
+
+    def label(self, type_iri: str) -> str:
+        """The vertex label of the type ``type_iri``."""
+        return own_label(type_iri) or self.terms.name("vertex_label", type_iri)
 
     def node(self, term: str) -> str:
         """The vertex uid of an IRI or blank node."""
@@ -321,6 +352,10 @@ class RdfMapper:
     def _typed(self, subject: VertexOp, type_iri: str, graph: str | None) -> None:
         """Give ``subject`` the type ``type_iri`` (its label if it has none yet), in
         ``graph`` (None: the default graph, or no membership to keep)."""
+        own = own_label(type_iri)
+        if own is not None:  # kgmem's own label: no rdf_type to keep
+            subject.label = subject.label or own
+            return
         props = subject.properties
         if graph is None and not annotated(props):
             _add(props, TYPE_PROPERTY, type_iri)
@@ -406,6 +441,9 @@ def vertex_statements(
         if key in RESERVED_PROPERTIES:
             continue
         predicate = terms.iri("property", key) or VOCAB + key
+        if predicate.startswith(VOCAB) and isinstance(props[key], list) and not annotated(props):
+            yield uid, predicate, json_literal(props[key]), None
+            continue
         for value in values:
             where = _graphs_of(graphs, key, value)
             for lit in value_literals(value):
@@ -444,4 +482,4 @@ def node_iri(uid: str) -> str:
         return uid
     from urllib.parse import quote
 
-    return "urn:kgmem:uid:" + quote(uid, safe="")
+    return UID_PREFIX + quote(uid, safe="")

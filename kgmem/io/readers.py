@@ -264,7 +264,7 @@ def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp | RevisionOp
         return vertex_op(uid, label, obj.get("properties"), line, obj.get("location"))
     if kind in ("edge", "relationship"):
         op = edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
-        op.restore = _restore(obj)
+        op.restore = fact_restore(obj)
         return op
     if kind == "revision":
         return _revision(obj, line)
@@ -293,7 +293,7 @@ def _revision(obj: dict[str, Any], line: int) -> RevisionOp:
     )
 
 
-def _restore(obj: dict[str, Any]) -> dict[str, Any] | None:
+def fact_restore(obj: dict[str, Any]) -> dict[str, Any] | None:
     """What an exported edge record (or a GraphML edge's fact keys) says of its fact
     beyond the edge: its times, the fact that closed it (``closed_by``), its claims
     (``claims``, else one per uid of ``sources``) and withdrawn claims, checked here so
@@ -529,5 +529,5 @@ def _graphml_item(elem: Any, keys: dict[str, _Key], line: int) -> VertexOp | Edg
         props,
         line,
     )
-    op.restore = _restore(found["fact"])
+    op.restore = fact_restore(found["fact"])
     return op

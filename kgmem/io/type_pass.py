@@ -36,7 +36,7 @@ def type_rows(
     stream, _ = open_binary(path)
     rows: list[tuple[str, int, str]] = []
     quads = fmt == "nquads"
-    name = mapper.terms.name
+    name = mapper.label
     try:
         text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline="\n")
         number = 0
@@ -53,7 +53,7 @@ def type_rows(
                     continue
                 if q.o.startswith("_:"):
                     continue
-                rows.append((mapper.node(q.s), number, name("vertex_label", q.o)))
+                rows.append((mapper.node(q.s), number, name(q.o)))
                 if len(rows) >= chunk:
                     yield rows
                     rows = []

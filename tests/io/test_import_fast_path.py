@@ -162,7 +162,7 @@ async def test_rdf_export_reifies_edge_properties_and_fact_times(
     assert (ann, knows, bo) in graph and (bo, knows, ann) in graph  # the statements as ever
     statements = list(graph.subjects(rdf.type, rdf.Statement))
     assert len(statements) == 2  # both edges have uids of their own; k1 also has values
-    by_uid = {str(graph.value(n, rdflib.URIRef(vocab + "uid"))): n for n in statements}
+    by_uid = {str(n).removeprefix("urn:kgmem:fact:"): n for n in statements}
     node = by_uid["k1"]
     assert (graph.value(node, rdf.subject), graph.value(node, rdf.predicate)) == (ann, knows)
     assert graph.value(node, rdf.object) == bo
@@ -172,7 +172,8 @@ async def test_rdf_export_reifies_edge_properties_and_fact_times(
     assert graph.value(node, rdflib.URIRef(vocab + "confidence")).toPython() == 0.75
     assert graph.value(node, rdflib.URIRef(vocab + "since")).toPython() == 2019
     assert str(graph.value(node, rdflib.URIRef(vocab + "how"))) == "school"
-    assert graph.value(node, rdflib.URIRef(vocab + "recorded_at")) is None
+    recorded_at = graph.value(node, rdflib.URIRef(vocab + "recorded_at"))
+    assert recorded_at.datatype == rdflib.XSD.dateTime
     assert graph.value(by_uid["k2"], rdflib.URIRef(vocab + "valid_from")) is None
     # Turtle carries the same statements.
     ttl = b"".join([c async for c in memory.export(namespace, ExportOptions("turtle"))])

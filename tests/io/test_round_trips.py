@@ -8,10 +8,14 @@ apart from kgmem's label."""
 from __future__ import annotations
 
 import uuid
+import warnings
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
+import pyoxigraph as ox
 import pytest
+import rdflib
 from hypothesis import HealthCheck, given, settings
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
@@ -19,10 +23,19 @@ from kgmem.io.exporter import EXTENSIONS, ExportOptions
 from kgmem.io.formats import DROPPED, EXPORT_FORMATS
 from kgmem.io.loader import ImportOptions
 from tests.graph.test_invariants import Runner, store  # noqa: F401
+from tests.io.rdf_compare import flatten, same
 from tests.io.round_trip_graphs import T0, Plan, plans, snapshot, without, write
 
 EXAMPLES = 6
-RESTORED = ("jsonl", "graphml")  # the formats kgmem exports that it also imports
+RDF_FORMATS = {
+    "ntriples": ("nt", ox.RdfFormat.N_TRIPLES),
+    "nquads": ("nquads", ox.RdfFormat.N_QUADS),
+    "turtle": ("turtle", ox.RdfFormat.TURTLE),
+    "trig": ("trig", ox.RdfFormat.TRIG),
+    "jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
+    "rdfxml": ("xml", ox.RdfFormat.RDF_XML),
+}  # kgmem's name: rdflib's and pyoxigraph's
+RESTORED = ("jsonl", "graphml", *RDF_FORMATS)  # the formats kgmem exports and imports
 
 
 async def _round_trip(memory: Memory, plan: Plan, fmt: str, folder: Path) -> None:
@@ -37,6 +50,8 @@ async def _round_trip(memory: Memory, plan: Plan, fmt: str, folder: Path) -> Non
         assert report.records_rejected == 0, report.errors
         if fmt == "graphml":
             _read_by_networkx(path, plan)
+        if fmt in RDF_FORMATS:
+            _read_by_rdf_libraries(path, fmt)
         before, after = await snapshot(memory, source), await snapshot(memory, target)
         assert without(after, DROPPED[fmt]) == without(before, DROPPED[fmt])
     finally:
@@ -51,6 +66,32 @@ def _read_by_networkx(path: Path, plan: Plan) -> None:
         node = graph.nodes[entity.uid]
         assert node["kg_label"] == entity.label
         assert ("label" in node) == ("label" in entity.properties)
+
+
+def _read_by_rdf_libraries(path: Path, fmt: str) -> None:
+    """rdflib and pyoxigraph both read the export, to the same dataset."""
+    data = path.read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # rdflib's own Dataset calls
+        by_rdflib = rdflib.Dataset()
+        by_rdflib.parse(data=data, format=RDF_FORMATS[fmt][0])
+        found = [(s, p, o, g) for s, p, o, g in by_rdflib.quads()]
+    by_oxigraph = ox.parse(data, format=RDF_FORMATS[fmt][1])
+    theirs = [(*(_rdflib_term(t) for t in q.triple), _graph_name(q)) for q in by_oxigraph]
+    assert found and same(flatten(found), flatten(theirs))
+
+
+def _rdflib_term(term: Any) -> Any:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    datatype = None if term.language else rdflib.URIRef(term.datatype.value)
+    return rdflib.Literal(term.value, lang=term.language, datatype=datatype, normalize=False)
+
+
+def _graph_name(quad: Any) -> Any:
+    return None if isinstance(quad.graph_name, ox.DefaultGraph) else _rdflib_term(quad.graph_name)
 
 
 def test_every_export_format_declares_what_it_drops() -> None:

@@ -239,3 +239,31 @@ async def test_files_that_are_not_backups_are_refused_before_anything_changes(
         await asyncio.to_thread(backup.restore, url, future)
     with pytest.raises(InvalidBackup):
         backup.read_manifest(tmp_path / "missing.kgb")
+
+
+async def test_a_whole_store_backup_of_format_1_is_restored_by_its_counts(
+    fresh_database: NewDatabase, tmp_path: Path
+) -> None:
+    """An earlier kgmem's store backup (format 1, checksummed by an earlier rule) still
+    restores, checked by its namespaces and counts; its namespace backups are refused."""
+    source, before = await filled(fresh_database, tmp_path)
+    old = tmp_path / "old.kgb"
+    await asyncio.to_thread(backup.backup, source, old)
+    _rewrite_manifest(old, {"format": 1, "digest": "f" * 64})
+    target = await fresh_database()
+    await asyncio.to_thread(backup.restore, target, old)
+    restored = await opened(target, tmp_path)
+    try:
+        assert await answers(restored, "people") == before
+    finally:
+        await restored.close()
+    miscounted = tmp_path / "miscounted.kgb"
+    await asyncio.to_thread(backup.backup, source, miscounted)
+    _rewrite_manifest(miscounted, {"format": 1, "digest": "f" * 64, "edges": 10_000})
+    with pytest.raises(InvalidBackup, match="do not use this store"):
+        await asyncio.to_thread(backup.restore, await fresh_database(), miscounted)
+    part = tmp_path / "part.kgb"
+    await asyncio.to_thread(backup.backup, source, part, namespace="people")
+    _rewrite_manifest(part, {"format": 1})
+    with pytest.raises(InvalidBackup, match="format 1"):
+        await asyncio.to_thread(backup.restore, await fresh_database(), part)

@@ -196,16 +196,20 @@ async def test_namespace_restores_into_an_empty_database(
         await restored.close()
 
 
-def _rewrite_manifest(path: Path, change: dict[str, Any]) -> None:
+def rewrite_json(path: Path, out: Path, member: str, change: Callable[[Any], Any]) -> None:
+    """The backup at ``path`` written to ``out`` with its JSON ``member`` changed."""
     with tarfile.open(path) as tar:
         members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
-    manifest = {**json.loads(members["manifest.json"]), **change}
-    members["manifest.json"] = json.dumps(manifest).encode()
-    with tarfile.open(path, "w") as tar:
+    members[member] = json.dumps(change(json.loads(members[member]))).encode()
+    with tarfile.open(out, "w") as tar:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+
+
+def _rewrite_manifest(path: Path, change: dict[str, Any]) -> None:
+    rewrite_json(path, path, "manifest.json", lambda manifest: {**manifest, **change})
 
 
 async def test_a_restore_that_does_not_match_its_checksum_fails(

@@ -6,9 +6,6 @@ nothing."""
 from __future__ import annotations
 
 import asyncio
-import io
-import json
-import tarfile
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +28,7 @@ from kgmem.server.app import create_app
 from kgmem.storage import backup, checksum
 from tests.fixtures.app import serving
 from tests.mcp.test_mcp_http import mcp_client, payload
-from tests.storage.test_backup import NewDatabase, answers, fill, opened
+from tests.storage.test_backup import NewDatabase, answers, fill, opened, rewrite_json
 
 NT = b"""<http://e.org/ada> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://e.org/Poet> .
 <http://e.org/ada> <http://e.org/wrote> <http://e.org/ode> .
@@ -212,16 +209,13 @@ async def test_a_namespace_using_every_feature_comes_back_whole(
 def _corrupted(path: Path, out: Path) -> None:
     """``path`` with one ledger leg pointing at no transaction: the restore fails at
     its last tables, after the graph and most rows went in."""
-    with tarfile.open(path) as tar:
-        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
-    rows = json.loads(members["rows.json"])
-    rows["parts"]["ledger_entry"].append('{"transaction_id": 999999, "account": "x", "amount": 1}')
-    members["rows.json"] = json.dumps(rows).encode()
-    with tarfile.open(out, "w") as tar:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
+    leg = '{"transaction_id": 999999, "account": "x", "amount": 1}'
+
+    def corrupt(rows: Any) -> Any:
+        rows["parts"]["ledger_entry"].append(leg)
+        return rows
+
+    rewrite_json(path, out, "rows.json", corrupt)
 
 
 async def test_a_restore_failing_midway_leaves_the_store_as_it_was(

@@ -157,28 +157,30 @@ class Database:
         the rest of the pool stays free for health checks, writes and administration.
         Waits up to ``share_wait_s`` for one, then raises ``DatabaseBusy``. Take it
         before the connection, and never while holding another place."""
-        gate = self._gates.setdefault("shared", asyncio.Semaphore(self.shared_connections))
+        async with self.limited("shared", self.shared_connections, wait_s=self.share_wait_s):
+            yield
+
+    @asynccontextmanager
+    async def limited(
+        self, kind: str, at_once: int, *, wait_s: float | None = None
+    ) -> AsyncIterator[None]:
+        """At most ``at_once`` holders of ``kind`` in this process (the rest wait in
+        line), for work that may each take much of the server (analysts' queries); past
+        ``wait_s`` in line (when given), ``DatabaseBusy``."""
+        gate = self._gates.setdefault(kind, asyncio.Semaphore(at_once))
         try:
-            async with asyncio.timeout(self.share_wait_s):
+            async with asyncio.timeout(wait_s):
                 await gate.acquire()
         except TimeoutError:
             raise DatabaseBusy(
-                f"all {self.shared_connections} database connections analysts' Cypher may "
-                f"hold are in use (open transactions, long queries); try again shortly",
+                f"all {at_once} places for {kind} database work are in use (open "
+                "transactions, long queries); try again shortly",
                 retry_after_s=1,
             ) from None
         try:
             yield
         finally:
             gate.release()
-
-    @asynccontextmanager
-    async def limited(self, kind: str, at_once: int) -> AsyncIterator[None]:
-        """At most ``at_once`` holders of ``kind`` in this process (the rest wait in
-        line), for work that may each take much of the server (analysts' queries)."""
-        gate = self._gates.setdefault(kind, asyncio.Semaphore(at_once))
-        async with gate:
-            yield
 
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:

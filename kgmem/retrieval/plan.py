@@ -20,6 +20,7 @@ from kgmem.retrieval.scope import Scope
 from kgmem.storage.keyword_search import CANDIDATES
 
 VECTOR = "vector"
+KEYWORD = "keyword"
 DEFAULT_EXPANSION = ExpansionQuery()
 
 
@@ -72,6 +73,12 @@ class SearchPlan:
     @property
     def lone_vector(self) -> bool:
         return self.axes == (VECTOR,)
+
+    @property
+    def splits_keyword(self) -> bool:
+        """A lone keyword axis over both kinds: each kind's statement runs on its own
+        connection, both at once."""
+        return self.axes == (KEYWORD,) and self.scope.vertices and self.scope.facts
 
     @property
     def has_vector(self) -> bool:

@@ -97,7 +97,7 @@ class _Generated:
 
 
 async def _run(ctx: GraphContext, namespace: str, p: SearchPlan) -> SearchResult:
-    if len(p.axes) > 1:
+    if len(p.axes) > 1 or p.splits_keyword:
         ns, generated = await _apart(ctx, namespace, p)
         async with ctx.db.searching() as conn:
             return await _finish(conn, ns, p, generated)
@@ -229,6 +229,8 @@ async def _own(ctx: GraphContext, ns: NamespaceRef, p: SearchPlan, axis: str) ->
     """Axis ``axis`` on a pooled connection of its own."""
     # No explicit transaction: an axis only reads, and BEGIN and COMMIT would be two of
     # its two to four round trips.
+    if p.splits_keyword:  # takes a connection per kind itself
+        return await axes.keyword_by_kind(ctx, p, ns)
     async with ctx.db.searching() as conn:
         return await axes.generator(ctx, p, axis)(conn, ns)
 

@@ -82,21 +82,40 @@ async def keyword_with_rows(
 ) -> tuple[dict[Key, Scored], tuple[list[VertexInfo], list[FactInfo]]]:
     """Best keyword matches among vertices and facts in scope, with their side rows,
     in one statement for both kinds."""
-    vertices, facts = await kw.search_with_rows(
-        conn,
-        ns,
-        text,
-        limit=limit,
-        candidates=candidates,
-        **_filters(scope),
+    found = await keyword_rows(conn, ns, text, scope, limit=limit, candidates=candidates)
+    return keyword_scored(*found), ([r for r, _ in found[0]], [r for r, _ in found[1]])
+
+
+KeywordRows = tuple[list[tuple[VertexInfo, float]], list[tuple[FactInfo, float]]]
+"""Per kind, the best keyword matches with their side rows and BM25 scores."""
+
+
+async def keyword_rows(
+    conn: Connection,
+    ns: NamespaceRef,
+    text: str,
+    scope: Scope,
+    *,
+    limit: int,
+    candidates: int = kw.CANDIDATES,
+) -> KeywordRows:
+    """Best keyword matches among the kinds ``scope`` searches, each with its side row
+    and BM25 score (one statement)."""
+    return await kw.search_with_rows(
+        conn, ns, text, limit=limit, candidates=candidates, **_filters(scope)
     )
+
+
+def keyword_scored(
+    vertices: Sequence[tuple[VertexInfo, float]], facts: Sequence[tuple[FactInfo, float]]
+) -> dict[Key, Scored]:
+    """BM25 scores of both kinds divided by the best of them, so they fall in (0, 1]."""
     raw: list[tuple[Key, float]] = [(("v", r.id), s) for r, s in vertices]
     raw.extend((("f", r.id), s) for r, s in facts)
-    rows = ([r for r, _ in vertices], [r for r, _ in facts])
     if not raw:
-        return {}, rows
+        return {}
     best = max(s for _, s in raw)
-    return {key: Scored(s / best, f"BM25 {s:.2f}") for key, s in raw}, rows
+    return {key: Scored(s / best, f"BM25 {s:.2f}") for key, s in raw}
 
 
 def _clip(value: float) -> float:

@@ -75,12 +75,14 @@ def kind_ctes(kind: str, side: str, stats: str, where: str, candidates: int = CA
         f"FROM terms t CROSS JOIN {k}_c c CROSS JOIN LATERAL (SELECT sum(x.docs)::float8 AS df "
         f"FROM {stats} x WHERE x.kind = '{k}' AND x.lexeme = t.lexeme) d WHERE d.df > 0), "
         # The probes: rows holding every query lexeme, then two of them (among the
-        # rarest eight), then any of the rarest up to the budget; the first two only when
-        # the query's lexemes are in more rows than the budget.
+        # rarest eight; only for three lexemes or more, else the same rows), then any of
+        # the rarest up to the budget; the first two only when the query's lexemes are
+        # in more rows than the budget.
         f"{k}_p AS (SELECT kgmem.any_lexeme(array_agg(r.lexeme) FILTER "
         f"(WHERE r.rarer < {budget})) AS q, kgmem.all_lexemes(array_agg(r.lexeme)) AS qa, "
         "kgmem.lexeme_pairs(array_agg(r.lexeme) FILTER (WHERE r.rank <= 8)) AS q2, "
-        f"count(*) > 1 AND sum(r.df) > {budget} AS over FROM "
+        f"count(*) > 1 AND sum(r.df) > {budget} AS over, "
+        f"count(*) > 2 AND sum(r.df) > {budget} AS over2 FROM "
         f"(SELECT w.lexeme, w.df, sum(w.df) OVER (ORDER BY w.df, w.lexeme) - w.df AS rarer, "
         f"row_number() OVER (ORDER BY w.df, w.lexeme) AS rank FROM {k}_w w) r), "
         # The candidates (at most the budget, in the probes' order), each with its length
@@ -89,7 +91,7 @@ def kind_ctes(kind: str, side: str, stats: str, where: str, candidates: int = CA
         f"{k}_h AS MATERIALIZED (SELECT DISTINCT ON (x.id) x.* FROM (SELECT * FROM ("
         f"(SELECT {_candidate(k, side, where, 'qa')} AND (SELECT p.over FROM {k}_p p)) "
         f"UNION ALL (SELECT {_candidate(k, side, where, 'q2')} "
-        f"AND (SELECT p.over FROM {k}_p p)) "
+        f"AND (SELECT p.over2 FROM {k}_p p)) "
         f"UNION ALL (SELECT {_candidate(k, side, where, 'q')})) y "
         f"LIMIT {budget}) x ORDER BY x.id), "
         # Scored all at once: a row per candidate and query lexeme it holds (unnest in

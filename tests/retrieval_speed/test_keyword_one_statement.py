@@ -133,3 +133,32 @@ async def test_keyword_search_reads_no_side_rows_after_its_statement(
     assert again == first and first.hits
     # The keyword statement, then the load of the hits: no side-row read between.
     assert rt.total == 2, rt.by_query
+
+
+async def test_a_lone_keyword_search_of_both_kinds_runs_them_at_once_with_the_same_scores(
+    memory: Memory, namespace: str
+) -> None:
+    from bench.roundtrips import RoundTrips
+    from kgmem.retrieval import axes, semantic
+    from kgmem.retrieval.search import plan_of
+
+    await _random_graph(memory, namespace)
+    for text in ("rocket engine garden", "anvil", "signal harbour market river"):
+        query = SearchQuery(text=text, weights=ONLY_KEYWORD, types=("entities", "facts"))
+        p = plan_of(memory.ctx, query)
+        assert p.splits_keyword
+        async with memory.database.acquire() as conn:
+            ns = (await namespaces.list_all(conn, [namespace]))[0]
+            one, _ = await semantic.keyword_with_rows(conn, ns, text, p.scope, limit=p.limit)
+        apart = await axes.keyword_by_kind(memory.ctx, p, ns)
+        # The same candidates with the same scores as both kinds in one statement.
+        assert {k for k, _ in one.items()} == set(apart.scored)
+        for key, scored in one.items():
+            assert apart.scored[key].score == pytest.approx(scored.score, rel=1e-9)
+        assert {k[0] for k in apart.scored} == {"v", "f"}
+    got = await memory.search(namespace, query)
+    with RoundTrips(own=True) as rt:
+        assert await memory.search(namespace, query) == got
+    # One statement per kind (each on its own connection), then the loads of the hits.
+    keyword = sum(n for q, n in rt.by_query.items() if q.startswith("WITH terms AS"))
+    assert keyword == 2, rt.by_query

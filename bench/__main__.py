@@ -25,6 +25,7 @@ SCENARIOS = {
     "backup": "bench.backup",
     "replicas": "bench.replicas",
     "locomo-context": "bench.locomo_context",
+    "locomo-bm25": "bench.locomo_bm25",
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",
 }

@@ -61,12 +61,20 @@ def _candidate(kind: str, side: str, where: str, probe: str) -> str:
     )
 
 
-def kind_ctes(kind: str, side: str, stats: str, where: str, candidates: int = CANDIDATES) -> str:
+def kind_ctes(
+    kind: str,
+    side: str,
+    stats: str,
+    where: str,
+    candidates: int = CANDIDATES,
+    bm25: tuple[float, float] = (K1, B),
+) -> str:
     """The CTEs of one kind (``kind`` 'v' or 'f') of ``side`` (alias ``s`` in
     ``where``): its corpus ``{kind}_c``, weighted lexemes ``{kind}_w``, probes
     ``{kind}_p``, at most ``candidates`` candidates ``{kind}_h`` and their ids with
-    scores ``{kind}_s``."""
+    scores ``{kind}_s`` (BM25 with ``bm25`` = (k1, b))."""
     k, budget = kind, int(candidates)
+    k1, b = float(bm25[0]), float(bm25[1])
     return (
         f"{k}_c AS (SELECT coalesce(sum(x.docs), 0)::float8 AS n, "
         f"coalesce(sum(x.tokens), 0)::float8 / greatest(coalesce(sum(x.docs), 0), 1) AS avgdl "
@@ -96,8 +104,8 @@ def kind_ctes(kind: str, side: str, stats: str, where: str, candidates: int = CA
         f"LIMIT {budget}) x ORDER BY x.id), "
         # Scored all at once: a row per candidate and query lexeme it holds (unnest in
         # the select list: cheaper per row than a lateral function scan).
-        f"{k}_s AS (SELECT x.id, sum(w.idf * x.tf * {K1 + 1} / (x.tf + {K1} * "
-        f"({1 - B} + {B} * x.len / greatest(c.avgdl, 1e-9)))) AS score "
+        f"{k}_s AS (SELECT x.id, sum(w.idf * x.tf * {k1 + 1!r} / (x.tf + {k1!r} * "
+        f"({1 - b!r} + {b!r} * x.len / greatest(c.avgdl, 1e-9)))) AS score "
         "FROM (SELECT y.id, y.len, (y.u).lexeme, greatest(cardinality((y.u).positions), 1) AS tf "
         f"FROM (SELECT h.id, h.len, unnest(h.tsv) AS u FROM {k}_h h) y) x "
         f"JOIN {k}_w w ON w.lexeme = x.lexeme CROSS JOIN {k}_c c GROUP BY x.id)"
@@ -123,11 +131,12 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
     vertices: ElementFilter | None,
     facts: ElementFilter | None,
     candidates: int = CANDIDATES,
+    bm25: tuple[float, float] = (K1, B),
 ) -> tuple[list[tuple[VertexInfo, float]], list[tuple[FactInfo, float]]]:
     """The best ``limit`` keyword matches among vertices (unless ``vertices`` is None)
     and among facts (unless ``facts`` is None), in ONE statement, each with its side
-    row and BM25 score: (side row, score) per kind, best first; at most ``candidates``
-    rows scored per kind."""
+    row and BM25 score (``bm25`` = (k1, b)): (side row, score) per kind, best first; at
+    most ``candidates`` rows scored per kind."""
     args: list[object] = [text, limit, ns.name]
     ctes: list[str] = [_TERMS]
     parts: list[str] = []
@@ -144,13 +153,13 @@ async def search_with_rows(  # noqa: PLR0913 - keyword-only parts of one stateme
             f"AND ({arg(excluded)}::text[] IS NULL OR s.label <> ALL(${len(args)}::text[]))"
         )
         side = table(ns.name, "_kg_vertex")
-        ctes.append(kind_ctes("v", side, stats, clause, candidates))
+        ctes.append(kind_ctes("v", side, stats, clause, candidates, bm25))
         parts.append(_best("v", side, VERTEX_COLUMNS, "$2"))
     if facts is not None:
         predicates = facts.predicate_arg()
         clause = f"({arg(predicates)}::text[] IS NULL OR s.predicate = ANY(${len(args)}::text[]))"
         side = table(ns.name, "_kg_fact")
-        ctes.append(kind_ctes("f", side, stats, clause, candidates))
+        ctes.append(kind_ctes("f", side, stats, clause, candidates, bm25))
         parts.append(_best("f", side, FACT_COLUMNS, "$2"))
     if not parts:
         return [], []

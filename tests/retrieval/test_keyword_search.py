@@ -33,9 +33,15 @@ async def test_matching_texts_are_found_and_filtered(memory: Memory, namespace: 
 
 
 async def reference_bm25(
-    memory: Memory, namespace: str, query: str, side: str = "_kg_vertex"
+    memory: Memory,
+    namespace: str,
+    query: str,
+    side: str = "_kg_vertex",
+    bm25: tuple[float, float] = (kw.K1, kw.B),
 ) -> dict[int, float]:
-    """BM25 of every row of ``side`` for ``query``, computed here from the rows' lexemes."""
+    """BM25 (``bm25`` = (k1, b)) of every row of ``side`` for ``query``, computed here
+    from the rows' lexemes."""
+    k1, b = bm25
     async with memory.database.acquire() as conn:
         docs = await conn.fetch(
             "SELECT s.id, array_agg(u.lexeme) AS lexemes, "
@@ -60,7 +66,7 @@ async def reference_bm25(
         score = 0.0
         for t in terms & d.keys():
             idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-            score += idf * d[t] * (kw.K1 + 1) / (d[t] + kw.K1 * (1 - kw.B + kw.B * length / avgdl))
+            score += idf * d[t] * (k1 + 1) / (d[t] + k1 * (1 - b + b * length / avgdl))
         if score > 0:
             scores[id_] = score
     return scores
@@ -76,3 +82,20 @@ async def test_scores_are_bm25_of_the_live_rows(memory: Memory, namespace: str, 
     assert {i for i, _ in found} == set(expected)
     for id_, score in found:
         assert score == pytest.approx(expected[id_], rel=1e-9)
+
+
+@pytest.mark.parametrize("bm25", [(0.6, 0.3), (2.0, 0.9), (1.2, 0.0)])
+async def test_k1_and_b_given_are_the_ones_scored(
+    memory: Memory, namespace: str, bm25: tuple[float, float]
+) -> None:
+    await add_people(memory, namespace)
+    query = "rocket rocket scientist makers of anvils"
+    async with memory.database.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        found, _ = await kw.search_with_rows(
+            conn, ns, query, limit=100, vertices=ElementFilter(), facts=None, bm25=bm25
+        )
+    expected = await reference_bm25(memory, namespace, query, bm25=bm25)
+    assert {r.id for r, _ in found} == set(expected)
+    for row, score in found:
+        assert score == pytest.approx(expected[row.id], rel=1e-9)

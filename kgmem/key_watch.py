@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from kgmem.errors import AuthError, KgmemError
 from kgmem.key_cache import KeyCache
 from kgmem.storage import Database, access_changes
+from kgmem.storage.periodic import Periodic
 
 T = TypeVar("T")
 _log = logging.getLogger("kgmem.auth")
@@ -68,7 +69,8 @@ class KeyWatch:
         self.recheck_s = recheck_s
         self._holds: set[Hold] = set()
         self._listener = access_changes.listener(db, self._heard, self._everything)
-        self._ticker: asyncio.Task[None] | None = None
+        self.service = Periodic("key-recheck", recheck_s, self._recheck)
+        """The fallback re-check every ``recheck_s``, a background service."""
 
     @property
     def listening(self) -> bool:
@@ -78,17 +80,11 @@ class KeyWatch:
     async def start(self) -> None:
         """LISTEN, and start the fallback re-checks."""
         await self._listener.start()
-        if self._ticker is None:
-            # Runs until close(): a service of the process, like the LISTEN connection.
-            self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        self.service.start()
 
     async def close(self) -> None:
         """Stop listening and re-checking. Closing twice is harmless."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        await self.service.stop()
         await self._listener.stop()
 
     @contextlib.contextmanager
@@ -117,10 +113,8 @@ class KeyWatch:
         for held in self._holds:
             held.tell()
 
-    async def _tick(self) -> None:
-        while True:
-            await asyncio.sleep(self.recheck_s)
-            self._everything()
+    async def _recheck(self, _: object) -> None:
+        self._everything()
 
     async def while_admitted(
         self, key_id: str | None, items: AsyncIterator[T], check: Callable[[], Awaitable[object]]

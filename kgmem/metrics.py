@@ -44,6 +44,8 @@ class Instruments:
     import_jobs: Gauge
     import_jobs_finished: Counter
     replica_reads: Counter
+    background_up: Gauge
+    background_failures: Counter
     live: dict[str, Any]
 
 
@@ -131,6 +133,18 @@ def instruments() -> Instruments:
             "Searches and Cypher reads served by a replica, or by the primary because the "
             "replica was lagging, down or refused.",
             ["served_by"],
+        ),
+        background_up=Gauge(
+            "kgmem_background_service_up",
+            "1 while a background service's last step succeeded, by service (lowest over "
+            "processes).",
+            ["service"],
+            multiprocess_mode="livemin",
+        ),
+        background_failures=Counter(
+            "kgmem_background_service_failures",
+            "Steps of a background service that failed, by service.",
+            ["service"],
         ),
         live=_live_instruments(Counter, Gauge),
     )

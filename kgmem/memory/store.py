@@ -72,6 +72,7 @@ from kgmem.storage import (
 )
 from kgmem.storage import keys as key_store
 from kgmem.storage import replicas as replicas_store
+from kgmem.storage.periodic import Periodic
 from kgmem.storage.replicas import Replicas, open_replicas
 from kgmem.storage.supervisor import Supervisor
 from kgmem.storage.text_index import TextIndexCheck
@@ -540,11 +541,21 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             extensions=dict(self.ctx.db.extensions),
             keyword_search="bm25",
             keyword_index=self._keyword_upkeep.state if self._keyword_upkeep else "ok",
+            services={s.name: s.status() for s in self.services()},
             embedding=info,
             embedding_loaded=embedder.loaded if embedder else True,
             embedding_backend=getattr(embedder, "backend", None),
             embedded_database=self._embedded is not None,
         )
+
+    def services(self) -> list[Periodic]:
+        """The background services this process runs (``kgmem.storage.periodic``)."""
+        found = [self.key_watch.service]
+        if self._watchdog is not None:
+            found.append(self._watchdog.service)
+        if self._keyword_upkeep is not None:
+            found.append(self._keyword_upkeep.service)
+        return found
 
     # -- episode events ---------------------------------------------------------
 

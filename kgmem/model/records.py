@@ -276,6 +276,18 @@ class HealthReport:
     """The keyword index against the rows: ``checking`` after an unclean stop until
     checked, ``repaired`` when a check found statistics that differed and wrote them
     again (the log names the namespaces)."""
+    services: Mapping[str, ServiceStatus] = field(default_factory=dict)
+    """Each background service of this process by name."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceStatus:
+    """What a background service of the server is doing (``kgmem.storage.periodic``)."""
+
+    state: Literal["starting", "running", "failing", "stopped"]
+    failures: int = 0
+    """Steps failed in a row (0 once a step succeeds)."""
+    last_error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

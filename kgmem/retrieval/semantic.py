@@ -101,8 +101,15 @@ async def keyword_rows(
 ) -> KeywordRows:
     """Best keyword matches among the kinds ``scope`` searches, each with its side row
     and BM25 score (one statement)."""
+    kinds = _filters(scope)
     return await kw.search_with_rows(
-        conn, ns, text, limit=limit, candidates=candidates, **_filters(scope)
+        conn,
+        ns,
+        text,
+        limit=limit,
+        candidates=candidates,
+        vertices=kinds["vertices"],
+        facts=kinds["facts"],
     )
 
 

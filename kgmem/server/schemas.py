@@ -325,6 +325,12 @@ class HealthOut(BaseModel):
     live: LiveOut | None = Field(
         default=None, description="The cache and event backends in use, and Redis' state"
     )
+    services: dict[str, model.ServiceStatus] = Field(
+        default_factory=dict,
+        description="This process's background services by name (watchdog, keyword-upkeep, "
+        "key-recheck): running, failing (retried with backoff; failures in a row and the "
+        "last error), starting or stopped",
+    )
 
     @classmethod
     def of(cls, h: model.HealthReport, version: str) -> HealthOut:
@@ -343,6 +349,7 @@ class HealthOut(BaseModel):
             ),
             keyword_search=h.keyword_search,
             keyword_index=h.keyword_index,
+            services=dict(h.services),
             embedding=EmbeddingOut(
                 provider=h.embedding.provider,
                 model=h.embedding.model,

@@ -15,7 +15,6 @@ The work runs on a connection of its own, outside the pool.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -26,6 +25,7 @@ from typing import Literal
 import asyncpg
 
 from kgmem.storage import text_index
+from kgmem.storage.periodic import Periodic
 
 _log = logging.getLogger("kgmem.storage.keyword_upkeep")
 
@@ -89,8 +89,15 @@ class KeywordUpkeep:
     """How often the database was restarted under this process (a check follows each)."""
     state: State = "ok"
     repaired: list[str] = field(default_factory=list)
-    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    service: Periodic = field(init=False)
+    """The background service that runs every ``interval_s`` on a connection of its own."""
     _clean: bool = field(default=True, init=False)
+    _checked_restarts: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.service = Periodic(
+            "keyword-upkeep", self.interval_s, self._step, connect=lambda: connect(self.url)
+        )
 
     async def open(self) -> None:
         """Mark the store as served and learn whether it was stopped cleanly."""
@@ -101,20 +108,15 @@ class KeywordUpkeep:
             await conn.close()
         if not self._clean:
             self.state = "checking"
+            self._checked_restarts = -1  # check before the first compaction
 
     def start(self) -> None:
         """Run in the background until ``stop()``."""
-        if self._task is None:
-            # Long-lived: runs from start() to stop(), beyond any one scope.
-            self._task = asyncio.create_task(self._run(), name="kgmem-keyword-upkeep")
+        self.service.start()
 
     async def stop(self, *, clean: bool = True) -> None:
         """Stop; with ``clean``, record a clean stop."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.service.stop()
         if clean:
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 conn = await connect(self.url)
@@ -123,28 +125,15 @@ class KeywordUpkeep:
                 finally:
                     await conn.close()
 
-    async def _run(self) -> None:
-        conn: asyncpg.Connection | None = None
-        checked_restarts = 0 if self._clean else -1
-        try:
-            while True:
-                try:
-                    if conn is None or conn.is_closed():
-                        conn = await connect(self.url)
-                    if self.restarts() != checked_restarts:
-                        seen = self.restarts()
-                        await self.check_all(conn)
-                        checked_restarts = seen
-                    await self.compact_all(conn)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    _log.warning("keyword index upkeep failed: %s", exc)
-                    if conn is not None:
-                        conn.terminate()
-                    conn = None
-                await asyncio.sleep(self.interval_s)
-        finally:
-            if conn is not None:
-                conn.terminate()
+    async def _step(self, conn: asyncpg.Connection | None) -> None:
+        """A check when the store was not stopped cleanly or the database restarted
+        since the last one, then a compaction."""
+        assert conn is not None
+        if self.restarts() != self._checked_restarts:
+            seen = self.restarts()
+            await self.check_all(conn)
+            self._checked_restarts = seen
+        await self.compact_all(conn)
 
     async def check_all(self, conn: asyncpg.Connection) -> list[str]:
         """Check every namespace against its rows and repair those that differ; the

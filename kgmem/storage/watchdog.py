@@ -16,7 +16,6 @@ replaces the connection, so nothing leaks. Work that may legitimately run longer
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
@@ -32,6 +31,7 @@ import asyncpg
 from kgmem.database_settings import DatabaseSettings
 from kgmem.storage import backends, rows
 from kgmem.storage.database import APPLICATION
+from kgmem.storage.periodic import Periodic
 
 _log = logging.getLogger("kgmem.storage.watchdog")
 
@@ -73,41 +73,31 @@ class Watchdog:
     kill: Callable[[int], None] | None = None
     """Kills a backend by pid (the embedded server's processes are local)."""
     _terminated: dict[int, float] = field(default_factory=dict, init=False)
-    _task: asyncio.Task[None] | None = field(default=None, init=False)
+    service: Periodic = field(init=False)
+    """The background service that sweeps every ``interval_s`` on a connection of its own."""
+
+    def __post_init__(self) -> None:
+        self.service = Periodic(
+            "watchdog", self.interval_s, self._step, connect=self._connect,
+            failure_level=logging.DEBUG,
+        )  # fmt: skip
 
     def start(self) -> None:
         """Watch in the background until ``stop()``."""
-        if self._task is None:
-            # Long-lived: watches from start() to stop(), beyond any one scope.
-            self._task = asyncio.create_task(self._run(), name="kgmem-watchdog")
+        self.service.start()
 
     async def stop(self) -> None:
         """Stop watching."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.service.stop()
 
-    async def _run(self) -> None:
-        conn: asyncpg.Connection | None = None
-        try:
-            while True:
-                try:
-                    if conn is None or conn.is_closed():
-                        conn = await asyncpg.connect(
-                            self.url, server_settings={"application_name": "kgmem-watchdog"}
-                        )
-                    await self.sweep(conn)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                    _log.debug("watchdog sweep failed: %s", exc)
-                    if conn is not None:
-                        conn.terminate()
-                    conn = None
-                await asyncio.sleep(self.interval_s)
-        finally:
-            if conn is not None:
-                conn.terminate()
+    async def _connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            self.url, server_settings={"application_name": "kgmem-watchdog"}
+        )
+
+    async def _step(self, conn: asyncpg.Connection | None) -> None:
+        assert conn is not None
+        await self.sweep(conn)
 
     async def sweep(self, conn: asyncpg.Connection) -> list[int]:
         """One look: terminate the overdue backends, kill those that ignored it.

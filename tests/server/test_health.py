@@ -17,6 +17,11 @@ async def test_health_reports_database_extensions_and_model(client: httpx.AsyncC
     assert body["keyword_search"] == "bm25"
     assert body["keyword_index"] == "ok"
     assert "pg_textsearch" not in body["database"]["extensions"]
+    # Every background service of the process, each with its state.
+    assert "key-recheck" in body["services"]
+    for status in body["services"].values():
+        assert status["state"] in {"starting", "running", "failing", "stopped"}
+        assert set(status) == {"state", "failures", "last_error"}
     assert body["embedding"] == {
         "provider": "none",
         "model": "all-MiniLM-L6-v2",

@@ -74,8 +74,9 @@ class DatabaseSettings(BaseSettings):
         default=30.0,
         ge=0,
         description="How often the server folds the rows writers add to each namespace's "
-        "keyword statistics into one per term (0: never). The statistics are exact either "
-        "way; folding keeps what a search reads small.",
+        "keyword statistics into one per term (0: never; a namespace not written since it "
+        "was last folded is passed over). The statistics are exact either way; folding "
+        "keeps what a search reads small.",
     )
     keyword_candidates: int = Field(
         default=1000,

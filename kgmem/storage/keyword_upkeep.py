@@ -1,8 +1,9 @@
 """The keyword index's background upkeep: a check after an unclean stop, then compaction.
 
 Writers add signed delta rows to a namespace's keyword statistics (``_kg_text_stats``);
-every ``interval_s`` the upkeep folds each namespace's rows into one per key
-(``text_index.compact``), so a search sums few rows. Nothing here is needed for the
+every ``interval_s`` the upkeep folds each written namespace's rows into one per key
+(``text_index.compact``), so a search sums few rows; a namespace nobody wrote since its
+last compaction found nothing to fold is passed over. Nothing here is needed for the
 statistics to be right: they are exact at every moment.
 
 At start, when the store was not stopped cleanly last time (a crash or ``kill -9`` of
@@ -33,6 +34,9 @@ APPLICATION = "kgmem-keyword-upkeep"
 _SETTINGS = {"application_name": APPLICATION, "statement_timeout": "0"}
 
 State = Literal["ok", "checking", "repaired"]
+CHECK_ONLY_INTERVAL_S = 30.0
+"""How often the upkeep looks for a database restart to check after, when it does not
+compact (``KGMEM_DATABASE_KEYWORD_UPKEEP_INTERVAL_S`` 0)."""
 
 
 async def connect(url: str) -> asyncpg.Connection:
@@ -93,10 +97,15 @@ class KeywordUpkeep:
     """The background service that runs every ``interval_s`` on a connection of its own."""
     _clean: bool = field(default=True, init=False)
     _checked_restarts: int = field(default=0, init=False)
+    _settled: dict[str, int] = field(default_factory=dict, init=False)
+    """Per namespace, its rows inserted when a compaction last found nothing to fold."""
 
     def __post_init__(self) -> None:
+        # With compaction off (an interval of 0), the service still wakes up to check
+        # the statistics after a restart of the database.
+        every = self.interval_s or CHECK_ONLY_INTERVAL_S
         self.service = Periodic(
-            "keyword-upkeep", self.interval_s, self._step, connect=lambda: connect(self.url)
+            "keyword-upkeep", every, self._step, connect=lambda: connect(self.url)
         )
 
     async def open(self) -> None:
@@ -133,7 +142,8 @@ class KeywordUpkeep:
             seen = self.restarts()
             await self.check_all(conn)
             self._checked_restarts = seen
-        await self.compact_all(conn)
+        if self.interval_s:
+            await self.compact_all(conn)
 
     async def check_all(self, conn: asyncpg.Connection) -> list[str]:
         """Check every namespace against its rows and repair those that differ; the
@@ -166,12 +176,35 @@ class KeywordUpkeep:
         return mended
 
     async def compact_all(self, conn: asyncpg.Connection) -> int:
-        """Fold every namespace's statistics rows; how many rows were folded."""
+        """Fold the statistics rows of every namespace written since its last compaction
+        found nothing to fold; how many rows were folded. A namespace nobody writes
+        costs one look at PostgreSQL's row counters per step, not a pass over its
+        statistics."""
         folded = 0
+        inserted = await inserted_rows(conn)
         for name in await namespaces(conn):
+            seen = inserted.get(name)
+            if seen is not None and self._settled.get(name) == seen:
+                continue
             try:
                 async with conn.transaction():
-                    folded += await text_index.compact(conn, name)
+                    now = await text_index.compact(conn, name)
             except asyncpg.UndefinedTableError:
                 continue  # deleted meanwhile
+            folded += now
+            # Settled once a compaction finds nothing to fold (its own folding counted
+            # as rows inserted), until more rows are inserted.
+            if now == 0 and seen is not None:
+                self._settled[name] = seen
+            else:
+                self._settled.pop(name, None)
         return folded
+
+
+async def inserted_rows(conn: asyncpg.Connection) -> dict[str, int]:
+    """Rows ever inserted into each namespace's keyword statistics, by PostgreSQL's
+    cumulative statistics (reported by each writer shortly after it commits)."""
+    records = await conn.fetch(
+        "SELECT schemaname, n_tup_ins FROM pg_stat_user_tables WHERE relname = '_kg_text_stats'"
+    )
+    return {schema: int(n) for schema, n in records}

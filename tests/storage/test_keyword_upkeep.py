@@ -113,3 +113,90 @@ async def test_compaction_folds_delta_rows_and_keeps_the_sums(
         )
     finally:
         await conn.close()
+
+
+async def test_a_namespace_nobody_writes_is_not_compacted_again(
+    fresh_database,
+    home_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from kgmem.storage import text_index
+
+    url = await fresh_database()
+    await _written(url, home_dir)
+    compacted: list[str] = []
+    real = text_index.compact
+
+    async def counted(conn: asyncpg.Connection, namespace: str) -> int:
+        compacted.append(namespace)
+        return await real(conn, namespace)
+
+    monkeypatch.setattr(text_index, "compact", counted)
+    upkeep = keyword_upkeep.KeywordUpkeep(url, interval_s=3600)
+    conn = await keyword_upkeep.connect(url)
+    try:
+
+        async def step() -> int:
+            # What the writers and the last compaction inserted, reported now.
+            await conn.execute("SELECT pg_stat_force_next_flush()")
+            await asyncio.sleep(0)
+            return await upkeep.compact_all(conn)
+
+        assert await step() > 0  # folds the writers' rows
+        assert await step() == 0  # finds nothing more: settled
+        assert compacted.count("upkeep_ns") == 2
+        assert await step() == 0
+        assert compacted.count("upkeep_ns") == 2  # not looked at again
+        # A write makes it worth a compaction again.
+        memory = await Memory.open(store_settings(url, home_dir))
+        try:
+            await memory.write_batch(
+                "upkeep_ns", BatchWrite(entities=[EntityWrite("late", "Thing", {"name": "late"})])
+            )
+        finally:
+            await memory.close()
+        async with asyncio.timeout(20):
+            while compacted.count("upkeep_ns") == 2:
+                await step()
+                await asyncio.sleep(0.2)
+        checks = await keyword_upkeep.check_and_repair(conn, "upkeep_ns", repair=False)
+        assert all(check.ok for check, _ in checks)
+    finally:
+        await conn.close()
+
+
+async def test_an_interval_of_zero_never_compacts_and_does_not_spin(
+    fresh_database,
+    home_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from kgmem.storage import text_index
+
+    url = await fresh_database()
+    await _written(url, home_dir)
+    compacted: list[str] = []
+    steps: list[None] = []
+
+    async def counted(conn: asyncpg.Connection, namespace: str) -> int:
+        compacted.append(namespace)
+        return 0
+
+    monkeypatch.setattr(text_index, "compact", counted)
+    upkeep = keyword_upkeep.KeywordUpkeep(url, interval_s=0)
+    real_step = upkeep.service.step
+
+    async def step(conn: asyncpg.Connection | None) -> None:
+        steps.append(None)
+        await real_step(conn)
+
+    upkeep.service.step = step
+    await upkeep.open()
+    upkeep.start()
+    try:
+        async with asyncio.timeout(10):
+            while upkeep.service.status().state != "running":  # noqa: ASYNC110 - polled state
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)
+    finally:
+        await upkeep.stop()
+    assert compacted == [] and len(steps) == 1

@@ -60,6 +60,30 @@ async def test_one_search_connection_gives_the_same_answers(
     assert sum(len(r.hits) for r in expected) > 40
 
 
+async def test_keyword_searches_of_both_kinds_finish_with_one_search_connection(
+    memory: Memory, namespace: str, settings: Settings
+) -> None:
+    from kgmem.model import AxisWeights, SearchQuery
+
+    await build(memory, namespace)
+    only = AxisWeights(vector=0, keyword=1, temporal=0, spatial=0, causal=0, graph=0)
+    asked = [SearchQuery(text=q.text, weights=only, k=q.k) for q in queries()]
+    expected = [await memory.search(namespace, q) for q in asked]
+    one = settings.model_copy(
+        update={"database": settings.database.model_copy(update={"search_connections": 1})}
+    )
+    narrow = await Memory.open(one)
+    try:
+        # Each takes a connection per kind, one after the other through the one place.
+        got = await asyncio.wait_for(
+            asyncio.gather(*(narrow.search(namespace, q) for q in asked)), timeout=60
+        )
+    finally:
+        await narrow.close()
+    assert_same_answers(got, expected)
+    assert sum(len(r.hits) for r in expected) > 20
+
+
 def test_search_connections_must_be_positive() -> None:
     with pytest.raises(ValueError, match="search_connections"):
         DatabaseSettings(search_connections=0)

@@ -130,7 +130,7 @@ async def test_with_notifications_lost_a_revocation_is_seen_within_the_recheck_i
             # The LISTEN connection goes down: it comes back after a second.
             await conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE application_name = 'kgmem-access' AND datname = current_database()"
+                "WHERE application_name = 'kgmem-listen' AND datname = current_database()"
             )
             async with asyncio.timeout(1):
                 while True:

@@ -52,4 +52,4 @@ def listener(
         if change is not None:
             on_change(change)
 
-    return Listener(db, CHANNEL, heard, on_gap, name="kgmem-access")
+    return Listener(db, CHANNEL, heard, on_gap)

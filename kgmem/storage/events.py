@@ -142,7 +142,7 @@ class Listener(listen.Listener):
         on_gap: Callable[[], None] = lambda: None,
         origin: str = "",
     ) -> None:
-        super().__init__(db, CHANNEL, self._event, on_gap, name="kgmem-events")
+        super().__init__(db, CHANNEL, self._event, on_gap)
         self._origin = origin
         self._on_event = on_event
 

@@ -1,8 +1,11 @@
-"""A connection of its own LISTENing on one PostgreSQL notification channel.
+"""LISTENing on PostgreSQL notification channels: one connection per process and
+database, shared by every channel it listens on.
 
-The pool keeps no session state, so a listener holds a connection outside it. When the
-connection is lost, the listener reconnects every second and then calls ``on_gap()``:
-notifications sent meanwhile are lost, and the caller decides what to assume instead.
+The pool keeps no session state, so the LISTEN connection is one of its own
+(``application_name`` ``kgmem-listen``), opened by the first ``Listener`` started and
+closed when the last one stops. When it is lost, it is opened again every second and
+then every listener's ``on_gap()`` is called: notifications sent meanwhile are lost,
+and each caller decides what to assume instead.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Callable
 
 import asyncpg
@@ -19,11 +23,13 @@ from kgmem.storage.driver_errors import translated
 
 _log = logging.getLogger("kgmem.storage")
 
+APPLICATION = "kgmem-listen"
+
 
 class Listener:
     """Calls ``on_payload(payload)`` in the event loop for every notification on
-    ``channel``, from this process and from every other one on the same database;
-    ``name`` is the connection's ``application_name``."""
+    ``channel``, from this process and from every other one on the same database,
+    between ``start()`` and ``stop()``."""
 
     def __init__(
         self,
@@ -31,77 +37,143 @@ class Listener:
         channel: str,
         on_payload: Callable[[str], None],
         on_gap: Callable[[], None] = lambda: None,
-        *,
-        name: str,
     ) -> None:
-        self._db = db
-        self._name = name
-        self._channel = channel
+        self._hub = _hub(db)
+        self.channel = channel
         self._on_payload = on_payload
-        self._on_gap = on_gap
-        self._conn: asyncpg.Connection | None = None
-        self._lock = asyncio.Lock()
-        self._stopped = False
-        self._retry: asyncio.Task[None] | None = None
+        self.on_gap = on_gap
 
     @property
     def running(self) -> bool:
-        """Whether the LISTEN connection is up."""
-        return self._conn is not None and not self._conn.is_closed()
+        """Whether this listener is started and the LISTEN connection is up."""
+        return self._hub.listens(self)
+
+    @property
+    def connection(self) -> asyncpg.Connection | None:
+        """The LISTEN connection (shared with the process's other listeners)."""
+        return self._hub.conn
 
     async def start(self) -> None:
         """LISTEN (again, if the connection was lost); harmless when already listening."""
-        async with self._lock:
-            if self.running:
-                return
-            with translated():
-                conn = await asyncpg.connect(
-                    self._db.url,
-                    server_settings={"application_name": self._name},
-                )
-                try:
-                    await conn.add_listener(self._channel, self._notified)
-                except BaseException:
-                    await conn.close()
-                    raise
-            conn.add_termination_listener(self._lost)
-            self._conn = conn
-            self._stopped = False
+        await self._hub.add(self)
 
-    def _lost(self, _conn: object) -> None:
-        if self._stopped or (self._retry is not None and not self._retry.done()):
-            return
-        _log.warning("the LISTEN connection of %s was lost; reconnecting", self._channel)
-        # Started from a connection callback and kept until stop(): no scope to hold it.
-        self._retry = asyncio.get_running_loop().create_task(self._reconnect())
+    async def stop(self) -> None:
+        """Stop listening; the connection closes with the last listener."""
+        await self._hub.remove(self)
 
-    async def _reconnect(self) -> None:
-        while not self._stopped:
-            await asyncio.sleep(1.0)
-            try:
-                await self.start()
-            except Exception as exc:
-                _log.debug("LISTEN %s reconnect failed: %s", self._channel, exc)
-                continue
-            self._on_gap()
-            return
-
-    def _notified(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+    def notified(self, payload: str) -> None:
         try:
             self._on_payload(payload)
         except Exception:
-            _log.exception("the %s notification callback failed", self._channel)
+            _log.exception("the %s notification callback failed", self.channel)
 
-    async def stop(self) -> None:
-        """Close the LISTEN connection."""
-        self._stopped = True
-        if self._retry is not None:
+
+_HUBS: dict[int, _Hub] = {}
+"""Each open ``Database``'s hub, by the database object's id (forgotten with it)."""
+
+
+def _hub(db: Database) -> _Hub:
+    """The one LISTEN connection of ``db``'s process."""
+    hub = _HUBS.get(id(db))
+    if hub is None:
+        hub = _HUBS[id(db)] = _Hub(db)
+        weakref.finalize(db, _HUBS.pop, id(db), None)
+    return hub
+
+
+class _Hub:
+    """One LISTEN connection and the listeners it serves, by channel."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._listeners: dict[str, list[Listener]] = {}
+        self.conn: asyncpg.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._retry: asyncio.Task[None] | None = None
+
+    def listens(self, listener: Listener) -> bool:
+        up = self.conn is not None and not self.conn.is_closed()
+        return up and listener in self._listeners.get(listener.channel, [])
+
+    async def add(self, listener: Listener) -> None:
+        async with self._lock:
+            channel = listener.channel
+            listening = self._listeners.setdefault(channel, [])
+            if listener not in listening:
+                listening.append(listener)
+            if self.conn is None or self.conn.is_closed():
+                await self._connect()
+            elif len(listening) == 1:
+                await self.conn.add_listener(channel, self._notified)
+
+    async def remove(self, listener: Listener) -> None:
+        async with self._lock:
+            listening = self._listeners.get(listener.channel, [])
+            if listener in listening:
+                listening.remove(listener)
+            if not listening:
+                self._listeners.pop(listener.channel, None)
+                if self.conn is not None and not self.conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await self.conn.remove_listener(listener.channel, self._notified)
+            if not self._listeners:
+                await self._close()
+
+    async def _connect(self) -> None:
+        """Open the connection and LISTEN on every channel (under the lock)."""
+        with translated():
+            conn = await asyncpg.connect(
+                self._db.url, server_settings={"application_name": APPLICATION}
+            )
+            try:
+                for channel in self._listeners:
+                    await conn.add_listener(channel, self._notified)
+            except BaseException:
+                await conn.close()
+                raise
+        conn.add_termination_listener(self._lost)
+        self.conn = conn
+
+    async def _close(self) -> None:
+        """Close the connection and stop reconnecting (under the lock)."""
+        if self._retry is not None and self._retry is not asyncio.current_task():
             self._retry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._retry
-        async with self._lock:
-            conn, self._conn = self._conn, None
-            if conn is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(conn.close(), timeout=5)
-                conn.terminate()
+        self._retry = None
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=5)
+            conn.terminate()
+
+    def _lost(self, conn: object) -> None:
+        if conn is not self.conn or not self._listeners:
+            return
+        if self._retry is not None and not self._retry.done():
+            return
+        _log.warning(
+            "the LISTEN connection (%s) was lost; reconnecting", ", ".join(self._listeners)
+        )
+        # Started from a connection callback and kept until the last listener stops.
+        self._retry = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        while self._listeners:
+            await asyncio.sleep(1.0)
+            try:
+                async with self._lock:
+                    if not self._listeners:
+                        return
+                    await self._connect()
+            except Exception as exc:
+                _log.debug("LISTEN reconnect failed: %s", exc)
+                continue
+            for listening in list(self._listeners.values()):
+                for listener in list(listening):
+                    listener.on_gap()
+            return
+
+    def _notified(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
+        for listener in list(self._listeners.get(channel, [])):
+            listener.notified(payload)

@@ -158,7 +158,7 @@ async def test_a_lost_listen_connection_drops_the_in_process_cache(
         async with client_for(create_app(memory=a)) as client:
             await _search(client, ns, "lovelace")
             assert (await _search(client, ns, "lovelace")).headers["x-kgmem-cache"] == "hit"
-            conn = a.live.listener._conn
+            conn = a.live.listener.connection
             assert conn is not None
             await raw_conn.execute("SELECT pg_terminate_backend($1)", conn.get_server_pid())
             for _ in range(200):

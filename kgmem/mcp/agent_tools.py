@@ -40,7 +40,7 @@ def _state(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "read", namespace)
         with reported():
             state = await door.memory.agent_states.get(namespace, agent, version=version)
-        return results.jsonable(state)  # type: ignore[no-any-return]
+        return results.record(state)
 
     @server.tool(annotations=WRITE)
     async def save_agent_state(
@@ -60,7 +60,7 @@ def _state(server: MCPServer, door: Door) -> None:
             saved = await door.memory.agent_states.put(
                 namespace, agent, state, expected_version=expected_version
             )
-        return results.jsonable(saved)  # type: ignore[no-any-return]
+        return results.record(saved)
 
     @server.tool(annotations=READ)
     async def agent_state_history(
@@ -93,7 +93,7 @@ def _scratch(server: MCPServer, door: Door) -> None:
             entry = await door.memory.agent_states.set_scratch(
                 namespace, agent, key, value, ttl_s=ttl_s
             )
-        return results.jsonable(entry)  # type: ignore[no-any-return]
+        return results.record(entry)
 
     @server.tool(annotations=READ)
     async def get_scratch(
@@ -107,7 +107,7 @@ def _scratch(server: MCPServer, door: Door) -> None:
         with reported():
             states = door.memory.agent_states
             if key is not None:
-                return results.jsonable(await states.scratch(namespace, agent, key))  # type: ignore[no-any-return]
+                return results.record(await states.scratch(namespace, agent, key))
             found = await states.scratch_keys(namespace, agent)
         return {"keys": results.jsonable(found)}
 
@@ -136,7 +136,7 @@ def _budgets(server: MCPServer, door: Door) -> None:
         )
         with reported():
             posted = await door.memory.budgets.post(namespace, budget, write)
-        return results.jsonable(posted)  # type: ignore[no-any-return]
+        return results.record(posted)
 
     @server.tool(annotations=READ)
     async def budget_balance(
@@ -150,4 +150,4 @@ def _budgets(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "read", namespace)
         with reported():
             found = await door.memory.budgets.balance(namespace, budget, agent=agent, as_of=as_of)
-        return results.jsonable(found)  # type: ignore[no-any-return]
+        return results.record(found)

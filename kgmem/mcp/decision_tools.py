@@ -49,7 +49,7 @@ def register(server: MCPServer, door: Door) -> None:
         )
         with reported():
             recorded = await Decisions(door.memory).record(namespace, write)
-        return results.jsonable(recorded)  # type: ignore[no-any-return]
+        return results.record(recorded)
 
     @server.tool(annotations=READ)
     async def explain_decision(

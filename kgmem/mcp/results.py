@@ -15,6 +15,14 @@ def jsonable(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
+def record(value: object) -> dict[str, Any]:
+    """A record (a dataclass or mapping) as a JSON object, a tool's answer."""
+    found = to_jsonable_python(value)
+    if not isinstance(found, dict):
+        raise TypeError(f"a tool answered {type(value).__name__}, not a record")
+    return found
+
+
 def entity_line(entity: Entity) -> str:
     """``Person "Alice Smith" (alice)``."""
     name = entity.properties.get("name")

@@ -52,7 +52,7 @@ def register(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "write", namespace)
         with reported():
             report = await door.memory.tiers.apply(namespace)
-        return results.jsonable(report)  # type: ignore[no-any-return]
+        return results.record(report)
 
     @server.tool(annotations=WRITE)
     async def archive_episodes(namespace: Namespace, uids: Uids, ctx: Context) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def register(server: MCPServer, door: Door) -> None:
         )
         with reported():
             made = await Distiller(door.memory).distill(namespace, request)
-        return results.jsonable(made)  # type: ignore[no-any-return]
+        return results.record(made)
 
     @server.tool(annotations=READ)
     async def summary_provenance(
@@ -119,4 +119,4 @@ def register(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "read", namespace)
         with reported():
             found = await Distiller(door.memory).provenance(namespace, uid)
-        return results.jsonable(found)  # type: ignore[no-any-return]
+        return results.record(found)

@@ -71,7 +71,7 @@ def _writes(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "write", namespace)
         with reported():
             [outcome] = await door.memory.add_episodes(namespace, [episode.to_core()])
-        return results.jsonable(outcome)  # type: ignore[no-any-return]
+        return results.record(outcome)
 
     @server.tool(annotations=WRITE)
     async def add_episodes(
@@ -103,7 +103,7 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         question = ContextQuery(text=query, budget_tokens=budget_tokens, valid_at=valid_at)
         with reported():
             block = await build_context(door.memory, namespace, question)
-        return results.jsonable(block)  # type: ignore[no-any-return]
+        return results.record(block)
 
     @server.tool(annotations=READ)
     async def search(  # noqa: PLR0913 - one argument per search axis
@@ -166,7 +166,7 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "read", namespace)
         with reported():
             check = await door.memory.check_statement(namespace, subject, predicate, value)
-        return results.jsonable(check)  # type: ignore[no-any-return]
+        return results.record(check)
 
 
 def _time(*bounds: datetime | None) -> TimeQuery | None:
@@ -277,7 +277,7 @@ def _resources(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "read", namespace)
         with reported():
             stats = await door.memory.namespace_stats(namespace)
-        return results.jsonable(stats)  # type: ignore[no-any-return]
+        return results.record(stats)
 
     @server.resource(
         "kgmem://namespaces/{namespace}/schema",

@@ -125,8 +125,9 @@ class DatabaseSettings(BaseSettings):
     prewarm: bool = Field(
         default=True,
         description="At server start, read every namespace's vector tables and HNSW "
-        "indexes into PostgreSQL's buffers in the background, so the first searches "
-        "after a restart are not slowed by disk reads.",
+        "indexes, then its side tables, keyword statistics and text indexes and label "
+        "tables (as far as shared_buffers allows) into PostgreSQL's buffers in the "
+        "background, so the first searches after a restart are not slowed by disk reads.",
     )
     stop_timeout_s: float = Field(
         default=30.0,

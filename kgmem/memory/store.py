@@ -555,6 +555,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             found.append(self._watchdog.service)
         if self._keyword_upkeep is not None:
             found.append(self._keyword_upkeep.service)
+        if self._supervisor is not None:
+            found.append(self._supervisor.service)
         return found
 
     # -- episode events ---------------------------------------------------------

@@ -1,26 +1,27 @@
 """Keeping the embedded PostgreSQL running: notice its postmaster died, start it again.
 
-The server that owns ``KGMEM_HOME`` runs one ``Supervisor``. It checks the postmaster
-every ``CHECK_S`` seconds. When it is gone, the database's state becomes
-``restarting`` (requests get 503 ``database_unavailable`` at once instead of waiting
-for a connection), and the supervisor starts PostgreSQL again, waiting 0.5 s before
-the first attempt and twice as long before each next one, at most ``MAX_DELAY_S``.
-Once a query answers, the pool's old connections are expired (the pool opens new ones
-on later acquires) and the state is ``up`` again. After ``attempts`` failed tries the
-state is ``down`` and the supervisor stops trying (it still notices when someone else
-has started the server, and the state is ``up`` again).
+The server that owns ``KGMEM_HOME`` runs one ``Supervisor``, a background service like
+the others (``kgmem.storage.periodic``; /health shows it in ``services`` as
+``supervisor``). It checks the postmaster every ``CHECK_S`` seconds. When it is gone,
+the database's state becomes ``restarting`` (requests get 503 ``database_unavailable``
+at once instead of waiting for a connection), and the supervisor starts PostgreSQL
+again, waiting 0.5 s before the first attempt and twice as long before each next one,
+at most ``MAX_DELAY_S``. Once a query answers, the pool's old connections are expired
+(the pool opens new ones on later acquires) and the state is ``up`` again. After
+``attempts`` failed tries the state is ``down`` and the supervisor stops trying (it
+still notices when someone else has started the server, and the state is ``up`` again).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
 from kgmem.errors import ConfigurationError
 from kgmem.storage.database import Database, DatabaseState
 from kgmem.storage.embedded import EmbeddedPostgres
+from kgmem.storage.periodic import Periodic
 
 _log = logging.getLogger("kgmem.embedded")
 
@@ -39,35 +40,29 @@ class Supervisor:
         self._db = db
         self._embedded = embedded
         self._attempts = attempts
-        self._task: asyncio.Task[None] | None = None
         self._starting: asyncio.Future[None] | None = None
+        self.service = Periodic("supervisor", CHECK_S, self._check)
 
     def start(self) -> None:
         """Begin watching (in a background task of the running loop)."""
-        if self._attempts > 0 and self._task is None:
-            # Long-lived: watches from start() to close(), beyond any one scope.
-            self._task = asyncio.get_running_loop().create_task(self._watch())
+        if self._attempts > 0:
+            self.service.start()
 
     async def close(self) -> None:
         """Stop watching. A start of PostgreSQL under way is waited for (it runs in a
         thread that cannot be interrupted), so that stopping the server comes after it.
         Closing twice is harmless."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.service.stop()
         if self._starting is not None:
             await asyncio.wait([self._starting], timeout=READY_S)
 
-    async def _watch(self) -> None:
-        while True:
-            await asyncio.sleep(CHECK_S)
-            running = await asyncio.to_thread(self._embedded.running)
-            if self._db.state.status == "down":
-                await self._seen_again(running)
-            elif not running:
-                await self._recover()
+    async def _check(self, _: object) -> None:
+        """One look at the postmaster: restart it if it died, or notice it is back."""
+        running = await asyncio.to_thread(self._embedded.running)
+        if self._db.state.status == "down":
+            await self._seen_again(running)
+        elif not running:
+            await self._recover()
 
     async def _seen_again(self, running: bool) -> None:
         """After giving up: up again once someone else has started the server."""

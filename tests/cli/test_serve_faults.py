@@ -193,6 +193,8 @@ async def test_killed_postgres_is_restarted_and_answers_meanwhile_are_503(home: 
     assert "restarting" in states or "down" in states, states
     assert pid_after != pid
     assert final["database"]["state"] == "up" and final["database"]["restarts"] == 1, final
+    # The supervisor is a background service like the others, running after its restart.
+    assert final["services"]["supervisor"]["state"] == "running", final["services"]
     assert "embedded PostgreSQL restarted" in server.output
 
 

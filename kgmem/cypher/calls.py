@@ -52,6 +52,7 @@ class Call:
     scope: tuple[str, ...] = ()  # the variables bound before it
     standalone: bool = False  # the whole query
     star: bool = False  # YIELD *
+    part_start: int = 0  # where its UNION part starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ def _call(query: str, listed: Sequence[Clause], index: int, *, alone: bool) -> C
         scope=tuple(sorted(scope(query, listed[:index]))),
         standalone=alone and index == 0 and not following,
         star=has_yield and len(yielded) == 1 and yielded[0].text == "*",
+        part_start=listed[0].tokens[0].start,
     )
 
 
@@ -211,9 +213,16 @@ def only_call(query: str, calls: Sequence[Call]) -> bool:
     return bool(code) and is_keyword_at(code, 0, "CALL")
 
 
-def rewrite(query: str, calls: Sequence[Call], columns: Sequence[Sequence[str]]) -> Rewritten:
+def rewrite(
+    query: str,
+    calls: Sequence[Call],
+    columns: Sequence[Sequence[str]],
+    keyed: frozenset[int] = frozenset(),
+) -> Rewritten:
     """``query`` with each call replaced by an UNWIND of a parameter; ``columns`` holds
-    what each call's procedure yields (checked against its YIELD items)."""
+    what each call's procedure yields (checked against its YIELD items). The calls
+    numbered in ``keyed`` have arguments read from each row: their parameter holds
+    ``{a: [arguments], r: [rows]}`` per distinct argument list, joined on ``a``."""
     out = _Text(query)
     params: list[str] = []
     for number, (call, yields) in enumerate(zip(calls, columns, strict=True)):
@@ -223,7 +232,8 @@ def rewrite(query: str, calls: Sequence[Call], columns: Sequence[Sequence[str]])
             _void(call)
             out.replace(call.start, call.end, "")
         else:
-            out.replace(call.start, call.end, _unwind(call, items, param, number))
+            unwind = _keyed if number in keyed else _unwind
+            out.replace(call.start, call.end, unwind(call, items, param, number))
             if call.ends_part:
                 _concludes(call)
                 returned = " RETURN " + ", ".join(_quote(alias) for _, alias in items)
@@ -254,6 +264,19 @@ def _unwind(call: Call, items: Sequence[tuple[str, str]], param: str, number: in
     carried = [_quote(name) for name in call.scope]
     picked = [f"{row}.{_quote(column)} AS {_quote(alias)}" for column, alias in items]
     return f"UNWIND ${param} AS {row} WITH {', '.join(carried + picked)}"
+
+
+def _keyed(call: Call, items: Sequence[tuple[str, str]], param: str, number: int) -> str:
+    """The rows of the argument list each row computes: the entry of ``param`` whose
+    ``a`` equals it, its rows unwound."""
+    entry, row = f"{_ROW_PREFIX}{number}", f"{_ROW_PREFIX}{number}_out"
+    carried = [_quote(name) for name in call.scope]
+    key = "[" + ", ".join(a.text for a in call.arguments or ()) + "]"
+    picked = [f"{row}.{_quote(column)} AS {_quote(alias)}" for column, alias in items]
+    return (
+        f"UNWIND ${param} AS {entry} WITH {', '.join([*carried, entry])} "
+        f"WHERE {entry}.a = {key} UNWIND {entry}.r AS {row} WITH {', '.join(carried + picked)}"
+    )
 
 
 class _Text:

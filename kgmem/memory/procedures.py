@@ -32,6 +32,7 @@ from kgmem.errors import (
     LimitExceeded,
     ProcedureNotFound,
 )
+from kgmem.memory import procedure_rows
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Procedure, Registry, arguments, builtin
 
@@ -136,17 +137,56 @@ async def _rewritten(
     if clash:
         raise CypherRejected(f"parameter names starting {calls.PARAM_PREFIX!r} are kgmem's own")
     asked = dict(given)
-    tables = [await run(source, namespace, call, asked, scope=scope) for call in found]
-    rewritten = calls.rewrite(query, found, [columns for columns, _ in tables])
-    for param, (columns, rows) in zip(rewritten.params, tables, strict=True):
-        given[param] = [dict(zip(columns, row, strict=True)) for row in rows]
+    keyed = frozenset(i for i, call in enumerate(found) if arguments.per_row(call))
+    tables: list[tuple[list[str], list[Any]]] = []
+    for number, call in enumerate(found):
+        if number in keyed:
+            tables.append(await _per_row(source, namespace, query, call, asked, scope))
+        else:
+            columns, rows = await run(source, namespace, call, asked, scope=scope)
+            tables.append((columns, [dict(zip(columns, row, strict=True)) for row in rows]))
+    rewritten = calls.rewrite(query, found, [columns for columns, _ in tables], keyed)
+    for param, (_, values) in zip(rewritten.params, tables, strict=True):
+        given[param] = values
     return rewritten
+
+
+async def _per_row(
+    source: Source,
+    namespace: str,
+    query: str,
+    call: calls.Call,
+    params: Mapping[str, Any],
+    scope: Scope,
+) -> tuple[list[str], list[Any]]:
+    """The entries of a call whose arguments read each row (``procedure_rows``)."""
+    procedure = _procedure(call, scope)
+    reader = _Reader(source, namespace, params)
+
+    async def reads(text: str, limit: int) -> CypherResult:
+        return await source.cypher(namespace, text, params, mode="read", limit=limit)
+
+    async def invoke(bound: Mapping[str, Any]) -> list[list[Any]]:
+        return await _invoke(procedure, reader, bound, scope)
+
+    runner = procedure_rows.Runner(reads, invoke, scope.max_rows, scope.timeout_s)
+    found = await procedure_rows.entries(query, call, procedure, runner)
+    return procedure.columns, found
 
 
 async def run(
     source: Source, namespace: str, call: calls.Call, params: Mapping[str, Any], *, scope: Scope
 ) -> Table:
     """The columns and rows of the procedure ``call`` names (case-insensitive)."""
+    procedure = _procedure(call, scope)
+    reader = _Reader(source, namespace, params)
+    bound = await arguments.bind(call, procedure, params, reader.row)
+    rows = await _invoke(procedure, reader, bound, scope)
+    return procedure.columns, rows
+
+
+def _procedure(call: calls.Call, scope: Scope) -> Procedure:
+    """The procedure ``call`` names, if the registry holds it and the mode allows it."""
     procedure = scope.registry.find(call.name)
     if procedure is None:
         raise ProcedureNotFound(
@@ -156,10 +196,7 @@ async def run(
         raise CypherPermissionDenied(
             f"procedure {procedure.name} writes: it needs write mode", position=call.start
         )
-    reader = _Reader(source, namespace, params)
-    bound = await arguments.bind(call, procedure, params, reader.row)
-    rows = await _invoke(procedure, reader, bound, scope)
-    return procedure.columns, rows
+    return procedure
 
 
 async def _invoke(

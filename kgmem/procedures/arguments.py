@@ -38,15 +38,34 @@ async def bind(
     """The arguments of ``call`` by name (defaults filled in)."""
     if call.arguments is None:
         return _implicit(call, procedure, params)
-    _check_count(call, procedure, call.arguments)
-    for argument in call.arguments:
-        _check_no_aggregation(call, argument)
+    check(call, procedure)
     values = await _values(call, call.arguments, params, evaluate)
+    return typed(call, procedure, values, literal=[_is_literal(a) for a in call.arguments])
+
+
+def check(call: Call, procedure: Procedure) -> None:
+    """What the arguments as written must satisfy: their count, no aggregation."""
+    _check_count(call, procedure, call.arguments or ())
+    for argument in call.arguments or ():
+        _check_no_aggregation(call, argument)
+
+
+def per_row(call: Call) -> bool:
+    """True when an argument of ``call`` reads the query's variables (``CALL p(n.name)``
+    after ``MATCH (n)``): its values are then found for each row."""
+    return not call.first and any(constants.reads_variables(a.tokens) for a in call.arguments or ())
+
+
+def typed(
+    call: Call, procedure: Procedure, values: Sequence[Any], *, literal: Sequence[bool]
+) -> dict[str, Any]:
+    """``values`` (one per argument written) by name, type-checked, defaults filled in;
+    ``literal`` says which were written out (a mismatch is then a semantic error)."""
     bound: dict[str, Any] = {}
     given = procedure.arguments[: len(values)]
-    for declared, argument, value in zip(given, call.arguments, values, strict=True):
-        bound[declared.name] = _typed(call, declared, value, literal=_is_literal(argument))
-    for declared in procedure.arguments[len(call.arguments) :]:
+    for declared, value, written in zip(given, values, literal, strict=True):
+        bound[declared.name] = _typed(call, declared, value, literal=written)
+    for declared in procedure.arguments[len(values) :]:
         bound[declared.name] = declared.default
     return bound
 

@@ -57,6 +57,19 @@ def _value(node: Node, params: Mapping[str, Any], tokens: Sequence[Token]) -> An
     raise NeedsDatabase
 
 
+def reads_variables(tokens: Sequence[Token]) -> bool:
+    """True when the expression ``tokens`` spell names a variable of the query."""
+    try:
+        node, _ = parse_at(tokens, 0)
+    except Unsupported:
+        return False
+    try:
+        _no_variables(node)
+    except Variable:
+        return True
+    return False
+
+
 def _no_variables(node: Node) -> None:
     if node.kind == "var":
         raise Variable(node.value)

@@ -139,3 +139,15 @@ def test_yield_star_only_when_the_call_stands_alone_in_its_part() -> None:
     [inner] = calls.find("CALL p() YIELD * RETURN a")
     with pytest.raises(CypherError, match="YIELD"):
         calls.checked(inner, ["a"])
+
+
+def test_arguments_read_from_each_row_join_on_their_values() -> None:
+    query = "MATCH (n) CALL p(n.name, 1) YIELD out RETURN n, out"
+    found = calls.find(query)
+    text = calls.rewrite(query, found, [["out"]], frozenset({0})).text
+    assert text == (
+        "MATCH (n) UNWIND $kgmem_call_0 AS kgmem_call_row_0 WITH `n`, kgmem_call_row_0 "
+        "WHERE kgmem_call_row_0.a = [n.name, 1] UNWIND kgmem_call_row_0.r AS "
+        "kgmem_call_row_0_out WITH `n`, kgmem_call_row_0_out.`out` AS `out` RETURN n, out"
+    )
+    assert plan(text, {"kgmem_call_0": []}).columns == ["n", "out"]

@@ -124,6 +124,15 @@ ANSWERED = [
      {}, ["c", "city"], [[1, "München"]]),
     ("CALL test.count() YIELD n RETURN n", {}, ["n"], [[2]]),
     ("CALL TEST.ECHO(1)", {}, ["out"], [[1]]),
+    # arguments read from each row: the procedure runs once per distinct list
+    ("UNWIND [1, 2, 2] AS x CALL test.echo(x) YIELD out RETURN x, out", {}, ["x", "out"],
+     [[1, 1], [2, 2], [2, 2]]),
+    ("MATCH (n) CALL test.echo(n.name + $s) YIELD out RETURN out ORDER BY out", {"s": "!"},
+     ["out"], [["a!"], ["b!"]]),
+    ("UNWIND [null, 42, 1] AS x CALL test.num(x) YIELD out RETURN x, out", {}, ["x", "out"],
+     [[None, "nix"], [42, "close"]]),
+    (f"MATCH (n:A) WITH n.name AS name {P}('Stefan', size(name)) YIELD city RETURN city",
+     {}, ["city"], [["Berlin"]]),
 ]  # fmt: skip
 
 
@@ -152,7 +161,12 @@ REFUSED = [
     (f"{P}('a', 1) YIELD city, country_code AS city", {}, 422, SEMANTIC),
     ("CALL test.nope() YIELD x RETURN x", {}, 422, "cypher_rejected"),
     ("MATCH (n) CALL test.echo(count(n)) YIELD out RETURN out", {}, 422, SEMANTIC),
-    ("UNWIND [1] AS x CALL test.echo(x) YIELD out RETURN out", {}, 422, SEMANTIC),
+    ("CALL test.echo(x) YIELD out RETURN out", {}, 422, SEMANTIC),
+    ("MATCH (n) CALL test.echo(n) YIELD out RETURN out", {}, 422, SEMANTIC),
+    ("MATCH (n) SET n.x = 1 WITH n CALL test.echo(n.x) YIELD out RETURN out", {}, 422, SEMANTIC),
+    ("UNWIND ['s'] AS x CALL test.num(x) YIELD out RETURN out", {}, 422, TYPE),
+    ("UNWIND range(1, 200000) AS x CALL test.echo(x) YIELD out RETURN out", {}, 422,
+     "limit_exceeded"),
     ("CALL test.echo($missing)", {}, 422, SEMANTIC),
     ("CALL test.write()", {}, 403, DENIED),
     ("CALL test.sneaky()", {}, 403, DENIED),

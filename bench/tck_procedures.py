@@ -65,4 +65,5 @@ class ConnectionSource:
         async with self.conn.transaction():
             raw = await cypher_store.run(self.conn, call)
         rows = [[cypher_values.decode_raw(c) for c in row] for row in raw.rows]
-        return CypherResult(columns=planned.columns, rows=rows, truncated=False, timings={})
+        truncated = limit is not None and len(rows) >= limit
+        return CypherResult(columns=planned.columns, rows=rows, truncated=truncated, timings={})

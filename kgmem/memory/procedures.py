@@ -35,6 +35,7 @@ from kgmem.errors import (
 from kgmem.memory import procedure_rows
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Procedure, Registry, arguments, builtin
+from kgmem.procedures.types import Mismatch, coerce
 
 NAMES = builtin.NAMES
 """The built-in procedures, as Neo4j spells them (calls match case-insensitively)."""
@@ -231,12 +232,17 @@ def _rows(procedure: Procedure, produced: Iterable[Any], most: int) -> list[list
 
 
 def _row(procedure: Procedure, row: Any) -> list[Any]:
+    """One row checked against the declared outputs (a mismatch is the procedure's
+    fault, a ``TypeError``)."""
     columns = procedure.columns
     if isinstance(row, Mapping):
-        return [row.get(column) for column in columns]
+        row = [row.get(column) for column in columns]
     if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != len(columns):
         raise TypeError(f"procedure {procedure.name} yielded {row!r}, not a row of {columns}")
-    return list(row)
+    try:
+        return [coerce(o.type, value) for o, value in zip(procedure.outputs, row, strict=True)]
+    except Mismatch as exc:
+        raise TypeError(f"procedure {procedure.name} yielded {row!r}: {exc}") from None
 
 
 class _Reader:

@@ -220,6 +220,20 @@ async def test_a_slow_procedure_meets_the_statement_timeout(memory: Memory, ns: 
     assert done.answer is not None and done.answer.rows == [[0], [1], [2]]
 
 
+async def test_rows_that_do_not_fit_the_signature_are_the_procedure_s_fault(
+    memory: Memory, ns: str
+) -> None:
+    async def liar(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
+        return [[args["shape"]]] if args["shape"] != "wide" else [[1, 2]]
+
+    declared = procedure("test.liar(shape :: ANY) :: (n :: INTEGER)", liar)
+    with memory.procedures.registered(declared):
+        assert (await memory.cypher(ns, "CALL test.liar(3)")).rows == [[3]]
+        for shape in ("'x'", "true", "'wide'", "[1]"):
+            with pytest.raises(TypeError, match=r"test\.liar"):
+                await memory.cypher(ns, f"CALL test.liar({shape})")
+
+
 async def test_procedures_in_a_transaction_see_its_mode(memory: Memory, ns: str) -> None:
     query = "MATCH (a:A) CALL test.my.proc('Stefan', 2) YIELD city RETURN a.name, city"
     async with memory.cypher_transaction(ns, "read") as run:

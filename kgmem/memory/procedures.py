@@ -7,7 +7,9 @@ a call with further clauses, before or after it (``... YIELD label RETURN
 collect(label)``, ``MATCH (n) CALL p() YIELD x RETURN n, x``, parts of a ``UNION``),
 is rewritten by ``kgmem.cypher.calls`` into an ``UNWIND`` of the procedure's rows, and
 the query then runs like any other. A procedure runs once per call with arguments
-evaluated once (``kgmem.procedures.arguments``), within the Cypher statement timeout
+evaluated once (``kgmem.procedures.arguments``), or once per distinct argument list
+when its arguments read the query's variables (``kgmem.memory.procedure_rows``),
+within the Cypher statement timeout
 and row cap; a write procedure is refused in read mode; a body's own reads are
 read-only Cypher through the same path, nested at most ``MAX_DEPTH`` deep. A call
 answered alone first checks that the namespace exists (``NamespaceNotFound``, as any

@@ -266,3 +266,21 @@ async def test_any_argument_text_answers_or_gets_a_4xx(
     assert response.status_code == 200 or 400 <= response.status_code < 500, (query, response.text)
     count = await memory.cypher(ns, "MATCH (n) RETURN count(n)")
     assert count.rows == [[2]]
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    xs=st.lists(st.one_of(st.none(), st.integers(-5, 5), st.sampled_from(["a", "b"])), max_size=6)
+)
+async def test_a_call_per_row_answers_each_row_as_a_call_alone_would(
+    memory: Memory, ns: str, xs: list[Any]
+) -> None:
+    """Joining on the argument lists loses, adds and mixes up no row."""
+    found = await memory.cypher(
+        ns, "UNWIND $xs AS x CALL test.echo(x) YIELD out RETURN x, out", {"xs": xs}
+    )
+    assert sorted(map(repr, found.rows)) == sorted(repr([x, x]) for x in xs)

@@ -33,12 +33,16 @@ from typing import Any, Protocol
 
 import asyncpg
 
-from bench import tck_values
+from bench import tck_procedures, tck_values
 from bench.machine import describe
 from bench.scratch import scratch
+from kgmem import __version__
 from kgmem.cypher import plan as cypher_plan
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import KgmemError
+from kgmem.memory import procedures as memory_procedures
+from kgmem.procedures import Registry
+from kgmem.procedures import builtin as builtin_procedures
 from kgmem.storage import cypher as cypher_store
 from kgmem.storage import migrate
 
@@ -117,6 +121,7 @@ class Outcome:
 
 class Engine(Protocol):
     name: str
+    procedures: Registry  # the scenario's: the built-ins and those its steps declare
 
     async def execute(
         self, conn: asyncpg.Connection, graph: str, query: str, params: dict[str, Any],
@@ -129,15 +134,25 @@ class KgmemEngine:
 
     name = "kgmem"
 
+    def __init__(self) -> None:
+        self.procedures = builtin_procedures.registry(__version__)
+
     async def execute(
         self, conn: asyncpg.Connection, graph: str, query: str, params: dict[str, Any],
         header: list[str] | None,
     ) -> Outcome:  # fmt: skip
+        scope = memory_procedures.Scope(self.procedures, "write", 10_000, 60.0)
+        source = tck_procedures.ConnectionSource(conn, graph)
         try:
-            planned = cypher_plan(query, params, mode="write")
+            prepared = await memory_procedures.prepare(
+                source, graph, query, params, scope=scope, known=True
+            )
+            if prepared.answer is not None:
+                return Outcome(columns=prepared.answer.columns, rows=prepared.answer.rows)
+            planned = cypher_plan(prepared.query, prepared.params, mode="write")
             call = cypher_store.CypherCall(
                 graph=graph, text=planned.text, tag=planned.tag, columns=len(planned.columns),
-                params_json=json.dumps(params), max_rows=None,
+                params_json=json.dumps(prepared.params), max_rows=None,
             )  # fmt: skip
             async with conn.transaction():
                 raw = await cypher_store.run(conn, call)
@@ -151,6 +166,9 @@ class RawAgeEngine:
     """The query as-is, columns from the expected header."""
 
     name = "age"
+
+    def __init__(self) -> None:
+        self.procedures = Registry()  # declared, never called: raw AGE has no procedures
 
     async def execute(
         self, conn: asyncpg.Connection, graph: str, query: str, params: dict[str, Any],
@@ -190,6 +208,7 @@ async def run_scenario(
 ) -> None:
     """Run ``scenario`` on the empty graph ``graph``; raise ``Failed`` if it does not pass."""
     state = State()
+    engine.procedures = builtin_procedures.registry(__version__)  # and those the steps declare
     for index, step in enumerate(scenario.steps):
         await _do(conn, engine, graph, step, state, scenario.steps[index + 1 :])
 
@@ -206,6 +225,12 @@ async def _do(
         await _setup(conn, engine, graph, (TCK / "graphs" / name / f"{name}.cypher").read_text())
     elif text.startswith("having executed"):
         await _setup(conn, engine, graph, step.doc or "")
+    elif text.startswith(tck_procedures.STEP):
+        try:
+            declared = tck_procedures.declared(text, step.table)
+        except ValueError as exc:
+            raise Failed(f"procedure not declared: {exc}") from exc
+        engine.procedures.register(declared, replace=True)
     elif text.startswith(("executing query", "executing control query")):
         header = _expected_header(rest)
         state.before = await snapshot(conn, graph)
@@ -218,9 +243,9 @@ async def _do(
 def _check(step: Step, state: State) -> None:
     text = step.text
     if text.startswith("parameters are"):
-        state.params = {row[0]: _to_json(tck_values.parse(row[1])) for row in step.table or []}
-    elif text.startswith("there exists a procedure"):
-        raise Failed("procedures are not supported")
+        state.params = {
+            row[0]: tck_values.to_json(tck_values.parse(row[1])) for row in step.table or []
+        }
     elif text.startswith("the result should be"):
         _check_result(step, state.outcome)
     elif text.startswith("no side effects"):
@@ -292,17 +317,6 @@ def _check_error(text: str, outcome: Outcome | None) -> None:
         raise Failed(f"expected a {kind}, the query succeeded")
     if outcome.error not in ERROR_CLASSES.get(kind, set()):
         raise Failed(f"expected a {kind}, got a {outcome.error} error: {outcome.message}")
-
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, tuple):
-        if value[0] in ("bool", "float"):
-            return value[1]
-        if value[0] == "list":
-            return [_to_json(v) for v in value[1]]
-        if value[0] == "map":
-            return {k: _to_json(v) for k, v in value[1]}
-    return value
 
 
 # -- side effects --------------------------------------------------------------------

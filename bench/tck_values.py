@@ -196,3 +196,15 @@ def unordered_lists(value: Any) -> Any:
     if isinstance(value, tuple) and value and value[0] == "map":
         return ("map", tuple((k, unordered_lists(v)) for k, v in value[1]))
     return value
+
+
+def to_json(value: Any) -> Any:
+    """A parsed TCK cell as the plain value a parameter or a procedure holds."""
+    if isinstance(value, tuple):
+        if value[0] in ("bool", "float"):
+            return value[1]
+        if value[0] == "list":
+            return [to_json(v) for v in value[1]]
+        if value[0] == "map":
+            return {k: to_json(v) for k, v in value[1]}
+    return value

@@ -27,7 +27,7 @@
     │   │   ├── CypherSemanticError cypher_semantic_error
     │   │   ├── CypherTypeError     cypher_type_error
     │   │   └── CypherRejected      cypher_rejected
-    │   │       └── ProcedureNotFound   (same code: a procedure kgmem does not answer)
+    │   │       └── ProcedureNotFound   (same code: a procedure the registry does not hold)
     │   ├── ImportRejected          import_rejected
     │   └── InvalidBackup           invalid_backup
     ├── NotFound                    not_found
@@ -486,8 +486,11 @@ class CypherRejected(CypherError):
 
 
 class ProcedureNotFound(CypherRejected):
-    """A call of a procedure kgmem does not answer: rejected over REST as any other
-    unsafe query; Bolt tells drivers Neo4j's ProcedureNotFound."""
+    """A call of a procedure the store's registry does not hold: 422 over REST (a
+    semantic error: nothing of that name exists); Bolt tells drivers Neo4j's
+    ProcedureNotFound."""
+
+    error_class = "semantic"
 
 
 class NamedQueryNotFound(NotFound):

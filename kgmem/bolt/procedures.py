@@ -3,21 +3,23 @@
 DATABASE``, ``SHOW PROCEDURES``, ``SHOW FUNCTIONS``, each with an optional ``YIELD``
 of its columns), on any database, and on Neo4j's ``system`` database a query that is
 one procedure call (``CALL dbms.components()``). Every other database is a namespace,
-where the Cypher path answers kgmem's procedures itself (``kgmem.memory.procedures``),
-also followed by further clauses.
+where the Cypher path answers procedures itself (``kgmem.memory.procedures``), also
+with further clauses. ``SHOW PROCEDURES`` lists the store's registry.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from kgmem.bolt.databases import Databases, columns
 from kgmem.cypher import calls
-from kgmem.cypher.functions import ALLOWED
+from kgmem.cypher.functions import AGGREGATES, ALLOWED
 from kgmem.errors import CypherSemanticError, Forbidden
 from kgmem.memory import Memory, procedures
 from kgmem.model import CypherResult
+from kgmem.procedures import Procedure
 
 _SHOW = re.compile(
     r"\A\s*SHOW\s+(?P<what>DATABASES|DEFAULT\s+DATABASE|HOME\s+DATABASE"
@@ -31,18 +33,6 @@ _PROCEDURE_COLUMNS = ["name", "description", "mode", "worldAffectingQueries", "s
                       "admin", "isDeprecated"]  # fmt: skip
 _FUNCTION_COLUMNS = ["name", "category", "description", "signature", "isBuiltIn",
                      "aggregating", "isDeprecated"]  # fmt: skip
-_DESCRIBED = {
-    "db.labels": "List all labels in use in the database.",
-    "db.relationshipTypes": "List all relationship types in use in the database.",
-    "db.propertyKeys": "List all property keys in the database.",
-    "db.schema.visualization": "Visualize the schema of the data.",
-    "dbms.components": "List DBMS components and their versions.",
-    "db.info": "Provides information regarding the database.",
-    "db.ping": "Checks that the database is available.",
-    "dbms.showCurrentUser": "Show the current user.",
-}
-_AGGREGATES = frozenset({"avg", "collect", "count", "max", "min", "percentilecont",
-                         "percentiledisc", "stdev", "stdevp", "sum"})  # fmt: skip
 
 _ASKED_OF_ANY = frozenset({"dbms.components", "dbms.showcurrentuser", "db.ping"})
 
@@ -50,7 +40,13 @@ Table = tuple[list[str], list[dict[str, Any]]]
 
 
 async def answer(
-    memory: Memory, namespace: str | None, query: str, *, databases: Databases, system: str
+    memory: Memory,
+    namespace: str | None,
+    query: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    databases: Databases,
+    system: str,
 ) -> CypherResult | None:
     """The answer to ``query`` when it is one of the commands above, else None.
     ``namespace``: the database the query is sent to (None: the caller's home, which
@@ -63,7 +59,8 @@ async def answer(
         found = calls.find(query)
         if calls.only_call(query, found):
             _check_system(found[0], databases, system)
-            return await procedures.answer_call(memory, namespace, found[0])
+            scope = procedures.Scope.of(memory.procedures, memory.settings.cypher, "read")
+            return await procedures.answer_call(memory, namespace, found[0], params, scope=scope)
     return None
 
 
@@ -77,7 +74,7 @@ def _check_system(call: calls.Call, databases: Databases, system: str) -> None:
 async def _shown(memory: Memory, show: re.Match[str], databases: Databases) -> Table:
     what = show.group("what").upper().split()
     if what[-1] == "PROCEDURES":
-        return _PROCEDURE_COLUMNS, [_procedure(name) for name in sorted(procedures.NAMES)]
+        return _PROCEDURE_COLUMNS, [_procedure(p) for p in memory.procedures]
     if what[-1] == "FUNCTIONS":
         return _FUNCTION_COLUMNS, [_function(name) for name in sorted(ALLOWED)]
     if what[0] == "DATABASES":
@@ -89,13 +86,15 @@ async def _shown(memory: Memory, show: re.Match[str], databases: Databases) -> T
     return shown, [databases.row(name)] if name is not None else []
 
 
-def _procedure(name: str) -> dict[str, Any]:
-    values = [name, _DESCRIBED.get(name, ""), "READ", False, f"{name}()", False, False]
+def _procedure(procedure: Procedure) -> dict[str, Any]:
+    mode = procedure.mode.upper()
+    values = [procedure.name, procedure.description, mode, procedure.mode == "write",
+              procedure.signature, False, False]  # fmt: skip
     return dict(zip(_PROCEDURE_COLUMNS, values, strict=True))
 
 
 def _function(name: str) -> dict[str, Any]:
-    values = [name, "", "", f"{name}()", True, name in _AGGREGATES, False]
+    values = [name, "", "", f"{name}()", True, name in AGGREGATES, False]
     return dict(zip(_FUNCTION_COLUMNS, values, strict=True))
 
 

@@ -317,7 +317,7 @@ class Session:
         databases, tx = self._databases(), self.tx
         named = named or (tx.namespace if tx is not None else None)
         answered = await procedures.answer(
-            self.memory, named, query, databases=databases, system=SYSTEM
+            self.memory, named, query, params, databases=databases, system=SYSTEM
         )
         if answered is not None:
             return answered

@@ -1,12 +1,15 @@
-"""Procedure calls inside a query: ``CALL proc() YIELD a, b AS c [WHERE ...]`` followed
-by further clauses, in any part of a ``UNION``.
+"""Procedure calls inside a query: ``CALL proc(args) YIELD a, b AS c [WHERE ...]``,
+standing alone, starting a query or a ``UNION`` part, or after other clauses.
 
-kgmem answers its own procedures in Python; this module finds the calls and rewrites
-each into ``UNWIND $<param> AS <row> WITH <row>.a AS a, <row>.b AS c`` so the rest of
+kgmem answers procedures in Python; this module finds the calls and rewrites each into
+``UNWIND $<param> AS <row> WITH <in scope>, <row>.a AS a, <row>.b AS c`` so the rest of
 the query runs on the ordinary Cypher path (guard, role, timeout, row cap) with the
-procedure's rows bound as a parameter. A call that ends its ``UNION`` part becomes
-``... RETURN`` of its columns. A ``CALL`` must start its ``UNION`` part: after other
-clauses the rewrite could not keep their variables, so it is refused clearly.
+procedure's rows bound as a parameter; the variables bound before the call are carried
+through the ``WITH``. A call that starts and ends its ``UNION`` part becomes ``...
+RETURN`` of its columns; a procedure that yields nothing (void) leaves the rows as
+they are and its call is removed. A call is *standalone* when it is the whole query
+(with an optional WHERE): only then may it leave out its parentheses (its arguments
+come from the parameters of the same names) or ``YIELD *``.
 """
 
 from __future__ import annotations
@@ -14,12 +17,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
-from kgmem.cypher.structure import clauses, depths, is_keyword_at, union_parts
-from kgmem.errors import CypherRejected, CypherSemanticError, CypherSyntaxError
+from kgmem.cypher.structure import Clause, clauses, depths, is_keyword_at, union_parts
+from kgmem.errors import CypherSemanticError, CypherSyntaxError
 
 PARAM_PREFIX = "kgmem_call_"
 _ROW_PREFIX = "kgmem_call_row_"
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """One argument as written: its text, its tokens and where it starts."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    start: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +45,14 @@ class Call:
     start: int
     end: int
     has_yield: bool
-    arguments: bool  # the call passes arguments
+    arguments: tuple[Argument, ...] | None  # None: no parentheses
     ends_part: bool  # nothing but an optional WHERE follows in its UNION part
     where_end: int  # where its WHERE ends (== end without one)
+    first: bool = True  # it starts its UNION part
+    scope: tuple[str, ...] = ()  # the variables bound before it
+    standalone: bool = False  # the whole query
+    star: bool = False  # YIELD *
+    part_start: int = 0  # where its UNION part starts
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,19 +83,14 @@ def find(query: str) -> list[Call]:
     code = tokenize(query)
     if code and code[-1].text == ";":
         code = code[:-1]
+    parts = union_parts(code)
     found: list[Call] = []
-    for part in union_parts(code):
-        for index, clause in enumerate(clauses(part)):
-            if clause.keyword != "CALL":
-                continue
-            if _is_subquery(clause.tokens):
+    for part in parts:
+        listed = clauses(part)
+        for index, clause in enumerate(listed):
+            if clause.keyword != "CALL" or _is_subquery(clause.tokens):
                 continue  # CALL { ... }: the guard refuses it
-            if index != 0:
-                raise CypherRejected(
-                    "a procedure CALL must start the query or a UNION part",
-                    position=clause.tokens[0].start,
-                )
-            found.append(_call(part, clause.tokens))
+            found.append(_call(query, listed, index, alone=len(parts) == 1))
     return found
 
 
@@ -85,29 +98,37 @@ def _is_subquery(tokens: Sequence[Token]) -> bool:
     return len(tokens) > 1 and tokens[1].text == "{"
 
 
-def _call(part: Sequence[Token], tokens: Sequence[Token]) -> Call:
-    """The call in ``tokens`` (its CALL clause), ``part`` its UNION part."""
+def _call(query: str, listed: Sequence[Clause], index: int, *, alone: bool) -> Call:
+    """The call ``listed[index]`` (a clause of a UNION part); ``alone``: the query has
+    one part."""
+    tokens = listed[index].tokens
     name, at = _name(tokens)
-    at, arguments = _arguments(tokens, at)
+    at, arguments = _arguments(query, tokens, at)
     has_yield = at < len(tokens) and tokens[at].is_keyword("YIELD")
     if at < len(tokens) and not has_yield:
         raise CypherSemanticError(
             f"unexpected {tokens[at].text!r} after CALL {name}", position=tokens[at].start
         )
-    items = _items(tokens[at + 1 :]) if has_yield else ()
-    rest = clauses(part)[1:]
+    rest = listed[index + 1 :]
     where = rest[0] if rest and rest[0].keyword == "WHERE" else None
     following = rest[1:] if where is not None else rest
-    end = tokens[-1].end
+    yielded = tokens[at + 1 :]
+    if has_yield and not yielded:
+        raise CypherSyntaxError("YIELD needs column names or *", position=tokens[at].start)
     return Call(
         name=name,
-        items=items,
+        items=_items(yielded) if has_yield else (),
         start=tokens[0].start,
-        end=end,
+        end=tokens[-1].end,
         has_yield=has_yield,
         arguments=arguments,
         ends_part=not following,
-        where_end=where.tokens[-1].end if where is not None else end,
+        where_end=where.tokens[-1].end if where is not None else tokens[-1].end,
+        first=index == 0,
+        scope=tuple(sorted(scope(query, listed[:index]))),
+        standalone=alone and index == 0 and not following,
+        star=has_yield and len(yielded) == 1 and yielded[0].text == "*",
+        part_start=listed[0].tokens[0].start,
     )
 
 
@@ -127,30 +148,44 @@ def _name(tokens: Sequence[Token]) -> tuple[str, int]:
     return ".".join(parts), at
 
 
-def _arguments(tokens: Sequence[Token], at: int) -> tuple[int, bool]:
-    """Past the argument list, and whether it holds any (kgmem's procedures take none)."""
+def _arguments(
+    query: str, tokens: Sequence[Token], at: int
+) -> tuple[int, tuple[Argument, ...] | None]:
+    """Past the argument list, and its arguments (None without parentheses)."""
     if at >= len(tokens) or tokens[at].text != "(":
-        return at, False
+        return at, None
+    pieces: list[list[Token]] = [[]]
     for index, (depth, token) in enumerate(depths(tokens[at:]), start=at):
         if depth == 0 and token.text == ")":
-            return index + 1, index > at + 1
+            if pieces == [[]]:
+                return index + 1, ()
+            if any(not piece for piece in pieces):
+                raise CypherSyntaxError("empty argument", position=token.start)
+            return index + 1, tuple(_argument(query, piece) for piece in pieces)
+        if index == at:
+            continue
+        if depth == 1 and token.text == ",":
+            pieces.append([])
+        else:
+            pieces[-1].append(token)
     raise CypherSyntaxError("unclosed argument list", position=tokens[at].start)
+
+
+def _argument(query: str, tokens: Sequence[Token]) -> Argument:
+    return Argument(query[tokens[0].start : tokens[-1].end], tuple(tokens), tokens[0].start)
 
 
 def _items(tokens: Sequence[Token]) -> tuple[tuple[str, str], ...]:
     """``a, b AS c`` as ((a, a), (b, c)); ``*`` as ()."""
     if len(tokens) == 1 and tokens[0].text == "*":
         return ()
-    items: list[tuple[str, str]] = []
     pieces: list[list[Token]] = [[]]
     for depth, token in depths(tokens):
         if depth == 0 and token.text == ",":
             pieces.append([])
         else:
             pieces[-1].append(token)
-    for piece in pieces:
-        items.append(_item(piece, tokens))
-    return tuple(items)
+    return tuple(_item(piece, tokens) for piece in pieces)
 
 
 def _item(piece: Sequence[Token], whole: Sequence[Token]) -> tuple[str, str]:
@@ -172,27 +207,76 @@ def _item(piece: Sequence[Token], whole: Sequence[Token]) -> tuple[str, str]:
 
 def only_call(query: str, calls: Sequence[Call]) -> bool:
     """True when ``query`` is one call and nothing else (answered without the graph)."""
-    if len(calls) != 1 or not calls[0].ends_part or calls[0].where_end != calls[0].end:
+    if len(calls) != 1 or not calls[0].standalone or calls[0].where_end != calls[0].end:
         return False
     code = tokenize(query)
-    return bool(code) and is_keyword_at(code, 0, "CALL") and len(union_parts(code)) == 1
+    return bool(code) and is_keyword_at(code, 0, "CALL")
 
 
-def rewrite(query: str, calls: Sequence[Call], columns: Sequence[Sequence[str]]) -> Rewritten:
+def rewrite(
+    query: str,
+    calls: Sequence[Call],
+    columns: Sequence[Sequence[str]],
+    keyed: frozenset[int] = frozenset(),
+) -> Rewritten:
     """``query`` with each call replaced by an UNWIND of a parameter; ``columns`` holds
-    what each call's procedure yields (checked against its YIELD items)."""
+    what each call's procedure yields (checked against its YIELD items). The calls
+    numbered in ``keyed`` have arguments read from each row: their parameter holds
+    ``{a: [arguments], r: [rows]}`` per distinct argument list, joined on ``a``."""
     out = _Text(query)
     params: list[str] = []
     for number, (call, yields) in enumerate(zip(calls, columns, strict=True)):
         items = checked(call, yields)
-        param, row = f"{PARAM_PREFIX}{number}", f"{_ROW_PREFIX}{number}"
-        projection = ", ".join(f"{row}.`{column}` AS {_quote(alias)}" for column, alias in items)
-        out.replace(call.start, call.end, f"UNWIND ${param} AS {row} WITH {projection}")
-        if call.ends_part:
-            returned = " RETURN " + ", ".join(_quote(alias) for _, alias in items)
-            out.replace(call.where_end, call.where_end, returned)
+        param = f"{PARAM_PREFIX}{number}"
+        if not yields:  # a void procedure: the rows go on unchanged
+            _void(call)
+            out.replace(call.start, call.end, "")
+        else:
+            unwind = _keyed if number in keyed else _unwind
+            out.replace(call.start, call.end, unwind(call, items, param, number))
+            if call.ends_part:
+                _concludes(call)
+                returned = " RETURN " + ", ".join(_quote(alias) for _, alias in items)
+                out.replace(call.where_end, call.where_end, returned)
         params.append(param)
     return Rewritten(text=out.done(), params=tuple(params), spans=tuple(out.spans))
+
+
+def _concludes(call: Call) -> None:
+    """A call may end its part only when it also starts it (it then returns its rows)."""
+    if not call.first:
+        raise CypherSemanticError(
+            f"a query cannot end with CALL {call.name} after other clauses: add a RETURN",
+            position=call.start,
+        )
+
+
+def _void(call: Call) -> None:
+    if call.ends_part:
+        raise CypherSemanticError(
+            f"CALL {call.name} yields nothing: the query needs a RETURN after it",
+            position=call.start,
+        )
+
+
+def _unwind(call: Call, items: Sequence[tuple[str, str]], param: str, number: int) -> str:
+    row = f"{_ROW_PREFIX}{number}"
+    carried = [_quote(name) for name in call.scope]
+    picked = [f"{row}.{_quote(column)} AS {_quote(alias)}" for column, alias in items]
+    return f"UNWIND ${param} AS {row} WITH {', '.join(carried + picked)}"
+
+
+def _keyed(call: Call, items: Sequence[tuple[str, str]], param: str, number: int) -> str:
+    """The rows of the argument list each row computes: the entry of ``param`` whose
+    ``a`` equals it, its rows unwound."""
+    entry, row = f"{_ROW_PREFIX}{number}", f"{_ROW_PREFIX}{number}_out"
+    carried = [_quote(name) for name in call.scope]
+    key = "[" + ", ".join(a.text for a in call.arguments or ()) + "]"
+    picked = [f"{row}.{_quote(column)} AS {_quote(alias)}" for column, alias in items]
+    return (
+        f"UNWIND ${param} AS {entry} WITH {', '.join([*carried, entry])} "
+        f"WHERE {entry}.a = {key} UNWIND {entry}.r AS {row} WITH {', '.join(carried + picked)}"
+    )
 
 
 class _Text:
@@ -221,7 +305,15 @@ class _Text:
 
 
 def checked(call: Call, yields: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    if not call.has_yield and not call.ends_part:
+    """The (column, alias) pairs ``call`` yields from a procedure yielding ``yields``;
+    ``CypherSemanticError`` / ``CypherSyntaxError`` for what openCypher refuses."""
+    alone = call.first and call.ends_part  # alone in its UNION part
+    if call.star and not alone:
+        raise CypherSyntaxError(
+            f"YIELD * is only allowed when CALL {call.name} stands alone; name the columns",
+            position=call.start,
+        )
+    if yields and not call.has_yield and not alone:
         raise CypherSemanticError(
             f"CALL {call.name} followed by other clauses needs YIELD", position=call.start
         )
@@ -232,7 +324,20 @@ def checked(call: Call, yields: Sequence[str]) -> tuple[tuple[str, str], ...]:
                 f"procedure {call.name} yields no column {column!r}: {list(yields)}",
                 position=call.start,
             )
+    _check_bound(call, [alias for _, alias in items])
     return items
+
+
+def _check_bound(call: Call, aliases: Sequence[str]) -> None:
+    seen = set(call.scope)
+    for alias in aliases:
+        if alias in seen:
+            raise CypherSemanticError(
+                f"variable `{alias}` already bound: CALL {call.name} cannot YIELD it",
+                position=call.start,
+                variable=alias,
+            )
+        seen.add(alias)
 
 
 def _quote(name: str) -> str:

@@ -43,6 +43,12 @@ ALLOWED = frozenset(
     }
 )  # fmt: skip
 
+AGGREGATES = frozenset(
+    {"avg", "collect", "count", "max", "min", "percentilecont", "percentiledisc", "stdev",
+     "stdevp", "sum"}
+)  # fmt: skip
+"""The aggregating functions of ``ALLOWED``."""
+
 # Words that may stand before "(" without calling anything: clause keywords, operators
 # and expression keywords (``WHERE (a)-->(b)``, ``NOT (x)``, ``CASE WHEN (x) ...``).
 _NOT_CALLS = frozenset(

@@ -19,6 +19,7 @@ from kgmem.graph.reads import ReadRouter
 from kgmem.live import Live
 from kgmem.memory import procedures
 from kgmem.model import CypherResult, Namespace, NamespaceStats
+from kgmem.procedures import Registry
 
 
 class CypherMethods:
@@ -28,6 +29,7 @@ class CypherMethods:
     settings: Settings
     live: Live
     reads: ReadRouter
+    procedures: Registry
 
     if TYPE_CHECKING:  # from GraphContent, read by the procedures
 
@@ -48,9 +50,10 @@ class CypherMethods:
     ) -> CypherResult:
         """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
         READ ONLY transaction as the namespace's reader role (on a replica when there are
-        some), write mode as the service. kgmem's own procedures are answered first
-        (``kgmem.memory.procedures``), alone or followed by further clauses."""
-        prepared = await procedures.prepare(self, namespace, query, params)
+        some), write mode as the service. Procedure calls are answered first
+        (``kgmem.memory.procedures``), alone or with further clauses."""
+        scope = procedures.Scope.of(self.procedures, self.settings.cypher, mode)
+        prepared = await procedures.prepare(self, namespace, query, params, scope=scope)
         if prepared.answer is not None:
             return prepared.answer
         request = CypherRequest(
@@ -74,11 +77,12 @@ class CypherMethods:
         """Several Cypher requests in one transaction (committed when the block ends,
         undone when it raises); a write transaction announces a change once committed."""
         settings = self.settings.cypher
+        scope = procedures.Scope.of(self.procedures, settings, mode)
         async with cypher_transaction.transaction(self.ctx, namespace, mode, settings) as run:
 
             async def with_procedures(request: CypherRequest) -> CypherResult:
                 prepared = await procedures.prepare(
-                    self, namespace, request.query, request.params, known=True
+                    self, namespace, request.query, request.params, scope=scope, known=True
                 )
                 if prepared.answer is not None:
                     return prepared.answer

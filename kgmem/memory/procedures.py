@@ -1,29 +1,49 @@
-"""The procedures graph tools call, answered by kgmem on every Cypher door (REST, MCP,
-Bolt): ``db.labels()``, ``db.relationshipTypes()``, ``db.propertyKeys()``,
-``db.schema.visualization()``, ``dbms.components()``, ``db.info()``, ``db.ping()``,
-``dbms.showCurrentUser()``.
+"""Procedure calls answered on every Cypher door (REST, MCP, Bolt), from the store's
+registry (``kgmem.procedures``): the built-ins graph tools call, the procedures of
+installed packages, those code registers.
 
 A query that is one call (``CALL db.labels() [YIELD label AS l]``) is answered here;
-a call followed by further clauses (``... YIELD label RETURN collect(label)``, parts of
-a ``UNION ALL``) is rewritten by ``kgmem.cypher.calls`` into an ``UNWIND`` of the
-procedure's rows, and the query then runs like any other. Other procedures are
-refused (``CypherRejected``). A call answered alone first checks that the namespace
-exists (``NamespaceNotFound``, as any other read of a missing namespace), since some
-procedures (``dbms.components()``, ``db.ping()``) read nothing of it.
+a call with further clauses, before or after it (``... YIELD label RETURN
+collect(label)``, ``MATCH (n) CALL p() YIELD x RETURN n, x``, parts of a ``UNION``),
+is rewritten by ``kgmem.cypher.calls`` into an ``UNWIND`` of the procedure's rows, and
+the query then runs like any other. A procedure runs once per call with arguments
+evaluated once (``kgmem.procedures.arguments``), or once per distinct argument list
+when its arguments read the query's variables (``kgmem.memory.procedure_rows``),
+within the Cypher statement timeout
+and row cap; a write procedure is refused in read mode; a body's own reads are
+read-only Cypher through the same path, nested at most ``MAX_DEPTH`` deep. A call
+answered alone first checks that the namespace exists (``NamespaceNotFound``, as any
+other read of a missing namespace), since some procedures read nothing of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import asyncio
+import contextvars
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from kgmem import __version__
+from kgmem.config import CypherSettings
 from kgmem.cypher import Mode, calls, explained
-from kgmem.errors import CypherError, CypherRejected, CypherSemanticError, ProcedureNotFound
+from kgmem.errors import (
+    CypherError,
+    CypherPermissionDenied,
+    CypherRejected,
+    CypherTimeout,
+    LimitExceeded,
+    ProcedureNotFound,
+)
+from kgmem.memory import procedure_rows
 from kgmem.model import CypherResult, Namespace, NamespaceStats
+from kgmem.procedures import Procedure, Registry, arguments, builtin
+from kgmem.procedures.types import Mismatch, coerce
 
-KERNEL_VERSION = "5.20.0"
+NAMES = builtin.NAMES
+"""The built-in procedures, as Neo4j spells them (calls match case-insensitively)."""
+MAX_DEPTH = 3
+"""How deep procedures may call procedures through their reads."""
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("kgmem_procedure_depth", default=0)
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -44,6 +64,20 @@ class Source(Protocol):
         mode: Mode = "read",
         limit: int | None = None,
     ) -> CypherResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where and how a query's calls run: the registry, the caller's mode, limits."""
+
+    registry: Registry
+    mode: Mode
+    max_rows: int
+    timeout_s: float
+
+    @classmethod
+    def of(cls, registry: Registry, settings: CypherSettings, mode: Mode) -> Scope:
+        return cls(registry, mode, settings.max_rows, settings.statement_timeout_ms / 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +105,7 @@ async def prepare(
     query: str,
     params: Mapping[str, Any] | None,
     *,
+    scope: Scope,
     known: bool = False,
 ) -> Prepared:
     """Answer the procedure calls in ``query`` (see the module docstring). ``known``:
@@ -79,7 +114,7 @@ async def prepare(
     inner = explained(query)
     if inner is not None:  # EXPLAIN shows the plan of the rewritten query
         head = query[: len(query) - len(inner)]
-        done = await _rewritten(source, namespace, inner, given, calls.find(inner))
+        done = await _rewritten(source, namespace, inner, given, scope)
         # positions in an EXPLAIN's errors count from just after the word EXPLAIN
         return Prepared(None, head + done.text, given, done.original)
     found = calls.find(query)
@@ -88,44 +123,162 @@ async def prepare(
     if calls.only_call(query, found):
         if not known:
             await source.get_namespace(namespace)
-        return Prepared(await answer_call(source, namespace, found[0]), query, given)
-    done = await _rewritten(source, namespace, query, given, found)
+        answer = await answer_call(source, namespace, found[0], given, scope=scope)
+        return Prepared(answer, query, given)
+    done = await _rewritten(source, namespace, query, given, scope)
     return Prepared(None, done.text, given, done.original)
 
 
 async def _rewritten(
-    source: Source,
-    namespace: str,
-    query: str,
-    given: dict[str, Any],
-    found: list[calls.Call],
+    source: Source, namespace: str, query: str, given: dict[str, Any], scope: Scope
 ) -> calls.Rewritten:
     """``query`` with its calls rewritten; their rows are added to ``given``."""
+    found = calls.find(query)
     if not found:
         return calls.Rewritten(query, ())
     clash = [name for name in given if name.startswith(calls.PARAM_PREFIX)]
     if clash:
         raise CypherRejected(f"parameter names starting {calls.PARAM_PREFIX!r} are kgmem's own")
-    tables = [await run(source, namespace, call) for call in found]
-    rewritten = calls.rewrite(query, found, [columns for columns, _ in tables])
-    for param, (columns, rows) in zip(rewritten.params, tables, strict=True):
-        given[param] = [dict(zip(columns, row, strict=True)) for row in rows]
+    asked = dict(given)
+    keyed = frozenset(i for i, call in enumerate(found) if arguments.per_row(call))
+    tables: list[tuple[list[str], list[Any]]] = []
+    for number, call in enumerate(found):
+        if number in keyed:
+            tables.append(await _per_row(source, namespace, query, call, asked, scope))
+        else:
+            columns, rows = await run(source, namespace, call, asked, scope=scope)
+            tables.append((columns, [dict(zip(columns, row, strict=True)) for row in rows]))
+    rewritten = calls.rewrite(query, found, [columns for columns, _ in tables], keyed)
+    for param, (_, values) in zip(rewritten.params, tables, strict=True):
+        given[param] = values
     return rewritten
 
 
-async def run(source: Source, namespace: str, call: calls.Call) -> Table:
+async def _per_row(
+    source: Source,
+    namespace: str,
+    query: str,
+    call: calls.Call,
+    params: Mapping[str, Any],
+    scope: Scope,
+) -> tuple[list[str], list[Any]]:
+    """The entries of a call whose arguments read each row (``procedure_rows``)."""
+    procedure = _procedure(call, scope)
+    reader = _Reader(source, namespace, params)
+
+    async def reads(text: str, limit: int) -> CypherResult:
+        return await source.cypher(namespace, text, params, mode="read", limit=limit)
+
+    async def invoke(bound: Mapping[str, Any]) -> list[list[Any]]:
+        return await _invoke(procedure, reader, bound, scope)
+
+    runner = procedure_rows.Runner(reads, invoke, scope.max_rows, scope.timeout_s)
+    found = await procedure_rows.entries(query, call, procedure, runner)
+    return procedure.columns, found
+
+
+async def run(
+    source: Source, namespace: str, call: calls.Call, params: Mapping[str, Any], *, scope: Scope
+) -> Table:
     """The columns and rows of the procedure ``call`` names (case-insensitive)."""
-    procedure = _PROCEDURES.get(call.name.lower())
+    procedure = _procedure(call, scope)
+    reader = _Reader(source, namespace, params)
+    bound = await arguments.bind(call, procedure, params, reader.row)
+    rows = await _invoke(procedure, reader, bound, scope)
+    return procedure.columns, rows
+
+
+def _procedure(call: calls.Call, scope: Scope) -> Procedure:
+    """The procedure ``call`` names, if the registry holds it and the mode allows it."""
+    procedure = scope.registry.find(call.name)
     if procedure is None:
-        raise ProcedureNotFound(f"procedure {call.name} is not available in kgmem")
-    if call.arguments:
-        raise CypherSemanticError(f"procedure {call.name} takes no arguments")
-    return await procedure(source, namespace)
+        raise ProcedureNotFound(
+            f"procedure {call.name} is not available in kgmem", position=call.start
+        )
+    if procedure.mode == "write" and scope.mode == "read":
+        raise CypherPermissionDenied(
+            f"procedure {procedure.name} writes: it needs write mode", position=call.start
+        )
+    return procedure
 
 
-async def answer_call(source: Source, namespace: str, call: calls.Call) -> CypherResult:
+async def _invoke(
+    procedure: Procedure, reader: _Reader, bound: Mapping[str, Any], scope: Scope
+) -> list[list[Any]]:
+    depth = _DEPTH.get()
+    if depth >= MAX_DEPTH:
+        raise CypherRejected(f"procedures may call procedures at most {MAX_DEPTH} deep")
+    token = _DEPTH.set(depth + 1)
+    try:
+        async with asyncio.timeout(scope.timeout_s) as deadline:
+            produced = await procedure.body(reader, bound)
+            return _rows(procedure, produced, scope.max_rows)
+    except TimeoutError:
+        if deadline.expired():
+            raise CypherTimeout(
+                f"procedure {procedure.name} ran past the statement timeout"
+            ) from None
+        raise
+    finally:
+        _DEPTH.reset(token)
+
+
+def _rows(procedure: Procedure, produced: Iterable[Any], most: int) -> list[list[Any]]:
+    """The body's rows as lists in the order of the outputs, at most ``most`` of them."""
+    rows: list[list[Any]] = []
+    for row in produced:
+        if len(rows) == most:
+            raise LimitExceeded(f"procedure {procedure.name} yields more than {most} rows")
+        rows.append(_row(procedure, row))
+    return rows
+
+
+def _row(procedure: Procedure, row: Any) -> list[Any]:
+    """One row checked against the declared outputs (a mismatch is the procedure's
+    fault, a ``TypeError``)."""
+    columns = procedure.columns
+    if isinstance(row, Mapping):
+        row = [row.get(column) for column in columns]
+    if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != len(columns):
+        raise TypeError(f"procedure {procedure.name} yielded {row!r}, not a row of {columns}")
+    try:
+        return [coerce(o.type, value) for o, value in zip(procedure.outputs, row, strict=True)]
+    except Mismatch as exc:
+        raise TypeError(f"procedure {procedure.name} yielded {row!r}: {exc}") from None
+
+
+class _Reader:
+    """A procedure body's view: read-only Cypher on the call's namespace, its counts."""
+
+    def __init__(self, source: Source, namespace: str, params: Mapping[str, Any]) -> None:
+        self._source, self._namespace, self._params = source, namespace, params
+
+    @property
+    def namespace(self) -> str:
+        return self._namespace
+
+    async def cypher(self, query: str, params: Mapping[str, Any] | None = None) -> CypherResult:
+        return await self._source.cypher(self._namespace, query, params, mode="read")
+
+    async def stats(self) -> NamespaceStats:
+        return await self._source.namespace_stats(self._namespace)
+
+    async def row(self, query: str) -> Sequence[Any]:
+        """The one row of ``query`` with the call's parameters (argument evaluation)."""
+        result = await self.cypher(query, self._params)
+        return result.rows[0]
+
+
+async def answer_call(
+    source: Source,
+    namespace: str,
+    call: calls.Call,
+    params: Mapping[str, Any] | None = None,
+    *,
+    scope: Scope,
+) -> CypherResult:
     """A one-call query's answer: the YIELD columns (renamed by AS), in their order."""
-    columns, rows = await run(source, namespace, call)
+    columns, rows = await run(source, namespace, call, params or {}, scope=scope)
     items = calls.checked(call, columns)
     picks = [columns.index(column) for column, _ in items]
     return CypherResult(
@@ -134,80 +287,3 @@ async def answer_call(source: Source, namespace: str, call: calls.Call) -> Cyphe
         truncated=False,
         timings={},
     )
-
-
-async def _labels(source: Source, namespace: str) -> Table:
-    stats = await source.namespace_stats(namespace)
-    return ["label"], [[label] for label in _in_use(stats.vertices)]
-
-
-async def _types(source: Source, namespace: str) -> Table:
-    stats = await source.namespace_stats(namespace)
-    return ["relationshipType"], [[kind] for kind in _in_use(stats.edges)]
-
-
-def _in_use(counts: Mapping[str, int]) -> list[str]:
-    """Labels with at least one element, sorted (the schema declares more)."""
-    return sorted(label for label, n in counts.items() if n > 0)
-
-
-async def _keys(source: Source, namespace: str) -> Table:
-    result = await source.cypher(
-        namespace,
-        "MATCH (n) UNWIND keys(n) AS k RETURN DISTINCT k "
-        "UNION MATCH ()-[r]->() UNWIND keys(r) AS k RETURN DISTINCT k",
-    )
-    return ["propertyKey"], sorted([row[0]] for row in result.rows)
-
-
-async def _schema(source: Source, namespace: str) -> Table:
-    """One virtual node per label, one virtual relationship per (label, type, label)."""
-    stats = await source.namespace_stats(namespace)
-    ids = {label: -(i + 1) for i, label in enumerate(_in_use(stats.vertices))}
-    nodes = [_virtual_node(i, label) for label, i in ids.items()]
-    result = await source.cypher(
-        namespace, "MATCH (a)-[r]->(b) RETURN DISTINCT label(a), type(r), label(b)"
-    )
-    rels = [
-        {"kind": "relationship", "id": -(n + 1), "label": kind, "start": ids[a], "end": ids[b],
-         "properties": {"name": kind}}
-        for n, (a, kind, b) in enumerate(result.rows) if a in ids and b in ids
-    ]  # fmt: skip
-    return ["nodes", "relationships"], [[nodes, rels]]
-
-
-def _virtual_node(node_id: int, label: str) -> dict[str, Any]:
-    properties = {"name": label, "indexes": [], "constraints": []}
-    return {"kind": "node", "id": node_id, "label": label, "properties": properties}
-
-
-async def _components(source: Source, namespace: str) -> Table:
-    rows = [["Neo4j Kernel", [KERNEL_VERSION], "community"], ["kgmem", [__version__], "kgmem"]]
-    return ["name", "versions", "edition"], rows
-
-
-async def _info(source: Source, namespace: str) -> Table:
-    return ["id", "name", "creationDate"], [[namespace, namespace, None]]
-
-
-async def _ping(source: Source, namespace: str) -> Table:
-    return ["success"], [[True]]
-
-
-async def _user(source: Source, namespace: str) -> Table:
-    return ["username", "roles", "flags"], [["kgmem", [], []]]
-
-
-_BY_NAME: dict[str, Callable[[Source, str], Awaitable[Table]]] = {
-    "db.labels": _labels,
-    "db.relationshipTypes": _types,
-    "db.propertyKeys": _keys,
-    "db.schema.visualization": _schema,
-    "dbms.components": _components,
-    "db.info": _info,
-    "db.ping": _ping,
-    "dbms.showCurrentUser": _user,
-}
-NAMES = tuple(_BY_NAME)
-"""The procedures kgmem answers, as Neo4j spells them (calls match case-insensitively)."""
-_PROCEDURES = {name.lower(): procedure for name, procedure in _BY_NAME.items()}

@@ -12,7 +12,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from kgmem import retrieval
+from kgmem import __version__, retrieval
 from kgmem.agents import AgentStates, Budgets
 from kgmem.config import Settings
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
@@ -56,6 +56,7 @@ from kgmem.model import (
     TimelineEntry,
     VerificationRun,
 )
+from kgmem.procedures import builtin as builtin_procedures
 from kgmem.quotas import Quotas
 from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
@@ -121,6 +122,9 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
         self.reads = ReadRouter(ctx, Replicas(), settings.replica)
         """Where searches and Cypher reads run (``kgmem.graph.reads``)."""
+        self.procedures = builtin_procedures.registry(__version__)
+        """The procedures ``CALL`` names (``kgmem.procedures``): the built-ins, those of
+        installed packages once the store is open, those code registers."""
         self.tiers = Tiers(ctx, changed=self.live.changed)
         """Memory tiers: policy, promotion, decay, archive (``kgmem.tiers.Tiers``)."""
 
@@ -163,6 +167,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             owns_embedder=owns_embedder,
         )
         try:
+            memory.procedures.load_entry_points()
             await memory._prepare_store(embedder, dimension)
             if settings.replica.urls:
                 replicas = await open_replicas(db, settings.replica, settings.database)

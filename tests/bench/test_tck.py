@@ -124,6 +124,42 @@ FEATURE = """Feature: Runner self-check
     Then the result should be, in order:
       | p          |
       | [1, 'two'] |
+
+  Scenario: a declared procedure
+    Given an empty graph
+    And there exists a procedure test.my.proc(in :: INTEGER?) :: (out :: STRING?):
+      | in | out   |
+      | 1  | 'one' |
+      | 2  | 'two' |
+    When executing query:
+      \"\"\"
+      UNWIND [1, 2] AS x CALL test.my.proc(2) YIELD out RETURN x, out
+      \"\"\"
+    Then the result should be, in order:
+      | x | out   |
+      | 1 | 'two' |
+      | 2 | 'two' |
+
+  Scenario: a wrong row from a declared procedure
+    Given an empty graph
+    And there exists a procedure test.my.proc(in :: INTEGER?) :: (out :: STRING?):
+      | in | out   |
+      | 1  | 'one' |
+    When executing query:
+      \"\"\"
+      CALL test.my.proc(1)
+      \"\"\"
+    Then the result should be, in order:
+      | out   |
+      | 'two' |
+
+  Scenario: a procedure no step declared
+    Given an empty graph
+    When executing query:
+      \"\"\"
+      CALL test.my.proc(1)
+      \"\"\"
+    Then a ProcedureError should be raised at compile time: ProcedureNotFound
 """
 
 
@@ -133,9 +169,10 @@ async def test_the_runner_tells_passing_from_failing(pg_url: str, tmp_path: Path
     scenarios = tck.load(tmp_path)
     session = tck.Session(pg_url, 5)
     outcomes = {}
+    engine = tck.KgmemEngine()  # one engine: what a scenario declares ends with it
     try:
         for scenario in scenarios:
-            ok, why = await tck._one(session, tck.KgmemEngine(), scenario, "tck_self_check")
+            ok, why = await tck._one(session, engine, scenario, "tck_self_check")
             outcomes[scenario.name] = (ok, why)
     finally:
         await session.close()
@@ -148,6 +185,9 @@ async def test_the_runner_tells_passing_from_failing(pg_url: str, tmp_path: Path
         "side effects are missed": False,
         "expected error": True,
         "parameters": True,
+        "a declared procedure": True,
+        "a wrong row from a declared procedure": False,
+        "a procedure no step declared": True,  # the previous scenario's is gone
     }, outcomes
     assert "rows differ" in outcomes["wrong result"][1]
     assert "+nodes" in outcomes["side effects are missed"][1]

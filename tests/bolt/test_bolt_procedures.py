@@ -5,8 +5,9 @@ import pytest
 from neo4j.exceptions import ClientError
 
 from kgmem.memory.procedures import NAMES
+from kgmem.procedures import table
 from tests.fixtures.bolt import Bolt
-from tests.server.test_cypher_procedures import BROWSER
+from tests.server.test_cypher_procedures import BROWSER, first_column
 
 
 @pytest.fixture
@@ -134,8 +135,42 @@ async def test_every_procedure_on_a_database_that_is_no_namespace_is_not_found(
         plain = await _refused(driver, "MATCH (n) RETURN n")
         assert plain == ["Neo.ClientError.Database.DatabaseNotFound"] * 3
         for name in NAMES:
-            for query in (f"CALL {name}()", f"CALL {name}() YIELD * RETURN count(*) AS n"):
+            counted = f"CALL {name}() YIELD {first_column(name)} RETURN count(*) AS n"
+            for query in (f"CALL {name}()", counted):
                 assert await _refused(driver, query) == plain, query
             assert await _column(driver, f"CALL {name}()"), name  # rows on a namespace
         records, _, _ = await driver.execute_query("CALL dbms.components()", database_="system")
         assert records[1]["name"] == "kgmem"
+
+
+async def test_registered_procedures_are_listed_and_called_with_parameters(bolt: Bolt) -> None:
+    declared = table(
+        "test.my.proc(name :: STRING?, id = 1 :: INTEGER?) :: (city :: STRING?)",
+        [["Stefan", 1, "Berlin"], ["Stefan", 2, "München"]],
+        description="Where people live.",
+    )
+    with bolt.memory.procedures.registered(declared):
+        async with bolt.driver() as driver:
+            shown, _, _ = await driver.execute_query(
+                "SHOW PROCEDURES YIELD name, signature, description, mode", database_="alpha"
+            )
+            implicit, _, _ = await driver.execute_query(
+                "CALL test.my.proc", {"name": "Stefan", "id": 2}, database_="alpha"
+            )
+            inner, _, _ = await driver.execute_query(
+                "UNWIND [1, 2] AS x CALL test.my.proc($n) YIELD city RETURN x, city",
+                {"n": "Stefan"},
+                database_="alpha",
+            )
+            with pytest.raises(ClientError) as wrong:
+                await driver.execute_query("CALL test.my.proc(1)", database_="alpha")
+    listed = {r["name"]: r for r in shown}
+    assert listed["test.my.proc"]["signature"] == (
+        "test.my.proc(name :: STRING?, id = 1 :: INTEGER?) :: (city :: STRING?)"
+    )
+    assert listed["test.my.proc"]["description"] == "Where people live."
+    assert listed["test.my.proc"]["mode"] == "READ"
+    assert set(NAMES) <= set(listed)
+    assert [r.values() for r in implicit] == [["München"]]
+    assert [r.values() for r in inner] == [[1, "Berlin"], [2, "Berlin"]]
+    assert wrong.value.code == "Neo.ClientError.Statement.SemanticError"

@@ -269,7 +269,8 @@ async def _parts(
         # What a restarted server does in the background (KGMEM_DATABASE_PREWARM).
         start = time.perf_counter()
         await memory.prewarm()
-        say(f"prewarm (vector indexes, side tables, keyword structures): {time.perf_counter() - start:.1f} s (load {_load()})")
+        took = time.perf_counter() - start
+        say(f"prewarm (vector indexes, side and keyword tables): {took:.1f} s (load {_load()})")
     if "in-process" in parts:
         await in_process(memory, embedder, store, args, say)
     if "recall" in parts:

@@ -26,8 +26,9 @@
     │   │   ├── CypherSyntaxError   cypher_syntax_error
     │   │   ├── CypherSemanticError cypher_semantic_error
     │   │   ├── CypherTypeError     cypher_type_error
-    │   │   └── CypherRejected      cypher_rejected
-    │   │       └── ProcedureNotFound   (same code: a procedure the registry does not hold)
+    │   │   ├── CypherRejected      cypher_rejected
+    │   │   │   └── ProcedureNotFound   (same code: a procedure the registry does not hold)
+    │   │   └── ProcedureFailed     procedure_failed
     │   ├── ImportRejected          import_rejected
     │   └── InvalidBackup           invalid_backup
     ├── NotFound                    not_found
@@ -491,6 +492,17 @@ class ProcedureNotFound(CypherRejected):
     ProcedureNotFound."""
 
     error_class = "semantic"
+
+
+class ProcedureFailed(CypherError):
+    """A registered procedure's body raised an unexpected exception or yielded a row
+    that does not fit its signature: the procedure's fault, reported to the caller as
+    a 422 (the server and the rest of the query are unharmed) and logged with its
+    traceback; Bolt tells drivers Neo4j's ProcedureCallFailed."""
+
+    code = "procedure_failed"
+    title = "Procedure failed"
+    error_class = "procedure"
 
 
 class NamedQueryNotFound(NotFound):

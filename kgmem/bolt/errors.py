@@ -8,6 +8,7 @@ from kgmem import errors
 # Most specific class first: the first match wins.
 _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),
+    (errors.ProcedureFailed, "Neo.ClientError.Procedure.ProcedureCallFailed"),
     (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherRejected, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherSemanticError, "Neo.ClientError.Statement.SemanticError"),

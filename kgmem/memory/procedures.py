@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,7 +33,9 @@ from kgmem.errors import (
     CypherPermissionDenied,
     CypherRejected,
     CypherTimeout,
+    KgmemError,
     LimitExceeded,
+    ProcedureFailed,
     ProcedureNotFound,
 )
 from kgmem.memory import procedure_rows
@@ -41,6 +45,8 @@ from kgmem.procedures.types import Mismatch, coerce
 
 NAMES = builtin.NAMES
 """The built-in procedures, as Neo4j spells them (calls match case-insensitively)."""
+_log = logging.getLogger("kgmem.procedures")
+
 MAX_DEPTH = 3
 """How deep procedures may call procedures through their reads."""
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("kgmem_procedure_depth", default=0)
@@ -218,9 +224,22 @@ async def _invoke(
             raise CypherTimeout(
                 f"procedure {procedure.name} ran past the statement timeout"
             ) from None
+        raise _failed(procedure) from None
+    except KgmemError:
         raise
+    except Exception as exc:  # a bug of the procedure's: reported, never a 500
+        raise _failed(procedure) from exc
     finally:
         _DEPTH.reset(token)
+
+
+def _failed(procedure: Procedure) -> ProcedureFailed:
+    """The error for a procedure whose body failed (the exception being handled),
+    logged with its traceback for the procedure's author."""
+    _log.exception("procedure %s failed", procedure.name)
+    kind, value, _ = sys.exc_info()
+    what = f"{kind.__name__}: {value}" if kind is not None else "an error"
+    return ProcedureFailed(f"procedure {procedure.name} failed: {what}"[:500])
 
 
 def _rows(procedure: Procedure, produced: Iterable[Any], most: int) -> list[list[Any]]:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory
-from kgmem.errors import CypherPermissionDenied, CypherTimeout, LimitExceeded
+from kgmem.errors import CypherPermissionDenied, CypherTimeout, LimitExceeded, ProcedureFailed
 from kgmem.graph.cypher import CypherRequest
 from kgmem.memory import procedures as runner
 from kgmem.procedures import Reader, procedure, table
@@ -230,8 +230,31 @@ async def test_rows_that_do_not_fit_the_signature_are_the_procedure_s_fault(
     with memory.procedures.registered(declared):
         assert (await memory.cypher(ns, "CALL test.liar(3)")).rows == [[3]]
         for shape in ("'x'", "true", "'wide'", "[1]"):
-            with pytest.raises(TypeError, match=r"test\.liar"):
+            with pytest.raises(ProcedureFailed, match=r"test\.liar"):
                 await memory.cypher(ns, f"CALL test.liar({shape})")
+
+
+async def test_a_procedure_that_raises_is_a_clear_error_not_a_server_error(
+    memory: Memory, ns: str, live_url: str
+) -> None:
+    async def broken(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
+        return [[1 // args["n"]]]
+
+    declared = procedure("test.broken(n :: INTEGER) :: (q :: INTEGER)", broken)
+    with memory.procedures.registered(declared):
+        with pytest.raises(ProcedureFailed, match="ZeroDivisionError"):
+            await memory.cypher(ns, "CALL test.broken(0)")
+        async with httpx.AsyncClient(base_url=live_url) as client:
+            answer = await client.post(
+                f"/v1/namespaces/{ns}/cypher", json={"query": "CALL test.broken(0)"}
+            )
+            assert answer.status_code == 422, answer.text
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["code"] == "procedure_failed"
+            ok = await client.post(
+                f"/v1/namespaces/{ns}/cypher", json={"query": "CALL test.broken(1)"}
+            )
+            assert ok.status_code == 200 and ok.json()["rows"] == [[1]]
 
 
 async def test_procedures_in_a_transaction_see_its_mode(memory: Memory, ns: str) -> None:

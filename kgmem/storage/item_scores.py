@@ -200,3 +200,17 @@ async def store_item(
         [s.claims for s in sources],
         [s.copying for s in sources],
     )
+
+
+async def item_fact(
+    conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
+) -> int | None:
+    """The graph id of a fact of the data item (``subject_id``, ``predicate``), or None
+    when it has none left."""
+    found = await conn.fetchval(
+        f"SELECT id FROM {table(ns.name, '_kg_fact')} WHERE subject_id = $1 AND predicate = $2 "
+        "LIMIT 1",
+        subject_id,
+        predicate,
+    )
+    return None if found is None else int(found)

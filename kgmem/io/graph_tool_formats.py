@@ -14,6 +14,7 @@ twice (once to declare the property columns); Cytoscape.js JSON streams in one p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -218,12 +219,21 @@ def _gexf_type(kind_: str) -> str:
     return _GEXF_TYPES.get(kind_, "string")
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot hold, even escaped (the control
+    characters but tab, newline and carriage return), as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _gexf_text(value: Any, kind_: str) -> str:
-    """A value as its GEXF column holds it: a scalar as ``plain`` writes it, a list as
-    ``[a, "b"]`` (JSON: strings quoted and escaped, as Gephi and graphology read list
-    values), a map or a mixed column's value as JSON text."""
+    """A value as its GEXF column holds it: a scalar as ``plain`` writes it (``xml_safe``),
+    a list as ``[a, "b"]`` (JSON: strings quoted and escaped, as Gephi and graphology
+    read list values), a map or a mixed column's value as JSON text."""
     if kind_ in _SCALARS:
-        return plain(value)
+        return xml_safe(plain(value))
     if kind_.endswith("[]"):
         return "[" + ", ".join(orjson.dumps(v).decode() for v in value) + "]"
     return orjson.dumps(value).decode()
@@ -236,7 +246,7 @@ def _display(v: DumpedVertex) -> str:
     for key in ("label", "name"):
         value = v.properties.get(key)
         if value is not None:
-            return value if isinstance(value, str) else plain(value)
+            return xml_safe(value if isinstance(value, str) else plain(value))
     return str(v.uid)
 
 

@@ -23,7 +23,7 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from kgmem import Memory
+from kgmem import EntityWrite, Memory
 from kgmem.io.exporter import ExportOptions
 from kgmem.io.formats import DROPPED
 from kgmem.io.graph_tool_formats import kind, plain
@@ -182,6 +182,19 @@ def _check(memory: Memory, runner: Runner, plan: Plan, folder: Path, node: bool)
     _check_networkx(path, found)
     if node:
         _check_graphology(path, found)
+
+
+def test_characters_xml_cannot_hold_are_replaced_and_the_file_reads(
+    store: tuple[Runner, Memory],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A control character in a value (which kgmem stores) would make the file
+    unreadable XML: it is written as U+FFFD."""
+    runner, memory = store
+    plan = Plan([EntityWrite("a", "Thing", {"name": "bell\x07", "note": "x\x01y\tz"})], [], [])
+    path, _ = runner.run(_exported(memory, plan, tmp_path))
+    node = nx.read_gexf(path).nodes["a"]
+    assert (node["label"], node["note"]) == ("bell\ufffd", "x\ufffdy\tz")
 
 
 def test_kgmem_does_not_import_gexf_and_says_so() -> None:

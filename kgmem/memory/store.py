@@ -440,6 +440,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def delete_episode(self, namespace: str, uid: str) -> Forgotten:
         """Forget an episode and what only it supported."""
+        await rescoring.before_forget(self.ctx, namespace, uid, self.settings.verification)
         forgotten = await forget_ops.forget(self.ctx, namespace, uid)
         await rescoring.after_forget(
             self.ctx, namespace, forgotten.items, self.settings.verification

@@ -214,3 +214,19 @@ async def item_fact(
         predicate,
     )
     return None if found is None else int(found)
+
+
+async def episode_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, episode_uid: str
+) -> list[tuple[int, str, int, int]]:
+    """(fact id, predicate, subject id, source id) of each claim with a source that
+    episode ``episode_uid`` made on a fact kgmem still believes."""
+    found = await conn.fetch(
+        f"SELECT c.fact_id, f.predicate, f.subject_id, c.source_id "
+        f"FROM {table(ns.name, '_kg_claim')} c "
+        f"JOIN {table(ns.name, '_kg_fact')} f ON f.id = c.fact_id "
+        f"WHERE c.episode_id = (SELECT id FROM {table(ns.name, '_kg_vertex')} WHERE uid = $1) "
+        "AND c.source_id IS NOT NULL AND f.expired_at IS NULL",
+        episode_uid,
+    )
+    return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in found]

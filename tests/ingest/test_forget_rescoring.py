@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kgmem import FactQuery, Memory
@@ -100,6 +101,34 @@ async def test_forgetting_a_supporting_episode_rescores_the_kept_fact(memory: Me
         unheard = (await _trust(memory, never))[lisbon]
         assert before[lisbon] is not None and after[lisbon] is not None and unheard is not None
         assert abs(after[lisbon] - unheard) < abs(before[lisbon] - unheard) / 2
+        await check_same_trust_everywhere(memory, forgetting)
+    finally:
+        for namespace in (forgetting, never):
+            await memory.delete_namespace(namespace)
+
+
+async def test_a_forgotten_episode_no_longer_counts_for_its_speaker(memory: Memory) -> None:
+    """alpha says where Ann lives, then (in another episode) agrees with beta on where
+    Bob works: forgetting the second takes its claim out of alpha's scores, which are
+    then those of a store where alpha only ever said the first."""
+    said = [
+        _episode(0, "alpha", ("Ann", "LIVES_IN", "Lisbon")),
+        _episode(1, "beta", ("Bob", "WORKS_AT", "Dakar")),
+        _episode(2, "alpha", ("Bob", "WORKS_AT", "Dakar")),
+    ]
+    forgetting, never = await _fresh(memory), await _fresh(memory)
+    try:
+        for episode in said:
+            await memory.add_episodes(forgetting, [episode])
+        for episode in said[:2]:
+            await memory.add_episodes(never, [episode])
+        before = (await memory.get_source(forgetting, "alpha")).source
+        await memory.delete_episode(forgetting, "e2")
+        after = (await memory.get_source(forgetting, "alpha")).source
+        unheard = (await memory.get_source(never, "alpha")).source
+        assert (before.claims, after.claims, unheard.claims) == (2, 1, 1)
+        assert before.reliability != unheard.reliability
+        assert after.reliability == pytest.approx(unheard.reliability, abs=1e-9)
         await check_same_trust_everywhere(memory, forgetting)
     finally:
         for namespace in (forgetting, never):

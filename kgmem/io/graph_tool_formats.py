@@ -239,6 +239,15 @@ def _gexf_text(value: Any, kind_: str) -> str:
     return orjson.dumps(value).decode()
 
 
+def _display_edge(e: DumpedEdge) -> str:
+    """An edge's GEXF ``label``: its property ``label`` when it has one (as a node's),
+    else its fact's predicate (also in ``kg_label``)."""
+    own = user_properties(e).get("label")
+    if own is None:
+        return e.label
+    return xml_safe(own if isinstance(own, str) else plain(own))
+
+
 def _display(v: DumpedVertex) -> str:
     """A node's GEXF ``label``: its property ``label`` when it has one (networkx and
     graphology read the element's label and a property of that name into the same
@@ -254,13 +263,13 @@ async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     """GEXF 1.3 in dynamic mode: an edge's spell is its fact's valid time, in ISO 8601
     (``timeformat="date"``: the time format networkx reads as text; Gephi and the GEXF
     schema read date-times under it). A vertex's label is in ``kg_label`` and its
-    location in ``kg_lat`` and ``kg_lon``."""
+    location in ``kg_lat`` and ``kg_lon``; an edge's predicate in ``kg_label``."""
     node_kinds = {
         LABEL_KEY: "string",
         **dict.fromkeys(POINT_KEYS, "double"),
         **await columns(graph.vertices(), lambda v: v.properties),
     }
-    edge_kinds = await _edge_columns(graph)
+    edge_kinds = {LABEL_KEY: "string", **await _edge_columns(graph)}
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         '<gexf xmlns="http://gexf.net/1.3" version="1.3">\n',
@@ -292,8 +301,8 @@ async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     async for edges in graph.edges():
         yield "".join(
             f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} "
-            f"target={quoteattr(e.end)} label={quoteattr(e.label)}>"
-            + _attvalues(edge_ids, _edge_values(e), edge_kinds)
+            f"target={quoteattr(e.end)} label={quoteattr(_display_edge(e))}>"
+            + _attvalues(edge_ids, {LABEL_KEY: e.label, **_edge_values(e)}, edge_kinds)
             + _spell(e)
             + "</edge>\n"
             for e in edges

@@ -23,7 +23,7 @@ import networkx as nx
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from kgmem import EntityWrite, Memory
+from kgmem import EntityWrite, FactWrite, Memory
 from kgmem.io.exporter import ExportOptions
 from kgmem.io.formats import DROPPED
 from kgmem.io.graph_tool_formats import kind, plain
@@ -89,11 +89,13 @@ def _graphology_value(value: Any, kind_: str, read: Any) -> Any:
     return read
 
 
-def _display(uid: str, props: dict[str, Any]) -> str:
-    for key in ("label", "name"):
+def _display(fallback: str, props: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """The GEXF label of a node or edge: the first of its properties ``keys``, else
+    ``fallback``."""
+    for key in keys:
         if key in props:
             return props[key] if isinstance(props[key], str) else plain(props[key])
-    return uid
+    return fallback
 
 
 def _time(text: Any) -> datetime | None:
@@ -111,7 +113,7 @@ def _check_networkx(path: Path, found: dict[str, Any]) -> None:
         assert node["kg_label"] == vertex["label"]
         assert (node.get("kg_lat"), node.get("kg_lon")) == (vertex["location"] or (None, None))
         # networkx reads the element's label into "label": a property of that name is it.
-        assert node["label"] == _display(uid, vertex["properties"])
+        assert node["label"] == _display(uid, vertex["properties"], ("label", "name"))
         for key, value in vertex["properties"].items():
             if key != "label":
                 assert _networkx_value(value, kinds[key], node[key]) == value, key
@@ -120,9 +122,11 @@ def _check_networkx(path: Path, found: dict[str, Any]) -> None:
     edge_kinds = _kinds([f["properties"] for f in facts.values()])
     for uid, fact in facts.items():
         u, v, data = edges[uid]
-        assert (u, v) == fact["ends"] and data["label"] == fact["label"]
+        assert (u, v) == fact["ends"] and data["kg_label"] == fact["label"]
+        assert data["label"] == _display(fact["label"], fact["properties"], ("label",))
         for key, value in fact["properties"].items():
-            assert _networkx_value(value, edge_kinds[key], data[key]) == value, key
+            if key != "label":
+                assert _networkx_value(value, edge_kinds[key], data[key]) == value, key
         for key in TIMES:
             assert _time(data.get(key)) == fact[key], key
         assert data.get("closed_by") == fact["closed_by"]
@@ -158,7 +162,7 @@ def _check_graphology(path: Path, found: dict[str, Any]) -> None:
         located = (attributes.get("kg_lat"), attributes.get("kg_lon"))
         assert located == (vertex["location"] or (None, None))
         if "label" not in props:
-            assert attributes["label"] == _display(uid, props)
+            assert attributes["label"] == _display(uid, props, ("name",))
         for key, value in props.items():
             assert _graphology_value(value, kinds[key], attributes[key]) == value, key
             if kinds[key] in ("long", "double", "boolean"):
@@ -170,7 +174,9 @@ def _check_graphology(path: Path, found: dict[str, Any]) -> None:
         edge = edges[uid]
         attributes = edge["attributes"]
         assert (edge["source"], edge["target"]) == fact["ends"]
-        assert attributes["label"] == fact["label"]
+        assert attributes["kg_label"] == fact["label"]
+        if "label" not in fact["properties"]:
+            assert attributes["label"] == fact["label"]
         for key, value in fact["properties"].items():
             assert _graphology_value(value, edge_kinds[key], attributes[key]) == value, key
         for key in TIMES:
@@ -195,6 +201,19 @@ def test_characters_xml_cannot_hold_are_replaced_and_the_file_reads(
     path, _ = runner.run(_exported(memory, plan, tmp_path))
     node = nx.read_gexf(path).nodes["a"]
     assert (node["label"], node["note"]) == ("bell\ufffd", "x\ufffdy\tz")
+
+
+def test_an_edge_property_named_label_is_read_apart_from_the_predicate(
+    store: tuple[Runner, Memory],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    runner, memory = store
+    plan = Plan(
+        [EntityWrite(u, "Thing", {"name": u}) for u in ("a", "b")],
+        [FactWrite("a", "KNOWS", "b", {"label": "old friends", "since": 1999}, uid="f")],
+        [],
+    )
+    _check(memory, runner, plan, tmp_path, node=_graphology_missing() is None)
 
 
 def test_kgmem_does_not_import_gexf_and_says_so() -> None:

@@ -7,7 +7,7 @@ by the table (``foaf:name`` -> ``foaf_name``), never by the order the IRIs were 
 met; another predicate whose local name is ``name`` under ``name__`` and its namespace
 (``GUESSED``). The entity's ``name`` is the value of the first of them, in the table's
 order then those others by property name, that the entity has (several values of it:
-the list of them). kgmem's own ``name``
+the list of them, in the order of their JSON text). kgmem's own ``name``
 (``urn:kgmem:vocab:name``, what an export writes for a name set through the API) is
 first: stated, it is the name. A ``name`` that only repeats the chosen predicate's value
 is not a statement of its own: a later import chooses again from the joined values, and
@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kgmem.storage.property_merge import merge_properties
+from kgmem.storage.property_merge import merge_properties, value_key
 
 NAME = "name"
 
@@ -65,13 +65,18 @@ def reserved(name: str, iri: str) -> bool:
 
 def chosen(props: Mapping[str, Any]) -> Any:
     """The value of the first name-like predicate (after kgmem's own ``name``) that
-    ``props`` has, or None."""
+    ``props`` has (several values: their list, in the order of their JSON text, not of
+    their arrival), or None."""
     for key in _RANKED:
         value = props.get(key)
         if value is not None:
-            return value
+            return _ordered(value)
     guessed = sorted(k for k in props if k.startswith(GUESSED))
-    return props[guessed[0]] if guessed else None
+    return _ordered(props[guessed[0]]) if guessed else None
+
+
+def _ordered(value: Any) -> Any:
+    return sorted(value, key=value_key) if isinstance(value, list) else value
 
 
 def repeated(props: Mapping[str, Any]) -> bool:

@@ -9,6 +9,7 @@ import itertools
 import uuid
 from pathlib import Path
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,22 +32,29 @@ Triple = tuple[str, str, str]
 
 @st.composite
 def triples(draw: st.DrawFn) -> list[Triple]:
-    """Up to three subjects, each with some name-like predicates (one value each)."""
+    """Up to three subjects, each with some name-like predicates (one or two values)."""
     found = []
     for subject in draw(st.lists(st.sampled_from(SUBJECTS), min_size=1, unique=True)):
         for predicate in draw(st.lists(st.sampled_from(RANKED), unique=True)):
-            value = draw(st.text("abcxyzé ", min_size=1, max_size=5))
-            found.append((EX + subject, predicate, f"{subject}:{value}"))
+            values = draw(st.lists(st.text("abcxyzé ", min_size=1, max_size=5), min_size=1,
+                                   max_size=2, unique=True))  # fmt: skip
+            found.extend((EX + subject, predicate, f"{subject}:{v}") for v in values)
     return found
 
 
-def expected(found: list[Triple]) -> dict[str, str | None]:
-    """Each subject's name: the value of its highest-ranked name-like predicate."""
+def expected(found: list[Triple]) -> dict[str, object]:
+    """Each subject's name: the value of its highest-ranked name-like predicate (the
+    list of its values in the order of their JSON text when it has several)."""
     ranked = [*NAME_LIKE, *reversed(OTHER_NAMES)]
-    names: dict[str, str | None] = {}
+    names: dict[str, object] = {}
     for subject, _, _ in found:
-        said = {p: v for s, p, v in found if s == subject}
-        names[subject] = next((said[p] for p in ranked if p in said), None)
+        said: dict[str, list[str]] = {}
+        for s, p, v in found:
+            if s == subject:
+                said.setdefault(p, []).append(v)
+        values = next((said[p] for p in ranked if p in said), None)
+        ordered = None if values is None else sorted(values, key=orjson.dumps)
+        names[subject] = ordered[0] if ordered and len(ordered) == 1 else ordered
     return names
 
 

@@ -239,8 +239,9 @@ class VerificationSettings(BaseSettings):
     update_on_write: bool = Field(
         default=True,
         description="Re-score the data item and its sources after each single fact write "
-        "that names a source and after each episode whose facts a source or speaker "
-        "claims (batches wait for `kgmem verify`).",
+        "that names a source, after each episode whose facts a source or speaker "
+        "claims, and after forgetting an episode or a source (the items of the facts it "
+        "claimed; batches wait for `kgmem verify`).",
     )
     estimator: Literal["accu", "truthfinder", "ltm", "crh", "vote"] = Field(
         default="accu",

@@ -32,6 +32,9 @@ class Forgotten:
     facts_deleted: tuple[str, ...]
     facts_kept: tuple[str, ...]
     entities_deleted: tuple[str, ...]
+    items: tuple[tuple[int, str], ...] = ()
+    """The data items (subject graph id, predicate) of the deleted and kept facts, whose
+    trust the forgetting changed: re-scored after it (``kgmem.verification.rescoring``)."""
 
 
 async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
@@ -50,7 +53,7 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
         touched.update(await ingest_store.edge_starts(conn, ns, "PART_OF", start_id=ref.id))
         previous = await ingest_store.edge_ends(conn, ns, "PRECEDES", end_id=ref.id)
         following = await ingest_store.edge_starts(conn, ns, "PRECEDES", start_id=ref.id)
-        deleted, kept, items = await _drop_facts(conn, ns, claims, touched)
+        deleted, kept, items, scored = await _drop_facts(conn, ns, claims, touched)
         await ingest_store.drop_episode_claims(conn, ns, ref.id)
         # The facts the deleted ones closed hold again unless others still close them.
         await replay(conn, ns, ctx.schema, items, await conn.fetchval("SELECT now()"))
@@ -65,15 +68,15 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
             uid=f"precedes:{chain[following[0]]}",
         )
         await write(dataclasses.replace(ctx, embedder=None), namespace, facts=[mend])
-    return Forgotten(tuple(deleted), tuple(kept), tuple(gone))
+    return Forgotten(tuple(deleted), tuple(kept), tuple(gone), tuple(sorted(scored)))
 
 
 async def forget_source(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
     """Delete source ``uid`` with every claim it made: facts only it claimed go (what
     they closed holds again unless something else still closes it), facts others claim
     too lose its claims; its learnt reliability goes with it. The episodes it spoke in
-    stay (they are memories of what was said); trust is scored again by the next
-    verification run."""
+    stay (they are memories of what was said). The data items of its claims are
+    returned to be re-scored (``Forgotten.items``)."""
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
         ref = (await vertex_store.lock_existing(conn, ns, [uid])).get(uid)
@@ -81,32 +84,36 @@ async def forget_source(ctx: GraphContext, namespace: str, uid: str) -> Forgotte
             raise SourceNotFound(f"source {uid!r} does not exist in namespace {namespace!r}")
         claims = await ingest_store.source_claims(conn, ns, ref.id)
         touched: set[int] = set()
-        deleted, kept, items = await _drop_facts(conn, ns, claims, touched)
+        deleted, kept, items, scored = await _drop_facts(conn, ns, claims, touched)
         await ingest_store.drop_source(conn, ns, ref.id)
         await replay(conn, ns, ctx.schema, items, await conn.fetchval("SELECT now()"))
         await vertex_store.delete(conn, ns, uid)
         gone = await _orphans(conn, ns, touched)
-    return Forgotten(tuple(deleted), tuple(kept), tuple(gone))
+    return Forgotten(tuple(deleted), tuple(kept), tuple(gone), tuple(sorted(scored)))
 
 
 async def _drop_facts(
     conn: Connection, ns: NamespaceRef, claims: list[tuple[str, int]], touched: set[int]
-) -> tuple[list[str], list[str], set[tuple[int, str]]]:
-    """Delete the facts of ``claims`` that nothing else claims; (deleted, kept, their
-    data items). The deleted facts' ends are added to ``touched``."""
-    deleted, kept, items = [], [], set()
+) -> tuple[list[str], list[str], set[tuple[int, str]], set[tuple[int, str]]]:
+    """Delete the facts of ``claims`` that nothing else claims; (deleted, kept, the data
+    items of the deleted ones, of both). The deleted facts' ends are added to
+    ``touched``."""
+    deleted, kept, items, scored = [], [], set(), set()
     for fact_uid, others in claims:
-        if others:
-            kept.append(fact_uid)
-            continue
         fact = await fact_reads.get(conn, ns, fact_uid)
         if fact is not None:
             ends = await vertex_store.resolve(conn, ns, [fact.subject, fact.object])
-            touched.update(r.id for r in ends.values())
-            items.add((ends[fact.subject].id, fact.predicate))
+            item = (ends[fact.subject].id, fact.predicate)
+            scored.add(item)
+            if not others:
+                touched.update(r.id for r in ends.values())
+                items.add(item)
+        if others:
+            kept.append(fact_uid)
+            continue
         await fact_store.delete(conn, ns, fact_uid)
         deleted.append(fact_uid)
-    return deleted, kept, items
+    return deleted, kept, items, scored
 
 
 async def _orphans(conn: Connection, ns: NamespaceRef, ids: set[int]) -> list[str]:

@@ -32,7 +32,7 @@ _RDF_DROPS = ("revisions",)
 DROPPED: dict[str, tuple[str, ...]] = {
     "jsonl": (),
     "graphml": ("revisions",),
-    "gexf": ("location", "revisions", "import"),
+    "gexf": ("revisions", "import"),
     "cytoscape": ("location", "revisions", "import"),
     "csv": (
         "location", "valid_from", "valid_to", "recorded_at", "expired_at", "closed_by",

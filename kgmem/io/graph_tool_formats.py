@@ -6,20 +6,22 @@ Every edge carries its fact's time and trust (``kgmem.storage.dump.FACT_FIELDS``
 ``expired_at`` (when kgmem believed it), ``status`` and ``trust`` (verification), so a
 closed fact is told from a current one. GEXF is written in dynamic mode: an edge's
 spell is its valid time (open ends left out), so Gephi's timeline shows facts come
-and go. GraphML and GEXF read the vertices and edges twice (once to declare the
-property columns); Cytoscape.js JSON streams in one pass.
+and go; it is read by networkx and by graphology-gexf, Gephi's reader family
+(``tests/io/test_gexf_readers.py``). GraphML and GEXF read the vertices and edges
+twice (once to declare the property columns); Cytoscape.js JSON streams in one pass.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
-from kgmem.storage.dump import FACT_FIELDS, DumpedEdge
+from kgmem.storage.dump import FACT_FIELDS, DumpedEdge, DumpedVertex
 from kgmem.storage.fact_reads import SYSTEM_KEYS
 
 if TYPE_CHECKING:
@@ -206,34 +208,92 @@ def _text(value: Any, kind_: str) -> str:
 # -- GEXF -------------------------------------------------------------------------------
 
 
+_GEXF_TYPES = {"long": "long", "double": "double", "boolean": "boolean", "string": "string"}
+"""A column's GEXF type: a list of one scalar kind is a ``liststring`` (the list type
+every GEXF reader knows: networkx reads no other), a map or mixed list JSON text."""
+
+
+def _gexf_type(kind_: str) -> str:
+    if kind_.endswith("[]"):
+        return "liststring"
+    return _GEXF_TYPES.get(kind_, "string")
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with each character XML 1.0 cannot hold, even escaped (the control
+    characters but tab, newline and carriage return), as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _gexf_text(value: Any, kind_: str) -> str:
+    """A value as its GEXF column holds it: a scalar as ``plain`` writes it (``xml_safe``),
+    a list as ``[a, "b"]`` (JSON: strings quoted and escaped, as Gephi and graphology
+    read list values), a map or a mixed column's value as JSON text."""
+    if kind_ in _SCALARS:
+        return xml_safe(plain(value))
+    if kind_.endswith("[]"):
+        return "[" + ", ".join(orjson.dumps(v).decode() for v in value) + "]"
+    return orjson.dumps(value).decode()
+
+
+def _display_edge(e: DumpedEdge) -> str:
+    """An edge's GEXF ``label``: its property ``label`` when it has one (as a node's),
+    else its fact's predicate (also in ``kg_label``)."""
+    own = user_properties(e).get("label")
+    if own is None:
+        return e.label
+    return xml_safe(own if isinstance(own, str) else plain(own))
+
+
+def _display(v: DumpedVertex) -> str:
+    """A node's GEXF ``label``: its property ``label`` when it has one (networkx and
+    graphology read the element's label and a property of that name into the same
+    key), else its name, else its uid."""
+    for key in ("label", "name"):
+        value = v.properties.get(key)
+        if value is not None:
+            return xml_safe(value if isinstance(value, str) else plain(value))
+    return str(v.uid)
+
+
 async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
-    """GEXF 1.3 in dynamic mode: an edge's spell is its fact's valid time."""
-    node_kinds = await columns(graph.vertices(), lambda v: v.properties)
-    edge_kinds = await _edge_columns(graph)
+    """GEXF 1.3 in dynamic mode: an edge's spell is its fact's valid time, in ISO 8601
+    (``timeformat="date"``: the time format networkx reads as text; Gephi and the GEXF
+    schema read date-times under it). A vertex's label is in ``kg_label`` and its
+    location in ``kg_lat`` and ``kg_lon``; an edge's predicate in ``kg_label``."""
+    node_kinds = {
+        LABEL_KEY: "string",
+        **dict.fromkeys(POINT_KEYS, "double"),
+        **await columns(graph.vertices(), lambda v: v.properties),
+    }
+    edge_kinds = {LABEL_KEY: "string", **await _edge_columns(graph)}
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         '<gexf xmlns="http://gexf.net/1.3" version="1.3">\n',
-        '<graph defaultedgetype="directed" mode="dynamic" timeformat="dateTime">\n',
+        '<graph defaultedgetype="directed" mode="dynamic" timeformat="date">\n',
     ]
-    for cls, kinds in (("node", {"kg_label": "string", **node_kinds}), ("edge", edge_kinds)):
+    for cls, kinds in (("node", node_kinds), ("edge", edge_kinds)):
         parts.append(f'<attributes class="{cls}" mode="static">\n')
         parts.extend(
-            f'<attribute id="{i}" title={quoteattr(k)} type="{_XML_TYPES.get(t, "string")}"/>\n'
+            f'<attribute id="{i}" title={quoteattr(k)} type="{_gexf_type(t)}"/>\n'
             for i, (k, t) in enumerate(kinds.items())
         )
         parts.append("</attributes>\n")
     parts.append("<nodes>\n")
     yield "".join(parts).encode()
-    node_ids = {k: i for i, k in enumerate(["kg_label", *node_kinds])}
+    node_ids = {k: i for i, k in enumerate(node_kinds)}
     edge_ids = {k: i for i, k in enumerate(edge_kinds)}
     async for batch in graph.vertices():
         out = []
         for v in batch:
-            name = v.properties.get("name")
+            point = dict(zip(POINT_KEYS, v.location or (None, None), strict=True))
+            values = {LABEL_KEY: v.label, **point, **v.properties}
             out.append(
-                f"<node id={quoteattr(v.uid)} "
-                f"label={quoteattr(name if isinstance(name, str) else v.uid)}>"
-                + _attvalues(node_ids, {"kg_label": v.label, **v.properties})
+                f"<node id={quoteattr(v.uid)} label={quoteattr(_display(v))}>"
+                + _attvalues(node_ids, values, node_kinds)
                 + "</node>\n"
             )
         yield "".join(out).encode()
@@ -241,8 +301,8 @@ async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     async for edges in graph.edges():
         yield "".join(
             f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} "
-            f"target={quoteattr(e.end)} label={quoteattr(e.label)}>"
-            + _attvalues(edge_ids, _edge_values(e))
+            f"target={quoteattr(e.end)} label={quoteattr(_display_edge(e))}>"
+            + _attvalues(edge_ids, {LABEL_KEY: e.label, **_edge_values(e)}, edge_kinds)
             + _spell(e)
             + "</edge>\n"
             for e in edges
@@ -250,11 +310,11 @@ async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     yield b"</edges>\n</graph>\n</gexf>\n"
 
 
-def _attvalues(ids: dict[str, int], values: dict[str, Any]) -> str:
+def _attvalues(ids: dict[str, int], values: dict[str, Any], kinds: dict[str, str]) -> str:
     return (
         "<attvalues>"
         + "".join(
-            f'<attvalue for="{ids[k]}" value={quoteattr(plain(x))}/>'
+            f'<attvalue for="{ids[k]}" value={quoteattr(_gexf_text(x, kinds[k]))}/>'
             for k, x in values.items()
             if x is not None and k in ids
         )

@@ -25,7 +25,7 @@ import orjson
 from kgmem.embedding import entity_text, fact_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext, statements
-from kgmem.io import type_pass
+from kgmem.io import rdf_names, type_pass
 from kgmem.io.batches import PROCESS_FROM_BYTES, Batch, FileSource, ProcessSource
 from kgmem.io.collector import relaxed_collection
 from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, short_name, text_view
@@ -124,6 +124,7 @@ def describers() -> Describers:
         vertex_time=occurred_time,
         view=text_view,
         keys=frozenset({*VERTEX_TEXT_PROPERTIES, *OCCURRED_KEYS}),
+        joined=rdf_names.joined,
     )
 
 

@@ -7,7 +7,9 @@
   (``foaf:Person`` -> ``Person``; a clash with another IRI gets ``Person_2``), and the
   type IRIs are kept in the ``rdf_type`` property. A vertex with several types keeps
   the first as its label. Untyped vertices are ``Entity``.
-- A literal becomes a property named after the predicate's local name. Plain strings,
+- A literal becomes a property named after the predicate's local name (a name-like
+  predicate: the property ``kgmem.io.rdf_names`` gives it, and the entity's ``name`` is
+  chosen from them by that module's fixed precedence). Plain strings,
   canonical ``xsd:integer``, ``xsd:boolean`` and round-tripping ``xsd:double`` values
   are stored natively; any other literal keeps its exact lexical form with its
   datatype as a JSON-LD value object ``{"@value", "@type"}``. Several values of one
@@ -34,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgmem.io.ntriples import RDF_TYPE, XSD, Lit, Quad, Term
+from kgmem.io.rdf_names import NAME, NAME_PROPERTIES, guessed_property, repeated, reserved
 from kgmem.schema.identifiers import CYPHER_KEYWORDS, LABEL_KEYWORDS
 from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
 from kgmem.storage.property_merge import (
@@ -105,6 +108,16 @@ def _label_name(iri: str, fallback: str) -> str:
     return name + "_" if name.lower() in LABEL_KEYWORDS else name
 
 
+def _literal_property(iri: str) -> str:
+    """The property a literal of ``iri`` is named by, before clashes: a name-like
+    predicate's (``kgmem.io.rdf_names``), else its sanitised local name."""
+    fixed = NAME_PROPERTIES.get(iri)
+    if fixed is not None:
+        return fixed
+    name = _property_name(iri)
+    return guessed_property(iri, local_name(iri)) if name == NAME else name
+
+
 def _property_name(iri: str) -> str:
     name = _NOT_IDENT.sub("_", local_name(iri)).strip("_") or "value"
     if name[0].isdigit():
@@ -145,12 +158,12 @@ class TermRegistry:
         if found is not None:
             return found
         base = (
-            _property_name(iri)
+            _literal_property(iri)
             if kind == "property"
             else _label_name(iri, "Thing" if kind == "vertex_label" else "related")
         )
         candidate, n = base, 1
-        while not self._free(kind, candidate):
+        while not self._free(kind, candidate) or (kind == "property" and reserved(candidate, iri)):
             n += 1
             candidate = f"{base}_{n}"
         self._keep(kind, candidate, iri)
@@ -438,7 +451,7 @@ def vertex_statements(
         for g in _graphs_of(graphs, TYPE_PROPERTY, t):
             yield uid, RDF_TYPE, str(t), g
     for key, values in found.items():
-        if key in RESERVED_PROPERTIES:
+        if key in RESERVED_PROPERTIES or (key == NAME and repeated(props)):
             continue
         predicate = terms.iri("property", key) or VOCAB + key
         if predicate.startswith(VOCAB) and isinstance(props[key], list) and not annotated(props):

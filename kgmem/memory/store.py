@@ -79,6 +79,7 @@ from kgmem.storage.supervisor import Supervisor
 from kgmem.storage.text_index import TextIndexCheck
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
+from kgmem.verification import rescoring
 from kgmem.verification import runs as verification_runs
 
 _log = logging.getLogger("kgmem")
@@ -444,7 +445,11 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def delete_episode(self, namespace: str, uid: str) -> Forgotten:
         """Forget an episode and what only it supported."""
+        await rescoring.before_forget(self.ctx, namespace, uid, self.settings.verification)
         forgotten = await forget_ops.forget(self.ctx, namespace, uid)
+        await rescoring.after_forget(
+            self.ctx, namespace, forgotten.items, self.settings.verification
+        )
         await self.live.changed(
             namespace,
             "episode.deleted",
@@ -457,6 +462,9 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
     async def delete_source(self, namespace: str, uid: str) -> Forgotten:
         """Forget a source: every claim it made and what only it supported."""
         forgotten = await forget_ops.forget_source(self.ctx, namespace, uid)
+        await rescoring.after_forget(
+            self.ctx, namespace, forgotten.items, self.settings.verification
+        )
         await self.live.changed(
             namespace, "source.deleted", [uid], facts_deleted=list(forgotten.facts_deleted)
         )

@@ -200,3 +200,33 @@ async def store_item(
         [s.claims for s in sources],
         [s.copying for s in sources],
     )
+
+
+async def item_fact(
+    conn: asyncpg.Connection, ns: NamespaceRef, subject_id: int, predicate: str
+) -> int | None:
+    """The graph id of a fact of the data item (``subject_id``, ``predicate``), or None
+    when it has none left."""
+    found = await conn.fetchval(
+        f"SELECT id FROM {table(ns.name, '_kg_fact')} WHERE subject_id = $1 AND predicate = $2 "
+        "LIMIT 1",
+        subject_id,
+        predicate,
+    )
+    return None if found is None else int(found)
+
+
+async def episode_claims(
+    conn: asyncpg.Connection, ns: NamespaceRef, episode_uid: str
+) -> list[tuple[int, str, int, int]]:
+    """(fact id, predicate, subject id, source id) of each claim with a source that
+    episode ``episode_uid`` made on a fact kgmem still believes."""
+    found = await conn.fetch(
+        f"SELECT c.fact_id, f.predicate, f.subject_id, c.source_id "
+        f"FROM {table(ns.name, '_kg_claim')} c "
+        f"JOIN {table(ns.name, '_kg_fact')} f ON f.id = c.fact_id "
+        f"WHERE c.episode_id = (SELECT id FROM {table(ns.name, '_kg_vertex')} WHERE uid = $1) "
+        "AND c.source_id IS NOT NULL AND f.expired_at IS NULL",
+        episode_uid,
+    )
+    return [(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in found]

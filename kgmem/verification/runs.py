@@ -359,8 +359,7 @@ async def update_item(
 ) -> None:
     """Re-score the data item of ``fact`` (its graph id and predicate) after the source
     with uid ``source`` asserted it, and move the item's sources' reliabilities."""
-    default = estimators.CHOSEN["accu"].params
-    p = default if isinstance(default, Estimator) else Estimator()
+    p = estimator()
     has_source = await ctx.db.labels.has(conn, ns, "Source")
     # Scores are derived data that `kgmem verify` recomputes from the claims (which were
     # committed durably by the write): this commit need not wait for the WAL flush, which
@@ -408,6 +407,12 @@ async def update_item(
     )
 
 
+def estimator() -> Estimator:
+    """The hyper-parameters of an incremental update: ACCU's chosen ones."""
+    default = estimators.CHOSEN["accu"].params
+    return default if isinstance(default, Estimator) else Estimator()
+
+
 def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
     """The item's arrays with every source on its own stored prior (no group pooling
     over a single item)."""
@@ -435,7 +440,6 @@ def _without_old(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each source's stored sums minus what this item contributed to them before the
     new claims (claims on facts never scored contributed nothing)."""
-    n = len(indexed.source_ids)
     base_hit = np.array([stored[s].hit if s in stored else 0.0 for s in indexed.source_ids])
     base_weight = np.array([stored[s].weight if s in stored else 0.0 for s in indexed.source_ids])
     keep = [
@@ -443,8 +447,18 @@ def _without_old(
         for k, (f, s) in enumerate(zip(rows.fact_id, rows.source_id, strict=True))
         if (f, s) not in new_claims and f in old_trust
     ]
+    hit, weight = contributed(indexed, keep, old_trust, p)
+    return base_hit - hit, base_weight - weight
+
+
+def contributed(
+    indexed: Indexed, keep: Sequence[int], old_trust: dict[int, float], p: Estimator
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the item's claims at positions ``keep``, at their facts' stored trust,
+    contribute to each of its sources' sums (hit, weight)."""
+    n = len(indexed.source_ids)
     if not keep:
-        return base_hit, base_weight
+        return np.zeros(n), np.zeros(n)
     arrays = indexed.arrays
     old = ClaimArrays(
         claim_value=arrays.claim_value[keep],
@@ -463,7 +477,7 @@ def _without_old(
         if fact in old_trust:
             trust[v] = old_trust[fact]
     hit, weight = consensus.contributions(old, trust, p)
-    return base_hit - hit[:n], base_weight - weight[:n]
+    return hit[:n], weight[:n]
 
 
 def _claim_counts(

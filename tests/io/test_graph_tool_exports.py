@@ -66,12 +66,13 @@ async def test_graphml_edges_carry_time_and_trust(memory: Memory, facts: str) ->
 
 
 async def test_gexf_is_dynamic_with_valid_time_spells(memory: Memory, facts: str) -> None:
-    # networkx reads GEXF timeformat "date" only; Gephi reads "dateTime", which these are.
+    # networkx reads GEXF timeformat "date" (as text), not "dateTime": the spells are
+    # date-times under "date", as the GEXF schema allows.
     root = ET.fromstring(await export(memory, facts, "gexf"))
     ns = {"g": "http://gexf.net/1.3"}
     graph = root.find("g:graph", ns)
     assert graph is not None
-    assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "dateTime")
+    assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "date")
     spells = {
         e.get("target"): [(s.get("start"), s.get("end")) for s in e.iterfind(".//g:spell", ns)]
         for e in root.iterfind(".//g:edge", ns)

@@ -60,7 +60,9 @@ async def get_source(ns: str, uid: str, request: Request, _: Reader) -> SourceDe
 async def delete_source(ns: str, uid: str, request: Request, _: Writer) -> ForgottenOut:
     """Forget a source: every claim it made goes; facts only it claimed are deleted (the
     facts they had closed hold again unless another still closes them); facts others
-    claim too keep those claims. Trust is scored again by the next verification run."""
+    claim too keep those claims. The data items of its claims are re-scored at once
+    (with ``KGMEM_VERIFICATION_UPDATE_ON_WRITE``, the default), else by the next
+    verification run."""
     gone = await memory_of(request).delete_source(ns, uid)
     return ForgottenOut(
         facts_deleted=list(gone.facts_deleted),

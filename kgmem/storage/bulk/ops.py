@@ -10,6 +10,7 @@ from typing import Any
 
 from kgmem.schema import GraphSchema
 from kgmem.storage.labels import LabelCatalog
+from kgmem.storage.property_merge import merge_properties
 from kgmem.storage.refs import NamespaceRef
 
 DEFAULT_LABEL = "Entity"
@@ -69,7 +70,9 @@ class Describers:
     ``occurred_at``), as ``kgmem.storage.vertices`` reads it. ``fact_name`` gives how a
     fact's text names an endpoint from its name, or its uid if it has none (applied
     once per endpoint of a batch, not once per fact naming it); ``fact_text`` receives
-    the endpoints so named."""
+    the endpoints so named. ``joined`` gives a merging (RDF) vertex op's properties from
+    the stored ones (None for a new vertex) and the op's (``kgmem.io.rdf_names`` chooses
+    the name there)."""
 
     vertex_text: Callable[[Mapping[str, Any]], str | None]
     fact_text: Callable[[str, str, str], str]
@@ -77,6 +80,9 @@ class Describers:
     view: Callable[[Mapping[str, Any]], Mapping[str, Any]] = lambda p: p
     keys: frozenset[str] | None = None
     fact_name: Callable[[str], str] = lambda name: name
+    joined: Callable[[Mapping[str, Any] | None, Mapping[str, Any]], dict[str, Any]] = (
+        lambda stored, added: dict(added) if stored is None else merge_properties(stored, added)
+    )
 
     def vertex_side(self, props: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
         """A vertex's side-row name, text and ``occurred_at`` (ISO 8601): text and

@@ -25,7 +25,6 @@ from kgmem.storage.bulk.rows import (
     reserve_ids,
 )
 from kgmem.storage.labels import LabelInfo
-from kgmem.storage.property_merge import merge_properties
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
 
@@ -58,12 +57,13 @@ async def _stored_vertices(
     }
 
 
-def _target(op: VertexOp, stored: _Stored | None) -> tuple[str, dict[str, Any]]:
+def _target(op: VertexOp, stored: _Stored | None, ctx: BatchContext) -> tuple[str, dict[str, Any]]:
     if stored is None:
-        return op.label or DEFAULT_LABEL, {**op.properties, "uid": op.uid}
+        props = ctx.describers.joined(None, op.properties) if op.merge else op.properties
+        return op.label or DEFAULT_LABEL, {**props, "uid": op.uid}
     if op.merge:
         label = op.label if op.label and stored.label == DEFAULT_LABEL else stored.label
-        return label, merge_properties(stored.properties, op.properties)
+        return label, ctx.describers.joined(stored.properties, op.properties)
     return op.label or stored.label, {**op.properties, "uid": op.uid}
 
 
@@ -79,7 +79,7 @@ async def write_vertices(
     changed: list[tuple[str, str, dict[str, Any]]] = []
     for op in ops:
         old = stored.get(op.uid)
-        label, props = _target(op, old)
+        label, props = _target(op, old, ctx)
         if old is None:
             new[label].append((op.uid, props))
         elif label == old.label and props == old.properties and op.location in (None, old.location):

@@ -1,0 +1,125 @@
+"""Re-scoring the data items a forgetting touched, as a write re-scores its own.
+
+Forgetting an episode or a source removes claims (``kgmem.ingest.forget``): the items
+of the facts it deleted and kept (subject, predicate) are re-scored one by one with the
+incremental update of a write (``kgmem.verification.runs.update_item``), so trust is
+consistent without a verification run, at a cost bounded by the items touched, not by
+the namespace. Before an episode is forgotten, what its claims added to their sources'
+stored sums and counts is taken out (``before_forget``), so the sources' reliabilities
+no longer count them (a forgotten source's scores go with it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+
+from kgmem.config import VerificationSettings
+from kgmem.graph.context import GraphContext
+from kgmem.storage import Connection, NamespaceRef, item_scores
+from kgmem.storage.verification import SourceScore
+from kgmem.verification.claims import Estimator
+from kgmem.verification.runs import contributed, estimator, index_claims, update_item
+
+NO_NEW_CLAIM = ""
+"""The source uid given to the update: none (no claim is new after a forgetting)."""
+
+
+async def after_forget(
+    ctx: GraphContext,
+    namespace: str,
+    items: Iterable[tuple[int, str]],
+    settings: VerificationSettings,
+) -> None:
+    """When writes re-score their items (``settings.update_on_write``), re-score each
+    data item (subject graph id, predicate) of ``items`` that still has facts, each
+    in its own transaction (as a write's update locks its sources' scores)."""
+    if not settings.update_on_write:
+        return
+    for subject_id, predicate in items:
+        async with ctx.db.transaction() as conn:
+            ns = await ctx.db.namespaces.resolve(conn, namespace)
+            fact_id = await item_scores.item_fact(conn, ns, subject_id, predicate)
+            if fact_id is not None:
+                await update_item(
+                    ctx, conn, ns, (fact_id, predicate), NO_NEW_CLAIM, settings=settings
+                )
+
+
+async def before_forget(
+    ctx: GraphContext, namespace: str, episode: str, settings: VerificationSettings
+) -> None:
+    """When writes re-score their items, take the claims episode ``episode`` made out of
+    their sources' stored sums and counts before it is forgotten (each data item in its
+    own transaction), so that a source's reliability no longer counts them."""
+    if not settings.update_on_write:
+        return
+    async with ctx.db.transaction() as conn:
+        ns = await ctx.db.namespaces.resolve(conn, namespace)
+        said = await item_scores.episode_claims(conn, ns, episode)
+    items: dict[tuple[int, str], Counter[tuple[int, int]]] = {}
+    for fact_id, predicate, subject_id, source_id in said:
+        items.setdefault((subject_id, predicate), Counter())[(fact_id, source_id)] += 1
+    for (_, predicate), claims in items.items():
+        async with ctx.db.transaction() as conn:
+            ns = await ctx.db.namespaces.resolve(conn, namespace)
+            fact = (next(iter(claims))[0], predicate)
+            await _withdraw(ctx, conn, ns, fact, claims, settings)
+
+
+async def _withdraw(
+    ctx: GraphContext,
+    conn: Connection,
+    ns: NamespaceRef,
+    fact: tuple[int, str],
+    said: Counter[tuple[int, int]],
+    settings: VerificationSettings,
+) -> None:
+    """Take the claims ``said`` (fact id, source id: how many) out of the item of
+    ``fact``: what they added to their sources' sums at their facts' stored trust, and
+    their count; a source's reliability follows its sums."""
+    has_source = await ctx.db.labels.has(conn, ns, "Source")
+    item = await item_scores.item_state(conn, ns, *fact, source_label=has_source, async_commit=True)
+    pairs = list(zip(item.rows.fact_id, item.rows.source_id, strict=True))
+    present = Counter(pairs)
+    gone = {pair for pair, n in said.items() if present[pair] <= n}  # no other claim stays
+    if not gone:
+        return
+    indexed = index_claims(
+        item.rows,
+        item.unscored,
+        functional=ctx.schema.is_functional,
+        default_prior=settings.default_reliability,
+        priors={sid: s.prior for sid, s in item.stored.items()},
+        value_type=ctx.schema.value_type,
+    )
+    p = estimator()
+    scored = [k for k, (f, _) in enumerate(pairs) if f in item.old_trust]
+    hit, weight = contributed(indexed, scored, item.old_trust, p)
+    kept_hit, kept_weight = contributed(
+        indexed, [k for k in scored if pairs[k] not in gone], item.old_trust, p
+    )
+    sources = []
+    for k, sid in enumerate(indexed.source_ids):
+        stored = item.stored.get(sid)
+        lost = sum(1 for _, s in gone if s == sid)
+        if stored is None or not lost:
+            continue
+        sums = (stored.hit - hit[k] + kept_hit[k], stored.weight - weight[k] + kept_weight[k])
+        sources.append(_smaller(stored, max(sums[0], 0.0), max(sums[1], 0.0), lost, p))
+    await item_scores.store_item(conn, ns, [], sources)
+
+
+def _smaller(
+    stored: SourceScore, hit: float, weight: float, lost: int, p: Estimator
+) -> SourceScore:
+    """``stored`` with its sums and claim count lowered, its reliability what they give."""
+    prior = min(max(stored.prior, 0.01), 0.99)
+    reliability = (hit + p.prior_strength * prior) / (weight + p.prior_strength)
+    return replace(
+        stored,
+        reliability=min(max(reliability, 1 - p.max_accuracy), p.max_accuracy),
+        hit=hit,
+        weight=weight,
+        claims=max(stored.claims - lost, 0),
+    )

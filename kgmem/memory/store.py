@@ -30,11 +30,11 @@ from kgmem.ingest import (
     PipelineConfig,
 )
 from kgmem.ingest import communities as community_ops
-from kgmem.ingest import forget as forget_ops
 from kgmem.ingest import merges as merge_ops
 from kgmem.key_cache import KeyCache
 from kgmem.key_watch import KeyWatch
 from kgmem.live import Change, Live
+from kgmem.memory import forgetting
 from kgmem.memory.content import GraphContent
 from kgmem.memory.cypher import CypherMethods
 from kgmem.memory.keys import SCOPES, KeyMethods
@@ -79,7 +79,6 @@ from kgmem.storage.supervisor import Supervisor
 from kgmem.storage.text_index import TextIndexCheck
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
-from kgmem.verification import rescoring
 from kgmem.verification import runs as verification_runs
 
 _log = logging.getLogger("kgmem")
@@ -445,11 +444,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def delete_episode(self, namespace: str, uid: str) -> Forgotten:
         """Forget an episode and what only it supported."""
-        await rescoring.before_forget(self.ctx, namespace, uid, self.settings.verification)
-        forgotten = await forget_ops.forget(self.ctx, namespace, uid)
-        await rescoring.after_forget(
-            self.ctx, namespace, forgotten.items, self.settings.verification
-        )
+        forgotten = await forgetting.episode(self.ctx, self.settings.verification, namespace, uid)
         await self.live.changed(
             namespace,
             "episode.deleted",
@@ -461,10 +456,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def delete_source(self, namespace: str, uid: str) -> Forgotten:
         """Forget a source: every claim it made and what only it supported."""
-        forgotten = await forget_ops.forget_source(self.ctx, namespace, uid)
-        await rescoring.after_forget(
-            self.ctx, namespace, forgotten.items, self.settings.verification
-        )
+        forgotten = await forgetting.source(self.ctx, self.settings.verification, namespace, uid)
         await self.live.changed(
             namespace, "source.deleted", [uid], facts_deleted=list(forgotten.facts_deleted)
         )

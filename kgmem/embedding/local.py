@@ -116,6 +116,7 @@ class LocalEmbedder:
         return self._model
 
     def _load(self) -> Any:
+        onnx_model.quiet_progress()
         if self._backend == "onnx":
             try:
                 return self._load_onnx()

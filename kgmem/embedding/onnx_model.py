@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,10 +85,22 @@ def ensure_export(model_dir: Path, target: Path) -> Path:
     return target
 
 
+def quiet_progress() -> None:
+    """No progress bars from the model libraries in a server's log (loading weights,
+    encoding batches): kgmem logs what it loads and how long it took."""
+    try:
+        from transformers.utils import logging as transformers_logging
+    except ImportError:  # without the embeddings extra: loading says what is missing
+        return
+    disable: Callable[[], None] = transformers_logging.disable_progress_bar
+    disable()
+
+
 def _export(model_dir: Path, target: Path) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
+    quiet_progress()
     st = SentenceTransformer(str(model_dir), device="cpu").eval()
     tokenizer = load_tokenizer(model_dir)
 
@@ -145,7 +157,9 @@ def _agreement(st: Any, tokenizer: Any, path: Path) -> float:
     import torch
 
     with torch.inference_mode():
-        reference = st.encode(list(_CHECK_TEXTS), normalize_embeddings=True, batch_size=64)
+        reference = st.encode(
+            list(_CHECK_TEXTS), normalize_embeddings=True, batch_size=64, show_progress_bar=False
+        )
     runner = OnnxEncoder(path, tokenizer, threads=1)
     batched = runner.encode(list(_CHECK_TEXTS), batch_size=64)
     single = np.vstack([runner.encode([t], batch_size=1) for t in _CHECK_TEXTS])

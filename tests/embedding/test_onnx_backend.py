@@ -117,3 +117,19 @@ async def test_health_names_the_backend(embedding_memory: Memory) -> None:
         body = (await client.get("/health")).json()
     assert body["embedding"]["backend"] == "onnx"
     assert body["embedding"]["model"] == "all-MiniLM-L6-v2"
+
+
+async def test_loading_and_exporting_print_no_progress_bars(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A server's log holds kgmem's lines about the model, not the model libraries'
+    progress bars (loading weights, encoding the export's check batches)."""
+    for backend in ("onnx", "torch"):
+        embedder = LocalEmbedder(
+            EmbeddingSettings(provider="local", backend=backend, onnx_dir=tmp_path / backend)
+        )
+        await embedder.load()
+        assert (await embedder.embed(["hello"])).shape == (1, 384)
+    printed = capfd.readouterr()
+    assert "Loading weights" not in printed.err + printed.out
+    assert "Batches" not in printed.err + printed.out

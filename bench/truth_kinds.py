@@ -102,15 +102,22 @@ def read_kinds(report: Report, data: truth_data.TruthSet, kind: str) -> None:
 
 
 def worth(report: Report, data: truth_data.TruthSet, kind: str) -> None:
-    """Precision with the kind declared and with it read from the values."""
+    """Precision with each predicate's kind declared, read from the values, and left
+    ``auto`` (what nothing declared meant before kinds were read)."""
     if kind not in truth_typed.DECLARED:
         return
     true_type = ValueType(kind=truth_typed.DECLARED[kind])
-    found = infer(first_values(data, truth_typed.PREDICATE)).vtype
+    predicates = sorted({c.predicate for c in data.claims})
+    found = {p: infer(first_values(data, p)).vtype for p in predicates}
     declared = precision(data, lambda _: true_type, true_type)
-    inferred = precision(data, lambda _: found, true_type)
-    label = f"GENERATED {kind}: precision x1000, nothing declared"
-    report.add(Figure(label, inferred * 1000, "", len(data.gold), declared * 1000, "declared"))
+    inferred = precision(data, lambda p: found[p], true_type)
+    auto = precision(data, lambda _: ValueType(), true_type)
+    name = data.name.split()[0] if data.name.endswith("(generated)") else data.name
+    label = f"{'GENERATED ' if name != data.name else ''}{name}: precision x1000"
+    report.add(Figure(f"{label}, declared", declared * 1000, "", len(data.gold)))
+    report.add(
+        Figure(f"{label}, kind read", inferred * 1000, "", len(data.gold), auto * 1000, "auto")
+    )
 
 
 def precision(

@@ -4,7 +4,8 @@ real-data figure.
 
 One set per kind, one predicate (``ATTRIBUTE``, a name that says nothing of the kind),
 items with a true value each, sources of varied accuracy that claim a share of the
-items, each writing values its own way:
+items, each writing values its own way, and a share (``junk``) of claims that say
+nothing ("N/A", "unknown", "-", "see listing"):
 
 ``number``    magnitudes from tens to tens of millions, written plain, with thousands
               separators, decimals, a scale word ("1.2 million") or the set's unit;
@@ -78,6 +79,7 @@ _LABELS = [
     "Fog",
     "Windy",
 ]
+_JUNK = ["N/A", "unknown", "-", "not available", "see listing", "?", "TBA"]
 _WORDS = [
     "the",
     "a",
@@ -129,6 +131,7 @@ class Shape:
     items: int = 400
     sources: int = 60
     claims_per_item: int = 6
+    junk: float = 0.1
     seed: int = 40
 
 
@@ -146,6 +149,7 @@ def generate(kind: str, shape: Shape = Shape()) -> TruthSet:
             wrong = rng.random() >= accuracy[source]
             said = make.error(rng, value, truth) if wrong else value
             text = make.write(random.Random(f"{style[source]}-{item}"), said, style[source])
+            text = rng.choice(_JUNK) if rng.random() < shape.junk else text
             when = start + timedelta(seconds=len(claims))
             claims.append(Claim(f"item:{item}", PREDICATE, text, f"source:{source}", when))
     gold = {(f"item:{k}", PREDICATE): make.gold(v) for k, v in enumerate(truth)}

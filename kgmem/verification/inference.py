@@ -34,7 +34,7 @@ from kgmem.schema.graph_schema import ValueType
 from kgmem.verification import names
 from kgmem.verification.canonical import parse
 
-SHARE = 0.8
+SHARE = 0.7
 NAME_SHARE = 0.7
 MARK_SHARE = 0.2
 CATEGORY_WORDS = 4.0

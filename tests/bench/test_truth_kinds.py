@@ -27,8 +27,8 @@ def test_first_values_are_the_first_distinct_facts_of_the_predicate() -> None:
 
 
 def test_every_generated_kind_is_read_right_in_every_fold() -> None:
-    # Without junk claims: with a tenth of junk, a fold of some 70 values can have more
-    # than a fifth of junk, and then reads as strings (the bench reports how often).
+    # Without junk claims: with a tenth of junk, a small sample can hold more than 30%
+    # of junk, and then reads as strings (the bench reports how often).
     report = Report("truth-kinds-test", describe(), {})
     clean = replace(SMALL, junk=0.0)
     for kind in truth_typed.KINDS:

@@ -13,6 +13,7 @@ import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.server.app import create_app
+from kgmem.storage import namespaces
 from kgmem.verification import runs
 from tests.fixtures.app import client_for
 from tests.fixtures.database import store_settings
@@ -161,3 +162,43 @@ async def test_a_predicate_without_claims_is_read_as_auto(
     )
     assert check.status_code == 200, check.text
     assert check.json()["value_kind"]["kind"] == "auto"
+
+
+async def test_a_kind_read_from_a_full_sample_is_kept_by_every_process(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """With 500 sourced facts the kind is fixed: the process that ran the full run and
+    a fresh one reading the fact both keep it, and later facts do not move it."""
+    memory = await open_store(pg_url, tmp_path, UNDECLARED)
+    ns = f"t_{uuid.uuid4().hex[:12]}"
+    await memory.create_namespace(ns)
+    other = await open_store(pg_url, tmp_path, UNDECLARED)
+    try:
+        for part in range(5):  # 50 books x 6 listings per batch: 300 facts
+            await seed_books(memory, ns, range(50 * part, 50 * part + 50))
+        run = await memory.verify_namespace(ns)
+        async with memory.ctx.db.acquire() as conn:
+            ref = await namespaces.resolve(conn, ns)
+        assert run.value_kinds[0].values == 500 and run.value_kinds[0].kind == "names"
+        assert memory.ctx.value_kinds.get(ref, "AUTHORS") is not None
+        assert other.ctx.value_kinds.get(ref, "AUTHORS") is None
+        answer = await other.fact_verification(ns, "f-7-0")
+        assert answer.value_kind == run.value_kinds[0]
+        assert other.ctx.value_kinds.get(ref, "AUTHORS") is not None
+    finally:
+        await memory.delete_namespace(ns)
+        await other.close()
+        await memory.close()
+
+
+async def seed_books(memory: Memory, ns: str, books: range) -> None:
+    entities, facts = [], []
+    for b in books:
+        for s, text in enumerate(listings(b)):
+            uid = f"v-{b}-{s}"
+            entities.append(EntityWrite(uid=uid, label="Entity", properties={"name": text}))
+            facts.append(
+                FactWrite(f"book{b}", "AUTHORS", uid, source=f"store{s}", uid=f"f-{b}-{s}")
+            )
+        entities.append(EntityWrite(uid=f"book{b}", label="Entity"))
+    await memory.write_batch(ns, BatchWrite(entities=entities, facts=facts))

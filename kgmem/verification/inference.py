@@ -14,7 +14,8 @@ and picks the first reading that fits enough of them:
 ``names``     at least ``NAME_SHARE`` read as lists of people (each one to four words,
               capitalised or particles such as "van", no digits) and at least
               ``MARK_SHARE`` carry a mark of a name list: a list separator (";", "&",
-              "/", "and", a comma), an initial ("J."), "by" or "(Author)";
+              "/", "and"), an initial ("J."), "by" or "(Author)"; a comma alone is no
+              mark ("Paris, France" reads like "Last, First");
 ``category``  short strings (at most ``CATEGORY_WORDS`` words on average);
 ``text``      anything else.
 
@@ -72,7 +73,7 @@ _PARTICLES = frozenset(
     ]
 )
 _MARK = re.compile(
-    r";|/|&|\||\+|,|\band\b|\bwith\b|\bby\b|\bet\.?\s+al\b|\((?:author|editor|ed)s?\.?\)",
+    r";|/|&|\||\+|\band\b|\bwith\b|\bby\b|\bet\.?\s+al\b|\((?:author|editor|ed)s?\.?\)",
     re.IGNORECASE,
 )
 _INITIAL = re.compile(r"(?<![^\W\d_])[A-Z]\.")
@@ -118,7 +119,7 @@ def infer(texts: Sequence[str]) -> Inferred:
     people, marked = _name_lists(sample)
     if people >= NAME_SHARE * n and marked >= MARK_SHARE * n:
         what = f"read as lists of personal names ({_pct(marked, n)} with list separators,"
-        return _found("names", people, n, f"{what} initials, 'Last, First' or 'by')")
+        return _found("names", people, n, f"{what} initials, 'by' or '(Author)')")
     return _strings(sample)
 
 

@@ -40,6 +40,8 @@ def test_the_evidence_says_how_many_values_fit() -> None:
 def test_names_need_the_marks_of_a_name_list() -> None:
     cities = ["New York", "San Jose", "Paris", "Berlin", "Los Angeles", "Oslo"] * 5
     assert infer(cities).kind == "category"
+    places = ["Paris, France", "Paris, Texas", "Austin, Texas", "Lyon, France"] * 5
+    assert infer(places).kind == "category"  # a comma alone is no mark of a name list
     assert infer([c.lower() for c in cities]).kind == "category"
     titles = ["The Art of Computer Programming", "A Discipline of Programming"] * 5
     assert infer(titles).kind == "text"

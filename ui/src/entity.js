@@ -40,7 +40,7 @@ function factRow(fact, uid, names) {
 // (declared, or read from its claims, with the evidence) and the sources for and against.
 function whyButton(fact) {
   if (!fact.sources.length) return null;
-  const button = el("button", { type: "button", class: "episodes" }, "why");
+  const button = el("button", { type: "button", class: "why" }, "why");
   button.addEventListener("click", async () => {
     button.disabled = true;
     const row = button.closest("tr");

@@ -11,6 +11,7 @@ import sys
 SCENARIOS = {
     "write": "bench.write",
     "truth": "bench.truth",
+    "truth-kinds": "bench.truth_kinds",
     "locomo": "bench.locomo",
     "distill": "bench.distill",
     "search": "bench.search",

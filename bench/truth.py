@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import backend_cpu, truth_arrays, truth_books, truth_cv, truth_data
+from bench import backend_cpu, truth_arrays, truth_books, truth_cv, truth_data, truth_kinds
 from bench.machine import describe
 from bench.report import Figure, Report
 from bench.scratch import scratch
@@ -42,7 +42,7 @@ from kgmem.schema import load_schema
 from kgmem.schema.graph_schema import ValueType
 from kgmem.storage import namespaces, score_columns
 from kgmem.storage import verification as store
-from kgmem.verification import canonical, consensus, runs
+from kgmem.verification import canonical, consensus, runs, value_kinds
 
 SCHEMA = Path(__file__).resolve().parent / "truth_schema.toml"
 
@@ -74,6 +74,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=None,
         help="claims of the generated book set (default 25,000; 0: none; none with --claims)",
     )
+    p.add_argument(
+        "--undeclared",
+        action="store_true",
+        help="ignore the value types the bench's schema declares: every property's is "
+        "inferred from its values, as for a user who declares nothing (quality only)",
+    )
     p.add_argument("--no-store", action="store_true", help="quality only, no database")
     p.add_argument(
         "--store-only", action="store_true", help="speed through the store only, no quality"
@@ -101,20 +107,24 @@ def real_sets(args: argparse.Namespace) -> list[truth_data.TruthSet]:
     return [truth_data.load_set(n, args.data) for n in names or truth_data.set_names(args.data)]
 
 
-def value_types(data: truth_data.TruthSet, declared: list[str]) -> Callable[[str], ValueType]:
+def value_types(
+    data: truth_data.TruthSet, declared: list[str], *, undeclared: bool = False
+) -> Callable[[str], ValueType]:
     """Each property's value type: declared with ``--value-type`` or in the bench's
-    schema, else inferred from its values (printed, so the guess can be checked)."""
-    schema = load_schema([SCHEMA])
+    schema (unless ``undeclared``), else inferred from its values as the store does
+    (``kgmem.verification.inference`` on the first values; printed with the evidence,
+    so the reading can be checked)."""
+    schema = load_schema([] if undeclared else [SCHEMA])
     named = dict(d.split("=", 1) for d in declared)
     types: dict[str, ValueType] = {}
     for prop in sorted({c.predicate for c in data.claims}):
         if prop in named:
             types[prop] = ValueType(kind=named[prop])
-        elif schema.kind_of(prop) == "edge":
-            types[prop] = schema.value_type(prop)
-        else:
-            types[prop] = canonical.infer([c.value for c in data.claims if c.predicate == prop])
-            print(f"{data.name}: {prop} values read as {types[prop].kind}", flush=True)
+            continue
+        found = value_kinds.read(schema, prop, truth_kinds.first_values(data, prop))
+        types[prop] = found.vtype
+        if not found.declared:
+            print(f"{data.name}: {prop} read as {found.kind}: {found.evidence}", flush=True)
     return lambda prop: types.get(prop, ValueType())
 
 
@@ -123,8 +133,9 @@ def quality(args: argparse.Namespace, report: Report) -> list[truth_data.TruthSe
     sets = real_sets(args)
     size = args.generated if args.generated is not None else (0 if args.claims else 25_000)
     books = [truth_books.generate(truth_books.Shape(claims=size))] if size > 0 else []
-    labelled = [truth_arrays.labelled(d, value_types(d, args.value_type)) for d in sets]
-    generated = [truth_arrays.labelled(b, value_types(b, [])) for b in books]
+    how = {"undeclared": args.undeclared}
+    labelled = [truth_arrays.labelled(d, value_types(d, args.value_type, **how)) for d in sets]
+    generated = [truth_arrays.labelled(b, value_types(b, [], **how)) for b in books]
     fitted = truth_cv.report_quality(report, labelled, generated)
     if args.save_calibration is not None:
         args.save_calibration.write_text(fitted.dumps())

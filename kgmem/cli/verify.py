@@ -18,7 +18,8 @@ console = Console()
 def verify(
     namespace: Annotated[str, typer.Option("--namespace", "-n", help="The namespace to score.")],
 ) -> None:
-    """Recompute trust for every fact and reliability for every source of a namespace."""
+    """Recompute trust for every fact and reliability for every source of a namespace,
+    and say how each predicate's values were compared."""
 
     async def work(memory: Memory) -> None:
         run = await memory.verify_namespace(namespace)
@@ -27,5 +28,8 @@ def verify(
             f"{run.sources} sources ({run.dependent_pairs} dependent source pairs, "
             f"{run.iterations} iterations) in {run.seconds:.2f} s"
         )
+        for kind in run.value_kinds:
+            how = "declared" if kind.declared else "read from its values"
+            console.print(f"{kind.predicate} compared as {kind.kind} ({how}: {kind.evidence})")
 
     run_with_memory(work)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from kgmem.config import LimitSettings
 from kgmem.embedding import Embedder
 from kgmem.embedding.query_cache import QueryCache
+from kgmem.graph.namespace_memo import NamespaceMemo
 from kgmem.schema import GraphSchema, PropertyLimits
 from kgmem.storage import Database
 
@@ -24,6 +25,7 @@ class GraphContext:
     limits: LimitSettings
     dimension: int
     query_cache: QueryCache = field(default_factory=lambda: QueryCache(0))
+    value_kinds: NamespaceMemo = field(default_factory=NamespaceMemo)
     property_limits: PropertyLimits = field(init=False)
 
     def __post_init__(self) -> None:

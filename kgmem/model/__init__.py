@@ -69,6 +69,7 @@ from kgmem.model.verification import (
     SourceReliability,
     TrustBasis,
     TrustGround,
+    ValueKind,
     VerificationRun,
     WithdrawnClaim,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "TimelineEntry",
     "TrustBasis",
     "TrustGround",
+    "ValueKind",
     "VerificationRun",
     "VerificationStatus",
     "WithdrawnClaim",

@@ -91,12 +91,29 @@ class TrustBasis:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueKind:
+    """How the values of ``predicate`` are compared: ``kind`` is ``number``, ``date``,
+    ``names`` (lists of people), ``category`` (short labels), ``text`` or ``auto`` (no
+    values read yet: numbers when they parse, else strings); ``declared`` when the graph
+    schema says so, else it was read from ``values`` claimed values, ``share`` of which
+    fit the kind; ``evidence`` says it in words."""
+
+    predicate: str
+    kind: str
+    declared: bool
+    values: int
+    share: float
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
 class FactVerification:
     """How well-supported a fact is: ``support`` independent sources for it (copies
     discounted), ``contradiction`` sources for competing values of the same data item,
     ``consensus`` its share of the item's support, ``trust`` the probability it is true.
     ``withdrawn`` are the former claims on its value that sources have since withdrawn
-    (history: not counted in ``support`` nor anywhere in the consensus)."""
+    (history: not counted in ``support`` nor anywhere in the consensus). ``value_kind``
+    is how the predicate's values are compared, and why."""
 
     fact: str
     subject: str
@@ -114,13 +131,15 @@ class FactVerification:
     scored_at: datetime | None
     basis: TrustBasis
     withdrawn: tuple[WithdrawnClaim, ...] = ()
+    value_kind: ValueKind | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CandidateCheck:
     """A candidate statement checked against the memory: the stored facts of its data
     item that match its value and those that contradict it, and the trust the memory
-    gives the candidate (the matching fact's, else what is left when competitors hold)."""
+    gives the candidate (the matching fact's, else what is left when competitors hold);
+    ``value_kind`` is how values of the predicate are compared, and why."""
 
     subject: str
     predicate: str
@@ -131,11 +150,13 @@ class CandidateCheck:
     matches: tuple[FactVerification, ...]
     contradictions: tuple[FactVerification, ...]
     basis: TrustBasis
+    value_kind: ValueKind | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class VerificationRun:
-    """What a full verification run did."""
+    """What a full verification run did; ``value_kinds``: how each scored predicate's
+    values were compared, and why."""
 
     namespace: str
     claims: int
@@ -148,3 +169,4 @@ class VerificationRun:
     read_seconds: float = 0.0
     compute_seconds: float = 0.0
     write_seconds: float = 0.0
+    value_kinds: tuple[ValueKind, ...] = ()

@@ -56,6 +56,14 @@ CLAIM = {
     "confidence": 0.9,
     "observed_at": T0,
 }
+VALUE_KIND = {
+    "predicate": "WORKS_AT",
+    "kind": "category",
+    "declared": False,
+    "values": 180,
+    "share": 1.0,
+    "evidence": "180 values, 12 distinct, 1.2 words on average: short labels, compared as strings",
+}
 VERIFICATION = {
     "fact": "f-alice-acme",
     "subject": "alice",
@@ -82,6 +90,7 @@ VERIFICATION = {
             "withdrawn_at": T0,
         }
     ],
+    "value_kind": VALUE_KIND,
 }
 SOURCE = {
     "uid": "hr-db",
@@ -281,6 +290,7 @@ RESPONSES: dict[str, Any] = {
         "matches": [VERIFICATION],
         "contradictions": [],
         "basis": {"rests_on": "consensus", "sources": 1, "claims": 1, "prior": 0.9},
+        "value_kind": VALUE_KIND,
     },
     "run_verification": {
         "namespace": "demo",
@@ -291,6 +301,7 @@ RESPONSES: dict[str, Any] = {
         "dependent_pairs": 0,
         "iterations": 6,
         "seconds": 0.21,
+        "value_kinds": [VALUE_KIND],
     },
     "add_fact": FACT,
     "list_facts": {"items": [FACT], "next_cursor": None},

@@ -2,8 +2,9 @@ r"""Canonical forms of claimed values, per value type, and implication between t
 
 A predicate declares the type of its values in ``graph_schema`` (``value = "names"``,
 or ``value = { type = "number", rel_tol = 0.01, abs_tol = 1 }``); undeclared predicates
-are ``auto``: numbers when the text parses as one, plain strings otherwise. Claims whose
-canonical keys are equal are one value of their data item.
+have the kind their claimed values show (``kgmem.verification.inference``), and ``auto``
+(numbers when the text parses as one, plain strings otherwise) until there are values to
+read. Claims whose canonical keys are equal are one value of their data item.
 
 Types and their canonical key
     ``number``  a decimal with optional thousands separators, sign, exponent, scale word
@@ -191,10 +192,6 @@ def _valid_date(parts: tuple[int, ...]) -> bool:
 
 # Person-name lists (kgmem.verification.names) --------------------------------------
 
-# Letters, spaces and the punctuation of names and lists only: no digits.
-_NAMELIKE = re.compile(r"^[^\d]+$")
-_LIST = re.compile(r";|/|&|\||\+|\n|,|\band\b|\bwith\b", re.IGNORECASE)
-
 
 def _fold(text: str) -> str:
     """HTML entities decoded, accents dropped, lower case."""
@@ -274,23 +271,3 @@ def _strings(a: Parsed, b: Parsed, vtype: ValueType) -> tuple[Relation, float]:
     floor = vtype.min_string
     ratio = Indel.normalized_similarity(a.key, b.key, score_cutoff=floor)
     return Relation.SIMILAR, 0.0 if ratio < floor else (ratio - floor) / (1.0 - floor)
-
-
-def infer(texts: list[str]) -> ValueType:
-    """A value type for a predicate whose type is not declared, from its values: the
-    first of number, date and names that parses at least ``share`` of them (names also
-    need a list separator or a comma in a fifth of them), else string."""
-    if not texts:
-        return ValueType()
-    share = 0.8
-    for kind in ("number", "date"):
-        parsed = sum(_parse(t, kind).kind == kind for t in texts)
-        if parsed >= share * len(texts):
-            return ValueType(kind=kind)
-    lists = sum(bool(_LIST.search(t)) for t in texts)
-    names = sum(
-        _parse(t, "names").kind == "names" and _NAMELIKE.match(t) is not None for t in texts
-    )
-    if names >= share * len(texts) and lists >= 0.2 * len(texts):
-        return ValueType(kind="names")
-    return ValueType(kind="string")

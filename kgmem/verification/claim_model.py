@@ -60,20 +60,25 @@ class ClaimModel:
         self.functional_value = c.item_functional[c.value_item]
 
     def _types(self) -> None:
-        """Values that are not numbers on an item where at least ``numeric_share`` of the
-        claims are numbers are malformed (a missing-value mark such as "N/A", a number
-        mangled into a date) and carry no vote. Decided per item, so a full run and an
-        incremental update of the item agree."""
+        """Values that do not parse as their item's kind (numbers on ``auto`` and
+        ``number`` items, dates on ``date`` items) on an item where at least
+        ``numeric_share`` of the claims do are malformed (a missing-value mark such as
+        "N/A", a number mangled into a date) and carry no vote. Decided per item, so a
+        full run and an incremental update of the item agree."""
         c = self.claims
         n_items = len(c.item_functional)
-        is_num = ~np.isnan(self.numbers)
+        numeric = np.array([t.kind in ("auto", "number") for t in self.item_type], dtype=np.bool_)
+        dated = np.array([t.kind == "date" for t in self.item_type], dtype=np.bool_)
+        typed = ~np.isnan(self.numbers)
+        if dated.any():
+            is_date = np.fromiter((v.kind == "date" for v in self.parsed), np.bool_, self.n_values)
+            typed = np.where(dated[c.value_item], is_date, typed)
         claim_item = c.value_item[c.claim_value]
-        share = sums(claim_item, is_num[c.claim_value].astype(np.float64), n_items) / np.maximum(
+        share = sums(claim_item, typed[c.claim_value].astype(np.float64), n_items) / np.maximum(
             np.bincount(claim_item, minlength=n_items), 1
         )
-        numeric = np.array([t.kind in ("auto", "number") for t in self.item_type], dtype=np.bool_)
-        mostly = (share >= self.p.numeric_share) & numeric
-        self.malformed = ~is_num & mostly[c.value_item]
+        mostly = (share >= self.p.numeric_share) & (numeric | dated)
+        self.malformed = ~typed & mostly[c.value_item]
 
     def _links(self) -> None:
         """Implication and similarity links between the values of each item."""

@@ -54,23 +54,30 @@ def fold(text: str) -> str:
 
 def surnames(text: str) -> tuple[str, ...]:
     """The sorted surnames of the people ``text`` lists (empty when it names nobody)."""
+    words, upper = people(text)
+    return tuple(sorted({_surname(person, upper) for person in words}))
+
+
+def people(text: str) -> tuple[list[list[str]], bool]:
+    """The people ``text`` lists, each as its words (given names first, case kept, noise
+    and non-authors removed), and whether the text is all capitals."""
     clean = _HYPHEN.sub("", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
     upper = clean.upper() == clean
     clean = _NOISE.sub(" ", _NOT_AUTHORS.sub(" ", clean))
-    people: set[str] = set()
+    found: list[list[str]] = []
     for chunk in _STRONG.split(clean):
-        people.update(_people(chunk, upper))
-    return tuple(sorted(people))
+        found.extend(_people(chunk))
+    return found, upper
 
 
-def _people(chunk: str, upper: bool) -> list[str]:
-    """The surnames of one chunk: commas separate people, except "Last, First" pairs."""
+def _people(chunk: str) -> list[list[str]]:
+    """The people of one chunk: commas separate people, except "Last, First" pairs."""
     pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
     pieces = [p for p in pieces if p]
     if _pairs(pieces):
         pairs = zip(pieces[0::2], pieces[1::2], strict=True)
-        return [_surname(given + last, upper) for last, given in pairs]
-    return [_surname(p, upper) for p in pieces]
+        return [given + last for last, given in pairs]
+    return pieces
 
 
 def _pairs(pieces: list[list[str]]) -> bool:

@@ -26,6 +26,7 @@ from kgmem.storage import Connection, NamespaceRef, namespaces
 from kgmem.storage import verification as store
 from kgmem.storage import vertices as vertex_store
 from kgmem.storage.verification import ItemFact, SourceInfo, SourceScore
+from kgmem.verification import value_kinds
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.status import status_of
 
@@ -72,7 +73,8 @@ async def _views(
     reliability = await store.source_scores(conn, ns, source_ids)
     by_id = {f.id: f for f in item}
     functional = ctx.schema.is_functional(item[0].predicate)
-    vtype = ctx.schema.value_type(item[0].predicate)
+    kind = await value_kinds.kind_of(ctx, conn, ns, item[0].predicate)
+    vtype = kind.vtype
     out = []
     for f in item:
         key = canonical_key(f.value, vtype)
@@ -124,6 +126,7 @@ async def _views(
                     infos,
                     {i for i, g in by_id.items() if canonical_key(g.value, vtype) == key},
                 ),
+                value_kind=value_kinds.public(item[0].predicate, kind),
             )
         )
     return out
@@ -194,7 +197,8 @@ async def check_candidate(
             )
         item = await store.facts_of_item(conn, ns, refs[subject].id, predicate)
         views = await _views(ctx, conn, ns, item, settings) if item else []
-    vtype = ctx.schema.value_type(predicate)
+        kind = await value_kinds.kind_of(ctx, conn, ns, predicate)
+    vtype = kind.vtype
     wanted = canonical_key(value, vtype)
     by_uid = {f.uid: f for f in item}
     matches = [
@@ -219,6 +223,7 @@ async def check_candidate(
         matches=tuple(matches),
         contradictions=tuple(against),
         basis=basis,
+        value_kind=value_kinds.public(predicate, kind),
     )
 
 

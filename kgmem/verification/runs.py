@@ -28,7 +28,7 @@ from kgmem.storage import verification as store
 from kgmem.storage.namespace_cache import is_missing_namespace
 from kgmem.storage.score_columns import ClaimColumns, FactScoreColumns
 from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
-from kgmem.verification import calibration, consensus, estimators
+from kgmem.verification import calibration, consensus, estimators, value_kinds
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.claims import ClaimArrays, Estimator, Ints, Scores
 from kgmem.verification.estimators import Choice
@@ -274,12 +274,13 @@ async def full(
         cols = await score_columns.claim_columns(conn, ns)
         sources = await store.sources(conn, ns)
     read = time.perf_counter()
+    kinds = value_kinds.from_columns(ctx, ns, cols)
     indexed, facts, fact_values = index_columns(
         cols,
         sources,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
-        value_type=ctx.schema.value_type,
+        value_type=value_kinds.types_of(kinds, ctx.schema),
     )
     scored = _estimate(indexed, facts, fact_values, settings, params)
     computed = time.perf_counter()
@@ -299,6 +300,7 @@ async def full(
         read_seconds=read - started,
         compute_seconds=computed - read,
         write_seconds=time.perf_counter() - computed,
+        value_kinds=tuple(value_kinds.public(p, k) for p, k in sorted(kinds.items())),
     )
 
 
@@ -370,13 +372,14 @@ async def update_item(
         return
     source_id = item.source_uids.get(source)
     new_claims = {(fact[0], source_id)} if source_id is not None else set()
+    kind = await value_kinds.kind_of(ctx, conn, ns, fact[1])
     indexed = index_claims(
         rows,
         item.unscored,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
         priors={sid: s.prior for sid, s in stored.items()},
-        value_type=ctx.schema.value_type,
+        value_type=lambda _: kind.vtype,
     )
     arrays = _fixed_priors(indexed.arrays)
     base_hit, base_weight = _without_old(indexed, rows, new_claims, item.old_trust, stored, p)

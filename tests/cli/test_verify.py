@@ -33,6 +33,7 @@ async def test_verify_scores_every_fact(home_dir: Path, fresh_database) -> None:
     done = kgmem("verify", "--namespace", "cli_verify", env=env)
     assert done.returncode == 0, done.stderr
     assert "scored 3 facts in 1 data items from 3 claims by 3 sources" in done.stdout
+    assert "LIVES_IN compared as category (read from its values" in " ".join(done.stdout.split())
     missing = kgmem("verify", "--namespace", "nope_ns", env=env)
     assert missing.returncode == 1 and "nope_ns" in missing.stderr
 

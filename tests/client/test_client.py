@@ -54,6 +54,7 @@ async def scenario(store: Any, ns: str) -> dict[str, Any]:
         "closed": closed.expired_at is not None and closed.valid_to is not None,
         "history": [(e.direction, e.fact.predicate, e.fact.object) for e in history],
         "check": (len(check.matches), check.functional),
+        "kind": check.value_kind,
         "rows": rows.rows,
         "stats": (dict(stats.vertices), stats.facts_closed),
         "names": names,
@@ -77,6 +78,7 @@ async def test_the_same_code_runs_on_memory_and_on_the_client(
     in_process.pop("names"), over_http.pop("names")
     assert in_process == over_http
     assert in_process["top_hit"] == "ada" and in_process["closed"]
+    assert in_process["kind"].kind == "auto" and not in_process["kind"].declared
 
 
 class _Unclosed:

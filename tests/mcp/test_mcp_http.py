@@ -130,6 +130,9 @@ async def test_episode_then_every_read_tool(live_url: str, namespace: str) -> No
             )
         )
         assert len(check["matches"]) == 1
+        kind = check["value_kind"]  # how the values compare, and why
+        assert (kind["predicate"], kind["kind"], kind["values"]) == ("WORKS_AT", "category", 1)
+        assert kind["evidence"].startswith("1 value, 1 distinct")
 
         rows = payload(
             await client.call_tool(

@@ -211,6 +211,11 @@ async def test_search_open_and_expand_on_the_canvas(
     trust = "\N{EN DASH}" if works["trust"] is None else f"{works['trust']:.2f}"
     assert cells[3] == "current" and cells[4].startswith(trust) and cells[5] == "hr-db", cells
     assert works["sources"] == ["hr-db"]
+    # "why" reads the fact's verification: how its values compare, and the sources.
+    await page.locator("#entity tr", has_text="WORKS_AT").locator("button.why").click()
+    why = page.locator("#entity tr.episodes li")
+    await expect(why.first).to_contain_text("WORKS_AT compared as ")
+    await expect(why.nth(1)).to_contain_text("for: hr-db")
     nodes, _, total = await drawn(page)
     assert (nodes, total) == (6, 5)
     await shot(page, "1-alice")

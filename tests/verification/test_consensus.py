@@ -3,11 +3,14 @@ similarity, copy detection, determinism and the lone-claim calibration."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgmem.config import VerificationSettings
+from kgmem.schema.graph_schema import ValueType
 from kgmem.verification import claim_model, consensus
 from kgmem.verification.claims import ClaimArrays, Estimator
 from kgmem.verification.similarity import normalise
@@ -125,6 +128,17 @@ def test_malformed_values_on_a_numeric_item_carry_no_vote() -> None:
     # On an item that is mostly text, text values compete as usual.
     b = arrays([(0, "Paris", 0), (0, "Paris", 1), (0, "12", 2)])
     assert chosen_texts(b, consensus.estimate(b).chosen) == ["Paris"]
+
+
+def test_malformed_values_on_a_date_item_carry_no_vote() -> None:
+    # "N/A" is no date: on an item that is mostly dates it cannot win, whatever its
+    # count.
+    junk = [(0, "N/A", 0), (0, "N/A", 1), (0, "N/A", 2)]
+    dates = [(0, "2007-05-03", 3), (0, "2007-05-03", 4), (0, "2007-06-01", 5)]
+    dates += [(0, "1999-01-02", 6)]
+    a = replace(arrays(junk + dates), item_type=(ValueType(kind="date"),))
+    assert chosen_texts(a, consensus.majority(a)) == ["N/A"]
+    assert chosen_texts(a, consensus.estimate(a).chosen) == ["2007-05-03"]
 
 
 def test_statuses_agree_with_status_of() -> None:

@@ -58,6 +58,7 @@ export const api = {
   entity: (uid, factsLimit) =>
     call(entityPath(uid), { query: { include_closed: true, facts_limit: factsLimit } }),
   timeline: (uid) => call(entityPath(uid, "/timeline"), { query: { limit: 200 } }),
+  verification: (uid) => call(ns(`/facts/${segments(uid)}/verification`)),
   trace: (anchor, direction) =>
     call(ns("/causal/trace"), { query: { anchor, direction, depth: 4, limit: 50 } }),
   cypher: (query, params = {}, limit) =>

@@ -31,9 +31,41 @@ function factRow(fact, uid, names) {
     el("td", { title: isClosed(fact) ? `closed ${when(fact.expired_at)}` : "" },
       isClosed(fact) ? "closed" : "current"),
     el("td", {}, fact.trust === null || fact.trust === undefined ? "–" : fact.trust.toFixed(2),
-      fact.verification ? ` ${fact.verification}` : ""),
+      fact.verification ? ` ${fact.verification}` : "", whyButton(fact)),
     el("td", {}, fact.sources.join(", ") || "–"),
     el("td", {}, episodesButton(fact)));
+}
+
+// Why a fact has its trust, read when asked: how the predicate's values are compared
+// (declared, or read from its claims, with the evidence) and the sources for and against.
+function whyButton(fact) {
+  if (!fact.sources.length) return null;
+  const button = el("button", { type: "button", class: "why" }, "why");
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const row = button.closest("tr");
+    const list = el("ul", { class: "list episodes" }, el("li", { class: "muted" }, "loading …"));
+    row.after(el("tr", { class: "episodes" }, el("td", { colSpan: 7 }, list)));
+    try {
+      replace(list, whyItems(await api.verification(fact.uid)));
+    } catch (error) {
+      replace(list, [el("li", { class: "muted" }, error.message)]);
+    }
+  });
+  return button;
+}
+
+function whyItems(v) {
+  const items = [];
+  const kind = v.value_kind;
+  if (kind) {
+    const how = kind.declared ? "declared in the schema" : `read from its values: ${kind.evidence}`;
+    items.push(el("li", {}, el("strong", {}, `${kind.predicate} compared as ${kind.kind}`), ` (${how})`));
+  }
+  const said = (c) => `${c.source} (${c.reliability === null ? "unscored" : c.reliability.toFixed(2)}): ${c.value}`;
+  items.push(el("li", {}, `for: ${v.sources_for.map(said).join("; ") || "–"}`));
+  if (v.sources_against.length) items.push(el("li", {}, `against: ${v.sources_against.map(said).join("; ")}`));
+  return items;
 }
 
 // The episodes a fact came from, read when asked (one request each): time, speaker, text.

@@ -1,0 +1,88 @@
+"""Value kinds read from claimed values: each kind from values written in many forms,
+with the evidence in words; the same values in any order give the same reading; a
+declaration overrides it."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bench import truth_typed
+from kgmem.schema.graph_schema import GraphSchema, LabelSpec, ValueType
+from kgmem.verification import value_kinds
+from kgmem.verification.inference import infer
+
+SMALL = truth_typed.Shape(items=60, sources=20, claims_per_item=4, seed=3)
+
+
+def values(kind: str, shape: truth_typed.Shape = SMALL) -> list[str]:
+    return [c.value for c in truth_typed.generate(kind, shape).claims]
+
+
+def test_each_generated_kind_is_read_as_itself() -> None:
+    for kind in truth_typed.KINDS:
+        found = infer(values(kind))
+        assert found.kind == kind, (kind, found.evidence)
+        assert found.values == 240 and not found.declared
+
+
+def test_the_evidence_says_how_many_values_fit() -> None:
+    found = infer(["Han, J.; Kamber, M.", "Jiawei Han and Micheline Kamber", "by Jian Pei", "42"])
+    assert found.kind == "names" and found.vtype.kind == "names"
+    assert found.share == 0.75
+    assert found.evidence.startswith("75% of 4 values read as lists of personal names")
+    units = infer(["72 F", "68 F", "70.5 F", "21 C"])
+    assert units.kind == "number" and "(units: F, C)" in units.evidence
+
+
+def test_names_need_the_marks_of_a_name_list() -> None:
+    cities = ["New York", "San Jose", "Paris", "Berlin", "Los Angeles", "Oslo"] * 5
+    assert infer(cities).kind == "category"
+    places = ["Paris, France", "Paris, Texas", "Austin, Texas", "Lyon, France"] * 5
+    assert infer(places).kind == "category"  # a comma alone is no mark of a name list
+    assert infer([c.lower() for c in cities]).kind == "category"
+    titles = ["The Art of Computer Programming", "A Discipline of Programming"] * 5
+    assert infer(titles).kind == "text"
+
+
+def test_bare_years_are_numbers_and_dates_with_months_are_dates() -> None:
+    assert infer(["1999", "2004", "2011", "1987"]).kind == "number"
+    assert infer(["1999", "May 2004", "2011-03-02", "3 June 1987"]).kind == "date"
+    assert infer(["1013", "1021.5", "998"]).kind == "number"  # pressures are no years
+
+
+def test_no_values_read_as_auto() -> None:
+    found = infer(["", "  "])
+    assert found.kind == "auto" and found.vtype == ValueType() and found.values == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(truth_typed.KINDS), st.randoms(use_true_random=False))
+def test_a_reading_does_not_depend_on_the_order_of_the_values(
+    kind: str, rng: random.Random
+) -> None:
+    texts = values(kind)[:80]
+    shuffled = rng.sample(texts, len(texts))
+    assert infer(shuffled) == infer(texts)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(min_value=-(10**9), max_value=10**9), min_size=1, max_size=30),
+    st.sampled_from(["{:,}", "{}", "{}.5", "{} km", "{} %"]),
+)
+def test_numbers_in_any_one_form_are_numbers(numbers: list[int], form: str) -> None:
+    assert infer([form.format(n) for n in numbers]).kind == "number"
+
+
+def test_a_declaration_overrides_the_reading() -> None:
+    spec = LabelSpec("AUTHORS", "edge", value=ValueType(kind="string"))
+    schema = GraphSchema(vertices={}, edges={"AUTHORS": spec})
+    found = value_kinds.read(schema, "AUTHORS", values("names"))
+    assert (found.kind, found.declared, found.vtype.kind) == ("text", True, "string")
+    tolerant = LabelSpec("SIZE", "edge", value=ValueType(kind="auto", rel_tol=0.1))
+    schema = GraphSchema(vertices={}, edges={"SIZE": tolerant})
+    read = value_kinds.read(schema, "SIZE", ["12 km", "13 km"])
+    assert read.vtype == ValueType(kind="number", rel_tol=0.1) and not read.declared

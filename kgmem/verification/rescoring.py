@@ -18,6 +18,7 @@ from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
 from kgmem.storage import Connection, NamespaceRef, item_scores
 from kgmem.storage.verification import SourceScore
+from kgmem.verification import value_kinds
 from kgmem.verification.claims import Estimator
 from kgmem.verification.runs import contributed, estimator, index_claims, update_item
 
@@ -85,13 +86,14 @@ async def _withdraw(
     gone = {pair for pair, n in said.items() if present[pair] <= n}  # no other claim stays
     if not gone:
         return
+    kind = await value_kinds.kind_of(ctx, conn, ns, fact[1])
     indexed = index_claims(
         item.rows,
         item.unscored,
         functional=ctx.schema.is_functional,
         default_prior=settings.default_reliability,
         priors={sid: s.prior for sid, s in item.stored.items()},
-        value_type=ctx.schema.value_type,
+        value_type=lambda _: kind.vtype,  # as a write's update compares them
     )
     p = estimator()
     scored = [k for k, (f, _) in enumerate(pairs) if f in item.old_trust]

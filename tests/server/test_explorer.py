@@ -29,6 +29,10 @@ from tests.server.test_docs_pages import ARGS, CHROMIUM, Traffic
 
 pytestmark = pytest.mark.slow
 
+# A shared 2-core machine runs the browser beside the server and PostgreSQL: a
+# page's answer may take longer than Playwright's 5 s default there.
+expect.set_options(timeout=15_000)
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = ROOT / "tmp" / "artefacts" / "explorer"
 EVIL = '<img src=x onerror="window.__pwned = 1">'

@@ -43,6 +43,11 @@ ALLOWED = frozenset(
     }
 )  # fmt: skip
 
+AGGREGATES = frozenset(
+    {"avg", "collect", "count", "max", "min", "percentilecont", "percentiledisc", "stdev",
+     "stdevp", "sum"}
+)  # fmt: skip
+
 # Words that may stand before "(" without calling anything: clause keywords, operators
 # and expression keywords (``WHERE (a)-->(b)``, ``NOT (x)``, ``CASE WHEN (x) ...``).
 _NOT_CALLS = frozenset(

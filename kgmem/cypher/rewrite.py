@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kgmem.cypher import booleans, eager, labels, merge, nulls
+from kgmem.cypher import booleans, comprehensions, eager, labels, merge, nulls
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, depths, union_parts
@@ -56,6 +56,10 @@ def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewr
             applied.append(name)
             edits.extend(found)
     spliced = _splice(text, edits)
+    reshaped = comprehensions.rewrite(spliced)
+    if reshaped != spliced:
+        applied.append("comprehensions")
+        spliced = reshaped
     spans = booleans.guard(spliced, tokenize(spliced))
     if spans:
         applied.append("booleans")

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kgmem.cypher import booleans, comprehensions, eager, labels, merge, nulls
+from kgmem.cypher import booleans, comprehensions, eager, labels, merge, nulls, unwind, with_where
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, depths, union_parts
@@ -56,10 +56,14 @@ def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewr
             applied.append(name)
             edits.extend(found)
     spliced = _splice(text, edits)
-    reshaped = comprehensions.rewrite(spliced)
-    if reshaped != spliced:
-        applied.append("comprehensions")
-        spliced = reshaped
+    for name, shape in (
+        ("with_where", with_where.rewrite),
+        ("comprehensions", comprehensions.rewrite),
+    ):
+        reshaped = shape(spliced)
+        if reshaped != spliced:
+            applied.append(name)
+            spliced = reshaped
     spans = booleans.guard(spliced, tokenize(spliced))
     if spans:
         applied.append("booleans")
@@ -208,10 +212,16 @@ def eager_writes(text: str, code: Sequence[Token]) -> list[Edit]:
     return [Edit(start, end, new) for start, end, new in eager.rewrite(text, code)]
 
 
+def unwound_nulls(text: str, code: Sequence[Token]) -> list[Edit]:
+    """An unwound null element as SQL's NULL (``kgmem.cypher.unwind``)."""
+    return [Edit(start, end, new) for start, end, new in unwind.rewrite(text, code)]
+
+
 RULES = [
     ("return_star", expand_return_star),
     ("eager_writes", eager_writes),
     ("label_predicates", label_predicates),
     ("quantifiers", quantifiers),
     ("merge_actions", merge_actions),
+    ("unwound_nulls", unwound_nulls),
 ]

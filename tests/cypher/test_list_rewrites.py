@@ -1,0 +1,225 @@
+"""List comprehensions and quantifiers over any list, unwound nulls and WITH ... WHERE:
+kgmem's rewrites as text, and their answers on AGE."""
+
+import contextlib
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kgmem import Memory
+from kgmem.cypher import plan
+from kgmem.errors import CypherError, CypherRejected
+
+# -- comprehensions AGE refuses where they stand --------------------------------------
+
+
+def test_a_comprehension_in_a_grouping_key_moves_into_a_with_of_its_own() -> None:
+    planned = plan("UNWIND [1, 2] AS y WITH [x IN [1, 2] WHERE x > y] AS r, count(*) AS c RETURN r")
+    assert "WITH *, [x IN [1, 2] WHERE x > y] AS __kgmem_l1 WITH __kgmem_l1 AS r" in planned.text
+    assert "comprehensions" in planned.rewrites
+
+
+def test_a_comprehension_in_order_by_moves_before_the_projection() -> None:
+    planned = plan("UNWIND [1, 2] AS y RETURN y ORDER BY size([x IN [1, 2] WHERE x > y])")
+    assert planned.text.endswith("AS __kgmem_l1 RETURN y ORDER BY size(__kgmem_l1)")
+
+
+def test_order_by_a_comprehension_over_a_new_alias_is_left_alone() -> None:
+    query = "UNWIND [1, 2] AS y RETURN y + 1 AS z ORDER BY size([x IN [1, 2] WHERE x > z])"
+    assert "__kgmem" not in plan(query).text
+
+
+def test_an_aggregate_inside_a_comprehension_beside_keys_is_split_out() -> None:
+    planned = plan("UNWIND [1, 2] AS y RETURN y, [x IN collect(y) WHERE x > 1] AS r")
+    assert planned.text == (
+        "UNWIND [1, 2] AS y WITH y, collect(y) AS __kgmem_a1 "
+        "RETURN y, [x IN __kgmem_a1 WHERE x > 1] AS r"
+    )
+
+
+def test_property_access_on_a_comprehension_variable_reads_through_an_index() -> None:
+    planned = plan("RETURN [x IN [{a: 1}] WHERE x.a > 0 | x.a + x['a']] AS r")
+    assert planned.text == "RETURN [x IN [{a: 1}] WHERE [x][0].a > 0 | [x][0].a + [x][0]['a']] AS r"
+
+
+def test_comprehension_free_queries_are_untouched() -> None:
+    for query in ("MATCH (n) RETURN n.any AS a, l[x] AS b", "WITH [1] AS l RETURN l[0] AS a"):
+        assert plan(query.replace("l[x]", "n.l")).rewrites == ()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "UNWIND [1, 2, 3] AS y WITH any(x IN [2, 3] WHERE x = y) AS hit, count(*) AS c "
+            "RETURN hit, c ORDER BY c",
+            [[False, 1], [True, 2]],
+        ),
+        (
+            "UNWIND [1, 2, 3] AS y RETURN y % 2 AS odd, [x IN collect(y) WHERE x > 1] AS big "
+            "ORDER BY odd",
+            [[0, [2]], [1, [3]]],
+        ),
+        (
+            "UNWIND [3, 1, 2] AS y RETURN y ORDER BY size([x IN [1, 2, 3] WHERE x < y])",
+            [[1], [2], [3]],
+        ),
+        ("RETURN none(x IN [{a: 2}, {a: 4}] WHERE x.a = 2) AS r", [[False]]),
+        ("RETURN [x IN [{a: 2}, {a: 4}] WHERE x.a > 2 | x.a] AS r", [[[4]]]),
+        (
+            "WITH [[1, null], [2]] AS ls UNWIND ls AS l "
+            "WITH all(x IN l WHERE x > 0) AS ok, count(*) AS c RETURN ok, c ORDER BY c",
+            [[None, 1], [True, 1]],
+        ),
+    ],
+)
+async def test_comprehensions_anywhere_answer_as_opencypher_says(
+    memory: Memory, namespace: str, query: str, expected: list[list[Any]]
+) -> None:
+    result = await memory.cypher(namespace, query)
+    assert sorted(result.rows, key=repr) == sorted(expected, key=repr)
+
+
+async def test_comprehensions_over_collected_nodes(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (:P {name: 'a', age: 20}), (:P {name: 'b', age: 40}), (:P {name: 'c', age: 50})",
+        mode="write",
+    )
+    result = await memory.cypher(
+        namespace,
+        "MATCH (p:P) WITH collect(p) AS ps "
+        "RETURN [x IN ps WHERE x.age > 30 | x.name] AS old, any(x IN ps WHERE x.age < 30) AS y",
+    )
+    assert [sorted(result.rows[0][0]), result.rows[0][1]] == [["b", "c"], True]
+
+
+async def test_set_delete_and_merge_through_collected_lists(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (:P {name: 'a', age: 20}), (:P {name: 'b', age: 40}), (:P {name: 'c', age: 50})",
+        mode="write",
+    )
+    await memory.cypher(
+        namespace,
+        "MATCH (p:P) WITH collect(p) AS ps UNWIND [x IN ps WHERE x.age > 30] AS o SET o.old = true",
+        mode="write",
+    )
+    await memory.cypher(
+        namespace,
+        "MATCH (p:P) WITH collect(p) AS ps UNWIND [x IN ps WHERE x.old | x.name] AS name "
+        "MERGE (:Senior {name: name})",
+        mode="write",
+    )
+    await memory.cypher(
+        namespace,
+        "MATCH (p:P) WITH collect(p) AS ps UNWIND [x IN ps WHERE x.age > 45] AS gone DELETE gone",
+        mode="write",
+    )
+    people = await memory.cypher(namespace, "MATCH (p:P) RETURN p.name, p.old ORDER BY p.name")
+    seniors = await memory.cypher(namespace, "MATCH (s:Senior) RETURN s.name ORDER BY s.name")
+    assert people.rows == [["a", None], ["b", True]]
+    assert seniors.rows == [["b"], ["c"]]
+
+
+# -- three-valued logic for unwound nulls ---------------------------------------------
+
+
+def test_unwinding_a_list_that_may_hold_null_binds_through_unnull() -> None:
+    planned = plan("UNWIND $l AS x RETURN x = 1 AS r", {"l": [1, None]})
+    assert planned.text == (
+        "UNWIND $l AS __kgmem_u1 WITH *, kgmem_cypher.unnull(__kgmem_u1) AS x RETURN x = 1 AS r"
+    )
+    for plain in ("UNWIND [1, 'a', true] AS x RETURN x", "UNWIND range(1, 3) AS x RETURN x"):
+        assert "unnull" not in plan(plain).text
+
+
+async def test_an_unwound_null_compares_as_null(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(
+        namespace,
+        "UNWIND [1, null] AS x RETURN x = 1 AS eq, x IS NULL AS isnull, NOT (x = 1) AS ne, "
+        "(x > 0) OR false AS o",
+    )
+    assert result.rows == [[True, False, False, True], [None, True, None, None]]
+
+
+def _three_valued(kind: str, values: tuple[int | None, ...], than: int) -> bool | None:
+    tests = [None if v is None else v > than for v in values]
+    true, unknown = tests.count(True), tests.count(None)
+    if kind == "any":
+        return True if true else (None if unknown else False)
+    if kind == "none":
+        return False if true else (None if unknown else True)
+    if kind == "all":
+        return False if tests.count(False) else (None if unknown else True)
+    return False if true > 1 else (None if unknown else true == 1)
+
+
+async def test_quantifiers_in_grouping_keys_over_every_small_list_with_nulls(
+    memory: Memory, namespace: str
+) -> None:
+    lists = [list(c) for n in range(4) for c in itertools.product([None, 1, 2], repeat=n)]
+    result = await memory.cypher(
+        namespace,
+        "UNWIND range(0, size($lists) - 1) AS i WITH i, $lists[i] AS l "
+        "WITH i, any(x IN l WHERE x > 1) AS a, all(x IN l WHERE x > 1) AS al, "
+        "none(x IN l WHERE x > 1) AS n, single(x IN l WHERE x > 1) AS s, count(*) AS c "
+        "RETURN i, a, al, n, s ORDER BY i",
+        {"lists": lists},
+    )
+    expected = [
+        [i, *(_three_valued(k, tuple(lst), 1) for k in ("any", "all", "none", "single"))]
+        for i, lst in enumerate(lists)
+    ]
+    assert result.rows == expected
+
+
+# -- WITH ... WHERE over earlier variables --------------------------------------------
+
+
+def test_with_where_on_an_earlier_variable_filters_before_projecting() -> None:
+    planned = plan("MATCH (a)-[r]->(c) WITH c, a.x AS x WHERE r.w > 1 RETURN c, x")
+    assert planned.text == (
+        "MATCH (a)-[r]->(c) WITH *, a.x AS x WHERE r.w > 1 WITH c, x RETURN c, x"
+    )
+    kept = "MATCH (a) WITH a.x AS x WHERE x > 1 RETURN x"
+    assert plan(kept).text == kept
+
+
+async def test_triadic_selection_through_with_where(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (a:A {name: 'a'})-[:KNOWS]->(b:B {name: 'b'}), (b)-[:KNOWS]->(c:C {name: 'c'}), "
+        "(b)-[:KNOWS]->(d:D {name: 'd'}), (a)-[:KNOWS]->(d)",
+        mode="write",
+    )
+    result = await memory.cypher(
+        namespace,
+        "MATCH (a:A)-[:KNOWS]->(b)-->(c) OPTIONAL MATCH (a)-[r:KNOWS]->(c) "
+        "WITH c WHERE r IS NULL RETURN c.name",
+    )
+    assert result.rows == [["c"]]
+
+
+# -- robustness ----------------------------------------------------------------------
+
+_SOUP = st.sampled_from(
+    ["[", "]", "(", ")", "x", "l", "IN", "WHERE", "|", ",", ".", "a", "1", "null", "collect(",
+     "count(*)", "any(", "all(", "AS", "r", "WITH", "RETURN", "ORDER BY", "UNWIND", ">", "="]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SOUP, max_size=14))
+def test_any_soup_around_comprehensions_plans_or_is_a_cypher_error(words: list[str]) -> None:
+    query = "UNWIND [1, null] AS l WITH l, [x IN [1] WHERE x > 0] AS k " + " ".join(words)
+    with contextlib.suppress(CypherError):
+        plan(query, mode="write")
+
+
+def test_names_of_kgmems_rewrites_are_reserved() -> None:
+    with pytest.raises(CypherRejected, match="__kgmem_"):
+        plan("WITH 1 AS __kgmem_l1 RETURN __kgmem_l1")

@@ -21,7 +21,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kgmem.cypher import booleans, comprehensions, eager, labels, merge, nulls, unwind, with_where
+from kgmem.cypher import (
+    booleans,
+    comprehensions,
+    eager,
+    labels,
+    merge,
+    nulls,
+    reduce,
+    unwind,
+    with_where,
+)
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, depths, union_parts
@@ -56,10 +66,7 @@ def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewr
             applied.append(name)
             edits.extend(found)
     spliced = _splice(text, edits)
-    for name, shape in (
-        ("with_where", with_where.rewrite),
-        ("comprehensions", comprehensions.rewrite),
-    ):
+    for name, shape in _RESHAPES:
         reshaped = shape(spliced)
         if reshaped != spliced:
             applied.append(name)
@@ -216,6 +223,13 @@ def unwound_nulls(text: str, code: Sequence[Token]) -> list[Edit]:
     """An unwound null element as SQL's NULL (``kgmem.cypher.unwind``)."""
     return [Edit(start, end, new) for start, end, new in unwind.rewrite(text, code)]
 
+
+# Rewrites of the text the rules produced, in order (each re-reads its tokens).
+_RESHAPES = (
+    ("reduce", reduce.rewrite),
+    ("with_where", with_where.rewrite),
+    ("comprehensions", comprehensions.rewrite),
+)
 
 RULES = [
     ("return_star", expand_return_star),

@@ -223,3 +223,58 @@ def test_any_soup_around_comprehensions_plans_or_is_a_cypher_error(words: list[s
 def test_names_of_kgmems_rewrites_are_reserved() -> None:
     with pytest.raises(CypherRejected, match="__kgmem_"):
         plan("WITH 1 AS __kgmem_l1 RETURN __kgmem_l1")
+
+
+# -- reduce() -----------------------------------------------------------------------
+
+
+def test_reduce_becomes_a_fold_over_its_terms() -> None:
+    planned = plan("WITH [1, 2] AS l RETURN reduce(s = 0, x IN l | s + x * 2) AS r")
+    assert (
+        planned.text == "WITH [1, 2] AS l RETURN kgmem_cypher.fold('+', 0, [x IN l | x * 2]) AS r"
+    )
+    assert "reduce" in planned.rewrites
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "RETURN reduce(s = 0, x IN [1] | s * 2 + x) AS r",
+        "RETURN reduce(s = 0, x IN [1] | x + s) AS r",
+        "RETURN reduce(s = 0, x IN [1] | s + x > 1) AS r",
+        "RETURN reduce(s = 0, x IN [1] | s + s) AS r",
+        "RETURN reduce(s = 0 | s + 1) AS r",
+    ],
+)
+def test_folds_kgmem_cannot_run_are_a_clear_error(query: str) -> None:
+    with pytest.raises(CypherError, match="reduce"):
+        plan(query)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("reduce(s = 0, x IN [1, 2, 3] | s + x)", 6),
+        ("reduce(p = 1, x IN [2, 3, 4] | p * x)", 24),
+        ("reduce(s = '', x IN ['a', 'b'] | s + x)", "ab"),
+        ("reduce(acc = [], x IN [1, 2] | acc + [x * 10])", [10, 20]),
+        ("reduce(s = 0, x IN [1, null] | s + x)", None),
+        ("reduce(s = 0, x IN [] | s + x)", 0),
+        ("reduce(s = 0, x IN [{a: 2}, {a: 3}] | s + x.a)", 5),
+        ("reduce(s = 0, x IN [[1], [2, 3]] | s + reduce(t = 0, y IN x | t + y))", 6),
+    ],
+)
+async def test_reduce_answers_as_opencypher_says(
+    memory: Memory, namespace: str, expression: str, expected: Any
+) -> None:
+    result = await memory.cypher(namespace, f"RETURN {expression} AS r")
+    assert result.rows == [[expected]]
+
+
+async def test_reduce_over_collected_values_beside_a_key(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(
+        namespace,
+        "UNWIND [1, 2, 3, 4] AS y RETURN y % 2 AS k, reduce(s = 0, x IN collect(y) | s + x) AS t "
+        "ORDER BY k",
+    )
+    assert result.rows == [[0, 6], [1, 4]]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from kgmem.cypher import (
     booleans,
+    comparisons,
     comprehensions,
     eager,
     labels,
@@ -228,6 +229,7 @@ def unwound_nulls(text: str, code: Sequence[Token]) -> list[Edit]:
 _RESHAPES = (
     ("reduce", reduce.rewrite),
     ("with_where", with_where.rewrite),
+    ("comparisons", comparisons.rewrite),
     ("comprehensions", comprehensions.rewrite),
 )
 

@@ -185,7 +185,7 @@ def test_with_where_on_an_earlier_variable_filters_before_projecting() -> None:
     assert planned.text == (
         "MATCH (a)-[r]->(c) WITH *, a.x AS x WHERE r.w > 1 WITH c, x RETURN c, x"
     )
-    kept = "MATCH (a) WITH a.x AS x WHERE x > 1 RETURN x"
+    kept = "MATCH (a) WITH a AS b WHERE b.x > 1 RETURN b"
     assert plan(kept).text == kept
 
 
@@ -278,3 +278,53 @@ async def test_reduce_over_collected_values_beside_a_key(memory: Memory, namespa
         "ORDER BY k",
     )
     assert result.rows == [[0, 6], [1, 4]]
+
+
+# -- comparisons outside list predicates ----------------------------------------------
+
+
+def test_comparisons_age_misreads_become_three_valued_and_the_rest_stay() -> None:
+    planned = plan("WITH 1 AS x RETURN x < 'a' AS a, [x] = [null] AS b, x = 1 AS c, x < 2 < 3 AS d")
+    assert planned.text == (
+        "WITH 1 AS x RETURN kgmem_cypher.compare3(x, '<', 'a') AS a, "
+        "kgmem_cypher.compare3([x], '=', [null]) AS b, x = 1 AS c, x < 2 < 3 AS d"
+    )
+    for kept in (
+        "MATCH (n) WHERE n.age > 30 RETURN n",
+        "MATCH (a), (b) WHERE a.x < b.x AND a.name = b.name RETURN a",
+        "UNWIND $l AS x WITH x WHERE x > 1 RETURN x",
+    ):
+        assert "compare3" not in plan(kept, {"l": []}).text
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("[null] = [1]", None),
+        ("[1, null] = [1, null]", None),
+        ("[1, 2] = [1]", False),
+        ("[[null]] <> [[2]]", None),
+        ("{k: 1} = {k: 1}", True),
+        ("{k: 1} = {j: 1}", False),
+        ("1 < 'a'", None),
+        ("'a' >= true", None),
+        ("[1, null] >= [1]", True),
+        ("[1, 2] < [1, 3]", True),
+        ("1 = 1.0", True),
+    ],
+)
+async def test_comparisons_answer_as_opencypher_says(
+    memory: Memory, namespace: str, expression: str, expected: bool | None
+) -> None:
+    result = await memory.cypher(namespace, f"WITH 1 AS one RETURN {expression} AS r")
+    assert result.rows == [[expected]]
+
+
+async def test_comparisons_across_types_are_null_and_filter_out(
+    memory: Memory, namespace: str
+) -> None:
+    result = await memory.cypher(
+        namespace,
+        "UNWIND [1, 'a', [2], null] AS v WITH v, v > 0 AS positive WHERE positive RETURN v",
+    )
+    assert result.rows == [[1]]

@@ -12,6 +12,13 @@ expansions below shift later positions.
   ``single(...)`` ``= 1`` and ``all(...)`` ``= size(l)``; where the predicate can be
   read whole, by three-valued logic (true and null elements counted apart,
   ``kgmem.cypher.nulls``).
+- An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
+  SQL's NULL: ``kgmem.cypher.unwind``.
+- Then, on the text those rules produced: ``reduce()`` as a fold
+  (``kgmem.cypher.reduce``), ``WITH ... WHERE`` over earlier variables
+  (``kgmem.cypher.with_where``), comparisons by three-valued logic
+  (``kgmem.cypher.comparisons``) and comprehensions where AGE cannot run them
+  (``kgmem.cypher.comprehensions``).
 - Booleans that would reach an AGE operator reading them as ``agtype`` (which crashes
   the backend) become ``agtype`` first: ``kgmem.cypher.booleans``.
 """

@@ -36,6 +36,7 @@ from kgmem.cypher import (
     labels,
     merge,
     nulls,
+    patterns,
     reduce,
     unwind,
     with_where,
@@ -240,6 +241,12 @@ _RESHAPES = (
     ("comprehensions", comprehensions.rewrite),
 )
 
+
+def pattern_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``WHERE (a)-->(b)`` as ``exists(...)`` (``kgmem.cypher.patterns``)."""
+    return [Edit(start, end, new) for start, end, new in patterns.rewrite(text, code)]
+
+
 RULES = [
     ("return_star", expand_return_star),
     ("eager_writes", eager_writes),
@@ -247,4 +254,5 @@ RULES = [
     ("quantifiers", quantifiers),
     ("merge_actions", merge_actions),
     ("unwound_nulls", unwound_nulls),
+    ("pattern_predicates", pattern_predicates),
 ]

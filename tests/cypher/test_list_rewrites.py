@@ -328,3 +328,40 @@ async def test_comparisons_across_types_are_null_and_filter_out(
         "UNWIND [1, 'a', [2], null] AS v WITH v, v > 0 AS positive WHERE positive RETURN v",
     )
     assert result.rows == [[1]]
+
+
+# -- pattern predicates ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "MATCH (n) WHERE NOT (n)--(m) AND (n)<-[:R*1..2]-() RETURN n",
+            "MATCH (n) WHERE NOT exists((n)--(m)) AND exists((n)<-[:R*1..2]-()) RETURN n",
+        ),
+        ("MATCH (n) RETURN (n)-->() AS l", "MATCH (n) RETURN exists((n)-->()) AS l"),
+        ("WITH 1 AS a, 2 AS b RETURN (a)-(b) AS d", None),
+        ("MATCH (n) WHERE exists((n)-->()) RETURN n", None),
+        ("MATCH (n) WHERE EXISTS { (n)-->() } RETURN n", None),
+        ("MATCH (n) WHERE (n) RETURN n", None),
+    ],
+)
+def test_pattern_predicates_become_exists(query: str, expected: str | None) -> None:
+    assert plan(query).text == (expected or query)
+
+
+async def test_pattern_predicates_filter_rows(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (a:N {name: 'a'})-[:R]->(b:N {name: 'b'}), (:N {name: 'c'})",
+        mode="write",
+    )
+    linked = await memory.cypher(
+        namespace, "MATCH (n:N) WHERE (n)-[:R]->() OR (n)<-[:R]-() RETURN n.name ORDER BY n.name"
+    )
+    alone = await memory.cypher(
+        namespace, "MATCH (n:N) RETURN n.name, NOT (n)--() AS alone ORDER BY n.name"
+    )
+    assert linked.rows == [["a"], ["b"]]
+    assert alone.rows == [["a", False], ["b", False], ["c", True]]

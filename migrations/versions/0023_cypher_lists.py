@@ -84,7 +84,8 @@ CREATE FUNCTION kgmem_cypher._equal3(a ag_catalog.agtype, b ag_catalog.agtype)
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
 DECLARE ka text := kgmem_cypher._kind(a); kb text := kgmem_cypher._kind(b);
-        n integer; i integer; e boolean; unknown boolean := false; keys ag_catalog.agtype;
+        n integer; i integer; e boolean; unknown boolean := false;
+        keys ag_catalog.agtype; k ag_catalog.agtype;
 BEGIN
   IF ka = 'null' OR kb = 'null' THEN RETURN NULL; END IF;
   IF ka <> kb THEN RETURN false; END IF;
@@ -93,8 +94,8 @@ BEGIN
     IF NOT keys OPERATOR(ag_catalog.=) ag_catalog.age_keys(b) THEN RETURN false; END IF;
     n := kgmem_cypher._size(keys);
     FOR i IN 0 .. n - 1 LOOP
-      e := kgmem_cypher._equal3(kgmem_cypher._at(a, kgmem_cypher._at(keys, i::text::ag_catalog.agtype)),
-                                kgmem_cypher._at(b, kgmem_cypher._at(keys, i::text::ag_catalog.agtype)));
+      k := kgmem_cypher._at(keys, i::text::ag_catalog.agtype);
+      e := kgmem_cypher._equal3(kgmem_cypher._at(a, k), kgmem_cypher._at(b, k));
       IF e IS NULL THEN unknown := true; ELSIF NOT e THEN RETURN false; END IF;
     END LOOP;
     RETURN CASE WHEN unknown THEN NULL ELSE true END;

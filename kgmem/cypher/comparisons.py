@@ -23,18 +23,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.fold_parse import Node, Unsupported, parse_at
-from kgmem.cypher.lexer import Token, tokenize
+from kgmem.cypher.lexer import Token
 from kgmem.cypher.nulls import COMPARISONS, Lower
 from kgmem.cypher.structure import clauses, split_top_level, union_parts
 
 _BOOLEAN_OPS = frozenset({"AND", "OR", "XOR", *COMPARISONS})
 
 
-def rewrite(text: str) -> str:
-    """``text`` with its comparisons three-valued where AGE would answer otherwise."""
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with its comparisons three-valued where AGE
+    would answer otherwise."""
     if not any(op in text for op in ("=", "<", ">")):
         return text
-    code = tokenize(text)
     edits: list[tuple[int, int, str]] = []
     for part in union_parts(code):
         for clause in clauses(part):
@@ -60,20 +60,20 @@ def _expression(item: Sequence[Token]) -> list[Token]:
 
 
 def _lowered(text: str, tokens: list[Token], *, in_where: bool) -> list[tuple[int, int, str]]:
-    if not tokens or not any(t.text in COMPARISONS for t in tokens):
+    operators = {t.text for t in tokens if t.text in COMPARISONS}
+    if not operators:
         return []
-    start, end = tokens[0].start, tokens[-1].end
-    piece = text[start:end]
-    local = tokenize(piece)
+    if operators <= {"=", "<>"} and not any(t.text in ("[", "{") for t in tokens):
+        return []  # equality of scalars: AGE agrees
     try:
-        node, stop = parse_at(local, 0)
+        node, stop = parse_at(tokens, 0)
     except (Unsupported, RecursionError):
         return []
-    if stop != len(local) or _chained(node):
+    if stop != len(tokens) or _chained(node):
         return []
-    lowering = _Comparisons(piece, local, in_where=in_where)
+    lowering = _Comparisons(text, tokens, in_where=in_where)
     new = lowering.lower(node)
-    return [(start, end, new)] if lowering.changed else []
+    return [(tokens[0].start, tokens[-1].end, new)] if lowering.changed else []
 
 
 class _Comparisons(Lower):

@@ -52,14 +52,16 @@ class Span:
     close: int
 
 
-def rewrite(text: str) -> str:
-    """``text`` with its comprehensions in a form AGE runs (unchanged when it has none)."""
-    code = tokenize(text)
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with its comprehensions in a form AGE runs,
+    unchanged when it has none."""
     if not _spans(code):
         return text
-    text = _splice(text, _variable_access(code))
-    code = tokenize(text)
-    return _splice(text, _Hoist(text, code).edits())
+    access = _variable_access(code)
+    if access:
+        text = _splice(text, access)
+        code = tokenize(text)
+    return _splice(text, _Hoist(text, list(code)).edits())
 
 
 def _spans(code: Sequence[Token]) -> list[Span]:

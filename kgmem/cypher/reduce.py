@@ -32,11 +32,11 @@ _LOOSER = frozenset(
 )  # fmt: skip
 
 
-def rewrite(text: str) -> str:
-    """``text`` with every ``reduce(...)`` as a fold (unchanged when it has none)."""
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with every ``reduce(...)`` as a fold,
+    unchanged when it has none."""
     if "reduce" not in text.lower():
         return text
-    code = tokenize(text)
     out, at = [], 0
     index = 0
     while index < len(code):
@@ -128,4 +128,5 @@ def _fold(accumulator: Token, body: list[Token], where: Token) -> tuple[str, lis
 
 
 def _inner(text: str, tokens: Sequence[Token]) -> str:
-    return rewrite(text[tokens[0].start : tokens[-1].end])
+    piece = text[tokens[0].start : tokens[-1].end]
+    return rewrite(piece, tokenize(piece))

@@ -75,12 +75,13 @@ def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewr
             applied.append(name)
             edits.extend(found)
     spliced = _splice(text, edits)
+    tokens = tokenize(spliced)
     for name, shape in _RESHAPES:
-        reshaped = shape(spliced)
+        reshaped = shape(spliced, tokens)
         if reshaped != spliced:
             applied.append(name)
-            spliced = reshaped
-    spans = booleans.guard(spliced, tokenize(spliced))
+            spliced, tokens = reshaped, tokenize(reshaped)
+    spans = booleans.guard(spliced, tokens)
     if spans:
         applied.append("booleans")
         spliced = booleans.wrap(spliced, spans)

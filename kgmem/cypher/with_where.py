@@ -20,17 +20,17 @@ from collections.abc import Sequence
 
 from kgmem.cypher.columns import project, scope
 from kgmem.cypher.functions import AGGREGATES, called
-from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import Clause, clauses, union_parts
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 
 
-def rewrite(text: str) -> str:
-    """``text`` with each such WITH ... WHERE filtering before it projects."""
-    if "where" not in text.lower():
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with each such WITH ... WHERE filtering
+    before it projects."""
+    if "where" not in text.lower() or not any(t.is_keyword("WITH") for t in code):
         return text
-    code = tokenize(text)
     edits: list[tuple[int, int, str]] = []
     for part in union_parts(code):
         found = clauses(part)

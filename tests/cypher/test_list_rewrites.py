@@ -365,3 +365,53 @@ async def test_pattern_predicates_filter_rows(memory: Memory, namespace: str) ->
     )
     assert linked.rows == [["a"], ["b"]]
     assert alone.rows == [["a", False], ["b", False], ["c", True]]
+
+
+_VALUES: list[Any] = [None, 1, 2.5, "a", "b", True, False, [1], [1, None], [2], [1, 0]]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    return {int: "number", float: "number", str: "string", list: "list"}[type(value)]
+
+
+def _equal(a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    if _kind(a) != _kind(b):
+        return False
+    if isinstance(a, list):
+        if len(a) != len(b):
+            return False
+        pairs = [_equal(x, y) for x, y in zip(a, b, strict=True)]
+        return False if False in pairs else (None if None in pairs else True)
+    return bool(a == b)
+
+
+def _order(a: Any, op: str, b: Any) -> bool | None:
+    """openCypher's <, <=, >, >= (the reference the database is checked against)."""
+    if a is None or b is None or _kind(a) != _kind(b):
+        return None
+    if isinstance(a, list):
+        for x, y in zip(a, b, strict=False):
+            if _equal(x, y) is not True:
+                return _order(x, op, y)
+        a, b = len(a), len(b)
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+async def test_ordering_comparisons_of_every_pair_follow_opencypher(
+    memory: Memory, namespace: str
+) -> None:
+    pairs = [[a, b] for a in _VALUES for b in _VALUES]
+    result = await memory.cypher(
+        namespace,
+        "UNWIND range(0, size($pairs) - 1) AS i WITH i, $pairs[i][0] AS a, $pairs[i][1] AS b "
+        "RETURN i, a < b, a <= b, a > b, a >= b ORDER BY i",
+        {"pairs": pairs},
+    )
+    expected = [
+        [i, *(_order(a, op, b) for op in ("<", "<=", ">", ">="))] for i, (a, b) in enumerate(pairs)
+    ]
+    assert result.rows == expected

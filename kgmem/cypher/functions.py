@@ -40,6 +40,8 @@ ALLOWED = frozenset(
         "stdev", "stdevp", "sum",
         # predicates (exists is AGE's; the quantifiers are kgmem's rewrites)
         "exists", "all", "any", "none", "single",
+        # lists (kgmem's rewrite: kgmem.cypher.reduce)
+        "reduce",
     }
 )  # fmt: skip
 

@@ -13,6 +13,7 @@ ones, each with a clear ``CypherRejected`` or ``CypherSyntaxError``:
   AGE hands those to PostgreSQL, which is SQL by another door;
 - only the functions of ``kgmem.cypher.functions.ALLOWED`` (AGE's catalog also exposes
   functions that read or drop other graphs by name);
+- no names beginning with ``__kgmem_``, which kgmem's rewrites bind;
 - a read query may not contain a writing clause.
 
 The database remains the real fence (READ ONLY transaction, a role without write
@@ -30,6 +31,8 @@ from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
 from kgmem.errors import CypherPermissionDenied, CypherRejected
 
 MAX_QUERY_CHARS = 100_000
+# The prefix of the names kgmem's rewrites bind (``__kgmem_l1``, ``__kgmem_rows``, ...).
+RESERVED = "__kgmem_"
 
 
 def check_text(text: str) -> None:
@@ -70,6 +73,11 @@ def _check_one(tokens: Sequence[Token], index: int, token: Token) -> None:
             f"non-ASCII character {token.text[where]!r} outside a string; write names with "
             "non-ASCII letters in `back quotes`",
             position=token.start + where,
+        )
+    if token.kind in (Kind.NAME, Kind.QUOTED_NAME) and token.name.startswith(RESERVED):
+        raise CypherRejected(
+            f"names beginning with {RESERVED} are kgmem's own (its rewrites use them)",
+            position=token.start,
         )
     if token.text == ";":
         raise CypherRejected(

@@ -22,7 +22,7 @@ from kgmem.cypher.fold_parse import Node, Unsupported, parse_at
 from kgmem.cypher.lexer import Token, tokenize
 from kgmem.cypher.temporal_sql import SCHEMA
 
-_COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")
+COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")
 
 
 def three_valued(predicate: str) -> str | None:
@@ -37,20 +37,28 @@ def three_valued(predicate: str) -> str | None:
         return None
     if end != len(tokens):
         return None
-    return _Lower(predicate, tokens).lower(node)
+    return Lower(predicate, tokens).lower(node)
 
 
-class _Lower:
+class Lower:
+    """One parsed expression as text, its comparisons (and null tests) three-valued."""
+
+    tests_nulls = True  # IS [NOT] NULL as kgmem_cypher.isnull, for agtype null too
+
     def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text, self.tokens = text, tokens
 
+    def lowers(self, node: Node) -> bool:
+        """Whether the comparison ``node`` becomes ``compare3`` (all of them here)."""
+        return True
+
     def lower(self, node: Node) -> str:
-        if node.kind == "binary" and node.value in _COMPARISONS:
+        if node.kind == "binary" and node.value in COMPARISONS and self.lowers(node):
             left, right = (self.lower(c) for c in node.children)
             return f"{SCHEMA}.compare3({left}, '{node.value}', {right})"
-        if node.kind == "isnull":
+        if node.kind == "isnull" and self.tests_nulls:
             return f"{SCHEMA}.isnull({self.lower(node.children[0])})"
-        if node.kind == "notnull":
+        if node.kind == "notnull" and self.tests_nulls:
             return f"(NOT {SCHEMA}.isnull({self.lower(node.children[0])}))"
         return self._splice(node)
 

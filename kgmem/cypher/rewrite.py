@@ -12,6 +12,13 @@ expansions below shift later positions.
   ``single(...)`` ``= 1`` and ``all(...)`` ``= size(l)``; where the predicate can be
   read whole, by three-valued logic (true and null elements counted apart,
   ``kgmem.cypher.nulls``).
+- An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
+  SQL's NULL: ``kgmem.cypher.unwind``.
+- Then, on the text those rules produced: ``reduce()`` as a fold
+  (``kgmem.cypher.reduce``), ``WITH ... WHERE`` over earlier variables
+  (``kgmem.cypher.with_where``), comparisons by three-valued logic
+  (``kgmem.cypher.comparisons``) and comprehensions where AGE cannot run them
+  (``kgmem.cypher.comprehensions``).
 - Booleans that would reach an AGE operator reading them as ``agtype`` (which crashes
   the backend) become ``agtype`` first: ``kgmem.cypher.booleans``.
 """
@@ -21,7 +28,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kgmem.cypher import booleans, eager, labels, merge, nulls
+from kgmem.cypher import (
+    booleans,
+    comparisons,
+    comprehensions,
+    eager,
+    labels,
+    merge,
+    nulls,
+    patterns,
+    reduce,
+    unwind,
+    with_where,
+)
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, depths, union_parts
@@ -56,7 +75,13 @@ def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewr
             applied.append(name)
             edits.extend(found)
     spliced = _splice(text, edits)
-    spans = booleans.guard(spliced, tokenize(spliced))
+    tokens = tokenize(spliced)
+    for name, shape in _RESHAPES:
+        reshaped = shape(spliced, tokens)
+        if reshaped != spliced:
+            applied.append(name)
+            spliced, tokens = reshaped, tokenize(reshaped)
+    spans = booleans.guard(spliced, tokens)
     if spans:
         applied.append("booleans")
         spliced = booleans.wrap(spliced, spans)
@@ -204,10 +229,31 @@ def eager_writes(text: str, code: Sequence[Token]) -> list[Edit]:
     return [Edit(start, end, new) for start, end, new in eager.rewrite(text, code)]
 
 
+def unwound_nulls(text: str, code: Sequence[Token]) -> list[Edit]:
+    """An unwound null element as SQL's NULL (``kgmem.cypher.unwind``)."""
+    return [Edit(start, end, new) for start, end, new in unwind.rewrite(text, code)]
+
+
+# Rewrites of the text the rules produced, in order (each re-reads its tokens).
+_RESHAPES = (
+    ("reduce", reduce.rewrite),
+    ("with_where", with_where.rewrite),
+    ("comparisons", comparisons.rewrite),
+    ("comprehensions", comprehensions.rewrite),
+)
+
+
+def pattern_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``WHERE (a)-->(b)`` as ``exists(...)`` (``kgmem.cypher.patterns``)."""
+    return [Edit(start, end, new) for start, end, new in patterns.rewrite(text, code)]
+
+
 RULES = [
     ("return_star", expand_return_star),
     ("eager_writes", eager_writes),
     ("label_predicates", label_predicates),
     ("quantifiers", quantifiers),
     ("merge_actions", merge_actions),
+    ("unwound_nulls", unwound_nulls),
+    ("pattern_predicates", pattern_predicates),
 ]

@@ -12,7 +12,7 @@ def test_label_predicates_become_label_tests_and_patterns_are_left_alone() -> No
     planned = plan("MATCH (n:A)-[r]->(m) WHERE n:A AND NOT m:`B c` AND (n)-->(:A) RETURN r:T AS t")
     assert planned.text == (
         "MATCH (n:A)-[r]->(m) WHERE (label(n) = 'A') AND NOT (label(m) = 'B c') "
-        "AND (n)-->(:A) RETURN (label(r) = 'T') AS t"
+        "AND exists((n)-->(:A)) RETURN (label(r) = 'T') AS t"
     )
     assert plan("RETURN {a: b} AS m").text == "RETURN {a: b} AS m"
 

@@ -65,6 +65,33 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) REMOVE n.name RETURN n", {}, "read", 403),
     ("RETURN 1 AS x UNION ALL MATCH (n) SET n.pwned = 1 RETURN 2 AS x", {}, "read", 403),
     ("MATCH (n) WHERE EXISTS { MATCH (m) SET m.pwned = 1 } RETURN n", {}, "read", 403),
+    # list predicates, comprehensions and what kgmem moves into WITH clauses of its own
+    ("RETURN [x IN [1] | pg_catalog.current_user()] AS a", {}, "read", 422),
+    (
+        "UNWIND [1, 2] AS y WITH [x IN [y] | graph_stats('g')] AS a, count(*) AS c RETURN a",
+        {},
+        "read",
+        422,
+    ),
+    (
+        "UNWIND [1] AS y RETURN y ORDER BY size([x IN [y] WHERE kgmem_cypher.unnull(x)])",
+        {},
+        "read",
+        422,
+    ),
+    ("UNWIND [1] AS y RETURN y, [x IN collect(y) | vertex_stats('g', x)] AS a", {}, "read", 422),
+    (
+        "RETURN any(x IN [1] WHERE x = pg_catalog.set_config('role', 'postgres', true)) AS a",
+        {},
+        "read",
+        422,
+    ),
+    ("RETURN reduce(s = 0, x IN [1] | s + delete_global_graphs('g')) AS a", {}, "read", 422),
+    ("WITH 1 AS __kgmem_l1 RETURN __kgmem_l1 AS a", {}, "read", 422),
+    ("UNWIND [1] AS `__kgmem_u1` RETURN 1 AS a", {}, "read", 422),
+    ("MATCH (n) WITH collect(n) AS ns UNWIND [x IN ns WHERE true] AS m DELETE m", {}, "read", 403),
+    ("MATCH (n) WITH collect(n) AS ns UNWIND [x IN ns | x] AS m SET m.pwned = 1", {}, "read", 403),
+    ("WITH [1] AS l UNWIND [x IN l | x] AS v MERGE (:Pwned {v: v})", {}, "read", 403),
     # parameters crafted as code
     ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
     ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),

@@ -1,0 +1,121 @@
+"""Comparisons by openCypher's three-valued logic outside list predicates.
+
+AGE 1.7 orders values of different types instead of answering null (``1 < 'a'`` is
+true), and compares lists and maps holding null as values (``[null] = [1]`` is false,
+openCypher: null). In the items of ``RETURN`` and ``WITH`` and in ``WHERE``, kgmem
+writes such a comparison as ``kgmem_cypher.compare3(a, 'op', b)`` (migration 0021:
+null for a null operand, lists and maps element by element, ``<``/``>`` only between
+numbers, strings, booleans or lists).
+
+Comparisons AGE already answers as openCypher does, or that an index or a join
+serves, stay as written: ``=`` and ``<>`` unless an operand is a list or map literal
+(AGE's equality differs only for lists and maps holding null), and in ``WHERE`` a
+comparison between variables, properties, literals and parameters (``n.age > 30``,
+``a.x < b.x``, ``x > 1``, which PostgreSQL can push into an index or a join; AGE's
+answer across types, true or false where openCypher says null, only shows under
+``NOT``). So do chained comparisons (``a < b < c``), comparisons of boolean operators'
+results, and expressions kgmem's expression parser does not read whole (CASE,
+patterns, comprehensions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.fold_parse import Node, Unsupported, parse_at
+from kgmem.cypher.lexer import Token
+from kgmem.cypher.nulls import COMPARISONS, Lower
+from kgmem.cypher.structure import clauses, split_top_level, union_parts
+
+_BOOLEAN_OPS = frozenset({"AND", "OR", "XOR", *COMPARISONS})
+
+
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with its comparisons three-valued where AGE
+    would answer otherwise."""
+    if not any(op in text for op in ("=", "<", ">")):
+        return text
+    edits: list[tuple[int, int, str]] = []
+    for part in union_parts(code):
+        for clause in clauses(part):
+            if clause.keyword in ("RETURN", "WITH"):
+                body = list(clause.body)
+                if body and body[0].is_keyword("DISTINCT"):
+                    body = body[1:]
+                for item in split_top_level(body):
+                    edits.extend(_lowered(text, _expression(item), in_where=False))
+            elif clause.keyword == "WHERE":
+                edits.extend(_lowered(text, list(clause.body), in_where=True))
+    out, at = [], 0
+    for start, end, new in sorted(edits):
+        out.append(text[at:start] + new)
+        at = end
+    return "".join(out) + text[at:]
+
+
+def _expression(item: Sequence[Token]) -> list[Token]:
+    if len(item) >= 3 and item[-2].is_keyword("AS"):
+        return list(item[:-2])
+    return list(item)
+
+
+def _lowered(text: str, tokens: list[Token], *, in_where: bool) -> list[tuple[int, int, str]]:
+    operators = {t.text for t in tokens if t.text in COMPARISONS}
+    if not operators:
+        return []
+    if operators <= {"=", "<>"} and not any(t.text in ("[", "{") for t in tokens):
+        return []  # equality of scalars: AGE agrees
+    try:
+        node, stop = parse_at(tokens, 0)
+    except (Unsupported, RecursionError):
+        return []
+    if stop != len(tokens) or _chained(node):
+        return []
+    lowering = _Comparisons(text, tokens, in_where=in_where)
+    new = lowering.lower(node)
+    return [(tokens[0].start, tokens[-1].end, new)] if lowering.changed else []
+
+
+class _Comparisons(Lower):
+    tests_nulls = False
+
+    def __init__(self, text: str, tokens: list[Token], *, in_where: bool) -> None:
+        super().__init__(text, tokens)
+        self.in_where = in_where
+        self.changed = False
+
+    def lowers(self, node: Node) -> bool:
+        left, right = node.children
+        if _boolean(left) or _boolean(right):
+            return False
+        if node.value in ("=", "<>") and not any(c.kind in ("list", "map") for c in node.children):
+            return False  # AGE's equality differs only for lists and maps holding null
+        plain = all(c.kind in ("prop", "var") or _constant(c) for c in node.children)
+        if self.in_where and plain:
+            return False  # n.age > 30, a.x < b.x, x > 1: what an index or a join serves
+        self.changed = True
+        return True
+
+
+def _constant(node: Node) -> bool:
+    """A scalar literal (not null) or a parameter."""
+    return node.kind == "param" or (node.kind == "lit" and node.value is not None)
+
+
+def _boolean(node: Node) -> bool:
+    """Does ``node`` give one of PostgreSQL's booleans (which compare3 cannot take)?"""
+    if node.kind == "paren":
+        return _boolean(node.children[0])
+    if node.kind in ("isnull", "notnull"):
+        return True
+    if node.kind == "unary" and node.value == "NOT":
+        return True
+    return node.kind == "binary" and node.value in _BOOLEAN_OPS
+
+
+def _chained(node: Node) -> bool:
+    """``a < b < c`` (AGE reads it as ``a < b AND b < c``) anywhere in ``node``."""
+    comparison = node.kind == "binary" and node.value in COMPARISONS
+    if comparison and any(c.kind == "binary" and c.value in COMPARISONS for c in node.children):
+        return True
+    return any(_chained(c) for c in node.children)

@@ -1,0 +1,282 @@
+"""List comprehensions (and the quantifiers kgmem writes as comprehensions) where AGE
+1.7 would refuse or misread them.
+
+AGE compiles ``[x IN list WHERE p | e]`` into a subquery, which its parser accepts in
+a select list and a WHERE only: as a grouping key of an aggregating ``WITH``/``RETURN``
+(``WITH none(x IN l WHERE p) AS r, count(*) AS c``), beside grouping keys when its
+list is an aggregate (``RETURN k, [x IN collect(v) WHERE x > 1]``) or in ``ORDER BY``
+it fails with "unsupported SubLink". And inside a comprehension, ``x.key`` reads
+``x`` as a node ("could not find properties for x") even when it is a map.
+
+Three rewrites, on the text after kgmem's other rewrites:
+
+- ``x.key`` and ``x[i]`` on a comprehension's variable become ``[x][0].key`` and
+  ``[x][0][i]``, the same value through an expression AGE evaluates;
+- a comprehension in a grouping key, inside an aggregate's argument or in ``ORDER BY``
+  moves into a ``WITH *, <comprehension> AS __kgmem_lN`` of its own just before the
+  clause, and the clause uses the name;
+- a projection whose comprehension holds an aggregate beside grouping keys is split
+  in two: a ``WITH`` that groups and aggregates (each aggregate named
+  ``__kgmem_aN``, each key ``__kgmem_gN``), then the projection over those names.
+
+Each rewrite is one pass over the tokens; what it moves is the analyst's own text,
+which the guard has already checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kgmem.cypher.functions import AGGREGATES, called
+from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+
+_NAMES = (Kind.NAME, Kind.QUOTED_NAME)
+_PREFIX = "__kgmem_"
+# Keywords a list literal may follow (after any other name, ``[`` indexes a value).
+_BEFORE_LISTS = frozenset(
+    {
+        "RETURN", "WITH", "UNWIND", "WHERE", "AND", "OR", "XOR", "NOT", "IN", "WHEN",
+        "THEN", "ELSE", "CASE", "SET", "BY", "DISTINCT", "CONTAINS", "STARTS", "ENDS",
+        "SKIP", "LIMIT", "CREATE", "MERGE", "DELETE", "DETACH", "IS",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A comprehension: the token indexes of its ``[`` and its ``]``."""
+
+    open: int
+    close: int
+
+
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with its comprehensions in a form AGE runs,
+    unchanged when it has none."""
+    if not _spans(code):
+        return text
+    access = _variable_access(code)
+    if access:
+        text = _splice(text, access)
+        code = tokenize(text)
+    return _splice(text, _Hoist(text, list(code)).edits())
+
+
+def _spans(code: Sequence[Token]) -> list[Span]:
+    """Every comprehension ``[name IN ...]`` (nested ones too), in order of opening."""
+    found = []
+    closes = _closing(code)
+    for index in range(len(code) - 2):
+        if (
+            code[index].text == "["
+            and code[index + 1].kind in _NAMES
+            and code[index + 2].is_keyword("IN")
+            and not _indexes(code, index)
+            and index in closes
+        ):
+            found.append(Span(index, closes[index]))
+    return found
+
+
+def _closing(code: Sequence[Token]) -> dict[int, int]:
+    stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for index, token in enumerate(code):
+        if token.kind is not Kind.PUNCT:
+            continue
+        if token.text in "([{":
+            stack.append(index)
+        elif token.text in ")]}" and stack:
+            pairs[stack.pop()] = index
+    return pairs
+
+
+def _indexes(code: Sequence[Token], index: int) -> bool:
+    """``[`` right after a value indexes it (``l[x IN ...]`` is no comprehension)."""
+    if index == 0:
+        return False
+    before = code[index - 1]
+    if before.kind is Kind.NAME:
+        return before.upper not in _BEFORE_LISTS
+    return before.text in (")", "]", "}") or before.kind in (Kind.QUOTED_NAME, Kind.PARAMETER)
+
+
+def _variable_access(code: Sequence[Token]) -> list[tuple[int, int, str]]:
+    edits: list[tuple[int, int, str]] = []
+    for span in _spans(code):
+        variable = code[span.open + 1]
+        for at in range(span.open + 3, span.close):
+            token = code[at]
+            if token.kind not in _NAMES or token.name != variable.name:
+                continue
+            if code[at - 1].text in (".", ":", "$") or code[at + 1].text not in (".", "["):
+                continue
+            if code[at + 1].text == "." and at + 2 < len(code) and code[at + 2].text == "(":
+                continue
+            edits.append((token.start, token.end, f"[{token.text}][0]"))
+    return edits
+
+
+def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
+    out, at = [], 0
+    for start, end, new in sorted(edits):
+        if start < at:
+            continue
+        out.append(text[at:start])
+        out.append(new)
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+class _Hoist:
+    def __init__(self, text: str, code: list[Token]) -> None:
+        self.text, self.code = text, code
+        self.index_of = {id(t): i for i, t in enumerate(code)}
+        self.spans = _spans(code)
+        self.count = 0
+
+    def edits(self) -> list[tuple[int, int, str]]:
+        edits: list[tuple[int, int, str]] = []
+        for part in union_parts(self.code):
+            found = clauses(part)
+            for number, clause in enumerate(found):
+                if clause.keyword in ("WITH", "RETURN"):
+                    following = found[number + 1] if number + 1 < len(found) else None
+                    edits.extend(self._projection(clause, following, first=number == 0))
+        return edits
+
+    def _name(self, kind: str) -> str:
+        self.count += 1
+        return f"{_PREFIX}{kind}{self.count}"
+
+    def _projection(
+        self, clause: Clause, following: Clause | None, *, first: bool
+    ) -> list[tuple[int, int, str]]:
+        body = list(clause.body)
+        distinct = bool(body) and body[0].is_keyword("DISTINCT")
+        items = [i for i in split_top_level(body[1:] if distinct else body) if i]
+        if not items or any(len(i) == 1 and i[0].text == "*" for i in items):
+            return []
+        aggregating = any(self._aggregates(item) for item in items)
+        moved: list[Span] = []
+        if aggregating:
+            keys = [i for i in items if not self._aggregates(i)]
+            if keys and any(self._holds_aggregate(s) for i in items for s in self._outer(i)):
+                return self._split(clause, items, distinct)
+            moved = [s for i in items for s in self._outer(i) if not self._holds_aggregate(s)]
+        ordered = following is not None and following.keyword == "ORDER BY"
+        if ordered and not aggregating and not distinct:
+            assert following is not None
+            if self._orders_by_scope(items, following):
+                moved += self._outer(following.body)
+        return self._move(clause, moved, first=first)
+
+    def _move(
+        self, clause: Clause, moved: list[Span], *, first: bool
+    ) -> list[tuple[int, int, str]]:
+        if not moved:
+            return []
+        named = [(span, self._name("l")) for span in moved]
+        items = ", ".join(f"{self._source(s.open, s.close)} AS {n}" for s, n in named)
+        start = clause.tokens[0].start
+        prefix = f"WITH {items} " if first else f"WITH *, {items} "
+        edits = [(start, start, prefix)]
+        for span, name in named:
+            edits.append((self.code[span.open].start, self.code[span.close].end, name))
+        return edits
+
+    def _split(
+        self, clause: Clause, items: list[list[Token]], distinct: bool
+    ) -> list[tuple[int, int, str]]:
+        grouped: list[str] = []
+        projected: list[str] = []
+        for item in items:
+            expression, alias = _alias(item)
+            if self._aggregates(expression):
+                projected.append(self._lifted(expression, grouped) + alias)
+                continue
+            if len(expression) == 1 and expression[0].kind in _NAMES and not alias:
+                grouped.append(expression[0].text)
+                projected.append(expression[0].text)
+                continue
+            name = self._name("g")
+            grouped.append(f"{self._tokens(expression)} AS {name}")
+            shown = alias or " AS `" + self._tokens(item).replace("`", "``") + "`"
+            projected.append(name + shown)
+        keyword = clause.tokens[0]
+        start = keyword.start
+        end = clause.tokens[-1].end
+        head = f"WITH {', '.join(grouped)} {keyword.text} {'DISTINCT ' if distinct else ''}"
+        return [(start, end, head + ", ".join(projected))]
+
+    def _lifted(self, expression: Sequence[Token], grouped: list[str]) -> str:
+        """``expression``'s text with each aggregate call named in ``grouped``."""
+        out: list[str] = []
+        at = expression[0].start
+        index = 0
+        while index < len(expression):
+            name = called(expression, index)
+            if name is not None and name.lower() in AGGREGATES:
+                close = self._close_of(expression, index + 1)
+                alias = self._name("a")
+                grouped.append(f"{self.text[expression[index].start : close.end]} AS {alias}")
+                out.append(self.text[at : expression[index].start] + alias)
+                at = close.end
+                index = expression.index(close) + 1
+                continue
+            index += 1
+        out.append(self.text[at : expression[-1].end])
+        return "".join(out)
+
+    def _close_of(self, tokens: Sequence[Token], open_at: int) -> Token:
+        for offset, (depth, token) in enumerate(depths(tokens[open_at:])):
+            if offset > 0 and depth == 0 and token.text == ")":
+                return token
+        return tokens[-1]
+
+    def _orders_by_scope(self, items: list[list[Token]], order: Clause) -> bool:
+        """ORDER BY's comprehensions use no name the projection defines anew."""
+        fresh = set()
+        for item in items:
+            expression, alias = _alias(item)
+            bare = len(expression) == 1 and expression[0].kind in _NAMES
+            if alias and not (bare and alias.split()[-1] == expression[0].text):
+                fresh.add(alias.split()[-1].strip("`"))
+        used = {t.name for s in self._outer(order.body) for t in self._inside(s)}
+        return not used & fresh
+
+    def _inside(self, span: Span) -> list[Token]:
+        return [t for t in self.code[span.open : span.close + 1] if t.kind in _NAMES]
+
+    def _outer(self, tokens: Sequence[Token]) -> list[Span]:
+        """The comprehensions within ``tokens`` that no other comprehension holds."""
+        if not tokens:
+            return []
+        low, high = self.index_of[id(tokens[0])], self.index_of[id(tokens[-1])]
+        inside = [s for s in self.spans if low <= s.open and s.close <= high]
+        return [s for s in inside if not any(o.open < s.open and s.close < o.close for o in inside)]
+
+    def _aggregates(self, tokens: Sequence[Token]) -> bool:
+        return any(
+            (name := called(tokens, i)) is not None and name.lower() in AGGREGATES
+            for i in range(len(tokens))
+        )
+
+    def _holds_aggregate(self, span: Span) -> bool:
+        return self._aggregates(self.code[span.open : span.close + 1])
+
+    def _source(self, open_at: int, close_at: int) -> str:
+        return self.text[self.code[open_at].start : self.code[close_at].end]
+
+    def _tokens(self, tokens: Sequence[Token]) -> str:
+        return self.text[tokens[0].start : tokens[-1].end]
+
+
+def _alias(item: Sequence[Token]) -> tuple[Sequence[Token], str]:
+    """The item's expression and its `` AS name`` text ('' when it has none)."""
+    if len(item) >= 3 and item[-2].is_keyword("AS") and item[-1].kind in _NAMES:
+        return item[:-2], f" AS {item[-1].text}"
+    return item, ""

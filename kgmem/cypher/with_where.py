@@ -1,0 +1,96 @@
+"""``WITH ... WHERE`` that tests a variable the WITH does not carry on.
+
+openCypher lets the ``WHERE`` of a plain ``WITH`` (no aggregate, no DISTINCT) use the
+variables in scope before it: ``OPTIONAL MATCH (a)-[r:KNOWS]->(c) WITH c WHERE r IS
+NULL`` keeps the rows without ``r``. AGE 1.7 resolves the WHERE after the projection
+("could not find rte for r"). kgmem filters before it projects::
+
+    WITH c WHERE r IS NULL
+    WITH * WHERE r IS NULL WITH c
+
+Items that compute a value stay in the first WITH (``WITH *, n.x AS x WHERE ...``),
+so the WHERE sees them too. Left alone: a WITH with ORDER BY, SKIP or LIMIT (its WHERE
+filters after them), one whose alias hides an earlier variable, and a WHERE that only
+uses what the WITH projects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.columns import project, scope
+from kgmem.cypher.functions import AGGREGATES, called
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import Clause, clauses, union_parts
+
+_NAMES = (Kind.NAME, Kind.QUOTED_NAME)
+
+
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with each such WITH ... WHERE filtering
+    before it projects."""
+    if "where" not in text.lower() or not any(t.is_keyword("WITH") for t in code):
+        return text
+    edits: list[tuple[int, int, str]] = []
+    for part in union_parts(code):
+        found = clauses(part)
+        for index in range(1, len(found) - 1):
+            if found[index].keyword == "WITH" and found[index + 1].keyword == "WHERE":
+                edits.extend(_edits(text, found, index))
+    out, at = [], 0
+    for start, end, new in sorted(edits):
+        out.append(text[at:start] + new)
+        at = end
+    return "".join(out) + text[at:]
+
+
+def _edits(text: str, found: Sequence[Clause], index: int) -> list[tuple[int, int, str]]:
+    clause, where = found[index], found[index + 1]
+    body = clause.body
+    if not body or body[0].is_keyword("DISTINCT") or _aggregates(body):
+        return []
+    projection = project(text, clause)
+    if projection.star is not None:
+        return []
+    before = scope(text, found[:index])
+    names = [item.name for item in projection.items]
+    computed = []
+    for item in projection.items:
+        bare = len(item.expression) == 1 and item.expression[0].kind in _NAMES
+        if bare and item.expression[0].name == item.name:
+            continue
+        if item.name in before:
+            return []  # the alias hides an earlier variable
+        expression = text[item.expression[0].start : item.expression[-1].end]
+        computed.append(f"{expression} AS {_quote(item.name)}")
+    used = {t.name for t in _references(where.body)}
+    if not (used & before) - set(names):
+        return []
+    head = ", ".join(["*", *computed])
+    tail = " WITH " + ", ".join(_quote(n) for n in names)
+    return [(body[0].start, body[-1].end, head), (where.tokens[-1].end, where.tokens[-1].end, tail)]
+
+
+def _references(tokens: Sequence[Token]) -> list[Token]:
+    out = []
+    for index, token in enumerate(tokens):
+        if token.kind not in _NAMES:
+            continue
+        if index > 0 and tokens[index - 1].text in (".", ":", "$"):
+            continue
+        if index + 1 < len(tokens) and tokens[index + 1].text in ("(", ":"):
+            continue
+        out.append(token)
+    return out
+
+
+def _aggregates(tokens: Sequence[Token]) -> bool:
+    return any(
+        (name := called(tokens, i)) is not None and name.lower() in AGGREGATES
+        for i in range(len(tokens))
+    )
+
+
+def _quote(name: str) -> str:
+    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
+    return name if plain else "`" + name.replace("`", "``") + "`"

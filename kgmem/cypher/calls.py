@@ -270,12 +270,16 @@ def _keyed(call: Call, items: Sequence[tuple[str, str]], param: str, number: int
     """The rows of the argument list each row computes: the entry of ``param`` whose
     ``a`` equals it, its rows unwound."""
     entry, row = f"{_ROW_PREFIX}{number}", f"{_ROW_PREFIX}{number}_out"
+    own = f"{_ROW_PREFIX}{number}_key"
     carried = [_quote(name) for name in call.scope]
     key = "[" + ", ".join(a.text for a in call.arguments or ()) + "]"
     picked = [f"{row}.{_quote(column)} AS {_quote(alias)}" for column, alias in items]
+    # Joined by value equality between two variables (AGE's own `=`, which matches a
+    # null argument to a null argument), never a comparison with a list literal, which
+    # three-valued logic would make null for a null argument.
     return (
-        f"UNWIND ${param} AS {entry} WITH {', '.join([*carried, entry])} "
-        f"WHERE {entry}.a = {key} UNWIND {entry}.r AS {row} WITH {', '.join(carried + picked)}"
+        f"UNWIND ${param} AS {entry} WITH {', '.join([*carried, entry])}, {key} AS {own} "
+        f"WHERE {entry}.a = {own} UNWIND {entry}.r AS {row} WITH {', '.join(carried + picked)}"
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from kgmem import jsontext
 from kgmem.config import CypherSettings
-from kgmem.cypher import CypherPlan, Mode, explained, plan
+from kgmem.cypher import CypherPlan, Mode, explained, plan, positions
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import InvalidNumber, LimitExceeded, StorageError
 from kgmem.graph.context import GraphContext
@@ -54,11 +54,10 @@ async def run(
     planned = time.perf_counter()
     cap = _cap(request.limit, settings)
     call = call_of(namespace, checked, request.params, cap)
+    run_it = _read if request.mode == "read" else _write
     async with ctx.db.limited("cypher", settings.concurrent_queries), ctx.db.sharing():
-        if request.mode == "read":
-            raw = await _read(ctx, namespace, call, settings)
-        else:
-            raw = await _write(ctx, namespace, call, settings)
+        with positions.placed(request.query, checked.text):
+            raw = await run_it(ctx, namespace, call, settings)
     _check_size(raw, settings.max_result_bytes)
     decoding = time.perf_counter()
     return _result(checked, raw, cap, started, planned, decoding)
@@ -115,7 +114,8 @@ async def explain(
         await _ensure_reader(ctx, namespace)
     async with ctx.db.transaction(readonly=True) as conn:
         await _enter(conn, namespace, request.mode, settings)
-        return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
+        with positions.placed(request.query, checked.text):
+            return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
 
 
 async def _enter(conn: Connection, namespace: str, mode: Mode, settings: CypherSettings) -> None:

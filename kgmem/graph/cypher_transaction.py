@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from kgmem.config import CypherSettings
-from kgmem.cypher import Mode, plan
+from kgmem.cypher import Mode, plan, positions
 from kgmem.errors import StorageError
 from kgmem.graph import cypher as graph_cypher
 from kgmem.graph.context import GraphContext
@@ -47,7 +47,8 @@ async def transaction(
             cap = graph_cypher.cap(request.limit, settings)
             call = graph_cypher.call_of(namespace, checked, request.params, cap)
             async with ctx.db.limited("cypher", settings.concurrent_queries):
-                raw = await cypher_store.run(conn, call)
+                with positions.placed(request.query, checked.text):
+                    raw = await cypher_store.run(conn, call)
             graph_cypher.check_size(raw, settings.max_result_bytes)
             return graph_cypher.result(checked, raw, cap, started, planned, time.perf_counter())
 

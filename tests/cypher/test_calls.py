@@ -146,8 +146,9 @@ def test_arguments_read_from_each_row_join_on_their_values() -> None:
     found = calls.find(query)
     text = calls.rewrite(query, found, [["out"]], frozenset({0})).text
     assert text == (
-        "MATCH (n) UNWIND $kgmem_call_0 AS kgmem_call_row_0 WITH `n`, kgmem_call_row_0 "
-        "WHERE kgmem_call_row_0.a = [n.name, 1] UNWIND kgmem_call_row_0.r AS "
-        "kgmem_call_row_0_out WITH `n`, kgmem_call_row_0_out.`out` AS `out` RETURN n, out"
+        "MATCH (n) UNWIND $kgmem_call_0 AS kgmem_call_row_0 WITH `n`, kgmem_call_row_0, "
+        "[n.name, 1] AS kgmem_call_row_0_key WHERE kgmem_call_row_0.a = kgmem_call_row_0_key "
+        "UNWIND kgmem_call_row_0.r AS kgmem_call_row_0_out "
+        "WITH `n`, kgmem_call_row_0_out.`out` AS `out` RETURN n, out"
     )
     assert plan(text, {"kgmem_call_0": []}).columns == ["n", "out"]

@@ -13,7 +13,7 @@ from tests.server.test_cypher_safety import two_namespaces  # noqa: F401  (fixtu
 from tests.server.test_entities_api import PROBLEM
 
 # Names AGE's parser handles itself or kgmem rewrites (not ``age_<name>`` functions).
-PARSER_FUNCTIONS = {"coalesce", "count", "all", "any", "none", "single"}
+PARSER_FUNCTIONS = {"coalesce", "count", "all", "any", "none", "single", "reduce"}
 
 
 async def catalog_functions(conn: asyncpg.Connection) -> set[str]:

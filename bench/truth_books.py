@@ -49,6 +49,11 @@ _SYLLABLES = [
 _ACCENTS = {"e": "é", "o": "ö", "a": "á", "u": "ü"}
 
 
+def word(rng: random.Random, syllables: int) -> str:
+    """A made-up capitalised name of ``syllables`` syllables."""
+    return "".join(rng.choice(_SYLLABLES) for _ in range(syllables)).capitalize()
+
+
 @dataclass(frozen=True, slots=True)
 class Shape:
     """Size of the generated set."""
@@ -103,11 +108,11 @@ def _people(rng: random.Random, count: int) -> list[tuple[str, str]]:
     seen: set[str] = set()
     out = []
     while len(out) < count:
-        last = "".join(rng.choice(_SYLLABLES) for _ in range(rng.choice((2, 3)))).capitalize()
+        last = word(rng, rng.choice((2, 3)))
         if last in seen:
             continue
         seen.add(last)
-        first = "".join(rng.choice(_SYLLABLES) for _ in range(2)).capitalize()
+        first = word(rng, 2)
         if rng.random() < 0.1:
             first = first[:-1] + _ACCENTS.get(first[-1], first[-1])
         if rng.random() < 0.05:

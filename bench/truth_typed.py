@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from bench.truth_books import word
 from bench.truth_data import Claim, TruthSet
 
 PREDICATE = "ATTRIBUTE"
@@ -41,28 +42,6 @@ KINDS = ("number", "date", "names", "category", "text")
 DECLARED = {"number": "number", "date": "date", "names": "names"}
 """The value type a user would declare for each kind (strings need none)."""
 
-_SYLLABLES = [
-    "ka",
-    "lo",
-    "mi",
-    "ra",
-    "ten",
-    "sor",
-    "vel",
-    "dan",
-    "ber",
-    "gis",
-    "hol",
-    "mar",
-    "tin",
-    "rus",
-    "pe",
-    "lan",
-    "dor",
-    "fi",
-    "cel",
-    "wen",
-]
 _MONTHS = "January February March April May June July August September October November"
 _MONTH_NAMES = (_MONTHS + " December").split()
 _LABELS = [
@@ -225,13 +204,9 @@ def _date_text(rng: random.Random, value: object, style: int) -> str:
 Person = tuple[str, str, str]  # given, middle ("" for none), surname
 
 
-def _word(rng: random.Random, syllables: int) -> str:
-    return "".join(rng.choice(_SYLLABLES) for _ in range(syllables)).capitalize()
-
-
 def _person(rng: random.Random) -> Person:
-    middle = _word(rng, 2) if rng.random() < 0.4 else ""
-    return (_word(rng, 2), middle, _word(rng, rng.choice((2, 3))))
+    middle = word(rng, 2) if rng.random() < 0.4 else ""
+    return (word(rng, 2), middle, word(rng, rng.choice((2, 3))))
 
 
 def _authors(rng: random.Random) -> object:

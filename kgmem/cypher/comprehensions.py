@@ -30,7 +30,14 @@ from dataclasses import dataclass
 
 from kgmem.cypher.functions import AGGREGATES, called
 from kgmem.cypher.lexer import Kind, Token, tokenize
-from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+from kgmem.cypher.structure import (
+    Clause,
+    clauses,
+    closing,
+    depths,
+    split_top_level,
+    union_parts,
+)
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PREFIX = "__kgmem_"
@@ -67,7 +74,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
 def _spans(code: Sequence[Token]) -> list[Span]:
     """Every comprehension ``[name IN ...]`` (nested ones too), in order of opening."""
     found = []
-    closes = _closing(code)
+    closes = closing(code)
     for index in range(len(code) - 2):
         if (
             code[index].text == "["
@@ -78,19 +85,6 @@ def _spans(code: Sequence[Token]) -> list[Span]:
         ):
             found.append(Span(index, closes[index]))
     return found
-
-
-def _closing(code: Sequence[Token]) -> dict[int, int]:
-    stack: list[int] = []
-    pairs: dict[int, int] = {}
-    for index, token in enumerate(code):
-        if token.kind is not Kind.PUNCT:
-            continue
-        if token.text in "([{":
-            stack.append(index)
-        elif token.text in ")]}" and stack:
-            pairs[stack.pop()] = index
-    return pairs
 
 
 def _indexes(code: Sequence[Token], index: int) -> bool:

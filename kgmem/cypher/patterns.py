@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import clauses, union_parts
+from kgmem.cypher.structure import clauses, closing, union_parts
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -32,7 +32,7 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
 
 
 def _in(tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
-    closes = _closing(tokens)
+    closes = closing(tokens)
     edits: list[tuple[int, int, str]] = []
     stack: list[str] = []
     index = 0
@@ -51,19 +51,6 @@ def _in(tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
             stack.pop()
         index += 1
     return edits
-
-
-def _closing(tokens: Sequence[Token]) -> dict[int, int]:
-    stack: list[int] = []
-    pairs: dict[int, int] = {}
-    for index, token in enumerate(tokens):
-        if token.kind is not Kind.PUNCT:
-            continue
-        if token.text in "([{":
-            stack.append(index)
-        elif token.text in ")]}" and stack:
-            pairs[stack.pop()] = index
-    return pairs
 
 
 def _node(tokens: Sequence[Token], index: int, closes: dict[int, int]) -> int | None:

@@ -53,6 +53,20 @@ def depths(tokens: Sequence[Token]) -> Iterator[tuple[int, Token]]:
             yield depth, token
 
 
+def closing(tokens: Sequence[Token]) -> dict[int, int]:
+    """For each opening bracket's index in ``tokens``, the index of the one closing it."""
+    stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for index, token in enumerate(tokens):
+        if token.kind is not Kind.PUNCT:
+            continue
+        if token.text in "([{":
+            stack.append(index)
+        elif token.text in ")]}" and stack:
+            pairs[stack.pop()] = index
+    return pairs
+
+
 def is_keyword_at(tokens: Sequence[Token], index: int, *words: str) -> bool:
     """True when ``tokens[index]`` is one of ``words`` used as a keyword (not a property
     key or label, which follow ``.`` or ``:``, nor a map key, which precedes ``:``)."""

@@ -37,7 +37,7 @@ from bench.machine import describe
 from bench.report import Figure, Report
 from bench.scratch import Scratch, scratch
 from kgmem import Memory, Settings
-from kgmem.storage import backup, checksum
+from kgmem.storage.backups import backup, checksum
 
 PREFIX = "bench_backup_"
 

@@ -24,8 +24,9 @@ import numpy as np
 from pgvector import Vector
 
 from bench.generate import Graph
-from kgmem.storage import namespaces, text_index
-from kgmem.storage.labels import LabelCatalog
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph.labels import LabelCatalog
+from kgmem.storage.indexes import text_index
 from kgmem.storage.sql import table
 
 LABELS = ("Person", "Organization", "Place", "Concept", "Event")

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from bench.import_floor import payload_chunks
-from kgmem.storage import bulk, namespaces
+from kgmem.storage import bulk
+from kgmem.storage.graph import namespaces
 from kgmem.storage.sql import ident, table
 
 SCRATCH = "bench_rows_floor"

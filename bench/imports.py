@@ -66,7 +66,7 @@ from bench.report import Figure, Report, Timer
 from kgmem import Memory, Settings
 from kgmem.io.loader import ImportOptions
 from kgmem.io.ntriples import parse_line
-from kgmem.storage.embedded import start_embedded
+from kgmem.storage.engine.embedded import start_embedded
 
 WN18RR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "wn18rr" / "train.txt"
 BASELINE_GRAPH = "bench_cypher_import"

@@ -34,8 +34,8 @@ from bench.keyword_layouts import Design
 from bench.keyword_probe import recall, recall_summary, search, within_budget
 from bench.keyword_writes import insert
 from kgmem.errors import ConfigurationError
-from kgmem.storage import postmaster
-from kgmem.storage.embedded import EmbeddedPostgres
+from kgmem.storage.engine import postmaster
+from kgmem.storage.engine.embedded import EmbeddedPostgres
 
 BATCH = 1000
 START_LIMIT_S = 600.0

@@ -48,7 +48,7 @@ from bench.keyword_writes import compact, throughput
 from bench.machine import describe
 from bench.report import RESULTS
 from kgmem import Memory, Settings
-from kgmem.storage.embedded import EmbeddedPostgres, start_embedded
+from kgmem.storage.engine.embedded import EmbeddedPostgres, start_embedded
 
 PARTS = ("build", "recall", "latency", "writes", "crash")
 Table = dict[str, dict[str, Any]]

@@ -1,6 +1,6 @@
 """Exact BM25 over a ``bench.keyword_corpus.Corpus``, and recall against it.
 
-The formula and constants are kgmem's (``kgmem.storage.keyword_search``)::
+The formula and constants are kgmem's (``kgmem.storage.indexes.keyword_search``)::
 
     score = sum over query words t in the document of
             idf(t) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.keyword_corpus import Corpus
-from kgmem.storage.keyword_search import K1, B
+from kgmem.storage.indexes.keyword_search import K1, B
 
 TIE = 1e-6
 """Relative tolerance under which two scores tie (float4 in pg_textsearch)."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kgmem.storage.keyword_search import K1, B, kind_ctes
+from kgmem.storage.indexes.keyword_search import K1, B, kind_ctes
 
 DESIGNS = ("pg_textsearch", "gin-stats", "postings")
 

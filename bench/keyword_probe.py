@@ -13,7 +13,7 @@ import asyncpg
 from bench.keyword_corpus import Query
 from bench.keyword_exact import Exact, Ranking
 from bench.keyword_layouts import Design
-from kgmem.storage.keyword_search import CANDIDATES
+from kgmem.storage.indexes.keyword_search import CANDIDATES
 
 K = 10
 # Plan nodes that read rows of a table or an index.

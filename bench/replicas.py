@@ -37,7 +37,7 @@ from bench.search import Queries, _only
 from bench.standby import Standby, standby
 from kgmem import Memory, Settings
 from kgmem.model import SearchQuery
-from kgmem.storage.embedded import EmbeddedPostgres, start_embedded
+from kgmem.storage.engine.embedded import EmbeddedPostgres, start_embedded
 
 NAMESPACE = "bench_replicas"
 WAYS = ("primary", "replica", "both")

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgmem.storage.embedded import start_embedded
+from kgmem.storage.engine.embedded import start_embedded
 
 
 @dataclass(frozen=True)

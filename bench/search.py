@@ -45,9 +45,9 @@ from kgmem.model import (
     SearchQuery,
     TimeQuery,
 )
-from kgmem.storage import namespaces, traversal
-from kgmem.storage import vector_search as vs
-from kgmem.storage.embedded import start_embedded
+from kgmem.storage.engine.embedded import start_embedded
+from kgmem.storage.graph import namespaces, traversal
+from kgmem.storage.indexes import vector_search as vs
 
 NAMESPACE = "bench_search"
 RRF_WEIGHTS = AxisWeights(vector=0.5, keyword=1.0, graph=0.5)

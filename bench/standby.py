@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from kgmem.storage.backup import pg_tool
+from kgmem.storage.backups.backup import pg_tool
 
 # PostgreSQL refuses to run as root; pgserver runs it as this user then.
 OS_USER = "pgserver" if os.getuid() == 0 else None

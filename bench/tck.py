@@ -6,7 +6,7 @@ gherkin-official and runs every scenario twice (once with ``--engines kgmem``), 
 time on a fresh AGE graph:
 
 - kgmem: the query goes through ``kgmem.cypher.plan`` (guard, column inference from
-  RETURN, rewrites) and ``kgmem.storage.cypher`` (bound parameter map, classified
+  RETURN, rewrites) and ``kgmem.storage.graph.cypher`` (bound parameter map, classified
   errors), as POST /cypher in write mode does;
 - raw AGE (the baseline): the query text as-is inside ``cypher()``, with a column list
   derived from the expected result's header (one column when there is none) and the
@@ -43,8 +43,8 @@ from kgmem.errors import KgmemError
 from kgmem.memory import procedures as memory_procedures
 from kgmem.procedures import Registry
 from kgmem.procedures import builtin as builtin_procedures
-from kgmem.storage import cypher as cypher_store
-from kgmem.storage import migrate
+from kgmem.storage.engine import migrate
+from kgmem.storage.graph import cypher as cypher_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TCK = ROOT.parent / "shared" / "data" / "opencypher-tck"

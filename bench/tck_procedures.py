@@ -19,7 +19,7 @@ from kgmem.cypher import values as cypher_values
 from kgmem.errors import NamespaceNotFound
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Procedure, table
-from kgmem.storage import cypher as cypher_store
+from kgmem.storage.graph import cypher as cypher_store
 
 STEP = "there exists a procedure "
 

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from kgmem.errors import AuthError, KgmemError
 from kgmem.key_cache import KeyCache
 from kgmem.storage import Database, access_changes
-from kgmem.storage.periodic import Periodic
+from kgmem.storage.engine.periodic import Periodic
 
 T = TypeVar("T")
 _log = logging.getLogger("kgmem.auth")

@@ -1,6 +1,6 @@
 """Alembic environment for kgmem: plain-SQL migrations run through psycopg 3.
 
-kgmem runs these itself at start-up (``kgmem.storage.migrate``). To use the alembic
+kgmem runs these itself at start-up (``kgmem.storage.engine.migrate``). To use the alembic
 command line directly, set KGMEM_DATABASE_URL or pass ``-x url=postgresql://...``.
 """
 

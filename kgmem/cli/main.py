@@ -105,7 +105,7 @@ def migrate(
         return
 
     async def work(memory: Memory) -> None:
-        from kgmem.storage.migrate import head_revision
+        from kgmem.storage.engine.migrate import head_revision
 
         console.print(f"database at migration {head_revision()}")
 
@@ -113,7 +113,7 @@ def migrate(
 
 
 def _print_migration_status(server: StoreServer) -> None:
-    from kgmem.storage.migrate import status
+    from kgmem.storage.engine.migrate import status
 
     found = status(server.url)
     print(f"database at migration {found.current or '(none: an empty database)'}")

@@ -13,7 +13,7 @@ from rich.console import Console
 from kgmem.cli.runtime import StoreServer, fail, run_on_server
 
 if TYPE_CHECKING:  # the store's modules load inside the commands: `kgmem --help` stays quick
-    from kgmem.storage import backup as backups
+    from kgmem.storage.backups import backup as backups
 
 console = Console(stderr=True)
 
@@ -46,7 +46,7 @@ def backup(
         return
 
     def work(server: StoreServer) -> None:
-        from kgmem.storage import backup as backups
+        from kgmem.storage.backups import backup as backups
 
         manifest = backups.backup(server.url, path, namespace=namespace)
         what = f"namespace {namespace}" if namespace else f"{len(manifest.namespaces)} namespace(s)"
@@ -59,7 +59,7 @@ def backup(
 
 
 def _continuous(server: StoreServer, archive: Path) -> None:
-    from kgmem.storage import pitr
+    from kgmem.storage.backups import pitr
 
     if server.embedded is None:
         fail(_PITR_ONLY_EMBEDDED)
@@ -101,7 +101,7 @@ def restore(
     own = manifest.kind == "store"  # the running server's caches would be stale
 
     def work(server: StoreServer) -> None:
-        from kgmem.storage import backup as backups
+        from kgmem.storage.backups import backup as backups
 
         backups.restore(server.url, path, into=into, replace=replace)
         what = (
@@ -119,7 +119,7 @@ def restore(
 
 def _manifest(path: Path) -> backups.Manifest:
     from kgmem.errors import KgmemError
-    from kgmem.storage import backup as backups
+    from kgmem.storage.backups import backup as backups
 
     try:
         return backups.read_manifest(path)
@@ -139,7 +139,8 @@ def _to_time(archive: Path, when: datetime) -> None:
     """Restore the embedded store to ``when``; the old data directory need not start."""
     from kgmem.config import Settings
     from kgmem.errors import KgmemError
-    from kgmem.storage import HomeLock, pitr
+    from kgmem.storage import HomeLock
+    from kgmem.storage.backups import pitr
 
     settings = Settings()
     if settings.database.url is not None:
@@ -168,7 +169,7 @@ def checksum(
     of its graph and side tables, with vertex, edge and row counts."""
 
     def work(server: StoreServer) -> None:
-        from kgmem.storage import checksum as checksums
+        from kgmem.storage.backups import checksum as checksums
 
         print(json.dumps(checksums.summary(server.url, namespace), indent=2))
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from kgmem.errors import EntityNotFound, SourceNotFound
 from kgmem.memory import Memory
 from kgmem.storage import distilled as store
-from kgmem.storage import namespaces
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph import vertices as vertex_store
 from kgmem.tier_model import Provenance
 
 LABEL = "Summary"

@@ -26,8 +26,8 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import Connection, agtype
-from kgmem.storage import cypher as cypher_store
-from kgmem.storage import namespaces as ns_store
+from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph import namespaces as ns_store
 
 
 @dataclass(frozen=True, slots=True)

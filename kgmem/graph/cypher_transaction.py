@@ -16,8 +16,8 @@ from kgmem.graph import cypher as graph_cypher
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
-from kgmem.storage import cypher as cypher_store
-from kgmem.storage import namespaces as ns_store
+from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph import namespaces as ns_store
 
 Runner = Callable[[graph_cypher.CypherRequest], Awaitable[CypherResult]]
 

@@ -20,8 +20,9 @@ from kgmem.model import (
     WriteOutcome,
 )
 from kgmem.schema import validate_label, validate_uid
-from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces, revisions
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import fact_reads, namespaces, revisions
+from kgmem.storage.graph import vertices as vertex_store
 
 
 async def get(

@@ -10,10 +10,11 @@ from kgmem.graph.context import GraphContext
 from kgmem.graph.replay import replay
 from kgmem.model import Fact, FactQuery, Page
 from kgmem.schema import validate_label, validate_uid
-from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces
-from kgmem.storage import facts as fact_store
-from kgmem.storage import vertices as vertex_store
-from kgmem.storage.fact_reads import FactFilter
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import fact_reads, namespaces
+from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.graph.fact_reads import FactFilter
 
 
 async def get(ctx: GraphContext, namespace: str, uid: str) -> Fact:

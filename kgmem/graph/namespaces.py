@@ -8,8 +8,9 @@ from kgmem.errors import LimitExceeded
 from kgmem.graph.context import GraphContext
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import validate_namespace_name
-from kgmem.storage import access_changes, integrity
-from kgmem.storage import namespaces as ns_store
+from kgmem.storage import access_changes
+from kgmem.storage.backups import integrity
+from kgmem.storage.graph import namespaces as ns_store
 
 MAX_DESCRIPTION = 2000
 
@@ -83,7 +84,7 @@ async def apply_schema_everywhere(ctx: GraphContext) -> int:
 
 
 async def check(ctx: GraphContext, name: str) -> dict[str, int]:
-    """Orphan counts of namespace ``name`` (see ``kgmem.storage.integrity``)."""
+    """Orphan counts of namespace ``name`` (see ``kgmem.storage.backups.integrity``)."""
     validate_namespace_name(name)
     async with ctx.db.transaction(readonly=True) as conn:
         ref = await ns_store.resolve(conn, name)

@@ -7,7 +7,7 @@ predicate) it belonged to are derived again: the item's remaining facts are writ
 again in the order they were recorded, each with the validity it was written with,
 and the rules of ``kgmem.graph.statements`` close what they close; a close by hand
 stays, and takes its fact out of force when it happened. Where the result differs from
-what is stored, the stored close is erased (``kgmem.storage.closers.erase_close``) and
+what is stored, the stored close is erased (``kgmem.storage.graph.closers.erase_close``) and
 the derived one made, naming its closer.
 """
 
@@ -20,11 +20,12 @@ from typing import NamedTuple
 
 from kgmem.graph import statements
 from kgmem.schema import GraphSchema
-from kgmem.storage import Connection, NamespaceRef, closers
-from kgmem.storage import facts as fact_store
-from kgmem.storage import statements as statement_store
-from kgmem.storage.closers import ItemFact
-from kgmem.storage.statements import StatedFact
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.engine import statements as statement_store
+from kgmem.storage.engine.statements import StatedFact
+from kgmem.storage.graph import closers
+from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph.closers import ItemFact
 
 
 class Close(NamedTuple):

@@ -28,11 +28,13 @@ from kgmem.graph import prepare, statements, vectors
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
 from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
-from kgmem.storage import Connection, NamespaceRef, VertexRef, fact_reads, indexed_text, namespaces
-from kgmem.storage import facts as fact_store
-from kgmem.storage import vertices as vertex_store
-from kgmem.storage.facts import FactRow, StoredFact
-from kgmem.storage.vertices import VertexRow
+from kgmem.storage import Connection, NamespaceRef, VertexRef
+from kgmem.storage.graph import fact_reads, namespaces
+from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.graph.facts import FactRow, StoredFact
+from kgmem.storage.graph.vertices import VertexRow
+from kgmem.storage.indexes import indexed_text
 from kgmem.taskgroup import task_group
 
 

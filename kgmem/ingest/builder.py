@@ -55,8 +55,9 @@ from kgmem.ingest.types import (
 )
 from kgmem.model import Entity, EntityWrite, GeoPoint
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, NamespaceRef, ledger, namespaces
-from kgmem.storage import ingest as ingest_store
+from kgmem.storage import Connection, NamespaceRef, ledger
+from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import namespaces
 
 _log = logging.getLogger("kgmem.ingest")
 
@@ -279,7 +280,7 @@ class Builder:
 
     async def episode(self, namespace: str, uid: str) -> Entity:
         """A stored episode vertex."""
-        from kgmem.storage import vertices as vertex_store
+        from kgmem.storage.graph import vertices as vertex_store
 
         validate_uid(uid, self.ctx.limits.max_uid_length)
         async with self.ctx.db.acquire() as conn:

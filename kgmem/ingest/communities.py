@@ -20,9 +20,9 @@ import networkx as nx
 from kgmem.graph import GraphContext
 from kgmem.graph.writes import write
 from kgmem.model import EntityWrite, FactWrite
-from kgmem.storage import ingest as ingest_store
-from kgmem.storage import namespaces
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph import vertices as vertex_store
 
 CO_MENTION_WEIGHT = 0.5
 SUMMARY_MEMBERS = 3

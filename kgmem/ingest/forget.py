@@ -19,10 +19,11 @@ from kgmem.graph import GraphContext
 from kgmem.graph.replay import replay
 from kgmem.graph.writes import write
 from kgmem.model import FactWrite
-from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces
-from kgmem.storage import facts as fact_store
-from kgmem.storage import ingest as ingest_store
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import fact_reads, namespaces
+from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import vertices as vertex_store
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

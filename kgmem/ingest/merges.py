@@ -24,12 +24,13 @@ from kgmem.graph.writes import write
 from kgmem.ingest.normalise import key
 from kgmem.ingest.types import MergeRecord
 from kgmem.model import Entity, EntityWrite
-from kgmem.storage import Connection, NamespaceRef, namespaces
-from kgmem.storage import facts as fact_store
-from kgmem.storage import ingest as ingest_store
-from kgmem.storage import vertices as vertex_store
-from kgmem.storage.ingest import MergeRow
-from kgmem.storage.vertices import VertexRow
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.graph.ingest import MergeRow
+from kgmem.storage.graph.vertices import VertexRow
 
 
 def record(row: MergeRow) -> MergeRecord:

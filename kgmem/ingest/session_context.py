@@ -29,8 +29,8 @@ from kgmem.graph import GraphContext
 from kgmem.ingest.types import Work
 from kgmem.model import Entity, EntityWrite
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage import ingest as ingest_store
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import vertices as vertex_store
 
 PRECEDING = "preceding"
 PRECEDING_TURNS = 2

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kgmem.graph import GraphContext
-from kgmem.storage import bulk, embeddings, namespaces
+from kgmem.storage import bulk
+from kgmem.storage.graph import namespaces
+from kgmem.storage.indexes import embeddings
 
 
 async def embed_pending(

@@ -39,15 +39,17 @@ from kgmem.io.rdf_mapping import (
     vertex_statements,
 )
 from kgmem.io.rdf_vocab import LOCATION, fact_statements, location_literal
-from kgmem.storage import Connection, NamespaceRef, bulk, dump, namespaces
-from kgmem.storage.dump import (
+from kgmem.storage import Connection, NamespaceRef, bulk
+from kgmem.storage.backups import dump
+from kgmem.storage.backups.dump import (
     DumpedEdge,
     DumpedRevision,
     DumpedVertex,
     EdgeFilter,
 )
-from kgmem.storage.fact_reads import SYSTEM_KEYS
-from kgmem.storage.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
+from kgmem.storage.graph.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 
 EXTENSIONS = {
     "ntriples": ".nt", "nquads": ".nq", "turtle": ".ttl", "trig": ".trig", "jsonld": ".jsonld",

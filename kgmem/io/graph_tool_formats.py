@@ -1,7 +1,7 @@
 """GraphML, GEXF and Cytoscape.js JSON: the formats of graph tools (Gephi, yEd,
 Cytoscape, networkx), written from an export's vertices and edges.
 
-Every edge carries its fact's time and trust (``kgmem.storage.dump.FACT_FIELDS``):
+Every edge carries its fact's time and trust (``kgmem.storage.backups.dump.FACT_FIELDS``):
 ``valid_from``, ``valid_to`` (when it is true in the world), ``recorded_at``,
 ``expired_at`` (when kgmem believed it), ``status`` and ``trust`` (verification), so a
 closed fact is told from a current one. GEXF is written in dynamic mode: an edge's
@@ -21,8 +21,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
-from kgmem.storage.dump import FACT_FIELDS, DumpedEdge, DumpedVertex
-from kgmem.storage.fact_reads import SYSTEM_KEYS
+from kgmem.storage.backups.dump import FACT_FIELDS, DumpedEdge, DumpedVertex
+from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 
 if TYPE_CHECKING:
     from kgmem.io.exporter import ExportOptions, Graph

@@ -34,9 +34,10 @@ from kgmem.io.readers import (
 )
 from kgmem.io.rejects import Reject
 from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
-from kgmem.storage import Connection, NamespaceRef, bulk, namespaces
+from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, VertexOp
-from kgmem.storage.vertices import OCCURRED_KEYS, occurred_time
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph.vertices import OCCURRED_KEYS, occurred_time
 from kgmem.taskgroup import task_group
 
 OnError = Literal["stop", "skip"]

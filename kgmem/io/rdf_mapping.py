@@ -15,11 +15,11 @@
   datatype as a JSON-LD value object ``{"@value", "@type"}``. Several values of one
   predicate make a list. A language-tagged value is flattened to a plain string, and a
   typed number, date or date-time to the value it compares as (a number, ISO 8601
-  text), every value kept exactly in ``rdf_literals`` (``kgmem.storage.property_merge``).
+  text), every value kept exactly in ``rdf_literals`` (``kgmem.storage.graph.property_merge``).
 - A statement with an IRI or blank node object becomes an edge labelled by the
   predicate's local name, with the predicate IRI in its ``iri`` property; its uid is
   a hash of the statement, so a re-import finds it.
-- A named graph is kept per statement in ``rdf_graphs`` (``kgmem.storage.property_merge``),
+- A named graph is kept per statement in ``rdf_graphs`` (``kgmem.storage.graph.property_merge``),
   or, with ``graph_names="sources"``, becomes the ``Source`` vertex that asserted the
   edge (a claim).
 - The chosen names and their IRIs are stored per namespace (``kgmem.rdf_term``), so an
@@ -39,7 +39,7 @@ from kgmem.io.ntriples import RDF_TYPE, XSD, Lit, Quad, Term
 from kgmem.io.rdf_names import NAME, NAME_PROPERTIES, guessed_property, repeated, reserved
 from kgmem.schema.identifiers import CYPHER_KEYWORDS, LABEL_KEYWORDS
 from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
-from kgmem.storage.property_merge import (
+from kgmem.storage.graph.property_merge import (
     ANNOTATIONS,
     DEFAULT_GRAPH,
     GRAPHS_PROPERTY,
@@ -300,7 +300,7 @@ _blake2b = hashlib.blake2b
 class RdfMapper:
     """Turns a batch of statements into vertex and edge operations. ``graph_names``
     says what a named graph is: "membership" (the default) records each statement's
-    graphs (``kgmem.storage.property_merge``); "sources" makes the graph the
+    graphs (``kgmem.storage.graph.property_merge``); "sources" makes the graph the
     ``Source`` vertex that asserted the edges in it (a claim), and reads the literals
     and types in it as the default graph's."""
 

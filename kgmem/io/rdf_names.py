@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kgmem.storage.property_merge import merge_properties, value_key
+from kgmem.storage.graph.property_merge import merge_properties, value_key
 
 NAME = "name"
 

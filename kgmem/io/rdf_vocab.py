@@ -36,9 +36,9 @@ from kgmem.io.rdf_mapping import (
     json_literal,
     property_literals,
 )
-from kgmem.storage.dump import DumpedEdge
-from kgmem.storage.fact_reads import SYSTEM_KEYS
-from kgmem.storage.property_merge import GRAPHS_PROPERTY
+from kgmem.storage.backups.dump import DumpedEdge
+from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
+from kgmem.storage.graph.property_merge import GRAPHS_PROPERTY
 
 LOCATION = VOCAB + "location"
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"

@@ -272,7 +272,7 @@ def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp | RevisionOp
 
 
 def _revision(obj: dict[str, Any], line: int) -> RevisionOp:
-    """A fact's earlier version as a dump writes it (``kgmem.storage.dump``)."""
+    """A fact's earlier version as a dump writes it (``kgmem.storage.backups.dump``)."""
     fact = obj.get("fact")
     if not isinstance(fact, str) or not fact:
         raise InvalidInput('a revision needs the uid of its "fact"')

@@ -60,23 +60,16 @@ from kgmem.procedures import builtin as builtin_procedures
 from kgmem.quotas import Quotas
 from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
-from kgmem.storage import (
-    Database,
-    EmbeddedPostgres,
-    HomeLock,
-    keyword_upkeep,
-    meta,
-    namespaces,
-    open_database,
-    prewarm,
-    watchdog,
-)
+from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
 from kgmem.storage import keys as key_store
-from kgmem.storage import replicas as replicas_store
-from kgmem.storage.periodic import Periodic
-from kgmem.storage.replicas import Replicas, open_replicas
-from kgmem.storage.supervisor import Supervisor
-from kgmem.storage.text_index import TextIndexCheck
+from kgmem.storage.engine import meta, prewarm, watchdog
+from kgmem.storage.engine import replicas as replicas_store
+from kgmem.storage.engine.periodic import Periodic
+from kgmem.storage.engine.replicas import Replicas, open_replicas
+from kgmem.storage.engine.supervisor import Supervisor
+from kgmem.storage.graph import namespaces
+from kgmem.storage.indexes import keyword_upkeep
+from kgmem.storage.indexes.text_index import TextIndexCheck
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
@@ -554,7 +547,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         )
 
     def services(self) -> list[Periodic]:
-        """The background services this process runs (``kgmem.storage.periodic``)."""
+        """The background services this process runs (``kgmem.storage.engine.periodic``)."""
         found = [self.key_watch.service]
         if self._watchdog is not None:
             found.append(self._watchdog.service)

@@ -185,7 +185,7 @@ class Namespace:
 class NamespaceStats:
     """Counts and size of one namespace. ``facts_current`` and ``facts_closed`` count
     facts about the world; ``structural_edges`` the links episode building writes
-    (MENTIONS, PART_OF, PRECEDES, MEMBER_OF; ``kgmem.storage.structural``), which
+    (MENTIONS, PART_OF, PRECEDES, MEMBER_OF; ``kgmem.storage.graph.structural``), which
     ``edges`` counts with the facts per label."""
 
     name: str
@@ -282,7 +282,7 @@ class HealthReport:
 
 @dataclass(frozen=True, slots=True)
 class ServiceStatus:
-    """What a background service of the server is doing (``kgmem.storage.periodic``)."""
+    """What a background service of the server is doing (``kgmem.storage.engine.periodic``)."""
 
     state: Literal["starting", "running", "failing", "stopped"]
     failures: int = 0

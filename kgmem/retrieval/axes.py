@@ -21,7 +21,7 @@ from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.plan import VECTOR, SearchPlan
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage import candidates as cand
+from kgmem.storage.indexes import candidates as cand
 from kgmem.taskgroup import together
 
 T = TypeVar("T")

@@ -18,7 +18,7 @@ from kgmem.retrieval.axes import AxisResult, SpatialResult, VectorResult
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.plan import VECTOR, SearchPlan
 from kgmem.retrieval.scope import Key
-from kgmem.storage import candidates as cand
+from kgmem.storage.indexes import candidates as cand
 
 Location = tuple[float, float] | None
 

@@ -19,9 +19,10 @@ from kgmem.errors import EntityNotFound
 from kgmem.graph.context import GraphContext
 from kgmem.model import CausalNode, CausalPath, CausalQuery, CausalStep
 from kgmem.retrieval import validate
-from kgmem.storage import Connection, NamespaceRef, namespaces, traversal
-from kgmem.storage import candidates as cand
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import namespaces, traversal
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
 
 MAX_PATHS = 2000
 

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from kgmem.model import SearchHit
 from kgmem.storage import Connection, NamespaceRef, sessions
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import vertices as vertex_store
 
 
 async def attach(

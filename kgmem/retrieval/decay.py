@@ -22,7 +22,7 @@ from kgmem.retrieval.fusion import Fused, Scored
 from kgmem.retrieval.scope import EPISODE
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import tiers as tier_store
-from kgmem.storage.candidates import VertexInfo
+from kgmem.storage.indexes.candidates import VertexInfo
 from kgmem.tier_model import TierPolicy, policy_of
 
 Decayed = dict[tuple[str, int], Scored]

@@ -21,9 +21,10 @@ from kgmem.retrieval.candidates import Candidates, Judged, Location, SideRows
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.plan import SearchPlan
 from kgmem.retrieval.scope import Key
-from kgmem.storage import Connection, NamespaceRef, geo
-from kgmem.storage import candidates as cand
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
+from kgmem.storage.indexes import geo
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,10 @@ import numpy as np
 from kgmem.model import ExpansionQuery
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.scope import EPISODE, Key
-from kgmem.storage import Connection, NamespaceRef, traversal
-from kgmem.storage import candidates as cand
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import traversal
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
 
 PROVENANCE = ("ASSERTS",)
 MAX_NGRAM = 4

@@ -14,9 +14,10 @@ from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Fused, fuse
 from kgmem.retrieval.plan import VECTOR, SearchPlan
 from kgmem.retrieval.scope import EPISODE, Key
-from kgmem.storage import Connection, NamespaceRef, fact_reads
-from kgmem.storage import candidates as cand
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import fact_reads
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
 
 
 def fused(

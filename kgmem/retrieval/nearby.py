@@ -25,7 +25,7 @@ from typing import Generic, TypeVar
 import numpy as np
 
 from kgmem.model import AxisWeights
-from kgmem.storage.candidates import VertexInfo
+from kgmem.storage.indexes.candidates import VertexInfo
 
 WINDOW = 3600.0
 

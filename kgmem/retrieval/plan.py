@@ -17,7 +17,7 @@ from datetime import datetime
 from kgmem.model import ExpansionQuery, SearchQuery
 from kgmem.retrieval import scope as scopes
 from kgmem.retrieval.scope import Scope
-from kgmem.storage.keyword_search import CANDIDATES
+from kgmem.storage.indexes.keyword_search import CANDIDATES
 
 VECTOR = "vector"
 KEYWORD = "keyword"

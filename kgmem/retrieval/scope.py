@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kgmem.model import SearchQuery
-from kgmem.storage import Connection, NamespaceRef, structural
-from kgmem.storage.candidates import FactInfo
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import structural
+from kgmem.storage.indexes.candidates import FactInfo
 
 EPISODE = "Episode"
 
@@ -63,7 +64,7 @@ def predicate_ok(scope: Scope, predicate: str) -> bool:
 async def without_structure(
     conn: Connection, ns: NamespaceRef, facts: dict[int, FactInfo]
 ) -> dict[int, FactInfo]:
-    """``facts`` less the structural edges among them (``kgmem.storage.structural``);
+    """``facts`` less the structural edges among them (``kgmem.storage.graph.structural``);
     no round trip unless a candidate has a structural predicate."""
     maybe = [i for i, f in facts.items() if f.predicate in structural.PREDICATES]
     if not maybe:

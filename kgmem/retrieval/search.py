@@ -46,7 +46,7 @@ from kgmem.retrieval.fusion import Fused
 from kgmem.retrieval.plan import REPROBED, VECTOR, SearchPlan, Store, Tuning, plan
 from kgmem.retrieval.scope import Key
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage.namespace_cache import is_missing_namespace
+from kgmem.storage.graph.namespace_cache import is_missing_namespace
 from kgmem.taskgroup import task_group, together
 
 __all__ = ["SearchPlan", "Tuning", "plan_of", "run", "search"]
@@ -71,7 +71,7 @@ def plan_of(ctx: GraphContext, q: SearchQuery, tuning: Tuning = TUNING) -> Searc
 async def run(ctx: GraphContext, namespace: str, p: SearchPlan) -> SearchResult:
     """Run plan ``p`` on ``namespace``.
 
-    The namespace comes from the per-process cache (``kgmem.storage.namespace_cache``):
+    The namespace comes from the per-process cache (``kgmem.storage.graph.namespace_cache``):
     no round trip to look it up. If a statement finds its tables gone (deleted by
     another process), the name is forgotten and looked up again: ``NamespaceNotFound``,
     or one more run on the tables of a namespace created again under the same name."""

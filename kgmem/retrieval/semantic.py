@@ -1,5 +1,5 @@
 """The semantic axis: vector similarity (HNSW, cosine) and keyword relevance (BM25,
-``kgmem.storage.keyword_search``), as two fused axes, ``vector`` and
+``kgmem.storage.indexes.keyword_search``), as two fused axes, ``vector`` and
 ``keyword``.
 
 Keyword scores are divided by the best score of the same search so they fall in
@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage import keyword_search as kw
-from kgmem.storage import vector_search as vs
-from kgmem.storage.candidates import FactInfo, VertexInfo
+from kgmem.storage.indexes import keyword_search as kw
+from kgmem.storage.indexes import vector_search as vs
+from kgmem.storage.indexes.candidates import FactInfo, VertexInfo
 
 EF_SEARCH = 150
 """The default of ``KGMEM_DATABASE_HNSW_EF_SEARCH``."""

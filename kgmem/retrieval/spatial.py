@@ -1,5 +1,5 @@
 """The spatial axis: vertices within a radius, within a box, or nearest a point, with
-exact great-circle distances (``kgmem.storage.geo``). Facts qualify through their
+exact great-circle distances (``kgmem.storage.indexes.geo``). Facts qualify through their
 subject or object, whichever is nearer.
 
 Scores: within a radius, ``1 - d / radius``; nearest-k and box-with-centre,
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from kgmem.model import PlaceQuery
 from kgmem.retrieval.fusion import Scored
-from kgmem.storage import Connection, NamespaceRef, geo
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.indexes import geo
 
 
 @dataclass(frozen=True, slots=True)

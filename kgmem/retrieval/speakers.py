@@ -21,7 +21,7 @@ from functools import lru_cache
 from kgmem.retrieval.plan import SearchPlan
 from kgmem.retrieval.scope import EPISODE, Key
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage import candidates as cand
+from kgmem.storage.indexes import candidates as cand
 
 
 def applies(plan: SearchPlan, axes: int) -> bool:

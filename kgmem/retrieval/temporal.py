@@ -1,7 +1,7 @@
 """The temporal axis: which facts and vertices hold at the times asked for, recency
 decay, and an entity's timeline.
 
-Facts follow the rules in ``kgmem.storage.candidates`` (valid_at, known_at, window;
+Facts follow the rules in ``kgmem.storage.indexes.candidates`` (valid_at, known_at, window;
 current facts only when none is given). A vertex is timed when it has ``occurred_at``
 (episodes, events): a window keeps timed vertices inside it, ``valid_at`` keeps those
 that happened by then; untimed vertices pass these filters and get no temporal score.
@@ -21,10 +21,11 @@ from kgmem.model import TimelineEntry, TimeQuery
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.schema import validate_uid
-from kgmem.storage import Connection, NamespaceRef, fact_reads, namespaces, revisions, structural
-from kgmem.storage import candidates as cand
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.filters import ElementFilter
+from kgmem.storage.graph import fact_reads, namespaces, revisions, structural
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -155,7 +156,7 @@ async def timeline(
 ) -> list[TimelineEntry]:
     """Every fact touching entity ``uid`` (closed ones too), by valid time (facts
     without ``valid_from`` first), then by when they were recorded; structural edges
-    (``kgmem.storage.structural``) only when ``include_structural``; ``known_at``: as
+    (``kgmem.storage.graph.structural``) only when ``include_structural``; ``known_at``: as
     the store believed them then (recorded by then, the validity believed then)."""
     validate_uid(uid, ctx.limits.max_uid_length)
     aware("known_at", known_at)

@@ -52,7 +52,7 @@ async def rank(
 ) -> list[Fused[Any]]:
     """The top ``q.k`` of ``fused`` after the trust filter and order. Only these read the
     stored trust first (one round trip); the hits' facts carry it when they are loaded
-    (``kgmem.storage.fact_reads.by_ids``), which is where ``attach`` takes it from."""
+    (``kgmem.storage.graph.fact_reads.by_ids``), which is where ``attach`` takes it from."""
     if not _wants_all(q):
         return list(fused[: q.k])
     pool = list(fused)

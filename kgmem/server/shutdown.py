@@ -8,7 +8,7 @@ On SIGTERM or SIGINT, ``GracefulServer``:
    terminates their backends (pg_terminate_backend);
 3. ``GRACE_S`` later still, cancels the requests left (uvicorn's graceful timeout);
 4. closes the store: the pool, then the embedded PostgreSQL when this process owns it
-   (a fast shutdown, then immediate, then SIGKILL: ``kgmem.storage.postmaster``).
+   (a fast shutdown, then immediate, then SIGKILL: ``kgmem.storage.engine.postmaster``).
 
 A second signal skips the waiting: backends are terminated at once, the pool's
 connections dropped and PostgreSQL given an immediate shutdown. Each step logs one

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from kgmem.storage import rows
-from kgmem.storage.embeddings import vector_array
+from kgmem.storage.indexes.embeddings import vector_array
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

@@ -18,9 +18,9 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from kgmem.storage import rows
+from kgmem.storage.graph.vertices import properties_of
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
-from kgmem.storage.vertices import properties_of
 
 
 @dataclass(frozen=True, slots=True)

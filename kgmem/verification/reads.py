@@ -22,9 +22,10 @@ from kgmem.model import (
     WithdrawnClaim,
 )
 from kgmem.schema import validate_label, validate_uid
-from kgmem.storage import Connection, NamespaceRef, namespaces
+from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import verification as store
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph import vertices as vertex_store
 from kgmem.storage.verification import ItemFact, SourceInfo, SourceScore
 from kgmem.verification import value_kinds
 from kgmem.verification.canonical import key as canonical_key

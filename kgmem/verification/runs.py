@@ -23,9 +23,10 @@ from kgmem.errors import KgmemError
 from kgmem.graph.context import GraphContext
 from kgmem.model import VerificationRun
 from kgmem.schema.graph_schema import ValueType
-from kgmem.storage import Connection, NamespaceRef, item_scores, namespaces, score_columns
+from kgmem.storage import Connection, NamespaceRef, item_scores, score_columns
 from kgmem.storage import verification as store
-from kgmem.storage.namespace_cache import is_missing_namespace
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph.namespace_cache import is_missing_namespace
 from kgmem.storage.score_columns import ClaimColumns, FactScoreColumns
 from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
 from kgmem.verification import calibration, consensus, estimators, value_kinds
@@ -505,7 +506,7 @@ async def after_write(
     """Re-score the data item of fact ``fact_uid`` after ``source_uid`` asserted it;
     ``fact`` (its graph id and predicate, when the caller has them) saves a look-up.
 
-    The namespace comes from the per-process cache (``kgmem.storage.namespace_cache``),
+    The namespace comes from the per-process cache (``kgmem.storage.graph.namespace_cache``),
     which saves a round trip per update; when a statement finds its tables gone (the
     namespace was deleted, or deleted and created again, by another process), the name
     is forgotten and the update runs once more on a fresh look-up."""

@@ -8,7 +8,7 @@ replace the function and alter every existing namespace.
 The side tables carry no foreign keys, like AGE's own label tables: on the fact write
 path their row triggers cost about a quarter of the insert (measured: 13 of 50 us per
 fact). kgmem.storage deletes and re-points dependent rows itself, in the same
-transaction, and kgmem.storage.integrity finds any orphan.
+transaction, and kgmem.storage.backups.integrity finds any orphan.
 
 Revision ID: 0001
 Revises:
@@ -92,7 +92,7 @@ BEGIN
     )$q$, ns, dim);
   EXECUTE format('CREATE INDEX _kg_vertex_label_uid ON %I._kg_vertex (label, uid)', ns);
   EXECUTE format('CREATE INDEX _kg_vertex_name ON %I._kg_vertex (lower(name))', ns);
-  -- Vectors apart from the side rows (see kgmem/storage/embeddings.py for why).
+  -- Vectors apart from the side rows (see kgmem/storage/indexes/embeddings.py for why).
   EXECUTE format($q$
     CREATE TABLE %1$I._kg_vertex_vector (
       id        ag_catalog.graphid PRIMARY KEY,

@@ -7,7 +7,7 @@
   radius 6371.0088 km (the IUGG mean radius), written with ``asin(sqrt(...))`` and the
   argument clamped to 1, which stays exact for antipodal and coincident points.
 - ``kgmem.add_retrieval_columns(ns)``: adds the above to a namespace (idempotent);
-  ``kgmem.storage.namespaces.create`` calls it after ``create_namespace_tables``.
+  ``kgmem.storage.graph.namespaces.create`` calls it after ``create_namespace_tables``.
 
 Revision ID: 0400_issue4_retrieval
 Revises: 0105_issue5_ingest

@@ -1,7 +1,7 @@
 """The base role of the Cypher pass-through's read-only roles.
 
 Read-mode Cypher runs as a per-namespace role (``kgmem_read_<namespace>``, created on
-first use by ``kgmem.storage.cypher``) that has SELECT on that graph's label tables
+first use by ``kgmem.storage.graph.cypher``) that has SELECT on that graph's label tables
 only. Each of those roles is a member of ``kgmem_cypher_reader``, which carries what
 every reader needs to call ``cypher()``: USAGE on ``ag_catalog`` and SELECT on AGE's
 catalog tables. It has no write grant anywhere and no access to the ``kgmem`` schema.

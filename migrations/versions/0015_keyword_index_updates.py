@@ -12,7 +12,7 @@ B-trees over them make those updates add an index entry for the new row version 
 every index, the BM25 one included.
 
 - ``kgmem.add_update_indexes(ns)``: adds the B-trees to a namespace (idempotent);
-  ``kgmem.storage.namespaces.create`` calls it for new namespaces.
+  ``kgmem.storage.graph.namespaces.create`` calls it for new namespaces.
 
 Rows already lost from an existing namespace's BM25 index come back when its side
 tables are rewritten (``VACUUM FULL <ns>._kg_vertex``, ``VACUUM FULL <ns>._kg_fact``),

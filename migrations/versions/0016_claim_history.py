@@ -10,7 +10,7 @@ it was withdrawn:
   store stopped counting the claim); nothing reads it for the current consensus.
 
 - ``kgmem.add_claim_history(ns)``: adds the table to a namespace (idempotent);
-  ``kgmem.storage.namespaces.create`` calls it for new namespaces.
+  ``kgmem.storage.graph.namespaces.create`` calls it for new namespaces.
 
 Claims deleted before this migration are gone; nothing is backfilled. Like the other
 side tables it carries no foreign keys; kgmem.storage deletes a fact's history with

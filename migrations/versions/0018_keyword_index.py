@@ -18,7 +18,7 @@ PostgreSQL WAL-logs, recovers and replicates like the rows:
   each other here; the true figure is the sum of a key's rows, and
   ``kgmem.compact_text_stats`` folds each key's rows into one (the sum is unchanged).
 
-kgmem scores BM25 itself (``kgmem.storage.keyword_search``). The advisory lock every
+kgmem scores BM25 itself (``kgmem.storage.indexes.keyword_search``). The advisory lock every
 writer took for pg_textsearch (migration ``0900_text_index_locks``) goes, and so does
 the extension.
 

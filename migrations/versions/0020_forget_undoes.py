@@ -10,7 +10,7 @@ the closer:
   when the fact is open or was closed by hand (a close nobody's forgetting undoes).
 
 - ``kgmem.add_closers(ns)``: adds the column to a namespace (idempotent);
-  ``kgmem.storage.namespaces.create`` calls it for new namespaces.
+  ``kgmem.storage.graph.namespaces.create`` calls it for new namespaces.
 
 Facts closed before this migration get, as closer, another value of their subject and
 predicate that starts exactly when they end (the shape of every supersession); a fact

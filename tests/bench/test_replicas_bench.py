@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench import replicas
-from kgmem.storage.embedded import start_embedded
+from kgmem.storage.engine.embedded import start_embedded
 
 pytestmark = pytest.mark.slow
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import psycopg
 
 from kgmem import EntityWrite, Memory
-from kgmem.storage import backup, migrate
-from kgmem.storage.embedded import HomeLock
+from kgmem.storage.backups import backup
+from kgmem.storage.engine import migrate
+from kgmem.storage.engine.embedded import HomeLock
 from tests.cli.test_serve import env_for, kgmem
 from tests.fixtures.database import store_settings
 

@@ -1,10 +1,12 @@
 """The import rules in pyproject.toml hold: dependencies point down; only storage talks to
 the database; only the server imports the web framework; the MCP door, the client and
-the adapters keep to their own imports."""
+the adapters keep to their own imports; inside storage, backups sit above the engine, the
+graph core and the indexes."""
 
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +18,8 @@ def test_import_linter_contracts_are_kept() -> None:
         [lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "6 kept, 0 broken" in result.stdout
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert f"{len(contracts['contracts'])} kept, 0 broken" in result.stdout
 
 
 def test_nothing_runs_at_import_time(tmp_path: Path) -> None:

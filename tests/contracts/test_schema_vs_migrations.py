@@ -8,7 +8,7 @@ import asyncpg
 from kgmem import Memory
 from kgmem.resources import resource_dir
 from kgmem.schema import load_schema, schema_files
-from kgmem.storage import namespaces as ns_store
+from kgmem.storage.graph import namespaces as ns_store
 from kgmem.storage.sql import index_name
 
 SIDE_COLUMNS = {

@@ -19,7 +19,7 @@ d. deleting an episode and posting it again gives the same graph (checksum), for
    since it was posted;
 e. trust and status of a fact are the same through every read path;
 f. the keyword statistics (documents, tokens, every lexeme's document frequency) are
-   what the live rows give, with no rebuild (``kgmem.storage.text_index.check``).
+   what the live rows give, with no rebuild (``kgmem.storage.indexes.text_index.check``).
 
 The normal run tries ``KGMEM_PROPERTY_EXAMPLES`` sequences (default 8); set it higher for
 a long run (``KGMEM_PROPERTY_EXAMPLES=300 pytest tests/graph/test_invariants.py``).

@@ -1,5 +1,5 @@
 """A close keeps what was believed before it: "as of" reads at a known time before the
-close see the fact open, through every read path (``kgmem.storage.revisions``)."""
+close see the fact open, through every read path (``kgmem.storage.graph.revisions``)."""
 
 import json
 from datetime import UTC, datetime

@@ -9,10 +9,11 @@ import httpx
 from kgmem import BatchWrite, EntityWrite, FactQuery, FactWrite, Memory
 from kgmem.graph.statements import overlaps, succession_plan, successions
 from kgmem.ingest import EpisodeWrite, FactMention
-from kgmem.storage import dump, namespaces
-from kgmem.storage import statements as statement_store
+from kgmem.storage.backups import dump
+from kgmem.storage.engine import statements as statement_store
+from kgmem.storage.engine.statements import StatedFact
+from kgmem.storage.graph import namespaces
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.statements import StatedFact
 
 Y2020 = datetime(2020, 1, 1, tzinfo=UTC)
 Y2024 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -10,7 +10,7 @@ from kgmem.ingest.matcher import NameMatcher
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
 from kgmem.ingest.timeparse import resolve_time
 from kgmem.ingest.types import Work
-from kgmem.storage.ingest import NamedVertex
+from kgmem.storage.graph.ingest import NamedVertex
 
 REF = datetime(2024, 5, 15, 12, tzinfo=UTC)  # a Wednesday
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, GeoPoint, Memory
 from kgmem.storage import agtype
-from kgmem.storage.fact_reads import SYSTEM_KEYS
+from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 
 UIDS = ("ann", "bö", "東京", "z-9")
 LABELS = ("Person", "Place", "Thing")

@@ -12,7 +12,8 @@ import asyncpg
 
 from kgmem import Memory
 from kgmem.io.loader import ImportOptions
-from kgmem.storage import bulk, namespaces
+from kgmem.storage import bulk
+from kgmem.storage.graph import namespaces
 from tests.io.test_resume import generate
 
 

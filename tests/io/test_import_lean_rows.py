@@ -12,9 +12,9 @@ import pytest
 from kgmem import FactWrite, Memory
 from kgmem.io.loader import ImportOptions
 from kgmem.io.rdf_mapping import short_name
-from kgmem.storage import keyword_search as kw
-from kgmem.storage import namespaces
 from kgmem.storage.bulk.rows import any_uid
+from kgmem.storage.graph import namespaces
+from kgmem.storage.indexes import keyword_search as kw
 
 RES = "http://example.org/resource/"
 ONT = "http://example.org/ontology/"

@@ -10,8 +10,8 @@ from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import InvalidInput
 from kgmem.model import ExpansionQuery, SearchQuery
 from kgmem.retrieval import expansion
-from kgmem.storage import namespaces, traversal
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import namespaces, traversal
+from kgmem.storage.graph import vertices as vertex_store
 from tests.retrieval.graphs import uids
 
 

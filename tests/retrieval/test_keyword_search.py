@@ -6,10 +6,10 @@ import math
 import pytest
 
 from kgmem import Memory
-from kgmem.storage import keyword_search as kw
-from kgmem.storage import namespaces
-from kgmem.storage import vertices as vertex_store
 from kgmem.storage.filters import ElementFilter
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import keyword_search as kw
 from kgmem.storage.sql import table
 from tests.retrieval.graphs import add_people
 

@@ -8,7 +8,7 @@ import pytest
 from kgmem import Memory
 from kgmem.errors import InvalidInput
 from kgmem.model import GeoPoint, PlaceQuery, SearchQuery
-from kgmem.storage import geo
+from kgmem.storage.indexes import geo
 from tests.retrieval.graphs import CITIES, add_cities, uids
 
 

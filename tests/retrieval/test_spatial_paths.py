@@ -6,7 +6,8 @@ import random
 
 from kgmem import BatchWrite, EntityWrite, Memory
 from kgmem.model import GeoPoint
-from kgmem.storage import Connection, NamespaceRef, geo
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.indexes import geo
 from kgmem.storage.sql import table
 from tests.retrieval.graphs import CITIES, add_cities
 

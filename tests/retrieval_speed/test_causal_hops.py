@@ -14,9 +14,9 @@ from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import EntityNotFound
 from kgmem.model import CausalQuery
 from kgmem.retrieval import causal
-from kgmem.storage import candidates as cand
-from kgmem.storage import namespaces, traversal
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import namespaces, traversal
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
 from tests.retrieval.graphs import at
 from tests.retrieval.test_causal import build
 

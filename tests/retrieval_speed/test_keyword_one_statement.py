@@ -10,10 +10,10 @@ import pytest
 
 from kgmem import Memory
 from kgmem.model import AxisWeights, BatchWrite, EntityWrite, FactWrite, SearchQuery
-from kgmem.storage import candidates as cand
-from kgmem.storage import keyword_search as kw
-from kgmem.storage import namespaces
 from kgmem.storage.filters import ElementFilter
+from kgmem.storage.graph import namespaces
+from kgmem.storage.indexes import candidates as cand
+from kgmem.storage.indexes import keyword_search as kw
 from tests.retrieval.graphs import add_people
 from tests.retrieval.test_keyword_search import reference_bm25
 

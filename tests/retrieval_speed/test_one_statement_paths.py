@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 
 from kgmem import Memory
-from kgmem.storage import candidates as cand
-from kgmem.storage import namespaces
-from kgmem.storage import vector_search as vs
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
+from kgmem.storage.indexes import vector_search as vs
 from tests.retrieval.graphs import add_people, axis_vector, uids, vector_query
 
 QUERIES = [

@@ -8,7 +8,7 @@ import numpy as np
 
 from kgmem import EntityWrite, Memory
 from kgmem.model import AxisWeights, SearchQuery
-from kgmem.storage import prewarm
+from kgmem.storage.engine import prewarm
 from tests.fixtures.database import DIMENSION
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from kgmem import EntityWrite, Memory
-from kgmem.storage import prewarm
+from kgmem.storage.engine import prewarm
 from kgmem.storage.sql import table
 from tests.retrieval.graphs import add_people
 

@@ -23,10 +23,10 @@ from kgmem.model import (
     SearchQuery,
 )
 from kgmem.retrieval.search import plan_of, run
-from kgmem.storage import candidates as cand
-from kgmem.storage import namespaces
-from kgmem.storage import vector_search as vs
-from kgmem.storage import vertices as vertex_store
+from kgmem.storage.graph import namespaces
+from kgmem.storage.graph import vertices as vertex_store
+from kgmem.storage.indexes import candidates as cand
+from kgmem.storage.indexes import vector_search as vs
 from tests.retrieval.graphs import ONLY_VECTOR, add_people, axis_vector, uids, vector_query
 
 

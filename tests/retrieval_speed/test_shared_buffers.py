@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from kgmem.database_settings import DatabaseSettings
-from kgmem.storage import embedded
-from kgmem.storage.embedded import start_embedded
+from kgmem.storage.engine import embedded
+from kgmem.storage.engine.embedded import start_embedded
 
 
 def shared_buffers(server: embedded.EmbeddedPostgres) -> str:

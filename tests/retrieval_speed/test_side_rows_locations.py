@@ -9,8 +9,9 @@ import itertools
 
 from bench.roundtrips import RoundTrips
 from kgmem import BatchWrite, FactWrite, Memory
-from kgmem.storage import candidates as cand
-from kgmem.storage import fact_reads, geo, namespaces
+from kgmem.storage.graph import fact_reads, namespaces
+from kgmem.storage.indexes import candidates as cand
+from kgmem.storage.indexes import geo
 from tests.retrieval.graphs import add_cities, add_people
 from tests.retrieval.test_causal import build as build_causal
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kgmem.storage import postmaster
+from kgmem.storage.engine import postmaster
 from tests.cli.test_serve import Server, free_port, postgres_running
 from tests.fixtures.keyword_probes import (
     DIMENSION,

@@ -23,8 +23,8 @@ import pytest
 
 from kgmem import Memory, Settings
 from kgmem.server.app import create_app
-from kgmem.storage.embedded import start_embedded
-from kgmem.storage.replicas import caught_up
+from kgmem.storage.engine.embedded import start_embedded
+from kgmem.storage.engine.replicas import caught_up
 from tests.fixtures.app import client_for, free_port, metric_sample
 
 pytestmark = pytest.mark.slow

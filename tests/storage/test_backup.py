@@ -18,7 +18,7 @@ from kgmem import EntityWrite, FactWrite, Memory
 from kgmem.errors import InvalidBackup, NamespaceExists, StoreNotEmpty
 from kgmem.ingest.types import EpisodeWrite, FactMention
 from kgmem.model import AxisWeights, SearchQuery
-from kgmem.storage import backup, checksum
+from kgmem.storage.backups import backup, checksum
 from tests.fixtures.database import store_settings
 from tests.retrieval.graphs import add_people, axis_vector, vector_query
 

@@ -23,7 +23,7 @@ from psycopg import sql
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import NamespaceNotFound
 from kgmem.schema.identifiers import CYPHER_KEYWORDS
-from kgmem.storage import backup, checksum
+from kgmem.storage.backups import backup, checksum
 from tests.fixtures.database import store_settings, with_database
 from tests.graph.test_invariants import Runner
 

@@ -25,7 +25,7 @@ from kgmem.errors import StorageError
 from kgmem.ingest.types import EpisodeWrite
 from kgmem.io.exporter import ExportOptions
 from kgmem.server.app import create_app
-from kgmem.storage import backup, checksum
+from kgmem.storage.backups import backup, checksum
 from tests.fixtures.app import serving
 from tests.mcp.test_mcp_http import mcp_client, payload
 from tests.storage.test_backup import NewDatabase, answers, fill, opened, rewrite_json

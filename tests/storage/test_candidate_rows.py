@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 
 from kgmem import BatchWrite, FactWrite, Memory
-from kgmem.storage import candidates as cand
-from kgmem.storage import namespaces, rows
+from kgmem.storage import rows
+from kgmem.storage.graph import namespaces
+from kgmem.storage.indexes import candidates as cand
 from tests.retrieval.graphs import add_cities, add_people
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from kgmem import Memory
 from kgmem.errors import DatabaseUnavailable
-from kgmem.storage.driver_errors import breaks_link, translate
+from kgmem.storage.engine.driver_errors import breaks_link, translate
 
 
 @pytest.mark.parametrize(

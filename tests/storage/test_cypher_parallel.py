@@ -3,7 +3,7 @@
 from kgmem import EntityWrite, Memory
 from kgmem.config import CypherSettings
 from kgmem.graph import cypher as graph_cypher
-from kgmem.storage import cypher as cypher_store
+from kgmem.storage.graph import cypher as cypher_store
 
 
 async def test_pool_statements_run_without_parallel_workers(memory: Memory) -> None:

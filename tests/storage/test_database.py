@@ -8,7 +8,7 @@ import pytest
 
 from kgmem import Memory
 from kgmem.errors import EmbeddingModelMismatch, MissingExtension
-from kgmem.storage import database, migrate
+from kgmem.storage.engine import database, migrate
 from tests.fixtures.database import store_settings
 
 

@@ -25,8 +25,9 @@ import pgserver
 import pytest
 
 from kgmem import Memory
-from kgmem.storage import backup, pitr, postmaster
-from kgmem.storage.embedded import EmbeddedPostgres, start_embedded
+from kgmem.storage.backups import backup, pitr
+from kgmem.storage.engine import postmaster
+from kgmem.storage.engine.embedded import EmbeddedPostgres, start_embedded
 from tests.fixtures.app import free_port
 from tests.fixtures.database import store_settings
 from tests.fixtures.keyword_probes import (

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from kgmem import BatchWrite, EntityWrite, Memory
-from kgmem.storage import keyword_upkeep
+from kgmem.storage.indexes import keyword_upkeep
 from tests.fixtures.database import store_settings
 
 
@@ -62,7 +62,7 @@ async def test_an_unclean_stop_is_followed_by_a_check_that_repairs(
     url = await fresh_database()
     await _written(url, home_dir)
     await _damage(url, clean=False)
-    caplog.set_level(logging.INFO, logger="kgmem.storage.keyword_upkeep")
+    caplog.set_level(logging.INFO, logger="kgmem.storage.indexes.keyword_upkeep")
     memory = await Memory.open(store_settings(url, home_dir), serve=True)
     try:
         async with asyncio.timeout(30):
@@ -120,7 +120,7 @@ async def test_a_namespace_nobody_writes_is_not_compacted_again(
     home_dir: Path,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    from kgmem.storage import text_index
+    from kgmem.storage.indexes import text_index
 
     url = await fresh_database()
     await _written(url, home_dir)
@@ -170,7 +170,7 @@ async def test_an_interval_of_zero_never_compacts_and_does_not_spin(
     home_dir: Path,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    from kgmem.storage import text_index
+    from kgmem.storage.indexes import text_index
 
     url = await fresh_database()
     await _written(url, home_dir)

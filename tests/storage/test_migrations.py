@@ -12,7 +12,7 @@ import pytest
 
 from kgmem.errors import StorageError
 from kgmem.resources import resource_dir
-from kgmem.storage import migrate
+from kgmem.storage.engine import migrate
 
 NewDatabase = Callable[[], Awaitable[str]]
 

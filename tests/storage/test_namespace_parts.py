@@ -14,8 +14,9 @@ import pytest
 from psycopg import sql
 
 from kgmem import Memory
-from kgmem.storage import backup, checksum, namespace_parts
-from kgmem.storage.namespace_parts import PARTS, STORE_WIDE
+from kgmem.storage.backups import backup, checksum
+from kgmem.storage.graph import namespace_parts
+from kgmem.storage.graph.namespace_parts import PARTS, STORE_WIDE
 
 REGISTERED = {p.table for p in PARTS}
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kgmem.metrics import instruments
-from kgmem.storage.periodic import Periodic
+from kgmem.storage.engine.periodic import Periodic
 
 
 async def _until(condition, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +128,7 @@ def test_the_delay_grows_with_failures_within_its_bounds(
 
 
 async def test_a_watchdog_that_cannot_reach_its_database_says_failing_and_keeps_trying() -> None:
-    from kgmem.storage.watchdog import Watchdog
+    from kgmem.storage.engine.watchdog import Watchdog
 
     dog = Watchdog(url="postgresql://kgmem@127.0.0.1:9/kgmem", limit_s=1.0, interval_s=0.02)
     dog.start()

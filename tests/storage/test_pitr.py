@@ -11,8 +11,8 @@ import pytest
 
 from kgmem import EntityWrite, Memory
 from kgmem.errors import EntityNotFound, InvalidBackup
-from kgmem.storage import pitr
-from kgmem.storage.embedded import start_embedded
+from kgmem.storage.backups import pitr
+from kgmem.storage.engine.embedded import start_embedded
 from tests.fixtures.database import store_settings
 
 pytestmark = pytest.mark.slow

@@ -8,8 +8,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from kgmem.storage import postmaster
-from kgmem.storage.embedded import start_embedded
+from kgmem.storage.engine import postmaster
+from kgmem.storage.engine.embedded import start_embedded
 
 pytestmark = pytest.mark.slow
 

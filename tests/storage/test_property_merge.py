@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgmem.storage.property_merge import (
+from kgmem.storage.graph.property_merge import (
     DEFAULT_GRAPH,
     GRAPHS_PROPERTY,
     LITERALS_PROPERTY,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import KgmemError
-from kgmem.storage import text_index
+from kgmem.storage.indexes import text_index
 from tests.graph.test_invariants import Runner, replay, store  # noqa: F401 (the fixture)
 
 EXAMPLES = int(os.environ.get("KGMEM_PROPERTY_EXAMPLES", "10"))

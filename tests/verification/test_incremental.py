@@ -12,8 +12,9 @@ import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import NamespaceNotFound
-from kgmem.storage import item_scores, namespaces, score_columns
+from kgmem.storage import item_scores, score_columns
 from kgmem.storage import verification as store
+from kgmem.storage.graph import namespaces
 from kgmem.verification import runs
 
 PEOPLE = [f"p{i}" for i in range(12)]

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.storage import namespaces
 from kgmem.storage import verification as store
+from kgmem.storage.graph import namespaces
 
 
 async def seed(memory: Memory, ns: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.server.app import create_app
-from kgmem.storage import namespaces
+from kgmem.storage.graph import namespaces
 from kgmem.verification import runs
 from tests.fixtures.app import client_for
 from tests.fixtures.database import store_settings

@@ -14,8 +14,8 @@ it commits all or nothing. For each batch:
    them to their source;
 4. the terms the batch chose and its journal row are written.
 
-The label and side rows have exactly the shape ``kgmem.storage.vertices`` and
-``kgmem.storage.facts`` write, so Cypher sees an imported graph as it would see one
+The label and side rows have exactly the shape ``kgmem.storage.graph.vertices`` and
+``kgmem.storage.graph.facts`` write, so Cypher sees an imported graph as it would see one
 written through the API. COPY uses the text format: agtype and graphid parse their
 text forms, and the rows are built from orjson output (no raw control characters).
 

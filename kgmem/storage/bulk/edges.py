@@ -11,14 +11,15 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from kgmem.storage import agtype, statements
+from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
 from kgmem.storage.bulk.ops import BatchContext, BatchCounts, EdgeOp
 from kgmem.storage.bulk.restore import restore
 from kgmem.storage.bulk.rows import all_plain, any_uid, copy_rows, field, json_field, reserve_many
-from kgmem.storage.fact_reads import SYSTEM_KEYS
-from kgmem.storage.facts import timestamp
-from kgmem.storage.property_merge import merge_edge_properties
+from kgmem.storage.engine import statements
+from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
+from kgmem.storage.graph.facts import timestamp
+from kgmem.storage.graph.property_merge import merge_edge_properties
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -67,7 +68,7 @@ def edge_properties(
     uid: str, user: Mapping[str, Any], recorded_at: str | None, text: str | None
 ) -> dict[str, Any]:
     """An edge's stored agtype map: the user's properties plus the fact fields that
-    have a value (``uid``, ``recorded_at``, ``text``). ``kgmem.storage.facts`` also
+    have a value (``uid``, ``recorded_at``, ``text``). ``kgmem.storage.graph.facts`` also
     stores the null ones (``valid_from``, ``valid_to``, ``expired_at``,
     ``confidence``); Cypher reads a missing key as null, as it reads a stored null, and
     kgmem reads the fact fields from ``_kg_fact``, so both shapes answer alike. Leaving

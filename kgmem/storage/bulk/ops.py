@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from kgmem.schema import GraphSchema
-from kgmem.storage.labels import LabelCatalog
-from kgmem.storage.property_merge import merge_properties
+from kgmem.storage.graph.labels import LabelCatalog
+from kgmem.storage.graph.property_merge import merge_properties
 from kgmem.storage.refs import NamespaceRef
 
 DEFAULT_LABEL = "Entity"
@@ -51,7 +51,7 @@ class EdgeOp:
 @dataclass(slots=True)
 class RevisionOp:
     """An earlier version of fact ``fact``'s validity, believed over the known-time span
-    [``known_from``, ``known_to``) (``kgmem.storage.revisions``); times as ISO 8601
+    [``known_from``, ``known_to``) (``kgmem.storage.graph.revisions``); times as ISO 8601
     text with an offset, None when unset."""
 
     fact: str
@@ -67,7 +67,7 @@ class RevisionOp:
 class Describers:
     """How side-row texts are made: from a vertex's properties, and from a fact's
     subject name, predicate and object name; and when a vertex happened (its
-    ``occurred_at``), as ``kgmem.storage.vertices`` reads it. ``fact_name`` gives how a
+    ``occurred_at``), as ``kgmem.storage.graph.vertices`` reads it. ``fact_name`` gives how a
     fact's text names an endpoint from its name, or its uid if it has none (applied
     once per endpoint of a batch, not once per fact naming it); ``fact_text`` receives
     the endpoints so named. ``joined`` gives a merging (RDF) vertex op's properties from

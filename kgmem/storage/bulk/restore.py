@@ -1,7 +1,7 @@
 """Restoring what a JSON Lines export (a dump) says of each fact beyond its edge:
 its times, its claims in force and the claims withdrawn from it (claim history).
 
-An export (``kgmem.storage.dump``) writes, per edge, ``valid_from``, ``valid_to``,
+An export (``kgmem.storage.backups.dump``) writes, per edge, ``valid_from``, ``valid_to``,
 ``recorded_at``, ``expired_at``, ``claims`` (source and episode uids, both null for a
 write that named neither, confidence, observed_at), ``withdrawn`` (the same and
 withdrawn_at) and ``closed_by`` (the uid of the fact whose value closed it; restored
@@ -27,7 +27,7 @@ import asyncpg
 
 from kgmem.storage import agtype
 from kgmem.storage.bulk.ops import BatchCounts, EdgeOp, RevisionOp
-from kgmem.storage.facts import timestamp
+from kgmem.storage.graph.facts import timestamp
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

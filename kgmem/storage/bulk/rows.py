@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from kgmem.storage.labels import LabelInfo
+from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

@@ -24,7 +24,7 @@ from kgmem.storage.bulk.rows import (
     json_field,
     reserve_ids,
 )
-from kgmem.storage.labels import LabelInfo
+from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
 

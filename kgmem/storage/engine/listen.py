@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import asyncpg
 
-from kgmem.storage.database import Database
-from kgmem.storage.driver_errors import translated
+from kgmem.storage.engine.database import Database
+from kgmem.storage.engine.driver_errors import translated
 
 _log = logging.getLogger("kgmem.storage")
 

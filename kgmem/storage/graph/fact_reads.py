@@ -1,7 +1,7 @@
 """Reading facts back: one by uid, a filtered page, those touching an entity, a
 search's hits by graph id; each with its provenance, stored trust and status.
 
-The writes are in ``kgmem.storage.facts``.
+The writes are in ``kgmem.storage.graph.facts``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import asyncpg
 from kgmem.model import Fact
 from kgmem.model.records import VerificationStatus
 from kgmem.storage import agtype, rows
+from kgmem.storage.graph.vertices import properties_of
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
-from kgmem.storage.vertices import properties_of
 
 SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
 """The edge properties kgmem itself writes (mirrors of the side row), not the caller's."""

@@ -12,10 +12,12 @@ import asyncpg
 from kgmem.errors import InvalidInput, NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
-from kgmem.storage import namespace_parts, rows, structural, text_index
-from kgmem.storage.cypher import reader_role
-from kgmem.storage.embeddings import PGVECTOR_HNSW, build_vector_indexes
-from kgmem.storage.labels import LabelCatalog, create_label_indexes
+from kgmem.storage import rows
+from kgmem.storage.graph import namespace_parts, structural
+from kgmem.storage.graph.cypher import reader_role
+from kgmem.storage.graph.labels import LabelCatalog, create_label_indexes
+from kgmem.storage.indexes import text_index
+from kgmem.storage.indexes.embeddings import PGVECTOR_HNSW, build_vector_indexes
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, table
 

@@ -2,8 +2,8 @@
 provenance of episodes, re-pointing facts, the merge log, LLM usage and the
 per-namespace pipeline configuration.
 
-Writes of vertices and facts themselves go through ``kgmem.storage.vertices`` and
-``kgmem.storage.facts``; this module only reads around them and keeps the
+Writes of vertices and facts themselves go through ``kgmem.storage.graph.vertices`` and
+``kgmem.storage.graph.facts``; this module only reads around them and keeps the
 bookkeeping that memory-graph building adds.
 """
 
@@ -17,7 +17,8 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from kgmem.storage import agtype, rows, structural
+from kgmem.storage import agtype, rows
+from kgmem.storage.graph import structural
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -541,7 +542,7 @@ async def nearest_entities_many(
 ) -> list[list[tuple[str, float]]]:
     """For each vector, in order: (uid, cosine similarity) of the ``limit`` entities
     whose vectors are nearest it; one round trip for all."""
-    from kgmem.storage.embeddings import vector_array, vector_table
+    from kgmem.storage.indexes.embeddings import vector_array, vector_table
 
     found = await conn.fetch(
         "SELECT q.i, m.uid, m.similarity FROM unnest($1::vector[]) WITH ORDINALITY AS q(v, i) "

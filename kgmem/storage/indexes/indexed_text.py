@@ -10,7 +10,7 @@ from typing import Literal
 
 import asyncpg
 
-from kgmem.storage.embeddings import vector_table
+from kgmem.storage.indexes.embeddings import vector_table
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

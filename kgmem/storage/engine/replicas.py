@@ -22,7 +22,7 @@ import asyncpg
 from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, InvalidRequest
 from kgmem.replica_settings import ReplicaSettings
-from kgmem.storage.database import Database, open_pool
+from kgmem.storage.engine.database import Database, open_pool
 
 _log = logging.getLogger("kgmem.replicas")
 

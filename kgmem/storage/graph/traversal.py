@@ -19,7 +19,7 @@ from typing import Any, Literal, NamedTuple
 import asyncpg
 
 from kgmem.storage import agtype, rows
-from kgmem.storage.candidates import VertexInfo
+from kgmem.storage.indexes.candidates import VertexInfo
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import literal, table
 

@@ -24,7 +24,7 @@ from kgmem.storage import rows
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
-# The columns of ``known_facts`` (those of ``kgmem.storage.candidates.FactInfo``).
+# The columns of ``known_facts`` (those of ``kgmem.storage.indexes.candidates.FactInfo``).
 _COLUMNS = (
     "id, uid, predicate, subject_id, object_id, valid_from, valid_to, recorded_at, expired_at"
 )

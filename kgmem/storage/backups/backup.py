@@ -1,10 +1,10 @@
 """Logical backups of a whole store or one namespace, and restoring them safely.
 
 A backup is a tar file holding ``manifest.json`` (what it holds, the migration it was
-taken at, its checksum: ``kgmem.storage.checksum``) and ``data.dump``, a pg_dump
+taken at, its checksum: ``kgmem.storage.backups.checksum``) and ``data.dump``, a pg_dump
 archive (custom format) taken in the same snapshot the checksum was computed in. A
 namespace backup also holds ``rows.json``: its AGE labels and its rows in the
-store-wide tables of schema ``kgmem`` (``kgmem.storage.namespace_parts``: its record,
+store-wide tables of schema ``kgmem`` (``kgmem.storage.graph.namespace_parts``: its record,
 budgets and ledger, agent state, decisions, tiers, events...), which a dump of the
 graph schema alone would leave out. Rows are kept as PostgreSQL's own JSON text, so
 numbers, times and documents come back exactly; after a restore, the sequences that
@@ -39,7 +39,9 @@ import psycopg
 from psycopg import sql
 
 from kgmem.errors import InvalidBackup, NamespaceExists, StorageError, StoreNotEmpty
-from kgmem.storage import checksum, migrate, namespace_parts
+from kgmem.storage.backups import checksum
+from kgmem.storage.engine import migrate
+from kgmem.storage.graph import namespace_parts
 
 _log = logging.getLogger("kgmem.backup")
 
@@ -372,7 +374,7 @@ SELECT (SELECT count(*) FROM graphs), (SELECT count(*) FROM relabelled)
 # The archive's grants are skipped (they name the source server's roles); these are the
 # ones migration 0005_cypher_reader gave the base role of the Cypher readers on AGE's
 # catalog, which a restore recreates. Per-namespace reader roles are granted again
-# when Cypher first needs them (kgmem.storage.cypher.ensure_reader).
+# when Cypher first needs them (kgmem.storage.graph.cypher.ensure_reader).
 _READER_GRANTS = """
 DO $role$
 BEGIN

@@ -5,7 +5,7 @@ Temporal rules for facts (kgmem.model.TimeQuery): ``valid_at`` T keeps facts who
 validity ``[valid_from, valid_to)`` contains T; a window [start, end) keeps facts whose
 validity overlaps it; with neither, only current facts (not closed, not ended).
 ``known_at`` T' asks the same of the store as it was at T': facts recorded by T', each
-with the validity believed then (``kgmem.storage.revisions``), and "current" means not
+with the validity believed then (``kgmem.storage.graph.revisions``), and "current" means not
 closed and not ended at T'.
 """
 
@@ -19,8 +19,9 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from kgmem.storage import revisions, rows
+from kgmem.storage import rows
 from kgmem.storage.filters import ElementFilter
+from kgmem.storage.graph import revisions
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

@@ -32,8 +32,14 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from kgmem.storage.candidates import FACT_COLUMNS, VERTEX_COLUMNS, FactInfo, VertexInfo, side_row
 from kgmem.storage.filters import ElementFilter
+from kgmem.storage.indexes.candidates import (
+    FACT_COLUMNS,
+    VERTEX_COLUMNS,
+    FactInfo,
+    VertexInfo,
+    side_row,
+)
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

@@ -5,8 +5,8 @@ the same fields are mirrored into the edge's agtype properties so analysts can f
 on them in Cypher (``WHERE r.expired_at IS NULL``). Both are written here and only
 here. Claims (``_kg_claim``) record which source and episode asserted a fact.
 Closing a fact sets ``valid_to`` and ``expired_at`` and keeps the version it replaces
-(``kgmem.storage.revisions``); nothing is deleted to supersede. Reading facts back is
-``kgmem.storage.fact_reads``.
+(``kgmem.storage.graph.revisions``); nothing is deleted to supersede. Reading facts back is
+``kgmem.storage.graph.fact_reads``.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ import orjson
 
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
-from kgmem.storage import agtype, embeddings, fact_reads, revisions
+from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
-from kgmem.storage.fact_reads import side_table
-from kgmem.storage.labels import LabelInfo
+from kgmem.storage.graph import fact_reads, revisions
+from kgmem.storage.graph.fact_reads import side_table
+from kgmem.storage.graph.labels import LabelInfo
+from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
 from kgmem.taskgroup import task_group
@@ -347,7 +349,7 @@ async def _update_existing(
                 for r in group
             ],
         )
-    # A new validity keeps the one it replaces (``kgmem.storage.revisions``).
+    # A new validity keeps the one it replaces (``kgmem.storage.graph.revisions``).
     await conn.execute(
         f"WITH x AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], "
         "$4::timestamptz[], $5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t)), "
@@ -447,7 +449,7 @@ async def close(
             f"valid_to {end.isoformat()} is before the fact's valid_from "
             f"{old.valid_from.isoformat()}"
         )
-    # The version believed until now is kept (``kgmem.storage.revisions``), so that an
+    # The version believed until now is kept (``kgmem.storage.graph.revisions``), so that an
     # "as of" read before the close still sees the fact as it was then.
     expired_at = await conn.fetchval(
         f"WITH kept AS ({revisions.keep_sql(ns)}) "

@@ -28,7 +28,7 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
-from kgmem.storage.driver_errors import label_race, translate, unencodable
+from kgmem.storage.engine.driver_errors import label_race, translate, unencodable
 from kgmem.storage.sql import ident, literal
 
 READER_BASE = "kgmem_cypher_reader"

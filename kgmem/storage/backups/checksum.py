@@ -3,7 +3,7 @@
 Per namespace: every table of its graph schema (AGE's vertex and edge label tables
 with their properties, and kgmem's side tables: text, times, vectors, claims, scores),
 its labels, and its rows in every store-wide table a backup copies
-(``kgmem.storage.namespace_parts.copied``: its ``kgmem.namespace`` record, budgets and
+(``kgmem.storage.graph.namespace_parts.copied``: its ``kgmem.namespace`` record, budgets and
 ledger, agent state, decisions, tiers, events...). For a whole store, also the tables
 that hold no namespace's data (``namespace_parts.STORE_WIDE``: API keys, the recorded
 embedding model). Rows are hashed one by one and the hashes summed, so the
@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 
 from kgmem.errors import NamespaceNotFound
-from kgmem.storage import namespace_parts
+from kgmem.storage.graph import namespace_parts
 
 SESSION = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3"
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncpg
 
 from kgmem.errors import KgmemError, StorageError
-from kgmem.storage import namespaces
+from kgmem.storage.graph import namespaces
 from kgmem.storage.refs import NamespaceRef
 
 # undefined_table, invalid_schema_name: what a statement on a dropped namespace raises.

@@ -14,7 +14,8 @@ from typing import Any, NamedTuple
 import asyncpg
 import orjson
 
-from kgmem.storage import agtype, revisions, rows
+from kgmem.storage import agtype, rows
+from kgmem.storage.graph import revisions
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -92,7 +93,7 @@ class _EdgeRow(NamedTuple):
 class EdgeFilter:
     """Which facts an export keeps: all (the default), those true at ``as_of`` as the
     store believed then (recorded by then, each with the validity believed then:
-    ``kgmem.storage.revisions``), or with ``current`` those true and not closed now."""
+    ``kgmem.storage.graph.revisions``), or with ``current`` those true and not closed now."""
 
     as_of: datetime | None = None
     current: bool = False
@@ -243,7 +244,7 @@ def _claim_list(ns: NamespaceRef, keep: EdgeFilter, *, withdrawn: bool) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DumpedRevision:
-    """An earlier version of fact ``fact``'s validity (``kgmem.storage.revisions``),
+    """An earlier version of fact ``fact``'s validity (``kgmem.storage.graph.revisions``),
     believed over the known-time span [``known_from``, ``known_to``); times as ISO 8601
     text, None when unset."""
 

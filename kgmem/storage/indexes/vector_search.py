@@ -18,15 +18,15 @@ from pgvector import Vector
 
 from kgmem.model import Entity, GeoPoint
 from kgmem.storage import agtype
-from kgmem.storage.candidates import (
+from kgmem.storage.filters import ElementFilter
+from kgmem.storage.indexes.candidates import (
     FACT_COLUMNS,
     VERTEX_COLUMNS,
     FactInfo,
     VertexInfo,
     side_row,
 )
-from kgmem.storage.embeddings import vector_table
-from kgmem.storage.filters import ElementFilter
+from kgmem.storage.indexes.embeddings import vector_table
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

@@ -25,10 +25,10 @@ from typing import Literal
 
 import asyncpg
 
-from kgmem.storage import text_index
-from kgmem.storage.periodic import Periodic
+from kgmem.storage.engine.periodic import Periodic
+from kgmem.storage.indexes import text_index
 
-_log = logging.getLogger("kgmem.storage.keyword_upkeep")
+_log = logging.getLogger("kgmem.storage.indexes.keyword_upkeep")
 
 APPLICATION = "kgmem-keyword-upkeep"
 _SETTINGS = {"application_name": APPLICATION, "statement_timeout": "0"}

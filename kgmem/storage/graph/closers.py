@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 import asyncpg
 
-from kgmem.storage import facts as fact_store
-from kgmem.storage import revisions, rows
+from kgmem.storage import rows
+from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph import revisions
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

@@ -25,9 +25,10 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from kgmem.model import Entity, GeoPoint
-from kgmem.storage import agtype, embeddings
+from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
-from kgmem.storage.labels import LabelInfo
+from kgmem.storage.graph.labels import LabelInfo
+from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
 

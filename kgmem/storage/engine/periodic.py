@@ -49,6 +49,8 @@ class Periodic:
     max_backoff_s: float = 30.0
     failure_level: int = logging.WARNING
     """How loudly an expected failure is logged (a watchdog's sweep: quietly)."""
+    expected: tuple[type[Exception], ...] = EXPECTED
+    """Failures that say the step could not be done now (logged at ``failure_level``)."""
     _state: State = field(default="stopped", init=False)
     _failures: int = field(default=0, init=False)
     _last_error: str | None = field(default=None, init=False)
@@ -90,7 +92,7 @@ class Periodic:
                     if self.connect is not None and (conn is None or conn.is_closed()):
                         conn = await self.connect()
                     await self.step(conn)
-                except EXPECTED as exc:
+                except self.expected as exc:
                     self._failed(exc, self.failure_level, trace=False)
                     conn = _dropped(conn)
                 except Exception as exc:  # a bug: said loudly, and the service goes on

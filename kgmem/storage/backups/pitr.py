@@ -26,9 +26,9 @@ from typing import Any
 import psycopg
 
 from kgmem.errors import ConfigurationError, InvalidBackup
-from kgmem.storage import postmaster
-from kgmem.storage.backup import pg_tool, run_tool
-from kgmem.storage.embedded import EmbeddedPostgres, start_embedded
+from kgmem.storage.backups.backup import pg_tool, run_tool
+from kgmem.storage.engine import postmaster
+from kgmem.storage.engine.embedded import EmbeddedPostgres, start_embedded
 
 RECOVERY_WAIT_S = 300.0
 """How long a restore waits for PostgreSQL to replay the WAL and open the store."""

@@ -33,11 +33,11 @@ from kgmem.errors import (
     StorageError,
     WriteConflict,
 )
-from kgmem.storage import backends, migrate
-from kgmem.storage.driver_errors import UNAVAILABLE, breaks_link, translated
-from kgmem.storage.embeddings import PGVECTOR_HNSW
-from kgmem.storage.labels import LabelCatalog
-from kgmem.storage.namespace_cache import NamespaceCache
+from kgmem.storage.engine import backends, migrate
+from kgmem.storage.engine.driver_errors import UNAVAILABLE, breaks_link, translated
+from kgmem.storage.graph.labels import LabelCatalog
+from kgmem.storage.graph.namespace_cache import NamespaceCache
+from kgmem.storage.indexes.embeddings import PGVECTOR_HNSW
 
 Connection: TypeAlias = asyncpg.Connection
 
@@ -112,7 +112,7 @@ class Database:
     keyword_candidates: int = 1000
     """Most rows a keyword search scores per kind (``keyword_search``)."""
     namespaces: NamespaceCache = field(default_factory=NamespaceCache)
-    """Namespaces the search path found (``kgmem.storage.namespace_cache``)."""
+    """Namespaces the search path found (``kgmem.storage.graph.namespace_cache``)."""
     search_connections: int = 2
     """Most pooled connections searches use at once (``searching``)."""
     shared_connections: int = 10

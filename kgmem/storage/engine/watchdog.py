@@ -29,11 +29,12 @@ from typing import NamedTuple
 import asyncpg
 
 from kgmem.database_settings import DatabaseSettings
-from kgmem.storage import backends, rows
-from kgmem.storage.database import APPLICATION
-from kgmem.storage.periodic import Periodic
+from kgmem.storage import rows
+from kgmem.storage.engine import backends
+from kgmem.storage.engine.database import APPLICATION
+from kgmem.storage.engine.periodic import Periodic
 
-_log = logging.getLogger("kgmem.storage.watchdog")
+_log = logging.getLogger("kgmem.storage.engine.watchdog")
 
 WATCHED_APPLICATION = APPLICATION
 """The application_name of the pool's connections: the only backends watched."""

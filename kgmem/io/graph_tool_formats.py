@@ -154,7 +154,7 @@ async def graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}
     async for batch in graph.vertices():
         yield "".join(
-            f'<node id={quoteattr(v.uid)}><data key="{LABEL_KEY}">{escape(v.label)}</data>'
+            f'<node id={_attr(v.uid)}><data key="{LABEL_KEY}">{_escaped(v.label)}</data>'
             + _point(v.location)
             + _data(node_ids, v.properties, node_kinds)
             + "</node>\n"
@@ -162,8 +162,8 @@ async def graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
         ).encode()
     async for edges in graph.edges():
         yield "".join(
-            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} target={quoteattr(e.end)}>"
-            f'<data key="{LABEL_KEY}">{escape(e.label)}</data>'
+            f"<edge id={_attr(e.uid)} source={_attr(e.start)} target={_attr(e.end)}>"
+            f'<data key="{LABEL_KEY}">{_escaped(e.label)}</data>'
             + _data(edge_ids, _edge_values(e), edge_kinds)
             + "</edge>\n"
             for e in edges
@@ -176,7 +176,7 @@ def _graphml_key(key_id: str, target: str, name: str, kind_: str) -> str:
     if target == "edge" and name in FACT_KINDS:
         marker += ' kgmem.fact="true"'
     return (
-        f'<key id="{key_id}" for="{target}" attr.name={quoteattr(name)} '
+        f'<key id="{key_id}" for="{target}" attr.name={_attr(name)} '
         f'attr.type="{_XML_TYPES.get(kind_, "string")}"{marker}/>\n'
     )
 
@@ -191,10 +191,21 @@ def _point(location: tuple[float, float] | None) -> str:
 
 def _data(ids: dict[str, str], values: dict[str, Any], kinds: dict[str, str]) -> str:
     return "".join(
-        f'<data key="{ids[k]}">{escape(_text(v, kinds[k]))}</data>'
+        f'<data key="{ids[k]}">{_escaped(_text(v, kinds[k]))}</data>'
         for k, v in values.items()
         if v is not None and k in ids
     )
+
+
+def _escaped(text: str) -> str:
+    """Element text GraphML readers accept: escaped, and with ``xml_safe``'s replacements
+    (XML 1.0 cannot hold most control characters even escaped)."""
+    return escape(xml_safe(text))
+
+
+def _attr(text: str) -> str:
+    """A quoted attribute value, ``xml_safe`` as element text is."""
+    return quoteattr(xml_safe(text))
 
 
 def _text(value: Any, kind_: str) -> str:
@@ -292,7 +303,7 @@ async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
             point = dict(zip(POINT_KEYS, v.location or (None, None), strict=True))
             values = {LABEL_KEY: v.label, **point, **v.properties}
             out.append(
-                f"<node id={quoteattr(v.uid)} label={quoteattr(_display(v))}>"
+                f"<node id={_attr(v.uid)} label={quoteattr(_display(v))}>"
                 + _attvalues(node_ids, values, node_kinds)
                 + "</node>\n"
             )
@@ -300,8 +311,8 @@ async def gexf(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     yield b"</nodes>\n<edges>\n"
     async for edges in graph.edges():
         yield "".join(
-            f"<edge id={quoteattr(e.uid)} source={quoteattr(e.start)} "
-            f"target={quoteattr(e.end)} label={quoteattr(_display_edge(e))}>"
+            f"<edge id={_attr(e.uid)} source={_attr(e.start)} "
+            f"target={_attr(e.end)} label={quoteattr(_display_edge(e))}>"
             + _attvalues(edge_ids, {LABEL_KEY: e.label, **_edge_values(e)}, edge_kinds)
             + _spell(e)
             + "</edge>\n"

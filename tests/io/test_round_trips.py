@@ -155,3 +155,18 @@ async def test_the_issue_graph_comes_back_whole(memory: Memory, fmt: str, tmp_pa
         await _round_trip(memory, ISSUE_GRAPH, fmt, tmp_path)
     finally:
         await memory.delete_namespace(source)
+
+
+async def test_graphml_writes_control_characters_as_replacement_characters(
+    memory: Memory, namespace: str, tmp_path: Path
+) -> None:
+    """XML cannot hold U+0001 even escaped: the GraphML export stays readable, with the
+    character replaced and the rest of the value kept."""
+    ns = namespace
+    await memory.upsert_entity(
+        ns, EntityWrite(uid="bell", label="Thing", properties={"note": "a\x01b\tc"})
+    )
+    path = tmp_path / "out.graphml"
+    path.write_bytes(b"".join([c async for c in memory.export(ns, ExportOptions("graphml"))]))
+    graph = nx.read_graphml(path)
+    assert graph.nodes["bell"]["note"] == "a\ufffdb\tc"

@@ -362,6 +362,8 @@ class Tally:
     passed: Counter[str] = field(default_factory=Counter)
     total: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    """(feature file: scenario, why) of each scenario that failed."""
 
 
 async def connect(url: str) -> asyncpg.Connection:
@@ -416,6 +418,7 @@ async def run_all(
                 tally.passed[scenario.directory] += ok
                 if not ok:
                     tally.reasons[reason.split(":")[0][:60]] += 1
+                    tally.failures.append((f"{scenario.feature}: {scenario.name}", reason))
     finally:
         await session.close()
     return tallies
@@ -482,7 +485,11 @@ def print_report(tallies: dict[str, Tally], seconds: float, data: dict[str, Any]
     for name, tally in tallies.items():
         common = ", ".join(f"{r} ({c})" for r, c in tally.reasons.most_common(6))
         print(f"most common failures ({name}): {common}")
-    return {"machine": machine, "data": data, "rates": table, "seconds": seconds}
+    failures = {name: [list(f) for f in t.failures] for name, t in tallies.items()}
+    return {
+        "machine": machine, "data": data, "rates": table, "seconds": seconds,
+        "failures": failures,
+    }  # fmt: skip
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -494,6 +501,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--engines", default="kgmem,age", help="comma-separated: kgmem, age (default both)"
     )
     p.add_argument("--database-url", default=None, help="default: a temporary embedded server")
+    p.add_argument(
+        "--failures", action="store_true", help="also print each failing scenario and why"
+    )
     return p.parse_args(argv)
 
 
@@ -514,6 +524,10 @@ async def main(argv: list[str]) -> int:
         tallies = await run_all(space.url, scenarios, engines, args.timeout)
         data = {"scenarios": len(scenarios), "features": str(args.features)}
         report = print_report(tallies, time.perf_counter() - started, data)
+    if args.failures:
+        for name, tally in tallies.items():
+            for scenario, why in tally.failures:
+                print(f"FAILED ({name}) {scenario}\n    {why[:300]}")
     print(f"saved {save(report)}")
     return 0
 

@@ -1,9 +1,12 @@
-"""An MCP server that refuses arguments its tools do not take.
+"""An MCP server that refuses arguments its tools do not take, and names the error of
+arguments it cannot read with REST's code.
 
 The SDK builds each tool's argument model from the function's signature and drops
 arguments it does not know, so a misspelled one (``speakr``, ``ttl``) would be
 silently lost where REST answers 422. Here a call naming one is refused with
-``invalid_request`` and the arguments the tool takes, as REST refuses unknown fields.
+``invalid_request`` and the arguments the tool takes, as REST refuses unknown fields;
+an argument of the wrong type or out of range is refused ``invalid_request`` (an
+unreadable time ``invalid_timestamp``) as REST refuses that field.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from typing import Any
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
+
+from kgmem.errors import refused_input
 
 
 class StrictServer(MCPServer):
@@ -30,7 +36,14 @@ class StrictServer(MCPServer):
                 f"invalid_request: {name} takes no argument {', '.join(map(repr, unknown))}; "
                 f"its arguments are {', '.join(sorted(taken or ()))}"
             )
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            if not isinstance(cause, ValidationError):
+                raise
+            error = refused_input(cause.errors(include_url=False))
+            raise ToolError(f"{error.code}: {error.detail}") from cause
 
     async def _arguments(self) -> dict[str, frozenset[str]]:
         """Each tool's argument names (the tools are all registered before serving)."""

@@ -6,7 +6,6 @@ and what to try when the answer is empty.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -18,17 +17,13 @@ from kgmem.context import build_context
 from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
 from kgmem.mcp.arguments import EpisodeArg
 from kgmem.mcp.door import Door, reported
+from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model import (
     CausalQuery,
     ContextQuery,
-    ExpansionQuery,
-    GeoPoint,
-    PlaceQuery,
-    SearchFilters,
-    SearchQuery,
-    TimeQuery,
 )
+from kgmem.model.search_input import SearchIn
 from kgmem.model.times import Instant
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
@@ -106,49 +101,19 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         return results.record(block)
 
     @server.tool(annotations=READ)
-    async def search(  # noqa: PLR0913 - one argument per search axis
-        namespace: Namespace,
-        ctx: Context,
-        *,
-        query: Annotated[str | None, Field(description="Words to look for")] = None,
-        k: Annotated[int, Field(ge=1, le=100, description="How many hits")] = 10,
-        types: list[Literal["entities", "facts", "episodes"]] | None = None,
-        valid_at: Annotated[Instant | None, Field(description="True in the world then")] = None,
-        known_at: Annotated[Instant | None, Field(description="As recorded then")] = None,
-        start: Annotated[Instant | None, Field(description="Time window start")] = None,
-        end: Annotated[Instant | None, Field(description="Time window end")] = None,
-        near: Annotated[
-            tuple[float, float] | None, Field(description="[lat, lon] to search around")
-        ] = None,
-        radius_km: Annotated[float | None, Field(gt=0, description="With near")] = None,
-        causes_of: Annotated[str | None, Field(description="Uid whose causes rank")] = None,
-        effects_of: Annotated[str | None, Field(description="Uid whose effects rank")] = None,
-        expand_from: Annotated[
-            list[str] | None, Field(description="Uids whose graph neighbourhood ranks")
-        ] = None,
-        labels: Annotated[list[str] | None, Field(description="Only these types")] = None,
-        min_trust: Annotated[float | None, Field(ge=0, le=1)] = None,
-    ) -> dict[str, Any]:
-        """Ranked hits (entities, facts, episodes) along any mix of axes: words (semantic
-        and keyword), time (valid_at, known_at, a start..end window), place (near +
-        radius_km), causality (causes_of / effects_of) and graph neighbourhood
-        (expand_from), fused. Each hit
-        has a one-line summary, its fused score and per-axis scores with reasons. Empty?
-        Try fewer words, drop filters, or get_entity on a uid you know."""
+    @takes_fields_of(SearchIn)
+    async def search(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
+        """Ranked hits (entities, facts, episodes) along any mix of axes, fused: `text`
+        (semantic and keyword), `time` ({valid_at, known_at, start, end}), `place`
+        ({near: {lat, lon}, radius_km} or {box}), `causal` ({anchor, direction: forward
+        for effects, backward for causes}) and `expansion` ({seeds}: graph
+        neighbourhood); `filters` ({labels, predicates}) keep only some. The arguments
+        are the fields of REST's search body. Each hit has a one-line summary, its fused
+        score and per-axis scores with reasons. Empty? Try fewer words, drop filters, or
+        get_entity on a uid you know."""
         door.admit(ctx, "read", namespace)
-        anchor = causes_of or effects_of
-        search_query = SearchQuery(
-            text=query,
-            k=k,
-            types=tuple(types) if types else ("entities", "facts", "episodes"),
-            time=_time(valid_at, known_at, start, end),
-            place=PlaceQuery(near=GeoPoint(*near), radius_km=radius_km) if near else None,
-            causal=CausalQuery(anchor, "backward" if causes_of else "forward") if anchor else None,
-            expansion=ExpansionQuery(seeds=tuple(expand_from)) if expand_from else None,
-            filters=SearchFilters(labels=tuple(labels or ())),
-            min_trust=min_trust,
-        )
         with reported():
+            search_query = SearchIn.model_validate(fields).to_query()
             found = await door.memory.search(namespace, search_query)
         return results.search(found)
 
@@ -167,13 +132,6 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         with reported():
             check = await door.memory.check_statement(namespace, subject, predicate, value)
         return results.record(check)
-
-
-def _time(*bounds: datetime | None) -> TimeQuery | None:
-    valid_at, known_at, start, end = bounds
-    if not any(bounds):
-        return None
-    return TimeQuery(valid_at=valid_at, known_at=known_at, start=start, end=end)
 
 
 def _graph(server: MCPServer, door: Door) -> None:

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import ingest
 from kgmem.model import GeoPoint
+from kgmem.model.search_input import Location
 from kgmem.model.times import Instant
-from kgmem.server.schemas import EntityOut, Location
+from kgmem.server.schemas import EntityOut
 
 
 class _In(BaseModel):

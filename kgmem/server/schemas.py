@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import model
+from kgmem.model.search_input import Location
 from kgmem.model.times import Instant
 from kgmem.server.live_schemas import LiveOut
 
@@ -19,14 +20,6 @@ T = TypeVar("T")
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Location(BaseModel):
-    """A WGS84 point in degrees."""
-
-    model_config = ConfigDict(extra="forbid")
-    lat: float = Field(description="Latitude, -90..90")
-    lon: float = Field(description="Longitude, -180..180")
 
 
 class NamespaceIn(_In):

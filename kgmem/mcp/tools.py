@@ -15,7 +15,6 @@ from pydantic import Field
 import kgmem
 from kgmem.context import build_context
 from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
-from kgmem.mcp.arguments import EpisodeArg
 from kgmem.mcp.door import Door, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
@@ -23,6 +22,7 @@ from kgmem.model import (
     CausalQuery,
     ContextQuery,
 )
+from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
 from kgmem.model.search_input import SearchIn
 from kgmem.model.times import Instant
 
@@ -56,9 +56,7 @@ def build_server(door: Door) -> MCPServer:
 
 def _writes(server: MCPServer, door: Door) -> None:
     @server.tool(annotations=WRITE)
-    async def add_episode(
-        namespace: Namespace, episode: EpisodeArg, ctx: Context
-    ) -> dict[str, Any]:
+    async def add_episode(namespace: Namespace, episode: EpisodeIn, ctx: Context) -> dict[str, Any]:
         """Remember something: store one episode (a turn, a note) and build the graph from
         it. Name the entities and facts you already know in `episode.entities` and
         `episode.facts`; relative dates ('last May') resolve against reference_time.
@@ -69,16 +67,16 @@ def _writes(server: MCPServer, door: Door) -> None:
         return results.record(outcome)
 
     @server.tool(annotations=WRITE)
-    async def add_episodes(
-        namespace: Namespace,
-        episodes: Annotated[list[EpisodeArg], Field(min_length=1, max_length=500)],
-        ctx: Context,
-    ) -> dict[str, Any]:
+    @takes_fields_of(EpisodeBatchIn)
+    async def add_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Remember several episodes at once (all stored or none), built in order. Use
         for a conversation's turns; give them one `session` so they keep their context."""
         door.admit(ctx, "write", namespace)
+        batch = EpisodeBatchIn.model_validate(fields)
         with reported():
-            outcomes = await door.memory.add_episodes(namespace, [e.to_core() for e in episodes])
+            outcomes = await door.memory.add_episodes(
+                namespace, [e.to_core() for e in batch.episodes]
+            )
         return {"episodes": results.jsonable(outcomes)}
 
 

@@ -6,7 +6,8 @@ arguments it does not know, so a misspelled one (``speakr``, ``ttl``) would be
 silently lost where REST answers 422. Here a call naming one is refused with
 ``invalid_request`` and the arguments the tool takes, as REST refuses unknown fields;
 an argument of the wrong type or out of range is refused ``invalid_request`` (an
-unreadable time ``invalid_timestamp``) as REST refuses that field.
+unreadable time ``invalid_timestamp``) as REST refuses that field. Every refusal reads
+``code: detail``, without the SDK's "Error executing tool" prefix.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
@@ -38,12 +39,10 @@ class StrictServer(MCPServer):
             )
         try:
             return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise  # a crash: the SDK logs it and tells the caller no more
         except ToolError as exc:
-            cause = exc.__cause__
-            if not isinstance(cause, ValidationError):
-                raise
-            error = refused_input(cause.errors(include_url=False))
-            raise ToolError(f"{error.code}: {error.detail}") from cause
+            raise _coded(name, exc) from exc.__cause__
 
     async def _arguments(self) -> dict[str, frozenset[str]]:
         """Each tool's argument names (the tools are all registered before serving)."""
@@ -53,3 +52,13 @@ class StrictServer(MCPServer):
                 for t in await self.list_tools()
             }
         return self._taken
+
+
+def _coded(tool: str, exc: ToolError) -> ToolError:
+    """The refusal as ``code: detail``, as every door's refusals read: REST's code for
+    arguments that fail validation, the tool's own error without the SDK's prefix."""
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        error = refused_input(cause.errors(include_url=False))
+        return ToolError(f"{error.code}: {error.detail}")
+    return ToolError(str(exc).removeprefix(f"Error executing tool {tool}: "))

@@ -20,11 +20,10 @@ from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model import (
     CausalQuery,
-    ContextQuery,
 )
+from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
 from kgmem.model.search_input import SearchIn
-from kgmem.model.times import Instant
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
@@ -82,18 +81,14 @@ def _writes(server: MCPServer, door: Door) -> None:
 
 def _retrieval(server: MCPServer, door: Door) -> None:
     @server.tool(annotations=READ)
-    async def get_context(
-        namespace: Namespace,
-        query: Annotated[str, Field(min_length=1, description="What the prompt is about")],
-        ctx: Context,
-        budget_tokens: Annotated[int, Field(ge=16, le=100_000)] = 1000,
-        valid_at: Annotated[Instant | None, Field(description="World as of then")] = None,
-    ) -> dict[str, Any]:
+    @takes_fields_of(ContextIn)
+    async def get_context(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """A ready-to-paste memory block about `query`: current facts with their validity
         and trust, relevant episodes with the surrounding turns of their session, and
-        contradictions flagged, within `budget_tokens`. Best first call before answering."""
+        contradictions flagged, within `budget_tokens`. Best first call before answering.
+        The arguments are the fields of REST's context body."""
         door.admit(ctx, "read", namespace)
-        question = ContextQuery(text=query, budget_tokens=budget_tokens, valid_at=valid_at)
+        question = ContextIn.model_validate(fields).to_query()
         with reported():
             block = await build_context(door.memory, namespace, question)
         return results.record(block)

@@ -24,7 +24,15 @@ from kgmem import Memory
 from kgmem.bolt import BoltServer
 from kgmem.client import wire
 from kgmem.config import BoltSettings
-from kgmem.model import EntityWrite, EpisodeWrite, Fact, FactWrite, SearchQuery
+from kgmem.model import (
+    ContextQuery,
+    EntityWrite,
+    EpisodeWrite,
+    Fact,
+    FactWrite,
+    SearchQuery,
+)
+from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EntityMentionIn, EpisodeIn, FactMentionIn
 from kgmem.model.episodes import EntityMention, FactMention
 from kgmem.model.search_input import SearchIn
@@ -92,6 +100,10 @@ async def test_every_door_names_the_fields_as_the_model_does(live_url: str) -> N
     episode = tools["add_episode"]["properties"]["episode"]
     assert _schema_fields(episode, tools["add_episode"]["$defs"]) == set(EpisodeIn.model_fields)
     assert set(spec["FactIn"]["properties"]) == names(FactWrite)
+    # The context request calls the record's ``text`` ``query`` on REST and MCP alike.
+    context = {"query" if n == "text" else n for n in names(ContextQuery)}
+    assert set(ContextIn.model_fields) == set(spec["ContextIn"]["properties"]) == context
+    assert set(tools["get_context"]["properties"]) - {"namespace"} == context
 
 
 async def test_the_client_sends_the_models_field_names(live_url: str, namespace: str) -> None:
@@ -166,6 +178,57 @@ async def test_an_invalid_search_is_refused_alike_on_every_door(
         outcome = await search_everywhere(doors, namespace, body)
     assert not outcome.accepted, body
     assert code is None or outcome.code == code
+
+
+# -- context blocks -------------------------------------------------------------------
+
+
+async def context_everywhere(doors: Doors, namespace: str, body: dict[str, Any]) -> Outcome:
+    """``body`` as REST's context body, MCP's get_context arguments and a client query;
+    the agreed outcome, an accepted one answering its block's text."""
+
+    async def by_client() -> Any:
+        query = ContextIn.model_validate(body).to_query()
+        return await doors.client.build_context(namespace, query)
+
+    outcomes = {
+        "rest": await doors.rest("POST", f"/v1/namespaces/{namespace}/context", body),
+        "mcp": await doors.tool("get_context", {"namespace": namespace, **body}),
+        "client": await doors.call(by_client),
+    }
+    texts = {
+        door: o.answer.text if door == "client" else o.answer["text"]
+        for door, o in outcomes.items()
+        if o.accepted
+    }
+    assert len(set(texts.values())) <= 1, (body, texts)
+    return agreed(outcomes, body)
+
+
+async def test_the_doors_agree_on_context_blocks(
+    live_url: str, memory: Memory, namespace: str
+) -> None:
+    await seeded(memory, namespace)
+    bodies = drawn(record(ContextIn), 15)
+    async with opened(live_url) as doors:
+        found = [await context_everywhere(doors, namespace, b) for b in bodies]
+        block = await context_everywhere(doors, namespace, {"query": "Ada", "k": 5})
+        refused = [
+            await context_everywhere(doors, namespace, bad)
+            for bad in (
+                {"query": "Ada", "budget": 300},
+                {"query": "Ada", "budget_tokens": 5},
+                {"query": "Ada", "valid_at": "before the war"},
+                {"query": ""},
+            )
+        ]
+    assert block.accepted and any(o.accepted for o in found)
+    assert [o.code for o in refused] == [
+        "invalid_request",
+        "invalid_request",
+        "invalid_timestamp",
+        "invalid_request",
+    ]
 
 
 # -- episodes -------------------------------------------------------------------------

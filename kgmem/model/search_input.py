@@ -18,7 +18,11 @@ from kgmem.model import search as model
 from kgmem.model.times import Instant
 from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
 
+# Defaults are the records' own, so the doors and the Python API cannot differ on them.
 _DEFAULT_WEIGHTS = model.AxisWeights()
+_CAUSAL = model.CausalQuery(anchor="")
+_EXPANSION = model.ExpansionQuery()
+_SEARCH = model.SearchQuery()
 
 
 def _all_types() -> list[model.ResultType]:
@@ -78,10 +82,12 @@ class CausalIn(_In):
 
     anchor: str = Field(description="uid of the entity or event to trace from")
     direction: Literal["forward", "backward"] = Field(
-        default="forward", description="forward: effects; backward: causes"
+        default=_CAUSAL.direction, description="forward: effects; backward: causes"
     )
-    depth: int = Field(default=3, description="Most hops, 1..6")
-    min_strength: float = Field(default=0.0, description="Prune paths weaker than this")
+    depth: int = Field(default=_CAUSAL.depth, description="Most hops, 1..6")
+    min_strength: float = Field(
+        default=_CAUSAL.min_strength, description="Prune paths weaker than this"
+    )
 
     def to_query(self) -> model.CausalQuery:
         return model.CausalQuery(self.anchor, self.direction, self.depth, self.min_strength)
@@ -91,10 +97,12 @@ class ExpansionIn(_In):
     """Graph expansion: k-hop neighbourhood ranked by personalised PageRank."""
 
     seeds: list[str] = Field(default_factory=list, description="uids to start from")
-    hops: int = Field(default=2, description="1..3")
-    per_hop: int = Field(default=50, description="Most new vertices per hop")
-    damping: float = Field(default=0.5, description="PageRank damping, (0, 1)")
-    from_text: bool = Field(default=True, description="Also seed entities the text names")
+    hops: int = Field(default=_EXPANSION.hops, description="1..3")
+    per_hop: int = Field(default=_EXPANSION.per_hop, description="Most new vertices per hop")
+    damping: float = Field(default=_EXPANSION.damping, description="PageRank damping, (0, 1)")
+    from_text: bool = Field(
+        default=_EXPANSION.from_text, description="Also seed entities the text names"
+    )
 
     def to_query(self) -> model.ExpansionQuery:
         return model.ExpansionQuery(
@@ -167,34 +175,34 @@ class SearchIn(_In):
         default_factory=_all_types,
         description="Which kinds of result",
     )
-    k: int = Field(default=10, description="How many results, 1..1000")
+    k: int = Field(default=_SEARCH.k, description="How many results, 1..1000")
     weights: WeightsIn = Field(default_factory=WeightsIn)
-    explain: bool = Field(default=False, description="Add the plan and time per stage")
+    explain: bool = Field(default=_SEARCH.explain, description="Add the plan and time per stage")
     min_trust: float | None = Field(
         default=None,
         description="Drop fact hits whose consensus trust is below this (0..1) or unscored",
     )
     order_by: Literal["score", "trust"] = Field(
-        default="score", description="Rank by fused relevance score or by fact trust"
+        default=_SEARCH.order_by, description="Rank by fused relevance score or by fact trust"
     )
     include_structural: bool = Field(
-        default=False,
+        default=_SEARCH.include_structural,
         description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
         "its session, ...) as fact hits",
     )
     fusion: Literal["convex", "rrf", "minmax"] = Field(
-        default="minmax",
+        default=_SEARCH.fusion,
         description="convex: weighted mean of each axis's scores scaled by its best; "
         "minmax: weighted mean of each axis's scores scaled between its floor and its best; "
         "rrf: weighted reciprocal-rank fusion",
     )
     context: int = Field(
-        default=0,
+        default=_SEARCH.context,
         description="With each episode hit, up to this many turns before and "
         "after it in its session (0..10)",
     )
     time_from_text: bool = Field(
-        default=False,
+        default=_SEARCH.time_from_text,
         description="Without a time query, use the window a time expression in the text "
         "names ('in May 2023', 'last summer') as one",
     )

@@ -25,17 +25,21 @@ from kgmem.bolt import BoltServer
 from kgmem.client import wire
 from kgmem.config import BoltSettings
 from kgmem.model import (
+    CausalQuery,
     ContextQuery,
     EntityWrite,
     EpisodeWrite,
+    ExpansionQuery,
     Fact,
     FactWrite,
     SearchQuery,
+    TimeQuery,
 )
 from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EntityMentionIn, EpisodeIn, FactMentionIn
 from kgmem.model.episodes import EntityMention, FactMention
 from kgmem.model.search_input import SearchIn
+from kgmem.server.schemas import FactIn
 from tests.doors.doors import Doors, Outcome, opened
 from tests.doors.drawn import record
 
@@ -104,6 +108,17 @@ async def test_every_door_names_the_fields_as_the_model_does(live_url: str) -> N
     context = {"query" if n == "text" else n for n in names(ContextQuery)}
     assert set(ContextIn.model_fields) == set(spec["ContextIn"]["properties"]) == context
     assert set(tools["get_context"]["properties"]) - {"namespace"} == context
+
+
+def test_what_a_door_leaves_out_means_what_the_record_leaves_out() -> None:
+    assert SearchIn().to_query() == SearchQuery()
+    assert SearchIn.model_validate({"causal": {"anchor": "a"}}).to_query().causal == (
+        CausalQuery("a")
+    )
+    assert SearchIn.model_validate({"expansion": {}}).to_query().expansion == ExpansionQuery()
+    assert SearchIn.model_validate({"time": {}}).to_query().time == TimeQuery()
+    assert ContextIn(query="x").to_query() == ContextQuery("x")
+    assert FactIn(subject="a", predicate="P", object="b").to_write() == FactWrite("a", "P", "b")
 
 
 async def test_the_client_sends_the_models_field_names(live_url: str, namespace: str) -> None:

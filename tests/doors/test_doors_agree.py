@@ -9,6 +9,7 @@ The fields checked are read off the model (``SearchQuery``, ``EpisodeWrite``,
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from kgmem import Memory
 from kgmem.bolt import BoltServer
@@ -39,7 +41,9 @@ from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EntityMentionIn, EpisodeIn, FactMentionIn
 from kgmem.model.episodes import EntityMention, FactMention
 from kgmem.model.search_input import SearchIn
+from kgmem.model.tier_input import PolicyIn
 from kgmem.server.schemas import FactIn
+from kgmem.tier_model import TierPolicy
 from tests.doors.doors import Doors, Outcome, opened
 from tests.doors.drawn import record
 
@@ -108,6 +112,9 @@ async def test_every_door_names_the_fields_as_the_model_does(live_url: str) -> N
     context = {"query" if n == "text" else n for n in names(ContextQuery)}
     assert set(ContextIn.model_fields) == set(spec["ContextIn"]["properties"]) == context
     assert set(tools["get_context"]["properties"]) - {"namespace"} == context
+    policy = tools["set_tier_policy"]
+    assert set(PolicyIn.model_fields) == names(TierPolicy) == set(spec["PolicyIn"]["properties"])
+    assert _schema_fields(policy["properties"]["policy"], policy["$defs"]) == names(TierPolicy)
 
 
 def test_what_a_door_leaves_out_means_what_the_record_leaves_out() -> None:
@@ -360,6 +367,31 @@ def _entity_view(door: str, answer: Any) -> tuple[Any, ...]:
         e["properties"]["name"],
         tuple(sorted((f["predicate"], f["object"]) for f in out)),
     )
+
+
+# -- tier policies ----------------------------------------------------------------------
+
+
+async def test_the_doors_agree_on_tier_policies(live_url: str, namespace: str) -> None:
+    bodies = [*drawn(record(PolicyIn), 10), {"decay_floor": 3}, {"archive_tiers": ["attic"]}]
+    async with opened(live_url) as doors:
+        for body in bodies:
+            outcomes = {
+                "rest": await doors.rest("PUT", f"/v1/namespaces/{namespace}/tiers/policy", body),
+                "mcp": await doors.tool(
+                    "set_tier_policy", {"namespace": namespace, "policy": body}
+                ),
+                "client": await doors.call(
+                    lambda body=body: doors.client.set_tier_policy(namespace, body)
+                ),
+            }
+            stored = {
+                door: json.dumps(to_jsonable_python(o.answer), sort_keys=True)
+                for door, o in outcomes.items()
+                if o.accepted
+            }
+            assert len(set(stored.values())) <= 1, (body, stored)
+            agreed(outcomes, body)
 
 
 # -- a Cypher read, Bolt too ----------------------------------------------------------

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from kgmem.model.records import Entity, Fact
+
 JsonValue = Any
 """A JSON value: None, bool, int, float, str, list of JSON values or str-keyed map."""
 
@@ -187,6 +189,16 @@ class Decision:
     def flagged(self) -> bool:
         """Whether something it relied on no longer holds."""
         return bool(self.concerns)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionExplanation:
+    """Why an agent decided: the decision with the facts it relied on as they stand now
+    (closed ones too) and the episodes it relied on that are still remembered."""
+
+    decision: Decision
+    facts: Sequence[Fact] = ()
+    episodes: Sequence[Entity] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,7 @@ Driver exceptions never cross ``kgmem.storage``: they become one of these there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 
@@ -537,3 +537,16 @@ def all_error_classes() -> list[type[KgmemError]]:
         found.append(cls)
         pending.extend(cls.__subclasses__())
     return found
+
+
+def refused_input(issues: Sequence[Mapping[str, Any]]) -> InvalidInput:
+    """The error every door answers for input its schema refuses, from the validation
+    issues (pydantic's ``errors()``: ``loc``, ``msg``, ``type``): ``invalid_timestamp``
+    when the first is about a time, ``invalid_request`` otherwise, naming where."""
+    first = issues[0] if issues else {"loc": (), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    message = str(first.get("msg", ""))
+    kind = str(first.get("type", ""))
+    about_time = kind == "invalid_timestamp" or kind.startswith(("datetime_", "timezone_"))
+    error = InvalidTimestamp if about_time else InvalidRequest
+    return error(f"{where}: {message}" if where else message)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from kgmem.agent_model import (
     AgentState,
     Balance,
     Budget,
     BudgetWrite,
     Decision,
+    DecisionExplanation,
     DecisionQuery,
     DecisionWrite,
     JsonValue,
@@ -122,12 +121,8 @@ def decisions(ns: str, query: DecisionQuery) -> Call[list[Decision]]:
     return Call("GET", _decisions(ns), as_type(list[Decision]), params=params)
 
 
-def explain_decision(ns: str, uid: str) -> Call[dict[str, Any]]:
-    def read(r: httpx.Response) -> dict[str, Any]:
-        found: dict[str, Any] = r.json()
-        return found
-
-    return Call("GET", f"{_decisions(ns)}/{segment(uid)}/why", read)
+def explain_decision(ns: str, uid: str) -> Call[DecisionExplanation]:
+    return Call("GET", f"{_decisions(ns)}/{segment(uid)}/why", as_type(DecisionExplanation))
 
 
 def set_decision_outcome(ns: str, uid: str, outcome: str, cost: float | None) -> Call[Decision]:

@@ -16,6 +16,7 @@ from kgmem.agent_model import (
     Budget,
     BudgetWrite,
     Decision,
+    DecisionExplanation,
     DecisionQuery,
     DecisionWrite,
     JsonValue,
@@ -39,10 +40,13 @@ from kgmem.model import (
     Entity,
     EntityDetail,
     EntityWrite,
+    EpisodeOutcome,
+    EpisodeWrite,
     Fact,
     FactQuery,
     FactVerification,
     FactWrite,
+    Forgotten,
     MemoryContext,
     Namespace,
     NamespaceStats,
@@ -52,6 +56,7 @@ from kgmem.model import (
     TimelineEntry,
     WriteOutcome,
 )
+from kgmem.model.health import HealthOut
 from kgmem.tier_model import (
     Distillation,
     DistillRequest,
@@ -199,9 +204,11 @@ class AsyncClient:
         """Ranked causal paths from an anchor."""
         return await self._run(calls.causal_trace(namespace, query, limit))
 
-    async def add_episodes(self, namespace: str, episodes: Sequence[Any]) -> list[dict[str, Any]]:
-        """Store episodes (mappings, or ``kgmem.ingest.EpisodeWrite``) and build from them;
-        one outcome per episode as the server reports it."""
+    async def add_episodes(
+        self, namespace: str, episodes: Sequence[EpisodeWrite | Mapping[str, JsonValue]]
+    ) -> list[EpisodeOutcome]:
+        """Store episodes (``EpisodeWrite`` records, or mappings of REST's episode fields)
+        and build from them; one outcome per episode, in order."""
         return await self._run(calls.add_episodes(namespace, episodes))
 
     async def check_statement(
@@ -218,7 +225,7 @@ class AsyncClient:
         self,
         namespace: str,
         query: str,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, JsonValue] | None = None,
         *,
         mode: Literal["read", "write"] = "read",
         limit: int | None = None,
@@ -230,18 +237,18 @@ class AsyncClient:
         self,
         namespace: str,
         name: str,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, JsonValue] | None = None,
         *,
         limit: int | None = None,
     ) -> CypherResult:
         """Run the named query ``name`` (see GET /queries) with ``params``."""
         return await self._run(calls.run_named(namespace, name, params, limit))
 
-    async def delete_episode(self, namespace: str, uid: str) -> dict[str, Any]:
+    async def delete_episode(self, namespace: str, uid: str) -> Forgotten:
         """Forget an episode: facts only it supported go, others lose its provenance."""
         return await self._run(calls.delete_episode(namespace, uid))
 
-    async def delete_source(self, namespace: str, uid: str) -> dict[str, Any]:
+    async def delete_source(self, namespace: str, uid: str) -> Forgotten:
         """Forget a source: every claim it made, and the facts only it claimed."""
         return await self._run(calls.delete_source(namespace, uid))
 
@@ -249,7 +256,7 @@ class AsyncClient:
         """A memory block for a prompt within a token budget."""
         return await self._run(calls.build_context(namespace, query))
 
-    async def health(self) -> dict[str, Any]:
+    async def health(self) -> HealthOut:
         """The server's health report."""
         return await self._run(calls.health())
 
@@ -348,8 +355,8 @@ class AsyncClient:
         """Decisions by agent, time, outcome, relied-on fact and flag; newest first."""
         return await self._run(agent_calls.decisions(namespace, query or DecisionQuery()))
 
-    async def explain_decision(self, namespace: str, uid: str) -> dict[str, Any]:
-        """The decision with the facts and episodes it relied on, as JSON."""
+    async def explain_decision(self, namespace: str, uid: str) -> DecisionExplanation:
+        """The decision with the facts (as they stand now) and episodes it relied on."""
         return await self._run(agent_calls.explain_decision(namespace, uid))
 
     async def set_decision_outcome(
@@ -364,7 +371,9 @@ class AsyncClient:
         """The namespace's memory-tier policy."""
         return await self._run(tier_calls.get_policy(namespace))
 
-    async def set_tier_policy(self, namespace: str, policy: Mapping[str, Any]) -> TierPolicy:
+    async def set_tier_policy(
+        self, namespace: str, policy: TierPolicy | Mapping[str, JsonValue]
+    ) -> TierPolicy:
         """Replace the tier policy (fields left out take their defaults)."""
         return await self._run(tier_calls.set_policy(namespace, policy))
 

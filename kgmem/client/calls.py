@@ -24,10 +24,14 @@ from kgmem.model import (
     CypherResult,
     EntityDetail,
     EntityWrite,
+    EpisodeOutcome,
+    EpisodeWrite,
     Fact,
     FactQuery,
     FactVerification,
     FactWrite,
+    Forgotten,
+    JsonValue,
     MemoryContext,
     Namespace,
     NamespaceStats,
@@ -37,6 +41,7 @@ from kgmem.model import (
     TimelineEntry,
     WriteOutcome,
 )
+from kgmem.model.health import HealthOut
 
 T = TypeVar("T")
 NS = "/v1/namespaces"
@@ -154,9 +159,11 @@ def causal_trace(ns: str, query: CausalQuery, limit: int) -> Call[list[CausalPat
     return Call("GET", f"{NS}/{segment(ns)}/causal/trace", read, params=params)
 
 
-def add_episodes(ns: str, episodes: Sequence[Any]) -> Call[list[dict[str, Any]]]:
-    def read(r: httpx.Response) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = r.json()["episodes"]
+def add_episodes(
+    ns: str, episodes: Sequence[EpisodeWrite | Mapping[str, JsonValue]]
+) -> Call[list[EpisodeOutcome]]:
+    def read(r: httpx.Response) -> list[EpisodeOutcome]:
+        found: list[EpisodeOutcome] = wire.decode(list[EpisodeOutcome], r.json()["episodes"])
         return found
 
     data = {"episodes": [_episode(e) for e in episodes]}
@@ -174,34 +181,26 @@ def fact_verification(ns: str, uid: str) -> Call[FactVerification]:
 
 
 def cypher(
-    ns: str, query: str, params: Mapping[str, Any] | None, *, mode: str, limit: int | None
+    ns: str, query: str, params: Mapping[str, JsonValue] | None, *, mode: str, limit: int | None
 ) -> Call[CypherResult]:
     data = {"query": query, "params": dict(params or {}), "mode": mode, "limit": limit}
     return Call("POST", f"{NS}/{segment(ns)}/cypher", as_type(CypherResult), json=data)
 
 
 def run_named(
-    ns: str, name: str, params: Mapping[str, Any] | None, limit: int | None
+    ns: str, name: str, params: Mapping[str, JsonValue] | None, limit: int | None
 ) -> Call[CypherResult]:
     data = {"params": dict(params or {}), "limit": limit}
     path = f"{NS}/{segment(ns)}/queries/{segment(name)}"
     return Call("POST", path, as_type(CypherResult), json=data)
 
 
-def delete_episode(ns: str, uid: str) -> Call[dict[str, Any]]:
-    def read(r: httpx.Response) -> dict[str, Any]:
-        found: dict[str, Any] = r.json()
-        return found
-
-    return Call("DELETE", f"{NS}/{segment(ns)}/episodes/{segment(uid)}", read)
+def delete_episode(ns: str, uid: str) -> Call[Forgotten]:
+    return Call("DELETE", f"{NS}/{segment(ns)}/episodes/{segment(uid)}", as_type(Forgotten))
 
 
-def delete_source(ns: str, uid: str) -> Call[dict[str, Any]]:
-    def read(r: httpx.Response) -> dict[str, Any]:
-        found: dict[str, Any] = r.json()
-        return found
-
-    return Call("DELETE", f"{NS}/{segment(ns)}/sources/{segment(uid)}", read)
+def delete_source(ns: str, uid: str) -> Call[Forgotten]:
+    return Call("DELETE", f"{NS}/{segment(ns)}/sources/{segment(uid)}", as_type(Forgotten))
 
 
 def build_context(ns: str, query: ContextQuery) -> Call[MemoryContext]:
@@ -224,15 +223,11 @@ def events(ns: str, last_event_id: str | None, types: Sequence[str] | None) -> C
     return Call("GET", f"{NS}/{segment(ns)}/events", nothing, params=params)
 
 
-def health() -> Call[dict[str, Any]]:
-    def read(r: httpx.Response) -> dict[str, Any]:
-        found: dict[str, Any] = r.json()
-        return found
-
-    return Call("GET", "/health", read)
+def health() -> Call[HealthOut]:
+    return Call("GET", "/health", lambda r: HealthOut.model_validate(r.json()))
 
 
-def _episode(episode: Any) -> Any:
+def _episode(episode: EpisodeWrite | Mapping[str, JsonValue]) -> JsonValue:
     """An episode as JSON: a mapping as given, a dataclass (``kgmem.ingest.EpisodeWrite``)
     by its fields; relative times stay text for the server to resolve."""
     if isinstance(episode, Mapping):

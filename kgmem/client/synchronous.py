@@ -17,6 +17,7 @@ from kgmem.agent_model import (
     Budget,
     BudgetWrite,
     Decision,
+    DecisionExplanation,
     DecisionQuery,
     DecisionWrite,
     JsonValue,
@@ -40,10 +41,13 @@ from kgmem.model import (
     Entity,
     EntityDetail,
     EntityWrite,
+    EpisodeOutcome,
+    EpisodeWrite,
     Fact,
     FactQuery,
     FactVerification,
     FactWrite,
+    Forgotten,
     MemoryContext,
     Namespace,
     NamespaceStats,
@@ -53,6 +57,7 @@ from kgmem.model import (
     TimelineEntry,
     WriteOutcome,
 )
+from kgmem.model.health import HealthOut
 from kgmem.tier_model import (
     Distillation,
     DistillRequest,
@@ -198,9 +203,11 @@ class Client:
         """Ranked causal paths from an anchor."""
         return self._run(calls.causal_trace(namespace, query, limit))
 
-    def add_episodes(self, namespace: str, episodes: Sequence[Any]) -> list[dict[str, Any]]:
-        """Store episodes (mappings, or ``kgmem.ingest.EpisodeWrite``) and build from them;
-        one outcome per episode as the server reports it."""
+    def add_episodes(
+        self, namespace: str, episodes: Sequence[EpisodeWrite | Mapping[str, JsonValue]]
+    ) -> list[EpisodeOutcome]:
+        """Store episodes (``EpisodeWrite`` records, or mappings of REST's episode fields)
+        and build from them; one outcome per episode, in order."""
         return self._run(calls.add_episodes(namespace, episodes))
 
     def check_statement(
@@ -217,7 +224,7 @@ class Client:
         self,
         namespace: str,
         query: str,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, JsonValue] | None = None,
         *,
         mode: Literal["read", "write"] = "read",
         limit: int | None = None,
@@ -229,18 +236,18 @@ class Client:
         self,
         namespace: str,
         name: str,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, JsonValue] | None = None,
         *,
         limit: int | None = None,
     ) -> CypherResult:
         """Run the named query ``name`` (see GET /queries) with ``params``."""
         return self._run(calls.run_named(namespace, name, params, limit))
 
-    def delete_episode(self, namespace: str, uid: str) -> dict[str, Any]:
+    def delete_episode(self, namespace: str, uid: str) -> Forgotten:
         """Forget an episode: facts only it supported go, others lose its provenance."""
         return self._run(calls.delete_episode(namespace, uid))
 
-    def delete_source(self, namespace: str, uid: str) -> dict[str, Any]:
+    def delete_source(self, namespace: str, uid: str) -> Forgotten:
         """Forget a source: every claim it made, and the facts only it claimed."""
         return self._run(calls.delete_source(namespace, uid))
 
@@ -248,7 +255,7 @@ class Client:
         """A memory block for a prompt within a token budget."""
         return self._run(calls.build_context(namespace, query))
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> HealthOut:
         """The server's health report."""
         return self._run(calls.health())
 
@@ -345,8 +352,8 @@ class Client:
         """Decisions by agent, time, outcome, relied-on fact and flag; newest first."""
         return self._run(agent_calls.decisions(namespace, query or DecisionQuery()))
 
-    def explain_decision(self, namespace: str, uid: str) -> dict[str, Any]:
-        """The decision with the facts and episodes it relied on, as JSON."""
+    def explain_decision(self, namespace: str, uid: str) -> DecisionExplanation:
+        """The decision with the facts (as they stand now) and episodes it relied on."""
         return self._run(agent_calls.explain_decision(namespace, uid))
 
     def set_decision_outcome(
@@ -361,7 +368,9 @@ class Client:
         """The namespace's memory-tier policy."""
         return self._run(tier_calls.get_policy(namespace))
 
-    def set_tier_policy(self, namespace: str, policy: Mapping[str, Any]) -> TierPolicy:
+    def set_tier_policy(
+        self, namespace: str, policy: TierPolicy | Mapping[str, JsonValue]
+    ) -> TierPolicy:
         """Replace the tier policy (fields left out take their defaults)."""
         return self._run(tier_calls.set_policy(namespace, policy))
 

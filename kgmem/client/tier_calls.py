@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from pydantic_core import to_jsonable_python
 
 from kgmem.client import wire
 from kgmem.client.calls import NS, Call, as_type
 from kgmem.client.wire import segment
-from kgmem.model import Entity
+from kgmem.model import Entity, JsonValue
 from kgmem.tier_model import (
     Distillation,
     DistillRequest,
@@ -30,8 +31,10 @@ def get_policy(ns: str) -> Call[TierPolicy]:
     return Call("GET", f"{_ns(ns)}/tiers/policy", as_type(TierPolicy))
 
 
-def set_policy(ns: str, policy: Mapping[str, Any]) -> Call[TierPolicy]:
-    return Call("PUT", f"{_ns(ns)}/tiers/policy", as_type(TierPolicy), json=dict(policy))
+def set_policy(ns: str, policy: TierPolicy | Mapping[str, JsonValue]) -> Call[TierPolicy]:
+    # Whole, None included: a rule set to None is off, where one left out takes its default.
+    body = to_jsonable_python(policy if isinstance(policy, TierPolicy) else dict(policy))
+    return Call("PUT", f"{_ns(ns)}/tiers/policy", as_type(TierPolicy), json=body)
 
 
 def apply(ns: str, now: datetime | None) -> Call[TierReport]:

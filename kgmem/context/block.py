@@ -7,9 +7,9 @@ from kgmem.context.render import fit
 from kgmem.errors import InvalidInput
 from kgmem.memory import Memory
 from kgmem.model import ContextQuery, MemoryContext
+from kgmem.model.context_input import MAX_BUDGET, MIN_BUDGET
 
-MIN_BUDGET = 16
-MAX_BUDGET = 100_000
+__all__ = ["MAX_BUDGET", "MIN_BUDGET", "build_context"]
 
 
 async def build_context(memory: Memory, namespace: str, query: ContextQuery) -> MemoryContext:

@@ -19,23 +19,12 @@ from kgmem.graph import GraphContext
 from kgmem.graph.replay import replay
 from kgmem.graph.writes import write
 from kgmem.model import FactWrite
+from kgmem.model.episodes import Forgotten
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph import fact_reads, namespaces
 from kgmem.storage.graph import facts as fact_store
 from kgmem.storage.graph import ingest as ingest_store
 from kgmem.storage.graph import vertices as vertex_store
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Forgotten:
-    """What deleting an episode removed and kept."""
-
-    facts_deleted: tuple[str, ...]
-    facts_kept: tuple[str, ...]
-    entities_deleted: tuple[str, ...]
-    items: tuple[tuple[int, str], ...] = ()
-    """The data items (subject graph id, predicate) of the deleted and kept facts, whose
-    trust the forgetting changed: re-scored after it (``kgmem.verification.rescoring``)."""
 
 
 async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
@@ -127,3 +116,6 @@ async def _orphans(conn: Connection, ns: NamespaceRef, ids: set[int]) -> list[st
             await vertex_store.delete(conn, ns, vertex.uid)
             gone.append(vertex.uid)
     return sorted(gone)
+
+
+__all__ = ["Forgotten", "forget", "forget_source"]

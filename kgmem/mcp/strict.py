@@ -1,9 +1,13 @@
-"""An MCP server that refuses arguments its tools do not take.
+"""An MCP server that refuses arguments its tools do not take, and names the error of
+arguments it cannot read with REST's code.
 
 The SDK builds each tool's argument model from the function's signature and drops
 arguments it does not know, so a misspelled one (``speakr``, ``ttl``) would be
 silently lost where REST answers 422. Here a call naming one is refused with
-``invalid_request`` and the arguments the tool takes, as REST refuses unknown fields.
+``invalid_request`` and the arguments the tool takes, as REST refuses unknown fields;
+an argument of the wrong type or out of range is refused ``invalid_request`` (an
+unreadable time ``invalid_timestamp``) as REST refuses that field. Every refusal reads
+``code: detail``, without the SDK's "Error executing tool" prefix.
 """
 
 from __future__ import annotations
@@ -11,8 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp_types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
+
+from kgmem.errors import refused_input
 
 
 class StrictServer(MCPServer):
@@ -30,7 +37,12 @@ class StrictServer(MCPServer):
                 f"invalid_request: {name} takes no argument {', '.join(map(repr, unknown))}; "
                 f"its arguments are {', '.join(sorted(taken or ()))}"
             )
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            raise  # a crash: the SDK logs it and tells the caller no more
+        except ToolError as exc:
+            raise _coded(name, exc) from exc.__cause__
 
     async def _arguments(self) -> dict[str, frozenset[str]]:
         """Each tool's argument names (the tools are all registered before serving)."""
@@ -40,3 +52,13 @@ class StrictServer(MCPServer):
                 for t in await self.list_tools()
             }
         return self._taken
+
+
+def _coded(tool: str, exc: ToolError) -> ToolError:
+    """The refusal as ``code: detail``, as every door's refusals read: REST's code for
+    arguments that fail validation, the tool's own error without the SDK's prefix."""
+    cause = exc.__cause__
+    if isinstance(cause, ValidationError):
+        error = refused_input(cause.errors(include_url=False))
+        return ToolError(f"{error.code}: {error.detail}")
+    return ToolError(str(exc).removeprefix(f"Error executing tool {tool}: "))

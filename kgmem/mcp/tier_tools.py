@@ -13,6 +13,7 @@ from pydantic import Field
 from kgmem.distill import Distiller
 from kgmem.mcp import results
 from kgmem.mcp.door import Door, reported
+from kgmem.model.tier_input import PolicyIn
 from kgmem.tier_model import DistillRequest, policy_data
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
@@ -28,13 +29,7 @@ def register(server: MCPServer, door: Door) -> None:
     async def set_tier_policy(
         namespace: Namespace,
         policy: Annotated[
-            dict[str, Any],
-            Field(
-                description="Fields of the policy to set, the rest default: working_hours, "
-                "promote_min_facts, promote_verified_only, promote_min_recalls, "
-                "decay_half_life_days, recall_half_life_days, decay_floor, "
-                "archive_after_days, archive_idle_days, archive_tiers, track_recalls"
-            ),
+            PolicyIn, Field(description="The policy's fields to set; the rest take defaults")
         ],
         ctx: Context,
     ) -> dict[str, Any]:
@@ -42,7 +37,7 @@ def register(server: MCPServer, door: Door) -> None:
         decays with age and idleness, and when they are archived."""
         door.admit(ctx, "write", namespace)
         with reported():
-            stored = await door.memory.tiers.set_policy(namespace, policy)
+            stored = await door.memory.tiers.set_policy(namespace, policy.to_data())
         return policy_data(stored)
 
     @server.tool(annotations=WRITE)

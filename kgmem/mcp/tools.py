@@ -6,7 +6,6 @@ and what to try when the answer is empty.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -16,20 +15,15 @@ from pydantic import Field
 import kgmem
 from kgmem.context import build_context
 from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
-from kgmem.mcp.arguments import EpisodeArg
 from kgmem.mcp.door import Door, reported
+from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model import (
     CausalQuery,
-    ContextQuery,
-    ExpansionQuery,
-    GeoPoint,
-    PlaceQuery,
-    SearchFilters,
-    SearchQuery,
-    TimeQuery,
 )
-from kgmem.model.times import Instant
+from kgmem.model.context_input import ContextIn
+from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
+from kgmem.model.search_input import SearchIn
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
@@ -61,9 +55,7 @@ def build_server(door: Door) -> MCPServer:
 
 def _writes(server: MCPServer, door: Door) -> None:
     @server.tool(annotations=WRITE)
-    async def add_episode(
-        namespace: Namespace, episode: EpisodeArg, ctx: Context
-    ) -> dict[str, Any]:
+    async def add_episode(namespace: Namespace, episode: EpisodeIn, ctx: Context) -> dict[str, Any]:
         """Remember something: store one episode (a turn, a note) and build the graph from
         it. Name the entities and facts you already know in `episode.entities` and
         `episode.facts`; relative dates ('last May') resolve against reference_time.
@@ -74,81 +66,47 @@ def _writes(server: MCPServer, door: Door) -> None:
         return results.record(outcome)
 
     @server.tool(annotations=WRITE)
-    async def add_episodes(
-        namespace: Namespace,
-        episodes: Annotated[list[EpisodeArg], Field(min_length=1, max_length=500)],
-        ctx: Context,
-    ) -> dict[str, Any]:
+    @takes_fields_of(EpisodeBatchIn)
+    async def add_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Remember several episodes at once (all stored or none), built in order. Use
         for a conversation's turns; give them one `session` so they keep their context."""
         door.admit(ctx, "write", namespace)
+        batch = EpisodeBatchIn.model_validate(fields)
         with reported():
-            outcomes = await door.memory.add_episodes(namespace, [e.to_core() for e in episodes])
+            outcomes = await door.memory.add_episodes(
+                namespace, [e.to_core() for e in batch.episodes]
+            )
         return {"episodes": results.jsonable(outcomes)}
 
 
 def _retrieval(server: MCPServer, door: Door) -> None:
     @server.tool(annotations=READ)
-    async def get_context(
-        namespace: Namespace,
-        query: Annotated[str, Field(min_length=1, description="What the prompt is about")],
-        ctx: Context,
-        budget_tokens: Annotated[int, Field(ge=16, le=100_000)] = 1000,
-        valid_at: Annotated[Instant | None, Field(description="World as of then")] = None,
-    ) -> dict[str, Any]:
+    @takes_fields_of(ContextIn)
+    async def get_context(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """A ready-to-paste memory block about `query`: current facts with their validity
         and trust, relevant episodes with the surrounding turns of their session, and
-        contradictions flagged, within `budget_tokens`. Best first call before answering."""
+        contradictions flagged, within `budget_tokens`. Best first call before answering.
+        The arguments are the fields of REST's context body."""
         door.admit(ctx, "read", namespace)
-        question = ContextQuery(text=query, budget_tokens=budget_tokens, valid_at=valid_at)
+        question = ContextIn.model_validate(fields).to_query()
         with reported():
             block = await build_context(door.memory, namespace, question)
         return results.record(block)
 
     @server.tool(annotations=READ)
-    async def search(  # noqa: PLR0913 - one argument per search axis
-        namespace: Namespace,
-        ctx: Context,
-        *,
-        query: Annotated[str | None, Field(description="Words to look for")] = None,
-        k: Annotated[int, Field(ge=1, le=100, description="How many hits")] = 10,
-        types: list[Literal["entities", "facts", "episodes"]] | None = None,
-        valid_at: Annotated[Instant | None, Field(description="True in the world then")] = None,
-        known_at: Annotated[Instant | None, Field(description="As recorded then")] = None,
-        start: Annotated[Instant | None, Field(description="Time window start")] = None,
-        end: Annotated[Instant | None, Field(description="Time window end")] = None,
-        near: Annotated[
-            tuple[float, float] | None, Field(description="[lat, lon] to search around")
-        ] = None,
-        radius_km: Annotated[float | None, Field(gt=0, description="With near")] = None,
-        causes_of: Annotated[str | None, Field(description="Uid whose causes rank")] = None,
-        effects_of: Annotated[str | None, Field(description="Uid whose effects rank")] = None,
-        expand_from: Annotated[
-            list[str] | None, Field(description="Uids whose graph neighbourhood ranks")
-        ] = None,
-        labels: Annotated[list[str] | None, Field(description="Only these types")] = None,
-        min_trust: Annotated[float | None, Field(ge=0, le=1)] = None,
-    ) -> dict[str, Any]:
-        """Ranked hits (entities, facts, episodes) along any mix of axes: words (semantic
-        and keyword), time (valid_at, known_at, a start..end window), place (near +
-        radius_km), causality (causes_of / effects_of) and graph neighbourhood
-        (expand_from), fused. Each hit
-        has a one-line summary, its fused score and per-axis scores with reasons. Empty?
-        Try fewer words, drop filters, or get_entity on a uid you know."""
+    @takes_fields_of(SearchIn)
+    async def search(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
+        """Ranked hits (entities, facts, episodes) along any mix of axes, fused: `text`
+        (semantic and keyword), `time` ({valid_at, known_at, start, end}), `place`
+        ({near: {lat, lon}, radius_km} or {box}), `causal` ({anchor, direction: forward
+        for effects, backward for causes}) and `expansion` ({seeds}: graph
+        neighbourhood); `filters` ({labels, predicates}) keep only some. The arguments
+        are the fields of REST's search body. Each hit has a one-line summary, its fused
+        score and per-axis scores with reasons. Empty? Try fewer words, drop filters, or
+        get_entity on a uid you know."""
         door.admit(ctx, "read", namespace)
-        anchor = causes_of or effects_of
-        search_query = SearchQuery(
-            text=query,
-            k=k,
-            types=tuple(types) if types else ("entities", "facts", "episodes"),
-            time=_time(valid_at, known_at, start, end),
-            place=PlaceQuery(near=GeoPoint(*near), radius_km=radius_km) if near else None,
-            causal=CausalQuery(anchor, "backward" if causes_of else "forward") if anchor else None,
-            expansion=ExpansionQuery(seeds=tuple(expand_from)) if expand_from else None,
-            filters=SearchFilters(labels=tuple(labels or ())),
-            min_trust=min_trust,
-        )
         with reported():
+            search_query = SearchIn.model_validate(fields).to_query()
             found = await door.memory.search(namespace, search_query)
         return results.search(found)
 
@@ -167,13 +125,6 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         with reported():
             check = await door.memory.check_statement(namespace, subject, predicate, value)
         return results.record(check)
-
-
-def _time(*bounds: datetime | None) -> TimeQuery | None:
-    valid_at, known_at, start, end = bounds
-    if not any(bounds):
-        return None
-    return TimeQuery(valid_at=valid_at, known_at=known_at, start=start, end=end)
 
 
 def _graph(server: MCPServer, door: Door) -> None:

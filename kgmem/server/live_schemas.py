@@ -1,45 +1,23 @@
-"""Response bodies of the cache and event-stream parts of /health."""
+"""The cache and event-stream part of /health, from what ``kgmem.live`` reports (the
+records are the model's, ``kgmem.model.health``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
-from pydantic import BaseModel, Field
-
 from kgmem.live import LiveHealth
+from kgmem.model.health import LiveOut, RedisOut
 
 
-class RedisOut(BaseModel):
-    status: Literal["ok", "down", "unused"] = Field(
-        description="unused without KGMEM_REDIS_URL; down while it does not answer"
+def live_out(h: LiveHealth) -> LiveOut:
+    """What /health says of the cache and events."""
+    r = h.redis
+    return LiveOut(
+        cache=h.cache,
+        events=h.events,
+        redis=RedisOut(
+            status=r.status,
+            down_since=r.down_since,
+            last_error=r.last_error,
+            server_version=r.server_version,
+        ),
+        warnings=list(h.warnings),
     )
-    down_since: datetime | None = None
-    last_error: str | None = None
-    server_version: str | None = None
-
-
-class LiveOut(BaseModel):
-    cache: Literal["redis", "memory", "none"] = Field(
-        description="Where cached reads live now; none while disabled or Redis is down"
-    )
-    events: Literal["redis", "postgres", "none"] = Field(
-        description="Where change events go now (postgres: a table and LISTEN/NOTIFY)"
-    )
-    redis: RedisOut
-    warnings: list[str] = Field(default_factory=list)
-
-    @classmethod
-    def of(cls, h: LiveHealth) -> LiveOut:
-        r = h.redis
-        return cls(
-            cache=h.cache,
-            events=h.events,
-            redis=RedisOut(
-                status=r.status,
-                down_since=r.down_since,
-                last_error=r.last_error,
-                server_version=r.server_version,
-            ),
-            warnings=list(h.warnings),
-        )

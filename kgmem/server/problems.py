@@ -111,10 +111,7 @@ def install(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
         ]
-        first = issues[0] if issues else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(p) for p in first["loc"])
-        kind = errors.InvalidTimestamp if _about_time(first) else errors.InvalidRequest
-        err = kind(f"{where}: {first['msg']}" if where else str(first["msg"]))
+        err = errors.refused_input(issues)
         return problem(422, err.code, err.title, err.detail, errors=issues)
 
     @app.exception_handler(StarletteHTTPException)
@@ -152,10 +149,3 @@ def error_markdown() -> str:
     ]
     lines += [f"| `{code}` | {status} | {title} |" for code, status, title in error_table()]
     return "\n".join(lines) + "\n"
-
-
-def _about_time(issue: Mapping[str, object]) -> bool:
-    """A validation issue with a time: unreadable, without a date, or one kgmem cannot
-    hold (``kgmem.model.times``)."""
-    kind = str(issue.get("type", ""))
-    return kind == "invalid_timestamp" or kind.startswith(("datetime_", "timezone_"))

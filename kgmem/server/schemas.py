@@ -11,22 +11,14 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import model
+from kgmem.model.search_input import Location
 from kgmem.model.times import Instant
-from kgmem.server.live_schemas import LiveOut
 
 T = TypeVar("T")
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Location(BaseModel):
-    """A WGS84 point in degrees."""
-
-    model_config = ConfigDict(extra="forbid")
-    lat: float = Field(description="Latitude, -90..90")
-    lon: float = Field(description="Longitude, -180..180")
 
 
 class NamespaceIn(_In):
@@ -280,83 +272,6 @@ class BatchOut(BaseModel):
             entities=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.entities],
             facts=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.facts],
             closed=list(r.closed),
-        )
-
-
-class EmbeddingOut(BaseModel):
-    provider: str
-    model: str
-    dimension: int
-    loaded: bool
-    backend: str | None = Field(
-        default=None,
-        description="How the local model runs: onnx (ONNX Runtime) or torch; null for "
-        "remote providers",
-    )
-
-
-class DatabaseOut(BaseModel):
-    ok: bool
-    state: Literal["up", "restarting", "down"] = Field(
-        description="up; restarting (the embedded PostgreSQL died and kgmem is starting "
-        "it again); down (not answering, or every restart attempt failed)"
-    )
-    restart_attempt: int = Field(description="Attempt under way while restarting, else 0")
-    restarts: int = Field(description="Times the embedded PostgreSQL was restarted")
-    error: str | None = Field(default=None, description="Why the last restart attempt failed")
-    embedded: bool
-    server_version: str
-    extensions: dict[str, str]
-
-
-class HealthOut(BaseModel):
-    status: Literal["ok", "degraded"]
-    version: str
-    database: DatabaseOut
-    keyword_search: Literal["bm25"] = Field(
-        description="BM25, scored by kgmem over PostgreSQL full-text search (GIN)"
-    )
-    keyword_index: Literal["ok", "checking", "repaired"] = Field(
-        default="ok",
-        description="The keyword index against the rows: checking (after an unclean stop), "
-        "ok, or repaired (a check found statistics that differed and wrote them again)",
-    )
-    embedding: EmbeddingOut
-    live: LiveOut | None = Field(
-        default=None, description="The cache and event backends in use, and Redis' state"
-    )
-    services: dict[str, model.ServiceStatus] = Field(
-        default_factory=dict,
-        description="This process's background services by name (watchdog, keyword-upkeep, "
-        "key-recheck): running, failing (retried with backoff; failures in a row and the "
-        "last error), starting or stopped",
-    )
-
-    @classmethod
-    def of(cls, h: model.HealthReport, version: str) -> HealthOut:
-        return cls(
-            status="ok" if h.database_ok else "degraded",
-            version=version,
-            database=DatabaseOut(
-                ok=h.database_ok,
-                state=h.database_state,
-                restart_attempt=h.restart_attempt,
-                restarts=h.restarts,
-                error=h.database_error,
-                embedded=h.embedded_database,
-                server_version=h.server_version,
-                extensions=dict(h.extensions),
-            ),
-            keyword_search=h.keyword_search,
-            keyword_index=h.keyword_index,
-            services=dict(h.services),
-            embedding=EmbeddingOut(
-                provider=h.embedding.provider,
-                model=h.embedding.model,
-                dimension=h.embedding.dimension,
-                loaded=h.embedding_loaded,
-                backend=h.embedding_backend,
-            ),
         )
 
 

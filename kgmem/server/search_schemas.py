@@ -1,217 +1,40 @@
-"""Request and response bodies of search, timeline and causal trace.
-
-Shape is checked here; meaning (ranges, time order, unknown uids) by
-``kgmem.retrieval`` so the Python API gets the same rules and errors.
-"""
+"""Response bodies of search, timeline and causal trace, and the parameters of the
+trace; the search request itself is the model's (``kgmem.model.search_input``)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field
 from pydantic_core import to_json
 
-from kgmem import jsontext, model
-from kgmem.model.times import Instant
-from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
-from kgmem.server.schemas import EntityOut, FactOut, Location
+from kgmem import model
+from kgmem.model.search_input import (
+    CausalIn,
+    ExpansionIn,
+    FiltersIn,
+    PlaceIn,
+    SearchIn,
+    TimeIn,
+    WeightsIn,
+)
+from kgmem.server.schemas import EntityOut, FactOut
 
-_DEFAULT_WEIGHTS = model.AxisWeights()
-
-
-def _all_types() -> list[model.ResultType]:
-    return ["entities", "facts", "episodes"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TimeIn(_In):
-    """The temporal axis. Without valid_at, known_at or a window only current facts
-    qualify; with one, closed facts qualify when that time falls inside them."""
-
-    valid_at: Instant | None = Field(default=None, description="True in the world at")
-    known_at: Instant | None = Field(default=None, description="As the store knew it at")
-    start: Instant | None = Field(default=None, description="Window start (inclusive)")
-    end: Instant | None = Field(default=None, description="Window end (exclusive)")
-    half_life_days: float | None = Field(
-        default=None, description="Recency decay: the score halves every this many days"
-    )
-    now: Instant | None = Field(default=None, description="Decay reference (default: now)")
-
-    def to_query(self) -> model.TimeQuery:
-        return model.TimeQuery(**self.model_dump())
-
-
-class PlaceIn(_In):
-    """The spatial axis: near + radius_km, near (+ nearest k), or box."""
-
-    near: Location | None = None
-    radius_km: float | None = Field(default=None, description="Within this distance of near")
-    box: tuple[float, float, float, float] | None = Field(
-        default=None,
-        description="[south, west, north, east] in degrees; west > east crosses 180°",
-    )
-    nearest: int | None = Field(default=None, description="The k vertices nearest to near")
-
-    def to_query(self) -> model.PlaceQuery:
-        near = model.GeoPoint(self.near.lat, self.near.lon) if self.near else None
-        return model.PlaceQuery(near, self.radius_km, self.box, self.nearest)
-
-
-class CausalIn(_In):
-    """The causal axis: paths from an anchor entity or event."""
-
-    anchor: str = Field(description="uid of the entity or event to trace from")
-    direction: Literal["forward", "backward"] = Field(
-        default="forward", description="forward: effects; backward: causes"
-    )
-    depth: int = Field(default=3, description="Most hops, 1..6")
-    min_strength: float = Field(default=0.0, description="Prune paths weaker than this")
-
-    def to_query(self) -> model.CausalQuery:
-        return model.CausalQuery(self.anchor, self.direction, self.depth, self.min_strength)
+__all__ = [
+    "CausalIn",
+    "ExpansionIn",
+    "FiltersIn",
+    "PlaceIn",
+    "SearchIn",
+    "TimeIn",
+    "WeightsIn",
+]
 
 
 class TraceParams(CausalIn):
     """Query parameters of GET /causal/trace."""
 
     limit: int = Field(default=100, ge=1, le=10_000, description="Most paths returned")
-
-
-class ExpansionIn(_In):
-    """Graph expansion: k-hop neighbourhood ranked by personalised PageRank."""
-
-    seeds: list[str] = Field(default_factory=list, description="uids to start from")
-    hops: int = Field(default=2, description="1..3")
-    per_hop: int = Field(default=50, description="Most new vertices per hop")
-    damping: float = Field(default=0.5, description="PageRank damping, (0, 1)")
-    from_text: bool = Field(default=True, description="Also seed entities the text names")
-
-    def to_query(self) -> model.ExpansionQuery:
-        return model.ExpansionQuery(
-            tuple(self.seeds), self.hops, self.per_hop, self.damping, self.from_text
-        )
-
-
-class FiltersIn(_In):
-    labels: list[str] = Field(default_factory=list, description="Vertex labels to keep")
-    predicates: list[str] = Field(default_factory=list, description="Fact predicates to keep")
-    properties: dict[str, object] = Field(
-        default_factory=dict, description="Properties that must equal these values"
-    )
-
-    @field_validator("properties")
-    @classmethod
-    def _storable_depth(cls, value: dict[str, object]) -> dict[str, object]:
-        # No stored property nests deeper, so a deeper value could never match; and it
-        # would be too deep to encode as the cache key.
-        if jsontext.depth(value) > MAX_PROPERTY_DEPTH + 1:
-            raise ValueError(f"a property value nests deeper than {MAX_PROPERTY_DEPTH} levels")
-        return value
-
-    def to_query(self) -> model.SearchFilters:
-        return model.SearchFilters(tuple(self.labels), tuple(self.predicates), self.properties)
-
-
-class WeightsIn(_In):
-    """Fusion weight per axis (0 turns an axis off)."""
-
-    vector: float = _DEFAULT_WEIGHTS.vector
-    keyword: float = _DEFAULT_WEIGHTS.keyword
-    temporal: float = _DEFAULT_WEIGHTS.temporal
-    spatial: float = _DEFAULT_WEIGHTS.spatial
-    causal: float = _DEFAULT_WEIGHTS.causal
-    graph: float = _DEFAULT_WEIGHTS.graph
-    nearby_keyword: float = Field(
-        default=_DEFAULT_WEIGHTS.nearby_keyword,
-        description="minmax fusion: weight of the best keyword score of another hit "
-        "that occurred within an hour of this one",
-    )
-    nearby_vector: float = Field(
-        default=_DEFAULT_WEIGHTS.nearby_vector,
-        description="minmax fusion: weight of the best vector score of another hit "
-        "that occurred within an hour of this one",
-    )
-    speaker: float = Field(
-        default=_DEFAULT_WEIGHTS.speaker,
-        description="minmax fusion: weight of an episode's speaker being named in the search text",
-    )
-
-    def to_query(self) -> model.AxisWeights:
-        return model.AxisWeights(**self.model_dump())
-
-
-class SearchIn(_In):
-    """Any combination of axes; at least one of text, embedding, time, place, causal
-    or expansion seeds."""
-
-    text: str | None = Field(default=None, description="Query text (embedded and keyword)")
-    embedding: list[float] | None = Field(
-        default=None, description="Your own query vector instead of embedding the text"
-    )
-    time: TimeIn | None = None
-    place: PlaceIn | None = None
-    causal: CausalIn | None = None
-    expansion: ExpansionIn | None = None
-    filters: FiltersIn = Field(default_factory=FiltersIn)
-    types: list[model.ResultType] = Field(
-        default_factory=_all_types,
-        description="Which kinds of result",
-    )
-    k: int = Field(default=10, description="How many results, 1..1000")
-    weights: WeightsIn = Field(default_factory=WeightsIn)
-    explain: bool = Field(default=False, description="Add the plan and time per stage")
-    min_trust: float | None = Field(
-        default=None,
-        description="Drop fact hits whose consensus trust is below this (0..1) or unscored",
-    )
-    order_by: Literal["score", "trust"] = Field(
-        default="score", description="Rank by fused relevance score or by fact trust"
-    )
-    include_structural: bool = Field(
-        default=False,
-        description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
-        "its session, ...) as fact hits",
-    )
-    fusion: Literal["convex", "rrf", "minmax"] = Field(
-        default="minmax",
-        description="convex: weighted mean of each axis's scores scaled by its best; "
-        "minmax: weighted mean of each axis's scores scaled between its floor and its best; "
-        "rrf: weighted reciprocal-rank fusion",
-    )
-    context: int = Field(
-        default=0,
-        description="With each episode hit, up to this many turns before and "
-        "after it in its session (0..10)",
-    )
-    time_from_text: bool = Field(
-        default=False,
-        description="Without a time query, use the window a time expression in the text "
-        "names ('in May 2023', 'last summer') as one",
-    )
-
-    def to_query(self) -> model.SearchQuery:
-        return model.SearchQuery(
-            text=self.text,
-            time=self.time.to_query() if self.time else None,
-            place=self.place.to_query() if self.place else None,
-            causal=self.causal.to_query() if self.causal else None,
-            expansion=self.expansion.to_query() if self.expansion else None,
-            filters=self.filters.to_query(),
-            types=tuple(dict.fromkeys(self.types)),
-            k=self.k,
-            weights=self.weights.to_query(),
-            explain=self.explain,
-            embedding=self.embedding,
-            min_trust=self.min_trust,
-            order_by=self.order_by,
-            include_structural=self.include_structural,
-            fusion=self.fusion,
-            context=self.context,
-            time_from_text=self.time_from_text,
-        )
 
 
 class SearchHitOut(BaseModel):

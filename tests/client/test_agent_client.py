@@ -77,4 +77,4 @@ async def test_decisions_through_the_async_client(
         found = await client.decisions(namespace, DecisionQuery(agent="recruiter", flagged=True))
         assert [d.uid for d in found] == ["d1"]
         why = await client.explain_decision(namespace, "d1")
-        assert [f["uid"] for f in why["facts"]] == [fact.uid]
+        assert [f.uid for f in why.facts] == [fact.uid] and why.decision.uid == "d1"

@@ -145,7 +145,7 @@ async def test_context_and_trace_through_the_client(live_url: str, namespace: st
                 }
             ],
         )
-        assert outcomes[0]["status"] == "done"
+        assert outcomes[0].status == "done"
         paths = await client.causal_trace(namespace, CausalQuery("rain"))
         block = await client.build_context(namespace, ContextQuery("flood", budget_tokens=200))
     assert [p.end for p in paths] == ["flood"]

@@ -98,7 +98,7 @@ async def test_episode_then_every_read_tool(live_url: str, namespace: str) -> No
         assert namespace in {n["name"] for n in names}
 
         hits = payload(
-            await client.call_tool("search", {"namespace": namespace, "query": "Acme engineer"})
+            await client.call_tool("search", {"namespace": namespace, "text": "Acme engineer"})
         )["hits"]
         assert hits and {"kind", "uid", "summary", "score", "scores", "reasons"} <= set(hits[0])
         assert any(h["uid"] in ("acme", "alice") or "Acme" in h["summary"] for h in hits)
@@ -209,10 +209,10 @@ async def test_bad_arguments_are_tool_errors_a_model_can_read(
     live_url: str, namespace: str
 ) -> None:
     async with mcp_client(live_url) as client:
-        missing = await client.call_tool("search", {"query": "x"})
+        missing = await client.call_tool("search", {"text": "x"})
         assert "namespace" in error_text(missing)
         wrong_type = await client.call_tool("search", {"namespace": namespace, "k": "many"})
-        assert "k" in error_text(wrong_type)
+        assert error_text(wrong_type).startswith("invalid_request: k:"), error_text(wrong_type)
         unknown = await client.call_tool("get_entity", {"namespace": namespace, "uid": "nobody"})
         assert "entity_not_found:" in error_text(unknown)
         no_ns = await client.call_tool("timeline", {"namespace": "no_such_ns", "uid": "a"})
@@ -290,7 +290,7 @@ async def test_keys_scopes_and_namespaces_are_enforced(keyed_url) -> None:
 
     async with mcp_client(url, alpha_writer.secret) as client:
         assert not (await client.call_tool("add_episode", episode)).is_error
-        other = await client.call_tool("search", {"namespace": "beta", "query": "Bob"})
+        other = await client.call_tool("search", {"namespace": "beta", "text": "Bob"})
         assert "forbidden:" in error_text(other) and "beta" in error_text(other)
         seen = payload(await client.call_tool("list_namespaces", {}))["namespaces"]
         assert [n["name"] for n in seen] == ["alpha"]
@@ -318,12 +318,18 @@ async def test_search_takes_every_axis(live_url: str, namespace: str, memory: Me
             found = payload(await client.call_tool("search", {"namespace": namespace, **args}))
             return [h["uid"] for h in found["hits"]]
 
-        near = await hits(near=[48.86, 2.34], radius_km=5, types=["entities"])
+        near = await hits(
+            place={"near": {"lat": 48.86, "lon": 2.34}, "radius_km": 5}, types=["entities"]
+        )
         assert near == ["louvre"]
-        graph = await hits(expand_from=["mona"], types=["entities"])
+        graph = await hits(expansion={"seeds": ["mona"]}, types=["entities"])
         assert "louvre" in graph
-        then = await hits(query="Mona Lisa", valid_at="1900-01-01T00:00:00Z", types=["facts"])
-        before = await hits(query="Mona Lisa", valid_at="1700-01-01T00:00:00Z", types=["facts"])
+        then = await hits(
+            text="Mona Lisa", time={"valid_at": "1900-01-01T00:00:00Z"}, types=["facts"]
+        )
+        before = await hits(
+            text="Mona Lisa", time={"valid_at": "1700-01-01T00:00:00Z"}, types=["facts"]
+        )
         assert len(then) == 1 and before == []
-        bad = await client.call_tool("search", {"namespace": namespace, "radius_km": 5})
+        bad = await client.call_tool("search", {"namespace": namespace, "place": {"radius_km": 5}})
         assert bad.is_error

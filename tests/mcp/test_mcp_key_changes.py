@@ -25,7 +25,7 @@ from tests.fixtures.key_changes import (
 from tests.mcp.test_mcp_http import error_text, mcp_client
 from tests.mcp.test_mcp_stdio import stdio_client
 
-SEARCH = {"namespace": "alpha", "query": "anything"}
+SEARCH = {"namespace": "alpha", "text": "anything"}
 
 
 @pytest.fixture

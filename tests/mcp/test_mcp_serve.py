@@ -53,6 +53,6 @@ async def served(settings: Settings) -> AsyncIterator[str]:
 async def test_kgmem_serve_answers_mcp(served: str, namespace: str) -> None:
     async with mcp_client(served) as client:
         names = payload(await client.call_tool("list_namespaces", {}))["namespaces"]
-        found = payload(await client.call_tool("search", {"namespace": namespace, "query": "x"}))
+        found = payload(await client.call_tool("search", {"namespace": namespace, "text": "x"}))
     assert namespace in {n["name"] for n in names}
     assert found == {"hits": []}

@@ -5,6 +5,7 @@ with provenance; bad input is a problem+json 4xx."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -129,6 +130,10 @@ async def test_tiers_through_both_clients(live_url: str, episodes: str) -> None:
     async with AsyncClient(live_url) as client:
         policy = await client.set_tier_policy(episodes, {"decay_half_life_days": 10})
         assert policy.decay_half_life_days == 10
+        # A policy record is sent whole: its rules set to None are off, not defaulted.
+        off = dataclasses.replace(policy, promote_min_facts=None)
+        assert await client.set_tier_policy(episodes, off) == off
+        await client.set_tier_policy(episodes, policy)
         assert (await client.get_tier_policy(episodes)).decay_half_life_days == 10
         assert await client.archive_episodes(episodes, ["ep0"]) == ["ep0"]
         [(entity, score)] = await client.search_archive(episodes, "printer broke", k=1)
@@ -156,7 +161,7 @@ async def test_tier_tools_over_mcp(live_url: str, episodes: str) -> None:
         tools = {t.name for t in (await client.list_tools()).tools}
         assert {"set_tier_policy", "apply_tier_policy", "distill_episodes"} <= tools
         bad = await client.call_tool("set_tier_policy", args | {"policy": {"decay_floor": 3}})
-        assert "invalid_input" in error_text(bad)
+        assert error_text(bad).startswith("invalid_request: policy.decay_floor"), error_text(bad)
         payload(
             await client.call_tool("set_tier_policy", args | {"policy": {"archive_after_days": 60}})
         )

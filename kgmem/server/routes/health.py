@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 import kgmem
+from kgmem.model.health import HealthOut
 from kgmem.server.auth import memory_of
-from kgmem.server.live_schemas import LiveOut
-from kgmem.server.schemas import HealthOut, ReadyOut
+from kgmem.server.live_schemas import live_out
+from kgmem.server.schemas import ReadyOut
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +24,7 @@ async def health(request: Request) -> JSONResponse:
     """
     memory = memory_of(request)
     report = HealthOut.of(await memory.health(), kgmem.__version__)
-    report.live = LiveOut.of(memory.live.health())
+    report.live = live_out(memory.live.health())
     status = 200 if report.status == "ok" else 503
     return JSONResponse(report.model_dump(mode="json"), status_code=status)
 

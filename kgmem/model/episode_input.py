@@ -1,60 +1,91 @@
-"""Tool arguments that are objects: episodes with what the caller already knows."""
+"""An episode as every door reads it: the validated form of ``EpisodeWrite`` with the
+entities and facts the caller already knows. REST takes it in POST /episodes, MCP's
+``add_episode`` and ``add_episodes`` take it as their ``episode``/``episodes``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kgmem.ingest import EntityMention, EpisodeWrite, FactMention
+from kgmem.model.episodes import EntityMention, EpisodeWrite, FactMention
+from kgmem.model.search_input import Location
 from kgmem.model.times import Instant
 
 
-class EntityArg(BaseModel):
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EntityMentionIn(_In):
     """An entity the episode mentions."""
 
-    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, description="The name as written, e.g. 'Alice Smith'")
     label: str = Field(default="Entity", description="Its type: Person, Organization, Place...")
     aliases: list[str] = Field(default_factory=list, description="Other names for it")
-    uid: str | None = Field(default=None, description="Its uid when already known")
+    properties: dict[str, Any] = Field(default_factory=dict)
+    uid: str | None = Field(default=None, description="A known entity's uid: no resolution")
+    location: Location | None = Field(
+        default=None, description="Where the entity is: stored as its point (WGS84)"
+    )
 
     def to_core(self) -> EntityMention:
-        return EntityMention(self.name, self.label, tuple(self.aliases), {}, self.uid)
+        loc = self.location
+        return EntityMention(
+            self.name,
+            self.label,
+            self.aliases,
+            self.properties,
+            self.uid,
+            location=loc.to_point() if loc else None,
+        )
 
 
-class FactArg(BaseModel):
+class FactMentionIn(_In):
     """A statement the episode makes: subject -[predicate]-> object, by names."""
 
-    model_config = ConfigDict(extra="forbid")
     subject: str = Field(min_length=1, description="Subject entity name")
     predicate: str = Field(min_length=1, description="Relation in UPPER_SNAKE, e.g. WORKS_AT")
     object: str = Field(min_length=1, description="Object entity name")
     valid_from: str | None = Field(
-        default=None, description="ISO 8601 time or words such as 'last Tuesday'"
+        default=None, description="ISO 8601 time or an expression such as 'last Tuesday'"
     )
     valid_to: str | None = Field(default=None, description="When it stopped being true")
     confidence: float | None = Field(default=None, ge=0, le=1)
+    properties: dict[str, Any] = Field(default_factory=dict)
+    strength: float | None = Field(default=None, description="Causal edges: 0..1")
 
     def to_core(self) -> FactMention:
         return FactMention(
             subject=self.subject,
             predicate=self.predicate,
             object=self.object,
-            valid_from=self.valid_from,
-            valid_to=self.valid_to,
+            valid_from=_time(self.valid_from),
+            valid_to=_time(self.valid_to),
             confidence=self.confidence,
+            properties=self.properties,
+            strength=self.strength,
         )
 
 
-class EpisodeArg(BaseModel):
+def _time(value: str | None) -> datetime | str | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return parsed if parsed.tzinfo else value
+
+
+class EpisodeIn(_In):
     """A memory to store: a conversation turn, a note, a document chunk."""
 
-    model_config = ConfigDict(extra="forbid")
     text: str = Field(min_length=1, description="What was said or written")
-    uid: str | None = Field(default=None, description="Your key for it; generated when absent")
+    uid: str | None = Field(default=None, description="Your key; generated when absent")
     reference_time: Instant | None = Field(
-        default=None, description="When it happened (ISO 8601); anchors relative dates"
+        default=None, description="When it happened; anchors relative dates (default now)"
     )
     speaker: str | None = Field(
         default=None,
@@ -68,8 +99,10 @@ class EpisodeArg(BaseModel):
     )
     session: str | None = Field(default=None, description="Conversation or document id")
     metadata: dict[str, Any] = Field(default_factory=dict)
-    entities: list[EntityArg] = Field(default_factory=list, description="Entities it mentions")
-    facts: list[FactArg] = Field(default_factory=list, description="Statements it makes")
+    entities: list[EntityMentionIn] = Field(
+        default_factory=list, description="Entities it mentions"
+    )
+    facts: list[FactMentionIn] = Field(default_factory=list, description="Statements it makes")
 
     def to_core(self) -> EpisodeWrite:
         return EpisodeWrite(
@@ -83,3 +116,7 @@ class EpisodeArg(BaseModel):
             entities=[e.to_core() for e in self.entities],
             facts=[f.to_core() for f in self.facts],
         )
+
+
+class EpisodeBatchIn(_In):
+    episodes: list[EpisodeIn] = Field(min_length=1)

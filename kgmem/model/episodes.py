@@ -1,0 +1,122 @@
+"""Episodes: what a caller writes (an episode with the entities and facts it already
+knows), what building one gives back, and what forgetting one removes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from kgmem.model.records import GeoPoint
+
+ExtractionStatus = Literal["pending", "done", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class EntityMention:
+    """An entity named in an episode: its surface name, a type if known, aliases, and
+    where it is if the caller knows (the entity's stored point becomes that)."""
+
+    name: str
+    label: str = "Entity"
+    aliases: Sequence[str] = ()
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    uid: str | None = None  # the entity is known: resolution is skipped
+    via: str = "caller"  # who named the uid: the caller or the known-entity matcher
+    location: GeoPoint | None = None  # where the entity is: stored as its point
+
+
+@dataclass(frozen=True, slots=True)
+class FactMention:
+    """A statement ``subject -[predicate]-> object`` between mentioned names.
+
+    ``valid_from``/``valid_to`` are times or expressions ("last Tuesday", "in May")
+    resolved against the episode's reference time by the date stage.
+    """
+
+    subject: str
+    predicate: str
+    object: str
+    valid_from: datetime | str | None = None
+    valid_to: datetime | str | None = None
+    confidence: float | None = None
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    strength: float | None = None  # causal edges
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeWrite:
+    """A raw memory to store and build the graph from.
+
+    ``reference_time`` anchors relative dates (now when None). ``entities`` and
+    ``facts`` are what the caller already knows; they are trusted as given. The facts
+    are claimed by ``claimant``: the ``source`` given, else the speaker's source.
+    """
+
+    text: str
+    uid: str | None = None
+    reference_time: datetime | None = None
+    speaker: str | None = None
+    source: str | None = None
+    session: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    entities: Sequence[EntityMention] = ()
+    facts: Sequence[FactMention] = ()
+
+    @property
+    def claimant(self) -> str | None:
+        """The uid of the Source claiming this episode's facts: ``source`` when given,
+        else the speaker's (``speaker_source``), else none (the facts rest on nothing)."""
+        return self.source or speaker_source(self.speaker)
+
+
+SPEAKER_PREFIX = "speaker:"
+
+
+def speaker_source(speaker: str | None) -> str | None:
+    """The uid of the Source standing for a speaker: ``speaker:`` and the name with its
+    runs of white space made one space (``speaker:Ada Lovelace``); None for no name.
+    Case is kept: a speaker is named the same way across a conversation's turns."""
+    name = " ".join((speaker or "").split())
+    return SPEAKER_PREFIX + name if name else None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a mention went: the entity uid, whether it is new, and why."""
+
+    uid: str
+    created: bool
+    method: str  # caller, exact, alias, fuzzy, embedding, initials, new
+    score: float = 1.0
+    label: str = "Entity"
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeOutcome:
+    """The result of ingesting one episode."""
+
+    uid: str
+    status: ExtractionStatus
+    error: str | None
+    entities: tuple[Resolution, ...]
+    facts: tuple[str, ...]
+    closed: tuple[str, ...]
+    tokens: int
+    notes: tuple[str, ...]
+    source: str | None = None
+    """The Source claiming the episode's facts (``EpisodeWrite.claimant``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What deleting an episode removed and kept."""
+
+    facts_deleted: tuple[str, ...]
+    facts_kept: tuple[str, ...]
+    entities_deleted: tuple[str, ...]
+    items: tuple[tuple[int, str], ...] = ()
+    """The data items (subject graph id, predicate) of the deleted and kept facts, whose
+    trust the forgetting changed: re-scored after it (``kgmem.verification.rescoring``)."""

@@ -1,0 +1,108 @@
+"""What GET /health answers: the database, the keyword index, the embedding model, the
+cache and event backends, and the background services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from kgmem.model.records import HealthReport, ServiceStatus
+
+
+class RedisOut(BaseModel):
+    status: Literal["ok", "down", "unused"] = Field(
+        description="unused without KGMEM_REDIS_URL; down while it does not answer"
+    )
+    down_since: datetime | None = None
+    last_error: str | None = None
+    server_version: str | None = None
+
+
+class LiveOut(BaseModel):
+    cache: Literal["redis", "memory", "none"] = Field(
+        description="Where cached reads live now; none while disabled or Redis is down"
+    )
+    events: Literal["redis", "postgres", "none"] = Field(
+        description="Where change events go now (postgres: a table and LISTEN/NOTIFY)"
+    )
+    redis: RedisOut
+    warnings: list[str] = Field(default_factory=list)
+
+
+class EmbeddingOut(BaseModel):
+    provider: str
+    model: str
+    dimension: int
+    loaded: bool
+    backend: str | None = Field(
+        default=None,
+        description="How the local model runs: onnx (ONNX Runtime) or torch; null for "
+        "remote providers",
+    )
+
+
+class DatabaseOut(BaseModel):
+    ok: bool
+    state: Literal["up", "restarting", "down"] = Field(
+        description="up; restarting (the embedded PostgreSQL died and kgmem is starting "
+        "it again); down (not answering, or every restart attempt failed)"
+    )
+    restart_attempt: int = Field(description="Attempt under way while restarting, else 0")
+    restarts: int = Field(description="Times the embedded PostgreSQL was restarted")
+    error: str | None = Field(default=None, description="Why the last restart attempt failed")
+    embedded: bool
+    server_version: str
+    extensions: dict[str, str]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    version: str
+    database: DatabaseOut
+    keyword_search: Literal["bm25"] = Field(
+        description="BM25, scored by kgmem over PostgreSQL full-text search (GIN)"
+    )
+    keyword_index: Literal["ok", "checking", "repaired"] = Field(
+        default="ok",
+        description="The keyword index against the rows: checking (after an unclean stop), "
+        "ok, or repaired (a check found statistics that differed and wrote them again)",
+    )
+    embedding: EmbeddingOut
+    live: LiveOut | None = Field(
+        default=None, description="The cache and event backends in use, and Redis' state"
+    )
+    services: dict[str, ServiceStatus] = Field(
+        default_factory=dict,
+        description="This process's background services by name (watchdog, keyword-upkeep, "
+        "key-recheck): running, failing (retried with backoff; failures in a row and the "
+        "last error), starting or stopped",
+    )
+
+    @classmethod
+    def of(cls, h: HealthReport, version: str) -> HealthOut:
+        return cls(
+            status="ok" if h.database_ok else "degraded",
+            version=version,
+            database=DatabaseOut(
+                ok=h.database_ok,
+                state=h.database_state,
+                restart_attempt=h.restart_attempt,
+                restarts=h.restarts,
+                error=h.database_error,
+                embedded=h.embedded_database,
+                server_version=h.server_version,
+                extensions=dict(h.extensions),
+            ),
+            keyword_search=h.keyword_search,
+            keyword_index=h.keyword_index,
+            services=dict(h.services),
+            embedding=EmbeddingOut(
+                provider=h.embedding.provider,
+                model=h.embedding.model,
+                dimension=h.embedding.dimension,
+                loaded=h.embedding_loaded,
+                backend=h.embedding_backend,
+            ),
+        )

@@ -1,0 +1,43 @@
+"""A tier policy as every door reads it: REST's PUT /tiers/policy body, MCP's
+``set_tier_policy`` ``policy``, checked the same way on both."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+TierName = Literal["working", "episodic", "semantic"]
+
+
+def _episodic_only() -> list[TierName]:
+    return ["episodic"]
+
+
+class PolicyIn(BaseModel):
+    """A namespace's tier policy; a field left out takes its default (null turns a rule
+    off)."""
+
+    model_config = ConfigDict(extra="forbid")
+    working_hours: float = Field(default=24.0, gt=0, description="Episodes younger are working")
+    promote_min_facts: int | None = Field(
+        default=1, gt=0, description="Promote an episode claiming this many facts"
+    )
+    promote_verified_only: bool = Field(default=False, description="Count verified facts only")
+    promote_min_recalls: int | None = Field(
+        default=3, gt=0, description="Promote an episode recalled this often"
+    )
+    decay_half_life_days: float | None = Field(default=None, gt=0, description="Decay by age")
+    recall_half_life_days: float | None = Field(
+        default=None, gt=0, description="Decay by time since the last recall"
+    )
+    decay_floor: float = Field(default=0.05, ge=0, le=1, description="The factor's minimum")
+    archive_after_days: float | None = Field(default=None, gt=0, description="Archive older")
+    archive_idle_days: float | None = Field(
+        default=None, gt=0, description="... and not recalled for this long"
+    )
+    archive_tiers: list[TierName] = Field(default_factory=_episodic_only)
+    track_recalls: bool = Field(default=True, description="Count episodes returned by searches")
+
+    def to_data(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)

@@ -92,3 +92,11 @@ async def test_several_labels_on_age(memory: Memory, namespace: str) -> None:
     assert merged.rows == [[1]]
     total = await memory.cypher(namespace, "MATCH (x) RETURN count(x) AS c")
     assert total.rows == [[4]]
+
+
+async def test_labels_in_use_and_counts_name_each_label(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE (:A:B), (:A), (:C:B)", mode="write")
+    used = await memory.cypher(namespace, "CALL db.labels() YIELD label RETURN label")
+    assert sorted(row[0] for row in used.rows) == ["A", "B", "C"]
+    stats = await memory.namespace_stats(namespace)
+    assert {k: v for k, v in stats.vertices.items() if v} == {"A": 2, "B": 2, "C": 1}

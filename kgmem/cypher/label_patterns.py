@@ -14,6 +14,9 @@ composite label whose table inherits from each of its labels' tables
   ``MATCH (n:A) WHERE kgmem_cypher.has_labels(label(n), ['B'])``, with the WHERE the
   analyst wrote kept in brackets after it; an anonymous node gets a variable of
   kgmem's own (``__kgmem_l1``).
+- A MATCH that labels a node an earlier clause bound (``MATCH (a)-->() WITH a MATCH
+  (a:X)``), which AGE refuses (``multiple labels for variable``), tests all its labels
+  in the WHERE instead.
 
 Patterns inside expressions (``WHERE (n)-->(:A:B)``, ``EXISTS { ... }``) are left as
 they are.
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher import label_sets, labels
+from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import Clause, clauses, union_parts
 
@@ -33,20 +37,30 @@ _WRITES = ("CREATE", "MERGE")
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
-    """Edits for every node pattern with two labels or more."""
-    if not _any_multi(code):
+    """Edits for every node pattern with two labels or more, and for the labels of a
+    node an earlier clause bound."""
+    if not any(t.text == ":" for t in code):
         return []
+    multi = _any_multi(code)
     edits: list[Edit] = []
     fresh = _Fresh()
     for part in union_parts(code):
         parts = clauses(part)
         for index, clause in enumerate(parts):
-            if clause.keyword in _WRITES:
+            if clause.keyword in _WRITES and multi:
                 edits.extend(_composites(clause))
             elif clause.keyword in _MATCHES:
+                bound = _bound(text, parts, index)
                 following = parts[index + 1] if index + 1 < len(parts) else None
-                edits.extend(_matched(clause, following, fresh))
+                edits.extend(_matched(clause, following, fresh, bound))
     return edits
+
+
+def _bound(text: str, parts: Sequence[Clause], index: int) -> set[str]:
+    """The variables bound before ``parts[index]``, when it labels one of its nodes."""
+    if index == 0 or not _nodes(parts[index].tokens, least=1):
+        return set()
+    return scope(text, parts[:index])
 
 
 def created(code: Sequence[Token]) -> tuple[tuple[str, ...], ...]:
@@ -58,7 +72,7 @@ def created(code: Sequence[Token]) -> tuple[tuple[str, ...], ...]:
     for part in union_parts(code):
         for clause in clauses(part):
             if clause.keyword in _WRITES:
-                for _, _, names in _nodes(clause.tokens):
+                for _, _, names in _nodes(clause.tokens, least=2):
                     found[tuple(sorted(set(names)))] = None
     return tuple(found)
 
@@ -81,16 +95,16 @@ def _any_multi(code: Sequence[Token]) -> bool:
     )
 
 
-def _nodes(tokens: Sequence[Token]) -> list[tuple[int, int, list[str]]]:
+def _nodes(tokens: Sequence[Token], *, least: int) -> list[tuple[int, int, list[str]]]:
     """(index of the first ``:``, index after the labels, labels) of each node pattern
-    with two labels or more."""
+    with ``least`` distinct labels or more."""
     found = []
     for i, token in enumerate(tokens):
         if token.kind is not Kind.PUNCT or token.text != "(" or i + 1 >= len(tokens):
             continue
         first = i + 2 if tokens[i + 1].kind in labels.NAMES else i + 1
         end, names = labels.labels_at(tokens, first)
-        if len(set(names)) > 1:
+        if len(set(names)) >= least:
             found.append((first, end, names))
     return found
 
@@ -98,23 +112,32 @@ def _nodes(tokens: Sequence[Token]) -> list[tuple[int, int, list[str]]]:
 def _composites(clause: Clause) -> list[Edit]:
     tokens = clause.tokens
     edits = []
-    for first, end, names in _nodes(tokens):
+    for first, end, names in _nodes(tokens, least=2):
         name = label_sets.composite(names)
         edits.append((tokens[first].start, tokens[end - 1].end, ":" + name))
     return edits
 
 
-def _matched(clause: Clause, where: Clause | None, fresh: _Fresh) -> list[Edit]:
+def _matched(
+    clause: Clause, where: Clause | None, fresh: _Fresh, bound: set[str]
+) -> list[Edit]:
     tokens = clause.tokens
     edits: list[Edit] = []
     tests = []
-    for first, end, names in _nodes(tokens):
-        variable = tokens[first - 1].text if tokens[first - 1].text != "(" else None
+    for first, end, names in _nodes(tokens, least=1):
+        variable = tokens[first - 1].name if tokens[first - 1].text != "(" else None
+        if variable in bound:  # every label becomes a test
+            edits.append((tokens[first].start, tokens[end - 1].end, ""))
+            tests.append(labels.test(tokens[first - 1].text, list(dict.fromkeys(names))))
+            continue
+        if len(set(names)) < 2:
+            continue
         if variable is None:
             variable = fresh()
             edits.append((tokens[first].start, tokens[first].start, variable))
-        kept = names[0]
-        rest = [n for n in dict.fromkeys(names) if n != kept]
+        else:
+            variable = tokens[first - 1].text
+        rest = [n for n in dict.fromkeys(names) if n != names[0]]
         edits.append((tokens[first + 2].start, tokens[end - 1].end, ""))
         tests.append(labels.test(variable, rest))
     if not tests:

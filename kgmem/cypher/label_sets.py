@@ -45,9 +45,10 @@ def composite(labels: Iterable[str]) -> str:
 
 
 def split(name: str) -> list[str]:
-    """The labels an AGE label name stands for: its parts for a composite, else itself."""
+    """The labels an AGE label name stands for: its parts for a composite, none for
+    AGE's unlabelled vertices (the empty name), else the name itself."""
     if not name.startswith(PREFIX):
-        return [name]
+        return [name] if name else []
     parts = name[len(PREFIX) :].split(_SEPARATOR)
     return [_ESCAPE.sub(_unescape, part) for part in parts]
 

@@ -4,7 +4,8 @@ A node with several labels lives in a composite AGE label whose name lists them
 (``kgmem.cypher.label_sets``: ``__kgmem_L_`` + the sorted labels joined by ``_s``,
 each character outside ``[A-Za-z0-9]`` written ``_u`` + four hex digits, or ``_U`` +
 six). ``labels(label_name)`` gives the list of labels an AGE label name stands for
-(its parts for a composite, a one-element list otherwise, null for null);
+(its parts for a composite, an empty list for AGE's unlabelled vertices, a
+one-element list otherwise, null for null);
 ``has_labels(label_name, wanted)`` whether it carries every label of the list
 ``wanted`` (null for null). kgmem's rewrite (``kgmem.cypher.labels``) calls them for
 ``labels(n)`` and for ``n:A`` outside patterns.
@@ -26,7 +27,8 @@ depends_on = None
 UPGRADE = r"""
 CREATE FUNCTION kgmem_cypher._label_list(name text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-  SELECT CASE WHEN left(name, 10) <> '__kgmem_L_' THEN ARRAY[name] ELSE ARRAY(
+  SELECT CASE WHEN name = '' THEN ARRAY[]::text[]
+              WHEN left(name, 10) <> '__kgmem_L_' THEN ARRAY[name] ELSE ARRAY(
     SELECT (SELECT coalesce(string_agg(
               CASE WHEN m[1] IS NOT NULL OR m[2] IS NOT NULL
                    THEN chr(('x' || lpad(coalesce(m[1], m[2]), 8, '0'))::bit(32)::integer)

@@ -13,6 +13,7 @@ def test_a_composite_name_lists_the_sorted_labels_and_reads_back() -> None:
     assert name == "__kgmem_L_Employee_sPerson"
     assert label_sets.split(name) == ["Employee", "Person"]
     assert label_sets.split("Person") == ["Person"]
+    assert label_sets.split("") == []  # AGE's unlabelled vertex
 
 
 @pytest.mark.parametrize("labels", [["a_b", "a", "_b"], ["B c", "x's", "é", "\U0001f600"]])
@@ -47,6 +48,14 @@ def test_match_keeps_the_first_label_and_tests_the_others_before_the_where() -> 
     alone = plan("OPTIONAL MATCH (n:A:B:C) RETURN n")
     assert alone.text == (
         "OPTIONAL MATCH (n:A) WHERE kgmem_cypher.has_labels(label(n), ['B', 'C']) RETURN n"
+    )
+
+
+def test_labels_of_a_node_bound_earlier_become_tests() -> None:
+    planned = plan("MATCH (a)-[r]->() WITH r, a MATCH (a:X)-[r]->(b:Y) RETURN a, b")
+    assert planned.text == (
+        "MATCH (a)-[r]->() WITH r, a MATCH (a)-[r]->(b:Y) "
+        "WHERE kgmem_cypher.has_labels(label(a), ['X']) RETURN a, b"
     )
 
 
@@ -92,6 +101,12 @@ async def test_several_labels_on_age(memory: Memory, namespace: str) -> None:
     assert merged.rows == [[1]]
     total = await memory.cypher(namespace, "MATCH (x) RETURN count(x) AS c")
     assert total.rows == [[4]]
+    again = await memory.cypher(
+        namespace, "MATCH (x {n: 3}) WITH x MATCH (x:C:B) RETURN labels(x) AS l"
+    )
+    assert again.rows == [[["B", "C"]]]
+    bare = await memory.cypher(namespace, "CREATE (x) RETURN labels(x) AS l", mode="write")
+    assert bare.rows == [[[]]]
 
 
 async def test_labels_in_use_and_counts_name_each_label(memory: Memory, namespace: str) -> None:

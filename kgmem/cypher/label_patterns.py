@@ -118,9 +118,7 @@ def _composites(clause: Clause) -> list[Edit]:
     return edits
 
 
-def _matched(
-    clause: Clause, where: Clause | None, fresh: _Fresh, bound: set[str]
-) -> list[Edit]:
+def _matched(clause: Clause, where: Clause | None, fresh: _Fresh, bound: set[str]) -> list[Edit]:
     tokens = clause.tokens
     edits: list[Edit] = []
     tests = []

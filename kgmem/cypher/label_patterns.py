@@ -42,6 +42,8 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
     if not any(t.text == ":" for t in code):
         return []
     multi = _any_multi(code)
+    if not multi and not _later_match(code):
+        return []
     edits: list[Edit] = []
     fresh = _Fresh()
     for part in union_parts(code):
@@ -54,6 +56,16 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
                 following = parts[index + 1] if index + 1 < len(parts) else None
                 edits.extend(_matched(clause, following, fresh, bound))
     return edits
+
+
+def _later_match(code: Sequence[Token]) -> bool:
+    """Whether a MATCH follows another clause (only such a MATCH can see a variable an
+    earlier clause bound)."""
+    return any(
+        t.is_keyword("MATCH") and not (i == 1 and code[0].is_keyword("OPTIONAL"))
+        for i, t in enumerate(code)
+        if i > 0
+    )
 
 
 def _bound(text: str, parts: Sequence[Clause], index: int) -> set[str]:

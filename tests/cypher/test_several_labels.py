@@ -115,3 +115,22 @@ async def test_labels_in_use_and_counts_name_each_label(memory: Memory, namespac
     assert sorted(row[0] for row in used.rows) == ["A", "B", "C"]
     stats = await memory.namespace_stats(namespace)
     assert {k: v for k, v in stats.vertices.items() if v} == {"A": 2, "B": 2, "C": 1}
+
+
+async def test_nodes_with_several_labels_update_link_and_delete(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(
+        namespace, "CREATE (:A:B {n: 1})-[:T]->(:B:C {n: 2}), (:A {n: 3})", mode="write"
+    )
+    await memory.cypher(namespace, "MATCH (x:B) SET x.seen = true", mode="write")
+    linked = await memory.cypher(
+        namespace,
+        "MATCH (x:A)-[:T]->(y:C) RETURN x.n AS x, y.n AS y, x.seen AS s, labels(y) AS l",
+    )
+    assert linked.rows == [[1, 2, True, ["B", "C"]]]
+    await memory.cypher(namespace, "MATCH (x:A:B) DETACH DELETE x", mode="write")
+    left = await memory.cypher(namespace, "MATCH (x) RETURN x.n AS n ORDER BY n")
+    assert left.rows == [[2], [3]]
+    edges = await memory.cypher(namespace, "MATCH ()-[r]->() RETURN count(r) AS c")
+    assert edges.rows == [[0]]

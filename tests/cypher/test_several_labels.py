@@ -99,6 +99,8 @@ async def test_several_labels_on_age(memory: Memory, namespace: str) -> None:
     assert node["label"] == "B" and node["labels"] == ["B", "C"]
     merged = await memory.cypher(namespace, "MERGE (x:A:B {n: 1}) RETURN x.n AS n", mode="write")
     assert merged.rows == [[1]]
+    one = await memory.cypher(namespace, "MERGE (x:C {n: 3}) RETURN labels(x) AS l", mode="write")
+    assert one.rows == [[["B", "C"]]]
     total = await memory.cypher(namespace, "MATCH (x) RETURN count(x) AS c")
     assert total.rows == [[4]]
     again = await memory.cypher(

@@ -37,14 +37,18 @@ from bench import tck_procedures, tck_values
 from bench.machine import describe
 from bench.scratch import scratch
 from kgmem import __version__
+from kgmem.cypher import label_sets
 from kgmem.cypher import plan as cypher_plan
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import KgmemError
 from kgmem.memory import procedures as memory_procedures
 from kgmem.procedures import Registry
 from kgmem.procedures import builtin as builtin_procedures
+from kgmem.schema import GraphSchema
 from kgmem.storage.engine import migrate
 from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph import label_sets as label_store
+from kgmem.storage.refs import NamespaceRef
 
 ROOT = Path(__file__).resolve().parent.parent
 TCK = ROOT.parent / "shared" / "data" / "opencypher-tck"
@@ -155,11 +159,24 @@ class KgmemEngine:
                 params_json=json.dumps(prepared.params), max_rows=None,
             )  # fmt: skip
             async with conn.transaction():
+                await _composites(conn, graph, planned.label_sets)
                 raw = await cypher_store.run(conn, call)
         except KgmemError as exc:
             return Outcome(error=str(exc.extra.get("error_class", "other")), message=exc.detail)
         rows = [[cypher_values.decode_raw(c) for c in row] for row in raw.rows]
         return Outcome(columns=planned.columns, rows=rows)
+
+
+async def _composites(
+    conn: asyncpg.Connection, graph: str, sets: tuple[tuple[str, ...], ...]
+) -> None:
+    """The composite labels of the nodes with several labels the query creates."""
+    if not sets:
+        return
+    oid = await conn.fetchval("SELECT graphid FROM ag_catalog.ag_graph WHERE name = $1", graph)
+    ns = NamespaceRef(name=graph, graph_oid=int(oid))
+    wanted = [(label_sets.composite(s), s) for s in sets]
+    await label_store.ensure(conn, ns, wanted, GraphSchema(vertices={}, edges={}))
 
 
 class RawAgeEngine:
@@ -336,8 +353,9 @@ async def snapshot(conn: asyncpg.Connection, graph: str) -> Counter[str]:
     for kind, query in (("node", sql), ("relationship", rel_sql)):
         for i, label, props in await conn.fetch(query):
             state[f"{kind}:{i}"] += 1
-            if kind == "node" and json.loads(label):
-                state[f"label:{json.loads(label)}"] = 1
+            for name in label_sets.split(json.loads(label)) if kind == "node" else []:
+                if name:
+                    state[f"label:{name}"] = 1
             for key, value in (cypher_values.decode_raw(props) or {}).items():
                 state[f"property:{i}:{key}:{json.dumps(value, sort_keys=True)}"] += 1
     return state

@@ -43,7 +43,7 @@ class ConnectionSource:
         raise NamespaceNotFound(f"the runner knows only its graph, not {name!r}")
 
     async def namespace_stats(self, namespace: str, /) -> NamespaceStats:
-        nodes = await self.cypher(namespace, "MATCH (n) RETURN label(n)")
+        nodes = await self.cypher(namespace, "MATCH (n) UNWIND labels(n) AS l RETURN l")
         rels = await self.cypher(namespace, "MATCH ()-[r]->() RETURN type(r)")
         vertices, edges = Counter(r[0] for r in nodes.rows), Counter(r[0] for r in rels.rows)
         return NamespaceStats(namespace, vertices, edges, 0, 0, 0, 0, 0)

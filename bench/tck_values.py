@@ -168,7 +168,8 @@ def from_result(value: Any) -> Any:
 def _from_map(value: dict[str, Any]) -> Any:
     kind = value.get("kind")
     if kind == "node" and "properties" in value:
-        return ("node", (value["label"],) if value["label"] else (), _props(value))
+        labels = value.get("labels") or ([value["label"]] if value["label"] else [])
+        return ("node", tuple(sorted(labels)), _props(value))
     if kind == "relationship" and "properties" in value:
         return ("rel", value["label"], _props(value))
     if kind == "path" and "nodes" in value:

@@ -38,7 +38,7 @@ def to_bolt(value: Any, major: int) -> Any:
     if not isinstance(value, dict):
         return value
     kind = value.get("kind")
-    if kind == "node" and set(value) == {"kind", "id", "label", "properties"}:
+    if kind == "node" and set(value) - {"labels"} == {"kind", "id", "label", "properties"}:
         return _node(value, major)
     if kind == "relationship" and set(value) == {
         "kind",
@@ -55,7 +55,7 @@ def to_bolt(value: Any, major: int) -> Any:
 
 
 def _node(value: dict[str, Any], major: int) -> Structure:
-    labels = [value["label"]] if value["label"] else []
+    labels = value.get("labels") or ([value["label"]] if value["label"] else [])
     fields: list[Any] = [value["id"], labels, to_bolt(value["properties"], major)]
     if major >= 5:
         fields.append(str(value["id"]))

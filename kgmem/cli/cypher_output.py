@@ -79,7 +79,8 @@ def show(value: Any) -> str:
 def _show_map(value: dict[str, Any]) -> str:
     kind = value.get("kind")
     if kind == "node" and "properties" in value:
-        return f"(:{value['label']} {_props(value['properties'])})"
+        labels = "".join(f":{label}" for label in value.get("labels") or [value["label"]])
+        return f"({labels} {_props(value['properties'])})"
     if kind == "relationship" and "properties" in value:
         return f"[:{value['label']} {_props(value['properties'])}]"
     if kind == "path" and "nodes" in value:

@@ -1,14 +1,21 @@
-"""Label predicates for AGE 1.7, which stores one label per node and has no ``n:L``
-outside patterns.
+"""Label predicates and ``labels()`` for nodes that carry several labels.
 
-``WHERE n:Person`` (and the same test in WITH, RETURN, ORDER BY, UNWIND or a CASE)
-becomes ``(label(n) = 'Person')``; ``n:A:B`` becomes ``(label(n) = 'A' AND label(n) =
-'B')``, false for every node since none carries two labels. AGE's ``label()`` gives a
-relationship's type too, so ``r:KNOWS`` tests the type. Patterns (``MATCH (n:A)``,
-``WHERE (n:A)-->()``) and map literals (``{a: b}``) are left alone.
+AGE 1.7 stores one label per vertex and has no ``n:L`` outside patterns. kgmem keeps
+a node's several labels in one composite AGE label that names them
+(``kgmem.cypher.label_sets``), so what the query asks of labels becomes a call of
+kgmem's SQL functions on AGE's ``label(n)``:
 
-What AGE's storage cannot do is refused with a clear error instead of a syntax error
-from AGE: ``SET n:L`` and ``REMOVE n:L`` (a node's label is fixed when it is created).
+- ``WHERE n:Person`` (and the same test in WITH, RETURN, ORDER BY, UNWIND or a CASE)
+  becomes ``kgmem_cypher.has_labels(label(n), ['Person'])``, ``n:A:B`` tests both;
+  AGE's ``label()`` gives a relationship's type too, so ``r:KNOWS`` tests the type;
+- ``labels(x)`` becomes ``kgmem_cypher.labels(label(x))``: the labels the composite
+  stands for, ``[label]`` for a one-label node.
+
+Patterns (``MATCH (n:A)``, ``WHERE (n:A)-->()``) and map literals (``{a: b}``) are
+left to ``kgmem.cypher.label_patterns``.
+
+``SET n:L`` and ``REMOVE n:L`` are refused with a clear error: they would move the
+node to another label table, which gives it a new graph id.
 """
 
 from __future__ import annotations
@@ -16,11 +23,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, clauses, union_parts
+from kgmem.cypher.structure import Clause, clauses, closing, union_parts
 from kgmem.errors import CypherSemanticError
 
 _PATTERN_CLAUSES = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
-_NAMES = (Kind.NAME, Kind.QUOTED_NAME)
+NAMES = (Kind.NAME, Kind.QUOTED_NAME)
+HAS_LABELS = "kgmem_cypher.has_labels"
+LABELS = "kgmem_cypher.labels"
 
 
 def predicates(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -34,6 +43,44 @@ def predicates(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
                 continue
             edits.extend(_in_clause(clause))
     return edits
+
+
+def calls(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
+    """Edits turning each ``labels(x)`` into ``kgmem_cypher.labels(label(x))``."""
+    edits: list[tuple[int, int, str]] = []
+    pairs: dict[int, int] | None = None
+    for index, token in enumerate(code[:-1]):
+        if token.kind is not Kind.NAME or token.text.lower() != "labels":
+            continue
+        if code[index + 1].text != "(" or (index > 0 and code[index - 1].text in (".", ":")):
+            continue
+        pairs = closing(code) if pairs is None else pairs
+        close = pairs.get(index + 1)
+        if close is None:
+            continue
+        edits.append((token.start, code[index + 1].end, f"{LABELS}(label("))
+        edits.append((code[close].start, code[close].end, "))"))
+    return edits
+
+
+def test(variable: str, labels: Sequence[str]) -> str:
+    """The expression testing that ``variable`` carries every one of ``labels``."""
+    wanted = ", ".join(string(label) for label in labels)
+    return f"{HAS_LABELS}(label({variable}), [{wanted}])"
+
+
+def string(value: str) -> str:
+    """``value`` as a Cypher string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def labels_at(tokens: Sequence[Token], i: int) -> tuple[int, list[str]]:
+    """The labels ``:A:B...`` starting at ``tokens[i]`` and the index after them."""
+    found = []
+    while i + 1 < len(tokens) and tokens[i].text == ":" and tokens[i + 1].kind in NAMES:
+        found.append(tokens[i + 1].name)
+        i += 2
+    return i, found
 
 
 def _in_clause(clause: Clause) -> list[tuple[int, int, str]]:
@@ -50,14 +97,13 @@ def _in_clause(clause: Clause) -> list[tuple[int, int, str]]:
         if _starts_predicate(tokens, i, stack):
             if clause.keyword in ("SET", "REMOVE"):
                 raise CypherSemanticError(
-                    f"{clause.keyword} of a label is not supported: AGE stores one label per "
-                    "node, fixed when the node is created",
+                    f"{clause.keyword} of a label is not supported: a node's labels are "
+                    "fixed when it is created (they decide the AGE label table that holds "
+                    "it, and so its graph id)",
                     position=token.start,
                 )
-            end, labels = _labels(tokens, i + 1)
-            variable = token.text
-            tests = " AND ".join(f"label({variable}) = {_string(label)}" for label in labels)
-            edits.append((token.start, tokens[end - 1].end, f"({tests})"))
+            end, found = labels_at(tokens, i + 1)
+            edits.append((token.start, tokens[end - 1].end, test(token.text, found)))
             i = end
             continue
         i += 1
@@ -66,23 +112,11 @@ def _in_clause(clause: Clause) -> list[tuple[int, int, str]]:
 
 def _starts_predicate(tokens: Sequence[Token], i: int, stack: list[str]) -> bool:
     token = tokens[i]
-    if token.kind not in _NAMES or i + 2 >= len(tokens):
+    if token.kind not in NAMES or i + 2 >= len(tokens):
         return False
-    if tokens[i + 1].text != ":" or tokens[i + 2].kind not in _NAMES:
+    if tokens[i + 1].text != ":" or tokens[i + 2].kind not in NAMES:
         return False
     previous = tokens[i - 1].text if i > 0 else ""
     if previous in (".", ":", "(", "[", "$"):
         return False  # a property key, a label, a pattern or a parameter
     return not stack or stack[-1] != "{"  # a map key
-
-
-def _labels(tokens: Sequence[Token], i: int) -> tuple[int, list[str]]:
-    labels = []
-    while i + 1 < len(tokens) and tokens[i].text == ":" and tokens[i + 1].kind in _NAMES:
-        labels.append(tokens[i + 1].name)
-        i += 2
-    return i, labels
-
-
-def _string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kgmem.cypher import fold, guard, rewrite, typecheck
+from kgmem.cypher import fold, guard, label_patterns, rewrite, typecheck
 from kgmem.cypher.columns import infer_columns
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.errors import CypherRejected, CypherSemanticError
@@ -38,6 +38,9 @@ class CypherPlan:
     # Per column: the temporal type ("date", "datetime", ...) of the values the query
     # makes temporal (they arrive as ISO 8601 text), else None; empty when none is.
     temporal: tuple[str | None, ...] = ()
+    # The label sets of the nodes with several labels the query creates: their
+    # composite labels must exist before it runs (``kgmem.storage.label_sets``).
+    label_sets: tuple[tuple[str, ...], ...] = ()
 
 
 def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "read") -> CypherPlan:
@@ -86,6 +89,7 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
         tag=dollar_tag(rewritten.text),
         rewrites=rewritten.applied,
         temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
+        label_sets=label_patterns.created(code),
     )
     return prepared, tuple(typecheck.count_parameters(code))
 

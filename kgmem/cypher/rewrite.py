@@ -12,6 +12,9 @@ expansions below shift later positions.
   ``single(...)`` ``= 1`` and ``all(...)`` ``= size(l)``; where the predicate can be
   read whole, by three-valued logic (true and null elements counted apart,
   ``kgmem.cypher.nulls``).
+- Labels: ``n:A`` outside patterns and ``labels(n)`` read the labels a node's AGE
+  label stands for (``kgmem.cypher.labels``); node patterns with several labels name
+  or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
 - Then, on the text those rules produced: ``reduce()`` as a fold
@@ -33,6 +36,7 @@ from kgmem.cypher import (
     comparisons,
     comprehensions,
     eager,
+    label_patterns,
     labels,
     merge,
     nulls,
@@ -220,8 +224,18 @@ def merge_actions(text: str, code: Sequence[Token]) -> list[Edit]:
 
 
 def label_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
-    """``n:Label`` outside patterns as ``label(n) = 'Label'`` (``kgmem.cypher.labels``)."""
+    """``n:A`` outside patterns as a test of ``n``'s labels (``kgmem.cypher.labels``)."""
     return [Edit(start, end, new) for start, end, new in labels.predicates(text, code)]
+
+
+def label_lists(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``labels(n)`` as the labels ``n``'s AGE label stands for (``kgmem.cypher.labels``)."""
+    return [Edit(start, end, new) for start, end, new in labels.calls(text, code)]
+
+
+def several_labels(text: str, code: Sequence[Token]) -> list[Edit]:
+    """Node patterns with several labels (``kgmem.cypher.label_patterns``)."""
+    return [Edit(start, end, new) for start, end, new in label_patterns.rewrite(text, code)]
 
 
 def eager_writes(text: str, code: Sequence[Token]) -> list[Edit]:
@@ -252,6 +266,8 @@ RULES = [
     ("return_star", expand_return_star),
     ("eager_writes", eager_writes),
     ("label_predicates", label_predicates),
+    ("label_lists", label_lists),
+    ("several_labels", several_labels),
     ("quantifiers", quantifiers),
     ("merge_actions", merge_actions),
     ("unwound_nulls", unwound_nulls),

@@ -5,6 +5,7 @@ agtype text is JSON with annotations after values (``{...}::vertex``, ``{...}::e
 and paths become objects that say what they are::
 
     {"kind": "node", "id": 844424930131969, "label": "Person", "properties": {...}}
+    {"kind": "node", ..., "label": "Employee", "labels": ["Employee", "Person"], ...}
     {"kind": "relationship", "id": ..., "label": "KNOWS", "start": ..., "end": ...,
      "properties": {...}}
     {"kind": "path", "nodes": [...], "relationships": [...]}
@@ -26,6 +27,7 @@ from typing import Any
 import orjson
 
 from kgmem.agtext import constant, skip_string
+from kgmem.cypher import label_sets
 from kgmem.errors import LimitExceeded
 
 MAX_DEPTH = 254  # orjson's limit, within the REST encoder's
@@ -100,7 +102,7 @@ def _typed(obj: dict[str, Any]) -> Any:
         return obj
     value = obj["v"]
     if kind == "vertex":
-        return {"kind": "node", **_element(value)}
+        return _node(value)
     if kind == "edge":
         return {
             "kind": "relationship",
@@ -113,6 +115,17 @@ def _typed(obj: dict[str, Any]) -> Any:
         "nodes": value[0::2],
         "relationships": value[1::2],
     }
+
+
+def _node(value: dict[str, Any]) -> dict[str, Any]:
+    """A node; one with several labels (a composite AGE label, ``label_sets``) gives
+    the first as ``label`` and all of them as ``labels``."""
+    node = {"kind": "node", **_element(value)}
+    label = node["label"]
+    if isinstance(label, str) and label.startswith(label_sets.PREFIX):
+        names = label_sets.split(label)
+        node["label"], node["labels"] = names[0], names
+    return node
 
 
 def _element(value: dict[str, Any]) -> dict[str, Any]:

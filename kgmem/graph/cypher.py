@@ -19,7 +19,7 @@ from typing import Any
 
 from kgmem import jsontext
 from kgmem.config import CypherSettings
-from kgmem.cypher import CypherPlan, Mode, explained, plan, positions
+from kgmem.cypher import CypherPlan, Mode, explained, label_sets, plan, positions
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import InvalidNumber, LimitExceeded, StorageError
 from kgmem.graph.context import GraphContext
@@ -27,6 +27,7 @@ from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import Connection, agtype
 from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store
 
 
@@ -54,10 +55,12 @@ async def run(
     planned = time.perf_counter()
     cap = _cap(request.limit, settings)
     call = call_of(namespace, checked, request.params, cap)
-    run_it = _read if request.mode == "read" else _write
     async with ctx.db.limited("cypher", settings.concurrent_queries), ctx.db.sharing():
         with positions.placed(request.query, checked.text):
-            raw = await run_it(ctx, namespace, call, settings)
+            if request.mode == "read":
+                raw = await _read(ctx, namespace, call, settings)
+            else:
+                raw = await _write(ctx, namespace, call, settings, needed=composites(checked))
     _check_size(raw, settings.max_result_bytes)
     decoding = time.perf_counter()
     return _result(checked, raw, cap, started, planned, decoding)
@@ -189,11 +192,25 @@ async def _ensure_reader(ctx: GraphContext, namespace: str) -> None:
             await cypher_store.ensure_reader(conn, namespace)
 
 
+def composites(checked: CypherPlan) -> list[tuple[str, tuple[str, ...]]]:
+    """The composite labels (name, labels) the query creates nodes in."""
+    return [(label_sets.composite(labels), labels) for labels in checked.label_sets]
+
+
 async def _write(
-    ctx: GraphContext, namespace: str, call: cypher_store.CypherCall, settings: CypherSettings
+    ctx: GraphContext,
+    namespace: str,
+    call: cypher_store.CypherCall,
+    settings: CypherSettings,
+    *,
+    needed: list[tuple[str, tuple[str, ...]]],
 ) -> cypher_store.CypherRows:
+    """Run ``call`` in its own transaction, after making the composite labels it
+    creates nodes in (``needed``)."""
+
     async def work(conn: Connection) -> cypher_store.CypherRows:
-        await ns_store.resolve(conn, namespace)
+        ns = await ns_store.resolve(conn, namespace)
+        await label_store.ensure(conn, ns, needed, ctx.schema)
         await cypher_store.enter_write(conn, settings.statement_timeout_ms)
         return await cypher_store.run(conn, call)
 

@@ -17,7 +17,9 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
 from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store
+from kgmem.storage.refs import NamespaceRef
 
 Runner = Callable[[graph_cypher.CypherRequest], Awaitable[CypherResult]]
 
@@ -33,11 +35,12 @@ async def transaction(
     if mode == "read":
         await graph_cypher.reader_role(ctx, namespace)
     async with ctx.db.sharing(), ctx.db.transaction(readonly=mode == "read") as conn:
+        ns: NamespaceRef | None = None
         if mode == "read":
             if not await cypher_store.enter_read(conn, namespace, settings):
                 raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
         else:
-            await ns_store.resolve(conn, namespace)
+            ns = await ns_store.resolve(conn, namespace)
             await cypher_store.enter_write(conn, settings.statement_timeout_ms)
 
         async def run(request: graph_cypher.CypherRequest) -> CypherResult:
@@ -46,6 +49,8 @@ async def transaction(
             planned = time.perf_counter()
             cap = graph_cypher.cap(request.limit, settings)
             call = graph_cypher.call_of(namespace, checked, request.params, cap)
+            if checked.label_sets and ns is not None:  # only a write plan has them
+                await label_store.ensure(conn, ns, graph_cypher.composites(checked), ctx.schema)
             async with ctx.db.limited("cypher", settings.concurrent_queries):
                 with positions.placed(request.query, checked.text):
                     raw = await cypher_store.run(conn, call)

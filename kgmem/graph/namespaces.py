@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from kgmem.cypher import label_sets
 from kgmem.errors import LimitExceeded
 from kgmem.graph.context import GraphContext
 from kgmem.model import Namespace, NamespaceStats
@@ -50,11 +52,23 @@ async def get(ctx: GraphContext, name: str) -> Namespace:
 
 
 async def stats(ctx: GraphContext, name: str) -> NamespaceStats:
-    """Counts and size of namespace ``name``."""
+    """Counts and size of namespace ``name``; a node with several labels counts under
+    each of them (not under the composite AGE label that holds it)."""
     validate_namespace_name(name)
     async with ctx.db.transaction(readonly=True) as conn:
         ref = await ns_store.resolve(conn, name)
-        return await ns_store.stats(conn, ref)
+        found = await ns_store.stats(conn, ref)
+    return replace(found, vertices=per_label(found.vertices))
+
+
+def per_label(counts: Mapping[str, int]) -> dict[str, int]:
+    """Counts by AGE label as counts by label: each composite's count added to each of
+    its labels (``kgmem.cypher.label_sets``)."""
+    out: dict[str, int] = {}
+    for name, n in counts.items():
+        for label in label_sets.split(name):
+            out[label] = out.get(label, 0) + n
+    return out
 
 
 async def delete(ctx: GraphContext, name: str) -> None:

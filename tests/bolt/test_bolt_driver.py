@@ -217,3 +217,14 @@ async def _count(tx: neo4j.AsyncManagedTransaction, label: str) -> int:
     record = await (await tx.run(f"MATCH (n:{label}) RETURN count(n) AS n")).single()
     assert record is not None
     return int(record["n"])
+
+
+async def test_a_node_with_several_labels_arrives_with_all_of_them(bolt: Bolt) -> None:
+    async with bolt.driver() as driver:
+        await driver.execute_query("CREATE (:Person:Employee {name: 'Cy'})", database_="alpha")
+        async with driver.session(database="alpha") as session:
+            result = await session.run("MATCH (n:Employee:Person) RETURN n, labels(n) AS l")
+            records = [r async for r in result]
+    node = records[0]["n"]
+    assert node.labels == {"Employee", "Person"} and node["name"] == "Cy"
+    assert records[0]["l"] == ["Employee", "Person"]

@@ -63,6 +63,13 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) DETACH DELETE n", {}, "read", 403),
     ("MERGE (n:Pwned {a: 1}) RETURN n", {}, "read", 403),
     ("MATCH (n) REMOVE n.name RETURN n", {}, "read", 403),
+    # several labels: the composite label is made only for a write, and is kgmem's name
+    ("CREATE (n:Pwned:Twice) RETURN n", {}, "read", 403),
+    ("MERGE (:Pwned:Twice {a: 1})", {}, "read", 403),
+    ("MATCH (n) SET n:Pwned RETURN n", {}, "read", 403),
+    ("CREATE (:`__kgmem_L_Pwned_sTwice`)", {}, "write", 422),
+    ("MATCH (n) RETURN kgmem_cypher.has_labels(label(n), ['A']) AS a", {}, "read", 422),
+    ("MATCH (n:A:B) WHERE pg_catalog.current_user() = 'x' RETURN n", {}, "read", 422),
     ("RETURN 1 AS x UNION ALL MATCH (n) SET n.pwned = 1 RETURN 2 AS x", {}, "read", 403),
     ("MATCH (n) WHERE EXISTS { MATCH (m) SET m.pwned = 1 } RETURN n", {}, "read", 403),
     # list predicates, comprehensions and what kgmem moves into WITH clauses of its own

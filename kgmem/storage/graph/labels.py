@@ -185,12 +185,13 @@ async def create_label_indexes(
             f"CREATE UNIQUE INDEX IF NOT EXISTS {ident(index_name(name, 'id'))} "
             f"ON {table(ns.name, name)} (id)"
         )
-    await conn.execute(_property_index_sql(ns, name, "uid", unique=True))
+    await conn.execute(property_index_sql(ns, name, "uid", unique=True))
     for prop in schema.indexed_properties(name, kind):
-        await conn.execute(_property_index_sql(ns, name, prop, unique=False))
+        await conn.execute(property_index_sql(ns, name, prop, unique=False))
 
 
-def _property_index_sql(ns: NamespaceRef, label: str, prop: str, *, unique: bool) -> str:
+def property_index_sql(ns: NamespaceRef, label: str, prop: str, *, unique: bool) -> str:
+    """The CREATE INDEX IF NOT EXISTS of ``prop`` on ``label``'s table."""
     # The expression AGE's planner matches for `WHERE n.prop = ...` in Cypher.
     key = literal('"' + prop + '"')
     return (

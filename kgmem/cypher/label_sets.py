@@ -1,0 +1,67 @@
+"""The AGE label that holds the nodes carrying several labels.
+
+AGE 1.7 stores a vertex in exactly one label table. A node with the labels {A, B}
+lives in a *composite* label whose table inherits from both A's and B's tables
+(PostgreSQL table inheritance, which AGE's own labels already use), so ``MATCH
+(n:A)`` and ``MATCH (n:B)`` both find it. A composite's name says its labels, so
+reading them back needs no catalog:
+
+    __kgmem_L_ + the sorted labels, joined by ``_s``
+
+where every character outside ``[A-Za-z0-9]`` (``_`` included) is written ``_u`` and
+four hex digits (``_U`` and six beyond U+FFFF): ``{Person, Employee}`` is
+``__kgmem_L_Employee_sPerson``. The ``__kgmem_`` prefix is reserved (the guard refuses
+it in analyst text), so no label an analyst writes can pass for a composite. The SQL
+function ``kgmem_cypher.labels(name)`` (migration 0022) decodes the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from kgmem.errors import CypherSemanticError
+
+PREFIX = "__kgmem_L_"
+_SEPARATOR = "_s"
+# PostgreSQL truncates identifiers past 63 bytes: a longer name would collide.
+MAX_NAME = 63
+_ESCAPE = re.compile(r"_u([0-9a-f]{4})|_U([0-9a-f]{6})")
+
+
+def composite(labels: Iterable[str]) -> str:
+    """The composite label name of ``labels`` (two or more distinct labels).
+
+    Raises ``CypherSemanticError`` when the name would pass PostgreSQL's identifier
+    length (long labels, or many of them, on one node)."""
+    unique = sorted(set(labels))
+    name = PREFIX + _SEPARATOR.join(_escape(label) for label in unique)
+    if len(name.encode()) > MAX_NAME:
+        raise CypherSemanticError(
+            f"the labels {', '.join(unique)} are too long to be carried together: "
+            f"kgmem stores them as one AGE label of at most {MAX_NAME} bytes"
+        )
+    return name
+
+
+def split(name: str) -> list[str]:
+    """The labels an AGE label name stands for: its parts for a composite, none for
+    AGE's unlabelled vertices (the empty name), else the name itself."""
+    if not name.startswith(PREFIX):
+        return [name] if name else []
+    parts = name[len(PREFIX) :].split(_SEPARATOR)
+    return [_ESCAPE.sub(_unescape, part) for part in parts]
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return chr(int(match.group(1) or match.group(2), 16))
+
+
+def _escape(label: str) -> str:
+    return "".join(_escape_char(ch) for ch in label)
+
+
+def _escape_char(ch: str) -> str:
+    if ch.isascii() and ch.isalnum():
+        return ch
+    return f"_u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"_U{ord(ch):06x}"

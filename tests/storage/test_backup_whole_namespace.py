@@ -41,7 +41,7 @@ OFFSET_TIME = "2024-03-01T10:11:12.123456+05:30"
 async def use_everything(memory: Memory, ns: str, tmp_path: Path) -> None:
     """Entities, facts (one closed, one with a time at an offset), episodes, claims,
     trust, budgets and spends, agent state and scratch, tiers, decisions, a merge, an
-    RDF import and (through every write) events."""
+    RDF import, a node with several labels and (through every write) events."""
     await fill(memory, ns)
     met = FactWrite("globex", "MET", "bob", valid_from=datetime.fromisoformat(OFFSET_TIME))
     await memory.add_fact(ns, met)
@@ -68,12 +68,16 @@ async def use_everything(memory: Memory, ns: str, tmp_path: Path) -> None:
     rdf = tmp_path / "poets.nt"
     rdf.write_bytes(NT)
     await memory.import_file(ns, rdf)
+    await memory.cypher(ns, "CREATE (:Poet:Peer {name: 'Byron'})", mode="write")
 
 
 CYPHER = (
     "MATCH (a)-[r]->(b) RETURN a.uid AS a, type(r) AS t, r.valid_from AS f, "
     "r.valid_to AS v, b.uid AS b ORDER BY a, t, b, f"
 )
+
+
+SEVERAL_LABELS = "MATCH (n:Peer:Poet) RETURN n.name AS name, labels(n) AS labels"
 
 
 def _untimed(value: Any) -> Any:
@@ -130,6 +134,7 @@ async def reads(memory: Memory, ns: str) -> dict[str, Any]:
         "tiers": (await memory.tiers.policy(ns), await memory.tiers.states(ns)),
         "decisions": await Decisions(memory).search(ns, _all_decisions()),
         "merges": await memory.merge_history(ns),
+        "several labels": (await memory.cypher(ns, SEVERAL_LABELS)).rows,
     }
 
 
@@ -172,6 +177,7 @@ async def test_a_namespace_using_every_feature_comes_back_whole(
     finally:
         await memory.close()
     assert before["ledger"] and before["state"] and before["decisions"] and before["merges"]
+    assert before["several labels"] == [["Byron", ["Peer", "Poet"]]]
     digest = checksum.summary(source, "full")["digest"]
     events = _events(source, "full")
     path = tmp_path / "full.kgb"
@@ -191,6 +197,7 @@ async def test_a_namespace_using_every_feature_comes_back_whole(
         assert doors["bolt"] and doors["rest"]["cypher"]["rows"] == doors["mcp"]["cypher"]["rows"]
         copy = await reads(restored, "copy")
         assert copy["exports"] == before["exports"]
+        assert copy["several labels"] == before["several labels"]
         # Store-wide ids the original holds were moved past it, in the same order.
         assert [replace(t, id=0) for t in copy["ledger"]] == [
             replace(t, id=0) for t in before["ledger"]

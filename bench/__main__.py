@@ -12,6 +12,7 @@ SCENARIOS = {
     "write": "bench.write",
     "truth": "bench.truth",
     "truth-kinds": "bench.truth_kinds",
+    "truth-options": "bench.truth_options",
     "locomo": "bench.locomo",
     "distill": "bench.distill",
     "search": "bench.search",

@@ -13,6 +13,7 @@ SCENARIOS = {
     "truth": "bench.truth",
     "truth-kinds": "bench.truth_kinds",
     "truth-options": "bench.truth_options",
+    "truth-transfer": "bench.truth_transfer",
     "locomo": "bench.locomo",
     "distill": "bench.distill",
     "search": "bench.search",

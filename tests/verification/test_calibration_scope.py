@@ -27,7 +27,6 @@ def calibration_file(tmp_path: Path) -> Path:
 
 
 async def scored(pg_url: str, home: Path, **verification: object) -> tuple[Memory, str]:
-    home.mkdir(exist_ok=True)
     memory = await Memory.open(book_settings(pg_url, home, **verification))
     ns = f"t_{uuid.uuid4().hex[:12]}"
     await memory.create_namespace(ns)
@@ -35,9 +34,17 @@ async def scored(pg_url: str, home: Path, **verification: object) -> tuple[Memor
     return memory, ns
 
 
+@pytest.fixture
+def homes(tmp_path: Path) -> Path:
+    for name in ("raw", "cal"):
+        (tmp_path / name).mkdir()
+    return tmp_path
+
+
 async def test_a_predicate_with_too_few_claims_keeps_raw_trust_and_says_so(
-    pg_url: str, tmp_path: Path
+    pg_url: str, homes: Path
 ) -> None:
+    tmp_path = homes
     raw_memory, raw_ns = await scored(pg_url, tmp_path / "raw")
     memory, ns = await scored(pg_url, tmp_path / "cal", calibration_file=calibration_file(tmp_path))
     try:

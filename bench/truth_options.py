@@ -17,6 +17,7 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from bench import truth, truth_cv, truth_data
 from bench.machine import describe
@@ -43,6 +44,7 @@ BASE = [
 OPTIONS: dict[str, tuple[float, ...]] = {
     "few_claims_strength": (0.0, 2.0),
     "numeric_tolerance": (1.0, 3.0),
+    "copy_rate": (0.8, 0.5),
 }
 
 
@@ -123,6 +125,5 @@ def _short(choice: Choice) -> str:
 
 def _with(config: Estimator, name: str, value: float) -> Estimator:
     """``config`` with the option ``name`` set to ``value``."""
-    if name == "few_claims_strength":
-        return replace(config, few_claims_strength=value)
-    return replace(config, numeric_tolerance=value)
+    changes: dict[str, Any] = {name: value}
+    return replace(config, **changes)

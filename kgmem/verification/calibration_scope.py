@@ -64,14 +64,13 @@ def per_predicate(
     """``judge`` for every predicate of a full run (``item_predicates``: each item's
     predicate; ``fact_items``: each claimed fact's item), and whether each item is
     calibrated."""
-    names, code = np.unique(np.asarray(item_predicates, dtype=str), return_inverse=True)
-    code = code.reshape(-1)
-    facts = np.bincount(code[fact_items], minlength=len(names))
-    states = {
-        str(p): judge(settings, str(p), int(n))
-        for p, n in zip(names.tolist(), facts.tolist(), strict=True)
-    }
-    calibrated = np.array([states[str(p)].calibrated for p in names.tolist()], dtype=np.bool_)
+    index: dict[str, int] = {}
+    code = np.fromiter(
+        (index.setdefault(p, len(index)) for p in item_predicates), np.int64, len(item_predicates)
+    )
+    facts = np.bincount(code[fact_items], minlength=len(index))
+    states = {p: judge(settings, p, int(facts[k])) for p, k in index.items()}
+    calibrated = np.array([states[p].calibrated for p in index], dtype=np.bool_)
     out: Bools = calibrated[code] if len(code) else np.zeros(0, dtype=np.bool_)
     return states, out
 

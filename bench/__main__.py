@@ -12,6 +12,8 @@ SCENARIOS = {
     "write": "bench.write",
     "truth": "bench.truth",
     "truth-kinds": "bench.truth_kinds",
+    "truth-options": "bench.truth_options",
+    "truth-transfer": "bench.truth_transfer",
     "locomo": "bench.locomo",
     "distill": "bench.distill",
     "search": "bench.search",

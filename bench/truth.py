@@ -138,7 +138,9 @@ def quality(args: argparse.Namespace, report: Report) -> list[truth_data.TruthSe
     labelled = [truth_arrays.labelled(d, value_types(d, args.value_type, **how)) for d in sets]
     generated = [truth_arrays.labelled(b, value_types(b, [], **how)) for b in books]
     fitted = truth_cv.report_quality(report, labelled, generated)
-    if args.save_calibration is not None:
+    if args.save_calibration is not None and truth_cv.too_few(labelled[0]):
+        print(f"{sets[0].name}: too few gold items to calibrate; no calibration saved")
+    elif args.save_calibration is not None:
         args.save_calibration.write_text(fitted.dumps())
         print(f"calibration of {sets[0].name} saved to {args.save_calibration}")
     return [*sets, *books] if args.claims is None else []

@@ -31,10 +31,16 @@ from bench.report import RESULTS, Figure, Report
 from bench.truth_arrays import Labelled, precision
 from kgmem.verification import calibration
 from kgmem.verification.claims import Estimator
-from kgmem.verification.estimators import Choice, Crh, Ltm, TruthFinder, estimate
+from kgmem.verification.estimators import Choice, estimate
+from kgmem.verification.estimators.crh import Crh
+from kgmem.verification.estimators.ltm import Ltm
+from kgmem.verification.estimators.truthfinder import TruthFinder
 
 FOLDS = 5
 ECE_LIMIT = 0.05  # the calibrated chosen-value ECE a choice must keep on every set
+# Gold items a calibration map needs to be fitted on: with fewer, trust is left
+# uncalibrated (and said to be) rather than mapped by a fit to a handful of items.
+MIN_CALIBRATION = 100
 
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
@@ -192,7 +198,26 @@ def _calibrator(data: Labelled, run: Run, train: npt.NDArray[np.bool_]) -> tuple
     """The chosen-value calibration kind for ``run``, chosen on the ``train`` gold
     items only, and its inner cross-validated ECE."""
     trust, truth = _chosen(data, run, data.gold_items)
+    if int(train.sum()) < MIN_CALIBRATION:
+        return "none", calibration.ece(trust[train], truth[train])
     return calibration.choose(trust[train], truth[train], fold_of(data)[train])
+
+
+def too_few(data: Labelled) -> bool:
+    """Whether ``data`` has too few gold items to fit a calibration map on the folds."""
+    return len(data.gold_items) * (FOLDS - 1) // FOLDS < MIN_CALIBRATION
+
+
+def _maps(
+    data: Labelled, run: Run, items: npt.NDArray[np.int64], kind: str
+) -> calibration.Calibration:
+    """The per-value and chosen-value maps fitted on ``items`` (identity for ``none``)."""
+    if kind == "none":
+        return calibration.Calibration(calibration.Isotonic(), calibration.Isotonic())
+    return calibration.Calibration(
+        calibration.fit(*_values(data, run, items)),
+        calibration.fit_kind(kind, *_chosen(data, run, items)),
+    )
 
 
 def cross_validate(
@@ -216,9 +241,9 @@ def cross_validate(
 def _score_fold(data: Labelled, run: Run, train: npt.NDArray[np.bool_], out: Held) -> None:
     """Fit calibration on the training items, score the held-out ones into ``out``."""
     fit_items, test_items = data.gold_items[train], data.gold_items[~train]
-    value_fit = calibration.fit(*_values(data, run, fit_items))
     kind = _calibrator(data, run, train)[0]
-    chosen_fit = calibration.fit_kind(kind, *_chosen(data, run, fit_items))
+    maps = _maps(data, run, fit_items, kind)
+    value_fit, chosen_fit = maps.value, maps.chosen
     out.calibrators.append(kind)
     p, y = _values(data, run, test_items)
     out.value_raw += p.tolist()
@@ -289,6 +314,13 @@ def report_quality(
             run = configs[k_best]
             report.add(Figure(f"{data.name}: {name}, iterations", run.iterations, "", 0))
             report.add(Figure(f"{data.name}: {name}, run", run.seconds * 1000, "ms", 0))
+        if too_few(data):
+            report.data[f"calibration_{data.name}"] = (
+                f"too few gold items to calibrate: {len(data.gold_items)} "
+                f"(a map needs {MIN_CALIBRATION} on the other folds); the calibrated "
+                "figures are the raw trust's"
+            )
+            report.notes.append(f"{data.name}: {report.data[f'calibration_{data.name}']}")
         stuck = [
             f"{n}[{k}]" for n, rs in runs[s].items() for k, r in enumerate(rs) if not r.converged
         ]
@@ -301,10 +333,7 @@ def report_quality(
     run, first = runs[0][est][k], sets[0]
     kind = _calibrator(first, run, np.ones(len(first.gold_items), dtype=np.bool_))[0]
     report.data[f"calibrator_{first.name}"] = kind
-    return calibration.Calibration(
-        calibration.fit(*_values(first, run, first.gold_items)),
-        calibration.fit_kind(kind, *_chosen(first, run, first.gold_items)),
-    )
+    return _maps(first, run, first.gold_items, kind)
 
 
 def _report_generated(report: Report, data: Labelled, finals: dict[str, int]) -> None:

@@ -254,6 +254,14 @@ class VerificationSettings(BaseSettings):
         description="JSON calibration maps written by `python -m bench truth "
         "--save-calibration`; when set, a full run stores calibrated trust.",
     )
+    calibration_min_facts: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Claimed facts a predicate needs before its trust is calibrated with "
+        "the calibration file; a predicate with fewer keeps the estimator's raw trust and "
+        "its answers say it is uncalibrated (too few claims to calibrate).",
+    )
 
 
 class IngestSettings(BaseSettings):

@@ -31,5 +31,8 @@ def verify(
         for kind in run.value_kinds:
             how = "declared" if kind.declared else "read from its values"
             console.print(f"{kind.predicate} compared as {kind.kind} ({how}: {kind.evidence})")
+        for state in run.calibration:
+            word = "calibrated" if state.calibrated else "UNCALIBRATED"
+            console.print(f"{state.predicate} trust {word}: {state.reason}")
 
     run_with_memory(work)

@@ -107,13 +107,28 @@ class ValueKind:
 
 
 @dataclass(frozen=True, slots=True)
+class TrustCalibration:
+    """Whether the trust of ``predicate``'s facts is a calibrated probability:
+    ``calibrated`` when a calibration is configured and the predicate has at least the
+    configured number of claimed facts (``facts`` counts them up to that number; a
+    full run counts them all); otherwise trust is the estimator's raw score and
+    ``reason`` says why (no calibration configured, or too few claims to calibrate)."""
+
+    predicate: str
+    calibrated: bool
+    facts: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class FactVerification:
     """How well-supported a fact is: ``support`` independent sources for it (copies
     discounted), ``contradiction`` sources for competing values of the same data item,
     ``consensus`` its share of the item's support, ``trust`` the probability it is true.
     ``withdrawn`` are the former claims on its value that sources have since withdrawn
     (history: not counted in ``support`` nor anywhere in the consensus). ``value_kind``
-    is how the predicate's values are compared, and why."""
+    is how the predicate's values are compared, and why; ``calibration`` whether its
+    trust is a calibrated probability, and why not."""
 
     fact: str
     subject: str
@@ -132,6 +147,7 @@ class FactVerification:
     basis: TrustBasis
     withdrawn: tuple[WithdrawnClaim, ...] = ()
     value_kind: ValueKind | None = None
+    calibration: TrustCalibration | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +155,8 @@ class CandidateCheck:
     """A candidate statement checked against the memory: the stored facts of its data
     item that match its value and those that contradict it, and the trust the memory
     gives the candidate (the matching fact's, else what is left when competitors hold);
-    ``value_kind`` is how values of the predicate are compared, and why."""
+    ``value_kind`` is how values of the predicate are compared, and why; ``calibration``
+    whether its trust is a calibrated probability, and why not."""
 
     subject: str
     predicate: str
@@ -151,12 +168,14 @@ class CandidateCheck:
     contradictions: tuple[FactVerification, ...]
     basis: TrustBasis
     value_kind: ValueKind | None = None
+    calibration: TrustCalibration | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class VerificationRun:
     """What a full verification run did; ``value_kinds``: how each scored predicate's
-    values were compared, and why."""
+    values were compared, and why; ``calibration``: whether each one's trust is a
+    calibrated probability, and why not."""
 
     namespace: str
     claims: int
@@ -170,3 +189,4 @@ class VerificationRun:
     compute_seconds: float = 0.0
     write_seconds: float = 0.0
     value_kinds: tuple[ValueKind, ...] = ()
+    calibration: tuple[TrustCalibration, ...] = ()

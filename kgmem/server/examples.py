@@ -64,6 +64,13 @@ VALUE_KIND = {
     "share": 1.0,
     "evidence": "180 values, 12 distinct, 1.2 words on average: short labels, compared as strings",
 }
+CALIBRATION = {
+    "predicate": "WORKS_AT",
+    "calibrated": False,
+    "facts": 180,
+    "reason": "too few claims to calibrate: 180 claimed facts, 200 needed; "
+    "trust is the estimator's uncalibrated score",
+}
 VERIFICATION = {
     "fact": "f-alice-acme",
     "subject": "alice",
@@ -91,6 +98,7 @@ VERIFICATION = {
         }
     ],
     "value_kind": VALUE_KIND,
+    "calibration": CALIBRATION,
 }
 SOURCE = {
     "uid": "hr-db",
@@ -291,6 +299,7 @@ RESPONSES: dict[str, Any] = {
         "contradictions": [],
         "basis": {"rests_on": "consensus", "sources": 1, "claims": 1, "prior": 0.9},
         "value_kind": VALUE_KIND,
+        "calibration": CALIBRATION,
     },
     "run_verification": {
         "namespace": "demo",
@@ -302,6 +311,7 @@ RESPONSES: dict[str, Any] = {
         "iterations": 6,
         "seconds": 0.21,
         "value_kinds": [VALUE_KIND],
+        "calibration": [CALIBRATION],
     },
     "add_fact": FACT,
     "list_facts": {"items": [FACT], "next_cursor": None},

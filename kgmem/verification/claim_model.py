@@ -4,8 +4,12 @@ estimator over it; the mathematics is in ``kgmem.verification.consensus``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import numpy as np
 
+from kgmem.schema.graph_schema import ValueType
 from kgmem.verification import support
 from kgmem.verification.claims import (
     ClaimArrays,
@@ -88,7 +92,7 @@ class ClaimModel:
             self.parsed,
             c.value_item,
             eligible,
-            self.item_type,
+            _widened(self.item_type, self.p.numeric_tolerance),
             implied_credit=self.p.implied_credit,
             similarity_weight=self.p.similarity_weight,
         )
@@ -214,7 +218,7 @@ class ClaimModel:
 
     def accuracy(self, prob: Floats) -> Floats:
         """Smoothed mean probability of what each source asserts."""
-        a = self.p.prior_strength
+        a = self.p.strength(self.source_weight)
         hit = sums(self.source, self.weight * prob[self.value], minlength=self.n_sources)
         prior = self._group_prior(hit)
         cap = self.p.max_accuracy
@@ -323,3 +327,13 @@ class ClaimModel:
             source_prior=self._group_prior(hit),
             copying=echo,
         )
+
+
+def _widened(types: Sequence[ValueType], factor: float) -> Sequence[ValueType]:
+    """``types`` with their numeric tolerances multiplied by ``factor``."""
+    if factor == 1.0:
+        return types
+    each: dict[ValueType, ValueType] = {}
+    for t in set(types):
+        each[t] = replace(t, rel_tol=t.rel_tol * factor, abs_tol=t.abs_tol * factor)
+    return [each[t] for t in types]

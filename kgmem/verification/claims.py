@@ -35,6 +35,15 @@ class Estimator:
     implied_credit: float = 0.5
     copy_evidence: str = "soft"
     max_accuracy: float = 0.99
+    few_claims_strength: float = 0.0
+    numeric_tolerance: float = 1.0
+
+    def strength(self, weight: Floats) -> Floats:
+        """The prior's pseudo-claims for sources of claim weight ``weight``:
+        ``prior_strength`` plus ``few_claims_strength / max(weight, 1)``, so a source seen
+        once leans on its prior more than one seen often."""
+        out: Floats = self.prior_strength + self.few_claims_strength / np.maximum(weight, 1.0)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

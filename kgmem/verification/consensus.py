@@ -178,8 +178,9 @@ def settle(
             break
         hit = state.base_hit + sums(model.source, model.weight * prob[model.value], model.n_sources)
         weight = state.base_weight + model.source_weight
+        a = p.strength(weight)
         accuracy = np.clip(
-            (hit + p.prior_strength * prior) / (weight + p.prior_strength),
+            (hit + a * prior) / (weight + a),
             1 - p.max_accuracy,
             p.max_accuracy,
         )

@@ -14,8 +14,9 @@ and picks the first reading that fits enough of them:
 ``names``     at least ``NAME_SHARE`` read as lists of people (each one to four words,
               capitalised or particles such as "van", no digits) and at least
               ``MARK_SHARE`` carry a mark of a name list: a list separator (";", "&",
-              "/", "and"), an initial ("J."), "by" or "(Author)"; a comma alone is no
-              mark ("Paris, France" reads like "Last, First");
+              "/", "and"), an initial ("J."), "by" or a role such as "(Author)" or
+              "(Contributor)"; a comma alone is no mark ("Paris, France" reads like
+              "Last, First"); life dates ("Ullman, Jeffrey D., 1942-") are allowed;
 ``category``  short strings (at most ``CATEGORY_WORDS`` words on average);
 ``text``      anything else.
 
@@ -73,7 +74,8 @@ _PARTICLES = frozenset(
     ]
 )
 _MARK = re.compile(
-    r";|/|&|\||\+|\band\b|\bwith\b|\bby\b|\bet\.?\s+al\b|\((?:author|editor|ed)s?\.?\)",
+    r";|/|&|\||\+|\band\b|\bwith\b|\bby\b|\bet\.?\s+al\b|\((?:author|editor|ed|edt|aut|"
+    r"contributor|translator|illustrator|compiler|foreword|introduction)s?\.?\)",
     re.IGNORECASE,
 )
 _INITIAL = re.compile(r"(?<![^\W\d_])[A-Z]\.")
@@ -152,7 +154,7 @@ def _name_lists(texts: Sequence[str]) -> tuple[int, int]:
     mark of a name list."""
     people = marked = 0
     for text in texts:
-        if any(ch.isdigit() for ch in text) or not _people(text):
+        if any(ch.isdigit() for ch in names.LIFE_DATES.sub("", text)) or not _people(text):
             continue
         people += 1
         marked += bool(_MARK.search(text) or _INITIAL.search(text))

@@ -5,10 +5,12 @@ A list is split into people at ";", "/", "&", "|", "+", " - ", line breaks, HTML
 order of the list, initials against full given names, and the separators do not
 matter. Before splitting, HTML entities are decoded, accents and apostrophes dropped,
 hyphenated surnames joined ("Garcia-Molina"), and noise removed: parentheses and
-brackets ("(Author)", "[Editor]"), roles and titles ("Edited by", "by", "ed.", "Jr.",
-"Ph.D.", "Dr."), "et al." and "and others", and people who are not authors of the
-book ("Foreword by ...", "Illustrated by ...", "Translated by ..." up to the next
-separator).
+brackets ("(Author)", "[Editor]"), life dates ("1942-"), roles and titles ("Edited
+by", "by", "ed.", "Jr.", "Ph.D.", "Dr."), "et al.", "etc." and "and others", and people
+who are not authors of the book ("Foreword by ...", "Illustrated by ...", "Translated
+by ..." up to the next
+separator). A listing cut short ("Jeffrey D. Ullman, Jennifer Wid...") loses its last,
+partial name, so it reads as the truncated list it is.
 
 Commas separate people, except "Last, First" pairs: a list whose comma pieces
 alternate one-word surnames and one to three given names or initials ("Ullman,
@@ -33,13 +35,19 @@ _NOT_AUTHORS = re.compile(
 )
 _NOISE = re.compile(
     r"\((?:[^)]*)\)|\[(?:[^\]]*)\]|\{(?:[^}]*)\}|\b(?:edited|compiled|written|selected|"
-    r"collected)\s+(?:and\s+\w+\s+)?by\b|\bby\b|\bet\.?\s+al\b\.?|\band\s+others\b|"
+    r"collected)\s+(?:and\s+\w+\s+)?by\b|\bby\b|\bet\.?\s+al\b\.?|\band\s+others\b|\betc\b\.?|"
     r"\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|contributors?|"
     r"compiler|edt|aut|jr|sr|ii|iii|iv|phd|ph\.\s*d|md|m\.\s*d|dr|prof|professor|mr|"
     r"mrs|ms|sir|dame|rev|esq)\b\.?",
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
+LIFE_DATES = re.compile(r"\(?(?:\bb\.\s*)?\b1\d{3}\s*-\s*(?:\d{4}\b)?\s*\)?")
+"""Life dates after a name: "1942-", "(1945-2010)", "b. 1950-"."""
+# A listing cut short by the store: a trailing ellipsis after a partial name.
+_CUT = re.compile(r"(?:\.\.\.|\u2026)\s*$")
+_MARK = "\x00"  # where the ellipsis was: no word character, kept through the cleaning
+_CUT_NAME = re.compile(r"[^\W\d_][-.]?\x00")
 _STRONG = re.compile(r"\s*(?:;|/|&|\||\+|\n|\s-+\s|--+|\band\b|\bwith\b)\s*", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 _APOSTROPHE = re.compile(r"['\u2019\u2018`\u00b4]")
@@ -63,10 +71,14 @@ def people(text: str) -> tuple[list[list[str]], bool]:
     and non-authors removed), and whether the text is all capitals."""
     clean = _HYPHEN.sub("", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
     upper = clean.upper() == clean
-    clean = _NOISE.sub(" ", _NOT_AUTHORS.sub(" ", clean))
+    clean = _NOISE.sub(" ", _NOT_AUTHORS.sub(" ", LIFE_DATES.sub(" ", _CUT.sub(_MARK, clean))))
+    # Cut short in a name (not in "et al..." nor in a foreword clause, both removed).
+    cut = _CUT_NAME.search(clean) is not None
     found: list[list[str]] = []
     for chunk in _STRONG.split(clean):
         found.extend(_people(chunk))
+    if cut and len(found) > 1:
+        found.pop()  # the last name was cut short: the list shown is its first people
     return found, upper
 
 

@@ -27,7 +27,7 @@ from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
 from kgmem.storage.verification import ItemFact, SourceInfo, SourceScore
-from kgmem.verification import value_kinds
+from kgmem.verification import calibration_scope, value_kinds
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.status import status_of
 
@@ -75,6 +75,7 @@ async def _views(
     by_id = {f.id: f for f in item}
     functional = ctx.schema.is_functional(item[0].predicate)
     kind = await value_kinds.kind_of(ctx, conn, ns, item[0].predicate)
+    calibrated = await calibration_scope.of_predicate(settings, conn, ns, (item[0].predicate, kind))
     vtype = kind.vtype
     out = []
     for f in item:
@@ -128,6 +129,7 @@ async def _views(
                     {i for i, g in by_id.items() if canonical_key(g.value, vtype) == key},
                 ),
                 value_kind=value_kinds.public(item[0].predicate, kind),
+                calibration=calibrated,
             )
         )
     return out
@@ -199,6 +201,7 @@ async def check_candidate(
         item = await store.facts_of_item(conn, ns, refs[subject].id, predicate)
         views = await _views(ctx, conn, ns, item, settings) if item else []
         kind = await value_kinds.kind_of(ctx, conn, ns, predicate)
+        calibrated = await calibration_scope.of_predicate(settings, conn, ns, (predicate, kind))
     vtype = kind.vtype
     wanted = canonical_key(value, vtype)
     by_uid = {f.uid: f for f in item}
@@ -225,6 +228,7 @@ async def check_candidate(
         contradictions=tuple(against),
         basis=basis,
         value_kind=value_kinds.public(predicate, kind),
+        calibration=calibrated,
     )
 
 

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
+import numpy as np
+
 from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
 from kgmem.storage import Connection, NamespaceRef, item_scores
@@ -117,7 +119,8 @@ def _smaller(
 ) -> SourceScore:
     """``stored`` with its sums and claim count lowered, its reliability what they give."""
     prior = min(max(stored.prior, 0.01), 0.99)
-    reliability = (hit + p.prior_strength * prior) / (weight + p.prior_strength)
+    a = float(p.strength(np.asarray(weight)))
+    reliability = (hit + a * prior) / (weight + a)
     return replace(
         stored,
         reliability=min(max(reliability, 1 - p.max_accuracy), p.max_accuracy),

@@ -21,7 +21,7 @@ import numpy as np
 from kgmem.config import VerificationSettings
 from kgmem.errors import KgmemError
 from kgmem.graph.context import GraphContext
-from kgmem.model import VerificationRun
+from kgmem.model import TrustCalibration, VerificationRun
 from kgmem.schema.graph_schema import ValueType
 from kgmem.storage import Connection, NamespaceRef, item_scores, score_columns
 from kgmem.storage import verification as store
@@ -29,7 +29,13 @@ from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.namespace_cache import is_missing_namespace
 from kgmem.storage.score_columns import ClaimColumns, FactScoreColumns
 from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
-from kgmem.verification import calibration, consensus, estimators, value_kinds
+from kgmem.verification import (
+    calibration,
+    calibration_scope,
+    consensus,
+    estimators,
+    value_kinds,
+)
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.claims import ClaimArrays, Estimator, Ints, Scores
 from kgmem.verification.estimators import Choice
@@ -302,6 +308,7 @@ async def full(
         compute_seconds=computed - read,
         write_seconds=time.perf_counter() - computed,
         value_kinds=tuple(value_kinds.public(p, k) for p, k in sorted(kinds.items())),
+        calibration=scored.calibration,
     )
 
 
@@ -313,6 +320,7 @@ class _Scored:
     sources: list[SourceScore]
     pairs: list[tuple[int, int, float]]
     iterations: int
+    calibration: tuple[TrustCalibration, ...]
 
 
 def _estimate(
@@ -335,12 +343,17 @@ def _estimate(
             status=[],
             chosen=np.zeros(0, dtype=np.bool_),
         )
-        return _Scored(columns, [], [], 0)
+        return _Scored(columns, [], [], 0, ())
     choice = Choice("accu", params) if params else estimators.CHOSEN[settings.estimator]
     scores = estimators.estimate(indexed.arrays, choice)
+    items = indexed.arrays.value_item
+    states, calibrated = calibration_scope.per_predicate(
+        settings, [p for _, p in indexed.item_keys], items[fact_values]
+    )
     if settings.calibration_file is not None:
         cal = calibration.load(settings.calibration_file)
-        scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
+        trust = calibration_scope.apply(cal, (scores.trust, scores.chosen), calibrated[items])
+        scores = replace(scores, trust=trust)
     counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
     ids = indexed.source_ids
     return _Scored(
@@ -348,6 +361,7 @@ def _estimate(
         sources=source_scores(indexed, scores, counts.tolist()),
         pairs=[(ids[a], ids[b], p) for a, b, p in scores.dependence],
         iterations=scores.iterations,
+        calibration=tuple(states[p] for p in sorted(states)),
     )
 
 
@@ -402,7 +416,8 @@ async def update_item(
         },
     )
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
-    if settings.calibration_file is not None:
+    calibrated = await calibration_scope.of_predicate(settings, conn, ns, (fact[1], kind))
+    if calibrated.calibrated and settings.calibration_file is not None:
         cal = calibration.load(settings.calibration_file)
         scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = _claim_counts(stored, indexed, new_claims)

@@ -148,6 +148,22 @@ def test_a_users_tsv_set_is_scored_end_to_end(
     got = {f.name: f.value for f in report.figures}
     assert got["claims: default, held-out precision x1000"] == 1000.0  # complete lists win
     assert got["claims: vote, held-out precision x1000"] == 1000.0
+    # Two gold items are too few to calibrate: the bench says so and maps nothing.
+    assert report.data["calibration_claims"].startswith("too few gold items to calibrate: 2")
+    assert got["claims: default, ece_chosen x1000"] == got["claims: default, ece_chosen_raw x1000"]
+    saved = tmp_path / "cal.json"
+    truth.quality(
+        truth.parse(
+            [
+                *map(str, ["--claims", claims, "--gold", gold]),
+                "--no-store",
+                "--save-calibration",
+                str(saved),
+            ]
+        ),
+        Report("t", {}, {}),
+    )
+    assert not saved.exists()
 
 
 def test_the_shipped_default_wins_on_author_lists_not_only_on_numbers() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+from kgmem.verification.calibration import Calibration, Isotonic
 from tests.cli.test_serve import env_for, kgmem
 from tests.fixtures.database import store_settings
 
@@ -34,6 +35,21 @@ async def test_verify_scores_every_fact(home_dir: Path, fresh_database) -> None:
     assert done.returncode == 0, done.stderr
     assert "scored 3 facts in 1 data items from 3 claims by 3 sources" in done.stdout
     assert "LIVES_IN compared as category (read from its values" in " ".join(done.stdout.split())
+    assert "LIVES_IN trust UNCALIBRATED: no calibration is configured" in " ".join(
+        done.stdout.split()
+    )
+    cal = home_dir / "cal.json"
+    cal.write_text(Calibration(Isotonic(), Isotonic()).dumps())
+    few = kgmem(
+        "verify",
+        "--namespace",
+        "cli_verify",
+        env=env | {"KGMEM_VERIFICATION_CALIBRATION_FILE": str(cal)},
+    )
+    assert few.returncode == 0, few.stderr
+    assert "LIVES_IN trust UNCALIBRATED: too few claims to calibrate: 3 claimed facts" in " ".join(
+        few.stdout.split()
+    )
     missing = kgmem("verify", "--namespace", "nope_ns", env=env)
     assert missing.returncode == 1 and "nope_ns" in missing.stderr
 

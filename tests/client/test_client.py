@@ -55,6 +55,7 @@ async def scenario(store: Any, ns: str) -> dict[str, Any]:
         "history": [(e.direction, e.fact.predicate, e.fact.object) for e in history],
         "check": (len(check.matches), check.functional),
         "kind": check.value_kind,
+        "calibration": check.calibration,
         "rows": rows.rows,
         "stats": (dict(stats.vertices), stats.facts_closed),
         "names": names,

@@ -210,3 +210,53 @@ def test_name_set_similarity_is_symmetric_and_bounded(a: list[str], b: list[str]
     pa, pb = parse("; ".join(a), NAMES), parse("; ".join(b), NAMES)
     forward, backward = relation(pa, pb, NAMES), relation(pb, pa, NAMES)
     assert forward[1] == backward[1] and 0.0 <= forward[1] <= 1.0
+
+
+# Web-store listings beyond the formats above ----------------------------------------
+
+_LIFE = ["", ", 1942-", " (1942-2010)", ", b. 1950-", " (1945- )"]
+_ROLES = ["", " (Contributor)", " (Translator)", " (Illustrator)", " (EDT)", " (Compiler)"]
+
+
+@settings(max_examples=120)
+@given(st.lists(st.sampled_from(_PEOPLE), min_size=1, max_size=4, unique=True), st.data())
+def test_life_dates_roles_and_etc_leave_the_authors_key_alone(
+    people: list[tuple[str, str, str]], data: st.DataObject
+) -> None:
+    texts = []
+    for given_name, middle, last in people:
+        name = f"{last}, {' '.join(w for w in (given_name, middle) if w)}"
+        texts.append(name + data.draw(st.sampled_from(_LIFE)) + data.draw(st.sampled_from(_ROLES)))
+    tail = data.draw(st.sampled_from(["", ", etc.", "; etc", " et al"]))
+    text = "; ".join(texts) + tail
+    want = "; ".join(sorted(last.replace("-", "").replace("'", "").lower() for *_, last in people))
+    assert key(text, NAMES) == want.replace("ü", "u"), text
+
+
+@settings(max_examples=80)
+@given(
+    st.lists(st.sampled_from(_PEOPLE), min_size=2, max_size=5, unique=True),
+    st.data(),
+)
+def test_a_listing_cut_short_reads_as_the_truncated_list_the_full_one_implies(
+    people: list[tuple[str, str, str]], data: st.DataObject
+) -> None:
+    shown = data.draw(st.integers(2, len(people)))
+    last = people[shown - 1][2]
+    partial = last[: data.draw(st.integers(1, len(last)))]
+    names = [f"{g} {s}" for g, _, s in people[: shown - 1]] + [f"{people[shown - 1][0]} {partial}"]
+    cut = ", ".join(names) + data.draw(st.sampled_from(["...", "\u2026", "... "]))
+    full = parse("; ".join(f"{g} {s}" for g, _, s in people), NAMES)
+    head = parse("; ".join(f"{g} {s}" for g, _, s in people[: shown - 1]), NAMES)
+    assert parse(cut, NAMES).key == head.key, cut
+    assert relation(full, parse(cut, NAMES), NAMES)[0] is Relation.IMPLIES
+
+
+def test_an_ellipsis_after_et_al_or_a_foreword_cuts_no_author() -> None:
+    for text in (
+        "Ullman; Widom, et al...",
+        "Ullman; Widom etc...",
+        "Ullman; Widom; Foreword by Jim...",
+    ):
+        assert key(text, NAMES) == "ullman; widom", text
+    assert key("Jeffrey D. Ullman, Jennifer Wid...", NAMES) == "ullman"

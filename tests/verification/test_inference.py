@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bench import truth_typed
 from kgmem.schema.graph_schema import GraphSchema, LabelSpec, ValueType
 from kgmem.verification import value_kinds
+from kgmem.verification.canonical import key
 from kgmem.verification.inference import infer
 
 SMALL = truth_typed.Shape(items=60, sources=20, claims_per_item=4, seed=3)
@@ -86,3 +87,54 @@ def test_a_declaration_overrides_the_reading() -> None:
     schema = GraphSchema(vertices={}, edges={"SIZE": tolerant})
     read = value_kinds.read(schema, "SIZE", ["12 km", "13 km"])
     assert read.vtype == ValueType(kind="number", rel_tol=0.1) and not read.declared
+
+
+_STORE_FORMATS = [
+    "{g} {m}{l}",
+    "{l}, {g} {m}",
+    "{l}, {i}",
+    "{G} {M}{L}",
+    "{g} {m}{l} (Author)",
+    "{l}, {g} {m}, 1942-",
+    "{l}, {g} (Contributor)",
+    "by {g} {l}",
+]
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Jeffrey", "Jennifer", "Hector"]),
+            st.sampled_from(["Ullman", "Widom", "Molina"]),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.lists(st.integers(0, len(_STORE_FORMATS) - 1), min_size=20, max_size=40),
+    st.sampled_from(["; ", " & ", " / ", " and ", ", "]),
+)
+def test_web_store_author_strings_are_read_as_names_and_keyed_as_declared(
+    people: list[tuple[str, str]], forms: list[int], separator: str
+) -> None:
+    texts = []
+    for k, form in enumerate(forms):
+        shown = people[: 1 + k % len(people)]
+        one = [
+            _STORE_FORMATS[form].format(
+                g=g,
+                m="D. " if k % 2 else "",
+                l=last,
+                i=f"{g[0]}.",
+                G=g.upper(),
+                M="",
+                L=last.upper(),
+            )
+            for g, last in shown
+        ]
+        texts.append((separator if separator != ", " or form in (0, 3, 4) else "; ").join(one))
+    texts += ["Not Available", "N/A"]
+    found = infer(texts)
+    assert found.kind == "names", (found.evidence, texts)
+    declared = ValueType(kind="names")
+    assert [key(t, found.vtype) for t in texts] == [key(t, declared) for t in texts]

@@ -91,7 +91,9 @@ async def test_a_calibration_file_sets_the_stored_trust(pg_url: str, tmp_path: P
     )
     path = tmp_path / "cal.json"
     path.write_text(cal.dumps())
-    memory = await Memory.open(book_settings(pg_url, tmp_path, calibration_file=path))
+    memory = await Memory.open(
+        book_settings(pg_url, tmp_path, calibration_file=path, calibration_min_facts=1)
+    )
     ns = f"t_{uuid.uuid4().hex[:12]}"
     await memory.create_namespace(ns)
     try:

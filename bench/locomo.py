@@ -70,7 +70,9 @@ EVIDENCE = re.compile(r"D(\d+):(\d+)")
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench locomo")
-    p.add_argument("--data", type=Path, default=DATA)
+    p.add_argument(
+        "--data", type=Path, default=DATA, help="a LoCoMo JSON file or a directory of them"
+    )
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     p.add_argument(
         "--save-candidates",
@@ -83,9 +85,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    files = sorted(args.data.glob("*.json"))
+    files = data_files(args.data)
     if not files:
-        print(f"no LoCoMo files under {args.data}")
+        print(f"no LoCoMo files at {args.data}")
         return 1
     conversations = [c for f in files for c in json.loads(f.read_text())]
     with scratch(args.database_url, "kgmem-locomo-") as space:
@@ -96,6 +98,11 @@ async def main(argv: list[str]) -> int:
             save_to=args.save_candidates,
         )
     return 0
+
+
+def data_files(data: Path) -> list[Path]:
+    """The LoCoMo files ``data`` names: itself when it is a file, else its ``*.json``."""
+    return [data] if data.is_file() else sorted(data.glob("*.json"))
 
 
 def session_turns(conv: dict[str, Any]) -> list[tuple[datetime, list[dict[str, Any]]]]:
@@ -239,25 +246,38 @@ def _named(question: str, speakers: dict[str, str]) -> set[str]:
     return {ids[i] for i in found}
 
 
-async def measure(
-    memory: Memory, data: Collected, choices: dict[str, Any]
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Recall@10 and latency of kgmem's own search per question, for each named
-    configuration (a Choice per held-out conversation, or a Choice)."""
-    recalls: dict[str, list[float]] = defaultdict(list)
-    latencies: dict[str, list[float]] = defaultdict(list)
+@dataclass
+class Measured:
+    """Per configuration, each question's recall@10 and @5 and each search's latency."""
+
+    recalls: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    at5: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+
+async def measure(memory: Memory, data: Collected, choices: dict[str, Any]) -> Measured:
+    """Recall@10, recall@5 and latency of kgmem's own search per question, for each
+    named configuration (a Choice per held-out conversation, a Choice, or ``None``:
+    the default ``SearchQuery``)."""
+    out = Measured()
     for q, vector in zip(data.questions, data.vectors, strict=True):
         for name, given in choices.items():
             # One choice per held-out conversation, or one for all.
             how = given[q.conversation] if isinstance(given, dict) else given
-            query = _query(q, vector, how)
+            query = _query(q, vector, how) if how is not None else _default_query(q, vector)
             ns = data.namespaces[q.conversation]
             start = time.perf_counter()
             result = await memory.search(ns, query)
-            latencies[name].append((time.perf_counter() - start) * 1000)
+            out.latencies[name].append((time.perf_counter() - start) * 1000)
             got = [h.uid.split("/", 1)[1] for h in result.hits if h.uid.startswith(f"{ns}/")]
-            recalls[name].append(recall(q, got))
-    return recalls, latencies
+            out.recalls[name].append(recall(q, got))
+            out.at5[name].append(recall(q, got, 5))
+    return out
+
+
+def _default_query(q: Question, vector: list[float]) -> SearchQuery:
+    """The shipped default search over episodes: no weight, fusion or expansion given."""
+    return SearchQuery(text=q.text, embedding=vector, types=("episodes",), k=K)
 
 
 def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
@@ -300,6 +320,7 @@ async def run(
         default = fitted(data.questions, axes, contexts)
         configs: dict[str, Any] = {
             "fused-cv": folds.chosen,
+            "default": None,  # the shipped AxisWeights and fusion, no per-fold choice
             # The former procedure, over the text axes (no fold gave the graph weight).
             "grid-cv": cross_validate(data.questions, grid(AXES[:2], contexts)).chosen,
             "rrf-before": Choice("rrf", {"vector": 0.5, "keyword": 1.0, "graph": 0.5}),
@@ -308,10 +329,10 @@ async def run(
         }
         # Timed only: the same choices without the speaker feature (its statement).
         quiet = {h: _without_speaker(c) for h, c in folds.chosen.items()}
-        recalls, latencies = await measure(memory, data, {**configs, NO_SPEAKER: quiet})
-        del recalls[NO_SPEAKER]
+        measured = await measure(memory, data, {**configs, NO_SPEAKER: quiet})
+        del measured.recalls[NO_SPEAKER], measured.at5[NO_SPEAKER]
         ablation = ablate_fit(data.questions, axes, contexts)
     finally:
         await memory.close()
         await embedder.close()
-    report(data, folds, recalls, latencies, ablation, default=default)
+    report(data, folds, measured, ablation, default=default)

@@ -119,8 +119,9 @@ def load(path: Path) -> list[Question]:
     ]
 
 
-def recall(q: Question, got: Sequence[str]) -> float:
-    return len(q.gold & set(got[:K])) / len(q.gold)
+def recall(q: Question, got: Sequence[str], k: int = K) -> float:
+    """The share of the question's evidence turns among the first ``k`` of ``got``."""
+    return len(q.gold & set(got[:k])) / len(q.gold)
 
 
 def grid(axes: Sequence[str], contexts: Sequence[str] = ("",)) -> list[Choice]:

@@ -45,6 +45,7 @@ from bench.locomo_cv import (
     DEPTH,
     RANKED,
     SPEAKER,
+    STATEMENT,
     Choice,
     K,
     Question,
@@ -62,6 +63,7 @@ from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
 from kgmem.retrieval.speakers import named
+from kgmem.retrieval.statements import asks
 from kgmem.retrieval.validate import MAX_K
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
@@ -195,6 +197,13 @@ async def collect(
             for e in session
             if e.uid is not None and e.speaker
         }
+        # The turns that ask, as kgmem's search decides it from their stored text.
+        asking = {
+            e.uid.split("/", 1)[1]
+            for session in episodes_of(ns, conv)
+            for e in session
+            if e.uid is not None and asks(e.text)
+        }
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -226,6 +235,7 @@ async def collect(
                     axes,
                     {t: times[t] for found in axes.values() for t in found if t in times},
                     frozenset(_named(qa["question"], speakers)),
+                    frozenset(t for found in axes.values() for t in found if t in asking),
                 )
             )
             out.vectors.append(vector)
@@ -286,6 +296,7 @@ def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
         nearby_keyword=how.weights.get("nearby_keyword", 0.0),
         nearby_vector=how.weights.get("nearby_vector", 0.0),
         speaker=how.weights.get(SPEAKER, 0.0),
+        statement=how.weights.get(STATEMENT, 0.0),
     )
     return SearchQuery(
         text=q.text,
@@ -314,7 +325,7 @@ async def run(
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
-        features = (*AXES[:2], NEARBY, SPEAKER)
+        features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT)
         axes = (*features, *AXES[2:]) if graph else features
         folds = cross_validate_fit(data.questions, axes, contexts)
         default = fitted(data.questions, axes, contexts)

@@ -100,7 +100,9 @@ class AxisWeights:
     ``nearby_vector`` (``minmax`` fusion only) weigh the best keyword and vector score
     of another candidate that occurred within an hour of a candidate
     (``kgmem.retrieval.nearby``); ``speaker`` (``minmax`` only) favours the episodes of
-    a speaker the search's text names (``kgmem.retrieval.speakers``)."""
+    a speaker the search's text names (``kgmem.retrieval.speakers``); ``statement``
+    (``minmax`` only) favours what tells over episodes that ask
+    (``kgmem.retrieval.statements``)."""
 
     vector: float = 0.21
     keyword: float = 0.40
@@ -111,6 +113,7 @@ class AxisWeights:
     nearby_keyword: float = 0.18
     nearby_vector: float = 0.08
     speaker: float = 0.11
+    statement: float = 0.0
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

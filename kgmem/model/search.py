@@ -104,16 +104,16 @@ class AxisWeights:
     (``minmax`` only) favours what tells over episodes that ask
     (``kgmem.retrieval.statements``)."""
 
-    vector: float = 0.21
-    keyword: float = 0.40
+    vector: float = 0.20
+    keyword: float = 0.39
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.18
-    nearby_vector: float = 0.08
-    speaker: float = 0.11
-    statement: float = 0.0
+    nearby_keyword: float = 0.15
+    nearby_vector: float = 0.07
+    speaker: float = 0.08
+    statement: float = 0.10
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -25,9 +25,11 @@ returned scores, not their distance from 0, decides: an axis whose scores are al
 together (cosine similarities often are) weighs by how it orders its candidates. It
 also mixes in, for candidates that have a time, the best keyword and vector score of
 another candidate within an hour (``kgmem.retrieval.nearby``: the turns around an
-answer are evidence for it), and for episodes whether the search's text names their
-speaker (``kgmem.retrieval.speakers``). The default weights (``AxisWeights``) are a
-listwise ranker's coefficients fitted on conversation turns (``python -m bench locomo``).
+answer are evidence for it), for episodes whether the search's text names their
+speaker (``kgmem.retrieval.speakers``), and whether a candidate tells rather than asks
+(``kgmem.retrieval.statements``). Each hit's scores and reasons name the features that
+added to it. The default weights (``AxisWeights``) are a listwise ranker's coefficients
+fitted on conversation turns (``python -m bench locomo``).
 
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60
 (Cormack, Clarke and Büttcher, 2009) and tie-aware ranks (equal scores share a rank).

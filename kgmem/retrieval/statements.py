@@ -7,7 +7,9 @@ question's words without holding its answer; the turns that answer them do. An e
 mark: "Any plans? [shares a photo]" asks, "Why? Because I love it." does not. The
 ``minmax`` fusion (``kgmem.retrieval.fusion``) adds, at the ``statement`` weight of
 ``AxisWeights``, 1 to every candidate that does not ask (entities and facts never do)
-and 0 to an episode that asks. Like the speaker feature it orders, it never filters.
+and 0 to an episode that asks, when some eligible episode asks (when none does, the
+feature could not order them and is left out). Like the speaker feature it orders, it
+never filters.
 The default weight was fitted with the others (``python -m bench locomo``). It applies
 only where a search fuses several axes, and reads the eligible episodes' texts in the
 statement that reads their speakers (``kgmem.storage.candidates.episode_words``).

@@ -34,8 +34,9 @@ async def features(
     if naming and q.text:
         said = {i: w.speaker for i, w in words.items() if w.speaker}
         out.append(Feature(q.weights.speaker, speakers.favoured(q.text, said), speakers.NAME))
-    if telling:
-        texts = {i: w.text for i, w in words.items() if w.text}
+    texts = {i: w.text for i, w in words.items() if w.text}
+    if telling and any(statements.asks(t) for t in texts.values()):
+        # When every candidate tells, the feature cannot order them: left out.
         keys = [*(("v", i) for i in eligible.vertices), *(("f", i) for i in eligible.facts)]
         values = statements.telling(keys, texts)
         out.append(Feature(q.weights.statement, values, statements.NAME))

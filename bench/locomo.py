@@ -14,19 +14,23 @@ the shipped product, nothing the bench composes itself. No LLM anywhere.
 
 Each question is asked once per axis alone (keyword and vector: their top 50, what a
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
-scores, each turn's time, and which turns' speaker the question names (as
-``kgmem.retrieval.speakers`` decides it). For each conversation, ``bench.locomo_fit``
+scores, each turn's time, which turns' speaker the question names (as
+``kgmem.retrieval.speakers`` decides it) and which turns ask (as
+``kgmem.retrieval.statements`` decides it). For each conversation, ``bench.locomo_fit``
 fits the ``minmax`` fusion's weights (per axis, the nearby keyword and vector weights
-of ``kgmem.retrieval.nearby`` and the speaker weight) as a listwise ranker on the other
+of ``kgmem.retrieval.nearby``, the speaker and the statement weight) as a listwise
+ranker on the other
 two, its penalty chosen leave-one-conversation-out within them ("fused-cv");
 ``bench.locomo_cv`` chooses a fusion and its text-axis weights from a grid the same way
 ("grid-cv"). Then kgmem's
 own search runs every question with the choices made without its conversation, with
 the former default (reciprocal-rank fusion, vector 0.5, keyword 1, graph 0.5:
-"rrf-before"), and with each text axis alone; the fused choices are timed once more
-with the speaker weight at 0 (what its statement costs).
-Recall of a question is the share of its evidence turns among the top 10; questions
-whose evidence ids do not parse are skipped (reported).
+"rrf-before"), with the shipped default ``SearchQuery`` (no weight or fusion given:
+"default"; its weights were fitted on these conversations) and with each text axis
+alone; the fused choices are timed once more with the speaker weight at 0 (what its
+statement costs). Recall of a question is the share of its evidence turns among the top
+10 (and the top 5); questions whose evidence ids do not parse are skipped (reported).
+``--data`` names a directory of LoCoMo JSON files or one such file.
 """
 
 from __future__ import annotations

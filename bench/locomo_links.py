@@ -18,8 +18,14 @@ questions. Ideas:
   another time cluster that shares a linked item with this one", items being what
   building links an episode to (``entities``: its MENTIONS as built by the default
   pipeline; ``phrases``: the noun phrases of ``kgmem.ingest.phrases``, what the opt-in
-  ``phrases`` extractor links), only items linked to at most ``setting`` of the
-  conversation's turns.
+  ``phrases`` extractor links), only items linked to at most ``setting`` per cent of
+  the conversation's turns.
+- ``decomposed``: the question's names and noun phrases each searched by kgmem's
+  keyword axis alone; their top n join the candidates, and the best scaled sub-query
+  score is a feature.
+- ``depth``: the keyword and vector axes read to n instead of ``DEPTH``.
+- ``tells``: the statement feature (``kgmem.retrieval.statements``), alone and with
+  the others.
 
 The items are read from the data and the database the candidates were built in
 (``--database-url``: a ``bench locomo`` run on a kept server).
@@ -107,11 +113,13 @@ def diverse(q: Question, scores: dict[str, float], strength: float) -> list[str]
 
 
 def linked(items: Items, cap_of: Callable[[str], float]) -> Callable[[Question, Rows, float], Rows]:
-    """The ``linked`` features over ``items``."""
+    """The ``linked`` features over ``items``; ``cap_of``: per conversation, the number of
+    turns one setting unit stands for."""
+    frequencies = {c: _frequencies(turns) for c, turns in items.items()}
 
     def extra(q: Question, rows: Rows, cap: float) -> Rows:
         turn_items = items.get(q.conversation, {})
-        df = _frequencies(turn_items)
+        df = frequencies.get(q.conversation, {})
         keep = {
             t: {i for i in turn_items.get(t, ()) if df[i] <= cap_of(q.conversation) * cap}
             for t in rows
@@ -155,18 +163,13 @@ def deepened(
     return at
 
 
-_CACHE: dict[int, dict[str, int]] = {}
-
-
 def _frequencies(turn_items: Mapping[str, frozenset[str]]) -> dict[str, int]:
-    key = id(turn_items)
-    if key not in _CACHE:
-        counts: dict[str, int] = defaultdict(int)
-        for found in turn_items.values():
-            for item in found:
-                counts[item] += 1
-        _CACHE[key] = counts
-    return _CACHE[key]
+    """How many turns each item is linked to."""
+    counts: dict[str, int] = defaultdict(int)
+    for found in turn_items.values():
+        for item in found:
+            counts[item] += 1
+    return counts
 
 
 def matrix(q: Question, variant: Variant, setting: Any) -> tuple[list[str], np.ndarray]:

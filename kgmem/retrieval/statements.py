@@ -9,10 +9,10 @@ mark: "Any plans? [shares a photo]" asks, "Why? Because I love it." does not. Th
 ``AxisWeights``, 1 to every candidate that does not ask (entities and facts never do)
 and 0 to an episode that asks, when some eligible episode asks (when none does, the
 feature could not order them and is left out). Like the speaker feature it orders, it
-never filters.
-The default weight was fitted with the others (``python -m bench locomo``). It applies
-only where a search fuses several axes, and reads the eligible episodes' texts in the
-statement that reads their speakers (``kgmem.storage.candidates.episode_words``).
+never filters. The default weight was fitted with the others (``python -m bench
+locomo``). It applies only where a search with a text fuses several axes, and reads the
+eligible episodes' texts in the statement that reads their speakers
+(``kgmem.storage.indexes.candidates.episode_words``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ REASON = "it tells rather than asks"
 
 
 def applies(plan: SearchPlan, axes: int) -> bool:
-    """Whether the search fuses several axes with a statement weight."""
+    """Whether the search fuses several axes with a text and a statement weight (a
+    search without a text has no words for a turn that asks to echo)."""
     q = plan.query
-    return q.fusion == "minmax" and q.weights.statement > 0 and axes > 1
+    return q.fusion == "minmax" and q.weights.statement > 0 and bool(q.text) and axes > 1
 
 
 def asks(text: str) -> bool:

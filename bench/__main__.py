@@ -29,6 +29,7 @@ SCENARIOS = {
     "replicas": "bench.replicas",
     "locomo-context": "bench.locomo_context",
     "locomo-bm25": "bench.locomo_bm25",
+    "locomo-links": "bench.locomo_links",
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",
 }

@@ -14,19 +14,23 @@ the shipped product, nothing the bench composes itself. No LLM anywhere.
 
 Each question is asked once per axis alone (keyword and vector: their top 50, what a
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
-scores, each turn's time, and which turns' speaker the question names (as
-``kgmem.retrieval.speakers`` decides it). For each conversation, ``bench.locomo_fit``
+scores, each turn's time, which turns' speaker the question names (as
+``kgmem.retrieval.speakers`` decides it) and which turns ask (as
+``kgmem.retrieval.statements`` decides it). For each conversation, ``bench.locomo_fit``
 fits the ``minmax`` fusion's weights (per axis, the nearby keyword and vector weights
-of ``kgmem.retrieval.nearby`` and the speaker weight) as a listwise ranker on the other
+of ``kgmem.retrieval.nearby``, the speaker and the statement weight) as a listwise
+ranker on the other
 two, its penalty chosen leave-one-conversation-out within them ("fused-cv");
 ``bench.locomo_cv`` chooses a fusion and its text-axis weights from a grid the same way
 ("grid-cv"). Then kgmem's
 own search runs every question with the choices made without its conversation, with
 the former default (reciprocal-rank fusion, vector 0.5, keyword 1, graph 0.5:
-"rrf-before"), and with each text axis alone; the fused choices are timed once more
-with the speaker weight at 0 (what its statement costs).
-Recall of a question is the share of its evidence turns among the top 10; questions
-whose evidence ids do not parse are skipped (reported).
+"rrf-before"), with the shipped default ``SearchQuery`` (no weight or fusion given:
+"default"; its weights were fitted on these conversations) and with each text axis
+alone; the fused choices are timed once more with the speaker weight at 0 (what its
+statement costs). Recall of a question is the share of its evidence turns among the top
+10 (and the top 5); questions whose evidence ids do not parse are skipped (reported).
+``--data`` names a directory of LoCoMo JSON files or one such file.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from bench.locomo_cv import (
     DEPTH,
     RANKED,
     SPEAKER,
+    STATEMENT,
     Choice,
     K,
     Question,
@@ -62,6 +67,7 @@ from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
 from kgmem.retrieval.speakers import named
+from kgmem.retrieval.statements import asks
 from kgmem.retrieval.validate import MAX_K
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
@@ -70,7 +76,9 @@ EVIDENCE = re.compile(r"D(\d+):(\d+)")
 
 def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench locomo")
-    p.add_argument("--data", type=Path, default=DATA)
+    p.add_argument(
+        "--data", type=Path, default=DATA, help="a LoCoMo JSON file or a directory of them"
+    )
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     p.add_argument(
         "--save-candidates",
@@ -83,9 +91,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    files = sorted(args.data.glob("*.json"))
+    files = data_files(args.data)
     if not files:
-        print(f"no LoCoMo files under {args.data}")
+        print(f"no LoCoMo files at {args.data}")
         return 1
     conversations = [c for f in files for c in json.loads(f.read_text())]
     with scratch(args.database_url, "kgmem-locomo-") as space:
@@ -96,6 +104,11 @@ async def main(argv: list[str]) -> int:
             save_to=args.save_candidates,
         )
     return 0
+
+
+def data_files(data: Path) -> list[Path]:
+    """The LoCoMo files ``data`` names: itself when it is a file, else its ``*.json``."""
+    return [data] if data.is_file() else sorted(data.glob("*.json"))
 
 
 def session_turns(conv: dict[str, Any]) -> list[tuple[datetime, list[dict[str, Any]]]]:
@@ -188,6 +201,13 @@ async def collect(
             for e in session
             if e.uid is not None and e.speaker
         }
+        # The turns that ask, as kgmem's search decides it from their stored text.
+        asking = {
+            e.uid.split("/", 1)[1]
+            for session in episodes_of(ns, conv)
+            for e in session
+            if e.uid is not None and asks(e.text)
+        }
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -219,6 +239,7 @@ async def collect(
                     axes,
                     {t: times[t] for found in axes.values() for t in found if t in times},
                     frozenset(_named(qa["question"], speakers)),
+                    frozenset(t for found in axes.values() for t in found if t in asking),
                 )
             )
             out.vectors.append(vector)
@@ -239,25 +260,38 @@ def _named(question: str, speakers: dict[str, str]) -> set[str]:
     return {ids[i] for i in found}
 
 
-async def measure(
-    memory: Memory, data: Collected, choices: dict[str, Any]
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Recall@10 and latency of kgmem's own search per question, for each named
-    configuration (a Choice per held-out conversation, or a Choice)."""
-    recalls: dict[str, list[float]] = defaultdict(list)
-    latencies: dict[str, list[float]] = defaultdict(list)
+@dataclass
+class Measured:
+    """Per configuration, each question's recall@10 and @5 and each search's latency."""
+
+    recalls: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    at5: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+
+async def measure(memory: Memory, data: Collected, choices: dict[str, Any]) -> Measured:
+    """Recall@10, recall@5 and latency of kgmem's own search per question, for each
+    named configuration (a Choice per held-out conversation, a Choice, or ``None``:
+    the default ``SearchQuery``)."""
+    out = Measured()
     for q, vector in zip(data.questions, data.vectors, strict=True):
         for name, given in choices.items():
             # One choice per held-out conversation, or one for all.
             how = given[q.conversation] if isinstance(given, dict) else given
-            query = _query(q, vector, how)
+            query = _query(q, vector, how) if how is not None else _default_query(q, vector)
             ns = data.namespaces[q.conversation]
             start = time.perf_counter()
             result = await memory.search(ns, query)
-            latencies[name].append((time.perf_counter() - start) * 1000)
+            out.latencies[name].append((time.perf_counter() - start) * 1000)
             got = [h.uid.split("/", 1)[1] for h in result.hits if h.uid.startswith(f"{ns}/")]
-            recalls[name].append(recall(q, got))
-    return recalls, latencies
+            out.recalls[name].append(recall(q, got))
+            out.at5[name].append(recall(q, got, 5))
+    return out
+
+
+def _default_query(q: Question, vector: list[float]) -> SearchQuery:
+    """The shipped default search over episodes: no weight, fusion or expansion given."""
+    return SearchQuery(text=q.text, embedding=vector, types=("episodes",), k=K)
 
 
 def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
@@ -266,6 +300,7 @@ def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
         nearby_keyword=how.weights.get("nearby_keyword", 0.0),
         nearby_vector=how.weights.get("nearby_vector", 0.0),
         speaker=how.weights.get(SPEAKER, 0.0),
+        statement=how.weights.get(STATEMENT, 0.0),
     )
     return SearchQuery(
         text=q.text,
@@ -294,12 +329,13 @@ async def run(
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
-        features = (*AXES[:2], NEARBY, SPEAKER)
+        features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT)
         axes = (*features, *AXES[2:]) if graph else features
         folds = cross_validate_fit(data.questions, axes, contexts)
         default = fitted(data.questions, axes, contexts)
         configs: dict[str, Any] = {
             "fused-cv": folds.chosen,
+            "default": None,  # the shipped AxisWeights and fusion, no per-fold choice
             # The former procedure, over the text axes (no fold gave the graph weight).
             "grid-cv": cross_validate(data.questions, grid(AXES[:2], contexts)).chosen,
             "rrf-before": Choice("rrf", {"vector": 0.5, "keyword": 1.0, "graph": 0.5}),
@@ -308,10 +344,10 @@ async def run(
         }
         # Timed only: the same choices without the speaker feature (its statement).
         quiet = {h: _without_speaker(c) for h, c in folds.chosen.items()}
-        recalls, latencies = await measure(memory, data, {**configs, NO_SPEAKER: quiet})
-        del recalls[NO_SPEAKER]
+        measured = await measure(memory, data, {**configs, NO_SPEAKER: quiet})
+        del measured.recalls[NO_SPEAKER], measured.at5[NO_SPEAKER]
         ablation = ablate_fit(data.questions, axes, contexts)
     finally:
         await memory.close()
         await embedder.close()
-    report(data, folds, recalls, latencies, ablation, default=default)
+    report(data, folds, measured, ablation, default=default)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from kgmem.retrieval import speakers, statements
 from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
 
@@ -30,8 +31,9 @@ BOOTSTRAP = 2000
 # Weights of the fusion's nearby features (``kgmem.retrieval.nearby``) and of its
 # speaker feature (``kgmem.retrieval.speakers``), not axes.
 NEARBY_KEYS = ("nearby_keyword", "nearby_vector")
-SPEAKER = "speaker"
-FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER)
+SPEAKER = speakers.NAME
+STATEMENT = statements.NAME
+FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class Question:
     axes: Mapping[str, Mapping[str, float]]
     times: Mapping[str, float] = field(default_factory=dict)  # turn id -> seconds
     favoured: frozenset[str] = frozenset()  # turns whose speaker the question names
+    asking: frozenset[str] = frozenset()  # candidate turns that ask (statements.asks)
 
     def top(self, axis: str) -> dict[str, float]:
         """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
@@ -81,7 +84,9 @@ def ranked(q: Question, choice: Choice) -> list[str]:
     order = {t: ("v", t) for a in axes.values() for t in a}
     cut = [a for a, found in axes.items() if a in RANKED and len(found) >= DEPTH]
     near = Nearby({a: choice.weights.get(f"nearby_{a}", 0.0) for a in RANKED}, q.times)
-    speaker = Feature(choice.weights.get(SPEAKER, 0.0), dict.fromkeys(q.favoured, 1.0))
+    speaker = Feature(choice.weights.get(SPEAKER, 0.0), dict.fromkeys(q.favoured, 1.0), SPEAKER)
+    tells = {t: float(t not in q.asking) for t in order}
+    statement = Feature(choice.weights.get(STATEMENT, 0.0), tells, STATEMENT)
     fused = fuse(
         axes,
         choice.weights,
@@ -89,7 +94,7 @@ def ranked(q: Question, choice: Choice) -> list[str]:
         order=order,
         cut=cut,
         nearby=near,
-        features=[speaker],
+        features=[speaker, statement],
     )
     return [f.key for f in fused[:K]]
 
@@ -101,6 +106,7 @@ def save(questions: Sequence[Question], path: Path) -> None:
             **asdict(q),
             "gold": sorted(q.gold),
             "favoured": sorted(q.favoured),
+            "asking": sorted(q.asking),
             "axes": {a: dict(c) for a, c in q.axes.items()},
         }
         for q in questions
@@ -113,14 +119,20 @@ def load(path: Path) -> list[Question]:
     rows = json.loads(path.read_text())
     return [
         Question(
-            **{**r, "gold": frozenset(r["gold"]), "favoured": frozenset(r.get("favoured", ()))}
+            **{
+                **r,
+                "gold": frozenset(r["gold"]),
+                "favoured": frozenset(r.get("favoured", ())),
+                "asking": frozenset(r.get("asking", ())),
+            }
         )
         for r in rows
     ]
 
 
-def recall(q: Question, got: Sequence[str]) -> float:
-    return len(q.gold & set(got[:K])) / len(q.gold)
+def recall(q: Question, got: Sequence[str], k: int = K) -> float:
+    """The share of the question's evidence turns among the first ``k`` of ``got``."""
+    return len(q.gold & set(got[:k])) / len(q.gold)
 
 
 def grid(axes: Sequence[str], contexts: Sequence[str] = ("",)) -> list[Choice]:

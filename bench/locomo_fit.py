@@ -23,7 +23,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bench.locomo_cv import DEPTH, RANKED, SPEAKER, Choice, Folds, Question, ranked, recall
+from bench.locomo_cv import (
+    DEPTH,
+    RANKED,
+    SPEAKER,
+    STATEMENT,
+    Choice,
+    Folds,
+    Question,
+    ranked,
+    recall,
+)
 from kgmem.retrieval.nearby import best_nearby
 
 STEPS = 50
@@ -31,15 +41,17 @@ PENALTIES = (1.0, 10.0, 100.0, 1000.0)
 PENALTY = 100.0  # when there are too few conversations to choose one
 NEARBY = "nearby"  # the pseudo-axis of the nearby features
 NEARBY_WEIGHTS = {"keyword": "nearby_keyword", "vector": "nearby_vector"}
+PSEUDO = (NEARBY, SPEAKER, STATEMENT)  # features that are not axes
 
 
 def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, list[float]]:
     """Each candidate's features, in the order of ``names(axes)``: per axis its score
     scaled as the ``minmax`` fusion scales it, then with "nearby" in ``axes`` the best
     scaled keyword and vector score of another candidate close in time, and with
-    "speaker" whether the question names the candidate's speaker."""
+    "speaker" whether the question names the candidate's speaker, and with "statement"
+    whether the candidate tells rather than asks."""
     probe = Choice("minmax", {}, context)
-    real = [a for a in axes if a not in (NEARBY, SPEAKER)]
+    real = [a for a in axes if a not in PSEUDO]
     tops = {a: q.top(probe.axis(a)) for a in real}
     keys = sorted({t for found in tops.values() for t in found})
     columns: list[dict[str, float]] = []
@@ -55,14 +67,16 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
         columns += best_nearby([columns[real.index(a)] for a in near], times)
     if SPEAKER in axes:
         columns.append(dict.fromkeys(q.favoured, 1.0))
+    if STATEMENT in axes:
+        columns.append({t: float(t not in q.asking) for t in keys})
     return {t: [c.get(t, 0.0) for c in columns] for t in keys}
 
 
 def names(axes: Sequence[str]) -> list[str]:
     """The weight each feature of ``features`` becomes."""
-    real = [a for a in axes if a not in (NEARBY, SPEAKER)]
+    real = [a for a in axes if a not in PSEUDO]
     near = [NEARBY_WEIGHTS[a] for a in NEARBY_WEIGHTS if a in real] if NEARBY in axes else []
-    return real + near + ([SPEAKER] if SPEAKER in axes else [])
+    return real + near + [f for f in (SPEAKER, STATEMENT) if f in axes]
 
 
 def fit(
@@ -178,7 +192,7 @@ def ablate_fit(
 ) -> dict[str, list[float]]:
     """Cross-validated recall@10 per question of each axis alone and of growing sets of
     axes, each set fitted leave-one-conversation-out like the full fusion."""
-    alone = [(a,) for a in axes if a not in (NEARBY, SPEAKER)]
+    alone = [(a,) for a in axes if a not in PSEUDO]
     sets = alone + [tuple(axes[:n]) for n in range(2, len(axes) + 1)]
     out: dict[str, list[float]] = {}
     for subset in sets:

@@ -16,13 +16,14 @@ CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop", 
 def report(
     data: Any,
     folds: Folds,
-    recalls: Mapping[str, list[float]],
-    latencies: Mapping[str, list[float]],
+    measured: Any,
     ablation: Mapping[str, list[float]],
     *,
     default: Choice,
 ) -> None:
+    """Print what ``bench.locomo.run`` measured: ``measured`` is its ``Measured``."""
     questions: list[Question] = data.questions
+    recalls: Mapping[str, list[float]] = measured.recalls
     machine = describe()
     print("\n== locomo: evidence recall@10 over turns, leave one conversation out ==")
     print("machine: " + ", ".join(f"{k}={v}" for k, v in machine.items()))
@@ -41,10 +42,13 @@ def report(
     groups = {q.conversation: q.conversation for q in questions}
     _table("conversation", questions, recalls, lambda q: groups[q.conversation])
     _table("category", questions, recalls, lambda q: CATEGORIES.get(q.category, "?"))
+    print("\nrecall@5 (the same searches' first 5 hits)")
+    _table("conversation", questions, measured.at5, lambda q: groups[q.conversation])
+    _table("category", questions, measured.at5, lambda q: CATEGORIES.get(q.category, "?"))
     _difference(questions, recalls)
     print("\nablation (each set's weights chosen leave-one-conversation-out; replayed)")
     _table("category", questions, ablation, lambda q: CATEGORIES.get(q.category, "?"))
-    for name, values in latencies.items():
+    for name, values in measured.latencies.items():
         q = statistics.quantiles(values, n=100)
         print(f"search latency {name:<9} p50 {q[49]:.1f} ms  p95 {q[94]:.1f} ms")
     print(f"machine load at the end: {os.getloadavg()[0]:.1f}")

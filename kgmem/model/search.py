@@ -100,17 +100,20 @@ class AxisWeights:
     ``nearby_vector`` (``minmax`` fusion only) weigh the best keyword and vector score
     of another candidate that occurred within an hour of a candidate
     (``kgmem.retrieval.nearby``); ``speaker`` (``minmax`` only) favours the episodes of
-    a speaker the search's text names (``kgmem.retrieval.speakers``)."""
+    a speaker the search's text names (``kgmem.retrieval.speakers``); ``statement``
+    (``minmax`` only) favours what tells over episodes that ask
+    (``kgmem.retrieval.statements``)."""
 
-    vector: float = 0.21
-    keyword: float = 0.40
+    vector: float = 0.20
+    keyword: float = 0.39
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.18
-    nearby_vector: float = 0.08
-    speaker: float = 0.11
+    nearby_keyword: float = 0.15
+    nearby_vector: float = 0.07
+    speaker: float = 0.08
+    statement: float = 0.10
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -153,6 +153,11 @@ class WeightsIn(_In):
         default=_DEFAULT_WEIGHTS.speaker,
         description="minmax fusion: weight of an episode's speaker being named in the search text",
     )
+    statement: float = Field(
+        default=_DEFAULT_WEIGHTS.statement,
+        description="minmax fusion: weight of a hit telling rather than asking (an episode "
+        "whose last sentence mark is a question mark asks)",
+    )
 
     def to_query(self) -> model.AxisWeights:
         return model.AxisWeights(**self.model_dump())

@@ -25,9 +25,11 @@ returned scores, not their distance from 0, decides: an axis whose scores are al
 together (cosine similarities often are) weighs by how it orders its candidates. It
 also mixes in, for candidates that have a time, the best keyword and vector score of
 another candidate within an hour (``kgmem.retrieval.nearby``: the turns around an
-answer are evidence for it), and for episodes whether the search's text names their
-speaker (``kgmem.retrieval.speakers``). The default weights (``AxisWeights``) are a
-listwise ranker's coefficients fitted on conversation turns (``python -m bench locomo``).
+answer are evidence for it), for episodes whether the search's text names their
+speaker (``kgmem.retrieval.speakers``), and whether a candidate tells rather than asks
+(``kgmem.retrieval.statements``). Each hit's scores and reasons name the features that
+added to it. The default weights (``AxisWeights``) are a listwise ranker's coefficients
+fitted on conversation turns (``python -m bench locomo``).
 
 ``rrf``: weighted reciprocal-rank fusion, ``sum_a w_a / (K + rank_a(d))`` with K = 60
 (Cormack, Clarke and Büttcher, 2009) and tie-aware ranks (equal scores share a rank).
@@ -42,7 +44,7 @@ and uid, so the order is deterministic.
 from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
 from kgmem.retrieval.nearby import Nearby, best_nearby
@@ -73,22 +75,26 @@ def ranks(scores: Mapping[Key, float]) -> dict[Key, int]:
 
 @dataclass(frozen=True, slots=True)
 class Feature(Generic[Key]):
-    """A further feature of the ``minmax`` fusion: its weight and each candidate's value
-    in [0, 1] (a candidate left out has 0), e.g. ``kgmem.retrieval.speakers``."""
+    """A further feature of the ``minmax`` fusion: its weight, each candidate's value in
+    [0, 1] (a candidate left out has 0) and the name a hit's scores and reasons give it,
+    e.g. ``kgmem.retrieval.speakers``."""
 
     weight: float
     values: Mapping[Key, float]
+    name: str = "feature"
 
 
 @dataclass(frozen=True, slots=True)
 class Fused(Generic[Key]):
-    """A candidate's fused score, its relevance in [0, 1] and the rank it got on each
-    axis that scored it."""
+    """A candidate's fused score, its relevance in [0, 1], the rank it got on each axis
+    that scored it and the value of each feature of the ``minmax`` fusion that added to
+    its score (``nearby_keyword``, ``nearby_vector`` and the ``Feature``s by name)."""
 
     key: Key
     score: float
     relevance: float
     axis_ranks: Mapping[str, int]
+    features: Mapping[str, float] = field(default_factory=dict)
 
 
 def convex(
@@ -125,7 +131,7 @@ def minmax(
     cut: Collection[str] = (),
     nearby: Nearby[Key] | None = None,
     features: Sequence[Feature[Key]] = (),
-) -> dict[Key, float]:
+) -> tuple[dict[Key, float], dict[str, dict[Key, float]]]:
     """The weighted mean of the axes' scores, each scaled between its floor (its lowest
     returned score for an axis in ``cut``, else 0) and its best; a candidate an axis did
     not return gets 0 from it. Axes as in ``convex``. With ``nearby`` (weights per axis
@@ -134,7 +140,8 @@ def minmax(
     to every candidate that has a time; the weighted mean of those is then over the
     axes and the nearby weights (over the axes alone for a candidate without a time).
     Each of ``features`` that some candidate has joins the weighted mean of every
-    candidate at its weight."""
+    candidate at its weight. Also returns, per feature that took part (the nearby ones
+    as ``nearby_<axis>``), each candidate's value of it."""
     used = {
         axis: scores
         for axis, scores in axes.items()
@@ -156,6 +163,7 @@ def minmax(
         for key, value in scaled[axis].items():
             fused[key] += share * value
     over = dict.fromkeys(fused, total)  # what each candidate's mean is over
+    values: dict[str, dict[Key, float]] = {}
     if near and nearby:
         # A candidate with a time is scored over its axes and its nearby features;
         # one without (an entity, a fact) over its axes alone, as before.
@@ -165,18 +173,20 @@ def minmax(
         for key in times:
             fused[key] *= total / grown
             over[key] = grown
-        for weight, best_near in zip(near.values(), bests, strict=True):
+        for (axis, weight), best_near in zip(near.items(), bests, strict=True):
+            values[f"nearby_{axis}"] = best_near
             for key, value in best_near.items():
                 fused[key] += weight / grown * value
     for feature in features:
         if feature.weight <= 0 or not any(k in fused for k in feature.values):
             continue
+        values[feature.name] = {k: v for k, v in feature.values.items() if k in fused}
         for key, value in fused.items():
             mean_over = over[key] + feature.weight
             extra = feature.weight * feature.values.get(key, 0.0)
             fused[key] = (value * over[key] + extra) / mean_over
             over[key] = mean_over
-    return {key: min(1.0, max(0.0, value)) for key, value in fused.items()}
+    return {key: min(1.0, max(0.0, value)) for key, value in fused.items()}, values
 
 
 def reciprocal_rank(
@@ -216,10 +226,11 @@ def fuse(  # noqa: PLR0913 - keyword-only parts of one fusion
         if weights.get(axis, 0.0) > 0
     }
     relevance = convex(kept, weights, cut=cut)
+    extras: dict[str, dict[Key, float]] = {}
     if method == "convex":
         totals = relevance
     elif method == "minmax":
-        totals = minmax(kept, weights, cut=cut, nearby=nearby, features=features)
+        totals, extras = minmax(kept, weights, cut=cut, nearby=nearby, features=features)
     else:
         totals = reciprocal_rank(kept, weights)
     per_axis: dict[Key, dict[str, int]] = {}
@@ -232,6 +243,11 @@ def fuse(  # noqa: PLR0913 - keyword-only parts of one fusion
         return (-totals.get(key, 0.0), tie.get(key, ("", str(key))))
 
     return [
-        Fused(k, totals.get(k, 0.0), relevance.get(k, 0.0), per_axis[k])
+        Fused(k, totals.get(k, 0.0), relevance.get(k, 0.0), per_axis[k], _features(extras, k))
         for k in sorted(per_axis, key=sort_key)
     ]
+
+
+def _features(extras: Mapping[str, Mapping[Key, float]], key: Key) -> dict[str, float]:
+    """The positive values ``key`` has of the features that took part."""
+    return {name: v for name, found in extras.items() if (v := found.get(key, 0.0)) > 0}

@@ -4,11 +4,11 @@ short probe decided its top k, and load the ranked elements as ``SearchHit``s.""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
-from kgmem.retrieval import decay, nearby
+from kgmem.retrieval import decay, nearby, speakers, statements
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Fused, fuse
@@ -24,10 +24,10 @@ def fused(
     plan: SearchPlan,
     found: Candidates,
     eligible: Eligible,
-    favoured: Mapping[Key, float] | None = None,
+    features: Sequence[Feature[Key]] = (),
 ) -> list[Fused[Key]]:
-    """The eligible candidates fused, best first (ties by kind and uid); ``favoured``:
-    the episodes whose speaker the text names (``kgmem.retrieval.speakers``)."""
+    """The eligible candidates fused, best first (ties by kind and uid); ``features``:
+    the ``minmax`` fusion's further features (``kgmem.retrieval.words``)."""
     keys: set[Key] = {("v", i) for i in eligible.vertices} | {("f", i) for i in eligible.facts}
     order = {
         **{("v", i): ("v", v.uid) for i, v in eligible.vertices.items()},
@@ -46,8 +46,16 @@ def fused(
         eligible=keys,
         cut=cut,
         nearby=near,
-        features=[Feature(plan.query.weights.speaker, favoured)] if favoured else (),
+        features=features,
     )
+
+
+REASONS = {**nearby.REASONS, speakers.NAME: speakers.REASON, statements.NAME: statements.REASON}
+
+
+def explain(feature: str, value: float) -> str:
+    """Why a fusion feature (``Fused.features``) added ``value`` to a hit's score."""
+    return REASONS.get(feature, "{value:.2f}").format(value=value)
 
 
 def _axis(name: str) -> Axis:
@@ -117,6 +125,9 @@ async def load(
         present = {a: found.axes[a][one.key] for a in one.axis_ranks}
         scores = {a: round(s.score, 6) for a, s in present.items()}
         reasons = {a: s.reason for a, s in present.items()}
+        for name, value in one.features.items():
+            scores[name] = round(value, 6)
+            reasons[name] = explain(name, value)
         relevance = round(one.relevance, 6)
         if kind == "v":
             entity = entities[element]

@@ -28,6 +28,11 @@ from kgmem.model import AxisWeights
 from kgmem.storage.indexes.candidates import VertexInfo
 
 WINDOW = 3600.0
+# Why a hit's nearby features rose, as its reasons give it (``kgmem.retrieval.hits``).
+REASONS = {
+    "nearby_keyword": "another hit within an hour has scaled keyword score {value:.2f}",
+    "nearby_vector": "another hit within an hour has scaled vector score {value:.2f}",
+}
 
 Key = TypeVar("Key", bound=Hashable)
 

@@ -36,9 +36,9 @@ from kgmem.retrieval import (
     eligibility,
     hits,
     question,
-    speakers,
     trust,
     validate,
+    words,
 )
 from kgmem.retrieval.axes import AxisResult, VectorResult, timed
 from kgmem.retrieval.candidates import Candidates, Judged, SideRows, merge
@@ -158,10 +158,8 @@ async def _fused(
     found: Candidates,
     eligible: eligibility.Eligible,
 ) -> list[Fused[Key]]:
-    favoured = None
-    if p.query.text and speakers.applies(p, len(found.axes)):
-        favoured = await speakers.favoured(conn, ns, p.query.text, eligible.vertices)
-    return hits.fused(p, found, eligible, favoured)
+    features = await words.features(conn, ns, p, len(found.axes), eligible)
+    return hits.fused(p, found, eligible, features)
 
 
 async def _alone(

@@ -8,8 +8,8 @@ research?"), the ``minmax`` fusion (``kgmem.retrieval.fusion``) adds, at the
 filter: a question that names the wrong speaker on purpose still finds the right turn
 when the text axes agree on it. The default weight was fitted with the others
 (``python -m bench locomo``). It applies only where a search fuses several axes, and
-costs one statement (the candidates' speakers) only when some eligible candidate is
-an episode.
+costs one statement (the candidates' speakers, ``kgmem.retrieval.words``) only when
+some eligible candidate is an episode.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from kgmem.retrieval.plan import SearchPlan
-from kgmem.retrieval.scope import EPISODE, Key
-from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage.indexes import candidates as cand
+from kgmem.retrieval.scope import Key
+
+NAME = "speaker"
+REASON = "the text names its speaker"
 
 
 def applies(plan: SearchPlan, axes: int) -> bool:
@@ -41,12 +42,7 @@ def named(text: str, speakers: Mapping[int, str]) -> set[int]:
     return {i for i, s in speakers.items() if s in names}
 
 
-async def favoured(
-    conn: Connection, ns: NamespaceRef, text: str, vertices: Mapping[int, cand.VertexInfo]
-) -> dict[Key, float]:
-    """1 for each eligible episode whose speaker ``text`` names (others are left out)."""
-    episodes = [i for i, v in vertices.items() if v.label == EPISODE]
-    if not episodes:
-        return {}
-    speakers = await cand.episode_speakers(conn, ns, episodes)
+def favoured(text: str, speakers: Mapping[int, str]) -> dict[Key, float]:
+    """1 for each episode among ``speakers`` whose speaker ``text`` names (others are
+    left out)."""
     return {("v", i): 1.0 for i in named(text, speakers)}

@@ -2,7 +2,7 @@
 fitted without the held-out conversation, and the ways of embedding a turn."""
 
 from bench.locomo import episodes_of
-from bench.locomo_cv import Question
+from bench.locomo_cv import Question, ranked
 from bench.locomo_fit import cross_validate_fit, fit
 
 
@@ -88,3 +88,30 @@ def test_the_context_bench_indexes_turns_as_kgmem_does() -> None:
         assert keyword_text(texts, at, PRECEDING_TURNS) == indexed
         following = texts[at + 1] if at + 1 < 5 else None
         assert vector_text(texts, at, 1) == embedded_text(texts[at], following)
+
+
+def asked_back(conv: str, i: int) -> Question:
+    """The evidence "g<i>" ties on both axes with "a<i>", a turn that asks, whose uid
+    sorts first."""
+    gold, asking = f"g{i}", f"a{i}"
+    decoys = {f"d{i}-{j}": 0.2 for j in range(10)}
+    scores = {asking: 1.0, gold: 1.0, **decoys}
+    return Question(
+        conv,
+        1,
+        "q",
+        frozenset({gold}),
+        {"keyword": scores, "vector": scores},
+        asking=frozenset({asking}),
+    )
+
+
+def test_the_statement_feature_gets_weight_when_turns_that_ask_outrank_the_evidence() -> None:
+    questions = [asked_back(c, i) for c in ("a", "b", "c") for i in range(12)]
+    folds = cross_validate_fit(questions, ("keyword", "vector", "statement"), ("",))
+    for held, choice in folds.chosen.items():
+        assert choice.weights["statement"] > 0, held
+        # With k = 10 the evidence is in the top ten anyway; first is what ranks it.
+        assert ranked(questions[0], choice)[0] == "g0"
+    plain = fit(questions, ("keyword", "vector"), "")
+    assert ranked(questions[0], plain)[0] == "a0"

@@ -54,7 +54,15 @@ async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncC
     spec = (await client.get("/openapi.json")).json()
     weights = spec["components"]["schemas"]["WeightsIn"]["properties"]
     defaults = AxisWeights()
-    for name in ("vector", "keyword", "nearby_keyword", "nearby_vector", "speaker", "graph"):
+    for name in (
+        "vector",
+        "keyword",
+        "nearby_keyword",
+        "nearby_vector",
+        "speaker",
+        "statement",
+        "graph",
+    ):
         assert weights[name]["default"] == getattr(defaults, name), name
     assert defaults.keyword > defaults.vector > 0
 
@@ -74,6 +82,7 @@ async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncC
         ({"text": "x", "k": 0}, 422, "invalid_input"),
         ({"text": "x", "colour": "red"}, 422, "invalid_request"),
         ({"text": "x", "weights": {"nearby_keyword": -1}}, 422, "invalid_input"),
+        ({"text": "x", "weights": {"statement": -1}}, 422, "invalid_input"),
         ({"text": "x", "weights": {"nearby_vector": "lots"}}, 422, "invalid_request"),
         ({"text": "x", "weights": {"speaker": -1}}, 422, "invalid_input"),
     ],

@@ -387,22 +387,28 @@ async def side_rows_and_locations(
     return vertices, facts, {e: at.get(e) for e in ends_of}
 
 
-class _Speaker(NamedTuple):
+class EpisodeWords(NamedTuple):
+    """An episode's ``speaker`` and ``text`` properties (either may be missing)."""
+
     id: int
     speaker: str | None
+    text: str | None
 
 
-async def episode_speakers(
-    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
-) -> dict[int, str]:
-    """The ``speaker`` property of each of the ``Episode`` vertices ``ids`` that has one
-    (text as stored), in one statement."""
+async def episode_words(
+    conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int], *, texts: bool
+) -> dict[int, EpisodeWords]:
+    """The ``speaker`` (and with ``texts`` the ``text``) property of each of the
+    ``Episode`` vertices ``ids`` (text as stored), in one statement."""
     speaker = "ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, '\"speaker\"'::agtype])"
+    text = "ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, '\"text\"'::agtype])"
     found = await rows.fetch(
         conn,
-        _Speaker,
-        f"SELECT id, ({speaker})::text AS speaker FROM {table(ns.name, 'Episode')} "
+        EpisodeWords,
+        f"SELECT id, ({speaker})::text AS speaker, "
+        f"CASE WHEN $2 THEN ({text})::text END AS text FROM {table(ns.name, 'Episode')} "
         "WHERE id = ANY($1::graphid[])",
         list(ids),
+        texts,
     )
-    return {r.id: r.speaker for r in found if r.speaker}
+    return {r.id: r for r in found}

@@ -26,6 +26,7 @@ SCENARIOS = {
     "backup": "bench.backup",
     "replicas": "bench.replicas",
     "locomo-context": "bench.locomo_context",
+    "locomo-embed": "bench.locomo_embed",
     "locomo-bm25": "bench.locomo_bm25",
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",

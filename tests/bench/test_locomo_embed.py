@@ -2,12 +2,12 @@
 int8 model is a quantisation of the shipped weights that agrees with them."""
 
 from datetime import datetime
-from pathlib import Path
 
 import numpy as np
 import platformdirs
 
 from bench import embed_variants as ev
+from kgmem.embedding import onnx_model
 from kgmem.ingest.session_context import PRECEDING_TURNS, embedded_text, preceding_text
 
 TEXTS = tuple(
@@ -31,10 +31,11 @@ def test_the_bench_embeds_kgmems_context_as_kgmem_does() -> None:
     assert "rose garden" in ev.CONTEXTS["summary+next"](session, 3)
 
 
-def test_the_int8_model_is_made_offline_and_agrees_with_float32(tmp_path: Path) -> None:
-    # kgmem's export where the local embedder keeps it by default (made once if absent).
-    fp32, int8 = ev.models(platformdirs.user_data_path("kgmem"), tmp_path)
-    assert int8.path.parent == tmp_path and int8.path.stat().st_size < fp32.path.stat().st_size / 3
+def test_the_int8_model_is_kgmems_and_agrees_with_float32() -> None:
+    # kgmem's exports where the local embedder keeps them by default (made once if absent).
+    fp32, int8 = ev.models(platformdirs.user_data_path("kgmem"))
+    assert int8.path == onnx_model.quantised_path(fp32.path)
+    assert int8.path.stat().st_size < fp32.path.stat().st_size / 3
     a = fp32.encoder().encode(list(TEXTS), batch_size=8)
     b = int8.encoder().encode(list(TEXTS), batch_size=8)
     assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-4)

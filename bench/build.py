@@ -406,8 +406,11 @@ async def _ingest(args: argparse.Namespace, url: str, home: Path, report: Report
     report.data.update(
         episodes=sum(len(b) for b in batches), sessions=len(batches), in_flight=args.in_flight
     )
+    # One store for every run: each records the model the local runs use.
     plain = Settings(
-        home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
+        home=home,
+        database={"url": url},
+        embedding={"provider": "none", "dimension": 384, "model": args.model},
     )
     await ingestion(
         lambda: _opened(plain), report, batches, args.in_flight, "no embeddings", "plain"
@@ -462,7 +465,7 @@ async def _remote(
             embedding={
                 "provider": "openai",
                 "url": base,
-                "model": LOCAL_DEFAULT_MODEL,
+                "model": args.model,
                 "dimension": 384,
             },
         )

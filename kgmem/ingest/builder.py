@@ -164,8 +164,20 @@ class Builder:
             self._work(namespace, e, f"episodes[{i}]" if many else "")
             for i, e in enumerate(episodes)
         ]
-        await self._embed(works)
+        await self._embed_early(namespace, works)
         return await self.queue.submit(namespace, works)
+
+    async def _embed_early(self, namespace: str, works: Sequence[Work]) -> None:
+        """Embed before queueing, session episodes with the context the stored episodes
+        give them now: a turn's vector takes its previous turns' topics, which the batch
+        alone rarely holds, and building would otherwise embed it a second time."""
+        if self.ctx.embedder is None or not any(w.episode.session for w in works):
+            await self._embed(works)
+            return
+        async with self.ctx.db.acquire() as conn:
+            ns = await namespaces.resolve(conn, namespace)
+            await session_context.stored_context(conn, ns, works)
+        await self._embed(works, session_context.texts_of(works))
 
     async def _embed(self, works: Sequence[Work], texts: Sequence[str] | None = None) -> None:
         """Embed each episode with its session context within ``works`` (or with

@@ -121,6 +121,15 @@ class _Turn:
     stored: Entity | None = None
 
 
+async def stored_context(conn: Connection, ns: NamespaceRef, works: Sequence[Work]) -> None:
+    """Each session episode of ``works`` with its context over the batch and the stored
+    episodes (``preceding`` and ``following`` set), reading only: what building will
+    embed it with unless episodes of its session are built meanwhile (building sets it
+    again under its lock, ``stored_neighbours``)."""
+    for line in await _timelines(conn, ns, works):
+        _contexts(line)
+
+
 async def stored_neighbours(
     ctx: GraphContext, conn: Connection, ns: NamespaceRef, works: Sequence[Work]
 ) -> list[EntityWrite]:
@@ -128,7 +137,26 @@ async def stored_neighbours(
     episodes (``preceding`` and ``following`` set), and the stored episodes whose
     context the batch changes, rewritten: a stored predecessor embedded again with its
     new next turn, stored successors indexed with their new previous turns (and
-    embedded again with their own next one). Nothing to rewrite without an embedder."""
+    embedded again with their new topics and their own next one). Nothing to rewrite
+    without an embedder."""
+    lines = await _timelines(conn, ns, works)
+    rewrites = [r for line in lines for r in _contexts(line)]
+    if not rewrites or ctx.embedder is None:
+        return []
+    vectors = await ctx.embedder.embed([embedded_text(t.text, f, p) for t, p, f in rewrites])
+    return [
+        EntityWrite(t.stored.uid, "Episode", _with_preceding(t.stored, p), embedding=v.tolist())
+        for (t, p, f), v in zip(rewrites, vectors, strict=True)
+        if t.stored is not None
+    ]
+
+
+async def _timelines(
+    conn: Connection, ns: NamespaceRef, works: Sequence[Work]
+) -> list[list[_Turn]]:
+    """Per session of ``works``: its episodes in the batch and the stored ones around
+    them (``_contexts`` says which), in no order; the batch's contexts set over the
+    batch alone."""
     embedded_texts(works)
     sessions = _sessions(works)
     if not sessions:
@@ -153,15 +181,7 @@ async def stored_neighbours(
         session = e.properties.get("session") if e is not None else None
         if e is not None and e.label == "Episode" and isinstance(session, str) and session in lines:
             lines[session].append(_Turn((m.occurred_at, m.uid), _text(e), stored=e))
-    rewrites = [r for line in lines.values() for r in _contexts(line)]
-    if not rewrites or ctx.embedder is None:
-        return []
-    vectors = await ctx.embedder.embed([embedded_text(t.text, f, p) for t, p, f in rewrites])
-    return [
-        EntityWrite(t.stored.uid, "Episode", _with_preceding(t.stored, p), embedding=v.tolist())
-        for (t, p, f), v in zip(rewrites, vectors, strict=True)
-        if t.stored is not None
-    ]
+    return list(lines.values())
 
 
 def _contexts(line: list[_Turn]) -> list[tuple[_Turn, str | None, str | None]]:

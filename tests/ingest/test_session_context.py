@@ -4,14 +4,17 @@ rewritten when a neighbour arrives."""
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgmem import Memory
+from kgmem import Memory, Settings
+from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
+from kgmem.embedding.provider import Vectors
 from kgmem.ingest import EpisodeWrite
 from kgmem.ingest.session_context import (
     PRECEDING_TURNS,
@@ -22,6 +25,7 @@ from kgmem.ingest.session_context import (
     topics,
 )
 from kgmem.ingest.types import Work
+from kgmem.model import EmbeddingInfo
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 TURNS = [
@@ -212,3 +216,56 @@ async def test_concurrent_requests_of_one_session_get_the_same_context_in_any_or
         await _assert_chain(raw_conn, namespace, local_embedder, MANY)
     finally:
         await embedding_memory.delete_namespace(namespace)
+
+
+class _Recording:
+    """The local model, recording every text it is asked to embed."""
+
+    def __init__(self, model: LocalEmbedder) -> None:
+        self.model = model
+        self.texts: list[str] = []
+
+    @property
+    def info(self) -> EmbeddingInfo:
+        return self.model.info
+
+    @property
+    def loaded(self) -> bool:
+        return self.model.loaded
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts += texts
+        return await self.model.embed(texts)
+
+    async def load(self) -> None:
+        await self.model.load()
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_turn_sent_after_stored_ones_is_embedded_once_with_their_topics(
+    settings: Settings, namespace: str, local_embedder: LocalEmbedder, raw_conn
+) -> None:
+    recording = _Recording(local_embedder)
+    opened = await Memory.open(
+        settings.model_copy(update={"embedding": EmbeddingSettings(provider="local")}),
+        embedder=recording,
+    )
+    try:
+        for i in range(3):
+            await opened.add_episodes(namespace, [many(i)])
+    finally:
+        await opened.close()
+    # Each new turn once, with the stored turns' topics; each stored predecessor once
+    # more, with its new next turn.
+    assert sorted(recording.texts) == sorted(
+        [
+            MANY[0],
+            _vector_text(MANY[:2], 1),
+            _vector_text(MANY[:2], 0),
+            _vector_text(MANY[:3], 2),
+            _vector_text(MANY[:3], 1),
+        ]
+    )
+    await _assert_chain(raw_conn, namespace, local_embedder, MANY[:3])

@@ -121,15 +121,6 @@ class _Turn:
     stored: Entity | None = None
 
 
-async def stored_context(conn: Connection, ns: NamespaceRef, works: Sequence[Work]) -> None:
-    """Each session episode of ``works`` with its context over the batch and the stored
-    episodes (``preceding`` and ``following`` set), reading only: what building will
-    embed it with unless episodes of its session are built meanwhile (building sets it
-    again under its lock, ``stored_neighbours``)."""
-    for line in await _timelines(conn, ns, works):
-        _contexts(line)
-
-
 async def stored_neighbours(
     ctx: GraphContext, conn: Connection, ns: NamespaceRef, works: Sequence[Work]
 ) -> list[EntityWrite]:

@@ -164,10 +164,10 @@ class Builder:
             self._work(namespace, e, f"episodes[{i}]" if many else "")
             for i, e in enumerate(episodes)
         ]
-        await self._embed_early(namespace, works)
+        await self._embed_early(works)
         return await self.queue.submit(namespace, works)
 
-    async def _embed_early(self, namespace: str, works: Sequence[Work]) -> None:
+    async def _embed_early(self, works: Sequence[Work]) -> None:
         """Embed before queueing what building will embed the same way: the episodes
         without a session. A session episode's vector takes the topics of its stored
         previous turns, read under the building lock, so building embeds it, once."""

@@ -28,6 +28,7 @@ SCENARIOS = {
     "backup": "bench.backup",
     "replicas": "bench.replicas",
     "locomo-context": "bench.locomo_context",
+    "locomo-embed": "bench.locomo_embed",
     "locomo-bm25": "bench.locomo_bm25",
     "locomo-links": "bench.locomo_links",
     "dump": "bench.dump",

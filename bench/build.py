@@ -72,6 +72,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--batch-sizes", default="16,32,64,128", help="batch sizes tried for the model alone"
     )
     p.add_argument(
+        "--model",
+        default=LOCAL_DEFAULT_MODEL,
+        help="KGMEM_EMBEDDING_MODEL of the local runs (e.g. all-MiniLM-L6-v2-int8)",
+    )
+    p.add_argument(
         "--no-remote", action="store_true", help="skip the run with the fake embedding server"
     )
     p.add_argument("--people", type=int, default=200, help="canonical names in the P/R set")
@@ -401,8 +406,11 @@ async def _ingest(args: argparse.Namespace, url: str, home: Path, report: Report
     report.data.update(
         episodes=sum(len(b) for b in batches), sessions=len(batches), in_flight=args.in_flight
     )
+    # One store for every run: each records the model the local runs use.
     plain = Settings(
-        home=home, database={"url": url}, embedding={"provider": "none", "dimension": 384}
+        home=home,
+        database={"url": url},
+        embedding={"provider": "none", "dimension": 384, "model": args.model},
     )
     await ingestion(
         lambda: _opened(plain), report, batches, args.in_flight, "no embeddings", "plain"
@@ -411,14 +419,18 @@ async def _ingest(args: argparse.Namespace, url: str, home: Path, report: Report
         await _remote(args, url, home, report, batches)
     if args.no_embed:
         return
-    local = LocalEmbedder(EmbeddingSettings(threads=args.model_threads, batch_size=4096))
+    local = LocalEmbedder(
+        EmbeddingSettings(model=args.model, threads=args.model_threads, batch_size=4096)
+    )
     await local.load()
     report.data["model threads"] = args.model_threads
     texts = [e.text for b in batches for e in b]
     sizes = [int(x) for x in args.batch_sizes.split(",")]
     model_rate = await model_alone(report, local, texts, sizes, args.model_threads)
     with_model = Settings(
-        home=home, database={"url": url}, embedding={"threads": args.model_threads}
+        home=home,
+        database={"url": url},
+        embedding={"threads": args.model_threads, "model": args.model},
     )
     # Each store gets a fresh coalescing embedder around the one loaded model.
     await ingestion(
@@ -453,7 +465,7 @@ async def _remote(
             embedding={
                 "provider": "openai",
                 "url": base,
-                "model": LOCAL_DEFAULT_MODEL,
+                "model": args.model,
                 "dimension": 384,
             },
         )

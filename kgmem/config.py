@@ -104,7 +104,9 @@ class EmbeddingSettings(BaseSettings):
     )
     model: str = Field(
         default="all-MiniLM-L6-v2",
-        description="Model name sent to the provider and recorded in the store.",
+        description="Model name sent to the provider and recorded in the store. For the "
+        "local provider: all-MiniLM-L6-v2, all-MiniLM-L6-v2-int8 (the same weights "
+        "quantised to int8 offline; ONNX Runtime only) or a local directory.",
     )
     dimension: int | None = Field(
         default=None,

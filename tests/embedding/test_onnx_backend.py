@@ -11,7 +11,7 @@ import pytest
 from kgmem import Memory
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding import onnx_model
-from kgmem.embedding.local import LocalEmbedder, _model_path
+from kgmem.embedding.local import LocalEmbedder, model_directory
 from kgmem.server.app import create_app
 from tests.fixtures.app import client_for
 
@@ -66,7 +66,7 @@ async def test_batches_larger_than_batch_size_keep_their_order(tmp_path: Path) -
 
 
 def test_concurrent_starts_export_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    model_dir = _model_path("all-MiniLM-L6-v2")
+    model_dir = model_directory("all-MiniLM-L6-v2")
     target = onnx_model.cached_path(model_dir, tmp_path / "models", "all-MiniLM-L6-v2")
     real_export = onnx_model._export
     exports: list[Path] = []

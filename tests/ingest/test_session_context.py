@@ -1,19 +1,31 @@
 """Session context: an episode of a session is keyword-indexed with its previous
-turns' text and embedded with its successor's, rewritten when a neighbour arrives."""
+turns' text and embedded with its successor's and its previous turns' topics,
+rewritten when a neighbour arrives."""
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgmem import Memory
+from kgmem import Memory, Settings
+from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
+from kgmem.embedding.provider import Vectors
 from kgmem.ingest import EpisodeWrite
-from kgmem.ingest.session_context import PRECEDING_TURNS, embedded_texts, neighbours
+from kgmem.ingest.session_context import (
+    PRECEDING_TURNS,
+    embedded_text,
+    embedded_texts,
+    neighbours,
+    preceding_text,
+    topics,
+)
 from kgmem.ingest.types import Work
+from kgmem.model import EmbeddingInfo
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 TURNS = [
@@ -81,6 +93,26 @@ async def test_episodes_without_a_session_are_embedded_alone(
         assert np.allclose(stored, expected[i], atol=1e-4)
 
 
+def _vector_text(turns: list[str], i: int) -> str:
+    """What the vector of turn ``i`` should embed: it, its next turn, and the topics of
+    its previous turns."""
+    following = turns[i + 1] if i + 1 < len(turns) else None
+    return embedded_text(
+        turns[i], following, preceding_text(turns[max(0, i - PRECEDING_TURNS) : i])
+    )
+
+
+def test_a_turn_is_embedded_with_the_topics_of_its_previous_turns() -> None:
+    assert _vector_text(MANY, 0) == f"{MANY[0]}\n{MANY[1]}"
+    assert topics(f"{MANY[0]}\n{MANY[1]}") == "rose garden, oak garden"
+    assert _vector_text(MANY, 2) == f"{MANY[2]}\n{MANY[3]}\n(rose garden, oak garden)"
+    # A phrase said again moves to the end; only the latest ones are kept.
+    told = topics("\n".join(f"the {g} garden" for g in (*GARDENS, "rose", "elm")))
+    assert told is not None
+    assert told.split(", ")[-2:] == ["rose garden", "elm garden"]
+    assert len(told.split(", ")) == 8 and "oak garden" not in told
+
+
 def _indexed(turns: list[str], i: int) -> str:
     """What keyword search should see of turn ``i``: its previous turns, then it."""
     return "\n".join(turns[max(0, i - PRECEDING_TURNS) : i + 1])
@@ -117,10 +149,9 @@ def test_each_session_is_one_chain_in_time_order(rows: list[tuple[str | None, in
 async def _assert_chain(
     raw_conn, namespace: str, local_embedder: LocalEmbedder, turns: list[str]
 ) -> None:
-    """Each turn indexed after its previous turns and embedded before its next one."""
-    expected = await local_embedder.embed(
-        [f"{t}\n{turns[i + 1]}" if i + 1 < len(turns) else t for i, t in enumerate(turns)]
-    )
+    """Each turn indexed after its previous turns and embedded before its next one,
+    with its previous turns' topics."""
+    expected = await local_embedder.embed([_vector_text(turns, i) for i in range(len(turns))])
     for i, vector in enumerate(expected):
         text, stored = await _stored(raw_conn, namespace, f"t{i}")
         assert text == _indexed(turns, i), i
@@ -138,7 +169,8 @@ async def test_a_turn_that_arrives_after_a_later_one_takes_and_gives_its_context
     assert episode.properties["preceding"] == f"{TURNS[0]}\n{TURNS[1]}"
 
 
-MANY = [f"Speaker {i % 2}: turn number {i} about topic {i * 7 % 11}" for i in range(8)]
+GARDENS = ("rose", "oak", "lily", "fern", "moss", "pine", "sage", "mint")
+MANY = [f"Speaker {i % 2}: turn number {i} about the {g} garden" for i, g in enumerate(GARDENS)]
 
 
 def many(i: int) -> EpisodeWrite:
@@ -184,3 +216,56 @@ async def test_concurrent_requests_of_one_session_get_the_same_context_in_any_or
         await _assert_chain(raw_conn, namespace, local_embedder, MANY)
     finally:
         await embedding_memory.delete_namespace(namespace)
+
+
+class _Recording:
+    """The local model, recording every text it is asked to embed."""
+
+    def __init__(self, model: LocalEmbedder) -> None:
+        self.model = model
+        self.texts: list[str] = []
+
+    @property
+    def info(self) -> EmbeddingInfo:
+        return self.model.info
+
+    @property
+    def loaded(self) -> bool:
+        return self.model.loaded
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts += texts
+        return await self.model.embed(texts)
+
+    async def load(self) -> None:
+        await self.model.load()
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_a_turn_sent_after_stored_ones_is_embedded_once_with_their_topics(
+    settings: Settings, namespace: str, local_embedder: LocalEmbedder, raw_conn
+) -> None:
+    recording = _Recording(local_embedder)
+    opened = await Memory.open(
+        settings.model_copy(update={"embedding": EmbeddingSettings(provider="local")}),
+        embedder=recording,
+    )
+    try:
+        for i in range(3):
+            await opened.add_episodes(namespace, [many(i)])
+    finally:
+        await opened.close()
+    # Each new turn once, with the stored turns' topics; each stored predecessor once
+    # more, with its new next turn.
+    assert sorted(recording.texts) == sorted(
+        [
+            MANY[0],
+            _vector_text(MANY[:2], 1),
+            _vector_text(MANY[:2], 0),
+            _vector_text(MANY[:3], 2),
+            _vector_text(MANY[:3], 1),
+        ]
+    )
+    await _assert_chain(raw_conn, namespace, local_embedder, MANY[:3])

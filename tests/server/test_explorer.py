@@ -311,7 +311,7 @@ async def test_a_canvas_of_5000_nodes_draws_them_all_and_picks_the_one_clicked(
         )
         await asyncio.sleep(0.5)  # apart by more than a double click
         await click_node(page, uid)
-        await page.wait_for_function("(uid) => window.picked === uid", arg=uid, timeout=10_000)
+        await _until(page, "(uid) => window.picked === uid", uid)
     await shot(page, "10-crowd")
     assert page.errors == []  # type: ignore[attr-defined]
     assert await page.evaluate(CROWD, 100) == [101, 100, False, False]  # small again
@@ -513,10 +513,8 @@ async def test_causal_trace_and_cypher_panel(
         " const c = document.querySelector('#graph'); return [d.width, d.height,"
         " c.offsetWidth, c.offsetHeight]; }"
     )
-    await page.wait_for_function(
-        f"(() => {{ const s = ({dimensions})(); return s[0] === s[2] && s[1] === s[3]; }})()",
-        timeout=10_000,
-    )
+    square = f"() => {{ const s = ({dimensions})(); return s[0] === s[2] && s[1] === s[3]; }}"
+    await _until(page, square)
     size = await page.evaluate(dimensions)
     assert size[:2] == size[2:] and size[0] > 500, size
     await shot(page, "7-cypher")
@@ -555,3 +553,13 @@ async def test_ui_page_is_guarded_and_explains_when_not_built(built: Path, tmp_p
         assert (await c.get("/ui/assets/explorer.js")).status_code == 404
     assert missing.status_code == 503
     assert "npm ci" in missing.text and "./run install" in missing.text
+
+
+async def _until(page: Page, function: str, arg: Any = None, seconds: float = 10.0) -> None:
+    """Wait until ``function(arg)`` is true in the page, polled from the test:
+    ``wait_for_function`` polls by evaluating a string in the page, which the explorer's
+    Content-Security-Policy (no 'unsafe-eval') refuses once the first check fails."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await page.evaluate(function, arg):
+        assert asyncio.get_running_loop().time() < deadline, f"not true in time: {function}"
+        await asyncio.sleep(0.1)

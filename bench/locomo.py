@@ -91,14 +91,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    files = data_files(args.data)
-    if not files:
+    found = conversations(args.data)
+    if not found:
         print(f"no LoCoMo files at {args.data}")
         return 1
-    conversations = [c for f in files for c in json.loads(f.read_text())]
     with scratch(args.database_url, "kgmem-locomo-") as space:
         await run(
-            conversations,
+            found,
             space.url,
             space.home,
             save_to=args.save_candidates,
@@ -109,6 +108,31 @@ async def main(argv: list[str]) -> int:
 def data_files(data: Path) -> list[Path]:
     """The LoCoMo files ``data`` names: itself when it is a file, else its ``*.json``."""
     return [data] if data.is_file() else sorted(data.glob("*.json"))
+
+
+def conversations(data: Path) -> list[dict[str, Any]]:
+    """Every conversation of the LoCoMo files ``data`` names (``data_files``)."""
+    return [c for f in data_files(data) for c in json.loads(f.read_text())]
+
+
+def questions_of(
+    conv: dict[str, Any], asked: list[dict[str, Any]], axes: list[dict[str, dict[str, float]]]
+) -> list[Question]:
+    """``asked``'s questions of ``conv`` with their per-axis candidates (``axes``, in the
+    same order) and the times of the conversation's turns, as ``bench.locomo_cv`` ranks
+    them."""
+    times = {
+        e.uid.split("/", 1)[1]: e.reference_time.timestamp()
+        for session in episodes_of("x", conv)
+        for e in session
+        if e.uid is not None and e.reference_time is not None
+    }
+    return [
+        Question(
+            conv["sample_id"], qa["category"], qa["question"], frozenset(evidence_ids(qa)), a, times
+        )
+        for qa, a in zip(asked, axes, strict=True)
+    ]
 
 
 def session_turns(conv: dict[str, Any]) -> list[tuple[datetime, list[dict[str, Any]]]]:

@@ -13,13 +13,13 @@ measured on it, so the figure printed last never saw its own choice. The table o
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bench import locomo
 from bench.locomo import DATA, evidence_ids
 from bench.locomo_context import _turns, keyword_text
 from bench.locomo_cv import DEPTH, Question, recall
@@ -48,7 +48,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    conversations = [c for f in sorted(args.data.glob("*.json")) for c in json.loads(f.read_text())]
+    conversations = locomo.conversations(args.data)
     if not conversations:
         print(f"no LoCoMo files under {args.data}")
         return 1

@@ -21,7 +21,6 @@ every context's outer figure is printed beside, for reading, not for choosing.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 from collections.abc import Mapping
@@ -31,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from bench.locomo import DATA, episodes_of, evidence_ids, session_turns, turn_text
+from bench import locomo
+from bench.locomo import DATA, evidence_ids, questions_of, session_turns, turn_text
 from bench.locomo_cv import DEPTH, Question, recall
 from bench.locomo_fit import NEARBY, cross_validate_fit
 from bench.machine import describe
@@ -58,7 +58,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    conversations = [c for f in sorted(args.data.glob("*.json")) for c in json.loads(f.read_text())]
+    conversations = locomo.conversations(args.data)
     if not conversations:
         print(f"no LoCoMo files under {args.data}")
         return 1
@@ -116,18 +116,7 @@ async def _collect(
         for a, row in zip(axes, sims, strict=True):
             best = np.argsort(-row)[:DEPTH]
             a[f"vector@{nxt}"] = {turns[j][0]: float(row[j]) for j in best}
-    times = {
-        e.uid.split("/", 1)[1]: e.reference_time.timestamp()
-        for session in episodes_of("x", conv)
-        for e in session
-        if e.uid is not None and e.reference_time is not None
-    }
-    return [
-        Question(
-            conv["sample_id"], qa["category"], qa["question"], frozenset(evidence_ids(qa)), a, times
-        )
-        for qa, a in zip(asked, axes, strict=True)
-    ]
+    return questions_of(conv, asked, axes)
 
 
 # The side-table columns kgmem's keyword search reads (``candidates.VERTEX_COLUMNS``).

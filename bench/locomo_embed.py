@@ -19,7 +19,6 @@ Vectors are cached under ``--cache`` (with the CPU they cost), so a rerun only f
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import time
@@ -31,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from bench import embed_variants as ev
-from bench.locomo import DATA, episodes_of, evidence_ids, session_turns, turn_text
+from bench import locomo
+from bench.locomo import DATA, evidence_ids, questions_of, session_turns, turn_text
 from bench.locomo_context import _bm25, keyword_text
 from bench.locomo_cv import DEPTH, Question
 from bench.locomo_fit import NEARBY, cross_validate_fit
@@ -66,7 +66,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     args = parse(argv)
-    conversations = [c for f in sorted(args.data.glob("*.json")) for c in json.loads(f.read_text())]
+    conversations = locomo.conversations(args.data)
     if not conversations:
         print(f"no LoCoMo files under {args.data}")
         return 1
@@ -159,18 +159,7 @@ def _cached(path: Path, encoder: Any, texts: Sequence[str], *, single: bool) -> 
 def _questions(
     conv: dict[str, Any], asked: list[dict[str, Any]], axes: list[dict[str, dict[str, float]]]
 ) -> list[Question]:
-    times = {
-        e.uid.split("/", 1)[1]: e.reference_time.timestamp()
-        for session in episodes_of("x", conv)
-        for e in session
-        if e.uid is not None and e.reference_time is not None
-    }
-    return [
-        Question(
-            conv["sample_id"], qa["category"], qa["question"], frozenset(evidence_ids(qa)), a, times
-        )
-        for qa, a in zip(asked, axes, strict=True)
-    ]
+    return questions_of(conv, asked, axes)
 
 
 def _pooled(parts: list[tuple[int, int, Cost]]) -> Cost:

@@ -6,7 +6,7 @@ and what to try when the answer is empty.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp_types import ToolAnnotations
@@ -18,12 +18,9 @@ from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
 from kgmem.mcp.door import Door, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
-from kgmem.model import (
-    CausalQuery,
-)
 from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
-from kgmem.model.search_input import SearchIn
+from kgmem.model.search_input import SearchIn, TraceIn
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
@@ -174,26 +171,19 @@ def _graph(server: MCPServer, door: Door) -> None:
         }
 
     @server.tool(annotations=READ)
-    async def trace(
-        namespace: Namespace,
-        anchor: Uid,
-        ctx: Context,
-        direction: Annotated[
-            Literal["causes", "effects"], Field(description="Look back for causes or ahead")
-        ] = "effects",
-        depth: Annotated[int, Field(ge=1, le=6)] = 3,
-        min_strength: Annotated[float, Field(ge=0, le=1)] = 0.0,
-    ) -> dict[str, Any]:
-        """Causal chains from an entity or event: its causes or its effects along causal
-        edges, strongest first (a path's strength is the product along it). A step whose
-        cause starts after its effect is flagged cause_after_effect."""
+    @takes_fields_of(TraceIn)
+    async def trace(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
+        """Causal chains from an entity or event (`anchor`): its effects (`direction`
+        forward) or its causes (backward) along causal edges, strongest first (a path's
+        strength is the product along it), up to `depth` hops and `limit` paths. A step
+        whose cause starts after its effect is flagged cause_after_effect. The arguments
+        are the parameters of REST's GET .../causal/trace."""
         door.admit(ctx, "read", namespace)
-        way: Literal["forward", "backward"] = "backward" if direction == "causes" else "forward"
         with reported():
-            paths = await door.memory.causal_trace(
-                namespace, CausalQuery(anchor, way, depth, min_strength)
-            )
-        return {"anchor": anchor, "direction": direction, "paths": results.jsonable(paths)}
+            params = TraceIn.model_validate(fields)
+            paths = await door.memory.causal_trace(namespace, params.to_query())
+        found = results.jsonable(paths[: params.limit])
+        return {"anchor": params.anchor, "direction": params.direction, "paths": found}
 
     @server.tool(annotations=READ)
     async def cypher_read(

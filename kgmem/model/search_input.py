@@ -93,6 +93,12 @@ class CausalIn(_In):
         return model.CausalQuery(self.anchor, self.direction, self.depth, self.min_strength)
 
 
+class TraceIn(CausalIn):
+    """A causal trace on its own (REST's GET .../causal/trace, MCP's ``trace``)."""
+
+    limit: int = Field(default=100, ge=1, le=10_000, description="Most paths returned")
+
+
 class ExpansionIn(_In):
     """Graph expansion: k-hop neighbourhood ranked by personalised PageRank."""
 

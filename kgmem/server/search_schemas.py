@@ -16,6 +16,7 @@ from kgmem.model.search_input import (
     PlaceIn,
     SearchIn,
     TimeIn,
+    TraceIn,
     WeightsIn,
 )
 from kgmem.server.schemas import EntityOut, FactOut
@@ -31,10 +32,8 @@ __all__ = [
 ]
 
 
-class TraceParams(CausalIn):
-    """Query parameters of GET /causal/trace."""
-
-    limit: int = Field(default=100, ge=1, le=10_000, description="Most paths returned")
+TraceParams = TraceIn
+"""Query parameters of GET /causal/trace."""
 
 
 class SearchHitOut(BaseModel):

@@ -92,8 +92,9 @@ def _schema_fields(schema: dict[str, Any], defs: dict[str, Any]) -> set[str]:
 
 async def test_every_door_names_the_fields_as_the_model_does(live_url: str) -> None:
     async with opened(live_url) as doors:
-        spec = (await doors.http.get("/openapi.json")).json()["components"]["schemas"]
+        openapi = (await doors.http.get("/openapi.json")).json()
         tools = {t.name: t.input_schema for t in (await doors.mcp.list_tools()).tools}
+    spec = openapi["components"]["schemas"]
     records: list[tuple[Any, type[BaseModel]]] = [
         (SearchQuery, SearchIn),
         (EpisodeWrite, EpisodeIn),
@@ -115,6 +116,10 @@ async def test_every_door_names_the_fields_as_the_model_does(live_url: str) -> N
     policy = tools["set_tier_policy"]
     assert set(PolicyIn.model_fields) == names(TierPolicy) == set(spec["PolicyIn"]["properties"])
     assert _schema_fields(policy["properties"]["policy"], policy["$defs"]) == names(TierPolicy)
+    trace = openapi["paths"]["/v1/namespaces/{ns}/causal/trace"]["get"]["parameters"]
+    traced = names(CausalQuery) | {"limit"}
+    assert {p["name"] for p in trace} - {"ns"} == traced
+    assert set(tools["trace"]["properties"]) - {"namespace"} == traced
 
 
 def test_what_a_door_leaves_out_means_what_the_record_leaves_out() -> None:

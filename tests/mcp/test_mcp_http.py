@@ -181,7 +181,7 @@ async def test_trace_follows_causal_edges(live_url: str, namespace: str) -> None
         )
         causes = payload(
             await client.call_tool(
-                "trace", {"namespace": namespace, "anchor": "delay", "direction": "causes"}
+                "trace", {"namespace": namespace, "anchor": "delay", "direction": "backward"}
             )
         )
     assert {p["end"] for p in effects["paths"]} == {"outage", "delay"}

@@ -24,7 +24,8 @@ from kgmem.errors import KgmemError
 from kgmem.ingest import EpisodeWrite
 
 WRITERS = 8
-OPERATIONS = 30
+OPERATIONS = int(os.environ.get("KGMEM_STRESS_OPERATIONS", "15"))
+"""Operations per writer: a bounded budget in the normal run, more when asked."""
 LIMIT_S = 150
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 

@@ -73,8 +73,18 @@ def cluster(server_homes: Path) -> Iterator[Cluster]:
     copy = home / "replica"
     copy.mkdir()
     _as_server_user(copy)
-    subprocess.run(  # a base backup that writes the standby settings (-R)
-        [BIN / "pg_basebackup", "-D", copy, "-R", "-X", "stream", "-d", primary.url],
+    subprocess.run(  # a base backup that writes the standby settings (-R), checkpoint now
+        [
+            BIN / "pg_basebackup",
+            "-D",
+            copy,
+            "-R",
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "-d",
+            primary.url,
+        ],
         user=OS_USER,
         check=True,
         capture_output=True,

@@ -143,7 +143,7 @@ async def _collect(
             for a, row in zip(axes, sims, strict=True):
                 best = np.argsort(-row)[:DEPTH]
                 a[key] = {ids[j]: float(row[j]) for j in best}
-    return _questions(conv, asked, axes), costs
+    return questions_of(conv, asked, axes), costs
 
 
 def _cached(path: Path, encoder: Any, texts: Sequence[str], *, single: bool) -> ev.Timed:
@@ -154,12 +154,6 @@ def _cached(path: Path, encoder: Any, texts: Sequence[str], *, single: bool) -> 
     timed = ev.embed_singly(encoder, texts) if single else ev.embed(encoder, texts)
     np.savez(path, vectors=timed.vectors, cpu_ms=np.float64(timed.cpu_ms))
     return timed
-
-
-def _questions(
-    conv: dict[str, Any], asked: list[dict[str, Any]], axes: list[dict[str, dict[str, float]]]
-) -> list[Question]:
-    return questions_of(conv, asked, axes)
 
 
 def _pooled(parts: list[tuple[int, int, Cost]]) -> Cost:

@@ -16,7 +16,6 @@ from kgmem.model.search_input import (
     PlaceIn,
     SearchIn,
     TimeIn,
-    TraceIn,
     WeightsIn,
 )
 from kgmem.server.schemas import EntityOut, FactOut
@@ -30,10 +29,6 @@ __all__ = [
     "TimeIn",
     "WeightsIn",
 ]
-
-
-TraceParams = TraceIn
-"""Query parameters of GET /causal/trace."""
 
 
 class SearchHitOut(BaseModel):

@@ -472,3 +472,33 @@ async def test_rest_and_the_client_agree_on_facts_and_namespaces(
         assert sent is None or getattr(fact, name) == sent, name
     assert not agreed(out_of_range, written).accepted
     assert agreed(bad_name, "Bad Name!").code == "invalid_namespace_name"
+
+
+# -- causal traces --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"anchor": "ada", "direction": "causes"},
+        {"anchor": "ada", "depth": "deep"},
+        {"anchor": "ada", "limit": 0},
+        {"anchor": "ada", "sideways": True},
+        {},
+    ],
+)
+async def test_an_invalid_trace_is_refused_alike_on_rest_and_mcp(
+    live_url: str, namespace: str, params: dict[str, Any]
+) -> None:
+    async with opened(live_url) as doors:
+        response = await doors.http.get(f"/v1/namespaces/{namespace}/causal/trace", params=params)
+        mcp = await doors.tool("trace", {"namespace": namespace, **params})
+        missing = await doors.http.get(
+            f"/v1/namespaces/{namespace}/causal/trace", params={"anchor": "nobody"}
+        )
+        missing_mcp = await doors.tool("trace", {"namespace": namespace, "anchor": "nobody"})
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert mcp.code == response.json()["code"]
+    # A well-formed trace from an anchor the namespace lacks: the same refusal on both.
+    assert missing.status_code == 404 and missing_mcp.code == missing.json()["code"]

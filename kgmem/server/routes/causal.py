@@ -6,15 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from kgmem.model.search_input import TraceIn
 from kgmem.server.auth import Reader, memory_of
-from kgmem.server.search_schemas import CausalPathOut, CausalTraceOut, TraceParams
+from kgmem.server.search_schemas import CausalPathOut, CausalTraceOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/causal", tags=["causal"])
 
 
 @router.get("/trace", response_model=CausalTraceOut)
 async def trace(
-    ns: str, request: Request, params: Annotated[TraceParams, Query()], _: Reader
+    ns: str, request: Request, params: Annotated[TraceIn, Query()], _: Reader
 ) -> CausalTraceOut:
     """Effects (forward) or causes (backward) of ``anchor`` along causal edges; a path's
     strength is the product along it, and a cause starting after its effect is flagged."""

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from kgmem.errors import ExtractionError
-from kgmem.ingest.llm import chat, content_of, predicate_of, tokens_of
+from kgmem.ingest.llm import (
+    TRIPLE,
+    array_of,
+    chat,
+    content_of,
+    predicate_of,
+    strict_object,
+    tokens_of,
+)
 
 SYSTEM_PROMPT = (
     "You consolidate an agent's memories. Given numbered episodes, write a short summary "
@@ -21,28 +29,12 @@ SYSTEM_PROMPT = (
     "the episodes that state it. Use only what the episodes say."
 )
 
-RESPONSE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["summary", "facts"],
-    "properties": {
+RESPONSE_SCHEMA: dict[str, Any] = strict_object(
+    {
         "summary": {"type": "string"},
-        "facts": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["subject", "predicate", "object", "episodes"],
-                "properties": {
-                    "subject": {"type": "string"},
-                    "predicate": {"type": "string"},
-                    "object": {"type": "string"},
-                    "episodes": {"type": "array", "items": {"type": "integer"}},
-                },
-            },
-        },
-    },
-}
+        "facts": array_of(strict_object({**TRIPLE, "episodes": array_of({"type": "integer"})})),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,58 +29,49 @@ SYSTEM_PROMPT = (
     "or null, and causal links (cause, effect, strength 0..1). Use only what the text says."
 )
 
+_STRING = {"type": "string"}
 _NULLABLE_STRING = {"type": ["string", "null"]}
+TRIPLE: dict[str, Any] = {"subject": _STRING, "predicate": _STRING, "object": _STRING}
+"""The JSON-schema properties of a subject-predicate-object triple."""
 
-RESPONSE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["entities", "facts", "causal_links"],
-    "properties": {
-        "entities": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name", "type"],
-                "properties": {
-                    "name": {"type": "string"},
-                    "type": {
-                        "type": "string",
-                        "enum": ["Person", "Organization", "Place", "Event", "Concept", "Entity"],
-                    },
-                },
-            },
-        },
-        "facts": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["subject", "predicate", "object", "valid_from", "valid_to"],
-                "properties": {
-                    "subject": {"type": "string"},
-                    "predicate": {"type": "string"},
-                    "object": {"type": "string"},
-                    "valid_from": _NULLABLE_STRING,
-                    "valid_to": _NULLABLE_STRING,
-                },
-            },
-        },
-        "causal_links": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["cause", "effect", "strength"],
-                "properties": {
-                    "cause": {"type": "string"},
-                    "effect": {"type": "string"},
+
+def strict_object(properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-schema object as strict structured outputs take it: every one of
+    ``properties`` required, no other allowed."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
+    }
+
+
+def array_of(items: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-schema array of ``items``."""
+    return {"type": "array", "items": items}
+
+
+_ENTITY_TYPES = ["Person", "Organization", "Place", "Event", "Concept", "Entity"]
+
+RESPONSE_SCHEMA: dict[str, Any] = strict_object(
+    {
+        "entities": array_of(
+            strict_object({"name": _STRING, "type": {"type": "string", "enum": _ENTITY_TYPES}})
+        ),
+        "facts": array_of(
+            strict_object({**TRIPLE, "valid_from": _NULLABLE_STRING, "valid_to": _NULLABLE_STRING})
+        ),
+        "causal_links": array_of(
+            strict_object(
+                {
+                    "cause": _STRING,
+                    "effect": _STRING,
                     "strength": {"type": "number", "minimum": 0, "maximum": 1},
-                },
-            },
-        },
-    },
-}
+                }
+            )
+        ),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

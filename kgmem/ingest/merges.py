@@ -14,6 +14,7 @@ when a mention resolves to an existing entity by similarity rather than by name.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -34,15 +35,9 @@ from kgmem.storage.graph.vertices import VertexRow
 
 
 def record(row: MergeRow) -> MergeRecord:
-    """The public form of a merge-log row."""
-    return MergeRecord(
-        id=row.id,
-        kept=row.kept_uid,
-        merged=row.merged_uid,
-        evidence=row.evidence,
-        merged_at=row.merged_at,
-        undone_at=row.undone_at,
-    )
+    """The public form of a merge-log row: its fields of the same names, so all of it
+    but the snapshot."""
+    return MergeRecord(**{f.name: getattr(row, f.name) for f in fields(MergeRecord)})
 
 
 async def add_aliases(
@@ -163,18 +158,16 @@ async def unmerge(ctx: GraphContext, namespace: str, merge_id: int) -> MergeReco
     await write(
         ctx,
         namespace,
-        entities=[
-            EntityWrite(uid=row.merged_uid, label=snap["label"], properties=snap["properties"])
-        ],
+        entities=[EntityWrite(uid=row.merged, label=snap["label"], properties=snap["properties"])],
     )
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
         locked = await ingest_store.lock_merge(conn, ns, merge_id)
         if locked is None or locked.undone_at is not None:
             raise MergeAlreadyUndone(f"merge {merge_id} was undone concurrently")
-        refs = await vertex_store.lock_existing(conn, ns, [row.kept_uid, row.merged_uid])
-        if row.kept_uid in refs:
-            kept, back = refs[row.kept_uid].id, refs[row.merged_uid].id
+        refs = await vertex_store.lock_existing(conn, ns, [row.kept, row.merged])
+        if row.kept in refs:
+            kept, back = refs[row.kept].id, refs[row.merged].id
             await ingest_store.repoint(conn, ns, snap.get("subject_of", []), kept, back)
             await _repoint_objects(conn, ns, snap.get("object_of", []), kept, back)
             if snap.get("closed"):
@@ -184,7 +177,7 @@ async def unmerge(ctx: GraphContext, namespace: str, merge_id: int) -> MergeReco
         await ingest_store.mark_undone(conn, merge_id)
         done = await _row(conn, ns, merge_id)
     if snap.get("aliases_added"):
-        await remove_aliases(ctx, namespace, row.kept_uid, snap["aliases_added"])
+        await remove_aliases(ctx, namespace, row.kept, snap["aliases_added"])
     return record(done)
 
 

@@ -9,6 +9,7 @@ gathered in memory.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -43,10 +44,10 @@ from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.backups import dump
 from kgmem.storage.backups.dump import (
     DumpedEdge,
-    DumpedRevision,
     DumpedVertex,
     EdgeFilter,
 )
+from kgmem.storage.bulk import Revision
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 from kgmem.storage.graph.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
@@ -96,7 +97,7 @@ class Graph:
     def edges(self) -> AsyncIterator[list[DumpedEdge]]:
         return dump.edges(self.conn, self.ns, self.ids, keep=self.keep)
 
-    def revisions(self) -> AsyncIterator[list[DumpedRevision]]:
+    def revisions(self) -> AsyncIterator[list[Revision]]:
         return dump.fact_revisions(self.conn, self.ns, self.ids, keep=self.keep)
 
 
@@ -303,16 +304,8 @@ def vertex_record(v: DumpedVertex) -> dict[str, Any]:
     return record
 
 
-def _revision_record(r: DumpedRevision) -> dict[str, Any]:
-    return {
-        "kind": "revision",
-        "fact": r.fact,
-        "valid_from": r.valid_from,
-        "valid_to": r.valid_to,
-        "expired_at": r.expired_at,
-        "known_from": r.known_from,
-        "known_to": r.known_to,
-    }
+def _revision_record(r: Revision) -> dict[str, Any]:
+    return {"kind": "revision", **dataclasses.asdict(r)}
 
 
 async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:

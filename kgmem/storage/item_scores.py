@@ -25,6 +25,8 @@ from kgmem.storage.verification import (
     current_item,
     fact_score_columns,
     source_info,
+    source_score_columns,
+    source_score_upsert,
 )
 
 
@@ -180,25 +182,9 @@ async def store_item(
         "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
         "support = excluded.support, contradiction = excluded.contradiction, "
         "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
-        "scored_at = now()), "
-        f"up AS (INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, "
-        "prior, hit, weight, claims, copying) "
-        "SELECT * FROM unnest($8::graphid[], $9::float8[], $10::float8[], $11::float8[], "
-        "$12::float8[], $13::int4[], $14::float8[]) "
-        "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
-        "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
-        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
-        "RETURNING source_id, reliability, claims) "
-        f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
-        "SELECT source_id, reliability, claims, 'incremental' FROM up",
+        "scored_at = now()), " + source_score_upsert(ns, first=8, run="'incremental'"),
         *fact_score_columns(facts),
-        [s.source_id for s in sources],
-        [s.reliability for s in sources],
-        [s.prior for s in sources],
-        [s.hit for s in sources],
-        [s.weight for s in sources],
-        [s.claims for s in sources],
-        [s.copying for s in sources],
+        *source_score_columns(sources),
     )
 
 

@@ -35,7 +35,8 @@ def parse(presented: str) -> tuple[str, str] | None:
 
 
 class KeyRow(NamedTuple):
-    """A row of ``kgmem.api_key`` without its secret's hash."""
+    """A row of ``kgmem.api_key``; its secret's hash only where a presented key is
+    checked against it (``authenticate``), None elsewhere."""
 
     id: str
     name: str
@@ -44,22 +45,10 @@ class KeyRow(NamedTuple):
     created_at: datetime
     revoked_at: datetime | None
     last_used_at: datetime | None
+    secret_hash: bytes | None
 
 
-class _Presented(NamedTuple):
-    """``KeyRow`` with the secret's hash, to check a presented key against."""
-
-    id: str
-    name: str
-    scopes: list[Scope]
-    namespaces: list[str] | None
-    created_at: datetime
-    revoked_at: datetime | None
-    last_used_at: datetime | None
-    secret_hash: bytes
-
-
-def _record(row: KeyRow | _Presented | None) -> ApiKey:
+def _record(row: KeyRow | None) -> ApiKey:
     assert row is not None  # from an INSERT ... RETURNING, or found (callers check)
     return ApiKey(
         id=row.id,
@@ -73,6 +62,7 @@ def _record(row: KeyRow | _Presented | None) -> ApiKey:
 
 
 _COLUMNS = "id, name, scopes, namespaces, created_at, revoked_at, last_used_at"
+_WITHOUT_SECRET = f"{_COLUMNS}, NULL::bytea AS secret_hash"
 
 
 async def create(
@@ -100,7 +90,7 @@ async def create(
         KeyRow,
         f"INSERT INTO kgmem.api_key (id, name, secret_hash, scopes, namespaces) "
         f"VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET name = kgmem.api_key.name "
-        f"RETURNING {_COLUMNS}",
+        f"RETURNING {_WITHOUT_SECRET}",
         key_id,
         name,
         _hash(secret),
@@ -113,7 +103,7 @@ async def create(
 async def list_all(conn: asyncpg.Connection) -> list[ApiKey]:
     """All keys, revoked ones included, oldest first."""
     found = await rows.fetch(
-        conn, KeyRow, f"SELECT {_COLUMNS} FROM kgmem.api_key ORDER BY created_at, id"
+        conn, KeyRow, f"SELECT {_WITHOUT_SECRET} FROM kgmem.api_key ORDER BY created_at, id"
     )
     return [_record(r) for r in found]
 
@@ -124,7 +114,7 @@ async def revoke(conn: asyncpg.Connection, key_id: str) -> ApiKey:
         conn,
         KeyRow,
         f"UPDATE kgmem.api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 "
-        f"RETURNING {_COLUMNS}",
+        f"RETURNING {_WITHOUT_SECRET}",
         key_id,
     )
     if row is None:
@@ -145,11 +135,13 @@ async def authenticate(conn: asyncpg.Connection, presented: str) -> ApiKey | Non
     key_id, secret = parsed
     row = await rows.fetchrow(
         conn,
-        _Presented,
+        KeyRow,
         f"SELECT {_COLUMNS}, secret_hash FROM kgmem.api_key WHERE id = $1 AND revoked_at IS NULL",
         key_id,
     )
-    if row is None or not hmac.compare_digest(bytes(row.secret_hash), _hash(secret)):
+    if row is None or row.secret_hash is None:
+        return None
+    if not hmac.compare_digest(bytes(row.secret_hash), _hash(secret)):
         return None
     await conn.execute(
         "UPDATE kgmem.api_key SET last_used_at = now() WHERE id = $1 "

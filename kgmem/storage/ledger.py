@@ -40,7 +40,8 @@ FUNDING, AVAILABLE = "funding", "available"
 _QUANTUM = Decimal("0.000001")
 
 
-class BudgetRow(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class BudgetRow:
     """A budget's rules (``kgmem.budget``)."""
 
     name: str
@@ -51,15 +52,10 @@ class BudgetRow(NamedTuple):
     created_at: datetime
 
 
-class TotalsRow(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class TotalsRow(BudgetRow):
     """A budget's rules with its running totals."""
 
-    name: str
-    unit: str
-    capped: bool
-    agent_limit: Decimal | None
-    description: str
-    created_at: datetime
     granted: Decimal
     available: Decimal
 

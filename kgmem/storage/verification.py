@@ -10,7 +10,7 @@ statement and upserts in one (``kgmem.storage.item_scores``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -207,24 +207,66 @@ def source_info(row: SourceRow, props: dict[str, Any]) -> SourceInfo:
     )
 
 
-FACT_SCORE_ROWS = (
-    "(fact_id, trust, support, contradiction, consensus, status, chosen) "
-    "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::int4[], "
-    "$5::float8[], $6::text[], $7::bool[])"
-)
+_FACT_SCORE_TYPES = {
+    "fact_id": "graphid",
+    "trust": "float8",
+    "support": "float8",
+    "contradiction": "int4",
+    "consensus": "float8",
+    "status": "text",
+    "chosen": "bool",
+}
+_SOURCE_SCORE_TYPES = {
+    "source_id": "graphid",
+    "reliability": "float8",
+    "prior": "float8",
+    "hit": "float8",
+    "weight": "float8",
+    "claims": "int4",
+    "copying": "float8",
+}
+
+
+def _unnest(types: Mapping[str, str], first: int) -> str:
+    """``(columns) SELECT * FROM unnest(...)``: the rows an INSERT takes as one array
+    parameter per column of ``types`` (name to SQL type), numbered from ``$first``."""
+    arrays = ", ".join(f"${first + i}::{kind}[]" for i, kind in enumerate(types.values()))
+    return f"({', '.join(types)}) SELECT * FROM unnest({arrays})"
+
+
+def _arrays(records: Sequence[object], columns: Iterable[str]) -> list[list[Any]]:
+    """One array per column: the field of that name of each of ``records``."""
+    return [[getattr(r, column) for r in records] for column in columns]
+
+
+FACT_SCORE_ROWS = _unnest(_FACT_SCORE_TYPES, 1)
 
 
 def fact_score_columns(scores: Sequence[FactScore]) -> list[list[Any]]:
     """The parameters of ``FACT_SCORE_ROWS``: one array per column."""
-    return [
-        [s.fact_id for s in scores],
-        [s.trust for s in scores],
-        [s.support for s in scores],
-        [s.contradiction for s in scores],
-        [s.consensus for s in scores],
-        [s.status for s in scores],
-        [s.chosen for s in scores],
-    ]
+    return _arrays(scores, _FACT_SCORE_TYPES)
+
+
+def source_score_columns(scores: Sequence[SourceScore]) -> list[list[Any]]:
+    """The parameters of ``source_score_upsert``: one array per column."""
+    return _arrays(scores, _SOURCE_SCORE_TYPES)
+
+
+def source_score_upsert(ns: NamespaceRef, *, first: int, run: str) -> str:
+    """The end of a ``WITH`` statement that stores source reliabilities (insert or
+    replace) given as ``source_score_columns`` from parameter ``$first`` on, and appends
+    them to the history with ``run`` (SQL text: a parameter or a literal). One round
+    trip: the upsert's rows feed the history insert."""
+    return (
+        f"up AS (INSERT INTO {table(ns.name, '_kg_source_score')} "
+        f"{_unnest(_SOURCE_SCORE_TYPES, first)} "
+        "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
+        "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
+        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
+        "RETURNING source_id, reliability, claims) "
+        f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
+        f"SELECT source_id, reliability, claims, {run} FROM up"
+    )
 
 
 async def upsert_sources(
@@ -233,29 +275,8 @@ async def upsert_sources(
     """Store source reliabilities (insert or replace) and append them to the history."""
     if not scores:
         return
-    columns = (
-        [s.source_id for s in scores],
-        [s.reliability for s in scores],
-        [s.prior for s in scores],
-        [s.hit for s in scores],
-        [s.weight for s in scores],
-        [s.claims for s in scores],
-        [s.copying for s in scores],
-    )
-    # One round trip: the upsert's rows feed the history insert.
     await conn.execute(
-        f"WITH up AS (INSERT INTO {table(ns.name, '_kg_source_score')} (source_id, reliability, "
-        "prior, hit, weight, claims, copying) "
-        "SELECT * FROM unnest($1::graphid[], $2::float8[], $3::float8[], $4::float8[], "
-        "$5::float8[], $6::int4[], $7::float8[]) "
-        "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
-        "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
-        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
-        "RETURNING source_id, reliability, claims) "
-        f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
-        "SELECT source_id, reliability, claims, $8 FROM up",
-        *columns,
-        run,
+        f"WITH {source_score_upsert(ns, first=1, run='$8')}", *source_score_columns(scores), run
     )
 
 

@@ -15,6 +15,7 @@ import asyncpg
 import orjson
 
 from kgmem.storage import agtype, rows
+from kgmem.storage.bulk.ops import Revision
 from kgmem.storage.graph import revisions
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -242,20 +243,6 @@ def _claim_list(ns: NamespaceRef, keep: EdgeFilter, *, withdrawn: bool) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class DumpedRevision:
-    """An earlier version of fact ``fact``'s validity (``kgmem.storage.graph.revisions``),
-    believed over the known-time span [``known_from``, ``known_to``); times as ISO 8601
-    text, None when unset."""
-
-    fact: str
-    valid_from: str | None
-    valid_to: str | None
-    expired_at: str | None
-    known_from: str
-    known_to: str
-
-
 class _RevisionRow(NamedTuple):
     fact: str
     valid_from: datetime | None
@@ -272,7 +259,7 @@ async def fact_revisions(
     chunk: int = 5000,
     *,
     keep: EdgeFilter | None = None,
-) -> AsyncIterator[list[DumpedRevision]]:
+) -> AsyncIterator[list[Revision]]:
     """The revisions of the facts ``edges`` exports with the same arguments, by fact uid
     then known time; none for an "as of" export (it holds the versions believed then,
     not their history). Call inside a transaction."""
@@ -288,10 +275,10 @@ async def fact_revisions(
         f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} "
         "ORDER BY f.uid, r.known_from, r.known_to"
     )
-    batch: list[DumpedRevision] = []
+    batch: list[Revision] = []
     async for r in rows.cursor(conn, _RevisionRow, sql, *args, prefetch=chunk):
         batch.append(
-            DumpedRevision(
+            Revision(
                 r.fact,
                 _iso(r.valid_from),
                 _iso(r.valid_to),

@@ -57,6 +57,7 @@ from kgmem.storage.bulk.ops import (
     BatchCounts,
     Describers,
     EdgeOp,
+    Revision,
     RevisionOp,
     VertexOp,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "BatchCounts",
     "Describers",
     "EdgeOp",
+    "Revision",
     "RevisionOp",
     "VertexOp",
     "analyze_table",

@@ -48,11 +48,12 @@ class EdgeOp:
     restore: dict[str, Any] | None = None
 
 
-@dataclass(slots=True)
-class RevisionOp:
+@dataclass(frozen=True, slots=True)
+class Revision:
     """An earlier version of fact ``fact``'s validity, believed over the known-time span
     [``known_from``, ``known_to``) (``kgmem.storage.graph.revisions``); times as ISO 8601
-    text with an offset, None when unset."""
+    text with an offset, None when unset. A dump writes these; an import reads them
+    back as ``RevisionOp``."""
 
     fact: str
     valid_from: str | None
@@ -60,6 +61,12 @@ class RevisionOp:
     expired_at: str | None
     known_from: str
     known_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionOp(Revision):
+    """A ``Revision`` read from line ``line`` of an import."""
+
     line: int
 
 

@@ -35,8 +35,10 @@ class FactFilter:
 
 
 class FactRecord(NamedTuple):
-    """A fact as ``_SELECT`` reads it: its side row, endpoint uids, provenance and
-    stored score (None when never scored)."""
+    """A fact as ``_SELECT`` reads it: its side row, endpoint uids, provenance, stored
+    score (None when never scored) and, where the statement reads them, the edge's
+    properties as agtype text. The fields before ``properties`` are named as
+    ``Fact``'s, which ``_fact`` builds from them."""
 
     id: int
     uid: str
@@ -52,27 +54,7 @@ class FactRecord(NamedTuple):
     sources: list[str]
     episodes: list[str]
     trust: float | None
-    status: VerificationStatus | None
-
-
-class _FactWithProperties(NamedTuple):
-    """``FactRecord`` with the edge's properties (agtype text) after it."""
-
-    id: int
-    uid: str
-    predicate: str
-    subject: str
-    object: str
-    valid_from: datetime | None
-    valid_to: datetime | None
-    recorded_at: datetime
-    expired_at: datetime | None
-    confidence: float | None
-    text: str | None
-    sources: list[str]
-    episodes: list[str]
-    trust: float | None
-    status: VerificationStatus | None
+    verification: VerificationStatus | None
     properties: str | None
 
 
@@ -93,18 +75,23 @@ SELECT f.id, f.uid, f.predicate, s.uid AS subject, o.uid AS object, f.valid_from
              WHERE c.fact_id = f.id ORDER BY x.uid) AS sources,
        ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.episode_id
              WHERE c.fact_id = f.id ORDER BY x.uid) AS episodes,
-       sc.trust, sc.status
+       sc.trust, sc.status AS verification, {properties} AS properties
 FROM {fact} f JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id
 LEFT JOIN {score} sc ON sc.fact_id = f.id
 """
 
 
-def _select(ns: NamespaceRef) -> str:
+def _select(ns: NamespaceRef, *, properties: bool = False) -> str:
+    """``_SELECT`` for ``ns``; with ``properties`` it reads each edge's properties too
+    (one index probe per label table and row: worth it for a search's few hits), else
+    that column is NULL and ``_with_properties`` reads them per label afterwards."""
+    edge_properties = f"(SELECT e.properties FROM {edge_table(ns)} e WHERE e.id = f.id)"
     return _SELECT.format(
         fact=side_table(ns),
         vertex=table(ns.name, "_kg_vertex"),
         claim=table(ns.name, "_kg_claim"),
         score=table(ns.name, "_kg_fact_score"),
+        properties=edge_properties if properties else "NULL",
     )
 
 
@@ -174,55 +161,29 @@ async def _with_properties(
     return [_fact(r, props.get(r.id, {})) for r in records]
 
 
-def _fact(record: FactRecord | _FactWithProperties, properties: dict[str, Any]) -> Fact:
+def _fact(record: FactRecord, properties: dict[str, Any]) -> Fact:
     for key in SYSTEM_KEYS:
         properties.pop(key, None)
-    return Fact(
-        uid=record.uid,
-        id=record.id,
-        subject=record.subject,
-        predicate=record.predicate,
-        object=record.object,
+    fields = record._asdict()
+    del fields["properties"]
+    fields.update(
         properties=properties,
-        valid_from=record.valid_from,
-        valid_to=record.valid_to,
-        recorded_at=record.recorded_at,
-        expired_at=record.expired_at,
-        confidence=record.confidence,
-        text=record.text,
         sources=tuple(record.sources),
         episodes=tuple(record.episodes),
-        # Every read of a fact carries its stored score (None when never scored).
-        trust=record.trust,
-        verification=record.status,
     )
-
-
-# ``_SELECT`` with the edge's properties (one index probe per label table and row): the
-# facts of a search's hits, ready to return, in one statement.
-_SELECT_WITH_PROPERTIES = _SELECT.replace(
-    "sc.trust, sc.status\nFROM",
-    "sc.trust, sc.status,\n"
-    "       (SELECT e.properties FROM {edge} e WHERE e.id = f.id) AS properties\nFROM",
-    1,
-)
-if "AS properties" not in _SELECT_WITH_PROPERTIES:  # the anchor text above changed shape
-    raise RuntimeError("fact_reads._SELECT no longer ends its columns with 'sc.status'")
+    # Every read of a fact carries its stored score (None when never scored).
+    return Fact(**fields)
 
 
 async def by_ids(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, Fact]:
     """Facts by graph id with properties, provenance and their stored trust and
     verification status (None when never scored); missing ids are left out. One
     statement."""
-    select = _SELECT_WITH_PROPERTIES.format(
-        fact=side_table(ns),
-        vertex=table(ns.name, "_kg_vertex"),
-        claim=table(ns.name, "_kg_claim"),
-        edge=table(ns.name, "_ag_label_edge"),
-        score=table(ns.name, "_kg_fact_score"),
-    )
     records = await rows.fetch(
-        conn, _FactWithProperties, f"{select} WHERE f.id = ANY($1::graphid[])", list(ids)
+        conn,
+        FactRecord,
+        f"{_select(ns, properties=True)} WHERE f.id = ANY($1::graphid[])",
+        list(ids),
     )
     return {
         r.id: _fact(r, agtype.decode(r.properties) if r.properties is not None else {})

@@ -61,11 +61,12 @@ class Predecessor:
 
 @dataclass(frozen=True, slots=True)
 class MergeRow:
-    """One merge-log entry."""
+    """One merge-log entry: ``kgmem.ingest.MergeRecord``'s fields (by the same names)
+    and the snapshot that undoes it."""
 
     id: int
-    kept_uid: str
-    merged_uid: str
+    kept: str
+    merged: str
     evidence: dict[str, Any]
     snapshot: dict[str, Any]
     merged_at: datetime
@@ -76,15 +77,15 @@ class _MergeLog(NamedTuple):
     """A row of ``kgmem.entity_merge``, its JSON as text."""
 
     id: int
-    kept_uid: str
-    merged_uid: str
+    kept: str
+    merged: str
     evidence: str
     snapshot: str
     merged_at: datetime
     undone_at: datetime | None
 
 
-_MERGE_LOG = "id, kept_uid, merged_uid, evidence, snapshot, merged_at, undone_at"
+_MERGE_LOG = "id, kept_uid AS kept, merged_uid AS merged, evidence, snapshot, merged_at, undone_at"
 
 
 class _NamedRecord(NamedTuple):
@@ -328,8 +329,8 @@ async def add_merge_facts(
 def _merge(r: _MergeLog) -> MergeRow:
     return MergeRow(
         id=r.id,
-        kept_uid=r.kept_uid,
-        merged_uid=r.merged_uid,
+        kept=r.kept,
+        merged=r.merged,
         evidence=json.loads(r.evidence),
         snapshot=json.loads(r.snapshot),
         merged_at=r.merged_at,

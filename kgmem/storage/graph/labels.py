@@ -117,15 +117,7 @@ class LabelCatalog:
             "AND name NOT IN ('_ag_label_vertex', '_ag_label_edge')",
             ns.graph_oid,
         )
-        labels = {
-            r.name: LabelInfo(
-                name=r.name,
-                kind="vertex" if r.kind == _KIND_CODE["vertex"] else "edge",
-                label_id=r.id,
-                seq_name=r.seq_name,
-            )
-            for r in found
-        }
+        labels = {r.name: _info(r.name, r) for r in found}
         self._graphs[ns.graph_oid] = {r.name: labels[r.name] for r in found if not r.uncommitted}
         return labels
 
@@ -140,35 +132,38 @@ class LabelCatalog:
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", ns.name, name
         )
-        row = await rows.fetchrow(
-            conn,
-            _LabelRow,
-            "SELECT kind, id, seq_name::text AS seq_name FROM ag_catalog.ag_label "
-            "WHERE graph = $1 AND name = $2",
-            ns.graph_oid,
-            name,
-        )
+        row = await _catalog_row(conn, ns, name)
         if row is None:
             create = "create_vlabel" if kind == "vertex" else "create_elabel"
             await conn.execute(
                 f"SELECT ag_catalog.{create}($1::text::cstring, $2::text::cstring)", ns.name, name
             )
             await create_label_indexes(conn, ns, name, kind, schema)
-            row = await rows.fetchrow(
-                conn,
-                _LabelRow,
-                "SELECT kind, id, seq_name::text AS seq_name FROM ag_catalog.ag_label "
-                "WHERE graph = $1 AND name = $2",
-                ns.graph_oid,
-                name,
-            )
+            row = await _catalog_row(conn, ns, name)
         assert row is not None
-        return LabelInfo(
-            name=name,
-            kind="vertex" if row.kind == _KIND_CODE["vertex"] else "edge",
-            label_id=row.id,
-            seq_name=row.seq_name,
-        )
+        return _info(name, row)
+
+
+async def _catalog_row(conn: asyncpg.Connection, ns: NamespaceRef, name: str) -> _LabelRow | None:
+    """AGE's catalog row of label ``name`` in ``ns``, or None when there is none."""
+    return await rows.fetchrow(
+        conn,
+        _LabelRow,
+        "SELECT kind, id, seq_name::text AS seq_name FROM ag_catalog.ag_label "
+        "WHERE graph = $1 AND name = $2",
+        ns.graph_oid,
+        name,
+    )
+
+
+def _info(name: str, row: _LabelRow | _CatalogRow) -> LabelInfo:
+    """What the cache keeps of label ``name`` from its catalog row."""
+    return LabelInfo(
+        name=name,
+        kind="vertex" if row.kind == _KIND_CODE["vertex"] else "edge",
+        label_id=row.id,
+        seq_name=row.seq_name,
+    )
 
 
 async def create_label_indexes(

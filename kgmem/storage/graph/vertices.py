@@ -126,13 +126,7 @@ async def lock_existing(
     conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
 ) -> dict[str, VertexRef]:
     """The stored vertices among ``uids``, row-locked until the transaction ends."""
-    found = await typed_rows.fetch(
-        conn,
-        VertexRef,
-        f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]) FOR UPDATE",
-        uids,
-    )
-    return {r.uid: r for r in found}
+    return await _refs(conn, ns, uids, lock=" FOR UPDATE")
 
 
 async def resolve(
@@ -140,12 +134,18 @@ async def resolve(
 ) -> dict[str, VertexRef]:
     """The stored vertices among ``uids``. With ``lock``, they cannot be deleted until the
     transaction ends (``FOR KEY SHARE``), so facts can safely point at them."""
-    suffix = " FOR KEY SHARE" if lock else ""
+    return await _refs(conn, ns, sorted(set(uids)), lock=" FOR KEY SHARE" if lock else "")
+
+
+async def _refs(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str], *, lock: str
+) -> dict[str, VertexRef]:
+    """The stored vertices among ``uids``, with ``lock`` (a row-locking clause or "")."""
     found = await typed_rows.fetch(
         conn,
         VertexRef,
-        f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]){suffix}",
-        sorted(set(uids)),
+        f"SELECT uid, id, label, name FROM {_side(ns)} WHERE uid = ANY($1::text[]){lock}",
+        uids,
     )
     return {r.uid: r for r in found}
 
@@ -311,25 +311,14 @@ async def page(
     limit: int,
 ) -> list[Entity]:
     """Up to ``limit`` vertices ordered by uid, after uid ``after``, of ``label`` if given."""
-    select = _select(ns)
-    if label is None:
-        records = await typed_rows.fetch(
-            conn,
-            VertexRecord,
-            f"{select} WHERE v.uid > coalesce($1, '') ORDER BY v.uid LIMIT $2",
-            after,
-            limit,
-        )
-    else:
-        records = await typed_rows.fetch(
-            conn,
-            VertexRecord,
-            f"{select} WHERE v.label = $1 AND v.uid > coalesce($2, '') ORDER BY v.uid LIMIT $3",
-            label,
-            after,
-            limit,
-        )
-    return await _with_properties(conn, ns, records)
+    clauses: list[str] = ["v.uid > coalesce($1, '')"]
+    args: list[object] = [after]
+    if label is not None:
+        args.append(label)
+        clauses.append(f"v.label = ${len(args)}")
+    args.append(limit)
+    sql = f"{_select(ns)} WHERE {' AND '.join(clauses)} ORDER BY v.uid LIMIT ${len(args)}"
+    return await _with_properties(conn, ns, await typed_rows.fetch(conn, VertexRecord, sql, *args))
 
 
 async def by_ids(
@@ -337,13 +326,10 @@ async def by_ids(
 ) -> dict[int, Entity]:
     """Vertices by graph id (missing ids are left out), in one statement whatever their
     labels: the properties come from AGE's parent vertex table, read per row found."""
-    parent = table(ns.name, "_ag_label_vertex")
-    select, side = _select(ns).rsplit(" FROM ", 1)
     records = await typed_rows.fetch(
         conn,
-        _VertexWithProperties,
-        f"{select}, (SELECT p.properties FROM {parent} p WHERE p.id = v.id) AS properties "
-        f"FROM {side} WHERE v.id = ANY($1::graphid[])",
+        VertexRecord,
+        f"{_select(ns, properties=True)} WHERE v.id = ANY($1::graphid[])",
         list(ids),
     )
     return {r.id: _entity(r, agtype.decode(r.properties) if r.properties else {}) for r in records}
@@ -404,20 +390,8 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> Vertex
 
 
 class VertexRecord(NamedTuple):
-    """A vertex's side row as ``_SELECT`` reads it."""
-
-    id: int
-    uid: str
-    label: str
-    lat: float | None
-    lon: float | None
-    has_embedding: bool
-    created_at: datetime
-    updated_at: datetime
-
-
-class _VertexWithProperties(NamedTuple):
-    """``VertexRecord`` with the vertex's properties (agtype text) after it."""
+    """A vertex's side row as ``_SELECT`` reads it, and its properties (agtype text)
+    where the statement reads them."""
 
     id: int
     uid: str
@@ -433,12 +407,22 @@ class _VertexWithProperties(NamedTuple):
 _SELECT = (
     "SELECT v.id, v.uid, v.label, v.lat, v.lon, "
     "EXISTS (SELECT 1 FROM {vectors} x WHERE x.id = v.id) AS has_embedding, "
-    "v.created_at, v.updated_at FROM {side} v"
+    "v.created_at, v.updated_at, {properties} AS properties FROM {side} v"
 )
 
 
-def _select(ns: NamespaceRef) -> str:
-    return _SELECT.format(side=_side(ns), vectors=embeddings.vector_table(ns, "vertex"))
+def _select(ns: NamespaceRef, *, properties: bool = False) -> str:
+    """``_SELECT`` for ``ns``; with ``properties`` it reads each vertex's properties
+    through AGE's parent vertex table, per row found, else that column is NULL and
+    ``_with_properties`` reads them per label afterwards."""
+    parent = table(ns.name, "_ag_label_vertex")
+    return _SELECT.format(
+        side=_side(ns),
+        vectors=embeddings.vector_table(ns, "vertex"),
+        properties=f"(SELECT p.properties FROM {parent} p WHERE p.id = v.id)"
+        if properties
+        else "NULL",
+    )
 
 
 async def _with_properties(
@@ -448,7 +432,7 @@ async def _with_properties(
     return [_entity(r, props.get(r.id, {})) for r in records]
 
 
-def _entity(record: VertexRecord | _VertexWithProperties, properties: dict[str, Any]) -> Entity:
+def _entity(record: VertexRecord, properties: dict[str, Any]) -> Entity:
     properties.pop("uid", None)
     lat, lon = record.lat, record.lon
     return Entity(

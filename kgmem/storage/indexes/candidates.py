@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
 
@@ -68,29 +68,31 @@ async def vertex_rows(
     conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
 ) -> dict[int, VertexInfo]:
     """Side rows of the vertices among ``ids``."""
-    found = await rows.fetch(
-        conn,
-        VertexInfo,
-        f"SELECT id, uid, label, occurred_at, updated_at, lat, lon "
-        f"FROM {table(ns.name, '_kg_vertex')} WHERE id = ANY($1::graphid[])",
-        list(ids),
-    )
-    return {v.id: v for v in found}
+    return await _side_rows(conn, ns, VertexInfo, "_kg_vertex", ids)
 
 
 async def fact_rows(
     conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]
 ) -> dict[int, FactInfo]:
     """Side rows of the facts among ``ids``."""
+    return await _side_rows(conn, ns, FactInfo, "_kg_fact", ids)
+
+
+_Info = TypeVar("_Info", VertexInfo, FactInfo)
+
+
+async def _side_rows(
+    conn: asyncpg.Connection, ns: NamespaceRef, kind: type[_Info], side: str, ids: Sequence[int]
+) -> dict[int, _Info]:
+    """The rows of side table ``side`` among ``ids``, by id: the columns ``kind`` names."""
     found = await rows.fetch(
         conn,
-        FactInfo,
-        f"SELECT id, uid, predicate, subject_id, object_id, valid_from, valid_to, "
-        f"recorded_at, expired_at FROM {table(ns.name, '_kg_fact')} "
+        kind,
+        f"SELECT {', '.join(rows.columns(kind))} FROM {table(ns.name, side)} "
         "WHERE id = ANY($1::graphid[])",
         list(ids),
     )
-    return {f.id: f for f in found}
+    return {r.id: r for r in found}
 
 
 async def as_known(

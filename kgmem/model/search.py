@@ -102,7 +102,9 @@ class AxisWeights:
     (``kgmem.retrieval.nearby``); ``speaker`` (``minmax`` only) favours the episodes of
     a speaker the search's text names (``kgmem.retrieval.speakers``); ``statement``
     (``minmax`` only) favours what tells over episodes that ask
-    (``kgmem.retrieval.statements``)."""
+    (``kgmem.retrieval.statements``); ``first_person`` (``minmax`` only) favours the
+    episodes whose speaker speaks in the first person
+    (``kgmem.retrieval.first_person``)."""
 
     vector: float = 0.20
     keyword: float = 0.39
@@ -114,6 +116,7 @@ class AxisWeights:
     nearby_vector: float = 0.07
     speaker: float = 0.08
     statement: float = 0.10
+    first_person: float = 0.0
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -33,7 +33,7 @@ def test_a_session_mass_is_the_other_turns_keyword_scores_of_its_cluster() -> No
 
 def test_a_list_question_asks_for_plural_things_or_how_many() -> None:
     assert listing("What activities has Melanie done with her family?")
-    assert listing("What kinds of art does Caroline make?")
+    assert listing("What kinds of paintings does Caroline make?")
     assert listing("How many times has Melanie gone to the beach?")
     assert not listing("What is Caroline's identity?")
     assert not listing("When did Caroline go to the support group?")

@@ -106,17 +106,17 @@ class AxisWeights:
     episodes whose speaker speaks in the first person
     (``kgmem.retrieval.first_person``)."""
 
-    vector: float = 0.20
-    keyword: float = 0.39
+    vector: float = 0.18
+    keyword: float = 0.36
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.15
+    nearby_keyword: float = 0.14
     nearby_vector: float = 0.07
-    speaker: float = 0.08
-    statement: float = 0.10
-    first_person: float = 0.0
+    speaker: float = 0.07
+    statement: float = 0.06
+    first_person: float = 0.10
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

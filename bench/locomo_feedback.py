@@ -15,7 +15,8 @@ held-out conversation). Every variant adds to the statement feature
 - ``listing-diverse``: the session diversity of ``bench.locomo_links`` only for
   questions that ask for a list ("What activities...", "How many...", "... both ...").
 - ``first-person``: whether the turn speaks in the first person
-  (``kgmem.retrieval.first_person``), the feature that shipped.
+  (``kgmem.retrieval.first_person``), the feature that shipped; and with
+  ``feedback-keyword`` beside it.
 
 Words are lower-cased runs of letters and digits, without a short list of stop words
 and with a crude suffix stripping; no LoCoMo specifics.
@@ -152,6 +153,11 @@ def variants(texts: Mapping[str, Mapping[str, str]]) -> list[Variant]:
         Variant("session-mass", ("mean", "sum", "count"), extra=joined(tells, mass)),
         Variant("listing-diverse", strengths, extra=tells, rerank=listing_diverse),
         Variant("first-person", (0.0,), extra=joined(tells, personal(texts))),
+        Variant(
+            "first-person+feedback-keyword",
+            grid,
+            extra=joined(tells, personal(texts), feedback(texts, (0,))),
+        ),
     ]
 
 

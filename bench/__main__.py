@@ -31,6 +31,7 @@ SCENARIOS = {
     "locomo-embed": "bench.locomo_embed",
     "locomo-bm25": "bench.locomo_bm25",
     "locomo-links": "bench.locomo_links",
+    "locomo-feedback": "bench.locomo_feedback",
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",
 }

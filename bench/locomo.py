@@ -15,10 +15,11 @@ the shipped product, nothing the bench composes itself. No LLM anywhere.
 Each question is asked once per axis alone (keyword and vector: their top 50, what a
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
 scores, each turn's time, which turns' speaker the question names (as
-``kgmem.retrieval.speakers`` decides it) and which turns ask (as
-``kgmem.retrieval.statements`` decides it). For each conversation, ``bench.locomo_fit``
+``kgmem.retrieval.speakers`` decides it), which turns ask (as
+``kgmem.retrieval.statements`` decides it) and which speak in the first person
+(``kgmem.retrieval.first_person``). For each conversation, ``bench.locomo_fit``
 fits the ``minmax`` fusion's weights (per axis, the nearby keyword and vector weights
-of ``kgmem.retrieval.nearby``, the speaker and the statement weight) as a listwise
+of ``kgmem.retrieval.nearby``, the speaker, statement and first-person weights) as a listwise
 ranker on the other
 two, its penalty chosen leave-one-conversation-out within them ("fused-cv");
 ``bench.locomo_cv`` chooses a fusion and its text-axis weights from a grid the same way
@@ -47,6 +48,7 @@ from typing import Any
 
 from bench.locomo_cv import (
     DEPTH,
+    FIRST_PERSON,
     RANKED,
     SPEAKER,
     STATEMENT,
@@ -66,6 +68,7 @@ from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
+from kgmem.retrieval.first_person import speaks_of_self
 from kgmem.retrieval.speakers import named
 from kgmem.retrieval.statements import asks
 from kgmem.retrieval.validate import MAX_K
@@ -232,6 +235,12 @@ async def collect(
             for e in session
             if e.uid is not None and asks(e.text)
         }
+        personal = {
+            e.uid.split("/", 1)[1]
+            for session in episodes_of(ns, conv)
+            for e in session
+            if e.uid is not None and speaks_of_self(e.text)
+        }
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -264,6 +273,7 @@ async def collect(
                     {t: times[t] for found in axes.values() for t in found if t in times},
                     frozenset(_named(qa["question"], speakers)),
                     frozenset(t for found in axes.values() for t in found if t in asking),
+                    frozenset(t for found in axes.values() for t in found if t in personal),
                 )
             )
             out.vectors.append(vector)
@@ -325,6 +335,7 @@ def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
         nearby_vector=how.weights.get("nearby_vector", 0.0),
         speaker=how.weights.get(SPEAKER, 0.0),
         statement=how.weights.get(STATEMENT, 0.0),
+        first_person=how.weights.get(FIRST_PERSON, 0.0),
     )
     return SearchQuery(
         text=q.text,
@@ -353,7 +364,7 @@ async def run(
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
-        features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT)
+        features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT, FIRST_PERSON)
         axes = (*features, *AXES[2:]) if graph else features
         folds = cross_validate_fit(data.questions, axes, contexts)
         default = fitted(data.questions, axes, contexts)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kgmem.retrieval import speakers, statements
+from kgmem.retrieval import first_person, speakers, statements
 from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
 
@@ -33,7 +33,8 @@ BOOTSTRAP = 2000
 NEARBY_KEYS = ("nearby_keyword", "nearby_vector")
 SPEAKER = speakers.NAME
 STATEMENT = statements.NAME
-FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT)
+FIRST_PERSON = first_person.NAME
+FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT, FIRST_PERSON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class Question:
     times: Mapping[str, float] = field(default_factory=dict)  # turn id -> seconds
     favoured: frozenset[str] = frozenset()  # turns whose speaker the question names
     asking: frozenset[str] = frozenset()  # candidate turns that ask (statements.asks)
+    personal: frozenset[str] = frozenset()  # candidate turns in the first person
 
     def top(self, axis: str) -> dict[str, float]:
         """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
@@ -87,6 +89,8 @@ def ranked(q: Question, choice: Choice) -> list[str]:
     speaker = Feature(choice.weights.get(SPEAKER, 0.0), dict.fromkeys(q.favoured, 1.0), SPEAKER)
     tells = {t: float(t not in q.asking) for t in order}
     statement = Feature(choice.weights.get(STATEMENT, 0.0), tells, STATEMENT)
+    said = {t: float(t in q.personal) for t in order}
+    personal = Feature(choice.weights.get(FIRST_PERSON, 0.0), said, FIRST_PERSON)
     fused = fuse(
         axes,
         choice.weights,
@@ -94,7 +98,7 @@ def ranked(q: Question, choice: Choice) -> list[str]:
         order=order,
         cut=cut,
         nearby=near,
-        features=[speaker, statement],
+        features=[speaker, statement, personal],
     )
     return [f.key for f in fused[:K]]
 
@@ -107,6 +111,7 @@ def save(questions: Sequence[Question], path: Path) -> None:
             "gold": sorted(q.gold),
             "favoured": sorted(q.favoured),
             "asking": sorted(q.asking),
+            "personal": sorted(q.personal),
             "axes": {a: dict(c) for a, c in q.axes.items()},
         }
         for q in questions
@@ -124,6 +129,7 @@ def load(path: Path) -> list[Question]:
                 "gold": frozenset(r["gold"]),
                 "favoured": frozenset(r.get("favoured", ())),
                 "asking": frozenset(r.get("asking", ())),
+                "personal": frozenset(r.get("personal", ())),
             }
         )
         for r in rows

@@ -5,7 +5,9 @@ is a weighted sum of features: its per-axis scores scaled between the axis's flo
 its best, (the pseudo-axis "nearby") the best scaled keyword and vector score of
 another candidate within an hour of it (``kgmem.retrieval.nearby``) and (the
 pseudo-axis "speaker") whether the question names its speaker
-(``kgmem.retrieval.speakers``). So its weights
+(``kgmem.retrieval.speakers``), whether it tells rather than asks
+(``kgmem.retrieval.statements``) and whether its speaker speaks in the first person
+(``kgmem.retrieval.first_person``). So its weights
 are the coefficients of a linear ranker over those features. They are fitted as a
 softmax over each training question's candidates (the union of what each axis
 returned) that puts its mass on the question's evidence turns (a listwise model: it
@@ -25,6 +27,7 @@ import numpy as np
 
 from bench.locomo_cv import (
     DEPTH,
+    FIRST_PERSON,
     RANKED,
     SPEAKER,
     STATEMENT,
@@ -41,7 +44,7 @@ PENALTIES = (1.0, 10.0, 100.0, 1000.0)
 PENALTY = 100.0  # when there are too few conversations to choose one
 NEARBY = "nearby"  # the pseudo-axis of the nearby features
 NEARBY_WEIGHTS = {"keyword": "nearby_keyword", "vector": "nearby_vector"}
-PSEUDO = (NEARBY, SPEAKER, STATEMENT)  # features that are not axes
+PSEUDO = (NEARBY, SPEAKER, STATEMENT, FIRST_PERSON)  # features that are not axes
 
 
 def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, list[float]]:
@@ -49,7 +52,8 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
     scaled as the ``minmax`` fusion scales it, then with "nearby" in ``axes`` the best
     scaled keyword and vector score of another candidate close in time, and with
     "speaker" whether the question names the candidate's speaker, and with "statement"
-    whether the candidate tells rather than asks."""
+    whether the candidate tells rather than asks, and with "first_person" whether it
+    speaks in the first person."""
     probe = Choice("minmax", {}, context)
     real = [a for a in axes if a not in PSEUDO]
     tops = {a: q.top(probe.axis(a)) for a in real}
@@ -69,6 +73,8 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
         columns.append(dict.fromkeys(q.favoured, 1.0))
     if STATEMENT in axes:
         columns.append({t: float(t not in q.asking) for t in keys})
+    if FIRST_PERSON in axes:
+        columns.append({t: float(t in q.personal) for t in keys})
     return {t: [c.get(t, 0.0) for c in columns] for t in keys}
 
 
@@ -76,7 +82,7 @@ def names(axes: Sequence[str]) -> list[str]:
     """The weight each feature of ``features`` becomes."""
     real = [a for a in axes if a not in PSEUDO]
     near = [NEARBY_WEIGHTS[a] for a in NEARBY_WEIGHTS if a in real] if NEARBY in axes else []
-    return real + near + [f for f in (SPEAKER, STATEMENT) if f in axes]
+    return real + near + [f for f in (SPEAKER, STATEMENT, FIRST_PERSON) if f in axes]
 
 
 def fit(

@@ -102,18 +102,21 @@ class AxisWeights:
     (``kgmem.retrieval.nearby``); ``speaker`` (``minmax`` only) favours the episodes of
     a speaker the search's text names (``kgmem.retrieval.speakers``); ``statement``
     (``minmax`` only) favours what tells over episodes that ask
-    (``kgmem.retrieval.statements``)."""
+    (``kgmem.retrieval.statements``); ``first_person`` (``minmax`` only) favours the
+    episodes whose speaker speaks in the first person
+    (``kgmem.retrieval.first_person``)."""
 
-    vector: float = 0.20
-    keyword: float = 0.39
+    vector: float = 0.18
+    keyword: float = 0.36
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.15
+    nearby_keyword: float = 0.14
     nearby_vector: float = 0.07
-    speaker: float = 0.08
-    statement: float = 0.10
+    speaker: float = 0.07
+    statement: float = 0.06
+    first_person: float = 0.10
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -164,6 +164,11 @@ class WeightsIn(_In):
         description="minmax fusion: weight of a hit telling rather than asking (an episode "
         "whose last sentence mark is a question mark asks)",
     )
+    first_person: float = Field(
+        default=_DEFAULT_WEIGHTS.first_person,
+        description="minmax fusion: weight of an episode speaking in the first person "
+        "(its text holds I, me, my, we, us or our)",
+    )
 
     def to_query(self) -> model.AxisWeights:
         return model.AxisWeights(**self.model_dump())

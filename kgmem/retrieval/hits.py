@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
-from kgmem.retrieval import decay, nearby, speakers, statements
+from kgmem.retrieval import decay, first_person, nearby, speakers, statements
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Fused, fuse
@@ -50,7 +50,12 @@ def fused(
     )
 
 
-REASONS = {**nearby.REASONS, speakers.NAME: speakers.REASON, statements.NAME: statements.REASON}
+REASONS = {
+    **nearby.REASONS,
+    speakers.NAME: speakers.REASON,
+    statements.NAME: statements.REASON,
+    first_person.NAME: first_person.REASON,
+}
 
 
 def explain(feature: str, value: float) -> str:

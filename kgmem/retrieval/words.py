@@ -1,11 +1,12 @@
 """The fusion features read from the eligible episodes' own words: whether the search
-text names their speaker (``kgmem.retrieval.speakers``) and whether they ask rather
-than tell (``kgmem.retrieval.statements``). Both are read in one statement, and only
-when one of them applies and some eligible candidate is an episode."""
+text names their speaker (``kgmem.retrieval.speakers``), whether they ask rather
+than tell (``kgmem.retrieval.statements``) and whether their speaker speaks in the
+first person (``kgmem.retrieval.first_person``). All are read in one statement, and
+only when one of them applies and some eligible candidate is an episode."""
 
 from __future__ import annotations
 
-from kgmem.retrieval import speakers, statements
+from kgmem.retrieval import first_person, speakers, statements
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature
 from kgmem.retrieval.plan import SearchPlan
@@ -21,23 +22,28 @@ async def features(
     axes: int,
     eligible: Eligible,
 ) -> list[Feature[Key]]:
-    """The speaker and statement features of the search's ``eligible`` candidates (none
-    when neither applies, e.g. a search over one axis)."""
+    """The speaker, statement and first-person features of the search's ``eligible``
+    candidates (none when none applies, e.g. a search over one axis)."""
     q = plan.query
     naming = bool(q.text) and speakers.applies(plan, axes)
     telling = statements.applies(plan, axes)
+    personal = first_person.applies(plan, axes)
     episodes = [i for i, v in eligible.vertices.items() if v.label == EPISODE]
-    if not episodes or not (naming or telling):
+    if not episodes or not (naming or telling or personal):
         return []
-    words = await cand.episode_words(conn, ns, episodes, texts=telling)
+    words = await cand.episode_words(conn, ns, episodes, texts=telling or personal)
     out = []
     if naming and q.text:
         said = {i: w.speaker for i, w in words.items() if w.speaker}
         out.append(Feature(q.weights.speaker, speakers.favoured(q.text, said), speakers.NAME))
     texts = {i: w.text for i, w in words.items() if w.text}
+    keys = [*(("v", i) for i in eligible.vertices), *(("f", i) for i in eligible.facts)]
     if telling and any(statements.asks(t) for t in texts.values()):
         # When every candidate tells, the feature cannot order them: left out.
-        keys = [*(("v", i) for i in eligible.vertices), *(("f", i) for i in eligible.facts)]
         values = statements.telling(keys, texts)
         out.append(Feature(q.weights.statement, values, statements.NAME))
+    if personal:
+        speaking = first_person.values(keys, texts)
+        if speaking is not None:
+            out.append(Feature(q.weights.first_person, speaking, first_person.NAME))
     return out

@@ -102,7 +102,9 @@ async def test_search_mixes_in_the_best_scores_of_episodes_within_the_hour(
             for i, (s, t) in enumerate(texts)
         ],
     )
-    weights = AxisWeights(vector=0.2, keyword=0.4, nearby_keyword=0.3, nearby_vector=0.1)
+    weights = AxisWeights(
+        vector=0.2, keyword=0.4, nearby_keyword=0.3, nearby_vector=0.1, first_person=0
+    )
     query = SearchQuery(text="volcano glacier lagoon", types=("episodes",), weights=weights)
     hits = {h.uid: h for h in (await embedding_memory.search(namespace, query)).hits}
     assert set(hits) == {"e0", "e1", "e2"}

@@ -80,7 +80,13 @@ async def test_search_ranks_the_answer_above_the_question_and_says_why(
     order = {}
     for weight in (0.0, 1.0):
         weights = AxisWeights(
-            keyword=0.5, vector=0.2, nearby_keyword=0, nearby_vector=0, speaker=0, statement=weight
+            keyword=0.5,
+            vector=0.2,
+            nearby_keyword=0,
+            nearby_vector=0,
+            speaker=0,
+            statement=weight,
+            first_person=0,
         )
         q = SearchQuery(text=text, types=("episodes",), weights=weights, k=2)
         hits = (await embedding_memory.search(namespace, q)).hits

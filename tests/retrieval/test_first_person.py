@@ -1,0 +1,122 @@
+"""First-person favouring: an episode whose speaker speaks of themself ranks above one
+that only reacts, as one more weighted feature of the minmax fusion, with its score and
+reason on every hit, through every door (Python, REST, MCP, the client)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from kgmem import Memory
+from kgmem.client import AsyncClient
+from kgmem.ingest import EpisodeWrite
+from kgmem.model import AxisWeights, SearchQuery
+from kgmem.retrieval.first_person import speaks_of_self, values
+from kgmem.server.app import create_app
+from tests.fixtures.app import client_for, serving
+from tests.mcp.test_mcp_http import mcp_client, payload
+
+T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
+TEXT = "pottery class on Friday"
+TURNS = [
+    ("Caroline", "That pottery class on Friday! A pottery class on Friday sounds fun."),
+    ("Melanie", "My pottery class on Friday was fun."),
+]
+
+
+def weights(first_person: float) -> AxisWeights:
+    return AxisWeights(
+        keyword=0.5,
+        vector=0.2,
+        nearby_keyword=0,
+        nearby_vector=0,
+        speaker=0,
+        statement=0,
+        first_person=first_person,
+    )
+
+
+def test_a_text_speaks_in_the_first_person_when_it_holds_a_first_person_pronoun() -> None:
+    assert speaks_of_self("Melanie: I signed up for a pottery class.")
+    assert speaks_of_self("Melanie: We've been camping; the kids loved OUR tent")
+    assert speaks_of_self("Caroline: I\u2019m off to the park")
+    assert speaks_of_self("Caroline: that one is mine")
+    assert not speaks_of_self("Caroline: Wow, that's great! Your painting is lovely.")
+    assert not speaks_of_self("Iris: imagine music in Milan")  # words that only start alike
+    assert not speaks_of_self("")
+
+
+def test_episodes_in_the_first_person_get_one_and_everything_else_zero() -> None:
+    texts = {1: "I paint.", 2: "Nice painting!"}
+    keys = [("v", 1), ("v", 2), ("v", 3), ("f", 1)]
+    assert values(keys, texts) == {("v", 1): 1.0, ("v", 2): 0.0, ("v", 3): 0.0, ("f", 1): 0.0}
+
+
+def test_the_feature_is_left_out_when_it_cannot_order_the_episodes() -> None:
+    keys = [("v", 1), ("v", 2)]
+    assert values(keys, {1: "I paint.", 2: "We paint."}) is None
+    assert values(keys, {1: "Paint.", 2: "Nice."}) is None
+
+
+async def _add_turns(memory: Memory, namespace: str) -> None:
+    await memory.add_episodes(
+        namespace,
+        [
+            EpisodeWrite(text=text, uid=f"t{i}", speaker=who, reference_time=T0 + timedelta(days=i))
+            for i, (who, text) in enumerate(TURNS)
+        ],
+    )
+
+
+async def test_search_ranks_the_turn_in_the_first_person_first_and_says_why(
+    embedding_memory: Memory, namespace: str
+) -> None:
+    await _add_turns(embedding_memory, namespace)
+    order = {}
+    for weight in (0.0, 1.0):
+        q = SearchQuery(text=TEXT, types=("episodes",), weights=weights(weight), k=2)
+        hits = (await embedding_memory.search(namespace, q)).hits
+        order[weight] = [h.uid for h in hits]
+    assert order == {0.0: ["t0", "t1"], 1.0: ["t1", "t0"]}
+    assert hits[0].scores["first_person"] == pytest.approx(1.0)
+    assert "first person" in hits[0].reasons["first_person"]
+    assert "first_person" not in hits[1].scores  # the reaction adds nothing
+
+
+def _ranked(hits: list[dict[str, Any]]) -> list[tuple[str, float | None]]:
+    return [(h["uid"], h["scores"].get("first_person")) for h in hits]
+
+
+async def test_rest_mcp_and_the_client_take_the_weight_and_rank_as_python(
+    embedding_memory: Memory, namespace: str
+) -> None:
+    await _add_turns(embedding_memory, namespace)
+    q = SearchQuery(text=TEXT, types=("episodes",), weights=weights(1.0), k=2)
+    found = (await embedding_memory.search(namespace, q)).hits
+    python = [(h.uid, h.scores.get("first_person")) for h in found]
+    assert python[0] == ("t1", pytest.approx(1.0))
+    body = {
+        "text": TEXT,
+        "types": ["episodes"],
+        "k": 2,
+        "weights": _weights_json(1.0),
+    }
+    app = create_app(memory=embedding_memory)
+    async with client_for(app) as rest:
+        response = await rest.post(f"/v1/namespaces/{namespace}/search", json=body)
+    assert response.status_code == 200, response.text
+    assert _ranked(response.json()["hits"]) == python
+    async with serving(app) as url:
+        async with mcp_client(url) as mcp:
+            answer = payload(await mcp.call_tool("search", {"namespace": namespace, **body}))
+        assert _ranked(answer["hits"]) == python
+        async with AsyncClient(url) as client:
+            hits = (await client.search(namespace, q)).hits
+        assert [(h.uid, h.scores.get("first_person")) for h in hits] == python
+        assert "first person" in hits[0].reasons["first_person"]
+
+
+def _weights_json(first_person: float) -> dict[str, float]:
+    w = weights(first_person)
+    names = ("keyword", "vector", "nearby_keyword", "nearby_vector", "speaker", "statement")
+    return {**{n: getattr(w, n) for n in names}, "first_person": w.first_person}

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AliasChoices, Field, computed_field
 
 T = TypeVar("T")
 
@@ -21,6 +23,18 @@ JsonValue = Any
 Scope = Literal["read", "write", "admin"]
 
 VerificationStatus = Literal["verified", "contested", "unverified", "refuted"]
+
+FactStatus = Literal["current", "closed"]
+
+GraphId = Annotated[
+    int,
+    Field(
+        validation_alias=AliasChoices("graph_id", "id"),
+        serialization_alias="graph_id",
+        description="AGE graph id (changes if the label changes)",
+    ),
+]
+"""A vertex's or edge's AGE id: ``id`` in Python, ``graph_id`` on the wire."""
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -94,7 +108,7 @@ class Entity:
     uid: str
     label: str
     properties: Mapping[str, JsonValue]
-    id: int
+    id: GraphId
     location: GeoPoint | None
     has_embedding: bool
     created_at: datetime
@@ -118,7 +132,7 @@ class Fact:
     """A stored fact edge with its bi-temporal fields and provenance."""
 
     uid: str
-    id: int
+    id: GraphId
     subject: str
     predicate: str
     object: str
@@ -138,6 +152,13 @@ class Fact:
     def is_closed(self) -> bool:
         """True once the store has superseded or retracted this fact."""
         return self.expired_at is not None
+
+    def _status(self) -> FactStatus:
+        return "closed" if self.expired_at is not None else "current"
+
+    status = computed_field(description="closed once superseded or retracted, else current")(
+        property(_status)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +188,7 @@ class Page(Generic[T]):
     """One page of a keyset-paged listing; pass ``next_cursor`` back for the next page."""
 
     items: tuple[T, ...]
-    next_cursor: str | None
+    next_cursor: Annotated[str | None, Field(description="Pass as ?cursor= for the next page")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +198,9 @@ class Namespace:
     name: str
     description: str
     created_at: datetime
-    text_config: str = "english"
+    text_config: Annotated[
+        str, Field(description="Text search configuration of its keyword index")
+    ] = "english"
     """The text search configuration its keyword index stems and drops stop words with."""
 
 
@@ -196,7 +219,13 @@ class NamespaceStats:
     embedded_entities: int
     embedded_facts: int
     bytes: int
-    structural_edges: int = 0
+    structural_edges: Annotated[
+        int,
+        Field(
+            description="Links episode building writes (MENTIONS, PART_OF, PRECEDES, "
+            "MEMBER_OF), not counted in facts_current or facts_closed"
+        ),
+    ] = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +252,9 @@ class BatchResult:
 
     entities: tuple[WriteOutcome, ...]
     facts: tuple[WriteOutcome, ...]
-    closed: tuple[str, ...] = ()
+    closed: Annotated[
+        tuple[str, ...], Field(description="Facts the batch's functional values superseded")
+    ] = ()
 
 
 @dataclass(frozen=True, slots=True)

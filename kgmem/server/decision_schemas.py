@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import agent_model as am
+from kgmem.model import Entity, Fact
 from kgmem.model.times import Instant
-from kgmem.server.schemas import EntityOut, FactOut
 
 
 class DecisionIn(BaseModel):
@@ -80,5 +80,5 @@ class WhyOut(BaseModel):
     """A decision with the facts (as they stand now) and episodes it relied on."""
 
     decision: DecisionOut
-    facts: list[FactOut]
-    episodes: list[EntityOut]
+    facts: list[Fact]
+    episodes: list[Entity]

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import ingest
 from kgmem.model.episode_input import EntityMentionIn, EpisodeBatchIn, EpisodeIn, FactMentionIn
-from kgmem.server.schemas import EntityOut
 
 
 class _In(BaseModel):
@@ -121,7 +120,6 @@ class MergeOut(BaseModel):
 
 __all__ = [
     "EntityMentionIn",
-    "EntityOut",
     "EpisodeBatchIn",
     "EpisodeIn",
     "FactMentionIn",

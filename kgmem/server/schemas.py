@@ -1,20 +1,17 @@
-"""Request and response bodies of the REST API, and their conversion to and from the
-core types in ``kgmem.model``. Shape is checked here; meaning (identifiers, limits,
-time order, vector dimension) is checked by the core so that the Python API gets the
-same rules."""
+"""Request bodies of the REST API and their conversion to the core types in
+``kgmem.model``; responses are the model's records themselves (``kgmem.model.wire``).
+Shape is checked here; meaning (identifiers, limits, time order, vector dimension) is
+checked by the core so that the Python API gets the same rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import model
 from kgmem.model.search_input import Location
 from kgmem.model.times import Instant
-
-T = TypeVar("T")
 
 
 class _In(BaseModel):
@@ -133,148 +130,6 @@ class BatchIn(_In):
         )
 
 
-class NamespaceOut(BaseModel):
-    name: str
-    description: str
-    created_at: datetime
-    text_config: str = Field(description="Text search configuration of its keyword index")
-
-    @classmethod
-    def of(cls, ns: model.Namespace) -> NamespaceOut:
-        return cls(
-            name=ns.name,
-            description=ns.description,
-            created_at=ns.created_at,
-            text_config=ns.text_config,
-        )
-
-
-class NamespaceStatsOut(BaseModel):
-    name: str
-    vertices: dict[str, int]
-    edges: dict[str, int]
-    facts_current: int
-    facts_closed: int
-    embedded_entities: int
-    embedded_facts: int
-    bytes: int
-    structural_edges: int = Field(
-        description="Links episode building writes (MENTIONS, PART_OF, PRECEDES, MEMBER_OF), "
-        "not counted in facts_current or facts_closed"
-    )
-
-    @classmethod
-    def of(cls, s: model.NamespaceStats) -> NamespaceStatsOut:
-        return cls(**{k: getattr(s, k) for k in cls.model_fields})
-
-
-class EntityOut(BaseModel):
-    uid: str
-    label: str
-    properties: dict[str, Any]
-    location: Location | None
-    has_embedding: bool
-    graph_id: int = Field(description="AGE graph id (changes if the label changes)")
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, e: model.Entity) -> EntityOut:
-        loc = Location(lat=e.location.lat, lon=e.location.lon) if e.location else None
-        return cls(
-            uid=e.uid,
-            label=e.label,
-            properties=dict(e.properties),
-            location=loc,
-            has_embedding=e.has_embedding,
-            graph_id=e.id,
-            created_at=e.created_at,
-            updated_at=e.updated_at,
-        )
-
-
-class FactOut(BaseModel):
-    uid: str
-    subject: str
-    predicate: str
-    object: str
-    properties: dict[str, Any]
-    status: Literal["current", "closed"]
-    valid_from: datetime | None
-    valid_to: datetime | None
-    recorded_at: datetime
-    expired_at: datetime | None
-    confidence: float | None
-    text: str | None
-    sources: list[str]
-    episodes: list[str]
-    graph_id: int
-    trust: float | None = None
-    verification: Literal["verified", "contested", "unverified", "refuted"] | None = None
-
-    @classmethod
-    def of(cls, f: model.Fact) -> FactOut:
-        return cls(
-            uid=f.uid,
-            subject=f.subject,
-            predicate=f.predicate,
-            object=f.object,
-            properties=dict(f.properties),
-            status="closed" if f.is_closed else "current",
-            valid_from=f.valid_from,
-            valid_to=f.valid_to,
-            recorded_at=f.recorded_at,
-            expired_at=f.expired_at,
-            confidence=f.confidence,
-            text=f.text,
-            sources=list(f.sources),
-            episodes=list(f.episodes),
-            graph_id=f.id,
-            trust=f.trust,
-            verification=f.verification,
-        )
-
-
-class EntityDetailOut(BaseModel):
-    entity: EntityOut
-    outgoing: list[FactOut]
-    incoming: list[FactOut]
-
-    @classmethod
-    def of(cls, d: model.EntityDetail) -> EntityDetailOut:
-        return cls(
-            entity=EntityOut.of(d.entity),
-            outgoing=[FactOut.of(f) for f in d.outgoing],
-            incoming=[FactOut.of(f) for f in d.incoming],
-        )
-
-
-class PageOut(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page")
-
-
-class WriteOutcomeOut(BaseModel):
-    uid: str
-    created: bool
-
-
-class BatchOut(BaseModel):
-    entities: list[WriteOutcomeOut]
-    facts: list[WriteOutcomeOut]
-    closed: list[str] = Field(
-        default_factory=list, description="Facts the batch's functional values superseded"
-    )
-
-    @classmethod
-    def of(cls, r: model.BatchResult) -> BatchOut:
-        return cls(
-            entities=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.entities],
-            facts=[WriteOutcomeOut(uid=o.uid, created=o.created) for o in r.facts],
-            closed=list(r.closed),
-        )
-
-
 class ReadyOut(BaseModel):
     """Whether writes and text searches will be served at their usual speed."""
 
@@ -301,21 +156,3 @@ class Problem(BaseModel):
     status: int
     detail: str
     code: str
-
-
-class ImportJobOut(BaseModel):
-    """An import job: ``status`` is queued, running, finished or failed; ``report`` is the
-    import's summary when finished, ``error`` the problem when failed."""
-
-    id: str
-    namespace: str
-    filename: str
-    status: Literal["queued", "running", "finished", "failed"]
-    records: int
-    bytes_read: int
-    bytes_total: int
-    embedded: int
-    created_at: float
-    finished_at: float | None
-    report: dict[str, Any] | None
-    error: dict[str, Any] | None

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import tier_model as tm
+from kgmem.model import Entity
 from kgmem.model.tier_input import PolicyIn, TierName
 from kgmem.model.times import Instant
-from kgmem.server.schemas import EntityOut
 
 
 class PolicyOut(BaseModel):
@@ -81,7 +81,7 @@ class ArchiveSearchIn(BaseModel):
 
 
 class ArchiveHitOut(BaseModel):
-    episode: EntityOut
+    episode: Entity
     score: float
 
 

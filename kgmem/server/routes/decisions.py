@@ -15,7 +15,6 @@ from kgmem.server.decision_schemas import (
     OutcomeIn,
     WhyOut,
 )
-from kgmem.server.schemas import EntityOut, FactOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/decisions", tags=["decisions"])
 
@@ -50,8 +49,8 @@ async def explain_decision(ns: str, uid: str, request: Request, _: Reader) -> Wh
     decision, facts, episodes = await Decisions(memory_of(request)).why(ns, uid)
     return WhyOut(
         decision=DecisionOut.of(decision),
-        facts=[FactOut.of(f) for f in facts],
-        episodes=[EntityOut.of(e) for e in episodes],
+        facts=list(facts),
+        episodes=list(episodes),
     )
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
+from kgmem.model import Entity
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.episode_schemas import (
     CommunitiesOut,
@@ -20,7 +21,6 @@ from kgmem.server.episode_schemas import (
     PipelineIn,
     PipelineOut,
 )
-from kgmem.server.schemas import EntityOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["episodes"])
 
@@ -42,10 +42,10 @@ async def add_episodes(
     return EpisodeBatchOut(episodes=[EpisodeOutcomeOut.of(o) for o in outcomes])
 
 
-@router.get("/episodes/{uid:path}", response_model=EntityOut)
-async def get_episode(ns: str, uid: str, request: Request, _: Reader) -> EntityOut:
+@router.get("/episodes/{uid:path}", response_model=Entity)
+async def get_episode(ns: str, uid: str, request: Request, _: Reader) -> Entity:
     """A stored episode; ``properties.extraction`` is pending, done or failed."""
-    return EntityOut.of(await memory_of(request).get_episode(ns, uid))
+    return await memory_of(request).get_episode(ns, uid)
 
 
 @router.post("/episodes/{uid:path}/extract", response_model=EpisodeOutcomeOut)

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request
 
 from kgmem.distill import Distiller
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.schemas import EntityOut
 from kgmem.server.tier_schemas import (
     ApplyIn,
     ArchiveHitOut,
@@ -80,7 +79,7 @@ async def search_archive(
 ) -> list[ArchiveHitOut]:
     """Archived episodes best matching a text (a scan: the archive has no index)."""
     found = await memory_of(request).tiers.search_archive(ns, body.text, body.k)
-    return [ArchiveHitOut(episode=EntityOut.of(e), score=s) for e, s in found]
+    return [ArchiveHitOut(episode=e, score=s) for e, s in found]
 
 
 @router.post("/distill", response_model=DistillationOut)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
+from kgmem.model import records
 from kgmem.model.records import Entity, Fact
 
-JsonValue = Any
-"""A JSON value: None, bool, int, float, str, list of JSON values or str-keyed map."""
+JsonValue = records.JsonValue
 
 TransactionKind = Literal["grant", "spend", "refund"]
 

@@ -227,12 +227,12 @@ def health() -> Call[HealthOut]:
     return Call("GET", "/health", lambda r: HealthOut.model_validate(r.json()))
 
 
-def _episode(episode: EpisodeWrite | Mapping[str, JsonValue]) -> JsonValue:
+def _episode(episode: EpisodeWrite | Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
     """An episode as JSON: a mapping as given, a dataclass (``kgmem.ingest.EpisodeWrite``)
     by its fields; relative times stay text for the server to resolve."""
     if isinstance(episode, Mapping):
         return episode
-    data = wire.body(episode)
+    data: dict[str, Any] = wire.body(episode)
     for mention in data.get("entities", []):
         mention.pop("via", None)  # how the server resolved it, not an input
     return data

@@ -13,12 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+import pydantic
 from pydantic import AliasChoices, Field, computed_field
 
 T = TypeVar("T")
 
-JsonValue = Any
+JsonValue = pydantic.JsonValue
 """A JSON value: None, bool, int, float, str, list of JSON values or str-keyed map."""
+
+Properties = Mapping[str, Any]
+"""A vertex's or edge's properties: JSON values by name, which each reader narrows to
+what it expects (a name is a str, aliases a list); the store keeps them as JSON."""
 
 Scope = Literal["read", "write", "admin"]
 
@@ -59,7 +64,7 @@ class EntityWrite:
 
     uid: str
     label: str = "Entity"
-    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    properties: Properties = field(default_factory=dict)
     embedding: Sequence[float] | None = None
     location: GeoPoint | None = None
 
@@ -72,7 +77,7 @@ class EntityPatch:
     when given; ``remove_location`` drops the stored point."""
 
     label: str | None = None
-    properties: Mapping[str, JsonValue] | None = None
+    properties: Properties | None = None
     location: GeoPoint | None = None
     remove_location: bool = False
 
@@ -89,7 +94,7 @@ class FactWrite:
     subject: str
     predicate: str
     object: str
-    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    properties: Properties = field(default_factory=dict)
     uid: str | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
@@ -107,7 +112,7 @@ class Entity:
 
     uid: str
     label: str
-    properties: Mapping[str, JsonValue]
+    properties: Properties
     id: GraphId
     location: GeoPoint | None
     has_embedding: bool
@@ -136,7 +141,7 @@ class Fact:
     subject: str
     predicate: str
     object: str
-    properties: Mapping[str, JsonValue]
+    properties: Properties
     valid_from: datetime | None
     valid_to: datetime | None
     recorded_at: datetime

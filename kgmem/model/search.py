@@ -13,7 +13,7 @@ from kgmem.model.records import (
     Entity,
     Fact,
     GeoPoint,
-    JsonValue,
+    Properties,
     VerificationStatus,
 )
 
@@ -92,7 +92,7 @@ class SearchFilters:
 
     labels: tuple[str, ...] = ()
     predicates: tuple[str, ...] = ()
-    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    properties: Properties = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

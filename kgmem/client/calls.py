@@ -41,6 +41,7 @@ from kgmem.model import (
     TimelineEntry,
     WriteOutcome,
 )
+from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.health import HealthOut
 
 T = TypeVar("T")
@@ -101,9 +102,9 @@ def upsert_entity(ns: str, entity: EntityWrite) -> Call[WriteOutcome]:
     )
 
 
-def get_entity(ns: str, uid: str, *, include_closed: bool, facts_limit: int) -> Call[EntityDetail]:
-    params = {"include_closed": include_closed, "facts_limit": facts_limit}
+def get_entity(ns: str, uid: str, read: EntityReadIn) -> Call[EntityDetail]:
     path = f"{NS}/{segment(ns)}/entities/{segment(uid)}"
+    params = read.model_dump(mode="json", exclude_none=True)
     return Call("GET", path, as_type(EntityDetail), params=params)
 
 

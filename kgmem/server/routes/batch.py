@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from kgmem.model import BatchResult
+from kgmem.model.graph_input import BatchIn
 from kgmem.server.auth import Writer, memory_of
-from kgmem.server.schemas import BatchIn
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["batch"])
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from kgmem.model import Entity, EntityDetail, Page, version_tag
-from kgmem.model.times import Instant
+from kgmem.model.graph_input import EntityIn, EntityPatchIn, EntityReadIn
 from kgmem.model.wire import json_bytes, jsonable
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
-from kgmem.server.schemas import EntityIn, EntityPatchIn, Problem
+from kgmem.server.schemas import Problem
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
 
@@ -95,17 +96,7 @@ async def patch_entity(
     },
 )
 async def get_entity(
-    ns: str,
-    uid: str,
-    request: Request,
-    _: Reader,
-    include_closed: bool = False,
-    facts_limit: int = Query(default=100, ge=0, le=10_000),
-    known_at: Instant | None = Query(
-        default=None,
-        description="As the store believed it then: facts recorded by then, each with the "
-        "validity believed then, current then unless include_closed (time zone required)",
-    ),
+    ns: str, uid: str, request: Request, params: Annotated[EntityReadIn, Query()], _: Reader
 ) -> Response:
     """The entity with its outgoing and incoming facts (current ones unless include_closed).
 
@@ -113,11 +104,15 @@ async def get_entity(
 
     async def compute() -> bytes:
         detail = await memory_of(request).get_entity(
-            ns, uid, include_closed=include_closed, facts_limit=facts_limit, known_at=known_at
+            ns,
+            uid,
+            include_closed=params.include_closed,
+            facts_limit=params.facts_limit,
+            known_at=params.known_at,
         )
         return json_bytes(detail)
 
-    key = ("entity", uid, include_closed, facts_limit, known_at)
+    key = ("entity", uid, params.include_closed, params.facts_limit, params.known_at)
     response = await cached_json(request, ns, key, compute)
     response.headers["ETag"] = _version(bytes(response.body))
     return response

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from kgmem.model import Fact, Page
+from kgmem.model.graph_input import CloseFactIn, FactIn, FactListParams
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.schemas import CloseFactIn, FactIn, FactListParams
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/facts", tags=["facts"])
 

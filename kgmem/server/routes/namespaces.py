@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response, status
 
 from kgmem.errors import Forbidden
 from kgmem.model import Namespace, NamespaceStats
+from kgmem.model.graph_input import NamespaceIn
 from kgmem.server.auth import Admin, Reader, memory_of
-from kgmem.server.schemas import NamespaceIn
 
 router = APIRouter(prefix="/v1/namespaces", tags=["namespaces"])
 

@@ -25,7 +25,10 @@ def json_bytes(record: object, kind: Any = None) -> bytes:
 
 
 def jsonable(record: object, kind: Any = None) -> Any:
-    """``record`` as JSON values (dicts, lists, strings, numbers) with its wire names."""
+    """``record`` as JSON values (dicts, lists, strings, numbers) with its wire names; a
+    list or tuple of records item by item."""
+    if kind is None and isinstance(record, (list, tuple)):
+        return [jsonable(item) for item in record]
     return adapter(_kind(record, kind)).dump_python(record, mode="json", by_alias=True)
 
 

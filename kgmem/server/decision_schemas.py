@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import agent_model as am
-from kgmem.model import Entity, Fact
 from kgmem.model.times import Instant
 
 
@@ -47,38 +45,3 @@ class OutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(min_length=1, description="How it turned out")
     cost: float | None = Field(default=None, gt=0, description="What it cost in the end")
-
-
-class ConcernOut(BaseModel):
-    kind: Literal["fact", "episode"]
-    uid: str
-    reason: Literal["closed", "refuted", "deleted", "forgotten"]
-
-
-class DecisionOut(BaseModel):
-    uid: str
-    agent: str
-    decision: str
-    rationale: str
-    options: list[Any]
-    facts: list[str]
-    episodes: list[str]
-    outcome: str | None
-    cost: float | None
-    metadata: dict[str, Any]
-    decided_at: datetime
-    outcome_at: datetime | None
-    flagged: bool = Field(description="Something it relied on no longer holds")
-    concerns: list[ConcernOut]
-
-    @classmethod
-    def of(cls, d: am.Decision) -> DecisionOut:
-        return cls.model_validate(d, from_attributes=True)
-
-
-class WhyOut(BaseModel):
-    """A decision with the facts (as they stand now) and episodes it relied on."""
-
-    decision: DecisionOut
-    facts: list[Fact]
-    episodes: list[Entity]

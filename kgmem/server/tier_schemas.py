@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,55 +12,9 @@ from kgmem.model.tier_input import PolicyIn, TierName
 from kgmem.model.times import Instant
 
 
-class PolicyOut(BaseModel):
-    working_hours: float
-    promote_min_facts: int | None
-    promote_verified_only: bool
-    promote_min_recalls: int | None
-    decay_half_life_days: float | None
-    recall_half_life_days: float | None
-    decay_floor: float
-    archive_after_days: float | None
-    archive_idle_days: float | None
-    archive_tiers: list[TierName]
-    track_recalls: bool
-
-    @classmethod
-    def of(cls, p: tm.TierPolicy) -> PolicyOut:
-        return cls(**tm.policy_data(p))
-
-
 class ApplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     now: Instant | None = Field(default=None, description="Apply as of this time (default now)")
-
-
-class TierReportOut(BaseModel):
-    promoted: list[str]
-    archived: list[str]
-    counts: dict[str, int] = Field(description="Episodes per tier, and archived")
-    at: datetime
-
-    @classmethod
-    def of(cls, r: tm.TierReport) -> TierReportOut:
-        return cls(
-            promoted=list(r.promoted), archived=list(r.archived), counts=dict(r.counts), at=r.at
-        )
-
-
-class EpisodeTierOut(BaseModel):
-    uid: str
-    tier: TierName
-    occurred_at: datetime | None
-    recalls: int
-    last_recalled_at: datetime | None
-    promoted_at: datetime | None
-    promoted_because: str | None
-    archived_at: datetime | None
-
-    @classmethod
-    def of(cls, t: tm.EpisodeTier) -> EpisodeTierOut:
-        return cls(**dataclasses.asdict(t))
 
 
 class UidsIn(BaseModel):
@@ -102,65 +54,6 @@ class DistillIn(BaseModel):
         data = self.model_dump()
         data["episodes"] = tuple(data["episodes"])
         return tm.DistillRequest(**data)
-
-
-class DistilledItemOut(BaseModel):
-    uid: str
-    kind: Literal["summary", "fact"]
-    text: str
-    episodes: list[str]
-    sources: list[str]
-
-
-class DistillationOut(BaseModel):
-    method: Literal["extractive", "abstractive"]
-    items: list[DistilledItemOut]
-    episodes_in: int
-    tokens_in: int = Field(description="Estimated tokens of the episodes distilled")
-    tokens_out: int = Field(description="Estimated tokens of the summaries written")
-    llm_tokens: int
-    archived: list[str]
-    notes: list[str]
-
-    @classmethod
-    def of(cls, d: tm.Distillation) -> DistillationOut:
-        return cls(
-            method=d.method,
-            items=[
-                DistilledItemOut(
-                    uid=i.uid,
-                    kind=i.kind,
-                    text=i.text,
-                    episodes=list(i.episodes),
-                    sources=list(i.sources),
-                )
-                for i in d.items
-            ],
-            episodes_in=d.episodes_in,
-            tokens_in=d.tokens_in,
-            tokens_out=d.tokens_out,
-            llm_tokens=d.llm_tokens,
-            archived=list(d.archived),
-            notes=list(d.notes),
-        )
-
-
-class ProvenanceOut(BaseModel):
-    uid: str
-    text: str
-    method: str
-    episodes: list[str] = Field(description="Source episodes still remembered")
-    forgotten: int = Field(description="Source episodes forgotten since")
-    sources: dict[str, float | None] = Field(description="Sources and their reliability")
-    support: float
-    trust: float | None
-    properties: dict[str, Any]
-
-    @classmethod
-    def of(cls, p: tm.Provenance) -> ProvenanceOut:
-        data = dataclasses.asdict(p)
-        data["episodes"] = list(p.episodes)
-        return cls(**data)
 
 
 __all__ = ["PolicyIn", "TierName"]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 
 from kgmem.model import Entity
+from kgmem.model.episodes import EpisodeOutcome
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.episode_schemas import (
     CommunitiesOut,
@@ -14,7 +15,6 @@ from kgmem.server.episode_schemas import (
     EpisodeBatchIn,
     EpisodeBatchOut,
     EpisodeIn,
-    EpisodeOutcomeOut,
     ForgottenOut,
     MergeIn,
     MergeOut,
@@ -25,12 +25,12 @@ from kgmem.server.episode_schemas import (
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["episodes"])
 
 
-@router.post("/episodes", response_model=EpisodeOutcomeOut, status_code=status.HTTP_201_CREATED)
-async def add_episode(ns: str, body: EpisodeIn, request: Request, _: Writer) -> EpisodeOutcomeOut:
+@router.post("/episodes", response_model=EpisodeOutcome, status_code=status.HTTP_201_CREATED)
+async def add_episode(ns: str, body: EpisodeIn, request: Request, _: Writer) -> EpisodeOutcome:
     """Store an episode, then extract, resolve, date, write and link. The episode is
     stored even when extraction fails (status ``failed``; retry it)."""
     [outcome] = await memory_of(request).add_episodes(ns, [body.to_core()])
-    return EpisodeOutcomeOut.of(outcome)
+    return outcome
 
 
 @router.post("/episodes/batch", response_model=EpisodeBatchOut, status_code=201)
@@ -39,7 +39,7 @@ async def add_episodes(
 ) -> EpisodeBatchOut:
     """Store many episodes at once (all or none), then build from each in order."""
     outcomes = await memory_of(request).add_episodes(ns, [e.to_core() for e in body.episodes])
-    return EpisodeBatchOut(episodes=[EpisodeOutcomeOut.of(o) for o in outcomes])
+    return EpisodeBatchOut(episodes=list(outcomes))
 
 
 @router.get("/episodes/{uid:path}", response_model=Entity)
@@ -48,10 +48,10 @@ async def get_episode(ns: str, uid: str, request: Request, _: Reader) -> Entity:
     return await memory_of(request).get_episode(ns, uid)
 
 
-@router.post("/episodes/{uid:path}/extract", response_model=EpisodeOutcomeOut)
-async def retry_episode(ns: str, uid: str, request: Request, _: Writer) -> EpisodeOutcomeOut:
+@router.post("/episodes/{uid:path}/extract", response_model=EpisodeOutcome)
+async def retry_episode(ns: str, uid: str, request: Request, _: Writer) -> EpisodeOutcome:
     """Run the pipeline again over a stored episode."""
-    return EpisodeOutcomeOut.of(await memory_of(request).retry_episode(ns, uid))
+    return await memory_of(request).retry_episode(ns, uid)
 
 
 @router.delete("/episodes/{uid:path}", response_model=ForgottenOut)

@@ -130,6 +130,6 @@ class Forgotten:
     facts_deleted: tuple[str, ...]
     facts_kept: tuple[str, ...]
     entities_deleted: tuple[str, ...]
-    items: tuple[tuple[int, str], ...] = ()
+    items: Annotated[tuple[tuple[int, str], ...], Field(exclude=True)] = ()
     """The data items (subject graph id, predicate) of the deleted and kept facts, whose
     trust the forgetting changed: re-scored after it (``kgmem.verification.rescoring``)."""

@@ -337,6 +337,11 @@ class CypherResult:
     columns: list[str]
     rows: list[list[Any]]
     truncated: bool
-    timings: dict[str, float]
-    rewrites: tuple[str, ...] = ()
-    temporal: tuple[str | None, ...] = ()
+    timings: Annotated[
+        dict[str, float], Field(description="plan_ms, database_ms, decode_ms, total_ms")
+    ]
+    rewrites: Annotated[
+        tuple[str, ...], Field(description="kgmem's rewrites applied to the query")
+    ] = ()
+    # Bolt's concern (its temporal structures); JSON rows already hold ISO 8601 text.
+    temporal: Annotated[tuple[str | None, ...], Field(exclude=True)] = ()

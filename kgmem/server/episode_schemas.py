@@ -21,12 +21,6 @@ class EpisodeBatchOut(BaseModel):
     episodes: list[EpisodeOutcome]
 
 
-class ForgottenOut(BaseModel):
-    facts_deleted: list[str]
-    facts_kept: list[str]
-    entities_deleted: list[str]
-
-
 class PipelineIn(_In):
     extractors: list[str] | None = Field(
         default=None, description="In order, among structured, known, spacy, llm"

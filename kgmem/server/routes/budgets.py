@@ -7,11 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from kgmem import agent_model as am
+from kgmem.model.agent_input import BudgetIn, TransactionIn
 from kgmem.model.times import Instant
-from kgmem.server.agent_schemas import (
-    BudgetIn,
-    TransactionIn,
-)
 from kgmem.server.auth import Reader, Writer, memory_of
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/budgets", tags=["budgets"])

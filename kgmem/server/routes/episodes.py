@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 
 from kgmem.model import Entity
-from kgmem.model.episodes import EpisodeOutcome
+from kgmem.model.episodes import EpisodeOutcome, Forgotten
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.episode_schemas import (
     CommunitiesOut,
@@ -15,7 +15,6 @@ from kgmem.server.episode_schemas import (
     EpisodeBatchIn,
     EpisodeBatchOut,
     EpisodeIn,
-    ForgottenOut,
     MergeIn,
     MergeOut,
     PipelineIn,
@@ -54,15 +53,10 @@ async def retry_episode(ns: str, uid: str, request: Request, _: Writer) -> Episo
     return await memory_of(request).retry_episode(ns, uid)
 
 
-@router.delete("/episodes/{uid:path}", response_model=ForgottenOut)
-async def delete_episode(ns: str, uid: str, request: Request, _: Writer) -> ForgottenOut:
+@router.delete("/episodes/{uid:path}", response_model=Forgotten)
+async def delete_episode(ns: str, uid: str, request: Request, _: Writer) -> Forgotten:
     """Forget an episode: facts only it supported go, others lose its provenance."""
-    gone = await memory_of(request).delete_episode(ns, uid)
-    return ForgottenOut(
-        facts_deleted=list(gone.facts_deleted),
-        facts_kept=list(gone.facts_kept),
-        entities_deleted=list(gone.entities_deleted),
-    )
+    return await memory_of(request).delete_episode(ns, uid)
 
 
 async def _pipeline_out(request: Request, ns: str) -> PipelineOut:

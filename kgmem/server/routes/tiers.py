@@ -8,12 +8,12 @@ from fastapi import APIRouter, Query, Request
 
 from kgmem import tier_model as tm
 from kgmem.distill import Distiller
+from kgmem.model.tier_input import DistillIn
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.tier_schemas import (
     ApplyIn,
     ArchiveHitOut,
     ArchiveSearchIn,
-    DistillIn,
     MovedOut,
     PolicyIn,
     UidsIn,

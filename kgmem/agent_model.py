@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Literal
 
+from pydantic import Field, computed_field
+
+from kgmem.model import records
 from kgmem.model.records import Entity, Fact
 
-JsonValue = Any
-"""A JSON value: None, bool, int, float, str, list of JSON values or str-keyed map."""
+JsonValue = records.JsonValue
 
 TransactionKind = Literal["grant", "spend", "refund"]
 
@@ -27,7 +29,7 @@ class AgentState:
 
     agent: str
     version: int
-    state: JsonValue
+    state: Annotated[JsonValue, Field(description="null for a version that reset the state")]
     written_at: datetime
 
 
@@ -185,10 +187,12 @@ class Decision:
     outcome_at: datetime | None
     concerns: Sequence[Concern] = ()
 
-    @property
-    def flagged(self) -> bool:
-        """Whether something it relied on no longer holds."""
+    def _flagged(self) -> bool:
         return bool(self.concerns)
+
+    flagged = computed_field(description="Something it relied on no longer holds")(
+        property(_flagged, doc="Whether something it relied on no longer holds.")
+    )
 
 
 @dataclass(frozen=True, slots=True)

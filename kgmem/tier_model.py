@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 Tier = Literal["working", "episodic", "semantic"]
 DistillMethod = Literal["extractive", "abstractive"]
@@ -66,7 +68,7 @@ class TierReport:
 
     promoted: tuple[str, ...]
     archived: tuple[str, ...]
-    counts: Mapping[str, int]
+    counts: Annotated[Mapping[str, int], Field(description="Episodes per tier, and archived")]
     at: datetime
 
 
@@ -109,8 +111,8 @@ class Distillation:
     method: DistillMethod
     items: tuple[DistilledItem, ...]
     episodes_in: int
-    tokens_in: int
-    tokens_out: int
+    tokens_in: Annotated[int, Field(description="Estimated tokens of the episodes distilled")]
+    tokens_out: Annotated[int, Field(description="Estimated tokens of the summaries written")]
     llm_tokens: int = 0
     archived: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -127,9 +129,11 @@ class Provenance:
     uid: str
     text: str
     method: str
-    episodes: tuple[str, ...]
-    forgotten: int
-    sources: Mapping[str, float | None]
+    episodes: Annotated[tuple[str, ...], Field(description="Source episodes still remembered")]
+    forgotten: Annotated[int, Field(description="Source episodes forgotten since")]
+    sources: Annotated[
+        Mapping[str, float | None], Field(description="Sources and their reliability")
+    ]
     support: float
     trust: float | None
     properties: Mapping[str, Any] = field(default_factory=dict)

@@ -41,6 +41,7 @@ from kgmem.model import (
     TimelineEntry,
     WriteOutcome,
 )
+from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.health import HealthOut
 
 T = TypeVar("T")
@@ -101,9 +102,9 @@ def upsert_entity(ns: str, entity: EntityWrite) -> Call[WriteOutcome]:
     )
 
 
-def get_entity(ns: str, uid: str, *, include_closed: bool, facts_limit: int) -> Call[EntityDetail]:
-    params = {"include_closed": include_closed, "facts_limit": facts_limit}
+def get_entity(ns: str, uid: str, read: EntityReadIn) -> Call[EntityDetail]:
     path = f"{NS}/{segment(ns)}/entities/{segment(uid)}"
+    params = read.model_dump(mode="json", exclude_none=True)
     return Call("GET", path, as_type(EntityDetail), params=params)
 
 
@@ -227,12 +228,12 @@ def health() -> Call[HealthOut]:
     return Call("GET", "/health", lambda r: HealthOut.model_validate(r.json()))
 
 
-def _episode(episode: EpisodeWrite | Mapping[str, JsonValue]) -> JsonValue:
+def _episode(episode: EpisodeWrite | Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
     """An episode as JSON: a mapping as given, a dataclass (``kgmem.ingest.EpisodeWrite``)
     by its fields; relative times stay text for the server to resolve."""
     if isinstance(episode, Mapping):
         return episode
-    data = wire.body(episode)
+    data: dict[str, Any] = wire.body(episode)
     for mention in data.get("entities", []):
         mention.pop("via", None)  # how the server resolved it, not an input
     return data

@@ -57,6 +57,7 @@ from kgmem.model import (
     TimelineEntry,
     WriteOutcome,
 )
+from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.health import HealthOut
 from kgmem.tier_model import (
     Distillation,
@@ -151,13 +152,20 @@ class Client:
         return self._run(calls.upsert_entity(namespace, entity))
 
     def get_entity(
-        self, namespace: str, uid: str, *, include_closed: bool = False, facts_limit: int = 100
+        self,
+        namespace: str,
+        uid: str,
+        *,
+        include_closed: bool = False,
+        facts_limit: int = 100,
+        known_at: datetime | None = None,
     ) -> EntityDetail:
-        """The entity with its facts."""
-        call = calls.get_entity(
-            namespace, uid, include_closed=include_closed, facts_limit=facts_limit
+        """The entity with its facts (at most ``facts_limit`` each way); with
+        ``known_at``, as the store believed it then."""
+        read = EntityReadIn(
+            include_closed=include_closed, facts_limit=facts_limit, known_at=known_at
         )
-        return self._run(call)
+        return self._run(calls.get_entity(namespace, uid, read))
 
     def delete_entity(self, namespace: str, uid: str) -> None:
         """Delete an entity and every fact touching it."""

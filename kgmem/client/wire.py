@@ -1,20 +1,18 @@
 """kgmem's data types to and from the REST API's JSON.
 
-The REST answers carry a few names of their own (``graph_id`` for the graph id, a
-fact's ``status``); decoding maps them onto ``kgmem.model``'s fields and lets pydantic
-check and convert the rest (times, tuples, literals).
+The REST answers are the model's records as JSON (``kgmem.model.wire``), so pydantic
+reads them back as those records, checking and converting times, tuples and literals.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from pydantic import TypeAdapter
 from pydantic_core import to_jsonable_python
+
+from kgmem.model.wire import adapter
 
 
 def body(value: Any) -> Any:
@@ -36,24 +34,6 @@ def segment(text: str) -> str:
     return quote(text, safe="/:@")
 
 
-@cache
-def _adapter(kind: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(kind)
-
-
 def decode(kind: Any, data: Any) -> Any:
-    """``data`` (JSON) as ``kind``, with REST names mapped onto the model's."""
-    return _adapter(kind).validate_python(_renamed(data))
-
-
-def _renamed(data: Any) -> Any:
-    if isinstance(data, list):
-        return [_renamed(v) for v in data]
-    if not isinstance(data, Mapping):
-        return data
-    out = {k: (v if k == "properties" else _renamed(v)) for k, v in data.items()}
-    if "graph_id" in out:
-        out["id"] = out.pop("graph_id")
-        if "predicate" in out:  # a fact: its status is derived from expired_at
-            out.pop("status", None)
-    return out
+    """``data`` (JSON) as ``kind``."""
+    return adapter(kind).validate_python(data)

@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from kgmem.model import Entity, EntityDetail, Fact, NamespaceStats, SearchHit, SearchResult
+from kgmem.model import Entity, EntityDetail, Fact, NamespaceStats, SearchHit, SearchResult, wire
 from kgmem.schema.graph_schema import GraphSchema, LabelSpec
 
 
 def jsonable(value: Any) -> Any:
-    """Dataclasses, datetimes and tuples as JSON values."""
-    return to_jsonable_python(value)
+    """Records (or lists of them) as JSON values, with the names REST gives them."""
+    return wire.jsonable(value)
 
 
 def record(value: object) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
+from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.search_input import SearchIn, TraceIn
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
@@ -135,17 +136,21 @@ def _graph(server: MCPServer, door: Door) -> None:
         return {"namespaces": results.jsonable(found)}
 
     @server.tool(annotations=READ)
+    @takes_fields_of(EntityReadIn)
     async def get_entity(
-        namespace: Namespace,
-        uid: Uid,
-        ctx: Context,
-        include_closed: Annotated[bool, Field(description="Also facts no longer true")] = False,
+        namespace: Namespace, uid: Uid, ctx: Context, **fields: Any
     ) -> dict[str, Any]:
-        """One entity with its facts (outgoing and incoming), each with validity and trust."""
+        """One entity with its facts (outgoing and incoming), each with validity and trust.
+        The arguments are the parameters of REST's GET .../entities/{uid}."""
         door.admit(ctx, "read", namespace)
         with reported():
+            params = EntityReadIn.model_validate(fields)
             detail = await door.memory.get_entity(
-                namespace, uid, include_closed=include_closed, facts_limit=100
+                namespace,
+                uid,
+                include_closed=params.include_closed,
+                facts_limit=params.facts_limit,
+                known_at=params.known_at,
             )
         return results.entity(detail)
 

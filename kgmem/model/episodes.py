@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from kgmem.model.records import GeoPoint
 
@@ -88,7 +90,9 @@ class Resolution:
 
     uid: str
     created: bool
-    method: str  # caller, exact, alias, fuzzy, embedding, initials, new
+    method: Annotated[
+        str, Field(description="caller, known, exact, alias, initials, fuzzy, embedding, new")
+    ]
     score: float = 1.0
     label: str = "Entity"
     name: str = ""
@@ -99,14 +103,23 @@ class EpisodeOutcome:
     """The result of ingesting one episode."""
 
     uid: str
-    status: ExtractionStatus
+    status: Annotated[
+        ExtractionStatus,
+        Field(description="done or failed (failed episodes are stored; retry them)"),
+    ]
     error: str | None
     entities: tuple[Resolution, ...]
     facts: tuple[str, ...]
-    closed: tuple[str, ...]
+    closed: Annotated[tuple[str, ...], Field(description="Facts this episode superseded")]
     tokens: int
     notes: tuple[str, ...]
-    source: str | None = None
+    source: Annotated[
+        str | None,
+        Field(
+            description="The source claiming the episode's facts: `source`, else "
+            "`speaker:<speaker>`, else null (the facts rest on no source)"
+        ),
+    ] = None
     """The Source claiming the episode's facts (``EpisodeWrite.claimant``)."""
 
 
@@ -117,6 +130,6 @@ class Forgotten:
     facts_deleted: tuple[str, ...]
     facts_kept: tuple[str, ...]
     entities_deleted: tuple[str, ...]
-    items: tuple[tuple[int, str], ...] = ()
+    items: Annotated[tuple[tuple[int, str], ...], Field(exclude=True)] = ()
     """The data items (subject graph id, predicate) of the deleted and kept facts, whose
     trust the forgetting changed: re-scored after it (``kgmem.verification.rescoring``)."""

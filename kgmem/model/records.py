@@ -11,16 +11,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import pydantic
+from pydantic import AliasChoices, Field, computed_field
 
 T = TypeVar("T")
 
-JsonValue = Any
+JsonValue = pydantic.JsonValue
 """A JSON value: None, bool, int, float, str, list of JSON values or str-keyed map."""
+
+Properties = Mapping[str, Any]
+"""A vertex's or edge's properties: JSON values by name, which each reader narrows to
+what it expects (a name is a str, aliases a list); the store keeps them as JSON."""
 
 Scope = Literal["read", "write", "admin"]
 
 VerificationStatus = Literal["verified", "contested", "unverified", "refuted"]
+
+FactStatus = Literal["current", "closed"]
+
+GraphId = Annotated[
+    int,
+    Field(
+        validation_alias=AliasChoices("graph_id", "id"),
+        serialization_alias="graph_id",
+        description="AGE graph id (changes if the label changes)",
+    ),
+]
+"""A vertex's or edge's AGE id: ``id`` in Python, ``graph_id`` on the wire."""
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,7 +64,7 @@ class EntityWrite:
 
     uid: str
     label: str = "Entity"
-    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    properties: Properties = field(default_factory=dict)
     embedding: Sequence[float] | None = None
     location: GeoPoint | None = None
 
@@ -58,7 +77,7 @@ class EntityPatch:
     when given; ``remove_location`` drops the stored point."""
 
     label: str | None = None
-    properties: Mapping[str, JsonValue] | None = None
+    properties: Properties | None = None
     location: GeoPoint | None = None
     remove_location: bool = False
 
@@ -75,7 +94,7 @@ class FactWrite:
     subject: str
     predicate: str
     object: str
-    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    properties: Properties = field(default_factory=dict)
     uid: str | None = None
     valid_from: datetime | None = None
     valid_to: datetime | None = None
@@ -93,8 +112,8 @@ class Entity:
 
     uid: str
     label: str
-    properties: Mapping[str, JsonValue]
-    id: int
+    properties: Properties
+    id: GraphId
     location: GeoPoint | None
     has_embedding: bool
     created_at: datetime
@@ -118,11 +137,11 @@ class Fact:
     """A stored fact edge with its bi-temporal fields and provenance."""
 
     uid: str
-    id: int
+    id: GraphId
     subject: str
     predicate: str
     object: str
-    properties: Mapping[str, JsonValue]
+    properties: Properties
     valid_from: datetime | None
     valid_to: datetime | None
     recorded_at: datetime
@@ -138,6 +157,13 @@ class Fact:
     def is_closed(self) -> bool:
         """True once the store has superseded or retracted this fact."""
         return self.expired_at is not None
+
+    def _status(self) -> FactStatus:
+        return "closed" if self.expired_at is not None else "current"
+
+    status = computed_field(description="closed once superseded or retracted, else current")(
+        property(_status)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +193,7 @@ class Page(Generic[T]):
     """One page of a keyset-paged listing; pass ``next_cursor`` back for the next page."""
 
     items: tuple[T, ...]
-    next_cursor: str | None
+    next_cursor: Annotated[str | None, Field(description="Pass as ?cursor= for the next page")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +203,9 @@ class Namespace:
     name: str
     description: str
     created_at: datetime
-    text_config: str = "english"
+    text_config: Annotated[
+        str, Field(description="Text search configuration of its keyword index")
+    ] = "english"
     """The text search configuration its keyword index stems and drops stop words with."""
 
 
@@ -196,7 +224,13 @@ class NamespaceStats:
     embedded_entities: int
     embedded_facts: int
     bytes: int
-    structural_edges: int = 0
+    structural_edges: Annotated[
+        int,
+        Field(
+            description="Links episode building writes (MENTIONS, PART_OF, PRECEDES, "
+            "MEMBER_OF), not counted in facts_current or facts_closed"
+        ),
+    ] = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +257,9 @@ class BatchResult:
 
     entities: tuple[WriteOutcome, ...]
     facts: tuple[WriteOutcome, ...]
-    closed: tuple[str, ...] = ()
+    closed: Annotated[
+        tuple[str, ...], Field(description="Facts the batch's functional values superseded")
+    ] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +337,11 @@ class CypherResult:
     columns: list[str]
     rows: list[list[Any]]
     truncated: bool
-    timings: dict[str, float]
-    rewrites: tuple[str, ...] = ()
-    temporal: tuple[str | None, ...] = ()
+    timings: Annotated[
+        dict[str, float], Field(description="plan_ms, database_ms, decode_ms, total_ms")
+    ]
+    rewrites: Annotated[
+        tuple[str, ...], Field(description="kgmem's rewrites applied to the query")
+    ] = ()
+    # Bolt's concern (its temporal structures); JSON rows already hold ISO 8601 text.
+    temporal: Annotated[tuple[str | None, ...], Field(exclude=True)] = ()

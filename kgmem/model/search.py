@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field, computed_field
 
 from kgmem.model.records import (
     Entity,
     Fact,
     GeoPoint,
-    JsonValue,
+    Properties,
     VerificationStatus,
 )
 
@@ -90,7 +92,7 @@ class SearchFilters:
 
     labels: tuple[str, ...] = ()
     predicates: tuple[str, ...] = ()
-    properties: Mapping[str, JsonValue] = field(default_factory=dict)
+    properties: Properties = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,16 +169,29 @@ class SearchHit:
 
     kind: Literal["entity", "episode", "fact"]
     uid: str
-    score: float
+    score: Annotated[float, Field(description="Fused score the hits are ranked by")]
     rank: int
-    scores: Mapping[str, float]
-    reasons: Mapping[str, str]
+    scores: Annotated[Mapping[str, float], Field(description="Per axis, in [0, 1]")]
+    reasons: Annotated[Mapping[str, str], Field(description="Per axis, why it matched")]
     entity: Entity | None = None
     fact: Fact | None = None
-    trust: float | None = None
-    status: VerificationStatus | None = None
-    relevance: float = 0.0
-    context: tuple[Entity, ...] = ()
+    trust: Annotated[float | None, Field(description="A fact hit's consensus trust")] = None
+    status: Annotated[
+        VerificationStatus | None, Field(description="A fact hit's verification status")
+    ] = None
+    relevance: Annotated[
+        float,
+        Field(
+            description="In [0, 1]: weighted mean of the axes' scores, each scaled by the "
+            "best of this search; 1 = best on every axis used"
+        ),
+    ] = 0.0
+    context: Annotated[
+        tuple[Entity, ...],
+        Field(
+            description="With context: the episode's neighbouring turns in its session, in order"
+        ),
+    ] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +199,12 @@ class SearchResult:
     """Ranked hits; with ``explain``, the plan and milliseconds spent per stage."""
 
     hits: tuple[SearchHit, ...]
-    plan: tuple[str, ...] | None = None
-    timings_ms: Mapping[str, float] | None = None
+    plan: Annotated[tuple[str, ...] | None, Field(description="With explain: the stages run")] = (
+        None
+    )
+    timings_ms: Annotated[
+        Mapping[str, float] | None, Field(description="With explain: milliseconds per stage")
+    ] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,8 +226,8 @@ class CausalStep:
     predicate: str
     strength: float
     lag: str | None
-    cause_after_effect: bool
-    text: str | None = None
+    cause_after_effect: Annotated[bool, Field(description="The cause starts after its effect")]
+    text: Annotated[str | None, Field(description="The causal fact's text")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,14 +236,28 @@ class CausalPath:
     the vertices along it, the anchor first."""
 
     end: str
-    strength: float
+    strength: Annotated[float, Field(description="Product of the strengths along the path")]
     steps: tuple[CausalStep, ...]
-    nodes: tuple[CausalNode, ...] = ()
+    nodes: Annotated[
+        tuple[CausalNode, ...],
+        Field(description="The vertices along the path, the anchor first"),
+    ] = ()
 
-    @property
-    def flagged(self) -> bool:
-        """True when some cause on the path starts after its effect."""
+    def _flagged(self) -> bool:
         return any(s.cause_after_effect for s in self.steps)
+
+    flagged = computed_field(description="Some cause on the path starts after its effect")(
+        property(_flagged, doc="True when some cause on the path starts after its effect.")
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CausalTrace:
+    """The causal paths from ``anchor`` in one ``direction``, strongest first."""
+
+    anchor: str
+    direction: Literal["forward", "backward"]
+    paths: tuple[CausalPath, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,3 +267,11 @@ class TimelineEntry:
 
     fact: Fact
     direction: Literal["outgoing", "incoming"]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The facts touching the entity ``uid``, in valid-time order."""
+
+    uid: str
+    entries: tuple[TimelineEntry, ...]

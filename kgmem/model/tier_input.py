@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kgmem import tier_model as tm
+
 TierName = Literal["working", "episodic", "semantic"]
 
 
@@ -41,3 +43,22 @@ class PolicyIn(BaseModel):
 
     def to_data(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
+
+
+class DistillIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: Literal["extractive", "abstractive"] = "extractive"
+    episodes: list[str] = Field(
+        default_factory=list, max_length=100_000, description="Only these (default: undistilled)"
+    )
+    group_by: str = Field(default="session", min_length=1, description="Property to group by")
+    window: int = Field(default=20, ge=1, le=1000, description="Episodes per summary")
+    keep: float = Field(default=0.25, gt=0, le=1000, description="Sentences kept: share or count")
+    max_tokens: int | None = Field(default=None, gt=0, description="LLM tokens at most, in all")
+    archive_sources: bool = Field(default=False, description="Archive the distilled episodes")
+    salience_mix: float = Field(default=0.0, ge=0, le=1, description="Vector share of salience")
+
+    def to_request(self) -> tm.DistillRequest:
+        data = self.model_dump()
+        data["episodes"] = tuple(data["episodes"])
+        return tm.DistillRequest(**data)

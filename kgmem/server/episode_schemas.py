@@ -10,70 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import ingest
 from kgmem.model.episode_input import EntityMentionIn, EpisodeBatchIn, EpisodeIn, FactMentionIn
-from kgmem.server.schemas import EntityOut
+from kgmem.model.episodes import EpisodeOutcome
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ResolutionOut(BaseModel):
-    uid: str
-    created: bool
-    method: str = Field(description="caller, known, exact, alias, initials, fuzzy, embedding, new")
-    score: float
-    label: str
-    name: str
-
-
-class EpisodeOutcomeOut(BaseModel):
-    uid: str
-    status: str = Field(description="done or failed (failed episodes are stored; retry them)")
-    error: str | None
-    entities: list[ResolutionOut]
-    facts: list[str]
-    closed: list[str] = Field(description="Facts this episode superseded")
-    tokens: int
-    notes: list[str]
-    source: str | None = Field(
-        default=None,
-        description="The source claiming the episode's facts: `source`, else "
-        "`speaker:<speaker>`, else null (the facts rest on no source)",
-    )
-
-    @classmethod
-    def of(cls, o: ingest.EpisodeOutcome) -> EpisodeOutcomeOut:
-        return cls(
-            uid=o.uid,
-            status=o.status,
-            error=o.error,
-            entities=[
-                ResolutionOut(
-                    uid=r.uid,
-                    created=r.created,
-                    method=r.method,
-                    score=r.score,
-                    label=r.label,
-                    name=r.name,
-                )
-                for r in o.entities
-            ],
-            facts=list(o.facts),
-            closed=list(o.closed),
-            tokens=o.tokens,
-            notes=list(o.notes),
-            source=o.source,
-        )
-
-
 class EpisodeBatchOut(BaseModel):
-    episodes: list[EpisodeOutcomeOut]
-
-
-class ForgottenOut(BaseModel):
-    facts_deleted: list[str]
-    facts_kept: list[str]
-    entities_deleted: list[str]
+    episodes: list[EpisodeOutcome]
 
 
 class PipelineIn(_In):
@@ -121,7 +66,6 @@ class MergeOut(BaseModel):
 
 __all__ = [
     "EntityMentionIn",
-    "EntityOut",
     "EpisodeBatchIn",
     "EpisodeIn",
     "FactMentionIn",

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgmem.errors import KgmemError
+from kgmem.model.search_input import SearchIn
 from kgmem.server import problems
 from kgmem.server.auth import authorize
 from kgmem.server.observe import ROUTE_KEY
 from kgmem.server.routes.search import answer
-from kgmem.server.search_schemas import SearchIn
 from kgmem.server.text_guard import read_messages
 
 ROUTE = "/v1/namespaces/{ns}/search"

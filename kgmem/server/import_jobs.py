@@ -27,7 +27,8 @@ Status = Literal["queued", "running", "finished", "failed"]
 
 @dataclass
 class ImportJob:
-    """One upload being imported: its state, progress and final report or error."""
+    """An import job: ``status`` is queued, running, finished or failed; ``report`` is the
+    import's summary when finished, ``error`` the problem when failed."""
 
     id: str
     namespace: str

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import inspect
 import re
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from typing_extensions import TypeAliasType
 
 from kgmem.client import AsyncClient, Client
 
@@ -53,8 +56,45 @@ def test_the_clients_have_the_same_methods_and_signatures() -> None:
         assert as_sync(str(mine.return_annotation)) == str(theirs.return_annotation), name
 
 
+def _mentions_any(hint: object, seen: set[int]) -> bool:
+    """Whether ``hint`` is ``Any`` or holds it anywhere, through type aliases too
+    (``JsonValue`` as written says nothing of what it stands for)."""
+    if hint is Any:
+        return True
+    if isinstance(hint, TypeAliasType):
+        if id(hint) in seen:
+            return False
+        seen.add(id(hint))
+        return _mentions_any(hint.__value__, seen)
+    return any(_mentions_any(arg, seen) for arg in typing.get_args(hint))
+
+
+def resolved_with_any(cls: type) -> list[str]:
+    """``Class.method parameter: type`` for each resolved type holding ``Any``."""
+    return [
+        f"{cls.__name__}.{name} {where}: {hint}"
+        for name, method in public(cls).items()
+        for where, hint in typing.get_type_hints(method).items()
+        if _mentions_any(hint, set())
+    ]
+
+
 def test_no_public_signature_of_either_client_says_any() -> None:
     for cls in (AsyncClient, Client):
+        assert len(public(cls)) > 20
         for name, method in public(cls).items():
             for where, annotation in annotations(method):
                 assert not re.search(r"\bAny\b", annotation), (cls.__name__, name, where)
+        assert resolved_with_any(cls) == []
+
+
+def test_the_check_sees_any_behind_an_alias_and_nested() -> None:
+    class Loose:
+        def put(self, value: dict[str, list[Any]]) -> None: ...
+
+        def get(self) -> Json: ...
+
+    assert len(resolved_with_any(Loose)) == 2
+
+
+Json = TypeAliasType("Json", dict[str, Any] | None)

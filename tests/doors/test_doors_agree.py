@@ -40,9 +40,9 @@ from kgmem.model import (
 from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EntityMentionIn, EpisodeIn, FactMentionIn
 from kgmem.model.episodes import EntityMention, FactMention
+from kgmem.model.graph_input import EntityReadIn, FactIn
 from kgmem.model.search_input import SearchIn
 from kgmem.model.tier_input import PolicyIn
-from kgmem.server.schemas import FactIn
 from kgmem.tier_model import TierPolicy
 from tests.doors.doors import Doors, Outcome, opened
 from tests.doors.drawn import record
@@ -120,6 +120,12 @@ async def test_every_door_names_the_fields_as_the_model_does(live_url: str) -> N
     traced = names(CausalQuery) | {"limit"}
     assert {p["name"] for p in trace} - {"ns"} == traced
     assert set(tools["trace"]["properties"]) - {"namespace"} == traced
+    read = openapi["paths"]["/v1/namespaces/{ns}/entities/{uid}"]["get"]["parameters"]
+    rest_read = {p["name"]: p["schema"] for p in read if p["name"] not in {"ns", "uid"}}
+    mcp_read = tools["get_entity"]["properties"]
+    assert set(rest_read) == set(mcp_read) - {"namespace", "uid"} == set(EntityReadIn.model_fields)
+    for bound in ("default", "minimum", "maximum"):
+        assert rest_read["facts_limit"][bound] == mcp_read["facts_limit"][bound], bound
 
 
 def test_what_a_door_leaves_out_means_what_the_record_leaves_out() -> None:
@@ -502,3 +508,42 @@ async def test_an_invalid_trace_is_refused_alike_on_rest_and_mcp(
     assert mcp.code == response.json()["code"]
     # A well-formed trace from an anchor the namespace lacks: the same refusal on both.
     assert missing.status_code == 404 and missing_mcp.code == missing.json()["code"]
+
+
+# -- reading an entity: facts_limit ----------------------------------------------------
+
+
+async def _read_everywhere(doors: Doors, namespace: str, facts_limit: Any) -> dict[str, Outcome]:
+    path = f"/v1/namespaces/{namespace}/entities/ada"
+    response = await doors.http.get(path, params={"facts_limit": facts_limit})
+    rest = (
+        Outcome(None, response.json()) if response.is_success else Outcome(response.json()["code"])
+    )
+    return {
+        "rest": rest,
+        "mcp": await doors.tool(
+            "get_entity", {"namespace": namespace, "uid": "ada", "facts_limit": facts_limit}
+        ),
+        "client": await doors.call(
+            lambda: doors.client.get_entity(namespace, "ada", facts_limit=facts_limit)
+        ),
+    }
+
+
+async def test_the_doors_agree_on_an_entitys_facts_limit(
+    live_url: str, memory: Memory, namespace: str
+) -> None:
+    await seeded(memory, namespace)
+    await memory.add_fact(namespace, FactWrite("ada", "ADMIRES", "babbage", text="admires"))
+    async with opened(live_url) as doors:
+        counts = {}
+        for limit in (0, 1, 2):
+            read = await _read_everywhere(doors, namespace, limit)
+            counts[limit] = {
+                door: len(o.answer.outgoing if door == "client" else o.answer["outgoing"])
+                for door, o in read.items()
+            }
+        refused = [await _read_everywhere(doors, namespace, bad) for bad in (-1, 10_001)]
+    assert counts == {n: {"rest": n, "mcp": n, "client": n} for n in (0, 1, 2)}
+    for outcomes in refused:
+        assert agreed(outcomes, outcomes).code == "invalid_request"

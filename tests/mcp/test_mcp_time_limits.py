@@ -11,7 +11,13 @@ from tests.server.test_time_limits import time_paths
 
 OUT_OF_RANGE = ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00Z")
 # What each tool's other required arguments get.
-REQUIRED = {"query": "Alice", "text": "Alice joined Acme.", "budget": "tokens", "episodes": []}
+REQUIRED = {
+    "query": "Alice",
+    "text": "Alice joined Acme.",
+    "budget": "tokens",
+    "episodes": [],
+    "uid": "alice",
+}
 
 
 def _arguments(schema: dict[str, Any], namespace: str, path: str, value: str) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from starlette.types import Receive, Scope, Send
 
 from kgmem import Memory
 from kgmem.model import SearchQuery
+from kgmem.model.wire import jsonable
 from kgmem.server.fast_search import FastSearch
-from kgmem.server.search_schemas import SearchOut
 from tests.fixtures.app import client_for
 from tests.retrieval.graphs import add_people, axis_vector
 from tests.server.test_auth import bearer, keyed_app  # noqa: F401 (fixture)
@@ -63,7 +63,7 @@ async def test_a_well_formed_search_is_answered_without_the_app_behind(
     assert response.headers["content-type"] == "application/json"
     assert response.headers["x-kgmem-cache"] in ("hit", "miss")
     query = SearchQuery(text="rocket engineer", embedding=body["embedding"], k=3)
-    expected = SearchOut.of(await memory.search(namespace, query)).model_dump(mode="json")
+    expected = jsonable(await memory.search(namespace, query))
     assert response.json() == expected and len(expected["hits"]) == 3
 
 

@@ -1,10 +1,12 @@
-"""The search response built in one pass (``search_json``) is byte for byte the JSON of
-the documented model (``SearchOut``), for real searches of every kind of hit and for
-values the models would coerce."""
+"""The search response is the model's ``SearchResult`` as JSON (``kgmem.model.wire``),
+with REST's wire names (``graph_id``, a fact's ``status``), for real searches of every
+kind of hit and for values the records' types coerce (ints where floats are declared)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from kgmem import Memory
 from kgmem.model import (
@@ -19,12 +21,48 @@ from kgmem.model import (
     SearchResult,
     TimeQuery,
 )
-from kgmem.server.search_schemas import SearchOut, search_json
+from kgmem.model.wire import json_bytes
 from tests.retrieval.graphs import add_cities, add_people, at, axis_vector
 
 
-def _models(result: SearchResult) -> bytes:
-    return SearchOut.of(result).model_dump_json(by_alias=True).encode()
+def _wire(result: SearchResult) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(json_bytes(result))
+    return found
+
+
+def _entity_keys() -> set[str]:
+    return {
+        "uid",
+        "label",
+        "properties",
+        "location",
+        "has_embedding",
+        "graph_id",
+        "created_at",
+        "updated_at",
+    }
+
+
+def _fact_keys() -> set[str]:
+    return {
+        "uid",
+        "subject",
+        "predicate",
+        "object",
+        "properties",
+        "status",
+        "valid_from",
+        "valid_to",
+        "recorded_at",
+        "expired_at",
+        "confidence",
+        "text",
+        "sources",
+        "episodes",
+        "graph_id",
+        "trust",
+        "verification",
+    }
 
 
 async def test_real_searches_serialise_as_the_models(memory: Memory, namespace: str) -> None:
@@ -60,7 +98,16 @@ async def test_real_searches_serialise_as_the_models(memory: Memory, namespace: 
     for q in queries:
         result = await memory.search(namespace, q)
         seen_kinds |= {h.kind for h in result.hits}
-        assert search_json(result) == _models(result)
+        body = _wire(result)
+        assert [h["uid"] for h in body["hits"]] == [h.uid for h in result.hits]
+        for sent, hit in zip(body["hits"], result.hits, strict=True):
+            if hit.entity is not None:
+                assert set(sent["entity"]) == _entity_keys()
+                assert sent["entity"]["graph_id"] == hit.entity.id
+            if hit.fact is not None:
+                assert set(sent["fact"]) == _fact_keys()
+                assert sent["fact"]["status"] == ("closed" if hit.fact.is_closed else "current")
+        assert (body["plan"] is not None) == q.explain
     assert {"entity", "fact"} <= seen_kinds
 
 
@@ -98,9 +145,15 @@ def test_coerced_values_serialise_as_the_models() -> None:
         SearchHit("entity", "e", 1, 1, {"vector": 1, "spatial": 0.5}, {"vector": "x"}, entity),
         SearchHit("fact", "f", 0.25, 2, {}, {}, fact=fact, trust=0, status="refuted"),
     )
-    for result in (
-        SearchResult(hits),
-        SearchResult(hits, ("a", "b"), {"vector": 1, "load": 0.125}),
-        SearchResult(()),
-    ):
-        assert search_json(result) == _models(result)
+    body = _wire(SearchResult(hits, ("a", "b"), {"vector": 1, "load": 0.125}))
+    first, second = body["hits"]
+    assert first["score"] == 1.0 and isinstance(first["score"], float)
+    assert first["scores"] == {"vector": 1.0, "spatial": 0.5}
+    assert first["entity"]["location"] == {"lat": 10.0, "lon": -20.0}
+    assert first["entity"]["graph_id"] == 844424930131969 and "id" not in first["entity"]
+    assert first["entity"]["created_at"] == "2024-02-29T12:30:15.123456Z"
+    assert first["entity"]["properties"]["nested"] == {"a": [1, "b", None, True]}
+    assert second["fact"]["status"] == "closed" and second["fact"]["confidence"] == 1.0
+    assert second["fact"]["sources"] == ["s1", "s2"] and second["trust"] == 0.0
+    assert body["plan"] == ["a", "b"] and body["timings_ms"] == {"vector": 1.0, "load": 0.125}
+    assert _wire(SearchResult(())) == {"hits": [], "plan": None, "timings_ms": None}

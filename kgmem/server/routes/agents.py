@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
+from kgmem import agent_model as am
 from kgmem.errors import InvalidRequest
-from kgmem.server.agent_schemas import AgentOut, AgentStateOut, ScratchIn, ScratchOut, StateIn
+from kgmem.server.agent_schemas import ScratchIn, StateIn
 from kgmem.server.auth import Reader, Writer, memory_of
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/agents", tags=["agents"])
@@ -31,19 +32,19 @@ def _expected(if_match: str | None, body_version: int | None) -> int | None:
     return version
 
 
-def _tagged(response: Response, state: AgentStateOut) -> AgentStateOut:
+def _tagged(response: Response, state: am.AgentState) -> am.AgentState:
     response.headers["ETag"] = f'"{state.version}"'
     return state
 
 
-@router.get("", response_model=list[AgentOut])
-async def list_agents(ns: str, request: Request, _: Reader) -> list[AgentOut]:
+@router.get("", response_model=list[am.AgentSummary])
+async def list_agents(ns: str, request: Request, _: Reader) -> list[am.AgentSummary]:
     """The agents with state in the namespace, with their current versions."""
     found = await memory_of(request).agent_states.agents(ns)
-    return [AgentOut(agent=a.agent, version=a.version, updated_at=a.updated_at) for a in found]
+    return list(found)
 
 
-@router.get("/{agent}/state", response_model=AgentStateOut)
+@router.get("/{agent}/state", response_model=am.AgentState)
 async def get_agent_state(
     ns: str,
     agent: str,
@@ -51,13 +52,13 @@ async def get_agent_state(
     response: Response,
     _: Reader,
     version: Annotated[int | None, Query(ge=1, description="A past version")] = None,
-) -> AgentStateOut:
+) -> am.AgentState:
     """The agent's current state (or a past ``version``); its ETag is the version."""
     state = await memory_of(request).agent_states.get(ns, agent, version=version)
-    return _tagged(response, AgentStateOut.of(state))
+    return _tagged(response, state)
 
 
-@router.put("/{agent}/state", response_model=AgentStateOut)
+@router.put("/{agent}/state", response_model=am.AgentState)
 async def put_agent_state(
     ns: str,
     agent: str,
@@ -66,7 +67,7 @@ async def put_agent_state(
     response: Response,
     _: Writer,
     if_match: IfMatch = None,
-) -> AgentStateOut:
+) -> am.AgentState:
     """Replace the agent's state with a new version. With ``If-Match`` or
     ``expected_version``, a write based on a stale version is refused (409
     ``stale_version``, current version in the problem) and nothing changes."""
@@ -74,21 +75,21 @@ async def put_agent_state(
     stored = await memory_of(request).agent_states.put(
         ns, agent, body.state, expected_version=expected
     )
-    return _tagged(response, AgentStateOut.of(stored))
+    return _tagged(response, stored)
 
 
-@router.delete("/{agent}/state", response_model=AgentStateOut)
+@router.delete("/{agent}/state", response_model=am.AgentState)
 async def reset_agent_state(
     ns: str, agent: str, request: Request, response: Response, _: Writer, if_match: IfMatch = None
-) -> AgentStateOut:
+) -> am.AgentState:
     """Reset the agent's state: a new version with null state; the history stays."""
     reset = await memory_of(request).agent_states.reset(
         ns, agent, expected_version=_expected(if_match, None)
     )
-    return _tagged(response, AgentStateOut.of(reset))
+    return _tagged(response, reset)
 
 
-@router.get("/{agent}/state/history", response_model=list[AgentStateOut])
+@router.get("/{agent}/state/history", response_model=list[am.AgentState])
 async def agent_state_history(
     ns: str,
     agent: str,
@@ -96,33 +97,35 @@ async def agent_state_history(
     _: Reader,
     before: Annotated[int | None, Query(ge=1, description="Versions below this one")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[AgentStateOut]:
+) -> list[am.AgentState]:
     """The agent's versions, newest first."""
     found = await memory_of(request).agent_states.history(ns, agent, before=before, limit=limit)
-    return [AgentStateOut.of(s) for s in found]
+    return list(found)
 
 
-@router.get("/{agent}/scratch", response_model=list[ScratchOut])
-async def list_scratch(ns: str, agent: str, request: Request, _: Reader) -> list[ScratchOut]:
+@router.get("/{agent}/scratch", response_model=list[am.ScratchEntry])
+async def list_scratch(ns: str, agent: str, request: Request, _: Reader) -> list[am.ScratchEntry]:
     """The agent's live scratch keys (expired ones are gone)."""
-    return [ScratchOut.of(e) for e in await memory_of(request).agent_states.scratch_keys(ns, agent)]
+    return list(await memory_of(request).agent_states.scratch_keys(ns, agent))
 
 
-@router.put("/{agent}/scratch/{key:path}", response_model=ScratchOut)
+@router.put("/{agent}/scratch/{key:path}", response_model=am.ScratchEntry)
 async def set_scratch(
     ns: str, agent: str, key: str, body: ScratchIn, request: Request, _: Writer
-) -> ScratchOut:
+) -> am.ScratchEntry:
     """Set a scratch key, living ``ttl_s`` seconds (until deleted without)."""
     entry = await memory_of(request).agent_states.set_scratch(
         ns, agent, key, body.value, ttl_s=body.ttl_s
     )
-    return ScratchOut.of(entry)
+    return entry
 
 
-@router.get("/{agent}/scratch/{key:path}", response_model=ScratchOut)
-async def get_scratch(ns: str, agent: str, key: str, request: Request, _: Reader) -> ScratchOut:
+@router.get("/{agent}/scratch/{key:path}", response_model=am.ScratchEntry)
+async def get_scratch(
+    ns: str, agent: str, key: str, request: Request, _: Reader
+) -> am.ScratchEntry:
     """A live scratch key (404 ``scratch_key_not_found`` once expired)."""
-    return ScratchOut.of(await memory_of(request).agent_states.scratch(ns, agent, key))
+    return await memory_of(request).agent_states.scratch(ns, agent, key)
 
 
 @router.delete("/{agent}/scratch/{key:path}", status_code=status.HTTP_204_NO_CONTENT)

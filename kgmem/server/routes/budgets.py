@@ -6,42 +6,37 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from kgmem import agent_model as am
+from kgmem.model.agent_input import BudgetIn, TransactionIn
 from kgmem.model.times import Instant
-from kgmem.server.agent_schemas import (
-    BalanceOut,
-    BudgetIn,
-    BudgetOut,
-    TransactionIn,
-    TransactionOut,
-)
 from kgmem.server.auth import Reader, Writer, memory_of
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/budgets", tags=["budgets"])
 
 
-@router.post("", response_model=BudgetOut, status_code=status.HTTP_201_CREATED)
-async def create_budget(ns: str, body: BudgetIn, request: Request, _: Writer) -> BudgetOut:
+@router.post("", response_model=am.Budget, status_code=status.HTTP_201_CREATED)
+async def create_budget(ns: str, body: BudgetIn, request: Request, _: Writer) -> am.Budget:
     """Create a budget; ``limit`` is granted at once (omit it for an uncapped budget,
     whose spends are recorded and never refused). 409 ``budget_exists``."""
-    return BudgetOut.of(await memory_of(request).budgets.create(ns, body.to_write()))
+    return await memory_of(request).budgets.create(ns, body.to_write())
 
 
-@router.get("", response_model=list[BudgetOut])
-async def list_budgets(ns: str, request: Request, _: Reader) -> list[BudgetOut]:
+@router.get("", response_model=list[am.Budget])
+async def list_budgets(ns: str, request: Request, _: Reader) -> list[am.Budget]:
     """The namespace's budgets with granted, spent and available totals."""
-    return [BudgetOut.of(b) for b in await memory_of(request).budgets.all(ns)]
+    return list(await memory_of(request).budgets.all(ns))
 
 
-@router.get("/{budget}", response_model=BudgetOut)
-async def get_budget(ns: str, budget: str, request: Request, _: Reader) -> BudgetOut:
+@router.get("/{budget}", response_model=am.Budget)
+async def get_budget(ns: str, budget: str, request: Request, _: Reader) -> am.Budget:
     """One budget with its running totals."""
-    return BudgetOut.of(await memory_of(request).budgets.get(ns, budget))
+    return await memory_of(request).budgets.get(ns, budget)
 
 
-@router.post("/{budget}/transactions", response_model=TransactionOut, status_code=201)
+@router.post("/{budget}/transactions", response_model=am.Transaction, status_code=201)
 async def post_transaction(
     ns: str, budget: str, body: TransactionIn, request: Request, response: Response, _: Writer
-) -> TransactionOut:
+) -> am.Transaction:
     """Post a grant, spend or refund as balanced ledger legs. A spend past a capped
     budget or an agent's limit is refused whole (409 ``budget_exceeded``), even when
     many race for the last funds. A known ``idempotency_key`` answers 200 with the
@@ -49,10 +44,10 @@ async def post_transaction(
     posted = await memory_of(request).budgets.post(ns, budget, body.to_write())
     if posted.replayed:
         response.status_code = status.HTTP_200_OK
-    return TransactionOut.of(posted)
+    return posted
 
 
-@router.get("/{budget}/transactions", response_model=list[TransactionOut])
+@router.get("/{budget}/transactions", response_model=list[am.Transaction])
 async def list_transactions(
     ns: str,
     budget: str,
@@ -61,15 +56,15 @@ async def list_transactions(
     agent: str | None = None,
     after: Annotated[int | None, Query(ge=0, description="Transactions with larger ids")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[TransactionOut]:
+) -> list[am.Transaction]:
     """Transactions in posting order, with their legs; page with ``after``."""
     found = await memory_of(request).budgets.transactions(
         ns, budget, agent=agent, after=after, limit=limit
     )
-    return [TransactionOut.of(t) for t in found]
+    return list(found)
 
 
-@router.get("/{budget}/balance", response_model=BalanceOut)
+@router.get("/{budget}/balance", response_model=am.Balance)
 async def budget_balance(
     ns: str,
     budget: str,
@@ -77,8 +72,8 @@ async def budget_balance(
     _: Reader,
     agent: str | None = None,
     as_of: Annotated[Instant | None, Query(description="Balance as it stood then")] = None,
-) -> BalanceOut:
+) -> am.Balance:
     """Granted, spent and available as of a time (now by default), and one agent's
     spend and remaining share when ``agent`` is given."""
     found = await memory_of(request).budgets.balance(ns, budget, agent=agent, as_of=as_of)
-    return BalanceOut.of(found)
+    return found

@@ -6,22 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from kgmem.model import CausalTrace
 from kgmem.model.search_input import TraceIn
 from kgmem.server.auth import Reader, memory_of
-from kgmem.server.search_schemas import CausalPathOut, CausalTraceOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/causal", tags=["causal"])
 
 
-@router.get("/trace", response_model=CausalTraceOut)
+@router.get("/trace", response_model=CausalTrace)
 async def trace(
     ns: str, request: Request, params: Annotated[TraceIn, Query()], _: Reader
-) -> CausalTraceOut:
+) -> CausalTrace:
     """Effects (forward) or causes (backward) of ``anchor`` along causal edges; a path's
     strength is the product along it, and a cause starting after its effect is flagged."""
     paths = await memory_of(request).causal_trace(ns, params.to_query())
-    return CausalTraceOut(
-        anchor=params.anchor,
-        direction=params.direction,
-        paths=[CausalPathOut.of(p) for p in paths[: params.limit]],
-    )
+    return CausalTrace(params.anchor, params.direction, tuple(paths[: params.limit]))

@@ -44,26 +44,6 @@ class NamedCallIn(BaseModel):
     limit: int | None = Field(default=None, ge=1)
 
 
-class CypherOut(BaseModel):
-    """Columns, rows of typed JSON values, whether the row cap cut the answer, timings."""
-
-    columns: list[str]
-    rows: list[list[Any]]
-    truncated: bool
-    timings: dict[str, float] = Field(description="plan_ms, database_ms, decode_ms, total_ms")
-    rewrites: list[str] = Field(description="kgmem's rewrites applied to the query")
-
-    @classmethod
-    def of(cls, result: CypherResult) -> CypherOut:
-        return cls(
-            columns=result.columns,
-            rows=result.rows,
-            truncated=result.truncated,
-            timings=result.timings,
-            rewrites=list(result.rewrites),
-        )
-
-
 class ParamOut(BaseModel):
     name: str
     type: str
@@ -96,15 +76,14 @@ def _require_write(who: Principal, what: str) -> None:
         raise Forbidden(f"{what} writes to the graph and needs a key with the write scope")
 
 
-@router.post("/cypher", response_model=CypherOut)
-async def run_cypher(ns: str, body: CypherIn, request: Request, who: Reader) -> CypherOut:
+@router.post("/cypher", response_model=CypherResult)
+async def run_cypher(ns: str, body: CypherIn, request: Request, who: Reader) -> CypherResult:
     """Run Cypher on the namespace: read mode in a read-only transaction as a role that
     can read only this graph; write mode needs the write scope."""
     if body.mode == "write":
         _require_write(who, "mode 'write'")
     memory = memory_of(request)
-    result = await memory.cypher(ns, body.query, body.params, mode=body.mode, limit=body.limit)
-    return CypherOut.of(result)
+    return await memory.cypher(ns, body.query, body.params, mode=body.mode, limit=body.limit)
 
 
 @router.get("/queries", response_model=list[NamedQueryOut])
@@ -113,12 +92,12 @@ async def list_queries(ns: str, request: Request, _: Reader) -> list[NamedQueryO
     return [NamedQueryOut.of(q) for q in memory_of(request).named_queries()]
 
 
-@router.post("/queries/{name}", response_model=CypherOut)
+@router.post("/queries/{name}", response_model=CypherResult)
 async def run_query(
     ns: str, name: str, body: NamedCallIn, request: Request, who: Reader
-) -> CypherOut:
+) -> CypherResult:
     """Run a named query with parameters."""
     memory = memory_of(request)
     if memory.named_query(name).writes:
         _require_write(who, f"query {name!r}")
-    return CypherOut.of(await memory.run_named(ns, name, body.params, limit=body.limit))
+    return await memory.run_named(ns, name, body.params, limit=body.limit)

@@ -6,59 +6,52 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
+from kgmem import agent_model as am
 from kgmem.decisions import Decisions
+from kgmem.model.agent_input import DecisionIn, DecisionListParams
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.decision_schemas import (
-    DecisionIn,
-    DecisionListParams,
-    DecisionOut,
-    OutcomeIn,
-    WhyOut,
-)
-from kgmem.server.schemas import EntityOut, FactOut
+from kgmem.server.decision_schemas import OutcomeIn
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/decisions", tags=["decisions"])
 
 
-@router.post("", response_model=DecisionOut, status_code=status.HTTP_201_CREATED)
-async def record_decision(ns: str, body: DecisionIn, request: Request, _: Writer) -> DecisionOut:
+@router.post("", response_model=am.Decision, status_code=status.HTTP_201_CREATED)
+async def record_decision(ns: str, body: DecisionIn, request: Request, _: Writer) -> am.Decision:
     """Record a decision with the facts and episodes it relied on (each must exist:
     404 ``fact_not_found`` / ``episode_not_found``)."""
-    return DecisionOut.of(await Decisions(memory_of(request)).record(ns, body.to_write()))
+    return await Decisions(memory_of(request)).record(ns, body.to_write())
 
 
-@router.get("", response_model=list[DecisionOut])
+@router.get("", response_model=list[am.Decision])
 async def list_decisions(
     ns: str, request: Request, query: Annotated[DecisionListParams, Query()], _: Reader
-) -> list[DecisionOut]:
+) -> list[am.Decision]:
     """Decisions, newest first, filtered by agent, time, outcome, a relied-on fact, and
     whether something they relied on has since stopped holding."""
     found = await Decisions(memory_of(request)).search(ns, query.to_query())
-    return [DecisionOut.of(d) for d in found]
+    return list(found)
 
 
-@router.get("/{uid}", response_model=DecisionOut)
-async def get_decision(ns: str, uid: str, request: Request, _: Reader) -> DecisionOut:
+@router.get("/{uid}", response_model=am.Decision)
+async def get_decision(ns: str, uid: str, request: Request, _: Reader) -> am.Decision:
     """One decision with its concerns."""
-    return DecisionOut.of(await Decisions(memory_of(request)).get(ns, uid))
+    return await Decisions(memory_of(request)).get(ns, uid)
 
 
-@router.get("/{uid}/why", response_model=WhyOut)
-async def explain_decision(ns: str, uid: str, request: Request, _: Reader) -> WhyOut:
+@router.get("/{uid}/why", response_model=am.DecisionExplanation)
+async def explain_decision(
+    ns: str, uid: str, request: Request, _: Reader
+) -> am.DecisionExplanation:
     """Why the agent decided this: its rationale and options with the facts it relied
     on as they stand now (closed ones too) and the episodes still remembered."""
     decision, facts, episodes = await Decisions(memory_of(request)).why(ns, uid)
-    return WhyOut(
-        decision=DecisionOut.of(decision),
-        facts=[FactOut.of(f) for f in facts],
-        episodes=[EntityOut.of(e) for e in episodes],
-    )
+    return am.DecisionExplanation(decision, tuple(facts), tuple(episodes))
 
 
-@router.post("/{uid}/outcome", response_model=DecisionOut)
+@router.post("/{uid}/outcome", response_model=am.Decision)
 async def set_decision_outcome(
     ns: str, uid: str, body: OutcomeIn, request: Request, _: Writer
-) -> DecisionOut:
+) -> am.Decision:
     """Record how the decision turned out and what it cost."""
     updated = await Decisions(memory_of(request)).set_outcome(ns, uid, body.outcome, cost=body.cost)
-    return DecisionOut.of(updated)
+    return updated

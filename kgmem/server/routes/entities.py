@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from kgmem.model import version_tag
-from kgmem.model.times import Instant
+from kgmem.model import Entity, EntityDetail, Page, version_tag
+from kgmem.model.graph_input import EntityIn, EntityPatchIn, EntityReadIn
+from kgmem.model.wire import json_bytes, jsonable
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
-from kgmem.server.schemas import (
-    EntityDetailOut,
-    EntityIn,
-    EntityOut,
-    EntityPatchIn,
-    PageOut,
-    Problem,
-)
+from kgmem.server.schemas import Problem
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
 
 
-@router.get("", response_model=PageOut[EntityOut])
+@router.get("", response_model=Page[Entity])
 async def list_entities(
     ns: str,
     request: Request,
@@ -32,18 +27,15 @@ async def list_entities(
     label: str | None = None,
     cursor: str | None = None,
     limit: int = Query(default=100, ge=1, le=10_000),
-) -> PageOut[EntityOut]:
+) -> Page[Entity]:
     """Entities ordered by uid, one page at a time."""
-    page = await memory_of(request).list_entities(ns, label=label, cursor=cursor, limit=limit)
-    return PageOut[EntityOut](
-        items=[EntityOut.of(e) for e in page.items], next_cursor=page.next_cursor
-    )
+    return await memory_of(request).list_entities(ns, label=label, cursor=cursor, limit=limit)
 
 
 @router.put(
     "/{uid:path}",
-    response_model=EntityOut,
-    responses={201: {"model": EntityOut, "description": "Created"}},
+    response_model=Entity,
+    responses={201: {"model": Entity, "description": "Created"}},
 )
 async def upsert_entity(
     ns: str, uid: str, body: EntityIn, request: Request, _: Writer
@@ -54,7 +46,7 @@ async def upsert_entity(
     stored = (await memory.get_entity(ns, uid, facts_limit=0)).entity
     code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
     return JSONResponse(
-        EntityOut.of(stored).model_dump(mode="json"),
+        jsonable(stored),
         status_code=code,
         headers={"ETag": stored.version},
     )
@@ -62,7 +54,7 @@ async def upsert_entity(
 
 @router.patch(
     "/{uid:path}",
-    response_model=EntityOut,
+    response_model=Entity,
     responses={
         200: {"headers": {"ETag": {"description": "The entity's new version"}}},
         412: {"model": Problem, "description": "If-Match names a version no longer stored"},
@@ -88,14 +80,12 @@ async def patch_entity(
     memory = memory_of(request)
     await memory.patch_entity(ns, uid, body.to_patch(), if_match=if_match)
     stored = (await memory.get_entity(ns, uid, facts_limit=0)).entity
-    return JSONResponse(
-        EntityOut.of(stored).model_dump(mode="json"), headers={"ETag": stored.version}
-    )
+    return JSONResponse(jsonable(stored), headers={"ETag": stored.version})
 
 
 @router.get(
     "/{uid:path}",
-    response_model=EntityDetailOut,
+    response_model=EntityDetail,
     responses={
         200: {
             "headers": {
@@ -106,17 +96,7 @@ async def patch_entity(
     },
 )
 async def get_entity(
-    ns: str,
-    uid: str,
-    request: Request,
-    _: Reader,
-    include_closed: bool = False,
-    facts_limit: int = Query(default=100, ge=0, le=10_000),
-    known_at: Instant | None = Query(
-        default=None,
-        description="As the store believed it then: facts recorded by then, each with the "
-        "validity believed then, current then unless include_closed (time zone required)",
-    ),
+    ns: str, uid: str, request: Request, params: Annotated[EntityReadIn, Query()], _: Reader
 ) -> Response:
     """The entity with its outgoing and incoming facts (current ones unless include_closed).
 
@@ -124,18 +104,22 @@ async def get_entity(
 
     async def compute() -> bytes:
         detail = await memory_of(request).get_entity(
-            ns, uid, include_closed=include_closed, facts_limit=facts_limit, known_at=known_at
+            ns,
+            uid,
+            include_closed=params.include_closed,
+            facts_limit=params.facts_limit,
+            known_at=params.known_at,
         )
-        return EntityDetailOut.of(detail).model_dump_json().encode()
+        return json_bytes(detail)
 
-    key = ("entity", uid, include_closed, facts_limit, known_at)
+    key = ("entity", uid, params.include_closed, params.facts_limit, params.known_at)
     response = await cached_json(request, ns, key, compute)
     response.headers["ETag"] = _version(bytes(response.body))
     return response
 
 
 def _version(body: bytes) -> str:
-    """The ETag of the entity in an ``EntityDetailOut`` body (``Entity.version``)."""
+    """The ETag of the entity in an ``EntityDetail`` body (``Entity.version``)."""
     return version_tag(datetime.fromisoformat(orjson.loads(body)["entity"]["updated_at"]))
 
 

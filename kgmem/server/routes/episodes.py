@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
+from kgmem.model import Entity
+from kgmem.model.episodes import EpisodeOutcome, Forgotten
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.episode_schemas import (
     CommunitiesOut,
@@ -13,24 +15,21 @@ from kgmem.server.episode_schemas import (
     EpisodeBatchIn,
     EpisodeBatchOut,
     EpisodeIn,
-    EpisodeOutcomeOut,
-    ForgottenOut,
     MergeIn,
     MergeOut,
     PipelineIn,
     PipelineOut,
 )
-from kgmem.server.schemas import EntityOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["episodes"])
 
 
-@router.post("/episodes", response_model=EpisodeOutcomeOut, status_code=status.HTTP_201_CREATED)
-async def add_episode(ns: str, body: EpisodeIn, request: Request, _: Writer) -> EpisodeOutcomeOut:
+@router.post("/episodes", response_model=EpisodeOutcome, status_code=status.HTTP_201_CREATED)
+async def add_episode(ns: str, body: EpisodeIn, request: Request, _: Writer) -> EpisodeOutcome:
     """Store an episode, then extract, resolve, date, write and link. The episode is
     stored even when extraction fails (status ``failed``; retry it)."""
     [outcome] = await memory_of(request).add_episodes(ns, [body.to_core()])
-    return EpisodeOutcomeOut.of(outcome)
+    return outcome
 
 
 @router.post("/episodes/batch", response_model=EpisodeBatchOut, status_code=201)
@@ -39,30 +38,25 @@ async def add_episodes(
 ) -> EpisodeBatchOut:
     """Store many episodes at once (all or none), then build from each in order."""
     outcomes = await memory_of(request).add_episodes(ns, [e.to_core() for e in body.episodes])
-    return EpisodeBatchOut(episodes=[EpisodeOutcomeOut.of(o) for o in outcomes])
+    return EpisodeBatchOut(episodes=list(outcomes))
 
 
-@router.get("/episodes/{uid:path}", response_model=EntityOut)
-async def get_episode(ns: str, uid: str, request: Request, _: Reader) -> EntityOut:
+@router.get("/episodes/{uid:path}", response_model=Entity)
+async def get_episode(ns: str, uid: str, request: Request, _: Reader) -> Entity:
     """A stored episode; ``properties.extraction`` is pending, done or failed."""
-    return EntityOut.of(await memory_of(request).get_episode(ns, uid))
+    return await memory_of(request).get_episode(ns, uid)
 
 
-@router.post("/episodes/{uid:path}/extract", response_model=EpisodeOutcomeOut)
-async def retry_episode(ns: str, uid: str, request: Request, _: Writer) -> EpisodeOutcomeOut:
+@router.post("/episodes/{uid:path}/extract", response_model=EpisodeOutcome)
+async def retry_episode(ns: str, uid: str, request: Request, _: Writer) -> EpisodeOutcome:
     """Run the pipeline again over a stored episode."""
-    return EpisodeOutcomeOut.of(await memory_of(request).retry_episode(ns, uid))
+    return await memory_of(request).retry_episode(ns, uid)
 
 
-@router.delete("/episodes/{uid:path}", response_model=ForgottenOut)
-async def delete_episode(ns: str, uid: str, request: Request, _: Writer) -> ForgottenOut:
+@router.delete("/episodes/{uid:path}", response_model=Forgotten)
+async def delete_episode(ns: str, uid: str, request: Request, _: Writer) -> Forgotten:
     """Forget an episode: facts only it supported go, others lose its provenance."""
-    gone = await memory_of(request).delete_episode(ns, uid)
-    return ForgottenOut(
-        facts_deleted=list(gone.facts_deleted),
-        facts_kept=list(gone.facts_kept),
-        entities_deleted=list(gone.entities_deleted),
-    )
+    return await memory_of(request).delete_episode(ns, uid)
 
 
 async def _pipeline_out(request: Request, ns: str) -> PipelineOut:

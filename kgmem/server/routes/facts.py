@@ -6,46 +6,46 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from kgmem.model import Fact, Page
+from kgmem.model.graph_input import CloseFactIn, FactIn, FactListParams
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.schemas import CloseFactIn, FactIn, FactListParams, FactOut, PageOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/facts", tags=["facts"])
 
 
-@router.post("", response_model=FactOut, status_code=status.HTTP_201_CREATED)
-async def add_fact(ns: str, body: FactIn, request: Request, _: Writer) -> FactOut:
+@router.post("", response_model=Fact, status_code=status.HTTP_201_CREATED)
+async def add_fact(ns: str, body: FactIn, request: Request, _: Writer) -> Fact:
     """Add a fact (with a known uid: update it). Subject and object must exist; an
     unknown source becomes a Source entity."""
-    return FactOut.of(await memory_of(request).add_fact(ns, body.to_write()))
+    return await memory_of(request).add_fact(ns, body.to_write())
 
 
-@router.get("", response_model=PageOut[FactOut])
+@router.get("", response_model=Page[Fact])
 async def list_facts(
     ns: str, request: Request, query: Annotated[FactListParams, Query()], _: Reader
-) -> PageOut[FactOut]:
+) -> Page[Fact]:
     """Facts in creation order, filtered by subject, predicate and object uids."""
-    page = await memory_of(request).list_facts(ns, query.to_query())
-    return PageOut[FactOut](items=[FactOut.of(f) for f in page.items], next_cursor=page.next_cursor)
+    return await memory_of(request).list_facts(ns, query.to_query())
 
 
-@router.post("/{uid:path}/close", response_model=FactOut)
+@router.post("/{uid:path}/close", response_model=Fact)
 async def close_fact(
     ns: str,
     uid: str,
     request: Request,
     _: Writer,
     body: CloseFactIn | None = None,
-) -> FactOut:
+) -> Fact:
     """Close a fact: valid_to (default now) and expired_at are set; it is kept for
     "as of" reads. 409 if already closed."""
     valid_to = body.valid_to if body else None
-    return FactOut.of(await memory_of(request).close_fact(ns, uid, valid_to=valid_to))
+    return await memory_of(request).close_fact(ns, uid, valid_to=valid_to)
 
 
-@router.get("/{uid:path}", response_model=FactOut)
-async def get_fact(ns: str, uid: str, request: Request, _: Reader) -> FactOut:
+@router.get("/{uid:path}", response_model=Fact)
+async def get_fact(ns: str, uid: str, request: Request, _: Reader) -> Fact:
     """One fact with its sources and episodes."""
-    return FactOut.of(await memory_of(request).get_fact(ns, uid))
+    return await memory_of(request).get_fact(ns, uid)
 
 
 @router.delete("/{uid:path}", status_code=status.HTTP_204_NO_CONTENT)

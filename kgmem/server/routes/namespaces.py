@@ -5,41 +5,40 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from kgmem.errors import Forbidden
+from kgmem.model import Namespace, NamespaceStats
+from kgmem.model.graph_input import NamespaceIn
 from kgmem.server.auth import Admin, Reader, memory_of
-from kgmem.server.schemas import NamespaceIn, NamespaceOut, NamespaceStatsOut
 
 router = APIRouter(prefix="/v1/namespaces", tags=["namespaces"])
 
 
-@router.get("", response_model=list[NamespaceOut])
-async def list_namespaces(request: Request, who: Reader) -> list[NamespaceOut]:
+@router.get("", response_model=list[Namespace])
+async def list_namespaces(request: Request, who: Reader) -> list[Namespace]:
     """The namespaces this caller may see."""
     only = sorted(who.namespaces) if who.namespaces is not None else None
-    return [NamespaceOut.of(n) for n in await memory_of(request).list_namespaces(only)]
+    return await memory_of(request).list_namespaces(only)
 
 
-@router.post("", response_model=NamespaceOut, status_code=status.HTTP_201_CREATED)
-async def create_namespace(body: NamespaceIn, request: Request, who: Admin) -> NamespaceOut:
+@router.post("", response_model=Namespace, status_code=status.HTTP_201_CREATED)
+async def create_namespace(body: NamespaceIn, request: Request, who: Admin) -> Namespace:
     """Create a namespace: its graph, side tables and the graph schema's labels."""
     if not who.may_use(body.name):
         raise Forbidden(f"this API key may not use namespace {body.name!r}")
-    return NamespaceOut.of(
-        await memory_of(request).create_namespace(
-            body.name, body.description, text_config=body.text_config
-        )
+    return await memory_of(request).create_namespace(
+        body.name, body.description, text_config=body.text_config
     )
 
 
-@router.get("/{ns}", response_model=NamespaceOut)
-async def get_namespace(ns: str, request: Request, _: Reader) -> NamespaceOut:
+@router.get("/{ns}", response_model=Namespace)
+async def get_namespace(ns: str, request: Request, _: Reader) -> Namespace:
     """One namespace."""
-    return NamespaceOut.of(await memory_of(request).get_namespace(ns))
+    return await memory_of(request).get_namespace(ns)
 
 
-@router.get("/{ns}/stats", response_model=NamespaceStatsOut)
-async def namespace_stats(ns: str, request: Request, _: Reader) -> NamespaceStatsOut:
+@router.get("/{ns}/stats", response_model=NamespaceStats)
+async def namespace_stats(ns: str, request: Request, _: Reader) -> NamespaceStats:
     """Exact counts per label, facts current and closed, embeddings and bytes on disk."""
-    return NamespaceStatsOut.of(await memory_of(request).namespace_stats(ns))
+    return await memory_of(request).namespace_stats(ns)
 
 
 @router.delete("/{ns}", status_code=status.HTTP_204_NO_CONTENT)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kgmem.model import SearchResult
+from kgmem.model.search_input import SearchIn
+from kgmem.model.wire import json_bytes
 from kgmem.server.auth import Reader, memory_of
 from kgmem.server.caching import CACHE_HEADER, cached_json
-from kgmem.server.search_schemas import SearchIn, SearchOut, search_json
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["search"])
 
 
 @router.post(
     "/search",
-    response_model=SearchOut,
+    response_model=SearchResult,
     responses={200: {"headers": {CACHE_HEADER: {"description": "hit, miss or bypass"}}}},
 )
 async def search(ns: str, body: SearchIn, request: Request, _: Reader) -> Response:
@@ -35,8 +37,7 @@ async def answer(request: Request, ns: str, body: SearchIn) -> Response:
 
     async def compute() -> bytes:
         result = await memory_of(request).search(ns, body.to_query())
-        # The documented SearchOut, serialised in one pass (no model per hit).
-        return search_json(result)
+        return json_bytes(result)
 
     # The canonical JSON of the validated body: one pass in pydantic-core (a dict of the
     # body re-encoded by the cache cost more, mostly for a caller's 384 floats).

@@ -6,49 +6,44 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from kgmem import tier_model as tm
 from kgmem.distill import Distiller
+from kgmem.model.tier_input import DistillIn
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.schemas import EntityOut
 from kgmem.server.tier_schemas import (
     ApplyIn,
     ArchiveHitOut,
     ArchiveSearchIn,
-    DistillationOut,
-    DistillIn,
-    EpisodeTierOut,
     MovedOut,
     PolicyIn,
-    PolicyOut,
-    ProvenanceOut,
-    TierReportOut,
     UidsIn,
 )
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["memory tiers"])
 
 
-@router.get("/tiers/policy", response_model=PolicyOut)
-async def get_tier_policy(ns: str, request: Request, _: Reader) -> PolicyOut:
+@router.get("/tiers/policy", response_model=tm.TierPolicy)
+async def get_tier_policy(ns: str, request: Request, _: Reader) -> tm.TierPolicy:
     """The namespace's tier policy (the defaults when none was set)."""
-    return PolicyOut.of(await memory_of(request).tiers.policy(ns))
+    return await memory_of(request).tiers.policy(ns)
 
 
-@router.put("/tiers/policy", response_model=PolicyOut)
-async def set_tier_policy(ns: str, body: PolicyIn, request: Request, _: Writer) -> PolicyOut:
+@router.put("/tiers/policy", response_model=tm.TierPolicy)
+async def set_tier_policy(ns: str, body: PolicyIn, request: Request, _: Writer) -> tm.TierPolicy:
     """Replace the policy: promotion, decay of episodes' retrieval weight, archiving."""
-    return PolicyOut.of(await memory_of(request).tiers.set_policy(ns, body.to_data()))
+    return await memory_of(request).tiers.set_policy(ns, body.to_data())
 
 
-@router.post("/tiers/apply", response_model=TierReportOut)
+@router.post("/tiers/apply", response_model=tm.TierReport)
 async def apply_tier_policy(
     ns: str, request: Request, _: Writer, body: ApplyIn | None = None
-) -> TierReportOut:
+) -> tm.TierReport:
     """Promote and archive what the policy says (idempotent; concurrent calls queue)."""
     now = body.now if body else None
-    return TierReportOut.of(await memory_of(request).tiers.apply(ns, now=now))
+    return await memory_of(request).tiers.apply(ns, now=now)
 
 
-@router.get("/tiers/episodes", response_model=list[EpisodeTierOut])
+@router.get("/tiers/episodes", response_model=list[tm.EpisodeTier])
 async def episode_tiers(
     ns: str,
     request: Request,
@@ -56,10 +51,10 @@ async def episode_tiers(
     uid: Annotated[list[str] | None, Query(description="Only these episodes")] = None,
     archived: Annotated[bool | None, Query(description="Only (not) archived ones")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> list[EpisodeTierOut]:
+) -> list[tm.EpisodeTier]:
     """Episodes' tiers, recalls and archive state, by uid."""
     found = await memory_of(request).tiers.states(ns, uids=uid, archived=archived, limit=limit)
-    return [EpisodeTierOut.of(t) for t in found]
+    return list(found)
 
 
 @router.post("/tiers/archive", response_model=MovedOut)
@@ -80,18 +75,18 @@ async def search_archive(
 ) -> list[ArchiveHitOut]:
     """Archived episodes best matching a text (a scan: the archive has no index)."""
     found = await memory_of(request).tiers.search_archive(ns, body.text, body.k)
-    return [ArchiveHitOut(episode=EntityOut.of(e), score=s) for e, s in found]
+    return [ArchiveHitOut(episode=e, score=s) for e, s in found]
 
 
-@router.post("/distill", response_model=DistillationOut)
-async def distill(ns: str, body: DistillIn, request: Request, _: Writer) -> DistillationOut:
+@router.post("/distill", response_model=tm.Distillation)
+async def distill(ns: str, body: DistillIn, request: Request, _: Writer) -> tm.Distillation:
     """Consolidate episodes into summaries (and facts, with an LLM), each linked to the
     episodes and sources it came from."""
     made = await Distiller(memory_of(request)).distill(ns, body.to_request())
-    return DistillationOut.of(made)
+    return made
 
 
-@router.get("/distilled/{uid}/provenance", response_model=ProvenanceOut)
-async def provenance(ns: str, uid: str, request: Request, _: Reader) -> ProvenanceOut:
+@router.get("/distilled/{uid}/provenance", response_model=tm.Provenance)
+async def provenance(ns: str, uid: str, request: Request, _: Reader) -> tm.Provenance:
     """Where a distilled summary came from, and how well it is still supported."""
-    return ProvenanceOut.of(await Distiller(memory_of(request)).provenance(ns, uid))
+    return await Distiller(memory_of(request)).provenance(ns, uid)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 
+from kgmem.model import Timeline
 from kgmem.model.times import Instant
 from kgmem.server.auth import Reader, memory_of
-from kgmem.server.schemas import FactOut
-from kgmem.server.search_schemas import TimelineEntryOut, TimelineOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/entities", tags=["entities"])
 
 
-@router.get("/{uid:path}/timeline", response_model=TimelineOut)
+@router.get("/{uid:path}/timeline", response_model=Timeline)
 async def timeline(
     ns: str,
     uid: str,
@@ -29,13 +28,10 @@ async def timeline(
         description="As the store believed it then: facts recorded by then, each with the "
         "validity believed then (time zone required)",
     ),
-) -> TimelineOut:
+) -> Timeline:
     """Every fact touching the entity, closed ones included, by valid time, with when
     each was recorded and closed."""
     entries = await memory_of(request).timeline(
         ns, uid, limit=limit, include_structural=include_structural, known_at=known_at
     )
-    return TimelineOut(
-        uid=uid,
-        entries=[TimelineEntryOut(direction=e.direction, fact=FactOut.of(e.fact)) for e in entries],
-    )
+    return Timeline(uid, tuple(entries))

@@ -17,7 +17,6 @@ from kgmem.io.readers import detect_format
 from kgmem.model.times import Instant
 from kgmem.server.auth import Reader, Writer, memory_of
 from kgmem.server.import_jobs import ImportJob, ImportJobs
-from kgmem.server.schemas import ImportJobOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["import and export"])
 _CHUNK = 1 << 20
@@ -32,11 +31,7 @@ def jobs_of(request: Request) -> ImportJobs:
     return jobs
 
 
-def _out(job: ImportJob) -> ImportJobOut:
-    return ImportJobOut.model_validate(job, from_attributes=True)
-
-
-@router.post("/imports", response_model=ImportJobOut, status_code=status.HTTP_202_ACCEPTED)
+@router.post("/imports", response_model=ImportJob, status_code=status.HTTP_202_ACCEPTED)
 # One parameter per form field.
 async def start_import(  # noqa: PLR0913, PLR0917
     ns: str,
@@ -57,7 +52,7 @@ async def start_import(  # noqa: PLR0913, PLR0917
         ),
     ] = "membership",
     embed: Annotated[bool, Form(description="Embed imported entities after the load.")] = True,
-) -> ImportJobOut:
+) -> ImportJob:
     """Upload a file (multipart, streamed to disk) and import it in the background.
     Poll the returned job for progress and the final report."""
     memory = memory_of(request)
@@ -80,13 +75,13 @@ async def start_import(  # noqa: PLR0913, PLR0917
         base_iri=base_iri,
         graph_names=graph_names,
     )
-    return _out(jobs.start(memory, job_id, ns, target, options, embed))
+    return jobs.start(memory, job_id, ns, target, options, embed)
 
 
-@router.get("/imports/{job_id}", response_model=ImportJobOut)
-async def get_import(ns: str, job_id: str, request: Request, _: Reader) -> ImportJobOut:
+@router.get("/imports/{job_id}", response_model=ImportJob)
+async def get_import(ns: str, job_id: str, request: Request, _: Reader) -> ImportJob:
     """An import job: status, records and bytes read so far, and the report when done."""
-    return _out(jobs_of(request).get(ns, job_id))
+    return jobs_of(request).get(ns, job_id)
 
 
 @router.get(

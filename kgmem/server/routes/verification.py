@@ -9,13 +9,13 @@ from pydantic import BaseModel, Field
 from kgmem.model import (
     CandidateCheck,
     FactVerification,
+    Forgotten,
+    Page,
     SourceDetail,
     SourceReliability,
     VerificationRun,
 )
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.episode_schemas import ForgottenOut
-from kgmem.server.schemas import PageOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["verification"])
 
@@ -37,17 +37,16 @@ async def fact_verification(ns: str, uid: str, request: Request, _: Reader) -> F
     return await memory_of(request).fact_verification(ns, uid)
 
 
-@router.get("/sources", response_model=PageOut[SourceReliability])
+@router.get("/sources", response_model=Page[SourceReliability])
 async def list_sources(
     ns: str,
     request: Request,
     _: Reader,
     cursor: str | None = None,
     limit: int = Query(default=100, ge=1, le=10_000),
-) -> PageOut[SourceReliability]:
+) -> Page[SourceReliability]:
     """Sources ordered by uid, with their prior and learnt reliability."""
-    page = await memory_of(request).list_sources(ns, cursor=cursor, limit=limit)
-    return PageOut[SourceReliability](items=list(page.items), next_cursor=page.next_cursor)
+    return await memory_of(request).list_sources(ns, cursor=cursor, limit=limit)
 
 
 @router.get("/sources/{uid:path}", response_model=SourceDetail)
@@ -56,19 +55,14 @@ async def get_source(ns: str, uid: str, request: Request, _: Reader) -> SourceDe
     return await memory_of(request).get_source(ns, uid)
 
 
-@router.delete("/sources/{uid:path}", response_model=ForgottenOut)
-async def delete_source(ns: str, uid: str, request: Request, _: Writer) -> ForgottenOut:
+@router.delete("/sources/{uid:path}", response_model=Forgotten)
+async def delete_source(ns: str, uid: str, request: Request, _: Writer) -> Forgotten:
     """Forget a source: every claim it made goes; facts only it claimed are deleted (the
     facts they had closed hold again unless another still closes them); facts others
     claim too keep those claims. The data items of its claims are re-scored at once
     (with ``KGMEM_VERIFICATION_UPDATE_ON_WRITE``, the default), else by the next
     verification run."""
-    gone = await memory_of(request).delete_source(ns, uid)
-    return ForgottenOut(
-        facts_deleted=list(gone.facts_deleted),
-        facts_kept=list(gone.facts_kept),
-        entities_deleted=list(gone.entities_deleted),
-    )
+    return await memory_of(request).delete_source(ns, uid)
 
 
 @router.post("/verify", response_model=CandidateCheck)

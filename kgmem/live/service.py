@@ -76,16 +76,20 @@ class Live:
         self._last_error: str | None = None
         self._redis_version: str | None = None
         self._dirty: set[str] = set()
-        self.probe = Periodic(
-            "redis-probe",
-            settings.redis.retry_s,
-            self._reconnect,
-            max_backoff_s=settings.redis.retry_s,
-            failure_level=logging.DEBUG,  # the outage is logged once, by _redis_failed
-            expected=(RedisUnavailable,),
+        self.probe = (
+            Periodic(
+                "redis-probe",
+                settings.redis.retry_s,
+                self._reconnect,
+                max_backoff_s=settings.redis.retry_s,
+                failure_level=logging.DEBUG,  # the outage is logged once, by _redis_failed
+                expected=(RedisUnavailable,),
+            )
+            if self.link is not None
+            else None
         )
         """Brings Redis back after an outage (a background service; see the module
-        docstring). Runs only when Redis is configured."""
+        docstring); None without Redis."""
         self._wakeups: dict[str, set[asyncio.Event]] = {}
         # Names this instance's notifications: the echo of its own write must not drop
         # what it cached after the write (it bumped its version when the write returned).
@@ -103,16 +107,18 @@ class Live:
                 self._redis_version = await self.link.ping()
             except RedisUnavailable as exc:
                 self._redis_failed(exc)
+        if self.probe is not None:
             self.probe.start()
 
     def services(self) -> list[Periodic]:
         """The background services this object runs (the LISTEN connection's, shared with
         the process's other listeners, and the Redis probe when Redis is configured)."""
-        return [self.listener.service] + ([self.probe] if self.link is not None else [])
+        return [self.listener.service] + ([self.probe] if self.probe is not None else [])
 
     async def close(self) -> None:
         """Stop probing and listening, close the Redis pool. Closing twice is harmless."""
-        await self.probe.stop()
+        if self.probe is not None:
+            await self.probe.stop()
         await self.listener.stop()
         if self.link is not None:
             with contextlib.suppress(RedisUnavailable):

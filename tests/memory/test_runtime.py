@@ -70,7 +70,7 @@ async def test_the_redis_probe_leaves_an_answering_redis_alone(
             live = memory.live
             assert (await live.cached(ns, ("probe",), compute))[1] == "miss"
             await asyncio.sleep(1.0)  # about ten of the probe's steps
-            assert live.probe.status().state == "running"
+            assert live.probe is not None and live.probe.status().state == "running"
             assert (await live.cached(ns, ("probe",), compute))[1] == "hit"
             assert live.metrics.value("kgmem_redis_recoveries_total") == 0
         finally:

@@ -20,6 +20,10 @@ starts, in this order:
    this process owns the embedded PostgreSQL, its ``supervisor`` service last, once
    everything that could fail at start has started.
 
+A caller may hand the runtime a service of its own (``adopt``: a server worker's watch
+on its parent process): it is started at once, listed with the others and stopped
+first.
+
 ``close`` stops them in the reverse order (the supervisor first, so nothing restarts
 the database under a closing pool), then closes the pools and the embedder it owns,
 and stops the embedded PostgreSQL.
@@ -69,6 +73,7 @@ class Runtime:
     watchdog: Watchdog | None = field(default=None, init=False)
     keyword_upkeep: KeywordUpkeep | None = field(default=None, init=False)
     supervisor: Supervisor | None = field(default=None, init=False)
+    adopted: list[Periodic] = field(default_factory=list, init=False)
     _prewarm: asyncio.Task[None] | None = field(default=None, init=False)
     _closed: bool = field(default=False, init=False)
 
@@ -132,6 +137,11 @@ class Runtime:
             )
             self.supervisor.start()
 
+    def adopt(self, service: Periodic) -> None:
+        """Start ``service`` and run it with the others until ``close()``."""
+        self.adopted.append(service)
+        service.start()
+
     @property
     def owns_database(self) -> bool:
         """Whether this process started the embedded PostgreSQL and may restart it."""
@@ -143,6 +153,7 @@ class Runtime:
         for owner in (self.watchdog, self.keyword_upkeep, self.supervisor):
             if owner is not None:
                 found.append(owner.service)
+        found.extend(self.adopted)
         return list({id(s): s for s in found}.values())
 
     async def close(self, *, hard: threading.Event | None = None) -> None:
@@ -167,6 +178,8 @@ class Runtime:
             await asyncio.to_thread(stop_database, self.embedded, self.lock, timeout_s, hard)
 
     async def _stop_services(self) -> None:
+        for service in reversed(self.adopted):
+            await service.stop()
         if self.supervisor is not None:
             await self.supervisor.close()
         await self._stop_prewarm()

@@ -10,12 +10,17 @@ from pathlib import Path
 
 from kgmem import Memory
 from kgmem.config import RedisSettings
+from kgmem.storage.engine.periodic import Periodic
 from tests.fixtures.database import store_settings
 from tests.fixtures.redis import RedisServer
 
 SERVED = {"listen", "redis-probe", "key-recheck", "watchdog", "keyword-upkeep"}
 """The services of a server on an external database with Redis (no supervisor: it
 supervises only an embedded PostgreSQL this process owns)."""
+
+
+async def _nothing(_: object) -> None:
+    pass
 
 
 def _pending(before: set[asyncio.Task[object]]) -> set[asyncio.Task[object]]:
@@ -35,15 +40,16 @@ async def test_every_background_task_is_a_listed_service_and_none_outlives_close
     async with asyncio.timeout(120):
         memory = await Memory.open(settings, serve=True)
         try:
+            memory.runtime.adopt(Periodic("adopted", 0.05, _nothing))  # a caller's own
             services = memory.services()
-            assert {s.name for s in services} == SERVED
+            assert {s.name for s in services} == SERVED | {"adopted"}
             # Each background task is one of the listed services, run by the helper.
             running = {t.get_name() for t in _pending(before)} - {"kgmem-prewarm"}
             assert running == {f"kgmem-{s.name}" for s in services}
             while any(s.status().state != "running" for s in services):  # noqa: ASYNC110 (polls the services' own report)
                 await asyncio.sleep(0.05)
             report = await memory.health()
-            assert set(report.services) == SERVED
+            assert set(report.services) == SERVED | {"adopted"}
             assert {s.state for s in report.services.values()} == {"running"}
         finally:
             await memory.close()

@@ -4,9 +4,13 @@ With KGMEM_REDIS_URL, both live in Redis, shared by every process of the store;
 without, the cache is in this process and events go through PostgreSQL (a bounded
 table and LISTEN/NOTIFY). When a configured Redis stops answering, reads are served
 uncached (no process can tell which entries a write made stale while it cannot bump
-Redis) and events go to PostgreSQL; a probe retries every KGMEM_REDIS_RETRY_S and,
-once Redis answers, bumps its epoch (so nothing cached before the outage is served)
-and switches back.
+Redis) and events go to PostgreSQL. A background service, ``redis-probe`` in /health
+``services`` (``kgmem.storage.engine.periodic``), looks every KGMEM_REDIS_RETRY_S: while
+Redis is answering it does nothing (reconnecting would cut open event streams, bumping
+the epoch would empty the cache); after a failure it reconnects and, once Redis answers,
+bumps its epoch (so nothing cached before the outage is served) and switches back. It
+retries at that steady pace rather than backing off: the setting is the promise of how
+soon kgmem uses Redis again.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from kgmem.live.metrics import Metrics
 from kgmem.live.reader import StreamReader
 from kgmem.storage import Database
 from kgmem.storage import events as pg_events
+from kgmem.storage.engine.periodic import Periodic
 from kgmem.storage.redis_live import RedisLink
 
 _log = logging.getLogger("kgmem.live")
@@ -71,7 +76,20 @@ class Live:
         self._last_error: str | None = None
         self._redis_version: str | None = None
         self._dirty: set[str] = set()
-        self._probe: asyncio.Task[None] | None = None
+        self.probe = (
+            Periodic(
+                "redis-probe",
+                settings.redis.retry_s,
+                self._reconnect,
+                max_backoff_s=settings.redis.retry_s,
+                failure_level=logging.DEBUG,  # the outage is logged once, by _redis_failed
+                expected=(RedisUnavailable,),
+            )
+            if self.link is not None
+            else None
+        )
+        """Brings Redis back after an outage (a background service; see the module
+        docstring); None without Redis."""
         self._wakeups: dict[str, set[asyncio.Event]] = {}
         # Names this instance's notifications: the echo of its own write must not drop
         # what it cached after the write (it bumped its version when the write returned).
@@ -89,14 +107,18 @@ class Live:
                 self._redis_version = await self.link.ping()
             except RedisUnavailable as exc:
                 self._redis_failed(exc)
+        if self.probe is not None:
+            self.probe.start()
+
+    def services(self) -> list[Periodic]:
+        """The background services this object runs (the LISTEN connection's, shared with
+        the process's other listeners, and the Redis probe when Redis is configured)."""
+        return [self.listener.service] + ([self.probe] if self.probe is not None else [])
 
     async def close(self) -> None:
         """Stop probing and listening, close the Redis pool. Closing twice is harmless."""
-        if self._probe is not None:
-            self._probe.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probe
-            self._probe = None
+        if self.probe is not None:
+            await self.probe.stop()
         await self.listener.stop()
         if self.link is not None:
             with contextlib.suppress(RedisUnavailable):
@@ -163,30 +185,28 @@ class Live:
             exc.detail,
             self._redis_settings.retry_s,
         )
-        if self._probe is None or self._probe.done():
-            # Retries in the background until Redis answers or close(): beyond any scope.
-            self._probe = asyncio.get_running_loop().create_task(self._reconnect())
 
-    async def _reconnect(self) -> None:
-        assert self.link is not None
-        while not self._redis_up:
-            await asyncio.sleep(self._redis_settings.retry_s)
-            try:
-                await self.link.reconnect()
-                self._redis_version = await self.link.ping()
-                await self.link.bump_epoch()
-            except RedisUnavailable as exc:
-                self._last_error = exc.detail
-                continue
-            since = self._down_since or datetime.now(UTC)
-            self._redis_up = True
-            self._down_since = None
-            self.metrics.inc("kgmem_redis_recoveries_total")
-            _log.warning(
-                "Redis is back after %.1f s: cache and events use it again (entries cached "
-                "before the outage are invalidated)",
-                (datetime.now(UTC) - since).total_seconds(),
-            )
+    async def _reconnect(self, _: object) -> None:
+        """One step of the probe: nothing while Redis is up; else reconnect, and once
+        Redis answers, invalidate what was cached before and use it again."""
+        if self.link is None or self._redis_up:
+            return
+        try:
+            await self.link.reconnect()
+            self._redis_version = await self.link.ping()
+            await self.link.bump_epoch()
+        except RedisUnavailable as exc:
+            self._last_error = exc.detail
+            raise
+        since = self._down_since or datetime.now(UTC)
+        self._redis_up = True
+        self._down_since = None
+        self.metrics.inc("kgmem_redis_recoveries_total")
+        _log.warning(
+            "Redis is back after %.1f s: cache and events use it again (entries cached "
+            "before the outage are invalidated)",
+            (datetime.now(UTC) - since).total_seconds(),
+        )
 
     # -- cache ----------------------------------------------------------------------
 

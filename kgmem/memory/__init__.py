@@ -1,8 +1,10 @@
 """``Memory``: kgmem's Python API, one object per store.
 
-Composed by concept: ``store`` (opening, closing, verification, search, episodes,
-merges, health), ``content`` (namespaces, entities, facts), ``keys``, ``cypher``,
-``transfer`` (imports and exports) and ``startup`` (finding or starting the database).
+Composed by concept: ``store`` (the facade: opening, closing, verification, search,
+episodes, merges, health), ``content`` (namespaces, entities, facts), ``keys``,
+``cypher``, ``transfer`` (imports and exports), ``runtime`` (the process side: the
+database, its pools and the background services, started and stopped in one place) and
+``startup`` (finding or starting the database).
 
 ::
 

@@ -1,9 +1,9 @@
-"""``Memory``: opening and closing a store, verification, retrieval, building the
-memory graph from episodes, health; the rest comes from the sibling modules."""
+"""``Memory``: the facade of one store: verification, retrieval, building the memory
+graph from episodes, health; the rest comes from the sibling modules, and opening,
+starting and closing from ``kgmem.memory.runtime``."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -31,14 +31,12 @@ from kgmem.ingest import (
 )
 from kgmem.ingest import communities as community_ops
 from kgmem.ingest import merges as merge_ops
-from kgmem.key_cache import KeyCache
-from kgmem.key_watch import KeyWatch
-from kgmem.live import Change, Live
+from kgmem.live import Change
 from kgmem.memory import forgetting
 from kgmem.memory.content import GraphContent
 from kgmem.memory.cypher import CypherMethods
 from kgmem.memory.keys import SCOPES, KeyMethods
-from kgmem.memory.startup import database_url, start_database, stop_database
+from kgmem.memory.runtime import Runtime, prewarm_indexes
 from kgmem.memory.transfer import Transfer
 from kgmem.model import (
     CandidateCheck,
@@ -60,13 +58,11 @@ from kgmem.procedures import builtin as builtin_procedures
 from kgmem.quotas import Quotas
 from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
-from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
+from kgmem.storage import Database
 from kgmem.storage import keys as key_store
-from kgmem.storage.engine import meta, prewarm, watchdog
+from kgmem.storage.engine import meta
 from kgmem.storage.engine import replicas as replicas_store
 from kgmem.storage.engine.periodic import Periodic
-from kgmem.storage.engine.replicas import Replicas, open_replicas
-from kgmem.storage.engine.supervisor import Supervisor
 from kgmem.storage.graph import namespaces
 from kgmem.storage.indexes import keyword_upkeep
 from kgmem.storage.indexes.text_index import TextIndexCheck
@@ -78,42 +74,31 @@ _log = logging.getLogger("kgmem")
 
 
 class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
-    """One kgmem store: namespaces, entities, facts, API keys."""
+    """One kgmem store: namespaces, entities, facts, API keys.
 
-    def __init__(
-        self,
-        ctx: GraphContext,
-        *,
-        settings: Settings,
-        embedded: EmbeddedPostgres | None = None,
-        lock: HomeLock | None = None,
-        owns_embedder: bool = True,
-    ) -> None:
+    A facade: the process side (the database, its pools, the background services) is
+    its ``runtime`` (``kgmem.memory.runtime``); the rest are capabilities it composes."""
+
+    def __init__(self, ctx: GraphContext, *, settings: Settings, runtime: Runtime) -> None:
         self.ctx = ctx
         self.settings = settings
-        self._embedded = embedded
-        self._lock = lock
-        self._owns_embedder = owns_embedder
-        self._closed = False
-        self._prewarm: asyncio.Task[None] | None = None
-        self._watchdog: watchdog.Watchdog | None = None
-        self._keyword_upkeep: keyword_upkeep.KeywordUpkeep | None = None
-        self._supervisor: Supervisor | None = None
-        self.key_checks = KeyCache(settings.auth.recheck_s)
+        self.runtime = runtime
+        """The database, its pools and the background services (``kgmem.memory.runtime``)."""
+        self.key_checks = runtime.key_checks
         """Key checks reused for a few seconds (``kgmem.key_cache``)."""
-        self.key_watch = KeyWatch(ctx.db, self.key_checks, settings.auth.recheck_s)
+        self.key_watch = runtime.key_watch
         """Key and namespace changes from every process (``kgmem.key_watch``)."""
         self.quotas = Quotas(settings.quota)
         """What each key may hold and send at once, for every door (``kgmem.quotas``)."""
         self.building = Builder(ctx, settings.ingest)
-        self.live = Live(ctx.db, settings)
+        self.live = runtime.live
         """The read cache and change events; every committed write calls ``live.changed``."""
         self.building.queue.after = self._batch_built
         self.agent_states = AgentStates(ctx.db)
         """Agents' versioned state and scratch keys (``kgmem.agents.AgentStates``)."""
         self.budgets = Budgets(ctx.db)
         """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
-        self.reads = ReadRouter(ctx, Replicas(), settings.replica)
+        self.reads = ReadRouter(ctx, runtime.replicas, settings.replica)
         """Where searches and Cypher reads run (``kgmem.graph.reads``)."""
         self.procedures = builtin_procedures.registry(__version__)
         """The procedures ``CALL`` names (``kgmem.procedures``): the built-ins, those of
@@ -125,7 +110,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
     async def open(
         cls, settings: Settings, *, serve: bool = False, embedder: Embedder | None = None
     ) -> Memory:
-        """Connect (starting the embedded server if needed), migrate and check the store.
+        """Connect (starting the embedded server if needed), migrate and check the store,
+        then start the background services (``kgmem.memory.runtime``).
 
         With ``serve``, this process must own ``KGMEM_HOME`` (``HomeLocked`` otherwise);
         without, it owns it if free and attaches to a running server if not. An
@@ -133,21 +119,16 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         close.
         """
         schema = load_schema(schema_files(resource_dir("graph_schema"), settings.schema_.files))
-        owns_embedder = embedder is None
-        embedder = embedder or coalesced(
-            embedder_from_settings(settings.embedding, settings.home), settings.embedding
-        )
+        owned = None
+        if embedder is None:
+            embedder = owned = coalesced(
+                embedder_from_settings(settings.embedding, settings.home), settings.embedding
+            )
         dimension = embedder.info.dimension if embedder else store_dimension(settings.embedding)
-        lock, embedded = start_database(settings, serve=serve)
-        try:
-            url = embedded.url if embedded else database_url(settings)
-            db = await open_database(url, settings.database)
-        except BaseException:
-            stop_database(embedded, lock)
-            raise
+        runtime = await Runtime.open(settings, serve=serve, embedder=owned)
         memory = cls(
             GraphContext(
-                db=db,
+                db=runtime.db,
                 schema=schema,
                 embedder=embedder,
                 limits=settings.limits,
@@ -155,42 +136,13 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
                 query_cache=QueryCache(settings.embedding.query_cache_size),
             ),
             settings=settings,
-            embedded=embedded,
-            lock=lock,
-            owns_embedder=owns_embedder,
+            runtime=runtime,
         )
         try:
             memory.procedures.load_entry_points()
             await memory._prepare_store(embedder, dimension)
-            if settings.replica.urls:
-                replicas = await open_replicas(db, settings.replica, settings.database)
-                memory.reads = ReadRouter(memory.ctx, replicas, settings.replica)
-            await memory.live.start()
-            await memory.key_watch.start()
-            memory._watchdog = watchdog.from_settings(
-                url,
-                settings.database,
-                cypher_timeout_ms=settings.cypher.statement_timeout_ms,
-                local=embedded is not None and embedded.owner,
-            )
-            if memory._watchdog is not None:
-                memory._watchdog.start()
-            if serve:
-                memory._keyword_upkeep = keyword_upkeep.KeywordUpkeep(
-                    url,
-                    settings.database.keyword_upkeep_interval_s,
-                    restarts=lambda: db.state.restarts,
-                )
-                await memory._keyword_upkeep.open()
-                memory._keyword_upkeep.start()
-            if serve and settings.database.prewarm:
-                # Runs while the server starts serving; close() cancels it if unfinished.
-                memory._prewarm = asyncio.create_task(memory.prewarm())
-            if serve and embedded is not None and embedded.owner:
-                memory._supervisor = Supervisor(
-                    db, embedded, attempts=settings.database.restart_attempts
-                )
-                memory._supervisor.start()
+            await runtime.start(serve=serve)
+            memory.reads = ReadRouter(memory.ctx, runtime.replicas, settings.replica)
         except BaseException:
             await memory.close()
             raise
@@ -222,12 +174,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         """Read every namespace's HNSW indexes into the database's buffers (the server
         does this in the background at start when ``KGMEM_DATABASE_PREWARM`` is on).
         Failures are logged: a cold index is slower, not wrong."""
-        try:
-            await prewarm.prewarm(self.ctx.db.pool)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            _log.warning("prewarming the vector indexes failed: %s", exc)
+        await prewarm_indexes(self.ctx.db)
 
     @property
     def model_ready(self) -> bool:
@@ -260,40 +207,13 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         return took
 
     async def close(self, *, hard: threading.Event | None = None) -> None:
-        """Close the pool and the embedder; stop the embedded server if this process owns it.
+        """Stop the background services, close the pools and the embedder; stop the
+        embedded server if this process owns it (``Runtime.close``).
 
         The pool gets ten seconds for connections in use to come back, the embedded
         server ``KGMEM_DATABASE_STOP_TIMEOUT_S`` for a fast shutdown; ``hard`` (set, or
         set meanwhile) skips or cuts short both. Closing twice is harmless."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._supervisor is not None:
-            await self._supervisor.close()
-        if self._prewarm is not None:
-            self._prewarm.cancel()
-            # asyncio.wait does not raise the task's own outcome, so a cancellation of
-            # close() itself still propagates while the prewarm's expected one does not.
-            await asyncio.wait([self._prewarm])
-            if not self._prewarm.cancelled() and (error := self._prewarm.exception()):
-                _log.warning("prewarm of the vector indexes failed: %s", error)
-        try:
-            if self._watchdog is not None:
-                await self._watchdog.stop()
-            if self._keyword_upkeep is not None:
-                await self._keyword_upkeep.stop(clean=self.ctx.db.state.status == "up")
-            await self.key_watch.close()
-            await self.live.close()
-            await self.reads.replicas.close()
-            if await self.ctx.db.close(hard=hard is not None and hard.is_set()):
-                _log.info("shutdown: connection pool closed")
-            else:
-                _log.warning("shutdown: connection pool closed, connections in use dropped")
-            if self.ctx.embedder is not None and self._owns_embedder:
-                await self.ctx.embedder.close()
-        finally:
-            timeout_s = self.settings.database.stop_timeout_s
-            await asyncio.to_thread(stop_database, self._embedded, self._lock, timeout_s, hard)
+        await self.runtime.close(hard=hard)
 
     async def write_position(self) -> str | None:
         """The primary's WAL position (an LSN) when reads may go to replicas: a read
@@ -538,24 +458,17 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             server_version=self.ctx.db.server_version,
             extensions=dict(self.ctx.db.extensions),
             keyword_search="bm25",
-            keyword_index=self._keyword_upkeep.state if self._keyword_upkeep else "ok",
+            keyword_index=upkeep.state if (upkeep := self.runtime.keyword_upkeep) else "ok",
             services={s.name: s.status() for s in self.services()},
             embedding=info,
             embedding_loaded=embedder.loaded if embedder else True,
             embedding_backend=getattr(embedder, "backend", None),
-            embedded_database=self._embedded is not None,
+            embedded_database=self.runtime.embedded is not None,
         )
 
     def services(self) -> list[Periodic]:
         """The background services this process runs (``kgmem.storage.engine.periodic``)."""
-        found = [self.key_watch.service]
-        if self._watchdog is not None:
-            found.append(self._watchdog.service)
-        if self._keyword_upkeep is not None:
-            found.append(self._keyword_upkeep.service)
-        if self._supervisor is not None:
-            found.append(self._supervisor.service)
-        return found
+        return self.runtime.services()
 
     # -- episode events ---------------------------------------------------------
 

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import uvicorn
@@ -40,9 +40,12 @@ from kgmem.memory import Memory
 from kgmem.server.app import create_app
 from kgmem.server.auth import is_loopback
 from kgmem.server.shutdown import GracefulServer, graceful_timeout
+from kgmem.storage.engine.periodic import Periodic
 
 _log = logging.getLogger("kgmem.server")
 
+PARENT_CHECK_S = 1.0
+"""How often a worker looks whether the owning server is still its parent."""
 _WORKER_CLOSE_S = 5.0
 """A worker's time to close its pool after its requests ended."""
 
@@ -111,12 +114,9 @@ async def serve_worker(settings: Settings, server: ServerSettings) -> None:
     warming = asyncio.create_task(memory.warm_up())
     try:
         userver = GracefulServer(_config(memory, settings, server), memory)
-        # Runs as long as the server does and is cancelled when it stops (it never ends).
-        watch = asyncio.create_task(_exit_with(parent, userver))
-        try:
-            await userver.serve(sockets=[listen(server.host, server.port, shared=True)])
-        finally:
-            watch.cancel()
+        # A background service of the store's runtime, stopped when the store closes.
+        memory.runtime.adopt(Periodic("parent-watch", PARENT_CHECK_S, _exit_with(parent, userver)))
+        await userver.serve(sockets=[listen(server.host, server.port, shared=True)])
     finally:
         warming.cancel()
         await asyncio.gather(warming, return_exceptions=True)
@@ -207,11 +207,16 @@ def _stop_workers(
         )
 
 
-async def _exit_with(parent: int, userver: uvicorn.Server) -> None:
-    while os.getppid() == parent:  # noqa: ASYNC110 (no event for a parent's death)
-        await asyncio.sleep(1.0)
-    _log.warning("kgmem worker %d: the owning server is gone; stopping", os.getpid())
-    userver.should_exit = True
+def _exit_with(parent: int, userver: uvicorn.Server) -> Callable[[object], Awaitable[None]]:
+    """A step that stops ``userver`` once the process ``parent`` is gone (there is no
+    event for a parent's death: the step looks)."""
+
+    async def check(_: object) -> None:
+        if os.getppid() != parent and not userver.should_exit:
+            _log.warning("kgmem worker %d: the owning server is gone; stopping", os.getpid())
+            userver.should_exit = True
+
+    return check
 
 
 def run(main: Coroutine[Any, Any, None]) -> None:

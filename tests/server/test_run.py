@@ -1,9 +1,14 @@
-"""The server's listening socket (kgmem.server.run.listen)."""
+"""The server's listening socket (kgmem.server.run.listen) and a worker's watch on its
+parent."""
 
 import asyncio
+import os
 import socket
 
-from kgmem.server.run import listen
+import uvicorn
+from fastapi import FastAPI
+
+from kgmem.server.run import _exit_with, listen
 
 
 async def test_accepted_connections_send_small_writes_without_waiting_for_acks() -> None:
@@ -27,3 +32,11 @@ async def test_accepted_connections_send_small_writes_without_waiting_for_acks()
     finally:
         server.close()
         await server.wait_closed()
+
+
+async def test_a_worker_stops_serving_once_its_parent_is_gone() -> None:
+    userver = uvicorn.Server(uvicorn.Config(FastAPI()))
+    await _exit_with(os.getppid(), userver)(None)
+    assert not userver.should_exit  # the parent is still there
+    await _exit_with(-1, userver)(None)  # no process has that id: the parent is gone
+    assert userver.should_exit

@@ -3,9 +3,11 @@ database, shared by every channel it listens on.
 
 The pool keeps no session state, so the LISTEN connection is one of its own
 (``application_name`` ``kgmem-listen``), opened by the first ``Listener`` started and
-closed when the last one stops. When it is lost, it is opened again every second and
-then every listener's ``on_gap()`` is called: notifications sent meanwhile are lost,
-and each caller decides what to assume instead.
+closed when the last one stops. While it is open, a background service (``listen`` in
+/health ``services``, ``kgmem.storage.engine.periodic``) looks at it every second; when
+it was lost, the service opens it again (waiting longer after each failed try, up to
+``MAX_RETRY_S``) and then calls every listener's ``on_gap()``: notifications sent
+meanwhile are lost, and each caller decides what to assume instead.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ from collections.abc import Callable
 
 import asyncpg
 
+from kgmem.errors import KgmemError
 from kgmem.storage.engine.database import Database
 from kgmem.storage.engine.driver_errors import translated
+from kgmem.storage.engine.periodic import EXPECTED, Periodic
 
 _log = logging.getLogger("kgmem.storage")
 
 APPLICATION = "kgmem-listen"
+CHECK_S = 1.0
+"""How often the LISTEN connection is looked at (and opened again once lost)."""
+MAX_RETRY_S = 5.0
+"""The longest wait between two tries to open it again."""
 
 
 class Listener:
@@ -47,6 +55,11 @@ class Listener:
     def running(self) -> bool:
         """Whether this listener is started and the LISTEN connection is up."""
         return self._hub.listens(self)
+
+    @property
+    def service(self) -> Periodic:
+        """The background service keeping the shared LISTEN connection open."""
+        return self._hub.service
 
     @property
     def connection(self) -> asyncpg.Connection | None:
@@ -89,7 +102,14 @@ class _Hub:
         self._listeners: dict[str, list[Listener]] = {}
         self.conn: asyncpg.Connection | None = None
         self._lock = asyncio.Lock()
-        self._retry: asyncio.Task[None] | None = None
+        self.service = Periodic(
+            "listen",
+            CHECK_S,
+            self._check,
+            max_backoff_s=MAX_RETRY_S,
+            failure_level=logging.DEBUG,  # the loss itself is logged once, by _lost
+            expected=(KgmemError, *EXPECTED),
+        )
 
     def listens(self, listener: Listener) -> bool:
         up = self.conn is not None and not self.conn.is_closed()
@@ -103,6 +123,7 @@ class _Hub:
                 listening.append(listener)
             if self.conn is None or self.conn.is_closed():
                 await self._connect()
+                self.service.start()
             elif len(listening) == 1:
                 await self.conn.add_listener(channel, self._notified)
 
@@ -135,12 +156,8 @@ class _Hub:
         self.conn = conn
 
     async def _close(self) -> None:
-        """Close the connection and stop reconnecting (under the lock)."""
-        if self._retry is not None and self._retry is not asyncio.current_task():
-            self._retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry
-        self._retry = None
+        """Stop the service and close the connection (under the lock)."""
+        await self.service.stop()
         conn, self.conn = self.conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -148,31 +165,23 @@ class _Hub:
             conn.terminate()
 
     def _lost(self, conn: object) -> None:
-        if conn is not self.conn or not self._listeners:
-            return
-        if self._retry is not None and not self._retry.done():
-            return
-        _log.warning(
-            "the LISTEN connection (%s) was lost; reconnecting", ", ".join(self._listeners)
-        )
-        # Started from a connection callback and kept until the last listener stops.
-        self._retry = asyncio.get_running_loop().create_task(self._reconnect())
+        if conn is self.conn and self._listeners:
+            _log.warning(
+                "the LISTEN connection (%s) was lost; reconnecting", ", ".join(self._listeners)
+            )
 
-    async def _reconnect(self) -> None:
-        while self._listeners:
-            await asyncio.sleep(1.0)
-            try:
-                async with self._lock:
-                    if not self._listeners:
-                        return
-                    await self._connect()
-            except Exception as exc:
-                _log.debug("LISTEN reconnect failed: %s", exc)
-                continue
-            for listening in list(self._listeners.values()):
-                for listener in list(listening):
-                    listener.on_gap()
+    async def _check(self, _: object) -> None:
+        """One step of the service: open the connection again if it was lost, then tell
+        every listener about the gap."""
+        if self.conn is not None and not self.conn.is_closed():
             return
+        async with self._lock:
+            if not self._listeners or (self.conn is not None and not self.conn.is_closed()):
+                return
+            await self._connect()
+        for listening in list(self._listeners.values()):
+            for listener in list(listening):
+                listener.on_gap()
 
     def _notified(self, _conn: object, _pid: int, channel: str, payload: str) -> None:
         for listener in list(self._listeners.get(channel, [])):

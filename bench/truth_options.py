@@ -41,10 +41,12 @@ BASE = [
     for s in (0.1, 0.5)
 ]
 # Each option's values; the first is the estimator without it.
-OPTIONS: dict[str, tuple[float, ...]] = {
+OPTIONS: dict[str, tuple[float | bool, ...]] = {
     "few_claims_strength": (0.0, 2.0),
     "numeric_tolerance": (1.0, 3.0),
     "copy_rate": (0.8, 0.5),
+    "copies_per_predicate": (False, True),
+    "predicate_strength": (0.0, 300.0, 1000.0, 3000.0),
 }
 
 
@@ -84,14 +86,21 @@ def nested(
 async def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench truth-options")
     p.add_argument("--data", type=Path, default=truth_data.DATA)
-    data = p.parse_args(argv).data
-    sets = [truth_data.load_set(n, data) for n in truth_data.set_names(data)]
+    p.add_argument(
+        "--options",
+        nargs="+",
+        choices=list(OPTIONS),
+        default=list(OPTIONS),
+        help="the options to cross with the sub-grid (each multiplies its size)",
+    )
+    args = p.parse_args(argv)
+    sets = [truth_data.load_set(n, args.data) for n in truth_data.set_names(args.data)]
     arrays = [labelled(d, truth.value_types(d, [], undeclared=True)) for d in sets]
-    choices = grid(list(OPTIONS))
+    choices = grid(args.options)
     runs = [truth_cv.run_grid(a, {"accu": choices}) for a in arrays]
-    report = Report("truth-options", describe(), {})
+    report = Report("truth-options", describe(), {"options": " ".join(args.options)})
     variants = {"without options": _allowed(choices, set())}
-    variants |= {name: _allowed(choices, {name}) for name in OPTIONS}
+    variants |= {name: _allowed(choices, {name}) for name in args.options}
     variants["all options"] = list(range(len(choices)))
     for label, allowed in variants.items():
         for d, (inside, out, picks) in zip(arrays, nested(arrays, runs, allowed), strict=True):
@@ -123,7 +132,7 @@ def _short(choice: Choice) -> str:
     return " ".join(f"{n}={getattr(p, n)}" for n in names)
 
 
-def _with(config: Estimator, name: str, value: float) -> Estimator:
+def _with(config: Estimator, name: str, value: float | bool) -> Estimator:
     """``config`` with the option ``name`` set to ``value``."""
     changes: dict[str, Any] = {name: value}
     return replace(config, **changes)

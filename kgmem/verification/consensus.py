@@ -89,7 +89,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kgmem.verification import fixedpoint
+from kgmem.verification import fixedpoint, predicate_scope
 from kgmem.verification.claim_model import ClaimModel
 from kgmem.verification.claims import (
     ClaimArrays,
@@ -110,8 +110,19 @@ def majority(claims: ClaimArrays) -> Ints:
 
 
 def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
-    """Learn source accuracies and value probabilities together (see the module text)."""
+    """Learn source accuracies and value probabilities together (see the module text);
+    per source and predicate when ``params.per_predicate`` and the claims say each
+    item's predicate (``kgmem.verification.predicate_scope``)."""
     p = params or Estimator()
+    parted = predicate_scope.split(claims) if p.per_predicate else None
+    if parted is None or parted.source_parent is None:
+        return _estimate(claims, p)
+    return predicate_scope.fold(
+        _estimate(parted, p), parted.source_parent, len(claims.source_prior)
+    )
+
+
+def _estimate(claims: ClaimArrays, p: Estimator) -> Scores:
     model = ClaimModel(claims, p)
     accuracy = np.clip(claims.source_prior.astype(np.float64), 0.01, 0.99)
     independence = np.ones(len(model.value))

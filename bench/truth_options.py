@@ -48,6 +48,7 @@ OPTIONS: dict[str, tuple[float | bool, ...]] = {
     "copy_rate": (0.8, 0.5),
     "copies_per_predicate": (False, True),
     "predicate_strength": (0.0, 300.0, 1000.0, 3000.0),
+    "predicate_share": (0.0, 0.5, 0.7, 0.9),
 }
 
 

@@ -38,6 +38,7 @@ class Estimator:
     few_claims_strength: float = 0.0
     numeric_tolerance: float = 1.0
     predicate_strength: float = 0.0
+    predicate_share: float = 0.0
     copies_per_predicate: bool = False
 
     def strength(self, weight: Floats) -> Floats:
@@ -53,8 +54,9 @@ class Estimator:
         (``copies_per_predicate``: a site may copy one attribute and not another) or
         for reliability (``predicate_strength`` > 0: learnt per predicate, shrunk toward
         the source's reliability over all its predicates with that many pseudo-claims;
-        at 0 one reliability per source)."""
-        return self.copies_per_predicate or self.predicate_strength > 0
+        or ``predicate_share`` > 0: that share of the per-predicate reliability mixed
+        with the rest of the source's; at 0 one reliability per source)."""
+        return self.copies_per_predicate or self.predicate_strength > 0 or self.predicate_share > 0
 
 
 @dataclass(frozen=True, slots=True)

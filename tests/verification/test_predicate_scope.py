@@ -43,6 +43,10 @@ def test_a_source_is_trusted_on_the_predicate_it_gets_right() -> None:
     # A strong pull toward the source's own reliability undoes the split.
     strong = consensus.estimate(a, Estimator(predicate_strength=1e9, detect_copies=False))
     assert a.value_text[strong.chosen[60]] == "zero says"
+    # So does a small share of the per-predicate reliability; a large one does not.
+    for share, said in ((0.05, "zero says"), (0.9, "one says")):
+        mixed = consensus.estimate(a, Estimator(predicate_share=share, detect_copies=False))
+        assert a.value_text[mixed.chosen[60]] == said, share
 
 
 def test_split_scores_are_folded_back_to_one_row_per_source() -> None:
@@ -69,8 +73,11 @@ def test_a_source_split_once_gets_the_accuracy_it_has_unsplit() -> None:
     claims = [(i, f"v{i % 2}", s) for i in range(8) for s in range(3)]
     claims += [(i, "v0", 3) for i in range(4)]
     a = with_predicates(arrays(claims), [0] * 4 + [1] * 4)
-    for strength in (1.0, 50.0):
-        params = Estimator(predicate_strength=strength, detect_copies=False)
+    for params in (
+        Estimator(predicate_strength=1.0, detect_copies=False),
+        Estimator(predicate_strength=50.0, detect_copies=False),
+        Estimator(predicate_share=0.7, detect_copies=False),
+    ):
         parted = predicate_scope.split(a)
         assert parted is not None and parted.source_parent is not None
         scores = consensus.estimate(a, params)

@@ -71,8 +71,15 @@ def labelled(
         source_prior=np.full(len(sources), DEFAULT_PRIOR),
         source_group=np.asarray(group, dtype=np.int64),
         item_type=tuple(value_type(p) for _, p in keys),
+        item_predicate=_predicate_index(keys),
     )
     return _label(data, arrays, keys, items, value_type)
+
+
+def _predicate_index(keys: list[tuple[str, str]]) -> npt.NDArray[np.int64]:
+    """Each item's predicate as an index (in order of first appearance)."""
+    index: dict[str, int] = {}
+    return np.asarray([index.setdefault(p, len(index)) for _, p in keys], dtype=np.int64)
 
 
 def latest(claims: list[truth_data.Claim]) -> list[truth_data.Claim]:

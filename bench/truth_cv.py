@@ -233,12 +233,12 @@ def cross_validate(
         picks["default"] = select(sets, runs, train, [n for n in names if n != "vote"])
         for name, (est, k) in picks.items():
             for s, data in enumerate(sets):
-                _score_fold(data, runs[s][est][k], train[s], held[name][s])
+                score_fold(data, runs[s][est][k], train[s], held[name][s])
                 held[name][s].picked.append(f"{est}[{k}]")
     return held
 
 
-def _score_fold(data: Labelled, run: Run, train: npt.NDArray[np.bool_], out: Held) -> None:
+def score_fold(data: Labelled, run: Run, train: npt.NDArray[np.bool_], out: Held) -> None:
     """Fit calibration on the training items, score the held-out ones into ``out``."""
     fit_items, test_items = data.gold_items[train], data.gold_items[~train]
     kind = _calibrator(data, run, train)[0]
@@ -345,7 +345,7 @@ def _report_generated(report: Report, data: Labelled, finals: dict[str, int]) ->
     for name, (run,) in own.items():
         held = Held()
         for f in range(FOLDS):
-            _score_fold(data, run, folds != f, held)
+            score_fold(data, run, folds != f, held)
         got = held.summary()
         label = f"GENERATED {data.name}: {name}, precision x1000"
         report.add(Figure(label, got["precision"] * 1000, "", int(got["items"])))

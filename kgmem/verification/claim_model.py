@@ -218,11 +218,33 @@ class ClaimModel:
 
     def accuracy(self, prob: Floats) -> Floats:
         """Smoothed mean probability of what each source asserts."""
-        a = self.p.strength(self.source_weight)
         hit = sums(self.source, self.weight * prob[self.value], minlength=self.n_sources)
         prior = self._group_prior(hit)
+        if self.claims.source_parent is not None:
+            return self._nested_accuracy(hit, prior, self.claims.source_parent)
+        a = self.p.strength(self.source_weight)
         cap = self.p.max_accuracy
         out: Floats = np.clip((hit + a * prior) / (self.source_weight + a), 1 - cap, cap)
+        return out
+
+    def _nested_accuracy(self, hit: Floats, prior: Floats, parent: Ints) -> Floats:
+        """Accuracies of split sources (one per source and predicate): each is shrunk
+        toward its parent source's smoothed accuracy over all its predicates with
+        ``predicate_strength`` pseudo-claims, or mixed with it (``predicate_share`` of
+        its own smoothed accuracy, the rest its parent's: a pull that does not fade as
+        claims grow). A parent split only once gets exactly the accuracy it would have
+        unsplit; with both at 0 each is its parent's."""
+        n = int(parent.max()) + 1 if len(parent) else 0
+        weight = sums(parent, self.source_weight, n)[parent]
+        a = self.p.strength(weight)
+        pooled = (sums(parent, hit, n)[parent] + a * prior) / (weight + a)
+        b, share = self.p.predicate_strength, self.p.predicate_share
+        own = (hit + a * prior + b * pooled) / (self.source_weight + a + b) if b else pooled
+        if share:
+            alone = (hit + a * prior) / (self.source_weight + a)
+            own = share * alone + (1 - share) * own
+        cap = self.p.max_accuracy
+        out: Floats = np.clip(own, 1 - cap, cap)
         return out
 
     def _group_prior(self, hit: Floats) -> Floats:

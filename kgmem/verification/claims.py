@@ -37,6 +37,9 @@ class Estimator:
     max_accuracy: float = 0.99
     few_claims_strength: float = 0.0
     numeric_tolerance: float = 1.0
+    predicate_strength: float = 0.0
+    predicate_share: float = 0.0
+    copies_per_predicate: bool = False
 
     def strength(self, weight: Floats) -> Floats:
         """The prior's pseudo-claims for sources of claim weight ``weight``:
@@ -44,6 +47,16 @@ class Estimator:
         once leans on its prior more than one seen often."""
         out: Floats = self.prior_strength + self.few_claims_strength / np.maximum(weight, 1.0)
         return out
+
+    @property
+    def per_predicate(self) -> bool:
+        """Whether sources are split per predicate: for copy detection
+        (``copies_per_predicate``: a site may copy one attribute and not another) or
+        for reliability (``predicate_strength`` > 0: learnt per predicate, shrunk toward
+        the source's reliability over all its predicates with that many pseudo-claims;
+        or ``predicate_share`` > 0: that share of the per-predicate reliability mixed
+        with the rest of the source's; at 0 one reliability per source)."""
+        return self.copies_per_predicate or self.predicate_strength > 0 or self.predicate_share > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +68,9 @@ class ClaimArrays:
     ``value_item`` and ``value_text`` one per value; ``item_functional`` one per item;
     ``source_prior`` and ``source_group`` one per source. A source in a group (its kind;
     -1 for none) is shrunk toward its group's learnt mean accuracy instead of its prior.
+    ``item_predicate`` (one per item, an index) lets the estimator learn a reliability
+    per source and predicate (``Estimator.predicate_strength``); ``source_parent`` (one
+    per source) is set on such split claims: the source each one stands for.
     """
 
     claim_value: Ints
@@ -67,6 +83,8 @@ class ClaimArrays:
     source_prior: Floats
     source_group: Ints | None = None
     item_type: tuple[ValueType, ...] | None = None
+    item_predicate: Ints | None = None
+    source_parent: Ints | None = None
 
     def item_types(self) -> tuple[ValueType, ...]:
         """Each item's value type (``auto`` for all when none are given)."""

@@ -80,6 +80,16 @@ Among the sources asserting a value, taken in order of accuracy, a
 claim's independence is :math:`I_c = \prod_{s' \text{ before } s} (1 - c D_{s s'})`:
 the most accurate counts fully, its likely copiers much less.
 
+Per predicate (options, off in the shipped configuration). With
+``copies_per_predicate``, ``predicate_strength`` or ``predicate_share`` set and each
+item's predicate known, every source is split into one per (source, predicate)
+(``kgmem.verification.predicate_scope``): copy detection then runs per predicate, and
+the accuracy :math:`A_{s,p}` of a split source is drawn toward its source's accuracy
+over all predicates :math:`A_s` (with :math:`\beta` = ``predicate_strength``
+pseudo-claims, or as the mix :math:`\lambda A_{s,p} + (1 - \lambda) A_s`,
+:math:`\lambda` = ``predicate_share``); a source with claims on one predicate only is
+scored exactly as without the split.
+
 Deterministic: no randomness, stable sorts, ties broken by claim order.
 """
 
@@ -89,7 +99,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kgmem.verification import fixedpoint
+from kgmem.verification import fixedpoint, predicate_scope
 from kgmem.verification.claim_model import ClaimModel
 from kgmem.verification.claims import (
     ClaimArrays,
@@ -110,8 +120,19 @@ def majority(claims: ClaimArrays) -> Ints:
 
 
 def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
-    """Learn source accuracies and value probabilities together (see the module text)."""
+    """Learn source accuracies and value probabilities together (see the module text);
+    per source and predicate when ``params.per_predicate`` and the claims say each
+    item's predicate (``kgmem.verification.predicate_scope``)."""
     p = params or Estimator()
+    parted = predicate_scope.split(claims) if p.per_predicate else None
+    if parted is None or parted.source_parent is None:
+        return _estimate(claims, p)
+    return predicate_scope.fold(
+        _estimate(parted, p), parted.source_parent, len(claims.source_prior)
+    )
+
+
+def _estimate(claims: ClaimArrays, p: Estimator) -> Scores:
     model = ClaimModel(claims, p)
     accuracy = np.clip(claims.source_prior.astype(np.float64), 0.01, 0.99)
     independence = np.ones(len(model.value))

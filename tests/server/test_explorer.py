@@ -20,9 +20,11 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
+from kgmem.config import VerificationSettings
 from kgmem.ingest import EpisodeWrite, FactMention
 from kgmem.server import explorer
 from kgmem.server.app import create_app
+from kgmem.verification.calibration import Calibration, Isotonic
 from tests.fixtures.app import client_for, serving
 from tests.fixtures.database import store_settings, with_database
 from tests.server.test_docs_pages import ARGS, CHROMIUM, Traffic
@@ -118,9 +120,13 @@ async def served(
     conn = await asyncpg.connect(pg_url)
     await conn.execute(f'CREATE DATABASE "{database}"')
     await conn.close()
-    memory = await Memory.open(
-        store_settings(with_database(pg_url, database), tmp_path_factory.mktemp("ui"))
-    )
+    home = tmp_path_factory.mktemp("ui")
+    base = store_settings(with_database(pg_url, database), home)
+    # A calibration is configured, but the seeded predicates have too few claims for it.
+    cal = Calibration(Isotonic((0.0, 1.0), (0.0, 1.0)), Isotonic((0.0, 1.0), (0.0, 1.0)))
+    (home / "cal.json").write_text(cal.dumps())
+    verification = VerificationSettings(calibration_file=home / "cal.json")
+    memory = await Memory.open(base.model_copy(update={"verification": verification}))
     try:
         await memory.create_namespace("atlas", "seeded for the explorer")
         await memory.create_namespace("hidden", "outside the key's namespaces")
@@ -218,8 +224,15 @@ async def test_search_open_and_expand_on_the_canvas(
     # "why" reads the fact's verification: how its values compare, and the sources.
     await page.locator("#entity tr", has_text="WORKS_AT").locator("button.why").click()
     why = page.locator("#entity tr.episodes li")
-    await expect(why.first).to_contain_text("WORKS_AT compared as ")
-    await expect(why.nth(1)).to_contain_text("for: hr-db")
+    verification = await fact_verification(served, works["uid"])
+    kind, cal = verification["value_kind"], verification["calibration"]
+    await expect(why.first).to_contain_text(f"WORKS_AT compared as {kind['kind']}")
+    await expect(why.first).to_contain_text(f"read from its values: {kind['evidence']}")
+    # The calibration status: configured, but WORKS_AT has too few claims for it.
+    assert not cal["calibrated"] and "too few claims to calibrate" in cal["reason"], cal
+    await expect(why.nth(1)).to_have_text(f"trust not calibrated ({cal['reason']})")
+    await expect(why.nth(1)).to_have_class("uncalibrated")
+    await expect(why.nth(2)).to_contain_text("for: hr-db")
     nodes, _, total = await drawn(page)
     assert (nodes, total) == (6, 5)
     await shot(page, "1-alice")
@@ -382,6 +395,15 @@ async def alice_facts(served: tuple[str, str, str]) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {secret}"}) as c:
         detail = (await c.get(f"/v1/namespaces/{ns}/entities/alice?include_closed=true")).json()
     return detail["outgoing"] + detail["incoming"]
+
+
+async def fact_verification(served: tuple[str, str, str], uid: str) -> dict[str, Any]:
+    url, secret, ns = served
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {secret}"}) as c:
+        answer = await c.get(f"/v1/namespaces/{ns}/facts/{uid}/verification")
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
 
 
 async def test_time_sliders_change_the_drawn_edges(

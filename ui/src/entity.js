@@ -37,7 +37,8 @@ function factRow(fact, uid, names) {
 }
 
 // Why a fact has its trust, read when asked: how the predicate's values are compared
-// (declared, or read from its claims, with the evidence) and the sources for and against.
+// (declared, or read from its claims, with the evidence), whether its trust is a
+// calibrated probability (and why not) and the sources for and against.
 function whyButton(fact) {
   if (!fact.sources.length) return null;
   const button = el("button", { type: "button", class: "why" }, "why");
@@ -61,6 +62,12 @@ function whyItems(v) {
   if (kind) {
     const how = kind.declared ? "declared in the schema" : `read from its values: ${kind.evidence}`;
     items.push(el("li", {}, el("strong", {}, `${kind.predicate} compared as ${kind.kind}`), ` (${how})`));
+  }
+  const cal = v.calibration;
+  if (cal) {
+    const status = cal.calibrated ? "trust calibrated" : "trust not calibrated";
+    items.push(el("li", { class: cal.calibrated ? "calibrated" : "uncalibrated" },
+      el("strong", {}, status), ` (${cal.reason})`));
   }
   const said = (c) => `${c.source} (${c.reliability === null ? "unscored" : c.reliability.toFixed(2)}): ${c.value}`;
   items.push(el("li", {}, `for: ${v.sources_for.map(said).join("; ") || "–"}`));

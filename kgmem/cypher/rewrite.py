@@ -19,7 +19,8 @@ expansions below shift later positions.
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: relationship patterns with several types
+- Then, on the text those rules produced: pattern comprehensions as lists collected
+  before their clause (``kgmem.cypher.pattern_lists``), relationship patterns with several types
   (``kgmem.cypher.rel_types``), ``reduce()`` as a fold
   (``kgmem.cypher.reduce``), ``WITH ... WHERE`` over earlier variables
   (``kgmem.cypher.with_where``), comparisons by three-valued logic
@@ -44,6 +45,7 @@ from kgmem.cypher import (
     merge,
     nulls,
     optional,
+    pattern_lists,
     patterns,
     reduce,
     rel_types,
@@ -255,6 +257,7 @@ def unwound_nulls(text: str, code: Sequence[Token]) -> list[Edit]:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("pattern_lists", pattern_lists.rewrite),
     ("rel_types", rel_types.rewrite),
     ("reduce", reduce.rewrite),
     ("with_where", with_where.rewrite),

@@ -15,6 +15,8 @@ expansions below shift later positions.
 - Labels: ``n:A`` outside patterns and ``labels(n)`` read the labels a node's AGE
   label stands for (``kgmem.cypher.labels``); node patterns with several labels name
   or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``).
+- A property key that is one of AGE's keywords (``n.exists``) is written in backticks
+  (``kgmem.cypher.property_keys``).
 - A leading OPTIONAL MATCH follows a one-row clause, so it answers a row of nulls
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
@@ -47,6 +49,7 @@ from kgmem.cypher import (
     optional,
     pattern_lists,
     patterns,
+    property_keys,
     reduce,
     rel_types,
     unwind,
@@ -271,6 +274,11 @@ def leading_optional(text: str, code: Sequence[Token]) -> list[Edit]:
     return [Edit(start, end, new) for start, end, new in optional.rewrite(text, code)]
 
 
+def keyword_keys(text: str, code: Sequence[Token]) -> list[Edit]:
+    """Keyword property keys in backticks (``kgmem.cypher.property_keys``)."""
+    return [Edit(start, end, new) for start, end, new in property_keys.rewrite(text, code)]
+
+
 def pattern_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
     """``WHERE (a)-->(b)`` as ``exists(...)`` (``kgmem.cypher.patterns``)."""
     return [Edit(start, end, new) for start, end, new in patterns.rewrite(text, code)]
@@ -287,4 +295,5 @@ RULES = [
     ("unwound_nulls", unwound_nulls),
     ("pattern_predicates", pattern_predicates),
     ("leading_optional", leading_optional),
+    ("keyword_keys", keyword_keys),
 ]

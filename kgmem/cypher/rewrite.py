@@ -17,6 +17,7 @@ expansions below shift later positions.
   or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``).
 - A property key that is one of AGE's keywords (``n.exists``) is written in backticks
   (``kgmem.cypher.property_keys``).
+- ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
 - A leading OPTIONAL MATCH follows a one-row clause, so it answers a row of nulls
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
@@ -54,6 +55,7 @@ from kgmem.cypher import (
     rel_types,
     unwind,
     with_where,
+    xor,
 )
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
@@ -279,6 +281,11 @@ def keyword_keys(text: str, code: Sequence[Token]) -> list[Edit]:
     return [Edit(start, end, new) for start, end, new in property_keys.rewrite(text, code)]
 
 
+def xor_operands(text: str, code: Sequence[Token]) -> list[Edit]:
+    """AND chains bracketed where XOR combines them (``kgmem.cypher.xor``)."""
+    return [Edit(start, end, new) for start, end, new in xor.rewrite(text, code)]
+
+
 def pattern_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
     """``WHERE (a)-->(b)`` as ``exists(...)`` (``kgmem.cypher.patterns``)."""
     return [Edit(start, end, new) for start, end, new in patterns.rewrite(text, code)]
@@ -296,4 +303,5 @@ RULES = [
     ("pattern_predicates", pattern_predicates),
     ("leading_optional", leading_optional),
     ("keyword_keys", keyword_keys),
+    ("xor_operands", xor_operands),
 ]

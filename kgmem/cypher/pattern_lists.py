@@ -8,14 +8,14 @@ comprehension was::
 
     MATCH (n) RETURN n.name AS name, [(n)-->(m) | m.name] AS names
     MATCH (n) OPTIONAL MATCH __kgmem_q1 = (n)-->(m)
-    WITH n, collect(CASE WHEN __kgmem_q1 IS NULL THEN null ELSE m.name END) AS __kgmem_c1
-    RETURN n.name AS name, __kgmem_c1 AS names
+    WITH n, collect(CASE WHEN __kgmem_q1 IS NULL THEN null ELSE [m.name] END) AS __kgmem_c1
+    RETURN n.name AS name, [__kgmem_e1 IN __kgmem_c1 | __kgmem_e1[0]] AS names
 
 The pattern is named as a path (by kgmem when the analyst did not), so a row without a
-match collects nothing: its list is empty, as in openCypher. The rows
-are grouped by the variables in scope, so two rows equal in every variable (possible
-only when an earlier clause bound no variable that tells them apart) become one, and
-``collect`` leaves out null values the expression gives for a match. A comprehension
+match collects nothing and its list is empty, as in openCypher; each value travels in
+a list of one, so a null value of a match stays in the list. The rows are grouped by
+the variables in scope, so two rows equal in every variable (possible only when an
+earlier clause bound no variable that tells them apart) become one. A comprehension
 inside another list or map expression (where it could use the inner variables) is left
 as it is, as are comprehensions in WHERE and ORDER BY.
 """
@@ -32,6 +32,7 @@ from kgmem.cypher.structure import Clause, clauses, closing, union_parts
 Edit = tuple[int, int, str]
 FRESH = "__kgmem_c"
 PATH = "__kgmem_q"
+ELEMENT = "__kgmem_e"
 _PROJECTIONS = ("WITH", "RETURN")
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 
@@ -87,11 +88,13 @@ def _hoist(
         name = f"{FRESH}{count}"
         path, pattern = _named(text, tokens, item, count)
         where = f" WHERE {_text(text, tokens, item.where)}" if item.where else ""
-        value = f"CASE WHEN {path} IS NULL THEN null ELSE {_text(text, tokens, item.value)} END"
+        value = f"CASE WHEN {path} IS NULL THEN null ELSE [{_text(text, tokens, item.value)}] END"
         carried = ", ".join([*kept, f"collect({value}) AS {name}"])
         before.append(f"OPTIONAL MATCH {pattern}{where} WITH {carried} ")
         kept.append(name)
-        edits.append((tokens[item.open].start, tokens[item.close].end, name))
+        element = f"{ELEMENT}{count}"
+        unwrapped = f"[{element} IN {name} | {element}[0]]"
+        edits.append((tokens[item.open].start, tokens[item.close].end, unwrapped))
     start = tokens[0].start
     edits.append((start, start, "".join(before)))
     return edits, count

@@ -15,8 +15,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
 
-# AGE 1.7's keywords (its grammar's keyword list); quoting a key that AGE would also
-# read bare does no harm, so the list may be wider than what fails.
+# AGE 1.7's keywords; each one is a syntax error as a bare key after a dot ("n.all").
 KEYWORDS = frozenset([
     "ALL", "ANALYZE", "AND", "AS", "ASC", "ASCENDING", "BY", "CALL", "CASE", "COALESCE",
     "CONTAINS", "COUNT", "CREATE", "DELETE", "DESC", "DESCENDING", "DETACH", "DISTINCT",

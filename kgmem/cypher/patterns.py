@@ -6,7 +6,8 @@ a match: ``MATCH (n) WHERE (n)-[:KNOWS]->() RETURN n``, ``WHERE NOT (a)--(b)``,
 answers a syntax error otherwise, so kgmem wraps each such pattern in ``exists( )``
 (in WHERE, and in the items of WITH and RETURN). A pattern already inside
 ``exists(...)`` or another call (``size((n)-->())``, a list of paths in openCypher,
-which AGE lacks), inside an ``EXISTS { }`` subquery or inside a map is left alone, and
+which AGE lacks), inside an ``EXISTS { }`` subquery, a pattern comprehension or a
+map is left alone, and
 so is a lone node in brackets (``WHERE (n)``), which is no pattern.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher import pattern_lists
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import clauses, closing, union_parts
@@ -38,6 +40,9 @@ def _in(tokens: Sequence[Token]) -> list[tuple[int, int, str]]:
     index = 0
     while index < len(tokens):
         token = tokens[index]
+        if token.text == "[" and pattern_lists.comprehension_at(tokens, index, closes):
+            index = closes[index] + 1  # its pattern is no test (``kgmem.cypher.pattern_lists``)
+            continue
         if token.text == "(" and token.kind is Kind.PUNCT:
             end = _pattern_end(tokens, index, closes)
             if end is not None and "{" not in stack and not _wrapped(tokens, index):

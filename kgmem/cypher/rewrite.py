@@ -15,9 +15,16 @@ expansions below shift later positions.
 - Labels: ``n:A`` outside patterns and ``labels(n)`` read the labels a node's AGE
   label stands for (``kgmem.cypher.labels``); node patterns with several labels name
   or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``).
+- A property key that is one of AGE's keywords (``n.exists``) is written in backticks
+  (``kgmem.cypher.property_keys``).
+- ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
+- A leading OPTIONAL MATCH follows a one-row clause, so it answers a row of nulls
+  when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: ``reduce()`` as a fold
+- Then, on the text those rules produced: pattern comprehensions as lists collected
+  before their clause (``kgmem.cypher.pattern_lists``), relationship patterns with several types
+  (``kgmem.cypher.rel_types``), ``reduce()`` as a fold
   (``kgmem.cypher.reduce``), ``WITH ... WHERE`` over earlier variables
   (``kgmem.cypher.with_where``), comparisons by three-valued logic
   (``kgmem.cypher.comparisons``) and comprehensions where AGE cannot run them
@@ -40,10 +47,15 @@ from kgmem.cypher import (
     labels,
     merge,
     nulls,
+    optional,
+    pattern_lists,
     patterns,
+    property_keys,
     reduce,
+    rel_types,
     unwind,
     with_where,
+    xor,
 )
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
@@ -250,11 +262,28 @@ def unwound_nulls(text: str, code: Sequence[Token]) -> list[Edit]:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("pattern_lists", pattern_lists.rewrite),
+    ("rel_types", rel_types.rewrite),
     ("reduce", reduce.rewrite),
     ("with_where", with_where.rewrite),
     ("comparisons", comparisons.rewrite),
     ("comprehensions", comprehensions.rewrite),
 )
+
+
+def leading_optional(text: str, code: Sequence[Token]) -> list[Edit]:
+    """A one-row clause before a leading OPTIONAL MATCH (``kgmem.cypher.optional``)."""
+    return [Edit(start, end, new) for start, end, new in optional.rewrite(text, code)]
+
+
+def keyword_keys(text: str, code: Sequence[Token]) -> list[Edit]:
+    """Keyword property keys in backticks (``kgmem.cypher.property_keys``)."""
+    return [Edit(start, end, new) for start, end, new in property_keys.rewrite(text, code)]
+
+
+def xor_operands(text: str, code: Sequence[Token]) -> list[Edit]:
+    """AND chains bracketed where XOR combines them (``kgmem.cypher.xor``)."""
+    return [Edit(start, end, new) for start, end, new in xor.rewrite(text, code)]
 
 
 def pattern_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
@@ -272,4 +301,7 @@ RULES = [
     ("merge_actions", merge_actions),
     ("unwound_nulls", unwound_nulls),
     ("pattern_predicates", pattern_predicates),
+    ("leading_optional", leading_optional),
+    ("keyword_keys", keyword_keys),
+    ("xor_operands", xor_operands),
 ]

@@ -47,6 +47,7 @@ def test_match_keeps_the_first_label_and_tests_the_others_before_the_where() -> 
     )
     alone = plan("OPTIONAL MATCH (n:A:B:C) RETURN n")
     assert alone.text == (
+        "WITH 0 AS __kgmem_o "  # kgmem.cypher.optional
         "OPTIONAL MATCH (n:A) WHERE kgmem_cypher.has_labels(label(n), ['B', 'C']) RETURN n"
     )
 

@@ -99,6 +99,14 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) WITH collect(n) AS ns UNWIND [x IN ns WHERE true] AS m DELETE m", {}, "read", 403),
     ("MATCH (n) WITH collect(n) AS ns UNWIND [x IN ns | x] AS m SET m.pwned = 1", {}, "read", 403),
     ("WITH [1] AS l UNWIND [x IN l | x] AS v MERGE (:Pwned {v: v})", {}, "read", 403),
+    # a leading OPTIONAL MATCH, several relationship types, pattern comprehensions
+    ("OPTIONAL MATCH (n) SET n.pwned = 1 RETURN n", {}, "read", 403),
+    ("OPTIONAL MATCH (n) RETURN pg_catalog.current_user() AS a", {}, "read", 422),
+    ("MATCH (a)-[:X|Y]->(b) DETACH DELETE b", {}, "read", 403),
+    ("MATCH (a)-[r:X|Y]->(b) WHERE pg_catalog.current_user() = 'x' RETURN b", {}, "read", 422),
+    ("MATCH (n) RETURN [(n)-->(m) | pg_catalog.current_user()] AS a", {}, "read", 422),
+    ("MATCH (n) RETURN [(n)-->(m) WHERE graph_stats('g') | m] AS a", {}, "read", 422),
+    ("MATCH (n) WITH [(n)-->(m) | m] AS ms UNWIND ms AS m DETACH DELETE m", {}, "read", 403),
     # parameters crafted as code
     ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
     ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),

@@ -1,0 +1,41 @@
+"""Property keys that are keywords, in the form AGE 1.7 reads.
+
+openCypher lets a property key be any name, keywords included: ``n.exists``,
+``n.count``, ``n.end``, ``{in: 1}.in``. AGE's grammar reads such a key after ``.`` as
+its keyword and answers a syntax error, while it reads the same key in backticks as a
+name. kgmem writes every key after ``.`` that is one of AGE's keywords in backticks
+(``n.`exists```); a key in backticks already, a function name (``kgmem_cypher.labels(``)
+and a number (``1.5``) are left as they are. The key, and so the property read, does
+not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.lexer import Kind, Token
+
+# AGE 1.7's keywords; each one is a syntax error as a bare key after a dot ("n.all").
+KEYWORDS = frozenset([
+    "ALL", "ANALYZE", "AND", "AS", "ASC", "ASCENDING", "BY", "CALL", "CASE", "COALESCE",
+    "CONTAINS", "COUNT", "CREATE", "DELETE", "DESC", "DESCENDING", "DETACH", "DISTINCT",
+    "ELSE", "END", "ENDS", "EXISTS", "EXPLAIN", "FALSE", "IN", "IS", "LIMIT", "MATCH",
+    "MERGE", "NOT", "NULL", "OPERATOR", "OPTIONAL", "OR", "ORDER", "REMOVE", "RETURN",
+    "SET", "SKIP", "STARTS", "THEN", "TRUE", "UNION", "UNWIND", "VERBOSE", "WHEN",
+    "WHERE", "WITH", "XOR", "YIELD",
+])  # fmt: skip
+
+
+def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) edits putting each keyword property key in backticks."""
+    edits = []
+    for index in range(1, len(code)):
+        token = code[index]
+        if token.kind is not Kind.NAME or code[index - 1].text != ".":
+            continue
+        if token.upper not in KEYWORDS:
+            continue
+        if index + 1 < len(code) and code[index + 1].text == "(":
+            continue  # a qualified function name
+        edits.append((token.start, token.end, f"`{token.text}`"))
+    return edits

@@ -1,0 +1,109 @@
+"""Relationship patterns with several types, in the form AGE 1.7 runs.
+
+AGE's grammar takes one type per relationship pattern, so ``[r:KNOWS|FOLLOWS]`` (and
+the older ``[:KNOWS|:FOLLOWS]``) is a syntax error there. In a MATCH or OPTIONAL MATCH,
+kgmem drops the types from the pattern and tests them in the clause's WHERE, with the
+WHERE the analyst wrote kept in brackets after it; an anonymous relationship gets a
+variable of kgmem's own (``__kgmem_t1``)::
+
+    MATCH (a)-[:KNOWS|LIKES]->(b) WHERE b.age > 30 RETURN b
+    MATCH (a)-[__kgmem_t1]->(b) WHERE type(__kgmem_t1) IN ['KNOWS', 'LIKES'] AND (b.age > 30)
+    RETURN b
+
+In an OPTIONAL MATCH the test stays part of the optional match, as openCypher means.
+A variable-length pattern (``[:A|B*2]``) and patterns inside expressions are left as
+they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.labels import NAMES, string
+from kgmem.cypher.lexer import Token
+from kgmem.cypher.structure import Clause, clauses, closing, union_parts
+
+Edit = tuple[int, int, str]
+_MATCHES = ("MATCH", "OPTIONAL MATCH")
+FRESH = "__kgmem_t"
+
+
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` with every relationship pattern of several types in a MATCH rewritten."""
+    if "|" not in text:
+        return text
+    edits: list[Edit] = []
+    count = 0
+    for part in union_parts(code):
+        parts = clauses(part)
+        for index, clause in enumerate(parts):
+            if clause.keyword not in _MATCHES:
+                continue
+            following = parts[index + 1] if index + 1 < len(parts) else None
+            found, count = _clause(clause, following, count)
+            edits.extend(found)
+    out, at = [], 0
+    for start, end, new in sorted(edits):
+        out.append(text[at:start] + new)
+        at = end
+    return "".join(out) + text[at:]
+
+
+def _clause(clause: Clause, where: Clause | None, count: int) -> tuple[list[Edit], int]:
+    tokens = clause.tokens
+    pairs = closing(tokens)
+    edits: list[Edit] = []
+    tests = []
+    for i, token in enumerate(tokens):
+        if token.text != "[" or i == 0 or not tokens[i - 1].text.endswith("-"):
+            continue
+        found = _types(tokens, i, pairs.get(i))
+        if found is None:
+            continue
+        first, last, names = found
+        variable = tokens[i + 1].text if first == i + 2 else None
+        if variable is None:
+            count += 1
+            variable = f"{FRESH}{count}"
+            edits.append((token.end, token.end, variable))
+        edits.append((tokens[first].start, tokens[last].end, ""))
+        tests.append(f"type({variable}) IN [{', '.join(string(n) for n in names)}]")
+    if tests:
+        edits.extend(_where(clause, where, " AND ".join(tests)))
+    return edits, count
+
+
+def _types(
+    tokens: Sequence[Token], open_at: int, close_at: int | None
+) -> tuple[int, int, list[str]] | None:
+    """(index of the ``:``, index of the last type, the types) of the relationship
+    pattern opened at ``open_at`` when it names several types and no length."""
+    if close_at is None:
+        return None
+    first = open_at + 2 if tokens[open_at + 1].kind in NAMES else open_at + 1
+    if tokens[first].text != ":":
+        return None
+    names: list[str] = []
+    i = first
+    while i + 1 < close_at and tokens[i].text in (":", "|"):
+        if tokens[i].text == "|" and tokens[i + 1].text == ":":
+            i += 1
+        if tokens[i + 1].kind not in NAMES:
+            return None
+        names.append(tokens[i + 1].name)
+        i += 2
+    inside = [t.text for t in tokens[i:close_at]]
+    if len(names) < 2 or "*" in inside or "|" in inside:
+        return None
+    return first, i - 1, list(dict.fromkeys(names))
+
+
+def _where(clause: Clause, where: Clause | None, condition: str) -> list[Edit]:
+    if where is not None and where.keyword == "WHERE":
+        keyword, last = where.tokens[0], where.tokens[-1]
+        return [
+            (keyword.start, keyword.end, f"WHERE {condition} AND ("),
+            (last.end, last.end, ")"),
+        ]
+    end = clause.tokens[-1].end
+    return [(end, end, f" WHERE {condition}")]

@@ -22,6 +22,7 @@ from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
 from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.search_input import SearchIn, TraceIn
+from kgmem.model.verification_input import CandidateIn
 
 Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
@@ -109,19 +110,18 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         return results.search(found)
 
     @server.tool(annotations=READ)
-    async def verify_claim(
-        namespace: Namespace,
-        subject: Uid,
-        predicate: Annotated[str, Field(min_length=1, description="e.g. LIVES_IN")],
-        value: Annotated[str, Field(min_length=1, description="The object's uid or name")],
-        ctx: Context,
-    ) -> dict[str, Any]:
+    @takes_fields_of(CandidateIn)
+    async def verify_claim(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Check a statement before asserting it: the stored facts that support
         `subject predicate value`, those that contradict it, and the trust it gets
-        (status verified, contested, unverified or refuted)."""
+        (status verified, contested, unverified or refuted). The arguments are the
+        fields of REST's verify body."""
         door.admit(ctx, "read", namespace)
+        claim = CandidateIn.model_validate(fields)
         with reported():
-            check = await door.memory.check_statement(namespace, subject, predicate, value)
+            check = await door.memory.check_statement(
+                namespace, claim.subject, claim.predicate, claim.value
+            )
         return results.record(check)
 
 

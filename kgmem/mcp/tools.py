@@ -19,6 +19,7 @@ from kgmem.mcp.door import Door, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model.context_input import ContextIn
+from kgmem.model.cypher_input import CypherReadIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
 from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.search_input import SearchIn, TraceIn
@@ -191,20 +192,19 @@ def _graph(server: MCPServer, door: Door) -> None:
         return {"anchor": params.anchor, "direction": params.direction, "paths": found}
 
     @server.tool(annotations=READ)
-    async def cypher_read(
-        namespace: Namespace,
-        query: Annotated[str, Field(min_length=1, description="openCypher, read only")],
-        ctx: Context,
-        params: Annotated[dict[str, Any] | None, Field(description="$name values")] = None,
-        limit: Annotated[int, Field(ge=1, le=10_000)] = 100,
-    ) -> dict[str, Any]:
+    @takes_fields_of(CypherReadIn)
+    async def cypher_read(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Run a read-only openCypher query on the namespace's graph, e.g.
         `MATCH (p:Person)-[r:WORKS_AT]->(o) RETURN p.name, o.name`. Vertices carry
         uid and name; fact edges carry valid_from, valid_to and expired_at. Writes are
-        refused. Returns columns, rows and whether the row cap cut the answer."""
+        refused. Returns columns, rows and whether the row cap cut the answer. The
+        arguments are the fields of REST's cypher body, read mode only."""
         door.admit(ctx, "read", namespace)
+        read = CypherReadIn.model_validate(fields)
         with reported():
-            result = await door.memory.cypher(namespace, query, params, mode="read", limit=limit)
+            result = await door.memory.cypher(
+                namespace, read.query, read.params, mode="read", limit=read.limit
+            )
         return {
             "columns": result.columns,
             "rows": results.jsonable(result.rows),

@@ -1,5 +1,5 @@
 """Cypher requests as every door reads them: REST's /cypher and /queries/{name}
-bodies, and the fields MCP's ``cypher_read`` shares with them."""
+bodies, and MCP's ``cypher_read`` arguments (a read: no mode)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ class NamedCallIn(BaseModel):
     )
 
 
-class CypherIn(NamedCallIn):
-    """A Cypher query with its parameters."""
+class CypherReadIn(NamedCallIn):
+    """A read-only Cypher query with its parameters."""
 
     query: str = Field(description="openCypher text; no AS (...) column list needed")
+
+
+class CypherIn(CypherReadIn):
+    """A Cypher query with its parameters."""
+
     mode: Literal["read", "write"] = Field(
         default="read", description="write needs a key with the write scope"
     )

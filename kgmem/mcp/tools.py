@@ -21,7 +21,7 @@ from kgmem.mcp.strict import StrictServer
 from kgmem.model.context_input import ContextIn
 from kgmem.model.cypher_input import CypherReadIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
-from kgmem.model.graph_input import EntityReadIn
+from kgmem.model.graph_input import EntityReadIn, TimelineIn
 from kgmem.model.search_input import SearchIn, TraceIn
 from kgmem.model.verification_input import CandidateIn
 
@@ -156,17 +156,17 @@ def _graph(server: MCPServer, door: Door) -> None:
         return results.entity(detail)
 
     @server.tool(annotations=READ)
+    @takes_fields_of(TimelineIn)
     async def timeline(
-        namespace: Namespace,
-        uid: Uid,
-        ctx: Context,
-        limit: Annotated[int, Field(ge=1, le=1000)] = 100,
+        namespace: Namespace, uid: Uid, ctx: Context, **fields: Any
     ) -> dict[str, Any]:
         """The history of an entity: every fact about it, closed ones too, in valid-time
-        order with when each was recorded and closed. Use for 'what changed, when'."""
+        order with when each was recorded and closed. Use for 'what changed, when'. The
+        arguments are the parameters of REST's GET .../entities/{uid}/timeline."""
         door.admit(ctx, "read", namespace)
+        params = TimelineIn.model_validate(fields)
         with reported():
-            entries = await door.memory.timeline(namespace, uid, limit=limit)
+            entries = await door.memory.timeline(namespace, uid, **params.model_dump())
         return {
             "uid": uid,
             "entries": [

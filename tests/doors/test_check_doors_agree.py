@@ -1,7 +1,8 @@
-"""The doors agree on checking a claim and on a Cypher read's arguments: MCP's
-``verify_claim`` and ``cypher_read`` take the fields of REST's /verify and /cypher
-bodies (``kgmem.model.verification_input``, ``kgmem.model.cypher_input``), so the same
-input is accepted or refused alike on REST, MCP and the client."""
+"""The doors agree on checking a claim, a Cypher read's arguments and a timeline's:
+MCP's ``verify_claim``, ``cypher_read`` and ``timeline`` take the fields of REST's
+/verify and /cypher bodies and timeline parameters (``kgmem.model.verification_input``,
+``kgmem.model.cypher_input``, ``kgmem.model.graph_input``), so the same input is
+accepted or refused alike on REST, MCP and the client."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from kgmem import Memory
 from kgmem.model.cypher_input import CypherReadIn
+from kgmem.model.graph_input import TimelineIn
 from kgmem.model.verification_input import CandidateIn
 from tests.doors.doors import Doors, Outcome, opened
 from tests.doors.test_doors_agree import agreed, seeded
@@ -81,4 +83,37 @@ async def test_the_doors_agree_on_a_cypher_reads_arguments(
     assert large.code == "limit_exceeded"
     assert capped.accepted and capped.answer["rows"] == [["ada"], ["babbage"]]
     assert one.accepted and one.answer["rows"] == [["ada"]]
+    assert [o.code for o in refused] == ["invalid_request"] * 3
+
+
+async def timeline_everywhere(doors: Doors, namespace: str, params: dict[str, Any]) -> Outcome:
+    async def by_client() -> Any:
+        return await doors.client.timeline(
+            namespace, "ada", limit=TimelineIn.model_validate(params).limit
+        )
+
+    path = f"/v1/namespaces/{namespace}/entities/ada/timeline"
+    outcomes = {
+        "rest": await doors.rest_query(path, params),
+        "mcp": await doors.tool("timeline", {"namespace": namespace, "uid": "ada", **params}),
+        "client": await doors.call(by_client),
+    }
+    return agreed(outcomes, params)
+
+
+async def test_the_doors_agree_on_a_timelines_arguments(
+    live_url: str, memory: Memory, namespace: str
+) -> None:
+    await seeded(memory, namespace)
+    async with opened(live_url) as doors:
+        # MCP used to stop at 1000 entries where REST goes to 10 000.
+        accepted = [
+            await timeline_everywhere(doors, namespace, params)
+            for params in ({}, {"limit": 10_000}, {"limit": 1})
+        ]
+        refused = [
+            await timeline_everywhere(doors, namespace, params)
+            for params in ({"limit": 10_001}, {"limit": 0}, {"limt": 5})
+        ]
+    assert all(o.accepted for o in accepted)
     assert [o.code for o in refused] == ["invalid_request"] * 3

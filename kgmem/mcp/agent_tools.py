@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from kgmem.mcp import results
-from kgmem.mcp.door import Door, reported
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.model.agent_input import (
     BalanceParams,
@@ -24,11 +23,8 @@ from kgmem.model.agent_input import (
     TransactionIn,
 )
 
-Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Agent = Annotated[str, Field(min_length=1, description="Your agent name, e.g. 'planner'")]
 Budget = Annotated[str, Field(min_length=1, description="The budget's name")]
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
 
 
 def register(server: MCPServer, door: Door) -> None:

@@ -6,18 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from kgmem.decisions import Decisions
 from kgmem.mcp import results
-from kgmem.mcp.door import Door, reported
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.model.agent_input import DecisionIn, DecisionListParams
-
-Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
 
 
 def register(server: MCPServer, door: Door) -> None:

@@ -7,19 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from kgmem.distill import Distiller
 from kgmem.mcp import results
-from kgmem.mcp.door import Door, reported
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.model.tier_input import ArchiveSearchIn, DistillIn, PolicyIn, UidsIn
 from kgmem.tier_model import policy_data
-
-Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
 
 
 def register(server: MCPServer, door: Door) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 import kgmem
 from kgmem.context import build_context
 from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
-from kgmem.mcp.door import Door, reported
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model.context_input import ContextIn
@@ -25,10 +24,7 @@ from kgmem.model.graph_input import EntityReadIn, TimelineIn
 from kgmem.model.search_input import SearchIn, TraceIn
 from kgmem.model.verification_input import CandidateIn
 
-Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
 
 INSTRUCTIONS = """kgmem is a long-term memory: a knowledge graph of entities and facts (with
 validity in time, trust and sources) built from episodes (conversation turns, notes).

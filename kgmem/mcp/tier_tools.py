@@ -48,22 +48,14 @@ def register(server: MCPServer, door: Door) -> None:
     @takes_fields_of(UidsIn)
     async def archive_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Take episodes out of search (they stay stored; restore_episodes undoes it)."""
-        door.admit(ctx, "write", namespace)
-        uids = UidsIn.model_validate(fields).uids
-        with reported():
-            moved = await door.memory.tiers.archive(namespace, uids)
-        return {"archived": moved}
+        return {"archived": await _moved(door, ctx, namespace, fields, archive=True)}
 
     @server.tool(annotations=WRITE)
     @takes_fields_of(UidsIn)
     async def restore_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Put archived episodes back into search (their text and vector return to the
         indexes; the uids restored by this call)."""
-        door.admit(ctx, "write", namespace)
-        uids = UidsIn.model_validate(fields).uids
-        with reported():
-            moved = await door.memory.tiers.restore(namespace, uids)
-        return {"restored": moved}
+        return {"restored": await _moved(door, ctx, namespace, fields, archive=False)}
 
     @server.tool(annotations=READ)
     @takes_fields_of(ArchiveSearchIn)
@@ -104,3 +96,14 @@ def register(server: MCPServer, door: Door) -> None:
         with reported():
             found = await Distiller(door.memory).provenance(namespace, uid)
         return results.record(found)
+
+
+async def _moved(
+    door: Door, ctx: Context, namespace: str, fields: dict[str, Any], *, archive: bool
+) -> list[str]:
+    """Archive (or restore) the episodes ``fields`` name; the uids this call moved."""
+    door.admit(ctx, "write", namespace)
+    uids = UidsIn.model_validate(fields).uids
+    tiers = door.memory.tiers
+    with reported():
+        return await (tiers.archive if archive else tiers.restore)(namespace, uids)

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from kgmem.model.records import Entity
+
 Tier = Literal["working", "episodic", "semantic"]
 DistillMethod = Literal["extractive", "abstractive"]
 
@@ -152,3 +154,20 @@ def policy_data(policy: TierPolicy) -> dict[str, Any]:
     out = {k: getattr(policy, k) for k in TierPolicy.__dataclass_fields__}
     out["archive_tiers"] = list(policy.archive_tiers)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """The episodes one archive or restore moved (the others already were)."""
+
+    uids: Annotated[
+        tuple[str, ...], Field(description="The episodes this call moved (others were already)")
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveHit:
+    """An archived episode matching a text, with its score."""
+
+    episode: Entity
+    score: float

@@ -6,47 +6,26 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
-from kgmem.agent_model import DecisionQuery, DecisionWrite
 from kgmem.decisions import Decisions
 from kgmem.mcp import results
-from kgmem.mcp.door import Door, reported
-
-Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
-Agent = Annotated[str, Field(min_length=1, description="Your agent name, e.g. 'planner'")]
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
+from kgmem.mcp.record_arguments import takes_fields_of
+from kgmem.model.agent_input import DecisionIn, DecisionListParams
 
 
 def register(server: MCPServer, door: Door) -> None:
     """Add the decision tools to ``server``."""
 
     @server.tool(annotations=WRITE)
-    async def record_decision(  # noqa: PLR0913 - one argument per part of a decision
-        namespace: Namespace,
-        agent: Agent,
-        decision: Annotated[str, Field(min_length=1, description="What you decided")],
-        ctx: Context,
-        *,
-        rationale: str = "",
-        options: Annotated[list[Any] | None, Field(description="Options you weighed")] = None,
-        facts: Annotated[list[str] | None, Field(description="Uids of facts relied on")] = None,
-        episodes: Annotated[list[str] | None, Field(description="Episode uids relied on")] = None,
-    ) -> dict[str, Any]:
+    @takes_fields_of(DecisionIn)
+    async def record_decision(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Record a decision with the facts and episodes (uids from search or
         get_entity) it relied on, so that you can later ask why, and learn when one of
-        them stops holding."""
+        them stops holding. The arguments are the fields of REST's decision body."""
         door.admit(ctx, "write", namespace)
-        write = DecisionWrite(
-            agent,
-            decision,
-            rationale,
-            tuple(options or ()),
-            tuple(facts or ()),
-            tuple(episodes or ()),
-        )
+        write = DecisionIn.model_validate(fields).to_write()
         with reported():
             recorded = await Decisions(door.memory).record(namespace, write)
         return results.record(recorded)
@@ -70,18 +49,13 @@ def register(server: MCPServer, door: Door) -> None:
         }
 
     @server.tool(annotations=READ)
-    async def list_decisions(
-        namespace: Namespace,
-        ctx: Context,
-        agent: Annotated[str | None, Field(description="Only this agent's")] = None,
-        flagged: Annotated[
-            bool | None, Field(description="true: only those whose basis no longer holds")
-        ] = None,
-        limit: Annotated[int, Field(ge=1, le=100)] = 20,
-    ) -> dict[str, Any]:
-        """Past decisions, newest first; flagged=true lists those to reconsider."""
+    @takes_fields_of(DecisionListParams)
+    async def list_decisions(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
+        """Past decisions, newest first, filtered by agent, time, outcome, a relied-on
+        fact; flagged=true lists those whose basis no longer holds, to reconsider. The
+        arguments are the parameters of REST's GET .../decisions."""
         door.admit(ctx, "read", namespace)
-        query = DecisionQuery(agent=agent, flagged=flagged, limit=limit)
+        query = DecisionListParams.model_validate(fields).to_query()
         with reported():
             found = await Decisions(door.memory).search(namespace, query)
         return {"decisions": results.jsonable(found)}

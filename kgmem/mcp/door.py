@@ -1,19 +1,26 @@
-"""What a tool needs from its transport: the store and the caller."""
+"""What a tool needs from its transport: the store and the caller; and what every
+tool module declares alike: the namespace argument and the read and write hints."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import Field
 
 from kgmem.access import Principal, admit
 from kgmem.errors import KgmemError
 from kgmem.memory import Memory
 from kgmem.model import Scope
+
+Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
+READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
+WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,22 +4,17 @@ summaries and ask where a summary came from."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 from kgmem.distill import Distiller
 from kgmem.mcp import results
-from kgmem.mcp.door import Door, reported
-from kgmem.model.tier_input import PolicyIn
-from kgmem.tier_model import DistillRequest, policy_data
-
-Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
-Uids = Annotated[list[str], Field(min_length=1, max_length=1000, description="Episode uids")]
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
+from kgmem.mcp.record_arguments import takes_fields_of
+from kgmem.model.tier_input import ArchiveSearchIn, DistillIn, PolicyIn, UidsIn
+from kgmem.tier_model import policy_data
 
 
 def register(server: MCPServer, door: Door) -> None:
@@ -50,33 +45,26 @@ def register(server: MCPServer, door: Door) -> None:
         return results.record(report)
 
     @server.tool(annotations=WRITE)
-    async def archive_episodes(namespace: Namespace, uids: Uids, ctx: Context) -> dict[str, Any]:
+    @takes_fields_of(UidsIn)
+    async def archive_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Take episodes out of search (they stay stored; restore_episodes undoes it)."""
-        door.admit(ctx, "write", namespace)
-        with reported():
-            moved = await door.memory.tiers.archive(namespace, uids)
-        return {"archived": moved}
+        return {"archived": await _moved(door, ctx, namespace, fields, archive=True)}
 
     @server.tool(annotations=WRITE)
-    async def restore_episodes(namespace: Namespace, uids: Uids, ctx: Context) -> dict[str, Any]:
+    @takes_fields_of(UidsIn)
+    async def restore_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Put archived episodes back into search (their text and vector return to the
         indexes; the uids restored by this call)."""
-        door.admit(ctx, "write", namespace)
-        with reported():
-            moved = await door.memory.tiers.restore(namespace, uids)
-        return {"restored": moved}
+        return {"restored": await _moved(door, ctx, namespace, fields, archive=False)}
 
     @server.tool(annotations=READ)
-    async def search_archive(
-        namespace: Namespace,
-        text: Annotated[str, Field(min_length=1, description="What to look for")],
-        ctx: Context,
-        k: Annotated[int, Field(ge=1, le=50)] = 10,
-    ) -> dict[str, Any]:
+    @takes_fields_of(ArchiveSearchIn)
+    async def search_archive(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Search the archived episodes, which ordinary search no longer returns."""
         door.admit(ctx, "read", namespace)
+        params = ArchiveSearchIn.model_validate(fields)
         with reported():
-            found = await door.memory.tiers.search_archive(namespace, text, k)
+            found = await door.memory.tiers.search_archive(namespace, params.text, params.k)
         return {
             "hits": [
                 {"uid": e.uid, "score": round(s, 6), "text": str(e.properties.get("text", ""))}
@@ -85,20 +73,13 @@ def register(server: MCPServer, door: Door) -> None:
         }
 
     @server.tool(annotations=WRITE)
-    async def distill_episodes(
-        namespace: Namespace,
-        ctx: Context,
-        method: Literal["extractive", "abstractive"] = "extractive",
-        window: Annotated[int, Field(ge=1, le=1000, description="Episodes per summary")] = 20,
-        keep: Annotated[float, Field(gt=0, description="Sentences kept: share or count")] = 0.25,
-        archive_sources: bool = False,
-    ) -> dict[str, Any]:
-        """Consolidate the episodes not distilled yet into summaries (abstractive: with
-        facts, by the LLM within the llm-tokens budget), linked to their episodes."""
+    @takes_fields_of(DistillIn)
+    async def distill_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
+        """Consolidate episodes (`episodes`, or those not distilled yet) into summaries
+        (abstractive: with facts, by the LLM within the llm-tokens budget), linked to
+        their episodes. The arguments are the fields of REST's distill body."""
         door.admit(ctx, "write", namespace)
-        request = DistillRequest(
-            method=method, window=window, keep=keep, archive_sources=archive_sources
-        )
+        request = DistillIn.model_validate(fields).to_request()
         with reported():
             made = await Distiller(door.memory).distill(namespace, request)
         return results.record(made)
@@ -115,3 +96,14 @@ def register(server: MCPServer, door: Door) -> None:
         with reported():
             found = await Distiller(door.memory).provenance(namespace, uid)
         return results.record(found)
+
+
+async def _moved(
+    door: Door, ctx: Context, namespace: str, fields: dict[str, Any], *, archive: bool
+) -> list[str]:
+    """Archive (or restore) the episodes ``fields`` name; the uids this call moved."""
+    door.admit(ctx, "write", namespace)
+    uids = UidsIn.model_validate(fields).uids
+    tiers = door.memory.tiers
+    with reported():
+        return await (tiers.archive if archive else tiers.restore)(namespace, uids)

@@ -9,24 +9,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp_types import ToolAnnotations
 from pydantic import Field
 
 import kgmem
 from kgmem.context import build_context
 from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
-from kgmem.mcp.door import Door, reported
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model.context_input import ContextIn
+from kgmem.model.cypher_input import CypherReadIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
-from kgmem.model.graph_input import EntityReadIn
+from kgmem.model.graph_input import EntityReadIn, TimelineIn
 from kgmem.model.search_input import SearchIn, TraceIn
+from kgmem.model.verification_input import CandidateIn
 
-Namespace = Annotated[str, Field(description="The namespace (memory) to use; see list_namespaces")]
 Uid = Annotated[str, Field(description="An entity's uid, as search or get_entity returned it")]
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
 
 INSTRUCTIONS = """kgmem is a long-term memory: a knowledge graph of entities and facts (with
 validity in time, trust and sources) built from episodes (conversation turns, notes).
@@ -109,19 +107,18 @@ def _retrieval(server: MCPServer, door: Door) -> None:
         return results.search(found)
 
     @server.tool(annotations=READ)
-    async def verify_claim(
-        namespace: Namespace,
-        subject: Uid,
-        predicate: Annotated[str, Field(min_length=1, description="e.g. LIVES_IN")],
-        value: Annotated[str, Field(min_length=1, description="The object's uid or name")],
-        ctx: Context,
-    ) -> dict[str, Any]:
+    @takes_fields_of(CandidateIn)
+    async def verify_claim(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Check a statement before asserting it: the stored facts that support
         `subject predicate value`, those that contradict it, and the trust it gets
-        (status verified, contested, unverified or refuted)."""
+        (status verified, contested, unverified or refuted). The arguments are the
+        fields of REST's verify body."""
         door.admit(ctx, "read", namespace)
+        claim = CandidateIn.model_validate(fields)
         with reported():
-            check = await door.memory.check_statement(namespace, subject, predicate, value)
+            check = await door.memory.check_statement(
+                namespace, claim.subject, claim.predicate, claim.value
+            )
         return results.record(check)
 
 
@@ -155,17 +152,17 @@ def _graph(server: MCPServer, door: Door) -> None:
         return results.entity(detail)
 
     @server.tool(annotations=READ)
+    @takes_fields_of(TimelineIn)
     async def timeline(
-        namespace: Namespace,
-        uid: Uid,
-        ctx: Context,
-        limit: Annotated[int, Field(ge=1, le=1000)] = 100,
+        namespace: Namespace, uid: Uid, ctx: Context, **fields: Any
     ) -> dict[str, Any]:
         """The history of an entity: every fact about it, closed ones too, in valid-time
-        order with when each was recorded and closed. Use for 'what changed, when'."""
+        order with when each was recorded and closed. Use for 'what changed, when'. The
+        arguments are the parameters of REST's GET .../entities/{uid}/timeline."""
         door.admit(ctx, "read", namespace)
+        params = TimelineIn.model_validate(fields)
         with reported():
-            entries = await door.memory.timeline(namespace, uid, limit=limit)
+            entries = await door.memory.timeline(namespace, uid, **params.model_dump())
         return {
             "uid": uid,
             "entries": [
@@ -191,20 +188,19 @@ def _graph(server: MCPServer, door: Door) -> None:
         return {"anchor": params.anchor, "direction": params.direction, "paths": found}
 
     @server.tool(annotations=READ)
-    async def cypher_read(
-        namespace: Namespace,
-        query: Annotated[str, Field(min_length=1, description="openCypher, read only")],
-        ctx: Context,
-        params: Annotated[dict[str, Any] | None, Field(description="$name values")] = None,
-        limit: Annotated[int, Field(ge=1, le=10_000)] = 100,
-    ) -> dict[str, Any]:
+    @takes_fields_of(CypherReadIn)
+    async def cypher_read(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Run a read-only openCypher query on the namespace's graph, e.g.
         `MATCH (p:Person)-[r:WORKS_AT]->(o) RETURN p.name, o.name`. Vertices carry
         uid and name; fact edges carry valid_from, valid_to and expired_at. Writes are
-        refused. Returns columns, rows and whether the row cap cut the answer."""
+        refused. Returns columns, rows and whether the row cap cut the answer. The
+        arguments are the fields of REST's cypher body, read mode only."""
         door.admit(ctx, "read", namespace)
+        read = CypherReadIn.model_validate(fields)
         with reported():
-            result = await door.memory.cypher(namespace, query, params, mode="read", limit=limit)
+            result = await door.memory.cypher(
+                namespace, read.query, read.params, mode="read", limit=read.limit
+            )
         return {
             "columns": result.columns,
             "rows": results.jsonable(result.rows),

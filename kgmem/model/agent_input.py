@@ -1,5 +1,7 @@
-"""Requests of the agents' records as REST takes them: budgets and their ledger,
-decisions and their listing. Each converts to the core record it describes
+"""Requests of the agents' records as every door takes them: an agent's state and
+scratch keys, budgets and their ledger, decisions, their listing and outcome. REST
+reads them as bodies or query parameters, MCP tools take their fields as arguments
+(``kgmem.mcp.record_arguments``). Each converts to the core record it describes
 (``kgmem.agent_model``)."""
 
 from __future__ import annotations
@@ -14,6 +16,30 @@ from kgmem.model.times import Instant
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class StateIn(_In):
+    """The agent's whole new state. ``expected_version`` (over REST also an ``If-Match``
+    header) makes the write conditional: 0 for an agent with no state yet."""
+
+    state: Any = Field(description="Any JSON value")
+    expected_version: int | None = Field(
+        default=None, ge=0, description="The version read (0: none yet)"
+    )
+
+
+class StateReadParams(_In):
+    version: int | None = Field(default=None, ge=1, description="A past version")
+
+
+class StateHistoryParams(_In):
+    before: int | None = Field(default=None, ge=1, description="Versions below this one")
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class ScratchIn(_In):
+    value: Any = Field(description="Any JSON value")
+    ttl_s: float | None = Field(default=None, gt=0, description="Seconds it lives (forever: omit)")
 
 
 class BudgetIn(_In):
@@ -43,8 +69,12 @@ class TransactionIn(_In):
         return am.TransactionWrite(**self.model_dump())
 
 
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BalanceParams(_In):
+    agent: str | None = Field(default=None, description="Also this agent's spend")
+    as_of: Instant | None = Field(default=None, description="Balance as it stood then")
+
+
+class DecisionIn(_In):
     agent: str = Field(description="Who decided")
     decision: str = Field(min_length=1, description="What was decided")
     rationale: str = ""
@@ -60,8 +90,7 @@ class DecisionIn(BaseModel):
         return am.DecisionWrite(**self.model_dump())
 
 
-class DecisionListParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DecisionListParams(_In):
     agent: str | None = None
     since: Instant | None = Field(default=None, description="Decided at or after")
     until: Instant | None = Field(default=None, description="Decided before")
@@ -72,3 +101,8 @@ class DecisionListParams(BaseModel):
 
     def to_query(self) -> am.DecisionQuery:
         return am.DecisionQuery(**self.model_dump())
+
+
+class OutcomeIn(_In):
+    outcome: str = Field(min_length=1, description="How it turned out")
+    cost: float | None = Field(default=None, gt=0, description="What it cost in the end")

@@ -125,6 +125,22 @@ class EntityReadIn(_In):
     )
 
 
+class TimelineIn(_In):
+    """How to read an entity's timeline (REST's GET .../entities/{uid}/timeline, MCP's
+    ``timeline``)."""
+
+    limit: int = Field(default=1000, ge=1, le=10_000)
+    include_structural: bool = Field(
+        default=False,
+        description="Also list structural edges (episodes that MENTION the entity, ...)",
+    )
+    known_at: Instant | None = Field(
+        default=None,
+        description="As the store believed it then: facts recorded by then, each with the "
+        "validity believed then (time zone required)",
+    )
+
+
 class CloseFactIn(_In):
     valid_to: Instant | None = Field(
         default=None, description="When it stopped holding (default: now)"

@@ -75,9 +75,9 @@ class HealthOut(BaseModel):
     )
     services: dict[str, ServiceStatus] = Field(
         default_factory=dict,
-        description="This process's background services by name (watchdog, keyword-upkeep, "
-        "key-recheck): running, failing (retried with backoff; failures in a row and the "
-        "last error), starting or stopped",
+        description="This process's background services by name (docs/observability.md "
+        "lists them, and kgmem.memory.runtime says when each runs): running, failing "
+        "(retried with backoff; failures in a row and the last error), starting or stopped",
     )
 
     @classmethod

@@ -1,5 +1,6 @@
-"""A tier policy as every door reads it: REST's PUT /tiers/policy body, MCP's
-``set_tier_policy`` ``policy``, checked the same way on both."""
+"""The tier and distillation requests as every door reads them: REST's bodies (PUT
+/tiers/policy, /tiers/archive, /tiers/archive/search, /distill), MCP's tool arguments
+(``set_tier_policy`` ``policy``, the fields of the others), checked the same way."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem import tier_model as tm
+from kgmem.model.times import Instant
 
 TierName = Literal["working", "episodic", "semantic"]
 
@@ -62,3 +64,19 @@ class DistillIn(BaseModel):
         data = self.model_dump()
         data["episodes"] = tuple(data["episodes"])
         return tm.DistillRequest(**data)
+
+
+class ApplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    now: Instant | None = Field(default=None, description="Apply as of this time (default now)")
+
+
+class UidsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    uids: list[str] = Field(min_length=1, max_length=10_000, description="Episode uids")
+
+
+class ArchiveSearchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=10_000, description="What to look for")
+    k: int = Field(default=10, ge=1, le=1000)

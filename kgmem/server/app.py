@@ -87,24 +87,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if memory is not None:
-            app.state.memory = memory
-            try:
-                async with _mcp(app, memory):
-                    yield
-            finally:
-                await _stop_jobs(app)
-                if close_memory:
-                    await memory.close()
-            return
-        opened = await Memory.open(settings)
-        app.state.memory = opened
+        store = memory if memory is not None else await Memory.open(settings)
+        app.state.memory = store
         try:
-            async with _mcp(app, opened):
+            async with _mcp(app, store):
                 yield
         finally:
             await _stop_jobs(app)
-            await opened.close()
+            if memory is None or close_memory:
+                await store.close()
 
     app = FastAPI(
         title="kgmem",

@@ -1,7 +1,9 @@
-"""REST's own schemas restate no record of the model: a pydantic class in
-``kgmem.server`` whose field names are a record's (or hold all of a record's, or all of
-its own are a record's) is a second declaration of that record, which drifts. Answer
-with the record itself (``kgmem.model.wire``) and declare requests in ``kgmem.model``.
+"""REST's and MCP's own schemas restate no record: a pydantic class in
+``kgmem.server`` or ``kgmem.mcp`` whose field names are a record's (or hold all of a
+record's, or all of its own are a record's) is a second declaration of that record,
+which drifts. The records are every dataclass of kgmem outside the doors: the model's,
+and the core records beside their concept (``kgmem.ingest.MergeRecord``). Answer with
+the record itself (``kgmem.model.wire``) and declare requests in ``kgmem.model``.
 """
 
 from __future__ import annotations
@@ -15,26 +17,34 @@ from types import ModuleType
 
 from pydantic import BaseModel
 
-import kgmem.agent_model
-import kgmem.model
+import kgmem
+import kgmem.mcp
 import kgmem.server
-import kgmem.tier_model
 
 # Fewer shared names than this is a coincidence (``uid`` and ``name``), not a copy.
 SHARED = 3
 
 
-def _modules(package: ModuleType) -> Iterator[ModuleType]:
+# The doors, whose schemas are checked, and the entry point, which is not imported.
+DOORS = ("kgmem.server", "kgmem.mcp", "kgmem.__main__")
+
+
+def _modules(package: ModuleType, skip: tuple[str, ...] = ()) -> Iterator[ModuleType]:
     yield package
     for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
-        yield importlib.import_module(info.name)
+        if not info.name.startswith(skip):
+            yield importlib.import_module(info.name)
 
 
 def _records() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
-    for module in [*_modules(kgmem.model), kgmem.agent_model, kgmem.tier_model]:
+    for module in _modules(kgmem, skip=DOORS):
         for name, value in vars(module).items():
-            if dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+            if (
+                inspect.isclass(value)
+                and dataclasses.is_dataclass(value)
+                and value.__module__ == module.__name__
+            ):
                 found[f"{module.__name__}.{name}"] = {f.name for f in dataclasses.fields(value)}
     return found
 
@@ -42,7 +52,8 @@ def _records() -> dict[str, set[str]]:
 def _schemas() -> dict[str, set[str]]:
     return {
         f"{module.__name__}.{name}": set(value.model_fields)
-        for module in _modules(kgmem.server)
+        for door in (kgmem.server, kgmem.mcp)
+        for module in _modules(door)
         for name, value in vars(module).items()
         if inspect.isclass(value)
         and issubclass(value, BaseModel)
@@ -66,7 +77,8 @@ def restated(schemas: dict[str, set[str]], records: dict[str, set[str]]) -> list
 
 def test_no_rest_schema_restates_a_model_record() -> None:
     records = _records()
-    assert len(records) > 40 and "kgmem.model.records.Entity" in records
+    assert len(records) > 200 and "kgmem.model.records.Entity" in records
+    assert "kgmem.ingest.types.MergeRecord" in records
     assert restated(_schemas(), records) == []
 
 
@@ -80,3 +92,8 @@ def test_the_check_sees_a_restated_record() -> None:
         "s.HitOut": {"uid", "label", "score"},
     }
     assert restated(schemas, records) == ["s.EntityOut ~ m.Entity", "s.EntityRefOut ~ m.Entity"]
+
+
+def test_the_check_sees_a_copy_of_a_core_record_outside_the_model() -> None:
+    copy = {"s.MergeOut": {"id", "kept", "merged", "evidence", "merged_at", "undone_at"}}
+    assert "s.MergeOut ~ kgmem.ingest.types.MergeRecord" in restated(copy, _records())

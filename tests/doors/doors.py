@@ -63,6 +63,13 @@ class Doors:
             return Outcome(None, response.json() if response.content else None)
         return Outcome(str(response.json()["code"]))
 
+    async def rest_query(self, path: str, params: dict[str, Any]) -> Outcome:
+        """GET ``path`` with ``params`` as its query string over REST."""
+        response = await self.http.get(path, params=params)
+        if response.is_success:
+            return Outcome(None, response.json())
+        return Outcome(str(response.json()["code"]))
+
     async def tool(self, name: str, arguments: dict[str, Any]) -> Outcome:
         """The MCP tool ``name``; a refusal reads ``code: detail``."""
         result = await self.mcp.call_tool(name, arguments)

@@ -63,9 +63,11 @@ async def test_spends_refused_past_the_limit_and_recorded_once(
     async with mcp_client(live_url) as client:
         for _ in range(2):
             payload(
-                await client.call_tool("record_spend", args | {"amount": 2, "idempotency_key": "x"})
+                await client.call_tool(
+                    "record_spend", args | {"kind": "spend", "amount": 2, "idempotency_key": "x"}
+                )
             )
-        refused = await client.call_tool("record_spend", args | {"amount": 2})
+        refused = await client.call_tool("record_spend", args | {"kind": "spend", "amount": 2})
         assert "budget_exceeded" in error_text(refused)
         balance = payload(
             await client.call_tool(

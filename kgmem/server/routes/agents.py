@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from kgmem import agent_model as am
 from kgmem.errors import InvalidRequest
-from kgmem.server.agent_schemas import ScratchIn, StateIn
+from kgmem.model.agent_input import ScratchIn, StateHistoryParams, StateIn, StateReadParams
 from kgmem.server.auth import Reader, Writer, memory_of
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/agents", tags=["agents"])
@@ -50,11 +50,11 @@ async def get_agent_state(
     agent: str,
     request: Request,
     response: Response,
+    query: Annotated[StateReadParams, Query()],
     _: Reader,
-    version: Annotated[int | None, Query(ge=1, description="A past version")] = None,
 ) -> am.AgentState:
     """The agent's current state (or a past ``version``); its ETag is the version."""
-    state = await memory_of(request).agent_states.get(ns, agent, version=version)
+    state = await memory_of(request).agent_states.get(ns, agent, version=query.version)
     return _tagged(response, state)
 
 
@@ -94,12 +94,13 @@ async def agent_state_history(
     ns: str,
     agent: str,
     request: Request,
+    query: Annotated[StateHistoryParams, Query()],
     _: Reader,
-    before: Annotated[int | None, Query(ge=1, description="Versions below this one")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[am.AgentState]:
     """The agent's versions, newest first."""
-    found = await memory_of(request).agent_states.history(ns, agent, before=before, limit=limit)
+    found = await memory_of(request).agent_states.history(
+        ns, agent, before=query.before, limit=query.limit
+    )
     return list(found)
 
 

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from kgmem import agent_model as am
-from kgmem.model.agent_input import BudgetIn, TransactionIn
-from kgmem.model.times import Instant
+from kgmem.model.agent_input import BalanceParams, BudgetIn, TransactionIn
 from kgmem.server.auth import Reader, Writer, memory_of
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/budgets", tags=["budgets"])
@@ -69,11 +68,12 @@ async def budget_balance(
     ns: str,
     budget: str,
     request: Request,
+    query: Annotated[BalanceParams, Query()],
     _: Reader,
-    agent: str | None = None,
-    as_of: Annotated[Instant | None, Query(description="Balance as it stood then")] = None,
 ) -> am.Balance:
     """Granted, spent and available as of a time (now by default), and one agent's
     spend and remaining share when ``agent`` is given."""
-    found = await memory_of(request).budgets.balance(ns, budget, agent=agent, as_of=as_of)
+    found = await memory_of(request).budgets.balance(
+        ns, budget, agent=query.agent, as_of=query.as_of
+    )
     return found

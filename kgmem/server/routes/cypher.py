@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from kgmem.cypher.named import NamedQuery
 from kgmem.errors import Forbidden
 from kgmem.model import CypherResult
+from kgmem.model.cypher_input import CypherIn, NamedCallIn
 from kgmem.server.auth import Principal, Reader, memory_of
 from kgmem.server.schemas import Problem
 
@@ -18,30 +17,6 @@ router = APIRouter(
     tags=["cypher"],
     responses={504: {"model": Problem, "description": "The query ran past the statement timeout"}},
 )
-
-
-class CypherIn(BaseModel):
-    """A Cypher query with its parameters."""
-
-    model_config = ConfigDict(extra="forbid")
-    query: str = Field(description="openCypher text; no AS (...) column list needed")
-    params: dict[str, Any] = Field(
-        default_factory=dict, description="Values for $name parameters (bound, never pasted)"
-    )
-    mode: Literal["read", "write"] = Field(
-        default="read", description="write needs a key with the write scope"
-    )
-    limit: int | None = Field(
-        default=None, ge=1, description="Most rows to return (default and ceiling: server's cap)"
-    )
-
-
-class NamedCallIn(BaseModel):
-    """Parameters for a named query."""
-
-    model_config = ConfigDict(extra="forbid")
-    params: dict[str, Any] = Field(default_factory=dict)
-    limit: int | None = Field(default=None, ge=1)
 
 
 class ParamOut(BaseModel):

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Query, Request, status
 
 from kgmem import agent_model as am
 from kgmem.decisions import Decisions
-from kgmem.model.agent_input import DecisionIn, DecisionListParams
+from kgmem.model.agent_input import DecisionIn, DecisionListParams, OutcomeIn
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.decision_schemas import OutcomeIn
 
 router = APIRouter(prefix="/v1/namespaces/{ns}/decisions", tags=["decisions"])
 

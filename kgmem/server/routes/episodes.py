@@ -6,20 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
+from kgmem.ingest import MergeRecord
+from kgmem.ingest.communities import CommunityReport
 from kgmem.model import Entity
+from kgmem.model.building_input import MergeIn, PipelineIn
+from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
 from kgmem.model.episodes import EpisodeOutcome, Forgotten
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.episode_schemas import (
-    CommunitiesOut,
-    CommunityOut,
-    EpisodeBatchIn,
-    EpisodeBatchOut,
-    EpisodeIn,
-    MergeIn,
-    MergeOut,
-    PipelineIn,
-    PipelineOut,
-)
+from kgmem.server.episode_schemas import EpisodeBatchOut, PipelineOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["episodes"])
 
@@ -62,12 +56,8 @@ async def delete_episode(ns: str, uid: str, request: Request, _: Writer) -> Forg
 async def _pipeline_out(request: Request, ns: str) -> PipelineOut:
     memory = memory_of(request)
     config = await memory.pipeline_config(ns)
-    return PipelineOut(
-        extractors=list(config.extractors),
-        stages=list(config.stages),
-        llm_budget_tokens=config.llm_budget_tokens,
-        llm_tokens_spent=await memory.building.tokens_spent(ns),
-    )
+    spent = await memory.building.tokens_spent(ns)
+    return PipelineOut(config.extractors, config.stages, config.llm_budget_tokens, spent)
 
 
 @router.get("/pipeline", response_model=PipelineOut)
@@ -83,46 +73,37 @@ async def set_pipeline(ns: str, body: PipelineIn, request: Request, _: Writer) -
     return await _pipeline_out(request, ns)
 
 
-@router.post("/merges", response_model=MergeOut, status_code=status.HTTP_201_CREATED)
-async def merge(ns: str, body: MergeIn, request: Request, _: Writer) -> MergeOut:
+@router.post("/merges", response_model=MergeRecord, status_code=status.HTTP_201_CREATED)
+async def merge(ns: str, body: MergeIn, request: Request, _: Writer) -> MergeRecord:
     """Fold one entity into another: its facts move, its names become aliases."""
-    return MergeOut.of(
-        await memory_of(request).merge_entities(ns, body.keep, body.merge, body.reason)
-    )
+    return await memory_of(request).merge_entities(ns, body.keep, body.merge, body.reason)
 
 
-@router.get("/merges", response_model=list[MergeOut])
+@router.get("/merges", response_model=list[MergeRecord])
 async def merges(
     ns: str,
     request: Request,
     _: Reader,
     entity: Annotated[str | None, Query(description="Only merges of this uid")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[MergeOut]:
+) -> list[MergeRecord]:
     """Logged merges with their evidence, newest first."""
-    return [MergeOut.of(m) for m in await memory_of(request).merge_history(ns, entity, limit)]
+    return list(await memory_of(request).merge_history(ns, entity, limit))
 
 
-@router.post("/merges/{merge_id}/undo", response_model=MergeOut)
-async def unmerge(ns: str, merge_id: int, request: Request, _: Writer) -> MergeOut:
+@router.post("/merges/{merge_id}/undo", response_model=MergeRecord)
+async def unmerge(ns: str, merge_id: int, request: Request, _: Writer) -> MergeRecord:
     """Undo a merge: the merged entity comes back with its facts."""
-    return MergeOut.of(await memory_of(request).unmerge(ns, merge_id))
+    return await memory_of(request).unmerge(ns, merge_id)
 
 
-@router.post("/communities/refresh", response_model=CommunitiesOut)
+@router.post("/communities/refresh", response_model=CommunityReport)
 async def refresh_communities(
     ns: str,
     request: Request,
     _: Writer,
     force: Annotated[bool, Query(description="Recompute even if nothing changed")] = False,
-) -> CommunitiesOut:
+) -> CommunityReport:
     """Detect communities of the entity graph (Louvain) and store them with summaries;
     a namespace whose facts did not change keeps its communities."""
-    report = await memory_of(request).refresh_communities(ns, force=force)
-    return CommunitiesOut(
-        recomputed=report.recomputed,
-        communities=[
-            CommunityOut(uid=c.uid, members=list(c.members), summary=c.summary)
-            for c in report.communities
-        ],
-    )
+    return await memory_of(request).refresh_communities(ns, force=force)

@@ -8,16 +8,8 @@ from fastapi import APIRouter, Query, Request
 
 from kgmem import tier_model as tm
 from kgmem.distill import Distiller
-from kgmem.model.tier_input import DistillIn
+from kgmem.model.tier_input import ApplyIn, ArchiveSearchIn, DistillIn, PolicyIn, UidsIn
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.tier_schemas import (
-    ApplyIn,
-    ArchiveHitOut,
-    ArchiveSearchIn,
-    MovedOut,
-    PolicyIn,
-    UidsIn,
-)
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["memory tiers"])
 
@@ -57,25 +49,25 @@ async def episode_tiers(
     return list(found)
 
 
-@router.post("/tiers/archive", response_model=MovedOut)
-async def archive_episodes(ns: str, body: UidsIn, request: Request, _: Writer) -> MovedOut:
+@router.post("/tiers/archive", response_model=tm.Moved)
+async def archive_episodes(ns: str, body: UidsIn, request: Request, _: Writer) -> tm.Moved:
     """Take episodes out of the vector and keyword indexes; they stay in the graph."""
-    return MovedOut(uids=await memory_of(request).tiers.archive(ns, body.uids))
+    return tm.Moved(tuple(await memory_of(request).tiers.archive(ns, body.uids)))
 
 
-@router.post("/tiers/restore", response_model=MovedOut)
-async def restore_episodes(ns: str, body: UidsIn, request: Request, _: Writer) -> MovedOut:
+@router.post("/tiers/restore", response_model=tm.Moved)
+async def restore_episodes(ns: str, body: UidsIn, request: Request, _: Writer) -> tm.Moved:
     """Put archived episodes back in the indexes."""
-    return MovedOut(uids=await memory_of(request).tiers.restore(ns, body.uids))
+    return tm.Moved(tuple(await memory_of(request).tiers.restore(ns, body.uids)))
 
 
-@router.post("/tiers/archive/search", response_model=list[ArchiveHitOut])
+@router.post("/tiers/archive/search", response_model=list[tm.ArchiveHit])
 async def search_archive(
     ns: str, body: ArchiveSearchIn, request: Request, _: Reader
-) -> list[ArchiveHitOut]:
+) -> list[tm.ArchiveHit]:
     """Archived episodes best matching a text (a scan: the archive has no index)."""
     found = await memory_of(request).tiers.search_archive(ns, body.text, body.k)
-    return [ArchiveHitOut(episode=e, score=s) for e, s in found]
+    return [tm.ArchiveHit(e, s) for e, s in found]
 
 
 @router.post("/distill", response_model=tm.Distillation)

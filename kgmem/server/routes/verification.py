@@ -4,7 +4,6 @@ checking a candidate statement, and a full re-scoring run."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
 
 from kgmem.model import (
     CandidateCheck,
@@ -15,19 +14,10 @@ from kgmem.model import (
     SourceReliability,
     VerificationRun,
 )
+from kgmem.model.verification_input import CandidateIn
 from kgmem.server.auth import Reader, Writer, memory_of
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["verification"])
-
-
-class CandidateIn(BaseModel):
-    """A statement to check: does the memory support ``subject -[predicate]-> value``?"""
-
-    subject: str = Field(min_length=1, description="The subject entity's uid.")
-    predicate: str = Field(min_length=1, description="The predicate (edge label).")
-    value: str = Field(
-        min_length=1, description="The value: the object's uid or name (a number or text)."
-    )
 
 
 @router.get("/facts/{uid:path}/verification", response_model=FactVerification)

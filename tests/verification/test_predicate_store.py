@@ -84,6 +84,13 @@ async def test_a_full_run_trusts_a_source_on_the_predicate_it_gets_right(
     rome = await memory.fact_verification(ns, "q-rome")
     assert oslo.chosen and not rome.chosen
     assert oslo.trust is not None and rome.trust is not None and oslo.trust > rome.trust
+    # The answer names each claimant's reliability on the predicate its claim was weighed
+    # with, beside the one over all its claims.
+    (b_claim,) = oslo.sources_for
+    (a_claim,) = oslo.sources_against
+    assert b_claim.predicate_reliability is not None and a_claim.predicate_reliability is not None
+    assert b_claim.predicate_reliability > 0.5 > a_claim.predicate_reliability
+    assert a_claim.reliability is not None and a_claim.reliability > 0.5
     _, reliability, pairs = await stored(memory, ns)
     a, b = await source_id(memory, ns, "a"), await source_id(memory, ns, "b")
     assert pairs[(a, "WORKS_AT")].reliability > 0.5 > pairs[(a, "LIVES_IN")].reliability

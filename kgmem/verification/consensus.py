@@ -80,15 +80,17 @@ Among the sources asserting a value, taken in order of accuracy, a
 claim's independence is :math:`I_c = \prod_{s' \text{ before } s} (1 - c D_{s s'})`:
 the most accurate counts fully, its likely copiers much less.
 
-Per predicate (options, off in the shipped configuration). With
-``copies_per_predicate``, ``predicate_strength`` or ``predicate_share`` set and each
-item's predicate known, every source is split into one per (source, predicate)
-(``kgmem.verification.predicate_scope``): copy detection then runs per predicate, and
-the accuracy :math:`A_{s,p}` of a split source is drawn toward its source's accuracy
-over all predicates :math:`A_s` (with :math:`\beta` = ``predicate_strength``
-pseudo-claims, or as the mix :math:`\lambda A_{s,p} + (1 - \lambda) A_s`,
-:math:`\lambda` = ``predicate_share``); a source with claims on one predicate only is
-scored exactly as without the split.
+Per predicate (``predicate_share`` in the shipped configuration; the other two
+options off). With ``copies_per_predicate``, ``predicate_strength`` or
+``predicate_share`` set and each item's predicate known, every source is split into one
+per (source, predicate) (``kgmem.verification.predicate_scope``): copy detection then
+runs per predicate, and the accuracy :math:`A_{s,p}` of a split source is drawn toward
+its source's accuracy over all predicates :math:`A_s` (with :math:`\beta` =
+``predicate_strength`` pseudo-claims, or as the mix :math:`\lambda A_{s,p} + (1 -
+\lambda) A_s`, :math:`\lambda` = ``predicate_share``); a source with claims on one
+predicate only is scored exactly as without the split. The split scores are kept per
+(source, predicate) in ``Scores.per_predicate``; ``settle`` moves a source's accuracy on
+the items' predicate by the same mix (``LocalState.own``).
 
 Deterministic: no randomness, stable sorts, ties broken by claim order.
 """

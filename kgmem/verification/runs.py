@@ -7,7 +7,10 @@ incremental update re-scores one item (subject, predicate) with the stored sourc
 reliabilities held fixed, then moves each of the item's sources by what its claims on
 this item now contribute (the stored sums ``hit`` and ``weight`` make that exact for
 one source step), and repeats this local step a few times. Other items keep their
-scores until the next full run; the test suite bounds the difference.
+scores until the next full run; the test suite bounds the difference. With reliability
+per (source, predicate) (``Estimator.per_predicate``) the full run stores each pair and
+the update moves the item's sources on its predicate
+(``kgmem.verification.predicate_state``).
 """
 
 from __future__ import annotations

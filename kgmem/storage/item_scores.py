@@ -39,7 +39,8 @@ class ItemState:
     (locked until the transaction ends) and of its facts, the declared kind and prior
     of its sources never scored, and the stored dependent pairs among its sources;
     the same per source on the item's predicate (``by_predicate``,
-    ``predicate_dependence``: kept when reliabilities are learnt per predicate)."""
+    ``predicate_dependence``), and whether the namespace keeps such rows at all
+    (``per_predicate``: its last full run learnt reliabilities per predicate)."""
 
     rows: ClaimRows
     stored: dict[int, SourceScore]
@@ -49,6 +50,7 @@ class ItemState:
     source_uids: dict[str, int]
     by_predicate: dict[int, SourcePredicateScore]
     predicate_dependence: list[tuple[int, int, float]]
+    per_predicate: bool
 
 
 class _ClaimState(NamedTuple):
@@ -87,6 +89,7 @@ class _ClaimState(NamedTuple):
     p_dependent_a: list[int] | None
     p_dependent_b: list[int] | None
     p_dependence: list[float] | None
+    p_kept: bool
 
 
 def _item_state_sql(
@@ -134,7 +137,8 @@ def _item_state_sql(
         "ps.weight AS p_weight, ps.claims AS p_claims, ps.copying AS p_copying, "
         "(SELECT array_agg(pd.source_a) FROM pd) AS p_dependent_a, "
         "(SELECT array_agg(pd.source_b) FROM pd) AS p_dependent_b, "
-        "(SELECT array_agg(pd.probability) FROM pd) AS p_dependence "
+        "(SELECT array_agg(pd.probability) FROM pd) AS p_dependence, "
+        f"EXISTS (SELECT 1 FROM {p_score}) AS p_kept "
         f"FROM c {'CROSS JOIN sc ' if async_commit else ''}"
         "LEFT JOIN s ON s.source_id = c.source_id "
         "LEFT JOIN ps ON ps.source_id = c.source_id "
@@ -207,6 +211,7 @@ async def item_state(
         uids,
         by_predicate,
         _pairs(first.p_dependent_a, first.p_dependent_b, first.p_dependence) if first else [],
+        first is not None and first.p_kept,
     )
 
 

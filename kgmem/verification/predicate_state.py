@@ -143,12 +143,14 @@ def local_state(
     p: Estimator,
 ) -> consensus.LocalState:
     """What ``consensus.settle`` starts from: the item's sources' stored accuracies,
-    copying and pairs (on the item's predicate with the per-predicate options), and
-    their sums without the item's former claims."""
+    copying and pairs, and their sums without the item's former claims; on the item's
+    predicate with the per-predicate options when the namespace keeps per-predicate
+    rows (else per source, as a store migrated without a full run since, or scored by
+    an estimator that learns one reliability per source, keeps them)."""
     stored = item.stored
     base_hit = np.array([stored[s].hit if s in stored else 0.0 for s in ids]) - old[0]
     base_weight = np.array([stored[s].weight if s in stored else 0.0 for s in ids]) - old[1]
-    if p.per_predicate:
+    if p.per_predicate and item.per_predicate:
         accuracy, copying = start(item, ids, prior)
         pairs, own = item.predicate_dependence, own_base(item, ids, old)
     else:

@@ -10,9 +10,9 @@
 Written by ``kgmem verify`` and by incremental updates when the estimator learns a
 reliability per predicate (``predicate_share``, ``kgmem.verification.predicate_scope``);
 ``_kg_source_score`` keeps one row per source (the claim-weighted mean of its
-per-predicate reliabilities). Existing namespaces get the tables empty: until their
-next full run (``kgmem verify``) an incremental update sees each source as new on the
-predicate it updates. Like the other score tables they carry no foreign keys and live
+per-predicate reliabilities). Existing namespaces get the tables empty and lose no
+state: until their next full run (``kgmem verify``) incremental updates keep one
+reliability per source, as before. Like the other score tables they carry no foreign keys and live
 in the namespace's schema.
 
 Revision ID: 0023_predicate_scores

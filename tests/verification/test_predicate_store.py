@@ -142,3 +142,32 @@ async def test_an_update_moves_the_written_predicate_and_stays_close_to_a_full_r
     assert max(abs(rel_inc[k] - rel_full[k]) for k in rel_full) < 0.05
     worst = max(abs(pairs_inc[k].reliability - pairs_full[k].reliability) for k in pairs_full)
     assert worst < 0.05, worst
+
+
+async def test_a_store_without_per_predicate_rows_is_updated_per_source(
+    memory: Memory, namespace: str
+) -> None:
+    """As a store migrated without a full run since: its updates move the sources' rows
+    as before and write no per-predicate row until the next full run."""
+    ns = namespace
+    await seed(memory, ns)
+    await memory.verify_namespace(ns)
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, ns)
+        await conn.execute(
+            f'TRUNCATE "{ref.name}"._kg_source_predicate_score, '
+            f'"{ref.name}"._kg_source_predicate_dependence'
+        )
+    a = await source_id(memory, ns, "a")
+    _, before, _ = await stored(memory, ns)
+    await memory.write_batch(
+        ns,
+        BatchWrite(entities=[EntityWrite(uid="bern", label="Entity", properties={"name": "bern"})]),
+    )
+    written = await memory.add_fact(ns, fact("q2", "LIVES_IN", "bern", "a"))
+    assert written.trust is not None
+    _, after, pairs = await stored(memory, ns)
+    assert pairs == {} and after[a] != before[a]
+    await memory.verify_namespace(ns)
+    _, full, pairs = await stored(memory, ns)
+    assert (a, "LIVES_IN") in pairs and abs(full[a] - after[a]) < 0.05

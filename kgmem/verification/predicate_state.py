@@ -91,30 +91,30 @@ def own_base(
     return np.maximum(hit, 0.0), np.maximum(weight, 0.0)
 
 
-def settled_rows(
-    item: ItemState,
-    source_ids: Sequence[int],
-    scores: Scores,
-    own: tuple[Floats, Floats],
-    claims: Sequence[int],
-) -> list[SourcePredicateScore]:
-    """The item's sources' new rows on its predicate after ``consensus.settle``
-    (``own``: their full sums there; ``claims``: how many claims each gained)."""
-    rows = []
-    for k, sid in enumerate(source_ids):
-        before = _own(item, sid)
-        rows.append(
+def settled(
+    item: ItemState, sources: Sequence[SourceScore], scores: Scores, state: consensus.LocalState
+) -> tuple[list[SourceScore], list[SourcePredicateScore]]:
+    """The item's sources' new rows after ``consensus.settle`` from ``state`` (with
+    ``state.own`` set): over all predicates (``sources``, their reliability then the
+    weighted mean of their pairs', ``whole``) and on the item's predicate."""
+    assert state.own is not None
+    added = (scores.source_hit - state.base_hit, scores.source_weight - state.base_weight)
+    pairs = []
+    for k, source in enumerate(sources):
+        before = _own(item, source.source_id)
+        stored = item.stored.get(source.source_id)
+        pairs.append(
             SourcePredicateScore(
-                source_id=sid,
+                source_id=source.source_id,
                 predicate=before.predicate,
                 reliability=float(np.clip(scores.reliability[k], 0.0, 1.0)),
-                hit=float(own[0][k]),
-                weight=float(own[1][k]),
-                claims=before.claims + int(claims[k]),
+                hit=float(state.own[0][k] + added[0][k]),
+                weight=float(state.own[1][k] + added[1][k]),
+                claims=before.claims + source.claims - (stored.claims if stored else 0),
                 copying=float(scores.copying[k]),
             )
         )
-    return rows
+    return [whole(item, s, pair) for s, pair in zip(sources, pairs, strict=True)], pairs
 
 
 def whole_reliability(

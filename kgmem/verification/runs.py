@@ -424,20 +424,10 @@ async def update_item(
         cal = calibration.load(settings.calibration_file)
         scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = _claim_counts(stored, indexed, new_claims)
-    sources, pairs = source_scores(indexed, scores, counts), []
+    sources = source_scores(indexed, scores, counts)
+    pairs: list[SourcePredicateScore] = []
     if state.own is not None:
-        gained = [
-            c - (stored[s].claims if s in stored else 0)
-            for s, c in zip(indexed.source_ids, counts, strict=True)
-        ]
-        own = (
-            state.own[0] + scores.source_hit - state.base_hit,
-            state.own[1] + scores.source_weight - state.base_weight,
-        )
-        pairs = predicate_state.settled_rows(item, indexed.source_ids, scores, own, gained)
-        sources = [
-            predicate_state.whole(item, s, pair) for s, pair in zip(sources, pairs, strict=True)
-        ]
+        sources, pairs = predicate_state.settled(item, sources, scores, state)
     await item_scores.store_item(conn, ns, fact_scores(indexed, scores, settings), sources, pairs)
 
 

@@ -8,8 +8,9 @@ and copy dependence, and the dependent pairs per predicate, beside the per-sourc
 update of an item moves its sources' accuracies on the item's predicate only, drawn
 toward their accuracies over all predicates (``consensus.settle``); a source's
 reliability over all predicates then follows the weighted mean with the other pairs
-held. A pair never scored (a source new on the predicate, or a store migrated
-without a full run since) starts from empty sums."""
+held. A pair never scored (a source new on the predicate) starts from empty sums. A
+namespace without any pair rows (migrated without a full run since, or last scored by
+an estimator with one reliability per source) is updated per source, as before."""
 
 from __future__ import annotations
 

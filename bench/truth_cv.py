@@ -54,8 +54,10 @@ GRID: dict[str, list[Choice]] = {
                 prior_strength=a,
                 copy_evidence=e,
                 max_accuracy=m,
+                predicate_share=q,
             ),
         )
+        for q in (0.0, 0.7)
         for m in (0.99, 0.9)
         for e in ("mixture", "soft")
         for a in (0.5, 2.0, 8.0)

@@ -47,7 +47,10 @@ class SourceDetail:
 
 @dataclass(frozen=True, slots=True)
 class SourceClaim:
-    """A source asserting a value, with the source's reliability."""
+    """A source asserting a value, with the source's reliability over all its claims
+    and ``predicate_reliability``, its reliability on this fact's predicate: the one
+    its claim was weighed with when reliabilities are learnt per predicate (None when
+    they are not, or the source was not scored on the predicate yet)."""
 
     source: str
     reliability: float | None
@@ -55,6 +58,7 @@ class SourceClaim:
     fact: str
     confidence: float | None
     observed_at: datetime
+    predicate_reliability: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

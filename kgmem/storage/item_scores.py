@@ -19,11 +19,14 @@ from kgmem.storage.verification import (
     ClaimRows,
     FactScore,
     SourceInfo,
+    SourcePredicateScore,
     SourceRow,
     SourceScore,
     claim_rows,
     current_item,
     fact_score_columns,
+    predicate_score_columns,
+    predicate_score_upsert,
     source_info,
     source_score_columns,
     source_score_upsert,
@@ -34,7 +37,10 @@ from kgmem.storage.verification import (
 class ItemState:
     """What re-scoring one data item needs: its claims, the stored scores of its sources
     (locked until the transaction ends) and of its facts, the declared kind and prior
-    of its sources never scored, and the stored dependent pairs among its sources."""
+    of its sources never scored, and the stored dependent pairs among its sources;
+    the same per source on the item's predicate (``by_predicate``,
+    ``predicate_dependence``), and whether the namespace keeps such rows at all
+    (``per_predicate``: its last full run learnt reliabilities per predicate)."""
 
     rows: ClaimRows
     stored: dict[int, SourceScore]
@@ -42,12 +48,16 @@ class ItemState:
     unscored: list[SourceInfo]
     dependence: list[tuple[int, int, float]]
     source_uids: dict[str, int]
+    by_predicate: dict[int, SourcePredicateScore]
+    predicate_dependence: list[tuple[int, int, float]]
+    per_predicate: bool
 
 
 class _ClaimState(NamedTuple):
     """A claim of the item (its first six columns are ``claim_rows``'), with its
     source's stored score (``scored`` None: never scored), its fact's stored trust, and
-    the dependent pairs among the item's sources (the same arrays on every row)."""
+    the dependent pairs among the item's sources (the same arrays on every row); the
+    ``p_`` columns the same on the item's predicate."""
 
     fact_id: int
     subject_id: int
@@ -70,6 +80,16 @@ class _ClaimState(NamedTuple):
     dependent_a: list[int] | None
     dependent_b: list[int] | None
     dependence: list[float] | None
+    p_scored: int | None
+    p_reliability: float
+    p_hit: float
+    p_weight: float
+    p_claims: int
+    p_copying: float
+    p_dependent_a: list[int] | None
+    p_dependent_b: list[int] | None
+    p_dependence: list[float] | None
+    p_kept: bool
 
 
 def _item_state_sql(
@@ -78,6 +98,8 @@ def _item_state_sql(
     label = table(ns.name, predicate)
     score = table(ns.name, "_kg_source_score")
     dep = table(ns.name, "_kg_source_dependence")
+    p_score = table(ns.name, "_kg_source_predicate_score")
+    p_dep = table(ns.name, "_kg_source_predicate_dependence")
     props = (
         "CASE WHEN s.source_id IS NULL AND v.label = 'Source' THEN (SELECT x.properties::text "
         f"FROM {table(ns.name, 'Source')} x WHERE x.id = c.source_id) END"
@@ -95,6 +117,13 @@ def _item_state_sql(
         "d AS MATERIALIZED (SELECT d.source_a, d.source_b, d.probability FROM u "
         "CROSS JOIN LATERAL (SELECT source_a, source_b, probability "
         f"FROM {dep} WHERE source_a = u.source_id OFFSET 0) d "
+        "WHERE d.source_b IN (SELECT source_id FROM u)), "
+        "ps AS MATERIALIZED (SELECT x.* FROM u CROSS JOIN LATERAL (SELECT source_id, "
+        f"reliability, hit, weight, claims, copying FROM {p_score} x "
+        "WHERE x.source_id = u.source_id AND x.predicate = $2) x), "
+        "pd AS MATERIALIZED (SELECT d.source_a, d.source_b, d.probability FROM u "
+        "CROSS JOIN LATERAL (SELECT source_a, source_b, probability "
+        f"FROM {p_dep} WHERE predicate = $2 AND source_a = u.source_id OFFSET 0) d "
         "WHERE d.source_b IN (SELECT source_id FROM u)) "
         "SELECT c.fact_id, c.subject_id, c.predicate, c.value, c.source_id, c.weight, "
         "s.source_id AS scored, s.reliability, s.prior, s.hit, s.weight AS s_weight, s.claims, "
@@ -103,9 +132,16 @@ def _item_state_sql(
         "v.uid AS source_uid, v.name AS source_name, "
         "(SELECT array_agg(d.source_a) FROM d) AS dependent_a, "
         "(SELECT array_agg(d.source_b) FROM d) AS dependent_b, "
-        "(SELECT array_agg(d.probability) FROM d) AS dependence "
+        "(SELECT array_agg(d.probability) FROM d) AS dependence, "
+        "ps.source_id AS p_scored, ps.reliability AS p_reliability, ps.hit AS p_hit, "
+        "ps.weight AS p_weight, ps.claims AS p_claims, ps.copying AS p_copying, "
+        "(SELECT array_agg(pd.source_a) FROM pd) AS p_dependent_a, "
+        "(SELECT array_agg(pd.source_b) FROM pd) AS p_dependent_b, "
+        "(SELECT array_agg(pd.probability) FROM pd) AS p_dependence, "
+        f"EXISTS (SELECT 1 FROM {p_score}) AS p_kept "
         f"FROM c {'CROSS JOIN sc ' if async_commit else ''}"
         "LEFT JOIN s ON s.source_id = c.source_id "
+        "LEFT JOIN ps ON ps.source_id = c.source_id "
         "LEFT JOIN LATERAL (SELECT fs.trust "
         f"FROM {table(ns.name, '_kg_fact_score')} fs WHERE fs.fact_id = c.fact_id LIMIT 1) fs "
         "ON true "
@@ -140,8 +176,13 @@ async def item_state(
     old_trust: dict[int, float] = {}
     unscored: dict[int, SourceInfo] = {}
     uids: dict[str, int] = {}
+    by_predicate: dict[int, SourcePredicateScore] = {}
     for r in records:
         uids[r.source_uid] = r.source_id
+        if r.p_scored is not None:
+            by_predicate[r.p_scored] = SourcePredicateScore(
+                r.p_scored, predicate, r.p_reliability, r.p_hit, r.p_weight, r.p_claims, r.p_copying
+            )
         if r.scored is not None:
             stored[r.scored] = SourceScore(
                 r.scored,
@@ -161,12 +202,24 @@ async def item_state(
         if r.old_trust is not None:
             old_trust[r.fact_id] = r.old_trust
     first = records[0] if records else None
-    pairs = (
-        list(zip(first.dependent_a, first.dependent_b or [], first.dependence or [], strict=True))
-        if first is not None and first.dependent_a
-        else []
+    return ItemState(
+        claim_rows(records),
+        stored,
+        old_trust,
+        list(unscored.values()),
+        _pairs(first.dependent_a, first.dependent_b, first.dependence) if first else [],
+        uids,
+        by_predicate,
+        _pairs(first.p_dependent_a, first.p_dependent_b, first.p_dependence) if first else [],
+        first is not None and first.p_kept,
     )
-    return ItemState(claim_rows(records), stored, old_trust, list(unscored.values()), pairs, uids)
+
+
+def _pairs(
+    a: list[int] | None, b: list[int] | None, probability: list[float] | None
+) -> list[tuple[int, int, float]]:
+    """Dependent pairs from their three aggregated arrays (None: no pair)."""
+    return list(zip(a or [], b or [], probability or [], strict=True))
 
 
 async def store_item(
@@ -174,17 +227,20 @@ async def store_item(
     ns: NamespaceRef,
     facts: Sequence[FactScore],
     sources: Sequence[SourceScore],
+    predicates: Sequence[SourcePredicateScore] = (),
 ) -> None:
     """An incremental update's fact and source scores, with one history row per source,
-    in one statement."""
+    and its sources' scores on the item's predicate, in one statement."""
     await conn.execute(
         f"WITH f AS (INSERT INTO {table(ns.name, '_kg_fact_score')} {FACT_SCORE_ROWS} "
         "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
         "support = excluded.support, contradiction = excluded.contradiction, "
         "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
-        "scored_at = now()), " + source_score_upsert(ns, first=8, run="'incremental'"),
+        f"scored_at = now()), p AS ({predicate_score_upsert(ns, first=15)}), "
+        + source_score_upsert(ns, first=8, run="'incremental'"),
         *fact_score_columns(facts),
         *source_score_columns(sources),
+        *predicate_score_columns(predicates),
     )
 
 

@@ -14,7 +14,10 @@ import numpy.typing as npt
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 from kgmem.storage.verification import (
+    SourcePredicateScore,
     SourceScore,
+    predicate_score_columns,
+    predicate_score_upsert,
     upsert_sources,
 )
 
@@ -141,14 +144,27 @@ async def replace_all_columns(
     facts: FactScoreColumns,
     source_scores: Sequence[SourceScore],
     dependence: Sequence[tuple[int, int, float]],
+    *,
+    by_predicate: tuple[Sequence[SourcePredicateScore], Sequence[tuple[int, int, str, float]]] = (
+        (),
+        (),
+    ),
 ) -> None:
     """A full run's results: the score tables emptied, fact scores copied in (binary
-    COPY), sources upserted with one history row each, dependent pairs inserted."""
+    COPY), sources upserted with one history row each, dependent pairs inserted; the
+    same per (source, predicate) (``by_predicate``: the rows, and the dependent pairs
+    as source a, source b, predicate, probability) when the estimator learnt them."""
     await conn.execute(
         "TRUNCATE "
         + ", ".join(
             table(ns.name, n)
-            for n in ("_kg_fact_score", "_kg_source_score", "_kg_source_dependence")
+            for n in (
+                "_kg_fact_score",
+                "_kg_source_score",
+                "_kg_source_dependence",
+                "_kg_source_predicate_score",
+                "_kg_source_predicate_dependence",
+            )
         )
     )
     if len(facts.fact_id):
@@ -183,4 +199,26 @@ async def replace_all_columns(
             [d[0] for d in dependence],
             [d[1] for d in dependence],
             [d[2] for d in dependence],
+        )
+    await _predicate_rows(conn, ns, *by_predicate)
+
+
+async def _predicate_rows(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    scores: Sequence[SourcePredicateScore],
+    dependence: Sequence[tuple[int, int, str, float]],
+) -> None:
+    """A full run's per-(source, predicate) reliabilities and dependent pairs."""
+    if scores:
+        await conn.execute(predicate_score_upsert(ns, first=1), *predicate_score_columns(scores))
+    if dependence:
+        await conn.execute(
+            f"INSERT INTO {table(ns.name, '_kg_source_predicate_dependence')} "
+            "(source_a, source_b, predicate, probability) "
+            "SELECT * FROM unnest($1::graphid[], $2::graphid[], $3::text[], $4::float8[])",
+            [d[0] for d in dependence],
+            [d[1] for d in dependence],
+            [d[2] for d in dependence],
+            [d[3] for d in dependence],
         )

@@ -69,6 +69,20 @@ class SourceScore:
 
 
 @dataclass(frozen=True, slots=True)
+class SourcePredicateScore:
+    """A source's stored reliability on one predicate and the statistics behind it
+    (kept when the estimator learns reliabilities per predicate)."""
+
+    source_id: int
+    predicate: str
+    reliability: float
+    hit: float
+    weight: float
+    claims: int
+    copying: float
+
+
+@dataclass(frozen=True, slots=True)
 class FactScore:
     """A fact's stored scores."""
 
@@ -216,6 +230,15 @@ _FACT_SCORE_TYPES = {
     "status": "text",
     "chosen": "bool",
 }
+_PREDICATE_SCORE_TYPES = {
+    "source_id": "graphid",
+    "predicate": "text",
+    "reliability": "float8",
+    "hit": "float8",
+    "weight": "float8",
+    "claims": "int4",
+    "copying": "float8",
+}
 _SOURCE_SCORE_TYPES = {
     "source_id": "graphid",
     "reliability": "float8",
@@ -250,6 +273,39 @@ def fact_score_columns(scores: Sequence[FactScore]) -> list[list[Any]]:
 def source_score_columns(scores: Sequence[SourceScore]) -> list[list[Any]]:
     """The parameters of ``source_score_upsert``: one array per column."""
     return _arrays(scores, _SOURCE_SCORE_TYPES)
+
+
+def predicate_score_columns(scores: Sequence[SourcePredicateScore]) -> list[list[Any]]:
+    """The parameters of ``predicate_score_upsert``: one array per column."""
+    return _arrays(scores, _PREDICATE_SCORE_TYPES)
+
+
+def predicate_score_upsert(ns: NamespaceRef, *, first: int) -> str:
+    """An INSERT that stores per-(source, predicate) reliabilities (insert or replace)
+    given as ``predicate_score_columns`` from parameter ``$first`` on."""
+    return (
+        f"INSERT INTO {table(ns.name, '_kg_source_predicate_score')} "
+        f"{_unnest(_PREDICATE_SCORE_TYPES, first)} "
+        "ON CONFLICT (source_id, predicate) DO UPDATE SET reliability = excluded.reliability, "
+        "hit = excluded.hit, weight = excluded.weight, claims = excluded.claims, "
+        "copying = excluded.copying"
+    )
+
+
+async def predicate_scores(
+    conn: asyncpg.Connection, ns: NamespaceRef, source_ids: Sequence[int], predicate: str
+) -> dict[int, SourcePredicateScore]:
+    """Stored reliabilities of ``source_ids`` on ``predicate``, by source id."""
+    records = await rows.fetch(
+        conn,
+        SourcePredicateScore,
+        "SELECT source_id, predicate, reliability, hit, weight, claims, copying "
+        f"FROM {table(ns.name, '_kg_source_predicate_score')} "
+        "WHERE source_id = ANY($1::graphid[]) AND predicate = $2",
+        source_ids,
+        predicate,
+    )
+    return {r.source_id: r for r in records}
 
 
 def source_score_upsert(ns: NamespaceRef, *, first: int, run: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from kgmem.schema.graph_schema import ValueType
-from kgmem.verification import support
+from kgmem.verification import predicate_scope, support
 from kgmem.verification.claims import (
     ClaimArrays,
     Estimator,
@@ -228,24 +228,11 @@ class ClaimModel:
         return out
 
     def _nested_accuracy(self, hit: Floats, prior: Floats, parent: Ints) -> Floats:
-        """Accuracies of split sources (one per source and predicate): each is shrunk
-        toward its parent source's smoothed accuracy over all its predicates with
-        ``predicate_strength`` pseudo-claims, or mixed with it (``predicate_share`` of
-        its own smoothed accuracy, the rest its parent's: a pull that does not fade as
-        claims grow). A parent split only once gets exactly the accuracy it would have
-        unsplit; with both at 0 each is its parent's."""
+        """Accuracies of split sources (one per source and predicate), drawn toward
+        their parent source's (``predicate_scope.accuracy``)."""
         n = int(parent.max()) + 1 if len(parent) else 0
-        weight = sums(parent, self.source_weight, n)[parent]
-        a = self.p.strength(weight)
-        pooled = (sums(parent, hit, n)[parent] + a * prior) / (weight + a)
-        b, share = self.p.predicate_strength, self.p.predicate_share
-        own = (hit + a * prior + b * pooled) / (self.source_weight + a + b) if b else pooled
-        if share:
-            alone = (hit + a * prior) / (self.source_weight + a)
-            own = share * alone + (1 - share) * own
-        cap = self.p.max_accuracy
-        out: Floats = np.clip(own, 1 - cap, cap)
-        return out
+        pooled = (sums(parent, hit, n)[parent], sums(parent, self.source_weight, n)[parent])
+        return predicate_scope.accuracy(self.p, (hit, self.source_weight), pooled, prior)
 
     def _group_prior(self, hit: Floats) -> Floats:
         """Each source's prior: its own, or its group's smoothed mean accuracy."""

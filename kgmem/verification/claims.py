@@ -105,9 +105,28 @@ class ClaimArrays:
 
 
 @dataclass(frozen=True, slots=True)
+class PredicateScores:
+    """Per (source, predicate) pair, one row each: the source and predicate indices,
+    the learnt accuracy on that predicate with its sums (``hit``, ``weight``), the
+    claims and the copy dependence; and the dependent source pairs per predicate
+    (source a < source b, predicate, probability). What an incremental update of the
+    per-predicate options starts from."""
+
+    source: Ints
+    predicate: Ints
+    reliability: Floats
+    hit: Floats
+    weight: Floats
+    claims: Ints
+    copying: Floats
+    dependence: list[tuple[int, int, int, float]]
+
+
+@dataclass(frozen=True, slots=True)
 class Scores:
     """Per value (fact): trust, support, contradiction, consensus; per item the chosen
-    value; per source the learnt accuracy; the source pairs judged dependent."""
+    value; per source the learnt accuracy; the source pairs judged dependent; with the
+    per-predicate options, the same per (source, predicate) in ``per_predicate``."""
 
     trust: Floats
     support: Floats
@@ -121,6 +140,7 @@ class Scores:
     source_weight: Floats
     source_prior: Floats
     copying: Floats
+    per_predicate: PredicateScores | None = None
 
 
 def argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:

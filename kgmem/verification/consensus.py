@@ -80,15 +80,17 @@ Among the sources asserting a value, taken in order of accuracy, a
 claim's independence is :math:`I_c = \prod_{s' \text{ before } s} (1 - c D_{s s'})`:
 the most accurate counts fully, its likely copiers much less.
 
-Per predicate (options, off in the shipped configuration). With
-``copies_per_predicate``, ``predicate_strength`` or ``predicate_share`` set and each
-item's predicate known, every source is split into one per (source, predicate)
-(``kgmem.verification.predicate_scope``): copy detection then runs per predicate, and
-the accuracy :math:`A_{s,p}` of a split source is drawn toward its source's accuracy
-over all predicates :math:`A_s` (with :math:`\beta` = ``predicate_strength``
-pseudo-claims, or as the mix :math:`\lambda A_{s,p} + (1 - \lambda) A_s`,
-:math:`\lambda` = ``predicate_share``); a source with claims on one predicate only is
-scored exactly as without the split.
+Per predicate (``predicate_share`` in the shipped configuration; the other two
+options off). With ``copies_per_predicate``, ``predicate_strength`` or
+``predicate_share`` set and each item's predicate known, every source is split into one
+per (source, predicate) (``kgmem.verification.predicate_scope``): copy detection then
+runs per predicate, and the accuracy :math:`A_{s,p}` of a split source is drawn toward
+its source's accuracy over all predicates :math:`A_s` (with :math:`\beta` =
+``predicate_strength`` pseudo-claims, or as the mix :math:`\lambda A_{s,p} + (1 -
+\lambda) A_s`, :math:`\lambda` = ``predicate_share``); a source with claims on one
+predicate only is scored exactly as without the split. The split scores are kept per
+(source, predicate) in ``Scores.per_predicate``; ``settle`` moves a source's accuracy on
+the items' predicate by the same mix (``LocalState.own``).
 
 Deterministic: no randomness, stable sorts, ties broken by claim order.
 """
@@ -124,12 +126,12 @@ def estimate(claims: ClaimArrays, params: Estimator | None = None) -> Scores:
     per source and predicate when ``params.per_predicate`` and the claims say each
     item's predicate (``kgmem.verification.predicate_scope``)."""
     p = params or Estimator()
-    parted = predicate_scope.split(claims) if p.per_predicate else None
-    if parted is None or parted.source_parent is None:
+    if not p.per_predicate:
         return _estimate(claims, p)
-    return predicate_scope.fold(
-        _estimate(parted, p), parted.source_parent, len(claims.source_prior)
-    )
+    parted = predicate_scope.split(claims)
+    if parted is None:
+        return predicate_scope.unsplit(claims, _estimate(claims, p))
+    return predicate_scope.fold(parted, _estimate(parted, p), len(claims.source_prior))
 
 
 def _estimate(claims: ClaimArrays, p: Estimator) -> Scores:
@@ -161,13 +163,17 @@ class LocalState:
     """What an incremental update starts from, per source of the items re-scored: the
     stored accuracy and copy dependence, the accuracy sums without these items' claims
     (``base_hit``, ``base_weight``), and the stored pair dependences (keyed by the
-    smaller source index first)."""
+    smaller source index first). With the per-predicate options (``own`` set: the
+    sums on the items' one predicate without these items' claims), accuracy, copying
+    and pairs are those of each source on that predicate, drawn toward the source's
+    over all predicates (``predicate_scope.accuracy``)."""
 
     accuracy: Floats
     copying: Floats
     base_hit: Floats
     base_weight: Floats
     pairs: dict[tuple[int, int], float]
+    own: tuple[Floats, Floats] | None = None
 
 
 def settle(
@@ -197,14 +203,7 @@ def settle(
         prob = model.probability(accuracy, independence)
         if step == rounds:
             break
-        hit = state.base_hit + sums(model.source, model.weight * prob[model.value], model.n_sources)
-        weight = state.base_weight + model.source_weight
-        a = p.strength(weight)
-        accuracy = np.clip(
-            (hit + a * prior) / (weight + a),
-            1 - p.max_accuracy,
-            p.max_accuracy,
-        )
+        accuracy = _local_accuracy(model, prob, state, prior)
     scores = model.scores(prob, accuracy, independence, (dependence, state.copying), rounds)
     return Scores(
         trust=scores.trust,
@@ -220,6 +219,20 @@ def settle(
         source_prior=prior,
         copying=state.copying,
     )
+
+
+def _local_accuracy(model: ClaimModel, prob: Floats, state: LocalState, prior: Floats) -> Floats:
+    """The sources' accuracies from their held sums plus these items' claims."""
+    p = model.p
+    added = sums(model.source, model.weight * prob[model.value], model.n_sources)
+    hit = state.base_hit + added
+    weight = state.base_weight + model.source_weight
+    if state.own is not None and p.per_predicate:
+        own = (state.own[0] + added, state.own[1] + model.source_weight)
+        return predicate_scope.accuracy(p, own, (hit, weight), prior)
+    a = p.strength(weight)
+    out: Floats = np.clip((hit + a * prior) / (weight + a), 1 - p.max_accuracy, p.max_accuracy)
+    return out
 
 
 def contributions(

@@ -26,7 +26,7 @@ from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.storage.verification import ItemFact, SourceInfo, SourceScore
+from kgmem.storage.verification import ItemFact, SourceInfo, SourcePredicateScore, SourceScore
 from kgmem.verification import calibration_scope, value_kinds
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.status import status_of
@@ -72,6 +72,7 @@ async def _views(
     source_ids = sorted({c[1] for c in claims} | {c[1] for c in former})
     infos = {s.id: s for s in await store.sources(conn, ns, source_ids)}
     reliability = await store.source_scores(conn, ns, source_ids)
+    on_predicate = await store.predicate_scores(conn, ns, source_ids, item[0].predicate)
     by_id = {f.id: f for f in item}
     functional = ctx.schema.is_functional(item[0].predicate)
     kind = await value_kinds.kind_of(ctx, conn, ns, item[0].predicate)
@@ -86,6 +87,7 @@ async def _views(
             entry = SourceClaim(
                 source=_uid(infos, source_id),
                 reliability=_rel(reliability.get(source_id)),
+                predicate_reliability=_rel(on_predicate.get(source_id)),
                 value=claimed.value,
                 fact=claimed.uid,
                 confidence=confidence,
@@ -175,7 +177,7 @@ def _prior(
     return sum(priors) / len(priors)
 
 
-def _rel(score: SourceScore | None) -> float | None:
+def _rel(score: SourceScore | SourcePredicateScore | None) -> float | None:
     return score.reliability if score is not None else None
 
 

@@ -19,8 +19,8 @@ import numpy as np
 from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
 from kgmem.storage import Connection, NamespaceRef, item_scores
-from kgmem.storage.verification import SourceScore
-from kgmem.verification import value_kinds
+from kgmem.storage.verification import SourcePredicateScore, SourceScore
+from kgmem.verification import predicate_scope, predicate_state, value_kinds
 from kgmem.verification.claims import Estimator
 from kgmem.verification.runs import contributed, estimator, index_claims, update_item
 
@@ -103,21 +103,57 @@ async def _withdraw(
     kept_hit, kept_weight = contributed(
         indexed, [k for k in scored if pairs[k] not in gone], item.old_trust, p
     )
-    sources = []
+    sources: list[SourceScore] = []
+    on_predicate: list[SourcePredicateScore] = []
     for k, sid in enumerate(indexed.source_ids):
         stored = item.stored.get(sid)
         lost = sum(1 for _, s in gone if s == sid)
         if stored is None or not lost:
             continue
-        sums = (stored.hit - hit[k] + kept_hit[k], stored.weight - weight[k] + kept_weight[k])
-        sources.append(_smaller(stored, max(sums[0], 0.0), max(sums[1], 0.0), lost, p))
-    await item_scores.store_item(conn, ns, [], sources)
+        less = (kept_hit[k] - hit[k], kept_weight[k] - weight[k])
+        smaller = _smaller(stored, stored.hit + less[0], stored.weight + less[1], lost, p)
+        own = item.by_predicate.get(sid)
+        if p.per_predicate and own is not None:
+            pair = _smaller_pair(own, smaller, less, lost, p)
+            smaller = predicate_state.whole(item, smaller, pair)
+            on_predicate.append(pair)
+        sources.append(smaller)
+    await item_scores.store_item(conn, ns, [], sources, on_predicate)
+
+
+def _smaller_pair(
+    own: SourcePredicateScore,
+    whole: SourceScore,
+    less: tuple[float, float],
+    lost: int,
+    p: Estimator,
+) -> SourcePredicateScore:
+    """A source's row on one predicate with its sums lowered by ``less`` (hit, weight)
+    and ``lost`` claims, its reliability what they and the source's new sums over all
+    predicates (``whole``) give."""
+    hit, weight = max(own.hit + less[0], 0.0), max(own.weight + less[1], 0.0)
+    prior = np.asarray(min(max(whole.prior, 0.01), 0.99))
+    reliability = predicate_scope.accuracy(
+        p,
+        (np.asarray(hit), np.asarray(weight)),
+        (np.asarray(whole.hit), np.asarray(whole.weight)),
+        prior,
+    )
+    return replace(
+        own,
+        reliability=float(reliability),
+        hit=hit,
+        weight=weight,
+        claims=max(own.claims - lost, 0),
+    )
 
 
 def _smaller(
     stored: SourceScore, hit: float, weight: float, lost: int, p: Estimator
 ) -> SourceScore:
-    """``stored`` with its sums and claim count lowered, its reliability what they give."""
+    """``stored`` with its sums and claim count lowered (never below zero), its
+    reliability what they give."""
+    hit, weight = max(hit, 0.0), max(weight, 0.0)
     prior = min(max(stored.prior, 0.01), 0.99)
     a = float(p.strength(np.asarray(weight)))
     reliability = (hit + a * prior) / (weight + a)

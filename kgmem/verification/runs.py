@@ -7,7 +7,10 @@ incremental update re-scores one item (subject, predicate) with the stored sourc
 reliabilities held fixed, then moves each of the item's sources by what its claims on
 this item now contribute (the stored sums ``hit`` and ``weight`` make that exact for
 one source step), and repeats this local step a few times. Other items keep their
-scores until the next full run; the test suite bounds the difference.
+scores until the next full run; the test suite bounds the difference. With reliability
+per (source, predicate) (``Estimator.per_predicate``) the full run stores each pair and
+the update moves the item's sources on its predicate
+(``kgmem.verification.predicate_state``).
 """
 
 from __future__ import annotations
@@ -28,12 +31,19 @@ from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.namespace_cache import is_missing_namespace
 from kgmem.storage.score_columns import ClaimColumns, FactScoreColumns
-from kgmem.storage.verification import ClaimRows, FactScore, SourceInfo, SourceScore
+from kgmem.storage.verification import (
+    ClaimRows,
+    FactScore,
+    SourceInfo,
+    SourcePredicateScore,
+    SourceScore,
+)
 from kgmem.verification import (
     calibration,
     calibration_scope,
     consensus,
     estimators,
+    predicate_state,
     value_kinds,
 )
 from kgmem.verification.canonical import key as canonical_key
@@ -101,6 +111,7 @@ def index_claims(
         source_prior=np.asarray(prior, dtype=np.float64),
         source_group=np.asarray(group, dtype=np.int64),
         item_type=tuple(value_type(p) for _, p in keys),
+        item_predicate=predicate_state.item_predicates(keys),
     )
     return Indexed(arrays, fact_value, source_ids, keys)
 
@@ -161,6 +172,7 @@ def index_columns(
         source_prior=np.asarray(prior, dtype=np.float64),
         source_group=np.asarray(group, dtype=np.int64),
         item_type=tuple(value_type(p) for _, p in item_keys),
+        item_predicate=predicate_state.item_predicates(item_keys),
     )
     first_fact = _firsts(_first_codes(cols.fact_id))
     facts, fact_values = cols.fact_id[first_fact], value[first_fact]
@@ -293,7 +305,12 @@ async def full(
     computed = time.perf_counter()
     async with ctx.db.transaction() as conn:
         await score_columns.replace_all_columns(
-            conn, ns, scored.facts, scored.sources, scored.pairs
+            conn,
+            ns,
+            scored.facts,
+            scored.sources,
+            scored.pairs,
+            by_predicate=scored.by_predicate,
         )
     return VerificationRun(
         namespace=namespace,
@@ -321,6 +338,7 @@ class _Scored:
     pairs: list[tuple[int, int, float]]
     iterations: int
     calibration: tuple[TrustCalibration, ...]
+    by_predicate: tuple[list[SourcePredicateScore], list[tuple[int, int, str, float]]] = ([], [])
 
 
 def _estimate(
@@ -362,6 +380,7 @@ def _estimate(
         pairs=[(ids[a], ids[b], p) for a, b, p in scores.dependence],
         iterations=scores.iterations,
         calibration=tuple(states[p] for p in sorted(states)),
+        by_predicate=predicate_state.full_rows(ids, indexed.item_keys, scores),
     )
 
 
@@ -397,33 +416,19 @@ async def update_item(
         value_type=lambda _: kind.vtype,
     )
     arrays = _fixed_priors(indexed.arrays)
-    base_hit, base_weight = _without_old(indexed, rows, new_claims, item.old_trust, stored, p)
-    position = {sid: k for k, sid in enumerate(indexed.source_ids)}
-    pairs = item.dependence if p.detect_copies else []
-    state = consensus.LocalState(
-        accuracy=np.array(
-            [
-                stored[s].reliability if s in stored else arrays.source_prior[k]
-                for k, s in enumerate(indexed.source_ids)
-            ]
-        ),
-        copying=np.array([stored[s].copying if s in stored else 0.0 for s in indexed.source_ids]),
-        base_hit=base_hit,
-        base_weight=base_weight,
-        pairs={
-            (min(position[a], position[b]), max(position[a], position[b])): dep
-            for a, b, dep in pairs
-        },
-    )
+    old = _old_contribution(indexed, rows, new_claims, item.old_trust, p)
+    state = predicate_state.local_state(item, indexed.source_ids, arrays.source_prior, old, p)
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
     calibrated = await calibration_scope.of_predicate(settings, conn, ns, (fact[1], kind))
     if calibrated.calibrated and settings.calibration_file is not None:
         cal = calibration.load(settings.calibration_file)
         scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
     counts = _claim_counts(stored, indexed, new_claims)
-    await item_scores.store_item(
-        conn, ns, fact_scores(indexed, scores, settings), source_scores(indexed, scores, counts)
-    )
+    sources = source_scores(indexed, scores, counts)
+    pairs: list[SourcePredicateScore] = []
+    if state.own is not None:
+        sources, pairs = predicate_state.settled(item, sources, scores, state)
+    await item_scores.store_item(conn, ns, fact_scores(indexed, scores, settings), sources, pairs)
 
 
 def estimator() -> Estimator:
@@ -449,25 +454,21 @@ def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
     )
 
 
-def _without_old(
+def _old_contribution(
     indexed: Indexed,
     rows: ClaimRows,
     new_claims: set[tuple[int, int]],
     old_trust: dict[int, float],
-    stored: dict[int, SourceScore],
     p: Estimator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each source's stored sums minus what this item contributed to them before the
-    new claims (claims on facts never scored contributed nothing)."""
-    base_hit = np.array([stored[s].hit if s in stored else 0.0 for s in indexed.source_ids])
-    base_weight = np.array([stored[s].weight if s in stored else 0.0 for s in indexed.source_ids])
+    """What this item's claims contributed to each source's stored sums before the new
+    claims (claims on facts never scored contributed nothing)."""
     keep = [
         k
         for k, (f, s) in enumerate(zip(rows.fact_id, rows.source_id, strict=True))
         if (f, s) not in new_claims and f in old_trust
     ]
-    hit, weight = contributed(indexed, keep, old_trust, p)
-    return base_hit - hit, base_weight - weight
+    return contributed(indexed, keep, old_trust, p)
 
 
 def contributed(

@@ -69,7 +69,10 @@ function whyItems(v) {
     items.push(el("li", { class: cal.calibrated ? "calibrated" : "uncalibrated" },
       el("strong", {}, status), ` (${cal.reason})`));
   }
-  const said = (c) => `${c.source} (${c.reliability === null ? "unscored" : c.reliability.toFixed(2)}): ${c.value}`;
+  const rel = (c) => c.predicate_reliability == null
+    ? (c.reliability === null ? "unscored" : c.reliability.toFixed(2))
+    : `${c.predicate_reliability.toFixed(2)} on ${v.predicate}, ${c.reliability === null ? "unscored" : c.reliability.toFixed(2)} overall`;
+  const said = (c) => `${c.source} (${rel(c)}): ${c.value}`;
   items.push(el("li", {}, `for: ${v.sources_for.map(said).join("; ") || "–"}`));
   if (v.sources_against.length) items.push(el("li", {}, `against: ${v.sources_against.map(said).join("; ")}`));
   return items;

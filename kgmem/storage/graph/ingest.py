@@ -225,13 +225,13 @@ async def drop_source(conn: asyncpg.Connection, ns: NamespaceRef, source_id: int
     """Remove every claim a source made (withdrawn ones too) and its learnt scores."""
     for claims in ("_kg_claim", "_kg_claim_history"):
         await conn.execute(f"DELETE FROM {table(ns.name, claims)} WHERE source_id = $1", source_id)
-    for scores in ("_kg_source_score", "_kg_source_history"):
+    for scores in ("_kg_source_score", "_kg_source_history", "_kg_source_predicate_score"):
         await conn.execute(f"DELETE FROM {table(ns.name, scores)} WHERE source_id = $1", source_id)
-    await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_source_dependence')} "
-        "WHERE source_a = $1 OR source_b = $1",
-        source_id,
-    )
+    for pairs in ("_kg_source_dependence", "_kg_source_predicate_dependence"):
+        await conn.execute(
+            f"DELETE FROM {table(ns.name, pairs)} WHERE source_a = $1 OR source_b = $1",
+            source_id,
+        )
 
 
 async def degree(conn: asyncpg.Connection, ns: NamespaceRef, vertex_id: int) -> int:

@@ -50,6 +50,7 @@ CHOSEN: dict[str, Choice] = {
             prior_strength=0.5,
             copy_evidence="soft",
             max_accuracy=0.9,
+            predicate_share=0.7,
         ),
     ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),

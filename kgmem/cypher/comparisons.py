@@ -26,6 +26,7 @@ from kgmem.cypher.fold_parse import Node, Unsupported, parse_at
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.nulls import COMPARISONS, Lower
 from kgmem.cypher.structure import clauses, split_top_level, union_parts
+from kgmem.errors import CypherSyntaxError
 
 _BOOLEAN_OPS = frozenset({"AND", "OR", "XOR", *COMPARISONS})
 
@@ -33,7 +34,7 @@ _BOOLEAN_OPS = frozenset({"AND", "OR", "XOR", *COMPARISONS})
 def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` (whose tokens are ``code``) with its comparisons three-valued where AGE
     would answer otherwise."""
-    if not any(op in text for op in ("=", "<", ">")):
+    if not any(op in text for op in ("=", "<", ">")) and not any(t.is_keyword("IN") for t in code):
         return text
     edits: list[tuple[int, int, str]] = []
     for part in union_parts(code):
@@ -60,7 +61,7 @@ def _expression(item: Sequence[Token]) -> list[Token]:
 
 
 def _lowered(text: str, tokens: list[Token], *, in_where: bool) -> list[tuple[int, int, str]]:
-    operators = {t.text for t in tokens if t.text in COMPARISONS}
+    operators = {t.upper for t in tokens if t.text in COMPARISONS or t.is_keyword("IN")}
     if not operators:
         return []
     if operators <= {"=", "<>"} and not any(t.text in ("[", "{") for t in tokens):
@@ -95,6 +96,40 @@ class _Comparisons(Lower):
             return False  # n.age > 30, a.x < b.x, x > 1: what an index or a join serves
         self.changed = True
         return True
+
+    def lowers_in(self, node: Node) -> bool:
+        element, source = node.children
+        _check_source(self.tokens, source)
+        if _boolean(element) or _boolean(source):
+            return False  # compare3 cannot take PostgreSQL's booleans
+        if _age_agrees(element, source, in_where=self.in_where):
+            return False
+        self.changed = True
+        return True
+
+
+def _age_agrees(element: Node, source: Node, *, in_where: bool) -> bool:
+    """Does AGE answer ``element IN source`` as openCypher does (or, in WHERE, keep the
+    same rows while an index can serve it)?"""
+    if element.kind == "lit" and element.value is not None and source.kind == "list":
+        return True  # 3 IN [1, null]: a scalar against each item
+    plain = source.kind in ("param", "var", "prop") or (
+        source.kind == "list" and all(map(_scalar, source.children))
+    )
+    return in_where and _scalar(element) and plain  # n.name IN $names
+
+
+def _check_source(tokens: list[Token], source: Node) -> None:
+    """``x IN 123`` (a literal that is not a list) is a syntax error, as in Neo4j."""
+    if source.kind == "map" or (source.kind == "lit" and source.value is not None):
+        raise CypherSyntaxError(
+            "the right side of IN must be a list", position=tokens[source.first].start
+        )
+
+
+def _scalar(node: Node) -> bool:
+    """A literal (null included), a parameter, a variable or a property."""
+    return node.kind in ("lit", "param", "var", "prop")
 
 
 def _constant(node: Node) -> bool:

@@ -107,6 +107,12 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) RETURN [(n)-->(m) | pg_catalog.current_user()] AS a", {}, "read", 422),
     ("MATCH (n) RETURN [(n)-->(m) WHERE graph_stats('g') | m] AS a", {}, "read", 422),
     ("MATCH (n) WITH [(n)-->(m) | m] AS ms UNWIND ms AS m DETACH DELETE m", {}, "read", 403),
+    # membership made three-valued: the list and the element stay fenced
+    ("RETURN [1] IN [[pg_catalog.current_user()]] AS a", {}, "read", 422),
+    ("RETURN pg_catalog.current_user() IN [[null]] AS a", {}, "read", 422),
+    ("MATCH (n) WITH collect(n) AS ns WHERE NOT [1] IN [ns] DETACH DELETE ns[0]", {}, "read", 403),
+    ("WITH 1 AS __kgmem_in RETURN [1] IN [[__kgmem_in]] AS a", {}, "read", 422),
+    ("RETURN 1 IN '$$) AS (a agtype); SELECT 1; --' AS a", {}, "read", 422),
     # parameters crafted as code
     ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
     ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),

@@ -13,9 +13,14 @@ serves, stay as written: ``=`` and ``<>`` unless an operand is a list or map lit
 comparison between variables, properties, literals and parameters (``n.age > 30``,
 ``a.x < b.x``, ``x > 1``, which PostgreSQL can push into an index or a join; AGE's
 answer across types, true or false where openCypher says null, only shows under
-``NOT``). So do chained comparisons (``a < b < c``), comparisons of boolean operators'
-results, and expressions kgmem's expression parser does not read whole (CASE,
-patterns, comprehensions).
+``NOT``). Membership (``x IN list``) is AGE's where AGE agrees (a scalar literal against a list
+literal, ``3 IN [1, null]``) and in WHERE where an index serves it (``n.name IN $names``,
+``type(r) IN ['A', 'B']``); elsewhere it becomes a count of the items ``compare3``
+finds equal and of those it finds null (``kgmem.cypher.nulls.membership``), so
+``[1, 2] IN [[null, 2]]`` is null and ``null IN []`` false. ``1 IN 123`` (a literal that
+is not a list) is a syntax error. So do chained comparisons (``a < b < c``),
+comparisons of boolean operators' results, and expressions kgmem's expression parser
+does not read whole (CASE, patterns, comprehensions).
 """
 
 from __future__ import annotations
@@ -113,10 +118,11 @@ def _age_agrees(element: Node, source: Node, *, in_where: bool) -> bool:
     same rows while an index can serve it)?"""
     if element.kind == "lit" and element.value is not None and source.kind == "list":
         return True  # 3 IN [1, null]: a scalar against each item
-    plain = source.kind in ("param", "var", "prop") or (
-        source.kind == "list" and all(map(_scalar, source.children))
-    )
-    return in_where and _scalar(element) and plain  # n.name IN $names
+    if not in_where:
+        return False
+    if source.kind == "list":  # type(r) IN ['A', $b]: literal or parameter items
+        return all(c.kind in ("lit", "param") for c in source.children)
+    return _scalar(element) and source.kind in ("param", "var", "prop")  # n.name IN $names
 
 
 def _check_source(tokens: list[Token], source: Node) -> None:

@@ -11,9 +11,10 @@ x = 2)`` would be false instead of null.
 Inside a quantifier's predicate kgmem therefore writes each comparison as
 ``kgmem_cypher.compare3(a, 'op', b)`` and each null test as ``kgmem_cypher.isnull(x)``
 (SQL functions of migration 0017 that treat both kinds of null as null), and the
-quantifier counts the elements whose predicate is true and those whose predicate is
-null separately (``kgmem.cypher.rewrite``). A predicate the expression parser cannot
-read whole (a CASE, a pattern, a nested comprehension) keeps AGE's two-valued answer.
+quantifier counts the elements (and ``x IN list`` the items, ``membership``) whose
+predicate is true and those whose predicate is null separately
+(``kgmem.cypher.rewrite``). A predicate the expression parser cannot read whole (a
+CASE, a pattern, a nested comprehension) keeps AGE's two-valued answer.
 """
 
 from __future__ import annotations

@@ -113,6 +113,11 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) WITH collect(n) AS ns WHERE NOT [1] IN [ns] DETACH DELETE ns[0]", {}, "read", 403),
     ("WITH 1 AS __kgmem_in RETURN [1] IN [[__kgmem_in]] AS a", {}, "read", 422),
     ("RETURN 1 IN '$$) AS (a agtype); SELECT 1; --' AS a", {}, "read", 422),
+    # components of stored temporal values: kgmem's SQL functions only where it writes them
+    ("MATCH (n) RETURN kgmem_cypher.part(n.born, 'year') AS a", {}, "read", 422),
+    ("MATCH (n) RETURN n.born.year + pg_catalog.current_user() AS a", {}, "read", 422),
+    ("MATCH (n) WHERE n.born.epochMillis > 0 SET n.pwned = 1 RETURN n", {}, "read", 403),
+    ("MATCH (n) SET n.born.year = 1", {}, "write", 422),
     # parameters crafted as code
     ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
     ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),

@@ -85,3 +85,15 @@ async def test_a_component_of_a_string_that_is_not_temporal_is_an_error(
     await memory.cypher(namespace, "CREATE (:R {name: 'Ann'})", mode="write")
     with pytest.raises(CypherError):
         await memory.cypher(namespace, "MATCH (n:R) RETURN n.name.year AS y")
+
+
+async def test_stored_durations_add_when_the_query_marks_them(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(
+        namespace, "CREATE (:D {a: duration('P1D'), b: duration('PT2H')})", mode="write"
+    )
+    result = await memory.cypher(
+        namespace, "MATCH (n:D) RETURN duration(n.a) + duration(n.b) AS s, n.a.days AS d"
+    )
+    assert result.rows == [["P1DT2H", 1]]

@@ -118,6 +118,11 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) RETURN n.born.year + pg_catalog.current_user() AS a", {}, "read", 422),
     ("MATCH (n) WHERE n.born.epochMillis > 0 SET n.pwned = 1 RETURN n", {}, "read", 403),
     ("MATCH (n) SET n.born.year = 1", {}, "write", 422),
+    # a final DETACH DELETE of a path: still a write, still fenced
+    ("MATCH p = (a)-->(b) DETACH DELETE p", {}, "read", 403),
+    ("MATCH p = (a)-->(b) WITH p LIMIT 1 MATCH q = (c)-->(d) DETACH DELETE p, q", {}, "read", 403),
+    ("MATCH p = (a)-->(b) WHERE pg_catalog.current_user() = 'x' DETACH DELETE p", {}, "write", 422),
+    ("MATCH `__kgmem_d1r` = (a)-->(b) DETACH DELETE `__kgmem_d1r`", {}, "write", 422),
     # parameters crafted as code
     ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
     ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),

@@ -13,9 +13,14 @@ serves, stay as written: ``=`` and ``<>`` unless an operand is a list or map lit
 comparison between variables, properties, literals and parameters (``n.age > 30``,
 ``a.x < b.x``, ``x > 1``, which PostgreSQL can push into an index or a join; AGE's
 answer across types, true or false where openCypher says null, only shows under
-``NOT``). So do chained comparisons (``a < b < c``), comparisons of boolean operators'
-results, and expressions kgmem's expression parser does not read whole (CASE,
-patterns, comprehensions).
+``NOT``). Membership (``x IN list``) is AGE's where AGE agrees (a scalar literal against a list
+literal, ``3 IN [1, null]``) and in WHERE where an index serves it (``n.name IN $names``,
+``type(r) IN ['A', 'B']``); elsewhere it becomes a count of the items ``compare3``
+finds equal and of those it finds null (``kgmem.cypher.nulls.membership``), so
+``[1, 2] IN [[null, 2]]`` is null and ``null IN []`` false. ``1 IN 123`` (a literal that
+is not a list) is a syntax error. So do chained comparisons (``a < b < c``),
+comparisons of boolean operators' results, and expressions kgmem's expression parser
+does not read whole (CASE, patterns, comprehensions).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from kgmem.cypher.fold_parse import Node, Unsupported, parse_at
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.nulls import COMPARISONS, Lower
 from kgmem.cypher.structure import clauses, split_top_level, union_parts
+from kgmem.errors import CypherSyntaxError
 
 _BOOLEAN_OPS = frozenset({"AND", "OR", "XOR", *COMPARISONS})
 
@@ -33,7 +39,7 @@ _BOOLEAN_OPS = frozenset({"AND", "OR", "XOR", *COMPARISONS})
 def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` (whose tokens are ``code``) with its comparisons three-valued where AGE
     would answer otherwise."""
-    if not any(op in text for op in ("=", "<", ">")):
+    if not any(op in text for op in ("=", "<", ">")) and not any(t.is_keyword("IN") for t in code):
         return text
     edits: list[tuple[int, int, str]] = []
     for part in union_parts(code):
@@ -60,7 +66,7 @@ def _expression(item: Sequence[Token]) -> list[Token]:
 
 
 def _lowered(text: str, tokens: list[Token], *, in_where: bool) -> list[tuple[int, int, str]]:
-    operators = {t.text for t in tokens if t.text in COMPARISONS}
+    operators = {t.upper for t in tokens if t.text in COMPARISONS or t.is_keyword("IN")}
     if not operators:
         return []
     if operators <= {"=", "<>"} and not any(t.text in ("[", "{") for t in tokens):
@@ -95,6 +101,41 @@ class _Comparisons(Lower):
             return False  # n.age > 30, a.x < b.x, x > 1: what an index or a join serves
         self.changed = True
         return True
+
+    def lowers_in(self, node: Node) -> bool:
+        element, source = node.children
+        _check_source(self.tokens, source)
+        if _boolean(element) or _boolean(source):
+            return False  # compare3 cannot take PostgreSQL's booleans
+        if _age_agrees(element, source, in_where=self.in_where):
+            return False
+        self.changed = True
+        return True
+
+
+def _age_agrees(element: Node, source: Node, *, in_where: bool) -> bool:
+    """Does AGE answer ``element IN source`` as openCypher does (or, in WHERE, keep the
+    same rows while an index can serve it)?"""
+    if element.kind == "lit" and element.value is not None and source.kind == "list":
+        return True  # 3 IN [1, null]: a scalar against each item
+    if not in_where:
+        return False
+    if source.kind == "list":  # type(r) IN ['A', $b]: literal or parameter items
+        return all(c.kind in ("lit", "param") for c in source.children)
+    return _scalar(element) and source.kind in ("param", "var", "prop")  # n.name IN $names
+
+
+def _check_source(tokens: list[Token], source: Node) -> None:
+    """``x IN 123`` (a literal that is not a list) is a syntax error, as in Neo4j."""
+    if source.kind == "map" or (source.kind == "lit" and source.value is not None):
+        raise CypherSyntaxError(
+            "the right side of IN must be a list", position=tokens[source.first].start
+        )
+
+
+def _scalar(node: Node) -> bool:
+    """A literal (null included), a parameter, a variable or a property."""
+    return node.kind in ("lit", "param", "var", "prop")
 
 
 def _constant(node: Node) -> bool:

@@ -168,7 +168,7 @@ def _min_precedence(code: Sequence[Token], i: int) -> int:
     if previous.kind in (Kind.NAME, Kind.PUNCT) and op in _BINARY:
         return _BINARY[op] + 1
     if previous.is_keyword("NOT"):
-        return 5
+        return 10
     return 0
 
 

@@ -16,8 +16,9 @@ CONSTRUCTORS = ("date", "localtime", "time", "localdatetime", "datetime", "durat
 _METHODS = {"truncate", "between", "inmonths", "indays", "inseconds", "fromepoch",
             "fromepochmillis",
             "transaction", "statement", "realtime"}  # fmt: skip
-_BINARY = {"OR": 1, "XOR": 2, "AND": 3, "=": 5, "<>": 5, "<": 5, ">": 5, "<=": 5, ">=": 5,
-           "+": 6, "-": 6, "*": 7, "/": 7, "%": 7, "^": 8}  # fmt: skip
+# Binding strength: IN binds tighter than comparisons and looser than arithmetic.
+_BINARY = {"OR": 2, "XOR": 4, "AND": 6, "=": 10, "<>": 10, "<": 10, ">": 10, "<=": 10,
+           ">=": 10, "IN": 11, "+": 12, "-": 12, "*": 14, "/": 14, "%": 14, "^": 16}  # fmt: skip
 _ORDERING = ("<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^")
 
 
@@ -80,7 +81,7 @@ class _Parser:
     def unary(self, i: int) -> tuple[Node, int]:
         token = self.at(i)
         if token is not None and (token.text == "-" or token.is_keyword("NOT")):
-            operand, j = self.expression(i + 1, 9 if token.text == "-" else 4)
+            operand, j = self.expression(i + 1, 18 if token.text == "-" else 8)
             return Node("unary", i, j, token.upper, [operand]), j
         return self.postfix(i)
 
@@ -179,6 +180,9 @@ class _Parser:
 
     def list_literal(self, i: int) -> tuple[Node, int]:
         j, items = i + 1, []
+        variable, keyword = self.at(j), self.at(j + 1)
+        if variable is not None and keyword is not None and keyword.is_keyword("IN"):
+            raise Unsupported("list comprehension")  # [x IN l ...], not a list of x IN l
         if self.at(j) is not None and self.at(j).text == "]":  # type: ignore[union-attr]
             return Node("list", i, j + 1, None, []), j + 1
         while True:

@@ -11,9 +11,10 @@ x = 2)`` would be false instead of null.
 Inside a quantifier's predicate kgmem therefore writes each comparison as
 ``kgmem_cypher.compare3(a, 'op', b)`` and each null test as ``kgmem_cypher.isnull(x)``
 (SQL functions of migration 0017 that treat both kinds of null as null), and the
-quantifier counts the elements whose predicate is true and those whose predicate is
-null separately (``kgmem.cypher.rewrite``). A predicate the expression parser cannot
-read whole (a CASE, a pattern, a nested comprehension) keeps AGE's two-valued answer.
+quantifier counts the elements (and ``x IN list`` the items, ``membership``) whose
+predicate is true and those whose predicate is null separately
+(``kgmem.cypher.rewrite``). A predicate the expression parser cannot read whole (a
+CASE, a pattern, a nested comprehension) keeps AGE's two-valued answer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kgmem.cypher.lexer import Token, tokenize
 from kgmem.cypher.temporal_sql import SCHEMA
 
 COMPARISONS = ("=", "<>", "<", ">", "<=", ">=")
+_ITEM = "__kgmem_in"  # kgmem's names are reserved: no query can shadow or capture it
 
 
 def three_valued(predicate: str) -> str | None:
@@ -40,6 +42,19 @@ def three_valued(predicate: str) -> str | None:
     return Lower(predicate, tokens).lower(node)
 
 
+def membership(element: str, source: str) -> str:
+    """``element IN source`` by three-valued logic: true when some item equals
+    ``element``, else null when some comparison is null (or ``source`` is null), else
+    false; items and ``element`` compare as ``compare3`` does, lists element-wise."""
+    test = f"{SCHEMA}.compare3({_ITEM}, '=', {element})"
+    true = f"size([{_ITEM} IN ({source}) WHERE {test}])"
+    unknown = f"size([{_ITEM} IN ({source}) WHERE ({test}) IS NULL])"
+    return (
+        f"(CASE WHEN ({source}) IS NULL THEN null WHEN {true} > 0 THEN true "
+        f"WHEN {unknown} > 0 THEN null ELSE false END)"
+    )
+
+
 class Lower:
     """One parsed expression as text, its comparisons (and null tests) three-valued."""
 
@@ -52,7 +67,14 @@ class Lower:
         """Whether the comparison ``node`` becomes ``compare3`` (all of them here)."""
         return True
 
+    def lowers_in(self, node: Node) -> bool:
+        """Whether the membership test ``node`` (``x IN list``) becomes three-valued."""
+        return True
+
     def lower(self, node: Node) -> str:
+        if node.kind == "binary" and node.value == "IN" and self.lowers_in(node):
+            left, right = (self.lower(c) for c in node.children)
+            return membership(left, right)
         if node.kind == "binary" and node.value in COMPARISONS and self.lowers(node):
             left, right = (self.lower(c) for c in node.children)
             return f"{SCHEMA}.compare3({left}, '{node.value}', {right})"

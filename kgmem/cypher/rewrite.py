@@ -17,6 +17,10 @@ expansions below shift later positions.
   or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``).
 - A property key that is one of AGE's keywords (``n.exists``) is written in backticks
   (``kgmem.cypher.property_keys``).
+- A temporal component of a property's value (``n.born.year``) reads the stored ISO
+  text as a temporal value (``kgmem.cypher.stored_temporal``).
+- A final ``DETACH DELETE p`` of a path deletes its nodes
+  (``kgmem.cypher.path_deletes``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
 - A leading OPTIONAL MATCH follows a one-row clause, so it answers a row of nulls
   when nothing matches (``kgmem.cypher.optional``).
@@ -48,11 +52,13 @@ from kgmem.cypher import (
     merge,
     nulls,
     optional,
+    path_deletes,
     pattern_lists,
     patterns,
     property_keys,
     reduce,
     rel_types,
+    stored_temporal,
     unwind,
     with_where,
     xor,
@@ -281,6 +287,18 @@ def keyword_keys(text: str, code: Sequence[Token]) -> list[Edit]:
     return [Edit(start, end, new) for start, end, new in property_keys.rewrite(text, code)]
 
 
+def stored_components(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``n.born.year`` as a component of a stored temporal value
+    (``kgmem.cypher.stored_temporal``)."""
+    return [Edit(start, end, new) for start, end, new in stored_temporal.rewrite(text, code)]
+
+
+def deleted_paths(text: str, code: Sequence[Token]) -> list[Edit]:
+    """A final ``DETACH DELETE p`` of a path as an UNWIND of its nodes
+    (``kgmem.cypher.path_deletes``)."""
+    return [Edit(start, end, new) for start, end, new in path_deletes.rewrite(text, code)]
+
+
 def xor_operands(text: str, code: Sequence[Token]) -> list[Edit]:
     """AND chains bracketed where XOR combines them (``kgmem.cypher.xor``)."""
     return [Edit(start, end, new) for start, end, new in xor.rewrite(text, code)]
@@ -303,5 +321,7 @@ RULES = [
     ("pattern_predicates", pattern_predicates),
     ("leading_optional", leading_optional),
     ("keyword_keys", keyword_keys),
+    ("stored_components", stored_components),
+    ("deleted_paths", deleted_paths),
     ("xor_operands", xor_operands),
 ]

@@ -72,8 +72,8 @@ def _unary(op: str, value: Any) -> Any:
 
 
 def binary(op: str, left: Any, right: Any) -> Any:
-    if op in ("AND", "OR", "XOR"):
-        raise NotConstant(op)  # AGE has three-valued logic; leave it to AGE
+    if op in ("AND", "OR", "XOR", "IN"):
+        raise NotConstant(op)  # AGE (and kgmem's IN over lists) is three-valued
     if left is None or right is None:
         return None  # every remaining operator propagates null
     temporal = isinstance(left, t.Temporal) or isinstance(right, t.Temporal)

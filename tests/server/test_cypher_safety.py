@@ -107,6 +107,22 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) RETURN [(n)-->(m) | pg_catalog.current_user()] AS a", {}, "read", 422),
     ("MATCH (n) RETURN [(n)-->(m) WHERE graph_stats('g') | m] AS a", {}, "read", 422),
     ("MATCH (n) WITH [(n)-->(m) | m] AS ms UNWIND ms AS m DETACH DELETE m", {}, "read", 403),
+    # membership made three-valued: the list and the element stay fenced
+    ("RETURN [1] IN [[pg_catalog.current_user()]] AS a", {}, "read", 422),
+    ("RETURN pg_catalog.current_user() IN [[null]] AS a", {}, "read", 422),
+    ("MATCH (n) WITH collect(n) AS ns WHERE NOT [1] IN [ns] DETACH DELETE ns[0]", {}, "read", 403),
+    ("WITH 1 AS __kgmem_in RETURN [1] IN [[__kgmem_in]] AS a", {}, "read", 422),
+    ("RETURN 1 IN '$$) AS (a agtype); SELECT 1; --' AS a", {}, "read", 422),
+    # components of stored temporal values: kgmem's SQL functions only where it writes them
+    ("MATCH (n) RETURN kgmem_cypher.part(n.born, 'year') AS a", {}, "read", 422),
+    ("MATCH (n) RETURN n.born.year + pg_catalog.current_user() AS a", {}, "read", 422),
+    ("MATCH (n) WHERE n.born.epochMillis > 0 SET n.pwned = 1 RETURN n", {}, "read", 403),
+    ("MATCH (n) SET n.born.year = 1", {}, "write", 422),
+    # a final DETACH DELETE of a path: still a write, still fenced
+    ("MATCH p = (a)-->(b) DETACH DELETE p", {}, "read", 403),
+    ("MATCH p = (a)-->(b) WITH p LIMIT 1 MATCH q = (c)-->(d) DETACH DELETE p, q", {}, "read", 403),
+    ("MATCH p = (a)-->(b) WHERE pg_catalog.current_user() = 'x' DETACH DELETE p", {}, "write", 422),
+    ("MATCH `__kgmem_d1r` = (a)-->(b) DETACH DELETE `__kgmem_d1r`", {}, "write", 422),
     # parameters crafted as code
     ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
     ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),

@@ -1,0 +1,112 @@
+"""``x IN list`` by openCypher's three-valued logic: the rewrite as text, and its
+answers on AGE."""
+
+import itertools
+from typing import Any
+
+import pytest
+
+from kgmem import Memory
+from kgmem.cypher import plan
+from kgmem.errors import CypherSyntaxError
+
+
+def test_membership_age_misreads_becomes_three_valued() -> None:
+    planned = plan("RETURN [1, 2] IN [[null, 2]] AS r")
+    assert "comparisons" in planned.rewrites
+    assert "kgmem_cypher.compare3(__kgmem_in, '=', [1, 2])" in planned.text
+    assert "[__kgmem_in IN ([[null, 2]]) WHERE" in planned.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "RETURN 3 IN [1, null] AS r",
+        "MATCH (n) WHERE n.name IN ['a', 'b'] RETURN n",
+        "MATCH (n) WHERE n.name IN $names RETURN n",
+        "RETURN (NOT true) IN [true, false] AS r",
+    ],
+)
+def test_membership_age_answers_right_or_an_index_serves_stays(query: str) -> None:
+    assert "__kgmem_in" not in plan(query, {"names": []}).text
+
+
+def test_membership_binds_tighter_than_comparison_and_looser_than_addition() -> None:
+    text = plan("RETURN [1] + 2 IN [3] + 4 AS a, [1, 2] < [3] IN [[3]] AS b").text
+    assert "IN ([3] + 4) WHERE kgmem_cypher.compare3(__kgmem_in, '=', [1] + 2)" in text
+    assert "kgmem_cypher.compare3([1, 2], '<', (CASE WHEN ([[3]]) IS NULL" in text
+
+
+def test_a_list_comprehension_is_not_read_as_membership() -> None:
+    assert "__kgmem_in" not in plan("WITH [[1]] AS l RETURN [x IN l] AS r").text
+
+
+@pytest.mark.parametrize("source", ["true", "123", "12.5", "'foo'", "{x: []}"])
+def test_membership_in_a_literal_that_is_not_a_list_is_a_syntax_error(source: str) -> None:
+    with pytest.raises(CypherSyntaxError):
+        plan(f"RETURN 1 IN {source}")
+
+
+def _equal(a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    if isinstance(a, list) != isinstance(b, list):
+        return False
+    if not isinstance(a, list):
+        return bool(a == b)
+    if len(a) != len(b):
+        return False
+    pairs = [_equal(x, y) for x, y in zip(a, b, strict=True)]
+    return False if False in pairs else (None if None in pairs else True)
+
+
+def _member(element: Any, source: list[Any]) -> bool | None:
+    tests = [_equal(item, element) for item in source]
+    return True if True in tests else (None if None in tests else False)
+
+
+_VALUES = [None, 1, 2, [1], [None], [1, None], [1, 2]]
+
+
+async def test_membership_of_every_small_value_follows_opencypher(
+    memory: Memory, namespace: str
+) -> None:
+    sources = [list(c) for n in range(3) for c in itertools.product(_VALUES, repeat=n)]
+    cases = [[e, s] for e in _VALUES for s in sources]
+    result = await memory.cypher(
+        namespace,
+        "UNWIND $cases AS c RETURN c[0] IN c[1] AS r",
+        {"cases": cases},
+    )
+    assert [row[0] for row in result.rows] == [_member(e, s) for e, s in cases]
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("[null] IN [[null]]", None),
+        ("[1, 2] IN [[null, 2], [1, 3]]", None),
+        ("[1, 2] IN [[null, 2], [1, 2]]", True),
+        ("[1] IN [[1, null]]", False),
+        ("$e IN $l", False),
+    ],
+)
+async def test_membership_literals_answer_as_opencypher_says(
+    memory: Memory, namespace: str, expression: str, expected: Any
+) -> None:
+    result = await memory.cypher(namespace, f"RETURN {expression} AS r", {"e": None, "l": []})
+    assert result.rows == [[expected]]
+
+
+async def test_membership_filters_rows_in_where(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(
+        namespace,
+        "UNWIND [[1, null], [1, 2], [3]] AS v WITH v WHERE NOT v IN [[1, 2], [1, null]] RETURN v",
+    )
+    assert result.rows == [[[3]]]
+
+
+def test_membership_in_where_over_a_list_of_scalars_stays_for_the_planner() -> None:
+    query = "MATCH (a)-[r]->(b) WHERE type(r) IN ['KNOWS', null] RETURN r"
+    assert plan(query).text == query
+    assert "__kgmem_in" in plan("MATCH (n) WHERE n.x IN [[1, null]] RETURN n").text

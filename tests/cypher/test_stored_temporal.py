@@ -1,0 +1,99 @@
+"""Components of temporal values read from the graph (``n.born.year``): the rewrite
+as text, and its answers on AGE."""
+
+from typing import Any
+
+import pytest
+
+from kgmem import Memory
+from kgmem.cypher import plan
+from kgmem.errors import CypherError
+
+
+def test_a_component_of_a_property_reads_a_stored_string_as_temporal() -> None:
+    planned = plan("MATCH (n) RETURN n.born.year AS y")
+    assert planned.text == (
+        "MATCH (n) RETURN (CASE WHEN kgmem_cypher.compare3(n.born, '>=', '') "
+        "THEN kgmem_cypher.part(n.born, 'year') ELSE n.born.year END) AS y"
+    )
+    assert "stored_components" in planned.rewrites
+
+
+def test_keyword_keys_in_the_chain_stay_in_backticks() -> None:
+    text = plan("MATCH (n) RETURN n.end.days AS d").text
+    assert "kgmem_cypher.part(n.`end`, 'days')" in text
+    assert "ELSE n.`end`.days END" in text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "MATCH (n) RETURN n.born AS b",
+        "MATCH (n) RETURN n.meta.city AS c",
+        "MATCH (n) RETURN n.born.Year AS c",
+        "WITH {year: 1} AS m RETURN m.year AS y",
+    ],
+)
+def test_other_property_reads_are_left_alone(query: str) -> None:
+    assert "kgmem_cypher.part" not in plan(query).text
+
+
+_STORED = (
+    "CREATE (:P {born: date('1984-10-21'), at: datetime('2015-07-21T21:40:32.142+01:00'), "
+    "took: duration('P1Y2M10DT12H'), meta: {year: 7}})"
+)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("n.born.year", 1984),
+        ("n.born.month", 10),
+        ("n.born.dayOfWeek", 7),
+        ("n.at.epochMillis", 1437511232142),
+        ("n.at.offsetMinutes", 60),
+        ("n.took.months", 14),
+        ("n.took.days", 10),
+        ("n.meta.year", 7),
+        ("n.missing.year", None),
+    ],
+)
+async def test_stored_components_answer_as_opencypher_says(
+    memory: Memory, namespace: str, expression: str, expected: Any
+) -> None:
+    await memory.cypher(namespace, _STORED, mode="write")
+    result = await memory.cypher(namespace, f"MATCH (n:P) RETURN {expression} AS r")
+    assert result.rows == [[expected]]
+
+
+async def test_stored_components_filter_and_order(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "UNWIND ['1990-05-01', '1984-10-21', '2001-01-30'] AS s CREATE (:Q {born: date(s)})",
+        mode="write",
+    )
+    result = await memory.cypher(
+        namespace,
+        "MATCH (n:Q) WHERE n.born.year > 1985 RETURN n.born.month AS m ORDER BY n.born.day",
+    )
+    assert result.rows == [[5], [1]]
+
+
+async def test_a_component_of_a_string_that_is_not_temporal_is_an_error(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(namespace, "CREATE (:R {name: 'Ann'})", mode="write")
+    with pytest.raises(CypherError):
+        await memory.cypher(namespace, "MATCH (n:R) RETURN n.name.year AS y")
+
+
+async def test_stored_durations_add_when_the_query_marks_them(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(
+        namespace, "CREATE (:D {a: duration('P1D'), b: duration('PT2H')})", mode="write"
+    )
+    result = await memory.cypher(
+        namespace, "MATCH (n:D) RETURN duration(n.a) + duration(n.b) AS s, n.a.days AS d"
+    )
+    assert result.rows == [["P1DT2H", 1]]

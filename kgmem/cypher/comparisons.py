@@ -92,7 +92,7 @@ class _Comparisons(Lower):
 
     def lowers(self, node: Node) -> bool:
         left, right = node.children
-        if _boolean(left) or _boolean(right):
+        if _boolean(left, self.in_where) or _boolean(right, self.in_where):
             return False
         if node.value in ("=", "<>") and not any(c.kind in ("list", "map") for c in node.children):
             return False  # AGE's equality differs only for lists and maps holding null
@@ -105,9 +105,7 @@ class _Comparisons(Lower):
     def lowers_in(self, node: Node) -> bool:
         element, source = node.children
         _check_source(self.tokens, source)
-        if _boolean(element) or _boolean(source):
-            return False  # compare3 cannot take PostgreSQL's booleans
-        if _age_agrees(element, source, in_where=self.in_where):
+        if _age_keeps(element, source, self.in_where):
             return False
         self.changed = True
         return True
@@ -143,14 +141,24 @@ def _constant(node: Node) -> bool:
     return node.kind == "param" or (node.kind == "lit" and node.value is not None)
 
 
-def _boolean(node: Node) -> bool:
+def _age_keeps(element: Node, source: Node, in_where: bool) -> bool:
+    """Does ``element IN source`` stay AGE's own IN (a PostgreSQL boolean)?"""
+    if _boolean(element, in_where) or _boolean(source, in_where):
+        return True  # compare3 cannot take PostgreSQL's booleans
+    return _age_agrees(element, source, in_where=in_where)
+
+
+def _boolean(node: Node, in_where: bool) -> bool:
     """Does ``node`` give one of PostgreSQL's booleans (which compare3 cannot take)?"""
     if node.kind == "paren":
-        return _boolean(node.children[0])
+        return _boolean(node.children[0], in_where)
     if node.kind in ("isnull", "notnull"):
         return True
     if node.kind == "unary" and node.value == "NOT":
         return True
+    if node.kind == "binary" and node.value == "IN":
+        element, source = node.children
+        return _age_keeps(element, source, in_where)
     return node.kind == "binary" and node.value in _BOOLEAN_OPS
 
 

@@ -25,6 +25,7 @@ def test_membership_age_misreads_becomes_three_valued() -> None:
         "MATCH (n) WHERE n.name IN ['a', 'b'] RETURN n",
         "MATCH (n) WHERE n.name IN $names RETURN n",
         "RETURN (NOT true) IN [true, false] AS r",
+        "WITH [[false]] AS l RETURN (1 IN [2]) IN l[0] AS r",  # AGE's inner IN: a boolean
     ],
 )
 def test_membership_age_answers_right_or_an_index_serves_stays(query: str) -> None:

@@ -57,7 +57,10 @@ async def test_a_backend_deaf_to_termination_is_killed_and_the_server_recovers(
         await holder.execute("BEGIN; INSERT INTO t VALUES ('held')")
         blocked = await connect(server.url, WATCHED_APPLICATION)
         await blocked.execute("SET statement_timeout = 500")  # ignored in this wait
-        settings = DatabaseSettings(watchdog_interval_s=0.2, watchdog_grace_s=1.0)
+        # Short limits: the watchdog's limit is the longest timeout plus its grace.
+        settings = DatabaseSettings(
+            statement_timeout_ms=500, watchdog_interval_s=0.2, watchdog_grace_s=1.0
+        )
         dog = watchdog.from_settings(server.url, settings, cypher_timeout_ms=500, local=True)
         assert dog is not None
         dog.start()

@@ -74,7 +74,7 @@ def test_run_serve_and_run_test_build_the_explorer_in_a_fresh_clone(tmp_path: Pa
     assert "building the graph explorer" not in tested.stderr  # up to date: not rebuilt
     assert (built / ".build-stamp").read_text() == stamp
     calls = (venv / "calls").read_text().splitlines()
-    assert calls == ["kgmem serve --port 7499", "python -m pytest -k nothing"]
+    assert calls == ["kgmem serve --port 7499", "python -m pytest -n 2 --dist loadfile -k nothing"]
     # A changed source is rebuilt by the next command.
     (clone / "ui" / "src" / "explorer.css").write_text("/* changed */\n", encoding="utf-8")
     again = subprocess.run(

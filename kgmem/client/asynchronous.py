@@ -119,7 +119,7 @@ class AsyncClient:
             with attempt:
                 response = await self._http.request(method, path, **request)
                 if not response.is_success:
-                    raise _error(response)
+                    raise ApiError.from_response(response)
                 return response
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -525,7 +525,7 @@ class AsyncClient:
         async with self._http.stream("GET", path, params=params) as response:
             if not response.is_success:
                 await response.aread()
-                raise _error(response)
+                raise ApiError.from_response(response)
             async for chunk in response.aiter_bytes():
                 yield chunk
 
@@ -546,18 +546,8 @@ class AsyncClient:
         async with self._http.stream("GET", path, params=params, timeout=timeout) as response:
             if not response.is_success:
                 await response.aread()
-                raise _error(response)
+                raise ApiError.from_response(response)
             async for sse in EventSource(response).aiter_sse():
                 event = live_event(sse)
                 if event is not None:
                     yield event
-
-
-def _error(response: httpx.Response) -> ApiError:
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    error = ApiError.of(response.status_code, data, response.text)
-    error.retry_after_s = retry.retry_after_s(response)
-    return error

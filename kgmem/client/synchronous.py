@@ -118,7 +118,7 @@ class Client:
             with attempt:
                 response = self._http.request(method, path, **request)
                 if not response.is_success:
-                    raise _error(response)
+                    raise ApiError.from_response(response)
                 return response
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -518,7 +518,7 @@ class Client:
         with self._http.stream("GET", path, params=params) as response:
             if not response.is_success:
                 response.read()
-                raise _error(response)
+                raise ApiError.from_response(response)
             yield from response.iter_bytes()
 
     def events(
@@ -538,18 +538,8 @@ class Client:
         with self._http.stream("GET", path, params=params, timeout=timeout) as response:
             if not response.is_success:
                 response.read()
-                raise _error(response)
+                raise ApiError.from_response(response)
             for sse in EventSource(response).iter_sse():
                 event = live_event(sse)
                 if event is not None:
                     yield event
-
-
-def _error(response: httpx.Response) -> ApiError:
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    error = ApiError.of(response.status_code, data, response.text)
-    error.retry_after_s = retry.retry_after_s(response)
-    return error

@@ -59,9 +59,11 @@ from kgmem.model import (
 from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.health import HealthOut
 from kgmem.tier_model import (
+    ArchiveHit,
     Distillation,
     DistillRequest,
     EpisodeTier,
+    Moved,
     Provenance,
     TierPolicy,
     TierReport,
@@ -485,8 +487,8 @@ class AsyncClient:
     ) -> list[tuple[Entity, float]]:
         """Archived episodes best matching ``text``, with scores."""
         path = routes.namespace(namespace, "tiers/archive/search")
-        hits = (await self._send("POST", path, json={"text": text, "k": k})).json()
-        return [(wire.decode(Entity, h["episode"]), float(h["score"])) for h in hits]
+        hits = await self._read(list[ArchiveHit], "POST", path, json={"text": text, "k": k})
+        return [(hit.episode, hit.score) for hit in hits]
 
     async def distill(self, namespace: str, request: DistillRequest) -> Distillation:
         """Consolidate episodes into summaries (and facts, abstractive)."""
@@ -500,8 +502,8 @@ class AsyncClient:
 
     async def _move(self, namespace: str, how: str, uids: Sequence[str]) -> list[str]:
         path = routes.namespace(namespace, "tiers", how)
-        response = await self._send("POST", path, json={"uids": list(uids)})
-        return list(response.json()["uids"])
+        moved = await self._read(Moved, "POST", path, json={"uids": list(uids)})
+        return list(moved.uids)
 
     # -- streams ----------------------------------------------------------------------
 

@@ -60,9 +60,11 @@ from kgmem.model import (
 from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.health import HealthOut
 from kgmem.tier_model import (
+    ArchiveHit,
     Distillation,
     DistillRequest,
     EpisodeTier,
+    Moved,
     Provenance,
     TierPolicy,
     TierReport,
@@ -478,8 +480,8 @@ class Client:
     ) -> list[tuple[Entity, float]]:
         """Archived episodes best matching ``text``, with scores."""
         path = routes.namespace(namespace, "tiers/archive/search")
-        hits = (self._send("POST", path, json={"text": text, "k": k})).json()
-        return [(wire.decode(Entity, h["episode"]), float(h["score"])) for h in hits]
+        hits = self._read(list[ArchiveHit], "POST", path, json={"text": text, "k": k})
+        return [(hit.episode, hit.score) for hit in hits]
 
     def distill(self, namespace: str, request: DistillRequest) -> Distillation:
         """Consolidate episodes into summaries (and facts, abstractive)."""
@@ -493,8 +495,8 @@ class Client:
 
     def _move(self, namespace: str, how: str, uids: Sequence[str]) -> list[str]:
         path = routes.namespace(namespace, "tiers", how)
-        response = self._send("POST", path, json={"uids": list(uids)})
-        return list(response.json()["uids"])
+        moved = self._read(Moved, "POST", path, json={"uids": list(uids)})
+        return list(moved.uids)
 
     # -- streams ----------------------------------------------------------------------
 

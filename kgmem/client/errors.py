@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
+_MAX_RETRY_AFTER_S = 60.0
+
 
 class ApiError(Exception):
     """The server refused a request: its HTTP ``status`` and the problem's stable
@@ -24,3 +28,23 @@ class ApiError(Exception):
         if isinstance(body, dict) and "code" in body:
             return cls(status, str(body["code"]), str(body.get("detail", "")), body)
         return cls(status, f"http_{status}", text[:500], body)
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> ApiError:
+        """The error for a refused ``response``, with its ``Retry-After``."""
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        error = cls.of(response.status_code, data, response.text)
+        error.retry_after_s = retry_after_s(response)
+        return error
+
+
+def retry_after_s(response: httpx.Response) -> float:
+    """The response's ``Retry-After`` in seconds (at most a minute), or 0."""
+    value = response.headers.get("retry-after")
+    try:
+        return min(float(value), _MAX_RETRY_AFTER_S) if value else 0.0
+    except ValueError:
+        return 0.0

@@ -24,8 +24,6 @@ from tenacity import (
 
 from kgmem.client.errors import ApiError
 
-_MAX_RETRY_AFTER_S = 60.0
-
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
@@ -71,12 +69,3 @@ def async_attempts(policy: RetryPolicy) -> AsyncRetrying:
 def attempts(policy: RetryPolicy) -> Retrying:
     """The tries of one request from synchronous code: ``for attempt in ...``."""
     return Retrying(**_options(policy))
-
-
-def retry_after_s(response: httpx.Response) -> float:
-    """The response's ``Retry-After`` in seconds (at most a minute), or 0."""
-    value = response.headers.get("retry-after")
-    try:
-        return min(float(value), _MAX_RETRY_AFTER_S) if value else 0.0
-    except ValueError:
-        return 0.0

@@ -10,6 +10,7 @@ from typing import Any, Literal, Self, TypeVar
 
 import httpx
 from httpx_sse import EventSource
+from pydantic_core import to_jsonable_python
 
 from kgmem.agent_model import (
     AgentState,
@@ -25,8 +26,7 @@ from kgmem.agent_model import (
     Transaction,
     TransactionWrite,
 )
-from kgmem.client import agent_calls, calls, retry, tier_calls
-from kgmem.client.calls import Call
+from kgmem.client import retry, routes, wire
 from kgmem.client.errors import ApiError
 from kgmem.client.retry import RetryPolicy
 from kgmem.client.sse import LiveEvent, live_event
@@ -60,9 +60,11 @@ from kgmem.model import (
 from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.health import HealthOut
 from kgmem.tier_model import (
+    ArchiveHit,
     Distillation,
     DistillRequest,
     EpisodeTier,
+    Moved,
     Provenance,
     TierPolicy,
     TierReport,
@@ -106,17 +108,19 @@ class Client:
         """Close the connections."""
         self._http.close()
 
-    def _run(self, call: Call[T]) -> T:
-        return call.read(self._send(call))
+    def _read(self, kind: type[T], method: str, path: str, *, field: str = "", **request: Any) -> T:
+        """The answer to a request (or its ``field``) read as ``kind``."""
+        answer = (self._send(method, path, **request)).json()
+        return wire.decode(kind, answer[field] if field else answer)
 
-    def _send(self, call: Call[Any]) -> httpx.Response:
+    def _send(self, method: str, path: str, **request: Any) -> httpx.Response:
+        """The successful answer to a request (``params``, ``json``, ``headers``), retried
+        as the policy says; ``ApiError`` for a refusal."""
         for attempt in retry.attempts(self.retry):
             with attempt:
-                response = self._http.request(
-                    call.method, call.path, params=call.params, json=call.json, headers=call.headers
-                )
+                response = self._http.request(method, path, **request)
                 if not response.is_success:
-                    raise _error(response)
+                    raise ApiError.from_response(response)
                 return response
         raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -124,32 +128,36 @@ class Client:
 
     def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
         """The namespaces this key may see (only those named in ``only``, if given)."""
-        found = self._run(calls.list_namespaces())
+        found = self._read(list[Namespace], "GET", routes.NAMESPACES)
         return [n for n in found if only is None or n.name in only]
 
     def create_namespace(
         self, name: str, description: str = "", *, text_config: str = "english"
     ) -> Namespace:
         """Create a namespace (admin scope)."""
-        return self._run(calls.create_namespace(name, description, text_config))
+        body = {"name": name, "description": description, "text_config": text_config}
+        return self._read(Namespace, "POST", routes.NAMESPACES, json=body)
 
     def get_namespace(self, name: str) -> Namespace:
         """One namespace."""
-        return self._run(calls.get_namespace(name))
+        return self._read(Namespace, "GET", routes.namespace(name))
 
     def namespace_stats(self, name: str) -> NamespaceStats:
         """Counts per label, facts current and closed, embeddings and bytes."""
-        return self._run(calls.namespace_stats(name))
+        return self._read(NamespaceStats, "GET", routes.namespace(name, "stats"))
 
     def delete_namespace(self, name: str) -> None:
         """Delete a namespace and everything in it (admin scope)."""
-        self._run(calls.delete_namespace(name))
+        self._send("DELETE", routes.namespace(name))
 
     # -- entities and facts -----------------------------------------------------------
 
     def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
         """Create or replace an entity."""
-        return self._run(calls.upsert_entity(namespace, entity))
+        data = wire.body(entity)
+        uid = data.pop("uid")
+        response = self._send("PUT", routes.namespace(namespace, "entities", uid), json=data)
+        return WriteOutcome(uid=uid, created=response.status_code == 201)
 
     def get_entity(
         self,
@@ -165,68 +173,86 @@ class Client:
         read = EntityReadIn(
             include_closed=include_closed, facts_limit=facts_limit, known_at=known_at
         )
-        return self._run(calls.get_entity(namespace, uid, read))
+        path = routes.namespace(namespace, "entities", uid)
+        params = read.model_dump(mode="json", exclude_none=True)
+        return self._read(EntityDetail, "GET", path, params=params)
 
     def delete_entity(self, namespace: str, uid: str) -> None:
         """Delete an entity and every fact touching it."""
-        self._run(calls.delete_entity(namespace, uid))
+        self._send("DELETE", routes.namespace(namespace, "entities", uid))
 
     def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
         """Add (or, with a known uid, update) a fact."""
-        return self._run(calls.add_fact(namespace, fact))
+        path = routes.namespace(namespace, "facts")
+        return self._read(Fact, "POST", path, json=wire.body(fact))
 
     def get_fact(self, namespace: str, uid: str) -> Fact:
         """One fact with its sources and episodes."""
-        return self._run(calls.get_fact(namespace, uid))
+        return self._read(Fact, "GET", routes.namespace(namespace, "facts", uid))
 
     def list_facts(self, namespace: str, query: FactQuery | None = None) -> Page[Fact]:
         """A page of facts, filtered by ``query``."""
-        return self._run(calls.list_facts(namespace, query or FactQuery()))
+        path, params = routes.namespace(namespace, "facts"), wire.body(query or FactQuery())
+        return self._read(Page[Fact], "GET", path, params=params)
 
     def close_fact(self, namespace: str, uid: str, *, valid_to: datetime | None = None) -> Fact:
         """Close a fact (kept for "as of" reads)."""
-        return self._run(calls.close_fact(namespace, uid, valid_to))
+        path = routes.namespace(namespace, "facts", uid, "close")
+        body = {"valid_to": valid_to.isoformat()} if valid_to else {}
+        return self._read(Fact, "POST", path, json=body)
 
     def delete_fact(self, namespace: str, uid: str) -> None:
         """Delete a fact for good."""
-        self._run(calls.delete_fact(namespace, uid))
+        self._send("DELETE", routes.namespace(namespace, "facts", uid))
 
     def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
         """Entities then facts in one transaction."""
-        return self._run(calls.write_batch(namespace, batch))
+        path = routes.namespace(namespace, "batch")
+        return self._read(BatchResult, "POST", path, json=wire.body(batch))
 
     # -- retrieval, building, verification ------------------------------------------------
 
     def search(self, namespace: str, query: SearchQuery) -> SearchResult:
         """Hybrid search along any combination of axes."""
-        return self._run(calls.search(namespace, query))
+        path = routes.namespace(namespace, "search")
+        return self._read(SearchResult, "POST", path, json=wire.body(query))
 
     def timeline(self, namespace: str, uid: str, *, limit: int = 1000) -> list[TimelineEntry]:
         """Every fact touching ``uid``, closed ones too, by valid time."""
-        return self._run(calls.timeline(namespace, uid, limit))
+        path = routes.namespace(namespace, "entities", uid, "timeline")
+        return self._read(
+            list[TimelineEntry], "GET", path, field="entries", params={"limit": limit}
+        )
 
     def causal_trace(
         self, namespace: str, query: CausalQuery, *, limit: int = 100
     ) -> list[CausalPath]:
         """Ranked causal paths from an anchor."""
-        return self._run(calls.causal_trace(namespace, query, limit))
+        params = {**wire.body(query), "limit": limit}
+        path = routes.namespace(namespace, "causal/trace")
+        return self._read(list[CausalPath], "GET", path, field="paths", params=params)
 
     def add_episodes(
         self, namespace: str, episodes: Sequence[EpisodeWrite | Mapping[str, JsonValue]]
     ) -> list[EpisodeOutcome]:
         """Store episodes (``EpisodeWrite`` records, or mappings of REST's episode fields)
         and build from them; one outcome per episode, in order."""
-        return self._run(calls.add_episodes(namespace, episodes))
+        path = routes.namespace(namespace, "episodes/batch")
+        body = {"episodes": [wire.episode(e) for e in episodes]}
+        return self._read(list[EpisodeOutcome], "POST", path, field="episodes", json=body)
 
     def check_statement(
         self, namespace: str, subject: str, predicate: str, value: str
     ) -> CandidateCheck:
         """Whether the memory supports ``subject -[predicate]-> value``."""
-        return self._run(calls.check_statement(namespace, subject, predicate, value))
+        body = {"subject": subject, "predicate": predicate, "value": value}
+        path = routes.namespace(namespace, "verify")
+        return self._read(CandidateCheck, "POST", path, json=body)
 
     def fact_verification(self, namespace: str, uid: str) -> FactVerification:
         """A fact's trust, status and the sources for and against it."""
-        return self._run(calls.fact_verification(namespace, uid))
+        path = routes.namespace(namespace, "facts", uid, "verification")
+        return self._read(FactVerification, "GET", path)
 
     def cypher(
         self,
@@ -238,7 +264,9 @@ class Client:
         limit: int | None = None,
     ) -> CypherResult:
         """Run openCypher on the namespace (write mode needs the write scope)."""
-        return self._run(calls.cypher(namespace, query, params, mode=mode, limit=limit))
+        body = {"query": query, "params": dict(params or {}), "mode": mode, "limit": limit}
+        path = routes.namespace(namespace, "cypher")
+        return self._read(CypherResult, "POST", path, json=body)
 
     def run_named(
         self,
@@ -249,23 +277,28 @@ class Client:
         limit: int | None = None,
     ) -> CypherResult:
         """Run the named query ``name`` (see GET /queries) with ``params``."""
-        return self._run(calls.run_named(namespace, name, params, limit))
+        body = {"params": dict(params or {}), "limit": limit}
+        path = routes.namespace(namespace, "queries", name)
+        return self._read(CypherResult, "POST", path, json=body)
 
     def delete_episode(self, namespace: str, uid: str) -> Forgotten:
         """Forget an episode: facts only it supported go, others lose its provenance."""
-        return self._run(calls.delete_episode(namespace, uid))
+        return self._read(Forgotten, "DELETE", routes.namespace(namespace, "episodes", uid))
 
     def delete_source(self, namespace: str, uid: str) -> Forgotten:
         """Forget a source: every claim it made, and the facts only it claimed."""
-        return self._run(calls.delete_source(namespace, uid))
+        return self._read(Forgotten, "DELETE", routes.namespace(namespace, "sources", uid))
 
     def build_context(self, namespace: str, query: ContextQuery) -> MemoryContext:
         """A memory block for a prompt within a token budget."""
-        return self._run(calls.build_context(namespace, query))
+        body = wire.body(query)
+        body["query"] = body.pop("text")
+        path = routes.namespace(namespace, "context")
+        return self._read(MemoryContext, "POST", path, json=body)
 
     def health(self) -> HealthOut:
         """The server's health report."""
-        return self._run(calls.health())
+        return self._read(HealthOut, "GET", "/health")
 
     # -- agents: state, scratch keys, budgets ------------------------------------------
 
@@ -273,57 +306,73 @@ class Client:
         self, namespace: str, agent: str, *, version: int | None = None
     ) -> AgentState:
         """The agent's current state (or a past ``version``)."""
-        return self._run(agent_calls.get_state(namespace, agent, version))
+        params = {"version": version} if version is not None else None
+        path = routes.namespace(namespace, "agents", agent, "state")
+        return self._read(AgentState, "GET", path, params=params)
 
     def put_agent_state(
         self, namespace: str, agent: str, state: JsonValue, *, expected_version: int | None = None
     ) -> AgentState:
         """Save the agent's state as a new version; with ``expected_version`` a stale
         save raises ``ApiError`` 409 ``stale_version`` and changes nothing."""
-        return self._run(agent_calls.put_state(namespace, agent, state, expected_version))
+        body = {"state": state, "expected_version": expected_version}
+        path = routes.namespace(namespace, "agents", agent, "state")
+        return self._read(AgentState, "PUT", path, json=body)
 
     def reset_agent_state(
         self, namespace: str, agent: str, *, expected_version: int | None = None
     ) -> AgentState:
         """Reset the agent's state (a new version with null state; history stays)."""
-        return self._run(agent_calls.reset_state(namespace, agent, expected_version))
+        match = f'"{expected_version}"' if expected_version is not None else None
+        headers = {"If-Match": match} if match else None
+        path = routes.namespace(namespace, "agents", agent, "state")
+        return self._read(AgentState, "DELETE", path, headers=headers)
 
     def agent_state_history(
         self, namespace: str, agent: str, *, before: int | None = None, limit: int = 100
     ) -> list[AgentState]:
         """The agent's versions, newest first."""
-        return self._run(agent_calls.state_history(namespace, agent, before, limit))
+        params: dict[str, Any] = {"limit": limit, **({"before": before} if before else {})}
+        path = routes.namespace(namespace, "agents", agent, "state/history")
+        return self._read(list[AgentState], "GET", path, params=params)
 
     def set_scratch(
         self, namespace: str, agent: str, key: str, value: JsonValue, *, ttl_s: float | None = None
     ) -> ScratchEntry:
         """Set a scratch key living ``ttl_s`` seconds (until deleted without)."""
-        return self._run(agent_calls.set_scratch(namespace, agent, key, value, ttl_s))
+        path = routes.namespace(namespace, "agents", agent, "scratch", key)
+        body = {"value": value, "ttl_s": ttl_s}
+        return self._read(ScratchEntry, "PUT", path, json=body)
 
     def get_scratch(self, namespace: str, agent: str, key: str) -> ScratchEntry:
         """A live scratch key (``ApiError`` 404 once expired)."""
-        return self._run(agent_calls.get_scratch(namespace, agent, key))
+        path = routes.namespace(namespace, "agents", agent, "scratch", key)
+        return self._read(ScratchEntry, "GET", path)
 
     def scratch_keys(self, namespace: str, agent: str) -> list[ScratchEntry]:
         """The agent's live scratch keys."""
-        return self._run(agent_calls.scratch_keys(namespace, agent))
+        path = routes.namespace(namespace, "agents", agent, "scratch")
+        return self._read(list[ScratchEntry], "GET", path)
 
     def delete_scratch(self, namespace: str, agent: str, key: str) -> None:
         """Delete a scratch key."""
-        self._run(agent_calls.delete_scratch(namespace, agent, key))
+        self._send("DELETE", routes.namespace(namespace, "agents", agent, "scratch", key))
 
     def create_budget(self, namespace: str, budget: BudgetWrite) -> Budget:
         """Create a budget (``limit`` granted at once; uncapped without)."""
-        return self._run(agent_calls.create_budget(namespace, budget))
+        path = routes.namespace(namespace, "budgets")
+        return self._read(Budget, "POST", path, json=wire.body(budget))
 
     def get_budget(self, namespace: str, budget: str) -> Budget:
         """A budget with its granted, spent and available totals."""
-        return self._run(agent_calls.get_budget(namespace, budget))
+        return self._read(Budget, "GET", routes.namespace(namespace, "budgets", budget))
 
     def post_transaction(self, namespace: str, budget: str, write: TransactionWrite) -> Transaction:
         """Post a grant, spend or refund (``ApiError`` 409 ``budget_exceeded`` when a
         spend passes a limit; the first transaction again for a known idempotency key)."""
-        return self._run(agent_calls.post_transaction(namespace, budget, write))
+        body = wire.body(write) | {"metadata": dict(write.metadata)}
+        path = routes.namespace(namespace, "budgets", budget, "transactions")
+        return self._read(Transaction, "POST", path, json=body)
 
     def transactions(
         self,
@@ -335,7 +384,9 @@ class Client:
         limit: int = 100,
     ) -> list[Transaction]:
         """The budget's transactions in posting order, with their legs."""
-        return self._run(agent_calls.transactions(namespace, budget, agent, after, limit))
+        params = wire.present({"agent": agent, "after": after, "limit": limit})
+        path = routes.namespace(namespace, "budgets", budget, "transactions")
+        return self._read(list[Transaction], "GET", path, params=params)
 
     def budget_balance(
         self,
@@ -346,45 +397,58 @@ class Client:
         as_of: datetime | None = None,
     ) -> Balance:
         """Granted, spent and available as of a time (now), and ``agent``'s spend."""
-        return self._run(agent_calls.balance(namespace, budget, agent, as_of))
+        params = wire.present({"agent": agent, "as_of": as_of.isoformat() if as_of else None})
+        path = routes.namespace(namespace, "budgets", budget, "balance")
+        return self._read(Balance, "GET", path, params=params)
 
     def record_decision(self, namespace: str, write: DecisionWrite) -> Decision:
         """Record a decision with the facts and episodes it relied on."""
-        return self._run(agent_calls.record_decision(namespace, write))
+        body = wire.body(write) | {"metadata": dict(write.metadata)}
+        return self._read(Decision, "POST", routes.namespace(namespace, "decisions"), json=body)
 
     def get_decision(self, namespace: str, uid: str) -> Decision:
         """One decision; ``concerns`` name what it relied on that no longer holds."""
-        return self._run(agent_calls.get_decision(namespace, uid))
+        return self._read(Decision, "GET", routes.namespace(namespace, "decisions", uid))
 
     def decisions(self, namespace: str, query: DecisionQuery | None = None) -> list[Decision]:
         """Decisions by agent, time, outcome, relied-on fact and flag; newest first."""
-        return self._run(agent_calls.decisions(namespace, query or DecisionQuery()))
+        params = wire.present(wire.body(query or DecisionQuery()))
+        path = routes.namespace(namespace, "decisions")
+        return self._read(list[Decision], "GET", path, params=params)
 
     def explain_decision(self, namespace: str, uid: str) -> DecisionExplanation:
         """The decision with the facts (as they stand now) and episodes it relied on."""
-        return self._run(agent_calls.explain_decision(namespace, uid))
+        path = routes.namespace(namespace, "decisions", uid, "why")
+        return self._read(DecisionExplanation, "GET", path)
 
     def set_decision_outcome(
         self, namespace: str, uid: str, outcome: str, *, cost: float | None = None
     ) -> Decision:
         """Record how a decision turned out and what it cost."""
-        return self._run(agent_calls.set_decision_outcome(namespace, uid, outcome, cost))
+        path = routes.namespace(namespace, "decisions", uid, "outcome")
+        body = {"outcome": outcome, "cost": cost}
+        return self._read(Decision, "POST", path, json=body)
 
     # -- memory tiers and distillation ---------------------------------------------------
 
     def get_tier_policy(self, namespace: str) -> TierPolicy:
         """The namespace's memory-tier policy."""
-        return self._run(tier_calls.get_policy(namespace))
+        return self._read(TierPolicy, "GET", routes.namespace(namespace, "tiers/policy"))
 
     def set_tier_policy(
         self, namespace: str, policy: TierPolicy | Mapping[str, JsonValue]
     ) -> TierPolicy:
         """Replace the tier policy (fields left out take their defaults)."""
-        return self._run(tier_calls.set_policy(namespace, policy))
+        # Whole, None included: a rule set to None is off, where one left out takes its default.
+        body = to_jsonable_python(policy if isinstance(policy, TierPolicy) else dict(policy))
+        path = routes.namespace(namespace, "tiers/policy")
+        return self._read(TierPolicy, "PUT", path, json=body)
 
     def apply_tiers(self, namespace: str, *, now: datetime | None = None) -> TierReport:
         """Promote and archive what the policy says (idempotent)."""
-        return self._run(tier_calls.apply(namespace, now))
+        body = {"now": now.isoformat()} if now else {}
+        path = routes.namespace(namespace, "tiers/apply")
+        return self._read(TierReport, "POST", path, json=body)
 
     def episode_tiers(
         self,
@@ -395,29 +459,44 @@ class Client:
         limit: int = 1000,
     ) -> list[EpisodeTier]:
         """Episodes' tiers, recalls and archive state."""
-        return self._run(tier_calls.episode_tiers(namespace, uids, archived, limit))
+        params: dict[str, Any] = {"limit": limit}
+        if uids:
+            params["uid"] = list(uids)
+        if archived is not None:
+            params["archived"] = str(archived).lower()
+        path = routes.namespace(namespace, "tiers/episodes")
+        return self._read(list[EpisodeTier], "GET", path, params=params)
 
     def archive_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
         """Take episodes out of the search indexes; those archived by this call."""
-        return self._run(tier_calls.archive(namespace, uids))
+        return self._move(namespace, "archive", uids)
 
     def restore_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
         """Put archived episodes back; those restored by this call."""
-        return self._run(tier_calls.restore(namespace, uids))
+        return self._move(namespace, "restore", uids)
 
     def search_archive(
         self, namespace: str, text: str, *, k: int = 10
     ) -> list[tuple[Entity, float]]:
         """Archived episodes best matching ``text``, with scores."""
-        return self._run(tier_calls.search_archive(namespace, text, k))
+        path = routes.namespace(namespace, "tiers/archive/search")
+        hits = self._read(list[ArchiveHit], "POST", path, json={"text": text, "k": k})
+        return [(hit.episode, hit.score) for hit in hits]
 
     def distill(self, namespace: str, request: DistillRequest) -> Distillation:
         """Consolidate episodes into summaries (and facts, abstractive)."""
-        return self._run(tier_calls.distill(namespace, request))
+        path = routes.namespace(namespace, "distill")
+        return self._read(Distillation, "POST", path, json=wire.body(request))
 
     def summary_provenance(self, namespace: str, uid: str) -> Provenance:
         """Where a distilled summary came from, and its support and trust now."""
-        return self._run(tier_calls.provenance(namespace, uid))
+        path = routes.namespace(namespace, "distilled", uid, "provenance")
+        return self._read(Provenance, "GET", path)
+
+    def _move(self, namespace: str, how: str, uids: Sequence[str]) -> list[str]:
+        path = routes.namespace(namespace, "tiers", how)
+        moved = self._read(Moved, "POST", path, json={"uids": list(uids)})
+        return list(moved.uids)
 
     # -- streams ----------------------------------------------------------------------
 
@@ -431,11 +510,17 @@ class Client:
         part: Literal["nodes", "relationships"] = "nodes",
     ) -> Iterator[bytes]:
         """The namespace (or the subgraph around ``uids``) in ``format``, chunk by chunk."""
-        call = calls.export(namespace, format, uids, depth, part)
-        with self._http.stream("GET", call.path, params=call.params) as response:
+        params: dict[str, Any] = {
+            "format": format,
+            "uids": list(uids),
+            "depth": depth,
+            "part": part,
+        }
+        path = routes.namespace(namespace, "export")
+        with self._http.stream("GET", path, params=params) as response:
             if not response.is_success:
                 response.read()
-                raise _error(response)
+                raise ApiError.from_response(response)
             yield from response.iter_bytes()
 
     def events(
@@ -447,23 +532,16 @@ class Client:
     ) -> Iterator[LiveEvent]:
         """The namespace's committed changes as they happen (resume after
         ``last_event_id``); runs until the caller stops iterating."""
-        call = calls.events(namespace, last_event_id, types)
+        params = {"types": ",".join(types)} if types else {}
+        if last_event_id:
+            params["last_event_id"] = last_event_id
+        path = routes.namespace(namespace, "events")
         timeout = httpx.Timeout(self._http.timeout.connect, read=None)
-        with self._http.stream("GET", call.path, params=call.params, timeout=timeout) as response:
+        with self._http.stream("GET", path, params=params, timeout=timeout) as response:
             if not response.is_success:
                 response.read()
-                raise _error(response)
+                raise ApiError.from_response(response)
             for sse in EventSource(response).iter_sse():
                 event = live_event(sse)
                 if event is not None:
                     yield event
-
-
-def _error(response: httpx.Response) -> ApiError:
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    error = ApiError.of(response.status_code, data, response.text)
-    error.retry_after_s = retry.retry_after_s(response)
-    return error

@@ -7,12 +7,15 @@ reads them back as those records, checking and converting times, tuples and lite
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Hashable, Mapping
+from typing import Any, TypeVar, cast
 
 from pydantic_core import to_jsonable_python
 
+from kgmem.model import EpisodeWrite, JsonValue
 from kgmem.model.wire import adapter
+
+T = TypeVar("T")
 
 
 def body(value: Any) -> Any:
@@ -29,11 +32,23 @@ def body(value: Any) -> Any:
     return to_jsonable_python(value)
 
 
-def segment(text: str) -> str:
-    """A path segment, quoted (uids may hold '/', kept as the server's routes expect)."""
-    return quote(text, safe="/:@")
+def present(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Query parameters without the unset (None) ones, so the server applies its defaults."""
+    return {k: v for k, v in params.items() if v is not None}
 
 
-def decode(kind: Any, data: Any) -> Any:
-    """``data`` (JSON) as ``kind``."""
-    return adapter(kind).validate_python(data)
+def episode(episode: EpisodeWrite | Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
+    """An episode as JSON: a mapping as given, a dataclass (``kgmem.ingest.EpisodeWrite``)
+    by its fields; relative times stay text for the server to resolve."""
+    if isinstance(episode, Mapping):
+        return episode
+    data: dict[str, Any] = body(episode)
+    for mention in data.get("entities", []):
+        mention.pop("via", None)  # how the server resolved it, not an input
+    return data
+
+
+def decode(kind: type[T], data: Any) -> T:
+    """``data`` (JSON) as ``kind``: a record, ``list[Fact]``, ``Page[Fact]``..."""
+    found: T = adapter(cast(Hashable, kind)).validate_python(data)
+    return found

@@ -35,36 +35,19 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 
-_HOMES = {
-    "Settings": "kgmem.config",
-    "KgmemError": "kgmem.errors",
-    "Memory": "kgmem.memory",
-    **{
-        name: "kgmem.model"
-        for name in (
-            "ApiKey",
-            "BatchResult",
-            "BatchWrite",
-            "Entity",
-            "EntityDetail",
-            "EntityWrite",
-            "Fact",
-            "FactQuery",
-            "FactWrite",
-            "GeoPoint",
-            "HealthReport",
-            "IssuedKey",
-            "Namespace",
-            "NamespaceStats",
-            "Page",
-            "WriteOutcome",
-        )
-    },
-}
+# Where each public name lives; every other name of ``__all__`` is a data type of
+# kgmem.model, so the list of model types is kept once (in ``__all__``).
+_HOMES = {"Settings": "kgmem.config", "KgmemError": "kgmem.errors", "Memory": "kgmem.memory"}
+
+
+def _home(name: str) -> str | None:
+    if name in _HOMES:
+        return _HOMES[name]
+    return "kgmem.model" if name in __all__ and name != "__version__" else None
 
 
 def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
+    home = _home(name)
     if home is None:
         raise AttributeError(f"module 'kgmem' has no attribute {name!r}")
     value = getattr(importlib.import_module(home), name)
@@ -73,7 +56,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -18,23 +18,20 @@ from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode
 
 from kgmem.database_settings import DatabaseSettings
 from kgmem.quota_settings import QuotaSettings
 from kgmem.replica_settings import ReplicaSettings
+from kgmem.settings_section import section_config
 
 DEFAULT_PORT = 7420
-
-
-def _section(prefix: str) -> SettingsConfigDict:
-    return SettingsConfigDict(env_prefix=prefix, frozen=True, extra="ignore")
 
 
 class ServerSettings(BaseSettings):
     """The HTTP front door."""
 
-    model_config = _section("KGMEM_SERVER_")
+    model_config = section_config("KGMEM_SERVER_")
 
     host: str = Field(default="127.0.0.1", description="Address to bind.")
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535, description="TCP port to bind.")
@@ -71,7 +68,7 @@ class ServerSettings(BaseSettings):
 class LimitSettings(BaseSettings):
     """Caps on what one request may carry; each breach is a 4xx, never a partial write."""
 
-    model_config = _section("KGMEM_LIMITS_")
+    model_config = section_config("KGMEM_LIMITS_")
 
     max_batch_items: int = Field(
         default=10_000, ge=1, description="Most entities plus facts in one batch request."
@@ -95,7 +92,7 @@ EmbeddingProviderName = Literal["local", "ollama", "openai", "none"]
 class EmbeddingSettings(BaseSettings):
     """Which model turns text into vectors. One model per store; changing it is a re-embed."""
 
-    model_config = _section("KGMEM_EMBEDDING_")
+    model_config = section_config("KGMEM_EMBEDDING_")
 
     provider: EmbeddingProviderName = Field(
         default="local",
@@ -175,7 +172,7 @@ class EmbeddingSettings(BaseSettings):
 class SchemaSettings(BaseSettings):
     """The declarative graph model."""
 
-    model_config = _section("KGMEM_SCHEMA_")
+    model_config = section_config("KGMEM_SCHEMA_")
 
     files: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
@@ -197,7 +194,7 @@ class SchemaSettings(BaseSettings):
 class AuthSettings(BaseSettings):
     """API keys. With no key in the store only loopback clients are served."""
 
-    model_config = _section("KGMEM_AUTH_")
+    model_config = section_config("KGMEM_AUTH_")
 
     bootstrap_key: SecretStr | None = Field(
         default=None,
@@ -219,7 +216,7 @@ class AuthSettings(BaseSettings):
 class VerificationSettings(BaseSettings):
     """Consensus scoring: how trust maps to a fact's status, and when scores update."""
 
-    model_config = _section("KGMEM_VERIFICATION_")
+    model_config = section_config("KGMEM_VERIFICATION_")
 
     verified_min_trust: float = Field(
         default=0.8, ge=0, le=1, description="Trust at or above which a fact can be verified."
@@ -269,7 +266,7 @@ class VerificationSettings(BaseSettings):
 class IngestSettings(BaseSettings):
     """Memory-graph building: entity-resolution thresholds and the optional extractors."""
 
-    model_config = _section("KGMEM_INGEST_")
+    model_config = section_config("KGMEM_INGEST_")
 
     fuzzy_threshold: float = Field(
         default=88.0,
@@ -323,7 +320,7 @@ class IngestSettings(BaseSettings):
 class CypherSettings(BaseSettings):
     """The analysts' Cypher pass-through (POST /v1/namespaces/{ns}/cypher, named queries)."""
 
-    model_config = _section("KGMEM_CYPHER_")
+    model_config = section_config("KGMEM_CYPHER_")
 
     statement_timeout_ms: int = Field(
         default=10_000, ge=1, description="statement_timeout of one Cypher query, in ms."
@@ -356,7 +353,7 @@ class CypherSettings(BaseSettings):
 class BoltSettings(BaseSettings):
     """The Bolt door for Neo4j drivers and tools (docs/bolt.md)."""
 
-    model_config = _section("KGMEM_BOLT_")
+    model_config = section_config("KGMEM_BOLT_")
 
     host: str = Field(default="127.0.0.1", description="Address the Bolt server binds.")
     port: int = Field(
@@ -427,7 +424,7 @@ class BoltSettings(BaseSettings):
 class RedisSettings(BaseSettings):
     """Optional Redis for a cache shared by several kgmem processes and the event streams."""
 
-    model_config = _section("KGMEM_REDIS_")
+    model_config = section_config("KGMEM_REDIS_")
 
     url: SecretStr | None = Field(
         default=None,
@@ -456,7 +453,7 @@ class RedisSettings(BaseSettings):
 class CacheSettings(BaseSettings):
     """The read cache of search results and entity reads."""
 
-    model_config = _section("KGMEM_CACHE_")
+    model_config = section_config("KGMEM_CACHE_")
 
     enabled: bool = Field(default=True, description="Cache search results and entity reads.")
     ttl_seconds: float = Field(
@@ -481,7 +478,7 @@ class CacheSettings(BaseSettings):
 class EventSettings(BaseSettings):
     """The change events streamed at GET /v1/namespaces/{ns}/events."""
 
-    model_config = _section("KGMEM_EVENTS_")
+    model_config = section_config("KGMEM_EVENTS_")
 
     enabled: bool = Field(
         default=True,
@@ -508,7 +505,7 @@ class EventSettings(BaseSettings):
 class Settings(BaseSettings):
     """All of kgmem's settings; build once and hand each component its section."""
 
-    model_config = SettingsConfigDict(env_prefix="KGMEM_", frozen=True, extra="ignore")
+    model_config = section_config("KGMEM_")
 
     home: Path = Field(
         default_factory=lambda: platformdirs.user_data_path("kgmem"),

@@ -5,13 +5,15 @@ section of ``kgmem.config``)."""
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from kgmem.settings_section import section_config
 
 
 class DatabaseSettings(BaseSettings):
     """Where the graph lives and how the service pool talks to it."""
 
-    model_config = SettingsConfigDict(env_prefix="KGMEM_DATABASE_", frozen=True, extra="ignore")
+    model_config = section_config("KGMEM_DATABASE_")
 
     url: SecretStr | None = Field(
         default=None,

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings
+
+from kgmem.settings_section import section_config
 
 
 class QuotaSettings(BaseSettings):
     """Per-key limits, so that no key can take the server from the others. Callers
     without a key (loopback clients of a store without keys) are not limited."""
 
-    model_config = SettingsConfigDict(env_prefix="KGMEM_QUOTA_", frozen=True, extra="ignore")
+    model_config = section_config("KGMEM_QUOTA_")
 
     requests_per_s: float = Field(
         default=100.0,

@@ -6,13 +6,15 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode
+
+from kgmem.settings_section import section_config
 
 
 class ReplicaSettings(BaseSettings):
     """Read replicas: searches and Cypher reads go to them, everything else to the primary."""
 
-    model_config = SettingsConfigDict(env_prefix="KGMEM_REPLICA_", frozen=True, extra="ignore")
+    model_config = section_config("KGMEM_REPLICA_")
 
     urls: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,

@@ -18,7 +18,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from kgmem.cypher.plan import Mode, plan
 from kgmem.errors import CypherTypeError, NamedQueryNotFound, SchemaFileError
@@ -47,14 +49,15 @@ class NamedParam:
 
 @dataclass(frozen=True, slots=True)
 class NamedQuery:
-    """One named query file."""
+    """A named query's declaration: its parameters, columns, whether it writes, and its
+    Cypher text (``query`` on the wire)."""
 
     name: str
     description: str
     params: tuple[NamedParam, ...]
     columns: tuple[str, ...]
     writes: bool
-    text: str
+    text: Annotated[str, Field(serialization_alias="query")]
 
     @property
     def mode(self) -> Mode:

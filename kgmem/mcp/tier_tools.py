@@ -14,7 +14,7 @@ from kgmem.mcp import results
 from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.model.tier_input import ArchiveSearchIn, DistillIn, PolicyIn, UidsIn
-from kgmem.tier_model import policy_data
+from kgmem.tier_model import Moved, policy_data
 
 
 def register(server: MCPServer, door: Door) -> None:
@@ -47,15 +47,16 @@ def register(server: MCPServer, door: Door) -> None:
     @server.tool(annotations=WRITE)
     @takes_fields_of(UidsIn)
     async def archive_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
-        """Take episodes out of search (they stay stored; restore_episodes undoes it)."""
-        return {"archived": await _moved(door, ctx, namespace, fields, archive=True)}
+        """Take episodes out of search (they stay stored; restore_episodes undoes it);
+        `uids`: those this call archived."""
+        return results.record(await _moved(door, ctx, namespace, fields, archive=True))
 
     @server.tool(annotations=WRITE)
     @takes_fields_of(UidsIn)
     async def restore_episodes(namespace: Namespace, ctx: Context, **fields: Any) -> dict[str, Any]:
         """Put archived episodes back into search (their text and vector return to the
-        indexes; the uids restored by this call)."""
-        return {"restored": await _moved(door, ctx, namespace, fields, archive=False)}
+        indexes; `uids`: those this call restored)."""
+        return results.record(await _moved(door, ctx, namespace, fields, archive=False))
 
     @server.tool(annotations=READ)
     @takes_fields_of(ArchiveSearchIn)
@@ -100,10 +101,12 @@ def register(server: MCPServer, door: Door) -> None:
 
 async def _moved(
     door: Door, ctx: Context, namespace: str, fields: dict[str, Any], *, archive: bool
-) -> list[str]:
-    """Archive (or restore) the episodes ``fields`` name; the uids this call moved."""
+) -> Moved:
+    """Archive (or restore) the episodes ``fields`` name; REST's answer: those this call
+    moved."""
     door.admit(ctx, "write", namespace)
     uids = UidsIn.model_validate(fields).uids
     tiers = door.memory.tiers
     with reported():
-        return await (tiers.archive if archive else tiers.restore)(namespace, uids)
+        moved = await (tiers.archive if archive else tiers.restore)(namespace, uids)
+    return Moved(tuple(moved))

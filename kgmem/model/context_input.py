@@ -36,10 +36,4 @@ class ContextIn(BaseModel):
     )
 
     def to_query(self) -> ContextQuery:
-        return ContextQuery(
-            text=self.query,
-            budget_tokens=self.budget_tokens,
-            k=self.k,
-            valid_at=self.valid_at,
-            min_trust=self.min_trust,
-        )
+        return ContextQuery(text=self.query, **self.model_dump(exclude={"query"}))

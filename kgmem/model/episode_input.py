@@ -106,13 +106,7 @@ class EpisodeIn(_In):
 
     def to_core(self) -> EpisodeWrite:
         return EpisodeWrite(
-            text=self.text,
-            uid=self.uid,
-            reference_time=self.reference_time,
-            speaker=self.speaker,
-            source=self.source,
-            session=self.session,
-            metadata=self.metadata,
+            **self.model_dump(exclude={"entities", "facts"}),
             entities=[e.to_core() for e in self.entities],
             facts=[f.to_core() for f in self.facts],
         )

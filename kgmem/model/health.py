@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from kgmem.model.records import HealthReport, ServiceStatus
+from kgmem.model.records import DatabaseState, HealthReport, ServiceStatus
 
 
 class RedisOut(BaseModel):
@@ -45,7 +45,7 @@ class EmbeddingOut(BaseModel):
 
 class DatabaseOut(BaseModel):
     ok: bool
-    state: Literal["up", "restarting", "down"] = Field(
+    state: DatabaseState = Field(
         description="up; restarting (the embedded PostgreSQL died and kgmem is starting "
         "it again); down (not answering, or every restart attempt failed)"
     )

@@ -31,6 +31,10 @@ VerificationStatus = Literal["verified", "contested", "unverified", "refuted"]
 
 FactStatus = Literal["current", "closed"]
 
+DatabaseState = Literal["up", "restarting", "down"]
+"""The database as /health and /readyz report it (``restarting``: the embedded server
+died and is being started again)."""
+
 GraphId = Annotated[
     int,
     Field(
@@ -304,7 +308,7 @@ class HealthReport:
     embedding_loaded: bool
     embedded_database: bool
     embedding_backend: str | None = None
-    database_state: Literal["up", "restarting", "down"] = "up"
+    database_state: DatabaseState = "up"
     restart_attempt: int = 0
     restarts: int = 0
     database_error: str | None = None

@@ -25,7 +25,7 @@ from kgmem.server import problems
 from kgmem.server.auth import authorize
 from kgmem.server.observe import ROUTE_KEY
 from kgmem.server.routes.search import answer
-from kgmem.server.text_guard import read_messages
+from kgmem.server.text_guard import json_content_type, read_messages
 
 ROUTE = "/v1/namespaces/{ns}/search"
 _PREFIX = "/v1/namespaces/"
@@ -70,20 +70,9 @@ def search_namespace(scope: Scope) -> str | None:
     if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
         return None
     namespace = path[len(_PREFIX) : -len(_SUFFIX)]
-    if not namespace or "/" in namespace or not _is_json(scope):
+    if not namespace or "/" in namespace or not json_content_type(scope):
         return None
     return namespace
-
-
-def _is_json(scope: Scope) -> bool:
-    """A JSON content type, as FastAPI reads a body as JSON (application/json, +json)."""
-    for name, value in scope["headers"]:
-        if name == b"content-type":
-            kind: bytes = value.split(b";", 1)[0].strip().lower()
-            return kind == b"application/json" or (
-                kind.startswith(b"application/") and kind.endswith(b"+json")
-            )
-    return False
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

@@ -26,32 +26,30 @@ RENAMED: dict[str, str] = {
     "events": "stream_events",
 }
 
+_TAG_DESCRIPTIONS = {
+    "namespaces": "Tenants: each namespace is its own graph.",
+    "entities": "Vertices by uid, with their facts and timelines.",
+    "facts": "Bi-temporal fact edges: add, list, close, delete.",
+    "batch": "Many entities and facts in one transaction.",
+    "episodes": "Raw memories, the pipeline that builds the graph "
+    "from them, merges and communities.",
+    "search": "Hybrid retrieval along every axis, fused.",
+    "context": "Ready-to-use memory blocks for prompts.",
+    "causal": "Causes and effects along causal edges.",
+    "verification": "Trust, consensus and source reliability.",
+    "cypher": "Analyst openCypher and named queries.",
+    "import and export": "Bulk loads and streamed dumps.",
+    "live": "Committed changes as server-sent events.",
+    "agents": "Agents' versioned state and expiring scratch keys.",
+    "budgets": "Budgets on an append-only double-entry ledger.",
+    "decisions": "Agents' decisions and the facts they relied on.",
+    "memory tiers": "Working, episodic and semantic memory: promotion, decay, archive, "
+    "and distillation of episodes into summaries and facts.",
+    "health": "Health, liveness and metrics (no key needed).",
+}
+# The tag groups, in the order the documentation pages show them.
 TAGS: list[dict[str, str]] = [
-    {"name": "namespaces", "description": "Tenants: each namespace is its own graph."},
-    {"name": "entities", "description": "Vertices by uid, with their facts and timelines."},
-    {"name": "facts", "description": "Bi-temporal fact edges: add, list, close, delete."},
-    {"name": "batch", "description": "Many entities and facts in one transaction."},
-    {
-        "name": "episodes",
-        "description": "Raw memories, the pipeline that builds the graph "
-        "from them, merges and communities.",
-    },
-    {"name": "search", "description": "Hybrid retrieval along every axis, fused."},
-    {"name": "context", "description": "Ready-to-use memory blocks for prompts."},
-    {"name": "causal", "description": "Causes and effects along causal edges."},
-    {"name": "verification", "description": "Trust, consensus and source reliability."},
-    {"name": "cypher", "description": "Analyst openCypher and named queries."},
-    {"name": "import and export", "description": "Bulk loads and streamed dumps."},
-    {"name": "live", "description": "Committed changes as server-sent events."},
-    {"name": "agents", "description": "Agents' versioned state and expiring scratch keys."},
-    {"name": "budgets", "description": "Budgets on an append-only double-entry ledger."},
-    {"name": "decisions", "description": "Agents' decisions and the facts they relied on."},
-    {
-        "name": "memory tiers",
-        "description": "Working, episodic and semantic memory: promotion, decay, archive, "
-        "and distillation of episodes into summaries and facts.",
-    },
-    {"name": "health", "description": "Health, liveness and metrics (no key needed)."},
+    {"name": name, "description": text} for name, text in _TAG_DESCRIPTIONS.items()
 ]
 
 

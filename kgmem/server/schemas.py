@@ -3,18 +3,17 @@ answers are the model's (``kgmem.model.graph_input``, ``kgmem.model.wire``)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from kgmem import model
+from kgmem.model.records import DatabaseState
 
 
 class ReadyOut(BaseModel):
     """Whether writes and text searches will be served at their usual speed."""
 
     ready: bool = Field(description="The database answers and the embedding model is warm")
-    database: Literal["up", "restarting", "down"]
+    database: DatabaseState
     embedding_loaded: bool = Field(
         description="The model is loaded and has run once (true without a model)"
     )

@@ -81,13 +81,19 @@ def _reads_json(scope: Scope) -> bool:
     """A request whose body FastAPI would read as JSON: no content type, or a JSON one."""
     if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
         return False
+    return json_content_type(scope) is not False
+
+
+def json_content_type(scope: Scope) -> bool | None:
+    """Whether the request's content type is one FastAPI reads as JSON (application/json,
+    application/*+json); None when the request names no content type."""
     for name, value in scope["headers"]:
         if name == b"content-type":
             kind: bytes = value.split(b";", 1)[0].strip().lower()
             return kind == b"application/json" or (
                 kind.startswith(b"application/") and kind.endswith(b"+json")
             )
-    return True
+    return None
 
 
 async def read_messages(receive: Receive) -> list[Message]:

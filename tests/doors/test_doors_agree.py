@@ -43,7 +43,7 @@ from kgmem.model.episodes import EntityMention, FactMention
 from kgmem.model.graph_input import EntityReadIn, FactIn
 from kgmem.model.search_input import SearchIn
 from kgmem.model.tier_input import PolicyIn
-from kgmem.tier_model import TierPolicy
+from kgmem.tier_model import Moved, TierPolicy
 from tests.doors.doors import Doors, Outcome, opened
 from tests.doors.drawn import record
 
@@ -403,6 +403,37 @@ async def test_the_doors_agree_on_tier_policies(live_url: str, namespace: str) -
             }
             assert len(set(stored.values())) <= 1, (body, stored)
             agreed(outcomes, body)
+
+
+# -- archiving and restoring episodes ----------------------------------------------------
+
+
+async def test_the_doors_agree_on_archiving_and_restoring(
+    live_url: str, memory: Memory, namespace: str
+) -> None:
+    """REST and MCP answer the same record (``Moved``, its fields read off the model);
+    the client returns its uids."""
+    by = ("rest", "mcp", "client")
+    await memory.add_episodes(
+        namespace, [EpisodeWrite(f"A note by {d}.", uid=f"ep-{d}") for d in by]
+    )
+    async with opened(live_url) as doors:
+        for verb in ("archive", "restore"):
+            tool = f"{verb}_episodes"
+            outcomes = {
+                "rest": await doors.rest(
+                    "POST", f"/v1/namespaces/{namespace}/tiers/{verb}", {"uids": ["ep-rest"]}
+                ),
+                "mcp": await doors.tool(tool, {"namespace": namespace, "uids": ["ep-mcp"]}),
+                "client": await doors.call(
+                    lambda tool=tool: getattr(doors.client, tool)(namespace, ["ep-client"])
+                ),
+            }
+            answers = {door: o.answer for door, o in outcomes.items()}
+            assert answers["client"] == ["ep-client"], (verb, answers)
+            for door in ("rest", "mcp"):
+                assert set(answers[door]) == names(Moved), (verb, answers)
+                assert answers[door]["uids"] == [f"ep-{door}"], (verb, answers)
 
 
 # -- a Cypher read, Bolt too ----------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
 from kgmem.cypher.named import NamedQuery
 from kgmem.errors import Forbidden
@@ -17,33 +16,6 @@ router = APIRouter(
     tags=["cypher"],
     responses={504: {"model": Problem, "description": "The query ran past the statement timeout"}},
 )
-
-
-class ParamOut(BaseModel):
-    name: str
-    type: str
-
-
-class NamedQueryOut(BaseModel):
-    """A named query's declaration."""
-
-    name: str
-    description: str
-    params: list[ParamOut]
-    columns: list[str]
-    writes: bool
-    query: str
-
-    @classmethod
-    def of(cls, query: NamedQuery) -> NamedQueryOut:
-        return cls(
-            name=query.name,
-            description=query.description,
-            params=[ParamOut(name=p.name, type=p.type) for p in query.params],
-            columns=list(query.columns),
-            writes=query.writes,
-            query=query.text,
-        )
 
 
 def _require_write(who: Principal, what: str) -> None:
@@ -61,10 +33,10 @@ async def run_cypher(ns: str, body: CypherIn, request: Request, who: Reader) -> 
     return await memory.cypher(ns, body.query, body.params, mode=body.mode, limit=body.limit)
 
 
-@router.get("/queries", response_model=list[NamedQueryOut])
-async def list_queries(ns: str, request: Request, _: Reader) -> list[NamedQueryOut]:
+@router.get("/queries", response_model=list[NamedQuery])
+async def list_queries(ns: str, request: Request, _: Reader) -> list[NamedQuery]:
     """The named queries with their parameters and columns."""
-    return [NamedQueryOut.of(q) for q in memory_of(request).named_queries()]
+    return memory_of(request).named_queries()
 
 
 @router.post("/queries/{name}", response_model=CypherResult)

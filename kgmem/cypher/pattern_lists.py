@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, clauses, closing, union_parts
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import Clause, closing, each_clause
 
-Edit = tuple[int, int, str]
 FRESH = "__kgmem_c"
 PATH = "__kgmem_q"
 ELEMENT = "__kgmem_e"
@@ -56,22 +56,14 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         return text
     edits: list[Edit] = []
     count = 0
-    for part in union_parts(code):
-        parts = clauses(part)
-        for index, clause in enumerate(parts):
-            if clause.keyword not in _PROJECTIONS:
-                continue
-            found = _comprehensions(clause.tokens)
-            if not found:
-                continue
-            names = sorted(scope(text, parts[:index]))
-            hoisted, count = _hoist(text, clause, found, names=names, count=count)
-            edits.extend(hoisted)
-    out, at = [], 0
-    for start, end, new in sorted(edits):
-        out.append(text[at:start] + new)
-        at = end
-    return "".join(out) + text[at:]
+    for placed in each_clause(code, *_PROJECTIONS):
+        found = _comprehensions(placed.clause.tokens)
+        if not found:
+            continue
+        names = sorted(scope(text, placed.earlier))
+        hoisted, count = _hoist(text, placed.clause, found, names=names, count=count)
+        edits.extend(hoisted)
+    return splice(text, edits)
 
 
 def _hoist(

@@ -65,7 +65,7 @@ from kgmem.cypher import (
 )
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, tokenize
-from kgmem.cypher.structure import clauses, depths, union_parts
+from kgmem.cypher.structure import depths, each_clause
 from kgmem.errors import CypherSemanticError
 
 
@@ -136,20 +136,16 @@ def _splice(text: str, edits: list[Edit]) -> str:
 def expand_return_star(text: str, code: Sequence[Token]) -> list[Edit]:
     """``RETURN *`` (and ``RETURN *, x``) as an explicit, sorted list of variables."""
     edits = []
-    for part in union_parts(code):
-        parts = clauses(part)
-        for index, clause in enumerate(parts):
-            if clause.keyword != "RETURN":
-                continue
-            body = [t for t in clause.body if not t.is_keyword("DISTINCT")]
-            if not body or body[0].text != "*":
-                continue
-            names = sorted(scope(text, parts[:index]))
-            if not names:
-                raise CypherSemanticError(
-                    "RETURN * needs at least one variable in scope", position=body[0].start
-                )
-            edits.append(Edit(body[0].start, body[0].end, ", ".join(map(_quote, names))))
+    for placed in each_clause(code, "RETURN"):
+        body = [t for t in placed.clause.body if not t.is_keyword("DISTINCT")]
+        if not body or body[0].text != "*":
+            continue
+        names = sorted(scope(text, placed.earlier))
+        if not names:
+            raise CypherSemanticError(
+                "RETURN * needs at least one variable in scope", position=body[0].start
+            )
+        edits.append(Edit(body[0].start, body[0].end, ", ".join(map(_quote, names))))
     return edits
 
 

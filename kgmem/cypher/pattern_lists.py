@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kgmem.cypher.columns import scope
-from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.lexer import Kind, Token, quoted_name
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Clause, closing, each_clause
 
@@ -162,9 +162,3 @@ def comprehension_at(tokens: Sequence[Token], open_at: int, pairs: dict[int, int
         where=(where + 1, bar) if where is not None else None,
         value=(bar + 1, close),
     )
-
-
-def quoted_name(name: str) -> str:
-    """``name`` as Cypher text: as it is when plain, else in backticks."""
-    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
-    return name if plain else "`" + name.replace("`", "``") + "`"

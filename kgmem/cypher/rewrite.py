@@ -64,7 +64,7 @@ from kgmem.cypher import (
     xor,
 )
 from kgmem.cypher.columns import scope
-from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.cypher.lexer import Kind, Token, quoted_name, tokenize
 from kgmem.cypher.structure import depths, each_clause
 from kgmem.errors import CypherSemanticError
 
@@ -145,13 +145,8 @@ def expand_return_star(text: str, code: Sequence[Token]) -> list[Edit]:
             raise CypherSemanticError(
                 "RETURN * needs at least one variable in scope", position=body[0].start
             )
-        edits.append(Edit(body[0].start, body[0].end, ", ".join(map(_quote, names))))
+        edits.append(Edit(body[0].start, body[0].end, ", ".join(map(quoted_name, names))))
     return edits
-
-
-def _quote(name: str) -> str:
-    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
-    return name if plain else "`" + name.replace("`", "``") + "`"
 
 
 _QUANTIFIERS = {"ANY": "> 0", "NONE": "= 0", "SINGLE": "= 1", "ALL": None}

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher.columns import project, scope
 from kgmem.cypher.functions import AGGREGATES, called
-from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.lexer import Kind, Token, quoted_name
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Clause, Placed, each_clause
 
@@ -58,12 +58,12 @@ def _edits(text: str, placed: Placed, where: Clause) -> list[Edit]:
         if item.name in before:
             return []  # the alias hides an earlier variable
         expression = text[item.expression[0].start : item.expression[-1].end]
-        computed.append(f"{expression} AS {_quote(item.name)}")
+        computed.append(f"{expression} AS {quoted_name(item.name)}")
     used = {t.name for t in _references(where.body)}
     if not (used & before) - set(names):
         return []
     head = ", ".join(["*", *computed])
-    tail = " WITH " + ", ".join(_quote(n) for n in names)
+    tail = " WITH " + ", ".join(quoted_name(n) for n in names)
     return [(body[0].start, body[-1].end, head), (where.tokens[-1].end, where.tokens[-1].end, tail)]
 
 
@@ -85,8 +85,3 @@ def _aggregates(tokens: Sequence[Token]) -> bool:
         (name := called(tokens, i)) is not None and name.lower() in AGGREGATES
         for i in range(len(tokens))
     )
-
-
-def _quote(name: str) -> str:
-    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
-    return name if plain else "`" + name.replace("`", "``") + "`"

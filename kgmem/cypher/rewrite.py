@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from kgmem.cypher import (
     booleans,
@@ -65,6 +66,7 @@ from kgmem.cypher import (
 )
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token, quoted_name, tokenize
+from kgmem.cypher.spans import scan
 from kgmem.cypher.structure import depths, each_clause
 from kgmem.errors import CypherSemanticError
 
@@ -154,16 +156,7 @@ _QUANTIFIERS = {"ANY": "> 0", "NONE": "= 0", "SINGLE": "= 1", "ALL": None}
 
 def quantifiers(text: str, code: Sequence[Token]) -> list[Edit]:
     """``any/all/none/single(x IN list WHERE predicate)`` as list comprehensions."""
-    edits: list[Edit] = []
-    index = 0
-    while index < len(code):
-        found = _quantifier_at(text, code, index)
-        if found is None:
-            index += 1
-            continue
-        edit, index = found
-        edits.append(edit)
-    return edits
+    return scan(len(code), partial(_quantifier_at, text, code))
 
 
 def _quantifier_at(text: str, code: Sequence[Token], index: int) -> tuple[Edit, int] | None:

@@ -6,9 +6,11 @@ them in at once, so no edit shifts the offsets another one was computed with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 Edit = tuple[int, int, str]
+T = TypeVar("T")
 
 
 def splice(text: str, edits: Iterable[Edit]) -> str:
@@ -23,3 +25,18 @@ def splice(text: str, edits: Iterable[Edit]) -> str:
         at = end
     out.append(text[at:])
     return "".join(out)
+
+
+def scan(length: int, at: Callable[[int], tuple[T, int] | None]) -> list[T]:
+    """What ``at`` finds at the token indexes below ``length``, left to right: ``at(i)``
+    answers None, or what starts at ``i`` with the index to go on from (past it)."""
+    found: list[T] = []
+    index = 0
+    while index < length:
+        hit = at(index)
+        if hit is None:
+            index += 1
+            continue
+        item, index = hit
+        found.append(item)
+    return found

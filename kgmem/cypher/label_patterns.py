@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from kgmem.cypher import label_sets, labels
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.spans import Edit
 from kgmem.cypher.structure import Clause, Placed, each_clause
 
-Edit = tuple[int, int, str]
 _MATCHES = ("MATCH", "OPTIONAL MATCH")
 _WRITES = ("CREATE", "MERGE")
 

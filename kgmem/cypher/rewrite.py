@@ -222,7 +222,7 @@ def _inner(text: str, start: int, end: int) -> str:
 
 def merge_actions(text: str, code: Sequence[Token]) -> list[Edit]:
     """``MERGE ... ON CREATE SET / ON MATCH SET`` as plain SET (``kgmem.cypher.merge``)."""
-    return [Edit(e.start, e.end, e.replacement) for e in merge.rewrite(text, code)]
+    return [Edit(start, end, new) for start, end, new in merge.rewrite(text, code)]
 
 
 def label_predicates(text: str, code: Sequence[Token]) -> list[Edit]:

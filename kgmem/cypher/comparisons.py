@@ -30,7 +30,8 @@ from collections.abc import Sequence
 from kgmem.cypher.fold_parse import Node, Unsupported, parse_at
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.nulls import COMPARISONS, Lower
-from kgmem.cypher.structure import clauses, split_top_level, union_parts
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import each_clause, split_top_level
 from kgmem.errors import CypherSyntaxError
 
 _BOOLEAN_OPS = frozenset({"AND", "OR", "XOR", *COMPARISONS})
@@ -41,22 +42,18 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     would answer otherwise."""
     if not any(op in text for op in ("=", "<", ">")) and not any(t.is_keyword("IN") for t in code):
         return text
-    edits: list[tuple[int, int, str]] = []
-    for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword in ("RETURN", "WITH"):
-                body = list(clause.body)
-                if body and body[0].is_keyword("DISTINCT"):
-                    body = body[1:]
-                for item in split_top_level(body):
-                    edits.extend(_lowered(text, _expression(item), in_where=False))
-            elif clause.keyword == "WHERE":
-                edits.extend(_lowered(text, list(clause.body), in_where=True))
-    out, at = [], 0
-    for start, end, new in sorted(edits):
-        out.append(text[at:start] + new)
-        at = end
-    return "".join(out) + text[at:]
+    edits: list[Edit] = []
+    for placed in each_clause(code, "RETURN", "WITH", "WHERE"):
+        clause = placed.clause
+        if clause.keyword == "WHERE":
+            edits.extend(_lowered(text, list(clause.body), in_where=True))
+            continue
+        body = list(clause.body)
+        if body and body[0].is_keyword("DISTINCT"):
+            body = body[1:]
+        for item in split_top_level(body):
+            edits.extend(_lowered(text, _expression(item), in_where=False))
+    return splice(text, edits)
 
 
 def _expression(item: Sequence[Token]) -> list[Token]:

@@ -30,14 +30,8 @@ from dataclasses import dataclass
 
 from kgmem.cypher.functions import AGGREGATES, called
 from kgmem.cypher.lexer import Kind, Token, tokenize
-from kgmem.cypher.structure import (
-    Clause,
-    clauses,
-    closing,
-    depths,
-    split_top_level,
-    union_parts,
-)
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import Clause, closing, depths, each_clause, split_top_level
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PREFIX = "__kgmem_"
@@ -66,9 +60,9 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         return text
     access = _variable_access(code)
     if access:
-        text = _splice(text, access)
+        text = splice(text, access)
         code = tokenize(text)
-    return _splice(text, _Hoist(text, list(code)).edits())
+    return splice(text, _Hoist(text, list(code)).edits())
 
 
 def _spans(code: Sequence[Token]) -> list[Span]:
@@ -113,18 +107,6 @@ def _variable_access(code: Sequence[Token]) -> list[tuple[int, int, str]]:
     return edits
 
 
-def _splice(text: str, edits: list[tuple[int, int, str]]) -> str:
-    out, at = [], 0
-    for start, end, new in sorted(edits):
-        if start < at:
-            continue
-        out.append(text[at:start])
-        out.append(new)
-        at = end
-    out.append(text[at:])
-    return "".join(out)
-
-
 class _Hoist:
     def __init__(self, text: str, code: list[Token]) -> None:
         self.text, self.code = text, code
@@ -132,14 +114,11 @@ class _Hoist:
         self.spans = _spans(code)
         self.count = 0
 
-    def edits(self) -> list[tuple[int, int, str]]:
-        edits: list[tuple[int, int, str]] = []
-        for part in union_parts(self.code):
-            found = clauses(part)
-            for number, clause in enumerate(found):
-                if clause.keyword in ("WITH", "RETURN"):
-                    following = found[number + 1] if number + 1 < len(found) else None
-                    edits.extend(self._projection(clause, following, first=number == 0))
+    def edits(self) -> list[Edit]:
+        edits: list[Edit] = []
+        for placed in each_clause(self.code, "WITH", "RETURN"):
+            first = not placed.earlier
+            edits.extend(self._projection(placed.clause, placed.following, first=first))
         return edits
 
     def _name(self, kind: str) -> str:

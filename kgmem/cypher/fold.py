@@ -36,6 +36,7 @@ from kgmem.cypher.fold_parse import (
     parse_at,
 )  # fmt: skip
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.spans import splice
 from kgmem.cypher.temporal_eval import evaluate
 from kgmem.cypher.temporal_sql import Lowering, kind_of, touches, value_kind, valued
 from kgmem.errors import CypherSemanticError
@@ -114,7 +115,7 @@ def apply(text: str, code: Sequence[Token]) -> Folded:
             i = _fold_at(text, scan, i)
             continue
         i += 1
-    return Folded(_splice(text, scan.out), scan.kinds)
+    return Folded(splice(text, scan.out), scan.kinds)
 
 
 def _track(scan: _Scan, i: int) -> None:
@@ -305,15 +306,3 @@ def _fold(
         if lowered != text[span[0] : span[1]]:
             out.append((*span, lowered))
     return _NOT
-
-
-def _splice(text: str, replacements: list[tuple[int, int, str]]) -> str:
-    out, at = [], 0
-    for start, end, piece in sorted(replacements):
-        if start < at:
-            continue
-        out.append(text[at:start])
-        out.append(piece)
-        at = end
-    out.append(text[at:])
-    return "".join(out)

@@ -47,13 +47,6 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class Replacement:
-    start: int
-    end: int
-    text: str
-
-
 # -- parsing ---------------------------------------------------------------------------
 
 

@@ -29,9 +29,9 @@ from collections.abc import Sequence
 from kgmem.cypher import label_sets, labels
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, clauses, union_parts
+from kgmem.cypher.spans import Edit
+from kgmem.cypher.structure import Clause, Placed, each_clause
 
-Edit = tuple[int, int, str]
 _MATCHES = ("MATCH", "OPTIONAL MATCH")
 _WRITES = ("CREATE", "MERGE")
 
@@ -46,15 +46,13 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
         return []
     edits: list[Edit] = []
     fresh = _Fresh()
-    for part in union_parts(code):
-        parts = clauses(part)
-        for index, clause in enumerate(parts):
-            if clause.keyword in _WRITES and multi:
-                edits.extend(_composites(clause))
-            elif clause.keyword in _MATCHES:
-                bound = _bound(text, parts, index)
-                following = parts[index + 1] if index + 1 < len(parts) else None
-                edits.extend(_matched(clause, following, fresh, bound))
+    for placed in each_clause(code):
+        clause = placed.clause
+        if clause.keyword in _WRITES and multi:
+            edits.extend(_composites(clause))
+        elif clause.keyword in _MATCHES:
+            bound = _bound(text, placed)
+            edits.extend(_matched(clause, placed.following, fresh, bound))
     return edits
 
 
@@ -68,11 +66,11 @@ def _later_match(code: Sequence[Token]) -> bool:
     )
 
 
-def _bound(text: str, parts: Sequence[Clause], index: int) -> set[str]:
-    """The variables bound before ``parts[index]``, when it labels one of its nodes."""
-    if index == 0 or not _nodes(parts[index].tokens, least=1):
+def _bound(text: str, placed: Placed) -> set[str]:
+    """The variables bound before ``placed.clause``, when it labels one of its nodes."""
+    if not placed.earlier or not _nodes(placed.clause.tokens, least=1):
         return set()
-    return scope(text, parts[:index])
+    return scope(text, placed.earlier)
 
 
 def created(code: Sequence[Token]) -> tuple[tuple[str, ...], ...]:
@@ -81,11 +79,9 @@ def created(code: Sequence[Token]) -> tuple[tuple[str, ...], ...]:
     if not _any_multi(code):
         return ()
     found: dict[tuple[str, ...], None] = {}
-    for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword in _WRITES:
-                for _, _, names in _nodes(clause.tokens, least=2):
-                    found[tuple(sorted(set(names)))] = None
+    for placed in each_clause(code, *_WRITES):
+        for _, _, names in _nodes(placed.clause.tokens, least=2):
+            found[tuple(sorted(set(names)))] = None
     return tuple(found)
 
 

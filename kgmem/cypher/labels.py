@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, clauses, closing, union_parts
+from kgmem.cypher.structure import Clause, closing, each_clause
 from kgmem.errors import CypherSemanticError
 
 _PATTERN_CLAUSES = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
@@ -37,11 +37,9 @@ def predicates(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     if not any(t.text == ":" for t in code):
         return []
     edits: list[tuple[int, int, str]] = []
-    for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword in _PATTERN_CLAUSES:
-                continue
-            edits.extend(_in_clause(clause))
+    for placed in each_clause(code):
+        if placed.clause.keyword not in _PATTERN_CLAUSES:
+            edits.extend(_in_clause(placed.clause))
     return edits
 
 

@@ -59,6 +59,13 @@ class Token:
         return self.text
 
 
+def quoted_name(name: str) -> str:
+    """``name`` as Cypher text: as it is when plain, else in backticks (the inverse of
+    ``Token.name``)."""
+    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
+    return name if plain else "`" + name.replace("`", "``") + "`"
+
+
 # Longest first, so "<>" wins over "<".
 _PUNCT = ("<>", "<=", ">=", "=~", "->", "<-", "..", "+=", "::", *"()[]{},.:;|=<>+-*/%^!&")
 

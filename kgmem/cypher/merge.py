@@ -25,20 +25,13 @@ a clear error, as are ON CREATE/ON MATCH in a query with UNION.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.spans import Edit
 from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
 from kgmem.errors import CypherSemanticError
 
 _PREFIX = "__kgmem_"
-
-
-@dataclass(frozen=True, slots=True)
-class Edit:
-    start: int
-    end: int
-    replacement: str
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
@@ -70,8 +63,8 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
     for clause in all_clauses[:last_merge]:
         if clause.keyword == "WITH" and not _is_star(clause):
             end = clause.tokens[-1].end
-            edits.append(Edit(end, end, ", " + ", ".join(names)))
-    edits.append(Edit(0, 0, "".join(prefix)))
+            edits.append((end, end, ", " + ", ".join(names)))
+    edits.append((0, 0, "".join(prefix)))
     return edits
 
 
@@ -122,7 +115,7 @@ def _entity(pattern: list[Token], opening: int, number: int) -> tuple[str, str |
     else:
         variable = f"{_PREFIX}e{number}"
         where = pattern[opening].end
-        naming.append(Edit(where, where, variable))
+        naming.append((where, where, variable))
         label_at = opening + 1
     label = None
     if label_at + 1 < len(pattern) and pattern[label_at].text == ":":
@@ -161,7 +154,7 @@ def _sets(text: str, clause: Clause, test: str) -> Edit:
         sets.append(
             f"SET {target} = CASE WHEN {test} THEN {created or target} ELSE {matched or target} END"
         )
-    return Edit(body[start].start, body[-1].end, " ".join(sets))
+    return body[start].start, body[-1].end, " ".join(sets)
 
 
 def _next_on(body: list[Token], index: int) -> int:

@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kgmem.cypher.columns import scope
-from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, clauses, closing, union_parts
+from kgmem.cypher.lexer import Kind, Token, quoted_name
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import Clause, closing, each_clause
 
-Edit = tuple[int, int, str]
 FRESH = "__kgmem_c"
 PATH = "__kgmem_q"
 ELEMENT = "__kgmem_e"
@@ -56,22 +56,14 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         return text
     edits: list[Edit] = []
     count = 0
-    for part in union_parts(code):
-        parts = clauses(part)
-        for index, clause in enumerate(parts):
-            if clause.keyword not in _PROJECTIONS:
-                continue
-            found = _comprehensions(clause.tokens)
-            if not found:
-                continue
-            names = sorted(scope(text, parts[:index]))
-            hoisted, count = _hoist(text, clause, found, names=names, count=count)
-            edits.extend(hoisted)
-    out, at = [], 0
-    for start, end, new in sorted(edits):
-        out.append(text[at:start] + new)
-        at = end
-    return "".join(out) + text[at:]
+    for placed in each_clause(code, *_PROJECTIONS):
+        found = _comprehensions(placed.clause.tokens)
+        if not found:
+            continue
+        names = sorted(scope(text, placed.earlier))
+        hoisted, count = _hoist(text, placed.clause, found, names=names, count=count)
+        edits.extend(hoisted)
+    return splice(text, edits)
 
 
 def _hoist(
@@ -170,9 +162,3 @@ def comprehension_at(tokens: Sequence[Token], open_at: int, pairs: dict[int, int
         where=(where + 1, bar) if where is not None else None,
         value=(bar + 1, close),
     )
-
-
-def quoted_name(name: str) -> str:
-    """``name`` as Cypher text: as it is when plain, else in backticks."""
-    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
-    return name if plain else "`" + name.replace("`", "``") + "`"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from kgmem.cypher import pattern_lists
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import clauses, closing, union_parts
+from kgmem.cypher.structure import closing, each_clause
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -26,10 +26,8 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     if not any(t.text in ("->", "<-") or t.text == "-" for t in code):
         return []
     edits: list[tuple[int, int, str]] = []
-    for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword in ("WHERE", "WITH", "RETURN"):
-                edits.extend(_in(clause.tokens))
+    for placed in each_clause(code, "WHERE", "WITH", "RETURN"):
+        edits.extend(_in(placed.clause.tokens))
     return edits
 
 

@@ -18,8 +18,10 @@ to evaluate an arbitrary expression per element with a running value.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.cypher.spans import Edit, scan, splice
 from kgmem.cypher.structure import depths
 from kgmem.cypher.temporal_sql import SCHEMA
 from kgmem.errors import CypherSemanticError
@@ -37,21 +39,10 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     unchanged when it has none."""
     if "reduce" not in text.lower():
         return text
-    out, at = [], 0
-    index = 0
-    while index < len(code):
-        found = _reduce_at(text, code, index)
-        if found is None:
-            index += 1
-            continue
-        close, replacement = found
-        out.append(text[at : code[index].start] + replacement)
-        at = code[close].end
-        index = close + 1
-    return "".join(out) + text[at:]
+    return splice(text, scan(len(code), partial(_reduce_at, text, code)))
 
 
-def _reduce_at(text: str, code: Sequence[Token], index: int) -> tuple[int, str] | None:
+def _reduce_at(text: str, code: Sequence[Token], index: int) -> tuple[Edit, int] | None:
     token = code[index]
     if not token.is_keyword("REDUCE") or index + 1 >= len(code) or code[index + 1].text != "(":
         return None
@@ -67,7 +58,8 @@ def _reduce_at(text: str, code: Sequence[Token], index: int) -> tuple[int, str] 
     op, rest = _fold(accumulator, body, token)
     initial_text = _inner(text, initial)
     terms = f"[{variable.text} IN {_inner(text, source)} | {_inner(text, rest)}]"
-    return close, f"{SCHEMA}.fold('{op}', {initial_text}, {terms})"
+    replacement = f"{SCHEMA}.fold('{op}', {initial_text}, {terms})"
+    return (token.start, code[close].end, replacement), close + 1
 
 
 def _parts(

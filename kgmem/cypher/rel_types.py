@@ -21,9 +21,9 @@ from collections.abc import Sequence
 
 from kgmem.cypher.labels import NAMES, string
 from kgmem.cypher.lexer import Token
-from kgmem.cypher.structure import Clause, clauses, closing, union_parts
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import Clause, closing, each_clause
 
-Edit = tuple[int, int, str]
 _MATCHES = ("MATCH", "OPTIONAL MATCH")
 FRESH = "__kgmem_t"
 
@@ -34,19 +34,10 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         return text
     edits: list[Edit] = []
     count = 0
-    for part in union_parts(code):
-        parts = clauses(part)
-        for index, clause in enumerate(parts):
-            if clause.keyword not in _MATCHES:
-                continue
-            following = parts[index + 1] if index + 1 < len(parts) else None
-            found, count = _clause(clause, following, count)
-            edits.extend(found)
-    out, at = [], 0
-    for start, end, new in sorted(edits):
-        out.append(text[at:start] + new)
-        at = end
-    return "".join(out) + text[at:]
+    for placed in each_clause(code, *_MATCHES):
+        found, count = _clause(placed.clause, placed.following, count)
+        edits.extend(found)
+    return splice(text, edits)
 
 
 def _clause(clause: Clause, where: Clause | None, count: int) -> tuple[list[Edit], int]:

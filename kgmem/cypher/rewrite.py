@@ -39,8 +39,10 @@ expansions below shift later positions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import NamedTuple
 
 from kgmem.cypher import (
     booleans,
@@ -64,14 +66,15 @@ from kgmem.cypher import (
     xor,
 )
 from kgmem.cypher.columns import scope
-from kgmem.cypher.lexer import Kind, Token, tokenize
-from kgmem.cypher.structure import clauses, depths, union_parts
+from kgmem.cypher.lexer import Kind, Token, quoted_name, tokenize
+from kgmem.cypher.spans import scan
+from kgmem.cypher.structure import depths, each_clause
 from kgmem.errors import CypherSemanticError
 
 
-@dataclass(frozen=True, slots=True)
-class Edit:
-    """Replace ``text[start:end]`` with ``replacement``."""
+class Edit(NamedTuple):
+    """Replace ``text[start:end]`` with ``replacement`` (a rule's plain ``(start, end,
+    replacement)`` tuple read by name)."""
 
     start: int
     end: int
@@ -95,7 +98,7 @@ def apply(text: str, everything: Sequence[Token], code: Sequence[Token]) -> Rewr
         found = rule(text, code)
         if found:
             applied.append(name)
-            edits.extend(found)
+            edits.extend(map(Edit._make, found))
     spliced = _splice(text, edits)
     tokens = tokenize(spliced)
     for name, shape in _RESHAPES:
@@ -136,26 +139,17 @@ def _splice(text: str, edits: list[Edit]) -> str:
 def expand_return_star(text: str, code: Sequence[Token]) -> list[Edit]:
     """``RETURN *`` (and ``RETURN *, x``) as an explicit, sorted list of variables."""
     edits = []
-    for part in union_parts(code):
-        parts = clauses(part)
-        for index, clause in enumerate(parts):
-            if clause.keyword != "RETURN":
-                continue
-            body = [t for t in clause.body if not t.is_keyword("DISTINCT")]
-            if not body or body[0].text != "*":
-                continue
-            names = sorted(scope(text, parts[:index]))
-            if not names:
-                raise CypherSemanticError(
-                    "RETURN * needs at least one variable in scope", position=body[0].start
-                )
-            edits.append(Edit(body[0].start, body[0].end, ", ".join(map(_quote, names))))
+    for placed in each_clause(code, "RETURN"):
+        body = [t for t in placed.clause.body if not t.is_keyword("DISTINCT")]
+        if not body or body[0].text != "*":
+            continue
+        names = sorted(scope(text, placed.earlier))
+        if not names:
+            raise CypherSemanticError(
+                "RETURN * needs at least one variable in scope", position=body[0].start
+            )
+        edits.append(Edit(body[0].start, body[0].end, ", ".join(map(quoted_name, names))))
     return edits
-
-
-def _quote(name: str) -> str:
-    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
-    return name if plain else "`" + name.replace("`", "``") + "`"
 
 
 _QUANTIFIERS = {"ANY": "> 0", "NONE": "= 0", "SINGLE": "= 1", "ALL": None}
@@ -163,16 +157,7 @@ _QUANTIFIERS = {"ANY": "> 0", "NONE": "= 0", "SINGLE": "= 1", "ALL": None}
 
 def quantifiers(text: str, code: Sequence[Token]) -> list[Edit]:
     """``any/all/none/single(x IN list WHERE predicate)`` as list comprehensions."""
-    edits: list[Edit] = []
-    index = 0
-    while index < len(code):
-        found = _quantifier_at(text, code, index)
-        if found is None:
-            index += 1
-            continue
-        edit, index = found
-        edits.append(edit)
-    return edits
+    return scan(len(code), partial(_quantifier_at, text, code))
 
 
 def _quantifier_at(text: str, code: Sequence[Token], index: int) -> tuple[Edit, int] | None:
@@ -236,36 +221,6 @@ def _inner(text: str, start: int, end: int) -> str:
     return _splice(piece, edits) if edits else piece
 
 
-def merge_actions(text: str, code: Sequence[Token]) -> list[Edit]:
-    """``MERGE ... ON CREATE SET / ON MATCH SET`` as plain SET (``kgmem.cypher.merge``)."""
-    return [Edit(e.start, e.end, e.replacement) for e in merge.rewrite(text, code)]
-
-
-def label_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
-    """``n:A`` outside patterns as a test of ``n``'s labels (``kgmem.cypher.labels``)."""
-    return [Edit(start, end, new) for start, end, new in labels.predicates(text, code)]
-
-
-def label_lists(text: str, code: Sequence[Token]) -> list[Edit]:
-    """``labels(n)`` as the labels ``n``'s AGE label stands for (``kgmem.cypher.labels``)."""
-    return [Edit(start, end, new) for start, end, new in labels.calls(text, code)]
-
-
-def several_labels(text: str, code: Sequence[Token]) -> list[Edit]:
-    """Node patterns with several labels (``kgmem.cypher.label_patterns``)."""
-    return [Edit(start, end, new) for start, end, new in label_patterns.rewrite(text, code)]
-
-
-def eager_writes(text: str, code: Sequence[Token]) -> list[Edit]:
-    """A final SKIP/LIMIT that keeps every write (``kgmem.cypher.eager``)."""
-    return [Edit(start, end, new) for start, end, new in eager.rewrite(text, code)]
-
-
-def unwound_nulls(text: str, code: Sequence[Token]) -> list[Edit]:
-    """An unwound null element as SQL's NULL (``kgmem.cypher.unwind``)."""
-    return [Edit(start, end, new) for start, end, new in unwind.rewrite(text, code)]
-
-
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
     ("pattern_lists", pattern_lists.rewrite),
@@ -277,51 +232,23 @@ _RESHAPES = (
 )
 
 
-def leading_optional(text: str, code: Sequence[Token]) -> list[Edit]:
-    """A one-row clause before a leading OPTIONAL MATCH (``kgmem.cypher.optional``)."""
-    return [Edit(start, end, new) for start, end, new in optional.rewrite(text, code)]
+Rule = Callable[[str, Sequence[Token]], Sequence[tuple[int, int, str]]]
+"""A rewrite of the analyst's text: its (start, end, replacement) edits."""
 
-
-def keyword_keys(text: str, code: Sequence[Token]) -> list[Edit]:
-    """Keyword property keys in backticks (``kgmem.cypher.property_keys``)."""
-    return [Edit(start, end, new) for start, end, new in property_keys.rewrite(text, code)]
-
-
-def stored_components(text: str, code: Sequence[Token]) -> list[Edit]:
-    """``n.born.year`` as a component of a stored temporal value
-    (``kgmem.cypher.stored_temporal``)."""
-    return [Edit(start, end, new) for start, end, new in stored_temporal.rewrite(text, code)]
-
-
-def deleted_paths(text: str, code: Sequence[Token]) -> list[Edit]:
-    """A final ``DETACH DELETE p`` of a path as an UNWIND of its nodes
-    (``kgmem.cypher.path_deletes``)."""
-    return [Edit(start, end, new) for start, end, new in path_deletes.rewrite(text, code)]
-
-
-def xor_operands(text: str, code: Sequence[Token]) -> list[Edit]:
-    """AND chains bracketed where XOR combines them (``kgmem.cypher.xor``)."""
-    return [Edit(start, end, new) for start, end, new in xor.rewrite(text, code)]
-
-
-def pattern_predicates(text: str, code: Sequence[Token]) -> list[Edit]:
-    """``WHERE (a)-->(b)`` as ``exists(...)`` (``kgmem.cypher.patterns``)."""
-    return [Edit(start, end, new) for start, end, new in patterns.rewrite(text, code)]
-
-
-RULES = [
+# The rules, in order, by the names a plan reports (each module's docstring says more).
+RULES: list[tuple[str, Rule]] = [
     ("return_star", expand_return_star),
-    ("eager_writes", eager_writes),
-    ("label_predicates", label_predicates),
-    ("label_lists", label_lists),
-    ("several_labels", several_labels),
+    ("eager_writes", eager.rewrite),
+    ("label_predicates", labels.predicates),
+    ("label_lists", labels.calls),
+    ("several_labels", label_patterns.rewrite),
     ("quantifiers", quantifiers),
-    ("merge_actions", merge_actions),
-    ("unwound_nulls", unwound_nulls),
-    ("pattern_predicates", pattern_predicates),
-    ("leading_optional", leading_optional),
-    ("keyword_keys", keyword_keys),
-    ("stored_components", stored_components),
-    ("deleted_paths", deleted_paths),
-    ("xor_operands", xor_operands),
+    ("merge_actions", merge.rewrite),
+    ("unwound_nulls", unwind.rewrite),
+    ("pattern_predicates", patterns.rewrite),
+    ("leading_optional", optional.rewrite),
+    ("keyword_keys", property_keys.rewrite),
+    ("stored_components", stored_temporal.rewrite),
+    ("deleted_paths", path_deletes.rewrite),
+    ("xor_operands", xor.rewrite),
 ]

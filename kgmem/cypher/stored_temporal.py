@@ -19,9 +19,11 @@ temporal folding's (``kgmem.cypher.fold``) and is left alone, as are method call
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.property_keys import KEYWORDS
+from kgmem.cypher.spans import Edit, scan
 from kgmem.cypher.temporal_sql import SCHEMA
 
 # openCypher's component names of dates, times, datetimes and durations.
@@ -42,16 +44,12 @@ _KEYS = (Kind.NAME, Kind.QUOTED_NAME)
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits reading each component of a property's value as
     a temporal component when the value is a string."""
-    edits = []
-    index = 0
-    while index < len(code):
-        end = _chain_end(code, index)
-        if end is None:
-            index += 1
-            continue
-        edits.append(_edit(code, index, end))
-        index = end
-    return edits
+    return scan(len(code), partial(_chain_at, code))
+
+
+def _chain_at(code: Sequence[Token], base: int) -> tuple[Edit, int] | None:
+    end = _chain_end(code, base)
+    return None if end is None else (_edit(code, base, end), end)
 
 
 def _chain_end(code: Sequence[Token], base: int) -> int | None:
@@ -70,7 +68,7 @@ def _chain_end(code: Sequence[Token], base: int) -> int | None:
     return at
 
 
-def _edit(code: Sequence[Token], base: int, end: int) -> tuple[int, int, str]:
+def _edit(code: Sequence[Token], base: int, end: int) -> Edit:
     value = "".join(_key(t) for t in code[base : end - 2])
     member = code[end - 1].text
     replacement = (

@@ -140,6 +140,28 @@ def _keyword_at(tokens: Sequence[Token], index: int) -> str:
     return word
 
 
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A top-level clause with the clauses of its UNION branch before it and the one
+    after it (None for the last)."""
+
+    clause: Clause
+    earlier: Sequence[Clause]
+    following: Clause | None
+
+
+def each_clause(tokens: Sequence[Token], *keywords: str) -> Iterator[Placed]:
+    """Every top-level clause of every UNION branch, in order, with its neighbours;
+    only those whose keyword is one of ``keywords`` when any are given."""
+    for part in union_parts(tokens):
+        found = clauses(part)
+        for index, clause in enumerate(found):
+            if keywords and clause.keyword not in keywords:
+                continue
+            following = found[index + 1] if index + 1 < len(found) else None
+            yield Placed(clause, found[:index], following)
+
+
 def split_top_level(tokens: Sequence[Token], separator: str = ",") -> list[list[Token]]:
     """``tokens`` cut at the separators that stand outside every bracket."""
     pieces: list[list[Token]] = [[]]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import clauses, depths, union_parts
+from kgmem.cypher.structure import depths, each_clause
 from kgmem.cypher.temporal_sql import SCHEMA
 
 _PLAIN = (Kind.NUMBER, Kind.STRING, Kind.PUNCT)
@@ -28,22 +28,19 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits binding every unwound name through ``unnull``."""
     edits: list[tuple[int, int, str]] = []
     count = 0
-    for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword != "UNWIND":
-                continue
-            body = clause.body
-            at = next(
-                (i for i, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("AS")),
-                None,
-            )
-            if at is None or at + 1 >= len(body) or _null_free(body[:at]):
-                continue
-            count += 1
-            alias = body[at + 1]
-            hidden = f"__kgmem_u{count}"
-            binding = f"{hidden} WITH *, {SCHEMA}.unnull({hidden}) AS {alias.text}"
-            edits.append((alias.start, alias.end, binding))
+    for placed in each_clause(code, "UNWIND"):
+        body = placed.clause.body
+        at = next(
+            (i for i, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("AS")),
+            None,
+        )
+        if at is None or at + 1 >= len(body) or _null_free(body[:at]):
+            continue
+        count += 1
+        alias = body[at + 1]
+        hidden = f"__kgmem_u{count}"
+        binding = f"{hidden} WITH *, {SCHEMA}.unnull({hidden}) AS {alias.text}"
+        edits.append((alias.start, alias.end, binding))
     return edits
 
 

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 from kgmem.cypher.columns import project, scope
 from kgmem.cypher.functions import AGGREGATES, called
-from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, clauses, union_parts
+from kgmem.cypher.lexer import Kind, Token, quoted_name
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import Clause, Placed, each_clause
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 
@@ -31,28 +32,23 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     before it projects."""
     if "where" not in text.lower() or not any(t.is_keyword("WITH") for t in code):
         return text
-    edits: list[tuple[int, int, str]] = []
-    for part in union_parts(code):
-        found = clauses(part)
-        for index in range(1, len(found) - 1):
-            if found[index].keyword == "WITH" and found[index + 1].keyword == "WHERE":
-                edits.extend(_edits(text, found, index))
-    out, at = [], 0
-    for start, end, new in sorted(edits):
-        out.append(text[at:start] + new)
-        at = end
-    return "".join(out) + text[at:]
+    edits: list[Edit] = []
+    for placed in each_clause(code, "WITH"):
+        where = placed.following
+        if placed.earlier and where is not None and where.keyword == "WHERE":
+            edits.extend(_edits(text, placed, where))
+    return splice(text, edits)
 
 
-def _edits(text: str, found: Sequence[Clause], index: int) -> list[tuple[int, int, str]]:
-    clause, where = found[index], found[index + 1]
+def _edits(text: str, placed: Placed, where: Clause) -> list[Edit]:
+    clause = placed.clause
     body = clause.body
     if not body or body[0].is_keyword("DISTINCT") or _aggregates(body):
         return []
     projection = project(text, clause)
     if projection.star is not None:
         return []
-    before = scope(text, found[:index])
+    before = scope(text, placed.earlier)
     names = [item.name for item in projection.items]
     computed = []
     for item in projection.items:
@@ -62,12 +58,12 @@ def _edits(text: str, found: Sequence[Clause], index: int) -> list[tuple[int, in
         if item.name in before:
             return []  # the alias hides an earlier variable
         expression = text[item.expression[0].start : item.expression[-1].end]
-        computed.append(f"{expression} AS {_quote(item.name)}")
+        computed.append(f"{expression} AS {quoted_name(item.name)}")
     used = {t.name for t in _references(where.body)}
     if not (used & before) - set(names):
         return []
     head = ", ".join(["*", *computed])
-    tail = " WITH " + ", ".join(_quote(n) for n in names)
+    tail = " WITH " + ", ".join(quoted_name(n) for n in names)
     return [(body[0].start, body[-1].end, head), (where.tokens[-1].end, where.tokens[-1].end, tail)]
 
 
@@ -89,8 +85,3 @@ def _aggregates(tokens: Sequence[Token]) -> bool:
         (name := called(tokens, i)) is not None and name.lower() in AGGREGATES
         for i in range(len(tokens))
     )
-
-
-def _quote(name: str) -> str:
-    plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
-    return name if plain else "`" + name.replace("`", "``") + "`"

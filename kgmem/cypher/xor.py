@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import clauses, union_parts
+from kgmem.cypher.structure import each_clause
 
 _CLAUSES = ("WHERE", "WITH", "RETURN", "ORDER BY")
 _STOPS = frozenset(
@@ -32,10 +32,8 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     if not any(t.is_keyword("XOR") for t in code):
         return []
     spans: set[tuple[int, int]] = set()
-    for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword in _CLAUSES:
-                spans |= _spans(clause.body)
+    for placed in each_clause(code, *_CLAUSES):
+        spans |= _spans(placed.clause.body)
     edits = []
     for start, end in sorted(spans):
         edits.append((start, start, "("))

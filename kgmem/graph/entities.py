@@ -41,9 +41,7 @@ async def get(
     aware("known_at", known_at)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
-        entity = await vertex_store.get(conn, ns, uid)
-        if entity is None:
-            raise _not_found(namespace, uid)
+        entity = await read(conn, ns, uid)
         out, into = await fact_reads.touching(
             conn,
             ns,
@@ -98,6 +96,14 @@ async def delete(ctx: GraphContext, namespace: str, uid: str) -> None:
         ns = await namespaces.resolve(conn, namespace)
         if await vertex_store.delete(conn, ns, uid) is None:
             raise _not_found(namespace, uid)
+
+
+async def read(conn: Connection, ns: NamespaceRef, uid: str) -> Entity:
+    """The stored entity ``uid`` of ``ns``; ``EntityNotFound`` when there is none."""
+    entity = await vertex_store.get(conn, ns, uid)
+    if entity is None:
+        raise _not_found(ns.name, uid)
+    return entity
 
 
 def _not_found(namespace: str, uid: str) -> EntityNotFound:
@@ -157,11 +163,7 @@ async def patch(
 
 async def _stored(ctx: GraphContext, namespace: str, uid: str) -> Entity:
     async with ctx.db.transaction(readonly=True) as conn:
-        ns = await namespaces.resolve(conn, namespace)
-        entity = await vertex_store.get(conn, ns, uid)
-    if entity is None:
-        raise _not_found(namespace, uid)
-    return entity
+        return await read(conn, await namespaces.resolve(conn, namespace), uid)
 
 
 def _patched(entity: Entity, change: EntityPatch) -> EntityWrite:

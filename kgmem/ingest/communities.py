@@ -168,7 +168,7 @@ async def _stored(ctx: GraphContext, namespace: str) -> list[Community]:
         for uid in uids:
             ref = (await vertex_store.resolve(conn, ns, [uid]))[uid]
             entity = await vertex_store.get(conn, ns, uid)
-            members = await ingest_store.edge_ends(conn, ns, "MEMBER_OF", end_id=ref.id)
+            members = await ingest_store.neighbours(conn, ns, "MEMBER_OF", ref.id, "in")
             member_uids = await ingest_store.uids_of(conn, ns, members)
             summary = str(entity.properties.get("summary", "")) if entity else ""
             out.append(Community(uid, tuple(sorted(member_uids.values())), summary))

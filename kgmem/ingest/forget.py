@@ -37,12 +37,10 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
                 f"episode {uid!r} does not exist in namespace {namespace!r}", uid=uid
             )
         claims = await ingest_store.episode_claims(conn, ns, ref.id)
-        touched: set[int] = set(
-            await ingest_store.edge_starts(conn, ns, "MENTIONS", start_id=ref.id)
-        )
-        touched.update(await ingest_store.edge_starts(conn, ns, "PART_OF", start_id=ref.id))
-        previous = await ingest_store.edge_ends(conn, ns, "PRECEDES", end_id=ref.id)
-        following = await ingest_store.edge_starts(conn, ns, "PRECEDES", start_id=ref.id)
+        touched = set(await ingest_store.neighbours(conn, ns, "MENTIONS", ref.id, "out"))
+        touched.update(await ingest_store.neighbours(conn, ns, "PART_OF", ref.id, "out"))
+        previous = await ingest_store.neighbours(conn, ns, "PRECEDES", ref.id, "in")
+        following = await ingest_store.neighbours(conn, ns, "PRECEDES", ref.id, "out")
         deleted, kept, items, scored = await _drop_facts(conn, ns, claims, touched)
         await ingest_store.drop_episode_claims(conn, ns, ref.id)
         # The facts the deleted ones closed hold again unless others still close them.

@@ -102,12 +102,16 @@ async def _keyword(
     ctx: GraphContext, plan: SearchPlan, conn: Connection, ns: NamespaceRef
 ) -> AxisResult:
     assert plan.text is not None
-    work = semantic.keyword_with_rows(
+    work = semantic.keyword_rows(
         conn, ns, plan.text, plan.scope, limit=plan.limit, candidates=plan.keyword_candidates
     )
-    (scored, (vertices, facts)), ms = await timed("keyword", work)
+    (vertices, facts), ms = await timed("keyword", work)
     return AxisResult(
-        "keyword", scored, ms, {row.id: row for row in vertices}, {row.id: row for row in facts}
+        "keyword",
+        semantic.keyword_scored(vertices, facts),
+        ms,
+        {row.id: row for row, _ in vertices},
+        {row.id: row for row, _ in facts},
     )
 
 

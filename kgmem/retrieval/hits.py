@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
@@ -133,33 +134,19 @@ async def load(
         for name, value in one.features.items():
             scores[name] = round(value, 6)
             reasons[name] = explain(name, value)
-        relevance = round(one.relevance, 6)
+        hit = partial(
+            SearchHit,
+            score=one.score,
+            rank=rank,
+            scores=scores,
+            reasons=reasons,
+            relevance=round(one.relevance, 6),
+        )
         if kind == "v":
             entity = entities[element]
-            hits.append(
-                SearchHit(
-                    kind="episode" if entity.label == EPISODE else "entity",
-                    uid=entity.uid,
-                    score=one.score,
-                    rank=rank,
-                    scores=scores,
-                    reasons=reasons,
-                    entity=entity,
-                    relevance=relevance,
-                )
-            )
+            episode = entity.label == EPISODE
+            hits.append(hit(kind="episode" if episode else "entity", uid=entity.uid, entity=entity))
         else:
             fact = _as_judged(facts[element], eligible.facts.get(element))
-            hits.append(
-                SearchHit(
-                    kind="fact",
-                    uid=fact.uid,
-                    score=one.score,
-                    rank=rank,
-                    scores=scores,
-                    reasons=reasons,
-                    fact=fact,
-                    relevance=relevance,
-                )
-            )
+            hits.append(hit(kind="fact", uid=fact.uid, fact=fact))
     return hits

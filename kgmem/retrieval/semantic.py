@@ -71,21 +71,6 @@ async def _vector(
     return scored, found
 
 
-async def keyword_with_rows(
-    conn: Connection,
-    ns: NamespaceRef,
-    text: str,
-    scope: Scope,
-    *,
-    limit: int,
-    candidates: int = kw.CANDIDATES,
-) -> tuple[dict[Key, Scored], tuple[list[VertexInfo], list[FactInfo]]]:
-    """Best keyword matches among vertices and facts in scope, with their side rows,
-    in one statement for both kinds."""
-    found = await keyword_rows(conn, ns, text, scope, limit=limit, candidates=candidates)
-    return keyword_scored(*found), ([r for r, _ in found[0]], [r for r, _ in found[1]])
-
-
 KeywordRows = tuple[list[tuple[VertexInfo, float]], list[tuple[FactInfo, float]]]
 """Per kind, the best keyword matches with their side rows and BM25 scores."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from kgmem.errors import EntityNotFound
+from kgmem.graph import entities
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.model import TimelineEntry, TimeQuery
@@ -24,7 +24,6 @@ from kgmem.schema import validate_uid
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.graph import fact_reads, namespaces, revisions, structural
-from kgmem.storage.graph import vertices as vertex_store
 from kgmem.storage.indexes import candidates as cand
 
 SECONDS_PER_DAY = 86_400.0
@@ -162,11 +161,7 @@ async def timeline(
     aware("known_at", known_at)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
-        entity = await vertex_store.get(conn, ns, uid)
-        if entity is None:
-            raise EntityNotFound(
-                f"entity {uid!r} does not exist in namespace {namespace!r}", uid=uid
-            )
+        entity = await entities.read(conn, ns, uid)
         out, into = await fact_reads.touching(
             conn, ns, entity.id, include_closed=True, limit=min(limit, ctx.limits.max_page_size)
         )

@@ -83,3 +83,18 @@ async def cursor(
         if make is None:
             make = _maker(kind, record)
         yield make(record)
+
+
+async def chunks(
+    conn: asyncpg.Connection, kind: type[R], query: str, *args: Any, size: int
+) -> AsyncIterator[list[R]]:
+    """The rows of ``query`` as ``kind`` in lists of ``size`` (the last one shorter, none
+    when there are no rows), through a server-side cursor (call inside a transaction)."""
+    batch: list[R] = []
+    async for row in cursor(conn, kind, query, *args, prefetch=size):
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

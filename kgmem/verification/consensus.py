@@ -97,7 +97,7 @@ Deterministic: no randomness, stable sorts, ties broken by claim order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -205,15 +205,8 @@ def settle(
             break
         accuracy = _local_accuracy(model, prob, state, prior)
     scores = model.scores(prob, accuracy, independence, (dependence, state.copying), rounds)
-    return Scores(
-        trust=scores.trust,
-        support=scores.support,
-        contradiction=scores.contradiction,
-        consensus=scores.consensus,
-        chosen=scores.chosen,
-        reliability=accuracy,
-        dependence=scores.dependence,
-        iterations=rounds,
+    return replace(
+        scores,
         source_hit=state.base_hit + scores.source_hit,
         source_weight=state.base_weight + scores.source_weight,
         source_prior=prior,

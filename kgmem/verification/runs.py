@@ -439,19 +439,8 @@ def estimator() -> Estimator:
 
 def _fixed_priors(arrays: ClaimArrays) -> ClaimArrays:
     """The item's arrays with every source on its own stored prior (no group pooling
-    over a single item)."""
-    return ClaimArrays(
-        claim_value=arrays.claim_value,
-        claim_source=arrays.claim_source,
-        claim_weight=arrays.claim_weight,
-        claim_order=arrays.claim_order,
-        value_item=arrays.value_item,
-        value_text=arrays.value_text,
-        item_functional=arrays.item_functional,
-        source_prior=arrays.source_prior,
-        source_group=None,
-        item_type=arrays.item_type,
-    )
+    over a single item, no per-predicate split)."""
+    return replace(arrays, source_group=None, item_predicate=None, source_parent=None)
 
 
 def _old_contribution(
@@ -480,17 +469,12 @@ def contributed(
     if not keep:
         return np.zeros(n), np.zeros(n)
     arrays = indexed.arrays
-    old = ClaimArrays(
+    old = replace(
+        _fixed_priors(arrays),
         claim_value=arrays.claim_value[keep],
         claim_source=arrays.claim_source[keep],
         claim_weight=arrays.claim_weight[keep],
         claim_order=arrays.claim_order[keep],
-        value_item=arrays.value_item,
-        value_text=arrays.value_text,
-        item_functional=arrays.item_functional,
-        source_prior=arrays.source_prior,
-        source_group=None,
-        item_type=arrays.item_type,
     )
     trust = np.zeros(len(arrays.value_item))
     for fact, v in indexed.fact_value.items():

@@ -149,7 +149,8 @@ async def test_a_lone_keyword_search_of_both_kinds_runs_them_at_once_with_the_sa
         assert p.splits_keyword
         async with memory.database.acquire() as conn:
             ns = (await namespaces.list_all(conn, [namespace]))[0]
-            one, _ = await semantic.keyword_with_rows(conn, ns, text, p.scope, limit=p.limit)
+            found = await semantic.keyword_rows(conn, ns, text, p.scope, limit=p.limit)
+        one = semantic.keyword_scored(*found)
         apart = await axes.keyword_by_kind(memory.ctx, p, ns)
         # The same candidates with the same scores as both kinds in one statement.
         assert {k for k, _ in one.items()} == set(apart.scored)

@@ -85,3 +85,14 @@ async def test_a_cursor_reads_typed_rows(raw_conn: asyncpg.Connection) -> None:
         assert [p.n for p in found] == [1, 2, 3, 4, 5] and found[0].uid == "u1"
         with pytest.raises(TypeError, match="Pair reads columns"):
             _ = [p async for p in rows.cursor(raw_conn, Pair, "SELECT 1 AS n", prefetch=2)]
+
+
+async def test_chunks_are_lists_of_the_size_asked_the_last_shorter(
+    raw_conn: asyncpg.Connection,
+) -> None:
+    query = "SELECT 'u' || g AS uid, g AS n FROM generate_series(1, 5) g ORDER BY g"
+    async with raw_conn.transaction():
+        found = [[p.n for p in c] async for c in rows.chunks(raw_conn, Pair, query, size=2)]
+        assert found == [[1, 2], [3, 4], [5]]
+        empty = "SELECT 'u' AS uid, 1 AS n WHERE false"
+        assert [c async for c in rows.chunks(raw_conn, Pair, empty, size=2)] == []

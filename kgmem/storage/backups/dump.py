@@ -152,17 +152,15 @@ async def vertices(
         f"JOIN {table(ns.name, '_ag_label_vertex')} t ON t.id = v.id {where} ORDER BY v.uid"
     )
     args = [] if ids is None else [list(ids)]
-    batch: list[DumpedVertex] = []
-    async for r in rows.cursor(conn, _VertexRow, sql, *args, prefetch=chunk):
-        props = agtype.decode(r.properties)
-        props.pop("uid", None)
-        located = (r.lat, r.lon) if r.lat is not None and r.lon is not None else None
-        batch.append(DumpedVertex(r.uid, r.label, props, located))
-        if len(batch) >= chunk:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    async for found in rows.chunks(conn, _VertexRow, sql, *args, size=chunk):
+        yield [_vertex(r) for r in found]
+
+
+def _vertex(r: _VertexRow) -> DumpedVertex:
+    props = agtype.decode(r.properties)
+    props.pop("uid", None)
+    located = (r.lat, r.lon) if r.lat is not None and r.lon is not None else None
+    return DumpedVertex(r.uid, r.label, props, located)
 
 
 async def edges(
@@ -202,14 +200,8 @@ async def edges(
         f"LEFT JOIN {table(ns.name, '_kg_fact_score')} sc ON sc.fact_id = f.id "
         f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} ORDER BY f.uid"
     )
-    batch: list[DumpedEdge] = []
-    async for r in rows.cursor(conn, _EdgeRow, sql, *args, prefetch=chunk):
-        batch.append(_edge(r))
-        if len(batch) >= chunk:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    async for found in rows.chunks(conn, _EdgeRow, sql, *args, size=chunk):
+        yield [_edge(r) for r in found]
 
 
 def _revised_at(keep: EdgeFilter) -> str:
@@ -275,23 +267,19 @@ async def fact_revisions(
         f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} "
         "ORDER BY f.uid, r.known_from, r.known_to"
     )
-    batch: list[Revision] = []
-    async for r in rows.cursor(conn, _RevisionRow, sql, *args, prefetch=chunk):
-        batch.append(
-            Revision(
-                r.fact,
-                _iso(r.valid_from),
-                _iso(r.valid_to),
-                _iso(r.expired_at),
-                r.known_from.isoformat(),
-                r.known_to.isoformat(),
-            )
-        )
-        if len(batch) >= chunk:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    async for found in rows.chunks(conn, _RevisionRow, sql, *args, size=chunk):
+        yield [_revision(r) for r in found]
+
+
+def _revision(r: _RevisionRow) -> Revision:
+    return Revision(
+        r.fact,
+        _iso(r.valid_from),
+        _iso(r.valid_to),
+        _iso(r.expired_at),
+        r.known_from.isoformat(),
+        r.known_to.isoformat(),
+    )
 
 
 def _edge_conditions(ids: Sequence[int] | None, keep: EdgeFilter) -> tuple[list[str], list[object]]:

@@ -17,6 +17,7 @@ from kgmem.storage.bulk.ops import BatchContext, BatchCounts, EdgeOp
 from kgmem.storage.bulk.restore import restore
 from kgmem.storage.bulk.rows import all_plain, any_uid, copy_rows, field, json_field, reserve_many
 from kgmem.storage.engine import statements
+from kgmem.storage.graph import element_properties
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 from kgmem.storage.graph.facts import timestamp
 from kgmem.storage.graph.property_merge import merge_edge_properties
@@ -151,11 +152,8 @@ async def write_edges(
     fact_ids.update({uid: fact_ids[first] for uid, first in again.items()})
     counts.edges_created += sum(len(group) for group in new.values())
     for label, rows in updates.items():
-        await conn.execute(
-            f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
-            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
-            [i for i, _ in rows],
-            [agtype.encode(p) for _, p in rows],
+        await element_properties.replace_all(
+            conn, ns, label, [i for i, _ in rows], [agtype.encode(p) for _, p in rows]
         )
     await _source_claims(conn, ns, ops, fact_ids, ends)
     await restore(conn, ns, ops, fact_ids)

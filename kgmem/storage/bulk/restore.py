@@ -27,6 +27,7 @@ import asyncpg
 
 from kgmem.storage import agtype
 from kgmem.storage.bulk.ops import BatchCounts, EdgeOp, RevisionOp
+from kgmem.storage.graph import element_properties
 from kgmem.storage.graph.facts import timestamp
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -128,11 +129,8 @@ async def _times(
             props = agtype.decode(found[i])
             props.update({k: timestamp(_at(t.get(k))) for k in TIMES if t.get(k) is not None})
             updated.append((i, agtype.encode(props)))
-        await conn.execute(
-            f"UPDATE {edge} AS e SET properties = x.p::agtype "
-            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE e.id = x.i",
-            [i for i, _ in updated],
-            [p for _, p in updated],
+        await element_properties.replace_all(
+            conn, ns, label, [i for i, _ in updated], [p for _, p in updated]
         )
 
 

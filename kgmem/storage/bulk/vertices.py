@@ -24,6 +24,7 @@ from kgmem.storage.bulk.rows import (
     json_field,
     reserve_ids,
 )
+from kgmem.storage.graph import element_properties
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
@@ -208,12 +209,8 @@ async def _update_vertices(
         (same if stored[uid].label == label else moved)[label].append((uid, props))
         result[uid] = (stored[uid].id, name_of(props))
     for label, group in same.items():
-        await conn.execute(
-            f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
-            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
-            [stored[uid].id for uid, _ in group],
-            [agtype.encode(p) for _, p in group],
-        )
+        ids, maps = [stored[uid].id for uid, _ in group], [agtype.encode(p) for _, p in group]
+        await element_properties.replace_all(conn, ns, label, ids, maps)
     for label, group in moved.items():
         new_ids = await _move(conn, ns, infos[label], [(stored[u].id, p) for u, p in group])
         result.update({uid: (i, name_of(p)) for i, (uid, p) in zip(new_ids, group, strict=True)})

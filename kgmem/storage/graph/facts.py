@@ -25,7 +25,7 @@ from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidC
 from kgmem.model import Fact
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
-from kgmem.storage.graph import fact_reads, revisions
+from kgmem.storage.graph import element_properties, fact_reads, revisions
 from kgmem.storage.graph.fact_reads import side_table
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
@@ -340,9 +340,10 @@ async def _update_existing(
                 "its recorded_at cannot be later"
             )
     for predicate, group in _by_predicate(rows).items():
-        await conn.execute(
-            f"UPDATE {table(ns.name, predicate)} AS t SET properties = x.p::agtype "
-            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
+        await element_properties.replace_all(
+            conn,
+            ns,
+            predicate,
             [existing[r.uid].id for r in group],
             [
                 agtype.encode(_edge_properties(r, recorded[r.uid], existing[r.uid].expired_at))

@@ -19,6 +19,7 @@ import asyncpg
 
 from kgmem.storage import agtype, rows
 from kgmem.storage.graph import structural
+from kgmem.storage.graph.traversal import Direction
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -148,24 +149,16 @@ async def current_statements(
     )
 
 
-async def edge_ends(
-    conn: asyncpg.Connection, ns: NamespaceRef, predicate: str, *, end_id: int
+async def neighbours(
+    conn: asyncpg.Connection, ns: NamespaceRef, predicate: str, vertex_id: int, way: Direction
 ) -> list[int]:
-    """Start vertex ids of ``predicate`` edges ending at ``end_id``."""
+    """Ids of the vertices at the other end of the ``predicate`` edges that leave
+    (``out``) or reach (``in``) vertex ``vertex_id``."""
+    here, there = ("start_id", "end_id") if way == "out" else ("end_id", "start_id")
     found = await conn.fetch(
-        f"SELECT start_id FROM {table(ns.name, predicate)} WHERE end_id = $1", end_id
+        f"SELECT {there} FROM {table(ns.name, predicate)} WHERE {here} = $1", vertex_id
     )
-    return [start_id for (start_id,) in found]
-
-
-async def edge_starts(
-    conn: asyncpg.Connection, ns: NamespaceRef, predicate: str, *, start_id: int
-) -> list[int]:
-    """End vertex ids of ``predicate`` edges starting at ``start_id``."""
-    found = await conn.fetch(
-        f"SELECT end_id FROM {table(ns.name, predicate)} WHERE start_id = $1", start_id
-    )
-    return [end_id for (end_id,) in found]
+    return [id_ for (id_,) in found]
 
 
 async def uids_of(conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int]) -> dict[int, str]:

@@ -27,6 +27,7 @@ import asyncpg
 from kgmem.model import Entity, GeoPoint
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
+from kgmem.storage.graph import element_properties
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
@@ -210,9 +211,10 @@ async def _update_existing(
         )
         return {}
     for label, group in groups.items():
-        await conn.execute(
-            f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
-            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
+        await element_properties.replace_all(
+            conn,
+            ns,
+            label,
             [existing[r.uid].id for r in group],
             [_stored_properties(r) for r in group],
         )

@@ -1,81 +1,113 @@
-"""``Client``: the REST API from synchronous code (generated from asynchronous.py by
-``python -m tests.client.sync_mirror``; edit that file, not this one)."""
+"""``Client``: the REST API from synchronous code.
+
+A ``Client`` runs an ``AsyncClient`` on an event loop of its own, in a daemon thread,
+and waits for each call: every operation is written once, in ``AsyncClient``, and
+``Client`` takes its methods as they are (the same names, parameters, defaults and
+documentation; ``close`` for ``aclose``, ``with`` for ``async with``). The streams
+(``export``, ``events``) become plain iterators.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+import asyncio
+import functools
+import inspect
+import threading
+import types
+import typing
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 import httpx
-from httpx_sse import EventSource
-from pydantic_core import to_jsonable_python
 
-from kgmem.agent_model import (
-    AgentState,
-    Balance,
-    Budget,
-    BudgetWrite,
-    Decision,
-    DecisionExplanation,
-    DecisionQuery,
-    DecisionWrite,
-    JsonValue,
-    ScratchEntry,
-    Transaction,
-    TransactionWrite,
-)
-from kgmem.client import retry, routes, wire
-from kgmem.client.errors import ApiError
+from kgmem.client.asynchronous import AsyncClient
 from kgmem.client.retry import RetryPolicy
-from kgmem.client.sse import LiveEvent, live_event
-from kgmem.model import (
-    BatchResult,
-    BatchWrite,
-    CandidateCheck,
-    CausalPath,
-    CausalQuery,
-    ContextQuery,
-    CypherResult,
-    Entity,
-    EntityDetail,
-    EntityWrite,
-    EpisodeOutcome,
-    EpisodeWrite,
-    Fact,
-    FactQuery,
-    FactVerification,
-    FactWrite,
-    Forgotten,
-    MemoryContext,
-    Namespace,
-    NamespaceStats,
-    Page,
-    SearchQuery,
-    SearchResult,
-    TimelineEntry,
-    WriteOutcome,
-)
-from kgmem.model.graph_input import EntityReadIn
-from kgmem.model.health import HealthOut
-from kgmem.tier_model import (
-    ArchiveHit,
-    Distillation,
-    DistillRequest,
-    EpisodeTier,
-    Moved,
-    Provenance,
-    TierPolicy,
-    TierReport,
-)
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def headers_for(api_key: str | None) -> dict[str, str]:
-    """Request headers carrying ``api_key`` (none without one)."""
-    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+class _Loop:
+    """An asyncio loop running in a daemon thread (so a client never closed cannot keep
+    the interpreter from exiting), and the way to wait for a coroutine on it."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="kgmem-client", daemon=True
+        )
+        self.thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """The coroutine's result, run on the loop; an interrupt (Ctrl-C) while waiting
+        cancels it there."""
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+async def _made(make: Callable[[], AsyncClient]) -> AsyncClient:
+    """An ``AsyncClient`` made on the loop that will use it."""
+    return make()
+
+
+async def _next(stream: AsyncIterator[T]) -> list[T]:
+    """The stream's next item in a list, or an empty list at its end."""
+    try:
+        return [await anext(stream)]
+    except StopAsyncIteration:
+        return []
+
+
+def _waits(
+    method: Callable[Concatenate[AsyncClient, P], Awaitable[T]],
+) -> Callable[Concatenate[Client, P], T]:
+    """``AsyncClient``'s ``method`` as a ``Client`` method that waits for its answer."""
+
+    @functools.wraps(method)
+    def call(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        async def answer() -> T:
+            return await method(self.asynchronous, *args, **kwargs)
+
+        return self._loop.run(answer())
+
+    return call
+
+
+def _iterates(
+    method: Callable[Concatenate[AsyncClient, P], AsyncIterator[T]],
+) -> Callable[Concatenate[Client, P], Iterator[T]]:
+    """``AsyncClient``'s streaming ``method`` as a ``Client`` method giving an iterator;
+    the stream is closed when the iterator is (or is left unfinished and collected)."""
+
+    @functools.wraps(method)
+    def call(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        stream = method(self.asynchronous, *args, **kwargs)
+        try:
+            while batch := self._loop.run(_next(stream)):
+                yield from batch
+        finally:
+            close = getattr(stream, "aclose", None)
+            if close is not None and not self._loop.loop.is_closed():
+                self._loop.run(close())
+
+    # What help(), inspect and typing.get_type_hints show: an iterator of the same items.
+    hints = typing.get_type_hints(method)
+    hints["return"] = types.GenericAlias(Iterator, typing.get_args(hints["return"]))
+    call.__annotations__ = hints
+    vars(call)["__signature__"] = inspect.signature(method).replace(
+        return_annotation=hints["return"]
+    )
+    return call
 
 
 class Client:
@@ -89,12 +121,20 @@ class Client:
         api_key: str | None = None,
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.retry = retry or RetryPolicy()
-        self._http = httpx.Client(
-            base_url=base_url, headers=headers_for(api_key), timeout=timeout, transport=transport
-        )
+        self._loop = _Loop()
+        make = functools.partial(
+            AsyncClient, base_url, api_key=api_key, timeout=timeout, retry=retry,
+            transport=transport,
+        )  # fmt: skip
+        self.asynchronous = self._loop.run(_made(make))
+        """The ``AsyncClient`` this client runs (on its own loop: not for other loops)."""
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """How refused requests are retried."""
+        return self.asynchronous.retry
 
     def __enter__(self) -> Self:
         return self
@@ -105,443 +145,66 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        """Close the connections."""
-        self._http.close()
-
-    def _read(self, kind: type[T], method: str, path: str, *, field: str = "", **request: Any) -> T:
-        """The answer to a request (or its ``field``) read as ``kind``."""
-        answer = (self._send(method, path, **request)).json()
-        return wire.decode(kind, answer[field] if field else answer)
-
-    def _send(self, method: str, path: str, **request: Any) -> httpx.Response:
-        """The successful answer to a request (``params``, ``json``, ``headers``), retried
-        as the policy says; ``ApiError`` for a refusal."""
-        for attempt in retry.attempts(self.retry):
-            with attempt:
-                response = self._http.request(method, path, **request)
-                if not response.is_success:
-                    raise ApiError.from_response(response)
-                return response
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    # -- namespaces -----------------------------------------------------------------
-
-    def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
-        """The namespaces this key may see (only those named in ``only``, if given)."""
-        found = self._read(list[Namespace], "GET", routes.NAMESPACES)
-        return [n for n in found if only is None or n.name in only]
-
-    def create_namespace(
-        self, name: str, description: str = "", *, text_config: str = "english"
-    ) -> Namespace:
-        """Create a namespace (admin scope)."""
-        body = {"name": name, "description": description, "text_config": text_config}
-        return self._read(Namespace, "POST", routes.NAMESPACES, json=body)
-
-    def get_namespace(self, name: str) -> Namespace:
-        """One namespace."""
-        return self._read(Namespace, "GET", routes.namespace(name))
-
-    def namespace_stats(self, name: str) -> NamespaceStats:
-        """Counts per label, facts current and closed, embeddings and bytes."""
-        return self._read(NamespaceStats, "GET", routes.namespace(name, "stats"))
-
-    def delete_namespace(self, name: str) -> None:
-        """Delete a namespace and everything in it (admin scope)."""
-        self._send("DELETE", routes.namespace(name))
-
-    # -- entities and facts -----------------------------------------------------------
-
-    def upsert_entity(self, namespace: str, entity: EntityWrite) -> WriteOutcome:
-        """Create or replace an entity."""
-        data = wire.body(entity)
-        uid = data.pop("uid")
-        response = self._send("PUT", routes.namespace(namespace, "entities", uid), json=data)
-        return WriteOutcome(uid=uid, created=response.status_code == 201)
-
-    def get_entity(
-        self,
-        namespace: str,
-        uid: str,
-        *,
-        include_closed: bool = False,
-        facts_limit: int = 100,
-        known_at: datetime | None = None,
-    ) -> EntityDetail:
-        """The entity with its facts (at most ``facts_limit`` each way); with
-        ``known_at``, as the store believed it then."""
-        read = EntityReadIn(
-            include_closed=include_closed, facts_limit=facts_limit, known_at=known_at
-        )
-        path = routes.namespace(namespace, "entities", uid)
-        params = read.model_dump(mode="json", exclude_none=True)
-        return self._read(EntityDetail, "GET", path, params=params)
-
-    def delete_entity(self, namespace: str, uid: str) -> None:
-        """Delete an entity and every fact touching it."""
-        self._send("DELETE", routes.namespace(namespace, "entities", uid))
-
-    def add_fact(self, namespace: str, fact: FactWrite) -> Fact:
-        """Add (or, with a known uid, update) a fact."""
-        path = routes.namespace(namespace, "facts")
-        return self._read(Fact, "POST", path, json=wire.body(fact))
-
-    def get_fact(self, namespace: str, uid: str) -> Fact:
-        """One fact with its sources and episodes."""
-        return self._read(Fact, "GET", routes.namespace(namespace, "facts", uid))
-
-    def list_facts(self, namespace: str, query: FactQuery | None = None) -> Page[Fact]:
-        """A page of facts, filtered by ``query``."""
-        path, params = routes.namespace(namespace, "facts"), wire.body(query or FactQuery())
-        return self._read(Page[Fact], "GET", path, params=params)
-
-    def close_fact(self, namespace: str, uid: str, *, valid_to: datetime | None = None) -> Fact:
-        """Close a fact (kept for "as of" reads)."""
-        path = routes.namespace(namespace, "facts", uid, "close")
-        body = {"valid_to": valid_to.isoformat()} if valid_to else {}
-        return self._read(Fact, "POST", path, json=body)
-
-    def delete_fact(self, namespace: str, uid: str) -> None:
-        """Delete a fact for good."""
-        self._send("DELETE", routes.namespace(namespace, "facts", uid))
-
-    def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
-        """Entities then facts in one transaction."""
-        path = routes.namespace(namespace, "batch")
-        return self._read(BatchResult, "POST", path, json=wire.body(batch))
-
-    # -- retrieval, building, verification ------------------------------------------------
-
-    def search(self, namespace: str, query: SearchQuery) -> SearchResult:
-        """Hybrid search along any combination of axes."""
-        path = routes.namespace(namespace, "search")
-        return self._read(SearchResult, "POST", path, json=wire.body(query))
-
-    def timeline(self, namespace: str, uid: str, *, limit: int = 1000) -> list[TimelineEntry]:
-        """Every fact touching ``uid``, closed ones too, by valid time."""
-        path = routes.namespace(namespace, "entities", uid, "timeline")
-        return self._read(
-            list[TimelineEntry], "GET", path, field="entries", params={"limit": limit}
-        )
-
-    def causal_trace(
-        self, namespace: str, query: CausalQuery, *, limit: int = 100
-    ) -> list[CausalPath]:
-        """Ranked causal paths from an anchor."""
-        params = {**wire.body(query), "limit": limit}
-        path = routes.namespace(namespace, "causal/trace")
-        return self._read(list[CausalPath], "GET", path, field="paths", params=params)
-
-    def add_episodes(
-        self, namespace: str, episodes: Sequence[EpisodeWrite | Mapping[str, JsonValue]]
-    ) -> list[EpisodeOutcome]:
-        """Store episodes (``EpisodeWrite`` records, or mappings of REST's episode fields)
-        and build from them; one outcome per episode, in order."""
-        path = routes.namespace(namespace, "episodes/batch")
-        body = {"episodes": [wire.episode(e) for e in episodes]}
-        return self._read(list[EpisodeOutcome], "POST", path, field="episodes", json=body)
-
-    def check_statement(
-        self, namespace: str, subject: str, predicate: str, value: str
-    ) -> CandidateCheck:
-        """Whether the memory supports ``subject -[predicate]-> value``."""
-        body = {"subject": subject, "predicate": predicate, "value": value}
-        path = routes.namespace(namespace, "verify")
-        return self._read(CandidateCheck, "POST", path, json=body)
-
-    def fact_verification(self, namespace: str, uid: str) -> FactVerification:
-        """A fact's trust, status and the sources for and against it."""
-        path = routes.namespace(namespace, "facts", uid, "verification")
-        return self._read(FactVerification, "GET", path)
-
-    def cypher(
-        self,
-        namespace: str,
-        query: str,
-        params: Mapping[str, JsonValue] | None = None,
-        *,
-        mode: Literal["read", "write"] = "read",
-        limit: int | None = None,
-    ) -> CypherResult:
-        """Run openCypher on the namespace (write mode needs the write scope)."""
-        body = {"query": query, "params": dict(params or {}), "mode": mode, "limit": limit}
-        path = routes.namespace(namespace, "cypher")
-        return self._read(CypherResult, "POST", path, json=body)
-
-    def run_named(
-        self,
-        namespace: str,
-        name: str,
-        params: Mapping[str, JsonValue] | None = None,
-        *,
-        limit: int | None = None,
-    ) -> CypherResult:
-        """Run the named query ``name`` (see GET /queries) with ``params``."""
-        body = {"params": dict(params or {}), "limit": limit}
-        path = routes.namespace(namespace, "queries", name)
-        return self._read(CypherResult, "POST", path, json=body)
-
-    def delete_episode(self, namespace: str, uid: str) -> Forgotten:
-        """Forget an episode: facts only it supported go, others lose its provenance."""
-        return self._read(Forgotten, "DELETE", routes.namespace(namespace, "episodes", uid))
-
-    def delete_source(self, namespace: str, uid: str) -> Forgotten:
-        """Forget a source: every claim it made, and the facts only it claimed."""
-        return self._read(Forgotten, "DELETE", routes.namespace(namespace, "sources", uid))
-
-    def build_context(self, namespace: str, query: ContextQuery) -> MemoryContext:
-        """A memory block for a prompt within a token budget."""
-        body = wire.body(query)
-        body["query"] = body.pop("text")
-        path = routes.namespace(namespace, "context")
-        return self._read(MemoryContext, "POST", path, json=body)
-
-    def health(self) -> HealthOut:
-        """The server's health report."""
-        return self._read(HealthOut, "GET", "/health")
-
-    # -- agents: state, scratch keys, budgets ------------------------------------------
-
-    def get_agent_state(
-        self, namespace: str, agent: str, *, version: int | None = None
-    ) -> AgentState:
-        """The agent's current state (or a past ``version``)."""
-        params = {"version": version} if version is not None else None
-        path = routes.namespace(namespace, "agents", agent, "state")
-        return self._read(AgentState, "GET", path, params=params)
-
-    def put_agent_state(
-        self, namespace: str, agent: str, state: JsonValue, *, expected_version: int | None = None
-    ) -> AgentState:
-        """Save the agent's state as a new version; with ``expected_version`` a stale
-        save raises ``ApiError`` 409 ``stale_version`` and changes nothing."""
-        body = {"state": state, "expected_version": expected_version}
-        path = routes.namespace(namespace, "agents", agent, "state")
-        return self._read(AgentState, "PUT", path, json=body)
-
-    def reset_agent_state(
-        self, namespace: str, agent: str, *, expected_version: int | None = None
-    ) -> AgentState:
-        """Reset the agent's state (a new version with null state; history stays)."""
-        match = f'"{expected_version}"' if expected_version is not None else None
-        headers = {"If-Match": match} if match else None
-        path = routes.namespace(namespace, "agents", agent, "state")
-        return self._read(AgentState, "DELETE", path, headers=headers)
-
-    def agent_state_history(
-        self, namespace: str, agent: str, *, before: int | None = None, limit: int = 100
-    ) -> list[AgentState]:
-        """The agent's versions, newest first."""
-        params: dict[str, Any] = {"limit": limit, **({"before": before} if before else {})}
-        path = routes.namespace(namespace, "agents", agent, "state/history")
-        return self._read(list[AgentState], "GET", path, params=params)
-
-    def set_scratch(
-        self, namespace: str, agent: str, key: str, value: JsonValue, *, ttl_s: float | None = None
-    ) -> ScratchEntry:
-        """Set a scratch key living ``ttl_s`` seconds (until deleted without)."""
-        path = routes.namespace(namespace, "agents", agent, "scratch", key)
-        body = {"value": value, "ttl_s": ttl_s}
-        return self._read(ScratchEntry, "PUT", path, json=body)
-
-    def get_scratch(self, namespace: str, agent: str, key: str) -> ScratchEntry:
-        """A live scratch key (``ApiError`` 404 once expired)."""
-        path = routes.namespace(namespace, "agents", agent, "scratch", key)
-        return self._read(ScratchEntry, "GET", path)
-
-    def scratch_keys(self, namespace: str, agent: str) -> list[ScratchEntry]:
-        """The agent's live scratch keys."""
-        path = routes.namespace(namespace, "agents", agent, "scratch")
-        return self._read(list[ScratchEntry], "GET", path)
-
-    def delete_scratch(self, namespace: str, agent: str, key: str) -> None:
-        """Delete a scratch key."""
-        self._send("DELETE", routes.namespace(namespace, "agents", agent, "scratch", key))
-
-    def create_budget(self, namespace: str, budget: BudgetWrite) -> Budget:
-        """Create a budget (``limit`` granted at once; uncapped without)."""
-        path = routes.namespace(namespace, "budgets")
-        return self._read(Budget, "POST", path, json=wire.body(budget))
-
-    def get_budget(self, namespace: str, budget: str) -> Budget:
-        """A budget with its granted, spent and available totals."""
-        return self._read(Budget, "GET", routes.namespace(namespace, "budgets", budget))
-
-    def post_transaction(self, namespace: str, budget: str, write: TransactionWrite) -> Transaction:
-        """Post a grant, spend or refund (``ApiError`` 409 ``budget_exceeded`` when a
-        spend passes a limit; the first transaction again for a known idempotency key)."""
-        body = wire.body(write) | {"metadata": dict(write.metadata)}
-        path = routes.namespace(namespace, "budgets", budget, "transactions")
-        return self._read(Transaction, "POST", path, json=body)
-
-    def transactions(
-        self,
-        namespace: str,
-        budget: str,
-        *,
-        agent: str | None = None,
-        after: int | None = None,
-        limit: int = 100,
-    ) -> list[Transaction]:
-        """The budget's transactions in posting order, with their legs."""
-        params = wire.present({"agent": agent, "after": after, "limit": limit})
-        path = routes.namespace(namespace, "budgets", budget, "transactions")
-        return self._read(list[Transaction], "GET", path, params=params)
-
-    def budget_balance(
-        self,
-        namespace: str,
-        budget: str,
-        *,
-        agent: str | None = None,
-        as_of: datetime | None = None,
-    ) -> Balance:
-        """Granted, spent and available as of a time (now), and ``agent``'s spend."""
-        params = wire.present({"agent": agent, "as_of": as_of.isoformat() if as_of else None})
-        path = routes.namespace(namespace, "budgets", budget, "balance")
-        return self._read(Balance, "GET", path, params=params)
-
-    def record_decision(self, namespace: str, write: DecisionWrite) -> Decision:
-        """Record a decision with the facts and episodes it relied on."""
-        body = wire.body(write) | {"metadata": dict(write.metadata)}
-        return self._read(Decision, "POST", routes.namespace(namespace, "decisions"), json=body)
-
-    def get_decision(self, namespace: str, uid: str) -> Decision:
-        """One decision; ``concerns`` name what it relied on that no longer holds."""
-        return self._read(Decision, "GET", routes.namespace(namespace, "decisions", uid))
-
-    def decisions(self, namespace: str, query: DecisionQuery | None = None) -> list[Decision]:
-        """Decisions by agent, time, outcome, relied-on fact and flag; newest first."""
-        params = wire.present(wire.body(query or DecisionQuery()))
-        path = routes.namespace(namespace, "decisions")
-        return self._read(list[Decision], "GET", path, params=params)
-
-    def explain_decision(self, namespace: str, uid: str) -> DecisionExplanation:
-        """The decision with the facts (as they stand now) and episodes it relied on."""
-        path = routes.namespace(namespace, "decisions", uid, "why")
-        return self._read(DecisionExplanation, "GET", path)
-
-    def set_decision_outcome(
-        self, namespace: str, uid: str, outcome: str, *, cost: float | None = None
-    ) -> Decision:
-        """Record how a decision turned out and what it cost."""
-        path = routes.namespace(namespace, "decisions", uid, "outcome")
-        body = {"outcome": outcome, "cost": cost}
-        return self._read(Decision, "POST", path, json=body)
-
-    # -- memory tiers and distillation ---------------------------------------------------
-
-    def get_tier_policy(self, namespace: str) -> TierPolicy:
-        """The namespace's memory-tier policy."""
-        return self._read(TierPolicy, "GET", routes.namespace(namespace, "tiers/policy"))
-
-    def set_tier_policy(
-        self, namespace: str, policy: TierPolicy | Mapping[str, JsonValue]
-    ) -> TierPolicy:
-        """Replace the tier policy (fields left out take their defaults)."""
-        # Whole, None included: a rule set to None is off, where one left out takes its default.
-        body = to_jsonable_python(policy if isinstance(policy, TierPolicy) else dict(policy))
-        path = routes.namespace(namespace, "tiers/policy")
-        return self._read(TierPolicy, "PUT", path, json=body)
-
-    def apply_tiers(self, namespace: str, *, now: datetime | None = None) -> TierReport:
-        """Promote and archive what the policy says (idempotent)."""
-        body = {"now": now.isoformat()} if now else {}
-        path = routes.namespace(namespace, "tiers/apply")
-        return self._read(TierReport, "POST", path, json=body)
-
-    def episode_tiers(
-        self,
-        namespace: str,
-        *,
-        uids: Sequence[str] | None = None,
-        archived: bool | None = None,
-        limit: int = 1000,
-    ) -> list[EpisodeTier]:
-        """Episodes' tiers, recalls and archive state."""
-        params: dict[str, Any] = {"limit": limit}
-        if uids:
-            params["uid"] = list(uids)
-        if archived is not None:
-            params["archived"] = str(archived).lower()
-        path = routes.namespace(namespace, "tiers/episodes")
-        return self._read(list[EpisodeTier], "GET", path, params=params)
-
-    def archive_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
-        """Take episodes out of the search indexes; those archived by this call."""
-        return self._move(namespace, "archive", uids)
-
-    def restore_episodes(self, namespace: str, uids: Sequence[str]) -> list[str]:
-        """Put archived episodes back; those restored by this call."""
-        return self._move(namespace, "restore", uids)
-
-    def search_archive(
-        self, namespace: str, text: str, *, k: int = 10
-    ) -> list[tuple[Entity, float]]:
-        """Archived episodes best matching ``text``, with scores."""
-        path = routes.namespace(namespace, "tiers/archive/search")
-        hits = self._read(list[ArchiveHit], "POST", path, json={"text": text, "k": k})
-        return [(hit.episode, hit.score) for hit in hits]
-
-    def distill(self, namespace: str, request: DistillRequest) -> Distillation:
-        """Consolidate episodes into summaries (and facts, abstractive)."""
-        path = routes.namespace(namespace, "distill")
-        return self._read(Distillation, "POST", path, json=wire.body(request))
-
-    def summary_provenance(self, namespace: str, uid: str) -> Provenance:
-        """Where a distilled summary came from, and its support and trust now."""
-        path = routes.namespace(namespace, "distilled", uid, "provenance")
-        return self._read(Provenance, "GET", path)
-
-    def _move(self, namespace: str, how: str, uids: Sequence[str]) -> list[str]:
-        path = routes.namespace(namespace, "tiers", how)
-        moved = self._read(Moved, "POST", path, json={"uids": list(uids)})
-        return list(moved.uids)
-
-    # -- streams ----------------------------------------------------------------------
-
-    def export(
-        self,
-        namespace: str,
-        format: str = "jsonl",
-        *,
-        uids: Sequence[str] = (),
-        depth: int = 1,
-        part: Literal["nodes", "relationships"] = "nodes",
-    ) -> Iterator[bytes]:
-        """The namespace (or the subgraph around ``uids``) in ``format``, chunk by chunk."""
-        params: dict[str, Any] = {
-            "format": format,
-            "uids": list(uids),
-            "depth": depth,
-            "part": part,
-        }
-        path = routes.namespace(namespace, "export")
-        with self._http.stream("GET", path, params=params) as response:
-            if not response.is_success:
-                response.read()
-                raise ApiError.from_response(response)
-            yield from response.iter_bytes()
-
-    def events(
-        self,
-        namespace: str,
-        *,
-        last_event_id: str | None = None,
-        types: Sequence[str] | None = None,
-    ) -> Iterator[LiveEvent]:
-        """The namespace's committed changes as they happen (resume after
-        ``last_event_id``); runs until the caller stops iterating."""
-        params = {"types": ",".join(types)} if types else {}
-        if last_event_id:
-            params["last_event_id"] = last_event_id
-        path = routes.namespace(namespace, "events")
-        timeout = httpx.Timeout(self._http.timeout.connect, read=None)
-        with self._http.stream("GET", path, params=params, timeout=timeout) as response:
-            if not response.is_success:
-                response.read()
-                raise ApiError.from_response(response)
-            for sse in EventSource(response).iter_sse():
-                event = live_event(sse)
-                if event is not None:
-                    yield event
+        """Close the connections and stop the client's loop; closing twice is harmless."""
+        if self._loop.loop.is_closed():
+            return
+        try:
+            self._loop.run(self.asynchronous.aclose())
+        finally:
+            self._loop.stop()
+
+    list_namespaces = _waits(AsyncClient.list_namespaces)
+    create_namespace = _waits(AsyncClient.create_namespace)
+    get_namespace = _waits(AsyncClient.get_namespace)
+    namespace_stats = _waits(AsyncClient.namespace_stats)
+    delete_namespace = _waits(AsyncClient.delete_namespace)
+    upsert_entity = _waits(AsyncClient.upsert_entity)
+    get_entity = _waits(AsyncClient.get_entity)
+    delete_entity = _waits(AsyncClient.delete_entity)
+    add_fact = _waits(AsyncClient.add_fact)
+    get_fact = _waits(AsyncClient.get_fact)
+    list_facts = _waits(AsyncClient.list_facts)
+    close_fact = _waits(AsyncClient.close_fact)
+    delete_fact = _waits(AsyncClient.delete_fact)
+    write_batch = _waits(AsyncClient.write_batch)
+    search = _waits(AsyncClient.search)
+    timeline = _waits(AsyncClient.timeline)
+    causal_trace = _waits(AsyncClient.causal_trace)
+    add_episodes = _waits(AsyncClient.add_episodes)
+    check_statement = _waits(AsyncClient.check_statement)
+    fact_verification = _waits(AsyncClient.fact_verification)
+    cypher = _waits(AsyncClient.cypher)
+    run_named = _waits(AsyncClient.run_named)
+    delete_episode = _waits(AsyncClient.delete_episode)
+    delete_source = _waits(AsyncClient.delete_source)
+    build_context = _waits(AsyncClient.build_context)
+    health = _waits(AsyncClient.health)
+    get_agent_state = _waits(AsyncClient.get_agent_state)
+    put_agent_state = _waits(AsyncClient.put_agent_state)
+    reset_agent_state = _waits(AsyncClient.reset_agent_state)
+    agent_state_history = _waits(AsyncClient.agent_state_history)
+    set_scratch = _waits(AsyncClient.set_scratch)
+    get_scratch = _waits(AsyncClient.get_scratch)
+    scratch_keys = _waits(AsyncClient.scratch_keys)
+    delete_scratch = _waits(AsyncClient.delete_scratch)
+    create_budget = _waits(AsyncClient.create_budget)
+    get_budget = _waits(AsyncClient.get_budget)
+    post_transaction = _waits(AsyncClient.post_transaction)
+    transactions = _waits(AsyncClient.transactions)
+    budget_balance = _waits(AsyncClient.budget_balance)
+    record_decision = _waits(AsyncClient.record_decision)
+    get_decision = _waits(AsyncClient.get_decision)
+    decisions = _waits(AsyncClient.decisions)
+    explain_decision = _waits(AsyncClient.explain_decision)
+    set_decision_outcome = _waits(AsyncClient.set_decision_outcome)
+    get_tier_policy = _waits(AsyncClient.get_tier_policy)
+    set_tier_policy = _waits(AsyncClient.set_tier_policy)
+    apply_tiers = _waits(AsyncClient.apply_tiers)
+    episode_tiers = _waits(AsyncClient.episode_tiers)
+    archive_episodes = _waits(AsyncClient.archive_episodes)
+    restore_episodes = _waits(AsyncClient.restore_episodes)
+    search_archive = _waits(AsyncClient.search_archive)
+    distill = _waits(AsyncClient.distill)
+    summary_provenance = _waits(AsyncClient.summary_provenance)
+    export = _iterates(AsyncClient.export)
+    events = _iterates(AsyncClient.events)

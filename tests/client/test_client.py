@@ -16,16 +16,9 @@ from kgmem.client import ApiError, AsyncClient, Client, RetryPolicy
 from kgmem.memory.procedures import NAMES
 from kgmem.model import CausalQuery, ContextQuery, SearchQuery
 from kgmem.server.app import create_app
-from tests.client.sync_mirror import CLIENT, render
 from tests.fixtures.app import serving
 
 FAST = RetryPolicy(attempts=4, base_s=0.01, max_s=0.05)
-
-
-def test_the_sync_client_mirrors_the_async_one() -> None:
-    assert (CLIENT / "synchronous.py").read_text() == render(), (
-        "run `python -m tests.client.sync_mirror` after changing asynchronous.py"
-    )
 
 
 async def scenario(store: Any, ns: str) -> dict[str, Any]:
@@ -167,6 +160,16 @@ async def test_exports_stream_in_chunks(live_url: str, namespace: str, memory: M
     assert {f"e{i:03d}" for i in range(50)} <= uids
     assert bad.value.status == 422
 
+    def sync_export() -> tuple[bytes, int]:
+        with Client(live_url) as client:
+            whole = b"".join(client.export(namespace, "jsonl"))
+            with pytest.raises(ApiError) as refused:
+                list(client.export(namespace, "nope"))
+            return whole, refused.value.status
+
+    whole, status = await asyncio.wait_for(asyncio.to_thread(sync_export), 60)
+    assert whole == b"".join(chunks) and status == 422
+
 
 async def test_live_events_arrive_as_they_happen(
     live_url: str, namespace: str, memory: Memory
@@ -184,6 +187,36 @@ async def test_live_events_arrive_as_they_happen(
         await resumed.aclose()
     assert event.type == "entity.upserted" and event.data["ids"] == ["live1"]
     assert later.data["ids"] == ["live2"]
+
+
+async def test_the_sync_client_iterates_live_events_and_stops_when_left(
+    live_url: str, namespace: str, memory: Memory
+) -> None:
+    """The synchronous stream is an iterator; leaving it closes the stream, and the
+    client closes cleanly afterwards."""
+
+    def first_event(opened: asyncio.Event, loop: asyncio.AbstractEventLoop) -> Any:
+        with Client(live_url) as client:
+            stream = client.events(namespace, types=["entity.upserted"])
+            loop.call_soon_threadsafe(opened.set)
+            event = next(stream)
+            stream.close()
+            return event
+
+    opened = asyncio.Event()
+    reading = asyncio.ensure_future(
+        asyncio.to_thread(first_event, opened, asyncio.get_running_loop())
+    )
+    await asyncio.wait_for(opened.wait(), 20)
+    written: list[str] = []
+    for attempt in range(40):  # until the stream, opened in the other thread, sees one
+        if reading.done():
+            break
+        written.append(f"sync{attempt}")
+        await memory.upsert_entity(namespace, EntityWrite(written[-1], "Concept"))
+        await asyncio.sleep(0.5)
+    event = await asyncio.wait_for(reading, 30)
+    assert event.type == "entity.upserted" and event.data["ids"][0] in written
 
 
 class Flaky:

@@ -38,13 +38,13 @@ class BoltServer:
         )
 
     async def start(self) -> None:
-        """Listen; ``port`` holds the bound port afterwards."""
+        """Listen; ``port`` holds the bound port afterwards (where a restart listens)."""
         tls = _tls(self.settings)
         extra: dict[str, Any] = {}
         if tls is not None:
             extra = {"ssl": tls, "ssl_handshake_timeout": self.settings.handshake_timeout_s}
         self.server = await asyncio.start_server(
-            self._connection, self.settings.host, self.settings.port, **extra
+            self._connection, self.settings.host, self.port, **extra
         )
         self.port = self.server.sockets[0].getsockname()[1]
         log.info("Bolt on %s:%s%s", self.settings.host, self.port, " (TLS)" if tls else "")

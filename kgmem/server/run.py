@@ -44,6 +44,8 @@ from kgmem.storage.engine.periodic import Periodic
 
 _log = logging.getLogger("kgmem.server")
 
+BOLT_CHECK_S = 5.0
+"""How often the owner looks whether its Bolt listener still listens."""
 PARENT_CHECK_S = 1.0
 """How often a worker looks whether the owning server is still its parent."""
 _WORKER_CLOSE_S = 5.0
@@ -79,11 +81,13 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
             config, memory, others=lambda hard: _stop_workers(workers, server, hard)
         )
         bolt = await _start_bolt(memory, settings)
+        if bolt is not None:
+            # Reported in /health, listening again if its socket closes, and stopped
+            # (connections and all) with the store's other services.
+            memory.runtime.adopt(_bolt_service(bolt))
         try:
             await owner.serve(sockets=[sock])
         finally:
-            if bolt is not None:
-                await bolt.stop()
             _stop_workers(workers, server, owner.hard)
     finally:
         warming.cancel()
@@ -103,6 +107,16 @@ async def _start_bolt(memory: Memory, settings: Settings) -> BoltServer | None:
     await bolt.start()
     _log.info("kgmem serving Bolt on bolt://%s:%d", settings.bolt.host, bolt.port)
     return bolt
+
+
+def _bolt_service(bolt: BoltServer, interval_s: float = BOLT_CHECK_S) -> Periodic:
+    """The Bolt listener as a background service of the store's runtime."""
+
+    async def keep_listening(_: object) -> None:
+        if bolt.server is None or not bolt.server.is_serving():
+            await bolt.start()
+
+    return Periodic("bolt-listener", interval_s, keep_listening, stopped=bolt.stop)
 
 
 async def serve_worker(settings: Settings, server: ServerSettings) -> None:

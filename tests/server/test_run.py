@@ -1,14 +1,20 @@
-"""The server's listening socket (kgmem.server.run.listen) and a worker's watch on its
-parent."""
+"""The server's listening socket (kgmem.server.run.listen), a worker's watch on its
+parent, and the Bolt listener as a service of the store's runtime."""
 
 import asyncio
 import os
 import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
-from kgmem.server.run import _exit_with, listen
+from kgmem import Memory
+from kgmem.bolt import BoltServer
+from kgmem.config import BoltSettings
+from kgmem.server.run import _bolt_service, _exit_with, listen
+from tests.fixtures.database import store_settings
 
 
 async def test_accepted_connections_send_small_writes_without_waiting_for_acks() -> None:
@@ -40,3 +46,28 @@ async def test_a_worker_stops_serving_once_its_parent_is_gone() -> None:
     assert not userver.should_exit  # the parent is still there
     await _exit_with(-1, userver)(None)  # no process has that id: the parent is gone
     assert userver.should_exit
+
+
+async def test_the_bolt_listener_is_listed_kept_listening_and_stopped_with_the_store(
+    fresh_database: Callable[[], Awaitable[str]], tmp_path: Path
+) -> None:
+    memory = await Memory.open(store_settings(await fresh_database(), tmp_path))
+    bolt = BoltServer(memory, BoltSettings(port=0))
+    try:
+        await bolt.start()
+        port = bolt.port
+        memory.runtime.adopt(_bolt_service(bolt, interval_s=0.1))
+        assert (await memory.health()).services["bolt-listener"].state in {"starting", "running"}
+        assert bolt.server is not None
+        bolt.server.close()  # the socket is gone: the service listens again, on the same port
+        await bolt.server.wait_closed()
+        for _ in range(400):  # 20 s at most
+            if bolt.server is not None and bolt.server.is_serving():
+                break
+            await asyncio.sleep(0.05)
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.close()
+    finally:
+        await memory.close()
+    assert bolt.server is not None and not bolt.server.is_serving()
+    assert not bolt.connections

@@ -51,6 +51,8 @@ class Periodic:
     """How loudly an expected failure is logged (a watchdog's sweep: quietly)."""
     expected: tuple[type[Exception], ...] = EXPECTED
     """Failures that say the step could not be done now (logged at ``failure_level``)."""
+    stopped: Callable[[], Awaitable[object]] | None = None
+    """What stopping the service ends besides its steps (a listener and its connections)."""
     _state: State = field(default="stopped", init=False)
     _failures: int = field(default=0, init=False)
     _last_error: str | None = field(default=None, init=False)
@@ -70,6 +72,8 @@ class Periodic:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+            if self.stopped is not None:
+                await self.stopped()
         self._state = "stopped"
         self._up(0)
 

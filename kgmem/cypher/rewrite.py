@@ -14,7 +14,9 @@ expansions below shift later positions.
   ``kgmem.cypher.nulls``).
 - Labels: ``n:A`` outside patterns and ``labels(n)`` read the labels a node's AGE
   label stands for (``kgmem.cypher.labels``); node patterns with several labels name
-  or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``).
+  or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``);
+  ``SET n:L`` and ``REMOVE n:L`` move the node to the label of its new label set
+  (``kgmem.cypher.label_writes``).
 - A property key that is one of AGE's keywords (``n.exists``) is written in backticks
   (``kgmem.cypher.property_keys``).
 - A temporal component of a property's value (``n.born.year``) reads the stored ISO
@@ -48,6 +50,7 @@ from kgmem.cypher import (
     comprehensions,
     eager,
     label_patterns,
+    label_writes,
     labels,
     merge,
     nulls,
@@ -256,6 +259,11 @@ def several_labels(text: str, code: Sequence[Token]) -> list[Edit]:
     return [Edit(start, end, new) for start, end, new in label_patterns.rewrite(text, code)]
 
 
+def label_changes(text: str, code: Sequence[Token]) -> list[Edit]:
+    """``SET n:L`` and ``REMOVE n:L`` as a move of the node (``kgmem.cypher.label_writes``)."""
+    return [Edit(start, end, new) for start, end, new in label_writes.rewrite(text, code)]
+
+
 def eager_writes(text: str, code: Sequence[Token]) -> list[Edit]:
     """A final SKIP/LIMIT that keeps every write (``kgmem.cypher.eager``)."""
     return [Edit(start, end, new) for start, end, new in eager.rewrite(text, code)]
@@ -315,6 +323,7 @@ RULES = [
     ("label_predicates", label_predicates),
     ("label_lists", label_lists),
     ("several_labels", several_labels),
+    ("label_changes", label_changes),
     ("quantifiers", quantifiers),
     ("merge_actions", merge_actions),
     ("unwound_nulls", unwound_nulls),

@@ -95,7 +95,7 @@ async def settle(conn: asyncpg.Connection, ns: NamespaceRef) -> tuple[tuple[int,
     if not moved:
         return ()
     await _edges(conn, ns)
-    columns = await conn.fetch(_GRAPHID_COLUMNS, ns.name, ns.graph_oid, _part_tables())
+    columns = await side_columns(conn, ns)
     for schema_name, relation, column in columns:
         await conn.execute(_repoint(ns, schema_name, relation, column), *_args(ns, schema_name))
     if any(s == ns.name and r == "_kg_vertex" for s, r, _ in columns):
@@ -113,8 +113,13 @@ async def _edges(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
         )
 
 
-def _part_tables() -> list[str]:
-    return [p.table for p in namespace_parts.PARTS]
+async def side_columns(conn: asyncpg.Connection, ns: NamespaceRef) -> list[tuple[str, str, str]]:
+    """(schema, table, column) of every ``graphid`` column outside AGE's label tables
+    that holds ids of ``ns``'s graph: kgmem's side tables in the graph's schema and the
+    store-wide tables of ``namespace_parts.PARTS``."""
+    parts = [p.table for p in namespace_parts.PARTS]
+    found = await conn.fetch(_GRAPHID_COLUMNS, ns.name, ns.graph_oid, parts)
+    return [(schema, relation, column) for schema, relation, column in found]
 
 
 def _repoint(ns: NamespaceRef, schema_name: str, relation: str, column: str) -> str:

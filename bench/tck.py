@@ -48,6 +48,7 @@ from kgmem.schema import GraphSchema
 from kgmem.storage.engine import migrate
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets as label_store
+from kgmem.storage.graph import relabels
 from kgmem.storage.refs import NamespaceRef
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +122,8 @@ class Outcome:
     rows: list[list[Any]] = field(default_factory=list)
     error: str | None = None  # the error class
     message: str = ""
+    # Nodes whose labels the query changed: (old graph id, new graph id); the same node.
+    moved: tuple[tuple[int, int], ...] = ()
 
 
 class Engine(Protocol):
@@ -159,24 +162,34 @@ class KgmemEngine:
                 params_json=json.dumps(prepared.params), max_rows=None,
             )  # fmt: skip
             async with conn.transaction():
-                await _composites(conn, graph, planned.label_sets)
-                raw = await cypher_store.run(conn, call)
+                ns = await _namespace(conn, graph)
+                await _composites(conn, ns, planned.label_sets)
+                if planned.relabels:
+                    raw = await relabels.run(conn, ns, call, _NO_SCHEMA)
+                else:
+                    raw = await cypher_store.run(conn, call)
         except KgmemError as exc:
             return Outcome(error=str(exc.extra.get("error_class", "other")), message=exc.detail)
         rows = [[cypher_values.decode_raw(c) for c in row] for row in raw.rows]
-        return Outcome(columns=planned.columns, rows=rows)
+        return Outcome(columns=planned.columns, rows=rows, moved=raw.moved)
+
+
+_NO_SCHEMA = GraphSchema(vertices={}, edges={})
+
+
+async def _namespace(conn: asyncpg.Connection, graph: str) -> NamespaceRef:
+    oid = await conn.fetchval("SELECT graphid FROM ag_catalog.ag_graph WHERE name = $1", graph)
+    return NamespaceRef(name=graph, graph_oid=int(oid))
 
 
 async def _composites(
-    conn: asyncpg.Connection, graph: str, sets: tuple[tuple[str, ...], ...]
+    conn: asyncpg.Connection, ns: NamespaceRef, sets: tuple[tuple[str, ...], ...]
 ) -> None:
     """The composite labels of the nodes with several labels the query creates."""
     if not sets:
         return
-    oid = await conn.fetchval("SELECT graphid FROM ag_catalog.ag_graph WHERE name = $1", graph)
-    ns = NamespaceRef(name=graph, graph_oid=int(oid))
     wanted = [(label_sets.composite(s), s) for s in sets]
-    await label_store.ensure(conn, ns, wanted, GraphSchema(vertices={}, edges={}))
+    await label_store.ensure(conn, ns, wanted, _NO_SCHEMA)
 
 
 class RawAgeEngine:
@@ -252,7 +265,8 @@ async def _do(
         header = _expected_header(rest)
         state.before = await snapshot(conn, graph)
         state.outcome = await engine.execute(conn, graph, step.doc or "", state.params, header)
-        state.effects = effects(state.before, await snapshot(conn, graph))
+        after = await snapshot(conn, graph)
+        state.effects = effects(state.before, renamed(after, state.outcome.moved))
     else:
         _check(step, state)
 
@@ -359,6 +373,23 @@ async def snapshot(conn: asyncpg.Connection, graph: str) -> Counter[str]:
             for key, value in (cypher_values.decode_raw(props) or {}).items():
                 state[f"property:{i}:{key}:{json.dumps(value, sort_keys=True)}"] += 1
     return state
+
+
+def renamed(state: Counter[str], moved: tuple[tuple[int, int], ...]) -> Counter[str]:
+    """``state`` with each node a query moved to another label (a new graph id) under
+    its old id, so that relabelling a node counts as label changes only."""
+    if not moved:
+        return state
+    old_of = {str(new): str(old) for old, new in moved}
+    out: Counter[str] = Counter()
+    for key, count in state.items():
+        kind, _, rest = key.partition(":")
+        element, _, tail = rest.partition(":")
+        if kind in ("node", "property") and element in old_of:
+            out[f"{kind}:{old_of[element]}" + (f":{tail}" if tail else "")] += count
+        else:
+            out[key] += count
+    return out
 
 
 def effects(before: Counter[str], after: Counter[str]) -> dict[str, int]:

@@ -141,8 +141,8 @@ def pattern_variables(tokens: Sequence[Token]) -> set[str]:
     """Variables a pattern binds: ``(a)``, ``[r:T]``, ``p = (...)``."""
     found: set[str] = set()
     for index, (depth, token) in enumerate(depths(tokens)):
-        if token.is_keyword("WHERE") and depth == 0:
-            break
+        if token.is_keyword("WHERE", "ON") and depth == 0:
+            break  # a WHERE, or MERGE's ON CREATE / ON MATCH SET items
         nxt = tokens[index + 1] if index + 1 < len(tokens) else None
         after = tokens[index + 2] if index + 2 < len(tokens) else None
         if token.text in ("(", "[") and nxt is not None and _is_name(nxt):

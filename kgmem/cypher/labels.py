@@ -14,8 +14,9 @@ kgmem's SQL functions on AGE's ``label(n)``:
 Patterns (``MATCH (n:A)``, ``WHERE (n:A)-->()``) and map literals (``{a: b}``) are
 left to ``kgmem.cypher.label_patterns``.
 
-``SET n:L`` and ``REMOVE n:L`` are refused with a clear error: they would move the
-node to another label table, which gives it a new graph id.
+The items of SET and REMOVE that set or remove labels (``SET n:L``) are
+``kgmem.cypher.label_writes``'s; a label test in a value (``SET n.x = m:L``) is a
+predicate like any other.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import Clause, closing, each_clause
-from kgmem.errors import CypherSemanticError
 
 _PATTERN_CLAUSES = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
 NAMES = (Kind.NAME, Kind.QUOTED_NAME)
@@ -93,19 +93,21 @@ def _in_clause(clause: Clause) -> list[tuple[int, int, str]]:
         elif token.kind is Kind.PUNCT and token.text in ")]}" and stack:
             stack.pop()
         if _starts_predicate(tokens, i, stack):
-            if clause.keyword in ("SET", "REMOVE"):
-                raise CypherSemanticError(
-                    f"{clause.keyword} of a label is not supported: a node's labels are "
-                    "fixed when it is created (they decide the AGE label table that holds "
-                    "it, and so its graph id)",
-                    position=token.start,
-                )
             end, found = labels_at(tokens, i + 1)
-            edits.append((token.start, tokens[end - 1].end, test(token.text, found)))
+            if not _label_item(clause, tokens, i, stack):
+                edits.append((token.start, tokens[end - 1].end, test(token.text, found)))
             i = end
             continue
         i += 1
     return edits
+
+
+def _label_item(clause: Clause, tokens: Sequence[Token], i: int, stack: list[str]) -> bool:
+    """Whether ``tokens[i]`` starts an item of SET or REMOVE that sets or removes labels
+    (``kgmem.cypher.label_writes`` rewrites those)."""
+    if clause.keyword not in ("SET", "REMOVE") or stack:
+        return False
+    return i == 1 or tokens[i - 1].text == ","
 
 
 def _starts_predicate(tokens: Sequence[Token], i: int, stack: list[str]) -> bool:

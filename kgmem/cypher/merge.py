@@ -15,17 +15,22 @@ depends on the test ``c IS NULL OR id(x) > c``::
     SET a.seen = CASE WHEN (...created...) THEN a.seen ELSE (true) END
 
 The entity tested is the pattern's first relationship, or its node when the pattern
-is one node (unnamed ones get a name). Limits: a MERGE that matches an entity created
-earlier in the same statement (an earlier row of the same MERGE, or a CREATE before
-it) takes the ``ON CREATE`` branch; items that set labels (``SET a:L``, AGE stores one
-label per node) or whole maps (``SET a = {...}``, ``SET a += {...}``) are refused with
-a clear error, as are ON CREATE/ON MATCH in a query with UNION.
+is one node (unnamed ones get a name). Items that set labels (``ON CREATE SET a:L``) become one
+relabelling WITH per node after those SETs (``kgmem.cypher.label_writes``), adding
+``CASE WHEN <created> THEN [on create labels] ELSE [on match labels] END``. Limits: a
+MERGE that matches an entity created earlier in the same statement (an earlier row of
+the same MERGE, or a CREATE before it) takes the ``ON CREATE`` branch; items that set
+whole maps (``SET a = {...}``, ``SET a += {...}``) are refused with a clear error, as
+are ON CREATE/ON MATCH in a query with UNION.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from kgmem.cypher import label_writes
+from kgmem.cypher.columns import pattern_variables, scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit
 from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
@@ -49,8 +54,9 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
     prefix: list[str] = []
     names: list[str] = []
     last_merge = max(all_clauses.index(c) for c in found)
+    thresholds = {f"{label_writes.THRESHOLD}{number}" for number in range(len(found))}
     for number, clause in enumerate(found):
-        threshold = f"{_PREFIX}c{number}"
+        threshold = f"{label_writes.THRESHOLD}{number}"
         probe, test, naming = _key(text, clause, number, threshold)
         carried = ", ".join(names)
         prefix.append(
@@ -59,7 +65,13 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
         )
         names.append(threshold)
         edits.extend(naming)
-        edits.append(_sets(text, clause, test))
+        at = all_clauses.index(clause)
+        bound = scope(text, all_clauses[:at]) | pattern_variables(_pattern(clause))
+        after = _After(bound | thresholds, at == len(all_clauses) - 1)
+        relabelled = _sets(text, clause, test, after)
+        if relabelled[1]:
+            label_writes.check_later(text, all_clauses, at, relabelled[1])
+        edits.append(relabelled[0])
     for clause in all_clauses[:last_merge]:
         if clause.keyword == "WITH" and not _is_star(clause):
             end = clause.tokens[-1].end
@@ -126,11 +138,22 @@ def _entity(pattern: list[Token], opening: int, number: int) -> tuple[str, str |
     return variable, label, naming
 
 
-def _sets(text: str, clause: Clause, test: str) -> Edit:
-    """One SET replacing the ON CREATE / ON MATCH parts of ``clause``."""
+@dataclass(frozen=True, slots=True)
+class _After:
+    """What the relabelling WITH after a MERGE carries, and whether it ends the query."""
+
+    carried: set[str]
+    last: bool
+
+
+def _sets(text: str, clause: Clause, test: str, after: _After) -> tuple[Edit, list[str]]:
+    """One SET replacing the ON CREATE / ON MATCH parts of ``clause``, then a relabelling
+    WITH per node whose labels they set (``kgmem.cypher.label_writes``); and the names
+    of those nodes."""
     body = list(clause.body)
     start = next(i for i, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("ON"))
     chosen: dict[str, list[str | None]] = {}  # target -> [on create value, on match value]
+    labelled: dict[str, tuple[Token, list[str], list[str]]] = {}  # on create, on match
     index = start
     while index < len(body):
         if not (body[index].is_keyword("ON") and index + 2 < len(body)):
@@ -146,6 +169,13 @@ def _sets(text: str, clause: Clause, test: str) -> Edit:
             )
         end = _next_on(body, index + 3)
         for item in split_top_level(body[index + 3 : end]):
+            found = label_writes.label_item(item)
+            if found is not None:
+                _, created_labels, matched_labels = labelled.setdefault(
+                    found[0].name, (found[0], [], [])
+                )
+                (created_labels if on_create else matched_labels).extend(found[1])
+                continue
             target, value = _property_item(text, item)
             chosen.setdefault(target, [None, None])[0 if on_create else 1] = value
         index = end
@@ -154,7 +184,16 @@ def _sets(text: str, clause: Clause, test: str) -> Edit:
         sets.append(
             f"SET {target} = CASE WHEN {test} THEN {created or target} ELSE {matched or target} END"
         )
-    return body[start].start, body[-1].end, " ".join(sets)
+    # After the SETs: the test reads the entity's graph id, which a move changes.
+    for number, (variable, created_labels, matched_labels) in enumerate(labelled.values()):
+        added = (
+            f"CASE WHEN {test} THEN {label_writes.listed(created_labels)} "
+            f"ELSE {label_writes.listed(matched_labels)} END"
+        )
+        ends = after.last and number == len(labelled) - 1
+        sets.append(label_writes.projection(after.carried, variable, (added, "[]"), ends))
+    edit: Edit = (body[start].start, body[-1].end, " ".join(sets))
+    return edit, list(labelled)
 
 
 def _next_on(body: list[Token], index: int) -> int:
@@ -174,8 +213,8 @@ def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
     )  # fmt: skip
     if not is_property:
         raise CypherSemanticError(
-            "ON CREATE/ON MATCH SET supports property items (x.key = value) in kgmem; "
-            "labels and whole maps are not supported",
+            "ON CREATE/ON MATCH SET supports property items (x.key = value) and labels "
+            "(x:Label) in kgmem; whole maps are not supported",
             position=item[0].start,
         )
     return text[item[0].start : item[2].end], "(" + text[item[4].start : item[-1].end] + ")"

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kgmem.cypher import fold, guard, label_patterns, rewrite, typecheck
+from kgmem.cypher import fold, guard, label_patterns, label_writes, rewrite, typecheck
 from kgmem.cypher.columns import infer_columns
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.errors import CypherRejected, CypherSemanticError
@@ -41,6 +41,9 @@ class CypherPlan:
     # The label sets of the nodes with several labels the query creates: their
     # composite labels must exist before it runs (``kgmem.storage.label_sets``).
     label_sets: tuple[tuple[str, ...], ...] = ()
+    # Whether the query sets or removes labels: it runs through
+    # ``kgmem.storage.graph.relabels``, which moves the nodes (``kgmem.cypher.label_writes``).
+    relabels: bool = False
 
 
 def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "read") -> CypherPlan:
@@ -90,8 +93,18 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
         rewrites=rewritten.applied,
         temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
         label_sets=label_patterns.created(code),
+        relabels=_relabels(final),
     )
     return prepared, tuple(typecheck.count_parameters(code))
+
+
+def _relabels(tokens: list[Token]) -> bool:
+    """Whether the rewritten ``tokens`` call ``kgmem_cypher.relabel``."""
+    schema, function = label_writes.FUNCTION.split(".")
+    return any(
+        t.text == schema and tokens[i + 1].text == "." and tokens[i + 2].text == function
+        for i, t in enumerate(tokens[:-2])
+    )
 
 
 def _code(everything: list[Token]) -> list[Token]:

@@ -14,7 +14,9 @@ expansions below shift later positions.
   ``kgmem.cypher.nulls``).
 - Labels: ``n:A`` outside patterns and ``labels(n)`` read the labels a node's AGE
   label stands for (``kgmem.cypher.labels``); node patterns with several labels name
-  or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``).
+  or test the composite label that holds such nodes (``kgmem.cypher.label_patterns``);
+  ``SET n:L`` and ``REMOVE n:L`` move the node to the label of its new label set
+  (``kgmem.cypher.label_writes``).
 - A property key that is one of AGE's keywords (``n.exists``) is written in backticks
   (``kgmem.cypher.property_keys``).
 - A temporal component of a property's value (``n.born.year``) reads the stored ISO
@@ -50,6 +52,7 @@ from kgmem.cypher import (
     comprehensions,
     eager,
     label_patterns,
+    label_writes,
     labels,
     merge,
     nulls,
@@ -242,6 +245,7 @@ RULES: list[tuple[str, Rule]] = [
     ("label_predicates", labels.predicates),
     ("label_lists", labels.calls),
     ("several_labels", label_patterns.rewrite),
+    ("label_changes", label_writes.rewrite),
     ("quantifiers", quantifiers),
     ("merge_actions", merge.rewrite),
     ("unwound_nulls", unwind.rewrite),

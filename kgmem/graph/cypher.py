@@ -29,6 +29,8 @@ from kgmem.storage import Connection, agtype
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store
+from kgmem.storage.graph import relabels
+from kgmem.storage.refs import NamespaceRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,7 @@ async def run(
             if request.mode == "read":
                 raw = await _read(ctx, namespace, call, settings)
             else:
-                raw = await _write(ctx, namespace, call, settings, needed=composites(checked))
+                raw = await _write(ctx, namespace, call, settings, checked=checked)
     _check_size(raw, settings.max_result_bytes)
     decoding = time.perf_counter()
     return _result(checked, raw, cap, started, planned, decoding)
@@ -203,20 +205,34 @@ async def _write(
     call: cypher_store.CypherCall,
     settings: CypherSettings,
     *,
-    needed: list[tuple[str, tuple[str, ...]]],
+    checked: CypherPlan,
 ) -> cypher_store.CypherRows:
-    """Run ``call`` in its own transaction, after making the composite labels it
-    creates nodes in (``needed``)."""
+    """Run ``call`` (of ``checked``) in its own transaction, after making the composite
+    labels it creates nodes in."""
 
     async def work(conn: Connection) -> cypher_store.CypherRows:
         ns = await ns_store.resolve(conn, namespace)
-        await label_store.ensure(conn, ns, needed, ctx.schema)
+        await label_store.ensure(conn, ns, composites(checked), ctx.schema)
         await cypher_store.enter_write(conn, settings.statement_timeout_ms)
-        return await cypher_store.run(conn, call)
+        return await run_call(conn, ns, call, checked, ctx)
 
     # One statement in its own transaction: safe to run again when a concurrent write
     # deadlocked with it or created the same new label first.
     return await ctx.db.in_transaction(work)
+
+
+async def run_call(
+    conn: Connection,
+    ns: NamespaceRef,
+    call: cypher_store.CypherCall,
+    checked: CypherPlan,
+    ctx: GraphContext,
+) -> cypher_store.CypherRows:
+    """Run ``call`` on ``conn``; through ``relabels`` when the query sets or removes
+    labels."""
+    if checked.relabels:
+        return await relabels.run(conn, ns, call, ctx.schema)
+    return await cypher_store.run(conn, call)
 
 
 def _result(

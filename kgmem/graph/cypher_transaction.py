@@ -53,7 +53,10 @@ async def transaction(
                 await label_store.ensure(conn, ns, graph_cypher.composites(checked), ctx.schema)
             async with ctx.db.limited("cypher", settings.concurrent_queries):
                 with positions.placed(request.query, checked.text):
-                    raw = await cypher_store.run(conn, call)
+                    if checked.relabels and ns is not None:  # only a write plan relabels
+                        raw = await graph_cypher.run_call(conn, ns, call, checked, ctx)
+                    else:
+                        raw = await cypher_store.run(conn, call)
             graph_cypher.check_size(raw, settings.max_result_bytes)
             return graph_cypher.result(checked, raw, cap, started, planned, time.perf_counter())
 

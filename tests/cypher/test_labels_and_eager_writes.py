@@ -5,7 +5,6 @@ import pytest
 
 from kgmem import Memory
 from kgmem.cypher import plan
-from kgmem.errors import CypherSemanticError
 
 
 def test_label_predicates_become_label_tests_and_patterns_are_left_alone() -> None:
@@ -19,9 +18,9 @@ def test_label_predicates_become_label_tests_and_patterns_are_left_alone() -> No
 
 
 @pytest.mark.parametrize("query", ["MATCH (n) SET n:Admin", "MATCH (n) REMOVE n:Admin"])
-def test_setting_or_removing_a_label_is_refused_clearly(query: str) -> None:
-    with pytest.raises(CypherSemanticError, match="fixed when it is created"):
-        plan(query, mode="write")
+def test_setting_or_removing_a_label_moves_the_node(query: str) -> None:
+    planned = plan(query, mode="write")
+    assert planned.relabels and "kgmem_cypher.relabel(n, " in planned.text
 
 
 async def test_label_predicates_answer_on_age(memory: Memory, namespace: str) -> None:

@@ -67,6 +67,18 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("CREATE (n:Pwned:Twice) RETURN n", {}, "read", 403),
     ("MERGE (:Pwned:Twice {a: 1})", {}, "read", 403),
     ("MATCH (n) SET n:Pwned RETURN n", {}, "read", 403),
+    # setting and removing labels: writes, kgmem's function only where its rewrite puts it
+    ("MATCH (n) REMOVE n:Person", {}, "read", 403),
+    ("MERGE (a:Person) ON MATCH SET a:Pwned", {}, "read", 403),
+    ("MATCH (n) RETURN kgmem_cypher.relabel(n, ['Pwned'], []) AS a", {}, "write", 422),
+    ("MATCH (n:Person) SET n:`__kgmem_L_Pwned`", {}, "write", 422),
+    (
+        "MATCH (n:Person) SET n:`');DROP TABLE kgmem.api_key;--`:Pwned CREATE (n)-[:R]->()",
+        {},
+        "write",
+        422,
+    ),
+    (f"MATCH (n:Person) SET n:`{'A' * 40}`:`{'B' * 40}`", {}, "write", 422),
     ("CREATE (:`__kgmem_L_Pwned_sTwice`)", {}, "write", 422),
     ("MATCH (n) RETURN kgmem_cypher.has_labels(label(n), ['A']) AS a", {}, "read", 422),
     ("MATCH (n:A:B) WHERE pg_catalog.current_user() = 'x' RETURN n", {}, "read", 422),
@@ -233,6 +245,11 @@ async def test_the_reader_role_cannot_reach_other_graphs_or_kgmem_tables(
                 f"SELECT * FROM ag_catalog.cypher('{mine}', $q$CREATE (n:X) RETURN n$q$) "
                 "AS (n agtype)"
             )
+        assert caught.value.sqlstate == "42501", caught.value
+    async with raw_conn.transaction():  # moving a node: not the reader's to call
+        await raw_conn.execute(f'SET LOCAL ROLE "{role}"')
+        with pytest.raises(asyncpg.PostgresError) as caught:
+            await raw_conn.fetch("SELECT kgmem_cypher.relabel(NULL, NULL, NULL)")
         assert caught.value.sqlstate == "42501", caught.value
 
 

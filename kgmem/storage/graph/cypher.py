@@ -49,10 +49,13 @@ class CypherCall:
 
 @dataclass(frozen=True, slots=True)
 class CypherRows:
-    """Raw agtype text per row and cell, and the database time in milliseconds."""
+    """Raw agtype text per row and cell, the database time in milliseconds, and the
+    nodes whose labels the statement changed, as (old graph id, new graph id)
+    (``kgmem.storage.graph.relabels``)."""
 
     rows: list[list[str | None]]
     database_ms: float
+    moved: tuple[tuple[int, int], ...] = ()
 
 
 def call_sql(call: CypherCall) -> tuple[str, int]:

@@ -1,0 +1,149 @@
+"""Run a Cypher statement that sets or removes labels, and settle the nodes it moved.
+
+AGE writes a vertex's label into its graph id, so ``kgmem_cypher.relabel`` (migration
+0024) moves a node whose labels change to the table of its new label set under a new
+graph id, re-points the relationships at it and records (old id, new id) in the
+transaction's ``pg_temp.kgmem_relabelled``. ``run`` wraps the statement:
+
+- it names the graph for ``relabel`` (the transaction's ``kgmem.cypher_graph``);
+- it runs the statement in a savepoint; when ``relabel`` meets a label set that has no
+  AGE label yet (SQLSTATE ``KGL01``), it creates it as ``kgmem.storage.graph.label_sets``
+  does for CREATE (parents, inheritance, schema indexes, advisory lock) and runs the
+  statement again;
+- after the statement, ``settle`` re-points every row still holding a moved node's
+  old id: relationships a later ``SET r.x`` wrote back from a copy read before the
+  move, every ``graphid`` column of kgmem's side tables in the graph's schema (found in
+  the catalogue, so a new side table is covered without a list to keep), and the
+  ``graphid`` columns of the store-wide tables a namespace owns
+  (``namespace_parts.PARTS``). A REST entity keeps its label while the node still
+  carries it, else takes the node's first label (sorted), or ``_ag_label_vertex`` when
+  none is left.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import asyncpg
+
+from kgmem.errors import CypherSemanticError, KgmemError
+from kgmem.schema import GraphSchema
+from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph import label_sets, namespace_parts
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import ident, table
+
+MISSING_LABEL = "KGL01"
+MOVED = "pg_temp.kgmem_relabelled"
+# Label sets one statement may meet for the first time (each costs one more run).
+MAX_NEW_LABELS = 32
+
+_GRAPHID_COLUMNS = """
+SELECT n.nspname::text, c.relname::text, a.attname::text
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.atttypid = 'ag_catalog.graphid'::regtype AND a.attnum > 0 AND NOT a.attisdropped
+  AND c.relkind IN ('r', 'p')
+  AND ((n.nspname = $1 AND c.oid NOT IN (
+         SELECT relation FROM ag_catalog.ag_label WHERE graph = $2))
+       OR (n.nspname = 'kgmem' AND c.relname = ANY($3::text[])))
+ORDER BY 1, 2, 3
+"""
+
+
+async def run(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    call: cypher_store.CypherCall,
+    schema: GraphSchema,
+) -> cypher_store.CypherRows:
+    """Run ``call`` (whose text calls ``kgmem_cypher.relabel``) inside the caller's
+    transaction, creating the label sets it needs, then ``settle``."""
+    await conn.execute("SELECT set_config('kgmem.cypher_graph', $1, true)", ns.name)
+    for _ in range(MAX_NEW_LABELS):
+        try:
+            async with conn.transaction():
+                rows = await cypher_store.run(conn, call)
+                return replace(rows, moved=await settle(conn, ns))
+        except KgmemError as exc:
+            missing = _missing(exc)
+            if missing is None:
+                raise
+        await label_sets.ensure(conn, ns, [missing], schema)
+    raise CypherSemanticError(
+        f"the query gives nodes more than {MAX_NEW_LABELS} label sets that do not exist yet; "
+        "set those labels in smaller queries"
+    )
+
+
+def _missing(exc: KgmemError) -> tuple[str, list[str]] | None:
+    """(name, labels) of the label set ``relabel`` asked for, if ``exc`` is that."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) != MISSING_LABEL:
+        return None
+    labels = json.loads(str(getattr(cause, "detail", "[]")))
+    return str(getattr(cause, "message", "")), [str(label) for label in labels]
+
+
+async def settle(conn: asyncpg.Connection, ns: NamespaceRef) -> tuple[tuple[int, int], ...]:
+    """Re-point every row that still holds the old graph id of a node the statement
+    moved, then forget the moves; returns them as (old id, new id)."""
+    if await conn.fetchval("SELECT to_regclass($1)", MOVED) is None:
+        return ()
+    moved = await conn.fetch(f"SELECT old_id::text, new_id::text FROM {MOVED} ORDER BY 1")
+    if not moved:
+        return ()
+    await _edges(conn, ns)
+    columns = await side_columns(conn, ns)
+    for schema_name, relation, column in columns:
+        await conn.execute(_repoint(ns, schema_name, relation, column), *_args(ns, schema_name))
+    if any(s == ns.name and r == "_kg_vertex" for s, r, _ in columns):
+        await conn.execute(_ENTITY_LABELS.format(side=table(ns.name, "_kg_vertex")), ns.graph_oid)
+    await conn.execute(f"DELETE FROM {MOVED}")
+    return tuple((int(old), int(new)) for old, new in moved)
+
+
+async def _edges(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
+    edges = table(ns.name, "_ag_label_edge")
+    for column in ("start_id", "end_id"):
+        await conn.execute(
+            f"UPDATE {edges} AS e SET {column} = m.new_id FROM {MOVED} AS m "
+            f"WHERE e.{column} = m.old_id"
+        )
+
+
+async def side_columns(conn: asyncpg.Connection, ns: NamespaceRef) -> list[tuple[str, str, str]]:
+    """(schema, table, column) of every ``graphid`` column outside AGE's label tables
+    that holds ids of ``ns``'s graph: kgmem's side tables in the graph's schema and the
+    store-wide tables of ``namespace_parts.PARTS``."""
+    parts = [p.table for p in namespace_parts.PARTS]
+    found = await conn.fetch(_GRAPHID_COLUMNS, ns.name, ns.graph_oid, parts)
+    return [(schema, relation, column) for schema, relation, column in found]
+
+
+def _repoint(ns: NamespaceRef, schema_name: str, relation: str, column: str) -> str:
+    col = ident(column)
+    sql = (
+        f"UPDATE {table(schema_name, relation)} AS t SET {col} = m.new_id "
+        f"FROM {MOVED} AS m WHERE t.{col} = m.old_id"
+    )
+    if schema_name == ns.name:
+        return sql
+    rows = namespace_parts.part(relation).rows.format(namespace="$1")
+    return f"{sql} AND ({rows})"
+
+
+def _args(ns: NamespaceRef, schema_name: str) -> tuple[str, ...]:
+    return () if schema_name == ns.name else (ns.name,)
+
+
+_ENTITY_LABELS = f"""
+UPDATE {{side}} AS v
+SET label = CASE WHEN v.label = ANY (l.labels) THEN v.label
+                 ELSE coalesce(l.labels[1], '_ag_label_vertex') END
+FROM (SELECT m.new_id, kgmem_cypher._label_list(
+        ag_catalog._label_name($1::oid, m.new_id)::text) AS labels
+      FROM {MOVED} AS m) AS l
+WHERE v.id = l.new_id
+"""

@@ -1,8 +1,10 @@
-"""After ``SET n:L`` moves a node to a new graph id, no row anywhere keeps the old one:
+"""After ``SET n:L``, or a REST upsert that changes an entity's label, moves a node to a
+new graph id, no row anywhere keeps the old one:
 every ``graphid`` column of kgmem's side tables and of the store-wide tables a
 namespace owns (found in the catalogue, as ``kgmem.storage.graph.relabels`` finds them)."""
 
 import asyncpg
+import pytest
 
 from kgmem import Memory
 from kgmem.model import EntityWrite, FactWrite
@@ -30,8 +32,9 @@ async def _holding(conn: asyncpg.Connection, namespace: str, graph_id: int) -> l
     return found
 
 
+@pytest.mark.parametrize("move", ["cypher", "rest"])
 async def test_every_side_row_of_a_moved_node_follows_it(
-    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection, move: str
 ) -> None:
     vector = [1.0] + [0.0] * (DIMENSION - 1)
     await memory.upsert_entity(namespace, EntityWrite("ada", "Person", {"name": "Ada"}, vector))
@@ -47,8 +50,13 @@ async def test_every_side_row_of_a_moved_node_follows_it(
     before = await _holding(raw_conn, namespace, old)
     assert {f"{namespace}._kg_vertex.id", f"{namespace}._kg_vertex_vector.id"} <= set(before)
     assert {f"{namespace}._kg_fact.subject_id", "kgmem.memory_tier.id"} <= set(before)
-    await memory.cypher(namespace, "MATCH (n {uid: 'ada'}) SET n:Extra", mode="write")
-    new = (await memory.get_entity(namespace, "ada")).entity.id
+    if move == "cypher":
+        await memory.cypher(namespace, "MATCH (n {uid: 'ada'}) SET n:Extra", mode="write")
+    else:
+        await memory.upsert_entity(namespace, EntityWrite("ada", "Scientist", {"name": "Ada"}))
+    moved = (await memory.get_entity(namespace, "ada")).entity
+    assert moved.label == ("Person" if move == "cypher" else "Scientist")
+    new = moved.id
     assert new != old
     assert await _holding(raw_conn, namespace, old) == []
     assert sorted(await _holding(raw_conn, namespace, new)) == sorted(before)

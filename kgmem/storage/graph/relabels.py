@@ -86,6 +86,25 @@ def _missing(exc: KgmemError) -> tuple[str, list[str]] | None:
     return str(getattr(cause, "message", "")), [str(label) for label in labels]
 
 
+_MOVES_TABLE = """
+CREATE TEMP TABLE IF NOT EXISTS kgmem_relabelled (
+  old_id ag_catalog.graphid PRIMARY KEY, new_id ag_catalog.graphid NOT NULL
+) ON COMMIT DROP
+"""
+
+
+async def record_move(conn: asyncpg.Connection, old_id: int, new_id: int) -> None:
+    """Record that a node moved from ``old_id`` to ``new_id`` outside Cypher (REST's
+    change of an entity's label), as ``kgmem_cypher.relabel`` records its moves, for
+    ``settle``; inside the caller's transaction."""
+    await conn.execute(_MOVES_TABLE)
+    await conn.execute(
+        f"INSERT INTO {MOVED} VALUES ($1::text::ag_catalog.graphid, $2::text::ag_catalog.graphid)",
+        str(old_id),
+        str(new_id),
+    )
+
+
 async def settle(conn: asyncpg.Connection, ns: NamespaceRef) -> tuple[tuple[int, int], ...]:
     """Re-point every row that still holds the old graph id of a node the statement
     moved, then forget the moves; returns them as (old id, new id)."""

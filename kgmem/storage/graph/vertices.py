@@ -27,7 +27,7 @@ import asyncpg
 from kgmem.model import Entity, GeoPoint
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
-from kgmem.storage.graph import element_properties
+from kgmem.storage.graph import element_properties, relabels
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
@@ -261,6 +261,8 @@ def _side_columns(rows: Sequence[VertexRow]) -> list[list[Any]]:
 async def _relabel(
     conn: asyncpg.Connection, ns: NamespaceRef, info: LabelInfo, row: VertexRow, old: VertexRef
 ) -> int:
+    """Move the vertex to ``row.label``'s table under a new graph id; every row that
+    held the old id follows it (``relabels.settle``, as for Cypher's SET n:L)."""
     new_id = await conn.fetchval(
         "SELECT ag_catalog._graphid($1, nextval($2::regclass))",
         info.label_id,
@@ -271,27 +273,8 @@ async def _relabel(
         new_id,
         _stored_properties(row),
     )
-    await conn.execute(
-        f"UPDATE {_side(ns)} SET id = $1, label = $2 WHERE id = $3", new_id, row.label, old.id
-    )
-    edges = table(ns.name, "_ag_label_edge")
-    facts, claims = table(ns.name, "_kg_fact"), table(ns.name, "_kg_claim")
-    # Facts are found through AGE's endpoint indexes, so re-point them before the edges.
-    for column, edge_column in (("subject_id", "start_id"), ("object_id", "end_id")):
-        await conn.execute(
-            f"UPDATE {facts} SET {column} = $1 WHERE id IN "
-            f"(SELECT id FROM {edges} WHERE {edge_column} = $2)",
-            new_id,
-            old.id,
-        )
-    for column in ("source_id", "episode_id"):
-        for claim_table in (claims, table(ns.name, "_kg_claim_history")):
-            await conn.execute(
-                f"UPDATE {claim_table} SET {column} = $1 WHERE {column} = $2", new_id, old.id
-            )
-    await conn.execute(f"UPDATE {edges} SET start_id = $1 WHERE start_id = $2", new_id, old.id)
-    await conn.execute(f"UPDATE {edges} SET end_id = $1 WHERE end_id = $2", new_id, old.id)
-    await embeddings.rekey(conn, ns, "vertex", old.id, new_id)
+    await relabels.record_move(conn, old.id, new_id)
+    await relabels.settle(conn, ns)
     await conn.execute(f"DELETE FROM {table(ns.name, old.label)} WHERE id = $1", old.id)
     return int(new_id)
 

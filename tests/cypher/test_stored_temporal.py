@@ -31,11 +31,40 @@ def test_keyword_keys_in_the_chain_stay_in_backticks() -> None:
         "MATCH (n) RETURN n.born AS b",
         "MATCH (n) RETURN n.meta.city AS c",
         "MATCH (n) RETURN n.born.Year AS c",
-        "WITH {year: 1} AS m RETURN m.year AS y",
+        "MATCH (m:Movie) WHERE m.year > 2000 RETURN m.year AS y",
+        "MATCH (a)-[r]->(b) RETURN r.days, b.month",
+        "MATCH p = (a)-->(b) WITH p, a RETURN a.year",
+        "CREATE (n {year: 1}) RETURN n.year",
     ],
 )
 def test_other_property_reads_are_left_alone(query: str) -> None:
-    assert "kgmem_cypher.part" not in plan(query).text
+    assert "kgmem_cypher.part" not in plan(query, mode="write").text
+
+
+def test_a_component_of_a_variable_no_pattern_binds_is_read_as_temporal() -> None:
+    text = plan("MATCH (n) WITH n.born AS b RETURN b.year AS y").text
+    assert text.endswith(
+        "RETURN (CASE WHEN kgmem_cypher.compare3(b, '>=', '') "
+        "THEN kgmem_cypher.part(b, 'year') ELSE b.year END) AS y"
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("MATCH (n:P) WITH n.born AS b RETURN b.year AS r", 1984),
+        ("MATCH (n:P) WITH n.at AS t RETURN t.epochMillis AS r", 1437511232142),
+        ("MATCH (n:P) UNWIND [n.took] AS d RETURN d.months AS r", 14),
+        ("MATCH (n:P) WITH n AS m RETURN m.meta AS r", {"year": 7}),
+        ("MATCH (n:P) WITH n.meta AS m RETURN m.year AS r", 7),
+        ("MATCH (n:P) WITH n.missing AS x RETURN x.year AS r", None),
+    ],
+)
+async def test_components_through_a_variable_answer_as_opencypher_says(
+    memory: Memory, namespace: str, query: str, expected: Any
+) -> None:
+    await memory.cypher(namespace, _STORED, mode="write")
+    assert (await memory.cypher(namespace, query)).rows == [[expected]]
 
 
 _STORED = (

@@ -130,6 +130,9 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) RETURN n.born.year + pg_catalog.current_user() AS a", {}, "read", 422),
     ("MATCH (n) WHERE n.born.epochMillis > 0 SET n.pwned = 1 RETURN n", {}, "read", 403),
     ("MATCH (n) SET n.born.year = 1", {}, "write", 422),
+    ("WITH '2020-01-01' AS b RETURN b.year + pg_catalog.current_user() AS a", {}, "read", 422),
+    ("MATCH (n) WITH n.born AS b WHERE b.year > 0 SET n.pwned = 1", {}, "read", 403),
+    ("WITH $d AS `b` RETURN `b`.year AS a", {"d": "'); SELECT 1; --"}, "read", 422),
     # a final DETACH DELETE of a path: still a write, still fenced
     ("MATCH p = (a)-->(b) DETACH DELETE p", {}, "read", 403),
     ("MATCH p = (a)-->(b) WITH p LIMIT 1 MATCH q = (c)-->(d) DETACH DELETE p, q", {}, "read", 403),

@@ -441,8 +441,7 @@ async def _vertex_rows(
             text=e.text,
             embedding=choice.vector,
             keep_embedding=choice.keep,
-            lat=e.location.lat if e.location else None,
-            lon=e.location.lon if e.location else None,
+            location=e.location,
         )
         for e, choice in zip(items, choices, strict=True)
     ]

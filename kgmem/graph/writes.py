@@ -520,48 +520,40 @@ async def _resolve_endpoints(
 
 
 def _repeated_claims(items: _Items, refs: Mapping[str, VertexRef]) -> list[FactRow]:
-    """Claims of the facts given more than once in a batch, besides the written item's."""
+    """Claims of the facts given more than once in a batch, besides the written item's
+    (add_claims reads their uid, source, episode, confidence and time only)."""
     written = {id(f) for f in items.unique_facts}
-    return [
-        FactRow(
-            uid=f.uid,
-            predicate=f.predicate,
-            subject=refs[f.subject],
-            object=refs[f.object],
-            properties={},
-            valid_from=None,
-            valid_to=None,
-            recorded_at=f.recorded_at,
-            confidence=f.confidence,
-            text=None,
-            embedding=None,
-            source_id=refs[f.source].id if f.source else None,
-            episode_id=refs[f.episode].id if f.episode else None,
-        )
-        for f in items.facts
-        if id(f) not in written
-    ]
+    return [_fact_row(f, refs, None, _NO_VECTOR) for f in items.facts if id(f) not in written]
 
 
 def _fact_rows(
     items: Sequence[PreparedFact], refs: Mapping[str, VertexRef], plan: _FactPlan
 ) -> list[FactRow]:
     return [
-        FactRow(
-            uid=f.uid,
-            predicate=f.predicate,
-            subject=refs[f.subject],
-            object=refs[f.object],
-            properties=f.properties,
-            valid_from=f.valid_from,
-            valid_to=f.valid_to,
-            recorded_at=f.recorded_at,
-            confidence=f.confidence,
-            text=plan.texts[f.uid],
-            embedding=choice.vector,
-            keep_embedding=choice.keep,
-            source_id=refs[f.source].id if f.source else None,
-            episode_id=refs[f.episode].id if f.episode else None,
-        )
+        _fact_row(f, refs, plan.texts[f.uid], choice)
         for f, choice in zip(items, plan.vectors, strict=True)
     ]
+
+
+_NO_VECTOR = vectors.VectorChoice(None)
+
+
+def _fact_row(
+    f: PreparedFact, refs: Mapping[str, VertexRef], text: str | None, choice: vectors.VectorChoice
+) -> FactRow:
+    return FactRow(
+        uid=f.uid,
+        predicate=f.predicate,
+        subject=refs[f.subject],
+        object=refs[f.object],
+        properties=f.properties,
+        valid_from=f.valid_from,
+        valid_to=f.valid_to,
+        recorded_at=f.recorded_at,
+        confidence=f.confidence,
+        text=text,
+        embedding=choice.vector,
+        keep_embedding=choice.keep,
+        source_id=refs[f.source].id if f.source else None,
+        episode_id=refs[f.episode].id if f.episode else None,
+    )

@@ -58,10 +58,13 @@ class _FactPlan:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What to store: entity rows, and the fact plan and endpoints if they had to be
-    (or could be) found beforehand."""
+    """What to store: the validated items, their entity rows, and the fact plan and
+    endpoints if they had to be (or could be) found beforehand; ``read_back``: read the
+    facts back once written."""
 
+    items: _Items
     vertex_rows: list[VertexRow]
+    read_back: bool = False
     facts: _FactPlan | None = None
     endpoints: Mapping[str, VertexRef] | None = None
     """The locked lookup of (at least) the facts' endpoints, if made already."""
@@ -148,8 +151,7 @@ async def _write_facts(
             if done is None:
                 items = _validate(ctx, (), facts)
                 known = (await pending)[0] if pending is not None else None
-                plan = _Plan([], endpoints=known)
-                done, _ = await _apply(ctx, conn, ns, items, plan, read_back=False)
+                done, _ = await _apply(ctx, conn, ns, _Plan(items, [], endpoints=known))
         if then is not None:
             await then(conn, ns, done)
         return done
@@ -304,13 +306,14 @@ async def _write(
             ns = ns or await namespaces.resolve(conn, namespace)
             vertex_rows = await _vertex_rows(ctx, conn, ns, items.unique_entities)
             known = await vertex_store.resolve(conn, ns, _endpoints(items.unique_facts))
-            plan = _Plan(vertex_rows, await _fact_plan(ctx, conn, ns, items, known))
+            fact_plan = await _fact_plan(ctx, conn, ns, items, known)
+            plan = _Plan(items, vertex_rows, read_back=read_back, facts=fact_plan)
         resolved = ns
 
         async def apply_planned(conn: Connection) -> tuple[BatchResult, list[Fact]]:
             if hooks.first is not None:
                 await hooks.first(conn, resolved)
-            done = await _apply(ctx, conn, resolved, items, plan, read_back=read_back)
+            done = await _apply(ctx, conn, resolved, plan)
             if hooks.then is not None:
                 await hooks.then(conn, resolved, done[0])
             return done
@@ -324,8 +327,9 @@ async def _write(
         ns = given or await namespaces.resolve(conn, namespace)
         if hooks.first is not None:
             await hooks.first(conn, ns)
-        plan = _Plan(await _vertex_rows(ctx, conn, ns, items.unique_entities))
-        done = await _apply(ctx, conn, ns, items, plan, read_back=read_back)
+        vertex_rows = await _vertex_rows(ctx, conn, ns, items.unique_entities)
+        plan = _Plan(items, vertex_rows, read_back=read_back)
+        done = await _apply(ctx, conn, ns, plan)
         if hooks.then is not None:
             await hooks.then(conn, ns, done[0])
         return done
@@ -344,21 +348,16 @@ def _needs_model(ctx: GraphContext, items: _Items) -> bool:
 
 
 async def _apply(
-    ctx: GraphContext,
-    conn: Connection,
-    ns: NamespaceRef,
-    items: _Items,
-    plan: _Plan,
-    *,
-    read_back: bool,
+    ctx: GraphContext, conn: Connection, ns: NamespaceRef, plan: _Plan
 ) -> tuple[BatchResult, list[Fact]]:
+    items = plan.items
     labels = await ctx.db.labels.ensure(
         conn, ns, {r.label for r in plan.vertex_rows}, "vertex", ctx.schema
     )
     written = await vertex_store.upsert(conn, ns, labels, plan.vertex_rows)
     facts = _FactsDone()
     if items.unique_facts:
-        facts = await _apply_facts(ctx, conn, ns, items, plan, read_back=read_back)
+        facts = await _apply_facts(ctx, conn, ns, plan)
     created = {r.uid: r.created for r in written}
     result = BatchResult(
         entities=tuple(WriteOutcome(e.uid, created[e.uid]) for e in items.entities),
@@ -385,14 +384,9 @@ class _FactsDone:
 
 
 async def _apply_facts(
-    ctx: GraphContext,
-    conn: Connection,
-    ns: NamespaceRef,
-    items: _Items,
-    plan: _Plan,
-    *,
-    read_back: bool,
+    ctx: GraphContext, conn: Connection, ns: NamespaceRef, plan: _Plan
 ) -> _FactsDone:
+    items = plan.items
     refs = await _resolve_endpoints(ctx, conn, ns, items.facts, plan.endpoints)
     fact_plan, existing, now = plan.facts, None, None
     if fact_plan is None:
@@ -421,7 +415,7 @@ async def _apply_facts(
     done.closed = await statements.supersede(
         conn, ns, ctx.schema, [*restated.rows, *restated.claims], now or datetime.now(UTC)
     )
-    if read_back:
+    if plan.read_back:
         final = dict.fromkeys(done.uids.get(f.uid, f.uid) for f in items.unique_facts)
         done.stored = [f for f in [await fact_reads.get(conn, ns, u) for u in final] if f]
     return done
@@ -441,8 +435,7 @@ async def _vertex_rows(
             text=e.text,
             embedding=choice.vector,
             keep_embedding=choice.keep,
-            lat=e.location.lat if e.location else None,
-            lon=e.location.lon if e.location else None,
+            location=e.location,
         )
         for e, choice in zip(items, choices, strict=True)
     ]
@@ -527,48 +520,40 @@ async def _resolve_endpoints(
 
 
 def _repeated_claims(items: _Items, refs: Mapping[str, VertexRef]) -> list[FactRow]:
-    """Claims of the facts given more than once in a batch, besides the written item's."""
+    """Claims of the facts given more than once in a batch, besides the written item's
+    (add_claims reads their uid, source, episode, confidence and time only)."""
     written = {id(f) for f in items.unique_facts}
-    return [
-        FactRow(
-            uid=f.uid,
-            predicate=f.predicate,
-            subject=refs[f.subject],
-            object=refs[f.object],
-            properties={},
-            valid_from=None,
-            valid_to=None,
-            recorded_at=f.recorded_at,
-            confidence=f.confidence,
-            text=None,
-            embedding=None,
-            source_id=refs[f.source].id if f.source else None,
-            episode_id=refs[f.episode].id if f.episode else None,
-        )
-        for f in items.facts
-        if id(f) not in written
-    ]
+    return [_fact_row(f, refs, None, _NO_VECTOR) for f in items.facts if id(f) not in written]
 
 
 def _fact_rows(
     items: Sequence[PreparedFact], refs: Mapping[str, VertexRef], plan: _FactPlan
 ) -> list[FactRow]:
     return [
-        FactRow(
-            uid=f.uid,
-            predicate=f.predicate,
-            subject=refs[f.subject],
-            object=refs[f.object],
-            properties=f.properties,
-            valid_from=f.valid_from,
-            valid_to=f.valid_to,
-            recorded_at=f.recorded_at,
-            confidence=f.confidence,
-            text=plan.texts[f.uid],
-            embedding=choice.vector,
-            keep_embedding=choice.keep,
-            source_id=refs[f.source].id if f.source else None,
-            episode_id=refs[f.episode].id if f.episode else None,
-        )
+        _fact_row(f, refs, plan.texts[f.uid], choice)
         for f, choice in zip(items, plan.vectors, strict=True)
     ]
+
+
+_NO_VECTOR = vectors.VectorChoice(None)
+
+
+def _fact_row(
+    f: PreparedFact, refs: Mapping[str, VertexRef], text: str | None, choice: vectors.VectorChoice
+) -> FactRow:
+    return FactRow(
+        uid=f.uid,
+        predicate=f.predicate,
+        subject=refs[f.subject],
+        object=refs[f.object],
+        properties=f.properties,
+        valid_from=f.valid_from,
+        valid_to=f.valid_to,
+        recorded_at=f.recorded_at,
+        confidence=f.confidence,
+        text=text,
+        embedding=choice.vector,
+        keep_embedding=choice.keep,
+        source_id=refs[f.source].id if f.source else None,
+        episode_id=refs[f.episode].id if f.episode else None,
+    )

@@ -99,8 +99,7 @@ async def _store_properties(
         text=entity_text(props),
         embedding=None,
         keep_embedding=True,
-        lat=entity.location.lat if entity.location else None,
-        lon=entity.location.lon if entity.location else None,
+        location=entity.location,
     )
     await vertex_store.upsert(conn, ns, labels, [row])
 

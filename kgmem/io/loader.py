@@ -35,7 +35,7 @@ from kgmem.io.readers import (
 from kgmem.io.rejects import Reject
 from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
 from kgmem.storage import Connection, NamespaceRef, bulk
-from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, VertexOp
+from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, ElementCounts, VertexOp
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.vertices import OCCURRED_KEYS, occurred_time
 from kgmem.taskgroup import task_group
@@ -79,10 +79,11 @@ class Progress:
 
 
 @dataclass
-class ImportReport:
-    """The summary of one file's import. ``records_loaded`` counts records written or
-    found unchanged; rejected ones are listed in ``errors`` (the first thousand) and,
-    with ``--on-error skip``, written to ``reject_file``."""
+class ImportReport(ElementCounts):
+    """The summary of one file's import: the element counters of its batches, added up.
+    ``records_loaded`` counts records written or found unchanged; rejected ones are
+    listed in ``errors`` (the first thousand) and, with ``--on-error skip``, written to
+    ``reject_file``."""
 
     file: str
     format: str
@@ -90,12 +91,6 @@ class ImportReport:
     records_read: int = 0
     records_loaded: int = 0
     records_rejected: int = 0
-    vertices_created: int = 0
-    vertices_updated: int = 0
-    vertices_unchanged: int = 0
-    edges_created: int = 0
-    edges_updated: int = 0
-    edges_unchanged: int = 0
     batches: int = 0
     batches_already_loaded: int = 0
     seconds: float = 0.0

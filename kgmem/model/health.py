@@ -3,6 +3,7 @@ cache and event backends, and the background services."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Literal
 
@@ -99,10 +100,6 @@ class HealthOut(BaseModel):
             keyword_index=h.keyword_index,
             services=dict(h.services),
             embedding=EmbeddingOut(
-                provider=h.embedding.provider,
-                model=h.embedding.model,
-                dimension=h.embedding.dimension,
-                loaded=h.embedding_loaded,
-                backend=h.embedding_backend,
+                **asdict(h.embedding), loaded=h.embedding_loaded, backend=h.embedding_backend
             ),
         )

@@ -23,6 +23,8 @@ _DEFAULT_WEIGHTS = model.AxisWeights()
 _CAUSAL = model.CausalQuery(anchor="")
 _EXPANSION = model.ExpansionQuery()
 _SEARCH = model.SearchQuery()
+# The fields of SearchIn that to_query converts; the rest it passes on as they are.
+_SEARCH_PARTS = {"time", "place", "causal", "expansion", "filters", "types", "weights"}
 
 
 def _all_types() -> list[model.ResultType]:
@@ -225,21 +227,12 @@ class SearchIn(_In):
 
     def to_query(self) -> model.SearchQuery:
         return model.SearchQuery(
-            text=self.text,
+            **self.model_dump(exclude=_SEARCH_PARTS),
             time=self.time.to_query() if self.time else None,
             place=self.place.to_query() if self.place else None,
             causal=self.causal.to_query() if self.causal else None,
             expansion=self.expansion.to_query() if self.expansion else None,
             filters=self.filters.to_query(),
             types=tuple(dict.fromkeys(self.types)),
-            k=self.k,
             weights=self.weights.to_query(),
-            explain=self.explain,
-            embedding=self.embedding,
-            min_trust=self.min_trust,
-            order_by=self.order_by,
-            include_structural=self.include_structural,
-            fusion=self.fusion,
-            context=self.context,
-            time_from_text=self.time_from_text,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -224,16 +225,9 @@ def _tier_of(r: store.TierRow, policy: TierPolicy, now: datetime) -> EpisodeTier
         policy.working_hours * 3600
     )
     tier: Tier = "semantic" if r.tier == "semantic" else "working" if recent else "episodic"
-    return EpisodeTier(
-        uid=r.uid,
-        tier=tier,
-        occurred_at=r.occurred_at,
-        recalls=r.recalls,
-        last_recalled_at=r.last_recalled_at,
-        promoted_at=r.promoted_at,
-        promoted_because=r.promoted_because,
-        archived_at=r.archived_at,
-    )
+    # The row holds every other field of EpisodeTier under the same name.
+    stored = {f.name: getattr(r, f.name) for f in fields(EpisodeTier) if f.name != "tier"}
+    return EpisodeTier(tier=tier, **stored)
 
 
 def _reach_back(at: datetime, policy: TierPolicy) -> None:

@@ -103,9 +103,9 @@ class Describers:
         return name_of(props), self.vertex_text(view), occurred.isoformat() if occurred else None
 
 
-@dataclass(slots=True)
-class BatchCounts:
-    """What one batch did; ``rejected`` lists (line, reason) of refused edges."""
+@dataclass(slots=True, kw_only=True)
+class ElementCounts:
+    """Vertices and edges that a load created, updated or found unchanged."""
 
     vertices_created: int = 0
     vertices_updated: int = 0
@@ -113,6 +113,12 @@ class BatchCounts:
     edges_created: int = 0
     edges_updated: int = 0
     edges_unchanged: int = 0
+
+
+@dataclass(slots=True)
+class BatchCounts(ElementCounts):
+    """What one batch did; ``rejected`` lists (line, reason) of refused edges."""
+
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, int]:

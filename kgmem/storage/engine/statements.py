@@ -30,21 +30,6 @@ class StatedFact(NamedTuple):
     closed: bool = False
 
 
-class _InForce(NamedTuple):
-    """``StatedFact`` as the query returns it (its sources an array)."""
-
-    uid: str
-    id: int
-    subject_id: int
-    predicate: str
-    object_id: int
-    valid_from: datetime | None
-    valid_to: datetime | None
-    recorded_at: datetime
-    sources: list[int]
-    closed: bool
-
-
 async def claim_times(
     conn: asyncpg.Connection, ns: NamespaceRef, fact_ids: Collection[int]
 ) -> dict[tuple[int, int], datetime]:
@@ -96,25 +81,7 @@ async def in_force(
     if not subject_ids or not predicates:
         return []
     records = await rows.fetch(
-        conn,
-        _InForce,
-        in_force_sql(ns),
-        sorted(subject_ids),
-        sorted(predicates),
-        with_closed,
+        conn, StatedFact, in_force_sql(ns), sorted(subject_ids), sorted(predicates), with_closed
     )
-    return [
-        StatedFact(
-            r.uid,
-            r.id,
-            r.subject_id,
-            r.predicate,
-            r.object_id,
-            r.valid_from,
-            r.valid_to,
-            r.recorded_at,
-            frozenset(r.sources),
-            r.closed,
-        )
-        for r in records
-    ]
+    # The query's columns are StatedFact's fields; its sources arrive as an array.
+    return [r._replace(sources=frozenset(r.sources)) for r in records]

@@ -45,8 +45,15 @@ class VertexRow:
     text: str | None
     embedding: Sequence[float] | None
     keep_embedding: bool = False
-    lat: float | None = None
-    lon: float | None = None
+    location: GeoPoint | None = None
+
+    @property
+    def lat(self) -> float | None:
+        return self.location.lat if self.location else None
+
+    @property
+    def lon(self) -> float | None:
+        return self.location.lon if self.location else None
 
 
 @dataclass(frozen=True, slots=True)

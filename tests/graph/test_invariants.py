@@ -10,13 +10,14 @@ b. an "as of" query (known time T', valid time T) returns what replaying the ope
    recorded up to T' gives: the model is the history of states the store reported right
    after each operation (every fact with its validity and whether it was closed), and
    the state at T' is the one after the last operation before T' (less what was
-   deleted for good since: a delete erases); checked through search, timelines and
+   deleted for good since: a delete erases, and forgetting an episode erases the closes
+   its facts made); checked through search, timelines and
    entity reads, with each fact's validity as believed then;
 c. every fact has at least one claim, every claim a fact, no side row without its
    vertex or edge (``check_namespace``);
 d. deleting an episode and posting it again gives the same graph (checksum), for an
-   episode whose entities were neither deleted nor merged, and no fact closed by hand,
-   since it was posted;
+   episode whose entities were neither deleted nor merged, no fact closed by hand, and
+   no value of a functional predicate it wrote written again, since it was posted;
 e. trust and status of a fact are the same through every read path;
 f. the keyword statistics (documents, tokens, every lexeme's document frequency) are
    what the live rows give, with no rebuild (``kgmem.storage.indexes.text_index.check``).
@@ -220,8 +221,20 @@ class Session:
     """Spans between two operations, when nothing was written."""
     deleted: set[str] = field(default_factory=set)
     intact: set[str] = field(default_factory=set)
-    """Episodes posted since the last entity delete, merge, unmerge or hand close: for
-    those, forgetting and posting again must give the same graph (d)."""
+    """Episodes posted since the last entity delete, merge, unmerge or hand close, and
+    since which no value of a functional predicate they wrote was written again: for
+    those, forgetting and posting again must give the same graph (d). (Posting again
+    makes the episode's value the latest; a value written after it first was would
+    otherwise be superseded in another order.)"""
+    wrote: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    """The functional (subject, predicate) pairs each episode wrote."""
+    posted: dict[str, int] = field(default_factory=dict)
+    """Each episode's place in ``snapshots``: the snapshot right after its post."""
+    erased: list[tuple[datetime, datetime, dict[str, Believed | None]]] = field(
+        default_factory=list
+    )
+    """What each forget rewrote: between the episode's post and the forget, the facts
+    whose belief the forget changed read as they did before the post (None: absent)."""
 
     async def entities(self) -> None:
         """Every entity of the universe exists (deleted ones come back, new and empty)."""
@@ -241,6 +254,43 @@ class Session:
         self.deleted |= before - {f.uid for f in after}
         known = datetime.now(UTC)
         self.snapshots.append((known, {f.uid: Believed.of(f) for f in after}))
+        self._forget_erases(op)
+        self._written_again(op)
+
+    def _forget_erases(self, op: object) -> None:
+        """A forget erases the closes its episode's facts made, at every known time
+        (docs/time.md): the facts whose belief it changed read, between the post and
+        the forget, as they did before the post."""
+        if not isinstance(op, ForgetEpisode) or len(self.snapshots) < 2:
+            return
+        gone = [uid for uid in self.posted if uid not in self.episodes]
+        if not gone:
+            return
+        place = self.posted.pop(gone[0])
+        prior, now = self.snapshots[-2][1], self.snapshots[-1][1]
+        before_post = self.snapshots[place - 1][1] if place > 0 else {}
+        changed = {
+            u: before_post.get(u)
+            for u, f in now.items()
+            if u in prior and (prior[u].valid_to, prior[u].closed) != (f.valid_to, f.closed)
+        }
+        if changed:
+            self.erased.append((self.snapshots[place][0], self.snapshots[-1][0], changed))
+
+    def _written_again(self, op: object) -> None:
+        """Episodes no longer ``intact`` because ``op`` wrote again a value of a
+        functional predicate they wrote."""
+        items = op.facts if isinstance(op, Batch | Episode) else (op,)
+        keys = {(f.subject, f.predicate) for f in items if isinstance(f, AddFact)}
+        keys = {k for k in keys if k[1] == "LIVES_IN"}
+        if not keys:
+            return
+        mine = self.episodes[-1] if isinstance(op, Episode) and self.episodes else None
+        for uid, written in list(self.wrote.items()):
+            if uid != mine and written & keys:
+                self.intact.discard(uid)
+        if mine is not None:
+            self.wrote[mine] = keys
 
     async def _apply(self, op: object) -> None:
         m, ns = self.memory, self.namespace
@@ -277,6 +327,7 @@ class Session:
         uid = f"ep{len(self.episodes)}-{uuid.uuid4().hex[:6]}"
         self.episodes.append(uid)
         self.intact.add(uid)
+        self.posted[uid] = len(self.snapshots)  # its snapshot is appended next
         names = {**PEOPLE, **PLACES}
         return EpisodeWrite(
             text=" and ".join(f"{names[f.subject]} {f.predicate} {names[f.object]}" for f in items),
@@ -330,11 +381,19 @@ def check_one_value(facts: list[Believed]) -> None:
 
 def state_at(s: Session, known: datetime) -> dict[str, Believed]:
     """The model: the state after the last operation recorded by ``known``, less the
-    facts deleted since."""
+    facts deleted since, with what a later forget erased."""
     state: dict[str, Believed] = {}
+    taken = s.started
     for at, snapshot in s.snapshots:
         if at <= known:
-            state = snapshot
+            state, taken = snapshot, at
+    state = dict(state)
+    for posted, forgotten, versions in s.erased:
+        if posted <= taken < forgotten:
+            for uid, version in versions.items():
+                state.pop(uid, None)
+                if version is not None:
+                    state[uid] = version
     return {u: f for u, f in state.items() if u not in s.deleted}
 
 
@@ -532,6 +591,20 @@ SHRUNK = {
     # Closing the fact only an episode supports: forgetting the episode forgets the
     # fact and its close; d is not asked of it, the rest must hold.
     "episode_fact_closed": [Episode((_f("berlin"),)), Close(0)],
+    # Forgetting the episode whose value superseded another erases that close, at every
+    # known time: the value reads as never closed by it.
+    "forget_erases_the_close_it_made": [
+        _f("lisbon"),
+        Episode((_f("berlin"),)),
+        ForgetEpisode(0),
+    ],
+    # An episode's value written again after it: posting the episode again would make
+    # its value the latest, so d is not asked of it; the rest must hold.
+    "episode_value_written_again": [
+        _f("rome"),
+        Episode((_f("berlin"),)),
+        _f("lisbon"),
+    ],
     "entity_deleted_after_episode": [
         _f("berlin"),
         Episode((_f("berlin"),)),

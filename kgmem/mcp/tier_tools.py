@@ -14,7 +14,7 @@ from kgmem.mcp import results
 from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.model.tier_input import ArchiveSearchIn, DistillIn, PolicyIn, UidsIn
-from kgmem.tier_model import Moved, policy_data
+from kgmem.tier_model import ArchiveHit, Moved, policy_data
 
 
 def register(server: MCPServer, door: Door) -> None:
@@ -66,12 +66,7 @@ def register(server: MCPServer, door: Door) -> None:
         params = ArchiveSearchIn.model_validate(fields)
         with reported():
             found = await door.memory.tiers.search_archive(namespace, params.text, params.k)
-        return {
-            "hits": [
-                {"uid": e.uid, "score": round(s, 6), "text": str(e.properties.get("text", ""))}
-                for e, s in found
-            ]
-        }
+        return {"hits": results.jsonable([ArchiveHit(e, s) for e, s in found])}
 
     @server.tool(annotations=WRITE)
     @takes_fields_of(DistillIn)

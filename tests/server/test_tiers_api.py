@@ -13,7 +13,7 @@ import pytest
 
 from kgmem import BatchWrite, EntityWrite, Memory
 from kgmem.client import ApiError, AsyncClient, Client
-from kgmem.tier_model import DistillRequest
+from kgmem.tier_model import ArchiveHit, DistillRequest
 from tests.fixtures.http_fakes import fake_vector
 from tests.mcp.test_mcp_http import error_text, mcp_client, payload
 from tests.server.test_entities_api import assert_problem
@@ -168,7 +168,9 @@ async def test_tier_tools_over_mcp(live_url: str, episodes: str) -> None:
         report = payload(await client.call_tool("apply_tier_policy", args))
         assert report["archived"] == ["ep0", "ep1", "ep2"]
         hits = payload(await client.call_tool("search_archive", args | {"text": "venue seats"}))
-        assert hits["hits"][0]["uid"] == "ep2"
+        # REST's ArchiveHit records (episode, score), under "hits".
+        assert hits["hits"][0]["episode"]["uid"] == "ep2"
+        assert set(hits["hits"][0]) == {f.name for f in dataclasses.fields(ArchiveHit)}
         payload(await client.call_tool("restore_episodes", args | {"uids": ["ep0", "ep1", "ep2"]}))
         made = payload(await client.call_tool("distill_episodes", args | {"keep": 1}))
         [item] = made["items"]

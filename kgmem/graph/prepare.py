@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from kgmem.errors import (
     KgmemError,
     LimitExceeded,
 )
+from kgmem.graph import uids
 from kgmem.graph.context import GraphContext
 from kgmem.model import EntityWrite, FactWrite, GeoPoint
 from kgmem.model.times import in_utc_range
@@ -109,7 +109,7 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
         spec = ctx.schema.label(predicate, "edge")
         valid_from, valid_to = interval(item.valid_from, item.valid_to)
         return PreparedFact(
-            uid=validate_uid(item.uid, max_uid) if item.uid is not None else uuid.uuid4().hex,
+            uid=validate_uid(item.uid, max_uid) if item.uid is not None else uids.generated(),
             subject=validate_uid(item.subject, max_uid),
             predicate=predicate,
             object=validate_uid(item.object, max_uid),

@@ -15,6 +15,7 @@ import inspect
 import threading
 import types
 import typing
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, Self, TypeVar
@@ -124,6 +125,8 @@ class Client:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._loop = _Loop()
+        # A client left unclosed stops its loop (and thread) when it is collected.
+        self._stop = weakref.finalize(self, self._loop.stop)
         make = functools.partial(
             AsyncClient, base_url, api_key=api_key, timeout=timeout, retry=retry,
             transport=transport,
@@ -146,12 +149,12 @@ class Client:
 
     def close(self) -> None:
         """Close the connections and stop the client's loop; closing twice is harmless."""
-        if self._loop.loop.is_closed():
+        if not self._stop.alive:
             return
         try:
             self._loop.run(self.asynchronous.aclose())
         finally:
-            self._loop.stop()
+            self._stop()
 
     list_namespaces = _waits(AsyncClient.list_namespaces)
     create_namespace = _waits(AsyncClient.create_namespace)

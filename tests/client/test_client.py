@@ -189,6 +189,20 @@ async def test_live_events_arrive_as_they_happen(
     assert later.data["ids"] == ["live2"]
 
 
+def test_a_sync_client_left_unclosed_stops_its_thread_when_collected() -> None:
+    import gc
+    import threading
+
+    before = {t.ident for t in threading.enumerate()}
+    client = Client("http://127.0.0.1:9")
+    thread = client._loop.thread
+    assert thread.is_alive() and thread.ident not in before
+    del client
+    gc.collect()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
 async def test_the_sync_client_iterates_live_events_and_stops_when_left(
     live_url: str, namespace: str, memory: Memory
 ) -> None:

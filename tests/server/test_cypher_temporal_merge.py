@@ -85,10 +85,18 @@ async def test_merge_actions_on_a_relationship_and_after_with(
     assert second.json()["rows"] == [[2020, True]]
 
 
-async def test_merge_actions_that_age_cannot_store_are_refused(
+async def test_merge_actions_set_labels_and_refuse_whole_maps(
     client: httpx.AsyncClient, namespace: str
 ) -> None:
+    created = await cypher(
+        client, namespace, "MERGE (p:Person) ON CREATE SET p:Admin RETURN labels(p)", mode="write"
+    )
+    assert created.json()["rows"] == [[["Admin", "Person"]]]
+    matched = await cypher(
+        client, namespace, "MERGE (p:Person) ON MATCH SET p:Boss RETURN labels(p)", mode="write"
+    )
+    assert matched.json()["rows"] == [[["Admin", "Boss", "Person"]]]
     response = await cypher(
-        client, namespace, "MERGE (p:Person) ON CREATE SET p:Admin RETURN p", mode="write"
+        client, namespace, "MERGE (p:Person) ON CREATE SET p = {a: 1} RETURN p", mode="write"
     )
     assert_problem(response, 422, "cypher_semantic_error")

@@ -13,9 +13,11 @@ the other speaker ("Wow, that's great!", "Your painting is lovely"). An episode
 facts have no speaker), when some but not all eligible episodes do (otherwise the
 feature could not order them and is left out). Like the statement feature it orders,
 never filters; its default weight was fitted with the others (``python -m bench
-locomo``). It applies only where a search with a text fuses several axes, and reads the
-eligible episodes' texts in the statement that reads their speakers
-(``kgmem.retrieval.words``), so it adds no round trip.
+locomo``). It applies only where a search with a text fuses several axes, and reads
+the eligible episodes' texts in the statement that reads their speakers
+(``kgmem.retrieval.words``), so it adds no round trip. It is an English rule: in a
+namespace whose text search configuration is not English the texts are not read and
+the feature is left out.
 """
 
 from __future__ import annotations

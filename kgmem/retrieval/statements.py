@@ -12,7 +12,9 @@ feature could not order them and is left out). Like the speaker feature it order
 never filters. The default weight was fitted with the others (``python -m bench
 locomo``). It applies only where a search with a text fuses several axes, and reads the
 eligible episodes' texts in the statement that reads their speakers
-(``kgmem.storage.indexes.candidates.episode_words``).
+(``kgmem.storage.indexes.candidates.episode_words``), which reads them only in a
+namespace whose text search configuration is English: elsewhere the feature is left
+out (other languages mark questions otherwise).
 """
 
 from __future__ import annotations

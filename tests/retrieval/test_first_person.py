@@ -2,6 +2,8 @@
 that only reacts, as one more weighted feature of the minmax fusion, with its score and
 reason on every hit, through every door (Python, REST, MCP, the client)."""
 
+import dataclasses
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,6 +83,28 @@ async def test_search_ranks_the_turn_in_the_first_person_first_and_says_why(
     assert hits[0].scores["first_person"] == pytest.approx(1.0)
     assert "first person" in hits[0].reasons["first_person"]
     assert "first_person" not in hits[1].scores  # the reaction adds nothing
+
+
+async def test_the_english_rules_stay_out_of_a_namespace_in_another_language(
+    embedding_memory: Memory,
+) -> None:
+    """A question mark and first-person pronouns are English rules: a namespace indexed
+    under another text search configuration ranks without them."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    await embedding_memory.create_namespace(name, text_config="german")
+    try:
+        await _add_turns(embedding_memory, name)
+        await embedding_memory.add_episodes(
+            name, [EpisodeWrite(text="Was your pottery class on Friday fun?", uid="t2")]
+        )
+        both = dataclasses.replace(weights(1.0), statement=1.0)
+        q = SearchQuery(text=TEXT, types=("episodes",), weights=both, k=3)
+        hits = (await embedding_memory.search(name, q)).hits
+        assert len(hits) == 3
+        for hit in hits:
+            assert not {"first_person", "statement"} & set(hit.scores), hit.scores
+    finally:
+        await embedding_memory.delete_namespace(name)
 
 
 def _ranked(hits: list[dict[str, Any]]) -> list[tuple[str, float | None]]:

@@ -397,20 +397,30 @@ class EpisodeWords(NamedTuple):
     text: str | None
 
 
+# Whether namespace $3 indexes its texts as English (the default configuration).
+_ENGLISH = (
+    "(SELECT coalesce(n.config->>'text_config', 'english') = 'english' "
+    "FROM kgmem.namespace n WHERE n.name = $3)"
+)
+
+
 async def episode_words(
     conn: asyncpg.Connection, ns: NamespaceRef, ids: Sequence[int], *, texts: bool
 ) -> dict[int, EpisodeWords]:
     """The ``speaker`` (and with ``texts`` the ``text``) property of each of the
-    ``Episode`` vertices ``ids`` (text as stored), in one statement."""
+    ``Episode`` vertices ``ids`` (text as stored), in one statement. Texts are read only
+    in a namespace whose text search configuration is English: the features that read
+    them (a question mark, first-person pronouns) are English rules."""
     speaker = "ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, '\"speaker\"'::agtype])"
     text = "ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, '\"text\"'::agtype])"
     found = await rows.fetch(
         conn,
         EpisodeWords,
         f"SELECT id, ({speaker})::text AS speaker, "
-        f"CASE WHEN $2 THEN ({text})::text END AS text FROM {table(ns.name, 'Episode')} "
-        "WHERE id = ANY($1::graphid[])",
+        f"CASE WHEN $2 AND {_ENGLISH} THEN ({text})::text END AS text "
+        f"FROM {table(ns.name, 'Episode')} WHERE id = ANY($1::graphid[])",
         list(ids),
         texts,
+        ns.name,
     )
     return {r.id: r for r in found}

@@ -230,6 +230,9 @@ async def _update_existing(
         for row in rows
         if existing[row.uid].label != row.label
     }
+    if relabelled:
+        # Every row that held a moved vertex's old id follows it, in one pass for all.
+        await relabels.settle(conn, ns)
     await _update_side(conn, ns, rows, existing)
     return relabelled
 
@@ -268,8 +271,9 @@ def _side_columns(rows: Sequence[VertexRow]) -> list[list[Any]]:
 async def _relabel(
     conn: asyncpg.Connection, ns: NamespaceRef, info: LabelInfo, row: VertexRow, old: VertexRef
 ) -> int:
-    """Move the vertex to ``row.label``'s table under a new graph id; every row that
-    held the old id follows it (``relabels.settle``, as for Cypher's SET n:L)."""
+    """Move the vertex to ``row.label``'s table under a new graph id and record the
+    move for ``relabels.settle`` (as Cypher's SET n:L does), which the caller runs once
+    for all the moves of a write."""
     new_id = await conn.fetchval(
         "SELECT ag_catalog._graphid($1, nextval($2::regclass))",
         info.label_id,
@@ -281,7 +285,6 @@ async def _relabel(
         _stored_properties(row),
     )
     await relabels.record_move(conn, old.id, new_id)
-    await relabels.settle(conn, ns)
     await conn.execute(f"DELETE FROM {table(ns.name, old.label)} WHERE id = $1", old.id)
     return int(new_id)
 

@@ -42,9 +42,9 @@ def _revisions() -> truth_data.TruthSet:
     return truth_data.TruthSet("revisions", claims, {("b1", "AUTHORS"): "Han, Kamber"})
 
 
-async def test_the_store_keeps_each_sources_last_claim_as_the_bench_scores(
-    pg_url: str, tmp_path: Path
-) -> None:
+async def _truth_store(pg_url: str, tmp_path: Path) -> tuple[Memory, str]:
+    """A store with the truth bench's schema, scoring only when asked, and a fresh
+    namespace in it."""
     base = store_settings(pg_url, tmp_path)
     settings = Settings(
         home=tmp_path,
@@ -56,6 +56,13 @@ async def test_the_store_keeps_each_sources_last_claim_as_the_bench_scores(
     memory = await Memory.open(settings)
     ns = f"t_{uuid.uuid4().hex[:12]}"
     await memory.create_namespace(ns)
+    return memory, ns
+
+
+async def test_the_store_keeps_each_sources_last_claim_as_the_bench_scores(
+    pg_url: str, tmp_path: Path
+) -> None:
+    memory, ns = await _truth_store(pg_url, tmp_path)
     data = _revisions()
     try:
         await truth.load(memory, ns, data, batch=3)
@@ -109,17 +116,7 @@ def _two_predicates() -> truth_data.TruthSet:
 async def test_a_full_run_in_the_store_chooses_as_the_bench_with_reliability_per_predicate(
     pg_url: str, tmp_path: Path
 ) -> None:
-    base = store_settings(pg_url, tmp_path)
-    settings = Settings(
-        home=tmp_path,
-        database={"url": pg_url},
-        embedding=base.embedding.model_dump(),
-        schema={"files": [truth.SCHEMA]},
-        verification={"update_on_write": False},
-    )
-    memory = await Memory.open(settings)
-    ns = f"t_{uuid.uuid4().hex[:12]}"
-    await memory.create_namespace(ns)
+    memory, ns = await _truth_store(pg_url, tmp_path)
     data = _two_predicates()
     try:
         await truth.load(memory, ns, data, batch=50)

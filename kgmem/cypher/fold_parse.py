@@ -217,6 +217,8 @@ def _single(token: Token) -> tuple[str, Any] | None:
 def _number(text: str) -> int | float:
     if text.lower().startswith("0x"):
         return int(text, 16)
+    if text.lower().startswith("0o"):
+        return int(text, 8)
     if any(c in text for c in ".eE"):
         return float(text)
     return int(text)

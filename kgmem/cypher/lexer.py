@@ -10,6 +10,7 @@ for structure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -156,9 +157,9 @@ def _is_name_char(ch: str) -> bool:
     return ch == "_" or ch.isalnum()
 
 
-def _run(text: str, i: int, accept: object) -> str:
+def _run(text: str, i: int, accept: Callable[[str], bool]) -> str:
     j = i
-    while j < len(text) and accept(text[j]):  # type: ignore[operator]
+    while j < len(text) and accept(text[j]):
         j += 1
     return text[i:j]
 
@@ -188,8 +189,12 @@ def _quoted_name_end(text: str, i: int) -> int:
 
 
 def _number(text: str, i: int) -> str:
-    if text.startswith(("0x", "0X"), i):
-        return text[i : i + 2] + _run(text, i + 2, lambda c: c in "0123456789abcdefABCDEF")
+    for prefix, digits in (("0x", "0123456789abcdefABCDEF"), ("0o", "01234567")):
+        if text[i : i + 2].lower() == prefix:
+            run = _run(text, i + 2, digits.__contains__)
+            if not run or (i + 2 + len(run) < len(text) and text[i + 2 + len(run)].isalnum()):
+                raise _error(f"invalid integer literal {text[i : i + 2 + len(run) + 1]!r}", i)
+            return text[i : i + 2] + run
     j = i + len(_run(text, i, str.isdigit))
     if j + 1 < len(text) and text[j] == "." and text[j + 1].isdigit():
         j += 1 + len(_run(text, j + 1, str.isdigit))

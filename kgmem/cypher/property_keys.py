@@ -1,4 +1,4 @@
-"""Property keys that are keywords, in the form AGE 1.7 reads.
+"""Property keys and variables that are keywords, in the form AGE 1.7 reads.
 
 openCypher lets a property key be any name, keywords included: ``n.exists``,
 ``n.count``, ``n.end``, ``{in: 1}.in``. AGE's grammar reads such a key after ``.`` as
@@ -7,6 +7,12 @@ name. kgmem writes every key after ``.`` that is one of AGE's keywords in backti
 (``n.`exists```); a key in backticks already, a function name (``kgmem_cypher.labels(``)
 and a number (``1.5``) are left as they are. The key, and so the property read, does
 not change.
+
+Variables and aliases likewise: openCypher reserves ``exists`` or ``match`` but not
+``count``, ``coalesce`` or ``operator``, which AGE reads as keywords, so ``RETURN
+count(n) AS count`` and ``WITH count(*) AS count RETURN count > 0`` are syntax errors
+there. Each such name that neither follows ``.`` or ``:`` nor opens a call (``count(``)
+or a subquery (``COUNT {``) is written in backticks; the column keeps its name.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ KEYWORDS = frozenset([
 ])  # fmt: skip
 
 
+# AGE's keywords that openCypher does not reserve, so they may name a variable.
+_UNRESERVED = frozenset(["ANALYZE", "COALESCE", "COUNT", "EXPLAIN", "OPERATOR", "VERBOSE"])
+
+
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits putting each keyword property key in backticks."""
     edits = []
@@ -37,5 +47,20 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
             continue
         if index + 1 < len(code) and code[index + 1].text == "(":
             continue  # a qualified function name
+        edits.append((token.start, token.end, f"`{token.text}`"))
+    return edits
+
+
+def variables(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) edits putting each variable named by one of AGE's
+    keywords that openCypher leaves free in backticks."""
+    edits = []
+    for index, token in enumerate(code):
+        if token.kind is not Kind.NAME or token.upper not in _UNRESERVED or index == 0:
+            continue
+        if code[index - 1].text in (".", ":"):
+            continue
+        if index + 1 < len(code) and code[index + 1].text in ("(", "{"):
+            continue
         edits.append((token.start, token.end, f"`{token.text}`"))
     return edits

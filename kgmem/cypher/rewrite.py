@@ -18,21 +18,28 @@ expansions below shift later positions.
   ``SET n:L`` and ``REMOVE n:L`` move the node to the label of its new label set
   (``kgmem.cypher.label_writes``).
 - A property key that is one of AGE's keywords (``n.exists``) is written in backticks
-  (``kgmem.cypher.property_keys``).
+  (``kgmem.cypher.property_keys``), and so is a variable named by an AGE keyword
+  openCypher leaves free (``AS count``).
 - A temporal component of a property's value (``n.born.year``) reads the stored ISO
   text as a temporal value (``kgmem.cypher.stored_temporal``).
 - A final ``DETACH DELETE p`` of a path deletes its nodes
   (``kgmem.cypher.path_deletes``).
+- A CREATE part that reads what an earlier part of the clause creates starts a CREATE
+  clause of its own (``kgmem.cypher.create_parts``).
+- Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
 - A leading OPTIONAL MATCH follows a one-row clause, so it answers a row of nulls
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: pattern comprehensions as lists collected
-  before their clause (``kgmem.cypher.pattern_lists``), relationship patterns with several types
-  (``kgmem.cypher.rel_types``), ``reduce()`` as a fold
-  (``kgmem.cypher.reduce``), ``WITH ... WHERE`` over earlier variables
-  (``kgmem.cypher.with_where``), comparisons by three-valued logic
+- Then, on the text those rules produced: ``tail(x)`` as the slice ``(x)[1..]``
+  (``kgmem.cypher.tail``), pattern comprehensions as lists collected before their
+  clause (``kgmem.cypher.pattern_lists``), relationship patterns with several types
+  (``kgmem.cypher.rel_types``), ``reduce()`` as a fold (``kgmem.cypher.reduce``),
+  ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), a fence
+  after writes that a filter follows, so it filters what they wrote
+  (``kgmem.cypher.write_fences``), ``DISTINCT`` projected before an ORDER BY over what
+  it projects (``kgmem.cypher.distinct_order``), comparisons by three-valued logic
   (``kgmem.cypher.comparisons``) and comprehensions where AGE cannot run them
   (``kgmem.cypher.comprehensions``).
 - Booleans that would reach an AGE operator reading them as ``agtype`` (which crashes
@@ -50,12 +57,15 @@ from kgmem.cypher import (
     booleans,
     comparisons,
     comprehensions,
+    create_parts,
+    distinct_order,
     eager,
     label_patterns,
     label_writes,
     labels,
     merge,
     nulls,
+    octal,
     optional,
     path_deletes,
     pattern_lists,
@@ -64,8 +74,10 @@ from kgmem.cypher import (
     reduce,
     rel_types,
     stored_temporal,
+    tail,
     unwind,
     with_where,
+    write_fences,
     xor,
 )
 from kgmem.cypher.columns import scope
@@ -226,10 +238,13 @@ def _inner(text: str, start: int, end: int) -> str:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("tail", tail.rewrite),
     ("pattern_lists", pattern_lists.rewrite),
     ("rel_types", rel_types.rewrite),
     ("reduce", reduce.rewrite),
     ("with_where", with_where.rewrite),
+    ("write_fences", write_fences.rewrite),
+    ("distinct_order", distinct_order.rewrite),
     ("comparisons", comparisons.rewrite),
     ("comprehensions", comprehensions.rewrite),
 )
@@ -241,6 +256,8 @@ Rule = Callable[[str, Sequence[Token]], Sequence[tuple[int, int, str]]]
 # The rules, in order, by the names a plan reports (each module's docstring says more).
 RULES: list[tuple[str, Rule]] = [
     ("return_star", expand_return_star),
+    ("octal_literals", octal.rewrite),
+    ("create_parts", create_parts.rewrite),
     ("eager_writes", eager.rewrite),
     ("label_predicates", labels.predicates),
     ("label_lists", labels.calls),
@@ -252,6 +269,7 @@ RULES: list[tuple[str, Rule]] = [
     ("pattern_predicates", patterns.rewrite),
     ("leading_optional", optional.rewrite),
     ("keyword_keys", property_keys.rewrite),
+    ("keyword_variables", property_keys.variables),
     ("stored_components", stored_temporal.rewrite),
     ("deleted_paths", path_deletes.rewrite),
     ("xor_operands", xor.rewrite),

@@ -415,3 +415,23 @@ async def test_ordering_comparisons_of_every_pair_follow_opencypher(
         [i, *(_order(a, op, b) for op in ("<", "<=", ">", ">="))] for i, (a, b) in enumerate(pairs)
     ]
     assert result.rows == expected
+
+
+def test_tail_is_a_slice() -> None:
+    planned = plan("RETURN tail([1]) AS a, TAIL(tail(l)) AS b")
+    assert planned.text == "RETURN ([1])[1..] AS a, ((l)[1..])[1..] AS b"
+    assert "tail" in planned.rewrites
+
+
+async def test_tail_answers_as_opencypher_says(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE (:S)-[:R]->(:A {name: 'a'})", mode="write")
+    result = await memory.cypher(
+        namespace,
+        "MATCH p = (:S)-[*0..1]->() WITH tail(nodes(p)) AS rest "
+        "RETURN size(rest) AS n, none(x IN rest WHERE x.name = 'a') AS none_a ORDER BY n",
+    )
+    assert result.rows == [[0, True], [1, False]]
+    constants = await memory.cypher(
+        namespace, "RETURN tail([]) AS a, tail([1, 2]) AS b, tail(null) AS c"
+    )
+    assert constants.rows == [[[], [2], None]]

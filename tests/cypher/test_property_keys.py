@@ -33,3 +33,23 @@ async def test_keyword_keys_read_and_write_on_age(memory: Memory, namespace: str
         "MATCH (n:K) RETURN n.exists AS e, n.count AS c, n.end AS d, n.missing IS NULL AS m",
     )
     assert result.rows == [[1, 2, 3, True]]
+
+
+def test_variables_named_by_unreserved_keywords_are_quoted() -> None:
+    planned = plan("MATCH (n) WITH count(n) AS count, n.count AS c RETURN count, c, COUNT { (n) }")
+    assert planned.text == (
+        "MATCH (n) WITH count(n) AS `count`, n.`count` AS c RETURN `count`, c, COUNT { (n) }"
+    )
+    assert "keyword_variables" in planned.rewrites
+    assert planned.columns == ["count", "c", "COUNT { (n) }"]
+
+
+async def test_an_alias_named_count_is_read_back(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE ({num: 42}), ({num: 42})", mode="write")
+    result = await memory.cypher(
+        namespace,
+        "MATCH (n) WITH n.num AS num, count(n) AS count RETURN num, count, count > 1 AS many, "
+        "coalesce(null, count) AS coalesce",
+    )
+    assert result.columns == ["num", "count", "many", "coalesce"]
+    assert result.rows == [[42, 2, True, 2]]

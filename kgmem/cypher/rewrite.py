@@ -33,9 +33,11 @@ expansions below shift later positions.
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
 - Then, on the text those rules produced: ``tail(x)`` as the slice ``(x)[1..]``
-  (``kgmem.cypher.tail``), pattern comprehensions as lists collected before their
-  clause (``kgmem.cypher.pattern_lists``), relationship patterns with several types
-  (``kgmem.cypher.rel_types``), ``reduce()`` as a fold (``kgmem.cypher.reduce``),
+  (``kgmem.cypher.tail``), a node or relationship renamed by WITH read by its first
+  name in later patterns (``kgmem.cypher.aliased_entities``), pattern comprehensions
+  as lists collected before their clause (``kgmem.cypher.pattern_lists``),
+  relationship patterns with several types (``kgmem.cypher.rel_types``), ``reduce()``
+  as a fold (``kgmem.cypher.reduce``),
   ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), a fence
   after writes that a filter follows, so it filters what they wrote
   (``kgmem.cypher.write_fences``), ``DISTINCT`` projected before an ORDER BY over what
@@ -54,6 +56,7 @@ from functools import partial
 from typing import NamedTuple
 
 from kgmem.cypher import (
+    aliased_entities,
     booleans,
     comparisons,
     comprehensions,
@@ -239,6 +242,7 @@ def _inner(text: str, start: int, end: int) -> str:
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
     ("tail", tail.rewrite),
+    ("aliased_entities", aliased_entities.rewrite),
     ("pattern_lists", pattern_lists.rewrite),
     ("rel_types", rel_types.rewrite),
     ("reduce", reduce.rewrite),

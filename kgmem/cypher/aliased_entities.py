@@ -98,7 +98,10 @@ def _aliased(tokens: Sequence[Token], name: str) -> bool:
 
 
 def _bare(expression: Sequence[Token]) -> bool:
-    return len(expression) == 1 and expression[0].kind in _NAMES
+    """Whether ``expression`` is a variable alone (``true``, ``null`` are not)."""
+    if len(expression) != 1 or expression[0].kind not in _NAMES:
+        return False
+    return not expression[0].is_keyword("TRUE", "FALSE", "NULL")
 
 
 def _alias_end(clause: Clause, expression: Sequence[Token]) -> int:

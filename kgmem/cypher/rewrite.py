@@ -34,14 +34,15 @@ expansions below shift later positions.
   SQL's NULL: ``kgmem.cypher.unwind``.
 - Then, on the text those rules produced: ``tail(x)`` as the slice ``(x)[1..]``
   (``kgmem.cypher.tail``), a node or relationship renamed by WITH read by its first
-  name in later patterns (``kgmem.cypher.aliased_entities``), pattern comprehensions
+  name in later patterns (``kgmem.cypher.aliased_entities``), one held in a value
+  matched through a fresh variable (``kgmem.cypher.bound_values``), pattern comprehensions
   as lists collected before their clause (``kgmem.cypher.pattern_lists``),
   relationship patterns with several types (``kgmem.cypher.rel_types``), ``reduce()``
   as a fold (``kgmem.cypher.reduce``),
   ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), a fence
   after writes that a filter follows, so it filters what they wrote
-  (``kgmem.cypher.write_fences``), ``DISTINCT`` projected before an ORDER BY over what
-  it projects (``kgmem.cypher.distinct_order``), comparisons by three-valued logic
+  (``kgmem.cypher.write_fences``), a projection made before an ORDER BY over what it
+  made (``kgmem.cypher.projected_order``), comparisons by three-valued logic
   (``kgmem.cypher.comparisons``) and comprehensions where AGE cannot run them
   (``kgmem.cypher.comprehensions``).
 - Booleans that would reach an AGE operator reading them as ``agtype`` (which crashes
@@ -58,10 +59,10 @@ from typing import NamedTuple
 from kgmem.cypher import (
     aliased_entities,
     booleans,
+    bound_values,
     comparisons,
     comprehensions,
     create_parts,
-    distinct_order,
     eager,
     label_patterns,
     label_writes,
@@ -73,6 +74,7 @@ from kgmem.cypher import (
     path_deletes,
     pattern_lists,
     patterns,
+    projected_order,
     property_keys,
     reduce,
     rel_types,
@@ -243,12 +245,13 @@ def _inner(text: str, start: int, end: int) -> str:
 _RESHAPES = (
     ("tail", tail.rewrite),
     ("aliased_entities", aliased_entities.rewrite),
+    ("bound_values", bound_values.rewrite),
     ("pattern_lists", pattern_lists.rewrite),
     ("rel_types", rel_types.rewrite),
     ("reduce", reduce.rewrite),
     ("with_where", with_where.rewrite),
     ("write_fences", write_fences.rewrite),
-    ("distinct_order", distinct_order.rewrite),
+    ("projected_order", projected_order.rewrite),
     ("comparisons", comparisons.rewrite),
     ("comprehensions", comprehensions.rewrite),
 )

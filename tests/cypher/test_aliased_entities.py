@@ -5,6 +5,7 @@ import pytest
 
 from kgmem import Memory
 from kgmem.cypher import plan
+from kgmem.errors import CypherSyntaxError
 
 
 def test_later_patterns_read_the_first_name() -> None:
@@ -56,3 +57,9 @@ async def test_merge_on_renamed_nodes_creates_no_node(memory: Memory, namespace:
         namespace, "MATCH (n:N {id: 0}) WITH n AS a MATCH (a)-[:T]->(c) RETURN c.id AS id"
     )
     assert matched.rows == [[1]]
+
+
+def test_a_renamed_literal_is_no_variable() -> None:
+    with pytest.raises(CypherSyntaxError, match="VariableTypeConflict"):
+        plan("WITH true AS x MATCH (x)-->(y) RETURN y")
+    assert "MATCH (null)" not in plan("WITH null AS x MATCH (x)-->(y) RETURN y").text

@@ -1,4 +1,4 @@
-"""DISTINCT sorted by what it projects: the rewrite as text, then the order on AGE."""
+"""Sorting by what a projection made: the rewrite as text, then the order on AGE."""
 
 import pytest
 
@@ -12,7 +12,7 @@ def test_distinct_rows_are_projected_before_they_are_sorted() -> None:
         "MATCH (a)-->(b) WITH DISTINCT a, b.x AS x RETURN a, x ORDER BY a.name DESC, x LIMIT 3"
     )
     assert planned.columns == ["a", "x"]
-    assert "distinct_order" in planned.rewrites
+    assert "projected_order" in planned.rewrites
 
 
 def test_a_with_keeps_its_where_after_the_sort() -> None:
@@ -21,9 +21,19 @@ def test_a_with_keeps_its_where_after_the_sort() -> None:
     )
 
 
+def test_a_sort_key_reading_an_alias_sorts_after_the_projection() -> None:
+    planned = plan("MATCH (a)-[r]->(b) RETURN r AS rel, a.x AS k ORDER BY rel.id, k * -1")
+    assert planned.text == (
+        "MATCH (a)-[r]->(b) WITH r AS rel, a.x AS k RETURN rel, k ORDER BY rel.id, k * -1"
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [
+        "MATCH (a) RETURN a.x AS k ORDER BY k",  # an alias alone: AGE sorts it
+        "MATCH (a) RETURN a AS n ORDER BY a.x",  # reads what the projection hides
+        "MATCH (a) RETURN a.x AS k, count(*) AS c ORDER BY k + count(a.y)",
         "MATCH (a) RETURN DISTINCT a.name AS n ORDER BY a.name",  # an item as written
         "MATCH (a) RETURN DISTINCT a.name AS n ORDER BY n",
         "MATCH (a) RETURN DISTINCT a.name ORDER BY a.id",  # an unnamed item
@@ -32,7 +42,7 @@ def test_a_with_keeps_its_where_after_the_sort() -> None:
     ],
 )
 def test_other_sorts_are_left_alone(query: str) -> None:
-    assert "distinct_order" not in plan(query).rewrites
+    assert "projected_order" not in plan(query).rewrites
 
 
 async def test_distinct_nodes_sort_by_a_property(memory: Memory, namespace: str) -> None:
@@ -45,3 +55,5 @@ async def test_distinct_nodes_sort_by_a_property(memory: Memory, namespace: str)
         namespace, "MATCH (a:T), (b:T) RETURN DISTINCT a ORDER BY a.id DESC LIMIT 2"
     )
     assert [row[0]["properties"]["name"] for row in result.rows] == ["A", "C"]
+    renamed = await memory.cypher(namespace, "MATCH (a:T) RETURN a AS t ORDER BY t.name DESC")
+    assert [row[0]["properties"]["name"] for row in renamed.rows] == ["C", "B", "A"]

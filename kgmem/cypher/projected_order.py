@@ -1,16 +1,20 @@
-"""``DISTINCT`` followed by an ``ORDER BY`` over what it projects, not the items.
+"""An ``ORDER BY`` over what a projection made, not the items as written.
 
 openCypher sorts the rows of ``RETURN DISTINCT a ORDER BY a.name`` by a property of the
-projected ``a``. AGE 1.7 makes the DISTINCT a ``SELECT DISTINCT`` whose ORDER BY must
-name a selected column, so PostgreSQL refuses it. kgmem projects the distinct rows
-first and sorts in a plain projection of the same names::
+projected ``a``, and those of ``RETURN r AS rel ORDER BY rel.id`` by a property of the
+alias. AGE 1.7 makes the DISTINCT a ``SELECT DISTINCT`` whose ORDER BY must name a
+selected column, so PostgreSQL refuses the first, and it resolves a sort key's
+variables before the projection, so it does not know ``rel`` in the second (an alias
+alone, ``ORDER BY rel``, it does know). kgmem projects first and sorts in a plain
+projection of the same names::
 
     RETURN DISTINCT a, b.x AS x ORDER BY a.name
     WITH DISTINCT a, b.x AS x RETURN a, x ORDER BY a.name
 
-Only when every item has a name (a variable or an alias), every variable the ORDER BY
-reads is one of those names, and some sort key is not an item as written (those AGE
-sorts already).
+Only when every item has a name (a variable or an alias) and every variable the
+ORDER BY reads is one of those names; and then when the projection is DISTINCT and
+some sort key is not an item as written, or a sort key reads an alias within an
+expression (those AGE sorts already).
 """
 
 from __future__ import annotations
@@ -31,9 +35,9 @@ _DIRECTIONS = frozenset({"ASC", "ASCENDING", "DESC", "DESCENDING"})
 
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
-    """``text`` (whose tokens are ``code``) with each such DISTINCT projected before it
-    is sorted."""
-    if "distinct" not in text.lower():
+    """``text`` (whose tokens are ``code``) with each such projection made before it is
+    sorted."""
+    if "order" not in text.lower():
         return text
     edits: list[Edit] = []
     for placed in each_clause(code, "RETURN", "WITH"):
@@ -49,16 +53,19 @@ def _edit(text: str, placed: Placed) -> Edit | None:
         return None
     clause = placed.clause
     projection = project(text, clause)
-    if not projection.distinct or projection.star is not None or not projection.items:
+    if projection.star is not None or not projection.items:
         return None
     names = [item.name for item in projection.items]
     if any(not item.aliased and len(item.expression) != 1 for item in projection.items):
         return None  # an unnamed expression: its column name is its text
     written = {_text(text, item.expression) for item in projection.items} | set(names)
     keys = [_without_direction(key) for key in split_top_level(list(order.body))]
-    if all(_text(text, key) in written for key in keys if key):
-        return None
     if not all(_variables(key) <= set(names) for key in keys):
+        return None
+    aliases = {i.name for i in projection.items if i.name != _text(text, i.expression)}
+    unwritten = not all(_text(text, key) in written for key in keys if key)
+    in_expressions = any(_variables(key) & aliases and len(key) > 1 for key in keys)
+    if not ((projection.distinct and unwritten) or in_expressions):
         return None
     body = text[clause.body[0].start : clause.tokens[-1].end]
     carried = ", ".join(quoted_name(name) for name in names)

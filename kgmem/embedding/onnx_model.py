@@ -154,6 +154,9 @@ def _export(model_dir: Path, target: Path) -> None:
     quiet_progress()
     st = SentenceTransformer(str(model_dir), device="cpu").eval()
     tokenizer = load_tokenizer(model_dir)
+    # sentence-transformers feeds the model what its tokenizer returns: segment ids
+    # (all zero for one text) for BERT-like models, none for MPNet-like ones.
+    segments = "token_type_ids" in st.tokenizer.model_input_names
 
     class Pipeline(torch.nn.Module):
         def __init__(self) -> None:
@@ -161,11 +164,9 @@ def _export(model_dir: Path, target: Path) -> None:
             self.st = st
 
         def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            features = {
-                "input_ids": input_ids,
-                "attention_mask": attention_mask,
-                "token_type_ids": torch.zeros_like(input_ids),
-            }
+            features = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if segments:
+                features["token_type_ids"] = torch.zeros_like(input_ids)
             out = self.st(features)["sentence_embedding"]
             return torch.nn.functional.normalize(out, p=2.0, dim=1)
 
@@ -218,7 +219,8 @@ def _agreement(st: Any, tokenizer: Any, path: Path) -> float:
 
 
 def load_tokenizer(model_dir: Path) -> Any:
-    """The model's fast tokenizer, truncating like sentence-transformers does."""
+    """The model's fast tokenizer, truncating like sentence-transformers does and
+    padding with the model's own pad token."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -227,9 +229,25 @@ def load_tokenizer(model_dir: Path) -> Any:
     if config.is_file():
         limit = int(json.loads(config.read_text(encoding="utf-8")).get("max_seq_length", limit))
     tokenizer.enable_truncation(max_length=limit)
-    pad_id = tokenizer.token_to_id("[PAD]")
-    tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")  # noqa: S106
+    pad = pad_token(model_dir)
+    pad_id = tokenizer.token_to_id(pad)
+    tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad)
     return tokenizer
+
+
+def pad_token(model_dir: Path) -> str:
+    """The model's padding token, as its tokenizer files name it (``[PAD]`` if they
+    do not): some models read it, MPNet's position ids skip it."""
+    for name in ("special_tokens_map.json", "tokenizer_config.json"):
+        file = model_dir / name
+        if not file.is_file():
+            continue
+        token = json.loads(file.read_text(encoding="utf-8")).get("pad_token")
+        if isinstance(token, dict):  # an AddedToken written out: {"content": ..., ...}
+            token = token.get("content")
+        if isinstance(token, str) and token:
+            return token
+    return "[PAD]"
 
 
 def encode(tokenizer: Any, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

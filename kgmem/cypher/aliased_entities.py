@@ -10,9 +10,11 @@ where the query says ``a``::
     MATCH (n), (m) WITH n AS a, m AS b MERGE (a)-[:T]->(b) RETURN a.id AS id
     MATCH (n), (m) WITH n, m MERGE (n)-[:T]->(m) RETURN n.id AS id
 
-Only when the renamed variable is used in a later pattern, the old name is neither
-carried on by the same WITH nor bound again later, and the new name is not bound
-again later (``AS a``, a pattern or a list variable named ``a``). One WITH at a time:
+When the same WITH carries the old name on too (``WITH n, n AS a``, or ``n AS a, n AS
+b`` after one pass), the renaming item is left out. Only when the renamed variable is
+used in a later pattern, the old name is not bound again later (nor read, unless the
+WITH carries it on), and the new name is not bound again later (``AS a``, a pattern or
+a list variable named ``a``). One WITH at a time:
 a renamed name renamed again is handled on the next pass.
 """
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher.columns import project
+from kgmem.cypher.columns import ReturnItem, project
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Clause, clauses, union_parts
@@ -57,26 +59,41 @@ def _renaming(text: str, clause: Clause, later: Sequence[Clause]) -> list[Edit]:
     projection = project(text, clause)
     if projection.star is not None:
         return []
-    sources = [i.expression[0].name for i in projection.items if _bare(i.expression)]
+    carried = {i.name for i in projection.items if not i.aliased and _bare(i.expression)}
     everything = [t for c in later for t in c.tokens]
     for item in projection.items:
         if not item.aliased or not _bare(item.expression):
             continue
         old, new = item.expression[0].name, item.name
-        if old == new or sources.count(old) > 1:
-            continue  # WITH n, n AS a: n is still carried on
+        if old == new:
+            continue
         rest = _until_aliased(later, new)
         if not _in_pattern(rest, new) or _rebound(rest, new):
             continue
-        if _aliased(everything, old) or _rebound(everything, old) or _reads(everything, old):
+        if _aliased(everything, old) or _rebound(everything, old):
             continue  # the old name means something else later
+        if old not in carried and _reads(everything, old):
+            continue
         source = text[item.expression[0].start : item.expression[0].end]
-        edits: list[Edit] = [
-            (item.expression[0].start, _alias_end(clause, item.expression), source)
-        ]
+        edits = [_dropped(clause, item) if old in carried else _kept(clause, item, source)]
         edits.extend((t.start, t.end, source) for t in _reads(rest, new))
         return edits
     return []
+
+
+def _kept(clause: Clause, item: ReturnItem, source: str) -> Edit:
+    """``n AS a`` written ``n``."""
+    return item.expression[0].start, _alias_end(clause, item.expression), source
+
+
+def _dropped(clause: Clause, item: ReturnItem) -> Edit:
+    """``n AS a`` left out, with a comma beside it (the WITH carries ``n`` already)."""
+    tokens = list(clause.tokens)
+    first = next(i for i, t in enumerate(tokens) if t is item.expression[0])
+    last = first + 2
+    if tokens[first - 1].text == ",":
+        return tokens[first - 1].start, tokens[last].end, ""
+    return tokens[first].start, tokens[last + 1].end, ""
 
 
 def _until_aliased(later: Sequence[Clause], name: str) -> list[Token]:

@@ -218,3 +218,26 @@ def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
             position=item[0].start,
         )
     return text[item[0].start : item[2].end], "(" + text[item[4].start : item[-1].end] + ")"
+
+
+def self_loops(text: str, code: Sequence[Token]) -> str:
+    """``text`` as it is, or ``CypherSemanticError`` when a MERGE pattern names one node
+    variable twice (``MERGE (n)-[:R]->(n)``, also after a WITH named it twice): AGE 1.7
+    refuses such a pattern with a message about labels."""
+    for part in union_parts(code):
+        for clause in clauses(part):
+            if clause.keyword != "MERGE":
+                continue
+            pattern = _pattern(clause)
+            named = [
+                pattern[i + 1].name
+                for i in range(len(pattern) - 1)
+                if pattern[i].text == "(" and pattern[i + 1].kind in (Kind.NAME, Kind.QUOTED_NAME)
+            ]
+            if len(named) != len(set(named)):
+                raise CypherSemanticError(
+                    "MERGE of a relationship whose two ends are the same node is not "
+                    "supported by AGE; MATCH the node and CREATE the relationship when "
+                    "it is missing"
+                )
+    return text

@@ -248,6 +248,7 @@ _RESHAPES = (
     ("tail", tail.rewrite),
     ("aliased_entities", aliased_entities.rewrite),
     ("bound_values", bound_values.rewrite),
+    ("merge_self_loops", merge.self_loops),
     ("pattern_lists", pattern_lists.rewrite),
     ("rel_types", rel_types.rewrite),
     ("reduce", reduce.rewrite),

@@ -33,7 +33,7 @@ _PASSES = 8
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` (whose tokens are ``code``) with each such renaming undone."""
-    if " as " not in text.lower():
+    if " as " not in text.lower() or not any(t.is_keyword("WITH") for t in code):
         return text
     for _ in range(_PASSES):
         edits = _first_renaming(text, code)

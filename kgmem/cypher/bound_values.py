@@ -35,6 +35,8 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     through a fresh one."""
     if " as " not in text.lower() or "match" not in text.lower():
         return text
+    if not any(t.is_keyword("WITH", "UNWIND") for t in code):
+        return text
     edits: list[Edit] = []
     fresh = 0
     for part in union_parts(code):

@@ -22,6 +22,8 @@ from kgmem.cypher.structure import each_clause, split_top_level
 
 def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
     """(start, end, replacement) edits turning each such separating comma into CREATE."""
+    if "create" not in text.lower():
+        return []
     edits: list[Edit] = []
     for placed in each_clause(code, "CREATE"):
         bound: set[str] = set()

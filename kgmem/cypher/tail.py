@@ -19,6 +19,8 @@ from kgmem.cypher.structure import closing
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` (whose tokens are ``code``) with each ``tail(x)`` written ``(x)[1..]``."""
+    if "tail" not in text.lower():
+        return text
     pairs = closing(code)
     edits: list[Edit] = []
     for index, token in enumerate(code):

@@ -32,6 +32,7 @@ SCENARIOS = {
     "locomo-bm25": "bench.locomo_bm25",
     "locomo-links": "bench.locomo_links",
     "locomo-feedback": "bench.locomo_feedback",
+    "locomo-neighbours": "bench.locomo_neighbours",
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",
 }

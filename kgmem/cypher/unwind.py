@@ -8,9 +8,11 @@ binds the analyst's name to the value passed through ``kgmem_cypher.unnull`` (mi
 0021), which turns agtype ``null`` into SQL's NULL::
 
     UNWIND $list AS x RETURN x = 1
-    UNWIND $list AS __kgmem_u1 WITH *, kgmem_cypher.unnull(__kgmem_u1) AS x RETURN x = 1
+    UNWIND coalesce(kgmem_cypher.unnull($list), []) AS __kgmem_u1
+    WITH *, kgmem_cypher.unnull(__kgmem_u1) AS x RETURN x = 1
 
-A list literal without ``null`` and ``range(...)`` are left alone: they hold no null.
+The list itself passes through ``unnull`` and ``coalesce`` too: AGE unwinds null as one
+row holding null, openCypher as no row at all (``UNWIND null AS x`` keeps nothing). A list literal without ``null`` and ``range(...)`` are left alone: they hold no null.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
         if at is None or at + 1 >= len(body) or _null_free(body[:at]):
             continue
         count += 1
+        start, end = body[0].start, body[at - 1].end
+        edits.append((start, end, f"coalesce({SCHEMA}.unnull({text[start:end]}), [])"))
         alias = body[at + 1]
         hidden = f"__kgmem_u{count}"
         binding = f"{hidden} WITH *, {SCHEMA}.unnull({hidden}) AS {alias.text}"

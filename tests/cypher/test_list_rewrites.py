@@ -131,7 +131,8 @@ async def test_set_delete_and_merge_through_collected_lists(memory: Memory, name
 def test_unwinding_a_list_that_may_hold_null_binds_through_unnull() -> None:
     planned = plan("UNWIND $l AS x RETURN x = 1 AS r", {"l": [1, None]})
     assert planned.text == (
-        "UNWIND $l AS __kgmem_u1 WITH *, kgmem_cypher.unnull(__kgmem_u1) AS x RETURN x = 1 AS r"
+        "UNWIND coalesce(kgmem_cypher.unnull($l), []) AS __kgmem_u1 "
+        "WITH *, kgmem_cypher.unnull(__kgmem_u1) AS x RETURN x = 1 AS r"
     )
     for plain in ("UNWIND [1, 'a', true] AS x RETURN x", "UNWIND range(1, 3) AS x RETURN x"):
         assert "unnull" not in plan(plain).text
@@ -144,6 +145,18 @@ async def test_an_unwound_null_compares_as_null(memory: Memory, namespace: str) 
         "(x > 0) OR false AS o",
     )
     assert result.rows == [[True, False, False, True], [None, True, None, None]]
+
+
+async def test_unwinding_null_gives_no_row(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE (:U {l: [1, 2]}), (:U)", mode="write")
+    for query, params in (
+        ("UNWIND null AS x RETURN x", {}),
+        ("UNWIND $l AS x RETURN x", {"l": None}),
+        ("MATCH (n:U) WHERE n.l IS NULL UNWIND n.l AS x RETURN x", {}),
+    ):
+        assert (await memory.cypher(namespace, query, params)).rows == [], query
+    both = await memory.cypher(namespace, "MATCH (n:U) UNWIND n.l AS x RETURN x ORDER BY x")
+    assert both.rows == [[1], [2]]
 
 
 def _three_valued(kind: str, values: tuple[int | None, ...], than: int) -> bool | None:

@@ -41,6 +41,11 @@ QUERIES = {
         "MATCH (p:Person) RETURN p.name AS name, p.rank AS rank LIMIT 1000",
         ["name", "rank"],
     ),
+    # a sum of two stored values: kgmem_cypher.arith per row (stored temporal values)
+    "sum of two properties, 1000 rows": (
+        "MATCH (p:Person) RETURN p.rank + p.rank AS twice LIMIT 1000",
+        ["twice"],
+    ),
 }
 
 

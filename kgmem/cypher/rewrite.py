@@ -21,7 +21,9 @@ expansions below shift later positions.
   (``kgmem.cypher.property_keys``), and so is a variable named by an AGE keyword
   openCypher leaves free (``AS count``).
 - A temporal component of a property's value (``n.born.year``) reads the stored ISO
-  text as a temporal value (``kgmem.cypher.stored_temporal``).
+  text as a temporal value (``kgmem.cypher.stored_temporal``), and a sum or difference
+  of two stored values adds them as temporal values when they are
+  (``kgmem.cypher.stored_arithmetic``).
 - A final ``DETACH DELETE p`` of a path deletes its nodes
   (``kgmem.cypher.path_deletes``).
 - A CREATE part that reads what an earlier part of the clause creates starts a CREATE
@@ -80,6 +82,7 @@ from kgmem.cypher import (
     property_keys,
     reduce,
     rel_types,
+    stored_arithmetic,
     stored_temporal,
     tail,
     unwind,
@@ -282,6 +285,7 @@ RULES: list[tuple[str, Rule]] = [
     ("keyword_keys", property_keys.rewrite),
     ("keyword_variables", property_keys.variables),
     ("stored_components", stored_temporal.rewrite),
+    ("stored_arithmetic", stored_arithmetic.rewrite),
     ("deleted_paths", path_deletes.rewrite),
     ("xor_operands", xor.rewrite),
 ]

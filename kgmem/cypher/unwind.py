@@ -12,7 +12,8 @@ binds the analyst's name to the value passed through ``kgmem_cypher.unnull`` (mi
     WITH *, kgmem_cypher.unnull(__kgmem_u1) AS x RETURN x = 1
 
 The list itself passes through ``unnull`` and ``coalesce`` too: AGE unwinds null as one
-row holding null, openCypher as no row at all (``UNWIND null AS x`` keeps nothing). A list literal without ``null`` and ``range(...)`` are left alone: they hold no null.
+row holding null, openCypher as no row at all (``UNWIND null AS x`` keeps nothing).
+A list literal without ``null`` and ``range(...)`` are left alone: they hold no null.
 """
 
 from __future__ import annotations

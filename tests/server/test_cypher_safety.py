@@ -163,6 +163,9 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) RETURN n AS count ORDER BY count.name, pg_catalog.current_user()", {}, "read", 422),
     ("RETURN tail(pg_catalog.current_schemas(true)) AS a", {}, "read", 422),
     ("RETURN 0o17 AS a, 0o99 AS b", {}, "read", 422),
+    ("MATCH (n) RETURN kgmem_cypher.arith('+', n.a, n.b) AS a", {}, "read", 422),
+    ("MATCH (n) RETURN n.a + pg_catalog.current_user() AS a", {}, "read", 422),
+    ("MATCH (n) WHERE n.a - n.b > 0 SET n.pwned = 1", {}, "read", 403),
     # parameters crafted as code
     ("RETURN 1 AS a", {"a) AS (x agtype); CREATE TABLE public.pwned (x int); --": 1}, "read", 422),
     ("RETURN $p AS p", {"q": BREAKOUT}, "read", 422),

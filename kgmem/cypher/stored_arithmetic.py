@@ -13,7 +13,9 @@ are strings and one is a duration's text, and as AGE does otherwise::
 
 Only where both operands stand alone: ``a.x + b.y`` and ``$p - n.y``, not ``n.x + 1``
 (a literal is no stored value) nor ``2 * n.x + n.y`` or ``n.x + n.y * 2`` (another
-operator binds an operand first); a chain ``a + b - c`` nests, left to right.
+operator binds an operand first), nor after ``|`` (``reduce(s = 0, x IN l | s + x)``
+stays the fold ``kgmem.cypher.reduce`` reads, and a comprehension's projection is left
+as written); a chain ``a + b - c`` nests, left to right.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kgmem.cypher.temporal_sql import SCHEMA
 _OPERANDS = (Kind.NAME, Kind.QUOTED_NAME, Kind.PARAMETER)
 _NOT_NAMES = frozenset({"NULL", "TRUE", "FALSE", "AND", "OR", "XOR", "NOT", "IN", "IS"})
 # What may stand before a left operand, or after a right one, for it to stand alone.
-_BEFORE = frozenset({"(", ",", "[", "{", ":", "=", "<", ">", "<=", ">=", "<>", "|"})
+_BEFORE = frozenset({"(", ",", "[", "{", ":", "=", "<", ">", "<=", ">=", "<>"})
 _BEFORE_WORDS = frozenset(
     {"RETURN", "WITH", "WHERE", "AND", "OR", "XOR", "NOT", "THEN", "ELSE", "WHEN", "CASE",
      "IN", "UNWIND", "DISTINCT", "BY"}

@@ -13,7 +13,8 @@ binds the analyst's name to the value passed through ``kgmem_cypher.unnull`` (mi
 
 The list itself passes through ``unnull`` and ``coalesce`` too: AGE unwinds null as one
 row holding null, openCypher as no row at all (``UNWIND null AS x`` keeps nothing).
-A list literal without ``null`` and ``range(...)`` are left alone: they hold no null.
+A list literal without ``null``, ``range(...)`` and the rows kgmem passes for a
+procedure call are left alone: they hold no null.
 """
 
 from __future__ import annotations
@@ -50,8 +51,11 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
 
 
 def _null_free(expression: Sequence[Token]) -> bool:
-    """A list literal of numbers, strings and booleans, or a ``range(...)`` call."""
+    """A list literal of numbers, strings and booleans, a ``range(...)`` call, or the
+    rows of a procedure call kgmem passes (``$kgmem_call_0``, a list of maps)."""
     if not expression:
+        return True
+    if len(expression) == 1 and expression[0].text.startswith("$kgmem_call_"):
         return True
     if expression[0].is_keyword("RANGE") and len(expression) > 1 and expression[1].text == "(":
         return expression[-1].text == ")" and _one_call(expression)

@@ -71,3 +71,8 @@ async def test_values_that_are_not_temporal_add_as_before(
     )
     expected = a + b if isinstance(a, int) and isinstance(b, int) else f"{a}{b}"
     assert result.rows == [[expected]]
+
+
+def test_reduce_and_projections_keep_their_sums() -> None:
+    planned = plan("RETURN reduce(s = 0, x IN [1, 2] | s + x) AS t, [x IN [1] | x + x] AS l")
+    assert "arith" not in planned.text and "fold" in planned.text

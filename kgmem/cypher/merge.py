@@ -19,9 +19,10 @@ is one node (unnamed ones get a name). Items that set labels (``ON CREATE SET a:
 relabelling WITH per node after those SETs (``kgmem.cypher.label_writes``), adding
 ``CASE WHEN <created> THEN [on create labels] ELSE [on match labels] END``. Limits: a
 MERGE that matches an entity created earlier in the same statement (an earlier row of
-the same MERGE, or a CREATE before it) takes the ``ON CREATE`` branch; items that set
-whole maps (``SET a = {...}``, ``SET a += {...}``) are refused with a clear error, as
-are ON CREATE/ON MATCH in a query with UNION.
+the same MERGE, or a CREATE before it) takes the ``ON CREATE`` branch. A literal map
+added (``SET a += {k: v, ...}``) is its property items; other items that set whole maps
+(``SET a = {...}``, ``SET a += $map``) are refused with a clear error, as are ON
+CREATE/ON MATCH in a query with UNION.
 """
 
 from __future__ import annotations
@@ -32,8 +33,16 @@ from dataclasses import dataclass
 from kgmem.cypher import label_writes
 from kgmem.cypher.columns import pattern_variables, scope
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.property_keys import KEYWORDS
 from kgmem.cypher.spans import Edit
-from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+from kgmem.cypher.structure import (
+    Clause,
+    clauses,
+    closing,
+    depths,
+    split_top_level,
+    union_parts,
+)
 from kgmem.errors import CypherSemanticError
 
 _PREFIX = "__kgmem_"
@@ -176,8 +185,8 @@ def _sets(text: str, clause: Clause, test: str, after: _After) -> tuple[Edit, li
                 )
                 (created_labels if on_create else matched_labels).extend(found[1])
                 continue
-            target, value = _property_item(text, item)
-            chosen.setdefault(target, [None, None])[0 if on_create else 1] = value
+            for target, value in _map_items(text, item) or [_property_item(text, item)]:
+                chosen.setdefault(target, [None, None])[0 if on_create else 1] = value
         index = end
     sets = []
     for target, (created, matched) in chosen.items():
@@ -203,6 +212,32 @@ def _next_on(body: list[Token], index: int) -> int:
     return len(body)
 
 
+def _map_items(text: str, item: list[Token]) -> list[tuple[str, str]] | None:
+    """The ``x.key`` items a ``x += {key: value, ...}`` item with a literal map stands
+    for, or None for any other item."""
+    plus = len(item) >= 4 and item[1].text == "+=" and item[2].text == "{"
+    if not plus or item[0].kind not in (Kind.NAME, Kind.QUOTED_NAME):
+        return None
+    if closing(item).get(2) != len(item) - 1:
+        return None  # the map is not the whole value ({a: 1} + {b: 2})
+    variable = text[item[0].start : item[0].end]
+    found = []
+    for entry in split_top_level(item[3:-1]):
+        if not entry:
+            continue
+        if (
+            len(entry) < 3
+            or entry[1].text != ":"
+            or entry[0].kind not in (Kind.NAME, Kind.QUOTED_NAME)
+        ):
+            return None
+        value = "(" + text[entry[2].start : entry[-1].end] + ")"
+        key = entry[0]
+        written = f"`{key.text}`" if key.kind is Kind.NAME and key.upper in KEYWORDS else key.text
+        found.append((f"{variable}.{written}", value))
+    return found
+
+
 def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
     """(``x.key``, the value's text) of a ``x.key = value`` item."""
     if not item:
@@ -213,8 +248,9 @@ def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
     )  # fmt: skip
     if not is_property:
         raise CypherSemanticError(
-            "ON CREATE/ON MATCH SET supports property items (x.key = value) and labels "
-            "(x:Label) in kgmem; whole maps are not supported",
+            "ON CREATE/ON MATCH SET supports property items (x.key = value), a literal "
+            "map added (x += {key: value}) and labels (x:Label) in kgmem; other whole maps "
+            "are not supported",
             position=item[0].start,
         )
     return text[item[0].start : item[2].end], "(" + text[item[4].start : item[-1].end] + ")"

@@ -100,3 +100,19 @@ async def test_merge_actions_set_labels_and_refuse_whole_maps(
         client, namespace, "MERGE (p:Person) ON CREATE SET p = {a: 1} RETURN p", mode="write"
     )
     assert_problem(response, 422, "cypher_semantic_error")
+
+
+async def test_merge_actions_add_a_literal_map(client: httpx.AsyncClient, namespace: str) -> None:
+    query = (
+        "MERGE (p:Person {name: 'Ann'}) ON CREATE SET p += {made: 1, by: p.name} "
+        "ON MATCH SET p += {seen: 2} RETURN properties(p) AS p"
+    )
+    created = await cypher(client, namespace, query, mode="write")
+    assert created.json()["rows"] == [[{"name": "Ann", "made": 1, "by": "Ann"}]]
+    matched = await cypher(client, namespace, query, mode="write")
+    assert matched.json()["rows"] == [[{"name": "Ann", "made": 1, "by": "Ann", "seen": 2}]]
+    for whole in ("p += $m", "p += {a: 1} + {b: 2}", "p = {a: 1}"):
+        response = await cypher(
+            client, namespace, f"MERGE (p:Person) ON MATCH SET {whole} RETURN p", mode="write"
+        )
+        assert_problem(response, 422, "cypher_semantic_error")

@@ -27,18 +27,19 @@ CREATE FUNCTION kgmem_cypher.arith(op ag_catalog.agtype, a ag_catalog.agtype,
                                    b ag_catalog.agtype)
 RETURNS ag_catalog.agtype
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-DECLARE o text := kgmem_cypher._json(op) #>> '{}';
-        ja jsonb := kgmem_cypher._json(a); jb jsonb := kgmem_cypher._json(b);
+DECLARE o text := ag_catalog.agtype_out(op)::text; ta text := ag_catalog.agtype_out(a)::text;
+        tb text := ag_catalog.agtype_out(b)::text;
 BEGIN
-  IF jsonb_typeof(ja) = 'string' AND jsonb_typeof(jb) = 'string'
-     AND ((jb #>> '{}') ~ '^-?P' OR (o = '+' AND (ja #>> '{}') ~ '^-?P')) THEN
+  -- agtype's text of a string is quoted; a duration's text starts with P (or -P)
+  IF left(ta, 1) = '"' AND left(tb, 1) = '"'
+     AND (tb ~ '^"-?P' OR (o = '"+"' AND ta ~ '^"-?P')) THEN
     BEGIN
-      RETURN kgmem_cypher.plus(a, b, kgmem_cypher._n(CASE o WHEN '+' THEN 1 ELSE -1 END));
+      RETURN kgmem_cypher.plus(a, b, kgmem_cypher._n(CASE o WHEN '"+"' THEN 1 ELSE -1 END));
     EXCEPTION WHEN others THEN
       NULL;  -- not temporal values' text: strings, added as AGE adds them
     END;
   END IF;
-  IF o = '+' THEN
+  IF o = '"+"' THEN
     RETURN a OPERATOR(ag_catalog.+) b;
   END IF;
   RETURN a OPERATOR(ag_catalog.-) b;

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from kgmem.cypher.columns import project
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, clauses, union_parts
+from kgmem.cypher.structure import Clause, clauses, filtered, union_parts
 from kgmem.errors import CypherSyntaxError
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
@@ -109,12 +109,5 @@ def _matched(
         tests.append(f"id({name}) = id({token.text})")
     if not tests:
         return [], fresh
-    identity = " AND ".join(tests)
-    if following is not None and following.keyword == "WHERE":
-        keyword, last = following.tokens[0], following.tokens[-1]
-        edits.append((keyword.start, keyword.end, f"WHERE {identity} AND ("))
-        edits.append((last.end, last.end, ")"))
-    else:
-        end = clause.tokens[-1].end
-        edits.append((end, end, f" WHERE {identity}"))
+    edits.extend(filtered(clause, following, " AND ".join(tests)))
     return edits, fresh

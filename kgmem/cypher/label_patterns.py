@@ -30,7 +30,7 @@ from kgmem.cypher import label_sets, labels
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit
-from kgmem.cypher.structure import Clause, Placed, each_clause
+from kgmem.cypher.structure import Clause, Placed, each_clause, filtered
 
 _MATCHES = ("MATCH", "OPTIONAL MATCH")
 _WRITES = ("CREATE", "MERGE")
@@ -148,11 +148,4 @@ def _matched(clause: Clause, where: Clause | None, fresh: _Fresh, bound: set[str
         tests.append(labels.test(variable, rest))
     if not tests:
         return edits
-    condition = " AND ".join(tests)
-    if where is not None and where.keyword == "WHERE":
-        keyword, last = where.tokens[0], where.tokens[-1]
-        edits.append((keyword.start, keyword.end, f"WHERE {condition} AND ("))
-        edits.append((last.end, last.end, ")"))
-    else:
-        edits.append((tokens[-1].end, tokens[-1].end, f" WHERE {condition}"))
-    return edits
+    return edits + filtered(clause, where, " AND ".join(tests))

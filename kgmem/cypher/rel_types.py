@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from kgmem.cypher.labels import NAMES, string
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, closing, each_clause
+from kgmem.cypher.structure import Clause, closing, each_clause, filtered
 
 _MATCHES = ("MATCH", "OPTIONAL MATCH")
 FRESH = "__kgmem_t"
@@ -60,7 +60,7 @@ def _clause(clause: Clause, where: Clause | None, count: int) -> tuple[list[Edit
         edits.append((tokens[first].start, tokens[last].end, ""))
         tests.append(f"type({variable}) IN [{', '.join(string(n) for n in names)}]")
     if tests:
-        edits.extend(_where(clause, where, " AND ".join(tests)))
+        edits.extend(filtered(clause, where, " AND ".join(tests)))
     return edits, count
 
 
@@ -87,14 +87,3 @@ def _types(
     if len(names) < 2 or "*" in inside or "|" in inside:
         return None
     return first, i - 1, list(dict.fromkeys(names))
-
-
-def _where(clause: Clause, where: Clause | None, condition: str) -> list[Edit]:
-    if where is not None and where.keyword == "WHERE":
-        keyword, last = where.tokens[0], where.tokens[-1]
-        return [
-            (keyword.start, keyword.end, f"WHERE {condition} AND ("),
-            (last.end, last.end, ")"),
-        ]
-    end = clause.tokens[-1].end
-    return [(end, end, f" WHERE {condition}")]

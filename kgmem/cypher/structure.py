@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.spans import Edit
 
 CLAUSE_WORDS = frozenset(
     {
@@ -171,3 +172,16 @@ def split_top_level(tokens: Sequence[Token], separator: str = ",") -> list[list[
         else:
             pieces[-1].append(token)
     return pieces
+
+
+def filtered(clause: Clause, following: Clause | None, condition: str) -> list[Edit]:
+    """Edits making a MATCH ``clause`` also require ``condition``: ANDed before its own
+    WHERE (``following``, when that is one), or as a WHERE of its own."""
+    if following is not None and following.keyword == "WHERE":
+        keyword, last = following.tokens[0], following.tokens[-1]
+        return [
+            (keyword.start, keyword.end, f"WHERE {condition} AND ("),
+            (last.end, last.end, ")"),
+        ]
+    end = clause.tokens[-1].end
+    return [(end, end, f" WHERE {condition}")]

@@ -28,7 +28,8 @@ expansions below shift later positions.
   (``kgmem.cypher.path_deletes``).
 - A CREATE part that reads what an earlier part of the clause creates starts a CREATE
   clause of its own (``kgmem.cypher.create_parts``).
-- Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``).
+- Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``), and
+  ``toString`` / ``toInteger`` call kgmem's forms (``kgmem.cypher.conversions``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
 - A leading OPTIONAL MATCH follows a one-row clause, so it answers a row of nulls
   when nothing matches (``kgmem.cypher.optional``).
@@ -65,6 +66,7 @@ from kgmem.cypher import (
     bound_values,
     comparisons,
     comprehensions,
+    conversions,
     create_batches,
     create_parts,
     eager,
@@ -271,6 +273,7 @@ Rule = Callable[[str, Sequence[Token]], Sequence[tuple[int, int, str]]]
 RULES: list[tuple[str, Rule]] = [
     ("return_star", expand_return_star),
     ("octal_literals", octal.rewrite),
+    ("conversions", conversions.rewrite),
     ("create_parts", create_parts.rewrite),
     ("eager_writes", eager.rewrite),
     ("label_predicates", labels.predicates),

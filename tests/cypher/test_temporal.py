@@ -136,7 +136,7 @@ def test_what_cannot_be_folded_is_a_clear_cypher_error(query: str) -> None:
          "MATCH (a) RETURN kgmem_cypher.plus(kgmem_cypher.truncate('date', 'month', a.t), "
          "'P1D', -1) AS x"),
         ("MATCH (n) RETURN 'x' + toString(date(n.a)) AS s",
-         "MATCH (n) RETURN 'x' + toString(kgmem_cypher.construct('date', n.a)) AS s"),
+         "MATCH (n) RETURN 'x' + kgmem_cypher.to_string(kgmem_cypher.construct('date', n.a)) AS s"),
     ],
 )  # fmt: skip
 def test_temporal_expressions_over_graph_values_become_kgmem_sql_calls(

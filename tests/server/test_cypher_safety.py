@@ -164,6 +164,8 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("RETURN tail(pg_catalog.current_schemas(true)) AS a", {}, "read", 422),
     ("RETURN 0o17 AS a, 0o99 AS b", {}, "read", 422),
     ("MATCH (n) RETURN kgmem_cypher.arith('+', n.a, n.b) AS a", {}, "read", 422),
+    ("RETURN kgmem_cypher.to_string(pg_catalog.current_user()) AS a", {}, "read", 422),
+    ("RETURN toString(pg_catalog.current_user()) AS a", {}, "read", 422),
     ("MATCH (n) RETURN n.a + pg_catalog.current_user() AS a", {}, "read", 422),
     ("MATCH (n) WHERE n.a - n.b > 0 SET n.pwned = 1", {}, "read", 403),
     # parameters crafted as code

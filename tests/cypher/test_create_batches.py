@@ -39,11 +39,11 @@ def _chain(nodes: int) -> str:
 async def test_a_script_past_postgresqls_column_limit_creates_everything(
     memory: Memory, namespace: str
 ) -> None:
-    # unbatched, AGE carries some 1,800 columns and PostgreSQL refuses the query
-    await memory.cypher(namespace, _chain(300), mode="write")
+    # unbatched, AGE carries more than 1,664 columns and PostgreSQL refuses the query
+    await memory.cypher(namespace, _chain(250), mode="write")
     counted = await memory.cypher(
         namespace, "MATCH (a:P)-[:NEXT]->(b:P) WHERE b.i = a.i + 1 RETURN count(*) AS c"
     )
-    assert counted.rows == [[299]]
+    assert counted.rows == [[249]]
     nodes = await memory.cypher(namespace, "MATCH (n:P) RETURN count(n) AS c")
-    assert nodes.rows == [[300]]
+    assert nodes.rows == [[250]]

@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from kgmem.cypher import fold, guard, label_patterns, label_writes, rewrite, typecheck
+from kgmem.cypher import (
+    fold,
+    guard,
+    label_patterns,
+    label_writes,
+    rewrite,
+    static_checks,
+    typecheck,
+)
 from kgmem.cypher.columns import infer_columns
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.errors import CypherRejected, CypherSemanticError
@@ -79,6 +87,7 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
     columns = infer_columns(query, original)  # names as the analyst wrote them
     guard.check_mode(code, mode)
     typecheck.check_boolean_operands(code)
+    static_checks.check(code)
     typecheck.check_skip_limit(code, {})
     rewritten = rewrite.apply(folded, everything, code)
     final = tokenize(rewritten.text)

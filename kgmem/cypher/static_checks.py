@@ -14,6 +14,7 @@ error name, so the analyst gets the error at once and nothing runs:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -24,14 +25,21 @@ from kgmem.errors import CypherSyntaxError
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PATTERNS = ("MATCH", "OPTIONAL MATCH", "MERGE", "CREATE")
+_CHECKED = frozenset({"LENGTH", "SIZE", "LABELS", "PROPERTIES"})
 
 
 def check(code: Sequence[Token]) -> None:
-    """Raise ``CypherSyntaxError`` for the first error above that ``code`` makes."""
-    _unions(code)
+    """Raise ``CypherSyntaxError`` for the first error above that ``code`` makes. Each
+    check runs only when the query holds what it looks for."""
+    words = {t.upper for t in code if t.kind is Kind.NAME}
+    if "UNION" in words:
+        _unions(code)
     _floats(code)
-    _var_length_writes(code)
-    _arguments(code)
+    if words & {"CREATE", "MERGE"} and any(t.text == "*" for t in code):
+        _var_length_writes(code)
+    assigned = any(t.text == "=" and u.text == "(" for t, u in itertools.pairwise(code))
+    if words & _CHECKED or assigned:
+        _arguments(code)
 
 
 def _unions(code: Sequence[Token]) -> None:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from kgmem.cypher.columns import ReturnItem, project
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, clauses, union_parts
+from kgmem.cypher.structure import Clause, clauses, pattern_positions, union_parts
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PASSES = 8
@@ -130,13 +130,7 @@ def _alias_end(clause: Clause, expression: Sequence[Token]) -> int:
 
 def _in_pattern(tokens: Sequence[Token], name: str) -> bool:
     """Whether ``name`` is a node or relationship variable of a pattern in ``tokens``."""
-    for index in range(1, len(tokens) - 1):
-        token = tokens[index]
-        opens = tokens[index - 1].text in ("(", "[")
-        closes = tokens[index + 1].text in (")", ":", "{", "]")
-        if token.kind in _NAMES and token.name == name and opens and closes:
-            return True
-    return False
+    return any(token.name == name for token in pattern_positions(tokens))
 
 
 def _rebound(tokens: Sequence[Token], name: str) -> bool:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from kgmem.cypher.columns import project
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, clauses, filtered, union_parts
+from kgmem.cypher.structure import Clause, clauses, filtered, pattern_positions, union_parts
 from kgmem.errors import CypherSyntaxError
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
@@ -78,24 +78,12 @@ def _no_element(first: Token) -> bool:
     return literal or first.text in ("[", "{", "-")
 
 
-def _positions(tokens: Sequence[Token]) -> list[tuple[int, Token]]:
-    """Node and relationship variables in pattern positions: ``(x`` or ``[x``."""
-    found = []
-    for index in range(1, len(tokens) - 1):
-        token = tokens[index]
-        opens = tokens[index - 1].text in ("(", "[")
-        closes = tokens[index + 1].text in (")", ":", "{", "]", "*")
-        if token.kind in _NAMES and opens and closes:
-            found.append((index, token))
-    return found
-
-
 def _matched(
     clause: Clause, following: Clause | None, values: dict[str, bool], fresh: int
 ) -> tuple[list[Edit], int]:
     edits: list[Edit] = []
     tests: list[str] = []
-    for _, token in _positions(clause.tokens):
+    for token in pattern_positions(clause.tokens):
         if token.name not in values:
             continue
         if values[token.name]:

@@ -185,3 +185,17 @@ def filtered(clause: Clause, following: Clause | None, condition: str) -> list[E
         ]
     end = clause.tokens[-1].end
     return [(end, end, f" WHERE {condition}")]
+
+
+def pattern_positions(tokens: Sequence[Token]) -> list[Token]:
+    """The names standing where a pattern names a node or relationship: ``(x``, ``(x:``,
+    ``(x {``, ``[x]``, ``[x:``, ``[x*`` (a call's sole argument ``f(x)`` looks the same:
+    callers read tokens of pattern clauses)."""
+    found = []
+    for index in range(1, len(tokens) - 1):
+        token = tokens[index]
+        opens = tokens[index - 1].text in ("(", "[")
+        closes = tokens[index + 1].text in (")", ":", "{", "]", "*")
+        if token.kind in (Kind.NAME, Kind.QUOTED_NAME) and opens and closes:
+            found.append(token)
+    return found

@@ -166,6 +166,15 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) RETURN kgmem_cypher.arith('+', n.a, n.b) AS a", {}, "read", 422),
     ("RETURN kgmem_cypher.to_string(pg_catalog.current_user()) AS a", {}, "read", 422),
     ("RETURN toString(pg_catalog.current_user()) AS a", {}, "read", 422),
+    # errors raised while planning: nothing runs
+    (
+        "RETURN 1 AS a UNION RETURN 2 AS a UNION ALL CREATE (p:Pwned) RETURN 3 AS a",
+        {},
+        "write",
+        422,
+    ),
+    ("CREATE (:Pwned)-[:R*2]->(:Pwned)", {}, "write", 422),
+    ("CREATE (p:Pwned) RETURN length(p), 1.34E999 AS f", {}, "write", 422),
     ("MATCH (n) RETURN n.a + pg_catalog.current_user() AS a", {}, "read", 422),
     ("MATCH (n) WHERE n.a - n.b > 0 SET n.pwned = 1", {}, "read", 403),
     # parameters crafted as code

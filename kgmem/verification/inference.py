@@ -46,33 +46,6 @@ SAMPLE = 500
 KINDS = ("number", "date", "names", "category", "text")
 _TYPE = {"number": "number", "date": "date", "names": "names", "category": "string"}
 _NUMBER, _DATE = ValueType(kind="number"), ValueType(kind="date")
-_PARTICLES = frozenset(
-    [
-        "van",
-        "von",
-        "de",
-        "der",
-        "den",
-        "del",
-        "della",
-        "da",
-        "di",
-        "du",
-        "la",
-        "le",
-        "des",
-        "dos",
-        "das",
-        "ter",
-        "ten",
-        "zu",
-        "bin",
-        "ibn",
-        "al",
-        "el",
-        "y",
-    ]
-)
 _MARK = re.compile(
     r";|/|&|\||\+|\band\b|\bwith\b|\bby\b|\bet\.?\s+al\b|\((?:author|editor|ed|edt|aut|"
     r"contributor|translator|illustrator|compiler|foreword|introduction)s?\.?\)",
@@ -172,7 +145,7 @@ def _person(words: list[str], upper: bool) -> bool:
         return False
     if upper:
         return True
-    return all(w[0].isupper() or w.lower() in _PARTICLES for w in words)
+    return all(w[0].isupper() or w.lower() in names.PARTICLES for w in words)
 
 
 def _strings(texts: Sequence[str]) -> Inferred:

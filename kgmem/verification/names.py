@@ -4,19 +4,23 @@ A list is split into people at ";", "/", "&", "|", "+", " - ", line breaks, HTML
 "and", "with" and commas; the key is the sorted set of the people's surnames, so the
 order of the list, initials against full given names, and the separators do not
 matter. Before splitting, HTML entities are decoded, accents and apostrophes dropped,
-hyphenated surnames joined ("Garcia-Molina"), and noise removed: parentheses and
-brackets ("(Author)", "[Editor]"), life dates ("1942-"), roles and titles ("Edited
-by", "by", "ed.", "Jr.", "Ph.D.", "Dr."), "et al.", "etc." and "and others", and people
-who are not authors of the book ("Foreword by ...", "Illustrated by ...", "Translated
-by ..." up to the next
-separator). A listing cut short ("Jeffrey D. Ullman, Jennifer Wid...") loses its last,
+and noise removed: parentheses and brackets ("(Author)", "[Editor]"), life dates
+("1942-"), roles and titles ("Edited by", "by", "ed.", "Jr.", "Ph.D.", "Dr."), "et
+al.", "etc." and "and others", and people who are not authors of the book ("Foreword
+by ...", "Illustrated by ...", "Translated by ..." up to the next separator). A listing
+cut short ("Jeffrey D. Ullman, Jennifer Wid...", "..., Peter van ...") loses its last,
 partial name, so it reads as the truncated list it is.
 
 Commas separate people, except "Last, First" pairs: a list whose comma pieces
-alternate one-word surnames and one to three given names or initials ("Ullman,
-Jeffrey D., Widom, Jennifer") is read as pairs. A person's surname is the last word
-that is not an initial, where an initial is a single letter or, in a text that is not
-all capitals, a word of two or three capitals ("Ullman JD" is Ullman).
+alternate surnames and one to three given names or initials ("Ullman, Jeffrey D.,
+Widom, Jennifer") is read as pairs, where a surname is one word, possibly after
+particles ("van der Linden, Peter", "Le Guin, Ursula K."). A person's surname is the
+last word that is not an initial, where an initial is a single letter or, in a text
+that is not all capitals, a word of two or three capitals ("Ullman JD" is Ullman); a
+name that ends in an initial after a given name is written surname first ("Cormen
+Thomas H" is Cormen). The key of a surname is its last word, and of a hyphenated one
+its last part, so "van der Linden" is "linden" however the particles are written and
+"Garcia-Molina" is "Hector Garcia Molina"'s "molina".
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ _NOISE = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"<[^>]*>")
+_PARTICLE_WORDS = "van von der den des de del della di da du la le lo dos das do ten ter st saint"
+PARTICLES = frozenset(f"{_PARTICLE_WORDS} mc mac bin ibn al el af zu y".split(" "))
+"""Words before a surname that belong to it: "van der Linden", "de la Cruz", "St. John"."""
+_GIVEN_PARTICLES = frozenset({"van", "al", "el", "del", "mac", "lo", "do", "y"})
 LIFE_DATES = re.compile(r"\(?(?:\bb\.\s*)?\b1\d{3}\s*-\s*(?:\d{4}\b)?\s*\)?")
 """Life dates after a name: "1942-", "(1945-2010)", "b. 1950-"."""
 # A listing cut short by the store: a trailing ellipsis after a partial name.
@@ -49,7 +57,7 @@ _CUT = re.compile(r"(?:\.\.\.|\u2026)\s*$")
 _MARK = "\x00"  # where the ellipsis was: no word character, kept through the cleaning
 _CUT_NAME = re.compile(r"[^\W\d_][-.]?\x00")
 _STRONG = re.compile(r"\s*(?:;|/|&|\||\+|\n|\s-+\s|--+|\band\b|\bwith\b)\s*", re.IGNORECASE)
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _APOSTROPHE = re.compile(r"['\u2019\u2018`\u00b4]")
 _HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011](?=[^\W\d_])")
 
@@ -69,7 +77,7 @@ def surnames(text: str) -> tuple[str, ...]:
 def people(text: str) -> tuple[list[list[str]], bool]:
     """The people ``text`` lists, each as its words (given names first, case kept, noise
     and non-authors removed), and whether the text is all capitals."""
-    clean = _HYPHEN.sub("", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
+    clean = _HYPHEN.sub("-", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
     upper = clean.upper() == clean
     clean = _NOISE.sub(" ", _NOT_AUTHORS.sub(" ", LIFE_DATES.sub(" ", _CUT.sub(_MARK, clean))))
     # Cut short in a name (not in "et al..." nor in a foreword clause, both removed).
@@ -77,6 +85,8 @@ def people(text: str) -> tuple[list[list[str]], bool]:
     found: list[list[str]] = []
     for chunk in _STRONG.split(clean):
         found.extend(_people(chunk))
+    # Cut short after a particle: "Peter van ..." names no surname yet.
+    cut = cut or (_MARK in clean and bool(found) and found[-1][-1].lower() in PARTICLES)
     if cut and len(found) > 1:
         found.pop()  # the last name was cut short: the list shown is its first people
     return found, upper
@@ -93,11 +103,22 @@ def _people(chunk: str) -> list[list[str]]:
 
 
 def _pairs(pieces: list[list[str]]) -> bool:
-    """Whether comma pieces read as "Last, First" pairs: an even number of pieces, the
-    surnames one word each, the given names one to three words."""
+    """Whether comma pieces read as "Last, First" pairs: an even number of pieces, each
+    surname one word or one word after particles ("van der Linden", "Le Guin"), the
+    given names one to three words."""
     if not pieces or len(pieces) % 2:
         return False
-    return all(len(p) == 1 for p in pieces[0::2]) and all(len(p) <= 3 for p in pieces[1::2])
+    return all(_one_surname(p) for p in pieces[0::2]) and all(len(p) <= 3 for p in pieces[1::2])
+
+
+def _one_surname(words: list[str]) -> bool:
+    """One word, or one word after surname particles. A lone particle that is also a
+    given name ("Van Johnson", "Al Gore") counts only in lower case, so "Al Gore, Tipper
+    Gore" stays two people; "Van Der Linden" is one surname."""
+    *lead, _ = words
+    if len(lead) == 1 and lead[0].lower() in _GIVEN_PARTICLES and not lead[0].islower():
+        return False
+    return all(w.lower() in PARTICLES for w in lead)
 
 
 def _initial(word: str, upper: bool) -> bool:
@@ -106,6 +127,12 @@ def _initial(word: str, upper: bool) -> bool:
 
 def _surname(words: list[str], upper: bool) -> str:
     """A person's key: the last word that is not an initial ("J. Han", "Jiawei Han",
-    "Han J", "Han" all give "han")."""
+    "Han J", "Han" all give "han"), but the first word that is not a particle when the
+    name ends in an initial after a given name, surname first ("Cormen Thomas H",
+    "van der Linden Peter J"); of a hyphenated surname, its last part, so
+    "Garcia-Molina" and "Garcia Molina" are one person."""
     named = [w for w in words if not _initial(w, upper)]
-    return (named or words)[-1].lower()
+    if len(named) > 1 and _initial(words[-1], upper) and not _initial(words[0], upper):
+        named = [w for w in named if w.lower() not in PARTICLES] or named
+        return named[0].rsplit("-", 1)[-1].lower()
+    return (named or words)[-1].rsplit("-", 1)[-1].lower()

@@ -198,7 +198,47 @@ def _fold(text: str) -> str:
     return names.fold(text).lower()
 
 
+MISSING = frozenset(
+    [
+        "",
+        "n a",
+        "na",
+        "not available",
+        "unavailable",
+        "not applicable",
+        "unknown",
+        "unknown author",
+        "author unknown",
+        "none",
+        "null",
+        "nil",
+        "tba",
+        "tbd",
+        "tbc",
+        "to be announced",
+        "not stated",
+        "not specified",
+        "unspecified",
+        "no author",
+        "see listing",
+        "see description",
+        "see below",
+        "various",
+        "various authors",
+    ]
+)
+"""String keys of texts that mark a missing value ("N/A", "Not Available", "-", "?"):
+no person's name, so on a ``names`` item they are no list of names."""
+
+
+def missing(text: str) -> bool:
+    """Whether ``text`` marks a missing value ("N/A", "Not Available", "-")."""
+    return _string(text).key in MISSING
+
+
 def _names(text: str) -> Parsed | None:
+    if missing(text):
+        return None
     parts = names.surnames(text)
     if not parts:
         return None

@@ -65,23 +65,27 @@ class ClaimModel:
 
     def _types(self) -> None:
         """Values that do not parse as their item's kind (numbers on ``auto`` and
-        ``number`` items, dates on ``date`` items) on an item where at least
-        ``numeric_share`` of the claims do are malformed (a missing-value mark such as
-        "N/A", a number mangled into a date) and carry no vote. Decided per item, so a
-        full run and an incremental update of the item agree."""
+        ``number`` items, dates on ``date`` items, name lists on ``names`` items) on an
+        item where at least ``numeric_share`` of the claims do are malformed (a
+        missing-value mark such as "N/A" or "Not Available", a number mangled into a
+        date) and carry no vote. Decided per item, so a full run and an incremental
+        update of the item agree."""
         c = self.claims
         n_items = len(c.item_functional)
         numeric = np.array([t.kind in ("auto", "number") for t in self.item_type], dtype=np.bool_)
-        dated = np.array([t.kind == "date" for t in self.item_type], dtype=np.bool_)
         typed = ~np.isnan(self.numbers)
-        if dated.any():
-            is_date = np.fromiter((v.kind == "date" for v in self.parsed), np.bool_, self.n_values)
-            typed = np.where(dated[c.value_item], is_date, typed)
+        checked = numeric
+        for kind in ("date", "names"):
+            of_kind = np.array([t.kind == kind for t in self.item_type], dtype=np.bool_)
+            if of_kind.any():
+                parsed = np.fromiter((v.kind == kind for v in self.parsed), np.bool_, self.n_values)
+                typed = np.where(of_kind[c.value_item], parsed, typed)
+                checked = checked | of_kind
         claim_item = c.value_item[c.claim_value]
         share = sums(claim_item, typed[c.claim_value].astype(np.float64), n_items) / np.maximum(
             np.bincount(claim_item, minlength=n_items), 1
         )
-        mostly = (share >= self.p.numeric_share) & (numeric | dated)
+        mostly = (share >= self.p.numeric_share) & checked
         self.malformed = ~typed & mostly[c.value_item]
 
     def _links(self) -> None:

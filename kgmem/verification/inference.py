@@ -20,6 +20,9 @@ and picks the first reading that fits enough of them:
 ``category``  short strings (at most ``CATEGORY_WORDS`` words on average);
 ``text``      anything else.
 
+Marks of a missing value ("N/A", "Not Available", "-", ``canonical.MISSING``) are left
+out of the sample: they say nothing of the kind.
+
 ``category`` and ``text`` both compare as strings (case, accents and punctuation
 folded); the distinction is shown to the reader. The result carries the evidence in
 words ("94% of 480 values read as lists of personal names ..."), so anyone can check
@@ -30,11 +33,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kgmem.schema.graph_schema import ValueType
 from kgmem.verification import names
-from kgmem.verification.canonical import parse
+from kgmem.verification.canonical import missing, parse
 
 SHARE = 0.7
 NAME_SHARE = 0.7
@@ -79,7 +82,16 @@ def declared(vtype: ValueType) -> Inferred:
 
 def infer(texts: Sequence[str]) -> Inferred:
     """The kind of values ``texts`` are, with the evidence (see the module text)."""
-    sample = [t for t in texts if t.strip()]
+    sample = [t for t in texts if not missing(t)]  # "N/A" says nothing of the kind
+    found = _read(sample)
+    marks = sum(bool(t.strip()) for t in texts) - len(sample)
+    if not marks:
+        return found
+    left_out = f"{_count(marks).replace('value', 'mark')} of a missing value left out"
+    return replace(found, evidence=f"{found.evidence}; {left_out}")
+
+
+def _read(sample: Sequence[str]) -> Inferred:
     n = len(sample)
     if n == 0:
         return Inferred("auto", False, 0, 0.0, "no values to read yet", ValueType())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -190,6 +191,14 @@ def test_bookstore_formats_that_went_wrong_are_one_value() -> None:
     assert key("Hector Garcia-Molina", NAMES) == key("Garcia-Molina, Hector", NAMES)
     assert key("Frederick P. Brooks Jr.", NAMES) == key("Brooks, Jr., Frederick P.", NAMES)
     assert key("Andrew Ng", NAMES) == key("Ng, Andrew Y.", NAMES) == "ng"
+
+
+@pytest.mark.parametrize(
+    "mark", ["N/A", "n.a.", "Not Available", "UNKNOWN", "Author unknown", "-", "?", "TBA", "none"]
+)
+def test_a_missing_value_mark_is_no_list_of_names(mark: str) -> None:
+    assert parse(mark, NAMES).kind == "string"
+    assert parse("Anonymous", NAMES).kind == "names"  # an attribution, not a missing value
 
 
 def test_surname_particles_double_surnames_and_surname_first_listings_are_one_value() -> None:

@@ -141,6 +141,29 @@ def test_malformed_values_on_a_date_item_carry_no_vote() -> None:
     assert chosen_texts(a, consensus.estimate(a).chosen) == ["2007-05-03"]
 
 
+@settings(max_examples=40)
+@given(
+    st.sampled_from(["N/A", "Not Available", "unknown", "-", "?", "TBA", "see listing"]),
+    st.integers(1, 3),
+)
+def test_missing_value_marks_on_a_names_item_carry_no_vote(mark: str, extra: int) -> None:
+    # A store that writes "Not Available" names nobody: on an item that is mostly
+    # author lists the mark cannot win, however many stores write it, and a list of
+    # the same people written another way is the same value.
+    junk = [(0, mark, s) for s in range(3 + extra)]
+    lists = [(0, "Ullman, Jeffrey D.; Widom, Jennifer", 10), (0, "J. Ullman & J. Widom", 11)]
+    lists += [(0, "Jennifer Widom, Jeffrey Ullman", 12), (0, "Ullman JD", 13)]
+    lists += [(0, "Ullman, Jeffrey D.", 14), (0, "Jennifer Widom", 15), (0, "Ullman", 16)]
+    a = replace(arrays(junk + lists), item_type=(ValueType(kind="names"),))
+    assert chosen_texts(a, consensus.majority(a)) == [mark]
+    scores = consensus.estimate(a)
+    assert chosen_texts(a, scores.chosen)[0] in {t for _, t, s in lists[:3]}
+    assert scores.trust[0] < 0.05
+    # On an item where most values are no list of names, they compete as usual.
+    b = replace(arrays(junk + lists[:1]), item_type=(ValueType(kind="names"),))
+    assert chosen_texts(b, consensus.estimate(b).chosen) == [mark]
+
+
 def test_statuses_agree_with_status_of() -> None:
     settings = VerificationSettings()
     grid = [

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bench import truth_typed
 from kgmem.schema.graph_schema import GraphSchema, LabelSpec, ValueType
 from kgmem.verification import value_kinds
-from kgmem.verification.canonical import key
+from kgmem.verification.canonical import key, missing
 from kgmem.verification.inference import infer
 
 SMALL = truth_typed.Shape(items=60, sources=20, claims_per_item=4, seed=3)
@@ -24,9 +24,20 @@ def values(kind: str, shape: truth_typed.Shape = SMALL) -> list[str]:
 
 def test_each_generated_kind_is_read_as_itself() -> None:
     for kind in truth_typed.KINDS:
-        found = infer(values(kind))
+        texts = values(kind)
+        found = infer(texts)
         assert found.kind == kind, (kind, found.evidence)
-        assert found.values == 240 and not found.declared
+        marks = sum(missing(t) for t in texts)
+        assert 0 < marks < 240 and found.values == 240 - marks and not found.declared
+        assert found.evidence.endswith(f"; {marks} marks of a missing value left out")
+
+
+def test_missing_value_marks_say_nothing_of_the_kind() -> None:
+    lists = ["Han, J.; Kamber, M.", "Jiawei Han and Micheline Kamber", "by Jian Pei"]
+    found = infer([*lists, "N/A", "Not Available", "-", "unknown"])
+    assert found.kind == "names" and found.values == 3 and found.share == 1.0
+    assert found.evidence.startswith("100% of 3 values read as lists of personal names")
+    assert infer(["N/A", "?"]).kind == "auto"
 
 
 def test_the_evidence_says_how_many_values_fit() -> None:

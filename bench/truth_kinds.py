@@ -85,8 +85,8 @@ def read_kinds(report: Report, data: truth_data.TruthSet, kind: str) -> None:
     """Kind readings of each predicate of ``data``: per fold and from small samples."""
     for predicate in sorted({c.predicate for c in data.claims}):
         name = f"{data.name}: {predicate}"
-        whole = infer(first_values(data, predicate))
-        kinds = [infer(first_values(f, predicate)).kind for f in folds(data, predicate)]
+        whole = infer(first_values(data, predicate), predicate)
+        kinds = [infer(first_values(f, predicate), predicate).kind for f in folds(data, predicate)]
         report.data[name] = {"kind": whole.kind, "evidence": whole.evidence, "folds": kinds}
         print(f"{name}: {whole.kind}: {whole.evidence}; folds {kinds}", flush=True)
         hits = sum(k == kind for k in kinds)
@@ -95,7 +95,8 @@ def read_kinds(report: Report, data: truth_data.TruthSet, kind: str) -> None:
         rng = random.Random(7)
         for size in SMALL:
             right = sum(
-                infer(rng.sample(values, min(size, len(values)))).kind == kind for _ in range(DRAWS)
+                infer(rng.sample(values, min(size, len(values))), predicate).kind == kind
+                for _ in range(DRAWS)
             )
             label = f"{name}: kind right from {size} values"
             report.add(Figure(label, 100 * right / DRAWS, "%", DRAWS))
@@ -108,7 +109,7 @@ def worth(report: Report, data: truth_data.TruthSet, kind: str) -> None:
         return
     true_type = ValueType(kind=truth_typed.DECLARED[kind])
     predicates = sorted({c.predicate for c in data.claims})
-    found = {p: infer(first_values(data, p)).vtype for p in predicates}
+    found = {p: infer(first_values(data, p), p).vtype for p in predicates}
     declared = precision(data, lambda _: true_type, true_type)
     inferred = precision(data, lambda p: found[p], true_type)
     auto = precision(data, lambda _: ValueType(), true_type)

@@ -16,7 +16,10 @@ and picks the first reading that fits enough of them:
               ``MARK_SHARE`` carry a mark of a name list: a list separator (";", "&",
               "/", "and"), an initial ("J."), "by" or a role such as "(Author)" or
               "(Contributor)"; a comma alone is no mark ("Paris, France" reads like
-              "Last, First"); life dates ("Ullman, Jeffrey D., 1942-") are allowed;
+              "Last, First"); life dates ("Ullman, Jeffrey D., 1942-") are allowed.
+              No mark is needed when the predicate is named for the people who made
+              a work ("authors", "editor", "hasCreator"): there single names such as
+              "Jeffrey Ullman" are what its values are expected to be;
 ``category``  short strings (at most ``CATEGORY_WORDS`` words on average);
 ``text``      anything else.
 
@@ -54,6 +57,14 @@ _MARK = re.compile(
     r"contributor|translator|illustrator|compiler|foreword|introduction)s?\.?\)",
     re.IGNORECASE,
 )
+_PEOPLE_WORDS = frozenset(
+    f"{w}{s}"
+    for w in ("author", "coauthor", "writer", "editor", "creator", "contributor", "translator")
+    for s in ("", "s")
+)
+"""Words of a predicate named for the people who made a work ("authors", "book_author",
+"hasEditor")."""
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _INITIAL = re.compile(r"(?<![^\W\d_])[A-Z]\.")
 _UNIT = re.compile(r"\d\s*([^\W\d_][^\d]*|%|°[^\d]*)$")
 _WORDS = re.compile(r"[^\W_]+")
@@ -80,10 +91,12 @@ def declared(vtype: ValueType) -> Inferred:
     return Inferred(kind, True, 0, 1.0, "declared in the graph schema", vtype)
 
 
-def infer(texts: Sequence[str]) -> Inferred:
-    """The kind of values ``texts`` are, with the evidence (see the module text)."""
+def infer(texts: Sequence[str], predicate: str = "") -> Inferred:
+    """The kind of values ``texts`` are, with the evidence (see the module text);
+    ``predicate``, the name of the predicate they are claimed for."""
     sample = [t for t in texts if not missing(t)]  # "N/A" says nothing of the kind
-    found = _read(sample)
+    people_named = any(w.lower() in _PEOPLE_WORDS for w in _NAME_WORD.findall(predicate))
+    found = _read(sample, people_named)
     marks = sum(bool(t.strip()) for t in texts) - len(sample)
     if not marks:
         return found
@@ -91,7 +104,7 @@ def infer(texts: Sequence[str]) -> Inferred:
     return replace(found, evidence=f"{found.evidence}; {left_out}")
 
 
-def _read(sample: Sequence[str]) -> Inferred:
+def _read(sample: Sequence[str], people_named: bool) -> Inferred:
     n = len(sample)
     if n == 0:
         return Inferred("auto", False, 0, 0.0, "no values to read yet", ValueType())
@@ -104,9 +117,12 @@ def _read(sample: Sequence[str]) -> Inferred:
     if dated >= SHARE * n:
         return _found("date", dated, n, f"parse as dates ({_pct(months, n)} with a month)")
     people, marked = _name_lists(sample)
-    if people >= NAME_SHARE * n and marked >= MARK_SHARE * n:
+    if people >= NAME_SHARE * n and (marked >= MARK_SHARE * n or people_named):
         what = f"read as lists of personal names ({_pct(marked, n)} with list separators,"
-        return _found("names", people, n, f"{what} initials, 'by' or '(Author)')")
+        what += " initials, 'by' or '(Author)'"
+        if marked < MARK_SHARE * n:
+            what += "; the predicate's name names people, so no such mark is needed"
+        return _found("names", people, n, f"{what})")
     return _strings(sample)
 
 

@@ -35,7 +35,7 @@ def read(schema: GraphSchema, predicate: str, texts: list[str]) -> Inferred:
     vtype = schema.value_type(predicate)
     if vtype.kind != "auto":
         return declared(vtype)
-    found = infer(texts)
+    found = infer(texts, predicate)
     return replace(found, vtype=replace(vtype, kind=found.vtype.kind))
 
 

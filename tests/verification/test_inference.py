@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,3 +150,33 @@ def test_web_store_author_strings_are_read_as_names_and_keyed_as_declared(
     assert found.kind == "names", (found.evidence, texts)
     declared = ValueType(kind="names")
     assert [key(t, found.vtype) for t in texts] == [key(t, declared) for t in texts]
+
+
+_SINGLE_NAMES = [
+    "Jeffrey Ullman",
+    "Thomas Connolly",
+    "Donald Knuth",
+    "Jennifer Widom",
+    "Ada Lovelace",
+]
+
+
+@pytest.mark.parametrize(
+    "predicate", ["AUTHORS", "author", "book_author", "hasEditor", "dc:creator"]
+)
+def test_a_predicate_named_for_authors_needs_no_list_mark(predicate: str) -> None:
+    # Single authors written in full carry no separator, initial or "by"; under a
+    # predicate named for the people who made a work they are still names.
+    found = infer(_SINGLE_NAMES, predicate)
+    assert found.kind == "names" and found.share == 1.0
+    assert "the predicate's name names people" in found.evidence
+    marked = infer([*_SINGLE_NAMES, "Han, J.; Kamber, M.", "J. Pei & J. Han"], predicate)
+    assert marked.kind == "names" and "predicate's name" not in marked.evidence
+    # The name never outweighs the values: numbers stay numbers, places stay labels.
+    assert infer(["12", "13", "14"], predicate).kind == "number"
+    assert infer(["red", "blue", "green"], predicate).kind == "category"
+
+
+@pytest.mark.parametrize("predicate", ["ATTRIBUTE", "authority", "authorship", "creditors", ""])
+def test_other_predicates_need_a_mark_to_read_single_names_as_names(predicate: str) -> None:
+    assert infer(_SINGLE_NAMES, predicate).kind == "category"

@@ -14,6 +14,7 @@ SCENARIOS = {
     "truth-kinds": "bench.truth_kinds",
     "truth-options": "bench.truth_options",
     "truth-transfer": "bench.truth_transfer",
+    "truth-names": "bench.truth_names",
     "locomo": "bench.locomo",
     "distill": "bench.distill",
     "search": "bench.search",

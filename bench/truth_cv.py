@@ -31,7 +31,7 @@ from bench.report import RESULTS, Figure, Report
 from bench.truth_arrays import Labelled, precision
 from kgmem.verification import calibration
 from kgmem.verification.claims import Estimator
-from kgmem.verification.estimators import Choice, estimate
+from kgmem.verification.estimators import CHOSEN, Choice, estimate
 from kgmem.verification.estimators.crh import Crh
 from kgmem.verification.estimators.ltm import Ltm
 from kgmem.verification.estimators.truthfinder import TruthFinder
@@ -41,6 +41,10 @@ ECE_LIMIT = 0.05  # the calibrated chosen-value ECE a choice must keep on every 
 # Gold items a calibration map needs to be fitted on: with fewer, trust is left
 # uncalibrated (and said to be) rather than mapped by a fit to a handful of items.
 MIN_CALIBRATION = 100
+
+# The false values of an item of author lists, as shipped: chosen by ``bench
+# truth-names`` on generated name lists; population and weather have no such item.
+NAMES_FALSE_VALUES = getattr(CHOSEN["accu"].params, "names_false_values", 0.0)
 
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
@@ -55,6 +59,7 @@ GRID: dict[str, list[Choice]] = {
                 copy_evidence=e,
                 max_accuracy=m,
                 predicate_share=q,
+                names_false_values=NAMES_FALSE_VALUES,
             ),
         )
         for q in (0.0, 0.7)

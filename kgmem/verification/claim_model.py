@@ -33,6 +33,7 @@ class ClaimModel:
         self.n_values = len(claims.value_item)
         self.n_sources = len(claims.source_prior)
         self.item_type = claims.item_types()
+        self.item_false = np.array([p.false_values_of(t.kind) for t in self.item_type], dtype=float)
         self.parsed = support.parsed_values(claims.value_text, claims.value_types())
         self.numbers = np.array([v.number if v.kind == "number" else np.nan for v in self.parsed])
         self._types()
@@ -197,11 +198,10 @@ class ClaimModel:
 
     def probability(self, accuracy: Floats, independence: Floats) -> Floats:
         """P(v) for every value given accuracies and claim independence."""
-        n = self.p.false_values
         acc = np.clip(accuracy, 1e-4, 1 - 1e-4)
-        tau = np.log(n * acc / (1 - acc))
+        tau = np.log(acc / (1 - acc))[self.source] + np.log(self.item_false)[self.item]
         w = self.weight * independence
-        votes = self.links.spread(sums(self.value, w * tau[self.source], minlength=self.n_values))
+        votes = self.links.spread(sums(self.value, w * tau, minlength=self.n_values))
         functional = self._softmax(votes)
         lone = sums(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
         # A value that stands alone also holds when a value implying it is claimed.
@@ -215,7 +215,7 @@ class ClaimModel:
         np.maximum.at(top, items, votes)
         top = np.maximum(top, 0.0)  # the unobserved values have vote count 0
         e = np.exp(votes - top[items])
-        unseen = np.maximum(0.0, self.p.false_values + 1 - self.values_per_item)
+        unseen = np.maximum(0.0, self.item_false + 1 - self.values_per_item)
         total = sums(items, e, minlength=len(top)) + unseen * np.exp(-top)
         out: Floats = e / total[items]
         return out

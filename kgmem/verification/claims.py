@@ -40,6 +40,15 @@ class Estimator:
     predicate_strength: float = 0.0
     predicate_share: float = 0.0
     copies_per_predicate: bool = False
+    names_false_values: float = 0.0
+
+    def false_values_of(self, kind: str) -> float:
+        """How many false values an item of value kind ``kind`` is taken to have:
+        ``names_false_values`` for lists of names when set (a list can be wrong in many
+        more ways than a reading), else ``false_values``."""
+        if kind == "names" and self.names_false_values > 0:
+            return self.names_false_values
+        return self.false_values
 
     def strength(self, weight: Floats) -> Floats:
         """The prior's pseudo-claims for sources of claim weight ``weight``:

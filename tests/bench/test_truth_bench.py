@@ -9,7 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import reliability_png, truth, truth_arrays, truth_books, truth_cv, truth_data
+from bench import (
+    reliability_png,
+    truth,
+    truth_arrays,
+    truth_books,
+    truth_cv,
+    truth_data,
+    truth_names,
+    truth_typed,
+)
 from bench.report import Report
 from kgmem.schema.graph_schema import ValueType
 from kgmem.verification import calibration
@@ -176,3 +185,22 @@ def test_the_shipped_default_wins_on_author_lists_not_only_on_numbers() -> None:
     ours = truth_arrays.precision(data, np.asarray(default.chosen), data.gold_items)
     baseline = truth_arrays.precision(data, np.asarray(vote.chosen), data.gold_items)
     assert ours >= baseline + 0.2 and ours >= 0.85, (ours, baseline)
+
+
+def test_the_false_values_of_author_lists_are_chosen_on_sets_left_out() -> None:
+    # bench truth-names picks names_false_values on generated author-list sets; with a
+    # set left out the pick made on the others is the shipped value or scores alike.
+    sets = [
+        truth_arrays.labelled(d, lambda _: ValueType(kind="names"))
+        for d in (
+            truth_books.generate(truth_books.Shape(books=200, sources=150, claims=4_000)),
+            truth_typed.generate("names", truth_typed.Shape(items=150)),
+        )
+    ]
+    runs = [truth_cv.run_grid(d, {"accu": truth_names.choices()}) for d in sets]
+    shipped = truth_names.VALUES.index(truth_cv.NAMES_FALSE_VALUES)
+    for s, (value, score) in enumerate(truth_names.leave_one_set_out(sets, runs)):
+        best = truth_arrays.precision(sets[s], runs[s]["accu"][shipped].chosen, sets[s].gold_items)
+        without = truth_arrays.precision(sets[s], runs[s]["accu"][0].chosen, sets[s].gold_items)
+        assert value > 0 and score >= without, (value, score, without)
+        assert best >= without, (best, without)

@@ -164,6 +164,32 @@ def test_missing_value_marks_on_a_names_item_carry_no_vote(mark: str, extra: int
     assert chosen_texts(b, consensus.estimate(b).chosen) == [mark]
 
 
+_AUTHOR_LISTS = ["Ullman; Widom", "Ullman", "Widom", "Ullman; Widom; Garcia-Molina", "Han"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from(_AUTHOR_LISTS), st.integers(0, 7)),
+        min_size=2,
+        max_size=30,
+    )
+)
+def test_items_of_author_lists_take_their_own_count_of_false_values(
+    claims: list[tuple[int, str, int]],
+) -> None:
+    # An item of the names kind is scored as if every item had names_false_values false
+    # values; every other item as before. (Copy detection keeps the one count.)
+    a = arrays(claims)
+    kinds = tuple(ValueType(kind="names") for _ in range(len(a.item_functional)))
+    names = replace(a, item_type=kinds)
+    base = Estimator(false_values=3.0, detect_copies=False)
+    split = replace(base, names_false_values=10.0)
+    ten = consensus.estimate(names, replace(base, false_values=10.0))
+    assert np.allclose(consensus.estimate(names, split).trust, ten.trust)
+    assert np.allclose(consensus.estimate(a, split).trust, consensus.estimate(a, base).trust)
+
+
 def test_statuses_agree_with_status_of() -> None:
     settings = VerificationSettings()
     grid = [

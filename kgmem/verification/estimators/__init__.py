@@ -51,6 +51,7 @@ CHOSEN: dict[str, Choice] = {
             copy_evidence="soft",
             max_accuracy=0.9,
             predicate_share=0.7,
+            names_false_values=10.0,  # chosen on GENERATED author lists: bench truth-names
         ),
     ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),

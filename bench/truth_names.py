@@ -81,22 +81,40 @@ async def main(argv: list[str]) -> int:
     runs = [truth_cv.run_grid(d, {"accu": choices()}) for d in sets]
     report = Report("truth-names", describe(), {"values": " ".join(map(str, VALUES))})
     for label, allowed in {"without": [0], "chosen": list(range(len(VALUES)))}.items():
-        results = truth_options.nested(sets, runs, allowed)
-        for name, (inside, held, picks) in zip(names, results, strict=True):
-            out = held.summary()
-            report.add(Figure(f"{name}: {label}, in-fold precision x1000", inside * 1000, "", 0))
-            report.add(
-                Figure(f"{name}: {label}, held-out precision x1000", out["precision"] * 1000, "", 0)
-            )
-            report.add(
-                Figure(
-                    f"{name}: {label}, held-out chosen ECE x1000", out["ece_chosen"] * 1000, "", 0
-                )
-            )
-            report.data[f"picks {name} {label}"] = " ".join(str(VALUES[int(k)]) for k in picks)
+        _nested(report, names, truth_options.nested(sets, runs, allowed), label)
     for name, (value, score) in zip(names, leave_one_set_out(sets, runs), strict=True):
         report.add(Figure(f"{name}: set left out, precision x1000", score * 1000, "", 0))
         report.data[f"left out {name}: picked"] = value
+    _explored(report, names, sets, runs)
+    report.print_summary()
+    print(f"saved {report.save()}")
+    return 0
+
+
+def _nested(
+    report: Report,
+    names: list[str],
+    results: list[tuple[float, truth_cv.Held, list[str]]],
+    label: str,
+) -> None:
+    """The nested figures of one choice (``label``) per set, and each fold's pick."""
+    for name, (inside, held, picks) in zip(names, results, strict=True):
+        out = held.summary()
+        head = f"{name}: {label},"
+        report.add(Figure(f"{head} in-fold precision x1000", inside * 1000, "", 0))
+        report.add(Figure(f"{head} held-out precision x1000", out["precision"] * 1000, "", 0))
+        report.add(Figure(f"{head} held-out chosen ECE x1000", out["ece_chosen"] * 1000, "", 0))
+        report.data[f"picks {name} {label}"] = " ".join(str(VALUES[int(k)]) for k in picks)
+
+
+def _explored(
+    report: Report,
+    names: list[str],
+    sets: list[Labelled],
+    runs: list[dict[str, list[truth_cv.Run]]],
+) -> None:
+    """Each value's precision on every gold item (an exploration, not a held-out figure),
+    and the value every item of every set would choose."""
     for name, data, run in zip(names, sets, runs, strict=True):
         on_all = [precision(data, r.chosen, data.gold_items) for r in run["accu"]]
         pairs = zip(VALUES, on_all, strict=True)
@@ -105,6 +123,3 @@ async def main(argv: list[str]) -> int:
     report.data["chosen on every item of every set"] = VALUES[
         truth_cv.select(sets, runs, everything, ["accu"])[1]
     ]
-    report.print_summary()
-    print(f"saved {report.save()}")
-    return 0

@@ -56,12 +56,15 @@ def word(rng: random.Random, syllables: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Shape:
-    """Size of the generated set."""
+    """Size of the generated set, the share of stores that list only the first author,
+    and the Beta distribution of the stores' accuracies."""
 
     books: int = 1_200
     sources: int = 900
     claims: int = 25_000
     copier_share: float = 0.1
+    first_only_share: float = 0.35
+    accuracy_beta: tuple[float, float] = (2.0, 2.0)
     seed: int = 22
 
 
@@ -70,8 +73,10 @@ def generate(shape: Shape = Shape()) -> TruthSet:
     rng = random.Random(shape.seed)
     people = _people(rng, 3 * shape.books)
     truth = [rng.sample(people, rng.choice((1, 1, 2, 2, 2, 3, 3, 4))) for _ in range(shape.books)]
-    accuracy = [min(0.97, max(0.1, rng.betavariate(2, 2))) for _ in range(shape.sources)]
-    first_only = [rng.random() < 0.35 for _ in range(shape.sources)]
+    accuracy = [
+        min(0.97, max(0.1, rng.betavariate(*shape.accuracy_beta))) for _ in range(shape.sources)
+    ]
+    first_only = [rng.random() < shape.first_only_share for _ in range(shape.sources)]
     style = [rng.randrange(6) for _ in range(shape.sources)]
     copies = {
         s: rng.randrange(shape.sources)

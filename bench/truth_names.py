@@ -31,6 +31,7 @@ from bench.machine import describe
 from bench.report import Figure, Report
 from bench.truth_arrays import Labelled, labelled, precision
 from bench.truth_data import TruthSet
+from kgmem.schema.graph_schema import ValueType
 from kgmem.verification.claims import Estimator
 from kgmem.verification.estimators import CHOSEN, Choice
 
@@ -73,8 +74,36 @@ def leave_one_set_out(
     return out
 
 
+REGIMES = [(a, f) for a in ((2.0, 2.0), (4.0, 2.0)) for f in (0.2, 0.35, 0.5)]
+"""Store accuracy (Beta) and share of stores listing only the first author, for
+``--regimes``."""
+
+
+def regimes(report: Report) -> None:
+    """Precision on every gold item of generated book sets as the share of stores that
+    list only the first author grows (an exploration: where the estimators tip over)."""
+    shipped = CHOSEN["accu"].params
+    assert isinstance(shipped, Estimator)
+    estimators = {
+        "vote": CHOSEN["vote"],
+        "accu n=3": Choice("accu", replace(shipped, names_false_values=0.0)),
+        "accu shipped": CHOSEN["accu"],
+        "ltm": CHOSEN["ltm"],
+        "truthfinder": CHOSEN["truthfinder"],
+    }
+    for beta, share in REGIMES:
+        shape = truth_books.Shape(accuracy_beta=beta, first_only_share=share, seed=7)
+        data = labelled(truth_books.generate(shape), lambda _: ValueType(kind="names"))
+        for name, choice in estimators.items():
+            chosen = truth_cv.run_grid(data, {name: [choice]})[name][0].chosen
+            label = f"GENERATED books, Beta{beta}, first-only {share}: {name}, precision x1000"
+            report.add(Figure(label, precision(data, chosen, data.gold_items) * 1000, "", 0))
+
+
 async def main(argv: list[str]) -> int:
-    argparse.ArgumentParser(prog="python -m bench truth-names").parse_args(argv)
+    p = argparse.ArgumentParser(prog="python -m bench truth-names")
+    p.add_argument("--regimes", action="store_true", help="also the first-only regimes")
+    args = p.parse_args(argv)
     raw = generated_sets()
     sets = [labelled(d, truth.value_types(d, [], undeclared=True)) for d in raw]
     names = [f"GENERATED {d.name} #{k}" for k, d in enumerate(raw)]
@@ -86,6 +115,8 @@ async def main(argv: list[str]) -> int:
         report.add(Figure(f"{name}: set left out, precision x1000", score * 1000, "", 0))
         report.data[f"left out {name}: picked"] = value
     _explored(report, names, sets, runs)
+    if args.regimes:
+        regimes(report)
     report.print_summary()
     print(f"saved {report.save()}")
     return 0

@@ -3,15 +3,16 @@
 import pytest
 
 from kgmem import Memory
-from kgmem.cypher import plan
+from tests.cypher.rules import applied
 
 
 def test_tostring_and_tointeger_call_kgmems_forms() -> None:
-    planned = plan("RETURN toString(1.0) AS s, TOINTEGER('') AS i, n.toString AS k")
+    planned = applied(
+        "conversions", "RETURN toString(1.0) AS s, TOINTEGER('') AS i, n.toString AS k"
+    )
     assert planned.text == (
         "RETURN kgmem_cypher.to_string(1.0) AS s, kgmem_cypher.to_integer('') AS i, n.toString AS k"
     )
-    assert "conversions" in planned.rewrites
     assert planned.columns == ["s", "i", "k"]
 
 

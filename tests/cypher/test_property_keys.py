@@ -2,18 +2,19 @@
 
 from kgmem import Memory
 from kgmem.cypher import plan
+from tests.cypher.rules import applied
 
 
 def test_keyword_keys_after_a_dot_are_quoted_and_nothing_else_is() -> None:
-    planned = plan(
+    planned = applied(
+        "keyword_keys",
         "MATCH (n) RETURN n.exists IS NULL AS e, n.`end` AS z, n.name AS m, 1.5 AS f, "
-        "labels(n) AS l ORDER BY n.order"
+        "labels(n) AS l ORDER BY n.order",
     )
     assert planned.text == (
         "MATCH (n) RETURN n.`exists` IS NULL AS e, n.`end` AS z, n.name AS m, 1.5 AS f, "
         "kgmem_cypher.labels(label(n)) AS l ORDER BY n.`order`"
     )
-    assert "keyword_keys" in planned.rewrites
     assert plan("MATCH (n) RETURN n.name AS m").rewrites == ()
 
 
@@ -36,11 +37,13 @@ async def test_keyword_keys_read_and_write_on_age(memory: Memory, namespace: str
 
 
 def test_variables_named_by_unreserved_keywords_are_quoted() -> None:
-    planned = plan("MATCH (n) WITH count(n) AS count, n.count AS c RETURN count, c, COUNT { (n) }")
+    planned = applied(
+        "keyword_variables",
+        "MATCH (n) WITH count(n) AS count, n.count AS c RETURN count, c, COUNT { (n) }",
+    )
     assert planned.text == (
         "MATCH (n) WITH count(n) AS `count`, n.`count` AS c RETURN `count`, c, COUNT { (n) }"
     )
-    assert "keyword_variables" in planned.rewrites
     assert planned.columns == ["count", "c", "COUNT { (n) }"]
 
 

@@ -7,16 +7,18 @@ from hypothesis import strategies as st
 
 from kgmem import Memory
 from kgmem.cypher import plan
+from tests.cypher.rules import applied
 
 
 def test_a_filter_after_a_create_reads_past_a_fence() -> None:
-    planned = plan(
-        "UNWIND [1, 2] AS x CREATE (n {num: x}) WITH n WHERE n.num > 1 RETURN n.num", mode="write"
+    planned = applied(
+        "write_fences",
+        "UNWIND [1, 2] AS x CREATE (n {num: x}) WITH n WHERE n.num > 1 RETURN n.num",
+        mode="write",
     )
     assert planned.text == (
         "UNWIND [1, 2] AS x CREATE (n {num: x}) WITH * SKIP 0 WITH n WHERE n.num > 1 RETURN n.num"
     )
-    assert "write_fences" in planned.rewrites
 
 
 def test_one_fence_follows_each_run_of_writes() -> None:
@@ -48,31 +50,43 @@ async def _count(memory: Memory, namespace: str, label: str) -> int:
     return int(result.rows[0][0])
 
 
-async def test_a_filter_after_create_keeps_every_created_node(
-    memory: Memory, namespace: str
-) -> None:
-    await memory.cypher(namespace, "CREATE (:N)", mode="write")  # the label exists
-    kept = await memory.cypher(
-        namespace,
+_FILTERED_WRITES = [
+    (  # a filter after CREATE: every node is created
+        "CREATE (:N)",
         "UNWIND [1, 2, 3, 4, 5] AS x CREATE (n:N {num: x}) WITH n WHERE n.num % 2 = 0 "
         "RETURN n.num AS num",
-        mode="write",
-    )
-    assert sorted(kept.rows) == [[2], [4]]
-    assert await _count(memory, namespace, "N") == 6
-
-
-async def test_a_filter_after_delete_deletes_every_matched_node(
-    memory: Memory, namespace: str
-) -> None:
-    await memory.cypher(namespace, "UNWIND range(1, 5) AS x CREATE (:D {num: x})", mode="write")
-    kept = await memory.cypher(
-        namespace,
+        [[2], [4]],
+        ("N", 6),
+    ),
+    (  # a filter after DELETE: every matched node is deleted
+        "UNWIND range(1, 5) AS x CREATE (:D {num: x})",
         "MATCH (n:D) WITH n, n.num AS num DELETE n WITH num WHERE num % 2 = 0 RETURN num",
-        mode="write",
-    )
-    assert sorted(kept.rows) == [[2], [4]]
-    assert await _count(memory, namespace, "D") == 0
+        [[2], [4]],
+        ("D", 0),
+    ),
+    (  # a MATCH after CREATE reads the created nodes
+        "CREATE (:M)",
+        "UNWIND [1, 2, 3] AS x CREATE (n:M {num: x}) WITH n MATCH (n) WHERE n.num > 1 "
+        "RETURN n.num AS num",
+        [[2], [3]],
+        ("M", 4),
+    ),
+]
+
+
+@pytest.mark.parametrize(("setup", "query", "rows", "count"), _FILTERED_WRITES)
+async def test_a_filter_after_a_write_keeps_every_write(
+    memory: Memory,
+    namespace: str,
+    setup: str,
+    query: str,
+    rows: list[list[int]],
+    count: tuple[str, int],
+) -> None:
+    await memory.cypher(namespace, setup, mode="write")
+    kept = await memory.cypher(namespace, query, mode="write")
+    assert sorted(kept.rows) == rows
+    assert await _count(memory, namespace, count[0]) == count[1]
 
 
 async def test_a_filter_after_set_keeps_every_update(memory: Memory, namespace: str) -> None:
@@ -85,18 +99,6 @@ async def test_a_filter_after_set_keeps_every_update(memory: Memory, namespace: 
     assert sorted(kept.rows) == [[20], [30]]
     values = await memory.cypher(namespace, "MATCH (n:S) RETURN n.k AS k ORDER BY k")
     assert values.rows == [[10], [20], [30]]
-
-
-async def test_a_match_after_create_reads_the_created_nodes(memory: Memory, namespace: str) -> None:
-    await memory.cypher(namespace, "CREATE (:M)", mode="write")
-    kept = await memory.cypher(
-        namespace,
-        "UNWIND [1, 2, 3] AS x CREATE (n:M {num: x}) WITH n MATCH (n) WHERE n.num > 1 "
-        "RETURN n.num AS num",
-        mode="write",
-    )
-    assert sorted(kept.rows) == [[2], [3]]
-    assert await _count(memory, namespace, "M") == 4
 
 
 @settings(

@@ -180,3 +180,19 @@ def test_a_predicate_named_for_authors_needs_no_list_mark(predicate: str) -> Non
 @pytest.mark.parametrize("predicate", ["ATTRIBUTE", "authority", "authorship", "creditors", ""])
 def test_other_predicates_need_a_mark_to_read_single_names_as_names(predicate: str) -> None:
     assert infer(_SINGLE_NAMES, predicate).kind == "category"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=60), max_size=12), st.text(max_size=30))
+def test_any_text_and_any_predicate_name_give_a_reading_and_keys(
+    texts: list[str], predicate: str
+) -> None:
+    # Whatever a store writes (control characters, lone particles, ellipses, marks
+    # only) and whatever the predicate is called, the reading and every key come
+    # back without an error, and the reading's key of each value is a string.
+    found = infer(texts, predicate)
+    assert found.kind in ("auto", "number", "date", "names", "category", "text")
+    assert 0 <= found.values <= len(texts) and 0.0 <= found.share <= 1.0
+    names = ValueType(kind="names")
+    assert all(isinstance(key(t, found.vtype), str) for t in texts)
+    assert all(isinstance(key(f"{t} van ...", names), str) for t in texts)

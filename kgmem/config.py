@@ -3,7 +3,8 @@
 Each concern has its own section class with its own prefix, so a component receives
 only the section it needs (``settings.database``, ``settings.embedding``, ...); the
 largest sections live in their own modules (``kgmem.database_settings``,
-``kgmem.replica_settings``, ``kgmem.quota_settings``) and are importable from here.
+``kgmem.replica_settings``, ``kgmem.quota_settings``, ``kgmem.bolt_settings``) and are
+importable from here.
 Every field carries a description; ``kgmem settings`` prints them all and a contract
 test checks that docs/configuration.md documents each one.
 
@@ -20,6 +21,7 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
+from kgmem.bolt_settings import BoltSettings
 from kgmem.database_settings import DatabaseSettings
 from kgmem.quota_settings import QuotaSettings
 from kgmem.replica_settings import ReplicaSettings
@@ -347,77 +349,6 @@ class CypherSettings(BaseSettings):
         pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
         description="PostgreSQL work_mem of a Cypher read: memory per sort or hash before "
         "it spills to disk.",
-    )
-
-
-class BoltSettings(BaseSettings):
-    """The Bolt door for Neo4j drivers and tools (docs/bolt.md)."""
-
-    model_config = section_config("KGMEM_BOLT_")
-
-    host: str = Field(default="127.0.0.1", description="Address the Bolt server binds.")
-    port: int = Field(
-        default=7687, ge=0, le=65535, description="Bolt TCP port of `kgmem serve` (0: no Bolt)."
-    )
-    default_database: str = Field(
-        default="neo4j",
-        description="The Bolt server's default database (Neo4j's is neo4j): the namespace a "
-        "client naming no database lands in, unless its key is limited to exactly one "
-        "namespace (then that one). Created on first use by an admin key, or by a loopback "
-        "client of a store without keys.",
-    )
-    tls_cert: Path | None = Field(
-        default=None, description="PEM certificate chain; with tls_key, Bolt speaks TLS only."
-    )
-    tls_key: Path | None = Field(default=None, description="PEM private key of tls_cert.")
-    max_message_bytes_before_auth: int = Field(
-        default=8 * 1024,
-        ge=1024,
-        description="Largest Bolt message accepted before a connection has authenticated "
-        "(HELLO, LOGON); counted chunk by chunk as it arrives, a larger one is refused with "
-        "a FAILURE and the connection closed before the rest is read.",
-    )
-    max_message_bytes: int = Field(
-        default=16 * 1024 * 1024,
-        ge=1024,
-        description="Largest Bolt message accepted from an authenticated connection (a RUN "
-        "with its parameters); larger: a FAILURE and the connection closed, as before "
-        "authentication.",
-    )
-    handshake_timeout_s: float = Field(
-        default=10.0,
-        gt=0,
-        description="Seconds a Bolt connection has to authenticate after connecting (or "
-        "after LOGOFF): the handshake, HELLO and LOGON; then it is closed. A TLS handshake "
-        "before that has as long again.",
-    )
-    idle_timeout_s: float = Field(
-        default=3600.0,
-        gt=0,
-        description="Seconds an authenticated Bolt connection may take to send its next whole "
-        "message, or to take in a reply, before it is closed (an open transaction is undone). "
-        "Drivers retire pooled connections after an hour by default, before this closes them.",
-    )
-    transaction_idle_timeout_s: float = Field(
-        default=30.0,
-        gt=0,
-        description="Seconds an explicit transaction (BEGIN) may wait for the client's next "
-        "message, or for it to take in a reply; then it is rolled back, and the client's "
-        "next message fails with Neo.ClientError.Transaction.TransactionTimedOut (the "
-        "connection stays usable after RESET). A client that is not taking in replies is "
-        "closed instead.",
-    )
-    max_connections: int = Field(
-        default=400,
-        ge=1,
-        description="Most Bolt connections open at once; one more is closed as soon as it "
-        "is accepted (drivers report the server unavailable and retry).",
-    )
-    max_connections_per_address: int = Field(
-        default=200,
-        ge=1,
-        description="Most Bolt connections open at once from one client IP address (a "
-        "driver's pool holds up to 100 by default); one more is closed as soon as accepted.",
     )
 
 

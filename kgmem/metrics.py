@@ -46,6 +46,8 @@ class Instruments:
     replica_reads: Counter
     background_up: Gauge
     background_failures: Counter
+    bolt_refused: Counter
+    bolt_auth_timeouts: Counter
     live: dict[str, Any]
 
 
@@ -145,6 +147,16 @@ def instruments() -> Instruments:
             "kgmem_background_service_failures",
             "Steps of a background service that failed, by service.",
             ["service"],
+        ),
+        bolt_refused=Counter(
+            "kgmem_bolt_refused_connections",
+            "Bolt connections closed as soon as accepted, by the cap they would have passed "
+            "(connections, per_address, unauthenticated, unauthenticated_per_address).",
+            ["reason"],
+        ),
+        bolt_auth_timeouts=Counter(
+            "kgmem_bolt_authentication_timeouts",
+            "Bolt connections closed because they had not authenticated in time.",
         ),
         live=_live_instruments(Counter, Gauge),
     )

@@ -15,7 +15,9 @@ PackStream, gets a FAILURE and the connection closes: the rest of it is unread, 
 next message cannot be found. Bad magic or no common version closes the connection as
 Neo4j does. While the connection is open, its session follows changes of its key
 (``Session.follow_key``); a session that refuses its key's connection (past the key's
-limit) is closed once the FAILURE is sent.
+limit) is closed once the FAILURE is sent. The connection's admission ``Ticket`` is
+told after each message whether it is authenticated, so that it counts among the
+unauthenticated connections only until then (``kgmem.bolt.admission``).
 """
 
 from __future__ import annotations
@@ -26,13 +28,15 @@ import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from kgmem.bolt.admission import Ticket
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.framing import frame, read_message
 from kgmem.bolt.packstream import PackStreamError, Structure, pack, unpack
 from kgmem.bolt.session import Goodbye, Session, failure
-from kgmem.config import BoltSettings
+from kgmem.bolt_settings import BoltSettings
 from kgmem.errors import PayloadTooLarge
 from kgmem.memory import Memory
+from kgmem.metrics import instruments
 
 log = logging.getLogger(__name__)
 MAGIC = b"\x60\x60\xb0\x17"
@@ -54,7 +58,8 @@ def choose(offers: bytes) -> tuple[int, int] | None:
 
 class Connection:
     """The conversation on one accepted socket; ``local`` tells whether the client is on
-    this machine, ``address`` is the server's host:port given to routing drivers."""
+    this machine, ``address`` is the server's host:port given to routing drivers,
+    ``ticket`` its place in the server's admission counts."""
 
     def __init__(
         self,
@@ -64,12 +69,14 @@ class Connection:
         *,
         local: bool,
         address: str,
+        ticket: Ticket,
     ) -> None:
         self.memory = memory
         self.settings = settings
         self.reader, self.writer = streams
         self.local = local
         self.address = address
+        self.ticket = ticket
         self.auth_deadline = _now() + settings.handshake_timeout_s
 
     async def serve(self) -> None:
@@ -96,7 +103,12 @@ class Connection:
         except Goodbye:
             return
         except _DeadlinePassed:
-            log.info("a Bolt connection passed its deadline (authentication or idle): closed")
+            if not self.ticket.is_authenticated:
+                # At debug: a flood of sockets that never authenticate would flood the log.
+                instruments().bolt_auth_timeouts.inc()
+                log.debug("a Bolt connection did not authenticate in time: closed")
+            else:
+                log.info("a Bolt connection passed its idle deadline: closed")
 
     async def _negotiate(self) -> tuple[int, int] | None:
         if await self.reader.readexactly(4) != MAGIC:
@@ -151,6 +163,7 @@ class Connection:
         replies = await session.handle(message)
         if authenticated and session.who is None:  # LOGOFF: authenticate again in time
             self.auth_deadline = _now() + self.settings.handshake_timeout_s
+        self.ticket.authenticated(session.who is not None)
         return replies
 
     async def _send(self, session: Session, replies: list[Structure]) -> None:

@@ -1,10 +1,12 @@
 """The Bolt listener: accepts connections up to the caps and serves each one
 (``kgmem.bolt.connection``) in a task of its own.
 
-A connection past ``max_connections``, or past ``max_connections_per_address`` from its
-client's address, is closed as soon as it is accepted, before anything is read. A TLS
-handshake has ``handshake_timeout_s`` of its own. Stopping the server closes every
-connection and undoes open transactions.
+A connection past a cap (``kgmem.bolt.admission``: all connections and those not
+authenticated yet, in all and from its client's address) is closed as soon as it is
+accepted, before anything is read; the refusal is counted and logged at most once a
+minute per address (``kgmem.bolt.refusals``). A TLS handshake has
+``handshake_timeout_s`` of its own. Stopping the server closes every connection and
+undoes open transactions.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import ssl
 from typing import Any
 
 from kgmem.access import is_loopback
-from kgmem.bolt.admission import Admission
+from kgmem.bolt.admission import Admission, Caps, Ticket
 from kgmem.bolt.connection import Connection
-from kgmem.config import BoltSettings
+from kgmem.bolt.refusals import Refusals
+from kgmem.bolt_settings import BoltSettings
 from kgmem.memory import Memory
 
 log = logging.getLogger(__name__)
@@ -33,9 +36,8 @@ class BoltServer:
         self.server: asyncio.Server | None = None
         self.port = settings.port
         self.connections: set[asyncio.Task[None]] = set()
-        self.admission = Admission(
-            most=settings.max_connections, most_per_address=settings.max_connections_per_address
-        )
+        self.admission = Admission(Caps.of(settings))
+        self.refusals = Refusals()
 
     async def start(self) -> None:
         """Listen; ``port`` holds the bound port afterwards (where a restart listens)."""
@@ -59,29 +61,35 @@ class BoltServer:
         await asyncio.gather(*self.connections, return_exceptions=True)
         if self.server is not None:
             await self.server.wait_closed()
+        self.refusals.flush()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         client = _client_host(writer)
-        if not self.admission.enter(client):
-            log.warning("Bolt connection from %s refused: at the connection cap", client)
+        reason = self.admission.refusal(client)
+        if reason is not None:
+            self.refusals.refused(client, reason)
             await _close(writer)
             return
+        ticket = self.admission.enter(client)
         task = asyncio.current_task()
         assert task is not None
         self.connections.add(task)
         try:
-            await self._serve((reader, writer), client)
+            await self._serve((reader, writer), ticket)
         finally:
             self.connections.discard(task)
-            self.admission.leave(client)
+            ticket.leave()
             await _close(writer)
 
     async def _serve(
-        self, streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], client: str
+        self, streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], ticket: Ticket
     ) -> None:
         address = f"{self.settings.host}:{self.port}"
+        client = ticket.address
         local = is_loopback(client or None)
-        connection = Connection(self.memory, self.settings, streams, local=local, address=address)
+        connection = Connection(
+            self.memory, self.settings, streams, local=local, address=address, ticket=ticket
+        )
         try:
             await connection.serve()
         except (asyncio.IncompleteReadError, ConnectionError):

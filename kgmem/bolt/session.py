@@ -41,7 +41,7 @@ from kgmem.bolt.databases import Databases, no_home, split_use
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.packstream import Structure
 from kgmem.bolt.values import from_bolt, temporal_to_bolt, to_bolt
-from kgmem.config import BoltSettings
+from kgmem.bolt_settings import BoltSettings
 from kgmem.cypher import Mode
 from kgmem.errors import (
     AuthError,

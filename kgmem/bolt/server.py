@@ -4,9 +4,9 @@
 A connection past a cap (``kgmem.bolt.admission``: all connections and those not
 authenticated yet, in all and from its client's address) is closed as soon as it is
 accepted, before anything is read; the refusal is counted and logged at most once a
-minute per address (``kgmem.bolt.refusals``). A TLS handshake has
-``handshake_timeout_s`` of its own. Stopping the server closes every connection and
-undoes open transactions.
+minute per address (``kgmem.bolt.refusals``). A TLS handshake comes after admission,
+so the connection counts as unauthenticated meanwhile, and has ``handshake_timeout_s``
+of its own. Stopping the server closes every connection and undoes open transactions.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from typing import Any
 
 from kgmem.access import is_loopback
 from kgmem.bolt.admission import Admission, Caps, Ticket
@@ -23,6 +22,7 @@ from kgmem.bolt.connection import Connection
 from kgmem.bolt.refusals import Refusals
 from kgmem.bolt_settings import BoltSettings
 from kgmem.memory import Memory
+from kgmem.metrics import instruments
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +38,15 @@ class BoltServer:
         self.connections: set[asyncio.Task[None]] = set()
         self.admission = Admission(Caps.of(settings))
         self.refusals = Refusals()
+        self.tls: ssl.SSLContext | None = None
 
     async def start(self) -> None:
         """Listen; ``port`` holds the bound port afterwards (where a restart listens)."""
-        tls = _tls(self.settings)
-        extra: dict[str, Any] = {}
-        if tls is not None:
-            extra = {"ssl": tls, "ssl_handshake_timeout": self.settings.handshake_timeout_s}
-        self.server = await asyncio.start_server(
-            self._connection, self.settings.host, self.port, **extra
-        )
+        self.tls = _tls(self.settings)
+        self.server = await asyncio.start_server(self._connection, self.settings.host, self.port)
         self.port = self.server.sockets[0].getsockname()[1]
-        log.info("Bolt on %s:%s%s", self.settings.host, self.port, " (TLS)" if tls else "")
+        tls = " (TLS)" if self.tls else ""
+        log.info("Bolt on %s:%s%s", self.settings.host, self.port, tls)
 
     async def stop(self) -> None:
         """Stop listening and close every connection (open transactions are undone)."""
@@ -75,7 +72,8 @@ class BoltServer:
         assert task is not None
         self.connections.add(task)
         try:
-            await self._serve((reader, writer), ticket)
+            if await self._secured(writer):
+                await self._serve((reader, writer), ticket)
         finally:
             self.connections.discard(task)
             ticket.leave()
@@ -98,6 +96,23 @@ class BoltServer:
             pass  # the server is stopping: this task ends here, quietly
         except Exception:
             log.exception("a Bolt connection from %s failed and is closed", client)
+
+    async def _secured(self, writer: asyncio.StreamWriter) -> bool:
+        """Whether the connection may go on: no TLS, or its TLS handshake done within
+        ``handshake_timeout_s``. The handshake comes after admission, so that a socket
+        that never finishes it counts among the unauthenticated ones meanwhile."""
+        if self.tls is None:
+            return True
+        bound = self.settings.handshake_timeout_s
+        try:
+            async with asyncio.timeout(bound):
+                await writer.start_tls(self.tls, ssl_handshake_timeout=bound)
+        except (TimeoutError, ConnectionAbortedError):  # asyncio's own handshake timeout
+            instruments().bolt_auth_timeouts.inc()
+            return False
+        except (ssl.SSLError, ConnectionError):
+            return False  # not TLS, or the client went away
+        return True
 
 
 def _client_host(writer: asyncio.StreamWriter) -> str:

@@ -79,8 +79,9 @@ class BoltSettings(BaseSettings):
     max_connections_per_address: int = Field(
         default=200,
         ge=1,
-        description="Most Bolt connections open at once from one client IP address (a "
-        "driver's pool holds up to 100 by default); one more is closed as soon as accepted.",
+        description="Most Bolt connections open at once from one client IP address, an IPv6 "
+        "client counted by its /64 network (a driver's pool holds up to 100 by default); "
+        "one more is closed as soon as accepted.",
     )
     max_unauthenticated_connections: int = Field(
         default=100,
@@ -93,8 +94,9 @@ class BoltSettings(BaseSettings):
     max_unauthenticated_connections_per_address: int = Field(
         default=20,
         ge=1,
-        description="Most Bolt connections open at once from one client IP address that have "
-        "not authenticated yet; one more is closed as soon as accepted. A driver "
+        description="Most Bolt connections open at once from one client IP address (IPv6: "
+        "one /64 network, as for max_connections_per_address) that have not authenticated "
+        "yet; one more is closed as soon as accepted. A driver "
         "authenticates each new connection at once, so this bounds how many it opens "
         "together, not its pool.",
     )

@@ -2,10 +2,12 @@
 client address; and of those, fewer that have not authenticated yet, in all and per
 address. A client that opens sockets and never authenticates can so hold only the
 places kept for connections on their way in, never those of authenticated sessions,
-and one address only its share of those."""
+and one address only its share of those. An IPv6 client counts by its /64 network,
+which one host or site holds whole."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections import Counter
 from dataclasses import dataclass
 
@@ -17,6 +19,20 @@ PER_ADDRESS = "per_address"
 UNAUTHENTICATED = "unauthenticated"
 UNAUTHENTICATED_PER_ADDRESS = "unauthenticated_per_address"
 REASONS = (CONNECTIONS, PER_ADDRESS, UNAUTHENTICATED, UNAUTHENTICATED_PER_ADDRESS)
+
+
+def client_of(host: str) -> str:
+    """The client a peer's ``host`` counts as: the IPv4 address (also when written as
+    IPv6-mapped), or the IPv6 /64 network; any other text as it is."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,7 @@ class Ticket:
         """Count the connection as closed (once, however often called)."""
         if self.left:
             return
-        self.authenticated(True)  # out of the unauthenticated counts, if still in
+        if not self.is_authenticated:
+            self.admission._count_unauthenticated(self.address, -1)
         self.left = True
         self.admission._leave(self.address)

@@ -1,7 +1,9 @@
 """Bolt connections refused at a cap, counted and logged so that a flood of them cannot
 flood the log: every refusal counts in ``kgmem_bolt_refused_connections_total`` by
 reason, and each client address gets at most one log line per interval, the first
-refusal at once and the rest summed up in the line after the interval."""
+refusal at once and the rest summed up in the line after the interval. Past
+``MOST_ADDRESSES`` addresses in one interval, further addresses share one line, so
+that a flood from many addresses is bounded too."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from kgmem.metrics import instruments
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 60.0  # at most one line per address this often
+MOST_ADDRESSES = 20  # addresses with lines of their own in one interval
+FURTHER = "further addresses"  # the one entry they share (no address reads so)
 
 
 @dataclass
@@ -43,13 +47,16 @@ class Refusals:
         instruments().bolt_refused.labels(reason).inc()
         now = self.clock()
         self._forget_before(now - self.interval_s)
+        if address not in self.quiet and len(self.quiet) >= MOST_ADDRESSES:
+            address = FURTHER
         quiet = self.quiet.get(address)
         if quiet is None:
             log.warning(
-                "Bolt connection from %s refused (%s cap); further refusals from this "
-                "address are logged at most once every %g s",
+                "Bolt connection from %s refused (%s cap); further refusals from %s are "
+                "logged at most once every %g s",
                 address or "an unknown address",
                 reason,
+                "them" if address == FURTHER else "this address",
                 self.interval_s,
             )
             self.quiet[address] = _Quiet(now)

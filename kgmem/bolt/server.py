@@ -17,7 +17,7 @@ import logging
 import ssl
 
 from kgmem.access import is_loopback
-from kgmem.bolt.admission import Admission, Caps, Ticket
+from kgmem.bolt.admission import Admission, Caps, Ticket, client_of
 from kgmem.bolt.connection import Connection
 from kgmem.bolt.refusals import Refusals
 from kgmem.bolt_settings import BoltSettings
@@ -61,7 +61,8 @@ class BoltServer:
         self.refusals.flush()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        client = _client_host(writer)
+        host = _client_host(writer)
+        client = client_of(host)
         reason = self.admission.refusal(client)
         if reason is not None:
             self.refusals.refused(client, reason)
@@ -73,17 +74,19 @@ class BoltServer:
         self.connections.add(task)
         try:
             if await self._secured(writer):
-                await self._serve((reader, writer), ticket)
+                await self._serve((reader, writer), ticket, host)
         finally:
             self.connections.discard(task)
             ticket.leave()
             await _close(writer)
 
     async def _serve(
-        self, streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], ticket: Ticket
+        self,
+        streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        ticket: Ticket,
+        client: str,
     ) -> None:
         address = f"{self.settings.host}:{self.port}"
-        client = ticket.address
         local = is_loopback(client or None)
         connection = Connection(
             self.memory, self.settings, streams, local=local, address=address, ticket=ticket

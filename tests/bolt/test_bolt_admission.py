@@ -13,6 +13,7 @@ from kgmem.bolt.admission import (
     Admission,
     Caps,
     Ticket,
+    client_of,
 )
 
 CAPS = Caps(most=6, most_per_address=4, most_unauthenticated=3, most_unauthenticated_per_address=2)
@@ -47,6 +48,14 @@ def test_logoff_counts_the_connection_as_unauthenticated_again() -> None:
     ticket.leave()  # once only
     assert admission.refusal("a") is None
     assert admission.open == 1 and admission.unauthenticated == 1
+
+
+def test_an_ipv6_client_counts_by_its_64_network_and_a_mapped_ipv4_as_itself() -> None:
+    assert client_of("2001:db8:1:2:aaaa::1") == client_of("2001:db8:1:2:bbbb::9")
+    assert client_of("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_of("2001:db8:1:3::1") != client_of("2001:db8:1:2::1")
+    assert client_of("::ffff:192.0.2.7") == client_of("192.0.2.7") == "192.0.2.7"
+    assert client_of("") == ""
 
 
 # An operation: (0 arrive, 1 authenticate, 2 log off, 3 leave), an address, a ticket.

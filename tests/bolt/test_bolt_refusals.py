@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from kgmem.bolt.refusals import Refusals
+from kgmem.bolt.refusals import MOST_ADDRESSES, Refusals
 from kgmem.metrics import instruments
 
 
@@ -61,3 +61,19 @@ def test_flush_logs_the_sums_not_logged_yet(caplog: pytest.LogCaptureFixture) ->
     assert len(lines(caplog)) == 2
     assert "2 more connections from 10.0.0.3" in lines(caplog)[1]
     assert not refusals.quiet
+
+
+def test_refusals_from_many_addresses_share_one_line_past_the_first_ones(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    refusals = Refusals(interval_s=60, clock=Clock())
+    for n in range(1000):
+        refusals.refused(f"10.1.{n // 250}.{n % 250}", "unauthenticated")
+    assert len(lines(caplog)) == MOST_ADDRESSES + 1
+    assert len(refusals.quiet) == MOST_ADDRESSES + 1
+    refusals.flush()
+    assert (
+        f"{1000 - MOST_ADDRESSES - 1} more connections from further addresses"
+        in (lines(caplog)[-1])
+    )

@@ -89,7 +89,9 @@ class BoltSettings(BaseSettings):
         description="Most Bolt connections open at once that have not authenticated yet "
         "(counted among max_connections; a connection leaves this count when its LOGON, or "
         "HELLO before Bolt 5.1, succeeds). One more is closed as soon as accepted, so that "
-        "clients that never authenticate cannot take the places of those that do.",
+        "clients that never authenticate cannot take the places of those that do: keep it "
+        "well below max_connections, the difference is what authenticated sessions are "
+        "sure of.",
     )
     max_unauthenticated_connections_per_address: int = Field(
         default=20,

@@ -17,6 +17,7 @@ exception)``.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import collections
 import contextlib
 import functools
@@ -68,6 +69,10 @@ class _Child:
             self.proc.kill()
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 class Planner:
@@ -127,8 +132,11 @@ class Planner:
 
 @functools.cache
 def default() -> Planner:
-    """The process's planner, made on first use (its children start when needed)."""
-    return Planner()
+    """The process's planner, made on first use (its children start when needed and
+    stop when the process exits)."""
+    planner = Planner()
+    atexit.register(planner.close)
+    return planner
 
 
 def _send(stream: IO[bytes], message: object) -> None:

@@ -6,10 +6,11 @@ a backend busy past every timeout and any cancellation. AGE also binds ``XOR`` t
 than ``AND`` (openCypher binds ``AND`` tighter: ``true XOR false AND false`` is true).
 
 kgmem writes each chain with every operand once, compared by ``<>`` after a ``NOT``
-(which, like XOR, refuses what is not a boolean and keeps null as null)::
+(which, like XOR, refuses what is not a boolean and keeps null as null), the whole
+made an agtype value as ``kgmem.cypher.booleans`` does::
 
-    RETURN a XOR b AND c         RETURN ((NOT (a)) <> (NOT (b AND c)))
-    WHERE a XOR b XOR c          WHERE ((NOT (((NOT (a)) <> (NOT (b))))) <> (NOT (c)))
+    RETURN a XOR b AND c     RETURN [(((NOT (a)) <> (NOT (b AND c))))][0]
+    WHERE a XOR b XOR c      WHERE [(((NOT (((NOT (a)) <> (NOT (b))))) <> (NOT (c))))][0]
 
 An operand ends where the expression does (a comma, ``AS``, a bracket closing, a CASE
 keyword, a clause) or at the looser ``OR``; it takes the tighter ``AND`` and ``NOT``.
@@ -65,17 +66,18 @@ def _chains(tokens: Sequence[Token]) -> list[list[tuple[int, int, int]]]:
 def _unxored(
     tokens: Sequence[Token], chain: list[tuple[int, int, int]]
 ) -> list[tuple[int, int, str]]:
-    """``a XOR b XOR c`` as ``((NOT ((NOT (a)) <> (NOT (b)))) <> (NOT (c)))``: each
-    operand once, ``NOT`` refusing what is not a boolean as XOR does."""
+    """``a XOR b XOR c`` as ``[(((NOT ((NOT (a)) <> (NOT (b)))) <> (NOT (c))))][0]``:
+    each operand once, ``NOT`` refusing what is not a boolean as XOR does, the whole an
+    agtype value (``kgmem.cypher.booleans``: ``<>`` of two booleans is PostgreSQL's)."""
     first = tokens[chain[0][1]].start
-    edits = [(first, first, "((NOT (" * len(chain))]
+    edits = [(first, first, "[(" + "((NOT (" * len(chain))]
     for number, (at, _, last) in enumerate(chain):
         xor = tokens[at]
         closing = ("" if number == 0 else ")))") + ")) <> (NOT ("
         edits.append((xor.start, xor.end, closing))
         if number == len(chain) - 1:
             end = tokens[last].end
-            edits.append((end, end, ")))"))
+            edits.append((end, end, ")))" + ")][0]"))
     return edits
 
 

@@ -84,7 +84,9 @@ async def bounded(query: str, settings: CypherSettings) -> AsyncIterator[None]:
     else:
         cost.check_text(query)
     with deadline.within(settings.statement_timeout_ms / 1000) as seconds:
-        limit = asyncio.timeout(seconds)
+        # The statements' own timeouts (what is left of the deadline) end them first, in
+        # the database; this cancels what is still waiting just after.
+        limit = asyncio.timeout(seconds + _CANCEL_GRACE_S)
         try:
             async with limit:
                 yield
@@ -97,6 +99,7 @@ async def bounded(query: str, settings: CypherSettings) -> AsyncIterator[None]:
             ) from None
 
 
+_CANCEL_GRACE_S = 1.0
 # Queries up to this long are checked on the event loop (a fraction of a millisecond).
 _INLINE_CHECK_CHARS = 4096
 

@@ -15,9 +15,9 @@ def test_xor_chains_are_written_with_each_operand_once() -> None:
         "ORDER BY a OR b AND a XOR b"
     )
     assert planned.text == (
-        "WITH true AS a, false AS b RETURN ((NOT (((NOT (a AND b )) <> (NOT ( a AND b ))))) "
-        "<> (NOT ( b))) AS r, ((NOT (a )) <> (NOT ( b))) AS s "
-        "ORDER BY a OR ((NOT (b AND a )) <> (NOT ( b)))"
+        "WITH true AS a, false AS b RETURN [(((NOT (((NOT (a AND b )) <> (NOT ( a AND b ))))) "
+        "<> (NOT ( b))))][0] AS r, [(((NOT (a )) <> (NOT ( b))))][0] AS s "
+        "ORDER BY a OR [(((NOT (b AND a )) <> (NOT ( b))))][0]"
     )
     assert "xor_operands" in planned.rewrites
 
@@ -33,9 +33,9 @@ def test_operands_end_at_brackets_case_keywords_and_comprehension_parts() -> Non
         "AS l, CASE WHEN x AND NOT x XOR x THEN x END AS k, (x XOR x) AND x AS m"
     )
     assert planned.text.endswith(
-        "[y IN [x] WHERE ((NOT (y )) <> (NOT ( y AND x))) | ((NOT (y )) <> (NOT ( size([1]) > 0 "
-        "AND x)))] AS l, CASE WHEN ((NOT (x AND NOT x )) <> (NOT ( x))) THEN x END AS k, "
-        "(((NOT (x )) <> (NOT ( x)))) AND x AS m"
+        "[y IN [x] WHERE [(((NOT (y )) <> (NOT ( y AND x))))][0] | [(((NOT (y )) <> "
+        "(NOT ( size([1]) > 0 AND x))))][0]] AS l, CASE WHEN [(((NOT (x AND NOT x )) <> "
+        "(NOT ( x))))][0] THEN x END AS k, ([(((NOT (x )) <> (NOT ( x))))][0]) AND x AS m"
     )
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.cypher.lexer import Kind, Token, each_token
 from kgmem.cypher.structure import is_keyword_at
 from kgmem.errors import LimitExceeded
 
@@ -55,8 +55,15 @@ _SEPARATORS = frozenset({"AND", "OR", "XOR", "NOT", "WHERE", "WHEN", "THEN", "EL
 
 def check_text(query: str) -> None:
     """``check`` on the tokens of ``query`` (a syntax error the lexer finds is raised as
-    it would be when planning)."""
-    check([t for t in tokenize(query) if t.text != ";"])
+    it would be when planning); reading stops once there are too many tokens."""
+    tokens: list[Token] = []
+    for token in each_token(query):
+        if token.kind in (Kind.SPACE, Kind.COMMENT) or token.text == ";":
+            continue
+        tokens.append(token)
+        if len(tokens) > MAX_TOKENS:
+            _bound("tokens (and more)", len(tokens), MAX_TOKENS, "shorten the query")
+    check(tokens)
 
 
 def check(tokens: Sequence[Token]) -> None:

@@ -79,6 +79,7 @@ class Planner:
     """At most ``processes`` planning children, used one request at a time each."""
 
     def __init__(self, processes: int = PROCESSES) -> None:
+        self._processes = processes
         self._executor = ThreadPoolExecutor(processes, thread_name_prefix="kgmem-planner")
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
@@ -120,6 +121,16 @@ class Planner:
         if kind == "error":
             raise value
         return value  # type: ignore[no-any-return]
+
+    def warm(self) -> None:
+        """Start the children in the background, so the first queries do not wait for
+        Python to start."""
+        for _ in range(self._processes):
+            self._executor.submit(self._warm_one)
+
+    def _warm_one(self) -> None:
+        with contextlib.suppress(KgmemError):
+            self._ask("RETURN 1 AS warm", "read", MAX_SECONDS * 6)
 
     def close(self) -> None:
         """Stop every child."""

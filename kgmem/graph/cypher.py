@@ -25,7 +25,7 @@ from kgmem.cypher import CypherPlan, Mode, cost, explained, guard, label_sets, p
 from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
 from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
-from kgmem.graph import deadline
+from kgmem.graph import callers, deadline
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
@@ -61,7 +61,7 @@ async def run(
     planned_at = time.perf_counter()
     cap = _cap(request.limit, settings)
     call = call_of(namespace, checked, request.params, cap)
-    async with ctx.db.limited("cypher", settings.concurrent_queries), ctx.db.sharing():
+    async with callers.share(ctx.db, "cypher", settings.concurrent_queries), ctx.db.sharing():
         with positions.placed(request.query, checked.text):
             if request.mode == "read":
                 raw = await _read(ctx, namespace, call, settings)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from kgmem.config import CypherSettings
 from kgmem.cypher import Mode, positions
 from kgmem.errors import StorageError
+from kgmem.graph import callers
 from kgmem.graph import cypher as graph_cypher
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
@@ -54,7 +55,7 @@ async def transaction(
             call = graph_cypher.call_of(namespace, checked, request.params, cap)
             if checked.label_sets and ns is not None:  # only a write plan has them
                 await label_store.ensure(conn, ns, graph_cypher.composites(checked), ctx.schema)
-            async with ctx.db.limited("cypher", settings.concurrent_queries):
+            async with callers.share(ctx.db, "cypher", settings.concurrent_queries):
                 with positions.placed(request.query, checked.text):
                     if checked.relabels and ns is not None:  # only a write plan relabels
                         raw = await graph_cypher.run_call(conn, ns, call, checked, ctx)

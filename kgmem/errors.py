@@ -422,6 +422,11 @@ class TooManyConnections(TooManyRequests):
     title = "Too many open connections for this key"
 
 
+class TooManyQueries(TooManyRequests):
+    code = "too_many_queries"
+    title = "Too many Cypher queries at once for this key"
+
+
 class TooManyTransactions(TooManyRequests):
     code = "too_many_transactions"
     title = "Too many open transactions for this key"

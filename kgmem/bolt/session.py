@@ -52,6 +52,7 @@ from kgmem.errors import (
     TooManyConnections,
     TransactionTimedOut,
 )
+from kgmem.graph import callers
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.cypher_transaction import Runner
 from kgmem.key_watch import Hold
@@ -322,6 +323,8 @@ class Session:
         if answered is not None:
             return answered
         namespace = databases.target(named)
+        if self.who is not None:
+            callers.identify(_key_id(self.who))
         if tx is not None:
             run = await self._bound(tx, namespace)
             return await run(CypherRequest(query=query, params=params, mode=mode))

@@ -10,7 +10,7 @@ for structure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
@@ -77,14 +77,19 @@ def tokenize(text: str, *, keep_trivia: bool = False) -> list[Token]:
     Raises ``CypherSyntaxError`` (with the offset) for an unterminated string, name or
     comment and for a character no Cypher token starts with.
     """
-    tokens: list[Token] = []
+    if keep_trivia:
+        return list(each_token(text))
+    return [t for t in each_token(text) if t.kind not in (Kind.SPACE, Kind.COMMENT)]
+
+
+def each_token(text: str) -> Iterator[Token]:
+    """The tokens of ``text``, spaces and comments included, one at a time (a caller
+    may stop early); raises as ``tokenize`` does."""
     i, n = 0, len(text)
     while i < n:
         token = _next(text, i)
-        if keep_trivia or token.kind not in (Kind.SPACE, Kind.COMMENT):
-            tokens.append(token)
+        yield token
         i = token.end
-    return tokens
 
 
 def _next(text: str, i: int) -> Token:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kgmem.cypher import (
+    cost,
     fold,
     guard,
     label_patterns,
@@ -26,7 +27,7 @@ from kgmem.cypher import (
 )
 from kgmem.cypher.columns import infer_columns
 from kgmem.cypher.lexer import Kind, Token, tokenize
-from kgmem.errors import CypherRejected, CypherSemanticError
+from kgmem.errors import CypherRejected, CypherSemanticError, LimitExceeded
 
 Mode = Literal["read", "write"]
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -54,6 +55,10 @@ class CypherPlan:
     relabels: bool = False
 
 
+Prepared = tuple[CypherPlan, tuple[tuple[str, Token], ...]]
+"""A plan and the ``count`` parameters its SKIP and LIMIT read (``typecheck``)."""
+
+
 def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "read") -> CypherPlan:
     """Check and prepare ``query`` with ``params`` for ``mode``.
 
@@ -62,18 +67,39 @@ def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "r
     writing query in read mode. The work that depends only on the text and the mode is
     cached (the same text is checked and rewritten once per process).
     """
-    prepared, counts = _prepare(query, mode)
+    return finish(_prepare(query, mode), params)
+
+
+def finish(prepared: Prepared, params: Mapping[str, Any] | None) -> CypherPlan:
+    """The plan of ``prepared`` once ``params`` are checked against it."""
+    checked, counts = prepared
     given = params or {}
-    check_params(prepared.parameters, given)
+    check_params(checked.parameters, given)
     typecheck.check_count_parameters(counts, given)
-    return prepared
+    return checked
+
+
+MAX_SENT_CHARS = 400_000
+"""The longest text kgmem sends to AGE after its rewrites."""
 
 
 @functools.lru_cache(maxsize=1024)
-def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token], ...]]:
+def _prepare(query: str, mode: Mode) -> Prepared:
+    try:
+        return prepare(query, mode)
+    except RecursionError:  # a shape the cost bounds did not foresee
+        raise LimitExceeded(
+            "the query nests too deeply for kgmem to plan: nest expressions less deeply"
+        ) from None
+
+
+def prepare(query: str, mode: Mode) -> Prepared:
+    """The uncached work of ``plan()`` for ``query`` in ``mode`` (its cost bounded first,
+    ``kgmem.cypher.cost``); run by ``kgmem.cypher.planner`` in a process of its own."""
     guard.check_text(query)
     everything = tokenize(query, keep_trivia=True)
     original = _code(everything)
+    cost.check(original)
     folding = fold.apply(query, original)  # temporal constants become literals
     folded = folding.text
     # kgmem's own SQL calls are allowed only where kgmem's rewrite wrote them
@@ -90,6 +116,11 @@ def _prepare(query: str, mode: Mode) -> tuple[CypherPlan, tuple[tuple[str, Token
     static_checks.check(code)
     typecheck.check_skip_limit(code, {})
     rewritten = rewrite.apply(folded, everything, code)
+    if len(rewritten.text) > MAX_SENT_CHARS:
+        raise LimitExceeded(
+            f"the query grows to {len(rewritten.text)} characters once rewritten, more than "
+            f"kgmem's limit of {MAX_SENT_CHARS}: shorten it or nest it less deeply"
+        )
     final = tokenize(rewritten.text)
     if len(infer_columns(rewritten.text, final)) != len(columns):
         raise CypherSemanticError("kgmem could not rewrite this query consistently")

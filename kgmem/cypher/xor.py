@@ -1,15 +1,19 @@
-"""XOR's precedence, as openCypher sets it.
+"""XOR without XOR: linear in its operands, with openCypher's precedence.
 
-openCypher binds ``AND`` tighter than ``XOR`` and ``XOR`` tighter than ``OR``:
-``true XOR false AND false`` is ``true XOR (false AND false)``, true. AGE 1.7 binds
-``XOR`` tighter than ``AND`` and answers false. kgmem puts brackets around each
-``AND`` chain that is an operand of ``XOR`` (in WHERE, WITH, RETURN and ORDER BY)::
+AGE 1.7 expands ``a XOR b`` into ``(a OR b) AND NOT (a AND b)``, writing each operand
+twice, so a chain of n XORs is planned from 2^n copies: 40 of them in a short query keep
+a backend busy past every timeout and any cancellation. AGE also binds ``XOR`` tighter
+than ``AND`` (openCypher binds ``AND`` tighter: ``true XOR false AND false`` is true).
 
-    RETURN a XOR b AND c         RETURN a XOR (b AND c)
-    WHERE a AND b XOR c OR d     WHERE (a AND b) XOR c OR d
+kgmem writes each chain with every operand once, compared by ``<>`` after a ``NOT``
+(which, like XOR, refuses what is not a boolean and keeps null as null), the whole
+made an agtype value as ``kgmem.cypher.booleans`` does::
+
+    RETURN a XOR b AND c     RETURN [(((NOT (a)) <> (NOT (b AND c))))][0]
+    WHERE a XOR b XOR c      WHERE [(((NOT (((NOT (a)) <> (NOT (b))))) <> (NOT (c))))][0]
 
 An operand ends where the expression does (a comma, ``AS``, a bracket closing, a CASE
-keyword, a clause) or at the looser ``OR`` and ``XOR``.
+keyword, a clause) or at the looser ``OR``; it takes the tighter ``AND`` and ``NOT``.
 """
 
 from __future__ import annotations
@@ -28,33 +32,53 @@ _PUNCT_STOPS = frozenset({",", ":", "|"})
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
-    """(start, end, replacement) insertions bracketing the AND chains XOR combines."""
+    """(start, end, replacement) edits writing each XOR chain without XOR."""
     if not any(t.is_keyword("XOR") for t in code):
         return []
-    spans: set[tuple[int, int]] = set()
+    edits: list[tuple[int, int, str]] = []
     for placed in each_clause(code, *_CLAUSES):
-        spans |= _spans(placed.clause.body)
-    edits = []
-    for start, end in sorted(spans):
-        edits.append((start, start, "("))
-        edits.append((end, end, ")"))
+        for chain in _chains(placed.clause.body):
+            edits.extend(_unxored(placed.clause.body, chain))
     return edits
 
 
-def _spans(tokens: Sequence[Token]) -> set[tuple[int, int]]:
-    """The text spans of the XOR operands in ``tokens`` that hold an AND."""
+def _chains(tokens: Sequence[Token]) -> list[list[tuple[int, int, int]]]:
+    """The XOR chains of ``tokens``: per chain, each XOR's index with its left operand's
+    first index and its right operand's last index."""
     depth = _depths(tokens)
-    spans = set()
+    chains: list[list[tuple[int, int, int]]] = []
+    open_chain: dict[int, list[tuple[int, int, int]]] = {}
     for i, token in enumerate(tokens):
         if not token.is_keyword("XOR"):
             continue
-        for first, last in (_operand(tokens, depth, i, -1), _operand(tokens, depth, i, 1)):
-            if first > last:
-                continue
-            inside = range(first, last + 1)
-            if any(tokens[j].is_keyword("AND") and depth[j] == depth[i] for j in inside):
-                spans.add((tokens[first].start, tokens[last].end))
-    return spans
+        first, _ = _operand(tokens, depth, i, -1)
+        _, last = _operand(tokens, depth, i, 1)
+        chain = open_chain.get(depth[i])
+        if chain is not None and chain[-1][2] + 1 == i:
+            chain.append((i, first, last))
+        else:
+            chain = [(i, first, last)]
+            chains.append(chain)
+        open_chain[depth[i]] = chain
+    return chains
+
+
+def _unxored(
+    tokens: Sequence[Token], chain: list[tuple[int, int, int]]
+) -> list[tuple[int, int, str]]:
+    """``a XOR b XOR c`` as ``[(((NOT ((NOT (a)) <> (NOT (b)))) <> (NOT (c))))][0]``:
+    each operand once, ``NOT`` refusing what is not a boolean as XOR does, the whole an
+    agtype value (``kgmem.cypher.booleans``: ``<>`` of two booleans is PostgreSQL's)."""
+    first = tokens[chain[0][1]].start
+    edits = [(first, first, "[(" + "((NOT (" * len(chain))]
+    for number, (at, _, last) in enumerate(chain):
+        xor = tokens[at]
+        closing = ("" if number == 0 else ")))") + ")) <> (NOT ("
+        edits.append((xor.start, xor.end, closing))
+        if number == len(chain) - 1:
+            end = tokens[last].end
+            edits.append((end, end, ")))" + ")][0]"))
+    return edits
 
 
 def _operand(tokens: Sequence[Token], depth: list[int], at: int, step: int) -> tuple[int, int]:

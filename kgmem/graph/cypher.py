@@ -12,16 +12,20 @@ than ``KGMEM_CYPHER_MAX_RESULT_BYTES`` is refused before it is decoded.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from kgmem import jsontext
 from kgmem.config import CypherSettings
-from kgmem.cypher import CypherPlan, Mode, explained, label_sets, plan, positions
+from kgmem.cypher import CypherPlan, Mode, cost, explained, guard, label_sets, planner, positions
 from kgmem.cypher import values as cypher_values
-from kgmem.errors import InvalidNumber, LimitExceeded, StorageError
+from kgmem.cypher.plan import finish
+from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
+from kgmem.graph import callers, deadline
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
@@ -53,11 +57,11 @@ async def run(
     inner = explained(request.query)
     if inner is not None:
         return await _plan_rows(ctx, namespace, replace(request, query=inner), settings)
-    checked = plan(request.query, request.params, mode=request.mode)
-    planned = time.perf_counter()
+    checked = await planned(request, settings)
+    planned_at = time.perf_counter()
     cap = _cap(request.limit, settings)
     call = call_of(namespace, checked, request.params, cap)
-    async with ctx.db.limited("cypher", settings.concurrent_queries), ctx.db.sharing():
+    async with callers.share(ctx.db, "cypher", settings.concurrent_queries), ctx.db.sharing():
         with positions.placed(request.query, checked.text):
             if request.mode == "read":
                 raw = await _read(ctx, namespace, call, settings)
@@ -65,7 +69,47 @@ async def run(
                 raw = await _write(ctx, namespace, call, settings, checked=checked)
     _check_size(raw, settings.max_result_bytes)
     decoding = time.perf_counter()
-    return _result(checked, raw, cap, started, planned, decoding)
+    return _result(checked, raw, cap, started, planned_at, decoding)
+
+
+@contextlib.asynccontextmanager
+async def bounded(query: str, settings: CypherSettings) -> AsyncIterator[None]:
+    """Run the block as one Cypher request on ``query``: its size and cost checked before
+    any work (``kgmem.cypher.cost``, off the event loop for a long text), then one
+    deadline of the statement timeout for everything it runs (``kgmem.graph.deadline``),
+    past which it is cancelled with ``CypherTimeout``."""
+    guard.check_text(query)
+    if len(query) > _INLINE_CHECK_CHARS:
+        await asyncio.to_thread(cost.check_text, query)
+    else:
+        cost.check_text(query)
+    with deadline.within(settings.statement_timeout_ms / 1000) as seconds:
+        # The statements' own timeouts (what is left of the deadline) end them first, in
+        # the database; this cancels what is still waiting just after.
+        limit = asyncio.timeout(seconds + _CANCEL_GRACE_S)
+        try:
+            async with limit:
+                yield
+        except TimeoutError:
+            if not limit.expired():
+                raise
+            raise CypherTimeout(
+                f"the query ran past its time limit of {settings.statement_timeout_ms} ms "
+                "(KGMEM_CYPHER_STATEMENT_TIMEOUT_MS), its procedure calls and parts included"
+            ) from None
+
+
+_CANCEL_GRACE_S = 1.0
+# Queries up to this long are checked on the event loop (a fraction of a millisecond).
+_INLINE_CHECK_CHARS = 4096
+
+
+async def planned(request: CypherRequest, settings: CypherSettings) -> CypherPlan:
+    """``request`` planned off the event loop (``kgmem.cypher.planner``), within what is
+    left of the request's deadline."""
+    seconds = deadline.remaining(settings.statement_timeout_ms / 1000)
+    prepared = await planner.default().prepare(request.query, request.mode, seconds)
+    return finish(prepared, request.params)
 
 
 def call_of(
@@ -97,7 +141,7 @@ async def explain(
     """kgmem's plan (columns, rewrites, the text sent) and PostgreSQL's plan for
     ``request``, without running it (in a read-only transaction)."""
     validate_namespace_name(namespace)
-    checked = plan(request.query, request.params, mode=request.mode)
+    checked = await planned(request, settings)
     call = cypher_store.CypherCall(
         graph=namespace,
         text=checked.text,
@@ -129,8 +173,10 @@ async def _enter(conn: Connection, namespace: str, mode: Mode, settings: CypherS
     The transaction is read-only either way: EXPLAIN runs nothing."""
     if mode == "write":
         await ns_store.resolve(conn, namespace)
-        await cypher_store.enter_write(conn, settings.statement_timeout_ms)
-    elif not await cypher_store.enter_read(conn, namespace, settings):
+        await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
+    elif not await cypher_store.enter_read(
+        conn, namespace, settings, deadline.remaining_ms(settings.statement_timeout_ms)
+    ):
         raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
 
 
@@ -171,7 +217,9 @@ async def _read(
 ) -> cypher_store.CypherRows:
     for _ in range(2):
         async with ctx.db.transaction(readonly=True) as conn:
-            if await cypher_store.enter_read(conn, namespace, settings):
+            if await cypher_store.enter_read(
+                conn, namespace, settings, deadline.remaining_ms(settings.statement_timeout_ms)
+            ):
                 return await cypher_store.run(conn, call)
         await _ensure_reader(ctx, namespace)  # first read of this namespace, or a new one
     raise StorageError(f"the read-only role of namespace {namespace!r} could not be prepared")
@@ -213,7 +261,7 @@ async def _write(
     async def work(conn: Connection) -> cypher_store.CypherRows:
         ns = await ns_store.resolve(conn, namespace)
         await label_store.ensure(conn, ns, composites(checked), ctx.schema)
-        await cypher_store.enter_write(conn, settings.statement_timeout_ms)
+        await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
         return await run_call(conn, ns, call, checked, ctx)
 
     # One statement in its own transaction: safe to run again when a concurrent write

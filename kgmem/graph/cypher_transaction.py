@@ -8,10 +8,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from kgmem.config import CypherSettings
-from kgmem.cypher import Mode, plan, positions
+from kgmem.cypher import Mode, positions
 from kgmem.errors import StorageError
+from kgmem.graph import callers
 from kgmem.graph import cypher as graph_cypher
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
@@ -37,7 +39,9 @@ async def transaction(
     async with ctx.db.sharing(), ctx.db.transaction(readonly=mode == "read") as conn:
         ns: NamespaceRef | None = None
         if mode == "read":
-            if not await cypher_store.enter_read(conn, namespace, settings):
+            if not await cypher_store.enter_read(
+                conn, namespace, settings, settings.statement_timeout_ms
+            ):
                 raise StorageError(f"the read-only role of namespace {namespace!r} is not ready")
         else:
             ns = await ns_store.resolve(conn, namespace)
@@ -45,13 +49,13 @@ async def transaction(
 
         async def run(request: graph_cypher.CypherRequest) -> CypherResult:
             started = time.perf_counter()
-            checked = plan(request.query, request.params, mode=mode)
+            checked = await graph_cypher.planned(replace(request, mode=mode), settings)
             planned = time.perf_counter()
             cap = graph_cypher.cap(request.limit, settings)
             call = graph_cypher.call_of(namespace, checked, request.params, cap)
             if checked.label_sets and ns is not None:  # only a write plan has them
                 await label_store.ensure(conn, ns, graph_cypher.composites(checked), ctx.schema)
-            async with ctx.db.limited("cypher", settings.concurrent_queries):
+            async with callers.share(ctx.db, "cypher", settings.concurrent_queries):
                 with positions.placed(request.query, checked.text):
                     if checked.relabels and ns is not None:  # only a write plan relabels
                         raw = await graph_cypher.run_call(conn, ns, call, checked, ctx)

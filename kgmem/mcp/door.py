@@ -15,6 +15,7 @@ from pydantic import Field
 
 from kgmem.access import Principal, admit
 from kgmem.errors import KgmemError
+from kgmem.graph import callers
 from kgmem.memory import Memory
 from kgmem.model import Scope
 
@@ -33,7 +34,9 @@ class Door:
     def admit(self, ctx: Context[Any, Any], scope: Scope, namespace: str | None) -> Principal:
         """The caller if it has ``scope`` on ``namespace``; a readable refusal otherwise."""
         with reported():
-            return admit(self.caller(ctx), scope, namespace)
+            who = admit(self.caller(ctx), scope, namespace)
+        callers.identify(who.key.id if who.key is not None else None)
+        return who
 
 
 @contextmanager

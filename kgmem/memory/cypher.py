@@ -52,21 +52,23 @@ class CypherMethods:
         READ ONLY transaction as the namespace's reader role (on a replica when there are
         some), write mode as the service. Procedure calls are answered first
         (``kgmem.memory.procedures``), alone or with further clauses."""
-        scope = procedures.Scope.of(self.procedures, self.settings.cypher, mode)
-        prepared = await procedures.prepare(self, namespace, query, params, scope=scope)
-        if prepared.answer is not None:
-            return prepared.answer
-        request = CypherRequest(
-            query=prepared.query, params=prepared.params, mode=mode, limit=limit
-        )
-        try:
-            if mode == "read":
-                return await self.reads.run(
-                    lambda ctx: cypher_ops.run(ctx, namespace, request, self.settings.cypher)
-                )
-            result = await cypher_ops.run(self.ctx, namespace, request, self.settings.cypher)
-        except CypherError as error:
-            raise prepared.placed(error) from None
+        settings = self.settings.cypher
+        async with cypher_ops.bounded(query, settings):
+            scope = procedures.Scope.of(self.procedures, settings, mode)
+            prepared = await procedures.prepare(self, namespace, query, params, scope=scope)
+            if prepared.answer is not None:
+                return prepared.answer
+            request = CypherRequest(
+                query=prepared.query, params=prepared.params, mode=mode, limit=limit
+            )
+            try:
+                if mode == "read":
+                    return await self.reads.run(
+                        lambda ctx: cypher_ops.run(ctx, namespace, request, settings)
+                    )
+                result = await cypher_ops.run(self.ctx, namespace, request, settings)
+            except CypherError as error:
+                raise prepared.placed(error) from None
         await self.live.changed(namespace, "cypher.written")
         return result
 
@@ -81,15 +83,17 @@ class CypherMethods:
         async with cypher_transaction.transaction(self.ctx, namespace, mode, settings) as run:
 
             async def with_procedures(request: CypherRequest) -> CypherResult:
-                prepared = await procedures.prepare(
-                    self, namespace, request.query, request.params, scope=scope, known=True
-                )
-                if prepared.answer is not None:
-                    return prepared.answer
-                try:
-                    return await run(replace(request, query=prepared.query, params=prepared.params))
-                except CypherError as error:
-                    raise prepared.placed(error) from None
+                async with cypher_ops.bounded(request.query, settings):
+                    prepared = await procedures.prepare(
+                        self, namespace, request.query, request.params, scope=scope, known=True
+                    )
+                    if prepared.answer is not None:
+                        return prepared.answer
+                    try:
+                        ready = replace(request, query=prepared.query, params=prepared.params)
+                        return await run(ready)
+                    except CypherError as error:
+                        raise prepared.placed(error) from None
 
             yield with_procedures
         if mode == "write":

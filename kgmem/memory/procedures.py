@@ -38,6 +38,7 @@ from kgmem.errors import (
     ProcedureFailed,
     ProcedureNotFound,
 )
+from kgmem.graph import deadline
 from kgmem.memory import procedure_rows
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Procedure, Registry, arguments, builtin
@@ -216,13 +217,13 @@ async def _invoke(
         raise CypherRejected(f"procedures may call procedures at most {MAX_DEPTH} deep")
     token = _DEPTH.set(depth + 1)
     try:
-        async with asyncio.timeout(scope.timeout_s) as deadline:
+        async with asyncio.timeout(deadline.remaining(scope.timeout_s)) as limit:
             produced = await procedure.body(reader, bound)
             return _rows(procedure, produced, scope.max_rows)
     except TimeoutError:
-        if deadline.expired():
+        if limit.expired():
             raise CypherTimeout(
-                f"procedure {procedure.name} ran past the statement timeout"
+                f"procedure {procedure.name} ran past the query's time limit"
             ) from None
         raise _failed(procedure) from None
     except KgmemError:

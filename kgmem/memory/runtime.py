@@ -16,7 +16,8 @@ starts, in this order:
 3. the key watch (``kgmem.key_watch``): its LISTEN and the ``key-recheck`` service;
 4. the statement ``watchdog`` service, when the settings ask for one;
 5. when serving: the ``keyword-upkeep`` service (after marking the store as served),
-   the one-shot prewarm of the vector indexes (``KGMEM_DATABASE_PREWARM``), and, when
+   the one-shot prewarm of the vector indexes (``KGMEM_DATABASE_PREWARM``), the Cypher
+   planning processes (``kgmem.cypher.planner``, in the background), and, when
    this process owns the embedded PostgreSQL, its ``supervisor`` service last, once
    everything that could fail at start has started.
 
@@ -37,6 +38,7 @@ import threading
 from dataclasses import dataclass, field
 
 from kgmem.config import Settings
+from kgmem.cypher import planner
 from kgmem.embedding import Embedder
 from kgmem.key_cache import KeyCache
 from kgmem.key_watch import KeyWatch
@@ -120,6 +122,7 @@ class Runtime:
 
     async def _start_serving(self) -> None:
         """What only a serving process runs: index upkeep, prewarm, supervision."""
+        planner.default().warm()
         db = self.db
         self.keyword_upkeep = KeywordUpkeep(
             self.url,

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from kgmem.access import Principal, admit, identify, is_loopback
+from kgmem.graph import callers
 from kgmem.memory import Memory
 from kgmem.model import Scope
 
@@ -49,7 +50,9 @@ async def principal(
     rate (``RateLimited`` past it)."""
     presented = credentials.credentials if credentials is not None else header_key
     who = await _identified(request, presented)
-    memory_of(request).quotas.spend(who.key.id if who.key is not None else None)
+    key_id = who.key.id if who.key is not None else None
+    memory_of(request).quotas.spend(key_id)
+    callers.identify(key_id)
     return who
 
 

@@ -18,7 +18,7 @@ async def test_a_cypher_read_runs_with_parallel_workers_and_leaves_the_pool_as_i
     await graph_cypher.reader_role(memory.ctx, namespace)
     async with memory.ctx.db.transaction(readonly=True) as conn:
         limits = CypherSettings(statement_timeout_ms=5_000, work_mem="32MB")
-        assert await cypher_store.enter_read(conn, namespace, limits)
+        assert await cypher_store.enter_read(conn, namespace, limits, limits.statement_timeout_ms)
         assert await conn.fetchval("SHOW work_mem") == "32MB"
         assert await conn.fetchval("SHOW max_parallel_workers_per_gather") == str(
             cypher_store.ANALYST_PARALLEL_WORKERS

@@ -7,6 +7,7 @@ runs inside ``translated()``, which re-raises them as ``KgmemError`` subclasses.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -17,10 +18,13 @@ from kgmem.errors import (
     InvalidInput,
     InvalidText,
     KgmemError,
+    LimitExceeded,
     QueryTimeout,
     StorageError,
     WriteConflict,
 )
+
+_log = logging.getLogger("kgmem.storage")
 
 UNAVAILABLE = (
     asyncpg.exceptions.PostgresConnectionError,
@@ -91,7 +95,36 @@ def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
             sqlstate=sqlstate,
             label_race=True,
         )
-    return StorageError(f"database error {sqlstate}: {exc}", sqlstate=sqlstate)
+    beyond = past_a_limit(exc)
+    if beyond is not None:
+        return beyond
+    # The database's own words may name its settings, paths or internals: they go to
+    # the log, the caller gets the SQLSTATE.
+    _log.error("database error %s: %s", sqlstate, exc)
+    return StorageError(
+        f"the database could not complete the request (SQLSTATE {sqlstate}); "
+        "the server's log has the details",
+        sqlstate=sqlstate,
+    )
+
+
+# SQLSTATE classes and messages of a request past one of PostgreSQL's own limits.
+_LIMIT_CLASSES = ("54",)  # program_limit_exceeded: stack depth, columns, list entries
+_LIMIT_MESSAGES = ("invalid memory alloc request size", "out of memory")
+
+
+def past_a_limit(exc: asyncpg.PostgresError) -> LimitExceeded | None:
+    """``LimitExceeded`` in kgmem's words when ``exc`` says the request went past one of
+    PostgreSQL's limits (nesting, columns, list entries, memory for one value)."""
+    state = str(getattr(exc, "sqlstate", "") or "")
+    message = str(exc)
+    if not state.startswith(_LIMIT_CLASSES) and not any(m in message for m in _LIMIT_MESSAGES):
+        return None
+    return LimitExceeded(
+        "the request goes past a limit of the database (it nests too deeply, returns too "
+        "many columns or items, or needs too much memory for one value): simplify it",
+        sqlstate=state,
+    )
 
 
 def breaks_link(exc: BaseException) -> bool:

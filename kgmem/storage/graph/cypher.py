@@ -28,7 +28,7 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
-from kgmem.storage.engine.driver_errors import label_race, translate, unencodable
+from kgmem.storage.engine.driver_errors import label_race, past_a_limit, translate, unencodable
 from kgmem.storage.sql import ident, literal
 
 READER_BASE = "kgmem_cypher_reader"
@@ -158,9 +158,11 @@ async def reader_ready(conn: asyncpg.Connection, graph: str) -> bool:
 ANALYST_PARALLEL_WORKERS = 2
 
 
-async def enter_read(conn: asyncpg.Connection, graph: str, settings: CypherSettings) -> bool:
+async def enter_read(
+    conn: asyncpg.Connection, graph: str, settings: CypherSettings, timeout_ms: int
+) -> bool:
     """Inside a READ ONLY transaction: become ``graph``'s reader, with only
-    ``ag_catalog`` on the search path, the Cypher statement timeout and work_mem, and
+    ``ag_catalog`` on the search path, ``timeout_ms`` as statement timeout, work_mem, and
     parallel query back on (``ANALYST_PARALLEL_WORKERS``), in one round trip. False
     (and nothing changed) when the role is not ready for the graph yet."""
     became = await conn.fetchval(
@@ -173,7 +175,7 @@ async def enter_read(conn: asyncpg.Connection, graph: str, settings: CypherSetti
         f"FROM ({_READY.strip()}) AS r(ready)",
         reader_role(graph),
         graph,
-        str(settings.statement_timeout_ms),
+        str(timeout_ms),
         str(ANALYST_PARALLEL_WORKERS),
         settings.work_mem,
     )
@@ -201,6 +203,9 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         return CypherTimeout(f"the query ran past the statement timeout: {message}")
     if label_race(exc):  # not the query's fault: a transient conflict
         return translate(exc)
+    beyond = past_a_limit(exc)
+    if beyond is not None:
+        return beyond
     if state in _PERMISSION_STATES:
         return CypherPermissionDenied(detail, position=position, sqlstate=state)
     cls: type[CypherError]
@@ -208,7 +213,7 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         cls = CypherSyntaxError
     elif state.startswith(_TYPE_STATES):
         cls = CypherTypeError
-    elif state.startswith(("42", "XX", "0A", "3F", "P0", "23", "21")):
+    elif state.startswith(("42", "XX000", "0A", "3F", "P0", "23", "21")):
         cls = CypherSemanticError
     else:
         return translate(exc)

@@ -1,0 +1,37 @@
+"""Queries a hostile key might send, shared by the tests that check each is refused
+early or answered fast: (name, query, whether the query is a fine one kgmem answers)."""
+
+from __future__ import annotations
+
+
+def _nested(template: str, depth: int, seed: str = "true") -> str:
+    expression = seed
+    for _ in range(depth):
+        expression = template.format(expression)
+    return expression
+
+
+def corpus() -> list[tuple[str, str, bool]]:
+    """Every hostile shape, by name; ``True`` where the query is fine and answered."""
+    calls = "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey"
+    patterns = " + ".join(f"size([(n)-->(m{i}) | m{i}])" for i in range(300))
+    return [
+        ("xor chain", "RETURN " + " XOR ".join(["true"] * 41) + " AS x", True),
+        ("nested any", f"RETURN {_nested('any(x IN [{}] WHERE x)', 3707)} AS x", False),
+        ("nested reduce", f"RETURN {_nested('reduce(a = 0, x IN [{}] | a)', 2248, '0')}", False),
+        ("long AND", "RETURN " + " AND ".join(["true"] * 9898) + " AS x", False),
+        ("list comprehensions", "RETURN " + " + ".join(["size([x IN [1] | x])"] * 1600), False),
+        ("pattern comprehensions", f"MATCH (n) RETURN {patterns} AS x", False),
+        ("procedure calls in a UNION", " UNION ALL ".join([calls] * 40), False),
+        ("nested brackets", "RETURN " + "[" * 5000 + "]" * 5000 + " AS x", False),
+        ("nested quantifiers", f"RETURN {_nested('all(x IN [{}] WHERE x)', 6)} AS x", False),
+        ("nested chained comparisons", f"RETURN {_nested('(1 < {} < 2)', 24, '1')}", False),
+        ("nested CASE", f"RETURN {_nested('CASE WHEN {} THEN true END', 400)} AS x", False),
+        ("columns", "RETURN " + ", ".join(f"{i} AS c{i}" for i in range(1700)), False),
+        ("almost the size limit", "RETURN " + "+".join(["1"] * 49_000) + " AS x", False),
+        ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),
+    ]
+
+
+# What no answer may contain: PostgreSQL's settings and internals, driver or server paths.
+LEAKS = ("max_stack_depth", "postgres", "asyncpg", "Traceback", "/tmp", "site-packages", "SQL")

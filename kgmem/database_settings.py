@@ -63,8 +63,17 @@ class DatabaseSettings(BaseSettings):
         description="How often the watchdog looks for kgmem backends stuck past every "
         "timeout (0: no watchdog). A backend that has run one statement, or sat idle in a "
         "transaction, for longer than the longest statement timeout plus "
-        "KGMEM_DATABASE_WATCHDOG_GRACE_S is terminated; on the embedded server, one that "
-        "ignores termination for the grace period is killed.",
+        "KGMEM_DATABASE_WATCHDOG_GRACE_S is terminated; on the embedded server with "
+        "KGMEM_DATABASE_WATCHDOG_KILL, one that ignores termination for the grace period "
+        "is killed.",
+    )
+    watchdog_kill: bool = Field(
+        default=False,
+        description="On the embedded server, kill (SIGKILL) a kgmem backend that ignored "
+        "termination for KGMEM_DATABASE_WATCHDOG_GRACE_S. PostgreSQL then restarts every "
+        "backend, failing every tenant's open transactions, so it is off by default: such "
+        "a backend is logged, and its request has already been answered and its "
+        "connection replaced.",
     )
     watchdog_grace_s: float = Field(
         default=10.0,

@@ -1,6 +1,6 @@
 """The watchdog ends kgmem backends that outlive every timeout: it terminates them,
-and on the embedded server kills one that ignores termination, after which the server
-serves again."""
+and on the embedded server, when asked, kills one that ignores termination, after which
+the server serves again."""
 
 from __future__ import annotations
 
@@ -59,7 +59,10 @@ async def test_a_backend_deaf_to_termination_is_killed_and_the_server_recovers(
         await blocked.execute("SET statement_timeout = 500")  # ignored in this wait
         # Short limits: the watchdog's limit is the longest timeout plus its grace.
         settings = DatabaseSettings(
-            statement_timeout_ms=500, watchdog_interval_s=0.2, watchdog_grace_s=1.0
+            statement_timeout_ms=500,
+            watchdog_interval_s=0.2,
+            watchdog_grace_s=1.0,
+            watchdog_kill=True,
         )
         dog = watchdog.from_settings(server.url, settings, cypher_timeout_ms=500, local=True)
         assert dog is not None
@@ -99,3 +102,6 @@ def test_no_watchdog_without_a_statement_timeout() -> None:
     assert dog is not None
     assert dog.limit_s == 70
     assert dog.kill is None
+    local = watchdog.from_settings("postgresql:///x", limits, cypher_timeout_ms=1, local=True)
+    assert local is not None
+    assert local.kill is None  # killing restarts every backend: only when asked

@@ -7,9 +7,9 @@ and the request waiting for it forever. Every ``interval_s`` the watchdog looks,
 connection of its own, for backends of kgmem's pool (``application_name`` ``kgmem``)
 that have run one statement, or sat idle inside a transaction, for longer than the
 longest timeout kgmem sets plus ``grace_s``. It terminates each one; a backend still
-there ``grace_s`` later is killed with SIGKILL when the server is kgmem's embedded
-one (PostgreSQL then restarts its backends, which costs every open transaction but
-frees the server). The request that waited gets its connection's error and the pool
+there ``grace_s`` later is logged once, and killed with SIGKILL only when the server is
+kgmem's embedded one and ``KGMEM_DATABASE_WATCHDOG_KILL`` asks for it (PostgreSQL then
+restarts every backend, which costs every tenant's open transactions). The request that waited gets its connection's error and the pool
 replaces the connection, so nothing leaks. Work that may legitimately run longer
 (imports, prewarming) renames its backend while it does.
 """
@@ -74,6 +74,7 @@ class Watchdog:
     kill: Callable[[int], None] | None = None
     """Kills a backend by pid (the embedded server's processes are local)."""
     _terminated: dict[int, float] = field(default_factory=dict, init=False)
+    _reported: set[int] = field(default_factory=set, init=False)
     service: Periodic = field(init=False)
     """The background service that sweeps every ``interval_s`` on a connection of its own."""
 
@@ -107,6 +108,7 @@ class Watchdog:
         now = time.monotonic()
         present = {r.pid for r in overdue}
         self._terminated = {p: t for p, t in self._terminated.items() if p in present}
+        self._reported &= present
         acted = []
         for row in overdue:
             pid = row.pid
@@ -122,6 +124,15 @@ class Watchdog:
                 await backends.signal(conn, [pid], "terminate")
                 self._terminated[pid] = now
                 acted.append(pid)
+            elif now - first >= self.grace_s and self.kill is None:
+                if pid not in self._reported:
+                    self._reported.add(pid)
+                    _log.error(
+                        "backend %d ignored termination for %.0f s; left running "
+                        "(KGMEM_DATABASE_WATCHDOG_KILL is off)",
+                        pid,
+                        now - first,
+                    )
             elif now - first >= self.grace_s and self.kill is not None:
                 _log.error(
                     "backend %d ignored termination for %.0f s: killing it "
@@ -138,7 +149,8 @@ def from_settings(
     url: str, settings: DatabaseSettings, *, cypher_timeout_ms: int, local: bool
 ) -> Watchdog | None:
     """The watchdog ``settings`` ask for (None when off or without a statement timeout);
-    ``local``: the server is kgmem's own embedded one, whose backends it may kill."""
+    ``local``: the server is kgmem's own embedded one, whose backends it may kill when
+    ``watchdog_kill`` says so."""
     if settings.watchdog_interval_s == 0 or settings.statement_timeout_ms == 0:
         return None
     longest_ms = max(settings.statement_timeout_ms, cypher_timeout_ms)
@@ -147,7 +159,7 @@ def from_settings(
         limit_s=longest_ms / 1000 + settings.watchdog_grace_s,
         grace_s=settings.watchdog_grace_s,
         interval_s=settings.watchdog_interval_s,
-        kill=_kill if local else None,
+        kill=_kill if local and settings.watchdog_kill else None,
     )
 
 

@@ -9,8 +9,9 @@ that have run one statement, or sat idle inside a transaction, for longer than t
 longest timeout kgmem sets plus ``grace_s``. It terminates each one; a backend still
 there ``grace_s`` later is logged once, and killed with SIGKILL only when the server is
 kgmem's embedded one and ``KGMEM_DATABASE_WATCHDOG_KILL`` asks for it (PostgreSQL then
-restarts every backend, which costs every tenant's open transactions). The request that waited gets its connection's error and the pool
-replaces the connection, so nothing leaks. Work that may legitimately run longer
+restarts every backend, which costs every tenant's open transactions). The request
+that waited gets its connection's error and the pool replaces the connection, so
+nothing leaks. Work that may legitimately run longer
 (imports, prewarming) renames its backend while it does.
 """
 

@@ -78,12 +78,17 @@ def translate(exc: BaseException) -> KgmemError:
     if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
         return QueryTimeout(f"the database cancelled the query: {exc}")
     if isinstance(exc, UNAVAILABLE):
-        return DatabaseUnavailable(f"database unavailable: {exc}")
+        # The driver's words name the server's address or socket path: logged, not sent.
+        _log.warning("database unavailable: %s", exc)
+        return DatabaseUnavailable("the database is unavailable; try again shortly")
     if isinstance(exc, asyncpg.exceptions.DataError):
         return InvalidInput(f"the database rejected a value: {exc}")
     if isinstance(exc, asyncpg.PostgresError):
         return _postgres_error(exc)
-    return StorageError(f"unexpected storage failure: {exc!r}")
+    _log.error("unexpected storage failure: %r", exc)
+    return StorageError(
+        "the database could not complete the request; the server's log has the details"
+    )
 
 
 def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:

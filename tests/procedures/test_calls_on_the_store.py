@@ -5,6 +5,7 @@ with the same fences as any Cypher (read mode, statement timeout, row cap, no wr
 from a body, no endless recursion)."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 
 from kgmem import Memory
 from kgmem.errors import CypherPermissionDenied, CypherTimeout, LimitExceeded, ProcedureFailed
+from kgmem.graph import deadline
 from kgmem.graph.cypher import CypherRequest
 from kgmem.memory import procedures as runner
 from kgmem.procedures import Reader, procedure, table
@@ -51,6 +53,11 @@ async def _slow(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
     return [[1]]
 
 
+async def _pause(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
+    await asyncio.sleep(0.3)
+    return [[1]]
+
+
 async def _many(reader: Reader, args: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     return ({"n": i} for i in range(args["count"]))  # rows made as they are read
 
@@ -69,6 +76,7 @@ REGISTERED = (
     procedure("test.write() :: (n :: INTEGER)", _one, mode="write"),
     procedure("test.sneaky() :: (n :: INTEGER)", _write),
     procedure("test.slow() :: (n :: INTEGER)", _slow),
+    procedure("test.pause() :: (n :: INTEGER)", _pause),
     procedure("test.many(count :: INTEGER) :: (n :: INTEGER)", _many),
     procedure("test.recurse() :: (depth :: INTEGER)", _recurse),
     table(
@@ -218,6 +226,18 @@ async def test_a_slow_procedure_meets_the_statement_timeout(memory: Memory, ns: 
         await runner.prepare(memory, ns, "CALL test.many(4)", {}, scope=small)
     done = await runner.prepare(memory, ns, "CALL test.many(3)", {}, scope=small)
     assert done.answer is not None and done.answer.rows == [[0], [1], [2]]
+
+
+async def test_a_query_s_calls_share_one_deadline(memory: Memory, ns: str) -> None:
+    """Ten calls of 0.3 s joined by UNION ALL end at the request's deadline (here 1 s),
+    not after ten times a statement timeout."""
+    query = " UNION ALL ".join(["CALL test.pause() YIELD n RETURN n"] * 10)
+    started = time.monotonic()
+    with deadline.within(1.0), pytest.raises(CypherTimeout):
+        await memory.cypher(ns, query)
+    assert time.monotonic() - started < 2.5
+    with deadline.within(10.0):
+        assert len((await memory.cypher(ns, query)).rows) == 10
 
 
 async def test_rows_that_do_not_fit_the_signature_are_the_procedure_s_fault(

@@ -6,7 +6,9 @@ over REST, ``Neo.ClientError.Request.Invalid`` over Bolt) naming the bound:
 
 - ``MAX_TOKENS`` tokens in all;
 - ``MAX_NESTING`` levels of brackets and ``CASE ... END`` inside each other (deeper
-  expressions would exhaust Python's and PostgreSQL's stacks);
+  expressions would exhaust Python's and PostgreSQL's stacks), of which at most
+  ``MAX_NESTED_COMPREHENSIONS`` comprehensions inside each other (each level adds to
+  what kgmem's rewrites read again);
 - ``MAX_COMPREHENSIONS`` list and pattern comprehensions, quantifiers (``any``, ``all``,
   ``none``, ``single``), ``reduce`` and subqueries (``EXISTS {``, ``COUNT {``,
   ``COLLECT {``), of which at most ``MAX_PATTERN_COMPREHENSIONS`` pattern comprehensions
@@ -30,7 +32,8 @@ from kgmem.cypher.structure import is_keyword_at
 from kgmem.errors import LimitExceeded
 
 MAX_TOKENS = 10_000
-MAX_NESTING = 48
+MAX_NESTING = 256
+MAX_NESTED_COMPREHENSIONS = 24
 MAX_COMPREHENSIONS = 256
 MAX_PATTERN_COMPREHENSIONS = 48
 MAX_CALLS = 16
@@ -70,11 +73,18 @@ def check(tokens: Sequence[Token]) -> None:
     """Raise ``LimitExceeded`` when ``tokens`` (space and comments dropped) pass a bound
     of the module docstring."""
     _bound("tokens", len(tokens), MAX_TOKENS, "shorten the query")
+    nesting, nested_comprehensions = _nesting(tokens)
     _bound(
         "levels of nesting (brackets and CASE)",
-        _nesting(tokens),
+        nesting,
         MAX_NESTING,
         "nest expressions less deeply",
+    )
+    _bound(
+        "comprehensions nested in each other",
+        nested_comprehensions,
+        MAX_NESTED_COMPREHENSIONS,
+        "nest comprehensions, quantifiers and reduce() less deeply",
     )
     counts = _counts(tokens)
     _bound(
@@ -109,16 +119,28 @@ def _bound(what: str, found: int, most: int, advice: str) -> None:
         )
 
 
-def _nesting(tokens: Sequence[Token]) -> int:
-    """The deepest nesting of brackets and ``CASE ... END`` in ``tokens``."""
-    depth = deepest = 0
+def _nesting(tokens: Sequence[Token]) -> tuple[int, int]:
+    """The deepest nesting of brackets and ``CASE ... END`` in ``tokens``, and of
+    comprehensions (their brackets) in each other."""
+    opened: list[bool] = []  # per open bracket or CASE: whether it opens a comprehension
+    deepest = comprehensions = deepest_comprehensions = 0
+    starts = {_bracket_of(tokens, i) for i in range(len(tokens)) if _comprehension_at(tokens, i)}
     for index, token in enumerate(tokens):
         if (token.kind is Kind.PUNCT and token.text in _OPEN) or _case_at(tokens, index, "CASE"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif (token.kind is Kind.PUNCT and token.text in _CLOSE) or _case_at(tokens, index, "END"):
-            depth = max(depth - 1, 0)
-    return deepest
+            opened.append(index in starts)
+            comprehensions += index in starts
+            deepest = max(deepest, len(opened))
+            deepest_comprehensions = max(deepest_comprehensions, comprehensions)
+        elif opened and (
+            (token.kind is Kind.PUNCT and token.text in _CLOSE) or _case_at(tokens, index, "END")
+        ):
+            comprehensions -= opened.pop()
+    return deepest, deepest_comprehensions
+
+
+def _bracket_of(tokens: Sequence[Token], index: int) -> int:
+    """The index of the bracket that opens the comprehension starting at ``index``."""
+    return index if tokens[index].text == "[" else index + 1
 
 
 def _case_at(tokens: Sequence[Token], index: int, word: str) -> bool:

@@ -303,6 +303,11 @@ def _fold(
             raise CypherSemanticError(
                 f"temporal value out of range: {exc}", position=code[node.first].start
             ) from exc
+        except NotConstant as exc:  # a literal no number can hold: ``d - 1e400``
+            raise CypherSemanticError(
+                f"kgmem cannot evaluate this temporal expression ({exc})",
+                position=code[node.first].start,
+            ) from exc
         if lowered != text[span[0] : span[1]]:
             out.append((*span, lowered))
     return _NOT

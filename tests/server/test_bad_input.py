@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from kgmem import EntityWrite, Memory
+from kgmem.cypher import cost
 from kgmem.cypher.values import MAX_DEPTH
 from tests.server.test_entities_api import assert_problem
 
@@ -151,10 +152,12 @@ async def test_a_result_nested_too_deep_is_a_limit_not_a_crash(
     client: httpx.AsyncClient, namespace: str, other: str
 ) -> None:
     url = f"/v1/namespaces/{namespace}/cypher"
-    for depth in (MAX_DEPTH + 1, 3000):
+    # Past the deepest value, the value's limit; far past it, the query's own nesting
+    # bound, checked before anything is planned.
+    for depth, limit in ((MAX_DEPTH + 1, MAX_DEPTH), (3000, cost.MAX_NESTING)):
         response = await send(client, "POST", url, {"query": f"RETURN {nested(depth)} AS x"})
         problem = assert_problem(response, 422, "limit_exceeded")
-        assert problem["limit"] == MAX_DEPTH
+        assert problem["limit"] == limit
     deepest = await send(client, "POST", url, {"query": f"RETURN {nested(MAX_DEPTH)} AS x"})
     assert deepest.status_code == 200, deepest.text
     value = deepest.json()["rows"][0][0]

@@ -188,6 +188,11 @@ async def sweep(conn: asyncpg.Connection, stale_after_s: float) -> list[str]:
     return [r["id"] for r in rows]
 
 
+async def active(conn: asyncpg.Connection) -> set[str]:
+    """The ids of the jobs queued or running."""
+    return {r["id"] for r in await conn.fetch(f"SELECT id FROM kgmem.import_job WHERE {_ACTIVE}")}
+
+
 def _interrupted(why: str) -> dict[str, Any]:
     detail = (
         f"{why}; post the same file again to resume the import: batches already "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import shutil
 import time
 import uuid
@@ -36,6 +37,7 @@ from kgmem.model.import_jobs import ImportJob, ImportStatus
 from kgmem.storage.bulk import import_jobs as store
 
 _log = logging.getLogger("kgmem.server")
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,7 @@ class ImportJobs:
             async with self.memory.database.transaction() as conn:
                 job = await store.admit(conn, new, self.limits)
         except BaseException:
-            self._remove(upload.path.parent)
+            self.discard(upload.path.parent)
             raise
         self.running[job_id] = _Running(job_id)
         # Outlives the request that started it: a background task, cancelled at close().
@@ -108,12 +110,16 @@ class ImportJobs:
         return job
 
     async def get(self, namespace: str, job_id: str) -> ImportJob:
-        """The job ``job_id`` of ``namespace``, or ``ImportJobNotFound``."""
-        async with self.memory.database.acquire() as conn:
-            job = await store.get(conn, namespace, job_id, self.settings.stale_after_s)
+        """The job ``job_id`` of ``namespace``, or ``ImportJobNotFound`` (at once for
+        an id no job can have: ids are 32 hex digits)."""
+        job = None
+        if _JOB_ID.fullmatch(job_id):
+            async with self.memory.database.acquire() as conn:
+                job = await store.get(conn, namespace, job_id, self.settings.stale_after_s)
         if job is None:
+            shown = job_id[:64]
             raise ImportJobNotFound(
-                f"no import job {job_id!r} in namespace {namespace!r}", job=job_id
+                f"no import job {shown!r} in namespace {namespace!r}", job=shown
             )
         return job
 
@@ -129,7 +135,7 @@ class ImportJobs:
         old = time.time() - self.settings.stale_after_s
         for folder in self.root.iterdir():
             if folder.name not in active and folder.stat().st_mtime < old:
-                self._remove(folder)
+                self.discard(folder)
 
     async def _run(self, job_id: str, upload: Upload) -> None:
         entry = self.running[job_id]
@@ -210,7 +216,8 @@ class ImportJobs:
             await store.beat(conn, beats)
         await self.sweep()
 
-    def _remove(self, folder: Path) -> None:
+    def discard(self, folder: Path) -> None:
+        """Remove a job's folder and forget it."""
         self.folders.discard(folder)
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -233,4 +240,4 @@ class ImportJobs:
         except KgmemError as exc:  # the jobs are swept once their heartbeat is stale
             _log.warning("marking interrupted import jobs failed did not work: %s", exc)
         for folder in list(self.folders):
-            self._remove(folder)
+            self.discard(folder)

@@ -23,6 +23,8 @@ from kgmem.server.schemas import Problem
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["import and export"])
 _CHUNK = 1 << 20
+# File systems allow 255 bytes a name; the report file beside it adds a suffix.
+_MAX_NAME_BYTES = 200
 
 
 def jobs_of(request: Request) -> ImportJobs:
@@ -78,18 +80,17 @@ async def start_import(  # noqa: PLR0913, PLR0917
     ``KGMEM_IMPORT_JOBS_PER_KEY`` jobs queued or running at once, the store
     ``KGMEM_IMPORT_JOBS``; one more is refused with 429 ``too_many_imports`` and
     Retry-After."""
-    memory = memory_of(request)
-    await memory.get_namespace(ns)
-    name = Path(file.filename or "upload").name
-    if not name or name.startswith("."):
-        raise InvalidRequest("the upload needs a file name (its extension tells the format)")
+    await memory_of(request).get_namespace(ns)
+    name = _upload_name(file)
     detect_format(Path(name), format)  # an unknown format is refused now, not in the job
     jobs = jobs_of(request)
     job_id, folder = jobs.folder()
     target = folder / name
-    with target.open("wb") as sink:
-        while chunk := await file.read(_CHUNK):
-            sink.write(chunk)
+    try:
+        await _save(file, target)
+    except BaseException:
+        jobs.discard(folder)
+        raise
     options = ImportOptions(
         format=format,
         batch_size=batch_size,
@@ -100,6 +101,23 @@ async def start_import(  # noqa: PLR0913, PLR0917
     )
     key_id = who.key.id if who.key is not None else None
     return await jobs.start(job_id, Upload(ns, target, key_id, options, embed))
+
+
+def _upload_name(file: UploadFile) -> str:
+    """The upload's file name, without any folder; ``InvalidRequest`` for one that
+    cannot name a file here."""
+    name = Path(file.filename or "upload").name
+    if not name or name.startswith(".") or "\x00" in name:
+        raise InvalidRequest("the upload needs a file name (its extension tells the format)")
+    if len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+        raise InvalidRequest(f"the upload's file name is longer than {_MAX_NAME_BYTES} bytes")
+    return name
+
+
+async def _save(file: UploadFile, target: Path) -> None:
+    with target.open("wb") as sink:
+        while chunk := await file.read(_CHUNK):
+            sink.write(chunk)
 
 
 @router.get("/imports/{job_id}", response_model=ImportJob)

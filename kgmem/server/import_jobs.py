@@ -124,9 +124,9 @@ class ImportJobs:
         return job
 
     async def sweep(self) -> None:
-        """Mark failed the jobs of processes that died, and remove the upload folders
-        no job uses any more (left by a process that died), once they are as old as a
-        stale heartbeat: a younger one may hold an upload not yet admitted."""
+        """Mark failed the jobs of processes that died, and remove the folders no
+        queued or running job uses once nothing was written in them for as long as a
+        stale heartbeat (a folder written to since may hold an upload being received)."""
         async with self.memory.database.transaction() as conn:
             await store.sweep(conn, self.settings.stale_after_s)
             active = await store.active(conn)
@@ -134,7 +134,7 @@ class ImportJobs:
             return
         old = time.time() - self.settings.stale_after_s
         for folder in self.root.iterdir():
-            if folder.name not in active and folder.stat().st_mtime < old:
+            if folder.name not in active and _last_written(folder) < old:
                 self.discard(folder)
 
     async def _run(self, job_id: str, upload: Upload) -> None:
@@ -241,3 +241,12 @@ class ImportJobs:
             _log.warning("marking interrupted import jobs failed did not work: %s", exc)
         for folder in list(self.folders):
             self.discard(folder)
+
+
+def _last_written(folder: Path) -> float:
+    """When ``folder`` or a file in it was last written (an upload being received
+    writes its file), in Unix seconds; 0 when it is gone."""
+    try:
+        return max(p.stat().st_mtime for p in [folder, *folder.iterdir()])
+    except OSError:
+        return 0.0

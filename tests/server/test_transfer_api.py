@@ -2,8 +2,13 @@
 
 import asyncio
 import json
+import os
+import time
 
 import httpx
+from fastapi import FastAPI
+
+from kgmem.server.routes.transfer import jobs_for
 
 NT = b"""<http://e.org/a> <http://e.org/knows> <http://e.org/b> .
 <http://e.org/a> <http://e.org/name> "A" .
@@ -99,3 +104,19 @@ async def test_a_file_name_too_long_to_save_is_refused(
     )
     assert response.status_code == 422 and response.json()["code"] == "invalid_request"
     assert "longer than" in response.json()["detail"]
+
+
+async def test_a_sweep_removes_folders_left_by_dead_jobs_and_keeps_fresh_ones(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    jobs = jobs_for(app)
+    left, fresh = jobs.root / ("0" * 32), jobs.root / ("1" * 32)
+    for folder in (left, fresh):
+        folder.mkdir(parents=True)
+        (folder / "data.nt").write_bytes(NT)
+    long_ago = time.time() - 2 * jobs.settings.stale_after_s
+    for path in (left / "data.nt", left):
+        os.utime(path, (long_ago, long_ago))
+    await jobs.sweep()
+    assert not left.exists() and fresh.exists()  # fresh: maybe an upload being received
+    jobs.discard(fresh)

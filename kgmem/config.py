@@ -3,8 +3,8 @@
 Each concern has its own section class with its own prefix, so a component receives
 only the section it needs (``settings.database``, ``settings.embedding``, ...); the
 largest sections live in their own modules (``kgmem.database_settings``,
-``kgmem.replica_settings``, ``kgmem.quota_settings``, ``kgmem.bolt_settings``) and are
-importable from here.
+``kgmem.replica_settings``, ``kgmem.quota_settings``, ``kgmem.bolt_settings``,
+``kgmem.import_settings``) and are importable from here.
 Every field carries a description; ``kgmem settings`` prints them all and a contract
 test checks that docs/configuration.md documents each one.
 
@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, NoDecode
 
 from kgmem.bolt_settings import BoltSettings
 from kgmem.database_settings import DatabaseSettings
+from kgmem.import_settings import ImportSettings
 from kgmem.quota_settings import QuotaSettings
 from kgmem.replica_settings import ReplicaSettings
 from kgmem.settings_section import section_config
@@ -464,6 +465,7 @@ class Settings(BaseSettings):
     cypher: CypherSettings = Field(default_factory=CypherSettings)
     bolt: BoltSettings = Field(default_factory=BoltSettings)
     quota: QuotaSettings = Field(default_factory=QuotaSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     events: EventSettings = Field(default_factory=EventSettings)
@@ -482,6 +484,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "cypher": CypherSettings,
     "bolt": BoltSettings,
     "quota": QuotaSettings,
+    "imports": ImportSettings,
     "redis": RedisSettings,
     "cache": CacheSettings,
     "events": EventSettings,

@@ -28,9 +28,10 @@ class DatabaseSettings(BaseSettings):
         le=499,
         description="Pooled connections kept for health checks, writes and administration: "
         "analysts' Cypher (REST and Bolt queries, and Bolt's explicit transactions, held "
-        "across a client's messages) holds at most pool_max_size minus this many at once "
-        "(at least one). One more waits up to KGMEM_DATABASE_CONNECT_TIMEOUT_S, then is "
-        "refused with database_busy (Bolt: Neo.TransientError.General.DatabaseUnavailable).",
+        "across a client's messages) and import jobs hold at most pool_max_size minus this "
+        "many at once (at least one). One more query waits up to "
+        "KGMEM_DATABASE_CONNECT_TIMEOUT_S, then is refused with database_busy (Bolt: "
+        "Neo.TransientError.General.DatabaseUnavailable); an import job waits, queued.",
     )
     search_connections: int = Field(
         default=2,

@@ -69,11 +69,13 @@
     │   ├── QueryTimeout            query_timeout
     │   │   ├── CypherTimeout       cypher_timeout
     │   │   └── TransactionTimedOut transaction_timed_out
+    │   ├── ImportInterrupted       import_interrupted
     │   └── RedisUnavailable        redis_unavailable
     ├── TooManyRequests             too_many_requests
     │   ├── RateLimited             rate_limited
     │   ├── TooManyConnections      too_many_connections
-    │   └── TooManyTransactions     too_many_transactions
+    │   ├── TooManyTransactions     too_many_transactions
+    │   └── TooManyImports          too_many_imports
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
@@ -430,6 +432,23 @@ class TooManyQueries(TooManyRequests):
 class TooManyTransactions(TooManyRequests):
     code = "too_many_transactions"
     title = "Too many open transactions for this key"
+
+
+class TooManyImports(TooManyRequests):
+    """A key (or the whole store) has as many import jobs queued or running as it may
+    (``KGMEM_IMPORT_JOBS_PER_KEY``, ``KGMEM_IMPORT_JOBS``)."""
+
+    code = "too_many_imports"
+    title = "Too many import jobs"
+
+
+class ImportInterrupted(StorageError):
+    """The process running an import job stopped before the job ended (shut down,
+    killed, crashed). Only ever reported as a job's ``error``: posting the file again
+    resumes the import."""
+
+    code = "import_interrupted"
+    title = "Import interrupted"
 
 
 class RedisUnavailable(StorageError):

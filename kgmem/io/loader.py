@@ -277,7 +277,9 @@ async def _load(
 _DEFER_FROM_BYTES = 8 << 20
 
 
-_FINISH_CONNECTIONS = 2
+CONNECTIONS = 2
+"""Most pooled connections one import uses at once: its last step builds indexes and
+takes statistics on two; everything before it uses one at a time."""
 
 
 async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None:
@@ -295,7 +297,7 @@ async def _finish(ctx: GraphContext, ns: NamespaceRef, *, analyze: bool) -> None
         indexes = await bulk.deferred_indexes(conn, ns)
         empty = await bulk.empty_tables(conn, ns)
         tables = await bulk.analyze_targets(conn, ns) if analyze else []
-    slots = asyncio.Semaphore(_FINISH_CONNECTIONS)
+    slots = asyncio.Semaphore(CONNECTIONS)
 
     async def build(names: list[str]) -> None:
         async with slots, ctx.db.transaction() as conn:

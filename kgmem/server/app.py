@@ -7,6 +7,7 @@ shutdown (``uvicorn --factory kgmem.server.app:create_app``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 import kgmem
 from kgmem.config import Settings
-from kgmem.errors import DatabaseUnavailable
+from kgmem.errors import DatabaseUnavailable, KgmemError
 from kgmem.mcp.http import McpEndpoint
 from kgmem.memory import Memory
 from kgmem.server import docs_pages, explorer, operations, problems
@@ -63,6 +64,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     }.items()
 }
 
+_log = logging.getLogger("kgmem.server")
+
 DESCRIPTION = """Graph-centric knowledge memory on PostgreSQL with Apache AGE and pgvector.
 
 Errors are `application/problem+json` with a stable `code` (see api/errors.md).
@@ -89,6 +92,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = memory if memory is not None else await Memory.open(settings)
         app.state.memory = store
+        await _sweep_imports(app)
         try:
             async with _mcp(app, store):
                 yield
@@ -171,6 +175,15 @@ class _McpRoute:
         if endpoint is None:
             raise DatabaseUnavailable("MCP starts with the app's lifespan; it has not started")
         await endpoint(scope, receive, send)
+
+
+async def _sweep_imports(app: FastAPI) -> None:
+    """Mark failed the import jobs of processes that died (their heartbeat is stale), so
+    that a restart after a crash does not leave them reading as running."""
+    try:
+        await transfer.jobs_for(app).sweep()
+    except KgmemError as exc:  # the next admission or poll sweeps again
+        _log.warning("sweeping import jobs of stopped processes failed: %s", exc)
 
 
 async def _stop_jobs(app: FastAPI) -> None:

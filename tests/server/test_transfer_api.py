@@ -2,8 +2,13 @@
 
 import asyncio
 import json
+import os
+import time
 
 import httpx
+from fastapi import FastAPI
+
+from kgmem.server.routes.transfer import jobs_for
 
 NT = b"""<http://e.org/a> <http://e.org/knows> <http://e.org/b> .
 <http://e.org/a> <http://e.org/name> "A" .
@@ -80,3 +85,38 @@ async def test_export_streams_with_media_type_and_errors_are_problems(
     assert missing.status_code == 404 and missing.json()["code"] == "namespace_not_found"
     job = await client.get(f"/v1/namespaces/{namespace}/imports/123")
     assert job.status_code == 404 and job.json()["code"] == "import_job_not_found"
+
+
+async def test_a_job_id_no_job_can_have_is_not_found_without_database_words(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    for job_id in ("%00", "x" * 5000, "%F0%9F%98%80"):
+        got = await client.get(f"/v1/namespaces/{namespace}/imports/{job_id}")
+        assert got.status_code == 404 and got.json()["code"] == "import_job_not_found"
+        assert "database" not in got.text and len(got.text) < 500
+
+
+async def test_a_file_name_too_long_to_save_is_refused(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    response = await client.post(
+        f"/v1/namespaces/{namespace}/imports", files={"file": ("x" * 300 + ".nt", NT)}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "invalid_request"
+    assert "longer than" in response.json()["detail"]
+
+
+async def test_a_sweep_removes_folders_left_by_dead_jobs_and_keeps_fresh_ones(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    jobs = jobs_for(app)
+    left, fresh = jobs.root / ("0" * 32), jobs.root / ("1" * 32)
+    for folder in (left, fresh):
+        folder.mkdir(parents=True)
+        (folder / "data.nt").write_bytes(NT)
+    long_ago = time.time() - 2 * jobs.settings.stale_after_s
+    for path in (left / "data.nt", left):
+        os.utime(path, (long_ago, long_ago))
+    await jobs.sweep()
+    assert not left.exists() and fresh.exists()  # fresh: maybe an upload being received
+    jobs.discard(fresh)

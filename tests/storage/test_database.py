@@ -1,6 +1,8 @@
 """Opening a store: extension checks, migrations, recorded embedding model."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import asyncpg
@@ -131,3 +133,26 @@ async def test_failed_write_leaves_no_uninterruptible_backend(
         assert ended and left == 0
     finally:
         await memory.close()
+
+
+async def test_a_holder_of_several_shared_places_leaves_only_the_rest() -> None:
+    """An import holds as many places as connections it uses; Cypher beyond the rest is
+    refused after the wait, and a patient taker waits until places come back."""
+    from kgmem.errors import DatabaseBusy
+
+    db = database.Database(
+        pool=None, server_version="", extensions={}, shared_connections=3, share_wait_s=0.05
+    )
+    async with db.sharing(places=2, patient=True), db.sharing():
+        with pytest.raises(DatabaseBusy):
+            async with db.sharing():
+                pass
+        waiting = asyncio.create_task(_hold(db.sharing(places=2, patient=True)))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()  # patient: no refusal while every place is held
+    await asyncio.wait_for(waiting, 5)
+
+
+async def _hold(place: AbstractAsyncContextManager[None]) -> None:
+    async with place:
+        pass

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from fastapi import APIRouter, FastAPI, File, Form, Query, Request, UploadFile, status
 from fastapi.responses import StreamingResponse
 
 from kgmem.errors import InvalidRequest
@@ -14,29 +14,51 @@ from kgmem.io.exporter import EXTENSIONS, ExportOptions
 from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES, dropped_header
 from kgmem.io.loader import ImportOptions
 from kgmem.io.readers import detect_format
+from kgmem.memory import Memory
+from kgmem.model.import_jobs import ImportJob
 from kgmem.model.times import Instant
 from kgmem.server.auth import Reader, Writer, memory_of
-from kgmem.server.import_jobs import ImportJob, ImportJobs
+from kgmem.server.import_jobs import ImportJobs, Upload
+from kgmem.server.schemas import Problem
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["import and export"])
 _CHUNK = 1 << 20
+# File systems allow 255 bytes a name; the report file beside it adds a suffix.
+_MAX_NAME_BYTES = 200
 
 
 def jobs_of(request: Request) -> ImportJobs:
     """The import jobs of this app (created on first use)."""
-    jobs: ImportJobs | None = getattr(request.app.state, "import_jobs", None)
+    return jobs_for(request.app)
+
+
+def jobs_for(app: FastAPI) -> ImportJobs:
+    """The import jobs of ``app`` (created on first use, once it serves a store)."""
+    jobs: ImportJobs | None = getattr(app.state, "import_jobs", None)
     if jobs is None:
-        root = Path(memory_of(request).settings.home) / "imports"
-        jobs = request.app.state.import_jobs = ImportJobs(root)
+        memory: Memory = app.state.memory
+        root = Path(memory.settings.home) / "imports"
+        jobs = app.state.import_jobs = ImportJobs(root, memory, memory.settings.imports)
     return jobs
 
 
-@router.post("/imports", response_model=ImportJob, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/imports",
+    response_model=ImportJob,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        429: {
+            "model": Problem,
+            "description": "The key or the store has as many import jobs queued or running "
+            "as it may, or the key is over its request rate (Retry-After)",
+        }
+    },
+)
 # One parameter per form field.
 async def start_import(  # noqa: PLR0913, PLR0917
     ns: str,
     request: Request,
-    _: Writer,
+    who: Writer,
     file: Annotated[UploadFile, File(description="The file to load (.gz accepted).")],
     format: Annotated[
         str | None, Form(description=f"One of {', '.join(FORMATS)}; default from the file name.")
@@ -54,19 +76,21 @@ async def start_import(  # noqa: PLR0913, PLR0917
     embed: Annotated[bool, Form(description="Embed imported entities after the load.")] = True,
 ) -> ImportJob:
     """Upload a file (multipart, streamed to disk) and import it in the background.
-    Poll the returned job for progress and the final report."""
-    memory = memory_of(request)
-    await memory.get_namespace(ns)
-    name = Path(file.filename or "upload").name
-    if not name or name.startswith("."):
-        raise InvalidRequest("the upload needs a file name (its extension tells the format)")
+    Poll the returned job for progress and the final report. A key may have
+    ``KGMEM_IMPORT_JOBS_PER_KEY`` jobs queued or running at once, the store
+    ``KGMEM_IMPORT_JOBS``; one more is refused with 429 ``too_many_imports`` and
+    Retry-After."""
+    await memory_of(request).get_namespace(ns)
+    name = _upload_name(file)
     detect_format(Path(name), format)  # an unknown format is refused now, not in the job
     jobs = jobs_of(request)
     job_id, folder = jobs.folder()
     target = folder / name
-    with target.open("wb") as sink:
-        while chunk := await file.read(_CHUNK):
-            sink.write(chunk)
+    try:
+        await _save(file, target)
+    except BaseException:
+        jobs.discard(folder)
+        raise
     options = ImportOptions(
         format=format,
         batch_size=batch_size,
@@ -75,13 +99,32 @@ async def start_import(  # noqa: PLR0913, PLR0917
         base_iri=base_iri,
         graph_names=graph_names,
     )
-    return jobs.start(memory, job_id, ns, target, options, embed)
+    key_id = who.key.id if who.key is not None else None
+    return await jobs.start(job_id, Upload(ns, target, key_id, options, embed))
+
+
+def _upload_name(file: UploadFile) -> str:
+    """The upload's file name, without any folder; ``InvalidRequest`` for one that
+    cannot name a file here."""
+    name = Path(file.filename or "upload").name
+    if not name or name.startswith(".") or "\x00" in name:
+        raise InvalidRequest("the upload needs a file name (its extension tells the format)")
+    if len(name.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+        raise InvalidRequest(f"the upload's file name is longer than {_MAX_NAME_BYTES} bytes")
+    return name
+
+
+async def _save(file: UploadFile, target: Path) -> None:
+    with target.open("wb") as sink:
+        while chunk := await file.read(_CHUNK):
+            sink.write(chunk)
 
 
 @router.get("/imports/{job_id}", response_model=ImportJob)
 async def get_import(ns: str, job_id: str, request: Request, _: Reader) -> ImportJob:
-    """An import job: status, records and bytes read so far, and the report when done."""
-    return jobs_of(request).get(ns, job_id)
+    """An import job: status, records and bytes read so far (written every few seconds
+    while it runs), and the report when done. Any server process answers."""
+    return await jobs_of(request).get(ns, job_id)
 
 
 @router.get(

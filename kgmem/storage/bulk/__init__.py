@@ -21,8 +21,9 @@ text forms, and the rows are built from orjson output (no raw control characters
 
 The package's modules, by what they own: ``ops`` (what a batch writes), ``rows`` (COPY's
 text format, graph ids, uid lists), ``vertices`` and ``edges`` (applying a batch),
-``journal`` (committed batches, RDF terms, the type pass) and ``finish`` (statistics,
-deferred indexes, texts waiting for their vectors). Importers use the names below.
+``journal`` (committed batches, RDF terms, the type pass), ``finish`` (statistics,
+deferred indexes, texts waiting for their vectors) and ``import_jobs`` (the REST import
+jobs every server process shares). Importers use the names below.
 """
 
 from kgmem.storage.bulk.edges import write_edges

@@ -126,6 +126,7 @@ class Database:
     connections: weakref.WeakSet[Connection] = field(default_factory=weakref.WeakSet, repr=False)
     """Every connection the pool opened (closed ones included until collected)."""
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
+    _taking: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[Connection]:
@@ -151,13 +152,24 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def sharing(self) -> AsyncIterator[None]:
+    async def sharing(self, *, places: int = 1, patient: bool = False) -> AsyncIterator[None]:
         """A place among the ``shared_connections`` that analysts' Cypher (a query, an
-        explicit transaction held across a client's messages) may hold at once, so that
-        the rest of the pool stays free for health checks, writes and administration.
-        Waits up to ``share_wait_s`` for one, then raises ``DatabaseBusy``. Take it
-        before the connection, and never while holding another place."""
-        async with self.limited("shared", self.shared_connections, wait_s=self.share_wait_s):
+        explicit transaction held across a client's messages) and import jobs may hold
+        at once, so that the rest of the pool stays free for health checks, writes and
+        administration. Waits up to ``share_wait_s`` for one, then raises
+        ``DatabaseBusy``; ``patient`` work (a background import) waits as long as it
+        takes instead. ``places``: as many places as the holder uses connections at once
+        (at most all of them). Take it before the connection, and never while holding
+        another place."""
+        wanted = max(1, min(places, self.shared_connections))
+        wait_s = None if patient else self.share_wait_s
+        async with contextlib.AsyncExitStack() as held:
+            # One taker of several places at a time: two that each held part of what the
+            # other waits for would wait forever.
+            async with self._taking if wanted > 1 else contextlib.nullcontext():
+                for _ in range(wanted):
+                    place = self.limited("shared", self.shared_connections, wait_s=wait_s)
+                    await held.enter_async_context(place)
             yield
 
     @asynccontextmanager

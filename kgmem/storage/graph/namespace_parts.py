@@ -90,6 +90,12 @@ PARTS: tuple[Part, ...] = (
         copied=False,
         reason="scratch of a running import, written again by every run of it",
     ),
+    Part(
+        "import_job",
+        copied=False,
+        reason="the state of REST import jobs of the server that ran them: a restored "
+        "namespace holds the data they loaded, not jobs that would read as still running",
+    ),
     Part("event_head", kept_on_delete=True, reason=_EVENTS_OUTLIVE),
     Part(
         "event",

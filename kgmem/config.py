@@ -3,9 +3,9 @@
 Each concern has its own section class with its own prefix, so a component receives
 only the section it needs (``settings.database``, ``settings.embedding``, ...); the
 largest sections live in their own modules (``kgmem.database_settings``,
-``kgmem.replica_settings``, ``kgmem.quota_settings``) and are importable from here.
-Every field carries a description; ``kgmem settings`` prints them all and a contract
-test checks that docs/configuration.md documents each one.
+``kgmem.replica_settings``, ``kgmem.quota_settings``, ``kgmem.heavy_settings``) and
+are importable from here. Every field carries a description; ``kgmem settings``
+prints them all and a contract test checks that docs/configuration.md documents each.
 
 Nothing here runs at import time: build ``Settings()`` in the CLI or pass one to
 ``create_app``.
@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
 from kgmem.database_settings import DatabaseSettings
+from kgmem.heavy_settings import HeavyWorkSettings
 from kgmem.quota_settings import QuotaSettings
 from kgmem.replica_settings import ReplicaSettings
 from kgmem.settings_section import section_config
@@ -79,6 +80,9 @@ class LimitSettings(BaseSettings):
     )
     max_text_length: int = Field(
         default=100_000, ge=16, description="Longest text that is indexed and embedded."
+    )
+    max_batch_text: int = Field(
+        default=1_000_000, ge=16, description="Most characters of episode text in one request."
     )
     max_properties: int = Field(
         default=256, ge=1, description="Most properties on one entity or fact."
@@ -533,6 +537,7 @@ class Settings(BaseSettings):
     cypher: CypherSettings = Field(default_factory=CypherSettings)
     bolt: BoltSettings = Field(default_factory=BoltSettings)
     quota: QuotaSettings = Field(default_factory=QuotaSettings)
+    heavy: HeavyWorkSettings = Field(default_factory=HeavyWorkSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     events: EventSettings = Field(default_factory=EventSettings)
@@ -551,6 +556,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "cypher": CypherSettings,
     "bolt": BoltSettings,
     "quota": QuotaSettings,
+    "heavy": HeavyWorkSettings,
     "redis": RedisSettings,
     "cache": CacheSettings,
     "events": EventSettings,

@@ -68,12 +68,14 @@
     │   │   └── DatabaseBusy        database_busy
     │   ├── QueryTimeout            query_timeout
     │   │   ├── CypherTimeout       cypher_timeout
-    │   │   └── TransactionTimedOut transaction_timed_out
+    │   │   ├── TransactionTimedOut transaction_timed_out
+    │   │   └── CommunitiesTimedOut communities_timed_out
     │   └── RedisUnavailable        redis_unavailable
     ├── TooManyRequests             too_many_requests
     │   ├── RateLimited             rate_limited
     │   ├── TooManyConnections      too_many_connections
-    │   └── TooManyTransactions     too_many_transactions
+    │   ├── TooManyTransactions     too_many_transactions
+    │   └── TooManyJobs             too_many_jobs
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
@@ -400,6 +402,14 @@ class TransactionTimedOut(QueryTimeout):
     title = "Transaction timed out"
 
 
+class CommunitiesTimedOut(QueryTimeout):
+    """Community detection computed past its deadline and was stopped; the stored
+    communities are those of before."""
+
+    code = "communities_timed_out"
+    title = "Community detection took too long"
+
+
 class TooManyRequests(KgmemError):
     """A key is past one of its limits (``kgmem.quotas``); ``retry_after_s`` says when
     to try again."""
@@ -425,6 +435,14 @@ class TooManyConnections(TooManyRequests):
 class TooManyTransactions(TooManyRequests):
     code = "too_many_transactions"
     title = "Too many open transactions for this key"
+
+
+class TooManyJobs(TooManyRequests):
+    """The key, or all callers together, already run as many heavy jobs of one kind
+    (community refreshes, large episode batches) as ``kgmem.work_shares`` allows."""
+
+    code = "too_many_jobs"
+    title = "Too many heavy jobs running"
 
 
 class RedisUnavailable(StorageError):

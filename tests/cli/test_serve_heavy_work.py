@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -69,15 +70,21 @@ def slowest_answers(
 ) -> float:
     """The longest of /livez, /health and another key's search while any of ``running``
     runs, each on a new connection (so that both workers are asked)."""
+    asks: list[Callable[[], httpx.Response]] = [
+        lambda: httpx.get(f"{url}/livez", timeout=30),
+        lambda: httpx.get(f"{url}/health", timeout=30),
+        lambda: httpx.post(
+            f"{url}/v1/namespaces/big/search",
+            json={"embedding": [1, 0, 0]},
+            headers=other,
+            timeout=30,
+        ),
+    ]
     worst = 0.0
     while not all(f.done() for f in running):
-        for method, path, kwargs in (
-            ("GET", "/livez", {}),
-            ("GET", "/health", {}),
-            ("POST", "/v1/namespaces/big/search", {"json": {"embedding": [1, 0, 0]}}),
-        ):
+        for ask in asks:
             started = time.monotonic()
-            r = httpx.request(method, url + path, headers=other, timeout=30, **kwargs)
+            r = ask()
             worst = max(worst, time.monotonic() - started)
             assert r.status_code == 200, r.text
         time.sleep(0.1)

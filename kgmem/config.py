@@ -4,7 +4,7 @@ Each concern has its own section class with its own prefix, so a component recei
 only the section it needs (``settings.database``, ``settings.embedding``, ...); the
 largest sections live in their own modules (``kgmem.database_settings``,
 ``kgmem.replica_settings``, ``kgmem.quota_settings``, ``kgmem.bolt_settings``,
-``kgmem.import_settings``) and are importable from here.
+``kgmem.import_settings``, ``kgmem.heavy_settings``) and are importable from here.
 Every field carries a description; ``kgmem settings`` prints them all and a contract
 test checks that docs/configuration.md documents each one.
 
@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, NoDecode
 
 from kgmem.bolt_settings import BoltSettings
 from kgmem.database_settings import DatabaseSettings
+from kgmem.heavy_settings import HeavyWorkSettings
 from kgmem.import_settings import ImportSettings
 from kgmem.quota_settings import QuotaSettings
 from kgmem.replica_settings import ReplicaSettings
@@ -82,6 +83,9 @@ class LimitSettings(BaseSettings):
     )
     max_text_length: int = Field(
         default=100_000, ge=16, description="Longest text that is indexed and embedded."
+    )
+    max_batch_text: int = Field(
+        default=1_000_000, ge=16, description="Most characters of episode text in one request."
     )
     max_properties: int = Field(
         default=256, ge=1, description="Most properties on one entity or fact."
@@ -466,6 +470,7 @@ class Settings(BaseSettings):
     bolt: BoltSettings = Field(default_factory=BoltSettings)
     quota: QuotaSettings = Field(default_factory=QuotaSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    heavy: HeavyWorkSettings = Field(default_factory=HeavyWorkSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     events: EventSettings = Field(default_factory=EventSettings)
@@ -485,6 +490,7 @@ SECTIONS: dict[str, type[BaseSettings]] = {
     "bolt": BoltSettings,
     "quota": QuotaSettings,
     "imports": ImportSettings,
+    "heavy": HeavyWorkSettings,
     "redis": RedisSettings,
     "cache": CacheSettings,
     "events": EventSettings,

@@ -68,14 +68,17 @@
     │   │   └── DatabaseBusy        database_busy
     │   ├── QueryTimeout            query_timeout
     │   │   ├── CypherTimeout       cypher_timeout
-    │   │   └── TransactionTimedOut transaction_timed_out
+    │   │   ├── TransactionTimedOut transaction_timed_out
+    │   │   └── CommunitiesTimedOut communities_timed_out
     │   ├── ImportInterrupted       import_interrupted
     │   └── RedisUnavailable        redis_unavailable
     ├── TooManyRequests             too_many_requests
     │   ├── RateLimited             rate_limited
     │   ├── TooManyConnections      too_many_connections
+    │   ├── TooManyQueries          too_many_queries
     │   ├── TooManyTransactions     too_many_transactions
-    │   └── TooManyImports          too_many_imports
+    │   ├── TooManyImports          too_many_imports
+    │   └── TooManyJobs             too_many_jobs
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
@@ -402,6 +405,14 @@ class TransactionTimedOut(QueryTimeout):
     title = "Transaction timed out"
 
 
+class CommunitiesTimedOut(QueryTimeout):
+    """Community detection computed past its deadline and was stopped; the stored
+    communities are those of before."""
+
+    code = "communities_timed_out"
+    title = "Community detection took too long"
+
+
 class TooManyRequests(KgmemError):
     """A key is past one of its limits (``kgmem.quotas``); ``retry_after_s`` says when
     to try again."""
@@ -449,6 +460,14 @@ class ImportInterrupted(StorageError):
 
     code = "import_interrupted"
     title = "Import interrupted"
+
+
+class TooManyJobs(TooManyRequests):
+    """The key, or all callers together, already run as many heavy jobs of one kind
+    (community refreshes, large episode batches) as ``kgmem.work_shares`` allows."""
+
+    code = "too_many_jobs"
+    title = "Too many heavy jobs running"
 
 
 class RedisUnavailable(StorageError):

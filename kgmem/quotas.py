@@ -51,6 +51,12 @@ class Held:
         if release is not None:
             release()
 
+    def __enter__(self) -> Held:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()
+
 
 class Quotas:
     """The per-key counts of one process."""

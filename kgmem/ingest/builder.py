@@ -19,8 +19,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kgmem.config import IngestSettings
-from kgmem.errors import EpisodeNotFound, InvalidInput, KgmemError, NamespaceNotFound
+from kgmem.config import IngestSettings, LimitSettings
+from kgmem.errors import (
+    EpisodeNotFound,
+    InvalidInput,
+    KgmemError,
+    LimitExceeded,
+    NamespaceNotFound,
+)
 from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
 from kgmem.ingest import session_context
@@ -159,6 +165,7 @@ class Builder:
         model works on one batch's texts while the previous batch is being built.
         """
         prepare.batch_size(self.ctx, len(episodes))
+        checked_texts(self.ctx.limits, episodes)
         many = len(episodes) > 1
         works = [
             self._work(namespace, e, f"episodes[{i}]" if many else "")
@@ -196,6 +203,10 @@ class Builder:
         async with self._building(namespace) as (stages, ns):
             async with self.ctx.db.acquire() as conn:
                 before = await session_context.stored_neighbours(self.ctx, conn, ns, works)
+            for w in works:
+                w.preceding = session_context.kept_preceding(
+                    w.preceding, w.episode.text, self.ctx.limits
+                )
             # Again: the queue may have joined requests, and stored turns may lie between.
             await self._embed(works, session_context.texts_of(works))
             pending = [_episode_vertex(w, "pending") for w in works]
@@ -302,11 +313,6 @@ class Builder:
         try:
             if not episode.text.strip():
                 raise InvalidInput("an episode needs a non-empty text", field="text")
-            if len(episode.text) > self.ctx.limits.max_text_length:
-                raise InvalidInput(
-                    f"text is {len(episode.text)} characters; the limit is "
-                    f"{self.ctx.limits.max_text_length}"
-                )
             uid = validate_uid(
                 episode.uid or f"ep-{uuid.uuid4().hex}", self.ctx.limits.max_uid_length
             )
@@ -404,6 +410,42 @@ class Builder:
         index = NameIndex.of(await ingest_store.named_entities(conn, ns))
         self._indexes[namespace] = (stamp, index)
         return index
+
+
+def checked_texts(limits: LimitSettings, episodes: Sequence[EpisodeWrite]) -> int:
+    """The characters of the episodes' texts together, once each text and their sum are
+    within the limits; else ``LimitExceeded`` naming the caller's own field (``text``,
+    or ``episodes[i].text`` in a batch). Cheap, so it runs before anything is embedded,
+    extracted or stored."""
+    most, setting = episode_text_limit(limits)
+    many = len(episodes) > 1
+    for i, e in enumerate(episodes):
+        if len(e.text) > most:
+            field = f"episodes[{i}].text" if many else "text"
+            raise LimitExceeded(
+                f"{field} is {len(e.text)} characters, more than the {most} an episode's "
+                f"text may have ({setting})",
+                field=field,
+                limit=most,
+            )
+    total = sum(len(e.text) for e in episodes)
+    if total > limits.max_batch_text:
+        raise LimitExceeded(
+            f"the episodes' texts are {total} characters together, more than the "
+            f"{limits.max_batch_text} one request may carry (KGMEM_LIMITS_MAX_BATCH_TEXT); "
+            "send them in several requests",
+            field="episodes",
+            limit=limits.max_batch_text,
+        )
+    return total
+
+
+def episode_text_limit(limits: LimitSettings) -> tuple[int, str]:
+    """The longest text an episode may have, and the setting that decides it: it is
+    stored as a string property and indexed, so the smaller of the two limits."""
+    if limits.max_string_length <= limits.max_text_length:
+        return limits.max_string_length, "KGMEM_LIMITS_MAX_STRING_LENGTH"
+    return limits.max_text_length, "KGMEM_LIMITS_MAX_TEXT_LENGTH"
 
 
 def _statuses(works: Sequence[Work], outcomes: Sequence[EpisodeOutcome]) -> list[EntityWrite]:

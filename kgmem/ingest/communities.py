@@ -5,28 +5,42 @@ edges and an extractive summary (the most central members and their facts).
 Recomputing replaces a namespace's communities. ``refresh`` skips a namespace whose
 facts have not changed since its communities were computed, so refreshing every
 namespace on a schedule only pays for the ones that changed.
+
+Nothing heavy runs on the caller's event loop: the database sums what links each pair
+of entities and picks each community's summary facts in set-based statements, and the
+clustering runs in a child process under a deadline (``kgmem.community_detection``).
+A refresh holds one connection of the pool's shared part (``Database.sharing``)
+throughout, with the namespace's refresh lock on it (one refresh per namespace in every
+process), so refreshes cannot take the connections kept for health checks and writes.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
-import networkx as nx
-
+from kgmem import community_detection
+from kgmem.errors import TooManyJobs
 from kgmem.graph import GraphContext
 from kgmem.graph.writes import write
 from kgmem.model import EntityWrite, FactWrite
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import communities as community_store
 from kgmem.storage.graph import ingest as ingest_store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
+from kgmem.work_shares import RETRY_AFTER_S
+
+_log = logging.getLogger("kgmem.ingest")
 
 CO_MENTION_WEIGHT = 0.5
 SUMMARY_MEMBERS = 3
 SUMMARY_FACTS = 3
+WRITE_STEP = 2000
+DETECTION_TIMEOUT_S = 300.0
+"""The default deadline of one detection (``KGMEM_HEAVY_REFRESH_TIMEOUT_S``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,130 +60,115 @@ class CommunityReport:
     communities: tuple[Community, ...]
 
 
-async def refresh(ctx: GraphContext, namespace: str, *, force: bool = False) -> CommunityReport:
-    """Recompute the namespace's communities if its facts changed (or ``force``)."""
-    async with ctx.db.acquire() as conn:
-        ns = await namespaces.resolve(conn, namespace)
-        stamp = await ingest_store.fact_stamp(conn, ns)
-        if not force and stamp == await ingest_store.community_stamp(conn, ns):
-            return CommunityReport(False, tuple(await _stored(ctx, namespace)))
-        edges = await ingest_store.graph_edges(conn, ns)
-        mentions = await ingest_store.co_mentions(conn, ns)
-        names = {v.uid: v.name or v.uid for v in await ingest_store.named_entities(conn, ns)}
-    found = detect(edges, mentions, names)
+async def refresh(
+    ctx: GraphContext,
+    namespace: str,
+    *,
+    force: bool = False,
+    timeout_s: float = DETECTION_TIMEOUT_S,
+) -> CommunityReport:
+    """Recompute the namespace's communities if its facts changed (or ``force``).
+    ``TooManyJobs`` when a refresh of the namespace runs already (in any process);
+    ``CommunitiesTimedOut`` when the clustering computes past ``timeout_s``, the stored
+    communities then left as they were."""
+    async with ctx.db.sharing(), ctx.db.acquire() as conn:
+        if not await community_store.try_lock_refresh(conn, namespace):
+            raise TooManyJobs(
+                f"the communities of namespace {namespace!r} are being refreshed already; "
+                "try again when that refresh has finished",
+                retry_after_s=RETRY_AFTER_S["refreshes"],
+                job="refreshes",
+            )
+        try:
+            return await _refreshed(ctx, conn, namespace, force=force, timeout_s=timeout_s)
+        finally:
+            await community_store.unlock_refresh(conn, namespace)
+
+
+async def _refreshed(
+    ctx: GraphContext, conn: Connection, namespace: str, *, force: bool, timeout_s: float
+) -> CommunityReport:
+    """``refresh``'s work, reading on ``conn`` (which holds the namespace's lock)."""
+    ns = await namespaces.resolve(conn, namespace)
+    stamp = await ingest_store.fact_stamp(conn, ns)
+    if not force and stamp == await ingest_store.community_stamp(conn, ns):
+        return CommunityReport(False, tuple(await _stored(conn, ns)))
+    pairs = await community_store.weighted_pairs(conn, ns, co_mention_weight=CO_MENTION_WEIGHT)
+    groups = await community_detection.detect(pairs, timeout_s=timeout_s)
+    found = await _summarised(conn, ns, groups)
     await _replace(ctx, namespace, found)
-    async with ctx.db.transaction() as conn:
-        await ingest_store.set_community_stamp(
-            conn, await namespaces.resolve(conn, namespace), stamp
-        )
+    async with ctx.db.transaction() as tx:
+        await ingest_store.set_community_stamp(tx, await namespaces.resolve(tx, namespace), stamp)
     return CommunityReport(True, tuple(found))
 
 
-async def refresh_changed(ctx: GraphContext, names: list[str]) -> list[str]:
+async def refresh_changed(
+    ctx: GraphContext, names: list[str], *, timeout_s: float = DETECTION_TIMEOUT_S
+) -> list[str]:
     """Refresh the communities of each namespace in ``names`` whose facts changed;
-    returns those recomputed (the incremental pass to run on a schedule)."""
+    returns those recomputed (the incremental pass to run on a schedule). A namespace
+    another refresh holds is left to that refresh."""
     recomputed = []
     for name in names:
-        if (await refresh(ctx, name)).recomputed:
+        try:
+            report = await refresh(ctx, name, timeout_s=timeout_s)
+        except TooManyJobs:
+            _log.info("communities of %s are being refreshed elsewhere; left to that", name)
+            continue
+        if report.recomputed:
             recomputed.append(name)
     return recomputed
 
 
-def detect(
-    edges: list[tuple[str, str, str, str | None]],
-    mentions: list[tuple[str, str]],
-    names: Mapping[str, str],
+async def _summarised(
+    conn: Connection, ns: NamespaceRef, groups: Sequence[Sequence[str]]
 ) -> list[Community]:
-    """Louvain communities of two or more entities, largest first."""
-    graph = nx.Graph()
-    texts: dict[frozenset[str], str] = {}
-    for s, o, predicate, text in edges:
-        if s != o:
-            _bump(graph, s, o, 1.0)
-            texts.setdefault(frozenset((s, o)), text or f"{s} {predicate} {o}")
-    by_episode: dict[str, list[str]] = defaultdict(list)
-    for episode, entity in mentions:
-        by_episode[episode].append(entity)
-    for members in by_episode.values():
-        for a, b in combinations(sorted(set(members)), 2):
-            _bump(graph, a, b, CO_MENTION_WEIGHT)
-    if graph.number_of_edges() == 0:
-        return []
-    groups = nx.community.louvain_communities(graph, weight="weight", seed=7)
-    centrality = nx.degree_centrality(graph)
-    found: list[Community] = []
-    for group in sorted(groups, key=lambda g: (-len(g), sorted(g))):
-        if len(group) < 2:
-            continue
-        ranked = sorted(group, key=lambda u: (-centrality[u], u))
-        found.append(
-            Community(f"community:{len(found)}", tuple(ranked), _summary(ranked, texts, names))
-        )
-    return found
+    """The communities of ``groups`` (members most central first), numbered in order,
+    each with its summary: its most central members' names and the facts among its
+    most central members."""
+    facts = await community_store.summary_facts(conn, ns, groups, SUMMARY_FACTS)
+    names = await community_store.names(conn, ns, [u for g in groups for u in g[:SUMMARY_MEMBERS]])
+    return [
+        Community(f"community:{i}", tuple(g), _summary(g, names, facts.get(i, [])))
+        for i, g in enumerate(groups)
+    ]
 
 
-def _bump(graph: nx.Graph, a: str, b: str, weight: float) -> None:
-    if graph.has_edge(a, b):
-        graph[a][b]["weight"] += weight
-    else:
-        graph.add_edge(a, b, weight=weight)
-
-
-def _summary(
-    ranked: list[str], texts: Mapping[frozenset[str], str], names: Mapping[str, str]
-) -> str:
+def _summary(ranked: Sequence[str], names: Mapping[str, str], facts: Sequence[str]) -> str:
     top = [names.get(u, u) for u in ranked[:SUMMARY_MEMBERS]]
-    rank = {u: i for i, u in enumerate(ranked)}
-    inside = sorted(
-        (pair for pair in texts if pair <= rank.keys()),
-        key=lambda pair: sum(rank[u] for u in pair),
-    )
-    facts = [texts[p] for p in inside[:SUMMARY_FACTS]]
     head = f"{len(ranked)} entities around {', '.join(top)}."
     return head + (" " + "; ".join(facts) + "." if facts else "")
 
 
 async def _replace(ctx: GraphContext, namespace: str, found: list[Community]) -> None:
+    """Delete the stored communities, then write ``found`` a few thousand items at a
+    time (a large namespace has more members than one write takes)."""
     async with ctx.db.transaction() as conn:
         ns = await namespaces.resolve(conn, namespace)
-        for uid in await ingest_store.uids_by_label(conn, ns, "Community"):
-            await vertex_store.delete(conn, ns, uid)
-    if not found:
-        return
+        await vertex_store.delete_many(conn, ns, await community_store.uids(conn, ns))
+    # Small writes: each prepares its items on the event loop, between requests.
+    step = min(ctx.limits.max_batch_items, WRITE_STEP)
+    entities = [
+        EntityWrite(
+            uid=c.uid,
+            label=community_store.LABEL,
+            properties={"name": c.uid, "summary": c.summary, "size": len(c.members)},
+        )
+        for c in found
+    ]
+    for i in range(0, len(entities), step):
+        await write(ctx, namespace, entities=entities[i : i + step])
     plain = dataclasses.replace(ctx, embedder=None)
-    await write(
-        ctx,
-        namespace,
-        entities=[
-            EntityWrite(
-                uid=c.uid,
-                label="Community",
-                properties={"name": c.uid, "summary": c.summary, "size": len(c.members)},
-            )
-            for c in found
-        ],
-    )
-    await write(
-        plain,
-        namespace,
-        facts=[
-            FactWrite(subject=m, predicate="MEMBER_OF", object=c.uid, uid=f"member:{c.uid}:{m}")
-            for c in found
-            for m in c.members
-        ],
-    )
+    facts = [
+        FactWrite(
+            subject=m, predicate=community_store.MEMBERSHIP, object=c.uid, uid=f"member:{c.uid}:{m}"
+        )
+        for c in found
+        for m in c.members
+    ]
+    for i in range(0, len(facts), step):
+        await write(plain, namespace, facts=facts[i : i + step])
 
 
-async def _stored(ctx: GraphContext, namespace: str) -> list[Community]:
-    async with ctx.db.acquire() as conn:
-        ns = await namespaces.resolve(conn, namespace)
-        uids = await ingest_store.uids_by_label(conn, ns, "Community")
-        out = []
-        for uid in uids:
-            ref = (await vertex_store.resolve(conn, ns, [uid]))[uid]
-            entity = await vertex_store.get(conn, ns, uid)
-            members = await ingest_store.neighbours(conn, ns, "MEMBER_OF", ref.id, "in")
-            member_uids = await ingest_store.uids_of(conn, ns, members)
-            summary = str(entity.properties.get("summary", "")) if entity else ""
-            out.append(Community(uid, tuple(sorted(member_uids.values())), summary))
-    return out
+async def _stored(conn: Connection, ns: NamespaceRef) -> list[Community]:
+    return [Community(c.uid, c.members, c.summary) for c in await community_store.stored(conn, ns)]

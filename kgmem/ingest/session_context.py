@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from kgmem.config import LimitSettings
 from kgmem.graph import GraphContext
 from kgmem.ingest import phrases
 from kgmem.ingest.types import Work
@@ -68,6 +69,19 @@ def preceding_text(texts: Sequence[str]) -> str | None:
     """What an episode is keyword-indexed with besides its text: its previous turns'
     texts, oldest first (None without any)."""
     return "\n".join(texts) if texts else None
+
+
+def kept_preceding(preceding: str | None, text: str, limits: LimitSettings) -> str | None:
+    """The end of ``preceding`` (the latest turns' words) that fits beside the episode's
+    ``text``: within the longest string property, and, with the text, within the
+    longest indexed text. The context is kgmem's own addition, so it gives way to the
+    caller's text rather than ever making a write fail (None when nothing fits)."""
+    if not preceding:
+        return None
+    room = min(limits.max_string_length, limits.max_text_length - len(text.strip()) - 1)
+    if room <= 0:
+        return None
+    return preceding if len(preceding) <= room else preceding[-room:]
 
 
 def _sessions(works: Sequence[Work]) -> dict[str, list[Work]]:
@@ -136,7 +150,12 @@ async def stored_neighbours(
         return []
     vectors = await ctx.embedder.embed([embedded_text(t.text, f, p) for t, p, f in rewrites])
     return [
-        EntityWrite(t.stored.uid, "Episode", _with_preceding(t.stored, p), embedding=v.tolist())
+        EntityWrite(
+            t.stored.uid,
+            "Episode",
+            _with_preceding(t.stored, kept_preceding(p, t.text, ctx.limits)),
+            embedding=v.tolist(),
+        )
         for (t, p, f), v in zip(rewrites, vectors, strict=True)
         if t.stored is not None
     ]

@@ -31,6 +31,7 @@ from kgmem.ingest import (
 )
 from kgmem.ingest import communities as community_ops
 from kgmem.ingest import merges as merge_ops
+from kgmem.ingest.builder import checked_texts
 from kgmem.live import Change
 from kgmem.memory import forgetting
 from kgmem.memory.content import GraphContent
@@ -55,7 +56,7 @@ from kgmem.model import (
     VerificationRun,
 )
 from kgmem.procedures import builtin as builtin_procedures
-from kgmem.quotas import Quotas
+from kgmem.quotas import Held, Quotas
 from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
 from kgmem.storage import Database
@@ -69,6 +70,7 @@ from kgmem.storage.indexes.text_index import TextIndexCheck
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
+from kgmem.work_shares import WorkShares
 
 _log = logging.getLogger("kgmem")
 
@@ -90,6 +92,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         """Key and namespace changes from every process (``kgmem.key_watch``)."""
         self.quotas = Quotas(settings.quota)
         """What each key may hold and send at once, for every door (``kgmem.quotas``)."""
+        self.shares = WorkShares(settings.heavy)
+        """Heavy jobs running at once, per key and in all (``kgmem.work_shares``)."""
         self.building = Builder(ctx, settings.ingest)
         self.live = runtime.live
         """The read cache and change events; every committed write calls ``live.changed``."""
@@ -334,6 +338,16 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         await self._score_claims(namespace, outcomes)
         return outcomes
 
+    def episode_share(self, episodes: Sequence[EpisodeWrite], key_id: str | None) -> Held:
+        """Check the episodes' texts against the limits (``LimitExceeded`` naming the
+        caller's field), then, for a large batch (``KGMEM_HEAVY_LARGE_BATCH_CHARS``),
+        hold one of the large-batch shares of ``key_id`` (``TooManyJobs`` when none is
+        free); release the returned ``Held`` when the episodes are built."""
+        chars = checked_texts(self.settings.limits, episodes)
+        if not self.shares.is_large(chars):
+            return Held()
+        return self.shares.hold("large_batches", key_id)
+
     async def retry_episode(self, namespace: str, uid: str) -> EpisodeOutcome:
         """Run the pipeline again over a stored episode."""
         outcome = await self.building.retry(namespace, uid)
@@ -412,8 +426,10 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
     async def refresh_communities(
         self, namespace: str, *, force: bool = False
     ) -> community_ops.CommunityReport:
-        """Recompute the namespace's communities if its facts changed (or ``force``)."""
-        report = await community_ops.refresh(self.ctx, namespace, force=force)
+        """Recompute the namespace's communities if its facts changed (or ``force``);
+        ``CommunitiesTimedOut`` past ``KGMEM_HEAVY_REFRESH_TIMEOUT_S`` of clustering."""
+        timeout_s = self.settings.heavy.refresh_timeout_s
+        report = await community_ops.refresh(self.ctx, namespace, force=force, timeout_s=timeout_s)
         await self.live.changed(namespace, "communities.refreshed")
         return report
 
@@ -421,7 +437,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         """Recompute communities of every namespace whose facts changed since the last
         run; returns the namespaces recomputed."""
         names = [ns.name for ns in await self.list_namespaces()]
-        refreshed = await community_ops.refresh_changed(self.ctx, names)
+        timeout_s = self.settings.heavy.refresh_timeout_s
+        refreshed = await community_ops.refresh_changed(self.ctx, names, timeout_s=timeout_s)
         for name in refreshed:
             await self.live.changed(name, "communities.refreshed")
         return refreshed

@@ -59,7 +59,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflict with the stored state",
         413: "Body too large",
         422: "Invalid input",
-        429: "The key is over its request rate, open streams or transactions (Retry-After)",
+        429: "Over a rate, open streams or transactions, or heavy jobs at once (Retry-After)",
         503: "Database unavailable, or its connections all in use",
     }.items()
 }

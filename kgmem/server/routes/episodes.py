@@ -11,28 +11,42 @@ from kgmem.ingest.communities import CommunityReport
 from kgmem.model import Entity
 from kgmem.model.building_input import MergeIn, PipelineIn
 from kgmem.model.episode_input import EpisodeBatchIn, EpisodeIn
-from kgmem.model.episodes import EpisodeOutcome, Forgotten
-from kgmem.server.auth import Reader, Writer, memory_of
+from kgmem.model.episodes import EpisodeOutcome, EpisodeWrite, Forgotten
+from kgmem.server.auth import Principal, Reader, Writer, memory_of
 from kgmem.server.episode_schemas import EpisodeBatchOut, PipelineOut
 
 router = APIRouter(prefix="/v1/namespaces/{ns}", tags=["episodes"])
 
 
 @router.post("/episodes", response_model=EpisodeOutcome, status_code=status.HTTP_201_CREATED)
-async def add_episode(ns: str, body: EpisodeIn, request: Request, _: Writer) -> EpisodeOutcome:
+async def add_episode(ns: str, body: EpisodeIn, request: Request, who: Writer) -> EpisodeOutcome:
     """Store an episode, then extract, resolve, date, write and link. The episode is
     stored even when extraction fails (status ``failed``; retry it)."""
-    [outcome] = await memory_of(request).add_episodes(ns, [body.to_core()])
+    [outcome] = await _built(request, ns, [body.to_core()], who)
     return outcome
 
 
 @router.post("/episodes/batch", response_model=EpisodeBatchOut, status_code=201)
 async def add_episodes(
-    ns: str, body: EpisodeBatchIn, request: Request, _: Writer
+    ns: str, body: EpisodeBatchIn, request: Request, who: Writer
 ) -> EpisodeBatchOut:
-    """Store many episodes at once (all or none), then build from each in order."""
-    outcomes = await memory_of(request).add_episodes(ns, [e.to_core() for e in body.episodes])
-    return EpisodeBatchOut(episodes=list(outcomes))
+    """Store many episodes at once (all or none), then build from each in order. The
+    texts are checked first (each, and all together); a large batch takes one of the
+    server's large-batch shares while it is built (429 too_many_jobs when none is free)."""
+    outcomes = await _built(request, ns, [e.to_core() for e in body.episodes], who)
+    return EpisodeBatchOut(episodes=outcomes)
+
+
+async def _built(
+    request: Request, ns: str, episodes: list[EpisodeWrite], who: Principal
+) -> list[EpisodeOutcome]:
+    memory = memory_of(request)
+    with memory.episode_share(episodes, _key_id(who)):
+        return await memory.add_episodes(ns, episodes)
+
+
+def _key_id(who: Principal) -> str | None:
+    return who.key.id if who.key is not None else None
 
 
 @router.get("/episodes/{uid:path}", response_model=Entity)
@@ -101,9 +115,13 @@ async def unmerge(ns: str, merge_id: int, request: Request, _: Writer) -> MergeR
 async def refresh_communities(
     ns: str,
     request: Request,
-    _: Writer,
+    who: Writer,
     force: Annotated[bool, Query(description="Recompute even if nothing changed")] = False,
 ) -> CommunityReport:
     """Detect communities of the entity graph (Louvain) and store them with summaries;
-    a namespace whose facts did not change keeps its communities."""
-    return await memory_of(request).refresh_communities(ns, force=force)
+    a namespace whose facts did not change keeps its communities. Refreshes running at
+    once are limited per key and in all (429 too_many_jobs), and the clustering has a
+    deadline (504 communities_timed_out)."""
+    memory = memory_of(request)
+    with memory.shares.hold("refreshes", _key_id(who)):
+        return await memory.refresh_communities(ns, force=force)

@@ -355,33 +355,57 @@ async def locked_version(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -
 
 async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> VertexRef | None:
     """Delete vertex ``uid``, its edges and all its side rows; None if it did not exist."""
-    found = await lock_existing(conn, ns, [uid])
-    ref = found.get(uid)
-    if ref is None:
-        return None
+    return (await delete_many(conn, ns, [uid])).get(uid)
+
+
+async def delete_many(
+    conn: asyncpg.Connection, ns: NamespaceRef, uids: Sequence[str]
+) -> dict[str, VertexRef]:
+    """Delete the vertices ``uids``, their edges and all their side rows, a statement per
+    table for all of them; the ones that existed."""
+    found = await lock_existing(conn, ns, uids)
+    if not found:
+        return {}
+    ids = [ref.id for ref in found.values()]
     edges = table(ns.name, "_ag_label_edge")
     facts, claims = table(ns.name, "_kg_fact"), table(ns.name, "_kg_claim")
     # Facts are found through AGE's endpoint indexes, so their rows go before the edges.
-    touching = f"SELECT id FROM {edges} WHERE start_id = $1 OR end_id = $1"
+    touching = (
+        f"SELECT id FROM {edges} WHERE start_id = ANY($1::graphid[]) OR end_id = ANY($1::graphid[])"
+    )
     for claim_table in (claims, table(ns.name, "_kg_claim_history")):
         await conn.execute(
-            f"DELETE FROM {claim_table} WHERE source_id = $1 OR episode_id = $1 "
-            f"OR fact_id IN ({touching})",
-            ref.id,
+            f"DELETE FROM {claim_table} WHERE source_id = ANY($1::graphid[]) "
+            f"OR episode_id = ANY($1::graphid[]) OR fact_id IN ({touching})",
+            ids,
         )
     await conn.execute(
-        f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id IN ({touching})", ref.id
+        f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id IN ({touching})", ids
     )
     await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id IN ({touching})",
-        ref.id,
+        f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id IN ({touching})", ids
     )
-    await conn.execute(f"DELETE FROM {facts} WHERE id IN ({touching})", ref.id)
-    await conn.execute(f"DELETE FROM {edges} WHERE start_id = $1 OR end_id = $1", ref.id)
-    await conn.execute(f"DELETE FROM {table(ns.name, ref.label)} WHERE id = $1", ref.id)
-    await conn.execute(f"DELETE FROM {_side(ns)} WHERE id = $1", ref.id)
-    await conn.execute(f"DELETE FROM {embeddings.vector_table(ns, 'vertex')} WHERE id = $1", ref.id)
-    return ref
+    await conn.execute(f"DELETE FROM {facts} WHERE id IN ({touching})", ids)
+    await conn.execute(
+        f"DELETE FROM {edges} WHERE start_id = ANY($1::graphid[]) OR end_id = ANY($1::graphid[])",
+        ids,
+    )
+    for label, refs in _ids_by_label(found.values()).items():
+        await conn.execute(
+            f"DELETE FROM {table(ns.name, label)} WHERE id = ANY($1::graphid[])", refs
+        )
+    await conn.execute(f"DELETE FROM {_side(ns)} WHERE id = ANY($1::graphid[])", ids)
+    await conn.execute(
+        f"DELETE FROM {embeddings.vector_table(ns, 'vertex')} WHERE id = ANY($1::graphid[])", ids
+    )
+    return found
+
+
+def _ids_by_label(refs: Iterable[VertexRef]) -> dict[str, list[int]]:
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for ref in refs:
+        by_label[ref.label].append(ref.id)
+    return by_label
 
 
 class VertexRecord(NamedTuple):

@@ -252,8 +252,9 @@ def _check_xml(chunk: list[Statement]) -> None:
 
 
 def _check_languages(chunk: list[Statement], fmt: str) -> None:
-    """Refuse a stored language tag that is not well-formed BCP 47 (imports refuse
-    them now; an older store may hold one): pyoxigraph cannot write it."""
+    """Refuse a stored language tag that is not well-formed BCP 47, which pyoxigraph
+    cannot write (imports refuse such tags; a store written before they did may hold
+    one)."""
     for s, _, o, _ in chunk:
         if isinstance(o, Lit) and o.lang and language_problem(o.lang):
             raise InvalidInput(

@@ -33,7 +33,6 @@ from kgmem.errors import (
     StorageError,
     WriteConflict,
 )
-from kgmem.storage.backups import scratch
 from kgmem.storage.engine import backends, migrate
 from kgmem.storage.engine.driver_errors import UNAVAILABLE, breaks_link, translated
 from kgmem.storage.graph.labels import LabelCatalog
@@ -313,9 +312,7 @@ class Database:
 async def open_database(
     url: str, settings: DatabaseSettings, *, migrate_first: bool = True
 ) -> Database:
-    """Check extensions, drop the scratch databases killed restores left
-    (``kgmem.storage.backups.scratch``), run migrations, and open the service pool for
-    ``url``.
+    """Check extensions, run migrations, and open the service pool for ``url``.
 
     Raises ``MissingExtension`` naming what the server lacks and how to install it,
     ``DatabaseUnavailable`` when it cannot be reached.
@@ -325,7 +322,6 @@ async def open_database(
         try:
             version = await conn.fetchval("SHOW server_version")
             await _check_extensions(conn, url)
-            await scratch.drop_leftovers(conn)  # what restores killed outright left
         finally:
             await conn.close()
     if migrate_first:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,9 +89,29 @@ def store_server(settings: Settings, *, own: bool = False) -> Iterator[StoreServ
 
 
 def run_on_server(action: Callable[[StoreServer], None], *, own: bool = False) -> None:
-    """Run ``action`` on the store's server; a kgmem error becomes a message and exit 1."""
+    """Run ``action`` on the store's server; a kgmem error becomes a message and exit 1.
+    A SIGTERM interrupts it as Ctrl-C does, so that what it made to work in (a restore's
+    scratch database, an embedded server it started) is cleaned up before it exits."""
     try:
-        with store_server(Settings(), own=own) as server:
+        with terminated_as_interrupt(), store_server(Settings(), own=own) as server:
             action(server)
     except KgmemError as exc:
         fail(exc.detail)
+
+
+@contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises ``KeyboardInterrupt`` in the block (main thread only: elsewhere
+    signals cannot be handled), so that its ``finally`` clauses run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

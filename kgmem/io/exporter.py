@@ -30,6 +30,7 @@ from kgmem.io.graph_tool_formats import (
     graphml,
     user_properties,
 )
+from kgmem.io.language_tags import language_problem
 from kgmem.io.ntriples import RDF, XSD, Lit, Term, statement
 from kgmem.io.rdf_mapping import (
     IRI_PROPERTY,
@@ -39,6 +40,7 @@ from kgmem.io.rdf_mapping import (
     node_iri,
     vertex_statements,
 )
+from kgmem.io.rdf_syntaxes import NAMES as SYNTAX_NAMES
 from kgmem.io.rdf_vocab import LOCATION, fact_statements, location_literal
 from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.backups import dump
@@ -249,6 +251,19 @@ def _check_xml(chunk: list[Statement]) -> None:
                 )
 
 
+def _check_languages(chunk: list[Statement], fmt: str) -> None:
+    """Refuse a stored language tag that is not well-formed BCP 47, which pyoxigraph
+    cannot write (imports refuse such tags; a store written before they did may hold
+    one)."""
+    for s, _, o, _ in chunk:
+        if isinstance(o, Lit) and o.lang and language_problem(o.lang):
+            raise InvalidInput(
+                f"{SYNTAX_NAMES[fmt]} cannot write the language tag @{o.lang} of a value of "
+                f"<{s}>: it is not well-formed BCP 47 ({language_problem(o.lang)}); export "
+                "as N-Triples or N-Quads, which write it as stored"
+            )
+
+
 async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     """Turtle, TriG, JSON-LD and RDF/XML by pyoxigraph, which writes every literal's
     lexical form as stored. The statements are gathered first: the writers group them
@@ -260,6 +275,7 @@ async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[byt
     async for chunk in _statements(graph, quads=quads):
         if options.format == "rdfxml":
             _check_xml(chunk)
+        _check_languages(chunk, options.format)
         for s, p, o, g in chunk:
             name = _ox_term(g) if g else ox.DefaultGraph()
             found.append(ox.Quad(_ox_term(s), ox.NamedNode(p), _ox_term(o), name))

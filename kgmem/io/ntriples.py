@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from kgmem.io.language_tags import language_refusal
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -185,7 +187,7 @@ def _slow(m: re.Match[str], number: int, *, quads: bool) -> Quad:
     p = _iri(d["p"])
     o: Term
     if d["lit"] is not None:
-        lang = d["lang"]
+        lang = _language(d["lang"])
         dt = _iri(d["dt"]) if d["dt"] is not None else None
         o = Lit(_unescape(d["lit"]), lang, dt)
     elif d["oi"] is not None:
@@ -203,6 +205,8 @@ def _slow(m: re.Match[str], number: int, *, quads: bool) -> Quad:
 
 def _fast(m: re.Match[str], number: int, *, quads: bool) -> Quad:
     si, sb, p, oi, ob, lit, lang, dt, gi, gb = m.groups()
+    if lang is not None:
+        _language(lang)
     o: Term = Lit(lit, lang, dt) if lit is not None else (oi if oi is not None else "_:" + ob)
     g = gi if gi is not None else ("_:" + gb if gb is not None else None)
     if g is not None and not quads:
@@ -220,6 +224,14 @@ def _fast(m: re.Match[str], number: int, *, quads: bool) -> Quad:
             f"relative IRI <{iri}> (N-Triples needs absolute IRIs)", fragment=f"<{iri}>"
         )
     return Quad(si if si is not None else "_:" + sb, p, o, g, number)
+
+
+def _language(tag: str | None) -> str | None:
+    """``tag`` unless an RDF writer could not hold it (``kgmem.io.language_tags``)."""
+    refusal = language_refusal(tag) if tag is not None else None
+    if refusal is not None:
+        raise SyntaxProblem(refusal, fragment="@" + str(tag))
+    return tag
 
 
 # -- writing -------------------------------------------------------------------------

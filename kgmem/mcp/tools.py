@@ -14,7 +14,7 @@ from pydantic import Field
 import kgmem
 from kgmem.context import build_context
 from kgmem.mcp import agent_tools, decision_tools, results, tier_tools
-from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
+from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported, resource_reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.mcp.strict import StrictServer
 from kgmem.model.context_input import ContextIn
@@ -216,8 +216,8 @@ def _resources(server: MCPServer, door: Door) -> None:
     )
     async def namespace_stats(namespace: str, ctx: Context) -> dict[str, Any]:
         """Counts per label, facts current and closed, embeddings and bytes on disk."""
-        door.admit(ctx, "read", namespace)
-        with reported():
+        with resource_reported():
+            door.allowed(ctx, "read", namespace)
             stats = await door.memory.namespace_stats(namespace)
         return results.record(stats)
 
@@ -230,7 +230,7 @@ def _resources(server: MCPServer, door: Door) -> None:
         """The graph schema: entity types and predicates with their properties, which
         predicates are functional (one value at a time) or causal, and the labels the
         namespace uses now with their counts."""
-        door.admit(ctx, "read", namespace)
-        with reported():
+        with resource_reported():
+            door.allowed(ctx, "read", namespace)
             stats = await door.memory.namespace_stats(namespace)
         return results.schema(door.memory.schema, stats)

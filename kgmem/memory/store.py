@@ -61,6 +61,7 @@ from kgmem.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
 from kgmem.storage import Database
 from kgmem.storage import keys as key_store
+from kgmem.storage.backups import scratch
 from kgmem.storage.engine import meta
 from kgmem.storage.engine import replicas as replicas_store
 from kgmem.storage.engine.periodic import Periodic
@@ -160,6 +161,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         )
         async with self.ctx.db.transaction() as conn:
             await meta.ensure_embedding(conn, info)
+        async with self.ctx.db.acquire() as conn:
+            await scratch.drop_leftovers(conn)  # what restores killed outright left
         count = await namespace_ops.apply_schema_everywhere(self.ctx)
         _log.info("graph schema applied to %d namespace(s)", count)
         bootstrap = self.settings.auth.bootstrap_key

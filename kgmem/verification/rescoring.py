@@ -10,6 +10,7 @@ no longer count them (a forgotten source's scores go with it)."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -39,14 +40,24 @@ async def after_forget(
     in its own transaction (as a write's update locks its sources' scores)."""
     if not settings.update_on_write:
         return
-    for subject_id, predicate in items:
-        async with ctx.db.transaction() as conn:
-            ns = await ctx.db.namespaces.resolve(conn, namespace)
-            fact_id = await item_scores.item_fact(conn, ns, subject_id, predicate)
-            if fact_id is not None:
-                await update_item(
-                    ctx, conn, ns, (fact_id, predicate), NO_NEW_CLAIM, settings=settings
-                )
+    for item in items:
+        # As a write's update: a deadlock with a concurrent update runs it again.
+        await ctx.db.in_transaction(functools.partial(_rescore, ctx, namespace, item, settings))
+
+
+async def _rescore(
+    ctx: GraphContext,
+    namespace: str,
+    item: tuple[int, str],
+    settings: VerificationSettings,
+    conn: Connection,
+) -> None:
+    """Re-score data item ``item`` (subject graph id, predicate) if it has facts left."""
+    subject_id, predicate = item
+    ns = await ctx.db.namespaces.resolve(conn, namespace)
+    fact_id = await item_scores.item_fact(conn, ns, subject_id, predicate)
+    if fact_id is not None:
+        await update_item(ctx, conn, ns, (fact_id, predicate), NO_NEW_CLAIM, settings=settings)
 
 
 async def before_forget(

@@ -527,11 +527,16 @@ async def _update_after_write(
     settings: VerificationSettings,
     fact: tuple[int, str] | None,
 ) -> None:
-    async with ctx.db.transaction() as conn:
+    async def update(conn: Connection) -> None:
         ns = await ctx.db.namespaces.resolve(conn, namespace)
-        if fact is None:
+        item = fact
+        if item is None:
             found = await store.claim_ids(conn, ns, fact_uid, source_uid)
             if found is None:
                 return
-            fact = (found[0], found[1])
-        await update_item(ctx, conn, ns, fact, source_uid, settings=settings)
+            item = (found[0], found[1])
+        await update_item(ctx, conn, ns, item, source_uid, settings=settings)
+
+    # Concurrent updates of one item can deadlock on its sources' score rows (one
+    # creates a row the other has not locked); PostgreSQL undoes one, which runs again.
+    await ctx.db.in_transaction(update)

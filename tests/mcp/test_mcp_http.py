@@ -4,6 +4,7 @@ server on a loopback port: every tool, the resources, auth refusals, bad argumen
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import httpx2
 import pytest
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
+from mcp_types import INVALID_PARAMS
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
 from kgmem.memory.procedures import NAMES
@@ -296,6 +298,31 @@ async def test_keys_scopes_and_namespaces_are_enforced(keyed_url) -> None:
         assert [n["name"] for n in seen] == ["alpha"]
         with pytest.raises(MCPError, match="beta"):
             await client.read_resource("kgmem://namespaces/beta/stats")
+
+
+async def test_a_forbidden_resource_is_refused_in_kgmem_words_without_a_traceback(
+    keyed_url, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, memory = keyed_url
+    alpha_reader = await memory.create_key("alpha", ["read"], namespaces=["alpha"])
+    async with mcp_client(url, alpha_reader.secret) as client:
+        tool = await client.call_tool("search", {"namespace": "beta", "text": "Bob"})
+        caplog.clear()
+        for uri in ("kgmem://namespaces/beta/stats", "kgmem://namespaces/beta/schema"):
+            with caplog.at_level(logging.DEBUG), pytest.raises(MCPError) as refused:
+                await client.read_resource(uri)
+            assert refused.value.message == error_text(tool)  # the tools' refusal
+            assert refused.value.message.startswith("forbidden: ")
+            assert refused.value.code == INVALID_PARAMS
+            assert refused.value.data == {"code": "forbidden"}
+        missing = await memory.create_key("all", ["read"])
+    async with mcp_client(url, missing.secret) as client:
+        with pytest.raises(MCPError, match=r"^namespace_not_found: ") as gone:
+            await client.read_resource("kgmem://namespaces/nowhere/stats")
+        assert gone.value.code == INVALID_PARAMS
+    told = [r for r in caplog.records if r.name.startswith(("mcp", "kgmem"))]
+    assert not [r for r in told if r.exc_info or "Traceback" in r.getMessage()]
+    assert all(r.levelno < logging.WARNING for r in told)
 
 
 async def test_search_takes_every_axis(live_url: str, namespace: str, memory: Memory) -> None:

@@ -25,7 +25,6 @@ import logging
 import os
 import subprocess
 import tarfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
@@ -39,7 +38,7 @@ import psycopg
 from psycopg import sql
 
 from kgmem.errors import InvalidBackup, NamespaceExists, StorageError, StoreNotEmpty
-from kgmem.storage.backups import checksum
+from kgmem.storage.backups import checksum, scratch
 from kgmem.storage.engine import migrate
 from kgmem.storage.graph import namespace_parts
 
@@ -437,43 +436,15 @@ def _renamed_copy(
     url: str, dump: Path, manifest: Manifest, rows: dict[str, Any], target: str
 ) -> tuple[Path, dict[str, Any]]:
     """The archive and rows of the namespace restored as ``target`` in a scratch
-    database of the same server (created and dropped here; needs CREATEDB)."""
-    scratch = f"kgmem_restore_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-    try:
-        scratch_url = urlunsplit(urlsplit(url)._replace(path=f"/{scratch}"))
+    database of the same server (``scratch.scratch_database``: dropped however this
+    ends; needs CREATEDB)."""
+    with scratch.scratch_database(url) as name:
+        scratch_url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
         _restore_namespace(scratch_url, dump, manifest, rows, into=target, replace=False)
         renamed = dump.with_name(f"{target}.dump")
         run_tool([pg_tool("pg_dump"), "-Fc", "-n", target, "-f", str(renamed), "-d", scratch_url])
         with psycopg.connect(scratch_url) as conn:
             return renamed, _namespace_rows(conn, target)
-    finally:
-        _drop_scratch(url, scratch)
-
-
-DROP_TIMEOUT_MS = 30_000
-"""How long dropping the scratch database may wait. A drop waits until every backend of
-the server has acknowledged it (a ProcSignalBarrier), and a backend blocked writing to a
-client that no longer reads never does: past this, the restore keeps its result and
-names the database left to drop."""
-
-
-def _drop_scratch(url: str, scratch: str) -> None:
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"SET statement_timeout = {DROP_TIMEOUT_MS}")
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch))
-            )
-    except psycopg.errors.QueryCanceled:
-        _log.warning(
-            "restore: the scratch database %s could not be dropped within %d s (a backend of "
-            "this server is not answering); drop it later with DROP DATABASE %s",
-            scratch,
-            DROP_TIMEOUT_MS // 1000,
-            scratch,
-        )
 
 
 def _exists(conn: psycopg.Connection[Any], name: str) -> bool:

@@ -76,7 +76,7 @@ class Server:
         """Everything the server has written so far."""
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def wait_healthy(self, timeout: float = 180) -> dict:
+    def wait_healthy(self, timeout: float = 300) -> dict:
         """The first /health answer. Fails with the server's output if the server exits
         first, or (stopping it) if it does not answer within ``timeout`` seconds: generous,
         as a loaded machine replays PostgreSQL's WAL slowly after a crash."""
@@ -92,11 +92,12 @@ class Server:
         raise AssertionError(f"server did not become healthy in {timeout:g} s: {self.output}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
-        """Send ``sig`` unless the server has exited, and return its exit code. Stopping
-        a stopped server is harmless."""
+        """Send ``sig`` unless the server has exited, and return its exit code (waiting
+        up to 120 s: the shutdown stops PostgreSQL too, slowly on a loaded machine).
+        Stopping a stopped server is harmless."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout=60)
+        return self.proc.wait(timeout=120)
 
 
 def postgres_running(pgdata: Path) -> bool:

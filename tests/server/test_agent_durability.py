@@ -119,7 +119,7 @@ async def check_after_restart(
 
 
 async def test_acknowledged_state_and_spends_survive_a_kill(home_dir: Path) -> None:
-    async with asyncio.timeout(600):  # two server starts and the load, on a loaded machine
+    async with asyncio.timeout(900):  # two server starts and the load, on a loaded machine
         acked, sent = await load_then_kill(home_dir)
         assert all(len(v) > ENOUGH for v in acked.values()), "too little load to prove anything"
         assert len(sent) > ENOUGH

@@ -121,7 +121,7 @@ async def stored_uids(home: Path) -> set[str]:
 
 @pytest.mark.parametrize("victim", ["server", "postgres"])
 async def test_no_acknowledged_write_is_lost_to_a_kill(home_dir: Path, victim: str) -> None:
-    async with asyncio.timeout(600):  # two server starts and the load, on a loaded machine
+    async with asyncio.timeout(900):  # two server starts and the load, on a loaded machine
         load = await load_then_kill(home_dir, victim)
         assert len(load.acked) > ENOUGH, f"the load wrote too little to prove anything: {load}"
         missing = set(load.acked) - await stored_uids(home_dir)

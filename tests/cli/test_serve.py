@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,36 +47,57 @@ def kgmem(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.C
 
 
 class Server:
+    """A ``kgmem serve`` process on ``home``.
+
+    Its output goes to a file next to ``home``, not to a pipe: nobody reads a pipe while
+    a test runs, and a server that logs an error for every request refused during an
+    outage fills one and blocks. This process keeps no handle on the file, so
+    ``output`` reads it at any time: while the server runs, after it was killed, after
+    any number of ``stop`` calls."""
+
     def __init__(self, home: Path, port: int, *args: str, **env: str) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kgmem", "serve", "--port", str(port), *args],
-            env=env_for(home, **env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        home.parent.mkdir(parents=True, exist_ok=True)
+        fd, log = tempfile.mkstemp(prefix=f"serve-{port}-", suffix=".log", dir=home.parent)
+        self.log = Path(log)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "kgmem", "serve", "--port", str(port), *args],
+                env=env_for(home, **env),
+                stdout=fd,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            os.close(fd)  # the server has its own copy
 
-    def wait_healthy(self, timeout: float = 90) -> dict:
+    @property
+    def output(self) -> str:
+        """Everything the server has written so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def wait_healthy(self, timeout: float = 300) -> dict:
+        """The first /health answer. Fails with the server's output if the server exits
+        first, or (stopping it) if it does not answer within ``timeout`` seconds: generous,
+        as a loaded machine replays PostgreSQL's WAL slowly after a crash."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                self.stop()
-                raise AssertionError(f"server exited: {self.output}")
+                raise AssertionError(f"server exited ({self.proc.returncode}): {self.output}")
             try:
-                return httpx.get(f"{self.url}/health", timeout=2).json()
+                return httpx.get(f"{self.url}/health", timeout=5).json()
             except httpx.HTTPError:
                 time.sleep(0.3)
-        raise AssertionError("server did not become healthy")
+        self.stop()
+        raise AssertionError(f"server did not become healthy in {timeout:g} s: {self.output}")
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send ``sig`` unless the server has exited, and return its exit code (waiting
+        up to 120 s: the shutdown stops PostgreSQL too, slowly on a loaded machine).
+        Stopping a stopped server is harmless."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=60)
-        self.output = self.proc.stdout.read()
-        self.proc.stdout.close()
-        return code
+        return self.proc.wait(timeout=120)
 
 
 def postgres_running(pgdata: Path) -> bool:

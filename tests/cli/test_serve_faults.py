@@ -22,7 +22,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.cli.test_serve import Server, env_for, free_port, home, postgres_running
+from tests.cli.test_serve import Server, free_port, home, postgres_running
 
 __all__ = ["home"]  # the fixture, imported for the tests below
 
@@ -40,42 +40,15 @@ ENV = {
 }
 
 
-class LoggedServer(Server):
-    """A ``Server`` whose output goes to a file. An outage makes the server log an error
-    for every refused request, and a pipe that nobody reads meanwhile fills up and
-    blocks it."""
-
-    def __init__(self, home: Path, port: int, **env: str) -> None:
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = (home.parent / f"serve-{port}.log").open("w+", encoding="utf-8")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kgmem", "serve", "--port", str(port)],
-            env=env_for(home, **env),
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=60)
-        self.log.seek(0)
-        self.output = self.log.read()
-        self.log.close()
-        return code
-
-
 def postmaster(home: Path) -> tuple[int, str]:
     """The embedded server's postmaster pid and a URL to its kgmem database."""
     lines = (home / "pgdata" / "postmaster.pid").read_text().splitlines()
     return int(lines[0]), f"postgresql://postgres:@/kgmem?host={lines[4]}"
 
 
-def start(home: Path, **env: str) -> LoggedServer:
+def start(home: Path, **env: str) -> Server:
     home.parent.mkdir(parents=True, exist_ok=True)
-    server = LoggedServer(home, free_port(), **{**ENV, **env})
+    server = Server(home, free_port(), **{**ENV, **env})
     try:
         server.wait_healthy()
         httpx.post(f"{server.url}/v1/namespaces", json={"name": "faults"}).raise_for_status()

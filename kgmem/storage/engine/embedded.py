@@ -35,6 +35,11 @@ _log = logging.getLogger("kgmem.embedded")
 
 DATABASE_NAME = "kgmem"
 
+RECOVERY_S = 600.0
+"""How long a start waits for a PostgreSQL that is recovering from a crash to become
+ready: generous, as the recovery syncs the whole data directory and replays the WAL (up
+to ``max_wal_size``) on a disk that other work may keep busy."""
+
 # Written once into postgresql.auto.conf of a new data directory: sized for a
 # single-tenant memory server rather than PostgreSQL's 128 MB of shared buffers.
 _TUNING = {
@@ -142,7 +147,7 @@ def start_embedded(
     that differs from the server's sets it and restarts PostgreSQL. Raises
     ``ConfigurationError`` when PostgreSQL cannot start.
     """
-    from pgserver.postgres_server import PostgresServer, get_server
+    from pgserver.postgres_server import PostgresServer
 
     pgdata = (home / "pgdata").resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -152,13 +157,13 @@ def start_embedded(
         # process (a one-shot command that owned it) stopped it.
         PostgresServer._instances.pop(pgdata, None)
     try:
-        server = get_server(pgdata, cleanup_mode=None)
+        server = _server(pgdata)
         if fresh:
             server = _tune(server, pgdata, shared_buffers)
         elif owner and shared_buffers and not _has_shared_buffers(server, shared_buffers):
             server = _restart_with(server, pgdata, {"shared_buffers": shared_buffers})
         server.psql(_create_database_sql())
-    except (subprocess.SubprocessError, OSError, RuntimeError) as exc:
+    except (subprocess.SubprocessError, OSError, RuntimeError, AssertionError) as exc:
         log_file = pgdata / "log"
         tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
         raise ConfigurationError(
@@ -166,6 +171,29 @@ def start_embedded(
         ) from exc
     url = server.get_uri(DATABASE_NAME)
     return EmbeddedPostgres(pgdata=pgdata, url=url, owner=owner, _system_user=server.system_user)
+
+
+def _server(pgdata: Path) -> PostgresServer:
+    """pgserver's handle on the server in ``pgdata``, started if none runs; a server
+    recovering from a crash is waited for, up to ``RECOVERY_S``.
+
+    pgserver takes a running server only once it is ready, and gives a start it makes
+    10 s; when those pass, the postmaster it started keeps recovering and is waited for.
+    Raises what pgserver raised when the postmaster dies or is still not ready."""
+    from pgserver.postgres_server import PostgresServer, get_server
+
+    if postmaster.status(pgdata) == "starting":
+        _log.warning("embedded PostgreSQL is starting (recovering from a crash); waiting")
+        postmaster.wait_ready(pgdata, timeout_s=RECOVERY_S)
+    try:
+        return get_server(pgdata, cleanup_mode=None)
+    except subprocess.TimeoutExpired:
+        # pgserver keeps the handle it failed to start; the next one must look afresh.
+        PostgresServer._instances.pop(pgdata, None)
+        _log.warning("embedded PostgreSQL is still starting (recovering from a crash); waiting")
+        if not postmaster.wait_ready(pgdata, timeout_s=RECOVERY_S):
+            raise
+        return get_server(pgdata, cleanup_mode=None)
 
 
 def _tune(server: PostgresServer, pgdata: Path, shared_buffers: str | None) -> PostgresServer:

@@ -1,4 +1,4 @@
-"""The embedded PostgreSQL's processes: is the postmaster alive, and stopping it in bounded time.
+"""The embedded PostgreSQL's processes: is the postmaster alive, is it ready, stopping it in time.
 
 Every process of a PostgreSQL server (the postmaster, its backends and helpers) runs
 with the data directory as its working directory, and keeps doing so after a dead
@@ -39,6 +39,29 @@ def postmaster_pid(pgdata: Path) -> int | None:
     except (OSError, ValueError):
         return None
     return pid if _runs_in(pid, pgdata) else None
+
+
+def status(pgdata: Path) -> str | None:
+    """What the postmaster running in ``pgdata`` says of itself in its lock file
+    (``starting``, ``ready``, ``standby``, ``stopping``), or None when none runs. A lock
+    file not yet written to the end reads as ``starting``."""
+    if postmaster_pid(pgdata) is None:
+        return None
+    try:
+        lines = (pgdata / "postmaster.pid").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    return lines[7].strip() if len(lines) > 7 and lines[7].strip() else "starting"
+
+
+def wait_ready(pgdata: Path, *, timeout_s: float) -> bool:
+    """Wait while the postmaster in ``pgdata`` is starting (after a crash it first syncs
+    the data directory and replays the WAL); True once it is ready, False when none runs
+    or it is still starting after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while (state := status(pgdata)) == "starting" and time.monotonic() < deadline:
+        time.sleep(_POLL_S)
+    return state == "ready"
 
 
 def processes(pgdata: Path) -> list[psutil.Process]:

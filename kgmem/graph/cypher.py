@@ -15,9 +15,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+
+from asyncpg import Record
 
 from kgmem import jsontext
 from kgmem.config import CypherSettings
@@ -35,6 +37,7 @@ from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store
 from kgmem.storage.graph import relabels
 from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import ident
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +225,25 @@ async def _read(
             ):
                 return await cypher_store.run(conn, call)
         await _ensure_reader(ctx, namespace)  # first read of this namespace, or a new one
+    raise StorageError(f"the read-only role of namespace {namespace!r} could not be prepared")
+
+
+async def read_sql(
+    ctx: GraphContext, namespace: str, sql: str, args: Sequence[Any], settings: CypherSettings
+) -> list[Record]:
+    """The rows of ``sql`` (kgmem's own text, ``{schema}`` standing for the namespace's
+    quoted graph schema) read as the namespace's reader role in a READ ONLY transaction,
+    within what is left of the request's deadline: what procedure bodies read beside
+    Cypher (indexes the Cypher text cannot reach, the declared schema)."""
+    validate_namespace_name(namespace)
+    text = sql.replace("{schema}", ident(namespace))
+    for _ in range(2):
+        async with ctx.db.transaction(readonly=True) as conn:
+            if await cypher_store.enter_read(
+                conn, namespace, settings, deadline.remaining_ms(settings.statement_timeout_ms)
+            ):
+                return list(await conn.fetch(text, *args))
+        await _ensure_reader(ctx, namespace)
     raise StorageError(f"the read-only role of namespace {namespace!r} could not be prepared")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,14 @@ class CypherMethods:
                 raise prepared.placed(error) from None
         await self.live.changed(namespace, "cypher.written")
         return result
+
+    async def read_sql(self, namespace: str, query: str, args: Sequence[Any], /) -> list[Any]:
+        """kgmem's own read-only SQL on ``namespace`` for procedure bodies
+        (``kgmem.graph.cypher.read_sql``), on a replica when there are some."""
+        settings = self.settings.cypher
+        return await self.reads.run(
+            lambda ctx: cypher_ops.read_sql(ctx, namespace, query, args, settings)
+        )
 
     @contextlib.asynccontextmanager
     async def cypher_transaction(

@@ -72,6 +72,8 @@ class Source(Protocol):
         limit: int | None = None,
     ) -> CypherResult: ...
 
+    async def read_sql(self, namespace: str, query: str, args: Sequence[Any], /) -> list[Any]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Scope:
@@ -282,6 +284,9 @@ class _Reader:
 
     async def stats(self) -> NamespaceStats:
         return await self._source.namespace_stats(self._namespace)
+
+    async def sql(self, query: str, *args: Any) -> Sequence[Sequence[Any]]:
+        return await self._source.read_sql(self._namespace, query, args)
 
     async def row(self, query: str) -> Sequence[Any]:
         """The one row of ``query`` with the call's parameters (argument evaluation)."""

@@ -43,6 +43,11 @@ class Reader(Protocol):
 
     async def stats(self) -> NamespaceStats: ...
 
+    async def sql(self, query: str, *args: Any) -> Sequence[Sequence[Any]]:
+        """Rows of kgmem's own read-only SQL on the namespace (``{schema}`` stands for
+        its graph schema), as its reader role, within the query's deadline."""
+        ...
+
 
 Body = Callable[[Reader, Mapping[str, Any]], Awaitable[Iterable[Row]]]
 

@@ -4,6 +4,7 @@ upsert_vectors, VectorRetriever and HybridRetriever."""
 import pytest
 
 from tests.fixtures.libraries import RunLibrary
+from tests.libraries.clients.harness import DOCUMENTS, embed
 from tests.libraries.ranking import assert_hybrid_hits, assert_vector_hits, listed
 
 pytestmark = pytest.mark.slow
@@ -22,10 +23,27 @@ async def test_create_vector_and_fulltext_index_are_listed_and_idempotent(
     assert [row["name"] for row in indexes].count("gr_vector") == 1
 
 
-async def test_upserted_vectors_are_found_by_the_vector_and_hybrid_retrievers(
+async def test_upsert_vectors_stores_each_vector_on_the_node_its_element_id_names(
     run_library: RunLibrary,
 ) -> None:
-    outcome = await run_library("graphrag", "graphrag_retrievers.py", "retrievers")
+    outcome = await run_library("graphrag", "graphrag_retrievers.py", "upsert")
+    assert outcome.failure is None, outcome.explain()
+    stored = outcome.results["stored"]
+    assert stored == {text: pytest.approx(embed(text)) for text in DOCUMENTS}
+    assert_vector_hits(outcome.results["vector"], 3)
+
+
+async def test_vector_retriever_answers_by_the_embedders_similarity(
+    run_library: RunLibrary,
+) -> None:
+    outcome = await run_library("graphrag", "graphrag_retrievers.py", "vector")
     assert outcome.failure is None, outcome.explain()
     assert_vector_hits(outcome.results["vector"], 3)
+
+
+async def test_hybrid_retriever_combines_vector_and_fulltext_scores(
+    run_library: RunLibrary,
+) -> None:
+    outcome = await run_library("graphrag", "graphrag_retrievers.py", "hybrid")
+    assert outcome.failure is None, outcome.explain()
     assert_hybrid_hits(outcome.results["hybrid"])

@@ -55,19 +55,52 @@ def indexes(report: Report, config: dict[str, str]) -> None:
         report.results["schema"] = report.step("show", lambda: schema(driver, database))
 
 
-def retrievers(report: Report, config: dict[str, str]) -> None:
+def _embedded_chunks(driver: neo4j.Driver, database: str) -> None:
+    rows = [{"text": text, "embedding": embed(text)} for text in DOCUMENTS]
+    driver.execute_query(
+        "UNWIND $rows AS row CREATE (c:GrChunk {text: row.text}) WITH c, row "
+        "CALL db.create.setNodeVectorProperty(c, 'embedding', row.embedding) RETURN count(c) AS n",
+        {"rows": rows}, database_=database)  # fmt: skip
+
+
+def _stored(driver: neo4j.Driver, database: str) -> dict[str, list[float]]:
+    records, _, _ = driver.execute_query(
+        "MATCH (c:GrChunk) RETURN c.text AS text, c.embedding AS embedding", database_=database
+    )
+    return {record["text"]: record["embedding"] for record in records}
+
+
+def upsert(report: Report, config: dict[str, str]) -> None:
     database = config["database"]
     with _driver(config) as driver:
         report.step("create_indexes", lambda: _create_indexes(driver, database))
         ids = report.step("create_chunks", lambda: _create_chunks(driver, database))
         report.step("upsert_vectors", lambda: _upsert(driver, ids, database))
+        report.results["stored"] = report.step("read_back", lambda: _stored(driver, database))
         vector = report.step("VectorRetriever", lambda: VectorRetriever(
             driver, "gr_vector", StubEmbedder(), neo4j_database=database))  # fmt: skip
         report.results["vector"] = report.step("vector_search", lambda: _hits(vector, 3))
-        hybrid = report.step("HybridRetriever", lambda: HybridRetriever(
+
+
+def vector(report: Report, config: dict[str, str]) -> None:
+    database = config["database"]
+    with _driver(config) as driver:
+        report.step("create_indexes", lambda: _create_indexes(driver, database))
+        report.step("embedded_chunks", lambda: _embedded_chunks(driver, database))
+        retriever = report.step("VectorRetriever", lambda: VectorRetriever(
+            driver, "gr_vector", StubEmbedder(), neo4j_database=database))  # fmt: skip
+        report.results["vector"] = report.step("vector_search", lambda: _hits(retriever, 3))
+
+
+def hybrid(report: Report, config: dict[str, str]) -> None:
+    database = config["database"]
+    with _driver(config) as driver:
+        report.step("create_indexes", lambda: _create_indexes(driver, database))
+        report.step("embedded_chunks", lambda: _embedded_chunks(driver, database))
+        retriever = report.step("HybridRetriever", lambda: HybridRetriever(
             driver, "gr_vector", "gr_text", StubEmbedder(), neo4j_database=database))  # fmt: skip
-        report.results["hybrid"] = report.step("hybrid_search", lambda: _hits(hybrid, 6))
+        report.results["hybrid"] = report.step("hybrid_search", lambda: _hits(retriever, 6))
 
 
 if __name__ == "__main__":
-    main({"indexes": indexes, "retrievers": retrievers})
+    main({"indexes": indexes, "upsert": upsert, "vector": vector, "hybrid": hybrid})

@@ -30,6 +30,8 @@ expansions below shift later positions.
   (``kgmem.cypher.path_deletes``).
 - A CREATE part that reads what an earlier part of the clause creates starts a CREATE
   clause of its own (``kgmem.cypher.create_parts``).
+- ``elementId(x)`` is the graph id as text, and ``elementId(x) = expr`` a lookup by
+  graph id (``kgmem.cypher.element_ids``).
 - Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``), and
   ``toString`` / ``toInteger`` call kgmem's forms (``kgmem.cypher.conversions``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
@@ -72,6 +74,7 @@ from kgmem.cypher import (
     create_batches,
     create_parts,
     eager,
+    element_ids,
     label_patterns,
     label_writes,
     labels,
@@ -277,6 +280,7 @@ RULES: list[tuple[str, Rule]] = [
     ("return_star", expand_return_star),
     ("octal_literals", octal.rewrite),
     ("conversions", conversions.rewrite),
+    ("element_ids", element_ids.rewrite),
     ("create_parts", create_parts.rewrite),
     ("eager_writes", eager.rewrite),
     ("label_predicates", labels.predicates),

@@ -36,7 +36,7 @@ from typing import Any
 
 from kgmem import __version__
 from kgmem.access import Principal, admit, identify
-from kgmem.bolt import procedures
+from kgmem.bolt import plans, procedures
 from kgmem.bolt.databases import Databases, no_home, split_use
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.packstream import Structure
@@ -81,6 +81,7 @@ class _Open:
     at: int = 0
     query_type: str = "r"
     first_ms: int = 0
+    summary: dict[str, Any] = field(default_factory=dict)  # ``plan`` / ``profile``
 
 
 @dataclass
@@ -297,18 +298,49 @@ class Session:
         self._spend()
         values = {k: from_bolt(v) for k, v in (params or {}).items()}
         used, query = split_use(query)
-        if self.tx is not None:
-            result = await self._answer(query, values, used, self.tx.mode)
-            qid = len(self.tx.results)
-            opened = _Open(result, first_ms=_ms(started))
-            self.tx.results[qid] = opened
-            self.open = opened
-            return [_success({"fields": result.columns, "t_first": opened.first_ms, "qid": qid})]
         extra = extra if isinstance(extra, dict) else {}
-        mode = self._mode(extra)
-        result = await self._answer(query, values, used or extra.get("db"), mode)
-        self.open = _Open(result, first_ms=_ms(started), query_type="w" if mode == "write" else "r")
-        return [_success({"fields": result.columns, "t_first": self.open.first_ms})]
+        tx = self.tx
+        mode = tx.mode if tx is not None else self._mode(extra)
+        named = used if tx is not None else used or extra.get("db")
+        prefix, body = plans.split_prefix(query)
+        if prefix == "EXPLAIN":
+            opened = await self._explained(body, values, named)
+        else:
+            result = await self._answer(body, values, named, mode)
+            opened = _Open(result, query_type=plans.query_type(body))
+            if prefix == "PROFILE":
+                lines = await self._plan_lines(body, values, named)
+                ms = _ms(started)
+                opened.summary["profile"] = plans.profile(
+                    lines, result.columns, len(result.rows), ms
+                )
+        opened.first_ms = _ms(started)
+        self.open = opened
+        meta: dict[str, Any] = {"fields": opened.result.columns, "t_first": opened.first_ms}
+        if tx is not None:
+            meta["qid"] = len(tx.results)
+            tx.results[meta["qid"]] = opened
+        return [_success(meta)]
+
+    async def _explained(self, query: str, params: dict[str, Any], named: str | None) -> _Open:
+        """EXPLAIN ``query``: its columns, no rows, and its plan (``kgmem.bolt.plans``)."""
+        lines = await self._plan_lines(query, params, named)
+        columns = plans.columns_of(lines)
+        result = CypherResult(columns=columns, rows=[], truncated=False, timings={})
+        opened = _Open(result, query_type=plans.query_type(query))
+        opened.summary["plan"] = plans.plan(lines, columns)
+        return opened
+
+    async def _plan_lines(self, query: str, params: dict[str, Any], named: str | None) -> list[str]:
+        """kgmem's and PostgreSQL's plan of ``query``, made apart from any transaction:
+        as a write when the key may write (planning a write makes labels; undone)."""
+        assert self.who is not None
+        tx = self.tx
+        namespace = self._databases().target(named or (tx.namespace if tx is not None else None))
+        admit(self.who, "read", namespace)
+        mode: Mode = "write" if "write" in self.who.scopes else "read"
+        explained = await self.memory.cypher(namespace, "EXPLAIN " + query, params, mode=mode)
+        return [str(row[0]) for row in explained.rows]
 
     async def _answer(
         self, query: str, params: dict[str, Any], named: str | None, mode: Mode
@@ -383,7 +415,7 @@ class Session:
             return [*out, _success({"has_more": True})]
         if self.open is opened:
             self.open = None
-        meta: dict[str, Any] = {"t_last": 0, "type": opened.query_type}
+        meta: dict[str, Any] = {"t_last": 0, "type": opened.query_type, **opened.summary}
         if self.tx is None:
             meta["bookmark"] = f"kgmem:{time.time_ns()}"
         return [*out, _success(meta)]

@@ -162,16 +162,26 @@ async def explain(
     ]
     if request.mode == "read":
         await _ensure_reader(ctx, namespace)
-    async with ctx.db.transaction(readonly=True) as conn:
-        await _enter(conn, namespace, request.mode, settings)
-        with positions.placed(request.query, checked.text):
-            return lines + ["  " + line for line in await cypher_store.explain(conn, call)]
+    planned_lines: list[str] = []
+    with contextlib.suppress(_Undone):
+        async with ctx.db.transaction(readonly=request.mode == "read") as conn:
+            await _enter(conn, namespace, request.mode, settings)
+            with positions.placed(request.query, checked.text):
+                planned_lines = await cypher_store.explain(conn, call)
+            if request.mode == "write":
+                raise _Undone
+    return lines + ["  " + line for line in planned_lines]
+
+
+class _Undone(Exception):
+    """Ends the transaction of a write's EXPLAIN, undoing what planning made."""
 
 
 async def _enter(conn: Connection, namespace: str, mode: Mode, settings: CypherSettings) -> None:
-    """Take the role ``explain()`` plans as: the reader for a read; for a write (the
-    caller has the write scope) the service itself, as a reader cannot plan writes.
-    The transaction is read-only either way: EXPLAIN runs nothing."""
+    """Take the role ``explain()`` plans as: the reader for a read, in a read-only
+    transaction; for a write (the caller has the write scope) the service itself, as a
+    reader cannot plan writes, in a transaction always undone: EXPLAIN runs nothing,
+    but AGE makes the labels a write names when it plans it."""
     if mode == "write":
         await ns_store.resolve(conn, namespace)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))

@@ -57,7 +57,9 @@
     │   ├── BudgetExceeded          budget_exceeded
     │   ├── IdempotencyKeyReused    idempotency_key_reused
     │   ├── StoreNotEmpty           store_not_empty
-    │   └── VersionMismatch         version_mismatch
+    │   ├── VersionMismatch         version_mismatch
+    │   └── ConstraintViolation     constraint_validation_failed
+    │       └── ConstraintCreationFailed constraint_creation_failed
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -288,6 +290,24 @@ class WriteConflict(Conflict):
 
     code = "write_conflict"
     title = "Write kept conflicting with concurrent writes"
+
+
+class ConstraintViolation(Conflict):
+    """A write broke a constraint declared with Neo4j's ``CREATE CONSTRAINT``
+    (uniqueness, key, existence, property type); nothing of it was written. The detail
+    is Neo4j's message (``Node(1) already exists with label `L` and property `p` =
+    'x'``); ``constraint`` names the constraint."""
+
+    code = "constraint_validation_failed"
+    title = "Constraint validation failed"
+
+
+class ConstraintCreationFailed(ConstraintViolation):
+    """``CREATE CONSTRAINT`` found existing data that breaks it (the detail names the
+    element and its values); nothing was created."""
+
+    code = "constraint_creation_failed"
+    title = "Constraint creation failed"
 
 
 class AgentStateNotFound(NotFound):

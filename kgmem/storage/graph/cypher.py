@@ -28,7 +28,13 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
-from kgmem.storage.engine.driver_errors import label_race, past_a_limit, translate, unencodable
+from kgmem.storage.engine.driver_errors import (
+    constraint_violation,
+    label_race,
+    past_a_limit,
+    translate,
+    unencodable,
+)
 from kgmem.storage.sql import ident, literal
 
 READER_BASE = "kgmem_cypher_reader"
@@ -203,6 +209,9 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         return CypherTimeout(f"the query ran past the statement timeout: {message}")
     if label_race(exc):  # not the query's fault: a transient conflict
         return translate(exc)
+    violation = constraint_violation(exc)
+    if violation is not None:
+        return violation
     beyond = past_a_limit(exc)
     if beyond is not None:
         return beyond

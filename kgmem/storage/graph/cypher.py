@@ -209,12 +209,10 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         return CypherTimeout(f"the query ran past the statement timeout: {message}")
     if label_race(exc):  # not the query's fault: a transient conflict
         return translate(exc)
-    violation = constraint_violation(exc)
-    if violation is not None:
-        return violation
-    beyond = past_a_limit(exc)
-    if beyond is not None:
-        return beyond
+    # A declared constraint refusing a row, or the request past a database limit.
+    known: KgmemError | None = constraint_violation(exc) or past_a_limit(exc)
+    if known is not None:
+        return known
     if state in _PERMISSION_STATES:
         return CypherPermissionDenied(detail, position=position, sqlstate=state)
     cls: type[CypherError]

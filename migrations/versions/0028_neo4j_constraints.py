@@ -38,6 +38,11 @@ first to end; under READ COMMITTED its lookup, a new query of a VOLATILE functio
 then sees the first one's committed row. The lookup is served by the constraint's
 btree expression index on each table.
 
+The functions a CHECK calls on every row name everything they use by its schema (or
+use pg_catalog's, which PostgreSQL searches first) and carry no ``SET search_path``:
+switching it on every call costs more than the check, and invalidates the prepared
+lookup's plan.
+
 Revision ID: 0028_neo4j_constraints
 Revises: 0027_neo4j_schema
 """
@@ -57,7 +62,7 @@ CREATE SCHEMA IF NOT EXISTS kgmem_neo4j;
 -- empty list, LIST<ANY> otherwise. kgmem stores temporal values as their text, so
 -- they are STRING here.
 CREATE FUNCTION kgmem_neo4j.value_type(v ag_catalog.agtype) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
   t text;
   inner_types text[];
@@ -100,7 +105,7 @@ $fn$;
 -- The text a value is locked by: numbers as float8, so 1 and 1.0 (equal to agtype's
 -- btree, and so to the constraint) share a lock.
 CREATE FUNCTION kgmem_neo4j._lock_text(v ag_catalog.agtype) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
 DECLARE t text := ag_catalog.agtype_out(v)::text;
 BEGIN
   IF left(t, 1) = '[' THEN
@@ -115,7 +120,7 @@ END
 $fn$;
 
 CREATE FUNCTION kgmem_neo4j._get(props ag_catalog.agtype, key text) RETURNS ag_catalog.agtype
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT CASE WHEN ag_catalog.agtype_out(v)::text = 'null' THEN NULL ELSE v END
   FROM (SELECT ag_catalog.agtype_access_operator(
           VARIADIC ARRAY[props, (to_jsonb(key)::text)::ag_catalog.agtype]) AS v) AS s
@@ -128,16 +133,48 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
               ELSE format('Relationship(%s) with type `%s`', id::text, label) END
 $fn$;
 
+-- The lookup of ``unique``, prepared once per session and (schema, label, keys):
+-- planning the query over a label and its inheriting tables costs far more than
+-- running it, on every row of a large write.
+CREATE FUNCTION kgmem_neo4j._lookup(schema_name text, label text, keys text[]) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  stmt text := 'kgd_' || md5(schema_name || E'\x1f' || label || E'\x1f'
+                                     || array_to_string(keys, E'\x1f'));
+  cond text := '';
+BEGIN
+  -- A setting of the session marks the statement prepared: far cheaper to read than
+  -- pg_prepared_statements. It is undone by a rollback and by RESET ALL, which keep
+  -- the statement: the view is read again then.
+  IF current_setting('kgmem_neo4j.' || stmt, true) = 'y' THEN
+    RETURN stmt;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_prepared_statements p WHERE p.name = stmt) THEN
+    FOR i IN 1 .. cardinality(keys) LOOP
+      cond := cond || format(
+        ' AND ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, %L::ag_catalog.agtype])'
+        ' OPERATOR(ag_catalog.=) $1[%s]', to_jsonb(keys[i])::text, i);
+    END LOOP;
+    EXECUTE format('PREPARE %I(ag_catalog.agtype[], ag_catalog.graphid) AS SELECT id FROM %I.%I '
+                   'WHERE id OPERATOR(ag_catalog.<>) $2%s LIMIT 1', stmt, schema_name, label, cond);
+  END IF;
+  PERFORM set_config('kgmem_neo4j.' || stmt, 'y', false);
+  RETURN stmt;
+END
+$fn$;
+
 CREATE FUNCTION kgmem_neo4j.unique(
   seq regclass, id ag_catalog.graphid, props ag_catalog.agtype, name text, entity text,
   label text, keys text[]
 ) RETURNS boolean
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog AS $fn$
+-- A write that fills a new label plans the lookup while the label's table is still
+-- tiny, and PostgreSQL keeps that plan: a sequential scan would then make the write
+-- quadratic.
+LANGUAGE plpgsql VOLATILE SET enable_seqscan = off AS $fn$
 DECLARE
   vals ag_catalog.agtype[] := ARRAY[]::ag_catalog.agtype[];
   v ag_catalog.agtype;
   k text;
-  cond text := '';
   locked text := '';
   shown text := '';
   schema_name text;
@@ -148,13 +185,8 @@ BEGIN
     IF v IS NULL THEN
       RETURN true;  -- Neo4j: a row missing one of the properties is not concerned
     END IF;
-    vals := vals || v;
-    cond := cond || format(
-      ' AND ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, %L::ag_catalog.agtype])'
-      ' OPERATOR(ag_catalog.=) $1[%s]', to_jsonb(k)::text, cardinality(vals));
+    vals := array_append(vals, v);
     locked := locked || E'\x1f' || kgmem_neo4j._lock_text(v);
-    shown := shown || CASE WHEN shown = '' THEN '' ELSE ', ' END
-             || format('`%s` = %s', k, kgmem_neo4j._shown(v));
   END LOOP;
   IF current_setting('kgmem_neo4j.restoring', true) = 'on' THEN
     RETURN true;  -- a restore copies rows that met the constraint when dumped
@@ -163,10 +195,13 @@ BEGIN
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = seq;
   PERFORM pg_advisory_xact_lock(hashtext(schema_name || E'\x1f' || name),
                                 hashtext(locked) & 1023);
-  EXECUTE format('SELECT id FROM %I.%I WHERE id OPERATOR(ag_catalog.<>) $2%s LIMIT 1',
-                 schema_name, label, cond)
-    INTO other USING vals, id;
+  EXECUTE format('EXECUTE %I(%L, %L)', kgmem_neo4j._lookup(schema_name, label, keys),
+                 vals, id) INTO other;
   IF other IS NOT NULL THEN
+    FOR i IN 1 .. cardinality(keys) LOOP
+      shown := shown || CASE WHEN i = 1 THEN '' ELSE ', ' END
+               || format('`%s` = %s', keys[i], kgmem_neo4j._shown(vals[i]));
+    END LOOP;
     RAISE EXCEPTION USING
       ERRCODE = '23505',
       MESSAGE = format('%s(%s) already exists with %s `%s` and %s %s',
@@ -185,7 +220,7 @@ CREATE FUNCTION kgmem_neo4j.present(
   id ag_catalog.graphid, props ag_catalog.agtype, name text, entity text, label text,
   keys text[]
 ) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql IMMUTABLE AS $fn$
 DECLARE k text;
 BEGIN
   FOREACH k IN ARRAY keys LOOP
@@ -205,7 +240,7 @@ $fn$;
 -- Whether a value of Neo4j type ``found`` meets ``allowed``: the empty list meets
 -- every list type.
 CREATE FUNCTION kgmem_neo4j._conforms(found text, allowed text[]) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$
   SELECT found = ANY (allowed)
       OR (found = 'LIST<NOTHING>' AND EXISTS (SELECT 1 FROM unnest(allowed) AS a
                                                WHERE a LIKE 'LIST<%'))
@@ -215,7 +250,7 @@ CREATE FUNCTION kgmem_neo4j.typed(
   id ag_catalog.graphid, props ag_catalog.agtype, name text, entity text, label text,
   key text, allowed text[]
 ) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql IMMUTABLE AS $fn$
 DECLARE
   v ag_catalog.agtype := kgmem_neo4j._get(props, key);
   found text;
@@ -248,6 +283,7 @@ DROP FUNCTION IF EXISTS kgmem_neo4j.present(ag_catalog.graphid, ag_catalog.agtyp
                                             text, text[]);
 DROP FUNCTION IF EXISTS kgmem_neo4j.unique(regclass, ag_catalog.graphid, ag_catalog.agtype, text,
                                            text, text, text[]);
+DROP FUNCTION IF EXISTS kgmem_neo4j._lookup(text, text, text[]);
 DROP FUNCTION IF EXISTS kgmem_neo4j._element(text, ag_catalog.graphid, text);
 DROP FUNCTION IF EXISTS kgmem_neo4j._get(ag_catalog.agtype, text);
 DROP FUNCTION IF EXISTS kgmem_neo4j._lock_text(ag_catalog.agtype);

@@ -53,8 +53,7 @@ async def test_two_cypher_writers_cannot_both_create_the_value(
             await run_query(run, "MERGE (:L {k: 1}) WITH 1 AS x CREATE (:L {k: 1})")
 
     one = asyncio.create_task(first())
-    while not await _count_locks(raw_conn):
-        await asyncio.sleep(0.02)
+    await _until_locked(raw_conn)
     two = asyncio.create_task(second())
     await _until_waiting(raw_conn, two)
     release.set()
@@ -104,8 +103,11 @@ async def run_query(run: Runner, query: str) -> None:
     await run(CypherRequest(query=query, params={}, mode="write"))
 
 
-async def _count_locks(conn: asyncpg.Connection) -> int:
-    """Advisory locks held now (the first writer's, once its CREATE ran)."""
-    return int(
-        await conn.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
-    )
+async def _until_locked(conn: asyncpg.Connection) -> None:
+    """Until an advisory lock is held (the first writer's, once its CREATE ran)."""
+    query = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    for _ in range(200):
+        if await conn.fetchval(query):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the first writer never took its lock")

@@ -2,6 +2,7 @@
 (creates, merges, sets, removes, relabels into and out of a composite label, each
 refused or not), no two nodes of the label ever hold the same key."""
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -71,10 +72,8 @@ def store(settings: Settings) -> Iterator[tuple[Runner, Memory, str]]:
 async def _run(memory: Memory, namespace: str, sequence: list[Write]) -> None:
     await memory.cypher(namespace, "MATCH (n) WHERE n.seed IS NULL DETACH DELETE n", mode="write")
     for write in sequence:
-        try:
+        with contextlib.suppress(ConstraintViolation):  # a refused write changes nothing
             await memory.cypher(namespace, write.text(), mode="write")
-        except ConstraintViolation:
-            pass
         rows = await memory.cypher(
             namespace, "MATCH (n:L) WHERE n.k IS NOT NULL RETURN n.k AS k, count(*) AS c"
         )

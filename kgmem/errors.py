@@ -59,7 +59,6 @@
     │   ├── StoreNotEmpty           store_not_empty
     │   ├── VersionMismatch         version_mismatch
     │   └── ConstraintViolation     constraint_validation_failed
-    │       └── ConstraintCreationFailed constraint_creation_failed
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -84,8 +83,7 @@
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
-The HTTP status of each code is decided in one table in ``kgmem.server.problems``.
-Driver exceptions never cross ``kgmem.storage``: they become one of these there.
+HTTP statuses: one table in ``kgmem.server.problems``. Driver errors become these in storage.
 """
 
 from __future__ import annotations
@@ -292,22 +290,9 @@ class WriteConflict(Conflict):
     title = "Write kept conflicting with concurrent writes"
 
 
-class ConstraintViolation(Conflict):
-    """A write broke a constraint declared with Neo4j's ``CREATE CONSTRAINT``
-    (uniqueness, key, existence, property type); nothing of it was written. The detail
-    is Neo4j's message (``Node(1) already exists with label `L` and property `p` =
-    'x'``); ``constraint`` names the constraint."""
-
+class ConstraintViolation(Conflict):  # a write or CREATE CONSTRAINT met breaking data
     code = "constraint_validation_failed"
     title = "Constraint validation failed"
-
-
-class ConstraintCreationFailed(ConstraintViolation):
-    """``CREATE CONSTRAINT`` found existing data that breaks it (the detail names the
-    element and its values); nothing was created."""
-
-    code = "constraint_creation_failed"
-    title = "Constraint creation failed"
 
 
 class AgentStateNotFound(NotFound):

@@ -164,7 +164,7 @@ class ConstraintHandler:
         self, conn: asyncpg.Connection, ns: NamespaceRef, obj: Constraint, tables: Sequence[str]
     ) -> None:
         """Build ``obj`` on the label's table ``tables[0]`` (its CHECK reaches the others
-        by inheritance) and its index on each of ``tables``. ``ConstraintCreationFailed``
+        by inheritance) and its index on each of ``tables``. ``ConstraintViolation``
         when existing rows break it; nothing is left behind then."""
         validate(obj)
         async with conn.transaction():

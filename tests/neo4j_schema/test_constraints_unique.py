@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import ConstraintCreationFailed, ConstraintViolation
+from kgmem.errors import ConstraintViolation
 from kgmem.neo4j_schema.constraints import ConstraintHandler
 from kgmem.neo4j_schema.model import Constraint
 from tests.neo4j_schema.constraint_helpers import declare, ref, undeclare, unique
@@ -106,7 +106,7 @@ async def test_existing_duplicates_fail_the_creation_and_leave_nothing(
 ) -> None:
     await _write(memory, namespace, "CREATE (:P {e: 'a@x'}), (:P:Q {e: 'a@x'}), (:P {e: 'b'})")
     before = await _objects(raw_conn, namespace)
-    with pytest.raises(ConstraintCreationFailed) as caught:
+    with pytest.raises(ConstraintViolation) as caught:
         await declare(memory, namespace, unique("P", "e", name="p_e"))
     assert "Unable to create constraint `p_e`" in caught.value.detail
     assert "`e` = 'a@x'" in caught.value.detail

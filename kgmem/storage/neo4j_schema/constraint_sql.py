@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from kgmem.errors import ConstraintCreationFailed
+from kgmem.errors import ConstraintViolation
 from kgmem.neo4j_schema.model import Constraint
 from kgmem.storage.engine.driver_errors import constraint_violation
 from kgmem.storage.refs import NamespaceRef
@@ -94,7 +94,7 @@ async def add_check(
     conn: asyncpg.Connection, ns: NamespaceRef, table_name: str, expr: str, c: Constraint
 ) -> None:
     """Add ``c``'s CHECK to ``table_name``, validating its rows (and those of the
-    tables inheriting from it): ``ConstraintCreationFailed`` naming the first row that
+    tables inheriting from it): ``ConstraintViolation`` naming the first row that
     breaks it."""
     sql = (
         f"ALTER TABLE {table(ns.name, table_name)} "
@@ -106,8 +106,10 @@ async def add_check(
         violation = constraint_violation(exc)
         if violation is None:
             raise
-        raise ConstraintCreationFailed(
-            f"Unable to create constraint `{c.name}`: {violation.detail}", constraint=c.name
+        raise ConstraintViolation(
+            f"Unable to create constraint `{c.name}`: {violation.detail}",
+            constraint=c.name,
+            creation=True,
         ) from exc
 
 

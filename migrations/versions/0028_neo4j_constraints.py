@@ -35,8 +35,10 @@ takes a transaction-level advisory lock on a hash of (schema, constraint name, v
 folded into ``_BUCKETS`` buckets (one lock per distinct value would fill PostgreSQL's
 shared lock table on a large write). A second writer of the same values waits for the
 first to end; under READ COMMITTED its lookup, a new query of a VOLATILE function,
-then sees the first one's committed row. The lookup is served by the constraint's
-btree expression index on each table.
+then sees the first one's committed row, and it raises 40001 (serialization failure):
+kgmem runs a one-statement write again, where a MERGE now finds the node and a CREATE
+is refused with 23505 (an explicit transaction gets the 40001 to retry). The lookup is
+served by the constraint's btree expression index on each table.
 
 The functions a CHECK calls on every row name everything they use by its schema (or
 use pg_catalog's, which PostgreSQL searches first) and carry no ``SET search_path``:
@@ -179,6 +181,9 @@ DECLARE
   shown text := '';
   schema_name text;
   other ag_catalog.graphid;
+  k1 integer;
+  k2 integer;
+  waited boolean := false;
 BEGIN
   FOREACH k IN ARRAY keys LOOP
     v := kgmem_neo4j._get(props, k);
@@ -193,10 +198,22 @@ BEGIN
   END IF;
   SELECT n.nspname INTO schema_name
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = seq;
-  PERFORM pg_advisory_xact_lock(hashtext(schema_name || E'\x1f' || name),
-                                hashtext(locked) & 1023);
+  k1 := hashtext(schema_name || E'\x1f' || name);
+  k2 := hashtext(locked) & 1023;
+  IF NOT pg_try_advisory_xact_lock(k1, k2) THEN
+    PERFORM pg_advisory_xact_lock(k1, k2);
+    waited := true;
+  END IF;
   EXECUTE format('EXECUTE %I(%L, %L)', kgmem_neo4j._lookup(schema_name, label, keys),
                  vals, id) INTO other;
+  IF other IS NOT NULL AND waited THEN
+    -- Another transaction wrote the value while this one waited: run again, a MERGE
+    -- then finds its node (as two racing MERGEs of Neo4j do) and a CREATE is refused.
+    RAISE EXCEPTION USING
+      ERRCODE = '40001',
+      MESSAGE = format('a concurrent transaction wrote the same value of constraint `%s`',
+                       name);
+  END IF;
   IF other IS NOT NULL THEN
     FOR i IN 1 .. cardinality(keys) LOOP
       shown := shown || CASE WHEN i = 1 THEN '' ELSE ', ' END

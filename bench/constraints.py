@@ -25,7 +25,8 @@ from bench.machine import describe
 from bench.report import Figure, Report
 from bench.scratch import Scratch, scratch
 from kgmem import Memory, Settings
-from kgmem.neo4j_schema.constraints import ConstraintHandler, tables_of
+from kgmem.neo4j_schema.constraints import ConstraintHandler
+from kgmem.storage.neo4j_schema.constraint_sql import label_tables
 from kgmem.neo4j_schema.model import Constraint
 from kgmem.storage.graph.labels import property_index_sql
 from kgmem.storage.refs import NamespaceRef
@@ -68,7 +69,7 @@ async def _prepare(memory: Memory, namespace: str, variant: str) -> None:
         if variant == "index":
             await conn.execute(property_index_sql(ns, "L", "k", unique=False))
         elif variant == "unique":
-            tables = await tables_of(conn, ns, "L")
+            tables = await label_tables(conn, ns, "L")
             await ConstraintHandler().create(conn, ns, CONSTRAINT, tables)
         await conn.execute(f'ANALYZE "{namespace}"."L"')
 

@@ -197,9 +197,3 @@ async def _expression(conn: asyncpg.Connection, ns: NamespaceRef, obj: Constrain
     sequence = await constraint_sql.label_sequence(conn, ns, obj.label)
     allowed = allowed_types(obj.property_type) if obj.property_type else ()
     return constraint_sql.check_sql(ns, obj, sequence, allowed)
-
-
-async def tables_of(conn: asyncpg.Connection, ns: NamespaceRef, label: str) -> list[str]:
-    """The label's table then the tables inheriting from it (kept private to the
-    constraints until the schema core's shared one is merged)."""
-    return await constraint_sql.tables_of(conn, ns, label)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncpg
 
 from kgmem import Memory
-from kgmem.neo4j_schema.constraints import ConstraintHandler, tables_of
+from kgmem.neo4j_schema.constraints import ConstraintHandler
+from kgmem.storage.neo4j_schema.constraint_sql import label_tables
 from kgmem.neo4j_schema.model import Constraint
 from kgmem.storage.refs import NamespaceRef
 
@@ -21,13 +22,13 @@ async def declare(memory: Memory, namespace: str, c: Constraint) -> None:
     """Build ``c`` on its label's tables (the label must exist: write one element)."""
     async with memory.ctx.db.transaction() as conn:
         ns = await ref(conn, namespace)
-        await ConstraintHandler().create(conn, ns, c, await tables_of(conn, ns, c.label))
+        await ConstraintHandler().create(conn, ns, c, await label_tables(conn, ns, c.label))
 
 
 async def undeclare(memory: Memory, namespace: str, c: Constraint) -> None:
     async with memory.ctx.db.transaction() as conn:
         ns = await ref(conn, namespace)
-        await ConstraintHandler().drop(conn, ns, c, await tables_of(conn, ns, c.label))
+        await ConstraintHandler().drop(conn, ns, c, await label_tables(conn, ns, c.label))
 
 
 def unique(label: str, *props: str, name: str = "c_unique") -> Constraint:

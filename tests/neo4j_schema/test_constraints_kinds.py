@@ -141,3 +141,22 @@ async def test_a_refused_type_builds_nothing(memory: Memory, namespace: str) -> 
     with pytest.raises(CypherSemanticError, match="DATE"):
         await declare(memory, namespace, _c("PROPERTY_TYPE", "T", "p", type_text="DATE"))
     await _write(memory, namespace, "CREATE (:T {p: 1})")
+
+
+async def test_relationship_existence_and_type(memory: Memory, namespace: str) -> None:
+    await _write(memory, namespace, "CREATE (:N)-[:R {since: 2020}]->(:N)")
+    for kind, type_text in (("PROPERTY_EXISTENCE", None), ("PROPERTY_TYPE", "INTEGER")):
+        c = Constraint(
+            name=f"r_{kind.lower()}",
+            type=kind,  # type: ignore[arg-type]
+            entity="RELATIONSHIP",
+            label="R",
+            properties=("since",),
+            property_type=type_text,
+        )
+        await declare(memory, namespace, c)
+    with pytest.raises(ConstraintViolation, match=r"^Relationship\(\d+\) with type `R` must"):
+        await _write(memory, namespace, "CREATE (:N)-[:R]->(:N)")
+    with pytest.raises(ConstraintViolation, match="to be of type `INTEGER`, but was of type"):
+        await _write(memory, namespace, "MATCH ()-[r:R]->() SET r.since = '2020'")
+    await _write(memory, namespace, "CREATE (:N)-[:R {since: 2021}]->(:N)")

@@ -152,9 +152,9 @@ SELECT c.relname::text FROM t JOIN pg_class c ON c.oid = t.oid ORDER BY c.relnam
 """
 
 
-async def tables_of(conn: asyncpg.Connection, ns: NamespaceRef, label: str) -> list[str]:
-    """The label's table, then every table inheriting from it (recursively).
-
-    Private to the constraints until the shared one of the schema core is merged."""
+async def label_tables(conn: asyncpg.Connection, ns: NamespaceRef, label: str) -> list[str]:
+    """The label's table, then every table inheriting from it (recursively): what the
+    constraints' tests and bench pass to the handler until the schema core's own
+    ``tables_of`` is merged (which should replace it)."""
     rows = await conn.fetch(_INHERITING, ident(ns.name), label)
     return [str(r[0]) for r in rows]

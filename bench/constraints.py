@@ -26,9 +26,9 @@ from bench.report import Figure, Report
 from bench.scratch import Scratch, scratch
 from kgmem import Memory, Settings
 from kgmem.neo4j_schema.constraints import ConstraintHandler
-from kgmem.storage.neo4j_schema.constraint_sql import label_tables
 from kgmem.neo4j_schema.model import Constraint
 from kgmem.storage.graph.labels import property_index_sql
+from kgmem.storage.neo4j_schema.constraint_sql import label_tables
 from kgmem.storage.refs import NamespaceRef
 
 VARIANTS = ("floor", "index", "unique")

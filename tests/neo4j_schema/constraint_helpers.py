@@ -8,8 +8,8 @@ import asyncpg
 
 from kgmem import Memory
 from kgmem.neo4j_schema.constraints import ConstraintHandler
-from kgmem.storage.neo4j_schema.constraint_sql import label_tables
 from kgmem.neo4j_schema.model import Constraint
+from kgmem.storage.neo4j_schema.constraint_sql import label_tables
 from kgmem.storage.refs import NamespaceRef
 
 

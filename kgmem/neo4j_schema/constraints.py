@@ -24,10 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import asyncpg
-
 from kgmem.errors import CypherSemanticError
 from kgmem.neo4j_schema.model import Constraint
+from kgmem.storage import Connection
 from kgmem.storage.neo4j_schema import constraint_sql
 from kgmem.storage.refs import NamespaceRef
 
@@ -161,22 +160,21 @@ class ConstraintHandler:
     interface of ``kgmem.neo4j_schema.handlers``)."""
 
     async def create(
-        self, conn: asyncpg.Connection, ns: NamespaceRef, obj: Constraint, tables: Sequence[str]
+        self, conn: Connection, ns: NamespaceRef, obj: Constraint, tables: Sequence[str]
     ) -> None:
-        """Build ``obj`` on the label's table ``tables[0]`` (its CHECK reaches the others
-        by inheritance) and its index on each of ``tables``. ``ConstraintViolation``
+        """Build ``obj``'s CHECK on the label's own table among ``tables`` (it reaches
+        the others by inheritance) and its index on each of them. ``ConstraintViolation``
         when existing rows break it; nothing is left behind then."""
         validate(obj)
+        ordered = _own_first(obj, tables)
         async with conn.transaction():
             if obj.type in constraint_sql.INDEXED:
-                for name in tables:  # first: they serve the validation's lookups
+                for name in ordered:  # first: they serve the validation's lookups
                     await constraint_sql.build_index(conn, ns, name, obj)
             expr = await _expression(conn, ns, obj)
-            await constraint_sql.add_check(conn, ns, tables[0], expr, obj)
+            await constraint_sql.add_check(conn, ns, ordered[0], expr, obj)
 
-    async def extend(
-        self, conn: asyncpg.Connection, ns: NamespaceRef, obj: Constraint, table: str
-    ) -> None:
+    async def extend(self, conn: Connection, ns: NamespaceRef, obj: Constraint, table: str) -> None:
         """Give a new composite table ``obj``'s CHECK (under the same name, before it
         inherits from the label's table) and index."""
         if obj.type in constraint_sql.INDEXED:
@@ -185,15 +183,21 @@ class ConstraintHandler:
         await constraint_sql.add_check(conn, ns, table, expr, obj)
 
     async def drop(
-        self, conn: asyncpg.Connection, ns: NamespaceRef, obj: Constraint, tables: Sequence[str]
+        self, conn: Connection, ns: NamespaceRef, obj: Constraint, tables: Sequence[str]
     ) -> None:
-        """Remove ``obj``'s CHECK and indexes from ``tables`` (the label's table first)."""
-        for name in tables:
+        """Remove ``obj``'s CHECK and indexes from ``tables``: the label's own table
+        first, whose CHECK the others inherit (an inherited CHECK cannot be dropped)."""
+        for name in _own_first(obj, tables):
             await constraint_sql.drop_check(conn, ns, name, obj)
             await constraint_sql.drop_index(conn, ns, name, obj)
 
 
-async def _expression(conn: asyncpg.Connection, ns: NamespaceRef, obj: Constraint) -> str:
+def _own_first(obj: Constraint, tables: Sequence[str]) -> list[str]:
+    """``tables`` with the label's own table first."""
+    return sorted(tables, key=lambda name: name != obj.label)
+
+
+async def _expression(conn: Connection, ns: NamespaceRef, obj: Constraint) -> str:
     sequence = await constraint_sql.label_sequence(conn, ns, obj.label)
     allowed = allowed_types(obj.property_type) if obj.property_type else ()
     return constraint_sql.check_sql(ns, obj, sequence, allowed)

@@ -57,7 +57,8 @@
     │   ├── BudgetExceeded          budget_exceeded
     │   ├── IdempotencyKeyReused    idempotency_key_reused
     │   ├── StoreNotEmpty           store_not_empty
-    │   └── VersionMismatch         version_mismatch
+    │   ├── VersionMismatch         version_mismatch
+    │   └── ConstraintViolation     constraint_validation_failed
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -82,8 +83,7 @@
     ├── EmbeddingError              embedding_provider_error
     └── ExtractionError             extraction_failed
 
-The HTTP status of each code is decided in one table in ``kgmem.server.problems``.
-Driver exceptions never cross ``kgmem.storage``: they become one of these there.
+HTTP statuses: one table in ``kgmem.server.problems``. Driver errors become these in storage.
 """
 
 from __future__ import annotations
@@ -288,6 +288,11 @@ class WriteConflict(Conflict):
 
     code = "write_conflict"
     title = "Write kept conflicting with concurrent writes"
+
+
+class ConstraintViolation(Conflict):  # a write or CREATE CONSTRAINT met breaking data
+    code = "constraint_validation_failed"
+    title = "Constraint validation failed"
 
 
 class AgentStateNotFound(NotFound):

@@ -24,6 +24,7 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (errors.NamespaceNotFound, "Neo.ClientError.Database.DatabaseNotFound"),
     (errors.InvalidNumber, "Neo.ClientError.Statement.TypeError"),
     (errors.LimitExceeded, "Neo.ClientError.Request.Invalid"),
+    (errors.ConstraintViolation, "Neo.ClientError.Schema.ConstraintValidationFailed"),
     (errors.WriteConflict, "Neo.TransientError.Transaction.DeadlockDetected"),
     (errors.DatabaseUnavailable, "Neo.TransientError.General.DatabaseUnavailable"),
     (errors.InvalidInput, "Neo.ClientError.Request.Invalid"),

@@ -317,7 +317,10 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
     a failure anywhere leaves the database as it was. Owners and grants in the archive
     are the source server's and are skipped; kgmem grants its reader roles again when
     Cypher first needs them."""
-    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    # Rows of a dump met the Neo4j constraints when dumped: their uniqueness lookups
+    # (migration 0028) are skipped while COPY runs before the indexes that serve them.
+    options = "-c client_min_messages=warning -c kgmem_neo4j.restoring=on"
+    env = {**os.environ, "PGOPTIONS": options}
     psql_args = [pg_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
     with TemporaryFile() as errors:
         psql = subprocess.Popen(  # noqa: S603 (PostgreSQL's own psql)

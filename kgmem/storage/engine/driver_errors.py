@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import asyncpg
 
 from kgmem.errors import (
+    ConstraintViolation,
     DatabaseUnavailable,
     InvalidInput,
     InvalidText,
@@ -91,8 +92,30 @@ def translate(exc: BaseException) -> KgmemError:
     )
 
 
+# What kgmem_neo4j's constraint functions (migration 0028) raise: these SQLSTATEs with
+# this DETAIL prefix, the constraint's name after it. kgmem's own unique indexes (uid)
+# raise 23505 without it.
+_CONSTRAINT_STATES = frozenset({"23505", "23502", "23514"})
+CONSTRAINT_DETAIL = "kgmem_neo4j constraint "
+
+
+def constraint_violation(exc: BaseException) -> ConstraintViolation | None:
+    """``ConstraintViolation`` with Neo4j's message when ``exc`` is a declared
+    constraint's function refusing a row, else None."""
+    detail = str(getattr(exc, "detail", None) or "")
+    if getattr(exc, "sqlstate", None) not in _CONSTRAINT_STATES:
+        return None
+    if not detail.startswith(CONSTRAINT_DETAIL):
+        return None
+    message = str(getattr(exc, "message", None) or exc).split("\n")[0]
+    return ConstraintViolation(message, constraint=detail.removeprefix(CONSTRAINT_DETAIL))
+
+
 def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
     sqlstate = getattr(exc, "sqlstate", None)
+    violation = constraint_violation(exc)
+    if violation is not None:
+        return violation
     if label_race(exc):
         return WriteConflict(
             f"a concurrent write created the same new label at the same moment ({exc}); "

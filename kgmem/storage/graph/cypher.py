@@ -28,7 +28,13 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
-from kgmem.storage.engine.driver_errors import label_race, past_a_limit, translate, unencodable
+from kgmem.storage.engine.driver_errors import (
+    constraint_violation,
+    label_race,
+    past_a_limit,
+    translate,
+    unencodable,
+)
 from kgmem.storage.sql import ident, literal
 
 READER_BASE = "kgmem_cypher_reader"
@@ -203,9 +209,10 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         return CypherTimeout(f"the query ran past the statement timeout: {message}")
     if label_race(exc):  # not the query's fault: a transient conflict
         return translate(exc)
-    beyond = past_a_limit(exc)
-    if beyond is not None:
-        return beyond
+    # A declared constraint refusing a row, or the request past a database limit.
+    known: KgmemError | None = constraint_violation(exc) or past_a_limit(exc)
+    if known is not None:
+        return known
     if state in _PERMISSION_STATES:
         return CypherPermissionDenied(detail, position=position, sqlstate=state)
     cls: type[CypherError]

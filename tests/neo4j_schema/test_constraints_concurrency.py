@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import ConstraintViolation, StorageError
+from kgmem.errors import ConstraintViolation, WriteConflict
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.cypher_transaction import Runner
 from tests.neo4j_schema.constraint_helpers import declare, unique
@@ -84,7 +84,7 @@ async def test_a_second_explicit_cypher_transaction_gets_a_retryable_failure(
     await _until(raw_conn, granted=False)
     release.set()
     await one
-    with pytest.raises(StorageError) as caught:
+    with pytest.raises(WriteConflict) as caught:
         await two
     assert caught.value.extra.get("sqlstate") == "40001"
     rows = await memory.cypher(namespace, "MATCH (n:L {k: 1}) RETURN count(n)")

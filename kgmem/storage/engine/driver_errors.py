@@ -126,6 +126,12 @@ def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
     beyond = past_a_limit(exc)
     if beyond is not None:
         return beyond
+    if sqlstate in _UNDONE_STATES:  # a transient conflict: drivers retry on it
+        return WriteConflict(
+            "the write met a concurrent one (a deadlock, or a serialization failure such as "
+            "a uniqueness check that waited for another writer) and was undone; send it again",
+            sqlstate=sqlstate,
+        )
     # The database's own words may name its settings, paths or internals: they go to
     # the log, the caller gets the SQLSTATE.
     _log.error("database error %s: %s", sqlstate, exc)
@@ -135,6 +141,9 @@ def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
         sqlstate=sqlstate,
     )
 
+
+_UNDONE_STATES = frozenset({"40P01", "40001"})
+"""Deadlock detected, serialization failure: PostgreSQL undid the transaction whole."""
 
 # SQLSTATE classes and messages of a request past one of PostgreSQL's own limits.
 _LIMIT_CLASSES = ("54",)  # program_limit_exceeded: stack depth, columns, list entries

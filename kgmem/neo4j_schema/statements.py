@@ -42,6 +42,8 @@ from kgmem.neo4j_schema.model import (
 )
 
 INDEX_TYPES: tuple[IndexType, ...] = ("RANGE", "TEXT", "POINT", "VECTOR", "FULLTEXT", "LOOKUP")
+MAX_PROPERTIES = 32
+"""The most properties one index or constraint covers (PostgreSQL's columns per index)."""
 INDEX_FILTERS = frozenset(("ALL", "BTREE", *INDEX_TYPES))
 CONSTRAINT_FILTERS = frozenset(
     " ".join(words)
@@ -163,6 +165,8 @@ class _Parser:
         entity, variable, labels = self.pattern(many=False, bare=False)
         self.keyword("REQUIRE" if start.is_keyword("FOR") else "ASSERT")
         properties = self.constraint_properties(variable)
+        if len(properties) > MAX_PROPERTIES:
+            raise self.error(f"a constraint covers at most {MAX_PROPERTIES} properties", start)
         kind, property_type = self.constraint_kind(entity, len(properties))
         options = self.options()
         constraint = Constraint(
@@ -386,6 +390,8 @@ class _Parser:
         return value
 
     def check_index(self, index: Index, at: Token) -> None:
+        if len(index.properties) > MAX_PROPERTIES:
+            raise self.error(f"an index covers at most {MAX_PROPERTIES} properties", at)
         if index.type in ("VECTOR", "POINT") and len(index.properties) != 1:
             raise self.error(f"a {index.type.lower()} index covers exactly one property", at)
         if index.type == "TEXT" and len(index.properties) != 1:

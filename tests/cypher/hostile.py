@@ -15,6 +15,7 @@ def corpus() -> list[tuple[str, str, bool]]:
     """Every hostile shape, by name; ``True`` where the query is fine and answered."""
     calls = "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey"
     patterns = " + ".join(f"size([(n)-->(m{i}) | m{i}])" for i in range(300))
+    deep = "{a: " * 2000 + "1" + "}" * 2000
     return [
         ("xor chain", "RETURN " + " XOR ".join(["true"] * 41) + " AS x", True),
         ("nested any", f"RETURN {_nested('any(x IN [{}] WHERE x)', 3707)} AS x", False),
@@ -30,6 +31,8 @@ def corpus() -> list[tuple[str, str, bool]]:
         ("columns", "RETURN " + ", ".join(f"{i} AS c{i}" for i in range(1700)), False),
         ("almost the size limit", "RETURN " + "+".join(["1"] * 49_000) + " AS x", False),
         ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),
+        ("schema options nested deep", f"CREATE INDEX i FOR (n:L) ON (n.p) OPTIONS {deep}", False),
+        ("SHOW with a long WHERE", "SHOW INDEXES WHERE " + " AND ".join(["true"] * 9898), False),
     ]
 
 

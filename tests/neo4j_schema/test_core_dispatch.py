@@ -7,13 +7,20 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import CypherPermissionDenied, CypherSyntaxError, ProcedureFailed
+from kgmem.errors import (
+    CypherPermissionDenied,
+    CypherSyntaxError,
+    KgmemError,
+    LimitExceeded,
+    ProcedureFailed,
+)
 from kgmem.neo4j_schema.errors import (
     ConstraintNotFound,
     IndexNameTaken,
     IndexNotFound,
     SchemaRuleExists,
 )
+from tests.cypher.hostile import corpus
 
 
 async def _write(memory: Memory, ns: str, query: str, **params: object) -> list[list[object]]:
@@ -220,3 +227,16 @@ async def test_id_lookups_use_an_index_on_every_label_table(
     assert 'Seq Scan on "R"' not in plan and "kgmem_id_" in plan, plan
     again = await memory.cypher(namespace, f"MATCH (n) WHERE id(n) = {node} RETURN n.x")
     assert again.rows == [[7]]
+
+
+async def test_hostile_schema_statements_are_refused_before_any_work(
+    memory: Memory, namespace: str
+) -> None:
+    for _, query, _ in [
+        shape
+        for shape in corpus()
+        if "schema" in shape[0] or "SHOW" in shape[0] or "index" in shape[0]
+    ]:
+        with pytest.raises(KgmemError) as refused:
+            await memory.cypher(namespace, query, mode="write")
+        assert isinstance(refused.value, (LimitExceeded, CypherSyntaxError)), refused.value

@@ -215,3 +215,12 @@ def test_written_drop_reads_back(name: str, kind: str, guard: bool) -> None:
 def test_generated_names_differ_between_kinds() -> None:
     index = Index("", "RANGE", "NODE", ("P",), ("a",))
     assert generated_name(index) != generated_name(Index("", "TEXT", "NODE", ("P",), ("a",)))
+
+
+def test_an_index_or_constraint_covers_at_most_32_properties() -> None:
+    many = ", ".join(f"n.p{i}" for i in range(33))
+    with pytest.raises(CypherSyntaxError, match="at most 32"):
+        parse(f"CREATE INDEX i FOR (n:L) ON ({many})")
+    with pytest.raises(CypherSyntaxError, match="at most 32"):
+        parse(f"CREATE CONSTRAINT c FOR (n:L) REQUIRE ({many}) IS UNIQUE")
+    assert len(_index(f"CREATE INDEX i FOR (n:L) ON ({many.rsplit(', ', 1)[0]})").properties) == 32

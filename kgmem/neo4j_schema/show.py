@@ -6,7 +6,8 @@
 The rows have every column of Neo4j 5; without ``YIELD`` a statement answers the
 columns Neo4j 5 shows by default. Besides the declared objects (``_kg_declared``, read
 as the namespace's reader), ``SHOW INDEXES`` lists kgmem's own: the unique ``uid``
-index of each label and relationship type (RANGE, ``kgmem_uid_<label>``), and the two
+index of each label and relationship type that has one (RANGE, ``kgmem_uid_<label>``;
+kgmem makes it with the labels it creates), and the two
 LOOKUP indexes (each label is a table of its own), named as Neo4j names its defaults.
 A uniqueness or key constraint owns a RANGE index of its own name, as in Neo4j.
 """
@@ -23,6 +24,7 @@ from kgmem.errors import CypherSyntaxError, ProcedureFailed
 from kgmem.neo4j_schema.dispatch import LOOKUP_NAMES
 from kgmem.neo4j_schema.model import Constraint, Entity, Index, Show
 from kgmem.storage.neo4j_schema.catalog import EXISTS_SQL, SELECT_SQL, from_row
+from kgmem.storage.sql import index_name
 
 
 class Reader(Protocol):
@@ -57,6 +59,9 @@ _LABELS_SQL = (
     "JOIN ag_catalog.ag_graph g ON g.graphid = l.graph WHERE g.name = $1::name "
     "AND l.name NOT IN ('_ag_label_vertex', '_ag_label_edge') ORDER BY 1"
 )
+
+
+_INDEXES_SQL = "SELECT indexname::text FROM pg_catalog.pg_indexes WHERE schemaname = $1::name"
 
 
 def as_call(show: Show) -> str:
@@ -168,8 +173,10 @@ async def _builtin_rows(reader: Reader) -> list[dict[str, Any]]:
         for n, (entity, name) in enumerate(LOOKUP_NAMES.items())
     ]
     labels = await reader.sql(_LABELS_SQL, reader.namespace)
+    # A label AGE made by itself in a Cypher CREATE has no uid index of kgmem's.
+    indexed = {r[0] for r in await reader.sql(_INDEXES_SQL, reader.namespace)}
     for n, (label, edge) in enumerate(labels, start=len(rows)):
-        if label.startswith(COMPOSITE_PREFIX):
+        if label.startswith(COMPOSITE_PREFIX) or index_name(label, "uid") not in indexed:
             continue
         entity: Entity = "RELATIONSHIP" if edge else "NODE"
         index = Index(f"kgmem_uid_{label}", "RANGE", entity, (label,), ("uid",))

@@ -8,7 +8,9 @@ import neo4j
 import pytest
 from neo4j.exceptions import ClientError, DatabaseError, Forbidden
 
+from kgmem import Memory
 from tests.fixtures.bolt import Bolt
+from tests.mcp.test_mcp_http import error_text, mcp_client, payload
 
 
 async def _cypher(
@@ -86,3 +88,21 @@ async def test_bolt_errors_carry_neo4j_schema_codes(bolt: Bolt) -> None:
             routing_=neo4j.RoutingControl.READ,
         )
     assert [r["name"] for r in records] == ["i"]
+
+
+async def test_mcp_lists_indexes_and_refuses_to_declare(
+    live_url: str, memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(namespace, "CREATE INDEX m FOR (n:L) ON (n.p)", mode="write")
+    async with mcp_client(live_url) as client:
+        shown = payload(
+            await client.call_tool(
+                "cypher_read",
+                {"namespace": namespace, "query": "SHOW INDEXES YIELD name WHERE name = 'm'"},
+            )
+        )
+        assert shown["rows"] == [["m"]]
+        refused = await client.call_tool(
+            "cypher_read", {"namespace": namespace, "query": "DROP INDEX m"}
+        )
+        assert "cypher_permission_denied:" in error_text(refused)

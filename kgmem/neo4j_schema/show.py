@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from kgmem.cypher.label_sets import PREFIX as COMPOSITE_PREFIX
-from kgmem.cypher.lexer import quoted_name
 from kgmem.errors import CypherSyntaxError, ProcedureFailed
 from kgmem.neo4j_schema.dispatch import LOOKUP_NAMES
 from kgmem.neo4j_schema.model import Constraint, Entity, Index, Show
@@ -200,8 +199,9 @@ def _selected(constraint: Constraint, wanted: str) -> bool:
 
 
 def create_statement(obj: Index | Constraint) -> str:
-    """The statement that declares ``obj``, as ``SHOW ... YIELD createStatement`` gives."""
-    q = quoted_name
+    """The statement that declares ``obj``, as ``SHOW ... YIELD createStatement`` gives
+    (every name back-quoted, as Neo4j writes it)."""
+    q = _backquoted
     labels = "|".join(
         q(label) for label in (obj.labels if isinstance(obj, Index) else (obj.label,))
     )
@@ -219,6 +219,10 @@ def create_statement(obj: Index | Constraint) -> str:
         "PROPERTY_TYPE": f"IS :: {obj.property_type}",
     }[obj.type]
     return f"CREATE CONSTRAINT {q(obj.name)} FOR {pattern} REQUIRE ({props}) {require}"
+
+
+def _backquoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
 
 def _index_on(index: Index, props: str, var: str) -> str:

@@ -65,7 +65,7 @@ async def test_create_index_answers_nothing_and_show_lists_it(
 
 
 async def test_show_indexes_default_columns_and_builtins(memory: Memory, namespace: str) -> None:
-    await _write(memory, namespace, "CREATE TEXT INDEX doc_body FOR (n:Doc) ON (n.body)")
+    await _write(memory, namespace, "CREATE TEXT INDEX `doc_body` FOR (n:`Doc`) ON (n.`body`)")
     shown = await memory.cypher(namespace, "SHOW INDEXES")
     assert shown.columns == [
         "id",
@@ -88,7 +88,7 @@ async def test_show_indexes_default_columns_and_builtins(memory: Memory, namespa
     every = await memory.cypher(namespace, "SHOW TEXT INDEXES YIELD *")
     assert len(every.columns) == 16
     assert [row[1] for row in every.rows] == ["doc_body"]
-    assert every.rows[0][-1] == "CREATE TEXT INDEX doc_body FOR (n:Doc) ON (n.body)"
+    assert every.rows[0][-1] == "CREATE TEXT INDEX `doc_body` FOR (n:`Doc`) ON (n.`body`)"
     counted = await memory.cypher(
         namespace, "SHOW INDEXES YIELD name, type WHERE type = 'LOOKUP' RETURN count(*) AS n"
     )

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from kgmem.cypher.lexer import quoted_name
 from kgmem.errors import CypherSemanticError, CypherSyntaxError
+from kgmem.neo4j_schema import show
 from kgmem.neo4j_schema.model import Constraint, Create, Drop, Index, Show
 from kgmem.neo4j_schema.statements import generated_name, is_schema_statement, parse
 
@@ -224,3 +225,33 @@ def test_an_index_or_constraint_covers_at_most_32_properties() -> None:
     with pytest.raises(CypherSyntaxError, match="at most 32"):
         parse(f"CREATE CONSTRAINT c FOR (n:L) REQUIRE ({many}) IS UNIQUE")
     assert len(_index(f"CREATE INDEX i FOR (n:L) ON ({many.rsplit(', ', 1)[0]})").properties) == 32
+
+
+@st.composite
+def _declared(draw: st.DrawFn) -> Index | Constraint:
+    """Objects with any names, keywords (IF, FOR, ON) included."""
+    entity = draw(st.sampled_from(["NODE", "RELATIONSHIP"]))
+    properties = tuple(draw(st.lists(_names, min_size=1, max_size=3, unique=True)))
+    if draw(st.booleans()):
+        kind = draw(st.sampled_from(["RANGE", "TEXT", "POINT"]))
+        props = properties if kind == "RANGE" else properties[:1]
+        name = draw(st.one_of(_names, st.sampled_from(["IF", "FOR", "ON", "index"])))
+        return Index(name, kind, entity, (draw(_names),), props)
+    kind = draw(st.sampled_from(["UNIQUENESS", "KEY", "PROPERTY_EXISTENCE", "PROPERTY_TYPE"]))
+    single = kind in ("PROPERTY_EXISTENCE", "PROPERTY_TYPE")
+    typed = draw(st.sampled_from(["STRING", "INTEGER | FLOAT", "LIST<STRING NOT NULL>"]))
+    return Constraint(
+        draw(_names),
+        kind,
+        entity,
+        draw(_names),
+        properties[:1] if single else properties,
+        typed if kind == "PROPERTY_TYPE" else None,
+    )
+
+
+@given(_declared())
+def test_the_create_statement_shown_declares_the_same_object(obj: Index | Constraint) -> None:
+    statement = parse(show.create_statement(obj))
+    assert isinstance(statement, Create)
+    assert statement.target == obj

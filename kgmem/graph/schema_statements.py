@@ -34,10 +34,11 @@ def shown(query: str, params: Mapping[str, Any] | None) -> str:
     call of its procedure; any other query unchanged."""
     inner = explained(query)
     text = query if inner is None else inner
-    if not text.lstrip().upper().startswith("SHOW") or not is_schema_statement(text):
+    if not is_schema_statement(text):
         return query
     statement = parse(text, params)
-    assert isinstance(statement, Show)
+    if not isinstance(statement, Show):
+        return query
     head = "" if inner is None else query[: len(query) - len(inner)]
     return head + show.as_call(statement)
 

@@ -89,6 +89,8 @@ async def test_show_indexes_default_columns_and_builtins(memory: Memory, namespa
     assert len(every.columns) == 16
     assert [row[1] for row in every.rows] == ["doc_body"]
     assert every.rows[0][-1] == "CREATE TEXT INDEX `doc_body` FOR (n:`Doc`) ON (n.`body`)"
+    commented = await memory.cypher(namespace, "// which?\nSHOW TEXT INDEXES YIELD name")
+    assert commented.rows == [["doc_body"]]
     counted = await memory.cypher(
         namespace, "SHOW INDEXES YIELD name, type WHERE type = 'LOOKUP' RETURN count(*) AS n"
     )

@@ -42,6 +42,8 @@ ALLOWED = frozenset(
         "exists", "all", "any", "none", "single",
         # lists (kgmem's rewrite: kgmem.cypher.reduce)
         "reduce",
+        # element ids (kgmem's rewrite: kgmem.cypher.element_ids)
+        "elementid",
     }
 )  # fmt: skip
 

@@ -24,10 +24,14 @@ expansions below shift later positions.
   text as a temporal value (``kgmem.cypher.stored_temporal``), and a sum or difference
   of two stored values adds them as temporal values when they are
   (``kgmem.cypher.stored_arithmetic``).
+- ``SET n = expr`` and ``SET n += expr`` from a parameter, a property or any other map
+  expression (``kgmem.cypher.map_updates``).
 - A final ``DETACH DELETE p`` of a path deletes its nodes
   (``kgmem.cypher.path_deletes``).
 - A CREATE part that reads what an earlier part of the clause creates starts a CREATE
   clause of its own (``kgmem.cypher.create_parts``).
+- ``elementId(x)`` is the graph id as text, and ``elementId(x) = expr`` a lookup by
+  graph id (``kgmem.cypher.element_ids``).
 - Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``), and
   ``toString`` / ``toInteger`` call kgmem's forms (``kgmem.cypher.conversions``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
@@ -70,9 +74,11 @@ from kgmem.cypher import (
     create_batches,
     create_parts,
     eager,
+    element_ids,
     label_patterns,
     label_writes,
     labels,
+    map_updates,
     merge,
     nulls,
     octal,
@@ -274,6 +280,7 @@ RULES: list[tuple[str, Rule]] = [
     ("return_star", expand_return_star),
     ("octal_literals", octal.rewrite),
     ("conversions", conversions.rewrite),
+    ("element_ids", element_ids.rewrite),
     ("create_parts", create_parts.rewrite),
     ("eager_writes", eager.rewrite),
     ("label_predicates", labels.predicates),
@@ -281,6 +288,7 @@ RULES: list[tuple[str, Rule]] = [
     ("several_labels", label_patterns.rewrite),
     ("label_changes", label_writes.rewrite),
     ("quantifiers", quantifiers),
+    ("map_updates", map_updates.rewrite),
     ("merge_actions", merge.rewrite),
     ("unwound_nulls", unwind.rewrite),
     ("pattern_predicates", patterns.rewrite),

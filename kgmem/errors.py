@@ -44,7 +44,8 @@
     │   ├── AgentStateNotFound      agent_state_not_found
     │   ├── ScratchKeyNotFound      scratch_key_not_found
     │   ├── BudgetNotFound          budget_not_found
-    │   └── DecisionNotFound        decision_not_found
+    │   ├── DecisionNotFound        decision_not_found
+    │   └── SchemaRuleNotFound      schema_rule_not_found (kgmem.neo4j_schema.errors)
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
@@ -58,7 +59,8 @@
     │   ├── IdempotencyKeyReused    idempotency_key_reused
     │   ├── StoreNotEmpty           store_not_empty
     │   ├── VersionMismatch         version_mismatch
-    │   └── ConstraintViolation     constraint_validation_failed
+    │   ├── SchemaRuleExists        schema_rule_exists (kgmem.neo4j_schema.errors)
+    │   └── ConstraintViolation     constraint_validation_failed (the same)
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -288,11 +290,6 @@ class WriteConflict(Conflict):
 
     code = "write_conflict"
     title = "Write kept conflicting with concurrent writes"
-
-
-class ConstraintViolation(Conflict):  # a write or CREATE CONSTRAINT met breaking data
-    code = "constraint_validation_failed"
-    title = "Constraint validation failed"
 
 
 class AgentStateNotFound(NotFound):
@@ -598,3 +595,6 @@ def refused_input(issues: Sequence[Mapping[str, Any]]) -> InvalidInput:
     about_time = kind == "invalid_timestamp" or kind.startswith(("datetime_", "timezone_"))
     error = InvalidTimestamp if about_time else InvalidRequest
     return error(f"{where}: {message}" if where else message)
+
+
+from kgmem.neo4j_schema import errors as _schema_errors  # noqa: E402, F401  (in the tree)

@@ -4,9 +4,15 @@ classes (``CypherSyntaxError``, ``AuthError``, ``ClientError``, ``TransientError
 from __future__ import annotations
 
 from kgmem import errors
+from kgmem.neo4j_schema import errors as schema_errors
 
 # Most specific class first: the first match wins.
 _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
+    (schema_errors.IndexNameTaken, "Neo.ClientError.Schema.IndexWithNameAlreadyExists"),
+    (schema_errors.ConstraintNameTaken, "Neo.ClientError.Schema.ConstraintWithNameAlreadyExists"),
+    (schema_errors.SchemaRuleExists, "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"),
+    (schema_errors.IndexNotFound, "Neo.DatabaseError.Schema.IndexDropFailed"),
+    (schema_errors.ConstraintNotFound, "Neo.DatabaseError.Schema.ConstraintDropFailed"),
     (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),
     (errors.ProcedureFailed, "Neo.ClientError.Procedure.ProcedureCallFailed"),
     (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),
@@ -24,7 +30,7 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (errors.NamespaceNotFound, "Neo.ClientError.Database.DatabaseNotFound"),
     (errors.InvalidNumber, "Neo.ClientError.Statement.TypeError"),
     (errors.LimitExceeded, "Neo.ClientError.Request.Invalid"),
-    (errors.ConstraintViolation, "Neo.ClientError.Schema.ConstraintValidationFailed"),
+    (schema_errors.ConstraintViolation, "Neo.ClientError.Schema.ConstraintValidationFailed"),
     (errors.WriteConflict, "Neo.TransientError.Transaction.DeadlockDetected"),
     (errors.DatabaseUnavailable, "Neo.TransientError.General.DatabaseUnavailable"),
     (errors.InvalidInput, "Neo.ClientError.Request.Invalid"),

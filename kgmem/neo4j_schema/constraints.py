@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 
 from kgmem.errors import CypherSemanticError
-from kgmem.neo4j_schema.model import Constraint
+from kgmem.neo4j_schema.model import Constraint, SchemaObject
 from kgmem.storage import Connection
 from kgmem.storage.neo4j_schema import constraint_sql
 from kgmem.storage.refs import NamespaceRef
@@ -160,11 +160,12 @@ class ConstraintHandler:
     interface of ``kgmem.neo4j_schema.handlers``)."""
 
     async def create(
-        self, conn: Connection, ns: NamespaceRef, obj: Constraint, tables: Sequence[str]
+        self, conn: Connection, ns: NamespaceRef, obj: SchemaObject, tables: Sequence[str]
     ) -> None:
         """Build ``obj``'s CHECK on the label's own table among ``tables`` (it reaches
         the others by inheritance) and its index on each of them. ``ConstraintViolation``
         when existing rows break it; nothing is left behind then."""
+        assert isinstance(obj, Constraint)
         validate(obj)
         ordered = _own_first(obj, tables)
         async with conn.transaction():
@@ -174,19 +175,23 @@ class ConstraintHandler:
             expr = await _expression(conn, ns, obj)
             await constraint_sql.add_check(conn, ns, ordered[0], expr, obj)
 
-    async def extend(self, conn: Connection, ns: NamespaceRef, obj: Constraint, table: str) -> None:
+    async def extend(
+        self, conn: Connection, ns: NamespaceRef, obj: SchemaObject, table: str
+    ) -> None:
         """Give a new composite table ``obj``'s CHECK (under the same name, before it
         inherits from the label's table) and index."""
+        assert isinstance(obj, Constraint)
         if obj.type in constraint_sql.INDEXED:
             await constraint_sql.build_index(conn, ns, table, obj)
         expr = await _expression(conn, ns, obj)
         await constraint_sql.add_check(conn, ns, table, expr, obj)
 
     async def drop(
-        self, conn: Connection, ns: NamespaceRef, obj: Constraint, tables: Sequence[str]
+        self, conn: Connection, ns: NamespaceRef, obj: SchemaObject, tables: Sequence[str]
     ) -> None:
         """Remove ``obj``'s CHECK and indexes from ``tables``: the label's own table
         first, whose CHECK the others inherit (an inherited CHECK cannot be dropped)."""
+        assert isinstance(obj, Constraint)
         for name in _own_first(obj, tables):
             await constraint_sql.drop_check(conn, ns, name, obj)
             await constraint_sql.drop_index(conn, ns, name, obj)
@@ -201,3 +206,7 @@ async def _expression(conn: Connection, ns: NamespaceRef, obj: Constraint) -> st
     sequence = await constraint_sql.label_sequence(conn, ns, obj.label)
     allowed = allowed_types(obj.property_type) if obj.property_type else ()
     return constraint_sql.check_sql(ns, obj, sequence, allowed)
+
+
+HANDLER = ConstraintHandler()
+"""The one handler of every constraint type."""

@@ -52,7 +52,7 @@ Revises: 0027_neo4j_schema
 from alembic import op
 
 revision = "0028_neo4j_constraints"
-down_revision = "0026_import_jobs"
+down_revision = "0027_neo4j_schema"
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,7 @@ def corpus() -> list[tuple[str, str, bool]]:
     patterns = " + ".join(f"size([(n)-->(m{i}) | m{i}])" for i in range(300))
     mixed = "(coalesce(NOT (({} = true) IN [true]), true) = true)"
     long_error = "MATCH (n) WITH n LIMIT 1 RETURN " + " AND ".join([_nested(mixed, 4)] * 50)
+    deep = "{a: " * 2000 + "1" + "}" * 2000
     return [
         ("xor chain", "RETURN " + " XOR ".join(["true"] * 41) + " AS x", True),
         ("nested any", f"RETURN {_nested('any(x IN [{}] WHERE x)', 3707)} AS x", False),
@@ -37,6 +38,8 @@ def corpus() -> list[tuple[str, str, bool]]:
             False,
         ),
         ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),
+        ("schema options nested deep", f"CREATE INDEX i FOR (n:L) ON (n.p) OPTIONS {deep}", False),
+        ("SHOW with a long WHERE", "SHOW INDEXES WHERE " + " AND ".join(["true"] * 9898), False),
     ]
 
 

@@ -11,9 +11,10 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import ConstraintViolation, WriteConflict
+from kgmem.errors import WriteConflict
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.cypher_transaction import Runner
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from tests.neo4j_schema.constraint_helpers import declare, unique
 
 

@@ -9,9 +9,9 @@ import neo4j
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import ConstraintViolation
 from kgmem.io.loader import ImportOptions
 from kgmem.model import EntityWrite
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from tests.fixtures.bolt import Bolt
 from tests.neo4j_schema.constraint_helpers import declare, unique
 from tests.server.test_entities_api import assert_problem

@@ -4,8 +4,9 @@ cannot enforce."""
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import ConstraintViolation, CypherSemanticError
+from kgmem.errors import CypherSemanticError
 from kgmem.neo4j_schema.constraints import allowed_types, property_types, shown_type
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from kgmem.neo4j_schema.model import Constraint
 from tests.neo4j_schema.constraint_helpers import declare
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory, Settings
-from kgmem.errors import ConstraintViolation
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from tests.graph.test_invariants import Runner
 from tests.neo4j_schema.constraint_helpers import declare, unique
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kgmem.errors import ConstraintViolation
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from kgmem.storage.backups import backup
 from tests.neo4j_schema.constraint_helpers import declare, unique
 from tests.storage.test_backup import NewDatabase, opened

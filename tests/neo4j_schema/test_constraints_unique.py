@@ -6,8 +6,8 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import ConstraintViolation
 from kgmem.neo4j_schema.constraints import ConstraintHandler
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from kgmem.neo4j_schema.model import Constraint
 from tests.neo4j_schema.constraint_helpers import declare, ref, undeclare, unique
 

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 import asyncpg
 
 from kgmem.errors import (
-    ConstraintViolation,
     DatabaseUnavailable,
     InvalidInput,
     InvalidText,
@@ -24,6 +23,7 @@ from kgmem.errors import (
     StorageError,
     WriteConflict,
 )
+from kgmem.neo4j_schema.errors import ConstraintViolation
 
 _log = logging.getLogger("kgmem.storage")
 

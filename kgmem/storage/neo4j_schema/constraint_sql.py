@@ -15,27 +15,20 @@ existing data that breaks the constraint fails the creation with the row named.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 
 import asyncpg
 
-from kgmem.errors import ConstraintViolation
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from kgmem.neo4j_schema.model import Constraint
 from kgmem.storage.engine.driver_errors import constraint_violation
+from kgmem.storage.neo4j_schema.names import pg_name
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, literal, table
 
 INDEXED = frozenset({"UNIQUENESS", "KEY"})
 """The constraint types that own an index."""
-
-
-def pg_name(obj_name: str, table_name: str, suffix: str) -> str:
-    """``kgd_<20 hex of sha1>_<suffix>``: a PostgreSQL name derived from a declared
-    object's name and a table (empty for a name shared by every table)."""
-    key = f"{obj_name}\x00{table_name}".encode()
-    return f"kgd_{hashlib.sha1(key, usedforsecurity=False).hexdigest()[:20]}_{suffix}"
 
 
 def check_name(c: Constraint) -> str:

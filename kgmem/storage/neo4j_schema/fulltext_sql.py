@@ -1,0 +1,177 @@
+"""Full-text indexes in PostgreSQL: a GIN expression index per label table, and the
+SQL that finds and scores their documents.
+
+Each table of the index's labels (the label's own table and every composite label
+table inheriting from it) gets
+``CREATE INDEX kgd_<hash>_ft ON t USING gin (kgmem_neo4j.fulltext_document(properties,
+ARRAY['p', 'q'], '<config>'::regconfig))`` (migration ``0030_neo4j_fulltext``), with a
+JSON comment naming the declared index, so that a query finds its tables (and the
+declaration) in PostgreSQL's catalogue alone, readable by the namespace's reader role,
+and ``pg_dump -n`` carries both. A query repeats the indexed expression exactly, so
+the planner answers ``@@`` from the index.
+
+Scores are BM25 as Lucene computes it (k1 1.2, b 0.75, no (k1 + 1) factor, idf
+``ln(1 + (N - df + 0.5) / (df + 0.5))``) over one document per element: its indexed
+properties together (Lucene scores each property as a field of its own).
+- exact: ``tf`` (positions of the lexeme in the document, in the weights asked for),
+  the document length (its number of tokens), ``df`` (documents matching the lexeme,
+  counted through the index);
+- sampled: ``N`` and the average document length, from a page sample of the tables
+  of about ``SAMPLE_ROWS`` rows (every row when the tables hold fewer, as PostgreSQL's
+  statistics say; tables never analysed are read whole).
+Candidates are the first ``CANDIDATES`` matching rows in table order, then scored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from asyncpg import Connection
+
+from kgmem.storage.refs import NamespaceRef
+from kgmem.storage.sql import ident, literal, table
+
+CANDIDATES: Final = 10_000
+SAMPLE_ROWS: Final = 2_000
+K1: Final = 1.2
+B: Final = 0.75
+COMMENT_KEY: Final = "kgmem_fulltext"
+
+
+def pg_name(index_name: str, table_name: str) -> str:
+    """The PostgreSQL name of ``index_name``'s GIN index on ``table_name``."""
+    digest = hashlib.sha1(f"{index_name}\x00{table_name}".encode(), usedforsecurity=False)
+    return f"kgd_{digest.hexdigest()[:20]}_ft"
+
+
+def document_sql(properties: Sequence[str], config: str) -> str:
+    """The indexed expression, as the index and every query must write it."""
+    keys = ", ".join(literal(p) for p in properties)
+    return (
+        f"kgmem_neo4j.fulltext_document(properties, ARRAY[{keys}]::text[], "
+        f"{literal(config)}::regconfig)"
+    )
+
+
+async def create(
+    conn: Connection, ns: NamespaceRef, description: Mapping[str, Any], tables: Sequence[str]
+) -> None:
+    """The GIN index of the full-text index ``description`` (its name, properties and
+    text search configuration, kept as the index's comment) on each of ``tables``."""
+    for name in tables:
+        await _create_on(conn, ns, description, name)
+
+
+async def _create_on(
+    conn: Connection, ns: NamespaceRef, description: Mapping[str, Any], name: str
+) -> None:
+    index = pg_name(description["name"], name)
+    document = document_sql(description["properties"], description["config"])
+    await conn.execute(
+        f"CREATE INDEX IF NOT EXISTS {ident(index)} ON {table(ns.name, name)} "
+        f"USING gin ({document})"
+    )
+    comment = json.dumps({COMMENT_KEY: description["name"], **description})
+    await conn.execute(f"COMMENT ON INDEX {table(ns.name, index)} IS {literal(comment)}")
+
+
+async def drop(conn: Connection, ns: NamespaceRef, name: str) -> None:
+    """Every GIN index of the full-text index ``name`` in the namespace."""
+    rows = await conn.fetch(FIND, ns.name, name)
+    for row in rows:
+        await conn.execute(f"DROP INDEX IF EXISTS {table(ns.name, row['index_name'])}")
+
+
+FIND: Final = f"""
+SELECT x.relname AS index_name, t.relname AS table_name, d.description,
+       greatest(t.reltuples, 0)::float8 AS reltuples, t.reltuples < 0 AS unanalysed
+FROM pg_catalog.pg_class x
+JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
+JOIN pg_catalog.pg_index i ON i.indexrelid = x.oid
+JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
+JOIN pg_catalog.pg_description d
+  ON d.objoid = x.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
+WHERE n.nspname = $1 AND x.relkind = 'i' AND x.relname LIKE 'kgd\\_%\\_ft'
+  AND d.description LIKE '{{"{COMMENT_KEY}": %'
+  AND d.description::jsonb ->> '{COMMENT_KEY}' = $2
+ORDER BY t.relname
+"""
+"""The tables of the full-text index named $2 in the namespace $1, with its
+description (JSON) and PostgreSQL's row estimates: what a query needs to know."""
+
+
+def query_sql(properties: Sequence[str], config: str, tables: Sequence[str]) -> str:
+    """The statement that finds, scores and orders the documents of the full-text index
+    on ``properties`` (text search ``config``) held in ``tables`` (each read ``ONLY``:
+    every element lives in exactly one table). ``{schema}`` stands for the namespace's
+    schema. Parameters: $1 the tsquery text, $2 the query's text search configuration,
+    $3/$4/$5 the scored words, their weights and boosts, $6/$7 the constant-scored
+    tsquery texts and boosts, $8 the sample percentage, $9 skip, $10 limit."""
+    doc = document_sql(properties, config)
+    length = f"kgmem_neo4j.fulltext_length({doc}) AS len"
+    froms = [f"ONLY {{schema}}.{ident(t)}" for t in tables]
+
+    def each(select: str, where: str = "", sample: str = "") -> str:
+        return "\n    UNION ALL ".join(
+            f"SELECT {select} FROM {f} {sample} {where}".strip() for f in froms
+        )
+
+    return f"""
+WITH wanted AS MATERIALIZED (
+  SELECT CASE WHEN querytree(q) = 'T' THEN ''::tsquery ELSE q END AS q
+  FROM (SELECT to_tsquery($2::text::regconfig, $1) AS q) AS given
+),
+candidates AS MATERIALIZED (
+  SELECT id, doc, kgmem_neo4j.fulltext_length(doc) AS len FROM (
+    {each(f"id, {doc} AS doc", f"WHERE {doc} @@ (SELECT q FROM wanted)")}
+    LIMIT {CANDIDATES}) AS found
+),
+sample AS (
+  SELECT count(*) FILTER (WHERE len > 0) * 100.0 / $8::float4 AS n,
+         coalesce(avg(len) FILTER (WHERE len > 0), 1) AS avgdl
+  FROM ({each(length, sample="TABLESAMPLE SYSTEM ($8::float4)")})
+       AS sampled
+),
+terms AS (
+  SELECT t.lexeme, w.weights, sum(w.boost) AS boost,
+         kgmem_neo4j.fulltext_lexeme(t.lexeme, w.weights) AS q
+  FROM unnest($3::text[], $4::text[], $5::float8[]) AS w(words, weights, boost),
+       LATERAL unnest(to_tsvector($2::text::regconfig, w.words)) AS t
+  GROUP BY t.lexeme, w.weights
+),
+idf AS (
+  SELECT terms.lexeme, terms.weights, terms.boost,
+         ln(1 + (greatest(sample.n, f.df) - f.df + 0.5) / (f.df + 0.5)) AS idf
+  FROM terms CROSS JOIN sample,
+       LATERAL (SELECT count(*) AS df FROM (
+         {each("1", f"WHERE {doc} @@ terms.q")}) AS matched) AS f
+),
+bm25 AS (
+  SELECT c.id, sum(idf.boost * idf.idf * tf.n
+                   / (tf.n + {K1} * (1 - {B} + {B} * c.len / sample.avgdl))) AS score
+  FROM candidates AS c CROSS JOIN sample,
+       LATERAL unnest(c.doc) AS v
+       JOIN idf ON idf.lexeme = v.lexeme,
+       LATERAL (SELECT count(*) AS n FROM unnest(v.weights) AS w
+                WHERE strpos(idf.weights, w) > 0) AS tf
+  WHERE tf.n > 0
+  GROUP BY c.id
+),
+constant AS (
+  SELECT c.id, sum(k.boost) AS score
+  FROM candidates AS c,
+       unnest($6::text[], $7::float8[]) AS k(q, boost)
+  WHERE c.doc @@ to_tsquery($2::text::regconfig, k.q)
+  GROUP BY c.id
+)
+SELECT c.id::text::bigint AS id,
+       (coalesce(bm25.score, 0) + coalesce(constant.score, 0))::float8 AS score
+FROM candidates AS c
+LEFT JOIN bm25 ON bm25.id = c.id
+LEFT JOIN constant ON constant.id = c.id
+ORDER BY score DESC, id
+OFFSET $9 LIMIT $10
+"""

@@ -21,8 +21,6 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from asyncpg import Connection
-
 from kgmem.errors import CypherSemanticError, ProcedureFailed
 from kgmem.neo4j_schema import lucene
 from kgmem.neo4j_schema.fulltext_tsquery import compile_query
@@ -94,17 +92,17 @@ def description(index: Index) -> dict[str, Any]:
     }
 
 
-async def create(conn: Connection, ns: NamespaceRef, obj: Index, tables: Sequence[str]) -> None:
+async def create(conn: Any, ns: NamespaceRef, obj: Index, tables: Sequence[str]) -> None:
     """Build ``obj`` on each of ``tables`` (its labels' tables)."""
     await fulltext_sql.create(conn, ns, description(obj), tables)
 
 
-async def extend(conn: Connection, ns: NamespaceRef, obj: Index, table: str) -> None:
+async def extend(conn: Any, ns: NamespaceRef, obj: Index, table: str) -> None:
     """Build ``obj`` on ``table``, a new table holding elements of its labels."""
     await fulltext_sql.create(conn, ns, description(obj), [table])
 
 
-async def drop(conn: Connection, ns: NamespaceRef, obj: Index, tables: Sequence[str]) -> None:
+async def drop(conn: Any, ns: NamespaceRef, obj: Index, tables: Sequence[str]) -> None:
     """Remove every PostgreSQL index of ``obj`` (``tables`` are not needed: the indexes
     are found by their comment)."""
     await fulltext_sql.drop(conn, ns, obj.name)
@@ -177,3 +175,20 @@ def _sample_percent(found: Sequence[Sequence[Any]]) -> float:
     if rows <= fulltext_sql.SAMPLE_ROWS:
         return 100.0
     return max(100.0 * fulltext_sql.SAMPLE_ROWS / rows, 0.01)
+
+
+class _Handler:
+    """The full-text index handler (``kgmem.neo4j_schema.handlers``)."""
+
+    async def create(self, conn: Any, ns: NamespaceRef, obj: Any, tables: Sequence[str]) -> None:
+        await create(conn, ns, obj, tables)
+
+    async def extend(self, conn: Any, ns: NamespaceRef, obj: Any, table: str) -> None:
+        await extend(conn, ns, obj, table)
+
+    async def drop(self, conn: Any, ns: NamespaceRef, obj: Any, tables: Sequence[str]) -> None:
+        await drop(conn, ns, obj, tables)
+
+
+HANDLER: Final = _Handler()
+"""What ``handlers`` registers under ``INDEX:FULLTEXT``."""

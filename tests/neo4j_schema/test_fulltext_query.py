@@ -72,3 +72,73 @@ async def test_scores_are_bm25_as_lucene_computes_them(
     assert [i for i, _ in found] == sorted(by_id, key=lambda i: (-by_id[i], i))
     for graph_id, score in found:
         assert score == pytest.approx(by_id[graph_id], rel=1e-9)
+
+
+async def _ids(memory: Memory, namespace: str, text: str, **options: object) -> list[int]:
+    return [i for i, _ in await _query(memory, namespace, text, **options)]
+
+
+async def _books(memory: Memory, namespace: str, raw_conn: asyncpg.Connection) -> dict[str, int]:
+    """Books with a title and a body, indexed on both (title A, body B)."""
+    result = await memory.cypher(
+        namespace,
+        "UNWIND $rows AS r CREATE (b:Book {key: r[0], title: r[1], body: r[2]}) "
+        "RETURN r[0], id(b)",
+        {"rows": [
+            ["fox", "The Fox", "a story of a running fox and a dog"],
+            ["dog", "Dog Days", "the lazy dog sleeps; no fox here (really)"],
+            ["cat", "Cats", "it's a cat's life: e-mail@example.com"],
+            ["foxes", "Foxglove", "foxes and gloves"],
+            ["none", "Nothing", "nothing to see"],
+        ]},
+        mode="write",
+    )  # fmt: skip
+    await create(raw_conn, namespace, index("docs", ["Book"], ["title", "body"]))
+    return {row[0]: int(row[1]) for row in result.rows}
+
+
+async def test_each_query_form_finds_what_lucene_would(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    b = await _books(memory, namespace, raw_conn)
+
+    async def found(text: str) -> set[int]:
+        return set(await _ids(memory, namespace, text))
+
+    assert await found("fox") == {b["fox"], b["dog"]}
+    assert await found("fox dog") == {b["fox"], b["dog"]}
+    assert await found("fox AND dog") == {b["fox"], b["dog"]}
+    assert await found("fox AND NOT lazy") == {b["fox"]}
+    assert await found("+fox -lazy") == {b["fox"]}
+    assert await found("fox && !lazy") == {b["fox"]}
+    assert await found("title:fox") == {b["fox"]}
+    assert await found("body:fox") == {b["fox"], b["dog"]}
+    assert await found('body:"lazy dog"') == {b["dog"]}
+    assert await found('"dog sleeps"') == {b["dog"]}
+    assert await found('"sleeps dog"') == set()
+    assert await found('"lazy dog"') == {b["dog"]}
+    assert await found('"dog lazy"~2') == {b["dog"]}
+    assert await found("fox*") == {b["fox"], b["dog"], b["foxes"]}
+    assert await found("fox~") == {b["fox"], b["dog"], b["foxes"]}
+    assert await found("(cat OR glove*) AND NOT title:fox") == {b["cat"], b["foxes"]}
+    assert await found("it\\'s") == {b["cat"]}
+    assert await found("\\(really\\)") == {b["dog"]}
+    assert await found("nope:fox") == set()
+    assert await found("NOT fox") == set()
+    assert await found("zebra") == set()
+
+
+async def test_boosts_order_and_skip_limit(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    b = await _books(memory, namespace, raw_conn)
+    assert (await _ids(memory, namespace, "cats OR nothing^10"))[0] == b["none"]
+    assert (await _ids(memory, namespace, "cats^10 OR nothing"))[0] == b["cat"]
+    everything = await _ids(memory, namespace, "fox OR dog OR cats OR nothing")
+    assert len(everything) == 4
+    assert (
+        await _ids(memory, namespace, "fox OR dog OR cats OR nothing", skip=1, limit=2)
+        == (everything[1:3])
+    )
+    scores = [s for _, s in await _query(memory, namespace, "fox OR dog")]
+    assert scores == sorted(scores, reverse=True)

@@ -18,6 +18,7 @@ current when the writing transaction commits.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -108,8 +109,51 @@ async def drop(conn: Any, ns: NamespaceRef, obj: Index, tables: Sequence[str]) -
     await fulltext_sql.drop(conn, ns, obj.name)
 
 
+class Statistics:
+    """N and the average document length of each full-text index, for BM25: read
+    exactly on every query while the index's tables hold at most ``EXACT_ROWS`` rows
+    (as PostgreSQL's statistics count them), else from a page sample of about
+    ``SAMPLE_ROWS`` rows kept ``TTL_S`` seconds (reading every document costs tens of
+    microseconds a row: seconds at 100,000). One per store; a memo, so two queries
+    that both find it stale both read a sample and the last one's stays."""
+
+    EXACT_ROWS: Final = 500
+    SAMPLE_ROWS: Final = 2_000
+    TTL_S: Final = 60.0
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[str, ...], tuple[float, float, float]] = {}
+
+    async def of(
+        self, reader: Reader, declared: Mapping[str, Any], found: Sequence[Sequence[Any]]
+    ) -> tuple[float, float]:
+        """(N, average length) of the index ``declared`` on the tables of ``found``."""
+        rows = sum(float(row[3]) for row in found)
+        exact = any(row[4] for row in found) or rows <= self.EXACT_ROWS
+        key = (reader.namespace, declared["name"], *(row[1] for row in found))
+        kept = self._kept.get(key)
+        if not exact and kept is not None and kept[0] > time.monotonic():
+            return kept[1], kept[2]
+        percent = 100.0 if exact else max(100.0 * self.SAMPLE_ROWS / rows, 0.01)
+        statement = fulltext_sql.statistics_sql(
+            declared["properties"], declared["config"], [row[1] for row in found]
+        )
+        documents, length = (await reader.sql(statement, percent))[0]
+        n = documents * 100.0 / percent
+        average = length / documents if documents else 1.0
+        if not exact:
+            self._kept[key] = (time.monotonic() + self.TTL_S, n, average)
+        return n, average
+
+
 async def query(
-    reader: Reader, name: str, text: str, options: Mapping[str, Any], *, entity: Entity
+    reader: Reader,
+    name: str,
+    text: str,
+    options: Mapping[str, Any],
+    *,
+    entity: Entity,
+    statistics: Statistics,
 ) -> list[tuple[int, float]]:
     """The graph ids and scores of the elements the full-text index ``name`` finds for
     the Lucene query ``text``, best first (then by id). ``options``: ``skip``,
@@ -125,6 +169,7 @@ async def query(
     compiled = compile_query(lucene.parse(text), declared["properties"])
     if compiled.match is None or limit == 0:
         return []
+    n, average = await statistics.of(reader, declared, found)
     statement = fulltext_sql.query_sql(
         declared["properties"], declared["config"], [row[1] for row in found]
     )
@@ -137,7 +182,8 @@ async def query(
         [s.boost for s in compiled.scored],
         [c.tsquery for c in compiled.constant],
         [c.boost for c in compiled.constant],
-        _sample_percent(found),
+        n,
+        average,
         skip,
         limit,
     )
@@ -164,17 +210,6 @@ def _count(options: Mapping[str, Any], key: str, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ProcedureFailed(f"the option '{key}' must be a non-negative integer, not {value!r}")
     return value
-
-
-def _sample_percent(found: Sequence[Sequence[Any]]) -> float:
-    """The page sample that gives about ``SAMPLE_ROWS`` rows; 100 (every row) for small
-    tables and tables PostgreSQL has never analysed."""
-    if any(row[4] for row in found):
-        return 100.0
-    rows = sum(float(row[3]) for row in found)
-    if rows <= fulltext_sql.SAMPLE_ROWS:
-        return 100.0
-    return max(100.0 * fulltext_sql.SAMPLE_ROWS / rows, 0.01)
 
 
 class _Handler:

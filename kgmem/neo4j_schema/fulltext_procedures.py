@@ -17,10 +17,15 @@ Rows = list[list[Any]]
 _STOP_WORDS = {"simple": "none", "kgmem_neo4j.standard": "English"}
 
 
-def _query(entity: Entity) -> Body:
+def _query(entity: Entity, statistics: fulltext.Statistics) -> Body:
     async def body(reader: Reader, args: Mapping[str, Any]) -> Rows:
         found = await fulltext.query(
-            reader, args["indexName"], args["queryString"], args["options"] or {}, entity=entity
+            reader,
+            args["indexName"],
+            args["queryString"],
+            args["options"] or {},
+            entity=entity,
+            statistics=statistics,
         )
         return [[graph_id, score] for graph_id, score in found]
 
@@ -41,15 +46,19 @@ async def _refreshed(reader: Reader, args: Mapping[str, Any]) -> Rows:
 
 
 def procedures() -> tuple[Procedure, ...]:
-    """The full-text procedures, for the store's registry."""
+    """The full-text procedures, for the store's registry (their memo of each index's
+    corpus statistics is the store's own)."""
+    statistics = fulltext.Statistics()
     return (
         procedure("db.index.fulltext.queryNodes(indexName :: STRING, queryString :: STRING, "
-                  "options = {} :: MAP) :: (node :: NODE, score :: FLOAT)", _query("NODE"),
+                  "options = {} :: MAP) :: (node :: NODE, score :: FLOAT)",
+                  _query("NODE", statistics),
                   description="Query the given full-text index. Returns the matching nodes "
                   "and their Lucene query score, ordered by score."),
         procedure("db.index.fulltext.queryRelationships(indexName :: STRING, "
                   "queryString :: STRING, options = {} :: MAP) :: "
-                  "(relationship :: RELATIONSHIP, score :: FLOAT)", _query("RELATIONSHIP"),
+                  "(relationship :: RELATIONSHIP, score :: FLOAT)",
+                  _query("RELATIONSHIP", statistics),
                   description="Query the given full-text index. Returns the matching "
                   "relationships and their Lucene query score, ordered by score."),
         procedure("db.index.fulltext.listAvailableAnalyzers() :: (analyzer :: STRING, "

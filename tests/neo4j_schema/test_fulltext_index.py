@@ -12,6 +12,7 @@ import pytest
 from kgmem import Memory
 from kgmem.errors import CypherSemanticError, ProcedureFailed
 from kgmem.neo4j_schema import fulltext
+from kgmem.neo4j_schema.fulltext import Statistics
 from kgmem.storage.neo4j_schema import fulltext_sql
 from tests.fixtures.database import store_settings
 from tests.neo4j_schema.fulltext_support import StoreReader, create, index, ref, tables
@@ -27,7 +28,7 @@ async def _found(
     memory: Memory, namespace: str, name: str, text: str, entity: str = "NODE"
 ) -> list[int]:
     reader = StoreReader(memory, namespace)
-    found = await fulltext.query(reader, name, text, {}, entity=entity)  # type: ignore[arg-type]
+    found = await fulltext.query(reader, name, text, {}, entity=entity, statistics=Statistics())  # type: ignore[arg-type]
     return [i for i, _ in found]
 
 
@@ -167,7 +168,9 @@ async def test_bad_query_options_and_unknown_indexes_are_procedure_errors(
     await create(raw_conn, namespace, index("docs", ["Doc"], ["text"]))
     reader = StoreReader(memory, namespace)
     with pytest.raises(ProcedureFailed, match="no such fulltext schema index: nope"):
-        await fulltext.query(reader, "nope", "x", {}, entity="NODE")
+        await fulltext.query(reader, "nope", "x", {}, entity="NODE", statistics=Statistics())
     for options in ({"limit": -1}, {"skip": "2"}, {"analyzer": "klingon"}):
         with pytest.raises(ProcedureFailed):
-            await fulltext.query(reader, "docs", "x", options, entity="NODE")
+            await fulltext.query(
+                reader, "docs", "x", options, entity="NODE", statistics=Statistics()
+            )

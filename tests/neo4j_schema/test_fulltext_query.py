@@ -11,6 +11,7 @@ import pytest
 
 from kgmem import Memory
 from kgmem.neo4j_schema import fulltext
+from kgmem.neo4j_schema.fulltext import Statistics
 from tests.neo4j_schema.fulltext_support import StoreReader, create, index
 
 CORPUS = [
@@ -57,7 +58,12 @@ async def _query(
     memory: Memory, namespace: str, text: str, **options: object
 ) -> list[tuple[int, float]]:
     return await fulltext.query(
-        StoreReader(memory, namespace), "docs", text, options, entity="NODE"
+        StoreReader(memory, namespace),
+        "docs",
+        text,
+        options,
+        entity="NODE",
+        statistics=Statistics(),
     )
 
 

@@ -16,9 +16,9 @@ properties together (Lucene scores each property as a field of its own).
 - exact: ``tf`` (positions of the lexeme in the document, in the weights asked for),
   the document length (its number of tokens), ``df`` (documents matching the lexeme,
   counted through the index);
-- sampled: ``N`` and the average document length, from a page sample of the tables
-  of about ``SAMPLE_ROWS`` rows (every row when the tables hold fewer, as PostgreSQL's
-  statistics say; tables never analysed are read whole).
+- estimated: ``N`` and the average document length, from a page sample of the tables
+  (``statistics_sql``; the caller decides how large and how long to keep it:
+  ``kgmem.neo4j_schema.fulltext.Statistics``).
 Candidates are the first ``CANDIDATES`` matching rows in table order, then scored.
 """
 
@@ -35,7 +35,6 @@ from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, literal, table
 
 CANDIDATES: Final = 10_000
-SAMPLE_ROWS: Final = 2_000
 K1: Final = 1.2
 B: Final = 0.75
 COMMENT_KEY: Final = "kgmem_fulltext"
@@ -103,24 +102,39 @@ ORDER BY t.relname
 description (JSON) and PostgreSQL's row estimates: what a query needs to know."""
 
 
+def statistics_sql(properties: Sequence[str], config: str, tables: Sequence[str]) -> str:
+    """The documents (non-empty) and their total length in a page sample of ``tables``
+    ($1: the percentage of pages read; 100 reads every row), for N and the average
+    document length."""
+    doc = document_sql(properties, config)
+    each = "\n  UNION ALL ".join(
+        f"SELECT kgmem_neo4j.fulltext_length({doc}) AS len "
+        f"FROM ONLY {{schema}}.{ident(t)} TABLESAMPLE SYSTEM ($1::float4)"
+        for t in tables
+    )
+    return (
+        "SELECT count(*) FILTER (WHERE len > 0)::float8, coalesce(sum(len), 0)::float8 "
+        f"FROM (\n  {each}) AS sampled"
+    )
+
+
 def query_sql(properties: Sequence[str], config: str, tables: Sequence[str]) -> str:
     """The statement that finds, scores and orders the documents of the full-text index
     on ``properties`` (text search ``config``) held in ``tables`` (each read ``ONLY``:
     every element lives in exactly one table). ``{schema}`` stands for the namespace's
     schema. Parameters: $1 the tsquery text, $2 the query's text search configuration,
     $3/$4/$5 the scored words, their weights and boosts, $6/$7 the constant-scored
-    tsquery texts and boosts, $8 the sample percentage, $9 skip, $10 limit."""
+    tsquery texts and boosts, $8 N and $9 the average document length, $10 skip, $11
+    limit."""
     doc = document_sql(properties, config)
-    length = f"kgmem_neo4j.fulltext_length({doc}) AS len"
     froms = [f"ONLY {{schema}}.{ident(t)}" for t in tables]
 
-    def each(select: str, where: str = "", sample: str = "") -> str:
-        return "\n    UNION ALL ".join(
-            f"SELECT {select} FROM {f} {sample} {where}".strip() for f in froms
-        )
+    def each(select: str, where: str) -> str:
+        return "\n    UNION ALL ".join(f"SELECT {select} FROM {f} {where}" for f in froms)
 
     return f"""
-WITH wanted AS MATERIALIZED (
+WITH sample AS (SELECT $8::float8 AS n, $9::float8 AS avgdl),
+wanted AS MATERIALIZED (
   SELECT CASE WHEN querytree(q) = 'T' THEN ''::tsquery ELSE q END AS q
   FROM (SELECT to_tsquery($2::text::regconfig, $1) AS q) AS given
 ),
@@ -128,12 +142,6 @@ candidates AS MATERIALIZED (
   SELECT id, doc, kgmem_neo4j.fulltext_length(doc) AS len FROM (
     {each(f"id, {doc} AS doc", f"WHERE {doc} @@ (SELECT q FROM wanted)")}
     LIMIT {CANDIDATES}) AS found
-),
-sample AS (
-  SELECT count(*) FILTER (WHERE len > 0) * 100.0 / $8::float4 AS n,
-         coalesce(avg(len) FILTER (WHERE len > 0), 1) AS avgdl
-  FROM ({each(length, sample="TABLESAMPLE SYSTEM ($8::float4)")})
-       AS sampled
 ),
 terms AS (
   SELECT t.lexeme, w.weights, sum(w.boost) AS boost,
@@ -173,5 +181,5 @@ FROM candidates AS c
 LEFT JOIN bm25 ON bm25.id = c.id
 LEFT JOIN constant ON constant.id = c.id
 ORDER BY score DESC, id
-OFFSET $9 LIMIT $10
+OFFSET $10 LIMIT $11
 """

@@ -14,7 +14,8 @@ current.
 - ``fulltext_document(properties, keys, config)``: the weighted tsvector.
 - ``fulltext_length(document)``: its number of tokens (BM25's document length).
 - ``fulltext_lexeme(lexeme, weights)``: the tsquery matching one lexeme in the given
-  weights (BM25's document frequency of a query term, counted through the index).
+  weights (BM25's document frequency of a query term, counted through the index;
+  ``ABCD`` writes no weights, which would make GIN recheck every row).
 - The text search configuration ``kgmem_neo4j.standard``: Neo4j's ``standard``
   analyzer (lower case, English stop words, no stemming).
 
@@ -94,7 +95,8 @@ $fn$;
 
 CREATE FUNCTION kgmem_neo4j.fulltext_lexeme(lexeme text, weights text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-  SELECT ('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''':' || weights)::tsquery
+  SELECT ('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''''
+          || CASE WHEN weights = 'ABCD' THEN '' ELSE ':' || weights END)::tsquery
 $fn$;
 
 CREATE TEXT SEARCH DICTIONARY kgmem_neo4j.english_stop (TEMPLATE = simple, STOPWORDS = english);

@@ -87,13 +87,14 @@ async def drop(conn: Connection, ns: NamespaceRef, name: str) -> None:
 FIND: Final = f"""
 SELECT x.relname AS index_name, t.relname AS table_name, d.description,
        greatest(t.reltuples, 0)::float8 AS reltuples, t.reltuples < 0 AS unanalysed
-FROM pg_catalog.pg_class x
-JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
-JOIN pg_catalog.pg_index i ON i.indexrelid = x.oid
+FROM ag_catalog.ag_graph g
+JOIN ag_catalog.ag_label l ON l.graph = g.graphid
+JOIN pg_catalog.pg_index i ON i.indrelid = l.relation
+JOIN pg_catalog.pg_class x ON x.oid = i.indexrelid
 JOIN pg_catalog.pg_class t ON t.oid = i.indrelid
 JOIN pg_catalog.pg_description d
   ON d.objoid = x.oid AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0
-WHERE n.nspname = $1 AND x.relkind = 'i' AND x.relname LIKE 'kgd\\_%\\_ft'
+WHERE g.name = $1 AND x.relname LIKE 'kgd\\_%\\_ft'
   AND d.description LIKE '{{"{COMMENT_KEY}": %'
   AND d.description::jsonb ->> '{COMMENT_KEY}' = $2
 ORDER BY t.relname

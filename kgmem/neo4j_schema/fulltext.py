@@ -158,6 +158,7 @@ async def query(
     """The graph ids and scores of the elements the full-text index ``name`` finds for
     the Lucene query ``text``, best first (then by id). ``options``: ``skip``,
     ``limit``, ``analyzer`` (of the query text; the index's own by default)."""
+    tree = lucene.parse(text)
     found = await reader.sql(fulltext_sql.FIND, reader.namespace, name)
     if not found:
         raise ProcedureFailed(f"There is no such fulltext schema index: {name}")
@@ -166,7 +167,7 @@ async def query(
         kind = "node" if entity == "NODE" else "relationship"
         raise ProcedureFailed(f"The index '{name}' is not a {kind} full-text index")
     skip, limit, config = _options(options, declared["config"])
-    compiled = compile_query(lucene.parse(text), declared["properties"])
+    compiled = compile_query(tree, declared["properties"])
     if compiled.match is None or limit == 0:
         return []
     n, average = await statistics.of(reader, declared, found)

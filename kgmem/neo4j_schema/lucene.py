@@ -16,7 +16,8 @@ What is refused, with a ``ProcedureFailed`` naming the place (Neo4j answers a pa
 error as ``ProcedureCallFailed`` too, quoting Lucene's ``ParseException``, which is
 what neo4j-graphrag looks for): syntax errors, range queries ``[a TO b]``, regular
 expressions ``/re/``, wildcards that are not trailing (``f?o``, ``*foo``) and a
-query matching everything (``*``, ``*:*``), which no index lookup answers.
+query matching everything (``*``, ``*:*``), which no index lookup answers, and more
+than ``MAX_CLAUSES`` terms (Lucene's own bound).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ _OPERATORS = {
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 MAX_LENGTH = 10_000
 MAX_DEPTH = 64
+MAX_CLAUSES = 1024  # Lucene's default maxClauseCount
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +209,7 @@ class _Parser:
         self.tokens = _Lexer(text).tokens()
         self.pos = 0
         self.depth = 0
+        self.terms = 0
 
     def top(self) -> Query:
         query = self._query(None)
@@ -277,13 +280,20 @@ class _Parser:
             return self._term(field)
         raise self._unexpected()
 
+    def _counted(self) -> _Token:
+        """The next token, a term or phrase: at most ``MAX_CLAUSES`` of them."""
+        self.terms += 1
+        if self.terms > MAX_CLAUSES:
+            raise _error(self.text, f"too many clauses (at most {MAX_CLAUSES} terms)")
+        return self._take()
+
     def _phrase(self, field: str | None) -> Query:
-        token = self._take()
+        token = self._counted()
         slop = self._fuzzy() or 0.0
         return Phrase(token.text, field, slop, self._boost())
 
     def _term(self, field: str | None) -> Query:
-        token = self._take()
+        token = self._counted()
         fuzzy = self._fuzzy()
         boost = self._boost()
         if fuzzy is None and boost != 1.0:

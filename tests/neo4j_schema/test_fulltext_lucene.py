@@ -127,3 +127,9 @@ def test_tsquery_text(text: str, match: str | None) -> None:
 def test_refused_queries_say_why_as_lucene_would(text: str) -> None:
     with pytest.raises(ProcedureFailed, match="ParseException: Cannot parse"):
         parse(text)
+
+
+def test_more_terms_than_lucene_allows_are_refused() -> None:
+    assert isinstance(parse(" ".join(["a"] * 1024)), Group)
+    with pytest.raises(ProcedureFailed, match="too many clauses"):
+        parse(" ".join(["a"] * 1025))

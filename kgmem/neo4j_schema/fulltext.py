@@ -134,7 +134,7 @@ class Statistics:
         kept = self._kept.get(key)
         if not exact and kept is not None and kept[0] > time.monotonic():
             return kept[1], kept[2]
-        percent = 100.0 if exact else max(100.0 * self.SAMPLE_ROWS / rows, 0.01)
+        percent = 100.0 if exact else min(max(100.0 * self.SAMPLE_ROWS / rows, 0.01), 100.0)
         statement = fulltext_sql.statistics_sql(
             declared["properties"], declared["config"], [row[1] for row in found]
         )

@@ -3,6 +3,7 @@ computed independently here on a small corpus."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -12,6 +13,7 @@ import pytest
 from kgmem import Memory
 from kgmem.neo4j_schema import fulltext
 from kgmem.neo4j_schema.fulltext import Statistics
+from kgmem.storage.neo4j_schema import fulltext_sql
 from tests.neo4j_schema.fulltext_support import StoreReader, create, index
 
 CORPUS = [
@@ -148,3 +150,25 @@ async def test_boosts_order_and_skip_limit(
     )
     scores = [s for _, s in await _query(memory, namespace, "fox OR dog")]
     assert scores == sorted(scores, reverse=True)
+
+
+class _Sampled(Statistics):
+    EXACT_ROWS = 0  # every index counts as large
+
+
+async def test_large_indexes_keep_their_statistics_a_while(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    await _load(memory, namespace, CORPUS)
+    await create(raw_conn, namespace, index("docs", ["Doc"], ["text"]))
+    await raw_conn.execute(f'ANALYZE "{namespace}"."Doc"')
+    reader = StoreReader(memory, namespace)
+    found = await reader.sql(fulltext_sql.FIND, namespace, "docs")
+    declared = json.loads(found[0][2])
+    kept = _Sampled()
+    lengths = [len(t.split()) for t in CORPUS]
+    assert await kept.of(reader, declared, found) == (5, pytest.approx(sum(lengths) / 5))
+    await _load(memory, namespace, ["one more document"])
+    assert (await kept.of(reader, declared, found))[0] == 5  # kept
+    assert (await _Sampled().of(reader, declared, found))[0] == 6
+    assert (await Statistics().of(reader, declared, found))[0] == 6  # small: always read

@@ -173,11 +173,12 @@ async def _measure(
 async def _statistics_cost(conn: asyncpg.Connection, count: int, say: Any) -> None:
     """N and the average document length read exactly against the page sample."""
     doc = fulltext_sql.document_sql(INDEX.properties, "simple")
-    rows = await conn.fetchval(
-        "SELECT sum(reltuples) FROM pg_class WHERE oid = ANY($1::regclass[])",
+    pages = await conn.fetchval(
+        "SELECT sum(pg_relation_size(t) / current_setting('block_size')::float8) "
+        "FROM unnest($1::regclass[]) AS t",
         [table(NAMESPACE, t) for t in bulkstore.LABELS],
     )
-    sample = max(100.0 * fulltext.Statistics.SAMPLE_ROWS / max(rows, 1), 0.01)
+    sample = min(100.0 * fulltext.Statistics.SAMPLE_PAGES / max(pages, 1), 100.0)
     for name, pct in (("exact (every row)", 100.0), (f"page sample {sample:.2f}%", sample)):
         union = " UNION ALL ".join(
             f"SELECT kgmem_neo4j.fulltext_length({doc}) AS len "

@@ -111,14 +111,14 @@ async def drop(conn: Any, ns: NamespaceRef, obj: Index, tables: Sequence[str]) -
 
 class Statistics:
     """N and the average document length of each full-text index, for BM25: read
-    exactly on every query while the index's tables hold at most ``EXACT_ROWS`` rows
-    (as PostgreSQL's statistics count them), else from a page sample of about
-    ``SAMPLE_ROWS`` rows kept ``TTL_S`` seconds (reading every document costs tens of
-    microseconds a row: seconds at 100,000). One per store; a memo, so two queries
-    that both find it stale both read a sample and the last one's stays."""
+    exactly on every query while the index's tables hold at most ``EXACT_PAGES`` pages
+    (a few hundred short documents), else from a sample of about ``SAMPLE_PAGES``
+    pages kept ``TTL_S`` seconds (reading every document costs tens of microseconds a
+    row: seconds at 100,000). One per store; a memo, so two queries that both find it
+    stale both read a sample and the last one's stays."""
 
-    EXACT_ROWS: Final = 500
-    SAMPLE_ROWS: Final = 2_000
+    EXACT_PAGES: Final = 8
+    SAMPLE_PAGES: Final = 40
     TTL_S: Final = 60.0
 
     def __init__(self) -> None:
@@ -128,13 +128,13 @@ class Statistics:
         self, reader: Reader, declared: Mapping[str, Any], found: Sequence[Sequence[Any]]
     ) -> tuple[float, float]:
         """(N, average length) of the index ``declared`` on the tables of ``found``."""
-        rows = sum(float(row[3]) for row in found)
-        exact = any(row[4] for row in found) or rows <= self.EXACT_ROWS
+        pages = sum(float(row[3]) for row in found)
+        exact = pages <= self.EXACT_PAGES
         key = (reader.namespace, declared["name"], *(row[1] for row in found))
         kept = self._kept.get(key)
         if not exact and kept is not None and kept[0] > time.monotonic():
             return kept[1], kept[2]
-        percent = 100.0 if exact else min(max(100.0 * self.SAMPLE_ROWS / rows, 0.01), 100.0)
+        percent = 100.0 if exact else min(100.0 * self.SAMPLE_PAGES / pages, 100.0)
         statement = fulltext_sql.statistics_sql(
             declared["properties"], declared["config"], [row[1] for row in found]
         )

@@ -86,7 +86,8 @@ async def drop(conn: Connection, ns: NamespaceRef, name: str) -> None:
 
 FIND: Final = f"""
 SELECT x.relname AS index_name, t.relname AS table_name, d.description,
-       greatest(t.reltuples, 0)::float8 AS reltuples, t.reltuples < 0 AS unanalysed
+       pg_catalog.pg_relation_size(t.oid)::float8
+         / pg_catalog.current_setting('block_size')::float8 AS pages
 FROM ag_catalog.ag_graph g
 JOIN ag_catalog.ag_label l ON l.graph = g.graphid
 JOIN pg_catalog.pg_index i ON i.indrelid = l.relation
@@ -100,7 +101,7 @@ WHERE g.name = $1 AND x.relname LIKE 'kgd\\_%\\_ft'
 ORDER BY t.relname
 """
 """The tables of the full-text index named $2 in the namespace $1, with its
-description (JSON) and PostgreSQL's row estimates: what a query needs to know."""
+description (JSON) and size in pages: what a query needs to know."""
 
 
 def statistics_sql(properties: Sequence[str], config: str, tables: Sequence[str]) -> str:

@@ -181,7 +181,7 @@ async def _statistics_cost(conn: asyncpg.Connection, count: int, say: Any) -> No
     sample = min(100.0 * fulltext.Statistics.SAMPLE_PAGES / max(pages, 1), 100.0)
     for name, pct in (("exact (every row)", 100.0), (f"page sample {sample:.2f}%", sample)):
         union = " UNION ALL ".join(
-            f"SELECT kgmem_neo4j.fulltext_length({doc}) AS len "
+            f"SELECT length({doc}) AS len "
             f"FROM ONLY {table(NAMESPACE, t)} TABLESAMPLE SYSTEM ({pct})"
             for t in bulkstore.LABELS
         )

@@ -12,7 +12,6 @@ current.
 - ``fulltext_text(value)``: the text of one property value (a string, or a list's
   strings joined by spaces), null for anything else.
 - ``fulltext_document(properties, keys, config)``: the weighted tsvector.
-- ``fulltext_length(document)``: its number of tokens (BM25's document length).
 - ``fulltext_lexeme(lexeme, weights)``: the tsquery matching one lexeme in the given
   weights (BM25's document frequency of a query term, counted through the index;
   ``ABCD`` writes no weights, which would make GIN recheck every row).
@@ -88,11 +87,6 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION kgmem_neo4j.fulltext_length(document tsvector) RETURNS integer
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-  SELECT coalesce(sum(cardinality(positions)), 0)::integer FROM unnest(document)
-$fn$;
-
 CREATE FUNCTION kgmem_neo4j.fulltext_lexeme(lexeme text, weights text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
   SELECT ('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || ''''
@@ -111,7 +105,6 @@ DOWNGRADE = r"""
 DROP TEXT SEARCH CONFIGURATION kgmem_neo4j.standard;
 DROP TEXT SEARCH DICTIONARY kgmem_neo4j.english_stop;
 DROP FUNCTION kgmem_neo4j.fulltext_lexeme(text, text);
-DROP FUNCTION kgmem_neo4j.fulltext_length(tsvector);
 DROP FUNCTION kgmem_neo4j.fulltext_document(ag_catalog.agtype, text[], regconfig);
 DROP FUNCTION kgmem_neo4j.fulltext_text(ag_catalog.agtype);
 """

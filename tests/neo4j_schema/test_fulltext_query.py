@@ -38,10 +38,11 @@ async def _load(memory: Memory, namespace: str, texts: list[str]) -> dict[str, i
 
 def _bm25(texts: list[str], terms: list[str]) -> dict[str, float]:
     """Lucene's BM25 (k1 1.2, b 0.75, no (k1 + 1) factor) of each text for ``terms``,
-    tokenised as the simple configuration does (lower-case words)."""
+    tokenised as the simple configuration does (lower-case words); a document's length
+    is its number of distinct words."""
     docs = {t: re.findall(r"[a-z0-9]+", t.lower()) for t in texts}
     n = len(docs)
-    avgdl = sum(len(words) for words in docs.values()) / n
+    avgdl = sum(len(set(words)) for words in docs.values()) / n
     scores = {}
     for text, words in docs.items():
         score = 0.0
@@ -50,7 +51,7 @@ def _bm25(texts: list[str], terms: list[str]) -> dict[str, float]:
             tf = words.count(term)
             if tf:
                 idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-                score += idf * tf / (tf + 1.2 * (1 - 0.75 + 0.75 * len(words) / avgdl))
+                score += idf * tf / (tf + 1.2 * (1 - 0.75 + 0.75 * len(set(words)) / avgdl))
         if score:
             scores[text] = score
     return scores
@@ -165,7 +166,7 @@ async def test_large_indexes_keep_their_statistics_a_while(
     found = await reader.sql(fulltext_sql.FIND, namespace, "docs")
     declared = json.loads(found[0][2])
     kept = _Sampled()
-    lengths = [len(t.split()) for t in CORPUS]
+    lengths = [len(set(t.split())) for t in CORPUS]
     assert await kept.of(reader, declared, found) == (5, pytest.approx(sum(lengths) / 5))
     await _load(memory, namespace, ["one more document"])
     assert (await kept.of(reader, declared, found))[0] == 5  # kept

@@ -14,7 +14,9 @@ Scores are BM25 as Lucene computes it (k1 1.2, b 0.75, no (k1 + 1) factor, idf
 ``ln(1 + (N - df + 0.5) / (df + 0.5))``) over one document per element: its indexed
 properties together (Lucene scores each property as a field of its own).
 - exact: ``tf`` (positions of the lexeme in the document, in the weights asked for),
-  the document length (its number of tokens), ``df`` (documents matching the lexeme,
+  the document length (its number of distinct lexemes, as kgmem's own keyword index
+  counts it: read from the tsvector's header, where the number of tokens would cost an
+  unnest per document; Lucene counts tokens), ``df`` (documents matching the lexeme,
   counted through the index);
 - estimated: ``N`` and the average document length, from a page sample of the tables
   (``statistics_sql``; the caller decides how large and how long to keep it:
@@ -110,7 +112,7 @@ def statistics_sql(properties: Sequence[str], config: str, tables: Sequence[str]
     document length."""
     doc = document_sql(properties, config)
     each = "\n  UNION ALL ".join(
-        f"SELECT kgmem_neo4j.fulltext_length({doc}) AS len "
+        f"SELECT length({doc}) AS len "
         f"FROM ONLY {{schema}}.{ident(t)} TABLESAMPLE SYSTEM ($1::float4)"
         for t in tables
     )
@@ -141,7 +143,7 @@ wanted AS MATERIALIZED (
   FROM (SELECT to_tsquery($2::text::regconfig, $1) AS q) AS given
 ),
 candidates AS MATERIALIZED (
-  SELECT id, doc, kgmem_neo4j.fulltext_length(doc) AS len FROM (
+  SELECT id, doc, length(doc) AS len FROM (
     {each(f"id, {doc} AS doc", f"WHERE {doc} @@ (SELECT q FROM wanted)")}
     LIMIT {CANDIDATES}) AS found
 ),

@@ -186,5 +186,5 @@ async def _statistics_cost(conn: asyncpg.Connection, count: int, say: Any) -> No
             for t in bulkstore.LABELS
         )
         statement = f"SELECT count(*), avg(len) FROM ({union}) AS s"
-        times = await timed(lambda s=statement: conn.fetchrow(s), min(count, 20), warmup=2)
+        times = await timed(lambda s=statement: conn.fetchrow(s), 5, warmup=1)
         say(f"{'N and average length, ' + name:55s} {percentiles(times)}")

@@ -162,15 +162,17 @@ idf AS (
          {each("1", f"WHERE {doc} @@ terms.q")}) AS matched) AS f
 ),
 bm25 AS (
-  SELECT c.id, sum(idf.boost * idf.idf * tf.n
-                   / (tf.n + {K1} * (1 - {B} + {B} * c.len / sample.avgdl))) AS score
-  FROM candidates AS c CROSS JOIN sample,
-       LATERAL unnest(c.doc) AS v
-       JOIN idf ON idf.lexeme = v.lexeme,
-       LATERAL (SELECT count(*) AS n FROM unnest(v.weights) AS w
-                WHERE strpos(idf.weights, w) > 0) AS tf
+  -- unnest in the select list: a ProjectSet, with no tuplestore per document
+  SELECT v.id, sum(idf.boost * idf.idf * tf.n
+                   / (tf.n + {K1} * (1 - {B} + {B} * v.len / sample.avgdl))) AS score
+  FROM (SELECT c.id, c.len, (unnest(c.doc)).* FROM candidates AS c) AS v
+       JOIN idf ON idf.lexeme = v.lexeme
+       CROSS JOIN sample,
+       LATERAL (SELECT CASE WHEN idf.weights = 'ABCD' THEN cardinality(v.positions)
+                 ELSE (SELECT count(*) FROM unnest(v.weights) AS w
+                       WHERE strpos(idf.weights, w) > 0) END AS n) AS tf
   WHERE tf.n > 0
-  GROUP BY c.id
+  GROUP BY v.id
 ),
 constant AS (
   SELECT c.id, sum(k.boost) AS score

@@ -63,7 +63,7 @@ from kgmem.quotas import Held
 HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x11, 0x12, 0x13
 DISCARD, PULL, ROUTE, LOGON, LOGOFF, TELEMETRY = 0x2F, 0x3F, 0x66, 0x6A, 0x6B, 0x54
 SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
-SERVER_AGENT = "Neo4j/5.20.0"
+SERVER_AGENT = "Neo4j/5.26.0"
 SYSTEM = "system"  # Neo4j's administration database: only SHOW and procedures
 _ids = itertools.count(1)
 _log = logging.getLogger(__name__)

@@ -21,14 +21,15 @@ relabelling WITH per node after those SETs (``kgmem.cypher.label_writes``), addi
 MERGE that matches an entity created earlier in the same statement (an earlier row of
 the same MERGE, or a CREATE before it) takes the ``ON CREATE`` branch. A literal map
 added (``SET a += {k: v, ...}``) is its property items; other items that set whole maps
-(``SET a = {...}``, ``SET a += $map``) are refused with a clear error, as are ON
-CREATE/ON MATCH in a query with UNION.
+(``SET a = $props``, ``SET a += row.map``) become a SET of ``properties(CASE WHEN
+<created> THEN map ELSE a END)`` (``{}`` for ``+=``), in their place among the items.
+ON CREATE/ON MATCH in a query with UNION is refused.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kgmem.cypher import label_writes
 from kgmem.cypher.columns import pattern_variables, scope
@@ -155,44 +156,65 @@ class _After:
     last: bool
 
 
+@dataclass(slots=True)
+class _Actions:
+    """The ON CREATE / ON MATCH items of one MERGE, gathered in their order."""
+
+    text: str
+    test: str
+    chosen: dict[str, list[str | None]] = field(default_factory=dict)
+    """Each ``x.key`` target: [its on create value, its on match value]."""
+    order: list[str] = field(default_factory=list)
+    """Each SET in order: a target of ``chosen`` or a whole-map SET's own text."""
+    labelled: dict[str, tuple[Token, list[str], list[str]]] = field(default_factory=dict)
+    """Each node whose labels are set: its token, on create labels, on match labels."""
+
+    def add(self, item: list[Token], on_create: bool) -> None:
+        found = label_writes.label_item(item)
+        if found is not None:
+            _, created, matched = self.labelled.setdefault(found[0].name, (found[0], [], []))
+            (created if on_create else matched).extend(found[1])
+            return
+        whole = _whole_map(self.text, item, self.test if on_create else f"NOT ({self.test})")
+        if whole is not None:
+            self.order.append(whole)
+            return
+        for target, value in _map_items(self.text, item) or [_property_item(self.text, item)]:
+            if target not in self.chosen:
+                self.order.append(target)
+            self.chosen.setdefault(target, [None, None])[0 if on_create else 1] = value
+
+    def sets(self) -> list[str]:
+        """The SET clauses of the items, in their order."""
+        sets = []
+        for target in self.order:
+            if target not in self.chosen:
+                sets.append(target)
+                continue
+            created, matched = self.chosen[target]
+            sets.append(
+                f"SET {target} = CASE WHEN {self.test} THEN {created or target} "
+                f"ELSE {matched or target} END"
+            )
+        return sets
+
+
 def _sets(text: str, clause: Clause, test: str, after: _After) -> tuple[Edit, list[str]]:
     """One SET replacing the ON CREATE / ON MATCH parts of ``clause``, then a relabelling
     WITH per node whose labels they set (``kgmem.cypher.label_writes``); and the names
     of those nodes."""
     body = list(clause.body)
     start = next(i for i, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("ON"))
-    chosen: dict[str, list[str | None]] = {}  # target -> [on create value, on match value]
-    labelled: dict[str, tuple[Token, list[str], list[str]]] = {}  # on create, on match
+    actions = _Actions(text, test)
     index = start
     while index < len(body):
-        if not (body[index].is_keyword("ON") and index + 2 < len(body)):
-            raise CypherSemanticError(
-                "expected ON CREATE SET or ON MATCH SET", position=body[index].start
-            )
-        on_create = body[index + 1].is_keyword("CREATE")
-        if not (on_create or body[index + 1].is_keyword("MATCH")) or not body[index + 2].is_keyword(
-            "SET"
-        ):
-            raise CypherSemanticError(
-                "expected ON CREATE SET or ON MATCH SET", position=body[index].start
-            )
+        on_create = _on_create(body, index)
         end = _next_on(body, index + 3)
         for item in split_top_level(body[index + 3 : end]):
-            found = label_writes.label_item(item)
-            if found is not None:
-                _, created_labels, matched_labels = labelled.setdefault(
-                    found[0].name, (found[0], [], [])
-                )
-                (created_labels if on_create else matched_labels).extend(found[1])
-                continue
-            for target, value in _map_items(text, item) or [_property_item(text, item)]:
-                chosen.setdefault(target, [None, None])[0 if on_create else 1] = value
+            actions.add(item, on_create)
         index = end
-    sets = []
-    for target, (created, matched) in chosen.items():
-        sets.append(
-            f"SET {target} = CASE WHEN {test} THEN {created or target} ELSE {matched or target} END"
-        )
+    sets = actions.sets()
+    labelled = actions.labelled
     # After the SETs: the test reads the entity's graph id, which a move changes.
     for number, (variable, created_labels, matched_labels) in enumerate(labelled.values()):
         added = (
@@ -203,6 +225,16 @@ def _sets(text: str, clause: Clause, test: str, after: _After) -> tuple[Edit, li
         sets.append(label_writes.projection(after.carried, variable, (added, "[]"), ends))
     edit: Edit = (body[start].start, body[-1].end, " ".join(sets))
     return edit, list(labelled)
+
+
+def _on_create(body: list[Token], index: int) -> bool:
+    """Whether ``body[index:]`` starts ON CREATE SET (True) or ON MATCH SET (False)."""
+    words = [t.upper for t in body[index : index + 3]] if index + 2 < len(body) else []
+    if words not in (["ON", "CREATE", "SET"], ["ON", "MATCH", "SET"]):
+        raise CypherSemanticError(
+            "expected ON CREATE SET or ON MATCH SET", position=body[index].start
+        )
+    return words[1] == "CREATE"
 
 
 def _next_on(body: list[Token], index: int) -> int:
@@ -238,6 +270,24 @@ def _map_items(text: str, item: list[Token]) -> list[tuple[str, str]] | None:
     return found
 
 
+def _whole_map(text: str, item: list[Token], when: str) -> str | None:
+    """The SET of a ``x = expr`` or ``x += expr`` item (``expr`` not a literal map added,
+    which ``_map_items`` splits) that applies only when ``when`` holds, or None for any
+    other item. AGE takes any map inside ``properties()`` (``kgmem.cypher.map_updates``)."""
+    whole = (
+        len(item) >= 3 and item[1].text in ("=", "+=")
+        and item[0].kind in (Kind.NAME, Kind.QUOTED_NAME)
+    )  # fmt: skip
+    if not whole or _map_items(text, item) is not None:
+        return None
+    variable = text[item[0].start : item[0].end]
+    value = text[item[2].start : item[-1].end]
+    kept = "{}" if item[1].text == "+=" else variable
+    return (
+        f"SET {variable} {item[1].text} properties(CASE WHEN {when} THEN ({value}) ELSE {kept} END)"
+    )
+
+
 def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
     """(``x.key``, the value's text) of a ``x.key = value`` item."""
     if not item:
@@ -248,9 +298,8 @@ def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
     )  # fmt: skip
     if not is_property:
         raise CypherSemanticError(
-            "ON CREATE/ON MATCH SET supports property items (x.key = value), a literal "
-            "map added (x += {key: value}) and labels (x:Label) in kgmem; other whole maps "
-            "are not supported",
+            "ON CREATE/ON MATCH SET takes property items (x.key = value), maps "
+            "(x = map, x += map) and labels (x:Label)",
             position=item[0].start,
         )
     return text[item[0].start : item[2].end], "(" + text[item[4].start : item[-1].end] + ")"

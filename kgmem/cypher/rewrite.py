@@ -24,6 +24,8 @@ expansions below shift later positions.
   text as a temporal value (``kgmem.cypher.stored_temporal``), and a sum or difference
   of two stored values adds them as temporal values when they are
   (``kgmem.cypher.stored_arithmetic``).
+- ``SET n = expr`` and ``SET n += expr`` from a parameter, a property or any other map
+  expression (``kgmem.cypher.map_updates``).
 - A final ``DETACH DELETE p`` of a path deletes its nodes
   (``kgmem.cypher.path_deletes``).
 - A CREATE part that reads what an earlier part of the clause creates starts a CREATE
@@ -73,6 +75,7 @@ from kgmem.cypher import (
     label_patterns,
     label_writes,
     labels,
+    map_updates,
     merge,
     nulls,
     octal,
@@ -281,6 +284,7 @@ RULES: list[tuple[str, Rule]] = [
     ("several_labels", label_patterns.rewrite),
     ("label_changes", label_writes.rewrite),
     ("quantifiers", quantifiers),
+    ("map_updates", map_updates.rewrite),
     ("merge_actions", merge.rewrite),
     ("unwound_nulls", unwind.rewrite),
     ("pattern_predicates", patterns.rewrite),

@@ -19,8 +19,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from asyncpg import Record
-
 from kgmem import jsontext
 from kgmem.config import CypherSettings
 from kgmem.cypher import CypherPlan, Mode, cost, explained, guard, label_sets, planner, positions
@@ -230,7 +228,7 @@ async def _read(
 
 async def read_sql(
     ctx: GraphContext, namespace: str, sql: str, args: Sequence[Any], settings: CypherSettings
-) -> list[Record]:
+) -> list[Any]:
     """The rows of ``sql`` (kgmem's own text, ``{schema}`` standing for the namespace's
     quoted graph schema) read as the namespace's reader role in a READ ONLY transaction,
     within what is left of the request's deadline: what procedure bodies read beside

@@ -66,14 +66,12 @@ class Constraint:
 
     @property
     def shown_type(self) -> str:
-        """The type as ``SHOW CONSTRAINTS`` gives it (``NODE_PROPERTY_UNIQUENESS``,
-        ``RELATIONSHIP_KEY``, ``NODE_PROPERTY_EXISTENCE`` ...)."""
-        prefix = "NODE" if self.entity == "NODE" else "RELATIONSHIP"
+        """The type as a Neo4j 5 ``SHOW CONSTRAINTS`` gives it: ``UNIQUENESS`` /
+        ``RELATIONSHIP_UNIQUENESS``, ``NODE_KEY`` / ``RELATIONSHIP_KEY``,
+        ``NODE_PROPERTY_EXISTENCE``, ``NODE_PROPERTY_TYPE`` and their relationship forms."""
         if self.type == "UNIQUENESS":
-            return f"{prefix}_PROPERTY_UNIQUENESS"
-        if self.type == "KEY":
-            return f"{prefix}_KEY"
-        return f"{prefix}_{self.type}"
+            return "UNIQUENESS" if self.entity == "NODE" else "RELATIONSHIP_UNIQUENESS"
+        return f"{self.entity}_{self.type}"
 
 
 SchemaObject = Index | Constraint

@@ -11,7 +11,7 @@ from typing import Any
 
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
-KERNEL_VERSION = "5.20.0"
+KERNEL_VERSION = "5.26.0"
 
 Rows = list[list[Any]]
 

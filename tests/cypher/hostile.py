@@ -15,6 +15,8 @@ def corpus() -> list[tuple[str, str, bool]]:
     """Every hostile shape, by name; ``True`` where the query is fine and answered."""
     calls = "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey"
     patterns = " + ".join(f"size([(n)-->(m{i}) | m{i}])" for i in range(300))
+    mixed = "(coalesce(NOT (({} = true) IN [true]), true) = true)"
+    long_error = "MATCH (n) WITH n LIMIT 1 RETURN " + " AND ".join([_nested(mixed, 4)] * 50)
     return [
         ("xor chain", "RETURN " + " XOR ".join(["true"] * 41) + " AS x", True),
         ("nested any", f"RETURN {_nested('any(x IN [{}] WHERE x)', 3707)} AS x", False),
@@ -29,9 +31,18 @@ def corpus() -> list[tuple[str, str, bool]]:
         ("nested CASE", f"RETURN {_nested('CASE WHEN {} THEN true END', 400)} AS x", False),
         ("columns", "RETURN " + ", ".join(f"{i} AS c{i}" for i in range(1700)), False),
         ("almost the size limit", "RETURN " + "+".join(["1"] * 49_000) + " AS x", False),
+        (
+            "an error in a long rewritten text",
+            f"MATCH (n) WITH n LIMIT 1 RETURN {long_error}",
+            False,
+        ),
         ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),
     ]
 
+
+# The code a refused query answers, where it is not ``limit_exceeded``: a query within
+# the bounds that fails in the database, whose error position is mapped back cheaply.
+REFUSED_AS = {"an error in a long rewritten text": "cypher_type_error"}
 
 # What no answer may contain: PostgreSQL's settings and internals, driver or server paths.
 LEAKS = ("max_stack_depth", "postgres", "asyncpg", "Traceback", "/tmp", "site-packages", "SQL")

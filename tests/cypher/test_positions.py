@@ -42,3 +42,12 @@ async def test_an_error_after_a_rewritten_unwind_points_into_the_written_query(
     with pytest.raises(CypherError) as refused:
         await memory.cypher(namespace, query)
     assert refused.value.position == query.index("all"), refused.value.detail
+
+
+def test_a_long_difference_maps_to_where_it_starts_without_aligning() -> None:
+    written = "RETURN " + " AND ".join(["coalesce(x, true)"] * 2000) + " AS x"
+    rewritten = "RETURN " + " AND ".join(["[coalesce(x, true)][0]"] * 2000) + " AS x"
+    head = len("RETURN ")
+    assert in_written(written, rewritten, head + 1000) == head
+    assert in_written(written, rewritten, len(rewritten) - 2) == len(written) - 2
+    assert in_written(written, rewritten, 3) == 3

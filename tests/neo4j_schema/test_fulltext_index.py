@@ -174,3 +174,18 @@ async def test_bad_query_options_and_unknown_indexes_are_procedure_errors(
             await fulltext.query(
                 reader, "docs", "x", options, entity="NODE", statistics=Statistics()
             )
+
+
+async def test_the_standard_analyzer_and_the_query_analyzer_option(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    await _write(memory, namespace, "CREATE (:Doc {text: 'The Running dogs'})")
+    await create(raw_conn, namespace, index("std", ["Doc"], ["text"], analyzer="standard"))
+    assert await _found(memory, namespace, "std", "the") == []  # a stop word
+    assert len(await _found(memory, namespace, "std", "RUNNING")) == 1  # lower case, no stem
+    assert await _found(memory, namespace, "std", "run") == []
+    reader = StoreReader(memory, namespace)
+    stemmed = await fulltext.query(
+        reader, "std", "runs", {"analyzer": "english"}, entity="NODE", statistics=Statistics()
+    )
+    assert stemmed == []  # the index holds 'running'; the query is stemmed to 'run'

@@ -37,6 +37,7 @@ SCENARIOS = {
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",
     "constraints": "bench.constraints",
+    "fulltext": "bench.fulltext",
 }
 
 

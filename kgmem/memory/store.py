@@ -55,6 +55,7 @@ from kgmem.model import (
     TimelineEntry,
     VerificationRun,
 )
+from kgmem.neo4j_schema import fulltext_procedures
 from kgmem.procedures import builtin as builtin_procedures
 from kgmem.quotas import Held, Quotas
 from kgmem.resources import resource_dir
@@ -108,6 +109,8 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         self.procedures = builtin_procedures.registry(__version__)
         """The procedures ``CALL`` names (``kgmem.procedures``): the built-ins, those of
         installed packages once the store is open, those code registers."""
+        for item in fulltext_procedures.procedures():
+            self.procedures.register(item)
         self.tiers = Tiers(ctx, changed=self.live.changed)
         """Memory tiers: policy, promotion, decay, archive (``kgmem.tiers.Tiers``)."""
 

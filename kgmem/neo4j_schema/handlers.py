@@ -40,7 +40,7 @@ class Handler(Protocol):
 
 def _handlers() -> dict[str, Handler]:
     # Imported here: the handler modules import storage code that imports the model.
-    from kgmem.neo4j_schema import constraints
+    from kgmem.neo4j_schema import constraints, fulltext
     from kgmem.neo4j_schema import range as range_
 
     return {
@@ -49,7 +49,7 @@ def _handlers() -> dict[str, Handler]:
         "INDEX:POINT": range_.POINT,
         "INDEX:LOOKUP": range_.LOOKUP,
         # "INDEX:VECTOR": vector.HANDLER,
-        # "INDEX:FULLTEXT": fulltext.HANDLER,
+        "INDEX:FULLTEXT": fulltext.HANDLER,
         "CONSTRAINT:UNIQUENESS": constraints.HANDLER,
         "CONSTRAINT:KEY": constraints.HANDLER,
         "CONSTRAINT:PROPERTY_EXISTENCE": constraints.HANDLER,

@@ -12,8 +12,10 @@ no write grant), its search path reduced to ``ag_catalog``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -45,6 +47,7 @@ class CypherCall:
     columns: int
     params_json: str | None
     max_rows: int | None
+    lookups: bool = False  # plan joins as nested-loop index lookups (``CypherPlan.lookups``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,8 @@ async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
     sql, offset = call_sql(call)
     started = time.perf_counter()
     try:
-        records = await conn.fetch(sql, call.params_json)
+        async with _joins(conn, call):
+            records = await conn.fetch(sql, call.params_json)
     except asyncpg.PostgresError as exc:
         raise classify(exc, offset, len(call.text)) from exc
     elapsed = (time.perf_counter() - started) * 1000
@@ -96,10 +100,32 @@ async def explain(conn: asyncpg.Connection, call: CypherCall) -> list[str]:
     """PostgreSQL's plan for ``call`` (EXPLAIN, not run)."""
     sql, offset = call_sql(call)
     try:
-        rows = await conn.fetch("EXPLAIN " + sql, call.params_json)
+        async with _joins(conn, call):
+            rows = await conn.fetch("EXPLAIN " + sql, call.params_json)
     except asyncpg.PostgresError as exc:
         raise classify(exc, offset + len("EXPLAIN "), len(call.text)) from exc
     return [str(r[0]) for r in rows]
+
+
+_JOINS = ("enable_hashjoin", "enable_mergejoin")
+
+
+@contextlib.asynccontextmanager
+async def _joins(conn: asyncpg.Connection, call: CypherCall) -> AsyncIterator[None]:
+    """For a call with ``lookups``: hash and merge joins off while it is planned, and
+    back as they were after (the transaction may run more statements)."""
+    if not call.lookups:
+        yield
+        return
+    before = await conn.fetchrow(
+        "SELECT current_setting($1), current_setting($2), "
+        "set_config($1, 'off', true), set_config($2, 'off', true)",
+        *_JOINS,
+    )
+    yield  # after a failure the transaction is rolled back, the settings with it
+    await conn.execute(
+        "SELECT set_config($1, $3, true), set_config($2, $4, true)", *_JOINS, before[0], before[1]
+    )
 
 
 def reader_role(graph: str) -> str:

@@ -42,6 +42,9 @@ ALLOWED = frozenset(
         "exists", "all", "any", "none", "single",
         # lists (kgmem's rewrite: kgmem.cypher.reduce)
         "reduce",
+        # vectors (kgmem's rewrite: kgmem.cypher.vector_functions; the dotted
+        # vector.similarity.* names are let through by the guard)
+        "vector",
     }
 )  # fmt: skip
 

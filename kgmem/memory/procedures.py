@@ -41,6 +41,7 @@ from kgmem.errors import (
 from kgmem.graph import deadline
 from kgmem.memory import procedure_rows
 from kgmem.model import CypherResult, Namespace, NamespaceStats
+from kgmem.neo4j_schema import vector, vector_procedures, vector_writes
 from kgmem.procedures import Procedure, Registry, arguments, builtin
 from kgmem.procedures.signature import Field
 from kgmem.procedures.types import Mismatch, coerce
@@ -124,9 +125,11 @@ async def prepare(
     inner = explained(query)
     if inner is not None:  # EXPLAIN shows the plan of the rewritten query
         head = query[: len(query) - len(inner)]
+        inner = await _set_vectors(source, namespace, inner, given)
         done = await _rewritten(source, namespace, inner, given, scope)
         # positions in an EXPLAIN's errors count from just after the word EXPLAIN
         return Prepared(None, head + done.text, given, done.original)
+    query = await _set_vectors(source, namespace, query, given)
     found = calls.find(query)
     if not found:
         return Prepared(None, query, given)
@@ -141,6 +144,24 @@ async def prepare(
         return Prepared(None, done.text, given, done.original)
     done = await _rewritten(source, namespace, query, given, scope)
     return Prepared(None, done.text, given, done.original)
+
+
+async def _set_vectors(source: Source, namespace: str, query: str, given: dict[str, Any]) -> str:
+    """``query`` with its ``db.create.set*VectorProperty`` calls made ``SET`` clauses
+    (``kgmem.neo4j_schema.vector_writes``)."""
+    if not vector_writes.setters(query):
+        return query
+    reader = _Reader(source, namespace, given)
+
+    async def dimensions(entity: str, key: str) -> int:
+        found = {
+            vector.vectors(index).dimensions
+            for index in await vector_procedures.declared_indexes(reader)
+            if index.type == "VECTOR" and index.entity == entity and index.properties == (key,)
+        }
+        return found.pop() if len(found) == 1 else 0
+
+    return await vector_writes.rewrite(query, given, dimensions)
 
 
 async def _rewritten(

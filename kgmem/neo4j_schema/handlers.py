@@ -49,13 +49,14 @@ def pg_name(obj_name: str, table: str, suffix: str) -> str:
 def _handlers() -> dict[str, Handler]:
     # Imported here: the handler modules import storage code that imports the model.
     from kgmem.neo4j_schema import range as range_
+    from kgmem.neo4j_schema import vector
 
     return {
         "INDEX:RANGE": range_.RANGE,
         "INDEX:TEXT": range_.TEXT,
         "INDEX:POINT": range_.POINT,
         "INDEX:LOOKUP": range_.LOOKUP,
-        # "INDEX:VECTOR": vector.HANDLER,
+        "INDEX:VECTOR": vector.HANDLER,
         # "INDEX:FULLTEXT": fulltext.HANDLER,
         # "CONSTRAINT:UNIQUENESS": constraints.UNIQUENESS,
         # "CONSTRAINT:KEY": constraints.KEY,

@@ -44,7 +44,10 @@
     │   ├── AgentStateNotFound      agent_state_not_found
     │   ├── ScratchKeyNotFound      scratch_key_not_found
     │   ├── BudgetNotFound          budget_not_found
-    │   └── DecisionNotFound        decision_not_found
+    │   ├── DecisionNotFound        decision_not_found
+    │   └── SchemaRuleNotFound      schema_rule_not_found
+    │       ├── IndexNotFound       index_not_found
+    │       └── ConstraintNotFound  constraint_not_found
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
@@ -57,7 +60,10 @@
     │   ├── BudgetExceeded          budget_exceeded
     │   ├── IdempotencyKeyReused    idempotency_key_reused
     │   ├── StoreNotEmpty           store_not_empty
-    │   └── VersionMismatch         version_mismatch
+    │   ├── VersionMismatch         version_mismatch
+    │   └── SchemaRuleExists        schema_rule_exists
+    │       ├── IndexNameTaken      index_name_taken
+    │       └── ConstraintNameTaken constraint_name_taken
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -546,6 +552,45 @@ class ProcedureFailed(CypherError):
     code = "procedure_failed"
     title = "Procedure failed"
     error_class = "procedure"
+
+
+class SchemaRuleNotFound(NotFound):
+    """``DROP INDEX`` / ``DROP CONSTRAINT`` of a name the namespace does not declare."""
+
+    code = "schema_rule_not_found"
+    title = "No such index or constraint"
+
+
+class IndexNotFound(SchemaRuleNotFound):
+    code = "index_not_found"
+    title = "No such index"
+
+
+class ConstraintNotFound(SchemaRuleNotFound):
+    code = "constraint_not_found"
+    title = "No such constraint"
+
+
+class SchemaRuleExists(Conflict):
+    """``CREATE INDEX`` / ``CREATE CONSTRAINT`` of an object the namespace already
+    declares under another name (an equivalent one)."""
+
+    code = "schema_rule_exists"
+    title = "An equivalent index or constraint already exists"
+
+
+class IndexNameTaken(SchemaRuleExists):
+    """A new index or constraint named as an existing index."""
+
+    code = "index_name_taken"
+    title = "An index of that name already exists"
+
+
+class ConstraintNameTaken(SchemaRuleExists):
+    """A new index or constraint named as an existing constraint."""
+
+    code = "constraint_name_taken"
+    title = "A constraint of that name already exists"
 
 
 class NamedQueryNotFound(NotFound):

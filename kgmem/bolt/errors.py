@@ -7,6 +7,11 @@ from kgmem import errors
 
 # Most specific class first: the first match wins.
 _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
+    (errors.IndexNameTaken, "Neo.ClientError.Schema.IndexWithNameAlreadyExists"),
+    (errors.ConstraintNameTaken, "Neo.ClientError.Schema.ConstraintWithNameAlreadyExists"),
+    (errors.SchemaRuleExists, "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"),
+    (errors.IndexNotFound, "Neo.DatabaseError.Schema.IndexDropFailed"),
+    (errors.ConstraintNotFound, "Neo.DatabaseError.Schema.ConstraintDropFailed"),
     (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),
     (errors.ProcedureFailed, "Neo.ClientError.Procedure.ProcedureCallFailed"),
     (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),

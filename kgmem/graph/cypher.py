@@ -27,7 +27,7 @@ from kgmem.cypher import CypherPlan, Mode, cost, explained, guard, label_sets, p
 from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
 from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
-from kgmem.graph import callers, deadline
+from kgmem.graph import callers, deadline, schema_statements
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.schema import validate_namespace_name
@@ -59,7 +59,13 @@ async def run(
     validate_namespace_name(namespace)
     inner = explained(request.query)
     if inner is not None:
+        schema_plan = schema_statements.explain(request.query, request.params)
+        if schema_plan is not None:
+            return schema_plan
         return await _plan_rows(ctx, namespace, replace(request, query=inner), settings)
+    declared = schema_statements.declaration(request.query, request.params)
+    if declared is not None:
+        return await schema_statements.run(ctx, namespace, declared, request.mode, settings)
     checked = await planned(request, settings)
     planned_at = time.perf_counter()
     cap = _cap(request.limit, settings)

@@ -13,7 +13,7 @@ from dataclasses import replace
 from kgmem.config import CypherSettings
 from kgmem.cypher import Mode, positions
 from kgmem.errors import StorageError
-from kgmem.graph import callers
+from kgmem.graph import callers, schema_statements
 from kgmem.graph import cypher as graph_cypher
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
@@ -48,6 +48,12 @@ async def transaction(
             await cypher_store.enter_write(conn, settings.statement_timeout_ms)
 
         async def run(request: graph_cypher.CypherRequest) -> CypherResult:
+            schema_plan = schema_statements.explain(request.query, request.params)
+            if schema_plan is not None:
+                return schema_plan
+            declared = schema_statements.declaration(request.query, request.params)
+            if declared is not None:
+                return await schema_statements.run_on(conn, ctx, namespace, declared, mode)
             started = time.perf_counter()
             checked = await graph_cypher.planned(replace(request, mode=mode), settings)
             planned = time.perf_counter()

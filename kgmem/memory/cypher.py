@@ -11,7 +11,7 @@ from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.cypher.named import NamedQuery
 from kgmem.errors import CypherError
-from kgmem.graph import GraphContext, cypher_transaction
+from kgmem.graph import GraphContext, cypher_transaction, schema_statements
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import named as named_ops
 from kgmem.graph.cypher import CypherRequest
@@ -51,9 +51,12 @@ class CypherMethods:
         """Run analyst Cypher on ``namespace`` (``kgmem.graph.cypher``): read mode in a
         READ ONLY transaction as the namespace's reader role (on a replica when there are
         some), write mode as the service. Procedure calls are answered first
-        (``kgmem.memory.procedures``), alone or with further clauses."""
+        (``kgmem.memory.procedures``), alone or with further clauses; ``SHOW INDEXES`` /
+        ``SHOW CONSTRAINTS`` are such calls, ``CREATE`` / ``DROP`` of an index or
+        constraint run in ``kgmem.graph.schema_statements``."""
         settings = self.settings.cypher
         async with cypher_ops.bounded(query, settings):
+            query = schema_statements.shown(query, params)
             scope = procedures.Scope.of(self.procedures, settings, mode)
             prepared = await procedures.prepare(self, namespace, query, params, scope=scope)
             if prepared.answer is not None:
@@ -92,6 +95,9 @@ class CypherMethods:
 
             async def with_procedures(request: CypherRequest) -> CypherResult:
                 async with cypher_ops.bounded(request.query, settings):
+                    request = replace(
+                        request, query=schema_statements.shown(request.query, request.params)
+                    )
                     prepared = await procedures.prepare(
                         self, namespace, request.query, request.params, scope=scope, known=True
                     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kgmem.neo4j_schema import vector_procedures
+from kgmem.neo4j_schema import show, vector_procedures
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
 KERNEL_VERSION = "5.20.0"
@@ -100,6 +100,7 @@ def builtins(version: str) -> tuple[Procedure, ...]:
         procedure("dbms.showCurrentUser() :: (username :: STRING, roles :: LIST OF STRING, "
                   "flags :: LIST OF STRING)", _user,
                   description="Show the current user."),
+        *show.procedures(),
         *vector_procedures.PROCEDURES,
     )  # fmt: skip
 

@@ -31,6 +31,8 @@ STATUS: Mapping[type[KgmemError], int] = {
     errors.PayloadTooLarge: 413,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.SchemaRuleNotFound: 404,
+    errors.SchemaRuleExists: 409,
     errors.VersionMismatch: 412,
     errors.AuthError: 403,
     errors.Unauthenticated: 401,

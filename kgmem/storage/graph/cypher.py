@@ -139,7 +139,8 @@ def reader_role(graph: str) -> str:
 
 async def ensure_reader(conn: asyncpg.Connection, graph: str) -> str:
     """Create ``graph``'s reader role if missing and grant it SELECT on every label
-    table of the graph (and, by default privileges, on labels created later)."""
+    table of the graph and on its declared schema objects (``_kg_declared``), and, by
+    default privileges, on labels created later."""
     role = reader_role(graph)
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('kgmem.cypher_reader'))")
     exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role)
@@ -152,9 +153,10 @@ async def ensure_reader(conn: asyncpg.Connection, graph: str) -> str:
         graph,
     )
     await conn.execute(f"GRANT USAGE ON SCHEMA {ident(graph)} TO {ident(role)}")
-    if tables:
-        names = ", ".join(t for (t,) in tables)  # regclass text is already quoted
-        await conn.execute(f"GRANT SELECT ON {names} TO {ident(role)}")
+    declared = await conn.fetchval("SELECT to_regclass($1)::text", f"{ident(graph)}._kg_declared")
+    names = [t for (t,) in tables] + ([declared] if declared else [])
+    if names:  # regclass text is already quoted
+        await conn.execute(f"GRANT SELECT ON {', '.join(names)} TO {ident(role)}")
     await conn.execute(
         f"ALTER DEFAULT PRIVILEGES IN SCHEMA {ident(graph)} GRANT SELECT ON TABLES TO {ident(role)}"
     )
@@ -169,6 +171,9 @@ SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)
                    JOIN ag_catalog.ag_graph g ON g.graphid = l.graph
                    WHERE g.name = $2::name
                      AND NOT has_table_privilege($1, l.relation, 'SELECT'))
+   AND NOT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+                   WHERE s.nspname = $2::name AND c.relname = '_kg_declared'
+                     AND NOT has_table_privilege($1, c.oid, 'SELECT'))
 """
 
 

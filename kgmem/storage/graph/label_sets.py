@@ -6,7 +6,9 @@ from A's and B's tables, so AGE's scans of A or B (which include the tables inhe
 from them) find it. ``ensure`` makes the composites a query writes to before the query
 runs, in the caller's transaction: the missing base labels, the composite itself
 (``create_vlabel``), its inheritance (``ALTER TABLE ... INHERIT``), the uid index and
-the indexes kgmem's schema gives its parents (PostgreSQL does not inherit indexes).
+the indexes kgmem's schema gives its parents (PostgreSQL does not inherit indexes), and
+the indexes and constraints declared on its parents by Neo4j's schema statements
+(``kgmem.neo4j_schema.dispatch.extend_to``).
 Each creation takes the same advisory lock as ``kgmem.storage.graph.labels`` does for a
 label, so concurrent writers create it once.
 """
@@ -18,6 +20,7 @@ from collections.abc import Iterable, Sequence
 import asyncpg
 
 from kgmem.errors import LabelKindConflict
+from kgmem.neo4j_schema import dispatch
 from kgmem.schema import GraphSchema
 from kgmem.storage.graph.labels import create_label_indexes, property_index_sql
 from kgmem.storage.refs import NamespaceRef
@@ -46,6 +49,9 @@ async def _create(
         await _vertex_label(conn, ns, parent, schema)
     if not await _vertex_label(conn, ns, name, schema):
         return  # a concurrent writer made it while this one waited for the lock
+    # PostgreSQL does not inherit indexes, and a CHECK must be on the child before it
+    # inherits: build the parents' declared indexes and constraints on it first.
+    await dispatch.extend_to(conn, ns, name, parents)
     for parent in parents:
         await conn.execute(f"ALTER TABLE {table(ns.name, name)} INHERIT {table(ns.name, parent)}")
         for prop in schema.indexed_properties(parent, "vertex"):

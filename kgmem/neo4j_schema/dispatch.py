@@ -1,0 +1,153 @@
+"""``CREATE`` and ``DROP`` of indexes and constraints, in the caller's write
+transaction: the checks Neo4j 5 makes (names unique across indexes and constraints,
+one object per definition, ``IF [NOT] EXISTS``), the label tables made if missing, the
+handler's PostgreSQL objects built on each table of the label, the catalogue row.
+
+The namespace's schema lock (``catalog.lock``) serialises schema changes of one
+namespace; the caller answers the statement with an empty result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kgmem.errors import (
+    ConstraintNameTaken,
+    ConstraintNotFound,
+    CypherSemanticError,
+    IndexNameTaken,
+    IndexNotFound,
+    SchemaRuleExists,
+)
+from kgmem.neo4j_schema import handlers
+from kgmem.neo4j_schema.model import Constraint, Create, Drop, Entity, Index, SchemaObject
+from kgmem.schema import GraphSchema
+from kgmem.storage.neo4j_schema import catalog, expression_indexes, label_tables
+from kgmem.storage.refs import NamespaceRef
+
+LOOKUP_NAMES: dict[Entity, str] = {"NODE": "index_343aff4e", "RELATIONSHIP": "index_f7700477"}
+"""kgmem's built-in LOOKUP indexes (a table per label already is one), named as Neo4j
+names its two default ones."""
+
+
+async def execute(
+    conn: Any, ns: NamespaceRef, statement: Create | Drop, schema: GraphSchema
+) -> None:
+    """Apply ``statement`` to ``ns`` on ``conn`` (inside a write transaction).
+
+    Raises ``SchemaRuleExists`` (or its name-taken subclasses) and ``IndexNotFound`` /
+    ``ConstraintNotFound`` as Neo4j would, ``LabelKindConflict`` for a label used as a
+    relationship type, and the handler's errors (bad options, violating data)."""
+    await catalog.ensure(conn, ns)
+    if isinstance(statement, Create):
+        await _create(conn, ns, statement, schema)
+    else:
+        await _drop(conn, ns, statement)
+
+
+async def _create(conn: Any, ns: NamespaceRef, statement: Create, schema: GraphSchema) -> None:
+    target = statement.target
+    existing = await catalog.declared(conn, ns)
+    clash = _clash(target, existing)
+    if clash is not None:
+        if statement.if_not_exists:
+            return
+        raise clash
+    handler = handlers.handler(target)
+    if handler is None:
+        what = f"{target.type.lower()} {'index' if isinstance(target, Index) else 'constraint'}"
+        raise CypherSemanticError(f"kgmem cannot build a {what} yet")
+    for label in handlers.labels_of(target):
+        await label_tables.ensure(conn, ns, label, target.entity, schema)
+    await handler.create(conn, ns, target, await tables_of(conn, ns, target))
+    await catalog.insert(conn, ns, target)
+
+
+def _clash(target: SchemaObject, existing: list[SchemaObject]) -> SchemaRuleExists | None:
+    """The error creating ``target`` meets among ``existing`` objects, or None."""
+    for obj in existing:
+        if obj.name == target.name:
+            if isinstance(obj, Index):
+                return IndexNameTaken(f"There already exists an index called '{obj.name}'.")
+            return ConstraintNameTaken(f"There already exists a constraint called '{obj.name}'.")
+    for obj in existing:
+        if equivalent(obj, target):
+            kind = "index" if isinstance(obj, Index) else "constraint"
+            return SchemaRuleExists(f"An equivalent {kind} already exists, '{describe(obj)}'.")
+    if isinstance(target, Index) and target.type == "LOOKUP":
+        name = LOOKUP_NAMES[target.entity]
+        return SchemaRuleExists(f"An equivalent index already exists, '{name}' (kgmem's own).")
+    return None
+
+
+def equivalent(a: SchemaObject, b: SchemaObject) -> bool:
+    """Whether ``a`` and ``b`` declare the same thing (names and options aside)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Index) and isinstance(b, Index):
+        return (a.type, a.entity, a.labels, a.properties) == (
+            b.type,
+            b.entity,
+            b.labels,
+            b.properties,
+        )
+    assert isinstance(a, Constraint)
+    assert isinstance(b, Constraint)
+    return (a.type, a.entity, a.label, a.properties, a.property_type) == (
+        b.type,
+        b.entity,
+        b.label,
+        b.properties,
+        b.property_type,
+    )
+
+
+def describe(obj: SchemaObject) -> str:
+    """``obj`` as Neo4j's messages show a schema rule."""
+    labels = "|".join(handlers.labels_of(obj))
+    shape = f"(:{labels} {{{', '.join(obj.properties)}}})"
+    if obj.entity == "RELATIONSHIP":
+        shape = f"()-[:{labels} {{{', '.join(obj.properties)}}}]-()"
+    if isinstance(obj, Index):
+        return f"Index( name='{obj.name}', type='{obj.type}', schema={shape} )"
+    return f"Constraint( name='{obj.name}', type='{obj.shown_type}', schema={shape} )"
+
+
+async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> None:
+    found = await catalog.get(conn, ns, statement.name)
+    wanted = Index if statement.kind == "INDEX" else Constraint
+    if not isinstance(found, wanted):
+        if statement.if_exists:
+            return
+        if statement.kind == "INDEX":
+            raise IndexNotFound(
+                f"Unable to drop index called `{statement.name}`. There is no such index."
+            )
+        raise ConstraintNotFound(
+            f"Unable to drop constraint `{statement.name}`: No such constraint {statement.name}."
+        )
+    handler = handlers.handler(found)
+    if handler is not None:
+        await handler.drop(conn, ns, found, await tables_of(conn, ns, found))
+    await catalog.delete(conn, ns, found.name)
+
+
+async def tables_of(conn: Any, ns: NamespaceRef, obj: SchemaObject) -> list[str]:
+    """The tables holding the elements ``obj`` covers: each label's table and every
+    table inheriting from it (once each)."""
+    found: dict[str, None] = {}
+    for label in handlers.labels_of(obj):
+        for table in await expression_indexes.tables(conn, ns, label):
+            found[table] = None
+    return list(found)
+
+
+async def extend_to(conn: Any, ns: NamespaceRef, table: str, parents: list[str]) -> None:
+    """Build every declared object of the labels ``parents`` on ``table`` too (a new
+    composite label table, before it inherits from theirs)."""
+    for obj in await catalog.declared(conn, ns):
+        if obj.entity != "NODE" or not set(handlers.labels_of(obj)) & set(parents):
+            continue
+        handler = handlers.handler(obj)
+        if handler is not None:
+            await handler.extend(conn, ns, obj, table)

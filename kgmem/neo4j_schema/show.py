@@ -1,0 +1,261 @@
+"""``SHOW INDEXES`` and ``SHOW CONSTRAINTS``: rewritten into calls of the procedures
+``kgmem.schema.showIndexes(filter)`` / ``kgmem.schema.showConstraints(filter)``, so
+``YIELD``, ``WHERE`` and ``RETURN`` run on the ordinary ``CALL`` machinery; and
+``db.awaitIndexes`` / ``db.awaitIndex``.
+
+The rows have every column of Neo4j 5; without ``YIELD`` a statement answers the
+columns Neo4j 5 shows by default. Besides the declared objects (``_kg_declared``, read
+as the namespace's reader), ``SHOW INDEXES`` lists kgmem's own: the unique ``uid``
+index of each label and relationship type (RANGE, ``kgmem_uid_<label>``), and the two
+LOOKUP indexes (each label is a table of its own), named as Neo4j names its defaults.
+A uniqueness or key constraint owns a RANGE index of its own name, as in Neo4j.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from kgmem.cypher.label_sets import PREFIX as COMPOSITE_PREFIX
+from kgmem.cypher.lexer import quoted_name
+from kgmem.errors import CypherSyntaxError, ProcedureFailed
+from kgmem.neo4j_schema.dispatch import LOOKUP_NAMES
+from kgmem.neo4j_schema.model import Constraint, Entity, Index, Show
+from kgmem.storage.neo4j_schema.catalog import EXISTS_SQL, SELECT_SQL, from_row
+
+if TYPE_CHECKING:
+    from kgmem.procedures.registry import Procedure, Reader
+
+INDEX_COLUMNS = (
+    "id", "name", "state", "populationPercent", "type", "entityType", "labelsOrTypes",
+    "properties", "indexProvider", "owningConstraint", "lastRead", "readCount",
+    "trackedSince", "options", "failureMessage", "createStatement",
+)  # fmt: skip
+INDEX_DEFAULT = INDEX_COLUMNS[:12]
+CONSTRAINT_COLUMNS = (
+    "id", "name", "type", "entityType", "labelsOrTypes", "properties", "ownedIndex",
+    "propertyType", "options", "createStatement",
+)  # fmt: skip
+CONSTRAINT_DEFAULT = CONSTRAINT_COLUMNS[:8]
+
+PROVIDERS = {
+    "RANGE": "range-1.0", "TEXT": "text-2.0", "POINT": "point-1.0", "VECTOR": "vector-2.0",
+    "FULLTEXT": "fulltext-1.0", "LOOKUP": "token-lookup-1.0",
+}  # fmt: skip
+_BUILTIN_ID = 1_000_000  # kgmem's own indexes are numbered past any declared one
+
+_LABELS_SQL = (
+    "SELECT l.name::text, l.kind = 'e' FROM ag_catalog.ag_label l "
+    "JOIN ag_catalog.ag_graph g ON g.graphid = l.graph WHERE g.name = $1::name "
+    "AND l.name NOT IN ('_ag_label_vertex', '_ag_label_edge') ORDER BY 1"
+)
+
+
+def as_call(show: Show) -> str:
+    """``show`` as the Cypher call of its procedure, with the rest of the statement."""
+    procedure = "showIndexes" if show.kind == "INDEXES" else "showConstraints"
+    every = INDEX_COLUMNS if show.kind == "INDEXES" else CONSTRAINT_COLUMNS
+    default = INDEX_DEFAULT if show.kind == "INDEXES" else CONSTRAINT_DEFAULT
+    head = f"CALL kgmem.schema.{procedure}('{show.filter}')"
+    rest = show.rest
+    words = rest.split(None, 2)
+    if not rest:
+        return f"{head} YIELD {', '.join(default)}"
+    if words[0].upper() == "WHERE":
+        return f"{head} YIELD {', '.join(default)} {rest}"
+    if words[0].upper() != "YIELD":
+        raise CypherSyntaxError(f"expected YIELD, WHERE or the end after SHOW {show.kind}")
+    if len(words) > 1 and words[1] == "*":
+        return f"{head} YIELD {', '.join(every)} {words[2] if len(words) > 2 else ''}".rstrip()
+    if len(words) > 1 and words[1].startswith("*"):
+        return f"{head} YIELD {', '.join(every)} {rest.split('*', 1)[1]}".rstrip()
+    return f"{head} {rest}"
+
+
+async def index_rows(reader: Reader, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``showIndexes``: declared, owned by constraints, kgmem's own."""
+    declared = await _declared(reader)
+    rows = [_index_row(ident, obj, None) for ident, obj in declared if isinstance(obj, Index)]
+    rows += [
+        _index_row(ident, _owned(obj), obj.name)
+        for ident, obj in declared
+        if isinstance(obj, Constraint) and obj.type in ("UNIQUENESS", "KEY")
+    ]
+    rows += await _builtin_rows(reader)
+    wanted = args["filter"]
+    return sorted(
+        (r for r in rows if wanted == "ALL" or r["type"] == wanted), key=lambda r: r["name"]
+    )
+
+
+async def constraint_rows(reader: Reader, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rows of ``showConstraints`` that ``filter`` selects."""
+    wanted = str(args["filter"])
+    rows = [
+        _constraint_row(ident, obj)
+        for ident, obj in await _declared(reader)
+        if isinstance(obj, Constraint) and _selected(obj, wanted)
+    ]
+    return sorted(rows, key=lambda r: r["name"])
+
+
+async def await_indexes(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
+    """Every index is built in the statement that declares it: nothing to wait for."""
+    return []
+
+
+async def await_index(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
+    """Fails for a name no index has (all are ONLINE once declared)."""
+    names = {row["name"] for row in await index_rows(reader, {"filter": "ALL"})}
+    if args["indexName"] not in names:
+        raise ProcedureFailed(f"No such index '{args['indexName']}'")
+    return []
+
+
+async def _declared(reader: Reader) -> list[tuple[int, Index | Constraint]]:
+    exists = await reader.sql(EXISTS_SQL)
+    if not exists or not exists[0][0]:
+        return []
+    return [(int(row[11]), from_row(row)) for row in await reader.sql(SELECT_SQL)]
+
+
+def _owned(constraint: Constraint) -> Index:
+    return Index(
+        constraint.name, "RANGE", constraint.entity, (constraint.label,), constraint.properties
+    )
+
+
+def _index_row(ident: int, index: Index, owner: str | None) -> dict[str, Any]:
+    lookup = index.type == "LOOKUP"
+    config = dict(index.options.get("indexConfig") or {})
+    return {
+        "id": ident, "name": index.name, "state": index.state,
+        "populationPercent": 100.0 if index.state == "ONLINE" else 0.0,
+        "type": index.type, "entityType": index.entity,
+        "labelsOrTypes": None if lookup else list(index.labels),
+        "properties": None if lookup else list(index.properties),
+        "indexProvider": PROVIDERS[index.type], "owningConstraint": owner,
+        "lastRead": None, "readCount": None if lookup else 0, "trackedSince": None,
+        "options": {"indexProvider": PROVIDERS[index.type], "indexConfig": config},
+        "failureMessage": "", "createStatement": create_statement(index),
+    }  # fmt: skip
+
+
+def _constraint_row(ident: int, constraint: Constraint) -> dict[str, Any]:
+    owns = constraint.type in ("UNIQUENESS", "KEY")
+    return {
+        "id": ident, "name": constraint.name, "type": constraint.shown_type,
+        "entityType": constraint.entity, "labelsOrTypes": [constraint.label],
+        "properties": list(constraint.properties),
+        "ownedIndex": constraint.name if owns else None,
+        "propertyType": constraint.property_type,
+        "options": {"indexProvider": "range-1.0", "indexConfig": {}} if owns else None,
+        "createStatement": create_statement(constraint),
+    }  # fmt: skip
+
+
+async def _builtin_rows(reader: Reader) -> list[dict[str, Any]]:
+    rows = [
+        _index_row(_BUILTIN_ID + n, Index(name, "LOOKUP", entity, (), ()), None)
+        for n, (entity, name) in enumerate(LOOKUP_NAMES.items())
+    ]
+    labels = await reader.sql(_LABELS_SQL, reader.namespace)
+    for n, (label, edge) in enumerate(labels, start=len(rows)):
+        if label.startswith(COMPOSITE_PREFIX):
+            continue
+        entity: Entity = "RELATIONSHIP" if edge else "NODE"
+        index = Index(f"kgmem_uid_{label}", "RANGE", entity, (label,), ("uid",))
+        rows.append(_index_row(_BUILTIN_ID + n, index, None))
+    return rows
+
+
+def _selected(constraint: Constraint, wanted: str) -> bool:
+    """Whether SHOW's filter (``NODE KEY``, ``UNIQUE``, ``REL EXIST`` ...) takes it."""
+    if wanted == "ALL":
+        return True
+    words = wanted.split()
+    if words[0] in ("NODE", "RELATIONSHIP", "REL"):
+        if (words[0] == "NODE") != (constraint.entity == "NODE"):
+            return False
+        words = words[1:]
+    kinds = {"UNIQUE": "UNIQUENESS", "UNIQUENESS": "UNIQUENESS", "KEY": "KEY",
+             "EXIST": "PROPERTY_EXISTENCE", "EXISTENCE": "PROPERTY_EXISTENCE",
+             "PROPERTY": "PROPERTY_TYPE"}  # fmt: skip
+    return kinds.get(words[0]) == constraint.type
+
+
+def create_statement(obj: Index | Constraint) -> str:
+    """The statement that declares ``obj``, as ``SHOW ... YIELD createStatement`` gives."""
+    q = quoted_name
+    labels = "|".join(
+        q(label) for label in (obj.labels if isinstance(obj, Index) else (obj.label,))
+    )
+    var = "n" if obj.entity == "NODE" else "r"
+    pattern = f"(n:{labels})" if obj.entity == "NODE" else f"()-[r:{labels}]-()"
+    props = ", ".join(f"{var}.{q(p)}" for p in obj.properties)
+    if isinstance(obj, Index):
+        on = _index_on(obj, props, var)
+        tail = f" OPTIONS {_options(obj)}" if obj.options else ""
+        return f"CREATE {obj.type} INDEX {q(obj.name)} FOR {pattern} ON {on}{tail}"
+    require = {
+        "UNIQUENESS": f"IS {obj.entity} UNIQUE" if obj.entity == "RELATIONSHIP" else "IS UNIQUE",
+        "KEY": f"IS {obj.entity} KEY",
+        "PROPERTY_EXISTENCE": "IS NOT NULL",
+        "PROPERTY_TYPE": f"IS :: {obj.property_type}",
+    }[obj.type]
+    return f"CREATE CONSTRAINT {q(obj.name)} FOR {pattern} REQUIRE ({props}) {require}"
+
+
+def _index_on(index: Index, props: str, var: str) -> str:
+    if index.type == "LOOKUP":
+        return f"EACH {'labels' if index.entity == 'NODE' else 'type'}({var})"
+    if index.type == "FULLTEXT":
+        return f"EACH [{props}]"
+    return f"({props})"
+
+
+def _options(index: Index) -> str:
+    """The options map as Cypher text (JSON keys back-quoted)."""
+
+    def text(value: Any) -> str:
+        if isinstance(value, Mapping):
+            return "{" + ", ".join(f"`{k}`: {text(v)}" for k, v in value.items()) + "}"
+        if isinstance(value, list):
+            return "[" + ", ".join(text(v) for v in value) + "]"
+        if isinstance(value, str):
+            return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return json.dumps(value)
+
+    return text(index.options)
+
+
+def procedures() -> tuple[Procedure, ...]:
+    """The procedures of SHOW and of waiting for indexes, for the built-in registry."""
+    # Imported here: the built-in registry imports this module.
+    from kgmem.procedures.registry import procedure
+
+    index_outputs = (
+        "id :: INTEGER, name :: STRING, state :: STRING, populationPercent :: FLOAT, "
+        "type :: STRING, entityType :: STRING, labelsOrTypes :: LIST OF STRING?, "
+        "properties :: LIST OF STRING?, indexProvider :: STRING, owningConstraint :: STRING?, "
+        "lastRead :: STRING?, readCount :: INTEGER?, trackedSince :: STRING?, options :: MAP, "
+        "failureMessage :: STRING, createStatement :: STRING"
+    )
+    constraint_outputs = (
+        "id :: INTEGER, name :: STRING, type :: STRING, entityType :: STRING, "
+        "labelsOrTypes :: LIST OF STRING, properties :: LIST OF STRING, "
+        "ownedIndex :: STRING?, propertyType :: STRING?, options :: MAP?, "
+        "createStatement :: STRING"
+    )
+    return (
+        procedure(f"kgmem.schema.showIndexes(filter = 'ALL' :: STRING) :: ({index_outputs})",
+                  index_rows, description="The indexes, as SHOW INDEXES lists them."),
+        procedure(f"kgmem.schema.showConstraints(filter = 'ALL' :: STRING) :: "
+                  f"({constraint_outputs})", constraint_rows,
+                  description="The constraints, as SHOW CONSTRAINTS lists them."),
+        procedure("db.awaitIndexes(timeOutSeconds = 300 :: INTEGER) :: VOID", await_indexes,
+                  description="Wait for all indexes to come online."),
+        procedure("db.awaitIndex(indexName :: STRING, timeOutSeconds = 300 :: INTEGER) :: VOID",
+                  await_index, description="Wait for an index to come online."),
+    )  # fmt: skip

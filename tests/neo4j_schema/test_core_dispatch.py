@@ -1,0 +1,191 @@
+"""Schema statements through ``Memory.cypher`` and its transactions: CREATE / DROP of
+range, text and point indexes, SHOW, the errors Neo4j gives, the plans that use them."""
+
+from __future__ import annotations
+
+import pytest
+
+from kgmem import Memory
+from kgmem.errors import (
+    ConstraintNotFound,
+    CypherPermissionDenied,
+    CypherSyntaxError,
+    IndexNameTaken,
+    IndexNotFound,
+    ProcedureFailed,
+    SchemaRuleExists,
+)
+
+
+async def _write(memory: Memory, ns: str, query: str, **params: object) -> list[list[object]]:
+    result = await memory.cypher(ns, query, params, mode="write")
+    return result.rows
+
+
+async def _plan(memory: Memory, ns: str, query: str) -> str:
+    return "\n".join(await memory.explain_cypher(ns, query, {"x": 3}))
+
+
+async def _pg_indexes(memory: Memory, ns: str) -> list[str]:
+    rows = await memory.read_sql(
+        ns,
+        "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename <> '_kg_declared'",
+        [ns],
+    )
+    return [r[0] for r in rows]
+
+
+async def test_create_index_answers_nothing_and_show_lists_it(
+    memory: Memory, namespace: str
+) -> None:
+    result = await memory.cypher(
+        namespace, "CREATE INDEX person_name FOR (n:Person) ON (n.name)", mode="write"
+    )
+    assert (result.columns, result.rows) == ([], [])
+    shown = await memory.cypher(
+        namespace,
+        "SHOW INDEXES YIELD name, type, labelsOrTypes, properties, state, owningConstraint "
+        "WHERE name = 'person_name'",
+    )
+    assert shown.columns == [
+        "name",
+        "type",
+        "labelsOrTypes",
+        "properties",
+        "state",
+        "owningConstraint",
+    ]
+    assert shown.rows == [["person_name", "RANGE", ["Person"], ["name"], "ONLINE", None]]
+
+
+async def test_show_indexes_default_columns_and_builtins(memory: Memory, namespace: str) -> None:
+    await _write(memory, namespace, "CREATE TEXT INDEX doc_body FOR (n:Doc) ON (n.body)")
+    shown = await memory.cypher(namespace, "SHOW INDEXES")
+    assert shown.columns == [
+        "id",
+        "name",
+        "state",
+        "populationPercent",
+        "type",
+        "entityType",
+        "labelsOrTypes",
+        "properties",
+        "indexProvider",
+        "owningConstraint",
+        "lastRead",
+        "readCount",
+    ]
+    by_name = {row[1]: row for row in shown.rows}
+    assert by_name["doc_body"][4] == "TEXT"
+    assert by_name["index_343aff4e"][4:6] == ["LOOKUP", "NODE"]
+    assert by_name["kgmem_uid_Doc"][4:8] == ["RANGE", "NODE", ["Doc"], ["uid"]]
+    every = await memory.cypher(namespace, "SHOW TEXT INDEXES YIELD *")
+    assert len(every.columns) == 16
+    assert [row[1] for row in every.rows] == ["doc_body"]
+    assert every.rows[0][-1] == "CREATE TEXT INDEX doc_body FOR (n:Doc) ON (n.body)"
+    counted = await memory.cypher(
+        namespace, "SHOW INDEXES YIELD name, type WHERE type = 'LOOKUP' RETURN count(*) AS n"
+    )
+    assert counted.rows == [[2]]
+
+
+async def test_index_is_built_on_every_table_of_the_label(memory: Memory, namespace: str) -> None:
+    # Enough rows that an index beats reading the table.
+    await _write(memory, namespace, "UNWIND range(1, 3000) AS i CREATE (:P:Q {x: i}), (:P {x: i})")
+    await _write(memory, namespace, "CREATE INDEX p_x FOR (n:P) ON (n.x)")
+    # a composite table made after the index: the index is built on it too
+    await _write(memory, namespace, "UNWIND range(1, 3000) AS i CREATE (:P:R {x: i})")
+    plan = await _plan(memory, namespace, "MATCH (n:P) WHERE n.x = $x RETURN n")
+    assert "Seq Scan" not in plan, plan
+    assert plan.count("Index Scan") + plan.count("Bitmap Index Scan") >= 3, plan
+    ranged = await _plan(memory, namespace, "MATCH (n:P) WHERE n.x > 1 AND n.x < 5 RETURN n")
+    assert "Seq Scan" not in ranged, ranged
+
+
+async def test_composite_index_on_relationships(memory: Memory, namespace: str) -> None:
+    await _write(memory, namespace, "CREATE INDEX r_ab FOR ()-[r:R]->() ON (r.a, r.b)")
+    await _write(memory, namespace, "CREATE (:A)-[:R {a: 1, b: 2}]->(:B)")
+    plan = await _plan(memory, namespace, "MATCH ()-[r:R]->() WHERE r.a = 1 AND r.b = 2 RETURN r")
+    assert 'Seq Scan on "R"' not in plan, plan
+    rows = await memory.cypher(
+        namespace, "SHOW RANGE INDEXES YIELD name, entityType, properties WHERE name = 'r_ab'"
+    )
+    assert rows.rows == [["r_ab", "RELATIONSHIP", ["a", "b"]]]
+
+
+async def test_neo4j_errors_for_names_and_equivalents(memory: Memory, namespace: str) -> None:
+    await _write(memory, namespace, "CREATE INDEX i FOR (n:L) ON (n.p)")
+    with pytest.raises(IndexNameTaken):
+        await _write(memory, namespace, "CREATE INDEX i FOR (n:L) ON (n.q)")
+    with pytest.raises(SchemaRuleExists, match="equivalent"):
+        await _write(memory, namespace, "CREATE INDEX j FOR (n:L) ON (n.p)")
+    await _write(memory, namespace, "CREATE INDEX j IF NOT EXISTS FOR (n:L) ON (n.p)")
+    await _write(memory, namespace, "CREATE INDEX i IF NOT EXISTS FOR (n:L) ON (n.q)")
+    with pytest.raises(IndexNotFound):
+        await _write(memory, namespace, "DROP INDEX nope")
+    with pytest.raises(ConstraintNotFound):
+        await _write(memory, namespace, "DROP CONSTRAINT i")
+    await _write(memory, namespace, "DROP INDEX nope IF EXISTS")
+    shown = await memory.cypher(namespace, "SHOW INDEXES YIELD name WHERE name IN ['i', 'j']")
+    assert shown.rows == [["i"]]
+
+
+async def test_drop_removes_the_postgres_indexes(memory: Memory, namespace: str) -> None:
+    await _write(memory, namespace, "CREATE (:P:Q {x: 1})")
+    before = set(await _pg_indexes(memory, namespace))
+    await _write(memory, namespace, "CREATE POINT INDEX pt FOR (n:P) ON (n.x)")
+    built = set(await _pg_indexes(memory, namespace)) - before
+    assert len(built) == 2 and all(name.startswith("kgd_") for name in built)
+    await _write(memory, namespace, "DROP INDEX pt")
+    assert set(await _pg_indexes(memory, namespace)) == before
+
+
+async def test_schema_changes_need_write_mode(memory: Memory, namespace: str) -> None:
+    with pytest.raises(CypherPermissionDenied):
+        await memory.cypher(namespace, "CREATE INDEX i FOR (n:L) ON (n.p)")
+    with pytest.raises(CypherPermissionDenied):
+        await memory.cypher(namespace, "DROP INDEX i IF EXISTS")
+    async with memory.cypher_transaction(namespace, "read") as run:
+        from kgmem.graph.cypher import CypherRequest
+
+        with pytest.raises(CypherPermissionDenied):
+            await run(CypherRequest(query="CREATE INDEX i FOR (n:L) ON (n.p)", params={}))
+
+
+async def test_transactions_create_and_roll_back(memory: Memory, namespace: str) -> None:
+    from kgmem.graph.cypher import CypherRequest
+
+    async def rolled_back() -> None:
+        async with memory.cypher_transaction(namespace, "write") as run:
+            await run(
+                CypherRequest(query="CREATE INDEX gone FOR (n:L) ON (n.p)", params={}, mode="write")
+            )
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        await rolled_back()
+    async with memory.cypher_transaction(namespace, "write") as run:
+        await run(
+            CypherRequest(query="CREATE INDEX kept FOR (n:L) ON (n.p)", params={}, mode="write")
+        )
+    shown = await memory.cypher(namespace, "SHOW INDEXES YIELD name WHERE name IN ['gone', 'kept']")
+    assert shown.rows == [["kept"]]
+
+
+async def test_explain_of_a_schema_statement_runs_nothing(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(
+        namespace, "EXPLAIN CREATE INDEX e FOR (n:L) ON (n.p)", mode="write"
+    )
+    assert result.columns == ["plan"]
+    shown = await memory.cypher(namespace, "SHOW INDEXES YIELD name WHERE name = 'e'")
+    assert shown.rows == []
+    with pytest.raises(CypherSyntaxError):
+        await memory.cypher(namespace, "EXPLAIN CREATE INDEX FOR (n:L) ON n.p", mode="write")
+
+
+async def test_await_indexes(memory: Memory, namespace: str) -> None:
+    await _write(memory, namespace, "CREATE INDEX w FOR (n:L) ON (n.p)")
+    assert (await memory.cypher(namespace, "CALL db.awaitIndexes(10)")).rows == []
+    assert (await memory.cypher(namespace, "CALL db.awaitIndex('w')")).rows == []
+    with pytest.raises(ProcedureFailed, match="No such index"):
+        await memory.cypher(namespace, "CALL db.awaitIndex('nope', 5)")

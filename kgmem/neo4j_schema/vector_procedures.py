@@ -89,7 +89,7 @@ async def nearest(reader: Reader, args: Mapping[str, Any], entity: Entity, name:
     read = vector.vectors(index)
     text = query_text(args["query"], read.dimensions, name)
     sql = vector_sql.nearest_sql(index.labels[0], read)
-    rows: Sequence[Sequence[Any]] = await reader.sql(sql, text, k, vector_sql.ef_search(k))
+    rows: Sequence[Sequence[Any]] = await reader.sql(sql, text, k, str(vector_sql.ef_search(k)))
     return [[int(row[0]), float(row[1])] for row in rows]
 
 

@@ -24,13 +24,13 @@ All IMMUTABLE and PARALLEL SAFE, reading no table; the namespaces' reader roles 
 call them (Cypher reads and ``Reader.sql`` run as those roles).
 
 Revision ID: 0029_neo4j_vectors
-Revises: 0026_import_jobs
+Revises: 0027_neo4j_schema
 """
 
 from alembic import op
 
 revision = "0029_neo4j_vectors"
-down_revision = "0026_import_jobs"  # the lead chains the 0027/0028 migrations in between
+down_revision = "0027_neo4j_schema"  # the lead fixes the chain (0028 may come between)
 branch_labels = None
 depends_on = None
 

@@ -126,7 +126,7 @@ def nearest_sql(label: str, vectors: Vectors) -> str:
     return (
         f"SELECT id, score FROM (SELECT id::text::bigint AS id, {score(vectors, query)} AS score "
         f"FROM {{schema}}.{ident(label)} "
-        f"WHERE {where} AND (SELECT set_config('hnsw.ef_search', $3::text, true)) IS NOT NULL "
+        f"WHERE {where} AND (SELECT set_config('hnsw.ef_search', $3, true)) IS NOT NULL "
         f"ORDER BY {order} LIMIT $2) AS nearest ORDER BY score DESC, id"
     )
 

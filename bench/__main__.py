@@ -36,6 +36,7 @@ SCENARIOS = {
     "locomo-neighbours": "bench.locomo_neighbours",
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",
+    "vector-index": "bench.vector_index",
 }
 
 

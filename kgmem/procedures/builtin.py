@@ -105,9 +105,7 @@ def builtins(version: str) -> tuple[Procedure, ...]:
     )  # fmt: skip
 
 
-NAMES = tuple(
-    p.name for p in builtins("") if p.outputs and all(a.optional for a in p.arguments)
-)
+NAMES = tuple(p.name for p in builtins("") if p.outputs and all(a.optional for a in p.arguments))
 """The built-in procedures a call without arguments answers with rows, as Neo4j spells
 them (those graph tools call on connect; not the vector queries and writes)."""
 

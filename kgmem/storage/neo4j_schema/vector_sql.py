@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from kgmem.errors import QueryTimeout
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, literal, table
 
@@ -97,13 +98,38 @@ def index_sql(ns: NamespaceRef, name: str, on: str, vectors: Vectors) -> str | N
     )
 
 
+BUILD_MEMORY = "512MB"
+"""``maintenance_work_mem`` while an HNSW index is built: pgvector builds much faster
+while the graph fits in it (100,000 x 384 dimensions take about 200 MB)."""
+
+
 async def create(
     conn: asyncpg.Connection, ns: NamespaceRef, name: str, on: str, vectors: Vectors
 ) -> None:
-    """Build the HNSW index ``name`` on table ``on`` (nothing when none applies)."""
+    """Build the HNSW index ``name`` on table ``on`` (nothing when none applies), within
+    the statement timeout: past it, ``QueryTimeout`` says how many vectors it was
+    building and what to do."""
     sql = index_sql(ns, name, on, vectors)
-    if sql is not None:
+    if sql is None:
+        return
+    await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", BUILD_MEMORY)
+    rows = await _rows_estimate(conn, ns, on)  # read first: a timeout ends the transaction
+    try:
         await conn.execute(sql)
+    except asyncpg.QueryCanceledError:
+        raise QueryTimeout(
+            f"building the vector index over about {rows} elements of {on!r} ran past the "
+            "statement timeout (KGMEM_CYPHER_STATEMENT_TIMEOUT_MS): create the index before "
+            "loading the vectors (it then grows with each write), or raise the timeout for "
+            "the build"
+        ) from None
+
+
+async def _rows_estimate(conn: asyncpg.Connection, ns: NamespaceRef, on: str) -> int:
+    found = await conn.fetchval(
+        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass($1)", table(ns.name, on)
+    )
+    return max(int(found or 0), 0)
 
 
 def nearest_sql(label: str, vectors: Vectors) -> str:

@@ -45,9 +45,7 @@
     │   ├── ScratchKeyNotFound      scratch_key_not_found
     │   ├── BudgetNotFound          budget_not_found
     │   ├── DecisionNotFound        decision_not_found
-    │   └── SchemaRuleNotFound      schema_rule_not_found
-    │       ├── IndexNotFound       index_not_found
-    │       └── ConstraintNotFound  constraint_not_found
+    │   └── SchemaRuleNotFound      schema_rule_not_found (kgmem.neo4j_schema.errors)
     ├── Conflict                    conflict
     │   ├── NamespaceExists         namespace_exists
     │   ├── LabelKindConflict       label_kind_conflict
@@ -61,9 +59,7 @@
     │   ├── IdempotencyKeyReused    idempotency_key_reused
     │   ├── StoreNotEmpty           store_not_empty
     │   ├── VersionMismatch         version_mismatch
-    │   └── SchemaRuleExists        schema_rule_exists
-    │       ├── IndexNameTaken      index_name_taken
-    │       └── ConstraintNameTaken constraint_name_taken
+    │   └── SchemaRuleExists        schema_rule_exists (kgmem.neo4j_schema.errors)
     ├── AuthError                   auth_error
     │   ├── Unauthenticated         unauthenticated
     │   └── Forbidden               forbidden
@@ -554,45 +550,6 @@ class ProcedureFailed(CypherError):
     error_class = "procedure"
 
 
-class SchemaRuleNotFound(NotFound):
-    """``DROP INDEX`` / ``DROP CONSTRAINT`` of a name the namespace does not declare."""
-
-    code = "schema_rule_not_found"
-    title = "No such index or constraint"
-
-
-class IndexNotFound(SchemaRuleNotFound):
-    code = "index_not_found"
-    title = "No such index"
-
-
-class ConstraintNotFound(SchemaRuleNotFound):
-    code = "constraint_not_found"
-    title = "No such constraint"
-
-
-class SchemaRuleExists(Conflict):
-    """``CREATE INDEX`` / ``CREATE CONSTRAINT`` of an object the namespace already
-    declares under another name (an equivalent one)."""
-
-    code = "schema_rule_exists"
-    title = "An equivalent index or constraint already exists"
-
-
-class IndexNameTaken(SchemaRuleExists):
-    """A new index or constraint named as an existing index."""
-
-    code = "index_name_taken"
-    title = "An index of that name already exists"
-
-
-class ConstraintNameTaken(SchemaRuleExists):
-    """A new index or constraint named as an existing constraint."""
-
-    code = "constraint_name_taken"
-    title = "A constraint of that name already exists"
-
-
 class NamedQueryNotFound(NotFound):
     code = "named_query_not_found"
     title = "Named query not found"
@@ -638,3 +595,6 @@ def refused_input(issues: Sequence[Mapping[str, Any]]) -> InvalidInput:
     about_time = kind == "invalid_timestamp" or kind.startswith(("datetime_", "timezone_"))
     error = InvalidTimestamp if about_time else InvalidRequest
     return error(f"{where}: {message}" if where else message)
+
+
+from kgmem.neo4j_schema import errors as _schema_errors  # noqa: E402, F401  (in the tree)

@@ -4,14 +4,15 @@ classes (``CypherSyntaxError``, ``AuthError``, ``ClientError``, ``TransientError
 from __future__ import annotations
 
 from kgmem import errors
+from kgmem.neo4j_schema import errors as schema_errors
 
 # Most specific class first: the first match wins.
 _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
-    (errors.IndexNameTaken, "Neo.ClientError.Schema.IndexWithNameAlreadyExists"),
-    (errors.ConstraintNameTaken, "Neo.ClientError.Schema.ConstraintWithNameAlreadyExists"),
-    (errors.SchemaRuleExists, "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"),
-    (errors.IndexNotFound, "Neo.DatabaseError.Schema.IndexDropFailed"),
-    (errors.ConstraintNotFound, "Neo.DatabaseError.Schema.ConstraintDropFailed"),
+    (schema_errors.IndexNameTaken, "Neo.ClientError.Schema.IndexWithNameAlreadyExists"),
+    (schema_errors.ConstraintNameTaken, "Neo.ClientError.Schema.ConstraintWithNameAlreadyExists"),
+    (schema_errors.SchemaRuleExists, "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"),
+    (schema_errors.IndexNotFound, "Neo.DatabaseError.Schema.IndexDropFailed"),
+    (schema_errors.ConstraintNotFound, "Neo.DatabaseError.Schema.ConstraintDropFailed"),
     (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),
     (errors.ProcedureFailed, "Neo.ClientError.Procedure.ProcedureCallFailed"),
     (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),

@@ -47,8 +47,7 @@ from kgmem.procedures.signature import Field
 from kgmem.procedures.types import Mismatch, coerce
 
 NAMES = builtin.NAMES
-"""The built-in procedures answered without arguments, as Neo4j spells them (calls
-match case-insensitively)."""
+"""The built-in procedures, as Neo4j spells them (calls match case-insensitively)."""
 _log = logging.getLogger("kgmem.procedures")
 
 MAX_DEPTH = 3

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgmem.errors import (
+from kgmem.errors import CypherSemanticError
+from kgmem.neo4j_schema import handlers
+from kgmem.neo4j_schema.errors import (
     ConstraintNameTaken,
     ConstraintNotFound,
-    CypherSemanticError,
     IndexNameTaken,
     IndexNotFound,
     SchemaRuleExists,
 )
-from kgmem.neo4j_schema import handlers
 from kgmem.neo4j_schema.model import Constraint, Create, Drop, Entity, Index, SchemaObject
 from kgmem.schema import GraphSchema
 from kgmem.storage.neo4j_schema import catalog, expression_indexes, label_tables

@@ -14,8 +14,8 @@ A uniqueness or key constraint owns a RANGE index of its own name, as in Neo4j.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from kgmem.cypher.label_sets import PREFIX as COMPOSITE_PREFIX
 from kgmem.cypher.lexer import quoted_name
@@ -24,8 +24,15 @@ from kgmem.neo4j_schema.dispatch import LOOKUP_NAMES
 from kgmem.neo4j_schema.model import Constraint, Entity, Index, Show
 from kgmem.storage.neo4j_schema.catalog import EXISTS_SQL, SELECT_SQL, from_row
 
-if TYPE_CHECKING:
-    from kgmem.procedures.registry import Procedure, Reader
+
+class Reader(Protocol):
+    """What the bodies read (``kgmem.procedures.Reader`` has it)."""
+
+    @property
+    def namespace(self) -> str: ...
+
+    async def sql(self, query: str, *args: Any) -> Sequence[Sequence[Any]]: ...
+
 
 INDEX_COLUMNS = (
     "id", "name", "state", "populationPercent", "type", "entityType", "labelsOrTypes",
@@ -228,34 +235,3 @@ def _options(index: Index) -> str:
         return json.dumps(value)
 
     return text(index.options)
-
-
-def procedures() -> tuple[Procedure, ...]:
-    """The procedures of SHOW and of waiting for indexes, for the built-in registry."""
-    # Imported here: the built-in registry imports this module.
-    from kgmem.procedures.registry import procedure
-
-    index_outputs = (
-        "id :: INTEGER, name :: STRING, state :: STRING, populationPercent :: FLOAT, "
-        "type :: STRING, entityType :: STRING, labelsOrTypes :: LIST OF STRING?, "
-        "properties :: LIST OF STRING?, indexProvider :: STRING, owningConstraint :: STRING?, "
-        "lastRead :: STRING?, readCount :: INTEGER?, trackedSince :: STRING?, options :: MAP, "
-        "failureMessage :: STRING, createStatement :: STRING"
-    )
-    constraint_outputs = (
-        "id :: INTEGER, name :: STRING, type :: STRING, entityType :: STRING, "
-        "labelsOrTypes :: LIST OF STRING, properties :: LIST OF STRING, "
-        "ownedIndex :: STRING?, propertyType :: STRING?, options :: MAP?, "
-        "createStatement :: STRING"
-    )
-    return (
-        procedure(f"kgmem.schema.showIndexes(filter = 'ALL' :: STRING) :: ({index_outputs})",
-                  index_rows, description="The indexes, as SHOW INDEXES lists them."),
-        procedure(f"kgmem.schema.showConstraints(filter = 'ALL' :: STRING) :: "
-                  f"({constraint_outputs})", constraint_rows,
-                  description="The constraints, as SHOW CONSTRAINTS lists them."),
-        procedure("db.awaitIndexes(timeOutSeconds = 300 :: INTEGER) :: VOID", await_indexes,
-                  description="Wait for all indexes to come online."),
-        procedure("db.awaitIndex(indexName :: STRING, timeOutSeconds = 300 :: INTEGER) :: VOID",
-                  await_index, description="Wait for an index to come online."),
-    )  # fmt: skip

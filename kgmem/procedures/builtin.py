@@ -1,7 +1,8 @@
 """The procedures graph tools call on connect, answered by kgmem on every Cypher door:
 ``db.labels()``, ``db.relationshipTypes()``, ``db.propertyKeys()``,
 ``db.schema.visualization()``, ``dbms.components()``, ``db.info()``, ``db.ping()``,
-``dbms.showCurrentUser()``, with Neo4j's columns.
+``dbms.showCurrentUser()``, with Neo4j's columns; and those of Neo4j's schema language
+(``kgmem.procedures.neo4j_schema``).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kgmem.neo4j_schema import show, vector_procedures
+from kgmem.neo4j_schema import vector_procedures
+from kgmem.procedures import neo4j_schema
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
 KERNEL_VERSION = "5.20.0"
@@ -100,7 +102,7 @@ def builtins(version: str) -> tuple[Procedure, ...]:
         procedure("dbms.showCurrentUser() :: (username :: STRING, roles :: LIST OF STRING, "
                   "flags :: LIST OF STRING)", _user,
                   description="Show the current user."),
-        *show.procedures(),
+        *neo4j_schema.procedures(),
         *vector_procedures.PROCEDURES,
     )  # fmt: skip
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgmem import errors
 from kgmem.errors import KgmemError
+from kgmem.neo4j_schema import errors as schema_errors
 
 _log = logging.getLogger("kgmem.server")
 
@@ -31,8 +32,8 @@ STATUS: Mapping[type[KgmemError], int] = {
     errors.PayloadTooLarge: 413,
     errors.NotFound: 404,
     errors.Conflict: 409,
-    errors.SchemaRuleNotFound: 404,
-    errors.SchemaRuleExists: 409,
+    schema_errors.SchemaRuleNotFound: 404,
+    schema_errors.SchemaRuleExists: 409,
     errors.VersionMismatch: 412,
     errors.AuthError: 403,
     errors.Unauthenticated: 401,

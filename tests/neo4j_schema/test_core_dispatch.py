@@ -6,13 +6,11 @@ from __future__ import annotations
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import (
+from kgmem.errors import CypherPermissionDenied, CypherSyntaxError, ProcedureFailed
+from kgmem.neo4j_schema.errors import (
     ConstraintNotFound,
-    CypherPermissionDenied,
-    CypherSyntaxError,
     IndexNameTaken,
     IndexNotFound,
-    ProcedureFailed,
     SchemaRuleExists,
 )
 

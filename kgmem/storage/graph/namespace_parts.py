@@ -3,8 +3,10 @@
 
 A namespace is
 
-- its graph schema (named after it): AGE's label tables and kgmem's side tables, copied
-  whole by ``pg_dump -n`` and dropped whole with the graph;
+- its graph schema (named after it): AGE's label tables, kgmem's side tables and the
+  indexes and constraints declared by Neo4j's schema statements (``_kg_declared``, with
+  the PostgreSQL indexes and CHECKs on the label tables that back them), copied whole
+  by ``pg_dump -n`` and dropped whole with the graph;
 - its graph's rows in AGE's catalog (``ag_graph``, ``ag_label``), which the backup
   records and the restore enters again;
 - its rows in the store-wide tables of schema ``kgmem``: ``PARTS``, parents before

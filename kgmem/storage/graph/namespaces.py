@@ -18,6 +18,7 @@ from kgmem.storage.graph.cypher import reader_role
 from kgmem.storage.graph.labels import LabelCatalog, create_label_indexes
 from kgmem.storage.indexes import text_index
 from kgmem.storage.indexes.embeddings import PGVECTOR_HNSW, build_vector_indexes
+from kgmem.storage.neo4j_schema import catalog as declarations
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, table
 
@@ -59,7 +60,9 @@ async def create(
         "INSERT INTO kgmem.namespace (name, description) VALUES ($1, $2)", name, description
     )
     await _index_texts(conn, name, text_config)
-    return await resolve(conn, name)
+    ns = await resolve(conn, name)
+    await declarations.ensure(conn, ns)  # so every namespace's parts include it
+    return ns
 
 
 async def _index_texts(conn: asyncpg.Connection, name: str, text_config: str) -> None:

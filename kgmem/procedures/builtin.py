@@ -107,9 +107,8 @@ def builtins(version: str) -> tuple[Procedure, ...]:
     )  # fmt: skip
 
 
-NAMES = tuple(p.name for p in builtins("") if p.outputs and all(a.optional for a in p.arguments))
-"""The built-in procedures a call without arguments answers with rows, as Neo4j spells
-them (those graph tools call on connect; not the vector queries and writes)."""
+NAMES = tuple(p.name for p in builtins(""))
+"""The built-in procedures, as Neo4j spells them."""
 
 
 def registry(version: str) -> Registry:

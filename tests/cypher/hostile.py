@@ -30,6 +30,12 @@ def corpus() -> list[tuple[str, str, bool]]:
         ("columns", "RETURN " + ", ".join(f"{i} AS c{i}" for i in range(1700)), False),
         ("almost the size limit", "RETURN " + "+".join(["1"] * 49_000) + " AS x", False),
         ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),
+        # Neo4j's vector functions run as kgmem's SQL over Neo4j's largest dimension
+        (
+            "vector similarity of long lists",
+            "RETURN vector.similarity.cosine(range(1, 4096), range(4096, 1, -1)) > 0 AS x",
+            True,
+        ),
     ]
 
 

@@ -88,6 +88,14 @@ async def test_a_namespace_restored_under_another_name_keeps_its_indexes(
         assert checksum.summary(url, "copy")["digest"] == manifest.digest
         assert (await memory.cypher("copy", SHOW)).rows == declared
         assert await _built(url, "copy") == await _built(url, "people") == 5
+        # the id(n) indexes were built again for the copy's graph: writes and lookups work
+        made = await memory.cypher(
+            "copy", "CREATE (n:Person {name: 'new'})-[:KNOWS]->(:Poet) RETURN id(n)", mode="write"
+        )
+        found = await memory.cypher(
+            "copy", "MATCH (n) WHERE id(n) = $id RETURN n.name", {"id": made.rows[0][0]}
+        )
+        assert found.rows == [["new"]]
         await memory.cypher("copy", "DROP INDEX person_name", mode="write")
         await memory.cypher("copy", "CREATE (:Person:Editor {name: 'e'})", mode="write")
         assert await _built(url, "copy") == 4

@@ -23,6 +23,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import tarfile
 from collections.abc import Iterator
@@ -250,7 +251,7 @@ def _restore_store(url: str, dump: Path, manifest: Manifest, *, replace: bool) -
                 "restore into an empty store, or pass --replace to drop them first"
             )
         before = _script(conn, _wipe_store(conn, graphs))
-    _apply(url, dump, before=before, after=_REPOINT + ";\n" + _READER_GRANTS)
+    _apply(url, dump, before=before, after=_REPOINT + ";\n" + _READER_GRANTS + _ID_INDEXES)
     with psycopg.connect(url) as conn:
         store = checksum.store_checksum(conn)
     if manifest.format == 1:
@@ -297,6 +298,7 @@ def _wipe_store(conn: psycopg.Connection[Any], graphs: list[str]) -> list[sql.Co
     wipe += [
         sql.SQL("DROP SCHEMA IF EXISTS kgmem CASCADE"),
         sql.SQL("DROP SCHEMA IF EXISTS kgmem_cypher CASCADE"),
+        sql.SQL("DROP SCHEMA IF EXISTS kgmem_neo4j CASCADE"),
         sql.SQL("DROP TABLE IF EXISTS public.kgmem_alembic_version"),
     ]
     installed = conn.execute(
@@ -318,6 +320,8 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
     are the source server's and are skipped; kgmem grants its reader roles again when
     Cypher first needs them."""
     env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    listed = dump.with_name(dump.name + ".list")
+    listed.write_text(_without_id_indexes(dump))
     psql_args = [pg_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
     with TemporaryFile() as errors:
         psql = subprocess.Popen(  # noqa: S603 (PostgreSQL's own psql)
@@ -332,7 +336,16 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
             psql.stdin.write(before.encode())
             psql.stdin.flush()
             subprocess.run(  # noqa: S603 (PostgreSQL's own pg_restore)
-                [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "-f", "-", str(dump)],
+                [
+                    pg_tool("pg_restore"),
+                    "--no-owner",
+                    "--no-privileges",
+                    "-L",
+                    str(listed),
+                    "-f",
+                    "-",
+                    str(dump),
+                ],
                 stdout=psql.stdin,
                 stderr=subprocess.DEVNULL,
                 check=False,
@@ -347,6 +360,27 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip()[-2000:]
             raise StorageError(f"restore failed, nothing was changed: {message}")
+
+
+# The id(n) indexes name their graph's oid (migration 0027_neo4j_schema), which a
+# restored graph does not keep: they are left out of the archive's entries and built
+# again for the restored graphs (when the store is at a migration that has them).
+_ID_INDEX = re.compile(r" INDEX \S+ kgmem_id_[0-9a-f]{20} ")
+_ID_INDEXES = """
+DO $ids$
+BEGIN
+  IF to_regprocedure('kgmem_neo4j.build_id_indexes(name)') IS NOT NULL THEN
+    PERFORM kgmem_neo4j.build_id_indexes(name) FROM ag_catalog.ag_graph;
+  END IF;
+END
+$ids$;
+"""
+
+
+def _without_id_indexes(dump: Path) -> str:
+    """The archive's table of contents without its id(n) indexes (``pg_restore -L``)."""
+    listing = run_tool([pg_tool("pg_restore"), "-l", str(dump)])
+    return "".join(line + "\n" for line in listing.splitlines() if not _ID_INDEX.search(line))
 
 
 # Each AGE graph's oid made that of its schema again, after a restore gave the schemas
@@ -425,7 +459,7 @@ def _restore_namespace(
         source = target
     with psycopg.connect(url) as conn:
         before = _script(conn, _drop_namespace(conn, target))
-        after = _script(conn, _register(source, target, rows))
+        after = _script(conn, _register(source, target, rows)) + _ID_INDEXES
     _apply(url, dump, before=before, after=after)
     with psycopg.connect(url) as conn:
         got = checksum.namespace_checksum(conn, target).digest()

@@ -171,9 +171,10 @@ async def create_label_indexes(
 ) -> None:
     """Create (if missing) the uid index and the schema's property indexes on a label.
 
-    Edge labels also get a unique index on ``id``: AGE 1.7 gives vertex label tables a
-    primary key but edge label tables only ``start_id``/``end_id`` indexes, so without
-    it every edge read or update by id is a sequential scan.
+    Every label gets an index on ``id(n)`` as AGE compiles it (see the migration
+    0027_neo4j_schema). Edge labels also get a unique index on ``id``: AGE 1.7 gives
+    vertex label tables a primary key but edge label tables only ``start_id``/``end_id``
+    indexes, so without it every edge read or update by id is a sequential scan.
     """
     if kind == "edge":
         await conn.execute(
@@ -181,6 +182,14 @@ async def create_label_indexes(
             f"ON {table(ns.name, name)} (id)"
         )
     await conn.execute(property_index_sql(ns, name, "uid", unique=True))
+    # `id(n) = x` in Cypher: an index on the expression AGE compiles it to (migration
+    # 0027_neo4j_schema); vector and full-text procedures find their elements by it.
+    await conn.execute(
+        "SELECT kgmem_neo4j.build_id_index($1, $2::regclass, $3)",
+        ns.graph_oid,
+        table(ns.name, name),
+        _KIND_CODE[kind],
+    )
     for prop in schema.indexed_properties(name, kind):
         await conn.execute(property_index_sql(ns, name, prop, unique=False))
 

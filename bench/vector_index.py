@@ -148,8 +148,14 @@ async def run(args: argparse.Namespace, memory: Memory, url: str) -> None:
         report.add(Figure("raw pgvector top-10 p95 (floor)", floor, "ms", len(queries)))
         report.add(Figure("recall@10 (kgmem)", ours_recall, "", len(queries)))
         report.add(Figure("recall@10 (floor)", floor_recall, "", len(queries)))
-        for joins, figure in await _matching(raw, memory):
+        for ef in (40, 200, 400):
+            p95, recall = await _floor(raw, matrix, queries, args.dimensions, ef)
+            report.add(Figure(f"raw pgvector top-10 p95 at ef_search {ef}", p95, "ms",
+                              len(queries)))  # fmt: skip
+            report.add(Figure(f"recall@10 at ef_search {ef}", recall, "", len(queries)))
+        for joins, figure, plan in await _matching(raw, memory):
             report.add(Figure(f"match 10 yielded ids p95 ({joins})", figure, "ms", len(queries)))
+            report.notes.append(f"{joins}: {plan}")
     finally:
         await raw.close()
     report.print_summary()
@@ -180,7 +186,11 @@ async def _kgmem(memory: Memory, matrix: np.ndarray, queries: np.ndarray) -> tup
 
 
 async def _floor(
-    raw: asyncpg.Connection, matrix: np.ndarray, queries: np.ndarray, dims: int
+    raw: asyncpg.Connection,
+    matrix: np.ndarray,
+    queries: np.ndarray,
+    dims: int,
+    ef: int | None = None,
 ) -> tuple[float, float]:
     read = vector.vectors(
         Index(INDEX, "VECTOR", "NODE", ("Chunk",), ("embedding",),
@@ -194,7 +204,7 @@ async def _floor(
     )
     samples, hits = [], 0
     async with raw.transaction():
-        await raw.execute(f"SET LOCAL hnsw.ef_search = {vector_sql.ef_search(10)}")
+        await raw.execute(f"SET LOCAL hnsw.ef_search = {ef or vector_sql.ef_search(10)}")
         await raw.fetch(sql, _text(queries[0]))
         for query in queries:
             started = time.perf_counter()
@@ -208,7 +218,7 @@ def _text(query: np.ndarray) -> str:
     return "[" + ",".join(repr(float(x)) for x in query) + "]"
 
 
-async def _matching(raw: asyncpg.Connection, memory: Memory) -> list[tuple[str, float]]:
+async def _matching(raw: asyncpg.Connection, memory: Memory) -> list[tuple[str, float, str]]:
     """The rewritten yield-and-match Cypher with 10 ids, as raw AGE, with and without
     hash and merge joins."""
     found = await memory.cypher(NAMESPACE, "MATCH (c:Chunk) RETURN id(c) LIMIT 1000")
@@ -225,10 +235,14 @@ async def _matching(raw: asyncpg.Connection, memory: Memory) -> list[tuple[str, 
         async with raw.transaction():
             await raw.execute(f"SET LOCAL enable_hashjoin = {setting}")
             await raw.execute(f"SET LOCAL enable_mergejoin = {setting}")
+            plan = await raw.fetch(
+                "EXPLAIN " + sql, json.dumps({"rows": [{"node": ids[0], "o": 0}]})
+            )
+            joins_used = [r[0].strip() for r in plan if "Join" in r[0] or "Nested Loop" in r[0]]
             for n in range(50):
                 rows = [{"node": ids[(n * 10 + k) % len(ids)], "o": k} for k in range(10)]
                 started = time.perf_counter()
                 await raw.fetch(sql, json.dumps({"rows": rows}))
                 samples.append((time.perf_counter() - started) * 1000)
-        out.append((joins, _p95(samples)))
+        out.append((joins, _p95(samples), "; ".join(joins_used)[:200]))
     return out

@@ -82,11 +82,15 @@ class VectorHandler:
     async def create(
         self, conn: Any, ns: NamespaceRef, obj: SchemaObject, tables: Sequence[str]
     ) -> None:
+        assert isinstance(obj, Index)
+        vectors(obj)  # the options checked even for a label without a table yet
         for table in tables:
             await self.extend(conn, ns, obj, table)
 
     async def extend(self, conn: Any, ns: NamespaceRef, obj: SchemaObject, table: str) -> None:
         assert isinstance(obj, Index)
+        # the procedures' rows are matched back by id(n): the table needs that index too
+        await vector_sql.id_index(conn, ns, table, obj.entity == "NODE")
         await vector_sql.create(conn, ns, pg_name(obj.name, table, _SUFFIX), table, vectors(obj))
 
     async def drop(

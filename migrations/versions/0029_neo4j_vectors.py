@@ -56,10 +56,12 @@ EXCEPTION WHEN others THEN
 END
 $fn$;
 
+-- COST: parsing a vector's text is what it costs; at PL/pgSQL's default of 100 the
+-- planner would rather compute it for every row of a small table than use the index.
 CREATE FUNCTION kgmem_neo4j.vector_of(properties ag_catalog.agtype, key ag_catalog.agtype,
                                       dimensions integer, cosine boolean)
 RETURNS public.vector
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE COST 10000 SET search_path = pg_catalog AS $fn$
 DECLARE v public.vector;
 BEGIN
   v := kgmem_neo4j._vector(ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, key]));

@@ -5,6 +5,7 @@ procedure's order (``kgmem.cypher.calls``)."""
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import asyncpg
 import pytest
 
 from kgmem import Memory
@@ -29,13 +30,15 @@ YIELDING = (
 
 
 @pytest.fixture
-async def ns(memory: Memory, namespace: str) -> AsyncIterator[str]:
+async def ns(memory: Memory, namespace: str, raw_conn: asyncpg.Connection) -> AsyncIterator[str]:
     await memory.cypher(
         namespace,
         "UNWIND range(1, 5) AS i WITH i, 10 * i AS w "
         "CREATE (:Doc {i: i, text: 'doc ' + toString(i)})-[:R {w: w}]->(:Tag {i: i})",
         mode="write",
     )
+    # labels AGE made by itself in that CREATE have no id(n) index yet: build them
+    await raw_conn.execute("SELECT kgmem_neo4j.build_id_indexes($1)", namespace)
     with memory.procedures.registered(*YIELDING):
         yield namespace
 

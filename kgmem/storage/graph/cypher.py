@@ -108,20 +108,29 @@ async def explain(conn: asyncpg.Connection, call: CypherCall) -> list[str]:
 
 
 _JOINS = ("enable_hashjoin", "enable_mergejoin")
+# Joins off only when every label table of the graph has its id(n) index (``kgmem_id_``,
+# ``kgmem.storage.graph.labels``): a table without one would be scanned once per row.
+_LOOKUPS = r"""
+SELECT current_setting($1), current_setting($2),
+       CASE WHEN NOT EXISTS (
+           SELECT 1 FROM ag_catalog.ag_label l JOIN ag_catalog.ag_graph g ON g.graphid = l.graph
+           WHERE g.name = $3::name AND l.name NOT IN ('_ag_label_vertex', '_ag_label_edge')
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+                             WHERE i.indrelid = l.relation AND c.relname LIKE 'kgmem\_id\_%'))
+       THEN set_config($1, 'off', true) || set_config($2, 'off', true) END
+"""
 
 
 @contextlib.asynccontextmanager
 async def _joins(conn: asyncpg.Connection, call: CypherCall) -> AsyncIterator[None]:
-    """For a call with ``lookups``: hash and merge joins off while it is planned, and
-    back as they were after (the transaction may run more statements)."""
+    """For a call with ``lookups``: hash and merge joins off while it is planned (when
+    every label table has its id index), and back as they were after (the transaction
+    may run more statements)."""
     if not call.lookups:
         yield
         return
-    before = await conn.fetchrow(
-        "SELECT current_setting($1), current_setting($2), "
-        "set_config($1, 'off', true), set_config($2, 'off', true)",
-        *_JOINS,
-    )
+    before = await conn.fetchrow(_LOOKUPS, *_JOINS, call.graph)
     yield  # after a failure the transaction is rolled back, the settings with it
     await conn.execute(
         "SELECT set_config($1, $3, true), set_config($2, $4, true)", *_JOINS, before[0], before[1]

@@ -132,6 +132,17 @@ async def _rows_estimate(conn: asyncpg.Connection, ns: NamespaceRef, on: str) ->
     return max(int(found or 0), 0)
 
 
+async def id_index(conn: asyncpg.Connection, ns: NamespaceRef, on: str, node: bool) -> None:
+    """The ``id(n)`` index of table ``on`` (``kgmem_neo4j.build_id_index``, migration
+    0027), which a label AGE created by itself in a Cypher ``CREATE`` lacks."""
+    await conn.execute(
+        "SELECT kgmem_neo4j.build_id_index($1, $2::regclass, $3)",
+        ns.graph_oid,
+        table(ns.name, on),
+        b"v" if node else b"e",
+    )
+
+
 def nearest_sql(label: str, vectors: Vectors) -> str:
     """The ``k`` (``$2``) elements of ``label`` (its table and those inheriting from
     it) nearest to ``$1`` (a ``vector``'s text) as (graph id, score), best first, for
@@ -143,17 +154,19 @@ def nearest_sql(label: str, vectors: Vectors) -> str:
     else:
         target = query
     order = f"{expression(vectors)} OPERATOR(public.{_distance(vectors)}) {target}"
-    where = (
-        f"{value(vectors)} IS NOT NULL AND public.vector_dims({value(vectors)}) = "
-        "public.vector_dims($1::text::public.vector)"
-        if vectors.kind is None
-        else f"{expression(vectors)} IS NOT NULL"
+    # An element whose vector is not valid to the index has a null score: left out by
+    # the outer query, not by a filter on the scan (which would steer PostgreSQL's
+    # planner from the HNSW index to a scan of the table).
+    same = (
+        ""
+        if vectors.kind is not None
+        else f"WHERE public.vector_dims({value(vectors)}) = public.vector_dims({query}) "
     )
     return (
         f"SELECT id, score FROM (SELECT id::text::bigint AS id, {score(vectors, query)} AS score "
-        f"FROM {{schema}}.{ident(label)} "
-        f"WHERE {where} AND (SELECT set_config('hnsw.ef_search', $3, true)) IS NOT NULL "
-        f"ORDER BY {order} LIMIT $2) AS nearest ORDER BY score DESC, id"
+        f"FROM {{schema}}.{ident(label)} {same}"
+        f"{'AND' if same else 'WHERE'} (SELECT set_config('hnsw.ef_search', $3, true)) IS NOT NULL "
+        f"ORDER BY {order} LIMIT $2) AS nearest WHERE score IS NOT NULL ORDER BY score DESC, id"
     )
 
 

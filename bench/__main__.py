@@ -38,6 +38,7 @@ SCENARIOS = {
     "keyword-designs": "bench.keyword_designs",
     "constraints": "bench.constraints",
     "fulltext": "bench.fulltext",
+    "vector-index": "bench.vector_index",
 }
 
 

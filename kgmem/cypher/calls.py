@@ -7,14 +7,18 @@ the query runs on the ordinary Cypher path (guard, role, timeout, row cap) with 
 procedure's rows bound as a parameter; the variables bound before the call are carried
 through the ``WITH``. A call that starts and ends its ``UNION`` part becomes ``...
 RETURN`` of its columns; a procedure that yields nothing (void) leaves the rows as
-they are and its call is removed. A call is *standalone* when it is the whole query
-(with an optional WHERE): only then may it leave out its parentheses (its arguments
-come from the parameters of the same names) or ``YIELD *``.
+they are and its call is removed. An output a procedure declares NODE or RELATIONSHIP
+and fills with graph ids (``elements``) is matched back to the graph right after the
+``UNWIND`` (``MATCH (node) WHERE id(node) = <row>.node``), so the variable is a real
+node or relationship for the clauses after the call; the rows then carry their
+position (``ORDINAL``) and keep the procedure's order. A call is *standalone* when it
+is the whole query (with an optional WHERE): only then may it leave out its
+parentheses (its arguments come from the parameters of the same names) or ``YIELD *``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kgmem.cypher.columns import scope
@@ -24,6 +28,16 @@ from kgmem.errors import CypherSemanticError, CypherSyntaxError
 
 PARAM_PREFIX = "kgmem_call_"
 _ROW_PREFIX = "kgmem_call_row_"
+ORDINAL = "kgmem_o"
+"""The key of a row's position in a call whose element outputs carry graph ids."""
+_ORDER_PREFIX = "kgmem_call_order_"
+LOOKUP_PREFIX = "kgmem_call_ids_"
+"""The rows of a call whose element outputs are matched by graph id are named with
+this prefix: the query is best run with nested-loop index lookups (``CypherPlan.lookups``)."""
+
+Elements = Mapping[str, str]
+"""Per call: the columns that carry graph ids, and whether each is a NODE or a
+RELATIONSHIP."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +232,14 @@ def rewrite(
     calls: Sequence[Call],
     columns: Sequence[Sequence[str]],
     keyed: frozenset[int] = frozenset(),
+    elements: Sequence[Elements] = (),
 ) -> Rewritten:
     """``query`` with each call replaced by an UNWIND of a parameter; ``columns`` holds
     what each call's procedure yields (checked against its YIELD items). The calls
     numbered in ``keyed`` have arguments read from each row: their parameter holds
-    ``{a: [arguments], r: [rows]}`` per distinct argument list, joined on ``a``."""
+    ``{a: [arguments], r: [rows]}`` per distinct argument list, joined on ``a``.
+    ``elements`` (per call, empty by default): the columns holding graph ids, matched
+    back to the graph; the rows of such a call (not keyed) carry ``ORDINAL``."""
     out = _Text(query)
     params: list[str] = []
     for number, (call, yields) in enumerate(zip(calls, columns, strict=True)):
@@ -232,8 +249,9 @@ def rewrite(
             _void(call)
             out.replace(call.start, call.end, "")
         else:
+            found = elements[number] if number < len(elements) else {}
             unwind = _keyed if number in keyed else _unwind
-            out.replace(call.start, call.end, unwind(call, items, param, number))
+            out.replace(call.start, call.end, unwind(call, items, param, number, found))
             if call.ends_part:
                 _concludes(call)
                 returned = " RETURN " + ", ".join(_quote(alias) for _, alias in items)
@@ -259,28 +277,63 @@ def _void(call: Call) -> None:
         )
 
 
-def _unwind(call: Call, items: Sequence[tuple[str, str]], param: str, number: int) -> str:
-    row = f"{_ROW_PREFIX}{number}"
-    carried = [_quote(name) for name in call.scope]
-    picked = [f"{row}.{_quote(column)} AS {_quote(alias)}" for column, alias in items]
-    return f"UNWIND ${param} AS {row} WITH {', '.join(carried + picked)}"
+Items = Sequence[tuple[str, str]]
 
 
-def _keyed(call: Call, items: Sequence[tuple[str, str]], param: str, number: int) -> str:
+def _unwind(call: Call, items: Items, param: str, number: int, elements: Elements) -> str:
+    row = f"{LOOKUP_PREFIX if elements else _ROW_PREFIX}{number}"
+    order = f"{_ORDER_PREFIX}{number}"
+    return f"UNWIND ${param} AS {row} " + _bound(call, items, row, elements, order=order)
+
+
+def _keyed(call: Call, items: Items, param: str, number: int, elements: Elements) -> str:
     """The rows of the argument list each row computes: the entry of ``param`` whose
     ``a`` equals it, its rows unwound."""
-    entry, row = f"{_ROW_PREFIX}{number}", f"{_ROW_PREFIX}{number}_out"
+    entry = f"{_ROW_PREFIX}{number}"
+    row = f"{LOOKUP_PREFIX if elements else _ROW_PREFIX}{number}_out"
     own = f"{_ROW_PREFIX}{number}_key"
     carried = [_quote(name) for name in call.scope]
     key = "[" + ", ".join(a.text for a in call.arguments or ()) + "]"
-    picked = [f"{row}.{_quote(column)} AS {_quote(alias)}" for column, alias in items]
     # Joined by value equality between two variables (AGE's own `=`, which matches a
     # null argument to a null argument), never a comparison with a list literal, which
     # three-valued logic would make null for a null argument.
     return (
         f"UNWIND ${param} AS {entry} WITH {', '.join([*carried, entry])}, {key} AS {own} "
-        f"WHERE {entry}.a = {own} UNWIND {entry}.r AS {row} WITH {', '.join(carried + picked)}"
+        f"WHERE {entry}.a = {own} UNWIND {entry}.r AS {row} "
+        + _bound(call, items, row, elements, order=None)
     )
+
+
+def _bound(call: Call, items: Items, row: str, elements: Elements, *, order: str | None) -> str:
+    """The clauses that bind the YIELD aliases from ``row``: a ``WITH`` of the columns,
+    after a ``MATCH`` of each element column's graph id; ``order``: the variable the
+    row's position goes in, to keep the procedure's order (None: not kept)."""
+    carried = [_quote(name) for name in call.scope]
+    picked = [
+        _quote(alias) if column in elements else f"{row}.{_quote(column)} AS {_quote(alias)}"
+        for column, alias in items
+    ]
+    matches = [
+        _match(elements[c], alias, f"{row}.{_quote(c)}") for c, alias in items if c in elements
+    ]
+    if not matches:
+        return f"WITH {', '.join(carried + picked)}"
+    if order is None:
+        return " ".join(matches) + f" WITH {', '.join(carried + picked)}"
+    ordinal = f"{row}.{ORDINAL} AS {order}"
+    named = carried + [_quote(alias) for _, alias in items]
+    return (
+        " ".join(matches) + f" WITH {', '.join([*carried, *picked, ordinal])} ORDER BY {order}"
+        f" WITH {', '.join(named)}"
+    )
+
+
+def _match(kind: str, alias: str, graph_id: str) -> str:
+    """The ``MATCH`` binding ``alias`` to the node or relationship whose id is ``graph_id``."""
+    name = _quote(alias)
+    if kind == "RELATIONSHIP":
+        return f"MATCH ()-[{name}]->() WHERE id({name}) = {graph_id}"
+    return f"MATCH ({name}) WHERE id({name}) = {graph_id}"
 
 
 class _Text:

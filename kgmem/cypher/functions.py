@@ -44,6 +44,9 @@ ALLOWED = frozenset(
         "reduce",
         # element ids (kgmem's rewrite: kgmem.cypher.element_ids)
         "elementid",
+        # vectors (kgmem's rewrite: kgmem.cypher.vector_functions; the dotted
+        # vector.similarity.* names are let through by the guard)
+        "vector",
     }
 )  # fmt: skip
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kgmem.cypher import (
+    calls,
     cost,
     fold,
     guard,
@@ -53,6 +54,10 @@ class CypherPlan:
     # Whether the query sets or removes labels: it runs through
     # ``kgmem.storage.graph.relabels``, which moves the nodes (``kgmem.cypher.label_writes``).
     relabels: bool = False
+    # Whether the query matches procedure rows' graph ids (``kgmem.cypher.calls``): run
+    # with nested-loop index lookups, as AGE's guess of 1000 unwound rows would choose a
+    # hash join over a scan of every label table.
+    lookups: bool = False
 
 
 Prepared = tuple[CypherPlan, tuple[tuple[str, Token], ...]]
@@ -134,6 +139,7 @@ def prepare(query: str, mode: Mode) -> Prepared:
         temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
         label_sets=label_patterns.created(code),
         relabels=_relabels(final),
+        lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
     )
     return prepared, tuple(typecheck.count_parameters(code))
 

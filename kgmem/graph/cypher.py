@@ -130,6 +130,7 @@ def call_of(
         columns=len(checked.columns),
         params_json=_params_json(params),
         max_rows=cap + 1,
+        lookups=checked.lookups,
     )
 
 
@@ -156,6 +157,7 @@ async def explain(
         columns=len(checked.columns),
         params_json=_params_json(request.params),
         max_rows=_cap(request.limit, settings) + 1,
+        lookups=checked.lookups,
     )
     lines = [
         f"columns: {', '.join(checked.columns) or '(none)'}",

@@ -41,7 +41,9 @@ from kgmem.errors import (
 from kgmem.graph import deadline
 from kgmem.memory import procedure_rows
 from kgmem.model import CypherResult, Namespace, NamespaceStats
+from kgmem.neo4j_schema import vector, vector_procedures, vector_writes
 from kgmem.procedures import Procedure, Registry, arguments, builtin
+from kgmem.procedures.signature import Field
 from kgmem.procedures.types import Mismatch, coerce
 
 NAMES = builtin.NAMES
@@ -123,25 +125,55 @@ async def prepare(
     inner = explained(query)
     if inner is not None:  # EXPLAIN shows the plan of the rewritten query
         head = query[: len(query) - len(inner)]
+        inner = await _set_vectors(source, namespace, inner, given)
         done = await _rewritten(source, namespace, inner, given, scope)
         # positions in an EXPLAIN's errors count from just after the word EXPLAIN
         return Prepared(None, head + done.text, given, done.original)
+    query = await _set_vectors(source, namespace, query, given)
     found = calls.find(query)
     if not found:
         return Prepared(None, query, given)
     if calls.only_call(query, found):
         if not known:
             await source.get_namespace(namespace)
-        answer = await answer_call(source, namespace, found[0], given, scope=scope)
-        return Prepared(answer, query, given)
+        table = await run(source, namespace, found[0], given, scope=scope)
+        if not _elements(_procedure(found[0], scope), table[1]):
+            return Prepared(_answer(found[0], table), query, given)
+        # graph ids: the call becomes a query that matches them (``calls.rewrite``)
+        done = await _rewritten(source, namespace, query, given, scope, table)
+        return Prepared(None, done.text, given, done.original)
     done = await _rewritten(source, namespace, query, given, scope)
     return Prepared(None, done.text, given, done.original)
 
 
+async def _set_vectors(source: Source, namespace: str, query: str, given: dict[str, Any]) -> str:
+    """``query`` with its ``db.create.set*VectorProperty`` calls made ``SET`` clauses
+    (``kgmem.neo4j_schema.vector_writes``)."""
+    if not vector_writes.setters(query):
+        return query
+    reader = _Reader(source, namespace, given)
+
+    async def dimensions(entity: str, key: str) -> int:
+        found = {
+            vector.vectors(index).dimensions
+            for index in await vector_procedures.declared_indexes(reader)
+            if index.type == "VECTOR" and index.entity == entity and index.properties == (key,)
+        }
+        return found.pop() if len(found) == 1 else 0
+
+    return await vector_writes.rewrite(query, given, dimensions)
+
+
 async def _rewritten(
-    source: Source, namespace: str, query: str, given: dict[str, Any], scope: Scope
+    source: Source,
+    namespace: str,
+    query: str,
+    given: dict[str, Any],
+    scope: Scope,
+    first: Table | None = None,
 ) -> calls.Rewritten:
-    """``query`` with its calls rewritten; their rows are added to ``given``."""
+    """``query`` with its calls rewritten; their rows are added to ``given``. ``first``:
+    the table of the first call, already run."""
     found = calls.find(query)
     if not found:
         return calls.Rewritten(query, ())
@@ -151,16 +183,45 @@ async def _rewritten(
     asked = dict(given)
     keyed = frozenset(i for i, call in enumerate(found) if arguments.per_row(call))
     tables: list[tuple[list[str], list[Any]]] = []
+    elements: list[calls.Elements] = []
     for number, call in enumerate(found):
+        procedure = _procedure(call, scope)
         if number in keyed:
-            tables.append(await _per_row(source, namespace, query, call, asked, scope))
-        else:
-            columns, rows = await run(source, namespace, call, asked, scope=scope)
-            tables.append((columns, [dict(zip(columns, row, strict=True)) for row in rows]))
-    rewritten = calls.rewrite(query, found, [columns for columns, _ in tables], keyed)
+            columns, entries = await _per_row(source, namespace, query, call, asked, scope)
+            elements.append(_elements(procedure, [r for e in entries for r in e["r"]], named=True))
+            tables.append((columns, entries))
+            continue
+        done = first if number == 0 and first is not None else None
+        columns, rows = done or await run(source, namespace, call, asked, scope=scope)
+        elements.append(_elements(procedure, rows))
+        mapped = [dict(zip(columns, row, strict=True)) for row in rows]
+        if elements[-1]:  # the rows keep the procedure's order through the MATCH
+            mapped = [{**row, calls.ORDINAL: at} for at, row in enumerate(mapped)]
+        tables.append((columns, mapped))
+    rewritten = calls.rewrite(query, found, [c for c, _ in tables], keyed, elements)
     for param, (_, values) in zip(rewritten.params, tables, strict=True):
         given[param] = values
     return rewritten
+
+
+_ELEMENT_TYPES = ("NODE", "RELATIONSHIP")
+
+
+def _elements(procedure: Procedure, rows: Sequence[Any], *, named: bool = False) -> calls.Elements:
+    """The outputs of ``procedure`` declared NODE or RELATIONSHIP that ``rows`` (lists,
+    or mappings by column when ``named``) fill with graph ids rather than values."""
+    found: dict[str, str] = {}
+    for at, output in enumerate(procedure.outputs):
+        if output.type.name not in _ELEMENT_TYPES:
+            continue
+        values = (row[output.name] if named else row[at] for row in rows)
+        if any(_graph_id(value) for value in values):
+            found[output.name] = output.type.name
+    return found
+
+
+def _graph_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 async def _per_row(
@@ -264,9 +325,16 @@ def _row(procedure: Procedure, row: Any) -> list[Any]:
     if not isinstance(row, Sequence) or isinstance(row, str) or len(row) != len(columns):
         raise TypeError(f"procedure {procedure.name} yielded {row!r}, not a row of {columns}")
     try:
-        return [coerce(o.type, value) for o, value in zip(procedure.outputs, row, strict=True)]
+        return [_output(o, value) for o, value in zip(procedure.outputs, row, strict=True)]
     except Mismatch as exc:
         raise TypeError(f"procedure {procedure.name} yielded {row!r}: {exc}") from None
+
+
+def _output(output: Field, value: Any) -> Any:
+    """``value`` checked against ``output``; a NODE or RELATIONSHIP may be a graph id."""
+    if output.type.name in _ELEMENT_TYPES and _graph_id(value):
+        return value
+    return coerce(output.type, value)
 
 
 class _Reader:
@@ -303,7 +371,12 @@ async def answer_call(
     scope: Scope,
 ) -> CypherResult:
     """A one-call query's answer: the YIELD columns (renamed by AS), in their order."""
-    columns, rows = await run(source, namespace, call, params or {}, scope=scope)
+    return _answer(call, await run(source, namespace, call, params or {}, scope=scope))
+
+
+def _answer(call: calls.Call, table: Table) -> CypherResult:
+    """The answer of a one-call query whose procedure yielded ``table``."""
+    columns, rows = table
     items = calls.checked(call, columns)
     picks = [columns.index(column) for column, _ in items]
     return CypherResult(

@@ -40,7 +40,7 @@ class Handler(Protocol):
 
 def _handlers() -> dict[str, Handler]:
     # Imported here: the handler modules import storage code that imports the model.
-    from kgmem.neo4j_schema import constraints, fulltext
+    from kgmem.neo4j_schema import constraints, fulltext, vector
     from kgmem.neo4j_schema import range as range_
 
     return {
@@ -48,7 +48,7 @@ def _handlers() -> dict[str, Handler]:
         "INDEX:TEXT": range_.TEXT,
         "INDEX:POINT": range_.POINT,
         "INDEX:LOOKUP": range_.LOOKUP,
-        # "INDEX:VECTOR": vector.HANDLER,
+        "INDEX:VECTOR": vector.HANDLER,
         "INDEX:FULLTEXT": fulltext.HANDLER,
         "CONSTRAINT:UNIQUENESS": constraints.HANDLER,
         "CONSTRAINT:KEY": constraints.HANDLER,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kgmem.neo4j_schema import vector_procedures
 from kgmem.procedures import neo4j_schema
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
@@ -102,6 +103,7 @@ def builtins(version: str) -> tuple[Procedure, ...]:
                   "flags :: LIST OF STRING)", _user,
                   description="Show the current user."),
         *neo4j_schema.procedures(),
+        *vector_procedures.PROCEDURES,
     )  # fmt: skip
 
 

@@ -25,13 +25,13 @@ a FROM clause and an aggregate ran seven times slower per row) and name every fu
 by its schema, as they cannot pin a search_path without losing that speed.
 
 Revision ID: 0030_neo4j_fulltext
-Revises: 0028_neo4j_constraints
+Revises: 0029_neo4j_vectors
 """
 
 from alembic import op
 
 revision = "0030_neo4j_fulltext"
-down_revision = "0028_neo4j_constraints"
+down_revision = "0029_neo4j_vectors"
 branch_labels = None
 depends_on = None
 

@@ -103,6 +103,10 @@ async def test_an_unknown_procedure_inside_a_query_is_a_client_error(filled: Bol
     assert caught.value.code.startswith("Neo.ClientError.")
 
 
+# The vector procedures need a vector index and arguments (tests/neo4j_schema).
+ANSWERED = [n for n in NAMES if not n.startswith(("db.index.vector.", "db.create."))]
+
+
 async def _refused(driver: neo4j.AsyncDriver, query: str) -> list[str]:
     """The status codes of ``query`` on a database that is no namespace: auto-commit
     (``session.run``), a managed transaction (``execute_query``), an explicit one."""
@@ -138,7 +142,7 @@ async def test_every_procedure_on_a_database_that_is_no_namespace_is_not_found(
     async with filled.driver() as driver:
         plain = await _refused(driver, "MATCH (n) RETURN n")
         assert plain == ["Neo.ClientError.Database.DatabaseNotFound"] * 3
-        for name in NAMES:
+        for name in ANSWERED:
             counted = called("CALL {name}() YIELD {column} RETURN count(*) AS n", name)
             for query in (called("CALL {name}()", name), counted):
                 assert await _refused(driver, query) == plain, query

@@ -40,6 +40,12 @@ def corpus() -> list[tuple[str, str, bool]]:
         ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),
         ("schema options nested deep", f"CREATE INDEX i FOR (n:L) ON (n.p) OPTIONS {deep}", False),
         ("SHOW with a long WHERE", "SHOW INDEXES WHERE " + " AND ".join(["true"] * 9898), False),
+        # Neo4j's vector functions run as kgmem's SQL over Neo4j's largest dimension
+        (
+            "vector similarity of long lists",
+            "RETURN vector.similarity.cosine(range(1, 4096), range(4096, 1, -1)) > 0 AS x",
+            True,
+        ),
     ]
 
 

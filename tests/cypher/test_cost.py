@@ -129,7 +129,7 @@ async def test_any_shape_ends_within_the_time_limit(
         await conn.close()
 
 
-@pytest.mark.parametrize("name", ["xor chain"])
+@pytest.mark.parametrize("name", ["xor chain", "vector similarity of long lists"])
 async def test_fine_queries_of_the_corpus_are_answered(
     memory: Memory, namespace: str, name: str
 ) -> None:

@@ -12,8 +12,10 @@ no write grant), its search path reduced to ``ag_catalog``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
@@ -51,6 +53,7 @@ class CypherCall:
     columns: int
     params_json: str | None
     max_rows: int | None
+    lookups: bool = False  # plan joins as nested-loop index lookups (``CypherPlan.lookups``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +92,8 @@ async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
     sql, offset = call_sql(call)
     started = time.perf_counter()
     try:
-        records = await conn.fetch(sql, call.params_json)
+        async with _joins(conn, call):
+            records = await conn.fetch(sql, call.params_json)
     except asyncpg.PostgresError as exc:
         raise classify(exc, offset, len(call.text)) from exc
     elapsed = (time.perf_counter() - started) * 1000
@@ -102,10 +106,41 @@ async def explain(conn: asyncpg.Connection, call: CypherCall) -> list[str]:
     """PostgreSQL's plan for ``call`` (EXPLAIN, not run)."""
     sql, offset = call_sql(call)
     try:
-        rows = await conn.fetch("EXPLAIN " + sql, call.params_json)
+        async with _joins(conn, call):
+            rows = await conn.fetch("EXPLAIN " + sql, call.params_json)
     except asyncpg.PostgresError as exc:
         raise classify(exc, offset + len("EXPLAIN "), len(call.text)) from exc
     return [str(r[0]) for r in rows]
+
+
+_JOINS = ("enable_hashjoin", "enable_mergejoin")
+# Joins off only when every label table of the graph has its id(n) index (``kgmem_id_``,
+# ``kgmem.storage.graph.labels``): a table without one would be scanned once per row.
+_LOOKUPS = r"""
+SELECT current_setting($1), current_setting($2),
+       CASE WHEN NOT EXISTS (
+           SELECT 1 FROM ag_catalog.ag_label l JOIN ag_catalog.ag_graph g ON g.graphid = l.graph
+           WHERE g.name = $3::name AND l.name NOT IN ('_ag_label_vertex', '_ag_label_edge')
+             AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                             JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+                             WHERE i.indrelid = l.relation AND c.relname LIKE 'kgmem\_id\_%'))
+       THEN set_config($1, 'off', true) || set_config($2, 'off', true) END
+"""
+
+
+@contextlib.asynccontextmanager
+async def _joins(conn: asyncpg.Connection, call: CypherCall) -> AsyncIterator[None]:
+    """For a call with ``lookups``: hash and merge joins off while it is planned (when
+    every label table has its id index), and back as they were after (the transaction
+    may run more statements)."""
+    if not call.lookups:
+        yield
+        return
+    before = await conn.fetchrow(_LOOKUPS, *_JOINS, call.graph)
+    yield  # after a failure the transaction is rolled back, the settings with it
+    await conn.execute(
+        "SELECT set_config($1, $3, true), set_config($2, $4, true)", *_JOINS, before[0], before[1]
+    )
 
 
 def reader_role(graph: str) -> str:

@@ -64,9 +64,12 @@ async def _create(conn: Any, ns: NamespaceRef, statement: Create, schema: GraphS
 
 
 def _clash(target: SchemaObject, existing: list[SchemaObject]) -> SchemaRuleExists | None:
-    """The error creating ``target`` meets among ``existing`` objects, or None."""
+    """The error creating ``target`` meets among ``existing`` objects, or None: the same
+    definition under any name is an equivalent rule (Neo4j's
+    EquivalentSchemaRuleAlreadyExists, which neomodel expects when it declares its
+    schema again), another definition under the same name a name taken."""
     for obj in existing:
-        if obj.name == target.name:
+        if obj.name == target.name and not equivalent(obj, target):
             if isinstance(obj, Index):
                 return IndexNameTaken(f"There already exists an index called '{obj.name}'.")
             return ConstraintNameTaken(f"There already exists a constraint called '{obj.name}'.")

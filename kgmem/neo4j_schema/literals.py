@@ -82,6 +82,10 @@ class LiteralReader:
             return token.upper == "TRUE"
         if token.is_keyword("NULL"):
             return None
+        if token.kind is Kind.NAME and token.name.lower() in _CONVERSIONS and self._punct("("):
+            value = self.read()
+            self._expect(")")
+            return _converted(token, value)
         raise CypherSyntaxError(
             f"expected a literal value, found {token.text!r}", position=token.start
         )
@@ -151,3 +155,39 @@ def _number(token: Token) -> int | float:
     if any(c in text for c in ".e"):
         return float(text)
     return int(text)
+
+
+_CONVERSIONS = frozenset({"tointeger", "tofloat", "tostring", "toboolean"})
+"""The conversions a constant may go through (``toInteger($dimensions)``, as
+neo4j-graphrag writes its vector index's options)."""
+
+
+def _converted(function: Token, value: Any) -> Any:
+    """``value`` converted as Cypher's ``toInteger`` / ``toFloat`` / ``toString`` /
+    ``toBoolean`` convert a constant: null for text that is no such value,
+    ``CypherSemanticError`` for a list or a map."""
+    name = function.name.lower()
+    if isinstance(value, (list, dict)):
+        raise CypherSemanticError(
+            f"{function.name}() cannot convert {value!r}", position=function.start
+        )
+    if value is None or name == "tostring":
+        return None if value is None else _text(value)
+    if name == "toboolean":
+        return value if isinstance(value, bool) else _BOOLEANS.get(str(value).strip().lower())
+    if isinstance(value, bool):
+        return int(value) if name == "tointeger" else None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if name == "tointeger" else number
+
+
+_BOOLEANS = {"true": True, "false": False}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -127,6 +127,9 @@ async def test_neo4j_errors_for_names_and_equivalents(memory: Memory, namespace:
         await _write(memory, namespace, "CREATE INDEX i FOR (n:L) ON (n.q)")
     with pytest.raises(SchemaRuleExists, match="equivalent"):
         await _write(memory, namespace, "CREATE INDEX j FOR (n:L) ON (n.p)")
+    with pytest.raises(SchemaRuleExists, match="equivalent") as again:
+        await _write(memory, namespace, "CREATE INDEX i FOR (n:L) ON (n.p)")
+    assert not isinstance(again.value, IndexNameTaken)  # the same rule declared again
     await _write(memory, namespace, "CREATE INDEX j IF NOT EXISTS FOR (n:L) ON (n.p)")
     await _write(memory, namespace, "CREATE INDEX i IF NOT EXISTS FOR (n:L) ON (n.q)")
     with pytest.raises(IndexNotFound):

@@ -255,3 +255,41 @@ def test_the_create_statement_shown_declares_the_same_object(obj: Index | Constr
     statement = parse(show.create_statement(obj))
     assert isinstance(statement, Create)
     assert statement.target == obj
+
+
+def test_options_and_names_as_neo4j_graphrag_writes_them() -> None:
+    statement = parse(
+        "CREATE VECTOR INDEX $name IF NOT EXISTS FOR (n:Chunk) ON n.embedding OPTIONS "
+        "{ indexConfig: { `vector.dimensions`: toInteger($dimensions), "
+        "`vector.similarity_function`: $similarity_fn } }",
+        {"name": "vectors", "dimensions": "384", "similarity_fn": "euclidean"},
+    )
+    assert isinstance(statement, Create)
+    assert statement.target.name == "vectors" and statement.if_not_exists
+    assert statement.target.options == {
+        "indexConfig": {"vector.dimensions": 384, "vector.similarity_function": "euclidean"}
+    }
+    dropped = parse("DROP INDEX $name IF EXISTS", {"name": "vectors"})
+    assert dropped == Drop("INDEX", "vectors", True)
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("toInteger('7')", 7),
+        ("toInteger(7.9)", 7),
+        ("toFloat('2.5')", 2.5),
+        ("toString(3)", "3"),
+        ("toBoolean('TRUE')", True),
+        ("toInteger('x')", None),
+        ("toInteger(null)", None),
+    ],
+)
+def test_constant_conversions_in_options(written: str, value: object) -> None:
+    index = _index(f"CREATE INDEX i FOR (n:L) ON (n.p) OPTIONS {{indexConfig: {{k: {written}}}}}")
+    assert index.options == {"indexConfig": {"k": value}}
+
+
+def test_a_conversion_of_a_list_is_refused() -> None:
+    with pytest.raises(CypherSemanticError, match="cannot convert"):
+        parse("CREATE INDEX i FOR (n:L) ON (n.p) OPTIONS {indexConfig: {k: toInteger([1])}}")

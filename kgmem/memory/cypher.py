@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kgmem.config import Settings
-from kgmem.cypher import Mode
+from kgmem.cypher import Mode, unit_subqueries
 from kgmem.cypher.named import NamedQuery
 from kgmem.errors import CypherError
 from kgmem.graph import GraphContext, cypher_transaction, schema_statements
@@ -57,6 +57,7 @@ class CypherMethods:
         settings = self.settings.cypher
         async with cypher_ops.bounded(query, settings):
             query = schema_statements.shown(query, params)
+            query = unit_subqueries.inline(query, explicit=False)
             scope = procedures.Scope.of(self.procedures, settings, mode)
             prepared = await procedures.prepare(self, namespace, query, params, scope=scope)
             if prepared.answer is not None:
@@ -95,9 +96,8 @@ class CypherMethods:
 
             async def with_procedures(request: CypherRequest) -> CypherResult:
                 async with cypher_ops.bounded(request.query, settings):
-                    request = replace(
-                        request, query=schema_statements.shown(request.query, request.params)
-                    )
+                    shown = schema_statements.shown(request.query, request.params)
+                    request = replace(request, query=unit_subqueries.inline(shown, explicit=True))
                     prepared = await procedures.prepare(
                         self, namespace, request.query, request.params, scope=scope, known=True
                     )

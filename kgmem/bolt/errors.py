@@ -4,7 +4,6 @@ classes (``CypherSyntaxError``, ``AuthError``, ``ClientError``, ``TransientError
 from __future__ import annotations
 
 from kgmem import errors
-from kgmem.cypher.unit_subqueries import ImplicitTransactionRequired
 from kgmem.neo4j_schema import errors as schema_errors
 
 # Most specific class first: the first match wins.
@@ -14,7 +13,7 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (schema_errors.SchemaRuleExists, "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"),
     (schema_errors.IndexNotFound, "Neo.DatabaseError.Schema.IndexDropFailed"),
     (schema_errors.ConstraintNotFound, "Neo.DatabaseError.Schema.ConstraintDropFailed"),
-    (ImplicitTransactionRequired, "Neo.DatabaseError.Statement.ExecutionFailed"),
+    (schema_errors.ImplicitTransactionRequired, "Neo.DatabaseError.Statement.ExecutionFailed"),
     (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),
     (errors.ProcedureFailed, "Neo.ClientError.Procedure.ProcedureCallFailed"),
     (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),

@@ -21,14 +21,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.structure import clauses, closing, depths, union_parts
-from kgmem.errors import CypherSemanticError
-
-
-class ImplicitTransactionRequired(CypherSemanticError):
-    """``CALL { ... } IN TRANSACTIONS`` sent inside an explicit transaction."""
-
-    code = "implicit_transaction_required"
-    title = "CALL IN TRANSACTIONS needs an auto-commit transaction"
+from kgmem.neo4j_schema.errors import ImplicitTransactionRequired
 
 
 def inline(query: str, *, explicit: bool) -> str:

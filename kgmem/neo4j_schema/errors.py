@@ -1,5 +1,5 @@
-"""The errors of Neo4j's schema statements, in kgmem's one tree (``kgmem.errors``
-imports this module so that every class is part of it)::
+"""The errors of Neo4j's schema statements and of its transaction rules, in kgmem's one
+tree (``kgmem.errors`` imports this module so that every class is part of it)::
 
     NotFound
     └── SchemaRuleNotFound      schema_rule_not_found
@@ -10,11 +10,13 @@ imports this module so that every class is part of it)::
         ├── IndexNameTaken      index_name_taken        (IndexWithNameAlreadyExists)
         └── ConstraintNameTaken constraint_name_taken   (ConstraintWithNameAlreadyExists)
     └── ConstraintViolation     constraint_validation_failed  (ConstraintValidationFailed)
+    CypherSemanticError
+    └── ImplicitTransactionRequired implicit_transaction_required (Statement.ExecutionFailed)
 """
 
 from __future__ import annotations
 
-from kgmem.errors import Conflict, NotFound
+from kgmem.errors import Conflict, CypherSemanticError, NotFound
 
 
 class SchemaRuleNotFound(NotFound):
@@ -61,3 +63,10 @@ class ConstraintViolation(Conflict):
 
     code = "constraint_validation_failed"
     title = "Constraint validation failed"
+
+
+class ImplicitTransactionRequired(CypherSemanticError):
+    """``CALL { ... } IN TRANSACTIONS`` sent inside an explicit transaction."""
+
+    code = "implicit_transaction_required"
+    title = "CALL IN TRANSACTIONS needs an auto-commit transaction"

@@ -4,7 +4,8 @@ import neo4j
 import pytest
 
 from kgmem import Memory
-from kgmem.cypher.unit_subqueries import ImplicitTransactionRequired, inline
+from kgmem.cypher.unit_subqueries import inline
+from kgmem.neo4j_schema.errors import ImplicitTransactionRequired
 from tests.fixtures.bolt import Bolt
 
 IMPORT = (

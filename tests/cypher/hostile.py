@@ -34,7 +34,7 @@ def corpus() -> list[tuple[str, str, bool]]:
         ("almost the size limit", "RETURN " + "+".join(["1"] * 49_000) + " AS x", False),
         (
             "an error in a long rewritten text",
-            f"MATCH (n) WITH n LIMIT 1 RETURN {long_error}",
+            long_error + " AS x",
             False,
         ),
         ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),

@@ -19,11 +19,10 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp_types import INVALID_PARAMS
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
-from kgmem.memory.procedures import NAMES
 from kgmem.server.app import create_app
 from tests.fixtures.app import serving
 from tests.fixtures.database import store_settings
-from tests.server.test_cypher_procedures import BROWSER
+from tests.server.test_cypher_procedures import BROWSER, NAMES, called
 
 TOOLS = {
     "add_episode",
@@ -241,7 +240,7 @@ async def test_a_procedure_on_a_missing_namespace_is_namespace_not_found(
         )
         assert "namespace_not_found:" in error_text(plain)
         for name in NAMES:
-            query = f"CALL {name}()"
+            query = called("CALL {name}()", name)
             missing = await client.call_tool(
                 "cypher_read", {"namespace": "no_such_ns", "query": query}
             )

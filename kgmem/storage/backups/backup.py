@@ -324,7 +324,7 @@ def _apply(url: str, dump: Path, *, before: str, after: str) -> None:
     options = "-c client_min_messages=warning -c kgmem_neo4j.restoring=on"
     env = {**os.environ, "PGOPTIONS": options}
     listed = dump.with_name(dump.name + ".list")
-    listed.write_text(_without_id_indexes(dump))
+    listed.write_text(without_id_indexes(dump))
     psql_args = [pg_tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction"]
     with TemporaryFile() as errors:
         psql = subprocess.Popen(  # noqa: S603 (PostgreSQL's own psql)
@@ -380,7 +380,7 @@ $ids$;
 """
 
 
-def _without_id_indexes(dump: Path) -> str:
+def without_id_indexes(dump: Path) -> str:
     """The archive's table of contents without its id(n) indexes (``pg_restore -L``)."""
     listing = run_tool([pg_tool("pg_restore"), "-l", str(dump)])
     return "".join(line + "\n" for line in listing.splitlines() if not _ID_INDEX.search(line))

@@ -23,7 +23,7 @@ import contextvars
 import logging
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from kgmem.config import CypherSettings
@@ -39,7 +39,7 @@ from kgmem.errors import (
     ProcedureNotFound,
 )
 from kgmem.graph import deadline
-from kgmem.memory import procedure_rows
+from kgmem.memory import procedure_rows, subquery_rows
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.neo4j_schema import vector, vector_procedures, vector_writes
 from kgmem.procedures import Procedure, Registry, arguments, builtin
@@ -129,6 +129,7 @@ async def prepare(
         done = await _rewritten(source, namespace, inner, given, scope)
         # positions in an EXPLAIN's errors count from just after the word EXPLAIN
         return Prepared(None, head + done.text, given, done.original)
+    query, scope = await _subquery(source, namespace, query, given, scope)
     query = await _set_vectors(source, namespace, query, given)
     found = calls.find(query)
     if not found:
@@ -144,6 +145,24 @@ async def prepare(
         return Prepared(None, done.text, given, done.original)
     done = await _rewritten(source, namespace, query, given, scope)
     return Prepared(None, done.text, given, done.original)
+
+
+async def _subquery(
+    source: Source, namespace: str, query: str, given: dict[str, Any], scope: Scope
+) -> tuple[str, Scope]:
+    """``query`` with a leading returning subquery answered first and standing in as a
+    procedure of a registry of its own (``kgmem.memory.subquery_rows``), and that scope."""
+    found = subquery_rows.leading(query)
+    if found is None:
+        return query, scope
+
+    async def answer(inner: str) -> CypherResult:
+        return await source.cypher(namespace, inner, given, mode=scope.mode, limit=scope.max_rows)
+
+    query, stand = await subquery_rows.stand_in(*found, answer)
+    registry = scope.registry.copy()
+    registry.register(stand, replace=True)
+    return query, replace(scope, registry=registry)
 
 
 async def _set_vectors(source: Source, namespace: str, query: str, given: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from tests.fixtures.libraries import RunLibrary
 from tests.libraries.clients.harness import DOCUMENTS, embed
-from tests.libraries.ranking import assert_vector_hits, listed
+from tests.libraries.ranking import assert_hybrid_hits, assert_vector_hits, listed
 
 pytestmark = pytest.mark.slow
 
@@ -39,3 +39,11 @@ async def test_vector_retriever_answers_by_the_embedders_similarity(
     outcome = await run_library("graphrag", "graphrag_retrievers.py", "vector")
     assert outcome.failure is None, outcome.explain()
     assert_vector_hits(outcome.results["vector"], 3)
+
+
+async def test_hybrid_retriever_combines_vector_and_fulltext_scores(
+    run_library: RunLibrary,
+) -> None:
+    outcome = await run_library("graphrag", "graphrag_retrievers.py", "hybrid")
+    assert outcome.failure is None, outcome.explain()
+    assert_hybrid_hits(outcome.results["hybrid"])

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.fixtures.libraries import RunLibrary
-from tests.libraries.ranking import assert_vector_hits, listed
+from tests.libraries.ranking import assert_hybrid_hits, assert_vector_hits, listed
 
 pytestmark = pytest.mark.slow
 
@@ -23,3 +23,13 @@ async def test_from_texts_and_from_existing_index_search_by_the_embedders_simila
     assert (index["labelsOrTypes"], index["properties"]) == (["LcChunk"], ["embedding"])
     (unique,) = [c for c in schema["constraints"] if c["labelsOrTypes"] == ["LcChunk"]]
     assert (unique["type"], unique["properties"]) == ("UNIQUENESS", ["id"])
+
+
+async def test_hybrid_search_combines_vector_and_fulltext_scores(run_library: RunLibrary) -> None:
+    outcome = await run_library("langchain", "langchain_vector.py", "hybrid")
+    assert outcome.failure is None, outcome.explain()
+    assert_hybrid_hits(outcome.results["from_texts"])
+    assert_hybrid_hits(outcome.results["from_existing_index"])
+    text = listed(outcome.results["schema"]["indexes"], "lc_hybrid_text")
+    assert (text["type"], text["labelsOrTypes"], text["properties"]) == (
+        "FULLTEXT", ["LcHybrid"], ["text"])  # fmt: skip

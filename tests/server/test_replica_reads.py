@@ -187,6 +187,61 @@ async def test_a_read_after_a_write_runs_on_the_replica_and_sees_it(
         await _replica_sql(cluster, "CREATE TABLE nope (x int)")
 
 
+async def _cypher(
+    client: httpx.AsyncClient, ns: str, query: str, lsn: str | None = None, **params: object
+) -> httpx.Response:
+    body = {"query": query, "params": params, "mode": "read" if lsn else "write"}
+    headers = {"X-Kgmem-Min-Lsn": lsn} if lsn else {}
+    return await client.post(f"/v1/namespaces/{ns}/cypher", json=body, headers=headers)
+
+
+async def test_declared_indexes_and_constraints_answer_on_the_replica(
+    client: httpx.AsyncClient, store: Memory
+) -> None:
+    assert (await client.post("/v1/namespaces", json={"name": "rdecl"})).status_code == 201
+    for statement in (
+        "CREATE VECTOR INDEX vec FOR (d:Doc) ON d.v OPTIONS {indexConfig: "
+        "{`vector.dimensions`: 3, `vector.similarity_function`: 'cosine'}}",
+        "CREATE FULLTEXT INDEX words FOR (d:Doc) ON EACH [d.text]",
+        "CREATE CONSTRAINT one_key FOR (d:Doc) REQUIRE d.k IS UNIQUE",
+    ):
+        made = await _cypher(client, "rdecl", statement)
+        assert made.status_code == 200, made.text
+    written = await _cypher(
+        client,
+        "rdecl",
+        "UNWIND $rows AS row CREATE (:Doc {k: row.k, v: row.v, text: row.text})",
+        rows=[
+            {"k": 1, "v": [1.0, 0.0, 0.0], "text": "replicated lighthouse"},
+            {"k": 2, "v": [0.0, 1.0, 0.0], "text": "harbour"},
+        ],
+    )
+    assert written.status_code == 200, written.text
+    lsn = written.headers["x-kgmem-lsn"]
+    # A loaded machine may replay later than the read's wait: wait here instead.
+    assert await caught_up(store.reads.replicas.members[0].db, lsn, 30.0)
+    shown = await _cypher(client, "rdecl", "SHOW INDEXES YIELD name RETURN name ORDER BY name", lsn)
+    assert shown.status_code == 200, shown.text
+    assert shown.headers["x-kgmem-read-from"] == "replica"
+    assert {"vec", "words", "one_key"} <= {row[0] for row in shown.json()["rows"]}
+    near = await _cypher(
+        client,
+        "rdecl",
+        "CALL db.index.vector.queryNodes('vec', 1, [0.9, 0.1, 0.0]) YIELD node RETURN node.k",
+        lsn,
+    )
+    assert (near.headers["x-kgmem-read-from"], near.json()["rows"]) == ("replica", [[1]])
+    found = await _cypher(
+        client,
+        "rdecl",
+        "CALL db.index.fulltext.queryNodes('words', 'lighthouse') YIELD node RETURN node.k",
+        lsn,
+    )
+    assert (found.headers["x-kgmem-read-from"], found.json()["rows"]) == ("replica", [[1]])
+    again = await _cypher(client, "rdecl", "CREATE (:Doc {k: 1})")
+    assert (again.status_code, again.json()["code"]) == (409, "constraint_validation_failed")
+
+
 KEYWORD_ONLY = {"keyword": 1, "vector": 0, "temporal": 0, "spatial": 0, "causal": 0, "graph": 0}
 
 
@@ -291,56 +346,3 @@ async def test_a_replica_that_is_down_does_not_take_reads_down(
             assert plain.status_code == 200 and plain.headers["x-kgmem-read-from"] == "primary"
     text = (await client.get("/metrics")).text
     assert metric_sample(text, "kgmem_replica_reads_total", served_by="down") >= before + 10
-
-
-async def _cypher(
-    client: httpx.AsyncClient, ns: str, query: str, lsn: str | None = None, **params: object
-) -> httpx.Response:
-    body = {"query": query, "params": params, "mode": "read" if lsn else "write"}
-    headers = {"X-Kgmem-Min-Lsn": lsn} if lsn else {}
-    return await client.post(f"/v1/namespaces/{ns}/cypher", json=body, headers=headers)
-
-
-async def test_declared_indexes_and_constraints_answer_on_the_replica(
-    client: httpx.AsyncClient,
-) -> None:
-    assert (await client.post("/v1/namespaces", json={"name": "rdecl"})).status_code == 201
-    for statement in (
-        "CREATE VECTOR INDEX vec FOR (d:Doc) ON d.v OPTIONS {indexConfig: "
-        "{`vector.dimensions`: 3, `vector.similarity_function`: 'cosine'}}",
-        "CREATE FULLTEXT INDEX words FOR (d:Doc) ON EACH [d.text]",
-        "CREATE CONSTRAINT one_key FOR (d:Doc) REQUIRE d.k IS UNIQUE",
-    ):
-        made = await _cypher(client, "rdecl", statement)
-        assert made.status_code == 200, made.text
-    written = await _cypher(
-        client,
-        "rdecl",
-        "UNWIND $rows AS row CREATE (:Doc {k: row.k, v: row.v, text: row.text})",
-        rows=[
-            {"k": 1, "v": [1.0, 0.0, 0.0], "text": "replicated lighthouse"},
-            {"k": 2, "v": [0.0, 1.0, 0.0], "text": "harbour"},
-        ],
-    )
-    assert written.status_code == 200, written.text
-    lsn = written.headers["x-kgmem-lsn"]
-    shown = await _cypher(client, "rdecl", "SHOW INDEXES YIELD name RETURN name ORDER BY name", lsn)
-    assert shown.status_code == 200, shown.text
-    assert shown.headers["x-kgmem-read-from"] == "replica"
-    assert {"vec", "words", "one_key"} <= {row[0] for row in shown.json()["rows"]}
-    near = await _cypher(
-        client,
-        "rdecl",
-        "CALL db.index.vector.queryNodes('vec', 1, [0.9, 0.1, 0.0]) YIELD node RETURN node.k",
-        lsn,
-    )
-    assert (near.headers["x-kgmem-read-from"], near.json()["rows"]) == ("replica", [[1]])
-    found = await _cypher(
-        client,
-        "rdecl",
-        "CALL db.index.fulltext.queryNodes('words', 'lighthouse') YIELD node RETURN node.k",
-        lsn,
-    )
-    assert (found.headers["x-kgmem-read-from"], found.json()["rows"]) == ("replica", [[1]])
-    again = await _cypher(client, "rdecl", "CREATE (:Doc {k: 1})")
-    assert (again.status_code, again.json()["code"]) == (409, "constraint_validation_failed")

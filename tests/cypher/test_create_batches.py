@@ -23,6 +23,8 @@ def test_a_long_script_carries_on_only_what_later_clauses_read() -> None:
     # the last WITH carries what the last links and the RETURN read
     last = batches[-1].split(" CREATE ")[0].split(", ")
     assert "n0" in last and "n59" in last and "n1" not in last
+    # within a batch the CREATE clauses are one, a pattern list (no nesting in AGE)
+    assert batches[0].count("CREATE") == 1 and ") , (n1:P {i: 1})" in batches[0]
 
 
 def test_short_scripts_are_left_alone() -> None:

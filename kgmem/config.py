@@ -355,6 +355,13 @@ class CypherSettings(BaseSettings):
         description="PostgreSQL work_mem of a Cypher read: memory per sort or hash before "
         "it spills to disk.",
     )
+    index_background_rows: int = Field(
+        default=10_000,
+        ge=0,
+        description="CREATE INDEX over a label of more elements than this answers at once "
+        "and the server populates the index in the background (SHOW INDEXES: POPULATING, "
+        "then ONLINE; db.awaitIndexes waits for it). Smaller ones are built in the statement.",
+    )
 
 
 class RedisSettings(BaseSettings):

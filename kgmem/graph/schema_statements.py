@@ -20,7 +20,7 @@ from kgmem.errors import CypherPermissionDenied
 from kgmem.graph import deadline
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
-from kgmem.neo4j_schema import dispatch, show
+from kgmem.neo4j_schema import dispatch, population, show
 from kgmem.neo4j_schema.model import Create, Drop, Show
 from kgmem.neo4j_schema.statements import is_schema_statement, parse
 from kgmem.schema import validate_namespace_name
@@ -69,24 +69,29 @@ async def run(
     mode: Mode,
     settings: CypherSettings,
 ) -> CypherResult:
-    """Apply ``statement`` to ``namespace`` in its own write transaction."""
+    """Apply ``statement`` to ``namespace`` in its own write transaction (a large index
+    is declared here and populated in the background when this process serves)."""
     started = time.perf_counter()
     validate_namespace_name(namespace)
     permitted(statement, mode)
 
-    async def work(conn: Connection) -> None:
+    background = settings.index_background_rows if population.available(ctx.db) else None
+
+    async def work(conn: Connection) -> bool:
         ns = await ns_store.resolve(conn, namespace)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
-        await dispatch.execute(conn, ns, statement, ctx.schema)
+        return await dispatch.execute(conn, ns, statement, ctx.schema, background_rows=background)
 
-    await ctx.db.in_transaction(work)
+    if await ctx.db.in_transaction(work):
+        population.wake(ctx.db)
     return empty(started)
 
 
 async def run_on(
     conn: Connection, ctx: GraphContext, namespace: str, statement: Create | Drop, mode: Mode
 ) -> CypherResult:
-    """Apply ``statement`` inside the caller's open write transaction on ``conn``."""
+    """Apply ``statement`` inside the caller's open write transaction on ``conn`` (an
+    index is built in the statement: nothing could build it before the commit)."""
     started = time.perf_counter()
     permitted(statement, mode)
     ns = await ns_store.resolve(conn, namespace)

@@ -16,7 +16,8 @@ starts, in this order:
 3. the key watch (``kgmem.key_watch``): its LISTEN and the ``key-recheck`` service;
 4. the statement ``watchdog`` service, when the settings ask for one;
 5. when serving: the ``keyword-upkeep`` service (after marking the store as served),
-   the one-shot prewarm of the vector indexes (``KGMEM_DATABASE_PREWARM``), the Cypher
+   the ``index-population`` service (``kgmem.neo4j_schema.population``), the one-shot
+   prewarm of the vector indexes (``KGMEM_DATABASE_PREWARM``), the Cypher
    planning processes (``kgmem.cypher.planner``, in the background), and, when
    this process owns the embedded PostgreSQL, its ``supervisor`` service last, once
    everything that could fail at start has started.
@@ -44,6 +45,7 @@ from kgmem.key_cache import KeyCache
 from kgmem.key_watch import KeyWatch
 from kgmem.live import Live
 from kgmem.memory.startup import database_url, start_database, stop_database
+from kgmem.neo4j_schema.population import Population, population_connection
 from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
 from kgmem.storage.engine import prewarm
 from kgmem.storage.engine import watchdog as statement_watchdog
@@ -74,6 +76,7 @@ class Runtime:
     replicas: Replicas = field(default_factory=Replicas, init=False)
     watchdog: Watchdog | None = field(default=None, init=False)
     keyword_upkeep: KeywordUpkeep | None = field(default=None, init=False)
+    population: Population | None = field(default=None, init=False)
     supervisor: Supervisor | None = field(default=None, init=False)
     adopted: list[Periodic] = field(default_factory=list, init=False)
     _prewarm: asyncio.Task[None] | None = field(default=None, init=False)
@@ -131,6 +134,8 @@ class Runtime:
         )
         await self.keyword_upkeep.open()
         self.keyword_upkeep.start()
+        self.population = Population(db, lambda: population_connection(self.url))
+        self.population.start()
         if self.settings.database.prewarm:
             # One-shot, while the server starts serving; close() cancels it if unfinished.
             self._prewarm = asyncio.create_task(prewarm_indexes(db), name="kgmem-prewarm")
@@ -153,7 +158,7 @@ class Runtime:
     def services(self) -> list[Periodic]:
         """Every background service of this process, each once, in start order."""
         found = [*self.live.services(), self.key_watch.service]
-        for owner in (self.watchdog, self.keyword_upkeep, self.supervisor):
+        for owner in (self.watchdog, self.keyword_upkeep, self.population, self.supervisor):
             if owner is not None:
                 found.append(owner.service)
         found.extend(self.adopted)
@@ -186,6 +191,8 @@ class Runtime:
         if self.supervisor is not None:
             await self.supervisor.close()
         await self._stop_prewarm()
+        if self.population is not None:
+            await self.population.stop()
         if self.keyword_upkeep is not None:
             await self.keyword_upkeep.stop(clean=self.db.state.status == "up")
         if self.watchdog is not None:

@@ -28,6 +28,7 @@ from kgmem.errors import CypherSemanticError
 from kgmem.neo4j_schema.model import Constraint, SchemaObject
 from kgmem.storage import Connection
 from kgmem.storage.neo4j_schema import constraint_sql
+from kgmem.storage.neo4j_schema.population_sql import IndexBuild
 from kgmem.storage.refs import NamespaceRef
 
 # Neo4j's order of the types, in which a union is shown (``SHOW CONSTRAINTS``).
@@ -195,6 +196,10 @@ class ConstraintHandler:
         for name in _own_first(obj, tables):
             await constraint_sql.drop_check(conn, ns, name, obj)
             await constraint_sql.drop_index(conn, ns, name, obj)
+
+    def builds(self, ns: NamespaceRef, obj: SchemaObject, table: str) -> list[IndexBuild] | None:
+        """None: a constraint checks the existing data in its statement, as Neo4j's does."""
+        return None
 
 
 def _own_first(obj: Constraint, tables: Sequence[str]) -> list[str]:

@@ -4,11 +4,14 @@ one object per definition, ``IF [NOT] EXISTS``), the label tables made if missin
 handler's PostgreSQL objects built on each table of the label, the catalogue row.
 
 The namespace's schema lock (``catalog.lock``) serialises schema changes of one
-namespace; the caller answers the statement with an empty result.
+namespace; the caller answers the statement with an empty result. An index over more
+elements than the caller's ``background_rows`` is only declared here, ``POPULATING``,
+for ``kgmem.neo4j_schema.population`` to build after the transaction commits.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from kgmem.errors import CypherSemanticError
@@ -22,7 +25,7 @@ from kgmem.neo4j_schema.errors import (
 )
 from kgmem.neo4j_schema.model import Constraint, Create, Drop, Entity, Index, SchemaObject
 from kgmem.schema import GraphSchema
-from kgmem.storage.neo4j_schema import catalog, expression_indexes, label_tables
+from kgmem.storage.neo4j_schema import catalog, expression_indexes, label_tables, population_sql
 from kgmem.storage.refs import NamespaceRef
 
 LOOKUP_NAMES: dict[Entity, str] = {"NODE": "index_343aff4e", "RELATIONSHIP": "index_f7700477"}
@@ -31,27 +34,40 @@ names its two default ones."""
 
 
 async def execute(
-    conn: Any, ns: NamespaceRef, statement: Create | Drop, schema: GraphSchema
-) -> None:
-    """Apply ``statement`` to ``ns`` on ``conn`` (inside a write transaction).
+    conn: Any,
+    ns: NamespaceRef,
+    statement: Create | Drop,
+    schema: GraphSchema,
+    *,
+    background_rows: int | None = None,
+) -> bool:
+    """Apply ``statement`` to ``ns`` on ``conn`` (inside a write transaction); whether
+    it declared an index to populate in the background (only when ``background_rows``
+    is given and the index covers more elements than that).
 
     Raises ``SchemaRuleExists`` (or its name-taken subclasses) and ``IndexNotFound`` /
     ``ConstraintNotFound`` as Neo4j would, ``LabelKindConflict`` for a label used as a
     relationship type, and the handler's errors (bad options, violating data)."""
     await catalog.ensure(conn, ns)
     if isinstance(statement, Create):
-        await _create(conn, ns, statement, schema)
-    else:
-        await _drop(conn, ns, statement)
+        return await _create(conn, ns, statement, schema, background_rows)
+    await _drop(conn, ns, statement)
+    return False
 
 
-async def _create(conn: Any, ns: NamespaceRef, statement: Create, schema: GraphSchema) -> None:
+async def _create(
+    conn: Any,
+    ns: NamespaceRef,
+    statement: Create,
+    schema: GraphSchema,
+    background_rows: int | None,
+) -> bool:
     target = statement.target
     existing = await catalog.declared(conn, ns)
     clash = _clash(target, existing)
     if clash is not None:
         if statement.if_not_exists:
-            return
+            return False
         raise clash
     handler = handlers.handler(target)
     if handler is None:
@@ -59,8 +75,23 @@ async def _create(conn: Any, ns: NamespaceRef, statement: Create, schema: GraphS
         raise CypherSemanticError(f"kgmem cannot build a {what} yet")
     for label in handlers.labels_of(target):
         await label_tables.ensure(conn, ns, label, target.entity, schema)
-    await handler.create(conn, ns, target, await tables_of(conn, ns, target))
+    tables = await tables_of(conn, ns, target)
+    # the steps checked now (options), even when they run later
+    steps = [handler.builds(ns, target, t) for t in tables]
+    later = (
+        background_rows is not None
+        and isinstance(target, Index)
+        and None not in steps
+        and await population_sql.elements_over(conn, ns, tables, background_rows)
+    )
+    if later:
+        assert isinstance(target, Index)
+        await catalog.insert(conn, ns, replace(target, state="POPULATING"))
+        await catalog.set_state(conn, ns, target.name, "POPULATING", progress=0.0)
+        return True
+    await handler.create(conn, ns, target, tables)
     await catalog.insert(conn, ns, target)
+    return False
 
 
 def _clash(target: SchemaObject, existing: list[SchemaObject]) -> SchemaRuleExists | None:
@@ -129,10 +160,20 @@ async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> None:
         raise ConstraintNotFound(
             f"Unable to drop constraint `{statement.name}`: No such constraint {statement.name}."
         )
+    if isinstance(found, Index) and found.state == "POPULATING":
+        await _cancel_build(conn, ns, found.name)
     handler = handlers.handler(found)
     if handler is not None:
         await handler.drop(conn, ns, found, await tables_of(conn, ns, found))
     await catalog.delete(conn, ns, found.name)
+
+
+async def _cancel_build(conn: Any, ns: NamespaceRef, name: str) -> None:
+    """Cancel a background build of ``name`` under way (it would hold the tables
+    against the drop; the builder then finds the declaration gone)."""
+    from kgmem.neo4j_schema import population  # it imports this module
+
+    await population.cancel(conn, ns, name)
 
 
 async def tables_of(conn: Any, ns: NamespaceRef, obj: SchemaObject) -> list[str]:

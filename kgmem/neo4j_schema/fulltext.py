@@ -23,6 +23,7 @@ from typing import Any, Final
 from kgmem.errors import CypherSemanticError
 from kgmem.neo4j_schema.model import Index
 from kgmem.storage.neo4j_schema import fulltext_sql
+from kgmem.storage.neo4j_schema.population_sql import IndexBuild
 from kgmem.storage.refs import NamespaceRef
 
 DEFAULT_ANALYZER: Final = "standard-no-stop-words"
@@ -115,6 +116,10 @@ class _Handler:
 
     async def drop(self, conn: Any, ns: NamespaceRef, obj: Any, tables: Sequence[str]) -> None:
         await drop(conn, ns, obj, tables)
+
+    def builds(self, ns: NamespaceRef, obj: Any, table: str) -> list[IndexBuild] | None:
+        index, create_sql, comment_sql = fulltext_sql.statements(ns, description(obj), table)
+        return [IndexBuild(index, create_sql, (comment_sql,))]
 
 
 HANDLER: Final = _Handler()

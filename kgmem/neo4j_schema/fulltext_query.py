@@ -10,12 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from kgmem.errors import CypherSemanticError, ProcedureFailed
-from kgmem.neo4j_schema import lucene
+from kgmem.graph import deadline
+from kgmem.neo4j_schema import lucene, population
 from kgmem.neo4j_schema.fulltext import analyzer_config
 from kgmem.neo4j_schema.fulltext_tsquery import compile_query
 from kgmem.neo4j_schema.model import Entity
 from kgmem.procedures.registry import Reader
-from kgmem.storage.neo4j_schema import fulltext_sql
+from kgmem.storage.neo4j_schema import catalog, fulltext_sql
 
 
 class Statistics:
@@ -55,6 +56,15 @@ class Statistics:
         return n, average
 
 
+async def _populating(reader: Reader, name: str) -> bool:
+    """Whether the index ``name`` is declared and not yet ONLINE (a cheap look: the
+    declarations of a namespace are few)."""
+    exists = await reader.sql(catalog.EXISTS_SQL)
+    if not exists or not exists[0][0]:
+        return False
+    return any(r[0] == name and r[9] != "ONLINE" for r in await reader.sql(catalog.SELECT_SQL))
+
+
 async def query(
     reader: Reader,
     name: str,
@@ -69,6 +79,10 @@ async def query(
     ``limit``, ``analyzer`` (of the query text; the index's own by default)."""
     tree = lucene.parse(text)
     found = await reader.sql(fulltext_sql.FIND, reader.namespace, name)
+    if not found or await _populating(reader, name):
+        # declared but populating in the background: wait, as Neo4j does
+        await population.wait_online(reader, [name], deadline.remaining(60.0))
+        found = await reader.sql(fulltext_sql.FIND, reader.namespace, name)
     if not found:
         raise ProcedureFailed(f"There is no such fulltext schema index: {name}")
     declared = json.loads(found[0][2])

@@ -8,7 +8,10 @@ elements (the label's table and every table inheriting from it):
   error for bad options or for existing data that violates the object;
 - ``extend(conn, ns, obj, table)``: build on one more table (a composite label table,
   before it inherits from the label's, ``kgmem.storage.graph.label_sets``);
-- ``drop(conn, ns, obj, tables)``: remove what ``create`` and ``extend`` built.
+- ``drop(conn, ns, obj, tables)``: remove what ``create`` and ``extend`` built;
+- ``builds(ns, obj, table)``: the steps that build it on one table, for an index
+  populated in the background (``kgmem.neo4j_schema.population``), or None for a kind
+  always built in its statement (constraints: they check the existing data at once).
 
 PostgreSQL objects are named by ``kgmem.storage.neo4j_schema.names.pg_name`` from
 (object name, table), so ``drop`` finds them without remembering anything. Each kind's
@@ -21,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from kgmem.neo4j_schema.model import Constraint, Index, SchemaObject
+from kgmem.storage.neo4j_schema.population_sql import IndexBuild
 from kgmem.storage.refs import NamespaceRef
 
 
@@ -36,6 +40,10 @@ class Handler(Protocol):
     async def drop(
         self, conn: Any, ns: NamespaceRef, obj: SchemaObject, tables: Sequence[str]
     ) -> None: ...
+
+    def builds(
+        self, ns: NamespaceRef, obj: SchemaObject, table: str
+    ) -> list[IndexBuild] | None: ...
 
 
 def _handlers() -> dict[str, Handler]:

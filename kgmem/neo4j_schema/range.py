@@ -19,6 +19,7 @@ from typing import Any
 from kgmem.neo4j_schema.model import Index, SchemaObject
 from kgmem.storage.neo4j_schema import expression_indexes
 from kgmem.storage.neo4j_schema.names import pg_name
+from kgmem.storage.neo4j_schema.population_sql import IndexBuild
 from kgmem.storage.refs import NamespaceRef
 
 
@@ -45,6 +46,10 @@ class BtreeHandler:
         for table in tables:
             await expression_indexes.drop(conn, ns, pg_name(obj.name, table, self.suffix))
 
+    def builds(self, ns: NamespaceRef, obj: SchemaObject, table: str) -> list[IndexBuild] | None:
+        name = pg_name(obj.name, table, self.suffix)
+        return [IndexBuild(name, expression_indexes.btree_sql(ns, name, table, obj.properties))]
+
 
 class NothingHandler:
     """For objects kgmem's storage already provides (LOOKUP: a table per label)."""
@@ -60,6 +65,9 @@ class NothingHandler:
     async def drop(
         self, conn: Any, ns: NamespaceRef, obj: SchemaObject, tables: Sequence[str]
     ) -> None:
+        return None
+
+    def builds(self, ns: NamespaceRef, obj: SchemaObject, table: str) -> list[IndexBuild] | None:
         return None
 
 

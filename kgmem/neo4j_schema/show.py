@@ -1,7 +1,8 @@
 """``SHOW INDEXES`` and ``SHOW CONSTRAINTS``: rewritten into calls of the procedures
 ``kgmem.schema.showIndexes(filter)`` / ``kgmem.schema.showConstraints(filter)``, so
 ``YIELD``, ``WHERE`` and ``RETURN`` run on the ordinary ``CALL`` machinery; and
-``db.awaitIndexes`` / ``db.awaitIndex``.
+``db.awaitIndexes`` / ``db.awaitIndex`` (which wait for indexes populating in the
+background, ``kgmem.neo4j_schema.population``).
 
 The rows have every column of Neo4j 5; without ``YIELD`` a statement answers the
 columns Neo4j 5 shows by default. Besides the declared objects (``_kg_declared``, read
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 
 from kgmem.cypher.label_sets import PREFIX as COMPOSITE_PREFIX
 from kgmem.errors import CypherSyntaxError, ProcedureFailed
+from kgmem.neo4j_schema import population
 from kgmem.neo4j_schema.dispatch import LOOKUP_NAMES
 from kgmem.neo4j_schema.model import Constraint, Entity, Index, Show
 from kgmem.storage.neo4j_schema.catalog import EXISTS_SQL, SELECT_SQL, from_row
@@ -87,10 +89,14 @@ def as_call(show: Show) -> str:
 async def index_rows(reader: Reader, args: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The rows of ``showIndexes``: declared, owned by constraints, kgmem's own."""
     declared = await _declared(reader)
-    rows = [_index_row(ident, obj, None) for ident, obj in declared if isinstance(obj, Index)]
+    rows = [
+        _index_row(ident, obj, None, failure, share)
+        for ident, obj, failure, share in declared
+        if isinstance(obj, Index)
+    ]
     rows += [
         _index_row(ident, _owned(obj), obj.name)
-        for ident, obj in declared
+        for ident, obj, _, _ in declared
         if isinstance(obj, Constraint) and obj.type in ("UNIQUENESS", "KEY")
     ]
     rows += await _builtin_rows(reader)
@@ -105,30 +111,38 @@ async def constraint_rows(reader: Reader, args: Mapping[str, Any]) -> list[dict[
     wanted = str(args["filter"])
     rows = [
         _constraint_row(ident, obj)
-        for ident, obj in await _declared(reader)
+        for ident, obj, _, _ in await _declared(reader)
         if isinstance(obj, Constraint) and _selected(obj, wanted)
     ]
     return sorted(rows, key=lambda r: r["name"])
 
 
 async def await_indexes(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
-    """Every index is built in the statement that declares it: nothing to wait for."""
+    """Wait for every index populating in the background (``timeOutSeconds``, within
+    the statement's own deadline)."""
+    await population.wait_online(reader, None, float(args["timeOutSeconds"]))
     return []
 
 
 async def await_index(reader: Reader, args: Mapping[str, Any]) -> list[list[Any]]:
-    """Fails for a name no index has (all are ONLINE once declared)."""
+    """Wait for the index ``indexName``; fails for a name no index has."""
+    name = args["indexName"]
     names = {row["name"] for row in await index_rows(reader, {"filter": "ALL"})}
-    if args["indexName"] not in names:
-        raise ProcedureFailed(f"No such index '{args['indexName']}'")
+    if name not in names:
+        raise ProcedureFailed(f"No such index '{name}'")
+    await population.wait_online(reader, [name], float(args["timeOutSeconds"]))
     return []
 
 
-async def _declared(reader: Reader) -> list[tuple[int, Index | Constraint]]:
+async def _declared(reader: Reader) -> list[tuple[int, Index | Constraint, str | None, float]]:
+    """Each declaration with its id, failure message and share populated."""
     exists = await reader.sql(EXISTS_SQL)
     if not exists or not exists[0][0]:
         return []
-    return [(int(row[11]), from_row(row)) for row in await reader.sql(SELECT_SQL)]
+    return [
+        (int(row[11]), from_row(row), row[12], float(row[13]))
+        for row in await reader.sql(SELECT_SQL)
+    ]
 
 
 def _owned(constraint: Constraint) -> Index:
@@ -137,19 +151,21 @@ def _owned(constraint: Constraint) -> Index:
     )
 
 
-def _index_row(ident: int, index: Index, owner: str | None) -> dict[str, Any]:
+def _index_row(
+    ident: int, index: Index, owner: str | None, failure: str | None = None, share: float = 100.0
+) -> dict[str, Any]:
     lookup = index.type == "LOOKUP"
     config = dict(index.options.get("indexConfig") or {})
     return {
         "id": ident, "name": index.name, "state": index.state,
-        "populationPercent": 100.0 if index.state == "ONLINE" else 0.0,
+        "populationPercent": 100.0 if index.state == "ONLINE" else share,
         "type": index.type, "entityType": index.entity,
         "labelsOrTypes": None if lookup else list(index.labels),
         "properties": None if lookup else list(index.properties),
         "indexProvider": PROVIDERS[index.type], "owningConstraint": owner,
         "lastRead": None, "readCount": None if lookup else 0, "trackedSince": None,
         "options": {"indexProvider": PROVIDERS[index.type], "indexConfig": config},
-        "failureMessage": "", "createStatement": create_statement(index),
+        "failureMessage": failure or "", "createStatement": create_statement(index),
     }  # fmt: skip
 
 

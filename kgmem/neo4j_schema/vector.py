@@ -20,6 +20,7 @@ from kgmem.errors import CypherSemanticError
 from kgmem.neo4j_schema.model import Index, SchemaObject
 from kgmem.storage.neo4j_schema import expression_indexes, vector_sql
 from kgmem.storage.neo4j_schema.names import pg_name
+from kgmem.storage.neo4j_schema.population_sql import IndexBuild
 from kgmem.storage.neo4j_schema.vector_sql import MAX_DIMENSIONS, Vectors
 from kgmem.storage.refs import NamespaceRef
 
@@ -98,6 +99,13 @@ class VectorHandler:
     ) -> None:
         for table in tables:
             await expression_indexes.drop(conn, ns, pg_name(obj.name, table, _SUFFIX))
+
+    def builds(self, ns: NamespaceRef, obj: SchemaObject, table: str) -> list[IndexBuild] | None:
+        assert isinstance(obj, Index)
+        name = pg_name(obj.name, table, _SUFFIX)
+        steps = [IndexBuild(None, vector_sql.id_index_sql(ns, table, obj.entity == "NODE"))]
+        sql = vector_sql.index_sql(ns, name, table, vectors(obj))
+        return steps if sql is None else [*steps, IndexBuild(name, sql)]
 
 
 HANDLER = VectorHandler()

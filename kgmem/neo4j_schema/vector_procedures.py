@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kgmem.errors import ProcedureFailed
-from kgmem.neo4j_schema import vector
+from kgmem.graph import deadline
+from kgmem.neo4j_schema import population, vector
 from kgmem.neo4j_schema.model import Entity, Index
 from kgmem.procedures.registry import Procedure, Reader, procedure
 from kgmem.storage.neo4j_schema import catalog, vector_sql
@@ -44,6 +45,8 @@ async def _index(reader: Reader, name: Any, entity: Entity, procedure_name: str)
             f"Failed to invoke procedure `{procedure_name}`: There is no such vector schema "
             f"index: {name}"
         )
+    if found[0].state != "ONLINE":  # populating in the background: wait, as Neo4j does
+        await population.wait_online(reader, [found[0].name], deadline.remaining(60.0))
     if found[0].entity != entity:
         what = "node" if entity == "NODE" else "relationship"
         raise ProcedureFailed(

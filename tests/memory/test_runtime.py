@@ -14,7 +14,7 @@ from kgmem.storage.engine.periodic import Periodic
 from tests.fixtures.database import store_settings
 from tests.fixtures.redis import RedisServer
 
-SERVED = {"listen", "redis-probe", "key-recheck", "watchdog", "keyword-upkeep"}
+SERVED = {"listen", "redis-probe", "key-recheck", "watchdog", "keyword-upkeep", "index-population"}
 """The services of a server on an external database with Redis (no supervisor: it
 supervises only an embedded PostgreSQL this process owns)."""
 

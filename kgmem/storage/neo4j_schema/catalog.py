@@ -43,12 +43,16 @@ CREATE TABLE IF NOT EXISTS {table} (
     owner text,
     state text NOT NULL DEFAULT 'ONLINE',
     created_at timestamptz NOT NULL DEFAULT now(),
-    id bigint GENERATED ALWAYS AS IDENTITY UNIQUE
+    id bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    failure text,
+    progress real NOT NULL DEFAULT 100
 )
 """
 
-SELECT_SQL = f"SELECT {_COLUMNS}, id FROM {{schema}}.{TABLE} ORDER BY name"
-"""The rows, for procedure bodies' ``Reader.sql`` (``{schema}``: the graph schema)."""
+SELECT_SQL = f"SELECT {_COLUMNS}, id, failure, progress FROM {{schema}}.{TABLE} ORDER BY name"
+"""The rows, for procedure bodies' ``Reader.sql`` (``{schema}``: the graph schema): the
+columns ``from_row`` reads, then the id, the failure message of a FAILED index and the
+percentage of a POPULATING one's tables built."""
 
 EXISTS_SQL = f"SELECT to_regclass('{{schema}}.{TABLE}') IS NOT NULL"
 """Whether the table exists yet, for ``Reader.sql``."""
@@ -114,10 +118,24 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, name: str) -> None:
         await conn.execute(f"DELETE FROM {table(ns.name, TABLE)} WHERE name = $1", name)
 
 
-async def set_state(conn: asyncpg.Connection, ns: NamespaceRef, name: str, state: State) -> None:
-    """Record that ``name`` is now ``state`` (ONLINE once built)."""
+async def set_state(
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    name: str,
+    state: State,
+    *,
+    failure: str | None = None,
+    progress: float = 100.0,
+) -> None:
+    """Record that ``name`` is now ``state`` (ONLINE once built, FAILED with
+    ``failure``), ``progress`` percent of its tables built."""
     await conn.execute(
-        f"UPDATE {table(ns.name, TABLE)} SET state = $2 WHERE name = $1", name, state
+        f"UPDATE {table(ns.name, TABLE)} SET state = $2, failure = $3, progress = $4 "
+        "WHERE name = $1",
+        name,
+        state,
+        failure,
+        progress,
     )
 
 

@@ -48,8 +48,15 @@ async def create_btree(
     unique: bool = False,
 ) -> None:
     """Create (if missing) btree index ``name`` on table ``on`` over ``properties``."""
+    await conn.execute(btree_sql(ns, name, on, properties, unique=unique))
+
+
+def btree_sql(
+    ns: NamespaceRef, name: str, on: str, properties: Sequence[str], *, unique: bool = False
+) -> str:
+    """``CREATE [UNIQUE] INDEX IF NOT EXISTS`` of btree ``name`` on table ``on``."""
     columns = ", ".join(property_expression(p) for p in properties)
-    await conn.execute(
+    return (
         f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {ident(name)} "
         f"ON {table(ns.name, on)} ({columns})"
     )

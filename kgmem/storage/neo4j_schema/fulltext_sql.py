@@ -68,14 +68,22 @@ async def create(
 async def _create_on(
     conn: Connection, ns: NamespaceRef, description: Mapping[str, Any], name: str
 ) -> None:
+    _index, create_sql, comment_sql = statements(ns, description, name)
+    await conn.execute(create_sql)
+    await conn.execute(comment_sql)
+
+
+def statements(ns: NamespaceRef, description: Mapping[str, Any], name: str) -> tuple[str, str, str]:
+    """The GIN index's name on table ``name``, its ``CREATE INDEX IF NOT EXISTS`` and
+    the ``COMMENT`` that makes queries find it."""
     index = pg_name(description["name"], name)
     document = document_sql(description["properties"], description["config"])
-    await conn.execute(
+    create_sql = (
         f"CREATE INDEX IF NOT EXISTS {ident(index)} ON {table(ns.name, name)} "
         f"USING gin ({document})"
     )
     comment = json.dumps({COMMENT_KEY: description["name"], **description})
-    await conn.execute(f"COMMENT ON INDEX {table(ns.name, index)} IS {literal(comment)}")
+    return index, create_sql, f"COMMENT ON INDEX {table(ns.name, index)} IS {literal(comment)}"
 
 
 async def drop(conn: Connection, ns: NamespaceRef, name: str) -> None:

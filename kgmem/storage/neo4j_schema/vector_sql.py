@@ -135,11 +135,15 @@ async def _rows_estimate(conn: asyncpg.Connection, ns: NamespaceRef, on: str) ->
 async def id_index(conn: asyncpg.Connection, ns: NamespaceRef, on: str, node: bool) -> None:
     """The ``id(n)`` index of table ``on`` (``kgmem_neo4j.build_id_index``, migration
     0027), which a label AGE created by itself in a Cypher ``CREATE`` lacks."""
-    await conn.execute(
-        "SELECT kgmem_neo4j.build_id_index($1, $2::regclass, $3)",
-        ns.graph_oid,
-        table(ns.name, on),
-        b"v" if node else b"e",
+    await conn.execute(id_index_sql(ns, on, node))
+
+
+def id_index_sql(ns: NamespaceRef, on: str, node: bool) -> str:
+    """The statement ``id_index`` runs."""
+    kind = "v" if node else "e"
+    return (
+        f"SELECT kgmem_neo4j.build_id_index({int(ns.graph_oid)}, "
+        f"{literal(table(ns.name, on))}::regclass, '{kind}'::\"char\")"
     )
 
 

@@ -39,6 +39,7 @@ SCENARIOS = {
     "constraints": "bench.constraints",
     "fulltext": "bench.fulltext",
     "vector-index": "bench.vector_index",
+    "cypher-planning": "bench.cypher_planning",
 }
 
 

@@ -18,6 +18,10 @@ service looks for such declarations in every namespace when it starts and every
 before building again. Two processes never build the same index at once: each build
 holds a session advisory lock on (namespace, index), which dies with its connection.
 ``DROP INDEX`` of a populating index cancels its build (``cancel``).
+
+The same service gives a label table that AGE created by itself (a Cypher ``CREATE`` of
+a label kgmem had not made) the ``id(n)`` index every label table kgmem makes has, so
+``WHERE elementId(n) = $id`` stays an index scan there too.
 """
 
 from __future__ import annotations
@@ -121,6 +125,8 @@ class Population:
         self._wake.clear()
         for schema, name in await population_sql.populating(conn):
             await populate(conn, schema, name)
+        for schema, step in await population_sql.missing_id_indexes(conn):
+            await population_sql.build(conn, schema, step)
 
 
 async def populate(conn: asyncpg.Connection, namespace: str, name: str) -> None:
@@ -148,7 +154,7 @@ async def _build(conn: asyncpg.Connection, ns: NamespaceRef, obj: Index) -> None
     try:
         for done, table in enumerate(tables, start=1):
             for step in (handler.builds(ns, obj, table) if handler else None) or []:
-                await population_sql.build(conn, ns, step)
+                await population_sql.build(conn, ns.name, step)
                 names += [step.name] if step.name else []
             await catalog.set_state(conn, ns, obj.name, "POPULATING", progress=_share(done, tables))
     except asyncpg.PostgresError as exc:

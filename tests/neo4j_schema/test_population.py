@@ -286,3 +286,35 @@ async def test_a_serving_store_populates_by_itself(
             assert "POPULATING" not in [r[0] for r in shown.rows]
         finally:
             await served.close()
+
+
+async def test_a_label_age_made_by_itself_gets_its_id_index(small: Memory, ns: str) -> None:
+    await small.cypher(
+        ns,
+        "UNWIND range(1, 3000) AS i CREATE (:Fresh {x: i})-[:FRESHLY]->(:Fresh {x: -i})",
+        mode="write",
+    )
+    conn = await asyncpg.connect(small.runtime.url)
+    query = (
+        "SELECT c.relname::text, count(x.relname) FILTER (WHERE x.relname LIKE 'kgmem\\_id\\_%') "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_index i ON i.indrelid = c.oid LEFT JOIN pg_class x ON x.oid = i.indexrelid "
+        "WHERE n.nspname = $1 AND c.relname IN ('Fresh', 'FRESHLY') GROUP BY 1 ORDER BY 1"
+    )
+    try:
+        async with serving(small) as service:
+            service.wake()
+            async with asyncio.timeout(30):
+                while await conn.fetch(query, ns) != [("FRESHLY", 1), ("Fresh", 1)]:
+                    await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+    await _analyze(small, ns)
+    found = await small.cypher(ns, "MATCH (n:Fresh {x: 2}) RETURN elementId(n)")
+    element = found.rows[0][0]
+    plan = "\n".join(
+        await small.explain_cypher(
+            ns, "MATCH (n) WHERE elementId(n) = $e RETURN n.x", {"e": element}
+        )
+    )
+    assert "kgmem_id_" in plan and 'Seq Scan on "Fresh"' not in plan, plan

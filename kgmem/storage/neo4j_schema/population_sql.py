@@ -51,6 +51,30 @@ async def populating(conn: asyncpg.Connection) -> list[tuple[str, str]]:
     return found
 
 
+_UNINDEXED = """
+SELECT n.nspname::text AS schema, s.index_name, s.statement
+FROM ag_catalog.ag_label l
+JOIN ag_catalog.ag_graph g ON g.graphid = l.graph
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL kgmem_neo4j.id_index_sql(l.graph, l.relation, l.kind) s
+WHERE l.name NOT IN ('_ag_label_vertex', '_ag_label_edge')
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class x
+                  ON x.oid = i.indexrelid
+                  WHERE i.indrelid = l.relation AND x.relname = s.index_name)
+ORDER BY 1, 2
+"""
+
+
+async def missing_id_indexes(conn: asyncpg.Connection) -> list[tuple[str, IndexBuild]]:
+    """The ``id(n)`` index of every label table that lacks one (a label AGE created by
+    itself in a Cypher ``CREATE``), with its namespace: ``kgmem_neo4j.id_index_sql``."""
+    return [
+        (r["schema"], IndexBuild(r["index_name"], r["statement"]))
+        for r in await conn.fetch(_UNINDEXED)
+    ]
+
+
 async def elements_over(
     conn: asyncpg.Connection, ns: NamespaceRef, tables: Sequence[str], limit: int
 ) -> bool:
@@ -62,12 +86,12 @@ async def elements_over(
     return int(found) > limit
 
 
-async def build(conn: asyncpg.Connection, ns: NamespaceRef, step: IndexBuild) -> None:
-    """Run ``step`` on ``conn`` (not in a transaction): a leftover invalid index of
-    its name dropped, then built concurrently."""
+async def build(conn: asyncpg.Connection, schema: str, step: IndexBuild) -> None:
+    """Run ``step`` on ``conn`` (not in a transaction) for the namespace whose schema is
+    ``schema``: a leftover invalid index of its name dropped, then built concurrently."""
     if step.name is not None and step.sql.startswith(_CREATE):
-        if await _invalid(conn, ns, step.name):
-            await conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {table(ns.name, step.name)}")
+        if await _invalid(conn, schema, step.name):
+            await conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {table(schema, step.name)}")
         await conn.execute("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + step.sql[len(_CREATE) :])
     else:
         await conn.execute(step.sql)
@@ -75,10 +99,10 @@ async def build(conn: asyncpg.Connection, ns: NamespaceRef, step: IndexBuild) ->
         await conn.execute(statement)
 
 
-async def _invalid(conn: asyncpg.Connection, ns: NamespaceRef, name: str) -> bool:
+async def _invalid(conn: asyncpg.Connection, schema: str, name: str) -> bool:
     found = await conn.fetchval(
         "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid = to_regclass($1)",
-        table(ns.name, name),
+        table(schema, name),
     )
     return bool(found)
 

@@ -32,6 +32,8 @@ expansions below shift later positions.
   clause of its own (``kgmem.cypher.create_parts``).
 - ``elementId(x)`` is the graph id as text, and ``elementId(x) = expr`` a lookup by
   graph id (``kgmem.cypher.element_ids``).
+- ``timestamp()`` reads the statement's clock, as ``datetime()`` does
+  (``kgmem.cypher.clock``).
 - Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``), and
   ``toString`` / ``toInteger`` call kgmem's forms (``kgmem.cypher.conversions``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
@@ -68,6 +70,7 @@ from kgmem.cypher import (
     aliased_entities,
     booleans,
     bound_values,
+    clock,
     comparisons,
     comprehensions,
     conversions,
@@ -280,6 +283,7 @@ Rule = Callable[[str, Sequence[Token]], Sequence[tuple[int, int, str]]]
 RULES: list[tuple[str, Rule]] = [
     ("return_star", expand_return_star),
     ("octal_literals", octal.rewrite),
+    ("statement_clock", clock.rewrite),
     ("conversions", conversions.rewrite),
     ("element_ids", element_ids.rewrite),
     ("vector_functions", vector_functions.rewrite),

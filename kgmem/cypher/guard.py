@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import clock, functions, temporal_sql, vector_functions
+from kgmem.cypher import clock, functions, neo4j_functions, temporal_sql, vector_functions
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
 from kgmem.errors import CypherPermissionDenied, CypherRejected
@@ -93,7 +93,11 @@ def _check_one(
         )
     if is_keyword_at(tokens, index, "CALL"):
         raise CypherRejected("procedure calls (CALL) are not available", position=token.start)
-    if _qualified_call(tokens, index) and not vector_functions.inside_dotted(tokens, index):
+    if (
+        _qualified_call(tokens, index)
+        and not vector_functions.inside_dotted(tokens, index)
+        and not neo4j_functions.inside_dotted(tokens, index)
+    ):
         raise CypherRejected(
             "schema-qualified function calls are not available: they would run SQL",
             position=token.start,

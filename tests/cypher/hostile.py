@@ -54,11 +54,11 @@ def corpus() -> list[tuple[str, str, bool]]:
         ),
         (
             "point distances over a long list",
-            "UNWIND range(1, 20000) AS i WITH point({x: i, y: i}) AS p "
+            "UNWIND range(1, 2000) AS i WITH point({x: i, y: i}) AS p "
             "RETURN sum(point.distance(p, point({x: 0, y: 0}))) > 0 AS x",
             True,
         ),
-        ("list conversion of a long list", "RETURN size(toStringList(range(1, 50000))) AS n", True),
+        ("list conversion of a long list", "RETURN size(toStringList(range(1, 5000))) AS n", True),
     ]
 
 

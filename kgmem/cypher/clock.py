@@ -11,7 +11,8 @@ reads the real time at each call).
 A plan is cached by its text, so the time cannot be folded into it. The temporal
 rewrite (``kgmem.cypher.fold`` / ``temporal_sql``) writes each reading of the clock as a
 parameter whose name says what it reads, ``$__kgmem_clock_<clock>_<kind>[_<zone hex>]``
-(``PREFIX``), and ``bind`` gives those parameters their values when the statement runs.
+(``PREFIX``; ``_p<name hex>`` when the analyst's parameter names the zone), and
+``bind`` gives those parameters their values when the statement runs.
 The plan lists them apart (``CypherPlan.clocks``), so the analyst never passes them.
 
 The instants live in context variables: ``statement()`` opens one per Cypher request
@@ -34,7 +35,7 @@ from typing import Any
 from kgmem.cypher import temporal as t
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Token
-from kgmem.errors import CypherSemanticError
+from kgmem.errors import CypherSemanticError, CypherTypeError
 
 PREFIX = "__kgmem_clock_"
 CLOCKS = ("statement", "transaction", "realtime")
@@ -48,18 +49,30 @@ _TRANSACTION: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 )
 
 
-def parameter(clock: str, kind: str, zone: str | None = None) -> str:
-    """The parameter name standing for ``kind`` read from ``clock`` in ``zone``.
+def parameter(clock: str, kind: str, zone: str | None = None, zone_parameter: str = "") -> str:
+    """The parameter name standing for ``kind`` read from ``clock`` in ``zone``, or in
+    the zone the analyst's parameter ``zone_parameter`` names when the statement runs.
 
     Raises ``CypherSemanticError`` for a zone that is neither an offset nor an IANA
-    name, so a bad zone fails when the query is planned."""
+    name, so a bad constant zone fails when the query is planned."""
     assert clock in CLOCKS
     assert kind in KINDS
+    if zone_parameter:
+        return f"{PREFIX}{clock}_{kind}_p{zone_parameter.encode().hex()}"
     if zone is None:
         return f"{PREFIX}{clock}_{kind}"
+    _check_zone(zone)
+    return f"{PREFIX}{clock}_{kind}_{zone.encode().hex()}"
+
+
+def _check_zone(zone: str) -> None:
     if t.parse_offset(zone) is None:
         t.zone_info(zone)
-    return f"{PREFIX}{clock}_{kind}_{zone.encode().hex()}"
+
+
+def zone_parameter(name: str) -> str | None:
+    """The analyst's parameter naming the zone of the clock parameter ``name``."""
+    return _parse(name)[3]
 
 
 def _now_us() -> int:
@@ -113,13 +126,21 @@ def bind(names: Iterable[str], params: Mapping[str, Any]) -> Mapping[str, Any]:
         return params
     bound = dict(params)
     for name in names:
-        bound[name] = value(name)
+        bound[name] = value(name, params)
     return bound
 
 
-def value(name: str) -> Any:
-    """The value of the clock parameter ``name`` now (see ``parameter``)."""
-    clock, kind, zone = _parse(name)
+def value(name: str, params: Mapping[str, Any] | None = None) -> Any:
+    """The value of the clock parameter ``name`` now (see ``parameter``), a zone named
+    by a parameter read from ``params`` (null for a null zone)."""
+    clock, kind, zone, named_by = _parse(name)
+    if named_by is not None:
+        zone = (params or {}).get(named_by)
+        if zone is None:
+            return None
+        if not isinstance(zone, str):
+            raise CypherTypeError(f"the time zone ${named_by} must be a string, not {zone!r}")
+        _check_zone(zone)
     micros = _instant(clock)
     if kind == "timestamp":
         return micros // 1000
@@ -136,12 +157,15 @@ def value(name: str) -> Any:
     return t.to_string(local)
 
 
-def _parse(name: str) -> tuple[str, str, str | None]:
+def _parse(name: str) -> tuple[str, str, str | None, str | None]:
+    """(clock, kind, constant zone, parameter naming the zone) of a clock parameter."""
     clock, _, rest = name.removeprefix(PREFIX).partition("_")
     kind, _, zone_hex = rest.partition("_")
     if clock not in CLOCKS or kind not in KINDS:
         raise CypherSemanticError(f"unknown clock parameter ${name}")
-    return clock, kind, bytes.fromhex(zone_hex).decode() if zone_hex else None
+    if zone_hex.startswith("p"):
+        return clock, kind, None, bytes.fromhex(zone_hex[1:]).decode()
+    return clock, kind, bytes.fromhex(zone_hex).decode() if zone_hex else None, None
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:

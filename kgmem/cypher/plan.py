@@ -138,7 +138,7 @@ def prepare(query: str, mode: Mode) -> Prepared:
     prepared = CypherPlan(
         text=rewritten.text,
         columns=columns,
-        parameters=used - clocks,
+        parameters=(used - clocks) | {z for c in clocks if (z := clock.zone_parameter(c))},
         writes=guard.writes(code) is not None,
         tag=dollar_tag(rewritten.text),
         rewrites=rewritten.applied,

@@ -38,7 +38,6 @@ from kgmem.cypher.temporal_eval import evaluate
 from kgmem.errors import CypherSemanticError
 
 SCHEMA = "kgmem_cypher"
-_NO_ZONE = object()
 FUNCTIONS = frozenset(
     {"construct", "part", "plus", "compare", "between", "truncate", "compare3", "isnull"}
 )
@@ -169,10 +168,16 @@ class Lowering:
             try:
                 given = evaluate(children[0], self.env)
             except NotConstant:
-                given = _NO_ZONE
+                given = None
+                if children[0].kind == "param":  # read when the statement runs
+                    zone_parameter = str(children[0].value)[1:]
+                    return "$" + clock.parameter(
+                        method or "statement", kind, zone_parameter=zone_parameter
+                    )
             if not isinstance(given, str):
                 raise CypherSemanticError(
-                    f"the time zone of {node.value}() must be a constant string in kgmem's Cypher",
+                    f"the time zone of {node.value}() must be a string or a parameter in "
+                    "kgmem's Cypher",
                     position=self.code[node.first].start,
                 )
             zone = given

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from kgmem import Memory
 from kgmem.cypher import clock, plan
 from kgmem.errors import CypherRejected, CypherSemanticError
+from kgmem.graph.cypher import CypherRequest
 
 
 def _instant(text: str) -> dt.datetime:
@@ -31,8 +32,10 @@ def test_readings_of_the_clock_are_parameters_the_analyst_never_passes() -> None
 def test_a_bad_time_zone_fails_when_planned() -> None:
     with pytest.raises(CypherSemanticError, match="unknown time zone"):
         plan("RETURN datetime({timezone: 'Mars/Olympus'}) AS x")
-    with pytest.raises(CypherSemanticError, match="constant string"):
-        plan("RETURN datetime.statement($zone) AS x", {"zone": "UTC"})
+    with pytest.raises(CypherSemanticError, match="a string or a parameter"):
+        plan("MATCH (n) RETURN datetime.statement(n.zone) AS x")
+    with pytest.raises(CypherSemanticError, match="missing parameter"):
+        plan("RETURN datetime({timezone: $zone}) AS x")
 
 
 def test_the_clock_parameters_are_kgmem_s_own() -> None:
@@ -83,6 +86,22 @@ async def test_readings_in_a_time_zone(memory: Memory, namespace: str) -> None:
     assert day == (_instant(utc) - dt.timedelta(hours=12)).date().isoformat()
 
 
+async def test_a_time_zone_from_a_parameter(memory: Memory, namespace: str) -> None:
+    query = (
+        "RETURN datetime({timezone: $tz}) AS a, datetime({timezone: 'Europe/Paris'}) AS b, "
+        "date.statement($tz) AS c, time({timezone: $tz}) AS d"
+    )
+    paris = await memory.cypher(namespace, query, {"tz": "Europe/Paris"})
+    a, b, day, time_of_day = paris.rows[0]
+    assert a == b and day == a[:10] and time_of_day == a[11:].split("[")[0]
+    offset = await memory.cypher(namespace, query, {"tz": "-03:00"})
+    assert offset.rows[0][0].endswith("-03:00")
+    none = await memory.cypher(namespace, query, {"tz": None})
+    assert none.rows[0][0] is None and none.rows[0][2] is None
+    with pytest.raises(CypherSemanticError, match="unknown time zone"):
+        await memory.cypher(namespace, query, {"tz": "Mars/Olympus"})
+
+
 async def test_chat_history_stores_and_compares_the_current_time(
     memory: Memory, namespace: str
 ) -> None:
@@ -118,8 +137,6 @@ async def test_the_transaction_clock_stays_and_the_statement_clock_moves(
 ) -> None:
     query = "RETURN datetime.transaction() AS t, datetime() AS s, datetime.realtime() AS r"
     async with memory.cypher_transaction(namespace, "read") as run:
-        from kgmem.graph.cypher import CypherRequest
-
         first = (await run(CypherRequest(query=query, params={}))).rows[0]
         second = (await run(CypherRequest(query=query, params={}))).rows[0]
     assert first[0] == second[0]

@@ -47,6 +47,10 @@ ALLOWED = frozenset(
         # vectors (kgmem's rewrite: kgmem.cypher.vector_functions; the dotted
         # vector.similarity.* names are let through by the guard)
         "vector",
+        # Neo4j's (kgmem's rewrite: kgmem.cypher.neo4j_functions; the guard lets the
+        # dotted point.distance and point.withinBBox through)
+        "randomuuid", "point", "tostringornull", "tointegerornull", "tofloatornull",
+        "tobooleanornull",
     }
 )  # fmt: skip
 
@@ -76,8 +80,9 @@ def called(tokens: Sequence[Token], index: int) -> str | None:
         return None
     if index + 1 >= len(tokens) or tokens[index + 1].text != "(":
         return None
-    if index > 0 and tokens[index - 1].text in (".", ":"):
-        return None  # a property key or a label
+    if index > 0 and tokens[index - 1].text == ".":
+        return None  # a property key (a label is never followed by "(": after ":" a name
+        # with "(" is a map value's call, ``{id: f(x)}``)
     if token.kind is Kind.NAME and token.upper in _NOT_CALLS:
         return None
     return token.name

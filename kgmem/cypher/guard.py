@@ -13,7 +13,8 @@ ones, each with a clear ``CypherRejected`` or ``CypherSyntaxError``:
   AGE hands those to PostgreSQL, which is SQL by another door;
 - only the functions of ``kgmem.cypher.functions.ALLOWED`` (AGE's catalog also exposes
   functions that read or drop other graphs by name);
-- no names beginning with ``__kgmem_``, which kgmem's rewrites bind;
+- no names or parameters beginning with ``__kgmem_``, which kgmem's rewrites bind
+  (the temporal rewrite's readings of the clock, ``kgmem.cypher.clock``, excepted);
 - a read query may not contain a writing clause.
 
 The database remains the real fence (READ ONLY transaction, a role without write
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import functions, temporal_sql, vector_functions
+from kgmem.cypher import clock, functions, neo4j_functions, temporal_sql, vector_functions
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
 from kgmem.errors import CypherPermissionDenied, CypherRejected
@@ -61,18 +62,25 @@ def check_tokens(tokens: Sequence[Token], *, rewritten: bool = False) -> list[To
     for index, token in enumerate(tokens):
         if rewritten and _kgmem_call(tokens, index):
             continue
-        _check_one(tokens, index, token)
+        _check_one(tokens, index, token, rewritten=rewritten)
     functions.check_calls(tokens)
     return list(tokens)
 
 
-def _check_one(tokens: Sequence[Token], index: int, token: Token) -> None:
+def _check_one(
+    tokens: Sequence[Token], index: int, token: Token, *, rewritten: bool = False
+) -> None:
     if token.kind in (Kind.NAME, Kind.PARAMETER, Kind.NUMBER) and not token.text.isascii():
         where = next(i for i, ch in enumerate(token.text) if not ch.isascii())
         raise CypherRejected(
             f"non-ASCII character {token.text[where]!r} outside a string; write names with "
             "non-ASCII letters in `back quotes`",
             position=token.start + where,
+        )
+    reserved = token.kind is Kind.PARAMETER and token.text[1:].startswith(RESERVED)
+    if reserved and not (rewritten and token.text[1:].startswith(clock.PREFIX)):
+        raise CypherRejected(
+            f"parameter names beginning with {RESERVED} are kgmem's own", position=token.start
         )
     if token.kind in (Kind.NAME, Kind.QUOTED_NAME) and token.name.startswith(RESERVED):
         raise CypherRejected(
@@ -85,7 +93,11 @@ def _check_one(tokens: Sequence[Token], index: int, token: Token) -> None:
         )
     if is_keyword_at(tokens, index, "CALL"):
         raise CypherRejected("procedure calls (CALL) are not available", position=token.start)
-    if _qualified_call(tokens, index) and not vector_functions.inside_dotted(tokens, index):
+    if (
+        _qualified_call(tokens, index)
+        and not vector_functions.inside_dotted(tokens, index)
+        and not neo4j_functions.inside_dotted(tokens, index)
+    ):
         raise CypherRejected(
             "schema-qualified function calls are not available: they would run SQL",
             position=token.start,

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from kgmem.cypher import (
     calls,
+    clock,
     cost,
     fold,
     guard,
@@ -58,6 +59,9 @@ class CypherPlan:
     # with nested-loop index lookups, as AGE's guess of 1000 unwound rows would choose a
     # hash join over a scan of every label table.
     lookups: bool = False
+    # The parameters that read the current time (``kgmem.cypher.clock``): given their
+    # values when the statement runs, never by the analyst.
+    clocks: tuple[str, ...] = ()
 
 
 Prepared = tuple[CypherPlan, tuple[tuple[str, Token], ...]]
@@ -129,10 +133,12 @@ def prepare(query: str, mode: Mode) -> Prepared:
     final = tokenize(rewritten.text)
     if len(infer_columns(rewritten.text, final)) != len(columns):
         raise CypherSemanticError("kgmem could not rewrite this query consistently")
+    used = frozenset(t.text[1:] for t in final if t.kind is Kind.PARAMETER)
+    clocks = frozenset(p for p in used if p.startswith(clock.PREFIX))
     prepared = CypherPlan(
         text=rewritten.text,
         columns=columns,
-        parameters=frozenset(t.text[1:] for t in final if t.kind is Kind.PARAMETER),
+        parameters=(used - clocks) | {z for c in clocks if (z := clock.zone_parameter(c))},
         writes=guard.writes(code) is not None,
         tag=dollar_tag(rewritten.text),
         rewrites=rewritten.applied,
@@ -140,6 +146,7 @@ def prepare(query: str, mode: Mode) -> Prepared:
         label_sets=label_patterns.created(code),
         relabels=_relabels(final),
         lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
+        clocks=tuple(sorted(clocks)),
     )
     return prepared, tuple(typecheck.count_parameters(code))
 

@@ -32,18 +32,24 @@ expansions below shift later positions.
   clause of its own (``kgmem.cypher.create_parts``).
 - ``elementId(x)`` is the graph id as text, and ``elementId(x) = expr`` a lookup by
   graph id (``kgmem.cypher.element_ids``).
+- ``timestamp()`` reads the statement's clock, as ``datetime()`` does
+  (``kgmem.cypher.clock``).
 - Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``), and
   ``toString`` / ``toInteger`` call kgmem's forms (``kgmem.cypher.conversions``).
+- ``randomUUID()``, the ``...OrNull`` and list conversions, ``point()``,
+  ``point.distance()`` and ``point.withinBBox()`` call kgmem's SQL functions
+  (``kgmem.cypher.neo4j_functions``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
 - A leading OPTIONAL MATCH follows a one-row clause, so it answers a row of nulls
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: ``tail(x)`` as the slice ``(x)[1..]``
-  (``kgmem.cypher.tail``), a node or relationship renamed by WITH read by its first
-  name in later patterns (``kgmem.cypher.aliased_entities``), one held in a value
-  matched through a fresh variable (``kgmem.cypher.bound_values``), pattern comprehensions
-  as lists collected before their clause (``kgmem.cypher.pattern_lists``),
+- Then, on the text those rules produced: map projections that keep null entries
+  and override what ``.*`` reads (``kgmem.cypher.map_projections``), ``tail(x)`` as
+  the slice ``(x)[1..]`` (``kgmem.cypher.tail``), a node or relationship renamed by
+  WITH read by its first name in later patterns (``kgmem.cypher.aliased_entities``),
+  one held in a value matched through a fresh variable (``kgmem.cypher.bound_values``),
+  pattern comprehensions as lists collected before their clause (``kgmem.cypher.pattern_lists``),
   relationship patterns with several types (``kgmem.cypher.rel_types``), ``reduce()``
   as a fold (``kgmem.cypher.reduce``),
   ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), long
@@ -68,6 +74,7 @@ from kgmem.cypher import (
     aliased_entities,
     booleans,
     bound_values,
+    clock,
     comparisons,
     comprehensions,
     conversions,
@@ -78,8 +85,10 @@ from kgmem.cypher import (
     label_patterns,
     label_writes,
     labels,
+    map_projections,
     map_updates,
     merge,
+    neo4j_functions,
     nulls,
     octal,
     optional,
@@ -257,6 +266,7 @@ def _inner(text: str, start: int, end: int) -> str:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("map_projections", map_projections.rewrite),
     ("tail", tail.rewrite),
     ("aliased_entities", aliased_entities.rewrite),
     ("bound_values", bound_values.rewrite),
@@ -280,9 +290,11 @@ Rule = Callable[[str, Sequence[Token]], Sequence[tuple[int, int, str]]]
 RULES: list[tuple[str, Rule]] = [
     ("return_star", expand_return_star),
     ("octal_literals", octal.rewrite),
+    ("statement_clock", clock.rewrite),
     ("conversions", conversions.rewrite),
     ("element_ids", element_ids.rewrite),
     ("vector_functions", vector_functions.rewrite),
+    ("neo4j_functions", neo4j_functions.rewrite),
     ("create_parts", create_parts.rewrite),
     ("eager_writes", eager.rewrite),
     ("label_predicates", labels.predicates),

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kgmem.cypher import clock
 from kgmem.cypher.fold_parse import CONSTRUCTORS, Dynamic, Node, NotConstant, literal
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.temporal import Temporal
@@ -131,17 +132,14 @@ class Lowering:
 
     def _call(self, node: Node) -> str:
         kind, _, method = node.value.partition(".")
+        reading = self._clock(node, kind, method)
+        if reading is not None:
+            return reading
         args = [self.lower(c) for c in node.children]
         where = self.code[node.first].start
         if not method:
             if len(args) != 1:
-                raise CypherSemanticError(
-                    f"{kind}() without arguments (the current time) is not supported by "
-                    "kgmem's Cypher"
-                    if not args
-                    else f"{kind}() takes one argument",
-                    position=where,
-                )
+                raise CypherSemanticError(f"{kind}() takes one argument", position=where)
             return self._fn("construct", literal(kind), args[0])
         if method == "truncate" and len(args) == 2:
             return self._fn("truncate", literal(kind), args[0], args[1])
@@ -150,6 +148,40 @@ class Lowering:
         raise CypherSemanticError(
             f"{node.value}() needs constant arguments in kgmem's Cypher", position=where
         )
+
+    def _clock(self, node: Node, kind: str, method: str) -> str | None:
+        """The parameter of a reading of the current time (``kgmem.cypher.clock``):
+        ``kind()``, ``kind({timezone: z})``, ``kind.statement([z])`` and the
+        ``transaction`` and ``realtime`` forms; None for any other call."""
+        if kind == "duration" or method not in ("", *clock.CLOCKS):
+            return None
+        children = node.children
+        if children and not method:  # kind({timezone: z})
+            only = children[0]
+            if len(children) > 1 or only.kind != "map" or list(only.value) != ["timezone"]:
+                return None
+            children = only.children
+        if len(children) > 1:
+            return None
+        zone = None
+        if children:
+            try:
+                given = evaluate(children[0], self.env)
+            except NotConstant:
+                given = None
+                if children[0].kind == "param":  # read when the statement runs
+                    zone_parameter = str(children[0].value)[1:]
+                    return "$" + clock.parameter(
+                        method or "statement", kind, zone_parameter=zone_parameter
+                    )
+            if not isinstance(given, str):
+                raise CypherSemanticError(
+                    f"the time zone of {node.value}() must be a string or a parameter in "
+                    "kgmem's Cypher",
+                    position=self.code[node.first].start,
+                )
+            zone = given
+        return "$" + clock.parameter(method or "statement", kind, zone)
 
     def _binary(self, node: Node) -> str:
         left, right = node.children

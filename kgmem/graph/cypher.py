@@ -21,7 +21,17 @@ from typing import Any
 
 from kgmem import jsontext
 from kgmem.config import CypherSettings
-from kgmem.cypher import CypherPlan, Mode, cost, explained, guard, label_sets, planner, positions
+from kgmem.cypher import (
+    CypherPlan,
+    Mode,
+    clock,
+    cost,
+    explained,
+    guard,
+    label_sets,
+    planner,
+    positions,
+)
 from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
 from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
@@ -84,13 +94,14 @@ async def bounded(query: str, settings: CypherSettings) -> AsyncIterator[None]:
     """Run the block as one Cypher request on ``query``: its size and cost checked before
     any work (``kgmem.cypher.cost``, off the event loop for a long text), then one
     deadline of the statement timeout for everything it runs (``kgmem.graph.deadline``),
-    past which it is cancelled with ``CypherTimeout``."""
+    past which it is cancelled with ``CypherTimeout``; its readings of the current time
+    all answer one instant (``kgmem.cypher.clock``)."""
     guard.check_text(query)
     if len(query) > _INLINE_CHECK_CHARS:
         await asyncio.to_thread(cost.check_text, query)
     else:
         cost.check_text(query)
-    with deadline.within(settings.statement_timeout_ms / 1000) as seconds:
+    with clock.statement(), deadline.within(settings.statement_timeout_ms / 1000) as seconds:
         # The statements' own timeouts (what is left of the deadline) end them first, in
         # the database; this cancels what is still waiting just after.
         limit = asyncio.timeout(seconds + _CANCEL_GRACE_S)
@@ -128,7 +139,7 @@ def call_of(
         text=checked.text,
         tag=checked.tag,
         columns=len(checked.columns),
-        params_json=_params_json(params),
+        params_json=_params_json(clock.bind(checked.clocks, params)),
         max_rows=cap + 1,
         lookups=checked.lookups,
     )
@@ -155,7 +166,7 @@ async def explain(
         text=checked.text,
         tag=checked.tag,
         columns=len(checked.columns),
-        params_json=_params_json(request.params),
+        params_json=_params_json(clock.bind(checked.clocks, request.params)),
         max_rows=_cap(request.limit, settings) + 1,
         lookups=checked.lookups,
     )

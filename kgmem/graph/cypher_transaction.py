@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from kgmem.config import CypherSettings
-from kgmem.cypher import Mode, positions
+from kgmem.cypher import Mode, clock, positions
 from kgmem.errors import StorageError
 from kgmem.graph import callers, schema_statements
 from kgmem.graph import cypher as graph_cypher
@@ -36,6 +36,7 @@ async def transaction(
     validate_namespace_name(namespace)
     if mode == "read":
         await graph_cypher.reader_role(ctx, namespace)
+    started_at = clock.now()
     async with ctx.db.sharing(), ctx.db.transaction(readonly=mode == "read") as conn:
         ns: NamespaceRef | None = None
         if mode == "read":
@@ -48,6 +49,10 @@ async def transaction(
             await cypher_store.enter_write(conn, settings.statement_timeout_ms)
 
         async def run(request: graph_cypher.CypherRequest) -> CypherResult:
+            with clock.transaction(started_at):
+                return await _one(request)
+
+        async def _one(request: graph_cypher.CypherRequest) -> CypherResult:
             schema_plan = schema_statements.explain(request.query, request.params)
             if schema_plan is not None:
                 return schema_plan

@@ -46,6 +46,19 @@ def corpus() -> list[tuple[str, str, bool]]:
             "RETURN vector.similarity.cosine(range(1, 4096), range(4096, 1, -1)) > 0 AS x",
             True,
         ),
+        # Neo4j's functions answered by kgmem's SQL: map projections, points, conversions
+        (
+            "map projections of many entries",
+            "MATCH (n) RETURN n {.*, " + ", ".join(f"k{i}: null" for i in range(2000)) + "}",
+            True,
+        ),
+        (
+            "point distances over a long list",
+            "UNWIND range(1, 2000) AS i WITH point({x: i, y: i}) AS p "
+            "RETURN sum(point.distance(p, point({x: 0, y: 0}))) > 0 AS x",
+            True,
+        ),
+        ("list conversion of a long list", "RETURN size(toStringList(range(1, 5000))) AS n", True),
     ]
 
 

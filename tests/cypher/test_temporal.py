@@ -99,7 +99,6 @@ def test_map_keys_and_property_names_that_spell_temporal_functions_are_left_alon
 @pytest.mark.parametrize(
     "query",
     [
-        "RETURN date() AS today",
         "MATCH (n) RETURN date(n.born) * 2 AS d",
         "MATCH (n) RETURN datetime.fromepoch(n.s, 0) AS d",
         "RETURN date('2015-13-01') AS d",

@@ -125,6 +125,11 @@ ATTACKS: list[tuple[str, dict, str, int]] = [
     ("MATCH (n) WITH collect(n) AS ns WHERE NOT [1] IN [ns] DETACH DELETE ns[0]", {}, "read", 403),
     ("WITH 1 AS __kgmem_in RETURN [1] IN [[__kgmem_in]] AS a", {}, "read", 422),
     ("RETURN 1 IN '$$) AS (a agtype); SELECT 1; --' AS a", {}, "read", 422),
+    # a call in a map's value is checked against the allow-list like any other
+    ("RETURN {a: graph_stats('g')} AS a", {}, "read", 422),
+    ("MATCH (n) RETURN n {.*, a: vertex_stats('g', 1)} AS a", {}, "read", 422),
+    ("RETURN point.pg_sleep(1) AS a", {}, "read", 422),
+    ("RETURN $__kgmem_clock_statement_datetime AS a", {}, "read", 422),
     # components of stored temporal values: kgmem's SQL functions only where it writes them
     ("MATCH (n) RETURN kgmem_cypher.part(n.born, 'year') AS a", {}, "read", 422),
     ("MATCH (n) RETURN n.born.year + pg_catalog.current_user() AS a", {}, "read", 422),

@@ -4,7 +4,7 @@ AGE 1.7 builds a projection as a map literal, which drops every null entry: ``n 
 embedding: null}`` keeps the stored embedding (Neo4j: ``embedding`` is null, the way
 LangChain and neo4j-graphrag keep vectors out of their answers), and ``n {.a,
 .missing}`` has no ``missing`` key. kgmem writes each projection as a call of
-``kgmem_cypher.project`` (migration ``0031_cypher_functions``)::
+``kgmem_cypher.project`` (migration ``0032_cypher_functions``)::
 
     RETURN n {.*, embedding: null, .name, extra: n.a + 1} AS m
     RETURN kgmem_cypher.project(properties(n), true, ['embedding', 'name', 'extra'],

@@ -1,5 +1,5 @@
 """Neo4j's functions that AGE 1.7 lacks or answers otherwise, as kgmem's SQL functions
-(migration ``0031_cypher_functions``), which AGE calls with agtype arguments::
+(migration ``0032_cypher_functions``), which AGE calls with agtype arguments::
 
     RETURN randomUUID() AS id, toIntegerOrNull($x) AS n, point.distance(a.at, $p) AS d
     RETURN kgmem_cypher.random_uuid() AS id, kgmem_cypher.to_integer_or_null($x) AS n,

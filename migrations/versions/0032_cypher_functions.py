@@ -22,14 +22,14 @@ calls these where a query calls Neo4j's function:
 A bad argument raises SQLSTATE 22023 (a Cypher type error). All but ``random_uuid``
 are IMMUTABLE and PARALLEL SAFE; none reads a table.
 
-Revision ID: 0031_cypher_functions
-Revises: 0030_neo4j_fulltext
+Revision ID: 0032_cypher_functions
+Revises: 0031_neo4j_id_index_sql
 """
 
 from alembic import op
 
-revision = "0031_cypher_functions"
-down_revision = "0030_neo4j_fulltext"
+revision = "0032_cypher_functions"
+down_revision = "0031_neo4j_id_index_sql"
 branch_labels = None
 depends_on = None
 

@@ -179,10 +179,12 @@ def _seed(driver: neo4j.Driver, database: str) -> None:
              "entities": sorted({word.capitalize() for word in text.split()})}
             for text in DOCUMENTS]  # fmt: skip
     driver.execute_query(
-        "UNWIND $rows AS row CREATE (c:GrpChunk {text: row.text}) "
-        "WITH c, row CALL db.create.setNodeVectorProperty(c, 'embedding', row.embedding) "
-        "WITH c, row UNWIND row.entities AS name MERGE (e:Entity {name: name}) "
-        "CREATE (c)-[:MENTIONS]->(e)",
+        "UNWIND $rows AS row CREATE (c:GrpChunk {text: row.text}) WITH c, row "
+        "CALL db.create.setNodeVectorProperty(c, 'embedding', row.embedding) RETURN count(c) AS n",
+        {"rows": rows}, database_=database)  # fmt: skip
+    driver.execute_query(
+        "UNWIND $rows AS row MATCH (c:GrpChunk {text: row.text}) "
+        "UNWIND row.entities AS name MERGE (e:Entity {name: name}) CREATE (c)-[:MENTIONS]->(e)",
         {"rows": rows}, database_=database)  # fmt: skip
 
 

@@ -96,6 +96,10 @@ class StubLLM(LLMClient):
     def _EdgeTimestamps(self, text: str) -> dict[str, Any]:
         return {"valid_at": None, "invalid_at": None}
 
+    def _BatchEdgeTimestamps(self, text: str) -> dict[str, Any]:
+        facts = _listed(text, "FACTS")
+        return {"timestamps": [{"valid_at": None, "invalid_at": None} for _ in facts]}
+
     def _SummarizedEntities(self, text: str) -> dict[str, Any]:
         return {"summaries": [{"name": e["name"], "summary": f"{e['name']} appears in an episode."}
                               for e in _listed(text, "ENTITIES") if "name" in e]}  # fmt: skip

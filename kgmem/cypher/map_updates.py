@@ -6,7 +6,9 @@ call), but it takes any expression inside ``properties()``, which gives a map ba
 is and a node's or relationship's properties as openCypher's ``SET n = m`` copies them.
 So the right side of each such item, unless it is a map literal, is written inside
 ``properties(...)``: in plain ``SET`` clauses, in MERGE's ``ON CREATE SET`` / ``ON MATCH
-SET``, and inside brackets (``FOREACH``, subqueries) alike.
+SET``, and inside brackets (``FOREACH``, subqueries) alike. The wrapped text puts a
+keyword property key in backticks itself (``n = params.create``), as
+``kgmem.cypher.property_keys`` would have.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.property_keys import quoted
 from kgmem.cypher.structure import CLAUSE_WORDS, closing, is_keyword_at
 
 _ENDS = CLAUSE_WORDS | {"ON"}
@@ -26,7 +29,7 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     for index in range(len(code)):
         if is_keyword_at(code, index, "SET"):
             for first, last in _map_items(code, index + 1, pairs):
-                inner = text[code[first].start : code[last].end]
+                inner = quoted(text, code[first : last + 1])
                 edits.append((code[first].start, code[last].end, f"properties({inner})"))
     return edits
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from kgmem.cypher import label_writes
 from kgmem.cypher.columns import pattern_variables, scope
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.property_keys import KEYWORDS
+from kgmem.cypher.property_keys import KEYWORDS, quoted
 from kgmem.cypher.spans import Edit
 from kgmem.cypher.structure import (
     Clause,
@@ -263,7 +263,7 @@ def _map_items(text: str, item: list[Token]) -> list[tuple[str, str]] | None:
             or entry[0].kind not in (Kind.NAME, Kind.QUOTED_NAME)
         ):
             return None
-        value = "(" + text[entry[2].start : entry[-1].end] + ")"
+        value = "(" + quoted(text, entry[2:]) + ")"
         key = entry[0]
         written = f"`{key.text}`" if key.kind is Kind.NAME and key.upper in KEYWORDS else key.text
         found.append((f"{variable}.{written}", value))
@@ -281,7 +281,7 @@ def _whole_map(text: str, item: list[Token], when: str) -> str | None:
     if not whole or _map_items(text, item) is not None:
         return None
     variable = text[item[0].start : item[0].end]
-    value = text[item[2].start : item[-1].end]
+    value = quoted(text, item[2:])
     kept = "{}" if item[1].text == "+=" else variable
     return (
         f"SET {variable} {item[1].text} properties(CASE WHEN {when} THEN ({value}) ELSE {kept} END)"
@@ -302,7 +302,7 @@ def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
             "(x = map, x += map) and labels (x:Label)",
             position=item[0].start,
         )
-    return text[item[0].start : item[2].end], "(" + text[item[4].start : item[-1].end] + ")"
+    return quoted(text, item[:3]), "(" + quoted(text, item[4:]) + ")"
 
 
 def self_loops(text: str, code: Sequence[Token]) -> str:

@@ -51,6 +51,19 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     return edits
 
 
+def quoted(text: str, tokens: Sequence[Token]) -> str:
+    """The text of ``tokens`` (a span of code tokens) with its keyword keys in backticks,
+    for a rewrite that replaces a whole span with its own text of it."""
+    if not tokens:
+        return ""
+    out, at = [], tokens[0].start
+    for begin, end, replacement in rewrite(text, tokens):
+        out.append(text[at:begin] + replacement)
+        at = end
+    out.append(text[at : tokens[-1].end])
+    return "".join(out)
+
+
 def variables(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits putting each variable named by one of AGE's
     keywords that openCypher leaves free in backticks."""

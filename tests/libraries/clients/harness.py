@@ -11,9 +11,11 @@ This module is imported both by those programs (any Python, no kgmem) and by the
 """
 
 import asyncio
+import collections
 import contextlib
 import inspect
 import json
+import logging
 import math
 import re
 import sys
@@ -58,6 +60,22 @@ def ranked(query: str, texts: tuple[str, ...] = DOCUMENTS) -> list[tuple[str, fl
     scores a Neo4j cosine index answers."""
     scored = [(text, neo4j_cosine_score(query, text)) for text in texts]
     return sorted(scored, key=lambda pair: -pair[1])
+
+
+class SentStatements(logging.Handler):
+    """The last statements the neo4j driver sent (its debug log of each RUN), so a
+    failure names the statement the server refused."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.sent: collections.deque[str] = collections.deque(maxlen=3)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if isinstance(record.msg, str) and "C: RUN" in record.msg:
+            self.sent.append(record.getMessage().split("C: RUN ", 1)[1][:2000])
+
+
+SENT = SentStatements()
 
 
 class Stopped(Exception):
@@ -110,6 +128,7 @@ def describe(step: str, error: BaseException) -> dict[str, Any]:
         "error": f"{type(error).__module__}.{type(error).__qualname__}",
         "code": code,
         "message": str(getattr(error, "message", None) or error)[:1500],
+        "statements": list(SENT.sent),
         "traceback": traceback.format_exc(limit=-4)[-3000:],
     }
 
@@ -117,6 +136,9 @@ def describe(step: str, error: BaseException) -> dict[str, Any]:
 def main(scenarios: dict[str, Callable[[Report, dict[str, str]], Any]]) -> None:
     """Run the scenario named on the command line and print its report."""
     config, name = json.loads(sys.argv[1]), sys.argv[2]
+    driver_log = logging.getLogger("neo4j.io")
+    driver_log.setLevel(logging.DEBUG)
+    driver_log.addHandler(SENT)
     report = Report()
     with contextlib.suppress(Stopped):
         outcome = scenarios[name](report, config)

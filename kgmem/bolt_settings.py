@@ -94,11 +94,12 @@ class BoltSettings(BaseSettings):
         "sure of.",
     )
     max_unauthenticated_connections_per_address: int = Field(
-        default=20,
+        default=50,
         ge=1,
         description="Most Bolt connections open at once from one client IP address (IPv6: "
         "one /64 network, as for max_connections_per_address) that have not authenticated "
         "yet; one more is closed as soon as accepted. A driver "
         "authenticates each new connection at once, so this bounds how many it opens "
-        "together, not its pool.",
+        "together, not its pool (Graphiti opens about 31 at once when it declares its "
+        "indexes).",
     )

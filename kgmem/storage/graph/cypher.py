@@ -255,6 +255,14 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         return known
     if state in _PERMISSION_STATES:
         return CypherPermissionDenied(detail, position=position, sqlstate=state)
+    if state == "55000" and "was deleted" in message and "assigned to variable" in message:
+        # AGE 1.7 loses an entity created earlier in the statement across a later MERGE
+        # (apache/age#1954): the statement is refused whole, nothing is written
+        return CypherSemanticError(
+            f"{message}: AGE loses an element created earlier in the statement when a MERGE "
+            "follows; split the statement before the MERGE",
+            sqlstate=state,
+        )
     cls: type[CypherError]
     if state == "42601":
         cls = CypherSyntaxError

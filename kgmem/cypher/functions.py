@@ -47,6 +47,8 @@ ALLOWED = frozenset(
         # vectors (kgmem's rewrite: kgmem.cypher.vector_functions; the dotted
         # vector.similarity.* names are let through by the guard)
         "vector",
+        # shortest paths in MATCH (kgmem's rewrite: kgmem.cypher.shortest_paths)
+        "shortestpath", "allshortestpaths",
     }
 )  # fmt: skip
 

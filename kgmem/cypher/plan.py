@@ -23,6 +23,7 @@ from kgmem.cypher import (
     label_patterns,
     label_writes,
     rewrite,
+    shortest_paths,
     static_checks,
     typecheck,
 )
@@ -58,6 +59,9 @@ class CypherPlan:
     # with nested-loop index lookups, as AGE's guess of 1000 unwound rows would choose a
     # hash join over a scan of every label table.
     lookups: bool = False
+    # Whether the text reads the namespace's name as ``$__kgmem_graph``
+    # (``kgmem.cypher.shortest_paths``): kgmem binds it when it runs the query.
+    graph_parameter: bool = False
 
 
 Prepared = tuple[CypherPlan, tuple[tuple[str, Token], ...]]
@@ -127,12 +131,13 @@ def prepare(query: str, mode: Mode) -> Prepared:
             f"kgmem's limit of {MAX_SENT_CHARS}: shorten it or nest it less deeply"
         )
     final = tokenize(rewritten.text)
+    used = frozenset(t.text[1:] for t in final if t.kind is Kind.PARAMETER)
     if len(infer_columns(rewritten.text, final)) != len(columns):
         raise CypherSemanticError("kgmem could not rewrite this query consistently")
     prepared = CypherPlan(
         text=rewritten.text,
         columns=columns,
-        parameters=frozenset(t.text[1:] for t in final if t.kind is Kind.PARAMETER),
+        parameters=used - {shortest_paths.GRAPH_PARAMETER},
         writes=guard.writes(code) is not None,
         tag=dollar_tag(rewritten.text),
         rewrites=rewritten.applied,
@@ -140,6 +145,7 @@ def prepare(query: str, mode: Mode) -> Prepared:
         label_sets=label_patterns.created(code),
         relabels=_relabels(final),
         lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
+        graph_parameter=shortest_paths.GRAPH_PARAMETER in used,
     )
     return prepared, tuple(typecheck.count_parameters(code))
 

@@ -39,7 +39,9 @@ expansions below shift later positions.
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: ``tail(x)`` as the slice ``(x)[1..]``
+- Then, on the text those rules produced: ``shortestPath(...)`` and
+  ``allShortestPaths(...)`` in MATCH as a bounded search (``kgmem.cypher.shortest_paths``),
+  ``tail(x)`` as the slice ``(x)[1..]``
   (``kgmem.cypher.tail``), a node or relationship renamed by WITH read by its first
   name in later patterns (``kgmem.cypher.aliased_entities``), one held in a value
   matched through a fresh variable (``kgmem.cypher.bound_values``), pattern comprehensions
@@ -90,6 +92,7 @@ from kgmem.cypher import (
     property_keys,
     reduce,
     rel_types,
+    shortest_paths,
     stored_arithmetic,
     stored_temporal,
     tail,
@@ -257,6 +260,7 @@ def _inner(text: str, start: int, end: int) -> str:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("shortest_paths", shortest_paths.rewrite),
     ("tail", tail.rewrite),
     ("aliased_entities", aliased_entities.rewrite),
     ("bound_values", bound_values.rewrite),

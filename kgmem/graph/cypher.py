@@ -21,7 +21,17 @@ from typing import Any
 
 from kgmem import jsontext
 from kgmem.config import CypherSettings
-from kgmem.cypher import CypherPlan, Mode, cost, explained, guard, label_sets, planner, positions
+from kgmem.cypher import (
+    CypherPlan,
+    Mode,
+    cost,
+    explained,
+    guard,
+    label_sets,
+    planner,
+    positions,
+    shortest_paths,
+)
 from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
 from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
@@ -128,10 +138,20 @@ def call_of(
         text=checked.text,
         tag=checked.tag,
         columns=len(checked.columns),
-        params_json=_params_json(params),
+        params_json=_params_json(bound_params(namespace, checked, params)),
         max_rows=cap + 1,
         lookups=checked.lookups,
     )
+
+
+def bound_params(
+    namespace: str, checked: CypherPlan, params: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """``params`` with what kgmem binds itself: the namespace's name, when the plan reads
+    it (``kgmem.cypher.shortest_paths``)."""
+    if not checked.graph_parameter:
+        return params
+    return {**params, shortest_paths.GRAPH_PARAMETER: namespace}
 
 
 def _check_size(raw: cypher_store.CypherRows, most: int) -> None:
@@ -155,7 +175,7 @@ async def explain(
         text=checked.text,
         tag=checked.tag,
         columns=len(checked.columns),
-        params_json=_params_json(request.params),
+        params_json=_params_json(bound_params(namespace, checked, request.params)),
         max_rows=_cap(request.limit, settings) + 1,
         lookups=checked.lookups,
     )

@@ -1,0 +1,284 @@
+"""``shortestPath(...)`` and ``allShortestPaths(...)`` in MATCH, as a bounded search.
+
+AGE 1.7 has no shortest-path search. In a MATCH, kgmem matches the two end nodes as
+the pattern writes them and unwinds the paths ``kgmem_cypher.shortest_paths`` finds
+between them (a breadth-first search in SQL, migration 0031)::
+
+    MATCH p = shortestPath((a:Person {name: 'A'})-[:KNOWS*..5]->(b:Person {name: 'B'}))
+    RETURN length(p)
+    MATCH (a:Person {name: 'A'}), (b:Person {name: 'B'})
+    UNWIND kgmem_cypher.shortest_paths($__kgmem_graph, a, b, ['KNOWS'], 'out', 1, 5,
+                                       false, 100000) AS p
+    RETURN length(p)
+
+- The relationship's types (``[:A|B*]``), direction and length bounds pass to the
+  search; a relationship variable (``[r*..5]``) is the path's relationships.
+- The length is bounded: an upper bound past ``MAX_LENGTH`` is refused with
+  ``LimitExceeded``, and an unbounded ``*`` searches up to ``UNBOUNDED_LENGTH`` hops.
+  The search stops with ``limit_exceeded`` once it reaches ``MAX_REACHED`` nodes, and
+  allShortestPaths once it finds more than ``MAX_REACHED`` paths; the statement
+  timeout bounds the rest.
+- A WHERE that reads the path or its relationships filters the paths found (Neo4j
+  searches for the shortest path that passes it; kgmem answers the shortest paths
+  that do); any other WHERE filters the end nodes before the search.
+- The minimum length is 0 or 1, as in Neo4j.
+
+``$__kgmem_graph`` is the namespace, bound by kgmem when it runs the query
+(``GRAPH_PARAMETER``), never by the analyst's text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kgmem.cypher.labels import NAMES, string
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import Clause, closing, each_clause, split_top_level
+from kgmem.errors import CypherSemanticError, LimitExceeded
+
+GRAPH_PARAMETER = "__kgmem_graph"
+FUNCTION = "kgmem_cypher.shortest_paths"
+MAX_LENGTH = 100
+UNBOUNDED_LENGTH = 100
+MAX_REACHED = 100_000
+_NAMES = ("SHORTESTPATH", "ALLSHORTESTPATHS")
+_FRESH = "__kgmem_s"
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """One shortest-path pattern: its end nodes, relationship and what it binds."""
+
+    path: str
+    start: str
+    end: str
+    nodes: tuple[str, str]
+    types: tuple[str, ...]
+    direction: str
+    lower: int
+    upper: int
+    every: bool
+    relationship: str | None
+
+    def call(self) -> str:
+        types = "[" + ", ".join(string(t) for t in self.types) + "]" if self.types else "null"
+        arguments = (
+            f"${GRAPH_PARAMETER}, {self.start}, {self.end}, {types}, '{self.direction}', "
+            f"{self.lower}, {self.upper}, {'true' if self.every else 'false'}, {MAX_REACHED}"
+        )
+        unwind = f" UNWIND {FUNCTION}({arguments}) AS {self.path}"
+        if self.relationship is not None:
+            unwind += f" UNWIND [relationships({self.path})] AS {self.relationship}"
+        return unwind
+
+
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` with every shortest-path pattern of a MATCH as a search."""
+    lowered = text.lower()
+    if "shortestpath" not in lowered:
+        return text
+    if not any(t.kind is Kind.NAME and t.upper in _NAMES for t in code):
+        return text
+    edits: list[Edit] = []
+    fresh = [0]
+    for placed in each_clause(code):
+        clause = placed.clause
+        found = _searches(clause, fresh) if clause.keyword in ("MATCH", "OPTIONAL MATCH") else []
+        if not found:
+            continue
+        if clause.keyword == "OPTIONAL MATCH":
+            raise CypherSemanticError(
+                "shortestPath() in OPTIONAL MATCH is not available in kgmem: MATCH it in "
+                "an OPTIONAL CALL subquery or a pattern comprehension",
+                position=clause.tokens[0].start,
+            )
+        edits.extend(_clause_edits(clause, placed.following, found))
+    return splice(text, edits)
+
+
+def _clause_edits(
+    clause: Clause, following: Clause | None, found: list[tuple[list[Token], _Search]]
+) -> list[Edit]:
+    edits: list[Edit] = []
+    for piece, search in found:
+        edits.append((piece[0].start, piece[-1].end, ", ".join(search.nodes)))
+    calls = "".join(search.call() for _, search in found)
+    bound = {s.path for _, s in found} | {s.relationship for _, s in found if s.relationship}
+    where = following if following is not None and following.keyword == "WHERE" else None
+    if where is not None and any(t.kind in NAMES and t.name in bound for t in where.tokens):
+        # The WHERE reads what the search binds: it filters after the search.
+        edits.append((clause.tokens[-1].end, clause.tokens[-1].end, calls + " WITH *"))
+        return edits
+    last = (where or clause).tokens[-1]
+    edits.append((last.end, last.end, calls))
+    return edits
+
+
+def _searches(clause: Clause, fresh: list[int]) -> list[tuple[list[Token], _Search]]:
+    found = []
+    for piece in split_top_level(clause.body):
+        search = _piece(piece, fresh)
+        if search is not None:
+            found.append((piece, search))
+    return found
+
+
+def _piece(piece: list[Token], fresh: list[int]) -> _Search | None:
+    """The search a pattern part ``[p =] shortestPath(...)`` asks, else None."""
+    at, path = 0, None
+    if len(piece) > 2 and piece[0].kind in NAMES and piece[1].text == "=":
+        at, path = 2, piece[0].name
+    if len(piece) < at + 2 or not piece[at].is_keyword(*_NAMES) or piece[at + 1].text != "(":
+        return None
+    pairs = closing(piece)
+    if pairs.get(at + 1) != len(piece) - 1:
+        return None
+    inner = piece[at + 2 : -1]
+    if path is None:
+        path = _fresh(fresh)
+    return _pattern(inner, path, piece[at], fresh)
+
+
+def _fresh(fresh: list[int]) -> str:
+    fresh[0] += 1
+    return f"{_FRESH}{fresh[0]}"
+
+
+def _pattern(inner: Sequence[Token], path: str, head: Token, fresh: list[int]) -> _Search:
+    pairs = closing(inner)
+    first_close = pairs.get(0) if inner and inner[0].text == "(" else None
+    if first_close is None:
+        raise _shape(head)
+    start, start_text = _node(inner[: first_close + 1], fresh)
+    rest = inner[first_close + 1 :]
+    at, direction, rel = _relationship(rest, head)
+    tail = rest[at:]
+    if not tail or tail[0].text != "(" or closing(tail).get(0) != len(tail) - 1:
+        raise _shape(head)
+    end, end_text = _node(tail, fresh)
+    variable, types, lower, upper = _details(rel, head)
+    return _Search(
+        path=path,
+        start=start,
+        end=end,
+        nodes=(start_text, end_text),
+        types=types,
+        direction=direction,
+        lower=lower,
+        upper=upper,
+        every=head.upper == "ALLSHORTESTPATHS",
+        relationship=variable,
+    )
+
+
+def _shape(head: Token) -> CypherSemanticError:
+    return CypherSemanticError(
+        f"{head.text}(...) needs a pattern of two nodes and one relationship, such as "
+        "(a)-[:KNOWS*..5]->(b)",
+        position=head.start,
+    )
+
+
+def _node(tokens: Sequence[Token], fresh: list[int]) -> tuple[str, str]:
+    """The variable of a node pattern (a fresh one for an anonymous node) and the
+    pattern's text with it."""
+    text = _text(tokens)
+    if len(tokens) > 2 and tokens[1].kind in NAMES:
+        return tokens[1].text, text
+    name = _fresh(fresh)
+    return name, "(" + name + text[1:]
+
+
+def _text(tokens: Sequence[Token]) -> str:
+    out = ""
+    for index, token in enumerate(tokens):
+        gap = index and token.start > tokens[index - 1].end
+        out += (" " if gap else "") + token.text
+    return out
+
+
+def _relationship(rest: Sequence[Token], head: Token) -> tuple[int, str, Sequence[Token]]:
+    """(index after the relationship, direction, the tokens inside its brackets)."""
+    texts = [t.text for t in rest[:2]]
+    if len(rest) < 3 or texts[0] not in ("-", "<-"):
+        raise _shape(head)
+    left = texts[0] == "<-"
+    if texts[1] == "[":
+        close = closing(rest).get(1)
+        if close is None or close + 1 >= len(rest):
+            raise _shape(head)
+        inside, after = rest[2:close], close + 1
+    else:
+        inside, after = [], 1
+    right = rest[after].text
+    if right not in ("-", "->") or (left and right == "->"):
+        raise _shape(head)
+    direction = "in" if left else "out" if right == "->" else "both"
+    return after + 1, direction, inside
+
+
+def _details(inside: Sequence[Token], head: Token) -> tuple[str | None, tuple[str, ...], int, int]:
+    """(variable, types, lower, upper) of a relationship pattern's inside."""
+    at, variable = 0, None
+    if inside and inside[0].kind in NAMES:
+        at, variable = 1, inside[0].name
+    types: list[str] = []
+    while at + 1 < len(inside) and inside[at].text in (":", "|"):
+        at += 1 + (inside[at].text == "|" and inside[at + 1].text == ":")
+        if at >= len(inside) or inside[at].kind not in NAMES:
+            raise _shape(head)
+        types.append(inside[at].name)
+        at += 1
+    lower, upper, at = _bounds(inside, at, head)
+    if at != len(inside):
+        raise CypherSemanticError(
+            f"{head.text}(...) takes relationship types, a direction and a length, not "
+            "properties: test them in WHERE",
+            position=inside[at].start,
+        )
+    return variable, tuple(dict.fromkeys(types)), lower, upper
+
+
+def _bounds(inside: Sequence[Token], at: int, head: Token) -> tuple[int, int, int]:
+    """(lower, upper, index after) of ``*``, ``*n``, ``*n..m``, ``*..m``, ``*n..``."""
+    if at >= len(inside) or inside[at].text != "*":
+        return 1, 1, at
+    at += 1
+    numbers: list[int | None] = [None, None]
+    slot = 0
+    while at < len(inside) and (inside[at].kind is Kind.NUMBER or inside[at].text == ".."):
+        if inside[at].text == "..":
+            slot = 1
+        else:
+            numbers[slot] = _integer(inside[at])
+        at += 1
+    lower = numbers[0] if numbers[0] is not None else 1
+    upper = numbers[1] if slot else numbers[0]
+    if slot == 0 and numbers[0] is None:
+        upper = None
+    if lower not in (0, 1):
+        raise CypherSemanticError(
+            f"{head.text}(...) does not support a minimal length different from 0 or 1",
+            position=head.start,
+        )
+    if upper is None:
+        return lower, UNBOUNDED_LENGTH, at
+    if upper > MAX_LENGTH:
+        raise LimitExceeded(
+            f"the shortest-path pattern has an upper length of {upper}, more than kgmem's "
+            f"limit of {MAX_LENGTH}: give it a smaller upper bound",
+            bound="shortest path length",
+            limit=MAX_LENGTH,
+        )
+    return lower, upper, at
+
+
+def _integer(token: Token) -> int:
+    try:
+        return int(token.text)
+    except ValueError:
+        raise CypherSemanticError(
+            f"a path length must be an integer, not {token.text}", position=token.start
+        ) from None

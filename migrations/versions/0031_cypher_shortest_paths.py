@@ -78,24 +78,36 @@ BEGIN
 END
 $fn$;
 
-CREATE FUNCTION kgmem_cypher._path_element(graph text, id ag_catalog.graphid, vertex boolean)
-RETURNS text
+CREATE FUNCTION kgmem_cypher._path_texts(graph text, paths text[])
+RETURNS ag_catalog.agtype
 LANGUAGE plpgsql STABLE SET search_path = ag_catalog, pg_catalog AS $fn$
 DECLARE
-  found agtype;
+  goid oid := (SELECT a.graphid FROM ag_graph a WHERE a.name = graph);
+  vertices graphid[];
+  edges graphid[];
+  texts jsonb;
 BEGIN
-  IF vertex THEN
-    EXECUTE format(
-      'SELECT _agtype_build_vertex(v.id, _label_name($2, v.id), v.properties) '
-      'FROM %I._ag_label_vertex v WHERE v.id = $1', graph)
-    INTO found USING id, (SELECT a.graphid FROM ag_graph a WHERE a.name = graph);
-  ELSE
-    EXECUTE format(
-      'SELECT _agtype_build_edge(e.id, e.start_id, e.end_id, _label_name($2, e.id), '
-      'e.properties) FROM %I._ag_label_edge e WHERE e.id = $1', graph)
-    INTO found USING id, (SELECT a.graphid FROM ag_graph a WHERE a.name = graph);
-  END IF;
-  RETURN agtype_out(found)::text;
+  -- Each path is the text of an array of graph ids: vertex, edge, vertex, ...
+  SELECT array_agg(DISTINCT x::graphid) FILTER (WHERE k % 2 = 1),
+         array_agg(DISTINCT x::graphid) FILTER (WHERE k % 2 = 0)
+  INTO vertices, edges
+  FROM unnest(paths) AS q(p), unnest(p::text[]) WITH ORDINALITY AS e(x, k);
+  EXECUTE format(
+    'SELECT jsonb_object_agg(id, txt) FROM ('
+    'SELECT v.id::text AS id, agtype_out(_agtype_build_vertex(v.id, _label_name($1, v.id), '
+    'v.properties))::text AS txt FROM %1$I._ag_label_vertex v WHERE v.id = ANY($2) '
+    'UNION ALL SELECT e.id::text, agtype_out(_agtype_build_edge(e.id, e.start_id, e.end_id, '
+    '_label_name($1, e.id), e.properties))::text FROM %1$I._ag_label_edge e '
+    'WHERE e.id = ANY($3)) s', graph)
+  INTO texts USING goid, vertices, coalesce(edges, '{}');
+  RETURN (
+    SELECT ('[' || string_agg(
+      '[' || (
+        SELECT string_agg(texts ->> x, ', ' ORDER BY k)
+        FROM unnest(p::text[]) WITH ORDINALITY AS e(x, k)
+      ) || ']::path', ', ' ORDER BY p) || ']')::agtype
+    FROM unnest(paths) AS q(p)
+  );
 END
 $fn$;
 
@@ -128,6 +140,8 @@ DECLARE
   depth int := 0;
   found boolean := false;
   paths text[];
+  parents jsonb;
+  ways jsonb;
 BEGIN
   IF source IS NULL OR target IS NULL THEN
     RETURN NULL;
@@ -139,7 +153,7 @@ BEGIN
   END IF;
   IF src = dst THEN
     IF low = 0 THEN
-      RETURN ('[[' || kgmem_cypher._path_element(g, src, true) || ']::path]')::agtype;
+      RETURN kgmem_cypher._path_texts(g, ARRAY[ARRAY[src::text]::text]);
     END IF;
     RAISE EXCEPTION 'The shortest path algorithm does not work when the start and end nodes '
       'are the same. This can happen if you perform a shortestPath search after a cartesian '
@@ -172,34 +186,37 @@ BEGIN
   IF NOT found THEN
     RETURN '[]'::agtype;
   END IF;
-  -- Walk back from the target through the recorded steps, one layer at a time.
-  WITH RECURSIVE back(node, d, elems) AS (
-    SELECT dst, depth, ARRAY[dst::text]
-    UNION ALL
-    SELECT s.pr, b.d - 1, ARRAY[s.pr::text, s.eid::text] || b.elems
-    FROM back b
-    JOIN LATERAL (
-      SELECT l.pr, l.eid FROM unnest(l_nb, l_eid, l_pr, l_depth) AS l(nb, eid, pr, dd)
-      WHERE l.nb = b.node AND l.dd = b.d
-      ORDER BY l.eid LIMIT CASE WHEN all_paths THEN NULL ELSE 1 END
-    ) s ON true
-    WHERE b.d > 0
-  )
-  SELECT array_agg(elems::text ORDER BY elems) INTO paths
-  FROM (SELECT elems FROM back WHERE d = 0 LIMIT cap + 1) AS done;
-  IF cardinality(paths) > cap THEN
-    RAISE EXCEPTION 'allShortestPaths found more than % shortest paths, kgmem''s limit: '
-      'give the path relationship types or a direction', cap USING ERRCODE = '54KG1';
+  -- Each node reached has its parents (previous node, relationship) in the layer
+  -- before its own: count the paths layer by layer, then walk back from the target.
+  SELECT jsonb_object_agg(nb, ps) INTO parents FROM (
+    SELECT l.nb::text AS nb, jsonb_agg(jsonb_build_array(l.pr::text, l.eid::text)
+                                       ORDER BY l.eid) AS ps
+    FROM unnest(l_nb, l_eid, l_pr) AS l(nb, eid, pr) GROUP BY l.nb
+  ) s;
+  IF all_paths THEN
+    ways := jsonb_build_object(src::text, 1);
+    FOR d IN 1..depth LOOP
+      ways := ways || coalesce((
+        SELECT jsonb_object_agg(nb, n) FROM (
+          SELECT l.nb::text AS nb, sum((ways ->> l.pr::text)::numeric) AS n
+          FROM unnest(l_nb, l_pr, l_depth) AS l(nb, pr, dd) WHERE l.dd = d GROUP BY l.nb
+        ) s), '{}');
+    END LOOP;
+    IF (ways ->> dst::text)::numeric > cap THEN
+      RAISE EXCEPTION 'allShortestPaths found % shortest paths, more than % (kgmem''s '
+        'limit): give the path relationship types or a direction', ways ->> dst::text, cap
+        USING ERRCODE = '54KG1';
+    END IF;
   END IF;
-  RETURN (
-    SELECT ('[' || string_agg(
-      '[' || (
-        SELECT string_agg(
-          kgmem_cypher._path_element(g, x::graphid, k % 2 = 1), ', ' ORDER BY k)
-        FROM unnest(p::text[]) WITH ORDINALITY AS e(x, k)
-      ) || ']::path', ', ' ORDER BY p) || ']')::agtype
-    FROM unnest(paths) AS q(p)
-  );
+  WITH RECURSIVE back(node, elems) AS (
+    SELECT dst::text, ARRAY[dst::text]
+    UNION ALL
+    SELECT x.p ->> 0, ARRAY[x.p ->> 0, x.p ->> 1] || b.elems
+    FROM back b, jsonb_array_elements(parents -> b.node) WITH ORDINALITY AS x(p, k)
+    WHERE b.node <> src::text AND (all_paths OR x.k = 1)
+  )
+  SELECT array_agg(elems::text) INTO paths FROM back WHERE node = src::text;
+  RETURN kgmem_cypher._path_texts(g, paths);
 END
 $fn$;
 """
@@ -209,7 +226,7 @@ DROP FUNCTION IF EXISTS kgmem_cypher.shortest_paths(
   ag_catalog.agtype, ag_catalog.agtype, ag_catalog.agtype, ag_catalog.agtype,
   ag_catalog.agtype, ag_catalog.agtype, ag_catalog.agtype, ag_catalog.agtype,
   ag_catalog.agtype);
-DROP FUNCTION IF EXISTS kgmem_cypher._path_element(text, ag_catalog.graphid, boolean);
+DROP FUNCTION IF EXISTS kgmem_cypher._path_texts(text, text[]);
 DROP FUNCTION IF EXISTS kgmem_cypher._path_step(text, text[], text, boolean);
 """
 

@@ -309,3 +309,48 @@ def test_shortest_lengths_equal_a_breadth_first_search(
     for a, b, paths in every.rows:
         hops = _bfs(size, edges, a, True)[b]
         assert paths == _count(size, edges, a, b, hops), (a, b, edges)
+
+
+# -- costly shapes: a bounded answer or limit_exceeded, never a hang ---------------------
+
+
+async def _layers(memory: Memory, namespace: str, width: int, depth: int) -> None:
+    """A source, ``depth`` layers of ``width`` nodes each joined to every node of the
+    next, and a sink: ``width ** depth`` shortest paths from source to sink."""
+    await memory.cypher(
+        namespace,
+        "CREATE (:S {n: 'source'}), (:S {n: 'sink'}) WITH 1 AS one "
+        "UNWIND range(1, $depth) AS layer UNWIND range(1, $width) AS i "
+        "CREATE (:D {layer: layer, i: i})",
+        {"width": width, "depth": depth},
+        mode="write",
+    )
+    for query in (
+        "MATCH (a:D), (b:D) WHERE b.layer = a.layer + 1 CREATE (a)-[:R]->(b)",
+        "MATCH (s:S {n: 'source'}), (a:D {layer: 1}) CREATE (s)-[:R]->(a)",
+        "MATCH (t:S {n: 'sink'}), (a:D {layer: $depth}) CREATE (a)-[:R]->(t)",
+    ):
+        await memory.cypher(namespace, query, {"depth": depth}, mode="write")
+
+
+async def test_a_dense_graph_gives_one_shortest_path_and_refuses_a_million(
+    memory: Memory, namespace: str
+) -> None:
+    await _layers(memory, namespace, width=10, depth=6)
+    one = await memory.cypher(
+        namespace,
+        "MATCH p = shortestPath((s:S {n: 'source'})-[*]-(t:S {n: 'sink'})) RETURN length(p)",
+    )
+    assert one.rows == [[7]]
+    with pytest.raises(LimitExceeded, match="found 1000000 shortest paths, more than 100000"):
+        await memory.cypher(
+            namespace,
+            "MATCH p = allShortestPaths((s:S {n: 'source'})-[*]->(t:S {n: 'sink'})) "
+            "RETURN count(p)",
+        )
+    few = await memory.cypher(
+        namespace,
+        "MATCH (s:S {n: 'source'}), (a:D {layer: 3}) "
+        "MATCH p = allShortestPaths((s)-[*]->(a)) RETURN count(p)",
+    )
+    assert few.rows == [[10 * 10 * 10]]  # 100 paths to each of the 10 nodes of layer 3

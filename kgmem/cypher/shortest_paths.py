@@ -22,6 +22,8 @@ between them (a breadth-first search in SQL, migration 0031)::
   searches for the shortest path that passes it; kgmem answers the shortest paths
   that do); any other WHERE filters the end nodes before the search.
 - The minimum length is 0 or 1, as in Neo4j.
+- In an OPTIONAL MATCH the path is null when there is none (the search's list is held
+  in a variable of kgmem's, ``WITH *, ... AS __kgmem_s2``).
 
 ``$__kgmem_graph`` is the namespace, bound by kgmem when it runs the query
 (``GRAPH_PARAMETER``), never by the analyst's text.
@@ -61,14 +63,23 @@ class _Search:
     upper: int
     every: bool
     relationship: str | None
+    held: str
 
-    def call(self) -> str:
+    def call(self, *, optional: bool) -> str:
+        """The clauses that bind the path (null when none is found, if ``optional``)."""
         types = "[" + ", ".join(string(t) for t in self.types) + "]" if self.types else "null"
         arguments = (
             f"${GRAPH_PARAMETER}, {self.start}, {self.end}, {types}, '{self.direction}', "
             f"{self.lower}, {self.upper}, {'true' if self.every else 'false'}, {MAX_REACHED}"
         )
-        unwind = f" UNWIND {FUNCTION}({arguments}) AS {self.path}"
+        found = f"{FUNCTION}({arguments})"
+        if optional:
+            unwind = (
+                f" WITH *, {found} AS {self.held} UNWIND (CASE WHEN coalesce(size({self.held}), "
+                f"0) = 0 THEN [null] ELSE {self.held} END) AS {self.path}"
+            )
+        else:
+            unwind = f" UNWIND {found} AS {self.path}"
         if self.relationship is not None:
             unwind += f" UNWIND [relationships({self.path})] AS {self.relationship}"
         return unwind
@@ -88,12 +99,6 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         found = _searches(clause, fresh) if clause.keyword in ("MATCH", "OPTIONAL MATCH") else []
         if not found:
             continue
-        if clause.keyword == "OPTIONAL MATCH":
-            raise CypherSemanticError(
-                "shortestPath() in OPTIONAL MATCH is not available in kgmem: MATCH it in "
-                "an OPTIONAL CALL subquery or a pattern comprehension",
-                position=clause.tokens[0].start,
-            )
         edits.extend(_clause_edits(clause, placed.following, found))
     return splice(text, edits)
 
@@ -104,10 +109,17 @@ def _clause_edits(
     edits: list[Edit] = []
     for piece, search in found:
         edits.append((piece[0].start, piece[-1].end, ", ".join(search.nodes)))
-    calls = "".join(search.call() for _, search in found)
+    optional = clause.keyword == "OPTIONAL MATCH"
+    calls = "".join(search.call(optional=optional) for _, search in found)
     bound = {s.path for _, s in found} | {s.relationship for _, s in found if s.relationship}
     where = following if following is not None and following.keyword == "WHERE" else None
     if where is not None and any(t.kind in NAMES and t.name in bound for t in where.tokens):
+        if optional:
+            raise CypherSemanticError(
+                "kgmem cannot filter the path of an optional shortestPath() in its WHERE: "
+                "filter it in a WITH after the OPTIONAL MATCH",
+                position=where.tokens[0].start,
+            )
         # The WHERE reads what the search binds: it filters after the search.
         edits.append((clause.tokens[-1].end, clause.tokens[-1].end, calls + " WITH *"))
         return edits
@@ -170,6 +182,7 @@ def _pattern(inner: Sequence[Token], path: str, head: Token, fresh: list[int]) -
         upper=upper,
         every=head.upper == "ALLSHORTESTPATHS",
         relationship=variable,
+        held=_fresh(fresh),
     )
 
 

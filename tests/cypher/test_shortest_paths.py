@@ -69,7 +69,11 @@ def test_a_where_on_the_path_filters_after_the_search_and_others_before() -> Non
         ("MATCH p = shortestPath((a)-[*]->(b)-->(c)) RETURN p", CypherSemanticError, "one rel"),
         ("MATCH p = shortestPath((a)<-[*]->(b)) RETURN p", CypherSemanticError, "one rel"),
         ("MATCH p = shortestPath((a)-[*{w: 1}]->(b)) RETURN p", CypherSemanticError, "WHERE"),
-        ("OPTIONAL MATCH p = shortestPath((a)-->(b)) RETURN p", CypherSemanticError, "OPTIONAL"),
+        (
+            "OPTIONAL MATCH p = shortestPath((a)-->(b)) WHERE length(p) > 1 RETURN p",
+            CypherSemanticError,
+            "optional",
+        ),
     ],
 )
 def test_shapes_neo4j_refuses_or_kgmem_bounds_are_refused_by_name(
@@ -153,6 +157,20 @@ async def test_unbound_end_nodes_pair_up_and_a_where_reads_the_path(
         "AND t <> a RETURN t.n ORDER BY t.n",
     )
     assert long_only.rows == [["c"], ["d"]]
+
+
+async def test_an_optional_shortest_path_is_null_when_there_is_none(
+    memory: Memory, namespace: str
+) -> None:
+    await _graph(memory, namespace)
+    found = await memory.cypher(
+        namespace,
+        "MATCH (a:P {n: 'a'}), (t:P) WHERE t.n IN ['d', 'e'] "
+        "OPTIONAL MATCH p = shortestPath((a)-[rs:K*]->(t)) "
+        "RETURN t.n, length(p), rs ORDER BY t.n",
+    )
+    assert found.rows == [["d", 3, found.rows[0][2]], ["e", None, None]]
+    assert [r["label"] for r in found.rows[0][2]] == ["K", "K", "K"]
 
 
 async def test_the_same_start_and_end_node_is_neo4js_error(memory: Memory, namespace: str) -> None:

@@ -39,6 +39,7 @@ SCENARIOS = {
     "constraints": "bench.constraints",
     "fulltext": "bench.fulltext",
     "vector-index": "bench.vector_index",
+    "shortest-paths": "bench.shortest_paths",
 }
 
 

@@ -12,7 +12,9 @@ label expression into a test of the labels a node carries (``kgmem.cypher.labels
 
 - In a MATCH or OPTIONAL MATCH, a node pattern with such an expression drops it and
   tests it in the clause's WHERE (an anonymous node gets a variable of kgmem's own,
-  ``__kgmem_e1``): ``rewrite``.
+  ``__kgmem_e1``): ``rewrite``. So does a relationship of fixed length whose type
+  expression is more than alternatives (``[r:!KNOWS]``; ``[:A|B]`` is
+  ``kgmem.cypher.rel_types``'s): AGE's ``label(r)`` is its type.
 - In an expression (``WHERE n:A|B``, ``RETURN n:!A``), ``kgmem.cypher.labels`` calls
   ``parse`` and writes the same test.
 
@@ -128,10 +130,12 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         tokens = placed.clause.tokens
         tests = []
         for i in range(1, len(tokens) - 1):
-            if tokens[i].text != ":" or not _in_node(tokens, i) or not complex_at(tokens, i):
+            if tokens[i].text != ":" or not complex_at(tokens, i):
                 continue
             parsed = parse(tokens, i)
-            if parsed is None:
+            if parsed is None or not (
+                _in_node(tokens, i) or _in_relationship(tokens, i, parsed[1])
+            ):
                 continue
             test, end = parsed
             variable = tokens[i - 1].text if tokens[i - 1].kind in NAMES else None
@@ -144,6 +148,18 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         if tests:
             edits.extend(filtered(placed.clause, placed.following, " AND ".join(tests)))
     return splice(text, edits)
+
+
+def _in_relationship(tokens: Sequence[Token], colon: int, end: int) -> bool:
+    """The ``:`` follows a relationship's ``[`` or its variable, its type expression
+    says more than ``A|B`` (``kgmem.cypher.rel_types``'s) and no length follows."""
+    before = tokens[colon - 1]
+    opened = before.text == "[" or (
+        before.kind in NAMES and colon >= 2 and tokens[colon - 2].text == "["
+    )
+    if not opened or end >= len(tokens) or tokens[end].text == "*":
+        return False
+    return any(t.text in ("!", "&", "%", "(") for t in tokens[colon + 1 : end])
 
 
 def _in_node(tokens: Sequence[Token], colon: int) -> bool:

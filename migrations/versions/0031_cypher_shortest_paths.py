@@ -74,7 +74,8 @@ BEGIN
     || CASE WHEN every THEN 'SELECT DISTINCT nb, eid, pr'
             ELSE 'SELECT DISTINCT ON (nb) nb, eid, pr' END
     || ' FROM (' || array_to_string(parts, ' UNION ALL ') || ') s '
-    || 'WHERE nb NOT IN (SELECT unnest($2)) ORDER BY nb, eid) found';
+    || 'WHERE NOT EXISTS (SELECT 1 FROM unnest($2) AS seen(x) WHERE seen.x = s.nb) '
+    || 'ORDER BY nb, eid) found';
 END
 $fn$;
 

@@ -69,3 +69,24 @@ async def test_a_label_expression_is_a_value_in_return_and_with_a_where(
         "MATCH (a:A|B {n: 'ab'}) OPTIONAL MATCH (a)-->(m:%) RETURN a.n, m",
     )
     assert pattern.rows == [["ab", None]]
+
+
+async def test_relationship_type_expressions_of_fixed_length(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (a:X {n: 'a'}), (a)-[:K]->(:X {n: 'k'}), (a)-[:L]->(:X {n: 'l'}), "
+        "(a)-[:M]->(:X {n: 'm'})",
+        mode="write",
+    )
+
+    async def targets(relationship: str) -> list[str]:
+        query = f"MATCH (:X {{n: 'a'}})-{relationship}->(b) RETURN b.n AS n ORDER BY n"
+        return [r[0] for r in (await memory.cypher(namespace, query)).rows]
+
+    assert await targets("[r:!K]") == ["l", "m"]
+    assert await targets("[:!K&!L]") == ["m"]
+    assert await targets("[:%]") == ["k", "l", "m"]
+    assert await targets("[:K|M]") == ["k", "m"]
+    assert await targets("[:K&L]") == []

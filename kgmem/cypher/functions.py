@@ -82,7 +82,23 @@ def called(tokens: Sequence[Token], index: int) -> str | None:
         return None  # a property key or a label
     if token.kind is Kind.NAME and token.upper in _NOT_CALLS:
         return None
+    if _path_selector(tokens, index):
+        return None
     return token.name
+
+
+def _path_selector(tokens: Sequence[Token], index: int) -> bool:
+    """``SHORTEST``, ``PATH`` or ``PATHS`` ending a GQL path selector before its pattern
+    (``ANY SHORTEST (a)...``, ``SHORTEST 1 PATH (a)...``: ``kgmem.cypher.shortest_paths``)."""
+    token = tokens[index]
+    if token.kind is not Kind.NAME or token.upper not in ("SHORTEST", "PATH", "PATHS"):
+        return False
+    before = tokens[index - 1] if index > 0 else None
+    if before is None:
+        return False
+    if token.upper == "SHORTEST":
+        return before.is_keyword("ANY", "ALL")
+    return before.kind is Kind.NUMBER or before.is_keyword("SHORTEST")
 
 
 def check_calls(tokens: Sequence[Token]) -> None:

@@ -22,6 +22,10 @@ between them (a breadth-first search in SQL, migration 0031)::
   searches for the shortest path that passes it; kgmem answers the shortest paths
   that do); any other WHERE filters the end nodes before the search.
 - The minimum length is 0 or 1, as in Neo4j.
+- GQL's path selectors (Neo4j 5.21 and later) say the same: ``SHORTEST 1`` and
+  ``ANY SHORTEST`` as ``shortestPath``, ``ALL SHORTEST`` as ``allShortestPaths``, before a
+  pattern of one relationship (``MATCH p = ALL SHORTEST (a)-[:R]-+(b)``, its quantifier
+  already a length by ``kgmem.cypher.quantified_paths``).
 - In an OPTIONAL MATCH the path is null when there is none (the search's list is held
   in a variable of kgmem's, ``WITH *, ... AS __kgmem_s2``).
 
@@ -87,10 +91,9 @@ class _Search:
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` with every shortest-path pattern of a MATCH as a search."""
-    lowered = text.lower()
-    if "shortestpath" not in lowered:
+    if "shortest" not in text.lower():
         return text
-    if not any(t.kind is Kind.NAME and t.upper in _NAMES for t in code):
+    if not any(t.kind is Kind.NAME and t.upper in (*_NAMES, "SHORTEST") for t in code):
         return text
     edits: list[Edit] = []
     fresh = [0]
@@ -138,10 +141,16 @@ def _searches(clause: Clause, fresh: list[int]) -> list[tuple[list[Token], _Sear
 
 
 def _piece(piece: list[Token], fresh: list[int]) -> _Search | None:
-    """The search a pattern part ``[p =] shortestPath(...)`` asks, else None."""
+    """The search a pattern part ``[p =] shortestPath(...)`` or ``[p =] SHORTEST 1 ...``
+    asks, else None."""
     at, path = 0, None
     if len(piece) > 2 and piece[0].kind in NAMES and piece[1].text == "=":
         at, path = 2, piece[0].name
+    selected = _selector(piece, at)
+    if selected is not None:
+        every, start = selected
+        path = path if path is not None else _fresh(fresh)
+        return _pattern(piece[start:], path, piece[at], fresh, every=every)
     if len(piece) < at + 2 or not piece[at].is_keyword(*_NAMES) or piece[at + 1].text != "(":
         return None
     pairs = closing(piece)
@@ -150,7 +159,30 @@ def _piece(piece: list[Token], fresh: list[int]) -> _Search | None:
     inner = piece[at + 2 : -1]
     if path is None:
         path = _fresh(fresh)
-    return _pattern(inner, path, piece[at], fresh)
+    every = piece[at].upper == "ALLSHORTESTPATHS"
+    return _pattern(inner, path, piece[at], fresh, every=every)
+
+
+def _selector(piece: Sequence[Token], at: int) -> tuple[bool, int] | None:
+    """(all shortest paths, index of the pattern) after a GQL path selector at ``at``
+    (``SHORTEST 1``, ``ANY SHORTEST``, ``ALL SHORTEST``, then ``PATH`` or ``PATHS``),
+    else None; ``SHORTEST k`` of more than one path and ``GROUPS`` are refused."""
+    words = [t.upper if t.kind is Kind.NAME else t.text for t in piece[at : at + 4]]
+    if words[:2] in (["ANY", "SHORTEST"], ["ALL", "SHORTEST"]):
+        every, start = words[0] == "ALL", at + 2
+    elif words[:1] == ["SHORTEST"] and len(words) > 1 and words[1] == "1":
+        every, start = False, at + 2
+    elif words[:1] == ["SHORTEST"] and len(piece) > at + 1 and piece[at + 1].text != "(":
+        raise CypherSemanticError(
+            "kgmem answers SHORTEST 1, ANY SHORTEST and ALL SHORTEST, not SHORTEST k of "
+            "several paths nor GROUPS",
+            position=piece[at].start,
+        )
+    else:
+        return None
+    if start < len(piece) and piece[start].is_keyword("PATH", "PATHS"):
+        start += 1
+    return every, start
 
 
 def _fresh(fresh: list[int]) -> str:
@@ -158,7 +190,9 @@ def _fresh(fresh: list[int]) -> str:
     return f"{_FRESH}{fresh[0]}"
 
 
-def _pattern(inner: Sequence[Token], path: str, head: Token, fresh: list[int]) -> _Search:
+def _pattern(
+    inner: Sequence[Token], path: str, head: Token, fresh: list[int], *, every: bool
+) -> _Search:
     pairs = closing(inner)
     first_close = pairs.get(0) if inner and inner[0].text == "(" else None
     if first_close is None:
@@ -180,7 +214,7 @@ def _pattern(inner: Sequence[Token], path: str, head: Token, fresh: list[int]) -
         direction=direction,
         lower=lower,
         upper=upper,
-        every=head.upper == "ALLSHORTESTPATHS",
+        every=every,
         relationship=variable,
         held=_fresh(fresh),
     )

@@ -372,3 +372,24 @@ async def test_a_dense_graph_gives_one_shortest_path_and_refuses_a_million(
         "MATCH p = allShortestPaths((s)-[*]->(a)) RETURN count(p)",
     )
     assert few.rows == [[10 * 10 * 10]]  # 100 paths to each of the 10 nodes of layer 3
+
+
+async def test_gql_path_selectors_answer_as_the_functions(memory: Memory, namespace: str) -> None:
+    await _graph(memory, namespace)
+    one = await memory.cypher(
+        namespace,
+        "MATCH p = SHORTEST 1 (a:P {n: 'a'})-[:K]->+(d:P {n: 'd'}) RETURN length(p)",
+    )
+    assert one.rows == [[3]]
+    every = await memory.cypher(
+        namespace,
+        "MATCH p = ALL SHORTEST PATHS (a:P {n: 'a'})-[:K|M]->{1,4}(d:P {n: 'd'}) "
+        "RETURN [n IN nodes(p) | n.n]",
+    )
+    assert every.rows == [[["a", "x", "d"]]]
+    anyone = await memory.cypher(
+        namespace, "MATCH ANY SHORTEST (a:P {n: 'd'})<-[r]-*(b:P {n: 'a'}) RETURN size(r)"
+    )
+    assert anyone.rows == [[1]]
+    with pytest.raises(CypherSemanticError, match="not SHORTEST k"):
+        plan("MATCH p = SHORTEST 2 (a)-[:K]->+(b) RETURN p")

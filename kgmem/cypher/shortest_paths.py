@@ -99,11 +99,26 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     fresh = [0]
     for placed in each_clause(code):
         clause = placed.clause
-        found = _searches(clause, fresh) if clause.keyword in ("MATCH", "OPTIONAL MATCH") else []
+        if clause.keyword not in ("MATCH", "OPTIONAL MATCH"):
+            _refuse_elsewhere(clause)
+            continue
+        found = _searches(clause, fresh)
         if not found:
             continue
         edits.extend(_clause_edits(clause, placed.following, found))
     return splice(text, edits)
+
+
+def _refuse_elsewhere(clause: Clause) -> None:
+    """Refuse ``shortestPath(`` outside a MATCH's patterns (an expression)."""
+    tokens = clause.tokens
+    for i, token in enumerate(tokens[:-1]):
+        if token.is_keyword(*_NAMES) and tokens[i + 1].text == "(":
+            raise CypherSemanticError(
+                f"kgmem answers {token.text}() in a MATCH pattern, not in an expression: "
+                f"MATCH p = {token.text}(...) and use p",
+                position=token.start,
+            )
 
 
 def _clause_edits(

@@ -65,6 +65,7 @@ def test_a_where_on_the_path_filters_after_the_search_and_others_before() -> Non
     ("query", "error", "words"),
     [
         ("MATCH p = shortestPath((a)-[*2..3]->(b)) RETURN p", CypherSemanticError, "0 or 1"),
+        ("MATCH (a), (b) RETURN shortestPath((a)-[*]->(b))", CypherSemanticError, "MATCH p ="),
         ("MATCH p = shortestPath((a)-[*..101]->(b)) RETURN p", LimitExceeded, "limit of 100"),
         ("MATCH p = shortestPath((a)-[*]->(b)-->(c)) RETURN p", CypherSemanticError, "one rel"),
         ("MATCH p = shortestPath((a)<-[*]->(b)) RETURN p", CypherSemanticError, "one rel"),

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import neo4j
+
 from kgmem import Memory
 from kgmem.cypher import plan
+from tests.fixtures.bolt import Bolt
 
 PEOPLE = (
     "CREATE (ann:Person {name: 'Ann', age: 25}), (bo:Person {name: 'Bo', age: 35}), "
@@ -57,3 +60,15 @@ async def test_an_optional_match_keeps_its_row_when_the_predicate_fails(
         "OPTIONAL MATCH (a)-[r:KNOWS WHERE r.since > 2005]->(b) RETURN a.name, b",
     )
     assert found.rows == [["Ann", None]]
+
+
+async def test_bolt_answers_pattern_predicates_and_label_expressions(bolt: Bolt) -> None:
+    async with bolt.driver() as driver:
+        await driver.execute_query(PEOPLE, database_="alpha")
+        records, _, _ = await driver.execute_query(
+            "MATCH (a:Person|Robot WHERE a.age > 30)-[r:KNOWS WHERE r.since > 2000]->(b:!Robot) "
+            "RETURN a.name AS a, b.name AS b ORDER BY a",
+            database_="alpha",
+            routing_=neo4j.RoutingControl.READ,
+        )
+    assert [(r["a"], r["b"]) for r in records] == [("Bo", "Cy"), ("Cy", "Ann")]

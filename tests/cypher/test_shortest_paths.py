@@ -13,6 +13,7 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 import asyncpg
+import httpx
 import neo4j
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -394,3 +395,27 @@ async def test_gql_path_selectors_answer_as_the_functions(memory: Memory, namesp
     assert anyone.rows == [[1]]
     with pytest.raises(CypherSemanticError, match="not SHORTEST k"):
         plan("MATCH p = SHORTEST 2 (a)-[:K]->+(b) RETURN p")
+
+
+async def test_rest_answers_the_path_and_names_the_length_bound(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    url = f"/v1/namespaces/{namespace}/cypher"
+    made = await client.post(url, json={"query": GRAPH, "mode": "write"})
+    assert made.status_code == 200, made.text
+    found = await client.post(
+        url,
+        json={"query": "MATCH p = shortestPath((a:P {n: 'a'})-[:K*]->(d:P {n: 'd'})) RETURN p"},
+    )
+    assert found.status_code == 200, found.text
+    (path,) = found.json()["rows"][0]
+    assert path["kind"] == "path" and [n["properties"]["n"] for n in path["nodes"]] == [
+        "a",
+        "b",
+        "c",
+        "d",
+    ]
+    refused = await client.post(
+        url, json={"query": "MATCH p = shortestPath((a)-[*..500]-(b)) RETURN p"}
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "limit_exceeded"

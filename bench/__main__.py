@@ -40,6 +40,7 @@ SCENARIOS = {
     "fulltext": "bench.fulltext",
     "vector-index": "bench.vector_index",
     "cypher-planning": "bench.cypher_planning",
+    "shortest-paths": "bench.shortest_paths",
 }
 
 

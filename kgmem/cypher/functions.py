@@ -51,6 +51,8 @@ ALLOWED = frozenset(
         # dotted point.distance and point.withinBBox through)
         "randomuuid", "point", "tostringornull", "tointegerornull", "tofloatornull",
         "tobooleanornull",
+        # shortest paths in MATCH (kgmem's rewrite: kgmem.cypher.shortest_paths)
+        "shortestpath", "allshortestpaths",
     }
 )  # fmt: skip
 
@@ -85,7 +87,23 @@ def called(tokens: Sequence[Token], index: int) -> str | None:
         # with "(" is a map value's call, ``{id: f(x)}``)
     if token.kind is Kind.NAME and token.upper in _NOT_CALLS:
         return None
+    if _path_selector(tokens, index):
+        return None
     return token.name
+
+
+def _path_selector(tokens: Sequence[Token], index: int) -> bool:
+    """``SHORTEST``, ``PATH`` or ``PATHS`` ending a GQL path selector before its pattern
+    (``ANY SHORTEST (a)...``, ``SHORTEST 1 PATH (a)...``: ``kgmem.cypher.shortest_paths``)."""
+    token = tokens[index]
+    if token.kind is not Kind.NAME or token.upper not in ("SHORTEST", "PATH", "PATHS"):
+        return False
+    before = tokens[index - 1] if index > 0 else None
+    if before is None:
+        return False
+    if token.upper == "SHORTEST":
+        return before.is_keyword("ANY", "ALL")
+    return before.kind is Kind.NUMBER or before.is_keyword("SHORTEST")
 
 
 def check_calls(tokens: Sequence[Token]) -> None:

@@ -112,6 +112,8 @@ def _nodes(tokens: Sequence[Token], *, least: int) -> list[tuple[int, int, list[
             continue
         first = i + 2 if tokens[i + 1].kind in labels.NAMES else i + 1
         end, names = labels.labels_at(tokens, first)
+        if end < len(tokens) and tokens[end].text in ("|", "&"):
+            continue  # a label expression: kgmem.cypher.label_expressions
         if len(set(names)) >= least:
             found.append((first, end, names))
     return found

@@ -93,13 +93,27 @@ def _in_clause(clause: Clause) -> list[tuple[int, int, str]]:
         elif token.kind is Kind.PUNCT and token.text in ")]}" and stack:
             stack.pop()
         if _starts_predicate(tokens, i, stack):
-            end, found = labels_at(tokens, i + 1)
+            end, replacement = _predicate(tokens, i)
             if not _label_item(clause, tokens, i, stack):
-                edits.append((token.start, tokens[end - 1].end, test(token.text, found)))
+                edits.append((token.start, tokens[end - 1].end, replacement))
             i = end
             continue
         i += 1
     return edits
+
+
+def _predicate(tokens: Sequence[Token], i: int) -> tuple[int, str]:
+    """(index after, test) of the label predicate ``x:...`` at ``tokens[i]``: a label
+    expression (``kgmem.cypher.label_expressions``) or plain labels."""
+    from kgmem.cypher import label_expressions  # it builds on this module's tests
+
+    if label_expressions.complex_at(tokens, i + 1):
+        parsed = label_expressions.parse(tokens, i + 1)
+        if parsed is not None:
+            expression, end = parsed
+            return end, expression(tokens[i].text)
+    end, found = labels_at(tokens, i + 1)
+    return end, test(tokens[i].text, found)
 
 
 def _label_item(clause: Clause, tokens: Sequence[Token], i: int, stack: list[str]) -> bool:
@@ -114,7 +128,9 @@ def _starts_predicate(tokens: Sequence[Token], i: int, stack: list[str]) -> bool
     token = tokens[i]
     if token.kind not in NAMES or i + 2 >= len(tokens):
         return False
-    if tokens[i + 1].text != ":" or tokens[i + 2].kind not in NAMES:
+    if tokens[i + 1].text != ":":
+        return False
+    if tokens[i + 2].kind not in NAMES and tokens[i + 2].text not in ("!", "%", "("):
         return False
     previous = tokens[i - 1].text if i > 0 else ""
     if previous in (".", ":", "(", "[", "$"):

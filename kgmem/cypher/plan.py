@@ -24,6 +24,7 @@ from kgmem.cypher import (
     label_patterns,
     label_writes,
     rewrite,
+    shortest_paths,
     static_checks,
     typecheck,
 )
@@ -62,6 +63,9 @@ class CypherPlan:
     # The parameters that read the current time (``kgmem.cypher.clock``): given their
     # values when the statement runs, never by the analyst.
     clocks: tuple[str, ...] = ()
+    # Whether the text reads the namespace's name as ``$__kgmem_graph``
+    # (``kgmem.cypher.shortest_paths``): kgmem binds it when it runs the query.
+    graph_parameter: bool = False
 
 
 Prepared = tuple[CypherPlan, tuple[tuple[str, Token], ...]]
@@ -138,7 +142,8 @@ def prepare(query: str, mode: Mode) -> Prepared:
     prepared = CypherPlan(
         text=rewritten.text,
         columns=columns,
-        parameters=(used - clocks) | {z for c in clocks if (z := clock.zone_parameter(c))},
+        parameters=(used - clocks - {shortest_paths.GRAPH_PARAMETER})
+        | {z for c in clocks if (z := clock.zone_parameter(c))},
         writes=guard.writes(code) is not None,
         tag=dollar_tag(rewritten.text),
         rewrites=rewritten.applied,
@@ -147,6 +152,7 @@ def prepare(query: str, mode: Mode) -> Prepared:
         relabels=_relabels(final),
         lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
         clocks=tuple(sorted(clocks)),
+        graph_parameter=shortest_paths.GRAPH_PARAMETER in used,
     )
     return prepared, tuple(typecheck.count_parameters(code))
 

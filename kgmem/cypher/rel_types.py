@@ -11,8 +11,9 @@ variable of kgmem's own (``__kgmem_t1``)::
     RETURN b
 
 In an OPTIONAL MATCH the test stays part of the optional match, as openCypher means.
-A variable-length pattern (``[:A|B*2]``) and patterns inside expressions are left as
-they are.
+A variable-length pattern (``[:A|B*1..2]``) tests every relationship of the list it
+binds: ``size([x IN r WHERE NOT type(x) IN ['A', 'B']]) = 0``. Patterns inside
+expressions are left as they are.
 """
 
 from __future__ import annotations
@@ -58,7 +59,12 @@ def _clause(clause: Clause, where: Clause | None, count: int) -> tuple[list[Edit
             variable = f"{FRESH}{count}"
             edits.append((token.end, token.end, variable))
         edits.append((tokens[first].start, tokens[last].end, ""))
-        tests.append(f"type({variable}) IN [{', '.join(string(n) for n in names)}]")
+        listed = f"[{', '.join(string(n) for n in names)}]"
+        if any(t.text == "*" for t in tokens[last : pairs[i]]):
+            each = f"{FRESH}x{count}"
+            tests.append(f"size([{each} IN {variable} WHERE NOT type({each}) IN {listed}]) = 0")
+        else:
+            tests.append(f"type({variable}) IN {listed}")
     if tests:
         edits.extend(filtered(clause, where, " AND ".join(tests)))
     return edits, count
@@ -84,6 +90,6 @@ def _types(
         names.append(tokens[i + 1].name)
         i += 2
     inside = [t.text for t in tokens[i:close_at]]
-    if len(names) < 2 or "*" in inside or "|" in inside:
+    if len(names) < 2 or "|" in inside:
         return None
     return first, i - 1, list(dict.fromkeys(names))

@@ -44,12 +44,19 @@ expansions below shift later positions.
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: map projections that keep null entries
-  and override what ``.*`` reads (``kgmem.cypher.map_projections``), ``tail(x)`` as
-  the slice ``(x)[1..]`` (``kgmem.cypher.tail``), a node or relationship renamed by
-  WITH read by its first name in later patterns (``kgmem.cypher.aliased_entities``),
-  one held in a value matched through a fresh variable (``kgmem.cypher.bound_values``),
-  pattern comprehensions as lists collected before their clause (``kgmem.cypher.pattern_lists``),
+- Then, on the text those rules produced: quantified path patterns that mean a
+  variable length (``-[:R]->{1,3}``, ``((a)-[:R]->(b)){1,3}``:
+  ``kgmem.cypher.quantified_paths``), ``shortestPath(...)`` and
+  ``allShortestPaths(...)`` in MATCH as a bounded search (``kgmem.cypher.shortest_paths``),
+  ``WHERE`` inside node and relationship patterns moved to the clause's WHERE
+  (``kgmem.cypher.pattern_where``), label expressions in node patterns (``(n:A|B)``,
+  ``(n:!A)``: ``kgmem.cypher.label_expressions``), map projections that keep null
+  entries and override what ``.*`` reads (``kgmem.cypher.map_projections``),
+  ``tail(x)`` as the slice ``(x)[1..]`` (``kgmem.cypher.tail``), a node or relationship
+  renamed by WITH read by its first name in later patterns
+  (``kgmem.cypher.aliased_entities``), one held in a value matched through a fresh
+  variable (``kgmem.cypher.bound_values``), pattern comprehensions as lists collected
+  before their clause (``kgmem.cypher.pattern_lists``),
   relationship patterns with several types (``kgmem.cypher.rel_types``), ``reduce()``
   as a fold (``kgmem.cypher.reduce``),
   ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), long
@@ -82,6 +89,7 @@ from kgmem.cypher import (
     create_parts,
     eager,
     element_ids,
+    label_expressions,
     label_patterns,
     label_writes,
     labels,
@@ -94,11 +102,14 @@ from kgmem.cypher import (
     optional,
     path_deletes,
     pattern_lists,
+    pattern_where,
     patterns,
     projected_order,
     property_keys,
+    quantified_paths,
     reduce,
     rel_types,
+    shortest_paths,
     stored_arithmetic,
     stored_temporal,
     tail,
@@ -266,6 +277,10 @@ def _inner(text: str, start: int, end: int) -> str:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("quantified_paths", quantified_paths.rewrite),
+    ("shortest_paths", shortest_paths.rewrite),
+    ("pattern_where", pattern_where.rewrite),
+    ("label_expressions", label_expressions.rewrite),
     ("map_projections", map_projections.rewrite),
     ("tail", tail.rewrite),
     ("aliased_entities", aliased_entities.rewrite),

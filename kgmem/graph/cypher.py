@@ -31,6 +31,7 @@ from kgmem.cypher import (
     label_sets,
     planner,
     positions,
+    shortest_paths,
 )
 from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
@@ -139,10 +140,22 @@ def call_of(
         text=checked.text,
         tag=checked.tag,
         columns=len(checked.columns),
-        params_json=_params_json(clock.bind(checked.clocks, params)),
+        params_json=_params_json(bound_params(namespace, checked, params)),
         max_rows=cap + 1,
         lookups=checked.lookups,
     )
+
+
+def bound_params(
+    namespace: str, checked: CypherPlan, params: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """``params`` with what kgmem binds itself: the clocks the plan reads
+    (``kgmem.cypher.clock``) and the namespace's name, when the plan reads it
+    (``kgmem.cypher.shortest_paths``)."""
+    params = clock.bind(checked.clocks, params)
+    if not checked.graph_parameter:
+        return params
+    return {**params, shortest_paths.GRAPH_PARAMETER: namespace}
 
 
 def _check_size(raw: cypher_store.CypherRows, most: int) -> None:
@@ -166,7 +179,7 @@ async def explain(
         text=checked.text,
         tag=checked.tag,
         columns=len(checked.columns),
-        params_json=_params_json(clock.bind(checked.clocks, request.params)),
+        params_json=_params_json(bound_params(namespace, checked, request.params)),
         max_rows=_cap(request.limit, settings) + 1,
         lookups=checked.lookups,
     )

@@ -59,6 +59,18 @@ def corpus() -> list[tuple[str, str, bool]]:
             True,
         ),
         ("list conversion of a long list", "RETURN size(toStringList(range(1, 5000))) AS n", True),
+        # shortest paths: an unbounded length gets kgmem's cap, a larger bound is refused
+        ("unbounded shortest paths", "MATCH p = shortestPath((a)-[*]-(b)) RETURN p", True),
+        (
+            "all shortest paths of every pair",
+            "MATCH p = allShortestPaths((a)-[*]-(b)) WHERE a <> b RETURN count(p) AS n",
+            True,
+        ),
+        (
+            "a shortest path past the length limit",
+            "MATCH p = shortestPath((a)-[*..100000]-(b)) RETURN p",
+            False,
+        ),
     ]
 
 

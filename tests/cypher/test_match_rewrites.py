@@ -82,7 +82,6 @@ def test_an_anonymous_relationship_with_several_types_gets_kgmems_variable() -> 
 @pytest.mark.parametrize(
     "query",
     [
-        "MATCH (a)-[:X|Y*1..2]->(b) RETURN b",  # variable length: left to AGE
         "MATCH (a)-[:X]->(b) RETURN b",
         "RETURN 'a|b' AS s",
     ],

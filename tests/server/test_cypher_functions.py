@@ -14,8 +14,9 @@ from tests.server.test_entities_api import PROBLEM
 
 # Names AGE's parser handles itself or kgmem rewrites (not ``age_<name>`` functions).
 PARSER_FUNCTIONS = {"coalesce", "count", "all", "any", "none", "single", "reduce"}
-# Written by kgmem's rewrites as other calls: kgmem.cypher.element_ids, vector_functions.
-REWRITTEN = {"elementid", "vector"}
+# Written by kgmem's rewrites as other calls: kgmem.cypher.element_ids, vector_functions,
+# shortest_paths.
+REWRITTEN = {"elementid", "vector", "shortestpath", "allshortestpaths"}
 
 
 async def catalog_functions(conn: asyncpg.Connection) -> set[str]:

@@ -147,6 +147,8 @@ _UNDONE_STATES = frozenset({"40P01", "40001"})
 
 # SQLSTATE classes and messages of a request past one of PostgreSQL's own limits.
 _LIMIT_CLASSES = ("54",)  # program_limit_exceeded: stack depth, columns, list entries
+# The SQLSTATE kgmem's SQL functions raise past one of kgmem's limits (migration 0031).
+KGMEM_LIMIT_STATE = "54KG1"
 _LIMIT_MESSAGES = ("invalid memory alloc request size", "out of memory")
 
 
@@ -157,6 +159,8 @@ def past_a_limit(exc: asyncpg.PostgresError) -> LimitExceeded | None:
     message = str(exc)
     if not state.startswith(_LIMIT_CLASSES) and not any(m in message for m in _LIMIT_MESSAGES):
         return None
+    if state == KGMEM_LIMIT_STATE:  # kgmem's own SQL names the limit in its words
+        return LimitExceeded(message.split("\n", maxsplit=1)[0], sqlstate=state)
     return LimitExceeded(
         "the request goes past a limit of the database (it nests too deeply, returns too "
         "many columns or items, or needs too much memory for one value): simplify it",

@@ -250,19 +250,13 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     if label_race(exc):  # not the query's fault: a transient conflict
         return translate(exc)
     # A declared constraint refusing a row, or the request past a database limit.
-    known: KgmemError | None = constraint_violation(exc) or past_a_limit(exc)
+    known: KgmemError | None = (
+        constraint_violation(exc) or past_a_limit(exc) or _lost_entity(state, message)
+    )
     if known is not None:
         return known
     if state in _PERMISSION_STATES:
         return CypherPermissionDenied(detail, position=position, sqlstate=state)
-    if state == "55000" and "was deleted" in message and "assigned to variable" in message:
-        # AGE 1.7 loses an entity created earlier in the statement across a later MERGE
-        # (apache/age#1954): the statement is refused whole, nothing is written
-        return CypherSemanticError(
-            f"{message}: AGE loses an element created earlier in the statement when a MERGE "
-            "follows; split the statement before the MERGE",
-            sqlstate=state,
-        )
     cls: type[CypherError]
     if state == "42601":
         cls = CypherSyntaxError
@@ -273,6 +267,18 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     else:
         return translate(exc)
     return cls(detail, position=position, sqlstate=state)
+
+
+def _lost_entity(state: str, message: str) -> CypherSemanticError | None:
+    """AGE 1.7 losing an element created earlier in the statement across a later MERGE
+    (apache/age#1954): the statement is refused whole, nothing is written."""
+    if state != "55000" or "was deleted" not in message or "assigned to variable" not in message:
+        return None
+    return CypherSemanticError(
+        f"{message}: AGE loses an element created earlier in the statement when a MERGE "
+        "follows; split the statement before the MERGE",
+        sqlstate=state,
+    )
 
 
 def _position(exc: asyncpg.PostgresError, offset: int, length: int) -> int | None:

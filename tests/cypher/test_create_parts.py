@@ -13,7 +13,7 @@ def test_a_part_reading_an_earlier_part_starts_a_create_of_its_own() -> None:
         mode="write",
     )
     assert planned.text == (
-        "CREATE (a {id: 0}), (:X) CREATE (b {num: a.id, f: toString(a.id)}) "
+        "CREATE (a {id: 0}), (:X) CREATE (b {num: a.id, f: kgmem_cypher.to_string(a.id)}) "
         "CREATE (a)-[:R {w: b.num}]->(b)"
     )
 

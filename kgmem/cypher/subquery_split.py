@@ -39,11 +39,14 @@ class Batches:
 
 @dataclass(frozen=True, slots=True)
 class Labels:
-    """One dynamic label item of a SET or REMOVE: ``var:$(expr)``."""
+    """One dynamic item: a label of a SET or REMOVE, ``var:$(expr)``, or the key of a
+    vector property set by ``db.create.set*VectorProperty(var, expr, vector)``."""
 
     variable: str
     expression: str
-    remove: bool
+    remove: bool = False
+    procedure: str = ""  # the vector setter called (with ``vector`` as its value)
+    vector: str = ""
 
 
 @dataclass(slots=True)
@@ -140,9 +143,8 @@ def _opens(code: Sequence[Token], at: int) -> bool:
 def find(text: str) -> Split | None:
     """The query cut at its first subquery or dynamic label update, or None."""
     lowered = text.lower()
-    if "{" not in text and "$(" not in text:
-        return None
-    if "call" not in lowered and "$(" not in text:
+    dynamic = "$(" in text or "vectorproperty" in lowered
+    if not dynamic and ("{" not in text or "call" not in lowered):
         return None
     code = tokenize(text)
     if code and code[-1].text == ";":
@@ -155,7 +157,37 @@ def find(text: str) -> Split | None:
             return _call(text, listed, number, _level(text))
         if clause.keyword in ("SET", "REMOVE") and any(t.text == "$" for t in clause.tokens):
             return _labels(text, listed, number, _level(text))
+        if clause.keyword == "CALL" and (keyed := _vector_key(text, clause.tokens)) is not None:
+            head, tail = _cut(text, listed, number)
+            vars_ = _head_vars(text, listed, number)
+            split = Split(head=head, head_vars=vars_, tail=tail, level=_level(text))
+            split.labels.append(keyed)
+            return split
     return None
+
+
+_SETTERS = ("db.create.setnodevectorproperty", "db.create.setrelationshipvectorproperty")
+
+
+def _vector_key(text: str, tokens: Sequence[Token]) -> Labels | None:
+    """A ``db.create.set*VectorProperty(var, key, vector)`` whose key is an expression
+    of the row (a literal or parameter key is ``kgmem.neo4j_schema.vector_writes``')."""
+    opening = next((i for i, t in enumerate(tokens) if t.text == "("), None)
+    if opening is None or "".join(t.text for t in tokens[1:opening]).lower() not in _SETTERS:
+        return None
+    close = closing(tokens).get(opening)
+    if close is None or close != len(tokens) - 1:
+        return None
+    arguments = split_top_level(list(tokens[opening + 1 : close]))
+    if len(arguments) != 3 or len(arguments[0]) != 1:
+        return None
+    key = arguments[1]
+    if len(key) == 1 and key[0].kind in (Kind.STRING, Kind.PARAMETER):
+        return None
+    name = "".join(t.text for t in tokens[1:opening])
+    return Labels(
+        arguments[0][0].name, _span(text, key), procedure=name, vector=_span(text, arguments[2])
+    )
 
 
 def _level(text: str) -> int:
@@ -271,10 +303,10 @@ def _read_body(text: str, body: Sequence[Token], split: Split) -> None:
         elif not (depth == 0 and token.is_keyword("ALL") and i and body[i - 1].is_keyword("UNION")):
             parts[-1].append(token)
     words.append("")
-    last = clauses(parts[-1])
-    if last and last[-1].keyword == "RETURN":
-        split.returns = _returned(text, last[-1])
-        _aggregation(text, last[-1], split, len(parts))
+    returning = [c for c in clauses(parts[-1]) if c.keyword == "RETURN"]
+    if returning:
+        split.returns = _returned(text, returning[-1])
+        _aggregation(text, returning[-1], split, len(parts))
     for part, word in zip(parts, words, strict=True):
         listed = clauses(part)
         if any(c.keyword in ("ORDER BY", "SKIP", "LIMIT") for c in listed) and split.returns:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kgmem.config import Settings
-from kgmem.cypher import Mode, subquery_split, unit_subqueries
+from kgmem.cypher import Mode, collect_subqueries, subquery_split, unit_subqueries
 from kgmem.cypher.named import NamedQuery
 from kgmem.errors import CypherError
 from kgmem.graph import GraphContext, cypher_transaction, schema_statements
@@ -183,4 +183,5 @@ class CypherMethods:
 def _steps_text(query: str, params: Mapping[str, Any] | None) -> str:
     """``query`` with FOREACH written as a subquery and dynamic labels from parameters
     written as labels (``kgmem.cypher.subquery_split``)."""
-    return subquery_split.foreach(subquery_split.static_labels(query, params or {}))
+    query = subquery_split.foreach(subquery_split.static_labels(query, params or {}))
+    return collect_subqueries.rewrite(query)

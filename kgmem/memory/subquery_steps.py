@@ -89,6 +89,11 @@ async def run(split: Split, params: Mapping[str, Any], steps: Steps) -> CypherRe
 async def _head(split: Split, params: Mapping[str, Any], run: Run) -> list[dict[str, Any]]:
     """The head's rows as maps of its variables (one empty row when there is no head)."""
     extra = [f"({item.expression}) AS {split.name(f'l{n}')}" for n, item in enumerate(split.labels)]
+    extra += [
+        f"({item.vector}) AS {split.name(f'v{n}')}"
+        for n, item in enumerate(split.labels)
+        if item.procedure
+    ]
     if not split.head:
         if not extra:
             return [{}]
@@ -254,24 +259,40 @@ def _number(text: str) -> int | None:
 async def _set_labels(
     split: Split, rows: list[dict[str, Any]], params: Mapping[str, Any], run: Run
 ) -> None:
-    """Each dynamic label item, one statement per distinct label set."""
+    """Each dynamic item, one statement per distinct label set or vector key."""
+    i = split.name("i")
     for number, item in enumerate(split.labels):
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in rows:
             if row.get(item.variable) is None:
                 continue  # SET on null does nothing, as in Neo4j
-            names = tuple(label_names(row.get(split.name(f"l{number}"))))
+            names = _names(item, row.get(split.name(f"l{number}")))
             groups.setdefault(names, []).append(row)
+        vector = split.name(f"v{number}")
         for names, members in groups.items():
-            prefix, encoded = _bound(split, [item.variable], members, index=True)
-            labels = ":".join(quoted_name(n) for n in names)
-            verb = "REMOVE" if item.remove else "SET"
-            i = split.name("i")
-            text = f"{prefix} {verb} {item.variable}:{labels} RETURN {i}, {item.variable}"
+            carried = [item.variable, vector] if item.procedure else [item.variable]
+            prefix, encoded = _bound(split, carried, members, index=True)
+            if item.procedure:
+                key = names[0].replace("'", "\\'")
+                act = f"CALL {item.procedure}({item.variable}, '{key}', {vector})"
+            else:
+                labels = ":".join(quoted_name(n) for n in names)
+                act = f"{'REMOVE' if item.remove else 'SET'} {item.variable}:{labels}"
+            text = f"{prefix} {act} RETURN {i}, {item.variable}"
             moved = await run(text, {**params, split.name("rows"): encoded})
             # a node whose labels change moves under a new graph id (label_writes)
             for at, node in moved.rows:
                 rows[int(at)][item.variable] = node
+
+
+def _names(item: Labels, value: Any) -> tuple[str, ...]:
+    if not item.procedure:
+        return tuple(label_names(value))
+    if not isinstance(value, str) or not value:
+        raise CypherSemanticError(
+            f"the key of {item.procedure} must be a property name (a string), got {value!r}"
+        )
+    return (value,)
 
 
 async def _tail(

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kgmem.cypher.lexer import quoted_name
-from kgmem.cypher.subquery_split import Split, label_names
+from kgmem.cypher.subquery_split import Labels, Split, label_names
 from kgmem.errors import CypherError, CypherRejected, CypherSemanticError, LimitExceeded
 from kgmem.model import CypherResult
 

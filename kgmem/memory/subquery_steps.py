@@ -147,6 +147,11 @@ def _bound(split: Split, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, list) and any(_kind(v) != "value" for v in value):
+        raise CypherSemanticError(
+            "a list of nodes or relationships cannot be carried into or out of a subquery "
+            "or FOREACH in kgmem; carry the nodes themselves (UNWIND them first)"
+        )
     if isinstance(value, Mapping) and value.get("kind") in ("node", "relationship", "path"):
         if value["kind"] == "path":
             raise CypherSemanticError("a path cannot be carried into or out of a subquery")

@@ -2,14 +2,13 @@
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pytest
-
 from kgmem import Memory
-from kgmem.errors import CypherSemanticError
 from kgmem.cypher.subquery_split import foreach
+from kgmem.errors import CypherSemanticError
 
 
 async def _rows(memory: Memory, namespace: str, query: str, **params: Any) -> list[list[Any]]:

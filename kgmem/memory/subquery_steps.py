@@ -47,6 +47,10 @@ MAX_LEVEL = 4
 MAX_SINGLE_ROWS = 1000
 """Most input rows of a body that must run once per row."""
 DEFAULT_BATCH = 1000
+MAX_BATCHES = 1000
+"""Most batches of one IN TRANSACTIONS (refused before the first one runs)."""
+MAX_GROUPS = 32
+"""Most distinct label sets (or vector keys) one dynamic item may meet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,7 @@ class Steps:
 async def run(split: Split, params: Mapping[str, Any], steps: Steps) -> CypherResult:
     """The answer of the query ``split`` was cut from (see the module docstring)."""
     if split.level > MAX_LEVEL:
-        raise CypherRejected(f"subqueries and FOREACH nest at most {MAX_LEVEL} deep in kgmem")
+        raise LimitExceeded(f"subqueries and FOREACH nest at most {MAX_LEVEL} deep (kgmem's limit)")
     for name in params if split.level == 1 else ():
         if name.startswith("kgsq"):
             raise CypherRejected("parameter names starting 'kgsq' are kgmem's own")
@@ -174,7 +178,7 @@ async def _body(
         if len(rows) > MAX_SINGLE_ROWS:
             raise LimitExceeded(
                 f"a subquery with ORDER BY, SKIP or LIMIT runs per input row, at most "
-                f"{MAX_SINGLE_ROWS} of them in kgmem"
+                f"{MAX_SINGLE_ROWS} of them (kgmem's limit)"
             )
         joined: list[dict[str, Any]] = []
         for number, row in enumerate(rows):
@@ -225,6 +229,11 @@ async def _batched(
     """The body per batch of rows, each batch in a transaction of its own."""
     assert split.batches is not None
     size = _size(split.batches.size, params)
+    if -(-len(rows) // size) > MAX_BATCHES:
+        raise LimitExceeded(
+            f"IN TRANSACTIONS would run {-(-len(rows) // size)} batches; the limit is "
+            f"{MAX_BATCHES}: give it more rows per batch (OF n ROWS)"
+        )
     joined: list[dict[str, Any]] = []
     for start in range(0, len(rows), size):
         batch = [
@@ -273,6 +282,11 @@ async def _set_labels(
                 continue  # SET on null does nothing, as in Neo4j
             names = _names(item, row.get(split.name(f"l{number}")))
             groups.setdefault(names, []).append(row)
+        if len(groups) > MAX_GROUPS:
+            raise LimitExceeded(
+                f"a dynamic label or key took {len(groups)} different values in one query; "
+                f"the limit is {MAX_GROUPS}"
+            )
         vector = split.name(f"v{number}")
         for names, members in groups.items():
             carried = [item.variable, vector] if item.procedure else [item.variable]

@@ -12,6 +12,7 @@ subquery runs after the clause the WHERE filters, whose filter becomes ``WITH * 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Token, tokenize
@@ -19,11 +20,12 @@ from kgmem.cypher.structure import clauses, closing, depths
 from kgmem.errors import CypherSyntaxError
 
 MAX_COLLECTS = 8
+_OPENS = re.compile(r"\bcollect\s*\{", re.IGNORECASE)
 
 
 def rewrite(text: str) -> str:
     """``text`` with each top-level clause's ``COLLECT { }`` made a subquery before it."""
-    if "collect" not in text.lower() or "{" not in text:
+    if "{" not in text or not _OPENS.search(text):
         return text
     for number in range(1, MAX_COLLECTS + 1):
         done = _one(text, f"kgsqc{number}")

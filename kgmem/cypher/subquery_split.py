@@ -27,6 +27,8 @@ AGGREGATES = {"count": 0, "collect": [], "sum": 0}
 """What an aggregate answers over no rows (the others answer null)."""
 _OTHER_AGGREGATES = {"avg", "min", "max", "stdev", "stdevp", "percentilecont", "percentiledisc"}
 _LEVEL = re.compile(r"kgsq(\d+)_")
+# CALL {, CALL () {, CALL (a, b) {, CALL (*) { (a cheap look before tokenizing)
+_SUBQUERY = re.compile(r"\bcall\s*(\([\w\s,*`]*\)\s*)?\{", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +144,8 @@ def _opens(code: Sequence[Token], at: int) -> bool:
 
 def find(text: str) -> Split | None:
     """The query cut at its first subquery or dynamic label update, or None."""
-    lowered = text.lower()
-    dynamic = "$(" in text or "vectorproperty" in lowered
-    if not dynamic and ("{" not in text or "call" not in lowered):
+    dynamic = "$(" in text or "vectorproperty" in text.lower()
+    if not dynamic and ("{" not in text or not _SUBQUERY.search(text)):
         return None
     code = tokenize(text)
     if code and code[-1].text == ";":

@@ -17,7 +17,7 @@ from kgmem.graph import named as named_ops
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.reads import ReadRouter
 from kgmem.live import Live
-from kgmem.memory import procedures, subquery_steps
+from kgmem.memory import procedures, subquery_rows, subquery_steps
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Registry
 
@@ -59,7 +59,7 @@ class CypherMethods:
             query = schema_statements.shown(query, params)
             query = unit_subqueries.inline(query, explicit=False)
             query = _steps_text(query, params)
-            split = subquery_split.find(query)
+            split = _split(query)
             if split is not None:
                 return await self._steps(namespace, split, params or {}, mode)
             scope = procedures.Scope.of(self.procedures, settings, mode)
@@ -123,7 +123,7 @@ class CypherMethods:
                     shown = schema_statements.shown(request.query, request.params)
                     request = replace(request, query=unit_subqueries.inline(shown, explicit=True))
                     request = replace(request, query=_steps_text(request.query, request.params))
-                    split = subquery_split.find(request.query)
+                    split = _split(request.query)
                     if split is not None:
 
                         async def step(text: str, given: Mapping[str, Any]) -> CypherResult:
@@ -185,3 +185,12 @@ def _steps_text(query: str, params: Mapping[str, Any] | None) -> str:
     written as labels (``kgmem.cypher.subquery_split``)."""
     query = subquery_split.foreach(subquery_split.static_labels(query, params or {}))
     return collect_subqueries.rewrite(query)
+
+
+def _split(query: str) -> subquery_split.Split | None:
+    """Where ``query`` is cut into steps; None also for a leading returning subquery,
+    which stands in as a procedure's rows (``kgmem.memory.subquery_rows``)."""
+    found = subquery_split.find(query)
+    if found is None or (not found.head and found.returns and subquery_rows.leading(query)):
+        return None
+    return found

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from kgmem.config import Settings
 from kgmem.cypher import Mode, collect_subqueries, subquery_split, unit_subqueries
 from kgmem.cypher.named import NamedQuery
+from kgmem.cypher.plan import explained
 from kgmem.errors import CypherError
 from kgmem.graph import GraphContext, cypher_transaction, schema_statements
 from kgmem.graph import cypher as cypher_ops
@@ -58,6 +59,9 @@ class CypherMethods:
         async with cypher_ops.bounded(query, settings):
             query = schema_statements.shown(query, params)
             query = unit_subqueries.inline(query, explicit=False)
+            steps_plan = _explained_steps(query, params)
+            if steps_plan is not None:
+                return steps_plan
             query = _steps_text(query, params)
             split = _split(query)
             if split is not None:
@@ -122,6 +126,9 @@ class CypherMethods:
                 async with cypher_ops.bounded(request.query, settings):
                     shown = schema_statements.shown(request.query, request.params)
                     request = replace(request, query=unit_subqueries.inline(shown, explicit=True))
+                    steps_plan = _explained_steps(request.query, request.params)
+                    if steps_plan is not None:
+                        return steps_plan
                     request = replace(request, query=_steps_text(request.query, request.params))
                     split = _split(request.query)
                     if split is not None:
@@ -189,8 +196,21 @@ def _steps_text(query: str, params: Mapping[str, Any] | None) -> str:
 
 def _split(query: str) -> subquery_split.Split | None:
     """Where ``query`` is cut into steps; None also for a leading returning subquery,
-    which stands in as a procedure's rows (``kgmem.memory.subquery_rows``)."""
+    which stands in as a procedure's rows (``kgmem.memory.subquery_rows``), and for an
+    EXPLAIN (``_explained_steps``)."""
+    if explained(query) is not None:
+        return None
     found = subquery_split.find(query)
     if found is None or (not found.head and found.returns and subquery_rows.leading(query)):
         return None
     return found
+
+
+def _explained_steps(query: str, params: Mapping[str, Any] | None) -> CypherResult | None:
+    """The plan of ``EXPLAIN q`` when ``q`` runs as steps: the steps (each planned only
+    when it runs, on the rows before it)."""
+    inner = explained(query)
+    if inner is None:
+        return None
+    split = _split(_steps_text(inner, params))
+    return None if split is None else subquery_steps.explain(split)

@@ -331,3 +331,26 @@ async def _tail(
         return CypherResult(columns=[], rows=[], truncated=False, timings={})
     prefix, encoded = _bound(split, names, rows, index=False)
     return await run(f"{prefix} {split.tail}", {**params, split.name("rows"): encoded})
+
+
+def explain(split: Split) -> CypherResult:
+    """``EXPLAIN`` of a query run as steps: one line per step (each step's own plan is
+    made when it runs, on the rows of the step before)."""
+    lines = ["kgmem runs this query in steps, each a query of its own:"]
+    lines.append(f"1. the clauses before: {split.head or '(none)'}")
+    if split.labels:
+        kinds = [f"{i.variable}:$({i.expression})" for i in split.labels]
+        lines.append(f"2. per distinct value: {', '.join(kinds)}")
+    else:
+        imports = ", ".join(split.imports) or "nothing"
+        body = " ".join(f"{part} {word}".strip() for part, word in split.body)
+        lines.append(f"2. the subquery for all input rows at once, importing {imports}: {body}")
+        if split.batches is not None:
+            size = split.batches.size or str(DEFAULT_BATCH)
+            lines.append(
+                f"   in transactions of {size} rows, each committed on its own "
+                f"(ON ERROR {split.batches.on_error})"
+            )
+    lines.append(f"3. the clauses after: {split.tail or '(none)'}")
+    return CypherResult(columns=["plan"], rows=[[line] for line in lines], truncated=False,
+                        timings={})  # fmt: skip

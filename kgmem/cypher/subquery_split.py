@@ -67,6 +67,7 @@ class Split:
     empty: list[Any] | None = None  # the row a pure aggregation answers over no rows
     composite: bool = False  # a pure aggregation of another shape: run such rows alone
     per_row: bool = False  # ORDER BY / SKIP / LIMIT inside: run each input row alone
+    relabels: bool = False  # a unit body that sets or removes labels: nodes may move
     labels: list[Labels] = field(default_factory=list)
 
     def name(self, what: str) -> str:
@@ -308,11 +309,30 @@ def _read_body(text: str, body: Sequence[Token], split: Split) -> None:
     if returning:
         split.returns = _returned(text, returning[-1])
         _aggregation(text, returning[-1], split, len(parts))
-    for part, word in zip(parts, words, strict=True):
+    for part in parts:
         listed = clauses(part)
         if any(c.keyword in ("ORDER BY", "SKIP", "LIMIT") for c in listed) and split.returns:
             split.per_row = True
+        split.relabels = split.relabels or (not split.returns and _sets_labels(listed))
+    if split.relabels:  # each WITH carries the row's index, to read the moved nodes back
+        split.body = [
+            (_indexed(text, p, clauses(p), index), w) for p, w in zip(parts, words, strict=True)
+        ]
+        return
+    for part, word in zip(parts, words, strict=True):
+        listed = clauses(part)
         split.body.append((_indexed(text, part, listed, index if split.returns else None), word))
+
+
+def _sets_labels(listed: Sequence[Clause]) -> bool:
+    """Whether a SET or REMOVE clause has a label item (``n:L``)."""
+    return any(
+        t.text == ":"
+        for c in listed
+        if c.keyword in ("SET", "REMOVE")
+        for d, t in depths(c.tokens)
+        if d == 0
+    )
 
 
 def _indexed(text: str, part: Sequence[Token], listed: Sequence[Clause], index: str | None) -> str:

@@ -190,10 +190,19 @@ async def _body(
 async def _answer(
     split: Split, rows: list[dict[str, Any]], params: Mapping[str, Any], run: Run
 ) -> list[dict[str, Any]]:
-    prefix, encoded = _bound(split, split.imports, rows, index=bool(split.returns))
+    prefix, encoded = _bound(
+        split, split.imports, rows, index=bool(split.returns or split.relabels)
+    )
     given = {**params, split.name("rows"): encoded}
-    result = _whole(await run(_body_text(split, prefix), given), "a subquery")
+    text = _body_text(split, prefix)
+    moved = [n for n in split.imports if any(_kind(row.get(n)) == "node" for row in rows)]
+    if split.relabels and moved:  # read back the nodes a label write moved (new ids)
+        text = f"{text} WITH * RETURN {split.name('i')}, {', '.join(moved)}"
+    result = _whole(await run(text, given), "a subquery")
     if not split.returns:
+        if split.relabels and moved:
+            for out in result.rows:
+                rows[int(out[0])].update(zip(moved, out[1:], strict=True))
         return rows
     found: dict[int, list[dict[str, Any]]] = {}
     for out in result.rows:

@@ -151,3 +151,14 @@ async def test_ending_with_a_returning_call_is_refused_as_neo4j_does(
 async def test_importing_an_unknown_variable_is_refused(memory: Memory, graph: str) -> None:
     with pytest.raises(CypherError, match="in scope"):
         await memory.cypher(graph, "MATCH (a:P) CALL (zz) { RETURN 1 AS y } RETURN y")
+
+
+async def test_a_body_that_moves_a_node_hands_on_the_moved_node(memory: Memory, graph: str) -> None:
+    # a node whose labels change moves under a new graph id; the tail reads it there
+    query = (
+        "MATCH (a:P) CALL (a) { SET a:Moved } WITH a MATCH (a)-[:R]->(b) "
+        "RETURN a.x, labels(a), b.x ORDER BY b.x"
+    )
+    assert await _rows(memory, graph, query) == [
+        [1, ["Moved", "P"], 10], [1, ["Moved", "P"], 20], [3, ["Moved", "P"], 30]
+    ]  # fmt: skip

@@ -43,7 +43,7 @@ def corpus() -> list[tuple[str, str, bool]]:
         # subqueries run as steps (kgmem.memory.subquery_steps), each bounded
         (
             "subqueries nested deep",
-            _nested("CALL () {{ {} RETURN 1 AS x }}", 6, "") + " RETURN x",
+            "WITH 1 AS u " + _nested("CALL () {{ {} RETURN 1 AS x }}", 6, "") + " RETURN x",
             False,
         ),
         (

@@ -159,6 +159,14 @@ def find(text: str) -> Split | None:
             return _call(text, listed, number, _level(text))
         if clause.keyword in ("SET", "REMOVE") and any(t.text == "$" for t in clause.tokens):
             return _labels(text, listed, number, _level(text))
+        dollar = next((t for t in clause.tokens if t.text == "$"), None)
+        if dollar is not None and clause.keyword not in ("SET", "REMOVE", "CALL"):
+            raise CypherSemanticError(
+                f"a label or type read from each row, :$(expression), is answered in SET and "
+                f"REMOVE; in {clause.keyword} it must come from a parameter or a literal, "
+                "such as :$($label)",
+                position=dollar.start,
+            )
         if clause.keyword == "CALL" and (keyed := _vector_key(text, clause.tokens)) is not None:
             head, tail = _cut(text, listed, number)
             vars_ = _head_vars(text, listed, number)

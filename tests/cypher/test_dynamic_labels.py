@@ -92,3 +92,18 @@ async def test_set_labels_needs_write_mode(memory: Memory, namespace: str) -> No
     await memory.cypher(namespace, "CREATE (:Base)", mode="write")
     with pytest.raises(Exception, match="write"):
         await memory.cypher(namespace, "MATCH (n:Base) WITH n, 'A' AS l SET n:$(l)", mode="read")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "UNWIND $rows AS row MERGE (n:$(row.type) {id: row.id}) RETURN n",
+        "UNWIND $rows AS row CREATE (a)-[:$(row.type)]->(b)",
+    ],
+)
+async def test_a_row_label_in_a_pattern_is_refused_clearly(
+    memory: Memory, namespace: str, query: str
+) -> None:
+    with pytest.raises(CypherError, match="must come from a parameter") as refused:
+        await memory.cypher(namespace, query, {"rows": [{"id": 1, "type": "T"}]}, mode="write")
+    assert refused.value.position == query.index(":$(") + 1

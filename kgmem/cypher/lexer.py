@@ -129,6 +129,8 @@ def _quoted(text: str, i: int) -> Token | None:
 def _parameter(text: str, i: int) -> Token | None:
     if text[i] != "$":
         return None
+    if text.startswith("$(", i):
+        return Token(Kind.PUNCT, "$", i)  # a dynamic label or type, ``n:$(expr)``
     body = _run(text, i + 1, _is_name_char)
     if not body:
         raise _error("'$' must start a parameter such as $name", i)

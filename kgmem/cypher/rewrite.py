@@ -66,6 +66,10 @@ expansions below shift later positions.
   made (``kgmem.cypher.projected_order``), comparisons by three-valued logic
   (``kgmem.cypher.comparisons``) and comprehensions where AGE cannot run them
   (``kgmem.cypher.comprehensions``).
+- Before any of this (in ``kgmem.memory.cypher``): CALL subqueries, ``IN
+  TRANSACTIONS``, FOREACH, ``COLLECT { }`` and dynamic labels cut the query into
+  steps, each a query of its own (``kgmem.cypher.subquery_split``,
+  ``kgmem.cypher.collect_subqueries``, ``kgmem.memory.subquery_steps``).
 - Booleans that would reach an AGE operator reading them as ``agtype`` (which crashes
   the backend) become ``agtype`` first: ``kgmem.cypher.booleans``.
 """

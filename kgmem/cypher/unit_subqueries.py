@@ -40,10 +40,10 @@ def inline(query: str, *, explicit: bool) -> str:
     if not listed or listed[-1].keyword != "CALL":
         return query
     found = _subquery(listed[-1].tokens)
-    if found is None:
-        return query
+    if found is None or (found[2] and not explicit):
+        return query  # batches of their own: kgmem.memory.subquery_steps
     imported, body, batched = found
-    if batched and explicit:
+    if batched:
         raise ImplicitTransactionRequired(
             "A query with 'CALL { ... } IN TRANSACTIONS' can only be executed in an implicit "
             "transaction, but tried to execute in an explicit transaction.",

@@ -8,8 +8,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kgmem.config import Settings
-from kgmem.cypher import Mode, unit_subqueries
+from kgmem.cypher import Mode, collect_subqueries, subquery_split, unit_subqueries
 from kgmem.cypher.named import NamedQuery
+from kgmem.cypher.plan import explained
 from kgmem.errors import CypherError
 from kgmem.graph import GraphContext, cypher_transaction, schema_statements
 from kgmem.graph import cypher as cypher_ops
@@ -17,7 +18,7 @@ from kgmem.graph import named as named_ops
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.reads import ReadRouter
 from kgmem.live import Live
-from kgmem.memory import procedures
+from kgmem.memory import procedures, subquery_rows, subquery_steps
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Registry
 
@@ -58,6 +59,13 @@ class CypherMethods:
         async with cypher_ops.bounded(query, settings):
             query = schema_statements.shown(query, params)
             query = unit_subqueries.inline(query, explicit=False)
+            steps_plan = _explained_steps(query, params)
+            if steps_plan is not None:
+                return steps_plan
+            query = _steps_text(query, params)
+            split = _split(query)
+            if split is not None:
+                return await self._steps(namespace, split, params or {}, mode)
             scope = procedures.Scope.of(self.procedures, settings, mode)
             prepared = await procedures.prepare(self, namespace, query, params, scope=scope)
             if prepared.answer is not None:
@@ -75,6 +83,26 @@ class CypherMethods:
                 raise prepared.placed(error) from None
         await self.live.changed(namespace, "cypher.written")
         return result
+
+    async def _steps(
+        self, namespace: str, split: subquery_split.Split, params: Mapping[str, Any], mode: Mode
+    ) -> CypherResult:
+        """A query cut at a subquery, FOREACH or dynamic label, run as steps
+        (``kgmem.memory.subquery_steps``): in one transaction, or with IN TRANSACTIONS
+        each batch in its own."""
+
+        async def alone(text: str, given: Mapping[str, Any]) -> CypherResult:
+            return await self.cypher(namespace, text, given, mode=mode)
+
+        if split.batches is not None:
+            steps = subquery_steps.Steps(run=alone, alone=alone)
+            return await subquery_steps.run(split, params, steps)
+        async with self.cypher_transaction(namespace, mode) as run:
+
+            async def step(text: str, given: Mapping[str, Any]) -> CypherResult:
+                return await run(CypherRequest(text, given, mode))
+
+            return await subquery_steps.run(split, params, subquery_steps.Steps(step, alone))
 
     async def read_sql(self, namespace: str, query: str, args: Sequence[Any], /) -> list[Any]:
         """kgmem's own read-only SQL on ``namespace`` for procedure bodies
@@ -98,6 +126,18 @@ class CypherMethods:
                 async with cypher_ops.bounded(request.query, settings):
                     shown = schema_statements.shown(request.query, request.params)
                     request = replace(request, query=unit_subqueries.inline(shown, explicit=True))
+                    steps_plan = _explained_steps(request.query, request.params)
+                    if steps_plan is not None:
+                        return steps_plan
+                    request = replace(request, query=_steps_text(request.query, request.params))
+                    split = _split(request.query)
+                    if split is not None:
+
+                        async def step(text: str, given: Mapping[str, Any]) -> CypherResult:
+                            return await with_procedures(CypherRequest(text, given, mode))
+
+                        steps = subquery_steps.Steps(run=step, alone=None)
+                        return await subquery_steps.run(split, request.params, steps)
                     prepared = await procedures.prepare(
                         self, namespace, request.query, request.params, scope=scope, known=True
                     )
@@ -145,3 +185,32 @@ class CypherMethods:
         query = self.named_query(name)
         query.check_params(params or {})
         return await self.cypher(namespace, query.text, params, mode=query.mode, limit=limit)
+
+
+def _steps_text(query: str, params: Mapping[str, Any] | None) -> str:
+    """``query`` with FOREACH written as a subquery and dynamic labels from parameters
+    written as labels (``kgmem.cypher.subquery_split``)."""
+    query = subquery_split.foreach(subquery_split.static_labels(query, params or {}))
+    return collect_subqueries.rewrite(query)
+
+
+def _split(query: str) -> subquery_split.Split | None:
+    """Where ``query`` is cut into steps; None also for a leading returning subquery,
+    which stands in as a procedure's rows (``kgmem.memory.subquery_rows``), and for an
+    EXPLAIN (``_explained_steps``)."""
+    if explained(query) is not None:
+        return None
+    found = subquery_split.find(query)
+    if found is None or (not found.head and found.returns and subquery_rows.leading(query)):
+        return None
+    return found
+
+
+def _explained_steps(query: str, params: Mapping[str, Any] | None) -> CypherResult | None:
+    """The plan of ``EXPLAIN q`` when ``q`` runs as steps: the steps (each planned only
+    when it runs, on the rows before it)."""
+    inner = explained(query)
+    if inner is None:
+        return None
+    split = _split(_steps_text(inner, params))
+    return None if split is None else subquery_steps.explain(split)

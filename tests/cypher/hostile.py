@@ -40,6 +40,28 @@ def corpus() -> list[tuple[str, str, bool]]:
         ("a value past the memory limit", "RETURN size(range(1, 300000000)) AS n", False),
         ("schema options nested deep", f"CREATE INDEX i FOR (n:L) ON (n.p) OPTIONS {deep}", False),
         ("SHOW with a long WHERE", "SHOW INDEXES WHERE " + " AND ".join(["true"] * 9898), False),
+        # subqueries run as steps (kgmem.memory.subquery_steps), each bounded
+        (
+            "subqueries nested deep",
+            "WITH 1 AS u " + _nested("CALL () {{ {} RETURN 1 AS x }}", 6, "") + " RETURN x",
+            False,
+        ),
+        (
+            "a subquery with LIMIT per row over many rows",
+            "UNWIND range(1, 5000) AS i CALL (i) { RETURN i AS j LIMIT 1 } RETURN count(*)",
+            False,
+        ),
+        (
+            "batches of one row over many rows",
+            "UNWIND range(1, 5000) AS i CALL (i) { RETURN i AS j } IN TRANSACTIONS OF 1 ROW "
+            "RETURN count(*) AS n",
+            False,
+        ),
+        (
+            "a dynamic label of many values",
+            "UNWIND range(1, 100) AS i WITH i AS n, 'L' + toString(i) AS l SET n:$(l)",
+            False,
+        ),
         # Neo4j's vector functions run as kgmem's SQL over Neo4j's largest dimension
         (
             "vector similarity of long lists",
@@ -77,6 +99,15 @@ def corpus() -> list[tuple[str, str, bool]]:
 # The code a refused query answers, where it is not ``limit_exceeded``: a query within
 # the bounds that fails in the database, whose error position is mapped back cheaply.
 REFUSED_AS = {"an error in a long rewritten text": "cypher_type_error"}
+
+# Shapes refused by the steps that run subqueries, past planning (plan() alone does not
+# see them): tests/cypher/test_subqueries_bounds.py checks their refusals.
+RUN_AS_STEPS = {
+    "subqueries nested deep",
+    "a subquery with LIMIT per row over many rows",
+    "batches of one row over many rows",
+    "a dynamic label of many values",
+}
 
 # What no answer may contain: PostgreSQL's settings and internals, driver or server paths.
 LEAKS = ("max_stack_depth", "postgres", "asyncpg", "Traceback", "/tmp", "site-packages", "SQL")

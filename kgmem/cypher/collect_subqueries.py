@@ -1,0 +1,89 @@
+"""``COLLECT { ... RETURN x }``, the subquery expression, as a ``CALL (*)`` subquery
+that collects, run before the clause holding it (``kgmem.memory.subquery_steps``)::
+
+    MATCH (a) RETURN a.name, COLLECT { MATCH (a)-->(b) RETURN b.name } AS names
+    MATCH (a) CALL (*) { MATCH (a)-->(b) RETURN collect(b.name) AS kgsqc1 }
+    RETURN a.name, kgsqc1 AS names
+
+A subquery that ends in a pure aggregation answers one row per input row, also when it
+found nothing (an empty list), which is what ``COLLECT { }`` answers. In a WHERE, the
+subquery runs after the clause the WHERE filters, whose filter becomes ``WITH * WHERE``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from kgmem.cypher.lexer import Token, tokenize
+from kgmem.cypher.structure import clauses, closing, depths
+from kgmem.errors import CypherSyntaxError
+
+MAX_COLLECTS = 8
+_OPENS = re.compile(r"\bcollect\s*\{", re.IGNORECASE)
+
+
+def rewrite(text: str) -> str:
+    """``text`` with each top-level clause's ``COLLECT { }`` made a subquery before it."""
+    if "{" not in text or not _OPENS.search(text):
+        return text
+    for number in range(1, MAX_COLLECTS + 1):
+        done = _one(text, f"kgsqc{number}")
+        if done == text:
+            return text
+        text = done
+    return text
+
+
+def _one(text: str, name: str) -> str:
+    """``text`` with its first ``COLLECT { }`` written as a subquery named ``name``."""
+    for clause in clauses(tokenize(text)):
+        tokens = clause.tokens
+        for i, (depth, token) in enumerate(depths(tokens)):
+            opens = (
+                token.is_keyword("COLLECT") and i + 1 < len(tokens) and tokens[i + 1].text == "{"
+            )
+            if not opens or (depth == 0 and clause.keyword == "CALL"):
+                continue
+            end = closing(tokens).get(i + 1)
+            if end is None:
+                raise CypherSyntaxError("COLLECT { needs its }", position=token.start)
+            call = _call(text, tokens[i + 2 : end], name, token.start)
+            text = text[: tokens[i].start] + name + text[tokens[end].end :]
+            start = tokens[0].start
+            if clause.keyword == "WHERE":
+                return text[:start] + call + "WITH * " + text[start:]
+            return text[:start] + call + text[start:]
+    return text
+
+
+def _call(text: str, body: Sequence[Token], name: str, at: int) -> str:
+    """The ``CALL (*) { ... RETURN collect(value) AS name }`` of a COLLECT body."""
+    returns = [k for k, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("RETURN")]
+    if not returns:
+        raise CypherSyntaxError(
+            "a COLLECT subquery must end with a RETURN of one column", position=at
+        )
+    ret = returns[-1]
+    items = list(body[ret + 1 :])
+    distinct = "DISTINCT " if items and items[0].is_keyword("DISTINCT") else ""
+    items = items[1:] if distinct else items
+    cut = next(
+        (
+            k
+            for k, (d, t) in enumerate(depths(items))
+            if d == 0 and t.is_keyword("ORDER", "SKIP", "LIMIT")
+        ),
+        len(items),
+    )
+    order = text[items[cut].start : items[-1].end] + " " if cut < len(items) else ""
+    items = items[:cut]
+    if len(items) > 2 and items[-2].is_keyword("AS"):
+        items = items[:-2]
+    if not items:
+        raise CypherSyntaxError("RETURN needs a value", position=body[ret].start)
+    inner = text[body[0].start : body[ret].start]
+    if order:  # the list keeps the order, as Neo4j's does
+        inner = f"{inner}WITH * {order}"
+    value = text[items[0].start : items[-1].end]
+    return f"CALL (*) {{ {inner}RETURN collect({distinct}{value}) AS {name} }} "

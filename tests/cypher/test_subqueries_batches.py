@@ -1,0 +1,104 @@
+"""``CALL { ... } IN TRANSACTIONS``: each batch in a transaction of its own, as Neo4j 5
+runs it, on Memory and over Bolt (refused in explicit and managed transactions)."""
+
+from typing import Any
+
+import neo4j
+import pytest
+
+from kgmem import Memory
+from kgmem.errors import CypherError
+from tests.fixtures.bolt import Bolt
+
+FAILING = "UNWIND [1, 2, 0, 3] AS i CALL (i) { CREATE (:Z {v: 10 / i}) } IN TRANSACTIONS OF 1 ROWS"
+
+
+async def _count(memory: Memory, namespace: str, label: str) -> int:
+    result = await memory.cypher(namespace, f"MATCH (n:{label}) RETURN count(n)")
+    return int(result.rows[0][0])
+
+
+async def test_batches_before_a_failing_one_stay_written(memory: Memory, namespace: str) -> None:
+    with pytest.raises(CypherError, match="division by zero"):
+        await memory.cypher(namespace, FAILING, mode="write")
+    assert await _count(memory, namespace, "Z") == 2  # batches 1 and 2 committed
+
+
+@pytest.mark.parametrize(("on_error", "written"), [("CONTINUE", 3), ("BREAK", 2)])
+async def test_on_error(memory: Memory, namespace: str, on_error: str, written: int) -> None:
+    await memory.cypher(namespace, f"{FAILING} ON ERROR {on_error}", mode="write")
+    assert await _count(memory, namespace, "Z") == written
+
+
+async def test_batches_of_several_rows_fail_whole(memory: Memory, namespace: str) -> None:
+    query = (
+        "UNWIND [1, 2, 3, 0, 5] AS i CALL (i) { CREATE (:Z {v: 10 / i}) } IN TRANSACTIONS OF 2 ROWS"
+    )
+    with pytest.raises(CypherError):
+        await memory.cypher(namespace, query, mode="write")
+    assert await _count(memory, namespace, "Z") == 2  # [1, 2] committed, [3, 0] undone
+
+
+async def test_the_libraries_shapes(memory: Memory, namespace: str) -> None:
+    data = [{"id": i, "text": f"t{i}", "metadata": {"n": i}} for i in range(7)]
+    langchain = (
+        "UNWIND $data AS row CALL (row) { MERGE (c:`Chunk` {id: row.id}) "
+        "SET c.`text` = row.text SET c += row.metadata } IN TRANSACTIONS OF $size ROWS "
+    )
+    await memory.cypher(namespace, langchain, {"data": data, "size": 3}, mode="write")
+    result = await memory.cypher(namespace, "MATCH (c:Chunk) RETURN sum(c.n), count(c)")
+    assert result.rows == [[21, 7]]
+    cleanup = (
+        "MATCH (n:Chunk) WHERE n.text IS NOT NULL CALL (n) { SET n.text = NULL } "
+        "IN TRANSACTIONS OF 2 ROWS ON ERROR CONTINUE"
+    )
+    await memory.cypher(namespace, cleanup, mode="write")
+    found = await memory.cypher(namespace, "MATCH (c:Chunk) WHERE c.text IS NULL RETURN count(c)")
+    assert found.rows == [[7]]
+    neomodel = "MATCH (a) CALL { WITH a DETACH DELETE a } IN TRANSACTIONS OF 5000 rows"
+    await memory.cypher(namespace, neomodel, mode="write")
+    assert await _count(memory, namespace, "Chunk") == 0
+
+
+async def test_a_returning_subquery_in_batches(memory: Memory, namespace: str) -> None:
+    query = (
+        "UNWIND range(1, 5) AS i CALL (i) { CREATE (z:Z {v: i}) RETURN z.v * 2 AS d } "
+        "IN TRANSACTIONS OF 2 ROWS RETURN collect(d) AS ds"
+    )
+    result = await memory.cypher(namespace, query, mode="write")
+    assert result.rows == [[[2, 4, 6, 8, 10]]]
+
+
+async def test_writes_in_batches_need_write_mode(memory: Memory, namespace: str) -> None:
+    query = "UNWIND [1] AS i CALL (i) { CREATE (:Z) } IN TRANSACTIONS"
+    with pytest.raises(Exception, match="write"):
+        await memory.cypher(namespace, query, mode="read")
+    assert await _count(memory, namespace, "Z") == 0
+
+
+@pytest.mark.parametrize("size", ["0", "$size", "-1"])
+async def test_batch_size_must_be_positive(memory: Memory, namespace: str, size: str) -> None:
+    query = f"UNWIND [1] AS i CALL (i) {{ CREATE (:Z) }} IN TRANSACTIONS OF {size} ROWS"
+    with pytest.raises(CypherError):
+        await memory.cypher(namespace, query, {"size": "x"}, mode="write")
+
+
+async def test_bolt_auto_commit_batches_and_managed_refusal(bolt: Bolt) -> None:
+    async with bolt.driver() as driver:
+        with pytest.raises(neo4j.exceptions.DatabaseError) as refused:
+            await driver.execute_query(FAILING, database_="alpha")
+        assert refused.value.code == "Neo.DatabaseError.Statement.ExecutionFailed"
+        assert "in an implicit transaction" in (refused.value.message or "")
+        async with driver.session(database="alpha") as session:
+            with pytest.raises(neo4j.exceptions.ClientError):
+                await (await session.run(FAILING)).consume()
+            tx = await session.begin_transaction()
+            with pytest.raises(neo4j.exceptions.DatabaseError) as explicit:
+                await (await tx.run(FAILING)).consume()
+            assert "explicit transaction" in (explicit.value.message or "")
+            await tx.close()
+        records: Any
+        records, _, _ = await driver.execute_query(
+            "MATCH (z:Z) RETURN count(z) AS n", database_="alpha"
+        )
+    assert records[0]["n"] == 2  # the auto-commit run's first two batches

@@ -20,8 +20,9 @@ from kgmem.errors import CypherPermissionDenied
 from kgmem.graph import deadline
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
+from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
 from kgmem.neo4j_schema import dispatch, show
-from kgmem.neo4j_schema.model import Create, Drop, Show
+from kgmem.neo4j_schema.model import Create, Drop, Index, SchemaObject, Show
 from kgmem.neo4j_schema.statements import is_schema_statement, parse
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import Connection
@@ -74,13 +75,12 @@ async def run(
     validate_namespace_name(namespace)
     permitted(statement, mode)
 
-    async def work(conn: Connection) -> None:
+    async def work(conn: Connection) -> SchemaObject | None:
         ns = await ns_store.resolve(conn, namespace)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
-        await dispatch.execute(conn, ns, statement, ctx.schema)
+        return await dispatch.execute(conn, ns, statement, ctx.schema)
 
-    await ctx.db.in_transaction(work)
-    return empty(started)
+    return changed(started, statement, await ctx.db.in_transaction(work))
 
 
 async def run_on(
@@ -90,8 +90,7 @@ async def run_on(
     started = time.perf_counter()
     permitted(statement, mode)
     ns = await ns_store.resolve(conn, namespace)
-    await dispatch.execute(conn, ns, statement, ctx.schema)
-    return empty(started)
+    return changed(started, statement, await dispatch.execute(conn, ns, statement, ctx.schema))
 
 
 def explain(query: str, params: Mapping[str, Any] | None) -> CypherResult | None:
@@ -109,7 +108,20 @@ def explain(query: str, params: Mapping[str, Any] | None) -> CypherResult | None
     )
 
 
-def empty(started: float) -> CypherResult:
-    """The answer to a schema change: no columns, no rows."""
+def changed(started: float, statement: Create | Drop, done: SchemaObject | None) -> CypherResult:
+    """The answer to a schema change: no columns, no rows, query type ``s``, and the
+    index or constraint added or removed (none when ``IF [NOT] EXISTS`` did nothing)."""
     total = round((time.perf_counter() - started) * 1000, 3)
-    return CypherResult(columns=[], rows=[], truncated=False, timings={"total_ms": total})
+    counted = NO_CHANGES
+    if done is not None:
+        kind = "indexes" if isinstance(done, Index) else "constraints"
+        way = "added" if isinstance(statement, Create) else "removed"
+        counted = CypherCounters(**{f"{kind}_{way}": 1})
+    return CypherResult(
+        columns=[],
+        rows=[],
+        truncated=False,
+        timings={"total_ms": total},
+        counters=counted,
+        query_type="s",
+    )

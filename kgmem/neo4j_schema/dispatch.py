@@ -32,26 +32,28 @@ names its two default ones."""
 
 async def execute(
     conn: Any, ns: NamespaceRef, statement: Create | Drop, schema: GraphSchema
-) -> None:
-    """Apply ``statement`` to ``ns`` on ``conn`` (inside a write transaction).
+) -> SchemaObject | None:
+    """Apply ``statement`` to ``ns`` on ``conn`` (inside a write transaction); the
+    object created or dropped, None when ``IF [NOT] EXISTS`` left nothing to do.
 
     Raises ``SchemaRuleExists`` (or its name-taken subclasses) and ``IndexNotFound`` /
     ``ConstraintNotFound`` as Neo4j would, ``LabelKindConflict`` for a label used as a
     relationship type, and the handler's errors (bad options, violating data)."""
     await catalog.ensure(conn, ns)
     if isinstance(statement, Create):
-        await _create(conn, ns, statement, schema)
-    else:
-        await _drop(conn, ns, statement)
+        return await _create(conn, ns, statement, schema)
+    return await _drop(conn, ns, statement)
 
 
-async def _create(conn: Any, ns: NamespaceRef, statement: Create, schema: GraphSchema) -> None:
+async def _create(
+    conn: Any, ns: NamespaceRef, statement: Create, schema: GraphSchema
+) -> SchemaObject | None:
     target = statement.target
     existing = await catalog.declared(conn, ns)
     clash = _clash(target, existing)
     if clash is not None:
         if statement.if_not_exists:
-            return
+            return None
         raise clash
     handler = handlers.handler(target)
     if handler is None:
@@ -61,6 +63,7 @@ async def _create(conn: Any, ns: NamespaceRef, statement: Create, schema: GraphS
         await label_tables.ensure(conn, ns, label, target.entity, schema)
     await handler.create(conn, ns, target, await tables_of(conn, ns, target))
     await catalog.insert(conn, ns, target)
+    return target
 
 
 def _clash(target: SchemaObject, existing: list[SchemaObject]) -> SchemaRuleExists | None:
@@ -116,12 +119,12 @@ def describe(obj: SchemaObject) -> str:
     return f"Constraint( name='{obj.name}', type='{obj.shown_type}', schema={shape} )"
 
 
-async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> None:
+async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> SchemaObject | None:
     found = await catalog.get(conn, ns, statement.name)
     wanted = Index if statement.kind == "INDEX" else Constraint
     if not isinstance(found, wanted):
         if statement.if_exists:
-            return
+            return None
         if statement.kind == "INDEX":
             raise IndexNotFound(
                 f"Unable to drop index called `{statement.name}`. There is no such index."
@@ -133,6 +136,7 @@ async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> None:
     if handler is not None:
         await handler.drop(conn, ns, found, await tables_of(conn, ns, found))
     await catalog.delete(conn, ns, found.name)
+    return found
 
 
 async def tables_of(conn: Any, ns: NamespaceRef, obj: SchemaObject) -> list[str]:

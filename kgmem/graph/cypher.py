@@ -336,7 +336,7 @@ async def counted_call(
     checked, items = planned
     if not checked.writes:
         return await cypher_store.run(conn, call), NO_CHANGES
-    tally = Tally(ns.name)
+    tally = Tally(ns.graph_oid)
     if checked.relabels:
         raw = await relabels.run(conn, ns, call, ctx.schema, tally)
     else:

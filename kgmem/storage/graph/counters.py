@@ -2,19 +2,20 @@
 per-transaction statistics of the graph's label tables.
 
 ``Tally.begin`` reads, for every label table of the graph, the rows inserted, deleted
-and updated so far in the transaction (``pg_stat_get_xact_tuples_*``: exact, counted
-by the backend itself, subtransactions included) and where the label's id sequence
-stands; ``Tally.end`` reads them again after the statement. ``Tally.changes`` gives,
-per table, the rows created, deleted and updated, less the nodes a change of labels
-moved (``kgmem.storage.graph.relabels`` moves such a node to the table of its new label
-set: one row deleted, one inserted, nothing created or deleted), the property keys of
-the rows created (ids past the label sequence's mark, read from the rows) and the
-label tables each moved node left and reached. ``kgmem.graph.summary`` makes Neo4j's
-counters of them.
+and updated that the backend has counted and not yet reported
+(``pg_stat_get_xact_tuples_*``: exact, subtransactions included; a backend reports
+them only between transactions, so nothing is lost inside one); ``Tally.end`` reads
+them again after the statement. ``Tally.changes`` gives, per table, the rows created,
+deleted and updated, less the nodes a change of labels moved
+(``kgmem.storage.graph.relabels`` moves such a node to the table of its new label set:
+one row deleted, one inserted, nothing created or deleted), the property keys of the
+rows created (the newest rows of the table: ids grow with the label's sequence) and
+the label tables each moved node left and reached. ``kgmem.graph.summary`` makes
+Neo4j's counters of them.
 
 Two statements in one transaction each see only their own changes. The cost is two
-catalogue reads per write statement and one indexed range read per table that
-received rows.
+short catalogue reads per write statement and one backward index read per table that
+received rows; a read costs nothing (it is not counted).
 """
 
 from __future__ import annotations
@@ -25,25 +26,24 @@ from dataclasses import dataclass
 import asyncpg
 
 _TABLES = """
-SELECT l.id, l.name::text, l.kind::text = 'v', l.relation::regclass::text,
-       pg_stat_get_xact_tuples_inserted(l.relation),
-       pg_stat_get_xact_tuples_deleted(l.relation),
-       pg_stat_get_xact_tuples_updated(l.relation),
-       coalesce(pg_sequence_last_value(
-           (quote_ident(n.nspname) || '.' || quote_ident(l.seq_name))::regclass), 0)
-FROM ag_catalog.ag_label l
-JOIN ag_catalog.ag_graph g ON g.graphid = l.graph
-JOIN pg_catalog.pg_namespace n ON n.oid = g.namespace
-WHERE g.name = $1::name
+SELECT l.id, l.name::text, l.kind::text = 'v', l.relation::regclass::text, s.i, s.d, s.u
+FROM ag_catalog.ag_label l,
+LATERAL (SELECT pg_stat_get_xact_tuples_inserted(l.relation) AS i,
+                pg_stat_get_xact_tuples_deleted(l.relation) AS d,
+                pg_stat_get_xact_tuples_updated(l.relation) AS u) AS s
+WHERE l.graph = $1::oid AND (s.i > 0 OR s.d > 0 OR s.u > 0)
 """
 
+# The keys of the newest ``$1`` rows of a label table (ONLY it: not the tables that
+# inherit from it), nodes moved in excepted.
 _CREATED_KEYS = """
 SELECT coalesce(sum(ag_catalog.age_size(ag_catalog.age_keys(properties))::text::bigint), 0)
-FROM ONLY {table}
-WHERE id > $1::text::ag_catalog.graphid AND NOT (id::text = ANY($2::text[]))
+FROM (SELECT properties FROM ONLY {table}
+      WHERE NOT (id::text = ANY($2::text[])) ORDER BY id DESC LIMIT $1) AS created
 """
 
 _ID_BITS = 48  # an AGE graph id is the label's id << 48 | the label's sequence value
+_NO_ROWS = (0, 0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +53,7 @@ class _Table:
     name: str
     vertex: bool
     relation: str
-    inserted: int = 0
-    deleted: int = 0
-    updated: int = 0
-    mark: int = 0  # the label's id sequence: ids past it are new
+    counts: tuple[int, int, int]  # rows inserted, deleted, updated
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +79,18 @@ class Changes:
 
 
 class Tally:
-    """The changes of one statement on ``graph``: ``begin`` before it, ``end`` after,
-    then ``changes``. ``begin`` again forgets an attempt that was undone."""
+    """The changes of one statement on the graph of oid ``graph``: ``begin`` before it,
+    ``end`` after, then ``changes``. ``begin`` again forgets an attempt that was undone."""
 
-    def __init__(self, graph: str) -> None:
+    def __init__(self, graph: int) -> None:
         self.graph = graph
         self._before: dict[int, _Table] = {}
-        self._after: dict[int, _Table] = {}
+        self._after: dict[int, _Table] | None = None
 
     async def begin(self, conn: asyncpg.Connection) -> None:
         """Mark where the statement starts."""
         self._before = await _tables(conn, self.graph)
-        self._after = {}
+        self._after = None
 
     async def end(self, conn: asyncpg.Connection) -> None:
         """Mark where the statement ends (before kgmem's own clean-up writes)."""
@@ -104,46 +101,37 @@ class Tally:
     ) -> Changes:
         """The statement's changes; ``moved``: the (old id, new id) of the nodes whose
         labels it changed (``CypherRows.moved``)."""
-        if not self._after:
+        if self._after is None:
             return Changes()
         arrived = _by_label(new for _, new in moved)
         left = _by_label(old for old, _ in moved)
         tables: list[TableChange] = []
-        created: dict[int, int] = {}
+        keys = 0
+        moved_in = [str(new) for _, new in moved]
         for key, after in self._after.items():
-            before = self._before.get(key, _Table(after.name, after.vertex, after.relation))
+            before = self._before[key].counts if key in self._before else _NO_ROWS
+            inserted, deleted, updated = (a - b for a, b in zip(after.counts, before, strict=True))
             change = TableChange(
                 name=after.name,
                 vertex=after.vertex,
-                created=after.inserted - before.inserted - arrived.get(key, 0),
-                deleted=after.deleted - before.deleted - left.get(key, 0),
-                updated=after.updated - before.updated,
+                created=inserted - arrived.get(key, 0),
+                deleted=deleted - left.get(key, 0),
+                updated=updated,
             )
-            if change.created or change.deleted or change.updated:
-                tables.append(change)
+            tables.append(change)
             if change.created > 0:
-                created[key] = before.mark
+                sql = _CREATED_KEYS.format(table=after.relation)
+                keys += int(await conn.fetchval(sql, change.created, moved_in))
         names = {key: table.name for key, table in self._after.items()}
-        moves = tuple((names[old >> _ID_BITS], names[new >> _ID_BITS]) for old, new in moved)
-        keys = await self._created_keys(conn, created, [str(new) for _, new in moved])
+        moves = tuple(
+            (names.get(old >> _ID_BITS, ""), names.get(new >> _ID_BITS, "")) for old, new in moved
+        )
         return Changes(tuple(tables), keys, moves)
 
-    async def _created_keys(
-        self, conn: asyncpg.Connection, marks: dict[int, int], moved_in: list[str]
-    ) -> int:
-        """The property keys of the rows created, read from the rows themselves: those
-        past the label sequence's mark (``ONLY`` the table: not inheriting children),
-        nodes moved in excepted."""
-        total = 0
-        for key, mark in marks.items():
-            sql = _CREATED_KEYS.format(table=self._after[key].relation)
-            total += int(await conn.fetchval(sql, str((key << _ID_BITS) | mark), moved_in))
-        return total
 
-
-async def _tables(conn: asyncpg.Connection, graph: str) -> dict[int, _Table]:
+async def _tables(conn: asyncpg.Connection, graph: int) -> dict[int, _Table]:
     rows = await conn.fetch(_TABLES, graph)
-    return {int(r[0]): _Table(r[1], r[2], r[3], r[4], r[5], r[6], int(r[7])) for r in rows}
+    return {int(r[0]): _Table(r[1], r[2], r[3], (r[4], r[5], r[6])) for r in rows}
 
 
 def _by_label(ids: Iterable[int]) -> dict[int, int]:

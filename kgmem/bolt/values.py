@@ -8,7 +8,9 @@ JSON carries as "NaN"/"Infinity" strings, stay strings.
 Temporal values out: a column the query makes temporal (``RETURN date(p.born)``,
 ``RETURN d + duration('P1D')``; ``CypherResult.temporal``) goes out as Bolt's Date,
 Time, LocalTime, DateTime (with its offset or zone name), LocalDateTime or Duration.
-A stored property read as such (``RETURN p.born``) is ISO 8601 text, as over REST.
+A stored value read as such (``RETURN p.born``, a node's properties) goes out as one
+too when its text is in the form kgmem writes temporal values in
+(``kgmem.cypher.temporal_text``); over REST it is that ISO 8601 text.
 
 Bytes and points, stored as kgmem's tagged maps (``kgmem.cypher.stored_values``), go out
 as PackStream bytes and Bolt's Point2D / Point3D wherever they are: a property, a list
@@ -28,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kgmem.bolt.packstream import Structure
-from kgmem.cypher import stored_values
+from kgmem.cypher import stored_values, temporal_text
 from kgmem.cypher import temporal as t
 from kgmem.cypher import temporal_build as build
 from kgmem.errors import CypherTypeError, KgmemError
@@ -42,6 +44,9 @@ def to_bolt(value: Any, major: int) -> Any:
     """``value`` (typed JSON) as a PackStream value for protocol version ``major``."""
     if isinstance(value, list):
         return [to_bolt(v, major) for v in value]
+    if isinstance(value, str):
+        temporal = temporal_text.read(value)
+        return value if temporal is None else _temporal(temporal, major)
     if not isinstance(value, dict):
         return value
     carried = stored_values.decode(value)

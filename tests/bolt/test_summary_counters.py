@@ -75,3 +75,26 @@ async def test_counters_and_query_types_are_neo4js(bolt: Bolt, mode: str) -> Non
             summary = await run_in(session, mode, query, params)
             assert (query, summary.query_type, observed(summary)) == (query, kind, expected)
             assert summary.counters.contains_updates == bool(expected)
+
+
+async def test_explain_through_execute_query_types_the_query_as_text2cypher_reads_it(
+    bolt: Bolt,
+) -> None:
+    """neo4j-graphrag's Text2CypherRetriever sends ``EXPLAIN <query>`` through
+    ``execute_query`` (a managed read) and refuses anything but ``r``."""
+    kinds = {
+        "MATCH (n:L) RETURN n.k AS k": "r",
+        "MATCH (n:L) SET n.k = 1": "w",
+        "CREATE (n:L) RETURN n": "rw",
+        "CREATE INDEX i_l FOR (n:L) ON (n.k)": "s",
+    }
+    async with bolt.driver() as driver:
+        for query, kind in kinds.items():
+            _, summary, _ = await driver.execute_query(
+                "EXPLAIN " + query, database_="alpha", routing_=neo4j.RoutingControl.READ
+            )
+            assert (query, summary.query_type, summary.counters.contains_updates) == (
+                query,
+                kind,
+                False,
+            )

@@ -36,6 +36,8 @@ SCRIPT: list[tuple[str, dict[str, Any], str, dict[str, int]]] = [
     ("MERGE (x:X {k: 1})", {}, "w", {"nodes_created": 1, "labels_added": 1, "properties_set": 1}),
     ("MERGE (x:X {k: 1}) ON MATCH SET x.seen = true RETURN x.k AS k", {}, "rw",
      {"properties_set": 1}),
+    ("MATCH (x:X) CALL db.create.setNodeVectorProperty(x, 'emb', $v)", {"v": [0.5, 1.5]}, "w",
+     {"properties_set": 1}),
     ("CREATE INDEX idx_x FOR (n:X) ON (n.k)", {}, "s", {"indexes_added": 1}),
     ("CREATE INDEX idx_x IF NOT EXISTS FOR (n:X) ON (n.k)", {}, "s", {}),
     ("DROP INDEX idx_x", {}, "s", {"indexes_removed": 1}),

@@ -8,6 +8,7 @@ returns columns, ``s`` changes the schema (an index or a constraint).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Literal
 
@@ -41,3 +42,12 @@ class CypherCounters:
 
 
 NO_CHANGES = CypherCounters()
+
+
+def total(parts: Iterable[CypherCounters]) -> CypherCounters:
+    """The counters of several statements run as one (a batched query's parts)."""
+    sums = [0] * len(fields(CypherCounters))
+    for part in parts:
+        for i, f in enumerate(fields(part)):
+            sums[i] += getattr(part, f.name)
+    return CypherCounters(*sums)

@@ -38,6 +38,9 @@ SCRIPT: list[tuple[str, dict[str, Any], str, dict[str, int]]] = [
      {"properties_set": 1}),
     ("MATCH (x:X) CALL db.create.setNodeVectorProperty(x, 'emb', $v)", {"v": [0.5, 1.5]}, "w",
      {"properties_set": 1}),
+    # neo4j-graphrag's writer: created, set and relabelled by one statement
+    ("UNWIND range(1, 2) AS i CREATE (n:K {i: i}) SET n += {p: 1} SET n:Q", {}, "w",
+     {"nodes_created": 2, "labels_added": 4, "properties_set": 4}),
     ("CREATE INDEX idx_x FOR (n:X) ON (n.k)", {}, "s", {"indexes_added": 1}),
     ("CREATE INDEX idx_x IF NOT EXISTS FOR (n:X) ON (n.k)", {}, "s", {}),
     ("DROP INDEX idx_x", {}, "s", {"indexes_removed": 1}),

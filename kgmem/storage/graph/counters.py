@@ -34,12 +34,16 @@ LATERAL (SELECT pg_stat_get_xact_tuples_inserted(l.relation) AS i,
 WHERE l.graph = $1::oid AND (s.i > 0 OR s.d > 0 OR s.u > 0)
 """
 
-# The keys of the newest ``$1`` rows of a label table (ONLY it: not the tables that
-# inherit from it), nodes moved in excepted.
-_CREATED_KEYS = """
-SELECT coalesce(sum(ag_catalog.age_size(ag_catalog.age_keys(properties))::text::bigint), 0)
-FROM (SELECT properties FROM ONLY {table}
-      WHERE NOT (id::text = ANY($2::text[])) ORDER BY id DESC LIMIT $1) AS created
+# The ids and property keys of the newest ``$1`` rows of a label table (ONLY it: not
+# the tables that inherit from it), nodes moved in excepted.
+_NEWEST = """
+SELECT id::text, ag_catalog.age_size(ag_catalog.age_keys(properties))::text::bigint
+FROM ONLY {table} WHERE NOT (id::text = ANY($2::text[])) ORDER BY id DESC LIMIT $1
+"""
+# The ids and property keys of the given rows of a label table.
+_KEYS_OF = """
+SELECT id::text, ag_catalog.age_size(ag_catalog.age_keys(properties))::text::bigint
+FROM ONLY {table} WHERE id = ANY($1::text[]::ag_catalog.graphid[])
 """
 
 _ID_BITS = 48  # an AGE graph id is the label's id << 48 | the label's sequence value
@@ -107,7 +111,6 @@ class Tally:
         left = _by_label(old for old, _ in moved)
         tables: list[TableChange] = []
         keys = 0
-        moved_in = [str(new) for _, new in moved]
         for key, after in self._after.items():
             before = self._before[key].counts if key in self._before else _NO_ROWS
             inserted, deleted, updated = (a - b for a, b in zip(after.counts, before, strict=True))
@@ -120,13 +123,33 @@ class Tally:
             )
             tables.append(change)
             if change.created > 0:
-                sql = _CREATED_KEYS.format(table=after.relation)
-                keys += int(await conn.fetchval(sql, change.created, moved_in))
+                keys += await self._created_keys(conn, key, change.created, moved)
         names = {key: table.name for key, table in self._after.items()}
         moves = tuple(
             (names.get(old >> _ID_BITS, ""), names.get(new >> _ID_BITS, "")) for old, new in moved
         )
         return Changes(tuple(tables), keys, moves)
+
+    async def _created_keys(
+        self, conn: asyncpg.Connection, key: int, n: int, moved: tuple[tuple[int, int], ...]
+    ) -> int:
+        """The property keys of the ``n`` rows label table ``key`` received: its newest
+        ids, nodes moved in excepted and nodes moved out (created, then given other
+        labels by the same statement) read where they went."""
+        table = self._after[key].relation if self._after else ""
+        arrived = [str(new) for _, new in moved]
+        rows = await conn.fetch(_NEWEST.format(table=table), n, arrived)
+        found = {int(i): int(k) for i, k in rows}
+        went: dict[int, dict[int, int]] = {}  # destination table -> new id -> old id
+        for old, new in moved:
+            if old >> _ID_BITS == key:
+                went.setdefault(new >> _ID_BITS, {})[new] = old
+        for destination, ids in went.items():
+            relation = self._after[destination].relation if self._after else ""
+            sql = _KEYS_OF.format(table=relation)
+            for i, k in await conn.fetch(sql, [str(new) for new in ids]):
+                found[ids[int(i)]] = int(k)
+        return sum(found[i] for i in sorted(found, reverse=True)[:n])
 
 
 async def _tables(conn: asyncpg.Connection, graph: int) -> dict[int, _Table]:

@@ -15,6 +15,7 @@ STATEMENTS = [
     "UNWIND range(1, $n) AS i CREATE (:A:B {k: i, j: 2})",
     "UNWIND range(1, $n) AS i CREATE (:B)",
     "UNWIND range(1, $n) AS i CREATE ()",
+    "UNWIND range(1, $n) AS i CREATE (n:A {k: i}) SET n:C",
     "MATCH (a:A), (b:B) WITH a, b LIMIT $n CREATE (a)-[:R {w: 1}]->(b)",
     "MATCH (n:A) WITH n LIMIT $n SET n:C",
     "MATCH (n:C) WITH n LIMIT $n REMOVE n:C",

@@ -1,5 +1,8 @@
 """What a Bolt result's summary says of its query: its type (``r``, ``w``, ``rw``,
-``s``), and for ``EXPLAIN`` and ``PROFILE`` the plan, as Neo4j's drivers read them.
+``s``), its counters (the ``stats`` map), and for ``EXPLAIN`` and ``PROFILE`` the
+plan, as Neo4j's drivers read them. A query that runs brings its type and counters
+with its result (``CypherResult.query_type``, ``counters``); an ``EXPLAIN`` takes its
+type from its plan.
 
 ``EXPLAIN q`` answers ``q``'s columns, no records and a ``plan``; ``PROFILE q`` runs
 ``q`` and adds a ``profile``. Both hold one operator, ``ProduceResults@kgmem``, whose
@@ -11,10 +14,11 @@ planning a write makes (AGE creates the labels it names) is undone.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any, Literal
 
-from kgmem.cypher import guard
 from kgmem.cypher.lexer import tokenize
+from kgmem.model.cypher_summary import CypherCounters, QueryType
 
 Prefix = Literal["EXPLAIN", "PROFILE"]
 _SCHEMA_OBJECTS = frozenset({"INDEX", "CONSTRAINT"})
@@ -33,17 +37,27 @@ def split_prefix(query: str) -> tuple[Prefix | None, str]:
     return kind, query[tokens[0].end :]
 
 
-def query_type(query: str) -> str:
-    """``s`` for a schema statement, ``w`` for a query that only writes, ``rw`` for one
-    that reads and writes, ``r`` otherwise."""
+def query_type(query: str, lines: list[str]) -> QueryType:
+    """The type of ``query`` from its plan ``lines``: ``s`` for a schema statement,
+    else as Neo4j decides (``kgmem.graph.summary``): ``r`` for a query that cannot
+    write, ``w`` for one that writes and returns no columns, ``rw`` otherwise."""
     tokens = tokenize(query)
     words = [t.upper for t in tokens[:4]]
     if words[:1] in (["CREATE"], ["DROP"]) and _SCHEMA_OBJECTS & set(words):
         return "s"
-    if guard.writes(tokens) is None:
+    if "writes: yes" not in lines:
         return "r"
-    reads = any(t.is_keyword("MATCH", "CALL", "UNWIND", "WITH") for t in tokens)
-    return "rw" if reads else "w"
+    return "rw" if columns_of(lines) else "w"
+
+
+def stats(counters: CypherCounters) -> dict[str, Any]:
+    """The ``stats`` map of a SUCCESS, as Neo4j sends it: the counters above zero under
+    their hyphenated names and ``contains-updates``; empty when nothing changed."""
+    named = {f.name.replace("_", "-"): getattr(counters, f.name) for f in fields(counters)}
+    shown: dict[str, Any] = {name: n for name, n in named.items() if n}
+    if shown:
+        shown["contains-updates"] = True
+    return shown
 
 
 def columns_of(lines: list[str]) -> list[str]:

@@ -307,7 +307,8 @@ class Session:
             opened = await self._explained(body, values, named)
         else:
             result = await self._answer(body, values, named, mode)
-            opened = _Open(result, query_type=plans.query_type(body))
+            opened = _Open(result, query_type=result.query_type)
+            opened.summary.update(_stats(result))
             if prefix == "PROFILE":
                 lines = await self._plan_lines(body, values, named)
                 ms = _ms(started)
@@ -327,7 +328,7 @@ class Session:
         lines = await self._plan_lines(query, params, named)
         columns = plans.columns_of(lines)
         result = CypherResult(columns=columns, rows=[], truncated=False, timings={})
-        opened = _Open(result, query_type=plans.query_type(query))
+        opened = _Open(result, query_type=plans.query_type(query, lines))
         opened.summary["plan"] = plans.plan(lines, columns)
         return opened
 
@@ -499,6 +500,12 @@ def _success(meta: dict[str, Any]) -> Structure:
 def failure(code: str, message: str) -> Structure:
     """A FAILURE reply with Neo4j status ``code``."""
     return Structure(FAILURE, ({"code": code, "message": message},))
+
+
+def _stats(result: CypherResult) -> dict[str, Any]:
+    """The ``stats`` entry of a result's summary, when the query changed anything."""
+    stats = plans.stats(result.counters)
+    return {"stats": stats} if stats else {}
 
 
 def _key_id(who: Principal) -> str | None:

@@ -8,12 +8,19 @@ JSON carries as "NaN"/"Infinity" strings, stay strings.
 Temporal values out: a column the query makes temporal (``RETURN date(p.born)``,
 ``RETURN d + duration('P1D')``; ``CypherResult.temporal``) goes out as Bolt's Date,
 Time, LocalTime, DateTime (with its offset or zone name), LocalDateTime or Duration.
-A stored property read as such (``RETURN p.born``) is ISO 8601 text, as over REST.
+A stored value read as such (``RETURN p.born``, a node's properties) goes out as one
+too when its text is in the form kgmem writes temporal values in
+(``kgmem.cypher.temporal_text``); over REST it is that ISO 8601 text.
+
+Bytes and points, stored as kgmem's tagged maps (``kgmem.cypher.stored_values``), go out
+as PackStream bytes and Bolt's Point2D / Point3D wherever they are: a property, a list
+item, a column.
 
 In: PackStream parameters become kgmem parameters. AGE has no temporal, spatial or byte
 types, so Date, Time, LocalTime, DateTime, LocalDateTime and Duration become their
 ISO 8601 text in the form kgmem stores temporal values (``kgmem.cypher.temporal``),
-points become maps ``{srid, x, y[, z]}``, and bytes are refused.
+points become maps ``{srid, x, y[, z]}`` and bytes the map ``{"__kgmem_bytes":
+base64}`` (``kgmem.cypher.stored_values``).
 """
 
 from __future__ import annotations
@@ -23,11 +30,13 @@ from collections.abc import Callable
 from typing import Any
 
 from kgmem.bolt.packstream import Structure
+from kgmem.cypher import stored_values, temporal_text
 from kgmem.cypher import temporal as t
 from kgmem.cypher import temporal_build as build
 from kgmem.errors import CypherTypeError, KgmemError
 
 NODE, RELATIONSHIP, UNBOUND, PATH = 0x4E, 0x52, 0x72, 0x50
+POINT_2D, POINT_3D = 0x58, 0x59
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -35,8 +44,19 @@ def to_bolt(value: Any, major: int) -> Any:
     """``value`` (typed JSON) as a PackStream value for protocol version ``major``."""
     if isinstance(value, list):
         return [to_bolt(v, major) for v in value]
+    if isinstance(value, str):
+        temporal = temporal_text.read(value)
+        return value if temporal is None else _temporal(temporal, major)
     if not isinstance(value, dict):
         return value
+    carried = stored_values.decode(value)
+    if carried is not None:
+        return _carried(carried)
+    return _map(value, major)
+
+
+def _map(value: dict[str, Any], major: int) -> Any:
+    """A map: a node, relationship or path structure when it is one."""
     kind = value.get("kind")
     if kind == "node" and set(value) - {"labels"} == {"kind", "id", "label", "properties"}:
         return _node(value, major)
@@ -52,6 +72,15 @@ def to_bolt(value: Any, major: int) -> Any:
     if kind == "path" and set(value) == {"kind", "nodes", "relationships"}:
         return _path(value, major)
     return {k: to_bolt(v, major) for k, v in value.items()}
+
+
+def _carried(value: bytes | stored_values.Point) -> bytes | Structure:
+    """Bytes as PackStream bytes, a point as Bolt's Point2D or Point3D."""
+    if isinstance(value, bytes):
+        return value
+    if value.z is None:
+        return Structure(POINT_2D, (value.srid, value.x, value.y))
+    return Structure(POINT_3D, (value.srid, value.x, value.y, value.z))
 
 
 def _node(value: dict[str, Any], major: int) -> Structure:
@@ -100,7 +129,7 @@ def from_bolt(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: from_bolt(v) for k, v in value.items()}
     if isinstance(value, bytes):
-        raise CypherTypeError("byte array parameters are not supported: AGE has no bytes")
+        return stored_values.encode_bytes(value)
     if isinstance(value, Structure):
         return _structure(value)
     return value
@@ -163,8 +192,7 @@ def _duration(months: int, days: int, seconds: int, nanos: int) -> str:
 
 
 def _point(srid: int, x: float, y: float, z: float | None = None) -> dict[str, Any]:
-    point = {"srid": srid, "x": x, "y": y}
-    return point if z is None else {**point, "z": z}
+    return stored_values.encode_point(stored_values.Point(srid, x, y, z))
 
 
 # Bolt's temporal and spatial structures by tag (Date, LocalTime, Time, LocalDateTime,
@@ -179,8 +207,8 @@ _STRUCTURES: dict[int, Callable[..., Any]] = {
     0x69: _utc_zoned,
     0x66: _local_zoned,
     0x45: _duration,
-    0x58: _point,
-    0x59: _point,
+    POINT_2D: _point,
+    POINT_3D: _point,
 }
 
 

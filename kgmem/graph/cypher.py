@@ -32,19 +32,22 @@ from kgmem.cypher import (
     planner,
     positions,
     shortest_paths,
+    write_items,
 )
 from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
 from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
-from kgmem.graph import callers, deadline, schema_statements
+from kgmem.graph import callers, deadline, schema_statements, summary
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
+from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import Connection, agtype
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store
 from kgmem.storage.graph import relabels
+from kgmem.storage.graph.counters import Tally
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident
 
@@ -79,15 +82,18 @@ async def run(
     planned_at = time.perf_counter()
     cap = _cap(request.limit, settings)
     call = call_of(namespace, checked, request.params, cap)
+    counted = NO_CHANGES
     async with callers.share(ctx.db, "cypher", settings.concurrent_queries), ctx.db.sharing():
         with positions.placed(request.query, checked.text):
             if request.mode == "read":
                 raw = await _read(ctx, namespace, call, settings)
             else:
-                raw = await _write(ctx, namespace, call, settings, checked=checked)
+                items = write_items.count(request.query, request.params)
+                raw, counted = await _write(ctx, namespace, call, settings, (checked, items))
     _check_size(raw, settings.max_result_bytes)
     decoding = time.perf_counter()
-    return _result(checked, raw, cap, started, planned_at, decoding)
+    answer = _result(checked, raw, cap, started, planned_at, decoding)
+    return replace(answer, counters=counted)
 
 
 @contextlib.asynccontextmanager
@@ -314,35 +320,46 @@ async def _write(
     namespace: str,
     call: cypher_store.CypherCall,
     settings: CypherSettings,
-    *,
-    checked: CypherPlan,
-) -> cypher_store.CypherRows:
-    """Run ``call`` (of ``checked``) in its own transaction, after making the composite
-    labels it creates nodes in."""
+    planned: tuple[CypherPlan, write_items.WriteItems],
+) -> tuple[cypher_store.CypherRows, CypherCounters]:
+    """Run ``call`` (of the ``planned`` query, with its write items) in its own
+    transaction, after making the composite labels it creates nodes in; its rows and
+    what it changed."""
+    checked, items = planned
 
-    async def work(conn: Connection) -> cypher_store.CypherRows:
+    async def work(conn: Connection) -> tuple[cypher_store.CypherRows, CypherCounters]:
         ns = await ns_store.resolve(conn, namespace)
         await label_store.ensure(conn, ns, composites(checked), ctx.schema)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
-        return await run_call(conn, ns, call, checked, ctx)
+        return await counted_call(conn, ns, call, (checked, items), ctx)
 
     # One statement in its own transaction: safe to run again when a concurrent write
     # deadlocked with it or created the same new label first.
     return await ctx.db.in_transaction(work)
 
 
-async def run_call(
+async def counted_call(
     conn: Connection,
     ns: NamespaceRef,
     call: cypher_store.CypherCall,
-    checked: CypherPlan,
+    planned: tuple[CypherPlan, write_items.WriteItems],
     ctx: GraphContext,
-) -> cypher_store.CypherRows:
-    """Run ``call`` on ``conn``; through ``relabels`` when the query sets or removes
-    labels."""
+) -> tuple[cypher_store.CypherRows, CypherCounters]:
+    """Run ``call`` of a write query on ``conn`` (through ``relabels`` when the query
+    sets or removes labels); its rows and what it changed (``kgmem.graph.summary``),
+    counted only when the query can write."""
+    checked, items = planned
+    if not checked.writes:
+        return await cypher_store.run(conn, call), NO_CHANGES
+    tally = Tally(ns.graph_oid)
     if checked.relabels:
-        return await relabels.run(conn, ns, call, ctx.schema)
-    return await cypher_store.run(conn, call)
+        raw = await relabels.run(conn, ns, call, ctx.schema, tally)
+    else:
+        await tally.begin(conn)
+        raw = await cypher_store.run(conn, call)
+        await tally.end(conn)
+    changes = await tally.changes(conn, raw.moved)
+    return raw, summary.counters(changes, items)
 
 
 def _result(
@@ -369,6 +386,7 @@ def _result(
         timings=timings,
         rewrites=checked.rewrites,
         temporal=checked.temporal,
+        query_type=summary.query_type(checked.writes, checked.columns),
     )
 
 

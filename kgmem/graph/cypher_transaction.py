@@ -11,12 +11,13 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from kgmem.config import CypherSettings
-from kgmem.cypher import Mode, clock, positions
+from kgmem.cypher import Mode, clock, positions, write_items
 from kgmem.errors import StorageError
 from kgmem.graph import callers, schema_statements
 from kgmem.graph import cypher as graph_cypher
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
+from kgmem.model.cypher_summary import NO_CHANGES
 from kgmem.schema import validate_namespace_name
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets as label_store
@@ -66,13 +67,18 @@ async def transaction(
             call = graph_cypher.call_of(namespace, checked, request.params, cap)
             if checked.label_sets and ns is not None:  # only a write plan has them
                 await label_store.ensure(conn, ns, graph_cypher.composites(checked), ctx.schema)
+            counted = NO_CHANGES
             async with callers.share(ctx.db, "cypher", settings.concurrent_queries):
                 with positions.placed(request.query, checked.text):
-                    if checked.relabels and ns is not None:  # only a write plan relabels
-                        raw = await graph_cypher.run_call(conn, ns, call, checked, ctx)
+                    if ns is not None:  # a write transaction
+                        items = write_items.count(request.query, request.params)
+                        raw, counted = await graph_cypher.counted_call(
+                            conn, ns, call, (checked, items), ctx
+                        )
                     else:
                         raw = await cypher_store.run(conn, call)
             graph_cypher.check_size(raw, settings.max_result_bytes)
-            return graph_cypher.result(checked, raw, cap, started, planned, time.perf_counter())
+            done = graph_cypher.result(checked, raw, cap, started, planned, time.perf_counter())
+            return replace(done, counters=counted)
 
         yield run

@@ -20,8 +20,9 @@ from kgmem.errors import CypherPermissionDenied
 from kgmem.graph import deadline
 from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
+from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
 from kgmem.neo4j_schema import dispatch, population, show
-from kgmem.neo4j_schema.model import Create, Drop, Show
+from kgmem.neo4j_schema.model import Create, Drop, Index, SchemaObject, Show
 from kgmem.neo4j_schema.statements import is_schema_statement, parse
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import Connection
@@ -77,14 +78,15 @@ async def run(
 
     background = settings.index_background_rows if population.available(ctx.db) else None
 
-    async def work(conn: Connection) -> bool:
+    async def work(conn: Connection) -> SchemaObject | None:
         ns = await ns_store.resolve(conn, namespace)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
         return await dispatch.execute(conn, ns, statement, ctx.schema, background_rows=background)
 
-    if await ctx.db.in_transaction(work):
+    done = await ctx.db.in_transaction(work)
+    if isinstance(done, Index) and done.state == "POPULATING":
         population.wake(ctx.db)
-    return empty(started)
+    return changed(started, statement, done)
 
 
 async def run_on(
@@ -95,8 +97,7 @@ async def run_on(
     started = time.perf_counter()
     permitted(statement, mode)
     ns = await ns_store.resolve(conn, namespace)
-    await dispatch.execute(conn, ns, statement, ctx.schema)
-    return empty(started)
+    return changed(started, statement, await dispatch.execute(conn, ns, statement, ctx.schema))
 
 
 def explain(query: str, params: Mapping[str, Any] | None) -> CypherResult | None:
@@ -114,7 +115,20 @@ def explain(query: str, params: Mapping[str, Any] | None) -> CypherResult | None
     )
 
 
-def empty(started: float) -> CypherResult:
-    """The answer to a schema change: no columns, no rows."""
+def changed(started: float, statement: Create | Drop, done: SchemaObject | None) -> CypherResult:
+    """The answer to a schema change: no columns, no rows, query type ``s``, and the
+    index or constraint added or removed (none when ``IF [NOT] EXISTS`` did nothing)."""
     total = round((time.perf_counter() - started) * 1000, 3)
-    return CypherResult(columns=[], rows=[], truncated=False, timings={"total_ms": total})
+    counted = NO_CHANGES
+    if done is not None:
+        kind = "indexes" if isinstance(done, Index) else "constraints"
+        way = "added" if isinstance(statement, Create) else "removed"
+        counted = CypherCounters(**{f"{kind}_{way}": 1})
+    return CypherResult(
+        columns=[],
+        rows=[],
+        truncated=False,
+        timings={"total_ms": total},
+        counters=counted,
+        query_type="s",
+    )

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 import pydantic
 from pydantic import AliasChoices, Field, computed_field
 
+from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters, QueryType
+
 T = TypeVar("T")
 
 JsonValue = pydantic.JsonValue
@@ -349,3 +351,9 @@ class CypherResult:
     ] = ()
     # Bolt's concern (its temporal structures); JSON rows already hold ISO 8601 text.
     temporal: Annotated[tuple[str | None, ...], Field(exclude=True)] = ()
+    counters: Annotated[
+        CypherCounters, Field(description="what the statement changed, as Neo4j counts it")
+    ] = NO_CHANGES
+    query_type: Annotated[
+        QueryType, Field(description="r (read), w (write), rw (write returning rows), s (schema)")
+    ] = "r"

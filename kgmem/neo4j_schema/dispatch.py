@@ -40,10 +40,11 @@ async def execute(
     schema: GraphSchema,
     *,
     background_rows: int | None = None,
-) -> bool:
-    """Apply ``statement`` to ``ns`` on ``conn`` (inside a write transaction); whether
-    it declared an index to populate in the background (only when ``background_rows``
-    is given and the index covers more elements than that).
+) -> SchemaObject | None:
+    """Apply ``statement`` to ``ns`` on ``conn`` (inside a write transaction); the
+    object created or dropped, None when ``IF [NOT] EXISTS`` left nothing to do. An
+    index declared to populate in the background (only when ``background_rows`` is
+    given and it covers more elements than that) comes back ``POPULATING``.
 
     Raises ``SchemaRuleExists`` (or its name-taken subclasses) and ``IndexNotFound`` /
     ``ConstraintNotFound`` as Neo4j would, ``LabelKindConflict`` for a label used as a
@@ -51,8 +52,7 @@ async def execute(
     await catalog.ensure(conn, ns)
     if isinstance(statement, Create):
         return await _create(conn, ns, statement, schema, background_rows)
-    await _drop(conn, ns, statement)
-    return False
+    return await _drop(conn, ns, statement)
 
 
 async def _create(
@@ -61,13 +61,13 @@ async def _create(
     statement: Create,
     schema: GraphSchema,
     background_rows: int | None,
-) -> bool:
+) -> SchemaObject | None:
     target = statement.target
     existing = await catalog.declared(conn, ns)
     clash = _clash(target, existing)
     if clash is not None:
         if statement.if_not_exists:
-            return False
+            return None
         raise clash
     handler = handlers.handler(target)
     if handler is None:
@@ -86,12 +86,13 @@ async def _create(
     )
     if later:
         assert isinstance(target, Index)
-        await catalog.insert(conn, ns, replace(target, state="POPULATING"))
+        declared = replace(target, state="POPULATING")
+        await catalog.insert(conn, ns, declared)
         await catalog.set_state(conn, ns, target.name, "POPULATING", progress=0.0)
-        return True
+        return declared
     await handler.create(conn, ns, target, tables)
     await catalog.insert(conn, ns, target)
-    return False
+    return target
 
 
 def _clash(target: SchemaObject, existing: list[SchemaObject]) -> SchemaRuleExists | None:
@@ -147,12 +148,12 @@ def describe(obj: SchemaObject) -> str:
     return f"Constraint( name='{obj.name}', type='{obj.shown_type}', schema={shape} )"
 
 
-async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> None:
+async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> SchemaObject | None:
     found = await catalog.get(conn, ns, statement.name)
     wanted = Index if statement.kind == "INDEX" else Constraint
     if not isinstance(found, wanted):
         if statement.if_exists:
-            return
+            return None
         if statement.kind == "INDEX":
             raise IndexNotFound(
                 f"Unable to drop index called `{statement.name}`. There is no such index."
@@ -166,6 +167,7 @@ async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> None:
     if handler is not None:
         await handler.drop(conn, ns, found, await tables_of(conn, ns, found))
     await catalog.delete(conn, ns, found.name)
+    return found
 
 
 async def _cancel_build(conn: Any, ns: NamespaceRef, name: str) -> None:

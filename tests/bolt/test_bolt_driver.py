@@ -87,11 +87,12 @@ async def test_explicit_transaction_sees_its_writes_and_rollback_undoes_them(bol
         ("naïve ✓", "naïve ✓"),
         ([1, "two", [3.0, None]], [1, "two", [3.0, None]]),
         ({"k": {"n": [1]}}, {"k": {"n": [1]}}),
-        (neo4j.time.Date(2024, 2, 29), "2024-02-29"),
-        (neo4j.time.DateTime(2024, 2, 29, 13, 5, 7, tzinfo=None), "2024-02-29T13:05:07"),
-        (neo4j.time.Time(13, 5, 7, 500000000), "13:05:07.500"),
-        (neo4j.time.Duration(months=14, days=3, seconds=5), "P1Y2M3DT5S"),
-        (neo4j.spatial.CartesianPoint((1.5, 2.5)), {"srid": 7203, "x": 1.5, "y": 2.5}),
+        (neo4j.time.Date(2024, 2, 29), neo4j.time.Date(2024, 2, 29)),
+        (neo4j.time.DateTime(2024, 2, 29, 13, 5, 7), neo4j.time.DateTime(2024, 2, 29, 13, 5, 7)),
+        (neo4j.time.Time(13, 5, 7, 500000000), "13:05:07.500"),  # a local time stays text
+        (neo4j.time.Duration(months=14, days=3), neo4j.time.Duration(months=14, days=3)),
+        (neo4j.spatial.CartesianPoint((1.5, 2.5)), neo4j.spatial.CartesianPoint((1.5, 2.5))),
+        (b"\x00\xff", b"\x00\xff"),
     ],
 )
 async def test_parameters_of_every_type_arrive_as_kgmem_values(
@@ -102,13 +103,6 @@ async def test_parameters_of_every_type_arrive_as_kgmem_values(
             "RETURN $v AS v", {"v": value}, database_="alpha"
         )
     assert records[0]["v"] == expected
-
-
-async def test_byte_parameters_are_refused_with_a_type_error(bolt: Bolt) -> None:
-    async with bolt.driver() as driver:
-        with pytest.raises(ClientError) as caught:
-            await driver.execute_query("RETURN $v AS v", {"v": b"\x00"}, database_="alpha")
-    assert caught.value.code == "Neo.ClientError.Statement.TypeError"
 
 
 async def test_errors_carry_neo4j_status_codes(bolt: Bolt) -> None:

@@ -22,7 +22,8 @@ async def test_merge_actions_through_the_driver(bolt: Bolt) -> None:
             result = await session.run(MERGE, name="Ann")
             rows.append([tuple(r.values()) async for r in result])
         count = await (await session.run("MATCH (p:Person) RETURN count(p) AS n")).single()
-    assert rows == [[("2025-02-28", None)], [("2025-02-28", 1)], [("2025-02-28", 2)]]
+    since = Date(2025, 2, 28)  # stored as temporal: read back as the driver's Date
+    assert rows == [[(since, None)], [(since, 1)], [(since, 2)]]
     assert count is not None and count["n"] == 1
 
 
@@ -76,7 +77,8 @@ async def test_temporal_parameters_are_stored_and_come_back_as_driver_types(bolt
         ).single()
     assert record is not None and stored is not None and later is not None
     assert record.data() == ROUND_TRIP
-    assert stored["z"] == "2015-01-05T08:00+01:00[Europe/Stockholm]"
+    assert stored["z"] == ROUND_TRIP["zoned"]  # a stored property: the same value
+    assert stored["z"].tzinfo.zone == "Europe/Stockholm"
     assert (later["next"], later["before"]) == (Date(2024, 3, 1), True)
 
 

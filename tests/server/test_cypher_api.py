@@ -73,9 +73,9 @@ async def test_star_distinct_order_by_and_union(client: httpx.AsyncClient, graph
     union = await cypher(
         client, graph, "MATCH (n:Person) RETURN n.name AS x UNION ALL RETURN 'y' AS x"
     )
-    assert union.json() | {"timings": None} == {
+    assert union.json() | {"timings": None, "counters": None} == {
         "columns": ["x"], "rows": [["Alice"], ["y"]], "truncated": False,
-        "timings": None, "rewrites": [],
+        "timings": None, "rewrites": [], "counters": None, "query_type": "r",
     }  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from kgmem.errors import CypherSemanticError, KgmemError
 from kgmem.schema import GraphSchema
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets, namespace_parts
+from kgmem.storage.graph.counters import Tally
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, table
 
@@ -57,14 +58,20 @@ async def run(
     ns: NamespaceRef,
     call: cypher_store.CypherCall,
     schema: GraphSchema,
+    tally: Tally | None = None,
 ) -> cypher_store.CypherRows:
     """Run ``call`` (whose text calls ``kgmem_cypher.relabel``) inside the caller's
-    transaction, creating the label sets it needs, then ``settle``."""
+    transaction, creating the label sets it needs, then ``settle``; ``tally`` counts
+    the attempt that succeeds, not what ``settle`` re-points."""
     await conn.execute("SELECT set_config('kgmem.cypher_graph', $1, true)", ns.name)
     for _ in range(MAX_NEW_LABELS):
         try:
             async with conn.transaction():
+                if tally is not None:
+                    await tally.begin(conn)
                 rows = await cypher_store.run(conn, call)
+                if tally is not None:
+                    await tally.end(conn)
                 return replace(rows, moved=await settle(conn, ns))
         except KgmemError as exc:
             missing = _missing(exc)

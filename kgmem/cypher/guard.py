@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import functions, temporal_sql, vector_functions
+from kgmem.cypher import apoc_functions, functions, temporal_sql, vector_functions
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
 from kgmem.errors import CypherPermissionDenied, CypherRejected
@@ -85,7 +85,11 @@ def _check_one(tokens: Sequence[Token], index: int, token: Token) -> None:
         )
     if is_keyword_at(tokens, index, "CALL"):
         raise CypherRejected("procedure calls (CALL) are not available", position=token.start)
-    if _qualified_call(tokens, index) and not vector_functions.inside_dotted(tokens, index):
+    if (
+        _qualified_call(tokens, index)
+        and not vector_functions.inside_dotted(tokens, index)
+        and not apoc_functions.inside_dotted(tokens, index)
+    ):
         raise CypherRejected(
             "schema-qualified function calls are not available: they would run SQL",
             position=token.start,

@@ -32,6 +32,8 @@ expansions below shift later positions.
   clause of its own (``kgmem.cypher.create_parts``).
 - ``elementId(x)`` is the graph id as text, and ``elementId(x) = expr`` a lookup by
   graph id (``kgmem.cypher.element_ids``).
+- APOC's functions (``apoc.map.clean(m, [], [])``) call kgmem's SQL functions
+  (``kgmem.cypher.apoc_functions``).
 - Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``), and
   ``toString`` / ``toInteger`` call kgmem's forms (``kgmem.cypher.conversions``).
 - ``AND`` binds tighter than ``XOR``, as openCypher says: ``kgmem.cypher.xor``.
@@ -66,6 +68,7 @@ from typing import NamedTuple
 
 from kgmem.cypher import (
     aliased_entities,
+    apoc_functions,
     booleans,
     bound_values,
     comparisons,
@@ -283,6 +286,7 @@ RULES: list[tuple[str, Rule]] = [
     ("conversions", conversions.rewrite),
     ("element_ids", element_ids.rewrite),
     ("vector_functions", vector_functions.rewrite),
+    ("apoc_functions", apoc_functions.rewrite),
     ("create_parts", create_parts.rewrite),
     ("eager_writes", eager.rewrite),
     ("label_predicates", labels.predicates),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kgmem.neo4j_schema import vector_procedures
-from kgmem.procedures import neo4j_schema
+from kgmem.procedures import apoc_graph, apoc_meta, apoc_schema, neo4j_schema, schema_types
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
 KERNEL_VERSION = "5.26.0"
@@ -104,6 +104,10 @@ def builtins(version: str) -> tuple[Procedure, ...]:
                   description="Show the current user."),
         *neo4j_schema.procedures(),
         *vector_procedures.PROCEDURES,
+        *apoc_meta.PROCEDURES,
+        *apoc_graph.PROCEDURES,
+        *apoc_schema.PROCEDURES,
+        *schema_types.PROCEDURES,
     )  # fmt: skip
 
 

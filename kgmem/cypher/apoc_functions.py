@@ -5,9 +5,10 @@
     SET e += kgmem_neo4j.apoc_map_clean(row.properties, [], [])
 
 ``apoc.map.clean``, ``apoc.map.merge``, ``apoc.any.property``, ``apoc.any.properties``,
-``apoc.coll.toSet`` and ``apoc.coll.flatten`` (names matched case-insensitively). The
-guard lets these dotted names through (``inside_dotted``); any other schema-qualified
-call stays refused.
+``apoc.coll.toSet`` and ``apoc.coll.flatten`` (names matched case-insensitively); and
+the functions APOC's writing procedures become (``WRITERS``, which the guard counts as
+writes). The guard lets these dotted names through (``inside_dotted``); any other
+schema-qualified call stays refused.
 """
 
 from __future__ import annotations
@@ -26,6 +27,18 @@ DOTTED: dict[tuple[str, ...], str] = {
     ("apoc", "coll", "flatten"): "apoc_coll_flatten",
 }
 """APOC's function names (lower case) and kgmem's SQL function for each."""
+WRITERS: dict[tuple[str, ...], str] = {
+    ("apoc", "merge", "node"): "apoc_merge_node",
+    ("apoc", "merge", "relationship"): "apoc_merge_relationship",
+    ("apoc", "create", "relationship"): "apoc_create_relationship",
+    ("apoc", "create", "addlabels"): "apoc_add_labels",
+    ("apoc", "create", "setlabels"): "apoc_set_labels",
+    ("apoc", "create", "removelabels"): "apoc_remove_labels",
+}
+"""What APOC's writing procedures become (``kgmem.cypher.apoc_writes``): functions that
+write, which the guard counts as writes."""
+SQL_WRITERS = frozenset(WRITERS.values())
+_ALL = {**DOTTED, **WRITERS}
 NAMES = {".".join(parts): sql for parts, sql in DOTTED.items()}
 
 
@@ -42,7 +55,14 @@ def dotted_at(tokens: Sequence[Token], index: int) -> int:
         return 0
     if any(t.kind is not Kind.NAME for t in parts) or any(t.text != "." for t in dots):
         return 0
-    return 5 if tuple(t.text.lower() for t in parts) in DOTTED else 0
+    return 5 if tuple(t.text.lower() for t in parts) in _ALL else 0
+
+
+def writes_at(tokens: Sequence[Token], index: int) -> bool:
+    """Whether a call of one of ``WRITERS`` starts at ``tokens[index]``."""
+    if not dotted_at(tokens, index):
+        return False
+    return tuple(t.text.lower() for t in tokens[index : index + 5 : 2]) in WRITERS
 
 
 def inside_dotted(tokens: Sequence[Token], index: int) -> bool:
@@ -58,5 +78,5 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     for index, token in enumerate(code):
         if dotted_at(code, index):
             parts = tuple(t.text.lower() for t in code[index : index + 5 : 2])
-            edits.append((token.start, code[index + 4].end, f"{SCHEMA}.{DOTTED[parts]}"))
+            edits.append((token.start, code[index + 4].end, f"{SCHEMA}.{_ALL[parts]}"))
     return edits

@@ -114,7 +114,7 @@ def _qualified_call(tokens: Sequence[Token], index: int) -> bool:
 def writes(tokens: Sequence[Token]) -> Token | None:
     """The first writing keyword in ``tokens`` (at any depth), or None."""
     for index, (_, token) in enumerate(depths(tokens)):
-        if is_keyword_at(tokens, index, *WRITE_WORDS):
+        if is_keyword_at(tokens, index, *WRITE_WORDS) or apoc_functions.writes_at(tokens, index):
             return token
     return None
 

@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from kgmem.neo4j_schema import vector_procedures
-from kgmem.procedures import apoc_graph, apoc_meta, apoc_schema, neo4j_schema, schema_types
+from kgmem.procedures import (
+    apoc_graph,
+    apoc_meta,
+    apoc_schema,
+    apoc_writes,
+    neo4j_schema,
+    schema_types,
+)
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
 KERNEL_VERSION = "5.26.0"
@@ -108,6 +115,7 @@ def builtins(version: str) -> tuple[Procedure, ...]:
         *apoc_graph.PROCEDURES,
         *apoc_schema.PROCEDURES,
         *schema_types.PROCEDURES,
+        *apoc_writes.PROCEDURES,
     )  # fmt: skip
 
 

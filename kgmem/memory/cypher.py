@@ -19,7 +19,7 @@ from kgmem.graph.reads import ReadRouter
 from kgmem.live import Live
 from kgmem.memory import procedures
 from kgmem.model import CypherResult, Namespace, NamespaceStats
-from kgmem.procedures import Registry
+from kgmem.procedures import Registry, system
 
 
 class CypherMethods:
@@ -56,7 +56,7 @@ class CypherMethods:
         constraint run in ``kgmem.graph.schema_statements``."""
         settings = self.settings.cypher
         async with cypher_ops.bounded(query, settings):
-            query = schema_statements.shown(query, params)
+            query = schema_statements.shown(system.shown(query), params)
             query = unit_subqueries.inline(query, explicit=False)
             scope = procedures.Scope.of(self.procedures, settings, mode)
             prepared = await procedures.prepare(self, namespace, query, params, scope=scope)
@@ -96,7 +96,7 @@ class CypherMethods:
 
             async def with_procedures(request: CypherRequest) -> CypherResult:
                 async with cypher_ops.bounded(request.query, settings):
-                    shown = schema_statements.shown(request.query, request.params)
+                    shown = schema_statements.shown(system.shown(request.query), request.params)
                     request = replace(request, query=unit_subqueries.inline(shown, explicit=True))
                     prepared = await procedures.prepare(
                         self, namespace, request.query, request.params, scope=scope, known=True

@@ -52,7 +52,7 @@ PROCEDURES: tuple[Procedure, ...] = (
         description="Examines the full graph and returns a meta-graph.",
     ),
     procedure(
-        f"apoc.meta.subGraph(config :: MAP) :: {_OUTPUTS}", _graph,
+        f"apoc.meta.subGraph(config = {{}} :: MAP) :: {_OUTPUTS}", _graph,
         description="Examines the given sub-graph and returns a meta-graph.",
     ),
 )  # fmt: skip

@@ -18,6 +18,7 @@ from kgmem.procedures import (
     apoc_writes,
     neo4j_schema,
     schema_types,
+    system,
 )
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
@@ -116,13 +117,18 @@ def builtins(version: str) -> tuple[Procedure, ...]:
         *apoc_schema.PROCEDURES,
         *schema_types.PROCEDURES,
         *apoc_writes.PROCEDURES,
+        *system.PROCEDURES,
     )  # fmt: skip
 
 
-NAMES = tuple(p.name for p in builtins(""))
-"""The built-in procedures, as Neo4j spells them."""
-
-
 def registry(version: str) -> Registry:
-    """A registry of the built-in procedures (each store gets its own)."""
-    return Registry(builtins(version))
+    """A registry of the built-in procedures (each store gets its own), with the two
+    that list it and the functions (``SHOW PROCEDURES`` / ``SHOW FUNCTIONS``)."""
+    made = Registry(builtins(version))
+    for item in system.listing(made):
+        made.register(item)
+    return made
+
+
+NAMES = tuple(p.name for p in registry(""))
+"""The built-in procedures, as Neo4j spells them."""

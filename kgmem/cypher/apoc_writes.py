@@ -17,9 +17,11 @@ function answers (migration ``0032_apoc_writes``, named by
   so it moves (``kgmem.cypher.label_writes``): when the node is a variable, the
   variable is bound to the moved node too, so later clauses see its labels.
 
-Arguments may read the query's variables (a node bound by MATCH or MERGE, a field of
-an unwound row). The functions write, so the guard counts them as writes: refused in
-read mode, as the procedures are.
+A later pattern that starts from the node a call makes or moves is refused (AGE runs
+the statement on the graph as it was when it started, so the pattern would not find
+it), as after ``SET n:L``. Arguments may read the query's variables (a node bound by
+MATCH or MERGE, a field of an unwound row). The functions write, so the guard counts
+them as writes: refused in read mode, as the procedures are.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kgmem.cypher import calls
-from kgmem.cypher.lexer import Kind, quoted_name
+from kgmem.cypher import calls, label_writes
+from kgmem.cypher.lexer import Kind, quoted_name, tokenize
+from kgmem.cypher.structure import clauses, union_parts
 from kgmem.errors import CypherPermissionDenied, CypherSemanticError
 
 
@@ -80,6 +83,7 @@ def rewrite(query: str, mode: str) -> str:
             raise CypherPermissionDenied(
                 f"procedure {writer.name} writes: it needs write mode", position=call.start
             )
+        _check_patterns(query, call, writer)
         replacement = _with(call, writer)
         tail = ""
         if call.ends_part:
@@ -135,6 +139,32 @@ def _with(call: calls.Call, writer: Writer) -> str:
     others = [quoted_name(name) for name in call.scope if name != target]
     moved = f"WITH {', '.join([*others, f'{value} AS {quoted_name(target)}'])}"
     return f"{moved} WITH {', '.join([*carried, f'{quoted_name(target)} AS {quoted_name(alias)}'])}"
+
+
+def _check_patterns(query: str, call: calls.Call, writer: Writer) -> None:
+    """Refuse a later pattern that starts from the node ``call`` makes or moves: AGE runs
+    the statement on the graph as it was when it started, so it would not find it."""
+    if writer.output != "node":
+        return
+    moved = [alias for _, alias in _items(call, writer)]
+    target = _variable(call)
+    if writer.relabels and target is not None:
+        moved.append(target)
+    code = [t for t in tokenize(query) if t.kind not in (Kind.SPACE, Kind.COMMENT)]
+    for part in union_parts(code):
+        listed = clauses(part)
+        at = next((i for i, c in enumerate(listed) if c.tokens[0].start == call.start), None)
+        if at is None:
+            continue
+        try:
+            label_writes.check_later(query, listed, at, moved)
+        except CypherSemanticError as error:
+            raise CypherSemanticError(
+                f"a pattern cannot use a node that {writer.name} made or changed in the same "
+                "query: AGE runs the query on the graph as it was when it started; run the "
+                "pattern in a query of its own",
+                position=error.position,
+            ) from None
 
 
 def _variable(call: calls.Call) -> str | None:

@@ -157,26 +157,32 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
   FROM (SELECT kgmem_neo4j._apoc_json(l, 'apoc.coll.toSet') AS j) AS s
 $fn$;
 
-CREATE FUNCTION kgmem_neo4j._apoc_flat(j jsonb, deep boolean)
-RETURNS jsonb
+-- The elements of ``j`` with nested lists spliced in (all levels deep), in order.
+CREATE FUNCTION kgmem_neo4j._apoc_deep(j jsonb) RETURNS jsonb[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-DECLARE out jsonb := '[]'::jsonb;
+DECLARE out jsonb[] := ARRAY[]::jsonb[];
         x jsonb;
 BEGIN
-  IF j IS NULL THEN
-    RETURN NULL;
-  END IF;
   FOR x IN SELECT e FROM jsonb_array_elements(j) WITH ORDINALITY AS t(e, i) ORDER BY i LOOP
-    IF jsonb_typeof(x) <> 'array' THEN
-      out := out || jsonb_build_array(x);
-    ELSIF deep THEN
-      out := out || kgmem_neo4j._apoc_flat(x, true);
+    IF jsonb_typeof(x) = 'array' THEN
+      out := out || kgmem_neo4j._apoc_deep(x);
     ELSE
-      out := out || x;
+      out := array_append(out, x);
     END IF;
   END LOOP;
   RETURN out;
 END
+$fn$;
+
+CREATE FUNCTION kgmem_neo4j._apoc_flat(j jsonb, deep boolean)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+  SELECT CASE WHEN j IS NULL THEN NULL
+              WHEN deep THEN to_jsonb(kgmem_neo4j._apoc_deep(j))
+              ELSE (SELECT coalesce(jsonb_agg(y ORDER BY i, k), '[]'::jsonb)
+                    FROM jsonb_array_elements(j) WITH ORDINALITY AS t(x, i),
+                    LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(x) = 'array' THEN x
+                      ELSE jsonb_build_array(x) END) WITH ORDINALITY AS u(y, k)) END
 $fn$;
 
 CREATE FUNCTION kgmem_neo4j.apoc_coll_flatten(l ag_catalog.agtype)
@@ -199,6 +205,7 @@ DOWNGRADE = r"""
 DROP FUNCTION IF EXISTS kgmem_neo4j.apoc_coll_flatten(ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_neo4j.apoc_coll_flatten(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_neo4j._apoc_flat(jsonb, boolean);
+DROP FUNCTION IF EXISTS kgmem_neo4j._apoc_deep(jsonb);
 DROP FUNCTION IF EXISTS kgmem_neo4j.apoc_coll_to_set(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_neo4j.apoc_map_merge(ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_neo4j.apoc_map_clean(ag_catalog.agtype, ag_catalog.agtype,

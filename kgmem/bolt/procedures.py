@@ -1,10 +1,11 @@
 """What Bolt answers before a query reaches the Cypher path: Neo4j's ``SHOW`` commands
 (``SHOW DATABASES``, ``SHOW DATABASE x``, ``SHOW DEFAULT DATABASE``, ``SHOW HOME
-DATABASE``, ``SHOW PROCEDURES``, ``SHOW FUNCTIONS``, each with an optional ``YIELD``
-of its columns), on any database, and on Neo4j's ``system`` database a query that is
-one procedure call (``CALL dbms.components()``). Every other database is a namespace,
-where the Cypher path answers procedures itself (``kgmem.memory.procedures``), also
-with further clauses. ``SHOW PROCEDURES`` lists the store's registry.
+DATABASE``, each with an optional ``YIELD`` of its columns), on any database, and on
+Neo4j's ``system`` database a query that is one procedure call (``CALL
+dbms.components()``, ``SHOW PROCEDURES``). Every other database is a namespace, where
+the Cypher path answers procedures itself (``kgmem.memory.procedures``), also with
+further clauses, and ``SHOW PROCEDURES`` / ``SHOW FUNCTIONS`` are such calls
+(``kgmem.procedures.system``).
 """
 
 from __future__ import annotations
@@ -15,26 +16,22 @@ from typing import Any
 
 from kgmem.bolt.databases import Databases, columns
 from kgmem.cypher import calls
-from kgmem.cypher.functions import AGGREGATES, ALLOWED
 from kgmem.errors import CypherSemanticError, Forbidden
 from kgmem.memory import Memory, procedures
 from kgmem.model import CypherResult
-from kgmem.procedures import Procedure
+from kgmem.procedures import system as system_procedures
 
 _SHOW = re.compile(
     r"\A\s*SHOW\s+(?P<what>DATABASES|DEFAULT\s+DATABASE|HOME\s+DATABASE"
-    r"|DATABASE\s+`?(?P<name>[\w-]+)`?"
-    r"|(?:ALL\s+|BUILT\s+IN\s+)?(?:PROCEDURES|FUNCTIONS))"
+    r"|DATABASE\s+`?(?P<name>[\w-]+)`?)"
     r"(?:\s+YIELD\s+(?P<yield>.+?))?\s*;?\s*\Z",
     re.IGNORECASE | re.DOTALL,
 )
 _ITEM = re.compile(r"\A\s*`?(\w+)`?(?:\s+AS\s+`?(\w+)`?)?\s*\Z", re.IGNORECASE)
-_PROCEDURE_COLUMNS = ["name", "description", "mode", "worldAffectingQueries", "signature",
-                      "admin", "isDeprecated"]  # fmt: skip
-_FUNCTION_COLUMNS = ["name", "category", "description", "signature", "isBuiltIn",
-                     "aggregating", "isDeprecated"]  # fmt: skip
 
-_ASKED_OF_ANY = frozenset({"dbms.components", "dbms.showcurrentuser", "db.ping"})
+_ASKED_OF_ANY = frozenset({"dbms.components", "dbms.showcurrentuser", "db.ping",
+                           "dbms.clientconfig", "kgmem.showprocedures",
+                           "kgmem.showfunctions"})  # fmt: skip
 
 Table = tuple[list[str], list[dict[str, Any]]]
 
@@ -56,6 +53,7 @@ async def answer(
         columns_, rows = await _shown(memory, show, databases)
         return _projected(columns_, rows, show.group("yield"))
     if namespace == system:
+        query = system_procedures.as_call(query) or query
         found = calls.find(query)
         if calls.only_call(query, found):
             _check_system(found[0], databases, system)
@@ -73,10 +71,6 @@ def _check_system(call: calls.Call, databases: Databases, system: str) -> None:
 
 async def _shown(memory: Memory, show: re.Match[str], databases: Databases) -> Table:
     what = show.group("what").upper().split()
-    if what[-1] == "PROCEDURES":
-        return _PROCEDURE_COLUMNS, [_procedure(p) for p in memory.procedures]
-    if what[-1] == "FUNCTIONS":
-        return _FUNCTION_COLUMNS, [_function(name) for name in sorted(ALLOWED)]
     if what[0] == "DATABASES":
         return columns(), await databases.rows(memory)
     if what[0] == "DATABASE":
@@ -84,18 +78,6 @@ async def _shown(memory: Memory, show: re.Match[str], databases: Databases) -> T
     name = databases.default if what[0] == "DEFAULT" else databases.home
     shown = [c for c in columns() if c not in ("default", "home")]
     return shown, [databases.row(name)] if name is not None else []
-
-
-def _procedure(procedure: Procedure) -> dict[str, Any]:
-    mode = procedure.mode.upper()
-    values = [procedure.name, procedure.description, mode, procedure.mode == "write",
-              procedure.signature, False, False]  # fmt: skip
-    return dict(zip(_PROCEDURE_COLUMNS, values, strict=True))
-
-
-def _function(name: str) -> dict[str, Any]:
-    values = [name, "", "", f"{name}()", True, name in AGGREGATES, False]
-    return dict(zip(_FUNCTION_COLUMNS, values, strict=True))
 
 
 def _projected(shown: list[str], rows: list[dict[str, Any]], items: str | None) -> CypherResult:

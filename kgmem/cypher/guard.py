@@ -26,7 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import clock, functions, neo4j_functions, temporal_sql, vector_functions
+from kgmem.cypher import (
+    apoc_functions,
+    clock,
+    functions,
+    neo4j_functions,
+    temporal_sql,
+    vector_functions,
+)
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
 from kgmem.errors import CypherPermissionDenied, CypherRejected
@@ -97,6 +104,7 @@ def _check_one(
         _qualified_call(tokens, index)
         and not vector_functions.inside_dotted(tokens, index)
         and not neo4j_functions.inside_dotted(tokens, index)
+        and not apoc_functions.inside_dotted(tokens, index)
     ):
         raise CypherRejected(
             "schema-qualified function calls are not available: they would run SQL",
@@ -122,7 +130,7 @@ def _qualified_call(tokens: Sequence[Token], index: int) -> bool:
 def writes(tokens: Sequence[Token]) -> Token | None:
     """The first writing keyword in ``tokens`` (at any depth), or None."""
     for index, (_, token) in enumerate(depths(tokens)):
-        if is_keyword_at(tokens, index, *WRITE_WORDS):
+        if is_keyword_at(tokens, index, *WRITE_WORDS) or apoc_functions.writes_at(tokens, index):
             return token
     return None
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kgmem.cypher import (
+    apoc_functions,
     calls,
     clock,
     cost,
@@ -158,10 +159,17 @@ def prepare(query: str, mode: Mode) -> Prepared:
 
 
 def _relabels(tokens: list[Token]) -> bool:
-    """Whether the rewritten ``tokens`` call ``kgmem_cypher.relabel``."""
+    """Whether the rewritten ``tokens`` call ``kgmem_cypher.relabel`` or one of the SQL
+    functions of APOC's writing procedures (they create labels the same way)."""
     schema, function = label_writes.FUNCTION.split(".")
     return any(
-        t.text == schema and tokens[i + 1].text == "." and tokens[i + 2].text == function
+        tokens[i + 1].text == "."
+        and (
+            (t.text == schema and tokens[i + 2].text == function)
+            or (
+                t.text == apoc_functions.SCHEMA and tokens[i + 2].text in apoc_functions.SQL_WRITERS
+            )
+        )
         for i, t in enumerate(tokens[:-2])
     )
 

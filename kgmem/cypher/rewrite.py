@@ -34,6 +34,8 @@ expansions below shift later positions.
   graph id (``kgmem.cypher.element_ids``).
 - ``timestamp()`` reads the statement's clock, as ``datetime()`` does
   (``kgmem.cypher.clock``).
+- APOC's functions (``apoc.map.clean(m, [], [])``) call kgmem's SQL functions
+  (``kgmem.cypher.apoc_functions``).
 - Octal literals (``0o17``) are written in decimal (``kgmem.cypher.octal``), and
   ``toString`` / ``toInteger`` call kgmem's forms (``kgmem.cypher.conversions``).
 - ``randomUUID()``, the ``...OrNull`` and list conversions, ``point()``,
@@ -83,6 +85,7 @@ from typing import NamedTuple
 
 from kgmem.cypher import (
     aliased_entities,
+    apoc_functions,
     booleans,
     bound_values,
     clock,
@@ -314,6 +317,7 @@ RULES: list[tuple[str, Rule]] = [
     ("element_ids", element_ids.rewrite),
     ("vector_functions", vector_functions.rewrite),
     ("neo4j_functions", neo4j_functions.rewrite),
+    ("apoc_functions", apoc_functions.rewrite),
     ("create_parts", create_parts.rewrite),
     ("eager_writes", eager.rewrite),
     ("label_predicates", labels.predicates),

@@ -20,7 +20,7 @@ from kgmem.graph.reads import ReadRouter
 from kgmem.live import Live
 from kgmem.memory import procedures, subquery_rows, subquery_steps
 from kgmem.model import CypherResult, Namespace, NamespaceStats
-from kgmem.procedures import Registry
+from kgmem.procedures import Registry, system
 
 
 class CypherMethods:
@@ -57,7 +57,7 @@ class CypherMethods:
         constraint run in ``kgmem.graph.schema_statements``."""
         settings = self.settings.cypher
         async with cypher_ops.bounded(query, settings):
-            query = schema_statements.shown(query, params)
+            query = schema_statements.shown(system.shown(query), params)
             query = unit_subqueries.inline(query, explicit=False)
             steps_plan = _explained_steps(query, params)
             if steps_plan is not None:
@@ -124,7 +124,7 @@ class CypherMethods:
 
             async def with_procedures(request: CypherRequest) -> CypherResult:
                 async with cypher_ops.bounded(request.query, settings):
-                    shown = schema_statements.shown(request.query, request.params)
+                    shown = schema_statements.shown(system.shown(request.query), request.params)
                     request = replace(request, query=unit_subqueries.inline(shown, explicit=True))
                     steps_plan = _explained_steps(request.query, request.params)
                     if steps_plan is not None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from kgmem.config import CypherSettings
-from kgmem.cypher import Mode, calls, explained
+from kgmem.cypher import Mode, apoc_writes, calls, explained
 from kgmem.errors import (
     CypherError,
     CypherPermissionDenied,
@@ -125,12 +125,12 @@ async def prepare(
     inner = explained(query)
     if inner is not None:  # EXPLAIN shows the plan of the rewritten query
         head = query[: len(query) - len(inner)]
-        inner = await _set_vectors(source, namespace, inner, given)
+        inner = apoc_writes.rewrite(await _set_vectors(source, namespace, inner, given), scope.mode)
         done = await _rewritten(source, namespace, inner, given, scope)
         # positions in an EXPLAIN's errors count from just after the word EXPLAIN
         return Prepared(None, head + done.text, given, done.original)
     query, scope = await _subquery(source, namespace, query, given, scope)
-    query = await _set_vectors(source, namespace, query, given)
+    query = apoc_writes.rewrite(await _set_vectors(source, namespace, query, given), scope.mode)
     found = calls.find(query)
     if not found:
         return Prepared(None, query, given)

@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from kgmem.neo4j_schema import vector_procedures
-from kgmem.procedures import neo4j_schema
+from kgmem.procedures import (
+    apoc_graph,
+    apoc_meta,
+    apoc_schema,
+    apoc_writes,
+    neo4j_schema,
+    schema_types,
+    system,
+)
 from kgmem.procedures.registry import Body, Procedure, Reader, Registry, procedure
 
 KERNEL_VERSION = "5.26.0"
@@ -104,13 +112,23 @@ def builtins(version: str) -> tuple[Procedure, ...]:
                   description="Show the current user."),
         *neo4j_schema.procedures(),
         *vector_procedures.PROCEDURES,
+        *apoc_meta.PROCEDURES,
+        *apoc_graph.PROCEDURES,
+        *apoc_schema.PROCEDURES,
+        *schema_types.PROCEDURES,
+        *apoc_writes.PROCEDURES,
+        *system.PROCEDURES,
     )  # fmt: skip
 
 
-NAMES = tuple(p.name for p in builtins(""))
-"""The built-in procedures, as Neo4j spells them."""
-
-
 def registry(version: str) -> Registry:
-    """A registry of the built-in procedures (each store gets its own)."""
-    return Registry(builtins(version))
+    """A registry of the built-in procedures (each store gets its own), with the two
+    that list it and the functions (``SHOW PROCEDURES`` / ``SHOW FUNCTIONS``)."""
+    made = Registry(builtins(version))
+    for item in system.listing(made):
+        made.register(item)
+    return made
+
+
+NAMES = tuple(p.name for p in registry(""))
+"""The built-in procedures, as Neo4j spells them."""

@@ -135,7 +135,7 @@ async def test_what_browser_and_cypher_shell_send_on_connect(
     bare_bolt: tuple[Memory, str],
 ) -> None:
     """The start-up queries of Neo4j tools, with no database named; an unknown
-    procedure (LangChain's apoc.meta.data) is Neo4j's ProcedureNotFound."""
+    procedure is Neo4j's ProcedureNotFound."""
     _, address = bare_bolt
     async with (
         asyncio.timeout(LIMIT_S),
@@ -154,5 +154,5 @@ async def test_what_browser_and_cypher_shell_send_on_connect(
         functions = await _one(driver, "SHOW FUNCTIONS YIELD name")
         assert ["count"] in functions
         with pytest.raises(ClientError) as caught:
-            await driver.execute_query("CALL apoc.meta.data()")
+            await driver.execute_query("CALL apoc.periodic.iterate('a', 'b', {})")
     assert caught.value.code == "Neo.ClientError.Procedure.ProcedureNotFound"

@@ -93,6 +93,18 @@ def corpus() -> list[tuple[str, str, bool]]:
             "MATCH p = shortestPath((a)-[*..100000]-(b)) RETURN p",
             False,
         ),
+        # APOC's functions run as kgmem's SQL over JSON: a long list, nested deep
+        (
+            "apoc.coll functions over a long nested list",
+            "RETURN size(apoc.coll.toSet(apoc.coll.flatten([x IN range(1, 20000) | [x, [x]]], "
+            "true))) AS n",
+            True,
+        ),
+        (
+            "SHOW PROCEDURES with a long WHERE",
+            "SHOW PROCEDURES WHERE " + " AND ".join(["true"] * 9898),
+            False,
+        ),
     ]
 
 

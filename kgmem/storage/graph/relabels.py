@@ -6,10 +6,11 @@ graph id, re-points the relationships at it and records (old id, new id) in the
 transaction's ``pg_temp.kgmem_relabelled``. ``run`` wraps the statement:
 
 - it names the graph for ``relabel`` (the transaction's ``kgmem.cypher_graph``);
-- it runs the statement in a savepoint; when ``relabel`` meets a label set that has no
-  AGE label yet (SQLSTATE ``KGL01``), it creates it as ``kgmem.storage.graph.label_sets``
-  does for CREATE (parents, inheritance, schema indexes, advisory lock) and runs the
-  statement again;
+- it runs the statement in a savepoint; when ``relabel`` (or an APOC write, migration
+  0032) meets a label set that has no AGE label yet (SQLSTATE ``KGL01``), it creates it
+  as ``kgmem.storage.graph.label_sets`` does for CREATE (parents, inheritance, schema
+  indexes, advisory lock) and runs the statement again; the same for a relationship
+  type an APOC write meets (``KGL02``);
 - after the statement, ``settle`` re-points every row still holding a moved node's
   old id: relationships a later ``SET r.x`` wrote back from a copy read before the
   move, every ``graphid`` column of kgmem's side tables in the graph's schema (found in
@@ -27,15 +28,17 @@ from dataclasses import replace
 
 import asyncpg
 
-from kgmem.errors import CypherSemanticError, KgmemError
+from kgmem.errors import CypherSemanticError, KgmemError, LabelKindConflict
 from kgmem.schema import GraphSchema
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets, namespace_parts
 from kgmem.storage.graph.counters import Tally
+from kgmem.storage.graph.labels import create_label_indexes
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, table
 
 MISSING_LABEL = "KGL01"
+MISSING_TYPE = "KGL02"  # an APOC write met a relationship type with no AGE label yet
 MOVED = "pg_temp.kgmem_relabelled"
 # Label sets one statement may meet for the first time (each costs one more run).
 MAX_NEW_LABELS = 32
@@ -75,9 +78,13 @@ async def run(
                 return replace(rows, moved=await settle(conn, ns))
         except KgmemError as exc:
             missing = _missing(exc)
-            if missing is None:
+            kind = _missing_type(exc)
+            if missing is None and kind is None:
                 raise
-        await label_sets.ensure(conn, ns, [missing], schema)
+        if missing is not None:
+            await label_sets.ensure(conn, ns, [missing], schema)
+        if kind is not None:
+            await _edge_label(conn, ns, kind, schema)
     raise CypherSemanticError(
         f"the query gives nodes more than {MAX_NEW_LABELS} label sets that do not exist yet; "
         "set those labels in smaller queries"
@@ -92,6 +99,36 @@ def _missing(exc: KgmemError) -> tuple[str, list[str]] | None:
     labels = json.loads(str(getattr(cause, "detail", "[]")))
     return str(getattr(cause, "message", "")), [str(label) for label in labels]
 
+
+def _missing_type(exc: KgmemError) -> str | None:
+    """The relationship type an APOC write asked for that has no AGE label yet."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) != MISSING_TYPE:
+        return None
+    return str(getattr(cause, "message", ""))
+
+
+async def _edge_label(
+    conn: asyncpg.Connection, ns: NamespaceRef, name: str, schema: GraphSchema
+) -> None:
+    """Make the relationship type ``name`` with kgmem's indexes, under the lock
+    ``kgmem.storage.graph.labels`` takes."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", ns.name, name)
+    kind = await conn.fetchval(_KIND, ns.graph_oid, name)
+    if kind is not None and kind != b"e":
+        raise LabelKindConflict(
+            f"{name!r} is already a node label in namespace {ns.name!r}; it cannot also be "
+            "a relationship type",
+            label=name,
+        )
+    if kind is None:
+        await conn.execute(
+            "SELECT ag_catalog.create_elabel($1::text::cstring, $2::text::cstring)", ns.name, name
+        )
+        await create_label_indexes(conn, ns, name, "edge", schema)
+
+
+_KIND = "SELECT kind FROM ag_catalog.ag_label WHERE graph = $1 AND name = $2"
 
 _MOVES_TABLE = """
 CREATE TEMP TABLE IF NOT EXISTS kgmem_relabelled (

@@ -10,9 +10,13 @@ reading them back needs no catalog:
 
 where every character outside ``[A-Za-z0-9]`` (``_`` included) is written ``_u`` and
 four hex digits (``_U`` and six beyond U+FFFF): ``{Person, Employee}`` is
-``__kgmem_L_Employee_sPerson``. The ``__kgmem_`` prefix is reserved (the guard refuses
+``__kgmem_L_Employee_sPerson``. A name that would pass PostgreSQL's 63 bytes so
+spelled writes ``_`` as ``_x`` instead (Neo4j's libraries mark nodes with labels such
+as ``__Entity__`` and ``__KGBuilder__``): names that fit keep the first spelling, so
+no stored composite changes its name. The ``__kgmem_`` prefix is reserved (the guard refuses
 it in analyst text), so no label an analyst writes can pass for a composite. The SQL
-function ``kgmem_cypher.labels(name)`` (migration 0022) decodes the same way.
+functions ``kgmem_cypher._composite`` and ``kgmem_cypher._label_list`` (migration
+``0036_compact_label_sets``) spell and read names the same way.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ PREFIX = "__kgmem_L_"
 _SEPARATOR = "_s"
 # PostgreSQL truncates identifiers past 63 bytes: a longer name would collide.
 MAX_NAME = 63
-_ESCAPE = re.compile(r"_u([0-9a-f]{4})|_U([0-9a-f]{6})")
+_ESCAPE = re.compile(r"_u([0-9a-f]{4})|_U([0-9a-f]{6})|(_x)")
 
 
 def composite(labels: Iterable[str]) -> str:
@@ -36,6 +40,8 @@ def composite(labels: Iterable[str]) -> str:
     length (long labels, or many of them, on one node)."""
     unique = sorted(set(labels))
     name = PREFIX + _SEPARATOR.join(_escape(label) for label in unique)
+    if len(name.encode()) > MAX_NAME:
+        name = PREFIX + _SEPARATOR.join(_escape(label, underscore="_x") for label in unique)
     if len(name.encode()) > MAX_NAME:
         raise CypherSemanticError(
             f"the labels {', '.join(unique)} are too long to be carried together: "
@@ -54,14 +60,18 @@ def split(name: str) -> list[str]:
 
 
 def _unescape(match: re.Match[str]) -> str:
+    if match.group(3):
+        return "_"
     return chr(int(match.group(1) or match.group(2), 16))
 
 
-def _escape(label: str) -> str:
-    return "".join(_escape_char(ch) for ch in label)
+def _escape(label: str, *, underscore: str = "") -> str:
+    return "".join(_escape_char(ch, underscore) for ch in label)
 
 
-def _escape_char(ch: str) -> str:
+def _escape_char(ch: str, underscore: str) -> str:
     if ch.isascii() and ch.isalnum():
         return ch
+    if ch == "_" and underscore:
+        return underscore
     return f"_u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"_U{ord(ch):06x}"

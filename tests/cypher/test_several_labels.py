@@ -2,6 +2,8 @@
 and the whole path against AGE (Memory.cypher)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kgmem import Memory
 from kgmem.cypher import label_sets, plan
@@ -137,3 +139,52 @@ async def test_nodes_with_several_labels_update_link_and_delete(
     assert left.rows == [[2], [3]]
     edges = await memory.cypher(namespace, "MATCH ()-[r]->() RETURN count(r) AS c")
     assert edges.rows == [[0]]
+
+
+def test_label_sets_with_underscores_fit_in_the_compact_spelling() -> None:
+    labels = ["Person", "__Entity__", "__KGBuilder__"]
+    name = label_sets.composite(labels)
+    assert len(name.encode()) <= label_sets.MAX_NAME and "_x" in name
+    assert label_sets.split(name) == sorted(labels)
+    # a name that fits keeps the first spelling: stored composites keep their names
+    assert label_sets.composite(["a_b", "c"]) == "__kgmem_L_a_u005fb_sc"
+
+
+_LABEL = st.text(alphabet=st.sampled_from("ab_ Z9é-"), min_size=1, max_size=14).filter(
+    lambda s: not s.startswith("__kgmem_")
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(labels=st.lists(_LABEL, min_size=2, max_size=4, unique=True))
+async def test_sql_spells_and_reads_label_sets_as_python_does(
+    memory: Memory, labels: list[str]
+) -> None:
+    try:
+        expected = label_sets.composite(labels)
+    except CypherSemanticError:
+        expected = None
+    async with memory.ctx.db.acquire() as conn:
+        name, listed = await conn.fetchrow(
+            "SELECT kgmem_cypher._composite($1::text[]), "
+            "kgmem_cypher._label_list(kgmem_cypher._composite($1::text[]))",
+            labels,
+        )
+    if expected is None:
+        assert len(name.encode()) > label_sets.MAX_NAME
+        return
+    assert name == expected
+    assert sorted(listed) == sorted(labels) == label_sets.split(name)
+
+
+async def test_a_library_label_set_is_stored_and_matched(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (n:Organization:__Entity__ {id: 1}) SET n:__KGBuilder__ RETURN n",
+        mode="write",
+    )
+    found = await memory.cypher(
+        namespace, "MATCH (n:__Entity__ {id: 1}) RETURN labels(n) AS l, n:__KGBuilder__ AS b"
+    )
+    assert sorted(found.rows[0][0]) == ["Organization", "__Entity__", "__KGBuilder__"]
+    assert found.rows[0][1] is True

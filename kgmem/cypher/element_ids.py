@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.property_keys import quoted
 from kgmem.cypher.structure import CLAUSE_WORDS, closing
 from kgmem.cypher.temporal_sql import SCHEMA
 
@@ -37,7 +38,7 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
         close = pairs.get(index + 1)
         if close is None:
             continue
-        inner = text[code[index + 1].end : code[close].start]
+        inner = quoted(text, code[index + 2 : close])
         after = close + 1
         if after < len(code) and code[after].text == "=" and after + 1 < len(code):
             end = _operand_end(code, after + 1, pairs)

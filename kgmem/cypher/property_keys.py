@@ -52,23 +52,49 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
 
 
 def quoted(text: str, tokens: Sequence[Token]) -> str:
-    """The text of ``tokens`` (a span of code tokens) with its keyword keys in backticks,
-    for a rewrite that replaces a whole span with its own text of it."""
+    """The text of ``tokens`` (a span of code tokens) with its keyword keys and keyword
+    variables in backticks, for a rewrite that replaces a whole span with its own text
+    of it."""
     if not tokens:
         return ""
     out, at = [], tokens[0].start
-    for begin, end, replacement in rewrite(text, tokens):
+    for begin, end, replacement in sorted(rewrite(text, tokens) + variables(text, tokens)):
         out.append(text[at:begin] + replacement)
         at = end
     out.append(text[at : tokens[-1].end])
     return "".join(out)
 
 
+_BEFORE_OPERAND = frozenset(
+    {"WHEN", "THEN", "ELSE", "CASE", "AND", "OR", "XOR", "NOT", "IN", "WITH", "RETURN",
+     "(", "[", "{", ",", "=", "<>", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "^"}
+)  # fmt: skip
+
+
+def _operand_at(code: Sequence[Token], index: int) -> bool:
+    """Whether ``END`` at ``index`` stands where a value goes (a variable ``end``), not
+    where a CASE expression closes: before ``.``, or after an operator or keyword."""
+    if index + 1 < len(code) and code[index + 1].text == ".":
+        return True
+    return index > 0 and code[index - 1].text.upper() in _BEFORE_OPERAND
+
+
 def variables(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits putting each variable named by one of AGE's
     keywords that openCypher leaves free in backticks."""
     edits = []
+    cases = 0  # CASE expressions open: an END there closes one, not a variable
     for index, token in enumerate(code):
+        if token.kind is Kind.NAME and token.upper == "CASE":
+            cases += 1
+        if token.kind is Kind.NAME and token.upper == "END":
+            if index and code[index - 1].text in (".", ":"):
+                continue  # a property key or a label
+            if cases and not _operand_at(code, index):
+                cases -= 1
+            else:
+                edits.append((token.start, token.end, f"`{token.text}`"))  # Neo4j allows it
+            continue
         if token.kind is not Kind.NAME or token.upper not in _UNRESERVED or index == 0:
             continue
         if code[index - 1].text in (".", ":"):

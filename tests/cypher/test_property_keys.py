@@ -56,3 +56,20 @@ async def test_an_alias_named_count_is_read_back(memory: Memory, namespace: str)
     )
     assert result.columns == ["num", "count", "many", "coalesce"]
     assert result.rows == [[42, 2, True, 2]]
+
+
+async def test_a_variable_named_end_works_beside_case_expressions(
+    memory: Memory, namespace: str
+) -> None:
+    # neo4j-graphrag's writer names its relationship's end node `end`
+    await memory.cypher(namespace, "CREATE (:K {i: 1}), (:K {i: 2})", mode="write")
+    found = await memory.cypher(
+        namespace,
+        "MATCH (start:K {i: 1}), (end:K {i: 2}) WITH start, end "
+        "CREATE (start)-[:R]->(end) "
+        "RETURN elementId(end) = elementId(end) AS same, end.i AS i, "
+        "CASE WHEN end.i > 1 THEN 'big' ELSE CASE end.i WHEN 1 THEN 'one' END END AS size",
+        mode="write",
+    )
+    assert found.columns == ["same", "i", "size"]
+    assert found.rows == [[True, 2, "big"]]

@@ -48,11 +48,6 @@ async def test_include_source_is_refused_with_a_clear_error(run_library: RunLibr
     assert "a pattern cannot use a node that apoc.merge.node made" in outcome.failure["message"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LangChain writes the dynamic label SET source:$(row.type) (issue 53 point 1, "
-    "n53-subq): once kgmem answers it this test passes and the marker must go",
-)
 async def test_add_graph_documents_with_a_base_entity_label(run_library: RunLibrary) -> None:
     outcome = await run_library("langchain", "langchain_graph.py", "base_entity_label")
     assert outcome.failure is None, outcome.explain()

@@ -83,7 +83,9 @@ async def test_vector_and_hybrid_cypher_retrievers_run_the_retrieval_query(
     hybrid = _by_score(outcome.results["hybrid"])
     assert_hybrid_hits([[item["text"], item["score"]] for item in hybrid])
     for item in hybrid:
-        assert item["entities"] == _entities(item["text"])
+        # collect() after WITH ... ORDER BY may lose that order when PostgreSQL sorts
+        # the groups again (docs/cypher.md, limits): the same entities, in some order
+        assert sorted(item["entities"]) == _entities(item["text"])
 
 
 async def test_text2cypher_runs_the_generated_read_and_refuses_a_write(

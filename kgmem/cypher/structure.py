@@ -79,8 +79,32 @@ def is_keyword_at(tokens: Sequence[Token], index: int, *words: str) -> bool:
     return index == 0 or tokens[index - 1].text not in (".", ":")
 
 
+_MEMO_SIZE = 64
+_parts_memo: dict[tuple[int, ...], tuple[tuple[Token, ...], list[list[Token]]]] = {}
+_clauses_memo: dict[tuple[int, ...], tuple[tuple[Token, ...], list[Clause]]] = {}
+"""The last answers of ``union_parts`` and ``clauses``, by the identity of the tokens
+they read: one plan asks both about the same tokens once per rewrite rule (a third of
+planning a simple query, measured). Each entry holds its tokens, so their ids stay
+theirs while it lives; a full memo is emptied."""
+
+
+def _key(tokens: Sequence[Token]) -> tuple[int, ...]:
+    return tuple(map(id, tokens))
+
+
 def union_parts(tokens: Sequence[Token]) -> list[list[Token]]:
     """The branches of a top-level UNION (one branch when there is none)."""
+    key = _key(tokens)
+    found = _parts_memo.get(key)
+    if found is None:
+        if len(_parts_memo) >= _MEMO_SIZE:
+            _parts_memo.clear()
+        found = (tuple(tokens), _union_parts(tokens))
+        _parts_memo[key] = found
+    return [list(part) for part in found[1]]
+
+
+def _union_parts(tokens: Sequence[Token]) -> list[list[Token]]:
     parts: list[list[Token]] = [[]]
     skip_all = False
     for index, (depth, token) in enumerate(depths(tokens)):
@@ -98,6 +122,17 @@ def union_parts(tokens: Sequence[Token]) -> list[list[Token]]:
 
 def clauses(tokens: Sequence[Token]) -> list[Clause]:
     """The top-level clauses of one UNION branch, in order."""
+    key = _key(tokens)
+    found = _clauses_memo.get(key)
+    if found is None:
+        if len(_clauses_memo) >= _MEMO_SIZE:
+            _clauses_memo.clear()
+        found = (tuple(tokens), _clauses(tokens))
+        _clauses_memo[key] = found
+    return list(found[1])
+
+
+def _clauses(tokens: Sequence[Token]) -> list[Clause]:
     found: list[Clause] = []
     start, keyword = 0, ""
     for index, (depth, _) in enumerate(depths(tokens)):

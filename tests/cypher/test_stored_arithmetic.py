@@ -18,7 +18,7 @@ def test_a_sum_of_two_stored_values_is_written_as_arith() -> None:
     )
     assert planned.text == (
         "MATCH (n) RETURN kgmem_cypher.arith('-', kgmem_cypher.arith('+', n.start, n.length), "
-        "$gap) AS end, n.x + 1 AS y"
+        "$gap) AS `end`, n.x + 1 AS y"
     )
 
 

@@ -8,8 +8,9 @@ as ``n.limit`` or ``:Match``) is never a keyword.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit
@@ -79,6 +80,7 @@ def is_keyword_at(tokens: Sequence[Token], index: int, *words: str) -> bool:
     return index == 0 or tokens[index - 1].text not in (".", ":")
 
 
+T = TypeVar("T")
 _MEMO_SIZE = 64
 _parts_memo: dict[tuple[int, ...], tuple[tuple[Token, ...], list[list[Token]]]] = {}
 _clauses_memo: dict[tuple[int, ...], tuple[tuple[Token, ...], list[Clause]]] = {}
@@ -88,20 +90,25 @@ planning a simple query, measured). Each entry holds its tokens, so their ids st
 theirs while it lives; a full memo is emptied."""
 
 
-def _key(tokens: Sequence[Token]) -> tuple[int, ...]:
-    return tuple(map(id, tokens))
+def _remembered(
+    memo: dict[tuple[int, ...], tuple[tuple[Token, ...], T]],
+    tokens: Sequence[Token],
+    compute: Callable[[Sequence[Token]], T],
+) -> T:
+    """``compute(tokens)``, from ``memo`` when the same tokens were asked about last."""
+    key = tuple(map(id, tokens))
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        found = (tuple(tokens), compute(tokens))
+        memo[key] = found
+    return found[1]
 
 
 def union_parts(tokens: Sequence[Token]) -> list[list[Token]]:
     """The branches of a top-level UNION (one branch when there is none)."""
-    key = _key(tokens)
-    found = _parts_memo.get(key)
-    if found is None:
-        if len(_parts_memo) >= _MEMO_SIZE:
-            _parts_memo.clear()
-        found = (tuple(tokens), _union_parts(tokens))
-        _parts_memo[key] = found
-    return [list(part) for part in found[1]]
+    return [list(part) for part in _remembered(_parts_memo, tokens, _union_parts)]
 
 
 def _union_parts(tokens: Sequence[Token]) -> list[list[Token]]:
@@ -122,14 +129,8 @@ def _union_parts(tokens: Sequence[Token]) -> list[list[Token]]:
 
 def clauses(tokens: Sequence[Token]) -> list[Clause]:
     """The top-level clauses of one UNION branch, in order."""
-    key = _key(tokens)
-    found = _clauses_memo.get(key)
-    if found is None:
-        if len(_clauses_memo) >= _MEMO_SIZE:
-            _clauses_memo.clear()
-        found = (tuple(tokens), _clauses(tokens))
-        _clauses_memo[key] = found
-    return list(found[1])
+    found: list[Clause] = _remembered(_clauses_memo, tokens, _clauses)
+    return list(found)
 
 
 def _clauses(tokens: Sequence[Token]) -> list[Clause]:

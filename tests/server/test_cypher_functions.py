@@ -8,6 +8,7 @@ import asyncpg
 import httpx
 import pytest
 
+from kgmem.cypher import neo4j_functions
 from kgmem.cypher.functions import ALLOWED
 from tests.server.test_cypher_safety import two_namespaces  # noqa: F401  (fixture)
 from tests.server.test_entities_api import PROBLEM
@@ -16,7 +17,8 @@ from tests.server.test_entities_api import PROBLEM
 PARSER_FUNCTIONS = {"coalesce", "count", "all", "any", "none", "single", "reduce"}
 # Written by kgmem's rewrites as other calls: kgmem.cypher.element_ids, vector_functions,
 # shortest_paths.
-REWRITTEN = {"elementid", "vector", "shortestpath", "allshortestpaths"}
+REWRITTEN = {"elementid", "vector", "shortestpath", "allshortestpaths", *neo4j_functions.NAMES}
+"""Names kgmem's rewrites turn into its own SQL functions before AGE sees them."""
 
 
 async def catalog_functions(conn: asyncpg.Connection) -> set[str]:

@@ -65,3 +65,12 @@ async def test_what_the_functions_refuse(
 async def test_null_in_null_out(memory: Memory, namespace: str) -> None:
     result = await memory.cypher(namespace, QUERY, {"a": None, "b": [1, 2]})
     assert result.rows == [[None, None]]
+
+
+async def test_cosine_of_subnormal_numbers_is_computed_in_double_precision(
+    memory: Memory, namespace: str
+) -> None:
+    # single precision underflows on these norms (pgvector answered NaN)
+    query = "RETURN vector.similarity.cosine($a, $a) AS c"
+    found = await memory.cypher(namespace, query, {"a": [1e-40, 2e-40]})
+    assert found.rows[0][0] == pytest.approx(1.0, abs=1e-5)

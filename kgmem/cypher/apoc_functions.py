@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher.functions import within_dotted
 from kgmem.cypher.lexer import Kind, Token
 
 SCHEMA = "kgmem_neo4j"
@@ -67,7 +68,7 @@ def writes_at(tokens: Sequence[Token], index: int) -> bool:
 
 def inside_dotted(tokens: Sequence[Token], index: int) -> bool:
     """Whether ``tokens[index]`` is part of a name ``dotted_at`` recognises."""
-    return any(index - back >= 0 and dotted_at(tokens, index - back) > back for back in range(5))
+    return within_dotted(tokens, index, dotted_at, 5)
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:

@@ -13,7 +13,7 @@ a function is callable when it is named here, whatever AGE adds in a later relea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.errors import CypherRejected
@@ -116,3 +116,12 @@ def check_calls(tokens: Sequence[Token]) -> None:
                 position=token.start,
                 function=name,
             )
+
+
+def within_dotted(
+    tokens: Sequence[Token], index: int, dotted_at: Callable[[Sequence[Token], int], int], most: int
+) -> bool:
+    """Whether ``tokens[index]`` is part of a dotted name that ``dotted_at`` (the number
+    of tokens of the name starting at an index, 0 for none) recognises, names being at
+    most ``most`` tokens long."""
+    return any(index - back >= 0 and dotted_at(tokens, index - back) > back for back in range(most))

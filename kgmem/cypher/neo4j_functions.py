@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kgmem.cypher.functions import called
+from kgmem.cypher.functions import called, within_dotted
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.temporal_sql import SCHEMA
 
@@ -95,7 +95,7 @@ def dotted_at(tokens: Sequence[Token], index: int) -> int:
 
 def inside_dotted(tokens: Sequence[Token], index: int) -> bool:
     """Whether ``tokens[index]`` is part of a dotted name ``dotted_at`` recognises."""
-    return any(index - back >= 0 and dotted_at(tokens, index - back) > back for back in range(3))
+    return within_dotted(tokens, index, dotted_at, 3)
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:

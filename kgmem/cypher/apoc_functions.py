@@ -35,6 +35,7 @@ WRITERS: dict[tuple[str, ...], str] = {
     ("apoc", "create", "addlabels"): "apoc_add_labels",
     ("apoc", "create", "setlabels"): "apoc_set_labels",
     ("apoc", "create", "removelabels"): "apoc_remove_labels",
+    ("apoc", "refactor", "mergenodes"): "apoc_merge_nodes",
 }
 """What APOC's writing procedures become (``kgmem.cypher.apoc_writes``): functions that
 write, which the guard counts as writes."""

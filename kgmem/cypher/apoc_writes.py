@@ -12,6 +12,8 @@ function answers (migration ``0035_apoc_writes``, named by
   ``node``; ``apoc.merge.relationship(startNode, relType, identProps, onCreateProps,
   endNode, onMatchProps = {})`` and ``apoc.create.relationship(from, relType, props,
   to)`` yield ``rel``;
+- ``apoc.refactor.mergeNodes(nodes, config = {})`` yields the node the others were
+  merged onto (migration 0038);
 - ``apoc.create.addLabels(node, labels)``, ``apoc.create.setLabels`` and
   ``apoc.create.removeLabels`` yield ``node``. The node's labels decide its AGE table,
   so it moves (``kgmem.cypher.label_writes``): when the node is a variable, the
@@ -60,6 +62,7 @@ WRITERS = {
         Writer("apoc.create.addLabels", "node", (), 2, relabels=True),
         Writer("apoc.create.setLabels", "node", (), 2, relabels=True),
         Writer("apoc.create.removeLabels", "node", (), 2, relabels=True),
+        Writer("apoc.refactor.mergeNodes", "node", ("{}",), 1),
     )
 }
 """The writing procedures by lower-case name."""

@@ -4,7 +4,7 @@ lists them and a read key is refused them) but answered by rewriting each call i
 (``kgmem.cypher.apoc_writes``), since they write the query's own nodes and
 relationships: ``apoc.merge.node``, ``apoc.merge.relationship``,
 ``apoc.create.relationship``, ``apoc.create.addLabels``, ``apoc.create.setLabels`` and
-``apoc.create.removeLabels``.
+``apoc.create.removeLabels`` and ``apoc.refactor.mergeNodes``.
 """
 
 from __future__ import annotations
@@ -43,4 +43,8 @@ PROCEDURES: tuple[Procedure, ...] = (
             "from the nodes."),
     _writer(f"apoc.create.removeLabels{_LABELS}",
             "Removes the given labels from the given NODE values."),
+    _writer("apoc.refactor.mergeNodes(nodes :: LIST OF NODE, config = {} :: MAP) :: "
+            "(node :: NODE)",
+            "Merges the given LIST<NODE> onto the first NODE in the LIST<NODE>. All "
+            "RELATIONSHIP values are merged onto that NODE as well."),
 )  # fmt: skip

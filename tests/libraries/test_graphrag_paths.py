@@ -12,6 +12,7 @@ from tests.libraries.ranking import assert_hybrid_hits, assert_vector_hits
 pytestmark = pytest.mark.slow
 
 TEXT = "Alice works at Acme. Bob works at Acme. Alice knows Bob."
+TEXT_2 = "Carol works at Acme. Carol knows Alice."
 
 
 def _by_score(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -56,19 +57,29 @@ async def test_simple_kg_pipeline_writes_the_lexical_and_the_entity_graph(
     outcome = await run_library("graphrag", "graphrag_paths.py", "pipeline")
     assert outcome.failure is None, outcome.explain()
     r = outcome.results
-    assert r["prompts"] == 1
-    assert {"label": "Chunk", "n": 1} in r["labels"]
+    assert r["prompts"] == 2
+    assert {"label": "Chunk", "n": 2} in r["labels"]
+    # the second text names Alice and Acme again: the resolver merged them (6 -> 4)
+    assert r["resolver"] == [
+        {"number_of_nodes_to_resolve": 3, "number_of_created_nodes": 3},
+        {"number_of_nodes_to_resolve": 6, "number_of_created_nodes": 4},
+    ]
     assert [[e["name"], sorted(set(e["labels"]) - {"__KGBuilder__"})] for e in r["entities"]] == [
-        ["Acme", ["Company"]], ["Alice", ["Person"]], ["Bob", ["Person"]]]  # fmt: skip
+        ["Acme", ["Company"]], ["Alice", ["Person"]], ["Bob", ["Person"]],
+        ["Carol", ["Person"]]]  # fmt: skip
     assert [[f["a"], f["type"], f["b"]] for f in r["facts"]] == [
         ["Alice", "KNOWS", "Bob"],
         ["Alice", "WORKS_AT", "Acme"],
         ["Bob", "WORKS_AT", "Acme"],
+        ["Carol", "KNOWS", "Alice"],
+        ["Carol", "WORKS_AT", "Acme"],
     ]
-    (chunk,) = r["chunks"]
-    assert chunk["text"] == TEXT
-    assert chunk["embedding"] == pytest.approx(embed(TEXT))
-    assert chunk["entities"] == ["Acme", "Alice", "Bob"]
+    first, second = r["chunks"]
+    assert first["text"] == TEXT
+    assert first["embedding"] == pytest.approx(embed(TEXT))
+    assert first["entities"] == ["Acme", "Alice", "Bob"]
+    # the merged Alice and Acme keep the relationships to both texts' chunks
+    assert second["entities"] == ["Acme", "Alice", "Carol"]
 
 
 async def test_vector_and_hybrid_cypher_retrievers_run_the_retrieval_query(

@@ -133,8 +133,12 @@ def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
             sqlstate=sqlstate,
         )
     # The database's own words may name its settings, paths or internals: they go to
-    # the log, the caller gets the SQLSTATE.
-    _log.error("database error %s: %s", sqlstate, exc)
+    # the log, the caller gets the SQLSTATE. kgmem's own states (KG...) are signals its
+    # callers act on (a label set to create, say), not faults.
+    _log.log(
+        logging.DEBUG if (sqlstate or "").startswith("KG") else logging.ERROR,
+        "database error %s: %s", sqlstate, exc,
+    )  # fmt: skip
     return StorageError(
         f"the database could not complete the request (SQLSTATE {sqlstate}); "
         "the server's log has the details",

@@ -31,13 +31,15 @@ set, one statement for each distinct set.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kgmem.cypher.lexer import quoted_name
 from kgmem.cypher.subquery_split import Labels, Split, label_names
 from kgmem.errors import CypherError, CypherRejected, CypherSemanticError, LimitExceeded
+from kgmem.graph.summary import query_type
 from kgmem.model import CypherResult
+from kgmem.model.cypher_summary import total
 
 Run = Callable[[str, Mapping[str, Any]], Awaitable[CypherResult]]
 """Runs one step's statement (in the request's transaction, or in its own)."""
@@ -63,7 +65,37 @@ class Steps:
 
 
 async def run(split: Split, params: Mapping[str, Any], steps: Steps) -> CypherResult:
-    """The answer of the query ``split`` was cut from (see the module docstring)."""
+    """The answer of the query ``split`` was cut from (see the module docstring), with
+    the counters of every step added up and the query type of the whole."""
+    parts: list[CypherResult] = []
+    answer = await _steps(
+        split,
+        params,
+        Steps(_counted(steps.run, parts), steps.alone and _counted(steps.alone, parts)),
+    )
+    return _summed(answer, parts)
+
+
+def _counted(inner: Run, parts: list[CypherResult]) -> Run:
+    """``inner``, keeping each step's answer in ``parts``."""
+
+    async def step(text: str, given: Mapping[str, Any]) -> CypherResult:
+        result = await inner(text, given)
+        parts.append(result)
+        return result
+
+    return step
+
+
+def _summed(answer: CypherResult, parts: Sequence[CypherResult]) -> CypherResult:
+    """``answer`` with the counters of ``parts`` added up and its query type the one of
+    the whole: it writes when any step wrote or could write."""
+    counters = total(p.counters for p in parts)
+    writes = counters.contains_updates or any(p.query_type != "r" for p in parts)
+    return replace(answer, counters=counters, query_type=query_type(writes, answer.columns))
+
+
+async def _steps(split: Split, params: Mapping[str, Any], steps: Steps) -> CypherResult:
     if split.level > MAX_LEVEL:
         raise LimitExceeded(f"subqueries and FOREACH nest at most {MAX_LEVEL} deep (kgmem's limit)")
     for name in params if split.level == 1 else ():

@@ -41,6 +41,7 @@ SCENARIOS = {
     "vector-index": "bench.vector_index",
     "cypher-planning": "bench.cypher_planning",
     "shortest-paths": "bench.shortest_paths",
+    "graphiti": "bench.graphiti_episodes",
 }
 
 

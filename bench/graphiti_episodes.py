@@ -36,7 +36,8 @@ from bench.report import Figure, Report
 from bench.scratch import Scratch, scratch
 from kgmem import Memory
 from kgmem.bolt import BoltServer
-from kgmem.config import BoltSettings, Settings
+from kgmem.bolt_settings import BoltSettings
+from kgmem.config import Settings
 from kgmem.graph import cypher as graph_cypher
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.sql import ident
@@ -104,11 +105,11 @@ def recording(recorder: Recorder) -> Iterator[None]:
             recorder.statements.append(Statement(None, sql, args, ms))
         return rows
 
-    cypher_store.run, graph_cypher.read_sql = recorded_run, recorded_sql  # type: ignore[assignment]
+    cypher_store.run, graph_cypher.read_sql = recorded_run, recorded_sql
     try:
         yield
     finally:
-        cypher_store.run, graph_cypher.read_sql = run, read_sql  # type: ignore[assignment]
+        cypher_store.run, graph_cypher.read_sql = run, read_sql
 
 
 async def _client(python: Path, config: dict[str, str], *phase: str) -> list[float]:

@@ -7,7 +7,7 @@ import asyncio
 import io
 import json
 import tarfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,10 @@ from kgmem.errors import InvalidBackup, NamespaceExists, StoreNotEmpty
 from kgmem.ingest.types import EpisodeWrite, FactMention
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.storage.backups import backup, checksum
-from tests.fixtures.database import store_settings
+from tests.fixtures.database import NewDatabase, store_settings
 from tests.retrieval.graphs import add_people, axis_vector, vector_query
 
 ONLY_KEYWORD = AxisWeights(vector=0, keyword=1, temporal=0, spatial=0, causal=0, graph=0)
-NewDatabase = Callable[[], Awaitable[str]]
 
 
 async def fill(memory: Memory, ns: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 import itertools
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ import pytest
 from kgmem.errors import StorageError
 from kgmem.resources import resource_dir
 from kgmem.storage.engine import migrate
-
-NewDatabase = Callable[[], Awaitable[str]]
+from tests.fixtures.database import NewDatabase
 
 
 def _declared(path: Path) -> tuple[str, str | None]:
@@ -38,7 +36,7 @@ def test_files_sort_in_the_order_the_migrations_apply() -> None:
 
 
 async def test_an_empty_database_has_every_migration_pending(fresh_database: NewDatabase) -> None:
-    url = await fresh_database()
+    url = await fresh_database(migrated=False)
     found = migrate.status(url)
     assert found.current is None
     assert [r.id for r in found.pending] == [r.id for r in migrate.revisions()]
@@ -53,7 +51,7 @@ async def test_a_store_at_an_older_revision_upgrades_in_order(
     fresh_database: NewDatabase, index: int
 ) -> None:
     ordered = migrate.revisions()
-    url = await fresh_database()
+    url = await fresh_database(migrated=False)
     migrate.upgrade(url, ordered[index].id)
     found = migrate.status(url)
     assert found.current == ordered[index].id
@@ -63,7 +61,7 @@ async def test_a_store_at_an_older_revision_upgrades_in_order(
 
 
 async def test_a_store_at_head_stays_at_head(fresh_database: NewDatabase) -> None:
-    url = await fresh_database()
+    url = await fresh_database(migrated=False)
     migrate.upgrade(url)
     head = migrate.current_revision(url)
     migrate.upgrade(url)
@@ -73,7 +71,7 @@ async def test_a_store_at_head_stays_at_head(fresh_database: NewDatabase) -> Non
 async def test_a_revision_from_a_newer_kgmem_is_named(fresh_database: NewDatabase) -> None:
     import psycopg
 
-    url = await fresh_database()
+    url = await fresh_database(migrated=False)
     migrate.upgrade(url)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("UPDATE kgmem_alembic_version SET version_num = '9999_later'")
@@ -110,7 +108,7 @@ async def test_the_keyword_index_migration_indexes_the_rows_already_there(
     from kgmem.model import AxisWeights, SearchQuery
     from tests.fixtures.database import store_settings
 
-    url = await fresh_database()
+    url = await fresh_database(migrated=False)
     words = [f"zq{chr(97 + i)}word" for i in range(12)]
     memory = await Memory.open(store_settings(url, tmp_path))
     try:
@@ -152,7 +150,7 @@ async def test_the_closer_migration_lets_forgetting_reopen_what_was_closed_befor
     from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
     from tests.fixtures.database import store_settings
 
-    url = await fresh_database()
+    url = await fresh_database(migrated=False)
     jan, mar = datetime(2024, 1, 1, tzinfo=UTC), datetime(2024, 3, 1, tzinfo=UTC)
     memory = await Memory.open(store_settings(url, tmp_path))
     try:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,7 @@ from kgmem import EntityWrite, Memory
 from kgmem.errors import StorageError
 from kgmem.storage.backups import backup, scratch
 from tests.cli.test_serve import env_for
-from tests.fixtures.database import store_settings
-
-NewDatabase = Callable[[], Awaitable[str]]
+from tests.fixtures.database import NewDatabase, store_settings
 
 
 def scratch_databases(url: str) -> set[str]:

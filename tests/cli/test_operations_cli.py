@@ -94,7 +94,7 @@ async def test_backup_and_restore_on_a_server_url_refuse_a_store_that_is_not_emp
 async def test_migrate_status_lists_what_would_run_and_changes_nothing(
     home_dir: Path, fresh_database: Callable[[], Awaitable[str]]
 ) -> None:
-    url = await fresh_database()
+    url = await fresh_database(migrated=False)
     ordered = migrate.revisions()
     migrate.upgrade(url, ordered[3].id)
     done = kgmem("migrate", "--status", env=env_for(home_dir, KGMEM_DATABASE_URL=url))

@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias, TypeVar
-from urllib.parse import urlsplit
 
 import asyncpg
 from pgvector.asyncpg import register_vector
@@ -33,7 +32,7 @@ from kgmem.errors import (
     StorageError,
     WriteConflict,
 )
-from kgmem.storage.engine import backends, migrate
+from kgmem.storage.engine import backends, conninfo, migrate
 from kgmem.storage.engine.driver_errors import UNAVAILABLE, breaks_link, translated
 from kgmem.storage.graph.labels import LabelCatalog
 from kgmem.storage.graph.namespace_cache import NamespaceCache
@@ -400,7 +399,7 @@ async def _check_extensions(conn: Connection, url: str) -> None:
             list(REQUIRED_EXTENSIONS),
         )
     }
-    host = urlsplit(url).hostname or "local socket"
+    host = conninfo.display(url)
     for name, how in REQUIRED_EXTENSIONS.items():
         if name not in available:
             raise MissingExtension(

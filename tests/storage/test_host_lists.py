@@ -5,62 +5,31 @@ backups read from the standby when asked."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
+import httpx
+import neo4j
 import pytest
 
 from kgmem import EntityWrite, Memory
+from kgmem.bolt import BoltServer
+from kgmem.config import BoltSettings
+from kgmem.server.app import create_app
 from kgmem.storage.backups import backup
 from kgmem.storage.engine import conninfo, migrate
-from kgmem.storage.engine.embedded import start_embedded
 from tests.cli.test_serve import env_for, kgmem
-from tests.fixtures.app import free_port
+from tests.fixtures.app import client_for, metric_sample
 from tests.fixtures.database import store_settings
-from tests.fixtures.streaming import Node, copy_of
+from tests.fixtures.streaming import Pair, streaming_pair
 
 pytestmark = pytest.mark.slow
 
 
-@dataclass
-class Pair:
-    primary: Node
-    standby: Node
-    closed: int
-
-    @property
-    def netloc_url(self) -> str:
-        ports = (self.closed, self.standby.port, self.primary.port)
-        return "postgresql://postgres@" + ",".join(f"127.0.0.1:{p}" for p in ports) + "/kgmem"
-
-    @property
-    def query_url(self) -> str:
-        ports = ",".join(str(p) for p in (self.closed, self.standby.port, self.primary.port))
-        return f"postgresql://postgres@/kgmem?host=127.0.0.1,127.0.0.1,127.0.0.1&port={ports}"
-
-
 @pytest.fixture(scope="module")
 def pair(server_homes: Path) -> Iterator[Pair]:
-    """A primary on a loopback port (a copy of a fresh embedded server, not yet
-    migrated) and a streaming standby of it; a closed port to list first."""
-    home = Path(tempfile.mkdtemp(dir=server_homes))
-    home.chmod(0o755)
-    origin = start_embedded(home / "origin", owner=True)
-    try:
-        primary = copy_of(origin.url, home / "primary", standby=False)
-    finally:
-        origin.stop()
-    try:
-        standby = copy_of(primary.url, home / "standby", standby=True)
-        try:
-            yield Pair(primary, standby, free_port())
-        finally:
-            standby.stop()
-    finally:
-        primary.stop()
+    yield from streaming_pair(server_homes)
 
 
 async def _server_port(url: str) -> int:
@@ -138,3 +107,111 @@ async def test_backup_reads_from_the_standby_when_asked(
             await standby.execute("SELECT pg_wal_replay_resume()")
         finally:
             await standby.close()
+
+
+async def _read_only(url: str, on: bool) -> None:
+    """Make the server at ``url`` refuse writes, as a primary demoted to a standby does
+    (SQLSTATE 25006), or take them again."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            f"ALTER SYSTEM SET default_transaction_read_only = {'on' if on else 'off'}"
+        )
+        await conn.execute("SELECT pg_reload_conf()")
+    finally:
+        await conn.close()
+    await asyncio.sleep(0.3)  # every backend reads the configuration again
+
+
+def _no_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    for record in caplog.records:
+        assert record.exc_info is None, record.getMessage()
+        assert "released back to the pool" not in record.getMessage()
+        assert "another operation is in progress" not in record.getMessage()
+
+
+async def _put(client: httpx.AsyncClient, uid: str) -> httpx.Response:
+    return await client.put(
+        f"/v1/namespaces/read_only/entities/{uid}",
+        json={"label": "Person", "properties": {"n": uid}},
+    )
+
+
+async def test_a_read_only_primary_answers_503_with_retry_after_and_the_pool_recovers(
+    pair: Pair, home_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    memory = await Memory.open(store_settings(pair.netloc_url, home_dir))
+    try:
+        await memory.create_namespace("read_only")
+        async with client_for(create_app(memory=memory)) as client:
+            assert (await _put(client, "before")).status_code == 201
+            await _read_only(pair.primary.url, True)
+            try:
+                refused = await _put(client, "during")
+                again = await _put(client, "during")  # the pool looked again: no primary
+            finally:
+                await _read_only(pair.primary.url, False)
+            after = await _put(client, "after")
+            health = (await client.get("/health")).json()["database"]["cluster"]
+            metrics = (await client.get("/metrics")).text
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["retry-after"] == "2"
+        assert refused.json()["code"] == "primary_unavailable"
+        assert again.status_code == 503 and again.headers["retry-after"] == "2"
+        assert after.status_code == 201, after.text
+        assert {e.uid for e in (await memory.list_entities("read_only")).items} == {
+            "before",
+            "after",
+        }
+    finally:
+        await memory.close()
+    assert health["primary"] == f"127.0.0.1:{pair.primary.port}"
+    assert health["hosts"][0] == f"127.0.0.1:{pair.closed}"
+    assert health["refused"] >= 2 and health["failovers"] == 0
+    assert [r["lag_bytes"] is not None for r in health["replicas"]] == [True]
+    assert (
+        metric_sample(metrics, "kgmem_database_refused_requests_total", code="primary_unavailable")
+        >= 1
+    )
+    server = f"127.0.0.1:{pair.primary.port}"
+    assert metric_sample(metrics, "kgmem_database_primary", server=server) == 1
+    _no_tracebacks(caplog)
+
+
+async def test_bolt_managed_transactions_retry_while_the_primary_is_read_only(
+    pair: Pair, home_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    memory = await Memory.open(store_settings(pair.query_url, home_dir))
+    await memory.create_namespace("bolt_ro")
+    server = BoltServer(memory, BoltSettings(port=0))
+    await server.start()
+    tries = 0
+
+    async def create(tx: neo4j.AsyncManagedTransaction) -> None:
+        nonlocal tries
+        tries += 1
+        await tx.run("CREATE (:Person {name: 'kept'})")
+
+    try:
+        uri = f"bolt://127.0.0.1:{server.port}"
+        async with neo4j.AsyncGraphDatabase.driver(uri, auth=None) as driver:
+            await _read_only(pair.primary.url, True)
+            try:
+                lifted = asyncio.create_task(_lift_after(pair.primary.url, 1.5))
+                async with driver.session(database="bolt_ro") as session:
+                    await session.execute_write(create)
+                await lifted
+            finally:
+                await _read_only(pair.primary.url, False)
+        found = await memory.cypher("bolt_ro", "MATCH (p:Person) RETURN p.name")
+    finally:
+        await server.stop()
+        await memory.close()
+    assert tries > 1  # refused as transient, retried by the driver, then stored once
+    assert found.rows == [["kept"]]
+    _no_tracebacks(caplog)
+
+
+async def _lift_after(url: str, delay_s: float) -> None:
+    await asyncio.sleep(delay_s)
+    await _read_only(url, False)

@@ -23,6 +23,7 @@ from kgmem.errors import DatabaseUnavailable, InvalidRequest
 from kgmem.replica_settings import ReplicaSettings
 from kgmem.storage.engine import conninfo
 from kgmem.storage.engine.database import Database, open_pool
+from kgmem.storage.engine.failover import Failovers
 
 _log = logging.getLogger("kgmem.replicas")
 
@@ -100,6 +101,7 @@ async def open_replicas(
             pool=pool,
             url=url,
             connections=connections,
+            failovers=Failovers(hosts=(_name(url),)),
             shared_connections=settings.pool_max_size,  # no health checks nor writes here
         )
         members.append(Replica(name=_name(url), db=db))

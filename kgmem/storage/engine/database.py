@@ -37,6 +37,7 @@ from kgmem.storage.engine import backends, conninfo, migrate
 from kgmem.storage.engine.driver_errors import (
     UNAVAILABLE,
     breaks_link,
+    demoted,
     server_lost,
     translated,
 )
@@ -170,7 +171,7 @@ class Database:
         connection, so that the next acquires look the primary up again."""
         if breaks_link(exc):
             _discard(conn)
-        if server_lost(exc):
+        if server_lost(exc) and not (self.failovers.standby and demoted(exc)):
             self.failovers.lost(exc)
             await self.pool.expire_connections()  # no wait inside: safe while cancelled
 

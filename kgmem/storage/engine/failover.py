@@ -34,6 +34,8 @@ class Failovers:
     failovers: int = 0
     last_failover_at: datetime | None = None
     refused: int = 0
+    standby: bool = False
+    """A replica pool's: a write refused as read-only is expected there, not a failover."""
     _lost: bool = field(default=False, repr=False)
 
     def connected(self, conn: Any) -> None:
@@ -64,8 +66,8 @@ class Failovers:
         if not self._lost:
             self._lost = True
             _log.warning(
-                "lost the primary at %s (%s); its connections are dropped and the next "
-                "request looks the primary up again",
+                "lost the server at %s (%s); its connections are dropped and the next "
+                "request looks the server up again",
                 self.primary or "?",
                 type(reason).__name__,
             )

@@ -20,6 +20,7 @@ import asyncpg
 
 from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, InvalidRequest
+from kgmem.failover_errors import PrimaryUnavailable
 from kgmem.replica_settings import ReplicaSettings
 from kgmem.storage.engine import conninfo
 from kgmem.storage.engine.database import Database, open_pool
@@ -101,7 +102,7 @@ async def open_replicas(
             pool=pool,
             url=url,
             connections=connections,
-            failovers=Failovers(hosts=(_name(url),)),
+            failovers=Failovers(hosts=(_name(url),), standby=True),
             shared_connections=settings.pool_max_size,  # no health checks nor writes here
         )
         members.append(Replica(name=_name(url), db=db))
@@ -150,6 +151,8 @@ async def replay_position(replica: Database) -> str | None:
 
 def unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the replica could not serve (rather than the read being bad)."""
+    if isinstance(exc, PrimaryUnavailable):  # a write only the primary can do
+        return False
     return isinstance(exc, DatabaseUnavailable | OSError | asyncpg.InterfaceError)
 
 

@@ -16,6 +16,7 @@ import pytest
 from kgmem import EntityWrite, Memory
 from kgmem.bolt import BoltServer
 from kgmem.config import BoltSettings
+from kgmem.replica_settings import ReplicaSettings
 from kgmem.server.app import create_app
 from kgmem.storage.backups import backup
 from kgmem.storage.engine import conninfo, migrate
@@ -215,3 +216,20 @@ async def test_bolt_managed_transactions_retry_while_the_primary_is_read_only(
 async def _lift_after(url: str, delay_s: float) -> None:
     await asyncio.sleep(delay_s)
     await _read_only(url, False)
+
+
+async def test_a_replica_pool_over_the_host_list_reaches_the_standby(
+    pair: Pair, home_dir: Path
+) -> None:
+    settings = store_settings(pair.netloc_url, home_dir).model_copy(
+        update={"replica": ReplicaSettings(urls=[pair.netloc_url])}
+    )
+    memory = await Memory.open(settings)
+    try:
+        (replica,) = memory.reads.replicas.members
+        async with replica.db.acquire() as conn:
+            assert await conn.fetchval("SELECT inet_server_port()") == pair.standby.port
+        async with memory.ctx.db.acquire() as conn:
+            assert await conn.fetchval("SELECT inet_server_port()") == pair.primary.port
+    finally:
+        await memory.close()

@@ -115,7 +115,8 @@ def address(conn: Any) -> str:
     addr = getattr(conn, "_addr", None)
     if isinstance(addr, tuple) and len(addr) >= 2:
         return f"{addr[0]}:{addr[1]}"
-    return str(addr) if addr else "?"
+    socket, _, port = str(addr or "?").rpartition("/.s.PGSQL.")
+    return f"{socket}:{port}" if socket else str(addr or "?")  # as the URL names it
 
 
 class _Standby(NamedTuple):

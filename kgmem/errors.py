@@ -68,7 +68,7 @@
     ├── StorageError                storage_error
     │   ├── DatabaseUnavailable     database_unavailable
     │   │   ├── ReplicaBehind       replica_behind
-    │   │   └── DatabaseBusy        database_busy
+    │   │   └── DatabaseBusy        database_busy (more in kgmem.failover_errors)
     │   ├── QueryTimeout            query_timeout
     │   │   ├── CypherTimeout       cypher_timeout
     │   │   ├── TransactionTimedOut transaction_timed_out
@@ -597,4 +597,4 @@ def refused_input(issues: Sequence[Mapping[str, Any]]) -> InvalidInput:
     return error(f"{where}: {message}" if where else message)
 
 
-from kgmem.neo4j_schema import errors as _schema_errors  # noqa: E402, F401  (in the tree)
+import kgmem.failover_errors, kgmem.neo4j_schema.errors  # noqa: E401, E402, F401, I001 (the tree)

@@ -48,6 +48,10 @@ class Instruments:
     background_failures: Counter
     bolt_refused: Counter
     bolt_auth_timeouts: Counter
+    database_primary: Gauge
+    database_failovers: Counter
+    database_refused: Counter
+    replication_lag: Gauge
     live: dict[str, Any]
 
 
@@ -158,8 +162,39 @@ def instruments() -> Instruments:
             "kgmem_bolt_authentication_timeouts",
             "Bolt connections closed because they had not authenticated in time.",
         ),
+        **_cluster_instruments(Counter, Gauge),
         live=_live_instruments(Counter, Gauge),
     )
+
+
+def _cluster_instruments(counter: Any, gauge: Any) -> dict[str, Any]:
+    """Which server is the primary, failovers, refusals and replication lag."""
+    return {
+        "database_primary": gauge(
+            "kgmem_database_primary",
+            "1 for the server (host:port) the pool's newest connection reached, 0 for one "
+            "it reached before a failover.",
+            ["server"],
+            multiprocess_mode="livemax",
+        ),
+        "database_failovers": counter(
+            "kgmem_database_failovers",
+            "Times the pool found the primary at another server than before.",
+        ),
+        "database_refused": counter(
+            "kgmem_database_refused_requests",
+            "Requests refused (503, Retry-After) because the database was unavailable: "
+            "a failover, a restart, a read-only server; by error code.",
+            ["code"],
+        ),
+        "replication_lag": gauge(
+            "kgmem_replication_lag",
+            "How far each standby streaming from the primary trails it, in seconds of "
+            "replay or bytes of WAL (sampled by /health and /metrics).",
+            ["replica", "unit"],
+            multiprocess_mode="livemax",
+        ),
+    }
 
 
 _LIVE = {

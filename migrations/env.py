@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import text
+
+from kgmem.storage.engine.migrate import engine
 
 # One lock id for "kgmem migrations": concurrent starters take turns.
 MIGRATION_LOCK = 7_420_001
@@ -22,15 +24,11 @@ def _url() -> str:
     url = url or os.environ.get("KGMEM_DATABASE_URL")
     if not url:
         raise SystemExit("set KGMEM_DATABASE_URL or pass -x url=... to run migrations")
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+    return str(url)
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(_url(), poolclass=pool.NullPool)
-    with engine.connect() as connection:
+    with engine(_url()).connect() as connection:
         connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK})
         try:
             context.configure(

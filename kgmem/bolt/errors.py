@@ -4,6 +4,7 @@ classes (``CypherSyntaxError``, ``AuthError``, ``ClientError``, ``TransientError
 from __future__ import annotations
 
 from kgmem import errors
+from kgmem import failover_errors as failover
 from kgmem.neo4j_schema import errors as schema_errors
 
 # Most specific class first: the first match wins.
@@ -33,6 +34,9 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (errors.LimitExceeded, "Neo.ClientError.Request.Invalid"),
     (schema_errors.ConstraintViolation, "Neo.ClientError.Schema.ConstraintValidationFailed"),
     (errors.WriteConflict, "Neo.TransientError.Transaction.DeadlockDetected"),
+    # Not transient: a driver retrying a write whose commit may have landed could store
+    # it twice; the client decides (reads it back, or sends it again if keyed).
+    (failover.CommitOutcomeUnknown, "Neo.DatabaseError.Transaction.TransactionCommitFailed"),
     (errors.DatabaseUnavailable, "Neo.TransientError.General.DatabaseUnavailable"),
     (errors.InvalidInput, "Neo.ClientError.Request.Invalid"),
     (errors.NotFound, "Neo.ClientError.Statement.EntityNotFound"),

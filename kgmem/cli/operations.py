@@ -37,18 +37,27 @@ def backup(
             "first time) and take a base backup there, for restore --to-time."
         ),
     ] = False,
+    standby: Annotated[
+        bool,
+        typer.Option(
+            help="Read from a streaming replica instead of the primary: the first of "
+            "KGMEM_REPLICA_URLS, else a standby among the hosts of KGMEM_DATABASE_URL "
+            "(target_session_attrs=standby)."
+        ),
+    ] = False,
 ) -> None:
     """Back up the whole store or one namespace to a file, with its checksum."""
     if continuous:
-        if namespace is not None:
-            fail("--continuous backs up the whole server; it takes no --namespace")
+        if namespace is not None or standby:
+            fail("--continuous backs up the whole embedded server; no --namespace or --standby")
         run_on_server(lambda server: _continuous(server, path), own=False)
         return
 
     def work(server: StoreServer) -> None:
         from kgmem.storage.backups import backup as backups
 
-        manifest = backups.backup(server.url, path, namespace=namespace)
+        source = _standby_url(server) if standby else server.url
+        manifest = backups.backup(source, path, namespace=namespace)
         what = f"namespace {namespace}" if namespace else f"{len(manifest.namespaces)} namespace(s)"
         console.print(
             f"backed up {what}: {manifest.vertices} vertices, {manifest.edges} edges "
@@ -56,6 +65,20 @@ def backup(
         )
 
     run_on_server(work)
+
+
+def _standby_url(server: StoreServer) -> str:
+    """Where ``backup --standby`` reads: the first replica URL, else the database URL
+    asking for a standby."""
+    from kgmem.config import Settings
+    from kgmem.storage.engine import conninfo
+
+    replicas = Settings().replica.urls
+    if replicas:
+        return conninfo.normalise(replicas[0].get_secret_value(), wanted="standby")
+    if server.embedded is not None:
+        fail("--standby needs KGMEM_REPLICA_URLS or a KGMEM_DATABASE_URL listing a standby")
+    return conninfo.with_options(server.url, target_session_attrs="standby")
 
 
 def _continuous(server: StoreServer, archive: Path) -> None:

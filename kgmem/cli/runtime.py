@@ -64,10 +64,11 @@ def store_server(settings: Settings, *, own: bool = False) -> Iterator[StoreServ
     """The store's server without opening the store (no migrations run). ``own``: this
     command must be the only user of the embedded server (``HomeLocked`` while a kgmem
     server runs on ``KGMEM_HOME``); it is stopped again afterwards."""
+    from kgmem.memory.startup import database_url
     from kgmem.storage import HomeLock, start_embedded
 
     if settings.database.url is not None:
-        yield StoreServer(url=settings.database.url.get_secret_value(), home=settings.home)
+        yield StoreServer(url=database_url(settings), home=settings.home)
         return
     lock = HomeLock(settings.home)
     owner = lock.try_acquire()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import httpx
@@ -21,6 +22,8 @@ class ApiError(Exception):
         self.body = body
         self.retry_after_s = 0.0
         """The server's ``Retry-After`` in seconds, 0 when it named none."""
+        self.method = ""
+        """The HTTP method of the refused request (empty when unknown)."""
 
     @classmethod
     def of(cls, status: int, body: Any, text: str) -> ApiError:
@@ -38,6 +41,8 @@ class ApiError(Exception):
             data = None
         error = cls.of(response.status_code, data, response.text)
         error.retry_after_s = retry_after_s(response)
+        with contextlib.suppress(RuntimeError):  # a response built without its request
+            error.method = response.request.method
         return error
 
 

@@ -1,10 +1,11 @@
 """When and how long to wait before sending a request again (on tenacity).
 
-A 503 (database unavailable, the server starting or overloaded), a 429 (the key past
-one of its quotas, ``kgmem.quotas``) and a 409 whose code is ``write_conflict`` (a
-concurrent write won) are worth another try; so is a connection that could not be
-opened. Waits grow exponentially with full jitter, and a
-``Retry-After`` header in seconds wins when it is longer.
+A 503 (database unavailable: a failover, the server starting or overloaded), a 429
+(the key past one of its quotas, ``kgmem.quotas``) and a 409 whose code is
+``write_conflict`` (a concurrent write won) are worth another try; so is a connection
+that could not be opened; a 503 ``commit_outcome_unknown`` only for a PUT, DELETE or
+GET. Waits grow exponentially with full jitter, and a ``Retry-After`` header in
+seconds wins when it is longer.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from tenacity import (
 )
 
 from kgmem.client.errors import ApiError
+
+# Methods whose repetition changes nothing more (a PUT with a uid replaces, a DELETE
+# finds nothing the second time). A POST that lost its commit is left to the caller.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,9 @@ def retryable(error: BaseException) -> bool:
         return True
     if not isinstance(error, ApiError):
         return False
+    if error.code == "commit_outcome_unknown":
+        # The write may be stored: sent again only when sending it twice stores it once.
+        return error.method in _IDEMPOTENT
     if error.status in (429, 503):
         return True
     return error.status == 409 and error.code == "write_conflict"

@@ -7,11 +7,13 @@ silently lost where REST answers 422. Here a call naming one is refused with
 ``invalid_request`` and the arguments the tool takes, as REST refuses unknown fields;
 an argument of the wrong type or out of range is refused ``invalid_request`` (an
 unreadable time ``invalid_timestamp``) as REST refuses that field. Every refusal reads
-``code: detail``, without the SDK's "Error executing tool" prefix.
+``code: detail``, without the SDK's "Error executing tool" prefix. A call refused
+while the database is away runs again by itself (``kgmem.mcp.transient``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -20,6 +22,7 @@ from mcp_types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from kgmem.errors import refused_input
+from kgmem.mcp import transient
 
 
 class StrictServer(MCPServer):
@@ -37,12 +40,17 @@ class StrictServer(MCPServer):
                 f"invalid_request: {name} takes no argument {', '.join(map(repr, unknown))}; "
                 f"its arguments are {', '.join(sorted(taken or ()))}"
             )
-        try:
-            return await super().call_tool(name, arguments, context)
-        except UnexpectedToolError:
-            raise  # a crash: the SDK logs it and tells the caller no more
-        except ToolError as exc:
-            raise _coded(name, exc) from exc.__cause__
+        for attempt in range(1, transient.ATTEMPTS + 1):
+            try:
+                return await super().call_tool(name, arguments, context)
+            except UnexpectedToolError:
+                raise  # a crash: the SDK logs it and tells the caller no more
+            except ToolError as exc:
+                wait = transient.wait_before_retry(exc)
+                if wait is None or attempt == transient.ATTEMPTS:
+                    raise _coded(name, exc) from exc.__cause__
+            await asyncio.sleep(wait)  # the database is away: nothing was written
+        raise AssertionError("unreachable")
 
     async def _arguments(self) -> dict[str, frozenset[str]]:
         """Each tool's argument names (the tools are all registered before serving)."""

@@ -11,12 +11,14 @@ from kgmem.storage import (
     HomeLock,
     start_embedded,
 )
+from kgmem.storage.engine import conninfo
 
 
 def database_url(settings: Settings) -> str:
+    """KGMEM_DATABASE_URL as kgmem's tools read it (a host list asks for the primary)."""
     url = settings.database.url
     assert url is not None
-    return url.get_secret_value()
+    return conninfo.normalise(url.get_secret_value())
 
 
 def start_database(

@@ -55,6 +55,7 @@ from kgmem.model import (
     TimelineEntry,
     VerificationRun,
 )
+from kgmem.model.cluster import ClusterReport
 from kgmem.neo4j_schema import fulltext_procedures
 from kgmem.procedures import builtin as builtin_procedures
 from kgmem.quotas import Held, Quotas
@@ -65,6 +66,7 @@ from kgmem.storage import keys as key_store
 from kgmem.storage.backups import scratch
 from kgmem.storage.engine import meta
 from kgmem.storage.engine import replicas as replicas_store
+from kgmem.storage.engine.cluster_health import cluster_report
 from kgmem.storage.engine.periodic import Periodic
 from kgmem.storage.graph import namespaces
 from kgmem.storage.indexes import keyword_upkeep
@@ -487,7 +489,13 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             embedding_loaded=embedder.loaded if embedder else True,
             embedding_backend=getattr(embedder, "backend", None),
             embedded_database=self.runtime.embedded is not None,
+            cluster=await self.cluster(),
         )
+
+    async def cluster(self) -> ClusterReport:
+        """The primary this process reaches, failovers and refusals it saw, and the
+        standbys' lag (also recorded as metrics)."""
+        return await cluster_report(self.ctx.db)
 
     def services(self) -> list[Periodic]:
         """The background services this process runs (``kgmem.storage.engine.periodic``)."""

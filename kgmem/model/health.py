@@ -44,6 +44,32 @@ class EmbeddingOut(BaseModel):
     )
 
 
+class ReplicaLagOut(BaseModel):
+    name: str = Field(description="The standby's application_name (Patroni: member name)")
+    address: str | None = Field(default=None, description="host:port it streams from")
+    state: str = Field(description="streaming, catchup, ... (pg_stat_replication.state)")
+    sync_state: str = Field(description="async, potential, sync or quorum")
+    replay_lag_s: float | None = Field(
+        default=None, description="Seconds its replay trails the primary (null: idle)"
+    )
+    lag_bytes: int | None = Field(default=None, description="WAL bytes not yet replayed")
+
+
+class ClusterOut(BaseModel):
+    hosts: list[str] = Field(description="Servers the database URL names (host:port)")
+    primary: str | None = Field(
+        default=None, description="host:port of the server the pool's newest connection reached"
+    )
+    failovers: int = Field(description="Times this process found the primary moved")
+    last_failover_at: datetime | None = None
+    refused: int = Field(
+        description="Requests this process refused (503) because the database was unavailable"
+    )
+    replicas: list[ReplicaLagOut] = Field(
+        default_factory=list, description="Standbys streaming from the primary, with their lag"
+    )
+
+
 class DatabaseOut(BaseModel):
     ok: bool
     state: DatabaseState = Field(
@@ -56,6 +82,11 @@ class DatabaseOut(BaseModel):
     embedded: bool
     server_version: str
     extensions: dict[str, str]
+    cluster: ClusterOut | None = Field(
+        default=None,
+        description="The primary this process reaches, failovers and refusals it saw, and "
+        "how far each standby lags (docs/operations.md, multi-host URLs)",
+    )
 
 
 class HealthOut(BaseModel):
@@ -95,6 +126,7 @@ class HealthOut(BaseModel):
                 embedded=h.embedded_database,
                 server_version=h.server_version,
                 extensions=dict(h.extensions),
+                cluster=ClusterOut.model_validate(asdict(h.cluster)) if h.cluster else None,
             ),
             keyword_search=h.keyword_search,
             keyword_index=h.keyword_index,

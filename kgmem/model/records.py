@@ -16,6 +16,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 import pydantic
 from pydantic import AliasChoices, Field, computed_field
 
+from kgmem.model.cluster import ClusterReport
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters, QueryType
 
 T = TypeVar("T")
@@ -320,6 +321,8 @@ class HealthReport:
     again (the log names the namespaces)."""
     services: Mapping[str, ServiceStatus] = field(default_factory=dict)
     """Each background service of this process by name."""
+    cluster: ClusterReport | None = None
+    """The server the pool reaches, failovers, refusals, standbys' lag."""
 
 
 @dataclass(frozen=True, slots=True)

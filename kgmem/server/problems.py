@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kgmem import errors
 from kgmem.errors import KgmemError
+from kgmem.failover_errors import RETRY_AFTER_S
 from kgmem.neo4j_schema import errors as schema_errors
 
 _log = logging.getLogger("kgmem.server")
@@ -88,16 +89,23 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
 
 
 def from_error(exc: KgmemError) -> JSONResponse:
-    """The problem document for a kgmem error."""
+    """The problem document for a kgmem error. Every 503 says when to try again
+    (``retry_after_s``, and Retry-After): the database comes back by itself."""
     extra = {k: v for k, v in exc.extra.items() if k not in {"type", "title", "status", "code"}}
-    return problem(status_of(type(exc)), exc.code, exc.title, exc.detail, **extra)
+    status = status_of(type(exc))
+    if status == 503:
+        extra.setdefault("retry_after_s", RETRY_AFTER_S)
+    return problem(status, exc.code, exc.title, exc.detail, **extra)
 
 
 def answer(exc: KgmemError) -> JSONResponse:
     """What the app answers for a kgmem error raised while handling a request (server
     errors are logged too)."""
-    if status_of(type(exc)) >= 500:
-        _log.error("%s: %s", exc.code, exc.detail)
+    status = status_of(type(exc))
+    if status >= 500:  # a 503 is expected (a failover, a restart): a warning, no more
+        _log.log(
+            logging.WARNING if status == 503 else logging.ERROR, "%s: %s", exc.code, exc.detail
+        )
     return from_error(exc)
 
 

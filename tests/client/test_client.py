@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from kgmem import EntityWrite, FactQuery, FactWrite, Memory
 from kgmem.client import ApiError, AsyncClient, Client, RetryPolicy
+from kgmem.client.retry import retryable
 from kgmem.model import CausalQuery, ContextQuery, SearchQuery
 from kgmem.server.app import create_app
 from tests.fixtures.app import serving
@@ -290,3 +291,19 @@ async def test_other_errors_and_exhausted_retries_raise(memory: Memory, namespac
         with pytest.raises(ApiError) as exhausted:
             await client.upsert_entity(namespace, EntityWrite("r3", "Concept"))
     assert exhausted.value.status == 503 and down.seen == FAST.attempts
+
+
+async def test_a_failover_refusal_is_retried_after_its_retry_after_but_an_unknown_post_is_not(
+    memory: Memory, namespace: str
+) -> None:
+    put = Flaky(create_app(memory=memory), 503, "commit_outcome_unknown", failures=1)
+    async with serving(put) as url, AsyncClient(url, retry=FAST) as client:  # type: ignore[arg-type]
+        outcome = await client.upsert_entity(namespace, EntityWrite("r4", "Concept"))
+    assert outcome.created and put.seen == 2  # a PUT by uid: sending it again is safe
+
+    post = ApiError(503, "commit_outcome_unknown", "lost while committing")
+    post.method = "POST"
+    assert not retryable(post)
+    refused = ApiError(503, "primary_unavailable", "read-only")
+    refused.method, refused.retry_after_s = "POST", 2.0
+    assert retryable(refused)

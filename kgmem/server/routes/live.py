@@ -92,4 +92,7 @@ async def metrics(request: Request) -> Response:
     if access == "admin":
         await authorize(request, "admin", None)
     sample_gauges(request.app)
+    memory = getattr(request.app.state, "memory", None)
+    if memory is not None:
+        await memory.cluster()  # samples the standbys' lag
     return Response(render(), media_type=CONTENT_TYPE)

@@ -33,14 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory, TemporaryFile
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
 from kgmem.errors import InvalidBackup, NamespaceExists, StorageError, StoreNotEmpty
 from kgmem.storage.backups import checksum, scratch
-from kgmem.storage.engine import migrate
+from kgmem.storage.engine import conninfo, migrate
 from kgmem.storage.graph import namespace_parts
 
 _log = logging.getLogger("kgmem.backup")
@@ -91,10 +90,18 @@ def backup(url: str, path: Path, *, namespace: str | None = None) -> Manifest:
         args = [pg_tool("pg_dump"), "-Fc", f"--snapshot={snapshot[0]}", "-f", str(dump)]
         if namespace is not None:
             args += ["-n", namespace]
-        run_tool([*args, "-d", url])
+        run_tool([*args, "-d", same_server(url, conn)])
         conn.rollback()
         _write(path, manifest, dump, rows)
     return manifest
+
+
+def same_server(url: str, conn: psycopg.Connection[Any]) -> str:
+    """``url`` naming only the server ``conn`` reached, when it names several: a second
+    connection (pg_dump importing the snapshot) must reach the same one."""
+    if not conninfo.several_hosts(url):
+        return url
+    return conninfo.pinned(url, conn.info.host, conn.info.port)
 
 
 def _describe(
@@ -476,7 +483,7 @@ def _renamed_copy(
     database of the same server (``scratch.scratch_database``: dropped however this
     ends; needs CREATEDB)."""
     with scratch.scratch_database(url) as name:
-        scratch_url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+        scratch_url = conninfo.with_options(url, dbname=name)
         _restore_namespace(scratch_url, dump, manifest, rows, into=target, replace=False)
         renamed = dump.with_name(f"{target}.dump")
         run_tool([pg_tool("pg_dump"), "-Fc", "-n", target, "-f", str(renamed), "-d", scratch_url])

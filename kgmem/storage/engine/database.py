@@ -16,11 +16,10 @@ import functools
 import logging
 import random
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias, TypeVar
-from urllib.parse import urlsplit
 
 import asyncpg
 from pgvector.asyncpg import register_vector
@@ -33,8 +32,16 @@ from kgmem.errors import (
     StorageError,
     WriteConflict,
 )
-from kgmem.storage.engine import backends, migrate
-from kgmem.storage.engine.driver_errors import UNAVAILABLE, breaks_link, translated
+from kgmem.failover_errors import RETRY_AFTER_S, CommitOutcomeUnknown
+from kgmem.storage.engine import backends, conninfo, migrate
+from kgmem.storage.engine.driver_errors import (
+    UNAVAILABLE,
+    breaks_link,
+    demoted,
+    server_lost,
+    translated,
+)
+from kgmem.storage.engine.failover import Failovers, quiet_pool_log
 from kgmem.storage.graph.labels import LabelCatalog
 from kgmem.storage.graph.namespace_cache import NamespaceCache
 from kgmem.storage.indexes.embeddings import PGVECTOR_HNSW
@@ -82,7 +89,9 @@ class DatabaseState:
             if self.status == "restarting"
             else "the embedded PostgreSQL is down and was not restarted"
         )
-        return DatabaseUnavailable(f"database unavailable: {what}; try again shortly")
+        return DatabaseUnavailable(
+            f"database unavailable: {what}; try again shortly", retry_after_s=RETRY_AFTER_S
+        )
 
 
 class _Connection(asyncpg.Connection):  # type: ignore[misc]
@@ -125,22 +134,46 @@ class Database:
     """Set by the supervisor of an embedded server; stays ``up`` otherwise."""
     connections: weakref.WeakSet[Connection] = field(default_factory=weakref.WeakSet, repr=False)
     """Every connection the pool opened (closed ones included until collected)."""
+    failovers: Failovers = field(default_factory=Failovers)
+    """The server the pool reaches, failovers seen, requests refused (``failover``)."""
     _gates: dict[str, asyncio.Semaphore] = field(default_factory=dict, init=False, repr=False)
     _taking: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[Connection]:
-        """A pooled connection, outside any explicit transaction."""
-        if self.state.status != "up":
-            raise self.state.refusal()
-        with translated():
-            async with self.pool.acquire() as conn:
-                try:
-                    yield conn
-                except BaseException as exc:
-                    if breaks_link(exc):
-                        _discard(conn)
-                    raise
+        """A pooled connection, outside any explicit transaction. A connection whose link
+        failed is discarded; one that found its server gone or read-only also expires
+        the pool's others (``failed``)."""
+        with self.refusals():
+            if self.state.status != "up":
+                raise self.state.refusal()
+            with translated():
+                async with self.pool.acquire() as conn:
+                    try:
+                        yield conn
+                    except BaseException as exc:
+                        await self.failed(conn, exc)
+                        raise
+
+    @contextlib.contextmanager
+    def refusals(self) -> Iterator[None]:
+        """Count each request the block refuses because the database is unavailable."""
+        try:
+            yield
+        except DatabaseUnavailable as exc:
+            if not isinstance(exc, DatabaseBusy):
+                self.failovers.refused_one(exc.code)
+            raise
+
+    async def failed(self, conn: Connection, exc: BaseException) -> None:
+        """``conn`` met ``exc``: discard it when its link is unusable, and when the
+        server itself went away or turned read-only (a failover), expire every pooled
+        connection, so that the next acquires look the primary up again."""
+        if breaks_link(exc):
+            _discard(conn)
+        if server_lost(exc) and not (self.failovers.standby and demoted(exc)):
+            self.failovers.lost(exc)
+            await self.pool.expire_connections()  # no wait inside: safe while cancelled
 
     @asynccontextmanager
     async def searching(self) -> AsyncIterator[Connection]:
@@ -201,24 +234,50 @@ class Database:
         A transaction ended by cancellation, or whose link failed, is undone by closing
         its connection (PostgreSQL aborts it; the pool opens a fresh one): a ROLLBACK
         sent then could wait behind the statement being cancelled."""
-        if self.state.status != "up":
-            raise self.state.refusal()
-        with translated():
-            conn = await self.pool.acquire()
-            try:
-                tx = conn.transaction(readonly=readonly)
-                await tx.start()
+        with self.refusals():
+            if self.state.status != "up":
+                raise self.state.refusal()
+            with translated():
+                conn = await self.pool.acquire()
                 try:
-                    yield conn
-                except BaseException as exc:
-                    if isinstance(exc, Exception) and not breaks_link(exc):
-                        await _rollback(conn, tx)
-                    else:
-                        _discard(conn)
-                    raise
-                await tx.commit()
-            finally:
-                await self.pool.release(conn)
+                    tx = conn.transaction(readonly=readonly)
+                    await self._begin(conn, tx)
+                    try:
+                        yield conn
+                    except BaseException as exc:
+                        if isinstance(exc, Exception) and not breaks_link(exc):
+                            await _rollback(conn, tx)
+                        else:
+                            await self.failed(conn, exc)
+                        raise
+                    await self._commit(conn, tx, readonly=readonly)
+                finally:
+                    await self.pool.release(conn)
+
+    async def _begin(self, conn: Connection, tx: asyncpg.transaction.Transaction) -> None:
+        try:
+            await tx.start()
+        except BaseException as exc:
+            await self.failed(conn, exc)
+            raise
+
+    async def _commit(
+        self, conn: Connection, tx: asyncpg.transaction.Transaction, *, readonly: bool
+    ) -> None:
+        """COMMIT ``tx``. A link lost meanwhile leaves a write's fate unknown: it is not
+        acknowledged (``CommitOutcomeUnknown``) and the connection is discarded."""
+        try:
+            await tx.commit()
+        except BaseException as exc:
+            await self.failed(conn, exc)
+            if readonly or isinstance(exc, asyncio.CancelledError) or not breaks_link(exc):
+                raise
+            _log.warning("the link to the database was lost while committing: %r", exc)
+            raise CommitOutcomeUnknown(
+                "the link to the database was lost while the write committed, so whether "
+                "it was stored is unknown (a failover?); it is not acknowledged. Read it "
+                "back, or send it again: a write keyed by its uid is not stored twice"
+            ) from exc
 
     async def in_transaction(
         self,
@@ -338,7 +397,8 @@ async def open_database(
             await conn.close()
     if migrate_first:
         await asyncio.to_thread(migrate.upgrade, url)
-    pool, connections = await open_pool(url, settings)
+    failovers = Failovers(hosts=tuple(conninfo.display(url).split(",")))
+    pool, connections = await open_pool(url, settings, failovers)
     with translated():
         async with pool.acquire() as conn:
             rows = await conn.fetch("SELECT extname, extversion FROM pg_extension")
@@ -349,6 +409,7 @@ async def open_database(
         extensions=extensions,
         url=url,
         connections=connections,
+        failovers=failovers,
         ef_search=settings.hnsw_ef_search,
         keyword_candidates=settings.keyword_candidates,
         search_connections=settings.search_connections,
@@ -359,18 +420,19 @@ async def open_database(
 
 
 async def open_pool(
-    url: str, settings: DatabaseSettings
+    url: str, settings: DatabaseSettings, failovers: Failovers | None = None
 ) -> tuple[asyncpg.Pool, weakref.WeakSet[Connection]]:
     """The service pool for ``url`` (every connection set up as the module says), and
-    the set of connections it opens."""
+    the set of connections it opens; ``failovers`` notes the server each new one reaches."""
     connections: weakref.WeakSet[Connection] = weakref.WeakSet()
+    quiet_pool_log()
     with translated():
         pool = await asyncpg.create_pool(
             url,
             min_size=settings.pool_min_size,
             max_size=settings.pool_max_size,
             timeout=settings.connect_timeout_s,
-            init=functools.partial(_init_connection, connections),
+            init=functools.partial(_init_connection, connections, failovers),
             connection_class=_Connection,
             server_settings={
                 "search_path": 'ag_catalog, "$user", public',
@@ -400,7 +462,7 @@ async def _check_extensions(conn: Connection, url: str) -> None:
             list(REQUIRED_EXTENSIONS),
         )
     }
-    host = urlsplit(url).hostname or "local socket"
+    host = conninfo.display(url)
     for name, how in REQUIRED_EXTENSIONS.items():
         if name not in available:
             raise MissingExtension(
@@ -424,8 +486,12 @@ async def _rollback(conn: Connection, tx: asyncpg.transaction.Transaction) -> No
         _discard(conn)
 
 
-async def _init_connection(connections: weakref.WeakSet[Connection], conn: Connection) -> None:
+async def _init_connection(
+    connections: weakref.WeakSet[Connection], failovers: Failovers | None, conn: Connection
+) -> None:
     connections.add(conn)
+    if failovers is not None:
+        failovers.connected(conn)
     # A non-superuser cannot LOAD; AGE must then come from session_preload_libraries.
     with contextlib.suppress(asyncpg.InsufficientPrivilegeError):
         await conn.execute("LOAD 'age'")

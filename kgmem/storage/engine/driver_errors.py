@@ -23,6 +23,7 @@ from kgmem.errors import (
     StorageError,
     WriteConflict,
 )
+from kgmem.failover_errors import RETRY_AFTER_S, PrimaryUnavailable
 from kgmem.neo4j_schema.errors import ConstraintViolation
 
 _log = logging.getLogger("kgmem.storage")
@@ -81,7 +82,10 @@ def translate(exc: BaseException) -> KgmemError:
     if isinstance(exc, UNAVAILABLE):
         # The driver's words name the server's address or socket path: logged, not sent.
         _log.warning("database unavailable: %s", exc)
-        return DatabaseUnavailable("the database is unavailable; try again shortly")
+        return DatabaseUnavailable(
+            "the database is unavailable; try again shortly", retry_after_s=RETRY_AFTER_S
+        )
+
     if isinstance(exc, asyncpg.exceptions.DataError):
         return InvalidInput(f"the database rejected a value: {exc}")
     if isinstance(exc, asyncpg.PostgresError):
@@ -113,6 +117,13 @@ def constraint_violation(exc: BaseException) -> ConstraintViolation | None:
 
 def _postgres_error(exc: asyncpg.PostgresError) -> KgmemError:
     sqlstate = getattr(exc, "sqlstate", None)
+    if demoted(exc):
+        _log.warning("the database refused a write, it is read-only: %s", exc)
+        return PrimaryUnavailable(
+            "the database server is read-only (a primary demoted to a standby during a "
+            "failover); nothing was written, try again shortly: the primary is being "
+            "looked up again"
+        )
     violation = constraint_violation(exc)
     if violation is not None:
         return violation
@@ -174,8 +185,49 @@ def past_a_limit(exc: asyncpg.PostgresError) -> LimitExceeded | None:
 
 def breaks_link(exc: BaseException) -> bool:
     """Whether ``exc`` leaves a connection unusable (lost, broken mid-message, or
-    interrupted with a statement in flight): such a connection must be discarded."""
-    return isinstance(exc, (DatabaseUnavailable, asyncio.CancelledError, *UNAVAILABLE))
+    interrupted with a statement in flight, or to a server found read-only): such a
+    connection must be discarded."""
+    return isinstance(exc, (DatabaseUnavailable, asyncio.CancelledError, *UNAVAILABLE)) or (
+        demoted(exc)
+    )
+
+
+# What says the server itself went away (not a statement or a timeout): every pooled
+# connection to it is suspect, and the pool must look the server up again.
+_SERVER_GONE = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InternalClientError,
+    ConnectionError,
+)
+
+
+def demoted(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write refused by a read-only server (SQLSTATE 25006: a
+    primary demoted to a standby, or a server set read-only), translated or not."""
+    return isinstance(exc, PrimaryUnavailable) or getattr(exc, "sqlstate", None) == "25006"
+
+
+def read_only_server(conn: asyncpg.Connection) -> bool:
+    """Whether the server of ``conn`` said it takes no writes (a standby, or
+    default_transaction_read_only on): PostgreSQL reports both to the driver."""
+    settings = conn.get_settings()
+    return "on" in (
+        getattr(settings, "in_hot_standby", "off"),
+        getattr(settings, "default_transaction_read_only", "off"),
+    )
+
+
+def server_lost(exc: BaseException) -> bool:
+    """Whether ``exc`` says the server went away or stopped taking writes: the pool's
+    other connections to it are expired, so later acquires find the primary again."""
+    if demoted(exc):
+        return True
+    cause = exc.__cause__ if isinstance(exc, DatabaseUnavailable) else exc
+    return isinstance(cause, _SERVER_GONE)
 
 
 @contextmanager

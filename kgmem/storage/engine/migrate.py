@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Engine, create_engine, pool
 
 from kgmem.errors import StorageError
 from kgmem.resources import resource_dir
+from kgmem.storage.engine import conninfo
 
 
 def _config(url: str) -> Config:
@@ -22,11 +24,16 @@ def _config(url: str) -> Config:
     return config
 
 
-def _engine_url(url: str) -> str:
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+def engine(url: str) -> Engine:
+    """A SQLAlchemy engine (psycopg 3, no pooling) whose connections libpq opens from
+    ``url`` itself: SQLAlchemy's own URL parser reads one host only, libpq reads every
+    form (``kgmem.storage.engine.conninfo``), and finds the primary of a host list."""
+    target = conninfo.normalise(url)
+    return create_engine(
+        "postgresql+psycopg://",
+        poolclass=pool.NullPool,
+        creator=lambda: psycopg.connect(target),
+    )
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -47,8 +54,7 @@ def downgrade(url: str, revision: str) -> None:
 
 def current_revision(url: str) -> str | None:
     """The revision the database is at, or None before the first migration."""
-    engine = create_engine(_engine_url(url), poolclass=pool.NullPool)
-    with engine.connect() as conn:
+    with engine(url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": "kgmem_alembic_version"})
         return context.get_current_revision()
 

@@ -15,16 +15,21 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlsplit
 
 import asyncpg
 
 from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, InvalidRequest
+from kgmem.failover_errors import PrimaryUnavailable
 from kgmem.replica_settings import ReplicaSettings
+from kgmem.storage.engine import conninfo
 from kgmem.storage.engine.database import Database, open_pool
+from kgmem.storage.engine.failover import Failovers
 
 _log = logging.getLogger("kgmem.replicas")
+
+STANDBY = "prefer-standby"
+"""What a replica pool over a host list asks for: a standby, else whichever answers."""
 
 _LSN_TEXT = "0123456789ABCDEFabcdef/"
 _POLL_S = 0.005
@@ -89,7 +94,7 @@ async def open_replicas(
         update={"pool_min_size": 0, "pool_max_size": settings.pool_max_size}
     )
     for secret in settings.urls:
-        url = secret.get_secret_value()
+        url = conninfo.normalise(secret.get_secret_value(), wanted=STANDBY)
         pool, connections = await open_pool(url, pool_settings)
         # The same cluster: the namespace and label caches hold for it too.
         db = replace(
@@ -97,6 +102,7 @@ async def open_replicas(
             pool=pool,
             url=url,
             connections=connections,
+            failovers=Failovers(hosts=(_name(url),), standby=True),
             shared_connections=settings.pool_max_size,  # no health checks nor writes here
         )
         members.append(Replica(name=_name(url), db=db))
@@ -145,11 +151,11 @@ async def replay_position(replica: Database) -> str | None:
 
 def unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the replica could not serve (rather than the read being bad)."""
+    if isinstance(exc, PrimaryUnavailable):  # a write only the primary can do
+        return False
     return isinstance(exc, DatabaseUnavailable | OSError | asyncpg.InterfaceError)
 
 
 def _name(url: str) -> str:
     """A replica's host and port for logs (never its password)."""
-    parts = urlsplit(url)
-    host = parts.hostname or "local socket"
-    return f"{host}:{parts.port or 5432}"
+    return conninfo.display(url)

@@ -67,7 +67,7 @@ class Supervisor:
     async def _seen_again(self, running: bool) -> None:
         """After giving up: up again once someone else has started the server."""
         if running and await self._db.answers():
-            self._db.pool.expire_connections()
+            await self._db.pool.expire_connections()
             self._db.state = DatabaseState("up", 0, self._db.state.restarts, None)
             _log.warning("embedded PostgreSQL answers again")
 
@@ -115,4 +115,4 @@ class Supervisor:
             if time.monotonic() > deadline:
                 raise ConfigurationError(f"PostgreSQL started but did not answer in {READY_S} s")
             await asyncio.sleep(0.2)
-        self._db.pool.expire_connections()
+        await self._db.pool.expire_connections()

@@ -32,8 +32,10 @@ from kgmem.errors import (
 )
 from kgmem.storage.engine.driver_errors import (
     constraint_violation,
+    demoted,
     label_race,
     past_a_limit,
+    read_only_server,
     translate,
     unencodable,
 )
@@ -95,7 +97,7 @@ async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
         async with _joins(conn, call):
             records = await conn.fetch(sql, call.params_json)
     except asyncpg.PostgresError as exc:
-        raise classify(exc, offset, len(call.text)) from exc
+        raise _refused(conn, exc, offset, len(call.text)) from exc
     elapsed = (time.perf_counter() - started) * 1000
     width = call.columns
     rows = [[record[i] for i in range(width)] for record in records]
@@ -109,7 +111,7 @@ async def explain(conn: asyncpg.Connection, call: CypherCall) -> list[str]:
         async with _joins(conn, call):
             rows = await conn.fetch("EXPLAIN " + sql, call.params_json)
     except asyncpg.PostgresError as exc:
-        raise classify(exc, offset + len("EXPLAIN "), len(call.text)) from exc
+        raise _refused(conn, exc, offset + len("EXPLAIN "), len(call.text)) from exc
     return [str(r[0]) for r in rows]
 
 
@@ -235,6 +237,17 @@ async def enter_write(conn: asyncpg.Connection, timeout_ms: int) -> None:
 
 _TYPE_STATES = ("22", "42804", "2202E")
 _PERMISSION_STATES = ("42501", "25006")
+
+
+def _refused(
+    conn: asyncpg.Connection, exc: asyncpg.PostgresError, offset: int, length: int
+) -> KgmemError:
+    """``classify``, except that a write refused because the whole server is read-only
+    (a primary demoted during a failover) is the transient ``PrimaryUnavailable``, not
+    the reader's missing permission."""
+    if demoted(exc) and read_only_server(conn):
+        return translate(exc)
+    return classify(exc, offset, length)
 
 
 def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError:

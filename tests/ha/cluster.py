@@ -9,6 +9,7 @@ Every process is started here and stopped by ``Cluster.close``, whatever happene
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -16,8 +17,8 @@ import subprocess
 import sys
 import sysconfig
 import time
-from functools import cache
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +105,8 @@ def kill_tree(pid: int) -> None:
     except psutil.NoSuchProcess:
         return
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(procs, timeout=10)
 
 
@@ -229,6 +228,7 @@ class Node:
         """The machine gone: Patroni and every PostgreSQL process killed at once."""
         if self.proc is not None:
             kill_tree(self.proc.pid)
+            self.proc.wait(10)
         pid = self.postmaster_pid()
         if pid is not None:
             kill_tree(pid)
@@ -237,10 +237,8 @@ class Node:
         """Patroni stopped cleanly (it stops its PostgreSQL), killed if it hangs."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                pass
         self.cut_off()
 
 
@@ -292,6 +290,10 @@ class Cluster:
             for m in self.members()
             if m["role"] != "leader" and m["state"] == "streaming"
         ]
+
+    def sync_standby(self) -> Node:
+        """The synchronous standby: in synchronous mode, the only one Patroni promotes."""
+        return self.node(next(m["name"] for m in self.members() if m["role"] == "sync_standby"))
 
     def wait_healthy(self, size: int, timeout_s: float = 120) -> Node:
         """Wait for a primary and ``size - 1`` streaming replicas, one of them synchronous."""
@@ -356,7 +358,7 @@ class Cluster:
         for node in self.nodes:
             try:
                 node.stop()
-            except Exception:  # noqa: BLE001 - a finalizer stops everything it can
+            except Exception:
                 node.cut_off()
         self.etcd.stop()
 

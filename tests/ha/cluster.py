@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pgserver
 import psutil
+import psycopg
 import yaml
 
 from tests.fixtures.app import free_port
@@ -32,6 +33,8 @@ from tests.fixtures.app import free_port
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "patroni" / "patroni.yml"
 POST_BOOTSTRAP = ROOT / "deploy" / "patroni" / "post-bootstrap.sh"
+ARCHIVE_WAL = ROOT / "deploy" / "patroni" / "archive-wal.sh"
+BASE_BACKUP = ROOT / "deploy" / "patroni" / "base-backup.sh"
 BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
 OS_USER = "pgserver" if os.getuid() == 0 else None
 PASSWORD = "kgmem-ha-test"
@@ -169,7 +172,7 @@ class Node:
             "bootstrap": {
                 "post_bootstrap": str(POST_BOOTSTRAP),
                 "dcs": {"postgresql": {"parameters": {
-                    "archive_command": f"test ! -f {wal}/%f && cp %p {wal}/%f"}}},
+                    "archive_command": f"{ARCHIVE_WAL} %p %f {wal}"}}},
             },
             "postgresql": {
                 "listen": f"127.0.0.1:{self.pg_port}",
@@ -249,6 +252,7 @@ class Cluster:
         self.root = root
         self.archive = owned(root / "archive")
         owned(self.archive / "wal")
+        owned(self.archive / "base")
         self.etcd = Etcd(root)
         self.nodes = [
             Node(f"node{i + 1}", root / f"node{i + 1}", self.etcd.port, self.archive)
@@ -343,6 +347,26 @@ class Cluster:
 
     def node_url(self, node: Node, database: str = "kgmem") -> str:
         return f"postgresql://kgmem:{PASSWORD}@127.0.0.1:{node.pg_port}/{database}"
+
+    def base_backup(self, node: Node) -> None:
+        """A base backup of ``node`` (a replica will do) into the archive, by the
+        script operators run (deploy/patroni/base-backup.sh)."""
+        subprocess.run(
+            [BASE_BACKUP, self.archive, f"host=127.0.0.1 port={node.pg_port} user=replicator"],
+            env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PGPASSWORD": PASSWORD},
+            user=OS_USER, check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+
+    def switch_wal(self) -> Path:
+        """Close the primary's current WAL segment; the archived file it becomes."""
+        leader = self.leader()
+        assert leader is not None
+        with psycopg.connect(self.node_url(leader), autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT pg_walfile_name(pg_current_wal_lsn()), pg_switch_wal()"
+            ).fetchone()
+        assert row is not None
+        return self.archive / "wal" / str(row[0])
 
     def logs(self) -> str:
         """The tail of every node's Patroni log, for a failure message."""

@@ -65,8 +65,11 @@ def test_the_template_holds_what_kgmem_needs() -> None:
     params = dcs["postgresql"]["parameters"]
     assert "pg_textsearch" in params["shared_preload_libraries"]
     assert params["session_preload_libraries"] == "age"
-    assert params["archive_mode"] == "on"
-    assert "/var/lib/kgmem-archive/wal/%f" in params["archive_command"]
+    assert params["archive_mode"] == "always"
+    assert (
+        params["archive_command"] == "/etc/patroni/archive-wal.sh %p %f /var/lib/kgmem-archive/wal"
+    )
+    assert "archive-wal.sh" in DOCKERFILE
     replication = PATRONI["postgresql"]["authentication"]["replication"]["username"]
     assert any(
         re.fullmatch(rf"host\s+replication\s+{replication}\s+\S+\s+scram-sha-256", rule)

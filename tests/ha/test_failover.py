@@ -21,6 +21,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -103,6 +104,9 @@ def servers(cluster: Cluster, root: Path) -> Iterator[Servers]:
         servers.start(1)
         answer = httpx.post(f"{servers.urls[0]}/v1/namespaces", json={"name": NAMESPACE})
         assert answer.status_code == 201, answer.text
+        # Point-in-time recovery starts from a base backup: one from a replica, before
+        # the failovers, so that a restore replays the WAL of every timeline after it.
+        cluster.base_backup(cluster.replicas()[0])
         yield servers
     finally:
         servers.stop(0)
@@ -197,7 +201,7 @@ async def verify(base: str, record: Record, fresh: list[str], root: Path, url: s
 
         await asyncio.gather(*map(found, fresh), *map(built, record.episodes))
     seen = logged(root / "writer-logs")
-    rows_of = await asyncio.to_thread(checksum_rows, root, url)
+    rows_of = await asyncio.to_thread(checksum_rows, root / "checksum-home", url)
     assert (seen["entity"], seen["episode"]) == (len(record.acked), len(record.episodes))
     assert rows_of.get("graph.Thing") == seen["entity"], rows_of
     assert rows_of.get("graph.Episode") == seen["episode"], rows_of
@@ -209,11 +213,13 @@ async def cypher(client: httpx.AsyncClient, query: str) -> list[list[object]]:
     return list(answer.json()["rows"])
 
 
-def checksum_rows(root: Path, url: str) -> dict[str, int]:
-    """Rows per table of the namespace, from ``kgmem checksum``."""
+def checksum_rows(home: Path, url: str | None) -> dict[str, int]:
+    """Rows per table of the namespace, from ``kgmem checksum`` on ``url`` (None: the
+    embedded store under ``home``)."""
+    database = {"KGMEM_DATABASE_URL": url} if url else {}
     done = subprocess.run(
         [sys.executable, "-m", "kgmem", "checksum", "--namespace", NAMESPACE],
-        env=env_for(root / "checksum-home", KGMEM_DATABASE_URL=url, **ENV),
+        env=env_for(home, **database, **ENV),
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -287,3 +293,46 @@ async def test_a_rolling_restart_loses_nothing(
     cluster.wait_healthy(3)
     tally = await scenario("rolling-restart", load, record, cluster, roll, CRASH_RESUME_S)
     await verify(servers.urls[0], record, tally.acked, root, servers.url)
+
+
+async def test_the_cluster_archive_restores_to_a_point_in_time(
+    cluster: Cluster, servers: Servers, record: Record, root: Path
+) -> None:
+    """``kgmem restore --to-time`` into an embedded store, from the base backup taken
+    before the failovers and the WAL every node archived: every write acknowledged
+    before the time, none after it."""
+    assert record.acked, "the scenarios ran first"
+    await asyncio.sleep(1)
+    when = datetime.now(UTC)
+    await asyncio.sleep(1)
+    async with httpx.AsyncClient(base_url=servers.urls[0], timeout=30) as client:
+        for k in range(3):
+            uid = f"after-{k}"
+            body = {"label": "Thing", "properties": {"name": uid}, "embedding": vector(uid)}
+            answer = await client.put(f"/v1/namespaces/{NAMESPACE}/entities/{uid}", json=body)
+            assert answer.is_success, answer.text
+    segment = await asyncio.to_thread(cluster.switch_wal)
+    await asyncio.to_thread(wait_for, segment.exists, 60)
+    home = root / "restored"
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "kgmem", "restore", "--to-time", when.isoformat(),
+         str(cluster.archive)],
+        env=env_for(home, **ENV), capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows_of = await asyncio.to_thread(checksum_rows, home, None)
+    assert rows_of.get("graph.Thing") == len(record.acked), rows_of
+
+
+async def test_a_backup_reads_the_cluster_through_its_url(
+    cluster: Cluster, servers: Servers, root: Path
+) -> None:
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "kgmem", "backup", "--namespace", NAMESPACE,
+         str(root / "failover.kgb")],
+        env=env_for(root / "backup-home", KGMEM_DATABASE_URL=servers.url, **ENV),
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -39,10 +39,10 @@ def fresh_clone(into: Path) -> Path:
 
 def stand_in_venv(clone: Path, into: Path) -> Path:
     """A venv the run script takes as installed, its commands recording their calls (a
-    redis-server and a chromium there too, so `./run test` installs neither)."""
+    redis-server, a chromium and an etcd there too, so `./run test` installs none)."""
     venv = into / "venv"
     (venv / "bin").mkdir(parents=True)
-    for command in ("kgmem", "python", "redis-server", "chromium"):
+    for command in ("kgmem", "python", "redis-server", "chromium", "etcd"):
         script = venv / "bin" / command
         script.write_text(f'#!/bin/sh\necho "{command} $*" >> "{venv}/calls"\n')
         script.chmod(0o755)

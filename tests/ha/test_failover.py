@@ -77,19 +77,26 @@ class Servers:
         self.ports = [free_port(), free_port()]
         self.procs: list[Server | None] = [None, None]
 
-    def start(self, i: int) -> None:
+    def start(self, *which: int) -> None:
+        """Start the servers ``which`` together (each migrates the store at start, so
+        they take turns on it) and wait until each answers."""
         env = {**ENV, "KGMEM_DATABASE_URL": self.url}
-        server = Server(self.root / f"kgmem{i}", self.ports[i], **env)
-        self.procs[i] = server
-        server.wait_healthy(timeout=180)
+        for i in which:
+            self.procs[i] = Server(self.root / f"kgmem{i}", self.ports[i], **env)
+        for i in which:
+            self.procs[i].wait_healthy(timeout=180)  # type: ignore[union-attr]
 
     @property
     def urls(self) -> list[str]:
         return [f"http://127.0.0.1:{port}" for port in self.ports]
 
-    def stop(self, i: int) -> None:
-        server = self.procs[i]
-        if server is not None:
+    def stop(self, *which: int) -> None:
+        """Stop the servers ``which`` together (each finishes what it is doing)."""
+        running = [s for i, s in enumerate(self.procs) if i in which and s is not None]
+        for server in running:
+            if server.proc.poll() is None:
+                server.proc.terminate()
+        for server in running:
             server.stop()
 
     def output(self) -> str:
@@ -100,8 +107,7 @@ class Servers:
 def servers(cluster: Cluster, root: Path) -> Iterator[Servers]:
     servers = Servers(root, cluster.url(URL_FORM))
     try:
-        servers.start(0)
-        servers.start(1)
+        servers.start(0, 1)  # both on a new store at once: the migrations take turns
         answer = httpx.post(f"{servers.urls[0]}/v1/namespaces", json={"name": NAMESPACE})
         assert answer.status_code == 201, answer.text
         # Point-in-time recovery starts from a base backup: one from a replica, before
@@ -109,8 +115,7 @@ def servers(cluster: Cluster, root: Path) -> Iterator[Servers]:
         cluster.base_backup(cluster.replicas()[0])
         yield servers
     finally:
-        servers.stop(0)
-        servers.stop(1)
+        servers.stop(0, 1)
 
 
 class Record:
@@ -291,6 +296,7 @@ async def test_a_rolling_restart_loses_nothing(
             servers.start(i)
 
     cluster.wait_healthy(3)
+    load.pace_s = 0.5  # a long scenario: fewer writes to look up after it
     tally = await scenario("rolling-restart", load, record, cluster, roll, CRASH_RESUME_S)
     await verify(servers.urls[0], record, tally.acked, root, servers.url)
 

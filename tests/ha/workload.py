@@ -98,8 +98,11 @@ async def until_acked(
         await asyncio.sleep(PAUSE_S)
 
 
-async def writer(name: str, servers: Servers, tally: Tally, log: Path, stop: asyncio.Event) -> None:
-    """Upsert entities (and every fifth time an episode) until ``stop``."""
+async def writer(
+    name: str, servers: Servers, tally: Tally, log: Path, stop: asyncio.Event, pace_s: float
+) -> None:
+    """Upsert entities (and every fifth time an episode) until ``stop``, waiting
+    ``pace_s`` after each."""
     async with httpx.AsyncClient(timeout=30) as client:
         k = 0
         while not stop.is_set():
@@ -123,7 +126,7 @@ async def writer(name: str, servers: Servers, tally: Tally, log: Path, stop: asy
                 with log.open("a", encoding="utf-8") as out:
                     out.write(f"episode {episode}\n")
             k += 1
-            await asyncio.sleep(PAUSE_S)
+            await asyncio.sleep(pace_s)
 
 
 async def searcher(servers: Servers, tally: Tally, stop: asyncio.Event) -> None:
@@ -155,6 +158,7 @@ class Load:
     logs: Path
     writers: int = 3
     searchers: int = 2
+    pace_s: float = PAUSE_S
     tally: Tally = field(default_factory=Tally)
     round: int = 0
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -166,7 +170,7 @@ class Load:
         self._tasks = [
             asyncio.create_task(
                 writer(f"{label}-w{i}", self.turned(i), self.tally,
-                       self.logs / f"{label}-w{i}.log", self._stop)
+                       self.logs / f"{label}-w{i}.log", self._stop, self.pace_s)
             )
             for i in range(self.writers)
         ] + [

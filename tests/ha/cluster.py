@@ -191,6 +191,9 @@ class Node:
         return merged(merged(template, SETTINGS), node)
 
     def start(self) -> None:
+        """Start Patroni on this node (nothing to do if it runs)."""
+        if self.proc is not None and self.proc.poll() is None:
+            return
         owned(self.root)
         path = self.root / "patroni.yml"
         path.write_text(yaml.safe_dump(self.config()), encoding="utf-8")

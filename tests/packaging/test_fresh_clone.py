@@ -39,10 +39,10 @@ def fresh_clone(into: Path) -> Path:
 
 def stand_in_venv(clone: Path, into: Path) -> Path:
     """A venv the run script takes as installed, its commands recording their calls (a
-    redis-server and a chromium there too, so `./run test` installs neither)."""
+    redis-server, a chromium and an etcd there too, so `./run test` installs none)."""
     venv = into / "venv"
     (venv / "bin").mkdir(parents=True)
-    for command in ("kgmem", "python", "redis-server", "chromium"):
+    for command in ("kgmem", "python", "redis-server", "chromium", "etcd"):
         script = venv / "bin" / command
         script.write_text(f'#!/bin/sh\necho "{command} $*" >> "{venv}/calls"\n')
         script.chmod(0o755)
@@ -74,7 +74,10 @@ def test_run_serve_and_run_test_build_the_explorer_in_a_fresh_clone(tmp_path: Pa
     assert "building the graph explorer" not in tested.stderr  # up to date: not rebuilt
     assert (built / ".build-stamp").read_text() == stamp
     calls = (venv / "calls").read_text().splitlines()
-    assert calls == ["kgmem serve --port 7499", "python -m pytest -n 2 --dist loadfile -k nothing"]
+    assert calls == [
+        "kgmem serve --port 7499",
+        "python -m pytest -n 2 --dist loadfile --durations=40 -k nothing",
+    ]
     # A changed source is rebuilt by the next command.
     (clone / "ui" / "src" / "explorer.css").write_text("/* changed */\n", encoding="utf-8")
     again = subprocess.run(

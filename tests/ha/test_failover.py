@@ -33,7 +33,7 @@ from tests.ha.workload import DIMENSION, NAMESPACE, Load, Tally, keyword, logged
 
 pytestmark = [pytest.mark.slow, pytest.mark.failover]
 
-URL_FORM = "params"
+URL_FORM = "hosts"
 """The multi-host URL form the servers get: ``params`` (``?host=h1,h2&port=p1,p2``) or
 ``hosts`` (``h1:p1,h2:p2``)."""
 

@@ -53,7 +53,7 @@ async def identify(memory: Memory, presented: str | None, *, local: bool) -> Pri
     if presented:
         key = await memory.authenticate(presented)
         if key is None:
-            raise Unauthenticated("the API key is invalid or revoked")
+            raise Unauthenticated(await _unknown_key(memory))
         top = max(_RANK[s] for s in key.scopes)
         scopes = frozenset(s for s, r in _RANK.items() if r <= top)
         allowed = frozenset(key.namespaces) if key.namespaces is not None else None
@@ -66,6 +66,17 @@ async def identify(memory: Memory, presented: str | None, *, local: bool) -> Pri
             "create one with `kgmem keys create`"
         )
     return Principal(key=None, scopes=frozenset(_RANK), namespaces=None)
+
+
+async def _unknown_key(memory: Memory) -> str:
+    """Why a presented key is refused: revoked or mistyped, or a store with no keys at
+    all (a configuration copied with its key line onto a fresh store)."""
+    if await memory.active_key_count() == 0:
+        return (
+            "an API key was given, but this store has no API keys yet: leave the key out "
+            "(callers on this machine need none) or create one with `kgmem keys create`"
+        )
+    return "the API key is invalid or revoked"
 
 
 def admit(who: Principal, scope: Scope, namespace: str | None) -> Principal:

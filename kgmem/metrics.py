@@ -55,12 +55,32 @@ class Instruments:
     live: dict[str, Any]
 
 
-def use_directory(path: Path) -> None:
-    """Count in multiprocess mode with samples under ``path`` (emptied first), for this
-    process and the processes it starts. Call before the first instrument is used."""
+def use_directory(parent: Path, owner: int) -> Path:
+    """Count in multiprocess mode with samples in ``parent``'s folder for the server
+    process ``owner`` (emptied first), for this process and the processes it starts;
+    returns that folder. Call before the first instrument is used."""
+    path = parent / str(owner)
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     os.environ[MULTIPROCESS_ENV] = str(path)
+    return path
+
+
+def drop_directory(path: Path) -> None:
+    """Remove a folder of :func:`use_directory` whose server did not start."""
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def drop_others(path: Path) -> None:
+    """Remove the folders of earlier servers beside ``path`` (and files a version of
+    kgmem that counted in ``path``'s parent itself left there)."""
+    for other in path.parent.iterdir():
+        if other == path:
+            continue
+        if other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+        else:
+            other.unlink(missing_ok=True)
 
 
 def process_ended(pid: int) -> None:

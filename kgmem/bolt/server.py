@@ -21,6 +21,7 @@ from kgmem.bolt.admission import Admission, Caps, Ticket, client_of
 from kgmem.bolt.connection import Connection
 from kgmem.bolt.refusals import Refusals
 from kgmem.bolt_settings import BoltSettings
+from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
 from kgmem.metrics import instruments
 
@@ -43,7 +44,16 @@ class BoltServer:
     async def start(self) -> None:
         """Listen; ``port`` holds the bound port afterwards (where a restart listens)."""
         self.tls = _tls(self.settings)
-        self.server = await asyncio.start_server(self._connection, self.settings.host, self.port)
+        try:
+            self.server = await asyncio.start_server(
+                self._connection, self.settings.host, self.port
+            )
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot serve Bolt on {self.settings.host}:{self.port}: {exc.strerror} "
+                "(a Neo4j server often holds 7687); set KGMEM_BOLT_PORT to a free port, "
+                "or to 0 to turn Bolt off"
+            ) from None
         self.port = self.server.sockets[0].getsockname()[1]
         tls = " (TLS)" if self.tls else ""
         log.info("Bolt on %s:%s%s", self.settings.host, self.port, tls)

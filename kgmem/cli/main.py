@@ -51,12 +51,20 @@ console = Console()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (KGMEM_SERVER_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (KGMEM_SERVER_PORT).")] = None,
+    bolt_port: Annotated[
+        int | None,
+        typer.Option(help="Port of the Neo4j Bolt door (KGMEM_BOLT_PORT, default 7687; 0: off)."),
+    ] = None,
 ) -> None:
-    """Serve the REST API; with no KGMEM_DATABASE_URL, on an embedded PostgreSQL."""
+    """Serve the REST API, MCP at /mcp, the explorer at /ui and the Neo4j Bolt door;
+    with no KGMEM_DATABASE_URL, on an embedded PostgreSQL."""
     from kgmem.server.run import run
     from kgmem.server.run import serve as run_server
 
     settings = Settings()
+    if bolt_port is not None:
+        bolt = settings.bolt.model_copy(update={"port": bolt_port})
+        settings = settings.model_copy(update={"bolt": bolt})
     server = settings.server.model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     )

@@ -29,7 +29,7 @@ _log = logging.getLogger("kgmem.mcp")
 class _Caller:
     """The process's caller as last checked: a principal, or why it is refused."""
 
-    def __init__(self, memory: Memory, api_key: str | None, who: Principal) -> None:
+    def __init__(self, memory: Memory, api_key: str | None, who: Principal | AuthError) -> None:
         self.memory = memory
         self.api_key = api_key
         self.who: Principal | AuthError = who
@@ -53,13 +53,17 @@ class _Caller:
 
 
 async def serve_stdio(settings: Settings, api_key: str | None) -> None:
-    """Open the store, admit the key, and serve MCP on stdin/stdout until EOF."""
+    """Open the store, admit the key, and serve MCP on stdin/stdout until EOF.
+
+    A refused key does not end the process (the agent would see only a closed
+    connection): the reason goes to stderr, where MCP clients keep a server's log, and
+    every tool call answers it until the key is admitted (created, say)."""
     memory = await Memory.open(settings)
     try:
-        who = await identify(memory, api_key, local=True)
+        who = await _admitted(memory, api_key)
         caller = _Caller(memory, api_key, who)
         server = build_server(Door(memory, caller))
-        key_id = who.key.id if who.key is not None else None
+        key_id = who.key.id if isinstance(who, Principal) and who.key is not None else None
         # Lives exactly as long as the stdio session: cancelled and awaited below.
         following = asyncio.get_running_loop().create_task(caller.follow(key_id))
         try:
@@ -70,3 +74,12 @@ async def serve_stdio(settings: Settings, api_key: str | None) -> None:
                 await following
     finally:
         await memory.close()
+
+
+async def _admitted(memory: Memory, api_key: str | None) -> Principal | AuthError:
+    """The caller ``api_key`` names, or why it is refused (said on stderr)."""
+    try:
+        return await identify(memory, api_key, local=True)
+    except AuthError as exc:
+        _log.error("kgmem mcp: %s (KGMEM_API_KEY)", exc.detail)
+        return exc

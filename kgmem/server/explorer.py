@@ -40,6 +40,17 @@ works without it.</p>
 """
 
 
+# The tab's icon: a small graph, answered at /favicon.ico (where browsers look first)
+# whether or not the explorer is built.
+ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<rect width="32" height="32" rx="6" fill="#24324a"/>'
+    '<path d="M9 22 L16 9 L23 21 Z" stroke="#c8d3e6" stroke-width="2" fill="none"/>'
+    '<circle cx="9" cy="22" r="4" fill="#1f77b4"/><circle cx="16" cy="9" r="4" fill="#ff7f0e"/>'
+    '<circle cx="23" cy="21" r="4" fill="#2ca02c"/></svg>'
+)
+
+
 def asset_dir() -> Path:
     """Where the built explorer lives (it may be absent: see the module docstring)."""
     return Path(__file__).resolve().parent / "explorer_assets"
@@ -59,6 +70,11 @@ def install(app: FastAPI, assets: Path | None = None) -> None:
         if not page.is_file():
             return _guarded(HTMLResponse(NOT_BUILT, status_code=503))
         return _guarded(FileResponse(page, media_type="text/html"))
+
+    @router.get("/favicon.ico")
+    async def icon() -> Response:
+        cached = {"Cache-Control": "max-age=86400"}
+        return Response(ICON, media_type="image/svg+xml", headers=cached)
 
     app.include_router(router)
 

@@ -55,9 +55,16 @@ _WORKER_CLOSE_S = 5.0
 async def serve(settings: Settings, server: ServerSettings) -> None:
     """Open the store and serve it on ``server.host:server.port`` until signalled."""
     # Before anything counts: every process of this server (the workers inherit the
-    # environment) writes its metrics under the home, and /metrics adds them up.
-    metrics.use_directory(settings.home / "metrics")
-    memory = await Memory.open(settings, serve=True)
+    # environment) writes its metrics under the home, and /metrics adds them up. The
+    # folder is this process's own: a second server refused by the home's lock must
+    # not empty the running one's.
+    counted = metrics.use_directory(settings.home / "metrics", os.getpid())
+    try:
+        memory = await Memory.open(settings, serve=True)
+    except BaseException:
+        metrics.drop_directory(counted)
+        raise
+    metrics.drop_others(counted)  # the home is ours: older servers' folders are stale
     freeze_startup_heap()
     # A background task, not a task group: a failed warm-up must not end the server.
     warming = asyncio.create_task(memory.warm_up())
@@ -69,6 +76,12 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
                 "(`kgmem keys create --name admin --scope admin`) or bind 127.0.0.1"
             )
         config = _config(memory, settings, server)
+        # Bolt first: a port taken by another program is refused before workers start.
+        bolt = await _start_bolt(memory, settings)
+        if bolt is not None:
+            # Reported in /health, listening again if its socket closes, and stopped
+            # (connections and all) with the store's other services.
+            memory.runtime.adopt(_bolt_service(bolt))
         sock = listen(server.host, server.port, shared=server.workers > 1)
         workers = [_spawn(server) for _ in range(server.workers - 1)]
         _log.info(
@@ -80,11 +93,6 @@ async def serve(settings: Settings, server: ServerSettings) -> None:
         owner = GracefulServer(
             config, memory, others=lambda hard: _stop_workers(workers, server, hard)
         )
-        bolt = await _start_bolt(memory, settings)
-        if bolt is not None:
-            # Reported in /health, listening again if its socket closes, and stopped
-            # (connections and all) with the store's other services.
-            memory.runtime.adopt(_bolt_service(bolt))
         try:
             await owner.serve(sockets=[sock])
         finally:

@@ -39,7 +39,7 @@ def blocks(language: str) -> list[str]:
 
 
 def test_the_section_has_the_examples_this_file_runs() -> None:
-    assert len(blocks("json")) == 2 and len(blocks("python")) == 2
+    assert len(blocks("json")) == 3 and len(blocks("python")) == 2
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ async def keyed(fresh_database, tmp_path: Path) -> AsyncIterator[tuple[Settings,
 
 async def test_desktop_configuration_starts_kgmem_mcp(keyed) -> None:
     settings, _, secret = keyed
-    server = json.loads(blocks("json")[0])["mcpServers"]["kgmem"]
+    server = json.loads(blocks("json")[1])["mcpServers"]["kgmem"]
     # As a desktop client starts it: the checkout's absolute path, no virtualenv on PATH.
     command = server["command"].replace("/path/to/kgmem", str(ROOT))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KGMEM_", "VIRTUAL_ENV"))}
@@ -81,9 +81,32 @@ async def test_desktop_configuration_starts_kgmem_mcp(keyed) -> None:
     )
 
 
+async def test_fresh_store_desktop_configuration_needs_no_key(
+    fresh_database, tmp_path: Path
+) -> None:
+    settings = store_settings(await fresh_database(), tmp_path)
+    server = json.loads(blocks("json")[0])["mcpServers"]["kgmem"]
+    assert "env" not in server
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KGMEM_", "VIRTUAL_ENV"))}
+    env |= {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "KGMEM_VENV": str(Path(sys.executable).parents[1]),
+        "PYTHONPATH": str(ROOT),
+        "KGMEM_HOME": str(settings.home),
+        "KGMEM_DATABASE_URL": settings.database.url.get_secret_value(),
+        "KGMEM_EMBEDDING_PROVIDER": "none",
+        "KGMEM_EMBEDDING_DIMENSION": str(settings.embedding.dimension),
+    }
+    command = server["command"].replace("/path/to/kgmem", str(ROOT))
+    params = StdioServerParameters(command=command, args=server["args"], env=env)
+    async with McpClient(params, read_timeout_seconds=120) as client:
+        listed = await client.call_tool("list_namespaces", {})
+    assert not listed.is_error, listed.content
+
+
 async def test_url_configuration_reaches_a_running_server(keyed) -> None:
     _, url, secret = keyed
-    server = json.loads(blocks("json")[1])["mcpServers"]["kgmem"]
+    server = json.loads(blocks("json")[2])["mcpServers"]["kgmem"]
     headers = {k: v.replace("kgm_...", secret) for k, v in server["headers"].items()}
     async with httpx2.AsyncClient(headers=headers, timeout=60) as http:
         transport = streamable_http_client(server["url"].replace(DOC_URL, url), http_client=http)

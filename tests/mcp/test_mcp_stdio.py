@@ -81,6 +81,8 @@ async def test_stdio_uses_the_key_given(keyed_settings) -> None:
         assert not (await client.call_tool("list_namespaces", {})).is_error
         denied = await client.call_tool("add_episode", episode)
         assert denied.is_error and "forbidden:" in denied.content[0].text
-    with pytest.raises(ExceptionGroup):  # no key once keys exist: the process refuses to start
-        async with stdio_client(settings, KGMEM_API_KEY=""):
-            pass
+    # No key once keys exist: the session opens (the agent sees why, not a closed
+    # connection) and every call answers the refusal.
+    async with stdio_client(settings, KGMEM_API_KEY="") as client:
+        refused = await client.call_tool("list_namespaces", {})
+    assert refused.is_error and "an API key is required" in refused.content[0].text

@@ -85,9 +85,20 @@ export async function factsAround(uid, side, limit) {
 export async function describe(uids) {
   if (!uids.length) return new Map();
   const result = await api.cypher(
-    "UNWIND $uids AS u MATCH (n) WHERE n.uid = u RETURN n.uid AS uid, label(n) AS label, n.name AS name",
+    "UNWIND $uids AS u MATCH (n) WHERE n.uid = u"
+      + " RETURN n.uid AS uid, label(n) AS label, n.name AS name, n.text AS text, n.speaker AS speaker",
     { uids },
     uids.length,
   );
-  return new Map(result.rows.map(([uid, label, name]) => [uid, { label, name }]));
+  return new Map(result.rows.map(([uid, label, name, text, speaker]) =>
+    [uid, { label, name: name ?? titleOf(text, speaker) }]));
+}
+
+const TITLE = 60;
+
+// An episode (which has no name) is shown by its speaker and the start of its text.
+function titleOf(text, speaker) {
+  if (typeof text !== "string") return null;
+  const short = text.length > TITLE ? `${text.slice(0, TITLE - 1).trimEnd()}…` : text;
+  return speaker ? `${speaker}: “${short}”` : `“${short}”`;
 }

@@ -20,6 +20,11 @@ function properties(entity) {
   return el("dl", {}, rows);
 }
 
+// A date kept on one line (a column may wrap between two dates, never inside one).
+function date(iso) {
+  return el("span", { class: "date" }, dateOf(iso));
+}
+
 function factRow(fact, uid, names) {
   const out = fact.subject === uid;
   const other = out ? fact.object : fact.subject;
@@ -27,7 +32,7 @@ function factRow(fact, uid, names) {
     el("td", {}, out ? `→ ${fact.predicate}` : `← ${fact.predicate}`),
     el("td", {}, nameOf(other, names)),
     el("td", {}, fact.valid_from || fact.valid_to
-      ? `${dateOf(fact.valid_from)} – ${fact.valid_to ? dateOf(fact.valid_to) : "…"}` : "always"),
+      ? [date(fact.valid_from), " – ", fact.valid_to ? date(fact.valid_to) : "…"] : "always"),
     el("td", { title: isClosed(fact) ? `closed ${when(fact.expired_at)}` : "" },
       isClosed(fact) ? "closed" : "current"),
     el("td", {}, fact.trust === null || fact.trust === undefined ? "–" : fact.trust.toFixed(2),
@@ -113,9 +118,9 @@ async function episodeItem(uid) {
 function factTable(facts, uid, names) {
   const rows = facts.slice(0, MAX_ROWS).map((f) => factRow(f, uid, names));
   return [
-    el("table", { class: "facts" },
+    el("div", { class: "table-wrap" }, el("table", { class: "facts" },
       el("thead", {}, el("tr", {}, ["fact", "other end", "valid", "status", "trust", "sources", "said in"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, rows)),
+      el("tbody", {}, rows))),
     facts.length > MAX_ROWS ? el("p", { class: "muted" }, `… and ${facts.length - MAX_ROWS} more on the canvas`) : null,
   ];
 }

@@ -35,7 +35,7 @@ function showTab(name) {
 }
 
 function showView(name) {
-  for (const b of document.querySelectorAll("#view-tabs button")) b.classList.toggle("active", b.dataset.view === name);
+  for (const b of document.querySelectorAll("#view-tabs button[data-view]")) b.classList.toggle("active", b.dataset.view === name);
   $("#graph").hidden = name !== "graph";
   $("#map-view").hidden = name !== "map";
   if (name === "map") guarded(loadPlaces);
@@ -249,7 +249,8 @@ function wire() {
   $("#valid-time").addEventListener("input", applyTime);
   $("#known-time").addEventListener("input", applyTime);
   for (const b of document.querySelectorAll("#side-tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
-  for (const b of document.querySelectorAll("#view-tabs button")) b.addEventListener("click", () => showView(b.dataset.view));
+  // Only the view tabs: Layout and Clear sit in the same bar and act on the canvas.
+  for (const b of document.querySelectorAll("#view-tabs button[data-view]")) b.addEventListener("click", () => showView(b.dataset.view));
   showTab("search");
   showView("graph");
   refreshGraph();

@@ -328,22 +328,25 @@ def closed_at_once(work: Work, facts: Sequence[FactWrite], result: BatchResult) 
         if outcome.uid not in result.closed:
             continue
         subject, obj = names.get(fact.subject, fact.subject), names.get(fact.object, fact.object)
-        said = f"{subject} {fact.predicate} {obj}"
-        start = fact.valid_from.date().isoformat() if fact.valid_from else "now"
+        start = _start(work, fact)
         newer = [
-            f"{names.get(f.object, f.object)} from "
-            f"{f.valid_from.date().isoformat() if f.valid_from else 'now'}"
+            f"{names.get(f.object, f.object)} from {_start(work, f).date().isoformat()}"
             for f in facts
             if f is not fact
             and (f.subject, f.predicate) == (fact.subject, fact.predicate)
-            and (f.valid_from or work.reference_time) >= (fact.valid_from or work.reference_time)
+            and _start(work, f) >= start
         ]
         by = f"by {', '.join(newer)} in the same episode" if newer else "by a later stored value"
         notes.append(
-            f"{said} (fact {outcome.uid}, from {start}) was closed in the same write: "
-            f"{fact.predicate} holds one value at a time and it is superseded {by}"
+            f"{subject} {fact.predicate} {obj} (fact {outcome.uid}, from "
+            f"{start.date().isoformat()}) was closed in the same write: {fact.predicate} "
+            f"holds one value at a time and it is superseded {by}"
         )
     return notes
+
+
+def _start(work: Work, fact: FactWrite) -> datetime:
+    return fact.valid_from if isinstance(fact.valid_from, datetime) else work.reference_time
 
 
 def _plain_time(value: datetime | str | None) -> datetime | None:

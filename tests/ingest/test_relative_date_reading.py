@@ -5,13 +5,15 @@ same conversation over REST on a real server and over MCP with the SDK's client.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from kgmem import Memory
+from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
+from kgmem.client import AsyncClient
 from kgmem.ingest.tense import tense_near
 from kgmem.time_expressions import read
 from tests.mcp.test_mcp_http import mcp_client, payload
@@ -187,3 +189,71 @@ def test_an_iso_time_without_offset_or_a_day_that_does_not_exist_is_unreadable()
     assert read("2024-05-01T12:00:00", ref) is None
     assert read("2023-02-29T00:00:00Z", ref) is None
     assert read("2024-13-01", ref) is None
+
+
+async def test_facts_take_the_expressions_episodes_take_on_every_door(
+    live_url: str, memory: Memory, namespace: str
+) -> None:
+    """The expression "last May" on POST /facts, in a batch, through the client and the Python API:
+    one reader, one answer; an ambiguous date read backward says so."""
+    await memory.write_batch(
+        namespace,
+        BatchWrite(entities=[EntityWrite(u, "Person", {"name": u}) for u in ("ada", "bob")]),
+    )
+    recorded = "2024-06-10T09:00:00+00:00"
+    body = {"subject": "ada", "predicate": "KNOWS", "object": "bob", "recorded_at": recorded}
+    async with httpx.AsyncClient(base_url=live_url, timeout=60) as http:
+        r = await http.post(
+            f"/v1/namespaces/{namespace}/facts", json={**body, "valid_from": "last May"}
+        )
+        assert r.status_code == 201, r.text
+        rest = r.json()
+        assert rest["valid_from"].startswith("2024-05-01") and rest["notes"] == []
+
+        r = await http.post(
+            f"/v1/namespaces/{namespace}/facts", json={**body, "valid_from": "July 1", "uid": "j"}
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["valid_from"].startswith("2023-07-01")
+        [note] = r.json()["notes"]
+        assert "'July 1' read as 2023-07-01, before the reference time 2024-06-10" in note
+
+        r = await http.post(
+            f"/v1/namespaces/{namespace}/batch",
+            json={"facts": [{**body, "valid_from": "last May", "valid_to": "in two weeks"}]},
+        )
+        assert r.status_code in (200, 201), r.text
+        r = await http.post(
+            f"/v1/namespaces/{namespace}/facts", json={**body, "valid_from": "when pigs fly"}
+        )
+        assert r.status_code == 422 and r.json()["code"] == "invalid_timestamp"
+        assert "valid_from" in r.json()["detail"]
+
+    when = datetime.fromisoformat(recorded)
+    fact = FactWrite("ada", "KNOWS", "bob", valid_from="last May", recorded_at=when, uid="c")
+    async with AsyncClient(live_url) as client:
+        by_client = await client.add_fact(namespace, fact)
+    in_process = await memory.add_fact(namespace, dataclasses.replace(fact, uid="m"))
+    assert by_client.valid_from == in_process.valid_from == datetime(2024, 5, 1, tzinfo=UTC)
+
+
+async def test_a_fact_closed_by_its_own_write_says_so_on_facts(
+    client: httpx.AsyncClient, memory: Memory, namespace: str
+) -> None:
+    await memory.write_batch(
+        namespace,
+        BatchWrite(
+            entities=[EntityWrite(u, "Entity", {"name": u}) for u in ("maya", "siemens", "cern")]
+        ),
+    )
+    newer = {"subject": "maya", "predicate": "WORKS_AT", "object": "siemens"}
+    r = await client.post(
+        f"/v1/namespaces/{namespace}/facts", json={**newer, "valid_from": "2024-01-01"}
+    )
+    assert r.status_code == 201 and r.json()["notes"] == []
+    older = {**newer, "object": "cern", "valid_from": "2020-01-01"}
+    r = await client.post(f"/v1/namespaces/{namespace}/facts", json=older)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "closed"
+    [note] = r.json()["notes"]
+    assert "closed by its own write" in note

@@ -78,6 +78,25 @@ class ExtractStage:
                 await extractor.extract(work, self.services.index)
             except ExtractorUnavailable as exc:
                 work.extraction.notes.append(str(exc))
+        if not work.extraction.facts:
+            work.extraction.notes.append(why_no_facts(work, [e.name for e in self.extractors]))
+
+
+def why_no_facts(work: Work, extractors: Sequence[str]) -> str:
+    """Why an episode made no facts: what was found, and what makes facts."""
+    names = [m.name for m in work.extraction.entities if m.name != work.episode.speaker]
+    found = (
+        f"{len(names)} entities found ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
+        if names
+        else "no entities found"
+    )
+    if "llm" in extractors:
+        return f"no facts made: {found}; the llm extractor found no statement between them"
+    return (
+        f"no facts made: {found}, but facts come only from structured input (the episode's "
+        "`facts`) or an extraction model: set KGMEM_INGEST_LLM_URL to an OpenAI-compatible "
+        "endpoint to turn on the llm extractor"
+    )
 
 
 class ResolveStage:
@@ -92,6 +111,8 @@ class ResolveStage:
         unmatched: list[EntityMention] = []
         for mention in work.extraction.entities:
             found = self._by_name(mention)
+            if found.created and key(mention.name) in work.extraction.guessed:
+                found = dataclasses.replace(found, type_guessed=True)
             work.resolved[key(mention.name)] = found
             if found.created and mention.uid is None:
                 unmatched.append(mention)

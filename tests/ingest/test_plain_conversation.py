@@ -8,17 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from kgmem import Memory
 from kgmem.ingest.rules import find
+from kgmem.retrieval.present import about_present, recency
+from kgmem.server.app import create_app
+from tests.fixtures.app import serving
 from tests.mcp.test_mcp_http import mcp_client, payload
 
 TURNS = [
-    "Hi! I'm Maya, I work at Siemens in Munich.",
+    "Hi! I'm Maya, I live in Munich and I work at Siemens.",
     "My cat Pixel keeps me company while I code.",
     "Pixel likes tuna more than anything.",
     "Big news: I start at Feedzai on July 1!",
-    "So I moved to Lisbon last week!",
+    "So I moved to Lisbon last week! Living by the river is great.",
     "Lisbon is sunny, Pixel loves the balcony.",
     "I miss my colleagues at Siemens though.",
     "Dinner with Tomas tonight.",
@@ -101,3 +105,60 @@ def test_cues_type_names_and_a_lone_word_is_a_guess() -> None:
     assert [(f.name, f.label) for f in find("Pixel likes tuna.", "My cat Pixel")] == [
         ("Pixel", "Animal")
     ]
+
+
+def _rank_of_the_move(hits: list[dict[str, Any]]) -> int:
+    texts = [h.get("summary") or _text(h) for h in hits]
+    return next(i for i, t in enumerate(texts) if "moved to Lisbon" in t)
+
+
+async def test_a_question_about_the_present_favours_the_newest_statement_on_both_doors(
+    embedding_memory: Memory, namespace: str
+) -> None:
+    """With the real model, served over HTTP: "Where does Maya live now?" favours the
+    newest statement about where she lives ("So I moved to Lisbon last week!") over the
+    older turn that shares more of its words, the hit says why, MCP answers the same,
+    and the same question without "now" is ranked without the feature."""
+    async with (
+        serving(create_app(memory=embedding_memory)) as url,
+        httpx.AsyncClient(base_url=url, timeout=60) as http,
+    ):
+        for turn in conversation():
+            r = await http.post(f"/v1/namespaces/{namespace}/episodes", json=turn)
+            assert r.status_code == 201, r.text
+        ask = {"text": "Where does Maya live now?", "k": 10, "filters": {"labels": ["Episode"]}}
+
+        async def hits(body: dict[str, Any]) -> list[dict[str, Any]]:
+            r = await http.post(f"/v1/namespaces/{namespace}/search", json=body)
+            assert r.status_code == 200, r.text
+            return list(r.json()["hits"])
+
+        rest = await hits(ask)
+        without = await hits({**ask, "weights": {"present": 0}})
+        timeless = await hits({**ask, "text": "Where does Maya live?"})
+        async with mcp_client(url) as client:
+            found = await client.call_tool("search", {"namespace": namespace, **ask})
+    by_mcp = payload(found)["hits"]
+    move, oldest = rest[_rank_of_the_move(rest)], _text(rest[0])
+    assert "present" in move["reasons"] and move["scores"]["present"] > 0
+    assert "I live in Munich" in oldest and "present" not in rest[0]["reasons"]
+    gap = rest[0]["score"] - move["score"]
+    assert gap < without[0]["score"] - without[_rank_of_the_move(without)]["score"]
+    assert not any("present" in h["reasons"] for h in timeless)
+    assert [h["uid"] for h in by_mcp] == [h["uid"] for h in rest]
+
+
+def _text(hit: dict[str, Any]) -> str:
+    return str(hit["entity"]["properties"]["text"])
+
+
+def test_recency_favours_the_newest_relevant_statement() -> None:
+    """The newest relevant item scores most; the oldest nothing; a newer item about
+    something else neither scores nor holds the others back."""
+    times = {"munich": 1.0, "pixel": 2.0, "lisbon": 4.0, "tomas": 8.0}
+    about = {"munich": 1.0, "pixel": 0.2, "lisbon": 0.8, "tomas": 0.0}
+    got = recency(times, about)
+    assert got["munich"] == 0.0 and got["tomas"] == 0.0
+    assert got["lisbon"] == max(got.values()) == pytest.approx(0.8 * 1.2 / 1.2)
+    assert about_present("What book is Jon currently reading?")
+    assert not about_present("What book did Jon read?")

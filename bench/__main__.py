@@ -34,6 +34,7 @@ SCENARIOS = {
     "locomo-links": "bench.locomo_links",
     "locomo-feedback": "bench.locomo_feedback",
     "locomo-neighbours": "bench.locomo_neighbours",
+    "locomo-present": "bench.locomo_present",
     "dump": "bench.dump",
     "keyword-designs": "bench.keyword_designs",
     "constraints": "bench.constraints",

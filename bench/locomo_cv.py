@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kgmem.retrieval import first_person, speakers, statements
+from kgmem.retrieval import first_person, present, speakers, statements
 from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
 
@@ -34,7 +34,8 @@ NEARBY_KEYS = ("nearby_keyword", "nearby_vector")
 SPEAKER = speakers.NAME
 STATEMENT = statements.NAME
 FIRST_PERSON = first_person.NAME
-FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT, FIRST_PERSON)
+PRESENT = present.NAME
+FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT, FIRST_PERSON, PRESENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,10 @@ def ranked(q: Question, choice: Choice) -> list[str]:
     statement = Feature(choice.weights.get(STATEMENT, 0.0), tells, STATEMENT)
     said = {t: float(t in q.personal) for t in order}
     personal = Feature(choice.weights.get(FIRST_PERSON, 0.0), said, FIRST_PERSON)
+    extra = [speaker, statement, personal]
+    if choice.weights.get(PRESENT, 0.0) > 0 and present.about_present(q.text):
+        about = present.relevance({a: {t: s.score for t, s in c.items()} for a, c in axes.items()})
+        extra.append(Feature(choice.weights[PRESENT], recency(q, order, about), PRESENT))
     fused = fuse(
         axes,
         choice.weights,
@@ -98,9 +103,17 @@ def ranked(q: Question, choice: Choice) -> list[str]:
         order=order,
         cut=cut,
         nearby=near,
-        features=[speaker, statement, personal],
+        features=extra,
     )
     return [f.key for f in fused[:K]]
+
+
+def recency(
+    q: Question, turns: Mapping[str, object], about: Mapping[str, float]
+) -> dict[str, float]:
+    """Each candidate turn's relevance-weighted recency, as ``kgmem.retrieval.present``
+    scores episodes."""
+    return present.recency({t: q.times[t] for t in turns if t in q.times}, about)
 
 
 def save(questions: Sequence[Question], path: Path) -> None:

@@ -27,6 +27,7 @@ from kgmem.errors import (
 )
 from kgmem.graph import uids
 from kgmem.graph.context import GraphContext
+from kgmem.graph.fact_times import read_times
 from kgmem.model import EntityWrite, FactWrite, GeoPoint
 from kgmem.model.times import in_utc_range
 from kgmem.schema import normalise_properties, validate_label, validate_uid
@@ -107,6 +108,9 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
         if ctx.schema.kind_of(predicate) == "vertex":
             raise InvalidInput(f"{predicate!r} is declared as a vertex label, not a predicate")
         spec = ctx.schema.label(predicate, "edge")
+        item, _ = read_times(item)
+        assert not isinstance(item.valid_from, str)
+        assert not isinstance(item.valid_to, str)
         valid_from, valid_to = interval(item.valid_from, item.valid_to)
         return PreparedFact(
             uid=validate_uid(item.uid, max_uid) if item.uid is not None else uids.generated(),

@@ -31,6 +31,7 @@ from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
 from kgmem.ingest import session_context
 from kgmem.ingest.coalesce import EpisodeQueue
+from kgmem.ingest.dating import DateStage
 from kgmem.ingest.extractors import (
     Extractor,
     KnownEntityExtractor,
@@ -42,7 +43,6 @@ from kgmem.ingest.extractors import (
 from kgmem.ingest.llm import LlmExtractor, TokenBudget
 from kgmem.ingest.resolve import NameIndex, Thresholds
 from kgmem.ingest.stages import (
-    DateStage,
     ExtractStage,
     LinkStage,
     ResolveStage,
@@ -50,7 +50,6 @@ from kgmem.ingest.stages import (
     Stage,
     WriteStage,
 )
-from kgmem.ingest.timeparse import readable
 from kgmem.ingest.types import (
     EntityMention,
     EpisodeOutcome,
@@ -64,6 +63,7 @@ from kgmem.schema import validate_uid
 from kgmem.storage import Connection, NamespaceRef, ledger
 from kgmem.storage.graph import ingest as ingest_store
 from kgmem.storage.graph import namespaces
+from kgmem.time_expressions import readable
 
 _log = logging.getLogger("kgmem.ingest")
 
@@ -353,7 +353,7 @@ class Builder:
         built: dict[str, Stage] = {
             "extract": ExtractStage(services, extractors),
             "resolve": ResolveStage(services),
-            "date": DateStage(),
+            "date": DateStage(self.ctx.schema),
             "write": WriteStage(services),
             "link": LinkStage(services),
         }

@@ -75,8 +75,10 @@ class RuleExtractor:
     name = "rules"
 
     async def extract(self, work: Work, index: NameIndex) -> None:
-        for found in rules.find(work.episode.text):
-            work.extraction.add_entity(EntityMention(name=found.name, label=found.label))
+        for found in rules.find(work.episode.text, work.preceding or ""):
+            work.extraction.add_entity(
+                EntityMention(name=found.name, label=found.label), guessed=found.guessed
+            )
 
 
 class PhraseExtractor:

@@ -8,11 +8,17 @@ Rules, in order:
   Park"), joined across "of" and "the" inside a run ("Bank of America"). A run that
   starts a sentence counts only when it has two or more words or the word is not a
   common sentence opener (``OPENERS``: "Hey", "Thanks", weekday and month names, ...).
-- **types**: a run ending in an organisation word (``ORG_WORDS``: "Inc", "University",
-  "Club", ...) is an ``Organization``; one ending in a place word (``PLACE_WORDS``:
-  "Park", "Street", "Lake", ...) or following "in", "at", "from", "to", "near" is a
-  ``Place``; a lone capitalised word otherwise a ``Person``; longer runs stay
-  ``Entity`` (a title, a brand, a team: the rules cannot tell).
+- **types**, strongest first: a name the conversation places after a job cue ("work
+  at", "start at", "joined", "hired by", ``kgmem.ingest.cues``) is an ``Organization``,
+  one it names as a pet ("my cat Pixel", "our dog named Rex") an ``Animal``; a run
+  ending in an organisation word (``ORG_WORDS``: "Inc", "University", "Club", ...) is an
+  ``Organization``; one ending in a place word (``PLACE_WORDS``: "Park", "Street",
+  "Lake", ...) a ``Place``. Weaker, and marked as guesses (``Found.guessed``): a run
+  following "in", "at", "from", "to", "near" is a ``Place``, a lone capitalised word a
+  ``Person``; longer runs stay ``Entity`` (a title, a brand, a team: the rules cannot
+  tell). The cues are read in the whole conversation the caller gives (``context``: the
+  session's earlier turns), so "Pixel" stays an ``Animal`` in a turn that only says
+  "Pixel likes tuna".
 
 It does not find lower-case names or common-noun phrases; the known-entity matcher
 (``kgmem.ingest.matcher``) finds names the store already has in any case.
@@ -24,6 +30,7 @@ import re
 from dataclasses import dataclass
 
 from kgmem.calendar_dates import DATE, MONTHS
+from kgmem.ingest.cues import Cue, cues_in
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -69,12 +76,18 @@ class Found:
     surface: str
     label: str
     name: str
+    guessed: bool = False
+    """The label rests on a weak sign (a lone capitalised word, a preposition before it)."""
+    evidence: str | None = None
+    """What typed it: the cue, the word it ends in, or why it is a guess."""
 
 
-def find(text: str) -> list[Found]:
-    """Dates then names in ``text``, each canonical name once, in text order."""
+def find(text: str, context: str = "") -> list[Found]:
+    """Dates then names in ``text``, each canonical name once, in text order; typed by
+    the cues of ``context`` (earlier turns) and ``text`` together."""
+    cues = cues_in(f"{context}\n{text}" if context else text)
     found: dict[str, Found] = {}
-    for f in [*_dates(text), *_names(_without_dates(text))]:
+    for f in [*_dates(text), *_names(_without_dates(text), cues)]:
         found.setdefault(f.name.lower(), f)
     return list(found.values())
 
@@ -97,7 +110,7 @@ def _dates(text: str) -> list[Found]:
     return out
 
 
-def _names(text: str) -> list[Found]:
+def _names(text: str, cues: dict[str, Cue]) -> list[Found]:
     """Runs of capitalised words; a lone word opening a sentence counts only when the
     text also uses it inside a sentence (else "Painting is fun" would name one)."""
     tokens = _TOKEN.findall(text)
@@ -114,10 +127,16 @@ def _names(text: str) -> list[Found]:
     for run, first, before in runs:
         words = _trimmed(run)
         opens = first and words[:1] == run[:1]
-        if not words or (opens and len(words) == 1 and words[0] not in inside):
+        known = " ".join(words).lower() in cues
+        if not words or (opens and len(words) == 1 and words[0] not in inside and not known):
             continue
         name = " ".join(words)
-        out.append(Found(name, _label(words, before if words[0] == run[0] else ""), name))
+        cue = cues.get(name.lower())
+        if cue is not None:
+            out.append(Found(name, cue.label, name, evidence=cue.evidence))
+            continue
+        label, guessed, evidence = _label(words, before if words[0] == run[0] else "")
+        out.append(Found(name, label, name, guessed, evidence))
     return out
 
 
@@ -160,10 +179,15 @@ def _trimmed(run: list[str]) -> list[str]:
     return words
 
 
-def _label(words: list[str], before: str) -> str:
+def _label(words: list[str], before: str) -> tuple[str, bool, str | None]:
+    """The label of a run, whether it is a guess, and what says so."""
     last = words[-1].lower().strip(".")
     if last in ORG_WORDS:
-        return "Organization"
-    if last in PLACE_WORDS or before in PLACE_CUES:
-        return "Place"
-    return "Person" if len(words) == 1 and not words[0].isupper() else "Entity"
+        return "Organization", False, f"ends in {words[-1]!r}"
+    if last in PLACE_WORDS:
+        return "Place", False, f"ends in {words[-1]!r}"
+    if before in PLACE_CUES:
+        return "Place", True, f"follows {before!r}"
+    if len(words) == 1 and not words[0].isupper():
+        return "Person", True, "a lone capitalised word"
+    return "Entity", False, None

@@ -20,7 +20,6 @@ from kgmem.graph.writes import Hooks, write
 from kgmem.ingest.extractors import Extractor, ExtractorUnavailable
 from kgmem.ingest.normalise import key, uid_for
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding
-from kgmem.ingest.timeparse import resolve_time
 from kgmem.ingest.types import EntityMention, FactMention, Resolution, Work
 from kgmem.model import BatchResult, EntityPatch, EntityWrite, FactWrite, GeoPoint
 from kgmem.schema import validate_label
@@ -79,6 +78,25 @@ class ExtractStage:
                 await extractor.extract(work, self.services.index)
             except ExtractorUnavailable as exc:
                 work.extraction.notes.append(str(exc))
+        if not work.extraction.facts:
+            work.extraction.notes.append(why_no_facts(work, [e.name for e in self.extractors]))
+
+
+def why_no_facts(work: Work, extractors: Sequence[str]) -> str:
+    """Why an episode made no facts: what was found, and what makes facts."""
+    names = [m.name for m in work.extraction.entities if m.name != work.episode.speaker]
+    found = (
+        f"{len(names)} entities found ({', '.join(names[:8])}{', ...' if len(names) > 8 else ''})"
+        if names
+        else "no entities found"
+    )
+    if "llm" in extractors:
+        return f"no facts made: {found}; the llm extractor found no statement between them"
+    return (
+        f"no facts made: {found}, but facts come only from structured input (the episode's "
+        "`facts`) or an extraction model: set KGMEM_INGEST_LLM_URL to an OpenAI-compatible "
+        "endpoint to turn on the llm extractor"
+    )
 
 
 class ResolveStage:
@@ -93,6 +111,8 @@ class ResolveStage:
         unmatched: list[EntityMention] = []
         for mention in work.extraction.entities:
             found = self._by_name(mention)
+            if found.created and key(mention.name) in work.extraction.guessed:
+                found = dataclasses.replace(found, type_guessed=True)
             work.resolved[key(mention.name)] = found
             if found.created and mention.uid is None:
                 unmatched.append(mention)
@@ -132,33 +152,6 @@ class ResolveStage:
         ]
 
 
-class DateStage:
-    """Resolve each fact's time expressions against the episode's reference time;
-    a fact without a stated start starts at the reference time."""
-
-    name = "date"
-
-    async def run(self, work: Work) -> None:
-        for fact in work.extraction.facts:
-            start = _when(work, fact.valid_from) or work.reference_time
-            end = _when(work, fact.valid_to)
-            if end is not None and end < start:
-                work.extraction.notes.append(
-                    f"{fact.subject} {fact.predicate} {fact.object}: end before start; end dropped"
-                )
-                end = None
-            work.dated.append((fact, start, end))
-
-
-def _when(work: Work, value: datetime | str | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    found = resolve_time(value, work.reference_time)
-    if found is None:
-        work.extraction.notes.append(f"could not read the time {value!r}")
-    return found
-
-
 class WriteStage:
     """Create new entities, record merges, write facts with the episode as provenance,
     and close the facts a new value of a functional predicate supersedes."""
@@ -190,6 +183,7 @@ class WriteStage:
         )
         work.fact_uids.extend(dict.fromkeys(f.uid for f in result.facts))
         work.closed.extend(result.closed)
+        work.extraction.notes.extend(closed_at_once(work, facts, result))
         work.merges.extend(done.merges)
         for plan in merges:
             self.services.index.alias(plan.resolution.uid, plan.resolution.name)
@@ -344,6 +338,36 @@ def key_of(work: Work, uid: str) -> str | None:
         if found.uid == uid and found.method in SIMILARITY_METHODS:
             return folded
     return None
+
+
+def closed_at_once(work: Work, facts: Sequence[FactWrite], result: BatchResult) -> list[str]:
+    """A note for each fact this write made and also closed: a later value of the same
+    functional predicate the episode gives (or the store holds) supersedes it."""
+    names = {r.uid: r.name or r.uid for r in work.resolved.values()}
+    notes = []
+    for fact, outcome in zip(facts, result.facts, strict=True):
+        if outcome.uid not in result.closed:
+            continue
+        subject, obj = names.get(fact.subject, fact.subject), names.get(fact.object, fact.object)
+        start = _start(work, fact)
+        newer = [
+            f"{names.get(f.object, f.object)} from {_start(work, f).date().isoformat()}"
+            for f in facts
+            if f is not fact
+            and (f.subject, f.predicate) == (fact.subject, fact.predicate)
+            and _start(work, f) >= start
+        ]
+        by = f"by {', '.join(newer)} in the same episode" if newer else "by a later stored value"
+        notes.append(
+            f"{subject} {fact.predicate} {obj} (fact {outcome.uid}, from "
+            f"{start.date().isoformat()}) was closed in the same write: {fact.predicate} "
+            f"holds one value at a time and it is superseded {by}"
+        )
+    return notes
+
+
+def _start(work: Work, fact: FactWrite) -> datetime:
+    return fact.valid_from if isinstance(fact.valid_from, datetime) else work.reference_time
 
 
 def _plain_time(value: datetime | str | None) -> datetime | None:

@@ -41,19 +41,31 @@ class Extraction:
     notes: list[str] = field(default_factory=list)
     tokens: int = 0
 
-    def add_entity(self, mention: EntityMention) -> None:
+    guessed: set[str] = field(default_factory=set)
+    """Folded names whose label rests on a weak sign (``kgmem.ingest.rules``)."""
+
+    def add_entity(self, mention: EntityMention, *, guessed: bool = False) -> None:
         """Add a mention unless one of the same folded name is there already; one there
-        as a bare ``Entity`` takes the type a later mention knows (the rules' ``Place``
-        after "in")."""
+        as a bare ``Entity``, or with a guessed type, takes the type a later mention
+        knows surely (the rules' ``Place`` after "in", spaCy's ``Organization``)."""
         from kgmem.ingest.normalise import key
 
         folded = key(mention.name)
         for i, known in enumerate(self.entities):
             if key(known.name) == folded:
-                if known.label == "Entity" and mention.label != "Entity" and known.uid is None:
+                weak = known.label == "Entity" or (folded in self.guessed and not guessed)
+                if weak and mention.label != "Entity" and known.uid is None:
                     self.entities[i] = dataclasses.replace(known, label=mention.label)
+                    self._guess(folded, guessed)
                 return
         self.entities.append(mention)
+        self._guess(folded, guessed)
+
+    def _guess(self, folded: str, guessed: bool) -> None:
+        if guessed:
+            self.guessed.add(folded)
+        else:
+            self.guessed.discard(folded)
 
 
 @dataclass(slots=True)

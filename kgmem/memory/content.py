@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from kgmem.graph import GraphContext
 from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
 from kgmem.graph import namespaces as namespace_ops
+from kgmem.graph.fact_times import closed_by_own_write, read_times
 from kgmem.graph.writes import write, write_fact
 from kgmem.live import Live
 from kgmem.model import (
@@ -133,7 +135,9 @@ class GraphContent:
 
         When the fact names a source and ``KGMEM_VERIFICATION_UPDATE_ON_WRITE`` is on,
         its data item and sources are re-scored incrementally before returning."""
+        fact, notes = read_times(fact)
         stored, closed = await write_fact(self.ctx, namespace, fact)
+        notes.extend(closed_by_own_write([fact], [stored.uid], closed))
         await self.live.changed(namespace, "fact.added", [stored.uid])
         if closed:
             await self.live.changed(namespace, "fact.closed", list(closed))
@@ -146,8 +150,8 @@ class GraphContent:
                 self.settings.verification,
                 fact=(stored.id, stored.predicate),
             )
-            return await fact_ops.get(self.ctx, namespace, stored.uid)
-        return stored
+            stored = await fact_ops.get(self.ctx, namespace, stored.uid)
+        return dataclasses.replace(stored, notes=tuple(notes))
 
     async def get_fact(self, namespace: str, uid: str) -> Fact:
         """One fact."""
@@ -172,7 +176,14 @@ class GraphContent:
 
     async def write_batch(self, namespace: str, batch: BatchWrite) -> BatchResult:
         """Entities then facts in one transaction: all written or none."""
-        result = await write(self.ctx, namespace, batch.entities, batch.facts)
+        many = len(batch.entities) + len(batch.facts) > 1
+        read = [read_times(f, f"facts[{i}]" if many else "") for i, f in enumerate(batch.facts)]
+        facts = [f for f, _ in read]
+        result = await write(self.ctx, namespace, batch.entities, facts)
+        notes = [n for _, found in read for n in found]
+        notes += closed_by_own_write(facts, [f.uid for f in result.facts], result.closed)
+        if notes:
+            result = dataclasses.replace(result, notes=tuple(notes))
         if result.entities:
             await self.live.changed(namespace, "entity.upserted", [e.uid for e in result.entities])
         if result.facts:

@@ -4,14 +4,13 @@ entities and facts the caller already knows. REST takes it in POST /episodes, MC
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem.model.episodes import EntityMention, EpisodeWrite, FactMention
 from kgmem.model.search_input import Location
-from kgmem.model.times import Instant
+from kgmem.model.times import Instant, TimeText
 
 
 class _In(BaseModel):
@@ -48,10 +47,12 @@ class FactMentionIn(_In):
     subject: str = Field(min_length=1, description="Subject entity name")
     predicate: str = Field(min_length=1, description="Relation in UPPER_SNAKE, e.g. WORKS_AT")
     object: str = Field(min_length=1, description="Object entity name")
-    valid_from: str | None = Field(
-        default=None, description="ISO 8601 time or an expression such as 'last Tuesday'"
+    valid_from: TimeText | None = Field(
+        default=None,
+        description="ISO 8601 time or an expression such as 'last Tuesday' or 'July 1', "
+        "read against reference_time by the tense of the text",
     )
-    valid_to: str | None = Field(default=None, description="When it stopped being true")
+    valid_to: TimeText | None = Field(default=None, description="When it stopped being true")
     confidence: float | None = Field(default=None, ge=0, le=1)
     properties: dict[str, Any] = Field(default_factory=dict)
     strength: float | None = Field(default=None, description="Causal edges: 0..1")
@@ -61,22 +62,12 @@ class FactMentionIn(_In):
             subject=self.subject,
             predicate=self.predicate,
             object=self.object,
-            valid_from=_time(self.valid_from),
-            valid_to=_time(self.valid_to),
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
             confidence=self.confidence,
             properties=self.properties,
             strength=self.strength,
         )
-
-
-def _time(value: str | None) -> datetime | str | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    return parsed if parsed.tzinfo else value
 
 
 class EpisodeIn(_In):

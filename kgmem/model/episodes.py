@@ -96,6 +96,14 @@ class Resolution:
     score: float = 1.0
     label: str = "Entity"
     name: str = ""
+    type_guessed: Annotated[
+        bool,
+        Field(
+            description="The label of this new entity is a guess of the rules (a lone "
+            "capitalised word read as a Person, a name after 'in' or 'at' as a Place); give "
+            "`entities` with a label, or turn on an extraction model, to be sure"
+        ),
+    ] = False
 
 
 @dataclass(frozen=True, slots=True)

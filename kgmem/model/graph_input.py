@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem.model import records
 from kgmem.model.search_input import Location
-from kgmem.model.times import Instant
+from kgmem.model.times import Instant, TimeText
 
 
 class _In(BaseModel):
@@ -84,8 +84,12 @@ class FactIn(_In):
     object: str = Field(description="uid of the object entity")
     uid: str | None = Field(default=None, description="Stable id; generated when absent")
     properties: dict[str, Any] = Field(default_factory=dict)
-    valid_from: Instant | None = Field(default=None, description="When it starts to hold")
-    valid_to: Instant | None = Field(default=None, description="When it stops holding")
+    valid_from: TimeText | None = Field(
+        default=None,
+        description="When it starts to hold: an ISO time, or an expression such as "
+        "'last May' read against recorded_at",
+    )
+    valid_to: TimeText | None = Field(default=None, description="When it stops holding")
     recorded_at: Instant | None = Field(default=None, description="When it was learnt (now)")
     confidence: float | None = Field(default=None, description="0..1")
     source: str | None = Field(default=None, description="uid of the asserting Source")

@@ -93,7 +93,8 @@ class EntityPatch:
 class FactWrite:
     """A fact: the edge ``subject -[predicate]-> object`` with its times and provenance.
 
-    ``valid_from``/``valid_to`` say when it holds in the world (open when None);
+    ``valid_from``/``valid_to`` say when it holds in the world (open when None): times,
+    or expressions ("last May", "July 1") read against ``recorded_at``;
     ``recorded_at`` when the store learnt it (now when None). With a ``uid`` that
     already names a fact of the same statement, the fact is updated in place.
     """
@@ -103,8 +104,8 @@ class FactWrite:
     object: str
     properties: Properties = field(default_factory=dict)
     uid: str | None = None
-    valid_from: datetime | None = None
-    valid_to: datetime | None = None
+    valid_from: datetime | str | None = None
+    valid_to: datetime | str | None = None
     recorded_at: datetime | None = None
     confidence: float | None = None
     source: str | None = None
@@ -159,6 +160,13 @@ class Fact:
     episodes: tuple[str, ...] = ()
     trust: float | None = None
     verification: VerificationStatus | None = None
+    notes: Annotated[
+        tuple[str, ...],
+        Field(
+            description="What writing this fact decided and a reader should know: a date "
+            "read in a chosen direction, the fact closed by its own write (empty on reads)"
+        ),
+    ] = ()
 
     @property
     def is_closed(self) -> bool:
@@ -266,6 +274,13 @@ class BatchResult:
     facts: tuple[WriteOutcome, ...]
     closed: Annotated[
         tuple[str, ...], Field(description="Facts the batch's functional values superseded")
+    ] = ()
+    notes: Annotated[
+        tuple[str, ...],
+        Field(
+            description="What the write decided: dates read in a chosen direction, facts "
+            "closed by their own write"
+        ),
     ] = ()
 
 

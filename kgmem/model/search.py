@@ -106,7 +106,8 @@ class AxisWeights:
     (``minmax`` only) favours what tells over episodes that ask
     (``kgmem.retrieval.statements``); ``first_person`` (``minmax`` only) favours the
     episodes whose speaker speaks in the first person
-    (``kgmem.retrieval.first_person``)."""
+    (``kgmem.retrieval.first_person``); ``present`` (``minmax`` only) favours the newest
+    statements when the search text asks about the present (``kgmem.retrieval.present``)."""
 
     vector: float = 0.18
     keyword: float = 0.36
@@ -119,6 +120,7 @@ class AxisWeights:
     speaker: float = 0.07
     statement: float = 0.06
     first_person: float = 0.10
+    present: float = 0.4
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -171,6 +171,11 @@ class WeightsIn(_In):
         description="minmax fusion: weight of an episode speaking in the first person "
         "(its text holds I, me, my, we, us or our)",
     )
+    present: float = Field(
+        default=_DEFAULT_WEIGHTS.present,
+        description="minmax fusion, for a search text about the present ('now', "
+        "'currently', 'these days'): weight of a hit being the newest statement",
+    )
 
     def to_query(self) -> model.AxisWeights:
         return model.AxisWeights(**self.model_dump())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 _FIRST = datetime.min.replace(tzinfo=UTC)
@@ -47,3 +47,14 @@ def _held(value: datetime) -> datetime:
 Instant = Annotated[datetime, AfterValidator(_held)]
 """A ``datetime`` field or parameter of a request: refused when it cannot be held, as an
 ``invalid_timestamp`` validation error."""
+
+
+TimeText = Annotated[
+    Instant | str,
+    Field(
+        description="An ISO 8601 time with an offset, or an expression such as 'last May', "
+        "'July 1' or 'two years ago' read against the reference time",
+    ),
+]
+"""A time a caller states about the world: an instant, or an expression the core reads
+(``kgmem.time_expressions``) against the write's reference time, as episodes' facts do."""

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
-from kgmem.retrieval import decay, first_person, nearby, speakers, statements
+from kgmem.retrieval import decay, first_person, nearby, present, speakers, statements
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Fused, fuse
@@ -56,6 +56,7 @@ REASONS = {
     speakers.NAME: speakers.REASON,
     statements.NAME: statements.REASON,
     first_person.NAME: first_person.REASON,
+    present.NAME: present.REASON,
 }
 
 

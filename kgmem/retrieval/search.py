@@ -158,7 +158,7 @@ async def _fused(
     found: Candidates,
     eligible: eligibility.Eligible,
 ) -> list[Fused[Key]]:
-    features = await words.features(conn, ns, p, len(found.axes), eligible)
+    features = await words.features(conn, ns, p, found.axes, eligible)
     return hits.fused(p, found, eligible, features)
 
 

@@ -60,7 +60,14 @@ def _fusion_and_context(q: SearchQuery) -> None:
 def _weights_and_filters(q: SearchQuery) -> None:
     for axis in AXES:
         _number(f"weights.{axis}", q.weights.of(axis), low=0.0, high=None)
-    for name in ("nearby_keyword", "nearby_vector", "speaker", "statement", "first_person"):
+    for name in (
+        "nearby_keyword",
+        "nearby_vector",
+        "speaker",
+        "statement",
+        "first_person",
+        "present",
+    ):
         _number(f"weights.{name}", getattr(q.weights, name), low=0.0, high=None)
     for label in (*q.filters.labels, *q.filters.predicates):
         validate_label(label)

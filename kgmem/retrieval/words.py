@@ -6,9 +6,11 @@ only when one of them applies and some eligible candidate is an episode."""
 
 from __future__ import annotations
 
-from kgmem.retrieval import first_person, speakers, statements
+from collections.abc import Mapping
+
+from kgmem.retrieval import first_person, present, speakers, statements
 from kgmem.retrieval.eligibility import Eligible
-from kgmem.retrieval.fusion import Feature
+from kgmem.retrieval.fusion import Feature, Scored
 from kgmem.retrieval.plan import SearchPlan
 from kgmem.retrieval.scope import EPISODE, Key
 from kgmem.storage import Connection, NamespaceRef
@@ -19,20 +21,20 @@ async def features(
     conn: Connection,
     ns: NamespaceRef,
     plan: SearchPlan,
-    axes: int,
+    scored: Mapping[str, Mapping[Key, Scored]],
     eligible: Eligible,
 ) -> list[Feature[Key]]:
     """The speaker, statement and first-person features of the search's ``eligible``
     candidates (none when none applies, e.g. a search over one axis)."""
-    q = plan.query
+    q, axes = plan.query, len(scored)
+    out = _present(plan, scored, eligible)
     naming = bool(q.text) and speakers.applies(plan, axes)
     telling = statements.applies(plan, axes)
     personal = first_person.applies(plan, axes)
     episodes = [i for i, v in eligible.vertices.items() if v.label == EPISODE]
     if not episodes or not (naming or telling or personal):
-        return []
+        return out
     words = await cand.episode_words(conn, ns, episodes, texts=telling or personal)
-    out = []
     if naming and q.text:
         said = {i: w.speaker for i, w in words.items() if w.speaker}
         out.append(Feature(q.weights.speaker, speakers.favoured(q.text, said), speakers.NAME))
@@ -47,3 +49,16 @@ async def features(
         if speaking is not None:
             out.append(Feature(q.weights.first_person, speaking, first_person.NAME))
     return out
+
+
+def _present(
+    plan: SearchPlan, scored: Mapping[str, Mapping[Key, Scored]], eligible: Eligible
+) -> list[Feature[Key]]:
+    """The present feature (``kgmem.retrieval.present``), read from the side rows."""
+    if not present.applies(plan, len(scored)):
+        return []
+    relevance = present.relevance(
+        {a: {k: s.score for k, s in c.items()} for a, c in scored.items()}
+    )
+    found = present.values(eligible.vertices, eligible.facts, relevance)
+    return [] if found is None else [Feature(plan.query.weights.present, found, present.NAME)]

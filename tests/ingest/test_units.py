@@ -8,9 +8,9 @@ from kgmem.ingest import EntityMention, EpisodeWrite
 from kgmem.ingest.extractors import ExtractorUnavailable, SpacyExtractor
 from kgmem.ingest.matcher import NameMatcher
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
-from kgmem.ingest.timeparse import resolve_time
 from kgmem.ingest.types import Work
 from kgmem.storage.graph.ingest import NamedVertex
+from kgmem.time_expressions import resolve_time
 
 REF = datetime(2024, 5, 15, 12, tzinfo=UTC)  # a Wednesday
 
@@ -79,7 +79,9 @@ async def test_spacy_extracts_people_when_a_model_is_installed() -> None:
 
 async def test_date_stage_defaults_to_reference_time_and_notes_what_it_cannot_read() -> None:
     from kgmem.ingest import FactMention
-    from kgmem.ingest.stages import DateStage
+    from kgmem.ingest.dating import DateStage
+    from kgmem.resources import resource_dir
+    from kgmem.schema import load_schema, schema_files
 
     facts = [
         FactMention("A", "LIVES_IN", "B"),
@@ -88,7 +90,7 @@ async def test_date_stage_defaults_to_reference_time_and_notes_what_it_cannot_re
     ]
     work = Work("ns", "e", EpisodeWrite(text="t", facts=facts), REF)
     work.extraction.facts.extend(facts)
-    await DateStage().run(work)
+    await DateStage(load_schema(schema_files(resource_dir("graph_schema")))).run(work)
     assert [(s, e) for _, s, e in work.dated] == [
         (REF, None),
         (datetime(2024, 5, 14, 12, tzinfo=UTC), None),

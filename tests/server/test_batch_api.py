@@ -16,6 +16,7 @@ async def test_batch_writes_all(client: httpx.AsyncClient, namespace: str) -> No
         "entities": [{"uid": "a", "created": True}, {"uid": "b", "created": True}],
         "facts": [{"uid": "ab", "created": True}],
         "closed": [],
+        "notes": [],
     }
 
 
@@ -56,4 +57,4 @@ async def test_batch_item_limit(client: httpx.AsyncClient, namespace: str, memor
 
 async def test_empty_batch_is_fine(client: httpx.AsyncClient, namespace: str) -> None:
     response = await client.post(f"/v1/namespaces/{namespace}/batch", json={})
-    assert response.json() == {"entities": [], "facts": [], "closed": []}
+    assert response.json() == {"entities": [], "facts": [], "closed": [], "notes": []}

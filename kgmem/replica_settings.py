@@ -3,12 +3,15 @@ given write waits for them (``KGMEM_REPLICA_*``; a section of ``kgmem.config``).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
 from kgmem.settings_section import section_config
+
+_NEXT_URL = re.compile(r",\s*(?=postgres(?:ql)?://)")
 
 
 class ReplicaSettings(BaseSettings):
@@ -20,7 +23,8 @@ class ReplicaSettings(BaseSettings):
         default_factory=list,
         json_schema_extra={"default_doc": "(none)"},
         description="Comma-separated PostgreSQL URLs of streaming replicas of the primary "
-        "(KGMEM_DATABASE_URL or the embedded server). Searches and Cypher reads go to them "
+        "(KGMEM_DATABASE_URL or the embedded server); a URL may list several hosts "
+        "(h1:p1,h2:p2, read from a standby among them). Searches and Cypher reads go to them "
         "in turn; writes and every other read go to the primary. Unset: the primary "
         "serves everything.",
     )
@@ -51,5 +55,7 @@ class ReplicaSettings(BaseSettings):
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
+            # A URL may itself list hosts with commas (h1:p1,h2:p2 or ?host=h1,h2): a
+            # comma separates two URLs only where the next one starts.
+            return [part.strip() for part in _NEXT_URL.split(value) if part.strip()]
         return value

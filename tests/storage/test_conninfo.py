@@ -132,3 +132,27 @@ def test_an_unreadable_string_is_a_configuration_error_without_the_password() ->
     assert "hunter2" not in caught.value.detail
     with pytest.raises(ConfigurationError, match="3 hosts but 2 ports"):
         conninfo.normalise("postgresql://u@/db?host=a,b,c&port=1,2")
+
+
+_PORTS = st.lists(st.integers(min_value=1, max_value=65535), min_size=1, max_size=3)
+
+
+@given(st.lists(st.tuples(_PORTS, st.booleans()), min_size=1, max_size=3))
+def test_replica_urls_listing_hosts_split_only_between_urls(
+    urls: list[tuple[list[int], bool]],
+) -> None:
+    """KGMEM_REPLICA_URLS is comma-separated, and a URL may list hosts with commas in
+    either form: each URL comes back whole."""
+    from kgmem.replica_settings import ReplicaSettings
+
+    written = []
+    for ports, in_params in urls:
+        if in_params:
+            hosts = ",".join("127.0.0.1" for _ in ports)
+            listed = ",".join(map(str, ports))
+            written.append(f"postgresql://u:p@/db?host={hosts}&port={listed}")
+        else:
+            hosts = ",".join(f"127.0.0.1:{p}" for p in ports)
+            written.append(f"postgres://u:p@{hosts}/db?target_session_attrs=prefer-standby")
+    found = ReplicaSettings.model_validate({"urls": ", ".join(written)}).urls
+    assert [u.get_secret_value() for u in found] == written

@@ -52,6 +52,7 @@ CHOSEN: dict[str, Choice] = {
             max_accuracy=0.9,
             predicate_share=0.7,
             names_false_values=10.0,  # chosen on GENERATED author lists: bench truth-names
+            completeness_strength=4.0,  # the same, --option completeness_strength
         ),
     ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),

@@ -96,6 +96,7 @@ def regimes(report: Report) -> None:
     estimators = {
         "vote": CHOSEN["vote"],
         "accu n=3": Choice("accu", replace(shipped, names_false_values=0.0)),
+        "accu complete": Choice("accu", replace(shipped, completeness_strength=0.0)),
         "accu shipped": CHOSEN["accu"],
         "ltm": CHOSEN["ltm"],
         "truthfinder": CHOSEN["truthfinder"],

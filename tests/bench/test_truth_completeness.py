@@ -96,7 +96,7 @@ def test_generated_books_with_many_first_author_stores_choose_the_complete_list(
         score[name] = truth_arrays.precision(data, chosen, data.gold_items)
     assert score["on"] >= score["off"] - 0.01, score
     if share >= 0.5:  # the truncated list is most books' majority
-        assert score["on"] >= score["off"] + 0.2, score
+        assert score["on"] >= score["off"] + 0.05, score
 
 
 @pytest.mark.skipif(

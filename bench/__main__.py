@@ -15,6 +15,7 @@ SCENARIOS = {
     "truth-options": "bench.truth_options",
     "truth-transfer": "bench.truth_transfer",
     "truth-names": "bench.truth_names",
+    "truth-calibration": "bench.truth_calibration",
     "locomo": "bench.locomo",
     "distill": "bench.distill",
     "search": "bench.search",

@@ -45,6 +45,8 @@ MIN_CALIBRATION = 100
 # The false values of an item of author lists, as shipped: chosen by ``bench
 # truth-names`` on generated name lists; population and weather have no such item.
 NAMES_FALSE_VALUES = getattr(CHOSEN["accu"].params, "names_false_values", 0.0)
+# Completeness per source on author lists, as shipped (chosen the same way).
+COMPLETENESS = getattr(CHOSEN["accu"].params, "completeness_strength", 0.0)
 
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
@@ -60,6 +62,7 @@ GRID: dict[str, list[Choice]] = {
                 max_accuracy=m,
                 predicate_share=q,
                 names_false_values=NAMES_FALSE_VALUES,
+                completeness_strength=COMPLETENESS,
             ),
         )
         for q in (0.0, 0.7)

@@ -46,6 +46,12 @@ class TruthSet:
     gold: dict[tuple[str, str], str]
 
 
+def _lines(path: Path) -> Iterator[str]:
+    """The lines of ``path``, the file closed once read."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        yield from lines
+
+
 def _fields(line: str) -> list[str]:
     return [f.strip() for f in line.rstrip("\n").split("|\t")]
 
@@ -58,7 +64,7 @@ def _population_item(entity: str, prop: str) -> tuple[str, str] | None:
 def population(root: Path = DATA) -> TruthSet:
     """Pasternack and Roth's city populations."""
     claims = []
-    for line in (root / "population" / "claims.txt").open(encoding="utf-8", errors="replace"):
+    for line in _lines(root / "population" / "claims.txt"):
         f = _fields(line)
         item = _population_item(f[2], f[3]) if len(f) >= 7 else None
         if item is None or not f[4]:
@@ -66,7 +72,7 @@ def population(root: Path = DATA) -> TruthSet:
         when = EPOCH + timedelta(milliseconds=int(f[0]))
         claims.append(Claim(item[0], item[1], f[4], f[5], when))
     gold = {}
-    for line in (root / "population" / "truth.txt").open(encoding="utf-8"):
+    for line in _lines(root / "population" / "truth.txt"):
         parts = [p.strip() for p in line.split(",")]
         if len(parts) >= 4:
             gold[(f"{', '.join(parts[:-2])}/{parts[-2]}", "POPULATION")] = parts[-1]
@@ -82,12 +88,12 @@ def weather(root: Path = DATA) -> TruthSet:
     """16 weather sites; AccuWeather's readings as gold (the last one per item)."""
     claims = []
     for path in sorted((root / "weather" / "claims").glob("*.txt")):
-        for line in path.open(encoding="utf-8", errors="replace"):
+        for line in _lines(path):
             f = _fields(line)
             if len(f) >= 7 and f[4]:
                 claims.append(Claim(f[2], f[3].upper(), f[4], f[5], _when(f[6])))
     gold = {}
-    for line in (root / "weather" / "truth.txt").open(encoding="utf-8", errors="replace"):
+    for line in _lines(root / "weather" / "truth.txt"):
         f = _fields(line)
         if len(f) >= 7:
             gold[(f[2], f[3].upper())] = f[4]

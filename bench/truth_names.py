@@ -35,8 +35,14 @@ from kgmem.schema.graph_schema import ValueType
 from kgmem.verification.claims import Estimator
 from kgmem.verification.estimators import CHOSEN, Choice
 
-VALUES = (0.0, 5.0, 10.0, 30.0)
-"""The values tried; 0 is the estimator without the option (the numbers' ``false_values``)."""
+OPTIONS = {
+    "names_false_values": (0.0, 5.0, 10.0, 30.0),
+    "completeness_strength": (0.0, 1.0, 4.0),
+}
+"""The values tried per option (``--option``); 0 is the estimator without it (for
+``names_false_values`` the numbers' ``false_values``; for ``completeness_strength``
+every source complete)."""
+VALUES = OPTIONS["names_false_values"]
 
 
 def generated_sets() -> list[TruthSet]:
@@ -48,18 +54,21 @@ def generated_sets() -> list[TruthSet]:
         truth_books.generate(books(copier_share=0.3, seed=24)),
         truth_typed.generate("names", typed(items=400)),
         truth_typed.generate("names", typed(items=400, claims_per_item=4, seed=41)),
+        truth_books.generate(books(first_only_share=0.5, accuracy_beta=(4.0, 2.0), seed=25)),
     ]
 
 
-def choices() -> list[Choice]:
-    """The shipped ACCU configuration with each of ``VALUES``."""
+def choices(option: str = "names_false_values") -> list[Choice]:
+    """The shipped ACCU configuration with each value of ``option``."""
     base = CHOSEN["accu"].params
     assert isinstance(base, Estimator)
-    return [Choice("accu", replace(base, names_false_values=v)) for v in VALUES]
+    return [Choice("accu", replace(base, **{option: v})) for v in OPTIONS[option]]
 
 
 def leave_one_set_out(
-    sets: list[Labelled], runs: list[dict[str, list[truth_cv.Run]]]
+    sets: list[Labelled],
+    runs: list[dict[str, list[truth_cv.Run]]],
+    values: tuple[float, ...] = VALUES,
 ) -> list[tuple[float, float]]:
     """Per set: the value picked on every gold item of the other sets, and the held-out
     set's precision with it."""
@@ -70,7 +79,7 @@ def leave_one_set_out(
         _, k = truth_cv.select(
             [sets[i] for i in others], [runs[i] for i in others], masks, ["accu"]
         )
-        out.append((VALUES[k], precision(data, runs[s]["accu"][k].chosen, data.gold_items)))
+        out.append((values[k], precision(data, runs[s]["accu"][k].chosen, data.gold_items)))
     return out
 
 
@@ -87,6 +96,7 @@ def regimes(report: Report) -> None:
     estimators = {
         "vote": CHOSEN["vote"],
         "accu n=3": Choice("accu", replace(shipped, names_false_values=0.0)),
+        "accu complete": Choice("accu", replace(shipped, completeness_strength=0.0)),
         "accu shipped": CHOSEN["accu"],
         "ltm": CHOSEN["ltm"],
         "truthfinder": CHOSEN["truthfinder"],
@@ -103,18 +113,24 @@ def regimes(report: Report) -> None:
 async def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench truth-names")
     p.add_argument("--regimes", action="store_true", help="also the first-only regimes")
+    p.add_argument(
+        "--option", choices=sorted(OPTIONS), default="names_false_values", help="the option tried"
+    )
     args = p.parse_args(argv)
+    values = OPTIONS[args.option]
     raw = generated_sets()
     sets = [labelled(d, truth.value_types(d, [], undeclared=True)) for d in raw]
     names = [f"GENERATED {d.name} #{k}" for k, d in enumerate(raw)]
-    runs = [truth_cv.run_grid(d, {"accu": choices()}) for d in sets]
-    report = Report("truth-names", describe(), {"values": " ".join(map(str, VALUES))})
-    for label, allowed in {"without": [0], "chosen": list(range(len(VALUES)))}.items():
-        _nested(report, names, truth_options.nested(sets, runs, allowed), label)
-    for name, (value, score) in zip(names, leave_one_set_out(sets, runs), strict=True):
+    runs = [truth_cv.run_grid(d, {"accu": choices(args.option)}) for d in sets]
+    setup = {"option": args.option, "values": " ".join(map(str, values))}
+    report = Report("truth-names", describe(), setup)
+    for label, allowed in {"without": [0], "chosen": list(range(len(values)))}.items():
+        _nested(report, names, truth_options.nested(sets, runs, allowed), label, values)
+    left_out = leave_one_set_out(sets, runs, values)
+    for name, (value, score) in zip(names, left_out, strict=True):
         report.add(Figure(f"{name}: set left out, precision x1000", score * 1000, "", 0))
         report.data[f"left out {name}: picked"] = value
-    _explored(report, names, sets, runs)
+    _explored(report, names, sets, runs, values)
     if args.regimes:
         regimes(report)
     report.print_summary()
@@ -127,6 +143,7 @@ def _nested(
     names: list[str],
     results: list[tuple[float, truth_cv.Held, list[str]]],
     label: str,
+    values: tuple[float, ...],
 ) -> None:
     """The nested figures of one choice (``label``) per set, and each fold's pick."""
     for name, (inside, held, picks) in zip(names, results, strict=True):
@@ -135,7 +152,7 @@ def _nested(
         report.add(Figure(f"{head} in-fold precision x1000", inside * 1000, "", 0))
         report.add(Figure(f"{head} held-out precision x1000", out["precision"] * 1000, "", 0))
         report.add(Figure(f"{head} held-out chosen ECE x1000", out["ece_chosen"] * 1000, "", 0))
-        report.data[f"picks {name} {label}"] = " ".join(str(VALUES[int(k)]) for k in picks)
+        report.data[f"picks {name} {label}"] = " ".join(str(values[int(k)]) for k in picks)
 
 
 def _explored(
@@ -143,14 +160,15 @@ def _explored(
     names: list[str],
     sets: list[Labelled],
     runs: list[dict[str, list[truth_cv.Run]]],
+    values: tuple[float, ...],
 ) -> None:
     """Each value's precision on every gold item (an exploration, not a held-out figure),
     and the value every item of every set would choose."""
     for name, data, run in zip(names, sets, runs, strict=True):
         on_all = [precision(data, r.chosen, data.gold_items) for r in run["accu"]]
-        pairs = zip(VALUES, on_all, strict=True)
+        pairs = zip(values, on_all, strict=True)
         report.data[f"all items {name}"] = " ".join(f"{v}: {p:.3f}" for v, p in pairs)
     everything = [np.ones(len(d.gold_items), dtype=np.bool_) for d in sets]
-    report.data["chosen on every item of every set"] = VALUES[
+    report.data["chosen on every item of every set"] = values[
         truth_cv.select(sets, runs, everything, ["accu"])[1]
     ]

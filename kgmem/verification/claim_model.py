@@ -43,6 +43,7 @@ class ClaimModel:
         self._links()
         self._pairs()
         self._echoes()
+        self._lists()
 
     def _claims(self) -> None:
         """Distinct (value, source) claims. On a functional item a source's latest claim
@@ -104,6 +105,37 @@ class ClaimModel:
         functional = self.functional_value[self.links.general]
         self.lone_general = self.links.general[~functional]
         self.lone_specific = self.links.specific[~functional]
+
+    def _lists(self) -> None:
+        """The implication links between values of items of lists of names (a longer
+        list ``list_specific`` contains a shorter ``list_general``), and each source's
+        omission rate (0, every source complete, unless ``Estimator.completeness``)."""
+        names = np.array([t.kind == "names" for t in self.item_type], dtype=np.bool_)
+        on_names = names[self.claims.value_item[self.links.general]]
+        self.list_general = self.links.general[on_names]
+        self.list_specific = self.links.specific[on_names]
+        self.claim_on_list = names[self.item]
+        self.omission = self._listed_short() if self.p.completeness else np.zeros(self.n_sources)
+
+    def _listed_short(self) -> Floats:
+        r"""Each source's omission rate :math:`\omega_s`, read from the lists alone:
+        over its claims on items of lists of names with more than one value,
+        the share whose list another list of the item contains strictly, when that
+        longer list is claimed by two sources or more (an extra wrong name is rarely
+        written twice), smoothed toward 0 with ``completeness_strength`` pseudo-claims.
+        A store that lists only the first author learns :math:`\omega` near the share
+        of its books with more authors; the rest of its vote, :math:`(1 - \rho)
+        \omega_s`, goes to the longer lists that contain its own (``probability``).
+        Read from the claims, not from the estimate: an estimate where the truncated
+        lists already won would teach every store that it is complete."""
+        sources = np.bincount(self.value, minlength=self.n_values)
+        backed = sources[self.list_specific] >= 2
+        short = np.zeros(self.n_values, dtype=np.bool_)
+        short[self.list_general[backed]] = True
+        w = self.weight * self.claim_on_list * (self.values_per_item[self.item] > 1)
+        hit = sums(self.source, w * short[self.value], self.n_sources)
+        out: Floats = hit / (sums(self.source, w, self.n_sources) + self.p.completeness_strength)
+        return out
 
     def _pairs(self) -> None:
         """Claim pairs (a < b by source) on one item, for copy detection."""
@@ -202,6 +234,11 @@ class ClaimModel:
         tau = np.log(acc / (1 - acc))[self.source] + np.log(self.item_false)[self.item]
         w = self.weight * independence
         votes = self.links.spread(sums(self.value, w * tau, minlength=self.n_values))
+        if self.p.completeness and len(self.list_general):
+            # The rest of an incomplete source's vote goes to the longer lists too.
+            rest = (1 - self.p.implied_credit) * self.omission[self.source]
+            held = sums(self.value, w * tau * rest, minlength=self.n_values)
+            votes += sums(self.list_specific, held[self.list_general], self.n_values)
         functional = self._softmax(votes)
         lone = sums(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
         # A value that stands alone also holds when a value implying it is claimed.

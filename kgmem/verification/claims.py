@@ -41,6 +41,7 @@ class Estimator:
     predicate_share: float = 0.0
     copies_per_predicate: bool = False
     names_false_values: float = 0.0
+    completeness_strength: float = 0.0
 
     def false_values_of(self, kind: str) -> float:
         """How many false values an item of value kind ``kind`` is taken to have:
@@ -49,6 +50,15 @@ class Estimator:
         if kind == "names" and self.names_false_values > 0:
             return self.names_false_values
         return self.false_values
+
+    @property
+    def completeness(self) -> bool:
+        """Whether each source's completeness on lists of names is read from its claims
+        (``completeness_strength`` > 0: the pseudo-claims of its prior, a complete
+        source): a source that lists fewer names than others gives its claim's credit
+        to the longer lists that contain it, so a store that lists only the first
+        author does not contradict the complete list (``ClaimModel._listed_short``)."""
+        return self.completeness_strength > 0
 
     def strength(self, weight: Floats) -> Floats:
         """The prior's pseudo-claims for sources of claim weight ``weight``:

@@ -2,25 +2,30 @@
 
 A list is split into people at ";", "/", "&", "|", "+", " - ", line breaks, HTML tags,
 "and", "with" and commas; the key is the sorted set of the people's surnames, so the
-order of the list, initials against full given names, and the separators do not
-matter. Before splitting, HTML entities are decoded, accents and apostrophes dropped,
-and noise removed: parentheses and brackets ("(Author)", "[Editor]"), life dates
-("1942-"), roles and titles ("Edited by", "by", "ed.", "Jr.", "Ph.D.", "Dr."), "et
-al.", "etc." and "and others", and people who are not authors of the book ("Foreword
-by ...", "Illustrated by ...", "Translated by ..." up to the next separator). A listing
-cut short ("Jeffrey D. Ullman, Jennifer Wid...", "..., Peter van ...") loses its last,
+order of the list, initials against full given names, and the separators do not matter.
+Before splitting, HTML entities are decoded, accents and apostrophes dropped, and noise
+removed: roles and bracketed notes ("(Author)", "[Editor]", "Edited by", "By (author)",
+"ed.", "et al.", "etc.", "and others") as separators, since a role word stands where one
+person ends ("Widom, Jennifer By (author) Ullman, Jeffrey" is two people); life dates
+("1942-") and titles ("Jr.", "Ph.D.", "Dr.") as spaces; people who are not authors of
+the book ("Foreword by ...", "Illustrated by ...", "Published by ..." up to the next
+separator); and firms, a publisher or imprint in the author field ("Morgan Kaufmann
+Publishers", "Oxford University Press", "John Wiley & Sons": a name holding a word such
+as "Publishers", "Inc.", "University", or "Press", "Books", "Media" in a name of two or
+more words without an initial, so "William H. Press" stays a person). A listing cut
+short ("Jeffrey D. Ullman, Jennifer Wid...", "..., Peter van ...") loses its last,
 partial name, so it reads as the truncated list it is.
 
-Commas separate people, except "Last, First" pairs: a list whose comma pieces
-alternate surnames and one to three given names or initials ("Ullman, Jeffrey D.,
-Widom, Jennifer") is read as pairs, where a surname is one word, possibly after
-particles ("van der Linden, Peter", "Le Guin, Ursula K."). A person's surname is the
-last word that is not an initial, where an initial is a single letter or, in a text
-that is not all capitals, a word of two or three capitals ("Ullman JD" is Ullman); a
-name that ends in an initial after a given name is written surname first ("Cormen
-Thomas H" is Cormen). The key of a surname is its last word, and of a hyphenated one
-its last part, so "van der Linden" is "linden" however the particles are written and
-"Garcia-Molina" is "Hector Garcia Molina"'s "molina".
+Commas separate people, except "Last, First" pairs: a list whose comma pieces alternate
+surnames and one to three given names or initials ("Ullman, Jeffrey D., Widom,
+Jennifer") is read as pairs, where a surname is one word, possibly after particles ("van
+der Linden, Peter", "Le Guin, Ursula K."). A person's surname is the last word that is
+not an initial, where an initial is a single letter or, in a text that is not all
+capitals, a word of two or three capitals ("Ullman JD" is Ullman); a name that ends in
+an initial after a given name is written surname first ("Cormen Thomas H" is Cormen).
+The key of a surname is its last word, so "van der Linden" is "linden" however the
+particles are written; a hyphenated surname is keyed whole, as catalogues key it
+("Garcia-Molina" is "garcia-molina", another person than "Molina").
 """
 
 from __future__ import annotations
@@ -33,18 +38,39 @@ import unicodedata
 _NOT_AUTHORS = re.compile(
     r"\b(?:with\s+)?(?:an?\s+|the\s+)?(?:new\s+)?(?:foreword|forward|preface|afterword|"
     r"introduction|intro|illustrated|illustrations|illustration|translated|translation|"
-    r"photographs|photography|photos|drawings|notes|commentary|narrated|read)\s+by\b"
+    r"photographs|photography|photos|drawings|notes|commentary|narrated|read|published|"
+    r"distributed)\s+by\b"
     r"[^;/&|+\n]*",
     re.IGNORECASE,
 )
-_NOISE = re.compile(
+# Roles and bracketed notes stand where one person's name ends and the next begins:
+# removed as separators, so "Widom, Jennifer By (author) Ullman, Jeffrey" is two people.
+_ROLES = re.compile(
     r"\((?:[^)]*)\)|\[(?:[^\]]*)\]|\{(?:[^}]*)\}|\b(?:edited|compiled|written|selected|"
-    r"collected)\s+(?:and\s+\w+\s+)?by\b|\bby\b|\bet\.?\s+al\b\.?|\band\s+others\b|\betc\b\.?|"
-    r"\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|contributors?|"
-    r"compiler|edt|aut|jr|sr|ii|iii|iv|phd|ph\.\s*d|md|m\.\s*d|dr|prof|professor|mr|"
-    r"mrs|ms|sir|dame|rev|esq)\b\.?",
+    r"collected)\s+(?:and\s+\w+\s+)?by\b:?|\bby\b:?|\bet\.?\s+al\b\.?|\band\s+others\b|"
+    r"\betc\b\.?|\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|"
+    r"contributors?|compiler|edt|aut)\b\.?:?",
     re.IGNORECASE,
 )
+# Titles and suffixes belong to one person's name: removed as spaces.
+_NOISE = re.compile(
+    r"\b(?:jr|sr|ii|iii|iv|phd|ph\.\s*d|md|m\.\s*d|dr|prof|professor|mr|mrs|ms|sir|dame|"
+    r"rev|esq)\b\.?",
+    re.IGNORECASE,
+)
+# Words that name a firm, not a person: a publisher or imprint in the author field.
+_FIRM_WORDS = (
+    "publishing publishers publisher publications publication pubns publ inc incorporated "
+    "ltd limited llc plc corp corporation company gmbh verlag editions edition sons staff "
+    "associates university institute society association foundation council committee "
+    "department organization organisation pty imprint"
+)
+_FIRM = frozenset(_FIRM_WORDS.split(" "))
+# Words that name a firm in a name of two or more words without an initial ("No Starch
+# Press"; but "William H. Press", and "Press" alone before ", William H.", are people).
+_FIRM_WITHOUT_INITIAL = frozenset(("press", "house", "books", "media", "group", "education"))
+# "John Wiley & Sons", "W. W. Norton & Company": one firm, not two people.
+_FIRM_JOIN = re.compile(r"\s*(?:&|\band\b)\s*(?=(?:sons|co|company|associates)\b)", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _PARTICLE_WORDS = "van von der den des de del della di da du la le lo dos das do ten ter st saint"
 PARTICLES = frozenset(f"{_PARTICLE_WORDS} mc mac bin ibn al el af zu y".split(" "))
@@ -79,7 +105,8 @@ def people(text: str) -> tuple[list[list[str]], bool]:
     and non-authors removed), and whether the text is all capitals."""
     clean = _HYPHEN.sub("-", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
     upper = clean.upper() == clean
-    clean = _NOISE.sub(" ", _NOT_AUTHORS.sub(" ", LIFE_DATES.sub(" ", _CUT.sub(_MARK, clean))))
+    clean = _NOT_AUTHORS.sub(" ", LIFE_DATES.sub(" ", _CUT.sub(_MARK, clean)))
+    clean = _NOISE.sub(" ", _ROLES.sub(";", _FIRM_JOIN.sub(" ", clean)))
     # Cut short in a name (not in "et al..." nor in a foreword clause, both removed).
     cut = _CUT_NAME.search(clean) is not None
     found: list[list[str]] = []
@@ -95,11 +122,21 @@ def people(text: str) -> tuple[list[list[str]], bool]:
 def _people(chunk: str) -> list[list[str]]:
     """The people of one chunk: commas separate people, except "Last, First" pairs."""
     pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
-    pieces = [p for p in pieces if p]
+    pieces = [p for p in pieces if p and not firm(p)]
     if _pairs(pieces):
         pairs = zip(pieces[0::2], pieces[1::2], strict=True)
         return [given + last for last, given in pairs]
     return pieces
+
+
+def firm(words: list[str]) -> bool:
+    """Whether a name's words name a firm ("Morgan Kaufmann Publishers", "Oxford
+    University Press", "John Wiley & Sons") rather than a person."""
+    lower = {w.lower() for w in words}
+    if lower & _FIRM:
+        return True
+    weak = bool(lower & _FIRM_WITHOUT_INITIAL)
+    return weak and len(words) > 1 and not any(len(w) == 1 for w in words)
 
 
 def _pairs(pieces: list[list[str]]) -> bool:
@@ -129,10 +166,9 @@ def _surname(words: list[str], upper: bool) -> str:
     """A person's key: the last word that is not an initial ("J. Han", "Jiawei Han",
     "Han J", "Han" all give "han"), but the first word that is not a particle when the
     name ends in an initial after a given name, surname first ("Cormen Thomas H",
-    "van der Linden Peter J"); of a hyphenated surname, its last part, so
-    "Garcia-Molina" and "Garcia Molina" are one person."""
+    "van der Linden Peter J"); a hyphenated surname whole ("garcia-molina")."""
     named = [w for w in words if not _initial(w, upper)]
     if len(named) > 1 and _initial(words[-1], upper) and not _initial(words[0], upper):
         named = [w for w in named if w.lower() not in PARTICLES] or named
-        return named[0].rsplit("-", 1)[-1].lower()
-    return (named or words)[-1].rsplit("-", 1)[-1].lower()
+        return named[0].lower()
+    return (named or words)[-1].lower()

@@ -1,0 +1,112 @@
+"""Completeness per source on author lists (``Estimator.completeness_strength``): a store
+that lists fewer names than others is not thereby contradicting them. On generated
+lists and hand-built claims; on the public population and weather sets, which have no
+list of names, the option moves nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from bench import truth_arrays, truth_books, truth_data
+from kgmem.schema.graph_schema import ValueType
+from kgmem.verification import consensus
+from kgmem.verification.claim_model import ClaimModel
+from kgmem.verification.claims import ClaimArrays, Estimator
+from kgmem.verification.estimators import CHOSEN, Choice, estimate
+
+NAMES = ValueType(kind="names")
+SHIPPED = CHOSEN["accu"].params
+assert isinstance(SHIPPED, Estimator)
+OFF = replace(SHIPPED, completeness_strength=0.0)
+ON = SHIPPED
+assert ON.completeness_strength > 0
+
+
+def _arrays(claims: list[tuple[int, str, int]]) -> ClaimArrays:
+    """Claims as (item, author list, source) on items of lists of names."""
+    values: dict[tuple[int, str], int] = {}
+    for item, text, _ in claims:
+        values.setdefault((item, text), len(values))
+    n_items = max(i for i, _, _ in claims) + 1
+    n_sources = max(s for _, _, s in claims) + 1
+    return ClaimArrays(
+        claim_value=np.array([values[(i, t)] for i, t, _ in claims]),
+        claim_source=np.array([s for _, _, s in claims]),
+        claim_weight=np.ones(len(claims)),
+        claim_order=np.arange(len(claims)),
+        value_item=np.array([i for i, _ in values]),
+        value_text=[t for _, t in values],
+        item_functional=np.ones(n_items, dtype=np.bool_),
+        source_prior=np.full(n_sources, 0.8),
+        item_type=(NAMES,) * n_items,
+    )
+
+
+def _first_only_majority() -> list[tuple[int, str, int]]:
+    """Stores 0-5 list only the first author, stores 6 and 7 every author; each book is
+    listed by four truncating stores and both complete ones, so on each of 30 books with
+    two authors the truncated list has the majority."""
+    claims = []
+    for book in range(30):
+        truncating = [(book + k) % 6 for k in range(4)]
+        claims += [(book, f"Alpha{book}, Ann", s) for s in truncating]
+        claims += [(book, f"Ann Alpha{book}; Bob Beta{book}", s) for s in (6, 7)]
+    for book in range(30, 40):  # single-author books: every store lists them whole
+        claims += [(book, f"Cy Gamma{book}", s) for s in range(8)]
+    return claims
+
+
+def test_a_store_that_lists_only_the_first_author_does_not_outvote_the_complete_list() -> None:
+    a = _arrays(_first_only_majority())
+    on = consensus.estimate(a, ON)
+    two = range(30)
+    assert all("Bob" in a.value_text[on.chosen[b]] for b in two)
+    # Single-author books keep their one author, and the truncating stores stay reliable.
+    assert all(a.value_text[on.chosen[b]] == f"Cy Gamma{b}" for b in range(30, 40))
+    model = ClaimModel(a, ON)
+    assert model.omission[:6].min() > 0.5
+    assert model.omission[6:].max() < 0.05
+
+
+def test_an_extra_name_written_once_is_no_sign_of_omission() -> None:
+    """A store that adds a wrong name once makes no other store look incomplete: the
+    longer list must be written by two sources."""
+    claims = [(b, f"Dee Delta{b}", s) for b in range(10) for s in range(4)]
+    claims += [(b, f"Dee Delta{b}; Zed Wrong{b}", 4) for b in range(10)]
+    a = _arrays(claims)
+    assert ClaimModel(a, ON).omission.max() == 0.0
+    on = consensus.estimate(a, ON)
+    assert all(a.value_text[on.chosen[b]] == f"Dee Delta{b}" for b in range(10))
+
+
+@pytest.mark.parametrize("share", [0.35, 0.5])
+def test_generated_books_with_many_first_author_stores_choose_the_complete_list(
+    share: float,
+) -> None:
+    shape = truth_books.Shape(
+        claims=12_000, first_only_share=share, accuracy_beta=(4.0, 2.0), seed=7
+    )
+    data = truth_arrays.labelled(truth_books.generate(shape), lambda _: NAMES)
+    score = {}
+    for name, params in (("off", OFF), ("on", ON)):
+        chosen = np.asarray(estimate(data.arrays, Choice("accu", params)).chosen)
+        score[name] = truth_arrays.precision(data, chosen, data.gold_items)
+    assert score["on"] >= score["off"] - 0.01, score
+    if share >= 0.5:  # the truncated list is most books' majority
+        assert score["on"] >= score["off"] + 0.05, score
+
+
+@pytest.mark.skipif(
+    not (truth_data.DATA / "population").is_dir() or not (truth_data.DATA / "weather").is_dir(),
+    reason="../shared/data/truth-discovery (population, weather) is not present",
+)
+@pytest.mark.parametrize("name", ["population", "weather"])
+def test_public_sets_without_lists_of_names_choose_the_same_values(name: str) -> None:
+    data = truth_arrays.labelled(truth_data.load_set(name), lambda _: ValueType(kind="number"))
+    off = estimate(data.arrays, Choice("accu", OFF))
+    on = estimate(data.arrays, Choice("accu", ON))
+    assert np.array_equal(np.asarray(off.chosen), np.asarray(on.chosen))
+    assert np.allclose(np.asarray(off.trust), np.asarray(on.trust))

@@ -1,0 +1,105 @@
+"""Author-list readings that went wrong on bookstore listings: publisher or imprint names
+in the author field, role words between names, hyphenated surnames."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kgmem.schema.graph_schema import ValueType
+from kgmem.verification.canonical import key, parse
+
+NAMES = ValueType(kind="names")
+
+_PEOPLE = [
+    ("Jeffrey", "D.", "Ullman"),
+    ("Jennifer", "", "Widom"),
+    ("Hector", "", "Garcia-Molina"),
+    ("William", "H.", "Press"),
+    ("Saul", "A.", "Teukolsky"),
+    ("Ursula", "K.", "Le Guin"),
+    ("Mary", "", "Lloyd-Jones"),
+]
+_FIRMS = [
+    "Morgan Kaufmann Publishers",
+    "Oxford University Press",
+    "The MIT Press",
+    "No Starch Press",
+    "John Wiley & Sons",
+    "John Wiley and Sons, Inc.",
+    "W. W. Norton & Company",
+    "O'Reilly Media",
+    "Sams Publishing",
+    "Springer-Verlag GmbH",
+    "Penguin Books Ltd",
+    "Dorling Kindersley Limited",
+]
+_ROLES = ["By (author) ", "Edited by ", "edited by ", "By ", "(Editor) ", "Editor: ", "(EDT) "]
+
+
+def _want(people: list[tuple[str, str, str]]) -> str:
+    return "; ".join(sorted(last.split()[-1].replace("'", "").lower() for *_, last in people))
+
+
+def _catalogue(person: tuple[str, str, str]) -> str:
+    given_name, middle, last = person
+    return f"{last}, {' '.join(w for w in (given_name, middle) if w)}"
+
+
+def _plain(person: tuple[str, str, str]) -> str:
+    return " ".join(w for w in person if w)
+
+
+@settings(max_examples=150)
+@given(st.lists(st.sampled_from(_PEOPLE), min_size=1, max_size=4, unique=True), st.data())
+def test_a_publisher_in_the_author_field_is_no_author(
+    people: list[tuple[str, str, str]], data: st.DataObject
+) -> None:
+    write = data.draw(st.sampled_from([_catalogue, _plain]))
+    texts = [write(p) for p in people]
+    where = data.draw(st.integers(0, len(texts)))
+    texts.insert(where, data.draw(st.sampled_from(_FIRMS)))
+    separator = data.draw(st.sampled_from(["; ", " / ", ", "]))
+    text = separator.join(texts)
+    assert key(text, NAMES) == _want(people), text
+
+
+@pytest.mark.parametrize("firm", _FIRMS)
+def test_a_publisher_alone_is_no_list_of_names(firm: str) -> None:
+    assert parse(firm, NAMES).kind == "string", firm
+
+
+@settings(max_examples=150)
+@given(st.lists(st.sampled_from(_PEOPLE), min_size=2, max_size=4, unique=True), st.data())
+def test_role_words_between_names_separate_people(
+    people: list[tuple[str, str, str]], data: st.DataObject
+) -> None:
+    """ "Widom, Jennifer By (author) Ullman, Jeffrey": the role word is where one person
+    ends, so no given name is read as a surname, with or without a separator."""
+    write = data.draw(st.sampled_from([_catalogue, _plain]))
+    text = ""
+    for person in people:
+        role = data.draw(st.sampled_from(_ROLES))
+        joint = data.draw(st.sampled_from([" ", ", ", "; "])) if text else ""
+        text += joint + role + write(person)
+    assert key(text, NAMES) == _want(people), text
+
+
+def test_a_hyphenated_surname_is_keyed_whole() -> None:
+    assert key("Hector Garcia-Molina", NAMES) == "garcia-molina"
+    assert key("Garcia-Molina, Hector; Ullman, Jeffrey D.", NAMES) == "garcia-molina; ullman"
+    # Another person whose surname is the hyphenated one's last part stays another.
+    assert key("Hector Garcia-Molina; Ana Molina", NAMES) == "garcia-molina; molina"
+    assert key("GARCIA-MOLINA H", NAMES) == key("H. Garcia\u2010Molina", NAMES)
+    # A hyphenated given name is no surname.
+    assert key("Jean-Pierre Serre", NAMES) == key("Serre, Jean-Pierre", NAMES) == "serre"
+
+
+def test_the_people_a_publisher_clause_names_are_no_authors() -> None:
+    assert key("Jeffrey D. Ullman; Published by Pearson", NAMES) == "ullman"
+
+
+def test_a_surname_that_is_also_a_firm_word_is_kept_with_an_initial() -> None:
+    assert key("William H. Press, Saul A. Teukolsky", NAMES) == "press; teukolsky"
+    assert key("Press, William H.; Teukolsky, Saul A.", NAMES) == "press; teukolsky"

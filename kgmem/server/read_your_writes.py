@@ -5,11 +5,16 @@ the write committed. A search or Cypher read that sends it back as
 ``X-Kgmem-Min-Lsn`` runs on a replica only once that replica has replayed it (waiting
 up to ``KGMEM_REPLICA_WAIT_MS``), else on the primary or 503 ``replica_behind``
 (``KGMEM_REPLICA_ON_LAG``). Such reads answer with ``X-Kgmem-Read-From: replica`` or
-``primary``. Without replicas none of these headers are sent and ``X-Kgmem-Min-Lsn``
+``primary``. A write whose primary cannot give its position at once (gone in a
+failover after the commit) answers without ``X-Kgmem-Lsn``. Without replicas none of
+these headers are sent and ``X-Kgmem-Min-Lsn``
 is only checked for its form: the primary sees every write.
 """
 
 from __future__ import annotations
+
+import logging
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,6 +28,7 @@ WRITE_HEADER = "x-kgmem-lsn"
 WAIT_HEADER = b"x-kgmem-min-lsn"
 SERVED_HEADER = "x-kgmem-read-from"
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+_log = logging.getLogger("kgmem.server")
 
 
 class ReadYourWrites:
@@ -50,7 +56,7 @@ class ReadYourWrites:
                 if note.served_by:
                     headers.append(SERVED_HEADER, note.served_by)
                 elif scope["method"] not in _SAFE and 200 <= message["status"] < 300:
-                    position = await memory.write_position()
+                    position = await _position(memory)
                     if position is not None:
                         headers.append(WRITE_HEADER, position)
             await send(message)
@@ -60,6 +66,17 @@ class ReadYourWrites:
         finally:
             read_after.reset(tokens[0])
             read_note.reset(tokens[1])
+
+
+async def _position(memory: Any) -> str | None:
+    """The primary's WAL position, or None when the primary cannot say right now (gone
+    in a failover): the answer itself stands, only its ``X-Kgmem-Lsn`` is left out."""
+    try:
+        position: str | None = await memory.write_position()
+    except KgmemError as exc:
+        _log.warning("no %s on the answer: %s", WRITE_HEADER, exc)
+        return None
+    return position
 
 
 def _wanted(scope: Scope) -> str | None:

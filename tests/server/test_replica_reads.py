@@ -22,6 +22,7 @@ import pgserver
 import pytest
 
 from kgmem import Memory, Settings
+from kgmem.errors import DatabaseUnavailable
 from kgmem.server.app import create_app
 from kgmem.storage.engine.embedded import start_embedded
 from kgmem.storage.engine.replicas import caught_up
@@ -346,3 +347,24 @@ async def test_a_replica_that_is_down_does_not_take_reads_down(
             assert plain.status_code == 200 and plain.headers["x-kgmem-read-from"] == "primary"
     text = (await client.get("/metrics")).text
     assert metric_sample(text, "kgmem_replica_reads_total", served_by="down") >= before + 10
+
+
+async def test_a_write_whose_position_cannot_be_read_still_answers(
+    client: httpx.AsyncClient, store: Memory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The primary gone right after a commit (a failover): the write's answer stands,
+    without ``X-Kgmem-Lsn``, never a 500."""
+    assert (await client.post("/v1/namespaces", json={"name": "rgone"})).status_code == 201
+
+    async def gone() -> str:
+        raise DatabaseUnavailable("the database is unavailable; try again shortly")
+
+    monkeypatch.setattr(store, "write_position", gone)
+    r = await client.put(
+        "/v1/namespaces/rgone/entities/ada",
+        json={"label": "Person", "properties": {"name": "Ada"}, "embedding": [1.0, 0.0, 0.0]},
+    )
+    assert r.status_code in (200, 201), r.text
+    assert "x-kgmem-lsn" not in r.headers
+    monkeypatch.undo()
+    assert (await client.get("/v1/namespaces/rgone/entities/ada")).status_code == 200

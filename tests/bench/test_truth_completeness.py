@@ -16,6 +16,7 @@ from kgmem.verification import consensus
 from kgmem.verification.claim_model import ClaimModel
 from kgmem.verification.claims import ClaimArrays, Estimator
 from kgmem.verification.estimators import CHOSEN, Choice, estimate
+from tests.verification.test_consensus import arrays
 
 NAMES = ValueType(kind="names")
 SHIPPED = CHOSEN["accu"].params
@@ -27,22 +28,8 @@ assert ON.completeness_strength > 0
 
 def _arrays(claims: list[tuple[int, str, int]]) -> ClaimArrays:
     """Claims as (item, author list, source) on items of lists of names."""
-    values: dict[tuple[int, str], int] = {}
-    for item, text, _ in claims:
-        values.setdefault((item, text), len(values))
-    n_items = max(i for i, _, _ in claims) + 1
-    n_sources = max(s for _, _, s in claims) + 1
-    return ClaimArrays(
-        claim_value=np.array([values[(i, t)] for i, t, _ in claims]),
-        claim_source=np.array([s for _, _, s in claims]),
-        claim_weight=np.ones(len(claims)),
-        claim_order=np.arange(len(claims)),
-        value_item=np.array([i for i, _ in values]),
-        value_text=[t for _, t in values],
-        item_functional=np.ones(n_items, dtype=np.bool_),
-        source_prior=np.full(n_sources, 0.8),
-        item_type=(NAMES,) * n_items,
-    )
+    given = arrays(claims)
+    return replace(given, item_type=(NAMES,) * len(given.item_functional))
 
 
 def _first_only_majority() -> list[tuple[int, str, int]]:

@@ -6,7 +6,6 @@ replica that is down."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
@@ -18,7 +17,6 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import pgserver
 import pytest
 
 from kgmem import Memory, Settings
@@ -27,11 +25,9 @@ from kgmem.server.app import create_app
 from kgmem.storage.engine.embedded import start_embedded
 from kgmem.storage.engine.replicas import caught_up
 from tests.fixtures.app import client_for, free_port, metric_sample
+from tests.fixtures.streaming import BIN, OS_USER
 
 pytestmark = pytest.mark.slow
-
-BIN = Path(pgserver.__file__).parent / "pginstall" / "bin"
-OS_USER = "pgserver" if os.getuid() == 0 else None  # PostgreSQL refuses to run as root
 
 
 @dataclass

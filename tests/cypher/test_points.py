@@ -4,7 +4,7 @@ with points stored as maps (``kgmem.cypher.neo4j_functions``)."""
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory
@@ -127,6 +127,7 @@ _LAT = st.floats(-90, 90, allow_nan=False)
     st.tuples(st.just("x"), st.just("y"), _COORD, _COORD, _COORD, _COORD),
     st.tuples(st.just("longitude"), st.just("latitude"), _LON, _LAT, _LON, _LAT),
 ))  # fmt: skip
+@example(("longitude", "latitude", 0.0, 0.0, 0.0, 5e-324))  # radians() underflowed
 async def test_distance_is_symmetric_and_zero_on_itself(
     memory: Memory, namespace: str, points: tuple[str, str, float, float, float, float]
 ) -> None:

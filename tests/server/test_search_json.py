@@ -62,6 +62,7 @@ def _fact_keys() -> set[str]:
         "graph_id",
         "trust",
         "verification",
+        "notes",
     }
 
 

@@ -15,6 +15,7 @@ from kgmem.ingest.rules import find
 from kgmem.retrieval.present import about_present, recency
 from kgmem.server.app import create_app
 from tests.fixtures.app import serving
+from tests.ingest.episode_doors import over_mcp, over_rest
 from tests.mcp.test_mcp_http import mcp_client, payload
 
 TURNS = [
@@ -74,17 +75,9 @@ async def test_a_plain_conversation_says_why_no_facts_and_types_names_alike_on_b
     await memory.create_namespace(other)
     try:
         async with httpx.AsyncClient(base_url=live_url, timeout=60) as http:
-            rest = []
-            for turn in conversation():
-                r = await http.post(f"/v1/namespaces/{namespace}/episodes", json=turn)
-                assert r.status_code == 201, r.text
-                rest.append(r.json())
+            rest = await over_rest(http, namespace, conversation())
         _check(rest)
-        async with mcp_client(live_url) as client:
-            by_mcp = [
-                payload(await client.call_tool("add_episode", {"namespace": other, "episode": t}))
-                for t in conversation()
-            ]
+        by_mcp = await over_mcp(live_url, other, conversation())
         _check(by_mcp)
         assert [a["notes"] for a in by_mcp] == [a["notes"] for a in rest]
         assert _types(by_mcp) == _types(rest)

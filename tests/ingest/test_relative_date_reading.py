@@ -16,7 +16,7 @@ from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.client import AsyncClient
 from kgmem.ingest.tense import tense_near
 from kgmem.time_expressions import read
-from tests.mcp.test_mcp_http import mcp_client, payload
+from tests.ingest.episode_doors import over_mcp, over_rest
 
 REF = "2024-06-10T09:00:00Z"
 FEEDZAI = {"subject": "Maya", "predicate": "WORKS_AT", "object": "Feedzai"}
@@ -83,23 +83,11 @@ async def test_relative_dates_read_by_tense_over_rest_and_mcp(
     await memory.create_namespace(other)
     try:
         async with httpx.AsyncClient(base_url=live_url, timeout=60) as http:
-            rest = []
-            for episode in MAYA:
-                r = await http.post(f"/v1/namespaces/{namespace}/episodes", json=episode)
-                assert r.status_code == 201, r.text
-                rest.append(r.json())
+            rest = await over_rest(http, namespace, MAYA)
             made = [u for a in rest for u in a["facts"]]
             _check_answers(rest, await _facts(http, namespace, made))
 
-            async with mcp_client(live_url) as client:
-                by_mcp = [
-                    payload(
-                        await client.call_tool(
-                            "add_episode", {"namespace": other, "episode": episode}
-                        )
-                    )
-                    for episode in MAYA
-                ]
+            by_mcp = await over_mcp(live_url, other, MAYA)
             made = [u for a in by_mcp for u in a["facts"]]
             _check_answers(by_mcp, await _facts(http, other, made))
         assert [a["notes"] for a in by_mcp] == [a["notes"] for a in rest]

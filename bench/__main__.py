@@ -1,4 +1,17 @@
-"""Run one benchmark scenario: ``python -m bench write [--entities N] ...``."""
+"""Run one benchmark scenario: ``python -m bench write [--entities N] ...``.
+
+The shared runner. A scenario is declared once, in ``SCENARIOS`` below: its name, the
+module that runs it and one line saying what it measures. The module declares its
+command line with an ``argparse`` parser whose ``prog`` is ``python -m bench <name>``
+and runs as ``async def main(argv) -> int``; it measures each figure beside its
+same-run baseline as a ``bench.report.Figure`` and prints the table with
+``bench.report.Report`` (``print_summary`` for the terminal, ``markdown`` for
+docs/performance.md, where each benchmark has one table under its command).
+
+Benchmarks are what a user or maintainer reruns. Explorations are kept because a test
+or a benchmark imports them; what they decided is in docs/decisions.md, and they have no
+table in docs/performance.md.
+"""
 
 from __future__ import annotations
 
@@ -7,51 +20,80 @@ import asyncio
 import importlib
 import signal
 import sys
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One ``python -m bench <name>`` scenario."""
+
+    module: str
+    summary: str
+    benchmark: bool = True
+
+
+def _exploration(module: str, summary: str) -> Scenario:
+    return Scenario(module, summary, benchmark=False)
+
 
 SCENARIOS = {
-    "write": "bench.write",
-    "truth": "bench.truth",
-    "truth-kinds": "bench.truth_kinds",
-    "truth-options": "bench.truth_options",
-    "truth-transfer": "bench.truth_transfer",
-    "truth-names": "bench.truth_names",
-    "truth-calibration": "bench.truth_calibration",
-    "locomo": "bench.locomo",
-    "distill": "bench.distill",
-    "search": "bench.search",
-    "build": "bench.build",
-    "tck": "bench.tck",
-    "cypher": "bench.cypher",
-    "import": "bench.imports",
-    "cache": "bench.cache",
-    "parsers": "bench.rdf_parsers",
-    "explorer": "bench.explorer",
-    "startup": "bench.startup",
-    "backup": "bench.backup",
-    "replicas": "bench.replicas",
-    "locomo-context": "bench.locomo_context",
-    "locomo-embed": "bench.locomo_embed",
-    "locomo-bm25": "bench.locomo_bm25",
-    "locomo-links": "bench.locomo_links",
-    "locomo-feedback": "bench.locomo_feedback",
-    "locomo-neighbours": "bench.locomo_neighbours",
-    "locomo-present": "bench.locomo_present",
-    "dump": "bench.dump",
-    "keyword-designs": "bench.keyword_designs",
-    "constraints": "bench.constraints",
-    "fulltext": "bench.fulltext",
-    "vector-index": "bench.vector_index",
-    "cypher-planning": "bench.cypher_planning",
-    "shortest-paths": "bench.shortest_paths",
-    "graphiti": "bench.graphiti_episodes",
+    "write": Scenario("bench.write", "batched and single writes against AGE Cypher"),
+    "search": Scenario("bench.search", "search latency per axis and fused, in process and HTTP"),
+    "import": Scenario("bench.imports", "bulk import of triples against AGE Cypher CREATE/MERGE"),
+    "build": Scenario("bench.build", "building from episodes, entity resolution F1"),
+    "cypher": Scenario("bench.cypher", "Cypher through kgmem against raw AGE"),
+    "tck": Scenario("bench.tck", "openCypher TCK pass rate against raw AGE"),
+    "constraints": Scenario("bench.constraints", "Neo4j uniqueness constraints against no index"),
+    "locomo": Scenario("bench.locomo", "LoCoMo retrieval recall, fused against BM25 alone"),
+    "distill": Scenario("bench.distill", "distillation of LoCoMo conversations"),
+    "truth": Scenario("bench.truth", "truth discovery quality and speed through the store"),
+    "truth-calibration": Scenario(
+        "bench.truth_calibration", "trust calibration chosen on other data sets"
+    ),
+    "keyword-designs": Scenario("bench.keyword_designs", "the keyword index against two designs"),
+    "cache": Scenario("bench.cache", "search cache and live event delivery"),
+    "backup": Scenario("bench.backup", "backup and restore against pg_dump/pg_restore"),
+    "replicas": Scenario("bench.replicas", "reads on a streaming replica against the primary"),
+    "explorer": Scenario("bench.explorer", "graph explorer in a real browser"),
+    "startup": Scenario("bench.startup", "command start-up time"),
+    "graphiti": Scenario("bench.graphiti_episodes", "Graphiti's add_episode through the Bolt door"),
+    "truth-kinds": _exploration("bench.truth_kinds", "value kinds read from the claims"),
+    "truth-options": _exploration("bench.truth_options", "estimator options, nested CV"),
+    "truth-transfer": _exploration("bench.truth_transfer", "reliabilities across predicates"),
+    "truth-names": _exploration("bench.truth_names", "false values of author lists"),
+    "locomo-context": _exploration("bench.locomo_context", "context each index takes"),
+    "locomo-embed": _exploration("bench.locomo_embed", "embedding models and contexts"),
+    "locomo-bm25": _exploration("bench.locomo_bm25", "BM25's k1 and b"),
+    "locomo-links": _exploration("bench.locomo_links", "multi-hop and open-domain ideas"),
+    "locomo-feedback": _exploration("bench.locomo_feedback", "pseudo-relevance feedback"),
+    "locomo-neighbours": _exploration("bench.locomo_neighbours", "neighbours and speakers"),
 }
 
 
+def listing() -> str:
+    """The scenarios as ``python -m bench --help`` lists them."""
+    lines = []
+    for title, benchmark in (("benchmarks", True), ("explorations (docs/decisions.md)", False)):
+        lines.append(f"{title}:")
+        for name, scenario in SCENARIOS.items():
+            if scenario.benchmark is benchmark:
+                lines.append(f"  {name:<20} {scenario.summary}")
+    return "\n".join(lines)
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("scenario", choices=sorted(SCENARIOS))
-    args, rest = parser.parse_known_args()
-    module = importlib.import_module(SCENARIOS[args.scenario])
+    """Run the scenario named first on the command line with the arguments after it."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Run one scenario; `python -m bench <scenario> --help` for its options.",
+        epilog=listing(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("scenario", choices=list(SCENARIOS), metavar="scenario")
+    # Only the scenario is read here: what follows it (``--help`` too) is the scenario's.
+    args = parser.parse_args(sys.argv[1:2])
+    rest = sys.argv[2:]
+    module = importlib.import_module(SCENARIOS[args.scenario].module)
     # SIGTERM unwinds like Ctrl-C, so a scenario's embedded PostgreSQL is stopped.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     sys.exit(asyncio.run(module.main(rest)))

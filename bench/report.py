@@ -51,6 +51,24 @@ class Report:
             print(f"{f.name:<44} {f.value:>12,.0f} {base} {ratio}  {f.unit}")
         for note in self.notes:
             print(f"note: {note}")
+        print("\n" + self.markdown())
+
+    def markdown(self) -> str:
+        """The table as docs/performance.md shows it: command, machine, one row a figure."""
+        machine = ", ".join(f"{k} {v}" for k, v in self.machine.items())
+        data = ", ".join(f"{k} {v}" for k, v in self.data.items())
+        lines = [
+            f"Command: `python -m bench {self.scenario}`" + (f" ({data})" if data else ""),
+            f"Machine: {machine}.",
+            "",
+            "| figure | kgmem | baseline (same run) | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        for f in self.figures:
+            base = f"{f.baseline:,.0f} {f.baseline_name}".strip() if f.baseline else "-"
+            ratio = f"{f.ratio:.1f}x" if f.ratio else "-"
+            lines.append(f"| {f.name} | {f.value:,.0f} {f.unit} | {base} | {ratio} |")
+        return "\n".join(lines)
 
     def save(self) -> Path:
         RESULTS.mkdir(exist_ok=True)

@@ -19,8 +19,8 @@ adds, at the ``present`` weight of ``AxisWeights``:
 
 When the candidates hold no two distinct times the feature cannot order them and is
 left out. Like the other features it orders, never filters; its weight was chosen by
-leave-one-conversation-out cross-validation (``python -m bench locomo-present``,
-docs/performance.md). It is an English rule, read on the search text only.
+leave-one-conversation-out cross-validation (docs/decisions.md, "Questions about the
+present"). It is an English rule, read on the search text only.
 """
 
 from __future__ import annotations

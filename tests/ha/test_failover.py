@@ -124,8 +124,8 @@ def servers(cluster: Cluster, root: Path) -> Iterator[Servers]:
         servers.stop(0, 1)
         keep = os.environ.get("KGMEM_HA_KEEP_LOGS")  # a directory for the servers' logs
         if keep:
-            for log in root.glob("serve-*.log"):
-                shutil.copy(log, Path(keep) / log.name)
+            for log in [*root.glob("serve-*.log"), *root.glob("node*/patroni.log")]:
+                shutil.copy(log, Path(keep) / f"{log.parent.name}-{log.name}")
 
 
 class Record:

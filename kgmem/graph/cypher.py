@@ -302,12 +302,27 @@ async def reader_role(ctx: GraphContext, namespace: str) -> str:
 
 
 async def _ensure_reader(ctx: GraphContext, namespace: str) -> None:
+    """Make ``namespace``'s reader role ready. Only the primary makes it: on a replica
+    (which takes no writes) a role not ready yet is a ``StorageError``, and the read
+    goes to the primary (``kgmem.graph.reads``), which prepares it; servers with
+    replicas prepare every namespace's role on the primary at start and at its
+    creation (``prepare_readers``)."""
     async with ctx.db.acquire() as conn:
         await ns_store.resolve(conn, namespace)
         ready = await cypher_store.reader_ready(conn, namespace)
-    if not ready:
-        async with ctx.db.transaction() as conn:
-            await cypher_store.ensure_reader(conn, namespace)
+    if ready:
+        return
+    if ctx.db.failovers.standby:
+        raise StorageError(f"the read-only role of namespace {namespace!r} is not ready here")
+    async with ctx.db.transaction() as conn:
+        await cypher_store.ensure_reader(conn, namespace)
+
+
+async def prepare_readers(ctx: GraphContext, namespaces: Sequence[str]) -> None:
+    """Make the reader role of each of ``namespaces`` ready, on the primary of ``ctx``:
+    a replica then serves their Cypher reads from the first one."""
+    for namespace in namespaces:
+        await _ensure_reader(ctx, namespace)
 
 
 def composites(checked: CypherPlan) -> list[tuple[str, tuple[str, ...]]]:

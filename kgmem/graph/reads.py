@@ -20,7 +20,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
-from kgmem.errors import QueryTimeout, ReplicaBehind, StorageError
+from kgmem.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    QueryTimeout,
+    ReplicaBehind,
+    StorageError,
+)
 from kgmem.graph.context import GraphContext
 from kgmem.metrics import instruments
 from kgmem.replica_settings import ReplicaSettings
@@ -37,9 +43,19 @@ read_after: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 @dataclass
 class ReadNote:
-    """Where the reads of one request ran (``replica`` or ``primary``), for its answer."""
+    """Where the reads of one request ran (``replica`` or ``primary``), for its answer,
+    and whether the request only read (a search sent as a POST: its answer carries no
+    write position, so it never asks the primary for one)."""
 
     served_by: str = ""
+    reads_only: bool = False
+
+
+def reads_only() -> None:
+    """Note that the current request only reads (``ReadNote.reads_only``)."""
+    note = read_note.get()
+    if note is not None:
+        note.reads_only = True
 
 
 read_note: contextvars.ContextVar[ReadNote | None] = contextvars.ContextVar(
@@ -101,6 +117,35 @@ class ReadRouter:
             raise
         _served("replica")
         return _Served(value)
+
+    async def lookup(self, work: Callable[[GraphContext], Awaitable[T]]) -> T:
+        """``work`` (a small read: an API key, the count of keys) on the primary, whose
+        answer is the newest; on a replica when the primary is unavailable (lost in a
+        failover: then tried last), so that callers keep being admitted while a replica
+        is up. A replica's answer is as new as its replay: a change (a revoked key) is
+        seen there once the replica has replayed it, within a second with streaming
+        replication."""
+        if not self.replicas:
+            return await work(self.primary)
+        if not self.primary.db.failovers.away:
+            try:
+                return await work(self.primary)
+            except DatabaseUnavailable as exc:
+                if isinstance(exc, DatabaseBusy):
+                    raise
+                failure: Exception = exc
+        else:
+            failure = DatabaseUnavailable("the primary is away")
+        for replica in self.replicas.candidates():
+            try:
+                return await work(self._contexts[id(replica)])
+            except Exception as exc:
+                if not unavailable(exc):
+                    raise
+                self.replicas.failed(replica, exc)
+        if self.primary.db.failovers.away:
+            return await work(self.primary)
+        raise failure
 
     def pool_use(self) -> dict[str, tuple[int, int]]:
         """(open, in use) connections of the primary's pool and of the replicas' together."""

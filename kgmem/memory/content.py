@@ -8,6 +8,7 @@ from datetime import datetime
 
 from kgmem.config import Settings
 from kgmem.graph import GraphContext
+from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
 from kgmem.graph import namespaces as namespace_ops
@@ -48,6 +49,8 @@ class GraphContent:
         drops stop words by PostgreSQL text search configuration ``text_config``
         (``english``, ``simple`` for none, ``french``, ...)."""
         created = await namespace_ops.create(self.ctx, name, description, text_config=text_config)
+        if self.settings.replica.urls:  # replicas serve its Cypher reads from the first
+            await cypher_ops.prepare_readers(self.ctx, [name])
         await self.live.changed(name, "namespace.created")
         return created
 

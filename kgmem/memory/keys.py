@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from kgmem.config import Settings
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
+from kgmem.graph.reads import ReadRouter
 from kgmem.key_cache import KeyCache
 from kgmem.live import Live
 from kgmem.model import (
@@ -27,6 +28,7 @@ class KeyMethods:
     settings: Settings
     live: Live
     key_checks: KeyCache
+    reads: ReadRouter
 
     # -- API keys ---------------------------------------------------------------
 
@@ -69,13 +71,20 @@ class KeyMethods:
 
     async def authenticate(self, presented: str) -> ApiKey | None:
         """The active key a request presented, or None (a check is reused for a few
-        seconds: ``kgmem.key_cache``)."""
+        seconds: ``kgmem.key_cache``). Read from the primary, or from a replica while
+        the primary is away (``ReadRouter.lookup``)."""
         found, key = self.key_checks.key(presented)
         if found:
             return key
         generation = self.key_checks.generation
-        async with self.ctx.db.acquire() as conn:
-            key = await key_store.authenticate(conn, presented)
+
+        async def look(ctx: GraphContext) -> ApiKey | None:
+            async with ctx.db.acquire() as conn:
+                return await key_store.authenticate(
+                    conn, presented, mark_used=not ctx.db.failovers.standby
+                )
+
+        key = await self.reads.lookup(look)
         self.key_checks.put_key(presented, key, generation)
         return key
 
@@ -85,7 +94,11 @@ class KeyMethods:
         if cached is not None:
             return cached
         generation = self.key_checks.generation
-        async with self.ctx.db.acquire() as conn:
-            count = await key_store.active_count(conn)
+
+        async def look(ctx: GraphContext) -> int:
+            async with ctx.db.acquire() as conn:
+                return await key_store.active_count(conn)
+
+        count = await self.reads.lookup(look)
         self.key_checks.put_count(count, generation)
         return count

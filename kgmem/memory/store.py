@@ -19,6 +19,7 @@ from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.embedding.batching import coalesced
 from kgmem.embedding.query_cache import QueryCache
 from kgmem.graph import GraphContext
+from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import namespaces as namespace_ops
 from kgmem.graph.reads import ReadRouter
 from kgmem.ingest import (
@@ -170,6 +171,9 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
             await scratch.drop_leftovers(conn)  # what restores killed outright left
         count = await namespace_ops.apply_schema_everywhere(self.ctx)
         _log.info("graph schema applied to %d namespace(s)", count)
+        if self.settings.replica.urls:  # replicas serve Cypher reads; only the primary
+            names = [n.name for n in await namespace_ops.list_all(self.ctx)]
+            await cypher_ops.prepare_readers(self.ctx, names)  # makes their roles
         bootstrap = self.settings.auth.bootstrap_key
         if bootstrap is not None:
             async with self.ctx.db.transaction() as conn:

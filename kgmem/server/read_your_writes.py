@@ -6,9 +6,10 @@ the write committed. A search or Cypher read that sends it back as
 up to ``KGMEM_REPLICA_WAIT_MS``), else on the primary or 503 ``replica_behind``
 (``KGMEM_REPLICA_ON_LAG``). Such reads answer with ``X-Kgmem-Read-From: replica`` or
 ``primary``. A write whose primary cannot give its position at once (gone in a
-failover after the commit) answers without ``X-Kgmem-Lsn``. Without replicas none of
-these headers are sent and ``X-Kgmem-Min-Lsn``
-is only checked for its form: the primary sees every write.
+failover after the commit) answers without ``X-Kgmem-Lsn``. A request that only reads
+(a search, sent as a POST: ``reads_only``) never asks the primary for a position.
+Without replicas none of these headers are sent and ``X-Kgmem-Min-Lsn`` is only checked
+for its form: the primary sees every write.
 """
 
 from __future__ import annotations
@@ -55,7 +56,11 @@ class ReadYourWrites:
                 headers = MutableHeaders(scope=message)
                 if note.served_by:
                     headers.append(SERVED_HEADER, note.served_by)
-                elif scope["method"] not in _SAFE and 200 <= message["status"] < 300:
+                elif (
+                    scope["method"] not in _SAFE
+                    and not note.reads_only
+                    and 200 <= message["status"] < 300
+                ):
                     position = await _position(memory)
                     if position is not None:
                         headers.append(WRITE_HEADER, position)

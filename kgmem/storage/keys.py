@@ -127,8 +127,11 @@ async def active_count(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT count(*) FROM kgmem.api_key WHERE revoked_at IS NULL"))
 
 
-async def authenticate(conn: asyncpg.Connection, presented: str) -> ApiKey | None:
-    """The active key ``presented`` stands for, or None. Marks it used (at most once a minute)."""
+async def authenticate(
+    conn: asyncpg.Connection, presented: str, *, mark_used: bool = True
+) -> ApiKey | None:
+    """The active key ``presented`` stands for, or None. Marks it used (at most once a
+    minute) when ``mark_used`` (not on a replica, which takes no writes)."""
     parsed = parse(presented)
     if parsed is None:
         return None
@@ -143,6 +146,8 @@ async def authenticate(conn: asyncpg.Connection, presented: str) -> ApiKey | Non
         return None
     if not hmac.compare_digest(bytes(row.secret_hash), _hash(secret)):
         return None
+    if not mark_used:
+        return _record(row)
     await conn.execute(
         "UPDATE kgmem.api_key SET last_used_at = now() WHERE id = $1 "
         "AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",

@@ -9,13 +9,14 @@ of the same episodes wait on the episodes' row locks, never the other way round.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kgmem.errors import EpisodeNotFound, InvalidInput, InvalidTimestamp
+from kgmem.errors import DatabaseUnavailable, EpisodeNotFound, InvalidInput, InvalidTimestamp
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.model import Entity, SearchResult
@@ -25,6 +26,8 @@ from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
 from kgmem.tier_model import EpisodeTier, Tier, TierPolicy, TierReport, policy_data, policy_of
 from kgmem.tiers.policy import checked
+
+_log = logging.getLogger("kgmem.tiers")
 
 MAX_UIDS = 10_000
 # How long a process trusts what it read of a policy's recall tracking before reading
@@ -153,16 +156,24 @@ class Tiers:
 
     async def note_recalls(self, namespace: str, result: SearchResult) -> int:
         """Count a recall of each episode among ``result``'s hits when the namespace's
-        policy tracks recalls; how many were counted."""
+        policy tracks recalls; how many were counted. The count is kept on the primary:
+        while the primary is unavailable (a failover) the search is answered all the
+        same (by a replica) and its recalls go uncounted."""
         uids = [h.uid for h in result.hits if h.kind == "episode"]
-        if not uids or not await self._tracks(namespace):
+        if not uids:
             return 0
 
         async def work(conn: Connection) -> int:
             ns = await namespaces.resolve(conn, namespace)
             return await store.note_recalls(conn, ns, uids, datetime.now(UTC))
 
-        return await self.ctx.db.in_transaction(work)
+        try:
+            if not await self._tracks(namespace):
+                return 0
+            return await self.ctx.db.in_transaction(work)
+        except DatabaseUnavailable as exc:
+            _log.info("recalls of a search in %s not counted: %s", namespace, exc)
+            return 0
 
     async def _tracks(self, namespace: str) -> bool:
         known = self._tracking.get(namespace)

@@ -1,12 +1,16 @@
 """deploy/ha/docker-compose.yml cannot run here (no Docker engine), so it is checked by
 parsing, against the Patroni template it builds its nodes from (which the failover
-tests do run), and by Patroni's own validator with each node's environment."""
+tests do run), and by Patroni's own validator with each node's environment. The
+Kubernetes template (Kubernetes as Patroni's DCS) cannot run here either (no container
+runtime, no Kubernetes API): it is checked the same way, as the etcd template with only
+its DCS section changed, with the service account's RBAC it needs."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +19,8 @@ import yaml
 from kgmem.config import documented_settings
 from tests.ha.cluster import BIN, POST_BOOTSTRAP, ROOT, TEMPLATE
 
+KUBERNETES_TEMPLATE = ROOT / "deploy" / "patroni" / "patroni-kubernetes.yml"
+RBAC = list(yaml.safe_load_all((ROOT / "deploy" / "patroni" / "kubernetes-rbac.yml").read_text()))
 COMPOSE_FILE = ROOT / "deploy" / "ha" / "docker-compose.yml"
 COMPOSE = yaml.safe_load(COMPOSE_FILE.read_text())
 PATRONI = yaml.safe_load(TEMPLATE.read_text())
@@ -83,15 +89,20 @@ def test_the_template_holds_what_kgmem_needs() -> None:
     assert "CREATE ROLE kgmem LOGIN" in POST_BOOTSTRAP.read_text()
 
 
-def _patroni_complaints(env: dict[str, Any]) -> list[str]:
-    """What ``patroni --validate-config`` says of the template under ``env``, with the
-    binaries found where this environment has them."""
-    command = [sys.executable, "-m", "patroni", "--validate-config", str(TEMPLATE)]
+def _patroni_complaints(env: dict[str, Any], template: Path = TEMPLATE) -> list[str]:
+    """What ``patroni --validate-config`` says of ``template`` under ``env``, with the
+    binaries found where this environment has them (Python's own warnings left out)."""
+    command = [sys.executable, "-m", "patroni", "--validate-config", str(template)]
     run_env = {k: str(v) for k, v in env.items()} | {"PATRONI_POSTGRESQL_BIN_DIR": str(BIN)}
     done = subprocess.run(
         command, env=run_env, capture_output=True, text=True, timeout=60, check=False
     )
-    return [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    lines = (done.stdout + done.stderr).splitlines()
+    return [
+        line
+        for line in lines
+        if line.strip() and not line.startswith(" ") and "Warning:" not in line
+    ]
 
 
 def test_patroni_accepts_the_template_with_each_nodes_environment() -> None:
@@ -114,3 +125,54 @@ def test_kgmem_reaches_every_node_through_one_url() -> None:
         assert query["port"] == [",".join(["5432"] * 3)]
         assert query["target_session_attrs"] == ["read-write"]
         assert url.path == "/kgmem" and url.username == "kgmem"
+
+
+POD_ENV = {
+    "PATRONI_NAME": "kgmem-postgres-0",
+    "PATRONI_KUBERNETES_POD_IP": "10.1.2.3",
+    "PATRONI_KUBERNETES_NAMESPACE": "memory",
+    "PATRONI_RESTAPI_CONNECT_ADDRESS": "10.1.2.3:8008",
+    "PATRONI_POSTGRESQL_CONNECT_ADDRESS": "10.1.2.3:5432",
+    "PATRONI_POSTGRESQL_DATA_DIR": "/home/postgres/pgdata/kgmem",
+}
+"""What a pod of the StatefulSet gives Patroni (the downward API's name and IP)."""
+
+
+def test_the_kubernetes_template_is_the_etcd_one_with_kubernetes_as_its_dcs() -> None:
+    kubernetes = yaml.safe_load(KUBERNETES_TEMPLATE.read_text())
+    dcs = kubernetes.pop("kubernetes")
+    etcd = dict(PATRONI)
+    etcd.pop("etcd3")
+    assert kubernetes == etcd  # the same PostgreSQL, bootstrap and timings
+    assert dcs["use_endpoints"] is True  # the Service named after the scope is the primary
+    assert dcs["labels"] and dcs["role_label"] == "role"
+    assert {"name": "postgresql", "port": 5432} in dcs["ports"]
+    for variable in ("PATRONI_KUBERNETES_POD_IP", "PATRONI_KUBERNETES_NAMESPACE"):
+        assert variable in KUBERNETES_TEMPLATE.read_text()
+
+
+def test_the_service_account_may_do_what_patroni_does_on_kubernetes() -> None:
+    kinds = {doc["kind"]: doc for doc in RBAC}
+    assert set(kinds) == {"ServiceAccount", "Role", "RoleBinding"}
+    account = kinds["ServiceAccount"]["metadata"]["name"]
+    binding = kinds["RoleBinding"]
+    assert binding["roleRef"]["name"] == kinds["Role"]["metadata"]["name"]
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": account}]
+    allowed = {
+        resource: set(rule["verbs"])
+        for rule in kinds["Role"]["rules"]
+        for resource in rule["resources"]
+    }
+    lock = {"create", "get", "list", "patch", "update", "watch", "delete"}
+    assert allowed["configmaps"] >= lock and allowed["endpoints"] >= lock
+    assert allowed["pods"] >= {"get", "list", "patch", "watch"}  # the role labels
+    assert allowed["services"] >= {"create"}
+
+
+def test_patroni_accepts_the_kubernetes_template_with_a_pods_environment() -> None:
+    assert _patroni_complaints(POD_ENV, KUBERNETES_TEMPLATE) == []
+    # The validator does read the kubernetes section: a pod IP that is none is refused.
+    wrong = _patroni_complaints(
+        POD_ENV | {"PATRONI_KUBERNETES_POD_IP": "not-an-ip"}, KUBERNETES_TEMPLATE
+    )
+    assert wrong and all(line.startswith("kubernetes.pod_ip") for line in wrong), wrong

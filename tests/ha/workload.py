@@ -48,6 +48,8 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     searches: int = 0
     searches_failed: int = 0
+    search_refusals: Counter[str] = field(default_factory=Counter)
+    """Why searches were refused: each 503's problem code and detail."""
     longest_wait_s: float = 0.0
     """The longest time one write took from its first sending to its acknowledgement."""
 
@@ -146,6 +148,7 @@ async def searcher(servers: Servers, tally: Tally, stop: asyncio.Event) -> None:
                 if not response.is_success:
                     tally.searches_failed += 1
                     tally.answered(response)
+                    tally.search_refusals[response.text[:300]] += 1
             k += 1
             await asyncio.sleep(PAUSE_S)
 

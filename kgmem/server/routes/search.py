@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from kgmem.graph.reads import reads_only
 from kgmem.model import SearchResult
 from kgmem.model.search_input import SearchIn
 from kgmem.model.wire import json_bytes
@@ -33,7 +34,9 @@ async def search(ns: str, body: SearchIn, request: Request, _: Reader) -> Respon
 
 
 async def answer(request: Request, ns: str, body: SearchIn) -> Response:
-    """The search's JSON response, from the cache or computed (the caller is admitted)."""
+    """The search's JSON response, from the cache or computed (the caller is admitted).
+    A search writes nothing: its answer carries no write position."""
+    reads_only()
 
     async def compute() -> bytes:
         result = await memory_of(request).search(ns, body.to_query())

@@ -238,10 +238,8 @@ class Database:
             if self.state.status != "up":
                 raise self.state.refusal()
             with translated():
-                conn = await self.pool.acquire()
+                conn, tx = await self._begun(readonly=readonly)
                 try:
-                    tx = conn.transaction(readonly=readonly)
-                    await self._begin(conn, tx)
                     try:
                         yield conn
                     except BaseException as exc:
@@ -254,12 +252,24 @@ class Database:
                 finally:
                     await self.pool.release(conn)
 
-    async def _begin(self, conn: Connection, tx: asyncpg.transaction.Transaction) -> None:
-        try:
-            await tx.start()
-        except BaseException as exc:
-            await self.failed(conn, exc)
-            raise
+    async def _begun(self, *, readonly: bool) -> tuple[Connection, asyncpg.transaction.Transaction]:
+        """A pooled connection with a transaction begun. A connection whose link broke
+        while it sat in the pool (a server shutting down sends its idle sessions an error
+        just before it closes them) fails at BEGIN, before anything of the caller was
+        sent: it is discarded and the transaction begun once more on another."""
+        for attempt in (1, 2):
+            conn = await self.pool.acquire()
+            tx = conn.transaction(readonly=readonly)
+            try:
+                await tx.start()
+            except BaseException as exc:
+                await self.failed(conn, exc)
+                await self.pool.release(conn)
+                if attempt == 2 or not isinstance(exc, Exception) or not breaks_link(exc):
+                    raise
+                continue
+            return conn, tx
+        raise AssertionError("unreachable")
 
     async def _commit(
         self, conn: Connection, tx: asyncpg.transaction.Transaction, *, readonly: bool

@@ -72,6 +72,11 @@ class Failovers:
                 type(reason).__name__,
             )
 
+    @property
+    def away(self) -> bool:
+        """Whether the server was lost and no new connection has reached one since."""
+        return self._lost
+
     def refused_one(self, code: str) -> None:
         """A request was refused because the database was unavailable."""
         self.refused += 1

@@ -49,7 +49,7 @@ _RDF_DROPS = ("revisions",)
 DROPPED: dict[str, tuple[str, ...]] = {
     "jsonl": (),
     "graphml": ("revisions",),
-    "gml": ("location", "revisions"),
+    "gml": ("revisions",),
     "gexf": ("revisions", "import"),
     "cytoscape": ("location", "revisions", "import"),
     "csv": (

@@ -3,7 +3,8 @@ and written.
 
 Reading: the file is parsed whole (networkx's GML grammar). A node's uid is its
 ``label`` (as networkx reads a GML file: the label is the node's key), else its
-``id``; an edge's type is its ``label``, else the import's default type; every other
+``id``; an edge's type is its ``label`` if that names one (free text stays a property),
+else the import's default type; every other
 key is a property (repeated keys as a list, nested ``key [...]`` blocks as a map). The
 graph's own keys and ``directed`` are its ``GraphHeader``. A block ``kgmem [...]``,
 which kgmem's own export writes, holds what is not a property: the vertex label or
@@ -27,6 +28,7 @@ import orjson
 from kgmem.errors import InvalidInput
 from kgmem.io.graph_header import GraphHeader
 from kgmem.io.graph_tool_formats import FACT_KINDS, fact_fields, user_properties
+from kgmem.io.graphml_reader import type_in
 from kgmem.io.readers import Parsed, edge_op, fact_restore, record, vertex_op
 from kgmem.io.rejects import Reject
 from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
@@ -97,7 +99,7 @@ def _vertex(uid: str, data: dict[str, Any]) -> VertexOp:
 def _edge(start: str, end: str, data: dict[str, Any], edge_type: str) -> EdgeOp:
     props = dict(data)
     block = _block(props)
-    label = block.pop("label", None) or props.pop("label", None)
+    label = block.pop("label", None) or type_in(props, "label")
     uid = props.pop("id", None)
     fields = {k: _json_field(k, v) for k, v in block.items() if k in FACT_KINDS}
     op = edge_op(uid, label, start, end, props, 0, edge_type)

@@ -4,8 +4,8 @@ the ``<graph>`` element) when the graph ends.
 
 A file kgmem wrote marks its keys (``kgmem.role``, ``kgmem.fact``, ``kgmem.json``); a
 file another tool wrote (networkx, yEd, Gephi) is read by its ``attr.type``s: a node's
-or edge's type from a ``label``/``labels`` attribute or data key, an edge without one
-takes the import's default type.
+or edge's type from a ``label``/``labels`` attribute or data key that names one (free
+text stays a property), an edge without one takes the import's default type.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from kgmem.errors import InvalidInput
 from kgmem.io.graph_header import GraphHeader
 from kgmem.io.readers import VALUE_TYPES, Parsed, edge_op, fact_restore, record, vertex_op
 from kgmem.io.rejects import Reject
+from kgmem.schema.identifiers import validate_label
 from kgmem.storage.bulk import EdgeOp, VertexOp
 
 
@@ -40,6 +41,21 @@ def _graphml_key(elem: Any) -> _Key:
         convert = orjson.loads
     role = "fact" if elem.get("kgmem.fact") == "true" else elem.get("kgmem.role", "")
     return _Key(elem.get("attr.name") or elem.get("id", ""), convert, role)
+
+
+def type_in(props: dict[str, Any], key: str) -> str | None:
+    """The label or type that a foreign file's property ``key`` names, taken out of
+    ``props``; None, and the property kept, when it is not one (networkx users put
+    free text such as ``"Jean Valjean"`` in ``label``: it stays a property, and the
+    entity's text)."""
+    value = props.get(key)
+    if not isinstance(value, str):
+        return None
+    try:
+        validate_label(value.strip(":").split(":")[0])
+    except InvalidInput:
+        return None
+    return str(props.pop(key))
 
 
 def _tag(elem: Any) -> str:
@@ -117,14 +133,14 @@ def _graphml_item(elem: Any, keys: dict[str, _Key], edge_type: str) -> VertexOp 
     found = _graphml_values(elem, keys)
     props = found[""]
     label = next(iter(found["label"].values()), None) or elem.get("label")
-    label = label or props.pop("label", None) or props.pop("labels", None)
+    label = label or type_in(props, "label") or props.pop("labels", None)
     label = str(label).strip(":").split(":")[0] if label else None
     props.pop("uid", None)
     if _tag(elem) == "node":
         lat, lon = (next(iter(found[k].values()), None) for k in ("lat", "lon"))
         point = None if lat is None and lon is None else {"lat": lat, "lon": lon}
         return vertex_op(elem.get("id"), label, props, 0, point)
-    label = label or props.pop("type", None)
+    label = label or type_in(props, "type")
     ends = (elem.get("source"), elem.get("target"))
     op = edge_op(elem.get("id"), label, *ends, props, 0, edge_type)
     op.restore = fact_restore(found["fact"])

@@ -162,3 +162,24 @@ async def test_nodes_without_a_name_are_found_by_search(
     print(found)
     uids = {h.get("uid") or h.get("entity", {}).get("uid") for h in found["hits"]}
     assert uid in uids
+
+
+async def test_free_text_labels_stay_properties_and_text(live_url: str, namespace: str) -> None:
+    """networkx users put display text in ``label``: text that is not a type name (it
+    has spaces) is kept as the property, not refused as a type, and search finds the
+    node by it."""
+    graph = nx.Graph(title="cast")
+    graph.add_node("jv", label="Jean Valjean")
+    graph.add_node("co", label="Cosette Fauchelevent")
+    graph.add_edge("jv", "co", label="adoptive father of", weight=2.5)
+    async with httpx.AsyncClient(base_url=live_url, timeout=60) as client:
+        job = await upload(client, namespace, "cast.graphml", written(graph, "graphml"))
+        assert job["status"] == "finished" and job["report"]["records_rejected"] == 0, job
+        found = await client.post(
+            f"/v1/namespaces/{namespace}/search", json={"text": "Valjean", "k": 5}
+        )
+        data = await exported(client, namespace, "graphml", plain="true")
+    assert "jv" in {h.get("uid") or h.get("entity", {}).get("uid") for h in found.json()["hits"]}
+    back = nx.read_graphml(io.BytesIO(data))
+    same_graph(back, nx.read_graphml(io.BytesIO(written(graph, "graphml"))))
+    assert back.graph["title"] == "cast"

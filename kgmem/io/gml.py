@@ -13,13 +13,18 @@ edge type (``label``), a location (``lat``, ``lon``) and an edge's fact fields.
 Writing: ``graph [ directed 0|1 multigraph 1 ... ]`` as networkx writes it; nodes
 numbered in order with their uid as ``label``; strings with ``&``, ``"`` and every
 character outside printable ASCII as character references (as networkx reads them).
+What GML would not read back as it is (booleans, lists, maps, text with control
+characters, keys that are not GML names) goes, unless ``plain``, into the block's
+``properties`` as JSON text, so an import of kgmem's GML restores every property.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import json
 import math
+import re
 from collections.abc import AsyncIterator, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -76,8 +81,29 @@ def _named(found: Parsed, tag: str, number: int) -> Parsed:
 
 
 def _node_uid(node: Any, data: dict[str, Any]) -> str:
+    block = data.get(KGMEM_BLOCK)
+    if isinstance(block, dict) and isinstance(block.get("uid"), str):
+        return str(_from_json("uid", block["uid"]))
     label = data.get("label")
     return str(label if label is not None and label != "" else node)
+
+
+def _from_json(key: str, text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise InvalidInput(f"{KGMEM_BLOCK} {key}: not JSON: {text!r}") from None
+
+
+def _with_kept(props: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
+    """The properties, with those the export kept as JSON in the block."""
+    kept = block.get("properties")
+    if kept is None:
+        return props
+    found = _from_json("properties", kept) if isinstance(kept, str) else None
+    if not isinstance(found, dict):
+        raise InvalidInput(f"{KGMEM_BLOCK} properties must be a JSON object")
+    return {**props, **found}
 
 
 def _block(data: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +119,7 @@ def _vertex(uid: str, data: dict[str, Any]) -> VertexOp:
     block = _block(props)
     lat, lon = block.get("lat"), block.get("lon")
     point = None if lat is None and lon is None else {"lat": lat, "lon": lon}
-    return vertex_op(uid, block.get("label"), props, 0, point)
+    return vertex_op(uid, block.get("label"), _with_kept(props, block), 0, point)
 
 
 def _edge(start: str, end: str, data: dict[str, Any], edge_type: str) -> EdgeOp:
@@ -101,8 +127,10 @@ def _edge(start: str, end: str, data: dict[str, Any], edge_type: str) -> EdgeOp:
     block = _block(props)
     label = block.pop("label", None) or type_in(props, "label")
     uid = props.pop("id", None)
+    if isinstance(block.get("uid"), str):
+        uid = _from_json("uid", block["uid"])
     fields = {k: _json_field(k, v) for k, v in block.items() if k in FACT_KINDS}
-    op = edge_op(uid, label, start, end, props, 0, edge_type)
+    op = edge_op(uid, label, start, end, _with_kept(props, block), 0, edge_type)
     op.restore = fact_restore(fields)
     return op
 
@@ -201,12 +229,48 @@ async def _has_parallel_edges(graph: Graph, *, directed: bool) -> bool:
     return False
 
 
+_GML_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f]")  # read back otherwise by GML readers
+_TAKEN = ("id", "label", "source", "target", "key", KGMEM_BLOCK)
+
+
+def _faithful(value: Any) -> bool:
+    """Whether GML reads ``value`` back as it is: text without control characters, an
+    integer, a finite number (not a boolean, list or map)."""
+    if isinstance(value, str):
+        return _UNSAFE.search(value) is None
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+
+
+def _properties(props: dict[str, Any], block: dict[str, Any], *, plain: bool) -> list[str]:
+    """The lines of the properties GML can hold; the others (unless ``plain``, where a
+    key GML cannot name is left out) as JSON text in the block's ``properties``."""
+    lines: list[str] = []
+    kept: dict[str, Any] = {}
+    for key, value in props.items():
+        gml_key = _GML_KEY.fullmatch(key) is not None and key not in _TAKEN
+        if gml_key and (plain or _faithful(value)):
+            lines.extend(_lines(key, value, "    "))
+        elif not plain:
+            kept[key] = value
+    if kept:
+        block["properties"] = json.dumps(kept)  # ASCII: every character escaped
+    return lines
+
+
+def _uid_text(uid: str, block: dict[str, Any], *, plain: bool) -> None:
+    """A uid GML would not read back as it is goes into the block as JSON too."""
+    if not plain and _UNSAFE.search(uid):
+        block["uid"] = json.dumps(uid)
+
+
 def _node(v: Any, number: int, options: ExportOptions) -> str:
     lines = [f"  node [\n    id {number}\n", *_lines("label", v.uid, "    ")]
-    for key, value in v.properties.items():
-        if key not in ("id", "label", KGMEM_BLOCK):
-            lines.extend(_lines(key, value, "    "))
     block: dict[str, Any] = {}
+    lines.extend(_properties(v.properties, block, plain=options.plain))
+    _uid_text(v.uid, block, plain=options.plain)
     if not options.plain or v.label != DEFAULT_LABEL:
         block["label"] = v.label
     if v.location is not None and not options.plain:
@@ -218,12 +282,12 @@ def _node(v: Any, number: int, options: ExportOptions) -> str:
 
 def _edge_text(e: Any, start: int, end: int, options: ExportOptions, default: str | None) -> str:
     lines = [f"  edge [\n    source {start}\n    target {end}\n"]
+    block: dict[str, Any] = {}
     if not options.plain:
         lines.extend(_lines("id", e.uid, "    "))
-    for key, value in user_properties(e).items():
-        if key not in ("source", "target", "id", "key", KGMEM_BLOCK) and key not in FACT_KINDS:
-            lines.extend(_lines(key, value, "    "))
-    block: dict[str, Any] = {}
+        _uid_text(e.uid, block, plain=False)
+    own = {k: v for k, v in user_properties(e).items() if k not in FACT_KINDS}
+    lines.extend(_properties(own, block, plain=options.plain))
     if not options.plain or e.label != default:
         block["label"] = e.label
     if not options.plain:

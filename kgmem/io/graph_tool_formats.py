@@ -159,7 +159,8 @@ async def graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     edgedefault = "directed" if shape.directed else "undirected"
     head.append(f'<graph edgedefault="{edgedefault}">\n')
     graph_ids = {k: f"g{i}" for i, k in enumerate(graph_kinds)}
-    head.append(_data(graph_ids, shape.attributes, graph_kinds) + "\n")
+    if own := _data(graph_ids, shape.attributes, graph_kinds):
+        head.append(own + "\n")
     yield "".join(head).encode()
     node_ids = {k: f"v{i}" for i, k in enumerate(node_kinds)}
     edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}

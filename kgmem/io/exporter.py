@@ -120,6 +120,8 @@ async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> A
         raise InvalidInput("as_of and current_only cannot be combined: choose one time")
     if options.as_of is not None and options.as_of.tzinfo is None:
         raise InvalidInput("as_of needs a time zone (for example 2024-05-01T00:00:00Z)")
+    if options.plain and options.format not in ("graphml", "gml"):
+        raise InvalidInput("plain applies to GraphML and GML exports only")
     keep = EdgeFilter(options.as_of, options.current_only)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)

@@ -14,7 +14,9 @@ import httpx
 import networkx as nx
 import pytest
 
+from kgmem.errors import InvalidInput
 from kgmem.io.formats import DEFAULT_EDGE_TYPE
+from kgmem.io.loader import ImportOptions
 
 GRAPHS: dict[str, Callable[[], nx.Graph]] = {
     "les_miserables": nx.les_miserables_graph,
@@ -183,3 +185,21 @@ async def test_free_text_labels_stay_properties_and_text(live_url: str, namespac
     back = nx.read_graphml(io.BytesIO(data))
     same_graph(back, nx.read_graphml(io.BytesIO(written(graph, "graphml"))))
     assert back.graph["title"] == "cast"
+
+
+async def test_bad_choices_are_refused_alike(live_url: str, namespace: str) -> None:
+    """The Python door refuses an edge type as REST does; ``plain`` is for GraphML and
+    GML only."""
+    with pytest.raises(InvalidInput, match="edge type: label 'co appears'"):
+        ImportOptions(edge_type="co appears")
+    async with httpx.AsyncClient(base_url=live_url, timeout=60) as client:
+        rest = await client.post(
+            f"/v1/namespaces/{namespace}/imports",
+            files={"file": ("g.gml", b"graph [ ]")},
+            data={"edge_type": "co appears"},
+        )
+        plain = await client.get(
+            f"/v1/namespaces/{namespace}/export", params={"format": "turtle", "plain": "true"}
+        )
+    assert rest.status_code == 422 and rest.json()["detail"].startswith("edge type: label")
+    assert plain.status_code == 422 and "GraphML and GML" in plain.json()["detail"]

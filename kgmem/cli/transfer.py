@@ -23,8 +23,9 @@ from rich.progress import (
 
 from kgmem.cli import bolt_import
 from kgmem.cli.runtime import run_with_memory
+from kgmem.errors import KgmemError
 from kgmem.io.bolt_source import BoltSource
-from kgmem.io.formats import EXPORT_FORMATS, FORMATS, dropped_header
+from kgmem.io.formats import DEFAULT_EDGE_TYPE, EXPORT_FORMATS, FORMATS, dropped_header
 
 if TYPE_CHECKING:
     from kgmem.io.exporter import ExportOptions
@@ -104,6 +105,14 @@ def import_command(  # noqa: PLR0913, PLR0917
             "sources: make each named graph the Source vertex that asserted its edges."
         ),
     ] = "membership",
+    edge_type: Annotated[
+        str,
+        typer.Option(
+            "--edge-type",
+            help="The relationship type of edges that name none (GraphML and GML edges "
+            f"without a label, CSV rows without :TYPE); default {DEFAULT_EDGE_TYPE}.",
+        ),
+    ] = DEFAULT_EDGE_TYPE,
     no_embed: Annotated[
         bool,
         typer.Option(
@@ -126,13 +135,16 @@ def import_command(  # noqa: PLR0913, PLR0917
     ] = "",
 ) -> None:
     """Bulk-load RDF (N-Triples, N-Quads, Turtle, TriG, JSON-LD, RDF/XML), neo4j-admin CSV,
-    JSON Lines or GraphML files, or a Neo4j database over Bolt (--from). Interrupted
-    imports resume where they stopped."""
+    JSON Lines, GraphML or GML files, or a Neo4j database over Bolt (--from). Interrupted
+    imports resume where they stopped. Edges that name no type (as networkx writes them)
+    take --edge-type."""
     bolt_import.check_choice(files, from_uri)
     if on_error not in ("stop", "skip"):
         raise typer.BadParameter("--on-error must be stop or skip")
     if graph_names not in ("membership", "sources"):
         raise typer.BadParameter("--graph-names must be membership or sources")
+
+    _check_edge_type(edge_type)
 
     async def work(memory: Memory) -> None:
         from kgmem.io.loader import ImportOptions
@@ -149,7 +161,7 @@ def import_command(  # noqa: PLR0913, PLR0917
             options = ImportOptions(
                 format=fmt_used, batch_size=batch_size, on_error=on_error,  # type: ignore[arg-type]
                 report_dir=report_dir, base_iri=base_iri, defer_indexes=defer_indexes,  # type: ignore[arg-type]
-                graph_names=graph_names,  # type: ignore[arg-type]
+                graph_names=graph_names, edge_type=edge_type,  # type: ignore[arg-type]
             )  # fmt: skip
             with _bar() as bar:
                 task = bar.add_task(path.name, total=path.stat().st_size, records=0, rate=0.0)
@@ -169,6 +181,16 @@ def import_command(  # noqa: PLR0913, PLR0917
             sys.stdout.write(json.dumps([r.as_json() for r in reports], indent=2) + "\n")
 
     run_with_memory(work)
+
+
+def _check_edge_type(edge_type: str) -> None:
+    """Refuse an edge type as every door does (``ImportOptions``)."""
+    from kgmem.io.loader import ImportOptions
+
+    try:
+        ImportOptions(edge_type=edge_type)
+    except KgmemError as exc:
+        raise typer.BadParameter(exc.detail, param_hint="--edge-type") from None
 
 
 async def _embed(memory: Memory, namespace: str) -> None:
@@ -231,6 +253,15 @@ def export_command(  # noqa: PLR0913, PLR0917
     current_only: Annotated[
         bool, typer.Option("--current-only", help="Only the facts true and believed now.")
     ] = False,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="GraphML and GML: only the graph's own attributes, as networkx writes "
+            "them (no fact times, trust, locations or edge ids; labels only where not "
+            "the default).",
+        ),
+    ] = False,
 ) -> None:
     """Write a namespace (or the subgraph around some entities) in one format. Graph-tool
     formats (GraphML, GEXF, Cytoscape.js) carry each fact's valid and recorded times,
@@ -257,7 +288,12 @@ def export_command(  # noqa: PLR0913, PLR0917
             ]
         else:
             parts = [
-                (ExportOptions(fmt, uids, depth, as_of=as_of, current_only=current_only), output)
+                (
+                    ExportOptions(
+                        fmt, uids, depth, as_of=as_of, current_only=current_only, plain=plain
+                    ),
+                    output,
+                )
             ]
         for options, target in parts:
             sink = target.open("wb") if target else sys.stdout.buffer

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from kgmem.io.formats import DEFAULT_EDGE_TYPE
+from kgmem.io.graph_header import GraphHeader
 from kgmem.io.ntriples import Quad
 from kgmem.io.rdf_mapping import RdfMapper
 from kgmem.io.rdf_readback import Readback
@@ -36,6 +38,8 @@ class Batch:
     rejects: list[Reject]
     terms: list[tuple[str, str, str]]
     revisions: list[RevisionOp] = field(default_factory=list)
+    header: GraphHeader | None = None
+    """What the file says of its graph as a whole, in the batch that read it."""
 
 
 class FileSource:
@@ -60,14 +64,20 @@ class FileSource:
 
     @classmethod
     def open(
-        cls, path: Path, fmt: str, base_iri: str | None, mapper: RdfMapper, size: int
+        cls,
+        path: Path,
+        fmt: str,
+        base_iri: str | None,
+        mapper: RdfMapper,
+        size: int,
+        edge_type: str = DEFAULT_EDGE_TYPE,
     ) -> FileSource:
         """The batches of the file at ``path``; a file in kgmem's own RDF vocabulary
         is read back whole (``kgmem.io.rdf_readback``)."""
         readback = Readback.of(path, fmt, base_iri)
         stream, counter = open_binary(path)
         try:
-            items = read(path, fmt, stream, base_iri)
+            items = read(path, fmt, stream, base_iri, edge_type)
         except BaseException:
             stream.close()
             raise
@@ -100,16 +110,18 @@ class FileSource:
         if self.readback is not None:
             quads = self.readback.quads(quads, vertices, self.mapper)
         self.mapper.map(quads, vertices, edges)
+        headers = [x for x in others if isinstance(x, GraphHeader)]
         rejects, revisions = _sort_records(others, vertices, edges)
         self.number += 1
         return Batch(
             self.number,
-            len(chunk),
+            len(chunk) - len(headers),
             list(vertices.values()),
             list(edges.values()),
             rejects,
             self.mapper.terms.take_fresh(),
             revisions,
+            headers[-1] if headers else None,
         )
 
 

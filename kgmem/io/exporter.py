@@ -22,6 +22,8 @@ import orjson
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.io.formats import DUMP_VERSION, EXPORT_FORMATS
+from kgmem.io.gml import gml
+from kgmem.io.graph_header import GraphShape
 from kgmem.io.graph_tool_formats import (
     columns,
     cytoscape,
@@ -57,7 +59,7 @@ from kgmem.storage.graph.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
 EXTENSIONS = {
     "ntriples": ".nt", "nquads": ".nq", "turtle": ".ttl", "trig": ".trig", "jsonld": ".jsonld",
     "rdfxml": ".rdf", "csv": ".csv", "jsonl": ".jsonl", "graphml": ".graphml", "gexf": ".gexf",
-    "cytoscape": ".cyjs",
+    "cytoscape": ".cyjs", "gml": ".gml",
 }  # fmt: skip
 
 
@@ -75,6 +77,10 @@ class ExportOptions:
     part: Literal["nodes", "relationships"] = "nodes"
     as_of: datetime | None = None
     current_only: bool = False
+    plain: bool = False
+    """GraphML and GML: only the graph's own attributes, as a graph tool writes them:
+    no fact fields, locations or edge ids, and a label or type only where it differs
+    from the default (``Entity``, the type unlabelled edges took on import)."""
 
 
 @dataclass
@@ -90,6 +96,8 @@ class Graph:
     terms: TermRegistry
     keep: EdgeFilter = field(default_factory=EdgeFilter)
     claimants: list[int] = field(default_factory=list)
+    shape: GraphShape = field(default_factory=GraphShape)
+    """What imports said of the graph as a whole (``kgmem.io.graph_header``)."""
 
     def vertices(self, *, with_claimants: bool = False) -> AsyncIterator[list[DumpedVertex]]:
         extra = self.claimants if with_claimants and self.ids is not None else []
@@ -112,6 +120,8 @@ async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> A
         raise InvalidInput("as_of and current_only cannot be combined: choose one time")
     if options.as_of is not None and options.as_of.tzinfo is None:
         raise InvalidInput("as_of needs a time zone (for example 2024-05-01T00:00:00Z)")
+    if options.plain and options.format not in ("graphml", "gml"):
+        raise InvalidInput("plain applies to GraphML and GML exports only")
     keep = EdgeFilter(options.as_of, options.current_only)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)
@@ -121,7 +131,8 @@ async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> A
             else []
         )  # fmt: skip
         terms = TermRegistry.of(await bulk.read_terms(conn, namespace), {})
-        async for chunk in writer(Graph(conn, ns, ids, terms, keep, claimants), options):
+        shape = GraphShape.of(await bulk.read_graph_attributes(conn, namespace))
+        async for chunk in writer(Graph(conn, ns, ids, terms, keep, claimants, shape), options):
             yield chunk
 
 
@@ -133,6 +144,7 @@ def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIte
         "csv": _csv,
         "graphml": graphml,
         "gexf": gexf,
+        "gml": gml,
         "cytoscape": cytoscape,
     }
     if options.format in _OX_FORMATS:
@@ -282,7 +294,8 @@ async def _serialised(graph: Graph, options: ExportOptions) -> AsyncIterator[byt
     found.sort(key=lambda q: (str(q.graph_name), str(q.subject)))
     fmt = getattr(ox.RdfFormat, _OX_FORMATS[options.format])
     items = found if quads else [q.triple for q in found]
-    prefixes = {"rdf": RDF, "xsd": XSD} if options.format != "jsonld" else None
+    known = {**graph.shape.prefixes, "rdf": RDF, "xsd": XSD}
+    prefixes = known if options.format != "jsonld" else None
     data = ox.serialize(items, format=fmt, prefixes=prefixes) or b""
     if options.format == "rdfxml":  # an XML parser reads a raw CR as a line feed
         data = data.replace(b"\r", b"&#13;")

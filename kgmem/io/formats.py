@@ -1,8 +1,24 @@
 """The names of the formats kgmem reads and writes, apart from the code that does it
 (the CLI names them in its help without loading the readers and writers)."""
 
-FORMATS = ("ntriples", "nquads", "turtle", "trig", "jsonld", "rdfxml", "csv", "jsonl", "graphml")
+FORMATS = (
+    "ntriples",
+    "nquads",
+    "turtle",
+    "trig",
+    "jsonld",
+    "rdfxml",
+    "csv",
+    "jsonl",
+    "graphml",
+    "gml",
+)
 """Formats an import reads."""
+
+DEFAULT_EDGE_TYPE = "RELATED_TO"
+"""The relationship type of an imported edge that names none (a GraphML or GML edge
+without a ``label``, a CSV row without ``:TYPE``, a JSON Lines edge without ``label``),
+unless the import names another (``--edge-type``, the REST form field ``edge_type``)."""
 
 MEDIA_TYPES = {
     "ntriples": "application/n-triples",
@@ -14,6 +30,7 @@ MEDIA_TYPES = {
     "csv": "text/csv",
     "jsonl": "application/x-ndjson",
     "graphml": "application/graphml+xml",
+    "gml": "text/x-gml",
     "gexf": "application/gexf+xml",
     "cytoscape": "application/json",
 }
@@ -32,6 +49,7 @@ _RDF_DROPS = ("revisions",)
 DROPPED: dict[str, tuple[str, ...]] = {
     "jsonl": (),
     "graphml": ("revisions",),
+    "gml": ("revisions",),
     "gexf": ("revisions", "import"),
     "cytoscape": ("location", "revisions", "import"),
     "csv": (

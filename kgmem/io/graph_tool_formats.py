@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape, quoteattr
 import orjson
 
 from kgmem.storage.backups.dump import FACT_FIELDS, DumpedEdge, DumpedVertex
+from kgmem.storage.bulk import DEFAULT_LABEL
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 
 if TYPE_CHECKING:
@@ -130,9 +131,12 @@ async def graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     """GraphML: typed keys; lists and maps as JSON text marked ``kgmem.json``; the fact
     fields' keys marked ``kgmem.fact`` (an import restores them onto the fact, not into
     the properties); the label in key ``kg_label`` and a location in ``kg_lat`` and
-    ``kg_lon``, marked ``kgmem.role``, so that a property may be named ``label``."""
+    ``kg_lon``, marked ``kgmem.role``, so that a property may be named ``label``. The
+    graph's own attributes and ``edgedefault`` are as imported (``graph.shape``);
+    ``options.plain`` leaves out the fact fields, locations, edge ids and default labels."""
+    plain, shape = options.plain, graph.shape
     node_kinds = await columns(graph.vertices(), lambda v: v.properties)
-    edge_kinds = await _edge_columns(graph)
+    edge_kinds = await (_plain_edge_columns(graph) if plain else _edge_columns(graph))
     head = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">\n',
@@ -142,38 +146,59 @@ async def graphml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
     head.extend(
         f'<key id="{k}" for="node" attr.name="{k}" attr.type="double" kgmem.role="{k[3:]}"/>\n'
         for k in POINT_KEYS
+        if not plain
     )
-    for prefix, target, kinds in (("v", "node", node_kinds), ("e", "edge", edge_kinds)):
+    graph_kinds = {k: kind(v) for k, v in shape.attributes.items() if v is not None}
+    for prefix, target, kinds in (
+        ("g", "graph", graph_kinds), ("v", "node", node_kinds), ("e", "edge", edge_kinds)
+    ):  # fmt: skip
         head.extend(
             _graphml_key(f"{prefix}{i}", target, key, kind_)
             for i, (key, kind_) in enumerate(kinds.items())
         )
-    head.append('<graph edgedefault="directed">\n')
+    edgedefault = "directed" if shape.directed else "undirected"
+    head.append(f'<graph edgedefault="{edgedefault}">\n')
+    graph_ids = {k: f"g{i}" for i, k in enumerate(graph_kinds)}
+    if own := _data(graph_ids, shape.attributes, graph_kinds):
+        head.append(own + "\n")
     yield "".join(head).encode()
     node_ids = {k: f"v{i}" for i, k in enumerate(node_kinds)}
     edge_ids = {k: f"e{i}" for i, k in enumerate(edge_kinds)}
     async for batch in graph.vertices():
         yield "".join(
-            f'<node id={_attr(v.uid)}><data key="{LABEL_KEY}">{_escaped(v.label)}</data>'
-            + _point(v.location)
+            f"<node id={_attr(v.uid)}>"
+            + _label(v.label, DEFAULT_LABEL if plain else None)
+            + ("" if plain else _point(v.location))
             + _data(node_ids, v.properties, node_kinds)
             + "</node>\n"
             for v in batch
         ).encode()
     async for edges in graph.edges():
         yield "".join(
-            f"<edge id={_attr(e.uid)} source={_attr(e.start)} target={_attr(e.end)}>"
-            f'<data key="{LABEL_KEY}">{_escaped(e.label)}</data>'
-            + _data(edge_ids, _edge_values(e), edge_kinds)
+            ("<edge" if plain else f"<edge id={_attr(e.uid)}")
+            + f" source={_attr(e.start)} target={_attr(e.end)}>"
+            + _label(e.label, shape.edge_type if plain else None)
+            + _data(edge_ids, user_properties(e) if plain else _edge_values(e), edge_kinds)
             + "</edge>\n"
             for e in edges
         ).encode()
     yield b"</graph>\n</graphml>\n"
 
 
+def _label(label: str, default: str | None) -> str:
+    """The ``kg_label`` data of an element, unless its label is ``default``."""
+    if label == default:
+        return ""
+    return f'<data key="{LABEL_KEY}">{_escaped(label)}</data>'
+
+
+async def _plain_edge_columns(graph: Graph) -> dict[str, str]:
+    return await columns(graph.edges(), user_properties)
+
+
 def _graphml_key(key_id: str, target: str, name: str, kind_: str) -> str:
     marker = "" if kind_ in _XML_TYPES or kind_ == "string" else ' kgmem.json="true"'
-    if target == "edge" and name in FACT_KINDS:
+    if target == "edge" and name in FACT_KINDS and kind_ == FACT_KINDS[name]:
         marker += ' kgmem.fact="true"'
     return (
         f'<key id="{key_id}" for="{target}" attr.name={_attr(name)} '

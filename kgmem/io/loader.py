@@ -22,18 +22,20 @@ from typing import Any, Literal
 
 import orjson
 
-from kgmem.embedding import entity_text, fact_text
+from kgmem.embedding import entity_text, fact_text, untitled_text
 from kgmem.errors import ImportRejected, InvalidInput
 from kgmem.graph import GraphContext, statements
 from kgmem.io import rdf_names, type_pass
 from kgmem.io.batches import PROCESS_FROM_BYTES, Batch, FileSource, ProcessSource
 from kgmem.io.collector import relaxed_collection
+from kgmem.io.formats import DEFAULT_EDGE_TYPE
 from kgmem.io.rdf_mapping import RdfMapper, TermRegistry, short_name, text_view
 from kgmem.io.readers import (
     detect_format,
 )
 from kgmem.io.rejects import Reject
 from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
+from kgmem.schema.identifiers import validate_label
 from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, ElementCounts, VertexOp
 from kgmem.storage.graph import namespaces
@@ -67,6 +69,15 @@ class ImportOptions:
     defer_indexes: Literal["auto", "always", "never"] = "auto"
     reader_process: Literal["auto", "always", "never"] = "auto"
     graph_names: Literal["membership", "sources"] = "membership"
+    edge_type: str = DEFAULT_EDGE_TYPE
+    """The relationship type of an edge record that names none (GraphML, GML, CSV,
+    JSON Lines); checked as every label is."""
+
+    def __post_init__(self) -> None:
+        try:
+            validate_label(self.edge_type)
+        except InvalidInput as exc:
+            raise InvalidInput(f"edge type: {exc.detail}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +120,20 @@ class ImportReport(ElementCounts):
         return asdict(self)
 
 
-def describers() -> Describers:
+def describers(fmt: str = "ntriples") -> Describers:
     """Side-row texts and times as the API writes them (value objects read as their
     text, so an RDF ``"2024-05-01T10:00:00Z"^^xsd:dateTime`` ``occurred_at`` times the
-    vertex as the same string written through the API does)."""
+    vertex as the same string written through the API does). A node of a graph tool's
+    file (GraphML, GML) without a name is told by its uid and other text
+    (``untitled_text``), so that search finds it."""
+    if fmt in _GRAPH_TOOL_FORMATS:
+        return Describers(
+            vertex_text=entity_text,
+            fact_text=fact_text,
+            fact_name=short_name,
+            vertex_time=occurred_time,
+            untitled=untitled_text,
+        )
     return Describers(
         vertex_text=entity_text,
         fact_text=fact_text,
@@ -122,6 +143,9 @@ def describers() -> Describers:
         keys=frozenset({*VERTEX_TEXT_PROPERTIES, *OCCURRED_KEYS}),
         joined=rdf_names.joined,
     )
+
+
+_GRAPH_TOOL_FORMATS = ("graphml", "gml")
 
 
 def file_digest(path: Path) -> str:
@@ -197,7 +221,9 @@ async def _import_file(
         if worker is not None:
             source = worker.start(path, fmt, options.base_iri, mapper, options.batch_size)
         else:
-            source = FileSource.open(path, fmt, options.base_iri, mapper, options.batch_size)
+            source = FileSource.open(
+                path, fmt, options.base_iri, mapper, options.batch_size, options.edge_type
+            )
         total = path.stat().st_size  # noqa: ASYNC240
 
         def tick() -> None:
@@ -228,9 +254,9 @@ async def _prepare(
     """The import's run (its load key, journal, deferred indexes) and RDF mapper."""
     digest = await asyncio.to_thread(file_digest, path)
     mode = "" if options.graph_names == "membership" else ":sources"
-    report = ImportReport(
-        file=str(path), format=fmt, load_key=f"{digest}:{fmt}:{options.batch_size}{mode}"
-    )
+    typed = "" if options.edge_type == DEFAULT_EDGE_TYPE else f":{options.edge_type}"
+    key = f"{digest}:{fmt}:{options.batch_size}{mode}{typed}"
+    report = ImportReport(file=str(path), format=fmt, load_key=key)
     async with ctx.db.acquire() as conn:
         ns = await namespaces.resolve(conn, namespace)
         done = await bulk.committed_batches(conn, namespace, report.load_key)
@@ -239,7 +265,7 @@ async def _prepare(
         )
     deferring = await _maybe_defer(ctx, ns, path, options)
     batch_ctx = BatchContext(
-        ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers()
+        ns=ns, labels=ctx.db.labels, schema=ctx.schema, describers=describers(fmt)
     )
     run = _Run(ctx, batch_ctx, options, report, done, deferring=deferring)
     return run, RdfMapper(terms, "b" + digest[:12] + "_", options.graph_names)
@@ -379,6 +405,9 @@ async def _write(run: _Run, batch: Batch) -> list[Reject]:
         # path does (kgmem.graph.statements).
         await statements.supersede_items(conn, ns, run.ctx.schema, items, datetime.now(UTC))
         await bulk.write_revisions(conn, ns, batch.revisions, counts)
+        if batch.header is not None:
+            rows = batch.header.rows(run.options.edge_type)
+            await bulk.write_graph_attributes(conn, ns.name, rows)
         late = [Reject(line, reason, "") for line, reason in counts.rejected]
         if late and run.options.on_error == "stop":
             _note(run.report, late[:1], run.rejects)

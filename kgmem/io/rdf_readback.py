@@ -194,7 +194,7 @@ def _fact_edge(iri: str, fact: _Fact, mapper: RdfMapper) -> EdgeOp:
         elif predicate not in REIFICATION:
             _property(props, mapper.terms.name("property", predicate), predicate, objects)
     ends = (mapper.node(uid_of(s)), mapper.node(uid_of(o)))
-    op = edge_op(uid_of(iri), label, *ends, props, fact.line)
+    op = edge_op(uid_of(iri), label, *ends, props, fact.line, label)
     op.restore = fact_restore(record)
     return op
 

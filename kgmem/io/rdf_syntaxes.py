@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
+from kgmem.io.graph_header import GraphHeader
 from kgmem.io.ntriples import Lit, Quad, Term, statement
 from kgmem.io.rejects import Reject, bad_code_point
 
@@ -43,18 +44,24 @@ NAMES = {
 }
 
 
-def read_statements(stream: IO[bytes], fmt: str, base: str | None) -> Iterator[Quad | Reject]:
+def read_statements(
+    stream: IO[bytes], fmt: str, base: str | None
+) -> Iterator[Quad | Reject | GraphHeader]:
     """Every statement of ``stream`` in syntax ``fmt`` (a key of ``SYNTAXES``), then a
-    ``Reject`` at the first syntax error if there is one."""
+    ``Reject`` at the first syntax error if there is one; at the end of a file that
+    declared prefixes, a ``GraphHeader`` with them."""
     import pyoxigraph as ox
 
-    parser = iter(ox.parse(stream, format=getattr(ox.RdfFormat, SYNTAXES[fmt]), base_iri=base))
+    parsed = ox.parse(stream, format=getattr(ox.RdfFormat, SYNTAXES[fmt]), base_iri=base)
+    parser = iter(parsed)
     blanks: dict[str, str] = {}
     number = 0
     while True:
         try:
             quad = next(parser)
         except StopIteration:
+            if prefixes := dict(getattr(parsed, "prefixes", None) or {}):
+                yield GraphHeader(prefixes=prefixes)
             return
         except SyntaxError as exc:
             yield _syntax_reject(exc, NAMES[fmt])

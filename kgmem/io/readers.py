@@ -5,7 +5,9 @@ Each item is a ``Quad`` (RDF), a ``VertexOp`` or ``EdgeOp`` (record formats), a
 which record is bad, where and why. N-Triples and N-Quads stream
 line by line (a bad line is rejected alone); Turtle, TriG, RDF/XML and JSON-LD
 stream through pyoxigraph (``kgmem.io.rdf_syntaxes``: a syntax error ends the
-reading); CSV and JSON Lines stream by record; GraphML streams elements.
+reading); CSV and JSON Lines stream by record; GraphML streams elements
+(``kgmem.io.graphml_reader``); GML is read whole (``kgmem.io.gml``). An edge record
+that names no type takes the import's default (``DEFAULT_EDGE_TYPE``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from typing import IO, Any
 import orjson
 
 from kgmem.errors import InvalidInput, KgmemError
-from kgmem.io.formats import DUMP_VERSION, FORMATS
+from kgmem.io.formats import DEFAULT_EDGE_TYPE, DUMP_VERSION, FORMATS
+from kgmem.io.graph_header import GraphHeader
 from kgmem.io.ntriples import Quad, SyntaxProblem, parse_line
 from kgmem.io.rdf_mapping import statement_uid
 from kgmem.io.rdf_syntaxes import read_statements
@@ -50,10 +53,11 @@ _EXTENSIONS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".graphml": "graphml",
+    ".gml": "gml",
 }
 
 
-Parsed = Quad | VertexOp | EdgeOp | RevisionOp | Reject
+Parsed = Quad | VertexOp | EdgeOp | RevisionOp | Reject | GraphHeader
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -103,15 +107,30 @@ def open_binary(path: Path) -> tuple[IO[bytes], CountingReader]:
     return buffered, counter
 
 
-def read(path: Path, fmt: str, stream: IO[bytes], base_iri: str | None = None) -> Iterator[Parsed]:
-    """Every item of ``stream`` (the opened ``path``) in format ``fmt``."""
-    reader: Callable[[IO[bytes]], Iterator[Parsed]]
+def read(
+    path: Path,
+    fmt: str,
+    stream: IO[bytes],
+    base_iri: str | None = None,
+    edge_type: str = DEFAULT_EDGE_TYPE,
+) -> Iterator[Parsed]:
+    """Every item of ``stream`` (the opened ``path``) in format ``fmt``; ``edge_type``
+    the relationship type of an edge record that names none."""
+    reader: Callable[[IO[bytes], str], Iterator[Parsed]]
     if fmt in ("ntriples", "nquads"):
         return _lines(stream, quads=fmt == "nquads")
     if fmt in ("turtle", "trig", "jsonld", "rdfxml"):
         return read_statements(stream, fmt, base_iri or path.resolve().as_uri())
-    reader = {"csv": _csv, "jsonl": _jsonl, "graphml": _graphml}[fmt]
-    return reader(stream)
+    if fmt == "graphml":
+        from kgmem.io.graphml_reader import read_graphml
+
+        return read_graphml(stream, edge_type)
+    if fmt == "gml":
+        from kgmem.io.gml import read_gml
+
+        return read_gml(stream, edge_type)
+    reader = {"csv": _csv, "jsonl": _jsonl}[fmt]
+    return reader(stream, edge_type)
 
 
 def _lines(stream: IO[bytes], *, quads: bool) -> Iterator[Parsed]:
@@ -206,24 +225,26 @@ def _location(raw: Any) -> tuple[float, float] | None:
     return lat, lon
 
 
-def edge_op(uid: Any, label: Any, start: Any, end: Any, props: Any, line: int) -> EdgeOp:
-    """A validated edge record; without a uid, one derived from its endpoints and label."""
-    if not label:
-        raise InvalidInput("edge has no label (type)")
-    label = validate_label(str(label))
+# One parameter per part of an edge record.
+def edge_op(  # noqa: PLR0913, PLR0917
+    uid: Any, label: Any, start: Any, end: Any, props: Any, line: int, default: str
+) -> EdgeOp:
+    """A validated edge record, of type ``default`` if it names none; without a uid,
+    one derived from its endpoints and type."""
+    label = validate_label(str(label)) if label else default
     s, e = _uid(start, "edge start"), _uid(end, "edge end")
     key = _uid(uid, "edge id") if uid not in (None, "") else statement_uid(s, label, e)
     return EdgeOp(key, label, s, e, _properties(props), False, line)
 
 
-def _record(parse: Callable[[], VertexOp | EdgeOp | RevisionOp], line: int, raw: str) -> Parsed:
+def record(parse: Callable[[], VertexOp | EdgeOp | RevisionOp], line: int, raw: str) -> Parsed:
     try:
         return parse()
     except KgmemError as exc:
         return Reject(line, exc.detail, raw)
 
 
-def _jsonl(stream: IO[bytes]) -> Iterator[Parsed]:
+def _jsonl(stream: IO[bytes], edge_type: str) -> Iterator[Parsed]:
     for number, raw_line in enumerate(stream, 1):
         raw = raw_line.decode("utf-8", "replace").rstrip("\r\n")
         if not raw.strip():
@@ -240,7 +261,7 @@ def _jsonl(stream: IO[bytes]) -> Iterator[Parsed]:
             if (problem := _version_problem(obj.get("version"))) is not None:
                 yield Reject(number, problem, raw)
             continue
-        yield _record(functools.partial(_json_item, obj, number), number, raw)
+        yield record(functools.partial(_json_item, obj, number, edge_type), number, raw)
 
 
 def _version_problem(version: Any) -> str | None:
@@ -255,7 +276,7 @@ def _version_problem(version: Any) -> str | None:
     return None
 
 
-def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp | RevisionOp:
+def _json_item(obj: dict[str, Any], line: int, edge_type: str) -> VertexOp | EdgeOp | RevisionOp:
     kind = obj.get("kind", obj.get("type"))
     labels = obj.get("labels")
     label = obj.get("label") or (labels[0] if isinstance(labels, list) and labels else None)
@@ -263,7 +284,8 @@ def _json_item(obj: dict[str, Any], line: int) -> VertexOp | EdgeOp | RevisionOp
     if kind in ("vertex", "node"):
         return vertex_op(uid, label, obj.get("properties"), line, obj.get("location"))
     if kind in ("edge", "relationship"):
-        op = edge_op(uid, label, obj.get("start"), obj.get("end"), obj.get("properties"), line)
+        start, end = obj.get("start"), obj.get("end")
+        op = edge_op(uid, label, start, end, obj.get("properties"), line, edge_type)
         op.restore = fact_restore(obj)
         return op
     if kind == "revision":
@@ -354,7 +376,7 @@ def _claim_list(value: Any, name: str, required: tuple[str, ...]) -> list[dict[s
     return out
 
 
-_CSV_TYPES: dict[str, Callable[[str], Any]] = {
+VALUE_TYPES: dict[str, Callable[[str], Any]] = {
     "string": str,
     "int": int,
     "long": int,
@@ -384,13 +406,13 @@ def _column(header: str) -> _Column:
     )
     array = kind.endswith("[]")
     base = kind[:-2] if array else kind
-    convert = _CSV_TYPES.get(base.lower(), str)
+    convert = VALUE_TYPES.get(base.lower(), str)
     if not role and name:
         validate_property_key(name)
     return _Column(name, role, convert, array)
 
 
-def _csv(stream: IO[bytes]) -> Iterator[Parsed]:
+def _csv(stream: IO[bytes], edge_type: str) -> Iterator[Parsed]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     rows = csv.reader(text)
     try:
@@ -403,24 +425,26 @@ def _csv(stream: IO[bytes]) -> Iterator[Parsed]:
         return
     roles = {c.role for c in columns}
     try:
-        yield from _csv_rows(rows, columns, edges="START_ID" in roles)
+        yield from _csv_rows(rows, columns, edge_type if "START_ID" in roles else None)
     except UnicodeDecodeError as exc:
         yield Reject(rows.line_num + 1, f"not UTF-8 ({exc.reason})", "", ends_reading=True)
 
 
-def _csv_rows(rows: Any, columns: list[_Column], *, edges: bool) -> Iterator[Parsed]:
+def _csv_rows(rows: Any, columns: list[_Column], edges: str | None) -> Iterator[Parsed]:
+    """The rows as records: edges of type ``edges`` when they name none, or vertices
+    (``edges`` None)."""
     for row in rows:
         line = rows.line_num
         raw = ",".join(row)
         if len(row) != len(columns):
             yield Reject(line, f"{len(row)} fields where the header has {len(columns)}", raw)
             continue
-        item = functools.partial(_csv_item, columns, row, line, edges=edges)
-        yield _record(item, line, raw)
+        item = functools.partial(_csv_item, columns, row, line, edges)
+        yield record(item, line, raw)
 
 
 def _csv_item(
-    columns: list[_Column], row: list[str], line: int, *, edges: bool
+    columns: list[_Column], row: list[str], line: int, edges: str | None
 ) -> VertexOp | EdgeOp:
     props: dict[str, Any] = {}
     special: dict[str, str] = {}
@@ -439,95 +463,8 @@ def _csv_item(
         except (ValueError, KeyError):
             raise InvalidInput(f"column {col.name!r}: {cell!r} is not a valid value") from None
     uid = props.pop("uid", None)
-    if edges:
-        return edge_op(
-            uid, special.get("TYPE"), special.get("START_ID"), special.get("END_ID"), props, line
-        )
+    if edges is not None:
+        start, end = special.get("START_ID"), special.get("END_ID")
+        return edge_op(uid, special.get("TYPE"), start, end, props, line, edges)
     labels = [x for x in special.get("LABEL", "").split(";") if x]
     return vertex_op(special.get("ID") or uid, labels[0] if labels else None, props, line)
-
-
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """A GraphML key: its name, how its values read, and its kgmem role: "" (a
-    property), "fact" (a fact field), "label", "lat" or "lon"."""
-
-    name: str
-    convert: Callable[[str], Any]
-    role: str = ""
-
-
-def _graphml_key(elem: Any) -> _Key:
-    convert = _CSV_TYPES.get(elem.get("attr.type", "string"), str)
-    if elem.get("kgmem.json") == "true":
-        convert = orjson.loads
-    role = "fact" if elem.get("kgmem.fact") == "true" else elem.get("kgmem.role", "")
-    return _Key(elem.get("attr.name") or elem.get("id", ""), convert, role)
-
-
-def _graphml(stream: IO[bytes]) -> Iterator[Parsed]:
-    import xml.etree.ElementTree as ET
-
-    keys: dict[str, _Key] = {}
-    number = 0
-    try:
-        for _, elem in ET.iterparse(stream, events=("end",)):  # noqa: S314
-            tag = elem.tag.rsplit("}", 1)[-1]
-            if tag == "key":
-                keys[elem.get("id", "")] = _graphml_key(elem)
-            elif tag in ("node", "edge"):
-                number += 1
-                yield _graphml_record(elem, keys, number, tag)
-                elem.clear()
-    except ET.ParseError as exc:
-        line, column = exc.position
-        yield Reject(line, f"invalid XML: {exc}", "", column + 1, ends_reading=True)
-
-
-def _graphml_record(elem: Any, keys: dict[str, _Key], number: int, tag: str) -> Parsed:
-    """A node or edge element; the streaming XML parser gives no line for it, so a
-    reject names it by its ordinal and id (line 0)."""
-    found = _record(functools.partial(_graphml_item, elem, keys, 0), 0, elem.get("id", ""))
-    if isinstance(found, Reject):
-        return Reject(0, f"{tag} {number} (id {found.raw!r}): {found.reason}", found.raw)
-    return found
-
-
-def _graphml_values(elem: Any, keys: dict[str, _Key]) -> dict[str, dict[str, Any]]:
-    """An element's data by role ("" for the properties)."""
-    found: dict[str, dict[str, Any]] = {"": {}, "fact": {}, "label": {}, "lat": {}, "lon": {}}
-    for data in elem:
-        if data.tag.rsplit("}", 1)[-1] != "data":
-            continue
-        key = keys.get(data.get("key", "")) or _Key(data.get("key", ""), str)
-        try:
-            value = key.convert(data.text or "")
-        except (ValueError, KeyError, orjson.JSONDecodeError):
-            raise InvalidInput(f"data {key.name!r}: {data.text!r} is not a valid value") from None
-        found.setdefault(key.role, {})[key.name] = value
-    return found
-
-
-def _graphml_item(elem: Any, keys: dict[str, _Key], line: int) -> VertexOp | EdgeOp:
-    """A node or edge; its label from the ``kgmem.role="label"`` key, else (a file
-    another tool wrote) from a ``label``/``labels`` attribute or data key."""
-    found = _graphml_values(elem, keys)
-    props = found[""]
-    label = next(iter(found["label"].values()), None) or elem.get("label")
-    label = label or props.pop("label", None) or props.pop("labels", None)
-    label = str(label).strip(":").split(":")[0] if label else None
-    props.pop("uid", None)
-    if elem.tag.rsplit("}", 1)[-1] == "node":
-        lat, lon = (next(iter(found[k].values()), None) for k in ("lat", "lon"))
-        point = None if lat is None and lon is None else {"lat": lat, "lon": lon}
-        return vertex_op(elem.get("id"), label, props, line, point)
-    op = edge_op(
-        elem.get("id"),
-        label or props.pop("type", None),
-        elem.get("source"),
-        elem.get("target"),
-        props,
-        line,
-    )
-    op.restore = fact_restore(found["fact"])
-    return op

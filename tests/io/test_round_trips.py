@@ -35,7 +35,7 @@ RDF_FORMATS = {
     "jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
     "rdfxml": ("xml", ox.RdfFormat.RDF_XML),
 }  # kgmem's name: rdflib's and pyoxigraph's
-RESTORED = ("jsonl", "graphml", *RDF_FORMATS)  # the formats kgmem exports and imports
+RESTORED = ("jsonl", "graphml", "gml", *RDF_FORMATS)  # the formats kgmem exports and imports
 
 
 async def _round_trip(memory: Memory, plan: Plan, fmt: str, folder: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,7 +12,13 @@ from fastapi.responses import StreamingResponse
 
 from kgmem.errors import InvalidRequest
 from kgmem.io.exporter import EXTENSIONS, ExportOptions
-from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES, dropped_header
+from kgmem.io.formats import (
+    DEFAULT_EDGE_TYPE,
+    EXPORT_FORMATS,
+    FORMATS,
+    MEDIA_TYPES,
+    dropped_header,
+)
 from kgmem.io.loader import ImportOptions
 from kgmem.io.readers import detect_format
 from kgmem.memory import Memory
@@ -74,6 +81,13 @@ async def start_import(  # noqa: PLR0913, PLR0917
         ),
     ] = "membership",
     embed: Annotated[bool, Form(description="Embed imported entities after the load.")] = True,
+    edge_type: Annotated[
+        str,
+        Form(
+            description="The relationship type of edges that name none (GraphML and GML "
+            "edges without a label, CSV rows without :TYPE)."
+        ),
+    ] = DEFAULT_EDGE_TYPE,
 ) -> ImportJob:
     """Upload a file (multipart, streamed to disk) and import it in the background.
     Poll the returned job for progress and the final report. A key may have
@@ -83,6 +97,14 @@ async def start_import(  # noqa: PLR0913, PLR0917
     await memory_of(request).get_namespace(ns)
     name = _upload_name(file)
     detect_format(Path(name), format)  # an unknown format is refused now, not in the job
+    options = ImportOptions(
+        format=format,
+        batch_size=batch_size,
+        on_error=on_error,
+        base_iri=base_iri,
+        graph_names=graph_names,
+        edge_type=edge_type,
+    )
     jobs = jobs_of(request)
     job_id, folder = jobs.folder()
     target = folder / name
@@ -91,14 +113,7 @@ async def start_import(  # noqa: PLR0913, PLR0917
     except BaseException:
         jobs.discard(folder)
         raise
-    options = ImportOptions(
-        format=format,
-        batch_size=batch_size,
-        on_error=on_error,
-        report_dir=folder,
-        base_iri=base_iri,
-        graph_names=graph_names,
-    )
+    options = replace(options, report_dir=folder)
     key_id = who.key.id if who.key is not None else None
     return await jobs.start(job_id, Upload(ns, target, key_id, options, embed))
 
@@ -163,12 +178,19 @@ async def export(  # noqa: PLR0913, PLR0917
     current_only: Annotated[
         bool, Query(description="Only the facts true and believed now.")
     ] = False,
+    plain: Annotated[
+        bool,
+        Query(
+            description="GraphML and GML: only the graph's own attributes, as networkx "
+            "writes them (no fact times, trust, locations or edge ids)."
+        ),
+    ] = False,
 ) -> StreamingResponse:
     """The namespace (or a subgraph) in one format, streamed. Graph-tool formats
     (GraphML, GEXF, Cytoscape.js) carry each fact's valid and recorded times, status
     and trust. The ``Kgmem-Dropped`` header names what an import of the file would not
     restore (``kgmem.io.formats.DROPPED``)."""
-    options = ExportOptions(format, tuple(uids or ()), depth, part, as_of, current_only)
+    options = ExportOptions(format, tuple(uids or ()), depth, part, as_of, current_only, plain)
     chunks = memory_of(request).export(ns, options)
     first = await anext(chunks, b"")  # errors (unknown format, namespace) before the 200
 

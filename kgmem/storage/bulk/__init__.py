@@ -21,7 +21,8 @@ text forms, and the rows are built from orjson output (no raw control characters
 
 The package's modules, by what they own: ``ops`` (what a batch writes), ``rows`` (COPY's
 text format, graph ids, uid lists), ``vertices`` and ``edges`` (applying a batch),
-``journal`` (committed batches, RDF terms, the type pass), ``finish`` (statistics,
+``journal`` (committed batches, RDF terms, the type pass), ``graph_attributes`` (what
+an import said of the whole graph), ``finish`` (statistics,
 deferred indexes, texts waiting for their vectors) and ``import_jobs`` (the REST import
 jobs every server process shares). Importers use the names below.
 """
@@ -41,6 +42,7 @@ from kgmem.storage.bulk.finish import (
     pending_texts,
     restore_index,
 )
+from kgmem.storage.bulk.graph_attributes import read_graph_attributes, write_graph_attributes
 from kgmem.storage.bulk.journal import (
     clear_types,
     commit_without_flush,
@@ -92,10 +94,12 @@ __all__ = [
     "label_kinds",
     "lift_timeout",
     "pending_texts",
+    "read_graph_attributes",
     "read_terms",
     "record_batch",
     "restore_index",
     "write_edges",
+    "write_graph_attributes",
     "write_revisions",
     "write_terms",
     "write_types",

@@ -90,8 +90,13 @@ class Describers:
     joined: Callable[[Mapping[str, Any] | None, Mapping[str, Any]], dict[str, Any]] = (
         lambda stored, added: dict(added) if stored is None else merge_properties(stored, added)
     )
+    untitled: Callable[[str, Mapping[str, Any]], str | None] | None = None
+    """The text of a vertex that ``vertex_text`` finds none for, from its uid and
+    properties (a graph tool's node without a name); None: such a vertex has none."""
 
-    def vertex_side(self, props: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+    def vertex_side(
+        self, uid: str, props: Mapping[str, Any]
+    ) -> tuple[str | None, str | None, str | None]:
         """A vertex's side-row name, text and ``occurred_at`` (ISO 8601): text and
         time are read from ``view(props)``. ``keys``, if given, are all the property
         keys the describers read (``view`` keeping keys as they are): a vertex with
@@ -100,7 +105,10 @@ class Describers:
             return None, None, None
         view = self.view(props)
         occurred = self.vertex_time(view)
-        return name_of(props), self.vertex_text(view), occurred.isoformat() if occurred else None
+        text = self.vertex_text(view)
+        if text is None and self.untitled is not None:
+            text = self.untitled(uid, props)
+        return name_of(props), text, occurred.isoformat() if occurred else None
 
 
 @dataclass(slots=True, kw_only=True)

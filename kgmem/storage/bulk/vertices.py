@@ -153,7 +153,7 @@ async def _insert_vertices(
         for at in range(0, len(group), COPY_CHUNK_ROWS):
             rows = slice(at, at + COPY_CHUNK_ROWS)
             part = zip(ids[rows], group[rows], strict=True)
-            block = [(i, uid, *side(p)) for i, (uid, p) in part]
+            block = [(i, uid, *side(uid, p)) for i, (uid, p) in part]
             plain = all_plain(itertools.chain.from_iterable(row[1:] for row in block))
             for i, uid, name, text, occurred in block:
                 names[uid] = (i, name)
@@ -215,7 +215,7 @@ async def _update_vertices(
         new_ids = await _move(conn, ns, infos[label], [(stored[u].id, p) for u, p in group])
         result.update({uid: (i, name_of(p)) for i, (uid, p) in zip(new_ids, group, strict=True)})
     if changed:
-        sides = [ctx.describers.vertex_side(p) for _, _, p in changed]
+        sides = [ctx.describers.vertex_side(uid, p) for uid, _, p in changed]
         await conn.execute(
             f"UPDATE {table(ns.name, '_kg_vertex')} AS v SET label = x.l, name = x.n, text = x.t, "
             "occurred_at = x.o::timestamptz, updated_at = now() FROM unnest($1::text[], "

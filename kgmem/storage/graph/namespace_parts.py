@@ -86,6 +86,7 @@ PARTS: tuple[Part, ...] = (
     Part("entity_merge", identity="id"),
     Part("import_batch"),
     Part("rdf_term"),
+    Part("graph_attribute"),
     Part("deferred_index", names=(Naming("namespace"), Naming("definition", Holds.SCHEMA_SQL))),
     Part(
         "import_type",

@@ -4,13 +4,13 @@ uv reads none of pip's configuration, so the settings pip would use here (its
 configuration files and PIP_* variables, as ``pip config list`` shows them) are handed
 to uv as its own options: index URLs, find-links, constraints, certificates, timeout.
 uv also picks the best version over every index, as pip does, rather than the first
-index that has the package. Without uv (none beside the target Python, none on PATH),
-pip itself installs.
+index that has the package, and writes the modules' bytecode at install, as pip does.
+Without uv (none beside the target Python, none on PATH), pip itself installs.
 
     python tools/pip_install.py --python VENV/bin/python [pip install arguments ...]
 
 Used by ./run (kgmem's own environment) and tests/libraries/venvs.py (the Neo4j
-libraries' environments)."""
+libraries' environments). KGMEM_NO_UV=1 makes pip install even where uv is found."""
 
 import ast
 import os
@@ -62,6 +62,11 @@ def _truthy(value: str) -> bool:
 def uv_options(config: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     """uv's command-line options and environment for pip's ``config``."""
     options = ["--index-strategy", "unsafe-best-match"]
+    # pip writes every module's bytecode at install (unless told not to); uv only when
+    # asked. Without it each new process compiles what it imports: with
+    # PYTHONDONTWRITEBYTECODE set, again in every process.
+    if not _truthy(config.get("no-compile", "")):
+        options.append("--compile-bytecode")
     for name, option in OPTIONS.items():
         for value in config.get(name, "").split():
             options += [option, value]

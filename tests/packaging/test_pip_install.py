@@ -54,7 +54,7 @@ def test_uv_gets_pip_s_indexes_links_constraints_certificate_and_timeout(
     arguments, _, variables = call.partition(" | ")
     assert arguments.split() == [
         "uv", "pip", "install", "--python", str(venv / "python"),
-        "--index-strategy", "unsafe-best-match",
+        "--index-strategy", "unsafe-best-match", "--compile-bytecode",
         "--index-url", "https://mirror.invalid/simple",
         "--extra-index-url", "file:///srv/a/simple",
         "--extra-index-url", "file:///srv/b/simple",

@@ -96,7 +96,11 @@ def main(argv: list[str]) -> int:
     if uv is None:
         command = [python, "-m", "pip", "install", *arguments]
         return subprocess.run(command, check=False).returncode  # noqa: S603 (our arguments)
-    options, env = uv_options(pip_config())
+    config = pip_config()
+    if "--no-compile" in arguments:  # pip's option, said on the command line
+        arguments = [a for a in arguments if a != "--no-compile"]
+        config["no-compile"] = "1"
+    options, env = uv_options(config)
     command = [uv, "pip", "install", "--python", python, *options, *arguments]
     return subprocess.run(command, env={**os.environ, **env}, check=False).returncode  # noqa: S603
 

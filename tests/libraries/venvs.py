@@ -108,8 +108,10 @@ def _install(target: Venv) -> str:
         # tools/pip_install.py hands uv the machine's pip configuration (indexes, find-links,
         # constraints), so a library venv resolves from where pip would.
         _run(uv, "venv", "--quiet", "--python", sys.executable, str(target.path))
+        # No bytecode at install: the client programs run with bytecode writing on, so
+        # their first run compiles just what they import.
         _run(sys.executable, str(PIP_INSTALL), "--python", str(target.python), "--quiet",
-             "-r", str(target.requirements))  # fmt: skip
+             "--no-compile", "-r", str(target.requirements))  # fmt: skip
         return "uv"
     _run(sys.executable, "-m", "venv", str(target.path))
     _run(str(target.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",

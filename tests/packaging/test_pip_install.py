@@ -80,3 +80,21 @@ def test_without_uv_pip_installs(tmp_path: Path) -> None:
     assert log.read_text().split(" | ")[0].split() == [
         "python", "-m", "pip", "install", "-e", ".[test]",
     ]  # fmt: skip
+
+
+def test_no_compile_is_pip_s_option_and_uv_writes_no_bytecode(tmp_path: Path) -> None:
+    venv = tmp_path / "venv" / "bin"
+    venv.mkdir(parents=True)
+    log = tmp_path / "calls"
+    recorder(venv / "uv", log)
+    recorder(venv / "python", log)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--python", str(venv / "python"), "--no-compile", "six"],
+        env=pip_settings(tmp_path), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    arguments = log.read_text().split(" | ")[0].split()
+    assert arguments[:3] == ["uv", "pip", "install"]
+    assert "--compile-bytecode" not in arguments
+    assert "--no-compile" not in arguments
+    assert arguments[-1] == "six"

@@ -6,8 +6,9 @@ of its requirements file>/`` (``KGMEM_LIBRARY_VENVS`` overrides the folder), so 
 runs, other worktrees and CI runs on the same machine reuse it; editing a requirements
 file gives a new folder. A file lock serialises builders (parallel pytest processes),
 and a venv counts as built only once its ``built.json`` exists, so an interrupted build
-is redone. ``uv`` builds when one is found beside the running Python or on PATH, else
-``venv`` + pip. Torch is refused: a library that pulls it in fails the build.
+is redone. ``uv`` builds when one is found beside the running Python or on PATH (with
+the machine's pip configuration, see tools/pip_install.py), else ``venv`` + pip. Torch
+is refused: a library that pulls it in fails the build.
 
     python -m tests.libraries.venvs build [name ...]   build what is missing
     python -m tests.libraries.venvs path <name>        the venv's python
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REQUIREMENTS = Path(__file__).parent / "requirements"
+PIP_INSTALL = Path(__file__).resolve().parents[2] / "tools" / "pip_install.py"
 FORBIDDEN = ("torch",)
 
 
@@ -103,9 +105,13 @@ def _run(*command: str) -> None:
 def _install(target: Venv) -> str:
     uv = _uv()
     if uv:
+        # tools/pip_install.py hands uv the machine's pip configuration (indexes, find-links,
+        # constraints), so a library venv resolves from where pip would.
         _run(uv, "venv", "--quiet", "--python", sys.executable, str(target.path))
-        _run(uv, "pip", "install", "--quiet", "--python", str(target.python),
-             "-r", str(target.requirements))  # fmt: skip
+        # No bytecode at install: the client programs run with bytecode writing on, so
+        # their first run compiles just what they import.
+        _run(sys.executable, str(PIP_INSTALL), "--python", str(target.python), "--quiet",
+             "--no-compile", "-r", str(target.requirements))  # fmt: skip
         return "uv"
     _run(sys.executable, "-m", "venv", str(target.path))
     _run(str(target.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",

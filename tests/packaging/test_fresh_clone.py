@@ -78,6 +78,16 @@ def test_run_serve_and_run_test_build_the_explorer_in_a_fresh_clone(tmp_path: Pa
         "kgmem serve --port 7499",
         "python -m pytest -n 2 --dist loadfile --durations=40 -k nothing",
     ]
+    # With no arguments: the suite but the failover tests on two workers, then those alone.
+    whole = subprocess.run(
+        ["bash", "run", "test"], cwd=clone, env=env, check=False,
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert whole.returncode == 0, whole.stderr
+    assert (venv / "calls").read_text().splitlines()[len(calls) :] == [
+        "python -m pytest -n 2 --dist loadfile --durations=40 -m not failover",
+        "python -m pytest --durations=10 -m failover tests/ha",
+    ]
     # A changed source is rebuilt by the next command.
     (clone / "ui" / "src" / "explorer.css").write_text("/* changed */\n", encoding="utf-8")
     again = subprocess.run(

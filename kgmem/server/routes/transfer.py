@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from kgmem.errors import InvalidRequest
 from kgmem.io.exporter import EXTENSIONS, ExportOptions
-from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES, dropped_header
+from kgmem.io.formats import EXPORT_FORMATS, FORMATS, MEDIA_TYPES
 from kgmem.io.loader import ImportOptions
 from kgmem.io.readers import detect_format
 from kgmem.memory import Memory
@@ -171,6 +171,7 @@ async def export(  # noqa: PLR0913, PLR0917
     options = ExportOptions(format, tuple(uids or ()), depth, part, as_of, current_only)
     chunks = memory_of(request).export(ns, options)
     first = await anext(chunks, b"")  # errors (unknown format, namespace) before the 200
+    lost = await memory_of(request).export_losses(ns, format)
 
     async def body() -> AsyncIterator[bytes]:
         yield first
@@ -183,6 +184,6 @@ async def export(  # noqa: PLR0913, PLR0917
         media_type=MEDIA_TYPES.get(format, "application/octet-stream"),
         headers={
             "content-disposition": f'attachment; filename="{filename}"',
-            "kgmem-dropped": dropped_header(format),
+            "kgmem-dropped": ", ".join(lost) or "none",
         },
     )

@@ -23,7 +23,6 @@ from rich.progress import (
 
 from kgmem.cli import bolt_import
 from kgmem.cli.runtime import run_with_memory
-from kgmem.io.bolt_source import BoltSource
 from kgmem.io.formats import EXPORT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
@@ -142,6 +141,8 @@ def import_command(  # noqa: PLR0913, PLR0917
         reports = []
         paths, fmt_used = list(files or []), fmt
         if from_uri is not None:
+            from kgmem.io.bolt_source import BoltSource
+
             source = BoltSource(from_uri, database, user, password)
             paths = [await bolt_import.dump_source(memory, source, namespace, batch_size, console)]
             fmt_used = "jsonl"

@@ -131,7 +131,13 @@ def check_calls(tokens: Sequence[Token]) -> None:
 def _catalog_name(name: str) -> bool:
     """A name of AGE's or PostgreSQL's catalog (``graph_stats``, ``age_load``), which may
     read or drop what the caller may not: refused as unsafe."""
-    return "_" in name or name.lower().startswith(("ag", "pg"))
+    lower = name.lower()
+    return "_" in name or lower.startswith(("ag", "pg")) or lower in _AGE_INTERNALS
+
+
+_AGE_INTERNALS = frozenset({"unnest", "vle"})
+"""AGE's catalog functions a Cypher call reaches (``age_unnest``, ``age_vle``) whose
+names have no underscore of their own."""
 
 
 def within_dotted(

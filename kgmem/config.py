@@ -69,6 +69,13 @@ class ServerSettings(BaseSettings):
     )
 
 
+MAX_TEXT_CHARS = 100_000
+"""The default longest text and string property, in characters: an episode's text is
+stored as its ``text`` property and indexed, so it may be as long as both allow
+(``kgmem.ingest.builder.episode_text_limit``). Not a storage limit: PostgreSQL's keyword
+index (a ``tsvector``, at most 1 MB of lexemes) takes 100,000 characters of any script."""
+
+
 class LimitSettings(BaseSettings):
     """Caps on what one request may carry; each breach is a 4xx, never a partial write."""
 
@@ -79,10 +86,12 @@ class LimitSettings(BaseSettings):
     )
     max_uid_length: int = Field(default=512, ge=8, description="Longest uid, in characters.")
     max_string_length: int = Field(
-        default=65_536, ge=16, description="Longest string property value, in characters."
+        default=MAX_TEXT_CHARS,
+        ge=16,
+        description="Longest string property value, in characters (an episode's text is one).",
     )
     max_text_length: int = Field(
-        default=100_000, ge=16, description="Longest text that is indexed and embedded."
+        default=MAX_TEXT_CHARS, ge=16, description="Longest text that is indexed and embedded."
     )
     max_batch_text: int = Field(
         default=1_000_000, ge=16, description="Most characters of episode text in one request."

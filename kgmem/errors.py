@@ -597,4 +597,4 @@ def refused_input(issues: Sequence[Mapping[str, Any]]) -> InvalidInput:
     return error(f"{where}: {message}" if where else message)
 
 
-import kgmem.failover_errors, kgmem.neo4j_schema.errors  # noqa: E401, E402, F401, I001 (the tree)
+import kgmem.cypher_errors, kgmem.failover_errors, kgmem.neo4j_schema.errors  # noqa: E401, E402, F401, I001 (the tree)

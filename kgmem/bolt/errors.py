@@ -3,7 +3,7 @@ classes (``CypherSyntaxError``, ``AuthError``, ``ClientError``, ``TransientError
 
 from __future__ import annotations
 
-from kgmem import errors
+from kgmem import cypher_errors, errors
 from kgmem import failover_errors as failover
 from kgmem.neo4j_schema import errors as schema_errors
 
@@ -18,6 +18,7 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),
     (errors.ProcedureFailed, "Neo.ClientError.Procedure.ProcedureCallFailed"),
     (errors.CypherSyntaxError, "Neo.ClientError.Statement.SyntaxError"),
+    (cypher_errors.CypherUnsupported, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherRejected, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherSemanticError, "Neo.ClientError.Statement.SemanticError"),
     (errors.CypherTypeError, "Neo.ClientError.Statement.TypeError"),

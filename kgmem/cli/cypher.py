@@ -26,14 +26,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kgmem.cli import cypher_output
-from kgmem.cli.cypher_output import Format
 from kgmem.cli.runtime import fail
-from kgmem.config import Settings
-from kgmem.cypher import Mode
 from kgmem.errors import KgmemError
 
 if TYPE_CHECKING:
+    from kgmem.cli.cypher_output import Format
+    from kgmem.cypher import Mode
     from kgmem.memory import Memory
 
 HELP = __doc__.split("commands::", 1)[1] if __doc__ else ""
@@ -157,6 +155,8 @@ class CypherConsole:
 
 
 def print_result(console: Console, result: Any, fmt: Format) -> None:
+    from kgmem.cli import cypher_output
+
     """Print ``result`` in ``fmt``."""
     if fmt == "json":
         console.file.write(cypher_output.as_json(result) + "\n")
@@ -241,6 +241,7 @@ def command(  # noqa: PLR0913, PLR0917 - typer maps each option to a parameter
 
 
 async def _main(state: ConsoleState, text: str | None, *, reader_role: bool = False) -> None:
+    from kgmem.config import Settings
     from kgmem.memory import Memory
 
     settings = Settings()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.table import Table
 from rich.text import Text
 
-from kgmem.model import CypherResult
+if TYPE_CHECKING:
+    from kgmem.model import CypherResult
+
 
 Format = Literal["table", "json", "csv"]
 

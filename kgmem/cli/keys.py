@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from kgmem.cli.runtime import run_with_memory
-from kgmem.model import Scope
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory
+    from kgmem.model import Scope
 
 app = typer.Typer(
     help="Manage API keys (stored hashed; a secret is shown once).", no_args_is_help=True

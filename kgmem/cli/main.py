@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -22,7 +21,6 @@ from kgmem.cli import operations, transfer
 from kgmem.cli import tiers as tiers_cli
 from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
-from kgmem.config import Settings, documented_settings, effective_settings
 from kgmem.errors import KgmemError
 
 if TYPE_CHECKING:
@@ -58,6 +56,7 @@ def serve(
 ) -> None:
     """Serve the REST API, MCP at /mcp, the explorer at /ui and the Neo4j Bolt door;
     with no KGMEM_DATABASE_URL, on an embedded PostgreSQL."""
+    from kgmem.config import Settings
     from kgmem.server.run import run
     from kgmem.server.run import serve as run_server
 
@@ -87,6 +86,7 @@ def mcp_stdio(
     """Serve MCP over stdin/stdout for a desktop agent (Claude Desktop, Cursor, ...)."""
     import anyio
 
+    from kgmem.config import Settings
     from kgmem.mcp.stdio import serve_stdio
 
     settings = Settings()
@@ -141,6 +141,10 @@ def show_settings(
     """List every KGMEM_* environment variable with the value in effect (from the
     environment, else the default; secrets masked), its default and meaning.
     ``--markdown`` prints the documentation table (defaults only)."""
+    from pydantic import ValidationError
+
+    from kgmem.config import Settings, documented_settings, effective_settings
+
     if markdown:
         print("| variable | default | meaning |\n|---|---|---|")
         for name, default, text in documented_settings():

@@ -39,12 +39,17 @@ def create(
     text_config: Annotated[
         str, typer.Option(help="Text search configuration of its keyword index.")
     ] = "english",
+    exist_ok: Annotated[
+        bool, typer.Option("--exist-ok", help="Succeed if it exists with this text config.")
+    ] = False,
 ) -> None:
     """Create a namespace."""
 
     async def work(memory: Memory) -> None:
-        ns = await memory.create_namespace(name, description, text_config=text_config)
-        console.print(f"created namespace {ns.name}")
+        ns = await memory.create_namespace(
+            name, description, text_config=text_config, exist_ok=exist_ok
+        )
+        console.print(f"namespace {ns.name} ready" if exist_ok else f"created namespace {ns.name}")
 
     run_with_memory(work)
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 from rich.console import Console
 
-from kgmem.config import Settings
 from kgmem.errors import KgmemError
 
 if TYPE_CHECKING:
+    from kgmem.config import Settings
     from kgmem.memory import Memory
     from kgmem.storage import EmbeddedPostgres
 
@@ -35,6 +35,7 @@ def run_with_memory(action: Callable[[Memory], Awaitable[None]]) -> None:
     ``action``, close; a kgmem error becomes a message and exit status 1."""
 
     async def go() -> None:
+        from kgmem.config import Settings
         from kgmem.memory import Memory
 
         memory = await Memory.open(Settings())
@@ -94,6 +95,8 @@ def run_on_server(action: Callable[[StoreServer], None], *, own: bool = False) -
     A SIGTERM interrupts it as Ctrl-C does, so that what it made to work in (a restore's
     scratch database, an embedded server it started) is cleaned up before it exits."""
     try:
+        from kgmem.config import Settings
+
         with terminated_as_interrupt(), store_server(Settings(), own=own) as server:
             action(server)
     except KgmemError as exc:

@@ -24,8 +24,7 @@ from rich.progress import (
 from kgmem.cli import bolt_import
 from kgmem.cli.runtime import run_with_memory
 from kgmem.errors import KgmemError
-from kgmem.io.bolt_source import BoltSource
-from kgmem.io.formats import DEFAULT_EDGE_TYPE, EXPORT_FORMATS, FORMATS, dropped_header
+from kgmem.io.formats import DEFAULT_EDGE_TYPE, EXPORT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
     from kgmem.io.exporter import ExportOptions
@@ -154,6 +153,8 @@ def import_command(  # noqa: PLR0913, PLR0917
         reports = []
         paths, fmt_used = list(files or []), fmt
         if from_uri is not None:
+            from kgmem.io.bolt_source import BoltSource
+
             source = BoltSource(from_uri, database, user, password)
             paths = [await bolt_import.dump_source(memory, source, namespace, batch_size, console)]
             fmt_used = "jsonl"
@@ -305,8 +306,10 @@ def export_command(  # noqa: PLR0913, PLR0917
                     sink.close()
             if target:
                 console.print(f"wrote {target}")
-        lost = dropped_header(fmt)
-        if lost != "none":
-            console.print(f"{fmt} does not carry (an import of it will not restore): {lost}")
+        lost = await memory.export_losses(namespace, fmt)
+        if lost:
+            console.print(
+                f"{fmt} does not carry (an import of it will not restore): {', '.join(lost)}"
+            )
 
     run_with_memory(work)

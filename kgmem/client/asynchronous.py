@@ -133,10 +133,23 @@ class AsyncClient:
         return [n for n in found if only is None or n.name in only]
 
     async def create_namespace(
-        self, name: str, description: str = "", *, text_config: str = "english"
+        self,
+        name: str,
+        description: str = "",
+        *,
+        text_config: str = "english",
+        exist_ok: bool = False,
     ) -> Namespace:
-        """Create a namespace (admin scope)."""
-        body = {"name": name, "description": description, "text_config": text_config}
+        """Create a namespace (admin scope); with ``exist_ok``, answer the namespace of
+        that name when it exists with the same ``text_config`` instead of raising
+        ``NamespaceExists``."""
+        body: dict[str, object] = {
+            "name": name,
+            "description": description,
+            "text_config": text_config,
+        }
+        if exist_ok:
+            body["exist_ok"] = True
         return await self._read(Namespace, "POST", routes.NAMESPACES, json=body)
 
     async def get_namespace(self, name: str) -> Namespace:

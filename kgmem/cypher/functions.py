@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher_errors import CypherUnsupported
 from kgmem.errors import CypherRejected
 
 # Cypher's functions as AGE 1.7 implements them (``ag_catalog.age_<name>``, or handled
@@ -107,15 +108,36 @@ def _path_selector(tokens: Sequence[Token], index: int) -> bool:
 
 
 def check_calls(tokens: Sequence[Token]) -> None:
-    """Reject a call of any function outside ``ALLOWED``."""
+    """Reject a call of any function outside ``ALLOWED``: AGE's and PostgreSQL's catalog
+    functions (snake_case, such as ``graph_stats``) as unsafe, any other name (Neo4j's
+    camelCase ones kgmem does not answer, a misspelling) as unsupported."""
     for index, token in enumerate(tokens):
         name = called(tokens, index)
-        if name is not None and name.lower() not in ALLOWED:
+        if name is None or name.lower() in ALLOWED:
+            continue
+        if _catalog_name(name):
             raise CypherRejected(
                 f"function {name}() is not available to Cypher queries in kgmem",
                 position=token.start,
                 function=name,
             )
+        raise CypherUnsupported(
+            f"function {name}() is not one kgmem answers (docs/cypher.md lists those it does)",
+            position=token.start,
+            function=name,
+        )
+
+
+def _catalog_name(name: str) -> bool:
+    """A name of AGE's or PostgreSQL's catalog (``graph_stats``, ``age_load``), which may
+    read or drop what the caller may not: refused as unsafe."""
+    lower = name.lower()
+    return "_" in name or lower.startswith(("ag", "pg")) or lower in _AGE_INTERNALS
+
+
+_AGE_INTERNALS = frozenset({"unnest", "vle"})
+"""AGE's catalog functions a Cypher call reaches (``age_unnest``, ``age_vle``) whose
+names have no underscore of their own."""
 
 
 def within_dotted(

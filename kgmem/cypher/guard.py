@@ -36,6 +36,7 @@ from kgmem.cypher import (
 )
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
+from kgmem.cypher_errors import library_function
 from kgmem.errors import CypherPermissionDenied, CypherRejected
 
 MAX_QUERY_CHARS = 100_000
@@ -106,10 +107,32 @@ def _check_one(
         and not neo4j_functions.inside_dotted(tokens, index)
         and not apoc_functions.inside_dotted(tokens, index)
     ):
+        unsupported = library_function(_dotted_name(tokens, index), position=token.start)
+        if unsupported is not None:
+            raise unsupported
         raise CypherRejected(
             "schema-qualified function calls are not available: they would run SQL",
             position=token.start,
         )
+
+
+def _dotted_name(tokens: Sequence[Token], index: int) -> str:
+    """The whole dotted name whose last two parts start at ``tokens[index]``
+    (``gds.alpha.x`` from ``alpha . x (``)."""
+    start = index
+    while (
+        start >= 2
+        and tokens[start - 1].text == "."
+        and tokens[start - 2].kind
+        in (
+            Kind.NAME,
+            Kind.QUOTED_NAME,
+        )
+    ):
+        start -= 2
+    end = index + 2
+    parts = tokens[start : end + 1]
+    return "".join(t.name if t.kind in (Kind.NAME, Kind.QUOTED_NAME) else t.text for t in parts)
 
 
 def _kgmem_call(tokens: Sequence[Token], index: int) -> bool:

@@ -31,6 +31,7 @@ from kgmem.cypher import (
 )
 from kgmem.cypher.columns import infer_columns
 from kgmem.cypher.lexer import Kind, Token, tokenize
+from kgmem.cypher_errors import CypherUnsupported
 from kgmem.errors import CypherRejected, CypherSemanticError, LimitExceeded
 
 Mode = Literal["read", "write"]
@@ -193,8 +194,9 @@ def explained(query: str) -> str | None:
     if not tokens or not tokens[0].is_keyword("EXPLAIN"):
         return None
     if len(tokens) > 1 and (tokens[1].is_keyword(*_EXPLAIN_OPTIONS) or tokens[1].text == "("):
-        raise CypherRejected(
-            "only plain EXPLAIN is supported: it shows the plan without running the query",
+        raise CypherUnsupported(
+            "only plain EXPLAIN is supported: it shows the plan without running the query "
+            "(PROFILE runs it and shows the plan too)",
             position=tokens[1].start,
         )
     return query[tokens[0].end :]

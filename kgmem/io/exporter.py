@@ -21,7 +21,7 @@ import orjson
 
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
-from kgmem.io.formats import DUMP_VERSION, EXPORT_FORMATS
+from kgmem.io.formats import DROPPED, DUMP_VERSION, EXPORT_FORMATS
 from kgmem.io.gml import gml
 from kgmem.io.graph_header import GraphShape
 from kgmem.io.graph_tool_formats import (
@@ -55,6 +55,7 @@ from kgmem.storage.bulk import Revision
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 from kgmem.storage.graph.property_merge import DEFAULT_GRAPH, GRAPHS_PROPERTY
+from kgmem.storage.sql import table
 
 EXTENSIONS = {
     "ntriples": ".nt", "nquads": ".nq", "turtle": ".ttl", "trig": ".trig", "jsonld": ".jsonld",
@@ -134,6 +135,20 @@ async def export(ctx: GraphContext, namespace: str, options: ExportOptions) -> A
         shape = GraphShape.of(await bulk.read_graph_attributes(conn, namespace))
         async for chunk in writer(Graph(conn, ns, ids, terms, keep, claimants, shape), options):
             yield chunk
+
+
+async def losses(ctx: GraphContext, namespace: str, fmt: str) -> tuple[str, ...]:
+    """What an export of ``namespace`` in ``fmt`` leaves out (``kgmem.io.formats.DROPPED``),
+    less ``revisions`` when the namespace has no fact revisions to leave out."""
+    lost = DROPPED.get(fmt, ())
+    if "revisions" not in lost:
+        return lost
+    async with ctx.db.transaction(readonly=True) as conn:
+        ns = await namespaces.resolve(conn, namespace)
+        revised = await conn.fetchval(
+            f"SELECT EXISTS (SELECT 1 FROM {table(ns.name, '_kg_fact_revision')})"
+        )
+    return lost if revised else tuple(k for k in lost if k != "revisions")
 
 
 def _writer(options: ExportOptions) -> Callable[[Graph, ExportOptions], AsyncIterator[bytes]]:

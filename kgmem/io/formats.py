@@ -66,8 +66,3 @@ does not read the format at all). The RDF syntaxes carry everything but the
 revisions in kgmem's own vocabulary (``kgmem.io.rdf_vocab``). An export says it in the
 ``Kgmem-Dropped`` header (REST: the names comma-separated, ``none`` when nothing) and on
 standard error (CLI); docs/import-export.md has the matrix."""
-
-
-def dropped_header(fmt: str) -> str:
-    """The ``Kgmem-Dropped`` value of an export in ``fmt``."""
-    return ", ".join(DROPPED.get(fmt, ())) or "none"

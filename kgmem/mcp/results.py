@@ -7,6 +7,8 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from kgmem.model import Entity, EntityDetail, Fact, NamespaceStats, SearchHit, SearchResult, wire
+from kgmem.model.search import fact_summary
+from kgmem.model.shown import shown
 from kgmem.schema.graph_schema import GraphSchema, LabelSpec
 
 
@@ -30,10 +32,11 @@ def entity_line(entity: Entity) -> str:
 
 
 def fact_line(fact: Fact) -> str:
-    """``alice WORKS_AT acme, valid 2024-01-01..now, trust 0.82 (verified)``."""
+    """``Alice works at Acme, valid 2024-01-01..now, trust 0.82 (verified)``: the fact in
+    words (``kgmem.model.search.fact_summary``) with its validity and trust."""
     start = fact.valid_from.date().isoformat() if fact.valid_from else "?"
     end = fact.valid_to.date().isoformat() if fact.valid_to else "now"
-    line = f"{fact.subject} {fact.predicate} {fact.object}, valid {start}..{end}"
+    line = f"{fact_summary(fact)}, valid {start}..{end}"
     if fact.expired_at is not None:
         line += ", no longer believed"
     if fact.trust is not None:
@@ -44,23 +47,16 @@ def fact_line(fact: Fact) -> str:
 
 
 def hit(found: SearchHit) -> dict[str, Any]:
-    """One search hit: what it is, its fused score, per-axis scores and reasons."""
-    if found.fact is not None:
-        summary = fact_line(found.fact)
-    elif found.entity is not None and found.kind == "episode":
-        summary = str(found.entity.properties.get("text", ""))[:300]
-    elif found.entity is not None:
-        summary = entity_line(found.entity)
-    else:
-        summary = found.uid
+    """One search hit: what it is, its summary (the same as REST's), its fused score,
+    per-axis scores and reasons, shown as every door shows them."""
     return {
         "kind": found.kind,
         "uid": found.uid,
-        "summary": summary,
-        "score": round(found.score, 4),
-        "scores": {axis: round(s, 4) for axis, s in found.scores.items()},
+        "summary": found.summary,
+        "score": shown(found.score),
+        "scores": {axis: shown(s) for axis, s in found.scores.items()},
         "reasons": dict(found.reasons),
-        "trust": found.trust,
+        "trust": None if found.trust is None else shown(found.trust),
         "status": found.status,
     }
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from kgmem.config import Settings
+from kgmem.errors import NamespaceExists, NamespaceNotFound
 from kgmem.graph import GraphContext
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import entities as entity_ops
@@ -43,16 +44,50 @@ class GraphContent:
     # -- namespaces -------------------------------------------------------------
 
     async def create_namespace(
-        self, name: str, description: str = "", *, text_config: str = "english"
+        self,
+        name: str,
+        description: str = "",
+        *,
+        text_config: str = "english",
+        exist_ok: bool = False,
     ) -> Namespace:
         """Create a namespace (its own AGE graph) whose keyword index stems words and
         drops stop words by PostgreSQL text search configuration ``text_config``
-        (``english``, ``simple`` for none, ``french``, ...)."""
-        created = await namespace_ops.create(self.ctx, name, description, text_config=text_config)
+        (``english``, ``simple`` for none, ``french``, ...). With ``exist_ok``, a
+        namespace of that name indexed the same way is answered as it is
+        (``NamespaceExists`` still when its text configuration differs)."""
+        if exist_ok:
+            found = await self._existing_namespace(name, text_config)
+            if found is not None:
+                return found
+        try:
+            created = await namespace_ops.create(
+                self.ctx, name, description, text_config=text_config
+            )
+        except NamespaceExists:
+            found = await self._existing_namespace(name, text_config) if exist_ok else None
+            if found is None:
+                raise
+            return found  # created meanwhile by another caller
         if self.settings.replica.urls:  # replicas serve its Cypher reads from the first
             await cypher_ops.prepare_readers(self.ctx, [name])
         await self.live.changed(name, "namespace.created")
         return created
+
+    async def _existing_namespace(self, name: str, text_config: str) -> Namespace | None:
+        """The namespace ``name`` if it exists and indexes texts by ``text_config``; None
+        if it does not exist; ``NamespaceExists`` if it exists indexed another way."""
+        try:
+            found = await namespace_ops.get(self.ctx, name)
+        except NamespaceNotFound:
+            return None
+        if found.text_config != text_config:
+            raise NamespaceExists(
+                f"namespace {name!r} already exists with text_config {found.text_config!r}, "
+                f"not {text_config!r}: exist_ok answers it only when they match",
+                namespace=name,
+            )
+        return found
 
     async def list_namespaces(self, only: Sequence[str] | None = None) -> list[Namespace]:
         """All namespaces, or only those in ``only``."""

@@ -57,6 +57,11 @@ class Transfer:
             await self.live.changed(namespace, "entity.embedded", count=count)
         return count
 
+    async def export_losses(self, namespace: str, fmt: str) -> tuple[str, ...]:
+        """What an export of ``namespace`` in ``fmt`` leaves out that the namespace has
+        (an import of the file will not restore it)."""
+        return await exporter.losses(self.ctx, namespace, fmt)
+
     def export(self, namespace: str, options: ExportOptions) -> AsyncIterator[bytes]:
         """The namespace (or a subgraph) serialised in ``options.format``, in chunks."""
         return exporter.export(self.ctx, namespace, options)

@@ -8,6 +8,7 @@ from datetime import datetime
 from kgmem.model.records import (
     VerificationStatus,
 )
+from kgmem.model.shown import Shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class ContextFact:
     valid_from: datetime | None
     valid_to: datetime | None
     current: bool
-    trust: float | None
+    trust: Shown | None
     status: VerificationStatus | None
     sources: tuple[str, ...] = ()
 

@@ -73,7 +73,11 @@ class FactMentionIn(_In):
 class EpisodeIn(_In):
     """A memory to store: a conversation turn, a note, a document chunk."""
 
-    text: str = Field(min_length=1, description="What was said or written")
+    text: str = Field(
+        min_length=1,
+        description="What was said or written: at most 100,000 characters by default "
+        "(KGMEM_LIMITS_MAX_TEXT_LENGTH and KGMEM_LIMITS_MAX_STRING_LENGTH)",
+    )
     uid: str | None = Field(default=None, description="Your key; generated when absent")
     reference_time: Instant | None = Field(
         default=None, description="When it happened; anchors relative dates (default now)"

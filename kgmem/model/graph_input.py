@@ -27,6 +27,11 @@ class NamespaceIn(_In):
         description="PostgreSQL text search configuration of the keyword index: how words "
         "are stemmed and which are stop words (english, simple, french, german, ...)",
     )
+    exist_ok: bool = Field(
+        default=False,
+        description="Answer the namespace (200) when one of this name and text_config "
+        "exists, instead of 409 namespace_exists",
+    )
 
 
 class EntityIn(_In):

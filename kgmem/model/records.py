@@ -18,6 +18,7 @@ from pydantic import AliasChoices, Field, computed_field
 
 from kgmem.model.cluster import ClusterReport
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters, QueryType
+from kgmem.model.shown import Shown
 
 T = TypeVar("T")
 
@@ -158,7 +159,7 @@ class Fact:
     text: str | None
     sources: tuple[str, ...] = ()
     episodes: tuple[str, ...] = ()
-    trust: float | None = None
+    trust: Shown | None = None
     verification: VerificationStatus | None = None
     notes: Annotated[
         tuple[str, ...],

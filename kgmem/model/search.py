@@ -16,6 +16,7 @@ from kgmem.model.records import (
     Properties,
     VerificationStatus,
 )
+from kgmem.model.shown import Shown
 
 # -- retrieval -------------------------------------------------------------------
 
@@ -171,18 +172,18 @@ class SearchHit:
 
     kind: Literal["entity", "episode", "fact"]
     uid: str
-    score: Annotated[float, Field(description="Fused score the hits are ranked by")]
+    score: Annotated[Shown, Field(description="Fused score the hits are ranked by")]
     rank: int
-    scores: Annotated[Mapping[str, float], Field(description="Per axis, in [0, 1]")]
+    scores: Annotated[Mapping[str, Shown], Field(description="Per axis, in [0, 1]")]
     reasons: Annotated[Mapping[str, str], Field(description="Per axis, why it matched")]
     entity: Entity | None = None
     fact: Fact | None = None
-    trust: Annotated[float | None, Field(description="A fact hit's consensus trust")] = None
+    trust: Annotated[Shown | None, Field(description="A fact hit's consensus trust")] = None
     status: Annotated[
         VerificationStatus | None, Field(description="A fact hit's verification status")
     ] = None
     relevance: Annotated[
-        float,
+        Shown,
         Field(
             description="In [0, 1]: weighted mean of the axes' scores, each scaled by the "
             "best of this search; 1 = best on every axis used"
@@ -194,6 +195,41 @@ class SearchHit:
             description="With context: the episode's neighbouring turns in its session, in order"
         ),
     ] = ()
+
+    def _summary(self) -> str:
+        return hit_summary(self)
+
+    summary = computed_field(
+        description="One line a reader knows the hit by: a fact's own text (else subject, "
+        "predicate and object), an episode's text (its first 300 characters), an "
+        "entity's name"
+    )(property(_summary))
+
+
+SUMMARY_CHARS = 300
+"""Longest summary of a hit, in characters (an episode's text is cut there)."""
+
+
+def hit_summary(hit: SearchHit) -> str:
+    """The one line every door shows for ``hit`` (``SearchHit.summary``)."""
+    if hit.fact is not None:
+        return fact_summary(hit.fact)
+    if hit.entity is None:
+        return hit.uid
+    props = hit.entity.properties
+    for key in ("name", "text", "summary", "title"):
+        value = props.get(key)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())[:SUMMARY_CHARS]
+    return hit.uid
+
+
+def fact_summary(fact: Fact) -> str:
+    """A fact in words: its own text (``Pixel likes tuna``), else its subject, predicate
+    and object."""
+    if fact.text and fact.text.strip():
+        return " ".join(fact.text.split())[:SUMMARY_CHARS]
+    return f"{fact.subject} {fact.predicate} {fact.object}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Literal
 from kgmem.model.records import (
     VerificationStatus,
 )
+from kgmem.model.shown import Shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +140,10 @@ class FactVerification:
     predicate: str
     value: str
     functional: bool
-    trust: float | None
-    support: float
+    trust: Shown | None
+    support: Shown
     contradiction: int
-    consensus: float
+    consensus: Shown
     status: VerificationStatus
     chosen: bool
     sources_for: tuple[SourceClaim, ...]
@@ -166,7 +167,7 @@ class CandidateCheck:
     predicate: str
     value: str
     functional: bool
-    trust: float | None
+    trust: Shown | None
     status: VerificationStatus
     matches: tuple[FactVerification, ...]
     contradictions: tuple[FactVerification, ...]

@@ -331,6 +331,7 @@ RESPONSES: dict[str, Any] = {
             {
                 "kind": "fact",
                 "uid": "f-alice-acme",
+                "summary": "Alice works at Acme",
                 "rank": 1,
                 "score": 0.74,
                 "relevance": 0.74,

@@ -51,6 +51,7 @@ HTTP_CODES: Mapping[int, tuple[str, str]] = {
     400: ("malformed_request", "Request body could not be parsed"),
     404: ("route_not_found", "No such route"),
     405: ("method_not_allowed", "Method not allowed"),
+    415: ("unsupported_media_type", "Request body must be JSON"),
 }
 
 
@@ -117,7 +118,14 @@ def install(app: FastAPI) -> None:
         return answer(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if (kind := not_json_body(request, exc)) is not None:
+            code, title = HTTP_CODES[415]
+            detail = (
+                f"this route reads a JSON body, and the request came with {kind}: send "
+                "Content-Type: application/json (curl: -H 'Content-Type: application/json')"
+            )
+            return problem(415, code, title, detail)
         issues = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
@@ -134,6 +142,20 @@ def install(app: FastAPI) -> None:
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         _log.exception("unhandled error")
         return problem(500, KgmemError.code, KgmemError.title, "an unexpected error occurred")
+
+
+def not_json_body(request: Request, exc: RequestValidationError) -> str | None:
+    """How the request named its body's type (``no Content-Type`` when it named none)
+    when the whole body failed to validate because it was not read as JSON (curl -d
+    without a header sends a form; a bare POST sends none); else None."""
+    from kgmem.server.text_guard import json_content_type  # it answers with from_error
+
+    if json_content_type(request.scope):
+        return None
+    if not any(tuple(e.get("loc", ())) == ("body",) for e in exc.errors()):
+        return None
+    kind = request.headers.get("content-type")
+    return "no Content-Type" if kind is None else f"Content-Type {kind.split(';', 1)[0].strip()!r}"
 
 
 def error_table() -> list[tuple[str, int, str]]:

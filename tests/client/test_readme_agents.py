@@ -118,21 +118,25 @@ async def test_url_configuration_reaches_a_running_server(keyed) -> None:
 async def test_python_examples_run_against_a_server(live_url: str, memory: Memory) -> None:
     script = "\n".join(blocks("python")).replace(DOC_URL, live_url)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs: list[tuple[int | None, bytes, bytes]] = []
     try:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            script,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), 180)
+        for _ in range(2):  # as a newcomer does: the same example, run again
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                script,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await asyncio.wait_for(proc.communicate(), 180)
+            runs.append((proc.returncode, out, err))
     finally:
         if "agent" in {n.name for n in await memory.list_namespaces()}:
             await memory.delete_namespace("agent")
-    assert proc.returncode == 0, err.decode()
-    printed = out.decode()
+    for code, _, err in runs:
+        assert code == 0, err.decode()
+    printed = runs[-1][1].decode()
     assert "Memory relevant to: Where does Alice live?" in printed
     assert "LIVES_IN" in printed
     assert "I prefer window seats." in printed

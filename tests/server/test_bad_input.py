@@ -132,7 +132,7 @@ async def test_explain_with_options_is_rejected(client: httpx.AsyncClient, names
         response = await send(
             client, "POST", f"/v1/namespaces/{namespace}/cypher", {"query": query}
         )
-        assert_problem(response, 422, "cypher_rejected")
+        assert_problem(response, 422, "cypher_unsupported")
 
 
 async def test_explain_of_a_write_in_read_mode_needs_write_mode(

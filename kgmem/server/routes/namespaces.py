@@ -19,14 +19,27 @@ async def list_namespaces(request: Request, who: Reader) -> list[Namespace]:
     return await memory_of(request).list_namespaces(only)
 
 
-@router.post("", response_model=Namespace, status_code=status.HTTP_201_CREATED)
-async def create_namespace(body: NamespaceIn, request: Request, who: Admin) -> Namespace:
-    """Create a namespace: its graph, side tables and the graph schema's labels."""
+@router.post(
+    "",
+    response_model=Namespace,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": Namespace, "description": "exist_ok: the namespace as it was"}},
+)
+async def create_namespace(
+    body: NamespaceIn, request: Request, response: Response, who: Admin
+) -> Namespace:
+    """Create a namespace: its graph, side tables and the graph schema's labels. With
+    ``exist_ok``, an existing namespace of the same text_config is answered (200)."""
     if not who.may_use(body.name):
         raise Forbidden(f"this API key may not use namespace {body.name!r}")
-    return await memory_of(request).create_namespace(
-        body.name, body.description, text_config=body.text_config
+    memory = memory_of(request)
+    before = {n.name for n in await memory.list_namespaces([body.name])} if body.exist_ok else ()
+    found = await memory.create_namespace(
+        body.name, body.description, text_config=body.text_config, exist_ok=body.exist_ok
     )
+    if body.name in before:
+        response.status_code = status.HTTP_200_OK
+    return found
 
 
 @router.get("/{ns}", response_model=Namespace)

@@ -17,7 +17,6 @@ from kgmem.io.formats import (
     EXPORT_FORMATS,
     FORMATS,
     MEDIA_TYPES,
-    dropped_header,
 )
 from kgmem.io.loader import ImportOptions
 from kgmem.io.readers import detect_format
@@ -193,6 +192,7 @@ async def export(  # noqa: PLR0913, PLR0917
     options = ExportOptions(format, tuple(uids or ()), depth, part, as_of, current_only, plain)
     chunks = memory_of(request).export(ns, options)
     first = await anext(chunks, b"")  # errors (unknown format, namespace) before the 200
+    lost = await memory_of(request).export_losses(ns, format)
 
     async def body() -> AsyncIterator[bytes]:
         yield first
@@ -205,6 +205,6 @@ async def export(  # noqa: PLR0913, PLR0917
         media_type=MEDIA_TYPES.get(format, "application/octet-stream"),
         headers={
             "content-disposition": f'attachment; filename="{filename}"',
-            "kgmem-dropped": dropped_header(format),
+            "kgmem-dropped": ", ".join(lost) or "none",
         },
     )

@@ -1,0 +1,46 @@
+"""Cypher that kgmem does not support, apart from Cypher it refuses as unsafe, in
+kgmem's one tree (``kgmem.errors`` imports this module so that every class is part of
+it)::
+
+    CypherRejected            cypher_rejected     a query refused as unsafe
+    └── CypherUnsupported     cypher_unsupported  a feature kgmem does not answer
+
+Both are 422 over REST and MCP. Over Bolt an unsupported feature is Neo4j's
+``Neo.ClientError.Statement.SyntaxError``, as Neo4j 5 answers a function or clause it
+does not know; the detail names what to use instead where kgmem has an alternative.
+"""
+
+from __future__ import annotations
+
+from kgmem.errors import CypherRejected
+
+SHORTEST_PATH_INSTEAD = (
+    "MATCH p = shortestPath((a)-[*..5]-(b)) (or allShortestPaths, ANY SHORTEST, "
+    "ALL SHORTEST) and use p"
+)
+"""What kgmem answers for a shortest path: a bounded search in a MATCH pattern."""
+
+
+class CypherUnsupported(CypherRejected):
+    """A Cypher feature kgmem does not support (a function, procedure library or clause
+    form it does not answer): nothing unsafe, only not available here."""
+
+    code = "cypher_unsupported"
+    title = "Cypher feature not supported by kgmem"
+    error_class = "syntax"
+
+
+NEO4J_LIBRARIES = frozenset({"apoc", "gds", "db", "dbms", "genai", "graph", "algo"})
+"""First names of Neo4j's function libraries: a call of one kgmem does not answer is
+unsupported, not unsafe (any other schema-qualified call would run SQL)."""
+
+
+def library_function(dotted: str, *, position: int) -> CypherUnsupported | None:
+    """The refusal of a Neo4j library function kgmem does not answer (``gds.alpha.x``),
+    or None when ``dotted`` is not in a Neo4j library; ``position`` where it starts."""
+    if dotted.split(".", 1)[0].lower() not in NEO4J_LIBRARIES:
+        return None
+    detail = f"function {dotted}() is not one kgmem answers (docs/cypher.md lists those it does)"
+    if "path" in dotted.lower() or "dijkstra" in dotted.lower():
+        detail += f"; for a shortest path use {SHORTEST_PATH_INSTEAD}"
+    return CypherUnsupported(detail, position=position, function=dotted)

@@ -1,0 +1,64 @@
+"""``kgmem --help`` and the other commands that touch neither the model nor the
+database import none of the heavy stacks: the import graph is asserted (what
+``python -X importtime`` lists), not a time; ``python -m bench startup`` measures."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+HEAVY = (
+    "torch", "sentence_transformers", "numpy", "fastapi", "starlette", "uvicorn",
+    "psycopg", "psycopg_pool", "asyncpg", "pgserver", "rdflib", "pyoxigraph", "networkx",
+    "neo4j", "mcp", "httpx", "pydantic_settings",
+    "kgmem.config", "kgmem.model", "kgmem.memory", "kgmem.cypher", "kgmem.server",
+    "kgmem.storage",
+)  # fmt: skip
+"""Packages a command that needs neither the store nor a model must not import
+(pydantic itself is typer's: its sub-command help imports it)."""
+
+
+def imported(*args: str) -> set[str]:
+    """The modules ``python -X importtime -m kgmem *args`` imports."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "kgmem", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = [x for x in done.stderr.splitlines() if x.startswith("import time:")]
+    return {line.rsplit("|", 1)[1].strip() for line in lines[1:]}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("keys", "--help"),
+        ("namespaces", "--help"),
+        ("cypher", "--help"),
+        ("export", "--help"),
+        ("import", "--help"),
+        ("serve", "--help"),
+    ],
+)
+def test_help_imports_no_heavy_module(args: tuple[str, ...]) -> None:
+    found = imported(*args)
+    assert "kgmem.cli.main" in found and "typer" in found  # the listing is read right
+    heavy = sorted(m for m in found if m.split(".")[0] in HEAVY or m in HEAVY)
+    heavy += sorted(m for m in found for h in HEAVY if "." in h and m.startswith(h + "."))
+    assert not heavy, heavy
+
+
+def test_settings_reads_the_settings_but_not_the_store_or_a_model() -> None:
+    found = imported("settings", "--markdown")
+    assert "kgmem.config" in found
+    stacks = ("torch", "sentence_transformers", "fastapi", "psycopg_pool", "asyncpg", "rdflib")
+    assert not [m for m in found if m.split(".")[0] in stacks]
+    assert not [m for m in found if m.startswith(("kgmem.memory", "kgmem.storage", "kgmem.server"))]

@@ -56,7 +56,15 @@ class Chosen:
     name: str
     trust: Floats
     right: Bools
-    features: Floats
+    features: Floats | None = None
+    """Feature rows of the chosen values (``calibration_features``); None: trust only."""
+
+    def rows(self) -> Floats:
+        """The feature rows, or rows of the trust alone (no agreement, no claims)."""
+        if self.features is not None:
+            return self.features
+        zero = np.zeros(len(self.trust))
+        return calibration_features.features(self.trust, zero, zero)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,10 +170,10 @@ def _by_features(train: list[Chosen], s: Chosen) -> tuple[float | None, float, F
     """The feature map's shrinkage chosen on ``train`` (leave one set out), its inner
     mean ECE, and ``s``'s trust by the map of that shrinkage fitted on all of
     ``train`` (the raw trust when the raw trust won)."""
-    sets = [(t.features, t.right) for t in train]
+    sets = [(t.rows(), t.right) for t in train]
     shrink, inner = calibration_features.choose(sets, calibration.ece)
     mapping = None if shrink is None else calibration_features.fit_across(sets, shrink)
-    return shrink, inner, s.trust if mapping is None else mapping(s.features)
+    return shrink, inner, s.trust if mapping is None else mapping(s.rows())
 
 
 def all_sets(root: Path) -> list[truth_data.TruthSet]:

@@ -3,10 +3,13 @@ fitted on other sets and judged on the set it never saw; too few items are said 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from bench import truth_books, truth_calibration, truth_typed
 from bench.truth_calibration import Chosen
+from kgmem.verification import calibration, calibration_features
 
 
 def _overconfident(name: str, n: int, seed: int) -> Chosen:
@@ -57,3 +60,14 @@ def test_generated_author_lists_are_scored_and_judged_left_out() -> None:
         assert 0.0 <= o.calibrated <= 1.0
         assert o.method in truth_calibration.METHODS or o.method.startswith("features")
         assert 0.0 <= o.features <= 1.0
+
+
+def test_the_saved_feature_map_is_a_calibration_file_the_store_reads(tmp_path: Path) -> None:
+    sets = [_overconfident(f"set {k}", 600, k) for k in range(3)]
+    path = tmp_path / "cal.json"
+    said = truth_calibration.save(sets, path)
+    assert "feature map" in said
+    cal = calibration.load(path)
+    assert cal.features is not None
+    raw = np.array([0.5, 0.9, 0.99])
+    assert np.all(np.diff(cal.features(calibration_features.features(raw, raw * 0, raw * 0))) >= 0)

@@ -267,7 +267,9 @@ class VerificationSettings(BaseSettings):
     calibration_file: Path | None = Field(
         default=None,
         description="JSON calibration maps written by `python -m bench truth "
-        "--save-calibration`; when set, a full run stores calibrated trust.",
+        "--save-calibration` (maps of the raw trust) or `python -m bench truth-calibration "
+        "--save` (a map of raw trust, agreement share and number of claims fitted across "
+        "data sets); when set, a full run stores calibrated trust.",
     )
     calibration_min_facts: int = Field(
         default=200,

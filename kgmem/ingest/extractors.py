@@ -57,13 +57,19 @@ class StructuredExtractor:
 
 class KnownEntityExtractor:
     """Stored names and aliases found in the text (Aho-Corasick, word boundaries, case
-    and accent folding)."""
+    and accent folding). A stored entity whose label was a guess is found as a guessed
+    mention by name, so a sure cue in the text (the rules' "work at") can correct it
+    (``kgmem.ingest.resolve.retyped``)."""
 
     name = "known"
 
     async def extract(self, work: Work, index: NameIndex) -> None:
         for hit in index.matcher.find(work.episode.text):
             vertex = index.vertices[hit.uid]
+            if vertex.type_guessed:  # a guess: a sure cue in this text may correct it
+                guess = EntityMention(name=hit.surface, label=vertex.label)
+                work.extraction.add_entity(guess, guessed=True)
+                continue
             work.extraction.add_entity(
                 EntityMention(name=hit.surface, label=vertex.label, uid=hit.uid, via="known")
             )

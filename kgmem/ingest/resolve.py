@@ -121,6 +121,21 @@ def resolve(index: NameIndex, mention: EntityMention, thresholds: Thresholds) ->
     return Resolution(uid_for(name), True, "new", 1.0, mention.label, name)
 
 
+def retyped(index: NameIndex, mention: EntityMention) -> Resolution | None:
+    """A stored entity of the mention's name whose label was a guess and differs from
+    the mention's, taken under the mention's label (the caller relabels it), or None.
+    Only for a mention whose label is not itself a guess or ``Entity``: a sure cue
+    ("I work at Siemens") corrects a guess ("at Siemens" read as a Place)."""
+    if mention.uid is not None or mention.label == "Entity":
+        return None
+    name = mention.name.strip()
+    for uid in index.by_key.get(key(name), ()):
+        v = index.vertices[uid]
+        if v.type_guessed and v.label != mention.label:
+            return Resolution(uid, False, "retyped", 1.0, mention.label, name)
+    return None
+
+
 def resolve_by_embedding(
     index: NameIndex,
     mention: EntityMention,

@@ -19,7 +19,7 @@ from kgmem.graph import entities as entity_ops
 from kgmem.graph.writes import Hooks, write
 from kgmem.ingest.extractors import Extractor, ExtractorUnavailable
 from kgmem.ingest.normalise import key, uid_for
-from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding
+from kgmem.ingest.resolve import NameIndex, Thresholds, resolve, resolve_by_embedding, retyped
 from kgmem.ingest.types import EntityMention, FactMention, Resolution, Work
 from kgmem.model import BatchResult, EntityPatch, EntityWrite, FactWrite, GeoPoint
 from kgmem.schema import validate_label
@@ -110,8 +110,11 @@ class ResolveStage:
     async def run(self, work: Work) -> None:
         unmatched: list[EntityMention] = []
         for mention in work.extraction.entities:
-            found = self._by_name(mention)
-            if found.created and key(mention.name) in work.extraction.guessed:
+            sure = key(mention.name) not in work.extraction.guessed
+            index = self.services.index
+            found = (sure and retyped(index, mention)) or self._by_name(mention)
+            known = index.vertices.get(found.uid)
+            if not sure and (found.created or (known is not None and known.type_guessed)):
                 found = dataclasses.replace(found, type_guessed=True)
             work.resolved[key(mention.name)] = found
             if found.created and mention.uid is None:
@@ -218,18 +221,16 @@ class WriteStage:
     async def _entities(self, work: Work) -> None:
         new: dict[str, EntityWrite] = {}
         placed: dict[str, GeoPoint] = {}
+        retype: dict[str, str] = {}
         for mention in work.extraction.entities:
             found = work.resolved.get(key(mention.name))
             if found is not None and found.created and found.uid not in new:
-                props: dict[str, object] = {**mention.properties, "name": mention.name.strip()}
-                props["extracted"] = True
-                if mention.aliases:
-                    props["aliases"] = list(mention.aliases)
-                new[found.uid] = EntityWrite(
-                    uid=found.uid, label=found.label, properties=props, location=mention.location
-                )
-            elif found is not None and mention.location is not None:
-                placed[found.uid] = mention.location
+                new[found.uid] = _new_entity(mention, found)
+            elif found is not None:
+                if found.method == "retyped":
+                    retype[found.uid] = found.label
+                if mention.location is not None:
+                    placed[found.uid] = mention.location
         if new:
             await write(
                 self.services.ctx,
@@ -240,11 +241,22 @@ class WriteStage:
             for e in new.values():
                 aliases = tuple(str(a) for a in e.properties.get("aliases", ()))
                 name = str(e.properties["name"])
-                self.services.index.add(NamedVertex(e.uid, 0, e.label, name, aliases))
+                guessed = e.properties.get("type_guessed") is True
+                self.services.index.add(NamedVertex(e.uid, 0, e.label, name, aliases, guessed))
+        await self._retype(work, retype)
         for uid, point in placed.items():  # a known entity's new point; the rest kept
             await entity_ops.patch(
                 self.services.ctx, work.namespace, uid, EntityPatch(location=point)
             )
+
+    async def _retype(self, work: Work, retype: dict[str, str]) -> None:
+        """Relabel the stored entities whose guessed type a sure cue corrected."""
+        for uid, label in retype.items():
+            sure = EntityPatch(label=label, properties={"type_guessed": None})
+            await entity_ops.patch(self.services.ctx, work.namespace, uid, sure)
+            known = self.services.index.vertices.get(uid)
+            if known is not None:
+                self.services.index.add(dataclasses.replace(known, label=label, type_guessed=False))
 
     def _plan(
         self, work: Work, fact: FactMention, start: datetime | None, end: datetime | None
@@ -269,6 +281,18 @@ class WriteStage:
             source=work.episode.claimant,
             episode=work.episode_uid,
         )
+
+
+def _new_entity(mention: EntityMention, found: Resolution) -> EntityWrite:
+    """The entity a mention creates; a guessed label is stored as one (``type_guessed``)
+    so that a later sure cue can correct it."""
+    props: dict[str, object] = {**mention.properties, "name": mention.name.strip()}
+    props["extracted"] = True
+    if found.type_guessed:
+        props["type_guessed"] = True
+    if mention.aliases:
+        props["aliases"] = list(mention.aliases)
+    return EntityWrite(found.uid, found.label, props, location=mention.location)
 
 
 SIMILARITY_METHODS = ("fuzzy", "initials", "embedding")

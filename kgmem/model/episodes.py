@@ -91,7 +91,11 @@ class Resolution:
     uid: str
     created: bool
     method: Annotated[
-        str, Field(description="caller, known, exact, alias, initials, fuzzy, embedding, new")
+        str,
+        Field(
+            description="caller, known, exact, alias, initials, fuzzy, embedding, "
+            "retyped (a stored guessed type corrected by a sure cue), new"
+        ),
     ]
     score: float = 1.0
     label: str = "Entity"

@@ -4,15 +4,17 @@
 older turns about Munich that share more of its words. A search text *asks about the
 present* when it holds one of "now", "currently", "current", "these days",
 "nowadays", "at the moment", "at present", "right now", "anymore", "still" or
-"lately" (any case). For such a search the ``minmax`` fusion (``kgmem.retrieval.fusion``)
-adds, at the ``present`` weight of ``AxisWeights``:
+"lately" (any case), unless it asks how long ("how long", "since when": the
+start of a present state is an older statement). For such a search the ``minmax``
+fusion (``kgmem.retrieval.fusion``) adds, at the ``present`` weight of ``AxisWeights``:
 
 - to each eligible episode, how much it is about what the question asks (its
   relevance: its best score on any axis, scaled between that axis's floor and its
-  best) times the share of the other episodes' relevance that lies before it in time:
-  the newest of the statements about the question's subject and attribute gains
-  most, the oldest nothing, and a newer turn about something else neither gains nor
-  holds the others back;
+  best) times the share of the other episodes' relevance that lies before it in time
+  less the share that lies after it: the newest of the statements about the
+  question's subject and attribute gains most, an older one that newer ones
+  superseded loses (down to -1 for the oldest), and a turn about something else
+  neither gains nor holds the others back;
 - to each eligible fact, 1 when it is the newest of the eligible facts with its
   subject and predicate (the latest value of a changing attribute, by valid time, then
   by recording time), else 0.
@@ -41,12 +43,16 @@ _PRESENT = re.compile(
     r"\b(?:now|currently|current|these days|nowadays|at the moment|at present|"
     r"anymore|any more|still|lately)\b"
 )
+# A question about how long a present state has lasted ("How long has she had her
+# current job?") asks when it began: the older statement answers it.
+_DURATION = re.compile(r"\b(?:how long|since when)\b")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def about_present(text: str) -> bool:
     """Whether ``text`` asks about the present ("now", "currently", "these days", ...)."""
-    return _PRESENT.search(text.lower()) is not None
+    low = text.lower()
+    return _PRESENT.search(low) is not None and _DURATION.search(low) is None
 
 
 def applies(plan: SearchPlan, axes: int) -> bool:
@@ -78,18 +84,27 @@ def relevance(axes: Mapping[str, Mapping[Key, float]]) -> dict[Key, float]:
 
 def recency(times: Mapping[K, float], relevance: Mapping[K, float]) -> dict[K, float]:
     """Each item's relevance times the share of the others' relevance that is older
-    than it: the newest of the relevant items scores most, and a newer item that is
-    about something else neither scores nor holds the others back."""
+    than it less the share that is newer: the newest of the relevant items scores
+    most, a relevant statement that newer relevant ones superseded scores below
+    nothing, and an item about something else (no relevance) scores nothing and
+    holds the others back no more than it pushes them on. Values lie in [-1, 1]."""
     total = sum(relevance.get(k, 0.0) for k in times)
+    upto: dict[float, float] = {}  # per time: the relevance at or before it
+    older: dict[float, float] = {}  # per time: the relevance strictly before it
+    at: dict[float, float] = {}
+    for k, t in times.items():
+        at[t] = at.get(t, 0.0) + relevance.get(k, 0.0)
+    running = 0.0
+    for t in sorted(at):
+        older[t] = running
+        running += at[t]
+        upto[t] = running
     out: dict[K, float] = {}
-    older, before, last = 0.0, 0.0, None  # relevance strictly older; up to the last time
-    for k, t in sorted(times.items(), key=lambda kv: kv[1]):
-        if t != last:
-            older, last = before, t
+    for k, t in times.items():
         mine = relevance.get(k, 0.0)
-        before += mine
         others = total - mine
-        out[k] = mine * older / others if others > 0 else 0.0
+        newer = total - upto[t]
+        out[k] = mine * (older[t] - newer) / others if others > 0 else 0.0
     return out
 
 
@@ -108,7 +123,7 @@ def values(
     out: dict[Key, float] = {("v", i): 0.0 for i in vertices}
     found = recency({("v", i): t for i, t in times.items()}, relevance)
     out.update(found)
-    ordered = any(v > 0 for v in found.values())
+    ordered = any(v != 0 for v in found.values())
     newest: dict[tuple[int, str], tuple[datetime, datetime, int]] = {}
     for i, f in facts.items():
         mark = (f.valid_from or _EARLIEST, f.recorded_at, i)

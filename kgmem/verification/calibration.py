@@ -38,6 +38,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from kgmem.verification.calibration_features import FeatureMap, from_json
+
 Floats = npt.NDArray[Any]
 
 
@@ -189,10 +191,13 @@ def reliability(
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """The two maps of a data set: for each item's chosen value and for the others."""
+    """The two maps of a data set: for each item's chosen value and for the others;
+    with ``features``, the chosen value's trust is read from the feature map instead
+    (``kgmem.verification.calibration_features``; see ``calibration_scope.apply``)."""
 
     value: Isotonic
     chosen: Isotonic
+    features: FeatureMap | None = None
 
     def trust(self, raw: Floats, chosen: npt.NDArray[np.int64]) -> Floats:
         """Calibrated trust of every value; ``chosen`` holds each item's chosen value."""
@@ -203,12 +208,13 @@ class Calibration:
 
     def dumps(self) -> str:
         """The maps as JSON (what ``KGMEM_VERIFICATION_CALIBRATION_FILE`` holds)."""
-        return json.dumps(
-            {
-                "value": {"knots": self.value.knots, "levels": self.value.levels},
-                "chosen": {"knots": self.chosen.knots, "levels": self.chosen.levels},
-            }
-        )
+        body: dict[str, Any] = {
+            "value": {"knots": self.value.knots, "levels": self.value.levels},
+            "chosen": {"knots": self.chosen.knots, "levels": self.chosen.levels},
+        }
+        if self.features is not None:
+            body["features"] = self.features.as_json()
+        return json.dumps(body)
 
 
 def load(path: Path) -> Calibration:
@@ -217,9 +223,10 @@ def load(path: Path) -> Calibration:
     try:
         body = json.loads(path.read_text())
         maps = [_isotonic(body[k]) for k in ("value", "chosen")]
+        features = from_json(body["features"]) if "features" in body else None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a kgmem calibration file ({exc})") from exc
-    return Calibration(*maps)
+    return Calibration(maps[0], maps[1], features)
 
 
 def _isotonic(body: dict[str, list[float]]) -> Isotonic:

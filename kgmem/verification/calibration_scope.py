@@ -18,8 +18,9 @@ import numpy as np
 from kgmem.config import VerificationSettings
 from kgmem.model import TrustCalibration
 from kgmem.storage import Connection, NamespaceRef, value_samples
+from kgmem.verification import calibration_features
 from kgmem.verification.calibration import Calibration
-from kgmem.verification.claims import Bools, Floats, Ints
+from kgmem.verification.claims import Bools, ClaimArrays, Floats, Ints
 from kgmem.verification.inference import Inferred
 
 
@@ -75,9 +76,20 @@ def per_predicate(
     return states, out
 
 
-def apply(cal: Calibration, scores: tuple[Floats, Ints], calibrated: Bools) -> Floats:
+def apply(
+    cal: Calibration,
+    scores: tuple[Floats, Ints],
+    calibrated: Bools,
+    arrays: ClaimArrays | None = None,
+) -> Floats:
     """Calibrated trust for the values where ``calibrated`` holds, raw trust elsewhere
-    (``scores``: each value's raw trust and each item's chosen value)."""
+    (``scores``: each value's raw trust and each item's chosen value). With a feature
+    map in ``cal`` and the claims' ``arrays``, each chosen value's trust is the map's
+    reading of its raw trust, agreement share and number of claims."""
     raw, chosen = scores
     out: Floats = np.where(calibrated, cal.trust(raw, chosen), raw)
+    if cal.features is not None and arrays is not None:
+        picked = chosen[chosen >= 0]
+        mapped = cal.features(calibration_features.of_values(arrays, raw, picked))
+        out[picked] = np.where(calibrated[picked], mapped, raw[picked])
     return out

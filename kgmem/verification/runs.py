@@ -370,7 +370,9 @@ def _estimate(
     )
     if settings.calibration_file is not None:
         cal = calibration.load(settings.calibration_file)
-        trust = calibration_scope.apply(cal, (scores.trust, scores.chosen), calibrated[items])
+        trust = calibration_scope.apply(
+            cal, (scores.trust, scores.chosen), calibrated[items], indexed.arrays
+        )
         scores = replace(scores, trust=trust)
     counts = np.bincount(indexed.arrays.claim_source, minlength=len(indexed.source_ids))
     ids = indexed.source_ids
@@ -422,7 +424,9 @@ async def update_item(
     calibrated = await calibration_scope.of_predicate(settings, conn, ns, (fact[1], kind))
     if calibrated.calibrated and settings.calibration_file is not None:
         cal = calibration.load(settings.calibration_file)
-        scores = replace(scores, trust=cal.trust(scores.trust, scores.chosen))
+        every = np.ones(len(scores.trust), dtype=np.bool_)
+        trust = calibration_scope.apply(cal, (scores.trust, scores.chosen), every, arrays)
+        scores = replace(scores, trust=trust)
     counts = _claim_counts(stored, indexed, new_claims)
     sources = source_scores(indexed, scores, counts)
     pairs: list[SourcePredicateScore] = []

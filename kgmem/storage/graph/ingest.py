@@ -37,6 +37,8 @@ class NamedVertex:
     label: str
     name: str | None
     aliases: tuple[str, ...]
+    type_guessed: bool = False
+    """Its label was a guess of the rules (the stored ``type_guessed`` property)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,8 @@ async def named_entities(conn: asyncpg.Connection, ns: NamespaceRef) -> list[Nam
     )
     out = []
     for r in records:
-        aliases = agtype.decode(r.properties).get("aliases") or []
+        props = agtype.decode(r.properties)
+        aliases = props.get("aliases") or []
         out.append(
             NamedVertex(
                 uid=r.uid,
@@ -128,6 +131,7 @@ async def named_entities(conn: asyncpg.Connection, ns: NamespaceRef) -> list[Nam
                 label=r.label,
                 name=r.name,
                 aliases=tuple(a for a in aliases if isinstance(a, str)),
+                type_guessed=props.get("type_guessed") is True,
             )
         )
     return out

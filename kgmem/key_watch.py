@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 
 from kgmem.errors import AuthError, KgmemError
 from kgmem.key_cache import KeyCache
+from kgmem.runtime.periodic import Periodic
 from kgmem.storage import Database, access_changes
-from kgmem.storage.engine.periodic import Periodic
 
 T = TypeVar("T")
 _log = logging.getLogger("kgmem.auth")

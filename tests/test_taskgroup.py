@@ -1,4 +1,4 @@
-"""kgmem.taskgroup: the first failure cancels the rest and is raised as it is; the
+"""kgmem.runtime.taskgroup: the first failure cancels the rest and is raised as it is; the
 caller's cancellation cancels every task and waits for them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from kgmem.errors import InvalidInput
-from kgmem.taskgroup import task_group, together
+from kgmem.runtime.taskgroup import task_group, together
 
 LIMIT_S = 10.0
 

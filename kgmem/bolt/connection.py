@@ -36,7 +36,7 @@ from kgmem.bolt.session import Goodbye, Session, failure
 from kgmem.bolt_settings import BoltSettings
 from kgmem.errors import PayloadTooLarge
 from kgmem.memory import Memory
-from kgmem.metrics import instruments
+from kgmem.runtime.metrics import instruments
 
 log = logging.getLogger(__name__)
 MAGIC = b"\x60\x60\xb0\x17"

@@ -23,7 +23,7 @@ from kgmem.bolt.refusals import Refusals
 from kgmem.bolt_settings import BoltSettings
 from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
-from kgmem.metrics import instruments
+from kgmem.runtime.metrics import instruments
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from kgmem import logs
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
@@ -24,6 +23,7 @@ from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.config import Settings, documented_settings, effective_settings
 from kgmem.errors import KgmemError
+from kgmem.runtime import logs
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory

@@ -22,9 +22,9 @@ import numpy as np
 
 from kgmem.config import EmbeddingSettings
 from kgmem.embedding.provider import Embedder, Vectors
-from kgmem.gathering import Gathering
-from kgmem.metrics import instruments
 from kgmem.model import EmbeddingInfo
+from kgmem.runtime.gathering import Gathering
+from kgmem.runtime.metrics import instruments
 
 
 @dataclass(slots=True)

@@ -3,7 +3,7 @@
 It owns what lives as long as the store is open: the embedded PostgreSQL and the home
 lock (when there is no ``KGMEM_DATABASE_URL``), the connection pool, the replicas'
 pools, and the background services. Each background service is a ``Periodic``
-(``kgmem.storage.engine.periodic``): one helper starts it, restarts its step with
+(``kgmem.runtime.periodic``): one helper starts it, restarts its step with
 backoff after failures and stops it, and ``services()`` lists them all for /health
 and the metrics.
 
@@ -46,10 +46,10 @@ from kgmem.key_watch import KeyWatch
 from kgmem.live import Live
 from kgmem.memory.startup import database_url, start_database, stop_database
 from kgmem.neo4j_schema.population import Population, population_connection
+from kgmem.runtime.periodic import Periodic
 from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
 from kgmem.storage.engine import prewarm
 from kgmem.storage.engine import watchdog as statement_watchdog
-from kgmem.storage.engine.periodic import Periodic
 from kgmem.storage.engine.replicas import Replicas, open_replicas
 from kgmem.storage.engine.supervisor import Supervisor
 from kgmem.storage.engine.watchdog import Watchdog

@@ -59,7 +59,8 @@ from kgmem.model.cluster import ClusterReport
 from kgmem.neo4j_schema import fulltext_procedures
 from kgmem.procedures import builtin as builtin_procedures
 from kgmem.quotas import Held, Quotas
-from kgmem.resources import resource_dir
+from kgmem.runtime.periodic import Periodic
+from kgmem.runtime.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
 from kgmem.storage import Database
 from kgmem.storage import keys as key_store
@@ -67,7 +68,6 @@ from kgmem.storage.backups import scratch
 from kgmem.storage.engine import meta
 from kgmem.storage.engine import replicas as replicas_store
 from kgmem.storage.engine.cluster_health import cluster_report
-from kgmem.storage.engine.periodic import Periodic
 from kgmem.storage.graph import namespaces
 from kgmem.storage.indexes import keyword_upkeep
 from kgmem.storage.indexes.text_index import TextIndexCheck
@@ -498,7 +498,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         return await cluster_report(self.ctx.db)
 
     def services(self) -> list[Periodic]:
-        """The background services this process runs (``kgmem.storage.engine.periodic``)."""
+        """The background services this process runs (``kgmem.runtime.periodic``)."""
         return self.runtime.services()
 
     # -- episode events ---------------------------------------------------------

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from kgmem.graph.context import GraphContext
-from kgmem.metrics import instruments
 from kgmem.model import Entity
 from kgmem.retrieval import causal, expansion, semantic, spatial, temporal
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.plan import VECTOR, SearchPlan
 from kgmem.retrieval.scope import Key, Scope
+from kgmem.runtime.metrics import instruments
+from kgmem.runtime.taskgroup import together
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.indexes import candidates as cand
-from kgmem.taskgroup import together
 
 T = TypeVar("T")
 

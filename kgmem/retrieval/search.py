@@ -45,9 +45,9 @@ from kgmem.retrieval.candidates import Candidates, Judged, SideRows, merge
 from kgmem.retrieval.fusion import Fused
 from kgmem.retrieval.plan import REPROBED, VECTOR, SearchPlan, Store, Tuning, plan
 from kgmem.retrieval.scope import Key
+from kgmem.runtime.taskgroup import task_group, together
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph.namespace_cache import is_missing_namespace
-from kgmem.taskgroup import task_group, together
 
 __all__ = ["SearchPlan", "Tuning", "plan_of", "run", "search"]
 

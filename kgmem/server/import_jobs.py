@@ -32,8 +32,8 @@ from kgmem.import_settings import ImportSettings
 from kgmem.io import loader
 from kgmem.io.loader import ImportOptions, Progress
 from kgmem.memory import Memory
-from kgmem.metrics import instruments
 from kgmem.model.import_jobs import ImportJob, ImportStatus
+from kgmem.runtime.metrics import instruments
 from kgmem.storage.bulk import import_jobs as store
 
 _log = logging.getLogger("kgmem.server")

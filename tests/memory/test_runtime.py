@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kgmem import Memory
 from kgmem.config import RedisSettings
-from kgmem.storage.engine.periodic import Periodic
+from kgmem.runtime.periodic import Periodic
 from tests.fixtures.database import store_settings
 from tests.fixtures.redis import RedisServer
 

@@ -30,10 +30,10 @@ from typing import NamedTuple
 import asyncpg
 
 from kgmem.database_settings import DatabaseSettings
+from kgmem.runtime.periodic import Periodic
 from kgmem.storage import rows
 from kgmem.storage.engine import backends
 from kgmem.storage.engine.database import APPLICATION
-from kgmem.storage.engine.periodic import Periodic
 
 _log = logging.getLogger("kgmem.storage.engine.watchdog")
 

@@ -27,8 +27,8 @@ from typing import Literal
 
 import asyncpg
 
-from kgmem.metrics import instruments
 from kgmem.model import ServiceStatus
+from kgmem.runtime.metrics import instruments
 
 _log = logging.getLogger("kgmem.services")
 

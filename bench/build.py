@@ -52,7 +52,7 @@ from kgmem.embedding.local import LocalEmbedder
 from kgmem.embedding.provider import LOCAL_DEFAULT_MODEL
 from kgmem.ingest import EntityMention, EpisodeWrite
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
-from kgmem.storage.graph.ingest import NamedVertex
+from kgmem.storage.graph.bookkeeping import NamedVertex
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
 

@@ -24,7 +24,7 @@ from kgmem.errors import QueryTimeout, ReplicaBehind, StorageError
 from kgmem.graph.context import GraphContext
 from kgmem.replica_settings import ReplicaSettings
 from kgmem.runtime.metrics import instruments
-from kgmem.storage.engine.replicas import Replica, Replicas, caught_up, unavailable
+from kgmem.storage.pool.replicas import Replica, Replicas, caught_up, unavailable
 
 T = TypeVar("T")
 _log = logging.getLogger("kgmem.replicas")

@@ -61,7 +61,7 @@ from kgmem.ingest.types import (
 from kgmem.model import Entity, EntityWrite, GeoPoint
 from kgmem.schema import validate_uid
 from kgmem.storage import Connection, NamespaceRef, ledger
-from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import namespaces
 from kgmem.time_expressions import readable
 

@@ -27,8 +27,8 @@ from kgmem.graph import GraphContext
 from kgmem.graph.writes import write
 from kgmem.model import EntityWrite, FactWrite
 from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import communities as community_store
-from kgmem.storage.graph import ingest as ingest_store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
 from kgmem.work_shares import RETRY_AFTER_S

@@ -34,7 +34,7 @@ from kgmem.ingest import phrases
 from kgmem.ingest.types import Work
 from kgmem.model import Entity, EntityWrite
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import vertices as vertex_store
 
 PRECEDING = "preceding"

@@ -49,11 +49,11 @@ from kgmem.neo4j_schema.population import Population, population_connection
 from kgmem.runtime.periodic import Periodic
 from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
 from kgmem.storage.engine import prewarm
-from kgmem.storage.engine import watchdog as statement_watchdog
-from kgmem.storage.engine.replicas import Replicas, open_replicas
-from kgmem.storage.engine.supervisor import Supervisor
-from kgmem.storage.engine.watchdog import Watchdog
 from kgmem.storage.indexes.keyword_upkeep import KeywordUpkeep
+from kgmem.storage.pool import watchdog as statement_watchdog
+from kgmem.storage.pool.replicas import Replicas, open_replicas
+from kgmem.storage.pool.supervisor import Supervisor
+from kgmem.storage.pool.watchdog import Watchdog
 
 _log = logging.getLogger("kgmem")
 

@@ -66,11 +66,11 @@ from kgmem.storage import Database
 from kgmem.storage import keys as key_store
 from kgmem.storage.backups import scratch
 from kgmem.storage.engine import meta
-from kgmem.storage.engine import replicas as replicas_store
-from kgmem.storage.engine.cluster_health import cluster_report
 from kgmem.storage.graph import namespaces
 from kgmem.storage.indexes import keyword_upkeep
 from kgmem.storage.indexes.text_index import TextIndexCheck
+from kgmem.storage.pool import replicas as replicas_store
+from kgmem.storage.pool.cluster_health import cluster_report
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs

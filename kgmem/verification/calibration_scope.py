@@ -17,7 +17,8 @@ import numpy as np
 
 from kgmem.config import VerificationSettings
 from kgmem.model import TrustCalibration
-from kgmem.storage import Connection, NamespaceRef, value_samples
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.truth import value_samples
 from kgmem.verification.calibration import Calibration
 from kgmem.verification.claims import Bools, Floats, Ints
 from kgmem.verification.inference import Inferred

@@ -23,10 +23,10 @@ from kgmem.model import (
 )
 from kgmem.schema import validate_label, validate_uid
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.storage.verification import ItemFact, SourceInfo, SourcePredicateScore, SourceScore
+from kgmem.storage.truth import claims as store
+from kgmem.storage.truth.claims import ItemFact, SourceInfo, SourcePredicateScore, SourceScore
 from kgmem.verification import calibration_scope, value_kinds
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.status import status_of

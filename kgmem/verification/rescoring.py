@@ -19,8 +19,9 @@ import numpy as np
 
 from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
-from kgmem.storage import Connection, NamespaceRef, item_scores
-from kgmem.storage.verification import SourcePredicateScore, SourceScore
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.truth import item_scores
+from kgmem.storage.truth.claims import SourcePredicateScore, SourceScore
 from kgmem.verification import predicate_scope, predicate_state, value_kinds
 from kgmem.verification.claims import Estimator
 from kgmem.verification.runs import contributed, estimator, index_claims, update_item

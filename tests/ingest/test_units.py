@@ -9,7 +9,7 @@ from kgmem.ingest.extractors import ExtractorUnavailable, SpacyExtractor
 from kgmem.ingest.matcher import NameMatcher
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
 from kgmem.ingest.types import Work
-from kgmem.storage.graph.ingest import NamedVertex
+from kgmem.storage.graph.bookkeeping import NamedVertex
 from kgmem.time_expressions import resolve_time
 
 REF = datetime(2024, 5, 15, 12, tzinfo=UTC)  # a Wednesday

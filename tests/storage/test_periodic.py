@@ -128,7 +128,7 @@ def test_the_delay_grows_with_failures_within_its_bounds(
 
 
 async def test_a_watchdog_that_cannot_reach_its_database_says_failing_and_keeps_trying() -> None:
-    from kgmem.storage.engine.watchdog import Watchdog
+    from kgmem.storage.pool.watchdog import Watchdog
 
     dog = Watchdog(url="postgresql://kgmem@127.0.0.1:9/kgmem", limit_s=1.0, interval_s=0.02)
     dog.start()

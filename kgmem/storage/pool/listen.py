@@ -22,8 +22,8 @@ import asyncpg
 
 from kgmem.errors import KgmemError
 from kgmem.runtime.periodic import EXPECTED, Periodic
-from kgmem.storage.engine.database import Database
 from kgmem.storage.engine.driver_errors import translated
+from kgmem.storage.pool.database import Database
 
 _log = logging.getLogger("kgmem.storage")
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
-from kgmem.storage.verification import (
+from kgmem.storage.truth.claims import (
     SourcePredicateScore,
     SourceScore,
     predicate_score_columns,

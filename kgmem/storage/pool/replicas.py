@@ -23,8 +23,8 @@ from kgmem.errors import DatabaseUnavailable, InvalidRequest
 from kgmem.failover_errors import PrimaryUnavailable
 from kgmem.replica_settings import ReplicaSettings
 from kgmem.storage.engine import conninfo
-from kgmem.storage.engine.database import Database, open_pool
 from kgmem.storage.engine.failover import Failovers
+from kgmem.storage.pool.database import Database, open_pool
 
 _log = logging.getLogger("kgmem.replicas")
 

@@ -20,8 +20,8 @@ import time
 
 from kgmem.errors import ConfigurationError
 from kgmem.runtime.periodic import Periodic
-from kgmem.storage.engine.database import Database, DatabaseState
 from kgmem.storage.engine.embedded import EmbeddedPostgres
+from kgmem.storage.pool.database import Database, DatabaseState
 
 _log = logging.getLogger("kgmem.embedded")
 

@@ -8,8 +8,8 @@ import asyncio
 
 from kgmem.errors import KgmemError
 from kgmem.model.cluster import ClusterReport, ReplicationLag
-from kgmem.storage.engine.database import Database
 from kgmem.storage.engine.failover import replication
+from kgmem.storage.pool.database import Database
 
 LAG_DEADLINE_S = 1.0
 

@@ -14,7 +14,7 @@ from kgmem.storage import rows
 from kgmem.storage.agtype import decode
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
-from kgmem.storage.verification import (
+from kgmem.storage.truth.claims import (
     FACT_SCORE_ROWS,
     ClaimRows,
     FactScore,

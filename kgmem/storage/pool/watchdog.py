@@ -33,9 +33,9 @@ from kgmem.database_settings import DatabaseSettings
 from kgmem.runtime.periodic import Periodic
 from kgmem.storage import rows
 from kgmem.storage.engine import backends
-from kgmem.storage.engine.database import APPLICATION
+from kgmem.storage.pool.database import APPLICATION
 
-_log = logging.getLogger("kgmem.storage.engine.watchdog")
+_log = logging.getLogger("kgmem.storage.pool.watchdog")
 
 WATCHED_APPLICATION = APPLICATION
 """The application_name of the pool's connections: the only backends watched."""

@@ -4,8 +4,8 @@ Reads join ``_kg_claim`` to the current facts and their object vertices (a claim
 *value* is the object's name, else its uid). Writes go to the score tables of
 migration 0100 (``_kg_fact_score``, ``_kg_source_score``, ``_kg_source_history``,
 ``_kg_source_dependence``); a full run replaces them (claims out and fact scores in by
-binary COPY, ``kgmem.storage.score_columns``), an incremental one reads its item in one
-statement and upserts in one (``kgmem.storage.item_scores``).
+binary COPY, ``kgmem.storage.truth.score_columns``), an incremental one reads its item in one
+statement and upserts in one (``kgmem.storage.truth.item_scores``).
 """
 
 from __future__ import annotations

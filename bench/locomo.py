@@ -64,7 +64,6 @@ from bench.locomo_fit import NEARBY, ablate_fit, cross_validate_fit, fitted
 from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
@@ -72,6 +71,7 @@ from kgmem.retrieval.first_person import speaks_of_self
 from kgmem.retrieval.speakers import named
 from kgmem.retrieval.statements import asks
 from kgmem.retrieval.validate import MAX_K
+from kgmem.settings.config import EmbeddingSettings
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
 EVIDENCE = re.compile(r"D(\d+):(\d+)")

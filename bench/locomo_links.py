@@ -54,12 +54,12 @@ from bench.locomo_cv import DEPTH, Question, load, recall
 from bench.locomo_fit import PENALTIES, _newton, features
 from bench.locomo_report import CATEGORIES
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import phrases, rules
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval import statements
 from kgmem.retrieval.nearby import WINDOW
+from kgmem.settings.config import EmbeddingSettings
 
 BASE = ("keyword", "vector", "nearby", "speaker")
 Items = Mapping[str, Mapping[str, frozenset[str]]]  # conversation -> turn -> items

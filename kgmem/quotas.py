@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kgmem.errors import RateLimited, TooManyConnections, TooManyRequests, TooManyTransactions
-from kgmem.quota_settings import QuotaSettings
+from kgmem.settings.quota_settings import QuotaSettings
 
 Kind = Literal["connections", "transactions"]
 RETRY_HELD_S = 1.0

@@ -13,8 +13,8 @@ from collections import Counter
 from typing import Literal
 
 from kgmem.errors import TooManyJobs
-from kgmem.heavy_settings import HeavyWorkSettings
 from kgmem.quotas import Held
+from kgmem.settings.heavy_settings import HeavyWorkSettings
 
 Job = Literal["refreshes", "large_batches"]
 

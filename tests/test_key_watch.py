@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.config import AuthSettings
+from kgmem.settings.config import AuthSettings
 from kgmem.storage.access_changes import CHANNEL
 from tests.fixtures.database import store_settings
 from tests.fixtures.key_changes import REVOKE, revoke_elsewhere

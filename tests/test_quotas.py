@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kgmem.errors import RateLimited, TooManyConnections, TooManyTransactions
-from kgmem.quota_settings import QuotaSettings
 from kgmem.quotas import Quotas
+from kgmem.settings.quota_settings import QuotaSettings
 
 
 class Clock:

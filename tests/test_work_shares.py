@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kgmem.errors import TooManyJobs
-from kgmem.heavy_settings import HeavyWorkSettings
+from kgmem.settings.heavy_settings import HeavyWorkSettings
 from kgmem.work_shares import WorkShares
 
 

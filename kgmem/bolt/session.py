@@ -41,7 +41,6 @@ from kgmem.bolt.databases import Databases, no_home, split_use
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.packstream import Structure
 from kgmem.bolt.values import from_bolt, temporal_to_bolt, to_bolt
-from kgmem.bolt_settings import BoltSettings
 from kgmem.cypher import Mode
 from kgmem.errors import (
     AuthError,
@@ -59,6 +58,7 @@ from kgmem.key_watch import Hold
 from kgmem.memory import Memory
 from kgmem.model import CypherResult
 from kgmem.quotas import Held
+from kgmem.settings.bolt_settings import BoltSettings
 
 HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x11, 0x12, 0x13
 DISCARD, PULL, ROUTE, LOGON, LOGOFF, TELEMETRY = 0x2F, 0x3F, 0x66, 0x6A, 0x6B, 0x54

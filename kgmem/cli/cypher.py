@@ -29,9 +29,9 @@ from rich.markup import escape
 from kgmem.cli import cypher_output
 from kgmem.cli.cypher_output import Format
 from kgmem.cli.runtime import fail
-from kgmem.config import Settings
 from kgmem.cypher import Mode
 from kgmem.errors import KgmemError
+from kgmem.settings.config import Settings
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory

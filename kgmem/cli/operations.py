@@ -70,7 +70,7 @@ def backup(
 def _standby_url(server: StoreServer) -> str:
     """Where ``backup --standby`` reads: the first replica URL, else the database URL
     asking for a standby."""
-    from kgmem.config import Settings
+    from kgmem.settings.config import Settings
     from kgmem.storage.engine import conninfo
 
     replicas = Settings().replica.urls
@@ -160,8 +160,8 @@ def _instant(text: str) -> datetime:
 
 def _to_time(archive: Path, when: datetime) -> None:
     """Restore the embedded store to ``when``; the old data directory need not start."""
-    from kgmem.config import Settings
     from kgmem.errors import KgmemError
+    from kgmem.settings.config import Settings
     from kgmem.storage import HomeLock
     from kgmem.storage.backups import pitr
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 from rich.console import Console
 
-from kgmem.config import Settings
 from kgmem.errors import KgmemError
+from kgmem.settings.config import Settings
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kgmem.config import LimitSettings
 from kgmem.embedding import Embedder
 from kgmem.embedding.query_cache import QueryCache
 from kgmem.graph.namespace_memo import NamespaceMemo
 from kgmem.schema import GraphSchema, PropertyLimits
+from kgmem.settings.config import LimitSettings
 from kgmem.storage import Database
 
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kgmem import jsontext
-from kgmem.config import CypherSettings
 from kgmem.cypher import (
     CypherPlan,
     Mode,
@@ -42,6 +41,7 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
 from kgmem.schema import validate_namespace_name
+from kgmem.settings.config import CypherSettings
 from kgmem.storage import Connection, agtype
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets as label_store

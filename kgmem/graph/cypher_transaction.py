@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
-from kgmem.config import CypherSettings
 from kgmem.cypher import Mode, clock, positions, write_items
 from kgmem.errors import StorageError
 from kgmem.graph import callers, schema_statements
@@ -19,6 +18,7 @@ from kgmem.graph.context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES
 from kgmem.schema import validate_namespace_name
+from kgmem.settings.config import CypherSettings
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store

@@ -22,8 +22,8 @@ from typing import Generic, TypeVar
 
 from kgmem.errors import QueryTimeout, ReplicaBehind, StorageError
 from kgmem.graph.context import GraphContext
-from kgmem.replica_settings import ReplicaSettings
 from kgmem.runtime.metrics import instruments
+from kgmem.settings.replica_settings import ReplicaSettings
 from kgmem.storage.pool.replicas import Replica, Replicas, caught_up, unavailable
 
 T = TypeVar("T")

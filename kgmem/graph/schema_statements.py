@@ -14,7 +14,6 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from kgmem.config import CypherSettings
 from kgmem.cypher import Mode, explained
 from kgmem.errors import CypherPermissionDenied
 from kgmem.graph import deadline
@@ -25,6 +24,7 @@ from kgmem.neo4j_schema import dispatch, population, show
 from kgmem.neo4j_schema.model import Create, Drop, Index, SchemaObject, Show
 from kgmem.neo4j_schema.statements import is_schema_statement, parse
 from kgmem.schema import validate_namespace_name
+from kgmem.settings.config import CypherSettings
 from kgmem.storage import Connection
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import namespaces as ns_store

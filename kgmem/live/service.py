@@ -26,7 +26,6 @@ from typing import Any, Literal
 
 import orjson
 
-from kgmem.config import Settings
 from kgmem.errors import KgmemError, RedisUnavailable
 from kgmem.live.events import Backend, Event, Reset
 from kgmem.live.health import LiveHealth, RedisStatus
@@ -34,6 +33,7 @@ from kgmem.live.local_cache import LocalCache
 from kgmem.live.metrics import Metrics
 from kgmem.live.reader import StreamReader
 from kgmem.runtime.periodic import Periodic
+from kgmem.settings.config import Settings
 from kgmem.storage import Database
 from kgmem.storage import events as pg_events
 from kgmem.storage.redis_live import RedisLink

@@ -17,11 +17,11 @@ from typing import Any
 from mcp.server.mcpserver import Context
 
 from kgmem.access import Principal, identify
-from kgmem.config import Settings
 from kgmem.errors import AuthError, KgmemError
 from kgmem.mcp.door import Door
 from kgmem.mcp.tools import build_server
 from kgmem.memory import Memory
+from kgmem.settings.config import Settings
 
 _log = logging.getLogger("kgmem.mcp")
 

@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from kgmem.config import Settings
 from kgmem.graph import GraphContext
 from kgmem.graph import entities as entity_ops
 from kgmem.graph import facts as fact_ops
@@ -29,6 +28,7 @@ from kgmem.model import (
     Page,
     WriteOutcome,
 )
+from kgmem.settings.config import Settings
 from kgmem.verification import runs as verification_runs
 
 

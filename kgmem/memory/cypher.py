@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kgmem.config import Settings
 from kgmem.cypher import Mode, collect_subqueries, subquery_split, unit_subqueries
 from kgmem.cypher.named import NamedQuery
 from kgmem.cypher.plan import explained
@@ -21,6 +20,7 @@ from kgmem.live import Live
 from kgmem.memory import procedures, subquery_rows, subquery_steps
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Registry, system
+from kgmem.settings.config import Settings
 
 
 class CypherMethods:

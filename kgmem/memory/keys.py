@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.config import Settings
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.key_cache import KeyCache
@@ -15,6 +14,7 @@ from kgmem.model import (
     Scope,
 )
 from kgmem.schema import validate_namespace_name
+from kgmem.settings.config import Settings
 from kgmem.storage import keys as key_store
 
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")

@@ -38,7 +38,6 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from kgmem.config import Settings
 from kgmem.cypher import planner
 from kgmem.embedding import Embedder
 from kgmem.key_cache import KeyCache
@@ -47,6 +46,7 @@ from kgmem.live import Live
 from kgmem.memory.startup import database_url, start_database, stop_database
 from kgmem.neo4j_schema.population import Population, population_connection
 from kgmem.runtime.periodic import Periodic
+from kgmem.settings.config import Settings
 from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
 from kgmem.storage.engine import prewarm
 from kgmem.storage.indexes.keyword_upkeep import KeywordUpkeep

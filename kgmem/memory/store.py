@@ -14,7 +14,6 @@ from typing import Self
 
 from kgmem import __version__, retrieval
 from kgmem.agents import AgentStates, Budgets
-from kgmem.config import Settings
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.embedding.batching import coalesced
 from kgmem.embedding.query_cache import QueryCache
@@ -62,6 +61,7 @@ from kgmem.quotas import Held, Quotas
 from kgmem.runtime.periodic import Periodic
 from kgmem.runtime.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
+from kgmem.settings.config import Settings
 from kgmem.storage import Database
 from kgmem.storage import keys as key_store
 from kgmem.storage.backups import scratch

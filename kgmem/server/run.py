@@ -33,7 +33,6 @@ from typing import Any
 import uvicorn
 
 from kgmem.bolt import BoltServer
-from kgmem.config import ServerSettings, Settings
 from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
 from kgmem.runtime import logs, metrics
@@ -41,6 +40,7 @@ from kgmem.runtime.periodic import Periodic
 from kgmem.server.app import create_app
 from kgmem.server.auth import is_loopback
 from kgmem.server.shutdown import GracefulServer, graceful_timeout
+from kgmem.settings.config import ServerSettings, Settings
 
 _log = logging.getLogger("kgmem.server")
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kgmem.config import VerificationSettings
 from kgmem.model import TrustCalibration
+from kgmem.settings.config import VerificationSettings
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.truth import value_samples
 from kgmem.verification.calibration import Calibration

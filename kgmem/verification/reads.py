@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kgmem.config import VerificationSettings
 from kgmem.errors import EntityNotFound, FactNotFound, SourceNotFound
 from kgmem.graph import cursor
 from kgmem.graph.context import GraphContext
@@ -22,6 +21,7 @@ from kgmem.model import (
     WithdrawnClaim,
 )
 from kgmem.schema import validate_label, validate_uid
+from kgmem.settings.config import VerificationSettings
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store

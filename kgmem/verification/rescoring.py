@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from kgmem.config import VerificationSettings
 from kgmem.graph.context import GraphContext
+from kgmem.settings.config import VerificationSettings
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.truth import item_scores
 from kgmem.storage.truth.claims import SourcePredicateScore, SourceScore

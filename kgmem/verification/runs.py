@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kgmem.config import VerificationSettings
 from kgmem.errors import KgmemError
 from kgmem.graph.context import GraphContext
 from kgmem.model import TrustCalibration, VerificationRun
 from kgmem.schema.graph_schema import ValueType
+from kgmem.settings.config import VerificationSettings
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.namespace_cache import is_missing_namespace

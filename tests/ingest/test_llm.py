@@ -11,8 +11,8 @@ import pytest
 
 from kgmem import FactQuery, Memory, Settings
 from kgmem.agent_model import BudgetWrite
-from kgmem.config import IngestSettings
 from kgmem.ingest import EpisodeWrite
+from kgmem.settings.config import IngestSettings
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 

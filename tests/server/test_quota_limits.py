@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kgmem.config import Settings
+from kgmem.settings.config import Settings
 from tests.fixtures.database import store_settings
 from tests.fixtures.key_changes import Served, served_store, within
 from tests.server.test_entities_api import assert_problem

@@ -8,7 +8,7 @@ import asyncio
 
 import asyncpg
 
-from kgmem.database_settings import DatabaseSettings
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.pool import database
 from kgmem.storage.pool.listen import APPLICATION, Listener
 

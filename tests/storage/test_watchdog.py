@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from kgmem.database_settings import DatabaseSettings
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.engine.embedded import start_embedded
 from kgmem.storage.pool import watchdog
 from kgmem.storage.pool.watchdog import WATCHED_APPLICATION, Watchdog

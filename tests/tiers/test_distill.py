@@ -12,10 +12,10 @@ import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactQuery, Memory, Settings
 from kgmem.agent_model import BudgetWrite
-from kgmem.config import IngestSettings
 from kgmem.distill import Distiller
 from kgmem.errors import EntityNotFound, InvalidInput
 from kgmem.model import SearchFilters, SearchQuery
+from kgmem.settings.config import IngestSettings
 from kgmem.tier_model import DistillRequest
 from tests.fixtures.http_fakes import FakeChatServer, fake_vector
 

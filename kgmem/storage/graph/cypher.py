@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from kgmem.config import CypherSettings
 from kgmem.errors import (
     CypherError,
     CypherPermissionDenied,
@@ -30,6 +29,7 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
+from kgmem.settings.config import CypherSettings
 from kgmem.storage.engine.driver_errors import (
     constraint_violation,
     demoted,

@@ -24,7 +24,6 @@ from typing import Literal, TypeAlias, TypeVar
 import asyncpg
 from pgvector.asyncpg import register_vector
 
-from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import (
     DatabaseBusy,
     DatabaseUnavailable,
@@ -33,6 +32,7 @@ from kgmem.errors import (
     WriteConflict,
 )
 from kgmem.failover_errors import RETRY_AFTER_S, CommitOutcomeUnknown
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.engine import backends, conninfo, migrate
 from kgmem.storage.engine.driver_errors import (
     UNAVAILABLE,

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 
 import asyncpg
 
-from kgmem.database_settings import DatabaseSettings
 from kgmem.errors import DatabaseUnavailable, InvalidRequest
 from kgmem.failover_errors import PrimaryUnavailable
-from kgmem.replica_settings import ReplicaSettings
+from kgmem.settings.database_settings import DatabaseSettings
+from kgmem.settings.replica_settings import ReplicaSettings
 from kgmem.storage.engine import conninfo
 from kgmem.storage.engine.failover import Failovers
 from kgmem.storage.pool.database import Database, open_pool

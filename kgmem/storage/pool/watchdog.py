@@ -29,8 +29,8 @@ from typing import NamedTuple
 
 import asyncpg
 
-from kgmem.database_settings import DatabaseSettings
 from kgmem.runtime.periodic import Periodic
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage import rows
 from kgmem.storage.engine import backends
 from kgmem.storage.pool.database import APPLICATION

@@ -1,6 +1,6 @@
 """Settings of heavy work: community refreshes and large episode batches, how many run
 at once per key and for all callers together, and how long a community detection may
-take (``KGMEM_HEAVY_*``; a section of ``kgmem.config``, enforced by
+take (``KGMEM_HEAVY_*``; a section of ``kgmem.settings.config``, enforced by
 ``kgmem.work_shares`` and ``kgmem.ingest.communities``)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from kgmem.settings_section import section_config
+from kgmem.settings.section import section_config
 
 
 class HeavyWorkSettings(BaseSettings):

@@ -2,9 +2,9 @@
 
 Each concern has its own section class with its own prefix, so a component receives
 only the section it needs (``settings.database``, ``settings.embedding``, ...); the
-largest sections live in their own modules (``kgmem.database_settings``,
-``kgmem.replica_settings``, ``kgmem.quota_settings``, ``kgmem.bolt_settings``,
-``kgmem.import_settings``, ``kgmem.heavy_settings``) and are importable from here.
+largest sections live in their own modules of ``kgmem.settings``
+(``database_settings``, ``replica_settings``, ``quota_settings``, ``bolt_settings``,
+``import_settings``, ``heavy_settings``) and are importable from here.
 Every field carries a description; ``kgmem settings`` prints them all and a contract
 test checks that docs/configuration.md documents each one.
 
@@ -21,13 +21,13 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
-from kgmem.bolt_settings import BoltSettings
-from kgmem.database_settings import DatabaseSettings
-from kgmem.heavy_settings import HeavyWorkSettings
-from kgmem.import_settings import ImportSettings
-from kgmem.quota_settings import QuotaSettings
-from kgmem.replica_settings import ReplicaSettings
-from kgmem.settings_section import section_config
+from kgmem.settings.bolt_settings import BoltSettings
+from kgmem.settings.database_settings import DatabaseSettings
+from kgmem.settings.heavy_settings import HeavyWorkSettings
+from kgmem.settings.import_settings import ImportSettings
+from kgmem.settings.quota_settings import QuotaSettings
+from kgmem.settings.replica_settings import ReplicaSettings
+from kgmem.settings.section import section_config
 
 DEFAULT_PORT = 7420
 

@@ -1,5 +1,5 @@
 """Settings of streaming replicas: where they are, and how a read that must see a
-given write waits for them (``KGMEM_REPLICA_*``; a section of ``kgmem.config``)."""
+given write waits for them (``KGMEM_REPLICA_*``; a section of ``kgmem.settings.config``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
-from kgmem.settings_section import section_config
+from kgmem.settings.section import section_config
 
 _NEXT_URL = re.compile(r",\s*(?=postgres(?:ql)?://)")
 

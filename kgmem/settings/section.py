@@ -1,4 +1,4 @@
-"""What every section of kgmem's settings shares (``kgmem.config`` and the sections in
+"""What every section of kgmem's settings shares (``kgmem.settings.config`` and the sections in
 modules of their own): read from its own ``KGMEM_*`` prefix, frozen once built, and
 blind to the variables of other sections."""
 

@@ -1,4 +1,4 @@
-"""Settings of the REST import jobs (``KGMEM_IMPORT_*``; a section of ``kgmem.config``,
+"""Settings of the REST import jobs (``KGMEM_IMPORT_*``; a section of ``kgmem.settings.config``,
 enforced by ``kgmem.server.import_jobs`` with ``kgmem.storage.bulk.import_jobs``)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
-from kgmem.settings_section import section_config
+from kgmem.settings.section import section_config
 
 
 class ImportSettings(BaseSettings):

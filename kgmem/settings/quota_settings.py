@@ -1,12 +1,12 @@
 """Settings of what one API key may hold and send at once, across every door
-(``KGMEM_QUOTA_*``; a section of ``kgmem.config``, enforced by ``kgmem.quotas``)."""
+(``KGMEM_QUOTA_*``; a section of ``kgmem.settings.config``, enforced by ``kgmem.quotas``)."""
 
 from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from kgmem.settings_section import section_config
+from kgmem.settings.section import section_config
 
 
 class QuotaSettings(BaseSettings):

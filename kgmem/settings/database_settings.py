@@ -1,13 +1,13 @@
 """Settings of the database: where the graph lives, the service pool, statement
 and lock timeouts, the embedded server and its watchdog (``KGMEM_DATABASE_*``; a
-section of ``kgmem.config``)."""
+section of ``kgmem.settings.config``)."""
 
 from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
-from kgmem.settings_section import section_config
+from kgmem.settings.section import section_config
 
 
 class DatabaseSettings(BaseSettings):

@@ -1,5 +1,5 @@
 """Settings of the Bolt door for Neo4j drivers and tools (``KGMEM_BOLT_*``; a section
-of ``kgmem.config``, served by ``kgmem.bolt``): where it listens, TLS, message sizes,
+of ``kgmem.settings.config``, served by ``kgmem.bolt``): where it listens, TLS, message sizes,
 timeouts, and how many connections it lets in."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from kgmem.settings_section import section_config
+from kgmem.settings.section import section_config
 
 
 class BoltSettings(BaseSettings):

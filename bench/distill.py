@@ -33,8 +33,8 @@ from kgmem import Memory, Settings
 from kgmem.distill import Distiller
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.model import SearchFilters, SearchHit, SearchQuery
+from kgmem.model.tier_model import DistillRequest
 from kgmem.settings.config import EmbeddingSettings
-from kgmem.tier_model import DistillRequest
 
 K = 10
 

@@ -1,4 +1,4 @@
-"""``kgmem.key_watch``: what the ``kgmem_access`` trigger notifies (and when), which holds
+"""``kgmem.keys.key_watch``: what the ``kgmem_access`` trigger notifies (and when), which holds
 are told, and the fallback when notifications are lost."""
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""The per-key counts of ``kgmem.quotas``, on a clock the test moves."""
+"""The per-key counts of ``kgmem.keys.quotas``, on a clock the test moves."""
 
 from __future__ import annotations
 
 import pytest
 
 from kgmem.errors import RateLimited, TooManyConnections, TooManyTransactions
-from kgmem.quotas import Quotas
+from kgmem.keys.quotas import Quotas
 from kgmem.settings.quota_settings import QuotaSettings
 
 

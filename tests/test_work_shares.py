@@ -1,12 +1,12 @@
-"""The shares of heavy work of ``kgmem.work_shares``: per key and for all callers."""
+"""The shares of heavy work of ``kgmem.keys.work_shares``: per key and for all callers."""
 
 from __future__ import annotations
 
 import pytest
 
 from kgmem.errors import TooManyJobs
+from kgmem.keys.work_shares import WorkShares
 from kgmem.settings.heavy_settings import HeavyWorkSettings
-from kgmem.work_shares import WorkShares
 
 
 def test_a_key_past_its_share_is_refused_and_others_still_run() -> None:

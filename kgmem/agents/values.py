@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from kgmem import jsontext
 from kgmem.errors import InvalidInput, InvalidNumber, InvalidText
 from kgmem.schema import validate_uid
+from kgmem.text import jsontext
 
 NAME_LENGTH = 200
 MAX_AMOUNT = 1e15

@@ -10,13 +10,13 @@ client names is the kgmem namespace, one naming none gets its home database
 runs on the read-only role.
 
 The key is checked again whenever the session's ``Hold`` is told it may have changed
-(``kgmem.key_watch``), between messages. A key a new connection would be refused with
+(``kgmem.keys.key_watch``), between messages. A key a new connection would be refused with
 refuses this one from its next message on (until LOGOFF and LOGON with another), with
 the FAILURE a new connection gets; an open transaction is rolled back at once when the
 key is refused, no longer reaches the transaction's namespace or scope, or the
 namespace is about to be deleted, and the next message answers why.
 
-The key's limits (``kgmem.quotas``) apply: the connection counts among the key's open
+The key's limits (``kgmem.keys.quotas``) apply: the connection counts among the key's open
 connections from authentication on (one past the limit is refused and closed), each
 RUN and BEGIN counts against its request rate, and each transaction among its open
 transactions. A transaction left idle past ``transaction_idle_timeout_s`` is rolled
@@ -54,10 +54,10 @@ from kgmem.errors import (
 from kgmem.graph import callers
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.cypher_transaction import Runner
-from kgmem.key_watch import Hold
+from kgmem.keys.key_watch import Hold
+from kgmem.keys.quotas import Held
 from kgmem.memory import Memory
 from kgmem.model import CypherResult
-from kgmem.quotas import Held
 from kgmem.settings.bolt_settings import BoltSettings
 
 HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x11, 0x12, 0x13

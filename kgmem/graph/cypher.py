@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kgmem import jsontext
 from kgmem.cypher import (
     CypherPlan,
     Mode,
@@ -50,6 +49,7 @@ from kgmem.storage.graph import relabels
 from kgmem.storage.graph.counters import Tally
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident
+from kgmem.text import jsontext
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,7 +73,7 @@ def per_label(counts: Mapping[str, int]) -> dict[str, int]:
 
 async def delete(ctx: GraphContext, name: str) -> None:
     """Delete namespace ``name`` with everything in it. Every process is told first
-    (``kgmem.key_watch``): a transaction open on the namespace, which the deletion would
+    (``kgmem.keys.key_watch``): a transaction open on the namespace, which the deletion would
     wait for, is rolled back."""
     validate_namespace_name(name)
     async with ctx.db.acquire() as conn:

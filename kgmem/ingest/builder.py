@@ -63,7 +63,7 @@ from kgmem.settings.config import IngestSettings, LimitSettings
 from kgmem.storage import Connection, NamespaceRef, ledger
 from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import namespaces
-from kgmem.time_expressions import readable
+from kgmem.text.time_expressions import readable
 
 _log = logging.getLogger("kgmem.ingest")
 

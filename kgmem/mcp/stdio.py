@@ -2,7 +2,7 @@
 
 The caller is the key given (``KGMEM_API_KEY``) with its scopes and namespaces, or,
 while the store has no key, a local caller with every scope. It is checked when the
-process starts and again whenever the key may have changed (``kgmem.key_watch``): a key
+process starts and again whenever the key may have changed (``kgmem.keys.key_watch``): a key
 revoked, or one that no longer reaches a namespace, is refused from the next tool call
 on, as a new request would be.
 """

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
-from kgmem.key_cache import KeyCache
+from kgmem.keys.key_cache import KeyCache
 from kgmem.live import Live
 from kgmem.model import (
     ApiKey,
@@ -59,7 +59,7 @@ class KeyMethods:
 
     async def revoke_key(self, key_id: str) -> ApiKey:
         """Revoke a key from now on: this process stops accepting it at once, every
-        other one when the change's notification arrives (``kgmem.key_watch``); open
+        other one when the change's notification arrives (``kgmem.keys.key_watch``); open
         Bolt sessions, event streams and MCP sessions with the key are refused too."""
         try:
             async with self.ctx.db.transaction() as conn:
@@ -69,7 +69,7 @@ class KeyMethods:
 
     async def authenticate(self, presented: str) -> ApiKey | None:
         """The active key a request presented, or None (a check is reused for a few
-        seconds: ``kgmem.key_cache``)."""
+        seconds: ``kgmem.keys.key_cache``)."""
         found, key = self.key_checks.key(presented)
         if found:
             return key

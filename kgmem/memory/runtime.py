@@ -13,7 +13,7 @@ starts, in this order:
 1. the replicas' pools (``KGMEM_REPLICA_URLS``; they connect on first use);
 2. the live cache and change events (``kgmem.live``): the LISTEN connection and its
    ``listen`` service, and the ``redis-probe`` service when Redis is configured;
-3. the key watch (``kgmem.key_watch``): its LISTEN and the ``key-recheck`` service;
+3. the key watch (``kgmem.keys.key_watch``): its LISTEN and the ``key-recheck`` service;
 4. the statement ``watchdog`` service, when the settings ask for one;
 5. when serving: the ``keyword-upkeep`` service (after marking the store as served),
    the ``index-population`` service (``kgmem.neo4j_schema.population``), the one-shot
@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 
 from kgmem.cypher import planner
 from kgmem.embedding import Embedder
-from kgmem.key_cache import KeyCache
-from kgmem.key_watch import KeyWatch
+from kgmem.keys.key_cache import KeyCache
+from kgmem.keys.key_watch import KeyWatch
 from kgmem.live import Live
 from kgmem.memory.startup import database_url, start_database, stop_database
 from kgmem.neo4j_schema.population import Population, population_connection

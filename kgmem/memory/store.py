@@ -31,6 +31,8 @@ from kgmem.ingest import (
 from kgmem.ingest import communities as community_ops
 from kgmem.ingest import merges as merge_ops
 from kgmem.ingest.builder import checked_texts
+from kgmem.keys.quotas import Held, Quotas
+from kgmem.keys.work_shares import WorkShares
 from kgmem.live import Change
 from kgmem.memory import forgetting
 from kgmem.memory.content import GraphContent
@@ -57,7 +59,6 @@ from kgmem.model import (
 from kgmem.model.cluster import ClusterReport
 from kgmem.neo4j_schema import fulltext_procedures
 from kgmem.procedures import builtin as builtin_procedures
-from kgmem.quotas import Held, Quotas
 from kgmem.runtime.periodic import Periodic
 from kgmem.runtime.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
@@ -74,7 +75,6 @@ from kgmem.storage.pool.cluster_health import cluster_report
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
-from kgmem.work_shares import WorkShares
 
 _log = logging.getLogger("kgmem")
 
@@ -91,13 +91,13 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         self.runtime = runtime
         """The database, its pools and the background services (``kgmem.memory.runtime``)."""
         self.key_checks = runtime.key_checks
-        """Key checks reused for a few seconds (``kgmem.key_cache``)."""
+        """Key checks reused for a few seconds (``kgmem.keys.key_cache``)."""
         self.key_watch = runtime.key_watch
-        """Key and namespace changes from every process (``kgmem.key_watch``)."""
+        """Key and namespace changes from every process (``kgmem.keys.key_watch``)."""
         self.quotas = Quotas(settings.quota)
-        """What each key may hold and send at once, for every door (``kgmem.quotas``)."""
+        """What each key may hold and send at once, for every door (``kgmem.keys.quotas``)."""
         self.shares = WorkShares(settings.heavy)
-        """Heavy jobs running at once, per key and in all (``kgmem.work_shares``)."""
+        """Heavy jobs running at once, per key and in all (``kgmem.keys.work_shares``)."""
         self.building = Builder(ctx, settings.ingest)
         self.live = runtime.live
         """The read cache and change events; every committed write calls ``live.changed``."""

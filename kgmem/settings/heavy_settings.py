@@ -1,7 +1,7 @@
 """Settings of heavy work: community refreshes and large episode batches, how many run
 at once per key and for all callers together, and how long a community detection may
 take (``KGMEM_HEAVY_*``; a section of ``kgmem.settings.config``, enforced by
-``kgmem.work_shares`` and ``kgmem.ingest.communities``)."""
+``kgmem.keys.work_shares`` and ``kgmem.ingest.communities``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Settings of what one API key may hold and send at once, across every door
-(``KGMEM_QUOTA_*``; a section of ``kgmem.settings.config``, enforced by ``kgmem.quotas``)."""
+(``KGMEM_QUOTA_*``; a section of ``kgmem.settings.config``, enforced by ``kgmem.keys.quotas``)."""
 
 from __future__ import annotations
 

@@ -42,8 +42,8 @@ from kgmem.model.episodes import EntityMention, FactMention
 from kgmem.model.graph_input import EntityReadIn, FactIn
 from kgmem.model.search_input import SearchIn
 from kgmem.model.tier_input import PolicyIn
+from kgmem.model.tier_model import Moved, TierPolicy
 from kgmem.settings.config import BoltSettings
-from kgmem.tier_model import Moved, TierPolicy
 from tests.doors.doors import Doors, Outcome, opened
 from tests.doors.drawn import record
 

@@ -10,7 +10,7 @@ from kgmem.ingest.matcher import NameMatcher
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
 from kgmem.ingest.types import Work
 from kgmem.storage.graph.bookkeeping import NamedVertex
-from kgmem.time_expressions import resolve_time
+from kgmem.text.time_expressions import resolve_time
 
 REF = datetime(2024, 5, 15, 12, tzinfo=UTC)  # a Wednesday
 

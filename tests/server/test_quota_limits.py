@@ -1,4 +1,4 @@
-"""Per-key limits over HTTP on a real server (``kgmem.quotas``): a key past its request
+"""Per-key limits over HTTP on a real server (``kgmem.keys.quotas``): a key past its request
 rate gets 429 rate_limited with Retry-After while other keys and /health are served;
 a key holding as many event streams as it may is refused one more until one ends.
 Each test runs under a hard limit."""

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from kgmem.calendar_dates import MONTHS
 from kgmem.errors import InvalidTimestamp
 from kgmem.model.times import in_utc_range
+from kgmem.text.calendar_dates import MONTHS
 
 Direction = Literal["past", "future"]
 

@@ -1,7 +1,7 @@
 """Key and namespace changes, seen by every process within a second.
 
 A request is admitted by a key check (``kgmem.access``), reused for a few seconds
-(``kgmem.key_cache``); a Bolt session, an event stream or an MCP stdio session is
+(``kgmem.keys.key_cache``); a Bolt session, an event stream or an MCP stdio session is
 admitted once, when it opens. ``KeyWatch`` keeps both honest when a key is revoked or
 its scopes or namespaces change (by this process, another server worker or
 ``kgmem keys revoke``), or a namespace is deleted:
@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from kgmem.errors import AuthError, KgmemError
-from kgmem.key_cache import KeyCache
+from kgmem.keys.key_cache import KeyCache
 from kgmem.runtime.periodic import Periodic
 from kgmem.storage import Database, access_changes
 

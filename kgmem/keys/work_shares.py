@@ -13,7 +13,7 @@ from collections import Counter
 from typing import Literal
 
 from kgmem.errors import TooManyJobs
-from kgmem.quotas import Held
+from kgmem.keys.quotas import Held
 from kgmem.settings.heavy_settings import HeavyWorkSettings
 
 Job = Literal["refreshes", "large_batches"]

@@ -10,7 +10,7 @@ The cache keeps each answer for ``ttl`` seconds (``KEY_CACHE_SECONDS`` unless to
   once, so the next request sees the change;
 - a change made by another process (another server worker, ``kgmem keys revoke``
   against a running server) empties it when PostgreSQL's notification of the change
-  arrives (``kgmem.key_watch``), well within a second; were notifications lost, an
+  arrives (``kgmem.keys.key_watch``), well within a second; were notifications lost, an
   answer still lives at most ``ttl`` seconds (``KGMEM_AUTH_RECHECK_S``);
 - an answer read while a change was being made here is not kept (a generation counter),
   so a revocation is never undone by a check that started before it.

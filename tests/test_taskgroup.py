@@ -1,4 +1,4 @@
-"""kgmem.runtime.taskgroup: the first failure cancels the rest and is raised as it is; the
+"""kgmem.process.taskgroup: the first failure cancels the rest and is raised as it is; the
 caller's cancellation cancels every task and waits for them."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from kgmem.errors import InvalidInput
-from kgmem.runtime.taskgroup import task_group, together
+from kgmem.process.taskgroup import task_group, together
 
 LIMIT_S = 10.0
 

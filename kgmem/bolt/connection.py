@@ -35,7 +35,7 @@ from kgmem.bolt.packstream import PackStreamError, Structure, pack, unpack
 from kgmem.bolt.session import Goodbye, Session, failure
 from kgmem.errors import PayloadTooLarge
 from kgmem.memory import Memory
-from kgmem.runtime.metrics import instruments
+from kgmem.process.metrics import instruments
 from kgmem.settings.bolt_settings import BoltSettings
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from kgmem.bolt.connection import Connection
 from kgmem.bolt.refusals import Refusals
 from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
-from kgmem.runtime.metrics import instruments
+from kgmem.process.metrics import instruments
 from kgmem.settings.bolt_settings import BoltSettings
 
 log = logging.getLogger(__name__)

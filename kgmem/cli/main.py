@@ -22,7 +22,7 @@ from kgmem.cli import tiers as tiers_cli
 from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.errors import KgmemError
-from kgmem.runtime import logs
+from kgmem.process import logs
 from kgmem.settings.config import Settings, documented_settings, effective_settings
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ import numpy as np
 
 from kgmem.embedding.provider import Embedder, Vectors
 from kgmem.model import EmbeddingInfo
-from kgmem.runtime.gathering import Gathering
-from kgmem.runtime.metrics import instruments
+from kgmem.process.gathering import Gathering
+from kgmem.process.metrics import instruments
 from kgmem.settings.config import EmbeddingSettings
 
 

@@ -22,7 +22,7 @@ from typing import Generic, TypeVar
 
 from kgmem.errors import QueryTimeout, ReplicaBehind, StorageError
 from kgmem.graph.context import GraphContext
-from kgmem.runtime.metrics import instruments
+from kgmem.process.metrics import instruments
 from kgmem.settings.replica_settings import ReplicaSettings
 from kgmem.storage.pool.replicas import Replica, Replicas, caught_up, unavailable
 

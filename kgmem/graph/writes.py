@@ -28,7 +28,7 @@ from kgmem.graph import prepare, statements, vectors
 from kgmem.graph.context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
 from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
-from kgmem.runtime.taskgroup import task_group
+from kgmem.process.taskgroup import task_group
 from kgmem.storage import Connection, NamespaceRef, VertexRef
 from kgmem.storage.graph import fact_reads, namespaces
 from kgmem.storage.graph import facts as fact_store

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from kgmem.ingest.types import EpisodeOutcome, Work
-from kgmem.runtime.gathering import Gathering
+from kgmem.process.gathering import Gathering
 
 _log = logging.getLogger("kgmem.ingest")
 

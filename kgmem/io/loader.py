@@ -33,7 +33,7 @@ from kgmem.io.readers import (
     detect_format,
 )
 from kgmem.io.rejects import Reject
-from kgmem.runtime.taskgroup import task_group
+from kgmem.process.taskgroup import task_group
 from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
 from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, ElementCounts, VertexOp

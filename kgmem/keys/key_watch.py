@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from kgmem.errors import AuthError, KgmemError
 from kgmem.keys.key_cache import KeyCache
-from kgmem.runtime.periodic import Periodic
+from kgmem.process.periodic import Periodic
 from kgmem.storage import Database, access_changes
 
 T = TypeVar("T")

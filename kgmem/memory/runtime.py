@@ -3,7 +3,7 @@
 It owns what lives as long as the store is open: the embedded PostgreSQL and the home
 lock (when there is no ``KGMEM_DATABASE_URL``), the connection pool, the replicas'
 pools, and the background services. Each background service is a ``Periodic``
-(``kgmem.runtime.periodic``): one helper starts it, restarts its step with
+(``kgmem.process.periodic``): one helper starts it, restarts its step with
 backoff after failures and stops it, and ``services()`` lists them all for /health
 and the metrics.
 
@@ -45,7 +45,7 @@ from kgmem.keys.key_watch import KeyWatch
 from kgmem.live import Live
 from kgmem.memory.startup import database_url, start_database, stop_database
 from kgmem.neo4j_schema.population import Population, population_connection
-from kgmem.runtime.periodic import Periodic
+from kgmem.process.periodic import Periodic
 from kgmem.settings.config import Settings
 from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
 from kgmem.storage.engine import prewarm

@@ -59,8 +59,8 @@ from kgmem.model import (
 from kgmem.model.cluster import ClusterReport
 from kgmem.neo4j_schema import fulltext_procedures
 from kgmem.procedures import builtin as builtin_procedures
-from kgmem.runtime.periodic import Periodic
-from kgmem.runtime.resources import resource_dir
+from kgmem.process.periodic import Periodic
+from kgmem.process.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
 from kgmem.settings.config import Settings
 from kgmem.storage import Database
@@ -498,7 +498,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         return await cluster_report(self.ctx.db)
 
     def services(self) -> list[Periodic]:
-        """The background services this process runs (``kgmem.runtime.periodic``)."""
+        """The background services this process runs (``kgmem.process.periodic``)."""
         return self.runtime.services()
 
     # -- episode events ---------------------------------------------------------

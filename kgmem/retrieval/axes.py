@@ -15,12 +15,12 @@ from typing import TypeVar
 
 from kgmem.graph.context import GraphContext
 from kgmem.model import Entity
+from kgmem.process.metrics import instruments
+from kgmem.process.taskgroup import together
 from kgmem.retrieval import causal, expansion, semantic, spatial, temporal
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.plan import VECTOR, SearchPlan
 from kgmem.retrieval.scope import Key, Scope
-from kgmem.runtime.metrics import instruments
-from kgmem.runtime.taskgroup import together
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.indexes import candidates as cand
 

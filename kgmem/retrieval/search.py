@@ -29,6 +29,7 @@ from kgmem.errors import KgmemError
 from kgmem.graph import prepare
 from kgmem.graph.context import GraphContext
 from kgmem.model import SearchQuery, SearchResult
+from kgmem.process.taskgroup import task_group, together
 from kgmem.retrieval import (
     axes,
     context,
@@ -45,7 +46,6 @@ from kgmem.retrieval.candidates import Candidates, Judged, SideRows, merge
 from kgmem.retrieval.fusion import Fused
 from kgmem.retrieval.plan import REPROBED, VECTOR, SearchPlan, Store, Tuning, plan
 from kgmem.retrieval.scope import Key
-from kgmem.runtime.taskgroup import task_group, together
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph.namespace_cache import is_missing_namespace
 

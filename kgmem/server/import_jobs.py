@@ -32,7 +32,7 @@ from kgmem.io import loader
 from kgmem.io.loader import ImportOptions, Progress
 from kgmem.memory import Memory
 from kgmem.model.import_jobs import ImportJob, ImportStatus
-from kgmem.runtime.metrics import instruments
+from kgmem.process.metrics import instruments
 from kgmem.settings.import_settings import ImportSettings
 from kgmem.storage.bulk import import_jobs as store
 

@@ -80,7 +80,7 @@ async def test_spacy_extracts_people_when_a_model_is_installed() -> None:
 async def test_date_stage_defaults_to_reference_time_and_notes_what_it_cannot_read() -> None:
     from kgmem.ingest import FactMention
     from kgmem.ingest.dating import DateStage
-    from kgmem.runtime.resources import resource_dir
+    from kgmem.process.resources import resource_dir
     from kgmem.schema import load_schema, schema_files
 
     facts = [

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kgmem.runtime.metrics import instruments
-from kgmem.runtime.periodic import Periodic
+from kgmem.process.metrics import instruments
+from kgmem.process.periodic import Periodic
 
 
 async def _until(condition, timeout_s: float = 10.0) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from kgmem.model.cluster import ClusterReport, ReplicationLag
-from kgmem.runtime.metrics import instruments
+from kgmem.process.metrics import instruments
 from kgmem.storage import rows
 
 _log = logging.getLogger("kgmem.failover")

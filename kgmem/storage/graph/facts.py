@@ -23,7 +23,7 @@ import orjson
 
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
-from kgmem.runtime.taskgroup import task_group
+from kgmem.process.taskgroup import task_group
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
 from kgmem.storage.graph import element_properties, fact_reads, revisions

@@ -4,7 +4,7 @@ database, shared by every channel it listens on.
 The pool keeps no session state, so the LISTEN connection is one of its own
 (``application_name`` ``kgmem-listen``), opened by the first ``Listener`` started and
 closed when the last one stops. While it is open, a background service (``listen`` in
-/health ``services``, ``kgmem.runtime.periodic``) looks at it every second; when
+/health ``services``, ``kgmem.process.periodic``) looks at it every second; when
 it was lost, the service opens it again (waiting longer after each failed try, up to
 ``MAX_RETRY_S``) and then calls every listener's ``on_gap()``: notifications sent
 meanwhile are lost, and each caller decides what to assume instead.
@@ -21,7 +21,7 @@ from collections.abc import Callable
 import asyncpg
 
 from kgmem.errors import KgmemError
-from kgmem.runtime.periodic import EXPECTED, Periodic
+from kgmem.process.periodic import EXPECTED, Periodic
 from kgmem.storage.engine.driver_errors import translated
 from kgmem.storage.pool.database import Database
 

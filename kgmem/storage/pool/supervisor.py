@@ -1,7 +1,7 @@
 """Keeping the embedded PostgreSQL running: notice its postmaster died, start it again.
 
 The server that owns ``KGMEM_HOME`` runs one ``Supervisor``, a background service like
-the others (``kgmem.runtime.periodic``; /health shows it in ``services`` as
+the others (``kgmem.process.periodic``; /health shows it in ``services`` as
 ``supervisor``). It checks the postmaster every ``CHECK_S`` seconds. When it is gone,
 the database's state becomes ``restarting`` (requests get 503 ``database_unavailable``
 at once instead of waiting for a connection), and the supervisor starts PostgreSQL
@@ -19,7 +19,7 @@ import logging
 import time
 
 from kgmem.errors import ConfigurationError
-from kgmem.runtime.periodic import Periodic
+from kgmem.process.periodic import Periodic
 from kgmem.storage.engine.embedded import EmbeddedPostgres
 from kgmem.storage.pool.database import Database, DatabaseState
 

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import asyncpg
 
-from kgmem.runtime.periodic import Periodic
+from kgmem.process.periodic import Periodic
 from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage import rows
 from kgmem.storage.engine import backends

@@ -1,5 +1,5 @@
 """Counters of the cache and the event streams: this store's own counts (what tests and
-``/health`` read) and the process's Prometheus metrics (``kgmem.runtime.metrics``, what
+``/health`` read) and the process's Prometheus metrics (``kgmem.process.metrics``, what
 ``/metrics`` serves summed over every worker process)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from kgmem.runtime.metrics import instruments
+from kgmem.process.metrics import instruments
 
 Labels = tuple[tuple[str, str], ...]
 

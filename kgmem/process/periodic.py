@@ -28,7 +28,7 @@ from typing import Literal
 import asyncpg
 
 from kgmem.model import ServiceStatus
-from kgmem.runtime.metrics import instruments
+from kgmem.process.metrics import instruments
 
 _log = logging.getLogger("kgmem.services")
 

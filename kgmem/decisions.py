@@ -14,7 +14,7 @@ import dataclasses
 import uuid
 from datetime import UTC, datetime
 
-from kgmem.agents import values
+from kgmem.agents import input_checks as values
 from kgmem.errors import EpisodeNotFound, FactNotFound, InvalidInput
 from kgmem.memory import Memory
 from kgmem.model import Entity, Fact

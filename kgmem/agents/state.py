@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from kgmem.agents import values
+from kgmem.agents import input_checks as values
 from kgmem.errors import InvalidInput
 from kgmem.model.agent_model import AgentState, AgentSummary, JsonValue, ScratchEntry
 from kgmem.storage import Database

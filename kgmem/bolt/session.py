@@ -36,7 +36,8 @@ from typing import Any
 
 from kgmem import __version__
 from kgmem.access import Principal, admit, identify
-from kgmem.bolt import plans, procedures
+from kgmem.bolt import plans
+from kgmem.bolt import show_commands as procedures
 from kgmem.bolt.databases import Databases, no_home, split_use
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.packstream import Structure

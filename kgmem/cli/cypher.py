@@ -28,7 +28,7 @@ from rich.markup import escape
 
 from kgmem.cli import cypher_output
 from kgmem.cli.cypher_output import Format
-from kgmem.cli.runtime import fail
+from kgmem.cli.open_store import fail
 from kgmem.cypher import Mode
 from kgmem.errors import KgmemError
 from kgmem.settings.config import Settings

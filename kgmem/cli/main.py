@@ -14,12 +14,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from kgmem.cli import backups as operations
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
-from kgmem.cli import operations, transfer
 from kgmem.cli import tiers as tiers_cli
-from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
+from kgmem.cli import transfer
+from kgmem.cli.open_store import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.errors import KgmemError
 from kgmem.process import logs

@@ -22,7 +22,7 @@ from rich.progress import (
 )
 
 from kgmem.cli import bolt_import
-from kgmem.cli.runtime import run_with_memory
+from kgmem.cli.open_store import run_with_memory
 from kgmem.io.bolt_source import BoltSource
 from kgmem.io.formats import EXPORT_FORMATS, FORMATS, dropped_header
 

@@ -36,7 +36,7 @@ from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
 from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
 from kgmem.graph import callers, deadline, schema_statements, summary
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
 from kgmem.schema import validate_namespace_name

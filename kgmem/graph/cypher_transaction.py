@@ -14,7 +14,7 @@ from kgmem.cypher import Mode, clock, positions, write_items
 from kgmem.errors import StorageError
 from kgmem.graph import callers, schema_statements
 from kgmem.graph import cypher as graph_cypher
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES
 from kgmem.schema import validate_namespace_name

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from kgmem.cypher import label_sets
 from kgmem.errors import LimitExceeded
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import access_changes

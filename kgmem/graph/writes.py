@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from kgmem.embedding import fact_text
 from kgmem.errors import EntityNotFound, NamespaceNotFound
 from kgmem.graph import prepare, statements, vectors
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
 from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
 from kgmem.process.taskgroup import task_group

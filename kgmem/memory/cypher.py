@@ -15,7 +15,7 @@ from kgmem.graph import GraphContext, cypher_transaction, schema_statements
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import named as named_ops
 from kgmem.graph.cypher import CypherRequest
-from kgmem.graph.reads import ReadRouter
+from kgmem.graph.read_routing import ReadRouter
 from kgmem.live import Live
 from kgmem.memory import procedures, subquery_rows, subquery_steps
 from kgmem.model import CypherResult, Namespace, NamespaceStats

@@ -19,7 +19,7 @@ from kgmem.embedding.batching import coalesced
 from kgmem.embedding.query_cache import QueryCache
 from kgmem.graph import GraphContext
 from kgmem.graph import namespaces as namespace_ops
-from kgmem.graph.reads import ReadRouter
+from kgmem.graph.read_routing import ReadRouter
 from kgmem.ingest import (
     Builder,
     EpisodeOutcome,
@@ -107,7 +107,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         self.budgets = Budgets(ctx.db)
         """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
         self.reads = ReadRouter(ctx, runtime.replicas, settings.replica)
-        """Where searches and Cypher reads run (``kgmem.graph.reads``)."""
+        """Where searches and Cypher reads run (``kgmem.graph.read_routing``)."""
         self.procedures = builtin_procedures.registry(__version__)
         """The procedures ``CALL`` names (``kgmem.procedures``): the built-ins, those of
         installed packages once the store is open, those code registers."""
@@ -229,7 +229,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def write_position(self) -> str | None:
         """The primary's WAL position (an LSN) when reads may go to replicas: a read
-        given it as ``kgmem.graph.reads.read_after`` sees every write committed before.
+        given it as ``kgmem.graph.read_routing.read_after`` sees every write committed before.
         None without replicas."""
         if not self.reads.replicas:
             return None
@@ -298,7 +298,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def search(self, namespace: str, query: SearchQuery) -> SearchResult:
         """Hybrid search along any combination of axes, fused; see ``SearchQuery``. Runs
-        on a replica when there are some (``kgmem.graph.reads``)."""
+        on a replica when there are some (``kgmem.graph.read_routing``)."""
         result = await self.reads.run(lambda ctx: retrieval.search(ctx, namespace, query))
         # Recalls feed the tier policy's promotion and decay (only if it tracks them).
         await self.tiers.note_recalls(namespace, result)

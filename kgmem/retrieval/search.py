@@ -27,20 +27,11 @@ from datetime import UTC, datetime
 
 from kgmem.errors import KgmemError
 from kgmem.graph import prepare
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import SearchQuery, SearchResult
 from kgmem.process.taskgroup import task_group, together
-from kgmem.retrieval import (
-    axes,
-    context,
-    decay,
-    eligibility,
-    hits,
-    question,
-    trust,
-    validate,
-    words,
-)
+from kgmem.retrieval import axes, decay, eligibility, hits, question, trust, validate, words
+from kgmem.retrieval import session_turns as context
 from kgmem.retrieval.axes import AxisResult, VectorResult, timed
 from kgmem.retrieval.candidates import Candidates, Judged, SideRows, merge
 from kgmem.retrieval.fusion import Fused

@@ -20,7 +20,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgmem.errors import KgmemError
-from kgmem.graph.reads import ReadNote, read_after, read_note
+from kgmem.graph.read_routing import ReadNote, read_after, read_note
 from kgmem.server import problems
 from kgmem.storage.pool.replicas import check_lsn
 

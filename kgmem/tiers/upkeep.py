@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kgmem.errors import EpisodeNotFound, InvalidInput, InvalidTimestamp
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.model import Entity, SearchResult
 from kgmem.model.tier_model import EpisodeTier, Tier, TierPolicy, TierReport, policy_data, policy_of

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from kgmem.errors import EntityNotFound, FactNotFound, SourceNotFound
 from kgmem.graph import cursor
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import (
     CandidateCheck,
     FactVerification,

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.settings.config import VerificationSettings
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.truth import item_scores

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kgmem.errors import KgmemError
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import TrustCalibration, VerificationRun
 from kgmem.schema.graph_schema import ValueType
 from kgmem.settings.config import VerificationSettings

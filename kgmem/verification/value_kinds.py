@@ -27,7 +27,7 @@ from kgmem.storage.truth.score_columns import ClaimColumns
 from kgmem.verification.inference import SAMPLE, Inferred, declared, infer
 
 if TYPE_CHECKING:
-    from kgmem.graph.context import GraphContext
+    from kgmem.graph.graph_context import GraphContext
 
 
 def read(schema: GraphSchema, predicate: str, texts: list[str]) -> Inferred:

@@ -12,7 +12,7 @@ from kgmem import Memory
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval.fusion import Feature, Scored, fuse
-from kgmem.retrieval.statements import asks, telling
+from kgmem.retrieval.statement_favouring import asks, telling
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from kgmem.errors import QueryTimeout, ReplicaBehind, StorageError
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.process.metrics import instruments
 from kgmem.settings.replica_settings import ReplicaSettings
 from kgmem.storage.pool.replicas import Replica, Replicas, caught_up, unavailable

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from kgmem.cli.runtime import StoreServer, fail, run_on_server
+from kgmem.cli.open_store import StoreServer, fail, run_on_server
 
 if TYPE_CHECKING:  # the store's modules load inside the commands: `kgmem --help` stays quick
     from kgmem.storage.backups import backup as backups

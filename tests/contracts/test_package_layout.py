@@ -61,3 +61,15 @@ def test_the_check_sees_a_settings_class_wherever_it_is_written() -> None:
         "class C:\n    pass\n"
     )
     assert _declares_settings(ast.parse(written)) == ["A", "B"]
+
+
+def test_storage_sub_packages_and_the_shared_packages_say_what_they_hold() -> None:
+    packages = [*(PACKAGE / "storage").glob("*/__init__.py")] + [
+        PACKAGE / name / "__init__.py" for name in ("settings", "process", "text", "keys", "model")
+    ]
+    silent = [
+        str(init.parent.relative_to(ROOT))
+        for init in packages
+        if not init.read_text(encoding="utf-8").lstrip().startswith('"""')
+    ]
+    assert silent == []

@@ -39,6 +39,7 @@ from kgmem.graph import callers, deadline, schema_statements, summary
 from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
+from kgmem.neo4j_schema import dispatch
 from kgmem.schema import validate_namespace_name
 from kgmem.settings.config import CypherSettings
 from kgmem.storage import Connection, agtype
@@ -329,7 +330,7 @@ async def _write(
 
     async def work(conn: Connection) -> tuple[cypher_store.CypherRows, CypherCounters]:
         ns = await ns_store.resolve(conn, namespace)
-        await label_store.ensure(conn, ns, composites(checked), ctx.schema)
+        await label_store.ensure(conn, ns, composites(checked), ctx.schema, dispatch.extend_to)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
         return await counted_call(conn, ns, call, (checked, items), ctx)
 
@@ -353,7 +354,7 @@ async def counted_call(
         return await cypher_store.run(conn, call), NO_CHANGES
     tally = Tally(ns.graph_oid)
     if checked.relabels:
-        raw = await relabels.run(conn, ns, call, ctx.schema, tally)
+        raw = await relabels.run(conn, ns, call, ctx.schema, dispatch.extend_to, tally)
     else:
         await tally.begin(conn)
         raw = await cypher_store.run(conn, call)

@@ -50,6 +50,7 @@ from kgmem.storage.graph import relabels
 from kgmem.storage.graph.counters import Tally
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident
+from kgmem.storage.sql import reader_role as role_name
 from kgmem.text import jsontext
 
 
@@ -299,7 +300,7 @@ async def reader_role(ctx: GraphContext, namespace: str) -> str:
     connect with psql or AGE Viewer through a login role that is a member of it)."""
     validate_namespace_name(namespace)
     await _ensure_reader(ctx, namespace)
-    return cypher_store.reader_role(namespace)
+    return role_name(namespace)
 
 
 async def _ensure_reader(ctx: GraphContext, namespace: str) -> None:

@@ -45,14 +45,14 @@ from bench.resolution_set import generate
 from bench.roundtrips import RoundTrips
 from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding import Embedder
 from kgmem.embedding.batching import CoalescingEmbedder, coalesced
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.embedding.provider import LOCAL_DEFAULT_MODEL
 from kgmem.ingest import EntityMention, EpisodeWrite
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
-from kgmem.storage.graph.ingest import NamedVertex
+from kgmem.settings.config import EmbeddingSettings
+from kgmem.storage.graph.bookkeeping import NamedVertex
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
 

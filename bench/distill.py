@@ -30,11 +30,11 @@ from typing import Any
 from bench.locomo import DATA, evidence_ids, ingest
 from bench.scratch import scratch
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.distill import Distiller
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.model import SearchFilters, SearchHit, SearchQuery
-from kgmem.tier_model import DistillRequest
+from kgmem.model.tier_model import DistillRequest
+from kgmem.settings.config import EmbeddingSettings
 
 K = 10
 

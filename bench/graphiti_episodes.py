@@ -36,9 +36,9 @@ from bench.report import Figure, Report
 from bench.scratch import Scratch, scratch
 from kgmem import Memory
 from kgmem.bolt import BoltServer
-from kgmem.bolt_settings import BoltSettings
-from kgmem.config import Settings
 from kgmem.graph import cypher as graph_cypher
+from kgmem.settings.bolt_settings import BoltSettings
+from kgmem.settings.config import Settings
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.sql import ident
 from tests.libraries import venvs

@@ -16,7 +16,7 @@ Each question is asked once per axis alone (keyword and vector: their top 50, wh
 search for 10 fuses; graph: its whole neighbourhood), which caches its candidates and
 scores, each turn's time, which turns' speaker the question names (as
 ``kgmem.retrieval.speakers`` decides it), which turns ask (as
-``kgmem.retrieval.statements`` decides it) and which speak in the first person
+``kgmem.retrieval.statement_favouring`` decides it) and which speak in the first person
 (``kgmem.retrieval.first_person``). For each conversation, ``bench.locomo_fit``
 fits the ``minmax`` fusion's weights (per axis, the nearby keyword and vector weights
 of ``kgmem.retrieval.nearby``, the speaker, statement and first-person weights) as a listwise
@@ -64,14 +64,14 @@ from bench.locomo_fit import NEARBY, ablate_fit, cross_validate_fit, fitted
 from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
 from kgmem.retrieval.first_person import speaks_of_self
 from kgmem.retrieval.speakers import named
-from kgmem.retrieval.statements import asks
+from kgmem.retrieval.statement_favouring import asks
 from kgmem.retrieval.validate import MAX_K
+from kgmem.settings.config import EmbeddingSettings
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "locomo-dev"
 EVIDENCE = re.compile(r"D(\d+):(\d+)")

@@ -25,11 +25,11 @@ from bench.locomo_context import _turns, keyword_text
 from bench.locomo_cv import DEPTH, Question, recall
 from bench.machine import describe
 from bench.scratch import scratch
-from kgmem.database_settings import DatabaseSettings
 from kgmem.ingest.session_context import PRECEDING_TURNS
-from kgmem.storage.engine.database import Connection, open_database
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.indexes import keyword_search
+from kgmem.storage.pool.database import Connection, open_database
 from kgmem.storage.refs import NamespaceRef
 
 K1S = (0.6, 0.9, 1.2, 1.5, 2.0)

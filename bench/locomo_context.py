@@ -36,12 +36,12 @@ from bench.locomo_cv import DEPTH, Question, recall
 from bench.locomo_fit import NEARBY, cross_validate_fit
 from bench.machine import describe
 from bench.scratch import scratch
-from kgmem.config import EmbeddingSettings
-from kgmem.database_settings import DatabaseSettings
 from kgmem.embedding.local import LocalEmbedder
-from kgmem.storage.engine.database import Connection, open_database
+from kgmem.settings.config import EmbeddingSettings
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.filters import ElementFilter
 from kgmem.storage.indexes import keyword_search
+from kgmem.storage.pool.database import Connection, open_database
 from kgmem.storage.refs import NamespaceRef
 
 KEYWORD_TURNS = (0, 1, 2, 3, 4)  # previous turns the keyword text takes

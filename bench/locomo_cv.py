@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kgmem.retrieval import first_person, present, speakers, statements
+from kgmem.retrieval import first_person, present, speakers
+from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
 

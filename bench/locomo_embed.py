@@ -38,9 +38,9 @@ from bench.locomo_cv import DEPTH, Question
 from bench.locomo_fit import NEARBY, cross_validate_fit
 from bench.machine import describe
 from bench.scratch import scratch
-from kgmem.database_settings import DatabaseSettings
 from kgmem.ingest.session_context import PRECEDING_TURNS
-from kgmem.storage.engine.database import Connection, open_database
+from kgmem.settings.database_settings import DatabaseSettings
+from kgmem.storage.pool.database import Connection, open_database
 
 AXES = ("keyword", "vector", NEARBY)
 TIE = 0.002  # inner recall@10 closer than this to the best counts as equal

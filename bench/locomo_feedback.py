@@ -2,7 +2,7 @@
 the candidates ``bench locomo --save-candidates`` cached, each chosen by the nested
 cross-validation of ``bench.locomo_links`` (setting and penalty chosen without the
 held-out conversation). Every variant adds to the statement feature
-(``kgmem.retrieval.statements``) and the base features:
+(``kgmem.retrieval.statement_favouring``) and the base features:
 
 - ``feedback``: pseudo-relevance feedback (RM3-style) over the candidates. The top
   ``k`` candidates by keyword plus vector score give their ``n`` most salient words

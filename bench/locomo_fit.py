@@ -6,7 +6,7 @@ its best, (the pseudo-axis "nearby") the best scaled keyword and vector score of
 another candidate within an hour of it (``kgmem.retrieval.nearby``) and (the
 pseudo-axis "speaker") whether the question names its speaker
 (``kgmem.retrieval.speakers``), whether it tells rather than asks
-(``kgmem.retrieval.statements``) and whether its speaker speaks in the first person
+(``kgmem.retrieval.statement_favouring``) and whether its speaker speaks in the first person
 (``kgmem.retrieval.first_person``). So its weights
 are the coefficients of a linear ranker over those features. They are fitted as a
 softmax over each training question's candidates (the union of what each axis

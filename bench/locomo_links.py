@@ -24,7 +24,7 @@ questions. Ideas:
   keyword axis alone; their top n join the candidates, and the best scaled sub-query
   score is a feature.
 - ``depth``: the keyword and vector axes read to n instead of ``DEPTH``.
-- ``tells``: the statement feature (``kgmem.retrieval.statements``), alone and with
+- ``tells``: the statement feature (``kgmem.retrieval.statement_favouring``), alone and with
   the others.
 
 The items are read from the data and the database the candidates were built in
@@ -54,12 +54,12 @@ from bench.locomo_cv import DEPTH, Question, load, recall
 from bench.locomo_fit import PENALTIES, _newton, features
 from bench.locomo_report import CATEGORIES
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import phrases, rules
 from kgmem.model import AxisWeights, SearchQuery
-from kgmem.retrieval import statements
+from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.nearby import WINDOW
+from kgmem.settings.config import EmbeddingSettings
 
 BASE = ("keyword", "vector", "nearby", "speaker")
 Items = Mapping[str, Mapping[str, frozenset[str]]]  # conversation -> turn -> items
@@ -315,7 +315,7 @@ def read_texts(data: Path) -> dict[str, dict[str, str]]:
 
 
 def asking(texts: Mapping[str, Mapping[str, str]]) -> Callable[[Question, Rows, Any], Rows]:
-    """The feature "the turn tells rather than asks" (``kgmem.retrieval.statements``; a
+    """The feature "the turn tells rather than asks" (``kgmem.retrieval.statement_favouring``; a
     weight is never negative, so the feature is the telling)."""
 
     def extra(q: Question, rows: Rows, _: Any) -> Rows:

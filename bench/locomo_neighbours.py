@@ -2,7 +2,7 @@
 replayed over the candidates ``bench locomo --save-candidates`` cached, each chosen by
 the nested cross-validation of ``bench.locomo_links`` (setting and penalty chosen
 without the held-out conversation). Every variant adds to the shipped base: the base
-features, the statement feature (``kgmem.retrieval.statements``) and the first-person
+features, the statement feature (``kgmem.retrieval.statement_favouring``) and the first-person
 feature (``kgmem.retrieval.first_person``), as ``bench.locomo_feedback``'s
 ``first-person`` variant.
 

@@ -33,7 +33,6 @@ from bench import backend_cpu, bulkstore, search_http
 from bench.machine import describe
 from bench.roundtrips import RoundTrips
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.errors import QueryTimeout
 from kgmem.model import (
@@ -45,6 +44,7 @@ from kgmem.model import (
     SearchQuery,
     TimeQuery,
 )
+from kgmem.settings.config import EmbeddingSettings
 from kgmem.storage.engine.embedded import start_embedded
 from kgmem.storage.graph import namespaces, traversal
 from kgmem.storage.indexes import vector_search as vs

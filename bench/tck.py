@@ -42,6 +42,7 @@ from kgmem.cypher import plan as cypher_plan
 from kgmem.cypher import values as cypher_values
 from kgmem.errors import KgmemError
 from kgmem.memory import procedures as memory_procedures
+from kgmem.neo4j_schema import dispatch
 from kgmem.procedures import Registry
 from kgmem.procedures import builtin as builtin_procedures
 from kgmem.schema import GraphSchema
@@ -165,7 +166,7 @@ class KgmemEngine:
                 ns = await _namespace(conn, graph)
                 await _composites(conn, ns, planned.label_sets)
                 if planned.relabels:
-                    raw = await relabels.run(conn, ns, call, _NO_SCHEMA)
+                    raw = await relabels.run(conn, ns, call, _NO_SCHEMA, dispatch.extend_to)
                 else:
                     raw = await cypher_store.run(conn, call)
         except KgmemError as exc:
@@ -189,7 +190,7 @@ async def _composites(
     if not sets:
         return
     wanted = [(label_sets.composite(s), s) for s in sets]
-    await label_store.ensure(conn, ns, wanted, _NO_SCHEMA)
+    await label_store.ensure(conn, ns, wanted, _NO_SCHEMA, dispatch.extend_to)
 
 
 class RawAgeEngine:

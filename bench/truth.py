@@ -40,9 +40,9 @@ from bench.scratch import scratch
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.schema import load_schema
 from kgmem.schema.graph_schema import ValueType
-from kgmem.storage import score_columns
-from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
+from kgmem.storage.truth import claims as store
+from kgmem.storage.truth import score_columns
 from kgmem.verification import canonical, consensus, runs, value_kinds
 
 SCHEMA = Path(__file__).resolve().parent / "truth_schema.toml"

@@ -444,8 +444,8 @@ class Bench:
 
 
 async def embedding_throughput(report: Report, count: int) -> None:
-    from kgmem.config import EmbeddingSettings
     from kgmem.embedding.local import LocalEmbedder
+    from kgmem.settings.config import EmbeddingSettings
 
     embedder = LocalEmbedder(EmbeddingSettings(provider="local"))
     started = time.perf_counter()

@@ -11,7 +11,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kgmem.config import Settings
     from kgmem.errors import KgmemError
     from kgmem.memory import Memory
     from kgmem.model import (
@@ -32,12 +31,17 @@ if TYPE_CHECKING:
         Page,
         WriteOutcome,
     )
+    from kgmem.settings.config import Settings
 
 __version__ = "0.1.0"
 
 # Where each public name lives; every other name of ``__all__`` is a data type of
 # kgmem.model, so the list of model types is kept once (in ``__all__``).
-_HOMES = {"Settings": "kgmem.config", "KgmemError": "kgmem.errors", "Memory": "kgmem.memory"}
+_HOMES = {
+    "Settings": "kgmem.settings.config",
+    "KgmemError": "kgmem.errors",
+    "Memory": "kgmem.memory",
+}
 
 
 def _home(name: str) -> str | None:

@@ -14,11 +14,11 @@ import dataclasses
 import uuid
 from datetime import UTC, datetime
 
-from kgmem.agent_model import Concern, Decision, DecisionQuery, DecisionWrite
-from kgmem.agents import values
+from kgmem.agents import input_checks as values
 from kgmem.errors import EpisodeNotFound, FactNotFound, InvalidInput
 from kgmem.memory import Memory
 from kgmem.model import Entity, Fact
+from kgmem.model.agent_model import Concern, Decision, DecisionQuery, DecisionWrite
 from kgmem.storage import decisions as store
 
 MAX_BASIS = 1000

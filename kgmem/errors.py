@@ -416,7 +416,7 @@ class CommunitiesTimedOut(QueryTimeout):
 
 
 class TooManyRequests(KgmemError):
-    """A key is past one of its limits (``kgmem.quotas``); ``retry_after_s`` says when
+    """A key is past one of its limits (``kgmem.keys.quotas``); ``retry_after_s`` says when
     to try again."""
 
     code = "too_many_requests"
@@ -466,7 +466,7 @@ class ImportInterrupted(StorageError):
 
 class TooManyJobs(TooManyRequests):
     """The key, or all callers together, already run as many heavy jobs of one kind
-    (community refreshes, large episode batches) as ``kgmem.work_shares`` allows."""
+    (community refreshes, large episode batches) as ``kgmem.keys.work_shares`` allows."""
 
     code = "too_many_jobs"
     title = "Too many heavy jobs running"

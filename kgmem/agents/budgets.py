@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kgmem.agent_model import Balance, Budget, BudgetWrite, Transaction, TransactionWrite
-from kgmem.agents import values
+from kgmem.agents import input_checks as values
 from kgmem.errors import InvalidInput
+from kgmem.model.agent_model import Balance, Budget, BudgetWrite, Transaction, TransactionWrite
 from kgmem.storage import Connection, Database
 from kgmem.storage import ledger as store
 

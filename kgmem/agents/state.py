@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-from kgmem.agent_model import AgentState, AgentSummary, JsonValue, ScratchEntry
-from kgmem.agents import values
+from kgmem.agents import input_checks as values
 from kgmem.errors import InvalidInput
+from kgmem.model.agent_model import AgentState, AgentSummary, JsonValue, ScratchEntry
 from kgmem.storage import Database
 from kgmem.storage import agent_state as store
 

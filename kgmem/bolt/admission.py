@@ -11,7 +11,7 @@ import ipaddress
 from collections import Counter
 from dataclasses import dataclass
 
-from kgmem.bolt_settings import BoltSettings
+from kgmem.settings.bolt_settings import BoltSettings
 
 # Why a connection was refused: the metric's label values (docs/observability.md).
 CONNECTIONS = "connections"

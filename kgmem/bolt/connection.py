@@ -33,10 +33,10 @@ from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.framing import frame, read_message
 from kgmem.bolt.packstream import PackStreamError, Structure, pack, unpack
 from kgmem.bolt.session import Goodbye, Session, failure
-from kgmem.bolt_settings import BoltSettings
 from kgmem.errors import PayloadTooLarge
 from kgmem.memory import Memory
-from kgmem.metrics import instruments
+from kgmem.process.metrics import instruments
+from kgmem.settings.bolt_settings import BoltSettings
 
 log = logging.getLogger(__name__)
 MAGIC = b"\x60\x60\xb0\x17"

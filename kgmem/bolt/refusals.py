@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kgmem.metrics import instruments
+from kgmem.process.metrics import instruments
 
 log = logging.getLogger(__name__)
 INTERVAL_S = 60.0  # at most one line per address this often

@@ -20,10 +20,10 @@ from kgmem.access import is_loopback
 from kgmem.bolt.admission import Admission, Caps, Ticket, client_of
 from kgmem.bolt.connection import Connection
 from kgmem.bolt.refusals import Refusals
-from kgmem.bolt_settings import BoltSettings
 from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
-from kgmem.metrics import instruments
+from kgmem.process.metrics import instruments
+from kgmem.settings.bolt_settings import BoltSettings
 
 log = logging.getLogger(__name__)
 

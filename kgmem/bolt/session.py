@@ -10,13 +10,13 @@ client names is the kgmem namespace, one naming none gets its home database
 runs on the read-only role.
 
 The key is checked again whenever the session's ``Hold`` is told it may have changed
-(``kgmem.key_watch``), between messages. A key a new connection would be refused with
+(``kgmem.keys.key_watch``), between messages. A key a new connection would be refused with
 refuses this one from its next message on (until LOGOFF and LOGON with another), with
 the FAILURE a new connection gets; an open transaction is rolled back at once when the
 key is refused, no longer reaches the transaction's namespace or scope, or the
 namespace is about to be deleted, and the next message answers why.
 
-The key's limits (``kgmem.quotas``) apply: the connection counts among the key's open
+The key's limits (``kgmem.keys.quotas``) apply: the connection counts among the key's open
 connections from authentication on (one past the limit is refused and closed), each
 RUN and BEGIN counts against its request rate, and each transaction among its open
 transactions. A transaction left idle past ``transaction_idle_timeout_s`` is rolled
@@ -36,12 +36,12 @@ from typing import Any
 
 from kgmem import __version__
 from kgmem.access import Principal, admit, identify
-from kgmem.bolt import plans, procedures
+from kgmem.bolt import plans
+from kgmem.bolt import show_commands as procedures
 from kgmem.bolt.databases import Databases, no_home, split_use
 from kgmem.bolt.errors import neo4j_code
 from kgmem.bolt.packstream import Structure
 from kgmem.bolt.values import from_bolt, temporal_to_bolt, to_bolt
-from kgmem.bolt_settings import BoltSettings
 from kgmem.cypher import Mode
 from kgmem.errors import (
     AuthError,
@@ -55,10 +55,11 @@ from kgmem.errors import (
 from kgmem.graph import callers
 from kgmem.graph.cypher import CypherRequest
 from kgmem.graph.cypher_transaction import Runner
-from kgmem.key_watch import Hold
+from kgmem.keys.key_watch import Hold
+from kgmem.keys.quotas import Held
 from kgmem.memory import Memory
 from kgmem.model import CypherResult
-from kgmem.quotas import Held
+from kgmem.settings.bolt_settings import BoltSettings
 
 HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x11, 0x12, 0x13
 DISCARD, PULL, ROUTE, LOGON, LOGOFF, TELEMETRY = 0x2F, 0x3F, 0x66, 0x6A, 0x6B, 0x54

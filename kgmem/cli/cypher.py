@@ -26,7 +26,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from kgmem.cli.runtime import fail
+from kgmem.cli.open_store import fail
 from kgmem.errors import KgmemError
 
 if TYPE_CHECKING:
@@ -241,8 +241,8 @@ def command(  # noqa: PLR0913, PLR0917 - typer maps each option to a parameter
 
 
 async def _main(state: ConsoleState, text: str | None, *, reader_role: bool = False) -> None:
-    from kgmem.config import Settings
     from kgmem.memory import Memory
+    from kgmem.settings.config import Settings
 
     settings = Settings()
     try:

@@ -13,15 +13,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kgmem import logs
+from kgmem.cli import backups as operations
 from kgmem.cli import cypher as cypher_cli
 from kgmem.cli import keys as keys_cli
 from kgmem.cli import namespaces as namespaces_cli
-from kgmem.cli import operations, transfer
 from kgmem.cli import tiers as tiers_cli
-from kgmem.cli.runtime import StoreServer, fail, run_on_server, run_with_memory
+from kgmem.cli import transfer
+from kgmem.cli.open_store import StoreServer, fail, run_on_server, run_with_memory
 from kgmem.cli.verify import verify as verify_command
 from kgmem.errors import KgmemError
+from kgmem.process import logs
+from kgmem.settings.config import Settings, documented_settings, effective_settings
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory
@@ -56,7 +58,6 @@ def serve(
 ) -> None:
     """Serve the REST API, MCP at /mcp, the explorer at /ui and the Neo4j Bolt door;
     with no KGMEM_DATABASE_URL, on an embedded PostgreSQL."""
-    from kgmem.config import Settings
     from kgmem.server.run import run
     from kgmem.server.run import serve as run_server
 
@@ -86,7 +87,6 @@ def mcp_stdio(
     """Serve MCP over stdin/stdout for a desktop agent (Claude Desktop, Cursor, ...)."""
     import anyio
 
-    from kgmem.config import Settings
     from kgmem.mcp.stdio import serve_stdio
 
     settings = Settings()
@@ -142,8 +142,6 @@ def show_settings(
     environment, else the default; secrets masked), its default and meaning.
     ``--markdown`` prints the documentation table (defaults only)."""
     from pydantic import ValidationError
-
-    from kgmem.config import Settings, documented_settings, effective_settings
 
     if markdown:
         print("| variable | default | meaning |\n|---|---|---|")

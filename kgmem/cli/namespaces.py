@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kgmem.cli.runtime import run_with_memory
+from kgmem.cli.open_store import run_with_memory
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kgmem.cli.runtime import fail, run_with_memory
+from kgmem.cli.open_store import fail, run_with_memory
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory

@@ -22,7 +22,7 @@ from rich.progress import (
 )
 
 from kgmem.cli import bolt_import
-from kgmem.cli.runtime import run_with_memory
+from kgmem.cli.open_store import run_with_memory
 from kgmem.errors import KgmemError
 from kgmem.io.formats import DEFAULT_EDGE_TYPE, EXPORT_FORMATS, FORMATS
 

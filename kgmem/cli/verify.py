@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from kgmem.cli.runtime import run_with_memory
+from kgmem.cli.open_store import run_with_memory
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory

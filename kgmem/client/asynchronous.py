@@ -11,20 +11,6 @@ import httpx
 from httpx_sse import EventSource
 from pydantic_core import to_jsonable_python
 
-from kgmem.agent_model import (
-    AgentState,
-    Balance,
-    Budget,
-    BudgetWrite,
-    Decision,
-    DecisionExplanation,
-    DecisionQuery,
-    DecisionWrite,
-    JsonValue,
-    ScratchEntry,
-    Transaction,
-    TransactionWrite,
-)
 from kgmem.client import retry, routes, wire
 from kgmem.client.errors import ApiError
 from kgmem.client.retry import RetryPolicy
@@ -56,9 +42,23 @@ from kgmem.model import (
     TimelineEntry,
     WriteOutcome,
 )
+from kgmem.model.agent_model import (
+    AgentState,
+    Balance,
+    Budget,
+    BudgetWrite,
+    Decision,
+    DecisionExplanation,
+    DecisionQuery,
+    DecisionWrite,
+    JsonValue,
+    ScratchEntry,
+    Transaction,
+    TransactionWrite,
+)
 from kgmem.model.graph_input import EntityReadIn
 from kgmem.model.health import HealthOut
-from kgmem.tier_model import (
+from kgmem.model.tier_model import (
     ArchiveHit,
     Distillation,
     DistillRequest,

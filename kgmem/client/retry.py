@@ -1,7 +1,7 @@
 """When and how long to wait before sending a request again (on tenacity).
 
 A 503 (database unavailable: a failover, the server starting or overloaded), a 429
-(the key past one of its quotas, ``kgmem.quotas``) and a 409 whose code is
+(the key past one of its quotas, ``kgmem.keys.quotas``) and a 409 whose code is
 ``write_conflict`` (a concurrent write won) are worth another try; so is a connection
 that could not be opened; a 503 ``commit_outcome_unknown`` only for a PUT, DELETE or
 GET. Waits grow exponentially with full jitter, and a ``Retry-After`` header in

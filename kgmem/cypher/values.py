@@ -26,9 +26,9 @@ from typing import Any
 
 import orjson
 
-from kgmem.agtext import constant, skip_string
 from kgmem.cypher import label_sets
 from kgmem.errors import LimitExceeded
+from kgmem.text.agtext import constant, skip_string
 
 MAX_DEPTH = 254  # orjson's limit, within the REST encoder's
 

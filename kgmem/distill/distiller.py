@@ -27,12 +27,12 @@ from kgmem.errors import EpisodeNotFound, ExtractionError, InvalidInput
 from kgmem.ingest.normalise import uid_for
 from kgmem.memory import Memory
 from kgmem.model import BatchWrite, EntityWrite, FactWrite
+from kgmem.model.tier_model import Distillation, DistilledItem, DistillRequest, Provenance
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import distilled as store
 from kgmem.storage import ledger
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.tier_model import Distillation, DistilledItem, DistillRequest, Provenance
 
 MAX_EPISODES = 100_000
 LABEL = "Summary"

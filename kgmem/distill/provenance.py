@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from kgmem.errors import EntityNotFound, SourceNotFound
 from kgmem.memory import Memory
+from kgmem.model.tier_model import Provenance
 from kgmem.storage import distilled as store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.tier_model import Provenance
 
 LABEL = "Summary"
 

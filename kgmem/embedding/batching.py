@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.provider import Embedder, Vectors
-from kgmem.gathering import Gathering
-from kgmem.metrics import instruments
 from kgmem.model import EmbeddingInfo
+from kgmem.process.gathering import Gathering
+from kgmem.process.metrics import instruments
+from kgmem.settings.config import EmbeddingSettings
 
 
 @dataclass(slots=True)

@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding import onnx_model
 from kgmem.embedding.provider import (
     LOCAL_DEFAULT_MODEL,
@@ -36,6 +35,7 @@ from kgmem.embedding.provider import (
 )
 from kgmem.errors import ConfigurationError, EmbeddingError
 from kgmem.model import EmbeddingInfo
+from kgmem.settings.config import EmbeddingSettings
 
 _log = logging.getLogger("kgmem.embedding")
 

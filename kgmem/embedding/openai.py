@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.remote import RemoteEmbedder
+from kgmem.settings.config import EmbeddingSettings
 
 
 class OpenAIEmbedder(RemoteEmbedder):

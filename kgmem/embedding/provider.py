@@ -15,9 +15,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from kgmem.config import EmbeddingSettings
 from kgmem.errors import ConfigurationError, EmbeddingError
 from kgmem.model import EmbeddingInfo
+from kgmem.settings.config import EmbeddingSettings
 
 Vectors = npt.NDArray[np.float32]
 

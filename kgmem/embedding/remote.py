@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import numpy as np
 
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.provider import Vectors, checked
 from kgmem.errors import EmbeddingError
 from kgmem.model import EmbeddingInfo
+from kgmem.settings.config import EmbeddingSettings
 
 _RETRIES = 2
 _TRANSIENT = {429, 500, 502, 503, 504}

@@ -3,6 +3,6 @@
 ``kgmem.building``, ``kgmem.retrieval`` and the other capabilities build on these.
 """
 
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 
 __all__ = ["GraphContext"]

@@ -19,8 +19,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kgmem import jsontext
-from kgmem.config import CypherSettings
 from kgmem.cypher import (
     CypherPlan,
     Mode,
@@ -38,10 +36,12 @@ from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
 from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
 from kgmem.graph import callers, deadline, schema_statements, summary
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
+from kgmem.neo4j_schema import dispatch
 from kgmem.schema import validate_namespace_name
+from kgmem.settings.config import CypherSettings
 from kgmem.storage import Connection, agtype
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets as label_store
@@ -50,6 +50,8 @@ from kgmem.storage.graph import relabels
 from kgmem.storage.graph.counters import Tally
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident
+from kgmem.storage.sql import reader_role as role_name
+from kgmem.text import jsontext
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,13 +300,13 @@ async def reader_role(ctx: GraphContext, namespace: str) -> str:
     connect with psql or AGE Viewer through a login role that is a member of it)."""
     validate_namespace_name(namespace)
     await _ensure_reader(ctx, namespace)
-    return cypher_store.reader_role(namespace)
+    return role_name(namespace)
 
 
 async def _ensure_reader(ctx: GraphContext, namespace: str) -> None:
     """Make ``namespace``'s reader role ready. Only the primary makes it: on a replica
     (which takes no writes) a role not ready yet is a ``StorageError``, and the read
-    goes to the primary (``kgmem.graph.reads``), which prepares it; servers with
+    goes to the primary (``kgmem.graph.read_routing``), which prepares it; servers with
     replicas prepare every namespace's role on the primary at start and at its
     creation (``prepare_readers``)."""
     async with ctx.db.acquire() as conn:
@@ -344,7 +346,7 @@ async def _write(
 
     async def work(conn: Connection) -> tuple[cypher_store.CypherRows, CypherCounters]:
         ns = await ns_store.resolve(conn, namespace)
-        await label_store.ensure(conn, ns, composites(checked), ctx.schema)
+        await label_store.ensure(conn, ns, composites(checked), ctx.schema, dispatch.extend_to)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
         return await counted_call(conn, ns, call, (checked, items), ctx)
 
@@ -368,7 +370,7 @@ async def counted_call(
         return await cypher_store.run(conn, call), NO_CHANGES
     tally = Tally(ns.graph_oid)
     if checked.relabels:
-        raw = await relabels.run(conn, ns, call, ctx.schema, tally)
+        raw = await relabels.run(conn, ns, call, ctx.schema, dispatch.extend_to, tally)
     else:
         await tally.begin(conn)
         raw = await cypher_store.run(conn, call)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from kgmem.errors import EntityNotFound, VersionMismatch, WriteConflict
 from kgmem.graph import cursor
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.graph.writes import Hooks, write
 from kgmem.model import (

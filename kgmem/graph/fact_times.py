@@ -1,5 +1,5 @@
 """A fact's times as callers write them: ISO times or expressions ("last May", "July 1",
-"two years ago"), read by ``kgmem.time_expressions`` against the fact's ``recorded_at``
+"two years ago"), read by ``kgmem.text.time_expressions`` against the fact's ``recorded_at``
 (now when it has none), the same reader episodes use.
 
 A fact written alone has no sentence to take a tense from: an expression that could lie
@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from kgmem.errors import InvalidTimestamp
 from kgmem.model import FactWrite
-from kgmem.time_expressions import Reading, describe, read, readable
+from kgmem.text.time_expressions import Reading, describe, read, readable
 
 
 def read_times(fact: FactWrite, at: str = "") -> tuple[FactWrite, list[str]]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from kgmem.errors import FactNotFound
 from kgmem.graph import cursor, prepare
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.replay import replay
 from kgmem.model import Fact, FactQuery, Page
 from kgmem.schema import validate_label, validate_uid

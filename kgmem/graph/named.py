@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from kgmem.cypher.named import NamedQuery, find, load_directory
-from kgmem.resources import resource_dir
+from kgmem.process.resources import resource_dir
 
 __all__ = ["catalogue", "find"]
 

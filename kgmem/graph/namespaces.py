@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from kgmem.cypher import label_sets
 from kgmem.errors import LimitExceeded
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import validate_namespace_name
 from kgmem.storage import access_changes
@@ -73,7 +73,7 @@ def per_label(counts: Mapping[str, int]) -> dict[str, int]:
 
 async def delete(ctx: GraphContext, name: str) -> None:
     """Delete namespace ``name`` with everything in it. Every process is told first
-    (``kgmem.key_watch``): a transaction open on the namespace, which the deletion would
+    (``kgmem.keys.key_watch``): a transaction open on the namespace, which the deletion would
     wait for, is rolled back."""
     validate_namespace_name(name)
     async with ctx.db.acquire() as conn:

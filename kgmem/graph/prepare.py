@@ -26,8 +26,8 @@ from kgmem.errors import (
     LimitExceeded,
 )
 from kgmem.graph import uids
-from kgmem.graph.context import GraphContext
 from kgmem.graph.fact_times import read_times
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import EntityWrite, FactWrite, GeoPoint
 from kgmem.model.times import in_utc_range
 from kgmem.schema import normalise_properties, validate_label, validate_uid

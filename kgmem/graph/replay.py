@@ -21,11 +21,11 @@ from typing import NamedTuple
 from kgmem.graph import statements
 from kgmem.schema import GraphSchema
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage.engine import statements as statement_store
-from kgmem.storage.engine.statements import StatedFact
 from kgmem.storage.graph import closers
 from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph import facts_in_force as statement_store
 from kgmem.storage.graph.closers import ItemFact
+from kgmem.storage.graph.facts_in_force import StatedFact
 
 
 class Close(NamedTuple):

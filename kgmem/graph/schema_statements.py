@@ -14,17 +14,17 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from kgmem.config import CypherSettings
 from kgmem.cypher import Mode, explained
 from kgmem.errors import CypherPermissionDenied
 from kgmem.graph import deadline
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters
 from kgmem.neo4j_schema import dispatch, population, show
 from kgmem.neo4j_schema.model import Create, Drop, Index, SchemaObject, Show
-from kgmem.neo4j_schema.statements import is_schema_statement, parse
+from kgmem.neo4j_schema.statement_syntax import is_schema_statement, parse
 from kgmem.schema import validate_namespace_name
+from kgmem.settings.config import CypherSettings
 from kgmem.storage import Connection
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import namespaces as ns_store

@@ -28,10 +28,10 @@ from datetime import UTC, datetime
 from kgmem.errors import FactAlreadyClosed
 from kgmem.schema import GraphSchema
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage.engine import statements as statement_store
-from kgmem.storage.engine.statements import StatedFact
 from kgmem.storage.graph import facts as fact_store
+from kgmem.storage.graph import facts_in_force as statement_store
 from kgmem.storage.graph.facts import FactRow
+from kgmem.storage.graph.facts_in_force import StatedFact
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 

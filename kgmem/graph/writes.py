@@ -25,9 +25,10 @@ from datetime import UTC, datetime
 from kgmem.embedding import fact_text
 from kgmem.errors import EntityNotFound, NamespaceNotFound
 from kgmem.graph import prepare, statements, vectors
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.prepare import PreparedEntity, PreparedFact
 from kgmem.model import BatchResult, EntityWrite, Fact, FactWrite, WriteOutcome
+from kgmem.process.taskgroup import task_group
 from kgmem.storage import Connection, NamespaceRef, VertexRef
 from kgmem.storage.graph import fact_reads, namespaces
 from kgmem.storage.graph import facts as fact_store
@@ -35,7 +36,6 @@ from kgmem.storage.graph import vertices as vertex_store
 from kgmem.storage.graph.facts import FactRow, StoredFact
 from kgmem.storage.graph.vertices import VertexRow
 from kgmem.storage.indexes import indexed_text
-from kgmem.taskgroup import task_group
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kgmem.config import IngestSettings, LimitSettings
 from kgmem.errors import (
     EpisodeNotFound,
     InvalidInput,
@@ -60,10 +59,11 @@ from kgmem.ingest.types import (
 )
 from kgmem.model import Entity, EntityWrite, GeoPoint
 from kgmem.schema import validate_uid
+from kgmem.settings.config import IngestSettings, LimitSettings
 from kgmem.storage import Connection, NamespaceRef, ledger
-from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import namespaces
-from kgmem.time_expressions import readable
+from kgmem.text.time_expressions import readable
 
 _log = logging.getLogger("kgmem.ingest")
 

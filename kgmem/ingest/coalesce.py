@@ -27,8 +27,8 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from kgmem.gathering import Gathering
 from kgmem.ingest.types import EpisodeOutcome, Work
+from kgmem.process.gathering import Gathering
 
 _log = logging.getLogger("kgmem.ingest")
 

@@ -25,13 +25,13 @@ from kgmem import community_detection
 from kgmem.errors import TooManyJobs
 from kgmem.graph import GraphContext
 from kgmem.graph.writes import write
+from kgmem.keys.work_shares import RETRY_AFTER_S
 from kgmem.model import EntityWrite, FactWrite
 from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import communities as community_store
-from kgmem.storage.graph import ingest as ingest_store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.work_shares import RETRY_AFTER_S
 
 _log = logging.getLogger("kgmem.ingest")
 

@@ -24,7 +24,7 @@ from kgmem.ingest.normalise import key
 from kgmem.ingest.tense import tense_near
 from kgmem.ingest.types import FactMention, Work
 from kgmem.schema import GraphSchema
-from kgmem.time_expressions import Reading, bare, describe, read
+from kgmem.text.time_expressions import Reading, bare, describe, read
 
 _Clash = Callable[[Reading], str | None]
 

@@ -21,9 +21,9 @@ from kgmem.graph.writes import write
 from kgmem.model import FactWrite
 from kgmem.model.episodes import Forgotten
 from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import fact_reads, namespaces
 from kgmem.storage.graph import facts as fact_store
-from kgmem.storage.graph import ingest as ingest_store
 from kgmem.storage.graph import vertices as vertex_store
 
 

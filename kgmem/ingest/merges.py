@@ -26,11 +26,11 @@ from kgmem.ingest.normalise import key
 from kgmem.ingest.types import MergeRecord
 from kgmem.model import Entity, EntityWrite
 from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import facts as fact_store
-from kgmem.storage.graph import ingest as ingest_store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.storage.graph.ingest import MergeRow
+from kgmem.storage.graph.bookkeeping import MergeRow
 from kgmem.storage.graph.vertices import VertexRow
 
 

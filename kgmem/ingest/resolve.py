@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from kgmem.ingest.matcher import NameMatcher
 from kgmem.ingest.normalise import key, uid_for
 from kgmem.ingest.types import EntityMention, Resolution
-from kgmem.storage.graph.ingest import NamedVertex
+from kgmem.storage.graph.bookkeeping import NamedVertex
 
 LOOSE_FLOOR = 60.0
 

@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kgmem.calendar_dates import DATE, MONTHS
 from kgmem.ingest.cues import Cue, cues_in
+from kgmem.text.calendar_dates import DATE, MONTHS
 
 
 def _words(text: str) -> tuple[str, ...]:

@@ -28,13 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from kgmem.config import LimitSettings
 from kgmem.graph import GraphContext
 from kgmem.ingest import phrases
 from kgmem.ingest.types import Work
 from kgmem.model import Entity, EntityWrite
+from kgmem.settings.config import LimitSettings
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import vertices as vertex_store
 
 PRECEDING = "preceding"

@@ -24,9 +24,9 @@ from kgmem.ingest.types import EntityMention, FactMention, Resolution, Work
 from kgmem.model import BatchResult, EntityPatch, EntityWrite, FactWrite, GeoPoint
 from kgmem.schema import validate_label
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage.graph import ingest as ingest_store
+from kgmem.storage.graph import bookkeeping as ingest_store
 from kgmem.storage.graph import namespaces
-from kgmem.storage.graph.ingest import NamedVertex
+from kgmem.storage.graph.bookkeeping import NamedVertex
 
 
 class Stage(Protocol):

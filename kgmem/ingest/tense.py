@@ -5,7 +5,7 @@ May", "on Friday") takes its side from the clause that names it: a future form (
 "going to", "I'm starting") or a present one ("I start at Feedzai on July 1": English
 states arrangements in the present) reads forward; a past form ("I moved to Lisbon in
 May", "we met on Friday", "was", "had") reads backward. Without a verb to go by, the
-caller decides (``kgmem.time_expressions`` reads backward).
+caller decides (``kgmem.text.time_expressions`` reads backward).
 
 Rules, not a parser: the clause is the stretch between punctuation or "and"/"but"
 around the date's words; its verb is the word after a subject (a pronoun or a
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kgmem.time_expressions import Direction
+from kgmem.text.time_expressions import Direction
 
 
 def _set(words: str) -> frozenset[str]:

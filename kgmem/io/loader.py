@@ -34,13 +34,13 @@ from kgmem.io.readers import (
     detect_format,
 )
 from kgmem.io.rejects import Reject
+from kgmem.process.taskgroup import task_group
 from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
 from kgmem.schema.identifiers import validate_label
 from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.bulk import BatchContext, BatchCounts, Describers, ElementCounts, VertexOp
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.vertices import OCCURRED_KEYS, occurred_time
-from kgmem.taskgroup import task_group
 
 OnError = Literal["stop", "skip"]
 _MAX_LISTED_ERRORS = 1000

@@ -5,7 +5,7 @@ without, the cache is in this process and events go through PostgreSQL (a bounde
 table and LISTEN/NOTIFY). When a configured Redis stops answering, reads are served
 uncached (no process can tell which entries a write made stale while it cannot bump
 Redis) and events go to PostgreSQL. A background service, ``redis-probe`` in /health
-``services`` (``kgmem.storage.engine.periodic``), looks every KGMEM_REDIS_RETRY_S: while
+``services`` (``kgmem.process.periodic``), looks every KGMEM_REDIS_RETRY_S: while
 Redis is answering it does nothing (reconnecting would cut open event streams, bumping
 the epoch would empty the cache); after a failure it reconnects and, once Redis answers,
 bumps its epoch (so nothing cached before the outage is served) and switches back. It
@@ -26,16 +26,16 @@ from typing import Any, Literal
 
 import orjson
 
-from kgmem.config import Settings
 from kgmem.errors import KgmemError, RedisUnavailable
 from kgmem.live.events import Backend, Event, Reset
 from kgmem.live.health import LiveHealth, RedisStatus
 from kgmem.live.local_cache import LocalCache
-from kgmem.live.metrics import Metrics
 from kgmem.live.reader import StreamReader
+from kgmem.live.stream_counts import Metrics
+from kgmem.process.periodic import Periodic
+from kgmem.settings.config import Settings
 from kgmem.storage import Database
 from kgmem.storage import events as pg_events
-from kgmem.storage.engine.periodic import Periodic
 from kgmem.storage.redis_live import RedisLink
 
 _log = logging.getLogger("kgmem.live")

@@ -4,7 +4,7 @@ Each request is authenticated like a REST request (a key as ``Authorization: Bea
 or ``X-API-Key``; without keys, loopback clients only) before the SDK sees it; the
 tools then read the caller from the request. Authentication failures are raised as
 kgmem errors for the host app to answer as problems, and so is a key past its request
-rate (``kgmem.quotas``: 429 ``rate_limited``). Sessions are stateless, so any worker
+rate (``kgmem.keys.quotas``: 429 ``rate_limited``). Sessions are stateless, so any worker
 process can answer any request, and there is no session for a key to hold open.
 """
 

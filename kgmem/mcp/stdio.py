@@ -2,7 +2,7 @@
 
 The caller is the key given (``KGMEM_API_KEY``) with its scopes and namespaces, or,
 while the store has no key, a local caller with every scope. It is checked when the
-process starts and again whenever the key may have changed (``kgmem.key_watch``): a key
+process starts and again whenever the key may have changed (``kgmem.keys.key_watch``): a key
 revoked, or one that no longer reaches a namespace, is refused from the next tool call
 on, as a new request would be.
 """
@@ -17,11 +17,11 @@ from typing import Any
 from mcp.server.mcpserver import Context
 
 from kgmem.access import Principal, identify
-from kgmem.config import Settings
 from kgmem.errors import AuthError, KgmemError
 from kgmem.mcp.door import Door
 from kgmem.mcp.tools import build_server
 from kgmem.memory import Memory
+from kgmem.settings.config import Settings
 
 _log = logging.getLogger("kgmem.mcp")
 

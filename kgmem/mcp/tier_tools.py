@@ -14,7 +14,7 @@ from kgmem.mcp import results
 from kgmem.mcp.door import READ, WRITE, Door, Namespace, reported
 from kgmem.mcp.record_arguments import takes_fields_of
 from kgmem.model.tier_input import ArchiveSearchIn, DistillIn, PolicyIn, UidsIn
-from kgmem.tier_model import ArchiveHit, Moved, policy_data
+from kgmem.model.tier_model import ArchiveHit, Moved, policy_data
 
 
 def register(server: MCPServer, door: Door) -> None:

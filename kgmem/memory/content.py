@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 
-from kgmem.config import Settings
 from kgmem.errors import NamespaceExists, NamespaceNotFound
 from kgmem.graph import GraphContext
 from kgmem.graph import cypher as cypher_ops
@@ -31,6 +30,7 @@ from kgmem.model import (
     Page,
     WriteOutcome,
 )
+from kgmem.settings.config import Settings
 from kgmem.verification import runs as verification_runs
 
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from kgmem.config import Settings
 from kgmem.cypher import Mode, collect_subqueries, subquery_split, unit_subqueries
 from kgmem.cypher.named import NamedQuery
 from kgmem.cypher.plan import explained
@@ -16,11 +15,12 @@ from kgmem.graph import GraphContext, cypher_transaction, schema_statements
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import named as named_ops
 from kgmem.graph.cypher import CypherRequest
-from kgmem.graph.reads import ReadRouter
+from kgmem.graph.read_routing import ReadRouter
 from kgmem.live import Live
 from kgmem.memory import procedures, subquery_rows, subquery_steps
 from kgmem.model import CypherResult, Namespace, NamespaceStats
 from kgmem.procedures import Registry, system
+from kgmem.settings.config import Settings
 
 
 class CypherMethods:

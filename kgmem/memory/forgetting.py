@@ -5,10 +5,10 @@ items it touched are re-scored as a write re-scores its own
 
 from __future__ import annotations
 
-from kgmem.config import VerificationSettings
 from kgmem.graph import GraphContext
 from kgmem.ingest import forget as forget_ops
 from kgmem.ingest.forget import Forgotten
+from kgmem.settings.config import VerificationSettings
 from kgmem.verification import rescoring
 
 

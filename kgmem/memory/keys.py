@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.config import Settings
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
-from kgmem.graph.reads import ReadRouter
-from kgmem.key_cache import KeyCache
+from kgmem.graph.read_routing import ReadRouter
+from kgmem.keys.key_cache import KeyCache
 from kgmem.live import Live
 from kgmem.model import (
     ApiKey,
@@ -16,6 +15,7 @@ from kgmem.model import (
     Scope,
 )
 from kgmem.schema import validate_namespace_name
+from kgmem.settings.config import Settings
 from kgmem.storage import keys as key_store
 
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
@@ -61,7 +61,7 @@ class KeyMethods:
 
     async def revoke_key(self, key_id: str) -> ApiKey:
         """Revoke a key from now on: this process stops accepting it at once, every
-        other one when the change's notification arrives (``kgmem.key_watch``); open
+        other one when the change's notification arrives (``kgmem.keys.key_watch``); open
         Bolt sessions, event streams and MCP sessions with the key are refused too."""
         try:
             async with self.ctx.db.transaction() as conn:
@@ -71,7 +71,7 @@ class KeyMethods:
 
     async def authenticate(self, presented: str) -> ApiKey | None:
         """The active key a request presented, or None (a check is reused for a few
-        seconds: ``kgmem.key_cache``). Read from the primary, or from a replica while
+        seconds: ``kgmem.keys.key_cache``). Read from the primary, or from a replica while
         the primary is away (``ReadRouter.lookup``)."""
         found, key = self.key_checks.key(presented)
         if found:

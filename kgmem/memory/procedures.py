@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from kgmem.config import CypherSettings
 from kgmem.cypher import Mode, apoc_writes, calls, explained
 from kgmem.errors import (
     CypherError,
@@ -45,6 +44,7 @@ from kgmem.neo4j_schema import vector, vector_procedures, vector_writes
 from kgmem.procedures import Procedure, Registry, arguments, builtin
 from kgmem.procedures.signature import Field
 from kgmem.procedures.types import Mismatch, coerce
+from kgmem.settings.config import CypherSettings
 
 NAMES = builtin.NAMES
 """The built-in procedures, as Neo4j spells them (calls match case-insensitively)."""

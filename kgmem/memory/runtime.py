@@ -3,7 +3,7 @@
 It owns what lives as long as the store is open: the embedded PostgreSQL and the home
 lock (when there is no ``KGMEM_DATABASE_URL``), the connection pool, the replicas'
 pools, and the background services. Each background service is a ``Periodic``
-(``kgmem.storage.engine.periodic``): one helper starts it, restarts its step with
+(``kgmem.process.periodic``): one helper starts it, restarts its step with
 backoff after failures and stops it, and ``services()`` lists them all for /health
 and the metrics.
 
@@ -13,7 +13,7 @@ starts, in this order:
 1. the replicas' pools (``KGMEM_REPLICA_URLS``; they connect on first use);
 2. the live cache and change events (``kgmem.live``): the LISTEN connection and its
    ``listen`` service, and the ``redis-probe`` service when Redis is configured;
-3. the key watch (``kgmem.key_watch``): its LISTEN and the ``key-recheck`` service;
+3. the key watch (``kgmem.keys.key_watch``): its LISTEN and the ``key-recheck`` service;
 4. the statement ``watchdog`` service, when the settings ask for one;
 5. when serving: the ``keyword-upkeep`` service (after marking the store as served),
    the ``index-population`` service (``kgmem.neo4j_schema.population``), the one-shot
@@ -38,22 +38,22 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from kgmem.config import Settings
 from kgmem.cypher import planner
 from kgmem.embedding import Embedder
-from kgmem.key_cache import KeyCache
-from kgmem.key_watch import KeyWatch
+from kgmem.keys.key_cache import KeyCache
+from kgmem.keys.key_watch import KeyWatch
 from kgmem.live import Live
 from kgmem.memory.startup import database_url, start_database, stop_database
 from kgmem.neo4j_schema.population import Population, population_connection
+from kgmem.process.periodic import Periodic
+from kgmem.settings.config import Settings
 from kgmem.storage import Database, EmbeddedPostgres, HomeLock, open_database
 from kgmem.storage.engine import prewarm
-from kgmem.storage.engine import watchdog as statement_watchdog
-from kgmem.storage.engine.periodic import Periodic
-from kgmem.storage.engine.replicas import Replicas, open_replicas
-from kgmem.storage.engine.supervisor import Supervisor
-from kgmem.storage.engine.watchdog import Watchdog
 from kgmem.storage.indexes.keyword_upkeep import KeywordUpkeep
+from kgmem.storage.pool import watchdog as statement_watchdog
+from kgmem.storage.pool.replicas import Replicas, open_replicas
+from kgmem.storage.pool.supervisor import Supervisor
+from kgmem.storage.pool.watchdog import Watchdog
 
 _log = logging.getLogger("kgmem")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from kgmem.config import Settings
+from kgmem.settings.config import Settings
 from kgmem.storage import (
     EmbeddedPostgres,
     HomeLock,

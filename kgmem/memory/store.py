@@ -14,14 +14,13 @@ from typing import Self
 
 from kgmem import __version__, retrieval
 from kgmem.agents import AgentStates, Budgets
-from kgmem.config import Settings
 from kgmem.embedding import Embedder, embedder_from_settings, store_dimension
 from kgmem.embedding.batching import coalesced
 from kgmem.embedding.query_cache import QueryCache
 from kgmem.graph import GraphContext
 from kgmem.graph import cypher as cypher_ops
 from kgmem.graph import namespaces as namespace_ops
-from kgmem.graph.reads import ReadRouter
+from kgmem.graph.read_routing import ReadRouter
 from kgmem.ingest import (
     Builder,
     EpisodeOutcome,
@@ -33,6 +32,8 @@ from kgmem.ingest import (
 from kgmem.ingest import communities as community_ops
 from kgmem.ingest import merges as merge_ops
 from kgmem.ingest.builder import checked_texts
+from kgmem.keys.quotas import Held, Quotas
+from kgmem.keys.work_shares import WorkShares
 from kgmem.live import Change
 from kgmem.memory import forgetting
 from kgmem.memory.content import GraphContent
@@ -59,23 +60,22 @@ from kgmem.model import (
 from kgmem.model.cluster import ClusterReport
 from kgmem.neo4j_schema import fulltext_procedures
 from kgmem.procedures import builtin as builtin_procedures
-from kgmem.quotas import Held, Quotas
-from kgmem.resources import resource_dir
+from kgmem.process.periodic import Periodic
+from kgmem.process.resources import resource_dir
 from kgmem.schema import GraphSchema, load_schema, schema_files
+from kgmem.settings.config import Settings
 from kgmem.storage import Database
 from kgmem.storage import keys as key_store
 from kgmem.storage.backups import scratch
 from kgmem.storage.engine import meta
-from kgmem.storage.engine import replicas as replicas_store
-from kgmem.storage.engine.cluster_health import cluster_report
-from kgmem.storage.engine.periodic import Periodic
 from kgmem.storage.graph import namespaces
 from kgmem.storage.indexes import keyword_upkeep
 from kgmem.storage.indexes.text_index import TextIndexCheck
+from kgmem.storage.pool import replicas as replicas_store
+from kgmem.storage.pool.cluster_health import cluster_report
 from kgmem.tiers import Tiers
 from kgmem.verification import reads as verification_reads
 from kgmem.verification import runs as verification_runs
-from kgmem.work_shares import WorkShares
 
 _log = logging.getLogger("kgmem")
 
@@ -92,13 +92,13 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         self.runtime = runtime
         """The database, its pools and the background services (``kgmem.memory.runtime``)."""
         self.key_checks = runtime.key_checks
-        """Key checks reused for a few seconds (``kgmem.key_cache``)."""
+        """Key checks reused for a few seconds (``kgmem.keys.key_cache``)."""
         self.key_watch = runtime.key_watch
-        """Key and namespace changes from every process (``kgmem.key_watch``)."""
+        """Key and namespace changes from every process (``kgmem.keys.key_watch``)."""
         self.quotas = Quotas(settings.quota)
-        """What each key may hold and send at once, for every door (``kgmem.quotas``)."""
+        """What each key may hold and send at once, for every door (``kgmem.keys.quotas``)."""
         self.shares = WorkShares(settings.heavy)
-        """Heavy jobs running at once, per key and in all (``kgmem.work_shares``)."""
+        """Heavy jobs running at once, per key and in all (``kgmem.keys.work_shares``)."""
         self.building = Builder(ctx, settings.ingest)
         self.live = runtime.live
         """The read cache and change events; every committed write calls ``live.changed``."""
@@ -108,7 +108,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         self.budgets = Budgets(ctx.db)
         """Budgets on a double-entry ledger (``kgmem.agents.Budgets``)."""
         self.reads = ReadRouter(ctx, runtime.replicas, settings.replica)
-        """Where searches and Cypher reads run (``kgmem.graph.reads``)."""
+        """Where searches and Cypher reads run (``kgmem.graph.read_routing``)."""
         self.procedures = builtin_procedures.registry(__version__)
         """The procedures ``CALL`` names (``kgmem.procedures``): the built-ins, those of
         installed packages once the store is open, those code registers."""
@@ -233,7 +233,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def write_position(self) -> str | None:
         """The primary's WAL position (an LSN) when reads may go to replicas: a read
-        given it as ``kgmem.graph.reads.read_after`` sees every write committed before.
+        given it as ``kgmem.graph.read_routing.read_after`` sees every write committed before.
         None without replicas."""
         if not self.reads.replicas:
             return None
@@ -302,7 +302,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
 
     async def search(self, namespace: str, query: SearchQuery) -> SearchResult:
         """Hybrid search along any combination of axes, fused; see ``SearchQuery``. Runs
-        on a replica when there are some (``kgmem.graph.reads``)."""
+        on a replica when there are some (``kgmem.graph.read_routing``)."""
         result = await self.reads.run(lambda ctx: retrieval.search(ctx, namespace, query))
         # Recalls feed the tier policy's promotion and decay (only if it tracks them).
         await self.tiers.note_recalls(namespace, result)
@@ -502,7 +502,7 @@ class Memory(GraphContent, KeyMethods, CypherMethods, Transfer):
         return await cluster_report(self.ctx.db)
 
     def services(self) -> list[Periodic]:
-        """The background services this process runs (``kgmem.storage.engine.periodic``)."""
+        """The background services this process runs (``kgmem.process.periodic``)."""
         return self.runtime.services()
 
     # -- episode events ---------------------------------------------------------

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-from kgmem.config import Settings
 from kgmem.graph import GraphContext
 from kgmem.io import backfill, exporter, loader
 from kgmem.io.exporter import ExportOptions
 from kgmem.io.loader import ImportOptions, ImportReport, Progress
 from kgmem.live import Live
+from kgmem.settings.config import Settings
 
 
 class Transfer:

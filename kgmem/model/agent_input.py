@@ -2,7 +2,7 @@
 scratch keys, budgets and their ledger, decisions, their listing and outcome. REST
 reads them as bodies or query parameters, MCP tools take their fields as arguments
 (``kgmem.mcp.record_arguments``). Each converts to the core record it describes
-(``kgmem.agent_model``)."""
+(``kgmem.model.agent_model``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kgmem import agent_model as am
+from kgmem.model import agent_model as am
 from kgmem.model.times import Instant
 
 

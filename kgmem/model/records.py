@@ -343,7 +343,7 @@ class HealthReport:
 
 @dataclass(frozen=True, slots=True)
 class ServiceStatus:
-    """What a background service of the server is doing (``kgmem.storage.engine.periodic``)."""
+    """What a background service of the server is doing (``kgmem.process.periodic``)."""
 
     state: Literal["starting", "running", "failing", "stopped"]
     failures: int = 0

@@ -105,7 +105,7 @@ class AxisWeights:
     (``kgmem.retrieval.nearby``); ``speaker`` (``minmax`` only) favours the episodes of
     a speaker the search's text names (``kgmem.retrieval.speakers``); ``statement``
     (``minmax`` only) favours what tells over episodes that ask
-    (``kgmem.retrieval.statements``); ``first_person`` (``minmax`` only) favours the
+    (``kgmem.retrieval.statement_favouring``); ``first_person`` (``minmax`` only) favours the
     episodes whose speaker speaks in the first person
     (``kgmem.retrieval.first_person``); ``present`` (``minmax`` only) favours the newest
     statements when the search text asks about the present (``kgmem.retrieval.present``)."""

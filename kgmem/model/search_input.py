@@ -12,11 +12,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from kgmem import jsontext
 from kgmem.model import records as model_records
 from kgmem.model import search as model
 from kgmem.model.times import Instant
 from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
+from kgmem.text import jsontext
 
 # Defaults are the records' own, so the doors and the Python API cannot differ on them.
 _DEFAULT_WEIGHTS = model.AxisWeights()

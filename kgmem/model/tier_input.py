@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kgmem import tier_model as tm
+from kgmem.model import tier_model as tm
 from kgmem.model.times import Instant
 
 TierName = Literal["working", "episodic", "semantic"]

@@ -57,4 +57,4 @@ TimeText = Annotated[
     ),
 ]
 """A time a caller states about the world: an instant, or an expression the core reads
-(``kgmem.time_expressions``) against the write's reference time, as episodes' facts do."""
+(``kgmem.text.time_expressions``) against the write's reference time, as episodes' facts do."""

@@ -25,7 +25,8 @@ from kgmem.neo4j_schema.errors import (
 )
 from kgmem.neo4j_schema.model import Constraint, Create, Drop, Entity, Index, SchemaObject
 from kgmem.schema import GraphSchema
-from kgmem.storage.neo4j_schema import catalog, expression_indexes, label_tables, population_sql
+from kgmem.storage.graph import label_tables
+from kgmem.storage.neo4j_schema import catalog, expression_indexes, population_sql
 from kgmem.storage.refs import NamespaceRef
 
 LOOKUP_NAMES: dict[Entity, str] = {"NODE": "index_343aff4e", "RELATIONSHIP": "index_f7700477"}

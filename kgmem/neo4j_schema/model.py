@@ -77,7 +77,7 @@ class Constraint:
 SchemaObject = Index | Constraint
 
 
-# The statements, as parsed (``kgmem.neo4j_schema.statements``).
+# The statements, as parsed (``kgmem.neo4j_schema.statement_syntax``).
 
 
 @dataclass(frozen=True, slots=True)

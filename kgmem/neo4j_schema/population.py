@@ -38,7 +38,7 @@ import asyncpg
 from kgmem.errors import ProcedureFailed
 from kgmem.neo4j_schema import dispatch, handlers
 from kgmem.neo4j_schema.model import Index
-from kgmem.storage.engine.periodic import Periodic
+from kgmem.process.periodic import Periodic
 from kgmem.storage.graph import namespaces as ns_store
 from kgmem.storage.neo4j_schema import catalog, population_sql
 from kgmem.storage.neo4j_schema.vector_sql import BUILD_MEMORY

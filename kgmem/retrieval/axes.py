@@ -13,16 +13,16 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from kgmem.graph.context import GraphContext
-from kgmem.metrics import instruments
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import Entity
+from kgmem.process.metrics import instruments
+from kgmem.process.taskgroup import together
 from kgmem.retrieval import causal, expansion, semantic, spatial, temporal
 from kgmem.retrieval.fusion import Scored
 from kgmem.retrieval.plan import VECTOR, SearchPlan
 from kgmem.retrieval.scope import Key, Scope
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.indexes import candidates as cand
-from kgmem.taskgroup import together
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from kgmem.errors import EntityNotFound
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CausalNode, CausalPath, CausalQuery, CausalStep
 from kgmem.retrieval import validate
 from kgmem.storage import Connection, NamespaceRef

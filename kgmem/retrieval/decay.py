@@ -1,5 +1,5 @@
 """Memory tiers in search: the decay of episodes' retrieval weight, and archived
-episodes left out. One step after fusion (``kgmem.tier_model.TierPolicy``).
+episodes left out. One step after fusion (``kgmem.model.tier_model.TierPolicy``).
 
 An ``episodic`` episode (older than the policy's working window, not promoted to
 ``semantic``) has its fused score and relevance multiplied by its decay factor, and
@@ -18,12 +18,12 @@ from datetime import datetime
 from typing import Any
 
 from kgmem.model import SearchHit
+from kgmem.model.tier_model import TierPolicy, policy_of
 from kgmem.retrieval.fusion import Fused, Scored
 from kgmem.retrieval.scope import EPISODE
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import tiers as tier_store
 from kgmem.storage.indexes.candidates import VertexInfo
-from kgmem.tier_model import TierPolicy, policy_of
 
 Decayed = dict[tuple[str, int], Scored]
 

@@ -27,7 +27,7 @@ also mixes in, for candidates that have a time, the best keyword and vector scor
 another candidate within an hour (``kgmem.retrieval.nearby``: the turns around an
 answer are evidence for it), for episodes whether the search's text names their
 speaker (``kgmem.retrieval.speakers``), and whether a candidate tells rather than asks
-(``kgmem.retrieval.statements``). Each hit's scores and reasons name the features that
+(``kgmem.retrieval.statement_favouring``). Each hit's scores and reasons name the features that
 added to it. The default weights (``AxisWeights``) are a listwise ranker's coefficients
 fitted on conversation turns (``python -m bench locomo``).
 

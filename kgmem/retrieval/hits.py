@@ -9,7 +9,8 @@ from functools import partial
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
-from kgmem.retrieval import decay, first_person, nearby, present, speakers, statements
+from kgmem.retrieval import decay, first_person, nearby, present, speakers
+from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Fused, fuse

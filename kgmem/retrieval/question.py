@@ -4,7 +4,7 @@
 span it names, [start, end):
 
 - an explicit date ("7 May 2023", "May 2023", "in 2022"; the rules of
-  ``kgmem.calendar_dates``): that day, month or year;
+  ``kgmem.text.calendar_dates``): that day, month or year;
 - "the week before" / "the week after" such a date: the seven days before or after it;
 - "last/this week", "last/this month", "last/this year", "yesterday", "today":
   relative to ``now``;
@@ -24,8 +24,8 @@ import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 
-from kgmem.calendar_dates import DATE, MONTHS
 from kgmem.model import SearchQuery, TimeQuery
+from kgmem.text.calendar_dates import DATE, MONTHS
 
 _RELATIVE = re.compile(
     r"\b(?P<which>last|this|past)\s+(?P<unit>week|month|year|summer|winter|spring|autumn|fall)\b"

@@ -27,19 +27,11 @@ from datetime import UTC, datetime
 
 from kgmem.errors import KgmemError
 from kgmem.graph import prepare
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import SearchQuery, SearchResult
-from kgmem.retrieval import (
-    axes,
-    context,
-    decay,
-    eligibility,
-    hits,
-    question,
-    trust,
-    validate,
-    words,
-)
+from kgmem.process.taskgroup import task_group, together
+from kgmem.retrieval import axes, decay, eligibility, hits, question, trust, validate, words
+from kgmem.retrieval import session_turns as context
 from kgmem.retrieval.axes import AxisResult, VectorResult, timed
 from kgmem.retrieval.candidates import Candidates, Judged, SideRows, merge
 from kgmem.retrieval.fusion import Fused
@@ -47,7 +39,6 @@ from kgmem.retrieval.plan import REPROBED, VECTOR, SearchPlan, Store, Tuning, pl
 from kgmem.retrieval.scope import Key
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph.namespace_cache import is_missing_namespace
-from kgmem.taskgroup import task_group, together
 
 __all__ = ["SearchPlan", "Tuning", "plan_of", "run", "search"]
 

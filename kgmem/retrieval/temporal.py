@@ -15,7 +15,7 @@ import functools
 from datetime import UTC, datetime
 
 from kgmem.graph import entities
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.model import TimelineEntry, TimeQuery
 from kgmem.retrieval.fusion import Scored

@@ -20,7 +20,7 @@ from kgmem.errors import InvalidInput
 from kgmem.model import SearchHit, SearchQuery
 from kgmem.retrieval.fusion import Fused
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage import verification as score_store
+from kgmem.storage.truth import claims as score_store
 
 ORDERS = ("score", "trust")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from kgmem.errors import InvalidInput, InvalidNumber, InvalidTimestamp
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.model import AXES, CausalQuery, ExpansionQuery, PlaceQuery, SearchQuery, TimeQuery
 from kgmem.retrieval.fusion import FUSIONS

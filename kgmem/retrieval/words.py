@@ -1,6 +1,6 @@
 """The fusion features read from the eligible episodes' own words: whether the search
 text names their speaker (``kgmem.retrieval.speakers``), whether they ask rather
-than tell (``kgmem.retrieval.statements``) and whether their speaker speaks in the
+than tell (``kgmem.retrieval.statement_favouring``) and whether their speaker speaks in the
 first person (``kgmem.retrieval.first_person``). All are read in one statement, and
 only when one of them applies and some eligible candidate is an episode."""
 
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kgmem.retrieval import first_person, present, speakers, statements
+from kgmem.retrieval import first_person, present, speakers
+from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Scored
 from kgmem.retrieval.plan import SearchPlan

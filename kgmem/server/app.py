@@ -17,7 +17,6 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 import kgmem
-from kgmem.config import Settings
 from kgmem.errors import DatabaseUnavailable, KgmemError
 from kgmem.mcp.http import McpEndpoint
 from kgmem.memory import Memory
@@ -49,6 +48,7 @@ from kgmem.server.routes import (
 )
 from kgmem.server.schemas import Problem
 from kgmem.server.text_guard import TextGuard
+from kgmem.settings.config import Settings
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text}

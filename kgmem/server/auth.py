@@ -1,6 +1,6 @@
 """Who may do what over HTTP: the key comes as ``Authorization: Bearer kgm_...`` or
 ``X-API-Key``, and the rules are ``kgmem.access``'s (loopback clients count as local).
-Each request a key makes counts against its rate (``kgmem.quotas``); re-checks of a
+Each request a key makes counts against its rate (``kgmem.keys.quotas``); re-checks of a
 stream's key do not.
 """
 

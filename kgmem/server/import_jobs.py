@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from kgmem.errors import ImportJobNotFound, KgmemError
-from kgmem.import_settings import ImportSettings
 from kgmem.io import loader
 from kgmem.io.loader import ImportOptions, Progress
 from kgmem.memory import Memory
-from kgmem.metrics import instruments
 from kgmem.model.import_jobs import ImportJob, ImportStatus
+from kgmem.process.metrics import instruments
+from kgmem.settings.import_settings import ImportSettings
 from kgmem.storage.bulk import import_jobs as store
 
 _log = logging.getLogger("kgmem.server")

@@ -3,7 +3,7 @@ log record of an unhandled error.
 
 Every response carries ``X-Request-ID``: the client's own (letters, digits, ``.-_:``,
 at most 64) or a new one; log records written while serving the request carry it
-(``kgmem.logs``). Each request counts in ``kgmem_http_requests`` and
+(``kgmem.process.logs``). Each request counts in ``kgmem_http_requests`` and
 ``kgmem_http_request_duration_seconds`` under its route template
 (``/v1/namespaces/{ns}/entities/{uid}``, never the raw path, so namespaces and ids do
 not multiply the series; ``unmatched`` for paths no route serves).
@@ -26,9 +26,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgmem.errors import KgmemError
-from kgmem.live.metrics import publish_gauges
-from kgmem.logs import request_id
-from kgmem.metrics import instruments
+from kgmem.live.stream_counts import publish_gauges
+from kgmem.process.logs import request_id
+from kgmem.process.metrics import instruments
 from kgmem.server import problems
 
 HEADER = "x-request-id"
@@ -105,7 +105,7 @@ def _internal_error() -> ASGIApp:
 
 
 def sample_gauges(app: Any) -> None:
-    """Record this process's pool use and cache size as gauges (``kgmem.metrics``)."""
+    """Record this process's pool use and cache size as gauges (``kgmem.process.metrics``)."""
     memory = getattr(app.state, "memory", None)
     if memory is None:
         return

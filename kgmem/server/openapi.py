@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgmem.config import Settings
 from kgmem.server.app import create_app
+from kgmem.settings.config import Settings
 
 
 def document() -> dict[str, Any]:

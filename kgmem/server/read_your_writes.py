@@ -21,9 +21,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgmem.errors import KgmemError
-from kgmem.graph.reads import ReadNote, read_after, read_note
+from kgmem.graph.read_routing import ReadNote, read_after, read_note
 from kgmem.server import problems
-from kgmem.storage.engine.replicas import check_lsn
+from kgmem.storage.pool.replicas import check_lsn
 
 WRITE_HEADER = "x-kgmem-lsn"
 WAIT_HEADER = b"x-kgmem-min-lsn"

@@ -32,15 +32,15 @@ from typing import Any
 
 import uvicorn
 
-from kgmem import logs, metrics
 from kgmem.bolt import BoltServer
-from kgmem.config import ServerSettings, Settings
 from kgmem.errors import ConfigurationError
 from kgmem.memory import Memory
+from kgmem.process import logs, metrics
+from kgmem.process.periodic import Periodic
 from kgmem.server.app import create_app
 from kgmem.server.auth import is_loopback
 from kgmem.server.shutdown import GracefulServer, graceful_timeout
-from kgmem.storage.engine.periodic import Periodic
+from kgmem.settings.config import ServerSettings, Settings
 
 _log = logging.getLogger("kgmem.server")
 
@@ -162,7 +162,7 @@ def _config(memory: Memory, settings: Settings, server: ServerSettings) -> uvico
         host=server.host,
         port=server.port,
         log_level=settings.log_level,
-        log_config=None,  # kgmem.logs configured the process's logging
+        log_config=None,  # kgmem.process.logs configured the process's logging
         access_log=server.access_log,
         lifespan="on",
         proxy_headers=False,

@@ -12,8 +12,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
 
 from kgmem.errors import KgmemError
+from kgmem.keys.quotas import Held
 from kgmem.live import Event, Reset
-from kgmem.quotas import Held
 from kgmem.server.problems import from_error
 
 RETRY_MS = 2000

@@ -19,8 +19,8 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kgmem.errors import InvalidText
-from kgmem.jsontext import unencodable
 from kgmem.server.problems import from_error
+from kgmem.text.jsontext import unencodable
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A \\u escape of a surrogate (D800-DFFF); bodies without one cannot decode to a lone one.

@@ -17,8 +17,8 @@ from typing import Literal
 
 import asyncpg
 
-from kgmem.storage.engine.database import Database
-from kgmem.storage.engine.listen import Listener
+from kgmem.storage.pool.database import Database
+from kgmem.storage.pool.listen import Listener
 
 CHANNEL = "kgmem_access"
 

@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import asyncpg
 
-from kgmem.agent_model import AgentState, AgentSummary, JsonValue, ScratchEntry
 from kgmem.errors import AgentStateNotFound, NamespaceNotFound, ScratchKeyNotFound, StaleVersion
+from kgmem.model.agent_model import AgentState, AgentSummary, JsonValue, ScratchEntry
 from kgmem.storage import rows
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 1070))"

@@ -13,9 +13,9 @@ from typing import Any
 
 import orjson
 
-from kgmem import jsontext
-from kgmem.agtext import constant, skip_string
 from kgmem.errors import InvalidNumber, InvalidText, LimitExceeded
+from kgmem.text import jsontext
+from kgmem.text.agtext import constant, skip_string
 
 _ANNOTATIONS = ("vertex", "edge", "path", "numeric")
 MAX_ENCODED_DEPTH = 254  # orjson's own limit on lists and maps

@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 import asyncpg
 
-from kgmem.agent_model import Decision, DecisionQuery, DecisionWrite
 from kgmem.errors import DecisionNotFound, UidConflict
+from kgmem.model.agent_model import Decision, DecisionQuery, DecisionWrite
 from kgmem.storage import rows
 from kgmem.storage.agent_state import check_namespace
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from kgmem.storage.engine import listen
-from kgmem.storage.engine.database import Database
+from kgmem.storage.pool import listen
+from kgmem.storage.pool.database import Database
 
 CHANNEL = "kgmem_events"
 

@@ -16,15 +16,6 @@ from typing import NamedTuple
 
 import asyncpg
 
-from kgmem.agent_model import (
-    Balance,
-    Budget,
-    BudgetWrite,
-    LedgerEntry,
-    Transaction,
-    TransactionKind,
-    TransactionWrite,
-)
 from kgmem.errors import (
     BudgetExceeded,
     BudgetExists,
@@ -32,6 +23,15 @@ from kgmem.errors import (
     Conflict,
     IdempotencyKeyReused,
     InvalidInput,
+)
+from kgmem.model.agent_model import (
+    Balance,
+    Budget,
+    BudgetWrite,
+    LedgerEntry,
+    Transaction,
+    TransactionKind,
+    TransactionWrite,
 )
 from kgmem.storage import rows
 from kgmem.storage.agent_state import check_namespace

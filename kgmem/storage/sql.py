@@ -35,3 +35,12 @@ def index_name(label: str, prop: str) -> str:
     readable = re.sub(r"[^A-Za-z0-9_]", "_", prop)
     # Cut to PostgreSQL's 63 bytes as it would itself, so stored names stay the same.
     return f"{label[:36]}_{readable[:16]}_{digest}_idx"[:63]
+
+
+def reader_role(graph: str) -> str:
+    """The read-only role of ``graph`` (at most 63 bytes)."""
+    name = f"kgmem_read_{graph}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha1(graph.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"kgmem_read_{graph[:40]}_{digest}"

@@ -1,4 +1,4 @@
-"""Checking a memory-tier policy before it is stored (``kgmem.tier_model.TierPolicy``)."""
+"""Checking a memory-tier policy before it is stored (``kgmem.model.tier_model.TierPolicy``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kgmem.errors import InvalidInput
-from kgmem.tier_model import TierPolicy, policy_data, policy_of
+from kgmem.model.tier_model import TierPolicy, policy_data, policy_of
 
 TIERS = ("working", "episodic", "semantic")
 _COUNTS = ("promote_min_facts", "promote_min_recalls")

@@ -17,14 +17,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kgmem.errors import DatabaseUnavailable, EpisodeNotFound, InvalidInput, InvalidTimestamp
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.graph.prepare import aware
 from kgmem.model import Entity, SearchResult
+from kgmem.model.tier_model import EpisodeTier, Tier, TierPolicy, TierReport, policy_data, policy_of
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage import tiers as store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.tier_model import EpisodeTier, Tier, TierPolicy, TierReport, policy_data, policy_of
 from kgmem.tiers.policy import checked
 
 _log = logging.getLogger("kgmem.tiers")

@@ -15,9 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kgmem.config import VerificationSettings
 from kgmem.model import TrustCalibration
-from kgmem.storage import Connection, NamespaceRef, value_samples
+from kgmem.settings.config import VerificationSettings
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.truth import value_samples
 from kgmem.verification import calibration_features
 from kgmem.verification.calibration import Calibration
 from kgmem.verification.claims import Bools, ClaimArrays, Floats, Ints

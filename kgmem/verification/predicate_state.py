@@ -19,8 +19,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from kgmem.storage.item_scores import ItemState
-from kgmem.storage.verification import SourcePredicateScore, SourceScore
+from kgmem.storage.truth.claims import SourcePredicateScore, SourceScore
+from kgmem.storage.truth.item_scores import ItemState
 from kgmem.verification import consensus
 from kgmem.verification.claims import Estimator, Floats, Ints, Scores
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from kgmem.config import VerificationSettings
 from kgmem.errors import EntityNotFound, FactNotFound, SourceNotFound
 from kgmem.graph import cursor
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import (
     CandidateCheck,
     FactVerification,
@@ -22,11 +21,12 @@ from kgmem.model import (
     WithdrawnClaim,
 )
 from kgmem.schema import validate_label, validate_uid
+from kgmem.settings.config import VerificationSettings
 from kgmem.storage import Connection, NamespaceRef
-from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
-from kgmem.storage.verification import ItemFact, SourceInfo, SourcePredicateScore, SourceScore
+from kgmem.storage.truth import claims as store
+from kgmem.storage.truth.claims import ItemFact, SourceInfo, SourcePredicateScore, SourceScore
 from kgmem.verification import calibration_scope, value_kinds
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.status import status_of

@@ -17,10 +17,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from kgmem.config import VerificationSettings
-from kgmem.graph.context import GraphContext
-from kgmem.storage import Connection, NamespaceRef, item_scores
-from kgmem.storage.verification import SourcePredicateScore, SourceScore
+from kgmem.graph.graph_context import GraphContext
+from kgmem.settings.config import VerificationSettings
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.truth import item_scores
+from kgmem.storage.truth.claims import SourcePredicateScore, SourceScore
 from kgmem.verification import predicate_scope, predicate_state, value_kinds
 from kgmem.verification.claims import Estimator
 from kgmem.verification.runs import contributed, estimator, index_claims, update_item

@@ -21,23 +21,24 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kgmem.config import VerificationSettings
 from kgmem.errors import KgmemError
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import TrustCalibration, VerificationRun
 from kgmem.schema.graph_schema import ValueType
-from kgmem.storage import Connection, NamespaceRef, item_scores, score_columns
-from kgmem.storage import verification as store
+from kgmem.settings.config import VerificationSettings
+from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.namespace_cache import is_missing_namespace
-from kgmem.storage.score_columns import ClaimColumns, FactScoreColumns
-from kgmem.storage.verification import (
+from kgmem.storage.truth import claims as store
+from kgmem.storage.truth import item_scores, score_columns
+from kgmem.storage.truth.claims import (
     ClaimRows,
     FactScore,
     SourceInfo,
     SourcePredicateScore,
     SourceScore,
 )
+from kgmem.storage.truth.score_columns import ClaimColumns, FactScoreColumns
 from kgmem.verification import (
     calibration,
     calibration_scope,

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from kgmem.config import VerificationSettings
 from kgmem.model import VerificationStatus
+from kgmem.settings.config import VerificationSettings
 
 
 def status_of(

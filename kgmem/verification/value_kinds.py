@@ -4,7 +4,7 @@ from its claims (``kgmem.verification.inference``).
 The kind of an undeclared predicate is read from the values of its first ``SAMPLE``
 current, sourced facts by fact id: a full run reads them from the claim columns it
 already holds, an incremental update or a read with one query
-(``kgmem.storage.value_samples``), so every path reads the same values and compares
+(``kgmem.storage.truth.value_samples``), so every path reads the same values and compares
 the same way. Once a predicate has ``SAMPLE`` such facts its sample changes only when
 one of them is closed, so the kind is kept per process (``GraphContext.value_kinds``)
 and not read again; a full run reads it afresh. A predicate with fewer facts is read
@@ -21,12 +21,13 @@ import numpy as np
 
 from kgmem.model import ValueKind
 from kgmem.schema.graph_schema import GraphSchema, ValueType
-from kgmem.storage import Connection, NamespaceRef, value_samples
-from kgmem.storage.score_columns import ClaimColumns
+from kgmem.storage import Connection, NamespaceRef
+from kgmem.storage.truth import value_samples
+from kgmem.storage.truth.score_columns import ClaimColumns
 from kgmem.verification.inference import SAMPLE, Inferred, declared, infer
 
 if TYPE_CHECKING:
-    from kgmem.graph.context import GraphContext
+    from kgmem.graph.graph_context import GraphContext
 
 
 def read(schema: GraphSchema, predicate: str, texts: list[str]) -> Inferred:

@@ -4,7 +4,7 @@ A row inserted or deleted, or a change of ``revoked_at``, ``scopes``, ``namespac
 ``secret_hash``, sends ``key <id>`` on channel ``kgmem_access`` from the transaction
 that made it, so the notification is delivered when the change commits and not at all
 when it rolls back. Marking a key used (``last_used_at``) notifies nobody. Each process
-listens (``kgmem.key_watch``): it forgets its cached key checks and has the connections
+listens (``kgmem.keys.key_watch``): it forgets its cached key checks and has the connections
 and streams open with that key check it again.
 
 Revision ID: 0019_key_changes

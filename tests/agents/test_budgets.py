@@ -14,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory
-from kgmem.agent_model import BudgetWrite, TransactionWrite
 from kgmem.errors import (
     BudgetExceeded,
     BudgetExists,
@@ -23,6 +22,7 @@ from kgmem.errors import (
     IdempotencyKeyReused,
     InvalidInput,
 )
+from kgmem.model.agent_model import BudgetWrite, TransactionWrite
 
 
 def spend(amount: float, agent: str = "a", key: str | None = None) -> TransactionWrite:

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.agent_model import DecisionQuery, DecisionWrite
 from kgmem.decisions import Decisions
 from kgmem.errors import DecisionNotFound, FactNotFound, InvalidInput, UidConflict
 from kgmem.ingest import EpisodeWrite
+from kgmem.model.agent_model import DecisionQuery, DecisionWrite
 
 
 @pytest.fixture

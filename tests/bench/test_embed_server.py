@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from bench.embed_server import serve
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.openai import OpenAIEmbedder
 from kgmem.errors import EmbeddingError
+from kgmem.settings.config import EmbeddingSettings
 
 
 @pytest.fixture

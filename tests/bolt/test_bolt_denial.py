@@ -18,7 +18,7 @@ import neo4j
 import pytest
 
 from kgmem.bolt import BoltServer
-from kgmem.config import Settings
+from kgmem.settings.config import Settings
 from tests.fixtures.bolt import FAILURE, IGNORED, SUCCESS, Wire, offer
 from tests.fixtures.database import store_settings
 from tests.fixtures.key_changes import Served, open_transactions, served_store

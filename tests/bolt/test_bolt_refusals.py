@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from kgmem.bolt.refusals import MOST_ADDRESSES, Refusals
-from kgmem.metrics import instruments
+from kgmem.process.metrics import instruments
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""Open Bolt sessions follow their key (``kgmem.key_watch``): revoked, narrowed to other
+"""Open Bolt sessions follow their key (``kgmem.keys.key_watch``): revoked, narrowed to other
 namespaces, or a namespace deleted by another process, they are refused within a second
 with the FAILURE a new connection gets, and an open transaction is rolled back at once."""
 

@@ -16,7 +16,7 @@ from neo4j.exceptions import ServiceUnavailable
 
 from kgmem import Memory
 from kgmem.bolt import BoltServer
-from kgmem.config import BoltSettings
+from kgmem.settings.config import BoltSettings
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:

@@ -7,7 +7,7 @@ import asyncio
 import time
 
 from kgmem.bolt.connection import MAGIC
-from kgmem.metrics import instruments
+from kgmem.process.metrics import instruments
 from tests.fixtures.bolt import SUCCESS, Bolt, BoltFactory, Flood, Wire, offer
 
 V5 = offer(5, 4) + bytes(12)

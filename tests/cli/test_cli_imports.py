@@ -17,7 +17,7 @@ HEAVY = (
     "torch", "sentence_transformers", "numpy", "fastapi", "starlette", "uvicorn",
     "psycopg", "psycopg_pool", "asyncpg", "pgserver", "rdflib", "pyoxigraph", "networkx",
     "neo4j", "mcp", "httpx", "pydantic_settings",
-    "kgmem.config", "kgmem.model", "kgmem.memory", "kgmem.cypher", "kgmem.server",
+    "kgmem.settings.config", "kgmem.model", "kgmem.memory", "kgmem.cypher", "kgmem.server",
     "kgmem.storage",
 )  # fmt: skip
 """Packages a command that needs neither the store nor a model must not import
@@ -58,7 +58,7 @@ def test_help_imports_no_heavy_module(args: tuple[str, ...]) -> None:
 
 def test_settings_reads_the_settings_but_not_the_store_or_a_model() -> None:
     found = imported("settings", "--markdown")
-    assert "kgmem.config" in found
+    assert "kgmem.settings.config" in found
     stacks = ("torch", "sentence_transformers", "fastapi", "psycopg_pool", "asyncpg", "rdflib")
     assert not [m for m in found if m.split(".")[0] in stacks]
     assert not [m for m in found if m.startswith(("kgmem.memory", "kgmem.storage", "kgmem.server"))]

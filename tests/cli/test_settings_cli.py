@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kgmem.config import Settings, effective_settings
+from kgmem.settings.config import Settings, effective_settings
 from tests.cli.test_serve import env_for, kgmem
 
 

@@ -8,8 +8,8 @@ import asyncio
 import pytest
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.agent_model import BudgetWrite, DecisionQuery, DecisionWrite, TransactionWrite
 from kgmem.client import ApiError, AsyncClient, Client
+from kgmem.model.agent_model import BudgetWrite, DecisionQuery, DecisionWrite, TransactionWrite
 
 
 async def test_state_and_scratch_through_the_async_client(live_url: str, namespace: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pgserver
 import yaml
 
-from kgmem.config import DEFAULT_PORT, BoltSettings, documented_settings
+from kgmem.settings.config import DEFAULT_PORT, BoltSettings, documented_settings
 from tests.fixtures import markdown
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.resources import resource_dir
+from kgmem.process.resources import resource_dir
 from kgmem.storage import agtype
 
 FILES = sorted(resource_dir("cypher").glob("*.cypher"))

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import kgmem
-from kgmem.config import SECTIONS, Settings, documented_settings
 from kgmem.server.problems import error_markdown
+from kgmem.settings.config import SECTIONS, Settings, documented_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

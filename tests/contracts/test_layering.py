@@ -1,7 +1,8 @@
 """The import rules in pyproject.toml hold: dependencies point down; only storage talks to
 the database; only the server imports the web framework; the MCP door, the client and
-the adapters keep to their own imports; inside storage, backups sit above the engine, the
-graph core and the indexes."""
+the adapters keep to their own imports; storage's sub-packages are layered (engine at the
+bottom, the indexes and the Neo4j schema tables under the graph core, bulk loading, the pool
+and truth discovery above them, backups on top)."""
 
 import shutil
 import subprocess

@@ -6,7 +6,7 @@ from pathlib import Path
 import asyncpg
 
 from kgmem import Memory
-from kgmem.resources import resource_dir
+from kgmem.process.resources import resource_dir
 from kgmem.schema import load_schema, schema_files
 from kgmem.storage.graph import namespaces as ns_store
 from kgmem.storage.sql import index_name

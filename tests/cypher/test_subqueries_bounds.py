@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kgmem import Memory
-from kgmem.config import CypherSettings
 from kgmem.errors import CypherTimeout, LimitExceeded
+from kgmem.settings.config import CypherSettings
 from tests.cypher.hostile import LEAKS, RUN_AS_STEPS, corpus
 from tests.fixtures.database import store_settings
 

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from kgmem import Memory
-from kgmem.agent_model import BudgetWrite
 from kgmem.model.agent_input import (
     BalanceParams,
     DecisionIn,
@@ -23,6 +22,7 @@ from kgmem.model.agent_input import (
     StateIn,
     TransactionIn,
 )
+from kgmem.model.agent_model import BudgetWrite
 from tests.doors.doors import Doors, Outcome, opened
 
 UNKNOWN = "invalid_request"

@@ -25,7 +25,6 @@ from pydantic_core import to_jsonable_python
 from kgmem import Memory
 from kgmem.bolt import BoltServer
 from kgmem.client import wire
-from kgmem.config import BoltSettings
 from kgmem.model import (
     CausalQuery,
     ContextQuery,
@@ -43,7 +42,8 @@ from kgmem.model.episodes import EntityMention, FactMention
 from kgmem.model.graph_input import EntityReadIn, FactIn
 from kgmem.model.search_input import SearchIn
 from kgmem.model.tier_input import PolicyIn
-from kgmem.tier_model import Moved, TierPolicy
+from kgmem.model.tier_model import Moved, TierPolicy
+from kgmem.settings.config import BoltSettings
 from tests.doors.doors import Doors, Outcome, opened
 from tests.doors.drawn import record
 

@@ -7,10 +7,10 @@ import asyncio
 import numpy as np
 import pytest
 
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.batching import CoalescingEmbedder, coalesced
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.errors import EmbeddingError
+from kgmem.settings.config import EmbeddingSettings
 
 TEXTS = [f"Turn {i}: we talked about trip number {i} to the mountains." for i in range(24)]
 

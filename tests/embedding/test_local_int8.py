@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from kgmem import EntityWrite, Memory
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding import onnx_model
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.embedding.provider import LOCAL_INT8_MODEL
 from kgmem.errors import ConfigurationError, EmbeddingModelMismatch
 from kgmem.model import EmbeddingInfo, SearchQuery
+from kgmem.settings.config import EmbeddingSettings
 from tests.fixtures.database import store_settings
 
 pytestmark = pytest.mark.slow

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from kgmem import Memory
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding import onnx_model
 from kgmem.embedding.local import LocalEmbedder, model_directory
 from kgmem.server.app import create_app
+from kgmem.settings.config import EmbeddingSettings
 from tests.fixtures.app import client_for
 
 pytestmark = [

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from kgmem import EntityWrite, Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.model import SearchQuery, TimeQuery
+from kgmem.settings.config import EmbeddingSettings
 
 pytestmark = pytest.mark.slow
 

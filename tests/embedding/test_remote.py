@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding import embedder_from_settings
 from kgmem.embedding.ollama import OllamaEmbedder
 from kgmem.embedding.openai import OpenAIEmbedder
 from kgmem.errors import ConfigurationError, EmbeddingError
+from kgmem.settings.config import EmbeddingSettings
 from tests.fixtures.http_fakes import FakeEmbeddingServer, fake_vector
 
 

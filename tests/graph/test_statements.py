@@ -10,9 +10,9 @@ from kgmem import BatchWrite, EntityWrite, FactQuery, FactWrite, Memory
 from kgmem.graph.statements import overlaps, succession_plan, successions
 from kgmem.ingest import EpisodeWrite, FactMention
 from kgmem.storage.backups import dump
-from kgmem.storage.engine import statements as statement_store
-from kgmem.storage.engine.statements import StatedFact
+from kgmem.storage.graph import facts_in_force as statement_store
 from kgmem.storage.graph import namespaces
+from kgmem.storage.graph.facts_in_force import StatedFact
 from kgmem.storage.refs import NamespaceRef
 
 Y2020 = datetime(2020, 1, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from kgmem.config import documented_settings
+from kgmem.settings.config import documented_settings
 from tests.ha.cluster import BIN, POST_BOOTSTRAP, ROOT, TEMPLATE
 
 KUBERNETES_TEMPLATE = ROOT / "deploy" / "patroni" / "patroni-kubernetes.yml"

@@ -9,9 +9,9 @@ import psutil
 import pytest
 
 from kgmem import Memory
-from kgmem.config import LimitSettings
 from kgmem.errors import CommunitiesTimedOut, TooManyJobs
 from kgmem.ingest import EpisodeWrite, FactMention, communities
+from kgmem.settings.config import LimitSettings
 from kgmem.storage.graph import communities as community_store
 from kgmem.storage.graph import namespaces
 

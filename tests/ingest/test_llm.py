@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from kgmem import FactQuery, Memory, Settings
-from kgmem.agent_model import BudgetWrite
-from kgmem.config import IngestSettings
 from kgmem.ingest import EpisodeWrite
+from kgmem.model.agent_model import BudgetWrite
+from kgmem.settings.config import IngestSettings
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 

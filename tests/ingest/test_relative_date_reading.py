@@ -15,7 +15,7 @@ import pytest
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.client import AsyncClient
 from kgmem.ingest.tense import tense_near
-from kgmem.time_expressions import read
+from kgmem.text.time_expressions import read
 from tests.ingest.episode_doors import over_mcp, over_rest
 
 REF = "2024-06-10T09:00:00Z"

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.embedding.provider import Vectors
 from kgmem.ingest import EpisodeWrite
@@ -26,6 +25,7 @@ from kgmem.ingest.session_context import (
 )
 from kgmem.ingest.types import Work
 from kgmem.model import EmbeddingInfo
+from kgmem.settings.config import EmbeddingSettings
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 TURNS = [

@@ -9,8 +9,8 @@ from kgmem.ingest.extractors import ExtractorUnavailable, SpacyExtractor
 from kgmem.ingest.matcher import NameMatcher
 from kgmem.ingest.resolve import NameIndex, Thresholds, resolve
 from kgmem.ingest.types import Work
-from kgmem.storage.graph.ingest import NamedVertex
-from kgmem.time_expressions import resolve_time
+from kgmem.storage.graph.bookkeeping import NamedVertex
+from kgmem.text.time_expressions import resolve_time
 
 REF = datetime(2024, 5, 15, 12, tzinfo=UTC)  # a Wednesday
 
@@ -80,7 +80,7 @@ async def test_spacy_extracts_people_when_a_model_is_installed() -> None:
 async def test_date_stage_defaults_to_reference_time_and_notes_what_it_cannot_read() -> None:
     from kgmem.ingest import FactMention
     from kgmem.ingest.dating import DateStage
-    from kgmem.resources import resource_dir
+    from kgmem.process.resources import resource_dir
     from kgmem.schema import load_schema, schema_files
 
     facts = [

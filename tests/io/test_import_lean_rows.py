@@ -12,7 +12,7 @@ import pytest
 from kgmem import FactWrite, Memory
 from kgmem.io.loader import ImportOptions
 from kgmem.io.rdf_mapping import short_name
-from kgmem.storage.bulk.rows import any_uid
+from kgmem.storage.bulk.copy_format import any_uid
 from kgmem.storage.graph import namespaces
 from kgmem.storage.indexes import keyword_search as kw
 

@@ -21,8 +21,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from kgmem import Memory, Settings
-from kgmem.config import CacheSettings, EventSettings, RedisSettings
 from kgmem.server.app import create_app
+from kgmem.settings.config import CacheSettings, EventSettings, RedisSettings
 from tests.fixtures.app import client_for
 from tests.fixtures.database import store_settings
 from tests.fixtures.redis import RedisServer, free_port

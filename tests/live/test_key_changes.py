@@ -1,4 +1,4 @@
-"""An open event stream follows its key (``kgmem.key_watch``): revoked or narrowed by
+"""An open event stream follows its key (``kgmem.keys.key_watch``): revoked or narrowed by
 another process, it ends within a second with an ``error`` event carrying the problem a
 new request would get; a namespace deleted elsewhere ends it with ``namespace.deleted``.
 Events written after that are never sent."""

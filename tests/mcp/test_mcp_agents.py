@@ -5,7 +5,7 @@ its limit and recorded once per idempotency key."""
 from __future__ import annotations
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.agent_model import BudgetWrite
+from kgmem.model.agent_model import BudgetWrite
 from tests.mcp.test_mcp_http import error_text, mcp_client, payload
 
 AGENT_TOOLS = {

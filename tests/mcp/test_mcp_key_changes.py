@@ -1,4 +1,4 @@
-"""Open MCP sessions follow their key (``kgmem.key_watch``): revoked or narrowed by
+"""Open MCP sessions follow their key (``kgmem.keys.key_watch``): revoked or narrowed by
 another process, or a namespace deleted elsewhere, the next tool call within a second
 gets what a new request with that key gets, over streamable HTTP and over stdio."""
 

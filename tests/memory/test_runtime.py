@@ -9,8 +9,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from kgmem import Memory
-from kgmem.config import RedisSettings
-from kgmem.storage.engine.periodic import Periodic
+from kgmem.process.periodic import Periodic
+from kgmem.settings.config import RedisSettings
 from tests.fixtures.database import store_settings
 from tests.fixtures.redis import RedisServer
 

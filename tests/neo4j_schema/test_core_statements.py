@@ -1,4 +1,4 @@
-"""Parsing Neo4j 5's schema statements (``kgmem.neo4j_schema.statements``)."""
+"""Parsing Neo4j 5's schema statements (``kgmem.neo4j_schema.statement_syntax``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from kgmem.cypher.lexer import quoted_name
 from kgmem.errors import CypherSemanticError, CypherSyntaxError
 from kgmem.neo4j_schema import show
 from kgmem.neo4j_schema.model import Constraint, Create, Drop, Index, Show
-from kgmem.neo4j_schema.statements import generated_name, is_schema_statement, parse
+from kgmem.neo4j_schema.statement_syntax import generated_name, is_schema_statement, parse
 
 
 def _index(text: str, **params: object) -> Index:

@@ -16,11 +16,11 @@ import asyncpg
 import pytest
 
 from kgmem import Memory
-from kgmem.config import Settings
 from kgmem.cypher.label_sets import PREFIX as COMPOSITE_PREFIX
 from kgmem.errors import CypherError
 from kgmem.neo4j_schema import population
 from kgmem.neo4j_schema.population import Population, population_connection
+from kgmem.settings.config import Settings
 from kgmem.storage.neo4j_schema.names import pg_name
 from tests.fixtures.database import store_settings
 

@@ -14,7 +14,7 @@ import pytest
 from kgmem import Memory
 from kgmem.embedding.query_cache import QueryCache
 from kgmem.errors import EntityNotFound
-from kgmem.graph.context import GraphContext
+from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CausalQuery, EmbeddingInfo, SearchQuery, TimeQuery
 from kgmem.retrieval.search import plan_of, run
 from tests.retrieval.graphs import DIM, add_people, at

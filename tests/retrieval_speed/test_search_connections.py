@@ -10,8 +10,8 @@ from contextlib import AsyncExitStack
 import pytest
 
 from kgmem import Memory, Settings
-from kgmem.database_settings import DatabaseSettings
-from kgmem.storage.engine import database
+from kgmem.settings.database_settings import DatabaseSettings
+from kgmem.storage.pool import database
 from tests.retrieval.graphs import assert_same_answers
 from tests.retrieval_speed.test_judge_ahead import build, queries
 

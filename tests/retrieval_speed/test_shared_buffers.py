@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from kgmem.database_settings import DatabaseSettings
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.engine import embedded
 from kgmem.storage.engine.embedded import start_embedded
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from kgmem.errors import SchemaFileError
-from kgmem.resources import resource_dir
+from kgmem.process.resources import resource_dir
 from kgmem.schema import load_schema, schema_files
 
 REQUIRED_VERTICES = {

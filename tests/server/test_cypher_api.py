@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.config import CypherSettings
 from kgmem.server.app import create_app
+from kgmem.settings.config import CypherSettings
 from tests.fixtures.app import client_for
 from tests.fixtures.database import store_settings
 from tests.server.test_auth import bearer

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from kgmem import EntityWrite, Memory
-from kgmem.storage.graph.cypher import reader_role
+from kgmem.storage.sql import reader_role
 from tests.server.test_entities_api import PROBLEM
 
 BREAKOUT = "$$) AS (a agtype); CREATE TABLE public.pwned (x int); --"

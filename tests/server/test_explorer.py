@@ -20,10 +20,10 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from kgmem import EntityWrite, FactWrite, GeoPoint, Memory
-from kgmem.config import VerificationSettings
 from kgmem.ingest import EpisodeWrite, FactMention
 from kgmem.server import explorer
 from kgmem.server.app import create_app
+from kgmem.settings.config import VerificationSettings
 from kgmem.verification.calibration import Calibration, Isotonic
 from tests.fixtures.app import client_for, serving
 from tests.fixtures.database import store_settings, with_database

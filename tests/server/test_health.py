@@ -4,7 +4,7 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 
 from kgmem import Memory
-from kgmem.storage.engine.database import DatabaseState
+from kgmem.storage.pool.database import DatabaseState
 
 
 async def test_health_reports_database_extensions_and_model(client: httpx.AsyncClient) -> None:

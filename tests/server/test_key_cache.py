@@ -1,4 +1,4 @@
-"""API-key checks are reused for a few seconds (``kgmem.key_cache``): no round trip per
+"""API-key checks are reused for a few seconds (``kgmem.keys.key_cache``): no round trip per
 request, a key created or revoked in this process takes effect at once, one revoked by
 another process within a second (its notification), and within the cache's lifetime
 when notifications are lost."""
@@ -13,7 +13,7 @@ import pytest
 
 from bench.roundtrips import RoundTrips
 from kgmem import Memory
-from kgmem.key_cache import KEY_CACHE_SECONDS, KeyCache
+from kgmem.keys.key_cache import KEY_CACHE_SECONDS, KeyCache
 from kgmem.server.app import create_app
 from tests.fixtures.app import client_for
 from tests.fixtures.database import store_settings

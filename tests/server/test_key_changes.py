@@ -1,5 +1,5 @@
 """A keep-alive HTTP client of a real server is refused within a second of its key being
-revoked or narrowed, or its namespace deleted, by another process (``kgmem.key_watch``):
+revoked or narrowed, or its namespace deleted, by another process (``kgmem.keys.key_watch``):
 every request is checked, and the process's cached checks go when the change commits."""
 
 from __future__ import annotations

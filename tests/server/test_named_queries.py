@@ -9,7 +9,7 @@ import pytest
 from kgmem import EntityWrite, FactWrite, Memory
 from kgmem.cypher.named import load_directory, load_file
 from kgmem.errors import SchemaFileError
-from kgmem.resources import resource_dir
+from kgmem.process.resources import resource_dir
 from tests.server.test_entities_api import assert_problem
 
 FILES = sorted(resource_dir("cypher").glob("*.cypher"))

@@ -12,10 +12,10 @@ import pytest
 from fastapi import FastAPI
 
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.batching import coalesced
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.server.app import create_app
+from kgmem.settings.config import EmbeddingSettings
 from tests.fixtures.app import client_for, metric_sample, serving
 from tests.server.test_transfer_api import wait_for
 

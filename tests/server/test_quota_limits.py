@@ -1,4 +1,4 @@
-"""Per-key limits over HTTP on a real server (``kgmem.quotas``): a key past its request
+"""Per-key limits over HTTP on a real server (``kgmem.keys.quotas``): a key past its request
 rate gets 429 rate_limited with Retry-After while other keys and /health are served;
 a key holding as many event streams as it may is refused one more until one ends.
 Each test runs under a hard limit."""
@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kgmem.config import Settings
+from kgmem.settings.config import Settings
 from tests.fixtures.database import store_settings
 from tests.fixtures.key_changes import Served, served_store, within
 from tests.server.test_entities_api import assert_problem

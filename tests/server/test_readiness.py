@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from kgmem import Memory, Settings
-from kgmem.config import EmbeddingSettings
 from kgmem.embedding.batching import CoalescingEmbedder, coalesced
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.server.app import create_app
 from kgmem.server.model_notice import HEADER
+from kgmem.settings.config import EmbeddingSettings
 from tests.fixtures.app import client_for
 
 pytestmark = pytest.mark.slow

@@ -23,7 +23,7 @@ from kgmem import Memory, Settings
 from kgmem.errors import DatabaseUnavailable
 from kgmem.server.app import create_app
 from kgmem.storage.engine.embedded import start_embedded
-from kgmem.storage.engine.replicas import caught_up
+from kgmem.storage.pool.replicas import caught_up
 from tests.fixtures.app import client_for, free_port, metric_sample
 from tests.fixtures.streaming import BIN, OS_USER
 

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 
 from kgmem import Memory
 from kgmem.bolt import BoltServer
-from kgmem.config import BoltSettings
 from kgmem.server.run import _bolt_service, _exit_with, listen
+from kgmem.settings.config import BoltSettings
 from tests.fixtures.database import store_settings
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from kgmem import Memory, Settings
 from kgmem.server.app import create_app
-from kgmem.storage.engine.replicas import caught_up
+from kgmem.storage.pool.replicas import caught_up
 from tests.fixtures.app import client_for
 from tests.fixtures.streaming import Pair, streaming_pair
 

@@ -13,7 +13,7 @@ import pytest
 
 from kgmem import BatchWrite, EntityWrite, Memory
 from kgmem.client import ApiError, AsyncClient, Client
-from kgmem.tier_model import ArchiveHit, DistillRequest
+from kgmem.model.tier_model import ArchiveHit, DistillRequest
 from tests.fixtures.http_fakes import fake_vector
 from tests.mcp.test_mcp_http import error_text, mcp_client, payload
 from tests.server.test_entities_api import assert_problem

@@ -17,14 +17,14 @@ import psycopg
 import pytest
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.agent_model import BudgetWrite, DecisionWrite, TransactionWrite
 from kgmem.bolt import BoltServer
-from kgmem.config import BoltSettings
 from kgmem.decisions import Decisions
 from kgmem.errors import StorageError
 from kgmem.ingest.types import EpisodeWrite
 from kgmem.io.exporter import ExportOptions
+from kgmem.model.agent_model import BudgetWrite, DecisionWrite, TransactionWrite
 from kgmem.server.app import create_app
+from kgmem.settings.config import BoltSettings
 from kgmem.storage.backups import backup, checksum
 from tests.fixtures.app import serving
 from tests.mcp.test_mcp_http import mcp_client, payload
@@ -139,7 +139,7 @@ async def reads(memory: Memory, ns: str) -> dict[str, Any]:
 
 
 def _all_decisions() -> Any:
-    from kgmem.agent_model import DecisionQuery
+    from kgmem.model.agent_model import DecisionQuery
 
     return DecisionQuery()
 

@@ -143,7 +143,7 @@ def test_replica_urls_listing_hosts_split_only_between_urls(
 ) -> None:
     """KGMEM_REPLICA_URLS is comma-separated, and a URL may list hosts with commas in
     either form: each URL comes back whole."""
-    from kgmem.replica_settings import ReplicaSettings
+    from kgmem.settings.replica_settings import ReplicaSettings
 
     written = []
     for ports, in_params in urls:

@@ -1,8 +1,8 @@
 """kgmem's pool runs without parallel query; an analyst's Cypher read gets it back."""
 
 from kgmem import EntityWrite, Memory
-from kgmem.config import CypherSettings
 from kgmem.graph import cypher as graph_cypher
+from kgmem.settings.config import CypherSettings
 from kgmem.storage.graph import cypher as cypher_store
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from kgmem import Memory
 from kgmem.errors import EmbeddingModelMismatch, MissingExtension
-from kgmem.storage.engine import database, migrate
+from kgmem.storage.engine import migrate
+from kgmem.storage.pool import database
 from tests.fixtures.database import store_settings
 
 

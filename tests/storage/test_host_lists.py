@@ -15,9 +15,9 @@ import pytest
 
 from kgmem import EntityWrite, Memory
 from kgmem.bolt import BoltServer
-from kgmem.config import BoltSettings
-from kgmem.replica_settings import ReplicaSettings
 from kgmem.server.app import create_app
+from kgmem.settings.config import BoltSettings
+from kgmem.settings.replica_settings import ReplicaSettings
 from kgmem.storage.backups import backup
 from kgmem.storage.engine import conninfo, migrate
 from tests.cli.test_serve import env_for, kgmem

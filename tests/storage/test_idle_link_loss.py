@@ -9,8 +9,8 @@ import time
 
 import psycopg
 
-from kgmem.database_settings import DatabaseSettings
-from kgmem.storage.engine import database
+from kgmem.settings.database_settings import DatabaseSettings
+from kgmem.storage.pool import database
 
 
 def _end_without_the_loop(url: str, pid: int) -> None:

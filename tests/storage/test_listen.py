@@ -8,9 +8,9 @@ import asyncio
 
 import asyncpg
 
-from kgmem.database_settings import DatabaseSettings
-from kgmem.storage.engine import database
-from kgmem.storage.engine.listen import APPLICATION, Listener
+from kgmem.settings.database_settings import DatabaseSettings
+from kgmem.storage.pool import database
+from kgmem.storage.pool.listen import APPLICATION, Listener
 
 
 async def _listen_backends(conn: asyncpg.Connection) -> list[int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kgmem.errors import StorageError
-from kgmem.resources import resource_dir
+from kgmem.process.resources import resource_dir
 from kgmem.storage.engine import migrate
 from tests.fixtures.database import NewDatabase
 

@@ -13,7 +13,7 @@ import pytest
 from kgmem import Memory
 from kgmem.errors import StorageError, WriteConflict
 from kgmem.storage import Connection
-from kgmem.storage.engine.database import WRITE_ATTEMPTS
+from kgmem.storage.pool.database import WRITE_ATTEMPTS
 
 DEADLOCK = "DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = 'deadlock_detected'; END $$"
 

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from kgmem import EntityWrite, Memory, Settings
-from kgmem.database_settings import DatabaseSettings
 from kgmem.model import SearchQuery
+from kgmem.settings.database_settings import DatabaseSettings
 from tests.retrieval.graphs import ONLY_VECTOR, axis_vector
 
 INDEXES = ("_kg_fact_embedding", "_kg_vertex_embedding")

@@ -10,10 +10,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from kgmem.database_settings import DatabaseSettings
-from kgmem.storage.engine import watchdog
+from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.engine.embedded import start_embedded
-from kgmem.storage.engine.watchdog import WATCHED_APPLICATION, Watchdog
+from kgmem.storage.pool import watchdog
+from kgmem.storage.pool.watchdog import WATCHED_APPLICATION, Watchdog
 
 LOST = (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)
 

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactQuery, Memory, Settings
-from kgmem.agent_model import BudgetWrite
-from kgmem.config import IngestSettings
 from kgmem.distill import Distiller
 from kgmem.errors import EntityNotFound, InvalidInput
 from kgmem.model import SearchFilters, SearchQuery
-from kgmem.tier_model import DistillRequest
+from kgmem.model.agent_model import BudgetWrite
+from kgmem.model.tier_model import DistillRequest
+from kgmem.settings.config import IngestSettings
 from tests.fixtures.http_fakes import FakeChatServer, fake_vector
 
 T0 = datetime(2024, 3, 1, 9, tzinfo=UTC)

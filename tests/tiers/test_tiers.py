@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import EpisodeNotFound, InvalidInput
 from kgmem.model import AxisWeights, SearchQuery
+from kgmem.model.tier_model import TierPolicy
 from kgmem.retrieval.decay import factor
-from kgmem.tier_model import TierPolicy
 from tests.fixtures.http_fakes import fake_vector
 
 NOW = datetime.now(UTC)

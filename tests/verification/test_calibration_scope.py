@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kgmem import Memory
-from kgmem.config import VerificationSettings
+from kgmem.settings.config import VerificationSettings
 from kgmem.verification import calibration_scope
 from kgmem.verification.calibration import Calibration, Isotonic
 from tests.verification.test_value_types import book_settings, seed

@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kgmem.config import VerificationSettings
 from kgmem.schema.graph_schema import ValueType
+from kgmem.settings.config import VerificationSettings
 from kgmem.verification import claim_model, consensus
 from kgmem.verification.claims import ClaimArrays, Estimator
 from kgmem.verification.similarity import normalise

@@ -12,9 +12,9 @@ import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.errors import NamespaceNotFound
-from kgmem.storage import item_scores, score_columns
-from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
+from kgmem.storage.truth import claims as store
+from kgmem.storage.truth import item_scores, score_columns
 from kgmem.verification import runs
 
 PEOPLE = [f"p{i}" for i in range(12)]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
+from kgmem.storage.truth import claims as store
 
 WORKERS = [f"w{i}" for i in range(16)]
 RESIDENTS = [f"r{i}" for i in range(8)]

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.storage import verification as store
 from kgmem.storage.graph import namespaces
+from kgmem.storage.truth import claims as store
 
 
 async def seed(memory: Memory, ns: str) -> None:

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
-from kgmem.storage import item_scores
+from kgmem.storage.truth import item_scores
 
 
 async def _until_one_waits_for_a_lock(conn: asyncpg.Connection) -> None:

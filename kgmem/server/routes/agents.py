@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
-from kgmem import agent_model as am
 from kgmem.errors import InvalidRequest
+from kgmem.model import agent_model as am
 from kgmem.model.agent_input import ScratchIn, StateHistoryParams, StateIn, StateReadParams
 from kgmem.server.auth import Reader, Writer, memory_of
 

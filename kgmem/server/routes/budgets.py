@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from kgmem import agent_model as am
+from kgmem.model import agent_model as am
 from kgmem.model.agent_input import BalanceParams, BudgetIn, TransactionIn
 from kgmem.server.auth import Reader, Writer, memory_of
 

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
-from kgmem import agent_model as am
 from kgmem.decisions import Decisions
+from kgmem.model import agent_model as am
 from kgmem.model.agent_input import DecisionIn, DecisionListParams, OutcomeIn
 from kgmem.server.auth import Reader, Writer, memory_of
 

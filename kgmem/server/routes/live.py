@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kgmem.errors import InvalidRequest
 from kgmem.live import EVENT_TYPES
 from kgmem.live.events import parse_position
-from kgmem.metrics import CONTENT_TYPE, render
+from kgmem.process.metrics import CONTENT_TYPE, render
 from kgmem.server.auth import Reader, authorize, memory_of, still_admitted
 from kgmem.server.observe import sample_gauges
 from kgmem.server.sse import event_response, messages

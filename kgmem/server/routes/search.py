@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from kgmem.graph.reads import reads_only
+from kgmem.graph.read_routing import reads_only
 from kgmem.model import SearchResult
 from kgmem.model.search_input import SearchIn
 from kgmem.model.wire import json_bytes

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from kgmem import tier_model as tm
 from kgmem.distill import Distiller
+from kgmem.model import tier_model as tm
 from kgmem.model.tier_input import ApplyIn, ArchiveSearchIn, DistillIn, PolicyIn, UidsIn
 from kgmem.server.auth import Reader, Writer, memory_of
 

@@ -16,7 +16,7 @@ import orjson
 
 from kgmem.storage import agtype, rows
 from kgmem.storage.bulk.ops import Revision
-from kgmem.storage.graph import revisions
+from kgmem.storage.indexes import candidates
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -179,7 +179,7 @@ async def edges(
     facts = table(ns.name, "_kg_fact")
     if keep.as_of is not None:  # each fact as believed then, with the claims in force then
         at = f"${len(args)}::timestamptz"
-        facts = f"({revisions.known_facts(ns, at)})"
+        facts = f"({candidates.known_facts(ns, at)})"
         claim = (
             f"(SELECT fact_id, source_id FROM {claim} UNION SELECT fact_id, source_id "
             f"FROM {table(ns.name, '_kg_claim_history')} WHERE withdrawn_at > {at} "

@@ -13,11 +13,18 @@ import asyncpg
 
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
+from kgmem.storage.bulk.copy_format import (
+    all_plain,
+    any_uid,
+    copy_rows,
+    field,
+    json_field,
+    reserve_many,
+)
 from kgmem.storage.bulk.ops import BatchContext, BatchCounts, EdgeOp
 from kgmem.storage.bulk.restore import restore
-from kgmem.storage.bulk.rows import all_plain, any_uid, copy_rows, field, json_field, reserve_many
-from kgmem.storage.engine import statements
 from kgmem.storage.graph import element_properties
+from kgmem.storage.graph import facts_in_force as statements
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 from kgmem.storage.graph.facts import timestamp
 from kgmem.storage.graph.property_merge import merge_edge_properties

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 import orjson
 
-from kgmem.storage.bulk.rows import field
+from kgmem.storage.bulk.copy_format import field
 
 
 async def lift_timeout(conn: asyncpg.Connection) -> None:

@@ -13,8 +13,7 @@ import asyncpg
 
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
-from kgmem.storage.bulk.ops import DEFAULT_LABEL, BatchContext, BatchCounts, VertexOp, name_of
-from kgmem.storage.bulk.rows import (
+from kgmem.storage.bulk.copy_format import (
     COPY_CHUNK_ROWS,
     NULL,
     all_plain,
@@ -24,6 +23,7 @@ from kgmem.storage.bulk.rows import (
     json_field,
     reserve_ids,
 )
+from kgmem.storage.bulk.ops import DEFAULT_LABEL, BatchContext, BatchCounts, VertexOp, name_of
 from kgmem.storage.graph import element_properties
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.refs import NamespaceRef, VertexRef

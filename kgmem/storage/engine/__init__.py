@@ -1,4 +1,5 @@
-"""The database engine: connecting and pooling (``database``), the embedded PostgreSQL
-(``embedded``, ``postmaster``), schema migrations, driver error translation, LISTEN and
-the periodic services that run on their own connections (``periodic``), with the
-supervisor, the watchdog, replicas and the prewarm a started server does."""
+"""The database engine, at the bottom of storage: connection strings (``conninfo``),
+the embedded PostgreSQL (``embedded``, ``postmaster``), schema migrations, driver
+error translation, failover detection, backends and the prewarm a started server
+does. It imports nothing of storage but the row helpers; the pool that carries the
+graph's caches is ``kgmem.storage.pool``."""

@@ -8,7 +8,7 @@ Layout under ``KGMEM_HOME``::
 
 The owner is whichever process holds ``serve.lock``: ``kgmem serve`` takes it and
 refuses to start if another process has it (``HomeLocked``). The owner starts
-PostgreSQL, restarts it when it dies (``kgmem.storage.engine.supervisor``), and stops it when
+PostgreSQL, restarts it when it dies (``kgmem.storage.pool.supervisor``), and stops it when
 it exits. Other commands (``kgmem keys ...``) that find
 the lock taken attach to the running server and leave it running.
 """

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from kgmem.metrics import instruments
 from kgmem.model.cluster import ClusterReport, ReplicationLag
+from kgmem.process.metrics import instruments
 from kgmem.storage import rows
 
 _log = logging.getLogger("kgmem.failover")

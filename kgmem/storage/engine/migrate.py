@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, pool
 
 from kgmem.errors import StorageError
-from kgmem.resources import resource_dir
+from kgmem.process.resources import resource_dir
 from kgmem.storage.engine import conninfo
 
 

@@ -15,7 +15,7 @@ import asyncpg
 
 from kgmem.storage import agtype
 from kgmem.storage.graph import structural
-from kgmem.storage.graph.ingest import NON_ENTITY_LABELS
+from kgmem.storage.graph.bookkeeping import NON_ENTITY_LABELS
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 

@@ -13,14 +13,12 @@ no write grant), its search path reduced to ``ag_catalog``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
 
-from kgmem.config import CypherSettings
 from kgmem.errors import (
     CypherError,
     CypherPermissionDenied,
@@ -30,6 +28,7 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
+from kgmem.settings.config import CypherSettings
 from kgmem.storage.engine.driver_errors import (
     constraint_violation,
     demoted,
@@ -39,7 +38,7 @@ from kgmem.storage.engine.driver_errors import (
     translate,
     unencodable,
 )
-from kgmem.storage.sql import ident, literal
+from kgmem.storage.sql import ident, literal, reader_role
 
 READER_BASE = "kgmem_cypher_reader"
 
@@ -143,15 +142,6 @@ async def _joins(conn: asyncpg.Connection, call: CypherCall) -> AsyncIterator[No
     await conn.execute(
         "SELECT set_config($1, $3, true), set_config($2, $4, true)", *_JOINS, before[0], before[1]
     )
-
-
-def reader_role(graph: str) -> str:
-    """The read-only role of ``graph`` (at most 63 bytes)."""
-    name = f"kgmem_read_{graph}"
-    if len(name) <= 63:
-        return name
-    digest = hashlib.sha1(graph.encode(), usedforsecurity=False).hexdigest()[:10]
-    return f"kgmem_read_{graph[:40]}_{digest}"
 
 
 async def ensure_reader(conn: asyncpg.Connection, graph: str) -> str:

@@ -23,6 +23,7 @@ import orjson
 
 from kgmem.errors import FactAlreadyClosed, FactNotFound, InvalidTimestamp, UidConflict
 from kgmem.model import Fact
+from kgmem.process.taskgroup import task_group
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
 from kgmem.storage.graph import element_properties, fact_reads, revisions
@@ -31,7 +32,6 @@ from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
 from kgmem.storage.sql import table
-from kgmem.taskgroup import task_group
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~4x (made per item)

@@ -8,19 +8,19 @@ runs, in the caller's transaction: the missing base labels, the composite itself
 (``create_vlabel``), its inheritance (``ALTER TABLE ... INHERIT``), the uid index and
 the indexes kgmem's schema gives its parents (PostgreSQL does not inherit indexes), and
 the indexes and constraints declared on its parents by Neo4j's schema statements
-(``kgmem.neo4j_schema.dispatch.extend_to``).
+(``extend``, which the caller hands in: ``kgmem.neo4j_schema.dispatch.extend_to``, a
+package above storage).
 Each creation takes the same advisory lock as ``kgmem.storage.graph.labels`` does for a
 label, so concurrent writers create it once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 
 import asyncpg
 
 from kgmem.errors import LabelKindConflict
-from kgmem.neo4j_schema import dispatch
 from kgmem.schema import GraphSchema
 from kgmem.storage.graph.labels import create_label_indexes, property_index_sql
 from kgmem.storage.refs import NamespaceRef
@@ -28,22 +28,31 @@ from kgmem.storage.sql import table
 
 _KIND = "SELECT kind FROM ag_catalog.ag_label WHERE graph = $1 AND name = $2"
 
+Extend = Callable[[asyncpg.Connection, NamespaceRef, str, list[str]], Awaitable[None]]
+"""Builds on a new composite label's table (its name) the objects declared on its parents."""
+
 
 async def ensure(
     conn: asyncpg.Connection,
     ns: NamespaceRef,
     composites: Iterable[tuple[str, Sequence[str]]],
     schema: GraphSchema,
+    extend: Extend,
 ) -> None:
     """Create each composite label of ``composites`` (its name, then its labels) that
     does not exist yet, inheriting from its labels' tables."""
     for name, labels in composites:
         if await conn.fetchval(_KIND, ns.graph_oid, name) is None:
-            await _create(conn, ns, name, sorted(set(labels)), schema)
+            await _create(conn, ns, name, sorted(set(labels)), schema, extend)
 
 
 async def _create(
-    conn: asyncpg.Connection, ns: NamespaceRef, name: str, parents: list[str], schema: GraphSchema
+    conn: asyncpg.Connection,
+    ns: NamespaceRef,
+    name: str,
+    parents: list[str],
+    schema: GraphSchema,
+    extend: Extend,
 ) -> None:
     for parent in parents:
         await _vertex_label(conn, ns, parent, schema)
@@ -51,7 +60,7 @@ async def _create(
         return  # a concurrent writer made it while this one waited for the lock
     # PostgreSQL does not inherit indexes, and a CHECK must be on the child before it
     # inherits: build the parents' declared indexes and constraints on it first.
-    await dispatch.extend_to(conn, ns, name, parents)
+    await extend(conn, ns, name, parents)
     for parent in parents:
         await conn.execute(f"ALTER TABLE {table(ns.name, name)} INHERIT {table(ns.name, parent)}")
         for prop in schema.indexed_properties(parent, "vertex"):

@@ -14,13 +14,12 @@ from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
 from kgmem.storage import rows
 from kgmem.storage.graph import namespace_parts, structural
-from kgmem.storage.graph.cypher import reader_role
 from kgmem.storage.graph.labels import LabelCatalog, create_label_indexes
 from kgmem.storage.indexes import text_index
 from kgmem.storage.indexes.embeddings import PGVECTOR_HNSW, build_vector_indexes
 from kgmem.storage.neo4j_schema import catalog as declarations
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import ident, table
+from kgmem.storage.sql import ident, reader_role, table
 
 
 async def create(

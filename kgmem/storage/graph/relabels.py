@@ -61,6 +61,7 @@ async def run(
     ns: NamespaceRef,
     call: cypher_store.CypherCall,
     schema: GraphSchema,
+    extend: label_sets.Extend,
     tally: Tally | None = None,
 ) -> cypher_store.CypherRows:
     """Run ``call`` (whose text calls ``kgmem_cypher.relabel``) inside the caller's
@@ -82,7 +83,7 @@ async def run(
             if missing is None and kind is None:
                 raise
         if missing is not None:
-            await label_sets.ensure(conn, ns, [missing], schema)
+            await label_sets.ensure(conn, ns, [missing], schema, extend)
         if kind is not None:
             await _edge_label(conn, ns, kind, schema)
     raise CypherSemanticError(

@@ -21,28 +21,9 @@ import asyncpg
 
 from kgmem.model import Fact
 from kgmem.storage import rows
+from kgmem.storage.indexes.candidates import known_facts
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
-
-# The columns of ``known_facts`` (those of ``kgmem.storage.indexes.candidates.FactInfo``).
-_COLUMNS = (
-    "id, uid, predicate, subject_id, object_id, valid_from, valid_to, recorded_at, expired_at"
-)
-
-
-def known_facts(ns: NamespaceRef, at: str) -> str:
-    """SQL of a relation: every fact recorded by known time ``at`` (a parameter such as
-    ``$3``) with the version of its validity believed then, in the columns of
-    ``candidates.FactInfo``."""
-    fact, revision = table(ns.name, "_kg_fact"), table(ns.name, "_kg_fact_revision")
-    return (
-        f"SELECT {_COLUMNS} FROM {fact} WHERE coalesce(revised_at, recorded_at) <= {at} "
-        "UNION ALL SELECT f.id, f.uid, f.predicate, f.subject_id, f.object_id, r.valid_from, "
-        f"r.valid_to, f.recorded_at, r.expired_at FROM {revision} r JOIN {fact} f "
-        f"ON f.id = r.fact_id WHERE r.known_from <= {at} AND r.known_to > {at} "
-        f"AND f.recorded_at <= {at}"
-    )
-
 
 # Keeps the side row's version as a revision and stamps the side row revised at $2;
 # the caller's UPDATE of the same row follows in the same statement (a data-modifying

@@ -21,9 +21,27 @@ import asyncpg
 
 from kgmem.storage import rows
 from kgmem.storage.filters import ElementFilter
-from kgmem.storage.graph import revisions
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
+
+# The columns of ``known_facts`` (those of ``FactInfo``).
+_COLUMNS = (
+    "id, uid, predicate, subject_id, object_id, valid_from, valid_to, recorded_at, expired_at"
+)
+
+
+def known_facts(ns: NamespaceRef, at: str) -> str:
+    """SQL of a relation: every fact recorded by known time ``at`` (a parameter such as
+    ``$3``) with the version of its validity believed then, in the columns of
+    ``FactInfo``."""
+    fact, revision = table(ns.name, "_kg_fact"), table(ns.name, "_kg_fact_revision")
+    return (
+        f"SELECT {_COLUMNS} FROM {fact} WHERE coalesce(revised_at, recorded_at) <= {at} "
+        "UNION ALL SELECT f.id, f.uid, f.predicate, f.subject_id, f.object_id, r.valid_from, "
+        f"r.valid_to, f.recorded_at, r.expired_at FROM {revision} r JOIN {fact} f "
+        f"ON f.id = r.fact_id WHERE r.known_from <= {at} AND r.known_to > {at} "
+        f"AND f.recorded_at <= {at}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +123,7 @@ async def as_known(
     known = await rows.fetch(
         conn,
         FactInfo,
-        f"SELECT * FROM ({revisions.known_facts(ns, '$2')}) k WHERE k.id = ANY($1::graphid[])",
+        f"SELECT * FROM ({known_facts(ns, '$2')}) k WHERE k.id = ANY($1::graphid[])",
         list(facts),
         at,
     )
@@ -123,7 +141,7 @@ def _fact_time(
     """SQL conditions for ``when`` with their parameters (from ``$first``), only for the
     parts given, so each is a plain index condition in the plan (``open_start``: for
     facts without a ``valid_from``, which hold from the beginning). With ``known_at``
-    the conditions apply to ``revisions.known_facts`` (the versions believed then)."""
+    the conditions apply to ``known_facts`` (the versions believed then)."""
     clauses: list[str] = []
     args: list[datetime] = []
 
@@ -169,7 +187,7 @@ def _timed_facts_sql(
     source = table(ns.name, "_kg_fact")
     if when.known_at is not None:
         params.append(when.known_at)
-        source = f"({revisions.known_facts(ns, f'${len(params)}')}) AS k"
+        source = f"({known_facts(ns, f'${len(params)}')}) AS k"
     parts = []
     for open_start in (False, True):
         clauses, args = _fact_time(when, first=len(params) + 1, open_start=open_start)

@@ -25,7 +25,7 @@ from typing import Literal
 
 import asyncpg
 
-from kgmem.storage.engine.periodic import Periodic
+from kgmem.process.periodic import Periodic
 from kgmem.storage.indexes import text_index
 
 _log = logging.getLogger("kgmem.storage.indexes.keyword_upkeep")

@@ -20,9 +20,8 @@ from typing import Any
 import asyncpg
 
 from kgmem.neo4j_schema.model import Constraint, Index, SchemaObject, State
-from kgmem.storage.graph.cypher import reader_role
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import ident, table
+from kgmem.storage.sql import ident, reader_role, table
 
 TABLE = "_kg_declared"
 

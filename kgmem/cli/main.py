@@ -23,7 +23,6 @@ from kgmem.cli.open_store import StoreServer, fail, run_on_server, run_with_memo
 from kgmem.cli.verify import verify as verify_command
 from kgmem.errors import KgmemError
 from kgmem.process import logs
-from kgmem.settings.config import Settings, documented_settings, effective_settings
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory
@@ -60,6 +59,7 @@ def serve(
     with no KGMEM_DATABASE_URL, on an embedded PostgreSQL."""
     from kgmem.server.run import run
     from kgmem.server.run import serve as run_server
+    from kgmem.settings.config import Settings
 
     settings = Settings()
     if bolt_port is not None:
@@ -88,6 +88,7 @@ def mcp_stdio(
     import anyio
 
     from kgmem.mcp.stdio import serve_stdio
+    from kgmem.settings.config import Settings
 
     settings = Settings()
     # stdout carries the protocol: logs go to stderr.
@@ -142,6 +143,8 @@ def show_settings(
     environment, else the default; secrets masked), its default and meaning.
     ``--markdown`` prints the documentation table (defaults only)."""
     from pydantic import ValidationError
+
+    from kgmem.settings.config import Settings, documented_settings, effective_settings
 
     if markdown:
         print("| variable | default | meaning |\n|---|---|---|")

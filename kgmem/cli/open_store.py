@@ -15,7 +15,6 @@ import typer
 from rich.console import Console
 
 from kgmem.errors import KgmemError
-from kgmem.settings.config import Settings
 
 if TYPE_CHECKING:
     from kgmem.memory import Memory

@@ -34,7 +34,7 @@ from kgmem.cypher import (
 )
 from kgmem.cypher import values as cypher_values
 from kgmem.cypher.plan import finish
-from kgmem.errors import CypherTimeout, InvalidNumber, LimitExceeded, StorageError
+from kgmem.errors import CypherTimeout, InvalidNumber, InvalidText, LimitExceeded, StorageError
 from kgmem.graph import callers, deadline, schema_statements, summary
 from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
@@ -260,6 +260,8 @@ def _params_json(params: Mapping[str, Any]) -> str:
     bad = jsontext.non_finite(params)
     if bad is not None:  # the encoder would write it as null
         raise InvalidNumber(f"parameter value {bad} is not a finite number")
+    if any(isinstance(v, str) and "\x00" in v for v in jsontext.leaves(dict(params))):
+        raise InvalidText("a parameter holds a NUL character (U+0000): PostgreSQL keeps none")
     return agtype.encode(dict(params))
 
 

@@ -3,10 +3,12 @@ Neo4j 5 defines them: the conversion where it applies, null where it does not.""
 
 import math
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory
+from kgmem.errors import InvalidText
 
 _CONVERSIONS = ("toStringOrNull", "toIntegerOrNull", "toFloatOrNull", "toBooleanOrNull")
 
@@ -53,7 +55,7 @@ _VALUES = st.recursive(
         st.booleans(),
         st.integers(-(2**62), 2**62),
         st.floats(allow_nan=False, allow_infinity=False),
-        st.text(max_size=8),
+        st.text(st.characters(exclude_characters="\x00"), max_size=8),  # PostgreSQL keeps no NUL
     ),
     lambda inner: st.one_of(
         st.lists(inner, max_size=3),
@@ -81,3 +83,8 @@ async def test_or_null_conversions_never_raise(
         assert (integer, number) == (value, float(value))
     if isinstance(value, float) and math.isfinite(value) and abs(value) < 2**62:
         assert integer == int(value)
+
+
+async def test_a_parameter_holding_nul_is_refused_clearly(memory: Memory, namespace: str) -> None:
+    with pytest.raises(InvalidText, match="NUL"):
+        await memory.cypher(namespace, "RETURN toStringOrNull($v) AS c", {"v": ["a", "b\x00"]})

@@ -101,7 +101,7 @@ async def test_decisions_recorded_explained_and_flagged(
         why = payload(
             await client.call_tool("explain_decision", {"namespace": namespace, "uid": uid})
         )
-        assert why["facts"][0].startswith("alice WORKS_AT acme")
+        assert why["facts"][0].startswith("Alice works at Acme")
         assert why["decision"]["concerns"] == [
             {"kind": "fact", "uid": fact.uid, "reason": "closed"}
         ]

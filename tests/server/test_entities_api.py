@@ -92,7 +92,7 @@ async def test_delete(client: httpx.AsyncClient, namespace: str) -> None:
         ({"embedding": [0.0] * 384}, 422, "invalid_vector_dimension"),
         ({"location": {"lat": 91, "lon": 0}}, 422, "invalid_input"),
         ({"location": {"lat": 0, "lon": -180.5}}, 422, "invalid_input"),
-        ({"properties": {"s": "x" * 70_000}}, 422, "limit_exceeded"),
+        ({"properties": {"s": "x" * 100_001}}, 422, "limit_exceeded"),
         ({"unknown_field": 1}, 422, "invalid_request"),
         ({"properties": "not a map"}, 422, "invalid_request"),
         ({"label": "WORKS_AT"}, 422, "invalid_input"),

@@ -162,5 +162,8 @@ async def test_search_errors_are_the_routes_problems(app: FastAPI, namespace: st
         assert_problem(
             await c.post(f"/v1/namespaces/{namespace}/search", json=bad), 422, "invalid_input"
         )
-        not_json = await c.post(f"/v1/namespaces/{namespace}/search", content=b"{")
+        as_json = {"content-type": "application/json"}
+        not_json = await c.post(f"/v1/namespaces/{namespace}/search", content=b"{", headers=as_json)
         assert_problem(not_json, 422, "invalid_request")
+        untyped = await c.post(f"/v1/namespaces/{namespace}/search", content=b"{")
+        assert_problem(untyped, 415, "unsupported_media_type")

@@ -187,7 +187,10 @@ def _number(x: float) -> str:
     if math.isinf(x):
         return "+INF" if x > 0 else "-INF"
     text = repr(x)
-    return text if any(c in text for c in ".eE") else text + ".0"
+    if "." in text:
+        return text
+    mantissa, e, exponent = text.partition("e")  # GML reads a real only with its point
+    return f"{mantissa}.0{e}{exponent}"
 
 
 async def gml(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:

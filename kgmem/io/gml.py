@@ -176,12 +176,12 @@ def _lines(key: str, value: Any, indent: str) -> Iterator[str]:
     elif isinstance(value, int):
         yield f"{indent}{key} {value}\n"
     elif isinstance(value, float):
-        yield f"{indent}{key} {_number(value)}\n"
+        yield f"{indent}{key} {real_text(value)}\n"
     else:
         yield f"{indent}{key} {_quoted(str(value))}\n"
 
 
-def _number(x: float) -> str:
+def real_text(x: float) -> str:
     if math.isnan(x):
         return "NAN"
     if math.isinf(x):

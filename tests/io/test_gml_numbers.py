@@ -8,7 +8,7 @@ import networkx as nx
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from kgmem.io.gml import _number
+from kgmem.io.gml import real_text
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))
@@ -16,5 +16,5 @@ from kgmem.io.gml import _number
 @example(1e22)
 @example(-3e-5)
 def test_every_finite_float_reads_back_as_itself(x: float) -> None:
-    text = f"graph [\n  node [\n    id 0\n    x {_number(x)}\n  ]\n]\n"
+    text = f"graph [\n  node [\n    id 0\n    x {real_text(x)}\n  ]\n]\n"
     assert nx.parse_gml(text, label="id").nodes[0]["x"] == x

@@ -16,7 +16,6 @@ with ``;`` or an empty line), results as tables, and commands::
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,6 +236,8 @@ def command(  # noqa: PLR0913, PLR0917 - typer maps each option to a parameter
         limit=limit,
         format=output,  # type: ignore[arg-type]
     )
+    import asyncio  # here, not at import: commands that only print start faster
+
     asyncio.run(_main(state, text, reader_role=reader_role))
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from kgmem.cli import backups as operations
 from kgmem.cli import cypher as cypher_cli
@@ -155,11 +155,18 @@ def show_settings(
         settings = Settings()
     except ValidationError as exc:
         fail(f"invalid settings: {exc}")
-    table = Table("variable", "value", "default", "meaning")
     for name, value, default, text in effective_settings(settings):
-        changed = value != default.strip("'")
-        table.add_row(name, f"[bold]{value}[/]" if changed else value, default, text)
-    console.print(table)
+        print(setting_lines(name, value, default, text))
+
+
+def setting_lines(name: str, value: str, default: str, text: str) -> str:
+    """One setting as ``NAME=value`` (with its default when the value differs), its
+    meaning wrapped and indented below: a plain listing prints fast and reads in any
+    terminal width, where a table of long meanings wraps into hundreds of lines."""
+    changed = value != default.strip("'")
+    head = f"{name}={value}" + (f"  (default {default})" if changed else "")
+    meaning = textwrap.wrap(text, 84, initial_indent="    ", subsequent_indent="    ")
+    return "\n".join([head, *meaning])
 
 
 @app.command()

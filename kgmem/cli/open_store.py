@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -43,6 +42,8 @@ def run_with_memory(action: Callable[[Memory], Awaitable[None]]) -> None:
             await action(memory)
         finally:
             await memory.close()
+
+    import asyncio  # here, not at import: commands that only print start faster
 
     try:
         asyncio.run(go())

@@ -10,16 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from kgmem.cli import bolt_import
 from kgmem.cli.open_store import run_with_memory
@@ -27,6 +17,8 @@ from kgmem.errors import KgmemError
 from kgmem.io.formats import DEFAULT_EDGE_TYPE, EXPORT_FORMATS, FORMATS
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from kgmem.io.exporter import ExportOptions
     from kgmem.io.loader import ImportReport
     from kgmem.io.loader import Progress as LoadProgress
@@ -36,6 +28,16 @@ console = Console(stderr=True)
 
 
 def _bar() -> Progress:
+    from rich.progress import (  # here: only imports and exports draw a bar
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-import networkx as nx
 import orjson
 
 from kgmem.errors import CommunitiesTimedOut, KgmemError
@@ -35,6 +34,8 @@ NICENESS = 10
 def ranked_groups(pairs: Sequence[Pair]) -> list[list[str]]:
     """Louvain communities of two or more entities, largest first (ties by their
     sorted uids), each member list most central first (ties by uid)."""
+    import networkx as nx  # here: only the child process clusters, servers never need it
+
     graph = nx.Graph()
     graph.add_weighted_edges_from(pairs)
     if graph.number_of_edges() == 0:

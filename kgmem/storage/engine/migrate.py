@@ -1,23 +1,28 @@
-"""Run kgmem's Alembic migrations (plain SQL, psycopg 3) against a database URL."""
+"""Run kgmem's Alembic migrations (plain SQL, psycopg 3) against a database URL.
+
+Alembic and SQLAlchemy are imported by the functions that use them: a server process
+that does not migrate (a worker, a replica reader) never loads them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, pool
 
 from kgmem.errors import StorageError
 from kgmem.process.resources import resource_dir
 from kgmem.storage.engine import conninfo
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Engine
+
 
 def _config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resource_dir("migrations")))
     config.attributes["url"] = url
@@ -28,6 +33,8 @@ def engine(url: str) -> Engine:
     """A SQLAlchemy engine (psycopg 3, no pooling) whose connections libpq opens from
     ``url`` itself: SQLAlchemy's own URL parser reads one host only, libpq reads every
     form (``kgmem.storage.engine.conninfo``), and finds the primary of a host list."""
+    from sqlalchemy import create_engine, pool
+
     target = conninfo.normalise(url)
     return create_engine(
         "postgresql+psycopg://",
@@ -38,6 +45,8 @@ def engine(url: str) -> Engine:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (idempotent; serialised by a lock)."""
+    from alembic import command
+
     try:
         command.upgrade(_config(url), revision)
     except Exception as exc:
@@ -46,6 +55,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str) -> None:
     """Take the database at ``url`` back to ``revision`` (``base`` drops everything)."""
+    from alembic import command
+
     try:
         command.downgrade(_config(url), revision)
     except Exception as exc:
@@ -54,6 +65,8 @@ def downgrade(url: str, revision: str) -> None:
 
 def current_revision(url: str) -> str | None:
     """The revision the database is at, or None before the first migration."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine(url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": "kgmem_alembic_version"})
         return context.get_current_revision()
@@ -61,6 +74,8 @@ def current_revision(url: str) -> str | None:
 
 def head_revision() -> str | None:
     """The newest revision shipped with this kgmem."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config("")).get_current_head()
 
 
@@ -84,6 +99,8 @@ class MigrationStatus:
 
 def revisions() -> list[Revision]:
     """Every shipped migration in the order they apply, oldest first."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config(""))
     chain = reversed(list(script.walk_revisions("base", "heads")))
     return [_revision(r) for r in chain]

@@ -64,3 +64,17 @@ def test_settings_reads_the_settings_but_not_the_store_or_a_model() -> None:
     stacks = ("torch", "sentence_transformers", "fastapi", "psycopg_pool", "asyncpg", "rdflib")
     assert not [m for m in found if m.split(".")[0] in stacks]
     assert not [m for m in found if m.startswith(("kgmem.memory", "kgmem.storage", "kgmem.server"))]
+
+
+def test_a_server_process_imports_no_migration_or_clustering_stack() -> None:
+    """Every server process (each worker too) imports the app; only the process that
+    migrates needs Alembic and SQLAlchemy, only the clustering child networkx."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import kgmem.server.app"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()[1:] if "|" in line}
+    assert "kgmem.server.app" in found and "fastapi" in found
+    assert not sorted(m for m in found if m.split(".")[0] in ("alembic", "sqlalchemy", "networkx"))

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from kgmem.model import Scope
 
 app = typer.Typer(
-    help="Manage API keys (stored hashed; a secret is shown once).", no_args_is_help=True
+    help="Manage API keys (stored hashed; a secret is shown once).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 console = Console()
 

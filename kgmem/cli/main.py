@@ -31,6 +31,9 @@ app = typer.Typer(
     help="kgmem: graph-centric knowledge memory on PostgreSQL.",
     no_args_is_help=True,
     add_completion=False,
+    # Help as plain text (click's layout): typer's boxed help imports rich's Markdown and
+    # traceback renderers, a tenth of a second on every --help.
+    rich_markup_mode=None,
 )
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(namespaces_cli.app, name="namespaces")

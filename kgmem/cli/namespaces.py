@@ -15,7 +15,9 @@ from kgmem.cli.open_store import run_with_memory
 if TYPE_CHECKING:
     from kgmem.memory import Memory
 
-app = typer.Typer(help="Manage namespaces (one AGE graph each).", no_args_is_help=True)
+app = typer.Typer(
+    help="Manage namespaces (one AGE graph each).", no_args_is_help=True, rich_markup_mode=None
+)
 console = Console()
 
 

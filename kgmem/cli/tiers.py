@@ -13,7 +13,11 @@ from kgmem.cli.open_store import fail, run_with_memory
 if TYPE_CHECKING:
     from kgmem.memory import Memory
 
-app = typer.Typer(help="Memory tiers: promotion, decay and archiving.", no_args_is_help=True)
+app = typer.Typer(
+    help="Memory tiers: promotion, decay and archiving.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 @app.command()

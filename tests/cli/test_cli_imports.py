@@ -16,14 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = (
     "torch", "sentence_transformers", "numpy", "fastapi", "starlette", "uvicorn",
     "psycopg", "psycopg_pool", "asyncpg", "pgserver", "rdflib", "pyoxigraph", "networkx",
-    "neo4j", "mcp", "httpx", "pydantic_settings", "asyncio", "rich.progress",
+    "neo4j", "mcp", "httpx", "pydantic_settings", "asyncio", "rich.progress", "rich.markdown",
+    "typer.rich_utils",
     "kgmem.settings.config", "kgmem.model", "kgmem.memory", "kgmem.cypher", "kgmem.server",
     "kgmem.storage",
 )  # fmt: skip
 """Packages a command that needs neither the store nor a model must not import
 (pydantic itself is typer's: its sub-command help imports it). asyncio and rich's
 progress bars are light next to these but still tens of milliseconds each: only the
-commands that run on the store or draw a bar import them."""
+commands that run on the store or draw a bar import them. Help is plain text: typer's
+boxed help would import rich's Markdown and traceback renderers."""
 
 
 def imported(*args: str) -> set[str]:

@@ -21,32 +21,32 @@ from tests.fixtures.database import store_settings
 
 
 async def test_restores_that_cannot_run_are_refused_with_a_reason(
-    empty_home: Path, fresh_database: Callable[[], Awaitable[str]], tmp_path: Path
+    home_dir: Path, fresh_database: Callable[[], Awaitable[str]], tmp_path: Path
 ) -> None:
     url = await fresh_database()
-    memory = await Memory.open(store_settings(url, empty_home))
+    memory = await Memory.open(store_settings(url, home_dir))
     try:
         await memory.create_namespace("kept")
     finally:
         await memory.close()
     backup.backup(url, tmp_path / "store.kgb")
 
-    lock = HomeLock(empty_home)  # what a running `kgmem serve` holds
+    lock = HomeLock(home_dir)  # what a running `kgmem serve` holds
     assert lock.try_acquire()
     try:
-        held = kgmem("restore", str(tmp_path / "store.kgb"), env=env_for(empty_home))
+        held = kgmem("restore", str(tmp_path / "store.kgb"), env=env_for(home_dir))
     finally:
         lock.release()
     assert held.returncode == 1
     assert "another kgmem server" in held.stderr
-    assert not (empty_home / "pgdata").exists()  # nothing was started or changed
+    assert not (home_dir / "pgdata").exists()  # nothing was started or changed
 
-    on_url = env_for(empty_home, KGMEM_DATABASE_URL=url)
+    on_url = env_for(home_dir, KGMEM_DATABASE_URL=url)
     pitr = kgmem("restore", "--to-time", "2026-01-01T00:00:00Z", str(tmp_path), env=on_url)
     assert pitr.returncode == 1 and "embedded server" in pitr.stderr
     continuous = kgmem("backup", "--continuous", str(tmp_path / "arch"), env=on_url)
     assert continuous.returncode == 1 and "embedded server" in continuous.stderr
-    when = kgmem("restore", "--to-time", "last tuesday", str(tmp_path), env=env_for(empty_home))
+    when = kgmem("restore", "--to-time", "last tuesday", str(tmp_path), env=env_for(home_dir))
     assert when.returncode == 1 and "ISO 8601" in when.stderr
     garbage = tmp_path / "garbage.kgb"
     garbage.write_text("no")

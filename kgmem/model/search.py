@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, computed_field
@@ -17,6 +16,7 @@ from kgmem.model.records import (
     VerificationStatus,
 )
 from kgmem.model.shown import Shown
+from kgmem.model.times import Instant
 
 # -- retrieval -------------------------------------------------------------------
 
@@ -38,12 +38,15 @@ class TimeQuery:
     inside them.
     """
 
-    valid_at: datetime | None = None
-    known_at: datetime | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    half_life_days: float | None = None
-    now: datetime | None = None
+    valid_at: Annotated[Instant | None, Field(description="True in the world at")] = None
+    known_at: Annotated[Instant | None, Field(description="As the store knew it at")] = None
+    start: Annotated[Instant | None, Field(description="Window start (inclusive)")] = None
+    end: Annotated[Instant | None, Field(description="Window end (exclusive)")] = None
+    half_life_days: Annotated[
+        float | None,
+        Field(description="Recency decay: the score halves every this many days"),
+    ] = None
+    now: Annotated[Instant | None, Field(description="Decay reference (default: now)")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +71,12 @@ class CausalQuery:
     ``forward`` to effects or ``backward`` to causes, up to ``depth`` hops, keeping
     paths whose strength (product along the path) is at least ``min_strength``."""
 
-    anchor: str
-    direction: Literal["forward", "backward"] = "forward"
-    depth: int = 3
-    min_strength: float = 0.0
+    anchor: Annotated[str, Field(description="uid of the entity or event to trace from")]
+    direction: Annotated[
+        Literal["forward", "backward"], Field(description="forward: effects; backward: causes")
+    ] = "forward"
+    depth: Annotated[int, Field(description="Most hops, 1..6")] = 3
+    min_strength: Annotated[float, Field(description="Prune paths weaker than this")] = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +85,11 @@ class ExpansionQuery:
     ``per_hop`` new vertices per hop) ranked by personalised PageRank. Seeds are
     these uids plus the entities whose names the query text mentions."""
 
-    seeds: tuple[str, ...] = ()
-    hops: int = 2
-    per_hop: int = 50
-    damping: float = 0.5
-    from_text: bool = True
+    seeds: Annotated[tuple[str, ...], Field(description="uids to start from")] = ()
+    hops: Annotated[int, Field(description="1..3")] = 2
+    per_hop: Annotated[int, Field(description="Most new vertices per hop")] = 50
+    damping: Annotated[float, Field(description="PageRank damping, (0, 1)")] = 0.5
+    from_text: Annotated[bool, Field(description="Also seed entities the text names")] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +121,48 @@ class AxisWeights:
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.14
-    nearby_vector: float = 0.07
-    speaker: float = 0.07
-    statement: float = 0.06
-    first_person: float = 0.10
-    present: float = 0.4
+    nearby_keyword: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of the best keyword score of another hit "
+            "that occurred within an hour of this one"
+        ),
+    ] = 0.14
+    nearby_vector: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of the best vector score of another hit "
+            "that occurred within an hour of this one"
+        ),
+    ] = 0.07
+    speaker: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of an episode's speaker being named in the "
+            "search text"
+        ),
+    ] = 0.07
+    statement: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of a hit telling rather than asking (an "
+            "episode whose last sentence mark is a question mark asks)"
+        ),
+    ] = 0.06
+    first_person: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of an episode speaking in the first person "
+            "(its text holds I, me, my, we, us or our)"
+        ),
+    ] = 0.10
+    present: Annotated[
+        float,
+        Field(
+            description="minmax fusion, for a search text about the present ('now', "
+            "'currently', 'these days'): weight of a hit being the newest statement"
+        ),
+    ] = 0.4
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

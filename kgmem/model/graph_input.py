@@ -69,18 +69,12 @@ class FactIn(RecordIn, record=records.FactWrite):
         return write
 
 
-class FactListParams(_In):
+class FactListParams(RecordIn, record=records.FactQuery):
     """Query parameters of GET /facts."""
 
-    subject: str | None = Field(default=None, description="uid of the subject")
-    predicate: str | None = Field(default=None, description="edge label")
-    object: str | None = Field(default=None, description="uid of the object")
-    include_closed: bool = False
-    cursor: str | None = Field(default=None, description="next_cursor of the previous page")
-    limit: int = Field(default=100, ge=1, le=10_000)
-
     def to_query(self) -> records.FactQuery:
-        return records.FactQuery(**self.model_dump())
+        query: records.FactQuery = self.to_record()
+        return query
 
 
 class EntityReadIn(_In):

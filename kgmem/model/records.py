@@ -209,12 +209,12 @@ class FactQuery:
     """Which facts to list: any of subject, predicate and object (uids and label), current
     ones only unless ``include_closed``; one page of ``limit`` after ``cursor``."""
 
-    subject: str | None = None
-    predicate: str | None = None
-    object: str | None = None
+    subject: Annotated[str | None, Field(description="uid of the subject")] = None
+    predicate: Annotated[str | None, Field(description="edge label")] = None
+    object: Annotated[str | None, Field(description="uid of the object")] = None
     include_closed: bool = False
-    cursor: str | None = None
-    limit: int = 100
+    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None
+    limit: Annotated[int, Field(ge=1, le=10_000)] = 100
 
 
 @dataclass(frozen=True, slots=True)

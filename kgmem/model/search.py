@@ -60,9 +60,12 @@ class PlaceQuery:
     """
 
     near: GeoPoint | None = None
-    radius_km: float | None = None
-    box: tuple[float, float, float, float] | None = None
-    nearest: int | None = None
+    radius_km: Annotated[float | None, Field(description="Within this distance of near")] = None
+    box: Annotated[
+        tuple[float, float, float, float] | None,
+        Field(description="[south, west, north, east] in degrees; west > east crosses 180°"),
+    ] = None
+    nearest: Annotated[int | None, Field(description="The k vertices nearest to near")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +99,11 @@ class ExpansionQuery:
 class SearchFilters:
     """Hard filters: vertex labels, fact predicates, and properties equal to values."""
 
-    labels: tuple[str, ...] = ()
-    predicates: tuple[str, ...] = ()
-    properties: Properties = field(default_factory=dict)
+    labels: Annotated[tuple[str, ...], Field(description="Vertex labels to keep")] = ()
+    predicates: Annotated[tuple[str, ...], Field(description="Fact predicates to keep")] = ()
+    properties: Annotated[
+        Properties, Field(description="Properties that must equal these values")
+    ] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

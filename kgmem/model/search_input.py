@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kgmem.model import search as model
-from kgmem.model.record_input import Location, RecordIn
+from kgmem.model.record_input import RecordIn
 from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
 from kgmem.text import jsontext
 
@@ -40,20 +40,12 @@ class TimeIn(RecordIn, record=model.TimeQuery):
         return query
 
 
-class PlaceIn(_In):
+class PlaceIn(RecordIn, record=model.PlaceQuery):
     """The spatial axis: near + radius_km, near (+ nearest k), or box."""
 
-    near: Location | None = None
-    radius_km: float | None = Field(default=None, description="Within this distance of near")
-    box: tuple[float, float, float, float] | None = Field(
-        default=None,
-        description="[south, west, north, east] in degrees; west > east crosses 180°",
-    )
-    nearest: int | None = Field(default=None, description="The k vertices nearest to near")
-
     def to_query(self) -> model.PlaceQuery:
-        near = self.near.to_point() if self.near else None
-        return model.PlaceQuery(near, self.radius_km, self.box, self.nearest)
+        query: model.PlaceQuery = self.to_record()
+        return query
 
 
 class CausalIn(RecordIn, record=model.CausalQuery):
@@ -77,13 +69,7 @@ class ExpansionIn(RecordIn, record=model.ExpansionQuery):
         return query
 
 
-class FiltersIn(_In):
-    labels: list[str] = Field(default_factory=list, description="Vertex labels to keep")
-    predicates: list[str] = Field(default_factory=list, description="Fact predicates to keep")
-    properties: dict[str, object] = Field(
-        default_factory=dict, description="Properties that must equal these values"
-    )
-
+class FiltersIn(RecordIn, record=model.SearchFilters):
     @field_validator("properties")
     @classmethod
     def _storable_depth(cls, value: dict[str, object]) -> dict[str, object]:
@@ -94,7 +80,8 @@ class FiltersIn(_In):
         return value
 
     def to_query(self) -> model.SearchFilters:
-        return model.SearchFilters(tuple(self.labels), tuple(self.predicates), self.properties)
+        filters: model.SearchFilters = self.to_record()
+        return filters
 
 
 class WeightsIn(RecordIn, record=model.AxisWeights):

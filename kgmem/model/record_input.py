@@ -65,7 +65,9 @@ class RecordIn(BaseModel):
 
     def to_record(self, **given: Any) -> Any:
         """The core record of the validated fields, with ``given`` ones added."""
-        values = {name: _core(getattr(self, name)) for name in type(self).model_fields}
+        # A request's own fields (a TraceIn's ``limit``) are not the record's.
+        names = type(self).model_fields.keys() & _names(self.__record__) - given.keys()
+        values = {name: _core(getattr(self, name)) for name in names}
         for name in self.__tuples__ & values.keys():
             values[name] = tuple(values[name])
         return self.__record__(**values, **given)
@@ -83,8 +85,15 @@ def _fields(cls: type, record: type, exclude: Sequence[str]) -> dict[str, Any]:
         elif field.default is not dataclasses.MISSING:
             setattr(cls, field.name, field.default)
         elif field.default_factory is not dataclasses.MISSING:
-            setattr(cls, field.name, Field(default_factory=field.default_factory))
+            # A record made by default (a search's filters) is made as its request.
+            made: Any = field.default_factory
+            setattr(cls, field.name, Field(default_factory=_REQUESTS.get(made, made)))
     return annotations
+
+
+@functools.cache
+def _names(record: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(record))
 
 
 def _tuples(record: type) -> frozenset[str]:

@@ -188,24 +188,61 @@ class SearchQuery:
     summer"; ``kgmem.retrieval.question``).
     """
 
-    text: str | None = None
+    text: Annotated[str | None, Field(description="Query text (embedded and keyword)")] = None
     time: TimeQuery | None = None
     place: PlaceQuery | None = None
     causal: CausalQuery | None = None
     expansion: ExpansionQuery | None = None
     filters: SearchFilters = field(default_factory=SearchFilters)
-    types: tuple[ResultType, ...] = ("entities", "facts", "episodes")
-    k: int = 10
+    types: Annotated[tuple[ResultType, ...], Field(description="Which kinds of result")] = (
+        "entities",
+        "facts",
+        "episodes",
+    )
+    k: Annotated[int, Field(description="How many results, 1..1000")] = 10
     weights: AxisWeights = field(default_factory=AxisWeights)
-    explain: bool = False
-    embedding: Sequence[float] | None = None
-    min_trust: float | None = None
-    order_by: Literal["score", "trust"] = "score"
-    include_structural: bool = False
-    """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
-    fusion: Literal["convex", "rrf", "minmax"] = "minmax"
-    context: int = 0
-    time_from_text: bool = False
+    explain: Annotated[bool, Field(description="Add the plan and time per stage")] = False
+    embedding: Annotated[
+        Sequence[float] | None,
+        Field(description="Your own query vector instead of embedding the text"),
+    ] = None
+    min_trust: Annotated[
+        float | None,
+        Field(description="Drop fact hits whose consensus trust is below this (0..1) or unscored"),
+    ] = None
+    order_by: Annotated[
+        Literal["score", "trust"],
+        Field(description="Rank by fused relevance score or by fact trust"),
+    ] = "score"
+    include_structural: Annotated[
+        bool,
+        Field(
+            description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
+            "its session, ...) as fact hits"
+        ),
+    ] = False
+    fusion: Annotated[
+        Literal["convex", "rrf", "minmax"],
+        Field(
+            description="convex: weighted mean of each axis's scores scaled by its best; "
+            "minmax: weighted mean of each axis's scores scaled between its floor and its "
+            "best; rrf: weighted reciprocal-rank fusion"
+        ),
+    ] = "minmax"
+    context: Annotated[
+        int,
+        Field(
+            description="With each episode hit, up to this many turns before and "
+            "after it in its session (0..10)"
+        ),
+    ] = 0
+    time_from_text: Annotated[
+        bool,
+        Field(
+            description="Without a time query, use the window a time expression in the text "
+            "names ('in May 2023', 'last summer') as one"
+        ),
+    ] = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,27 +8,12 @@ the Python API gets the same rules and errors.
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from kgmem.model import search as model
 from kgmem.model.record_input import RecordIn
 from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
 from kgmem.text import jsontext
-
-# Defaults are the records' own, so the doors and the Python API cannot differ on them.
-_SEARCH = model.SearchQuery()
-# The fields of SearchIn that to_query converts; the rest it passes on as they are.
-_SEARCH_PARTS = {"time", "place", "causal", "expansion", "filters", "types", "weights"}
-
-
-def _all_types() -> list[model.ResultType]:
-    return ["entities", "facts", "episodes"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TimeIn(RecordIn, record=model.TimeQuery):
@@ -52,7 +37,8 @@ class CausalIn(RecordIn, record=model.CausalQuery):
     """The causal axis: paths from an anchor entity or event."""
 
     def to_query(self) -> model.CausalQuery:
-        return model.CausalQuery(**{k: getattr(self, k) for k in CausalIn.model_fields})
+        query: model.CausalQuery = self.to_record()
+        return query
 
 
 class TraceIn(CausalIn):
@@ -92,63 +78,12 @@ class WeightsIn(RecordIn, record=model.AxisWeights):
         return weights
 
 
-class SearchIn(_In):
+class SearchIn(RecordIn, record=model.SearchQuery):
     """Any combination of axes; at least one of text, embedding, time, place, causal
     or expansion seeds."""
 
-    text: str | None = Field(default=None, description="Query text (embedded and keyword)")
-    embedding: list[float] | None = Field(
-        default=None, description="Your own query vector instead of embedding the text"
-    )
-    time: TimeIn | None = None
-    place: PlaceIn | None = None
-    causal: CausalIn | None = None
-    expansion: ExpansionIn | None = None
-    filters: FiltersIn = Field(default_factory=FiltersIn)
-    types: list[model.ResultType] = Field(
-        default_factory=_all_types,
-        description="Which kinds of result",
-    )
-    k: int = Field(default=_SEARCH.k, description="How many results, 1..1000")
-    weights: WeightsIn = Field(default_factory=WeightsIn)
-    explain: bool = Field(default=_SEARCH.explain, description="Add the plan and time per stage")
-    min_trust: float | None = Field(
-        default=None,
-        description="Drop fact hits whose consensus trust is below this (0..1) or unscored",
-    )
-    order_by: Literal["score", "trust"] = Field(
-        default=_SEARCH.order_by, description="Rank by fused relevance score or by fact trust"
-    )
-    include_structural: bool = Field(
-        default=_SEARCH.include_structural,
-        description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
-        "its session, ...) as fact hits",
-    )
-    fusion: Literal["convex", "rrf", "minmax"] = Field(
-        default=_SEARCH.fusion,
-        description="convex: weighted mean of each axis's scores scaled by its best; "
-        "minmax: weighted mean of each axis's scores scaled between its floor and its best; "
-        "rrf: weighted reciprocal-rank fusion",
-    )
-    context: int = Field(
-        default=_SEARCH.context,
-        description="With each episode hit, up to this many turns before and "
-        "after it in its session (0..10)",
-    )
-    time_from_text: bool = Field(
-        default=_SEARCH.time_from_text,
-        description="Without a time query, use the window a time expression in the text "
-        "names ('in May 2023', 'last summer') as one",
-    )
-
     def to_query(self) -> model.SearchQuery:
-        return model.SearchQuery(
-            **self.model_dump(exclude=_SEARCH_PARTS),
-            time=self.time.to_query() if self.time else None,
-            place=self.place.to_query() if self.place else None,
-            causal=self.causal.to_query() if self.causal else None,
-            expansion=self.expansion.to_query() if self.expansion else None,
-            filters=self.filters.to_query(),
-            types=tuple(dict.fromkeys(self.types)),
-            weights=self.weights.to_query(),
-        )
+        # The same kind asked twice is one kind.
+        types = tuple(dict.fromkeys(self.model_dump(include={"types"})["types"]))
+        query: model.SearchQuery = self.to_record(types=types)
+        return query

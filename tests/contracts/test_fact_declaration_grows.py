@@ -48,9 +48,7 @@ print(json.dumps({
     "reserved": "mood" in RESERVED_EDGE_KEYS,
     "refused": refused,
     "system": "mood" in fact_reads.SYSTEM_KEYS,
-    "map": {
-        k: v for k, v in fact_map.edge_map({"a": 1}, uid="f", mood="calm").items() if v
-    },
+    "map": fact_map.edge_map({"a": 1}, uid="f", mood="calm"),
     "block": "mood" in dump.FACT_FIELDS,
     "kinds": graph_tool_formats.FACT_KINDS.get("mood"),
     "csv": "mood" in formats.DROPPED["csv"],

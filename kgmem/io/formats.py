@@ -1,6 +1,8 @@
 """The names of the formats kgmem reads and writes, apart from the code that does it
 (the CLI names them in its help without loading the readers and writers)."""
 
+from kgmem.schema.fact_declaration import CSV_DROPPED
+
 FORMATS = (
     "ntriples",
     "nquads",
@@ -52,10 +54,7 @@ DROPPED: dict[str, tuple[str, ...]] = {
     "gml": ("revisions",),
     "gexf": ("revisions", "import"),
     "cytoscape": ("location", "revisions", "import"),
-    "csv": (
-        "location", "valid_from", "valid_to", "recorded_at", "expired_at", "closed_by",
-        "claims", "revisions",
-    ),
+    "csv": ("location", *CSV_DROPPED, "claims", "revisions"),
     **dict.fromkeys(("ntriples", "nquads", "turtle", "trig", "jsonld", "rdfxml"), _RDF_DROPS),
 }  # fmt: skip
 """What kgmem loses when it exports in each format and imports the file again:

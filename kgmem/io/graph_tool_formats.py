@@ -21,18 +21,15 @@ from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
-from kgmem.storage.backups.dump import FACT_FIELDS, DumpedEdge, DumpedVertex
+from kgmem.schema.fact_declaration import EXPORTED_KINDS
+from kgmem.storage.backups.dump import DumpedEdge, DumpedVertex
 from kgmem.storage.bulk import DEFAULT_LABEL
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 
 if TYPE_CHECKING:
     from kgmem.io.exporter import ExportOptions, Graph
 
-FACT_KINDS = (
-    {field: "string" for field in FACT_FIELDS}
-    | {"trust": "double", "revised_at": "string", "closed_by": "string"}
-    | {"claims": "json", "withdrawn": "json"}
-)
+FACT_KINDS = EXPORTED_KINDS | {"claims": "json", "withdrawn": "json"}
 """The fact fields a graph-tool export writes on each edge, and their column types."""
 
 LABEL_KEY = "kg_label"

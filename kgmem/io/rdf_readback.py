@@ -43,10 +43,11 @@ from kgmem.io.rdf_vocab import (
 )
 from kgmem.io.readers import Parsed, edge_op, fact_restore, open_binary, read
 from kgmem.io.rejects import Reject
+from kgmem.schema.fact_declaration import EDGE_FIELDS
 from kgmem.storage.bulk import EdgeOp, VertexOp
 
 MARK = b"urn:kgmem:"
-_FIELDS = frozenset(VOCAB + k for k in (*FACT_TIMES, *FACT_RECORDS, "closed_by", "confidence"))
+_FIELDS = frozenset(VOCAB + k for k in (*FACT_TIMES, *EDGE_FIELDS, *FACT_RECORDS, "confidence"))
 
 
 def uses_vocabulary(path: Path) -> bool:

@@ -36,13 +36,14 @@ from kgmem.io.rdf_mapping import (
     json_literal,
     property_literals,
 )
+from kgmem.schema.fact_declaration import TIMES, UNSET_TIMES
 from kgmem.storage.backups.dump import DumpedEdge
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 from kgmem.storage.graph.property_merge import GRAPHS_PROPERTY
 
 LOCATION = VOCAB + "location"
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
-FACT_TIMES = ("valid_from", "valid_to", "recorded_at", "expired_at", "revised_at")
+FACT_TIMES = TIMES
 FACT_RECORDS = ("claims", "withdrawn")
 REIFICATION = frozenset({RDF + "type", RDF + "subject", RDF + "predicate", RDF + "object"})
 _POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*")
@@ -82,7 +83,7 @@ def point_of(lit: Lit) -> tuple[float, float] | None:
 
 def reified(e: DumpedEdge, props: dict[str, Any]) -> bool:
     """Whether the edge has something beyond its statement to carry."""
-    times = any(isinstance(props.get(k), str) for k in ("valid_from", "valid_to", "expired_at"))
+    times = any(isinstance(props.get(k), str) for k in UNSET_TIMES)
     own_uid = not e.uid.startswith("rdf:")
     return bool(_user(props)) or times or props.get("confidence") is not None or own_uid
 

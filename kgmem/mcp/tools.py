@@ -183,9 +183,10 @@ def _graph(server: MCPServer, door: Door) -> None:
         door.admit(ctx, "read", namespace)
         with reported():
             params = TraceIn.model_validate(fields)
-            paths = await door.memory.causal_trace(namespace, params.to_query())
+            query = params.to_query()
+            paths = await door.memory.causal_trace(namespace, query)
         found = results.jsonable(paths[: params.limit])
-        return {"anchor": params.anchor, "direction": params.direction, "paths": found}
+        return {"anchor": query.anchor, "direction": query.direction, "paths": found}
 
     @server.tool(annotations=READ)
     @takes_fields_of(CypherReadIn)

@@ -6,11 +6,12 @@ reads them as bodies or query parameters, MCP tools take their fields as argumen
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem.model import agent_model as am
+from kgmem.model.record_input import RecordIn
 from kgmem.model.times import Instant
 
 
@@ -42,31 +43,16 @@ class ScratchIn(_In):
     ttl_s: float | None = Field(default=None, gt=0, description="Seconds it lives (forever: omit)")
 
 
-class BudgetIn(_In):
-    name: str = Field(description="The budget's name within the namespace")
-    unit: str = Field(default="units", description="What it counts: tokens, USD, calls...")
-    limit: float | None = Field(
-        default=None, ge=0, description="Granted at creation; omit for an uncapped budget"
-    )
-    agent_limit: float | None = Field(default=None, ge=0, description="Most one agent may spend")
-    description: str = ""
-
+class BudgetIn(RecordIn, record=am.BudgetWrite):
     def to_write(self) -> am.BudgetWrite:
-        return am.BudgetWrite(**self.model_dump())
+        write: am.BudgetWrite = self.to_record()
+        return write
 
 
-class TransactionIn(_In):
-    kind: Literal["grant", "spend", "refund"]
-    amount: float = Field(gt=0, description="Positive; at most six decimal places are kept")
-    agent: str | None = Field(default=None, description="Who spends or is refunded")
-    idempotency_key: str | None = Field(
-        default=None, description="The same key again returns the first transaction"
-    )
-    memo: str = ""
-    metadata: dict[str, Any] = Field(default_factory=dict)
-
+class TransactionIn(RecordIn, record=am.TransactionWrite):
     def to_write(self) -> am.TransactionWrite:
-        return am.TransactionWrite(**self.model_dump())
+        write: am.TransactionWrite = self.to_record()
+        return write
 
 
 class BalanceParams(_In):
@@ -74,33 +60,16 @@ class BalanceParams(_In):
     as_of: Instant | None = Field(default=None, description="Balance as it stood then")
 
 
-class DecisionIn(_In):
-    agent: str = Field(description="Who decided")
-    decision: str = Field(min_length=1, description="What was decided")
-    rationale: str = ""
-    options: list[Any] = Field(default_factory=list, description="The options weighed")
-    facts: list[str] = Field(default_factory=list, description="Uids of facts relied on")
-    episodes: list[str] = Field(default_factory=list, description="Uids of episodes relied on")
-    outcome: str | None = None
-    cost: float | None = Field(default=None, gt=0)
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    uid: str | None = Field(default=None, description="Your key for it; generated when absent")
-
+class DecisionIn(RecordIn, record=am.DecisionWrite):
     def to_write(self) -> am.DecisionWrite:
-        return am.DecisionWrite(**self.model_dump())
+        write: am.DecisionWrite = self.to_record()
+        return write
 
 
-class DecisionListParams(_In):
-    agent: str | None = None
-    since: Instant | None = Field(default=None, description="Decided at or after")
-    until: Instant | None = Field(default=None, description="Decided before")
-    outcome: str | None = None
-    fact: str | None = Field(default=None, description="Relied on this fact")
-    flagged: bool | None = Field(default=None, description="Only (un)flagged ones")
-    limit: int = Field(default=100, ge=1, le=1000)
-
+class DecisionListParams(RecordIn, record=am.DecisionQuery):
     def to_query(self) -> am.DecisionQuery:
-        return am.DecisionQuery(**self.model_dump())
+        query: am.DecisionQuery = self.to_record()
+        return query
 
 
 class OutcomeIn(_In):

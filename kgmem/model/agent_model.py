@@ -16,6 +16,7 @@ from pydantic import Field, computed_field
 
 from kgmem.model import records
 from kgmem.model.records import Entity, Fact
+from kgmem.model.times import Instant
 
 JsonValue = records.JsonValue
 
@@ -58,10 +59,13 @@ class BudgetWrite:
     budget is uncapped (spends are recorded, never refused). ``agent_limit`` caps what
     one agent may spend in all."""
 
-    name: str
-    unit: str = "units"
-    limit: float | None = None
-    agent_limit: float | None = None
+    name: Annotated[str, Field(description="The budget's name within the namespace")]
+    unit: Annotated[str, Field(description="What it counts: tokens, USD, calls...")] = "units"
+    limit: Annotated[
+        float | None,
+        Field(ge=0, description="Granted at creation; omit for an uncapped budget"),
+    ] = None
+    agent_limit: Annotated[float | None, Field(ge=0, description="Most one agent may spend")] = None
     description: str = ""
 
 
@@ -88,9 +92,13 @@ class TransactionWrite:
     ``idempotency_key``, posting the same transaction again returns the first one."""
 
     kind: TransactionKind
-    amount: float
-    agent: str | None = None
-    idempotency_key: str | None = None
+    amount: Annotated[
+        float, Field(gt=0, description="Positive; at most six decimal places are kept")
+    ]
+    agent: Annotated[str | None, Field(description="Who spends or is refunded")] = None
+    idempotency_key: Annotated[
+        str | None, Field(description="The same key again returns the first transaction")
+    ] = None
     memo: str = ""
     metadata: Mapping[str, JsonValue] = field(default_factory=dict)
 
@@ -146,16 +154,16 @@ class DecisionWrite:
     the fact and episode uids it relied on (each must exist). ``uid`` is generated when
     absent; ``outcome`` and ``cost`` may also be set later."""
 
-    agent: str
-    decision: str
+    agent: Annotated[str, Field(description="Who decided")]
+    decision: Annotated[str, Field(min_length=1, description="What was decided")]
     rationale: str = ""
-    options: Sequence[JsonValue] = ()
-    facts: Sequence[str] = ()
-    episodes: Sequence[str] = ()
+    options: Annotated[Sequence[JsonValue], Field(description="The options weighed")] = ()
+    facts: Annotated[Sequence[str], Field(description="Uids of facts relied on")] = ()
+    episodes: Annotated[Sequence[str], Field(description="Uids of episodes relied on")] = ()
     outcome: str | None = None
-    cost: float | None = None
+    cost: Annotated[float | None, Field(gt=0)] = None
     metadata: Mapping[str, JsonValue] = field(default_factory=dict)
-    uid: str | None = None
+    uid: Annotated[str | None, Field(description="Your key for it; generated when absent")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +219,9 @@ class DecisionQuery:
     fact they relied on, only flagged ones; newest first."""
 
     agent: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Annotated[Instant | None, Field(description="Decided at or after")] = None
+    until: Annotated[Instant | None, Field(description="Decided before")] = None
     outcome: str | None = None
-    fact: str | None = None
-    flagged: bool | None = None
-    limit: int = 100
+    fact: Annotated[str | None, Field(description="Relied on this fact")] = None
+    flagged: Annotated[bool | None, Field(description="Only (un)flagged ones")] = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
 
 from kgmem.model.records import (
     VerificationStatus,
 )
 from kgmem.model.shown import Shown
+from kgmem.model.times import Instant
+
+MIN_BUDGET = 16
+MAX_BUDGET = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,10 +27,20 @@ class ContextQuery:
     """
 
     text: str
-    budget_tokens: int = 1000
-    k: int = 10
-    valid_at: datetime | None = None
-    min_trust: float | None = None
+    budget_tokens: Annotated[
+        int,
+        Field(
+            ge=MIN_BUDGET,
+            le=MAX_BUDGET,
+            description="Most tokens the block may take (estimated, see the README)",
+        ),
+    ] = 1000
+    k: Annotated[int, Field(ge=1, le=100, description="Search hits to start from")] = 10
+    valid_at: Annotated[Instant | None, Field(description="Read the world as of then")] = None
+    min_trust: Annotated[
+        float | None,
+        Field(ge=0, le=1, description="Leave out facts scored below this trust"),
+    ] = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from kgmem.model.records import GeoPoint
+from kgmem.model.times import Instant, TimeText
 
 ExtractionStatus = Literal["pending", "done", "failed"]
 
@@ -20,13 +20,18 @@ class EntityMention:
     """An entity named in an episode: its surface name, a type if known, aliases, and
     where it is if the caller knows (the entity's stored point becomes that)."""
 
-    name: str
-    label: str = "Entity"
-    aliases: Sequence[str] = ()
+    name: Annotated[str, Field(min_length=1, description="The name as written, e.g. 'Alice Smith'")]
+    label: Annotated[str, Field(description="Its type: Person, Organization, Place...")] = "Entity"
+    aliases: Annotated[Sequence[str], Field(description="Other names for it")] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
-    uid: str | None = None  # the entity is known: resolution is skipped
+    uid: Annotated[str | None, Field(description="A known entity's uid: no resolution")] = (
+        None  # the entity is known: resolution is skipped
+    )
     via: str = "caller"  # who named the uid: the caller or the known-entity matcher
-    location: GeoPoint | None = None  # where the entity is: stored as its point
+    location: Annotated[
+        GeoPoint | None,
+        Field(description="Where the entity is: stored as its point (WGS84)"),
+    ] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +42,22 @@ class FactMention:
     resolved against the episode's reference time by the date stage.
     """
 
-    subject: str
-    predicate: str
-    object: str
-    valid_from: datetime | str | None = None
-    valid_to: datetime | str | None = None
-    confidence: float | None = None
+    subject: Annotated[str, Field(min_length=1, description="Subject entity name")]
+    predicate: Annotated[
+        str, Field(min_length=1, description="Relation in UPPER_SNAKE, e.g. WORKS_AT")
+    ]
+    object: Annotated[str, Field(min_length=1, description="Object entity name")]
+    valid_from: Annotated[
+        TimeText | None,
+        Field(
+            description="ISO 8601 time or an expression such as 'last Tuesday' or 'July 1', "
+            "read against reference_time by the tense of the text",
+        ),
+    ] = None
+    valid_to: Annotated[TimeText | None, Field(description="When it stopped being true")] = None
+    confidence: Annotated[float | None, Field(ge=0, le=1)] = None
     properties: Mapping[str, Any] = field(default_factory=dict)
-    strength: float | None = None  # causal edges
+    strength: Annotated[float | None, Field(description="Causal edges: 0..1")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +69,37 @@ class EpisodeWrite:
     are claimed by ``claimant``: the ``source`` given, else the speaker's source.
     """
 
-    text: str
-    uid: str | None = None
-    reference_time: datetime | None = None
-    speaker: str | None = None
-    source: str | None = None
-    session: str | None = None
+    text: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="What was said or written: at most 100,000 characters by default "
+            "(KGMEM_LIMITS_MAX_TEXT_LENGTH and KGMEM_LIMITS_MAX_STRING_LENGTH)",
+        ),
+    ]
+    uid: Annotated[str | None, Field(description="Your key; generated when absent")] = None
+    reference_time: Annotated[
+        Instant | None,
+        Field(description="When it happened; anchors relative dates (default now)"),
+    ] = None
+    speaker: Annotated[
+        str | None,
+        Field(
+            description="Who said it. Unless `source` is given, the source `speaker:<name>` "
+            "(created on first use) claims the episode's facts, so they get trust",
+        ),
+    ] = None
+    source: Annotated[
+        str | None,
+        Field(
+            description="The source uid asserting the episode's facts (created on first "
+            "use); wins over `speaker`",
+        ),
+    ] = None
+    session: Annotated[str | None, Field(description="Conversation or document id")] = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
-    entities: Sequence[EntityMention] = ()
-    facts: Sequence[FactMention] = ()
+    entities: Annotated[Sequence[EntityMention], Field(description="Entities it mentions")] = ()
+    facts: Annotated[Sequence[FactMention], Field(description="Statements it makes")] = ()
 
     @property
     def claimant(self) -> str | None:

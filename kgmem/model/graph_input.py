@@ -1,17 +1,18 @@
 """Requests that write and read namespaces, entities and facts, as REST and MCP take
-them: shape and field descriptions here, meaning (identifiers, limits, time order,
-vector dimension) checked by the core so that the Python API gets the same rules.
-Each converts to the core record it describes (``EntityWrite``, ``FactWrite``, ...)."""
+them. The writes are generated from the core records they convert to (``EntityWrite``,
+``FactWrite``, ...; ``kgmem.model.record_input``), fields and descriptions included;
+meaning (identifiers, limits, time order, vector dimension) is checked by the core so
+that the Python API gets the same rules."""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kgmem.model import records
-from kgmem.model.search_input import Location
-from kgmem.model.times import Instant, TimeText
+from kgmem.model.record_input import RecordIn
+from kgmem.model.times import Instant
 
 
 class _In(BaseModel):
@@ -34,90 +35,46 @@ class NamespaceIn(_In):
     )
 
 
-class EntityIn(_In):
+class EntityIn(RecordIn, record=records.EntityWrite, exclude=("uid",)):
     """An entity to create or replace (PUT semantics: properties are replaced)."""
 
-    label: str = Field(default="Entity", description="Vertex label, e.g. Person")
-    properties: dict[str, Any] = Field(default_factory=dict)
-    embedding: list[float] | None = Field(
-        default=None, description="Your own vector; otherwise name/summary/description is embedded"
-    )
-    location: Location | None = None
-
     def to_write(self, uid: str) -> records.EntityWrite:
-        return records.EntityWrite(
-            uid=uid,
-            label=self.label,
-            properties=self.properties,
-            embedding=self.embedding,
-            location=records.GeoPoint(self.location.lat, self.location.lon)
-            if self.location
-            else None,
-        )
+        write: records.EntityWrite = self.to_record(uid=uid)
+        return write
 
 
-class EntityPatchIn(_In):
+class EntityPatchIn(RecordIn, record=records.EntityPatch, exclude=("remove_location",)):
     """A JSON merge patch (RFC 7386) of an entity: ``properties`` are merged into the
     stored ones (null removes a key); ``label`` and ``location`` replace the stored ones
     when present; ``location: null`` removes the point. Anything absent is kept."""
 
-    label: str | None = Field(default=None, description="A new vertex label")
-    properties: dict[str, Any] | None = Field(
-        default=None, description="Properties to set; a null value removes that property"
-    )
-    location: Location | None = Field(default=None, description="A new point; null removes it")
-
     def to_patch(self) -> records.EntityPatch:
-        loc = self.location
-        return records.EntityPatch(
-            label=self.label,
-            properties=self.properties,
-            location=records.GeoPoint(loc.lat, loc.lon) if loc else None,
-            remove_location="location" in self.model_fields_set and loc is None,
-        )
+        patch: records.EntityPatch = self.to_record()
+        if "location" in self.model_fields_set and patch.location is None:
+            return dataclasses.replace(patch, remove_location=True)
+        return patch
 
 
-class BatchEntityIn(EntityIn):
-    uid: str
+class BatchEntityIn(RecordIn, record=records.EntityWrite):
+    def to_write(self) -> records.EntityWrite:
+        write: records.EntityWrite = self.to_record()
+        return write
 
 
-class FactIn(_In):
+class FactIn(RecordIn, record=records.FactWrite):
     """A fact edge subject -[predicate]-> object with its times and provenance."""
 
-    subject: str = Field(description="uid of the subject entity")
-    predicate: str = Field(description="Edge label, e.g. WORKS_AT")
-    object: str = Field(description="uid of the object entity")
-    uid: str | None = Field(default=None, description="Stable id; generated when absent")
-    properties: dict[str, Any] = Field(default_factory=dict)
-    valid_from: TimeText | None = Field(
-        default=None,
-        description="When it starts to hold: an ISO time, or an expression such as "
-        "'last May' read against recorded_at",
-    )
-    valid_to: TimeText | None = Field(default=None, description="When it stops holding")
-    recorded_at: Instant | None = Field(default=None, description="When it was learnt (now)")
-    confidence: float | None = Field(default=None, description="0..1")
-    source: str | None = Field(default=None, description="uid of the asserting Source")
-    episode: str | None = Field(default=None, description="uid of the asserting episode")
-    text: str | None = Field(default=None, description="The fact as a sentence")
-    embedding: list[float] | None = None
-
     def to_write(self) -> records.FactWrite:
-        return records.FactWrite(**self.model_dump())
+        write: records.FactWrite = self.to_record()
+        return write
 
 
-class FactListParams(_In):
+class FactListParams(RecordIn, record=records.FactQuery):
     """Query parameters of GET /facts."""
 
-    subject: str | None = Field(default=None, description="uid of the subject")
-    predicate: str | None = Field(default=None, description="edge label")
-    object: str | None = Field(default=None, description="uid of the object")
-    include_closed: bool = False
-    cursor: str | None = Field(default=None, description="next_cursor of the previous page")
-    limit: int = Field(default=100, ge=1, le=10_000)
-
     def to_query(self) -> records.FactQuery:
-        return records.FactQuery(**self.model_dump())
+        query: records.FactQuery = self.to_record()
+        return query
 
 
 class EntityReadIn(_In):
@@ -164,6 +121,6 @@ class BatchIn(_In):
 
     def to_write(self) -> records.BatchWrite:
         return records.BatchWrite(
-            entities=[e.to_write(e.uid) for e in self.entities],
+            entities=[e.to_write() for e in self.entities],
             facts=[f.to_write() for f in self.facts],
         )

@@ -19,6 +19,7 @@ from pydantic import AliasChoices, Field, computed_field
 from kgmem.model.cluster import ClusterReport
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters, QueryType
 from kgmem.model.shown import Shown
+from kgmem.model.times import Instant, TimeText
 
 T = TypeVar("T")
 
@@ -71,9 +72,12 @@ class EntityWrite:
     """
 
     uid: str
-    label: str = "Entity"
+    label: Annotated[str, Field(description="Vertex label, e.g. Person")] = "Entity"
     properties: Properties = field(default_factory=dict)
-    embedding: Sequence[float] | None = None
+    embedding: Annotated[
+        Sequence[float] | None,
+        Field(description="Your own vector; otherwise name/summary/description is embedded"),
+    ] = None
     location: GeoPoint | None = None
 
 
@@ -84,9 +88,12 @@ class EntityPatch:
     nested maps merge the same way); ``label`` and ``location`` replace the stored ones
     when given; ``remove_location`` drops the stored point."""
 
-    label: str | None = None
-    properties: Properties | None = None
-    location: GeoPoint | None = None
+    label: Annotated[str | None, Field(description="A new vertex label")] = None
+    properties: Annotated[
+        Properties | None,
+        Field(description="Properties to set; a null value removes that property"),
+    ] = None
+    location: Annotated[GeoPoint | None, Field(description="A new point; null removes it")] = None
     remove_location: bool = False
 
 
@@ -100,18 +107,24 @@ class FactWrite:
     already names a fact of the same statement, the fact is updated in place.
     """
 
-    subject: str
-    predicate: str
-    object: str
+    subject: Annotated[str, Field(description="uid of the subject entity")]
+    predicate: Annotated[str, Field(description="Edge label, e.g. WORKS_AT")]
+    object: Annotated[str, Field(description="uid of the object entity")]
     properties: Properties = field(default_factory=dict)
-    uid: str | None = None
-    valid_from: datetime | str | None = None
-    valid_to: datetime | str | None = None
-    recorded_at: datetime | None = None
-    confidence: float | None = None
-    source: str | None = None
-    episode: str | None = None
-    text: str | None = None
+    uid: Annotated[str | None, Field(description="Stable id; generated when absent")] = None
+    valid_from: Annotated[
+        TimeText | None,
+        Field(
+            description="When it starts to hold: an ISO time, or an expression such as "
+            "'last May' read against recorded_at",
+        ),
+    ] = None
+    valid_to: Annotated[TimeText | None, Field(description="When it stops holding")] = None
+    recorded_at: Annotated[Instant | None, Field(description="When it was learnt (now)")] = None
+    confidence: Annotated[float | None, Field(description="0..1")] = None
+    source: Annotated[str | None, Field(description="uid of the asserting Source")] = None
+    episode: Annotated[str | None, Field(description="uid of the asserting episode")] = None
+    text: Annotated[str | None, Field(description="The fact as a sentence")] = None
     embedding: Sequence[float] | None = None
 
 
@@ -196,12 +209,12 @@ class FactQuery:
     """Which facts to list: any of subject, predicate and object (uids and label), current
     ones only unless ``include_closed``; one page of ``limit`` after ``cursor``."""
 
-    subject: str | None = None
-    predicate: str | None = None
-    object: str | None = None
+    subject: Annotated[str | None, Field(description="uid of the subject")] = None
+    predicate: Annotated[str | None, Field(description="edge label")] = None
+    object: Annotated[str | None, Field(description="uid of the object")] = None
     include_closed: bool = False
-    cursor: str | None = None
-    limit: int = 100
+    cursor: Annotated[str | None, Field(description="next_cursor of the previous page")] = None
+    limit: Annotated[int, Field(ge=1, le=10_000)] = 100
 
 
 @dataclass(frozen=True, slots=True)

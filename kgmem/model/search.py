@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, computed_field
@@ -17,6 +16,7 @@ from kgmem.model.records import (
     VerificationStatus,
 )
 from kgmem.model.shown import Shown
+from kgmem.model.times import Instant
 
 # -- retrieval -------------------------------------------------------------------
 
@@ -38,12 +38,15 @@ class TimeQuery:
     inside them.
     """
 
-    valid_at: datetime | None = None
-    known_at: datetime | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    half_life_days: float | None = None
-    now: datetime | None = None
+    valid_at: Annotated[Instant | None, Field(description="True in the world at")] = None
+    known_at: Annotated[Instant | None, Field(description="As the store knew it at")] = None
+    start: Annotated[Instant | None, Field(description="Window start (inclusive)")] = None
+    end: Annotated[Instant | None, Field(description="Window end (exclusive)")] = None
+    half_life_days: Annotated[
+        float | None,
+        Field(description="Recency decay: the score halves every this many days"),
+    ] = None
+    now: Annotated[Instant | None, Field(description="Decay reference (default: now)")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +60,12 @@ class PlaceQuery:
     """
 
     near: GeoPoint | None = None
-    radius_km: float | None = None
-    box: tuple[float, float, float, float] | None = None
-    nearest: int | None = None
+    radius_km: Annotated[float | None, Field(description="Within this distance of near")] = None
+    box: Annotated[
+        tuple[float, float, float, float] | None,
+        Field(description="[south, west, north, east] in degrees; west > east crosses 180°"),
+    ] = None
+    nearest: Annotated[int | None, Field(description="The k vertices nearest to near")] = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +74,12 @@ class CausalQuery:
     ``forward`` to effects or ``backward`` to causes, up to ``depth`` hops, keeping
     paths whose strength (product along the path) is at least ``min_strength``."""
 
-    anchor: str
-    direction: Literal["forward", "backward"] = "forward"
-    depth: int = 3
-    min_strength: float = 0.0
+    anchor: Annotated[str, Field(description="uid of the entity or event to trace from")]
+    direction: Annotated[
+        Literal["forward", "backward"], Field(description="forward: effects; backward: causes")
+    ] = "forward"
+    depth: Annotated[int, Field(description="Most hops, 1..6")] = 3
+    min_strength: Annotated[float, Field(description="Prune paths weaker than this")] = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,20 +88,22 @@ class ExpansionQuery:
     ``per_hop`` new vertices per hop) ranked by personalised PageRank. Seeds are
     these uids plus the entities whose names the query text mentions."""
 
-    seeds: tuple[str, ...] = ()
-    hops: int = 2
-    per_hop: int = 50
-    damping: float = 0.5
-    from_text: bool = True
+    seeds: Annotated[tuple[str, ...], Field(description="uids to start from")] = ()
+    hops: Annotated[int, Field(description="1..3")] = 2
+    per_hop: Annotated[int, Field(description="Most new vertices per hop")] = 50
+    damping: Annotated[float, Field(description="PageRank damping, (0, 1)")] = 0.5
+    from_text: Annotated[bool, Field(description="Also seed entities the text names")] = True
 
 
 @dataclass(frozen=True, slots=True)
 class SearchFilters:
     """Hard filters: vertex labels, fact predicates, and properties equal to values."""
 
-    labels: tuple[str, ...] = ()
-    predicates: tuple[str, ...] = ()
-    properties: Properties = field(default_factory=dict)
+    labels: Annotated[tuple[str, ...], Field(description="Vertex labels to keep")] = ()
+    predicates: Annotated[tuple[str, ...], Field(description="Fact predicates to keep")] = ()
+    properties: Annotated[
+        Properties, Field(description="Properties that must equal these values")
+    ] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +126,48 @@ class AxisWeights:
     spatial: float = 0.25
     causal: float = 0.25
     graph: float = 0.1
-    nearby_keyword: float = 0.14
-    nearby_vector: float = 0.07
-    speaker: float = 0.07
-    statement: float = 0.06
-    first_person: float = 0.10
-    present: float = 0.4
+    nearby_keyword: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of the best keyword score of another hit "
+            "that occurred within an hour of this one"
+        ),
+    ] = 0.14
+    nearby_vector: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of the best vector score of another hit "
+            "that occurred within an hour of this one"
+        ),
+    ] = 0.07
+    speaker: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of an episode's speaker being named in the "
+            "search text"
+        ),
+    ] = 0.07
+    statement: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of a hit telling rather than asking (an "
+            "episode whose last sentence mark is a question mark asks)"
+        ),
+    ] = 0.06
+    first_person: Annotated[
+        float,
+        Field(
+            description="minmax fusion: weight of an episode speaking in the first person "
+            "(its text holds I, me, my, we, us or our)"
+        ),
+    ] = 0.10
+    present: Annotated[
+        float,
+        Field(
+            description="minmax fusion, for a search text about the present ('now', "
+            "'currently', 'these days'): weight of a hit being the newest statement"
+        ),
+    ] = 0.4
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""
@@ -142,24 +188,61 @@ class SearchQuery:
     summer"; ``kgmem.retrieval.question``).
     """
 
-    text: str | None = None
+    text: Annotated[str | None, Field(description="Query text (embedded and keyword)")] = None
     time: TimeQuery | None = None
     place: PlaceQuery | None = None
     causal: CausalQuery | None = None
     expansion: ExpansionQuery | None = None
     filters: SearchFilters = field(default_factory=SearchFilters)
-    types: tuple[ResultType, ...] = ("entities", "facts", "episodes")
-    k: int = 10
+    types: Annotated[tuple[ResultType, ...], Field(description="Which kinds of result")] = (
+        "entities",
+        "facts",
+        "episodes",
+    )
+    k: Annotated[int, Field(description="How many results, 1..1000")] = 10
     weights: AxisWeights = field(default_factory=AxisWeights)
-    explain: bool = False
-    embedding: Sequence[float] | None = None
-    min_trust: float | None = None
-    order_by: Literal["score", "trust"] = "score"
-    include_structural: bool = False
-    """Also return structural edges (an episode MENTIONS an entity, ...) as fact hits."""
-    fusion: Literal["convex", "rrf", "minmax"] = "minmax"
-    context: int = 0
-    time_from_text: bool = False
+    explain: Annotated[bool, Field(description="Add the plan and time per stage")] = False
+    embedding: Annotated[
+        Sequence[float] | None,
+        Field(description="Your own query vector instead of embedding the text"),
+    ] = None
+    min_trust: Annotated[
+        float | None,
+        Field(description="Drop fact hits whose consensus trust is below this (0..1) or unscored"),
+    ] = None
+    order_by: Annotated[
+        Literal["score", "trust"],
+        Field(description="Rank by fused relevance score or by fact trust"),
+    ] = "score"
+    include_structural: Annotated[
+        bool,
+        Field(
+            description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
+            "its session, ...) as fact hits"
+        ),
+    ] = False
+    fusion: Annotated[
+        Literal["convex", "rrf", "minmax"],
+        Field(
+            description="convex: weighted mean of each axis's scores scaled by its best; "
+            "minmax: weighted mean of each axis's scores scaled between its floor and its "
+            "best; rrf: weighted reciprocal-rank fusion"
+        ),
+    ] = "minmax"
+    context: Annotated[
+        int,
+        Field(
+            description="With each episode hit, up to this many turns before and "
+            "after it in its session (0..10)"
+        ),
+    ] = 0
+    time_from_text: Annotated[
+        bool,
+        Field(
+            description="Without a time query, use the window a time expression in the text "
+            "names ('in May 2023', 'last summer') as one"
+        ),
+    ] = False
 
 
 @dataclass(frozen=True, slots=True)

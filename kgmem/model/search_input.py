@@ -8,91 +8,37 @@ the Python API gets the same rules and errors.
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import Field, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from kgmem.model import records as model_records
 from kgmem.model import search as model
-from kgmem.model.times import Instant
+from kgmem.model.record_input import RecordIn
 from kgmem.schema.properties import MAX_DEPTH as MAX_PROPERTY_DEPTH
 from kgmem.text import jsontext
 
-# Defaults are the records' own, so the doors and the Python API cannot differ on them.
-_DEFAULT_WEIGHTS = model.AxisWeights()
-_CAUSAL = model.CausalQuery(anchor="")
-_EXPANSION = model.ExpansionQuery()
-_SEARCH = model.SearchQuery()
-# The fields of SearchIn that to_query converts; the rest it passes on as they are.
-_SEARCH_PARTS = {"time", "place", "causal", "expansion", "filters", "types", "weights"}
 
-
-def _all_types() -> list[model.ResultType]:
-    return ["entities", "facts", "episodes"]
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Location(BaseModel):
-    """A WGS84 point in degrees."""
-
-    model_config = ConfigDict(extra="forbid")
-    lat: float = Field(description="Latitude, -90..90")
-    lon: float = Field(description="Longitude, -180..180")
-
-    def to_point(self) -> model_records.GeoPoint:
-        return model_records.GeoPoint(self.lat, self.lon)
-
-
-class TimeIn(_In):
+class TimeIn(RecordIn, record=model.TimeQuery):
     """The temporal axis. Without valid_at, known_at or a window only current facts
     qualify; with one, closed facts qualify when that time falls inside them."""
 
-    valid_at: Instant | None = Field(default=None, description="True in the world at")
-    known_at: Instant | None = Field(default=None, description="As the store knew it at")
-    start: Instant | None = Field(default=None, description="Window start (inclusive)")
-    end: Instant | None = Field(default=None, description="Window end (exclusive)")
-    half_life_days: float | None = Field(
-        default=None, description="Recency decay: the score halves every this many days"
-    )
-    now: Instant | None = Field(default=None, description="Decay reference (default: now)")
-
     def to_query(self) -> model.TimeQuery:
-        return model.TimeQuery(**self.model_dump())
+        query: model.TimeQuery = self.to_record()
+        return query
 
 
-class PlaceIn(_In):
+class PlaceIn(RecordIn, record=model.PlaceQuery):
     """The spatial axis: near + radius_km, near (+ nearest k), or box."""
 
-    near: Location | None = None
-    radius_km: float | None = Field(default=None, description="Within this distance of near")
-    box: tuple[float, float, float, float] | None = Field(
-        default=None,
-        description="[south, west, north, east] in degrees; west > east crosses 180°",
-    )
-    nearest: int | None = Field(default=None, description="The k vertices nearest to near")
-
     def to_query(self) -> model.PlaceQuery:
-        near = self.near.to_point() if self.near else None
-        return model.PlaceQuery(near, self.radius_km, self.box, self.nearest)
+        query: model.PlaceQuery = self.to_record()
+        return query
 
 
-class CausalIn(_In):
+class CausalIn(RecordIn, record=model.CausalQuery):
     """The causal axis: paths from an anchor entity or event."""
 
-    anchor: str = Field(description="uid of the entity or event to trace from")
-    direction: Literal["forward", "backward"] = Field(
-        default=_CAUSAL.direction, description="forward: effects; backward: causes"
-    )
-    depth: int = Field(default=_CAUSAL.depth, description="Most hops, 1..6")
-    min_strength: float = Field(
-        default=_CAUSAL.min_strength, description="Prune paths weaker than this"
-    )
-
     def to_query(self) -> model.CausalQuery:
-        return model.CausalQuery(self.anchor, self.direction, self.depth, self.min_strength)
+        query: model.CausalQuery = self.to_record()
+        return query
 
 
 class TraceIn(CausalIn):
@@ -101,30 +47,15 @@ class TraceIn(CausalIn):
     limit: int = Field(default=100, ge=1, le=10_000, description="Most paths returned")
 
 
-class ExpansionIn(_In):
+class ExpansionIn(RecordIn, record=model.ExpansionQuery):
     """Graph expansion: k-hop neighbourhood ranked by personalised PageRank."""
 
-    seeds: list[str] = Field(default_factory=list, description="uids to start from")
-    hops: int = Field(default=_EXPANSION.hops, description="1..3")
-    per_hop: int = Field(default=_EXPANSION.per_hop, description="Most new vertices per hop")
-    damping: float = Field(default=_EXPANSION.damping, description="PageRank damping, (0, 1)")
-    from_text: bool = Field(
-        default=_EXPANSION.from_text, description="Also seed entities the text names"
-    )
-
     def to_query(self) -> model.ExpansionQuery:
-        return model.ExpansionQuery(
-            tuple(self.seeds), self.hops, self.per_hop, self.damping, self.from_text
-        )
+        query: model.ExpansionQuery = self.to_record()
+        return query
 
 
-class FiltersIn(_In):
-    labels: list[str] = Field(default_factory=list, description="Vertex labels to keep")
-    predicates: list[str] = Field(default_factory=list, description="Fact predicates to keep")
-    properties: dict[str, object] = Field(
-        default_factory=dict, description="Properties that must equal these values"
-    )
-
+class FiltersIn(RecordIn, record=model.SearchFilters):
     @field_validator("properties")
     @classmethod
     def _storable_depth(cls, value: dict[str, object]) -> dict[str, object]:
@@ -135,109 +66,24 @@ class FiltersIn(_In):
         return value
 
     def to_query(self) -> model.SearchFilters:
-        return model.SearchFilters(tuple(self.labels), tuple(self.predicates), self.properties)
+        filters: model.SearchFilters = self.to_record()
+        return filters
 
 
-class WeightsIn(_In):
+class WeightsIn(RecordIn, record=model.AxisWeights):
     """Fusion weight per axis (0 turns an axis off)."""
 
-    vector: float = _DEFAULT_WEIGHTS.vector
-    keyword: float = _DEFAULT_WEIGHTS.keyword
-    temporal: float = _DEFAULT_WEIGHTS.temporal
-    spatial: float = _DEFAULT_WEIGHTS.spatial
-    causal: float = _DEFAULT_WEIGHTS.causal
-    graph: float = _DEFAULT_WEIGHTS.graph
-    nearby_keyword: float = Field(
-        default=_DEFAULT_WEIGHTS.nearby_keyword,
-        description="minmax fusion: weight of the best keyword score of another hit "
-        "that occurred within an hour of this one",
-    )
-    nearby_vector: float = Field(
-        default=_DEFAULT_WEIGHTS.nearby_vector,
-        description="minmax fusion: weight of the best vector score of another hit "
-        "that occurred within an hour of this one",
-    )
-    speaker: float = Field(
-        default=_DEFAULT_WEIGHTS.speaker,
-        description="minmax fusion: weight of an episode's speaker being named in the search text",
-    )
-    statement: float = Field(
-        default=_DEFAULT_WEIGHTS.statement,
-        description="minmax fusion: weight of a hit telling rather than asking (an episode "
-        "whose last sentence mark is a question mark asks)",
-    )
-    first_person: float = Field(
-        default=_DEFAULT_WEIGHTS.first_person,
-        description="minmax fusion: weight of an episode speaking in the first person "
-        "(its text holds I, me, my, we, us or our)",
-    )
-    present: float = Field(
-        default=_DEFAULT_WEIGHTS.present,
-        description="minmax fusion, for a search text about the present ('now', "
-        "'currently', 'these days'): weight of a hit being the newest statement",
-    )
-
     def to_query(self) -> model.AxisWeights:
-        return model.AxisWeights(**self.model_dump())
+        weights: model.AxisWeights = self.to_record()
+        return weights
 
 
-class SearchIn(_In):
+class SearchIn(RecordIn, record=model.SearchQuery):
     """Any combination of axes; at least one of text, embedding, time, place, causal
     or expansion seeds."""
 
-    text: str | None = Field(default=None, description="Query text (embedded and keyword)")
-    embedding: list[float] | None = Field(
-        default=None, description="Your own query vector instead of embedding the text"
-    )
-    time: TimeIn | None = None
-    place: PlaceIn | None = None
-    causal: CausalIn | None = None
-    expansion: ExpansionIn | None = None
-    filters: FiltersIn = Field(default_factory=FiltersIn)
-    types: list[model.ResultType] = Field(
-        default_factory=_all_types,
-        description="Which kinds of result",
-    )
-    k: int = Field(default=_SEARCH.k, description="How many results, 1..1000")
-    weights: WeightsIn = Field(default_factory=WeightsIn)
-    explain: bool = Field(default=_SEARCH.explain, description="Add the plan and time per stage")
-    min_trust: float | None = Field(
-        default=None,
-        description="Drop fact hits whose consensus trust is below this (0..1) or unscored",
-    )
-    order_by: Literal["score", "trust"] = Field(
-        default=_SEARCH.order_by, description="Rank by fused relevance score or by fact trust"
-    )
-    include_structural: bool = Field(
-        default=_SEARCH.include_structural,
-        description="Also return structural edges (an episode MENTIONS an entity, PART_OF "
-        "its session, ...) as fact hits",
-    )
-    fusion: Literal["convex", "rrf", "minmax"] = Field(
-        default=_SEARCH.fusion,
-        description="convex: weighted mean of each axis's scores scaled by its best; "
-        "minmax: weighted mean of each axis's scores scaled between its floor and its best; "
-        "rrf: weighted reciprocal-rank fusion",
-    )
-    context: int = Field(
-        default=_SEARCH.context,
-        description="With each episode hit, up to this many turns before and "
-        "after it in its session (0..10)",
-    )
-    time_from_text: bool = Field(
-        default=_SEARCH.time_from_text,
-        description="Without a time query, use the window a time expression in the text "
-        "names ('in May 2023', 'last summer') as one",
-    )
-
     def to_query(self) -> model.SearchQuery:
-        return model.SearchQuery(
-            **self.model_dump(exclude=_SEARCH_PARTS),
-            time=self.time.to_query() if self.time else None,
-            place=self.place.to_query() if self.place else None,
-            causal=self.causal.to_query() if self.causal else None,
-            expansion=self.expansion.to_query() if self.expansion else None,
-            filters=self.filters.to_query(),
-            types=tuple(dict.fromkeys(self.types)),
-            weights=self.weights.to_query(),
-        )
+        # The same kind asked twice is one kind.
+        types = tuple(dict.fromkeys(self.model_dump(include={"types"})["types"]))
+        query: model.SearchQuery = self.to_record(types=types)
+        return query

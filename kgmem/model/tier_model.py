@@ -37,17 +37,25 @@ class TierPolicy:
       not recalled for ``archive_idle_days`` (when set).
     """
 
-    working_hours: float = 24.0
-    promote_min_facts: int | None = 1
-    promote_verified_only: bool = False
-    promote_min_recalls: int | None = 3
-    decay_half_life_days: float | None = None
-    recall_half_life_days: float | None = None
-    decay_floor: float = 0.05
-    archive_after_days: float | None = None
-    archive_idle_days: float | None = None
+    working_hours: Annotated[float, Field(gt=0, description="Episodes younger are working")] = 24.0
+    promote_min_facts: Annotated[
+        int | None, Field(gt=0, description="Promote an episode claiming this many facts")
+    ] = 1
+    promote_verified_only: Annotated[bool, Field(description="Count verified facts only")] = False
+    promote_min_recalls: Annotated[
+        int | None, Field(gt=0, description="Promote an episode recalled this often")
+    ] = 3
+    decay_half_life_days: Annotated[float | None, Field(gt=0, description="Decay by age")] = None
+    recall_half_life_days: Annotated[
+        float | None, Field(gt=0, description="Decay by time since the last recall")
+    ] = None
+    decay_floor: Annotated[float, Field(ge=0, le=1, description="The factor's minimum")] = 0.05
+    archive_after_days: Annotated[float | None, Field(gt=0, description="Archive older")] = None
+    archive_idle_days: Annotated[
+        float | None, Field(gt=0, description="... and not recalled for this long")
+    ] = None
     archive_tiers: tuple[Tier, ...] = ("episodic",)
-    track_recalls: bool = True
+    track_recalls: Annotated[bool, Field(description="Count episodes returned by searches")] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +94,18 @@ class DistillRequest:
     by ``python -m bench distill``, see docs/performance.md)."""
 
     method: DistillMethod = "extractive"
-    episodes: tuple[str, ...] = ()
-    group_by: str = "session"
-    window: int = 20
-    keep: float = 0.25
-    max_tokens: int | None = None
-    archive_sources: bool = False
-    salience_mix: float = 0.0
+    episodes: Annotated[
+        tuple[str, ...],
+        Field(max_length=100_000, description="Only these (default: undistilled)"),
+    ] = ()
+    group_by: Annotated[str, Field(min_length=1, description="Property to group by")] = "session"
+    window: Annotated[int, Field(ge=1, le=1000, description="Episodes per summary")] = 20
+    keep: Annotated[float, Field(gt=0, le=1000, description="Sentences kept: share or count")] = (
+        0.25
+    )
+    max_tokens: Annotated[int | None, Field(gt=0, description="LLM tokens at most, in all")] = None
+    archive_sources: Annotated[bool, Field(description="Archive the distilled episodes")] = False
+    salience_mix: Annotated[float, Field(ge=0, le=1, description="Vector share of salience")] = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kgmem.errors import InvalidNumber, InvalidProperty, InvalidText, LimitExceeded
+from kgmem.schema.fact_declaration import MIRRORED_KEYS
 from kgmem.schema.graph_schema import LabelSpec, PropertySpec
 from kgmem.schema.identifiers import validate_property_key
 
@@ -22,9 +23,7 @@ MAX_DEPTH = 8
 
 # Keys kgmem writes itself into the stored agtype map.
 RESERVED_VERTEX_KEYS = frozenset({"uid"})
-RESERVED_EDGE_KEYS = frozenset(
-    {"uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text"}
-)
+RESERVED_EDGE_KEYS = frozenset(MIRRORED_KEYS)
 
 
 @dataclass(frozen=True, slots=True)

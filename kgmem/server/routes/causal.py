@@ -19,5 +19,6 @@ async def trace(
 ) -> CausalTrace:
     """Effects (forward) or causes (backward) of ``anchor`` along causal edges; a path's
     strength is the product along it, and a cause starting after its effect is flagged."""
-    paths = await memory_of(request).causal_trace(ns, params.to_query())
-    return CausalTrace(params.anchor, params.direction, tuple(paths[: params.limit]))
+    query = params.to_query()
+    paths = await memory_of(request).causal_trace(ns, query)
+    return CausalTrace(query.anchor, query.direction, tuple(paths[: params.limit]))

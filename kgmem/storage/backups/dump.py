@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import asyncpg
 import orjson
 
+from kgmem.schema.fact_declaration import FACT_BLOCK, TIMES
 from kgmem.storage import agtype, rows
 from kgmem.storage.bulk.ops import Revision
 from kgmem.storage.indexes import candidates
@@ -32,7 +33,7 @@ class DumpedVertex:
     location: tuple[float, float] | None = None
 
 
-FACT_FIELDS = ("valid_from", "valid_to", "recorded_at", "expired_at", "status", "trust")
+FACT_FIELDS = FACT_BLOCK
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,14 +308,7 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _edge(r: _EdgeRow) -> DumpedEdge:
-    fact = {  # the keys of FACT_FIELDS
-        "valid_from": _iso(r.valid_from),
-        "valid_to": _iso(r.valid_to),
-        "recorded_at": _iso(r.recorded_at),
-        "expired_at": _iso(r.expired_at),
-        "status": r.status,
-        "trust": r.trust,
-    }
+    fact = {k: _iso(getattr(r, k)) if k in TIMES else getattr(r, k) for k in FACT_FIELDS}
     return DumpedEdge(
         r.uid,
         r.predicate,

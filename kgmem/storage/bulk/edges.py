@@ -25,8 +25,8 @@ from kgmem.storage.bulk.ops import BatchContext, BatchCounts, EdgeOp
 from kgmem.storage.bulk.restore import restore
 from kgmem.storage.graph import element_properties
 from kgmem.storage.graph import facts_in_force as statements
+from kgmem.storage.graph.fact_map import edge_map, timestamp
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
-from kgmem.storage.graph.facts import timestamp
 from kgmem.storage.graph.property_merge import merge_edge_properties
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -70,24 +70,6 @@ def _endpoints(ops: Sequence[EdgeOp], known: Mapping[str, object]) -> Iterator[s
         if op.end not in known:
             yield op.end
         yield from op.sources
-
-
-def edge_properties(
-    uid: str, user: Mapping[str, Any], recorded_at: str | None, text: str | None
-) -> dict[str, Any]:
-    """An edge's stored agtype map: the user's properties plus the fact fields that
-    have a value (``uid``, ``recorded_at``, ``text``). ``kgmem.storage.graph.facts`` also
-    stores the null ones (``valid_from``, ``valid_to``, ``expired_at``,
-    ``confidence``); Cypher reads a missing key as null, as it reads a stored null, and
-    kgmem reads the fact fields from ``_kg_fact``, so both shapes answer alike. Leaving
-    them out makes an imported edge's map about 70 bytes shorter, which PostgreSQL
-    parses, stores and indexes once per edge."""
-    props = {**user, "uid": uid}
-    if recorded_at is not None:
-        props["recorded_at"] = recorded_at
-    if text is not None:
-        props["text"] = text
-    return props
 
 
 async def write_edges(
@@ -291,7 +273,7 @@ async def _insert_edges(
             start, start_name = shown[op.start]
             end, end_name = shown[op.end]
             t = describe(start_name, op.label, end_name)
-            props = json_field(edge_properties(op.uid, op.properties, recorded_at, t))
+            props = json_field(edge_map(op.properties, uid=op.uid, recorded_at=recorded_at, text=t))
             made.append((i, op.uid, label, start, end, t))
             yield f"{i}\t{start}\t{end}\t{props}\n"
 

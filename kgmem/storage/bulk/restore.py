@@ -25,14 +25,15 @@ from typing import Any
 
 import asyncpg
 
+from kgmem.schema.fact_declaration import MIRRORED_TIMES
 from kgmem.storage import agtype
 from kgmem.storage.bulk.ops import BatchCounts, EdgeOp, RevisionOp
 from kgmem.storage.graph import element_properties
-from kgmem.storage.graph.facts import timestamp
+from kgmem.storage.graph.fact_map import timestamp
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
-TIMES = ("valid_from", "valid_to", "recorded_at", "expired_at")
+TIMES = MIRRORED_TIMES
 """The fact times an export writes and an import restores."""
 
 _Claim = tuple[int, int | None, int | None, float | None, datetime | None]

@@ -15,12 +15,13 @@ import asyncpg
 
 from kgmem.model import Fact
 from kgmem.model.records import VerificationStatus
+from kgmem.schema.fact_declaration import MIRRORED_KEYS
 from kgmem.storage import agtype, rows
 from kgmem.storage.graph.vertices import properties_of
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
-SYSTEM_KEYS = ("uid", "valid_from", "valid_to", "recorded_at", "expired_at", "confidence", "text")
+SYSTEM_KEYS = MIRRORED_KEYS
 """The edge properties kgmem itself writes (mirrors of the side row), not the caller's."""
 
 

@@ -15,7 +15,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -27,6 +27,7 @@ from kgmem.process.taskgroup import task_group
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
 from kgmem.storage.graph import element_properties, fact_reads, revisions
+from kgmem.storage.graph.fact_map import edge_map, mirror
 from kgmem.storage.graph.fact_reads import side_table
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
@@ -55,37 +56,10 @@ class FactRow:
     episode_id: int | None = None
 
 
-def timestamp(value: datetime | None) -> str | None:
-    """The agtype form of a time: UTC ISO 8601 with fixed width, so strings sort as times."""
-    if value is None:
-        return None
-    text = _STAMPS.get(value)
-    if text is None:
-        if len(_STAMPS) >= _STAMPS_MAX:
-            _STAMPS.clear()
-        # Equal instants in other zones hash alike and share the UTC form.
-        text = _STAMPS[value] = value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
-    return text
-
-
-# Batches repeat the same few times (one recorded_at, clustered valid times); formatting
-# one costs more than the lookup.
-_STAMPS: dict[datetime, str] = {}
-_STAMPS_MAX = 65_536
-
-
 def _edge_properties(
     row: FactRow, recorded_at: datetime, expired_at: datetime | None
 ) -> dict[str, Any]:
-    props = dict(row.properties)
-    props["uid"] = row.uid
-    props["valid_from"] = timestamp(row.valid_from)
-    props["valid_to"] = timestamp(row.valid_to)
-    props["recorded_at"] = timestamp(recorded_at)
-    props["expired_at"] = timestamp(expired_at)
-    props["confidence"] = row.confidence
-    props["text"] = row.text
-    return props
+    return edge_map(row.properties, row, recorded_at=recorded_at, expired_at=expired_at)
 
 
 async def upsert(
@@ -513,7 +487,7 @@ async def mirror_validity(
     props = agtype.decode(
         await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", fact_id)
     )
-    props.update(valid_to=timestamp(valid_to), expired_at=timestamp(expired_at))
+    mirror(props, {"valid_to": valid_to, "expired_at": expired_at})
     await conn.execute(
         f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
         fact_id,

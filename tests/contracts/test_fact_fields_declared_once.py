@@ -1,0 +1,64 @@
+"""The stored fact's fields are listed in one place (``kgmem.schema.fact_declaration``):
+a literal tuple, list or set naming three or more of them anywhere else in kgmem, or a
+dict mapping them to names (a type by field), is a hand-kept list that a new field
+would miss. A dict of values (a record) is data, not a list, and so are the example
+payloads of the OpenAPI document (``*examples.py``, checked against their schemas)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import kgmem
+from kgmem.schema import fact_declaration
+from kgmem.schema.fact_declaration import FACT_FIELDS
+
+ROOT = Path(kgmem.__file__).parent
+DECLARATION = Path(fact_declaration.__file__)
+NAMES = {f.name for f in FACT_FIELDS}
+
+
+def _strings(node: ast.AST) -> set[str]:
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        items = node.elts
+    elif isinstance(node, ast.Dict) and all(_is_text(v) for v in node.values):
+        items = [k for k in node.keys if k is not None]
+    else:
+        return set()
+    return {e.value for e in items if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def hand_kept_lists(source: str) -> list[tuple[int, list[str]]]:
+    """The line and the field names of each literal collection naming >= 3 fields."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        named = _strings(node) & NAMES
+        if len(named) >= 3:
+            found.append((getattr(node, "lineno", 0), sorted(named)))
+    return found
+
+
+def test_no_module_keeps_its_own_list_of_fact_fields() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT.parent)}:{line}: {names}"
+        for path in sorted(ROOT.rglob("*.py"))
+        if path != DECLARATION and not path.name.endswith("examples.py")
+        for line, names in hand_kept_lists(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == [], "derive these from kgmem.schema.fact_declaration:\n" + "\n".join(
+        offenders
+    )
+
+
+def test_the_scan_finds_a_hand_kept_list() -> None:
+    assert hand_kept_lists('KEYS = ("uid", "valid_from", "recorded_at")\n') == [
+        (1, ["recorded_at", "uid", "valid_from"])
+    ]
+    assert hand_kept_lists('KINDS = {"valid_to": "s", "expired_at": "s", "trust": "d"}\n')
+    assert hand_kept_lists('row = {"valid_to": 1, "expired_at": 2, "trust": 3}\n') == []
+    assert hand_kept_lists('KEYS = frozenset({"text", "confidence", "closed_by"})\n')
+    assert hand_kept_lists('COLUMNS = ("uid", "predicate", "valid_from")\n') == []

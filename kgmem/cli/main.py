@@ -32,7 +32,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     # Help as plain text (click's layout): typer's boxed help imports rich's Markdown and
-    # traceback renderers, a tenth of a second on every --help.
+    # traceback renderers on every --help (docs/performance.md, command start-up).
     rich_markup_mode=None,
 )
 app.add_typer(keys_cli.app, name="keys")

@@ -23,7 +23,7 @@ HEAVY = (
 )  # fmt: skip
 """Packages a command that needs neither the store nor a model must not import
 (pydantic itself is typer's: its sub-command help imports it). asyncio and rich's
-progress bars are light next to these but still tens of milliseconds each: only the
+progress bars are lighter than these but still measurable: only the
 commands that run on the store or draw a bar import them. Help is plain text: typer's
 boxed help would import rich's Markdown and traceback renderers."""
 

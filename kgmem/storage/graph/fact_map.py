@@ -5,7 +5,7 @@ writer (``kgmem.storage.graph.facts`` and the bulk import alike).
 The map holds each mirrored field its writer has, a null when the fact leaves it unset:
 a fact write has them all. A field the writer does not have is left out: an import
 knows a new edge's uid, text and recording time, and restores its other times later
-(``kgmem.storage.bulk.restore``), which keeps an imported map about 70 bytes shorter
+(``kgmem.storage.bulk.restore``), which keeps an imported map shorter
 (PostgreSQL parses, stores and indexes it once per edge). Cypher reads a missing key as
 null, as it reads a stored null, and kgmem reads the fact fields from ``_kg_fact``, so
 both shapes answer alike. Times are stored in ``timestamp``'s sortable text form.

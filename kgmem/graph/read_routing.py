@@ -30,6 +30,7 @@ from kgmem.errors import (
 from kgmem.graph.graph_context import GraphContext
 from kgmem.process.metrics import instruments
 from kgmem.settings.replica_settings import ReplicaSettings
+from kgmem.storage.engine.conninfo import several_hosts
 from kgmem.storage.pool.replicas import Replica, Replicas, caught_up, unavailable
 
 T = TypeVar("T")
@@ -98,25 +99,31 @@ class ReadRouter:
         self, replica: Replica, work: Callable[[GraphContext], Awaitable[T]]
     ) -> _Served[T] | _Refused:
         lsn = read_after.get()
-        try:
-            if lsn is not None and not await caught_up(
-                replica.db, lsn, self.settings.wait_ms / 1000
-            ):
-                return _Refused("lagging")
-            value = await work(self._contexts[id(replica)])
-        except Exception as exc:
-            if unavailable(exc):
+        for attempt in (1, 2):
+            try:
+                if lsn is not None and not await caught_up(
+                    replica.db, lsn, self.settings.wait_ms / 1000
+                ):
+                    return _Refused("lagging")
+                value = await work(self._contexts[id(replica)])
+            except Exception as exc:
+                if not unavailable(exc):
+                    return self._refusal(replica, exc)
+                if attempt == 1 and await _another_host(replica):
+                    continue
                 self.replicas.failed(replica, exc)
                 return _Refused("down")
-            if isinstance(exc, StorageError) and not isinstance(exc, QueryTimeout):
-                # What only the primary can do (a Cypher reader role not yet created).
-                _log.debug(
-                    "replica %s refused a read (%s); the primary serves it", replica.name, exc
-                )
-                return _Refused("refused")
-            raise
-        _served("replica")
-        return _Served(value)
+            _served("replica")
+            return _Served(value)
+        raise AssertionError("unreachable")
+
+    def _refusal(self, replica: Replica, exc: Exception) -> _Refused:
+        """A replica's refusal of a read for ``exc`` (not its being down), else raise."""
+        if isinstance(exc, StorageError) and not isinstance(exc, QueryTimeout):
+            # What only the primary can do (a Cypher reader role not yet created).
+            _log.debug("replica %s refused a read (%s); the primary serves it", replica.name, exc)
+            return _Refused("refused")
+        raise exc
 
     async def lookup(self, work: Callable[[GraphContext], Awaitable[T]]) -> T:
         """``work`` (a small read: an API key, the count of keys) on the primary, whose
@@ -136,16 +143,28 @@ class ReadRouter:
                 failure: Exception = exc
         else:
             failure = DatabaseUnavailable("the primary is away")
-        for replica in self.replicas.candidates():
-            try:
-                return await work(self._contexts[id(replica)])
-            except Exception as exc:
-                if not unavailable(exc):
-                    raise
-                self.replicas.failed(replica, exc)
+        served = await self._on_any_replica(work)
+        if served is not None:
+            return served.value
         if self.primary.db.failovers.away:
             return await work(self.primary)
         raise failure
+
+    async def _on_any_replica(
+        self, work: Callable[[GraphContext], Awaitable[T]]
+    ) -> _Served[T] | None:
+        """``work`` on the first replica up that answers (None: none did)."""
+        for replica in self.replicas.candidates():
+            for attempt in (1, 2):
+                try:
+                    return _Served(await work(self._contexts[id(replica)]))
+                except Exception as exc:
+                    if not unavailable(exc):
+                        raise
+                    if attempt == 1 and await _another_host(replica):
+                        continue
+                    self.replicas.failed(replica, exc)
+        return None
 
     def pool_use(self) -> dict[str, tuple[int, int]]:
         """(open, in use) connections of the primary's pool and of the replicas' together."""
@@ -164,6 +183,17 @@ class _Served(Generic[T]):
 @dataclass(frozen=True, slots=True)
 class _Refused:
     reason: str
+
+
+async def _another_host(replica: Replica) -> bool:
+    """Whether a read that found ``replica`` down may be tried on it once more: its URL
+    lists several hosts, so the one that went (a standby's machine, or a standby
+    promoted since the pool connected, then lost) leaves others. The pool's connections
+    are expired, so the next one looks a standby up again among them."""
+    if not several_hosts(replica.db.url):
+        return False
+    await replica.db.pool.expire_connections()
+    return True
 
 
 def _served(by: str) -> None:

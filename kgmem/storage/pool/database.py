@@ -38,6 +38,7 @@ from kgmem.storage.engine.driver_errors import (
     UNAVAILABLE,
     breaks_link,
     demoted,
+    read_only_server,
     server_lost,
     translated,
 )
@@ -102,6 +103,9 @@ class _Connection(asyncpg.Connection):  # type: ignore[misc]
     query asyncpg runs on every release only costs a round trip.
     """
 
+    began_as_standby = False
+    """Whether the server was a standby when this connection was opened."""
+
     def get_reset_query(self) -> str:
         return ""
 
@@ -154,6 +158,7 @@ class Database:
                     except BaseException as exc:
                         await self.failed(conn, exc)
                         raise
+                    self._drop_if_promoted(conn)
 
     @contextlib.contextmanager
     def refusals(self) -> Iterator[None]:
@@ -174,6 +179,14 @@ class Database:
         if server_lost(exc) and not (self.failovers.standby and demoted(exc)):
             self.failovers.lost(exc)
             await self.pool.expire_connections()  # no wait inside: safe while cancelled
+
+    def _drop_if_promoted(self, conn: Connection) -> None:
+        """On a replica pool, discard ``conn`` once its standby has been promoted (the
+        server reports it on the next answer): reads kept on it would load the new
+        primary, and would fail with it when it goes, while a standby could serve them."""
+        standby = self.failovers.standby and getattr(conn, "began_as_standby", False)
+        if standby and not read_only_server(conn):
+            _discard(conn)
 
     @asynccontextmanager
     async def searching(self) -> AsyncIterator[Connection]:
@@ -249,6 +262,7 @@ class Database:
                             await self.failed(conn, exc)
                         raise
                     await self._commit(conn, tx, readonly=readonly)
+                    self._drop_if_promoted(conn)
                 finally:
                     await self.pool.release(conn)
 
@@ -500,6 +514,7 @@ async def _init_connection(
     connections: weakref.WeakSet[Connection], failovers: Failovers | None, conn: Connection
 ) -> None:
     connections.add(conn)
+    conn.began_as_standby = read_only_server(conn)
     if failovers is not None:
         failovers.connected(conn)
     # A non-superuser cannot LOAD; AGE must then come from session_preload_libraries.

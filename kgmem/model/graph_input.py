@@ -19,15 +19,11 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class NamespaceIn(_In):
-    name: str = Field(description="3-63 characters: a-z, 0-9, _; starts with a letter")
+class NamespaceIn(RecordIn, record=records.Namespace, exclude=("created_at",)):
+    """A namespace to create: the record's fields but its creation time, and whether an
+    existing one answers."""
+
     description: str = ""
-    text_config: str = Field(
-        default="english",
-        max_length=63,
-        description="PostgreSQL text search configuration of the keyword index: how words "
-        "are stemmed and which are stop words (english, simple, french, german, ...)",
-    )
     exist_ok: bool = Field(
         default=False,
         description="Answer the namespace (200) when one of this name and text_config "

@@ -229,13 +229,17 @@ class Page(Generic[T]):
 class Namespace:
     """A tenant: its own AGE graph and side tables."""
 
-    name: str
+    name: Annotated[str, Field(description="3-63 characters: a-z, 0-9, _; starts with a letter")]
     description: str
     created_at: datetime
     text_config: Annotated[
-        str, Field(description="Text search configuration of its keyword index")
+        str,
+        Field(
+            max_length=63,
+            description="PostgreSQL text search configuration of the keyword index: how "
+            "words are stemmed and which are stop words (english, simple, french, german, ...)",
+        ),
     ] = "english"
-    """The text search configuration its keyword index stems and drops stop words with."""
 
 
 @dataclass(frozen=True, slots=True)

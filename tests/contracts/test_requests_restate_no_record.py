@@ -20,9 +20,8 @@ from kgmem.model.records import FactWrite
 # Fewer shared names than this is a coincidence (``uid`` and ``name``), not a copy.
 SHARED = 3
 # Requests the core takes as arguments, not as a record, that share the names of the
-# records answering them: a namespace to create (``Namespace``), a statement to check
-# (``CandidateCheck``, ``FactVerification``).
-NOT_A_WRITE = {"NamespaceIn", "CandidateIn"}
+# records answering them: a statement to check (``CandidateCheck``, ``FactVerification``).
+NOT_A_WRITE = {"CandidateIn"}
 
 
 def _classes() -> list[Any]:

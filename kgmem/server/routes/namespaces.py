@@ -30,14 +30,16 @@ async def create_namespace(
 ) -> Namespace:
     """Create a namespace: its graph, side tables and the graph schema's labels. With
     ``exist_ok``, an existing namespace of the same text_config is answered (200)."""
-    if not who.may_use(body.name):
-        raise Forbidden(f"this API key may not use namespace {body.name!r}")
+    asked = body.model_dump()  # the record's fields are generated: not attributes mypy sees
+    name, exist_ok = str(asked["name"]), body.exist_ok
+    if not who.may_use(name):
+        raise Forbidden(f"this API key may not use namespace {name!r}")
     memory = memory_of(request)
-    before = {n.name for n in await memory.list_namespaces([body.name])} if body.exist_ok else ()
+    before = {n.name for n in await memory.list_namespaces([name])} if exist_ok else ()
     found = await memory.create_namespace(
-        body.name, body.description, text_config=body.text_config, exist_ok=body.exist_ok
+        name, body.description, text_config=str(asked["text_config"]), exist_ok=exist_ok
     )
-    if body.name in before:
+    if name in before:
         response.status_code = status.HTTP_200_OK
     return found
 

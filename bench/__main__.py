@@ -59,14 +59,7 @@ SCENARIOS = {
     "graphiti": Scenario("bench.graphiti_episodes", "Graphiti's add_episode through the Bolt door"),
     "truth-kinds": _exploration("bench.truth_kinds", "value kinds read from the claims"),
     "truth-options": _exploration("bench.truth_options", "estimator options, nested CV"),
-    "truth-transfer": _exploration("bench.truth_transfer", "reliabilities across predicates"),
     "truth-names": _exploration("bench.truth_names", "false values of author lists"),
-    "locomo-context": _exploration("bench.locomo_context", "context each index takes"),
-    "locomo-embed": _exploration("bench.locomo_embed", "embedding models and contexts"),
-    "locomo-bm25": _exploration("bench.locomo_bm25", "BM25's k1 and b"),
-    "locomo-links": _exploration("bench.locomo_links", "multi-hop and open-domain ideas"),
-    "locomo-feedback": _exploration("bench.locomo_feedback", "pseudo-relevance feedback"),
-    "locomo-neighbours": _exploration("bench.locomo_neighbours", "neighbours and speakers"),
 }
 
 

@@ -75,21 +75,6 @@ def test_the_nearby_features_get_weight_when_the_evidence_follows_the_named_turn
     assert all(v == [1.0, 0.0] * 3 for v in plain.recalls.values())
 
 
-def test_the_context_bench_indexes_turns_as_kgmem_does() -> None:
-    # What ``bench locomo-context`` indexes for kgmem's own choice is what kgmem's
-    # keyword index and vector see of a turn (``kgmem.ingest.session_context``).
-    from bench.locomo_context import keyword_text, vector_text
-    from kgmem.ingest.session_context import PRECEDING_TURNS, embedded_text, preceding_text
-
-    texts = [f"A: turn {i}" for i in range(5)]
-    for at in range(5):
-        before = preceding_text(texts[max(0, at - PRECEDING_TURNS) : at])
-        indexed = "\n".join(t for t in (before, texts[at]) if t)
-        assert keyword_text(texts, at, PRECEDING_TURNS) == indexed
-        following = texts[at + 1] if at + 1 < 5 else None
-        assert vector_text(texts, at, 1) == embedded_text(texts[at], following)
-
-
 def asked_back(conv: str, i: int) -> Question:
     """The evidence "g<i>" ties on both axes with "a<i>", a turn that asks, whose uid
     sorts first."""

@@ -72,6 +72,9 @@ class DecisionListParams(RecordIn, record=am.DecisionQuery):
         return query
 
 
-class OutcomeIn(_In):
-    outcome: str = Field(min_length=1, description="How it turned out")
-    cost: float | None = Field(default=None, gt=0, description="What it cost in the end")
+class OutcomeIn(RecordIn, record=am.DecisionOutcome):
+    """How a decision turned out (POST .../decisions/{uid}/outcome)."""
+
+    def to_outcome(self) -> am.DecisionOutcome:
+        outcome: am.DecisionOutcome = self.to_record()
+        return outcome

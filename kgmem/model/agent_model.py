@@ -167,6 +167,14 @@ class DecisionWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionOutcome:
+    """How a recorded decision turned out, and what it cost in the end."""
+
+    outcome: Annotated[str, Field(min_length=1, description="How it turned out")]
+    cost: Annotated[float | None, Field(gt=0, description="What it cost in the end")] = None
+
+
+@dataclass(frozen=True, slots=True)
 class Concern:
     """Something a decision relied on that no longer holds: a fact since ``closed``,
     ``refuted`` by verification or ``deleted``, or an episode ``forgotten``."""

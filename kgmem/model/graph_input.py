@@ -109,14 +109,9 @@ class CloseFactIn(_In):
     )
 
 
-class BatchIn(_In):
+class BatchIn(RecordIn, record=records.BatchWrite):
     """Entities, then facts, written in one transaction: all or nothing."""
 
-    entities: list[BatchEntityIn] = Field(default_factory=list)
-    facts: list[FactIn] = Field(default_factory=list)
-
     def to_write(self) -> records.BatchWrite:
-        return records.BatchWrite(
-            entities=[e.to_write() for e in self.entities],
-            facts=[f.to_write() for f in self.facts],
-        )
+        write: records.BatchWrite = self.to_record()
+        return write

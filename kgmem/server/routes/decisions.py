@@ -52,5 +52,6 @@ async def set_decision_outcome(
     ns: str, uid: str, body: OutcomeIn, request: Request, _: Writer
 ) -> am.Decision:
     """Record how the decision turned out and what it cost."""
-    updated = await Decisions(memory_of(request)).set_outcome(ns, uid, body.outcome, cost=body.cost)
+    told = body.to_outcome()
+    updated = await Decisions(memory_of(request)).set_outcome(ns, uid, told.outcome, cost=told.cost)
     return updated

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from kgmem import Memory, Settings
+from kgmem import Memory
 from kgmem.graph.graph_context import GraphContext
 from kgmem.server.app import create_app
 from kgmem.storage.pool.replicas import Replica, caught_up
 from tests.fixtures.app import client_for
-from tests.fixtures.streaming import Pair, streaming_pair
+from tests.fixtures.streaming import Pair, replica_store, streaming_pair
 
 pytestmark = pytest.mark.slow
 
@@ -35,17 +35,10 @@ def pair(server_homes: Path) -> Iterator[Pair]:
 @pytest.fixture
 async def store(pair: Pair, tmp_path: Path) -> AsyncIterator[Memory]:
     hosts = f"127.0.0.1:{pair.standby.port},127.0.0.1:{pair.primary.port}"
-    settings = Settings(
-        home=tmp_path,
-        database={"url": pair.primary.url},
-        replica={"urls": [f"postgresql://postgres@{hosts}/kgmem"]},
-        embedding={"provider": "none", "dimension": 3},
-    )
-    memory = await Memory.open(settings)
-    try:
+    async with replica_store(
+        tmp_path, pair.primary.url, [f"postgresql://postgres@{hosts}/kgmem"]
+    ) as memory:
         yield memory
-    finally:
-        await memory.close()
 
 
 def _open(replica: Replica) -> list[object]:

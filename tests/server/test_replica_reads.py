@@ -19,13 +19,13 @@ import asyncpg
 import httpx
 import pytest
 
-from kgmem import Memory, Settings
+from kgmem import Memory
 from kgmem.errors import DatabaseUnavailable
 from kgmem.server.app import create_app
 from kgmem.storage.engine.embedded import start_embedded
 from kgmem.storage.pool.replicas import caught_up
 from tests.fixtures.app import client_for, free_port, metric_sample
-from tests.fixtures.streaming import BIN, OS_USER
+from tests.fixtures.streaming import BIN, OS_USER, replica_store
 
 pytestmark = pytest.mark.slow
 
@@ -110,17 +110,11 @@ def cluster(server_homes: Path) -> Iterator[Cluster]:
 async def store(
     cluster: Cluster, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Memory]:
-    settings = Settings(
-        home=tmp_path_factory.mktemp("replica-home"),
-        database={"url": cluster.primary_url},
-        replica={"urls": [cluster.replica_url], "wait_ms": 300, "retry_s": 30},
-        embedding={"provider": "none", "dimension": 3},
-    )
-    memory = await Memory.open(settings)
-    try:
+    home = tmp_path_factory.mktemp("replica-home")
+    async with replica_store(
+        home, cluster.primary_url, [cluster.replica_url], wait_ms=300, retry_s=30
+    ) as memory:
         yield memory
-    finally:
-        await memory.close()
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kgmem import Memory, Settings
+from kgmem import Memory
 from kgmem.server.app import create_app
 from kgmem.storage.pool.replicas import caught_up
 from tests.fixtures.app import client_for
-from tests.fixtures.streaming import Pair, streaming_pair
+from tests.fixtures.streaming import Pair, replica_store, streaming_pair
 
 pytestmark = pytest.mark.slow
 
@@ -31,17 +31,9 @@ def pair(server_homes: Path) -> Iterator[Pair]:
 
 @pytest.fixture(scope="module")
 async def store(pair: Pair, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Memory]:
-    settings = Settings(
-        home=tmp_path_factory.mktemp("standby-reads"),
-        database={"url": pair.primary.url},
-        replica={"urls": [pair.standby.url]},
-        embedding={"provider": "none", "dimension": 3},
-    )
-    memory = await Memory.open(settings)
-    try:
+    home = tmp_path_factory.mktemp("standby-reads")
+    async with replica_store(home, pair.primary.url, [pair.standby.url]) as memory:
         yield memory
-    finally:
-        await memory.close()
 
 
 def _auth(secret: str) -> dict[str, str]:

@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from kgmem.errors import ExtractionError
 from kgmem.ingest.resolve import NameIndex
 from kgmem.ingest.types import EntityMention, FactMention, Work
@@ -137,6 +135,8 @@ async def chat(
 ) -> dict[str, Any]:
     """One chat-completions call to ``url``; its reply, or ``ExtractionError`` when the
     server is unreachable or answers with an error or something other than JSON."""
+    import httpx  # only a store that asks a model loads the HTTP client
+
     try:
         async with httpx.AsyncClient(timeout=timeout_s) as client:
             response = await client.post(url, json=body, headers=headers)

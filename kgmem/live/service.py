@@ -22,7 +22,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 
@@ -36,7 +36,6 @@ from kgmem.process.periodic import Periodic
 from kgmem.settings.config import Settings
 from kgmem.storage import Database
 from kgmem.storage import events as pg_events
-from kgmem.storage.redis_live import RedisLink
 
 _log = logging.getLogger("kgmem.live")
 
@@ -44,6 +43,22 @@ CacheStatus = Literal["hit", "miss", "bypass"]
 
 Change = tuple[str, Sequence[str], dict[str, Any]]
 """One committed write for ``Live.changed_many``: event type, ids, extra detail."""
+
+if TYPE_CHECKING:
+    from kgmem.storage.redis_live import RedisLink
+
+
+def _link(settings: Settings) -> RedisLink | None:
+    """The link to the configured Redis, or None without one (the Redis client is
+    imported only then: a store without Redis never loads it)."""
+    url = settings.redis.url
+    if url is None:
+        return None
+    from kgmem.storage.redis_live import RedisLink
+
+    return RedisLink(
+        url.get_secret_value(), prefix=settings.redis.prefix, timeout_s=settings.redis.timeout_s
+    )
 
 
 class Live:
@@ -61,16 +76,7 @@ class Live:
             ttl_s=settings.cache.ttl_seconds,
             on_evict=lambda n: self.metrics.inc("kgmem_cache_evictions_total", n),
         )
-        url = settings.redis.url
-        self.link = (
-            RedisLink(
-                url.get_secret_value(),
-                prefix=settings.redis.prefix,
-                timeout_s=settings.redis.timeout_s,
-            )
-            if url is not None
-            else None
-        )
+        self.link = _link(settings)
         self._redis_up = self.link is not None
         self._down_since: datetime | None = None
         self._last_error: str | None = None

@@ -70,7 +70,9 @@ def test_settings_reads_the_settings_but_not_the_store_or_a_model() -> None:
 
 def test_a_server_process_imports_no_migration_or_clustering_stack() -> None:
     """Every server process (each worker too) imports the app; only the process that
-    migrates needs Alembic and SQLAlchemy, only the clustering child networkx."""
+    migrates needs Alembic and SQLAlchemy, only the clustering child networkx, only a
+    server with Redis configured the Redis client, only one that asks a model the HTTP
+    client."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import kgmem.server.app"],
@@ -79,4 +81,5 @@ def test_a_server_process_imports_no_migration_or_clustering_stack() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     found = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()[1:] if "|" in line}
     assert "kgmem.server.app" in found and "fastapi" in found
-    assert not sorted(m for m in found if m.split(".")[0] in ("alembic", "sqlalchemy", "networkx"))
+    unused = ("alembic", "sqlalchemy", "networkx", "redis", "httpx")
+    assert not sorted(m for m in found if m.split(".")[0] in unused)

@@ -122,7 +122,7 @@ def _driver_module() -> Any:
 async def _page(driver: Any, database: str | None, path: Path, state: DumpState, size: int) -> None:
     """Read and append one page of the current phase, then move the state on."""
     # Here, not at the top: the storage package is heavy, and `kgmem --help` imports this
-    # module through the CLI (tests/cli/test_startup_imports.py).
+    # module through the CLI (tests/cli/test_cli_imports.py).
     from kgmem.storage import rows
 
     if state.phase == "nodes":

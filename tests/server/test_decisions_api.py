@@ -49,3 +49,17 @@ async def test_bad_decisions_are_a_clear_4xx(client: httpx.AsyncClient, base: st
     assert_problem(await client.get(f"{base}/decisions/nope"), 404, "decision_not_found")
     bad_time = await client.get(f"{base}/decisions", params={"since": "yesterday"})
     assert_problem(bad_time, 422, "invalid_timestamp")
+
+
+async def test_a_bad_outcome_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient, base: str
+) -> None:
+    body = {"uid": "d2", "agent": "planner", "decision": "Offsite in Lyon"}
+    assert (await client.post(f"{base}/decisions", json=body)).status_code == 201
+    for bad in ({"outcome": ""}, {"outcome": "held", "cost": 0}, {"outcome": "held", "x": 1}, {}):
+        answer = await client.post(f"{base}/decisions/d2/outcome", json=bad)
+        assert_problem(answer, 422, "invalid_request")
+    got = (await client.get(f"{base}/decisions/d2")).json()
+    assert got["outcome"] is None and got["cost"] is None
+    missing = await client.post(f"{base}/decisions/nope/outcome", json={"outcome": "held"})
+    assert_problem(missing, 404, "decision_not_found")

@@ -29,6 +29,9 @@ async def test_bad_namespace_requests(client: httpx.AsyncClient, namespace: str)
         await client.post("/v1/namespaces", json={"name": namespace}), 409, "namespace_exists"
     )
     assert_problem(await client.post("/v1/namespaces", json={}), 422, "invalid_request")
+    for body in ({"name": "okname", "text_config": "x" * 64}, {"name": "okname", "other": 1}):
+        assert_problem(await client.post("/v1/namespaces", json=body), 422, "invalid_request")
+    assert (await client.get("/v1/namespaces/okname")).status_code == 404  # nothing made
     assert_problem(
         await client.post("/v1/namespaces", json={"name": "okname", "description": "x" * 3000}),
         422,

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic_core import to_jsonable_python
 
-from kgmem.model import EpisodeWrite, JsonValue
+from kgmem.model import EpisodeWrite, JsonValue, declared_fields
 from kgmem.model.wire import adapter
 
 T = TypeVar("T")
@@ -20,13 +20,12 @@ T = TypeVar("T")
 
 def body(value: Any) -> Any:
     """A request body from a kgmem dataclass: its fields as JSON, unset (None) ones left
-    out so the server applies its defaults. Mappings inside (properties) are kept whole."""
+    out so the server applies its defaults, its declared data fields as fields of their
+    own. Mappings inside (properties) are kept whole."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: body(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not None
-        }
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        fields.update(fields.pop(declared_fields.FIELD, None) or {})
+        return {name: body(v) for name, v in fields.items() if v is not None}
     if isinstance(value, (list, tuple)):
         return [body(v) for v in value]
     return to_jsonable_python(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from kgmem.graph.graph_context import GraphContext
 from kgmem.model import EntityWrite, FactWrite, GeoPoint
 from kgmem.model.times import in_utc_range
 from kgmem.schema import normalise_properties, validate_label, validate_uid
+from kgmem.schema.fact_values import data_values
 
 # How far in the future a caller's recorded_at may be (clock skew between hosts).
 CLOCK_SKEW = timedelta(minutes=1)
@@ -68,6 +69,8 @@ class PreparedFact:
     vector: list[float] | None
     generated_uid: bool = False
     """The uid was made here (the caller gave none): the fact may restate a stored one."""
+    declared: dict[str, Any] = field(default_factory=dict)
+    """The values of the declared data fields (``kgmem.model.fact_declaration``)."""
 
 
 def _where(prefix: str, exc: KgmemError) -> KgmemError:
@@ -129,6 +132,7 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
             text=_text(ctx, item.text.strip() if item.text else None),
             vector=vector(ctx, item.embedding),
             generated_uid=item.uid is None,
+            declared=data_values(item.declared),
         )
     except KgmemError as exc:
         raise _where(at, exc) from None

@@ -556,4 +556,5 @@ def _fact_row(
         keep_embedding=choice.keep,
         source_id=refs[f.source].id if f.source else None,
         episode_id=refs[f.episode].id if f.episode else None,
+        declared=f.declared,
     )

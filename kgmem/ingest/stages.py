@@ -280,6 +280,7 @@ class WriteStage:
             confidence=fact.confidence,
             source=work.episode.claimant,
             episode=work.episode_uid,
+            declared=fact.declared,
         )
 
 

@@ -44,6 +44,7 @@ from kgmem.io.rdf_mapping import (
 )
 from kgmem.io.rdf_syntaxes import NAMES as SYNTAX_NAMES
 from kgmem.io.rdf_vocab import LOCATION, fact_statements, location_literal
+from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.backups import dump
 from kgmem.storage.backups.dump import (
@@ -364,6 +365,15 @@ async def _jsonl(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
         yield b"".join(orjson.dumps(_revision_record(r)) + b"\n" for r in found)
 
 
+CSV_DATA = {f.name: f.kind for f in DATA_FIELDS if f.csv}
+"""The declared data fields a CSV of edges has a column for, with their column types."""
+
+
+def _csv_values(e: DumpedEdge) -> dict[str, Any]:
+    """An edge's CSV cells by column: its own properties, then its data fields."""
+    return {**user_properties(e), **{k: e.fact.get(k) for k in CSV_DATA}}
+
+
 def _cell(value: Any, kind: str) -> str:
     if value is None:
         return ""
@@ -402,7 +412,7 @@ async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
                 for v in batch
             ).encode()
         return
-    kinds = await columns(graph.edges(), user_properties)
+    kinds = await columns(graph.edges(), user_properties) | CSV_DATA
     yield _csv_line(["uid", ":START_ID", ":END_ID", ":TYPE", *_csv_heads(kinds)]).encode()
     async for edges in graph.edges():
         yield "".join(
@@ -412,7 +422,7 @@ async def _csv(graph: Graph, options: ExportOptions) -> AsyncIterator[bytes]:
                     e.start,
                     e.end,
                     e.label,
-                    *(_cell(user_properties(e).get(k), t) for k, t in kinds.items()),
+                    *(_cell(_csv_values(e).get(k), t) for k, t in kinds.items()),
                 ]
             )
             for e in edges

@@ -34,6 +34,7 @@ from kgmem.io.rdf_mapping import (
     literal_value,
 )
 from kgmem.io.rdf_vocab import (
+    DATA_NAMES,
     FACT_RECORDS,
     FACT_TIMES,
     LOCATION,
@@ -43,11 +44,13 @@ from kgmem.io.rdf_vocab import (
 )
 from kgmem.io.readers import Parsed, edge_op, fact_restore, open_binary, read
 from kgmem.io.rejects import Reject
-from kgmem.schema.fact_declaration import EDGE_FIELDS
+from kgmem.model.fact_declaration import EDGE_FIELDS
 from kgmem.storage.bulk import EdgeOp, VertexOp
 
 MARK = b"urn:kgmem:"
-_FIELDS = frozenset(VOCAB + k for k in (*FACT_TIMES, *EDGE_FIELDS, *FACT_RECORDS, "confidence"))
+_FIELDS = frozenset(
+    VOCAB + k for k in (*FACT_TIMES, *EDGE_FIELDS, *FACT_RECORDS, *DATA_NAMES, "confidence")
+)
 
 
 def uses_vocabulary(path: Path) -> bool:

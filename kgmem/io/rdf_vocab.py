@@ -36,7 +36,7 @@ from kgmem.io.rdf_mapping import (
     json_literal,
     property_literals,
 )
-from kgmem.schema.fact_declaration import TIMES, UNSET_TIMES
+from kgmem.model.fact_declaration import DATA_FIELDS, TIMES, UNSET_TIMES
 from kgmem.storage.backups.dump import DumpedEdge
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 from kgmem.storage.graph.property_merge import GRAPHS_PROPERTY
@@ -44,6 +44,8 @@ from kgmem.storage.graph.property_merge import GRAPHS_PROPERTY
 LOCATION = VOCAB + "location"
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 FACT_TIMES = TIMES
+DATA_NAMES = tuple(f.name for f in DATA_FIELDS)
+"""The declared data fields a fact's reification carries (``kgmem:<name>`` literals)."""
 FACT_RECORDS = ("claims", "withdrawn")
 REIFICATION = frozenset({RDF + "type", RDF + "subject", RDF + "predicate", RDF + "object"})
 _POINT = re.compile(r"\s*POINT\s*\(\s*(\S+)\s+(\S+)\s*\)\s*")
@@ -85,7 +87,8 @@ def reified(e: DumpedEdge, props: dict[str, Any]) -> bool:
     """Whether the edge has something beyond its statement to carry."""
     times = any(isinstance(props.get(k), str) for k in UNSET_TIMES)
     own_uid = not e.uid.startswith("rdf:")
-    return bool(_user(props)) or times or props.get("confidence") is not None or own_uid
+    data = any(e.fact.get(k) is not None for k in DATA_NAMES)
+    return bool(_user(props)) or times or props.get("confidence") is not None or own_uid or data
 
 
 def _user(props: dict[str, Any]) -> dict[str, Any]:
@@ -130,4 +133,7 @@ def _fact_fields(e: DumpedEdge) -> list[tuple[str, Term]]:
     confidence = e.properties.get("confidence")
     if isinstance(confidence, int | float):
         found.append(("confidence", Lit(repr(float(confidence)), None, XSD + "double")))
+    for k in DATA_NAMES:
+        if e.fact.get(k) is not None:
+            found.extend((k, lit) for lit in property_literals(VOCAB + k, e.fact[k]))
     return found

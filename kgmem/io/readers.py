@@ -32,6 +32,8 @@ from kgmem.io.ntriples import Quad, SyntaxProblem, parse_line
 from kgmem.io.rdf_mapping import statement_uid
 from kgmem.io.rdf_syntaxes import read_statements
 from kgmem.io.rejects import Reject
+from kgmem.model.fact_declaration import DATA_FIELDS
+from kgmem.schema.fact_values import data_values
 from kgmem.schema.identifiers import validate_label, validate_property_key
 from kgmem.storage.bulk import EdgeOp, RevisionOp, VertexOp
 from kgmem.storage.bulk.restore import TIMES
@@ -318,8 +320,8 @@ def _revision(obj: dict[str, Any], line: int) -> RevisionOp:
 def fact_restore(obj: dict[str, Any]) -> dict[str, Any] | None:
     """What an exported edge record (or a GraphML edge's fact keys) says of its fact
     beyond the edge: its times, the fact that closed it (``closed_by``), its claims
-    (``claims``, else one per uid of ``sources``) and withdrawn claims, checked here so
-    that a malformed record is rejected with its line."""
+    (``claims``, else one per uid of ``sources``), withdrawn claims and declared data
+    fields (``data``), checked here so that a malformed record is rejected with its line."""
     out: dict[str, Any] = {}
     if any(obj.get(k) is not None for k in TIMES):
         out["times"] = {k: _time_text(obj.get(k), k) for k in (*TIMES, "revised_at")}
@@ -336,6 +338,9 @@ def fact_restore(obj: dict[str, Any]) -> dict[str, Any] | None:
         out["claims"] = _claim_list(claims, "claims", ())
     if obj.get("withdrawn") is not None:
         out["withdrawn"] = _claim_list(obj["withdrawn"], "withdrawn", ("withdrawn_at",))
+    data = {f.name: obj[f.name] for f in DATA_FIELDS if obj.get(f.name) is not None}
+    if data:
+        out["data"] = data_values(data)
     return out or None
 
 

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from kgmem.model.declared_fields import carry
+from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.model.records import GeoPoint
 from kgmem.model.times import Instant, TimeText
 
@@ -58,6 +60,11 @@ class FactMention:
     confidence: Annotated[float | None, Field(ge=0, le=1)] = None
     properties: Mapping[str, Any] = field(default_factory=dict)
     strength: Annotated[float | None, Field(description="Causal edges: 0..1")] = None
+    # The fact's declared data fields, given as fields of their own (see carry below).
+    declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
+
+
+carry(FactMention, DATA_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

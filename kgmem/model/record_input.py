@@ -6,7 +6,8 @@ defaults, constraints and descriptions (declared once, on the record, with
 ``Annotated[..., Field(...)]``). Only the shape of a few types changes on the way in:
 an abstract ``Mapping``/``Sequence`` (or a ``tuple[X, ...]``) is taken as a JSON
 object/array, a ``GeoPoint`` as the ``Location`` object, a ``JsonValue`` as any value
-(what JSON holds), and a nested record as its own request class.
+(what JSON holds), and a nested record as its own request class. A record's declared
+data fields (``kgmem.model.declared_fields``) are the request's own top-level fields.
 ``to_record`` converts back to the core record.
 """
 
@@ -22,7 +23,7 @@ from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kgmem.model import records
+from kgmem.model import declared_fields, records
 from kgmem.model.records import GeoPoint, JsonValue
 
 _ANNOTATED: Any = Annotated  # built from a record's hints at run time, beyond what mypy reads
@@ -70,6 +71,9 @@ class RecordIn(BaseModel):
         values = {name: _core(getattr(self, name)) for name in names}
         for name in self.__tuples__ & values.keys():
             values[name] = tuple(values[name])
+        data = declared_fields.data_fields(self.__record__)
+        if data and declared_fields.FIELD not in given:
+            values[declared_fields.FIELD] = {f.name: getattr(self, f.name) for f in data}
         return self.__record__(**values, **given)
 
 
@@ -77,7 +81,7 @@ def _fields(cls: type, record: type, exclude: Sequence[str]) -> dict[str, Any]:
     hints = typing.get_type_hints(record, include_extras=True)
     annotations: dict[str, Any] = {}
     for field in dataclasses.fields(record):
-        if field.name in exclude:
+        if field.name in exclude or field.name == declared_fields.FIELD:
             continue
         annotations[field.name] = _wire(hints[field.name])
         if isinstance(field.default, tuple):  # taken as a list, as the validated values are
@@ -88,6 +92,9 @@ def _fields(cls: type, record: type, exclude: Sequence[str]) -> dict[str, Any]:
             # A record made by default (a search's filters) is made as its request.
             made: Any = field.default_factory
             setattr(cls, field.name, Field(default_factory=_REQUESTS.get(made, made)))
+    for spec in declared_fields.data_fields(record):
+        annotations[spec.name] = _ANNOTATED[spec.type | None, Field(description=spec.description)]
+        setattr(cls, spec.name, None)
     return annotations
 
 

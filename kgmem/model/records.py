@@ -18,6 +18,8 @@ from pydantic import AliasChoices, Field, computed_field
 
 from kgmem.model.cluster import ClusterReport
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters, QueryType
+from kgmem.model.declared_fields import carry
+from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.model.shown import Shown
 from kgmem.model.times import Instant, TimeText
 
@@ -126,6 +128,8 @@ class FactWrite:
     episode: Annotated[str | None, Field(description="uid of the asserting episode")] = None
     text: Annotated[str | None, Field(description="The fact as a sentence")] = None
     embedding: Sequence[float] | None = None
+    # The declared data fields' values, shown as fields of their own (see carry below).
+    declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,7 @@ class Fact:
             "read in a chosen direction, the fact closed by its own write (empty on reads)"
         ),
     ] = ()
+    declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
 
     @property
     def is_closed(self) -> bool:
@@ -193,6 +198,10 @@ class Fact:
     status = computed_field(description="closed once superseded or retracted, else current")(
         property(_status)
     )
+
+
+carry(FactWrite, DATA_FIELDS)
+carry(Fact, [f for f in DATA_FIELDS if f.shown])
 
 
 @dataclass(frozen=True, slots=True)

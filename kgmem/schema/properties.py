@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kgmem.errors import InvalidNumber, InvalidProperty, InvalidText, LimitExceeded
-from kgmem.schema.fact_declaration import MIRRORED_KEYS
+from kgmem.model.fact_declaration import MIRRORED_KEYS
 from kgmem.schema.graph_schema import LabelSpec, PropertySpec
 from kgmem.schema.identifiers import validate_property_key
 

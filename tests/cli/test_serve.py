@@ -55,7 +55,9 @@ class Server:
     ``output`` reads it at any time: while the server runs, after it was killed, after
     any number of ``stop`` calls."""
 
-    def __init__(self, home: Path, port: int, *args: str, **env: str) -> None:
+    def __init__(
+        self, home: Path, port: int, *args: str, cwd: Path | None = None, **env: str
+    ) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         home.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +67,7 @@ class Server:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "kgmem", "serve", "--port", str(port), *args],
                 env=env_for(home, **env),
+                cwd=cwd,
                 stdout=fd,
                 stderr=subprocess.STDOUT,
             )

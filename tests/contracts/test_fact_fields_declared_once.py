@@ -1,4 +1,4 @@
-"""The stored fact's fields are listed in one place (``kgmem.schema.fact_declaration``):
+"""The stored fact's fields are listed in one place (``kgmem.model.fact_declaration``):
 a literal tuple, list or set naming three or more of them anywhere else in kgmem, or a
 dict mapping them to names (a type by field), is a hand-kept list that a new field
 would miss. A dict of values (a record) is data, not a list, and so are the example
@@ -10,8 +10,8 @@ import ast
 from pathlib import Path
 
 import kgmem
-from kgmem.schema import fact_declaration
-from kgmem.schema.fact_declaration import FACT_FIELDS
+from kgmem.model import fact_declaration
+from kgmem.model.fact_declaration import FACT_FIELDS
 
 ROOT = Path(kgmem.__file__).parent
 DECLARATION = Path(fact_declaration.__file__)
@@ -49,7 +49,7 @@ def test_no_module_keeps_its_own_list_of_fact_fields() -> None:
         if path != DECLARATION and not path.name.endswith("examples.py")
         for line, names in hand_kept_lists(path.read_text(encoding="utf-8"))
     ]
-    assert offenders == [], "derive these from kgmem.schema.fact_declaration:\n" + "\n".join(
+    assert offenders == [], "derive these from kgmem.model.fact_declaration:\n" + "\n".join(
         offenders
     )
 

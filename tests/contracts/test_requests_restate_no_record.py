@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import kgmem.model
+from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.model.record_input import RecordIn
 from kgmem.model.records import FactWrite
 
@@ -64,6 +65,8 @@ def test_a_generated_request_carries_the_records_descriptions() -> None:
     from kgmem.model.graph_input import FactIn
 
     assert issubclass(FactIn, RecordIn)
-    assert list(FactIn.model_fields) == [f.name for f in dataclasses.fields(FactWrite)]
+    record = [f.name for f in dataclasses.fields(FactWrite) if f.name != "declared"]
+    data = [f.name for f in DATA_FIELDS]
+    assert list(FactIn.model_fields) == record + data
     assert FactIn.model_fields["subject"].description == "uid of the subject entity"
     assert FactIn.model_fields["valid_to"].description == "When it stops holding"

@@ -35,6 +35,7 @@ from kgmem.model import (
     FactWrite,
     SearchQuery,
     TimeQuery,
+    declared_fields,
 )
 from kgmem.model.context_input import ContextIn
 from kgmem.model.episode_input import EntityMentionIn, EpisodeIn, FactMentionIn
@@ -62,8 +63,10 @@ def drawn(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
 
 
 def names(record: Any) -> set[str]:
-    """The field names of a model dataclass."""
-    return {f.name for f in dataclasses.fields(record)}
+    """The field names of a model dataclass as a caller sees them: its declared data
+    fields as fields of their own."""
+    own = {f.name for f in dataclasses.fields(record)} - {declared_fields.FIELD}
+    return own | {f.name for f in declared_fields.data_fields(record)}
 
 
 def agreed(outcomes: dict[str, Outcome], sent: Any) -> Outcome:

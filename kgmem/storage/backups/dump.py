@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 import asyncpg
 import orjson
 
-from kgmem.schema.fact_declaration import FACT_BLOCK, TIMES
+from kgmem.model.fact_declaration import FACT_BLOCK, TIMES
 from kgmem.storage import agtype, rows
 from kgmem.storage.bulk.ops import Revision
+from kgmem.storage.graph import fact_data
 from kgmem.storage.indexes import candidates
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -89,6 +90,7 @@ class _EdgeRow(NamedTuple):
     claims: str | None
     withdrawn: str | None
     closed_by: str | None
+    declared: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +180,9 @@ async def edges(
     conditions, args = _edge_conditions(ids, keep)
     vertex, claim = table(ns.name, "_kg_vertex"), table(ns.name, "_kg_claim")
     facts = table(ns.name, "_kg_fact")
+    data, joined = "f", ""  # the side row holding the data fields
+    if keep.as_of is not None and fact_data.NAMES:  # the versions read have no such columns
+        data, joined = "fd", f"JOIN {facts} fd ON fd.id = f.id "
     if keep.as_of is not None:  # each fact as believed then, with the claims in force then
         at = f"${len(args)}::timestamptz"
         facts = f"({candidates.known_facts(ns, at)})"
@@ -194,11 +199,11 @@ async def edges(
         f"sc.status, sc.trust, "
         f"{_claim_list(ns, keep, withdrawn=False)} AS claims, "
         f"{_claim_list(ns, keep, withdrawn=True)} AS withdrawn, "
-        f"{_closer(ns, keep)} AS closed_by "
+        f"{_closer(ns, keep)} AS closed_by, {fact_data.read(data)} AS declared "
         f"FROM {facts} f "
         f"JOIN {table(ns.name, '_ag_label_edge')} e ON e.id = f.id "
         f"JOIN {vertex} s ON s.id = e.start_id JOIN {vertex} o ON o.id = e.end_id "
-        f"LEFT JOIN {table(ns.name, '_kg_fact_score')} sc ON sc.fact_id = f.id "
+        f"LEFT JOIN {table(ns.name, '_kg_fact_score')} sc ON sc.fact_id = f.id {joined}"
         f"{'WHERE ' + ' AND '.join(conditions) if conditions else ''} ORDER BY f.uid"
     )
     async for found in rows.chunks(conn, _EdgeRow, sql, *args, size=chunk):
@@ -308,7 +313,8 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def _edge(r: _EdgeRow) -> DumpedEdge:
-    fact = {k: _iso(getattr(r, k)) if k in TIMES else getattr(r, k) for k in FACT_FIELDS}
+    values = {**r._asdict(), **fact_data.decode(r.declared)}
+    fact = {k: _iso(values[k]) if k in TIMES else values[k] for k in FACT_FIELDS}
     return DumpedEdge(
         r.uid,
         r.predicate,

@@ -25,10 +25,10 @@ from typing import Any
 
 import asyncpg
 
-from kgmem.schema.fact_declaration import MIRRORED_TIMES
+from kgmem.model.fact_declaration import DATA_FIELDS, MIRRORED_TIMES
 from kgmem.storage import agtype
 from kgmem.storage.bulk.ops import BatchCounts, EdgeOp, RevisionOp
-from kgmem.storage.graph import element_properties
+from kgmem.storage.graph import element_properties, fact_data
 from kgmem.storage.graph.fact_map import timestamp
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -47,6 +47,7 @@ async def restore(
     if not kept:
         return
     await _times(conn, ns, [(i, op.label, r["times"]) for i, op, r in kept if "times" in r])
+    await _data(conn, ns, [(i, op.label, r["data"]) for i, op, r in kept if "data" in r])
     await _closers(conn, ns, [(i, r["closed_by"]) for i, _, r in kept if "closed_by" in r])
     wanted = {
         u
@@ -114,9 +115,42 @@ async def _times(
         [i for i, _, _ in rows],
         *columns.values(),
     )
+    await _mirror(
+        conn,
+        ns,
+        [
+            (i, label, {k: timestamp(_at(t.get(k))) for k in TIMES if t.get(k) is not None})
+            for i, label, t in rows
+        ],
+    )
+
+
+async def _data(
+    conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[tuple[int, str, Mapping[str, Any]]]
+) -> None:
+    """Set each fact's declared data fields on its side row and mirror the mirrored ones
+    into its edge's map."""
+    if not rows:
+        return
+    side = table(ns.name, "_kg_fact")
+    await conn.execute(
+        f"UPDATE {side} f SET {fact_data.assignments(side, 'x.d::json').removeprefix(', ')} "
+        "FROM unnest($1::graphid[], $2::text[]) AS x(i, d) WHERE f.id = x.i",
+        [i for i, _, _ in rows],
+        [fact_data.encode(d) for _, _, d in rows],
+    )
+    mirrored = [f.name for f in DATA_FIELDS if f.mirrored]
+    await _mirror(conn, ns, [(i, label, {k: d.get(k) for k in mirrored}) for i, label, d in rows])
+
+
+async def _mirror(
+    conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[tuple[int, str, Mapping[str, Any]]]
+) -> None:
+    """Set ``values`` (``rows``: fact id, edge label, values) in each fact's edge map."""
     by_label: dict[str, list[tuple[int, Mapping[str, Any]]]] = defaultdict(list)
-    for i, label, t in rows:
-        by_label[label].append((i, t))
+    for i, label, values in rows:
+        if values:
+            by_label[label].append((i, values))
     for label, group in sorted(by_label.items()):
         edge = table(ns.name, label)
         found = dict(
@@ -125,11 +159,7 @@ async def _times(
                 [i for i, _ in group],
             )
         )
-        updated = []
-        for i, t in group:
-            props = agtype.decode(found[i])
-            props.update({k: timestamp(_at(t.get(k))) for k in TIMES if t.get(k) is not None})
-            updated.append((i, agtype.encode(props)))
+        updated = [(i, agtype.encode({**agtype.decode(found[i]), **v})) for i, v in group]
         await element_properties.replace_all(
             conn, ns, label, [i for i, _ in updated], [p for _, p in updated]
         )

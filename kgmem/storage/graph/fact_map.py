@@ -1,5 +1,5 @@
 """A fact edge's agtype property map: the caller's properties and the fact fields kgmem
-mirrors into it (``kgmem.schema.fact_declaration.MIRRORED_KEYS``), built here for every
+mirrors into it (``kgmem.model.fact_declaration.MIRRORED_KEYS``), built here for every
 writer (``kgmem.storage.graph.facts`` and the bulk import alike).
 
 The map holds each mirrored field its writer has, a null when the fact leaves it unset:
@@ -17,19 +17,31 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from kgmem.schema.fact_declaration import MIRRORED_KEYS
+from kgmem.model.fact_declaration import DATA_FIELDS, MIRRORED_KEYS
 
 
 def edge_map(user: Mapping[str, Any], row: object = None, **given: Any) -> dict[str, Any]:
     """The map of an edge with the caller's properties ``user`` and each mirrored field
-    taken from ``given`` or else from the attribute of ``row`` of that name; a field
-    neither has is left out."""
-    values = {k: given[k] if k in given else getattr(row, k) for k in _had(row, given)}
+    taken from ``given`` or else from ``row``: its attribute of that name, or for a data
+    field its ``declared`` map (a row with one has every data field, null when unset);
+    a field neither has is left out."""
+    values = {k: given[k] if k in given else _value(row, k) for k in _had(row, given)}
     return mirror(dict(user), values)
 
 
+_DATA = frozenset(f.name for f in DATA_FIELDS)
+
+
 def _had(row: object, given: Mapping[str, Any]) -> list[str]:
-    return [k for k in MIRRORED_KEYS if k in given or hasattr(row, k)]
+    data = hasattr(row, "declared")
+    return [k for k in MIRRORED_KEYS if k in given or hasattr(row, k) or (data and k in _DATA)]
+
+
+def _value(row: object, key: str) -> Any:
+    if key in _DATA:
+        declared: Mapping[str, Any] = getattr(row, "declared", {})
+        return declared.get(key)
+    return getattr(row, key)
 
 
 def mirror(props: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:

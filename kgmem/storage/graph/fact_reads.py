@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 import asyncpg
 
 from kgmem.model import Fact
+from kgmem.model.fact_declaration import MIRRORED_KEYS
 from kgmem.model.records import VerificationStatus
-from kgmem.schema.fact_declaration import MIRRORED_KEYS
 from kgmem.storage import agtype, rows
+from kgmem.storage.graph import fact_data
 from kgmem.storage.graph.vertices import properties_of
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -37,9 +38,9 @@ class FactFilter:
 
 class FactRecord(NamedTuple):
     """A fact as ``_SELECT`` reads it: its side row, endpoint uids, provenance, stored
-    score (None when never scored) and, where the statement reads them, the edge's
-    properties as agtype text. The fields before ``properties`` are named as
-    ``Fact``'s, which ``_fact`` builds from them."""
+    score (None when never scored), where the statement reads them the edge's
+    properties as agtype text, and its declared data fields as JSON text. The fields
+    before ``properties`` are named as ``Fact``'s, which ``_fact`` builds from them."""
 
     id: int
     uid: str
@@ -57,6 +58,7 @@ class FactRecord(NamedTuple):
     trust: float | None
     verification: VerificationStatus | None
     properties: str | None
+    declared: str | None
 
 
 def side_table(ns: NamespaceRef) -> str:
@@ -76,7 +78,7 @@ SELECT f.id, f.uid, f.predicate, s.uid AS subject, o.uid AS object, f.valid_from
              WHERE c.fact_id = f.id ORDER BY x.uid) AS sources,
        ARRAY(SELECT DISTINCT x.uid FROM {claim} c JOIN {vertex} x ON x.id = c.episode_id
              WHERE c.fact_id = f.id ORDER BY x.uid) AS episodes,
-       sc.trust, sc.status AS verification, {properties} AS properties
+       sc.trust, sc.status AS verification, {properties} AS properties, {declared} AS declared
 FROM {fact} f JOIN {vertex} s ON s.id = f.subject_id JOIN {vertex} o ON o.id = f.object_id
 LEFT JOIN {score} sc ON sc.fact_id = f.id
 """
@@ -93,6 +95,7 @@ def _select(ns: NamespaceRef, *, properties: bool = False) -> str:
         claim=table(ns.name, "_kg_claim"),
         score=table(ns.name, "_kg_fact_score"),
         properties=edge_properties if properties else "NULL",
+        declared=fact_data.read("f"),
     )
 
 
@@ -171,6 +174,7 @@ def _fact(record: FactRecord, properties: dict[str, Any]) -> Fact:
         properties=properties,
         sources=tuple(record.sources),
         episodes=tuple(record.episodes),
+        declared=fact_data.decode(record.declared),
     )
     # Every read of a fact carries its stored score (None when never scored).
     return Fact(**fields)

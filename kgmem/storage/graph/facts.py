@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -26,7 +26,7 @@ from kgmem.model import Fact
 from kgmem.process.taskgroup import task_group
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
-from kgmem.storage.graph import element_properties, fact_reads, revisions
+from kgmem.storage.graph import element_properties, fact_data, fact_reads, revisions
 from kgmem.storage.graph.fact_map import edge_map, mirror
 from kgmem.storage.graph.fact_reads import side_table
 from kgmem.storage.graph.labels import LabelInfo
@@ -54,6 +54,8 @@ class FactRow:
     keep_embedding: bool = False
     source_id: int | None = None
     episode_id: int | None = None
+    declared: Mapping[str, Any] = field(default_factory=dict)
+    """The values of the declared data fields (``kgmem.model.fact_declaration``)."""
 
 
 def _edge_properties(
@@ -190,11 +192,12 @@ def _check_same_statement(rows: Sequence[FactRow], existing: Mapping[str, Stored
 _STEPS = """x{k} AS MATERIALIZED (
   SELECT * FROM json_to_recordset(${p4}::text::json)
     AS x(u text, s ag_catalog.graphid, o ag_catalog.graphid, vf timestamptz, vt timestamptz,
-         ra timestamptz, c float8, t text, p json)
+         ra timestamptz, c float8, t text, p json, d json)
 ), side{k} AS (
   INSERT INTO {side} (id, uid, predicate, subject_id, object_id, valid_from, valid_to,
-                      recorded_at, confidence, text)
+                      recorded_at, confidence, text{data_columns})
   SELECT ag_catalog._graphid(${p1}, nextval(${p2}::regclass)), u, ${p3}, s, o, vf, vt, ra, c, t
+         {data_values}
   FROM x{k}
   ON CONFLICT (uid) DO NOTHING
   RETURNING id, uid, subject_id, object_id
@@ -210,7 +213,15 @@ def _insert_sql(side: str, edges: Sequence[str]) -> str:
     label k, parameters 4k+1..4k+4 are its label id, sequence, predicate and rows."""
     steps = [
         _STEPS.format(
-            k=k, side=side, edge=edge, p1=4 * k + 1, p2=4 * k + 2, p3=4 * k + 3, p4=4 * k + 4
+            k=k,
+            side=side,
+            edge=edge,
+            p1=4 * k + 1,
+            p2=4 * k + 2,
+            p3=4 * k + 3,
+            p4=4 * k + 4,
+            data_columns=fact_data.columns(),
+            data_values=fact_data.values(side, "d"),
         )
         for k, edge in enumerate(edges)
     ]
@@ -291,6 +302,7 @@ def _payload(rows: Sequence[FactRow], now: datetime) -> str:
                 "c": r.confidence,
                 "t": r.text,
                 "p": _edge_properties(r, r.recorded_at or now, None),
+                "d": r.declared,
             }
             for r in rows
         ]
@@ -325,19 +337,21 @@ async def _update_existing(
             ],
         )
     # A new validity keeps the one it replaces (``kgmem.storage.graph.revisions``).
+    side = side_table(ns)
     await conn.execute(
         f"WITH x AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], "
-        "$4::timestamptz[], $5::float8[], $6::text[]) AS x(u, vf, vt, ra, c, t)), "
+        "$4::timestamptz[], $5::float8[], $6::text[], $7::text[]) AS x(u, vf, vt, ra, c, t, d)), "
         f"kept AS ({revisions.keep_changed_sql(ns)}) "
-        f"UPDATE {side_table(ns)} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
-        f"confidence = x.c, text = x.t, revised_at = {revisions.REVISED_AT} "
-        "FROM x WHERE f.uid = x.u",
+        f"UPDATE {side} AS f SET valid_from = x.vf, valid_to = x.vt, recorded_at = x.ra, "
+        f"confidence = x.c, text = x.t, revised_at = {revisions.REVISED_AT}"
+        f"{fact_data.assignments(side, 'x.d::json')} FROM x WHERE f.uid = x.u",
         [r.uid for r in rows],
         [r.valid_from for r in rows],
         [r.valid_to for r in rows],
         [recorded[r.uid] for r in rows],
         [r.confidence for r in rows],
         [r.text for r in rows],
+        [fact_data.encode(r.declared) for r in rows],
     )
 
 

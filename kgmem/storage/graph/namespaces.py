@@ -13,7 +13,7 @@ from kgmem.errors import InvalidInput, NamespaceExists, NamespaceNotFound
 from kgmem.model import Namespace, NamespaceStats
 from kgmem.schema import GraphSchema
 from kgmem.storage import rows
-from kgmem.storage.graph import namespace_parts, structural
+from kgmem.storage.graph import fact_data, namespace_parts, structural
 from kgmem.storage.graph.labels import LabelCatalog, create_label_indexes
 from kgmem.storage.indexes import text_index
 from kgmem.storage.indexes.embeddings import PGVECTOR_HNSW, build_vector_indexes
@@ -78,7 +78,9 @@ async def _index_texts(conn: asyncpg.Connection, name: str, text_config: str) ->
 async def apply_schema(
     conn: asyncpg.Connection, ns: NamespaceRef, schema: GraphSchema, labels: LabelCatalog
 ) -> None:
-    """Create the schema's labels and indexes in ``ns`` where missing (idempotent)."""
+    """Create the schema's labels and indexes in ``ns`` where missing, and the columns of
+    the fact's declared data fields (idempotent)."""
+    await fact_data.ensure_columns(conn, ns)
     await labels.ensure(conn, ns, schema.vertices, "vertex", schema)
     await labels.ensure(conn, ns, schema.edges, "edge", schema)
     for info in (await labels.known(conn, ns)).values():

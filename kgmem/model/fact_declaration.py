@@ -4,14 +4,22 @@ and backups carry it.
 
 Every list of fact fields kgmem keeps is derived from ``FACT_FIELDS``: the keys kgmem
 writes into an edge's map (and refuses among a caller's properties), the fact block of
-an export, the times an import restores, the fields RDF reifies and CSV drops. Add a
-field here and those lists follow.
+an export, the times an import restores, the fields RDF reifies and CSV drops.
+
+Most fields are ``coded``: kgmem's code reads them by name (``Fact.valid_from``). A
+field added here with ``data_field(name, sql, description=...)`` is a plain data field,
+and it needs no other edit: writes take it (``FactWrite``'s requests on every door), the
+side table gets its column (when the store opens, and in every new namespace), reads
+and searches show it, the edge map mirrors it for Cypher and Bolt, and exports, backups
+and restores carry it in the fact block. Records hold such fields in ``declared`` and
+show them as fields of their own (``kgmem.model.declared_fields``). Its column must be
+nullable: the facts stored before it have no value for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Dumped = Literal["fact", "edge", "properties"]
 """Where an export (and so a backup) keeps a field: in the edge's ``fact`` block, as a
@@ -29,6 +37,10 @@ class FactField:
     (None: not carried); ``csv``: CSV carries it; ``with_group``: it travels with a
     group of records (``revisions``) and is lost with them; ``kind``: its column type
     in the graph-tool exports (GraphML, GEXF, ...).
+
+    ``coded``: kgmem's records have it as an attribute and its code handles it by name;
+    otherwise it is a plain data field (see the module docstring), whose value a write
+    may give, of type ``type`` (or null), described to callers by ``description``.
     """
 
     name: str
@@ -40,6 +52,9 @@ class FactField:
     csv: bool = True
     with_group: str | None = None
     kind: str = "string"
+    coded: bool = False
+    type: Any = str
+    description: str = ""
 
     @property
     def optional(self) -> bool:
@@ -50,28 +65,52 @@ class FactField:
 def _time(name: str, sql: str = "timestamptz") -> FactField:
     """A time of the fact's validity or belief, mirrored and kept in an export's fact
     block (CSV has no column for it)."""
-    return FactField(name, sql, mirrored=True, time=True, dumped="fact", csv=False)
+    return FactField(name, sql, mirrored=True, time=True, dumped="fact", csv=False, coded=True)
+
+
+def data_field(
+    name: str,
+    sql: str,
+    *,
+    type: Any = str,
+    description: str = "",
+    kind: str = "string",
+    mirrored: bool = True,
+) -> FactField:
+    """A plain data field (see the module docstring): a nullable column ``sql``, kept in
+    an export's fact block (CSV included), mirrored into the edge's map for Cypher
+    unless ``mirrored`` is False."""
+    return FactField(
+        name, sql, mirrored=mirrored, dumped="fact", kind=kind, type=type, description=description
+    )
 
 
 FACT_FIELDS: tuple[FactField, ...] = (
-    FactField("uid", "text NOT NULL UNIQUE", mirrored=True, dumped="edge"),
+    FactField("uid", "text NOT NULL UNIQUE", mirrored=True, dumped="edge", coded=True),
     _time("valid_from"),
     _time("valid_to"),
     _time("recorded_at", "timestamptz NOT NULL DEFAULT now()"),
     _time("expired_at"),
     FactField(
-        "revised_at", "timestamptz", time=True, shown=False, dumped="edge", with_group="revisions"
+        "revised_at",
+        "timestamptz",
+        time=True,
+        shown=False,
+        dumped="edge",
+        with_group="revisions",
+        coded=True,
     ),
     FactField(
         "confidence",
         "double precision CHECK (confidence BETWEEN 0 AND 1)",
         mirrored=True,
         kind="double",
+        coded=True,
     ),
-    FactField("text", "text", mirrored=True),
-    FactField("closed_by", "ag_catalog.graphid", shown=False, dumped="edge", csv=False),
-    FactField("status", None, dumped="fact"),
-    FactField("trust", None, dumped="fact", kind="double"),
+    FactField("text", "text", mirrored=True, coded=True),
+    FactField("closed_by", "ag_catalog.graphid", shown=False, dumped="edge", csv=False, coded=True),
+    FactField("status", None, dumped="fact", coded=True),
+    FactField("trust", None, dumped="fact", kind="double", coded=True),
 )
 
 MIRRORED_KEYS = tuple(f.name for f in FACT_FIELDS if f.mirrored)
@@ -103,3 +142,16 @@ EXPORTED_KINDS = {
 }
 """The fact fields an export writes beside the edge's properties (the fact block first),
 each with its column type in the graph-tool formats."""
+
+
+def _data_fields(fields: tuple[FactField, ...]) -> tuple[FactField, ...]:
+    plain = tuple(f for f in fields if not f.coded)
+    for f in plain:
+        if f.sql is None or not f.optional or f.with_group or f.dumped != "fact":
+            raise ValueError(f"fact field {f.name!r}: declare a data field with data_field()")
+    return plain
+
+
+DATA_FIELDS = _data_fields(FACT_FIELDS)
+"""The plain data fields (see the module docstring): each a nullable ``_kg_fact`` column
+that writes set, reads show and exports carry by the declaration alone."""

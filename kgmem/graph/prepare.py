@@ -70,7 +70,7 @@ class PreparedFact:
     generated_uid: bool = False
     """The uid was made here (the caller gave none): the fact may restate a stored one."""
     declared: dict[str, Any] = field(default_factory=dict)
-    """The values of the declared data fields (``kgmem.model.fact_declaration``)."""
+    """The values of the declared data fields (``kgmem.declarations.fact``)."""
 
 
 def _where(prefix: str, exc: KgmemError) -> KgmemError:

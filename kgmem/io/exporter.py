@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import orjson
 
+from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.errors import InvalidInput
 from kgmem.graph import GraphContext
 from kgmem.io.formats import DROPPED, DUMP_VERSION, EXPORT_FORMATS
@@ -44,7 +45,6 @@ from kgmem.io.rdf_mapping import (
 )
 from kgmem.io.rdf_syntaxes import NAMES as SYNTAX_NAMES
 from kgmem.io.rdf_vocab import LOCATION, fact_statements, location_literal
-from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.storage import Connection, NamespaceRef, bulk
 from kgmem.storage.backups import dump
 from kgmem.storage.backups.dump import (

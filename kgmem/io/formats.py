@@ -1,7 +1,7 @@
 """The names of the formats kgmem reads and writes, apart from the code that does it
 (the CLI names them in its help without loading the readers and writers)."""
 
-from kgmem.model.fact_declaration import CSV_DROPPED
+from kgmem.declarations.fact import CSV_DROPPED
 
 FORMATS = (
     "ntriples",

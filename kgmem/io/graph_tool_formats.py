@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import orjson
 
-from kgmem.model.fact_declaration import EXPORTED_KINDS
+from kgmem.declarations.fact import EXPORTED_KINDS
 from kgmem.storage.backups.dump import DumpedEdge, DumpedVertex
 from kgmem.storage.bulk import DEFAULT_LABEL
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS

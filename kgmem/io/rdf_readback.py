@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from kgmem.declarations.fact import EDGE_FIELDS
 from kgmem.errors import InvalidInput, KgmemError
 from kgmem.io.ntriples import RDF, Lit, Quad, Term
 from kgmem.io.rdf_mapping import (
@@ -44,7 +45,6 @@ from kgmem.io.rdf_vocab import (
 )
 from kgmem.io.readers import Parsed, edge_op, fact_restore, open_binary, read
 from kgmem.io.rejects import Reject
-from kgmem.model.fact_declaration import EDGE_FIELDS
 from kgmem.storage.bulk import EdgeOp, VertexOp
 
 MARK = b"urn:kgmem:"

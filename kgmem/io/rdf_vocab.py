@@ -26,6 +26,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
+from kgmem.declarations.fact import DATA_FIELDS, TIMES, UNSET_TIMES
 from kgmem.io.ntriples import RDF, XSD, Lit, Term
 from kgmem.io.rdf_mapping import (
     FACT_PREFIX,
@@ -36,7 +37,6 @@ from kgmem.io.rdf_mapping import (
     json_literal,
     property_literals,
 )
-from kgmem.model.fact_declaration import DATA_FIELDS, TIMES, UNSET_TIMES
 from kgmem.storage.backups.dump import DumpedEdge
 from kgmem.storage.graph.fact_reads import SYSTEM_KEYS
 from kgmem.storage.graph.property_merge import GRAPHS_PROPERTY

@@ -25,6 +25,7 @@ from typing import IO, Any
 
 import orjson
 
+from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.errors import InvalidInput, KgmemError
 from kgmem.io.formats import DEFAULT_EDGE_TYPE, DUMP_VERSION, FORMATS
 from kgmem.io.graph_header import GraphHeader
@@ -32,7 +33,6 @@ from kgmem.io.ntriples import Quad, SyntaxProblem, parse_line
 from kgmem.io.rdf_mapping import statement_uid
 from kgmem.io.rdf_syntaxes import read_statements
 from kgmem.io.rejects import Reject
-from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.schema.fact_values import data_values
 from kgmem.schema.identifiers import validate_label, validate_property_key
 from kgmem.storage.bulk import EdgeOp, RevisionOp, VertexOp

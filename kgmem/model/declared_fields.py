@@ -1,4 +1,4 @@
-"""A record's plain data fields (``kgmem.model.fact_declaration.DATA_FIELDS``), held in
+"""A record's plain data fields (``kgmem.declarations.fact.DATA_FIELDS``), held in
 its ``declared`` map and shown as fields of their own.
 
 kgmem's code reads a record's coded fields by name; a data field it only carries. The
@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import computed_field, model_validator
 
-from kgmem.model.fact_declaration import FactField
+from kgmem.declarations.fact import FactField
 
 FIELD = "declared"
 """The name of the map a record keeps its data fields in."""

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.model.declared_fields import carry
-from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.model.records import GeoPoint
 from kgmem.model.times import Instant, TimeText
 

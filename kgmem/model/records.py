@@ -16,10 +16,10 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 import pydantic
 from pydantic import AliasChoices, Field, computed_field
 
+from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.model.cluster import ClusterReport
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters, QueryType
 from kgmem.model.declared_fields import carry
-from kgmem.model.fact_declaration import DATA_FIELDS
 from kgmem.model.shown import Shown
 from kgmem.model.times import Instant, TimeText
 

@@ -1,5 +1,5 @@
 """The values a write gives a fact's declared data fields
-(``kgmem.model.fact_declaration.DATA_FIELDS``), checked against their declared types:
+(``kgmem.declarations.fact.DATA_FIELDS``), checked against their declared types:
 the same check for every write, an import's records included."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 import pydantic
 
+from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.errors import InvalidRequest
-from kgmem.model.fact_declaration import DATA_FIELDS
 
 
 def data_values(given: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from kgmem.declarations.fact import MIRRORED_KEYS
 from kgmem.errors import InvalidNumber, InvalidProperty, InvalidText, LimitExceeded
-from kgmem.model.fact_declaration import MIRRORED_KEYS
 from kgmem.schema.graph_schema import LabelSpec, PropertySpec
 from kgmem.schema.identifiers import validate_property_key
 

@@ -4,7 +4,7 @@ builds, what reads strip from a fact's properties, the fact fields an export wri
 and their column types, and what CSV loses.
 
 The field is appended in a fresh interpreter before any module deriving from the
-declaration is imported, as a newcomer's edit to ``kgmem/model/fact_declaration.py``
+declaration is imported, as a newcomer's edit to ``kgmem/declarations/fact.py``
 would be."""
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import types
 from pathlib import Path
 
 # The newcomer's edit: one more line in FACT_FIELDS, before anything derives from it.
-source = Path("kgmem/model/fact_declaration.py").read_text(encoding="utf-8")
+source = Path("kgmem/declarations/fact.py").read_text(encoding="utf-8")
 anchor = '    FactField("trust"'
 assert anchor in source
 added = '    FactField("mood", "text", mirrored=True, dumped="fact", csv=False),\\n'
-module = types.ModuleType("kgmem.model.fact_declaration")
-module.__file__ = "kgmem/model/fact_declaration.py"
+module = types.ModuleType("kgmem.declarations.fact")
+module.__file__ = "kgmem/declarations/fact.py"
 sys.modules[module.__name__] = module
 exec(compile(source.replace(anchor, added + anchor, 1), module.__file__, "exec"), module.__dict__)
 

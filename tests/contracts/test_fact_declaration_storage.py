@@ -1,4 +1,4 @@
-"""The fact's declaration (``kgmem.model.fact_declaration``) says what is stored: each
+"""The fact's declaration (``kgmem.declarations.fact``) says what is stored: each
 declared column exists in ``_kg_fact`` with the declared type, and an edge's map holds
 the caller's properties and the mirrored fields its writer has: all of them (null when
 unset) for a fact write, the uid, text and recording time for a bulk import, which reads
@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 
 from kgmem import EntityWrite, FactWrite, Memory
-from kgmem.model.fact_declaration import FACT_FIELDS, MIRRORED_KEYS
+from kgmem.declarations.fact import FACT_FIELDS, MIRRORED_KEYS
 from kgmem.storage.graph.fact_map import edge_map
 
 _TYPES = {

@@ -1,4 +1,4 @@
-"""The stored fact's fields are listed in one place (``kgmem.model.fact_declaration``):
+"""The stored fact's fields are listed in one place (``kgmem.declarations.fact``):
 a literal tuple, list or set naming three or more of them anywhere else in kgmem, or a
 dict mapping them to names (a type by field), is a hand-kept list that a new field
 would miss. A dict of values (a record) is data, not a list, and so are the example
@@ -10,8 +10,8 @@ import ast
 from pathlib import Path
 
 import kgmem
-from kgmem.model import fact_declaration
-from kgmem.model.fact_declaration import FACT_FIELDS
+from kgmem.declarations import fact as fact_declaration
+from kgmem.declarations.fact import FACT_FIELDS
 
 ROOT = Path(kgmem.__file__).parent
 DECLARATION = Path(fact_declaration.__file__)
@@ -49,9 +49,7 @@ def test_no_module_keeps_its_own_list_of_fact_fields() -> None:
         if path != DECLARATION and not path.name.endswith("examples.py")
         for line, names in hand_kept_lists(path.read_text(encoding="utf-8"))
     ]
-    assert offenders == [], "derive these from kgmem.model.fact_declaration:\n" + "\n".join(
-        offenders
-    )
+    assert offenders == [], "derive these from kgmem.declarations.fact:\n" + "\n".join(offenders)
 
 
 def test_the_scan_finds_a_hand_kept_list() -> None:

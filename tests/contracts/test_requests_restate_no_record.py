@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import kgmem.model
-from kgmem.model.fact_declaration import DATA_FIELDS
+from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.model.record_input import RecordIn
 from kgmem.model.records import FactWrite
 

@@ -1,6 +1,6 @@
 """A field added to the fact's declaration, with no other edit, reaches every door.
 
-The test copies kgmem, adds one line to ``kgmem/model/fact_declaration.py`` in the copy
+The test copies kgmem, adds one line to ``kgmem/declarations/fact.py`` in the copy
 (as a newcomer would), and runs the copy's server, CLI and client in their own
 processes. The field is then written and read over REST, MCP, the Python client and
 Bolt; it appears in every export format, comes back through the imports that read them,
@@ -47,7 +47,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(root / "kgmem", src / "kgmem", symlinks=True)
     for resources in ("migrations", "graph_schema", "cypher"):
         (src / resources).symlink_to(root / resources)
-    declaration = src / "kgmem" / "model" / "fact_declaration.py"
+    declaration = src / "kgmem" / "declarations" / "fact.py"
     text = declaration.read_text(encoding="utf-8")
     anchor = '    FactField("status"'
     assert anchor in text

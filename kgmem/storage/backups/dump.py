@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import asyncpg
 import orjson
 
-from kgmem.model.fact_declaration import FACT_BLOCK, TIMES
+from kgmem.declarations.fact import FACT_BLOCK, TIMES
 from kgmem.storage import agtype, rows
 from kgmem.storage.bulk.ops import Revision
 from kgmem.storage.graph import fact_data

@@ -25,7 +25,7 @@ from typing import Any
 
 import asyncpg
 
-from kgmem.model.fact_declaration import DATA_FIELDS, MIRRORED_TIMES
+from kgmem.declarations.fact import DATA_FIELDS, MIRRORED_TIMES
 from kgmem.storage import agtype
 from kgmem.storage.bulk.ops import BatchCounts, EdgeOp, RevisionOp
 from kgmem.storage.graph import element_properties, fact_data

@@ -1,4 +1,4 @@
-"""A fact's declared data fields (``kgmem.model.fact_declaration.DATA_FIELDS``) in SQL:
+"""A fact's declared data fields (``kgmem.declarations.fact.DATA_FIELDS``) in SQL:
 their ``_kg_fact`` columns, added where missing, written from one JSON object per fact
 and read back as one.
 
@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from kgmem.model.fact_declaration import DATA_FIELDS
+from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, literal, table
 

@@ -1,5 +1,5 @@
 """A fact edge's agtype property map: the caller's properties and the fact fields kgmem
-mirrors into it (``kgmem.model.fact_declaration.MIRRORED_KEYS``), built here for every
+mirrors into it (``kgmem.declarations.fact.MIRRORED_KEYS``), built here for every
 writer (``kgmem.storage.graph.facts`` and the bulk import alike).
 
 The map holds each mirrored field its writer has, a null when the fact leaves it unset:
@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from kgmem.model.fact_declaration import DATA_FIELDS, MIRRORED_KEYS
+from kgmem.declarations.fact import DATA_FIELDS, MIRRORED_KEYS
 
 
 def edge_map(user: Mapping[str, Any], row: object = None, **given: Any) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from kgmem.declarations.fact import MIRRORED_KEYS
 from kgmem.model import Fact
-from kgmem.model.fact_declaration import MIRRORED_KEYS
 from kgmem.model.records import VerificationStatus
 from kgmem.storage import agtype, rows
 from kgmem.storage.graph import fact_data

@@ -55,7 +55,7 @@ class FactRow:
     source_id: int | None = None
     episode_id: int | None = None
     declared: Mapping[str, Any] = field(default_factory=dict)
-    """The values of the declared data fields (``kgmem.model.fact_declaration``)."""
+    """The values of the declared data fields (``kgmem.declarations.fact``)."""
 
 
 def _edge_properties(

@@ -69,7 +69,8 @@ def _content(word: str) -> bool:
 def find(text: str) -> list[Found]:
     """The salient noun phrases of ``text``, each once, in text order (label
     ``Concept``, named in lower case)."""
-    tokens = _WORD.findall(text)
+    matches = list(_WORD.finditer(text))
+    tokens = [m.group() for m in matches]
     found: dict[str, Found] = {}
     for i, token in enumerate(tokens[:-1]):
         cue = token.lower()
@@ -89,5 +90,7 @@ def find(text: str) -> list[Found]:
         name = " ".join(w.lower().replace("\u2019", "'") for w in run)
         if len(run) == 1 and name in GENERIC:
             continue
-        found.setdefault(name, Found(" ".join(run), "Concept", name))
+        # The surface as written (its words may be apart by any whitespace).
+        surface = text[matches[i + 1].start() : matches[i + len(run)].end()]
+        found.setdefault(name, Found(surface, "Concept", name))
     return list(found.values())

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kgmem import Memory
@@ -44,6 +44,7 @@ def test_a_phrase_stops_at_function_words_and_adverbs() -> None:
 
 
 @given(st.text(max_size=200))
+@example("A\rb\rb")  # words apart by another space than " ": the surface is as written
 def test_phrases_are_short_lower_case_concepts_from_the_text(text: str) -> None:
     for f in find(text):
         assert f.label == "Concept" and f.name == f.name.lower()

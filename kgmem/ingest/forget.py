@@ -2,7 +2,8 @@
 stays.
 
 In one transaction: facts whose only claim is the episode's are deleted; facts that
-other episodes or sources also claim lose just this episode's claim; the facts the
+other episodes or sources also claim lose just this episode's claim (and the validity
+only it stated: ``kgmem.storage.graph.claim_statements``); the facts the
 deleted ones had closed are reopened unless the remaining facts still close them
 (``kgmem.graph.replay``); the episode
 vertex goes with its MENTIONS, PART_OF and PRECEDES edges. Entities that extraction
@@ -22,7 +23,7 @@ from kgmem.model import FactWrite
 from kgmem.model.episodes import Forgotten
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph import bookkeeping as ingest_store
-from kgmem.storage.graph import fact_reads, namespaces
+from kgmem.storage.graph import claim_statements, fact_reads, namespaces
 from kgmem.storage.graph import facts as fact_store
 from kgmem.storage.graph import vertices as vertex_store
 
@@ -42,6 +43,8 @@ async def forget(ctx: GraphContext, namespace: str, uid: str) -> Forgotten:
         previous = await ingest_store.neighbours(conn, ns, "PRECEDES", ref.id, "in")
         following = await ingest_store.neighbours(conn, ns, "PRECEDES", ref.id, "out")
         deleted, kept, items, scored = await _drop_facts(conn, ns, claims, touched)
+        if await claim_statements.restate(conn, ns, "episode_id", ref.id):
+            items |= scored  # a kept fact starts elsewhere: its item's closes may move
         await ingest_store.drop_episode_claims(conn, ns, ref.id)
         # The facts the deleted ones closed hold again unless others still close them.
         await replay(conn, ns, ctx.schema, items, await conn.fetchval("SELECT now()"))
@@ -73,6 +76,8 @@ async def forget_source(ctx: GraphContext, namespace: str, uid: str) -> Forgotte
         claims = await ingest_store.source_claims(conn, ns, ref.id)
         touched: set[int] = set()
         deleted, kept, items, scored = await _drop_facts(conn, ns, claims, touched)
+        if await claim_statements.restate(conn, ns, "source_id", ref.id):
+            items |= scored
         await ingest_store.drop_source(conn, ns, ref.id)
         await replay(conn, ns, ctx.schema, items, await conn.fetchval("SELECT now()"))
         await vertex_store.delete(conn, ns, uid)

@@ -335,7 +335,7 @@ def fact_restore(obj: dict[str, Any]) -> dict[str, Any] | None:
             raise InvalidInput('"sources" must be a list of source uids')
         claims = [{"source": u} for u in sources]
     if claims is not None:
-        out["claims"] = _claim_list(claims, "claims", ())
+        out["claims"] = _claim_list(claims, "claims", (), ("stated_from", "stated_to"))
     if obj.get("withdrawn") is not None:
         out["withdrawn"] = _claim_list(obj["withdrawn"], "withdrawn", ("withdrawn_at",))
     data = {f.name: obj[f.name] for f in DATA_FIELDS if obj.get(f.name) is not None}
@@ -357,9 +357,12 @@ def _time_text(value: Any, name: str) -> str | None:
     return (at if at.tzinfo is not None else at.replace(tzinfo=UTC)).isoformat()
 
 
-def _claim_list(value: Any, name: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
+def _claim_list(
+    value: Any, name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """Claims as a dump writes them: objects with ``source`` and ``episode`` uids (or null),
-    ``confidence`` (0..1 or null) and ``observed_at``, plus the ``required`` times."""
+    ``confidence`` (0..1 or null) and ``observed_at``, plus the ``required`` times and
+    the ``optional`` ones (null when absent)."""
     if not isinstance(value, list) or not all(isinstance(c, dict) for c in value):
         raise InvalidInput(f'"{name}" must be a list of objects')
     out = []
@@ -373,7 +376,9 @@ def _claim_list(value: Any, name: str, required: tuple[str, ...]) -> list[dict[s
         ):
             raise InvalidInput(f'"{name}": confidence must be a number in [0, 1]')
         claim = {"source": source, "episode": episode, "confidence": confidence}
-        for k in ("observed_at", *required):
+        if "stated" in c:  # whether the claim's write stated the times below
+            claim["stated"] = c["stated"] is True
+        for k in ("observed_at", *optional, *required):
             if k in required and c.get(k) is None:
                 raise InvalidInput(f'each of "{name}" needs "{k}"')
             claim[k] = _time_text(c.get(k), k)

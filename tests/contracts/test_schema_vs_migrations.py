@@ -52,7 +52,16 @@ SIDE_COLUMNS = {
     "_kg_text_stats": {"kind", "lexeme", "docs", "tokens"},
     "_kg_vertex_vector": {"id", "embedding"},
     "_kg_fact_vector": {"id", "embedding"},
-    "_kg_claim": {"fact_id", "source_id", "episode_id", "confidence", "observed_at"},
+    "_kg_claim": {
+        "fact_id",
+        "source_id",
+        "episode_id",
+        "confidence",
+        "observed_at",
+        "stated_from",
+        "stated_to",
+        "stated",
+    },
     "_kg_claim_history": {
         "fact_id",
         "source_id",

@@ -200,6 +200,11 @@ class Believed:
             frozenset(f.sources),
         )
 
+    @property
+    def belief(self) -> tuple[datetime | None, datetime | None, bool]:
+        """Its validity and whether it was closed (what a forget may rewrite)."""
+        return self.valid_from, self.valid_to, self.closed
+
     def holds(self, at: datetime) -> bool:
         after_start = self.valid_from is None or self.valid_from <= at
         return after_start and (self.valid_to is None or at < self.valid_to)
@@ -224,19 +229,22 @@ class Session:
     deleted: set[str] = field(default_factory=set)
     intact: set[str] = field(default_factory=set)
     """Episodes posted since the last entity delete, merge, unmerge or hand close, and
-    since which no value of a functional predicate they wrote was written again: for
-    those, forgetting and posting again must give the same graph (d). (Posting again
-    makes the episode's value the latest; a value written after it first was would
-    otherwise be superseded in another order.)"""
-    wrote: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-    """The functional (subject, predicate) pairs each episode wrote."""
+    since which no value of a functional predicate they wrote, and no statement they
+    wrote, was written again: for those, forgetting and posting again must give the
+    same graph (d). (Posting again makes the episode's value the latest; a value written
+    after it first was would otherwise be superseded in another order; and a statement
+    written again by another write is that write's once the episode is forgotten, with
+    the validity it stated.)"""
+    wrote: dict[str, set[tuple[str, ...]]] = field(default_factory=dict)
+    """The functional (subject, predicate) pairs and the statements each episode wrote."""
     posted: dict[str, int] = field(default_factory=dict)
     """Each episode's place in ``snapshots``: the snapshot right after its post."""
     erased: list[tuple[datetime, datetime, set[str]]] = field(default_factory=list)
     """What each forget rewrote: the facts whose belief it changed, whose history
     between the episode's post and the forget is rewritten (the closes the episode's
-    facts made are erased; tests/ingest/test_forget_equivalence.py checks what it
-    becomes), so the as-of checks leave them out at known times in that span."""
+    facts made are erased, and a start only the episode stated gives way to the one the
+    earliest remaining claim stated; tests/ingest/test_forget_equivalence.py checks what
+    it becomes), so the as-of checks leave them out at known times in that span."""
 
     async def entities(self) -> None:
         """Every entity of the universe exists (deleted ones come back, new and empty)."""
@@ -269,11 +277,7 @@ class Session:
             return
         place = self.posted.pop(gone[0])
         prior, now = self.snapshots[-2][1], self.snapshots[-1][1]
-        changed = {
-            u
-            for u, f in now.items()
-            if u in prior and (prior[u].valid_to, prior[u].closed) != (f.valid_to, f.closed)
-        }
+        changed = {u for u, f in now.items() if u in prior and prior[u].belief != f.belief}
         if changed:
             self.erased.append((self.snapshots[place][0], self.snapshots[-1][0], changed))
 
@@ -286,10 +290,12 @@ class Session:
 
     def _written_again(self, op: object) -> None:
         """Episodes no longer ``intact`` because ``op`` wrote again a value of a
-        functional predicate they wrote."""
+        functional predicate they wrote, or a statement they wrote."""
         items = op.facts if isinstance(op, Batch | Episode) else (op,)
-        keys = {(f.subject, f.predicate) for f in items if isinstance(f, AddFact)}
-        keys = {k for k in keys if k[1] == "LIVES_IN"}
+        said: set[tuple[str, ...]] = {
+            (f.subject, f.predicate, f.object) for f in items if isinstance(f, AddFact)
+        }
+        keys = said | {k[:2] for k in said if k[1] == "LIVES_IN"}
         if not keys:
             return
         mine = self.episodes[-1] if isinstance(op, Episode) and self.episodes else None
@@ -618,6 +624,21 @@ SHRUNK = {
     # Two values of a functional predicate in one episode from one start: the later
     # stated wins, every time (so posting the episode again gives the same graph).
     "two_values_in_one_episode": [Episode((_f("berlin"), _f("lisbon")))],
+    # The episode that made a fact forgotten, another that said it from an earlier start
+    # (and again with none) still claiming it: the fact starts as the remaining one said,
+    # as if the forgotten episode had never been written.
+    "forgotten_maker_gives_way_to_the_next_claim": [
+        Episode((_f("berlin"),)),
+        Episode((_f("berlin", start=2020), _f("berlin"))),
+        ForgetEpisode(0),
+    ],
+    # A statement of the episode written again by a plain write afterwards: forgetting the
+    # episode leaves the fact that write's, with the validity it stated.
+    "statement_written_again_after_the_episode": [
+        _f("berlin"),
+        Episode((_f("berlin"), AddFact("dana", "KNOWS", "rome", None, None))),
+        AddFact("dana", "KNOWS", "rome", None, None),
+    ],
     "entity_deleted_after_episode": [
         _f("berlin"),
         Episode((_f("berlin"),)),

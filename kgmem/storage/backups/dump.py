@@ -230,7 +230,11 @@ def _claim_list(ns: NamespaceRef, keep: EdgeFilter, *, withdrawn: bool) -> str:
     if keep.as_of is not None:
         return "NULL::text"
     vertex = table(ns.name, "_kg_vertex")
-    extra = ", 'withdrawn_at', c.withdrawn_at" if withdrawn else ""
+    extra = (
+        ", 'withdrawn_at', c.withdrawn_at"
+        if withdrawn
+        else ", 'stated_from', c.stated_from, 'stated_to', c.stated_to, 'stated', c.stated"
+    )
     claims = table(ns.name, "_kg_claim_history" if withdrawn else "_kg_claim")
     return (
         "(SELECT json_agg(json_build_object('source', x.uid, 'episode', y.uid, "

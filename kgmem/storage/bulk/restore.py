@@ -36,7 +36,19 @@ from kgmem.storage.sql import table
 TIMES = MIRRORED_TIMES
 """The fact times an export writes and an import restores."""
 
-_Claim = tuple[int, int | None, int | None, float | None, datetime | None]
+_Claim = tuple[
+    int,
+    int | None,
+    int | None,
+    float | None,
+    datetime | None,
+    datetime | None,
+    datetime | None,
+    bool,
+]
+"""A claim as a row: fact, source and episode ids, confidence, when observed, the
+validity its write stated and whether the dump knew it
+(``kgmem.storage.graph.claim_statements``)."""
 
 
 async def restore(
@@ -89,6 +101,9 @@ def _claim(fact_id: int, c: Mapping[str, Any], ids: Mapping[str, int]) -> _Claim
         ids[episode] if episode else None,
         float(confidence) if confidence is not None else None,
         _at(c.get("observed_at")),
+        _at(c.get("stated_from")),
+        _at(c.get("stated_to")),
+        bool(c.get("stated")),
     )
 
 
@@ -186,11 +201,14 @@ async def _insert_claims(conn: asyncpg.Connection, ns: NamespaceRef, claims: lis
         return
     await conn.execute(
         f"INSERT INTO {table(ns.name, '_kg_claim')} "
-        "(fact_id, source_id, episode_id, confidence, observed_at) "
-        "SELECT f, s, e, c, coalesce(o, now()) FROM unnest($1::graphid[], $2::graphid[], "
-        "$3::graphid[], $4::float8[], $5::timestamptz[]) AS x(f, s, e, c, o) "
+        "(fact_id, source_id, episode_id, confidence, observed_at, stated_from, stated_to, "
+        "stated) SELECT f, s, e, c, coalesce(o, now()), vf, vt, k FROM unnest($1::graphid[], "
+        "$2::graphid[], $3::graphid[], $4::float8[], $5::timestamptz[], $6::timestamptz[], "
+        "$7::timestamptz[], $8::bool[]) AS x(f, s, e, c, o, vf, vt, k) "
         "ON CONFLICT (fact_id, source_id, episode_id) DO UPDATE "
-        "SET confidence = EXCLUDED.confidence, observed_at = EXCLUDED.observed_at",
+        "SET confidence = EXCLUDED.confidence, observed_at = EXCLUDED.observed_at, "
+        "stated_from = EXCLUDED.stated_from, stated_to = EXCLUDED.stated_to, "
+        "stated = EXCLUDED.stated",
         *(list(column) for column in zip(*claims, strict=True)),
     )
 
@@ -210,7 +228,7 @@ async def _insert_withdrawn(
         f"{table(ns.name, '_kg_claim_history')} h WHERE h.fact_id = x.f "
         "AND h.source_id IS NOT DISTINCT FROM x.s AND h.episode_id IS NOT DISTINCT FROM x.e "
         "AND h.withdrawn_at = x.w)",
-        *(list(column) for column in zip(*(c for c, _ in rows), strict=True)),
+        *(list(column) for column in zip(*(c[:5] for c, _ in rows), strict=True)),
         [w for _, w in rows],
     )
 

@@ -12,6 +12,7 @@ Closing a fact sets ``valid_to`` and ``expired_at`` and keeps the version it rep
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -359,9 +360,18 @@ async def add_claims(
     conn: asyncpg.Connection, ns: NamespaceRef, rows: Sequence[FactRow], ids: Mapping[str, int]
 ) -> None:
     """Record the source and episode of each row as a claim on fact ``ids[row.uid]``; of
-    rows naming the same fact, source and episode the last wins."""
-    last = {(r.uid, r.source_id, r.episode_id): r for r in rows}
-    await _add_claims(conn, ns, list(last.values()), ids)
+    rows naming the same fact, source and episode the last wins, with the validity the
+    first stated."""
+    first: dict[tuple[str, int | None, int | None], FactRow] = {}
+    last: dict[tuple[str, int | None, int | None], FactRow] = {}
+    for r in rows:
+        first.setdefault((r.uid, r.source_id, r.episode_id), r)
+        last[r.uid, r.source_id, r.episode_id] = r
+    claims = [
+        dataclasses.replace(r, valid_from=first[k].valid_from, valid_to=first[k].valid_to)
+        for k, r in last.items()
+    ]
+    await _add_claims(conn, ns, claims, ids)
 
 
 async def _add_claims(
@@ -372,18 +382,25 @@ async def _add_claims(
     claimed = rows
     if not claimed:
         return
+    # A claim keeps the validity its first write stated (``claim_statements``).
     await conn.execute(
         f"INSERT INTO {table(ns.name, '_kg_claim')} AS c "
-        "(fact_id, source_id, episode_id, confidence, observed_at) "
-        "SELECT f, s, e, x.c, coalesce(o, now()) FROM unnest($1::graphid[], $2::graphid[], "
-        "$3::graphid[], $4::float8[], $5::timestamptz[]) AS x(f, s, e, c, o) "
+        "(fact_id, source_id, episode_id, confidence, observed_at, stated_from, stated_to, "
+        "stated) SELECT f, s, e, x.c, coalesce(o, now()), vf, vt, true FROM unnest($1::graphid[], "
+        "$2::graphid[], $3::graphid[], $4::float8[], $5::timestamptz[], $6::timestamptz[], "
+        "$7::timestamptz[]) AS x(f, s, e, c, o, vf, vt) "
         "ON CONFLICT (fact_id, source_id, episode_id) DO UPDATE "
-        "SET confidence = excluded.confidence, observed_at = excluded.observed_at",
+        "SET confidence = excluded.confidence, observed_at = excluded.observed_at, "
+        "stated_from = CASE WHEN c.stated THEN c.stated_from ELSE excluded.stated_from END, "
+        "stated_to = CASE WHEN c.stated THEN c.stated_to ELSE excluded.stated_to END, "
+        "stated = true",
         [ids[r.uid] for r in claimed],
         [r.source_id for r in claimed],
         [r.episode_id for r in claimed],
         [r.confidence for r in claimed],
         [r.recorded_at for r in claimed],
+        [r.valid_from for r in claimed],
+        [r.valid_to for r in claimed],
     )
 
 
@@ -497,11 +514,18 @@ async def mirror_validity(
     expired_at: datetime | None,
 ) -> None:
     """Copy a fact's ``valid_to`` and ``expired_at`` into its edge's properties."""
+    await mirror_fields(conn, ns, fact_id, predicate, valid_to=valid_to, expired_at=expired_at)
+
+
+async def mirror_fields(
+    conn: asyncpg.Connection, ns: NamespaceRef, fact_id: int, predicate: str, **values: Any
+) -> None:
+    """Copy ``values`` (mirrored fact fields, by name) into the fact's edge properties."""
     edge = table(ns.name, predicate)
     props = agtype.decode(
         await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", fact_id)
     )
-    mirror(props, {"valid_to": valid_to, "expired_at": expired_at})
+    mirror(props, values)
     await conn.execute(
         f"UPDATE {edge} SET properties = $2::text::agtype WHERE id = $1",
         fact_id,

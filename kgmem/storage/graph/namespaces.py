@@ -55,6 +55,7 @@ async def create(
     await conn.execute("SELECT kgmem.add_update_indexes($1)", name)
     await conn.execute("SELECT kgmem.add_claim_history($1)", name)
     await conn.execute("SELECT kgmem.add_closers($1)", name)
+    await conn.execute("SELECT kgmem.add_claim_statements($1)", name)
     await conn.execute(
         "INSERT INTO kgmem.namespace (name, description) VALUES ($1, $2)", name, description
     )

@@ -99,7 +99,7 @@ class ReadRouter:
         self, replica: Replica, work: Callable[[GraphContext], Awaitable[T]]
     ) -> _Served[T] | _Refused:
         lsn = read_after.get()
-        for attempt in (1, 2):
+        for attempt in _ATTEMPTS:
             try:
                 if lsn is not None and not await caught_up(
                     replica.db, lsn, self.settings.wait_ms / 1000
@@ -109,7 +109,7 @@ class ReadRouter:
             except Exception as exc:
                 if not unavailable(exc):
                     return self._refusal(replica, exc)
-                if attempt == 1 and await _another_host(replica):
+                if attempt < _ATTEMPTS[-1] and await _another_host(replica):
                     continue
                 self.replicas.failed(replica, exc)
                 return _Refused("down")
@@ -155,13 +155,13 @@ class ReadRouter:
     ) -> _Served[T] | None:
         """``work`` on the first replica up that answers (None: none did)."""
         for replica in self.replicas.candidates():
-            for attempt in (1, 2):
+            for attempt in _ATTEMPTS:
                 try:
                     return _Served(await work(self._contexts[id(replica)]))
                 except Exception as exc:
                     if not unavailable(exc):
                         raise
-                    if attempt == 1 and await _another_host(replica):
+                    if attempt < _ATTEMPTS[-1] and await _another_host(replica):
                         continue
                     self.replicas.failed(replica, exc)
         return None
@@ -183,6 +183,12 @@ class _Served(Generic[T]):
 @dataclass(frozen=True, slots=True)
 class _Refused:
     reason: str
+
+
+_ATTEMPTS = (1, 2, 3)
+"""How often a read is tried on a replica whose URL lists several hosts. A host that is
+going down can still take a connection for a moment, which then fails too; by the
+third try it refuses them, and the connection goes to the next host."""
 
 
 async def _another_host(replica: Replica) -> bool:

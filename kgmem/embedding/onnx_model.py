@@ -158,7 +158,7 @@ def _export(model_dir: Path, target: Path) -> None:
     # (all zero for one text) for BERT-like models, none for MPNet-like ones.
     segments = "token_type_ids" in st.tokenizer.model_input_names
 
-    class Pipeline(torch.nn.Module):
+    class Pipeline(torch.nn.Module):  # type: ignore[misc]  # torch is Any to mypy
         def __init__(self) -> None:
             super().__init__()
             self.st = st

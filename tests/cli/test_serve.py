@@ -17,6 +17,8 @@ import httpx
 import psutil
 import pytest
 
+from tests.fixtures.embedding import SHARED_EXPORT
+
 pytestmark = pytest.mark.slow
 
 
@@ -30,7 +32,13 @@ def env_for(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KGMEM_")}
     # Bolt off unless a test asks: servers started in parallel would share port 7687.
     env.update(
-        {"KGMEM_HOME": str(home), "KGMEM_LOG_LEVEL": "warning", "KGMEM_BOLT_PORT": "0", **extra}
+        {
+            "KGMEM_HOME": str(home),
+            "KGMEM_LOG_LEVEL": "warning",
+            "KGMEM_BOLT_PORT": "0",
+            **SHARED_EXPORT,
+            **extra,
+        }
     )
     return env
 

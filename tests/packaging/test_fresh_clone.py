@@ -9,6 +9,7 @@ arguments: what is tested is the set-up the two commands do before they start.""
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -74,18 +75,19 @@ def test_run_serve_and_run_test_build_the_explorer_in_a_fresh_clone(tmp_path: Pa
     assert "building the graph explorer" not in tested.stderr  # up to date: not rebuilt
     assert (built / ".build-stamp").read_text() == stamp
     calls = (venv / "calls").read_text().splitlines()
+    workers = len(os.sched_getaffinity(0)) + 1  # one more than the cores (nproc)
     assert calls == [
         "kgmem serve --port 7499",
-        "python -m pytest -n 2 --dist loadfile --durations=40 -k nothing",
+        f"python -m pytest -n {workers} --dist loadfile --durations=40 -k nothing",
     ]
-    # With no arguments: the suite but the failover tests on two workers, then those alone.
+    # With no arguments: the suite but the failover tests, then those alone.
     whole = subprocess.run(
         ["bash", "run", "test"], cwd=clone, env=env, check=False,
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert whole.returncode == 0, whole.stderr
     assert (venv / "calls").read_text().splitlines()[len(calls) :] == [
-        "python -m pytest -n 2 --dist loadfile --durations=40 -m not failover",
+        f"python -m pytest -n {workers} --dist loadfile --durations=40 -m not failover",
         "python -m pytest --durations=10 -m failover tests/ha",
     ]
     # A changed source is rebuilt by the next command.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kgmem.declarations import episode as episode_declaration
 from kgmem.model import SearchHit
 
 
@@ -45,5 +46,5 @@ def hit_metadata(hit: SearchHit) -> dict[str, Any]:
         }
     elif hit.entity is not None and hit.kind == "episode":
         props = hit.entity.properties
-        meta |= {k: props[k] for k in ("session", "speaker", "occurred_at") if k in props}
+        meta |= {k: props[k] for k in episode_declaration.TOLD if k in props}
     return meta

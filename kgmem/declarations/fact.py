@@ -145,6 +145,10 @@ each with its column type in the graph-tool formats."""
 
 
 def _data_fields(fields: tuple[FactField, ...]) -> tuple[FactField, ...]:
+    names = [f.name for f in fields]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        raise ValueError(f"fact fields declared twice: {', '.join(doubled)}")
     plain = tuple(f for f in fields if not f.coded)
     for f in plain:
         if f.sql is None or not f.optional or f.with_group or f.dumped != "fact":

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from kgmem.declarations import episode as episode_declaration
 from kgmem.errors import (
     EpisodeNotFound,
     InvalidInput,
@@ -28,7 +29,7 @@ from kgmem.errors import (
 )
 from kgmem.graph import GraphContext, prepare
 from kgmem.graph.writes import write
-from kgmem.ingest import session_context
+from kgmem.ingest import episode_vertex, session_context
 from kgmem.ingest.coalesce import EpisodeQueue
 from kgmem.ingest.dating import DateStage
 from kgmem.ingest.extractors import (
@@ -50,15 +51,14 @@ from kgmem.ingest.stages import (
     WriteStage,
 )
 from kgmem.ingest.types import (
-    EntityMention,
     EpisodeOutcome,
     EpisodeWrite,
     ExtractionStatus,
-    FactMention,
     Work,
 )
-from kgmem.model import Entity, EntityWrite, GeoPoint
+from kgmem.model import Entity, EntityWrite
 from kgmem.schema import validate_uid
+from kgmem.schema.fact_values import data_values
 from kgmem.settings.config import IngestSettings, LimitSettings
 from kgmem.storage import Connection, NamespaceRef, ledger
 from kgmem.storage.graph import bookkeeping as ingest_store
@@ -209,7 +209,7 @@ class Builder:
                 )
             # Again: the queue may have joined requests, and stored turns may lie between.
             await self._embed(works, session_context.texts_of(works))
-            pending = [_episode_vertex(w, "pending") for w in works]
+            pending = [episode_vertex.to_vertex(w, "pending") for w in works]
             await write(self.ctx, namespace, entities=[*before, *pending], ns=ns)
             outcomes = [await self._run(w, stages) for w in works]
             return await self._finish(stages, ns, works, outcomes)
@@ -265,7 +265,7 @@ class Builder:
         """Run the pipeline again over a stored episode (after a failure, or to pick up
         entities learnt since)."""
         stored = await self.episode(namespace, uid)
-        work = _work_from(namespace, stored)
+        work = episode_vertex.work_from(namespace, stored)
         async with self._building(namespace) as (stages, ns):
             outcome = await self._run(work, stages)
             [outcome] = await self._finish(stages, ns, [work], [outcome])
@@ -317,6 +317,7 @@ class Builder:
                 episode.uid or f"ep-{uuid.uuid4().hex}", self.ctx.limits.max_uid_length
             )
             when = prepare.aware("reference_time", episode.reference_time)
+            data_values(episode.declared, episode_declaration.DATA_FIELDS, "episode")
             for i, fact in enumerate(episode.facts):
                 readable(f"facts[{i}].valid_from", fact.valid_from, when or datetime.now(UTC))
                 readable(f"facts[{i}].valid_to", fact.valid_to, when or datetime.now(UTC))
@@ -450,115 +451,6 @@ def episode_text_limit(limits: LimitSettings) -> tuple[int, str]:
 
 def _statuses(works: Sequence[Work], outcomes: Sequence[EpisodeOutcome]) -> list[EntityWrite]:
     """Each episode's vertex with its extraction status."""
-    return [_episode_vertex(w, o.status, o.error) for w, o in zip(works, outcomes, strict=True)]
-
-
-def _episode_vertex(work: Work, status: str, error: str | None = None) -> EntityWrite:
-    """The episode as a vertex; the pending write carries the vector embedded beforehand."""
-    e = work.episode
-    props: dict[str, Any] = {
-        "text": e.text,
-        "occurred_at": work.reference_time.isoformat(),
-        "extraction": status,
-        "input": _input_of(e),
-    }
-    if work.preceding:
-        props[session_context.PRECEDING] = work.preceding
-    for name, value in (("speaker", e.speaker), ("session", e.session), ("source", e.source)):
-        if value:
-            props[name] = value
-    if e.metadata:
-        props["metadata"] = dict(e.metadata)
-    if error:
-        props["extraction_error"] = error
-    if status != "pending":
-        props["tokens"] = work.extraction.tokens
-        props["notes"] = list(work.extraction.notes)
-    vector = work.vector if status == "pending" else None
-    return EntityWrite(uid=work.episode_uid, label="Episode", properties=props, embedding=vector)
-
-
-def _input_of(e: EpisodeWrite) -> dict[str, Any]:
-    """The caller's structured input, kept on the episode so a retry can use it."""
-    return {
-        "entities": [
-            {
-                "name": m.name,
-                "label": m.label,
-                "aliases": list(m.aliases),
-                "properties": dict(m.properties),
-                "uid": m.uid,
-                **(
-                    {"location": {"lat": m.location.lat, "lon": m.location.lon}}
-                    if m.location
-                    else {}
-                ),
-            }
-            for m in e.entities
-        ],
-        "facts": [
-            {
-                "subject": f.subject,
-                "predicate": f.predicate,
-                "object": f.object,
-                "valid_from": _time_text(f.valid_from),
-                "valid_to": _time_text(f.valid_to),
-                "confidence": f.confidence,
-                "properties": dict(f.properties),
-                "strength": f.strength,
-            }
-            for f in e.facts
-        ],
-    }
-
-
-def _mention(stored: dict[str, Any]) -> EntityMention:
-    point = stored.get("location")
-    return EntityMention(**{**stored, "location": GeoPoint(**point) if point else None})
-
-
-def _time_text(value: datetime | str | None) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _work_from(namespace: str, stored: Entity) -> Work:
-    p = stored.properties
-    given = p.get("input") or {}
-    episode = EpisodeWrite(
-        text=str(p.get("text") or ""),
-        uid=stored.uid,
-        speaker=p.get("speaker"),
-        source=p.get("source"),
-        session=p.get("session"),
-        metadata=p.get("metadata") or {},
-        entities=[_mention(m) for m in given.get("entities", [])],
-        facts=[
-            FactMention(
-                **{
-                    **f,
-                    "valid_from": _parse(f.get("valid_from")),
-                    "valid_to": _parse(f.get("valid_to")),
-                }
-            )
-            for f in given.get("facts", [])
-        ],
-    )
-    when = datetime.fromisoformat(str(p["occurred_at"]).replace("Z", "+00:00"))
-    preceding = p.get(session_context.PRECEDING)
-    return Work(
-        namespace,
-        stored.uid,
-        episode,
-        when,
-        preceding=preceding if isinstance(preceding, str) else None,
-    )
-
-
-def _parse(value: str | None) -> datetime | str | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return parsed if parsed.tzinfo else value
+    return [
+        episode_vertex.to_vertex(w, o.status, o.error) for w, o in zip(works, outcomes, strict=True)
+    ]

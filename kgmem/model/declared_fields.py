@@ -1,5 +1,6 @@
-"""A record's plain data fields (``kgmem.declarations.fact.DATA_FIELDS``), held in
-its ``declared`` map and shown as fields of their own.
+"""A record's plain data fields (``DATA_FIELDS`` of ``kgmem.declarations.fact`` and
+``kgmem.declarations.episode``), held in its ``declared`` map and shown as fields of
+their own.
 
 kgmem's code reads a record's coded fields by name; a data field it only carries. The
 record keeps such values in ``declared`` (``{name: value}``); ``carry`` makes pydantic
@@ -16,13 +17,13 @@ from typing import Any
 
 from pydantic import computed_field, model_validator
 
-from kgmem.declarations.fact import FactField
+from kgmem.declarations.data_field import DataField
 
 FIELD = "declared"
 """The name of the map a record keeps its data fields in."""
 
 
-def carry(record: type, fields: Sequence[FactField]) -> None:
+def carry(record: type, fields: Sequence[DataField]) -> None:
     """Show ``fields`` (data fields) as fields of ``record``'s JSON and read them back."""
     type.__setattr__(record, "__data_fields__", tuple(fields))
     if not fields:
@@ -36,9 +37,9 @@ def carry(record: type, fields: Sequence[FactField]) -> None:
     type.__setattr__(record, "_pack_declared", packer)
 
 
-def data_fields(record: type) -> tuple[FactField, ...]:
+def data_fields(record: type) -> tuple[DataField, ...]:
     """The data fields ``record`` carries (none for most records)."""
-    fields: tuple[FactField, ...] = getattr(record, "__data_fields__", ())
+    fields: tuple[DataField, ...] = getattr(record, "__data_fields__", ())
     return fields
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from kgmem.declarations import episode as episode_declaration
 from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.model.declared_fields import carry
 from kgmem.model.records import GeoPoint
@@ -107,12 +108,17 @@ class EpisodeWrite:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     entities: Annotated[Sequence[EntityMention], Field(description="Entities it mentions")] = ()
     facts: Annotated[Sequence[FactMention], Field(description="Statements it makes")] = ()
+    # The episode's declared data fields, given as fields of their own (see carry below).
+    declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
 
     @property
     def claimant(self) -> str | None:
         """The uid of the Source claiming this episode's facts: ``source`` when given,
         else the speaker's (``speaker_source``), else none (the facts rest on nothing)."""
         return self.source or speaker_source(self.speaker)
+
+
+carry(EpisodeWrite, episode_declaration.DATA_FIELDS)
 
 
 SPEAKER_PREFIX = "speaker:"

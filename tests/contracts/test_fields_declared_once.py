@@ -1,21 +1,24 @@
-"""The stored fact's fields are listed in one place (``kgmem.declarations.fact``):
-a literal tuple, list or set naming three or more of them anywhere else in kgmem, or a
-dict mapping them to names (a type by field), is a hand-kept list that a new field
-would miss. A dict of values (a record) is data, not a list, and so are the example
-payloads of the OpenAPI document (``*examples.py``, checked against their schemas)."""
+"""The stored fact's fields and the episode's keys are each listed in one place
+(``kgmem.declarations``): a literal tuple, list or set naming three or more of them
+anywhere else in kgmem, or a dict mapping them to names (a type by field), is a
+hand-kept list that a new field would miss. A dict of values (a record) is data, not a
+list, and so are the example payloads of the OpenAPI document (``*examples.py``,
+checked against their schemas)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import pytest
+
 import kgmem
-from kgmem.declarations import fact as fact_declaration
-from kgmem.declarations.fact import FACT_FIELDS
+from kgmem.declarations import episode, fact
 
 ROOT = Path(kgmem.__file__).parent
-DECLARATION = Path(fact_declaration.__file__)
-NAMES = {f.name for f in FACT_FIELDS}
+DECLARATIONS = Path(fact.__file__).parent
+FACT = frozenset(f.name for f in fact.FACT_FIELDS)
+DECLARED = {"fact": FACT, "episode": episode.KEYS}
 
 
 def _strings(node: ast.AST) -> set[str]:
@@ -32,24 +35,26 @@ def _is_text(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
-def hand_kept_lists(source: str) -> list[tuple[int, list[str]]]:
-    """The line and the field names of each literal collection naming >= 3 fields."""
+def hand_kept_lists(source: str, names: frozenset[str] = FACT) -> list[tuple[int, list[str]]]:
+    """The line and the field names of each literal collection naming >= 3 of ``names``."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        named = _strings(node) & NAMES
+        named = _strings(node) & names
         if len(named) >= 3:
             found.append((getattr(node, "lineno", 0), sorted(named)))
     return found
 
 
-def test_no_module_keeps_its_own_list_of_fact_fields() -> None:
+@pytest.mark.parametrize("record", sorted(DECLARED))
+def test_no_module_keeps_its_own_list_of_the_fields(record: str) -> None:
     offenders = [
         f"{path.relative_to(ROOT.parent)}:{line}: {names}"
         for path in sorted(ROOT.rglob("*.py"))
-        if path != DECLARATION and not path.name.endswith("examples.py")
-        for line, names in hand_kept_lists(path.read_text(encoding="utf-8"))
+        if path.parent != DECLARATIONS and not path.name.endswith("examples.py")
+        for line, names in hand_kept_lists(path.read_text(encoding="utf-8"), DECLARED[record])
     ]
-    assert offenders == [], "derive these from kgmem.declarations.fact:\n" + "\n".join(offenders)
+    where = f"kgmem.declarations.{record}"
+    assert offenders == [], f"derive these from {where}:\n" + "\n".join(offenders)
 
 
 def test_the_scan_finds_a_hand_kept_list() -> None:
@@ -60,3 +65,5 @@ def test_the_scan_finds_a_hand_kept_list() -> None:
     assert hand_kept_lists('row = {"valid_to": 1, "expired_at": 2, "trust": 3}\n') == []
     assert hand_kept_lists('KEYS = frozenset({"text", "confidence", "closed_by"})\n')
     assert hand_kept_lists('COLUMNS = ("uid", "predicate", "valid_from")\n') == []
+    told = 'TOLD = ("session", "speaker", "occurred_at")\n'
+    assert hand_kept_lists(told, episode.KEYS) == [(1, ["occurred_at", "session", "speaker"])]

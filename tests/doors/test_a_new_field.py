@@ -1,11 +1,13 @@
-"""A field added to the fact's declaration, with no other edit, reaches every door.
+"""A field added to the fact's declaration, and one added to the episode's, each with no
+other edit, reach every door.
 
-The test copies kgmem, adds one line to ``kgmem/declarations/fact.py`` in the copy
-(as a newcomer would), and runs the copy's server, CLI and client in their own
-processes. The field is then written and read over REST, MCP, the Python client and
-Bolt; it appears in every export format, comes back through the imports that read them,
-and survives a backup restored into a fresh home. The test's own process keeps the
-unchanged kgmem: it talks to the copy only as a user's tools do."""
+The test copies kgmem, adds one line to ``kgmem/declarations/fact.py`` and one to
+``kgmem/declarations/episode.py`` in the copy (as a newcomer would), and runs the
+copy's server, CLI and client in their own processes. The fields are then written and
+read over REST, MCP, the Python client and Bolt; they appear in every export format,
+come back through the imports that read them, survive a retry of the episode, and
+survive a backup restored into a fresh home. The test's own process keeps the unchanged
+kgmem: it talks to the copy only as a user's tools do."""
 
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ home = test_serve.home
 QUICK = {"KGMEM_EMBEDDING_PROVIDER": "none", "KGMEM_EMBEDDING_DIMENSION": "384"}
 ADDED = '    data_field("origin", "text", description="Where the fact was heard"),\n'
 HEARD = "heard-at-lunch"
+EPISODE_ADDED = '    data_field("channel", description="Where the episode came in"),\n'
+CAME = "came-by-email"
 ROUND_TRIPS = ("jsonl", "graphml", "gml", "turtle", "jsonld")
 
 
@@ -52,6 +56,11 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     anchor = '    FactField("status"'
     assert anchor in text
     declaration.write_text(text.replace(anchor, ADDED + anchor, 1), encoding="utf-8")
+    episodes = src / "kgmem" / "declarations" / "episode.py"
+    text = episodes.read_text(encoding="utf-8")
+    anchor = '    _coded("notes"),\n'
+    assert anchor in text
+    episodes.write_text(text.replace(anchor, anchor + EPISODE_ADDED, 1), encoding="utf-8")
     return src
 
 
@@ -96,10 +105,25 @@ def write_over_rest(http: httpx.Client) -> None:
     refused = http.post("/v1/namespaces/notes/facts", json={**fact, "uid": "f2", "origin": 5})
     assert refused.status_code == 422 and "origin" in refused.text
     assert http.get("/v1/namespaces/notes/facts/f2").status_code == 404
+    episode = {"uid": "ep-1", "text": "Cy met Ann.", "channel": CAME, "facts": [MET]}
+    post(http, "/v1/namespaces/notes/episodes", {**episode, "entities": [CY, ANN]})
+    refused = http.post(
+        "/v1/namespaces/notes/episodes", json={**episode, "uid": "ep-2", "channel": 5}
+    )
+    assert refused.status_code == 422 and "channel" in refused.text
+    assert http.get("/v1/namespaces/notes/episodes/ep-2").status_code == 404
+
+
+MET = {"subject": "Cy", "predicate": "MET", "object": "Ann", "origin": "in the episode"}
+CY = {"name": "Cy", "label": "Person", "uid": "cy"}
+ANN = {"name": "Ann", "label": "Person", "uid": "ann"}
 
 
 def read_over_rest(http: httpx.Client, namespace: str = "notes") -> None:
     base = f"/v1/namespaces/{namespace}"
+    assert http.get(f"{base}/episodes/ep-1").json()["properties"]["channel"] == CAME
+    met = http.get(f"{base}/facts", params={"subject": "cy", "predicate": "MET"}).json()
+    assert [f["origin"] for f in met["items"]] == ["in the episode"]
     assert http.get(f"{base}/facts/f1").json()["origin"] == HEARD
     listed = http.get(f"{base}/facts", params={"subject": "ann", "predicate": "WORKS_AT"}).json()
     assert [f["origin"] for f in listed["items"]] == [HEARD]
@@ -113,6 +137,8 @@ def test_the_openapi_document_describes_the_field(source: Path, home: Path) -> N
     assert schemas["FactIn"]["properties"]["origin"]["description"] == "Where the fact was heard"
     assert "origin" in schemas["Fact"]["properties"]
     assert "origin" in schemas["FactMentionIn"]["properties"]
+    channel = schemas["EpisodeIn"]["properties"]["channel"]
+    assert channel["description"] == "Where the episode came in"
 
 
 def test_every_door_export_and_restore_carries_the_field(source: Path, home: Path) -> None:
@@ -125,12 +151,16 @@ def test_every_door_export_and_restore_carries_the_field(source: Path, home: Pat
         with httpx.Client(base_url=server.url, timeout=120) as http:
             write_over_rest(http)
             read_over_rest(http)
+            retried = http.post("/v1/namespaces/notes/episodes/ep-1/extract")
+            assert retried.status_code == 200, retried.text
+            read_over_rest(http)
             asyncio.run(over_mcp(server.url, http))
             over_the_client(source, home, server.url)
-            assert over_bolt(bolt) == [HEARD]
+            assert over_bolt(bolt) == ([HEARD], [CAME])
             exports = {fmt: export(http, fmt) for fmt in EXPORT_FORMATS}
             for fmt, text in exports.items():
                 assert HEARD in text, fmt
+                assert CAME in (export(http, fmt, "nodes") if fmt == "csv" else text), fmt
             for fmt in ROUND_TRIPS:
                 assert fmt in FORMATS
                 reimport(http, fmt, exports[fmt])
@@ -162,9 +192,14 @@ async def over_mcp(url: str, http: httpx.Client) -> None:
             ],
             "facts": [{"subject": "Bo", "predicate": "KNOWS", "object": "Ann", "origin": "mcp"}],
         }
+        assert "channel" in json.dumps(tools["add_episode"].input_schema)
+        episode |= {"uid": "ep-mcp", "channel": "mcp"}
         payload(await client.call_tool("add_episode", {"namespace": "notes", "episode": episode}))
         found = payload(await client.call_tool("get_entity", {"namespace": "notes", "uid": "bo"}))
+        stored = {"namespace": "notes", "uid": "ep-mcp"}
+        kept = payload(await client.call_tool("get_entity", stored))
     assert [f["fact"]["origin"] for f in found["outgoing"]] == ["mcp"]
+    assert kept["entity"]["properties"]["channel"] == "mcp"
     listed = await asyncio.to_thread(
         http.get, "/v1/namespaces/notes/facts", params={"subject": "bo"}
     )
@@ -174,31 +209,40 @@ async def over_mcp(url: str, http: httpx.Client) -> None:
 _CLIENT = """
 import json, sys
 from kgmem.client import Client
-from kgmem.model import FactWrite
+from kgmem.model import EpisodeWrite, FactWrite
 with Client(sys.argv[1]) as client:
     written = client.add_fact("notes", FactWrite("ann", "LIKES", "acme", uid="f3",
                                              declared={"origin": "the client"}))
     read = client.get_fact("notes", "f3")
-    print(json.dumps([written.declared, read.declared, client.get_fact("notes", "f1").declared]))
+    client.add_episodes("notes", [EpisodeWrite("Ann called.", uid="ep-c",
+                                               declared={"channel": "the client"})])
+    episode = client.get_entity("notes", "ep-c").entity
+    print(json.dumps([written.declared, read.declared, client.get_fact("notes", "f1").declared,
+                      episode.properties["channel"]]))
 """
 
 
 def over_the_client(source: Path, home: Path, url: str) -> None:
     found = json.loads(run(source, home, "-c", _CLIENT, url).stdout)
-    assert found == [{"origin": "the client"}, {"origin": "the client"}, {"origin": HEARD}]
+    expected = [{"origin": "the client"}, {"origin": "the client"}, {"origin": HEARD}]
+    assert found == [*expected, "the client"]
 
 
-def over_bolt(port: int) -> list[Any]:
+def over_bolt(port: int) -> tuple[list[Any], list[Any]]:
     with neo4j.GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=None) as driver:
-        records, _, _ = driver.execute_query(
+        facts, _, _ = driver.execute_query(
             "MATCH ()-[r:WORKS_AT]->() RETURN r.origin AS origin",
             database_="notes",
         )
-    return [r["origin"] for r in records]
+        episodes, _, _ = driver.execute_query(
+            "MATCH (e:Episode {uid: 'ep-1'}) RETURN e.channel AS channel",
+            database_="notes",
+        )
+    return [r["origin"] for r in facts], [r["channel"] for r in episodes]
 
 
-def export(http: httpx.Client, fmt: str) -> str:
-    params = {"format": fmt, "part": "relationships"} if fmt == "csv" else {"format": fmt}
+def export(http: httpx.Client, fmt: str, part: str = "relationships") -> str:
+    params = {"format": fmt, "part": part} if fmt == "csv" else {"format": fmt}
     answer = http.get("/v1/namespaces/notes/export", params=params)
     assert answer.status_code == 200, answer.text
     return answer.text

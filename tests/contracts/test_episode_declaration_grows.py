@@ -1,37 +1,19 @@
 """A data field added to the episode's declaration reaches what derives from it with no
 other edit: ``EpisodeWrite`` takes it as a field of its own (and its REST request and
 JSON schema), the episode's vertex keeps it, a retry reads it back from the vertex, and
-the frameworks' retrievers tell it in a hit's metadata.
-
-The field is appended in a fresh interpreter before any module deriving from the
-declaration is imported, as a newcomer's edit to ``kgmem/declarations/episode.py``
-would be."""
+the frameworks' retrievers tell it in a hit's metadata (the edit: ``edited_declaration``)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from tests.contracts.edited_declaration import run_edited
 
-import kgmem
+# The newcomer's edit: one more line in EPISODE_FIELDS.
+ANCHOR = '    _coded("notes"),\n'
+ADDED = '    data_field("channel", description="Where it came in"),\n'
 
 _PROGRAM = """
 import json
-import sys
-import types
 from datetime import UTC, datetime
-from pathlib import Path
-
-# The newcomer's edit: one more line in EPISODE_FIELDS, before anything derives from it.
-source = Path("kgmem/declarations/episode.py").read_text(encoding="utf-8")
-anchor = '    _coded("notes"),\\n'
-assert anchor in source
-added = '    data_field("channel", description="Where it came in"),\\n'
-module = types.ModuleType("kgmem.declarations.episode")
-module.__file__ = "kgmem/declarations/episode.py"
-sys.modules[module.__name__] = module
-exec(compile(source.replace(anchor, anchor + added, 1), module.__file__, "exec"), module.__dict__)
 
 from pydantic import TypeAdapter
 
@@ -61,17 +43,7 @@ print(json.dumps({
 
 
 def test_a_declared_episode_field_reaches_what_derives_from_it() -> None:
-    root = Path(kgmem.__file__).parent.parent
-    done = subprocess.run(
-        [sys.executable, "-c", _PROGRAM],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    found = json.loads(done.stdout.strip().splitlines()[-1])
+    found = run_edited("episode", ANCHOR, ADDED, _PROGRAM, after=True)
     assert found == {
         "declared": {"channel": "email"},
         "shown": "email",

@@ -317,7 +317,10 @@ class Builder:
                 episode.uid or f"ep-{uuid.uuid4().hex}", self.ctx.limits.max_uid_length
             )
             when = prepare.aware("reference_time", episode.reference_time)
-            data_values(episode.declared, episode_declaration.DATA_FIELDS, "episode")
+            values = data_values(episode.declared, episode_declaration.DATA_FIELDS, "episode")
+            episode = dataclasses.replace(
+                episode, declared={k: v for k, v in values.items() if v is not None}
+            )
             for i, fact in enumerate(episode.facts):
                 readable(f"facts[{i}].valid_from", fact.valid_from, when or datetime.now(UTC))
                 readable(f"facts[{i}].valid_to", fact.valid_to, when or datetime.now(UTC))

@@ -39,7 +39,7 @@ def to_vertex(work: Work, status: str, error: str | None = None) -> EntityWrite:
             props[name] = value
     if e.metadata:
         props["metadata"] = dict(e.metadata)
-    props.update({k: v for k, v in e.declared.items() if v is not None})
+    props.update(e.declared)  # checked and coerced, unset ones left out (Builder._work)
     if error:
         props["extraction_error"] = error
     if status != "pending":

@@ -139,8 +139,19 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef) -> None:
         await conn.execute(statement, ns.name)
     role = reader_role(ns.name)
     if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", role):
+        if await conn.fetchval(_HELD_ELSEWHERE, role):
+            return  # a namespace of that name in another database still reads through it
         await conn.execute(f"DROP OWNED BY {ident(role)}")
         await conn.execute(f"DROP ROLE {ident(role)}")
+
+
+# Whether role $1 holds privileges in another database of the server: another store on
+# the same PostgreSQL with a namespace of the same name (role names are cluster-wide).
+_HELD_ELSEWHERE = (
+    "SELECT EXISTS (SELECT 1 FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid "
+    "WHERE d.refclassid = 'pg_authid'::regclass AND r.rolname = $1 AND d.dbid NOT IN "
+    "(0, (SELECT oid FROM pg_database WHERE datname = current_database())))"
+)
 
 
 async def stats(conn: asyncpg.Connection, ns: NamespaceRef) -> NamespaceStats:

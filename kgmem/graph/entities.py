@@ -20,6 +20,7 @@ from kgmem.model import (
     WriteOutcome,
 )
 from kgmem.schema import validate_label, validate_uid
+from kgmem.schema.entity_values import with_declared
 from kgmem.storage import Connection, NamespaceRef
 from kgmem.storage.graph import fact_reads, namespaces, revisions
 from kgmem.storage.graph import vertices as vertex_store
@@ -171,7 +172,9 @@ def _patched(entity: Entity, change: EntityPatch) -> EntityWrite:
     return EntityWrite(
         uid=entity.uid,
         label=change.label or entity.label,
-        properties=merge_patch(entity.properties, change.properties or {}),
+        properties=merge_patch(
+            entity.properties, with_declared(change.properties or {}, change.declared, patch=True)
+        ),
         location=location,
     )
 

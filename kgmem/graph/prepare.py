@@ -31,6 +31,7 @@ from kgmem.graph.graph_context import GraphContext
 from kgmem.model import EntityWrite, FactWrite, GeoPoint
 from kgmem.model.times import in_utc_range
 from kgmem.schema import normalise_properties, validate_label, validate_uid
+from kgmem.schema.entity_values import with_declared
 from kgmem.schema.fact_values import data_values
 
 # How far in the future a caller's recorded_at may be (clock skew between hosts).
@@ -89,7 +90,8 @@ def entity(ctx: GraphContext, item: EntityWrite, at: str = "") -> PreparedEntity
         spec = ctx.schema.label(label, "vertex")
         if ctx.schema.kind_of(label) == "edge":
             raise InvalidInput(f"{label!r} is declared as an edge label, not a vertex label")
-        props = normalise_properties(spec, item.properties, ctx.property_limits)
+        given = with_declared(item.properties, item.declared)
+        props = normalise_properties(spec, given, ctx.property_limits)
         text = _text(ctx, entity_text(props))
         return PreparedEntity(
             uid=uid,

@@ -18,9 +18,10 @@ from pydantic_core import to_jsonable_python
 from kgmem.declarations import episode as episode_declaration
 from kgmem.ingest import session_context
 from kgmem.ingest.types import EntityMention, EpisodeWrite, FactMention, Work
-from kgmem.model import Entity, EntityWrite, GeoPoint, declared_fields
+from kgmem.model import Entity, EntityWrite, declared_fields
 
 _FACT_MENTION = pydantic.TypeAdapter(FactMention)
+_ENTITY_MENTION = pydantic.TypeAdapter(EntityMention)
 
 
 def to_vertex(work: Work, status: str, error: str | None = None) -> EntityWrite:
@@ -54,40 +55,21 @@ def to_vertex(work: Work, status: str, error: str | None = None) -> EntityWrite:
 def _input_of(e: EpisodeWrite) -> dict[str, Any]:
     """The caller's structured input, kept on the episode so a retry can use it."""
     return {
-        "entities": [
-            {
-                "name": m.name,
-                "label": m.label,
-                "aliases": list(m.aliases),
-                "properties": dict(m.properties),
-                "uid": m.uid,
-                **(
-                    {"location": {"lat": m.location.lat, "lon": m.location.lon}}
-                    if m.location
-                    else {}
-                ),
-            }
-            for m in e.entities
-        ],
-        "facts": [_stored_fact(f) for f in e.facts],
+        "entities": [_stored(m) for m in e.entities],
+        "facts": [_stored(f) for f in e.facts],
     }
 
 
-def _stored_fact(f: FactMention) -> dict[str, Any]:
-    """A fact mention as the episode keeps it: its fields (times as text), its declared
-    data fields among them."""
+def _stored(mention: EntityMention | FactMention) -> dict[str, Any]:
+    """An entity or fact mention as the episode keeps it: its fields as JSON (times as
+    text), its declared data fields among them."""
     fields = {
-        spec.name: getattr(f, spec.name)
-        for spec in dataclasses.fields(f)
+        spec.name: getattr(mention, spec.name)
+        for spec in dataclasses.fields(mention)
         if spec.name != declared_fields.FIELD
     }
-    stored: dict[str, Any] = to_jsonable_python(fields | dict(f.declared))
+    stored: dict[str, Any] = to_jsonable_python(fields | dict(mention.declared))
     return stored
-
-
-def _mention(stored: dict[str, Any]) -> EntityMention:
-    point = stored.get("location")
-    return EntityMention(**{**stored, "location": GeoPoint(**point) if point else None})
 
 
 def work_from(namespace: str, stored: Entity) -> Work:
@@ -102,7 +84,7 @@ def work_from(namespace: str, stored: Entity) -> Work:
         source=p.get("source"),
         session=p.get("session"),
         metadata=p.get("metadata") or {},
-        entities=[_mention(m) for m in given.get("entities", [])],
+        entities=[_ENTITY_MENTION.validate_python(m) for m in given.get("entities", [])],
         facts=[
             _FACT_MENTION.validate_python(
                 {

@@ -293,7 +293,9 @@ def _new_entity(mention: EntityMention, found: Resolution) -> EntityWrite:
         props["type_guessed"] = True
     if mention.aliases:
         props["aliases"] = list(mention.aliases)
-    return EntityWrite(found.uid, found.label, props, location=mention.location)
+    return EntityWrite(
+        found.uid, found.label, props, location=mention.location, declared=mention.declared
+    )
 
 
 SIMILARITY_METHODS = ("fuzzy", "initials", "embedding")

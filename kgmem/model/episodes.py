@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from kgmem.declarations import entity as entity_declaration
 from kgmem.declarations import episode as episode_declaration
 from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.model.declared_fields import carry
@@ -35,6 +36,8 @@ class EntityMention:
         GeoPoint | None,
         Field(description="Where the entity is: stored as its point (WGS84)"),
     ] = None
+    # The declared data fields' values, shown as fields of their own (see carry below).
+    declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,7 @@ class FactMention:
     declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
 
 
+carry(EntityMention, entity_declaration.DATA_FIELDS)
 carry(FactMention, DATA_FIELDS)
 
 

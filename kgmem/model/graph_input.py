@@ -46,6 +46,8 @@ class EntityPatchIn(RecordIn, record=records.EntityPatch, exclude=("remove_locat
 
     def to_patch(self) -> records.EntityPatch:
         patch: records.EntityPatch = self.to_record()
+        given = {k: v for k, v in patch.declared.items() if k in self.model_fields_set}
+        patch = dataclasses.replace(patch, declared=given)
         if "location" in self.model_fields_set and patch.location is None:
             return dataclasses.replace(patch, remove_location=True)
         return patch

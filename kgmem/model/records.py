@@ -16,6 +16,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 import pydantic
 from pydantic import AliasChoices, Field, computed_field
 
+from kgmem.declarations import entity as entity_declaration
 from kgmem.declarations.fact import DATA_FIELDS
 from kgmem.model.cluster import ClusterReport
 from kgmem.model.cypher_summary import NO_CHANGES, CypherCounters, QueryType
@@ -81,6 +82,8 @@ class EntityWrite:
         Field(description="Your own vector; otherwise name/summary/description is embedded"),
     ] = None
     location: GeoPoint | None = None
+    # The declared data fields' values, shown as fields of their own (see carry below).
+    declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,8 @@ class EntityPatch:
     ] = None
     location: Annotated[GeoPoint | None, Field(description="A new point; null removes it")] = None
     remove_location: bool = False
+    # The declared data fields given (null removes one), shown as fields of their own.
+    declared: Annotated[Mapping[str, Any], Field(exclude=True)] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +205,8 @@ class Fact:
     )
 
 
+carry(EntityWrite, entity_declaration.DATA_FIELDS)
+carry(EntityPatch, entity_declaration.DATA_FIELDS)
 carry(FactWrite, DATA_FIELDS)
 carry(Fact, [f for f in DATA_FIELDS if f.shown])
 

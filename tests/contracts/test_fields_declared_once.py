@@ -1,7 +1,7 @@
-"""The stored fact's fields and the episode's keys are each listed in one place
-(``kgmem.declarations``): a literal tuple, list or set naming three or more of them
-anywhere else in kgmem, or a dict mapping them to names (a type by field), is a
-hand-kept list that a new field would miss. A dict of values (a record) is data, not a
+"""The stored fact's fields, the episode's keys and the entity's side columns are each
+listed in one place (``kgmem.declarations``): a literal tuple, list or set naming three
+or more of them anywhere else in kgmem, or a dict mapping them to names (a type by
+field), is a hand-kept list that a new field would miss. A dict of values (a record) is data, not a
 list, and so are the example payloads of the OpenAPI document (``*examples.py``,
 checked against their schemas)."""
 
@@ -13,12 +13,15 @@ from pathlib import Path
 import pytest
 
 import kgmem
-from kgmem.declarations import episode, fact
+from kgmem.declarations import entity, episode, fact
 
 ROOT = Path(kgmem.__file__).parent
 DECLARATIONS = Path(fact.__file__).parent
 FACT = frozenset(f.name for f in fact.FACT_FIELDS)
-DECLARED = {"fact": FACT, "episode": episode.KEYS}
+# The entity's side columns that its row computes (uid, label and id are every
+# element's and name too much else to tell a list of them).
+SIDE = frozenset(c.name for c in entity.SIDE_COLUMNS if c.source not in ("key", "write"))
+DECLARED = {"fact": FACT, "episode": episode.KEYS, "entity": SIDE}
 
 
 def _strings(node: ast.AST) -> set[str]:
@@ -67,3 +70,5 @@ def test_the_scan_finds_a_hand_kept_list() -> None:
     assert hand_kept_lists('COLUMNS = ("uid", "predicate", "valid_from")\n') == []
     told = 'TOLD = ("session", "speaker", "occurred_at")\n'
     assert hand_kept_lists(told, episode.KEYS) == [(1, ["occurred_at", "session", "speaker"])]
+    copied = 'COLUMNS = ("id", "name", "text", "occurred_at")\n'
+    assert hand_kept_lists(copied, SIDE) == [(1, ["name", "occurred_at", "text"])]

@@ -1,8 +1,8 @@
-"""A field added to the fact's declaration, and one added to the episode's, each with no
-other edit, reach every door.
+"""A field added to the fact's declaration, one added to the episode's and one to the
+entity's, each with no other edit, reach every door.
 
-The test copies kgmem, adds one line to ``kgmem/declarations/fact.py`` and one to
-``kgmem/declarations/episode.py`` in the copy (as a newcomer would), and runs the
+The test copies kgmem, adds one line to each of ``kgmem/declarations/fact.py``,
+``episode.py`` and ``entity.py`` in the copy (as a newcomer would), and runs the
 copy's server, CLI and client in their own processes. The fields are then written and
 read over REST, MCP, the Python client and Bolt; they appear in every export format,
 come back through the imports that read them, survive a retry of the episode, and
@@ -39,6 +39,9 @@ ADDED = '    data_field("origin", "text", description="Where the fact was heard"
 HEARD = "heard-at-lunch"
 EPISODE_ADDED = '    data_field("channel", description="Where the episode came in"),\n'
 CAME = "came-by-email"
+ENTITY_ANCHOR = '    # data_field("nickname", description="What friends call it"),\n'
+ENTITY_ADDED = '    data_field("nickname", description="What friends call her"),\n'
+CALLED = "Annie"
 ROUND_TRIPS = ("jsonl", "graphml", "gml", "turtle", "jsonld")
 
 
@@ -61,6 +64,11 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     anchor = '    _coded("notes"),\n'
     assert anchor in text
     episodes.write_text(text.replace(anchor, anchor + EPISODE_ADDED, 1), encoding="utf-8")
+    entities = src / "kgmem" / "declarations" / "entity.py"
+    text = entities.read_text(encoding="utf-8")
+    assert ENTITY_ANCHOR in text
+    edited = text.replace(ENTITY_ANCHOR, ENTITY_ANCHOR + ENTITY_ADDED, 1)
+    entities.write_text(edited, encoding="utf-8")
     return src
 
 
@@ -93,8 +101,14 @@ def post(http: httpx.Client, path: str, body: dict[str, Any], status: int = 201)
 def write_over_rest(http: httpx.Client) -> None:
     post(http, "/v1/namespaces", {"name": "notes"})
     for uid, label in (("ann", "Person"), ("acme", "Organization")):
-        body = {"label": label, "properties": {"name": uid.title()}}
+        body = {"label": label, "properties": {"name": uid.title()}, "nickname": CALLED}
         assert http.put(f"/v1/namespaces/notes/entities/{uid}", json=body).status_code == 201
+    refused = http.put("/v1/namespaces/notes/entities/bob", json={"nickname": 5})
+    assert refused.status_code == 422 and "nickname" in refused.text
+    assert http.get("/v1/namespaces/notes/entities/bob").status_code == 404
+    patch = {"nickname": "Acme Co"}
+    patched = http.patch("/v1/namespaces/notes/entities/acme", json=patch)
+    assert patched.status_code == 200, patched.text
     fact = {"uid": "f1", "subject": "ann", "predicate": "WORKS_AT", "object": "acme"}
     written = post(
         http,
@@ -129,6 +143,9 @@ def read_over_rest(http: httpx.Client, namespace: str = "notes") -> None:
     assert [f["origin"] for f in listed["items"]] == [HEARD]
     detail = http.get(f"{base}/entities/ann").json()
     assert {f["uid"]: f["origin"] for f in detail["outgoing"]}["f1"] == HEARD
+    assert detail["entity"]["properties"]["nickname"] == CALLED
+    acme = http.get(f"{base}/entities/acme").json()["entity"]["properties"]
+    assert acme == {"name": "Acme", "nickname": "Acme Co"}
 
 
 def test_the_openapi_document_describes_the_field(source: Path, home: Path) -> None:
@@ -139,6 +156,9 @@ def test_the_openapi_document_describes_the_field(source: Path, home: Path) -> N
     assert "origin" in schemas["FactMentionIn"]["properties"]
     channel = schemas["EpisodeIn"]["properties"]["channel"]
     assert channel["description"] == "Where the episode came in"
+    for request in ("EntityIn", "EntityPatchIn", "EntityMentionIn"):
+        called = schemas[request]["properties"]["nickname"]
+        assert called["description"] == "What friends call her", request
 
 
 def test_every_door_export_and_restore_carries_the_field(source: Path, home: Path) -> None:
@@ -156,11 +176,12 @@ def test_every_door_export_and_restore_carries_the_field(source: Path, home: Pat
             read_over_rest(http)
             asyncio.run(over_mcp(server.url, http))
             over_the_client(source, home, server.url)
-            assert over_bolt(bolt) == ([HEARD], [CAME])
+            assert over_bolt(bolt) == ([HEARD], [CAME], [CALLED])
             exports = {fmt: export(http, fmt) for fmt in EXPORT_FORMATS}
             for fmt, text in exports.items():
                 assert HEARD in text, fmt
-                assert CAME in (export(http, fmt, "nodes") if fmt == "csv" else text), fmt
+                nodes = export(http, fmt, "nodes") if fmt == "csv" else text
+                assert CAME in nodes and CALLED in nodes, fmt
             for fmt in ROUND_TRIPS:
                 assert fmt in FORMATS
                 reimport(http, fmt, exports[fmt])
@@ -187,12 +208,13 @@ async def over_mcp(url: str, http: httpx.Client) -> None:
         episode = {
             "text": "Bo knows Ann.",
             "entities": [
-                {"name": "Bo", "label": "Person", "uid": "bo"},
+                {"name": "Bo", "label": "Person", "uid": "bo", "nickname": "Bobo"},
                 {"name": "Ann", "label": "Person", "uid": "ann"},
             ],
             "facts": [{"subject": "Bo", "predicate": "KNOWS", "object": "Ann", "origin": "mcp"}],
         }
         assert "channel" in json.dumps(tools["add_episode"].input_schema)
+        assert "nickname" in json.dumps(tools["add_episode"].input_schema)
         episode |= {"uid": "ep-mcp", "channel": "mcp"}
         payload(await client.call_tool("add_episode", {"namespace": "notes", "episode": episode}))
         found = payload(await client.call_tool("get_entity", {"namespace": "notes", "uid": "bo"}))
@@ -200,6 +222,7 @@ async def over_mcp(url: str, http: httpx.Client) -> None:
         kept = payload(await client.call_tool("get_entity", stored))
     assert [f["fact"]["origin"] for f in found["outgoing"]] == ["mcp"]
     assert kept["entity"]["properties"]["channel"] == "mcp"
+    assert found["entity"]["properties"]["nickname"] == "Bobo"
     listed = await asyncio.to_thread(
         http.get, "/v1/namespaces/notes/facts", params={"subject": "bo"}
     )
@@ -209,8 +232,10 @@ async def over_mcp(url: str, http: httpx.Client) -> None:
 _CLIENT = """
 import json, sys
 from kgmem.client import Client
-from kgmem.model import EpisodeWrite, FactWrite
+from kgmem.model import EntityWrite, EpisodeWrite, FactWrite
 with Client(sys.argv[1]) as client:
+    client.upsert_entity("notes", EntityWrite("dee", "Person", declared={"nickname": "D"}))
+    called = client.get_entity("notes", "dee").entity.properties["nickname"]
     written = client.add_fact("notes", FactWrite("ann", "LIKES", "acme", uid="f3",
                                              declared={"origin": "the client"}))
     read = client.get_fact("notes", "f3")
@@ -218,17 +243,17 @@ with Client(sys.argv[1]) as client:
                                                declared={"channel": "the client"})])
     episode = client.get_entity("notes", "ep-c").entity
     print(json.dumps([written.declared, read.declared, client.get_fact("notes", "f1").declared,
-                      episode.properties["channel"]]))
+                      episode.properties["channel"], called]))
 """
 
 
 def over_the_client(source: Path, home: Path, url: str) -> None:
     found = json.loads(run(source, home, "-c", _CLIENT, url).stdout)
     expected = [{"origin": "the client"}, {"origin": "the client"}, {"origin": HEARD}]
-    assert found == [*expected, "the client"]
+    assert found == [*expected, "the client", "D"]
 
 
-def over_bolt(port: int) -> tuple[list[Any], list[Any]]:
+def over_bolt(port: int) -> tuple[list[Any], list[Any], list[Any]]:
     with neo4j.GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=None) as driver:
         facts, _, _ = driver.execute_query(
             "MATCH ()-[r:WORKS_AT]->() RETURN r.origin AS origin",
@@ -238,7 +263,12 @@ def over_bolt(port: int) -> tuple[list[Any], list[Any]]:
             "MATCH (e:Episode {uid: 'ep-1'}) RETURN e.channel AS channel",
             database_="notes",
         )
-    return [r["origin"] for r in facts], [r["channel"] for r in episodes]
+        people, _, _ = driver.execute_query(
+            "MATCH (p:Person {uid: 'ann'}) RETURN p.nickname AS nickname",
+            database_="notes",
+        )
+    called = [r["nickname"] for r in people]
+    return [r["origin"] for r in facts], [r["channel"] for r in episodes], called
 
 
 def export(http: httpx.Client, fmt: str, part: str = "relationships") -> str:

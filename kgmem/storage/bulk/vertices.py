@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from kgmem.declarations.entity import COLUMNS, DESCRIBED
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
 from kgmem.storage.bulk.copy_format import (
@@ -173,7 +174,7 @@ async def _insert_vertices(
         conn,
         ctx.ns,
         "_kg_vertex",
-        ("id", "uid", "label", "name", "text", "occurred_at"),
+        ("id", "uid", "label", *DESCRIBED),
         side_lines(),
     )
     return names
@@ -217,16 +218,25 @@ async def _update_vertices(
     if changed:
         sides = [ctx.describers.vertex_side(uid, p) for uid, _, p in changed]
         await conn.execute(
-            f"UPDATE {table(ns.name, '_kg_vertex')} AS v SET label = x.l, name = x.n, text = x.t, "
-            "occurred_at = x.o::timestamptz, updated_at = now() FROM unnest($1::text[], "
-            "$2::text[], $3::text[], $4::text[], $5::text[]) AS x(u, l, n, t, o) WHERE v.uid = x.u",
+            _UPDATE_SIDE.format(side=table(ns.name, "_kg_vertex")),
             [uid for uid, _, _ in changed],
             [label for _, label, _ in changed],
-            [n for n, _, _ in sides],
-            [t for _, t, _ in sides],
-            [o for _, _, o in sides],
+            *(list(column) for column in zip(*sides, strict=True)),
         )
     return result
+
+
+# The side rows of changed vertices: $1 their uids, $2 their labels, then their
+# described columns (``DESCRIBED``: ``Describers.vertex_side``'s values, in its order).
+_UPDATE_SIDE = (
+    "UPDATE {side} AS v SET label = x.label, "
+    + "".join(f"{name} = x.{name}::{COLUMNS[name].type}, " for name in DESCRIBED)
+    + "updated_at = now() FROM unnest($1::text[], $2::text[], "
+    + ", ".join(f"${n}::text[]" for n in range(3, 3 + len(DESCRIBED)))
+    + ") AS x(uid, label, "
+    + ", ".join(DESCRIBED)
+    + ") WHERE v.uid = x.uid"
+)
 
 
 async def _move(

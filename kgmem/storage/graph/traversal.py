@@ -10,6 +10,7 @@ without a ``_kg_fact`` row (written with raw Cypher) are not traversed by either
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,7 +145,7 @@ class CausalHop:
     anchor: VertexInfo | None = None
 
 
-_VERTEX_FIELDS = ("id", "uid", "label", "occurred_at", "updated_at", "lat", "lon")
+_VERTEX_FIELDS = tuple(f.name for f in dataclasses.fields(VertexInfo))
 
 
 class _CausalRow(NamedTuple):

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from kgmem.declarations.entity import COLUMNS, REWRITTEN
 from kgmem.model import Entity, GeoPoint
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
@@ -55,6 +56,15 @@ class VertexRow:
     def lon(self) -> float | None:
         return self.location.lon if self.location else None
 
+    @property
+    def name(self) -> str | None:
+        name = self.properties.get("name")
+        return name if isinstance(name, str) else None
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        return occurred_time(self.properties)
+
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
@@ -71,15 +81,6 @@ def _side(ns: NamespaceRef) -> str:
 
 def _stored_properties(row: VertexRow) -> str:
     return agtype.encode({**row.properties, "uid": row.uid})
-
-
-def _name(row: VertexRow) -> str | None:
-    name = row.properties.get("name")
-    return name if isinstance(name, str) else None
-
-
-def _occurred(row: VertexRow) -> datetime | None:
-    return occurred_time(row.properties)
 
 
 OCCURRED_KEYS = ("occurred_at", "starts_at")
@@ -170,26 +171,12 @@ async def _insert_new(
         # The side rows and the label's rows in one statement: a uid another transaction
         # committed first is skipped by both.
         reserved = await conn.fetch(
-            f"WITH x AS MATERIALIZED (SELECT * FROM unnest($4::text[], $5::text[], "
-            "$6::text[], $7::float8[], $8::float8[], $9::timestamptz[], $10::text[]) "
-            "AS x(u, n, t, la, lo, oc, p)), "
-            f"side AS (INSERT INTO {_side(ns)} (id, uid, label, name, text, lat, lon, "
-            "occurred_at) "
-            "SELECT ag_catalog._graphid($1, nextval($2::regclass)), u, $3, n, t, la, lo, oc "
-            "FROM x ON CONFLICT (uid) DO NOTHING RETURNING uid, id), "
-            f"g AS (INSERT INTO {table(ns.name, label)} (id, properties) "
-            "SELECT side.id, x.p::agtype FROM side JOIN x ON x.u = side.uid) "
-            "SELECT uid, id FROM side",
+            _INSERT.format(side=_side(ns), label=table(ns.name, label)),
             info.label_id,
             table(ns.name, info.seq_name),
             label,
-            [r.uid for r in group],
-            [_name(r) for r in group],
-            [r.text for r in group],
-            [r.lat for r in group],
-            [r.lon for r in group],
-            [_occurred(r) for r in group],
             [_stored_properties(r) for r in group],
+            *_side_columns(group),
         )
         created.update((uid, id_) for uid, id_ in reserved)
     return created
@@ -210,11 +197,11 @@ async def _update_existing(
         [(label, group)] = groups.items()
         await conn.execute(
             f"WITH g AS (UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
-            "FROM unnest($7::graphid[], $8::text[]) AS x(i, p) WHERE t.id = x.i) "
-            + _UPDATE_SIDE.format(side=_side(ns)),
-            *_side_columns(rows),
+            "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i) "
+            + _UPDATE_SIDE_FROM_3.format(side=_side(ns)),
             [existing[r.uid].id for r in group],
             [_stored_properties(r) for r in group],
+            *_side_columns(rows),
         )
         return {}
     for label, group in groups.items():
@@ -248,24 +235,57 @@ async def _update_side(
     await conn.execute(_UPDATE_SIDE.format(side=_side(ns)), *_side_columns(rows))
 
 
-_UPDATE_SIDE = (
-    "UPDATE {side} AS v SET name = x.n, text = x.t, "
-    "lat = x.la, lon = x.lo, occurred_at = x.oc, updated_at = now() "
-    "FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::float8[], "
-    "$6::timestamptz[]) AS x(u, n, t, la, lo, oc) WHERE v.uid = x.u"
+def _columns(sql: str, start: int) -> str:
+    """``sql`` for each of ``uid`` and the columns a write sets (``REWRITTEN``), joined by
+    commas; ``{name}`` is the column, ``{n}`` the parameter's number (from ``start``) and
+    ``{type}`` its SQL type."""
+    names = ("uid", *REWRITTEN)
+    return ", ".join(
+        sql.format(name=name, n=start + i, type=COLUMNS[name].type) for i, name in enumerate(names)
+    )
+
+
+# The side rows and the label's rows in one statement: a uid another transaction
+# committed first is skipped by both. $1 the label's id, $2 its sequence, $3 the label,
+# $4 the stored maps, then the side columns (``_side_columns``).
+_INSERT = (
+    "WITH x AS MATERIALIZED (SELECT * FROM unnest($4::text[], "
+    + _columns("${n}::{type}[]", 5)
+    + ") AS x(properties, "
+    + _columns("{name}", 5)
+    + ")), side AS (INSERT INTO {side} (id, label, "
+    + _columns("{name}", 5)
+    + ") SELECT ag_catalog._graphid($1, nextval($2::regclass)), $3, "
+    + _columns("x.{name}", 5)
+    + " FROM x ON CONFLICT (uid) DO NOTHING RETURNING uid, id), "
+    "g AS (INSERT INTO {label} (id, properties) "
+    "SELECT side.id, x.properties::agtype FROM side JOIN x ON x.uid = side.uid) "
+    "SELECT uid, id FROM side"
 )
 
 
+def _update_side_sql(start: int) -> str:
+    """The update of the side rows ``{side}`` a write sets, from the parameters
+    ``_side_columns`` gives, numbered from ``start``."""
+    return (
+        "UPDATE {side} AS v SET "
+        + ", ".join(f"{name} = x.{name}" for name in REWRITTEN)
+        + ", updated_at = now() FROM unnest("
+        + _columns("${n}::{type}[]", start)
+        + ") AS x("
+        + _columns("{name}", start)
+        + ") WHERE v.uid = x.uid"
+    )
+
+
+_UPDATE_SIDE = _update_side_sql(1)
+_UPDATE_SIDE_FROM_3 = _update_side_sql(3)
+
+
 def _side_columns(rows: Sequence[VertexRow]) -> list[list[Any]]:
-    """The parameters $1-$6 of ``_UPDATE_SIDE``."""
-    return [
-        [r.uid for r in rows],
-        [_name(r) for r in rows],
-        [r.text for r in rows],
-        [r.lat for r in rows],
-        [r.lon for r in rows],
-        [_occurred(r) for r in rows],
-    ]
+    """Each row's uid and values of the columns a write sets (``REWRITTEN``), a list per
+    column."""
+    return [[getattr(r, name) for r in rows] for name in ("uid", *REWRITTEN)]
 
 
 async def _relabel(

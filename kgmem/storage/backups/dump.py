@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import asyncpg
 import orjson
 
+from kgmem.declarations.entity import SIDE_COLUMNS
 from kgmem.declarations.fact import FACT_BLOCK, TIMES
 from kgmem.storage import agtype, rows
 from kgmem.storage.bulk.ops import Revision
@@ -63,11 +64,19 @@ class DumpedEdge:
 
 
 class _VertexRow(NamedTuple):
+    """A vertex as ``vertices`` reads it: the side columns an export carries
+    (``CARRIED``, in their declared order), then its agtype properties."""
+
     uid: str
     label: str
-    properties: str
     lat: float | None
     lon: float | None
+    properties: str
+
+
+CARRIED = tuple(c.name for c in SIDE_COLUMNS if c.carried)
+"""The side columns of a vertex that an export and a backup carry (its location as
+``location``); the rest a restore rebuilds (``kgmem.declarations.entity``)."""
 
 
 class _EdgeRow(NamedTuple):
@@ -151,7 +160,8 @@ async def vertices(
     """Vertices in uid order (only ``ids`` if given); call inside a transaction."""
     where = "" if ids is None else "WHERE v.id = ANY($1::graphid[])"
     sql = (
-        f"SELECT v.uid, v.label, t.properties, v.lat, v.lon FROM {table(ns.name, '_kg_vertex')} v "
+        f"SELECT {', '.join(f'v.{c}' for c in CARRIED)}, t.properties "
+        f"FROM {table(ns.name, '_kg_vertex')} v "
         f"JOIN {table(ns.name, '_ag_label_vertex')} t ON t.id = v.id {where} ORDER BY v.uid"
     )
     args = [] if ids is None else [list(ids)]

@@ -33,6 +33,7 @@ from kgmem.io.ntriples import Quad, SyntaxProblem, parse_line
 from kgmem.io.rdf_mapping import statement_uid
 from kgmem.io.rdf_syntaxes import read_statements
 from kgmem.io.rejects import Reject
+from kgmem.schema import entity_values
 from kgmem.schema.fact_values import data_values
 from kgmem.schema.identifiers import validate_label, validate_property_key
 from kgmem.storage.bulk import EdgeOp, RevisionOp, VertexOp
@@ -208,7 +209,7 @@ def vertex_op(uid: Any, label: Any, props: Any, line: int, location: Any = None)
     return VertexOp(
         _uid(uid, "vertex id"),
         validate_label(label) if label else None,
-        _properties(props),
+        dict(entity_values.checked(_properties(props))),
         False,
         line,
         _location(location),

@@ -1,7 +1,8 @@
 """A data field added to the entity's declaration reaches what derives from it with no
 other edit: ``EntityWrite``, ``EntityPatch`` and an episode's ``EntityMention`` take it
 as a field of their own (and their REST requests and JSON schemas), its value is
-checked against its type, and the entity keeps it in its property map (the edit:
+checked against its type (given as a field, as a property or in an imported vertex),
+and the entity keeps it in its property map (the edit:
 ``edited_declaration``). The doors, exports and backups are tested in
 ``tests/doors/test_a_new_field.py``."""
 
@@ -19,6 +20,7 @@ import json
 from pydantic import TypeAdapter
 
 from kgmem.errors import InvalidRequest
+from kgmem.io.readers import vertex_op
 from kgmem.model import EntityPatch, EntityWrite
 from kgmem.model.episodes import EntityMention
 from kgmem.model.graph_input import EntityIn, EntityPatchIn
@@ -39,7 +41,19 @@ try:
     twice = None
 except InvalidRequest as exc:
     twice = str(exc)
+try:
+    with_declared({"nickname": 5}, {})
+    as_property = None
+except InvalidRequest as exc:
+    as_property = str(exc)
+try:
+    vertex_op("ann", "Person", {"nickname": 7}, 1)
+    imported = None
+except InvalidRequest as exc:
+    imported = str(exc)
 print(json.dumps({
+    "as_property": as_property,
+    "imported": imported,
     "declared": dict(write.declared),
     "shown": TypeAdapter(EntityWrite).dump_python(write, mode="json").get("nickname"),
     "request": dict(request.declared),
@@ -58,7 +72,8 @@ print(json.dumps({
 
 def test_a_declared_entity_field_reaches_what_derives_from_it() -> None:
     found = run_edited("entity", ANCHOR, ADDED, _PROGRAM, after=True)
-    assert found.pop("refused") == "entity field 'nickname': Input should be a valid string"
+    refused = "entity field 'nickname': Input should be a valid string"
+    assert found.pop("refused") == found.pop("as_property") == found.pop("imported") == refused
     assert "given twice" in found.pop("twice")
     assert found == {
         "declared": {"nickname": "Annie"},

@@ -14,6 +14,7 @@ import asyncpg
 from kgmem import Memory
 from kgmem.declarations.entity import REWRITTEN, SIDE_COLUMNS
 from kgmem.model import EntityPatch, EntityWrite, GeoPoint
+from tests.contracts.stored_columns import stored_columns
 
 _TYPES = {"ag_catalog.graphid": "graphid", "timestamptz": "timestamp with time zone"}
 
@@ -21,19 +22,13 @@ _TYPES = {"ag_catalog.graphid": "graphid", "timestamptz": "timestamp with time z
 async def test_the_side_table_has_exactly_the_declared_columns(
     namespace: str, raw_conn: asyncpg.Connection
 ) -> None:
-    rows = await raw_conn.fetch(
-        "SELECT column_name, data_type, udt_name, is_nullable FROM information_schema.columns "
-        "WHERE table_schema = $1 AND table_name = '_kg_vertex'",
-        namespace,
-    )
-    stored = {r["column_name"]: r for r in rows}
+    stored = await stored_columns(raw_conn, namespace, "_kg_vertex")
     assert set(stored) == {c.name for c in SIDE_COLUMNS}
     for column in SIDE_COLUMNS:
         found = stored[column.name]
-        kind = found["udt_name"] if found["data_type"] == "USER-DEFINED" else found["data_type"]
-        assert kind == _TYPES.get(column.type, column.type), column.name
+        assert found.kind == _TYPES.get(column.type, column.type), column.name
         required = "NOT NULL" in column.constraint or "PRIMARY KEY" in column.constraint
-        assert (found["is_nullable"] == "NO") == required, column.name
+        assert found.nullable != required, column.name
 
 
 PROPERTIES = {"name": "Launch", "summary": "The rocket left", "occurred_at": "2026-03-01T10:00:00Z"}

@@ -14,6 +14,7 @@ import asyncpg
 from kgmem import EntityWrite, FactWrite, Memory
 from kgmem.declarations.fact import FACT_FIELDS, MIRRORED_KEYS
 from kgmem.storage.graph.fact_map import edge_map
+from tests.contracts.stored_columns import stored_columns
 
 _TYPES = {
     "text": "text",
@@ -30,20 +31,14 @@ def _declared_type(sql: str) -> str:
 async def test_every_declared_column_is_stored_with_its_type(
     namespace: str, raw_conn: asyncpg.Connection
 ) -> None:
-    rows = await raw_conn.fetch(
-        "SELECT column_name, data_type, udt_name, is_nullable FROM information_schema.columns "
-        "WHERE table_schema = $1 AND table_name = '_kg_fact'",
-        namespace,
-    )
-    stored = {r["column_name"]: r for r in rows}
+    stored = await stored_columns(raw_conn, namespace, "_kg_fact")
     for field in FACT_FIELDS:
         if field.sql is None:
             assert field.name not in stored, field.name
             continue
         column = stored[field.name]
-        kind = column["udt_name"] if column["data_type"] == "USER-DEFINED" else column["data_type"]
-        assert kind == _declared_type(field.sql), field.name
-        assert (column["is_nullable"] == "YES") == field.optional, field.name
+        assert column.kind == _declared_type(field.sql), field.name
+        assert column.nullable == field.optional, field.name
 
 
 def test_the_edge_map_holds_the_fields_its_writer_has() -> None:

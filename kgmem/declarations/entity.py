@@ -4,8 +4,8 @@ the data fields a write may give it.
 An entity is a vertex: its label's table holds its property map, which Cypher and Bolt
 read and every export and backup carries as it is. Beside it, kgmem keeps a side row
 (``SIDE_COLUMNS``) of what its searches and walks read without parsing the map: each
-column with its SQL type, where its value comes from and whether an export and a backup
-carry it.
+column with its SQL type, where its value comes from and whether an export carries it
+(a backup, a dump of the database, keeps every column).
 
 A field added to ``ENTITY_FIELDS`` with ``data_field(name, type=..., description=...)``
 is a plain data field and needs no other edit: ``EntityWrite`` and ``EntityPatch`` take
@@ -32,8 +32,8 @@ database (times of the row), or the keyword index (built from ``text``)."""
 @dataclass(frozen=True, slots=True)
 class SideColumn:
     """One column of ``_kg_vertex``: its SQL type and constraints, where its value comes
-    from, and ``carried``: an export and a backup keep it (otherwise a restore rebuilds
-    it from what they keep, or the restoring database sets it)."""
+    from, and ``carried``: an export keeps it (otherwise an import of the export rebuilds
+    it from what the export keeps, or the importing database sets it)."""
 
     name: str
     type: str

@@ -75,8 +75,8 @@ class _VertexRow(NamedTuple):
 
 
 CARRIED = tuple(c.name for c in SIDE_COLUMNS if c.carried)
-"""The side columns of a vertex that an export and a backup carry (its location as
-``location``); the rest a restore rebuilds (``kgmem.declarations.entity``)."""
+"""The side columns of a vertex that an export carries (its location as ``location``);
+the rest an import rebuilds (``kgmem.declarations.entity``)."""
 
 
 class _EdgeRow(NamedTuple):

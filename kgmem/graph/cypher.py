@@ -44,9 +44,9 @@ from kgmem.schema import validate_namespace_name
 from kgmem.settings.config import CypherSettings
 from kgmem.storage import Connection, agtype
 from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph import cypher_deletes, relabels
 from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store
-from kgmem.storage.graph import relabels
 from kgmem.storage.graph.counters import Tally
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident
@@ -378,6 +378,7 @@ async def counted_call(
         raw = await cypher_store.run(conn, call)
         await tally.end(conn)
     changes = await tally.changes(conn, raw.moved)
+    await cypher_deletes.settle(conn, ns, changes)
     return raw, summary.counters(changes, items)
 
 

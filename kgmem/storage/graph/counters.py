@@ -62,14 +62,17 @@ class _Table:
 
 @dataclass(frozen=True, slots=True)
 class TableChange:
-    """What a statement did to one label table: rows created (inserted, less nodes
-    moved in), deleted (less nodes moved out) and updated."""
+    """What a statement did to one label table (AGE's label ``label_id``, its table
+    ``relation``): rows created (inserted, less nodes moved in), deleted (less nodes
+    moved out) and updated."""
 
     name: str
     vertex: bool
     created: int
     deleted: int
     updated: int
+    label_id: int = 0
+    relation: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,8 @@ class Tally:
                 created=inserted - arrived.get(key, 0),
                 deleted=deleted - left.get(key, 0),
                 updated=updated,
+                label_id=key,
+                relation=after.relation,
             )
             tables.append(change)
             if change.created > 0:

@@ -55,7 +55,8 @@ _VALUES = st.recursive(
         st.booleans(),
         st.integers(-(2**62), 2**62),
         st.floats(allow_nan=False, allow_infinity=False),
-        st.text(st.characters(exclude_characters="\x00"), max_size=8),  # PostgreSQL keeps no NUL
+        # What a client can send: UTF-8 (no lone surrogate), and no NUL (PostgreSQL keeps none).
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8),
     ),
     lambda inner: st.one_of(
         st.lists(inner, max_size=3),

@@ -71,8 +71,8 @@ class TableChange:
     created: int
     deleted: int
     updated: int
-    label_id: int = 0
-    relation: str = ""
+    label_id: int
+    relation: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from kgmem.storage.graph import element_rows
 from kgmem.storage.graph.counters import Changes, TableChange
-from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -40,10 +40,10 @@ async def settle(conn: asyncpg.Connection, ns: NamespaceRef, changes: Changes) -
         return
     facts = await _gone(conn, ns, "_kg_fact", [t for t in emptied if not t.vertex])
     if facts:
-        await _drop_facts(conn, ns, facts)
+        await element_rows.drop_facts(conn, ns, facts)
     vertices = await _gone(conn, ns, "_kg_vertex", [t for t in emptied if t.vertex])
     if vertices:
-        await _drop_vertices(conn, ns, vertices)
+        await element_rows.drop_vertices(conn, ns, vertices)
 
 
 async def _gone(
@@ -54,35 +54,3 @@ async def _gone(
         sql = _GONE.format(side=table(ns.name, side), relation=change.relation)
         ids.extend(r[0] for r in await conn.fetch(sql, change.label_id))
     return ids
-
-
-async def _drop_facts(conn: asyncpg.Connection, ns: NamespaceRef, ids: list[int]) -> None:
-    for claims in ("_kg_claim", "_kg_claim_history"):
-        await conn.execute(
-            f"DELETE FROM {table(ns.name, claims)} WHERE fact_id = ANY($1::graphid[])", ids
-        )
-    await conn.execute(
-        f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = ANY($1::graphid[])", ids
-    )
-    await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id = ANY($1::graphid[])",
-        ids,
-    )
-    await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_fact')} WHERE id = ANY($1::graphid[])", ids
-    )
-
-
-async def _drop_vertices(conn: asyncpg.Connection, ns: NamespaceRef, ids: list[int]) -> None:
-    for claims in ("_kg_claim", "_kg_claim_history"):
-        await conn.execute(
-            f"DELETE FROM {table(ns.name, claims)} "
-            "WHERE source_id = ANY($1::graphid[]) OR episode_id = ANY($1::graphid[])",
-            ids,
-        )
-    await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_vertex')} WHERE id = ANY($1::graphid[])", ids
-    )
-    await conn.execute(
-        f"DELETE FROM {embeddings.vector_table(ns, 'vertex')} WHERE id = ANY($1::graphid[])", ids
-    )

@@ -28,7 +28,7 @@ from kgmem.declarations.entity import COLUMNS, REWRITTEN
 from kgmem.model import Entity, GeoPoint
 from kgmem.storage import agtype
 from kgmem.storage import rows as typed_rows
-from kgmem.storage.graph import element_properties, relabels
+from kgmem.storage.graph import element_properties, element_rows, relabels
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
@@ -388,36 +388,16 @@ async def delete_many(
         return {}
     ids = [ref.id for ref in found.values()]
     edges = table(ns.name, "_ag_label_edge")
-    facts, claims = table(ns.name, "_kg_fact"), table(ns.name, "_kg_claim")
+    at_ends = "start_id = ANY($1::graphid[]) OR end_id = ANY($1::graphid[])"
     # Facts are found through AGE's endpoint indexes, so their rows go before the edges.
-    touching = (
-        f"SELECT id FROM {edges} WHERE start_id = ANY($1::graphid[]) OR end_id = ANY($1::graphid[])"
-    )
-    for claim_table in (claims, table(ns.name, "_kg_claim_history")):
-        await conn.execute(
-            f"DELETE FROM {claim_table} WHERE source_id = ANY($1::graphid[]) "
-            f"OR episode_id = ANY($1::graphid[]) OR fact_id IN ({touching})",
-            ids,
-        )
-    await conn.execute(
-        f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id IN ({touching})", ids
-    )
-    await conn.execute(
-        f"DELETE FROM {table(ns.name, '_kg_fact_revision')} WHERE fact_id IN ({touching})", ids
-    )
-    await conn.execute(f"DELETE FROM {facts} WHERE id IN ({touching})", ids)
-    await conn.execute(
-        f"DELETE FROM {edges} WHERE start_id = ANY($1::graphid[]) OR end_id = ANY($1::graphid[])",
-        ids,
-    )
+    touching = await conn.fetch(f"SELECT id FROM {edges} WHERE {at_ends}", ids)
+    await element_rows.drop_facts(conn, ns, [r[0] for r in touching])
+    await conn.execute(f"DELETE FROM {edges} WHERE {at_ends}", ids)
     for label, refs in _ids_by_label(found.values()).items():
         await conn.execute(
             f"DELETE FROM {table(ns.name, label)} WHERE id = ANY($1::graphid[])", refs
         )
-    await conn.execute(f"DELETE FROM {_side(ns)} WHERE id = ANY($1::graphid[])", ids)
-    await conn.execute(
-        f"DELETE FROM {embeddings.vector_table(ns, 'vertex')} WHERE id = ANY($1::graphid[])", ids
-    )
+    await element_rows.drop_vertices(conn, ns, ids)
     return found
 
 

@@ -10,13 +10,14 @@ import pytest
 
 from bench import replicas
 from kgmem.storage.engine.embedded import start_embedded
+from tests.fixtures.database import SMALL_BUFFERS
 
 pytestmark = pytest.mark.slow
 
 
 async def test_replica_bench_serves_each_way_where_it_says(server_homes: Path) -> None:
     home = replicas.reachable(Path(tempfile.mkdtemp(dir=server_homes)))
-    primary = start_embedded(home / "primary", owner=True)
+    primary = start_embedded(home / "primary", owner=True, shared_buffers=SMALL_BUFFERS)
     try:
         args = replicas.parse(
             ["--entities", "200", "--searches", "300", "--rounds", "1", "--clients", "3"]

@@ -17,6 +17,7 @@ import httpx
 import psutil
 import pytest
 
+from tests.fixtures.database import SMALL_SERVER
 from tests.fixtures.embedding import SHARED_EXPORT
 
 pytestmark = pytest.mark.slow
@@ -37,6 +38,7 @@ def env_for(home: Path, **extra: str) -> dict[str, str]:
             "KGMEM_LOG_LEVEL": "warning",
             "KGMEM_BOLT_PORT": "0",
             **SHARED_EXPORT,
+            **SMALL_SERVER,
             **extra,
         }
     )

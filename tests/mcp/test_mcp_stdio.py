@@ -14,7 +14,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from kgmem import Memory, Settings
-from tests.fixtures.database import store_settings
+from tests.fixtures.database import SMALL_SERVER, store_settings
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ def stdio_params(settings: Settings, **extra: str) -> StdioServerParameters:
         "KGMEM_EMBEDDING_DIMENSION": str(settings.embedding.dimension),
         "KGMEM_LOG_LEVEL": "warning",
         "KGMEM_BOLT_PORT": "0",  # `kgmem serve` started from these would share port 7687
+        **SMALL_SERVER,
         **extra,
     }
     return StdioServerParameters(command=sys.executable, args=["-m", "kgmem", "mcp"], env=env)

@@ -25,6 +25,7 @@ from kgmem.server.app import create_app
 from kgmem.storage.engine.embedded import start_embedded
 from kgmem.storage.pool.replicas import caught_up
 from tests.fixtures.app import client_for, free_port, metric_sample
+from tests.fixtures.database import SMALL_BUFFERS
 from tests.fixtures.streaming import BIN, OS_USER, replica_store
 
 pytestmark = pytest.mark.slow
@@ -66,7 +67,7 @@ def _wait_ready(url: str, timeout_s: float = 60) -> None:
 def cluster(server_homes: Path) -> Iterator[Cluster]:
     home = Path(tempfile.mkdtemp(dir=server_homes))
     home.chmod(0o755)
-    primary = start_embedded(home / "primary", owner=True)
+    primary = start_embedded(home / "primary", owner=True, shared_buffers=SMALL_BUFFERS)
     copy = home / "replica"
     copy.mkdir()
     _as_server_user(copy)

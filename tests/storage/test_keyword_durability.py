@@ -29,7 +29,7 @@ from kgmem.storage.backups import backup, pitr
 from kgmem.storage.engine import postmaster
 from kgmem.storage.engine.embedded import EmbeddedPostgres, start_embedded
 from tests.fixtures.app import free_port
-from tests.fixtures.database import store_settings
+from tests.fixtures.database import SMALL_BUFFERS, store_settings
 from tests.fixtures.keyword_probes import (
     InMemory,
     Tally,
@@ -53,7 +53,7 @@ def embedded(home_dir: Path) -> Iterator[Callable[[str], EmbeddedPostgres]]:
     """Start (or attach to) the embedded PostgreSQL of the home ``home_dir / name``;
     every one is stopped after the test."""
     home_dir.chmod(0o755)  # the PostgreSQL user reaches the homes inside (tests run as root)
-    yield lambda name: start_embedded(home_dir / name, owner=True)
+    yield lambda name: start_embedded(home_dir / name, owner=True, shared_buffers=SMALL_BUFFERS)
     for pgdata in home_dir.glob("*/pgdata"):
         postmaster.stop(pgdata, timeout_s=10)
 

@@ -13,7 +13,7 @@ from kgmem import EntityWrite, Memory
 from kgmem.errors import EntityNotFound, InvalidBackup
 from kgmem.storage.backups import pitr
 from kgmem.storage.engine.embedded import start_embedded
-from tests.fixtures.database import store_settings
+from tests.fixtures.database import SMALL_BUFFERS, store_settings
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ async def _write(url: str, home: Path, uid: str) -> None:
 
 async def test_restore_to_a_time_between_two_writes(home_dir: Path) -> None:
     archive = home_dir / "archive"
-    server = start_embedded(home_dir, owner=True)
+    server = start_embedded(home_dir, owner=True, shared_buffers=SMALL_BUFFERS)
     try:
         memory = await Memory.open(store_settings(server.url, home_dir))
         try:

@@ -14,6 +14,7 @@ from kgmem.settings.database_settings import DatabaseSettings
 from kgmem.storage.engine.embedded import start_embedded
 from kgmem.storage.pool import watchdog
 from kgmem.storage.pool.watchdog import WATCHED_APPLICATION, Watchdog
+from tests.fixtures.database import SMALL_BUFFERS
 
 LOST = (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError)
 
@@ -46,7 +47,7 @@ async def test_an_overdue_statement_is_terminated(pg_url: str) -> None:
 async def test_a_backend_deaf_to_termination_is_killed_and_the_server_recovers(
     home_dir: Path,
 ) -> None:
-    server = start_embedded(home_dir, owner=True)
+    server = start_embedded(home_dir, owner=True, shared_buffers=SMALL_BUFFERS)
     holder = blocked = None
     try:
         holder = await connect(server.url, "holder")

@@ -24,6 +24,8 @@ import numpy as np
 from pgvector import Vector
 
 from bench.generate import Graph
+from kgmem.process.resources import resource_dir
+from kgmem.schema import load_schema, schema_files
 from kgmem.storage.graph import namespaces
 from kgmem.storage.graph.labels import LabelCatalog
 from kgmem.storage.indexes import text_index
@@ -100,7 +102,11 @@ def uid(i: int) -> str:
 async def load(conn: asyncpg.Connection, namespace: str, store: Store) -> None:
     """COPY the store into ``namespace`` (already created, empty)."""
     ns = await namespaces.resolve(conn, namespace)
-    labels = await LabelCatalog().known(conn, ns)
+    # The labels it writes, made as kgmem makes them on their first use.
+    catalog, schema = LabelCatalog(), load_schema(schema_files(resource_dir("graph_schema")))
+    await catalog.ensure(conn, ns, LABELS, "vertex", schema)
+    await catalog.ensure(conn, ns, (*PREDICATES, "CAUSES"), "edge", schema)
+    labels = await catalog.known(conn, ns)
     # A load and its index builds outlast any request's timeout: lift it and rename the
     # backend as kgmem's own imports do, so the server's watchdog leaves it alone.
     await conn.execute("SET statement_timeout = 0")

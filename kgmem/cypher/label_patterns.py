@@ -85,6 +85,17 @@ def created(code: Sequence[Token]) -> tuple[tuple[str, ...], ...]:
     return tuple(found)
 
 
+def named(code: Sequence[Token]) -> tuple[str, ...]:
+    """Every name written after a ``:`` in the query (labels and relationship types,
+    a map's value now and then), each once, in order of appearance."""
+    found = {
+        code[i + 1].name: None
+        for i in range(len(code) - 1)
+        if code[i].text == ":" and code[i + 1].kind in labels.NAMES
+    }
+    return tuple(found)
+
+
 class _Fresh:
     """Variables for anonymous nodes, unique within the query."""
 

@@ -55,6 +55,10 @@ class CypherPlan:
     # The label sets of the nodes with several labels the query creates: their
     # composite labels must exist before it runs (``kgmem.storage.label_sets``).
     label_sets: tuple[tuple[str, ...], ...] = ()
+    # The names after a ``:`` in a writing query: the labels of the graph schema among
+    # them are made, with their indexes, before it runs (AGE would make a missing one
+    # itself, bare).
+    named: tuple[str, ...] = ()
     # Whether the query sets or removes labels: it runs through
     # ``kgmem.storage.graph.relabels``, which moves the nodes (``kgmem.cypher.label_writes``).
     relabels: bool = False
@@ -151,6 +155,7 @@ def prepare(query: str, mode: Mode) -> Prepared:
         rewrites=rewritten.applied,
         temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
         label_sets=label_patterns.created(code),
+        named=label_patterns.named(code) if guard.writes(code) is not None else (),
         relabels=_relabels(final),
         lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
         clocks=tuple(sorted(clocks)),

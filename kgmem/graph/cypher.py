@@ -348,13 +348,30 @@ async def _write(
 
     async def work(conn: Connection) -> tuple[cypher_store.CypherRows, CypherCounters]:
         ns = await ns_store.resolve(conn, namespace)
-        await label_store.ensure(conn, ns, composites(checked), ctx.schema, dispatch.extend_to)
+        await make_labels(ctx, conn, ns, checked)
         await cypher_store.enter_write(conn, deadline.remaining_ms(settings.statement_timeout_ms))
         return await counted_call(conn, ns, call, (checked, items), ctx)
 
     # One statement in its own transaction: safe to run again when a concurrent write
     # deadlocked with it or created the same new label first.
     return await ctx.db.in_transaction(work)
+
+
+async def make_labels(
+    ctx: GraphContext, conn: Connection, ns: NamespaceRef, checked: CypherPlan
+) -> None:
+    """Before a write plan runs in ``ns``: make the labels of the graph schema it names,
+    with the indexes the schema declares (a namespace makes a label on its first use,
+    ``kgmem.storage.graph.namespaces.STANDING_VERTICES``; AGE would make it bare), and
+    the composite labels it creates nodes in."""
+    vertices = [name for name in checked.named if name in ctx.schema.vertices]
+    edges = [name for name in checked.named if name in ctx.schema.edges]
+    if vertices:
+        await ctx.db.labels.ensure(conn, ns, vertices, "vertex", ctx.schema)
+    if edges:
+        await ctx.db.labels.ensure(conn, ns, edges, "edge", ctx.schema)
+    if checked.label_sets:
+        await label_store.ensure(conn, ns, composites(checked), ctx.schema, dispatch.extend_to)
 
 
 async def counted_call(

@@ -17,11 +17,9 @@ from kgmem.graph import cypher as graph_cypher
 from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import NO_CHANGES
-from kgmem.neo4j_schema import dispatch
 from kgmem.schema import validate_namespace_name
 from kgmem.settings.config import CypherSettings
 from kgmem.storage.graph import cypher as cypher_store
-from kgmem.storage.graph import label_sets as label_store
 from kgmem.storage.graph import namespaces as ns_store
 from kgmem.storage.refs import NamespaceRef
 
@@ -66,10 +64,8 @@ async def transaction(
             planned = time.perf_counter()
             cap = graph_cypher.cap(request.limit, settings)
             call = graph_cypher.call_of(namespace, checked, request.params, cap)
-            if checked.label_sets and ns is not None:  # only a write plan has them
-                await label_store.ensure(
-                    conn, ns, graph_cypher.composites(checked), ctx.schema, dispatch.extend_to
-                )
+            if ns is not None:  # a write transaction
+                await graph_cypher.make_labels(ctx, conn, ns, checked)
             counted = NO_CHANGES
             async with callers.share(ctx.db, "cypher", settings.concurrent_queries):
                 with positions.placed(request.query, checked.text):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from kgmem.cypher import label_sets
@@ -20,7 +20,7 @@ MAX_DESCRIPTION = 2000
 async def create(
     ctx: GraphContext, name: str, description: str = "", *, text_config: str = "english"
 ) -> Namespace:
-    """Create namespace ``name``: its AGE graph, side tables and the schema's labels;
+    """Create namespace ``name``: its AGE graph, side tables and standing labels;
     its texts indexed under text search configuration ``text_config``."""
     validate_namespace_name(name)
     if len(description) > MAX_DESCRIPTION:
@@ -58,7 +58,18 @@ async def stats(ctx: GraphContext, name: str) -> NamespaceStats:
     async with ctx.db.transaction(readonly=True) as conn:
         ref = await ns_store.resolve(conn, name)
         found = await ns_store.stats(conn, ref)
-    return replace(found, vertices=per_label(found.vertices))
+    return replace(
+        found,
+        vertices=_with_declared(per_label(found.vertices), ctx.schema.vertices),
+        edges=_with_declared(found.edges, ctx.schema.edges),
+    )
+
+
+def _with_declared(counts: Mapping[str, int], declared: Iterable[str]) -> dict[str, int]:
+    """``counts`` with every label the graph schema declares, 0 where none is stored (a
+    declared label's table is only made on its first use), by name."""
+    merged = dict.fromkeys(declared, 0) | dict(counts)
+    return dict(sorted(merged.items()))
 
 
 def per_label(counts: Mapping[str, int]) -> dict[str, int]:

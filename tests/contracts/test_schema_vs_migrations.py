@@ -6,6 +6,7 @@ from pathlib import Path
 import asyncpg
 
 from kgmem import Memory
+from kgmem.graph.cypher import CypherRequest
 from kgmem.process.resources import resource_dir
 from kgmem.schema import load_schema, schema_files
 from kgmem.storage.graph import namespaces as ns_store
@@ -87,9 +88,26 @@ async def indexes_of(conn: asyncpg.Connection, ns: str) -> set[str]:
     return {r["indexname"] for r in rows}
 
 
-async def test_every_declared_label_and_index_exists(
+async def test_a_new_namespace_has_the_standing_labels_only(
+    namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    labels = await labels_of(raw_conn, namespace)
+    standing = {name: "v" for name in ns_store.STANDING_VERTICES}
+    standing |= {name: "e" for name in ns_store.STANDING_EDGES}
+    assert {k: v for k, v in labels.items() if not k.startswith("_ag_")} == standing
+
+
+async def test_every_declared_label_once_written_has_its_kind_and_indexes(
     memory: Memory, namespace: str, raw_conn: asyncpg.Connection
 ) -> None:
+    """Every declared label, first written by a Cypher CREATE (which AGE would otherwise
+    make bare), exists with the declared indexes."""
+    for label in memory.schema.vertices:
+        await memory.cypher(namespace, f"CREATE (:{label} {{name: 'one'}})", mode="write")
+    for label in memory.schema.edges:
+        await memory.cypher(
+            namespace, f"CREATE (:Entity {{name: 'a'}})-[:{label}]->(:Entity)", mode="write"
+        )
     labels = await labels_of(raw_conn, namespace)
     indexes = await indexes_of(raw_conn, namespace)
     for kind, declared in (("v", memory.schema.vertices), ("e", memory.schema.edges)):
@@ -100,6 +118,19 @@ async def test_every_declared_label_and_index_exists(
                 assert index_name(name, "id") in indexes, name
             for prop in memory.schema.indexed_properties(name, "vertex" if kind == "v" else "edge"):
                 assert index_name(name, prop) in indexes, (name, prop)
+
+
+async def test_a_declared_label_first_written_in_a_transaction_has_its_indexes(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    create = "CREATE (:Place {name: 'Ulm'})-[:LOCATED_IN]->(:Place {name: 'Germany'})"
+    async with memory.cypher_transaction(namespace, "write") as run:
+        await run(CypherRequest(create, {}, mode="write"))
+    indexes = await indexes_of(raw_conn, namespace)
+    assert {index_name("Place", "uid"), index_name("Place", "name")} <= indexes
+    assert {index_name("LOCATED_IN", "uid"), index_name("LOCATED_IN", "id")} <= indexes
+    found = await memory.cypher(namespace, "MATCH (:Place)-[r:LOCATED_IN]->(p) RETURN p.name")
+    assert found.rows == [["Germany"]]
 
 
 async def test_side_tables_have_the_columns_storage_uses(
@@ -141,6 +172,13 @@ async def test_applying_a_grown_schema_to_an_existing_namespace(
         async with db.transaction() as conn:
             ref = await ns_store.resolve(conn, namespace)
             await ns_store.apply_schema(conn, ref, grown, db.labels)
+    labels = await labels_of(raw_conn, namespace)
+    assert "Drug" not in labels and "TREATS" not in labels  # made on their first use
+    async with db.transaction() as conn:
+        ref = await ns_store.resolve(conn, namespace)
+        made = await db.labels.ensure(conn, ref, ["Drug"], "vertex", grown)
+        await db.labels.ensure(conn, ref, ["TREATS"], "edge", grown)
+    assert made["Drug"].kind == "vertex"
     labels = await labels_of(raw_conn, namespace)
     assert labels["Drug"] == "v" and labels["TREATS"] == "e"
     assert index_name("Drug", "code") in await indexes_of(raw_conn, namespace)

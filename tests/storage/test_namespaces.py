@@ -20,8 +20,15 @@ async def test_namespace_is_its_own_age_graph_with_schema_labels(
             namespace,
         )
     }
-    assert labels["Person"] == "v" and labels["WORKS_AT"] == "e"
-    assert set(memory.schema.vertices) <= set(labels)
+    assert labels["Episode"] == "v" and labels["MENTIONS"] == "e"
+    assert "Person" not in labels and "WORKS_AT" not in labels  # made on their first use
+    await memory.upsert_entity(namespace, EntityWrite("ada", "Person", {"name": "Ada"}))
+    await memory.upsert_entity(namespace, EntityWrite("acme", "Organization", {"name": "Acme"}))
+    await memory.add_fact(namespace, FactWrite("ada", "WORKS_AT", "acme"))
+    stats = await memory.namespace_stats(namespace)
+    assert set(memory.schema.vertices) <= set(stats.vertices)  # every declared label shown
+    assert stats.vertices["Person"] == 1 and stats.vertices["Place"] == 0
+    assert stats.edges["WORKS_AT"] == 1 and stats.edges["LIVES_IN"] == 0
     tables = {
         r["t"]
         for r in await raw_conn.fetch(

@@ -28,7 +28,8 @@ async def list_namespaces(request: Request, who: Reader) -> list[Namespace]:
 async def create_namespace(
     body: NamespaceIn, request: Request, response: Response, who: Admin
 ) -> Namespace:
-    """Create a namespace: its graph, side tables and the graph schema's labels. With
+    """Create a namespace: its graph, side tables and the labels every namespace has
+    (the graph schema's other labels are made on their first use). With
     ``exist_ok``, an existing namespace of the same text_config is answered (200)."""
     asked = body.model_dump()  # the record's fields are generated: not attributes mypy sees
     name, exist_ok = str(asked["name"]), body.exist_ok

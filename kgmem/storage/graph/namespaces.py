@@ -76,14 +76,24 @@ async def _index_texts(conn: asyncpg.Connection, name: str, text_config: str) ->
     await text_index.set_configuration(conn, name, text_config)
 
 
+STANDING_VERTICES = ("Episode", "Source")
+STANDING_EDGES = ("MENTIONS", "PART_OF", "PRECEDES", "ASSERTS")
+"""The labels every namespace has from its creation: kgmem's own statements read their
+tables by name. Every other label, the graph schema's included, is made on its first
+use (a write, an import, a Cypher ``CREATE``, a Neo4j index or constraint), with the
+indexes the schema declares for it: a label table with its indexes is a dozen catalog
+entries to make and to drop, which a namespace that never uses the label need not pay
+for."""
+
+
 async def apply_schema(
     conn: asyncpg.Connection, ns: NamespaceRef, schema: GraphSchema, labels: LabelCatalog
 ) -> None:
-    """Create the schema's labels and indexes in ``ns`` where missing, and the columns of
-    the fact's declared data fields (idempotent)."""
+    """Create the standing labels in ``ns`` where missing, the schema's indexes on every
+    label it has, and the columns of the fact's declared data fields (idempotent)."""
     await fact_data.ensure_columns(conn, ns)
-    await labels.ensure(conn, ns, schema.vertices, "vertex", schema)
-    await labels.ensure(conn, ns, schema.edges, "edge", schema)
+    await labels.ensure(conn, ns, STANDING_VERTICES, "vertex", schema)
+    await labels.ensure(conn, ns, STANDING_EDGES, "edge", schema)
     for info in (await labels.known(conn, ns)).values():
         await create_label_indexes(conn, ns, info.name, info.kind, schema)
 

@@ -56,6 +56,7 @@ SCENARIOS = {
     "replicas": Scenario("bench.replicas", "reads on a streaming replica against the primary"),
     "explorer": Scenario("bench.explorer", "graph explorer in a real browser"),
     "startup": Scenario("bench.startup", "command start-up time"),
+    "namespaces": Scenario("bench.namespaces", "creating and deleting a namespace"),
     "graphiti": Scenario("bench.graphiti_episodes", "Graphiti's add_episode through the Bolt door"),
     "truth-kinds": _exploration("bench.truth_kinds", "value kinds read from the claims"),
     "truth-options": _exploration("bench.truth_options", "estimator options, nested CV"),

@@ -364,12 +364,7 @@ async def make_labels(
     with the indexes the schema declares (a namespace makes a label on its first use,
     ``kgmem.storage.graph.namespaces.STANDING_VERTICES``; AGE would make it bare), and
     the composite labels it creates nodes in."""
-    vertices = [name for name in checked.named if name in ctx.schema.vertices]
-    edges = [name for name in checked.named if name in ctx.schema.edges]
-    if vertices:
-        await ctx.db.labels.ensure(conn, ns, vertices, "vertex", ctx.schema)
-    if edges:
-        await ctx.db.labels.ensure(conn, ns, edges, "edge", ctx.schema)
+    await ctx.db.labels.ensure_declared(conn, ns, checked.named, ctx.schema)
     if checked.label_sets:
         await label_store.ensure(conn, ns, composites(checked), ctx.schema, dispatch.extend_to)
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import asyncpg
 
 from kgmem.errors import LabelKindConflict
 from kgmem.schema import GraphSchema, LabelKind
 from kgmem.storage import rows
+from kgmem.storage.engine.driver_errors import translated
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, index_name, literal, table
 
@@ -106,6 +107,20 @@ class LabelCatalog:
                 )
             result[name] = info
         return result
+
+    async def ensure_declared(
+        self, conn: asyncpg.Connection, ns: NamespaceRef, named: Iterable[str], schema: GraphSchema
+    ) -> None:
+        """Make the labels of ``schema`` among ``named`` (a query's names, checked or
+        not) where ``ns`` lacks them, each of its declared kind, its database errors
+        translated (a read-only server's refusal is ``PrimaryUnavailable``, a lost race
+        for a new label a ``WriteConflict``), as a statement's would be."""
+        names = set(named)
+        with translated():
+            for kind, declared in (("vertex", schema.vertices), ("edge", schema.edges)):
+                wanted = names & declared.keys()
+                if wanted:
+                    await self.ensure(conn, ns, wanted, cast(LabelKind, kind), schema)
 
     async def _load(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
         found = await rows.fetch(

@@ -37,7 +37,7 @@ from psycopg import sql
 from bench import backend_cpu, bulkstore
 from bench.machine import describe
 from bench.report import Figure, Report
-from bench.scratch import Scratch, scratch
+from bench.scratch import Scratch, measured
 from kgmem import Memory, Settings
 from kgmem.storage.backups import backup, checksum
 
@@ -62,12 +62,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def main(argv: list[str]) -> int:
-    args = parse(argv)
-    with scratch(args.database_url, "kgmem-bench-backup-", pgdata="pgdata") as place:
-        report = await run(args, place)
-    report.print_summary()
-    print(f"saved {report.save()}")
-    return 0
+    return await measured(parse(argv), "kgmem-bench-backup-", run, pgdata="pgdata")
 
 
 @dataclass(frozen=True)

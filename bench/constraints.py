@@ -23,8 +23,8 @@ import time
 
 from bench.machine import describe
 from bench.report import Figure, Report
-from bench.scratch import Scratch, scratch
-from kgmem import Memory, Settings
+from bench.scratch import Scratch, measured, open_memory
+from kgmem import Memory
 from kgmem.neo4j_schema.constraints import ConstraintHandler
 from kgmem.neo4j_schema.model import Constraint
 from kgmem.storage.graph.labels import property_index_sql
@@ -49,12 +49,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def main(argv: list[str]) -> int:
-    args = parse(argv)
-    with scratch(args.database_url, "kgmem-bench-constraints-", pgdata="pgdata") as place:
-        report = await run(args, place)
-    report.print_summary()
-    print(f"saved {report.save()}")
-    return 0
+    return await measured(parse(argv), "kgmem-bench-constraints-", run, pgdata="pgdata")
 
 
 async def _prepare(memory: Memory, namespace: str, variant: str) -> None:
@@ -90,12 +85,7 @@ async def _round(memory: Memory, namespace: str, nodes: int) -> float:
 async def run(args: argparse.Namespace, place: Scratch) -> Report:
     """Measure at ``place``; the report is returned unprinted."""
     machine = describe()
-    settings = Settings(
-        home=place.home,
-        database={"url": place.url},
-        embedding={"provider": "none", "dimension": 384},
-    )
-    memory = await Memory.open(settings)
+    memory = await open_memory(place)
     spaces = {v: f"bench_constraints_{v}" for v in VARIANTS}
     timings: dict[str, list[float]] = {v: [] for v in VARIANTS}
     try:

@@ -33,7 +33,7 @@ import asyncpg
 
 from bench.machine import describe
 from bench.report import Figure, Report
-from bench.scratch import Scratch, scratch
+from bench.scratch import Scratch, measured
 from kgmem import Memory
 from kgmem.bolt import BoltServer
 from kgmem.graph import cypher as graph_cypher
@@ -58,12 +58,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def main(argv: list[str]) -> int:
-    args = parse(argv)
-    with scratch(args.database_url, "kgmem-bench-graphiti-") as place:
-        report = await run(args, place)
-    report.print_summary()
-    print(f"saved {report.save()}")
-    return 0
+    return await measured(parse(argv), "kgmem-bench-graphiti-", run)
 
 
 @dataclass

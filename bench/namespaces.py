@@ -18,8 +18,8 @@ import time
 
 from bench.machine import describe
 from bench.report import Figure, Report
-from bench.scratch import Scratch, scratch
-from kgmem import Memory, Settings
+from bench.scratch import Scratch, measured, open_memory
+from kgmem import Memory
 from kgmem.storage.graph import namespaces as ns_store
 
 
@@ -34,12 +34,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 async def main(argv: list[str]) -> int:
-    args = parse(argv)
-    with scratch(args.database_url, "kgmem-bench-namespaces-", pgdata="pgdata") as place:
-        report = await run(args, place)
-    report.print_summary()
-    print(f"saved {report.save()}")
-    return 0
+    return await measured(parse(argv), "kgmem-bench-namespaces-", run, pgdata="pgdata")
 
 
 async def _create(memory: Memory, name: str, *, every_label: bool) -> float:
@@ -67,12 +62,7 @@ async def _delete(memory: Memory, name: str) -> float:
 async def run(args: argparse.Namespace, place: Scratch) -> Report:
     """Measure at ``place``; the report is returned unprinted."""
     machine = describe()
-    settings = Settings(
-        home=place.home,
-        database={"url": place.url},
-        embedding={"provider": "none", "dimension": 384},
-    )
-    memory = await Memory.open(settings)
+    memory = await open_memory(place)
     steps: dict[str, list[float]] = {
         k: [] for k in ("create", "delete", "create all", "delete all")
     }

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from bench.report import Report
+from kgmem import Memory, Settings
 from kgmem.storage.engine.embedded import start_embedded
 
 
@@ -43,3 +46,30 @@ def scratch(url: str | None, prefix: str, *, pgdata: str | None = None) -> Itera
             yield Scratch(home, server.url, server.pgdata)
         finally:
             server.stop()
+
+
+async def measured(
+    args: Any,
+    prefix: str,
+    run: Callable[[Any, Scratch], Awaitable[Report]],
+    *,
+    pgdata: str | None = None,
+) -> int:
+    """A benchmark's ``main``: ``run(args, place)`` in a scratch place (the server of
+    ``args.database_url``, or a fresh embedded one), then its table printed and saved."""
+    with scratch(args.database_url, prefix, pgdata=pgdata) as place:
+        report = await run(args, place)
+    report.print_summary()
+    print(f"saved {report.save()}")
+    return 0
+
+
+async def open_memory(place: Scratch) -> Memory:
+    """kgmem on ``place``'s database, with no embedding model (callers supply vectors of
+    384 dimensions, if any)."""
+    settings = Settings(
+        home=place.home,
+        database={"url": place.url},
+        embedding={"provider": "none", "dimension": 384},
+    )
+    return await Memory.open(settings)

@@ -145,17 +145,18 @@ def prepare(query: str, mode: Mode) -> Prepared:
         raise CypherSemanticError("kgmem could not rewrite this query consistently")
     used = frozenset(t.text[1:] for t in final if t.kind is Kind.PARAMETER)
     clocks = frozenset(p for p in used if p.startswith(clock.PREFIX))
+    writes = guard.writes(code) is not None
     prepared = CypherPlan(
         text=rewritten.text,
         columns=columns,
         parameters=(used - clocks - {shortest_paths.GRAPH_PARAMETER})
         | {z for c in clocks if (z := clock.zone_parameter(c))},
-        writes=guard.writes(code) is not None,
+        writes=writes,
         tag=dollar_tag(rewritten.text),
         rewrites=rewritten.applied,
         temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
         label_sets=label_patterns.created(code),
-        named=label_patterns.named(code) if guard.writes(code) is not None else (),
+        named=label_patterns.named(code) if writes else (),
         relabels=_relabels(final),
         lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
         clocks=tuple(sorted(clocks)),

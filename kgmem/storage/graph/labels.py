@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import asyncpg
 
@@ -116,11 +116,12 @@ class LabelCatalog:
         translated (a read-only server's refusal is ``PrimaryUnavailable``, a lost race
         for a new label a ``WriteConflict``), as a statement's would be."""
         names = set(named)
+        vertices, edges = names & schema.vertices.keys(), names & schema.edges.keys()
         with translated():
-            for kind, declared in (("vertex", schema.vertices), ("edge", schema.edges)):
-                wanted = names & declared.keys()
-                if wanted:
-                    await self.ensure(conn, ns, wanted, cast(LabelKind, kind), schema)
+            if vertices:
+                await self.ensure(conn, ns, vertices, "vertex", schema)
+            if edges:
+                await self.ensure(conn, ns, edges, "edge", schema)
 
     async def _load(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
         found = await rows.fetch(

@@ -4,8 +4,10 @@ to an existing namespace is idempotent and picks up new declarations."""
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from kgmem import Memory
+from kgmem.errors import CypherSemanticError
 from kgmem.graph.cypher import CypherRequest
 from kgmem.process.resources import resource_dir
 from kgmem.schema import load_schema, schema_files
@@ -131,6 +133,15 @@ async def test_a_declared_label_first_written_in_a_transaction_has_its_indexes(
     assert {index_name("LOCATED_IN", "uid"), index_name("LOCATED_IN", "id")} <= indexes
     found = await memory.cypher(namespace, "MATCH (:Place)-[r:LOCATED_IN]->(p) RETURN p.name")
     assert found.rows == [["Germany"]]
+
+
+async def test_a_declared_label_written_as_the_other_kind_is_refused_and_stores_nothing(
+    memory: Memory, namespace: str
+) -> None:
+    with pytest.raises(CypherSemanticError, match="Person"):
+        await memory.cypher(namespace, "CREATE (:Entity)-[:Person]->(:Entity)", mode="write")
+    found = await memory.cypher(namespace, "MATCH (n) RETURN count(n)")
+    assert found.rows == [[0]]
 
 
 async def test_side_tables_have_the_columns_storage_uses(

@@ -8,9 +8,9 @@ same-run baseline as a ``bench.report.Figure`` and prints the table with
 ``bench.report.Report`` (``print_summary`` for the terminal, ``markdown`` for
 docs/performance.md, where each benchmark has one table under its command).
 
-Benchmarks are what a user or maintainer reruns. Explorations are kept because a test
-or a benchmark imports them; what they decided is in docs/decisions.md, and they have no
-table in docs/performance.md.
+Every scenario is a benchmark a user or maintainer reruns. An exploration that decided
+something is summarised in docs/decisions.md with its result and the commit where its
+code lived, and is not kept here.
 """
 
 from __future__ import annotations
@@ -29,11 +29,6 @@ class Scenario:
 
     module: str
     summary: str
-    benchmark: bool = True
-
-
-def _exploration(module: str, summary: str) -> Scenario:
-    return Scenario(module, summary, benchmark=False)
 
 
 SCENARIOS = {
@@ -58,20 +53,13 @@ SCENARIOS = {
     "startup": Scenario("bench.startup", "command start-up time"),
     "namespaces": Scenario("bench.namespaces", "creating and deleting a namespace"),
     "graphiti": Scenario("bench.graphiti_episodes", "Graphiti's add_episode through the Bolt door"),
-    "truth-kinds": _exploration("bench.truth_kinds", "value kinds read from the claims"),
-    "truth-options": _exploration("bench.truth_options", "estimator options, nested CV"),
-    "truth-names": _exploration("bench.truth_names", "false values of author lists"),
 }
 
 
 def listing() -> str:
     """The scenarios as ``python -m bench --help`` lists them."""
-    lines = []
-    for title, benchmark in (("benchmarks", True), ("explorations (docs/decisions.md)", False)):
-        lines.append(f"{title}:")
-        for name, scenario in SCENARIOS.items():
-            if scenario.benchmark is benchmark:
-                lines.append(f"  {name:<20} {scenario.summary}")
+    lines = ["benchmarks:"]
+    lines += [f"  {name:<20} {scenario.summary}" for name, scenario in SCENARIOS.items()]
     return "\n".join(lines)
 
 

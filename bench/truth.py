@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import backend_cpu, truth_arrays, truth_books, truth_cv, truth_data, truth_kinds
+from bench import backend_cpu, truth_arrays, truth_books, truth_cv, truth_data
 from bench.machine import describe
 from bench.report import Figure, Report
 from bench.scratch import scratch
@@ -122,7 +122,7 @@ def value_types(
         if prop in named:
             types[prop] = ValueType(kind=named[prop])
             continue
-        found = value_kinds.read(schema, prop, truth_kinds.first_values(data, prop))
+        found = value_kinds.read(schema, prop, truth_data.first_values(data, prop))
         types[prop] = found.vtype
         if not found.declared:
             print(f"{data.name}: {prop} read as {found.kind}: {found.evidence}", flush=True)

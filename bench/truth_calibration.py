@@ -2,7 +2,7 @@
 data set the calibration never saw?
 
 Every set (population, weather, any other DAFNA-layout set under ``--data``, and the
-GENERATED author-list sets of ``bench truth-names``) is scored once by the shipped
+GENERATED author-list sets of ``generated_sets``) is scored once by the shipped
 estimator (``estimators.DEFAULT``, each predicate's kind read from its values). Then,
 for each set in turn (the outer fold), the calibration of the chosen value's trust is
 chosen and fitted on the *other* sets only, and judged on the set left out:
@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bench import truth, truth_cv, truth_data, truth_names
+from bench import truth, truth_books, truth_cv, truth_data, truth_typed
 from bench.machine import describe
 from bench.report import Figure, Report
 from bench.truth_arrays import labelled
@@ -176,10 +176,23 @@ def _by_features(train: list[Chosen], s: Chosen) -> tuple[float | None, float, F
     return shrink, inner, s.trust if mapping is None else mapping(s.rows())
 
 
+def generated_sets() -> list[truth_data.TruthSet]:
+    """GENERATED author-list sets of several shapes and seeds."""
+    books, typed = truth_books.Shape, truth_typed.Shape
+    return [
+        truth_books.generate(books()),
+        truth_books.generate(books(claims=8_000, seed=23)),
+        truth_books.generate(books(copier_share=0.3, seed=24)),
+        truth_typed.generate("names", typed(items=400)),
+        truth_typed.generate("names", typed(items=400, claims_per_item=4, seed=41)),
+        truth_books.generate(books(first_only_share=0.5, accuracy_beta=(4.0, 2.0), seed=25)),
+    ]
+
+
 def all_sets(root: Path) -> list[truth_data.TruthSet]:
     """The real sets under ``root`` and the GENERATED author-list sets."""
     real = [truth_data.load_set(n, root) for n in truth_data.set_names(root)]
-    generated = truth_names.generated_sets()
+    generated = generated_sets()
     return real + [replace(g, name=f"GENERATED {g.name} #{k}") for k, g in enumerate(generated)]
 
 

@@ -42,8 +42,8 @@ ECE_LIMIT = 0.05  # the calibrated chosen-value ECE a choice must keep on every 
 # uncalibrated (and said to be) rather than mapped by a fit to a handful of items.
 MIN_CALIBRATION = 100
 
-# The false values of an item of author lists, as shipped: chosen by ``bench
-# truth-names`` on generated name lists; population and weather have no such item.
+# The false values of an item of author lists, as shipped: chosen leaving one GENERATED
+# author-list set out (docs/decisions.md); population and weather have no such item.
 NAMES_FALSE_VALUES = getattr(CHOSEN["accu"].params, "names_false_values", 0.0)
 # Completeness per source on author lists, as shipped (chosen the same way).
 COMPLETENESS = getattr(CHOSEN["accu"].params, "completeness_strength", 0.0)
@@ -194,6 +194,20 @@ def select(
         if score > best_score + 1e-12:
             best, best_score = (name, k), score
     return best
+
+
+def leave_one_set_out(
+    sets: Sequence[Labelled], runs: Sequence[dict[str, list[Run]]], name: str
+) -> list[tuple[int, float]]:
+    """Per set: the configuration of ``name`` picked (as ``select`` picks) on every gold
+    item of the other sets, and the set's precision with it."""
+    out = []
+    for s, data in enumerate(sets):
+        others = [k for k in range(len(sets)) if k != s]
+        masks = [np.ones(len(sets[k].gold_items), dtype=np.bool_) for k in others]
+        _, k = select([sets[i] for i in others], [runs[i] for i in others], masks, [name])
+        out.append((k, precision(data, runs[s][name][k].chosen, data.gold_items)))
+    return out
 
 
 def inner_ece(data: Labelled, run: Run, train: npt.NDArray[np.bool_]) -> float:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from kgmem import EntityWrite, FactWrite
+from kgmem.verification.inference import SAMPLE
 from kgmem.verification.similarity import normalise
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "truth-discovery"
@@ -248,3 +249,19 @@ def facts(data: TruthSet) -> Iterator[FactWrite]:
             source=c.source,
             recorded_at=c.observed_at,
         )
+
+
+def first_values(data: TruthSet, predicate: str, limit: int = SAMPLE) -> list[str]:
+    """The values the store reads ``predicate``'s kind from: those of its first
+    ``limit`` facts (distinct subject and value, in the order the claims were made)."""
+    seen: set[tuple[str, str]] = set()
+    out: list[str] = []
+    for c in data.claims:
+        fact = (c.subject, value_uid(c.value))
+        if c.predicate != predicate or fact in seen:
+            continue
+        seen.add(fact)
+        out.append(c.value)
+        if len(out) == limit:
+            break
+    return out

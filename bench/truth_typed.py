@@ -1,6 +1,6 @@
-"""*Generated* truth-discovery sets of known value kinds, for measuring value-kind
-inference (``bench.truth_kinds``): figures on them are labelled GENERATED and are no
-real-data figure.
+"""*Generated* truth-discovery sets of known value kinds, for testing value-kind
+inference and the estimators on lists of names: figures on them are labelled GENERATED
+and are no real-data figure.
 
 One set per kind, one predicate (``ATTRIBUTE``, a name that says nothing of the kind),
 items with a true value each, sources of varied accuracy that claim a share of the

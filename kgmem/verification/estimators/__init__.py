@@ -51,8 +51,8 @@ CHOSEN: dict[str, Choice] = {
             copy_evidence="soft",
             max_accuracy=0.9,
             predicate_share=0.7,
-            names_false_values=30.0,  # chosen on GENERATED author lists: bench truth-names
-            completeness_strength=4.0,  # the same, --option completeness_strength
+            names_false_values=30.0,  # chosen on GENERATED author lists: docs/decisions.md
+            completeness_strength=4.0,  # chosen the same way
         ),
     ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),

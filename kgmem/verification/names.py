@@ -63,14 +63,31 @@ _FIRM_WORDS = (
     "publishing publishers publisher publications publication pubns publ inc incorporated "
     "ltd limited llc plc corp corporation company gmbh verlag editions edition sons staff "
     "associates university institute society association foundation council committee "
-    "department organization organisation pty imprint"
+    "department organization organisation pty imprint professional learning technology "
+    "technologies bookshelf ptr software"
 )
 _FIRM = frozenset(_FIRM_WORDS.split(" "))
+# Publishers and imprints known by a name with no firm word in it: a firm when one name
+# of the list is exactly one of these ("Prentice Hall"; "Mary Hall" stays a person).
+_IMPRINT_NAMES = (
+    "prentice hall|pearson prentice hall|addison-wesley|addison wesley|addison wesley "
+    "longman|mcgraw-hill|mcgraw hill|springer|springer-verlag|elsevier|apress|wrox|sybex|"
+    "peachpit|newnes|butterworth-heinemann|cengage|que|packt|oreilly|new riders|john wiley|"
+    "jones bartlett|"
+    "taylor francis|simon schuster|morgan kaufmann|harpercollins|routledge|palgrave"
+)
+_IMPRINTS = frozenset(tuple(name.split(" ")) for name in _IMPRINT_NAMES.split("|"))
 # Words that name a firm in a name of two or more words without an initial ("No Starch
 # Press"; but "William H. Press", and "Press" alone before ", William H.", are people).
 _FIRM_WITHOUT_INITIAL = frozenset(("press", "house", "books", "media", "group", "education"))
 # "John Wiley & Sons", "W. W. Norton & Company": one firm, not two people.
-_FIRM_JOIN = re.compile(r"\s*(?:&|\band\b)\s*(?=(?:sons|co|company|associates)\b)", re.IGNORECASE)
+_FIRM_JOIN = re.compile(
+    r"\s*(?:&|\band\b)\s*(?=(?:sons|co|company|associates)\b)"
+    r"|(?<=\bjones)\s*(?:&|\band\b)\s*(?=bartlett\b)"
+    r"|(?<=\btaylor)\s*(?:&|\band\b)\s*(?=francis\b)"
+    r"|(?<=\bsimon)\s*(?:&|\band\b)\s*(?=schuster\b)",
+    re.IGNORECASE,
+)
 _TAG = re.compile(r"<[^>]*>")
 _PARTICLE_WORDS = "van von der den des de del della di da du la le lo dos das do ten ter st saint"
 PARTICLES = frozenset(f"{_PARTICLE_WORDS} mc mac bin ibn al el af zu y".split(" "))
@@ -123,10 +140,13 @@ def _people(chunk: str) -> list[list[str]]:
     """The people of one chunk: commas separate people, except "Last, First" pairs."""
     pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
     pieces = [p for p in pieces if p and not firm(p)]
-    if _pairs(pieces):
-        pairs = zip(pieces[0::2], pieces[1::2], strict=True)
-        return [given + last for last, given in pairs]
-    return pieces
+    people = [p for p in pieces if not imprint(p)]
+    # An imprint's name may be a surname before its given names: "Springer, Mark".
+    for read in (people, pieces):
+        if _pairs(read):
+            pairs = zip(read[0::2], read[1::2], strict=True)
+            return [given + last for last, given in pairs]
+    return people
 
 
 def firm(words: list[str]) -> bool:
@@ -137,6 +157,12 @@ def firm(words: list[str]) -> bool:
         return True
     weak = bool(lower & _FIRM_WITHOUT_INITIAL)
     return weak and len(words) > 1 and not any(len(w) == 1 for w in words)
+
+
+def imprint(words: list[str]) -> bool:
+    """Whether a name's words are exactly a publisher's or imprint's known name with no
+    firm word in it ("Prentice Hall", "Addison-Wesley", "Springer")."""
+    return tuple(w.lower() for w in words) in _IMPRINTS
 
 
 def _pairs(pieces: list[list[str]]) -> bool:

@@ -34,6 +34,13 @@ _FIRMS = [
     "Springer-Verlag GmbH",
     "Penguin Books Ltd",
     "Dorling Kindersley Limited",
+    "Prentice Hall",
+    "Prentice Hall PTR",
+    "Addison-Wesley Professional",
+    "McGraw-Hill",
+    "Springer",
+    "Jones & Bartlett",
+    "Cengage Learning",
 ]
 _ROLES = ["By (author) ", "Edited by ", "edited by ", "By ", "(Editor) ", "Editor: ", "(EDT) "]
 
@@ -68,6 +75,20 @@ def test_a_publisher_in_the_author_field_is_no_author(
 @pytest.mark.parametrize("firm", _FIRMS)
 def test_a_publisher_alone_is_no_list_of_names(firm: str) -> None:
     assert parse(firm, NAMES).kind == "string", firm
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Springer, Mark", "springer"),  # an imprint's name as a surname, given names after
+        ("Mary Hall; Prentice Hall", "hall"),
+        ("Hall, Mary, Prentice Hall", "hall"),
+        ("Jones, Anna & Bartlett, Bob", "bartlett; jones"),  # two people, not the firm
+        ("Anna Jones and Bob Bartlett", "bartlett; jones"),
+    ],
+)
+def test_a_person_named_like_an_imprint_stays_a_person(text: str, want: str) -> None:
+    assert key(text, NAMES) == want, text
 
 
 @settings(max_examples=150)

@@ -141,12 +141,22 @@ def _people(chunk: str) -> list[list[str]]:
     pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
     pieces = [p for p in pieces if p and not firm(p)]
     people = [p for p in pieces if not imprint(p)]
-    # An imprint's name may be a surname before its given names: "Springer, Mark".
     for read in (people, pieces):
-        if _pairs(read):
+        if _pairs(read) and (read is people or _imprint_surnames(read)):
             pairs = zip(read[0::2], read[1::2], strict=True)
             return [given + last for last, given in pairs]
     return people
+
+
+def _imprint_surnames(pieces: list[list[str]]) -> bool:
+    """Whether "Last, First" pairs that name an imprint as a surname read as people:
+    each such surname is followed by one given name and initials at most ("Springer,
+    Mark J."), not by a whole name ("McGraw-Hill, Jeffrey D. Ullman")."""
+    pairs = zip(pieces[0::2], pieces[1::2], strict=True)
+    return all(
+        not imprint(last) or sum(not _initial(w, False) for w in given) <= 1
+        for last, given in pairs
+    )
 
 
 def firm(words: list[str]) -> bool:

@@ -81,6 +81,9 @@ def test_a_publisher_alone_is_no_list_of_names(firm: str) -> None:
     ("text", "want"),
     [
         ("Springer, Mark", "springer"),  # an imprint's name as a surname, given names after
+        ("Springer, Mark J.", "springer"),
+        ("Springer, J. R.", "springer"),
+        ("McGraw-Hill, Jeffrey D. Ullman", "ullman"),  # the firm, then a whole name
         ("Mary Hall; Prentice Hall", "hall"),
         ("Hall, Mary, Prentice Hall", "hall"),
         ("Jones, Anna & Bartlett, Bob", "bartlett; jones"),  # two people, not the firm

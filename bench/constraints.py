@@ -23,7 +23,7 @@ import time
 
 from bench.machine import describe
 from bench.report import Figure, Report
-from bench.scratch import Scratch, measured, open_memory
+from bench.scratch import Scratch, at_least, measured, open_memory, parser
 from kgmem import Memory
 from kgmem.neo4j_schema.constraints import ConstraintHandler
 from kgmem.neo4j_schema.model import Constraint
@@ -38,14 +38,10 @@ CONSTRAINT = Constraint(
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench constraints")
-    p.add_argument("--nodes", type=int, default=10_000)
-    p.add_argument("--runs", type=int, default=3, help="rounds (median)")
-    p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
-    args = p.parse_args(argv)
-    if args.nodes < 1 or args.runs < 1:
-        p.error("--nodes and --runs must be at least 1")
-    return args
+    p = parser("constraints")
+    p.add_argument("--nodes", type=at_least(1), default=10_000)
+    p.add_argument("--runs", type=at_least(1), default=3, help="rounds (median)")
+    return p.parse_args(argv)
 
 
 async def main(argv: list[str]) -> int:

@@ -33,7 +33,7 @@ import asyncpg
 
 from bench.machine import describe
 from bench.report import Figure, Report
-from bench.scratch import Scratch, measured
+from bench.scratch import Scratch, at_least, measured, parser
 from kgmem import Memory
 from kgmem.bolt import BoltServer
 from kgmem.graph import cypher as graph_cypher
@@ -48,13 +48,9 @@ MEASURED, REPLAYED = "graphiti_kgmem", "graphiti_raw"
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench graphiti")
-    p.add_argument("--episodes", type=int, default=12)
-    p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
-    args = p.parse_args(argv)
-    if args.episodes < 1:
-        p.error("--episodes must be at least 1")
-    return args
+    p = parser("graphiti")
+    p.add_argument("--episodes", type=at_least(1), default=12)
+    return p.parse_args(argv)
 
 
 async def main(argv: list[str]) -> int:

@@ -18,19 +18,15 @@ import time
 
 from bench.machine import describe
 from bench.report import Figure, Report
-from bench.scratch import Scratch, measured, open_memory
+from bench.scratch import Scratch, at_least, measured, open_memory, parser
 from kgmem import Memory
 from kgmem.storage.graph import namespaces as ns_store
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m bench namespaces")
-    p.add_argument("--runs", type=int, default=30, help="rounds (median)")
-    p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
-    args = p.parse_args(argv)
-    if args.runs < 1:
-        p.error("--runs must be at least 1")
-    return args
+    p = parser("namespaces")
+    p.add_argument("--runs", type=at_least(1), default=30, help="rounds (median)")
+    return p.parse_args(argv)
 
 
 async def main(argv: list[str]) -> int:

@@ -4,6 +4,7 @@ stopped at the end."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 from collections.abc import Awaitable, Callable, Iterator
@@ -15,6 +16,25 @@ from typing import Any
 from bench.report import Report
 from kgmem import Memory, Settings
 from kgmem.storage.engine.embedded import start_embedded
+
+
+def parser(name: str) -> argparse.ArgumentParser:
+    """The command line of ``python -m bench <name>`` with its ``--database-url``."""
+    p = argparse.ArgumentParser(prog=f"python -m bench {name}")
+    p.add_argument("--database-url", default=None, help="default: a fresh embedded server")
+    return p
+
+
+def at_least(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``least``."""
+
+    def read(text: str) -> int:
+        value = int(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}")
+        return value
+
+    return read
 
 
 @dataclass(frozen=True)

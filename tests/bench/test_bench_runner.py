@@ -105,3 +105,16 @@ def test_a_report_prints_its_table_with_command_machine_and_baseline() -> None:
     assert table[0] == "Command: `python -m bench write` (entities 10)"
     assert table[1] == "Machine: cpu 2 cores."
     assert table[-1] == "| facts/s, batched | 9,000 facts/s | 1,000 AGE Cypher | 9.0x |"
+
+
+def test_a_count_below_its_least_is_refused_by_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bench import constraints, namespaces
+
+    refused = ((namespaces.parse, ["--runs", "0"]), (constraints.parse, ["--nodes", "-1"]))
+    for parse, argv in refused:
+        with pytest.raises(SystemExit):
+            parse(argv)
+        assert "must be at least 1" in capsys.readouterr().err
+    assert namespaces.parse(["--runs", "2"]).runs == 2

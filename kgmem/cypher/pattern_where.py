@@ -3,7 +3,7 @@
 Neo4j 5 lets a MATCH filter a node or relationship where the pattern names it:
 ``MATCH (n:Person WHERE n.age > 30)-[r:KNOWS WHERE r.since > 2000]->(m)``. AGE's
 grammar has no such WHERE, so kgmem moves each predicate to the clause's WHERE (ANDed,
-with the WHERE the analyst wrote kept in brackets after them)::
+with the WHERE the analyst wrote kept after them, ``kgmem.cypher.structure.filtered``)::
 
     MATCH (n:Person)-[r:KNOWS]->(m) WHERE (n.age > 30) AND (r.since > 2000)
 

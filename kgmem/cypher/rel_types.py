@@ -3,11 +3,11 @@
 AGE's grammar takes one type per relationship pattern, so ``[r:KNOWS|FOLLOWS]`` (and
 the older ``[:KNOWS|:FOLLOWS]``) is a syntax error there. In a MATCH or OPTIONAL MATCH,
 kgmem drops the types from the pattern and tests them in the clause's WHERE, with the
-WHERE the analyst wrote kept in brackets after it; an anonymous relationship gets a
-variable of kgmem's own (``__kgmem_t1``)::
+WHERE the analyst wrote kept after it (``kgmem.cypher.structure.filtered``); an
+anonymous relationship gets a variable of kgmem's own (``__kgmem_t1``)::
 
     MATCH (a)-[:KNOWS|LIKES]->(b) WHERE b.age > 30 RETURN b
-    MATCH (a)-[__kgmem_t1]->(b) WHERE type(__kgmem_t1) IN ['KNOWS', 'LIKES'] AND (b.age > 30)
+    MATCH (a)-[__kgmem_t1]->(b) WHERE type(__kgmem_t1) IN ['KNOWS', 'LIKES'] AND b.age > 30
     RETURN b
 
 In an OPTIONAL MATCH the test stays part of the optional match, as openCypher means.

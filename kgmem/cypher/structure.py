@@ -212,15 +212,30 @@ def split_top_level(tokens: Sequence[Token], separator: str = ",") -> list[list[
 
 def filtered(clause: Clause, following: Clause | None, condition: str) -> list[Edit]:
     """Edits making a MATCH ``clause`` also require ``condition``: ANDed before its own
-    WHERE (``following``, when that is one), or as a WHERE of its own."""
+    WHERE (``following``, when that is one), or as a WHERE of its own.
+
+    The WHERE's own text goes in brackets only when an OR or XOR outside every bracket
+    needs them: AGE reads a bracketed comparison as a value it then casts, which no
+    index can answer (``n.uid = $u`` finds the node by its uid index, ``(n.uid = $u)``
+    reads the whole label)."""
     if following is not None and following.keyword == "WHERE":
         keyword, last = following.tokens[0], following.tokens[-1]
+        if not _loose_or(following.body):
+            return [(keyword.start, keyword.end, f"WHERE {condition} AND")]
         return [
             (keyword.start, keyword.end, f"WHERE {condition} AND ("),
             (last.end, last.end, ")"),
         ]
     end = clause.tokens[-1].end
     return [(end, end, f" WHERE {condition}")]
+
+
+def _loose_or(tokens: Sequence[Token]) -> bool:
+    """An OR or XOR outside every bracket, or a CASE (whose WHEN may hold one)."""
+    return any(
+        depth == 0 and (t.is_keyword("OR") or t.is_keyword("XOR") or t.is_keyword("CASE"))
+        for depth, t in depths(tokens)
+    )
 
 
 def pattern_positions(tokens: Sequence[Token]) -> list[Token]:

@@ -66,8 +66,10 @@ expansions below shift later positions.
   after writes that a filter follows, so it filters what they wrote
   (``kgmem.cypher.write_fences``), a projection made before an ORDER BY over what it
   made (``kgmem.cypher.projected_order``), comparisons by three-valued logic
-  (``kgmem.cypher.comparisons``) and comprehensions where AGE cannot run them
-  (``kgmem.cypher.comprehensions``).
+  (``kgmem.cypher.comparisons``), comprehensions where AGE cannot run them
+  (``kgmem.cypher.comprehensions``) and, last, what an undirected relationship in a
+  MATCH implies, written so PostgreSQL starts from its bound end
+  (``kgmem.cypher.undirected``).
 - Before any of this (in ``kgmem.memory.cypher``): CALL subqueries, ``IN
   TRANSACTIONS``, FOREACH, ``COLLECT { }`` and dynamic labels cut the query into
   steps, each a query of its own (``kgmem.cypher.subquery_split``,
@@ -120,6 +122,7 @@ from kgmem.cypher import (
     stored_arithmetic,
     stored_temporal,
     tail,
+    undirected,
     unwind,
     vector_functions,
     with_where,
@@ -302,6 +305,7 @@ _RESHAPES = (
     ("projected_order", projected_order.rewrite),
     ("comparisons", comparisons.rewrite),
     ("comprehensions", comprehensions.rewrite),
+    ("undirected", undirected.rewrite),
 )
 
 

@@ -305,7 +305,7 @@ async def test_a_label_age_made_by_itself_gets_its_id_index(small: Memory, ns: s
         async with serving(small) as service:
             service.wake()
             async with asyncio.timeout(30):
-                while await conn.fetch(query, ns) != [("FRESHLY", 1), ("Fresh", 1)]:  # noqa: ASYNC110 (polls the catalogue)
+                while await conn.fetch(query, ns) != [("FRESHLY", 3), ("Fresh", 1)]:  # noqa: ASYNC110 (polls the catalogue)
                     await asyncio.sleep(0.1)
     finally:
         await conn.close()

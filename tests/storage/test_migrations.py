@@ -175,3 +175,40 @@ async def test_the_closer_migration_lets_forgetting_reopen_what_was_closed_befor
         assert (porto.valid_to, porto.expired_at) == (None, None)
     finally:
         await memory.close()
+
+
+async def test_the_edge_end_migration_indexes_relationship_tables_already_there(
+    fresh_database: NewDatabase, tmp_path: Path
+) -> None:
+    """A store from before migration 0042 gets the ``start_id(r)`` / ``end_id(r)``
+    indexes on every relationship table, a label AGE made by itself included; going
+    down drops them again."""
+    import asyncpg
+
+    from kgmem import Memory
+    from tests.fixtures.database import store_settings
+
+    url = await fresh_database(migrated=False)
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        await memory.create_namespace("before_ends")
+        await memory.cypher(
+            "before_ends", "CREATE (:A {k: 1})-[:SELF_MADE]->(:A {k: 2})", mode="write"
+        )
+    finally:
+        await memory.close()
+    query = (
+        "SELECT count(*) FROM pg_indexes WHERE schemaname = 'before_ends' "
+        "AND tablename = 'SELF_MADE' AND indexdef LIKE '%age_%_id(%'"
+    )
+    migrate.downgrade(url, "0041_claim_statements")
+    conn = await asyncpg.connect(url)
+    try:
+        assert await conn.fetchval(query) == 0
+        migrate.upgrade(url)
+        assert await conn.fetchval(query) == 2  # age_start_id and age_end_id
+        migrate.downgrade(url, "0041_claim_statements")
+        assert await conn.fetchval(query) == 0
+        migrate.upgrade(url)
+    finally:
+        await conn.close()

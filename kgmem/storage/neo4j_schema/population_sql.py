@@ -67,8 +67,9 @@ ORDER BY 1, 2
 
 
 async def missing_id_indexes(conn: asyncpg.Connection) -> list[tuple[str, IndexBuild]]:
-    """The ``id(n)`` index of every label table that lacks one (a label AGE created by
-    itself in a Cypher ``CREATE``), with its namespace: ``kgmem_neo4j.id_index_sql``."""
+    """The ``id(n)`` index (and a relationship table's ``start_id(r)`` and ``end_id(r)``
+    ones) of every label table that lacks it (a label AGE created by itself in a Cypher
+    ``CREATE``), with its namespace: ``kgmem_neo4j.id_index_sql``."""
     return [
         (r["schema"], IndexBuild(r["index_name"], r["statement"]))
         for r in await conn.fetch(_UNINDEXED)

@@ -53,6 +53,7 @@ SCENARIOS = {
     "startup": Scenario("bench.startup", "command start-up time"),
     "namespaces": Scenario("bench.namespaces", "creating and deleting a namespace"),
     "graphiti": Scenario("bench.graphiti_episodes", "Graphiti's add_episode through the Bolt door"),
+    "undirected": Scenario("bench.undirected", "undirected patterns against raw AGE"),
 }
 
 

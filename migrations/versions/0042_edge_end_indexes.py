@@ -19,6 +19,9 @@ Revision ID: 0042_edge_end_indexes
 Revises: 0041_claim_statements
 """
 
+import importlib.util
+from pathlib import Path
+
 from alembic import op
 
 revision = "0042_edge_end_indexes"
@@ -88,29 +91,6 @@ END
 $drop$;
 
 DROP FUNCTION kgmem_neo4j.id_index_sql(oid, regclass, "char");
-
-CREATE FUNCTION kgmem_neo4j.id_index_sql(g oid, rel regclass, kind "char",
-                                         OUT index_name text, OUT statement text)
-LANGUAGE plpgsql STABLE AS $fn$
-DECLARE
-  label text := format('ag_catalog._label_name(%s::oid, id)', g);
-  element text := CASE kind
-    WHEN 'v' THEN 'ag_catalog._agtype_build_vertex(id, ' || label || ', properties)'
-    ELSE 'ag_catalog._agtype_build_edge(id, start_id, end_id, ' || label || ', properties)'
-  END;
-BEGIN
-  index_name := 'kgmem_id_' || left(md5((SELECT relname FROM pg_class WHERE oid = rel)), 20);
-  statement := format(
-    'CREATE INDEX IF NOT EXISTS %I ON %s ((ag_catalog.age_id(%s)))', index_name, rel, element);
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION kgmem_neo4j.build_id_index(g oid, rel regclass, kind "char")
-RETURNS void LANGUAGE plpgsql AS $fn$
-BEGIN
-  EXECUTE (SELECT s.statement FROM kgmem_neo4j.id_index_sql(g, rel, kind) s);
-END
-$fn$;
 """
 
 
@@ -118,5 +98,16 @@ def upgrade() -> None:
     op.execute(UPGRADE)
 
 
+def _before() -> str:
+    """The two functions as migration 0031_neo4j_id_index_sql made them."""
+    path = Path(__file__).with_name("0031_neo4j_id_index_sql.py")
+    spec = importlib.util.spec_from_file_location("kgmem_migration_0031", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.UPGRADE)
+
+
 def downgrade() -> None:
-    op.execute(DOWNGRADE)
+    op.execute(DOWNGRADE + _before())

@@ -214,8 +214,8 @@ def filtered(clause: Clause, following: Clause | None, condition: str) -> list[E
     """Edits making a MATCH ``clause`` also require ``condition``: ANDed before its own
     WHERE (``following``, when that is one), or as a WHERE of its own.
 
-    The WHERE's own text goes in brackets only when an OR or XOR outside every bracket
-    needs them: AGE reads a bracketed comparison as a value it then casts, which no
+    The WHERE's own text goes in brackets only when an OR, XOR or CASE outside every
+    bracket needs them: AGE reads a bracketed comparison as a value it then casts, which no
     index can answer (``n.uid = $u`` finds the node by its uid index, ``(n.uid = $u)``
     reads the whole label)."""
     if following is not None and following.keyword == "WHERE":

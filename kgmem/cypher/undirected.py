@@ -67,15 +67,17 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     fresh = _Fresh(text)
     edits: list[Edit] = []
     for placed in each_clause(code, *_MATCHES):
+        parts = split_top_level(list(placed.clause.body))
+        chains = [(part, found) for part in parts if (found := _chain(part)) is not None]
+        if not chains:
+            continue
         where = (
             placed.following if placed.following and placed.following.keyword == "WHERE" else None
         )
         context = _Context(bound=scope(text, placed.earlier), named=_names(where))
         conditions: list[str] = []
-        for part in split_top_level(list(placed.clause.body)):
-            found = _chain(part)
-            if found is not None:
-                conditions.extend(_conditions(found[0], found[1], part, context, fresh, edits))
+        for part, (nodes, rels) in chains:
+            conditions.extend(_conditions(nodes, rels, part, context, fresh, edits))
         if conditions:
             edits.extend(filtered(placed.clause, placed.following, " AND ".join(conditions)))
     return splice(text, edits)

@@ -1,5 +1,5 @@
-"""``python -m bench undirected``: undirected relationship patterns on a large graph,
-through kgmem and as raw AGE, same run, same graph.
+"""``python -m bench undirected``: undirected relationship patterns and ``IN`` over a
+list parameter on a large graph, through kgmem and as raw AGE, same run, same graph.
 
 The graph is ``bench.bulkstore``'s (``--entities`` entities of five labels, two facts
 each). Each query starts from one node found by its uid, as the Neo4j libraries ask
@@ -10,6 +10,10 @@ each). Each query starts from one node found by its uid, as the Neo4j libraries 
 - raw AGE: the query text as written in ``cypher()``, which joins the relationship on
   ``start_id = n.id AND end_id = m.id OR end_id = n.id AND start_id = m.id`` and crosses
   the node with every candidate far end first.
+
+The ``IN`` queries look up three nodes by ``n.uid IN $us``, as Graphiti reads nodes and
+edges by ``uuid IN $uuids``: kgmem writes comparisons an index answers
+(``kgmem.cypher.in_lists``); raw AGE tests the list against every node it reads.
 
 Reported per query: kgmem's median wall milliseconds over ``--runs`` start nodes, and
 raw AGE's for the first of them (it takes seconds), checked to answer the same rows. A
@@ -43,7 +47,11 @@ QUERIES = {
     "bound end on the right": "MATCH (m)-[r]-(n:Person {uid: $u}) RETURN count(m)",
     "two hops": "MATCH (n:Person {uid: $u})-[r]-(x)-[s]-(y) RETURN count(y)",
     "after a MATCH": "MATCH (n:Person {uid: $u}) MATCH (n)-[r]-(m) RETURN count(m)",
+    "uid IN a list": "MATCH (n:Person) WHERE n.uid IN $us RETURN count(n)",
+    "uid IN a list, any label": "MATCH (n) WHERE n.uid IN $us RETURN count(n)",
+    "uid IN a list, undirected": "MATCH (n:Person)-[r]-(m) WHERE n.uid IN $us RETURN count(m)",
 }
+# $us: the start node's uid and the next two starts' (a list of three)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -105,11 +113,14 @@ async def _timed(
     """Median milliseconds through kgmem over ``starts``, and raw AGE's for the first of
     them (it takes seconds), with whether it was cut off."""
     ours, answers = [], []
-    for uid in starts:
+    for at, uid in enumerate(starts):
         began = time.perf_counter()
-        answers.append((await memory.cypher(NAMESPACE, query, {"u": uid})).rows)
+        params = {"u": uid, "us": _three(starts, at)}
+        answers.append((await memory.cypher(NAMESPACE, query, params)).rows)
         ours.append((time.perf_counter() - began) * 1000)
-    written = query.replace("$u", f"'{starts[0]}'")  # bulkstore's uids: letters and digits
+    # bulkstore's uids are letters and digits
+    listed = "[" + ", ".join(f"'{uid}'" for uid in _three(starts, 0)) + "]"
+    written = query.replace("$us", listed).replace("$u", f"'{starts[0]}'")
     sql = f"SELECT c::text FROM cypher('{NAMESPACE}', $q${written}$q$) AS (c agtype)"
     began = time.perf_counter()
     try:
@@ -120,3 +131,8 @@ async def _timed(
     if [[json.loads(r[0])] for r in rows] != answers[0]:
         raise RuntimeError(f"{query}: kgmem {answers[0]}, raw AGE {rows}")
     return statistics.median(ours), theirs, False
+
+
+def _three(starts: list[str], at: int) -> list[str]:
+    """The uid of start ``at`` and of the two after it (round the list)."""
+    return [starts[(at + k) % len(starts)] for k in range(3)]

@@ -22,6 +22,7 @@ from kgmem.cypher import (
     cost,
     fold,
     guard,
+    in_lists,
     label_patterns,
     label_writes,
     rewrite,
@@ -86,7 +87,7 @@ def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "r
     writing query in read mode. The work that depends only on the text and the mode is
     cached (the same text is checked and rewritten once per process).
     """
-    return finish(_prepare(query, mode), params)
+    return finish(_prepare(query, mode, in_lists.shape(query, params)), params)
 
 
 def finish(prepared: Prepared, params: Mapping[str, Any] | None) -> CypherPlan:
@@ -103,24 +104,28 @@ MAX_SENT_CHARS = 400_000
 
 
 @functools.lru_cache(maxsize=1024)
-def _prepare(query: str, mode: Mode) -> Prepared:
+def _prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
     try:
-        return prepare(query, mode)
+        return prepare(query, mode, lists)
     except RecursionError:  # a shape the cost bounds did not foresee
         raise LimitExceeded(
             "the query nests too deeply for kgmem to plan: nest expressions less deeply"
         ) from None
 
 
-def prepare(query: str, mode: Mode) -> Prepared:
+def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
     """The uncached work of ``plan()`` for ``query`` in ``mode`` (its cost bounded first,
-    ``kgmem.cypher.cost``); run by ``kgmem.cypher.planner`` in a process of its own."""
+    ``kgmem.cypher.cost``); run by ``kgmem.cypher.planner`` in a process of its own.
+    ``lists``: the list parameters an ``IN`` reads, by size (``kgmem.cypher.in_lists``)."""
     guard.check_text(query)
     everything = tokenize(query, keep_trivia=True)
     original = _code(everything)
     cost.check(original)
     folding = fold.apply(query, original)  # temporal constants become literals
     folded = folding.text
+    expanded = in_lists.expand(folded, _code(tokenize(folded)), lists) if lists else folded
+    first = ("in_lists",) if expanded != folded else ()
+    folded = expanded
     # kgmem's own SQL calls are allowed only where kgmem's rewrite wrote them
     lowered = folded != query and not any(t.text.lower() == "kgmem_cypher" for t in original)
     if folded != query:
@@ -153,7 +158,7 @@ def prepare(query: str, mode: Mode) -> Prepared:
         | {z for c in clocks if (z := clock.zone_parameter(c))},
         writes=writes,
         tag=dollar_tag(rewritten.text),
-        rewrites=rewritten.applied,
+        rewrites=first + rewritten.applied,
         temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
         label_sets=label_patterns.created(code),
         named=label_patterns.named(code) if writes else (),

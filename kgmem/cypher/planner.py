@@ -7,10 +7,10 @@ planned before in a child process (``python -m kgmem.cypher.planner``), at most
 ``PROCESSES`` at once, each with ``MEMORY_BYTES`` of address space. A child that has not
 answered by the deadline is killed (and replaced when next needed), and the caller gets
 ``LimitExceeded``; no query plans for longer than ``MAX_SECONDS``. Plans are kept by
-text and mode (``CACHED``), so a query asked again is not planned again.
+text, mode and list sizes (``CACHED``), so a query asked again is not planned again.
 
 The parent and a child exchange pickled messages, each prefixed by its length: the
-child reads ``(query, mode)`` and answers ``("plan", prepared)`` or ``("error",
+child reads ``(query, mode, lists)`` and answers ``("plan", prepared)`` or ``("error",
 exception)``.
 """
 
@@ -33,7 +33,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Any
 
-from kgmem.cypher import guard
+from kgmem.cypher import guard, in_lists
 from kgmem.cypher.plan import Mode, Prepared, prepare
 from kgmem.errors import CypherSemanticError, KgmemError, LimitExceeded
 
@@ -56,12 +56,12 @@ class _Child:
             env={**os.environ, "PYTHONHASHSEED": "0"},
         )
 
-    def ask(self, query: str, mode: Mode, seconds: float) -> Any:
+    def ask(self, query: str, mode: Mode, seconds: float, lists: in_lists.Shape) -> Any:
         """The child's answer for ``query``; ``TimeoutError`` past ``seconds``,
         ``EOFError`` when the child died."""
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
-        _send(self.proc.stdin, (query, mode))
+        _send(self.proc.stdin, (query, mode, lists))
         return _receive(self.proc.stdout, time.monotonic() + seconds)
 
     def kill(self) -> None:
@@ -75,6 +75,9 @@ class _Child:
                     stream.close()
 
 
+_Key = tuple[str, Mode, in_lists.Shape]
+
+
 class Planner:
     """At most ``processes`` planning children, used one request at a time each."""
 
@@ -83,11 +86,14 @@ class Planner:
         self._executor = ThreadPoolExecutor(processes, thread_name_prefix="kgmem-planner")
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
-        self._cache: collections.OrderedDict[tuple[str, str], Prepared] = collections.OrderedDict()
+        self._cache: collections.OrderedDict[_Key, Prepared] = collections.OrderedDict()
 
-    async def prepare(self, query: str, mode: Mode, seconds: float) -> Prepared:
-        """``kgmem.cypher.plan.prepare`` of ``query`` in a child, within ``seconds``."""
-        key = (query, mode)
+    async def prepare(
+        self, query: str, mode: Mode, seconds: float, lists: in_lists.Shape = ()
+    ) -> Prepared:
+        """``kgmem.cypher.plan.prepare`` of ``query`` in a child, within ``seconds``
+        (``lists``: ``kgmem.cypher.in_lists.shape`` of its parameters)."""
+        key = (query, mode, lists)
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -96,19 +102,21 @@ class Planner:
         guard.check_text(query)  # the length, before a child reads it
         seconds = min(seconds, MAX_SECONDS)
         loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(self._executor, self._ask, query, mode, seconds)
+        prepared = await loop.run_in_executor(
+            self._executor, self._ask, query, mode, seconds, lists
+        )
         with self._lock:
             self._cache[key] = prepared
             while len(self._cache) > CACHED:
                 self._cache.popitem(last=False)
         return prepared
 
-    def _ask(self, query: str, mode: Mode, seconds: float) -> Prepared:
+    def _ask(self, query: str, mode: Mode, seconds: float, lists: in_lists.Shape = ()) -> Prepared:
         with self._lock:
             child = self._idle.pop() if self._idle else None
         child = child or _Child()
         try:
-            kind, value = child.ask(query, mode, seconds)
+            kind, value = child.ask(query, mode, seconds, lists)
         except (TimeoutError, EOFError, OSError):
             child.kill()
             raise LimitExceeded(
@@ -179,10 +187,10 @@ def _read(stream: IO[bytes], size: int, deadline: float | None) -> bytes:
     return b"".join(chunks)
 
 
-def _answer(query: str, mode: Mode) -> tuple[str, object]:
+def _answer(query: str, mode: Mode, lists: in_lists.Shape) -> tuple[str, object]:
     """What the child sends back for one request."""
     try:
-        return "plan", prepare(query, mode)
+        return "plan", prepare(query, mode, lists)
     except KgmemError as exc:
         return "error", _portable(exc)
     except (RecursionError, MemoryError):
@@ -207,10 +215,10 @@ def _serve() -> None:
     reader, writer = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            query, mode = _receive(reader, None)
+            query, mode, lists = _receive(reader, None)
         except EOFError:
             return
-        _send(writer, _answer(query, mode))
+        _send(writer, _answer(query, mode, lists))
 
 
 if __name__ == "__main__":

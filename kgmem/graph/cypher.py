@@ -26,6 +26,7 @@ from kgmem.cypher import (
     cost,
     explained,
     guard,
+    in_lists,
     label_sets,
     planner,
     positions,
@@ -135,7 +136,8 @@ async def planned(request: CypherRequest, settings: CypherSettings) -> CypherPla
     """``request`` planned off the event loop (``kgmem.cypher.planner``), within what is
     left of the request's deadline."""
     seconds = deadline.remaining(settings.statement_timeout_ms / 1000)
-    prepared = await planner.default().prepare(request.query, request.mode, seconds)
+    lists = in_lists.shape(request.query, request.params)
+    prepared = await planner.default().prepare(request.query, request.mode, seconds, lists)
     return finish(prepared, request.params)
 
 

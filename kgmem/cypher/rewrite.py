@@ -70,7 +70,9 @@ expansions below shift later positions.
   (``kgmem.cypher.comprehensions``) and, last, what an undirected relationship in a
   MATCH implies, written so PostgreSQL starts from its bound end
   (``kgmem.cypher.undirected``).
-- Before any of this (in ``kgmem.memory.cypher``): CALL subqueries, ``IN
+- Before any of this (in ``kgmem.cypher.plan``, from the parameters' sizes): ``WHERE
+  n.key IN $list`` as comparisons an index answers (``kgmem.cypher.in_lists``).
+- Before that (in ``kgmem.memory.cypher``): CALL subqueries, ``IN
   TRANSACTIONS``, FOREACH, ``COLLECT { }`` and dynamic labels cut the query into
   steps, each a query of its own (``kgmem.cypher.subquery_split``,
   ``kgmem.cypher.collect_subqueries``, ``kgmem.memory.subquery_steps``).

@@ -115,9 +115,17 @@ def _age_agrees(element: Node, source: Node, *, in_where: bool) -> bool:
         return True  # 3 IN [1, null]: a scalar against each item
     if not in_where:
         return False
-    if source.kind == "list":  # type(r) IN ['A', $b]: literal or parameter items
-        return all(c.kind in ("lit", "param") for c in source.children)
+    if source.kind == "list":  # type(r) IN ['A', $b, -1]: literal or parameter items
+        return all(c.kind in ("lit", "param") or _negative(c) for c in source.children)
     return _scalar(element) and source.kind in ("param", "var", "prop")  # n.name IN $names
+
+
+def _negative(node: Node) -> bool:
+    """A number literal with a minus: ``-1`` (a literal to AGE, an operator to the parser)."""
+    if node.kind != "unary" or node.value != "-":
+        return False
+    (operand,) = node.children
+    return operand.kind == "lit" and isinstance(operand.value, int | float)
 
 
 def _check_source(tokens: list[Token], source: Node) -> None:

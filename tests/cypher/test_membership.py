@@ -107,6 +107,21 @@ async def test_membership_filters_rows_in_where(memory: Memory, namespace: str) 
     assert result.rows == [[[3]]]
 
 
+async def test_an_optional_match_filtered_by_a_list_of_negative_numbers_keeps_its_row(
+    memory: Memory, namespace: str
+) -> None:
+    """AGE loses the optional row when its WHERE holds a list comprehension over the
+    optional variable; ``-1`` is a literal, so the IN stays AGE's own."""
+    await memory.cypher(namespace, "CREATE (:N {i: 0, k: 5}), (:N {i: 1, k: -1})", mode="write")
+    result = await memory.cypher(
+        namespace,
+        "MATCH (n:N) OPTIONAL MATCH (m:N) WHERE m.k IN [-1, -2.5] AND m.i = n.i "
+        "RETURN n.i, m.i ORDER BY n.i",
+    )
+    assert result.rows == [[0, None], [1, 1]]
+    assert "__kgmem_in" not in plan("MATCH (n) WHERE n.k IN [-1, 2] RETURN n").text
+
+
 def test_membership_in_where_over_a_list_of_scalars_stays_for_the_planner() -> None:
     query = "MATCH (a)-[r]->(b) WHERE type(r) IN ['KNOWS', null] RETURN r"
     assert plan(query).text == query

@@ -113,31 +113,25 @@ def _atom_size(code: Sequence[Token], at: int, sizes: Mapping[str, int]) -> int 
 
 
 def _in_plain_where(code: Sequence[Token], levels: Sequence[int], at: int) -> bool:
-    """The atom stands in a WHERE at the WHERE's own depth, after WHERE, AND or OR, and
-    nothing at that depth between the WHERE and the atom's end is NOT, XOR or CASE."""
-    depth = levels[at]
-    if depth != 0:  # a comprehension's or a quantifier's WHERE reads null apart from false
-        return False
-    if not is_keyword_at(code, at - 1, "WHERE", "AND", "OR"):
+    """The atom stands outside every bracket (a comprehension's or a quantifier's WHERE
+    reads null apart from false) in a clause's WHERE, after WHERE, AND or OR, and no NOT,
+    XOR or CASE stands outside brackets in that WHERE."""
+    if levels[at] != 0 or not is_keyword_at(code, at - 1, "WHERE", "AND", "OR"):
         return False
     for back in range(at - 1, -1, -1):
-        if levels[back] < depth:
-            return False  # inside brackets the WHERE is not
-        if levels[back] > depth:
+        if levels[back] > 0:
             continue
         if _unsafe(code, back) or _ends(code, back):
             return False
         if is_keyword_at(code, back, "WHERE"):
-            return _rest_is_plain(code, levels, at + 5, depth)
+            return _rest_is_plain(code, levels, at + 5)
     return False
 
 
-def _rest_is_plain(code: Sequence[Token], levels: Sequence[int], start: int, depth: int) -> bool:
-    """No NOT, XOR or CASE at ``depth`` from ``start`` to the WHERE's end."""
+def _rest_is_plain(code: Sequence[Token], levels: Sequence[int], start: int) -> bool:
+    """No NOT, XOR or CASE outside brackets from ``start`` to the WHERE's end."""
     for index in range(start, len(code)):
-        if levels[index] < depth:
-            return True
-        if levels[index] > depth:
+        if levels[index] > 0:
             continue
         if _ends(code, index):
             return True

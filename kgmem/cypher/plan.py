@@ -84,8 +84,9 @@ def plan(query: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "r
 
     Raises ``CypherSyntaxError`` / ``CypherSemanticError`` for malformed queries,
     ``CypherRejected`` for what the guard refuses and ``CypherPermissionDenied`` for a
-    writing query in read mode. The work that depends only on the text and the mode is
-    cached (the same text is checked and rewritten once per process).
+    writing query in read mode. The work that depends only on the text, the mode and the
+    sizes of the lists an ``IN`` reads is cached (the same text is checked and rewritten
+    once per process and list-size bucket).
     """
     return finish(_prepare(query, mode, in_lists.shape(query, params)), params)
 

@@ -6,7 +6,9 @@ The formula and constants are kgmem's (``kgmem.storage.indexes.keyword_search``)
             idf(t) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
     idf(t) = ln(1 + (documents - df(t) + 0.5) / (df(t) + 0.5))
 
-where a document's length is its number of distinct words (kgmem's distinct lexemes).
+where a document's length is its number of distinct words (kgmem's distinct lexemes)
+and tf counts each word ``OWN_WORDS`` times, as kgmem's index counts a text without
+context.
 
 Every document scores every query word it holds: no candidate budget.
 """
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.keyword_corpus import Corpus
-from kgmem.storage.indexes.keyword_search import K1, B
+from kgmem.storage.indexes.keyword_search import K1, OWN_WORDS, B
 
 TIE = 1e-6
 """Relative tolerance under which two scores tie (float4 in pg_textsearch)."""
@@ -73,7 +75,8 @@ class Exact:
         """The ranking of a query made of ``words`` (distinct)."""
         ids, parts = [], []
         for word in words:
-            docs, tf = np.unique(self._postings(word), return_counts=True)
+            docs, counts = np.unique(self._postings(word), return_counts=True)
+            tf = OWN_WORDS * counts
             if not len(docs):
                 continue
             idf = np.log(1 + (self.n - len(docs) + 0.5) / (len(docs) + 0.5))

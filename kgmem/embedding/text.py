@@ -3,17 +3,39 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kgmem.schema.graph_schema import VERTEX_TEXT_PROPERTIES
+from kgmem.schema.graph_schema import VERTEX_CONTEXT_PROPERTY, VERTEX_OWN_TEXT_PROPERTIES
+
+CONTEXT_SEPARATOR = "\x1e"
+"""Between a vertex's own text and its context in its indexed text (U+001E, record
+separator): the keyword index counts the words before it twice and those after it once
+(``kgmem.text_vector``, migration ``0043_keyword_own_words``)."""
 
 
 def entity_text(properties: Mapping[str, Any]) -> str | None:
-    """The entity's name, summary, description and text joined by newlines, or None."""
-    parts = [properties.get(key) for key in VERTEX_TEXT_PROPERTIES]
-    kept = [p.strip() for p in parts if isinstance(p, str) and p.strip()]
-    return "\n".join(kept) if kept else None
+    """The entity's name, summary, description and text joined by newlines, then, after
+    ``CONTEXT_SEPARATOR``, its context (an episode's previous turns), or None. A
+    separator inside a property reads as a space, so only kgmem's own marks the
+    context."""
+    own = "\n".join(_texts(properties.get(key) for key in VERTEX_OWN_TEXT_PROPERTIES))
+    context = "".join(_texts([properties.get(VERTEX_CONTEXT_PROPERTY)]))
+    if context:
+        return f"{own}{CONTEXT_SEPARATOR}{context}"
+    return own or None
+
+
+def plain(text: str) -> str:
+    """``text`` with any ``CONTEXT_SEPARATOR`` read as a space: a caller's text never
+    marks where a context starts."""
+    return text.replace(CONTEXT_SEPARATOR, " ")
+
+
+def _texts(values: Iterable[Any]) -> list[str]:
+    """The non-blank strings of ``values``, stripped, without the context separator."""
+    kept = (plain(v).strip() for v in values if isinstance(v, str))
+    return [v for v in kept if v]
 
 
 FIRST_TEXT_KEYS = ("label", "title")
@@ -26,9 +48,7 @@ def untitled_text(uid: str, properties: Mapping[str, Any]) -> str:
     club ``"Mr. Hi"``): its uid, then its ``label`` and ``title``, then its other text
     properties in key order, one a line, each once."""
     keys = [*FIRST_TEXT_KEYS, *sorted(k for k in properties if k not in FIRST_TEXT_KEYS)]
-    found = [uid.strip(), *(properties.get(k) for k in keys)]
-    kept = [p.strip() for p in found if isinstance(p, str) and p.strip()]
-    return "\n".join(dict.fromkeys(kept))
+    return "\n".join(dict.fromkeys(_texts([uid, *(properties.get(k) for k in keys)])))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kgmem.embedding import entity_text
+from kgmem.embedding.text import plain
 from kgmem.errors import (
     InvalidInput,
     InvalidNumber,
@@ -131,7 +132,7 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
             confidence=unit_interval("confidence", item.confidence),
             source=validate_uid(item.source, max_uid) if item.source is not None else None,
             episode=validate_uid(item.episode, max_uid) if item.episode is not None else None,
-            text=_text(ctx, item.text.strip() if item.text else None),
+            text=_text(ctx, plain(item.text).strip() if item.text else None),
             vector=vector(ctx, item.embedding),
             generated_uid=item.uid is None,
             declared=data_values(item.declared),

@@ -30,9 +30,12 @@ PROPERTY_TYPES = frozenset(
     }
 )
 
-# Texts that are embedded and keyword-indexed for a vertex, in this order
-# ("preceding": an episode's session context, kgmem.ingest.session_context).
-VERTEX_TEXT_PROPERTIES = ("name", "summary", "description", "preceding", "text")
+# Texts that are embedded and keyword-indexed for a vertex: its own, in this order, then
+# its context ("preceding": an episode's session context, kgmem.ingest.session_context),
+# which the keyword index weighs as half of its own (kgmem.embedding.entity_text).
+VERTEX_OWN_TEXT_PROPERTIES = ("name", "summary", "description", "text")
+VERTEX_CONTEXT_PROPERTY = "preceding"
+VERTEX_TEXT_PROPERTIES = (*VERTEX_OWN_TEXT_PROPERTIES, VERTEX_CONTEXT_PROPERTY)
 
 
 @dataclass(frozen=True, slots=True)

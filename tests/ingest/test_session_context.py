@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from kgmem import Memory, Settings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.embedding.provider import Vectors
+from kgmem.embedding.text import CONTEXT_SEPARATOR
 from kgmem.ingest import EpisodeWrite
 from kgmem.ingest.session_context import (
     PRECEDING_TURNS,
@@ -65,7 +66,7 @@ async def test_turns_take_their_neighbours_across_batches(
     for i, vector in enumerate(expected):
         text, stored = await _stored(raw_conn, namespace, f"t{i}")
         assert np.allclose(stored, vector, atol=1e-4), i
-        # Keyword search sees the previous turns before the turn itself.
+        # Keyword search sees the turn itself, then its previous turns as its context.
         assert text == _indexed(TURNS, i)
     episode = await embedding_memory.get_episode(namespace, "t1")
     assert episode.properties["preceding"] == TURNS[0]
@@ -114,8 +115,10 @@ def test_a_turn_is_embedded_with_the_topics_of_its_previous_turns() -> None:
 
 
 def _indexed(turns: list[str], i: int) -> str:
-    """What keyword search should see of turn ``i``: its previous turns, then it."""
-    return "\n".join(turns[max(0, i - PRECEDING_TURNS) : i + 1])
+    """What keyword search should see of turn ``i``: it, then after the context
+    separator its previous turns."""
+    before = turns[max(0, i - PRECEDING_TURNS) : i]
+    return turns[i] + (CONTEXT_SEPARATOR + "\n".join(before) if before else "")
 
 
 @given(

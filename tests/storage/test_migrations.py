@@ -212,3 +212,40 @@ async def test_the_edge_end_migration_indexes_relationship_tables_already_there(
         migrate.upgrade(url)
     finally:
         await conn.close()
+
+
+async def test_the_own_words_migration_indexes_the_stored_texts_again(
+    fresh_database: NewDatabase, tmp_path: Path
+) -> None:
+    """Migration 0043 computes every stored text's lexemes again under the new
+    weighing (a word of a text without context counts twice), statistics included;
+    going down counts each word once again."""
+    import asyncpg
+
+    from kgmem import BatchWrite, EntityWrite, Memory
+    from kgmem.storage.indexes import text_index
+    from tests.fixtures.database import store_settings
+
+    url = await fresh_database(migrated=False)
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        await memory.create_namespace("before_own")
+        batch = BatchWrite(entities=[EntityWrite("v", "Note", {"text": "violin"})])
+        await memory.write_batch("before_own", batch)
+    finally:
+        await memory.close()
+    query = (
+        "SELECT cardinality((u).positions) FROM before_own._kg_vertex s, unnest(s.tsv) u "
+        "WHERE (u).lexeme = 'violin'"
+    )
+    conn = await asyncpg.connect(url)
+    try:
+        for revision, count in (("0042_edge_end_indexes", 1), (None, 2)):
+            if revision:
+                migrate.downgrade(url, revision)
+            else:
+                migrate.upgrade(url)
+            assert await conn.fetchval(query) == count
+            assert all(c.ok for c in await text_index.check(conn, "before_own"))
+    finally:
+        await conn.close()

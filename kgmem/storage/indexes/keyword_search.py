@@ -17,9 +17,11 @@ length, best first::
             idf(t) * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average length))
     idf(t) = ln(1 + (documents - df(t) + 0.5) / (df(t) + 0.5))
 
-A document's length is its number of distinct lexemes (read from the tsvector's header;
-on LoCoMo it ranked a little better than the count of tokens, and scoring reads only
-the query's own lexemes of each row). A row is found only if it holds one of the
+A term's tf counts a text's own words twice and its context once (an episode's
+previous turns: ``kgmem.text_vector``, migration ``0043_keyword_own_words``), as BM25F
+weighs two fields. A document's length is its number of distinct lexemes (read from the
+tsvector's header; on LoCoMo it ranked a little better than the count of tokens, and
+scoring reads only the query's own lexemes of each row). A row is found only if it holds one of the
 lexemes probed: every lexeme while the documents holding them number at most
 ``candidates`` (then the ranking is exact); else, up to that budget in all, the rows
 holding all of the query's lexemes, then those holding two of them, then those holding
@@ -45,6 +47,10 @@ from kgmem.storage.sql import table
 
 K1 = 1.2
 B = 0.75
+OWN_WORDS = 2
+"""How many times ``kgmem.text_vector`` counts each word of a text's own part (the whole
+text when it has no context): a tf is twice that word's count in it plus its count in
+the context."""
 CANDIDATES = 1000
 """Most rows one kind's search scores by default (``KGMEM_DATABASE_KEYWORD_CANDIDATES``)."""
 

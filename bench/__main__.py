@@ -54,9 +54,6 @@ SCENARIOS = {
     "namespaces": Scenario("bench.namespaces", "creating and deleting a namespace"),
     "graphiti": Scenario("bench.graphiti_episodes", "Graphiti's add_episode through the Bolt door"),
     "undirected": Scenario("bench.undirected", "undirected patterns against raw AGE"),
-    "locomo-own": Scenario(
-        "bench.locomo_own", "exploration: a turn's own words against its context in BM25"
-    ),
 }
 
 

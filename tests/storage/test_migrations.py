@@ -217,35 +217,62 @@ async def test_the_edge_end_migration_indexes_relationship_tables_already_there(
 async def test_the_own_words_migration_indexes_the_stored_texts_again(
     fresh_database: NewDatabase, tmp_path: Path
 ) -> None:
-    """Migration 0043 computes every stored text's lexemes again under the new
-    weighing (a word of a text without context counts twice), statistics included;
-    going down counts each word once again."""
+    """Migration 0043 lays out the stored texts of episodes with a context anew (their
+    own text, then the context) and computes every text's lexemes again under the new
+    weighing (a word of a text without context counts twice, of a context once),
+    statistics included; going down counts each word once again."""
+    from datetime import UTC, datetime, timedelta
+
     import asyncpg
 
     from kgmem import BatchWrite, EntityWrite, Memory
+    from kgmem.embedding.text import CONTEXT_SEPARATOR
+    from kgmem.ingest import EpisodeWrite
     from kgmem.storage.indexes import text_index
     from tests.fixtures.database import store_settings
 
     url = await fresh_database(migrated=False)
     memory = await Memory.open(store_settings(url, tmp_path))
+    t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    turns = [
+        EpisodeWrite(text=t, uid=f"t{i}", reference_time=t0 + timedelta(seconds=i), session="s")
+        for i, t in enumerate(["Where do you play?", "The violin, in a harbour band."])
+    ]
     try:
         await memory.create_namespace("before_own")
         batch = BatchWrite(entities=[EntityWrite("v", "Note", {"text": "violin"})])
         await memory.write_batch("before_own", batch)
+        await memory.add_episodes("before_own", turns)
     finally:
         await memory.close()
-    query = (
-        "SELECT cardinality((u).positions) FROM before_own._kg_vertex s, unnest(s.tsv) u "
-        "WHERE (u).lexeme = 'violin'"
+    side = "before_own._kg_vertex"
+    tf = (
+        f"SELECT cardinality((u).positions) FROM {side} s, unnest(s.tsv) u "
+        "WHERE s.uid = $1 AND (u).lexeme = $2"
     )
     conn = await asyncpg.connect(url)
     try:
-        for revision, count in (("0042_edge_end_indexes", 1), (None, 2)):
-            if revision:
-                migrate.downgrade(url, revision)
-            else:
-                migrate.upgrade(url)
-            assert await conn.fetchval(query) == count
-            assert all(c.ok for c in await text_index.check(conn, "before_own"))
+        migrate.downgrade(url, "0042_edge_end_indexes")
+        await conn.execute('SET search_path = ag_catalog, "$user", public')
+        # The layout a kgmem before 0043 wrote: the context, then the turn.
+        await conn.execute(
+            f"UPDATE {side} SET text = $1 WHERE uid = 't1'",
+            f"{turns[0].text}\n{turns[1].text}",
+        )
+        uid = "t1"
+        assert await conn.fetchval(tf, "v", "violin") == 1
+        assert await conn.fetchval(tf, uid, "play") == 1
+        migrate.upgrade(url)
+        assert await conn.fetchval(f"SELECT text FROM {side} WHERE uid = $1", uid) == (
+            f"{turns[1].text}{CONTEXT_SEPARATOR}{turns[0].text}"
+        )
+        assert await conn.fetchval(tf, "v", "violin") == 2
+        assert await conn.fetchval(tf, uid, "violin") == 2  # its own word
+        assert await conn.fetchval(tf, uid, "play") == 1  # a word of its context
+        assert all(c.ok for c in await text_index.check(conn, "before_own"))
+        migrate.downgrade(url, "0042_edge_end_indexes")
+        assert await conn.fetchval(tf, uid, "violin") == 1
+        assert all(c.ok for c in await text_index.check(conn, "before_own"))
+        migrate.upgrade(url)
     finally:
         await conn.close()

@@ -19,9 +19,10 @@ scores, each turn's time, which turns' speaker the question names (as
 ``kgmem.retrieval.statement_favouring`` decides it) and which speak in the first person
 (``kgmem.retrieval.first_person``). For each conversation, ``bench.locomo_fit``
 fits the ``minmax`` fusion's weights (per axis, the nearby keyword and vector weights
-of ``kgmem.retrieval.nearby``, the speaker, statement and first-person weights) as a listwise
-ranker on the other
-two, its penalty chosen leave-one-conversation-out within them ("fused-cv");
+of ``kgmem.retrieval.nearby``, the speaker, statement and first-person weights) as a
+listwise ranker on the other two, its penalty chosen leave-one-conversation-out within
+them ("fused-cv"; without the graph axis, which the default search does not run: the
+ablation adds it last);
 ``bench.locomo_cv`` chooses a fusion and its text-axis weights from a grid the same way
 ("grid-cv"). Then kgmem's
 own search runs every question with the choices made without its conversation, with
@@ -364,10 +365,13 @@ async def run(
         if save_to is not None:
             save(data.questions, save_to)
         graph = any(q.axes.get("graph") for q in data.questions)
+        # What the default search weighs: it runs no graph expansion, so the graph axis
+        # is fitted only in the ablation (a weight fitted beside it would be the wrong
+        # one without it).
         features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT, FIRST_PERSON)
         axes = (*features, *AXES[2:]) if graph else features
-        folds = cross_validate_fit(data.questions, axes, contexts)
-        default = fitted(data.questions, axes, contexts)
+        folds = cross_validate_fit(data.questions, features, contexts)
+        default = fitted(data.questions, features, contexts)
         configs: dict[str, Any] = {
             "fused-cv": folds.chosen,
             "default": None,  # the shipped AxisWeights and fusion, no per-fold choice

@@ -120,8 +120,8 @@ class AxisWeights:
     (``kgmem.retrieval.first_person``); ``present`` (``minmax`` only) favours the newest
     statements when the search text asks about the present (``kgmem.retrieval.present``)."""
 
-    vector: float = 0.12
-    keyword: float = 0.40
+    vector: float = 0.15
+    keyword: float = 0.44
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
@@ -132,21 +132,21 @@ class AxisWeights:
             description="minmax fusion: weight of the best keyword score of another hit "
             "that occurred within an hour of this one"
         ),
-    ] = 0.09
+    ] = 0.10
     nearby_vector: Annotated[
         float,
         Field(
             description="minmax fusion: weight of the best vector score of another hit "
             "that occurred within an hour of this one"
         ),
-    ] = 0.10
+    ] = 0.08
     speaker: Annotated[
         float,
         Field(
             description="minmax fusion: weight of an episode's speaker being named in the "
             "search text"
         ),
-    ] = 0.08
+    ] = 0.07
     statement: Annotated[
         float,
         Field(
@@ -160,7 +160,7 @@ class AxisWeights:
             description="minmax fusion: weight of an episode speaking in the first person "
             "(its text holds I, me, my, we, us or our)"
         ),
-    ] = 0.12
+    ] = 0.10
     present: Annotated[
         float,
         Field(

@@ -10,7 +10,7 @@ import asyncpg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kgmem import BatchWrite, EntityWrite, Memory
+from kgmem import BatchWrite, EntityWrite, FactWrite, Memory
 from kgmem.embedding import entity_text
 from kgmem.embedding.text import CONTEXT_SEPARATOR
 from kgmem.storage.filters import ElementFilter
@@ -18,6 +18,7 @@ from kgmem.storage.graph import namespaces
 from kgmem.storage.graph import vertices as vertex_store
 from kgmem.storage.indexes import keyword_search as kw
 from kgmem.storage.indexes.keyword_search import OWN_WORDS
+from kgmem.storage.sql import table
 
 WORDS = st.lists(st.sampled_from(["lisbon", "harbour", "violin", "garden", "tram"]), max_size=6)
 
@@ -77,3 +78,22 @@ async def test_a_callers_separator_does_not_start_a_context(memory: Memory) -> N
     async with memory.database.acquire() as conn:
         got = await _tf(conn, "SELECT kgmem.text_vector('english', $1)", text)
     assert got == Counter(dict.fromkeys(["ana", "violin", "harbour"], OWN_WORDS))
+
+
+async def test_a_facts_separator_does_not_start_a_context(memory: Memory, namespace: str) -> None:
+    """A fact's text with the separator is stored with a space there: all of its words
+    count as its own."""
+    await memory.write_batch(
+        namespace,
+        BatchWrite(
+            entities=[EntityWrite("ana", "Person", {"name": "Ana"})],
+            facts=[
+                FactWrite("ana", "PLAYS", "ana", uid="f", text=f"violin{CONTEXT_SEPARATOR}harbour")
+            ],
+        ),
+    )
+    async with memory.database.acquire() as conn:
+        side = table(namespace, "_kg_fact")
+        assert await conn.fetchval(f"SELECT text FROM {side} WHERE uid = 'f'") == "violin harbour"
+        got = await _tf(conn, f"SELECT tsv FROM {side} WHERE uid = 'f'")
+    assert got == Counter(dict.fromkeys(["violin", "harbour"], OWN_WORDS))

@@ -21,11 +21,11 @@ A term's tf counts a text's own words twice and its context once (an episode's
 previous turns: ``kgmem.text_vector``, migration ``0043_keyword_own_words``), as BM25F
 weighs two fields. A document's length is its number of distinct lexemes (read from the
 tsvector's header; on LoCoMo it ranked a little better than the count of tokens, and
-scoring reads only the query's own lexemes of each row). A row is found only if it holds one of the
-lexemes probed: every lexeme while the documents holding them number at most
-``candidates`` (then the ranking is exact); else, up to that budget in all, the rows
-holding all of the query's lexemes, then those holding two of them, then those holding
-the rarest ones.
+scoring reads only the query's own lexemes of each row). A row is found only if it
+holds one of the lexemes probed: every lexeme while the documents holding them number
+at most ``candidates`` (then the ranking is exact); else, up to that budget in all, the
+rows holding all of the query's lexemes, then those holding two of them, then those
+holding the rarest ones.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ no write grant), its search path reduced to ``ag_catalog``.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from kgmem.errors import (
     CypherTypeError,
     KgmemError,
 )
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from kgmem.settings.config import CypherSettings
 from kgmem.storage.engine.driver_errors import (
     constraint_violation,
@@ -84,6 +86,14 @@ def call_sql(call: CypherCall) -> tuple[str, int]:
     return sql, len(head)
 
 
+# AGE checks that a DELETE left no relationship without its node when the statement's
+# portal closes, which the driver's extended protocol leaves to the next statement on the
+# connection: a statement that may delete is followed by an empty one, so the refusal is
+# this statement's error (``connected_node``), not the next one's.
+_DELETES = re.compile(r"\bdelete\b", re.IGNORECASE)
+_CLOSE_PORTAL = "SELECT"
+
+
 async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
     """Run ``call`` on ``conn`` (inside the caller's transaction, role and timeout set).
 
@@ -95,6 +105,8 @@ async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
     try:
         async with _joins(conn, call):
             records = await conn.fetch(sql, call.params_json)
+            if _DELETES.search(call.text):
+                await conn.execute(_CLOSE_PORTAL)
     except asyncpg.PostgresError as exc:
         raise _refused(conn, exc, offset, len(call.text)) from exc
     elapsed = (time.perf_counter() - started) * 1000
@@ -254,7 +266,10 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         return translate(exc)
     # A declared constraint refusing a row, or the request past a database limit.
     known: KgmemError | None = (
-        constraint_violation(exc) or past_a_limit(exc) or _lost_entity(state, message)
+        constraint_violation(exc)
+        or past_a_limit(exc)
+        or _lost_entity(state, message)
+        or connected_node(message)
     )
     if known is not None:
         return known
@@ -270,6 +285,20 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     else:
         return translate(exc)
     return cls(detail, position=position, sqlstate=state)
+
+
+_CONNECTED = "Cannot delete a vertex that has edge(s)"
+
+
+def connected_node(message: str) -> ConstraintViolation | None:
+    """AGE refusing to DELETE a node that still has relationships: Neo4j's
+    ``ConstraintValidationFailed`` (REST 409), nothing written."""
+    if not message.startswith(_CONNECTED):
+        return None
+    return ConstraintViolation(
+        "Cannot delete a node that still has relationships: delete its relationships "
+        "first, or use DETACH DELETE",
+    )
 
 
 def _lost_entity(state: str, message: str) -> CypherSemanticError | None:

@@ -163,6 +163,7 @@ class KgmemEngine:
                 params_json=json.dumps(prepared.params), max_rows=None,
             )  # fmt: skip
             async with conn.transaction():
+                await conn.execute(_SEARCH_PATH, cypher_store.WRITE_SEARCH_PATH)
                 ns = await _namespace(conn, graph)
                 await _composites(conn, ns, planned.label_sets)
                 if planned.relabels:
@@ -176,6 +177,8 @@ class KgmemEngine:
 
 
 _NO_SCHEMA = GraphSchema(vertices={}, edges={})
+# kgmem's operators first, as for POST /cypher (``cypher_store.enter_write``).
+_SEARCH_PATH = "SELECT set_config('search_path', $1, true)"
 
 
 async def _namespace(conn: asyncpg.Connection, graph: str) -> NamespaceRef:

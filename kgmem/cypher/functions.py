@@ -51,7 +51,7 @@ ALLOWED = frozenset(
         # Neo4j's (kgmem's rewrite: kgmem.cypher.neo4j_functions; the guard lets the
         # dotted point.distance and point.withinBBox through)
         "randomuuid", "point", "tostringornull", "tointegerornull", "tofloatornull",
-        "tobooleanornull",
+        "tobooleanornull", "isnan", "haversin",
         # shortest paths in MATCH (kgmem's rewrite: kgmem.cypher.shortest_paths)
         "shortestpath", "allshortestpaths",
     }

@@ -11,6 +11,8 @@
   ``toStringList``, ``toIntegerList``, ``toFloatList``, ``toBooleanList``: each element
   converted that way (AGE's own forms give null for ``toFloatList([1])`` and
   ``toStringList([true])``).
+- ``round`` (ties towards positive infinity; a precision and Neo4j's rounding modes),
+  ``isNaN``, ``haversin`` (migration ``0044_cypher_numbers``).
 - ``point(map)``, ``point.distance(a, b)``, ``point.withinBBox(p, lowerLeft,
   upperRight)``.
 
@@ -50,6 +52,9 @@ _RENAMED = {
     "tofloatornull": "to_float_or_null",
     "tobooleanornull": "to_boolean_or_null",
     "point": "point",
+    "round": "round",
+    "isnan": "is_nan",
+    "haversin": "haversin",
 }
 _LISTS = {
     "tostringlist": "string",
@@ -61,6 +66,7 @@ DOTTED = {("point", "distance"): "distance", ("point", "withinbbox"): "within_bb
 """Neo4j's dotted function names (lower case) and kgmem's SQL function for each."""
 
 NAMES = frozenset({*_RENAMED, *_LISTS})
+_WORDS = ("uuid", "ornull", "list", "point", "round", "isnan", "haversin")
 """The functions this module answers (lower case), for the guard's allow-list."""
 
 _CRS = {
@@ -101,7 +107,7 @@ def inside_dotted(tokens: Sequence[Token], index: int) -> bool:
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits naming kgmem's SQL function in each call."""
     lowered = text.lower()
-    if not any(word in lowered for word in ("uuid", "ornull", "list", "point")):
+    if not any(word in lowered for word in _WORDS):
         return []
     edits = []
     for index, token in enumerate(code):

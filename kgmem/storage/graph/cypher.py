@@ -212,12 +212,12 @@ async def enter_read(
     conn: asyncpg.Connection, graph: str, settings: CypherSettings, timeout_ms: int
 ) -> bool:
     """Inside a READ ONLY transaction: become ``graph``'s reader, with only
-    ``ag_catalog`` on the search path, ``timeout_ms`` as statement timeout, work_mem, and
-    parallel query back on (``ANALYST_PARALLEL_WORKERS``), in one round trip. False
-    (and nothing changed) when the role is not ready for the graph yet."""
+    ``kgmem_cypher`` and ``ag_catalog`` on the search path, ``timeout_ms`` as statement
+    timeout, work_mem, and parallel query back on (``ANALYST_PARALLEL_WORKERS``), in one
+    round trip. False (and nothing changed) when the role is not ready for the graph yet."""
     became = await conn.fetchval(
         "SELECT CASE WHEN ready THEN set_config('role', $1, true) "
-        "|| set_config('search_path', 'ag_catalog', true) "
+        "|| set_config('search_path', $6, true) "
         "|| set_config('statement_timeout', $3, true) "
         "|| set_config('work_mem', $5, true) "
         "|| set_config('hash_mem_multiplier', '1', true) "
@@ -228,13 +228,24 @@ async def enter_read(
         str(timeout_ms),
         str(ANALYST_PARALLEL_WORKERS),
         settings.work_mem,
+        READ_SEARCH_PATH,
     )
     return became is not None
 
 
+# kgmem's operators over Cypher values (migration 0044: ``/`` answers a float divided by
+# zero as Neo4j does) come before AGE's: AGE writes an operator as the search path finds it.
+READ_SEARCH_PATH = "kgmem_cypher, ag_catalog"
+WRITE_SEARCH_PATH = 'kgmem_cypher, ag_catalog, "$user", public'
+
+
 async def enter_write(conn: asyncpg.Connection, timeout_ms: int) -> None:
-    """Inside a write transaction: the Cypher statement timeout."""
-    await conn.execute("SELECT set_config('statement_timeout', $1, true)", str(timeout_ms))
+    """Inside a write transaction: the Cypher statement timeout and search path."""
+    await conn.execute(
+        "SELECT set_config('statement_timeout', $1, true), set_config('search_path', $2, true)",
+        str(timeout_ms),
+        WRITE_SEARCH_PATH,
+    )
 
 
 _TYPE_STATES = ("22", "42804", "2202E")

@@ -1,0 +1,135 @@
+"""``round`` (ties, a precision, Neo4j's rounding modes), ``isNaN``, ``haversin`` and
+``toInteger`` of a boolean, as Neo4j 5 defines them (migration 0044), checked against
+Python's decimal rounding, whose modes are Java's."""
+
+import decimal
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kgmem import Memory
+from kgmem.errors import CypherTypeError
+
+_MODES = {
+    "CEILING": decimal.ROUND_CEILING,
+    "FLOOR": decimal.ROUND_FLOOR,
+    "UP": decimal.ROUND_UP,
+    "DOWN": decimal.ROUND_DOWN,
+    "HALF_UP": decimal.ROUND_HALF_UP,
+    "HALF_DOWN": decimal.ROUND_HALF_DOWN,
+    "HALF_EVEN": decimal.ROUND_HALF_EVEN,
+}
+
+
+def rounded(x: float, digits: int, mode: str) -> float:
+    """The value as Neo4j rounds it: its shortest decimal text, rounded at ``digits``."""
+    step = decimal.Decimal(1).scaleb(-digits)
+    return float(decimal.Decimal(repr(x)).quantize(step, rounding=_MODES[mode]))
+
+
+async def test_ties_round_towards_positive_infinity(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(
+        namespace,
+        "UNWIND [2.5, -2.5, -1.5, -0.5, 0.49999999999999994, 3, -3.7] AS x "
+        "RETURN round(x) AS r, round(x, 0) AS z",
+    )
+    expected = [3.0, -2.0, -1.0, 0.0, 0.0, 3.0, -4.0]
+    assert [row[0] for row in result.rows] == expected
+    assert [row[1] for row in result.rows] == expected  # precision 0 rounds as round(x)
+
+
+_FLOATS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(
+    lambda x: abs(x) > 1e-6 or x == 0
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(_FLOATS, min_size=1, max_size=20), st.integers(-2, 4), st.sampled_from(list(_MODES))
+)
+async def test_precision_and_modes_round_the_decimal_text(
+    memory: Memory, namespace: str, xs: list[float], digits: int, mode: str
+) -> None:
+    result = await memory.cypher(
+        namespace,
+        "UNWIND $xs AS x RETURN round(x, $d, $m) AS r, round(x, $d) AS h",
+        {"xs": xs, "d": digits, "m": mode},
+    )
+    for x, (r, h) in zip(xs, result.rows, strict=True):
+        assert r == pytest.approx(rounded(x, digits, mode), rel=1e-15, abs=1e-300)
+        if digits != 0:
+            assert h == pytest.approx(rounded(x, digits, "HALF_UP"), rel=1e-15, abs=1e-300)
+
+
+async def test_halves_in_every_mode(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(
+        namespace,
+        "UNWIND ['HALF_UP', 'HALF_DOWN', 'HALF_EVEN', 'UP', 'DOWN', 'CEILING', 'FLOOR'] AS m "
+        "RETURN [x IN [-1.55, -1.45, 1.45, 1.55] | round(x, 1, m)] AS r",
+    )
+    assert result.rows == [
+        [[-1.6, -1.5, 1.5, 1.6]],
+        [[-1.5, -1.4, 1.4, 1.5]],
+        [[-1.6, -1.4, 1.4, 1.6]],
+        [[-1.6, -1.5, 1.5, 1.6]],
+        [[-1.5, -1.4, 1.4, 1.5]],
+        [[-1.5, -1.4, 1.5, 1.6]],
+        [[-1.6, -1.5, 1.4, 1.5]],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("RETURN round(1.55, 1, 'UNNECESSARY') AS r", "UNNECESSARY"),
+        ("RETURN round(1.5, 1, 'NEAREST') AS r", "no rounding mode NEAREST"),
+        ("RETURN round('1.5') AS r", "needs a number"),
+        ("RETURN round(1.5, 1.5) AS r", "integer precision"),
+        ("RETURN isNaN('x') AS r", "needs a number"),
+        ("RETURN haversin([1]) AS r", "needs a number"),
+    ],
+)
+async def test_bad_arguments_are_type_errors(
+    memory: Memory, namespace: str, query: str, message: str
+) -> None:
+    with pytest.raises(CypherTypeError, match=message):
+        await memory.cypher(namespace, query)
+
+
+async def test_nan_haversin_and_booleans_as_integers(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE (:V {f: 0.5, b: true})", mode="write")
+    result = await memory.cypher(
+        namespace,
+        "MATCH (v:V) RETURN isNaN(1) AS a, isNaN(v.f) AS b, isNaN(toFloat('NaN')) AS c, "
+        "haversin(v.f) AS d, toInteger(v.b) AS e, toInteger(false) AS f, "
+        "round(1.5, 1, 'UNNECESSARY') AS g, round(null) AS h, isNaN(v.missing) AS i",
+    )
+    a, b, c, d, e, f, g, h, i = result.rows[0]
+    assert (a, b, c, e, f, g, h, i) == (False, False, True, 1, 0, 1.5, None, None)
+    assert d == pytest.approx((1 - math.cos(0.5)) / 2)
+
+
+async def test_a_float_divided_by_zero_is_infinite_or_nan(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE (:V {zero: 0.0, three: 3, half: 0.5})", mode="write")
+    query = (
+        "MATCH (v:V) RETURN v.three / v.zero AS a, -v.half / 0 AS b, v.zero / 0.0 AS c, "
+        "isNaN(0.0 / 0.0) AS d, 1 / -0.0 AS e, null / 0.0 AS f, v.three / 2 AS g, "
+        "v.half / 2 AS h"
+    )
+    expected = [["Infinity", "-Infinity", "NaN", True, "-Infinity", None, 1, 0.25]]
+    assert (await memory.cypher(namespace, query)).rows == expected  # as the reader role
+    assert (await memory.cypher(namespace, query, mode="write")).rows == expected
+    await memory.cypher(namespace, "MATCH (v:V) SET v.inf = v.three / v.zero", mode="write")
+    stored = await memory.cypher(namespace, "MATCH (v:V) RETURN v.inf > 1e308 AS big")
+    assert stored.rows == [[True]]
+
+
+async def test_an_integer_divided_by_the_integer_zero_is_an_error(
+    memory: Memory, namespace: str
+) -> None:
+    with pytest.raises(CypherTypeError, match="division by zero"):
+        await memory.cypher(namespace, "UNWIND [1, 0] AS x RETURN 6 / x AS r")

@@ -16,7 +16,8 @@ answer across types, true or false where openCypher says null, only shows under
 ``NOT``). Membership (``x IN list``) is AGE's where AGE agrees (a scalar literal against a list
 literal, ``3 IN [1, null]``) and in WHERE where an index serves it (``n.name IN $names``,
 ``type(r) IN ['A', 'B']``); elsewhere it becomes a count of the items ``compare3``
-finds equal and of those it finds null (``kgmem.cypher.nulls.membership``), so
+finds equal and of those it finds null (``kgmem.cypher.nulls.membership``; a list
+literal's items are compared one by one, ``membership_of_items``), so
 ``[1, 2] IN [[null, 2]]`` is null and ``null IN []`` false. ``1 IN 123`` (a literal that
 is not a list) is a syntax error. So do chained comparisons (``a < b < c``),
 comparisons of boolean operators' results, and expressions kgmem's expression parser

@@ -42,6 +42,21 @@ def three_valued(predicate: str) -> str | None:
     return Lower(predicate, tokens).lower(node)
 
 
+# A list literal of at most this many items is tested item by item, without a list
+# comprehension: AGE loses an OPTIONAL MATCH's row when its WHERE holds a comprehension.
+ITEMS_ONE_BY_ONE = 16
+
+
+def membership_of_items(element: str, items: list[str]) -> str:
+    """``element IN [items]`` by three-valued logic without a comprehension: true when
+    an item equals ``element``, else null when a comparison is null, else false (always
+    false for no items), ``compare3`` comparing each."""
+    if not items:
+        return "false"
+    some = " OR ".join(f"{SCHEMA}.compare3({element}, '=', {item})" for item in items)
+    return f"(CASE WHEN ({some}) THEN true WHEN ({some}) IS NULL THEN null ELSE false END)"
+
+
 def membership(element: str, source: str) -> str:
     """``element IN source`` by three-valued logic: true when some item equals
     ``element``, else null when some comparison is null (or ``source`` is null), else
@@ -73,8 +88,11 @@ class Lower:
 
     def lower(self, node: Node) -> str:
         if node.kind == "binary" and node.value == "IN" and self.lowers_in(node):
-            left, right = (self.lower(c) for c in node.children)
-            return membership(left, right)
+            element, source = node.children
+            if source.kind == "list" and len(source.children) <= ITEMS_ONE_BY_ONE:
+                items = [self.lower(c) for c in source.children]
+                return membership_of_items(self.lower(element), items)
+            return membership(self.lower(element), self.lower(source))
         if node.kind == "binary" and node.value in COMPARISONS and self.lowers(node):
             left, right = (self.lower(c) for c in node.children)
             return f"{SCHEMA}.compare3({left}, '{node.value}', {right})"

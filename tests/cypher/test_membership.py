@@ -14,8 +14,11 @@ from kgmem.errors import CypherSyntaxError
 def test_membership_age_misreads_becomes_three_valued() -> None:
     planned = plan("RETURN [1, 2] IN [[null, 2]] AS r")
     assert "comparisons" in planned.rewrites
-    assert "kgmem_cypher.compare3(__kgmem_in, '=', [1, 2])" in planned.text
-    assert "[__kgmem_in IN ([[null, 2]]) WHERE" in planned.text
+    assert "kgmem_cypher.compare3([1, 2], '=', [null, 2])" in planned.text
+    assert "__kgmem_in" not in planned.text  # a list literal's items one by one
+    over_a_list = plan("WITH [[null, 2]] AS l RETURN [1, 2] IN l AS r")
+    assert "kgmem_cypher.compare3(__kgmem_in, '=', [1, 2])" in over_a_list.text
+    assert "[__kgmem_in IN (l) WHERE" in over_a_list.text
 
 
 @pytest.mark.parametrize(
@@ -35,7 +38,10 @@ def test_membership_age_answers_right_or_an_index_serves_stays(query: str) -> No
 def test_membership_binds_tighter_than_comparison_and_looser_than_addition() -> None:
     text = plan("RETURN [1] + 2 IN [3] + 4 AS a, [1, 2] < [3] IN [[3]] AS b").text
     assert "IN ([3] + 4) WHERE kgmem_cypher.compare3(__kgmem_in, '=', [1] + 2)" in text
-    assert "kgmem_cypher.compare3([1, 2], '<', (CASE WHEN ([[3]]) IS NULL" in text
+    assert (
+        "kgmem_cypher.compare3([1, 2], '<', (CASE WHEN (kgmem_cypher.compare3([3], '=', [3]))"
+        in text
+    )
 
 
 def test_a_list_comprehension_is_not_read_as_membership() -> None:
@@ -125,4 +131,22 @@ async def test_an_optional_match_filtered_by_a_list_of_negative_numbers_keeps_it
 def test_membership_in_where_over_a_list_of_scalars_stays_for_the_planner() -> None:
     query = "MATCH (a)-[r]->(b) WHERE type(r) IN ['KNOWS', null] RETURN r"
     assert plan(query).text == query
-    assert "__kgmem_in" in plan("MATCH (n) WHERE n.x IN [[1, null]] RETURN n").text
+    assert (
+        "compare3(n.x, '=', [1, null])" in plan("MATCH (n) WHERE n.x IN [[1, null]] RETURN n").text
+    )
+
+
+async def test_an_optional_match_filtered_by_a_list_of_expressions_keeps_its_rows(
+    memory: Memory, namespace: str
+) -> None:
+    """A list literal's items are compared one by one, with no list comprehension in
+    the OPTIONAL MATCH's WHERE (where AGE would lose the rows without a match)."""
+    await memory.cypher(
+        namespace, "CREATE (:N {x: 1}), (:N {x: 2}), (:N), (:M {k: 1})", mode="write"
+    )
+    result = await memory.cypher(
+        namespace,
+        "MATCH (n:N) OPTIONAL MATCH (m:M) WHERE m.k IN [n.x, [n.x], null] "
+        "RETURN n.x AS x, m.k AS k, n.x IN [m.k, 3] AS r, n.x IN [] AS e ORDER BY x",
+    )
+    assert result.rows == [[1, 1, True, False], [2, None, None, False], [None, None, None, False]]

@@ -3,7 +3,7 @@
 Out: the objects ``kgmem.cypher.values`` makes for vertices, edges and paths become
 Bolt's Node, Relationship and Path structures (element ids are the AGE ids as text);
 everything else is already a PackStream value. The non-finite floats, which kgmem's
-JSON carries as "NaN"/"Infinity" strings, stay strings.
+JSON carries as "NaN"/"Infinity" strings (``NonFinite``), are floats again.
 
 Temporal values out: a column the query makes temporal (``RETURN date(p.born)``,
 ``RETURN d + duration('P1D')``; ``CypherResult.temporal``) goes out as Bolt's Date,
@@ -33,6 +33,7 @@ from kgmem.bolt.packstream import Structure
 from kgmem.cypher import stored_values, temporal_text
 from kgmem.cypher import temporal as t
 from kgmem.cypher import temporal_build as build
+from kgmem.cypher.values import NonFinite
 from kgmem.errors import CypherTypeError, KgmemError
 
 NODE, RELATIONSHIP, UNBOUND, PATH = 0x4E, 0x52, 0x72, 0x50
@@ -44,6 +45,8 @@ def to_bolt(value: Any, major: int) -> Any:
     """``value`` (typed JSON) as a PackStream value for protocol version ``major``."""
     if isinstance(value, list):
         return [to_bolt(v, major) for v in value]
+    if isinstance(value, NonFinite):
+        return float(value)
     if isinstance(value, str):
         temporal = temporal_text.read(value)
         return value if temporal is None else _temporal(temporal, major)

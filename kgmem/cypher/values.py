@@ -11,7 +11,8 @@ and paths become objects that say what they are::
     {"kind": "path", "nodes": [...], "relationships": [...]}
 
 Numbers, strings, booleans, lists, maps and null stay plain JSON. Non-finite floats
-become the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers).
+become the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers), of the
+class ``NonFinite``, which Bolt sends as floats.
 
 A value nested more than ``MAX_DEPTH`` lists and maps deep raises ``LimitExceeded``:
 JSON encoders and parsers recurse, and each stops at a depth of its own (a deeper
@@ -136,9 +137,18 @@ def _element(value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class NonFinite(str):
+    """A float JSON cannot carry, as its name ("NaN", "Infinity", "-Infinity"): a string
+    in JSON, a float again over Bolt (``float(value)``), so a stored string "NaN" stays
+    a string everywhere."""
+
+    __slots__ = ()
+
+
 def _finite(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        name = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return NonFinite(name)
     if isinstance(value, list):
         return [_finite(v) for v in value]
     if isinstance(value, dict):

@@ -1,6 +1,8 @@
 """Bytes and points through the real driver: stored, matched and returned as the
 driver's own types; over REST as kgmem's documented maps."""
 
+import math
+
 from neo4j.spatial import CartesianPoint, WGS84Point
 
 from kgmem.cypher.stored_values import BYTES_KEY
@@ -53,3 +55,21 @@ async def test_a_map_that_only_looks_like_a_point_stays_a_map(bolt: Bolt) -> Non
         ).single()
     assert record is not None
     assert record["m"] == {"srid": 1, "x": 1.0, "y": 2.0} and record["n"] == {"x": 1, "y": 2}
+
+
+async def test_non_finite_floats_are_floats_and_the_string_nan_a_string(bolt: Bolt) -> None:
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        await (await session.run("CREATE (:Z {zero: 0.0, s: 'NaN'})")).consume()
+        record = await (
+            await session.run(
+                "MATCH (z:Z) RETURN z.zero / 0.0 AS nan, 1 / z.zero AS inf, "
+                "[-1 / z.zero] AS l, z.s AS s, {v: 0.0 / 0.0} AS m"
+            )
+        ).single()
+    assert record is not None
+    assert isinstance(record["nan"], float) and math.isnan(record["nan"])
+    assert record["inf"] == math.inf and record["l"] == [-math.inf]
+    assert record["s"] == "NaN" and isinstance(record["s"], str)
+    assert math.isnan(record["m"]["v"])
+    rest = await bolt.memory.cypher("alpha", "MATCH (z:Z) RETURN z.zero / 0.0 AS nan, z.s AS s")
+    assert rest.rows == [["NaN", "NaN"]]  # JSON has no NaN: its name

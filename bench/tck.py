@@ -43,6 +43,7 @@ from kgmem.cypher import values as cypher_values
 from kgmem.errors import KgmemError
 from kgmem.memory import procedures as memory_procedures
 from kgmem.neo4j_schema import dispatch
+from kgmem.neo4j_schema.errors import ConstraintViolation
 from kgmem.procedures import Registry
 from kgmem.procedures import builtin as builtin_procedures
 from kgmem.schema import GraphSchema
@@ -64,7 +65,7 @@ ERROR_CLASSES = {
     "ParameterMissing": {"semantic"},
     "ProcedureError": {"semantic"},
     "EntityNotFound": {"semantic"},
-    "ConstraintVerificationFailed": {"semantic"},
+    "ConstraintVerificationFailed": {"semantic", "constraint"},
 }
 
 
@@ -170,6 +171,8 @@ class KgmemEngine:
                     raw = await relabels.run(conn, ns, call, _NO_SCHEMA, dispatch.extend_to)
                 else:
                     raw = await cypher_store.run(conn, call)
+        except ConstraintViolation as exc:  # Neo4j's ConstraintValidationFailed
+            return Outcome(error="constraint", message=exc.detail)
         except KgmemError as exc:
             return Outcome(error=str(exc.extra.get("error_class", "other")), message=exc.detail)
         rows = [[cypher_values.decode_raw(c) for c in row] for row in raw.rows]

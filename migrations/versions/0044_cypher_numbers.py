@@ -16,6 +16,10 @@
   path finds first, and kgmem puts ``kgmem_cypher`` before ``ag_catalog`` for an
   analyst's statement (``kgmem.storage.graph.cypher.enter_read`` / ``enter_write``). Its
   function is plain SQL, inlined where it is used.
+- ``kgmem_cypher.to_string``: as migration 0025's, with a float written as Java writes
+  it, as Neo4j does: its shortest decimal digits, plainly between 0.001 and 10^7
+  (``'0.5'``, ``'123.0'``), otherwise in scientific notation (``'1.0E10'``,
+  ``'1.0E-5'``, ``'1.23456789012345E14'``); ``'NaN'``, ``'Infinity'``, ``'-0.0'``.
 - ``kgmem_cypher.to_integer``: as migration 0025's, and a boolean is 1 or 0
   (``toInteger(true)``), as Neo4j 5 converts it.
 
@@ -148,6 +152,56 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
   SELECT kgmem_cypher._float_out((1 - cos(kgmem_cypher._number_text(v, 'haversin')::float8)) / 2)
 $fn$;
 
+CREATE FUNCTION kgmem_cypher._java_float(x float8) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE m text; point int; digits text; lead int; k int; sign text := '';
+        d numeric; c numeric;
+BEGIN
+  IF x = 'NaN'::float8 THEN RETURN 'NaN'; END IF;
+  IF x = 'Infinity'::float8 THEN RETURN 'Infinity'; END IF;
+  IF x = '-Infinity'::float8 THEN RETURN '-Infinity'; END IF;
+  IF x::text LIKE '-%' THEN sign := '-'; END IF;
+  IF x = 0 THEN RETURN sign || '0.0'; END IF;
+  -- the fewest significant digits that read back as x (PostgreSQL's own text of a
+  -- float may have more: 6.9844131922541696e+16 for 6.98441319225417e16)
+  d := abs(x)::text::numeric;
+  FOR n IN 1..17 LOOP
+    c := round(d, n - 1 - floor(log(d))::int);
+    EXIT WHEN c::float8 = abs(x);
+  END LOOP;
+  m := c::text;
+  point := position('.' IN m);
+  IF point = 0 THEN point := length(m) + 1; END IF;
+  digits := replace(m, '.', '');
+  lead := length(digits) - length(ltrim(digits, '0'));
+  digits := rtrim(ltrim(digits, '0'), '0');
+  k := point - 1 - lead;  -- |x| = 0.<digits> * 10^k
+  IF abs(x) >= 1e-3 AND abs(x) < 1e7 THEN
+    IF k <= 0 THEN
+      RETURN sign || '0.' || repeat('0', -k) || digits;
+    ELSIF k >= length(digits) THEN
+      RETURN sign || digits || repeat('0', k - length(digits)) || '.0';
+    END IF;
+    RETURN sign || left(digits, k) || '.' || substr(digits, k + 1);
+  END IF;
+  RETURN sign || left(digits, 1) || '.' || coalesce(nullif(substr(digits, 2), ''), '0')
+         || 'E' || (k - 1)::text;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION kgmem_cypher.to_string(v ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE t text := ag_catalog.agtype_out(v)::text;
+BEGIN
+  IF t ~ '^-?[0-9][0-9]*(\.[0-9]+)?(e[-+]?[0-9]+)?$' AND t ~ '[.e]'
+     OR t IN ('NaN', 'Infinity', '-Infinity') THEN
+    RETURN kgmem_cypher._out(kgmem_cypher._java_float(t::float8));
+  END IF;
+  RETURN ag_catalog.age_tostring(v);
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION kgmem_cypher.to_integer(v ag_catalog.agtype)
 RETURNS ag_catalog.agtype
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
@@ -178,6 +232,18 @@ END
 $fn$;
 DROP OPERATOR IF EXISTS kgmem_cypher./ (ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.divide(ag_catalog.agtype, ag_catalog.agtype);
+CREATE OR REPLACE FUNCTION kgmem_cypher.to_string(v ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE t text := ag_catalog.agtype_out(v)::text;
+BEGIN
+  IF t ~ '^-?[0-9][0-9]*(\.[0-9]+)?(e[-+]?[0-9]+)?$' AND t ~ '[.e]' THEN
+    RETURN kgmem_cypher._out(t);
+  END IF;
+  RETURN ag_catalog.age_tostring(v);
+END
+$fn$;
+DROP FUNCTION IF EXISTS kgmem_cypher._java_float(float8);
 DROP FUNCTION IF EXISTS kgmem_cypher.haversin(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.is_nan(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.round(ag_catalog.agtype, ag_catalog.agtype);

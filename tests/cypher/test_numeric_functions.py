@@ -133,3 +133,42 @@ async def test_an_integer_divided_by_the_integer_zero_is_an_error(
 ) -> None:
     with pytest.raises(CypherTypeError, match="division by zero"):
         await memory.cypher(namespace, "UNWIND [1, 0] AS x RETURN 6 / x AS r")
+
+
+def java_text(x: float) -> str:
+    """``Double.toString``: the shortest digits, plain between 10^-3 and 10^7, otherwise
+    ``d.dddE<n>``."""
+    if math.isnan(x) or math.isinf(x):
+        return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+    sign = "-" if math.copysign(1.0, x) < 0 else ""
+    if x == 0:
+        return sign + "0.0"
+    exact = decimal.Decimal(repr(abs(x))).normalize()
+    digits = "".join(map(str, exact.as_tuple().digits))
+    power = exact.adjusted()  # the exponent of the first digit
+    if 1e-3 <= abs(x) < 1e7:
+        plain = format(exact, "f")
+        return sign + (plain if "." in plain else plain + ".0")
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{power}"
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.floats(allow_nan=False, min_value=-1e300, max_value=1e300), max_size=20))
+async def test_to_string_writes_a_float_as_java_does(
+    memory: Memory, namespace: str, xs: list[float]
+) -> None:
+    xs = [x for x in xs if x == 0 or abs(x) > 1e-300]  # subnormals aside
+    result = await memory.cypher(namespace, "UNWIND $xs AS x RETURN toString(x) AS s", {"xs": xs})
+    assert [row[0] for row in result.rows] == [java_text(x) for x in xs]
+
+
+async def test_to_string_of_special_floats(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(
+        namespace,
+        "RETURN toString(1.0e10) AS a, toString(0.001) AS b, toString(1e7) AS c, "
+        "toString(-0.0) AS d, toString(0.0 / 0.0) AS e, toString(-1 / 0.0) AS f, "
+        "toString(42) AS g, toStringOrNull(2.5e-4) AS h",
+    )
+    assert result.rows == [["1.0E10", "0.001", "1.0E7", "-0.0", "NaN", "-Infinity", "42", "2.5E-4"]]

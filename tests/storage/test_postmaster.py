@@ -74,7 +74,8 @@ async def test_a_start_outlasting_pgservers_wait_attaches_once_recovery_ends(
         if "start" not in args:
             return str(pg_ctl(args, **kwargs))
         pg_ctl(["-W" if a == "-w" else a for a in args], **kwargs)
-        while not (first.pgdata / "postmaster.pid").exists():
+        # until the new postmaster has written its pid (its lock file is created empty)
+        while postmaster.postmaster_pid(first.pgdata) is None:
             time.sleep(0.01)
         raise subprocess.TimeoutExpired("pg_ctl", kwargs.get("timeout", 0))
 

@@ -67,9 +67,10 @@ expansions below shift later positions.
   (``kgmem.cypher.write_fences``), a projection made before an ORDER BY over what it
   made (``kgmem.cypher.projected_order``), comparisons by three-valued logic
   (``kgmem.cypher.comparisons``), comprehensions where AGE cannot run them
-  (``kgmem.cypher.comprehensions``) and, last, what an undirected relationship in a
-  MATCH implies, written so PostgreSQL starts from its bound end
-  (``kgmem.cypher.undirected``).
+  (``kgmem.cypher.comprehensions``), an OPTIONAL MATCH whose WHERE holds a subquery
+  or a comprehension, kept per row (``kgmem.cypher.optional_where``) and, last, what
+  an undirected relationship in a MATCH implies, written so PostgreSQL starts from its
+  bound end (``kgmem.cypher.undirected``).
 - Before any of this (in ``kgmem.cypher.plan``, from the parameters' sizes): ``WHERE
   n.key IN $list`` as comparisons an index answers (``kgmem.cypher.in_lists``).
 - Before that (in ``kgmem.memory.cypher``): CALL subqueries, ``IN
@@ -111,6 +112,7 @@ from kgmem.cypher import (
     nulls,
     octal,
     optional,
+    optional_where,
     path_deletes,
     pattern_lists,
     pattern_where,
@@ -308,6 +310,7 @@ _RESHAPES = (
     ("projected_order", projected_order.rewrite),
     ("comparisons", comparisons.rewrite),
     ("comprehensions", comprehensions.rewrite),
+    ("optional_where", optional_where.rewrite),
     ("undirected", undirected.rewrite),
 )
 

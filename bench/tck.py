@@ -150,7 +150,7 @@ class KgmemEngine:
         self, conn: asyncpg.Connection, graph: str, query: str, params: dict[str, Any],
         header: list[str] | None,
     ) -> Outcome:  # fmt: skip
-        scope = memory_procedures.Scope(self.procedures, "write", 10_000, 60.0)
+        scope = memory_procedures.Scope(self.procedures, "write", 10_000, _TIMEOUT_MS / 1000)
         source = tck_procedures.ConnectionSource(conn, graph)
         try:
             prepared = await memory_procedures.prepare(
@@ -164,7 +164,7 @@ class KgmemEngine:
                 params_json=json.dumps(prepared.params), max_rows=None,
             )  # fmt: skip
             async with conn.transaction():
-                await conn.execute(_SEARCH_PATH, cypher_store.WRITE_SEARCH_PATH)
+                await cypher_store.enter_write(conn, _TIMEOUT_MS)
                 ns = await _namespace(conn, graph)
                 await _composites(conn, ns, planned.label_sets)
                 if planned.relabels:
@@ -180,8 +180,9 @@ class KgmemEngine:
 
 
 _NO_SCHEMA = GraphSchema(vertices={}, edges={})
-# kgmem's operators first, as for POST /cypher (``cypher_store.enter_write``).
-_SEARCH_PATH = "SELECT set_config('search_path', $1, true)"
+# The statement timeout and kgmem's operators first on the search path, as for POST
+# /cypher (``cypher_store.enter_write``).
+_TIMEOUT_MS = 60_000
 
 
 async def _namespace(conn: asyncpg.Connection, graph: str) -> NamespaceRef:

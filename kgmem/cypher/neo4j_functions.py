@@ -66,8 +66,8 @@ DOTTED = {("point", "distance"): "distance", ("point", "withinbbox"): "within_bb
 """Neo4j's dotted function names (lower case) and kgmem's SQL function for each."""
 
 NAMES = frozenset({*_RENAMED, *_LISTS})
-_WORDS = ("uuid", "ornull", "list", "point", "round", "isnan", "haversin")
-"""The functions this module answers (lower case), for the guard's allow-list."""
+"""The functions this module answers (lower case), for the guard's allow-list; a text
+holding none of them (the dotted names start with ``point``) has nothing to rewrite."""
 
 _CRS = {
     "cartesian": (7203, ("crs", "srid", "x", "y")),
@@ -107,7 +107,7 @@ def inside_dotted(tokens: Sequence[Token], index: int) -> bool:
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits naming kgmem's SQL function in each call."""
     lowered = text.lower()
-    if not any(word in lowered for word in _WORDS):
+    if not any(name in lowered for name in NAMES):
         return []
     edits = []
     for index, token in enumerate(code):

@@ -53,8 +53,7 @@ def membership_of_items(element: str, items: list[str]) -> str:
     false for no items), ``compare3`` comparing each."""
     if not items:
         return "false"
-    some = " OR ".join(f"{SCHEMA}.compare3({element}, '=', {item})" for item in items)
-    return f"(CASE WHEN ({some}) THEN true WHEN ({some}) IS NULL THEN null ELSE false END)"
+    return "(" + " OR ".join(f"{SCHEMA}.compare3({element}, '=', {item})" for item in items) + ")"
 
 
 def membership(element: str, source: str) -> str:

@@ -8,6 +8,7 @@ import pytest
 
 from kgmem import Memory
 from kgmem.neo4j_schema.errors import ConstraintViolation
+from kgmem.storage.graph.cypher import may_delete
 from tests.fixtures.bolt import Bolt
 from tests.server.test_entities_api import assert_problem
 
@@ -64,3 +65,17 @@ async def test_bolt_answers_neo4j_code_and_the_transaction_goes_on(bolt: Bolt) -
         await tx.close()
         rows = await (await session.run(_COUNT)).values()
     assert rows == [[2, 1]]
+
+
+@pytest.mark.parametrize(
+    ("text", "deletes"),
+    [
+        ("MATCH (n) DETACH DELETE n", True),
+        ("MATCH (n) WITH n, 'it''s' AS s DELETE n", True),
+        ("RETURN 'delete me' AS s", False),
+        ('RETURN "a \\" delete" AS s', False),
+        ("MATCH (n:`delete`) RETURN n.deleted", False),
+    ],
+)
+def test_only_the_keyword_outside_quotes_closes_the_portal(text: str, deletes: bool) -> None:
+    assert may_delete(text) is deletes

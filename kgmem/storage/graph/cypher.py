@@ -89,9 +89,17 @@ def call_sql(call: CypherCall) -> tuple[str, int]:
 # AGE checks that a DELETE left no relationship without its node when the statement's
 # portal closes, which the driver's extended protocol leaves to the next statement on the
 # connection: a statement that may delete is followed by an empty one, so the refusal is
-# this statement's error (``connected_node``), not the next one's.
+# this statement's error (``connected_node``), not the next one's. The word inside a
+# string literal or a quoted name does not count.
 _DELETES = re.compile(r"\bdelete\b", re.IGNORECASE)
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`", re.DOTALL)
 _CLOSE_PORTAL = "SELECT"
+
+
+def may_delete(text: str) -> bool:
+    """Whether Cypher ``text`` holds the keyword DELETE outside its quoted strings and
+    names."""
+    return _DELETES.search(_QUOTED.sub(" ", text)) is not None
 
 
 async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
@@ -105,7 +113,7 @@ async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
     try:
         async with _joins(conn, call):
             records = await conn.fetch(sql, call.params_json)
-            if _DELETES.search(call.text):
+            if may_delete(call.text):
                 await conn.execute(_CLOSE_PORTAL)
     except asyncpg.PostgresError as exc:
         raise _refused(conn, exc, offset, len(call.text)) from exc

@@ -50,10 +50,12 @@ ITEMS_ONE_BY_ONE = 16
 def membership_of_items(element: str, items: list[str]) -> str:
     """``element IN [items]`` by three-valued logic without a comprehension: true when
     an item equals ``element``, else null when a comparison is null, else false (always
-    false for no items), ``compare3`` comparing each."""
+    false for no items), ``compare3`` comparing each. The CASE makes the answer an agtype
+    value, which an enclosing comparison needs (the OR alone is SQL's boolean)."""
     if not items:
         return "false"
-    return "(" + " OR ".join(f"{SCHEMA}.compare3({element}, '=', {item})" for item in items) + ")"
+    some = " OR ".join(f"{SCHEMA}.compare3({element}, '=', {item})" for item in items)
+    return f"(CASE WHEN ({some}) THEN true WHEN ({some}) IS NULL THEN null ELSE false END)"
 
 
 def membership(element: str, source: str) -> str:

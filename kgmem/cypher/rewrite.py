@@ -46,7 +46,9 @@ expansions below shift later positions.
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: quantified path patterns that mean a
+- Then, on the text those rules produced: ``STARTS WITH``, ``ENDS WITH`` and
+  ``CONTAINS`` answering null for values that are not strings
+  (``kgmem.cypher.string_predicates``), quantified path patterns that mean a
   variable length (``-[:R]->{1,3}``, ``((a)-[:R]->(b)){1,3}``:
   ``kgmem.cypher.quantified_paths``), ``shortestPath(...)`` and
   ``allShortestPaths(...)`` in MATCH as a bounded search (``kgmem.cypher.shortest_paths``),
@@ -125,6 +127,7 @@ from kgmem.cypher import (
     shortest_paths,
     stored_arithmetic,
     stored_temporal,
+    string_predicates,
     sums,
     tail,
     undirected,
@@ -292,6 +295,7 @@ def _inner(text: str, start: int, end: int) -> str:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("string_predicates", string_predicates.rewrite),
     ("quantified_paths", quantified_paths.rewrite),
     ("shortest_paths", shortest_paths.rewrite),
     ("pattern_where", pattern_where.rewrite),

@@ -32,8 +32,8 @@ def test_other_conditions_are_kept_and_an_empty_list_is_false() -> None:
         {"g": ["x", "y"], "u": []},
     )
     assert planned.text == (
-        f"MATCH (e:E) WHERE {_arms('e.group_id', 'g', 2)} AND e.name STARTS WITH 'a' "
-        "OR false RETURN e"
+        f"MATCH (e:E) WHERE {_arms('e.group_id', 'g', 2)} AND "
+        "kgmem_cypher.string_starts_with(e.name, 'a') OR false RETURN e"
     )
 
 

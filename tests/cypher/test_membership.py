@@ -152,7 +152,6 @@ async def test_an_optional_match_filtered_by_a_list_of_expressions_keeps_its_row
     assert result.rows == [[1, 1, True, False], [2, None, None, False], [None, None, None, False]]
 
 
-
 async def test_membership_of_a_short_list_compares_as_a_value(
     memory: Memory, namespace: str
 ) -> None:

@@ -1,0 +1,80 @@
+"""``STARTS WITH``, ``ENDS WITH`` and ``CONTAINS`` answer null for a value that is not a
+string, as openCypher does (AGE alone answers false, or fails on a list or map):
+``kgmem.cypher.string_predicates`` and migration 0045."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kgmem import Memory
+from kgmem.cypher import plan
+
+
+@pytest.mark.parametrize(
+    ("query", "written"),
+    [
+        ("MATCH (n) WHERE n.name CONTAINS $q RETURN n", "kgmem_cypher.string_contains(n.name, $q)"),
+        (
+            "MATCH (n) WHERE NOT toLower(n.a) STARTS WITH 'x' RETURN n",
+            "NOT kgmem_cypher.string_starts_with(toLower(n.a), 'x')",
+        ),
+        ("RETURN n.tags[0] ENDS WITH $s AS e", "kgmem_cypher.string_ends_with(n.tags[0], $s) AS e"),
+        ("RETURN {contains: 1} AS m", "{contains: 1}"),
+        ("RETURN -1 CONTAINS 'a' AS r", "-1 CONTAINS 'a'"),  # AGE's, left as written
+    ],
+)
+def test_the_operators_become_calls_where_their_operands_stand_alone(
+    query: str, written: str
+) -> None:
+    text = query.replace("RETURN n.tags", "MATCH (n) RETURN n.tags")
+    assert written in plan(text, {"q": "a", "s": "b"}).text
+
+
+async def test_values_that_are_not_strings_answer_null(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (:P {name: 'anna'}), (:P {name: 5}), (:P {name: ['a']}), (:P {name: {a: 1}}), (:P)",
+        mode="write",
+    )
+    found = await memory.cypher(namespace, "MATCH (n:P) WHERE n.name CONTAINS 'a' RETURN n.name")
+    assert found.rows == [["anna"]]
+    negated = await memory.cypher(
+        namespace, "MATCH (n:P) WHERE NOT n.name STARTS WITH 'b' RETURN n.name"
+    )
+    assert negated.rows == [["anna"]]
+    answers = await memory.cypher(
+        namespace, "MATCH (n:P) RETURN n.name ENDS WITH 'a' AS e, n CONTAINS 'a' AS v"
+    )
+    assert sorted(answers.rows, key=str) == sorted(
+        [[True, None], [None, None], [None, None], [None, None], [None, None]], key=str
+    )
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.text("ab", max_size=3),
+    st.lists(st.text("ab", max_size=2), max_size=2),
+)
+
+
+def _expected(op: str, a: object, b: object) -> bool | None:
+    if not isinstance(a, str) or not isinstance(b, str):
+        return None
+    return {"STARTS WITH": a.startswith, "ENDS WITH": a.endswith, "CONTAINS": a.__contains__}[op](b)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_VALUES, _VALUES)
+async def test_each_operator_is_the_definition(
+    memory: Memory, namespace: str, a: object, b: object
+) -> None:
+    result = await memory.cypher(
+        namespace,
+        "RETURN $a STARTS WITH $b AS s, $a ENDS WITH $b AS e, $a CONTAINS $b AS c",
+        {"a": a, "b": b},
+    )
+    assert result.rows == [[_expected(op, a, b) for op in ("STARTS WITH", "ENDS WITH", "CONTAINS")]]

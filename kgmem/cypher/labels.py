@@ -11,8 +11,10 @@ kgmem's SQL functions on AGE's ``label(n)``:
 - ``labels(x)`` becomes ``kgmem_cypher.labels(label(x))``: the labels the composite
   stands for, ``[label]`` for a one-label node.
 
-Patterns (``MATCH (n:A)``, ``WHERE (n:A)-->()``) and map literals (``{a: b}``) are
-left to ``kgmem.cypher.label_patterns``.
+A predicate in brackets is one too (``WHERE NOT (n:B)``, ``RETURN (n:A) AS a``): a
+bracket holding only ``x:...`` after a boolean operator, a clause word, ``(`` or ``,``
+and not followed by a relationship. Patterns (``MATCH (n:A)``, ``WHERE (n:A)-->()``)
+and map literals (``{a: b}``) are left to ``kgmem.cypher.label_patterns``.
 
 The items of SET and REMOVE that set or remove labels (``SET n:L``) are
 ``kgmem.cypher.label_writes``'s; a label test in a value (``SET n.x = m:L``) is a
@@ -83,11 +85,18 @@ def labels_at(tokens: Sequence[Token], i: int) -> tuple[int, list[str]]:
 
 def _in_clause(clause: Clause) -> list[tuple[int, int, str]]:
     tokens = clause.tokens
+    pairs = closing(tokens)
     stack: list[str] = []
     edits: list[tuple[int, int, str]] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
+        bracketed = _bracketed(tokens, i, pairs)
+        if bracketed is not None:
+            end, replacement = bracketed
+            edits.append((token.start, tokens[end - 1].end, f"({replacement})"))
+            i = end
+            continue
         if token.kind is Kind.PUNCT and token.text in "([{":
             stack.append(token.text)
         elif token.kind is Kind.PUNCT and token.text in ")]}" and stack:
@@ -114,6 +123,32 @@ def _predicate(tokens: Sequence[Token], i: int) -> tuple[int, str]:
             return end, expression(tokens[i].text)
     end, found = labels_at(tokens, i + 1)
     return end, test(tokens[i].text, found)
+
+
+_BEFORE_BRACKET = frozenset(
+    {"WHERE", "AND", "OR", "XOR", "NOT", "WHEN", "THEN", "ELSE", "RETURN", "WITH", "DISTINCT"}
+)
+
+
+def _bracketed(tokens: Sequence[Token], i: int, pairs: dict[int, int]) -> tuple[int, str] | None:
+    """(index after the closing bracket, test) when ``tokens[i]`` opens a bracket that
+    holds only a label predicate (``(n:B)``, ``(n:A|B)``) in a value's place; None for
+    anything else, a pattern such as ``(n:B)-->()`` among them."""
+    close = pairs.get(i)
+    if tokens[i].text != "(" or close is None or i + 3 > close:
+        return None
+    if tokens[i + 1].kind not in NAMES or tokens[i + 2].text != ":":
+        return None
+    before = tokens[i - 1] if i > 0 else None
+    if before is not None and not (
+        before.text in ("(", ",") or before.is_keyword(*_BEFORE_BRACKET)
+    ):
+        return None
+    after = tokens[close + 1].text if close + 1 < len(tokens) else ""
+    if after.startswith(("-", "<")):
+        return None
+    end, replacement = _predicate(tokens, i + 1)
+    return (close + 1, replacement) if end == close else None
 
 
 def _label_item(clause: Clause, tokens: Sequence[Token], i: int, stack: list[str]) -> bool:

@@ -188,3 +188,21 @@ async def test_a_library_label_set_is_stored_and_matched(memory: Memory, namespa
     )
     assert sorted(found.rows[0][0]) == ["Organization", "__Entity__", "__KGBuilder__"]
     assert found.rows[0][1] is True
+
+
+def test_a_label_predicate_in_brackets_is_a_test_and_a_pattern_stays_one() -> None:
+    text = plan("MATCH (a) WHERE NOT (a:B) AND (a)-->(:C) RETURN (a:A|B) AS x").text
+    assert "NOT (kgmem_cypher.has_labels(label(a), ['B']))" in text
+    assert "exists((a)-->(:C))" in text and "(a:A|B)" not in text
+    assert "WHERE exists((a:B)-->())" in plan("MATCH (a) WHERE (a:B)-->() RETURN a").text
+
+
+async def test_bracketed_label_predicates_filter_and_answer(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE (:A {n: 1}), (:B {n: 2}), (:A:B {n: 3})", mode="write")
+    queries = {
+        "MATCH (a) WHERE NOT (a:B) RETURN a.n": [[1]],
+        "MATCH (a) WHERE (a:A) AND NOT (a:B) OR (a:A:B) RETURN a.n ORDER BY a.n": [[1], [3]],
+        "MATCH (a) RETURN a.n, (a:B) AS b ORDER BY a.n": [[1, False], [2, True], [3, True]],
+    }
+    for query, rows in queries.items():
+        assert (await memory.cypher(namespace, query)).rows == rows, query

@@ -13,6 +13,9 @@
   ``toStringList([true])``).
 - ``round`` (ties towards positive infinity; a precision and Neo4j's rounding modes),
   ``isNaN``, ``haversin`` (migration ``0044_cypher_numbers``).
+- ``size``, ``toUpper``, ``toLower`` of a string in characters, not the bytes of its
+  UTF-8 (``size('héllo')`` is 5, ``toUpper('é')`` is ``'É'``; migration
+  ``0045_cypher_strings``).
 - ``point(map)``, ``point.distance(a, b)``, ``point.withinBBox(p, lowerLeft,
   upperRight)``.
 
@@ -55,6 +58,9 @@ _RENAMED = {
     "round": "round",
     "isnan": "is_nan",
     "haversin": "haversin",
+    "size": "size",
+    "toupper": "to_upper",
+    "tolower": "to_lower",
 }
 _LISTS = {
     "tostringlist": "string",

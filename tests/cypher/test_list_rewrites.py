@@ -24,7 +24,7 @@ def test_a_comprehension_in_a_grouping_key_moves_into_a_with_of_its_own() -> Non
 
 def test_a_comprehension_in_order_by_moves_before_the_projection() -> None:
     planned = plan("UNWIND [1, 2] AS y RETURN y ORDER BY size([x IN [1, 2] WHERE x > y])")
-    assert planned.text.endswith("AS __kgmem_l1 RETURN y ORDER BY size(__kgmem_l1)")
+    assert planned.text.endswith("AS __kgmem_l1 RETURN y ORDER BY kgmem_cypher.size(__kgmem_l1)")
 
 
 def test_order_by_a_comprehension_over_a_new_alias_is_left_alone() -> None:

@@ -66,7 +66,8 @@ def test_label_predicates_and_labels_read_the_composite() -> None:
     planned = plan("MATCH (n) WHERE n:A:B RETURN labels(n) AS l, size(labels(n)) AS s")
     assert planned.text == (
         "MATCH (n) WHERE kgmem_cypher.has_labels(label(n), ['A', 'B']) "
-        "RETURN kgmem_cypher.labels(label(n)) AS l, size(kgmem_cypher.labels(label(n))) AS s"
+        "RETURN kgmem_cypher.labels(label(n)) AS l, "
+        "kgmem_cypher.size(kgmem_cypher.labels(label(n))) AS s"
     )
     assert plan("RETURN n.labels AS l", {}).text == "RETURN n.labels AS l"
 

@@ -16,7 +16,7 @@ from kgmem.cypher import plan
         ("MATCH (n) WHERE n.name CONTAINS $q RETURN n", "kgmem_cypher.string_contains(n.name, $q)"),
         (
             "MATCH (n) WHERE NOT toLower(n.a) STARTS WITH 'x' RETURN n",
-            "NOT kgmem_cypher.string_starts_with(toLower(n.a), 'x')",
+            "NOT kgmem_cypher.string_starts_with(kgmem_cypher.to_lower(n.a), 'x')",
         ),
         ("RETURN n.tags[0] ENDS WITH $s AS e", "kgmem_cypher.string_ends_with(n.tags[0], $s) AS e"),
         ("RETURN {contains: 1} AS m", "{contains: 1}"),

@@ -34,8 +34,9 @@ def test_operands_end_at_brackets_case_keywords_and_comprehension_parts() -> Non
     )
     assert planned.text.endswith(
         "[y IN [x] WHERE [(((NOT (y )) <> (NOT ( y AND x))))][0] | [(((NOT (y )) <> "
-        "(NOT ( size([1]) > 0 AND x))))][0]] AS l, CASE WHEN [(((NOT (x AND NOT x )) <> "
-        "(NOT ( x))))][0] THEN x END AS k, ([(((NOT (x )) <> (NOT ( x))))][0]) AND x AS m"
+        "(NOT ( kgmem_cypher.size([1]) > 0 AND x))))][0]] AS l, "
+        "CASE WHEN [(((NOT (x AND NOT x )) <> (NOT ( x))))][0] THEN x END AS k, "
+        "([(((NOT (x )) <> (NOT ( x))))][0]) AND x AS m"
     )
 
 

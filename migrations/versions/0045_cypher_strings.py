@@ -1,4 +1,5 @@
-"""``STARTS WITH``, ``ENDS WITH`` and ``CONTAINS`` of values that are not strings.
+"""Strings as openCypher reads them: predicates over values that are not strings, and
+lengths and case counted in characters.
 
 openCypher answers null when either operand is not a string (``5 CONTAINS 'a'``,
 ``'abc' STARTS WITH 1``, a list or map). AGE 1.7 answers false for a number or a
@@ -14,18 +15,25 @@ was a list.
   ``string_contains(a, b)``: AGE's function of the operator over those, null when
   either is not a string (``contains`` alone is a keyword of AGE's grammar).
 
+- ``kgmem_cypher.size(v)``: ``size`` of a string in characters (AGE counts the bytes
+  of its UTF-8: ``size('héllo')`` was 6), AGE's ``size`` of anything else;
+- ``kgmem_cypher.to_upper(v)``, ``to_lower(v)``: ``toUpper`` and ``toLower`` by
+  PostgreSQL's ``upper``/``lower`` under the database's character type (AGE changes
+  ASCII letters only: ``toUpper('é')`` was ``'é'``), AGE's for anything else.
+
 Plain SQL, STABLE (as AGE's reading of an agtype literal is), PARALLEL SAFE, reading no
 table, so PostgreSQL inlines them where a query uses them: a filter over 200,000 nodes
 takes about twice AGE's own operator's time, the property read three times. kgmem's
-rewrite (``kgmem.cypher.string_predicates``) calls them in place of the operators.
+rewrites call them in place of the operators (``kgmem.cypher.string_predicates``) and
+of the functions (``kgmem.cypher.neo4j_functions``).
 
-Revision ID: 0045_cypher_string_predicates
+Revision ID: 0045_cypher_strings
 Revises: 0044_cypher_numbers
 """
 
 from alembic import op
 
-revision = "0045_cypher_string_predicates"
+revision = "0045_cypher_strings"
 down_revision = "0044_cypher_numbers"
 branch_labels = None
 depends_on = None
@@ -50,14 +58,38 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
 $fn$;
 """
 
+_CHARACTERS = r"""
+CREATE FUNCTION kgmem_cypher.size(v ag_catalog.agtype) RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN kgmem_cypher._string_or_null(v) IS NULL THEN ag_catalog.age_size(v)
+    ELSE ag_catalog.int8_to_agtype(pg_catalog.char_length(ag_catalog.agtype_to_text(v))) END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher.to_upper(v ag_catalog.agtype) RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN kgmem_cypher._string_or_null(v) IS NULL THEN ag_catalog.age_toupper(v)
+    ELSE ag_catalog.text_to_agtype(pg_catalog.upper(ag_catalog.agtype_to_text(v))) END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher.to_lower(v ag_catalog.agtype) RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN kgmem_cypher._string_or_null(v) IS NULL THEN ag_catalog.age_tolower(v)
+    ELSE ag_catalog.text_to_agtype(pg_catalog.lower(ag_catalog.agtype_to_text(v))) END
+$fn$;
+"""
+_CHARACTER_FUNCTIONS = ("size", "to_upper", "to_lower")
+
 
 def upgrade() -> None:
     op.execute(_STRING_OR_NULL)
     for name in OPERATIONS:
         op.execute(_PREDICATE.format(name=name))
+    op.execute(_CHARACTERS)
 
 
 def downgrade() -> None:
+    for name in _CHARACTER_FUNCTIONS:
+        op.execute(f"DROP FUNCTION IF EXISTS kgmem_cypher.{name}(ag_catalog.agtype)")
     for name in OPERATIONS:
         op.execute(
             f"DROP FUNCTION IF EXISTS kgmem_cypher.string_{name}"

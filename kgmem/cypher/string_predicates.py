@@ -1,13 +1,16 @@
-"""``STARTS WITH``, ``ENDS WITH`` and ``CONTAINS`` that answer null for a value that is
-not a string, as openCypher does.
+"""``STARTS WITH``, ``ENDS WITH``, ``CONTAINS`` and ``=~`` as openCypher reads them.
 
-AGE 1.7 answers false when an operand is a number or a boolean and raises "agtype
-string values expected" when it is a list or a map: ``MATCH (n) WHERE n.name CONTAINS
-'a'`` failed as soon as one node's ``name`` was a list. kgmem calls the functions of
-migration 0045 instead, which give AGE's answer for two strings and null otherwise::
+AGE 1.7 answers false when an operand of the first three is a number or a boolean and
+raises "agtype string values expected" when it is a list or a map: ``MATCH (n) WHERE
+n.name CONTAINS 'a'`` failed as soon as one node's ``name`` was a list. Its ``=~``
+raises the same error and tests for a match anywhere in the string, where openCypher
+(Java's ``matches``) wants the whole string: ``'Tommy' =~ 'Tom'`` is false. kgmem calls
+the functions of migration 0045 instead, which answer null when an operand is not a
+string::
 
-    MATCH (n) WHERE n.name CONTAINS $q RETURN n
-    MATCH (n) WHERE kgmem_cypher.string_contains(n.name, $q) RETURN n
+    MATCH (n) WHERE n.name CONTAINS $q AND n.code =~ '[A-Z]+' RETURN n
+    MATCH (n) WHERE kgmem_cypher.string_contains(n.name, $q)
+      AND kgmem_cypher.string_matches(n.code, '[A-Z]+') RETURN n
 
 An operand is what binds tighter than the operator without any other operator: a
 variable, literal or parameter with property reads, indexes and calls after it
@@ -25,8 +28,13 @@ from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import CLAUSE_WORDS, closing
 
 SCHEMA = "kgmem_cypher"
-_OPERATORS = {"CONTAINS": "contains", "STARTS": "starts_with", "ENDS": "ends_with"}
-"""Each operator's first word and the function kgmem calls, ``string_<name>``."""
+_OPERATORS = {
+    "CONTAINS": "contains",
+    "STARTS": "starts_with",
+    "ENDS": "ends_with",
+    "=~": "matches",
+}
+"""Each operator's first word (or ``=~``) and the function kgmem calls, ``string_<name>``."""
 _ATOMS = (Kind.NAME, Kind.QUOTED_NAME, Kind.STRING, Kind.NUMBER, Kind.PARAMETER)
 _BEFORE = frozenset(
     {"WHERE", "AND", "OR", "XOR", "NOT", "WHEN", "THEN", "ELSE", "RETURN", "WITH", "DISTINCT"}
@@ -40,7 +48,7 @@ _WORDS = frozenset({"AND", "OR", "XOR", "NOT", "IS", "IN", "CASE", "WHEN", "THEN
 def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` calling kgmem's function for each string predicate whose operands
     stand alone."""
-    if not any(t.is_keyword(*_OPERATORS) for t in code):
+    if not any(t.is_keyword(*_OPERATORS) or t.text == "=~" for t in code):
         return text
     pairs = closing(code)
     openers = {close: open_ for open_, close in pairs.items()}
@@ -65,6 +73,8 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
 def _operator_at(code: Sequence[Token], index: int) -> int:
     """How many tokens the string operator at ``index`` spans (0: none there)."""
     token = code[index]
+    if token.kind is Kind.PUNCT and token.text == "=~":
+        return 1
     if code[index - 1].text in (".", ":") or not token.is_keyword(*_OPERATORS):
         return 0
     if index + 1 < len(code) and code[index + 1].text == ":":

@@ -15,6 +15,12 @@ was a list.
   ``string_contains(a, b)``: AGE's function of the operator over those, null when
   either is not a string (``contains`` alone is a keyword of AGE's grammar).
 
+- ``kgmem_cypher.string_matches(a, b)``: ``a =~ b``, true when the regular expression
+  ``b`` matches the whole of ``a``, as Java's ``matches`` (AGE tests for a match
+  anywhere: ``'abc' =~ 'b'`` was true), under the database's character type (AGE's
+  uses the C locale); a leading ``(?flags)`` keeps ``i``, ``s`` and ``x`` and reads
+  ``m`` as PostgreSQL's ``w`` (``^`` and ``$`` at line ends), other Java flags are
+  dropped. Null when either is not a string (AGE raised an error);
 - ``kgmem_cypher.size(v)``: ``size`` of a string in characters (AGE counts the bytes
   of its UTF-8: ``size('héllo')`` was 6), AGE's ``size`` of anything else;
 - ``kgmem_cypher.to_upper(v)``, ``to_lower(v)``: ``toUpper`` and ``toLower`` by
@@ -58,6 +64,29 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
 $fn$;
 """
 
+_MATCHES = r"""
+CREATE FUNCTION kgmem_cypher._whole_match(pattern text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN flags IS NULL THEN '^(?:' || pattern || ')$'
+    WHEN flags = '' THEN '^(?:' || m[2] || ')$'
+    ELSE '(?' || flags || ')^(?:' || m[2] || ')$' END
+  FROM (SELECT m, pg_catalog.translate(
+                    pg_catalog.regexp_replace(m[1], '[^imsx]', '', 'g'), 'm', 'w') AS flags
+        FROM (SELECT pg_catalog.regexp_match(pattern, '^\(\?([a-zA-Z]+)\)(.*)$') AS m) AS r
+       ) AS f
+$fn$;
+
+CREATE FUNCTION kgmem_cypher.string_matches(a ag_catalog.agtype, b ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE WHEN kgmem_cypher._string_or_null(a) IS NOT NULL
+               AND kgmem_cypher._string_or_null(b) IS NOT NULL
+    THEN ag_catalog.bool_to_agtype(ag_catalog.agtype_to_text(a) OPERATOR(pg_catalog.~)
+                                   kgmem_cypher._whole_match(ag_catalog.agtype_to_text(b)))
+    END
+$fn$;
+"""
+
 _CHARACTERS = r"""
 CREATE FUNCTION kgmem_cypher.size(v ag_catalog.agtype) RETURNS ag_catalog.agtype
 LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
@@ -84,12 +113,17 @@ def upgrade() -> None:
     op.execute(_STRING_OR_NULL)
     for name in OPERATIONS:
         op.execute(_PREDICATE.format(name=name))
+    op.execute(_MATCHES)
     op.execute(_CHARACTERS)
 
 
 def downgrade() -> None:
     for name in _CHARACTER_FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS kgmem_cypher.{name}(ag_catalog.agtype)")
+    op.execute(
+        "DROP FUNCTION IF EXISTS kgmem_cypher.string_matches(ag_catalog.agtype, ag_catalog.agtype)"
+    )
+    op.execute("DROP FUNCTION IF EXISTS kgmem_cypher._whole_match(text)")
     for name in OPERATIONS:
         op.execute(
             f"DROP FUNCTION IF EXISTS kgmem_cypher.string_{name}"

@@ -2,8 +2,10 @@
 string, as openCypher does (AGE alone answers false, or fails on a list or map):
 ``kgmem.cypher.string_predicates`` and migration 0045."""
 
+import re
+
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory
@@ -78,3 +80,43 @@ async def test_each_operator_is_the_definition(
         {"a": a, "b": b},
     )
     assert result.rows == [[_expected(op, a, b) for op in ("STARTS WITH", "ENDS WITH", "CONTAINS")]]
+
+
+async def test_a_regular_expression_matches_the_whole_string(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (:P {name: 'Tommy'}), (:P {name: 'Tom'}), (:P {name: 'Éva'}), (:P {name: [1]})",
+        mode="write",
+    )
+    tom = await memory.cypher(namespace, "MATCH (p:P) WHERE p.name =~ 'Tom' RETURN p.name")
+    assert tom.rows == [["Tom"]]
+    folded = await memory.cypher(
+        namespace, "MATCH (p:P) WHERE p.name =~ '(?i)(tom.*|év.)' RETURN p.name ORDER BY p.name"
+    )
+    assert folded.rows == [["Tom"], ["Tommy"], ["Éva"]]
+    others = await memory.cypher(namespace, "RETURN 1 =~ 'x' AS a, 'x' =~ null AS b")
+    assert others.rows == [[None, None]]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text("ab", max_size=4), st.text("ab.*|", min_size=1, max_size=4))
+async def test_a_match_is_pythons_fullmatch(
+    memory: Memory, namespace: str, text: str, pattern: str
+) -> None:
+    assume(_reads_alike(pattern))
+    result = await memory.cypher(namespace, "RETURN $t =~ $p AS m", {"t": text, "p": pattern})
+    assert result.rows == [[re.fullmatch(pattern, text) is not None]]
+
+
+def _reads_alike(pattern: str) -> bool:
+    """Whether Python and PostgreSQL both read ``pattern`` (no quantifier without an
+    operand, no quantified quantifier)."""
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return not pattern.startswith(("*", "|")) and "**" not in pattern and "|*" not in pattern

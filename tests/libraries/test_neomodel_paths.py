@@ -19,6 +19,12 @@ async def test_models_save_query_relate_update_delete_and_roll_back(
     assert isinstance(r["get"]["element_id"], str)
     assert r["get_by_uid"] == "Ada"
     assert sorted(r["filter"]) == ["Alan", "Grace"]
+    assert r["string_filters"] == {
+        "iexact": [],
+        "istartswith": ["Ada", "Alan"],
+        "icontains": ["Grace"],
+        "regex": ["Ada"],
+    }
     assert r["order_by"] == ["Grace", "Alan", "Ada"]
     assert r["get_or_none"] is None
     assert r["update_refresh"] == {"before_refresh": 37, "after_refresh": 38}

@@ -42,6 +42,17 @@ def _save_authors() -> list[str]:
     return [author.uid for author in saved]
 
 
+def _string_filters() -> dict[str, list[str]]:
+    """neomodel's string lookups, which it writes as ``=~`` with a whole-string regex."""
+    lookups = {
+        "iexact": {"name__iexact": "al"},
+        "istartswith": {"name__istartswith": "a"},
+        "icontains": {"name__icontains": "RA"},
+        "regex": {"name__regex": "A.a"},
+    }
+    return {k: sorted(_names(Author.nodes.filter(**v))) for k, v in lookups.items()}
+
+
 def _rows(query: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
     found, _ = db.cypher_query(query, params or {})
     return [list(row) for row in found]
@@ -102,6 +113,7 @@ def models(report: Report, settings: dict[str, str]) -> None:
     r["get"] = {"name": got.name, "age": got.age, "element_id": got.element_id}
     r["get_by_uid"] = report.step("get_by_uid", lambda: Author.nodes.get(uid=r["uids"][0]).name)
     r["filter"] = report.step("filter", lambda: _names(Author.nodes.filter(age__gt=40)))
+    r["string_filters"] = report.step("string_filters", _string_filters)
     r["order_by"] = report.step("order_by", lambda: _names(Author.nodes.order_by("-age")))
     r["get_or_none"] = report.step("get_or_none", lambda: Author.nodes.get_or_none(name="Nobody"))
     r["update_refresh"] = report.step("update_refresh", _update_and_refresh)

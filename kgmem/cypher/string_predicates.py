@@ -61,13 +61,21 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         end = _right_end(code, index + width, pairs)
         if start is None or end is None or not _stands_alone(code, start, end):
             continue
-        left = text[code[start].start : code[index - 1].end]
-        right = text[code[index + width].start : code[end - 1].end]
+        left = _value(text, code, start, index)
+        right = _value(text, code, index + width, end)
         name = _OPERATORS[code[index].upper]
         edits.append(
             (code[start].start, code[end - 1].end, f"{SCHEMA}.string_{name}({left}, {right})")
         )
     return splice(text, edits)
+
+
+def _value(text: str, code: Sequence[Token], first: int, end: int) -> str:
+    """The operand ``code[first:end]`` as an agtype argument: a bracketed one inside a
+    list read back (``[(NOT a)][0]``), since a boolean operator in it gives PostgreSQL's
+    boolean, which kgmem's functions do not take (``kgmem.cypher.booleans``)."""
+    written = text[code[first].start : code[end - 1].end]
+    return f"[{written}][0]" if code[first].text == "(" else written
 
 
 def _operator_at(code: Sequence[Token], index: int) -> int:

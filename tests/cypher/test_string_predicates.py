@@ -50,6 +50,10 @@ async def test_values_that_are_not_strings_answer_null(memory: Memory, namespace
     assert sorted(answers.rows, key=str) == sorted(
         [[True, None], [None, None], [None, None], [None, None], [None, None]], key=str
     )
+    booleans = await memory.cypher(
+        namespace, "WITH true AS a RETURN (NOT a) STARTS WITH 's' AS r, 's' =~ (a OR a) AS m"
+    )
+    assert booleans.rows == [[None, None]]
 
 
 _VALUES = st.one_of(

@@ -174,6 +174,7 @@ async def test_a_job_stays_consistent_across_a_kill_and_a_restart(home: Path) ->
     try:
         await create_shared(server.url)
         first = await post(server.url, None, "s.nt", small)
+        assert first.status_code == 202, first.text
         done = await until_ended(server.url, None, first.json()["id"])
         assert done["status"] == "finished", done
         killed = (await post(server.url, None, "b.nt", big)).json()["id"]

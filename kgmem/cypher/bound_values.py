@@ -23,6 +23,7 @@ from kgmem.cypher.columns import project
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Clause, clauses, filtered, pattern_positions, union_parts
+from kgmem.cypher.temporal_sql import SCHEMA
 from kgmem.errors import CypherSyntaxError
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
@@ -66,16 +67,19 @@ def _carried(text: str, clause: Clause, values: dict[str, bool]) -> dict[str, bo
     for item in projection.items:
         bare = len(item.expression) == 1 and item.expression[0].kind in _NAMES
         if item.aliased:
-            kept[item.name] = _no_element(item.expression[0])
+            kept[item.name] = _no_element(item.expression)
         elif bare and item.name in values:
             kept[item.name] = values[item.name]
     return kept
 
 
-def _no_element(first: Token) -> bool:
-    """Whether an expression starting with ``first`` can hold no graph element."""
+def _no_element(expression: Sequence[Token]) -> bool:
+    """Whether ``expression`` can hold no graph element: a literal, or a map literal as
+    ``kgmem.cypher.map_projections`` writes one (``kgmem_cypher.project({}, ...)``)."""
+    first = expression[0]
     literal = first.kind in (Kind.NUMBER, Kind.STRING) or first.is_keyword("TRUE", "FALSE")
-    return literal or first.text in ("[", "{", "-")
+    made = [t.text for t in expression[:5]] == [SCHEMA, ".", "project", "(", "{"]
+    return literal or made or first.text in ("[", "{", "-")
 
 
 def _matched(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from kgmem.cypher.fold_parse import literal
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.spans import splice
-from kgmem.cypher.structure import closing
+from kgmem.cypher.structure import closing, each_clause
 from kgmem.cypher.temporal_sql import SCHEMA
 
 # Words before "{" that open something other than a projection.
@@ -53,14 +53,23 @@ class _Projection:
         return f"{SCHEMA}.project({base}, {flag}, [{keys}], [{values}])"
 
 
-def rewrite(text: str, code: Sequence[Token]) -> str:
-    """``text`` (whose tokens are ``code``) with each map projection a ``project`` call."""
+def rewrite(text: str, code: Sequence[Token], *, value: bool = False) -> str:
+    """``text`` (whose tokens are ``code``) with each map projection, and each map literal
+    a RETURN or WITH makes, a ``project`` call (``value``: ``text`` is one value, whose
+    map literals are all made)."""
     if "{" not in text:
         return text
     pairs = closing(code)
+    made = _made(code, value)
     edits = []
     index = 0
     while index < len(code) - 1:
+        if index in made and index in pairs:
+            literal_map = _read_literal(text, code, index, pairs[index])
+            if literal_map is not None:
+                edits.append((code[index].start, code[pairs[index]].end, literal_map.call()))
+                index = pairs[index] + 1
+                continue
         close = pairs.get(index + 1)
         if close is None or not _is_projection(code, index, close):
             index += 1
@@ -72,6 +81,87 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         edits.append((code[index].start, code[close].end, projection.call()))
         index = close + 1
     return splice(text, edits) if edits else text
+
+
+_MAKERS = frozenset({"RETURN", "WITH", "DISTINCT", "THEN", "ELSE"})
+_GROUPS = _MAKERS | {"AND", "OR", "XOR", "NOT", "IN", "WHEN", "CASE", "WHERE", "IS", "AS"}
+"""Words a bracket after which groups an expression rather than calling a function."""
+
+
+def _made(code: Sequence[Token], value: bool) -> set[int]:
+    """The indexes of the ``{`` that open a map literal standing for a value a RETURN or
+    WITH makes: an item, an element of a list, a value of another map, a CASE result or
+    ``collect``'s argument; not a function's other arguments (``date({year: 1})``, whose
+    maps kgmem reads while it plans), a pattern's or a SET's map."""
+    if value:
+        spans = [(0, len(code))]
+    else:
+        spans = [
+            (code.index(p.clause.tokens[0]), code.index(p.clause.tokens[-1]) + 1)
+            for p in each_clause(code, "RETURN", "WITH")
+        ]
+    found = set()
+    for start, end in spans:
+        opened: list[str] = []
+        for i in range(start, end):
+            token = code[i]
+            if token.text == "{" and _literal_site(code, i, start, opened):
+                found.add(i)
+            if token.kind is Kind.PUNCT and token.text in "([{":
+                opened.append(_opener(code, i))
+            elif token.kind is Kind.PUNCT and token.text in ")]}" and opened:
+                opened.pop()
+    return found
+
+
+def _opener(code: Sequence[Token], i: int) -> str:
+    """What the bracket at ``i`` opens: ``call:<name>``, ``group``, ``list`` or ``map``."""
+    token = code[i]
+    if token.text == "(":
+        before = code[i - 1] if i else None
+        if before is not None and before.kind is Kind.NAME and before.upper not in _GROUPS:
+            return f"call:{before.text.lower()}"
+        return "group"
+    return "list" if token.text == "[" else "map"
+
+
+def _literal_site(code: Sequence[Token], i: int, start: int, opened: list[str]) -> bool:
+    before = code[i - 1] if i > start else None
+    inside = opened[-1] if opened else ""
+    if before is None:
+        return True
+    if before.kind is Kind.NAME:
+        return before.upper in _MAKERS
+    if before.text == "(":
+        return inside == "call:collect"
+    if before.text in ("[", ":"):
+        return inside in ("list", "map")
+    if before.text == ",":
+        return inside in ("", "list")
+    return False
+
+
+def _constant(code: Sequence[Token], first: int, last: int) -> bool:
+    """Whether the entry ``code[first:last]`` is ``key: <a number, string or boolean>``."""
+    if last - first != 3:
+        return False
+    value = code[first + 2]
+    return value.kind in (Kind.NUMBER, Kind.STRING) or value.is_keyword("TRUE", "FALSE")
+
+
+def _read_literal(text: str, code: Sequence[Token], open_: int, close: int) -> _Projection | None:
+    """The map literal ``{k: v, ...}`` at ``code[open_:close + 1]`` as a projection of
+    nothing; None when no entry can be null, or one is not ``key: value``."""
+    literal_map = _Projection(subject="{}")
+    entries = _entries(code, open_ + 1, close)
+    if all(_constant(code, first, last) for first, last in entries):
+        return None  # no entry can be null: AGE's map is the same (and reads as one)
+    for first, last in entries:
+        if last - first < 3 or code[first + 1].text != ":":
+            return None
+        if not _entry(text, code, first, last, literal_map):
+            return None
+    return literal_map
 
 
 def _is_projection(code: Sequence[Token], index: int, close: int) -> bool:
@@ -135,5 +225,5 @@ def _entry(text: str, code: Sequence[Token], first: int, last: int, into: _Proje
         return False
     value = text[code[first + 2].start : code[last - 1].end]
     into.keys.append(head.name)
-    into.values.append(rewrite(value, tokenize(value)))
+    into.values.append(rewrite(value, tokenize(value), value=True))
     return True

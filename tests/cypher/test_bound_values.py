@@ -55,7 +55,9 @@ async def test_values_holding_nodes_match_from_those_nodes(memory: Memory, names
     assert nothing.rows == [[0]]
 
 
-@pytest.mark.parametrize("value", ["true", "123", "-1.5", "'foo'", "[]", "[n]", "{x: 1}"])
+@pytest.mark.parametrize(
+    "value", ["true", "123", "-1.5", "'foo'", "[]", "[n]", "{x: 1}", "{x: null}", "{x: []}"]
+)
 def test_a_value_that_holds_no_element_cannot_be_matched(value: str) -> None:
     with pytest.raises(CypherSyntaxError, match="VariableTypeConflict"):
         plan(f"MATCH (n) WITH {value} AS x MATCH (x)-->(m) RETURN m")

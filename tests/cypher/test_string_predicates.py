@@ -4,6 +4,7 @@ string, as openCypher does (AGE alone answers false, or fails on a list or map):
 
 import re
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -124,3 +125,23 @@ def _reads_alike(pattern: str) -> bool:
     except re.error:
         return False
     return not pattern.startswith(("*", "|")) and "**" not in pattern and "|*" not in pattern
+
+
+async def test_a_pattern_that_is_no_regular_expression_is_a_clear_error(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    await client.post(
+        f"/v1/namespaces/{namespace}/cypher",
+        json={"query": "CREATE (:P {name: 'a('})", "mode": "write"},
+    )
+    response = await client.post(
+        f"/v1/namespaces/{namespace}/cypher",
+        json={"query": "MATCH (p:P) WHERE p.name =~ 'a(' RETURN p.name"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "regular expression" in response.json()["detail"]
+    kept = await client.post(
+        f"/v1/namespaces/{namespace}/cypher", json={"query": "MATCH (p:P) RETURN p.name"}
+    )
+    assert kept.json()["rows"] == [["a("]]

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 
 from kgmem.cypher.columns import project
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.map_projections import writes_literal
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Clause, clauses, filtered, pattern_positions, union_parts
-from kgmem.cypher.temporal_sql import SCHEMA
 from kgmem.errors import CypherSyntaxError
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
@@ -78,8 +78,7 @@ def _no_element(expression: Sequence[Token]) -> bool:
     ``kgmem.cypher.map_projections`` writes one (``kgmem_cypher.project({}, ...)``)."""
     first = expression[0]
     literal = first.kind in (Kind.NUMBER, Kind.STRING) or first.is_keyword("TRUE", "FALSE")
-    made = [t.text for t in expression[:5]] == [SCHEMA, ".", "project", "(", "{"]
-    return literal or made or first.text in ("[", "{", "-")
+    return literal or writes_literal(expression) or first.text in ("[", "{", "-")
 
 
 def _matched(

@@ -96,8 +96,9 @@ def _made(code: Sequence[Token], value: bool) -> set[int]:
     if value:
         spans = [(0, len(code))]
     else:
+        at = {id(token): i for i, token in enumerate(code)}
         spans = [
-            (code.index(p.clause.tokens[0]), code.index(p.clause.tokens[-1]) + 1)
+            (at[id(p.clause.tokens[0])], at[id(p.clause.tokens[-1])] + 1)
             for p in each_clause(code, "RETURN", "WITH")
         ]
     found = set()
@@ -139,6 +140,12 @@ def _literal_site(code: Sequence[Token], i: int, start: int, opened: list[str]) 
     if before.text == ",":
         return inside in ("", "list")
     return False
+
+
+def writes_literal(expression: Sequence[Token]) -> bool:
+    """Whether ``expression`` is a map literal as this module writes it
+    (``kgmem_cypher.project({}, ...)``): a value, never a graph element."""
+    return [t.text for t in expression[:5]] == [SCHEMA, ".", "project", "(", "{"]
 
 
 def _constant(code: Sequence[Token], first: int, last: int) -> bool:

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from kgmem.cypher.columns import pattern_variables, scope
 from kgmem.cypher.lexer import Kind, Token, quoted_name
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Placed, depths, each_clause
+from kgmem.cypher.structure import Placed, each_clause, loose_or, split_top_level
 
 PREFIX = "__kgmem_o"
 _SUBQUERY_WORDS = ("EXISTS", "COUNT", "COLLECT")
@@ -65,17 +65,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
 def split(condition: Sequence[Token]) -> tuple[list[list[Token]], list[list[Token]]]:
     """The conjuncts of ``condition`` that hold a subquery or a list comprehension, and
     the others. A condition with OR, XOR or CASE outside every bracket is one conjunct."""
-    parts: list[list[Token]] = [[]]
-    loose = False
-    for depth, token in depths(condition):
-        if depth == 0 and token.is_keyword("OR", "XOR", "CASE"):
-            loose = True
-        if depth == 0 and token.is_keyword("AND"):
-            parts.append([])
-        else:
-            parts[-1].append(token)
-    if loose:
-        parts = [list(condition)]
+    parts = [list(condition)] if loose_or(condition) else split_top_level(condition, "AND")
     moved = [p for p in parts if p and has_subquery(p)]
     kept = [p for p in parts if p and not has_subquery(p)]
     return moved, kept

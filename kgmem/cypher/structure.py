@@ -200,10 +200,12 @@ def each_clause(tokens: Sequence[Token], *keywords: str) -> Iterator[Placed]:
 
 
 def split_top_level(tokens: Sequence[Token], separator: str = ",") -> list[list[Token]]:
-    """``tokens`` cut at the separators that stand outside every bracket."""
+    """``tokens`` cut at the separators that stand outside every bracket: punctuation
+    (``","``) or a keyword (``"AND"``)."""
     pieces: list[list[Token]] = [[]]
     for depth, token in depths(tokens):
-        if depth == 0 and token.kind is Kind.PUNCT and token.text == separator:
+        punct = token.kind is Kind.PUNCT and token.text == separator
+        if depth == 0 and (punct or token.is_keyword(separator)):
             pieces.append([])
         else:
             pieces[-1].append(token)
@@ -220,7 +222,7 @@ def filtered(clause: Clause, following: Clause | None, condition: str) -> list[E
     reads the whole label)."""
     if following is not None and following.keyword == "WHERE":
         keyword, last = following.tokens[0], following.tokens[-1]
-        if not _loose_or(following.body):
+        if not loose_or(following.body):
             return [(keyword.start, keyword.end, f"WHERE {condition} AND")]
         return [
             (keyword.start, keyword.end, f"WHERE {condition} AND ("),
@@ -230,7 +232,7 @@ def filtered(clause: Clause, following: Clause | None, condition: str) -> list[E
     return [(end, end, f" WHERE {condition}")]
 
 
-def _loose_or(tokens: Sequence[Token]) -> bool:
+def loose_or(tokens: Sequence[Token]) -> bool:
     """An OR or XOR outside every bracket, or a CASE (whose WHEN may hold one)."""
     return any(
         depth == 0 and (t.is_keyword("OR") or t.is_keyword("XOR") or t.is_keyword("CASE"))

@@ -28,8 +28,8 @@ was a list.
   ASCII letters only: ``toUpper('é')`` was ``'é'``), AGE's for anything else.
 
 Plain SQL, STABLE (as AGE's reading of an agtype literal is), PARALLEL SAFE, reading no
-table, so PostgreSQL inlines them where a query uses them: a filter over 200,000 nodes
-takes about twice AGE's own operator's time, the property read three times. kgmem's
+table, so PostgreSQL inlines them where a query uses them (the property is then read
+up to three times where AGE's operator reads it once). kgmem's
 rewrites call them in place of the operators (``kgmem.cypher.string_predicates``) and
 of the functions (``kgmem.cypher.neo4j_functions``).
 

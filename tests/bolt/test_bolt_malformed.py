@@ -219,8 +219,9 @@ _GARBAGE = st.one_of(
 )
 
 
-def _no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+def _no_errors_logged(caplog: pytest.LogCaptureFixture, *, by: str = "") -> None:
+    """No record at ERROR or above from a logger under ``by`` (any logger when empty)."""
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(by)]
     assert not errors, [r.getMessage() for r in errors]
 
 
@@ -240,7 +241,9 @@ async def test_random_bytes_after_the_handshake_end_in_failures_and_a_close(
         rest = await closed_within(wire, DEADLINE_S + MARGIN_S)
         assert {r.tag for r in replies(rest)} <= {SUCCESS, FAILURE, IGNORED}
         await answers_return_1(quick)
-    _no_errors_logged(caplog)
+    # The server's own log only: on a loaded machine the driver may take longer than the
+    # half-second deadline to authenticate, be closed, log that and retry.
+    _no_errors_logged(caplog, by="kgmem")
 
 
 _SCALARS = (
@@ -296,11 +299,11 @@ _MESSAGES = st.lists(
 )
 @given(messages=_MESSAGES)
 async def test_random_messages_after_authentication_each_get_an_answer(
-    quick: Bolt, caplog: pytest.LogCaptureFixture, messages: list[Structure]
+    bolt: Bolt, caplog: pytest.LogCaptureFixture, messages: list[Structure]
 ) -> None:
     async with asyncio.timeout(LIMIT_S):
-        wire, _ = await Wire.open(quick.port, V5)
-        await wire.authenticate(quick.reader)  # a read-only key: nothing random is written
+        wire, _ = await Wire.open(bolt.port, V5)
+        await wire.authenticate(bolt.reader)  # a read-only key: nothing random is written
         for message in messages:
             wire.writer.write(_framed(pack(message)))
             await wire.writer.drain()
@@ -309,5 +312,5 @@ async def test_random_messages_after_authentication_each_get_an_answer(
                 reply = await wire.receive()
             assert reply.tag in {SUCCESS, FAILURE, IGNORED}
         await wire.close()
-        await answers_return_1(quick)
+        await answers_return_1(bolt)
     _no_errors_logged(caplog)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import tck
+from bench import tck, tck_engines
 from kgmem import Memory
 
 SUBSET = (
@@ -30,7 +30,9 @@ def subset() -> list[tck.Scenario]:
 
 async def test_kgmem_passes_more_of_the_subset_than_raw_age(pg_url: str, memory: Memory) -> None:
     scenarios = subset()  # ``memory``: the database is migrated (kgmem's SQL functions)
-    tallies = await tck.run_all(pg_url, scenarios, [tck.KgmemEngine(), tck.RawAgeEngine()], 5)
+    tallies = await tck.run_all(
+        pg_url, scenarios, [tck_engines.KgmemEngine(), tck_engines.RawAgeEngine()], 5
+    )
     kgmem, age = (sum(tallies[name].passed.values()) for name in ("kgmem", "age"))
     total = len(scenarios)
     assert sum(tallies["kgmem"].total.values()) == total
@@ -187,7 +189,7 @@ async def test_the_runner_tells_passing_from_failing(
     scenarios = tck.load(tmp_path)
     session = tck.Session(pg_url, 5)
     outcomes = {}
-    engine = tck.KgmemEngine()  # one engine: what a scenario declares ends with it
+    engine = tck_engines.KgmemEngine()  # one engine: what a scenario declares ends with it
     try:
         for scenario in scenarios:
             ok, why = await tck._one(session, engine, scenario, "tck_self_check")

@@ -7,13 +7,24 @@ writes such a comparison as ``kgmem_cypher.compare3(a, 'op', b)`` (migration 002
 null for a null operand, lists and maps element by element, ``<``/``>`` only between
 numbers, strings, booleans or lists).
 
+``compare3`` (migration 0046) also answers NaN as openCypher does: equal to nothing,
+neither above nor below any number (PostgreSQL orders it above every number and equal
+to itself).
+
 Comparisons AGE already answers as openCypher does, or that an index or a join
-serves, stay as written: ``=`` and ``<>`` unless an operand is a list or map literal
-(AGE's equality differs only for lists and maps holding null), and in ``WHERE`` a
-comparison between variables, properties, literals and parameters (``n.age > 30``,
-``a.x < b.x``, ``x > 1``, which PostgreSQL can push into an index or a join; AGE's
-answer across types, true or false where openCypher says null, only shows under
-``NOT``). Membership (``x IN list``) is AGE's where AGE agrees (a scalar literal against a list
+serves, stay as written: ``=`` and ``<>`` between variables, properties, literals and
+parameters, and any ``=`` or ``<>`` in ``WHERE``, unless an operand is a list or map
+literal (AGE's equality differs only for lists and maps holding null, and for NaN,
+which expressions such as ``0.0 / 0.0`` make); and in ``WHERE`` an ordering between
+variables, properties, literals and parameters (``a.x < b.x``, ``n.age > $min``),
+which PostgreSQL can push into an index or a join. Against a string, number or
+boolean literal such an ordering is kept to values of the literal's type, by a second
+range of the same expression: ``n.v > 'x'`` is written ``(n.v > 'x' AND n.v < false)``
+(AGE orders numbers above strings, so ``0 > 'x'`` was true; openCypher's null drops the
+row as false does), and one against a number stops short of NaN. Below ``NOT`` or
+``XOR``, where null and false differ, such an ordering is ``compare3``'s.
+
+Membership (``x IN list``) is AGE's where AGE agrees (a scalar literal against a list
 literal, ``3 IN [1, null]``) and in WHERE where an index serves it (``n.name IN $names``,
 ``type(r) IN ['A', 'B']``); elsewhere it becomes a count of the items ``compare3``
 finds equal and of those it finds null (``kgmem.cypher.nulls.membership``; a list
@@ -67,8 +78,8 @@ def _lowered(text: str, tokens: list[Token], *, in_where: bool) -> list[tuple[in
     operators = {t.upper for t in tokens if t.text in COMPARISONS or t.is_keyword("IN")}
     if not operators:
         return []
-    if operators <= {"=", "<>"} and not any(t.text in ("[", "{") for t in tokens):
-        return []  # equality of scalars: AGE agrees
+    if operators <= {"=", "<>"} and in_where and not any(t.text in ("[", "{") for t in tokens):
+        return []  # equality of scalars: AGE agrees but for NaN
     try:
         node, stop = parse_at(tokens, 0)
     except (Unsupported, RecursionError):
@@ -87,15 +98,54 @@ class _Comparisons(Lower):
         super().__init__(text, tokens)
         self.in_where = in_where
         self.changed = False
+        self.negated = 0  # how many NOTs and XORs enclose the node being lowered
+
+    def lower(self, node: Node) -> str:
+        if _negates(node):  # false and null differ below NOT and XOR
+            self.negated += 1
+            try:
+                return super().lower(node)
+            finally:
+                self.negated -= 1
+        bounded = self._bounded(node) if self.in_where and not self.negated else None
+        if bounded is None:
+            return super().lower(node)
+        self.changed = True
+        return bounded
+
+    def _bounded(self, node: Node) -> str | None:
+        """``n.v > 'x'`` as ``(n.v > 'x' AND n.v < false)``: an ordering of a property or
+        variable against a string, number or boolean literal, kept to values of the
+        literal's type (openCypher: null across types, which WHERE drops; AGE orders
+        numbers above strings, so ``0 > 'x'`` was true) and, for numbers, short of NaN
+        (PostgreSQL orders it above every number). Both conditions are ranges of the
+        one expression, which an index still serves."""
+        if node.kind != "binary" or node.value not in _ORDERINGS:
+            return None
+        left, right = node.children
+        op, operand, literal = node.value, left, right
+        if left.kind not in ("prop", "var"):
+            op, operand, literal = _FLIPPED[node.value], right, left
+        if operand.kind not in ("prop", "var"):
+            return None
+        bounds = _bounds(literal)
+        if bounds is None:
+            return None
+        bound = bounds[0] if op in (">", ">=") else bounds[1]
+        start, end = self.tokens[operand.first].start, self.tokens[operand.last - 1].end
+        return f"({self._splice(node)} AND {self.text[start:end]} {bound})"
 
     def lowers(self, node: Node) -> bool:
         left, right = node.children
         if _boolean(left, self.in_where) or _boolean(right, self.in_where):
             return False
-        if node.value in ("=", "<>") and not any(c.kind in ("list", "map") for c in node.children):
-            return False  # AGE's equality differs only for lists and maps holding null
         plain = all(c.kind in ("prop", "var") or _constant(c) for c in node.children)
-        if self.in_where and plain:
+        scalars = not any(c.kind in ("list", "map") for c in node.children)
+        if node.value in ("=", "<>") and scalars and (self.in_where or plain):
+            # AGE's equality differs only for lists and maps holding null, and for NaN,
+            # which an expression makes (0.0 / 0.0, sqrt(-1)) more than a property holds
+            return False
+        if self.in_where and plain and not (self.negated and node.value in _ORDERINGS):
             return False  # n.age > 30, a.x < b.x, x > 1: what an index or a join serves
         self.changed = True
         return True
@@ -107,6 +157,38 @@ class _Comparisons(Lower):
             return False
         self.changed = True
         return True
+
+
+_ORDERINGS = frozenset({"<", "<=", ">", ">="})
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+# For a literal of each type, the bound that keeps an operand above it, then below it,
+# to values of its type (and numbers short of NaN): agtype orders maps, lists and graph
+# values before strings, strings before booleans and booleans before numbers.
+_STRING_BOUNDS = ("< false", ">= ''")
+_BOOLEAN_BOUNDS = ("<= true", ">= false")
+_NUMBER_BOUNDS = ("< 'NaN'::float", "> true")
+
+
+def _negates(node: Node) -> bool:
+    """``NOT x`` or ``x XOR y``: an operand's null and false give different answers."""
+    unary_not = node.kind == "unary" and node.value == "NOT"
+    return unary_not or (node.kind == "binary" and node.value == "XOR")
+
+
+def _bounds(literal: Node) -> tuple[str, str] | None:
+    """The two bounds for an operand compared with ``literal``; None for another
+    expression (or null, which needs none)."""
+    if _negative(literal):
+        return _NUMBER_BOUNDS
+    if literal.kind != "lit":
+        return None
+    if isinstance(literal.value, bool):
+        return _BOOLEAN_BOUNDS
+    if isinstance(literal.value, str):
+        return _STRING_BOUNDS
+    if isinstance(literal.value, int | float):
+        return _NUMBER_BOUNDS
+    return None
 
 
 def _age_agrees(element: Node, source: Node, *, in_where: bool) -> bool:

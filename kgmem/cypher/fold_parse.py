@@ -12,6 +12,8 @@ from typing import Any
 from kgmem.cypher import temporal as t
 from kgmem.cypher.lexer import Kind, Token
 
+SCHEMA = "kgmem_cypher"
+"""The schema of kgmem's SQL functions, which rewrites call as ``kgmem_cypher.<name>(...)``."""
 CONSTRUCTORS = ("date", "localtime", "time", "localdatetime", "datetime", "duration")
 _METHODS = {"truncate", "between", "inmonths", "indays", "inseconds", "fromepoch",
             "fromepochmillis",
@@ -138,6 +140,12 @@ class _Parser:
             and self.at(j + 2) is not None and self.at(j + 2).text == "("  # type: ignore[union-attr]
         ):  # fmt: skip
             function, j = f"{function}.{method.name.lower()}", j + 2
+        elif (
+            function == SCHEMA and dot is not None and dot.text == "."
+            and method is not None and method.name == "project" and self.at(j + 2) is not None
+            and self.at(j + 2).text == "("  # type: ignore[union-attr]
+        ):  # fmt: skip
+            function, j = f"{function}.project", j + 2  # a map literal (map_projections)
         after = self.at(j)
         if after is None or after.text != "(":
             return Node("var", i, i + 1, token.name), i + 1

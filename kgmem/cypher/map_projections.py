@@ -90,8 +90,9 @@ _GROUPS = _MAKERS | {"AND", "OR", "XOR", "NOT", "IN", "WHEN", "CASE", "WHERE", "
 
 def _made(code: Sequence[Token], value: bool) -> set[int]:
     """The indexes of the ``{`` that open a map literal standing for a value a RETURN or
-    WITH makes: an item, an element of a list, a value of another map, a CASE result or
-    ``collect``'s argument; not a function's other arguments (``date({year: 1})``, whose
+    WITH makes: an item, an element of a list, a value of another map, a CASE result,
+    ``collect``'s argument or the right side of ``=`` or ``<>``; not a function's other
+    arguments (``date({year: 1})``, whose
     maps kgmem reads while it plans), a pattern's or a SET's map."""
     if value:
         spans = [(0, len(code))]
@@ -137,9 +138,12 @@ def _literal_site(code: Sequence[Token], i: int, start: int, opened: list[str]) 
         return inside == "call:collect"
     if before.text in ("[", ":"):
         return inside in ("list", "map")
-    if before.text == ",":
-        return inside in ("", "list")
-    return False
+    return inside in _SITES.get(before.text, ())
+
+
+_SITES = {",": ("", "list"), "=": ("", "list", "group"), "<>": ("", "list", "group")}
+"""After which punctuation, inside what, a map literal is a value (compared: ``{k: null}
+= {k: null}`` is null, not true)."""
 
 
 def writes_literal(expression: Sequence[Token]) -> bool:

@@ -30,14 +30,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kgmem.cypher import clock
+from kgmem.cypher import clock, fold_parse
 from kgmem.cypher.fold_parse import CONSTRUCTORS, Dynamic, Node, NotConstant, literal
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.temporal import Temporal
 from kgmem.cypher.temporal_eval import evaluate
 from kgmem.errors import CypherSemanticError
 
-SCHEMA = "kgmem_cypher"
+SCHEMA = fold_parse.SCHEMA
 FUNCTIONS = frozenset(
     {"construct", "part", "plus", "compare", "between", "truncate", "compare3", "isnull"}
 )

@@ -15,7 +15,7 @@ def test_a_value_in_a_pattern_is_matched_through_a_fresh_variable() -> None:
     )
     assert planned.text == (
         "MATCH (a) WITH coalesce(a, a) AS x MATCH (__kgmem_b1)-[r]->(y) "
-        "WHERE id(__kgmem_b1) = id(x) AND y.v > 1 RETURN y"
+        "WHERE id(__kgmem_b1) = id(x) AND (y.v > 1 AND y.v < 'NaN'::float) RETURN y"
     )
 
 

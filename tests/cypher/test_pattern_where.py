@@ -23,8 +23,8 @@ def test_the_predicates_move_to_the_clause_where() -> None:
         "WHERE m.name <> 'x' RETURN m"
     )
     assert planned.text == (
-        "MATCH (n:Person)-[r:KNOWS]->(m) WHERE (n.age > 30) AND (r.since > 2000) AND "
-        "m.name <> 'x' RETURN m"
+        "MATCH (n:Person)-[r:KNOWS]->(m) WHERE ((n.age > 30 AND n.age < 'NaN'::float)) "
+        "AND ((r.since > 2000 AND r.since < 'NaN'::float)) AND m.name <> 'x' RETURN m"
     )
 
 

@@ -17,7 +17,8 @@ def test_a_filter_after_a_create_reads_past_a_fence() -> None:
         mode="write",
     )
     assert planned.text == (
-        "UNWIND [1, 2] AS x CREATE (n {num: x}) WITH * SKIP 0 WITH n WHERE n.num > 1 RETURN n.num"
+        "UNWIND [1, 2] AS x CREATE (n {num: x}) WITH * SKIP 0 WITH n "
+        "WHERE (n.num > 1 AND n.num < 'NaN'::float) RETURN n.num"
     )
 
 

@@ -1,0 +1,116 @@
+"""NaN in openCypher's comparisons: equal to nothing, ordered before or after nothing.
+
+openCypher answers ``NaN = x`` false and ``NaN <> x`` true for every ``x`` (NaN
+itself included), and ``NaN < x``, ``NaN > x`` (and ``<=``, ``>=``) false for every
+number ``x``. PostgreSQL, and AGE after it, orders NaN above every number and equal to
+itself (``0.0 / 0.0 = 0.0 / 0.0`` was true, ``0.0 / 0.0 > 1`` true). kgmem's
+three-valued comparison (``kgmem_cypher.compare3``, migration 0021) now asks
+``kgmem_cypher._nan`` first, for numbers at any depth of a list or map:
+
+- ``kgmem_cypher._nan(v)``: whether the number ``v`` is NaN (AGE writes it ``NaN``);
+- ``kgmem_cypher._equal3`` and ``_order3`` as in 0021, with a NaN operand false.
+
+Revision ID: 0046_cypher_nan
+Revises: 0045_cypher_strings
+"""
+
+from alembic import op
+
+revision = "0046_cypher_nan"
+down_revision = "0045_cypher_strings"
+branch_labels = None
+depends_on = None
+
+_NAN = r"""
+CREATE FUNCTION kgmem_cypher._nan(v ag_catalog.agtype) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+  SELECT left(ag_catalog.agtype_out(v)::text, 3) = 'NaN'
+$fn$;
+"""
+
+_COMPARISONS = r"""
+-- 0021's _equal3 and _order3, with the NaN test (upgrade) or without it (downgrade) at
+-- the marked line.
+CREATE OR REPLACE FUNCTION kgmem_cypher._equal3(a ag_catalog.agtype, b ag_catalog.agtype)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE ka text := kgmem_cypher._kind(a); kb text := kgmem_cypher._kind(b);
+        n integer; i integer; e boolean; unknown boolean := false;
+        keys ag_catalog.agtype; k ag_catalog.agtype;
+BEGIN
+  IF ka = 'null' OR kb = 'null' THEN RETURN NULL; END IF;
+  IF ka <> kb THEN RETURN false; END IF;
+  IF ka = 'map' THEN
+    keys := ag_catalog.age_keys(a);
+    IF NOT keys OPERATOR(ag_catalog.=) ag_catalog.age_keys(b) THEN RETURN false; END IF;
+    n := kgmem_cypher._size(keys);
+    FOR i IN 0 .. n - 1 LOOP
+      k := kgmem_cypher._at(keys, i::text::ag_catalog.agtype);
+      e := kgmem_cypher._equal3(kgmem_cypher._at(a, k), kgmem_cypher._at(b, k));
+      IF e IS NULL THEN unknown := true; ELSIF NOT e THEN RETURN false; END IF;
+    END LOOP;
+    RETURN CASE WHEN unknown THEN NULL ELSE true END;
+  END IF;
+  IF ka = 'list' THEN
+    n := kgmem_cypher._size(a);
+    IF n <> kgmem_cypher._size(b) THEN RETURN false; END IF;
+    FOR i IN 0 .. n - 1 LOOP
+      e := kgmem_cypher._equal3(kgmem_cypher._at(a, i::text::ag_catalog.agtype),
+                                kgmem_cypher._at(b, i::text::ag_catalog.agtype));
+      IF e IS NULL THEN unknown := true; ELSIF NOT e THEN RETURN false; END IF;
+    END LOOP;
+    RETURN CASE WHEN unknown THEN NULL ELSE true END;
+  END IF;
+  -- NaN --
+  RETURN a OPERATOR(ag_catalog.=) b;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION kgmem_cypher._order3(a ag_catalog.agtype, o text,
+                                                b ag_catalog.agtype)
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE ka text := kgmem_cypher._kind(a); kb text := kgmem_cypher._kind(b);
+        na integer; nb integer; i integer; ea ag_catalog.agtype; eb ag_catalog.agtype;
+BEGIN
+  IF ka = 'null' OR kb = 'null' OR ka <> kb OR ka NOT IN ('number', 'string', 'boolean', 'list')
+  THEN
+    RETURN NULL;
+  END IF;
+  IF ka = 'list' THEN
+    na := kgmem_cypher._size(a);
+    nb := kgmem_cypher._size(b);
+    FOR i IN 0 .. least(na, nb) - 1 LOOP
+      ea := kgmem_cypher._at(a, i::text::ag_catalog.agtype);
+      eb := kgmem_cypher._at(b, i::text::ag_catalog.agtype);
+      IF kgmem_cypher._equal3(ea, eb) IS DISTINCT FROM true THEN
+        RETURN kgmem_cypher._order3(ea, o, eb);
+      END IF;
+    END LOOP;
+    RETURN CASE o WHEN '<' THEN na < nb WHEN '>' THEN na > nb
+                  WHEN '<=' THEN na <= nb ELSE na >= nb END;
+  END IF;
+  -- NaN --
+  RETURN CASE o WHEN '<' THEN a OPERATOR(ag_catalog.<) b
+                WHEN '>' THEN a OPERATOR(ag_catalog.>) b
+                WHEN '<=' THEN a OPERATOR(ag_catalog.<=) b
+                ELSE a OPERATOR(ag_catalog.>=) b END;
+END
+$fn$;
+"""
+
+
+_NAN_TEST = """  IF ka = 'number' AND (kgmem_cypher._nan(a) OR kgmem_cypher._nan(b)) THEN
+    RETURN false;
+  END IF;
+"""
+
+
+def upgrade() -> None:
+    op.execute(_NAN)
+    op.execute(_COMPARISONS.replace("  -- NaN --\n", _NAN_TEST))
+
+
+def downgrade() -> None:
+    op.execute(_COMPARISONS.replace("  -- NaN --\n", ""))
+    op.execute("DROP FUNCTION IF EXISTS kgmem_cypher._nan(ag_catalog.agtype)")

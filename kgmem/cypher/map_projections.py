@@ -91,8 +91,8 @@ _GROUPS = _MAKERS | {"AND", "OR", "XOR", "NOT", "IN", "WHEN", "CASE", "WHERE", "
 def _made(code: Sequence[Token], value: bool) -> set[int]:
     """The indexes of the ``{`` that open a map literal standing for a value a RETURN or
     WITH makes: an item, an element of a list, a value of another map, a CASE result,
-    ``collect``'s argument or the right side of ``=`` or ``<>``; not a function's other
-    arguments (``date({year: 1})``, whose
+    the argument of ``collect``, ``keys`` or ``properties``, or the right side of ``=``
+    or ``<>``; not other functions' arguments (``date({year: 1})``, whose
     maps kgmem reads while it plans), a pattern's or a SET's map."""
     if value:
         spans = [(0, len(code))]
@@ -135,12 +135,14 @@ def _literal_site(code: Sequence[Token], i: int, start: int, opened: list[str]) 
     if before.kind is Kind.NAME:
         return before.upper in _MAKERS
     if before.text == "(":
-        return inside == "call:collect"
+        return inside in _VALUE_CALLS
     if before.text in ("[", ":"):
         return inside in ("list", "map")
     return inside in _SITES.get(before.text, ())
 
 
+_VALUE_CALLS = ("call:collect", "call:keys", "call:properties")
+"""Functions whose argument is a map literal's value, null entries and all."""
 _SITES = {",": ("", "list"), "=": ("", "list", "group"), "<>": ("", "list", "group")}
 """After which punctuation, inside what, a map literal is a value (compared: ``{k: null}
 = {k: null}`` is null, not true)."""

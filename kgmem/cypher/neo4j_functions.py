@@ -16,6 +16,8 @@
 - ``size``, ``toUpper``, ``toLower`` of a string in characters, not the bytes of its
   UTF-8 (``size('héllo')`` is 5, ``toUpper('é')`` is ``'É'``; migration
   ``0045_cypher_strings``).
+- ``sqrt``, ``log``, ``log10``, ``asin``, ``acos``: NaN or ``-Infinity`` outside their
+  domain, as in Neo4j, where AGE answers null (migration ``0046_cypher_nan``).
 - ``point(map)``, ``point.distance(a, b)``, ``point.withinBBox(p, lowerLeft,
   upperRight)``.
 
@@ -61,6 +63,11 @@ _RENAMED = {
     "size": "size",
     "toupper": "to_upper",
     "tolower": "to_lower",
+    "sqrt": "sqrt",
+    "log": "log",
+    "log10": "log10",
+    "asin": "asin",
+    "acos": "acos",
 }
 _LISTS = {
     "tostringlist": "string",

@@ -9,7 +9,10 @@ error name, so the analyst gets the error at once and nothing runs:
 - a function given what it cannot take, where the query says what that is: ``length``
   of a node or relationship, ``size``, ``labels`` or a property of a path (a variable
   a pattern binds with ``p = ...``), ``properties`` of a number, string, boolean or list
-  literal (``InvalidArgumentType``).
+  literal (``InvalidArgumentType``);
+- a MERGE pattern with a ``null`` property literal (``MERGE ({num: null})``): a
+  ``CypherSemanticError``, as Neo4j's ``MergeReadOwnWrites`` (a null can never match,
+  and AGE would create the node without the property each time).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from collections.abc import Sequence
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import clauses, closing, depths, union_parts
-from kgmem.errors import CypherSyntaxError
+from kgmem.errors import CypherSemanticError, CypherSyntaxError
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PATTERNS = ("MATCH", "OPTIONAL MATCH", "MERGE", "CREATE")
@@ -37,6 +40,8 @@ def check(code: Sequence[Token]) -> None:
     _floats(code)
     if words & {"CREATE", "MERGE"} and any(t.text == "*" for t in code):
         _var_length_writes(code)
+    if "MERGE" in words and "NULL" in words:
+        _merged_nulls(code)
     assigned = any(t.text == "=" and u.text == "(" for t, u in itertools.pairwise(code))
     if words & _CHECKED or assigned:
         _arguments(code)
@@ -81,6 +86,31 @@ def _var_length_writes(code: Sequence[Token]) -> None:
                         f"CreatingVarLength: {clause.keyword} cannot make a variable-length "
                         "relationship",
                         position=token.start,
+                    )
+
+
+def _merged_nulls(code: Sequence[Token]) -> None:
+    for part in union_parts(code):
+        for clause in clauses(part):
+            if clause.keyword != "MERGE":
+                continue
+            tokens = list(clause.tokens)
+            for index, (depth, token) in enumerate(depths(tokens)):
+                if depth == 0 and token.is_keyword("ON"):
+                    break  # ON CREATE SET / ON MATCH SET may set a null
+                key = tokens[index - 1] if index else None
+                after = tokens[index + 1] if index + 1 < len(tokens) else None
+                if (
+                    token.text == ":"
+                    and key is not None
+                    and key.kind in _NAMES
+                    and (after is not None and after.is_keyword("NULL") and depth == 2)
+                ):
+                    raise CypherSemanticError(
+                        f"MergeReadOwnWrites: cannot MERGE with a null value for property "
+                        f"{key.name!r}: null never matches; leave the property out or "
+                        "SET it ON CREATE",
+                        position=after.start,
                     )
 
 

@@ -10,6 +10,12 @@ three-valued comparison (``kgmem_cypher.compare3``, migration 0021) now asks
 - ``kgmem_cypher._nan(v)``: whether the number ``v`` is NaN (AGE writes it ``NaN``);
 - ``kgmem_cypher._equal3`` and ``_order3`` as in 0021, with a NaN operand false.
 
+And the functions whose answer outside their domain is NaN or an infinity in Neo4j,
+where AGE answers null: ``kgmem_cypher.sqrt`` (NaN below 0), ``log`` and ``log10``
+(``-Infinity`` at 0, NaN below), ``asin`` and ``acos`` (NaN outside -1 to 1), computed
+in double precision as Java does (``log(e())`` is ``1.0``; AGE's is ``1.0000000000000018``).
+kgmem's rewrite calls them for Cypher's names (``kgmem.cypher.neo4j_functions``).
+
 Revision ID: 0046_cypher_nan
 Revises: 0045_cypher_strings
 """
@@ -25,6 +31,23 @@ _NAN = r"""
 CREATE FUNCTION kgmem_cypher._nan(v ag_catalog.agtype) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
   SELECT left(ag_catalog.agtype_out(v)::text, 3) = 'NaN'
+$fn$;
+"""
+
+_FUNCTIONS = {
+    "sqrt": "CASE WHEN x < 0 THEN 'NaN' ELSE sqrt(x) END",
+    "log": "CASE WHEN x < 0 THEN 'NaN' WHEN x = 0 THEN '-Infinity' ELSE ln(x) END",
+    "log10": "CASE WHEN x < 0 THEN 'NaN' WHEN x = 0 THEN '-Infinity' ELSE log(x) END",
+    "asin": "CASE WHEN x < -1 OR x > 1 THEN 'NaN' ELSE asin(x) END",
+    "acos": "CASE WHEN x < -1 OR x > 1 THEN 'NaN' ELSE acos(x) END",
+}
+"""Each function's value of the number ``x`` (a float8), by kgmem's name for it."""
+
+_FUNCTION = r"""
+CREATE FUNCTION kgmem_cypher.{name}(v ag_catalog.agtype) RETURNS ag_catalog.agtype
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+  SELECT kgmem_cypher._float_out(({value})::float8)
+  FROM (SELECT kgmem_cypher._number_text(v, '{name}')::float8 AS x) AS s
 $fn$;
 """
 
@@ -109,8 +132,12 @@ _NAN_TEST = """  IF ka = 'number' AND (kgmem_cypher._nan(a) OR kgmem_cypher._nan
 def upgrade() -> None:
     op.execute(_NAN)
     op.execute(_COMPARISONS.replace("  -- NaN --\n", _NAN_TEST))
+    for name, value in _FUNCTIONS.items():
+        op.execute(_FUNCTION.format(name=name, value=value))
 
 
 def downgrade() -> None:
+    for name in _FUNCTIONS:
+        op.execute(f"DROP FUNCTION IF EXISTS kgmem_cypher.{name}(ag_catalog.agtype)")
     op.execute(_COMPARISONS.replace("  -- NaN --\n", ""))
     op.execute("DROP FUNCTION IF EXISTS kgmem_cypher._nan(ag_catalog.agtype)")

@@ -49,3 +49,14 @@ async def test_a_literal_map_reads_back_as_written(
     written = ", ".join(f"{k}: {'null' if v is None else v}" for k, v in entries.items())
     result = await memory.cypher(namespace, f"RETURN {{{written}}} AS m")
     assert result.rows == [[entries]]
+
+
+async def test_keys_and_properties_of_a_literal_map_keep_its_null_entries(
+    memory: Memory, namespace: str
+) -> None:
+    result = await memory.cypher(
+        namespace,
+        "RETURN keys({a: 1, b: null}) AS k, properties({a: 1, b: null}) AS p, "
+        "size(keys({x: null})) AS s",
+    )
+    assert result.rows == [[["a", "b"], {"a": 1, "b": None}, 1]]

@@ -128,6 +128,34 @@ async def test_a_float_divided_by_zero_is_infinite_or_nan(memory: Memory, namesp
     assert stored.rows == [[True]]
 
 
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(x=st.one_of(st.integers(-3, 3), st.floats(-3, 3, allow_nan=False)))
+async def test_outside_their_domain_functions_answer_nan_or_minus_infinity(
+    memory: Memory, namespace: str, x: float
+) -> None:
+    result = await memory.cypher(
+        namespace, "RETURN sqrt($x), log($x), log10($x), asin($x), acos($x)", {"x": x}
+    )
+    expected = [
+        math.nan if x < 0 else math.sqrt(x),
+        math.nan if x < 0 else (-math.inf if x == 0 else math.log(x)),
+        math.nan if x < 0 else (-math.inf if x == 0 else math.log10(x)),
+        math.asin(x) if -1 <= x <= 1 else math.nan,
+        math.acos(x) if -1 <= x <= 1 else math.nan,
+    ]
+    # JSON carries NaN and the infinities as their names (docs/cypher.md)
+    got = [float(v) if isinstance(v, str) else v for v in result.rows[0]]
+    for value, wanted in zip(got, expected, strict=True):
+        assert value == pytest.approx(wanted, nan_ok=True)
+
+
+async def test_log_of_e_is_one(memory: Memory, namespace: str) -> None:
+    result = await memory.cypher(namespace, "RETURN log(e()) AS a, sqrt(null) AS b")
+    assert result.rows == [[1.0, None]]
+
+
 async def test_an_integer_divided_by_the_integer_zero_is_an_error(
     memory: Memory, namespace: str
 ) -> None:

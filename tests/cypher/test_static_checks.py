@@ -4,7 +4,7 @@ queries beside them that must still plan."""
 import pytest
 
 from kgmem.cypher import plan
-from kgmem.errors import CypherSyntaxError
+from kgmem.errors import CypherSemanticError, CypherSyntaxError
 
 
 @pytest.mark.parametrize(
@@ -44,4 +44,23 @@ def test_errors_are_raised_while_planning(query: str, error: str) -> None:
     ],
 )
 def test_what_is_well_typed_still_plans(query: str) -> None:
+    assert plan(query, mode="write").text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["MERGE ({num: null})", "CREATE (a), (b) MERGE (a)-[r:X {num: null}]->(b)",
+     "MERGE (n:L {a: 1, b: NULL}) RETURN n"],
+)  # fmt: skip
+def test_a_merge_on_a_null_property_is_refused(query: str) -> None:
+    with pytest.raises(CypherSemanticError, match="MergeReadOwnWrites"):
+        plan(query, mode="write")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["MERGE (n:L {a: 1}) ON CREATE SET n.b = null", "MERGE (n:L {a: 1}) SET n.c = null",
+     "MATCH (m) WHERE m.x IS NULL MERGE (n:L {a: 1})"],
+)  # fmt: skip
+def test_a_null_outside_the_merged_pattern_still_plans(query: str) -> None:
     assert plan(query, mode="write").text

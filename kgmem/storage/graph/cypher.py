@@ -257,6 +257,11 @@ async def enter_write(conn: asyncpg.Connection, timeout_ms: int) -> None:
 
 
 _TYPE_STATES = ("22", "42804", "2202E")
+# AGE's internal errors (XX000) that are a value of the wrong type: Neo4j's TypeError.
+_TYPE_MESSAGES = (
+    "array index must resolve to an integer value",
+    "array slices must resolve to an integer value",
+)
 _PERMISSION_STATES = ("42501", "25006")
 
 
@@ -297,7 +302,7 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     cls: type[CypherError]
     if state == "42601":
         cls = CypherSyntaxError
-    elif state.startswith(_TYPE_STATES):
+    elif state.startswith(_TYPE_STATES) or message.startswith(_TYPE_MESSAGES):
         cls = CypherTypeError
     elif state.startswith(("42", "XX000", "0A", "3F", "P0", "23", "21")):
         cls = CypherSemanticError

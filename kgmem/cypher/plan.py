@@ -25,6 +25,7 @@ from kgmem.cypher import (
     in_lists,
     label_patterns,
     label_writes,
+    numbered,
     rewrite,
     shortest_paths,
     static_checks,
@@ -95,7 +96,7 @@ def finish(prepared: Prepared, params: Mapping[str, Any] | None) -> CypherPlan:
     """The plan of ``prepared`` once ``params`` are checked against it."""
     checked, counts = prepared
     given = params or {}
-    check_params(checked.parameters, given)
+    check_params(checked.parameters, numbered.renamed(given))
     typecheck.check_count_parameters(counts, given)
     return checked
 
@@ -218,8 +219,8 @@ def check_params(used: frozenset[str], given: Mapping[str, Any]) -> None:
     """Every parameter the query uses is given, and every given name is a plain name."""
     for name in given:
         if not isinstance(name, str) or not _PARAM_NAME.fullmatch(name):
-            raise CypherRejected(f"parameter name {name!r} must be a plain identifier")
-    missing = sorted(used - set(given))
+            raise CypherRejected(f"parameter name {name!r} must be a plain identifier or digits")
+    missing = sorted(numbered.written(name) for name in used - set(given))
     if missing:
         raise CypherSemanticError(
             "missing parameter(s): " + ", ".join(f"${m}" for m in missing), missing=missing

@@ -112,6 +112,7 @@ from kgmem.cypher import (
     merge,
     neo4j_functions,
     nulls,
+    numbered,
     octal,
     optional,
     optional_where,
@@ -316,6 +317,7 @@ _RESHAPES = (
     ("comprehensions", comprehensions.rewrite),
     ("optional_where", optional_where.rewrite),
     ("undirected", undirected.rewrite),
+    ("numbered_parameters", numbered.rewrite),  # last: the others read the analyst's names
 )
 
 

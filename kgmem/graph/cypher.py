@@ -28,6 +28,7 @@ from kgmem.cypher import (
     guard,
     in_lists,
     label_sets,
+    numbered,
     planner,
     positions,
     shortest_paths,
@@ -159,10 +160,11 @@ def call_of(
 def bound_params(
     namespace: str, checked: CypherPlan, params: Mapping[str, Any]
 ) -> Mapping[str, Any]:
-    """``params`` with what kgmem binds itself: the clocks the plan reads
+    """``params`` as the text sent to AGE names them (``kgmem.cypher.numbered``), with
+    what kgmem binds itself: the clocks the plan reads
     (``kgmem.cypher.clock``) and the namespace's name, when the plan reads it
     (``kgmem.cypher.shortest_paths``)."""
-    params = clock.bind(checked.clocks, params)
+    params = clock.bind(checked.clocks, numbered.renamed(params))
     if not checked.graph_parameter:
         return params
     return {**params, shortest_paths.GRAPH_PARAMETER: namespace}

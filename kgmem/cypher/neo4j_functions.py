@@ -17,7 +17,7 @@
   UTF-8 (``size('héllo')`` is 5, ``toUpper('é')`` is ``'É'``; migration
   ``0045_cypher_strings``).
 - ``sqrt``, ``log``, ``log10``, ``asin``, ``acos``: NaN or ``-Infinity`` outside their
-  domain, as in Neo4j, where AGE answers null (migration ``0046_cypher_nan``).
+  domain, as in Neo4j, where AGE answers null (migration ``0046_cypher_values``).
 - ``point(map)``, ``point.distance(a, b)``, ``point.withinBBox(p, lowerLeft,
   upperRight)``.
 

@@ -37,7 +37,7 @@ COMPONENTS = frozenset({
     "nanosecond", "timezone", "offset", "offsetMinutes", "offsetSeconds", "epochMillis",
     "epochSeconds", "years", "quarters", "months", "weeks", "days", "hours", "minutes",
     "seconds", "milliseconds", "microseconds", "nanoseconds", "monthsOfYear",
-    "monthsOfQuarter", "daysOfWeek", "minutesOfHour", "secondsOfMinute",
+    "monthsOfQuarter", "quartersOfYear", "daysOfWeek", "minutesOfHour", "secondsOfMinute",
     "millisecondsOfSecond", "microsecondsOfSecond", "nanosecondsOfSecond",
 })  # fmt: skip
 

@@ -225,6 +225,7 @@ def _duration_component(d: t.Duration, name: str) -> int:
         "nanoseconds": d.ns,
         "monthsofyear": d.months - 12 * int(d.months / 12),
         "monthsofquarter": d.months - 3 * int(d.months / 3),
+        "quartersofyear": int(d.months / 3) - 4 * int(d.months / 12),
         "daysofweek": d.days - 7 * int(d.days / 7),
         "minutesofhour": int(d.ns / (60 * t.NS)) - 60 * int(d.ns / (3600 * t.NS)),
         "secondsofminute": int(d.ns / t.NS) - 60 * int(d.ns / (60 * t.NS)),

@@ -4,6 +4,8 @@ as text, and its answers on AGE."""
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kgmem import Memory
 from kgmem.cypher import plan
@@ -126,3 +128,76 @@ async def test_stored_durations_add_when_the_query_marks_them(
         namespace, "MATCH (n:D) RETURN duration(n.a) + duration(n.b) AS s, n.a.days AS d"
     )
     assert result.rows == [["P1DT2H", 1]]
+
+
+_DURATION_PARTS = [
+    "years",
+    "quarters",
+    "months",
+    "weeks",
+    "days",
+    "hours",
+    "minutes",
+    "seconds",
+    "milliseconds",
+    "microseconds",
+    "nanoseconds",
+    "quartersOfYear",
+    "monthsOfQuarter",
+    "monthsOfYear",
+    "daysOfWeek",
+    "minutesOfHour",
+    "secondsOfMinute",
+    "millisecondsOfSecond",
+    "microsecondsOfSecond",
+    "nanosecondsOfSecond",
+]
+_INSTANT_PARTS = [
+    "year",
+    "quarter",
+    "month",
+    "week",
+    "weekYear",
+    "day",
+    "ordinalDay",
+    "dayOfWeek",
+    "dayOfQuarter",
+    "hour",
+    "minute",
+    "second",
+    "millisecond",
+    "microsecond",
+    "nanosecond",
+    "offsetMinutes",
+    "epochSeconds",
+    "epochMillis",
+]
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    months=st.integers(0, 40),
+    days=st.integers(0, 40),
+    seconds=st.integers(0, 200_000),
+    nanos=st.integers(0, 999_999_999),
+)
+async def test_every_component_of_a_stored_value_is_the_constants(
+    memory: Memory, namespace: str, months: int, days: int, seconds: int, nanos: int
+) -> None:
+    duration = (
+        f"duration({{months: {months}, days: {days}, seconds: {seconds}, nanoseconds: {nanos}}})"
+    )
+    instant = (
+        f"datetime({{year: 1984, month: {months % 12 + 1}, day: {days % 28 + 1}, "
+        f"second: {seconds % 60}, nanosecond: {nanos}, timezone: '+01:00'}})"
+    )
+    await memory.cypher(namespace, "MATCH (n) DETACH DELETE n", mode="write")
+    await memory.cypher(namespace, f"CREATE (:S {{d: {duration}, t: {instant}}})", mode="write")
+    for value, parts in ((duration, _DURATION_PARTS), (instant, _INSTANT_PARTS)):
+        items = ", ".join(f"v.{p} AS {p}" for p in parts)
+        key = "d" if value is duration else "t"
+        folded = await memory.cypher(namespace, f"WITH {value} AS v RETURN {items}")
+        stored = await memory.cypher(namespace, f"MATCH (n:S) WITH n.{key} AS v RETURN {items}")
+        assert stored.rows == folded.rows, parts

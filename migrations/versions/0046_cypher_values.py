@@ -1,4 +1,7 @@
-"""NaN in openCypher's comparisons: equal to nothing, ordered before or after nothing.
+"""Cypher values as Neo4j answers them: NaN in comparisons, numeric functions outside
+their domain, and two components of temporal values.
+
+NaN in openCypher's comparisons: equal to nothing, ordered before or after nothing.
 
 openCypher answers ``NaN = x`` false and ``NaN <> x`` true for every ``x`` (NaN
 itself included), and ``NaN < x``, ``NaN > x`` (and ``<=``, ``>=``) false for every
@@ -16,13 +19,20 @@ where AGE answers null: ``kgmem_cypher.sqrt`` (NaN below 0), ``log`` and ``log10
 in double precision as Java does (``log(e())`` is ``1.0``; AGE's is ``1.0000000000000018``).
 kgmem's rewrite calls them for Cypher's names (``kgmem.cypher.neo4j_functions``).
 
-Revision ID: 0046_cypher_nan
+And ``kgmem_cypher.part`` (``value.key`` of a stored temporal value, migration 0017,
+whose function is kept as ``_part_0017``) now also answers a duration's
+``quartersOfYear`` (the quarters past the whole years, as ``monthsOfYear`` counts
+months), and the ``nanosecond`` of a time or datetime from the fraction its text
+holds: PostgreSQL's timestamps stop at microseconds, so ``645876123`` read back as
+``645876000``.
+
+Revision ID: 0046_cypher_values
 Revises: 0045_cypher_strings
 """
 
 from alembic import op
 
-revision = "0046_cypher_nan"
+revision = "0046_cypher_values"
 down_revision = "0045_cypher_strings"
 branch_labels = None
 depends_on = None
@@ -123,6 +133,35 @@ $fn$;
 """
 
 
+_PART = r"""
+ALTER FUNCTION kgmem_cypher.part(ag_catalog.agtype, ag_catalog.agtype) RENAME TO _part_0017;
+
+CREATE FUNCTION kgmem_cypher.part(v ag_catalog.agtype, key ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE k text := lower(kgmem_cypher._json(key) #>> '{}'); fraction text;
+BEGIN
+  IF k = 'quartersofyear' AND (kgmem_cypher._value(v)).kind = 'duration' THEN
+    RETURN kgmem_cypher._n(
+      (kgmem_cypher._json(kgmem_cypher._part_0017(v, '"quarters"')) #>> '{}')::numeric
+      - 4 * (kgmem_cypher._json(kgmem_cypher._part_0017(v, '"years"')) #>> '{}')::numeric);
+  END IF;
+  IF k = 'nanosecond' THEN
+    PERFORM kgmem_cypher._part_0017(v, key);  -- its checks: a date has no nanosecond
+    fraction := substring(kgmem_cypher._json(v) #>> '{}'
+                          FROM '[0-9]{2}:[0-9]{2}:[0-9]{2}[.]([0-9]{1,9})');
+    RETURN kgmem_cypher._n(coalesce(rpad(fraction, 9, '0'), '0')::numeric);
+  END IF;
+  RETURN kgmem_cypher._part_0017(v, key);
+END
+$fn$;
+"""
+
+_PART_DOWN = r"""
+DROP FUNCTION kgmem_cypher.part(ag_catalog.agtype, ag_catalog.agtype);
+ALTER FUNCTION kgmem_cypher._part_0017(ag_catalog.agtype, ag_catalog.agtype) RENAME TO part;
+"""
+
 _NAN_TEST = """  IF ka = 'number' AND (kgmem_cypher._nan(a) OR kgmem_cypher._nan(b)) THEN
     RETURN false;
   END IF;
@@ -134,9 +173,11 @@ def upgrade() -> None:
     op.execute(_COMPARISONS.replace("  -- NaN --\n", _NAN_TEST))
     for name, value in _FUNCTIONS.items():
         op.execute(_FUNCTION.format(name=name, value=value))
+    op.execute(_PART)
 
 
 def downgrade() -> None:
+    op.execute(_PART_DOWN)
     for name in _FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS kgmem_cypher.{name}(ag_catalog.agtype)")
     op.execute(_COMPARISONS.replace("  -- NaN --\n", ""))

@@ -120,6 +120,11 @@ def _split(value: t.Temporal) -> tuple[dt.date | None, int | None, int | None]:
     return t.date_of(value), t.time_of(value), offset[0] if offset else None
 
 
+def _zone_name(value: t.Temporal) -> str | None:
+    """The named time zone of a date-time (``[Europe/Stockholm]``), else None."""
+    return value.zone if isinstance(value, t.DateTime) else None
+
+
 def between(a: Any, b: Any, unit: str = "between") -> t.Duration:
     """``duration.between(a, b)`` and its ``inMonths``/``inDays``/``inSeconds`` forms."""
     if not isinstance(a, t.Temporal) or not isinstance(b, t.Temporal):
@@ -128,6 +133,14 @@ def between(a: Any, b: Any, unit: str = "between") -> t.Duration:
         raise CypherTypeError("duration.between() needs two temporal values, not durations")
     d1, n1, o1 = _split(a)
     d2, n2, o2 = _split(b)
+    zone = _zone_name(a) or _zone_name(b)
+    if zone is not None and (o1 is None) != (o2 is None):
+        # The local value is read in the other's time zone, at its own date and time (a
+        # time alone at the other's date), so a daylight saving change between counts.
+        if o1 is None:
+            o1 = t.in_zone(d1 or d2, n1 or 0, zone).offset  # type: ignore[arg-type]
+        else:
+            o2 = t.in_zone(d2 or d1, n2 or 0, zone).offset  # type: ignore[arg-type]
     if o1 is not None and o2 is not None:
         n2 = (n2 or 0) - (o2 - o1) * t.NS  # b seen in a's offset
     if d1 is None or d2 is None:

@@ -231,3 +231,30 @@ def test_any_token_soup_around_temporal_calls_plans_or_is_a_cypher_error(words: 
 def test_deep_nesting_inside_a_temporal_call_is_a_cypher_error() -> None:
     with pytest.raises((CypherError, LimitExceeded)):
         plan("RETURN date(" + "(" * 5000 + "1" + ")" * 5000 + ") AS v")
+
+
+_STOCKHOLM_DAY = (
+    "datetime({year: 2017, month: 10, day: 29, hour: %d, timezone: 'Europe/Stockholm'})"
+)
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs", "seconds"),
+    [
+        (_STOCKHOLM_DAY % 0, "localdatetime({year: 2017, month: 10, day: 29, hour: 4})", 5),
+        (_STOCKHOLM_DAY % 0, "localtime({hour: 4})", 5),
+        ("localdatetime({year: 2017, month: 10, day: 29})", _STOCKHOLM_DAY % 4, 5),
+        ("localtime({hour: 0})", _STOCKHOLM_DAY % 4, 5),
+        ("date({year: 2017, month: 10, day: 29})", _STOCKHOLM_DAY % 4, 5),
+        (_STOCKHOLM_DAY % 0, "date({year: 2017, month: 10, day: 30})", 25),
+        (_STOCKHOLM_DAY % 0, "localdatetime({year: 2017, month: 10, day: 28, hour: 23})", -1),
+    ],
+)
+def test_a_local_value_is_read_in_the_other_values_zone_across_a_clock_change(
+    lhs: str, rhs: str, seconds: int
+) -> None:
+    """Stockholm's clocks went back an hour at 03:00 on 2017-10-29: the hours between
+    two readings of that day count the repeated hour, as Neo4j counts them."""
+    planned = plan(f"RETURN duration.inSeconds({lhs}, {rhs}) AS d")  # folded while planning
+    sign = "-" if seconds < 0 else ""
+    assert planned.text == f"RETURN 'PT{sign}{abs(seconds)}H' AS d"

@@ -117,12 +117,19 @@ class Planner:
         child = child or _Child()
         try:
             kind, value = child.ask(query, mode, seconds, lists)
-        except (TimeoutError, EOFError, OSError):
+        except TimeoutError:
             child.kill()
             raise LimitExceeded(
                 f"planning the query took longer than {seconds:g} s: it is too complex for "
                 "kgmem; shorten it or nest it less deeply",
                 bound="planning time",
+            ) from None
+        except (EOFError, OSError):  # the child ended: past its memory, or killed
+            child.kill()
+            raise LimitExceeded(
+                "planning the query ended its planning process (past its memory?): it is "
+                "too complex for kgmem; shorten it or nest it less deeply",
+                bound="planning memory",
             ) from None
         with self._lock:
             self._idle.append(child)
@@ -196,6 +203,11 @@ def _answer(query: str, mode: Mode, lists: in_lists.Shape) -> tuple[str, object]
     except (RecursionError, MemoryError):
         return "error", LimitExceeded(
             "the query is too complex for kgmem to plan: shorten it or nest it less deeply"
+        )
+    except Exception as exc:  # a fault of kgmem's own: said as such, the child lives on
+        return "error", CypherSemanticError(
+            f"kgmem could not plan this query ({type(exc).__name__}: {exc}); "
+            "please report it with the query"
         )
 
 

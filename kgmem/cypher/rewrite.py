@@ -94,6 +94,7 @@ from kgmem.cypher import (
     aliased_entities,
     apoc_functions,
     booleans,
+    both_ways,
     bound_values,
     clock,
     comparisons,
@@ -296,6 +297,7 @@ def _inner(text: str, start: int, end: int) -> str:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("both_ways", both_ways.rewrite),
     ("string_predicates", string_predicates.rewrite),
     ("quantified_paths", quantified_paths.rewrite),
     ("shortest_paths", shortest_paths.rewrite),

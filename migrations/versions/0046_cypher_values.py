@@ -11,7 +11,8 @@ three-valued comparison (``kgmem_cypher.compare3``, migration 0021) now asks
 ``kgmem_cypher._nan`` first, for numbers at any depth of a list or map:
 
 - ``kgmem_cypher._nan(v)``: whether the number ``v`` is NaN (AGE writes it ``NaN``);
-- ``kgmem_cypher._equal3`` and ``_order3`` as in 0021, with a NaN operand false.
+- ``kgmem_cypher._equal3`` and ``_order3``: false for two numbers one of which is NaN,
+  else 0021's (kept as ``_equal3_0021`` and ``_order3_0021``).
 
 And the functions whose answer outside their domain is NaN or an infinity in Neo4j,
 where AGE answers null: ``kgmem_cypher.sqrt`` (NaN below 0), ``log`` and ``log10``
@@ -62,76 +63,45 @@ $fn$;
 """
 
 _COMPARISONS = r"""
--- 0021's _equal3 and _order3, with the NaN test (upgrade) or without it (downgrade) at
--- the marked line.
-CREATE OR REPLACE FUNCTION kgmem_cypher._equal3(a ag_catalog.agtype, b ag_catalog.agtype)
+-- 0021's _equal3 and _order3 keep their text under new names; each reaches the other
+-- and itself through the names below (for list and map elements), so NaN is tested
+-- at any depth.
+ALTER FUNCTION kgmem_cypher._equal3(ag_catalog.agtype, ag_catalog.agtype)
+  RENAME TO _equal3_0021;
+ALTER FUNCTION kgmem_cypher._order3(ag_catalog.agtype, text, ag_catalog.agtype)
+  RENAME TO _order3_0021;
+
+CREATE FUNCTION kgmem_cypher._numbers_with_nan(a ag_catalog.agtype, b ag_catalog.agtype)
 RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-DECLARE ka text := kgmem_cypher._kind(a); kb text := kgmem_cypher._kind(b);
-        n integer; i integer; e boolean; unknown boolean := false;
-        keys ag_catalog.agtype; k ag_catalog.agtype;
-BEGIN
-  IF ka = 'null' OR kb = 'null' THEN RETURN NULL; END IF;
-  IF ka <> kb THEN RETURN false; END IF;
-  IF ka = 'map' THEN
-    keys := ag_catalog.age_keys(a);
-    IF NOT keys OPERATOR(ag_catalog.=) ag_catalog.age_keys(b) THEN RETURN false; END IF;
-    n := kgmem_cypher._size(keys);
-    FOR i IN 0 .. n - 1 LOOP
-      k := kgmem_cypher._at(keys, i::text::ag_catalog.agtype);
-      e := kgmem_cypher._equal3(kgmem_cypher._at(a, k), kgmem_cypher._at(b, k));
-      IF e IS NULL THEN unknown := true; ELSIF NOT e THEN RETURN false; END IF;
-    END LOOP;
-    RETURN CASE WHEN unknown THEN NULL ELSE true END;
-  END IF;
-  IF ka = 'list' THEN
-    n := kgmem_cypher._size(a);
-    IF n <> kgmem_cypher._size(b) THEN RETURN false; END IF;
-    FOR i IN 0 .. n - 1 LOOP
-      e := kgmem_cypher._equal3(kgmem_cypher._at(a, i::text::ag_catalog.agtype),
-                                kgmem_cypher._at(b, i::text::ag_catalog.agtype));
-      IF e IS NULL THEN unknown := true; ELSIF NOT e THEN RETURN false; END IF;
-    END LOOP;
-    RETURN CASE WHEN unknown THEN NULL ELSE true END;
-  END IF;
-  -- NaN --
-  RETURN a OPERATOR(ag_catalog.=) b;
-END
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+  SELECT kgmem_cypher._kind(a) = 'number' AND kgmem_cypher._kind(b) = 'number'
+         AND (kgmem_cypher._nan(a) OR kgmem_cypher._nan(b))
 $fn$;
 
-CREATE OR REPLACE FUNCTION kgmem_cypher._order3(a ag_catalog.agtype, o text,
-                                                b ag_catalog.agtype)
+CREATE FUNCTION kgmem_cypher._equal3(a ag_catalog.agtype, b ag_catalog.agtype)
 RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-DECLARE ka text := kgmem_cypher._kind(a); kb text := kgmem_cypher._kind(b);
-        na integer; nb integer; i integer; ea ag_catalog.agtype; eb ag_catalog.agtype;
-BEGIN
-  IF ka = 'null' OR kb = 'null' OR ka <> kb OR ka NOT IN ('number', 'string', 'boolean', 'list')
-  THEN
-    RETURN NULL;
-  END IF;
-  IF ka = 'list' THEN
-    na := kgmem_cypher._size(a);
-    nb := kgmem_cypher._size(b);
-    FOR i IN 0 .. least(na, nb) - 1 LOOP
-      ea := kgmem_cypher._at(a, i::text::ag_catalog.agtype);
-      eb := kgmem_cypher._at(b, i::text::ag_catalog.agtype);
-      IF kgmem_cypher._equal3(ea, eb) IS DISTINCT FROM true THEN
-        RETURN kgmem_cypher._order3(ea, o, eb);
-      END IF;
-    END LOOP;
-    RETURN CASE o WHEN '<' THEN na < nb WHEN '>' THEN na > nb
-                  WHEN '<=' THEN na <= nb ELSE na >= nb END;
-  END IF;
-  -- NaN --
-  RETURN CASE o WHEN '<' THEN a OPERATOR(ag_catalog.<) b
-                WHEN '>' THEN a OPERATOR(ag_catalog.>) b
-                WHEN '<=' THEN a OPERATOR(ag_catalog.<=) b
-                ELSE a OPERATOR(ag_catalog.>=) b END;
-END
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+  SELECT CASE WHEN kgmem_cypher._numbers_with_nan(a, b) THEN false
+              ELSE kgmem_cypher._equal3_0021(a, b) END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher._order3(a ag_catalog.agtype, o text, b ag_catalog.agtype)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+  SELECT CASE WHEN kgmem_cypher._numbers_with_nan(a, b) THEN false
+              ELSE kgmem_cypher._order3_0021(a, o, b) END
 $fn$;
 """
 
+_COMPARISONS_DOWN = r"""
+DROP FUNCTION kgmem_cypher._equal3(ag_catalog.agtype, ag_catalog.agtype);
+DROP FUNCTION kgmem_cypher._order3(ag_catalog.agtype, text, ag_catalog.agtype);
+DROP FUNCTION kgmem_cypher._numbers_with_nan(ag_catalog.agtype, ag_catalog.agtype);
+ALTER FUNCTION kgmem_cypher._equal3_0021(ag_catalog.agtype, ag_catalog.agtype)
+  RENAME TO _equal3;
+ALTER FUNCTION kgmem_cypher._order3_0021(ag_catalog.agtype, text, ag_catalog.agtype)
+  RENAME TO _order3;
+"""
 
 _PART = r"""
 ALTER FUNCTION kgmem_cypher.part(ag_catalog.agtype, ag_catalog.agtype) RENAME TO _part_0017;
@@ -162,15 +132,10 @@ DROP FUNCTION kgmem_cypher.part(ag_catalog.agtype, ag_catalog.agtype);
 ALTER FUNCTION kgmem_cypher._part_0017(ag_catalog.agtype, ag_catalog.agtype) RENAME TO part;
 """
 
-_NAN_TEST = """  IF ka = 'number' AND (kgmem_cypher._nan(a) OR kgmem_cypher._nan(b)) THEN
-    RETURN false;
-  END IF;
-"""
-
 
 def upgrade() -> None:
     op.execute(_NAN)
-    op.execute(_COMPARISONS.replace("  -- NaN --\n", _NAN_TEST))
+    op.execute(_COMPARISONS)
     for name, value in _FUNCTIONS.items():
         op.execute(_FUNCTION.format(name=name, value=value))
     op.execute(_PART)
@@ -180,5 +145,5 @@ def downgrade() -> None:
     op.execute(_PART_DOWN)
     for name in _FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS kgmem_cypher.{name}(ag_catalog.agtype)")
-    op.execute(_COMPARISONS.replace("  -- NaN --\n", ""))
+    op.execute(_COMPARISONS_DOWN)
     op.execute("DROP FUNCTION IF EXISTS kgmem_cypher._nan(ag_catalog.agtype)")

@@ -27,6 +27,11 @@ months), and the ``nanosecond`` of a time or datetime from the fraction its text
 holds: PostgreSQL's timestamps stop at microseconds, so ``645876123`` read back as
 ``645876000``.
 
+And ``vector.similarity.cosine`` (``kgmem_neo4j.similarity_cosine``, migration 0037)
+computes in double precision also when the norms are small enough that pgvector's
+single-precision product of them loses its digits (a 45-degree angle between vectors of
+numbers near 1e-22 read as a cosine of 1), not only when it reaches zero.
+
 Revision ID: 0046_cypher_values
 Revises: 0045_cypher_strings
 """
@@ -103,6 +108,40 @@ ALTER FUNCTION kgmem_cypher._order3_0021(ag_catalog.agtype, text, ag_catalog.agt
   RENAME TO _order3;
 """
 
+_COSINE = r"""
+CREATE OR REPLACE FUNCTION kgmem_neo4j.similarity_cosine(a ag_catalog.agtype, b ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE
+  p public.vector[];
+  na float8;
+  nb float8;
+  distance float8;
+BEGIN
+  IF kgmem_neo4j._null(a) OR kgmem_neo4j._null(b) THEN
+    RETURN NULL;
+  END IF;
+  p := kgmem_neo4j._pair(a, b, 'vector.similarity.cosine');
+  na := public.vector_norm(p[1]);  -- in double precision
+  nb := public.vector_norm(p[2]);
+  IF na = 0 OR nb = 0 THEN
+    RETURN NULL;  -- no angle: not valid with respect to cosine similarity
+  END IF;
+  distance := public.cosine_distance(p[1], p[2]);
+  IF {recompute} THEN
+    SELECT 1 - sum(x::float8 * y::float8) / (na * nb)
+      INTO distance
+      FROM unnest(p[1]::real[], p[2]::real[]) AS v(x, y);
+  END IF;
+  RETURN ((1 + (1 - distance)) / 2)::float8::ag_catalog.agtype;
+END
+$fn$;
+"""
+_NAN_DISTANCE = "distance = 'NaN'::float8"
+# pgvector multiplies the two squared norms in single precision: below this their
+# product loses its digits (cos 45 degrees read as 1) before it reaches zero (NaN).
+_TINY = "least(na, nb, na * nb) < 1e-15"
+
 _PART = r"""
 ALTER FUNCTION kgmem_cypher.part(ag_catalog.agtype, ag_catalog.agtype) RENAME TO _part_0017;
 
@@ -139,9 +178,11 @@ def upgrade() -> None:
     for name, value in _FUNCTIONS.items():
         op.execute(_FUNCTION.format(name=name, value=value))
     op.execute(_PART)
+    op.execute(_COSINE.replace("{recompute}", f"{_NAN_DISTANCE} OR {_TINY}"))
 
 
 def downgrade() -> None:
+    op.execute(_COSINE.replace("{recompute}", _NAN_DISTANCE))
     op.execute(_PART_DOWN)
     for name in _FUNCTIONS:
         op.execute(f"DROP FUNCTION IF EXISTS kgmem_cypher.{name}(ag_catalog.agtype)")

@@ -46,6 +46,20 @@ async def test_scores_are_neo4js_formulas(
 
 
 @pytest.mark.parametrize(
+    ("a", "b"),
+    [([1e-30, 0.0, 0.0], [1, 1, 0]), ([1e-22, 0.0], [1e-22, 1e-22]), ([3e-20], [5e-21])],
+)
+async def test_tiny_norms_keep_their_angle(
+    memory: Memory, namespace: str, a: list[float], b: list[float]
+) -> None:
+    """Squared norms below single precision's range (pgvector's arithmetic) still give
+    the angle, as Neo4j's double-precision product of the norms does."""
+    ((cosine, _),) = (await memory.cypher(namespace, QUERY, {"a": a, "b": b})).rows
+    x, y = np.array(a, dtype=np.float64), np.array(b, dtype=np.float64)
+    assert cosine == pytest.approx((1 + x @ y / (np.linalg.norm(x) * np.linalg.norm(y))) / 2)
+
+
+@pytest.mark.parametrize(
     ("a", "b", "words"),
     [
         ([1, 2], [1, 2, 3], "different dimensions"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher.guard import RESERVED
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.property_keys import KEYWORDS
 from kgmem.cypher.spans import splice
@@ -27,7 +28,6 @@ from kgmem.cypher.temporal_sql import SCHEMA
 
 _ATOMS = (Kind.NAME, Kind.QUOTED_NAME, Kind.PARAMETER, Kind.STRING, Kind.NUMBER)
 _CLOSERS = (")", "]", "}")
-_OWN = "__kgmem_"  # kgmem's own slices (kgmem.cypher.eager) are left as written
 
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
@@ -43,8 +43,8 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
             continue
         bounds = _bounds(code[index + 1 : pairs[index]])
         start = _subject_start(code, index, openers) if bounds is not None else None
-        if bounds is None or start is None or code[start].text.startswith(_OWN):
-            continue
+        if bounds is None or start is None or code[start].text.startswith(RESERVED):
+            continue  # not a slice, or kgmem's own (kgmem.cypher.eager)
         replacement = _guarded(text, code, start, pairs[index], bounds)
         if replacement is not None:
             edits.append((code[start].start, code[pairs[index]].end, replacement))

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import clauses, closing, depths, union_parts
+from kgmem.cypher.structure import Clause, clauses, closing, depths, union_parts
 from kgmem.errors import CypherSemanticError, CypherSyntaxError
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
@@ -70,48 +70,46 @@ def _floats(code: Sequence[Token]) -> None:
             )
 
 
-def _var_length_writes(code: Sequence[Token]) -> None:
+def _clauses_of(code: Sequence[Token], *keywords: str) -> Iterator[Clause]:
+    """The clauses of every part of ``code`` whose keyword is one of ``keywords``."""
     for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword not in ("CREATE", "MERGE"):
+        yield from (c for c in clauses(part) if c.keyword in keywords)
+
+
+def _var_length_writes(code: Sequence[Token]) -> None:
+    for clause in _clauses_of(code, "CREATE", "MERGE"):
+        tokens = clause.tokens
+        pairs = closing(tokens)
+        for index, token in enumerate(tokens):
+            if token.text != "[" or index not in pairs:
                 continue
-            tokens = clause.tokens
-            pairs = closing(tokens)
-            for index, token in enumerate(tokens):
-                if token.text != "[" or index not in pairs:
-                    continue
-                inside = tokens[index + 1 : pairs[index]]
-                if any(t.text == "*" for t in inside if t.kind is Kind.PUNCT):
-                    raise CypherSyntaxError(
-                        f"CreatingVarLength: {clause.keyword} cannot make a variable-length "
-                        "relationship",
-                        position=token.start,
-                    )
+            inside = tokens[index + 1 : pairs[index]]
+            if any(t.text == "*" for t in inside if t.kind is Kind.PUNCT):
+                raise CypherSyntaxError(
+                    f"CreatingVarLength: {clause.keyword} cannot make a variable-length "
+                    "relationship",
+                    position=token.start,
+                )
 
 
 def _merged_nulls(code: Sequence[Token]) -> None:
-    for part in union_parts(code):
-        for clause in clauses(part):
-            if clause.keyword != "MERGE":
+    for clause in _clauses_of(code, "MERGE"):
+        tokens = list(clause.tokens)
+        for index, (depth, token) in enumerate(depths(tokens)):
+            if depth == 0 and token.is_keyword("ON"):
+                break  # ON CREATE SET / ON MATCH SET may set a null
+            after = tokens[index + 1] if index + 1 < len(tokens) else None
+            # ``key: null`` in the map right inside a node or a relationship
+            if token.text != ":" or depth != 2 or after is None or not after.is_keyword("NULL"):
                 continue
-            tokens = list(clause.tokens)
-            for index, (depth, token) in enumerate(depths(tokens)):
-                if depth == 0 and token.is_keyword("ON"):
-                    break  # ON CREATE SET / ON MATCH SET may set a null
-                key = tokens[index - 1] if index else None
-                after = tokens[index + 1] if index + 1 < len(tokens) else None
-                if (
-                    token.text == ":"
-                    and key is not None
-                    and key.kind in _NAMES
-                    and (after is not None and after.is_keyword("NULL") and depth == 2)
-                ):
-                    raise CypherSemanticError(
-                        f"MergeReadOwnWrites: cannot MERGE with a null value for property "
-                        f"{key.name!r}: null never matches; leave the property out or "
-                        "SET it ON CREATE",
-                        position=after.start,
-                    )
+            key = tokens[index - 1]
+            if key.kind in _NAMES:
+                raise CypherSemanticError(
+                    f"MergeReadOwnWrites: cannot MERGE with a null value for property "
+                    f"{key.name!r}: null never matches; leave the property out or "
+                    "SET it ON CREATE",
+                    position=after.start,
+                )
 
 
 def _arguments(code: Sequence[Token]) -> None:

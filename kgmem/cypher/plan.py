@@ -26,6 +26,7 @@ from kgmem.cypher import (
     label_patterns,
     label_writes,
     numbered,
+    operand_types,
     rewrite,
     shortest_paths,
     static_checks,
@@ -139,6 +140,7 @@ def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
     columns = infer_columns(query, original)  # names as the analyst wrote them
     guard.check_mode(code, mode)
     typecheck.check_boolean_operands(code)
+    operand_types.check(original)  # the text as written: folding makes constants strings
     static_checks.check(code)
     typecheck.check_skip_limit(code, {})
     rewritten = rewrite.apply(folded, everything, code)

@@ -1,9 +1,11 @@
-"""``toString`` and ``toInteger`` as openCypher defines them.
+"""``toString``, ``toInteger`` and ``toBoolean`` as openCypher and Neo4j define them.
 
 AGE 1.7's ``toString(1.0)`` is ``'1'`` (openCypher: ``'1.0'``: a float keeps its
-fraction) and its ``toInteger('')`` is ``0`` (openCypher: null). kgmem calls its own
-``kgmem_cypher.to_string`` and ``kgmem_cypher.to_integer`` (migration 0025) instead,
-which answer those as openCypher does and everything else as AGE's functions::
+fraction), its ``toInteger('')`` is ``0`` and ``toInteger(' 42 ')`` 42 (Neo4j: null),
+and its ``toBoolean(' true ')`` null (Neo4j trims the string: true). kgmem calls its
+own ``kgmem_cypher.to_string``, ``to_integer`` and ``to_boolean`` (migrations 0025,
+0044 and 0047) instead, which answer those as Neo4j does and everything else as AGE's
+functions::
 
     RETURN toString(n.ratio) AS r
     RETURN kgmem_cypher.to_string(n.ratio) AS r
@@ -17,13 +19,13 @@ from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.temporal_sql import SCHEMA
 
-_OURS = {"tostring": "to_string", "tointeger": "to_integer"}
+_OURS = {"tostring": "to_string", "tointeger": "to_integer", "toboolean": "to_boolean"}
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits naming kgmem's function in each such call."""
     lowered = text.lower()
-    if "tostring" not in lowered and "tointeger" not in lowered:
+    if not any(name in lowered for name in _OURS):
         return []
     edits = []
     for index, token in enumerate(code):

@@ -42,6 +42,11 @@ QUERIES = {
         "MATCH (p:Person) RETURN p.name AS name, p.rank AS rank LIMIT 1000",
         ["name", "rank"],
     ),
+    # a sort over every row: kgmem_cypher.sort_key per row (times and datetimes by instant)
+    "top 10 of all rows by a property": (
+        "MATCH (p:Person) RETURN p.name AS name ORDER BY p.rank DESC LIMIT 10",
+        ["name"],
+    ),
     # a sum of two stored values: kgmem_cypher.arith per row (stored temporal values)
     "sum of two properties, 1000 rows": (
         "MATCH (p:Person) RETURN p.rank + p.rank AS twice LIMIT 1000",

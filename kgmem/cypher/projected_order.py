@@ -25,6 +25,7 @@ from kgmem.cypher.columns import project
 from kgmem.cypher.lexer import Kind, Token, quoted_name
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Placed, each_clause, split_top_level
+from kgmem.cypher.temporal_sql import SCHEMA
 
 _NOT_VARIABLES = frozenset({
     "ASC", "ASCENDING", "DESC", "DESCENDING", "AND", "OR", "XOR", "NOT", "IS", "NULL",
@@ -60,11 +61,11 @@ def _edit(text: str, placed: Placed) -> Edit | None:
         return None  # an unnamed expression: its column name is its text
     written = {_text(text, item.expression) for item in projection.items} | set(names)
     keys = [_without_direction(key) for key in split_top_level(list(order.body))]
-    if not all(_variables(key) <= set(names) for key in keys):
+    if not all(variables(key) <= set(names) for key in keys):
         return None
     aliases = {i.name for i in projection.items if i.name != _text(text, i.expression)}
     unwritten = not all(_text(text, key) in written for key in keys if key)
-    in_expressions = any(_variables(key) & aliases and len(key) > 1 for key in keys)
+    in_expressions = any(variables(key) & aliases and len(key) > 1 for key in keys)
     if not ((projection.distinct and unwritten) or in_expressions):
         return None
     body = text[clause.body[0].start : clause.tokens[-1].end]
@@ -81,7 +82,7 @@ def _without_direction(key: list[Token]) -> list[Token]:
     return key[:-1] if key and key[-1].upper in _DIRECTIONS else key
 
 
-def _variables(tokens: Sequence[Token]) -> set[str]:
+def variables(tokens: Sequence[Token]) -> set[str]:
     """The names ``tokens`` read as variables: not keys, labels, functions or keywords."""
     found = set()
     for index, token in enumerate(tokens):
@@ -91,6 +92,8 @@ def _variables(tokens: Sequence[Token]) -> set[str]:
             continue
         if index + 1 < len(tokens) and tokens[index + 1].text == "(":
             continue
+        if token.name == SCHEMA and index + 1 < len(tokens) and tokens[index + 1].text == ".":
+            continue  # kgmem's own function (``kgmem_cypher.sort_key``), not a variable
         if token.kind is Kind.NAME and token.upper in _NOT_VARIABLES:
             continue
         found.add(token.name)

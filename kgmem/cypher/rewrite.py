@@ -66,7 +66,8 @@ expansions below shift later positions.
   ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), long
   CREATE scripts in batches (``kgmem.cypher.create_batches``), a fence
   after writes that a filter follows, so it filters what they wrote
-  (``kgmem.cypher.write_fences``), a projection made before an ORDER BY over what it
+  (``kgmem.cypher.write_fences``), times and datetimes sorted by their instant
+  (``kgmem.cypher.temporal_order``), a projection made before an ORDER BY over what it
   made (``kgmem.cypher.projected_order``), comparisons by three-valued logic
   (``kgmem.cypher.comparisons``), comprehensions where AGE cannot run them
   (``kgmem.cypher.comprehensions``), an OPTIONAL MATCH whose WHERE holds a subquery
@@ -133,6 +134,7 @@ from kgmem.cypher import (
     string_predicates,
     sums,
     tail,
+    temporal_order,
     undirected,
     unwind,
     vector_functions,
@@ -316,8 +318,10 @@ _RESHAPES = (
     ("with_where", with_where.rewrite),
     ("create_batches", create_batches.rewrite),
     ("write_fences", write_fences.rewrite),
+    ("temporal_order", temporal_order.rewrite),
     ("projected_order", projected_order.rewrite),
     ("comparisons", comparisons.rewrite),
+    ("temporal_orderings", temporal_order.orderings),
     ("comprehensions", comprehensions.rewrite),
     ("optional_where", optional_where.rewrite),
     ("undirected", undirected.rewrite),

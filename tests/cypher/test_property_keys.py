@@ -13,7 +13,7 @@ def test_keyword_keys_after_a_dot_are_quoted_and_nothing_else_is() -> None:
     )
     assert planned.text == (
         "MATCH (n) RETURN n.`exists` IS NULL AS e, n.`end` AS z, n.name AS m, 1.5 AS f, "
-        "kgmem_cypher.labels(label(n)) AS l ORDER BY n.`order`"
+        "kgmem_cypher.labels(label(n)) AS l ORDER BY kgmem_cypher.sort_key(n.`order`)"
     )
     assert plan("MATCH (n) RETURN n.name AS m").rewrites == ()
 

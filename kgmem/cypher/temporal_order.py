@@ -1,0 +1,160 @@
+"""``ORDER BY`` of times and datetimes by the instant they name, not their text.
+
+kgmem stores a temporal value as its ISO 8601 text (``kgmem.cypher.temporal_sql``), and
+AGE sorts text by its characters: ``'12:35:15+05:00'`` (07:35 UTC) after
+``'10:35-08:00'`` (18:35 UTC), ``'12:30:14Z'`` after ``'12:30:14.5Z'``. openCypher
+sorts times and datetimes by their instant (then by their local value). So a sort key
+that is a variable or a property (``ORDER BY t``, ``ORDER BY n.at DESC``) becomes::
+
+    ORDER BY kgmem_cypher.sort_key(t)
+
+``kgmem_cypher.sort_key`` (migration 0048) gives a string in the form kgmem writes a
+time or datetime with an offset or zone a key that sorts by its instant, before every
+other string (openCypher sorts temporal values before strings); every other value, a
+local time or date (whose text already sorts as its value) included, is its own key.
+As kgmem keeps no type beside the text, a string written in that form sorts as the
+value it spells.
+
+So that a sort agrees with ``<``, an ordering (``<``, ``<=``, ``>``, ``>=``) between two
+such operands standing alone that ``kgmem.cypher.comparisons`` leaves to AGE
+(``WHERE a.t >= b.t``, ``[x IN l WHERE x < v]``) compares their keys,
+``kgmem_cypher.sort_key(a) < kgmem_cypher.sort_key(b)`` (``orderings``); the
+orderings it writes as ``compare3`` compare the same keys (migration 0048). One
+against a literal or a parameter is left as written (an index may serve it).
+
+Other sort keys (``n.x * 2``, ``count(*)``) are left as written; so is an alias when
+another key of the same sort reads a variable the projection does not keep
+(``WITH a.t AS t ORDER BY t, m.id``: AGE reads an alias only alone there, and
+``kgmem.cypher.projected_order`` cannot project first); so are the keys of a
+DISTINCT projection with an item that has no name, and its keys that read something
+other than the names it keeps (its ORDER BY may only repeat an item there).
+``kgmem.cypher.projected_order`` then projects before sorting where AGE needs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher.columns import project
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.projected_order import variables
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import each_clause, split_top_level
+from kgmem.cypher.temporal_sql import SCHEMA
+
+_DIRECTIONS = frozenset({"ASC", "ASCENDING", "DESC", "DESCENDING"})
+_NAMES = (Kind.NAME, Kind.QUOTED_NAME)
+FUNCTION = f"{SCHEMA}.sort_key"
+_ORDERINGS = ("<", "<=", ">", ">=")
+_OPEN = ("(", ",", "[", "|")
+_CLOSE = (")", ",", "]", "|")
+_BEFORE_WORDS = ("WHERE", "AND", "OR", "XOR", "NOT", "WHEN", "THEN", "ELSE", "RETURN", "WITH")
+_AFTER_WORDS = (
+    "AND", "OR", "XOR", "THEN", "ELSE", "END", "WHEN", "AS", "RETURN", "WITH", "ORDER",
+    "SKIP", "LIMIT", "MATCH", "OPTIONAL", "UNWIND", "CREATE", "MERGE", "SET", "DELETE",
+    "DETACH", "REMOVE", "UNION", "CALL",
+)  # fmt: skip
+
+
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` (whose tokens are ``code``) with each sort key that reads a variable or a
+    property sorted by ``kgmem_cypher.sort_key``."""
+    if "order" not in text.lower():
+        return text
+    return splice(text, _sort_keys(text, code))
+
+
+def orderings(text: str, code: Sequence[Token]) -> str:
+    """``text`` with each ordering between two variables or properties standing alone
+    comparing their keys; run after ``kgmem.cypher.comparisons``, so only the orderings it
+    leaves to AGE (``compare3`` already compares keys)."""
+    if "<" not in text and ">" not in text:
+        return text
+    return splice(text, _orderings(text, code))
+
+
+def _sort_keys(text: str, code: Sequence[Token]) -> list[Edit]:
+    """Edits sorting each ORDER BY key that reads a variable or a property by its key."""
+    edits: list[Edit] = []
+    for placed in each_clause(code, "RETURN", "WITH"):
+        order = placed.following
+        if order is None or order.keyword != "ORDER BY":
+            continue
+        projection = project(text, placed.clause)
+        unnamed = any(not i.aliased and len(i.expression) != 1 for i in projection.items)
+        if projection.distinct and (unnamed or projection.star is not None):
+            continue
+        names = {item.name for item in projection.items}
+        aliases = {
+            i.name
+            for i in projection.items
+            if text[i.expression[0].start : i.expression[-1].end] != i.name
+        }
+        keys = [
+            k[:-1] if k and k[-1].upper in _DIRECTIONS else k
+            for k in split_top_level(list(order.body))
+        ]
+        # projected_order projects before the sort only when every key reads kept names;
+        # otherwise AGE must read an alias alone, outside any call
+        projected = all(variables(key) <= names for key in keys)
+        for key in keys:
+            if projection.distinct and key and key[0].name not in names:
+                continue  # after DISTINCT a sort key may only read what it kept
+            if not projected and key and key[0].name in aliases:
+                continue
+            if _readable(key):
+                written = text[key[0].start : key[-1].end]
+                edits.append((key[0].start, key[-1].end, f"{FUNCTION}({written})"))
+    return edits
+
+
+def _orderings(text: str, code: Sequence[Token]) -> list[Edit]:
+    """Edits comparing the keys of each ordering between two variables or properties
+    that stand alone."""
+    edits: list[Edit] = []
+    for index, token in enumerate(code):
+        if token.kind is not Kind.PUNCT or token.text not in _ORDERINGS:
+            continue
+        start = _operand_start(code, index)
+        end = _operand_end(code, index)
+        if start is None or end is None:
+            continue
+        for first, last in ((start, index - 1), (index + 1, end)):
+            written = text[code[first].start : code[last].end]
+            edits.append((code[first].start, code[last].end, f"{FUNCTION}({written})"))
+    return edits
+
+
+def _operand_start(code: Sequence[Token], operator: int) -> int | None:
+    """Where the variable or property chain just before ``operator`` starts, when it
+    stands alone (a separator before it), else None."""
+    start = operator - 1
+    while start >= 2 and code[start - 1].text == ".":
+        start -= 2
+    if start < 0 or not _readable(code[start:operator]):
+        return None
+    before = code[start - 1] if start > 0 else None
+    alone = before is None or before.text in _OPEN or before.is_keyword(*_BEFORE_WORDS)
+    return start if alone else None
+
+
+def _operand_end(code: Sequence[Token], operator: int) -> int | None:
+    """Where the variable or property chain just after ``operator`` ends, when it stands
+    alone (a separator after it), else None."""
+    end = operator + 1
+    while end + 2 < len(code) and code[end + 1].text == "." and code[end + 2].kind in _NAMES:
+        end += 2
+    if end >= len(code) or not _readable(code[operator + 1 : end + 1]):
+        return None
+    after = code[end + 1] if end + 1 < len(code) else None
+    alone = after is None or after.text in _CLOSE or after.is_keyword(*_AFTER_WORDS)
+    return end if alone else None
+
+
+def _readable(key: Sequence[Token]) -> bool:
+    """Is ``key`` a variable, or a property of one (``n.at``, ``m.p.q``)?"""
+    if not key or len(key) % 2 == 0 or key[0].kind not in _NAMES:
+        return False
+    if key[0].kind is Kind.NAME and key[0].upper in ("NULL", "TRUE", "FALSE"):
+        return False
+    return all(key[i].text == "." and key[i + 1].kind in _NAMES for i in range(1, len(key) - 1, 2))

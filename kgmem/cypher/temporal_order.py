@@ -17,10 +17,12 @@ value it spells.
 
 So that a sort agrees with ``<``, an ordering (``<``, ``<=``, ``>``, ``>=``) between two
 such operands standing alone that ``kgmem.cypher.comparisons`` leaves to AGE
-(``WHERE a.t >= b.t``, ``[x IN l WHERE x < v]``) compares their keys,
-``kgmem_cypher.sort_key(a) < kgmem_cypher.sort_key(b)`` (``orderings``); the
-orderings it writes as ``compare3`` compare the same keys (migration 0048). One
-against a literal or a parameter is left as written (an index may serve it).
+(``WITH a, b WHERE a.t >= b.t``, ``[x IN l WHERE x < v]``) becomes
+``kgmem_cypher.compare3(a, '<', b)`` (``orderings``), which compares the same keys and
+answers null where openCypher does (two durations, two temporal types, a number and a
+string; migration 0048). In a MATCH's own WHERE (outside a list or map) it is left as
+written, where an index or a join may serve it (``MATCH (a {id: 1}), (b:P) WHERE b.age >
+a.age``); so is one against a literal or a parameter.
 
 Other sort keys (``n.x * 2``, ``count(*)``) are left as written; so is an alias when
 another key of the same sort reads a variable the projection does not keep
@@ -66,8 +68,8 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
 
 def orderings(text: str, code: Sequence[Token]) -> str:
     """``text`` with each ordering between two variables or properties standing alone
-    comparing their keys; run after ``kgmem.cypher.comparisons``, so only the orderings it
-    leaves to AGE (``compare3`` already compares keys)."""
+    written as ``compare3``; run after ``kgmem.cypher.comparisons``, so only the
+    orderings it leaves to AGE."""
     if "<" not in text and ">" not in text:
         return text
     return splice(text, _orderings(text, code))
@@ -109,20 +111,41 @@ def _sort_keys(text: str, code: Sequence[Token]) -> list[Edit]:
 
 
 def _orderings(text: str, code: Sequence[Token]) -> list[Edit]:
-    """Edits comparing the keys of each ordering between two variables or properties
-    that stand alone."""
+    """Edits writing each ordering between two variables or properties that stand alone
+    as ``compare3``."""
     edits: list[Edit] = []
+    kept = _match_filters(code)
     for index, token in enumerate(code):
-        if token.kind is not Kind.PUNCT or token.text not in _ORDERINGS:
+        if token.kind is not Kind.PUNCT or token.text not in _ORDERINGS or token.start in kept:
             continue
         start = _operand_start(code, index)
         end = _operand_end(code, index)
         if start is None or end is None:
             continue
-        for first, last in ((start, index - 1), (index + 1, end)):
-            written = text[code[first].start : code[last].end]
-            edits.append((code[first].start, code[last].end, f"{FUNCTION}({written})"))
+        left = text[code[start].start : code[index - 1].end]
+        right = text[code[index + 1].start : code[end].end]
+        call = f"{SCHEMA}.compare3({left}, '{token.text}', {right})"
+        edits.append((code[start].start, code[end].end, call))
     return edits
+
+
+def _match_filters(code: Sequence[Token]) -> set[int]:
+    """Where the orderings a MATCH's own WHERE holds outside lists and maps start: there
+    an index or a join may serve ``a.x < b.y`` as written."""
+    kept: set[int] = set()
+    for placed in each_clause(code, "WHERE"):
+        before = placed.earlier[-1].keyword if placed.earlier else ""
+        if before not in ("MATCH", "OPTIONAL MATCH"):
+            continue
+        depth = 0
+        for token in placed.clause.body:
+            if token.kind is Kind.PUNCT and token.text in ("[", "{"):
+                depth += 1
+            elif token.kind is Kind.PUNCT and token.text in ("]", "}"):
+                depth -= 1
+            elif depth == 0 and token.text in _ORDERINGS:
+                kept.add(token.start)
+    return kept
 
 
 def _operand_start(code: Sequence[Token], operator: int) -> int | None:

@@ -145,15 +145,13 @@ async def test_any_stored_values_sort_as_their_instants(
 @pytest.mark.parametrize(
     ("query", "sent"),
     [
-        ("MATCH (a), (b) WHERE a.t >= b.t RETURN a",
-         "MATCH (a), (b) WHERE kgmem_cypher.sort_key(a.t) >= kgmem_cypher.sort_key(b.t) "
-         "RETURN a"),
+        ("MATCH (a), (b) WITH a, b WHERE a.t >= b.t RETURN a",
+         "MATCH (a), (b) WITH a, b WHERE kgmem_cypher.compare3(a.t, '>=', b.t) RETURN a"),
         ("UNWIND [1] AS v RETURN [x IN [2] WHERE x < v] AS l",
-         "UNWIND [1] AS v RETURN [x IN [2] WHERE kgmem_cypher.sort_key(x) < "
-         "kgmem_cypher.sort_key(v)] AS l"),
+         "UNWIND [1] AS v RETURN [x IN [2] WHERE kgmem_cypher.compare3(x, '<', v)] AS l"),
     ],
 )  # fmt: skip
-def test_orderings_left_to_age_compare_keys(query: str, sent: str) -> None:
+def test_orderings_left_to_age_become_compare3(query: str, sent: str) -> None:
     assert applied("temporal_orderings", query).text == sent
 
 
@@ -163,6 +161,7 @@ def test_orderings_left_to_age_compare_keys(query: str, sent: str) -> None:
         "MATCH (n) WHERE n.x > 3 AND n.y <= $p RETURN n",  # an index may serve these
         "MATCH (a), (b) WHERE a.x + 1 < b.x RETURN a",  # not an operand alone
         "MATCH (a), (b) RETURN a.t < b.t AS c",  # compare3's, which compares keys
+        "MATCH (a), (b) WHERE a.t < b.t RETURN a",  # a MATCH's filter: an index may serve it
     ],
 )
 def test_other_orderings_are_left_alone(query: str) -> None:
@@ -179,3 +178,48 @@ async def test_a_sort_agrees_with_less_than(memory: Memory, namespace: str) -> N
         "RETURN collect(below) AS counts",
     )
     assert result.rows[0][0] == [0, 1, 2, 3]
+
+
+async def test_stored_temporal_comparisons_answer_as_constants_do(
+    memory: Memory, namespace: str
+) -> None:
+    """Durations have no order, values of two temporal types neither: the same answers
+    from stored values as from constants; datetimes in lists are equal when they name
+    one instant."""
+    values = (
+        "{d1: duration('P1D'), d2: duration('PT25H'), t1: time('12:00+01:00'), "
+        "t2: time('11:00Z'), x: date('2020-01-01'), y: localdatetime('2020-01-01T00:00'), "
+        "dt1: datetime('2020-01-01T12:00+01:00'), dt2: datetime('2020-01-01T11:00Z')}"
+    )
+    items = (
+        "v.d1 < v.d2 AS a, v.d1 = v.d2 AS b, v.t1 = v.t2 AS c, v.x < v.y AS d, "
+        "v.t1 > v.t2 AS f, v.dt1 >= v.dt2 AS g, v.t1 < v.x AS h"
+    )
+    await memory.cypher(namespace, f"CREATE (:A {values})", mode="write")
+    stored = await memory.cypher(namespace, f"MATCH (v:A) RETURN {items}")
+    constants = await memory.cypher(namespace, f"WITH {values} AS v RETURN {items}")
+    assert stored.rows == constants.rows
+    assert stored.rows[0][:4] == [None, False, False, None]
+    kept = await memory.cypher(
+        namespace, "MATCH (v:A) WITH v WHERE v.d1 < v.d2 RETURN count(*) AS c"
+    )
+    assert kept.rows == [[0]]  # null drops the row
+    listed = await memory.cypher(namespace, "MATCH (v:A) RETURN [v.dt1] = [v.dt2] AS same")
+    assert listed.rows == [[True]]  # one instant
+
+
+async def test_a_match_filter_compares_instants_through_datetime(
+    memory: Memory, namespace: str
+) -> None:
+    """The way docs/cypher.md gives to compare stored instants in a MATCH's own WHERE."""
+    await memory.cypher(
+        namespace,
+        "CREATE (:E {n: 'a', at: datetime('2020-01-01T12:00+05:00')}), "
+        "(:E {n: 'b', at: datetime('2020-01-01T10:00Z')})",
+        mode="write",
+    )
+    result = await memory.cypher(
+        namespace,
+        "MATCH (x:E), (y:E) WHERE datetime(x.at) < datetime(y.at) RETURN x.n AS earlier, y.n AS later",
+    )
+    assert result.rows == [["a", "b"]]  # 07:00 UTC before 10:00 UTC

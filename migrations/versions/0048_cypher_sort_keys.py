@@ -10,6 +10,12 @@ datetime with an offset or a zone name gets a key that sorts by its instant:
 - a datetime: ``\\x01``, its seconds since the epoch (plus 10^13), its nanoseconds,
   then its text.
 
+PostgreSQL reads the local time (``time``, ``timestamp``; with a zone name and no
+offset, ``timestamptz``), its fraction cut off first so it cannot round into the next
+second, and the offset (up to 18 hours, past PostgreSQL's own range) is taken off;
+``pg_input_is_valid`` keeps a string that only looks like one (``2020-02-30T10:00Z``,
+an unknown zone) sorting as itself, without an error.
+
 The control characters sort every such key before other strings, datetimes before
 times, as openCypher sorts temporal values before strings. Any other value is its own
 key; so is a string that does not parse as the value it looks like.
@@ -37,19 +43,30 @@ depends_on = None
 UPGRADE = r"""
 CREATE FUNCTION kgmem_cypher._instant_key(t text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-DECLARE r kgmem_cypher.tv; whole numeric; fraction text;
+DECLARE local text := regexp_replace(t, '([.,]\d+)|(\[[^]]*\])', '', 'g');
+        zone text := substring(t from '\[([^]]+)\]$');
+        fraction text := rpad(coalesce(substring(t from ':\d{2}[.,](\d{1,9})'), ''), 9, '0');
+        offset_text text := substring(local from '(Z|[+-]\d{2}:\d{2}(?::\d{2})?)$');
+        clock text := left(local, length(local) - coalesce(length(offset_text), 0));
+        seconds integer := 0;
 BEGIN
-  r := kgmem_cypher._parse(t);
-  fraction := rpad(coalesce(substring(t from '^[^.,]*[.,](\d{1,9})'), ''), 9, '0');
-  IF r.kind = 'time' THEN
-    whole := floor(extract(epoch FROM r.ts - '2000-01-01'::timestamp)) - r.off + 86400;
-    RETURN E'\x04' || lpad(whole::text, 6, '0') || '.' || fraction || ' ' || t;
-  ELSIF r.kind = 'datetime' THEN
-    whole := floor(extract(epoch FROM r.ts)) - r.off + 10000000000000;
-    RETURN E'\x01' || lpad(whole::text, 14, '0') || '.' || fraction || ' ' || t;
+  IF offset_text IS NOT NULL AND offset_text <> 'Z' THEN
+    seconds := (substr(offset_text, 2, 2)::int * 3600 + substr(offset_text, 5, 2)::int * 60
+                + coalesce(nullif(substr(offset_text, 8, 2), '')::int, 0))
+               * CASE WHEN left(offset_text, 1) = '-' THEN -1 ELSE 1 END;
   END IF;
-  RETURN NULL;
-EXCEPTION WHEN others THEN
+  IF clock ~ '^\d{2}:' THEN
+    IF offset_text IS NULL OR NOT pg_input_is_valid(clock, 'time') THEN RETURN NULL; END IF;
+    RETURN E'\x04' || lpad((extract(epoch FROM clock::time)::bigint - seconds + 86400)::text,
+                           6, '0') || '.' || fraction || ' ' || t;
+  ELSIF offset_text IS NOT NULL AND pg_input_is_valid(clock, 'timestamp') THEN
+    RETURN E'\x01' || lpad((extract(epoch FROM clock::timestamp)::bigint - seconds
+                            + 10000000000000)::text, 14, '0') || '.' || fraction || ' ' || t;
+  ELSIF offset_text IS NULL AND zone IS NOT NULL
+        AND pg_input_is_valid(clock || ' ' || zone, 'timestamptz') THEN
+    RETURN E'\x01' || lpad((extract(epoch FROM (clock || ' ' || zone)::timestamptz)::bigint
+                            + 10000000000000)::text, 14, '0') || '.' || fraction || ' ' || t;
+  END IF;
   RETURN NULL;  -- not the value it looks like: the string sorts as itself
 END
 $fn$;

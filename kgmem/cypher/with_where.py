@@ -12,6 +12,10 @@ Items that compute a value stay in the first WITH (``WITH *, n.x AS x WHERE ...`
 so the WHERE sees them too. Left alone: a WITH with ORDER BY, SKIP or LIMIT (its WHERE
 filters after them), one whose alias hides an earlier variable, and a WHERE that only
 uses what the WITH projects.
+
+The WHERE of a DISTINCT or aggregating WITH filters the projected rows, so there an
+expression the WITH projects under an alias is read as that alias
+(``WITH DISTINCT a.name AS name WHERE a.name = 'B'`` filters on ``name``).
 """
 
 from __future__ import annotations
@@ -43,8 +47,10 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
 def _edits(text: str, placed: Placed, where: Clause) -> list[Edit]:
     clause = placed.clause
     body = clause.body
-    if not body or body[0].is_keyword("DISTINCT") or _aggregates(body):
+    if not body:
         return []
+    if body[0].is_keyword("DISTINCT") or _aggregates(body):
+        return _projected(text, clause, where)
     projection = project(text, clause)
     if projection.star is not None:
         return []
@@ -65,6 +71,44 @@ def _edits(text: str, placed: Placed, where: Clause) -> list[Edit]:
     head = ", ".join(["*", *computed])
     tail = " WITH " + ", ".join(quoted_name(n) for n in names)
     return [(body[0].start, body[-1].end, head), (where.tokens[-1].end, where.tokens[-1].end, tail)]
+
+
+def _projected(text: str, clause: Clause, where: Clause) -> list[Edit]:
+    """Edits reading, in the WHERE of a DISTINCT or aggregating WITH, each expression the
+    WITH projects under an alias as that alias (``WITH DISTINCT a.x AS x WHERE a.x = 1``
+    filters on ``x``): the rows it filters are the projected ones, as openCypher reads it."""
+    projection = project(text, clause)
+    if projection.star is not None:
+        return []
+    written = {
+        tuple(t.text for t in item.expression): item.name
+        for item in projection.items
+        if len(item.expression) > 1 and not _aggregates(item.expression)
+    }
+    edits: list[Edit] = []
+    tokens = list(where.body)
+    at = 0
+    while at < len(tokens):
+        found = next(
+            (n for n in sorted(written, key=len, reverse=True) if _matches(tokens, at, n)), None
+        )
+        if found is None:
+            at += 1
+            continue
+        last = tokens[at + len(found) - 1]
+        edits.append((tokens[at].start, last.end, quoted_name(written[found])))
+        at += len(found)
+    return edits
+
+
+def _matches(tokens: Sequence[Token], at: int, written: tuple[str, ...]) -> bool:
+    """Do ``tokens`` from ``at`` spell ``written`` as a whole operand?"""
+    end = at + len(written)
+    if end > len(tokens) or tuple(t.text for t in tokens[at:end]) != written:
+        return False
+    before = tokens[at - 1].text if at > 0 else ""
+    after = tokens[end].text if end < len(tokens) else ""
+    return before not in (".", ":", "$") and after not in (".", "(", "[")
 
 
 def _references(tokens: Sequence[Token]) -> list[Token]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from kgmem import Memory
 from kgmem.cypher import plan
 from kgmem.errors import CypherError, CypherRejected, LimitExceeded
+from tests.cypher.rules import applied
 
 # -- comprehensions AGE refuses where they stand --------------------------------------
 
@@ -219,6 +220,29 @@ async def test_triadic_selection_through_with_where(memory: Memory, namespace: s
         "WITH c WHERE r IS NULL RETURN c.name",
     )
     assert result.rows == [["c"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "sent"),
+    [
+        ("MATCH (a) WITH DISTINCT a.name AS name WHERE a.name = 'B' RETURN name",
+         "MATCH (a) WITH DISTINCT a.name AS name WHERE name = 'B' RETURN name"),
+        ("MATCH (a) WITH a.k AS k, count(*) AS c WHERE a.k IS NULL RETURN k",
+         "MATCH (a) WITH a.k AS k, count(*) AS c WHERE k IS NULL RETURN k"),
+    ],
+)  # fmt: skip
+def test_a_distinct_with_filters_a_projected_expression_by_its_alias(query: str, sent: str) -> None:
+    assert applied("with_where", query).text == sent
+
+
+async def test_a_distinct_with_filters_the_rows_it_projects(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace, "CREATE ({name2: 'A'}), ({name2: 'A'}), ({name2: 'B'})", mode="write"
+    )
+    result = await memory.cypher(
+        namespace, "MATCH (a) WITH DISTINCT a.name2 AS name WHERE a.name2 = 'B' RETURN *"
+    )
+    assert result.rows == [["B"]]
 
 
 # -- robustness ----------------------------------------------------------------------

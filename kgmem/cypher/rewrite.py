@@ -66,7 +66,9 @@ expansions below shift later positions.
   ``WITH ... WHERE`` over earlier variables (``kgmem.cypher.with_where``), long
   CREATE scripts in batches (``kgmem.cypher.create_batches``), a fence
   after writes that a filter follows, so it filters what they wrote
-  (``kgmem.cypher.write_fences``), times and datetimes sorted by their instant
+  (``kgmem.cypher.write_fences``), the ORDER BY of a DISTINCT or aggregating
+  projection read by the names it gave (``kgmem.cypher.order_names``), times and
+  datetimes sorted by their instant
   (``kgmem.cypher.temporal_order``), a projection made before an ORDER BY over what it
   made (``kgmem.cypher.projected_order``), comparisons by three-valued logic
   (``kgmem.cypher.comparisons``), comprehensions where AGE cannot run them
@@ -118,6 +120,7 @@ from kgmem.cypher import (
     octal,
     optional,
     optional_where,
+    order_names,
     path_deletes,
     pattern_lists,
     pattern_where,
@@ -318,6 +321,7 @@ _RESHAPES = (
     ("with_where", with_where.rewrite),
     ("create_batches", create_batches.rewrite),
     ("write_fences", write_fences.rewrite),
+    ("order_names", order_names.rewrite),
     ("temporal_order", temporal_order.rewrite),
     ("projected_order", projected_order.rewrite),
     ("comparisons", comparisons.rewrite),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher import projected_names
 from kgmem.cypher.columns import project, scope
 from kgmem.cypher.functions import AGGREGATES, called
 from kgmem.cypher.lexer import Kind, Token, quoted_name
@@ -80,35 +81,7 @@ def _projected(text: str, clause: Clause, where: Clause) -> list[Edit]:
     projection = project(text, clause)
     if projection.star is not None:
         return []
-    written = {
-        tuple(t.text for t in item.expression): item.name
-        for item in projection.items
-        if len(item.expression) > 1 and not _aggregates(item.expression)
-    }
-    edits: list[Edit] = []
-    tokens = list(where.body)
-    at = 0
-    while at < len(tokens):
-        found = next(
-            (n for n in sorted(written, key=len, reverse=True) if _matches(tokens, at, n)), None
-        )
-        if found is None:
-            at += 1
-            continue
-        last = tokens[at + len(found) - 1]
-        edits.append((tokens[at].start, last.end, quoted_name(written[found])))
-        at += len(found)
-    return edits
-
-
-def _matches(tokens: Sequence[Token], at: int, written: tuple[str, ...]) -> bool:
-    """Do ``tokens`` from ``at`` spell ``written`` as a whole operand?"""
-    end = at + len(written)
-    if end > len(tokens) or tuple(t.text for t in tokens[at:end]) != written:
-        return False
-    before = tokens[at - 1].text if at > 0 else ""
-    after = tokens[end].text if end < len(tokens) else ""
-    return before not in (".", ":", "$") and after not in (".", "(", "[")
+    return projected_names.edits(projection, list(where.body))
 
 
 def _references(tokens: Sequence[Token]) -> list[Token]:

@@ -39,7 +39,6 @@ def test_a_sort_key_reading_an_alias_sorts_after_the_projection() -> None:
     [
         "MATCH (a) RETURN a AS n ORDER BY a.x",  # reads what the projection hides
         "MATCH (a) RETURN a.x AS k, count(*) AS c ORDER BY k + count(a.y)",
-        "MATCH (a) RETURN DISTINCT a.name AS n ORDER BY a.name",  # an item as written
         "MATCH (a) RETURN DISTINCT a.name ORDER BY a.id",  # an unnamed item
         "MATCH (a)-->(b) RETURN DISTINCT a ORDER BY b.name",  # b is not projected
         "MATCH (a) RETURN a ORDER BY a.name",

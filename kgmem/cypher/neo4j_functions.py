@@ -18,6 +18,8 @@
   ``0045_cypher_strings``).
 - ``sqrt``, ``log``, ``log10``, ``asin``, ``acos``: NaN or ``-Infinity`` outside their
   domain, as in Neo4j, where AGE answers null (migration ``0046_cypher_values``).
+- ``trim``, ``ltrim``, ``rtrim``: Java's whitespace, tabs and line breaks too (AGE
+  removes spaces only; migration ``0050_cypher_trim``).
 - ``point(map)``, ``point.distance(a, b)``, ``point.withinBBox(p, lowerLeft,
   upperRight)``.
 
@@ -62,6 +64,9 @@ _RENAMED = {
     "haversin": "haversin",
     "size": "size",
     "toupper": "to_upper",
+    "trim": "trim",
+    "ltrim": "ltrim",
+    "rtrim": "rtrim",
     "tolower": "to_lower",
     "sqrt": "sqrt",
     "log": "log",

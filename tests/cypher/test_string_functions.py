@@ -43,3 +43,33 @@ async def test_each_function_is_pythons_on_these_letters(
         namespace, "RETURN size($s) AS n, toUpper($s) AS u, toLower($s) AS l", {"s": text}
     )
     assert result.rows == [[len(text), text.upper(), text.lower()]]
+
+
+_JAVA_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \u1680\u2000\u2005\u2008\u200a\u2028\u2029\u205f\u3000"
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.text(alphabet=_JAVA_WHITESPACE + "\u00a0\u2007\u202fab", max_size=8),
+)
+async def test_trims_remove_javas_whitespace(memory: Memory, namespace: str, text: str) -> None:
+    """trim, ltrim and rtrim as Neo4j's (Java's ``Character.isWhitespace``): tabs, line
+    breaks and Unicode spaces go, the non-breaking spaces stay; passed as a parameter
+    and as a stored property."""
+    await memory.cypher(namespace, "MATCH (n:T) DELETE n", mode="write")
+    await memory.cypher(namespace, "CREATE (:T {s: $s})", {"s": text}, mode="write")
+    result = await memory.cypher(
+        namespace,
+        "MATCH (n:T) RETURN trim(n.s), ltrim(n.s), rtrim(n.s), trim($s), ltrim($s), rtrim($s)",
+        {"s": text},
+    )
+    expected = [
+        text.strip(_JAVA_WHITESPACE),
+        text.lstrip(_JAVA_WHITESPACE),
+        text.rstrip(_JAVA_WHITESPACE),
+    ]
+    assert result.rows == [expected * 2]

@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.errors import CypherSyntaxError
-
-_LARGEST = 2**63 - 1
+from kgmem.cypher.static_checks import check_integer
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -22,11 +20,6 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
         if token.kind is not Kind.NUMBER or token.text[:2] not in ("0o", "0O"):
             continue
         value = int(token.text[2:], 8)
-        negated = index > 0 and code[index - 1].text == "-"
-        if value > _LARGEST + (1 if negated else 0):
-            raise CypherSyntaxError(
-                f"IntegerOverflow: {token.text} is beyond the 64-bit integers",
-                position=token.start,
-            )
+        check_integer(code, index, value)
         edits.append((token.start, token.end, str(value)))
     return edits

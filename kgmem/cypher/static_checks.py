@@ -4,7 +4,10 @@ Each check reads the tokens only and raises ``CypherSyntaxError`` with openCyphe
 error name, so the analyst gets the error at once and nothing runs:
 
 - ``UNION`` and ``UNION ALL`` mixed in one query (``InvalidClauseComposition``);
-- a float literal beyond the 64-bit range (``1.34E999``: ``FloatingPointOverflow``);
+- a float literal beyond the 64-bit range (``1.34E999``: ``FloatingPointOverflow``), and
+  a decimal or hex integer literal beyond the 64-bit integers (``9223372036854775808``,
+  ``-0x8000000000000001``: ``IntegerOverflow``; AGE reads it as a float; octal ones are
+  ``kgmem.cypher.octal``'s);
 - a variable-length relationship in CREATE or MERGE (``CreatingVarLength``);
 - a function given what it cannot take, where the query says what that is: ``length``
   of a node or relationship, ``size``, ``labels`` or a property of a path (a variable
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import string
 from collections.abc import Iterator, Sequence
 
 from kgmem.cypher.functions import called
@@ -29,6 +33,7 @@ from kgmem.errors import CypherSemanticError, CypherSyntaxError
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PATTERNS = ("MATCH", "OPTIONAL MATCH", "MERGE", "CREATE")
 _CHECKED = frozenset({"LENGTH", "SIZE", "LABELS", "PROPERTIES"})
+_LARGEST = 2**63 - 1
 
 
 def check(code: Sequence[Token]) -> None:
@@ -38,6 +43,7 @@ def check(code: Sequence[Token]) -> None:
     if "UNION" in words:
         _unions(code)
     _floats(code)
+    _integers(code)
     if words & {"CREATE", "MERGE"} and any(t.text == "*" for t in code):
         _var_length_writes(code)
     if "MERGE" in words and "NULL" in words:
@@ -68,6 +74,28 @@ def _floats(code: Sequence[Token]) -> None:
                 f"FloatingPointOverflow: {token.text} is beyond the 64-bit floats",
                 position=token.start,
             )
+
+
+def _integers(code: Sequence[Token]) -> None:
+    for index, token in enumerate(code):
+        text = token.text.lower()
+        if token.kind is not Kind.NUMBER or text.startswith("0o"):
+            continue
+        if text.startswith("0x") and all(c in string.hexdigits for c in text[2:]):
+            check_integer(code, index, int(text[2:], 16))
+        elif text.isdigit():
+            check_integer(code, index, int(text))
+
+
+def check_integer(code: Sequence[Token], index: int, value: int) -> None:
+    """Raise ``IntegerOverflow`` when the integer literal at ``index``, of ``value``, is
+    beyond the 64-bit integers (one more below zero, after a minus)."""
+    negated = index > 0 and code[index - 1].text == "-"
+    if value > _LARGEST + (1 if negated else 0):
+        raise CypherSyntaxError(
+            f"IntegerOverflow: {code[index].text} is beyond the 64-bit integers",
+            position=code[index].start,
+        )
 
 
 def _clauses_of(code: Sequence[Token], *keywords: str) -> Iterator[Clause]:

@@ -24,6 +24,11 @@ from kgmem.errors import CypherSemanticError, CypherSyntaxError
         ("RETURN properties(1)", "InvalidArgumentType"),
         ("RETURN properties('x')", "InvalidArgumentType"),
         ("RETURN properties([true, false])", "InvalidArgumentType"),
+        ("RETURN 9223372036854775808 AS a", "IntegerOverflow"),
+        ("RETURN -9223372036854775809 AS a", "IntegerOverflow"),
+        ("RETURN 0x8000000000000000 AS a", "IntegerOverflow"),
+        ("RETURN -0x8000000000000001 AS a", "IntegerOverflow"),
+        ("MATCH (n) WHERE n.x = 99999999999999999999 RETURN n", "IntegerOverflow"),
     ],
 )
 def test_errors_are_raised_while_planning(query: str, error: str) -> None:
@@ -36,6 +41,8 @@ def test_errors_are_raised_while_planning(query: str, error: str) -> None:
     [
         "RETURN 1 AS a UNION RETURN 2 AS a UNION RETURN 3 AS a",
         "RETURN 1.5e300 AS a, 0x1e AS b, 0o17 AS c",
+        "RETURN 9223372036854775807 AS a, -9223372036854775808 AS b, -0x8000000000000000 AS c",
+        "RETURN 0x7FFFFFFFFFFFFFFF AS a, 92233720368547758070.0 AS b",
         "MATCH (a)-[*1..2]->(b) CREATE (a)-[:NEAR]->(b)",
         "MATCH p = (a)-->(b) RETURN length(p), size(nodes(p)), properties(a), labels(b)",
         "MATCH (n) WITH n.name AS n RETURN size(n), length(n)",  # n is a string now

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher import chains
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.temporal_sql import SCHEMA
 
@@ -75,11 +76,9 @@ def _operand(token: Token) -> bool:
 def _left(code: Sequence[Token], op: int) -> int | None:
     """The index of the first token of the chain ``x.a.b`` (or ``$p``) just before ``op``,
     when nothing before it binds it first."""
-    at = op - 1
-    if at < 1 or not _operand(code[at]):
+    at = chains.start_before(code, op, _operand)
+    if at is None or at < 1:
         return None
-    while at >= 2 and code[at - 1].text == "." and _operand(code[at - 2]):
-        at -= 2
     before = code[at - 1]
     standalone = (before.kind is Kind.PUNCT and before.text in _BEFORE) or (
         before.kind is Kind.NAME and before.upper in _BEFORE_WORDS
@@ -90,11 +89,9 @@ def _left(code: Sequence[Token], op: int) -> int | None:
 def _right(code: Sequence[Token], op: int) -> int | None:
     """The index of the last token of the chain just after ``op``, when nothing after it
     binds it first."""
-    at = op + 1
-    if at >= len(code) or not _operand(code[at]):
+    at = chains.end_after(code, op, _operand)
+    if at is None:
         return None
-    while at + 2 < len(code) and code[at + 1].text == "." and _operand(code[at + 2]):
-        at += 2
     after = code[at + 1] if at + 1 < len(code) else None
     if after is not None and after.kind is Kind.PUNCT and after.text in _AFTER_BINDS:
         return None

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher import chains
 from kgmem.cypher.columns import project
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.projected_order import variables
@@ -151,10 +152,8 @@ def _match_filters(code: Sequence[Token]) -> set[int]:
 def _operand_start(code: Sequence[Token], operator: int) -> int | None:
     """Where the variable or property chain just before ``operator`` starts, when it
     stands alone (a separator before it), else None."""
-    start = operator - 1
-    while start >= 2 and code[start - 1].text == ".":
-        start -= 2
-    if start < 0 or not _readable(code[start:operator]):
+    start = chains.start_before(code, operator, _link)
+    if start is None or not _readable(code[start:operator]):
         return None
     before = code[start - 1] if start > 0 else None
     alone = before is None or before.text in _OPEN or before.is_keyword(*_BEFORE_WORDS)
@@ -164,14 +163,16 @@ def _operand_start(code: Sequence[Token], operator: int) -> int | None:
 def _operand_end(code: Sequence[Token], operator: int) -> int | None:
     """Where the variable or property chain just after ``operator`` ends, when it stands
     alone (a separator after it), else None."""
-    end = operator + 1
-    while end + 2 < len(code) and code[end + 1].text == "." and code[end + 2].kind in _NAMES:
-        end += 2
-    if end >= len(code) or not _readable(code[operator + 1 : end + 1]):
+    end = chains.end_after(code, operator, _link)
+    if end is None or not _readable(code[operator + 1 : end + 1]):
         return None
     after = code[end + 1] if end + 1 < len(code) else None
     alone = after is None or after.text in _CLOSE or after.is_keyword(*_AFTER_WORDS)
     return end if alone else None
+
+
+def _link(token: Token) -> bool:
+    return token.kind in _NAMES
 
 
 def _readable(key: Sequence[Token]) -> bool:

@@ -10,11 +10,19 @@ here). A UNION's branches must agree on their columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+from kgmem.cypher.structure import (
+    Clause,
+    Placed,
+    clauses,
+    depths,
+    each_clause,
+    split_top_level,
+    union_parts,
+)
 from kgmem.errors import CypherSemanticError, CypherSyntaxError
 
 _PATTERN_CLAUSES = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
@@ -166,3 +174,14 @@ def _yielded(tokens: Sequence[Token]) -> set[str]:
             rest = [t for t in tokens[index + 1 :] if not t.is_keyword("WHERE")]
             return {p[-1].name for p in split_top_level(rest) if p and _is_name(p[-1])}
     return set()
+
+
+def sorted_projections(
+    text: str, code: Sequence[Token]
+) -> Iterator[tuple[Placed, Clause, Projection]]:
+    """Each top-level RETURN or WITH that an ORDER BY follows: where it stands, the ORDER
+    BY clause and what it projects."""
+    for placed in each_clause(code, "RETURN", "WITH"):
+        order = placed.following
+        if order is not None and order.keyword == "ORDER BY":
+            yield placed, order, project(text, placed.clause)

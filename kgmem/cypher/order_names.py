@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher import projected_names
-from kgmem.cypher.columns import project
+from kgmem.cypher.columns import sorted_projections
 from kgmem.cypher.functions import AGGREGATES, called
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import each_clause
 
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
@@ -27,11 +26,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     if "order" not in text.lower():
         return text
     edits: list[Edit] = []
-    for placed in each_clause(code, "RETURN", "WITH"):
-        order = placed.following
-        if order is None or order.keyword != "ORDER BY":
-            continue
-        projection = project(text, placed.clause)
+    for placed, order, projection in sorted_projections(text, code):
         body = placed.clause.body
         if projection.star is None and (projection.distinct or _aggregates(body)):
             edits.extend(projected_names.edits(projection, list(order.body)))

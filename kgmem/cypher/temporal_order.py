@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher import chains
-from kgmem.cypher.columns import project
+from kgmem.cypher.columns import sorted_projections
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.projected_order import variables
 from kgmem.cypher.spans import Edit, splice
@@ -79,11 +79,7 @@ def orderings(text: str, code: Sequence[Token]) -> str:
 def _sort_keys(text: str, code: Sequence[Token]) -> list[Edit]:
     """Edits sorting each ORDER BY key that reads a variable or a property by its key."""
     edits: list[Edit] = []
-    for placed in each_clause(code, "RETURN", "WITH"):
-        order = placed.following
-        if order is None or order.keyword != "ORDER BY":
-            continue
-        projection = project(text, placed.clause)
+    for _, order, projection in sorted_projections(text, code):
         unnamed = any(not i.aliased and len(i.expression) != 1 for i in projection.items)
         if projection.distinct and (unnamed or projection.star is not None):
             continue

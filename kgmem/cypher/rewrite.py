@@ -323,6 +323,7 @@ _RESHAPES = (
     ("write_fences", write_fences.rewrite),
     ("order_names", order_names.rewrite),
     ("temporal_order", temporal_order.rewrite),
+    ("temporal_extremes", temporal_order.extremes),
     ("projected_order", projected_order.rewrite),
     ("comparisons", comparisons.rewrite),
     ("temporal_orderings", temporal_order.orderings),

@@ -24,6 +24,10 @@ string; migration 0048). In a MATCH's own WHERE (outside a list or map) it is le
 written, where an index or a join may serve it (``MATCH (a {id: 1}), (b:P) WHERE b.age >
 a.age``); so is one against a literal or a parameter.
 
+``min`` and ``max`` of a variable or a property take the least or greatest key and
+read its value back (``extremes``): ``kgmem_cypher.unkey(max(kgmem_cypher.sort_key(n.at)))``,
+so ``max`` names the value a descending sort puts first.
+
 Other sort keys (``n.x * 2``, ``count(*)``) are left as written; so is an alias when
 another key of the same sort reads a variable the projection does not keep
 (``WITH a.t AS t ORDER BY t, m.id``: AGE reads an alias only alone there, and
@@ -39,6 +43,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher import chains
 from kgmem.cypher.columns import sorted_projections
+from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.projected_order import variables
 from kgmem.cypher.spans import Edit, splice
@@ -74,6 +79,45 @@ def orderings(text: str, code: Sequence[Token]) -> str:
     if "<" not in text and ">" not in text:
         return text
     return splice(text, _orderings(text, code))
+
+
+def extremes(text: str, code: Sequence[Token]) -> str:
+    """``text`` with each ``min`` or ``max`` of a variable or property taken over the
+    sort keys and read back: ``kgmem_cypher.unkey(max(kgmem_cypher.sort_key(n.at)))``, so
+    the latest datetime is the latest instant, as the sort has it."""
+    if "min" not in text.lower() and "max" not in text.lower():
+        return text
+    edits: list[Edit] = []
+    for index in range(len(code) - 2):
+        name = (called(code, index) or "").lower()
+        if name not in ("min", "max"):
+            continue
+        close = _close(code, index + 1)
+        if close is None:
+            continue
+        first = index + 2
+        if first < close and code[first].is_keyword("DISTINCT"):
+            first += 1
+        if first >= close or not _readable(code[first:close]):
+            continue
+        argument = text[code[first].start : code[close - 1].end]
+        edits.append((code[first].start, code[close - 1].end, f"{FUNCTION}({argument})"))
+        edits.append((code[index].start, code[index].start, f"{SCHEMA}.unkey("))
+        edits.append((code[close].end, code[close].end, ")"))
+    return splice(text, edits)
+
+
+def _close(code: Sequence[Token], opened: int) -> int | None:
+    """The index of the ``)`` closing the one at ``opened``."""
+    depth = 0
+    for at in range(opened, len(code)):
+        if code[at].kind is Kind.PUNCT and code[at].text in "([{":
+            depth += 1
+        elif code[at].kind is Kind.PUNCT and code[at].text in ")]}":
+            depth -= 1
+            if depth == 0:
+                return at
+    return None
 
 
 def _sort_keys(text: str, code: Sequence[Token]) -> list[Edit]:

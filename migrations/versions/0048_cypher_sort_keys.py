@@ -73,13 +73,35 @@ $fn$;
 
 CREATE FUNCTION kgmem_cypher.sort_key(v ag_catalog.agtype) RETURNS ag_catalog.agtype
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-DECLARE t text := ag_catalog.agtype_out(v)::text; k text;
+DECLARE t text; k text;
 BEGIN
+  IF NOT (v OPERATOR(ag_catalog.>=) '""'::ag_catalog.agtype
+          AND v OPERATOR(ag_catalog.<) 'false'::ag_catalog.agtype) THEN
+    RETURN v;  -- not a string (agtype's order tells without writing the value out)
+  END IF;
+  t := ag_catalog.agtype_out(v)::text;
   IF t ~ '^"(\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T)[^"\\]*(Z|[+-]\d{2}(:?\d{2}){0,2}|\])"$' THEN
     k := kgmem_cypher._instant_key(substr(t, 2, length(t) - 2));
     IF k IS NOT NULL THEN
       RETURN to_jsonb(k)::text::ag_catalog.agtype;
     END IF;
+  END IF;
+  RETURN v;
+END
+$fn$;
+
+-- A key back to its value: min(sort_key(x)) names the least x.
+CREATE FUNCTION kgmem_cypher.unkey(v ag_catalog.agtype) RETURNS ag_catalog.agtype
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE t text;
+BEGIN
+  IF NOT (v OPERATOR(ag_catalog.>=) '""'::ag_catalog.agtype
+          AND v OPERATOR(ag_catalog.<) 'false'::ag_catalog.agtype) THEN
+    RETURN v;
+  END IF;
+  t := ag_catalog.agtype_to_text(v);
+  IF left(t, 1) IN (E'\x01', E'\x04') THEN
+    RETURN ag_catalog.text_to_agtype(substr(t, strpos(t, ' ') + 1));
   END IF;
   RETURN v;
 END
@@ -140,6 +162,7 @@ ALTER FUNCTION kgmem_cypher._order3_0046(ag_catalog.agtype, text, ag_catalog.agt
 ALTER FUNCTION kgmem_cypher._equal3_0046(ag_catalog.agtype, ag_catalog.agtype)
   RENAME TO _equal3;
 DROP FUNCTION IF EXISTS kgmem_cypher._temporal_kind(ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher.unkey(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.sort_key(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher._instant_key(text);
 """

@@ -223,3 +223,37 @@ async def test_a_match_filter_compares_instants_through_datetime(
         "RETURN x.n AS earlier, y.n AS later",
     )
     assert result.rows == [["a", "b"]]  # 07:00 UTC before 10:00 UTC
+
+
+def test_min_and_max_of_a_property_take_the_extreme_key() -> None:
+    planned = applied(
+        "temporal_extremes",
+        "MATCH (n) RETURN max(n.at) AS m, min(DISTINCT t) AS d, max(n.x + 1) AS e",
+    )
+    assert planned.text == (
+        "MATCH (n) RETURN kgmem_cypher.unkey(max(kgmem_cypher.sort_key(n.at))) AS m, "
+        "kgmem_cypher.unkey(min(DISTINCT kgmem_cypher.sort_key(t))) AS d, max(n.x + 1) AS e"
+    )
+
+
+async def test_min_and_max_agree_with_the_sort(memory: Memory, namespace: str) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (:T {k: 1, at: time('10:35-08:00')}), (:T {k: 1, at: time('12:35:15+05:00')}), "
+        "(:T {k: 2, at: datetime('2020-01-01T10:00+05:00')}), "
+        "(:T {k: 2, at: datetime('2020-01-01T06:00Z')}), (:T {k: 3, at: 7}), (:T {k: 3, at: 2.5})",
+        mode="write",
+    )
+    result = await memory.cypher(
+        namespace, "MATCH (n:T) RETURN n.k AS k, min(n.at) AS first, max(n.at) AS last ORDER BY k"
+    )
+    assert result.rows == [
+        [1, "12:35:15+05:00", "10:35-08:00"],  # 07:35 and 18:35 UTC
+        [2, "2020-01-01T10:00+05:00", "2020-01-01T06:00Z"],
+        [3, 2.5, 7],
+    ]
+    for k, first, last in result.rows:
+        ordered = await memory.cypher(
+            namespace, "MATCH (n:T {k: $k}) RETURN n.at ORDER BY n.at", {"k": k}
+        )
+        assert [ordered.rows[0][0], ordered.rows[-1][0]] == [first, last]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import closing
 from kgmem.errors import CypherSyntaxError
 
 _ARITHMETIC = ("-", "*", "/", "%", "^")
@@ -29,7 +30,6 @@ _AGGREGATES = (
     "PERCENTILECONT", "PERCENTILEDISC",
 )  # fmt: skip
 _BOOLEANS = ("TRUE", "FALSE")
-_CLOSE = {"(": ")", "[": "]", "{": "}"}
 
 
 def check(code: Sequence[Token]) -> None:
@@ -73,6 +73,7 @@ def _typed_variables(code: Sequence[Token]) -> dict[int, str]:
     """Token index -> type, for each use of a variable that runs over a list literal of
     only strings or only booleans (with nulls), within its comprehension or quantifier."""
     typed: dict[int, str] = {}
+    closes = closing(code)
     for start, token in enumerate(code):
         opened = _binding_start(code, start, token)
         if opened is None:
@@ -82,8 +83,8 @@ def _typed_variables(code: Sequence[Token]) -> dict[int, str]:
             continue
         if code[name_at + 2].text != "[":
             continue
-        list_end = _matching(code, name_at + 2)
-        end = _matching(code, start if token.text == "[" else start + 1)
+        list_end = closes.get(name_at + 2)
+        end = closes.get(start if token.text == "[" else start + 1)
         kind = _list_kind(code[name_at + 3 : list_end])
         if kind is None or end is None or list_end is None:
             continue
@@ -124,30 +125,14 @@ def _list_kind(items: Sequence[Token]) -> str | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
-def _matching(code: Sequence[Token], opened: int) -> int | None:
-    """The index of the bracket closing the one at ``opened``."""
-    if opened >= len(code) or code[opened].text not in _CLOSE:
-        return None
-    depth = 0
-    for j in range(opened, len(code)):
-        if code[j].kind is not Kind.PUNCT:
-            continue
-        if code[j].text in _CLOSE:
-            depth += 1
-        elif code[j].text in (")", "]", "}"):
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
-
-
 def _check_random_aggregates(code: Sequence[Token]) -> None:
+    closes = closing(code)
     for start, token in enumerate(code[:-1]):
         if not (token.kind is Kind.NAME and token.upper in _AGGREGATES):
             continue
         if code[start + 1].text != "(" or (start > 0 and code[start - 1].text == "."):
             continue
-        end = _matching(code, start + 1) or len(code)
+        end = closes.get(start + 1, len(code))
         for j in range(start + 2, end - 1):
             if code[j].kind is Kind.NAME and code[j].upper == "RAND" and code[j + 1].text == "(":
                 raise CypherSyntaxError(

@@ -47,7 +47,7 @@ from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.projected_order import variables
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import each_clause, split_top_level
+from kgmem.cypher.structure import closing, each_clause, split_top_level
 from kgmem.cypher.temporal_sql import SCHEMA
 
 _DIRECTIONS = frozenset({"ASC", "ASCENDING", "DESC", "DESCENDING"})
@@ -88,11 +88,12 @@ def extremes(text: str, code: Sequence[Token]) -> str:
     if "min" not in text.lower() and "max" not in text.lower():
         return text
     edits: list[Edit] = []
+    closes = closing(code)
     for index in range(len(code) - 2):
         name = (called(code, index) or "").lower()
         if name not in ("min", "max"):
             continue
-        close = _close(code, index + 1)
+        close = closes.get(index + 1)
         if close is None:
             continue
         first = index + 2
@@ -105,19 +106,6 @@ def extremes(text: str, code: Sequence[Token]) -> str:
         edits.append((code[index].start, code[index].start, f"{SCHEMA}.unkey("))
         edits.append((code[close].end, code[close].end, ")"))
     return splice(text, edits)
-
-
-def _close(code: Sequence[Token], opened: int) -> int | None:
-    """The index of the ``)`` closing the one at ``opened``."""
-    depth = 0
-    for at in range(opened, len(code)):
-        if code[at].kind is Kind.PUNCT and code[at].text in "([{":
-            depth += 1
-        elif code[at].kind is Kind.PUNCT and code[at].text in ")]}":
-            depth -= 1
-            if depth == 0:
-                return at
-    return None
 
 
 def _sort_keys(text: str, code: Sequence[Token]) -> list[Edit]:

@@ -21,14 +21,10 @@ from collections.abc import Sequence
 
 from kgmem.cypher import apoc_functions
 from kgmem.cypher.columns import scope
-from kgmem.cypher.functions import called
+from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, Clause, clauses, split_top_level, union_parts
 
-_AGGREGATES = frozenset(
-    {"avg", "collect", "count", "max", "min", "percentilecont", "percentiledisc", "stdev",
-     "stdevp", "sum"}
-)  # fmt: skip
 _ROWS, _ROW = "__kgmem_rows", "__kgmem_row"
 
 
@@ -81,10 +77,7 @@ def _plain(clause: Clause) -> bool:
     body = clause.body
     if any(t.is_keyword("DISTINCT") for t in body[:1]):
         return False
-    return not any(
-        (name := called(body, i)) is not None and name.lower() in _AGGREGATES
-        for i in range(len(body))
-    )
+    return not aggregates(body)
 
 
 def _edits(

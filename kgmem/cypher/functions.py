@@ -63,6 +63,15 @@ AGGREGATES = frozenset(
 )  # fmt: skip
 """The aggregating functions of ``ALLOWED``."""
 
+
+def aggregates(tokens: Sequence[Token]) -> bool:
+    """Does ``tokens`` call an aggregating function?"""
+    return any(
+        (name := called(tokens, i)) is not None and name.lower() in AGGREGATES
+        for i in range(len(tokens))
+    )
+
+
 # Words that may stand before "(" without calling anything: clause keywords, operators
 # and expression keywords (``WHERE (a)-->(b)``, ``NOT (x)``, ``CASE WHEN (x) ...``).
 _NOT_CALLS = frozenset(

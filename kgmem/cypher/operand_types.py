@@ -19,16 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kgmem.cypher.functions import AGGREGATES, called
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import closing
 from kgmem.errors import CypherSyntaxError
 
 _ARITHMETIC = ("-", "*", "/", "%", "^")
 _QUANTIFIERS = ("ALL", "ANY", "NONE", "SINGLE")
-_AGGREGATES = (
-    "COUNT", "SUM", "AVG", "MIN", "MAX", "COLLECT", "STDEV", "STDEVP",
-    "PERCENTILECONT", "PERCENTILEDISC",
-)  # fmt: skip
 _BOOLEANS = ("TRUE", "FALSE")
 
 
@@ -127,10 +124,8 @@ def _list_kind(items: Sequence[Token]) -> str | None:
 
 def _check_random_aggregates(code: Sequence[Token]) -> None:
     closes = closing(code)
-    for start, token in enumerate(code[:-1]):
-        if not (token.kind is Kind.NAME and token.upper in _AGGREGATES):
-            continue
-        if code[start + 1].text != "(" or (start > 0 and code[start - 1].text == "."):
+    for start in range(len(code) - 1):
+        if (called(code, start) or "").lower() not in AGGREGATES:
             continue
         end = closes.get(start + 1, len(code))
         for j in range(start + 2, end - 1):

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher import projected_names
 from kgmem.cypher.columns import sorted_projections
-from kgmem.cypher.functions import AGGREGATES, called
+from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.spans import Edit, splice
 
@@ -28,13 +28,6 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     edits: list[Edit] = []
     for placed, order, projection in sorted_projections(text, code):
         body = placed.clause.body
-        if projection.star is None and (projection.distinct or _aggregates(body)):
+        if projection.star is None and (projection.distinct or aggregates(body)):
             edits.extend(projected_names.edits(projection, list(order.body)))
     return splice(text, edits)
-
-
-def _aggregates(tokens: Sequence[Token]) -> bool:
-    return any(
-        (name := called(tokens, i)) is not None and name.lower() in AGGREGATES
-        for i in range(len(tokens))
-    )

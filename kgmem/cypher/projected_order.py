@@ -60,7 +60,7 @@ def _edit(text: str, placed: Placed) -> Edit | None:
     if any(not item.aliased and len(item.expression) != 1 for item in projection.items):
         return None  # an unnamed expression: its column name is its text
     written = {_text(text, item.expression) for item in projection.items} | set(names)
-    keys = [_without_direction(key) for key in split_top_level(list(order.body))]
+    keys = [without_direction(key) for key in split_top_level(list(order.body))]
     if not all(variables(key) <= set(names) for key in keys):
         return None
     aliases = {i.name for i in projection.items if i.name != _text(text, i.expression)}
@@ -78,7 +78,8 @@ def _text(text: str, tokens: Sequence[Token]) -> str:
     return text[tokens[0].start : tokens[-1].end] if tokens else ""
 
 
-def _without_direction(key: list[Token]) -> list[Token]:
+def without_direction(key: list[Token]) -> list[Token]:
+    """A sort key without its ``ASC`` / ``DESC``."""
     return key[:-1] if key and key[-1].upper in _DIRECTIONS else key
 
 

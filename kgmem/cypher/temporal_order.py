@@ -45,12 +45,11 @@ from kgmem.cypher import chains
 from kgmem.cypher.columns import sorted_projections
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.projected_order import variables
+from kgmem.cypher.projected_order import variables, without_direction
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import closing, each_clause, split_top_level
 from kgmem.cypher.temporal_sql import SCHEMA
 
-_DIRECTIONS = frozenset({"ASC", "ASCENDING", "DESC", "DESCENDING"})
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 FUNCTION = f"{SCHEMA}.sort_key"
 _ORDERINGS = ("<", "<=", ">", ">=")
@@ -121,10 +120,7 @@ def _sort_keys(text: str, code: Sequence[Token]) -> list[Edit]:
             for i in projection.items
             if text[i.expression[0].start : i.expression[-1].end] != i.name
         }
-        keys = [
-            k[:-1] if k and k[-1].upper in _DIRECTIONS else k
-            for k in split_top_level(list(order.body))
-        ]
+        keys = [without_direction(k) for k in split_top_level(list(order.body))]
         # projected_order projects before the sort only when every key reads kept names;
         # otherwise AGE must read an alias alone, outside any call
         projected = all(variables(key) <= names for key in keys)

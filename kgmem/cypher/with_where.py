@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher import projected_names
 from kgmem.cypher.columns import project, scope
-from kgmem.cypher.functions import AGGREGATES, called
+from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Kind, Token, quoted_name
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Clause, Placed, each_clause
@@ -50,7 +50,7 @@ def _edits(text: str, placed: Placed, where: Clause) -> list[Edit]:
     body = clause.body
     if not body:
         return []
-    if body[0].is_keyword("DISTINCT") or _aggregates(body):
+    if body[0].is_keyword("DISTINCT") or aggregates(body):
         return _projected(text, clause, where)
     projection = project(text, clause)
     if projection.star is not None:
@@ -95,10 +95,3 @@ def _references(tokens: Sequence[Token]) -> list[Token]:
             continue
         out.append(token)
     return out
-
-
-def _aggregates(tokens: Sequence[Token]) -> bool:
-    return any(
-        (name := called(tokens, i)) is not None and name.lower() in AGGREGATES
-        for i in range(len(tokens))
-    )

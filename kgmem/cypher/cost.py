@@ -17,7 +17,8 @@ over REST, ``Neo.ClientError.Request.Invalid`` over Bolt) naming the bound:
   ``MAX_CLAUSES`` clauses;
 - ``MAX_EXPANSION``: the size of the query once expanded. kgmem writes a quantifier's
   list up to ``QUANTIFIER_COPIES`` times (to give it openCypher's three-valued answer)
-  and AGE writes the middle operand of a chained comparison (``a < b < c``) twice, so
+  and AGE writes the middle operand of a chained comparison (``a < b < c``, a bracketed
+  expression or a CASE expression) twice, so
   nesting either multiplies what is planned: each token counts the product of the copies
   of the constructs around it. ``XOR``, which AGE would also expand, kgmem rewrites
   itself without copying (``kgmem.cypher.xor``).
@@ -53,7 +54,7 @@ _CLAUSES = (
 )  # fmt: skip
 _COMPARISONS = frozenset({"=", "<>", "<", ">", "<=", ">="})
 # What ends an operand of a comparison: a chain of comparisons stops at these.
-_SEPARATORS = frozenset({"AND", "OR", "XOR", "NOT", "WHERE", "WHEN", "THEN", "ELSE", "CASE", "END"})
+_SEPARATORS = frozenset({"AND", "OR", "XOR", "NOT", "WHERE", "WHEN", "THEN", "ELSE"})
 
 
 def check_text(query: str) -> None:
@@ -198,15 +199,22 @@ def expansion(tokens: Sequence[Token]) -> int:
     total = 0
     for index, token in enumerate(tokens):
         total += factors[-1]
-        if token.kind is not Kind.PUNCT:
-            continue
-        if token.text in _OPEN:
+        if _opens(token):
             copies = QUANTIFIER_COPIES if _quantifier_group(tokens, index) else 1
             copies *= CHAIN_COPIES if index in chained else 1
             factors.append(min(factors[-1] * copies, MAX_EXPANSION + 1))
-        elif token.text in _CLOSE and len(factors) > 1:
+        elif _closes(token) and len(factors) > 1:
             factors.pop()
     return total
+
+
+def _opens(token: Token) -> bool:
+    """A bracket, or the ``CASE`` of a CASE expression (an operand AGE may copy whole)."""
+    return (token.kind is Kind.PUNCT and token.text in _OPEN) or token.is_keyword("CASE")
+
+
+def _closes(token: Token) -> bool:
+    return (token.kind is Kind.PUNCT and token.text in _CLOSE) or token.is_keyword("END")
 
 
 def _quantifier_group(tokens: Sequence[Token], index: int) -> bool:
@@ -218,16 +226,16 @@ def _quantifier_group(tokens: Sequence[Token], index: int) -> bool:
 
 
 def _chained_groups(tokens: Sequence[Token]) -> set[int]:
-    """The indexes of the opening brackets that stand in a run of two or more
-    comparisons at their own level (an operand AGE may write twice)."""
+    """The indexes of the opening brackets (and CASE keywords) that stand in a run of two
+    or more comparisons at their own level (an operand AGE may write twice)."""
     chained: set[int] = set()
     # Per open level: the comparisons of the current run and the groups opened in it.
     runs: list[tuple[int, list[int]]] = [(0, [])]
     for index, token in enumerate(tokens):
-        if token.kind is Kind.PUNCT and token.text in _OPEN:
+        if _opens(token):
             runs[-1][1].append(index)
             runs.append((0, []))
-        elif token.kind is Kind.PUNCT and token.text in _CLOSE:
+        elif _closes(token):
             _close_run(runs.pop(), chained)
             if not runs:
                 runs.append((0, []))

@@ -135,3 +135,17 @@ async def test_fine_queries_of_the_corpus_are_answered(
 ) -> None:
     (query,) = [q for n, q, _ in corpus() if n == name]
     assert (await memory.cypher(namespace, query)).rows == [[True]]
+
+
+def test_a_chained_comparison_around_a_case_counts_its_copies() -> None:
+    """AGE writes the middle operand of ``1 < CASE ... END < 2`` twice, a CASE expression
+    as a bracketed one: nested, the copies multiply (a shape once found to keep a backend
+    working past the statement's time limit)."""
+    expression = "true"
+    for level in range(20):
+        template = SHAPES["case"] if level % 2 == 0 else SHAPES["chain"]
+        expression = template.format(expression)
+    query = "MATCH (n) WITH n LIMIT 1 RETURN " + " AND ".join([expression] * 30) + " AS x"
+    detail = refusal(query)
+    assert detail is not None and "expanded" in detail
+    assert refusal("RETURN 1 < CASE WHEN true THEN 1 ELSE 2 END < 3 AS x") is None

@@ -109,6 +109,20 @@ def project(text: str, clause: Clause) -> Projection:
     return Projection(items=items, star=star, distinct=distinct)
 
 
+def item_expressions(clause: Clause) -> list[list[Token]] | None:
+    """The expressions of a RETURN or WITH ``clause``'s items, aliases cut off; None
+    for a projection with ``*`` or an empty item."""
+    body = list(clause.body)
+    if body and body[0].is_keyword("DISTINCT"):
+        body = body[1:]
+    items = []
+    for piece in split_top_level(_until_modifiers(body)):
+        if not piece or (len(piece) == 1 and piece[0].text == "*"):
+            return None
+        items.append(piece[:-2] if len(piece) >= 3 and piece[-2].is_keyword("AS") else piece)
+    return items
+
+
 def _until_modifiers(body: list[Token]) -> list[Token]:
     for index, (depth, token) in enumerate(depths(body)):
         if depth == 0 and token.is_keyword(*_END_OF_ITEMS) and body[index - 1].text != ".":

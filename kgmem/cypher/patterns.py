@@ -2,12 +2,12 @@
 
 openCypher reads a relationship pattern used as an expression as a test that it has
 a match: ``MATCH (n) WHERE (n)-[:KNOWS]->() RETURN n``, ``WHERE NOT (a)--(b)``,
-``RETURN (n)-->() AS linked``. AGE 1.7 accepts only ``exists((n)-[:KNOWS]->())`` and
+``RETURN NOT (n)-->() AS alone``. AGE 1.7 accepts only ``exists((n)-[:KNOWS]->())`` and
 answers a syntax error otherwise, so kgmem wraps each such pattern in ``exists( )``
-(in WHERE, and in the items of WITH and RETURN). A pattern already inside
-``exists(...)`` or another call (``size((n)-->())``, a list of paths in openCypher,
-which AGE lacks), inside an ``EXISTS { }`` subquery, a pattern comprehension or a
-map is left alone, and
+(in WHERE, and in the items of WITH and RETURN, of the query and of its ``EXISTS { }``
+and ``COUNT { }`` subqueries). A pattern already inside ``exists(...)`` or another
+call (``size((n)-->())``, a list of paths in openCypher, which AGE lacks), a pattern
+comprehension or a map is left alone, and
 so is a lone node in brackets (``WHERE (n)``), which is no pattern.
 """
 
@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher import pattern_lists
+from kgmem.cypher.columns import item_expressions
 from kgmem.cypher.functions import called
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import closing, each_clause
+from kgmem.cypher.structure import closing, each_clause, pattern_positions, subquery_clauses
+from kgmem.errors import CypherSyntaxError
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -28,7 +30,39 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     edits: list[tuple[int, int, str]] = []
     for placed in each_clause(code, "WHERE", "WITH", "RETURN"):
         edits.extend(_in(placed.clause.tokens))
+    for clause, _ in subquery_clauses(code):
+        if clause.keyword in ("WHERE", "WITH", "RETURN"):
+            edits.extend(_in(clause.tokens))
     return edits
+
+
+def refuse_misused(code: Sequence[Token]) -> None:
+    """Raise ``CypherSyntaxError`` for a pattern where Neo4j 5 refuses one: a RETURN or
+    WITH item that is a pattern and nothing else (``RETURN (n)-->()``: a pattern only
+    tests, so it stands where a boolean is read; UnexpectedSyntax), and a WHERE that is a
+    node the query's patterns bind, in brackets (``MATCH (n) WHERE (n)``:
+    InvalidArgumentType)."""
+    for placed in each_clause(code, "RETURN", "WITH"):
+        for item in item_expressions(placed.clause) or []:
+            if item[0].text == "(" and _pattern_end(item, 0, closing(item)) == len(item) - 1:
+                raise CypherSyntaxError(
+                    "UnexpectedSyntax: a pattern expression only tests whether the pattern "
+                    "has a match; use it where a boolean is read (exists(...), WHERE), or "
+                    "COUNT { } or a pattern comprehension [(a)-->(b) | b] for its matches",
+                    position=item[0].start,
+                )
+    nodes = {
+        t.name
+        for placed in each_clause(code, "MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
+        for t in pattern_positions(placed.clause.tokens)
+    }
+    for placed in each_clause(code, "WHERE"):
+        body = placed.clause.body
+        if len(body) == 3 and body[0].text == "(" and body[2].text == ")" and body[1].name in nodes:
+            raise CypherSyntaxError(
+                f"InvalidArgumentType: WHERE needs a boolean, and {body[1].name} is a node",
+                position=body[1].start,
+            )
 
 
 def _in(tokens: Sequence[Token]) -> list[tuple[int, int, str]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kgmem.cypher import (
+    ambiguous_aggregation,
     apoc_functions,
     calls,
     clock,
@@ -27,6 +28,7 @@ from kgmem.cypher import (
     label_writes,
     numbered,
     operand_types,
+    patterns,
     rewrite,
     shortest_paths,
     static_checks,
@@ -141,6 +143,8 @@ def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
     guard.check_mode(code, mode)
     typecheck.check_boolean_operands(code)
     operand_types.check(original)  # the text as written: folding makes constants strings
+    ambiguous_aggregation.check(original)
+    patterns.refuse_misused(original)
     static_checks.check(code)
     typecheck.check_skip_limit(code, {})
     rewritten = rewrite.apply(folded, everything, code)

@@ -12,8 +12,11 @@ anonymous relationship gets a variable of kgmem's own (``__kgmem_t1``)::
 
 In an OPTIONAL MATCH the test stays part of the optional match, as openCypher means.
 A variable-length pattern (``[:A|B*1..2]``) tests every relationship of the list it
-binds: ``size([x IN r WHERE NOT type(x) IN ['A', 'B']]) = 0``. Patterns inside
-expressions are left as they are.
+binds: ``size([x IN r WHERE NOT type(x) IN ['A', 'B']]) = 0``. The MATCH of an
+``EXISTS { }`` or ``COUNT { }`` subquery is rewritten the same way (a subquery that is a
+bare pattern gets its MATCH), and a pattern test ``exists((a)-[:A|B]->(b))`` (what
+``kgmem.cypher.patterns`` makes of ``WHERE (a)-[:A|B]->(b)``) becomes the subquery
+``EXISTS { MATCH (a)-[__kgmem_t1]->(b) WHERE type(__kgmem_t1) IN ['A', 'B'] }``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 from kgmem.cypher.labels import NAMES, string
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, closing, each_clause, filtered
+from kgmem.cypher.structure import Clause, closing, each_clause, filtered, subquery_clauses
 
 _MATCHES = ("MATCH", "OPTIONAL MATCH")
 FRESH = "__kgmem_t"
@@ -38,7 +41,41 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     for placed in each_clause(code, *_MATCHES):
         found, count = _clause(placed.clause, placed.following, count)
         edits.extend(found)
+    for clause, following in subquery_clauses(code):
+        if clause.keyword in _MATCHES or _bare_pattern(clause):
+            found, count = _clause(clause, following, count)
+            if found and not clause.keyword:
+                found.append((clause.tokens[0].start, clause.tokens[0].start, "MATCH "))
+            edits.extend(found)
+    found, count = _tests(code, count)
+    edits.extend(found)
     return splice(text, edits)
+
+
+def _bare_pattern(clause: Clause) -> bool:
+    """A subquery's pattern written without MATCH (``EXISTS { (a)-[:A|B]->(b) }``)."""
+    return not clause.keyword and clause.tokens[0].text == "("
+
+
+def _tests(code: Sequence[Token], count: int) -> tuple[list[Edit], int]:
+    """A pattern test ``exists((a)-[:A|B]->(b))`` (what ``kgmem.cypher.patterns`` makes
+    of a pattern predicate) as the subquery ``EXISTS { MATCH ... WHERE ... }``."""
+    pairs = closing(code)
+    edits: list[Edit] = []
+    for index, token in enumerate(code):
+        if not token.is_keyword("EXISTS") or index + 1 >= len(code) or code[index + 1].text != "(":
+            continue
+        close = pairs.get(index + 1)
+        if close is None or code[index + 2].text != "(":
+            continue
+        found, count = _clause(Clause("", code[index + 2 : close]), None, count)
+        if not found:
+            continue
+        *inside, where = found  # the last edit is the WHERE ``filtered`` appends
+        edits.extend(inside)
+        edits.append((token.start, code[index + 1].end, "EXISTS { MATCH "))
+        edits.append((code[close].start, code[close].end, f"{where[2]} }}"))
+    return edits, count
 
 
 def _clause(clause: Clause, where: Clause | None, count: int) -> tuple[list[Edit], int]:

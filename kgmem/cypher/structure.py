@@ -252,3 +252,20 @@ def pattern_positions(tokens: Sequence[Token]) -> list[Token]:
         if token.kind in (Kind.NAME, Kind.QUOTED_NAME) and opens and closes:
             found.append(token)
     return found
+
+
+def subquery_clauses(tokens: Sequence[Token]) -> Iterator[tuple[Clause, Clause | None]]:
+    """Every clause inside an ``EXISTS { }`` or ``COUNT { }`` subquery of ``tokens``, at
+    any depth, with the clause after it in its subquery (None for the last). A
+    subquery that is a bare pattern (``EXISTS { (a)-->(b) WHERE ... }``) yields its
+    pattern as a clause whose keyword is empty."""
+    pairs = closing(tokens)
+    for index, token in enumerate(tokens):
+        if token.text != "{" or index == 0 or not tokens[index - 1].is_keyword("EXISTS", "COUNT"):
+            continue
+        close = pairs.get(index)
+        if close is None:
+            continue
+        found = clauses(tokens[index + 1 : close])
+        for at, clause in enumerate(found):
+            yield clause, found[at + 1] if at + 1 < len(found) else None

@@ -382,11 +382,11 @@ async def test_comparisons_across_types_are_null_and_filter_out(
             "MATCH (n) WHERE NOT (n)--(m) AND (n)<-[:R*1..2]-() RETURN n",
             "MATCH (n) WHERE NOT exists((n)--(m)) AND exists((n)<-[:R*1..2]-()) RETURN n",
         ),
-        ("MATCH (n) RETURN (n)-->() AS l", "MATCH (n) RETURN exists((n)-->()) AS l"),
+        ("MATCH (n) RETURN NOT (n)-->() AS l", "MATCH (n) RETURN NOT exists((n)-->()) AS l"),
         ("WITH 1 AS a, 2 AS b RETURN (a)-(b) AS d", None),
         ("MATCH (n) WHERE exists((n)-->()) RETURN n", None),
         ("MATCH (n) WHERE EXISTS { (n)-->() } RETURN n", None),
-        ("MATCH (n) WHERE (n) RETURN n", None),
+        ("WITH true AS n WHERE (n) RETURN n", None),
     ],
 )
 def test_pattern_predicates_become_exists(query: str, expected: str | None) -> None:

@@ -12,7 +12,9 @@ shape, readable on every door:
 
 Bolt sends both back as what they are (PackStream bytes, Point2D / Point3D); REST and
 MCP answer the maps themselves. Two equal values are equal maps, so ``=`` and
-``IN`` compare them as Neo4j does.
+``IN`` compare them as Neo4j does. A point a query makes with ``point()`` is a map of
+the keys ``kgmem.cypher.neo4j_functions`` gives it (``crs``, ``srid``, ``x``, ``y`` ...):
+it is read as a point too.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
+
+from kgmem.cypher import neo4j_functions
 
 BYTES_KEY = "__kgmem_bytes"
 DIMENSIONS = {7203: 2, 4326: 2, 9157: 3, 4979: 3}
@@ -61,6 +65,9 @@ def decode(value: dict[str, Any]) -> bytes | Point | None:
 
 
 def _point(value: dict[str, Any]) -> Point | None:
+    if neo4j_functions.is_point(value):  # made by point() in a query: its crs named too
+        z = value.get("z")
+        return Point(value["srid"], value["x"], value["y"], None if z is None else z)
     if set(value) not in (_PLANE, _SPACE):
         return None
     srid = value["srid"]

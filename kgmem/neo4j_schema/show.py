@@ -6,10 +6,10 @@ background, ``kgmem.neo4j_schema.population``).
 
 The rows have every column of Neo4j 5; without ``YIELD`` a statement answers the
 columns Neo4j 5 shows by default. Besides the declared objects (``_kg_declared``, read
-as the namespace's reader), ``SHOW INDEXES`` lists kgmem's own: the unique ``uid``
-index of each label and relationship type that has one (RANGE, ``kgmem_uid_<label>``;
-kgmem makes it with the labels it creates), and the two
-LOOKUP indexes (each label is a table of its own), named as Neo4j names its defaults.
+as the namespace's reader), ``SHOW INDEXES`` lists the two LOOKUP indexes (each label
+is a table of its own), named as Neo4j names its defaults. The unique ``uid`` index
+kgmem keeps on each label it creates is not listed: no one declared it, it cannot be
+dropped, and a client that drops every index ``SHOW INDEXES`` names would stop at it.
 A uniqueness or key constraint owns a RANGE index of its own name, as in Neo4j.
 """
 
@@ -19,13 +19,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from kgmem.cypher.label_sets import PREFIX as COMPOSITE_PREFIX
 from kgmem.errors import CypherSyntaxError, ProcedureFailed
 from kgmem.neo4j_schema import population
 from kgmem.neo4j_schema.dispatch import LOOKUP_NAMES
-from kgmem.neo4j_schema.model import Constraint, Entity, Index, Show
+from kgmem.neo4j_schema.model import Constraint, Index, Show
 from kgmem.storage.neo4j_schema.catalog import EXISTS_SQL, SELECT_SQL, from_row
-from kgmem.storage.sql import index_name
 
 
 class Reader(Protocol):
@@ -54,15 +52,6 @@ PROVIDERS = {
     "FULLTEXT": "fulltext-1.0", "LOOKUP": "token-lookup-1.0",
 }  # fmt: skip
 _BUILTIN_ID = 1_000_000  # kgmem's own indexes are numbered past any declared one
-
-_LABELS_SQL = (
-    "SELECT l.name::text, l.kind = 'e' FROM ag_catalog.ag_label l "
-    "JOIN ag_catalog.ag_graph g ON g.graphid = l.graph WHERE g.name = $1::name "
-    "AND l.name NOT IN ('_ag_label_vertex', '_ag_label_edge') ORDER BY 1"
-)
-
-
-_INDEXES_SQL = "SELECT indexname::text FROM pg_catalog.pg_indexes WHERE schemaname = $1::name"
 
 
 def as_call(show: Show) -> str:
@@ -99,7 +88,7 @@ async def index_rows(reader: Reader, args: Mapping[str, Any]) -> list[dict[str, 
         for ident, obj, _, _ in declared
         if isinstance(obj, Constraint) and obj.type in ("UNIQUENESS", "KEY")
     ]
-    rows += await _builtin_rows(reader)
+    rows += _builtin_rows()
     wanted = args["filter"]
     return sorted(
         (r for r in rows if wanted == "ALL" or r["type"] == wanted), key=lambda r: r["name"]
@@ -182,21 +171,11 @@ def _constraint_row(ident: int, constraint: Constraint) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def _builtin_rows(reader: Reader) -> list[dict[str, Any]]:
-    rows = [
+def _builtin_rows() -> list[dict[str, Any]]:
+    return [
         _index_row(_BUILTIN_ID + n, Index(name, "LOOKUP", entity, (), ()), None)
         for n, (entity, name) in enumerate(LOOKUP_NAMES.items())
     ]
-    labels = await reader.sql(_LABELS_SQL, reader.namespace)
-    # A label AGE made by itself in a Cypher CREATE has no uid index of kgmem's.
-    indexed = {r[0] for r in await reader.sql(_INDEXES_SQL, reader.namespace)}
-    for n, (label, edge) in enumerate(labels, start=len(rows)):
-        if label.startswith(COMPOSITE_PREFIX) or index_name(label, "uid") not in indexed:
-            continue
-        entity: Entity = "RELATIONSHIP" if edge else "NODE"
-        index = Index(f"kgmem_uid_{label}", "RANGE", entity, (label,), ("uid",))
-        rows.append(_index_row(_BUILTIN_ID + n, index, None))
-    return rows
 
 
 def _selected(constraint: Constraint, wanted: str) -> bool:

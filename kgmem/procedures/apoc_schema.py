@@ -32,12 +32,8 @@ _CONSTRAINT_TYPES = {"UNIQUENESS": "UNIQUENESS", "NODE_KEY": "NODE_KEY",
 
 
 def _own(row: Row) -> bool:
-    """kgmem's own indexes (uid, lookup) and those constraints own are not APOC's rows."""
-    return (
-        row["type"] == "LOOKUP"
-        or row["owningConstraint"] is not None
-        or (row["name"].startswith("kgmem_uid_"))
-    )
+    """The lookup indexes and those constraints own are not APOC's rows."""
+    return row["type"] == "LOOKUP" or row["owningConstraint"] is not None
 
 
 async def _counts(reader: Reader, label: str, properties: list[str]) -> tuple[int, float]:

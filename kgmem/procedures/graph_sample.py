@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kgmem.cypher import stored_values, temporal_text
+from kgmem.cypher import temporal as t
 from kgmem.procedures.registry import Reader
 
 DEFAULT_SAMPLE = 1000
@@ -157,11 +159,23 @@ _TYPES = ((bool, "BOOLEAN"), (int, "INTEGER"), (float, "FLOAT"), (str, "STRING")
           (list, "LIST"), (Mapping, "MAP"))  # fmt: skip
 
 
+_TEMPORAL = {t.Date: "DATE", t.DateTime: "DATE_TIME", t.LocalDateTime: "LOCAL_DATE_TIME",
+             t.Time: "TIME", t.LocalTime: "LOCAL_TIME", t.Duration: "DURATION"}  # fmt: skip
+
+
 def type_name(value: Any) -> str:
-    """APOC's name of a value's type (``apoc.meta.cypher.type``): temporal values kgmem
-    stores as ISO text read as STRING."""
+    """APOC's name of a value's type (``apoc.meta.cypher.type``): a temporal value kgmem
+    stores as its ISO text is the type Bolt sends it as (``kgmem.cypher.temporal_text``),
+    a stored point POINT and stored bytes BYTE_ARRAY (``kgmem.cypher.stored_values``)."""
     if value is None:
         return "NULL"
+    if isinstance(value, str):
+        temporal = temporal_text.read(value)
+        return "STRING" if temporal is None else _TEMPORAL[type(temporal)]
+    if isinstance(value, dict):
+        carried = stored_values.decode(value)
+        if carried is not None:
+            return "BYTE_ARRAY" if isinstance(carried, bytes) else "POINT"
     return next((name for python, name in _TYPES if isinstance(value, python)), "ANY")
 
 

@@ -16,7 +16,9 @@ from kgmem.procedures.graph_sample import Config, quoted
 from kgmem.procedures.registry import Procedure, Reader, procedure
 
 _SCALARS = {"STRING": "String", "INTEGER": "Long", "FLOAT": "Double", "BOOLEAN": "Boolean",
-            "MAP": "Map"}  # fmt: skip
+            "MAP": "Map", "DATE": "Date", "DATE_TIME": "DateTime",
+            "LOCAL_DATE_TIME": "LocalDateTime", "TIME": "Time", "LOCAL_TIME": "LocalTime",
+            "DURATION": "Duration", "POINT": "Point", "BYTE_ARRAY": "ByteArray"}  # fmt: skip
 
 
 def neo4j_type(value: Any) -> str:

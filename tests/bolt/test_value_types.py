@@ -48,6 +48,23 @@ async def test_points_are_stored_and_returned_as_points(bolt: Bolt) -> None:
     assert (stored.longitude, stored.latitude, stored.srid) == (12.99, 55.61, 4326)
 
 
+async def test_points_made_by_point_go_out_as_points(bolt: Bolt) -> None:
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        await (await session.run("CREATE (:Q {at: point({x: 1.0, y: 2.0})})")).consume()
+        record = await (
+            await session.run(
+                "MATCH (q:Q) RETURN q.at AS at, point({longitude: 12.5, latitude: 55.5}) AS "
+                "place, point({x: 1, y: 2, z: 3}) AS space, q"
+            )
+        ).single()
+    assert record is not None
+    assert isinstance(record["at"], CartesianPoint) and tuple(record["at"]) == (1.0, 2.0)
+    assert isinstance(record["q"]["at"], CartesianPoint)
+    place = record["place"]
+    assert isinstance(place, WGS84Point) and (place.longitude, place.latitude) == (12.5, 55.5)
+    assert isinstance(record["space"], CartesianPoint) and tuple(record["space"]) == (1, 2, 3)
+
+
 async def test_a_map_that_only_looks_like_a_point_stays_a_map(bolt: Bolt) -> None:
     async with bolt.driver() as driver, driver.session(database="alpha") as session:
         record = await (

@@ -20,10 +20,7 @@ DECLARE = (
     "CREATE TEXT INDEX FOR (n:Person) ON (n.bio)",
     "CREATE INDEX knows_since FOR ()-[r:KNOWS]-() ON (r.since, r.weight)",
 )
-SHOW = (
-    "SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties "
-    "WHERE NOT name STARTS WITH 'kgmem_uid_' AND type <> 'LOOKUP'"
-)
+SHOW = "SHOW INDEXES YIELD name, type, entityType, labelsOrTypes, properties WHERE type <> 'LOOKUP'"
 
 
 async def _declare(memory: Memory, ns: str) -> list[list[object]]:

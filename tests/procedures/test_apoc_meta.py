@@ -166,3 +166,29 @@ async def test_an_empty_namespace_has_no_rows(memory: Memory, namespace: str) ->
     assert (await memory.cypher(namespace, "CALL apoc.meta.data()")).rows == []
     assert (await memory.cypher(namespace, COUNTS)).rows == [[[], []]]
     assert (await memory.cypher(namespace, INDEX_QUERY)).rows == []
+
+
+async def test_temporal_and_point_properties_are_typed_as_apoc_and_neo4j_name_them(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(
+        namespace,
+        "CREATE (:Event {on: date('2024-06-01'), at: datetime('2024-06-01T10:00:00Z'), "
+        "local: localdatetime('2024-06-01T10:00:00'), t: time('10:00:00+01:00'), "
+        "took: duration('PT5M'), where: point({x: 1.0, y: 2.0}), label: 'x'})",
+        mode="write",
+    )
+    result = await memory.cypher(
+        namespace, "CALL apoc.meta.data() YIELD property, type RETURN property, type"
+    )
+    assert dict(result.rows) == {
+        "on": "DATE", "at": "DATE_TIME", "local": "LOCAL_DATE_TIME", "t": "TIME",
+        "took": "DURATION", "where": "POINT", "label": "STRING"}  # fmt: skip
+    typed = await memory.cypher(
+        namespace,
+        "CALL db.schema.nodeTypeProperties() YIELD propertyName, propertyTypes "
+        "RETURN propertyName, propertyTypes",
+    )
+    assert dict(typed.rows) == {
+        "on": ["Date"], "at": ["DateTime"], "local": ["LocalDateTime"], "t": ["Time"],
+        "took": ["Duration"], "where": ["Point"], "label": ["String"]}  # fmt: skip

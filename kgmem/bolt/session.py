@@ -413,8 +413,11 @@ class Session:
         n = extra.get("n", -1)
         end = len(rows) if n is None or n < 0 else min(len(rows), opened.at + n)
         major = self.version[0]
-        kinds = opened.result.temporal
-        out = [Structure(RECORD, (_record(row, kinds, major),)) for row in rows[opened.at : end]]
+        result = opened.result
+        out = [
+            Structure(RECORD, (_record(row, result.temporal, result.read_back, major),))
+            for row in rows[opened.at : end]
+        ]
         out = out if keep else []
         opened.at = end
         if end < len(rows):
@@ -526,11 +529,15 @@ def server_info() -> dict[str, str]:
     return {"name": "kgmem", "version": __version__}
 
 
-def _record(row: list[Any], kinds: tuple[str | None, ...], major: int) -> list[Any]:
-    """One row's values for Bolt: temporal columns as temporal structures."""
-    if not kinds:
-        return [to_bolt(v, major) for v in row]
-    return [
-        temporal_to_bolt(kind, v, major) if kind else to_bolt(v, major)
-        for v, kind in zip(row, kinds, strict=False)
-    ]
+def _record(
+    row: list[Any], kinds: tuple[str | None, ...], read_back: tuple[bool, ...], major: int
+) -> list[Any]:
+    """One row's values for Bolt: temporal columns as temporal structures; text in a
+    temporal value's form as one only in a column that reads a stored value back (and
+    in the properties of nodes and relationships anywhere)."""
+    out = []
+    for at, value in enumerate(row):
+        kind = kinds[at] if at < len(kinds) else None
+        stored = read_back[at] if at < len(read_back) else True
+        out.append(temporal_to_bolt(kind, value, major) if kind else to_bolt(value, major, stored))
+    return out

@@ -8,9 +8,13 @@ JSON carries as "NaN"/"Infinity" strings (``NonFinite``), are floats again.
 Temporal values out: a column the query makes temporal (``RETURN date(p.born)``,
 ``RETURN d + duration('P1D')``; ``CypherResult.temporal``) goes out as Bolt's Date,
 Time, LocalTime, DateTime (with its offset or zone name), LocalDateTime or Duration.
-A stored value read as such (``RETURN p.born``, a node's properties) goes out as one
-too when its text is in the form kgmem writes temporal values in
-(``kgmem.cypher.temporal_text``); over REST it is that ISO 8601 text.
+A stored value read back as it is (a column that is a variable or a property,
+``RETURN p.born``, and the properties of nodes and relationships anywhere) goes out as
+one too when its text is in the form kgmem writes temporal values in
+(``kgmem.cypher.temporal_text``); over REST it is that ISO 8601 text. Text the query
+computes (``toString(p.born)``, a map or list it builds, a parameter it returns) stays
+a string: kgmem keeps no type beside the text, and such text is far more often a string
+that looks like a date than a date.
 
 Bytes and points, stored as kgmem's tagged maps (``kgmem.cypher.stored_values``), go out
 as PackStream bytes and Bolt's Point2D / Point3D wherever they are: a property, a list
@@ -41,24 +45,26 @@ POINT_2D, POINT_3D = 0x58, 0x59
 _EPOCH = dt.date(1970, 1, 1)
 
 
-def to_bolt(value: Any, major: int) -> Any:
-    """``value`` (typed JSON) as a PackStream value for protocol version ``major``."""
+def to_bolt(value: Any, major: int, stored: bool = True) -> Any:
+    """``value`` (typed JSON) as a PackStream value for protocol version ``major``; text
+    in a temporal value's form as that value when ``stored`` (a value read back from the
+    graph) and in the properties of nodes and relationships."""
     if isinstance(value, list):
-        return [to_bolt(v, major) for v in value]
+        return [to_bolt(v, major, stored) for v in value]
     if isinstance(value, NonFinite):
         return float(value)
     if isinstance(value, str):
-        temporal = temporal_text.read(value)
+        temporal = temporal_text.read(value) if stored else None
         return value if temporal is None else _temporal(temporal, major)
     if not isinstance(value, dict):
         return value
     carried = stored_values.decode(value)
     if carried is not None:
         return _carried(carried)
-    return _map(value, major)
+    return _map(value, major, stored)
 
 
-def _map(value: dict[str, Any], major: int) -> Any:
+def _map(value: dict[str, Any], major: int, stored: bool = True) -> Any:
     """A map: a node, relationship or path structure when it is one."""
     kind = value.get("kind")
     if kind == "node" and set(value) - {"labels"} == {"kind", "id", "label", "properties"}:
@@ -74,7 +80,7 @@ def _map(value: dict[str, Any], major: int) -> Any:
         return _relationship(value, major)
     if kind == "path" and set(value) == {"kind", "nodes", "relationships"}:
         return _path(value, major)
-    return {k: to_bolt(v, major) for k, v in value.items()}
+    return {k: to_bolt(v, major, stored) for k, v in value.items()}
 
 
 def _carried(value: bytes | stored_values.Point) -> bytes | Structure:

@@ -89,6 +89,48 @@ def branch_columns(text: str, tokens: Sequence[Token]) -> list[str]:
     return names
 
 
+def read_back(text: str, tokens: Sequence[Token]) -> tuple[bool, ...]:
+    """Per column of ``infer_columns``: whether it is a value read from the graph or the
+    parameters as it is (a variable, ``RETURN *``'s too, a parameter or a property
+    ``x.key``), not one the query computes (a call, an operator, a literal, a map or
+    list it builds)."""
+    parts = clauses(union_parts(tokens)[0])
+    returns = [c for c in parts if c.keyword == "RETURN"]
+    if not returns:
+        return ()
+    earlier = parts[: parts.index(returns[-1])]
+    computed = _computed_names(text, earlier)
+    projection = project(text, returns[-1])
+    stars = len(scope(text, earlier)) if projection.star else 0
+    return (True,) * stars + tuple(_stored(item.expression, computed) for item in projection.items)
+
+
+def _computed_names(text: str, parts: Sequence[Clause]) -> set[str]:
+    """The names WITH clauses give values they compute (``WITH toString(x) AS s``)."""
+    computed: set[str] = set()
+    for clause in parts:
+        if clause.keyword == "WITH":
+            for item in project(text, clause).items:
+                if not _stored(item.expression, computed):
+                    computed.add(item.name)
+                else:
+                    computed.discard(item.name)
+    return computed
+
+
+def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
+    if len(expression) == 1:
+        if _is_name(expression[0]):
+            return expression[0].name not in computed
+        return expression[0].kind is Kind.PARAMETER
+    return (
+        len(expression) == 3
+        and _is_name(expression[0])
+        and expression[1].text == "."
+        and _is_name(expression[2])
+    )
+
+
 def project(text: str, clause: Clause) -> Projection:
     """The items of a RETURN or WITH ``clause``."""
     body = list(clause.body)

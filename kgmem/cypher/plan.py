@@ -34,7 +34,7 @@ from kgmem.cypher import (
     static_checks,
     typecheck,
 )
-from kgmem.cypher.columns import infer_columns
+from kgmem.cypher.columns import infer_columns, read_back
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher_errors import CypherUnsupported
 from kgmem.errors import CypherRejected, CypherSemanticError, LimitExceeded
@@ -57,6 +57,9 @@ class CypherPlan:
     # Per column: the temporal type ("date", "datetime", ...) of the values the query
     # makes temporal (they arrive as ISO 8601 text), else None; empty when none is.
     temporal: tuple[str | None, ...] = ()
+    # Per column: whether it is a stored value read back as it is (``columns.read_back``),
+    # whose temporal text Bolt sends as a temporal value; empty: every column may be.
+    read_back: tuple[bool, ...] = ()
     # The label sets of the nodes with several labels the query creates: their
     # composite labels must exist before it runs (``kgmem.storage.label_sets``).
     label_sets: tuple[tuple[str, ...], ...] = ()
@@ -168,6 +171,7 @@ def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
         tag=dollar_tag(rewritten.text),
         rewrites=first + rewritten.applied,
         temporal=tuple(folding.kinds.get(c) for c in columns) if folding.kinds else (),
+        read_back=read_back(query, original),
         label_sets=label_patterns.created(code),
         named=label_patterns.named(code) if writes else (),
         relabels=_relabels(final),

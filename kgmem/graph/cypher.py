@@ -422,6 +422,7 @@ def _result(
         timings=timings,
         rewrites=checked.rewrites,
         temporal=checked.temporal,
+        read_back=checked.read_back,
         query_type=summary.query_type(checked.writes, checked.columns),
     )
 

@@ -403,6 +403,9 @@ class CypherResult:
     ] = ()
     # Bolt's concern (its temporal structures); JSON rows already hold ISO 8601 text.
     temporal: Annotated[tuple[str | None, ...], Field(exclude=True)] = ()
+    # Bolt's too: per column, whether it reads a stored value back as it is (a variable
+    # or a property), so text in a temporal value's form is sent as one; empty: all.
+    read_back: Annotated[tuple[bool, ...], Field(exclude=True)] = ()
     counters: Annotated[
         CypherCounters, Field(description="what the statement changed, as Neo4j counts it")
     ] = NO_CHANGES

@@ -5,6 +5,7 @@ a point as a map of its stored form, and a fresh UUID per row."""
 import datetime as dt
 import uuid
 
+import neo4j.spatial
 import neo4j.time
 
 from tests.fixtures.bolt import Bolt
@@ -49,5 +50,6 @@ async def test_functions_answer_driver_shapes(bolt: Bolt) -> None:
     assert "content" in props and props["content"] is None and props["role"] == "human"
     assert uuid.UUID(props["id"]).version == 4
     assert len({row[0] for row in ids}) == 3
-    assert place["p"]["crs"] == "wgs-84" and place["p"]["latitude"] == 55.6
+    assert isinstance(place["p"], neo4j.spatial.WGS84Point)
+    assert (place["p"].latitude, place["p"].longitude, place["p"].srid) == (55.6, 12.5, 4326)
     assert place["d"] == 5.0

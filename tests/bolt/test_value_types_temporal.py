@@ -70,3 +70,29 @@ async def test_rest_reads_the_same_values_as_iso_text(bolt: Bolt) -> None:
         await (await session.run(WRITTEN)).consume()
     rest = await bolt.memory.cypher("alpha", "MATCH (e:E) RETURN e.d AS d, e.du AS du")
     assert rest.rows == [["2024-02-29", "P1Y2M3DT5S"]]
+
+
+async def test_text_a_query_computes_stays_a_string(bolt: Bolt) -> None:
+    """toString, substring, maps and lists the query builds hold strings, whatever their
+    form (the schema queries of LangChain, LlamaIndex and neo4j-graphrag read them as
+    strings); a property read back as it is stays temporal."""
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        await (
+            await session.run(
+                "CREATE (:Doc {created: '2024-05-01', at: datetime('2024-05-01T10:00Z')})"
+            )
+        ).consume()
+        record = await (
+            await session.run(
+                "MATCH (n:Doc) WITH n, collect(DISTINCT substring(toString(n.created), 0, 52)) "
+                "AS created RETURN toString(n.at) AS text, created, n {.*} AS props, "
+                "{values: [toString(duration('P1D'))]} AS made, n.at AS at, $s AS echoed",
+                s="P1D",
+            )
+        ).single()
+    assert record is not None
+    assert record["text"] == "2024-05-01T10:00Z" and record["created"] == ["2024-05-01"]
+    assert record["props"] == {"created": "2024-05-01", "at": "2024-05-01T10:00Z"}
+    assert record["made"] == {"values": ["P1D"]}
+    assert record["at"] == DateTime(2024, 5, 1, 10, 0, tzinfo=dt.UTC)
+    assert record["echoed"] == Duration(days=1)  # a parameter returned as it is

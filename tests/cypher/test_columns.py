@@ -4,7 +4,7 @@ ORDER BY, UNION, WITH ... RETURN, subqueries and keywords in odd places."""
 import pytest
 
 from kgmem.cypher import plan
-from kgmem.cypher.columns import infer_columns
+from kgmem.cypher.columns import infer_columns, read_back
 from kgmem.cypher.lexer import Kind, tokenize
 from kgmem.errors import CypherSemanticError, CypherSyntaxError
 
@@ -117,3 +117,21 @@ def test_unterminated_tokens_are_syntax_errors_with_a_position(query: str) -> No
         tokenize(query)
     assert caught.value.position is not None
     assert 0 <= caught.value.position < len(query)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("MATCH (n) RETURN n, n.born AS b, $p AS p", (True, True, True)),
+        ("MATCH (n) RETURN toString(n.born) AS s, {a: n.a} AS m, [n.a] AS l, 1 AS k",
+         (False, False, False, False)),
+        ("MATCH (n) WITH n, collect(n.a) AS c, n.b AS b RETURN c, b, n", (False, True, True)),
+        ("MATCH (n) WITH toString(n.a) AS s WITH s AS t RETURN t", (False,)),
+        ("MATCH (n) WITH n.a AS a RETURN *", (True,)),
+        ("CREATE (n)", ()),
+    ],
+)  # fmt: skip
+def test_read_back_tells_stored_values_from_computed_ones(
+    query: str, expected: tuple[bool, ...]
+) -> None:
+    assert read_back(query, tokenize(query)) == expected

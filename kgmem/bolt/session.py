@@ -60,6 +60,7 @@ from kgmem.keys.quotas import Held
 from kgmem.memory import Memory
 from kgmem.model import CypherResult
 from kgmem.settings.bolt_settings import BoltSettings
+from kgmem.storage.engine.driver_errors import translate
 
 HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x11, 0x12, 0x13
 DISCARD, PULL, ROUTE, LOGON, LOGOFF, TELEMETRY = 0x2F, 0x3F, 0x66, 0x6A, 0x6B, 0x54
@@ -151,12 +152,21 @@ class Session:
         if self.broken is not None:
             broken, self.broken = self.broken, None
             return self._failed(neo4j_code(broken), broken.detail)
+        return await self._answered(message)
+
+    async def _answered(self, message: Structure) -> list[Structure]:
+        """``message`` dispatched; any error its FAILURE."""
         try:
             return await self._dispatch(message)
         except KgmemError as exc:
             return self._failed(neo4j_code(exc), exc.detail)
         except (TypeError, AttributeError):  # fields of the wrong number or kind
             return self._failed("Neo.ClientError.Request.Invalid", "malformed Bolt message")
+        except Exception as exc:
+            # The request fails and the connection stays: dropping it would have the
+            # driver retry the same statement for its whole retry budget.
+            unclassified = translate(exc)
+            return self._failed(neo4j_code(unclassified), unclassified.detail)
 
     def _failed(self, code: str, message: str) -> list[Structure]:
         self.failed = True

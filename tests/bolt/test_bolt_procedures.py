@@ -189,3 +189,25 @@ async def test_registered_procedures_are_listed_and_called_with_parameters(bolt:
     assert [r.values() for r in implicit] == [["München"]]
     assert [r.values() for r in inner] == [[1, "Berlin"], [2, "Berlin"]]
     assert wrong.value.code == "Neo.ClientError.Statement.SemanticError"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CALL apoc.merge.node(['My Label'], {id: 1}) YIELD node RETURN node",
+        "CREATE (a:X), (b:X) WITH a, b CALL apoc.merge.relationship(a, 'Works at', {}, {}, b) "
+        "YIELD rel RETURN rel",
+        "UNWIND [{t: 'My Type'}] AS row CREATE (n) SET n:$(row.t) RETURN n",
+    ],
+)
+async def test_a_name_the_graph_cannot_hold_fails_the_statement_not_the_connection(
+    bolt: Bolt, query: str
+) -> None:
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        with pytest.raises(ClientError) as refused:
+            await (await session.run(query)).consume()
+        assert refused.value.code == "Neo.ClientError.Statement.SemanticError"
+        assert "cannot be stored" in str(refused.value.message)
+        # the same connection answers the next statement, and nothing was written
+        record = await (await session.run("MATCH (n) RETURN count(n) AS n")).single()
+    assert record is not None and record["n"] == 0

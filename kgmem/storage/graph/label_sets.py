@@ -22,7 +22,7 @@ import asyncpg
 
 from kgmem.errors import LabelKindConflict
 from kgmem.schema import GraphSchema
-from kgmem.storage.graph.labels import create_label_indexes, property_index_sql
+from kgmem.storage.graph.labels import check_age_name, create_label_indexes, property_index_sql
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
@@ -81,6 +81,7 @@ async def _vertex_label(
         )
     if kind is not None:
         return False
+    check_age_name(name)
     await conn.execute(
         "SELECT ag_catalog.create_vlabel($1::text::cstring, $2::text::cstring)", ns.name, name
     )

@@ -15,13 +15,14 @@ leaves a stale entry either.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import asyncpg
 
-from kgmem.errors import LabelKindConflict
+from kgmem.errors import CypherSemanticError, LabelKindConflict
 from kgmem.schema import GraphSchema, LabelKind
 from kgmem.storage import rows
 from kgmem.storage.engine.driver_errors import translated
@@ -29,6 +30,21 @@ from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, index_name, literal, table
 
 _KIND_CODE: Mapping[LabelKind, bytes] = {"vertex": b"v", "edge": b"e"}
+# The names AGE 1.7 can hold as a label or relationship type: letters (any script),
+# digits and underscores, not starting with a digit.
+_AGE_NAME = re.compile(r"[^\W\d]\w*")
+
+
+def check_age_name(name: str) -> None:
+    """Raise ``CypherSemanticError`` for a label or type name AGE cannot hold (Neo4j
+    takes any name; ``'Works at'`` must become ``'Works_at'`` or ``'WORKS_AT'`` here)."""
+    if not _AGE_NAME.fullmatch(name):
+        suggested = re.sub(r"\W", "_", name)
+        raise CypherSemanticError(
+            f"the label or relationship type {name!r} cannot be stored: kgmem's graph "
+            "engine holds names of letters, digits and underscores that do not start "
+            f"with a digit (write it as {suggested!r}, for instance)"
+        )
 
 
 class _LabelRow(NamedTuple):

@@ -33,7 +33,7 @@ from kgmem.schema import GraphSchema
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets, namespace_parts
 from kgmem.storage.graph.counters import Tally
-from kgmem.storage.graph.labels import create_label_indexes
+from kgmem.storage.graph.labels import check_age_name, create_label_indexes
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import ident, table
 
@@ -123,6 +123,7 @@ async def _edge_label(
             label=name,
         )
     if kind is None:
+        check_age_name(name)
         await conn.execute(
             "SELECT ag_catalog.create_elabel($1::text::cstring, $2::text::cstring)", ns.name, name
         )

@@ -17,7 +17,9 @@ converts its elements to ``agtype``; indexing it by a literal is safe):
   PostgreSQL boolean;
 - an operand of ``IN``, ``STARTS WITH``, ``ENDS WITH``, ``CONTAINS`` or ``=~`` that holds
   one (``(NOT a) IN b``, ``a IN b IN c``, ``1 IN (x IS NULL)``);
-- an index, slice bound or indexed value that holds one (``l[NOT x]``, ``(a AND b)[0]``).
+- an index, slice bound or indexed value that holds one (``l[NOT x]``, ``(a AND b)[0]``);
+- a bracketed operand of ``+``, ``-``, ``*``, ``/`` or ``%`` that holds one (``[1] + (2 IN
+  [3])``, which AGE otherwise refuses: it has no ``+`` of ``agtype`` and ``boolean``).
 
 ``agtype`` booleans keep openCypher's meaning in ``WHERE``, ``NOT``, ``AND``, ``OR`` and
 ``CASE`` (null stays null), so the wrapping changes no answer.
@@ -46,6 +48,7 @@ _STOP_WORDS = frozenset(
 )  # fmt: skip
 _STOP_PUNCT = frozenset({",", "=", "<>", "<", ">", "<=", ">=", "|", ":", "=~", ";"})
 _ATOM_END = frozenset({")", "]", "}"})
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "%"})
 # Predicates chained before an operand belong to it (they bind left to right).
 _CHAINED = frozenset({"IN", "IS", "NULL", "CONTAINS", "STARTS", "ENDS", "WITH"})
 
@@ -60,6 +63,8 @@ def guard(text: str, code: Sequence[Token]) -> list[tuple[int, int]]:
             spans.update(_operand_spans(code, depth_of, index))
         elif token.text == "[" and _indexes(code, index):
             spans.update(_index_spans(code, depth_of, index))
+        elif token.text in _ARITHMETIC and index > 0:
+            spans.update(_arithmetic_spans(code, depth_of, index))
     spans.update(_with_items(code))
     return _outermost(spans)
 
@@ -207,6 +212,19 @@ def _group_before(
                 return code[at].start, code[close].end
             return None
     return None
+
+
+def _arithmetic_spans(
+    code: Sequence[Token], depth_of: Sequence[int], index: int
+) -> list[tuple[int, int]]:
+    """A parenthesised operand of ``+``, ``-``, ``*``, ``/`` holding a boolean operator,
+    on either side (``[1] + (2 IN [3])``: AGE has no ``+`` of agtype and boolean)."""
+    spans = [_group_before(code, depth_of, index)]
+    if index + 1 < len(code) and code[index + 1].text == "(":
+        close = _matching(code, depth_of, index + 1)
+        if close is not None and code[close].text == ")":
+            spans.append(_group_before(code, depth_of, close + 1))
+    return [span for span in spans if span is not None]
 
 
 def _calls(token: Token) -> bool:

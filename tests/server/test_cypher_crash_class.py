@@ -63,6 +63,9 @@ async def test_boolean_operands_never_take_the_server_down(
         ("WITH [[false]] AS l RETURN (1 IN [2]) IN l[0] AS r", True),
         ("WITH NOT false AS t WHERE t RETURN t AS r", True),
         ("WITH null AND true AS t RETURN t IS NULL AS r", True),
+        ("RETURN [1] + (2 IN [3]) + 4 = [1, false, 4] AS r", True),
+        ("RETURN (1 IN [1]) + [2] = [true, 2] AS r", True),
+        ("RETURN [1] + 2 IN [3] + 4 AS r", False),
     ],
 )
 async def test_guarded_booleans_keep_their_meaning(

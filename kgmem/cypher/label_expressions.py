@@ -47,7 +47,7 @@ def complex_at(tokens: Sequence[Token], colon: int) -> bool:
         return True
     while at + 1 < len(tokens) and tokens[at].kind in NAMES:
         following = tokens[at + 1].text
-        if following in ("|", "&"):
+        if following == "&" or (following == "|" and _label_after_bar(tokens, at + 1)):
             return True
         if following != ":":
             return False
@@ -78,7 +78,7 @@ class _Parser:
 
     def disjunction(self) -> Test:
         terms = [self.conjunction()]
-        while self._peek() == "|":
+        while self._peek() == "|" and _label_after_bar(self.tokens, self.at):
             self.at += 1
             if self._peek() == ":":  # the older :A|:B
                 self.at += 1
@@ -113,6 +113,37 @@ class _Parser:
             self.at += 1
             return lambda v: f"{HAS_LABELS}(label({v}), [{string(name)}])"
         raise ValueError("not a label expression")
+
+
+def _label_after_bar(tokens: Sequence[Token], bar: int) -> bool:
+    """Whether the ``|`` at ``bar`` joins another label, not a list comprehension's
+    projection (``[x IN l WHERE x:A | x.name]``: a name read as a value after it)."""
+    at = bar + 2 if bar + 1 < len(tokens) and tokens[bar + 1].text == ":" else bar + 1
+    if at >= len(tokens) or tokens[at].kind not in NAMES:
+        return at < len(tokens) and tokens[at].text in ("(", "!", "%")
+    if at + 1 < len(tokens) and tokens[at + 1].text in (".", "(", "["):
+        return False
+    return not _comprehension_variable(tokens, bar, tokens[at].name)
+
+
+def _comprehension_variable(tokens: Sequence[Token], at: int, name: str) -> bool:
+    """Whether ``name`` is the variable of the list comprehension around ``at``
+    (``[x IN l WHERE x:A | x]`` projects ``x``)."""
+    depth = 0
+    for back in range(at - 1, -1, -1):
+        text = tokens[back].text
+        if text in (")", "]", "}"):
+            depth += 1
+        elif text in ("(", "{"):
+            depth -= 1
+        elif text == "[":
+            if depth == 0:
+                inside = tokens[back + 1 : back + 3]
+                return len(inside) == 2 and inside[0].name == name and inside[1].is_keyword("IN")
+            depth -= 1
+        if depth < 0:
+            return False
+    return False
 
 
 def _joined(parts: list[Test], operator: str) -> Test:

@@ -118,12 +118,19 @@ def _typed(obj: dict[str, Any]) -> Any:
     }
 
 
+# The label AGE gives an unlabelled vertex inside a variable-length path (elsewhere ''):
+# the node has no label.
+_UNLABELLED = "_ag_label_vertex"
+
+
 def _node(value: dict[str, Any]) -> dict[str, Any]:
     """A node; one with several labels (a composite AGE label, ``label_sets``) gives
     the first as ``label`` and all of them as ``labels``."""
     node = {"kind": "node", **_element(value)}
     label = node["label"]
-    if isinstance(label, str) and label.startswith(label_sets.PREFIX):
+    if label == _UNLABELLED:
+        node["label"] = ""
+    elif isinstance(label, str) and label.startswith(label_sets.PREFIX):
         names = label_sets.split(label)
         node["label"], node["labels"] = names[0], names
     return node

@@ -85,3 +85,37 @@ async def test_a_pattern_read_as_a_boolean_still_runs(memory: Memory, namespace:
         "CASE WHEN (n)-[:REL4]->() THEN 1 ELSE 0 END AS loops ORDER BY name",
     )
     assert result.rows == [["a", False, 0], ["b", False, 0], ["c", True, 0], ["d", False, 1]]
+
+
+async def test_unlabelled_nodes_of_a_variable_length_path_have_no_labels(
+    memory: Memory, namespace: str
+) -> None:
+    await memory.cypher(namespace, "CREATE ({name: 'a'})-[:X]->(:L {name: 'b'})", mode="write")
+    result = await memory.cypher(
+        namespace,
+        "MATCH p = ({name: 'a'})-[:X*]->() UNWIND nodes(p) AS x "
+        "RETURN p, labels(x) AS l, x:L AS marked",
+    )
+    path = result.rows[0][0]
+    assert [node["label"] for node in path["nodes"]] == ["", "L"]
+    assert [row[1:] for row in result.rows] == [[[], False], [["L"], True]]
+
+
+@pytest.mark.parametrize(
+    ("projection", "expected"),
+    [
+        ("[x IN nodes(p) WHERE x:L | x.name]", ["b"]),
+        ("[x IN nodes(p) WHERE x:L|M | x.name]", ["b"]),
+        ("[x IN nodes(p) WHERE NOT x:L | x]", [{"name": "a"}]),
+        ("[x IN nodes(p) WHERE x:L]", [{"name": "b"}]),
+    ],
+)
+async def test_a_label_predicate_before_a_comprehensions_projection(
+    memory: Memory, namespace: str, projection: str, expected: list[object]
+) -> None:
+    await memory.cypher(namespace, "CREATE ({name: 'a'})-[:X]->(:L {name: 'b'})", mode="write")
+    result = await memory.cypher(
+        namespace, f"MATCH p = ({{name: 'a'}})-[:X*]->() RETURN {projection} AS l"
+    )
+    got = result.rows[0][0]
+    assert [x["properties"] if isinstance(x, dict) else x for x in got] == expected

@@ -1,15 +1,19 @@
 """``MERGE ... ON CREATE SET ... ON MATCH SET ...`` for AGE 1.7, which has neither.
 
-AGE numbers the entities of a label from one increasing sequence, and a statement
-sees the graph as it was when it started. So an entity a MERGE created has a larger
-id than every entity of its label the statement could see at its start. The rewrite
-reads that largest id once, before the query (``OPTIONAL MATCH (t:L) WITH max(id(t))
-AS c``), carries it through the query's ``WITH`` clauses, and turns the ``ON CREATE``
-/ ``ON MATCH`` items into unconditional ``SET`` clauses (one per property) whose value
-depends on the test ``c IS NULL OR id(x) > c``::
+AGE numbers the entities of each label table from one increasing sequence (the
+table's own number in the id's high bits), and a statement sees the graph as it was
+when it started. So an entity a MERGE created has a larger id than every entity of its
+table the statement could see at its start. The rewrite reads the largest id of each
+table of the label once, before the query (the label's own table and the tables of
+the label sets that hold it, ``kgmem.cypher.label_sets``, whose ids are larger
+whatever their age), carries the list through the query's ``WITH`` clauses, and turns
+the ``ON CREATE`` / ``ON MATCH`` items into unconditional ``SET`` clauses (one per
+property) whose value depends on the test "no entity of x's table, or id(x) above the
+largest"::
 
     MERGE (a:Person {name: 'x'}) ON CREATE SET a.n = 1 ON MATCH SET a.seen = true
-    OPTIONAL MATCH (__kgmem_t0:Person) WITH max(id(__kgmem_t0)) AS __kgmem_c0
+    OPTIONAL MATCH (__kgmem_t0:Person) WITH label(__kgmem_t0) AS __kgmem_l0,
+    max(id(__kgmem_t0)) AS __kgmem_m0 WITH collect([__kgmem_l0, __kgmem_m0]) AS __kgmem_c0
     MERGE (a:Person {name: 'x'})
     SET a.n = CASE WHEN (...created...) THEN (1) ELSE a.n END
     SET a.seen = CASE WHEN (...created...) THEN a.seen ELSE (true) END
@@ -68,10 +72,12 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
     for number, clause in enumerate(found):
         threshold = f"{label_writes.THRESHOLD}{number}"
         probe, test, naming = _key(text, clause, number, threshold)
-        carried = ", ".join(names)
+        carried = ", ".join(names) + ", " if names else ""
+        table, largest = f"{_PREFIX}l{number}", f"{_PREFIX}m{number}"
         prefix.append(
-            f"OPTIONAL MATCH {probe} WITH {carried + ', ' if carried else ''}"
-            f"max(id({_PREFIX}t{number})) AS {threshold} "
+            f"OPTIONAL MATCH {probe} WITH {carried}label({_PREFIX}t{number}) AS {table}, "
+            f"max(id({_PREFIX}t{number})) AS {largest} "
+            f"WITH {carried}collect([{table}, {largest}]) AS {threshold} "
         )
         names.append(threshold)
         edits.extend(naming)
@@ -124,7 +130,10 @@ def _key(text: str, clause: Clause, number: int, threshold: str) -> tuple[str, s
         probe = f"({probe_name}) WHERE label({probe_name}) = ''"
     else:
         probe = f"({probe_name}:{label})"
-    test = f"({threshold} IS NULL OR id({variable}) > {threshold})"
+    largest = (
+        f"[{_PREFIX}p IN {threshold} WHERE {_PREFIX}p[0] = label({variable}) | {_PREFIX}p[1]][0]"
+    )
+    test = f"({largest} IS NULL OR id({variable}) > {largest})"
     return probe, test, naming
 
 

@@ -54,7 +54,10 @@ def test_merge_label_items_choose_their_labels_by_whether_the_merge_created() ->
     planned = plan(
         "MERGE (a:L) ON CREATE SET a:New, a.x = 1 ON MATCH SET a:Seen RETURN a", mode="write"
     )
-    created = "(__kgmem_c0 IS NULL OR id(a) > __kgmem_c0)"
+    # the largest id of a's own table when the statement started, from the list of
+    # (table, largest id) pairs read before it
+    largest = "[__kgmem_p IN __kgmem_c0 WHERE [__kgmem_p][0][0] = label(a) | [__kgmem_p][0][1]][0]"
+    created = f"({largest} IS NULL OR id(a) > {largest})"
     assert planned.text.endswith(
         f"MERGE (a:L) SET a.x = CASE WHEN {created} THEN (1) ELSE a.x END "
         f"WITH __kgmem_c0, kgmem_cypher.relabel(a, CASE WHEN {created} THEN ['New'] "

@@ -91,7 +91,7 @@ def projection(carried: Iterable[str], variable: Token, call: tuple[str, str], l
     rebound = f"{FUNCTION}({variable.text}, {added}, {removed}) AS {variable.text}"
     if last:
         return f"WITH {rebound}, null AS {_NOTHING} DELETE {_NOTHING}"
-    kept = [_quote(name) for name in sorted(carried) if name != variable.name]
+    kept = [quote(name) for name in sorted(carried) if name != variable.name]
     return "WITH " + ", ".join([*kept, rebound])
 
 
@@ -166,6 +166,7 @@ def _comma_before(clause: Clause, item: list[Token]) -> int:
     return clause.tokens[index - 1].start
 
 
-def _quote(name: str) -> str:
+def quote(name: str) -> str:
+    """``name`` as a Cypher variable: as it is, or in back quotes."""
     plain = name.replace("_", "a").isalnum() and name.isascii() and not name[0].isdigit()
     return name if plain else "`" + name.replace("`", "``") + "`"

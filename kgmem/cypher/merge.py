@@ -6,24 +6,33 @@ when it started. So an entity a MERGE created has a larger id than every entity 
 table the statement could see at its start. The rewrite reads the largest id of each
 table of the label once, before the query (the label's own table and the tables of
 the label sets that hold it, ``kgmem.cypher.label_sets``, whose ids are larger
-whatever their age), carries the list through the query's ``WITH`` clauses, and turns
-the ``ON CREATE`` / ``ON MATCH`` items into unconditional ``SET`` clauses (one per
-property) whose value depends on the test "no entity of x's table, or id(x) above the
-largest"::
+whatever their age), and carries the list through the query's ``WITH`` clauses.
+
+Right after the MERGE, a WITH binds the test "this row's MERGE created the entity" and
+reads the entity again (SQL functions of migration 0052). The test holds for an id
+above the largest of the entity's own table, and only on the first row that meets it:
+AGE hands a later row that meets the entity an earlier row created (``UNWIND ['a',
+'a'] AS k MERGE (n:L {id: k})``, ``MATCH () MERGE (c:City)``) that same entity, which
+Neo4j counts as matched. The second read gives that row the entity as the earlier rows
+left it, where AGE's copy would lose their writes. The ``ON CREATE`` / ``ON MATCH``
+items become unconditional ``SET`` clauses (one per property) whose value depends on
+the test::
 
     MERGE (a:Person {name: 'x'}) ON CREATE SET a.n = 1 ON MATCH SET a.seen = true
     OPTIONAL MATCH (__kgmem_t0:Person) WITH label(__kgmem_t0) AS __kgmem_l0,
     max(id(__kgmem_t0)) AS __kgmem_m0 WITH collect([__kgmem_l0, __kgmem_m0]) AS __kgmem_c0
     MERGE (a:Person {name: 'x'})
-    SET a.n = CASE WHEN (...created...) THEN (1) ELSE a.n END
-    SET a.seen = CASE WHEN (...created...) THEN a.seen ELSE (true) END
+    WITH __kgmem_c0, kgmem_cypher.merge_created(a, <largest of a's table>) AS __kgmem_new0,
+    kgmem_cypher.stored(a) AS a
+    SET a.n = CASE WHEN __kgmem_new0 THEN (1) ELSE a.n END
+    SET a.seen = CASE WHEN __kgmem_new0 THEN a.seen ELSE (true) END
 
 The entity tested is the pattern's first relationship, or its node when the pattern
 is one node (unnamed ones get a name). Items that set labels (``ON CREATE SET a:L``) become one
 relabelling WITH per node after those SETs (``kgmem.cypher.label_writes``), adding
-``CASE WHEN <created> THEN [on create labels] ELSE [on match labels] END``. Limits: a
-MERGE that matches an entity created earlier in the same statement (an earlier row of
-the same MERGE, or a CREATE before it) takes the ``ON CREATE`` branch. A literal map
+``CASE WHEN <created> THEN [on create labels] ELSE [on match labels] END``. Limit: a
+MERGE that matches an entity a CREATE earlier in the same statement made takes the
+``ON CREATE`` branch. A literal map
 added (``SET a += {k: v, ...}``) is its property items; other items that set whole maps
 (``SET a = $props``, ``SET a += row.map``) become a SET of ``properties(CASE WHEN
 <created> THEN map ELSE a END)`` (``{}`` for ``+=``), in their place among the items.
@@ -51,6 +60,8 @@ from kgmem.cypher.structure import (
 from kgmem.errors import CypherSemanticError
 
 _PREFIX = "__kgmem_"
+CREATED = "kgmem_cypher.merge_created"  # SQL functions of migration 0052
+STORED = "kgmem_cypher.stored"
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
@@ -71,7 +82,7 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
     thresholds = {f"{label_writes.THRESHOLD}{number}" for number in range(len(found))}
     for number, clause in enumerate(found):
         threshold = f"{label_writes.THRESHOLD}{number}"
-        probe, test, naming = _key(text, clause, number, threshold)
+        probe, entity, naming = _key(text, clause, number, threshold)
         carried = ", ".join(names) + ", " if names else ""
         table, largest = f"{_PREFIX}l{number}", f"{_PREFIX}m{number}"
         prefix.append(
@@ -83,8 +94,9 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
         edits.extend(naming)
         at = all_clauses.index(clause)
         bound = scope(text, all_clauses[:at]) | pattern_variables(_pattern(clause))
-        after = _After(bound | thresholds, at == len(all_clauses) - 1)
-        relabelled = _sets(text, clause, test, after)
+        flag = f"{_PREFIX}new{number}"
+        after = _After(bound | thresholds | {flag}, at == len(all_clauses) - 1)
+        relabelled = _sets(text, clause, _reread(entity, threshold, flag, after), after)
         if relabelled[1]:
             label_writes.check_later(text, all_clauses, at, relabelled[1])
         edits.append(relabelled[0])
@@ -114,8 +126,10 @@ def _pattern(clause: Clause) -> list[Token]:
     return out
 
 
-def _key(text: str, clause: Clause, number: int, threshold: str) -> tuple[str, str, list[Edit]]:
-    """(the probe pattern, the ``created`` test, edits naming an unnamed entity)."""
+def _key(
+    text: str, clause: Clause, number: int, threshold: str
+) -> tuple[str, Token | str, list[Edit]]:
+    """(the probe pattern, the tested entity's variable, edits naming an unnamed entity)."""
     pattern = _pattern(clause)
     probe_name = f"{_PREFIX}t{number}"
     opening = next((i for i, t in enumerate(pattern) if t.text == "["), None)
@@ -130,18 +144,50 @@ def _key(text: str, clause: Clause, number: int, threshold: str) -> tuple[str, s
         probe = f"({probe_name}) WHERE label({probe_name}) = ''"
     else:
         probe = f"({probe_name}:{label})"
+    return probe, variable, naming
+
+
+def _reread(entity: Token | str, threshold: str, flag: str, after: _After) -> _Reread:
+    """The WITH after a MERGE that binds ``flag`` to "this row's MERGE created the
+    entity" and rebinds the entity to its stored state, carrying ``after.carried``.
+
+    ``merge_created`` (migration 0052) holds for an id above the largest of the
+    entity's table when the statement started, and only on the first row that meets
+    it: a later row of the same statement meeting the entity a former row created
+    matched it, as in Neo4j. ``stored`` reads the entity again, so that row's SETs
+    start from what the former rows wrote, not from AGE's copy of the new entity."""
+    name = entity.name if isinstance(entity, Token) else entity
+    variable = entity.text if isinstance(entity, Token) else entity
     largest = (
         f"[{_PREFIX}p IN {threshold} WHERE {_PREFIX}p[0] = label({variable}) | {_PREFIX}p[1]][0]"
     )
-    test = f"({largest} IS NULL OR id({variable}) > {largest})"
-    return probe, test, naming
+    kept = [label_writes.quote(n) for n in sorted(after.carried) if n not in (name, flag)]
+    clause = "WITH " + ", ".join(
+        [
+            *kept,
+            f"{CREATED}({variable}, {largest}) AS {flag}",
+            f"{STORED}({variable}) AS {variable}",
+        ]
+    )
+    return _Reread(clause, flag)
 
 
-def _entity(pattern: list[Token], opening: int, number: int) -> tuple[str, str | None, list[Edit]]:
+@dataclass(frozen=True, slots=True)
+class _Reread:
+    """The WITH ``_reread`` makes, and the name of its ``created`` test."""
+
+    clause: str
+    test: str
+
+
+def _entity(
+    pattern: list[Token], opening: int, number: int
+) -> tuple[Token | str, str | None, list[Edit]]:
     after = pattern[opening + 1] if opening + 1 < len(pattern) else None
     naming: list[Edit] = []
+    variable: Token | str
     if after is not None and after.kind in (Kind.NAME, Kind.QUOTED_NAME):
-        variable = after.text
+        variable = after
         label_at = opening + 2
     else:
         variable = f"{_PREFIX}e{number}"
@@ -208,10 +254,11 @@ class _Actions:
         return sets
 
 
-def _sets(text: str, clause: Clause, test: str, after: _After) -> tuple[Edit, list[str]]:
-    """One SET replacing the ON CREATE / ON MATCH parts of ``clause``, then a relabelling
-    WITH per node whose labels they set (``kgmem.cypher.label_writes``); and the names
-    of those nodes."""
+def _sets(text: str, clause: Clause, reread: _Reread, after: _After) -> tuple[Edit, list[str]]:
+    """``reread``'s WITH and one SET replacing the ON CREATE / ON MATCH parts of
+    ``clause``, then a relabelling WITH per node whose labels they set
+    (``kgmem.cypher.label_writes``); and the names of those nodes."""
+    test = reread.test
     body = list(clause.body)
     start = next(i for i, (d, t) in enumerate(depths(body)) if d == 0 and t.is_keyword("ON"))
     actions = _Actions(text, test)
@@ -222,9 +269,9 @@ def _sets(text: str, clause: Clause, test: str, after: _After) -> tuple[Edit, li
         for item in split_top_level(body[index + 3 : end]):
             actions.add(item, on_create)
         index = end
-    sets = actions.sets()
+    sets = [reread.clause, *actions.sets()]
     labelled = actions.labelled
-    # After the SETs: the test reads the entity's graph id, which a move changes.
+    # After the SETs, as kgmem.cypher.label_writes places label items: a move gives a new id.
     for number, (variable, created_labels, matched_labels) in enumerate(labelled.values()):
         added = (
             f"CASE WHEN {test} THEN {label_writes.listed(created_labels)} "

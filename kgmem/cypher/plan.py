@@ -26,6 +26,7 @@ from kgmem.cypher import (
     in_lists,
     label_patterns,
     label_writes,
+    merge,
     numbered,
     operand_types,
     patterns,
@@ -183,13 +184,15 @@ def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
 
 
 def _relabels(tokens: list[Token]) -> bool:
-    """Whether the rewritten ``tokens`` call ``kgmem_cypher.relabel`` or one of the SQL
-    functions of APOC's writing procedures (they create labels the same way)."""
-    schema, function = label_writes.FUNCTION.split(".")
+    """Whether the rewritten ``tokens`` call ``kgmem_cypher.relabel``, one of the SQL
+    functions of APOC's writing procedures (they create labels the same way), or those
+    of MERGE's ON CREATE / ON MATCH (they read the graph's name and the moves too)."""
+    schema, _ = label_writes.FUNCTION.split(".")
+    functions = {f.split(".")[1] for f in (label_writes.FUNCTION, merge.CREATED, merge.STORED)}
     return any(
         tokens[i + 1].text == "."
         and (
-            (t.text == schema and tokens[i + 2].text == function)
+            (t.text == schema and tokens[i + 2].text in functions)
             or (
                 t.text == apoc_functions.SCHEMA and tokens[i + 2].text in apoc_functions.SQL_WRITERS
             )

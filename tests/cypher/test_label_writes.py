@@ -55,13 +55,15 @@ def test_merge_label_items_choose_their_labels_by_whether_the_merge_created() ->
         "MERGE (a:L) ON CREATE SET a:New, a.x = 1 ON MATCH SET a:Seen RETURN a", mode="write"
     )
     # the largest id of a's own table when the statement started, from the list of
-    # (table, largest id) pairs read before it
+    # (table, largest id) pairs read before it; merge_created holds on the first row
+    # meeting a larger id, and stored reads the node again before the SETs
     largest = "[__kgmem_p IN __kgmem_c0 WHERE [__kgmem_p][0][0] = label(a) | [__kgmem_p][0][1]][0]"
-    created = f"({largest} IS NULL OR id(a) > {largest})"
     assert planned.text.endswith(
-        f"MERGE (a:L) SET a.x = CASE WHEN {created} THEN (1) ELSE a.x END "
-        f"WITH __kgmem_c0, kgmem_cypher.relabel(a, CASE WHEN {created} THEN ['New'] "
-        "ELSE ['Seen'] END, []) AS a RETURN a"
+        f"MERGE (a:L) WITH __kgmem_c0, kgmem_cypher.merge_created(a, {largest}) AS __kgmem_new0, "
+        "kgmem_cypher.stored(a) AS a "
+        "SET a.x = CASE WHEN __kgmem_new0 THEN (1) ELSE a.x END "
+        "WITH __kgmem_c0, __kgmem_new0, kgmem_cypher.relabel(a, CASE WHEN __kgmem_new0 "
+        "THEN ['New'] ELSE ['Seen'] END, []) AS a RETURN a"
     )
 
 

@@ -118,7 +118,17 @@ def _computed_names(text: str, parts: Sequence[Clause]) -> set[str]:
     return computed
 
 
+# Calls that make a temporal value, and calls whose answer is text whatever they read.
+_TEMPORAL_CALLS = frozenset({"date", "datetime", "localdatetime", "localtime", "time", "duration"})
+_TEXT_CALLS = frozenset(
+    {"tostring", "tostringornull", "substring", "left", "right", "trim", "ltrim", "rtrim",
+     "toupper", "tolower", "replace", "split", "reverse", "tostringlist"}
+)  # fmt: skip
+
+
 def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
+    if _temporal(expression):
+        return True  # x.at + duration('P1D'): temporal text the query makes
     if len(expression) == 1:
         if _is_name(expression[0]):
             return expression[0].name not in computed
@@ -129,6 +139,25 @@ def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
         and expression[1].text == "."
         and _is_name(expression[2])
     )
+
+
+def _temporal(expression: Sequence[Token]) -> bool:
+    """Whether the item computes with a temporal function outside a map or list it
+    builds and not under a call that answers text (``toString(date(...))``)."""
+    first = expression[0]
+    if first.text in ("{", "[") or (
+        first.kind is Kind.NAME
+        and len(expression) > 1
+        and expression[1].text == "("
+        and first.text.lower() in _TEXT_CALLS
+    ):
+        return False
+    return any(
+        t.kind is Kind.NAME and t.text.lower() in _TEMPORAL_CALLS
+        and at + 1 < len(expression) and expression[at + 1].text in ("(", ".")
+        and (at == 0 or expression[at - 1].text != ".")
+        for at, t in enumerate(expression)
+    )  # fmt: skip
 
 
 def project(text: str, clause: Clause) -> Projection:

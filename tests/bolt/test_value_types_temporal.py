@@ -86,7 +86,8 @@ async def test_text_a_query_computes_stays_a_string(bolt: Bolt) -> None:
             await session.run(
                 "MATCH (n:Doc) WITH n, collect(DISTINCT substring(toString(n.created), 0, 52)) "
                 "AS created RETURN toString(n.at) AS text, created, n {.*} AS props, "
-                "{values: [toString(duration('P1D'))]} AS made, n.at AS at, $s AS echoed",
+                "{values: [toString(duration('P1D'))]} AS made, n.at AS at, $s AS echoed, "
+                "n.at + duration('P1D') AS later",
                 s="P1D",
             )
         ).single()
@@ -96,3 +97,4 @@ async def test_text_a_query_computes_stays_a_string(bolt: Bolt) -> None:
     assert record["made"] == {"values": ["P1D"]}
     assert record["at"] == DateTime(2024, 5, 1, 10, 0, tzinfo=dt.UTC)
     assert record["echoed"] == Duration(days=1)  # a parameter returned as it is
+    assert record["later"] == DateTime(2024, 5, 2, 10, 0, tzinfo=dt.UTC)  # temporal arithmetic

@@ -128,6 +128,8 @@ def test_unterminated_tokens_are_syntax_errors_with_a_position(query: str) -> No
         ("MATCH (n) WITH n, collect(n.a) AS c, n.b AS b RETURN c, b, n", (False, True, True)),
         ("MATCH (n) WITH toString(n.a) AS s WITH s AS t RETURN t", (False,)),
         ("MATCH (n) WITH n.a AS a RETURN *", (True,)),
+        ("MATCH (n) RETURN n.at + duration('P1D') AS a, toString(date(n.d)) AS s, "
+         "date(n.d).year AS y, {d: date(n.d)} AS m", (True, False, True, False)),
         ("CREATE (n)", ()),
     ],
 )  # fmt: skip

@@ -13,19 +13,42 @@ plans as a LIMIT 1)::
     ... CREATE (n {x: x})
     WITH collect([0, n, x]) AS __kgmem_rows UNWIND __kgmem_rows[0..0 + (1)] AS __kgmem_row
     WITH __kgmem_row[1] AS n, __kgmem_row[2] AS x RETURN n
+
+A MERGE after another MERGE gets the same barrier (``merges``). AGE runs the rows one
+by one through all the clauses, and an earlier MERGE does not see what a later one
+created on an earlier row, so ``UNWIND $rows AS row MERGE (s:E {id: row.s}) MERGE (t:E
+{id: row.t})`` made a second node ``b`` when ``b`` came as a target and then as a source
+(LangChain's and LlamaIndex's relationship imports are written so). Neo4j plans an
+Eager between such clauses: every row passes the first MERGE before any reaches the
+second, which then finds what the first made. kgmem collects the rows before each later
+MERGE that may make a node an earlier MERGE would match (a node pattern no earlier
+clause bound, with every label of the earlier one's, or any when the query sets labels)
+and unwinds them again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import apoc_functions
+from kgmem.cypher import apoc_functions, label_sets, label_writes, labels
 from kgmem.cypher.columns import scope
 from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import WRITE_WORDS, Clause, clauses, split_top_level, union_parts
+from kgmem.cypher.structure import (
+    WRITE_WORDS,
+    Clause,
+    clauses,
+    depths,
+    split_top_level,
+    union_parts,
+)
 
 _ROWS, _ROW = "__kgmem_rows", "__kgmem_row"
+# Clauses whose bindings ``scope`` reads whole: a barrier after others could lose one.
+_SCOPED = frozenset(
+    {"MATCH", "OPTIONAL MATCH", "UNWIND", "WITH", "MERGE", "CREATE", "SET", "REMOVE",
+     "DELETE", "DETACH DELETE", "WHERE"}
+)  # fmt: skip
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -45,6 +68,80 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     if not any(_writes(c.tokens) for c in found[:at]):
         return []
     return _edits(text, found[:at], found[at], tail)
+
+
+def merges(text: str, code: Sequence[Token]) -> str:
+    """``text`` with every row collected before each MERGE that may make a node an
+    earlier MERGE would match.
+
+    It reads the text the other rewrites made, so the variables they carry through
+    the query (MERGE's thresholds, ``kgmem.cypher.merge``) pass the barrier too."""
+    parts = union_parts(code)
+    if len(parts) != 1:
+        return text
+    found = clauses(parts[0])
+    relabels = label_writes.FUNCTION in text  # labels set later: any node may match
+    inserts: list[tuple[int, str]] = []
+    merged: list[frozenset[str]] = []  # the labels of the nodes earlier MERGEs match
+    for at, clause in enumerate(found):
+        if clause.keyword != "MERGE":
+            continue
+        bound = scope(text, found[:at])
+        made = _made_nodes(clause, bound)
+        if any(relabels or wanted <= labels for wanted in merged for labels in made):
+            if not _scoped(found[:at]):
+                break
+            inserts.append((clause.tokens[0].start, _barrier(sorted(bound), "")))
+        merged.extend(made)
+    for start, barrier in reversed(inserts):
+        text = text[:start] + barrier + text[start:]
+    return text
+
+
+def _made_nodes(clause: Clause, bound: set[str]) -> list[frozenset[str]]:
+    """The label sets of the nodes a MERGE matches or makes: its node patterns whose
+    variable no earlier clause bound (a label set's composite name read as its labels)."""
+    tokens = _before_on(clause)
+    found = []
+    for index, token in enumerate(tokens[:-1]):
+        if token.kind is not Kind.PUNCT or token.text != "(":
+            continue
+        after = tokens[index + 2].text if index + 2 < len(tokens) else ""
+        named = tokens[index + 1].kind in labels.NAMES and after != "("
+        if named and tokens[index + 1].name in bound:
+            continue
+        _, names = labels.labels_at(tokens, index + 2 if named else index + 1)
+        found.append(frozenset(part for name in names for part in label_sets.split(name)))
+    return found
+
+
+def _before_on(clause: Clause) -> list[Token]:
+    """A MERGE's pattern: its tokens before ``ON CREATE`` / ``ON MATCH``."""
+    out = []
+    for depth, token in depths(clause.body):
+        if depth == 0 and token.is_keyword("ON"):
+            break
+        out.append(token)
+    return out
+
+
+def _scoped(before: list[Clause]) -> bool:
+    """Whether ``scope`` reads every variable ``before`` binds: a procedure's YIELD and a
+    CALL subquery's RETURN only when a WITH names what goes on after them."""
+    last_with = max((i for i, c in enumerate(before) if c.keyword == "WITH"), default=-1)
+    return all(c.keyword in _SCOPED for c in before[last_with + 1 :])
+
+
+def _barrier(names: list[str], cut: str) -> str:
+    """``WITH collect(...) UNWIND ... WITH ...``: every row made before the next clause
+    runs, then the rows again with their variables (``cut`` slices the list)."""
+    items = ", ".join(["0", *names])
+    barrier = f"WITH collect([{items}]) AS {_ROWS} UNWIND {_ROWS}{cut} AS {_ROW} "
+    if names:
+        barrier += "WITH " + ", ".join(
+            f"{_ROW}[{index}] AS {name}" for index, name in enumerate(names, start=1)
+        ) + " "  # fmt: skip
+    return barrier
 
 
 def _writes(tokens: Sequence[Token]) -> bool:
@@ -87,14 +184,8 @@ def _edits(
     counts = {c.keyword: text[c.body[0].start : c.body[-1].end] for c in tail if c.body}
     low = f"({counts['SKIP']})" if "SKIP" in counts else "0"
     high = f"{low} + ({counts['LIMIT']})" if "LIMIT" in counts else ""
-    items = ", ".join(["0", *names])
-    barrier = f"WITH collect([{items}]) AS {_ROWS} UNWIND {_ROWS}[{low}..{high}] AS {_ROW} "
-    if names:
-        barrier += "WITH " + ", ".join(
-            f"{_ROW}[{index}] AS {name}" for index, name in enumerate(names, start=1)
-        ) + " "  # fmt: skip
     start = final.tokens[0].start
-    edits = [(start, start, barrier)]
+    edits = [(start, start, _barrier(names, f"[{low}..{high}]"))]
     for clause in tail:
         edits.append((clause.tokens[0].start, clause.tokens[-1].end, ""))
     return edits

@@ -303,6 +303,7 @@ def _inner(text: str, start: int, end: int) -> str:
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
+    ("merge_barriers", eager.merges),
     ("both_ways", both_ways.rewrite),
     ("string_predicates", string_predicates.rewrite),
     ("quantified_paths", quantified_paths.rewrite),

@@ -89,7 +89,7 @@ def merges(text: str, code: Sequence[Token]) -> str:
         bound = scope(text, found[:at])
         made = _made_nodes(clause, bound)
         if any(relabels or wanted <= labels for wanted in merged for labels in made):
-            if not _scoped(found[:at]):
+            if not scoped(found[:at]):
                 break
             inserts.append((clause.tokens[0].start, _barrier(sorted(bound), "")))
         merged.extend(made)
@@ -125,7 +125,7 @@ def _before_on(clause: Clause) -> list[Token]:
     return out
 
 
-def _scoped(before: list[Clause]) -> bool:
+def scoped(before: list[Clause]) -> bool:
     """Whether ``scope`` reads every variable ``before`` binds: a procedure's YIELD and a
     CALL subquery's RETURN only when a WITH names what goes on after them."""
     last_with = max((i for i, c in enumerate(before) if c.keyword == "WITH"), default=-1)

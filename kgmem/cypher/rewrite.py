@@ -106,6 +106,7 @@ from kgmem.cypher import (
     create_batches,
     create_parts,
     eager,
+    fresh_sets,
     element_ids,
     label_expressions,
     label_patterns,
@@ -304,6 +305,7 @@ def _inner(text: str, start: int, end: int) -> str:
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
 _RESHAPES = (
     ("merge_barriers", eager.merges),
+    ("fresh_sets", fresh_sets.rewrite),
     ("both_ways", both_ways.rewrite),
     ("string_predicates", string_predicates.rewrite),
     ("quantified_paths", quantified_paths.rewrite),

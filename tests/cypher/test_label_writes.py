@@ -25,7 +25,8 @@ def test_a_label_item_becomes_a_with_that_carries_the_scope_and_rebinds_the_node
 def test_property_items_keep_their_order_and_their_own_rewrites() -> None:
     planned = plan("MATCH (n), (m) SET n.a = 1, n:A:B, n.b = labels(m) RETURN n", mode="write")
     assert planned.text == (
-        "MATCH (n), (m) SET n.a = 1 WITH m, kgmem_cypher.relabel(n, ['A', 'B'], []) AS n "
+        "MATCH (n), (m) WITH m, kgmem_cypher.stored(n) AS n SET n.a = 1 "
+        "WITH m, kgmem_cypher.relabel(n, ['A', 'B'], []) AS n "
         "SET n.b = kgmem_cypher.labels(label(m)) RETURN n"
     )
 

@@ -106,8 +106,8 @@ from kgmem.cypher import (
     create_batches,
     create_parts,
     eager,
-    fresh_sets,
     element_ids,
+    fresh_sets,
     label_expressions,
     label_patterns,
     label_writes,
@@ -128,6 +128,7 @@ from kgmem.cypher import (
     patterns,
     projected_order,
     property_keys,
+    property_maps,
     quantified_paths,
     reduce,
     rel_types,
@@ -333,6 +334,7 @@ _RESHAPES = (
     ("comprehensions", comprehensions.rewrite),
     ("optional_where", optional_where.rewrite),
     ("undirected", undirected.rewrite),
+    ("property_maps", property_maps.rewrite),  # after undirected: it reads the maps
     ("numbered_parameters", numbered.rewrite),  # last: the others read the analyst's names
 )
 

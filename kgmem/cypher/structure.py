@@ -219,10 +219,11 @@ def filtered(clause: Clause, following: Clause | None, condition: str) -> list[E
     The WHERE's own text goes in brackets only when an OR, XOR or CASE outside every
     bracket needs them: AGE reads a bracketed comparison as a value it then casts, which no
     index can answer (``n.uid = $u`` finds the node by its uid index, ``(n.uid = $u)``
-    reads the whole label)."""
+    reads the whole label). A CASE counts as a bracket here: an OR in its WHEN does not
+    bind the condition."""
     if following is not None and following.keyword == "WHERE":
         keyword, last = following.tokens[0], following.tokens[-1]
-        if not loose_or(following.body):
+        if not _or_outside_case(following.body):
             return [(keyword.start, keyword.end, f"WHERE {condition} AND")]
         return [
             (keyword.start, keyword.end, f"WHERE {condition} AND ("),
@@ -230,6 +231,19 @@ def filtered(clause: Clause, following: Clause | None, condition: str) -> list[E
         ]
     end = clause.tokens[-1].end
     return [(end, end, f" WHERE {condition}")]
+
+
+def _or_outside_case(tokens: Sequence[Token]) -> bool:
+    """An OR or XOR outside every bracket and every CASE ... END."""
+    cases = 0
+    for depth, token in depths(tokens):
+        if depth == 0 and token.is_keyword("CASE"):
+            cases += 1
+        elif depth == 0 and token.is_keyword("END") and cases:
+            cases -= 1
+        elif depth == 0 and not cases and token.is_keyword("OR", "XOR"):
+            return True
+    return False
 
 
 def loose_or(tokens: Sequence[Token]) -> bool:

@@ -73,7 +73,7 @@ async def test_the_count_is_the_rows_whatever_their_number(
 
 
 def test_one_node_pattern_and_one_group_per_row_are_left_as_they_are() -> None:
-    single = "MATCH (n:L {id: 1}) SET n.x = 1"
+    single = "MATCH (n:L) WHERE n.id = 1 SET n.x = 1"
     assert plan(single, mode="write").text == single
     grouped = plan("MATCH (a)-->(b) WITH a, count(b) AS n SET a.n = n", mode="write")
     assert "kgmem_cypher.stored" not in grouped.text

@@ -10,10 +10,10 @@ from kgmem.cypher.lexer import tokenize
 from kgmem.cypher.map_projections import rewrite
 
 
-def test_a_projection_becomes_one_call_and_patterns_keep_their_maps() -> None:
+def test_a_projection_becomes_one_call_and_patterns_maps_become_conditions() -> None:
     planned = plan("MATCH (n:L {a: 1})-[r {w: 2}]->(m) RETURN n {.*, embedding: null} AS n")
     assert planned.text == (
-        "MATCH (n:L {a: 1})-[r {w: 2}]->(m) RETURN "
+        "MATCH (n:L )-[r ]->(m) WHERE n.a = 1 AND r.w = 2 RETURN "
         "kgmem_cypher.project(properties(n), true, ['embedding'], [null]) AS n"
     )
     assert "map_projections" in planned.rewrites

@@ -75,8 +75,8 @@ def test_several_types_become_a_type_test_before_the_analysts_where() -> None:
 def test_an_anonymous_relationship_with_several_types_gets_kgmems_variable() -> None:
     planned = plan("OPTIONAL MATCH (a)<-[:X|Y|X {k: 1}]-(b)-[:Z]->(c) RETURN c")
     assert planned.text == (
-        "WITH 0 AS __kgmem_o OPTIONAL MATCH (a)<-[__kgmem_t1 {k: 1}]-(b)-[:Z]->(c) "
-        "WHERE type(__kgmem_t1) IN ['X', 'Y'] RETURN c"
+        "WITH 0 AS __kgmem_o OPTIONAL MATCH (a)<-[__kgmem_t1 ]-(b)-[:Z]->(c) "
+        "WHERE __kgmem_t1.k = 1 AND type(__kgmem_t1) IN ['X', 'Y'] RETURN c"
     )
 
 

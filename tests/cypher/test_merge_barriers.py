@@ -50,7 +50,7 @@ async def test_on_create_and_on_match_follow_the_first_merge_of_each_key(
         "UNWIND $rows AS row "
         "MERGE (s:E {id: row.s}) ON CREATE SET s.made = 'source' ON MATCH SET s.seen = true "
         "MERGE (t:E {id: row.t}) ON CREATE SET t.made = 'target' ON MATCH SET t.seen = true",
-        {"rows": _PAIRS + [{"s": "d", "t": "e"}]},
+        {"rows": [*_PAIRS, {"s": "d", "t": "e"}]},
         mode="write",
     )
     found = await memory.cypher(namespace, "MATCH (n:E) RETURN n.id, n.made, n.seen ORDER BY n.id")

@@ -43,8 +43,8 @@ async def _graph(memory: Memory, namespace: str) -> None:
 def test_the_rewrite_matches_the_end_nodes_and_unwinds_the_search() -> None:
     planned = plan("MATCH p = shortestPath((a:P {n: 'a'})-[:K|M*..5]->(b)) RETURN p")
     assert planned.text == (
-        "MATCH (a:P {n: 'a'}), (b) UNWIND kgmem_cypher.shortest_paths($__kgmem_graph, a, b, "
-        "['K', 'M'], 'out', 1, 5, false, 100000) AS p RETURN p"
+        "MATCH (a:P ), (b) WHERE a.n = 'a' UNWIND kgmem_cypher.shortest_paths($__kgmem_graph, "
+        "a, b, ['K', 'M'], 'out', 1, 5, false, 100000) AS p RETURN p"
     )
     assert planned.graph_parameter and planned.parameters == frozenset()
     assert "shortest_paths" in planned.rewrites

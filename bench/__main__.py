@@ -54,6 +54,7 @@ SCENARIOS = {
     "namespaces": Scenario("bench.namespaces", "creating and deleting a namespace"),
     "graphiti": Scenario("bench.graphiti_episodes", "Graphiti's add_episode through the Bolt door"),
     "undirected": Scenario("bench.undirected", "undirected patterns against raw AGE"),
+    "row-writes": Scenario("bench.row_writes", "rows that see each other's writes, against not"),
 }
 
 

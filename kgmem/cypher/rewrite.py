@@ -304,7 +304,10 @@ def _inner(text: str, start: int, end: int) -> str:
 
 
 # Rewrites of the text the rules produced, in order (each re-reads its tokens).
-_RESHAPES = (
+Reshape = Callable[[str, Sequence[Token]], str]
+"""A rewrite of the text the rules made: the text again, reshaped."""
+
+_RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("merge_barriers", eager.merges),
     ("fresh_sets", fresh_sets.rewrite),
     ("both_ways", both_ways.rewrite),

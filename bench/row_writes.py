@@ -1,0 +1,127 @@
+"""``python -m bench row-writes``: batch writes as the Neo4j libraries send them, with and
+without the rewrites that make rows see each other's writes (``kgmem.cypher.fresh_sets``,
+``kgmem.cypher.eager.merges``) and find each row's node by an equality
+(``kgmem.cypher.property_maps``).
+
+Same run, same graph (``--rows`` nodes of label ``L`` with an index on ``id``), each
+statement as kgmem plans it and, as the baseline, as kgmem planned it without that
+rewrite (the answers differ only where rows share an entity), both sent to AGE's
+``cypher()`` on one connection, so the figures are the database's work alone:
+
+- a batch of property writes, ``UNWIND $rows AS row MATCH (n:L {id: row.id}) SET n.x =
+  row.x``, against no re-read of the node before the SET, and against AGE's
+  containment test of the map (every row against every node of the label);
+- a relationship import that MERGEs both ends, as LangChain's and LlamaIndex's are
+  written (every row passes the first MERGE before any reaches the second).
+
+Reported: the median milliseconds of ``--runs`` runs of each (the statement runs in a
+transaction that is rolled back, so every run starts from the same graph).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+
+from bench.machine import describe
+from bench.report import Figure, Report
+from bench.scratch import Scratch, at_least, measured, open_memory, parser
+from kgmem.cypher import in_lists, rewrite
+from kgmem.cypher.plan import prepare
+
+NAMESPACE = "bench_row_writes"
+_BATCH_SET = "UNWIND $rows AS row MATCH (n:L {id: row.id}) SET n.x = row.x"
+# name: (query, the rewrite it measures)
+QUERIES = {
+    "property writes, one row a node, against no re-read": (_BATCH_SET, "fresh_sets"),
+    "property writes, one row a node, against the map as containment": (
+        _BATCH_SET,
+        "property_maps",
+    ),
+    "relationship import merging both ends": (
+        "UNWIND $pairs AS p MERGE (s:L {id: p.s}) MERGE (t:L {id: p.t}) MERGE (s)-[:R]->(t)",
+        "merge_barriers",
+    ),
+}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    p = parser("row-writes")
+    p.add_argument("--rows", type=at_least(10), default=2000)
+    p.add_argument("--runs", type=at_least(1), default=5)
+    return p.parse_args(argv)
+
+
+async def main(argv: list[str]) -> int:
+    return await measured(parse(argv), "kgmem-bench-row-writes-", run)
+
+
+async def run(args: argparse.Namespace, place: Scratch) -> Report:
+    """Measure at ``place``; the report is returned unprinted."""
+    memory = await open_memory(place)
+    report = Report("row-writes", describe(), {"rows": args.rows, "runs": args.runs})
+    params = {
+        "rows": [{"id": i, "x": i * 2} for i in range(args.rows)],
+        "pairs": [{"s": i, "t": (i + 1) % args.rows} for i in range(args.rows)],
+    }
+    try:
+        await memory.create_namespace(NAMESPACE)
+        await memory.cypher(NAMESPACE, "UNWIND $rows AS row CREATE (:L {id: row.id})", params,
+                            mode="write")  # fmt: skip
+        await memory.cypher(NAMESPACE, "CREATE INDEX FOR (n:L) ON (n.id)", mode="write")
+        raw = await asyncpg.connect(place.url)
+        try:
+            await raw.execute("LOAD 'age'; SET search_path = ag_catalog, public")
+            for name, (query, reshape) in QUERIES.items():
+                ours = await _median(raw, _planned(query, params), params, args.runs)
+                with _without(reshape):
+                    before = _planned(query, params)
+                theirs = await _median(raw, before, params, args.runs)
+                report.add(Figure(name, ours, "ms", args.runs, theirs, f"without {reshape}"))
+        finally:
+            await raw.close()
+    finally:
+        await memory.delete_namespace(NAMESPACE)
+        await memory.close()
+    report.notes.append(f"load average at the end {os.getloadavg()[0]:.2f}")
+    return report
+
+
+def _planned(query: str, params: dict[str, Any]) -> str:
+    planned, _ = prepare(query, "write", in_lists.shape(query, params))  # uncached
+    text = f"{planned.tag}{planned.text}{planned.tag}"
+    return f"SELECT * FROM cypher('{NAMESPACE}', {text}, $1) AS (c agtype)"
+
+
+async def _median(raw: asyncpg.Connection, sql: str, params: dict[str, Any], runs: int) -> float:
+    taken = []
+    for _ in range(runs):
+        transaction = raw.transaction()
+        await transaction.start()
+        try:
+            await raw.execute("SELECT set_config('kgmem.cypher_graph', $1, true)", NAMESPACE)
+            began = time.perf_counter()
+            await raw.fetch(sql, json.dumps(params))
+            taken.append((time.perf_counter() - began) * 1000)
+        finally:
+            await transaction.rollback()  # the next run starts from the same graph
+    return statistics.median(taken)
+
+
+@contextlib.contextmanager
+def _without(reshape: str) -> Iterator[None]:
+    """kgmem's rewrites without ``reshape``, planned in this process."""
+    saved = rewrite._RESHAPES
+    rewrite._RESHAPES = tuple(item for item in saved if item[0] != reshape)
+    try:
+        yield
+    finally:
+        rewrite._RESHAPES = saved

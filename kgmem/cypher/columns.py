@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from kgmem.cypher.functions import TEXT_ANSWERS
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import (
     Clause,
@@ -120,10 +121,6 @@ def _computed_names(text: str, parts: Sequence[Clause]) -> set[str]:
 
 # Calls that make a temporal value, and calls whose answer is text whatever they read.
 _TEMPORAL_CALLS = frozenset({"date", "datetime", "localdatetime", "localtime", "time", "duration"})
-_TEXT_CALLS = frozenset(
-    {"tostring", "tostringornull", "substring", "left", "right", "trim", "ltrim", "rtrim",
-     "toupper", "tolower", "replace", "split", "reverse", "tostringlist"}
-)  # fmt: skip
 
 
 def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
@@ -149,7 +146,7 @@ def _temporal(expression: Sequence[Token]) -> bool:
         first.kind is Kind.NAME
         and len(expression) > 1
         and expression[1].text == "("
-        and first.text.lower() in _TEXT_CALLS
+        and first.text.lower() in TEXT_ANSWERS
     ):
         return False
     return any(
@@ -162,14 +159,10 @@ def _temporal(expression: Sequence[Token]) -> bool:
 
 def project(text: str, clause: Clause) -> Projection:
     """The items of a RETURN or WITH ``clause``."""
-    body = list(clause.body)
-    distinct = bool(body) and body[0].is_keyword("DISTINCT")
-    if distinct:
-        body = body[1:]
-    body = _until_modifiers(body)
+    distinct, pieces = _pieces(clause)
     items: list[ReturnItem] = []
     star: Token | None = None
-    for piece in split_top_level(body):
+    for piece in pieces:
         if not piece:
             where = clause.tokens[0].start
             raise CypherSyntaxError(f"empty item in {clause.keyword}", position=where)
@@ -183,15 +176,20 @@ def project(text: str, clause: Clause) -> Projection:
 def item_expressions(clause: Clause) -> list[list[Token]] | None:
     """The expressions of a RETURN or WITH ``clause``'s items, aliases cut off; None
     for a projection with ``*`` or an empty item."""
-    body = list(clause.body)
-    if body and body[0].is_keyword("DISTINCT"):
-        body = body[1:]
     items = []
-    for piece in split_top_level(_until_modifiers(body)):
+    for piece in _pieces(clause)[1]:
         if not piece or (len(piece) == 1 and piece[0].text == "*"):
             return None
         items.append(piece[:-2] if len(piece) >= 3 and piece[-2].is_keyword("AS") else piece)
     return items
+
+
+def _pieces(clause: Clause) -> tuple[bool, list[list[Token]]]:
+    """Whether a RETURN or WITH is DISTINCT, and its items' tokens (ORDER BY, SKIP,
+    LIMIT and WHERE cut off)."""
+    body = list(clause.body)
+    distinct = bool(body) and body[0].is_keyword("DISTINCT")
+    return distinct, split_top_level(_until_modifiers(body[1:] if distinct else body))
 
 
 def _until_modifiers(body: list[Token]) -> list[Token]:

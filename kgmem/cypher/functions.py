@@ -19,19 +19,23 @@ from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher_errors import CypherUnsupported
 from kgmem.errors import CypherRejected
 
+TEXT_ANSWERS = frozenset(
+    {"left", "right", "ltrim", "rtrim", "trim", "replace", "split", "substring", "tolower",
+     "toupper", "tostring", "tostringornull", "tostringlist", "reverse"}
+)  # fmt: skip
+"""The functions whose answer is text made from their arguments (or a list of it):
+a string, not a stored value read back (``kgmem.cypher.columns.read_back``)."""
+
 # Cypher's functions as AGE 1.7 implements them (``ag_catalog.age_<name>``, or handled
-# by its parser), in lower case: calls are case-insensitive.
-ALLOWED = frozenset(
+# by its parser), in lower case: calls are case-insensitive. ``TEXT_ANSWERS`` too.
+ALLOWED = TEXT_ANSWERS | frozenset(
     {
         # scalar
         "coalesce", "endnode", "head", "id", "last", "length", "properties", "size",
         "startnode", "timestamp", "toboolean", "tofloat", "tointeger", "type", "label",
-        "labels", "keys", "nodes", "relationships", "range", "reverse", "tail",
+        "labels", "keys", "nodes", "relationships", "range", "tail",
         "start_id", "end_id", "isempty", "tobooleanlist", "tofloatlist",
-        "tointegerlist", "tostringlist",
-        # strings
-        "left", "right", "ltrim", "rtrim", "trim", "replace", "split", "substring",
-        "tolower", "toupper", "tostring",
+        "tointegerlist",
         # numbers
         "abs", "ceil", "floor", "rand", "round", "sign", "e", "exp", "log", "log10",
         "sqrt", "pi", "acos", "asin", "atan", "atan2", "cos", "cot", "degrees",
@@ -50,7 +54,7 @@ ALLOWED = frozenset(
         "vector",
         # Neo4j's (kgmem's rewrite: kgmem.cypher.neo4j_functions; the guard lets the
         # dotted point.distance and point.withinBBox through)
-        "randomuuid", "point", "tostringornull", "tointegerornull", "tofloatornull",
+        "randomuuid", "point", "tointegerornull", "tofloatornull",
         "tobooleanornull", "isnan", "haversin",
         # shortest paths in MATCH (kgmem's rewrite: kgmem.cypher.shortest_paths)
         "shortestpath", "allshortestpaths",

@@ -13,6 +13,7 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (schema_errors.ConstraintNameTaken, "Neo.ClientError.Schema.ConstraintWithNameAlreadyExists"),
     (schema_errors.SchemaRuleExists, "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"),
     (schema_errors.IndexNotFound, "Neo.DatabaseError.Schema.IndexDropFailed"),
+    (schema_errors.IndexOwnedByConstraint, "Neo.DatabaseError.Schema.IndexDropFailed"),
     (schema_errors.ConstraintNotFound, "Neo.DatabaseError.Schema.ConstraintDropFailed"),
     (schema_errors.ImplicitTransactionRequired, "Neo.DatabaseError.Statement.ExecutionFailed"),
     (errors.ProcedureNotFound, "Neo.ClientError.Procedure.ProcedureNotFound"),

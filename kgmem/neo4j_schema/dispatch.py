@@ -21,6 +21,7 @@ from kgmem.neo4j_schema.errors import (
     ConstraintNotFound,
     IndexNameTaken,
     IndexNotFound,
+    IndexOwnedByConstraint,
     SchemaRuleExists,
 )
 from kgmem.neo4j_schema.model import Constraint, Create, Drop, Entity, Index, SchemaObject
@@ -47,7 +48,8 @@ async def execute(
     index declared to populate in the background (only when ``background_rows`` is
     given and it covers more elements than that) comes back ``POPULATING``.
 
-    Raises ``SchemaRuleExists`` (or its name-taken subclasses) and ``IndexNotFound`` /
+    Raises ``SchemaRuleExists`` (or its name-taken subclasses), ``IndexOwnedByConstraint``
+    (DROP INDEX of a constraint's index) and ``IndexNotFound`` /
     ``ConstraintNotFound`` as Neo4j would, ``LabelKindConflict`` for a label used as a
     relationship type, and the handler's errors (bad options, violating data)."""
     await catalog.ensure(conn, ns)
@@ -152,6 +154,12 @@ def describe(obj: SchemaObject) -> str:
 async def _drop(conn: Any, ns: NamespaceRef, statement: Drop) -> SchemaObject | None:
     found = await catalog.get(conn, ns, statement.name)
     wanted = Index if statement.kind == "INDEX" else Constraint
+    if statement.kind == "INDEX" and isinstance(found, Constraint) and found.owns_index:
+        # Neo4j refuses it even with IF EXISTS: the index exists, it is not the caller's
+        raise IndexOwnedByConstraint(
+            f"Unable to drop index: Index belongs to constraint: `{statement.name}`",
+            constraint=statement.name,
+        )
     if not isinstance(found, wanted):
         if statement.if_exists:
             return None

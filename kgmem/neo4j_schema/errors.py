@@ -10,6 +10,7 @@ tree (``kgmem.errors`` imports this module so that every class is part of it)::
         ├── IndexNameTaken      index_name_taken        (IndexWithNameAlreadyExists)
         └── ConstraintNameTaken constraint_name_taken   (ConstraintWithNameAlreadyExists)
     └── ConstraintViolation     constraint_validation_failed  (ConstraintValidationFailed)
+    └── IndexOwnedByConstraint  index_owned_by_constraint     (IndexDropFailed)
     CypherSemanticError
     └── ImplicitTransactionRequired implicit_transaction_required (Statement.ExecutionFailed)
 """
@@ -63,6 +64,14 @@ class ConstraintViolation(Conflict):
 
     code = "constraint_validation_failed"
     title = "Constraint validation failed"
+
+
+class IndexOwnedByConstraint(Conflict):
+    """``DROP INDEX`` of the index a uniqueness or key constraint owns (it bears the
+    constraint's name): drop the constraint instead, which drops its index too."""
+
+    code = "index_owned_by_constraint"
+    title = "The index belongs to a constraint"
 
 
 class ImplicitTransactionRequired(CypherSemanticError):

@@ -65,6 +65,12 @@ class Constraint:
     options: Mapping[str, Any] = field(default_factory=dict)
 
     @property
+    def owns_index(self) -> bool:
+        """Whether the constraint is backed by an index of its own name (a uniqueness or
+        key constraint, as in Neo4j): SHOW INDEXES lists it, DROP INDEX may not drop it."""
+        return self.type in ("UNIQUENESS", "KEY")
+
+    @property
     def shown_type(self) -> str:
         """The type as a Neo4j 5 ``SHOW CONSTRAINTS`` gives it: ``UNIQUENESS`` /
         ``RELATIONSHIP_UNIQUENESS``, ``NODE_KEY`` / ``RELATIONSHIP_KEY``,

@@ -86,7 +86,7 @@ async def index_rows(reader: Reader, args: Mapping[str, Any]) -> list[dict[str, 
     rows += [
         _index_row(ident, _owned(obj), obj.name)
         for ident, obj, _, _ in declared
-        if isinstance(obj, Constraint) and obj.type in ("UNIQUENESS", "KEY")
+        if isinstance(obj, Constraint) and obj.owns_index
     ]
     rows += _builtin_rows()
     wanted = args["filter"]
@@ -159,7 +159,7 @@ def _index_row(
 
 
 def _constraint_row(ident: int, constraint: Constraint) -> dict[str, Any]:
-    owns = constraint.type in ("UNIQUENESS", "KEY")
+    owns = constraint.owns_index
     return {
         "id": ident, "name": constraint.name, "type": constraint.shown_type,
         "entityType": constraint.entity, "labelsOrTypes": [constraint.label],

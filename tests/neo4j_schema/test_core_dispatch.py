@@ -18,6 +18,7 @@ from kgmem.neo4j_schema.errors import (
     ConstraintNotFound,
     IndexNameTaken,
     IndexNotFound,
+    IndexOwnedByConstraint,
     SchemaRuleExists,
 )
 from tests.cypher.hostile import corpus
@@ -140,6 +141,31 @@ async def test_neo4j_errors_for_names_and_equivalents(memory: Memory, namespace:
     await _write(memory, namespace, "DROP INDEX nope IF EXISTS")
     shown = await memory.cypher(namespace, "SHOW INDEXES YIELD name WHERE name IN ['i', 'j']")
     assert shown.rows == [["i"]]
+
+
+@pytest.mark.parametrize("kind", ["IS UNIQUE", "IS NODE KEY"])
+async def test_drop_index_of_a_constraints_own_index_is_refused(
+    memory: Memory, namespace: str, kind: str
+) -> None:
+    await _write(memory, namespace, f"CREATE CONSTRAINT c FOR (n:L) REQUIRE n.p {kind}")
+    for query in ("DROP INDEX c", "DROP INDEX c IF EXISTS"):  # as Neo4j: IF EXISTS too
+        with pytest.raises(IndexOwnedByConstraint) as caught:
+            await _write(memory, namespace, query)
+        assert caught.value.detail == "Unable to drop index: Index belongs to constraint: `c`"
+    shown = await memory.cypher(namespace, "SHOW INDEXES YIELD name, owningConstraint")
+    assert ["c", "c"] in shown.rows  # index and constraint both kept
+    await _write(memory, namespace, "DROP CONSTRAINT c")
+    with pytest.raises(IndexNotFound):  # its index went with it
+        await _write(memory, namespace, "DROP INDEX c")
+
+
+async def test_drop_index_of_a_constraint_without_an_index_is_no_such_index(
+    memory: Memory, namespace: str
+) -> None:
+    await _write(memory, namespace, "CREATE CONSTRAINT e FOR (n:L) REQUIRE n.p IS NOT NULL")
+    with pytest.raises(IndexNotFound):
+        await _write(memory, namespace, "DROP INDEX e")
+    await _write(memory, namespace, "DROP INDEX e IF EXISTS")
 
 
 async def test_drop_removes_the_postgres_indexes(memory: Memory, namespace: str) -> None:

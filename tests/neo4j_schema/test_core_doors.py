@@ -33,6 +33,10 @@ async def test_rest_declares_lists_and_refuses_as_neo4j_does(
     assert (same.status_code, same.json()["code"]) == (409, "schema_rule_exists")
     missing = await _cypher(client, namespace, "DROP INDEX nope", "write")
     assert (missing.status_code, missing.json()["code"]) == (404, "index_not_found")
+    await _cypher(client, namespace, "CREATE CONSTRAINT u FOR (n:L) REQUIRE n.u IS UNIQUE", "write")
+    owned = await _cypher(client, namespace, "DROP INDEX u", "write")
+    assert (owned.status_code, owned.json()["code"]) == (409, "index_owned_by_constraint")
+    assert owned.json()["detail"] == "Unable to drop index: Index belongs to constraint: `u`"
     shown = await _cypher(client, namespace, "SHOW INDEXES YIELD name, type WHERE name = 'i'")
     assert shown.json()["rows"] == [["i", "RANGE"]]
     bad = await _cypher(client, namespace, "CREATE INDEX FOR (n:L) ON (n.p", "write")
@@ -88,6 +92,26 @@ async def test_bolt_errors_carry_neo4j_schema_codes(bolt: Bolt) -> None:
             routing_=neo4j.RoutingControl.READ,
         )
     assert [r["name"] for r in records] == ["i"]
+
+
+async def test_drop_index_of_a_constraints_index_fails_and_keeps_the_constraint(
+    bolt: Bolt,
+) -> None:
+    async with bolt.driver() as driver:
+        await driver.execute_query(
+            "CREATE CONSTRAINT unique_a FOR (n:Q) REQUIRE n.a IS UNIQUE", database_="alpha"
+        )
+        for query in ("DROP INDEX unique_a", "DROP INDEX unique_a IF EXISTS"):
+            with pytest.raises(DatabaseError) as caught:
+                await driver.execute_query(query, database_="alpha")
+            assert caught.value.code == "Neo.DatabaseError.Schema.IndexDropFailed"
+            assert caught.value.message == (
+                "Unable to drop index: Index belongs to constraint: `unique_a`"
+            )
+        records, _, _ = await driver.execute_query(
+            "SHOW CONSTRAINTS YIELD name RETURN name", database_="alpha"
+        )
+    assert [r["name"] for r in records] == ["unique_a"]
 
 
 async def test_mcp_lists_indexes_and_refuses_to_declare(

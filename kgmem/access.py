@@ -7,6 +7,8 @@
 - Once a key exists, every caller must present a valid one.
 - Scopes nest: ``admin`` ⊇ ``write`` ⊇ ``read``. A key limited to namespaces never
   reads, writes or sees any other namespace.
+- A write sent in read mode is an access-mode error for a key that may write (it
+  chose the mode), and Forbidden for one that may not (``as_seen_by``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from kgmem.errors import Forbidden, Unauthenticated
+from kgmem.cypher_errors import CypherAccessMode
+from kgmem.errors import CypherPermissionDenied, Forbidden, KgmemError, Unauthenticated
 from kgmem.memory import Memory
 from kgmem.model import ApiKey, Scope
 
@@ -86,3 +89,15 @@ def admit(who: Principal, scope: Scope, namespace: str | None) -> Principal:
     if namespace is not None and not who.may_use(namespace):
         raise Forbidden(f"this API key may not use namespace {namespace!r}")
     return who
+
+
+def as_seen_by(who: Principal, exc: KgmemError) -> KgmemError:
+    """``exc`` as the doors answer it to ``who``: a write refused in read mode stays
+    Neo4j's access-mode error for a key that may write, and is Forbidden for a key that
+    may not (write mode would not help it), as Neo4j answers a user without the
+    privilege."""
+    if not isinstance(exc, CypherAccessMode) or "write" in who.scopes:
+        return exc
+    return CypherPermissionDenied(
+        f"{exc.what}, and this API key lacks the 'write' scope", position=exc.position
+    )

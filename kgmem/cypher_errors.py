@@ -1,18 +1,21 @@
-"""Cypher that kgmem does not support, apart from Cypher it refuses as unsafe, in
-kgmem's one tree (``kgmem.errors`` imports this module so that every class is part of
-it)::
+"""Cypher errors beyond the core ones of ``kgmem.errors``, in kgmem's one tree
+(``kgmem.errors`` imports this module so that every class is part of it)::
 
-    CypherRejected            cypher_rejected     a query refused as unsafe
-    └── CypherUnsupported     cypher_unsupported  a feature kgmem does not answer
+    CypherRejected            cypher_rejected          a query refused as unsafe
+    └── CypherUnsupported     cypher_unsupported       a feature kgmem does not answer
+    CypherError
+    └── CypherArithmeticError cypher_arithmetic_error  an integer divided by zero
+    CypherPermissionDenied
+    └── CypherAccessMode      cypher_access_mode       a write sent in read mode
 
-Both are 422 over REST and MCP. Over Bolt an unsupported feature is Neo4j's
+All but the last are 422 over REST and MCP. Over Bolt an unsupported feature is Neo4j's
 ``Neo.ClientError.Statement.SyntaxError``, as Neo4j 5 answers a function or clause it
 does not know; the detail names what to use instead where kgmem has an alternative.
 """
 
 from __future__ import annotations
 
-from kgmem.errors import CypherRejected
+from kgmem.errors import CypherError, CypherPermissionDenied, CypherRejected
 
 SHORTEST_PATH_INSTEAD = (
     "MATCH p = shortestPath((a)-[*..5]-(b)) (or allShortestPaths, ANY SHORTEST, "
@@ -28,6 +31,36 @@ class CypherUnsupported(CypherRejected):
     code = "cypher_unsupported"
     title = "Cypher feature not supported by kgmem"
     error_class = "syntax"
+
+
+class CypherArithmeticError(CypherError):
+    """An integer divided by the integer zero, or taken modulo zero (``RETURN 1 / 0``,
+    ``RETURN 1 % 0``): Neo4j's ``Neo.ClientError.Statement.ArithmeticError`` with Java's
+    words, ``/ by zero``. A float divided by zero is no error: Infinity, -Infinity or
+    NaN, as in Neo4j."""
+
+    code = "cypher_arithmetic_error"
+    title = "Cypher arithmetic error"
+    error_class = "arithmetic"
+
+
+ACCESS_MODE = "Writing in read access mode not allowed"
+"""How Neo4j's refusal of a write in a read transaction begins."""
+
+
+class CypherAccessMode(CypherPermissionDenied):
+    """A statement that writes, sent in read mode (REST's default ``"mode": "read"``, a
+    Bolt session or transaction opened for reading, MCP's ``cypher_read``): Neo4j's
+    ``Neo.ClientError.Statement.AccessMode``. ``what`` says what writes. A door whose
+    caller may not write at all answers plain ``CypherPermissionDenied`` instead
+    (``kgmem.access.as_seen_by``): sending it in write mode would not help."""
+
+    code = "cypher_access_mode"
+    title = "A write sent in read access mode"
+
+    def __init__(self, what: str, *, position: int | None = None) -> None:
+        super().__init__(f"{ACCESS_MODE}: {what}; send it in write mode", position=position)
+        self.what = what
 
 
 NEO4J_LIBRARIES = frozenset({"apoc", "gds", "db", "dbms", "genai", "graph", "algo"})

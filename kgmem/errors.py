@@ -22,7 +22,7 @@
     │   ├── LimitExceeded           limit_exceeded
     │   │   └── PayloadTooLarge     payload_too_large
     │   ├── InvalidEventId          invalid_event_id
-    │   ├── CypherError             cypher_error
+    │   ├── CypherError             cypher_error (more in kgmem.cypher_errors)
     │   │   ├── CypherSyntaxError   cypher_syntax_error
     │   │   ├── CypherSemanticError cypher_semantic_error
     │   │   ├── CypherTypeError     cypher_type_error

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgmem import __version__
-from kgmem.access import Principal, admit, identify
+from kgmem.access import Principal, admit, as_seen_by, identify
 from kgmem.bolt import plans
 from kgmem.bolt import show_commands as procedures
 from kgmem.bolt.databases import Databases, no_home, split_use
@@ -159,7 +159,8 @@ class Session:
         try:
             return await self._dispatch(message)
         except KgmemError as exc:
-            return self._failed(neo4j_code(exc), exc.detail)
+            seen = exc if self.who is None else as_seen_by(self.who, exc)
+            return self._failed(neo4j_code(seen), seen.detail)
         except (TypeError, AttributeError):  # fields of the wrong number or kind
             return self._failed("Neo.ClientError.Request.Invalid", "malformed Bolt message")
         except Exception as exc:

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from kgmem.cypher import calls, label_writes
 from kgmem.cypher.lexer import Kind, quoted_name, tokenize
 from kgmem.cypher.structure import clauses, union_parts
-from kgmem.errors import CypherPermissionDenied, CypherSemanticError
+from kgmem.cypher_errors import CypherAccessMode
+from kgmem.errors import CypherSemanticError
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,14 +79,12 @@ def found(query: str) -> list[calls.Call]:
 
 def rewrite(query: str, mode: str) -> str:
     """``query`` with each writing APOC call made a ``WITH`` (see the module docstring);
-    ``CypherPermissionDenied`` in read mode, ``CypherSemanticError`` for a wrong number
+    ``CypherAccessMode`` in read mode, ``CypherSemanticError`` for a wrong number
     of arguments or an unknown output column."""
     for call in reversed(found(query)):  # from the end: the offsets before stay right
         writer = WRITERS[call.name.lower()]
         if mode != "write":
-            raise CypherPermissionDenied(
-                f"procedure {writer.name} writes: it needs write mode", position=call.start
-            )
+            raise CypherAccessMode(f"procedure {writer.name} writes", position=call.start)
         _check_patterns(query, call, writer)
         replacement = _with(call, writer)
         tail = ""

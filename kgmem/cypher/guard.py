@@ -36,8 +36,8 @@ from kgmem.cypher import (
 )
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import WRITE_WORDS, depths, is_keyword_at
-from kgmem.cypher_errors import library_function
-from kgmem.errors import CypherPermissionDenied, CypherRejected
+from kgmem.cypher_errors import CypherAccessMode, library_function
+from kgmem.errors import CypherRejected
 
 MAX_QUERY_CHARS = 100_000
 # The prefix of the names kgmem's rewrites bind (``__kgmem_l1``, ``__kgmem_rows``, ...).
@@ -159,12 +159,9 @@ def writes(tokens: Sequence[Token]) -> Token | None:
 
 
 def check_mode(tokens: Sequence[Token], mode: str) -> None:
-    """Reject a writing query in read mode."""
+    """Refuse a writing query in read mode (``CypherAccessMode``)."""
     if mode == "write":
         return
     found = writes(tokens)
     if found is not None:
-        raise CypherPermissionDenied(
-            f"{found.upper} writes to the graph; send mode 'write' with a write-scoped key",
-            position=found.start,
-        )
+        raise CypherAccessMode(f"{found.upper} writes to the graph", position=found.start)

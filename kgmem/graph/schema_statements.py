@@ -4,7 +4,7 @@ answer an empty result; ``SHOW ...`` becomes a procedure call
 (``kgmem.neo4j_schema.show``) before the query reaches the procedures.
 
 They need write mode (a write key): in read mode they are refused with
-``CypherPermissionDenied``, as write procedures are. ``EXPLAIN`` of one parses it and
+``CypherAccessMode``, as write procedures are. ``EXPLAIN`` of one parses it and
 answers its plan: the PostgreSQL objects it would build are not planned queries.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kgmem.cypher import Mode, explained
-from kgmem.errors import CypherPermissionDenied
+from kgmem.cypher_errors import CypherAccessMode
 from kgmem.graph import deadline
 from kgmem.graph.graph_context import GraphContext
 from kgmem.model import CypherResult
@@ -57,10 +57,7 @@ def permitted(statement: Create | Drop, mode: Mode) -> None:
     """Refuse a schema change in read mode."""
     if mode != "write":
         word = "CREATE" if isinstance(statement, Create) else "DROP"
-        raise CypherPermissionDenied(
-            f"{word} of an index or constraint changes the namespace: it needs write mode "
-            "(a write key)"
-        )
+        raise CypherAccessMode(f"{word} of an index or constraint changes the namespace")
 
 
 async def run(

@@ -14,7 +14,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS, ToolAnnotations
 from pydantic import Field
 
-from kgmem.access import Principal, admit
+from kgmem.access import Principal, admit, as_seen_by
 from kgmem.errors import AuthError, Conflict, InvalidInput, KgmemError, NotFound
 from kgmem.graph import callers
 from kgmem.memory import Memory
@@ -47,12 +47,14 @@ class Door:
 
 
 @contextmanager
-def reported() -> Iterator[None]:
-    """Turn kgmem's errors into tool errors a model can read: ``code: detail``."""
+def reported(who: Principal | None = None) -> Iterator[None]:
+    """Turn kgmem's errors into tool errors a model can read: ``code: detail``; as
+    ``who`` sees them when given (``kgmem.access.as_seen_by``)."""
     try:
         yield
     except KgmemError as exc:
-        raise ToolError(f"{exc.code}: {exc.detail}") from exc
+        seen = exc if who is None else as_seen_by(who, exc)
+        raise ToolError(f"{seen.code}: {seen.detail}") from exc
 
 
 # What a request asked wrongly (a namespace the key may not use, or that does not

@@ -196,9 +196,9 @@ def _graph(server: MCPServer, door: Door) -> None:
         uid and name; fact edges carry valid_from, valid_to and expired_at. Writes are
         refused. Returns columns, rows and whether the row cap cut the answer. The
         arguments are the fields of REST's cypher body, read mode only."""
-        door.admit(ctx, "read", namespace)
+        who = door.admit(ctx, "read", namespace)
         read = CypherReadIn.model_validate(fields)
-        with reported():
+        with reported(who):
             result = await door.memory.cypher(
                 namespace, read.query, read.params, mode="read", limit=read.limit
             )

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from kgmem.cypher import Mode, apoc_writes, calls, explained
+from kgmem.cypher_errors import CypherAccessMode
 from kgmem.errors import (
     CypherError,
     CypherPermissionDenied,
@@ -285,9 +286,7 @@ def _procedure(call: calls.Call, scope: Scope) -> Procedure:
             f"procedure {call.name} is not available in kgmem", position=call.start
         )
     if procedure.mode == "write" and scope.mode == "read":
-        raise CypherPermissionDenied(
-            f"procedure {procedure.name} writes: it needs write mode", position=call.start
-        )
+        raise CypherAccessMode(f"procedure {procedure.name} writes", position=call.start)
     return procedure
 
 
@@ -367,7 +366,12 @@ class _Reader:
         return self._namespace
 
     async def cypher(self, query: str, params: Mapping[str, Any] | None = None) -> CypherResult:
-        return await self._source.cypher(self._namespace, query, params, mode="read")
+        """Read-only Cypher: a body that tries to write is Forbidden whatever the call's
+        mode (no mode lets it write), not an access-mode error."""
+        try:
+            return await self._source.cypher(self._namespace, query, params, mode="read")
+        except CypherAccessMode as exc:
+            raise CypherPermissionDenied(f"{exc.what}: a procedure's body may only read") from None
 
     async def stats(self) -> NamespaceStats:
         return await self._source.namespace_stats(self._namespace)
@@ -376,8 +380,9 @@ class _Reader:
         return await self._source.read_sql(self._namespace, query, args)
 
     async def row(self, query: str) -> Sequence[Any]:
-        """The one row of ``query`` with the call's parameters (argument evaluation)."""
-        result = await self.cypher(query, self._params)
+        """The one row of ``query`` with the call's parameters (argument evaluation: the
+        caller's own expressions, refused as the caller's query would be)."""
+        result = await self._source.cypher(self._namespace, query, self._params, mode="read")
         return result.rows[0]
 
 

@@ -136,8 +136,9 @@ async def test_keys_are_the_credentials_and_scopes_hold(bolt: Bolt) -> None:
 async def test_read_sessions_run_on_the_read_only_role(bolt: Bolt) -> None:
     driver = bolt.driver()
     async with driver, driver.session(database="alpha", default_access_mode="READ") as session:
-        with pytest.raises(Forbidden):
+        with pytest.raises(ClientError) as caught:
             await (await session.run("CREATE (:Pwned)")).consume()
+    assert caught.value.code == "Neo.ClientError.Statement.AccessMode"
 
 
 async def test_pull_in_batches_and_discard(bolt: Bolt) -> None:

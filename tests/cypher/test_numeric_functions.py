@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgmem import Memory
+from kgmem.cypher_errors import CypherArithmeticError
 from kgmem.errors import CypherTypeError
 
 _MODES = {
@@ -156,11 +157,12 @@ async def test_log_of_e_is_one(memory: Memory, namespace: str) -> None:
     assert result.rows == [[1.0, None]]
 
 
-async def test_an_integer_divided_by_the_integer_zero_is_an_error(
+async def test_an_integer_divided_by_the_integer_zero_is_an_arithmetic_error(
     memory: Memory, namespace: str
 ) -> None:
-    with pytest.raises(CypherTypeError, match="division by zero"):
-        await memory.cypher(namespace, "UNWIND [1, 0] AS x RETURN 6 / x AS r")
+    for query in ("UNWIND [1, 0] AS x RETURN 6 / x AS r", "UNWIND [1, 0] AS x RETURN 6 % x AS r"):
+        with pytest.raises(CypherArithmeticError, match=r"^/ by zero$"):
+            await memory.cypher(namespace, query)
 
 
 def java_text(x: float) -> str:

@@ -129,4 +129,4 @@ async def test_mcp_lists_indexes_and_refuses_to_declare(
         refused = await client.call_tool(
             "cypher_read", {"namespace": namespace, "query": "DROP INDEX m"}
         )
-        assert "cypher_permission_denied:" in error_text(refused)
+        assert "cypher_access_mode:" in error_text(refused)

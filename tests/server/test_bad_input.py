@@ -141,7 +141,7 @@ async def test_explain_of_a_write_in_read_mode_needs_write_mode(
     response = await send(
         client, "POST", f"/v1/namespaces/{namespace}/cypher", {"query": "EXPLAIN CREATE (n)"}
     )
-    assert response.status_code == 403 and response.json()["code"] == "cypher_permission_denied"
+    assert response.status_code == 403 and response.json()["code"] == "cypher_access_mode"
 
 
 def nested(depth: int) -> str:

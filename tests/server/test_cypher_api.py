@@ -108,10 +108,11 @@ async def test_limit_truncates_and_is_capped(client: httpx.AsyncClient, namespac
     ("query", "code", "error_class", "position"),
     [
         ("MATCH (n) RETUR n", "cypher_syntax_error", "syntax", 10),
-        ("MATCH (n) RETURN m", "cypher_semantic_error", "semantic", 17),
-        ("RETURN 1 / 0 AS x", "cypher_type_error", "type", None),
+        ("MATCH (n) RETURN m", "cypher_syntax_error", "syntax", 17),
+        ("RETURN 1 / 0 AS x", "cypher_arithmetic_error", "arithmetic", None),
+        ("RETURN 1 % 0 AS x", "cypher_arithmetic_error", "arithmetic", None),
         ("RETURN 'unterminated", "cypher_syntax_error", "syntax", 7),
-        ("CREATE (n) RETURN n", "cypher_permission_denied", "permission", 0),
+        ("CREATE (n) RETURN n", "cypher_access_mode", "permission", 0),
     ],
 )
 async def test_errors_are_classified_with_the_position(
@@ -193,6 +194,17 @@ async def test_write_mode_needs_a_write_scoped_key(slow_store) -> None:
             headers=reader,
         )
         assert read.json()["rows"] == [[1]]
+        # a write in read mode: the writer chose the mode, the reader could not do better
+        in_read_mode = {"query": "CREATE (n:X) RETURN n"}
+        chosen = await c.post("/v1/namespaces/alpha/cypher", json=in_read_mode, headers=writer)
+        assert assert_problem(chosen, 403, "cypher_access_mode")["detail"].startswith(
+            "Writing in read access mode not allowed: CREATE writes to the graph"
+        )
+        lacking = await c.post("/v1/namespaces/alpha/cypher", json=in_read_mode, headers=reader)
+        assert (
+            "lacks the 'write' scope"
+            in (assert_problem(lacking, 403, "cypher_permission_denied")["detail"])
+        )
 
 
 async def test_non_finite_floats_are_strings(client: httpx.AsyncClient, namespace: str) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from kgmem.access import as_seen_by
 from kgmem.cypher.named import NamedQuery
+from kgmem.cypher_errors import CypherAccessMode
 from kgmem.errors import Forbidden
 from kgmem.model import CypherResult
 from kgmem.model.cypher_input import CypherIn, NamedCallIn
@@ -30,7 +32,10 @@ async def run_cypher(ns: str, body: CypherIn, request: Request, who: Reader) -> 
     if body.mode == "write":
         _require_write(who, "mode 'write'")
     memory = memory_of(request)
-    return await memory.cypher(ns, body.query, body.params, mode=body.mode, limit=body.limit)
+    try:
+        return await memory.cypher(ns, body.query, body.params, mode=body.mode, limit=body.limit)
+    except CypherAccessMode as exc:
+        raise as_seen_by(who, exc) from None
 
 
 @router.get("/queries", response_model=list[NamedQuery])

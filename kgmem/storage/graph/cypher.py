@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from kgmem.cypher_errors import CypherArithmeticError
 from kgmem.errors import (
     CypherError,
     CypherPermissionDenied,
@@ -294,6 +295,8 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         or past_a_limit(exc)
         or _lost_entity(state, message)
         or connected_node(message)
+        or _arithmetic(state, position)
+        or _undefined_variable(message, position)
     )
     if known is not None:
         return known
@@ -309,6 +312,31 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     else:
         return translate(exc)
     return cls(detail, position=position, sqlstate=state)
+
+
+# Division by zero; the "floating-point exception" PostgreSQL reports for the SIGFPE of
+# AGE's integer modulo by zero.
+_ARITHMETIC_STATES = ("22012", "22P01")
+
+
+def _arithmetic(state: str, position: int | None) -> CypherArithmeticError | None:
+    """An integer divided by (or taken modulo) the integer zero: Neo4j's ArithmeticError,
+    in Java's words (a float divided by zero is Infinity or NaN, never this)."""
+    if state not in _ARITHMETIC_STATES:
+        return None
+    return CypherArithmeticError("/ by zero", position=position, sqlstate=state)
+
+
+_NO_RTE = re.compile(r"could not find rte for (.+)$")
+
+
+def _undefined_variable(message: str, position: int | None) -> CypherSyntaxError | None:
+    """AGE meeting a variable nothing bound (``MATCH (n) RETURN m``): Neo4j's
+    SyntaxError in its words, ``Variable `m` not defined``."""
+    found = _NO_RTE.match(message)
+    if found is None:
+        return None
+    return CypherSyntaxError(f"Variable `{found.group(1)}` not defined", position=position)
 
 
 _CONNECTED = "Cannot delete a vertex that has edge(s)"

@@ -55,7 +55,7 @@ ALLOWED = TEXT_ANSWERS | frozenset(
         # Neo4j's (kgmem's rewrite: kgmem.cypher.neo4j_functions; the guard lets the
         # dotted point.distance and point.withinBBox through)
         "randomuuid", "point", "tointegerornull", "tofloatornull",
-        "tobooleanornull", "isnan", "haversin",
+        "tobooleanornull", "isnan", "haversin", "valuetype",
         # shortest paths in MATCH (kgmem's rewrite: kgmem.cypher.shortest_paths)
         "shortestpath", "allshortestpaths",
     }

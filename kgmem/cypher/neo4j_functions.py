@@ -20,6 +20,8 @@
   domain, as in Neo4j, where AGE answers null (migration ``0046_cypher_values``).
 - ``trim``, ``ltrim``, ``rtrim``: Java's whitespace, tabs and line breaks too (AGE
   removes spaces only; migration ``0050_cypher_trim``).
+- ``valueType(x)``: Neo4j 5's type text (``'INTEGER NOT NULL'``, ``'LIST<STRING NOT
+  NULL | INTEGER NOT NULL> NOT NULL'``; migration ``0054_cypher_value_type``).
 - ``point(map)``, ``point.distance(a, b)``, ``point.withinBBox(p, lowerLeft,
   upperRight)``.
 
@@ -73,6 +75,7 @@ _RENAMED = {
     "log10": "log10",
     "asin": "asin",
     "acos": "acos",
+    "valuetype": "value_type",
 }
 _LISTS = {
     "tostringlist": "string",

@@ -53,3 +53,21 @@ async def test_functions_answer_driver_shapes(bolt: Bolt) -> None:
     assert isinstance(place["p"], neo4j.spatial.WGS84Point)
     assert (place["p"].latitude, place["p"].longitude, place["p"].srid) == (55.6, 12.5, 4326)
     assert place["d"] == 5.0
+
+
+async def test_value_type_answers_neo4j_type_text(bolt: Bolt) -> None:
+    async with bolt.driver() as driver:
+        records, _, _ = await driver.execute_query(
+            "UNWIND [1, 'a', [1, 'a'], [1, null], [], null, {k: $v}] AS v RETURN valueType(v) AS t",
+            {"v": [1.5]},
+            database_="alpha",
+        )
+    assert [r["t"] for r in records] == [
+        "INTEGER NOT NULL",
+        "STRING NOT NULL",
+        "LIST<STRING NOT NULL | INTEGER NOT NULL> NOT NULL",
+        "LIST<INTEGER> NOT NULL",
+        "LIST<NOTHING> NOT NULL",
+        "NULL",
+        "MAP NOT NULL",
+    ]

@@ -33,10 +33,11 @@ _SUBQUERY = re.compile(r"\bcall\s*(\([\w\s,*`]*\)\s*)?\{", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class Batches:
-    """``IN TRANSACTIONS [OF size ROWS] [ON ERROR mode]``."""
+    """``IN TRANSACTIONS [OF size ROWS] [ON ERROR mode] [REPORT STATUS AS status]``."""
 
     size: str | None  # a number or a parameter, as written
     on_error: str = "FAIL"
+    status: str | None = None  # the variable REPORT STATUS binds
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,13 +276,14 @@ def _imports(
 
 
 def _batches(rest: Sequence[Token]) -> Batches | None:
-    """``IN [n CONCURRENT] TRANSACTIONS [OF size ROWS] [ON ERROR CONTINUE|BREAK|FAIL]``."""
+    """``IN TRANSACTIONS [OF size ROWS] [ON ERROR CONTINUE|BREAK|FAIL] [REPORT STATUS AS
+    name]``; REPORT STATUS only with CONTINUE or BREAK, as in Neo4j 5."""
     if not rest:
         return None
     words = [t.upper for t in rest]
     bad = CypherSyntaxError(
-        "expected IN TRANSACTIONS [OF n ROWS] [ON ERROR CONTINUE | BREAK | FAIL] after the "
-        "subquery",
+        "expected IN TRANSACTIONS [OF n ROWS] [ON ERROR CONTINUE | BREAK | FAIL] "
+        "[REPORT STATUS AS name] after the subquery",
         position=rest[0].start,
     )
     if words[:2] != ["IN", "TRANSACTIONS"]:
@@ -294,9 +296,20 @@ def _batches(rest: Sequence[Token]) -> Batches | None:
         on_error, at = words[at + 2], at + 3
         if on_error not in ("CONTINUE", "BREAK", "FAIL"):
             raise bad
+    status = None
+    if words[at : at + 3] == ["REPORT", "STATUS", "AS"] and at + 3 < len(words):
+        status, at = rest[at + 3], at + 4
+        if status.kind not in (Kind.NAME, Kind.QUOTED_NAME):
+            raise bad
+        if on_error == "FAIL":
+            raise CypherSemanticError(
+                "REPORT STATUS can only be used when specifying ON ERROR CONTINUE or "
+                "ON ERROR BREAK",
+                position=status.start,
+            )
     if at != len(words):
         raise bad
-    return Batches(size=size, on_error=on_error)
+    return Batches(size=size, on_error=on_error, status=status and status.name)
 
 
 def _read_body(text: str, body: Sequence[Token], split: Split) -> None:

@@ -21,7 +21,10 @@ All steps run in one transaction, through the same guard as any query (mode, cos
 row cap, one deadline for the whole request). ``IN TRANSACTIONS`` is Neo4j's way of
 writing in batches: there each batch of ``OF n ROWS`` (1000 by default) runs and commits
 in its own transaction, so when batch k fails, batches before it stay written
-(``ON ERROR CONTINUE`` skips a failed batch, ``BREAK`` stops after it).
+(``ON ERROR CONTINUE`` skips a failed batch, ``BREAK`` stops after it). ``REPORT STATUS AS
+s`` gives each row its batch's status, a map ``{started, committed, transactionId,
+errorMessage}``: ``transactionId`` names the batch (``kgmem-batch-<n>``, not a database
+transaction id), and rows after a ``BREAK`` never started.
 
 A dynamic label, ``SET n:$(expr)`` / ``REMOVE n:$(expr)``, is a step of the same kind:
 the head returns the value of ``expr`` for each row, and the rows are set per label
@@ -117,7 +120,9 @@ async def _steps(split: Split, params: Mapping[str, Any], steps: Steps) -> Cyphe
                 "implicit transaction, but tried to execute in an explicit transaction."
             )
         joined = await _batched(split, rows, params, steps.alone)
-        return await _tail(split, split.head_vars + split.returns, joined, params, steps.alone)
+        status = [split.batches.status] if split.batches.status else []
+        names = split.head_vars + split.returns + status
+        return await _tail(split, names, joined, params, steps.alone)
     joined = await _body(split, rows, params, steps.run)
     return await _tail(split, split.head_vars + split.returns, joined, params, steps.run)
 
@@ -173,9 +178,13 @@ def _bound(split: Split, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
             continue
         kind = kinds[name]
         optional = "OPTIONAL " if name in nullable else ""
-        shape = f"({name})" if kind == "node" else f"()-[{name}]->()"
-        text.append(f"{optional}MATCH {shape} WHERE id({name}) = {row}.{quoted_name(name)}")
-    items = [name if name in kinds else f"{row}.{quoted_name(name)} AS {name}" for name in names]
+        var = quoted_name(name)
+        shape = f"({var})" if kind == "node" else f"()-[{var}]->()"
+        text.append(f"{optional}MATCH {shape} WHERE id({var}) = {row}.{var}")
+    items = [
+        quoted_name(name) if name in kinds else f"{row}.{quoted_name(name)} AS {quoted_name(name)}"
+        for name in names
+    ]
     if index or not items:
         items.insert(0, f"{row}.{i} AS {i}")
     text.append("WITH " + ", ".join(items))
@@ -276,21 +285,46 @@ async def _batched(
             f"{MAX_BATCHES}: give it more rows per batch (OF n ROWS)"
         )
     joined: list[dict[str, Any]] = []
-    for start in range(0, len(rows), size):
+    for number, start in enumerate(range(0, len(rows), size)):
         batch = [
             {**row, split.name("i"): start + n} for n, row in enumerate(rows[start : start + size])
         ]
         try:
-            joined += await _body(split, batch, params, alone)
-        except CypherError:
+            answered = await _body(split, batch, params, alone)
+        except CypherError as error:
             if split.batches.on_error == "FAIL":
                 raise
-            joined += [{**row, **dict.fromkeys(split.returns)} for row in batch]
+            joined += _reported(split, batch, _status(number, error.detail))
             if split.batches.on_error == "BREAK":
-                rest = rows[start + size :]
-                joined += [{**row, **dict.fromkeys(split.returns)} for row in rest]
+                joined += _reported(split, rows[start + size :], _status(None, None))
                 break
+        else:
+            joined += _reported(split, answered, _status(number, None), keep=True)
     return joined
+
+
+def _status(batch: int | None, error: str | None) -> dict[str, Any]:
+    """REPORT STATUS's map for a batch: None for one that never started (after a
+    BREAK); ``error`` the message of a batch that failed and was undone."""
+    if batch is None:
+        return {"started": False, "committed": False, "transactionId": None, "errorMessage": None}
+    return {
+        "started": True,
+        "committed": error is None,
+        "transactionId": f"kgmem-batch-{batch + 1}",
+        "errorMessage": error,
+    }
+
+
+def _reported(
+    split: Split, rows: list[dict[str, Any]], status: dict[str, Any], *, keep: bool = False
+) -> list[dict[str, Any]]:
+    """``rows`` with the batch's status bound (when REPORT STATUS asks for it), and with
+    null for what the body returns unless ``keep`` (the body answered them)."""
+    assert split.batches is not None
+    nulls = {} if keep else dict.fromkeys(split.returns)
+    reported = {split.batches.status: status} if split.batches.status else {}
+    return [{**row, **nulls, **reported} for row in rows]
 
 
 def _size(written: str | None, params: Mapping[str, Any]) -> int:

@@ -7,7 +7,7 @@ import neo4j
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import CypherError
+from kgmem.errors import CypherError, CypherSemanticError
 from tests.fixtures.bolt import Bolt
 
 FAILING = "UNWIND [1, 2, 0, 3] AS i CALL (i) { CREATE (:Z {v: 10 / i}) } IN TRANSACTIONS OF 1 ROWS"
@@ -102,3 +102,59 @@ async def test_bolt_auto_commit_batches_and_managed_refusal(bolt: Bolt) -> None:
             "MATCH (z:Z) RETURN count(z) AS n", database_="alpha"
         )
     assert records[0]["n"] == 2  # the auto-commit run's first two batches
+
+
+def _status(batch: int | None, error: str | None = None) -> dict[str, Any]:
+    if batch is None:
+        return {"started": False, "committed": False, "transactionId": None, "errorMessage": None}
+    return {
+        "started": True,
+        "committed": error is None,
+        "transactionId": f"kgmem-batch-{batch}",
+        "errorMessage": error,
+    }
+
+
+async def test_report_status_gives_each_row_its_batch(memory: Memory, namespace: str) -> None:
+    query = f"{FAILING} ON ERROR CONTINUE REPORT STATUS AS s RETURN i, s"
+    result = await memory.cypher(namespace, query, mode="write")
+    assert result.rows == [
+        [1, _status(1)],
+        [2, _status(2)],
+        [0, _status(3, "/ by zero")],
+        [3, _status(4)],
+    ]
+    assert await _count(memory, namespace, "Z") == 3
+
+
+async def test_report_status_after_a_break_and_with_returned_values(
+    memory: Memory, namespace: str
+) -> None:
+    query = (
+        "UNWIND [1, 2, 0, 3] AS i CALL (i) { CREATE (z:Z {v: 10 / i}) RETURN z.v AS v } "
+        "IN TRANSACTIONS OF 2 ROWS ON ERROR BREAK REPORT STATUS AS `the status` "
+        "RETURN i, v, `the status` AS s"
+    )
+    result = await memory.cypher(namespace, query, mode="write")
+    assert result.rows == [
+        [1, 10, _status(1)],
+        [2, 5, _status(1)],
+        [0, None, _status(2, "/ by zero")],
+        [3, None, _status(2, "/ by zero")],
+    ]
+    assert await _count(memory, namespace, "Z") == 2
+
+
+async def test_report_status_needs_continue_or_break(memory: Memory, namespace: str) -> None:
+    for tail in ("REPORT STATUS AS s RETURN s", "ON ERROR FAIL REPORT STATUS AS s RETURN s"):
+        with pytest.raises(CypherSemanticError, match="REPORT STATUS can only be used"):
+            await memory.cypher(namespace, f"{FAILING} {tail}", mode="write")
+    assert await _count(memory, namespace, "Z") == 0
+
+
+async def test_bolt_report_status_arrives_as_a_map(bolt: Bolt) -> None:
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        result = await session.run(f"{FAILING} ON ERROR CONTINUE REPORT STATUS AS s RETURN s")
+        statuses = [record["s"] async for record in result]
+    assert [s["committed"] for s in statuses] == [True, True, False, True]
+    assert statuses[2]["errorMessage"] == "/ by zero"

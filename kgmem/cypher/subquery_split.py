@@ -296,20 +296,21 @@ def _batches(rest: Sequence[Token]) -> Batches | None:
         on_error, at = words[at + 2], at + 3
         if on_error not in ("CONTINUE", "BREAK", "FAIL"):
             raise bad
-    status = None
+    status: str | None = None
     if words[at : at + 3] == ["REPORT", "STATUS", "AS"] and at + 3 < len(words):
-        status, at = rest[at + 3], at + 4
-        if status.kind not in (Kind.NAME, Kind.QUOTED_NAME):
+        named, at = rest[at + 3], at + 4
+        if named.kind not in (Kind.NAME, Kind.QUOTED_NAME):
             raise bad
         if on_error == "FAIL":
             raise CypherSemanticError(
                 "REPORT STATUS can only be used when specifying ON ERROR CONTINUE or "
                 "ON ERROR BREAK",
-                position=status.start,
+                position=named.start,
             )
+        status = named.name
     if at != len(words):
         raise bad
-    return Batches(size=size, on_error=on_error, status=status and status.name)
+    return Batches(size=size, on_error=on_error, status=status)
 
 
 def _read_body(text: str, body: Sequence[Token], split: Split) -> None:

@@ -9,7 +9,8 @@ kgmem's SQL functions on AGE's ``label(n)``:
   becomes ``kgmem_cypher.has_labels(label(n), ['Person'])``, ``n:A:B`` tests both;
   AGE's ``label()`` gives a relationship's type too, so ``r:KNOWS`` tests the type;
 - ``labels(x)`` becomes ``kgmem_cypher.labels(label(x))``: the labels the composite
-  stands for, ``[label]`` for a one-label node.
+  stands for, ``[label]`` for a one-label node; AGE's own ``label(x)`` answers the
+  first of them, ``kgmem_cypher.label_name(label(x))``.
 
 A predicate in brackets is one too (``WHERE NOT (n:B)``, ``RETURN (n:A) AS a``): a
 bracket holding only ``x:...`` after a boolean operator, a clause word, ``(`` or ``,``
@@ -32,6 +33,8 @@ _PATTERN_CLAUSES = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
 NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 HAS_LABELS = "kgmem_cypher.has_labels"
 LABELS = "kgmem_cypher.labels"
+LABEL_NAME = "kgmem_cypher.label_name"
+_READERS = {"labels": LABELS, "label": LABEL_NAME}
 
 
 def predicates(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -46,19 +49,22 @@ def predicates(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
 
 
 def calls(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
-    """Edits turning each ``labels(x)`` into ``kgmem_cypher.labels(label(x))``."""
+    """Edits turning each ``labels(x)`` into ``kgmem_cypher.labels(label(x))`` and each
+    call of AGE's ``label(x)`` into ``kgmem_cypher.label_name(label(x))`` (the first
+    label, as written, of a composite or stored name: ``kgmem.cypher.label_sets``)."""
     edits: list[tuple[int, int, str]] = []
     pairs: dict[int, int] | None = None
     for index, token in enumerate(code[:-1]):
-        if token.kind is not Kind.NAME or token.text.lower() != "labels":
+        if token.kind is not Kind.NAME or token.text.lower() not in _READERS:
             continue
-        if code[index + 1].text != "(" or (index > 0 and code[index - 1].text in (".", ":")):
+        if code[index + 1].text != "(" or (index > 0 and code[index - 1].text == "."):
             continue
         pairs = closing(code) if pairs is None else pairs
         close = pairs.get(index + 1)
         if close is None:
             continue
-        edits.append((token.start, code[index + 1].end, f"{LABELS}(label("))
+        reader = _READERS[token.text.lower()]
+        edits.append((token.start, code[index + 1].end, f"{reader}(label("))
         edits.append((code[close].start, code[close].end, "))"))
     return edits
 

@@ -75,7 +75,9 @@ expansions below shift later positions.
   (``kgmem.cypher.comprehensions``), an OPTIONAL MATCH whose WHERE holds a subquery
   or a comprehension, kept per row (``kgmem.cypher.optional_where``) and, last, what
   an undirected relationship in a MATCH implies, written so PostgreSQL starts from its
-  bound end (``kgmem.cypher.undirected``).
+  bound end (``kgmem.cypher.undirected``) and, after them all, the labels and types AGE
+  cannot hold (``Works at``) under the names kgmem stores them by, with ``type(r)``
+  reading them back (``kgmem.cypher.stored_names``).
 - Before any of this (in ``kgmem.cypher.plan``, from the parameters' sizes): ``WHERE
   n.key IN $list`` as comparisons an index answers (``kgmem.cypher.in_lists``).
 - Before that (in ``kgmem.memory.cypher``): CALL subqueries, ``IN
@@ -135,6 +137,7 @@ from kgmem.cypher import (
     shortest_paths,
     slices,
     stored_arithmetic,
+    stored_names,
     stored_temporal,
     string_predicates,
     sums,
@@ -338,6 +341,7 @@ _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("optional_where", optional_where.rewrite),
     ("undirected", undirected.rewrite),
     ("property_maps", property_maps.rewrite),  # after undirected: it reads the maps
+    ("stored_names", stored_names.rewrite),  # after every rule that reads labels as written
     ("numbered_parameters", numbered.rewrite),  # last: the others read the analyst's names
 )
 

@@ -11,8 +11,9 @@ between them (a breadth-first search in SQL, migration 0031)::
                                        false, 100000) AS p
     RETURN length(p)
 
-- The relationship's types (``[:A|B*]``), direction and length bounds pass to the
-  search; a relationship variable (``[r*..5]``) is the path's relationships.
+- The relationship's types (``[:A|B*]``, each as AGE stores it:
+  ``kgmem.cypher.label_sets.stored``), direction and length bounds pass to the search;
+  a relationship variable (``[r*..5]``) is the path's relationships.
 - The length is bounded: an upper bound past ``MAX_LENGTH`` is refused with
   ``LimitExceeded``, and an unbounded ``*`` searches up to ``UNBOUNDED_LENGTH`` hops.
   The search stops with ``limit_exceeded`` once it reaches ``MAX_REACHED`` nodes, and
@@ -38,6 +39,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kgmem.cypher.label_sets import stored
 from kgmem.cypher.labels import NAMES, string
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
@@ -71,7 +73,8 @@ class _Search:
 
     def call(self, *, optional: bool) -> str:
         """The clauses that bind the path (null when none is found, if ``optional``)."""
-        types = "[" + ", ".join(string(t) for t in self.types) + "]" if self.types else "null"
+        listed = ", ".join(string(stored(t)) for t in self.types)
+        types = f"[{listed}]" if self.types else "null"
         arguments = (
             f"${GRAPH_PARAMETER}, {self.start}, {self.end}, {types}, '{self.direction}', "
             f"{self.lower}, {self.upper}, {'true' if self.every else 'false'}, {MAX_REACHED}"

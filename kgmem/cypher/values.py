@@ -108,6 +108,7 @@ def _typed(obj: dict[str, Any]) -> Any:
         return {
             "kind": "relationship",
             **_element(value),
+            "label": _type(value.get("label")),
             "start": value.get("start_id"),
             "end": value.get("end_id"),
         }
@@ -134,6 +135,14 @@ def _node(value: dict[str, Any]) -> dict[str, Any]:
         names = label_sets.split(label)
         node["label"], node["labels"] = names[0], names
     return node
+
+
+def _type(label: Any) -> Any:
+    """A relationship's type as written: a type AGE cannot hold is stored under its
+    one-part composite label (``label_sets.stored``)."""
+    if isinstance(label, str) and label.startswith(label_sets.PREFIX):
+        return label_sets.split(label)[0]
+    return label
 
 
 def _element(value: dict[str, Any]) -> dict[str, Any]:

@@ -334,8 +334,12 @@ async def prepare_readers(ctx: GraphContext, namespaces: Sequence[str]) -> None:
 
 
 def composites(checked: CypherPlan) -> list[tuple[str, tuple[str, ...]]]:
-    """The composite labels (name, labels) the query creates nodes in."""
-    return [(label_sets.composite(labels), labels) for labels in checked.label_sets]
+    """The composite labels the query creates nodes in: each one's name, then the AGE
+    labels of its labels (``label_sets.stored``), the tables it inherits from."""
+    return [
+        (label_sets.composite(labels), tuple(map(label_sets.stored, labels)))
+        for labels in checked.label_sets
+    ]
 
 
 async def _write(

@@ -93,7 +93,8 @@ def test_patterns_without_several_fixed_types_are_left_alone(query: str) -> None
 
 def test_a_type_name_is_quoted_as_a_string_in_the_test() -> None:
     planned = plan("MATCH (a)-[r:`it's`|`a\\b`]->(b) RETURN b")
-    assert "type(r) IN ['it\\'s', 'a\\\\b']" in planned.text
+    # names AGE cannot hold, tested as stored (kgmem.cypher.stored_names)
+    assert "type(r) IN ['__kgmem_L_it_u0027s', '__kgmem_L_a_u005cb']" in planned.text
 
 
 async def test_several_types_match_either_type_on_age(memory: Memory, namespace: str) -> None:

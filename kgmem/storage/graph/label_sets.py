@@ -3,13 +3,14 @@
 A node with the labels {A, B} lives in a composite label (named by
 ``kgmem.cypher.label_sets.composite``, which the caller applies) whose table inherits
 from A's and B's tables, so AGE's scans of A or B (which include the tables inheriting
-from them) find it. ``ensure`` makes the composites a query writes to before the query
-runs, in the caller's transaction: the missing base labels, the composite itself
-(``create_vlabel``), its inheritance (``ALTER TABLE ... INHERIT``), the uid index and
-the indexes kgmem's schema gives its parents (PostgreSQL does not inherit indexes), and
-the indexes and constraints declared on its parents by Neo4j's schema statements
-(``extend``, which the caller hands in: ``kgmem.neo4j_schema.dispatch.extend_to``, a
-package above storage).
+from them) find it; a label AGE cannot hold as it is (``Big Co``) has a table of its own
+under its stored name, a one-part composite, which is the parent. ``ensure`` makes the
+composites a query writes to before the query runs, in the caller's transaction: the
+missing base labels, the composite itself (``create_vlabel``), its inheritance (``ALTER
+TABLE ... INHERIT``), the uid index and the indexes kgmem's schema gives its parents
+(PostgreSQL does not inherit indexes), and the indexes and constraints declared on its
+parents by Neo4j's schema statements (``extend``, which the caller hands in:
+``kgmem.neo4j_schema.dispatch.extend_to``, a package above storage).
 Each creation takes the same advisory lock as ``kgmem.storage.graph.labels`` does for a
 label, so concurrent writers create it once.
 """
@@ -39,8 +40,9 @@ async def ensure(
     schema: GraphSchema,
     extend: Extend,
 ) -> None:
-    """Create each composite label of ``composites`` (its name, then its labels) that
-    does not exist yet, inheriting from its labels' tables."""
+    """Create each composite label of ``composites`` (its name, then the AGE labels of
+    its labels: ``kgmem.cypher.label_sets.stored``) that does not exist yet, inheriting
+    from its labels' tables."""
     for name, labels in composites:
         if await conn.fetchval(_KIND, ns.graph_oid, name) is None:
             await _create(conn, ns, name, sorted(set(labels)), schema, extend)

@@ -25,6 +25,7 @@ import re
 from collections.abc import Sequence
 
 from kgmem.errors import CypherSemanticError
+from kgmem.neo4j_schema import handlers
 from kgmem.neo4j_schema.model import Constraint, SchemaObject
 from kgmem.storage import Connection
 from kgmem.storage.neo4j_schema import constraint_sql
@@ -204,11 +205,12 @@ class ConstraintHandler:
 
 def _own_first(obj: Constraint, tables: Sequence[str]) -> list[str]:
     """``tables`` with the label's own table first."""
-    return sorted(tables, key=lambda name: name != obj.label)
+    own = handlers.tables_named(obj)[0]
+    return sorted(tables, key=lambda name: name != own)
 
 
 async def _expression(conn: Connection, ns: NamespaceRef, obj: Constraint) -> str:
-    sequence = await constraint_sql.label_sequence(conn, ns, obj.label)
+    sequence = await constraint_sql.label_sequence(conn, ns, handlers.tables_named(obj)[0])
     allowed = allowed_types(obj.property_type) if obj.property_type else ()
     return constraint_sql.check_sql(ns, obj, sequence, allowed)
 

@@ -76,7 +76,7 @@ async def _create(
     if handler is None:
         what = f"{target.type.lower()} {'index' if isinstance(target, Index) else 'constraint'}"
         raise CypherSemanticError(f"kgmem cannot build a {what} yet")
-    for label in handlers.labels_of(target):
+    for label in handlers.tables_named(target):
         await label_tables.ensure(conn, ns, label, target.entity, schema)
     tables = await tables_of(conn, ns, target)
     # the steps checked now (options), even when they run later
@@ -191,17 +191,17 @@ async def tables_of(conn: Any, ns: NamespaceRef, obj: SchemaObject) -> list[str]
     """The tables holding the elements ``obj`` covers: each label's table and every
     table inheriting from it (once each)."""
     found: dict[str, None] = {}
-    for label in handlers.labels_of(obj):
+    for label in handlers.tables_named(obj):
         for table in await expression_indexes.tables(conn, ns, label):
             found[table] = None
     return list(found)
 
 
 async def extend_to(conn: Any, ns: NamespaceRef, table: str, parents: list[str]) -> None:
-    """Build every declared object of the labels ``parents`` on ``table`` too (a new
-    composite label table, before it inherits from theirs)."""
+    """Build every declared object of the labels ``parents`` (their AGE names) on
+    ``table`` too (a new composite label table, before it inherits from theirs)."""
     for obj in await catalog.declared(conn, ns):
-        if obj.entity != "NODE" or not set(handlers.labels_of(obj)) & set(parents):
+        if obj.entity != "NODE" or not set(handlers.tables_named(obj)) & set(parents):
             continue
         handler = handlers.handler(obj)
         if handler is not None:

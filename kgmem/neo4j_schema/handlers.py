@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from kgmem.cypher import label_sets
 from kgmem.neo4j_schema.model import Constraint, Index, SchemaObject
 from kgmem.storage.neo4j_schema.population_sql import IndexBuild
 from kgmem.storage.refs import NamespaceRef
@@ -78,3 +79,10 @@ def handler(obj: SchemaObject) -> Handler | None:
 def labels_of(obj: SchemaObject) -> tuple[str, ...]:
     """The labels or relationship types ``obj`` covers."""
     return (obj.label,) if isinstance(obj, Constraint) else obj.labels
+
+
+def tables_named(obj: SchemaObject) -> tuple[str, ...]:
+    """The AGE labels of what ``obj`` covers, the names of their tables: a label or type
+    AGE cannot hold as it is (``Big Co``) is stored under another name
+    (``kgmem.cypher.label_sets.stored``)."""
+    return tuple(map(label_sets.stored, labels_of(obj)))

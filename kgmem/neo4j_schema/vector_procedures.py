@@ -20,7 +20,7 @@ from typing import Any
 
 from kgmem.errors import ProcedureFailed
 from kgmem.graph import deadline
-from kgmem.neo4j_schema import population, vector
+from kgmem.neo4j_schema import handlers, population, vector
 from kgmem.neo4j_schema.model import Entity, Index
 from kgmem.procedures.registry import Procedure, Reader, procedure
 from kgmem.storage.neo4j_schema import catalog, vector_sql
@@ -91,7 +91,7 @@ async def nearest(reader: Reader, args: Mapping[str, Any], entity: Entity, name:
         )
     read = vector.vectors(index)
     text = query_text(args["query"], read.dimensions, name)
-    sql = vector_sql.nearest_sql(index.labels[0], read)
+    sql = vector_sql.nearest_sql(handlers.tables_named(index)[0], read)
     rows: Sequence[Sequence[Any]] = await reader.sql(sql, text, k, str(vector_sql.ef_search(k)))
     return [[int(row[0]), float(row[1])] for row in rows]
 

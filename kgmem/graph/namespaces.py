@@ -52,8 +52,9 @@ async def get(ctx: GraphContext, name: str) -> Namespace:
 
 
 async def stats(ctx: GraphContext, name: str) -> NamespaceStats:
-    """Counts and size of namespace ``name``; a node with several labels counts under
-    each of them (not under the composite AGE label that holds it)."""
+    """Counts and size of namespace ``name``, by label and type as written; a node with
+    several labels counts under each of them (not under the composite AGE label that
+    holds it), and a label or type AGE cannot hold under its name, not its stored one."""
     validate_namespace_name(name)
     async with ctx.db.transaction(readonly=True) as conn:
         ref = await ns_store.resolve(conn, name)
@@ -61,7 +62,7 @@ async def stats(ctx: GraphContext, name: str) -> NamespaceStats:
     return replace(
         found,
         vertices=_with_declared(per_label(found.vertices), ctx.schema.vertices),
-        edges=_with_declared(found.edges, ctx.schema.edges),
+        edges=_with_declared(per_label(found.edges), ctx.schema.edges),
     )
 
 
@@ -73,8 +74,9 @@ def _with_declared(counts: Mapping[str, int], declared: Iterable[str]) -> dict[s
 
 
 def per_label(counts: Mapping[str, int]) -> dict[str, int]:
-    """Counts by AGE label as counts by label: each composite's count added to each of
-    its labels (``kgmem.cypher.label_sets``)."""
+    """Counts by AGE label as counts by label (or type): each composite's count added to
+    each of its labels, a one-part composite's to the name it stores
+    (``kgmem.cypher.label_sets``)."""
     out: dict[str, int] = {}
     for name, n in counts.items():
         for label in label_sets.split(name):

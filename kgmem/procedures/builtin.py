@@ -55,11 +55,18 @@ async def _schema(reader: Reader, args: Mapping[str, Any]) -> Rows:
     stats = await reader.stats()
     ids = {label: -(i + 1) for i, label in enumerate(_in_use(stats.vertices))}
     nodes = [_virtual_node(i, label) for label, i in ids.items()]
-    result = await reader.cypher("MATCH (a)-[r]->(b) RETURN DISTINCT label(a), type(r), label(b)")
+    result = await reader.cypher("MATCH (a)-[r]->(b) RETURN DISTINCT labels(a), type(r), labels(b)")
+    triples = {
+        (a, kind, b)
+        for starts, kind, ends in result.rows
+        for a in starts
+        for b in ends
+        if a in ids and b in ids
+    }
     rels = [
         {"kind": "relationship", "id": -(n + 1), "label": kind, "start": ids[a], "end": ids[b],
          "properties": {"name": kind}}
-        for n, (a, kind, b) in enumerate(result.rows) if a in ids and b in ids
+        for n, (a, kind, b) in enumerate(sorted(triples))
     ]  # fmt: skip
     return [[nodes, rels]]
 

@@ -23,13 +23,13 @@ then the keys of a list's members). IMMUTABLE, PARALLEL SAFE, reading no table; 
 calls ``value_type`` where a query calls ``valueType``.
 
 Revision ID: 0054_cypher_value_type
-Revises: 0052_cypher_merge_created
+Revises: 0053_escaped_label_names
 """
 
 from alembic import op
 
 revision = "0054_cypher_value_type"
-down_revision = "0052_cypher_merge_created"
+down_revision = "0053_escaped_label_names"
 branch_labels = None
 depends_on = None
 

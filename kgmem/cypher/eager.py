@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import apoc_functions, label_sets, label_writes, labels
+from kgmem.cypher import apoc_functions, label_sets, label_writes, labels, merge
 from kgmem.cypher.columns import scope
 from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Kind, Token
@@ -38,7 +38,6 @@ from kgmem.cypher.structure import (
     WRITE_WORDS,
     Clause,
     clauses,
-    depths,
     split_top_level,
     union_parts,
 )
@@ -101,7 +100,7 @@ def merges(text: str, code: Sequence[Token]) -> str:
 def _made_nodes(clause: Clause, bound: set[str]) -> list[frozenset[str]]:
     """The label sets of the nodes a MERGE matches or makes: its node patterns whose
     variable no earlier clause bound (a label set's composite name read as its labels)."""
-    tokens = _before_on(clause)
+    tokens = merge.merge_pattern(clause)
     found = []
     for index, token in enumerate(tokens[:-1]):
         if token.kind is not Kind.PUNCT or token.text != "(":
@@ -113,16 +112,6 @@ def _made_nodes(clause: Clause, bound: set[str]) -> list[frozenset[str]]:
         _, names = labels.labels_at(tokens, index + 2 if named else index + 1)
         found.append(frozenset(part for name in names for part in label_sets.split(name)))
     return found
-
-
-def _before_on(clause: Clause) -> list[Token]:
-    """A MERGE's pattern: its tokens before ``ON CREATE`` / ``ON MATCH``."""
-    out = []
-    for depth, token in depths(clause.body):
-        if depth == 0 and token.is_keyword("ON"):
-            break
-        out.append(token)
-    return out
 
 
 def scoped(before: list[Clause]) -> bool:

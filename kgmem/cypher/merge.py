@@ -93,7 +93,7 @@ def rewrite(text: str, code: Sequence[Token]) -> list[Edit]:
         names.append(threshold)
         edits.extend(naming)
         at = all_clauses.index(clause)
-        bound = scope(text, all_clauses[:at]) | pattern_variables(_pattern(clause))
+        bound = scope(text, all_clauses[:at]) | pattern_variables(merge_pattern(clause))
         flag = f"{_PREFIX}new{number}"
         after = _After(bound | thresholds | {flag}, at == len(all_clauses) - 1)
         relabelled = _sets(text, clause, _reread(entity, threshold, flag, after), after)
@@ -117,7 +117,8 @@ def _is_star(clause: Clause) -> bool:
     return bool(body) and body[0].text == "*"
 
 
-def _pattern(clause: Clause) -> list[Token]:
+def merge_pattern(clause: Clause) -> list[Token]:
+    """A MERGE's pattern: its tokens before ``ON CREATE`` / ``ON MATCH``."""
     out = []
     for depth, token in depths(clause.body):
         if depth == 0 and token.is_keyword("ON"):
@@ -130,7 +131,7 @@ def _key(
     text: str, clause: Clause, number: int, threshold: str
 ) -> tuple[str, Token | str, list[Edit]]:
     """(the probe pattern, the tested entity's variable, edits naming an unnamed entity)."""
-    pattern = _pattern(clause)
+    pattern = merge_pattern(clause)
     probe_name = f"{_PREFIX}t{number}"
     opening = next((i for i, t in enumerate(pattern) if t.text == "["), None)
     if opening is None:
@@ -371,7 +372,7 @@ def self_loops(text: str, code: Sequence[Token]) -> str:
         for clause in clauses(part):
             if clause.keyword != "MERGE":
                 continue
-            pattern = _pattern(clause)
+            pattern = merge_pattern(clause)
             named = [
                 pattern[i + 1].name
                 for i in range(len(pattern) - 1)

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import Clause, closing, each_clause
+from kgmem.cypher.structure import Clause, closing, each_clause, function_calls
 
 _PATTERN_CLAUSES = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
 NAMES = (Kind.NAME, Kind.QUOTED_NAME)
@@ -53,16 +53,8 @@ def calls(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     call of AGE's ``label(x)`` into ``kgmem_cypher.label_name(label(x))`` (the first
     label, as written, of a composite or stored name: ``kgmem.cypher.label_sets``)."""
     edits: list[tuple[int, int, str]] = []
-    pairs: dict[int, int] | None = None
-    for index, token in enumerate(code[:-1]):
-        if token.kind is not Kind.NAME or token.text.lower() not in _READERS:
-            continue
-        if code[index + 1].text != "(" or (index > 0 and code[index - 1].text == "."):
-            continue
-        pairs = closing(code) if pairs is None else pairs
-        close = pairs.get(index + 1)
-        if close is None:
-            continue
+    for index, close in function_calls(code, _READERS):
+        token = code[index]
         reader = _READERS[token.text.lower()]
         edits.append((token.start, code[index + 1].end, f"{reader}(label("))
         edits.append((code[close].start, code[close].end, "))"))

@@ -34,7 +34,7 @@ from kgmem.cypher.fold_parse import unquote
 from kgmem.cypher.labels import LABEL_NAME, NAMES, string
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import closing
+from kgmem.cypher.structure import closing, function_calls
 from kgmem.errors import CypherSemanticError
 
 _OPENINGS = ("(", "[")
@@ -90,15 +90,9 @@ def _types(code: Sequence[Token]) -> list[Edit]:
     which spares a function call per relationship."""
     edits: list[Edit] = []
     pairs: dict[int, int] | None = None
-    for i, token in enumerate(code[:-1]):
-        if token.kind is not Kind.NAME or token.text.lower() != "type":
-            continue
-        if code[i + 1].text != "(" or (i > 0 and code[i - 1].text == "."):
-            continue
+    for i, close in function_calls(code, ("type",)):
+        token = code[i]
         pairs = closing(code) if pairs is None else pairs
-        close = pairs.get(i + 1)
-        if close is None:
-            continue
         stored = _stored_literals(code, close + 1, pairs)
         if stored is not None:
             edits.extend(stored)

@@ -8,7 +8,7 @@ as ``n.limit`` or ``:Match``) is never a keyword.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -67,6 +67,21 @@ def closing(tokens: Sequence[Token]) -> dict[int, int]:
         elif token.text in ")]}" and stack:
             pairs[stack.pop()] = index
     return pairs
+
+
+def function_calls(tokens: Sequence[Token], names: Container[str]) -> Iterator[tuple[int, int]]:
+    """(index of the name, index of the closing bracket) of each call of a function
+    whose lower-case name is in ``names`` (``f(...)``, not a property ``x.f(``)."""
+    pairs: dict[int, int] | None = None
+    for index, token in enumerate(tokens[:-1]):
+        if token.kind is not Kind.NAME or token.text.lower() not in names:
+            continue
+        if tokens[index + 1].text != "(" or (index > 0 and tokens[index - 1].text == "."):
+            continue
+        pairs = closing(tokens) if pairs is None else pairs
+        close = pairs.get(index + 1)
+        if close is not None:
+            yield index, close
 
 
 def is_keyword_at(tokens: Sequence[Token], index: int, *words: str) -> bool:

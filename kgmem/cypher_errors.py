@@ -15,6 +15,8 @@ does not know; the detail names what to use instead where kgmem has an alternati
 
 from __future__ import annotations
 
+from typing import Any
+
 from kgmem.errors import CypherError, CypherPermissionDenied, CypherRejected
 
 SHORTEST_PATH_INSTEAD = (
@@ -61,6 +63,11 @@ class CypherAccessMode(CypherPermissionDenied):
     def __init__(self, what: str, *, position: int | None = None) -> None:
         super().__init__(f"{ACCESS_MODE}: {what}; send it in write mode", position=position)
         self.what = what
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Rebuilt from ``what`` (a plan refused in the planning process comes back
+        pickled), so the message is said once."""
+        return (type(self), (self.what,), self.__dict__)
 
 
 NEO4J_LIBRARIES = frozenset({"apoc", "gds", "db", "dbms", "genai", "graph", "algo"})

@@ -42,5 +42,8 @@ async def test_a_write_in_read_mode_is_an_access_mode_error(
     with pytest.raises(CypherAccessMode) as caught:
         await memory.cypher(namespace, query)
     assert caught.value.detail.startswith(f"Writing in read access mode not allowed: {what}")
+    assert caught.value.detail.count("not allowed") == 1  # said once, planned in a child
+    assert caught.value.detail.endswith("; send it in write mode")
+    assert caught.value.what.startswith(what)
     assert caught.value.code == "cypher_access_mode"
     assert (await memory.cypher(namespace, "MATCH (n) RETURN count(n)")).rows == [[0]]

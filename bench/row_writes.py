@@ -6,13 +6,17 @@ without the rewrites that make rows see each other's writes (``kgmem.cypher.fres
 Same run, same graph (``--rows`` nodes of label ``L`` with an index on ``id``), each
 statement as kgmem plans it and, as the baseline, as kgmem planned it without that
 rewrite (the answers differ only where rows share an entity), both sent to AGE's
-``cypher()`` on one connection, so the figures are the database's work alone:
+``cypher()`` on one connection as kgmem sends a statement (``kgmem.storage.graph.cypher.run``,
+with the settings the plan asks for), so the figures are the database's work alone:
 
 - a batch of property writes, ``UNWIND $rows AS row MATCH (n:L {id: row.id}) SET n.x =
   row.x``, against no re-read of the node before the SET, and against AGE's
   containment test of the map (every row against every node of the label);
 - a relationship import that MERGEs both ends, as LangChain's and LlamaIndex's are
-  written (every row passes the first MERGE before any reaches the second).
+  written (every row passes the first MERGE before any reaches the second);
+- a node import, one MERGE by key a row (``UNWIND $rows AS row MERGE (n:L {id: row.id})
+  SET n.x = row.x``), against AGE's containment test of the MERGE's map
+  (``kgmem.cypher.merge_keys``).
 
 Reported: the median milliseconds of ``--runs`` runs of each (the statement runs in a
 transaction that is rolled back, so every run starts from the same graph).
@@ -36,6 +40,8 @@ from bench.report import Figure, Report
 from bench.scratch import Scratch, at_least, measured, open_memory, parser
 from kgmem.cypher import in_lists, rewrite
 from kgmem.cypher.plan import prepare
+from kgmem.storage.graph import cypher as cypher_store
+from kgmem.storage.graph.cypher import CypherCall
 
 NAMESPACE = "bench_row_writes"
 _BATCH_SET = "UNWIND $rows AS row MATCH (n:L {id: row.id}) SET n.x = row.x"
@@ -49,6 +55,10 @@ QUERIES = {
     "relationship import merging both ends": (
         "UNWIND $pairs AS p MERGE (s:L {id: p.s}) MERGE (t:L {id: p.t}) MERGE (s)-[:R]->(t)",
         "merge_barriers",
+    ),
+    "node import, one MERGE by key a row, against the map as containment": (
+        "UNWIND $rows AS row MERGE (n:L {id: row.id}) SET n.x = row.x",
+        "merge_keys",
     ),
 }
 
@@ -81,10 +91,10 @@ async def run(args: argparse.Namespace, place: Scratch) -> Report:
         try:
             await raw.execute("LOAD 'age'; SET search_path = ag_catalog, public")
             for name, (query, reshape) in QUERIES.items():
-                ours = await _median(raw, _planned(query, params), params, args.runs)
+                ours = await _median(raw, _planned(query, params), args.runs)
                 with _without(reshape):
-                    before = _planned(query, params)
-                theirs = await _median(raw, before, params, args.runs)
+                    before = _planned(query, params, containment=reshape == "merge_keys")
+                theirs = await _median(raw, before, args.runs)
                 report.add(Figure(name, ours, "ms", args.runs, theirs, f"without {reshape}"))
         finally:
             await raw.close()
@@ -95,13 +105,23 @@ async def run(args: argparse.Namespace, place: Scratch) -> Report:
     return report
 
 
-def _planned(query: str, params: dict[str, Any]) -> str:
-    planned, _ = prepare(query, "write", in_lists.shape(query, params))  # uncached
-    text = f"{planned.tag}{planned.text}{planned.tag}"
-    return f"SELECT * FROM cypher('{NAMESPACE}', {text}, $1) AS (c agtype)"
+def _planned(query: str, params: dict[str, Any], *, containment: bool = False) -> CypherCall:
+    """The call kgmem makes for ``query`` (planned uncached, in this process); with
+    ``containment``, MERGE maps left to AGE's containment test."""
+    planned, _ = prepare(query, "write", in_lists.shape(query, params))
+    return CypherCall(
+        graph=NAMESPACE,
+        text=planned.text,
+        tag=planned.tag,
+        columns=len(planned.columns),
+        params_json=json.dumps(params),
+        max_rows=None,
+        lookups=planned.lookups,
+        merges=() if containment else planned.merges,
+    )
 
 
-async def _median(raw: asyncpg.Connection, sql: str, params: dict[str, Any], runs: int) -> float:
+async def _median(raw: asyncpg.Connection, call: CypherCall, runs: int) -> float:
     taken = []
     for _ in range(runs):
         transaction = raw.transaction()
@@ -109,7 +129,7 @@ async def _median(raw: asyncpg.Connection, sql: str, params: dict[str, Any], run
         try:
             await raw.execute("SELECT set_config('kgmem.cypher_graph', $1, true)", NAMESPACE)
             began = time.perf_counter()
-            await raw.fetch(sql, json.dumps(params))
+            await cypher_store.run(raw, call)
             taken.append((time.perf_counter() - began) * 1000)
         finally:
             await transaction.rollback()  # the next run starts from the same graph

@@ -27,6 +27,7 @@ from kgmem.cypher import (
     label_patterns,
     label_writes,
     merge,
+    merge_keys,
     numbered,
     operand_types,
     patterns,
@@ -75,6 +76,10 @@ class CypherPlan:
     # with nested-loop index lookups, as AGE's guess of 1000 unwound rows would choose a
     # hash join over a scan of every label table.
     lookups: bool = False
+    # The label or type and the keys of each property map of the query's MERGE patterns
+    # (``kgmem.cypher.merge_keys``): when an index answers each, the query runs with
+    # AGE's containment off, so the maps are equalities, and nested-loop joins.
+    merges: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # The parameters that read the current time (``kgmem.cypher.clock``): given their
     # values when the statement runs, never by the analyst.
     clocks: tuple[str, ...] = ()
@@ -177,6 +182,7 @@ def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
         named=label_patterns.named(code) if writes else (),
         relabels=_relabels(final),
         lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
+        merges=merge_keys.elements(final),
         clocks=tuple(sorted(clocks)),
         graph_parameter=shortest_paths.GRAPH_PARAMETER in used,
     )

@@ -117,6 +117,7 @@ from kgmem.cypher import (
     map_projections,
     map_updates,
     merge,
+    merge_keys,
     neo4j_functions,
     nulls,
     numbered,
@@ -341,6 +342,7 @@ _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("optional_where", optional_where.rewrite),
     ("undirected", undirected.rewrite),
     ("property_maps", property_maps.rewrite),  # after undirected: it reads the maps
+    ("merge_keys", merge_keys.rewrite),
     ("stored_names", stored_names.rewrite),  # after every rule that reads labels as written
     ("numbered_parameters", numbered.rewrite),  # last: the others read the analyst's names
 )

@@ -154,6 +154,7 @@ def call_of(
         params_json=_params_json(bound_params(namespace, checked, params)),
         max_rows=cap + 1,
         lookups=checked.lookups,
+        merges=checked.merges,
     )
 
 
@@ -194,6 +195,7 @@ async def explain(
         params_json=_params_json(bound_params(namespace, checked, request.params)),
         max_rows=_cap(request.limit, settings) + 1,
         lookups=checked.lookups,
+        merges=checked.merges,
     )
     lines = [
         f"columns: {', '.join(checked.columns) or '(none)'}",

@@ -58,6 +58,8 @@ class CypherCall:
     params_json: str | None
     max_rows: int | None
     lookups: bool = False  # plan joins as nested-loop index lookups (``CypherPlan.lookups``)
+    # The (label, keys) of each MERGE pattern's map (``CypherPlan.merges``)
+    merges: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,19 +152,47 @@ SELECT current_setting($1), current_setting($2),
 """
 
 
+_CONTAINMENT = "age.enable_containment"
+# Containment and joins off when each MERGE map's label has an index led by one of the
+# map's keys (``kgmem.cypher.merge_keys``): AGE then looks each row's node up by it.
+_MERGES = r"""
+SELECT current_setting($1), current_setting($2), coalesce(current_setting($3, true), 'on'),
+       CASE WHEN NOT EXISTS (
+           SELECT 1 FROM unnest($5::text[], $6::text[]) AS e(label, keys)
+           WHERE NOT EXISTS (
+               SELECT 1 FROM ag_catalog.ag_label l
+               JOIN ag_catalog.ag_graph g ON g.graphid = l.graph
+               JOIN pg_catalog.pg_index i ON i.indrelid = l.relation
+               WHERE g.name = $4::name AND l.name = e.label::name
+                 AND EXISTS (SELECT 1 FROM unnest(string_to_array(e.keys, chr(31))) AS k(key)
+                             WHERE strpos(pg_catalog.pg_get_indexdef(i.indexrelid, 1, true),
+                                          '''"' || k.key || '"''') > 0)))
+       THEN set_config($1, 'off', true) || set_config($2, 'off', true)
+            || set_config($3, 'off', true) END
+"""
+
+
 @contextlib.asynccontextmanager
 async def _joins(conn: asyncpg.Connection, call: CypherCall) -> AsyncIterator[None]:
     """For a call with ``lookups``: hash and merge joins off while it is planned (when
-    every label table has its id index), and back as they were after (the transaction
-    may run more statements)."""
-    if not call.lookups:
+    every label table has its id index); for a call with ``merges`` that indexes
+    answer: AGE's containment and hash and merge joins off (``kgmem.cypher.merge_keys``).
+    Each back as it was after (the transaction may run more statements)."""
+    if call.merges:
+        labels = [label for label, _ in call.merges]
+        keys = [chr(31).join(k) for _, k in call.merges]
+        before = await conn.fetchrow(_MERGES, *_JOINS, _CONTAINMENT, call.graph, labels, keys)
+    elif call.lookups:
+        before = await conn.fetchrow(_LOOKUPS, *_JOINS, call.graph)
+    else:
         yield
         return
-    before = await conn.fetchrow(_LOOKUPS, *_JOINS, call.graph)
     yield  # after a failure the transaction is rolled back, the settings with it
     await conn.execute(
         "SELECT set_config($1, $3, true), set_config($2, $4, true)", *_JOINS, before[0], before[1]
     )
+    if call.merges:
+        await conn.execute("SELECT set_config($1, $2, true)", _CONTAINMENT, before[2])
 
 
 async def ensure_reader(conn: asyncpg.Connection, graph: str) -> str:

@@ -1,0 +1,51 @@
+"""``kgmem_cypher.merge_key(v, what)``: a MERGE pattern's property value, or Neo4j's
+error when it is null.
+
+kgmem plans a statement whose MERGE patterns carry property maps with AGE's
+``age.enable_containment`` off, so AGE compares each entry by equality, which a property
+index answers (``kgmem.cypher.merge_keys``). With it off, AGE's MERGE as a statement's
+first clause ends the server process on a null value (``MERGE (n:L {id: $id})`` with
+``id`` null), so every value such a map takes from the statement passes through
+``merge_key`` first: a null is Neo4j's error, "Cannot merge the following node because
+of null property value for 'id'" (``what``: ``node 'id'`` or ``relationship 'w'``),
+raised as ``P0001``, which kgmem reports as a ``SemanticError``; any other value comes
+back as it is. IMMUTABLE, PARALLEL SAFE, reading no table.
+
+Revision ID: 0057_merge_keys
+Revises: 0054_cypher_value_type
+"""
+
+from alembic import op
+
+revision = "0057_merge_keys"
+down_revision = "0054_cypher_value_type"
+branch_labels = None
+depends_on = None
+
+UPGRADE = r"""
+CREATE FUNCTION kgmem_cypher.merge_key(v ag_catalog.agtype, what ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
+DECLARE w text;
+BEGIN
+  IF v IS NULL OR v OPERATOR(ag_catalog.=) 'null'::ag_catalog.agtype THEN
+    w := ag_catalog.agtype_out(what)::text::jsonb #>> '{}';
+    RAISE EXCEPTION 'Cannot merge the following % because of null property value for %',
+      split_part(w, ' ', 1), substr(w, position(' ' IN w) + 1) USING ERRCODE = 'P0001';
+  END IF;
+  RETURN v;
+END
+$fn$;
+"""
+
+DOWNGRADE = r"""
+DROP FUNCTION IF EXISTS kgmem_cypher.merge_key(ag_catalog.agtype, ag_catalog.agtype);
+"""
+
+
+def upgrade() -> None:
+    op.execute(UPGRADE)
+
+
+def downgrade() -> None:
+    op.execute(DOWNGRADE)

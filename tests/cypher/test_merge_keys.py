@@ -1,0 +1,140 @@
+"""A MERGE whose map an index answers looks each row's node up by it: AGE's containment
+is off for the statement, so the map is Neo4j's equality, the rows go through in their
+order, and a null key is Neo4j's error rather than the end of the server process."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from neo4j.exceptions import ClientError
+
+from kgmem import Memory
+from kgmem.cypher import merge_keys
+from kgmem.cypher.lexer import tokenize
+from kgmem.cypher.plan import plan
+from kgmem.errors import CypherSemanticError
+from tests.fixtures.bolt import Bolt
+
+_IMPORT = "UNWIND $rows AS row MERGE (n:K {id: row.id}) SET n.x = row.x"
+
+
+async def _indexed(memory: Memory, namespace: str, label: str = "K") -> None:
+    await memory.cypher(namespace, f"CREATE INDEX FOR (n:{label}) ON (n.id)", mode="write")
+
+
+def test_the_plan_names_each_map_label_and_keys() -> None:
+    found = plan(
+        "UNWIND $rows AS row MERGE (a:A {id: row.a, k: 1}) MERGE (a)-[r:R {w: row.w}]->(b) "
+        "MERGE (c {q: 1}) RETURN a",
+        {"rows": []},
+        mode="write",
+    )
+    assert found.merges == (("A", ("id", "k")), ("R", ("w",)), ("", ("q",)))
+    assert plan("MATCH (n:A {id: 1}) RETURN n").merges == ()
+    # a MERGE inside brackets (FOREACH): the statement keeps AGE's containment
+    nested = "MERGE (b:B {id: 1}) FOREACH (x IN [1] | MERGE (:A {id: x}))"
+    assert merge_keys.elements(tokenize(nested)) == ()
+
+
+def test_only_a_leading_merge_checks_its_values_for_null() -> None:
+    leading = plan("MERGE (n:A {id: $id, k: 'x'}) RETURN n", {"id": 1}, mode="write")
+    assert f"{merge_keys.CHECK}($id, 'node \\'id\\'')" in leading.text
+    assert "'x'" in leading.text and f"{merge_keys.CHECK}('x'" not in leading.text
+    later = plan(
+        "UNWIND $rows AS row MERGE (n:A {id: row.id}) RETURN n", {"rows": []}, mode="write"
+    )
+    assert merge_keys.CHECK not in later.text
+
+
+async def test_an_indexed_merge_is_looked_up_by_the_index(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "UNWIND range(1, 50) AS i CREATE (:K {id: i})", mode="write")
+    await _indexed(memory, namespace)
+    lines = await memory.cypher(
+        namespace, f"EXPLAIN {_IMPORT}", {"rows": [{"id": 1, "x": 2}]}, mode="write"
+    )
+    plan_text = "\n".join(str(row[0]) for row in lines.rows)
+    assert "Index Scan" in plan_text and "@>" not in plan_text
+
+
+async def test_without_an_index_the_merge_keeps_containment(memory: Memory, namespace: str) -> None:
+    lines = await memory.cypher(
+        namespace, f"EXPLAIN {_IMPORT}", {"rows": [{"id": 1, "x": 2}]}, mode="write"
+    )
+    assert "@>" in "\n".join(str(row[0]) for row in lines.rows)
+
+
+async def test_an_indexed_map_is_an_equality(memory: Memory, namespace: str) -> None:
+    await memory.cypher(namespace, "CREATE (:K {id: [1, 2, 3]}), (:K {id: 1.0})", mode="write")
+    await _indexed(memory, namespace)
+    longer = await memory.cypher(namespace, "MERGE (n:K {id: [1, 2]}) RETURN n.id", mode="write")
+    assert longer.rows == [[[1, 2]]] and longer.counters.nodes_created == 1
+    number = await memory.cypher(namespace, "MERGE (n:K {id: 1}) RETURN n.id", mode="write")
+    assert number.rows == [[1.0]] and number.counters.nodes_created == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "MERGE (n:K {id: $id}) RETURN n",
+        "MERGE (n:K {id: coalesce($id)}) RETURN n",
+        "MERGE (n:K {id: 1, k: $id}) RETURN n",
+    ],
+)
+async def test_a_leading_merge_on_a_null_is_neo4js_error(
+    memory: Memory, namespace: str, query: str
+) -> None:
+    await _indexed(memory, namespace)
+    with pytest.raises(CypherSemanticError, match=r"null property value for '(id|k)'"):
+        await memory.cypher(namespace, query, {"id": None}, mode="write")
+    alive = await memory.cypher(namespace, "MERGE (n:K {id: 7}) RETURN n.id", mode="write")
+    assert alive.rows == [[7]]
+
+
+async def test_a_null_relationship_key_over_bolt(bolt: Bolt) -> None:
+    async with bolt.driver() as driver:
+        await driver.execute_query("CREATE INDEX FOR ()-[r:R]-() ON (r.w)", database_="alpha")
+        with pytest.raises(ClientError) as caught:
+            await driver.execute_query(
+                "MERGE (a:A {id: 1})-[r:R {w: $w}]->(b:A {id: 2}) RETURN r",
+                {"w": None},
+                database_="alpha",
+            )
+        assert caught.value.code == "Neo.ClientError.Statement.SemanticError"
+        assert "null property value for 'w'" in (caught.value.message or "")
+        records, _, _ = await driver.execute_query("RETURN 1 AS one", database_="alpha")
+        assert records[0]["one"] == 1
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(keys=st.lists(st.integers(0, 4), min_size=1, max_size=10))
+async def test_rows_go_through_in_order_whatever_the_batch(
+    memory: Memory, namespace: str, keys: list[int]
+) -> None:
+    """One node per key; ON CREATE for the key's first row, ON MATCH for the later ones;
+    the last row's write wins; rows come back in their order."""
+    await memory.cypher(namespace, "MATCH (n) DETACH DELETE n", mode="write")
+    await memory.cypher(namespace, "CREATE INDEX IF NOT EXISTS FOR (n:K) ON (n.id)", mode="write")
+    await memory.cypher(namespace, "CREATE (:K {id: 0, x: -1})", mode="write")
+    rows = [{"id": key, "x": at} for at, key in enumerate(keys)]
+    result = await memory.cypher(
+        namespace,
+        "UNWIND $rows AS row MERGE (n:K {id: row.id}) ON CREATE SET n.first = row.x "
+        "ON MATCH SET n.matched = coalesce(n.matched, 0) + 1 SET n.x = row.x "
+        "RETURN row.x, n.id",
+        {"rows": rows},
+        mode="write",
+    )
+    assert result.rows == [[r["x"], r["id"]] for r in rows]
+    found = await memory.cypher(
+        namespace, "MATCH (n:K) RETURN n.id, n.x, n.first, n.matched ORDER BY n.id"
+    )
+    expected = []
+    for key in sorted({0, *keys}):
+        at = [r["x"] for r in rows if r["id"] == key]
+        created = key != 0
+        matched = len(at) - 1 if created else len(at)
+        expected.append([key, at[-1] if at else -1, at[0] if created else None, matched or None])
+    assert found.rows == expected

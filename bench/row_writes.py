@@ -87,7 +87,9 @@ async def run(args: argparse.Namespace, place: Scratch) -> Report:
         await memory.cypher(NAMESPACE, "UNWIND $rows AS row CREATE (:L {id: row.id})", params,
                             mode="write")  # fmt: skip
         await memory.cypher(NAMESPACE, "CREATE INDEX FOR (n:L) ON (n.id)", mode="write")
-        raw = await asyncpg.connect(place.url)
+        # no statement cache: a statement and its baseline share their text, and AGE reads
+        # its settings when it parses one
+        raw = await asyncpg.connect(place.url, statement_cache_size=0)
         try:
             await raw.execute("LOAD 'age'; SET search_path = ag_catalog, public")
             for name, (query, reshape) in QUERIES.items():

@@ -71,6 +71,21 @@ async def test_an_indexed_map_is_an_equality(memory: Memory, namespace: str) -> 
     assert number.rows == [[1.0]] and number.counters.nodes_created == 0
 
 
+async def test_a_statement_met_before_the_index_uses_it_after(
+    memory: Memory, namespace: str
+) -> None:
+    """The same text, run before and after CREATE INDEX: the index changes how AGE reads
+    it (the prepared statement is analysed again after the index is made)."""
+    query = "UNWIND $rows AS row MERGE (n:K {id: row.id}) RETURN n.id"
+    rows = {"rows": [{"id": [1, 2]}]}
+    await memory.cypher(namespace, "CREATE (:K {id: [1, 2, 3]})", mode="write")
+    before = await memory.cypher(namespace, query, rows, mode="write")
+    assert before.rows == [[[1, 2, 3]]]  # containment: the longer list matched
+    await _indexed(memory, namespace)
+    after = await memory.cypher(namespace, query, rows, mode="write")
+    assert after.rows == [[[1, 2]]] and after.counters.nodes_created == 1
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -39,7 +39,14 @@ from typing import Any
 
 from kgmem.cypher.lexer import quoted_name
 from kgmem.cypher.subquery_split import Labels, Split, label_names
-from kgmem.errors import CypherError, CypherRejected, CypherSemanticError, LimitExceeded
+from kgmem.cypher_errors import CypherUnsupported
+from kgmem.errors import (
+    CypherError,
+    CypherRejected,
+    CypherSemanticError,
+    CypherSyntaxError,
+    LimitExceeded,
+)
 from kgmem.graph.summary import query_type
 from kgmem.model import CypherResult
 from kgmem.model.cypher_summary import total
@@ -119,9 +126,10 @@ async def _steps(split: Split, params: Mapping[str, Any], steps: Steps) -> Cyphe
                 "A query with 'CALL { ... } IN TRANSACTIONS' can only be executed in an "
                 "implicit transaction, but tried to execute in an explicit transaction."
             )
-        joined = await _batched(split, rows, params, steps.alone)
         status = [split.batches.status] if split.batches.status else []
         names = split.head_vars + split.returns + status
+        await _tail_checked(split, names, params, steps.alone)
+        joined = await _batched(split, rows, params, steps.alone)
         return await _tail(split, names, joined, params, steps.alone)
     joined = await _body(split, rows, params, steps.run)
     return await _tail(split, split.head_vars + split.returns, joined, params, steps.run)
@@ -406,6 +414,25 @@ async def _tail(
         return CypherResult(columns=[], rows=[], truncated=False, timings={})
     prefix, encoded = _bound(split, names, rows, index=False)
     return await run(f"{prefix} {split.tail}", {**params, split.name("rows"): encoded})
+
+
+async def _tail_checked(
+    split: Split, names: list[str], params: Mapping[str, Any], alone: Run
+) -> None:
+    """Refuse before the first batch commits what Neo4j refuses before anything runs: a
+    mistake in the clauses after ``IN TRANSACTIONS`` (a variable nothing binds, a
+    syntax error, a function kgmem does not answer). The tail is explained, not run,
+    with its variables bound as plain values; an error that could come of that binding
+    (a variable that is a node in the rows) is left for the tail itself to meet."""
+    if not split.tail:
+        return
+    prefix, _ = _bound(split, names, [], index=False)
+    try:
+        await alone(f"EXPLAIN {prefix} {split.tail}", {**params, split.name("rows"): []})
+    except (CypherSyntaxError, CypherUnsupported):
+        raise
+    except CypherError:
+        return
 
 
 def explain(split: Split) -> CypherResult:

@@ -7,7 +7,8 @@ import neo4j
 import pytest
 
 from kgmem import Memory
-from kgmem.errors import CypherError, CypherSemanticError
+from kgmem.cypher_errors import CypherUnsupported
+from kgmem.errors import CypherError, CypherSemanticError, CypherSyntaxError
 from tests.fixtures.bolt import Bolt
 
 FAILING = "UNWIND [1, 2, 0, 3] AS i CALL (i) { CREATE (:Z {v: 10 / i}) } IN TRANSACTIONS OF 1 ROWS"
@@ -22,6 +23,35 @@ async def test_batches_before_a_failing_one_stay_written(memory: Memory, namespa
     with pytest.raises(CypherError, match="/ by zero"):
         await memory.cypher(namespace, FAILING, mode="write")
     assert await _count(memory, namespace, "Z") == 2  # batches 1 and 2 committed
+
+
+@pytest.mark.parametrize(
+    ("tail", "error"),
+    [
+        ("RETURN y", CypherSyntaxError),
+        ("RETURN b.x ORDER BY zz", CypherSyntaxError),
+        ("RETURN nofunc(b)", CypherUnsupported),
+    ],
+)
+async def test_a_mistake_after_the_batches_is_refused_before_any_commits(
+    memory: Memory, namespace: str, tail: str, error: type[CypherError]
+) -> None:
+    query = (
+        f"UNWIND [1, 2] AS i CALL (i) {{ CREATE (b:Z {{v: i}}) RETURN b }} IN TRANSACTIONS {tail}"
+    )
+    with pytest.raises(error):
+        await memory.cypher(namespace, query, mode="write")
+    assert await _count(memory, namespace, "Z") == 0
+
+
+async def test_a_tail_reading_returned_nodes_still_runs(memory: Memory, namespace: str) -> None:
+    """The tail is checked with its variables bound as plain values: a pattern over a
+    returned node is no mistake, and it still runs on the nodes."""
+    query = (
+        "UNWIND [1, 2] AS i CALL (i) { CREATE (b:Z {v: i})-[:R]->(:Y {v: i}) RETURN b } "
+        "IN TRANSACTIONS MATCH (b)-[:R]->(y) RETURN y.v ORDER BY y.v"
+    )
+    assert (await memory.cypher(namespace, query, mode="write")).rows == [[1], [2]]
 
 
 @pytest.mark.parametrize(("on_error", "written"), [("CONTINUE", 3), ("BREAK", 2)])

@@ -40,15 +40,15 @@ def _map_items(code: Sequence[Token], start: int, pairs: dict[int, int]) -> list
     found: list[tuple[int, int]] = []
     index = start
     while index < len(code):
-        item_end = _item_end(code, index, pairs)
-        if _is_entity_update(code, index, item_end):
+        end = item_end(code, index, pairs)
+        if _is_entity_update(code, index, end):
             first = index + 2
-            literal = code[first].text == "{" and pairs.get(first) == item_end - 1
+            literal = code[first].text == "{" and pairs.get(first) == end - 1
             if not literal:
-                found.append((first, item_end - 1))
-        if item_end >= len(code) or code[item_end].text != ",":
+                found.append((first, end - 1))
+        if end >= len(code) or code[end].text != ",":
             break
-        index = item_end + 1
+        index = end + 1
     return found
 
 
@@ -63,7 +63,7 @@ def _is_entity_update(code: Sequence[Token], index: int, end: int) -> bool:
     )
 
 
-def _item_end(code: Sequence[Token], index: int, pairs: dict[int, int]) -> int:
+def item_end(code: Sequence[Token], index: int, pairs: dict[int, int]) -> int:
     """The index just past the SET item starting at ``index``: at a comma, a clause word
     or a closing bracket of the enclosing level, or the end."""
     while index < len(code):

@@ -346,20 +346,22 @@ def _whole_map(text: str, item: list[Token], when: str) -> str | None:
 
 
 def _property_item(text: str, item: list[Token]) -> tuple[str, str]:
-    """(``x.key``, the value's text) of a ``x.key = value`` item."""
+    """(``x.key``, the value's text) of a ``x.key = value`` item, or (``x[key]``, the
+    value's text) of a dynamic ``x[key] = value`` (``kgmem.cypher.dynamic_properties``)."""
     if not item:
         raise CypherSemanticError("empty SET item after ON CREATE/ON MATCH")
-    is_property = (
-        len(item) >= 5 and item[1].text == "." and item[3].text == "="
-        and item[0].kind in (Kind.NAME, Kind.QUOTED_NAME)
-    )  # fmt: skip
-    if not is_property:
-        raise CypherSemanticError(
-            "ON CREATE/ON MATCH SET takes property items (x.key = value), maps "
-            "(x = map, x += map) and labels (x:Label)",
-            position=item[0].start,
-        )
-    return quoted(text, item[:3]), "(" + quoted(text, item[4:]) + ")"
+    named = item[0].kind in (Kind.NAME, Kind.QUOTED_NAME)
+    is_property = named and len(item) >= 5 and item[1].text == "." and item[3].text == "="
+    if is_property:
+        return quoted(text, item[:3]), "(" + quoted(text, item[4:]) + ")"
+    close = closing(item).get(1, 0) if named and len(item) >= 6 and item[1].text == "[" else 0
+    if close > 2 and close + 2 < len(item) and item[close + 1].text == "=":
+        return quoted(text, item[: close + 1]), "(" + quoted(text, item[close + 2 :]) + ")"
+    raise CypherSemanticError(
+        "ON CREATE/ON MATCH SET takes property items (x.key = value, x[key] = value), maps "
+        "(x = map, x += map) and labels (x:Label)",
+        position=item[0].start,
+    )
 
 
 def self_loops(text: str, code: Sequence[Token]) -> str:

@@ -46,7 +46,8 @@ expansions below shift later positions.
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
-- Then, on the text those rules produced: ``STARTS WITH``, ``ENDS WITH`` and
+- Then, on the text those rules produced: ``SET n[key] = value`` and ``REMOVE n[key]``
+  as map updates (``kgmem.cypher.dynamic_properties``), ``STARTS WITH``, ``ENDS WITH`` and
   ``CONTAINS`` answering null for values that are not strings
   (``kgmem.cypher.string_predicates``), quantified path patterns that mean a
   variable length (``-[:R]->{1,3}``, ``((a)-[:R]->(b)){1,3}``:
@@ -107,6 +108,7 @@ from kgmem.cypher import (
     conversions,
     create_batches,
     create_parts,
+    dynamic_properties,
     eager,
     element_ids,
     fresh_sets,
@@ -312,6 +314,7 @@ Reshape = Callable[[str, Sequence[Token]], str]
 """A rewrite of the text the rules made: the text again, reshaped."""
 
 _RESHAPES: tuple[tuple[str, Reshape], ...] = (
+    ("dynamic_properties", dynamic_properties.rewrite),  # first: later ones read n += ...
     ("merge_barriers", eager.merges),
     ("fresh_sets", fresh_sets.rewrite),
     ("both_ways", both_ways.rewrite),

@@ -1,12 +1,12 @@
 """The errors a Neo4j 5 driver sees where kgmem used to answer otherwise: the exception
 class and ``.code`` the official driver raises for arithmetic on zero, a write in a read
-transaction and an undefined variable."""
+transaction, an undefined variable and a dynamic property key that is not a string."""
 
 import math
 
 import neo4j
 import pytest
-from neo4j.exceptions import ClientError, CypherSyntaxError, Forbidden
+from neo4j.exceptions import ClientError, CypherSyntaxError, CypherTypeError, Forbidden
 
 from tests.fixtures.bolt import Bolt
 
@@ -84,3 +84,17 @@ async def test_an_undefined_variable_is_a_syntax_error(bolt: Bolt, query: str, n
             await driver.execute_query(query, database_="alpha")
     assert caught.value.code == "Neo.ClientError.Statement.SyntaxError"
     assert caught.value.message.startswith(f"Variable `{name}` not defined")
+
+
+async def test_a_dynamic_property_key_that_is_not_a_string_is_a_type_error(bolt: Bolt) -> None:
+    async with bolt.driver() as driver:
+        await driver.execute_query("CREATE (:Keyed {a: 1})", database_="alpha")
+        for query in ("MATCH (n:Keyed) SET n[$k] = 2", "MATCH (n:Keyed) REMOVE n[$k]"):
+            with pytest.raises(CypherTypeError) as caught:
+                await driver.execute_query(query, {"k": 7}, database_="alpha")
+            assert caught.value.code == "Neo.ClientError.Statement.TypeError"
+            assert "Expected the value 7 to be of type STRING" in caught.value.message
+        records, _, _ = await driver.execute_query(
+            "MATCH (n:Keyed) RETURN properties(n) AS p", database_="alpha"
+        )
+    assert records[0]["p"] == {"a": 1}

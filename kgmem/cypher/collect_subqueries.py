@@ -2,11 +2,14 @@
 that collects, run before the clause holding it (``kgmem.memory.subquery_steps``)::
 
     MATCH (a) RETURN a.name, COLLECT { MATCH (a)-->(b) RETURN b.name } AS names
-    MATCH (a) CALL (*) { MATCH (a)-->(b) RETURN collect(b.name) AS kgsqc1 }
-    RETURN a.name, kgsqc1 AS names
+    MATCH (a) CALL (*) { MATCH (a)-->(b) RETURN collect([b.name]) AS kgsqc1 }
+    RETURN a.name, [kgsqc1_v IN kgsqc1 | kgsqc1_v[0]] AS names
 
 A subquery that ends in a pure aggregation answers one row per input row, also when it
-found nothing (an empty list), which is what ``COLLECT { }`` answers. In a WHERE, the
+found nothing (an empty list), which is what ``COLLECT { }`` answers. Unlike the
+function ``collect()``, ``COLLECT { }`` keeps null values (Neo4j's manual: "COLLECT
+will not remove null values automatically"), so each value is collected inside a list
+of one, which is never null, and taken out again. In a WHERE, the
 subquery runs after the clause the WHERE filters, whose filter becomes ``WITH * WHERE``.
 """
 
@@ -49,7 +52,8 @@ def _one(text: str, name: str) -> str:
             if end is None:
                 raise CypherSyntaxError("COLLECT { needs its }", position=token.start)
             call = _call(text, tokens[i + 2 : end], name, token.start)
-            text = text[: tokens[i].start] + name + text[tokens[end].end :]
+            unwrapped = f"[{name}_v IN {name} | {name}_v[0]]"
+            text = text[: tokens[i].start] + unwrapped + text[tokens[end].end :]
             start = tokens[0].start
             if clause.keyword == "WHERE":
                 return text[:start] + call + "WITH * " + text[start:]
@@ -86,4 +90,4 @@ def _call(text: str, body: Sequence[Token], name: str, at: int) -> str:
     if order:  # the list keeps the order, as Neo4j's does
         inner = f"{inner}WITH * {order}"
     value = text[items[0].start : items[-1].end]
-    return f"CALL (*) {{ {inner}RETURN collect({distinct}{value}) AS {name} }} "
+    return f"CALL (*) {{ {inner}RETURN collect({distinct}[{value}]) AS {name} }} "

@@ -136,6 +136,28 @@ async def test_subquery_expressions(memory: Memory, graph: str) -> None:
     assert await _rows(memory, graph, counted) == [[1, 2], [2, 0], [3, 1]]
 
 
+async def test_a_collect_subquery_keeps_nulls_the_collect_function_drops(
+    memory: Memory, graph: str
+) -> None:
+    # Neo4j's manual: "COLLECT will not remove null values automatically"
+    await _rows(
+        memory, graph, "MATCH (q:Q) SET q.nick = CASE q.x WHEN 10 THEN 'a' WHEN 20 THEN 'b' END"
+    )
+    nicknames = "RETURN COLLECT { MATCH (q:Q) RETURN q.nick ORDER BY q.nick } AS names"
+    assert await _rows(memory, graph, nicknames) == [[["a", "b", None]]]
+    described = "RETURN COLLECT { MATCH (q:Q) RETURN q.nick ORDER BY q.nick DESC } AS names"
+    assert await _rows(memory, graph, described) == [[[None, "b", "a"]]]
+    distinct = "RETURN COLLECT { UNWIND [1, null, 1, null] AS v RETURN DISTINCT v } AS vs"
+    assert sorted(map(str, (await _rows(memory, graph, distinct))[0][0])) == ["1", "None"]
+    per_row = (
+        "MATCH (a:P) RETURN a.x, COLLECT { MATCH (a)-[:R]->(b) RETURN b.nick ORDER BY b.nick } "
+        "AS nicks ORDER BY a.x"
+    )
+    assert await _rows(memory, graph, per_row) == [[1, ["a", "b"]], [2, []], [3, [None]]]
+    function = "MATCH (q:Q) RETURN collect(q.nick) AS names"
+    assert sorted((await _rows(memory, graph, function))[0][0]) == ["a", "b"]
+
+
 def test_simple_queries_are_not_split() -> None:
     for query in ("MATCH (n) RETURN n", "CREATE (n {a: 1})", "CALL db.labels() YIELD label"):
         assert find(query) is None

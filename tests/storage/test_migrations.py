@@ -276,3 +276,33 @@ async def test_the_own_words_migration_indexes_the_stored_texts_again(
         migrate.upgrade(url)
     finally:
         await conn.close()
+
+
+async def test_the_entity_helper_migration_puts_back_the_functions_it_replaced(
+    fresh_database: NewDatabase,
+) -> None:
+    """0055 has ``relabel`` and ``stored`` call ``_entity_now``; its downgrade restores
+    their bodies as 0054 left them, byte for byte, and their grants."""
+    import psycopg
+
+    agtype = "ag_catalog.agtype"
+    functions = (
+        f"kgmem_cypher.relabel({agtype}, {agtype}, {agtype})",
+        f"kgmem_cypher.stored({agtype})",
+    )
+    query = "SELECT pg_get_functiondef(oid), proacl::text FROM pg_proc WHERE oid = %s::regprocedure"
+
+    def definitions() -> list[tuple[str, str] | None]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            return [conn.execute(query, (f,)).fetchone() for f in functions]
+
+    url = await fresh_database(migrated=False)
+    migrate.upgrade(url, "0054_cypher_value_type")
+    before = definitions()
+    migrate.upgrade(url, "0055_cypher_dynamic_properties")
+    after = definitions()
+    assert all(row is not None and "kgmem_cypher._entity_now(" in row[0] for row in after)
+    assert [row and row[1] for row in after] == [row and row[1] for row in before]
+    migrate.downgrade(url, "0054_cypher_value_type")
+    assert definitions() == before
+    migrate.upgrade(url)

@@ -12,13 +12,13 @@ raised as ``P0001``, which kgmem reports as a ``SemanticError``; any other value
 back as it is. IMMUTABLE, PARALLEL SAFE, reading no table.
 
 Revision ID: 0057_merge_keys
-Revises: 0054_cypher_value_type
+Revises: 0055_cypher_dynamic_properties
 """
 
 from alembic import op
 
 revision = "0057_merge_keys"
-down_revision = "0054_cypher_value_type"
+down_revision = "0055_cypher_dynamic_properties"
 branch_labels = None
 depends_on = None
 

@@ -28,7 +28,8 @@ for a null, "Cannot merge the following node because of null property value for
     MERGE (n:L {id: $id, kind: 'x'})
     MERGE (n:L {id: kgmem_cypher.merge_key($id, 'node \\'id\\''), kind: 'x'})
 
-A MERGE after other clauses meets a null as AGE does (a node without the property).
+A MERGE after other clauses (``ON CREATE`` / ``ON MATCH`` put clauses before it,
+``kgmem.cypher.merge``) meets a null as AGE does: a node without the property.
 
 Only MERGE clauses at the top of the statement are read; a statement with a MERGE
 elsewhere (inside FOREACH) keeps AGE's containment.

@@ -18,18 +18,20 @@ row's node up by the index. Otherwise the statement keeps AGE's containment, who
 scan of the label an equality without an index would not beat (measured in ``bench
 row-writes``).
 
-With containment off, AGE's MERGE as a statement's first clause ends the server process
-on a null value, so each value such a MERGE's maps take from the statement (a
-parameter, an expression; literals are checked before, ``static_checks``) goes through
-``kgmem_cypher.merge_key(value, what)`` (migration 0057), which answers Neo4j's error
-for a null, "Cannot merge the following node because of null property value for
-'id'", and the value otherwise::
+Each value a MERGE map takes from the statement (a parameter, a variable, an
+expression; literal nulls are refused before, ``static_checks``) is checked on its row
+before the MERGE, by ``kgmem_cypher.merge_key(value, what)`` (migration 0057): a null
+is Neo4j's error, "Cannot merge the following node because of null property value for
+'id'", where AGE made a node without the property (and, with containment off, a MERGE
+that starts a statement ended the server process on it)::
 
-    MERGE (n:L {id: $id, kind: 'x'})
-    MERGE (n:L {id: kgmem_cypher.merge_key($id, 'node \\'id\\''), kind: 'x'})
+    UNWIND $rows AS row MERGE (n:L {id: row.id, kind: 'x'})
+    UNWIND $rows AS row WITH *, kgmem_cypher.merge_key(row.id, 'node \\'id\\'') AS __kgmem_mk1
+    MERGE (n:L {id: __kgmem_mk1, kind: 'x'})
 
-A MERGE after other clauses (``ON CREATE`` / ``ON MATCH`` put clauses before it,
-``kgmem.cypher.merge``) meets a null as AGE does: a node without the property.
+Once a row, not once per node the MERGE compares. A value that reads a variable the
+pattern itself names stays as written, and such a MERGE never starts the statement (a
+``WITH`` comes first).
 
 Only MERGE clauses at the top of the statement are read; a statement with a MERGE
 elsewhere (inside FOREACH) keeps AGE's containment.
@@ -40,6 +42,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 
+from kgmem.cypher.columns import pattern_variables
 from kgmem.cypher.fold_parse import literal
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.merge import merge_pattern
@@ -50,21 +53,47 @@ _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _LITERALS = (Kind.NUMBER, Kind.STRING)
 _CONSTANTS = ("TRUE", "FALSE")
 CHECK = "kgmem_cypher.merge_key"
+_PREFIX = "__kgmem_mk"
 
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
-    """``text`` with each value the maps of a leading MERGE take from the statement
-    checked for null (see the module text)."""
+    """``text`` with each value the MERGE maps take from the statement checked for null
+    on its row, before the MERGE (see the module text)."""
     if "{" not in text or not mapped(code):
         return text
     edits: list[Edit] = []
-    for kind, key, value in _entries(code):
-        if _constant(value):
-            continue
-        what = literal(f"{kind} '{key}'")
-        start, end = value[0].start, value[-1].end
-        edits.append((start, end, f"{CHECK}({text[start:end]}, {what})"))
+    fresh = itertools.count(1)
+    for placed in each_clause(code, "MERGE"):
+        checks: list[str] = []
+        own = pattern_variables(merge_pattern(placed.clause))
+        unchecked = False
+        for bracket, _, found in _elements(merge_pattern(placed.clause)):
+            kind = "node" if bracket == "(" else "relationship"
+            for key, value in found:
+                if _constant(value):
+                    continue
+                if any(t.kind in _NAMES and t.name in own for t in value):
+                    unchecked = True
+                    continue
+                name = _free(text, fresh)
+                start, end = value[0].start, value[-1].end
+                what = literal(f"{kind} '{key}'")
+                checks.append(f"{CHECK}({text[start:end]}, {what}) AS {name}")
+                edits.append((start, end, name))
+        if unchecked and not checks and not placed.earlier:
+            checks.append(f"null AS {_free(text, fresh)}")  # a MERGE never starts the query
+        if checks:
+            star = "*, " if placed.earlier else ""  # AGE takes WITH * with nothing in scope
+            keyword = placed.clause.tokens[0].start
+            edits.append((keyword, keyword, f"WITH {star}{', '.join(checks)} "))
     return splice(text, edits)
+
+
+def _free(text: str, fresh: Iterator[int]) -> str:
+    """A variable of kgmem's own, unused in ``text``."""
+    while (name := f"{_PREFIX}{next(fresh)}") in text:
+        pass
+    return name
 
 
 def mapped(code: Sequence[Token]) -> bool:
@@ -84,45 +113,33 @@ def elements(code: Sequence[Token]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not mapped(code):
         return ()
     return tuple(
-        (_label(inside), tuple(k for k, _ in found)) for _, _, inside, found in _maps(code)
+        (_label(inside), tuple(k for k, _ in found))
+        for placed in each_clause(code, "MERGE")
+        for _, inside, found in _elements(merge_pattern(placed.clause))
     )
-
-
-def _entries(code: Sequence[Token]) -> Iterator[tuple[str, str, Sequence[Token]]]:
-    """(node or relationship, key, value tokens) of every entry of every map of a MERGE
-    that is the first clause of the statement (or of a UNION part)."""
-    for first, bracket, _, found in _maps(code):
-        if not first:
-            continue
-        kind = "node" if bracket == "(" else "relationship"
-        for key, value in found:
-            yield kind, key, value
 
 
 Entries = list[tuple[str, Sequence[Token]]]
 
 
-def _maps(code: Sequence[Token]) -> Iterator[tuple[bool, str, Sequence[Token], Entries]]:
-    """Every element pattern of the top-level MERGE clauses that has a map: whether its
-    MERGE comes first, its opening bracket, the tokens inside its brackets and the
-    map's (key, value tokens) entries."""
-    for placed in each_clause(code, "MERGE"):
-        pattern = merge_pattern(placed.clause)
-        pairs = closing(pattern)
-        for index, (depth, token) in enumerate(depths(pattern)):
-            if depth != 0 or token.text not in ("(", "[") or token.kind is not Kind.PUNCT:
-                continue
-            inside = pattern[index + 1 : pairs.get(index, index)]
-            opening = next((i for i, t in enumerate(inside) if t.text == "{"), None)
-            if opening is None:
-                continue
-            shut = closing(inside).get(opening, opening)
-            found: Entries = [
-                (item[0].name, item[2:])
-                for item in split_top_level(inside[opening + 1 : shut])
-                if len(item) > 2 and item[0].kind in _NAMES and item[1].text == ":"
-            ]
-            yield not placed.earlier, token.text, inside, found
+def _elements(pattern: Sequence[Token]) -> Iterator[tuple[str, Sequence[Token], Entries]]:
+    """Every element pattern of a MERGE pattern that has a map: its opening bracket,
+    the tokens inside its brackets and the map's (key, value tokens) entries."""
+    pairs = closing(pattern)
+    for index, (depth, token) in enumerate(depths(pattern)):
+        if depth != 0 or token.text not in ("(", "[") or token.kind is not Kind.PUNCT:
+            continue
+        inside = pattern[index + 1 : pairs.get(index, index)]
+        opening = next((i for i, t in enumerate(inside) if t.text == "{"), None)
+        if opening is None:
+            continue
+        shut = closing(inside).get(opening, opening)
+        found: Entries = [
+            (item[0].name, item[2:])
+            for item in split_top_level(inside[opening + 1 : shut])
+            if len(item) > 2 and item[0].kind in _NAMES and item[1].text == ":"
+        ]
+        yield token.text, inside, found
 
 
 def _label(inside: Sequence[Token]) -> str:

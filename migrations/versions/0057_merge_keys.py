@@ -1,15 +1,14 @@
 """``kgmem_cypher.merge_key(v, what)``: a MERGE pattern's property value, or Neo4j's
 error when it is null.
 
-kgmem plans a statement whose MERGE patterns carry property maps with AGE's
-``age.enable_containment`` off, so AGE compares each entry by equality, which a property
-index answers (``kgmem.cypher.merge_keys``). With it off, AGE's MERGE as a statement's
-first clause ends the server process on a null value (``MERGE (n:L {id: $id})`` with
-``id`` null), so every value such a map takes from the statement passes through
-``merge_key`` first: a null is Neo4j's error, "Cannot merge the following node because
-of null property value for 'id'" (``what``: ``node 'id'`` or ``relationship 'w'``),
-raised as ``P0001``, which kgmem reports as a ``SemanticError``; any other value comes
-back as it is. IMMUTABLE, PARALLEL SAFE, reading no table.
+kgmem binds each value a MERGE pattern's map takes from the statement through
+``merge_key`` on its row, before the MERGE (``kgmem.cypher.merge_keys``): a null is
+Neo4j's error, "Cannot merge the following node because of null property value for
+'id'" (``what``: ``node 'id'`` or ``relationship 'w'``), raised as ``P0001``, which
+kgmem reports as a ``SemanticError``; any other value comes back as it is. AGE made a
+node without the property, and with ``age.enable_containment`` off (kgmem's plan when an
+index answers the map) a MERGE that starts a statement ended the server process on it.
+IMMUTABLE, PARALLEL SAFE, reading no table.
 
 Revision ID: 0057_merge_keys
 Revises: 0055_cypher_dynamic_properties

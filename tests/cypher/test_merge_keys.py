@@ -35,14 +35,17 @@ def test_the_plan_names_each_map_label_and_keys() -> None:
     assert merge_keys.elements(tokenize(nested)) == ()
 
 
-def test_only_a_leading_merge_checks_its_values_for_null() -> None:
+def test_each_merge_checks_its_values_on_the_row_before_it() -> None:
     leading = plan("MERGE (n:A {id: $id, k: 'x'}) RETURN n", {"id": 1}, mode="write")
-    assert f"{merge_keys.CHECK}($id, 'node \\'id\\'')" in leading.text
-    assert "'x'" in leading.text and f"{merge_keys.CHECK}('x'" not in leading.text
+    assert leading.text.startswith(f"WITH {merge_keys.CHECK}($id, 'node \\'id\\'') AS ")
+    assert "k: 'x'" in leading.text
     later = plan(
         "UNWIND $rows AS row MERGE (n:A {id: row.id}) RETURN n", {"rows": []}, mode="write"
     )
-    assert merge_keys.CHECK not in later.text
+    assert f"WITH *, {merge_keys.CHECK}(row.id, " in later.text
+    # a value reading the pattern's own variable stays; the MERGE does not start the query
+    own = plan("MERGE p = (a:A {id: 1})-[:R]->(b:B {id: a.k}) RETURN p", mode="write")
+    assert own.text.startswith("WITH null AS ") and "b:B {id: a.k}" in own.text
 
 
 async def test_an_indexed_merge_is_looked_up_by_the_index(memory: Memory, namespace: str) -> None:
@@ -92,16 +95,20 @@ async def test_a_statement_met_before_the_index_uses_it_after(
         "MERGE (n:K {id: $id}) RETURN n",
         "MERGE (n:K {id: coalesce($id)}) RETURN n",
         "MERGE (n:K {id: 1, k: $id}) RETURN n",
+        "MERGE (n:K {id: $id}) ON CREATE SET n.c = 1 RETURN n",
+        "UNWIND [1, $id] AS i MERGE (n:K {id: i}) RETURN n",
+        "MATCH (a:K {id: 7}) MERGE (a)-[:R]->(b:K {id: $id}) RETURN b",
     ],
 )
-async def test_a_leading_merge_on_a_null_is_neo4js_error(
+async def test_a_merge_on_a_null_is_neo4js_error(
     memory: Memory, namespace: str, query: str
 ) -> None:
     await _indexed(memory, namespace)
+    await memory.cypher(namespace, "CREATE (:K {id: 7})", mode="write")
     with pytest.raises(CypherSemanticError, match=r"null property value for '(id|k)'"):
         await memory.cypher(namespace, query, {"id": None}, mode="write")
     alive = await memory.cypher(namespace, "MERGE (n:K {id: 7}) RETURN n.id", mode="write")
-    assert alive.rows == [[7]]
+    assert alive.rows == [[7]] and alive.counters.nodes_created == 0
 
 
 async def test_a_null_relationship_key_over_bolt(bolt: Bolt) -> None:

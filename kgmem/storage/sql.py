@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 
+from kgmem.schema import label_names
+
 
 def ident(name: str) -> str:
     """``name`` as a double-quoted SQL identifier."""
@@ -20,6 +22,13 @@ def ident(name: str) -> str:
 def table(namespace: str, name: str) -> str:
     """A table qualified by the namespace's schema: ``"ns"."name"``."""
     return f"{ident(namespace)}.{ident(name)}"
+
+
+def label_table(namespace: str, label: str) -> str:
+    """The table of label or relationship type ``label`` (as written: ``Big Co``),
+    qualified by the namespace's schema: its stored AGE name
+    (``kgmem.schema.label_names.stored``), ``"ns"."__kgmem_L_Big_u0020Co"``."""
+    return table(namespace, label_names.stored(label))
 
 
 def literal(text: str) -> str:

@@ -279,7 +279,7 @@ async def _insert_edges(
 
     columns = ("id", "start_id", "end_id", "properties")
     for (info, group), ids in zip(groups, reserved, strict=True):
-        await copy_rows(conn, ctx.ns, info.name, columns, edge_lines(group, ids, field(info.name)))
+        await copy_rows(conn, ctx.ns, info.table, columns, edge_lines(group, ids, field(info.name)))
         result.update({op.uid: i for i, op in zip(ids, group, strict=True)})
 
     def fact_lines() -> Iterator[str]:

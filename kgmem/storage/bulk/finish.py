@@ -7,16 +7,18 @@ import re
 
 import asyncpg
 
+from kgmem.schema.label_names import written
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 
 
 async def label_kinds(conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, str]:
-    """Every label name of ``ns`` with its kind (``vertex`` or ``edge``)."""
+    """Every label and type of ``ns`` (as written) with its kind (``vertex`` or
+    ``edge``)."""
     records = await conn.fetch(
         "SELECT name::text AS name, kind FROM ag_catalog.ag_label WHERE graph = $1", ns.graph_oid
     )
-    return {name: "vertex" if kind == b"v" else "edge" for name, kind in records}
+    return {written(name): "vertex" if kind == b"v" else "edge" for name, kind in records}
 
 
 async def empty_tables(conn: asyncpg.Connection, ns: NamespaceRef) -> set[str]:

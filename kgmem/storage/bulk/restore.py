@@ -31,7 +31,7 @@ from kgmem.storage.bulk.ops import BatchCounts, EdgeOp, RevisionOp
 from kgmem.storage.graph import element_properties, fact_data
 from kgmem.storage.graph.fact_map import timestamp
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table, table
 
 TIMES = MIRRORED_TIMES
 """The fact times an export writes and an import restores."""
@@ -167,7 +167,7 @@ async def _mirror(
         if values:
             by_label[label].append((i, values))
     for label, group in sorted(by_label.items()):
-        edge = table(ns.name, label)
+        edge = label_table(ns.name, label)
         found = dict(
             await conn.fetch(
                 f"SELECT id, properties::text FROM {edge} WHERE id = ANY($1::graphid[])",

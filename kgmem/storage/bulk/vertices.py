@@ -142,7 +142,7 @@ async def _insert_vertices(
     await copy_rows(
         conn,
         ctx.ns,
-        info.name,
+        info.table,
         ("id", "properties"),
         (f"{i}\t{json_field(p)}\n" for i, (_, p) in zip(ids, group, strict=True)),
     )
@@ -251,7 +251,7 @@ async def _move(
     await copy_rows(
         conn,
         ns,
-        info.name,
+        info.table,
         ("id", "properties"),
         [f"{i}\t{json_field(p)}\n" for i, (_, p) in zip(new_ids, rows, strict=True)],
     )

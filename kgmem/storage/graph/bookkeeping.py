@@ -21,7 +21,7 @@ from kgmem.storage import agtype, rows
 from kgmem.storage.graph import structural
 from kgmem.storage.graph.traversal import Direction
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table, table
 
 # Vertices that are bookkeeping, not real-world entities.
 NON_ENTITY_LABELS = ("Episode", "Source", "Session", "Community")
@@ -160,7 +160,7 @@ async def neighbours(
     (``out``) or reach (``in``) vertex ``vertex_id``."""
     here, there = ("start_id", "end_id") if way == "out" else ("end_id", "start_id")
     found = await conn.fetch(
-        f"SELECT {there} FROM {table(ns.name, predicate)} WHERE {here} = $1", vertex_id
+        f"SELECT {there} FROM {label_table(ns.name, predicate)} WHERE {here} = $1", vertex_id
     )
     return [id_ for (id_,) in found]
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table
 
 
 async def replace_all(
@@ -17,10 +17,10 @@ async def replace_all(
     ids: Sequence[int],
     properties: Sequence[str],
 ) -> None:
-    """Give each element ``ids[k]`` of label ``label`` the map ``properties[k]`` (agtype
-    text), in one statement."""
+    """Give each element ``ids[k]`` of label ``label`` (as written) the map
+    ``properties[k]`` (agtype text), in one statement."""
     await conn.execute(
-        f"UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
+        f"UPDATE {label_table(ns.name, label)} AS t SET properties = x.p::agtype "
         "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i",
         ids,
         properties,

@@ -33,7 +33,7 @@ from kgmem.storage.graph.fact_reads import side_table
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table, table
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~4x (made per item)
@@ -254,7 +254,7 @@ async def _insert_new(
     async with task_group() as tg:
         for predicate, group in groups.items():
             info = labels[predicate]
-            sql = _insert_sql(side_table(ns), [table(ns.name, predicate)])
+            sql = _insert_sql(side_table(ns), [table(ns.name, info.table)])
             for at in range(0, len(group), _CHUNK):
                 payload = _payload(group[at : at + _CHUNK], now)
                 if pending is not None:
@@ -286,7 +286,7 @@ async def _insert_together(
     for predicate, group in groups.items():
         info = labels[predicate]
         args += [info.label_id, table(ns.name, info.seq_name), predicate, _payload(group, now)]
-    sql = _insert_sql(side_table(ns), [table(ns.name, p) for p in groups])
+    sql = _insert_sql(side_table(ns), [table(ns.name, labels[p].table) for p in groups])
     return {uid: id_ for uid, id_ in await conn.fetch(sql, *args)}
 
 
@@ -521,7 +521,7 @@ async def mirror_fields(
     conn: asyncpg.Connection, ns: NamespaceRef, fact_id: int, predicate: str, **values: Any
 ) -> None:
     """Copy ``values`` (mirrored fact fields, by name) into the fact's edge properties."""
-    edge = table(ns.name, predicate)
+    edge = label_table(ns.name, predicate)
     props = agtype.decode(
         await conn.fetchval(f"SELECT properties FROM {edge} WHERE id = $1", fact_id)
     )
@@ -566,7 +566,7 @@ async def delete(conn: asyncpg.Connection, ns: NamespaceRef, uid: str) -> bool:
     )
     await revisions.forget(conn, ns, [fact_id])
     await conn.execute(f"DELETE FROM {embeddings.vector_table(ns, 'fact')} WHERE id = $1", fact_id)
-    await conn.execute(f"DELETE FROM {table(ns.name, predicate)} WHERE id = $1", fact_id)
+    await conn.execute(f"DELETE FROM {label_table(ns.name, predicate)} WHERE id = $1", fact_id)
     return True
 
 

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import asyncpg
 
 from kgmem.errors import CypherSemanticError, LabelKindConflict
-from kgmem.schema import GraphSchema, LabelKind
+from kgmem.schema import GraphSchema, LabelKind, label_names
 from kgmem.storage import rows
 from kgmem.storage.engine.driver_errors import translated
 from kgmem.storage.refs import NamespaceRef
@@ -67,12 +67,15 @@ class _CatalogRow(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class LabelInfo:
-    """One AGE label: its numeric id (the top 16 bits of its graph ids) and sequence."""
+    """One AGE label: the label or type as written (``Big Co``), its table (the stored
+    name, ``kgmem.schema.label_names.stored``), its numeric id (the top 16 bits of its
+    graph ids) and sequence."""
 
     name: str
     kind: LabelKind
     label_id: int
     seq_name: str
+    table: str
 
 
 class LabelCatalog:
@@ -86,14 +89,16 @@ class LabelCatalog:
         self._graphs.pop(ns.graph_oid, None)
 
     async def known(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
-        """Every user label of ``ns`` (AGE's two base labels excluded)."""
+        """Every user label of ``ns`` (AGE's two base labels excluded), by table name."""
         return dict(await self._load(conn, ns))
 
     async def has(self, conn: asyncpg.Connection, ns: NamespaceRef, name: str) -> bool:
-        """Whether label ``name`` exists in ``ns`` (from the cache; read on a miss)."""
-        if name in self._graphs.get(ns.graph_oid, {}):
+        """Whether label ``name`` (as written) exists in ``ns`` (from the cache; read on a
+        miss)."""
+        stored = label_names.stored(name)
+        if stored in self._graphs.get(ns.graph_oid, {}):
             return True
-        return name in await self._load(conn, ns)
+        return stored in await self._load(conn, ns)
 
     async def ensure(
         self,
@@ -103,18 +108,19 @@ class LabelCatalog:
         kind: LabelKind,
         schema: GraphSchema,
     ) -> dict[str, LabelInfo]:
-        """Return the labels ``names`` of ``kind``, creating any that do not exist yet.
+        """Return the labels ``names`` (as written, keyed so) of ``kind``, creating any
+        that do not exist yet under their stored names (``label_names.stored``).
 
-        ``names`` must already be validated identifiers. Raises ``LabelKindConflict``
-        if a name exists as the other kind.
+        ``names`` must already be validated (``validate_label``). Raises
+        ``LabelKindConflict`` if a name exists as the other kind.
         """
-        wanted = set(names)
+        wanted = {label_names.stored(name): name for name in names}
         found = self._graphs.get(ns.graph_oid, {})
-        if not wanted <= found.keys():
+        if not wanted.keys() <= found.keys():
             found = await self._load(conn, ns)
         result: dict[str, LabelInfo] = {}
-        for name in sorted(wanted):
-            info = found.get(name) or await self._create(conn, ns, name, kind, schema)
+        for stored, name in sorted(wanted.items()):
+            info = found.get(stored) or await self._create(conn, ns, stored, kind, schema)
             if info.kind != kind:
                 raise LabelKindConflict(
                     f"{name!r} is already a {info.kind} label in namespace {ns.name!r}; "
@@ -189,12 +195,13 @@ async def _catalog_row(conn: asyncpg.Connection, ns: NamespaceRef, name: str) ->
 
 
 def _info(name: str, row: _LabelRow | _CatalogRow) -> LabelInfo:
-    """What the cache keeps of label ``name`` from its catalog row."""
+    """What the cache keeps of the label stored as ``name`` from its catalog row."""
     return LabelInfo(
-        name=name,
+        name=label_names.written(name),
         kind="vertex" if row.kind == _KIND_CODE["vertex"] else "edge",
         label_id=row.id,
         seq_name=row.seq_name,
+        table=name,
     )
 
 
@@ -203,10 +210,12 @@ async def create_label_indexes(
 ) -> None:
     """Create (if missing) the uid index and the schema's property indexes on a label.
 
-    Every label gets an index on ``id(n)`` as AGE compiles it (see the migration
-    0027_neo4j_schema). Edge labels also get a unique index on ``id``: AGE 1.7 gives
-    vertex label tables a primary key but edge label tables only ``start_id``/``end_id``
-    indexes, so without it every edge read or update by id is a sequential scan.
+    ``name`` is the label's table (its stored name); the graph schema's indexes are
+    those of the label it stands for. Every label gets an index on ``id(n)`` as AGE
+    compiles it (see the migration 0027_neo4j_schema). Edge labels also get a unique
+    index on ``id``: AGE 1.7 gives vertex label tables a primary key but edge label
+    tables only ``start_id``/``end_id`` indexes, so without it every edge read or
+    update by id is a sequential scan.
     """
     if kind == "edge":
         await conn.execute(
@@ -222,7 +231,7 @@ async def create_label_indexes(
         table(ns.name, name),
         _KIND_CODE[kind],
     )
-    for prop in schema.indexed_properties(name, kind):
+    for prop in schema.indexed_properties(label_names.written(name), kind):
         await conn.execute(property_index_sql(ns, name, prop, unique=False))
 
 

@@ -95,7 +95,7 @@ async def apply_schema(
     await labels.ensure(conn, ns, STANDING_VERTICES, "vertex", schema)
     await labels.ensure(conn, ns, STANDING_EDGES, "edge", schema)
     for info in (await labels.known(conn, ns)).values():
-        await create_label_indexes(conn, ns, info.name, info.kind, schema)
+        await create_label_indexes(conn, ns, info.table, info.kind, schema)
 
 
 async def resolve(conn: asyncpg.Connection, name: str) -> NamespaceRef:

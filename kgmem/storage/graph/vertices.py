@@ -32,7 +32,7 @@ from kgmem.storage.graph import element_properties, element_rows, relabels
 from kgmem.storage.graph.labels import LabelInfo
 from kgmem.storage.indexes import embeddings
 from kgmem.storage.refs import NamespaceRef, VertexRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table, table
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs ~4x (made per item)
@@ -171,7 +171,7 @@ async def _insert_new(
         # The side rows and the label's rows in one statement: a uid another transaction
         # committed first is skipped by both.
         reserved = await conn.fetch(
-            _INSERT.format(side=_side(ns), label=table(ns.name, label)),
+            _INSERT.format(side=_side(ns), label=table(ns.name, info.table)),
             info.label_id,
             table(ns.name, info.seq_name),
             label,
@@ -196,7 +196,7 @@ async def _update_existing(
         # The usual update (no label changes, one label): one statement.
         [(label, group)] = groups.items()
         await conn.execute(
-            f"WITH g AS (UPDATE {table(ns.name, label)} AS t SET properties = x.p::agtype "
+            f"WITH g AS (UPDATE {label_table(ns.name, label)} AS t SET properties = x.p::agtype "
             "FROM unnest($1::graphid[], $2::text[]) AS x(i, p) WHERE t.id = x.i) "
             + _UPDATE_SIDE_FROM_3.format(side=_side(ns)),
             [existing[r.uid].id for r in group],
@@ -300,12 +300,12 @@ async def _relabel(
         table(ns.name, info.seq_name),
     )
     await conn.execute(
-        f"INSERT INTO {table(ns.name, row.label)} (id, properties) VALUES ($1, $2::text::agtype)",
+        f"INSERT INTO {table(ns.name, info.table)} (id, properties) VALUES ($1, $2::text::agtype)",
         new_id,
         _stored_properties(row),
     )
     await relabels.record_move(conn, old.id, new_id)
-    await conn.execute(f"DELETE FROM {table(ns.name, old.label)} WHERE id = $1", old.id)
+    await conn.execute(f"DELETE FROM {label_table(ns.name, old.label)} WHERE id = $1", old.id)
     return int(new_id)
 
 
@@ -395,7 +395,7 @@ async def delete_many(
     await conn.execute(f"DELETE FROM {edges} WHERE {at_ends}", ids)
     for label, refs in _ids_by_label(found.values()).items():
         await conn.execute(
-            f"DELETE FROM {table(ns.name, label)} WHERE id = ANY($1::graphid[])", refs
+            f"DELETE FROM {label_table(ns.name, label)} WHERE id = ANY($1::graphid[])", refs
         )
     await element_rows.drop_vertices(conn, ns, ids)
     return found
@@ -469,14 +469,16 @@ def _entity(record: VertexRecord, properties: dict[str, Any]) -> Entity:
 async def properties_of(
     conn: asyncpg.Connection, ns: NamespaceRef, elements: Iterable[tuple[int, str]]
 ) -> dict[int, dict[str, Any]]:
-    """The agtype properties of vertices or edges given as (graph id, label) pairs."""
+    """The agtype properties of vertices or edges given as (graph id, label or type as
+    written) pairs."""
     by_label: dict[str, list[int]] = defaultdict(list)
     for element_id, label in elements:
         by_label[label].append(element_id)
     result: dict[int, dict[str, Any]] = {}
     for label, ids in by_label.items():
         records = await conn.fetch(
-            f"SELECT id, properties FROM {table(ns.name, label)} WHERE id = ANY($1::graphid[])",
+            f"SELECT id, properties FROM {label_table(ns.name, label)} "
+            "WHERE id = ANY($1::graphid[])",
             ids,
         )
         result.update({id_: agtype.decode(properties) for id_, properties in records})

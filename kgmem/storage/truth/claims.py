@@ -17,10 +17,11 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
+from kgmem.schema import label_names
 from kgmem.storage import rows
 from kgmem.storage.graph.vertices import properties_of
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table, table
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +142,8 @@ def current_item(ns: NamespaceRef, predicate: str, start: str) -> str:
     predicate."""
     fact = table(ns.name, "_kg_fact")
     return (
-        f"e AS MATERIALIZED (SELECT id FROM {table(ns.name, predicate)} WHERE start_id = {start}), "
+        f"e AS MATERIALIZED (SELECT id FROM {label_table(ns.name, predicate)} "
+        f"WHERE start_id = {start}), "
         "f AS MATERIALIZED (SELECT f.* FROM e CROSS JOIN LATERAL (SELECT f.id, f.uid, "
         f"f.subject_id, f.predicate, f.object_id FROM {fact} f WHERE f.id = e.id "
         "AND f.expired_at IS NULL AND f.predicate = $2 LIMIT 1) f), "
@@ -161,7 +163,7 @@ async def _has_label(conn: asyncpg.Connection, ns: NamespaceRef, predicate: str)
         "SELECT EXISTS (SELECT 1 FROM ag_catalog.ag_label l JOIN ag_catalog.ag_graph g "
         "ON g.graphid = l.graph WHERE g.name = $1 AND l.name = $2 AND l.kind = 'e')",
         ns.name,
-        predicate,
+        label_names.stored(predicate),
     )
     return found
 

@@ -13,7 +13,7 @@ import asyncpg
 from kgmem.storage import rows
 from kgmem.storage.agtype import decode
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table, table
 from kgmem.storage.truth.claims import (
     FACT_SCORE_ROWS,
     ClaimRows,
@@ -95,7 +95,7 @@ class _ClaimState(NamedTuple):
 def _item_state_sql(
     ns: NamespaceRef, predicate: str, source_label: bool, async_commit: bool
 ) -> str:
-    label = table(ns.name, predicate)
+    label = label_table(ns.name, predicate)
     score = table(ns.name, "_kg_source_score")
     dep = table(ns.name, "_kg_source_dependence")
     p_score = table(ns.name, "_kg_source_predicate_score")

@@ -11,6 +11,7 @@ import asyncpg
 import numpy as np
 import numpy.typing as npt
 
+from kgmem.schema import label_names
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
 from kgmem.storage.truth.claims import (
@@ -106,7 +107,7 @@ async def claim_columns(conn: asyncpg.Connection, ns: NamespaceRef) -> ClaimColu
         object_id=rows["object"].astype(np.int64),
         source_id=rows["source"].astype(np.int64),
         weight=rows["weight"].astype(np.float64),
-        predicates={int(r[0]): r[1] for r in labels},
+        predicates={int(r[0]): label_names.written(r[1]) for r in labels},
         values={r[0]: r[1] for r in records},
     )
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncpg
 
+from kgmem.schema import label_names
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import table
+from kgmem.storage.sql import label_table, table
 
 
 async def first_values(
@@ -20,12 +21,12 @@ async def first_values(
         "SELECT EXISTS (SELECT 1 FROM ag_catalog.ag_label "
         "WHERE graph = $1 AND name = $2 AND kind = 'e')",
         ns.graph_oid,
-        predicate,
+        label_names.stored(predicate),
     )
     if not exists:
         return []
     records = await conn.fetch(
-        f"SELECT coalesce(o.name, o.uid) FROM {table(ns.name, predicate)} e "
+        f"SELECT coalesce(o.name, o.uid) FROM {label_table(ns.name, predicate)} e "
         "CROSS JOIN LATERAL (SELECT f.object_id "
         f"FROM {table(ns.name, '_kg_fact')} f WHERE f.id = e.id AND f.expired_at IS NULL "
         "AND f.predicate = $1 LIMIT 1) f "

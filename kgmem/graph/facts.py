@@ -35,7 +35,7 @@ async def page(ctx: GraphContext, namespace: str, query: FactQuery) -> Page[Fact
     """
     after = cursor.decode("facts", query.cursor)
     if query.predicate is not None:
-        validate_label(query.predicate)
+        validate_label(query.predicate, "predicate")
     for uid in (query.subject, query.object):
         if uid is not None:
             validate_uid(uid, ctx.limits.max_uid_length)

@@ -110,7 +110,7 @@ def fact(ctx: GraphContext, item: FactWrite, at: str = "") -> PreparedFact:
     """Check one fact write."""
     try:
         max_uid = ctx.limits.max_uid_length
-        predicate = validate_label(item.predicate)
+        predicate = validate_label(item.predicate, "predicate")
         if ctx.schema.kind_of(predicate) == "vertex":
             raise InvalidInput(f"{predicate!r} is declared as a vertex label, not a predicate")
         spec = ctx.schema.label(predicate, "edge")

@@ -266,7 +266,7 @@ class WriteStage:
         if subject is None or obj is None:
             work.extraction.notes.append(f"fact {fact.subject} -> {fact.object}: unresolved")
             return None
-        predicate = validate_label(fact.predicate)
+        predicate = validate_label(fact.predicate, "predicate")
         props = dict(fact.properties)
         if fact.strength is not None:
             props["strength"] = fact.strength

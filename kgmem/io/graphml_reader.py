@@ -11,6 +11,7 @@ text stays a property), an edge without one takes the import's default type.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -21,7 +22,6 @@ from kgmem.errors import InvalidInput
 from kgmem.io.graph_header import GraphHeader
 from kgmem.io.readers import VALUE_TYPES, Parsed, edge_op, fact_restore, record, vertex_op
 from kgmem.io.rejects import Reject
-from kgmem.schema.identifiers import validate_label
 from kgmem.storage.bulk import EdgeOp, VertexOp
 
 
@@ -43,17 +43,20 @@ def _graphml_key(elem: Any) -> _Key:
     return _Key(elem.get("attr.name") or elem.get("id", ""), convert, role)
 
 
+# What a foreign file's ``label`` or ``type`` property must look like to be taken as a
+# type name rather than display text: a plain identifier.
+_TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+
+
 def type_in(props: dict[str, Any], key: str) -> str | None:
     """The label or type that a foreign file's property ``key`` names, taken out of
-    ``props``; None, and the property kept, when it is not one (networkx users put
-    free text such as ``"Jean Valjean"`` in ``label``: it stays a property, and the
-    entity's text)."""
+    ``props``; None, and the property kept, when it does not look like one (networkx
+    users put free text such as ``"Jean Valjean"`` in ``label``: it stays a property,
+    and the entity's text). Only a plain identifier is taken so: every label or type is
+    accepted under kgmem's own ``kg_label`` key or a ``labels`` attribute, but free text
+    in ``label`` is far more common than a type name with spaces."""
     value = props.get(key)
-    if not isinstance(value, str):
-        return None
-    try:
-        validate_label(value.strip(":").split(":")[0])
-    except InvalidInput:
+    if not isinstance(value, str) or not _TYPE_NAME.fullmatch(value.strip(":").split(":")[0]):
         return None
     return str(props.pop(key))
 

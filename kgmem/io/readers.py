@@ -234,7 +234,7 @@ def edge_op(  # noqa: PLR0913, PLR0917
 ) -> EdgeOp:
     """A validated edge record, of type ``default`` if it names none; without a uid,
     one derived from its endpoints and type."""
-    label = validate_label(str(label)) if label else default
+    label = validate_label(str(label), "type") if label else default
     s, e = _uid(start, "edge start"), _uid(end, "edge end")
     key = _uid(uid, "edge id") if uid not in (None, "") else statement_uid(s, label, e)
     return EdgeOp(key, label, s, e, _properties(props), False, line)

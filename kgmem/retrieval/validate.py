@@ -69,8 +69,10 @@ def _weights_and_filters(q: SearchQuery) -> None:
         "present",
     ):
         _number(f"weights.{name}", getattr(q.weights, name), low=0.0, high=None)
-    for label in (*q.filters.labels, *q.filters.predicates):
-        validate_label(label)
+    for label in q.filters.labels:
+        validate_label(label, "filters.labels")
+    for predicate in q.filters.predicates:
+        validate_label(predicate, "filters.predicates")
 
 
 def time(t: TimeQuery) -> None:

@@ -11,9 +11,9 @@ import functools
 import re
 
 from kgmem.errors import InvalidIdentifier, InvalidNamespaceName, InvalidUid
+from kgmem.schema import label_names
 
 _NAMESPACE = re.compile(r"[a-z][a-z0-9_]{2,62}")
-_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 # Unicode letters (``größe``, ``名前``), digits and _: Python's ``\w``.
 _PROPERTY = re.compile(r"[^\W\d]\w{0,127}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -55,23 +55,14 @@ def validate_namespace_name(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def validate_label(label: str) -> str:
-    """Return ``label`` if it is a valid vertex or edge label.
-
-    1 to 63 characters of letters, digits and ``_``, starting with a letter, and not
-    a keyword AGE's parser refuses in label position.
-    """
-    if not isinstance(label, str) or not _LABEL.fullmatch(label):
-        raise InvalidIdentifier(
-            f"label {label!r} must be 1 to 63 letters, digits or _, starting with a letter",
-            field="label",
-        )
-    if label.lower() in LABEL_KEYWORDS:
-        raise InvalidIdentifier(
-            f"label {label!r} is a Cypher keyword AGE cannot parse as a label; "
-            f"choose another name (e.g. {label}_)",
-            field="label",
-        )
+def validate_label(label: str, field: str = "label") -> str:
+    """Return ``label`` if it is a valid vertex label or relationship type, as the Cypher
+    door takes it: any non-empty text without control characters, not beginning with
+    ``__kgmem_``, whose stored spelling fits AGE's 63 bytes
+    (``kgmem.schema.label_names``). ``field`` names it in the error."""
+    problem = label_names.refusal(label, field)
+    if problem is not None:
+        raise problem
     return label
 
 

@@ -191,7 +191,7 @@ async def check_candidate(
     data item: which match the value, which contradict it, and the candidate's trust."""
     subject, predicate, value = statement
     validate_uid(subject, ctx.limits.max_uid_length)
-    validate_label(predicate)
+    validate_label(predicate, "predicate")
     functional = ctx.schema.is_functional(predicate)
     async with ctx.db.transaction(readonly=True) as conn:
         ns = await namespaces.resolve(conn, namespace)

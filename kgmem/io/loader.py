@@ -75,7 +75,7 @@ class ImportOptions:
 
     def __post_init__(self) -> None:
         try:
-            validate_label(self.edge_type, "edge_type")
+            validate_label(self.edge_type)
         except InvalidInput as exc:
             raise InvalidInput(f"edge type: {exc.detail}") from None
 

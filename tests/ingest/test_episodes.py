@@ -72,7 +72,7 @@ async def test_known_entities_are_found_in_text_and_precedes_links_a_session(
 async def test_failed_extraction_is_recorded_and_retryable(
     memory: Memory, namespace: str, raw_conn: asyncpg.Connection
 ) -> None:
-    bad = FactMention("Alice", "not a label!", "Acme")
+    bad = FactMention("Alice", "not a label! " * 6, "Acme")
     [out] = await memory.add_episodes(
         namespace, [EpisodeWrite(text="t", uid="f1", reference_time=T0, facts=[bad])]
     )

@@ -106,7 +106,7 @@ value = { type = "number", rel_tol = 0.02, abs_tol = 10 }
     ("text", "message"),
     [
         ("[vertex.Person]\n", "already declared"),
-        ("[vertex.1Bad]\n", "vertex.1Bad"),
+        ('[vertex."__kgmem_x"]\n', "vertex.__kgmem_x: label '__kgmem_x' begins with __kgmem_"),
         ('[vertex.Ok]\nproperties = { age = "strng" }\n', "vertex.Ok.properties.age: unknown type"),
         ('[vertex.Ok]\nproperties = { "bad-key" = "string" }\n', "vertex.Ok.properties.bad-key"),
         ("[vertex.Ok]\nfunctional = true\n", "vertex.Ok.functional: unknown key"),

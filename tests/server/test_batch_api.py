@@ -40,7 +40,7 @@ async def test_batch_with_one_bad_fact_writes_nothing(
 async def test_invalid_batch_item_is_located(client: httpx.AsyncClient, namespace: str) -> None:
     response = await client.post(
         f"/v1/namespaces/{namespace}/batch",
-        json={"entities": [{"uid": "a"}, {"uid": "b", "label": "not valid"}]},
+        json={"entities": [{"uid": "a"}, {"uid": "b", "label": "not\tvalid"}]},
     )
     body = assert_problem(response, 422, "invalid_identifier")
     assert body["detail"].startswith("entities[1]:")

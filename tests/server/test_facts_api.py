@@ -67,7 +67,7 @@ async def test_delete(client: httpx.AsyncClient, base: str) -> None:
     [
         ({"subject": "alice", "predicate": "WORKS_AT", "object": "ghost"}, 404, "entity_not_found"),
         (
-            {"subject": "alice", "predicate": "works at", "object": "acme"},
+            {"subject": "alice", "predicate": "works " * 11, "object": "acme"},
             422,
             "invalid_identifier",
         ),
@@ -176,6 +176,6 @@ async def test_close_with_bad_times(client: httpx.AsyncClient, base: str) -> Non
 
 
 async def test_list_with_bad_parameters(client: httpx.AsyncClient, base: str) -> None:
-    assert_problem(await client.get(f"{base}/facts?predicate=a-b"), 422, "invalid_identifier")
+    assert_problem(await client.get(f"{base}/facts?predicate=a%00b"), 422, "invalid_identifier")
     assert_problem(await client.get(f"{base}/facts?cursor=%%%"), 422, "invalid_cursor")
     assert_problem(await client.get(f"{base}/facts?limit=100000"), 422, "invalid_request")

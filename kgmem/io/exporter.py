@@ -37,11 +37,11 @@ from kgmem.io.language_tags import language_problem
 from kgmem.io.ntriples import RDF, XSD, Lit, Term, statement
 from kgmem.io.rdf_mapping import (
     IRI_PROPERTY,
-    VOCAB,
     TermRegistry,
     blank_label,
     node_iri,
     vertex_statements,
+    vocab_iri,
 )
 from kgmem.io.rdf_syntaxes import NAMES as SYNTAX_NAMES
 from kgmem.io.rdf_vocab import LOCATION, fact_statements, location_literal
@@ -212,7 +212,9 @@ def _edge_graphs(e: DumpedEdge) -> list[str | None]:
 
 def _edge_quads(e: DumpedEdge, terms: TermRegistry) -> Iterable[Statement]:
     iri = e.properties.get(IRI_PROPERTY)
-    predicate = iri if isinstance(iri, str) else terms.iri("edge_label", e.label) or VOCAB + e.label
+    predicate = (
+        iri if isinstance(iri, str) else terms.iri("edge_label", e.label) or vocab_iri(e.label)
+    )
     s, o = node_iri(e.start), node_iri(e.end)
     graphs = _edge_graphs(e)
     quads: list[tuple[str, str, Term, str | None]] = [(s, predicate, o, g) for g in graphs]

@@ -34,9 +34,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote
 
 from kgmem.io.ntriples import RDF_TYPE, XSD, Lit, Quad, Term
 from kgmem.io.rdf_names import NAME, NAME_PROPERTIES, guessed_property, repeated, reserved
+from kgmem.schema import label_names
 from kgmem.schema.identifiers import CYPHER_KEYWORDS, LABEL_KEYWORDS
 from kgmem.storage.bulk import DEFAULT_LABEL, EdgeOp, VertexOp
 from kgmem.storage.graph.property_merge import (
@@ -102,6 +104,9 @@ _SHORT_MAX = 1 << 16
 
 
 def _label_name(iri: str, fallback: str) -> str:
+    own = own_label(iri)
+    if own is not None:
+        return own
     name = _NOT_IDENT.sub("_", local_name(iri)).strip("_")
     name = name.lstrip("0123456789_") or fallback
     name = name[:60]
@@ -190,16 +195,22 @@ class TermRegistry:
         return fresh
 
 
+def vocab_iri(name: str) -> str:
+    """The IRI of kgmem's own vocabulary for a label, type or property ``name``: the
+    name after ``urn:kgmem:vocab:``, each character an IRI cannot hold as it is
+    percent-encoded (``Big Co`` is ``urn:kgmem:vocab:Big%20Co``; ``Person`` and ``größe``
+    are unchanged). ``own_label`` reads it back."""
+    return VOCAB + "".join(ch if ch.isalnum() or ch in "-._" else quote(ch, safe="") for ch in name)
+
+
 def own_label(type_iri: str) -> str | None:
-    """The label a type of kgmem's own vocabulary names (``urn:kgmem:vocab:Person``:
-    ``Person``), or None for any other type."""
+    """The label or type an IRI of kgmem's own vocabulary names (``vocab_iri``:
+    ``urn:kgmem:vocab:Big%20Co`` is ``Big Co``), or None for any other IRI and for a
+    name no door takes as a label (``kgmem.schema.label_names.refusal``)."""
     if not type_iri.startswith(VOCAB):
         return None
-    name = type_iri[len(VOCAB) :]
-    return name if _OWN_LABEL.fullmatch(name) and name.lower() not in LABEL_KEYWORDS else None
-
-
-_OWN_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+    name = unquote(type_iri[len(VOCAB) :])
+    return name if label_names.refusal(name) is None else None
 
 
 # -- literals ------------------------------------------------------------------------
@@ -446,7 +457,7 @@ def vertex_statements(
     graphs = membership(props)
     types = found.pop(TYPE_PROPERTY, [])
     if not types and label not in (DEFAULT_LABEL,):
-        types = [terms.iri("vertex_label", label) or VOCAB + label]
+        types = [terms.iri("vertex_label", label) or vocab_iri(label)]
     for t in types:
         for g in _graphs_of(graphs, TYPE_PROPERTY, t):
             yield uid, RDF_TYPE, str(t), g

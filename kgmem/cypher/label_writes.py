@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from kgmem.cypher import labels
+from kgmem.cypher import label_sets, labels
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Token
 from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
@@ -153,6 +153,9 @@ def _clause(
             previous_label = False
             continue
         variable, names = found
+        if keyword.upper == "SET":
+            for name in names:
+                label_sets.stored(name)  # refuses a name no door takes (empty, too long, ...)
         call = (listed(names), "[]") if keyword.upper == "SET" else ("[]", listed(names))
         ends = last and position == len(items) - 1
         lead = "" if position == 0 else " "

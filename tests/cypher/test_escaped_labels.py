@@ -29,6 +29,14 @@ def test_a_name_too_long_once_spelled_or_empty_is_refused() -> None:
         label_sets.stored("")
 
 
+def test_a_name_with_control_characters_is_refused_as_every_door_refuses_it() -> None:
+    with pytest.raises(CypherSemanticError, match="control characters"):
+        label_sets.stored("a\tb")
+    for query in ("MATCH (n:`a\tb`) RETURN n", "MATCH (n) SET n:`a\nb`"):
+        with pytest.raises(CypherSemanticError, match="control characters"):
+            plan(query, mode="write")
+
+
 def test_patterns_name_the_stored_labels_and_type_reads_them_back() -> None:
     text = plan(
         "MATCH (a:Person)-[r:`Works at`]->(b:`Big Co`) WHERE b:`Big Co` RETURN type(r), [type(r)]"

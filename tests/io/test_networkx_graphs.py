@@ -190,7 +190,7 @@ async def test_free_text_labels_stay_properties_and_text(live_url: str, namespac
 async def test_bad_choices_are_refused_alike(live_url: str, namespace: str) -> None:
     """The Python door refuses an edge type as REST does; ``plain`` is for GraphML and
     GML only."""
-    with pytest.raises(InvalidInput, match="edge type: label 'co appears .* too long"):
+    with pytest.raises(InvalidInput, match=r"edge type: label 'co appears .* too long"):
         ImportOptions(edge_type="co appears " * 6)
     async with httpx.AsyncClient(base_url=live_url, timeout=60) as client:
         rest = await client.post(

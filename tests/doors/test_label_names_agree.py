@@ -73,6 +73,13 @@ async def test_a_rest_write_reads_back_as_written_at_every_door(
     base = f"/v1/namespaces/{namespace}"
     async with opened(live_url) as doors:
         await _write(doors, namespace)
+        by_client = await doors.call(
+            lambda: doors.client.upsert_entity(namespace, EntityWrite("initech", "Small Co"))
+        )
+        client_fact = await doors.call(
+            lambda: doors.client.add_fact(namespace, FactWrite("initech", "works at", "park"))
+        )
+        small = await doors.rest_query(f"{base}/entities", {"label": "Small Co"})
         read = {
             "rest": await doors.rest("GET", f"{base}/entities/acme"),
             "mcp": await doors.tool("get_entity", {"namespace": namespace, "uid": "acme"}),
@@ -93,11 +100,14 @@ async def test_a_rest_write_reads_back_as_written_at_every_door(
     views = {_entity_view(door, o.answer) for door, o in read.items()}
     assert views == {("acme", "Big Co", "Acme", (("works at", "park"),))}
     assert [e["uid"] for e in listed.answer["items"]] == ["acme"]
-    assert [f["predicate"] for f in facts.answer["items"]] == ["works at"]
+    assert [f["predicate"] for f in facts.answer["items"]] == ["works at", "works at"]
+    assert by_client.accepted and client_fact.answer.predicate == "works at"
+    assert [(e["uid"], e["label"]) for e in small.answer["items"]] == [("initech", "Small Co")]
     for answer in cypher.values():
         assert answer.answer["rows"] == [["acme", ["Big Co"], "works at", "park"]]
     assert ("entity", "acme") in [(h["kind"], h["uid"]) for h in found.answer["hits"]]
-    assert [h["fact"]["predicate"] for h in found_facts.answer["hits"]] == ["works at"]
+    predicates = {h["fact"]["predicate"] for h in found_facts.answer["hits"]}
+    assert predicates == {"works at"}
     assert {"__kgmem_L_Big_u0020Co", "__kgmem_L_works_u0020at"} <= await _tables(memory, namespace)
     assert not {"Big Co", "works at"} & await _tables(memory, namespace)
     bolt = await _bolt_rows(memory, namespace, f"{MATCHED}, n, r")

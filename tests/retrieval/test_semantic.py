@@ -120,7 +120,7 @@ async def test_explain_reports_plan_and_stage_times(memory: Memory, namespace: s
         (SearchQuery(text="x", k=5000), InvalidInput),
         (SearchQuery(text="x", types=()), InvalidInput),
         (SearchQuery(text="x", weights=AxisWeights(vector=-1)), InvalidInput),
-        (SearchQuery(text="x", filters=SearchFilters(labels=("bad label",))), InvalidInput),
+        (SearchQuery(text="x", filters=SearchFilters(labels=("bad\tlabel",))), InvalidInput),
         (SearchQuery(embedding=[1.0, 2.0]), InvalidVector),
     ],
 )

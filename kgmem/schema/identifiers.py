@@ -1,8 +1,9 @@
 """The one place that decides which names may reach SQL or Cypher as identifiers.
 
-Namespace names become AGE graph (schema) names; labels become table names and
-Cypher labels; property keys become agtype map keys that analysts type bare in
-Cypher. Values never pass through here: they are always bound parameters.
+Namespace names become AGE graph (schema) names; labels and relationship types become
+Cypher labels and, through their stored spelling (``kgmem.schema.label_names``), table
+names; property keys become agtype map keys that analysts type bare in Cypher. Values
+never pass through here: they are always bound parameters.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 import asyncpg
 
 from kgmem.errors import LabelKindConflict
-from kgmem.schema import GraphSchema
+from kgmem.schema import GraphSchema, label_names
 from kgmem.storage.graph.labels import check_age_name, create_label_indexes, property_index_sql
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import table
@@ -76,10 +76,11 @@ async def _vertex_label(
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", ns.name, name)
     kind = await conn.fetchval(_KIND, ns.graph_oid, name)
     if kind is not None and kind != b"v":
+        written = label_names.written(name)
         raise LabelKindConflict(
-            f"{name!r} is already a relationship type in namespace {ns.name!r}; "
+            f"{written!r} is already a relationship type in namespace {ns.name!r}; "
             "it cannot also be a node label",
-            label=name,
+            label=written,
         )
     if kind is not None:
         return False

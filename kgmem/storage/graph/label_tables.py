@@ -7,7 +7,7 @@ import asyncpg
 
 from kgmem.errors import LabelKindConflict
 from kgmem.neo4j_schema.model import Entity
-from kgmem.schema import GraphSchema
+from kgmem.schema import GraphSchema, label_names
 from kgmem.storage.graph.labels import create_label_indexes
 from kgmem.storage.refs import NamespaceRef
 
@@ -27,8 +27,9 @@ async def ensure(
         return
     if kind is not None:
         other = "relationship type" if kind == b"e" else "node label"
+        written = label_names.written(name)
         raise LabelKindConflict(
-            f"{name!r} is already a {other} in namespace {ns.name!r}", label=name
+            f"{written!r} is already a {other} in namespace {ns.name!r}", label=written
         )
     create = "create_vlabel" if entity == "NODE" else "create_elabel"
     await conn.execute(

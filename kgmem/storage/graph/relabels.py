@@ -29,7 +29,7 @@ from dataclasses import replace
 import asyncpg
 
 from kgmem.errors import CypherSemanticError, KgmemError, LabelKindConflict
-from kgmem.schema import GraphSchema
+from kgmem.schema import GraphSchema, label_names
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph import label_sets, namespace_parts
 from kgmem.storage.graph.counters import Tally
@@ -117,10 +117,11 @@ async def _edge_label(
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", ns.name, name)
     kind = await conn.fetchval(_KIND, ns.graph_oid, name)
     if kind is not None and kind != b"e":
+        written = label_names.written(name)
         raise LabelKindConflict(
-            f"{name!r} is already a node label in namespace {ns.name!r}; it cannot also be "
-            "a relationship type",
-            label=name,
+            f"{written!r} is already a node label in namespace {ns.name!r}; it cannot also "
+            "be a relationship type",
+            label=written,
         )
     if kind is None:
         check_age_name(name)

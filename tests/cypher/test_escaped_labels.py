@@ -125,6 +125,13 @@ async def test_create_match_and_read_back_in_every_form(memory: Memory, namespac
         assert await _rows(memory, namespace, test) in ([[2], [3]], [[2]], [[3]])
 
 
+async def test_errors_name_the_labels_as_written(memory: Memory, namespace: str) -> None:
+    await _rows(memory, namespace, "CREATE ()-[:`works at`]->()")
+    with pytest.raises(CypherSemanticError) as refused:
+        await _rows(memory, namespace, "CREATE (:`works at`)")
+    assert "works at" in refused.value.detail and "__kgmem_L_" not in refused.value.detail
+
+
 async def test_types_compare_as_written(memory: Memory, namespace: str) -> None:
     await _rows(
         memory,

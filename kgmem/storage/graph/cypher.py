@@ -31,6 +31,7 @@ from kgmem.errors import (
     KgmemError,
 )
 from kgmem.neo4j_schema.errors import ConstraintViolation
+from kgmem.schema import label_names
 from kgmem.settings.config import CypherSettings
 from kgmem.storage.engine.driver_errors import (
     constraint_violation,
@@ -311,7 +312,7 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     """The classified Cypher error for ``exc`` (``offset``: where the query text starts
     in the SQL; ``length``: its length)."""
     state = str(getattr(exc, "sqlstate", "") or "")
-    message = str(exc).split("\n")[0]
+    message = _STORED.sub(_written, str(exc).split("\n")[0])
     hint = getattr(exc, "hint", None)
     detail = f"{message} ({hint})" if hint else message
     position = _position(exc, offset, length)
@@ -342,6 +343,15 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     else:
         return translate(exc)
     return cls(detail, position=position, sqlstate=state)
+
+
+# A stored label name in AGE's message (``label __kgmem_L_works_u0020at is for edges``).
+_STORED = re.compile(re.escape(label_names.PREFIX) + r"[A-Za-z0-9_]+")
+
+
+def _written(match: re.Match[str]) -> str:
+    """A stored label name as the labels it stands for (``works at``, ``A:B``)."""
+    return ":".join(label_names.split(match.group()))
 
 
 # Division by zero; the "floating-point exception" PostgreSQL reports for the SIGFPE of

@@ -105,7 +105,8 @@ async def test_a_rest_write_reads_back_as_written_at_every_door(
     assert [(e["uid"], e["label"]) for e in small.answer["items"]] == [("initech", "Small Co")]
     for answer in cypher.values():
         assert answer.answer["rows"] == [["acme", ["Big Co"], "works at", "park"]]
-    assert ("entity", "acme") in [(h["kind"], h["uid"]) for h in found.answer["hits"]]
+    hits = {h["uid"]: h for h in found.answer["hits"]}
+    assert hits["acme"]["kind"] == "entity" and hits["acme"]["entity"]["label"] == "Big Co"
     predicates = {h["fact"]["predicate"] for h in found_facts.answer["hits"]}
     assert predicates == {"works at"}
     assert {"__kgmem_L_Big_u0020Co", "__kgmem_L_works_u0020at"} <= await _tables(memory, namespace)

@@ -20,7 +20,7 @@ row-writes``).
 
 Each value a MERGE map takes from the statement (a parameter, a variable, an
 expression; literal nulls are refused before, ``static_checks``) is checked on its row
-before the MERGE, by ``kgmem_cypher.merge_key(value, what)`` (migration 0057): a null
+before the MERGE, by ``kgmem_cypher.merge_key(value, what)`` (migration 0056): a null
 is Neo4j's error, "Cannot merge the following node because of null property value for
 'id'", where AGE made a node without the property (and, with containment off, a MERGE
 that starts a statement ended the server process on it)::

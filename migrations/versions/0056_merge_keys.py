@@ -13,13 +13,13 @@ checked value as a step of its own rather than copying the call into the MERGE's
 comparison, where it would run once per node compared (2.1 times the time of an import
 without an index, measured in ``bench row-writes``).
 
-Revision ID: 0057_merge_keys
+Revision ID: 0056_merge_keys
 Revises: 0055_cypher_dynamic_properties
 """
 
 from alembic import op
 
-revision = "0057_merge_keys"
+revision = "0056_merge_keys"
 down_revision = "0055_cypher_dynamic_properties"
 branch_labels = None
 depends_on = None

@@ -8,7 +8,7 @@ import pytest
 
 from kgmem import Memory, Settings
 from kgmem.cypher import label_sets, plan
-from kgmem.errors import CypherSemanticError
+from kgmem.errors import CypherError, CypherSemanticError
 
 _NAMES = ["Works at", "Big Co", "2nd", "has-part", "x's", "é e", "\U0001f600", "a_b c", "ß"]
 
@@ -185,6 +185,28 @@ async def test_set_remove_merge_and_dynamic_labels(memory: Memory, namespace: st
     types = await _rows(memory, namespace, "MATCH ()-[r]->() RETURN type(r) ORDER BY type(r)")
     assert types == [["Dyn type"], ["Likes a lot"]]
     assert await _rows(memory, namespace, "MATCH (n:`Merge me`) RETURN count(n)") == [[1]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "MATCH (n {id: 1}) CALL apoc.create.addLabels(n, [$name]) YIELD node RETURN node",
+        "MATCH (a {id: 1}), (b {id: 2}) CALL apoc.merge.relationship(a, $name, {}, {}, b) "
+        "YIELD rel RETURN rel",
+        "MATCH (n {id: 1}) SET n:$($name)",
+    ],
+)
+async def test_a_name_known_at_run_time_with_a_control_character_is_refused(
+    memory: Memory, namespace: str, query: str
+) -> None:
+    await _rows(memory, namespace, "CREATE (:A {id: 1}), (:B {id: 2})")
+    with pytest.raises(CypherError, match="control characters"):
+        await _rows(memory, namespace, query, name="a\tb")
+    assert await _rows(memory, namespace, "MATCH (n) RETURN labels(n) ORDER BY n.id") == [
+        [["A"]],
+        [["B"]],
+    ]
+    assert await _rows(memory, namespace, "MATCH ()-[r]->() RETURN count(r)") == [[0]]
 
 
 async def test_apoc_writes_store_the_names(memory: Memory, namespace: str) -> None:

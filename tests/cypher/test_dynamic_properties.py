@@ -2,13 +2,13 @@
 computes, from a literal, a variable, a parameter or any expression; a key that is not
 a string is a type error, and a null value removes the property."""
 
-import asyncpg
 import pytest
 
 from kgmem import Memory
 from kgmem.cypher.plan import plan
 from kgmem.errors import CypherTypeError
 from kgmem.storage.neo4j_schema.names import pg_name
+from tests.fixtures.database import analyze_namespace
 
 
 async def _write(memory: Memory, ns: str, query: str, **params: object) -> list[list[object]]:
@@ -101,24 +101,13 @@ async def test_the_written_property_is_found_by_match_and_by_its_index(
     await _write(memory, namespace, "CREATE INDEX by_code FOR (n:P) ON (n.code)")
     await _write(memory, namespace, "CALL db.awaitIndexes(30)")
     await _write(memory, namespace, "MATCH (n:P) SET n[$key] = 'c' + toString(n.i)", key="code")
-    await _analyze(memory, namespace)
+    await analyze_namespace(memory, namespace)
     query = "MATCH (n:P) WHERE n.code = 'c42' RETURN n.i"
     assert (await memory.cypher(namespace, query)).rows == [[42]]
     explained = "\n".join(await memory.explain_cypher(namespace, query, {}))
     assert pg_name("by_code", "P", "range") in explained, explained
     anywhere = await memory.cypher(namespace, "MATCH (n) WHERE n.code = 'c7' RETURN n.i")
     assert anywhere.rows == [[7]]
-
-
-async def _analyze(memory: Memory, ns: str) -> None:
-    """Fresh planner statistics for the namespace's tables (so a plan picks the index)."""
-    conn = await asyncpg.connect(memory.runtime.url)
-    try:
-        tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", ns)
-        for (name,) in tables:
-            await conn.execute(f'ANALYZE "{ns}"."{name}"')
-    finally:
-        await conn.close()
 
 
 def test_the_plan_writes_a_map_update_and_reads_the_key_already() -> None:

@@ -6,12 +6,9 @@ client, Cypher and Bolt, and stored in the table Cypher uses
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import neo4j
-import pytest
 from hypothesis import strategies as st
 
 from kgmem import Memory
@@ -22,12 +19,13 @@ from kgmem.schema import label_names
 from kgmem.settings.config import BoltSettings
 from tests.doors.doors import Doors, opened
 from tests.doors.test_check_doors_agree import check_everywhere
-from tests.doors.test_doors_agree import (
+from tests.doors.test_doors_agree import (  # noqa: F401 (three: the fixture)
     _entity_view,
     add_everywhere,
     drawn,
     episode,
     search_everywhere,
+    three,
 )
 
 MATCHED = "MATCH (n:`Big Co`)-[r:`works at`]->(m) RETURN n.uid, labels(n), type(r), m.uid"
@@ -117,19 +115,9 @@ async def test_a_rest_write_reads_back_as_written_at_every_door(
     assert set(node.labels) == {"Big Co"} and rel.type == "works at"
 
 
-@pytest.fixture
-async def three(memory: Memory) -> AsyncIterator[dict[str, str]]:
-    """A fresh namespace per door, for writes."""
-    made = {door: f"d_{door}_{uuid.uuid4().hex[:12]}" for door in ("rest", "mcp", "client")}
-    for name in made.values():
-        await memory.create_namespace(name)
-    yield made
-    for name in made.values():
-        await memory.delete_namespace(name)
-
-
 async def test_episodes_name_such_labels_alike_at_every_door(
-    live_url: str, three: dict[str, str]
+    live_url: str,
+    three: dict[str, str],  # noqa: F811
 ) -> None:
     """An episode (REST, MCP's ``add_episodes``, the client) whose mentions carry such
     a label and type writes them as written; one past the limit fails the same way."""

@@ -22,7 +22,7 @@ from kgmem.neo4j_schema import population
 from kgmem.neo4j_schema.population import Population, population_connection
 from kgmem.settings.config import Settings
 from kgmem.storage.neo4j_schema.names import pg_name
-from tests.fixtures.database import store_settings
+from tests.fixtures.database import analyze_namespace, store_settings
 
 ROWS = 40  # past this many elements an index is populated in the background here
 
@@ -103,7 +103,7 @@ async def test_a_large_index_answers_at_once_and_comes_online(small: Memory, ns:
         service.wake()
         await small.cypher(ns, "CALL db.awaitIndexes(30)")
         assert await _state(small, ns, "by_name") == ["ONLINE", 100.0, ""]
-    await _analyze(small, ns)
+    await analyze_namespace(small, ns)
     query = "MATCH (n:Person) WHERE n.name = 'late' RETURN n"
     text = "\n".join(await small.explain_cypher(ns, query, {}))
     assert pg_name("by_name", "Person", "range") in text
@@ -111,17 +111,6 @@ async def test_a_large_index_answers_at_once_and_comes_online(small: Memory, ns:
     assert sorted(found.rows[0][0]) == ["Person", "Poet"]
     valid = await _valid_indexes(small, ns, "by_name", "range")
     assert valid == {"Person": True, "composite": True}
-
-
-async def _analyze(memory: Memory, ns: str) -> None:
-    """Fresh planner statistics for every table of ``ns`` (so a plan picks the index)."""
-    conn = await asyncpg.connect(memory.runtime.url)
-    try:
-        tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", ns)
-        for (name,) in tables:
-            await conn.execute(f'ANALYZE "{ns}"."{name}"')
-    finally:
-        await conn.close()
 
 
 async def _valid_indexes(memory: Memory, ns: str, index: str, suffix: str) -> dict[str, bool]:
@@ -309,7 +298,7 @@ async def test_a_label_age_made_by_itself_gets_its_id_index(small: Memory, ns: s
                     await asyncio.sleep(0.1)
     finally:
         await conn.close()
-    await _analyze(small, ns)
+    await analyze_namespace(small, ns)
     found = await small.cypher(ns, "MATCH (n:Fresh {x: 2}) RETURN elementId(n)")
     element = found.rows[0][0]
     plan = "\n".join(

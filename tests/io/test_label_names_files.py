@@ -6,8 +6,6 @@ same graph."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from kgmem import Memory
 from kgmem.errors import ImportRejected
 from kgmem.io.exporter import EXTENSIONS, ExportOptions
 from kgmem.io.loader import ImportOptions
+from tests.io.test_equivalence_and_export import two  # noqa: F401 (the fixture)
 
 GRAPHML = """<?xml version="1.0" encoding="UTF-8"?>
 <graphml xmlns="http://graphml.graphdrawing.org/xmlns">
@@ -50,16 +49,6 @@ EXPECTED = [
     ["acme", ["Big Co"], "works at", "park", ["Place"]],
     ["ada", ["Programming language"], "made by", "acme", ["Big Co"]],
 ]
-
-
-@pytest.fixture
-async def two(memory: Memory) -> AsyncIterator[tuple[str, str]]:
-    names = (f"t_{uuid.uuid4().hex[:12]}", f"t_{uuid.uuid4().hex[:12]}")
-    for n in names:
-        await memory.create_namespace(n)
-    yield names
-    for n in names:
-        await memory.delete_namespace(n)
 
 
 async def _shape(memory: Memory, namespace: str) -> list[list[Any]]:
@@ -99,7 +88,10 @@ async def test_an_import_takes_the_names_and_cypher_and_rest_read_them_as_writte
     "fmt", ["graphml", "csv", "jsonl", "gml", "ntriples", "turtle", "jsonld", "rdfxml"]
 )
 async def test_an_export_writes_the_names_as_written_and_imports_back(
-    memory: Memory, two: tuple[str, str], tmp_path: Path, fmt: str
+    memory: Memory,
+    two: tuple[str, str],  # noqa: F811
+    tmp_path: Path,
+    fmt: str,
 ) -> None:
     source, target = two
     await _imported(memory, source, tmp_path, {"g.graphml": GRAPHML})

@@ -160,3 +160,45 @@ async def test_rows_go_through_in_order_whatever_the_batch(
         matched = len(at) - 1 if created else len(at)
         expected.append([key, at[-1] if at else -1, at[0] if created else None, matched or None])
     assert found.rows == expected
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(edges=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=8))
+async def test_graphitis_edge_import_makes_one_relationship_per_key(
+    memory: Memory, namespace: str, edges: list[tuple[int, int]]
+) -> None:
+    """Relationships merged by an indexed key between matched nodes, as Graphiti saves
+    its edges: one relationship per key, holding the key's last row."""
+    await memory.cypher(namespace, "MATCH (n) DETACH DELETE n", mode="write")
+    for statement in (
+        "CREATE INDEX IF NOT EXISTS FOR (n:Entity) ON (n.uuid)",
+        "CREATE INDEX IF NOT EXISTS FOR ()-[e:RELATES_TO]-() ON (e.uuid)",
+        "UNWIND range(0, 2) AS i CREATE (:Entity {uuid: 'n' + toString(i)})",
+    ):
+        await memory.cypher(namespace, statement, mode="write")
+    rows = [
+        {"uuid": f"e{key}", "source": "n0", "target": f"n{target}", "at": at}
+        for at, (key, target) in enumerate(edges)
+    ]
+    last = {r["uuid"]: r for r in rows}
+    await memory.cypher(
+        namespace,
+        "UNWIND $edges AS edge MATCH (s:Entity {uuid: edge.source}) "
+        "MATCH (t:Entity {uuid: edge.target}) MERGE (s)-[e:RELATES_TO {uuid: edge.uuid}]->(t) "
+        "SET e.at = edge.at",
+        {"edges": rows},
+        mode="write",
+    )
+    found = await memory.cypher(
+        namespace, "MATCH (s)-[e:RELATES_TO]->(t) RETURN e.uuid, e.at, t.uuid ORDER BY e.uuid"
+    )
+    # a key met again towards another target is another relationship (the pattern differs)
+    expected: dict[tuple[str, str], int] = {}
+    for r in rows:
+        expected[(r["uuid"], r["target"])] = r["at"]
+    assert sorted(found.rows) == sorted([k, at, t] for (k, t), at in expected.items())
+    assert set(last) == {row[0] for row in found.rows}

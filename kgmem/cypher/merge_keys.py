@@ -2,7 +2,7 @@
 
 AGE tests a MERGE pattern's map (``MERGE (n:L {id: row.id})``) as containment,
 ``properties @> {"id": ...}``, which no property index answers: for each row it compared
-the map with every node of the label (2,000 rows on 2,000 nodes: 2.5 s), which is how
+the map with every node of the label (``bench row-writes``), which is how
 every Neo4j library imports (LangChain's ``MERGE (n:__Entity__ {id: row.id})``,
 Graphiti's ``MERGE (n:Entity {uuid: node.uuid})``, LlamaIndex's batches). With AGE's
 setting ``age.enable_containment`` off, AGE compares each entry by equality instead,

@@ -3,7 +3,7 @@
 AGE 1.7 tests a node or relationship pattern's property map (``MATCH (n:L {id:
 row.id})``) as containment, ``properties @> {"id": ...}``, which no property index
 answers and PostgreSQL cannot join by: ``UNWIND $rows AS row MATCH (n:L {id: row.id})``
-compared every row with every node of the label (2,000 rows on 2,000 nodes: 2.5 s),
+compared every row with every node of the label (``bench row-writes``),
 and a lookup by a key read the whole label. It is how the Neo4j libraries find nodes
 (Graphiti's ``MATCH (n:Entity {uuid: $uuid})``, LlamaIndex's and LangChain's batches).
 kgmem writes each entry as an equality in the clause's WHERE, which the property's

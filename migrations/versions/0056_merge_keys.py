@@ -10,8 +10,8 @@ node without the property, and with ``age.enable_containment`` off (kgmem's plan
 index answers the map) a MERGE that starts a statement ended the server process on it.
 VOLATILE, though it reads no table: PostgreSQL then keeps the WITH that binds the
 checked value as a step of its own rather than copying the call into the MERGE's
-comparison, where it would run once per node compared (2.1 times the time of an import
-without an index, measured in ``bench row-writes``).
+comparison, where it would run once per node compared (``bench row-writes`` measures
+the import without an index).
 
 Revision ID: 0056_merge_keys
 Revises: 0055_cypher_dynamic_properties

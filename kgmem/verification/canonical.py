@@ -18,7 +18,9 @@ Types and their canonical key
                 separators, "Last, First" pairs, initials, "Jr.", HTML entities,
                 accents, "Edited by", "(Author)", "Foreword by ...", "et al."): each
                 name becomes its surname (so initials match full names) and the key is
-                the sorted set of surnames.
+                the sorted set of surnames; a list that says the book has more authors
+                ("et al.", a listing cut short) is *open*, another value than the same
+                names alone, which every longer list containing its names implies.
     ``string``  case, accents, HTML entities and punctuation folded; spaces collapsed.
 
 Implication and similarity
@@ -77,6 +79,7 @@ class Parsed:
     number: float = math.nan
     precision: float = 0.0
     parts: tuple[str, ...] = ()
+    open: bool = False
 
 
 def parse(text: str, vtype: ValueType) -> Parsed:
@@ -231,6 +234,11 @@ MISSING = frozenset(
 no person's name, so on a ``names`` item they are no list of names."""
 
 
+OPEN = "; ..."
+"""The end of the key of a list of names that says the book has more authors than it
+names ("Ullman, J. et al."): another value than the list of the same names alone."""
+
+
 def missing(text: str) -> bool:
     """Whether ``text`` marks a missing value ("N/A", "Not Available", "-")."""
     return _string(text).key in MISSING
@@ -239,10 +247,11 @@ def missing(text: str) -> bool:
 def _names(text: str) -> Parsed | None:
     if missing(text):
         return None
-    parts = names.surnames(text)
+    parts, more = names.listing(text)
     if not parts:
         return None
-    return Parsed("names", "; ".join(parts), parts=parts)
+    key = "; ".join(parts) + (OPEN if more else "")
+    return Parsed("names", key, parts=parts, open=more)
 
 
 # Strings ---------------------------------------------------------------------------
@@ -268,6 +277,8 @@ def relation(a: Parsed, b: Parsed, vtype: ValueType) -> tuple[Relation, float]:
     if a.kind == "number":
         return _numbers(a, b, vtype)
     if a.kind == "names":
+        if a.parts == b.parts:  # one list ends with these names, the other goes on
+            return Relation.SIMILAR, 0.0
         return _sets(set(a.parts), set(b.parts))
     if a.kind == "date":
         return _prefixes(a.parts, b.parts)

@@ -108,14 +108,19 @@ class ClaimModel:
 
     def _lists(self) -> None:
         """The implication links between values of items of lists of names (a longer
-        list ``list_specific`` contains a shorter ``list_general``), and each source's
-        omission rate (0, every source complete, unless ``Estimator.completeness``)."""
+        list ``list_specific`` contains a shorter ``list_general``), each source's
+        omission rate (0, every source complete, unless ``Estimator.completeness``) and
+        each claim's: 1 for a list that says the book has more authors ("et al."),
+        else its source's."""
         names = np.array([t.kind == "names" for t in self.item_type], dtype=np.bool_)
         on_names = names[self.claims.value_item[self.links.general]]
         self.list_general = self.links.general[on_names]
         self.list_specific = self.links.specific[on_names]
         self.claim_on_list = names[self.item]
         self.omission = self._listed_short() if self.p.completeness else np.zeros(self.n_sources)
+        # A list that says it goes on ("et al.") omits names by its own word.
+        opened = np.fromiter((v.open for v in self.parsed), np.bool_, self.n_values)
+        self.claim_omission = np.where(opened[self.value], 1.0, self.omission[self.source])
 
     def _listed_short(self) -> Floats:
         r"""Each source's omission rate :math:`\omega_s`, read from the lists alone:
@@ -234,9 +239,9 @@ class ClaimModel:
         tau = np.log(acc / (1 - acc))[self.source] + np.log(self.item_false)[self.item]
         w = self.weight * independence
         votes = self.links.spread(sums(self.value, w * tau, minlength=self.n_values))
-        if self.p.completeness and len(self.list_general):
-            # The rest of an incomplete source's vote goes to the longer lists too.
-            rest = (1 - self.p.implied_credit) * self.omission[self.source]
+        if len(self.list_general):
+            # The rest of an incomplete list's vote goes to the longer lists too.
+            rest = (1 - self.p.implied_credit) * self.claim_omission
             held = sums(self.value, w * tau * rest, minlength=self.n_values)
             votes += sums(self.list_specific, held[self.list_general], self.n_values)
         functional = self._softmax(votes)

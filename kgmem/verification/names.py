@@ -14,7 +14,9 @@ Publishers", "Oxford University Press", "John Wiley & Sons": a name holding a wo
 as "Publishers", "Inc.", "University", or "Press", "Books", "Media" in a name of two or
 more words without an initial, so "William H. Press" stays a person). A listing cut
 short ("Jeffrey D. Ullman, Jennifer Wid...", "..., Peter van ...") loses its last,
-partial name, so it reads as the truncated list it is.
+partial name, so it reads as the truncated list it is; such a listing, and one that
+ends in "et al.", "and others" or "etc.", says the book has more authors than it names
+(``listing``), which the consensus reads as a list known to be incomplete.
 
 Commas separate people, except "Last, First" pairs: a list whose comma pieces alternate
 surnames and one to three given names or initials ("Ullman, Jeffrey D., Widom,
@@ -47,11 +49,13 @@ _NOT_AUTHORS = re.compile(
 # removed as separators, so "Widom, Jennifer By (author) Ullman, Jeffrey" is two people.
 _ROLES = re.compile(
     r"\((?:[^)]*)\)|\[(?:[^\]]*)\]|\{(?:[^}]*)\}|\b(?:edited|compiled|written|selected|"
-    r"collected)\s+(?:and\s+\w+\s+)?by\b:?|\bby\b:?|\bet\.?\s+al\b\.?|\band\s+others\b|"
-    r"\betc\b\.?|\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|"
+    r"collected)\s+(?:and\s+\w+\s+)?by\b:?|\bby\b:?|\bet\.?\s*al\b\.?|\band\s+others\b|"
+    r"\betc\b\.?|&\s*others\b|\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|"
     r"contributors?|compiler|edt|aut)\b\.?:?",
     re.IGNORECASE,
 )
+# Marks that the book has more authors than the listing names.
+_MORE = re.compile(r"\w\W+(?:et\.?\s*al|(?:and|&)\s+others|etc)\b", re.IGNORECASE)
 # Titles and suffixes belong to one person's name: removed as spaces.
 _NOISE = re.compile(
     r"\b(?:jr|sr|ii|iii|iv|phd|ph\.\s*d|md|m\.\s*d|dr|prof|professor|mr|mrs|ms|sir|dame|"
@@ -113,13 +117,27 @@ def fold(text: str) -> str:
 
 def surnames(text: str) -> tuple[str, ...]:
     """The sorted surnames of the people ``text`` lists (empty when it names nobody)."""
-    words, upper = people(text)
-    return tuple(sorted({_surname(person, upper) for person in words}))
+    return listing(text)[0]
+
+
+def listing(text: str) -> tuple[tuple[str, ...], bool]:
+    """The sorted surnames of the people ``text`` lists, and whether the text says the
+    book has more authors than it lists: "et al.", "and others", "etc." after the names,
+    or a listing cut short in a name ("..., Jennifer Wid...")."""
+    words, upper, cut = _read(text)
+    more = cut or _MORE.search(fold(text)) is not None
+    return tuple(sorted({_surname(person, upper) for person in words})), more
 
 
 def people(text: str) -> tuple[list[list[str]], bool]:
     """The people ``text`` lists, each as its words (given names first, case kept, noise
     and non-authors removed), and whether the text is all capitals."""
+    found, upper, _ = _read(text)
+    return found, upper
+
+
+def _read(text: str) -> tuple[list[list[str]], bool, bool]:
+    """``people``, and whether the listing was cut short in a name."""
     clean = _HYPHEN.sub("-", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
     upper = clean.upper() == clean
     clean = _NOT_AUTHORS.sub(" ", LIFE_DATES.sub(" ", _CUT.sub(_MARK, clean)))
@@ -133,7 +151,7 @@ def people(text: str) -> tuple[list[list[str]], bool]:
     cut = cut or (_MARK in clean and bool(found) and found[-1][-1].lower() in PARTICLES)
     if cut and len(found) > 1:
         found.pop()  # the last name was cut short: the list shown is its first people
-    return found, upper
+    return found, upper, cut
 
 
 def _people(chunk: str) -> list[list[str]]:

@@ -69,6 +69,38 @@ def test_an_extra_name_written_once_is_no_sign_of_omission() -> None:
     assert all(a.value_text[on.chosen[b]] == f"Dee Delta{b}" for b in range(10))
 
 
+def _rotating(mark: str) -> list[tuple[int, str, int]]:
+    """Eight stores, each complete on most books: on each of 20 two-author books six of
+    them list only the first author (followed by ``mark``) and one lists both."""
+    claims = []
+    for book in range(20):
+        claims += [(book, f"Alpha{book}, Ann{mark}", (book + k) % 8) for k in range(6)]
+        claims += [(book, f"Ann Alpha{book}; Bob Beta{book}", (book + 6) % 8)]
+    for book in range(20, 60):
+        claims += [(book, f"Cy Gamma{book}; Di Delta{book}", s) for s in range(8)]
+    return claims
+
+
+@pytest.mark.parametrize("params", [ON, OFF], ids=["completeness", "without"])
+def test_a_list_that_says_it_goes_on_does_not_outvote_the_complete_list(
+    params: Estimator,
+) -> None:
+    """Six stores' "Alpha, Ann et al." says the book has more authors: it backs the
+    complete list, which wins; the same six lists without the mark read as the whole
+    list and outvote it. Either way the single-author books stay as they are."""
+    for mark, complete in (("", 0), (" et al.", 20), (" & others", 20), ("...", 20)):
+        a = _arrays(_rotating(mark))
+        chosen = consensus.estimate(a, params).chosen
+        assert sum("Bob" in a.value_text[chosen[b]] for b in range(20)) == complete, mark
+        assert all("Di Delta" in a.value_text[chosen[b]] for b in range(20, 60))
+
+
+def test_a_list_that_says_it_goes_on_is_chosen_when_nothing_longer_is_claimed() -> None:
+    a = _arrays([(0, "Ullman, J. et al.", s) for s in range(3)] + [(0, "Jeffrey Ullman", 3)])
+    chosen = consensus.estimate(a, ON).chosen
+    assert a.value_text[chosen[0]] == "Ullman, J. et al."
+
+
 @pytest.mark.parametrize("share", [0.35, 0.5])
 def test_generated_books_with_many_first_author_stores_choose_the_complete_list(
     share: float,

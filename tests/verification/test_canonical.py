@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgmem.schema.graph_schema import ValueType
-from kgmem.verification.canonical import Relation, key, parse, relation
+from kgmem.verification.canonical import OPEN, Relation, key, parse, relation
 
 NUMBER, DATE, NAMES, STRING = (ValueType(kind=k) for k in ("number", "date", "names", "string"))
 
@@ -168,7 +168,7 @@ def test_a_listing_has_its_authors_key_however_a_store_writes_it(
     text = text.upper() if shout else text
     if data.draw(st.booleans()):  # HTML-escaped after it was written
         text = text.replace("ü", "&uuml;").replace("Ü", "&Uuml;").replace("'", "&#39;")
-    want = _surnames_key(people)
+    want = _surnames_key(people) + (OPEN if tail == " et al." else "")
     assert key(text, NAMES) == want.replace("ü", "u"), text
 
 
@@ -216,7 +216,7 @@ _ONE_KEY = [
     (("Van Johnson, Sheila Smith",), "johnson; smith"),
     (("van Rossum, Guido, Drake, Fred", "Drake F, van Rossum G"), "drake; rossum"),
     # A listing cut short after a particle names no surname for its last person.
-    (("Jeffrey Ullman, Peter van ...",), "ullman"),
+    (("Jeffrey Ullman, Peter van ...",), "ullman" + OPEN),
 ]
 
 
@@ -274,7 +274,7 @@ def test_life_dates_roles_and_etc_leave_the_authors_key_alone(
         texts.append(name + data.draw(st.sampled_from(_LIFE)) + data.draw(st.sampled_from(_ROLES)))
     tail = data.draw(st.sampled_from(["", ", etc.", "; etc", " et al"]))
     text = "; ".join(texts) + tail
-    want = _surnames_key(people)
+    want = _surnames_key(people) + (OPEN if tail else "")
     assert key(text, NAMES) == want.replace("ü", "u"), text
 
 
@@ -293,15 +293,34 @@ def test_a_listing_cut_short_reads_as_the_truncated_list_the_full_one_implies(
     cut = ", ".join(names) + data.draw(st.sampled_from(["...", "\u2026", "... "]))
     full = parse("; ".join(f"{g} {s}" for g, _, s in people), NAMES)
     head = parse("; ".join(f"{g} {s}" for g, _, s in people[: shown - 1]), NAMES)
-    assert parse(cut, NAMES).key == head.key, cut
+    assert parse(cut, NAMES).parts == head.parts and parse(cut, NAMES).open, cut
     assert relation(full, parse(cut, NAMES), NAMES)[0] is Relation.IMPLIES
 
 
 def test_an_ellipsis_after_et_al_or_a_foreword_cuts_no_author() -> None:
-    for text in (
-        "Ullman; Widom, et al...",
-        "Ullman; Widom etc...",
-        "Ullman; Widom; Foreword by Jim...",
-    ):
-        assert key(text, NAMES) == "ullman; widom", text
-    assert key("Jeffrey D. Ullman, Jennifer Wid...", NAMES) == "ullman"
+    for text in ("Ullman; Widom, et al...", "Ullman; Widom etc..."):
+        assert key(text, NAMES) == "ullman; widom" + OPEN, text
+    assert key("Ullman; Widom; Foreword by Jim...", NAMES) == "ullman; widom"
+    assert key("Jeffrey D. Ullman, Jennifer Wid...", NAMES) == "ullman" + OPEN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ullman, J. et al.",
+        "Ullman, J. [et al.]",
+        "Ullman & others",
+        "ULLMAN J ET AL",
+        "Ullman etc.",
+    ],
+)
+def test_a_list_that_says_it_goes_on_is_open(text: str) -> None:
+    parsed = parse(text, NAMES)
+    assert parsed.parts == ("ullman",) and parsed.open
+    alone = parse("Jeffrey Ullman", NAMES)
+    assert not alone.open and alone.key != parsed.key
+    # The list of that name alone contradicts it; every longer list implies it.
+    assert relation(alone, parsed, NAMES) == (Relation.SIMILAR, 0.0)
+    longer = parse("Ullman, Jeffrey; Widom, Jennifer", NAMES)
+    assert relation(longer, parsed, NAMES)[0] is Relation.IMPLIES
+    assert relation(parsed, longer, NAMES)[0] is Relation.IMPLIED

@@ -277,9 +277,7 @@ def relation(a: Parsed, b: Parsed, vtype: ValueType) -> tuple[Relation, float]:
     if a.kind == "number":
         return _numbers(a, b, vtype)
     if a.kind == "names":
-        if a.parts == b.parts:  # one list ends with these names, the other goes on
-            return Relation.SIMILAR, 0.0
-        return _sets(set(a.parts), set(b.parts))
+        return _name_lists(a, b)
     if a.kind == "date":
         return _prefixes(a.parts, b.parts)
     return _strings(a, b, vtype)
@@ -296,6 +294,12 @@ def _numbers(a: Parsed, b: Parsed, vtype: ValueType) -> tuple[Relation, float]:
 
 def _rounds_to(fine: float, coarse: float, step: float) -> bool:
     return abs(fine - coarse) <= step / 2 * (1 + 1e-9)
+
+
+def _name_lists(a: Parsed, b: Parsed) -> tuple[Relation, float]:
+    if a.parts == b.parts:  # one list ends with these names, the other goes on
+        return Relation.SIMILAR, 0.0
+    return _sets(set(a.parts), set(b.parts))
 
 
 def _sets(a: set[str], b: set[str]) -> tuple[Relation, float]:

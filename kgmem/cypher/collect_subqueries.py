@@ -9,7 +9,9 @@ A subquery that ends in a pure aggregation answers one row per input row, also w
 found nothing (an empty list), which is what ``COLLECT { }`` answers. Unlike the
 function ``collect()``, ``COLLECT { }`` keeps null values (Neo4j's manual: "COLLECT
 will not remove null values automatically"), so each value is collected inside a list
-of one, which is never null, and taken out again. In a WHERE, the
+of one, which is never null, and taken out again. A RETURN with ORDER BY is projected
+first (``WITH *, x AS alias`` or ``WITH DISTINCT x AS alias``) and sorted there, so the
+sort may name the alias and DISTINCT keeps the order. In a WHERE, the
 subquery runs after the clause the WHERE filters, whose filter becomes ``WITH * WHERE``.
 """
 
@@ -24,6 +26,7 @@ from kgmem.errors import CypherSyntaxError
 
 MAX_COLLECTS = 8
 _OPENS = re.compile(r"\bcollect\s*\{", re.IGNORECASE)
+_VARIABLE = re.compile(r"[^\W\d]\w*")
 
 
 def rewrite(text: str) -> str:
@@ -82,12 +85,29 @@ def _call(text: str, body: Sequence[Token], name: str, at: int) -> str:
     )
     order = text[items[cut].start : items[-1].end] + " " if cut < len(items) else ""
     items = items[:cut]
+    alias = ""
     if len(items) > 2 and items[-2].is_keyword("AS"):
-        items = items[:-2]
+        alias, items = items[-1].text, items[:-2]
     if not items:
         raise CypherSyntaxError("RETURN needs a value", position=body[ret].start)
     inner = text[body[0].start : body[ret].start]
-    if order:  # the list keeps the order, as Neo4j's does
-        inner = f"{inner}WITH * {order}"
     value = text[items[0].start : items[-1].end]
+    if order:  # the list keeps the order, as Neo4j's does
+        inner, value = _ordered(inner, value, alias, bool(distinct), order, f"{name}_x")
+        distinct = ""
     return f"CALL (*) {{ {inner}RETURN collect({distinct}[{value}]) AS {name} }} "
+
+
+def _ordered(
+    inner: str, value: str, alias: str, distinct: bool, order: str, spare: str
+) -> tuple[str, str]:
+    """The body and the value to collect when the RETURN orders its rows: the value
+    projected under its alias (``spare`` when it has none and is no variable) first, so
+    ORDER BY may name the alias, and made distinct there, so the order stays
+    (``collect(DISTINCT ...)`` does not keep it)."""
+    if distinct:
+        column = alias or (value if _VARIABLE.fullmatch(value) else spare)
+        return f"{inner}WITH DISTINCT {value} AS {column} {order}", column
+    if not alias or alias == value:
+        return f"{inner}WITH * {order}", value
+    return f"{inner}WITH *, {value} AS {alias} {order}", alias

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher.columns import project
+from kgmem.cypher.columns import Projection, project
+from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Kind, Token, quoted_name
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Placed, each_clause, split_top_level
+from kgmem.cypher.structure import Clause, Placed, each_clause, split_top_level
 from kgmem.cypher.temporal_sql import SCHEMA
 
 _NOT_VARIABLES = frozenset({
@@ -55,7 +56,7 @@ def _edit(text: str, placed: Placed) -> Edit | None:
     clause = placed.clause
     projection = project(text, clause)
     if projection.star is not None or not projection.items:
-        return None
+        return _starred(text, clause, projection, order.body) if projection.star else None
     names = [item.name for item in projection.items]
     if any(not item.aliased and len(item.expression) != 1 for item in projection.items):
         return None  # an unnamed expression: its column name is its text
@@ -72,6 +73,22 @@ def _edit(text: str, placed: Placed) -> Edit | None:
     carried = ", ".join(quoted_name(name) for name in names)
     replacement = f"WITH {body} {clause.keyword} {carried}"
     return clause.tokens[0].start, clause.tokens[-1].end, replacement
+
+
+def _starred(
+    text: str, clause: Clause, projection: Projection, order: Sequence[Token]
+) -> Edit | None:
+    """``WITH *, e AS z ORDER BY z``: AGE does not find an alias made beside ``*`` in the
+    sort ("could not find rte"), so the rows are sorted in a ``WITH *`` of their own,
+    after the projection (only when it is neither DISTINCT nor aggregating, where the
+    rows before and after it are the same)."""
+    if clause.keyword != "WITH" or projection.distinct or aggregates(clause.body):
+        return None
+    aliases = {item.name for item in projection.items if item.aliased}
+    keys = [without_direction(key) for key in split_top_level(list(order))]
+    if not any(variables(key) & aliases for key in keys):
+        return None
+    return clause.tokens[0].start, clause.tokens[-1].end, f"{_text(text, clause.tokens)} WITH *"
 
 
 def _text(text: str, tokens: Sequence[Token]) -> str:

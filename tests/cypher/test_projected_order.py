@@ -75,3 +75,23 @@ async def test_distinct_nodes_sort_by_a_property(memory: Memory, namespace: str)
     assert [row[0]["properties"]["name"] for row in result.rows] == ["A", "C"]
     renamed = await memory.cypher(namespace, "MATCH (a:T) RETURN a AS t ORDER BY t.name DESC")
     assert [row[0]["properties"]["name"] for row in renamed.rows] == ["C", "B", "A"]
+
+
+def test_an_alias_beside_a_star_is_sorted_in_a_with_of_its_own() -> None:
+    planned = applied("projected_order", "UNWIND [3, 1] AS y WITH *, -y AS z ORDER BY z RETURN z")
+    assert planned.text.startswith("UNWIND [3, 1] AS y WITH *, -y AS z WITH * ORDER BY ")
+    for query in (
+        "UNWIND [3, 1] AS y WITH *, -y AS z ORDER BY y RETURN z",  # no alias in the sort
+        "UNWIND [3, 1] AS y WITH * ORDER BY y RETURN y",
+    ):
+        assert left_alone("projected_order", query)
+
+
+async def test_an_alias_beside_a_star_sorts_skips_limits_and_filters(
+    memory: Memory, namespace: str
+) -> None:
+    query = (
+        "UNWIND [3, 1, 2, 4] AS y WITH *, -y AS z ORDER BY z SKIP 1 LIMIT 2 WHERE z < -1 "
+        "RETURN y, z"
+    )
+    assert (await memory.cypher(namespace, query)).rows == [[3, -3], [2, -2]]

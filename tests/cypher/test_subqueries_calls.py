@@ -158,6 +158,31 @@ async def test_a_collect_subquery_keeps_nulls_the_collect_function_drops(
     assert sorted((await _rows(memory, graph, function))[0][0]) == ["a", "b"]
 
 
+async def test_a_collect_subquery_keeps_the_order_of_distinct_and_aliased_rows(
+    memory: Memory, graph: str
+) -> None:
+    asked = {
+        "RETURN COLLECT { UNWIND [3, 1, null, 2, 1] AS v RETURN DISTINCT v ORDER BY v } AS c": [
+            1,
+            2,
+            3,
+            None,
+        ],
+        "RETURN COLLECT { UNWIND [3, 1, 2] AS v RETURN v AS w ORDER BY w DESC } AS c": [3, 2, 1],
+        "RETURN COLLECT { UNWIND [3, 1, 3] AS v RETURN DISTINCT v * 2 AS w ORDER BY w } AS c": [
+            2,
+            6,
+        ],
+        "RETURN COLLECT { UNWIND [3, 1, 2] AS v RETURN -v AS w ORDER BY v LIMIT 2 } AS c": [-1, -2],
+        "RETURN COLLECT { UNWIND [3, 1, 2, 2] AS v RETURN DISTINCT v ORDER BY v SKIP 1 } AS c": [
+            2,
+            3,
+        ],
+    }
+    for query, want in asked.items():
+        assert await _rows(memory, graph, query) == [[want]], query
+
+
 def test_simple_queries_are_not_split() -> None:
     for query in ("MATCH (n) RETURN n", "CREATE (n {a: 1})", "CALL db.labels() YIELD label"):
         assert find(query) is None

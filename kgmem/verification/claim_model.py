@@ -127,7 +127,9 @@ class ClaimModel:
         over its claims on items of lists of names with more than one value,
         the share whose list another list of the item contains strictly, when that
         longer list is claimed by two sources or more (an extra wrong name is rarely
-        written twice), smoothed toward 0 with ``completeness_strength`` pseudo-claims.
+        written twice), smoothed with ``completeness_strength`` pseudo-claims toward the
+        rate of all sources' claims together (a store seen on a book or two is as
+        complete as stores are, not complete for want of evidence).
         A store that lists only the first author learns :math:`\omega` near the share
         of its books with more authors; the rest of its vote, :math:`(1 - \rho)
         \omega_s`, goes to the longer lists that contain its own (``probability``).
@@ -139,7 +141,10 @@ class ClaimModel:
         short[self.list_general[backed]] = True
         w = self.weight * self.claim_on_list * (self.values_per_item[self.item] > 1)
         hit = sums(self.source, w * short[self.value], self.n_sources)
-        out: Floats = hit / (sums(self.source, w, self.n_sources) + self.p.completeness_strength)
+        seen = sums(self.source, w, self.n_sources)
+        strength = self.p.completeness_strength
+        pooled = hit.sum() / seen.sum() if seen.sum() > 0 else 0.0
+        out: Floats = (hit + strength * pooled) / (seen + strength)
         return out
 
     def _pairs(self) -> None:

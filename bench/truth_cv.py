@@ -47,6 +47,8 @@ MIN_CALIBRATION = 100
 NAMES_FALSE_VALUES = getattr(CHOSEN["accu"].params, "names_false_values", 0.0)
 # Completeness per source on author lists, as shipped (chosen the same way).
 COMPLETENESS = getattr(CHOSEN["accu"].params, "completeness_strength", 0.0)
+# Items of author lists by the latent truth model, as shipped (chosen the same way).
+NAMES_MODEL = CHOSEN["accu"].names
 
 GRID: dict[str, list[Choice]] = {
     "vote": [Choice("vote")],
@@ -64,6 +66,7 @@ GRID: dict[str, list[Choice]] = {
                 names_false_values=NAMES_FALSE_VALUES,
                 completeness_strength=COMPLETENESS,
             ),
+            names=NAMES_MODEL,
         )
         for q in (0.0, 0.7)
         for m in (0.99, 0.9)

@@ -8,7 +8,9 @@
 | ``ltm`` | the latent truth model (Zhao et al. 2012), by EM | ``ltm`` |
 | ``crh`` | CRH (Li et al. 2014) | ``crh`` |
 
-A ``Choice`` names an estimator and its hyper-parameters; ``DEFAULT`` is the one chosen
+With ``Choice.names``, ACCU's probabilities of lists of names are averaged with the
+latent truth model's (``by_kind``). A ``Choice`` names an estimator and its
+hyper-parameters; ``DEFAULT`` is the one chosen
 by cross-validation (``python -m bench truth``, see docs/performance.md).
 """
 
@@ -20,7 +22,7 @@ import numpy as np
 
 from kgmem.verification import consensus
 from kgmem.verification.claims import ClaimArrays, Estimator, Scores
-from kgmem.verification.estimators import base, crh, ltm, truthfinder
+from kgmem.verification.estimators import base, by_kind, crh, ltm, truthfinder
 from kgmem.verification.estimators.crh import Crh
 from kgmem.verification.estimators.ltm import Ltm
 from kgmem.verification.estimators.truthfinder import TruthFinder
@@ -35,6 +37,7 @@ class Choice:
 
     name: str = "accu"
     params: Params = None
+    names: Ltm | None = None  # with ACCU: items of lists of names by this model
 
 
 # Each estimator's hyper-parameters as chosen by cross-validation over the population
@@ -54,6 +57,8 @@ CHOSEN: dict[str, Choice] = {
             names_false_values=30.0,  # chosen on GENERATED author lists: docs/decisions.md
             completeness_strength=4.0,  # chosen the same way
         ),
+        # Author lists by the latent truth model, its priors chosen on GENERATED lists.
+        names=Ltm(sensitivity_prior=(5.0, 5.0), false_positive_prior=(1.0, 99.0), truth_prior=0.3),
     ),
     "truthfinder": Choice("truthfinder", TruthFinder(dampening=0.6, conflict=0.5)),
     "ltm": Choice(
@@ -68,7 +73,10 @@ def estimate(claims: ClaimArrays, choice: Choice = DEFAULT) -> Scores:
     """Scores of every value, item and source by the chosen estimator."""
     p = choice.params
     if choice.name == "accu":
-        return consensus.estimate(claims, p if isinstance(p, Estimator) else None)
+        accu = p if isinstance(p, Estimator) else None
+        if choice.names is not None:
+            return by_kind.estimate(claims, accu, choice.names)
+        return consensus.estimate(claims, accu)
     if choice.name == "truthfinder":
         return truthfinder.estimate(claims, p if isinstance(p, TruthFinder) else None)
     if choice.name == "ltm":

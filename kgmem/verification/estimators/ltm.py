@@ -6,7 +6,8 @@ deterministic.
 Atoms. A value is a set of atoms: a person-name list its names, any other value
 itself. Each atom :math:`a` of an item has a latent truth :math:`t_a`. A source that
 makes a claim on an item asserts the atoms of its value (positive observations) and
-denies the item's other atoms (negative ones). Source :math:`s` has a sensitivity
+denies the item's other atoms (negative ones), unless its list says it goes on ("et
+al.", ``canonical.Parsed.open``). Source :math:`s` has a sensitivity
 :math:`\phi^1_s = P(\text{asserts } a \mid t_a)` and a false-positive rate
 :math:`\phi^0_s = P(\text{asserts } a \mid \neg t_a)`, with Beta priors
 :math:`(\alpha^1_1, \alpha^1_0)` and :math:`(\alpha^0_1, \alpha^0_0)`, and truths a
@@ -130,6 +131,10 @@ def _atoms(m: base.ClaimModel) -> _Atoms:
     offset = np.arange(len(claim)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
     atom = order[np.repeat(first[m.item], sizes) + offset]
     has = np.isin(m.value[claim] * len(index) + atom, value * len(index) + value_atom)
+    # A list that says the book has more authors ("et al.") denies no other name.
+    opened = np.fromiter((v.open for v in m.parsed), np.bool_, len(c.value_item))
+    seen = has | ~opened[m.value[claim]]
+    claim, atom, has = claim[seen], atom[seen], has[seen]
     return _Atoms(claim, atom, has.astype(np.float64), value, value_atom, len(index))
 
 

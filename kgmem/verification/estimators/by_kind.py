@@ -1,0 +1,78 @@
+r"""ACCU for every item; for the items whose values are lists of names, ACCU's and the
+latent truth model's probabilities averaged: the default of a full run
+(``estimators.CHOSEN["accu"]``).
+
+An author list is a set of people, each of whom a store may leave out (most often all
+but the first) or, rarely, add. ACCU judges whole lists (with each store's omission
+rate, ``Estimator.completeness_strength``); the latent truth model
+(``estimators.ltm``) judges each person of an item apart, with a sensitivity and a
+false-positive rate per source, so two stores that both add a name are unlikely to
+have made it up, but many short lists can deny a name one complete list gives. Each is
+wrong in its own way; the average of the two probabilities of each list chooses better
+than either and is better calibrated (GENERATED author-list sets, chosen leaving one
+set out: docs/decisions.md, "Author lists by two models"). The latent truth model runs
+over the claims on those items alone; every other item, the sources' reliabilities,
+copy detection and the per-predicate state keep ACCU's scores.
+
+An incremental update re-scores an item by ACCU's local step; the next full run
+(``kgmem verify``) averages its lists' probabilities again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from kgmem.verification import consensus
+from kgmem.verification.claims import ClaimArrays, Estimator, Ints, Scores, argmax_per_item
+from kgmem.verification.estimators import ltm
+from kgmem.verification.estimators.ltm import Ltm
+
+
+def estimate(claims: ClaimArrays, accu: Estimator | None, names: Ltm) -> Scores:
+    """ACCU's scores of ``claims``; on items of lists of names, the trust is the mean of
+    ACCU's and the latent truth model's (``names``), and the chosen value its highest."""
+    scores = consensus.estimate(claims, accu)
+    lists = np.array([t.kind == "names" for t in claims.item_types()], dtype=np.bool_)
+    if not lists.any():
+        return scores
+    part, values, _ = subset(claims, lists)
+    atoms = ltm.estimate(part, names)
+    trust = _placed(scores.trust, values, (scores.trust[values] + atoms.trust) / 2)
+    chosen = np.where(lists, argmax_per_item(claims, trust), scores.chosen)
+    return replace(scores, trust=trust, chosen=chosen)
+
+
+def _placed(whole: np.ndarray, at: Ints, part: np.ndarray) -> np.ndarray:
+    out = whole.copy()
+    out[at] = part
+    return out
+
+
+def subset(claims: ClaimArrays, items: np.ndarray) -> tuple[ClaimArrays, Ints, Ints]:
+    """The claims on the items ``items`` marks, as arrays of their own (every source
+    kept, in its place), with the original index of each of their values and items."""
+    kept_items = np.flatnonzero(items)
+    kept_values = np.flatnonzero(items[claims.value_item])
+    item_at = np.full(len(items), -1, dtype=np.int64)
+    item_at[kept_items] = np.arange(len(kept_items))
+    value_at = np.full(len(claims.value_item), -1, dtype=np.int64)
+    value_at[kept_values] = np.arange(len(kept_values))
+    keep = items[claims.claim_item]
+    types = claims.item_types()
+    part = replace(
+        claims,
+        claim_value=value_at[claims.claim_value[keep]],
+        claim_source=claims.claim_source[keep],
+        claim_weight=claims.claim_weight[keep],
+        claim_order=claims.claim_order[keep],
+        value_item=item_at[claims.value_item[kept_values]],
+        value_text=[claims.value_text[v] for v in kept_values.tolist()],
+        item_functional=claims.item_functional[kept_items],
+        item_type=tuple(types[i] for i in kept_items.tolist()),
+        item_predicate=(
+            None if claims.item_predicate is None else claims.item_predicate[kept_items]
+        ),
+    )
+    return part, kept_values, kept_items

@@ -90,12 +90,23 @@ async def stand_in(inner: str, rest: str, run: Run) -> tuple[str, Procedure]:
 
 
 def _kind(rows: Sequence[Sequence[Any]], at: int) -> str:
-    """NODE or RELATIONSHIP when column ``at`` holds graph elements, else ANY."""
+    """NODE or RELATIONSHIP when column ``at`` holds graph elements, else ANY; a list of
+    them cannot stand as a procedure's output (it would reach the rest as plain maps)."""
     for row in rows:
         value = row[at]
         if isinstance(value, Mapping) and value.get("kind") in ("node", "relationship"):
             return "NODE" if value["kind"] == "node" else "RELATIONSHIP"
+        if isinstance(value, list) and any(_element(v) for v in value):
+            raise CypherSemanticError(
+                "a subquery that opens the query cannot return a list of nodes or "
+                "relationships in kgmem; return the elements one per row and collect() "
+                "them after the subquery"
+            )
     return "ANY"
+
+
+def _element(value: Any) -> bool:
+    return isinstance(value, Mapping) and value.get("kind") in ("node", "relationship")
 
 
 def _value(value: Any) -> Any:

@@ -15,7 +15,8 @@ nothing too (0, [], null); ``OPTIONAL CALL`` keeps such rows with nulls; a plain
 drops them. A body with ORDER BY, SKIP or LIMIT runs once per input row (at most
 ``MAX_SINGLE_ROWS`` of them). Then the *tail* (the clauses after the CALL) runs on the
 joined rows, bound the same way. Nodes and relationships pass between steps as graph
-ids and are matched back by id (an index lookup).
+ids and are matched back by id (an index lookup); a list of them as its ids, matched
+back together and put in the list's order again.
 
 All steps run in one transaction, through the same guard as any query (mode, cost,
 row cap, one deadline for the whole request). ``IN TRANSACTIONS`` is Neo4j's way of
@@ -163,7 +164,8 @@ def _whole(result: CypherResult, what: str) -> CypherResult:
 def _bound(split: Split, names: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
            index: bool) -> tuple[str, list[dict[str, Any]]]:  # fmt: skip
     """The clauses binding ``names`` from the parameter ``kgsqN_rows`` (and the rows to
-    give it): values as they are, nodes and relationships matched by graph id."""
+    give it): values as they are, nodes and relationships matched by graph id, lists of
+    them matched by their ids and put back in their order."""
     row, i = split.name("row"), split.name("i")
     encoded: list[dict[str, Any]] = []
     kinds: dict[str, str] = {}
@@ -173,7 +175,10 @@ def _bound(split: Split, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
         for name in names:
             value: Any = given.get(name)
             kind = _kind(value)
-            if kind != "value":
+            if kind in _LISTS:
+                kinds[name] = kind
+                value = [None if v is None else int(v["id"]) for v in value]
+            elif kind != "value":
                 kinds[name] = kind
                 value = int(value["id"])
             elif value is None:
@@ -182,13 +187,17 @@ def _bound(split: Split, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
         encoded.append(out)
     text = [f"UNWIND ${split.name('rows')} AS {row}"]
     for name in names:
-        if name not in kinds:
+        kind = kinds.get(name)
+        if kind not in ("node", "relationship"):
             continue
-        kind = kinds[name]
         optional = "OPTIONAL " if name in nullable else ""
         var = quoted_name(name)
         shape = f"({var})" if kind == "node" else f"()-[{var}]->()"
         text.append(f"{optional}MATCH {shape} WHERE id({var}) = {row}.{var}")
+    carried = [row, *(quoted_name(n) for n in names if kinds.get(n) in ("node", "relationship"))]
+    for number, name in enumerate(n for n in names if kinds.get(n) in _LISTS):
+        text.append(_listed(split, row, name, kinds[name], carried, number))
+        carried.append(quoted_name(name))
     items = [
         quoted_name(name) if name in kinds else f"{row}.{quoted_name(name)} AS {quoted_name(name)}"
         for name in names
@@ -199,11 +208,34 @@ def _bound(split: Split, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
     return " ".join(text), encoded
 
 
+_LISTS = ("nodes", "relationships")
+
+
+def _listed(split: Split, row: str, name: str, kind: str, carried: list[str], number: int) -> str:
+    """The clauses binding the list ``name`` of nodes or relationships from its ids in
+    ``row``, in their order (a null stays null), carrying ``carried``."""
+    var, found, each = quoted_name(name), split.name(f"found{number}"), split.name("e")
+    x, y = split.name("x"), split.name("y")
+    shape = f"({each})" if kind == "nodes" else f"()-[{each}]->()"
+    keep = ", ".join(carried)
+    return (
+        f"OPTIONAL MATCH {shape} WHERE id({each}) IN {row}.{var} "
+        f"WITH {keep}, collect({each}) AS {found} "
+        f"WITH {keep}, [{x} IN {row}.{var} | head([{y} IN {found} WHERE id({y}) = {x}])] AS {var}"
+    )
+
+
 def _kind(value: Any) -> str:
-    if isinstance(value, list) and any(_kind(v) != "value" for v in value):
+    if isinstance(value, list):
+        kinds = {_kind(v) for v in value if v is not None}
+        if kinds <= {"value"}:
+            return "value"
+        if kinds in ({"node"}, {"relationship"}):
+            return "nodes" if kinds == {"node"} else "relationships"
         raise CypherSemanticError(
-            "a list of nodes or relationships cannot be carried into or out of a subquery "
-            "or FOREACH in kgmem; carry the nodes themselves (UNWIND them first)"
+            "a list mixing nodes, relationships and other values cannot be carried into or "
+            "out of a subquery or FOREACH in kgmem; carry the nodes themselves (UNWIND them "
+            "first)"
         )
     if isinstance(value, Mapping) and value.get("kind") in ("node", "relationship", "path"):
         if value["kind"] == "path":

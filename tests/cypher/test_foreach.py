@@ -36,8 +36,35 @@ async def test_create_set_merge_delete(memory: Memory, namespace: str) -> None:
     await _rows(memory, namespace, deleted)
     assert await _rows(memory, namespace, "MATCH (f:F) RETURN f.x") == [[1]]
     listed = "MATCH (f:F) WITH collect(f) AS fs FOREACH (f IN fs | DETACH DELETE f)"
-    with pytest.raises(CypherSemanticError, match="list of nodes"):
-        await _rows(memory, namespace, listed)
+    await _rows(memory, namespace, listed)
+    assert await _rows(memory, namespace, "MATCH (f:F) RETURN count(f)") == [[0]]
+
+
+async def test_foreach_over_lists_of_nodes_and_relationships(
+    memory: Memory, namespace: str
+) -> None:
+    await _rows(
+        memory, namespace, "CREATE (:N {k: 1})-[:T {w: 1}]->(:N {k: 2})-[:T {w: 2}]->(:N {k: 3})"
+    )
+    nodes = (
+        "MATCH (n:N) WITH collect(n) AS ns FOREACH (n IN ns | SET n.seen = n.k * 10) "
+        "RETURN size(ns)"
+    )
+    assert await _rows(memory, namespace, nodes) == [[3]]
+    assert await _rows(memory, namespace, "MATCH (n:N) RETURN n.seen ORDER BY n.seen") == [
+        [10],
+        [20],
+        [30],
+    ]
+    rels = "MATCH ()-[t:T]->() WITH collect(t) AS ts FOREACH (t IN ts | SET t.w = -t.w)"
+    await _rows(memory, namespace, rels)
+    assert await _rows(memory, namespace, "MATCH ()-[t:T]->() RETURN t.w ORDER BY t.w") == [
+        [-2],
+        [-1],
+    ]
+    mixed = "MATCH (a:N)-[t:T]->() WITH [a, t] AS both FOREACH (x IN both | SET x.m = 1)"
+    with pytest.raises(CypherSemanticError, match="mixing nodes, relationships"):
+        await _rows(memory, namespace, mixed)
 
 
 async def test_foreach_over_a_path_of_rows(memory: Memory, namespace: str) -> None:

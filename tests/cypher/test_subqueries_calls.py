@@ -183,6 +183,36 @@ async def test_a_collect_subquery_keeps_the_order_of_distinct_and_aliased_rows(
         assert await _rows(memory, graph, query) == [[want]], query
 
 
+async def test_lists_of_nodes_go_into_and_out_of_a_subquery_in_their_order(
+    memory: Memory, graph: str
+) -> None:
+    given = (
+        "MATCH (one:P {x: 1}), (two:P {x: 2}) WITH [two, null, one, one] AS l "
+        "CALL (l) { RETURN [n IN l | n.x] AS xs } RETURN xs"
+    )
+    assert await _rows(memory, graph, given) == [[[2, None, 1, 1]]]
+    per_row = (
+        "MATCH (a:P) OPTIONAL MATCH (a)-[:R]->(b) WITH a, collect(b) AS bs "
+        "CALL (bs) { UNWIND bs AS b RETURN sum(b.x) AS total } RETURN a.x, total ORDER BY a.x"
+    )
+    assert await _rows(memory, graph, per_row) == [[1, 30], [2, 0], [3, 30]]
+    back = (
+        "MATCH (a:P {x: 1}) CALL (a) { MATCH (a)-[r:R]->(b) WITH r ORDER BY r.w DESC "
+        "RETURN collect(r) AS rs } RETURN [r IN rs | r.w] AS ws, [r IN rs | endNode(r).x] AS xs"
+    )
+    assert await _rows(memory, graph, back) == [[[6, 5], [20, 10]]]
+
+
+async def test_a_leading_subquery_returning_a_list_of_nodes_is_refused(
+    memory: Memory, graph: str
+) -> None:
+    query = "CALL () { MATCH (p:P) RETURN collect(p) AS ps } RETURN [p IN ps | p.x] AS xs"
+    with pytest.raises(CypherError, match="cannot return a list of nodes"):
+        await _rows(memory, graph, query)
+    rows = "CALL () { MATCH (p:P) RETURN p } RETURN collect(p.x) AS xs"
+    assert sorted((await _rows(memory, graph, rows))[0][0]) == [1, 2, 3]
+
+
 def test_simple_queries_are_not_split() -> None:
     for query in ("MATCH (n) RETURN n", "CREATE (n {a: 1})", "CALL db.labels() YIELD label"):
         assert find(query) is None

@@ -306,3 +306,36 @@ async def test_the_entity_helper_migration_puts_back_the_functions_it_replaced(
     migrate.downgrade(url, "0054_cypher_value_type")
     assert definitions() == before
     migrate.upgrade(url)
+
+
+async def test_the_apoc_merge_migration_puts_back_the_lookups_it_replaced(
+    fresh_database: NewDatabase,
+) -> None:
+    """0058 has ``apoc_merge_node`` and ``apoc_merge_relationship`` look their element up
+    by equalities; its downgrade restores their bodies as 0057 left them, byte for byte,
+    and their grants."""
+    import psycopg
+
+    agtype = "ag_catalog.agtype"
+    functions = (
+        f"kgmem_neo4j.apoc_merge_node({', '.join([agtype] * 4)})",
+        f"kgmem_neo4j.apoc_merge_relationship({', '.join([agtype] * 6)})",
+    )
+    query = "SELECT pg_get_functiondef(oid), proacl::text FROM pg_proc WHERE oid = %s::regprocedure"
+
+    def definitions() -> list[tuple[str, str] | None]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            return [conn.execute(query, (f,)).fetchone() for f in functions]
+
+    url = await fresh_database(migrated=False)
+    migrate.upgrade(url, "0057_runtime_label_rule")
+    before = definitions()
+    migrate.upgrade(url, "0058_apoc_merge_equality")
+    after = definitions()
+    assert all(row is not None and "t.properties @>" in row[0] for row in before)
+    assert all(row is not None and "t.properties @>" not in row[0] for row in after)
+    assert all(row is not None and "_apoc_key_filter(" in row[0] for row in after)
+    assert [row and row[1] for row in after] == [row and row[1] for row in before]
+    migrate.downgrade(url, "0057_runtime_label_rule")
+    assert definitions() == before
+    migrate.upgrade(url)

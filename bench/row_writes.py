@@ -16,7 +16,11 @@ with the settings the plan asks for), so the figures are the database's work alo
   written (every row passes the first MERGE before any reaches the second);
 - a node import, one MERGE by key a row (``UNWIND $rows AS row MERGE (n:L {id: row.id})
   SET n.x = row.x``), against AGE's containment test of the MERGE's map
-  (``kgmem.cypher.merge_keys``).
+  (``kgmem.cypher.merge_keys``);
+- LangChain's node import, one ``apoc.merge.node`` a row, of the nodes there (each row
+  updates its node) and of as many new ids (each row makes its node), against the
+  function as it was before migration 0058, which looked the node up by containment
+  (put back in the run's transaction, which is rolled back).
 
 Reported: the median milliseconds of ``--runs`` runs of each (the statement runs in a
 transaction that is rolled back, so every run starts from the same graph).
@@ -26,11 +30,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import os
 import statistics
 import time
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -38,8 +44,9 @@ import asyncpg
 from bench.machine import describe
 from bench.report import Figure, Report
 from bench.scratch import Scratch, at_least, measured, open_memory, parser
-from kgmem.cypher import in_lists, rewrite
+from kgmem.cypher import apoc_writes, in_lists, rewrite
 from kgmem.cypher.plan import prepare
+from kgmem.process.resources import resource_dir
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph.cypher import CypherCall
 
@@ -61,6 +68,15 @@ QUERIES = {
         "merge_keys",
     ),
 }
+APOC_IMPORT = (
+    "UNWIND $rows AS row CALL apoc.merge.node(['L'], {id: row.id}, {}, {x: row.x}) "
+    "YIELD node RETURN count(*)"
+)
+# the ids of the nodes there, then as many new ones; against apoc.merge.node before 0058
+APOC_ROWS = (
+    "apoc.merge.node import, each row finding its node, against containment",
+    "apoc.merge.node import, each row making its node, against containment",
+)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -98,6 +114,12 @@ async def run(args: argparse.Namespace, place: Scratch) -> Report:
                     before = _planned(query, params, containment=reshape == "merge_keys")
                 theirs = await _median(raw, before, args.runs)
                 report.add(Figure(name, ours, "ms", args.runs, theirs, f"without {reshape}"))
+            for name, first in zip(APOC_ROWS, (0, args.rows), strict=True):
+                rows = [{"id": first + i, "x": i} for i in range(args.rows)]
+                call = _planned(apoc_writes.rewrite(APOC_IMPORT, "write"), {"rows": rows})
+                ours = await _median(raw, call, args.runs)
+                theirs = await _median(raw, call, args.runs, before=_containment_merge())
+                report.add(Figure(name, ours, "ms", args.runs, theirs, "before migration 0058"))
         finally:
             await raw.close()
     finally:
@@ -123,13 +145,19 @@ def _planned(query: str, params: dict[str, Any], *, containment: bool = False) -
     )
 
 
-async def _median(raw: asyncpg.Connection, call: CypherCall, runs: int) -> float:
+async def _median(
+    raw: asyncpg.Connection, call: CypherCall, runs: int, *, before: str = ""
+) -> float:
+    """The median milliseconds of ``call``, each run in a transaction rolled back after
+    it; ``before``: SQL run (untimed) first in that transaction."""
     taken = []
     for _ in range(runs):
         transaction = raw.transaction()
         await transaction.start()
         try:
             await raw.execute("SELECT set_config('kgmem.cypher_graph', $1, true)", NAMESPACE)
+            if before:
+                await raw.execute(before)
             began = time.perf_counter()
             await cypher_store.run(raw, call)
             taken.append((time.perf_counter() - began) * 1000)
@@ -147,3 +175,14 @@ def _without(reshape: str) -> Iterator[None]:
         yield
     finally:
         rewrite._RESHAPES = saved
+
+
+def _containment_merge() -> str:
+    """The ``CREATE OR REPLACE`` of ``apoc_merge_node`` as it was before migration 0058."""
+    path = resource_dir("migrations") / "versions" / "0058_apoc_merge_equality.py"
+    spec = importlib.util.spec_from_file_location("kgmem_migration_0058", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.before("kgmem_neo4j.apoc_merge_node"))

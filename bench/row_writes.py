@@ -18,9 +18,11 @@ with the settings the plan asks for), so the figures are the database's work alo
   SET n.x = row.x``), against AGE's containment test of the MERGE's map
   (``kgmem.cypher.merge_keys``);
 - LangChain's node import, one ``apoc.merge.node`` a row, of the nodes there (each row
-  updates its node) and of as many new ids (each row makes its node), against the
-  function as it was before migration 0058, which looked the node up by containment
-  (put back in the run's transaction, which is rolled back).
+  updates its node; rows shuffled, as in the table's order each containment scan would
+  pass only nodes earlier rows updated, which it skips unread) and of as many new ids
+  (each row makes its node), against the function as it was before migration 0058,
+  which looked the node up by containment (put back in the run's transaction, which is
+  rolled back).
 
 Reported: the median milliseconds of ``--runs`` runs of each (the statement runs in a
 transaction that is rolled back, so every run starts from the same graph).
@@ -33,6 +35,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import random
 import statistics
 import time
 from collections.abc import Iterator
@@ -72,7 +75,8 @@ APOC_IMPORT = (
     "UNWIND $rows AS row CALL apoc.merge.node(['L'], {id: row.id}, {}, {x: row.x}) "
     "YIELD node RETURN count(*)"
 )
-# the ids of the nodes there, then as many new ones; against apoc.merge.node before 0058
+# the ids of the nodes there (shuffled), then as many new ones; against apoc.merge.node
+# as it was before migration 0058
 APOC_ROWS = (
     "apoc.merge.node import, each row finding its node, against containment",
     "apoc.merge.node import, each row making its node, against containment",
@@ -114,8 +118,11 @@ async def run(args: argparse.Namespace, place: Scratch) -> Report:
                     before = _planned(query, params, containment=reshape == "merge_keys")
                 theirs = await _median(raw, before, args.runs)
                 report.add(Figure(name, ours, "ms", args.runs, theirs, f"without {reshape}"))
-            for name, first in zip(APOC_ROWS, (0, args.rows), strict=True):
-                rows = [{"id": first + i, "x": i} for i in range(args.rows)]
+            there = list(range(args.rows))
+            random.Random(0).shuffle(there)
+            new = range(args.rows, 2 * args.rows)
+            for name, ids in zip(APOC_ROWS, (there, new), strict=True):
+                rows = [{"id": key, "x": at} for at, key in enumerate(ids)]
                 call = _planned(apoc_writes.rewrite(APOC_IMPORT, "write"), {"rows": rows})
                 ours = await _median(raw, call, args.runs)
                 theirs = await _median(raw, call, args.runs, before=_containment_merge())

@@ -187,12 +187,12 @@ def _bound(split: Split, names: Sequence[str], rows: Sequence[Mapping[str, Any]]
         encoded.append(out)
     text = [f"UNWIND ${split.name('rows')} AS {row}"]
     for name in names:
-        kind = kinds.get(name)
-        if kind not in ("node", "relationship"):
+        entity = kinds.get(name, "value")
+        if entity not in ("node", "relationship"):
             continue
         optional = "OPTIONAL " if name in nullable else ""
         var = quoted_name(name)
-        shape = f"({var})" if kind == "node" else f"()-[{var}]->()"
+        shape = f"({var})" if entity == "node" else f"()-[{var}]->()"
         text.append(f"{optional}MATCH {shape} WHERE id({var}) = {row}.{var}")
     carried = [row, *(quoted_name(n) for n in names if kinds.get(n) in ("node", "relationship"))]
     for number, name in enumerate(n for n in names if kinds.get(n) in _LISTS):

@@ -8,11 +8,11 @@ rate, ``Estimator.completeness_strength``); the latent truth model
 (``estimators.ltm``) judges each person of an item apart, with a sensitivity and a
 false-positive rate per source, so two stores that both add a name are unlikely to
 have made it up, but many short lists can deny a name one complete list gives. Each is
-wrong in its own way; the average of the two probabilities of each list chooses better
-than either and is better calibrated (GENERATED author-list sets, chosen leaving one
-set out: docs/decisions.md, "Author lists by two models"). The latent truth model runs
-over the claims on those items alone; every other item, the sources' reliabilities,
-copy detection and the per-predicate state keep ACCU's scores.
+wrong in its own way; the average of the two probabilities of each list, chosen
+leaving one GENERATED author-list set out, chose better than ACCU on every set left out
+and is better calibrated (docs/decisions.md, "Author lists by two models"). The latent
+truth model runs over the claims on those items alone; every other item, the sources'
+reliabilities, copy detection and the per-predicate state keep ACCU's scores.
 
 An incremental update re-scores an item by ACCU's local step; the next full run
 (``kgmem verify``) averages its lists' probabilities again.

@@ -20,9 +20,9 @@ with the settings the plan asks for), so the figures are the database's work alo
 - LangChain's node import, one ``apoc.merge.node`` a row, of the nodes there (each row
   updates its node; rows shuffled, as in the table's order each containment scan would
   pass only nodes earlier rows updated, which it skips unread) and of as many new ids
-  (each row makes its node), against the function as it was before migration 0058,
-  which looked the node up by containment (put back in the run's transaction, which is
-  rolled back).
+  (each row makes its node), against the function as it was before migrations 0058 and
+  0059, which looked the node up by containment and updated it through every label
+  table (put back in the run's transaction, which is rolled back).
 
 Reported: the median milliseconds of ``--runs`` runs of each (the statement runs in a
 transaction that is rolled back, so every run starts from the same graph).
@@ -76,7 +76,7 @@ APOC_IMPORT = (
     "YIELD node RETURN count(*)"
 )
 # the ids of the nodes there (shuffled), then as many new ones; against apoc.merge.node
-# as it was before migration 0058
+# as it was before migrations 0058 and 0059
 APOC_ROWS = (
     "apoc.merge.node import, each row finding its node, against containment",
     "apoc.merge.node import, each row making its node, against containment",
@@ -126,7 +126,7 @@ async def run(args: argparse.Namespace, place: Scratch) -> Report:
                 call = _planned(apoc_writes.rewrite(APOC_IMPORT, "write"), {"rows": rows})
                 ours = await _median(raw, call, args.runs)
                 theirs = await _median(raw, call, args.runs, before=_containment_merge())
-                report.add(Figure(name, ours, "ms", args.runs, theirs, "before migration 0058"))
+                report.add(Figure(name, ours, "ms", args.runs, theirs, "before 0058-0059"))
         finally:
             await raw.close()
     finally:

@@ -95,6 +95,38 @@ async def test_a_relationship_is_found_by_equal_keys(memory: Memory, namespace: 
     assert await _count(memory, namespace, "MATCH ()-[r:R]->() RETURN count(r)") == 3
 
 
+async def test_a_null_identifying_value_of_a_relationship_is_neo4js_error(
+    memory: Memory, namespace: str
+) -> None:
+    """APOC merges with ``MERGE (a)-[r:R {k: $identProps.k}]->(b)``, which Neo4j refuses
+    on a null value (migration 0059): kgmem no longer merges into any R between them."""
+    await memory.cypher(namespace, "CREATE (a:A {id: 1})-[:R {k: 1}]->(b:A {id: 2})", mode="write")
+    for ident in ({"uuid": None}, {"k": 1, "w": None}):
+        with pytest.raises(KgmemError, match=r"null property value for '(uuid|w)'"):
+            await _merge(memory, namespace, RELATIONSHIP, ident)
+    assert await _count(memory, namespace, "MATCH ()-[r:R]->() WHERE r.seen RETURN count(r)") == 0
+
+
+async def test_a_found_node_is_updated_in_its_own_table(
+    memory: Memory, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    """Migration 0059: the update after a match reads the node's label table alone, not
+    every label's under ``_ag_label_vertex``."""
+    await memory.cypher(namespace, "CREATE (:K {id: 1}), (:Other {id: 1})", mode="write")
+    touched = (
+        "SELECT relname FROM pg_stat_xact_user_tables WHERE schemaname = $1 "
+        "AND n_tup_upd + seq_scan + idx_scan > 0 ORDER BY relname"
+    )
+    async with raw_conn.transaction():
+        await raw_conn.execute("SELECT set_config('kgmem.cypher_graph', $1, true)", namespace)
+        await raw_conn.execute(
+            "SELECT kgmem_neo4j.apoc_merge_node('[\"K\"]', '{\"id\": 1}', '{}', '{\"seen\": true}')"
+        )
+        read = [row[0] for row in await raw_conn.fetch(touched, namespace)]
+    assert "Other" not in read and "K" in read, read
+    assert await _merge(memory, namespace, NODE, {"id": 1}) == {"id": 1, "seen": True}
+
+
 async def _indexed_nodes(memory: Memory, namespace: str) -> None:
     await memory.cypher(
         namespace,

@@ -32,14 +32,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import random
 import statistics
 import time
 from collections.abc import Iterator
-from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -49,7 +47,7 @@ from bench.report import Figure, Report
 from bench.scratch import Scratch, at_least, measured, open_memory, parser
 from kgmem.cypher import apoc_writes, in_lists, rewrite
 from kgmem.cypher.plan import prepare
-from kgmem.process.resources import resource_dir
+from kgmem.storage.engine.migration_texts import earlier
 from kgmem.storage.graph import cypher as cypher_store
 from kgmem.storage.graph.cypher import CypherCall
 
@@ -186,10 +184,4 @@ def _without(reshape: str) -> Iterator[None]:
 
 def _containment_merge() -> str:
     """The ``CREATE OR REPLACE`` of ``apoc_merge_node`` as it was before migration 0058."""
-    path = resource_dir("migrations") / "versions" / "0058_apoc_merge_equality.py"
-    spec = importlib.util.spec_from_file_location("kgmem_migration_0058", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module: ModuleType = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return str(module.before("kgmem_neo4j.apoc_merge_node"))
+    return str(earlier("0058_apoc_merge_equality").before("kgmem_neo4j.apoc_merge_node"))

@@ -25,11 +25,9 @@ Revision ID: 0053_escaped_label_names
 Revises: 0052_cypher_merge_created
 """
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from alembic import op
+
+from kgmem.storage.engine.migration_texts import created, edited
 
 revision = "0053_escaped_label_names"
 down_revision = "0052_cypher_merge_created"
@@ -155,31 +153,8 @@ _PATCHES = (
 )
 
 
-def _migration(name: str) -> ModuleType:
-    """The earlier migration ``name``, loaded from its file."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"kgmem_migration_{name[:4]}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _function(migration: str, name: str) -> str:
-    """The ``CREATE OR REPLACE FUNCTION`` of ``name`` as ``migration`` made it."""
-    text = str(_migration(migration).UPGRADE)
-    start = text.index(f"CREATE FUNCTION {name}(")
-    end = text.index("$fn$;", text.index("AS $fn$", start)) + len("$fn$;")
-    return "CREATE OR REPLACE" + text[start + len("CREATE") : end] + "\n"
-
-
 def _patched(migration: str, name: str, edits: list[tuple[str, str]]) -> str:
-    body = _function(migration, name)
-    for old, new in edits:
-        assert body.count(old) == 1, (name, old)
-        body = body.replace(old, new)
-    return body
+    return edited(created(migration, name), edits)
 
 
 def upgrade() -> None:
@@ -190,5 +165,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for migration, name, _ in _PATCHES:
-        op.execute(_function(migration, name))
+        op.execute(created(migration, name))
     op.execute(_DROP_HELPERS)

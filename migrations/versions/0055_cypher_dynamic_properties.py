@@ -22,11 +22,9 @@ Revision ID: 0055_cypher_dynamic_properties
 Revises: 0054_cypher_value_type
 """
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from alembic import op
+
+from kgmem.storage.engine.migration_texts import created, earlier, edited
 
 revision = "0055_cypher_dynamic_properties"
 down_revision = "0054_cypher_value_type"
@@ -128,33 +126,18 @@ _PATCHES = (
 )
 
 
-def _migration(name: str) -> ModuleType:
-    """The earlier migration ``name``, loaded from its file."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"kgmem_migration_{name[:4]}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _before(name: str) -> str:
     """The ``CREATE OR REPLACE FUNCTION`` of ``name`` as the migrations before this one
     left it: ``relabel`` as 0053 patched it, ``stored`` as 0052 made it."""
-    escaped = _migration("0053_escaped_label_names")
     if name == _RELABEL:
+        escaped = earlier("0053_escaped_label_names")
         edits = next(e for _, n, e in escaped._PATCHES if n == _RELABEL)
-        return str(escaped._patched("0024_cypher_relabel", _RELABEL, edits))
-    return str(escaped._function("0052_cypher_merge_created", name))
+        return edited(created("0024_cypher_relabel", _RELABEL), edits)
+    return created("0052_cypher_merge_created", name)
 
 
 def _patched(name: str, edits: list[tuple[str, str]]) -> str:
-    body = _before(name)
-    for old, new in edits:
-        assert body.count(old) == 1, (name, old)
-        body = body.replace(old, new)
-    return body
+    return edited(_before(name), edits)
 
 
 def upgrade() -> None:

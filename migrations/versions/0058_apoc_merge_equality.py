@@ -25,11 +25,9 @@ Revision ID: 0058_apoc_merge_equality
 Revises: 0057_runtime_label_rule
 """
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from alembic import op
+
+from kgmem.storage.engine.migration_texts import created, earlier, edited
 
 revision = "0058_apoc_merge_equality"
 down_revision = "0057_runtime_label_rule"
@@ -91,30 +89,15 @@ _PATCHES = (
 )
 
 
-def _migration(name: str) -> ModuleType:
-    """The earlier migration ``name``, loaded from its file."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"kgmem_migration_{name[:4]}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def before(name: str) -> str:
     """The ``CREATE OR REPLACE FUNCTION`` of ``name`` as migration 0053 left it."""
-    escaped = _migration("0053_escaped_label_names")
+    escaped = earlier("0053_escaped_label_names")
     edits = next(e for _, n, e in escaped._PATCHES if n == name)
-    return str(escaped._patched("0035_apoc_writes", name, edits))
+    return edited(created("0035_apoc_writes", name), edits)
 
 
 def _patched(name: str, edits: list[tuple[str, str]]) -> str:
-    body = before(name)
-    for old, new in edits:
-        assert body.count(old) == 1, (name, old)
-        body = body.replace(old, new)
-    return body
+    return edited(before(name), edits)
 
 
 def upgrade() -> None:

@@ -16,11 +16,9 @@ Revision ID: 0059_apoc_merge_writes
 Revises: 0058_apoc_merge_equality
 """
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from alembic import op
+
+from kgmem.storage.engine.migration_texts import earlier, edited
 
 revision = "0059_apoc_merge_writes"
 down_revision = "0058_apoc_merge_equality"
@@ -62,30 +60,15 @@ _PATCHES = (
 )
 
 
-def _migration(name: str) -> ModuleType:
-    """The earlier migration ``name``, loaded from its file."""
-    path = Path(__file__).with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"kgmem_migration_{name[:4]}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def before(name: str) -> str:
     """The ``CREATE OR REPLACE FUNCTION`` of ``name`` as migration 0058 left it."""
-    equality = _migration("0058_apoc_merge_equality")
+    equality = earlier("0058_apoc_merge_equality")
     edits = next(e for n, e in equality._PATCHES if n == name)
-    return str(equality._patched(name, edits))
+    return edited(equality.before(name), edits)
 
 
 def _patched(name: str, edits: list[tuple[str, str]]) -> str:
-    body = before(name)
-    for old, new in edits:
-        assert body.count(old) == 1, (name, old)
-        body = body.replace(old, new)
-    return body
+    return edited(before(name), edits)
 
 
 def upgrade() -> None:

@@ -26,8 +26,9 @@ from kgmem.errors import CypherSemanticError, LabelKindConflict
 from kgmem.schema import GraphSchema, LabelKind, label_names
 from kgmem.storage import rows
 from kgmem.storage.engine.driver_errors import translated
+from kgmem.storage.neo4j_schema.expression_indexes import property_expression
 from kgmem.storage.refs import NamespaceRef
-from kgmem.storage.sql import ident, index_name, literal, table
+from kgmem.storage.sql import ident, index_name, table
 
 _KIND_CODE: Mapping[LabelKind, bytes] = {"vertex": b"v", "edge": b"e"}
 # The names AGE 1.7 can hold as a label or relationship type: letters (any script),
@@ -238,9 +239,8 @@ async def create_label_indexes(
 def property_index_sql(ns: NamespaceRef, label: str, prop: str, *, unique: bool) -> str:
     """The CREATE INDEX IF NOT EXISTS of ``prop`` on ``label``'s table."""
     # The expression AGE's planner matches for `WHERE n.prop = ...` in Cypher.
-    key = literal('"' + prop + '"')
     return (
         f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS "
         f"{ident(index_name(label, prop))} ON {table(ns.name, label)} "
-        f"(ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, {key}::agtype]))"
+        f"({property_expression(prop)})"
     )

@@ -15,35 +15,18 @@ Revises: 0056_merge_keys
 
 from alembic import op
 
+from kgmem.storage.engine.migration_texts import created, edited
+
 revision = "0057_runtime_label_rule"
 down_revision = "0056_merge_keys"
 branch_labels = None
 depends_on = None
 
-_BODY = r"""
-CREATE OR REPLACE FUNCTION kgmem_cypher._age_name(label text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-DECLARE spelled text;
-BEGIN
-  IF label = '' THEN
-    RAISE EXCEPTION 'a label or relationship type name cannot be empty' USING ERRCODE = '22023';
-  END IF;
---checks
-  IF left(label, 10) <> '__kgmem_L_' AND left(label, 1) <> ' '
-     AND ag_catalog.age_is_valid_label_name(to_jsonb(label)::text::ag_catalog.agtype) THEN
-    RETURN label;
-  END IF;
-  spelled := kgmem_cypher._composite(ARRAY[label]);
-  IF octet_length(spelled) > 63 THEN
-    RAISE EXCEPTION 'the label or relationship type ''%'' is too long: kgmem stores it as an '
-      'AGE label of at most 63 bytes once every character outside A-Z, a-z and 0-9 is '
-      'written as _u and four hex digits', label USING ERRCODE = '0A000';
-  END IF;
-  RETURN spelled;
-END
-$fn$;
-"""
-
+# The end of the empty-name check, after which the control characters are checked.
+_EMPTY_CHECKED = (
+    "    RAISE EXCEPTION 'a label or relationship type name cannot be empty' "
+    "USING ERRCODE = '22023';\n  END IF;\n"
+)
 _CHECKS = r"""  IF label ~ '[\x01-\x1f\x7f-\x9f]' THEN
     RAISE EXCEPTION 'the label or relationship type % has control characters; a label or '
       'relationship type may hold any other character', to_jsonb(left(label, 80))::text
@@ -52,9 +35,14 @@ _CHECKS = r"""  IF label ~ '[\x01-\x1f\x7f-\x9f]' THEN
 """
 
 
+def _before() -> str:
+    """``_age_name`` as migration 0053 created it."""
+    return created("0053_escaped_label_names", "kgmem_cypher._age_name", text_name="_HELPERS")
+
+
 def upgrade() -> None:
-    op.execute(_BODY.replace("--checks\n", _CHECKS))
+    op.execute(edited(_before(), [(_EMPTY_CHECKED, _EMPTY_CHECKED + _CHECKS)]))
 
 
 def downgrade() -> None:
-    op.execute(_BODY.replace("--checks\n", ""))
+    op.execute(_before())

@@ -27,10 +27,10 @@ def earlier(name: str) -> ModuleType:
     return module
 
 
-def created(migration: str, function: str) -> str:
-    """The ``CREATE OR REPLACE FUNCTION`` of ``function`` (schema-qualified) as the
-    ``UPGRADE`` text of ``migration`` created it."""
-    text = str(earlier(migration).UPGRADE)
+def created(migration: str, function: str, *, text_name: str = "UPGRADE") -> str:
+    """The ``CREATE OR REPLACE FUNCTION`` of ``function`` (schema-qualified) as the SQL
+    text ``text_name`` of ``migration`` created it."""
+    text = str(getattr(earlier(migration), text_name))
     start = text.index(f"CREATE FUNCTION {function}(")
     end = text.index("$fn$;", text.index("AS $fn$", start)) + len("$fn$;")
     return "CREATE OR REPLACE" + text[start + len("CREATE") : end] + "\n"

@@ -115,17 +115,11 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def surnames(text: str) -> tuple[str, ...]:
-    """The sorted surnames of the people ``text`` lists (empty when it names nobody)."""
-    return listing(text)[0]
-
-
 def listing(text: str) -> tuple[tuple[str, ...], bool]:
     """The sorted surnames of the people ``text`` lists, and whether the text says the
     book has more authors than it lists: "et al.", "and others", "etc." after the names,
     or a listing cut short in a name ("..., Jennifer Wid...")."""
-    words, upper, cut = _read(text)
-    more = cut or _MORE.search(fold(text)) is not None
+    words, upper, more = _read(text)
     return tuple(sorted({_surname(person, upper) for person in words})), more
 
 
@@ -137,9 +131,10 @@ def people(text: str) -> tuple[list[list[str]], bool]:
 
 
 def _read(text: str) -> tuple[list[list[str]], bool, bool]:
-    """``people``, and whether the listing was cut short in a name."""
+    """``people``, and whether the listing says it goes on (``listing``)."""
     clean = _HYPHEN.sub("-", _APOSTROPHE.sub("", fold(_TAG.sub(";", text))))
     upper = clean.upper() == clean
+    marked = _MORE.search(clean) is not None
     clean = _NOT_AUTHORS.sub(" ", LIFE_DATES.sub(" ", _CUT.sub(_MARK, clean)))
     clean = _NOISE.sub(" ", _ROLES.sub(";", _FIRM_JOIN.sub(" ", clean)))
     # Cut short in a name (not in "et al..." nor in a foreword clause, both removed).
@@ -151,7 +146,7 @@ def _read(text: str) -> tuple[list[list[str]], bool, bool]:
     cut = cut or (_MARK in clean and bool(found) and found[-1][-1].lower() in PARTICLES)
     if cut and len(found) > 1:
         found.pop()  # the last name was cut short: the list shown is its first people
-    return found, upper, cut
+    return found, upper, cut or marked
 
 
 def _people(chunk: str) -> list[list[str]]:

@@ -24,7 +24,7 @@ Revises: 0054_cypher_value_type
 
 from alembic import op
 
-from kgmem.storage.engine.migration_texts import created, earlier, edited
+from kgmem.storage.engine.migration_texts import created, earlier, edited, restored, upgraded
 
 revision = "0055_cypher_dynamic_properties"
 down_revision = "0054_cypher_value_type"
@@ -136,17 +136,13 @@ def _before(name: str) -> str:
     return created("0052_cypher_merge_created", name)
 
 
-def _patched(name: str, edits: list[tuple[str, str]]) -> str:
-    return edited(_before(name), edits)
-
-
 def upgrade() -> None:
     op.execute(UPGRADE)
-    for name, edits in _PATCHES:
-        op.execute(_patched(name, edits))
+    for statement in upgraded(_PATCHES, _before):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    for name, _ in _PATCHES:
-        op.execute(_before(name))
+    for statement in restored(_PATCHES, _before):
+        op.execute(statement)
     op.execute(DOWNGRADE)

@@ -27,7 +27,7 @@ Revises: 0057_runtime_label_rule
 
 from alembic import op
 
-from kgmem.storage.engine.migration_texts import created, earlier, edited
+from kgmem.storage.engine.migration_texts import created, earlier, edited, restored, upgraded
 
 revision = "0058_apoc_merge_equality"
 down_revision = "0057_runtime_label_rule"
@@ -96,17 +96,13 @@ def before(name: str) -> str:
     return edited(created("0035_apoc_writes", name), edits)
 
 
-def _patched(name: str, edits: list[tuple[str, str]]) -> str:
-    return edited(before(name), edits)
-
-
 def upgrade() -> None:
     op.execute(UPGRADE)
-    for name, edits in _PATCHES:
-        op.execute(_patched(name, edits))
+    for statement in upgraded(_PATCHES, before):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    for name, _ in _PATCHES:
-        op.execute(before(name))
+    for statement in restored(_PATCHES, before):
+        op.execute(statement)
     op.execute(DOWNGRADE)

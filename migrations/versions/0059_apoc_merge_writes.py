@@ -18,7 +18,7 @@ Revises: 0058_apoc_merge_equality
 
 from alembic import op
 
-from kgmem.storage.engine.migration_texts import earlier, edited
+from kgmem.storage.engine.migration_texts import earlier, edited, restored, upgraded
 
 revision = "0059_apoc_merge_writes"
 down_revision = "0058_apoc_merge_equality"
@@ -67,15 +67,11 @@ def before(name: str) -> str:
     return edited(equality.before(name), edits)
 
 
-def _patched(name: str, edits: list[tuple[str, str]]) -> str:
-    return edited(before(name), edits)
-
-
 def upgrade() -> None:
-    for name, edits in _PATCHES:
-        op.execute(_patched(name, edits))
+    for statement in upgraded(_PATCHES, before):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    for name, _ in _PATCHES:
-        op.execute(before(name))
+    for statement in restored(_PATCHES, before):
+        op.execute(statement)

@@ -9,7 +9,7 @@ resource directory, not a package) import this module to do so.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from kgmem.process.resources import resource_dir
@@ -44,3 +44,18 @@ def edited(body: str, edits: Sequence[tuple[str, str]]) -> str:
             raise ValueError(f"a migration edit expects its text once, found {body.count(old)}")
         body = body.replace(old, new)
     return body
+
+
+Edits = Sequence[tuple[str, str]]
+"""A function's edits, ``(old, new)`` pairs for ``edited``."""
+
+
+def upgraded(patches: Sequence[tuple[str, Edits]], before: Callable[[str], str]) -> list[str]:
+    """Each function of ``patches`` (``(name, edits)``) as ``before(name)`` with its
+    edits made: the statements of a migration's upgrade."""
+    return [edited(before(name), edits) for name, edits in patches]
+
+
+def restored(patches: Sequence[tuple[str, Edits]], before: Callable[[str], str]) -> list[str]:
+    """Each function of ``patches`` as ``before(name)``: the statements of its downgrade."""
+    return [before(name) for name, _ in patches]

@@ -278,23 +278,28 @@ async def test_the_own_words_migration_indexes_the_stored_texts_again(
         await conn.close()
 
 
+def _definitions(url: str, functions: tuple[str, ...]) -> list[tuple[str, str] | None]:
+    """Each function's definition and grants (None for one that does not exist)."""
+    import psycopg
+
+    query = "SELECT pg_get_functiondef(oid), proacl::text FROM pg_proc WHERE oid = %s::regprocedure"
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [conn.execute(query, (f,)).fetchone() for f in functions]
+
+
 async def test_the_entity_helper_migration_puts_back_the_functions_it_replaced(
     fresh_database: NewDatabase,
 ) -> None:
     """0055 has ``relabel`` and ``stored`` call ``_entity_now``; its downgrade restores
     their bodies as 0054 left them, byte for byte, and their grants."""
-    import psycopg
-
     agtype = "ag_catalog.agtype"
     functions = (
         f"kgmem_cypher.relabel({agtype}, {agtype}, {agtype})",
         f"kgmem_cypher.stored({agtype})",
     )
-    query = "SELECT pg_get_functiondef(oid), proacl::text FROM pg_proc WHERE oid = %s::regprocedure"
 
     def definitions() -> list[tuple[str, str] | None]:
-        with psycopg.connect(url, autocommit=True) as conn:
-            return [conn.execute(query, (f,)).fetchone() for f in functions]
+        return _definitions(url, functions)
 
     url = await fresh_database(migrated=False)
     migrate.upgrade(url, "0054_cypher_value_type")
@@ -314,18 +319,14 @@ async def test_the_apoc_merge_migration_puts_back_the_lookups_it_replaced(
     """0058 has ``apoc_merge_node`` and ``apoc_merge_relationship`` look their element up
     by equalities; its downgrade restores their bodies as 0057 left them, byte for byte,
     and their grants."""
-    import psycopg
-
     agtype = "ag_catalog.agtype"
     functions = (
         f"kgmem_neo4j.apoc_merge_node({', '.join([agtype] * 4)})",
         f"kgmem_neo4j.apoc_merge_relationship({', '.join([agtype] * 6)})",
     )
-    query = "SELECT pg_get_functiondef(oid), proacl::text FROM pg_proc WHERE oid = %s::regprocedure"
 
     def definitions() -> list[tuple[str, str] | None]:
-        with psycopg.connect(url, autocommit=True) as conn:
-            return [conn.execute(query, (f,)).fetchone() for f in functions]
+        return _definitions(url, functions)
 
     url = await fresh_database(migrated=False)
     migrate.upgrade(url, "0057_runtime_label_rule")

@@ -160,6 +160,9 @@ class Scores:
     source_prior: Floats
     copying: Floats
     per_predicate: PredicateScores | None = None
+    name_rates: tuple[Floats, Floats] | None = None
+    """Per source, the latent truth model's sensitivity and false-positive rate on lists
+    of names (``estimators.by_kind``), when it ran."""
 
 
 def argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:

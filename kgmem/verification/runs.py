@@ -49,7 +49,7 @@ from kgmem.verification import (
 )
 from kgmem.verification.canonical import key as canonical_key
 from kgmem.verification.claims import ClaimArrays, Estimator, Ints, Scores
-from kgmem.verification.estimators import Choice
+from kgmem.verification.estimators import Choice, by_kind, ltm
 from kgmem.verification.status import status_of, statuses
 
 LOCAL_ROUNDS = 3
@@ -266,7 +266,8 @@ def fact_scores(
 
 
 def source_scores(indexed: Indexed, scores: Scores, counts: Sequence[int]) -> list[SourceScore]:
-    """One stored score per source."""
+    """One stored score per source (with the names model's rates when it ran)."""
+    rates = scores.name_rates
     return [
         SourceScore(
             source_id=sid,
@@ -276,6 +277,8 @@ def source_scores(indexed: Indexed, scores: Scores, counts: Sequence[int]) -> li
             weight=float(scores.source_weight[k]),
             claims=int(counts[k]),
             copying=float(scores.copying[k]),
+            names_sensitivity=None if rates is None else float(rates[0][k]),
+            names_false_positive=None if rates is None else float(rates[1][k]),
         )
         for k, sid in enumerate(indexed.source_ids)
     ]
@@ -422,6 +425,7 @@ async def update_item(
     old = _old_contribution(indexed, rows, new_claims, item.old_trust, p)
     state = predicate_state.local_state(item, indexed.source_ids, arrays.source_prior, old, p)
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
+    scores = _names_averaged(arrays, scores, [stored.get(sid) for sid in indexed.source_ids])
     calibrated = await calibration_scope.of_predicate(settings, conn, ns, (fact[1], kind))
     if calibrated.calibrated and settings.calibration_file is not None:
         cal = calibration.load(settings.calibration_file)
@@ -434,6 +438,30 @@ async def update_item(
     if state.own is not None:
         sources, pairs = predicate_state.settled(item, sources, scores, state)
     await item_scores.store_item(conn, ns, fact_scores(indexed, scores, settings), sources, pairs)
+
+
+def _names_averaged(
+    arrays: ClaimArrays, scores: Scores, stored: Sequence[SourceScore | None]
+) -> Scores:
+    """The local step's ``scores`` with an item of lists of names averaged with the
+    latent truth model as a full run averages it (``by_kind.rescored``), each source's
+    rates as the last full run stored them (``stored``, in source order; the priors'
+    means for a source it did not score). Unchanged when that run learnt no rates."""
+    model = estimators.CHOSEN["accu"].names
+    if model is None or all(s is None or s.names_sensitivity is None for s in stored):
+        return scores
+    sensitivity, false_positive = ltm.prior_rates(model)
+    rates = (
+        np.array([_rate(None if s is None else s.names_sensitivity, sensitivity) for s in stored]),
+        np.array(
+            [_rate(None if s is None else s.names_false_positive, false_positive) for s in stored]
+        ),
+    )
+    return by_kind.rescored(arrays, scores, rates, model)
+
+
+def _rate(stored: float | None, prior: float) -> float:
+    return prior if stored is None else stored
 
 
 def estimator() -> Estimator:

@@ -340,3 +340,48 @@ async def test_the_apoc_merge_migration_puts_back_the_lookups_it_replaced(
     migrate.downgrade(url, "0057_runtime_label_rule")
     assert definitions() == before
     migrate.upgrade(url)
+
+
+async def test_the_names_rates_migration_adds_its_columns_to_every_namespace(
+    fresh_database: NewDatabase, tmp_path: Path
+) -> None:
+    """0060 gives the source score table of a namespace made before it the names
+    model's two columns (and a namespace made after, through the function); its
+    downgrade drops them and restores the function byte for byte."""
+    import psycopg
+
+    from kgmem import Memory
+    from tests.fixtures.database import store_settings
+
+    def columns(namespace: str) -> list[str]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            found = conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = '_kg_source_score' AND column_name LIKE 'names_%%' "
+                "ORDER BY column_name",
+                (namespace,),
+            ).fetchall()
+        return [name for (name,) in found]
+
+    function = ("kgmem.create_verification_tables(text)",)
+    url = await fresh_database(migrated=False)
+    migrate.upgrade(url, "0059_apoc_merge_writes")
+    before = _definitions(url, function)
+    migrate.upgrade(url)
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        await memory.create_namespace("made_before")
+    finally:
+        await memory.close()
+    assert columns("made_before") == ["names_false_positive", "names_sensitivity"]
+    migrate.downgrade(url, "0059_apoc_merge_writes")
+    assert columns("made_before") == []
+    assert _definitions(url, function) == before
+    migrate.upgrade(url)
+    assert columns("made_before") == ["names_false_positive", "names_sensitivity"]
+    memory = await Memory.open(store_settings(url, tmp_path))
+    try:
+        await memory.create_namespace("made_after")
+    finally:
+        await memory.close()
+    assert columns("made_after") == ["names_false_positive", "names_sensitivity"]

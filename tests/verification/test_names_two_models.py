@@ -112,3 +112,27 @@ def test_generated_author_lists_choose_better_with_both_models() -> None:
             for name, c in (("accu", ACCU_ALONE), ("default", DEFAULT))
         }
         assert score["default"] > score["accu"], score
+
+
+def test_an_item_rescored_with_the_full_runs_rates_keeps_the_full_runs_trust() -> None:
+    """What an incremental update does to one author list (``by_kind.rescored``): with
+    ACCU's scores of the item and the latent truth model's rates as the full run learnt
+    them, the item's trust and choice are the full run's."""
+    data = truth_arrays.labelled(
+        truth_books.generate(truth_books.Shape(books=120, sources=60, claims=2_000, seed=3)),
+        lambda _: NAMES,
+    )
+    a = data.arrays
+    full = estimate(a, DEFAULT)
+    accu = consensus.estimate(a, PARAMS)
+    assert full.name_rates is not None
+    moved = 0
+    for item in range(0, len(a.item_functional), 3):
+        part, values, _ = by_kind.subset(a, np.arange(len(a.item_functional)) == item)
+        own = np.flatnonzero(values == accu.chosen[item])
+        local = replace(accu, trust=accu.trust[values], chosen=own)
+        again = by_kind.rescored(part, local, full.name_rates, MODEL)
+        assert np.allclose(again.trust, full.trust[values], atol=1e-3), item
+        assert values[again.chosen[0]] == full.chosen[item]
+        moved += not np.allclose(accu.trust[values], full.trust[values], atol=1e-3)
+    assert moved > 0  # items where ACCU's trust alone is not the full run's

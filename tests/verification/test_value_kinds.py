@@ -5,7 +5,7 @@ what it was read as and why, and a declaration overrides the reading."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -14,6 +14,8 @@ import pytest
 from kgmem import BatchWrite, EntityWrite, FactWrite, Memory, Settings
 from kgmem.server.app import create_app
 from kgmem.storage.graph import namespaces
+from kgmem.storage.sql import table
+from kgmem.storage.truth import claims as claims_store
 from kgmem.verification import runs
 from tests.fixtures.app import client_for
 from tests.fixtures.database import store_settings
@@ -71,10 +73,10 @@ async def books(pg_url: str, tmp_path: Path) -> AsyncIterator[tuple[Memory, str]
         await memory.close()
 
 
-async def seed(memory: Memory, ns: str) -> None:
+async def seed(memory: Memory, ns: str, listed: Callable[[int], list[str]] = listings) -> None:
     entities, facts = [], []
     for b in range(10):
-        for s, text in enumerate(listings(b)):
+        for s, text in enumerate(listed(b)):
             uid = f"v-{b}-{s}"
             entities.append(EntityWrite(uid=uid, label="Entity", properties={"name": text}))
             fact = FactWrite(f"book{b}", "AUTHORS", uid, source=f"store{s}", uid=f"f-{b}-{s}")
@@ -202,3 +204,60 @@ async def seed_books(memory: Memory, ns: str, books: range) -> None:
             )
         entities.append(EntityWrite(uid=f"book{b}", label="Entity"))
     await memory.write_batch(ns, BatchWrite(entities=entities, facts=facts))
+
+
+def shortened(b: int) -> list[str]:
+    """Book ``b``'s three authors as one store lists them all, two the first two and
+    three the first alone: where ACCU and the latent truth model trust apart."""
+    authors = [PEOPLE[(b + 4 * k) % 12] for k in range(3)]
+    return ["; ".join(f"{s}, {g}" for g, s in authors[:n]) for n in (3, 2, 2, 1, 1, 1)]
+
+
+async def _item_trust(memory: Memory, ns: str, book: int) -> list[float]:
+    found = [await memory.fact_verification(ns, f"f-{book}-{s}") for s in range(6)]
+    return [v.trust or 0.0 for v in found]
+
+
+async def test_an_update_of_a_list_averages_the_two_models_as_the_full_run(
+    books: tuple[Memory, str],
+) -> None:
+    """A full run keeps each store's rates in the latent truth model; an incremental
+    update of an author list holds them fixed and averages the two models as the full
+    run did, so re-scoring an item nothing new was said of keeps its trust. Without
+    the rates (nulled here) the update is ACCU's alone and the trust moves."""
+    memory, _ = books
+    ns = f"t_{uuid.uuid4().hex[:12]}"
+    await memory.create_namespace(ns)
+    try:
+        await seed(memory, ns, shortened)
+        await _rescored_as_the_full_run(memory, ns)
+    finally:
+        await memory.delete_namespace(ns)
+
+
+async def _rescored_as_the_full_run(memory: Memory, ns: str) -> None:
+    await memory.verify_namespace(ns)
+    learnt = await _rates(memory, ns)
+    assert len(learnt) == 6 and all(a is not None and b is not None for a, b in learnt.values())
+    settings = memory.settings.verification
+    full = await _item_trust(memory, ns, 3)
+    await runs.after_write(memory.ctx, ns, "f-3-0", "store0", settings)
+    kept = await _item_trust(memory, ns, 3)
+    assert max(abs(a - b) for a, b in zip(full, kept, strict=True)) < 0.01, (full, kept)
+    assert await _rates(memory, ns) == learnt  # the update keeps the full run's rates
+    async with memory.database.acquire() as conn:
+        await conn.execute(
+            f"UPDATE {table(ns, '_kg_source_score')} SET names_sensitivity = NULL, "
+            "names_false_positive = NULL"
+        )
+    full = await _item_trust(memory, ns, 4)
+    await runs.after_write(memory.ctx, ns, "f-4-0", "store0", settings)
+    accu_alone = await _item_trust(memory, ns, 4)
+    assert max(abs(a - b) for a, b in zip(full, accu_alone, strict=True)) > 0.2, accu_alone
+
+
+async def _rates(memory: Memory, ns: str) -> dict[int, tuple[float | None, float | None]]:
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, ns)
+        scores = await claims_store.source_scores(conn, ref)
+    return {k: (s.names_sensitivity, s.names_false_positive) for k, s in scores.items()}

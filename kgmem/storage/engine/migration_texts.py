@@ -9,6 +9,7 @@ resource directory, not a package) import this module to do so.
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
@@ -29,11 +30,14 @@ def earlier(name: str) -> ModuleType:
 
 def created(migration: str, function: str, *, text_name: str = "UPGRADE") -> str:
     """The ``CREATE OR REPLACE FUNCTION`` of ``function`` (schema-qualified) as the SQL
-    text ``text_name`` of ``migration`` created it."""
+    text ``text_name`` of ``migration`` created (or replaced) it."""
     text = str(getattr(earlier(migration), text_name))
-    start = text.index(f"CREATE FUNCTION {function}(")
+    found = re.search(rf"CREATE (?:OR REPLACE )?FUNCTION {re.escape(function)}\(", text)
+    if found is None:
+        raise ValueError(f"migration {migration} does not create {function}")
+    start = found.start() + len("CREATE") + (len(" OR REPLACE") if "REPLACE" in found[0] else 0)
     end = text.index("$fn$;", text.index("AS $fn$", start)) + len("$fn$;")
-    return "CREATE OR REPLACE" + text[start + len("CREATE") : end] + "\n"
+    return "CREATE OR REPLACE" + text[start:end] + "\n"
 
 
 def edited(body: str, edits: Sequence[tuple[str, str]]) -> str:

@@ -67,6 +67,10 @@ class SourceScore:
     claims: int
     copying: float
     scored_at: datetime | None = None
+    names_sensitivity: float | None = None
+    names_false_positive: float | None = None
+    """The latent truth model's rates of the source on lists of names
+    (``estimators.by_kind``), as the last full run learnt them; None when it learnt none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +236,8 @@ _FACT_SCORE_TYPES = {
     "status": "text",
     "chosen": "bool",
 }
+FACT_SCORE_PARAMETERS = len(_FACT_SCORE_TYPES)
+"""How many parameters ``fact_score_columns`` gives."""
 _PREDICATE_SCORE_TYPES = {
     "source_id": "graphid",
     "predicate": "text",
@@ -249,7 +255,11 @@ _SOURCE_SCORE_TYPES = {
     "weight": "float8",
     "claims": "int4",
     "copying": "float8",
+    "names_sensitivity": "float8",
+    "names_false_positive": "float8",
 }
+SOURCE_SCORE_PARAMETERS = len(_SOURCE_SCORE_TYPES)
+"""How many parameters ``source_score_columns`` gives."""
 
 
 def _unnest(types: Mapping[str, str], first: int) -> str:
@@ -316,11 +326,14 @@ def source_score_upsert(ns: NamespaceRef, *, first: int, run: str) -> str:
     them to the history with ``run`` (SQL text: a parameter or a literal). One round
     trip: the upsert's rows feed the history insert."""
     return (
-        f"up AS (INSERT INTO {table(ns.name, '_kg_source_score')} "
+        f"up AS (INSERT INTO {table(ns.name, '_kg_source_score')} AS t "
         f"{_unnest(_SOURCE_SCORE_TYPES, first)} "
         "ON CONFLICT (source_id) DO UPDATE SET reliability = excluded.reliability, "
         "prior = excluded.prior, hit = excluded.hit, weight = excluded.weight, "
-        "claims = excluded.claims, copying = excluded.copying, scored_at = now() "
+        "claims = excluded.claims, copying = excluded.copying, scored_at = now(), "
+        "names_sensitivity = coalesce(excluded.names_sensitivity, t.names_sensitivity), "
+        "names_false_positive = coalesce(excluded.names_false_positive, "
+        "t.names_false_positive) "
         "RETURNING source_id, reliability, claims) "
         f"INSERT INTO {table(ns.name, '_kg_source_history')} (source_id, reliability, claims, run) "
         f"SELECT source_id, reliability, claims, {run} FROM up"
@@ -330,11 +343,13 @@ def source_score_upsert(ns: NamespaceRef, *, first: int, run: str) -> str:
 async def upsert_sources(
     conn: asyncpg.Connection, ns: NamespaceRef, scores: Sequence[SourceScore], *, run: str
 ) -> None:
-    """Store source reliabilities (insert or replace) and append them to the history."""
+    """Store source reliabilities (insert or replace) and append them to the history.
+    A row given without the names model's rates keeps those stored."""
     if not scores:
         return
+    run_at = f"${SOURCE_SCORE_PARAMETERS + 1}"
     await conn.execute(
-        f"WITH {source_score_upsert(ns, first=1, run='$8')}", *source_score_columns(scores), run
+        f"WITH {source_score_upsert(ns, first=1, run=run_at)}", *source_score_columns(scores), run
     )
 
 
@@ -348,8 +363,8 @@ async def source_scores(
     """Stored source scores (all, or those of ``ids``), by source id; ``lock`` holds
     their rows until the transaction ends (incremental updates of shared sources)."""
     sql = (
-        "SELECT source_id, reliability, prior, hit, weight, claims, copying, scored_at "
-        f"FROM {table(ns.name, '_kg_source_score')}"
+        "SELECT source_id, reliability, prior, hit, weight, claims, copying, scored_at, "
+        f"names_sensitivity, names_false_positive FROM {table(ns.name, '_kg_source_score')}"
     )
     records = (
         await rows.fetch(conn, SourceScore, sql)

@@ -15,7 +15,9 @@ from kgmem.storage.agtype import decode
 from kgmem.storage.refs import NamespaceRef
 from kgmem.storage.sql import label_table, table
 from kgmem.storage.truth.claims import (
+    FACT_SCORE_PARAMETERS,
     FACT_SCORE_ROWS,
+    SOURCE_SCORE_PARAMETERS,
     ClaimRows,
     FactScore,
     SourceInfo,
@@ -31,6 +33,10 @@ from kgmem.storage.truth.claims import (
     source_score_columns,
     source_score_upsert,
 )
+
+# ``store_item``'s parameters: the fact scores', the source scores', the predicates'.
+_SOURCES_AT = FACT_SCORE_PARAMETERS + 1
+_PREDICATES_AT = _SOURCES_AT + SOURCE_SCORE_PARAMETERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,8 @@ class _ClaimState(NamedTuple):
     claims: int
     copying: float
     scored_at: datetime | None
+    names_sensitivity: float | None
+    names_false_positive: float | None
     old_trust: float | None
     props: str | None
     source_uid: str
@@ -113,7 +121,8 @@ def _item_state_sql(
         "u AS MATERIALIZED (SELECT DISTINCT source_id FROM c), "
         "s AS MATERIALIZED (SELECT x.* FROM (SELECT source_id FROM u ORDER BY source_id) u "
         "CROSS JOIN LATERAL (SELECT source_id, reliability, prior, hit, weight, claims, "
-        f"copying, scored_at FROM {score} x WHERE x.source_id = u.source_id FOR UPDATE) x), "
+        "copying, scored_at, names_sensitivity, names_false_positive "
+        f"FROM {score} x WHERE x.source_id = u.source_id FOR UPDATE) x), "
         "d AS MATERIALIZED (SELECT d.source_a, d.source_b, d.probability FROM u "
         "CROSS JOIN LATERAL (SELECT source_a, source_b, probability "
         f"FROM {dep} WHERE source_a = u.source_id OFFSET 0) d "
@@ -127,7 +136,8 @@ def _item_state_sql(
         "WHERE d.source_b IN (SELECT source_id FROM u)) "
         "SELECT c.fact_id, c.subject_id, c.predicate, c.value, c.source_id, c.weight, "
         "s.source_id AS scored, s.reliability, s.prior, s.hit, s.weight AS s_weight, s.claims, "
-        "s.copying, s.scored_at, fs.trust AS old_trust, "
+        "s.copying, s.scored_at, s.names_sensitivity, s.names_false_positive, "
+        "fs.trust AS old_trust, "
         f"{props} AS props, "
         "v.uid AS source_uid, v.name AS source_name, "
         "(SELECT array_agg(d.source_a) FROM d) AS dependent_a, "
@@ -193,6 +203,8 @@ async def item_state(
                 r.claims,
                 r.copying,
                 r.scored_at,
+                r.names_sensitivity,
+                r.names_false_positive,
             )
         elif r.source_id not in unscored:
             unscored[r.source_id] = source_info(
@@ -236,8 +248,8 @@ async def store_item(
         "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
         "support = excluded.support, contradiction = excluded.contradiction, "
         "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
-        f"scored_at = now()), p AS ({predicate_score_upsert(ns, first=15)}), "
-        + source_score_upsert(ns, first=8, run="'incremental'"),
+        f"scored_at = now()), p AS ({predicate_score_upsert(ns, first=_PREDICATES_AT)}), "
+        + source_score_upsert(ns, first=_SOURCES_AT, run="'incremental'"),
         *fact_score_columns(facts),
         *source_score_columns(sources),
         *predicate_score_columns(predicates),

@@ -14,8 +14,11 @@ and is better calibrated (docs/decisions.md, "Author lists by two models"). The 
 truth model runs over the claims on those items alone; every other item, the sources'
 reliabilities, copy detection and the per-predicate state keep ACCU's scores.
 
-An incremental update re-scores an item by ACCU's local step; the next full run
-(``kgmem verify``) averages its lists' probabilities again.
+A full run keeps the model's sensitivity and false-positive rate of each source (in
+its source score row); an incremental update of an item of lists re-scores it by
+ACCU's local step and averages the model's probabilities with those rates held fixed
+(``rescored``), as ACCU's reliabilities are, so the update chooses as the full run
+would.
 """
 
 from __future__ import annotations
@@ -25,23 +28,59 @@ from dataclasses import replace
 import numpy as np
 
 from kgmem.verification import consensus
-from kgmem.verification.claims import ClaimArrays, Estimator, Ints, Scores, argmax_per_item
+from kgmem.verification.claims import (
+    ClaimArrays,
+    Estimator,
+    Floats,
+    Ints,
+    Scores,
+    argmax_per_item,
+)
 from kgmem.verification.estimators import ltm
 from kgmem.verification.estimators.ltm import Ltm
 
 
 def estimate(claims: ClaimArrays, accu: Estimator | None, names: Ltm) -> Scores:
     """ACCU's scores of ``claims``; on items of lists of names, the trust is the mean of
-    ACCU's and the latent truth model's (``names``), and the chosen value its highest."""
+    ACCU's and the latent truth model's (``names``), and the chosen value its highest.
+    The model's per-source rates are kept (``Scores.name_rates``) for the incremental
+    updates that follow."""
     scores = consensus.estimate(claims, accu)
-    lists = np.array([t.kind == "names" for t in claims.item_types()], dtype=np.bool_)
+    lists = _lists(claims)
     if not lists.any():
         return scores
     part, values, _ = subset(claims, lists)
     atoms = ltm.estimate(part, names)
-    trust = _placed(scores.trust, values, (scores.trust[values] + atoms.trust) / 2)
+    both = blended(claims, scores, lists, values, atoms.trust)
+    return replace(both, name_rates=atoms.name_rates)
+
+
+def rescored(
+    claims: ClaimArrays, scores: Scores, rates: tuple[Floats, Floats], names: Ltm
+) -> Scores:
+    """An incremental update's ``scores`` (ACCU's local step) of ``claims`` with the
+    lists of names averaged as a full run averages them, the model's rates held at
+    ``rates`` (per source, as the last full run learnt them)."""
+    lists = _lists(claims)
+    if not lists.any():
+        return scores
+    part, values, _ = subset(claims, lists)
+    model = ltm.with_rates(part, rates[0], rates[1], names)
+    return blended(claims, scores, lists, values, model)
+
+
+def blended(
+    claims: ClaimArrays, scores: Scores, lists: np.ndarray, values: Ints, model: Floats
+) -> Scores:
+    """``scores`` with the trust of the ``values`` of the ``lists`` items the mean of
+    ACCU's and ``model``'s, and each such item's chosen value its highest."""
+    trust = _placed(scores.trust, values, (scores.trust[values] + model) / 2)
     chosen = np.where(lists, argmax_per_item(claims, trust), scores.chosen)
     return replace(scores, trust=trust, chosen=chosen)
+
+
+def _lists(claims: ClaimArrays) -> np.ndarray:
+    return np.array([t.kind == "names" for t in claims.item_types()], dtype=np.bool_)
 
 
 def _placed(whole: np.ndarray, at: Ints, part: np.ndarray) -> np.ndarray:

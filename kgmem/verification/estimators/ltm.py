@@ -35,7 +35,7 @@ claims.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -76,17 +76,6 @@ def estimate(claims: ClaimArrays, params: Ltm | None = None) -> Scores:
     n = m.n_sources
     w = m.weight[atoms.claim]
     src = m.source[atoms.claim]
-    prior = np.log(p.truth_prior / (1 - p.truth_prior))
-
-    def truths(phi: Floats) -> Floats:
-        sens, fpr = phi[:n], phi[n:]
-        pos = np.log(sens / fpr)[src]
-        neg = np.log((1 - sens) / (1 - fpr))[src]
-        logit = np.bincount(
-            atoms.atom, w * np.where(atoms.positive > 0, pos, neg), minlength=atoms.n_atoms
-        )
-        out: Floats = 1 / (1 + np.exp(-np.clip(prior + logit, -50, 50)))
-        return out
 
     def rates(truth: Floats) -> Floats:
         t = truth[atoms.atom]
@@ -99,15 +88,52 @@ def estimate(claims: ClaimArrays, params: Ltm | None = None) -> Scores:
 
     start = np.concatenate([np.full(n, 0.8), np.full(n, 0.1)])
     phi, calls = fixedpoint.solve(
-        lambda x: rates(truths(x)),
+        lambda x: rates(_truths(m, atoms, x[:n], x[n:], p.truth_prior)),
         start,
         tolerance=p.tolerance,
         max_rounds=p.max_iterations,
         bounds=(1e-3, 1 - 1e-3),
     )
-    prob = _values(m, atoms, truths(phi))
+    prob = _values(m, atoms, _truths(m, atoms, phi[:n], phi[n:], p.truth_prior))
     accuracy = base.mean_probability(m, prob, np.full(n, 0.5), 1.0)
-    return base.finish(m, prob, accuracy, calls)
+    return replace(base.finish(m, prob, accuracy, calls), name_rates=(phi[:n], phi[n:]))
+
+
+def prior_rates(params: Ltm) -> tuple[float, float]:
+    """A source's sensitivity and false-positive rate before any of its claims is seen:
+    the means of their Beta priors."""
+    (s1, s0), (f1, f0) = params.sensitivity_prior, params.false_positive_prior
+    return s1 / (s1 + s0), f1 / (f1 + f0)
+
+
+def with_rates(
+    claims: ClaimArrays, sensitivity: Floats, false_positive: Floats, params: Ltm
+) -> Floats:
+    """Each value's probability with every source's rates held at the given ones (one
+    E-step, no M-step): how an incremental update re-scores one item's lists with the
+    rates its last full run learnt."""
+    m = base.model(claims, implied_credit=0.0, similarity_weight=0.0)
+    atoms = _atoms(m)
+    low, high = 1e-3, 1 - 1e-3
+    sens = np.clip(sensitivity, low, high)
+    fpr = np.clip(false_positive, low, high)
+    return _values(m, atoms, _truths(m, atoms, sens, fpr, params.truth_prior))
+
+
+def _truths(
+    m: base.ClaimModel, atoms: _Atoms, sens: Floats, fpr: Floats, truth_prior: float
+) -> Floats:
+    """The E-step: each atom's probability of being true given the sources' rates."""
+    w = m.weight[atoms.claim]
+    src = m.source[atoms.claim]
+    pos = np.log(sens / fpr)[src]
+    neg = np.log((1 - sens) / (1 - fpr))[src]
+    logit = np.bincount(
+        atoms.atom, w * np.where(atoms.positive > 0, pos, neg), minlength=atoms.n_atoms
+    )
+    prior = np.log(truth_prior / (1 - truth_prior))
+    out: Floats = 1 / (1 + np.exp(-np.clip(prior + logit, -50, 50)))
+    return out
 
 
 def _atoms(m: base.ClaimModel) -> _Atoms:

@@ -48,11 +48,13 @@ class Projection:
     distinct: bool
 
 
-def infer_columns(text: str, tokens: Sequence[Token]) -> list[str]:
+def infer_columns(text: str, tokens: Sequence[Token], *, unique: bool = True) -> list[str]:
     """The column names ``tokens`` (of ``text``) return; empty for a query without RETURN.
 
-    Raises ``CypherSemanticError`` when UNION branches return different columns or a
-    column name repeats, ``CypherSyntaxError`` for an empty RETURN.
+    Raises ``CypherSemanticError`` when UNION branches return different columns or (with
+    ``unique``) a column name repeats, ``CypherSyntaxError`` for an empty RETURN. A
+    rewritten text is read with ``unique`` off: two columns the analyst wrote apart
+    (``char_length(s)``, ``character_length(s)``) may be rewritten alike.
     """
     branches = [branch_columns(text, part) for part in union_parts(tokens)]
     first = branches[0]
@@ -62,7 +64,7 @@ def infer_columns(text: str, tokens: Sequence[Token]) -> list[str]:
                 f"all parts of a UNION must return the same columns: {first} vs {other}"
             )
     duplicates = sorted({c for c in first if first.count(c) > 1})
-    if duplicates:
+    if duplicates and unique:
         raise CypherSemanticError(f"column name(s) {', '.join(duplicates)} used more than once")
     return first
 

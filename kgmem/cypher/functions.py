@@ -20,8 +20,9 @@ from kgmem.cypher_errors import CypherUnsupported
 from kgmem.errors import CypherRejected
 
 TEXT_ANSWERS = frozenset(
-    {"left", "right", "ltrim", "rtrim", "trim", "replace", "split", "substring", "tolower",
-     "toupper", "tostring", "tostringornull", "tostringlist", "reverse"}
+    {"left", "right", "ltrim", "rtrim", "trim", "btrim", "replace", "split", "substring",
+     "tolower", "toupper", "lower", "upper", "normalize", "tostring", "tostringornull",
+     "tostringlist", "reverse"}
 )  # fmt: skip
 """The functions whose answer is text made from their arguments (or a list of it):
 a string, not a stored value read back (``kgmem.cypher.columns.read_back``)."""
@@ -55,7 +56,8 @@ ALLOWED = TEXT_ANSWERS | frozenset(
         # Neo4j's (kgmem's rewrite: kgmem.cypher.neo4j_functions; the guard lets the
         # dotted point.distance and point.withinBBox through)
         "randomuuid", "point", "tointegerornull", "tofloatornull",
-        "tobooleanornull", "isnan", "haversin", "valuetype",
+        "tobooleanornull", "isnan", "haversin", "valuetype", "char_length",
+        "character_length",
         # shortest paths in MATCH (kgmem's rewrite: kgmem.cypher.shortest_paths)
         "shortestpath", "allshortestpaths",
     }

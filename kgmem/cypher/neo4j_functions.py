@@ -50,8 +50,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kgmem.cypher import trim_forms
 from kgmem.cypher.functions import called, within_dotted
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import closing
 from kgmem.cypher.temporal_sql import SCHEMA
 
 _RENAMED = {
@@ -76,7 +78,14 @@ _RENAMED = {
     "asin": "asin",
     "acos": "acos",
     "valuetype": "value_type",
+    "upper": "to_upper",
+    "lower": "to_lower",
+    "btrim": "trim",
+    "char_length": "char_length",
+    "character_length": "char_length",
+    "split": "split",
 }
+_FORMS = frozenset({"trim", "normalize"})  # calls of their own form: kgmem.cypher.trim_forms
 _LISTS = {
     "tostringlist": "string",
     "tointegerlist": "integer",
@@ -86,7 +95,7 @@ _LISTS = {
 DOTTED = {("point", "distance"): "distance", ("point", "withinbbox"): "within_bbox"}
 """Neo4j's dotted function names (lower case) and kgmem's SQL function for each."""
 
-NAMES = frozenset({*_RENAMED, *_LISTS})
+NAMES = frozenset({*_RENAMED, *_LISTS, *_FORMS})
 """The functions this module answers (lower case), for the guard's allow-list; a text
 holding none of them (the dotted names start with ``point``) has nothing to rewrite."""
 
@@ -131,13 +140,17 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     if not any(name in lowered for name in NAMES):
         return []
     edits = []
+    pairs = closing(code)
     for index, token in enumerate(code):
         if dotted_at(code, index):
             name = DOTTED[(token.text.lower(), code[index + 2].text.lower())]
             edits.append((token.start, code[index + 2].end, f"{SCHEMA}.{name}"))
             continue
         function = (called(code, index) or "").lower()
-        if function in _RENAMED:
+        formed = trim_forms.edits(code, index, pairs[index + 1]) if function in _FORMS else None
+        if formed is not None:
+            edits += formed
+        elif function in _RENAMED:
             edits.append((token.start, token.end, f"{SCHEMA}.{_RENAMED[function]}"))
         elif function in _LISTS:
             call = f"{SCHEMA}.to_list_or_null('{_LISTS[function]}', "

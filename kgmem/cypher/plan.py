@@ -163,7 +163,7 @@ def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
             f"kgmem's limit of {MAX_SENT_CHARS}: shorten it or nest it less deeply"
         )
     final = tokenize(rewritten.text)
-    if len(infer_columns(rewritten.text, final)) != len(columns):
+    if len(infer_columns(rewritten.text, final, unique=False)) != len(columns):
         raise CypherSemanticError("kgmem could not rewrite this query consistently")
     used = frozenset(t.text[1:] for t in final if t.kind is Kind.PARAMETER)
     clocks = frozenset(p for p in used if p.startswith(clock.PREFIX))

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.locomo_cv import (
+    ANSWER_TYPE,
     DEPTH,
     FIRST_PERSON,
     RANKED,
@@ -68,6 +69,7 @@ from kgmem import Memory, Settings
 from kgmem.embedding.local import LocalEmbedder
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, ExpansionQuery, SearchQuery
+from kgmem.retrieval import answer_types
 from kgmem.retrieval.first_person import speaks_of_self
 from kgmem.retrieval.speakers import named
 from kgmem.retrieval.statement_favouring import asks
@@ -242,6 +244,12 @@ async def collect(
             for e in session
             if e.uid is not None and speaks_of_self(e.text)
         }
+        texts = {
+            e.uid.split("/", 1)[1]: e.text
+            for session in episodes_of(ns, conv)
+            for e in session
+            if e.uid is not None
+        }
         for qa in conv["qa"]:
             gold = evidence_ids(qa)
             if not gold:
@@ -275,10 +283,22 @@ async def collect(
                     frozenset(_named(qa["question"], speakers)),
                     frozenset(t for found in axes.values() for t in found if t in asking),
                     frozenset(t for found in axes.values() for t in found if t in personal),
+                    frozenset(
+                        _answering(qa["question"], {t for f in axes.values() for t in f}, texts)
+                    ),
                 )
             )
             out.vectors.append(vector)
     return out
+
+
+def _answering(question: str, turns: set[str], texts: dict[str, str]) -> set[str]:
+    """The candidate turns that hold the kind of answer the question asks for, as
+    kgmem's search decides it (``kgmem.retrieval.answer_types``)."""
+    kind = answer_types.asked(question)
+    if kind is None:
+        return set()
+    return {t for t in turns if answer_types.holds(kind, texts.get(t, ""))}
 
 
 NO_SPEAKER = "fused-cv, speaker off (timed only)"
@@ -337,6 +357,7 @@ def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
         speaker=how.weights.get(SPEAKER, 0.0),
         statement=how.weights.get(STATEMENT, 0.0),
         first_person=how.weights.get(FIRST_PERSON, 0.0),
+        answer_type=how.weights.get(ANSWER_TYPE, 0.0),
     )
     return SearchQuery(
         text=q.text,
@@ -368,7 +389,7 @@ async def run(
         # What the default search weighs: it runs no graph expansion, so the graph axis
         # is fitted only in the ablation (a weight fitted beside it would be the wrong
         # one without it).
-        features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT, FIRST_PERSON)
+        features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT, FIRST_PERSON, ANSWER_TYPE)
         axes = (*features, *AXES[2:]) if graph else features
         folds = cross_validate_fit(data.questions, features, contexts)
         default = fitted(data.questions, features, contexts)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from kgmem.retrieval import first_person, present, speakers
+from kgmem.retrieval import answer_types, first_person, present, speakers
 from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
@@ -36,7 +36,8 @@ SPEAKER = speakers.NAME
 STATEMENT = statements.NAME
 FIRST_PERSON = first_person.NAME
 PRESENT = present.NAME
-FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT, FIRST_PERSON, PRESENT)
+ANSWER_TYPE = answer_types.NAME
+FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT, FIRST_PERSON, PRESENT, ANSWER_TYPE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class Question:
     favoured: frozenset[str] = frozenset()  # turns whose speaker the question names
     asking: frozenset[str] = frozenset()  # candidate turns that ask (statements.asks)
     personal: frozenset[str] = frozenset()  # candidate turns in the first person
+    answering: frozenset[str] = frozenset()  # candidate turns holding the answer's kind
 
     def top(self, axis: str) -> dict[str, float]:
         """The candidates a search with k = 10 fuses: the ranked axes (keyword, vector)
@@ -93,7 +95,9 @@ def ranked(q: Question, choice: Choice) -> list[str]:
     statement = Feature(choice.weights.get(STATEMENT, 0.0), tells, STATEMENT)
     said = {t: float(t in q.personal) for t in order}
     personal = Feature(choice.weights.get(FIRST_PERSON, 0.0), said, FIRST_PERSON)
-    extra = [speaker, statement, personal]
+    holding = {t: float(t in q.answering) for t in order}
+    answer = Feature(choice.weights.get(ANSWER_TYPE, 0.0), holding, ANSWER_TYPE)
+    extra = [speaker, statement, personal, answer]
     if choice.weights.get(PRESENT, 0.0) > 0 and present.about_present(q.text):
         about = present.relevance({a: {t: s.score for t, s in c.items()} for a, c in axes.items()})
         extra.append(Feature(choice.weights[PRESENT], recency(q, order, about), PRESENT))
@@ -126,6 +130,7 @@ def save(questions: Sequence[Question], path: Path) -> None:
             "favoured": sorted(q.favoured),
             "asking": sorted(q.asking),
             "personal": sorted(q.personal),
+            "answering": sorted(q.answering),
             "axes": {a: dict(c) for a, c in q.axes.items()},
         }
         for q in questions
@@ -144,6 +149,7 @@ def load(path: Path) -> list[Question]:
                 "favoured": frozenset(r.get("favoured", ())),
                 "asking": frozenset(r.get("asking", ())),
                 "personal": frozenset(r.get("personal", ())),
+                "answering": frozenset(r.get("answering", ())),
             }
         )
         for r in rows

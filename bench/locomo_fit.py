@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench.locomo_cv import (
+    ANSWER_TYPE,
     DEPTH,
     FIRST_PERSON,
     RANKED,
@@ -44,7 +45,7 @@ PENALTIES = (1.0, 10.0, 100.0, 1000.0)
 PENALTY = 100.0  # when there are too few conversations to choose one
 NEARBY = "nearby"  # the pseudo-axis of the nearby features
 NEARBY_WEIGHTS = {"keyword": "nearby_keyword", "vector": "nearby_vector"}
-PSEUDO = (NEARBY, SPEAKER, STATEMENT, FIRST_PERSON)  # features that are not axes
+PSEUDO = (NEARBY, SPEAKER, STATEMENT, FIRST_PERSON, ANSWER_TYPE)  # features, not axes
 
 
 def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, list[float]]:
@@ -52,8 +53,9 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
     scaled as the ``minmax`` fusion scales it, then with "nearby" in ``axes`` the best
     scaled keyword and vector score of another candidate close in time, and with
     "speaker" whether the question names the candidate's speaker, and with "statement"
-    whether the candidate tells rather than asks, and with "first_person" whether it
-    speaks in the first person."""
+    whether the candidate tells rather than asks, with "first_person" whether it
+    speaks in the first person, and with "answer_type" whether it holds the kind of
+    answer the question asks for."""
     probe = Choice("minmax", {}, context)
     real = [a for a in axes if a not in PSEUDO]
     tops = {a: q.top(probe.axis(a)) for a in real}
@@ -75,6 +77,8 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
         columns.append({t: float(t not in q.asking) for t in keys})
     if FIRST_PERSON in axes:
         columns.append({t: float(t in q.personal) for t in keys})
+    if ANSWER_TYPE in axes:
+        columns.append({t: float(t in q.answering) for t in keys})
     return {t: [c.get(t, 0.0) for c in columns] for t in keys}
 
 
@@ -82,7 +86,7 @@ def names(axes: Sequence[str]) -> list[str]:
     """The weight each feature of ``features`` becomes."""
     real = [a for a in axes if a not in PSEUDO]
     near = [NEARBY_WEIGHTS[a] for a in NEARBY_WEIGHTS if a in real] if NEARBY in axes else []
-    return real + near + [f for f in (SPEAKER, STATEMENT, FIRST_PERSON) if f in axes]
+    return real + near + [f for f in (SPEAKER, STATEMENT, FIRST_PERSON, ANSWER_TYPE) if f in axes]
 
 
 def fit(

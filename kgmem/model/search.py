@@ -118,10 +118,12 @@ class AxisWeights:
     (``kgmem.retrieval.statement_favouring``); ``first_person`` (``minmax`` only) favours the
     episodes whose speaker speaks in the first person
     (``kgmem.retrieval.first_person``); ``present`` (``minmax`` only) favours the newest
-    statements when the search text asks about the present (``kgmem.retrieval.present``)."""
+    statements when the search text asks about the present (``kgmem.retrieval.present``);
+    ``answer_type`` (``minmax`` only) favours the episodes that hold the kind of answer
+    the search text asks for (``kgmem.retrieval.answer_types``)."""
 
-    vector: float = 0.15
-    keyword: float = 0.44
+    vector: float = 0.11
+    keyword: float = 0.33
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
@@ -132,14 +134,14 @@ class AxisWeights:
             description="minmax fusion: weight of the best keyword score of another hit "
             "that occurred within an hour of this one"
         ),
-    ] = 0.10
+    ] = 0.08
     nearby_vector: Annotated[
         float,
         Field(
             description="minmax fusion: weight of the best vector score of another hit "
             "that occurred within an hour of this one"
         ),
-    ] = 0.08
+    ] = 0.09
     speaker: Annotated[
         float,
         Field(
@@ -160,7 +162,7 @@ class AxisWeights:
             description="minmax fusion: weight of an episode speaking in the first person "
             "(its text holds I, me, my, we, us or our)"
         ),
-    ] = 0.10
+    ] = 0.09
     present: Annotated[
         float,
         Field(
@@ -168,6 +170,13 @@ class AxisWeights:
             "'currently', 'these days'): weight of a hit being the newest statement"
         ),
     ] = 0.4
+    answer_type: Annotated[
+        float,
+        Field(
+            description="minmax fusion, for a search text that asks when, how many or "
+            "where/who: weight of an episode holding a time, a number or a name"
+        ),
+    ] = 0.17
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
-from kgmem.retrieval import decay, first_person, nearby, present, speakers
+from kgmem.retrieval import answer_types, decay, first_person, nearby, present, speakers
 from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
@@ -58,6 +58,7 @@ REASONS = {
     statements.NAME: statements.REASON,
     first_person.NAME: first_person.REASON,
     present.NAME: present.REASON,
+    answer_types.NAME: answer_types.REASON,
 }
 
 

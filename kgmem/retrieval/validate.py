@@ -67,6 +67,7 @@ def _weights_and_filters(q: SearchQuery) -> None:
         "statement",
         "first_person",
         "present",
+        "answer_type",
     ):
         _number(f"weights.{name}", getattr(q.weights, name), low=0.0, high=None)
     for label in q.filters.labels:

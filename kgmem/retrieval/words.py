@@ -1,14 +1,15 @@
 """The fusion features read from the eligible episodes' own words: whether the search
 text names their speaker (``kgmem.retrieval.speakers``), whether they ask rather
-than tell (``kgmem.retrieval.statement_favouring``) and whether their speaker speaks in the
-first person (``kgmem.retrieval.first_person``). All are read in one statement, and
+than tell (``kgmem.retrieval.statement_favouring``), whether their speaker speaks in the
+first person (``kgmem.retrieval.first_person``) and whether they hold the kind of answer
+the search text asks for (``kgmem.retrieval.answer_types``). All are read in one statement, and
 only when one of them applies and some eligible candidate is an episode."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kgmem.retrieval import first_person, present, speakers
+from kgmem.retrieval import answer_types, first_person, present, speakers
 from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Scored
@@ -32,10 +33,12 @@ async def features(
     naming = bool(q.text) and speakers.applies(plan, axes)
     telling = statements.applies(plan, axes)
     personal = first_person.applies(plan, axes)
+    kind = answer_types.asked(q.text) if q.text and answer_types.applies(plan, axes) else None
     episodes = [i for i, v in eligible.vertices.items() if v.label == EPISODE]
-    if not episodes or not (naming or telling or personal):
+    if not episodes or not (naming or telling or personal or kind):
         return out
-    words = await cand.episode_words(conn, ns, episodes, texts=telling or personal)
+    reads = telling or personal or kind is not None
+    words = await cand.episode_words(conn, ns, episodes, texts=reads)
     if naming and q.text:
         said = {i: w.speaker for i, w in words.items() if w.speaker}
         out.append(Feature(q.weights.speaker, speakers.favoured(q.text, said), speakers.NAME))
@@ -49,6 +52,10 @@ async def features(
         speaking = first_person.values(keys, texts)
         if speaking is not None:
             out.append(Feature(q.weights.first_person, speaking, first_person.NAME))
+    if kind is not None:
+        holding = answer_types.values(keys, texts, kind)
+        if holding is not None:
+            out.append(Feature(q.weights.answer_type, holding, answer_types.NAME))
     return out
 
 

@@ -4,21 +4,15 @@ reason on every hit, through every door (Python, REST, MCP, the client)."""
 
 import dataclasses
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
 from kgmem import Memory
-from kgmem.client import AsyncClient
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval.first_person import speaks_of_self, values
-from kgmem.server.app import create_app
-from tests.fixtures.app import client_for, serving
-from tests.mcp.test_mcp_http import mcp_client, payload
+from tests.retrieval.turn_doors import add_turns, ranked_alike
 
-T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 TEXT = "pottery class on Friday"
 TURNS = [
     ("Caroline", "That pottery class on Friday! A pottery class on Friday sounds fun."),
@@ -61,13 +55,7 @@ def test_the_feature_is_left_out_when_it_cannot_order_the_episodes() -> None:
 
 
 async def _add_turns(memory: Memory, namespace: str) -> None:
-    await memory.add_episodes(
-        namespace,
-        [
-            EpisodeWrite(text=text, uid=f"t{i}", speaker=who, reference_time=T0 + timedelta(days=i))
-            for i, (who, text) in enumerate(TURNS)
-        ],
-    )
+    await add_turns(memory, namespace, TURNS)
 
 
 async def test_search_ranks_the_turn_in_the_first_person_first_and_says_why(
@@ -107,37 +95,14 @@ async def test_the_english_rules_stay_out_of_a_namespace_in_another_language(
         await embedding_memory.delete_namespace(name)
 
 
-def _ranked(hits: list[dict[str, Any]]) -> list[tuple[str, float | None]]:
-    return [(h["uid"], h["scores"].get("first_person")) for h in hits]
-
-
 async def test_rest_mcp_and_the_client_take_the_weight_and_rank_as_python(
     embedding_memory: Memory, namespace: str
 ) -> None:
     await _add_turns(embedding_memory, namespace)
     q = SearchQuery(text=TEXT, types=("episodes",), weights=weights(1.0), k=2)
-    found = (await embedding_memory.search(namespace, q)).hits
-    python = [(h.uid, h.scores.get("first_person")) for h in found]
+    body = {"text": TEXT, "types": ["episodes"], "k": 2, "weights": _weights_json(1.0)}
+    python = await ranked_alike(embedding_memory, namespace, q, body, "first_person")
     assert python[0] == ("t1", pytest.approx(1.0))
-    body = {
-        "text": TEXT,
-        "types": ["episodes"],
-        "k": 2,
-        "weights": _weights_json(1.0),
-    }
-    app = create_app(memory=embedding_memory)
-    async with client_for(app) as rest:
-        response = await rest.post(f"/v1/namespaces/{namespace}/search", json=body)
-    assert response.status_code == 200, response.text
-    assert _ranked(response.json()["hits"]) == python
-    async with serving(app) as url:
-        async with mcp_client(url) as mcp:
-            answer = payload(await mcp.call_tool("search", {"namespace": namespace, **body}))
-        assert _ranked(answer["hits"]) == python
-        async with AsyncClient(url) as client:
-            hits = (await client.search(namespace, q)).hits
-        assert [(h.uid, h.scores.get("first_person")) for h in hits] == python
-        assert "first person" in hits[0].reasons["first_person"]
 
 
 def _weights_json(first_person: float) -> dict[str, float]:

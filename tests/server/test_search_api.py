@@ -62,6 +62,7 @@ async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncC
         "speaker",
         "statement",
         "first_person",
+        "answer_type",
         "graph",
     ):
         assert weights[name]["default"] == getattr(defaults, name), name
@@ -85,6 +86,7 @@ async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncC
         ({"text": "x", "weights": {"nearby_keyword": -1}}, 422, "invalid_input"),
         ({"text": "x", "weights": {"statement": -1}}, 422, "invalid_input"),
         ({"text": "x", "weights": {"first_person": -1}}, 422, "invalid_input"),
+        ({"text": "x", "weights": {"answer_type": -1}}, 422, "invalid_input"),
         ({"text": "x", "weights": {"nearby_vector": "lots"}}, 422, "invalid_request"),
         ({"text": "x", "weights": {"speaker": -1}}, 422, "invalid_input"),
     ],

@@ -136,3 +136,13 @@ def test_an_item_rescored_with_the_full_runs_rates_keeps_the_full_runs_trust() -
         assert values[again.chosen[0]] == full.chosen[item]
         moved += not np.allclose(accu.trust[values], full.trust[values], atol=1e-3)
     assert moved > 0  # items where ACCU's trust alone is not the full run's
+
+
+def test_only_the_default_keeps_the_models_rates_for_updates() -> None:
+    """The rates an incremental update holds are those of the two-model default; a
+    full run by another estimator (the latent truth model alone too) keeps none."""
+    a = _mixed()
+    assert estimate(a, DEFAULT).name_rates is not None
+    for name in ("ltm", "truthfinder", "crh", "vote"):
+        assert estimate(a, CHOSEN[name]).name_rates is None, name
+    assert estimate(a, ACCU_ALONE).name_rates is None

@@ -50,9 +50,9 @@ def estimate(claims: ClaimArrays, accu: Estimator | None, names: Ltm) -> Scores:
     if not lists.any():
         return scores
     part, values, _ = subset(claims, lists)
-    atoms = ltm.estimate(part, names)
+    atoms, rates = ltm.fitted(part, names)
     both = blended(claims, scores, lists, values, atoms.trust)
-    return replace(both, name_rates=atoms.name_rates)
+    return replace(both, name_rates=rates)
 
 
 def rescored(

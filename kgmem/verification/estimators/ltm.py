@@ -35,7 +35,7 @@ claims.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -68,8 +68,17 @@ class _Atoms:
     n_atoms: int
 
 
+Rates = tuple[Floats, Floats]
+"""Per source, its sensitivity and its false-positive rate."""
+
+
 def estimate(claims: ClaimArrays, params: Ltm | None = None) -> Scores:
     """Source sensitivities and false-positive rates and atom truths together."""
+    return fitted(claims, params)[0]
+
+
+def fitted(claims: ClaimArrays, params: Ltm | None = None) -> tuple[Scores, Rates]:
+    """``estimate``'s scores with the rates the model learnt (for later updates)."""
     p = params or Ltm()
     m = base.model(claims, implied_credit=0.0, similarity_weight=0.0)
     atoms = _atoms(m)
@@ -96,7 +105,7 @@ def estimate(claims: ClaimArrays, params: Ltm | None = None) -> Scores:
     )
     prob = _values(m, atoms, _truths(m, atoms, phi[:n], phi[n:], p.truth_prior))
     accuracy = base.mean_probability(m, prob, np.full(n, 0.5), 1.0)
-    return replace(base.finish(m, prob, accuracy, calls), name_rates=(phi[:n], phi[n:]))
+    return base.finish(m, prob, accuracy, calls), (phi[:n], phi[n:])
 
 
 def prior_rates(params: Ltm) -> tuple[float, float]:

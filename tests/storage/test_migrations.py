@@ -385,3 +385,21 @@ async def test_the_names_rates_migration_adds_its_columns_to_every_namespace(
     finally:
         await memory.close()
     assert columns("made_after") == ["names_false_positive", "names_sensitivity"]
+
+
+async def test_the_boolean_addition_migration_puts_back_the_sum_it_replaced(
+    fresh_database: NewDatabase,
+) -> None:
+    """0062 has ``kgmem_cypher.arith`` add through the checked ``+``; its downgrade
+    restores the body 0025 wrote, byte for byte, and its grants."""
+    agtype = "ag_catalog.agtype"
+    function = (f"kgmem_cypher.arith({agtype}, {agtype}, {agtype})",)
+    url = await fresh_database(migrated=False)
+    migrate.upgrade(url, "0061_cypher_string_functions")
+    before = _definitions(url, function)
+    migrate.upgrade(url, "0062_cypher_boolean_addition")
+    [after] = _definitions(url, function)
+    assert after is not None and "kgmem_cypher.add(a, b)" in after[0]
+    migrate.downgrade(url, "0061_cypher_string_functions")
+    assert _definitions(url, function) == before
+    migrate.upgrade(url)

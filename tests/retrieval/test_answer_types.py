@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from kgmem import Memory
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval.answer_types import asked, holds, values
-from tests.retrieval.turn_doors import add_turns, ranked_alike
+from tests.retrieval.turn_doors import add_turns, ranked_alike, text_weights
 
 TEXT = "When did Melanie go to the pottery class?"
 TURNS = [
@@ -23,17 +23,7 @@ TURNS = [
 
 
 def weights(answer_type: float) -> AxisWeights:
-    return AxisWeights(
-        keyword=0.5,
-        vector=0.2,
-        nearby_keyword=0,
-        nearby_vector=0,
-        speaker=0,
-        statement=0,
-        first_person=0,
-        present=0,
-        answer_type=answer_type,
-    )
+    return text_weights(answer_type=answer_type)
 
 
 def test_a_question_asks_for_a_kind_by_its_first_words() -> None:

@@ -11,7 +11,7 @@ from kgmem import Memory
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval.first_person import speaks_of_self, values
-from tests.retrieval.turn_doors import add_turns, ranked_alike
+from tests.retrieval.turn_doors import add_turns, ranked_alike, text_weights
 
 TEXT = "pottery class on Friday"
 TURNS = [
@@ -21,15 +21,7 @@ TURNS = [
 
 
 def weights(first_person: float) -> AxisWeights:
-    return AxisWeights(
-        keyword=0.5,
-        vector=0.2,
-        nearby_keyword=0,
-        nearby_vector=0,
-        speaker=0,
-        statement=0,
-        first_person=first_person,
-    )
+    return text_weights(first_person=first_person)
 
 
 def test_a_text_speaks_in_the_first_person_when_it_holds_a_first_person_pronoun() -> None:

@@ -8,12 +8,19 @@ from typing import Any
 from kgmem import Memory
 from kgmem.client import AsyncClient
 from kgmem.ingest import EpisodeWrite
-from kgmem.model import SearchQuery
+from kgmem.model import AxisWeights, SearchQuery
 from kgmem.server.app import create_app
 from tests.fixtures.app import client_for, serving
 from tests.mcp.test_mcp_http import mcp_client, payload
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
+_FEATURES = ("nearby_keyword", "nearby_vector", "speaker", "statement", "first_person",
+             "present", "answer_type")  # fmt: skip
+
+
+def text_weights(**features: float) -> AxisWeights:
+    """The keyword and vector axes, and of the fusion's features only ``features``."""
+    return AxisWeights(keyword=0.5, vector=0.2, **{**dict.fromkeys(_FEATURES, 0.0), **features})
 
 
 async def add_turns(memory: Memory, namespace: str, turns: list[tuple[str, str]]) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from kgmem import Memory
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval.answer_types import asked, holds, values
-from tests.retrieval.turn_doors import add_turns, ranked_alike, text_weights
+from tests.retrieval.turn_doors import add_turns, orders, ranked_alike, text_weights
 
 TEXT = "When did Melanie go to the pottery class?"
 TURNS = [
@@ -75,11 +75,7 @@ async def test_search_ranks_the_turn_holding_a_time_first_and_says_why(
     embedding_memory: Memory, namespace: str
 ) -> None:
     await _add_turns(embedding_memory, namespace)
-    order = {}
-    for weight in (0.0, 1.0):
-        q = SearchQuery(text=TEXT, types=("episodes",), weights=weights(weight), k=2)
-        hits = (await embedding_memory.search(namespace, q)).hits
-        order[weight] = [h.uid for h in hits]
+    order, hits = await orders(embedding_memory, namespace, TEXT, "answer_type")
     assert order == {0.0: ["t0", "t1"], 1.0: ["t1", "t0"]}
     assert hits[0].scores["answer_type"] == pytest.approx(1.0)
     assert "asks for" in hits[0].reasons["answer_type"]

@@ -11,7 +11,7 @@ from kgmem import Memory
 from kgmem.ingest import EpisodeWrite
 from kgmem.model import AxisWeights, SearchQuery
 from kgmem.retrieval.first_person import speaks_of_self, values
-from tests.retrieval.turn_doors import add_turns, ranked_alike, text_weights
+from tests.retrieval.turn_doors import add_turns, orders, ranked_alike, text_weights
 
 TEXT = "pottery class on Friday"
 TURNS = [
@@ -54,11 +54,7 @@ async def test_search_ranks_the_turn_in_the_first_person_first_and_says_why(
     embedding_memory: Memory, namespace: str
 ) -> None:
     await _add_turns(embedding_memory, namespace)
-    order = {}
-    for weight in (0.0, 1.0):
-        q = SearchQuery(text=TEXT, types=("episodes",), weights=weights(weight), k=2)
-        hits = (await embedding_memory.search(namespace, q)).hits
-        order[weight] = [h.uid for h in hits]
+    order, hits = await orders(embedding_memory, namespace, TEXT, "first_person")
     assert order == {0.0: ["t0", "t1"], 1.0: ["t1", "t0"]}
     assert hits[0].scores["first_person"] == pytest.approx(1.0)
     assert "first person" in hits[0].reasons["first_person"]

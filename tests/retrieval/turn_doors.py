@@ -34,6 +34,21 @@ async def add_turns(memory: Memory, namespace: str, turns: list[tuple[str, str]]
     )
 
 
+async def orders(
+    memory: Memory, namespace: str, text: str, feature: str
+) -> tuple[dict[float, list[str]], list[Any]]:
+    """The episodes' order for ``text`` with ``feature`` off (weight 0) and on (1), and
+    the hits with it on."""
+    order, hits = {}, []
+    for weight in (0.0, 1.0):
+        q = SearchQuery(
+            text=text, types=("episodes",), weights=text_weights(**{feature: weight}), k=2
+        )
+        hits = list((await memory.search(namespace, q)).hits)
+        order[weight] = [h.uid for h in hits]
+    return order, hits
+
+
 def _ranked(hits: list[dict[str, Any]], feature: str) -> list[tuple[str, float | None]]:
     return [(h["uid"], h["scores"].get(feature)) for h in hits]
 

@@ -278,7 +278,26 @@ async def test_the_own_words_migration_indexes_the_stored_texts_again(
         await conn.close()
 
 
-def _definitions(url: str, functions: tuple[str, ...]) -> list[tuple[str, str] | None]:
+Definitions = list[tuple[str, str] | None]
+
+
+def _round_trip(
+    url: str, before: str, revision: str, functions: tuple[str, ...]
+) -> tuple[Definitions, Definitions]:
+    """The ``functions``' definitions and grants at revision ``before`` and at
+    ``revision``, having checked that ``revision``'s downgrade puts back ``before``'s
+    byte for byte; the store is left at head."""
+    migrate.upgrade(url, before)
+    earlier = _definitions(url, functions)
+    migrate.upgrade(url, revision)
+    later = _definitions(url, functions)
+    migrate.downgrade(url, before)
+    assert _definitions(url, functions) == earlier
+    migrate.upgrade(url)
+    return earlier, later
+
+
+def _definitions(url: str, functions: tuple[str, ...]) -> Definitions:
     """Each function's definition and grants (None for one that does not exist)."""
     import psycopg
 
@@ -298,19 +317,12 @@ async def test_the_entity_helper_migration_puts_back_the_functions_it_replaced(
         f"kgmem_cypher.stored({agtype})",
     )
 
-    def definitions() -> list[tuple[str, str] | None]:
-        return _definitions(url, functions)
-
     url = await fresh_database(migrated=False)
-    migrate.upgrade(url, "0054_cypher_value_type")
-    before = definitions()
-    migrate.upgrade(url, "0055_cypher_dynamic_properties")
-    after = definitions()
+    before, after = _round_trip(
+        url, "0054_cypher_value_type", "0055_cypher_dynamic_properties", functions
+    )
     assert all(row is not None and "kgmem_cypher._entity_now(" in row[0] for row in after)
     assert [row and row[1] for row in after] == [row and row[1] for row in before]
-    migrate.downgrade(url, "0054_cypher_value_type")
-    assert definitions() == before
-    migrate.upgrade(url)
 
 
 async def test_the_apoc_merge_migration_puts_back_the_lookups_it_replaced(
@@ -325,21 +337,14 @@ async def test_the_apoc_merge_migration_puts_back_the_lookups_it_replaced(
         f"kgmem_neo4j.apoc_merge_relationship({', '.join([agtype] * 6)})",
     )
 
-    def definitions() -> list[tuple[str, str] | None]:
-        return _definitions(url, functions)
-
     url = await fresh_database(migrated=False)
-    migrate.upgrade(url, "0057_runtime_label_rule")
-    before = definitions()
-    migrate.upgrade(url, "0058_apoc_merge_equality")
-    after = definitions()
+    before, after = _round_trip(
+        url, "0057_runtime_label_rule", "0058_apoc_merge_equality", functions
+    )
     assert all(row is not None and "t.properties @>" in row[0] for row in before)
     assert all(row is not None and "t.properties @>" not in row[0] for row in after)
     assert all(row is not None and "_apoc_key_filter(" in row[0] for row in after)
     assert [row and row[1] for row in after] == [row and row[1] for row in before]
-    migrate.downgrade(url, "0057_runtime_label_rule")
-    assert definitions() == before
-    migrate.upgrade(url)
 
 
 async def test_the_names_rates_migration_adds_its_columns_to_every_namespace(
@@ -395,11 +400,7 @@ async def test_the_boolean_addition_migration_puts_back_the_sum_it_replaced(
     agtype = "ag_catalog.agtype"
     function = (f"kgmem_cypher.arith({agtype}, {agtype}, {agtype})",)
     url = await fresh_database(migrated=False)
-    migrate.upgrade(url, "0061_cypher_string_functions")
-    before = _definitions(url, function)
-    migrate.upgrade(url, "0062_cypher_boolean_addition")
-    [after] = _definitions(url, function)
+    _, [after] = _round_trip(
+        url, "0061_cypher_string_functions", "0062_cypher_boolean_addition", function
+    )
     assert after is not None and "kgmem_cypher.add(a, b)" in after[0]
-    migrate.downgrade(url, "0061_cypher_string_functions")
-    assert _definitions(url, function) == before
-    migrate.upgrade(url)

@@ -60,17 +60,13 @@ def asked(text: str) -> Kind | None:
     return next((kind for pattern, kind in _ASKS if pattern.match(lowered)), None)
 
 
-def applies(plan: SearchPlan, axes: int) -> bool:
-    """Whether the search fuses several axes with a text that asks for a kind of
-    answer, and an answer-type weight."""
+def kind_asked(plan: SearchPlan, axes: int) -> Kind | None:
+    """The kind of answer the search's text asks for, when the search fuses several
+    axes with an answer-type weight (else None: the feature does not apply)."""
     q = plan.query
-    return (
-        q.fusion == "minmax"
-        and q.weights.answer_type > 0
-        and bool(q.text)
-        and axes > 1
-        and asked(q.text or "") is not None
-    )
+    if q.fusion != "minmax" or q.weights.answer_type <= 0 or not q.text or axes < 2:
+        return None
+    return asked(q.text)
 
 
 def holds(kind: Kind, text: str) -> bool:

@@ -33,9 +33,9 @@ async def features(
     naming = bool(q.text) and speakers.applies(plan, axes)
     telling = statements.applies(plan, axes)
     personal = first_person.applies(plan, axes)
-    kind = answer_types.asked(q.text) if q.text and answer_types.applies(plan, axes) else None
+    kind = answer_types.kind_asked(plan, axes)
     episodes = [i for i, v in eligible.vertices.items() if v.label == EPISODE]
-    if not episodes or not (naming or telling or personal or kind):
+    if not episodes or not (naming or telling or personal or kind is not None):
         return out
     reads = telling or personal or kind is not None
     words = await cand.episode_words(conn, ns, episodes, texts=reads)

@@ -55,9 +55,7 @@ def estimate(claims: ClaimArrays, accu: Estimator | None, names: Ltm) -> Scores:
     return replace(both, name_rates=rates)
 
 
-def rescored(
-    claims: ClaimArrays, scores: Scores, rates: tuple[Floats, Floats], names: Ltm
-) -> Scores:
+def rescored(claims: ClaimArrays, scores: Scores, rates: ltm.Rates, names: Ltm) -> Scores:
     """An incremental update's ``scores`` (ACCU's local step) of ``claims`` with the
     lists of names averaged as a full run averages them, the model's rates held at
     ``rates`` (per source, as the last full run learnt them)."""
@@ -65,7 +63,7 @@ def rescored(
     if not lists.any():
         return scores
     part, values, _ = subset(claims, lists)
-    model = ltm.with_rates(part, rates[0], rates[1], names)
+    model = ltm.with_rates(part, rates, names)
     return blended(claims, scores, lists, values, model)
 
 

@@ -70,6 +70,7 @@ class _Atoms:
 
 Rates = tuple[Floats, Floats]
 """Per source, its sensitivity and its false-positive rate."""
+_BOUNDS = (1e-3, 1 - 1e-3)  # rates kept off 0 and 1, where the E-step's logs diverge
 
 
 def estimate(claims: ClaimArrays, params: Ltm | None = None) -> Scores:
@@ -101,7 +102,7 @@ def fitted(claims: ClaimArrays, params: Ltm | None = None) -> tuple[Scores, Rate
         start,
         tolerance=p.tolerance,
         max_rounds=p.max_iterations,
-        bounds=(1e-3, 1 - 1e-3),
+        bounds=_BOUNDS,
     )
     prob = _values(m, atoms, _truths(m, atoms, phi[:n], phi[n:], p.truth_prior))
     accuracy = base.mean_probability(m, prob, np.full(n, 0.5), 1.0)
@@ -115,17 +116,13 @@ def prior_rates(params: Ltm) -> tuple[float, float]:
     return s1 / (s1 + s0), f1 / (f1 + f0)
 
 
-def with_rates(
-    claims: ClaimArrays, sensitivity: Floats, false_positive: Floats, params: Ltm
-) -> Floats:
-    """Each value's probability with every source's rates held at the given ones (one
+def with_rates(claims: ClaimArrays, rates: Rates, params: Ltm) -> Floats:
+    """Each value's probability with every source's rates held at ``rates`` (one
     E-step, no M-step): how an incremental update re-scores one item's lists with the
     rates its last full run learnt."""
     m = base.model(claims, implied_credit=0.0, similarity_weight=0.0)
     atoms = _atoms(m)
-    low, high = 1e-3, 1 - 1e-3
-    sens = np.clip(sensitivity, low, high)
-    fpr = np.clip(false_positive, low, high)
+    sens, fpr = (np.clip(r, *_BOUNDS) for r in rates)
     return _values(m, atoms, _truths(m, atoms, sens, fpr, params.truth_prior))
 
 

@@ -4,7 +4,7 @@
     CypherRejected            cypher_rejected          a query refused as unsafe
     └── CypherUnsupported     cypher_unsupported       a feature kgmem does not answer
     CypherError
-    └── CypherArithmeticError cypher_arithmetic_error  an integer divided by zero
+    └── CypherArithmeticError cypher_arithmetic_error  an integer divided by zero or overflowing
     CypherPermissionDenied
     └── CypherAccessMode      cypher_access_mode       a write sent in read mode
 
@@ -37,9 +37,10 @@ class CypherUnsupported(CypherRejected):
 
 class CypherArithmeticError(CypherError):
     """An integer divided by the integer zero, or taken modulo zero (``RETURN 1 / 0``,
-    ``RETURN 1 % 0``): Neo4j's ``Neo.ClientError.Statement.ArithmeticError`` with Java's
-    words, ``/ by zero``. A float divided by zero is no error: Infinity, -Infinity or
-    NaN, as in Neo4j."""
+    ``RETURN 1 % 0``), or an integer result past 64 bits (``RETURN
+    9223372036854775807 + 1``): Neo4j's ``Neo.ClientError.Statement.ArithmeticError``
+    with Java's words, ``/ by zero`` or ``long overflow``. A float divided by zero is no
+    error: Infinity, -Infinity or NaN, as in Neo4j."""
 
     code = "cypher_arithmetic_error"
     title = "Cypher arithmetic error"

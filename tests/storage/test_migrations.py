@@ -404,3 +404,34 @@ async def test_the_boolean_addition_migration_puts_back_the_sum_it_replaced(
         url, "0061_cypher_string_functions", "0062_cypher_boolean_addition", function
     )
     assert after is not None and "kgmem_cypher.add(a, b)" in after[0]
+
+
+async def test_the_long_overflow_migration_puts_back_the_sums_it_replaced(
+    fresh_database: NewDatabase,
+) -> None:
+    """0063 has ``kgmem_cypher.add`` check for overflow and ``kgmem_cypher.arith``
+    subtract through the checked ``-``; its downgrade restores both bodies as 0062 left
+    them, byte for byte, and their grants, and drops the operators it made."""
+    import psycopg
+
+    agtype = "ag_catalog.agtype"
+    functions = (
+        f"kgmem_cypher.add({agtype}, {agtype})",
+        f"kgmem_cypher.arith({agtype}, {agtype}, {agtype})",
+    )
+    url = await fresh_database(migrated=False)
+    before, after = _round_trip(
+        url, "0062_cypher_boolean_addition", "0063_cypher_long_overflow", functions
+    )
+    add, arith = after
+    assert add is not None and "kgmem_cypher._exact(a, b, '+')" in add[0]
+    assert arith is not None and "kgmem_cypher.subtract(a, b)" in arith[0]
+    assert [row and row[1] for row in after] == [row and row[1] for row in before]
+    migrate.downgrade(url, "0062_cypher_boolean_addition")
+    with psycopg.connect(url, autocommit=True) as conn:
+        operators = conn.execute(
+            "SELECT oprname FROM pg_operator WHERE oprnamespace = 'kgmem_cypher'::regnamespace "
+            "ORDER BY oprname"
+        ).fetchall()
+    assert [name for (name,) in operators] == ["+", "/", "||"]
+    migrate.upgrade(url)

@@ -326,7 +326,7 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
         or past_a_limit(exc)
         or _lost_entity(state, message)
         or connected_node(message)
-        or _arithmetic(state, position)
+        or _arithmetic(state, message, position)
         or _undefined_variable(message, position)
     )
     if known is not None:
@@ -357,11 +357,18 @@ def _written(match: re.Match[str]) -> str:
 # Division by zero; the "floating-point exception" PostgreSQL reports for the SIGFPE of
 # AGE's integer modulo by zero.
 _ARITHMETIC_STATES = ("22012", "22P01")
+# An integer result past 64 bits: kgmem's operators (migration 0063) in Java's words, and
+# PostgreSQL's own for what AGE computes as bigint (``abs``, ``sum``).
+_OVERFLOW_STATE = "22003"
+_OVERFLOW_MESSAGES = ("long overflow", "bigint out of range")
 
 
-def _arithmetic(state: str, position: int | None) -> CypherArithmeticError | None:
-    """An integer divided by (or taken modulo) the integer zero: Neo4j's ArithmeticError,
-    in Java's words (a float divided by zero is Infinity or NaN, never this)."""
+def _arithmetic(state: str, message: str, position: int | None) -> CypherArithmeticError | None:
+    """An integer divided by (or taken modulo) the integer zero, or an integer result that
+    does not fit 64 bits: Neo4j's ArithmeticError, in Java's words (a float divided by
+    zero is Infinity or NaN, never this)."""
+    if state == _OVERFLOW_STATE and message in _OVERFLOW_MESSAGES:
+        return CypherArithmeticError("long overflow", position=position, sqlstate=state)
     if state not in _ARITHMETIC_STATES:
         return None
     return CypherArithmeticError("/ by zero", position=position, sqlstate=state)

@@ -47,7 +47,10 @@ expansions below shift later positions.
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
 - Then, on the text those rules produced: ``SET n[key] = value`` and ``REMOVE n[key]``
-  as map updates (``kgmem.cypher.dynamic_properties``), ``STARTS WITH``, ``ENDS WITH`` and
+  as map updates (``kgmem.cypher.dynamic_properties``), a simple CASE with several
+  values or comparisons per WHEN (``kgmem.cypher.simple_cases``), type predicates
+  (``x IS :: INTEGER``) as calls of kgmem's SQL function
+  (``kgmem.cypher.type_predicates``), ``STARTS WITH``, ``ENDS WITH`` and
   ``CONTAINS`` answering null for values that are not strings
   (``kgmem.cypher.string_predicates``), quantified path patterns that mean a
   variable length (``-[:R]->{1,3}``, ``((a)-[:R]->(b)){1,3}``:
@@ -138,6 +141,7 @@ from kgmem.cypher import (
     reduce,
     rel_types,
     shortest_paths,
+    simple_cases,
     slices,
     stored_arithmetic,
     stored_names,
@@ -146,6 +150,7 @@ from kgmem.cypher import (
     sums,
     tail,
     temporal_order,
+    type_predicates,
     undirected,
     unwind,
     vector_functions,
@@ -315,6 +320,8 @@ Reshape = Callable[[str, Sequence[Token]], str]
 
 _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("dynamic_properties", dynamic_properties.rewrite),  # first: later ones read n += ...
+    ("simple_cases", simple_cases.rewrite),  # before type_predicates: WHEN IS TYPED T
+    ("type_predicates", type_predicates.rewrite),
     ("merge_barriers", eager.merges),
     ("fresh_sets", fresh_sets.rewrite),
     ("both_ways", both_ways.rewrite),

@@ -216,15 +216,30 @@ def each_clause(tokens: Sequence[Token], *keywords: str) -> Iterator[Placed]:
 
 def split_top_level(tokens: Sequence[Token], separator: str = ",") -> list[list[Token]]:
     """``tokens`` cut at the separators that stand outside every bracket: punctuation
-    (``","``) or a keyword (``"AND"``)."""
+    (``","``) or a keyword (``"AND"``). A comma inside ``CASE ... END`` (``WHEN 1, 2``)
+    separates nothing either."""
     pieces: list[list[Token]] = [[]]
-    for depth, token in depths(tokens):
+    cases = _case_depths(tokens) if separator == "," else [0] * len(tokens)
+    for (depth, token), case in zip(depths(tokens), cases, strict=True):
         punct = token.kind is Kind.PUNCT and token.text == separator
-        if depth == 0 and (punct or token.is_keyword(separator)):
+        if depth == 0 and case == 0 and (punct or token.is_keyword(separator)):
             pieces.append([])
         else:
             pieces[-1].append(token)
     return pieces
+
+
+def _case_depths(tokens: Sequence[Token]) -> list[int]:
+    """How many ``CASE ... END`` each token stands inside."""
+    found, depth = [], 0
+    for index, token in enumerate(tokens):
+        named = index == 0 or tokens[index - 1].text != "."
+        if named and token.is_keyword("END") and depth:
+            depth -= 1
+        found.append(depth)
+        if named and token.is_keyword("CASE"):
+            depth += 1
+    return found
 
 
 def filtered(clause: Clause, following: Clause | None, condition: str) -> list[Edit]:

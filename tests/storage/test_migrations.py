@@ -435,3 +435,29 @@ async def test_the_long_overflow_migration_puts_back_the_sums_it_replaced(
         ).fetchall()
     assert [name for (name,) in operators] == ["+", "/", "||"]
     migrate.upgrade(url)
+
+
+async def test_the_type_predicate_migration_drops_what_it_made(
+    fresh_database: NewDatabase,
+) -> None:
+    """0064 makes ``kgmem_cypher.is_typed`` and its helpers; its downgrade drops them."""
+    import psycopg
+
+    agtype = "ag_catalog.agtype"
+    functions = [
+        f"kgmem_cypher.is_typed({agtype}, {agtype})",
+        f"kgmem_cypher._typed({agtype}, jsonb)",
+        "kgmem_cypher._base_type(text)",
+    ]
+
+    def present() -> list[bool]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            query = "SELECT to_regprocedure(f) IS NOT NULL FROM unnest(%s::text[]) AS f"
+            return [found for (found,) in conn.execute(query, (functions,)).fetchall()]
+
+    url = await fresh_database(migrated=False)
+    migrate.upgrade(url, "0064_cypher_type_predicates")
+    assert present() == [True, True, True]
+    migrate.downgrade(url, "0063_cypher_long_overflow")
+    assert present() == [False, False, False]
+    migrate.upgrade(url)

@@ -240,8 +240,13 @@ class ClaimModel:
 
     def probability(self, accuracy: Floats, independence: Floats) -> Floats:
         """P(v) for every value given accuracies and claim independence."""
-        acc = np.clip(accuracy, 1e-4, 1 - 1e-4)
-        tau = np.log(acc / (1 - acc))[self.source] + np.log(self.item_false)[self.item]
+        return self.claim_probability(accuracy[self.source], independence)
+
+    def claim_probability(self, claim_accuracy: Floats, independence: Floats) -> Floats:
+        """P(v) for every value given the accuracy each claim's vote is weighed by
+        (its source's, or the source's without the claim's item: ``held_out_accuracy``)."""
+        acc = np.clip(claim_accuracy, 1e-4, 1 - 1e-4)
+        tau = np.log(acc / (1 - acc)) + np.log(self.item_false)[self.item]
         w = self.weight * independence
         votes = self.links.spread(sums(self.value, w * tau, minlength=self.n_values))
         if len(self.list_general):
@@ -250,7 +255,7 @@ class ClaimModel:
             held = sums(self.value, w * tau * rest, minlength=self.n_values)
             votes += sums(self.list_specific, held[self.list_general], self.n_values)
         functional = self._softmax(votes)
-        lone = sums(self.value, w * np.log1p(-acc[self.source]), minlength=self.n_values)
+        lone = sums(self.value, w * np.log1p(-acc), minlength=self.n_values)
         # A value that stands alone also holds when a value implying it is claimed.
         lone += sums(self.lone_general, lone[self.lone_specific], minlength=self.n_values)
         out: Floats = np.where(self.functional_value, functional, -np.expm1(lone))
@@ -276,6 +281,31 @@ class ClaimModel:
         a = self.p.strength(self.source_weight)
         cap = self.p.max_accuracy
         out: Floats = np.clip((hit + a * prior) / (self.source_weight + a), 1 - cap, cap)
+        return out
+
+    def held_out_accuracy(self, prob: Floats) -> Floats:
+        """Per claim, its source's accuracy as ``accuracy`` gives it with the source's
+        claims on the claim's own item taken out of the sums: what the source's other
+        items say of it (its prior alone for a source seen on that item only)."""
+        mine = self.weight * prob[self.value]
+        hit = sums(self.source, mine, minlength=self.n_sources)
+        prior = self._group_prior(hit)[self.source]
+        key = self.source * len(self.claims.item_functional) + self.item
+        pair = np.unique(key, return_inverse=True)[1]
+        n_pairs = int(pair.max()) + 1 if len(pair) else 0
+        own_hit = sums(pair, mine, minlength=n_pairs)[pair]
+        own_weight = sums(pair, self.weight, minlength=n_pairs)[pair]
+        s = self.source
+        rest = (hit[s] - own_hit, self.source_weight[s] - own_weight)
+        parent = self.claims.source_parent
+        if parent is not None:
+            n = int(parent.max()) + 1 if len(parent) else 0
+            pooled_hit = sums(parent, hit, n)[parent][s] - own_hit
+            pooled_weight = sums(parent, self.source_weight, n)[parent][s] - own_weight
+            return predicate_scope.accuracy(self.p, rest, (pooled_hit, pooled_weight), prior)
+        a = self.p.strength(rest[1])
+        cap = self.p.max_accuracy
+        out: Floats = np.clip((rest[0] + a * prior) / (rest[1] + a), 1 - cap, cap)
         return out
 
     def _nested_accuracy(self, hit: Floats, prior: Floats, parent: Ints) -> Floats:

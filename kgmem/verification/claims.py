@@ -163,6 +163,15 @@ class Scores:
     name_rates: tuple[Floats, Floats] | None = None
     """Per source, the latent truth model's sensitivity and false-positive rate on lists
     of names (``estimators.by_kind``), when it ran."""
+    estimate: Floats | None = None
+    """Per value, the estimator's own probability when ``trust`` is not it (ACCU's
+    held-out trust, ``consensus.held_out``): what ACCU's choice follows and what the
+    sources' sums count."""
+
+    @property
+    def estimated(self) -> Floats:
+        """The estimator's own probability of each value (``estimate``, else ``trust``)."""
+        return self.trust if self.estimate is None else self.estimate
 
 
 def argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
@@ -175,6 +184,22 @@ def argmax_per_item(claims: ClaimArrays, score: Floats) -> Ints:
     chosen = np.full(len(claims.item_functional), -1, dtype=np.int64)
     chosen[items[starts]] = order[starts]
     return chosen
+
+
+def in_order(claims: ClaimArrays, by: Floats, values: Floats, where: Bools) -> Floats:
+    """``values`` with the values of each item that ``where`` marks (per value) dealt out
+    again in the order ``by`` ranks them: the item's largest to its value of highest
+    ``by`` (ties to the value claimed first, as ``argmax_per_item`` breaks them), and so
+    on down. Each item keeps its own numbers; only who has which follows ``by``."""
+    first = np.full(len(claims.value_item), np.iinfo(np.int64).max)
+    np.minimum.at(first, claims.claim_value, claims.claim_order)
+    at = np.flatnonzero(where)
+    items = claims.value_item[at]
+    ranked = at[np.lexsort((first[at], -by[at], items))]
+    sorted_values = values[at[np.lexsort((-values[at], items))]]
+    out = values.copy()
+    out[ranked] = sorted_values
+    return out
 
 
 def run_starts(keys: Ints) -> Bools:

@@ -49,6 +49,17 @@ not the next, the original and the copier swapping); the remaining map is smooth
 is solved with SQUAREM acceleration (``kgmem.verification.fixedpoint``). The rounds
 are reported.
 
+Held-out trust. The accuracies are learnt from the items they score, so an item
+vouches for its own sources: two sources seen on one item only look accurate there
+because they agree. The published trust of a value therefore weighs each claim by
+:math:`A_s^{(-i)}`, its source's accuracy with the source's claims on the item
+:math:`i` taken out of both sums (the prior alone for a source seen nowhere else). The
+estimate :math:`P(v)` is kept (``Scores.estimate``): it makes the choice, and the
+sources' sums count it. Within a functional item the held-out probabilities are dealt
+out in the order of the estimate (``claims.in_order``), so the chosen value has its
+item's highest trust. An incremental update's stored sums without the item are these
+held-out sums, so it gives the same trust.
+
 Malformed values. On an item where at least half of the claims are numbers, a value
 that is not a number (a missing-value mark such as ``N/A`` or ``*``, a number a
 spreadsheet turned into a date) is malformed: its claims get weight :math:`w_c = 0`,
@@ -110,6 +121,7 @@ from kgmem.verification.claims import (
     Ints,
     Scores,
     argmax_per_item,
+    in_order,
     sums,
 )
 
@@ -155,7 +167,20 @@ def _estimate(claims: ClaimArrays, p: Estimator) -> Scores:
     )
     iterations = calls + (p.copy_rounds if p.detect_copies else 0)
     prob = model.probability(accuracy, independence)
-    return model.scores(prob, accuracy, independence, (dependence, echo), iterations)
+    scores = model.scores(prob, accuracy, independence, (dependence, echo), iterations)
+    return held_out(model, scores, model.held_out_accuracy(prob), independence)
+
+
+def held_out(
+    model: ClaimModel, scores: Scores, claim_accuracy: Floats, independence: Floats
+) -> Scores:
+    """``scores`` with each value's trust weighed by ``claim_accuracy`` (each claim's
+    source accuracy without its item: ``ClaimModel.held_out_accuracy``), dealt out in
+    the order of the estimate, which stays the choice (``claims.in_order``); the
+    estimate is kept as ``Scores.estimate``."""
+    trust = model.claim_probability(claim_accuracy, independence)
+    ranked = in_order(model.claims, scores.trust, trust, model.functional_value)
+    return replace(scores, trust=ranked, estimate=scores.trust)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +230,8 @@ def settle(
             break
         accuracy = _local_accuracy(model, prob, state, prior)
     scores = model.scores(prob, accuracy, independence, (dependence, state.copying), rounds)
+    held = _accuracy(p, (state.base_hit, state.base_weight), state.own, prior)
+    scores = held_out(model, scores, held[model.source], independence)
     return replace(
         scores,
         source_hit=state.base_hit + scores.source_hit,
@@ -216,13 +243,20 @@ def settle(
 
 def _local_accuracy(model: ClaimModel, prob: Floats, state: LocalState, prior: Floats) -> Floats:
     """The sources' accuracies from their held sums plus these items' claims."""
-    p = model.p
     added = sums(model.source, model.weight * prob[model.value], model.n_sources)
-    hit = state.base_hit + added
-    weight = state.base_weight + model.source_weight
-    if state.own is not None and p.per_predicate:
-        own = (state.own[0] + added, state.own[1] + model.source_weight)
-        return predicate_scope.accuracy(p, own, (hit, weight), prior)
+    whole = (state.base_hit + added, state.base_weight + model.source_weight)
+    own = None if state.own is None else (state.own[0] + added, state.own[1] + model.source_weight)
+    return _accuracy(model.p, whole, own, prior)
+
+
+def _accuracy(
+    p: Estimator, whole: tuple[Floats, Floats], own: tuple[Floats, Floats] | None, prior: Floats
+) -> Floats:
+    """Accuracies from sums (hit, weight) over all of each source's claims, or on one
+    predicate (``own``) drawn toward those with the per-predicate options."""
+    if own is not None and p.per_predicate:
+        return predicate_scope.accuracy(p, own, whole, prior)
+    hit, weight = whole
     a = p.strength(weight)
     out: Floats = np.clip((hit + a * prior) / (weight + a), 1 - p.max_accuracy, p.max_accuracy)
     return out

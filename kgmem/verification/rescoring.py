@@ -110,10 +110,10 @@ async def _withdraw(
         value_type=lambda _: kind.vtype,  # as a write's update compares them
     )
     p = estimator()
-    scored = [k for k, (f, _) in enumerate(pairs) if f in item.old_trust]
-    hit, weight = contributed(indexed, scored, item.old_trust, p)
+    scored = [k for k, (f, _) in enumerate(pairs) if f in item.old_estimate]
+    hit, weight = contributed(indexed, scored, item.old_estimate, p)
     kept_hit, kept_weight = contributed(
-        indexed, [k for k in scored if pairs[k] not in gone], item.old_trust, p
+        indexed, [k for k in scored if pairs[k] not in gone], item.old_estimate, p
     )
     sources: list[SourceScore] = []
     on_predicate: list[SourcePredicateScore] = []

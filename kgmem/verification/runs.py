@@ -239,6 +239,7 @@ def fact_score_columns(
         consensus=scores.consensus[fact_values],
         status=statuses(scores.trust[fact_values], support, contradiction, settings),
         chosen=chosen[fact_values],
+        estimate=scores.estimated[fact_values],
     )
 
 
@@ -260,6 +261,7 @@ def fact_scores(
                 consensus=float(scores.consensus[v]),
                 status=status_of(trust, support, contradiction, settings),
                 chosen=v in chosen,
+                estimate=float(scores.estimated[v]),
             )
         )
     return out
@@ -364,6 +366,7 @@ def _estimate(
             consensus=empty,
             status=[],
             chosen=np.zeros(0, dtype=np.bool_),
+            estimate=empty,
         )
         return _Scored(columns, [], [], 0, ())
     choice = Choice("accu", params) if params else estimators.CHOSEN[settings.estimator]
@@ -422,7 +425,7 @@ async def update_item(
         value_type=lambda _: kind.vtype,
     )
     arrays = _fixed_priors(indexed.arrays)
-    old = _old_contribution(indexed, rows, new_claims, item.old_trust, p)
+    old = _old_contribution(indexed, rows, new_claims, item.old_estimate, p)
     state = predicate_state.local_state(item, indexed.source_ids, arrays.source_prior, old, p)
     scores = consensus.settle(arrays, state, LOCAL_ROUNDS, p)
     scores = _names_averaged(arrays, scores, [stored.get(sid) for sid in indexed.source_ids])
@@ -480,7 +483,7 @@ def _old_contribution(
     indexed: Indexed,
     rows: ClaimRows,
     new_claims: set[tuple[int, int]],
-    old_trust: dict[int, float],
+    old_estimate: dict[int, float],
     p: Estimator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """What this item's claims contributed to each source's stored sums before the new
@@ -488,13 +491,13 @@ def _old_contribution(
     keep = [
         k
         for k, (f, s) in enumerate(zip(rows.fact_id, rows.source_id, strict=True))
-        if (f, s) not in new_claims and f in old_trust
+        if (f, s) not in new_claims and f in old_estimate
     ]
-    return contributed(indexed, keep, old_trust, p)
+    return contributed(indexed, keep, old_estimate, p)
 
 
 def contributed(
-    indexed: Indexed, keep: Sequence[int], old_trust: dict[int, float], p: Estimator
+    indexed: Indexed, keep: Sequence[int], old_estimate: dict[int, float], p: Estimator
 ) -> tuple[np.ndarray, np.ndarray]:
     """What the item's claims at positions ``keep``, at their facts' stored trust,
     contribute to each of its sources' sums (hit, weight)."""
@@ -511,8 +514,8 @@ def contributed(
     )
     trust = np.zeros(len(arrays.value_item))
     for fact, v in indexed.fact_value.items():
-        if fact in old_trust:
-            trust[v] = old_trust[fact]
+        if fact in old_estimate:
+            trust[v] = old_estimate[fact]
     hit, weight = consensus.contributions(old, trust, p)
     return hit[:n], weight[:n]
 

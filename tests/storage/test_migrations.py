@@ -347,12 +347,25 @@ async def test_the_apoc_merge_migration_puts_back_the_lookups_it_replaced(
     assert [row and row[1] for row in after] == [row and row[1] for row in before]
 
 
-async def test_the_names_rates_migration_adds_its_columns_to_every_namespace(
-    fresh_database: NewDatabase, tmp_path: Path
+@pytest.mark.parametrize(
+    ("before_it", "score_table", "added"),
+    [
+        (
+            "0059_apoc_merge_writes",
+            "_kg_source_score",
+            ["names_false_positive", "names_sensitivity"],
+        ),
+        ("0064_cypher_type_predicates", "_kg_fact_score", ["estimate"]),
+    ],
+    ids=["0060 names rates", "0065 fact estimates"],
+)
+async def test_a_score_column_migration_adds_its_columns_to_every_namespace(
+    fresh_database: NewDatabase, tmp_path: Path, before_it: str, score_table: str, added: list[str]
 ) -> None:
-    """0060 gives the source score table of a namespace made before it the names
-    model's two columns (and a namespace made after, through the function); its
-    downgrade drops them and restores the function byte for byte."""
+    """0060 (the names model's two rates of a source) and 0065 (a fact's estimate) give
+    the score table of a namespace that was there before them their columns (and a
+    namespace made after, through the function); each downgrade drops them and
+    restores the function byte for byte."""
     import psycopg
 
     from kgmem import Memory
@@ -362,34 +375,31 @@ async def test_the_names_rates_migration_adds_its_columns_to_every_namespace(
         with psycopg.connect(url, autocommit=True) as conn:
             found = conn.execute(
                 "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
-                "AND table_name = '_kg_source_score' AND column_name LIKE 'names_%%' "
-                "ORDER BY column_name",
-                (namespace,),
+                "AND table_name = %s AND column_name = ANY(%s) ORDER BY column_name",
+                (namespace, score_table, added),
             ).fetchall()
         return [name for (name,) in found]
 
+    async def made(namespace: str) -> None:
+        memory = await Memory.open(store_settings(url, tmp_path))
+        try:
+            await memory.create_namespace(namespace)
+        finally:
+            await memory.close()
+
     function = ("kgmem.create_verification_tables(text)",)
     url = await fresh_database(migrated=False)
-    migrate.upgrade(url, "0059_apoc_merge_writes")
+    migrate.upgrade(url, before_it)
     before = _definitions(url, function)
     migrate.upgrade(url)
-    memory = await Memory.open(store_settings(url, tmp_path))
-    try:
-        await memory.create_namespace("made_before")
-    finally:
-        await memory.close()
-    assert columns("made_before") == ["names_false_positive", "names_sensitivity"]
-    migrate.downgrade(url, "0059_apoc_merge_writes")
+    await made("made_before")
+    assert columns("made_before") == added
+    migrate.downgrade(url, before_it)
     assert columns("made_before") == []
     assert _definitions(url, function) == before
     migrate.upgrade(url)
-    assert columns("made_before") == ["names_false_positive", "names_sensitivity"]
-    memory = await Memory.open(store_settings(url, tmp_path))
-    try:
-        await memory.create_namespace("made_after")
-    finally:
-        await memory.close()
-    assert columns("made_after") == ["names_false_positive", "names_sensitivity"]
+    await made("made_after")
+    assert columns("made_before") == columns("made_after") == added
 
 
 async def test_the_boolean_addition_migration_puts_back_the_sum_it_replaced(

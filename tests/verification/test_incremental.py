@@ -15,7 +15,7 @@ from kgmem.errors import NamespaceNotFound
 from kgmem.storage.graph import namespaces
 from kgmem.storage.truth import claims as store
 from kgmem.storage.truth import item_scores, score_columns
-from kgmem.verification import runs
+from kgmem.verification import rescoring, runs
 
 PEOPLE = [f"p{i}" for i in range(12)]
 ORGS = ["acme", "beta", "gamma", "delta", "omega", "sigma", "kappa"]
@@ -172,3 +172,51 @@ async def test_an_update_after_the_namespace_went_away_elsewhere_says_not_found(
         await runs.after_write(memory.ctx, namespace, fact.uid, "hr", settings, fact=at)
     assert memory.database.namespaces.get(namespace) is None
     await memory.create_namespace(namespace)  # for the fixture's clean-up
+
+
+async def sums(memory: Memory, ns: str) -> dict[int, tuple[float, float]]:
+    """Each source's stored accuracy sums (hit, weight)."""
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, ns)
+        sources = await store.source_scores(conn, ref)
+    return {k: (v.hit, v.weight) for k, v in sources.items()}
+
+
+async def test_rescoring_an_unchanged_item_again_and_again_moves_no_sums(
+    memory: Memory, namespace: str
+) -> None:
+    """An update takes out of the sources' sums what the item's facts added to them (their
+    stored estimate), not their trust, which leaves the sources' own votes on the item
+    out (``consensus.held_out``) and differs from it for a source seen on a few items:
+    re-scoring an item again and again gives what one re-scoring gave, and the trust
+    stays the full run's."""
+    await seed(memory, namespace)
+    # Two sources seen nowhere else agree on p21's employer, a third says otherwise.
+    said = [("omega", "first"), ("omega", "second"), ("sigma", "third")]
+    written = [
+        await memory.add_fact(
+            namespace, FactWrite(subject="p21", predicate="WORKS_AT", object=org, source=source)
+        )
+        for org, source in said
+    ]
+    fact = written[0]
+    await memory.verify_namespace(namespace)
+    trust_full, _ = await stored(memory, namespace)
+    async with memory.database.acquire() as conn:
+        ref = await namespaces.resolve(conn, namespace)
+        scored = await store.fact_scores(conn, ref, [fact.id])
+    estimate = scored[fact.id].estimate
+    assert estimate is not None and estimate - scored[fact.id].trust > 0.02
+    settings = memory.settings.verification
+    at = (fact.id, fact.predicate)
+    none_new = rescoring.NO_NEW_CLAIM  # re-scored as a forgetting re-scores kept items
+    await runs.after_write(memory.ctx, namespace, fact.uid, none_new, settings, fact=at)
+    once = await sums(memory, namespace)
+    for _ in range(4):
+        await runs.after_write(memory.ctx, namespace, fact.uid, none_new, settings, fact=at)
+    again = await sums(memory, namespace)
+    assert once.keys() == again.keys()
+    for source, (hit, weight) in once.items():
+        assert again[source] == pytest.approx((hit, weight), abs=1e-9), source
+    trust, _ = await stored(memory, namespace)
+    assert max(abs(trust[k] - trust_full[k]) for k in trust_full) < 0.01

@@ -130,7 +130,7 @@ def test_an_item_rescored_with_the_full_runs_rates_keeps_the_full_runs_trust() -
     for item in range(0, len(a.item_functional), 3):
         part, values, _ = by_kind.subset(a, np.arange(len(a.item_functional)) == item)
         own = np.flatnonzero(values == accu.chosen[item])
-        local = replace(accu, trust=accu.trust[values], chosen=own)
+        local = replace(accu, trust=accu.trust[values], estimate=accu.estimated[values], chosen=own)
         again = by_kind.rescored(part, local, full.name_rates, MODEL)
         assert np.allclose(again.trust, full.trust[values], atol=1e-3), item
         assert values[again.chosen[0]] == full.chosen[item]

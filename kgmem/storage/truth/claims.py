@@ -99,6 +99,9 @@ class FactScore:
     status: str
     chosen: bool
     scored_at: datetime | None = None
+    estimate: float | None = None
+    """The estimator's own probability, when ``trust`` is not it: what the fact's claims
+    added to their sources' sums (``Scores.estimate``)."""
 
 
 _CLAIMS = (
@@ -235,6 +238,7 @@ _FACT_SCORE_TYPES = {
     "consensus": "float8",
     "status": "text",
     "chosen": "bool",
+    "estimate": "float8",
 }
 FACT_SCORE_PARAMETERS = len(_FACT_SCORE_TYPES)
 """How many parameters ``fact_score_columns`` gives."""
@@ -401,7 +405,8 @@ async def fact_scores(
     records = await rows.fetch(
         conn,
         FactScore,
-        "SELECT fact_id, trust, support, contradiction, consensus, status, chosen, scored_at "
+        "SELECT fact_id, trust, support, contradiction, consensus, status, chosen, scored_at, "
+        "estimate "
         f"FROM {table(ns.name, '_kg_fact_score')} WHERE fact_id = ANY($1::graphid[])",
         fact_ids,
     )

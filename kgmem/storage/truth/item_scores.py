@@ -50,7 +50,7 @@ class ItemState:
 
     rows: ClaimRows
     stored: dict[int, SourceScore]
-    old_trust: dict[int, float]
+    old_estimate: dict[int, float]
     unscored: list[SourceInfo]
     dependence: list[tuple[int, int, float]]
     source_uids: dict[str, int]
@@ -81,7 +81,7 @@ class _ClaimState(NamedTuple):
     scored_at: datetime | None
     names_sensitivity: float | None
     names_false_positive: float | None
-    old_trust: float | None
+    old_estimate: float | None
     props: str | None
     source_uid: str
     source_name: str | None
@@ -137,7 +137,7 @@ def _item_state_sql(
         "SELECT c.fact_id, c.subject_id, c.predicate, c.value, c.source_id, c.weight, "
         "s.source_id AS scored, s.reliability, s.prior, s.hit, s.weight AS s_weight, s.claims, "
         "s.copying, s.scored_at, s.names_sensitivity, s.names_false_positive, "
-        "fs.trust AS old_trust, "
+        "fs.estimate AS old_estimate, "
         f"{props} AS props, "
         "v.uid AS source_uid, v.name AS source_name, "
         "(SELECT array_agg(d.source_a) FROM d) AS dependent_a, "
@@ -152,7 +152,7 @@ def _item_state_sql(
         f"FROM c {'CROSS JOIN sc ' if async_commit else ''}"
         "LEFT JOIN s ON s.source_id = c.source_id "
         "LEFT JOIN ps ON ps.source_id = c.source_id "
-        "LEFT JOIN LATERAL (SELECT fs.trust "
+        "LEFT JOIN LATERAL (SELECT coalesce(fs.estimate, fs.trust) AS estimate "
         f"FROM {table(ns.name, '_kg_fact_score')} fs WHERE fs.fact_id = c.fact_id LIMIT 1) fs "
         "ON true "
         "CROSS JOIN LATERAL (SELECT v.uid, v.name, v.label "
@@ -183,7 +183,7 @@ async def item_state(
     sql = _item_state_sql(ns, predicate, source_label, async_commit)
     records = await rows.fetch(conn, _ClaimState, sql, fact_id, predicate)
     stored: dict[int, SourceScore] = {}
-    old_trust: dict[int, float] = {}
+    old_estimate: dict[int, float] = {}
     unscored: dict[int, SourceInfo] = {}
     uids: dict[str, int] = {}
     by_predicate: dict[int, SourcePredicateScore] = {}
@@ -211,13 +211,13 @@ async def item_state(
                 SourceRow(r.source_id, r.source_uid, r.source_name),
                 decode(r.props) or {},
             )
-        if r.old_trust is not None:
-            old_trust[r.fact_id] = r.old_trust
+        if r.old_estimate is not None:
+            old_estimate[r.fact_id] = r.old_estimate
     first = records[0] if records else None
     return ItemState(
         claim_rows(records),
         stored,
-        old_trust,
+        old_estimate,
         list(unscored.values()),
         _pairs(first.dependent_a, first.dependent_b, first.dependence) if first else [],
         uids,
@@ -248,6 +248,7 @@ async def store_item(
         "ON CONFLICT (fact_id) DO UPDATE SET trust = excluded.trust, "
         "support = excluded.support, contradiction = excluded.contradiction, "
         "consensus = excluded.consensus, status = excluded.status, chosen = excluded.chosen, "
+        "estimate = excluded.estimate, "
         f"scored_at = now()), p AS ({predicate_score_upsert(ns, first=_PREDICATES_AT)}), "
         + source_score_upsert(ns, first=_SOURCES_AT, run="'incremental'"),
         *fact_score_columns(facts),

@@ -137,6 +137,7 @@ class FactScoreColumns:
     consensus: npt.NDArray[np.float64]
     status: list[str]
     chosen: npt.NDArray[np.bool_]
+    estimate: npt.NDArray[np.float64]
 
 
 async def replace_all_columns(
@@ -180,6 +181,7 @@ async def replace_all_columns(
                 "consensus",
                 "status",
                 "chosen",
+                "estimate",
             ],
             records=zip(
                 facts.fact_id.tolist(),
@@ -189,6 +191,7 @@ async def replace_all_columns(
                 facts.consensus.tolist(),
                 facts.status,
                 facts.chosen.tolist(),
+                facts.estimate.tolist(),
                 strict=True,
             ),
         )

@@ -35,6 +35,7 @@ from kgmem.verification.claims import (
     Ints,
     Scores,
     argmax_per_item,
+    in_order,
 )
 from kgmem.verification.estimators import ltm
 from kgmem.verification.estimators.ltm import Ltm
@@ -71,10 +72,14 @@ def blended(
     claims: ClaimArrays, scores: Scores, lists: np.ndarray, values: Ints, model: Floats
 ) -> Scores:
     """``scores`` with the trust of the ``values`` of the ``lists`` items the mean of
-    ACCU's and ``model``'s, and each such item's chosen value its highest."""
+    ACCU's and ``model``'s, and each such item's chosen value the highest mean of ACCU's
+    estimate and ``model``'s (the trusts dealt out in that order, as ACCU deals its
+    held-out trust: ``claims.in_order``)."""
+    by = _placed(scores.estimated, values, (scores.estimated[values] + model) / 2)
     trust = _placed(scores.trust, values, (scores.trust[values] + model) / 2)
-    chosen = np.where(lists, argmax_per_item(claims, trust), scores.chosen)
-    return replace(scores, trust=trust, chosen=chosen)
+    chosen = np.where(lists, argmax_per_item(claims, by), scores.chosen)
+    competing = (lists & claims.item_functional)[claims.value_item]
+    return replace(scores, trust=in_order(claims, by, trust, competing), chosen=chosen)
 
 
 def _lists(claims: ClaimArrays) -> np.ndarray:

@@ -9,7 +9,8 @@ LIST<STRING> NOT NULL``, ``x :: INTEGER | FLOAT``).
   ``PATH``), of the lists whose every element belongs to one of ``lists``, and of null
   when ``null`` is true; a ``"negated"`` key asks for the opposite (``IS NOT ::``).
 - ``_base_type(t)``: the base type of a value by its agtype text, as ``valueType``
-  names it (migration 0054; ``LIST`` for any list).
+  names it (``LIST`` for any list): the classification migration 0054's
+  ``_value_type`` made inline, which now calls it (its downgrade restores 0054's text).
 
 PL/pgSQL and SQL, IMMUTABLE, PARALLEL SAFE, reading no table.
 
@@ -19,27 +20,14 @@ Revises: 0063_cypher_long_overflow
 
 from alembic import op
 
+from kgmem.storage.engine.migration_texts import created, edited
+
 revision = "0064_cypher_type_predicates"
 down_revision = "0063_cypher_long_overflow"
 branch_labels = None
 depends_on = None
 
 UPGRADE = r"""
-CREATE FUNCTION kgmem_cypher._base_type(t text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$
-  SELECT CASE
-    WHEN t LIKE '%::vertex' THEN 'NODE'
-    WHEN t LIKE '%::edge' THEN 'RELATIONSHIP'
-    WHEN t LIKE '%::path' THEN 'PATH'
-    WHEN left(t, 1) = '"' THEN 'STRING'
-    WHEN t IN ('true', 'false') THEN 'BOOLEAN'
-    WHEN t ~ '^-?[0-9]+$' THEN 'INTEGER'
-    WHEN t ~ '^(-?[0-9][0-9.e+-]*(::numeric)?|NaN|-?Infinity)$' THEN 'FLOAT'
-    WHEN left(t, 1) = '{' THEN CASE WHEN kgmem_cypher._is_point(t) THEN 'POINT' ELSE 'MAP' END
-    WHEN left(t, 1) = '[' THEN 'LIST'
-  END
-$fn$;
-
 CREATE FUNCTION kgmem_cypher._typed(v ag_catalog.agtype, d jsonb) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog AS $fn$
 DECLARE t text; base text; member jsonb;
@@ -78,6 +66,31 @@ END
 $fn$;
 """
 
+_VALUE_TYPE = "kgmem_cypher._value_type"
+
+
+def _value_type() -> str:
+    """``kgmem_cypher._value_type`` as migration 0054 created it."""
+    return created("0054_cypher_value_type", _VALUE_TYPE)
+
+
+def _classification() -> str:
+    """0054's inline CASE that names a value's base type from its agtype text ``t``."""
+    body = _value_type()
+    start = body.index("  base := CASE\n")
+    return body[start : body.index("  END;\n", start) + len("  END;\n")]
+
+
+def _base_type() -> str:
+    """``_base_type(t)``: that CASE as a function of its own."""
+    case = _classification().removeprefix("  base := ").removesuffix(";\n")
+    return (
+        "CREATE FUNCTION kgmem_cypher._base_type(t text) RETURNS text\n"
+        "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog AS $fn$\n"
+        f"  SELECT {case}\n$fn$;\n"
+    )
+
+
 DOWNGRADE = r"""
 DROP FUNCTION IF EXISTS kgmem_cypher.is_typed(ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher._typed(ag_catalog.agtype, jsonb);
@@ -86,8 +99,12 @@ DROP FUNCTION IF EXISTS kgmem_cypher._base_type(text);
 
 
 def upgrade() -> None:
+    op.execute(_base_type())
     op.execute(UPGRADE)
+    calls = "  base := kgmem_cypher._base_type(t);\n"
+    op.execute(edited(_value_type(), [(_classification(), calls)]))
 
 
 def downgrade() -> None:
+    op.execute(_value_type())
     op.execute(DOWNGRADE)

@@ -450,7 +450,9 @@ async def test_the_long_overflow_migration_puts_back_the_sums_it_replaced(
 async def test_the_type_predicate_migration_drops_what_it_made(
     fresh_database: NewDatabase,
 ) -> None:
-    """0064 makes ``kgmem_cypher.is_typed`` and its helpers; its downgrade drops them."""
+    """0064 makes ``kgmem_cypher.is_typed`` and its helpers, and has 0054's
+    ``_value_type`` call the classification it moved into ``_base_type``; its downgrade
+    drops them and restores ``_value_type`` byte for byte."""
     import psycopg
 
     agtype = "ag_catalog.agtype"
@@ -466,7 +468,12 @@ async def test_the_type_predicate_migration_drops_what_it_made(
             return [found for (found,) in conn.execute(query, (functions,)).fetchall()]
 
     url = await fresh_database(migrated=False)
-    migrate.upgrade(url, "0064_cypher_type_predicates")
+    value_type = (f"kgmem_cypher._value_type({agtype})",)
+    [before], [after] = _round_trip(
+        url, "0063_cypher_long_overflow", "0064_cypher_type_predicates", value_type
+    )
+    assert before is not None and "kgmem_cypher._base_type(t)" not in before[0]
+    assert after is not None and "base := kgmem_cypher._base_type(t);" in after[0]
     assert present() == [True, True, True]
     migrate.downgrade(url, "0063_cypher_long_overflow")
     assert present() == [False, False, False]

@@ -64,30 +64,7 @@ BEGIN
 END
 $fn$;
 
--- Not STRICT and without SET: PostgreSQL inlines these into the statement. Numbers sort
--- above every other agtype value (but null), so "> true" tells them apart.
-CREATE OR REPLACE FUNCTION kgmem_cypher.add(a ag_catalog.agtype, b ag_catalog.agtype)
-RETURNS ag_catalog.agtype
-LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
-  SELECT CASE
-    WHEN a OPERATOR(ag_catalog.>) 'true'::ag_catalog.agtype
-         AND b OPERATOR(ag_catalog.>) 'true'::ag_catalog.agtype
-      THEN CASE
-        WHEN (b OPERATOR(ag_catalog.>=) '0'::ag_catalog.agtype
-              AND a OPERATOR(ag_catalog.>) ('9223372036854775807'::ag_catalog.agtype
-                                            OPERATOR(ag_catalog.-) b))
-          OR (b OPERATOR(ag_catalog.<) '0'::ag_catalog.agtype
-              AND a OPERATOR(ag_catalog.<) ('-9223372036854775808'::ag_catalog.agtype
-                                            OPERATOR(ag_catalog.-) b))
-          THEN kgmem_cypher._exact(a, b, '+')
-        ELSE a OPERATOR(ag_catalog.+) b END
-    WHEN (kgmem_cypher._is_boolean(a) OR kgmem_cypher._is_boolean(b))
-         AND left(ag_catalog.agtype_out(a)::text, 1) <> '['
-         AND left(ag_catalog.agtype_out(b)::text, 1) <> '['
-      THEN kgmem_cypher._cannot_add(a, b)
-    ELSE a OPERATOR(ag_catalog.+) b END
-$fn$;
-
+-- Not STRICT and without SET: PostgreSQL inlines these into the statement.
 CREATE FUNCTION kgmem_cypher.subtract(a ag_catalog.agtype, b ag_catalog.agtype)
 RETURNS ag_catalog.agtype
 LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
@@ -156,6 +133,24 @@ def _add() -> str:
     return created(_BOOLEAN_ADDITION, "kgmem_cypher.add")
 
 
+# Two numbers (numbers sort above every other agtype value but null, so "> true" tells
+# them apart) are added as AGE adds them unless the sum may leave 64 bits.
+_BOOLEANS_FIRST = "  SELECT CASE\n    WHEN (kgmem_cypher._is_boolean(a)"
+_NUMBERS_FIRST = """  SELECT CASE
+    WHEN a OPERATOR(ag_catalog.>) 'true'::ag_catalog.agtype
+         AND b OPERATOR(ag_catalog.>) 'true'::ag_catalog.agtype
+      THEN CASE
+        WHEN (b OPERATOR(ag_catalog.>=) '0'::ag_catalog.agtype
+              AND a OPERATOR(ag_catalog.>) ('9223372036854775807'::ag_catalog.agtype
+                                            OPERATOR(ag_catalog.-) b))
+          OR (b OPERATOR(ag_catalog.<) '0'::ag_catalog.agtype
+              AND a OPERATOR(ag_catalog.<) ('-9223372036854775808'::ag_catalog.agtype
+                                            OPERATOR(ag_catalog.-) b))
+          THEN kgmem_cypher._exact(a, b, '+')
+        ELSE a OPERATOR(ag_catalog.+) b END
+    WHEN (kgmem_cypher._is_boolean(a)"""
+
+
 def _arith() -> str:
     """``kgmem_cypher.arith`` as migration 0062 left it."""
     previous = earlier(_BOOLEAN_ADDITION)
@@ -164,6 +159,7 @@ def _arith() -> str:
 
 def upgrade() -> None:
     op.execute(UPGRADE)
+    op.execute(edited(_add(), [(_BOOLEANS_FIRST, _NUMBERS_FIRST)]))
     op.execute(edited(_arith(), [(_AGES_DIFFERENCE, _CHECKED_DIFFERENCE)]))
 
 

@@ -32,7 +32,6 @@ _COLUMN = """'CHECK (names_false_positive BETWEEN 0 AND 1)', ns);
                  'CHECK (estimate BETWEEN 0 AND 1)', ns);
 END
 $fn$;"""
-_EVERY_NAMESPACE = "SELECT kgmem.create_verification_tables(name) FROM kgmem.namespace;\n"
 _DROP = """
 DO $drop$
 DECLARE
@@ -52,7 +51,7 @@ def _before() -> str:
 
 def upgrade() -> None:
     op.execute(edited(_before(), [(_END, _COLUMN)]))
-    op.execute(_EVERY_NAMESPACE)
+    op.execute(_RATES._EVERY_NAMESPACE)
 
 
 def downgrade() -> None:

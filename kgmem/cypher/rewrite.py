@@ -46,6 +46,8 @@ expansions below shift later positions.
   when nothing matches (``kgmem.cypher.optional``).
 - An unwound value is bound through ``kgmem_cypher.unnull``, so a null element is
   SQL's NULL: ``kgmem.cypher.unwind``.
+- A writing clause whose variable may hold the empty list (or null, for a CREATE's end
+  node) is checked first, where AGE would crash: ``kgmem.cypher.write_targets``.
 - Then, on the text those rules produced: ``SET n[key] = value`` and ``REMOVE n[key]``
   as map updates (``kgmem.cypher.dynamic_properties``), a simple CASE with several
   values or comparisons per WHEN (``kgmem.cypher.simple_cases``), type predicates
@@ -156,6 +158,7 @@ from kgmem.cypher import (
     vector_functions,
     with_where,
     write_fences,
+    write_targets,
     xor,
 )
 from kgmem.cypher.columns import scope
@@ -390,4 +393,5 @@ RULES: list[tuple[str, Rule]] = [
     ("stored_arithmetic", stored_arithmetic.rewrite),
     ("deleted_paths", path_deletes.rewrite),
     ("xor_operands", xor.rewrite),
+    ("write_targets", write_targets.rewrite),
 ]

@@ -15,7 +15,9 @@ error name, so the analyst gets the error at once and nothing runs:
   literal (``InvalidArgumentType``);
 - a MERGE pattern with a ``null`` property literal (``MERGE ({num: null})``): a
   ``CypherSemanticError``, as Neo4j's ``MergeReadOwnWrites`` (a null can never match,
-  and AGE would create the node without the property each time).
+  and AGE would create the node without the property each time);
+- an aggregating function in a clause that writes or unwinds (``SET n.c = count(*)``:
+  ``InvalidAggregation``), which AGE would run, or crash its server process on.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import math
 import string
 from collections.abc import Iterator, Sequence
 
-from kgmem.cypher.functions import called
+from kgmem.cypher.functions import AGGREGATES, called
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import Clause, clauses, closing, depths, union_parts
 from kgmem.errors import CypherSemanticError, CypherSyntaxError
@@ -34,6 +36,10 @@ _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PATTERNS = ("MATCH", "OPTIONAL MATCH", "MERGE", "CREATE")
 _CHECKED = frozenset({"LENGTH", "SIZE", "LABELS", "PROPERTIES"})
 _LARGEST = 2**63 - 1
+_WRITE_WORDS = frozenset({"SET", "REMOVE", "DELETE", "CREATE", "MERGE", "FOREACH", "UNWIND"})
+_WRITING = ("SET", "REMOVE", "DELETE", "DETACH DELETE", "CREATE", "MERGE", "FOREACH", "UNWIND")
+_AGGREGATE_WORDS = frozenset(name.upper() for name in AGGREGATES)
+_SUBQUERIES = frozenset({"COUNT", "EXISTS", "COLLECT", "CALL"})
 
 
 def check(code: Sequence[Token]) -> None:
@@ -48,6 +54,8 @@ def check(code: Sequence[Token]) -> None:
         _var_length_writes(code)
     if "MERGE" in words and "NULL" in words:
         _merged_nulls(code)
+    if words & _WRITE_WORDS and words & _AGGREGATE_WORDS:
+        _written_aggregates(code)
     assigned = any(t.text == "=" and u.text == "(" for t, u in itertools.pairwise(code))
     if words & _CHECKED or assigned:
         _arguments(code)
@@ -116,6 +124,35 @@ def _var_length_writes(code: Sequence[Token]) -> None:
                 raise CypherSyntaxError(
                     f"CreatingVarLength: {clause.keyword} cannot make a variable-length "
                     "relationship",
+                    position=token.start,
+                )
+
+
+def _written_aggregates(code: Sequence[Token]) -> None:
+    """An aggregating function in a clause that writes or unwinds (``SET n.c =
+    count(*)``): Neo4j's ``InvalidAggregation``. AGE runs some of these and crashes its
+    server process on others (``MATCH (a) SET a.x = count(*)`` over no rows)."""
+    for part in union_parts(code):
+        _aggregates_in(part)
+
+
+def _aggregates_in(tokens: Sequence[Token]) -> None:
+    for clause in clauses(tokens):
+        inner = list(clause.tokens)
+        if clause.keyword == "CALL" and len(inner) > 1 and inner[1].text == "{":
+            _aggregates_in(inner[2 : closing(inner).get(1, len(inner))])
+        if clause.keyword not in _WRITING:
+            continue
+        pairs, hidden = closing(inner), set[int]()
+        for index, token in enumerate(inner[1:], 1):
+            if token.text == "{" and inner[index - 1].upper in _SUBQUERIES and index in pairs:
+                hidden.update(range(index, pairs[index]))
+        for index, token in enumerate(inner):
+            name = called(inner, index)
+            if name is not None and name.lower() in AGGREGATES and index not in hidden:
+                raise CypherSyntaxError(
+                    f"InvalidAggregation: Invalid use of aggregating function {name}(...) "
+                    f"in this context ({clause.keyword})",
                     position=token.start,
                 )
 

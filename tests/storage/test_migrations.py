@@ -453,8 +453,6 @@ async def test_the_type_predicate_migration_drops_what_it_made(
     """0064 makes ``kgmem_cypher.is_typed`` and its helpers, and has 0054's
     ``_value_type`` call the classification it moved into ``_base_type``; its downgrade
     drops them and restores ``_value_type`` byte for byte."""
-    import psycopg
-
     agtype = "ag_catalog.agtype"
     functions = [
         f"kgmem_cypher.is_typed({agtype}, {agtype})",
@@ -463,9 +461,7 @@ async def test_the_type_predicate_migration_drops_what_it_made(
     ]
 
     def present() -> list[bool]:
-        with psycopg.connect(url, autocommit=True) as conn:
-            query = "SELECT to_regprocedure(f) IS NOT NULL FROM unnest(%s::text[]) AS f"
-            return [found for (found,) in conn.execute(query, (functions,)).fetchall()]
+        return _present(url, functions)
 
     url = await fresh_database(migrated=False)
     value_type = (f"kgmem_cypher._value_type({agtype})",)
@@ -477,4 +473,34 @@ async def test_the_type_predicate_migration_drops_what_it_made(
     assert present() == [True, True, True]
     migrate.downgrade(url, "0063_cypher_long_overflow")
     assert present() == [False, False, False]
+    migrate.upgrade(url)
+
+
+def _present(url: str, functions: list[str]) -> list[bool]:
+    """Whether each function (with its argument types) exists."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        query = "SELECT to_regprocedure(f) IS NOT NULL FROM unnest(%s::text[]) AS f"
+        return [found for (found,) in conn.execute(query, (functions,)).fetchall()]
+
+
+async def test_the_write_target_migration_drops_what_it_made(
+    fresh_database: NewDatabase,
+) -> None:
+    """0066 makes the checks of what a writing clause writes to; its downgrade drops
+    them."""
+    agtype = "ag_catalog.agtype"
+    functions = [
+        f"kgmem_cypher.written({agtype}, {agtype})",
+        f"kgmem_cypher.endpoint({agtype}, {agtype})",
+        f"kgmem_cypher.written_each({agtype}, {agtype}, {agtype})",
+        f"kgmem_cypher._not_writable({agtype}, text)",
+        f"kgmem_cypher._missing_node({agtype})",
+    ]
+    url = await fresh_database(migrated=False)
+    migrate.upgrade(url, "0066_cypher_write_targets")
+    assert _present(url, functions) == [True] * 5
+    migrate.downgrade(url, "0065_fact_estimates")
+    assert _present(url, functions) == [False] * 5
     migrate.upgrade(url)

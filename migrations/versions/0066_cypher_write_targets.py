@@ -1,0 +1,107 @@
+"""Checks of what a writing clause writes to, where AGE 1.7 crashes its server process.
+
+AGE dereferences a null pointer, and PostgreSQL restarts every backend of every
+tenant, when a SET, REMOVE or DELETE is given the empty list for a node or relationship
+(``MATCH ()-[r*0..1]->() DELETE r`` on a zero-length match, ``WITH collect(n) AS l SET
+l.x = 1`` over no rows), or when a CREATE is given null or the empty list for a
+relationship's end node (``OPTIONAL MATCH (a:Missing) CREATE (a)-[:T]->(:B)``). kgmem
+puts these checks before such a clause (``kgmem.cypher.write_targets``); each answers
+true, or raises Neo4j's type error before AGE sees the value:
+
+- ``kgmem_cypher.written(v, name)``: ``v`` is not the empty list;
+- ``kgmem_cypher.endpoint(v, name)``: ``v`` is neither null nor the empty list;
+- ``kgmem_cypher.written_each(l, name, endpoint)``: ``l`` (a FOREACH's list) with every
+  element checked as above, returned unchanged.
+
+SQL functions PostgreSQL inlines (the raising one aside); one agtype comparison a row.
+
+Revision ID: 0066_cypher_write_targets
+Revises: 0065_fact_estimates
+"""
+
+from alembic import op
+
+revision = "0066_cypher_write_targets"
+down_revision = "0065_fact_estimates"
+branch_labels = None
+depends_on = None
+
+UPGRADE = r"""
+CREATE FUNCTION kgmem_cypher._not_writable(name ag_catalog.agtype, what text)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = '42804',
+    MESSAGE = format('Type mismatch: expected a node or relationship for `%s` but was %s',
+                     btrim(ag_catalog.agtype_out(name)::text, '"'), what);
+END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher._missing_node(name ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = '42804',
+    MESSAGE = format('Failed to create relationship: node `%s` is missing (null)',
+                     btrim(ag_catalog.agtype_out(name)::text, '"'));
+END
+$fn$;
+
+-- Not STRICT and without SET: PostgreSQL inlines these into the statement.
+CREATE FUNCTION kgmem_cypher.written(v ag_catalog.agtype, name ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE
+    WHEN v OPERATOR(ag_catalog.=) '[]'::ag_catalog.agtype
+      THEN kgmem_cypher._not_writable(name, 'an empty list')
+    ELSE 'true'::ag_catalog.agtype END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher.endpoint(v ag_catalog.agtype, name ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE
+    WHEN v IS NULL OR v OPERATOR(ag_catalog.=) 'null'::ag_catalog.agtype
+      THEN kgmem_cypher._missing_node(name)
+    WHEN v OPERATOR(ag_catalog.=) '[]'::ag_catalog.agtype
+      THEN kgmem_cypher._not_writable(name, 'an empty list')
+    ELSE 'true'::ag_catalog.agtype END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher.written_each(
+  l ag_catalog.agtype, name ag_catalog.agtype, endpoint ag_catalog.agtype
+) RETURNS ag_catalog.agtype
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+DECLARE x ag_catalog.agtype;
+BEGIN
+  IF l IS NULL OR ag_catalog.agtype_out(l)::text NOT LIKE '[%' THEN
+    RETURN l;
+  END IF;
+  FOR x IN SELECT u FROM ag_catalog.age_unnest(l) AS u LOOP
+    IF endpoint OPERATOR(ag_catalog.=) 'true'::ag_catalog.agtype THEN
+      PERFORM kgmem_cypher.endpoint(x, name);
+    ELSE
+      PERFORM kgmem_cypher.written(x, name);
+    END IF;
+  END LOOP;
+  RETURN l;
+END
+$fn$;
+"""
+
+DOWNGRADE = r"""
+DROP FUNCTION IF EXISTS kgmem_cypher.written_each(
+  ag_catalog.agtype, ag_catalog.agtype, ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher.endpoint(ag_catalog.agtype, ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher.written(ag_catalog.agtype, ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher._missing_node(ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher._not_writable(ag_catalog.agtype, text);
+"""
+
+
+def upgrade() -> None:
+    op.execute(UPGRADE)
+
+
+def downgrade() -> None:
+    op.execute(DOWNGRADE)

@@ -1,0 +1,170 @@
+"""Writing clauses AGE crashed its server process on (and PostgreSQL restarted every
+connection of every tenant): a SET, REMOVE or DELETE of the empty list, a CREATE from a
+null or empty-list end node, an aggregate in SET. Each now answers or gets a clear 4xx,
+and the server that answers next is the same one: its start time does not change."""
+
+import asyncpg
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kgmem import Memory
+from kgmem.cypher import plan
+from kgmem.errors import CypherSyntaxError, CypherTypeError
+
+# Each crashed the backend before (the first ones on an empty graph; they run here
+# beside one relationship, which a zero-length match still reaches as the empty list).
+CRASHERS = [
+    "MATCH (a) SET a.x = count(*)",
+    "WITH null AS a CREATE (a)-[:T]->(b)",
+    "WITH null AS a CREATE (b)-[:T]->(a)",
+    "OPTIONAL MATCH (a:Missing) CREATE (a)-[:T]->(:B)",
+    "MATCH (a) WITH max(a) AS m CREATE (m)-[:T]->(:C)",
+    "MATCH (a) WITH collect(a) AS l SET l.x = 1",
+    "WITH [] AS l SET l.x = 1",
+    "WITH [] AS l SET l += {x: 1}",
+    "WITH [] AS l SET l = {x: 1}",
+    "WITH [] AS l SET l.x = 1, l.y = 2",
+    "WITH [] AS l REMOVE l.x",
+    "WITH [] AS l DELETE l",
+    "WITH [] AS l DETACH DELETE l",
+    "WITH [] AS l CREATE (l)-[:T]->(b)",
+    "WITH [] AS l CREATE (a)-[:T]->(l)",
+    "UNWIND [[]] AS l DELETE l",
+    "UNWIND [[]] AS l CREATE (l)-[:T]->(:B)",
+    "WITH [] AS l MERGE (a:A {k: 1}) ON CREATE SET l.x = 1",
+    "WITH [] AS l CALL { WITH l SET l.x = 1 }",
+    "MATCH p = (a)-[*0..1]->(b) WITH collect(p) AS ps DELETE ps",
+    "FOREACH (x IN [null] | CREATE (x)-[:T]->(:B))",
+    "MATCH ()-[r*0..1]->() DELETE r",
+]
+
+
+async def _started(raw_conn: asyncpg.Connection) -> object:
+    return await raw_conn.fetchval("SELECT pg_postmaster_start_time()")
+
+
+async def test_writes_to_nothing_never_take_the_server_down(
+    client: httpx.AsyncClient, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    started = await _started(raw_conn)
+    setup = {"query": "CREATE (:A)-[:T]->(:B)", "mode": "write"}
+    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    for query in CRASHERS:
+        body = {"query": query, "mode": "write"}
+        response = await client.post(f"/v1/namespaces/{namespace}/cypher", json=body)
+        assert response.status_code == 200 or 400 <= response.status_code < 500, query
+        assert await _started(raw_conn) == started, query
+    assert await raw_conn.fetchval("SELECT 1") == 1
+
+
+_TARGETS = [
+    "SET v.x = 1",
+    "SET v += {x: 1}",
+    "SET v = {x: 1}",
+    "SET v:L",
+    "REMOVE v.x",
+    "REMOVE v:L",
+    "DELETE v",
+    "DETACH DELETE v",
+    "CREATE (v)-[:T]->(:B)",
+    "CREATE (:B)-[:T]->(v)",
+    "MERGE (m:M {k: 1}) ON CREATE SET v.x = 1 ON MATCH SET v.y = 1",
+    "FOREACH (x IN [v] | SET x.y = 1)",
+    "FOREACH (x IN [v] | CREATE (x)-[:T]->(:B))",
+    "CALL { WITH v SET v.x = 1 }",
+]
+_BINDINGS = [
+    "WITH $v AS v",
+    "UNWIND [$v] AS v",
+    "OPTIONAL MATCH (v:Missing)",
+    "MATCH (n:Nothing) WITH collect(n) AS v",
+    "MATCH (n:A) WITH collect(n) AS v",
+    "MATCH (n:A) WITH max(n) AS v",
+    "MATCH (v:A)",
+    "MATCH ()-[v:T*0..1]->()",
+]
+_VALUES = [None, [], [[]], [None], 1, "x", {"k": 1}, {}]
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.sampled_from(_BINDINGS), st.sampled_from(_TARGETS), st.sampled_from(_VALUES))
+async def test_no_write_of_any_value_takes_the_server_down(
+    client: httpx.AsyncClient,
+    namespace: str,
+    raw_conn: asyncpg.Connection,
+    binding: str,
+    target: str,
+    value: object,
+) -> None:
+    """Whatever a writing clause is given (null, lists, scalars, maps, nodes, a
+    relationship list of length zero), the answer is 200 or a 4xx and PostgreSQL keeps
+    running."""
+    started = await _started(raw_conn)
+    setup = {"query": "MERGE (a:A)-[:T]->(b:A)", "mode": "write"}
+    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    query = f"{binding} {target}"
+    body = {"query": query, "parameters": {"v": value}, "mode": "write"}
+    response = await client.post(f"/v1/namespaces/{namespace}/cypher", json=body)
+    assert response.status_code == 200 or 400 <= response.status_code < 500, response.text
+    assert await _started(raw_conn) == started, query
+
+
+@pytest.mark.parametrize(
+    ("query", "error", "words"),
+    [
+        ("MATCH (a) SET a.x = count(*)", CypherSyntaxError, "InvalidAggregation"),
+        ("MATCH (a) SET a += {c: collect(a.x)}", CypherSyntaxError, "InvalidAggregation"),
+        ("UNWIND [count(*)] AS x RETURN x", CypherSyntaxError, "InvalidAggregation"),
+        (
+            "OPTIONAL MATCH (a:Missing) CREATE (a)-[:T]->(:B)",
+            CypherTypeError,
+            "node `a` is missing",
+        ),
+        ("WITH [] AS l SET l.x = 1", CypherTypeError, "`l` but was an empty list"),
+        ("MATCH ()-[r:T*0..1]->() DELETE r", CypherTypeError, "`r` but was an empty list"),
+    ],
+)
+async def test_each_gets_neo4js_error(
+    memory: Memory, namespace: str, query: str, error: type[Exception], words: str
+) -> None:
+    await memory.cypher(namespace, "CREATE (:A)-[:T]->(:B)", mode="write")
+    with pytest.raises(error, match=words):
+        await memory.cypher(namespace, query, mode="write")
+
+
+async def test_the_writes_that_were_fine_stay_so(memory: Memory, namespace: str) -> None:
+    """Null targets are skipped as in Neo4j; non-empty lists delete; aggregates in a
+    subquery of a SET and in the projections around writes are fine."""
+    await memory.cypher(namespace, "CREATE (:A {k: 1})-[:T]->(:A {k: 2})", mode="write")
+    for query in (
+        "OPTIONAL MATCH (a:Missing) SET a.x = 1",
+        "OPTIONAL MATCH (a:Missing) DELETE a",
+        "MATCH (a:A) WITH a, count(*) AS c SET a.c = c",
+        "MATCH (a:A) SET a.n = COUNT { MATCH (a)-[:T]->() }",
+        "MATCH (a:A) WITH max(a.k) AS top MATCH (b:A {k: top}) SET b.top = true",
+    ):
+        await memory.cypher(namespace, query, mode="write")
+    result = await memory.cypher(
+        namespace, "MATCH (a:A) RETURN a.k AS k, a.c AS c, a.n AS n, a.top AS t ORDER BY k"
+    )
+    assert result.rows == [[1, 1, 1, None], [2, 1, 0, True]]
+    deleted = "MATCH (a:A) WITH collect(a) AS l DETACH DELETE l RETURN size(l) AS s"
+    assert (await memory.cypher(namespace, deleted, mode="write")).rows == [[2]]
+
+
+def test_targets_bound_by_a_pattern_are_not_checked() -> None:
+    """A MATCH, CREATE or MERGE binds a node or relationship: the imports of the Neo4j
+    libraries (UNWIND then MERGE then SET) run as they did."""
+    for query in (
+        "UNWIND $rows AS row MERGE (n:L {id: row.id}) SET n += row.props",
+        "MATCH (n:L {id: $id}) SET n = $props",
+        "MATCH (a {id: $a}), (b {id: $b}) CREATE (a)-[:T]->(b)",
+        "MATCH (a)-[r:T]->(b) DELETE r",
+    ):
+        planned = plan(query, {"rows": [], "id": 1, "props": {}, "a": 1, "b": 2}, mode="write")
+        assert "write_targets" not in planned.rewrites, query
+        assert "WITH * WHERE" not in planned.text, query

@@ -5,10 +5,14 @@ AGE 1.7 takes only a map literal or a variable on the right of ``SET n = ...`` a
 call), but it takes any expression inside ``properties()``, which gives a map back as it
 is and a node's or relationship's properties as openCypher's ``SET n = m`` copies them.
 So the right side of each such item, unless it is a map literal, is written inside
-``properties(...)``: in plain ``SET`` clauses, in MERGE's ``ON CREATE SET`` / ``ON MATCH
-SET``, and inside brackets (``FOREACH``, subqueries) alike. The wrapped text puts a
-keyword property key in backticks itself (``n = params.create``), as
-``kgmem.cypher.property_keys`` would have.
+``properties(...)``: in plain ``SET`` clauses and inside brackets (``FOREACH``,
+subqueries) alike; MERGE's ``ON CREATE SET`` / ``ON MATCH SET`` items are
+``kgmem.cypher.merge``'s, which wraps them the same way. The wrapping is two
+insertions around the analyst's text, so the other rules' edits inside it still apply
+(``toBoolean(...)`` as kgmem's conversion, a keyword property key in backticks). The
+wrapped map goes through
+``kgmem_cypher.settable`` first (migration 0066): AGE crashed its server process on
+``SET n += null``, which now adds nothing, and on ``SET n = null``, now a type error.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.property_keys import quoted
 from kgmem.cypher.structure import CLAUSE_WORDS, closing, is_keyword_at
 
 _ENDS = CLAUSE_WORDS | {"ON"}
@@ -27,10 +30,13 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     pairs = closing(code)
     edits: list[tuple[int, int, str]] = []
     for index in range(len(code)):
-        if is_keyword_at(code, index, "SET"):
+        on_action = index >= 2 and code[index - 2].is_keyword("ON")
+        if is_keyword_at(code, index, "SET") and not on_action:
             for first, last in _map_items(code, index + 1, pairs):
-                inner = quoted(text, code[first : last + 1])
-                edits.append((code[first].start, code[last].end, f"properties({inner})"))
+                replace = "true" if code[first - 1].text == "=" else "false"
+                start, end = code[first].start, code[last].end
+                edits.append((start, start, "properties(kgmem_cypher.settable("))
+                edits.append((end, end, f", {replace}))"))
     return edits
 
 

@@ -340,8 +340,10 @@ def _whole_map(text: str, item: list[Token], when: str) -> str | None:
     variable = text[item[0].start : item[0].end]
     value = quoted(text, item[2:])
     kept = "{}" if item[1].text == "+=" else variable
+    replace = "false" if item[1].text == "+=" else "true"
+    checked = f"kgmem_cypher.settable(({value}), {replace})"  # null: migration 0066
     return (
-        f"SET {variable} {item[1].text} properties(CASE WHEN {when} THEN ({value}) ELSE {kept} END)"
+        f"SET {variable} {item[1].text} properties(CASE WHEN {when} THEN {checked} ELSE {kept} END)"
     )
 
 

@@ -9,9 +9,12 @@ A slice one of whose bounds is not an integer literal is written as::
          ELSE list[a..b] END
 
 (``isnull`` tells agtype's null too, migration 0017), and a slice with a ``null``
-literal bound is ``null``. The sliced expression is the postfix chain before ``[``: a
-name, parameter or literal, a call, a bracketed expression, a list literal, and the
-property reads and indexes after it (``n.tags[1..$k]``, ``f(x)[..$k]``, ``[1, 2][$a..]``).
+literal bound is ``null``. In the slice itself each such bound goes through
+``kgmem_cypher.slice_bound`` (migration 0066), which refuses a list or a map there, as
+AGE crashed its server process on one (``[1, 2][[1]..2]``). The sliced expression is
+the postfix chain before ``[``: a name, parameter or literal, a call, a bracketed
+expression, a list literal, and the property reads and indexes after it
+(``n.tags[1..$k]``, ``f(x)[..$k]``, ``[1, 2][$a..]``).
 A relationship's ``[*1..3]`` is not a slice: the ``[`` there follows ``-`` or ``<-``.
 """
 
@@ -113,8 +116,12 @@ def _guarded(
         return None
     if any(len(b) == 1 and b[0].is_keyword("NULL") for b in bounds):
         return "null"
-    whole = text[code[start].start : code[close].end]
+    at = code[start].start
+    whole = text[at : code[close].end]
     tests = [f"{SCHEMA}.isnull({text[b[0].start : b[-1].end]})" for b in bounds if not _integer(b)]
+    for bound in sorted((b for b in bounds if not _integer(b)), key=lambda b: -b[0].start):
+        begin, end = bound[0].start - at, bound[-1].end - at
+        whole = f"{whole[:begin]}{SCHEMA}.slice_bound({whole[begin:end]}){whole[end:]}"
     return f"(CASE WHEN {' OR '.join(tests)} THEN null ELSE {whole} END)"
 
 

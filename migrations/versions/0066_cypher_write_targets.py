@@ -1,4 +1,5 @@
-"""Checks of what a writing clause writes to, where AGE 1.7 crashes its server process.
+"""Checks of what a writing clause writes to, of the map a SET copies and of a slice's
+bounds, where AGE 1.7 crashes its server process.
 
 AGE dereferences a null pointer, and PostgreSQL restarts every backend of every
 tenant, when a SET, REMOVE or DELETE is given the empty list for a node or relationship
@@ -11,7 +12,13 @@ true, or raises Neo4j's type error before AGE sees the value:
 - ``kgmem_cypher.written(v, name)``: ``v`` is not the empty list;
 - ``kgmem_cypher.endpoint(v, name)``: ``v`` is neither null nor the empty list;
 - ``kgmem_cypher.written_each(l, name, endpoint)``: ``l`` (a FOREACH's list) with every
-  element checked as above, returned unchanged.
+  element checked as above, returned unchanged;
+- ``kgmem_cypher.settable(v, replace)``: the right side of ``SET n += m`` (null: the
+  empty map, nothing to add) or ``SET n = m`` (null: a type error), where AGE crashed
+  on null (``kgmem.cypher.map_updates``);
+- ``kgmem_cypher.slice_bound(v)``: ``v``, a list slice's bound, when it is null or a
+  number (AGE crashed on a list or map there: ``[1, 2][[1]..2]``), else AGE's own
+  error for a string (``kgmem.cypher.slices``).
 
 SQL functions PostgreSQL inlines (the raising one aside); one agtype comparison a row.
 
@@ -68,6 +75,45 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
     ELSE 'true'::ag_catalog.agtype END
 $fn$;
 
+CREATE FUNCTION kgmem_cypher._not_a_slice_bound(v ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = '42804',
+    MESSAGE = 'array slices must resolve to an integer value';
+END
+$fn$;
+
+CREATE FUNCTION kgmem_cypher._not_a_map(v ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = '42804',
+    MESSAGE = 'Type mismatch: SET n = expected a map but was null';
+END
+$fn$;
+
+-- The right side of SET n = m (replace true) or SET n += m: null is no map to copy.
+CREATE FUNCTION kgmem_cypher.settable(v ag_catalog.agtype, replace ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE
+    WHEN v IS NOT NULL AND v OPERATOR(ag_catalog.<>) 'null'::ag_catalog.agtype THEN v
+    WHEN replace OPERATOR(ag_catalog.=) 'true'::ag_catalog.agtype
+      THEN kgmem_cypher._not_a_map(v)
+    ELSE '{}'::ag_catalog.agtype END
+$fn$;
+
+-- Numbers sort above every other agtype value but null, so "> true" finds them.
+CREATE FUNCTION kgmem_cypher.slice_bound(v ag_catalog.agtype)
+RETURNS ag_catalog.agtype
+LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
+  SELECT CASE
+    WHEN v IS NULL OR v OPERATOR(ag_catalog.=) 'null'::ag_catalog.agtype
+         OR v OPERATOR(ag_catalog.>) 'true'::ag_catalog.agtype THEN v
+    ELSE kgmem_cypher._not_a_slice_bound(v) END
+$fn$;
+
 CREATE FUNCTION kgmem_cypher.written_each(
   l ag_catalog.agtype, name ag_catalog.agtype, endpoint ag_catalog.agtype
 ) RETURNS ag_catalog.agtype
@@ -92,6 +138,10 @@ $fn$;
 DOWNGRADE = r"""
 DROP FUNCTION IF EXISTS kgmem_cypher.written_each(
   ag_catalog.agtype, ag_catalog.agtype, ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher.settable(ag_catalog.agtype, ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher._not_a_map(ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher.slice_bound(ag_catalog.agtype);
+DROP FUNCTION IF EXISTS kgmem_cypher._not_a_slice_bound(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.endpoint(ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.written(ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher._missing_node(ag_catalog.agtype);

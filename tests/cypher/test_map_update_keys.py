@@ -7,8 +7,8 @@ from kgmem.cypher import plan
 
 def test_the_keyword_key_inside_the_wrapped_map_is_quoted() -> None:
     planned = plan("MATCH (n:L) SET n = $p.create, n += $p.match RETURN n", {"p": {}}, mode="write")
-    assert "properties($p.`create`)" in planned.text
-    assert "properties($p.`match`)" in planned.text
+    assert "properties(kgmem_cypher.settable($p.`create`, true))" in planned.text
+    assert "properties(kgmem_cypher.settable($p.`match`, false))" in planned.text
 
 
 async def test_merge_on_create_sets_the_map_under_a_keyword_key(

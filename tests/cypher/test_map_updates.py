@@ -12,7 +12,8 @@ def test_a_parameter_map_is_read_through_properties() -> None:
     planned = plan(
         "MATCH (n:L) SET n += $m, n.x = 1, n = $all RETURN n", {"m": {}, "all": {}}, mode="write"
     )
-    assert "SET n += properties($m), n.x = 1, n = properties($all)" in planned.text
+    expected = "SET n += properties(kgmem_cypher.settable($m, false)), n.x = 1, "
+    assert expected + "n = properties(kgmem_cypher.settable($all, true))" in planned.text
 
 
 def test_map_literals_and_property_items_are_left_alone() -> None:

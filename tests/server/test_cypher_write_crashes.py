@@ -1,7 +1,8 @@
-"""Writing clauses AGE crashed its server process on (and PostgreSQL restarted every
-connection of every tenant): a SET, REMOVE or DELETE of the empty list, a CREATE from a
-null or empty-list end node, an aggregate in SET. Each now answers or gets a clear 4xx,
-and the server that answers next is the same one: its start time does not change."""
+"""Queries AGE crashed its server process on (and PostgreSQL restarted every connection
+of every tenant): a SET, REMOVE or DELETE of the empty list, a CREATE from a null or
+empty-list end node, an aggregate in SET, ``SET n += null``, a list slice with a list
+or map bound. Each now answers or gets a clear 4xx, and the server that answers next is
+the same one: its start time does not change."""
 
 import asyncpg
 import httpx
@@ -38,6 +39,13 @@ CRASHERS = [
     "MATCH p = (a)-[*0..1]->(b) WITH collect(p) AS ps DELETE ps",
     "FOREACH (x IN [null] | CREATE (x)-[:T]->(:B))",
     "MATCH ()-[r*0..1]->() DELETE r",
+    "MATCH (w:A) SET w += null",
+    "MATCH (w:A) SET w = null",
+    "MATCH (w:A) SET w = toBoolean('x')",
+    "WITH null AS m MATCH (w:A) SET w += m",
+    "RETURN [1, 2][[1]..2] AS r",
+    "RETURN [1, 2][{}..1] AS r",
+    "WITH [] AS v RETURN v[v..v] AS r",
 ]
 
 
@@ -126,6 +134,8 @@ async def test_no_write_of_any_value_takes_the_server_down(
         ),
         ("WITH [] AS l SET l.x = 1", CypherTypeError, "`l` but was an empty list"),
         ("MATCH ()-[r:T*0..1]->() DELETE r", CypherTypeError, "`r` but was an empty list"),
+        ("MATCH (a:A) SET a = null", CypherTypeError, "expected a map but was null"),
+        ("RETURN [1, 2][[1]..2] AS r", CypherTypeError, "slices must resolve to an integer"),
     ],
 )
 async def test_each_gets_neo4js_error(
@@ -137,11 +147,14 @@ async def test_each_gets_neo4js_error(
 
 
 async def test_the_writes_that_were_fine_stay_so(memory: Memory, namespace: str) -> None:
-    """Null targets are skipped as in Neo4j; non-empty lists delete; aggregates in a
-    subquery of a SET and in the projections around writes are fine."""
+    """Null targets are skipped as in Neo4j, and ``SET n += null`` adds nothing;
+    non-empty lists delete; aggregates in a subquery of a SET and in the projections
+    around writes are fine."""
     await memory.cypher(namespace, "CREATE (:A {k: 1})-[:T]->(:A {k: 2})", mode="write")
     for query in (
         "OPTIONAL MATCH (a:Missing) SET a.x = 1",
+        "MATCH (a:A) SET a += null",
+        "MATCH (a:A) SET a += toBoolean('neither')",
         "OPTIONAL MATCH (a:Missing) DELETE a",
         "MATCH (a:A) WITH a, count(*) AS c SET a.c = c",
         "MATCH (a:A) SET a.n = COUNT { MATCH (a)-[:T]->() }",

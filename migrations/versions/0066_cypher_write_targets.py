@@ -34,23 +34,13 @@ branch_labels = None
 depends_on = None
 
 UPGRADE = r"""
-CREATE FUNCTION kgmem_cypher._not_writable(name ag_catalog.agtype, what text)
+-- Neo4j's type error in its words, with the variable's name (null: none) for its %s.
+CREATE FUNCTION kgmem_cypher._type_error(message text, name ag_catalog.agtype)
 RETURNS ag_catalog.agtype
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
 BEGIN
   RAISE EXCEPTION USING ERRCODE = '42804',
-    MESSAGE = format('Type mismatch: expected a node or relationship for `%s` but was %s',
-                     btrim(ag_catalog.agtype_out(name)::text, '"'), what);
-END
-$fn$;
-
-CREATE FUNCTION kgmem_cypher._missing_node(name ag_catalog.agtype)
-RETURNS ag_catalog.agtype
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
-BEGIN
-  RAISE EXCEPTION USING ERRCODE = '42804',
-    MESSAGE = format('Failed to create relationship: node `%s` is missing (null)',
-                     btrim(ag_catalog.agtype_out(name)::text, '"'));
+    MESSAGE = format(message, btrim(ag_catalog.agtype_out(name)::text, '"'));
 END
 $fn$;
 
@@ -60,7 +50,8 @@ RETURNS ag_catalog.agtype
 LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
   SELECT CASE
     WHEN v OPERATOR(ag_catalog.=) '[]'::ag_catalog.agtype
-      THEN kgmem_cypher._not_writable(name, 'an empty list')
+      THEN kgmem_cypher._type_error(
+        'Type mismatch: expected a node or relationship for `%s` but was an empty list', name)
     ELSE 'true'::ag_catalog.agtype END
 $fn$;
 
@@ -69,28 +60,11 @@ RETURNS ag_catalog.agtype
 LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
   SELECT CASE
     WHEN v IS NULL OR v OPERATOR(ag_catalog.=) 'null'::ag_catalog.agtype
-      THEN kgmem_cypher._missing_node(name)
+      THEN kgmem_cypher._type_error(
+        'Failed to create relationship: node `%s` is missing (null)', name)
     WHEN v OPERATOR(ag_catalog.=) '[]'::ag_catalog.agtype
-      THEN kgmem_cypher._not_writable(name, 'an empty list')
+      THEN kgmem_cypher.written(v, name)
     ELSE 'true'::ag_catalog.agtype END
-$fn$;
-
-CREATE FUNCTION kgmem_cypher._not_a_slice_bound(v ag_catalog.agtype)
-RETURNS ag_catalog.agtype
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
-BEGIN
-  RAISE EXCEPTION USING ERRCODE = '42804',
-    MESSAGE = 'array slices must resolve to an integer value';
-END
-$fn$;
-
-CREATE FUNCTION kgmem_cypher._not_a_map(v ag_catalog.agtype)
-RETURNS ag_catalog.agtype
-LANGUAGE plpgsql STABLE PARALLEL SAFE AS $fn$
-BEGIN
-  RAISE EXCEPTION USING ERRCODE = '42804',
-    MESSAGE = 'Type mismatch: SET n = expected a map but was null';
-END
 $fn$;
 
 -- The right side of SET n = m (replace true) or SET n += m: null is no map to copy.
@@ -100,7 +74,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
   SELECT CASE
     WHEN v IS NOT NULL AND v OPERATOR(ag_catalog.<>) 'null'::ag_catalog.agtype THEN v
     WHEN replace OPERATOR(ag_catalog.=) 'true'::ag_catalog.agtype
-      THEN kgmem_cypher._not_a_map(v)
+      THEN kgmem_cypher._type_error('Type mismatch: SET n = expected a map but was null', NULL)
     ELSE '{}'::ag_catalog.agtype END
 $fn$;
 
@@ -111,7 +85,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $fn$
   SELECT CASE
     WHEN v IS NULL OR v OPERATOR(ag_catalog.=) 'null'::ag_catalog.agtype
          OR v OPERATOR(ag_catalog.>) 'true'::ag_catalog.agtype THEN v
-    ELSE kgmem_cypher._not_a_slice_bound(v) END
+    ELSE kgmem_cypher._type_error('array slices must resolve to an integer value', NULL) END
 $fn$;
 
 CREATE FUNCTION kgmem_cypher.written_each(
@@ -139,13 +113,10 @@ DOWNGRADE = r"""
 DROP FUNCTION IF EXISTS kgmem_cypher.written_each(
   ag_catalog.agtype, ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.settable(ag_catalog.agtype, ag_catalog.agtype);
-DROP FUNCTION IF EXISTS kgmem_cypher._not_a_map(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.slice_bound(ag_catalog.agtype);
-DROP FUNCTION IF EXISTS kgmem_cypher._not_a_slice_bound(ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.endpoint(ag_catalog.agtype, ag_catalog.agtype);
 DROP FUNCTION IF EXISTS kgmem_cypher.written(ag_catalog.agtype, ag_catalog.agtype);
-DROP FUNCTION IF EXISTS kgmem_cypher._missing_node(ag_catalog.agtype);
-DROP FUNCTION IF EXISTS kgmem_cypher._not_writable(ag_catalog.agtype, text);
+DROP FUNCTION IF EXISTS kgmem_cypher._type_error(text, ag_catalog.agtype);
 """
 
 

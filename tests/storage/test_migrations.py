@@ -488,19 +488,20 @@ def _present(url: str, functions: list[str]) -> list[bool]:
 async def test_the_write_target_migration_drops_what_it_made(
     fresh_database: NewDatabase,
 ) -> None:
-    """0066 makes the checks of what a writing clause writes to; its downgrade drops
-    them."""
+    """0066 makes the checks of what a writing clause writes to, of a SET's map and of a
+    slice's bounds; its downgrade drops them."""
     agtype = "ag_catalog.agtype"
     functions = [
         f"kgmem_cypher.written({agtype}, {agtype})",
         f"kgmem_cypher.endpoint({agtype}, {agtype})",
         f"kgmem_cypher.written_each({agtype}, {agtype}, {agtype})",
-        f"kgmem_cypher._not_writable({agtype}, text)",
-        f"kgmem_cypher._missing_node({agtype})",
+        f"kgmem_cypher.settable({agtype}, {agtype})",
+        f"kgmem_cypher.slice_bound({agtype})",
+        f"kgmem_cypher._type_error(text, {agtype})",
     ]
     url = await fresh_database(migrated=False)
     migrate.upgrade(url, "0066_cypher_write_targets")
-    assert _present(url, functions) == [True] * 5
+    assert _present(url, functions) == [True] * 6
     migrate.downgrade(url, "0065_fact_estimates")
-    assert _present(url, functions) == [False] * 5
+    assert _present(url, functions) == [False] * 6
     migrate.upgrade(url)

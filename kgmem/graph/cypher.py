@@ -275,7 +275,7 @@ async def _read(
     ctx: GraphContext, namespace: str, call: cypher_store.CypherCall, settings: CypherSettings
 ) -> cypher_store.CypherRows:
     for _ in range(2):
-        async with ctx.db.transaction(readonly=True) as conn:
+        async with ctx.db.transaction(readonly=True, fresh_after_errors=True) as conn:
             if await cypher_store.enter_read(
                 conn, namespace, settings, deadline.remaining_ms(settings.statement_timeout_ms)
             ):

@@ -37,7 +37,10 @@ async def transaction(
     if mode == "read":
         await graph_cypher.reader_role(ctx, namespace)
     started_at = clock.now()
-    async with ctx.db.sharing(), ctx.db.transaction(readonly=mode == "read") as conn:
+    async with (
+        ctx.db.sharing(),
+        ctx.db.transaction(readonly=mode == "read", fresh_after_errors=True) as conn,
+    ):
         ns: NamespaceRef | None = None
         if mode == "read":
             if not await cypher_store.enter_read(

@@ -181,3 +181,28 @@ def test_targets_bound_by_a_pattern_are_not_checked() -> None:
         planned = plan(query, {"rows": [], "id": 1, "props": {}, "a": 1, "b": 2}, mode="write")
         assert "write_targets" not in planned.rewrites, query
         assert "WITH * WHERE" not in planned.text, query
+
+
+async def test_an_undone_transaction_leaves_no_broken_statement_behind(
+    client: httpx.AsyncClient, namespace: str, raw_conn: asyncpg.Connection
+) -> None:
+    """AGE keeps state of a variable-length match in the prepared statement a connection
+    caches; a transaction undone after one ran freed it, and the next run of the same
+    statement crashed the server (two reads). A Cypher transaction that is undone now
+    closes its connection, so the next request prepares its statements afresh."""
+    started = await _started(raw_conn)
+    setup = {"query": "CREATE (:A {k: 1})-[:T {k: 2}]->(:A {k: []})", "mode": "write"}
+    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    pairs = [
+        "MATCH ()-[v*0..1]->() RETURN COLLECT { UNWIND [[x IN v WHERE x | x]] AS z RETURN z }",
+        "MATCH ()-[v*0..1]->() RETURN COLLECT { UNWIND [last(v)] AS z RETURN z } AS r",
+    ]
+    for _ in range(3):
+        for query in pairs:
+            body = {"query": query, "mode": "read"}
+            response = await client.post(f"/v1/namespaces/{namespace}/cypher", json=body)
+            assert response.status_code == 422, (query, response.text)
+            assert await _started(raw_conn) == started, query
+    found = {"query": "MATCH ()-[v*0..1]->() RETURN count(*) AS n", "mode": "read"}
+    response = await client.post(f"/v1/namespaces/{namespace}/cypher", json=found)
+    assert response.json()["rows"] == [[3]]

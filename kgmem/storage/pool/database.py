@@ -241,12 +241,18 @@ class Database:
             gate.release()
 
     @asynccontextmanager
-    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:
+    async def transaction(
+        self, *, readonly: bool = False, fresh_after_errors: bool = False
+    ) -> AsyncIterator[Connection]:
         """A pooled connection inside one transaction: committed on success, else undone.
 
         A transaction ended by cancellation, or whose link failed, is undone by closing
         its connection (PostgreSQL aborts it; the pool opens a fresh one): a ROLLBACK
-        sent then could wait behind the statement being cancelled."""
+        sent then could wait behind the statement being cancelled. With
+        ``fresh_after_errors`` (Cypher's transactions) every undone transaction closes
+        its connection so: AGE keeps state of a variable-length match in the prepared
+        statement the connection caches, which an undone transaction frees, and the next
+        run of that statement crashed the server (PostgreSQL restarted every backend)."""
         with self.refusals():
             if self.state.status != "up":
                 raise self.state.refusal()
@@ -256,7 +262,9 @@ class Database:
                     try:
                         yield conn
                     except BaseException as exc:
-                        if isinstance(exc, Exception) and not breaks_link(exc):
+                        if fresh_after_errors:
+                            _discard(conn)
+                        elif isinstance(exc, Exception) and not breaks_link(exc):
                             await _rollback(conn, tx)
                         else:
                             await self.failed(conn, exc)

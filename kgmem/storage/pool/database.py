@@ -262,9 +262,10 @@ class Database:
                     try:
                         yield conn
                     except BaseException as exc:
-                        if fresh_after_errors:
+                        undone = isinstance(exc, Exception) and not breaks_link(exc)
+                        if undone and fresh_after_errors:
                             _discard(conn)
-                        elif isinstance(exc, Exception) and not breaks_link(exc):
+                        elif undone:
                             await _rollback(conn, tx)
                         else:
                             await self.failed(conn, exc)

@@ -21,10 +21,13 @@ ends in "et al.", "and others" or "etc.", says the book has more authors than it
 Commas separate people, except "Last, First" pairs: a list whose comma pieces alternate
 surnames and one to three given names or initials ("Ullman, Jeffrey D., Widom,
 Jennifer") is read as pairs, where a surname is one word, possibly after particles ("van
-der Linden, Peter", "Le Guin, Ursula K."). A person's surname is the last word that is
-not an initial, where an initial is a single letter or, in a text that is not all
-capitals, a word of two or three capitals ("Ullman JD" is Ullman); a name that ends in
-an initial after a given name is written surname first ("Cormen Thomas H" is Cormen).
+der Linden, Peter", "Le Guin, Ursula K."); so are pairs run together with no separator
+between people ("Rosenberg, Doug Stephens, Matt": a surname, then pieces of one given name
+or initials before the next surname, then the last given name). A person's surname is
+the last word that is not an initial, where an initial is a single letter or, in a text
+that is not all capitals, a word of two or three capitals ("Ullman JD" is Ullman); a name
+that ends in an initial after a given name is written surname first ("Cormen Thomas H" is
+Cormen).
 The key of a surname is its last word, so "van der Linden" is "linden" however the
 particles are written; a hyphenated surname is keyed whole, as catalogues key it
 ("Garcia-Molina" is "garcia-molina", another person than "Molina").
@@ -150,15 +153,52 @@ def _read(text: str) -> tuple[list[list[str]], bool, bool]:
 
 
 def _people(chunk: str) -> list[list[str]]:
-    """The people of one chunk: commas separate people, except "Last, First" pairs."""
-    pieces = [_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")]
-    pieces = [p for p in pieces if p and not firm(p)]
+    """The people of one chunk: commas separate people, except "Last, First" pairs,
+    alone or run together."""
+    words = [w for w in (_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")) if w]
+    # Run together, a piece holds a given name and the next surname ("Jennifer Press").
+    chained = _chained(words)
+    if chained is not None:
+        return [p for p in chained if not firm(p) and not imprint(p)]
+    pieces = [p for p in words if not firm(p)]
     people = [p for p in pieces if not imprint(p)]
     for read in (people, pieces):
         if _pairs(read) and (read is people or _imprint_surnames(read)):
             pairs = zip(read[0::2], read[1::2], strict=True)
             return [given + last for last, given in pairs]
     return people
+
+
+def _chained(pieces: list[list[str]]) -> list[list[str]] | None:
+    """ "Last, First Last, First" pairs run together with no separator between people
+    ("Rosenberg, Doug Stephens, Matt"): a surname, then pieces each holding one person's
+    given names and the next one's surname, then the last one's given names. Read so only
+    when the first piece is one surname, the last one given name or initials, and each
+    piece between a given name or initials before a surname; otherwise None."""
+    if len(pieces) < 3 or not _one_surname(pieces[0]) or not _given(pieces[-1]):
+        return None
+    people, last = [], pieces[0]
+    for piece in pieces[1:-1]:
+        split = _surname_start(piece)
+        if split is None or not _given(piece[:split]):
+            return None
+        people.append(piece[:split] + last)
+        last = piece[split:]
+    return [*people, pieces[-1] + last]
+
+
+def _given(words: list[str]) -> bool:
+    """One given name or none, with initials ("Matt", "Jeffrey D.", "J. D.")."""
+    return bool(words) and sum(not _initial(w, False) for w in words) <= 1
+
+
+def _surname_start(words: list[str]) -> int | None:
+    """Where the surname at the end of ``words`` begins, with its particles ("Doug van der
+    Linden" gives 1); None when nothing comes before it."""
+    start = len(words) - 1
+    while start > 0 and words[start - 1].lower() in PARTICLES:
+        start -= 1
+    return start if start > 0 else None
 
 
 def _imprint_surnames(pieces: list[list[str]]) -> bool:

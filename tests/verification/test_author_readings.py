@@ -1,12 +1,16 @@
 """Author-list readings that went wrong on bookstore listings: publisher or imprint names
-in the author field, role words between names, hyphenated surnames."""
+in the author field, role words between names, hyphenated surnames, catalogue pairs run
+together with no separator between people."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.truth_books import word
 from kgmem.schema.graph_schema import ValueType
 from kgmem.verification.canonical import key, parse
 
@@ -127,3 +131,40 @@ def test_the_people_a_publisher_clause_names_are_no_authors() -> None:
 def test_a_surname_that_is_also_a_firm_word_is_kept_with_an_initial() -> None:
     assert key("William H. Press, Saul A. Teukolsky", NAMES) == "press; teukolsky"
     assert key("Press, William H.; Teukolsky, Saul A.", NAMES) == "press; teukolsky"
+
+
+def _chain(people: list[tuple[str, str, str]]) -> str:
+    """ "Last, First Last, First": catalogue pairs run together with no separator."""
+    return " ".join(_catalogue(p) for p in people)
+
+
+@settings(max_examples=150)
+@given(st.lists(st.sampled_from(_PEOPLE), min_size=2, max_size=4, unique=True))
+def test_catalogue_pairs_run_together_are_read_as_pairs(people: list[tuple[str, str, str]]) -> None:
+    text = _chain(people)
+    assert key(text, NAMES) == _want(people), text
+
+
+@settings(max_examples=100)
+@given(st.randoms(use_true_random=False), st.integers(2, 4))
+def test_generated_names_run_together_key_as_their_list(rng: random.Random, count: int) -> None:
+    people = [
+        (word(rng, 2), rng.choice(["", "J."]), word(rng, rng.choice((2, 3)))) for _ in range(count)
+    ]
+    assert key(_chain(people), NAMES) == key("; ".join(_plain(p) for p in people), NAMES)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Cormen, Thomas H. Leiserson, Charles E. Rivest, Ronald L.", "cormen; leiserson; rivest"),
+        ("WENDELL, JESSAMYN HOLTZBLATT, KAREN WOOD, SHELLEY", "holtzblatt; wendell; wood"),
+        ("Ullman, J. D. Widom, J.", "ullman; widom"),
+        # A comma list whose pieces are not pairs run together keeps every piece a person.
+        ("Knuth, Jeffrey Ullman, Jennifer Widom", "knuth; ullman; widom"),
+        ("Rosenberg, Stephens, Smith", "rosenberg; smith; stephens"),
+        ("Doug Rosenberg, Matt Stephens, Kendall Scott", "rosenberg; scott; stephens"),
+    ],
+)
+def test_pairs_run_together_and_plain_comma_lists(text: str, want: str) -> None:
+    assert key(text, NAMES) == want, text

@@ -51,6 +51,7 @@ from bench.locomo_cv import (
     ANSWER_TYPE,
     DEPTH,
     FIRST_PERSON,
+    NAMED_TIME,
     RANKED,
     SPEAKER,
     STATEMENT,
@@ -62,7 +63,7 @@ from bench.locomo_cv import (
     recall,
     save,
 )
-from bench.locomo_fit import NEARBY, ablate_fit, cross_validate_fit, fitted
+from bench.locomo_fit import FLAGS, NEARBY, ablate_fit, cross_validate_fit, fitted
 from bench.locomo_report import report
 from bench.scratch import scratch
 from kgmem import Memory, Settings
@@ -358,6 +359,7 @@ def _query(q: Question, vector: list[float], how: Choice) -> SearchQuery:
         statement=how.weights.get(STATEMENT, 0.0),
         first_person=how.weights.get(FIRST_PERSON, 0.0),
         answer_type=how.weights.get(ANSWER_TYPE, 0.0),
+        named_time=how.weights.get(NAMED_TIME, 0.0),
     )
     return SearchQuery(
         text=q.text,
@@ -389,7 +391,7 @@ async def run(
         # What the default search weighs: it runs no graph expansion, so the graph axis
         # is fitted only in the ablation (a weight fitted beside it would be the wrong
         # one without it).
-        features = (*AXES[:2], NEARBY, SPEAKER, STATEMENT, FIRST_PERSON, ANSWER_TYPE)
+        features = (*AXES[:2], NEARBY, *FLAGS)
         axes = (*features, *AXES[2:]) if graph else features
         folds = cross_validate_fit(data.questions, features, contexts)
         default = fitted(data.questions, features, contexts)

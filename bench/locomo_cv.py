@@ -15,9 +15,10 @@ import random
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from kgmem.retrieval import answer_types, first_person, present, speakers
+from kgmem.retrieval import answer_types, first_person, named_times, present, question, speakers
 from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
@@ -37,7 +38,8 @@ STATEMENT = statements.NAME
 FIRST_PERSON = first_person.NAME
 PRESENT = present.NAME
 ANSWER_TYPE = answer_types.NAME
-FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT, FIRST_PERSON, PRESENT, ANSWER_TYPE)
+NAMED_TIME = named_times.NAME
+FEATURE_KEYS = (*NEARBY_KEYS, SPEAKER, STATEMENT, FIRST_PERSON, PRESENT, ANSWER_TYPE, NAMED_TIME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +99,14 @@ def ranked(q: Question, choice: Choice) -> list[str]:
     personal = Feature(choice.weights.get(FIRST_PERSON, 0.0), said, FIRST_PERSON)
     holding = {t: float(t in q.answering) for t in order}
     answer = Feature(choice.weights.get(ANSWER_TYPE, 0.0), holding, ANSWER_TYPE)
-    extra = [speaker, statement, personal, answer]
+    dated = dict.fromkeys(named(q), 1.0)
+    extra = [
+        speaker,
+        statement,
+        personal,
+        answer,
+        Feature(choice.weights.get(NAMED_TIME, 0.0), dated, NAMED_TIME),
+    ]
     if choice.weights.get(PRESENT, 0.0) > 0 and present.about_present(q.text):
         about = present.relevance({a: {t: s.score for t, s in c.items()} for a, c in axes.items()})
         extra.append(Feature(choice.weights[PRESENT], recency(q, order, about), PRESENT))
@@ -111,6 +120,16 @@ def ranked(q: Question, choice: Choice) -> list[str]:
         features=extra,
     )
     return [f.key for f in fused[:K]]
+
+
+def named(q: Question) -> set[str]:
+    """The question's turns that occurred in the time its text names, read from the
+    clock's now as kgmem's search reads it (``kgmem.retrieval.named_times``)."""
+    window = question.window(q.text, datetime.now(UTC))
+    if window is None:
+        return set()
+    times = {t: datetime.fromtimestamp(s, UTC) for t, s in q.times.items()}
+    return {str(t) for t in named_times.inside(times, window)}
 
 
 def recency(

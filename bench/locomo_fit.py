@@ -29,12 +29,14 @@ from bench.locomo_cv import (
     ANSWER_TYPE,
     DEPTH,
     FIRST_PERSON,
+    NAMED_TIME,
     RANKED,
     SPEAKER,
     STATEMENT,
     Choice,
     Folds,
     Question,
+    named,
     ranked,
     recall,
 )
@@ -45,7 +47,8 @@ PENALTIES = (1.0, 10.0, 100.0, 1000.0)
 PENALTY = 100.0  # when there are too few conversations to choose one
 NEARBY = "nearby"  # the pseudo-axis of the nearby features
 NEARBY_WEIGHTS = {"keyword": "nearby_keyword", "vector": "nearby_vector"}
-PSEUDO = (NEARBY, SPEAKER, STATEMENT, FIRST_PERSON, ANSWER_TYPE)  # features, not axes
+FLAGS = (SPEAKER, STATEMENT, FIRST_PERSON, ANSWER_TYPE, NAMED_TIME)  # one column each
+PSEUDO = (NEARBY, *FLAGS)  # features, not axes
 
 
 def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, list[float]]:
@@ -54,8 +57,9 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
     scaled keyword and vector score of another candidate close in time, and with
     "speaker" whether the question names the candidate's speaker, and with "statement"
     whether the candidate tells rather than asks, with "first_person" whether it
-    speaks in the first person, and with "answer_type" whether it holds the kind of
-    answer the question asks for."""
+    speaks in the first person, with "answer_type" whether it holds the kind of answer
+    the question asks for, and with "named_time" whether it occurred in the time the
+    question names."""
     probe = Choice("minmax", {}, context)
     real = [a for a in axes if a not in PSEUDO]
     tops = {a: q.top(probe.axis(a)) for a in real}
@@ -79,6 +83,9 @@ def features(q: Question, axes: Sequence[str], context: str = "") -> dict[str, l
         columns.append({t: float(t in q.personal) for t in keys})
     if ANSWER_TYPE in axes:
         columns.append({t: float(t in q.answering) for t in keys})
+    if NAMED_TIME in axes:
+        dated = named(q)
+        columns.append({t: float(t in dated) for t in keys})
     return {t: [c.get(t, 0.0) for c in columns] for t in keys}
 
 
@@ -86,7 +93,7 @@ def names(axes: Sequence[str]) -> list[str]:
     """The weight each feature of ``features`` becomes."""
     real = [a for a in axes if a not in PSEUDO]
     near = [NEARBY_WEIGHTS[a] for a in NEARBY_WEIGHTS if a in real] if NEARBY in axes else []
-    return real + near + [f for f in (SPEAKER, STATEMENT, FIRST_PERSON, ANSWER_TYPE) if f in axes]
+    return real + near + [f for f in FLAGS if f in axes]
 
 
 def fit(

@@ -120,10 +120,12 @@ class AxisWeights:
     (``kgmem.retrieval.first_person``); ``present`` (``minmax`` only) favours the newest
     statements when the search text asks about the present (``kgmem.retrieval.present``);
     ``answer_type`` (``minmax`` only) favours the episodes that hold the kind of answer
-    the search text asks for (``kgmem.retrieval.answer_types``)."""
+    the search text asks for (``kgmem.retrieval.answer_types``); ``named_time``
+    (``minmax`` only) favours what occurred in the time the search text names
+    (``kgmem.retrieval.named_times``)."""
 
-    vector: float = 0.11
-    keyword: float = 0.33
+    vector: float = 0.08
+    keyword: float = 0.24
     temporal: float = 0.25
     spatial: float = 0.25
     causal: float = 0.25
@@ -134,35 +136,35 @@ class AxisWeights:
             description="minmax fusion: weight of the best keyword score of another hit "
             "that occurred within an hour of this one"
         ),
-    ] = 0.08
+    ] = 0.06
     nearby_vector: Annotated[
         float,
         Field(
             description="minmax fusion: weight of the best vector score of another hit "
             "that occurred within an hour of this one"
         ),
-    ] = 0.09
+    ] = 0.07
     speaker: Annotated[
         float,
         Field(
             description="minmax fusion: weight of an episode's speaker being named in the "
             "search text"
         ),
-    ] = 0.07
+    ] = 0.05
     statement: Annotated[
         float,
         Field(
             description="minmax fusion: weight of a hit telling rather than asking (an "
             "episode whose last sentence mark is a question mark asks)"
         ),
-    ] = 0.06
+    ] = 0.04
     first_person: Annotated[
         float,
         Field(
             description="minmax fusion: weight of an episode speaking in the first person "
             "(its text holds I, me, my, we, us or our)"
         ),
-    ] = 0.09
+    ] = 0.07
     present: Annotated[
         float,
         Field(
@@ -176,7 +178,14 @@ class AxisWeights:
             description="minmax fusion, for a search text that asks when, how many or "
             "where/who: weight of an episode holding a time, a number or a name"
         ),
-    ] = 0.17
+    ] = 0.13
+    named_time: Annotated[
+        float,
+        Field(
+            description="minmax fusion, for a search text that names a time ('in May "
+            "2023', 'last summer') and no time query: weight of a hit having occurred then"
+        ),
+    ] = 0.26
 
     def of(self, axis: Axis) -> float:
         """The weight of ``axis``."""

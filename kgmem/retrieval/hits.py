@@ -9,7 +9,15 @@ from functools import partial
 from typing import Any
 
 from kgmem.model import Axis, Fact, SearchHit
-from kgmem.retrieval import answer_types, decay, first_person, nearby, present, speakers
+from kgmem.retrieval import (
+    answer_types,
+    decay,
+    first_person,
+    named_times,
+    nearby,
+    present,
+    speakers,
+)
 from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.candidates import Candidates
 from kgmem.retrieval.eligibility import Eligible
@@ -59,6 +67,7 @@ REASONS = {
     first_person.NAME: first_person.REASON,
     present.NAME: present.REASON,
     answer_types.NAME: answer_types.REASON,
+    named_times.NAME: named_times.REASON,
 }
 
 

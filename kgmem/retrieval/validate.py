@@ -68,6 +68,7 @@ def _weights_and_filters(q: SearchQuery) -> None:
         "first_person",
         "present",
         "answer_type",
+        "named_time",
     ):
         _number(f"weights.{name}", getattr(q.weights, name), low=0.0, high=None)
     for label in q.filters.labels:

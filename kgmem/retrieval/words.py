@@ -3,13 +3,15 @@ text names their speaker (``kgmem.retrieval.speakers``), whether they ask rather
 than tell (``kgmem.retrieval.statement_favouring``), whether their speaker speaks in the
 first person (``kgmem.retrieval.first_person``) and whether they hold the kind of answer
 the search text asks for (``kgmem.retrieval.answer_types``). All are read in one statement, and
-only when one of them applies and some eligible candidate is an episode."""
+only when one of them applies and some eligible candidate is an episode. Two more come from
+the side rows already read: the present (``kgmem.retrieval.present``) and the time the
+search text names (``kgmem.retrieval.named_times``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kgmem.retrieval import answer_types, first_person, present, speakers
+from kgmem.retrieval import answer_types, first_person, named_times, present, speakers
 from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.eligibility import Eligible
 from kgmem.retrieval.fusion import Feature, Scored
@@ -29,7 +31,7 @@ async def features(
     """The speaker, statement and first-person features of the search's ``eligible``
     candidates (none when none applies, e.g. a search over one axis)."""
     q, axes = plan.query, len(scored)
-    out = _present(plan, scored, eligible)
+    out = [*_present(plan, scored, eligible), *_named_time(plan, axes, eligible)]
     naming = bool(q.text) and speakers.applies(plan, axes)
     telling = statements.applies(plan, axes)
     personal = first_person.applies(plan, axes)
@@ -57,6 +59,16 @@ async def features(
         if holding is not None:
             out.append(Feature(q.weights.answer_type, holding, answer_types.NAME))
     return out
+
+
+def _named_time(plan: SearchPlan, axes: int, eligible: Eligible) -> list[Feature[Key]]:
+    """The named-time feature (``kgmem.retrieval.named_times``), read from the side rows."""
+    window = named_times.named(plan, axes)
+    if window is None:
+        return []
+    found = named_times.values(eligible.vertices, eligible.facts, window)
+    weight = plan.query.weights.named_time
+    return [] if found is None else [Feature(weight, found, named_times.NAME)]
 
 
 def _present(

@@ -15,7 +15,7 @@ from tests.mcp.test_mcp_http import mcp_client, payload
 
 T0 = datetime(2024, 5, 15, 12, tzinfo=UTC)
 _FEATURES = ("nearby_keyword", "nearby_vector", "speaker", "statement", "first_person",
-             "present", "answer_type")  # fmt: skip
+             "present", "answer_type", "named_time")  # fmt: skip
 
 
 def text_weights(**features: float) -> AxisWeights:

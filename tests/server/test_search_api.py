@@ -63,6 +63,7 @@ async def test_default_weights_are_documented_in_the_schema(client: httpx.AsyncC
         "statement",
         "first_person",
         "answer_type",
+        "named_time",
         "graph",
     ):
         assert weights[name]["default"] == getattr(defaults, name), name

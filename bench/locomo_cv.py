@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kgmem.retrieval import answer_types, first_person, named_times, present, question, speakers
+from kgmem.retrieval import answer_types, first_person, named_times, present, speakers
 from kgmem.retrieval import statement_favouring as statements
 from kgmem.retrieval.fusion import FUSIONS, Feature, Fusion, Scored, fuse
 from kgmem.retrieval.nearby import Nearby
@@ -125,11 +125,11 @@ def ranked(q: Question, choice: Choice) -> list[str]:
 def named(q: Question) -> set[str]:
     """The question's turns that occurred in the time its text names, read from the
     clock's now as kgmem's search reads it (``kgmem.retrieval.named_times``)."""
-    window = question.window(q.text, datetime.now(UTC))
-    if window is None:
+    when = named_times.read(q.text, datetime.now(UTC))
+    if when is None:
         return set()
     times = {t: datetime.fromtimestamp(s, UTC) for t, s in q.times.items()}
-    return {str(t) for t in named_times.inside(times, window)}
+    return {str(t) for t in named_times.inside(times, when)}
 
 
 def recency(

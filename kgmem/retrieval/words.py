@@ -63,10 +63,10 @@ async def features(
 
 def _named_time(plan: SearchPlan, axes: int, eligible: Eligible) -> list[Feature[Key]]:
     """The named-time feature (``kgmem.retrieval.named_times``), read from the side rows."""
-    window = named_times.named(plan, axes)
-    if window is None:
+    when = named_times.named(plan, axes)
+    if when is None:
         return []
-    found = named_times.values(eligible.vertices, eligible.facts, window)
+    found = named_times.values(eligible.vertices, eligible.facts, when)
     weight = plan.query.weights.named_time
     return [] if found is None else [Feature(weight, found, named_times.NAME)]
 

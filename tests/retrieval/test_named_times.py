@@ -3,7 +3,7 @@ what only shares its words, as one more weighted feature of the minmax fusion, w
 score and reason on every hit, through every door (Python, REST, MCP, the client)."""
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kgmem import Memory
 from kgmem.model import SearchQuery, TimeQuery
-from kgmem.retrieval.named_times import inside, values
+from kgmem.retrieval.named_times import Named, inside, read, values
 from kgmem.storage.indexes.candidates import VertexInfo
 from tests.retrieval.turn_doors import T0, add_turns, orders, ranked_alike, text_weights
 
@@ -29,7 +29,7 @@ def _vertex(when: datetime | None) -> VertexInfo:
 
 
 def test_vertices_inside_the_window_get_one_and_every_other_candidate_zero() -> None:
-    window = (T0, T0 + timedelta(days=1))
+    window = Named(T0, T0 + timedelta(days=1))
     vertices = {1: _vertex(T0), 2: _vertex(T0 + timedelta(days=1)), 3: _vertex(None)}
     found = values(vertices, {7: object()}, window)
     assert found == {("v", 1): 1.0, ("v", 2): 0.0, ("v", 3): 0.0, ("f", 7): 0.0}
@@ -43,10 +43,25 @@ def test_vertices_inside_the_window_get_one_and_every_other_candidate_zero() -> 
     st.integers(1, 4),
 )
 def test_inside_is_the_half_open_window(days: list[int], start: int, length: int) -> None:
-    window = (T0 + timedelta(days=start), T0 + timedelta(days=start + length))
+    low, high = T0 + timedelta(days=start), T0 + timedelta(days=start + length)
     times = {("v", i): T0 + timedelta(days=d) for i, d in enumerate(days)}
-    found = inside(times, window)
-    assert found == {k for k, t in times.items() if window[0] <= t < window[1]}
+    found = inside(times, Named(low, high))
+    assert found == {k for k, t in times.items() if low <= t < high}
+
+
+def test_a_text_names_a_window_or_a_month_of_any_year() -> None:
+    now = datetime(2026, 11, 29, tzinfo=UTC)
+    day = read("What did Jon find for his store on 1 February, 2023?", now)
+    assert day == Named(datetime(2023, 2, 1, tzinfo=UTC), datetime(2023, 2, 2, tzinfo=UTC))
+    assert read("What did she do last year?", now) == Named(
+        datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    june = read("When did Melanie go camping in June?", now)
+    assert june == Named(month=6)
+    assert june.holds(datetime(2019, 6, 30, 23, tzinfo=UTC))
+    assert not june.holds(datetime(2023, 7, 1, tzinfo=UTC))
+    assert read("What may happen in may?", now) is None  # the verb, lower case
+    assert read("What did Melanie paint?", now) is None
 
 
 async def test_search_ranks_what_occurred_on_the_named_day_first_and_says_why(

@@ -27,7 +27,8 @@ or initials before the next surname, then the last given name). A person's surna
 the last word that is not an initial, where an initial is a single letter or, in a text
 that is not all capitals, a word of two or three capitals ("Ullman JD" is Ullman); a name
 that ends in an initial after a given name is written surname first ("Cormen Thomas H" is
-Cormen).
+Cormen), and so are the other names of its listing when none has an initial inside it
+("Cormen Thomas H, Stein Clifford" is Cormen and Stein).
 The key of a surname is its last word, so "van der Linden" is "linden" however the
 particles are written; a hyphenated surname is keyed whole, as catalogues key it
 ("Garcia-Molina" is "garcia-molina", another person than "Molina").
@@ -123,7 +124,29 @@ def listing(text: str) -> tuple[tuple[str, ...], bool]:
     book has more authors than it lists: "et al.", "and others", "etc." after the names,
     or a listing cut short in a name ("..., Jennifer Wid...")."""
     words, upper, more = _read(text)
-    return tuple(sorted({_surname(person, upper) for person in words})), more
+    first = _surnames_first(words, upper)
+    return tuple(sorted({_surname(person, upper, first=first) for person in words})), more
+
+
+def _surnames_first(found: list[list[str]], upper: bool) -> bool:
+    """Whether the listing writes its people surname first: one of them ends in an
+    initial after a given name ("Cormen Thomas H") and none has an initial before its
+    last word ("Thomas H. Cormen")."""
+    ends = any(_ends_in_initial(p, upper) for p in found)
+    inner = any(_initial(w, upper) for p in found for w in p[1:-1] if not _initial(p[-1], upper))
+    return ends and not inner
+
+
+def _ends_in_initial(words: list[str], upper: bool) -> bool:
+    """A name ending in an initial after a given name: written surname first ("Cormen
+    Thomas H"; not "van der Linden P", a surname and initials)."""
+    ends = _initial(words[-1], upper) and not _initial(words[0], upper)
+    return ends and len(_named(words, upper)) > 1
+
+
+def _named(words: list[str], upper: bool) -> list[str]:
+    """The words of a name that are neither initials nor particles."""
+    return [w for w in words if not _initial(w, upper) and w.lower() not in PARTICLES]
 
 
 def people(text: str) -> tuple[list[list[str]], bool]:
@@ -188,8 +211,9 @@ def _chained(pieces: list[list[str]]) -> list[list[str]] | None:
 
 
 def _given(words: list[str]) -> bool:
-    """One given name or none, with initials ("Matt", "Jeffrey D.", "J. D.")."""
-    return bool(words) and sum(not _initial(w, False) for w in words) <= 1
+    """Initials, after one given name or none ("Matt", "Jeffrey D.", "J. D."); a word
+    after initials ("V. D. Marmi") reads as a whole name instead."""
+    return bool(words) and all(_initial(w, False) for w in words[1:])
 
 
 def _surname_start(words: list[str]) -> int | None:
@@ -251,13 +275,13 @@ def _initial(word: str, upper: bool) -> bool:
     return len(word) == 1 or (not upper and len(word) <= 3 and word.isupper())
 
 
-def _surname(words: list[str], upper: bool) -> str:
+def _surname(words: list[str], upper: bool, *, first: bool = False) -> str:
     """A person's key: the last word that is not an initial ("J. Han", "Jiawei Han",
     "Han J", "Han" all give "han"), but the first word that is not a particle when the
     name ends in an initial after a given name, surname first ("Cormen Thomas H",
-    "van der Linden Peter J"); a hyphenated surname whole ("garcia-molina")."""
+    "van der Linden Peter J"), or when its listing writes surnames ``first`` ("Stein
+    Clifford" after "Cormen Thomas H"); a hyphenated surname whole ("garcia-molina")."""
+    if _ends_in_initial(words, upper) or (first and len(_named(words, upper)) > 1):
+        return _named(words, upper)[0].lower()
     named = [w for w in words if not _initial(w, upper)]
-    if len(named) > 1 and _initial(words[-1], upper) and not _initial(words[0], upper):
-        named = [w for w in named if w.lower() not in PARTICLES] or named
-        return named[0].lower()
     return (named or words)[-1].lower()

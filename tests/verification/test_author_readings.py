@@ -1,6 +1,6 @@
 """Author-list readings that went wrong on bookstore listings: publisher or imprint names
 in the author field, role words between names, hyphenated surnames, catalogue pairs run
-together with no separator between people."""
+together with no separator between people, listings written surname first."""
 
 from __future__ import annotations
 
@@ -133,6 +133,9 @@ def test_a_surname_that_is_also_a_firm_word_is_kept_with_an_initial() -> None:
     assert key("Press, William H.; Teukolsky, Saul A.", NAMES) == "press; teukolsky"
 
 
+_CLRS = "cormen; leiserson; rivest; stein"
+
+
 def _chain(people: list[tuple[str, str, str]]) -> str:
     """ "Last, First Last, First": catalogue pairs run together with no separator."""
     return " ".join(_catalogue(p) for p in people)
@@ -167,4 +170,22 @@ def test_generated_names_run_together_key_as_their_list(rng: random.Random, coun
     ],
 )
 def test_pairs_run_together_and_plain_comma_lists(text: str, want: str) -> None:
+    assert key(text, NAMES) == want, text
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # Surname first, so the author with no middle initial is too.
+        ("Cormen Thomas H, Leiserson Charles E, Rivest Ronald L, Stein Clifford", _CLRS),
+        ("CORMEN THOMAS H; LEISERSON CHARLES E; RIVEST RONALD L; STEIN CLIFFORD", _CLRS),
+        ("Ullman Jeffrey D; Widom Jennifer", "ullman; widom"),
+        ("van der Linden Peter J; Le Guin Ursula", "guin; linden"),
+        # Given names first: an initial inside a name, or none at the end.
+        ("Thomas H. Cormen, Charles E. Leiserson, Ronald L. Rivest, Clifford Stein", _CLRS),
+        ("Jiawei Han; van der Linden P", "han; linden"),  # a surname and initials
+        ("Han J; Kamber M", "han; kamber"),
+    ],
+)
+def test_a_listing_written_surname_first_is_read_so_throughout(text: str, want: str) -> None:
     assert key(text, NAMES) == want, text

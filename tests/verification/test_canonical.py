@@ -134,6 +134,7 @@ def _written(person: tuple[str, str, str], form: int, suffix: str) -> str:
         f"{last} {''.join(w[0] for w in (given, middle) if w)}",  # "Ullman JD"
         f"{given} {last}",
         f"{last} {given} {middle[0]}" if middle else f"{last} {given[0]}",  # "Ullman Jeffrey D"
+        f"{last} {given}",  # "Widom Jennifer", beside "Ullman Jeffrey D" only
     ]
     return forms[form]
 
@@ -150,11 +151,15 @@ def test_a_listing_has_its_authors_key_however_a_store_writes_it(
     separator = data.draw(st.sampled_from(_SEPARATORS))
     shout = data.draw(st.booleans())
     one_form = data.draw(st.integers(0, 6))
+    forms = [one_form if separator == ", " else data.draw(st.integers(0, 6)) for _ in order]
+    if 6 in forms and any(middle for _, middle, _ in order):
+        # A listing written surname first ("Ullman Jeffrey D") writes all its people so,
+        # those without a middle name too ("Widom Jennifer" or "Widom J").
+        forms = [6 if p[1] else data.draw(st.sampled_from([6, 7])) for p in order]
     texts = []
-    for person in order:
-        form = one_form if separator == ", " else data.draw(st.integers(0, 6))
-        if shout and form == 4:
-            form = 0  # "ULLMAN JD" in capitals cannot tell initials from a surname
+    for person, drawn in zip(order, forms, strict=True):
+        # "ULLMAN JD" in capitals cannot tell initials from a surname.
+        form = 0 if shout and drawn == 4 else drawn
         suffix = data.draw(st.sampled_from(["", " Jr.", ", Jr."])) if form == 0 else ""
         if separator == ", " and suffix == ", Jr.":
             suffix = " Jr."

@@ -226,7 +226,7 @@ def scope(text: str, parts: Sequence[Clause]) -> set[str]:
         elif clause.keyword == "UNWIND":
             names |= _alias(clause.body)
         elif clause.keyword == "CALL":
-            names |= _yielded(clause.body)
+            names |= yielded(clause.body)
     return names
 
 
@@ -253,7 +253,8 @@ def _alias(tokens: Sequence[Token]) -> set[str]:
     return set()
 
 
-def _yielded(tokens: Sequence[Token]) -> set[str]:
+def yielded(tokens: Sequence[Token]) -> set[str]:
+    """The variables a procedure call's YIELD binds (none without a YIELD)."""
     for index, token in enumerate(tokens):
         if token.is_keyword("YIELD"):
             rest = [t for t in tokens[index + 1 :] if not t.is_keyword("WHERE")]

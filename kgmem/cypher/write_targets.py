@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher.columns import pattern_variables, project
+from kgmem.cypher.columns import pattern_variables, project, yielded
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import Clause, clauses, closing, depths, split_top_level, union_parts
 
@@ -182,7 +182,7 @@ def _bound(text: str, clause: Clause, kinds: Kinds) -> Kinds:
         names = [t.name for i, t in enumerate(body[1:], 1) if body[i - 1].is_keyword("AS")]
         return {**kinds, **dict.fromkeys(names, ANY)}
     if keyword == "CALL":
-        return {**kinds, **dict.fromkeys(_yielded(clause.body), OPTIONAL)}
+        return {**kinds, **dict.fromkeys(sorted(yielded(clause.body)), OPTIONAL)}
     return kinds
 
 
@@ -208,14 +208,6 @@ def _variable_lengths(body: Sequence[Token]) -> set[str]:
             if inside and inside[0].kind in _NAMES and any(t.text == "*" for t in inside):
                 out.add(inside[0].name)
     return out
-
-
-def _yielded(body: Sequence[Token]) -> list[str]:
-    for index, token in enumerate(body):
-        if token.is_keyword("YIELD"):
-            rest = [t for t in body[index + 1 :] if not t.is_keyword("WHERE")]
-            return [p[-1].name for p in split_top_level(rest) if p and p[-1].kind in _NAMES]
-    return []
 
 
 def _variable(name: str) -> str:

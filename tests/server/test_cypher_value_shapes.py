@@ -9,6 +9,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.server.server_alive import answered, started
+
 _LITERALS = [
     "null", "[]", "[[]]", "[null]", "{}", "{k: []}", "''", "0", "-1", "1.5", "true", "'x'",
     "[1, 'a']", "point({x: 1, y: 2})", "date('2020-01-01')", "duration('P1D')", "[{}]",
@@ -63,12 +65,9 @@ async def test_no_value_in_any_place_takes_the_server_down(
     expression: str,
     tail: str,
 ) -> None:
-    started = await raw_conn.fetchval("SELECT pg_postmaster_start_time()")
+    since = await started(raw_conn)
     setup = {"query": "MERGE (a:A {k: 1})-[:T {k: 2}]->(b:A {k: []})", "mode": "write"}
     assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
-    query = f"{binding} {tail.format(e=expression)}"
-    body = {"query": query, "mode": "write"}
-    response = await client.post(f"/v1/namespaces/{namespace}/cypher", json=body)
-    assert response.status_code == 200 or 400 <= response.status_code < 500, (query, response.text)
-    assert await raw_conn.fetchval("SELECT pg_postmaster_start_time()") == started, query
+    body = {"query": f"{binding} {tail.format(e=expression)}", "mode": "write"}
+    await answered(client, namespace, raw_conn, since, body)
     assert await raw_conn.fetchval("SELECT 1") == 1

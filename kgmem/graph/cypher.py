@@ -363,8 +363,10 @@ async def _write(
         return await counted_call(conn, ns, call, (checked, items), ctx)
 
     # One statement in its own transaction: safe to run again when a concurrent write
-    # deadlocked with it or created the same new label first.
-    return await ctx.db.in_transaction(work)
+    # deadlocked with it or created the same new label first. An undone one closes its
+    # connection, as a read's does (``Database.transaction``): AGE's variable-length
+    # match leaves freed state in the cached statement, whose next run crashed PostgreSQL.
+    return await ctx.db.in_transaction(work, fresh_after_errors=True)
 
 
 async def make_labels(

@@ -317,16 +317,18 @@ class Database:
         work: Callable[[Connection], Awaitable[T]],
         *,
         attempts: int = WRITE_ATTEMPTS,
+        fresh_after_errors: bool = False,
     ) -> T:
-        """``work`` run in ``transaction()``. When PostgreSQL undoes it for a deadlock
-        with concurrent writers (or a serialization failure, or a concurrent creation of
-        the same new label: ``driver_errors.label_race``), it runs again, after a
-        short random pause, up to ``attempts`` times in all; then ``WriteConflict``.
-        ``work`` must therefore be repeatable: it may run more than once, and only its
-        last run's transaction is committed."""
+        """``work`` run in ``transaction()`` (with ``fresh_after_errors`` as given). When
+        PostgreSQL undoes it for a deadlock with concurrent writers (or a serialization
+        failure, or a concurrent creation of the same new label:
+        ``driver_errors.label_race``), it runs again, after a short random pause, up to
+        ``attempts`` times in all; then ``WriteConflict``. ``work`` must therefore be
+        repeatable: it may run more than once, and only its last run's transaction is
+        committed."""
         for attempt in range(1, attempts + 1):
             try:
-                async with self.transaction() as conn:
+                async with self.transaction(fresh_after_errors=fresh_after_errors) as conn:
                     return await work(conn)
             except (StorageError, WriteConflict) as exc:
                 if not _retryable(exc):

@@ -106,6 +106,32 @@ def may_delete(text: str) -> bool:
     return _DELETES.search(_QUOTED.sub(" ", text)) is not None
 
 
+# AGE's parse of a variable-length relationship between two anonymous nodes
+# (``()-[*0..1]->()``) leaves state in the prepared statement that its next run, in a
+# later transaction, reads after it was freed: the driver's statement cache ran it
+# again and PostgreSQL crashed (every backend restarted). A statement with a star inside
+# brackets (a list such as ``[2 * 3]`` too, which costs only a round trip) is prepared
+# afresh for each run rather than taken from the cache.
+_VARIABLE_LENGTH = re.compile(r"\[[^\[\]]*\*")
+
+
+def variable_length(text: str) -> bool:
+    """Whether Cypher ``text`` may hold a variable-length relationship: a ``*`` inside
+    brackets, outside its quoted strings and names."""
+    return _VARIABLE_LENGTH.search(_QUOTED.sub(" ", text)) is not None
+
+
+async def _fetch(conn: asyncpg.Connection, sql: str, call: CypherCall) -> list[asyncpg.Record]:
+    """The records of ``sql`` with ``call``'s parameters; a statement that may hold a
+    variable-length relationship is prepared for this run only (``variable_length``)."""
+    records: list[asyncpg.Record]
+    if not variable_length(call.text):
+        records = await conn.fetch(sql, call.params_json)
+    else:
+        records = await (await conn.prepare(sql)).fetch(call.params_json)
+    return records
+
+
 async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
     """Run ``call`` on ``conn`` (inside the caller's transaction, role and timeout set).
 
@@ -116,7 +142,7 @@ async def run(conn: asyncpg.Connection, call: CypherCall) -> CypherRows:
     started = time.perf_counter()
     try:
         async with _joins(conn, call):
-            records = await conn.fetch(sql, call.params_json)
+            records = await _fetch(conn, sql, call)
             if may_delete(call.text):
                 await conn.execute(_CLOSE_PORTAL)
     except asyncpg.PostgresError as exc:

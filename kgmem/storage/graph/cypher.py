@@ -112,13 +112,22 @@ def may_delete(text: str) -> bool:
 # again and PostgreSQL crashed (every backend restarted). A statement with a star inside
 # brackets (a list such as ``[2 * 3]`` too, which costs only a round trip) is prepared
 # afresh for each run rather than taken from the cache.
-_VARIABLE_LENGTH = re.compile(r"\[[^\[\]]*\*")
+_OPENING = {"[": "]", "(": ")", "{": "}"}
 
 
 def variable_length(text: str) -> bool:
-    """Whether Cypher ``text`` may hold a variable-length relationship: a ``*`` inside
-    brackets, outside its quoted strings and names."""
-    return _VARIABLE_LENGTH.search(_QUOTED.sub(" ", text)) is not None
+    """Whether Cypher ``text`` may hold a variable-length relationship: a ``*`` whose
+    innermost enclosing bracket is a ``[`` (``-[:T {k: [1]} *1..2]->`` too), outside its
+    quoted strings and names."""
+    closers: list[str] = []
+    for ch in _QUOTED.sub(" ", text):
+        if ch in _OPENING:
+            closers.append(_OPENING[ch])
+        elif closers and ch == closers[-1]:
+            closers.pop()
+        elif ch == "*" and closers and closers[-1] == "]":
+            return True
+    return False
 
 
 async def _fetch(conn: asyncpg.Connection, sql: str, call: CypherCall) -> list[asyncpg.Record]:

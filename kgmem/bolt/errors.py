@@ -22,6 +22,8 @@ _CODES: tuple[tuple[type[errors.KgmemError], str], ...] = (
     (cypher_errors.CypherUnsupported, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherRejected, "Neo.ClientError.Statement.SyntaxError"),
     (errors.CypherSemanticError, "Neo.ClientError.Statement.SemanticError"),
+    # A name AGE keeps as one kind (a relationship type) asked to be the other (a label).
+    (errors.LabelKindConflict, "Neo.ClientError.Statement.SemanticError"),
     (cypher_errors.CypherArithmeticError, "Neo.ClientError.Statement.ArithmeticError"),
     (errors.CypherTypeError, "Neo.ClientError.Statement.TypeError"),
     (errors.CypherError, "Neo.ClientError.Statement.SyntaxError"),

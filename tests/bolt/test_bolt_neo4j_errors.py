@@ -98,3 +98,17 @@ async def test_a_dynamic_property_key_that_is_not_a_string_is_a_type_error(bolt:
             "MATCH (n:Keyed) RETURN properties(n) AS p", database_="alpha"
         )
     assert records[0]["p"] == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "query", ["MATCH (n:A) SET n:R", "MATCH (n:A) SET n:$('R')", "CREATE (:R)"]
+)
+async def test_a_relationship_type_as_a_label_is_a_semantic_error(bolt: Bolt, query: str) -> None:
+    """AGE keeps a name as a label or a relationship type, not both: a client error the
+    driver raises as such, not a database error."""
+    async with bolt.driver() as driver:
+        await driver.execute_query("CREATE (:A)-[:R]->(:B)", database_="alpha")
+        with pytest.raises(ClientError) as caught:
+            await driver.execute_query(query, database_="alpha")
+    assert caught.value.code == "Neo.ClientError.Statement.SemanticError"
+    assert "'R'" in caught.value.message or " R " in caught.value.message

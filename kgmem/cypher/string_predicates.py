@@ -12,11 +12,11 @@ string::
     MATCH (n) WHERE kgmem_cypher.string_contains(n.name, $q)
       AND kgmem_cypher.string_matches(n.code, '[A-Z]+') RETURN n
 
-An operand is what binds tighter than the operator without any other operator: a
-variable, literal or parameter with property reads, indexes and calls after it
-(``toLower(n.name)``, ``n.tags[0]``), or a bracketed expression. Where an operand is
-more (``-1 CONTAINS 'a'``) or the operator stands in a chain, the text stays as it is
-and AGE answers.
+An operand is what binds tighter than the operator: a variable, literal or parameter
+with property reads, indexes and calls after it (``toLower(n.name)``, ``n.tags[0]``), or
+a bracketed expression, and arithmetic of those (``'ab' =~ 'a' + 'b'`` is true, as in
+openCypher, where AGE added 'b' to the boolean). Where an operand is more (``-1 CONTAINS
+'a'``) or the operator stands in a chain, the text stays as it is and AGE answers.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ _AFTER = frozenset({"AND", "OR", "XOR", "THEN", "ELSE", "END", "WHEN", "AS", "IS
 _PUNCT_BEFORE = frozenset({"(", ",", "[", "|", "=", "<>", "<", ">", "<=", ">="})
 _PUNCT_AFTER = frozenset({")", ",", "]", "}", "|", "=", "<>", "<", ">", "<=", ">=", ";"})
 _WORDS = frozenset({"AND", "OR", "XOR", "NOT", "IS", "IN", "CASE", "WHEN", "THEN", "ELSE"})
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "^"})
 
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
@@ -57,8 +58,8 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         width = _operator_at(code, index)
         if not width:
             continue
-        start = _left_start(code, index - 1, openers)
-        end = _right_end(code, index + width, pairs)
+        start = _left_sum(code, _left_start(code, index - 1, openers), openers)
+        end = _right_sum(code, _right_end(code, index + width, pairs), pairs)
         if start is None or end is None or not _stands_alone(code, start, end):
             continue
         left = _value(text, code, start, index)
@@ -139,6 +140,29 @@ def _right_end(code: Sequence[Token], first: int, pairs: dict[int, int]) -> int 
         else:
             break
     return k
+
+
+def _left_sum(code: Sequence[Token], start: int | None, openers: dict[int, int]) -> int | None:
+    """Where the arithmetic the operand starting at ``start`` ends is part of begins:
+    ``+``, ``-``, ``*``, ``/``, ``%`` and ``^`` bind tighter than a string predicate
+    (``'a' + 'b' STARTS WITH 'a'``)."""
+    while start is not None and start >= 2 and code[start - 1].text in _ARITHMETIC:
+        before = _left_start(code, start - 2, openers)
+        if before is None:
+            break
+        start = before
+    return start
+
+
+def _right_sum(code: Sequence[Token], end: int | None, pairs: dict[int, int]) -> int | None:
+    """Just past the arithmetic the operand ending before ``end`` starts
+    (``'ab' =~ 'a' + 'b'``)."""
+    while end is not None and end < len(code) and code[end].text in _ARITHMETIC:
+        after = _right_end(code, end + 1, pairs)
+        if after is None:
+            break
+        end = after
+    return end
 
 
 def _stands_alone(code: Sequence[Token], start: int, end: int) -> bool:

@@ -145,3 +145,24 @@ async def test_a_pattern_that_is_no_regular_expression_is_a_clear_error(
         f"/v1/namespaces/{namespace}/cypher", json={"query": "MATCH (p:P) RETURN p.name"}
     )
     assert kept.json()["rows"] == [["a("]]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("RETURN 'ab' =~ 'a' + 'b' AS r", True),
+        ("RETURN 'ab' STARTS WITH 'a' + 'b' AS r", True),
+        ("RETURN 'a' + 'b' ENDS WITH 'ab' AS r", True),
+        ("RETURN 'abc' CONTAINS 'b' + 'c' AND true AS r", True),
+        ("RETURN NOT 'ab' =~ 'a' + 'b' AS r", False),
+        ("RETURN 'ab' = 'a' + 'b' CONTAINS 'b' AS r", False),  # = binds loosest
+        ("WITH 'x' AS s RETURN s + 'y' STARTS WITH s + 'y' AS r", True),
+        ("RETURN 1 + 2 CONTAINS 'a' AS r", None),
+    ],
+)
+async def test_arithmetic_binds_tighter_than_a_string_predicate(
+    memory: Memory, namespace: str, query: str, expected: object
+) -> None:
+    """openCypher reads ``'ab' =~ 'a' + 'b'`` as ``'ab' =~ ('a' + 'b')``; AGE added 'b'
+    to the boolean."""
+    assert (await memory.cypher(namespace, query)).rows == [[expected]]

@@ -405,7 +405,9 @@ async def _set_labels(
         vector = split.name(f"v{number}")
         for names, members in groups.items():
             carried = [item.variable, vector] if item.procedure else [item.variable]
-            prefix, encoded = _bound(split, carried, members, index=True)
+            # A node is relabelled once per label set, whatever the rows holding it.
+            once = members if item.procedure else _one_per_node(members, item.variable)
+            prefix, encoded = _bound(split, carried, once, index=True)
             if item.procedure:
                 key = names[0].replace("'", "\\'")
                 act = f"CALL {item.procedure}({item.variable}, '{key}', {vector})"
@@ -414,9 +416,40 @@ async def _set_labels(
                 act = f"{'REMOVE' if item.remove else 'SET'} {item.variable}:{labels}"
             text = f"{prefix} {act} RETURN {i}, {item.variable}"
             moved = await run(text, {**params, split.name("rows"): encoded})
-            # a node whose labels change moves under a new graph id (label_writes)
-            for at, node in moved.rows:
-                rows[int(at)][item.variable] = node
+            # A node whose labels change moves under a new graph id (label_writes): every
+            # row holding it, under any variable, holds the moved node from now on.
+            renamed = {_node_id(rows[int(at)][item.variable]): node for at, node in moved.rows}
+            _rename(rows, renamed)
+
+
+def _node_id(value: Any) -> int | None:
+    """The graph id of a node value, None for anything else."""
+    if isinstance(value, Mapping) and value.get("kind") == "node":
+        return int(value["id"])
+    return None
+
+
+def _one_per_node(members: list[dict[str, Any]], variable: str) -> list[dict[str, Any]]:
+    """The first row of ``members`` for each node ``variable`` holds."""
+    seen: dict[int | None, dict[str, Any]] = {}
+    for row in members:
+        seen.setdefault(_node_id(row[variable]), row)
+    return list(seen.values())
+
+
+def _rename(rows: list[dict[str, Any]], renamed: Mapping[int | None, Any]) -> None:
+    """Each node value in ``rows`` (alone or in a list) that ``renamed`` moved, replaced
+    by the moved node."""
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, list):
+            return [moved(v) for v in value]
+        node = _node_id(value)
+        return renamed.get(node, value) if node is not None else value
+
+    for row in rows:
+        for name, value in row.items():
+            row[name] = moved(value)
 
 
 def _names(item: Labels, value: Any) -> tuple[str, ...]:

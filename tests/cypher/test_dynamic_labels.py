@@ -107,3 +107,24 @@ async def test_a_row_label_in_a_pattern_is_refused_clearly(
     with pytest.raises(CypherError, match="must come from a parameter") as refused:
         await memory.cypher(namespace, query, {"rows": [{"id": 1, "type": "T"}]}, mode="write")
     assert refused.value.position == query.index(":$(") + 1
+
+
+async def test_a_node_in_several_rows_keeps_every_row_and_every_label(
+    memory: Memory, namespace: str
+) -> None:
+    """A relabelled node moves under a new graph id: every row holding it, under any
+    variable (``a`` and ``b`` of a zero-length match are one node), holds the moved
+    node, and the labels each row names are all set."""
+    await _rows(memory, namespace, "CREATE (:A {k: 1})-[:T]->(:A {k: 2})")
+    query = (
+        "MATCH (a:A)-[v*0..1]->(b:A) SET b:$('D' + toString(size(v))) "
+        "RETURN a.k, b.k, labels(b) ORDER BY a.k, b.k"
+    )
+    assert await _rows(memory, namespace, query) == [
+        [1, 1, ["A", "D0"]], [1, 2, ["A", "D0", "D1"]], [2, 2, ["A", "D0", "D1"]]
+    ]  # fmt: skip
+    counted = "MATCH (a:A)-[v*0..1]->(b:A) SET b:$(['E']) RETURN count(*) AS n"
+    assert await _rows(memory, namespace, counted) == [[3]]
+    same = "MATCH (a:A) WITH a, a AS b, a.k AS k SET b:$('F' + k) RETURN labels(a) = labels(b)"
+    assert await _rows(memory, namespace, same) == [[True], [True]]
+    assert await _rows(memory, namespace, "MATCH (n:E) WHERE n:F1 OR n:F2 RETURN count(*)") == [[2]]

@@ -14,10 +14,11 @@ function answers (migration ``0035_apoc_writes``, named by
   to)`` yield ``rel``;
 - ``apoc.refactor.mergeNodes(nodes, config = {})`` yields the node the others were
   merged onto (migration 0038);
-- ``apoc.create.addLabels(node, labels)``, ``apoc.create.setLabels`` and
-  ``apoc.create.removeLabels`` yield ``node``. The node's labels decide its AGE table,
-  so it moves (``kgmem.cypher.label_writes``): when the node is a variable, the
-  variable is bound to the moved node too, so later clauses see its labels.
+- ``apoc.create.addLabels(nodes, labels)``, ``apoc.create.setLabels`` and
+  ``apoc.create.removeLabels`` yield ``node``, once per node of a list (none for
+  ``[]``) or once for one node. The node's labels decide its AGE table, so it moves
+  (``kgmem.cypher.label_writes``): when the node is a variable, the variable is bound
+  to the moved node too, so later clauses see its labels.
 
 A later pattern that starts from the node a call makes or moves is refused (AGE runs
 the statement on the graph as it was when it started, so the pattern would not find
@@ -136,11 +137,27 @@ def _with(call: calls.Call, writer: Writer) -> str:
         )
     carried = [quoted_name(name) for name in call.scope]
     target = _variable(call)
-    if not writer.relabels or target is None or target not in call.scope:
+    if writer.relabels and target is None:
+        each = "apoc_node"  # the rewrite runs before the guard: no reserved name here
+        while each in call.scope or each == alias:
+            each += "_"
+        return _each(arguments, writer, each, [*carried, quoted_name(alias)])
+    if not writer.relabels or target not in call.scope:
         return "WITH " + ", ".join([*carried, f"{value} AS {quoted_name(alias)}"])
     others = [quoted_name(name) for name in call.scope if name != target]
     moved = f"WITH {', '.join([*others, f'{value} AS {quoted_name(target)}'])}"
     return f"{moved} WITH {', '.join([*carried, f'{quoted_name(target)} AS {quoted_name(alias)}'])}"
+
+
+def _each(arguments: list[str], writer: Writer, each: str, names: list[str]) -> str:
+    """A label procedure over what its first argument gives, one row per node as APOC
+    answers: a list of nodes (``[a, b]``; none for ``[]``) or one node, unwound as
+    ``each``."""
+    given, *rest = arguments
+    listed = f"CASE WHEN ({given}) IS :: LIST<ANY> THEN ({given}) ELSE [({given})] END"
+    value = f"{writer.name}({', '.join([each, *rest])})"
+    *carried, alias = names
+    return f"UNWIND {listed} AS {each} WITH {', '.join([*carried, f'{value} AS {alias}'])}"
 
 
 def _check_patterns(query: str, call: calls.Call, writer: Writer) -> None:

@@ -163,3 +163,23 @@ async def test_a_standalone_call_returns_its_output(memory: Memory, namespace: s
                                  mode="write")  # fmt: skip
     assert result.columns == ["n"]
     assert result.rows[0][0]["properties"] == {"id": 1}
+
+
+async def test_label_procedures_take_a_list_of_nodes(memory: Memory, namespace: str) -> None:
+    """APOC yields one row per node of a list, and none for the empty list."""
+
+    async def written(query: str) -> list[list[Any]]:
+        return (await memory.cypher(namespace, query, mode="write")).rows
+
+    assert await written("CALL apoc.create.addLabels([], ['L']) YIELD node RETURN node") == []
+    listed = (
+        "CREATE (a:A {k: 1}), (b:A {k: 2}) WITH a, b CALL apoc.create.addLabels([a, b], ['M']) "
+        "YIELD node RETURN node.k, labels(node) ORDER BY node.k"
+    )
+    assert await written(listed) == [[1, ["A", "M"]], [2, ["A", "M"]]]
+    one = (
+        "MATCH (n:M) WITH n ORDER BY n.k LIMIT 1 WITH collect(n)[0] AS x "
+        "CALL apoc.create.removeLabels(x, ['M']) YIELD node RETURN node.k, labels(node)"
+    )
+    assert await written(one) == [[1, ["A"]]]
+    assert await written("MATCH (n:M) RETURN n.k") == [[2]]

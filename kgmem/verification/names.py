@@ -281,7 +281,8 @@ def _surname(words: list[str], upper: bool, *, first: bool = False) -> str:
     name ends in an initial after a given name, surname first ("Cormen Thomas H",
     "van der Linden Peter J"), or when its listing writes surnames ``first`` ("Stein
     Clifford" after "Cormen Thomas H"); a hyphenated surname whole ("garcia-molina")."""
-    if _ends_in_initial(words, upper) or (first and len(_named(words, upper)) > 1):
-        return _named(words, upper)[0].lower()
+    given_too = _named(words, upper)
+    if _ends_in_initial(words, upper) or (first and len(given_too) > 1):
+        return given_too[0].lower()
     named = [w for w in words if not _initial(w, upper)]
     return (named or words)[-1].lower()

@@ -119,6 +119,8 @@ def variable_length(text: str) -> bool:
     """Whether Cypher ``text`` may hold a variable-length relationship: a ``*`` whose
     innermost enclosing bracket is a ``[`` (``-[:T {k: [1]} *1..2]->`` too), outside its
     quoted strings and names."""
+    if "*" not in text:
+        return False  # most statements: no scan
     closers: list[str] = []
     for ch in _QUOTED.sub(" ", text):
         if ch in _OPENING:

@@ -27,3 +27,9 @@ async def answered(
     assert response.status_code == 200 or 400 <= response.status_code < 500, (query, response.text)
     assert await started(raw_conn) == since, query
     return response
+
+
+async def graph(client: httpx.AsyncClient, namespace: str, query: str) -> None:
+    """Write the test's graph with the Cypher ``query``."""
+    body = {"query": query, "mode": "write"}
+    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=body)).is_success

@@ -9,7 +9,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.server.server_alive import answered, started
+from tests.server.server_alive import answered, graph, started
 
 _LITERALS = [
     "null", "[]", "[[]]", "[null]", "{}", "{k: []}", "''", "0", "-1", "1.5", "true", "'x'",
@@ -66,8 +66,7 @@ async def test_no_value_in_any_place_takes_the_server_down(
     tail: str,
 ) -> None:
     since = await started(raw_conn)
-    setup = {"query": "MERGE (a:A {k: 1})-[:T {k: 2}]->(b:A {k: []})", "mode": "write"}
-    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    await graph(client, namespace, "MERGE (a:A {k: 1})-[:T {k: 2}]->(b:A {k: []})")
     body = {"query": f"{binding} {tail.format(e=expression)}", "mode": "write"}
     await answered(client, namespace, raw_conn, since, body)
     assert await raw_conn.fetchval("SELECT 1") == 1

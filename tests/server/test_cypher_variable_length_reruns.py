@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from kgmem.storage.graph.cypher import variable_length
-from tests.server.server_alive import answered, started
+from tests.server.server_alive import answered, graph, started
 
 RERUN = [
     ("MATCH ()-[v*0..1]->() RETURN size(v) AS n ORDER BY n", [[0], [0], [1]]),
@@ -24,8 +24,7 @@ async def test_a_variable_length_read_runs_again_without_taking_the_server_down(
     client: httpx.AsyncClient, namespace: str, raw_conn: asyncpg.Connection
 ) -> None:
     since = await started(raw_conn)
-    setup = {"query": "CREATE (:A {k: 1})-[:T {k: 2}]->(:A {k: 2})", "mode": "write"}
-    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    await graph(client, namespace, "CREATE (:A {k: 1})-[:T {k: 2}]->(:A {k: 2})")
     for query, rows in RERUN:
         for mode in ("read", "read", "read", "write", "write"):
             body = {"query": query, "mode": mode}

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from kgmem import Memory
 from kgmem.cypher import plan
 from kgmem.errors import CypherSyntaxError, CypherTypeError
-from tests.server.server_alive import answered, started
+from tests.server.server_alive import answered, graph, started
 
 # Each crashed the backend before (the first ones on an empty graph; they run here
 # beside one relationship, which a zero-length match still reaches as the empty list).
@@ -54,8 +54,7 @@ async def test_writes_to_nothing_never_take_the_server_down(
     client: httpx.AsyncClient, namespace: str, raw_conn: asyncpg.Connection
 ) -> None:
     since = await started(raw_conn)
-    setup = {"query": "CREATE (:A)-[:T]->(:B)", "mode": "write"}
-    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    await graph(client, namespace, "CREATE (:A)-[:T]->(:B)")
     for query in CRASHERS:
         await answered(client, namespace, raw_conn, since, {"query": query, "mode": "write"})
     assert await raw_conn.fetchval("SELECT 1") == 1
@@ -106,8 +105,7 @@ async def test_no_write_of_any_value_takes_the_server_down(
     relationship list of length zero), the answer is 200 or a 4xx and PostgreSQL keeps
     running."""
     since = await started(raw_conn)
-    setup = {"query": "MERGE (a:A)-[:T]->(b:A)", "mode": "write"}
-    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    await graph(client, namespace, "MERGE (a:A)-[:T]->(b:A)")
     body = {"query": f"{binding} {target}", "parameters": {"v": value}, "mode": "write"}
     await answered(client, namespace, raw_conn, since, body)
 
@@ -182,8 +180,7 @@ async def test_an_undone_transaction_leaves_no_broken_statement_behind(
     statement crashed the server (two reads). A Cypher transaction that is undone now
     closes its connection, so the next request prepares its statements afresh."""
     since = await started(raw_conn)
-    setup = {"query": "CREATE (:A {k: 1})-[:T {k: 2}]->(:A {k: []})", "mode": "write"}
-    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    await graph(client, namespace, "CREATE (:A {k: 1})-[:T {k: 2}]->(:A {k: []})")
     pairs = [
         "MATCH ()-[v*0..1]->() RETURN COLLECT { UNWIND [[x IN v WHERE x | x]] AS z RETURN z }",
         "MATCH ()-[v*0..1]->() RETURN COLLECT { UNWIND [last(v)] AS z RETURN z } AS r",
@@ -205,8 +202,7 @@ async def test_an_undone_write_leaves_no_broken_statement_behind(
     a connection the pool kept, and the third run of the statement crashed the server.
     An undone Cypher write closes its connection too."""
     since = await started(raw_conn)
-    setup = {"query": "CREATE (:A {k: 1})-[:T {k: 2}]->(:A {k: []})", "mode": "write"}
-    assert (await client.post(f"/v1/namespaces/{namespace}/cypher", json=setup)).is_success
+    await graph(client, namespace, "CREATE (:A {k: 1})-[:T {k: 2}]->(:A {k: []})")
     failing = {"query": "MATCH ()-[v*0..1]->() RETURN [x IN v WHERE x | x]", "mode": "write"}
     for _ in range(4):
         response = await answered(client, namespace, raw_conn, since, failing)

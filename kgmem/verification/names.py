@@ -180,7 +180,7 @@ def _people(chunk: str) -> list[list[str]]:
     alone or run together."""
     words = [w for w in (_WORD.findall(p.replace(".", ". ")) for p in chunk.split(",")) if w]
     # Run together, a piece holds a given name and the next surname ("Jennifer Press").
-    chained = _chained(words)
+    chained = _chained(_inner(words), chunk.upper() == chunk)
     if chained is not None:
         return [p for p in chained if not firm(p) and not imprint(p)]
     pieces = [p for p in words if not firm(p)]
@@ -192,22 +192,34 @@ def _people(chunk: str) -> list[list[str]]:
     return people
 
 
-def _chained(pieces: list[list[str]]) -> list[list[str]] | None:
+def _chained(pieces: list[list[str]], upper: bool) -> list[list[str]] | None:
     """ "Last, First Last, First" pairs run together with no separator between people
     ("Rosenberg, Doug Stephens, Matt"): a surname, then pieces each holding one person's
     given names and the next one's surname, then the last one's given names. Read so only
     when the first piece is one surname, the last one given name or initials, and each
-    piece between a given name or initials before a surname; otherwise None."""
+    piece between a given name or initials before a surname that is no initial ("Jeffrey
+    D." is one person's given names); otherwise None."""
     if len(pieces) < 3 or not _one_surname(pieces[0]) or not _given(pieces[-1]):
         return None
     people, last = [], pieces[0]
     for piece in pieces[1:-1]:
         split = _surname_start(piece)
-        if split is None or not _given(piece[:split]):
+        if split is None or not _given(piece[:split]) or _initial(piece[-1], upper):
             return None
         people.append(piece[:split] + last)
         last = piece[split:]
     return [*people, pieces[-1] + last]
+
+
+def _inner(pieces: list[list[str]]) -> list[list[str]]:
+    """The pieces without the firms and imprints before and after the people ("...,
+    McGraw-Hill"); those between may be a given name and the next surname ("Mary Press")."""
+    start, end = 0, len(pieces)
+    while start < end and (firm(pieces[start]) or imprint(pieces[start])):
+        start += 1
+    while end > start and (firm(pieces[end - 1]) or imprint(pieces[end - 1])):
+        end -= 1
+    return pieces[start:end]
 
 
 def _given(words: list[str]) -> bool:

@@ -167,6 +167,14 @@ def test_generated_names_run_together_key_as_their_list(rng: random.Random, coun
         ("Knuth, Jeffrey Ullman, Jennifer Widom", "knuth; ullman; widom"),
         ("Rosenberg, Stephens, Smith", "rosenberg; smith; stephens"),
         ("Doug Rosenberg, Matt Stephens, Kendall Scott", "rosenberg; scott; stephens"),
+        # An initial is no surname: one pair, then the publisher ("D" is Ullman's initial).
+        ("Ullman, Jeffrey D., McGraw-Hill", "ullman"),
+        ("ULLMAN, JEFFREY D, SPRINGER", "ullman"),
+        # A publisher among pairs run together is no author and breaks no pair.
+        ("Rosenberg, Doug Stephens, Matt, McGraw-Hill", "rosenberg; stephens"),
+        ("Prentice Hall, Rosenberg, Doug Stephens, Matt", "rosenberg; stephens"),
+        # In capitals a three-letter word is a surname, not initials.
+        ("SMITH, JOHN LEE, ANN", "lee; smith"),
     ],
 )
 def test_pairs_run_together_and_plain_comma_lists(text: str, want: str) -> None:

@@ -167,8 +167,12 @@ class Connection:
         return replies
 
     async def _send(self, session: Session, replies: list[Structure]) -> None:
-        for reply in replies:
-            self.writer.write(frame(pack(reply)))
+        try:
+            frames = [frame(pack(reply)) for reply in replies]
+        except PackStreamError as exc:  # a value Bolt cannot carry: the request fails
+            frames = [frame(pack(reply)) for reply in session.unsendable(str(exc))]
+        for framed in frames:
+            self.writer.write(framed)
         bound = self.settings.idle_timeout_s
         if session.tx is not None:
             bound = min(bound, self.settings.transaction_idle_timeout_s)

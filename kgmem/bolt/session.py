@@ -66,6 +66,8 @@ HELLO, GOODBYE, RESET, RUN, BEGIN, COMMIT, ROLLBACK = 0x01, 0x02, 0x0F, 0x10, 0x
 DISCARD, PULL, ROUTE, LOGON, LOGOFF, TELEMETRY = 0x2F, 0x3F, 0x66, 0x6A, 0x6B, 0x54
 SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
 SERVER_AGENT = "Neo4j/5.26.0"
+UNSENDABLE = "Neo.DatabaseError.Statement.ExecutionFailed"
+"""The code of a result holding a value Bolt cannot carry (an integer past 64 bits)."""
 SYSTEM = "system"  # Neo4j's administration database: only SHOW and procedures
 _ids = itertools.count(1)
 _log = logging.getLogger(__name__)
@@ -168,6 +170,11 @@ class Session:
             # driver retry the same statement for its whole retry budget.
             unclassified = translate(exc)
             return self._failed(neo4j_code(unclassified), unclassified.detail)
+
+    def unsendable(self, why: str) -> list[Structure]:
+        """The FAILURE that replaces replies holding a value PackStream cannot carry
+        (``why``), the session failed as for any other error: the connection stays."""
+        return self._failed(UNSENDABLE, f"a value of the result cannot be sent over Bolt: {why}")
 
     def _failed(self, code: str, message: str) -> list[Structure]:
         self.failed = True

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kgmem.errors import CypherSemanticError
+from kgmem.text.jsontext import INT64_MAX, INT64_MIN
 
 NS = 1_000_000_000
 DAY_NS = 86_400 * NS
@@ -59,9 +60,23 @@ class DateTime:
 
 @dataclass(frozen=True, slots=True)
 class Duration:
+    """Months, days and the seconds part in nanoseconds. Neo4j's bounds hold: the
+    seconds, and the length at the average month and day in seconds, fit a 64-bit long
+    ("Invalid value for duration, will cause overflow", as Neo4j says)."""
+
     months: int
     days: int
     ns: int  # the seconds part, in nanoseconds
+
+    def __post_init__(self) -> None:
+        seconds = -(-self.ns // NS) if self.ns < 0 else self.ns // NS  # toward zero, as Java
+        length = self.months * AVG_MONTH_S + self.days * 86_400 + seconds
+        if not (INT64_MIN <= seconds <= INT64_MAX and INT64_MIN <= length <= INT64_MAX):
+            raise CypherSemanticError(
+                "Invalid value for duration, will cause overflow. Value was "
+                f"months={self.months}, days={self.days}, seconds={seconds}, "
+                f"nanos={self.ns - seconds * NS}"
+            )
 
 
 Temporal = Date | LocalTime | Time | LocalDateTime | DateTime | Duration

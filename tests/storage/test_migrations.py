@@ -505,3 +505,29 @@ async def test_the_write_target_migration_drops_what_it_made(
     migrate.downgrade(url, "0065_fact_estimates")
     assert _present(url, functions) == [False] * 6
     migrate.upgrade(url)
+
+
+def _definition(url: str, function: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_get_functiondef(%s::regprocedure)", (function,)).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+async def test_the_duration_bounds_migration_puts_back_what_it_edited(
+    fresh_database: NewDatabase,
+) -> None:
+    """0067 checks a duration's bounds before its text is written; its downgrade puts
+    0017's text back byte for byte and drops the check."""
+    text, check = "kgmem_cypher._duration_text(kgmem_cypher.tv)", "kgmem_cypher._duration_fits"
+    url = await fresh_database(migrated=False)
+    migrate.upgrade(url, "0066_cypher_write_targets")
+    before = _definition(url, text)
+    migrate.upgrade(url, "0067_cypher_duration_bounds")
+    assert check in _definition(url, text)
+    migrate.downgrade(url, "0066_cypher_write_targets")
+    assert _definition(url, text) == before
+    assert _present(url, [f"{check}(kgmem_cypher.tv)"]) == [False]
+    migrate.upgrade(url)

@@ -332,6 +332,9 @@ _TYPE_MESSAGES = (
     "array slices must resolve to an integer value",
 )
 _PERMISSION_STATES = ("42501", "25006")
+# A value out of a temporal type's bounds (migration 0067): the semantic error the same
+# value raises when kgmem computes it while planning (``kgmem.cypher.temporal``).
+_BOUNDS_MESSAGES = ("Invalid value for duration",)
 
 
 def _refused(
@@ -373,6 +376,8 @@ def classify(exc: asyncpg.PostgresError, offset: int, length: int) -> KgmemError
     cls: type[CypherError]
     if state == "42601":
         cls = CypherSyntaxError
+    elif message.startswith(_BOUNDS_MESSAGES):
+        cls = CypherSemanticError
     elif state.startswith(_TYPE_STATES) or message.startswith(_TYPE_MESSAGES):
         cls = CypherTypeError
     elif state.startswith(("42", "XX000", "0A", "3F", "P0", "23", "21")):

@@ -239,9 +239,16 @@ OPEN = "; ..."
 names ("Ullman, J. et al."): another value than the list of the same names alone."""
 
 
+_BRACKETS = re.compile(r"[()\[\]]")
+
+
 def missing(text: str) -> bool:
-    """Whether ``text`` marks a missing value ("N/A", "Not Available", "-")."""
-    return _string(text).key in MISSING
+    """Whether ``text`` marks a missing value ("N/A", "Not Available", "-"), with its
+    abbreviation in brackets too ("Not Available (NA)")."""
+    if _string(text).key in MISSING:
+        return True
+    pieces = [p for p in _BRACKETS.split(text) if p.strip()]
+    return len(pieces) > 1 and all(_string(p).key in MISSING for p in pieces)
 
 
 def _names(text: str) -> Parsed | None:

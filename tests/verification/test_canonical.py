@@ -199,7 +199,21 @@ def test_bookstore_formats_that_went_wrong_are_one_value() -> None:
 
 
 @pytest.mark.parametrize(
-    "mark", ["N/A", "n.a.", "Not Available", "UNKNOWN", "Author unknown", "-", "?", "TBA", "none"]
+    "mark",
+    [
+        "N/A",
+        "n.a.",
+        "Not Available",
+        "UNKNOWN",
+        "Author unknown",
+        "-",
+        "?",
+        "TBA",
+        "none",
+        # with its abbreviation in brackets, as some stores write it
+        "Not Available (NA)",
+        "Not available [N/A]",
+    ],
 )
 def test_a_missing_value_mark_is_no_list_of_names(mark: str) -> None:
     assert parse(mark, NAMES).kind == "string"

@@ -143,7 +143,9 @@ def test_malformed_values_on_a_date_item_carry_no_vote() -> None:
 
 @settings(max_examples=40)
 @given(
-    st.sampled_from(["N/A", "Not Available", "unknown", "-", "?", "TBA", "see listing"]),
+    st.sampled_from(
+        ["N/A", "Not Available", "Not Available (NA)", "unknown", "-", "?", "TBA", "see listing"]
+    ),
     st.integers(1, 3),
 )
 def test_missing_value_marks_on_a_names_item_carry_no_vote(mark: str, extra: int) -> None:

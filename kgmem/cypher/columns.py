@@ -19,6 +19,7 @@ from kgmem.cypher.structure import (
     Clause,
     Placed,
     clauses,
+    closing,
     depths,
     each_clause,
     split_top_level,
@@ -125,9 +126,23 @@ def _computed_names(text: str, parts: Sequence[Clause]) -> set[str]:
 _TEMPORAL_CALLS = frozenset({"date", "datetime", "localdatetime", "localtime", "time", "duration"})
 
 
+# Calls whose value is one of the stored values they are given (``max(n.at)``). A list a
+# query builds, ``collect(n.at)`` too, stays as it is: that is how the Neo4j libraries'
+# schema queries read sample values, strings in dates' form among them.
+_PASSING_CALLS = frozenset({"min", "max", "head", "last", "coalesce"})
+
+
 def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
     if _temporal(expression):
         return True  # x.at + duration('P1D'): temporal text the query makes
+    if _passing(expression):
+        inner = list(expression[2:-1])
+        if inner and inner[0].is_keyword("DISTINCT"):
+            inner = inner[1:]
+        return all(p and _stored(p, computed) for p in split_top_level(inner))
+    terms = [t for piece in split_top_level(expression, "+") for t in split_top_level(piece, "-")]
+    if len(terms) > 1:  # min(e.at) + max(e.gap): summed as temporal values (stored_arithmetic)
+        return all(t and _stored(t, computed) for t in terms)
     if len(expression) == 1:
         if _is_name(expression[0]):
             return expression[0].name not in computed
@@ -138,6 +153,15 @@ def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
         and expression[1].text == "."
         and _is_name(expression[2])
     )
+
+
+def _passing(expression: Sequence[Token]) -> bool:
+    """Whether ``expression`` is one call of ``_PASSING_CALLS`` and nothing after it."""
+    if len(expression) < 4 or expression[0].kind is not Kind.NAME or expression[1].text != "(":
+        return False
+    if expression[0].text.lower() not in _PASSING_CALLS or expression[-1].text != ")":
+        return False
+    return closing(expression).get(1) == len(expression) - 1
 
 
 def _temporal(expression: Sequence[Token]) -> bool:

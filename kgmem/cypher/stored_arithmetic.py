@@ -11,6 +11,10 @@ are strings and one is a duration's text, and as AGE does otherwise::
     MATCH (n) RETURN n.start + n.length AS end
     MATCH (n) RETURN kgmem_cypher.arith('+', n.start, n.length) AS end
 
+An operand may also be a call that gives back one of the values it is given, stored
+as they were: ``min``, ``max``, ``head``, ``last``, ``coalesce``
+(``min(e.at) + max(e.gap)``, where AGE concatenated the two texts too).
+
 Only where both operands stand alone: ``a.x + b.y`` and ``$p - n.y``, not ``n.x + 1``
 (a literal is no stored value) nor ``2 * n.x + n.y`` or ``n.x + n.y * 2`` (another
 operator binds an operand first), nor after ``|`` (``reduce(s = 0, x IN l | s + x)``
@@ -35,6 +39,8 @@ _BEFORE_WORDS = frozenset(
      "IN", "UNWIND", "DISTINCT", "BY"}
 )  # fmt: skip
 _AFTER_BINDS = frozenset({".", "(", "[", "*", "/", "%", "^"})
+# Calls whose value is one of their arguments' (or aggregated rows') stored values.
+_PASSING = frozenset({"MIN", "MAX", "HEAD", "LAST", "COALESCE"})
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -77,6 +83,8 @@ def _left(code: Sequence[Token], op: int) -> int | None:
     """The index of the first token of the chain ``x.a.b`` (or ``$p``) just before ``op``,
     when nothing before it binds it first."""
     at = chains.start_before(code, op, _operand)
+    if at is None and op > 0 and code[op - 1].text == ")":
+        at = _call_start(code, op - 1)
     if at is None or at < 1:
         return None
     before = code[at - 1]
@@ -89,10 +97,40 @@ def _left(code: Sequence[Token], op: int) -> int | None:
 def _right(code: Sequence[Token], op: int) -> int | None:
     """The index of the last token of the chain just after ``op``, when nothing after it
     binds it first."""
-    at = chains.end_after(code, op, _operand)
+    at = _call_end(code, op + 1)
+    if at is None:
+        at = chains.end_after(code, op, _operand)
     if at is None:
         return None
     after = code[at + 1] if at + 1 < len(code) else None
     if after is not None and after.kind is Kind.PUNCT and after.text in _AFTER_BINDS:
         return None
     return at
+
+
+def _call_start(code: Sequence[Token], close: int) -> int | None:
+    """The index of the name of the passing call (``_PASSING``) whose ``)`` is at
+    ``close``; None for any other bracket."""
+    depth = 0
+    for at in range(close, -1, -1):
+        depth += {")": 1, "(": -1}.get(code[at].text, 0) if code[at].kind is Kind.PUNCT else 0
+        if depth == 0:
+            return at - 1 if at > 0 and _passing(code[at - 1]) else None
+    return None
+
+
+def _call_end(code: Sequence[Token], name: int) -> int | None:
+    """The index of the ``)`` closing the passing call named at ``name``; None when no
+    such call starts there."""
+    if name + 1 >= len(code) or not _passing(code[name]) or code[name + 1].text != "(":
+        return None
+    depth = 0
+    for at in range(name + 1, len(code)):
+        depth += {"(": 1, ")": -1}.get(code[at].text, 0) if code[at].kind is Kind.PUNCT else 0
+        if depth == 0:
+            return at
+    return None
+
+
+def _passing(token: Token) -> bool:
+    return token.kind is Kind.NAME and token.upper in _PASSING

@@ -98,3 +98,42 @@ async def test_text_a_query_computes_stays_a_string(bolt: Bolt) -> None:
     assert record["at"] == DateTime(2024, 5, 1, 10, 0, tzinfo=dt.UTC)
     assert record["echoed"] == Duration(days=1)  # a parameter returned as it is
     assert record["later"] == DateTime(2024, 5, 2, 10, 0, tzinfo=dt.UTC)  # temporal arithmetic
+
+
+async def test_aggregates_and_sums_of_stored_temporal_values_come_back_temporal(
+    bolt: Bolt,
+) -> None:
+    """``min``, ``max`` and ``coalesce`` give back stored values, and a sum of two of them
+    is a temporal sum, not the two texts run together; a list the query builds keeps its
+    text, as the libraries' schema queries read it."""
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        await (
+            await session.run(
+                "CREATE (:Trip {at: date('2020-01-01'), gap: duration('P1D'), name: 'a'}),"
+                " (:Trip {at: date('2021-06-01'), gap: duration('P3D'), name: 'b'})"
+            )
+        ).consume()
+        record = await (
+            await session.run(
+                "MATCH (t:Trip) RETURN min(t.at) AS first, max(t.gap) AS longest,"
+                " min(t.at) + max(t.gap) AS after, max(t.at) - min(t.gap) AS before,"
+                " collect(DISTINCT t.at) AS dates, head(collect(t.gap)) AS one,"
+                " coalesce(max(t.missing), max(t.at)) AS either, max(t.name) AS name,"
+                " toString(max(t.at)) AS text"
+            )
+        ).single()
+        summed = await (
+            await session.run(
+                "MATCH (t:Trip) WITH min(t.at) AS m, max(t.gap) AS g RETURN m + g AS after"
+            )
+        ).single()
+    assert record is not None and summed is not None
+    assert (record["first"], record["longest"]) == (Date(2020, 1, 1), Duration(days=3))
+    assert record["after"] == summed["after"] == Date(2020, 1, 4)
+    assert record["before"] == Date(2021, 5, 31)
+    assert sorted(record["dates"]) == ["2020-01-01", "2021-06-01"]  # a list the query builds
+    assert record["one"] in ("P1D", "P3D")
+    assert record["either"] == Date(2021, 6, 1)
+    assert (record["name"], record["text"]) == ("b", "2021-06-01")
+    rest = await bolt.memory.cypher("alpha", "MATCH (t:Trip) RETURN min(t.at) + max(t.gap) AS a")
+    assert rest.rows == [["2020-01-04"]]

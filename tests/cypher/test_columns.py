@@ -130,6 +130,9 @@ def test_unterminated_tokens_are_syntax_errors_with_a_position(query: str) -> No
         ("MATCH (n) WITH n.a AS a RETURN *", (True,)),
         ("MATCH (n) RETURN n.at + duration('P1D') AS a, toString(date(n.d)) AS s, "
          "date(n.d).year AS y, {d: date(n.d)} AS m", (True, False, True, False)),
+        ("MATCH (n) RETURN max(n.at) AS m, coalesce(n.a, $b) AS c, n.a + n.b AS s, "
+         "min(n.a) - max(n.b) AS d, max(n.x) + 1 AS o, head(collect(n.a)) AS h",
+         (True, True, True, True, False, False)),
         ("CREATE (n)", ()),
     ],
 )  # fmt: skip

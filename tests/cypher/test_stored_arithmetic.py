@@ -22,10 +22,26 @@ def test_a_sum_of_two_stored_values_is_written_as_arith() -> None:
     )
 
 
+def test_a_call_that_gives_back_a_stored_value_is_an_operand() -> None:
+    planned = applied(
+        "stored_arithmetic",
+        "WITH [1, 2] AS l, {a: 1} AS m RETURN head(l) + last(l) AS a, "
+        "coalesce(m.a, m.b) - head(l) AS b",
+    )
+    assert planned.text == (
+        "WITH [1, 2] AS l, {a: 1} AS m RETURN kgmem_cypher.arith('+', head(l), last(l)) AS a, "
+        "kgmem_cypher.arith('-', coalesce(m.a, m.b), head(l)) AS b"
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [
         "MATCH (n) RETURN n.x + 1 AS a",  # a literal
+        "MATCH (n) RETURN count(n) + max(n.x) AS a",  # count gives no stored value
+        "MATCH (n) RETURN size(collect(n.l)) + max(n.x) AS a",
+        "MATCH (n) RETURN 2 * max(n.x) + min(n.y) AS a",  # * binds max(n.x) first
+        "MATCH (n) RETURN max(n.x) + 1 AS a",
         "MATCH (n) RETURN 2 * n.x + n.y AS a",  # * binds n.x first
         "MATCH (n) RETURN n.x + n.y * 2 AS a",
         "MATCH (n) RETURN -n.x AS a",

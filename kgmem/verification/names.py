@@ -9,7 +9,8 @@ removed: roles and bracketed notes ("(Author)", "[Editor]", "Edited by", "By (au
 person ends ("Widom, Jennifer By (author) Ullman, Jeffrey" is two people); life dates
 ("1942-") and titles ("Jr.", "Ph.D.", "Dr.") as spaces; people who are not authors of
 the book ("Foreword by ...", "Illustrated by ...", "Published by ..." up to the next
-separator); and firms, a publisher or imprint in the author field ("Morgan Kaufmann
+separator, and the name before a bracketed "(Translator)", "(Illustrator)",
+"(Foreword)"); catalogue roles ("joint author"); and firms, a publisher or imprint in the author field ("Morgan Kaufmann
 Publishers", "Oxford University Press", "John Wiley & Sons": a name holding a word such
 as "Publishers", "Inc.", "University", or "Press", "Books", "Media" in a name of two or
 more words without an initial, so "William H. Press" stays a person). A listing cut
@@ -49,12 +50,21 @@ _NOT_AUTHORS = re.compile(
     r"[^;/&|+\n]*",
     re.IGNORECASE,
 )
+# A role after a name that says its person did not write the book ("Jay Rubin
+# (Translator)"): that person is dropped, as after "Translated by".
+_HELPER_ROLE = re.compile(
+    r"[(\[](?:translator|trans|translated|illustrator|illus|illustrated|narrator|reader|"
+    r"photographer|foreword|introduction|afterword)\.?[)\]]",
+    re.IGNORECASE,
+)
+_HELPER = "\x01"  # where such a role was, ending its chunk: no word character
 # Roles and bracketed notes stand where one person's name ends and the next begins:
 # removed as separators, so "Widom, Jennifer By (author) Ullman, Jeffrey" is two people.
 _ROLES = re.compile(
     r"\((?:[^)]*)\)|\[(?:[^\]]*)\]|\{(?:[^}]*)\}|\b(?:edited|compiled|written|selected|"
     r"collected)\s+(?:and\s+\w+\s+)?by\b:?|\bby\b:?|\bet\.?\s*al\b\.?|\band\s+others\b|"
-    r"\betc\b\.?|&\s*others\b|\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|"
+    r"\betc\b\.?|&\s*others\b|\b(?:joint|jt)\.?\s+(?:authors?|eds?|editors?)\b\.?|"
+    r"\b(?:eds?|editors?|authors?|trans|translator|illus|illustrator|"
     r"contributors?|compiler|edt|aut)\b\.?:?",
     re.IGNORECASE,
 )
@@ -162,12 +172,14 @@ def _read(text: str) -> tuple[list[list[str]], bool, bool]:
     upper = clean.upper() == clean
     marked = _MORE.search(clean) is not None
     clean = _NOT_AUTHORS.sub(" ", LIFE_DATES.sub(" ", _CUT.sub(_MARK, clean)))
+    clean = _HELPER_ROLE.sub(_HELPER + ";", clean)
     clean = _NOISE.sub(" ", _ROLES.sub(";", _FIRM_JOIN.sub(" ", clean)))
     # Cut short in a name (not in "et al..." nor in a foreword clause, both removed).
     cut = _CUT_NAME.search(clean) is not None
     found: list[list[str]] = []
     for chunk in _STRONG.split(clean):
-        found.extend(_people(chunk))
+        read = _people(chunk.replace(_HELPER, " "))
+        found.extend(read[:-1] if chunk.rstrip().endswith(_HELPER) else read)
     # Cut short after a particle: "Peter van ..." names no surname yet.
     cut = cut or (_MARK in clean and bool(found) and found[-1][-1].lower() in PARTICLES)
     if cut and len(found) > 1:

@@ -114,6 +114,39 @@ def test_role_words_between_names_separate_people(
     assert key(text, NAMES) == _want(people), text
 
 
+_HELPERS = ["(Translator)", "(Illustrator)", "[Translator]", "(Trans.)", "(Foreword)"]
+_HELPER_PEOPLE = [("Jay", "", "Rubin"), ("Eric", "", "Carle"), ("Anthea", "", "Bell")]
+
+
+@settings(max_examples=150)
+@given(st.lists(st.sampled_from(_PEOPLE), min_size=1, max_size=3, unique=True), st.data())
+def test_a_person_whose_role_is_no_authors_is_no_author(
+    people: list[tuple[str, str, str]], data: st.DataObject
+) -> None:
+    """ "Haruki Murakami, Jay Rubin (Translator)": the translator, illustrator or writer
+    of a foreword is dropped, as after "Translated by", wherever the listing names them."""
+    write = data.draw(st.sampled_from([_catalogue, _plain]))
+    texts = [write(p) for p in people]
+    role = data.draw(st.sampled_from(_HELPERS))
+    helper = f"{write(data.draw(st.sampled_from(_HELPER_PEOPLE)))} {role}"
+    texts.insert(data.draw(st.integers(0, len(texts))), helper)
+    text = data.draw(st.sampled_from(["; ", " / ", ", "])).join(texts)
+    assert key(text, NAMES) == _want(people), text
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Ullman, Jeffrey D.; Widom, Jennifer, joint author", "ullman; widom"),
+        ("Ullman, Jeffrey D., jt. author", "ullman"),
+        ("Murakami, Haruki, Rubin, Jay (Translator)", "murakami"),
+        ("Jeffrey D. Ullman (Author), Jennifer Widom (Author)", "ullman; widom"),
+    ],
+)
+def test_catalogue_roles_of_authors_and_helpers(text: str, want: str) -> None:
+    assert key(text, NAMES) == want, text
+
+
 def test_a_hyphenated_surname_is_keyed_whole() -> None:
     assert key("Hector Garcia-Molina", NAMES) == "garcia-molina"
     assert key("Garcia-Molina, Hector; Ullman, Jeffrey D.", NAMES) == "garcia-molina; ullman"

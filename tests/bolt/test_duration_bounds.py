@@ -3,9 +3,12 @@ in seconds, within a 64-bit long) fail the statement with Neo4j's words, whether
 computes them while planning or PostgreSQL computes them from the graph; before, one
 took the Bolt connection down and the other came back as text no driver read."""
 
-import pytest
-from neo4j.exceptions import ClientError
+from typing import Any
 
+import pytest
+from neo4j.exceptions import ClientError, DatabaseError
+
+from kgmem.bolt import session as session_module
 from kgmem.cypher import temporal as t
 from kgmem.errors import CypherSemanticError
 from tests.fixtures.bolt import Bolt
@@ -59,3 +62,24 @@ async def test_a_duration_past_the_bounds_fails_the_statement_and_the_session_go
     for query in _PAST:  # the in-process (REST, MCP) door answers alike
         with pytest.raises(CypherSemanticError, match=OVERFLOW):
             await bolt.memory.cypher("alpha", query)
+
+
+async def test_a_result_bolt_cannot_carry_fails_the_request_not_the_connection(
+    bolt: Bolt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a value PackStream cannot carry (an integer past 64 bits) reaches the
+    door, the request fails with a Neo4j code and the connection goes on."""
+    record = session_module._record
+
+    def widened(row: list[Any], *rest: Any) -> list[Any]:
+        values = record(row, *rest)
+        return [2**70 if v == 424242 else v for v in values]
+
+    monkeypatch.setattr(session_module, "_record", widened)
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        with pytest.raises(DatabaseError) as caught:
+            await (await session.run("RETURN 424242 AS n")).consume()
+        assert caught.value.code == session_module.UNSENDABLE
+        assert "64 bits" in caught.value.message
+        again = await (await session.run("RETURN 7 AS n")).single()
+    assert again is not None and again["n"] == 7

@@ -10,10 +10,11 @@ person ends ("Widom, Jennifer By (author) Ullman, Jeffrey" is two people); life 
 ("1942-") and titles ("Jr.", "Ph.D.", "Dr.") as spaces; people who are not authors of
 the book ("Foreword by ...", "Illustrated by ...", "Published by ..." up to the next
 separator, and the name before a bracketed "(Translator)", "(Illustrator)",
-"(Foreword)"); catalogue roles ("joint author"); and firms, a publisher or imprint in the author field ("Morgan Kaufmann
-Publishers", "Oxford University Press", "John Wiley & Sons": a name holding a word such
-as "Publishers", "Inc.", "University", or "Press", "Books", "Media" in a name of two or
-more words without an initial, so "William H. Press" stays a person). A listing cut
+"(Foreword)"); catalogue roles ("joint author"); and firms, a publisher or imprint in
+the author field ("Morgan Kaufmann Publishers", "Oxford University Press", "John Wiley
+& Sons": a name holding a word such as "Publishers", "Inc.", "University", or "Press",
+"Books", "Media" in a name of two or more words without an initial, so "William H.
+Press" stays a person). A listing cut
 short ("Jeffrey D. Ullman, Jennifer Wid...", "..., Peter van ...") loses its last,
 partial name, so it reads as the truncated list it is; such a listing, and one that
 ends in "et al.", "and others" or "etc.", says the book has more authors than it names

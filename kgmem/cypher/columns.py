@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kgmem.cypher.functions import TEXT_ANSWERS
+from kgmem.cypher.functions import PASSING, TEXT_ANSWERS
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import (
     Clause,
@@ -126,12 +126,6 @@ def _computed_names(text: str, parts: Sequence[Clause]) -> set[str]:
 _TEMPORAL_CALLS = frozenset({"date", "datetime", "localdatetime", "localtime", "time", "duration"})
 
 
-# Calls whose value is one of the stored values they are given (``max(n.at)``). A list a
-# query builds, ``collect(n.at)`` too, stays as it is: that is how the Neo4j libraries'
-# schema queries read sample values, strings in dates' form among them.
-_PASSING_CALLS = frozenset({"min", "max", "head", "last", "coalesce"})
-
-
 def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
     if _temporal(expression):
         return True  # x.at + duration('P1D'): temporal text the query makes
@@ -156,10 +150,12 @@ def _stored(expression: Sequence[Token], computed: set[str]) -> bool:
 
 
 def _passing(expression: Sequence[Token]) -> bool:
-    """Whether ``expression`` is one call of ``_PASSING_CALLS`` and nothing after it."""
+    """Whether ``expression`` is one call of ``functions.PASSING`` and nothing after it. A
+    list the query builds (``collect(n.at)``) is not: that is how the Neo4j libraries'
+    schema queries read sample values, strings in dates' form among them."""
     if len(expression) < 4 or expression[0].kind is not Kind.NAME or expression[1].text != "(":
         return False
-    if expression[0].text.lower() not in _PASSING_CALLS or expression[-1].text != ")":
+    if expression[0].text.lower() not in PASSING or expression[-1].text != ")":
         return False
     return closing(expression).get(1) == len(expression) - 1
 

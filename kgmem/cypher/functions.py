@@ -27,6 +27,12 @@ TEXT_ANSWERS = frozenset(
 """The functions whose answer is text made from their arguments (or a list of it):
 a string, not a stored value read back (``kgmem.cypher.columns.read_back``)."""
 
+PASSING = frozenset({"min", "max", "head", "last", "coalesce"})
+"""The functions whose answer is one of the values they are given, as stored: a sum of
+two is a sum of stored values (``kgmem.cypher.stored_arithmetic``), and such a column
+reads back as a stored value does (``kgmem.cypher.columns.read_back``). ``collect``
+builds a list, which stays as the query built it."""
+
 # Cypher's functions as AGE 1.7 implements them (``ag_catalog.age_<name>``, or handled
 # by its parser), in lower case: calls are case-insensitive. ``TEXT_ANSWERS`` too.
 ALLOWED = TEXT_ANSWERS | frozenset(

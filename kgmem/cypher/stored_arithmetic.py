@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kgmem.cypher import chains
+from kgmem.cypher.functions import PASSING
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.temporal_sql import SCHEMA
 
@@ -39,8 +40,6 @@ _BEFORE_WORDS = frozenset(
      "IN", "UNWIND", "DISTINCT", "BY"}
 )  # fmt: skip
 _AFTER_BINDS = frozenset({".", "(", "[", "*", "/", "%", "^"})
-# Calls whose value is one of their arguments' (or aggregated rows') stored values.
-_PASSING = frozenset({"MIN", "MAX", "HEAD", "LAST", "COALESCE"})
 
 
 def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
@@ -109,7 +108,7 @@ def _right(code: Sequence[Token], op: int) -> int | None:
 
 
 def _call_start(code: Sequence[Token], close: int) -> int | None:
-    """The index of the name of the passing call (``_PASSING``) whose ``)`` is at
+    """The index of the name of the passing call (``functions.PASSING``) whose ``)`` is at
     ``close``; None for any other bracket."""
     depth = 0
     for at in range(close, -1, -1):
@@ -133,4 +132,4 @@ def _call_end(code: Sequence[Token], name: int) -> int | None:
 
 
 def _passing(token: Token) -> bool:
-    return token.kind is Kind.NAME and token.upper in _PASSING
+    return token.kind is Kind.NAME and token.text.lower() in PASSING

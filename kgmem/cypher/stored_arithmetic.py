@@ -24,11 +24,12 @@ as written); a chain ``a + b - c`` nests, left to right.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from kgmem.cypher import chains
 from kgmem.cypher.functions import PASSING
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import function_calls
 from kgmem.cypher.temporal_sql import SCHEMA
 
 _OPERANDS = (Kind.NAME, Kind.QUOTED_NAME, Kind.PARAMETER)
@@ -46,18 +47,20 @@ def rewrite(text: str, code: Sequence[Token]) -> list[tuple[int, int, str]]:
     """(start, end, replacement) edits writing each such sum or difference as ``arith``."""
     if not any(t.text in ("+", "-") for t in code):
         return []
+    calls = dict(function_calls(code, PASSING))  # a passing call's name -> its ")"
+    named = {close: name for name, close in calls.items()}
     edits: list[tuple[int, int, str]] = []
     taken = -1
     for index, token in enumerate(code):
         if token.kind is not Kind.PUNCT or token.text not in ("+", "-") or index <= taken:
             continue
-        left = _left(code, index)
-        right = _right(code, index)
+        left = _left(code, index, named)
+        right = _right(code, index, calls)
         if left is None or right is None:
             continue
         call = _call(text, token.text, code[left], code[index - 1], code[index + 1], code[right])
         while right + 1 < len(code) and code[right + 1].text in ("+", "-"):
-            further = _right(code, right + 1)
+            further = _right(code, right + 1, calls)
             if further is None:
                 break
             op, after = code[right + 1].text, code[right + 2]
@@ -78,12 +81,13 @@ def _operand(token: Token) -> bool:
     return token.kind in _OPERANDS and not (token.kind is Kind.NAME and token.upper in _NOT_NAMES)
 
 
-def _left(code: Sequence[Token], op: int) -> int | None:
-    """The index of the first token of the chain ``x.a.b`` (or ``$p``) just before ``op``,
-    when nothing before it binds it first."""
+def _left(code: Sequence[Token], op: int, named: Mapping[int, int]) -> int | None:
+    """The index of the first token of the chain ``x.a.b`` (or ``$p``), or of the passing
+    call (``named``: its ")" -> its name), just before ``op``, when nothing before it
+    binds it first."""
     at = chains.start_before(code, op, _operand)
-    if at is None and op > 0 and code[op - 1].text == ")":
-        at = _call_start(code, op - 1)
+    if at is None:
+        at = named.get(op - 1)
     if at is None or at < 1:
         return None
     before = code[at - 1]
@@ -93,10 +97,10 @@ def _left(code: Sequence[Token], op: int) -> int | None:
     return at if standalone else None
 
 
-def _right(code: Sequence[Token], op: int) -> int | None:
-    """The index of the last token of the chain just after ``op``, when nothing after it
-    binds it first."""
-    at = _call_end(code, op + 1)
+def _right(code: Sequence[Token], op: int, calls: Mapping[int, int]) -> int | None:
+    """The index of the last token of the chain, or of the passing call (``calls``: its
+    name -> its ")"), just after ``op``, when nothing after it binds it first."""
+    at = calls.get(op + 1)
     if at is None:
         at = chains.end_after(code, op, _operand)
     if at is None:
@@ -105,31 +109,3 @@ def _right(code: Sequence[Token], op: int) -> int | None:
     if after is not None and after.kind is Kind.PUNCT and after.text in _AFTER_BINDS:
         return None
     return at
-
-
-def _call_start(code: Sequence[Token], close: int) -> int | None:
-    """The index of the name of the passing call (``functions.PASSING``) whose ``)`` is at
-    ``close``; None for any other bracket."""
-    depth = 0
-    for at in range(close, -1, -1):
-        depth += {")": 1, "(": -1}.get(code[at].text, 0) if code[at].kind is Kind.PUNCT else 0
-        if depth == 0:
-            return at - 1 if at > 0 and _passing(code[at - 1]) else None
-    return None
-
-
-def _call_end(code: Sequence[Token], name: int) -> int | None:
-    """The index of the ``)`` closing the passing call named at ``name``; None when no
-    such call starts there."""
-    if name + 1 >= len(code) or not _passing(code[name]) or code[name + 1].text != "(":
-        return None
-    depth = 0
-    for at in range(name + 1, len(code)):
-        depth += {"(": 1, ")": -1}.get(code[at].text, 0) if code[at].kind is Kind.PUNCT else 0
-        if depth == 0:
-            return at
-    return None
-
-
-def _passing(token: Token) -> bool:
-    return token.kind is Kind.NAME and token.text.lower() in PASSING

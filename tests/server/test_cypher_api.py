@@ -129,6 +129,25 @@ async def test_errors_are_classified_with_the_position(
     assert body["position"] == position
 
 
+async def test_a_duration_past_neo4js_bounds_is_a_problem_and_loses_nothing(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    big = 9_223_372_036_854_775_807
+    made = await cypher(client, namespace, f"CREATE (:Big {{v: {big}}})", mode="write")
+    assert made.status_code == 200, made.text
+    for query in (
+        f"RETURN duration({{days: {big}}}) AS d",
+        "MATCH (n:Big) RETURN duration({days: n.v}) AS d",
+        "MATCH (n:Big) CREATE (:Gap {d: duration({seconds: n.v}) + duration('PT1S')})",
+    ):
+        body = assert_problem(
+            await cypher(client, namespace, query, mode="write"), 422, "cypher_semantic_error"
+        )
+        assert body["detail"].startswith("Invalid value for duration, will cause overflow"), query
+    kept = await cypher(client, namespace, "MATCH (n) RETURN labels(n) AS l, n.v AS v")
+    assert kept.json()["rows"] == [[["Big"], big]]  # the failed write left nothing behind
+
+
 async def test_write_mode_writes_and_read_mode_cannot(
     client: httpx.AsyncClient, namespace: str
 ) -> None:

@@ -23,8 +23,7 @@ ends in "et al.", "and others" or "etc.", says the book has more authors than it
 Commas separate people, except "Last, First" pairs: a list whose comma pieces alternate
 surnames and one to three given names or initials ("Ullman, Jeffrey D., Widom,
 Jennifer") is read as pairs, where a surname is one word, possibly after particles ("van
-der Linden, Peter", "Le Guin, Ursula K."), or two before one given name ("Garcia Molina,
-Hector", keyed as "Hector Garcia Molina" is); so are pairs run together with no separator
+der Linden, Peter", "Le Guin, Ursula K."); so are pairs run together with no separator
 between people ("Rosenberg, Doug Stephens, Matt": a surname, then pieces of one given name
 or initials before the next surname, then the last given name). A person's surname is
 the last word that is not an initial, where an initial is a single letter or, in a text
@@ -284,17 +283,7 @@ def _pairs(pieces: list[list[str]]) -> bool:
     given names one to three words."""
     if not pieces or len(pieces) % 2:
         return False
-    pairs = zip(pieces[0::2], pieces[1::2], strict=True)
-    return all(
-        (_one_surname(last) or _double_surname(last, given)) and len(given) <= 3
-        for last, given in pairs
-    )
-
-
-def _double_surname(last: list[str], given: list[str]) -> bool:
-    """Two surname words before one given name and initials ("Garcia Molina, Hector";
-    not "Jeffrey Ullman, Jennifer Widom", two people)."""
-    return len(last) == 2 and not any(_initial(w, False) for w in last) and _given(given)
+    return all(_one_surname(p) for p in pieces[0::2]) and all(len(p) <= 3 for p in pieces[1::2])
 
 
 def _one_surname(words: list[str]) -> bool:

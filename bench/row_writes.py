@@ -1,7 +1,7 @@
 """``python -m bench row-writes``: batch writes as the Neo4j libraries send them, with and
 without the rewrites that make rows see each other's writes (``kgmem.cypher.fresh_sets``,
-``kgmem.cypher.eager.merges``) and find each row's node by an equality
-(``kgmem.cypher.property_maps``).
+``kgmem.cypher.eager.merges``, ``kgmem.cypher.fresh_reads``) and find each row's node by
+an equality (``kgmem.cypher.property_maps``).
 
 Same run, same graph (``--rows`` nodes of label ``L`` with an index on ``id``), each
 statement as kgmem plans it and, as the baseline, as kgmem planned it without that
@@ -14,6 +14,8 @@ with the settings the plan asks for), so the figures are the database's work alo
   containment test of the map (every row against every node of the label);
 - a relationship import that MERGEs both ends, as LangChain's and LlamaIndex's are
   written (every row passes the first MERGE before any reaches the second);
+- a batch of property writes whose RETURN reads another node of the row, against no
+  barrier and no re-read of that node (every row writes before any reads);
 - a node import, one MERGE by key a row (``UNWIND $rows AS row MERGE (n:L {id: row.id})
   SET n.x = row.x``), against AGE's containment test of the MERGE's map
   (``kgmem.cypher.merge_keys``);
@@ -63,6 +65,10 @@ QUERIES = {
     "relationship import merging both ends": (
         "UNWIND $pairs AS p MERGE (s:L {id: p.s}) MERGE (t:L {id: p.t}) MERGE (s)-[:R]->(t)",
         "merge_barriers",
+    ),
+    "property writes read through another variable, against no re-read": (
+        "UNWIND $pairs AS p MATCH (s:L {id: p.s}), (t:L {id: p.t}) SET s.x = p.t RETURN t.x",
+        "fresh_reads",
     ),
     "node import, one MERGE by key a row, against the map as containment": (
         "UNWIND $rows AS row MERGE (n:L {id: row.id}) SET n.x = row.x",

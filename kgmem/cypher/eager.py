@@ -28,7 +28,7 @@ and unwinds them again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from kgmem.cypher import apoc_functions, label_sets, label_writes, labels, merge
 from kgmem.cypher.columns import scope
@@ -42,7 +42,7 @@ from kgmem.cypher.structure import (
     union_parts,
 )
 
-_ROWS, _ROW = "__kgmem_rows", "__kgmem_row"
+ROWS, ROW = "__kgmem_rows", "__kgmem_row"
 # Clauses whose bindings ``scope`` reads whole: a barrier after others could lose one.
 _SCOPED = frozenset(
     {"MATCH", "OPTIONAL MATCH", "UNWIND", "WITH", "MERGE", "CREATE", "SET", "REMOVE",
@@ -90,10 +90,10 @@ def merges(text: str, code: Sequence[Token]) -> str:
         if any(relabels or wanted <= labels for wanted in merged for labels in made):
             if not scoped(found[:at]):
                 break
-            inserts.append((clause.tokens[0].start, _barrier(sorted(bound), "")))
+            inserts.append((clause.tokens[0].start, barrier(sorted(bound), "")))
         merged.extend(made)
-    for start, barrier in reversed(inserts):
-        text = text[:start] + barrier + text[start:]
+    for start, inserted in reversed(inserts):
+        text = text[:start] + inserted + text[start:]
     return text
 
 
@@ -121,16 +121,22 @@ def scoped(before: list[Clause]) -> bool:
     return all(c.keyword in _SCOPED for c in before[last_with + 1 :])
 
 
-def _barrier(names: list[str], cut: str) -> str:
+def barrier(names: list[str], cut: str, reread: Collection[str] = ()) -> str:
     """``WITH collect(...) UNWIND ... WITH ...``: every row made before the next clause
-    runs, then the rows again with their variables (``cut`` slices the list)."""
-    items = ", ".join(["0", *names])
-    barrier = f"WITH collect([{items}]) AS {_ROWS} UNWIND {_ROWS}{cut} AS {_ROW} "
+    runs, then the rows again with their variables (``cut`` slices the list), those in
+    ``reread`` read again from the graph (``kgmem_cypher.stored``)."""
+    items = ", ".join(["0", *map(label_writes.quote, names)])
+    text = f"WITH collect([{items}]) AS {ROWS} UNWIND {ROWS}{cut} AS {ROW} "
     if names:
-        barrier += "WITH " + ", ".join(
-            f"{_ROW}[{index}] AS {name}" for index, name in enumerate(names, start=1)
+        text += "WITH " + ", ".join(
+            _carried(f"{ROW}[{index}]", label_writes.quote(name), name in reread)
+            for index, name in enumerate(names, start=1)
         ) + " "  # fmt: skip
-    return barrier
+    return text
+
+
+def _carried(value: str, name: str, reread: bool) -> str:
+    return f"{merge.STORED}({value}) AS {name}" if reread else f"{value} AS {name}"
 
 
 def _writes(tokens: Sequence[Token]) -> bool:
@@ -174,7 +180,7 @@ def _edits(
     low = f"({counts['SKIP']})" if "SKIP" in counts else "0"
     high = f"{low} + ({counts['LIMIT']})" if "LIMIT" in counts else ""
     start = final.tokens[0].start
-    edits = [(start, start, _barrier(names, f"[{low}..{high}]"))]
+    edits = [(start, start, barrier(names, f"[{low}..{high}]"))]
     for clause in tail:
         edits.append((clause.tokens[0].start, clause.tokens[-1].end, ""))
     return edits

@@ -46,7 +46,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     current: set[str] = set()  # variables read again since the last clause that reads rows
     for at, clause in enumerate(found):
         if clause.keyword in _WRITES_PROPERTIES:
-            fresh = _targets(clause) - current
+            fresh = targets(clause) - current
             if fresh and (repeats or nodes > 1) and eager.scoped(found[:at]):
                 inserts.append((clause.tokens[0].start, _rebind(text, found[:at], fresh)))
             current |= fresh
@@ -63,7 +63,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     return text
 
 
-def _targets(clause: Clause) -> set[str]:
+def targets(clause: Clause) -> set[str]:
     """The variables whose properties a SET or REMOVE clause changes (``a.x = ...``,
     ``a += ...``, ``a = ...``, ``REMOVE a.x``)."""
     found = set()

@@ -17,8 +17,10 @@ def test_a_label_item_becomes_a_with_that_carries_the_scope_and_rebinds_the_node
     planned = plan("MATCH (n)-->(m) SET n:Foo RETURN labels(n), m", mode="write")
     assert planned.text == (
         "MATCH (n)-->(m) WITH m, kgmem_cypher.relabel(n, ['Foo'], []) AS n "
+        "WITH collect([0, m, n]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
+        "WITH kgmem_cypher.stored(__kgmem_row[1]) AS m, __kgmem_row[2] AS n "
         "RETURN kgmem_cypher.labels(label(n)), m"
-    )
+    )  # m may be n, which moved: every row's move first, then m read again
     assert planned.relabels
 
 
@@ -27,6 +29,8 @@ def test_property_items_keep_their_order_and_their_own_rewrites() -> None:
     assert planned.text == (
         "MATCH (n), (m) WITH m, kgmem_cypher.stored(n) AS n SET n.a = 1 "
         "WITH m, kgmem_cypher.relabel(n, ['A', 'B'], []) AS n "
+        "WITH collect([0, m, n]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
+        "WITH kgmem_cypher.stored(__kgmem_row[1]) AS m, __kgmem_row[2] AS n "
         "SET n.b = kgmem_cypher.labels(label(m)) RETURN n"
     )
 

@@ -1,0 +1,129 @@
+"""A read after a write sees the write through every variable bound to the entity, and
+every row's write (``kgmem.cypher.fresh_reads``), as in Neo4j; first as text, then run
+against AGE."""
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kgmem import Memory
+from kgmem.cypher import plan
+
+BARRIER = "WITH collect([0, a, c]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
+
+
+def test_another_variable_read_after_a_write_is_read_again_after_every_row() -> None:
+    planned = plan("MATCH (a:P), (c:P) SET a.x = 1 RETURN c.x", mode="write")
+    assert planned.text.endswith(
+        "SET a.x = 1 "
+        + BARRIER
+        + "WITH __kgmem_row[1] AS a, kgmem_cypher.stored(__kgmem_row[2]) AS c RETURN c.x"
+    )
+
+
+def test_a_query_with_one_entity_variable_is_left_as_it_is() -> None:
+    for query in (
+        "MERGE (n:E {id: 1}) SET n.x = 1 RETURN n",
+        "MATCH (n:E) SET n.x = 1 WITH n MATCH (m:F) RETURN n.x",  # m is read after the write
+        "MATCH (a:P), (c:P) SET a.x = 1 RETURN a.x, id(a)",  # a is the copy written
+        "MATCH (a:P), (c:P) SET a.x = 1 DELETE c",  # DELETE reads no value
+        "MATCH (a:P), (c:P) SET a.x = 1 WITH a, c AS d RETURN a",  # d carried, not read
+    ):
+        assert "__kgmem_rows" not in plan(query, mode="write").text, query
+
+
+def test_a_relationship_write_leaves_node_variables_alone_and_the_other_way() -> None:
+    text = plan("MATCH (a)-[r]->(b) SET r.w = 1 RETURN a, b", mode="write").text
+    assert "__kgmem_rows" not in text
+    text = plan("MATCH (a)-[r]->(b) SET a.w = 1 RETURN r, b", mode="write").text
+    assert "kgmem_cypher.stored(__kgmem_row[2]) AS b" in text
+    assert "kgmem_cypher.stored(__kgmem_row[3]) AS r" not in text
+
+
+def test_a_write_after_another_makes_the_first_copy_stale() -> None:
+    text = plan("MATCH (a:P), (c:P) SET a.x = 1 SET c.y = 2 RETURN a.y", mode="write").text
+    assert "kgmem_cypher.stored(__kgmem_row[1]) AS a" in text
+
+
+async def _rows(memory: Memory, namespace: str, query: str) -> list[list[object]]:
+    return (await memory.cypher(namespace, query, mode="write")).rows
+
+
+async def test_every_variable_bound_to_a_node_sees_its_new_properties(
+    memory: Memory, namespace: str
+) -> None:
+    await _rows(memory, namespace, "CREATE (:P {k: 1})")
+    assert await _rows(memory, namespace, "MATCH (a:P), (c:P) SET c.z = 6 RETURN a.z, c.z") == [
+        [6, 6]
+    ]
+    query = "MATCH (a:P) WITH a, a AS b SET b.y = 7 RETURN a.y, b.y, properties(a) = properties(b)"
+    assert await _rows(memory, namespace, query) == [[7, 7, True]]
+    query = "MATCH (a:P) SET a.v = 9 WITH a MATCH (c:P) WHERE c.v = 9 RETURN c.v"
+    assert await _rows(memory, namespace, query) == [[9]]
+
+
+async def test_a_row_reads_what_every_row_wrote(memory: Memory, namespace: str) -> None:
+    await _rows(memory, namespace, "CREATE (:Q {k: 1}), (:Q {k: 2})")
+    query = "MATCH (a:Q), (c:Q) SET a.z = a.k * 10 RETURN a.k, c.k, c.z ORDER BY a.k, c.k"
+    assert await _rows(memory, namespace, query) == [
+        [1, 1, 10],
+        [1, 2, 20],
+        [2, 1, 10],
+        [2, 2, 20],
+    ]
+    stored = await _rows(memory, namespace, "MATCH (q:Q) RETURN q.k, q.z ORDER BY q.k")
+    assert stored == [[1, 10], [2, 20]]
+
+
+async def test_every_variable_bound_to_a_node_sees_its_new_labels(
+    memory: Memory, namespace: str
+) -> None:
+    await _rows(memory, namespace, "CREATE (:P {k: 1})-[:R]->(:S {k: 2})")
+    query = "MATCH (a:P), (c:P) SET a:H RETURN labels(c), c.k, id(c) = id(a)"
+    assert await _rows(memory, namespace, query) == [[["H", "P"], 1, True]]
+    query = "MATCH (a:P) WITH a, a AS b REMOVE b:H RETURN labels(a), labels(b)"
+    assert await _rows(memory, namespace, query) == [[["P"], ["P"]]]
+    # a MATCH after the move finds the node as it now is
+    query = "MATCH (a:P) SET a:G WITH a MATCH (c:P) RETURN labels(c), id(c) = id(a)"
+    assert await _rows(memory, namespace, query) == [[["G", "P"], True]]
+    query = "MATCH (a:P)-[r]->(s), (c:G) SET a:K RETURN labels(c), r.x"
+    assert await _rows(memory, namespace, query) == [[["G", "K", "P"], None]]
+
+
+async def test_every_variable_bound_to_a_relationship_sees_its_new_properties(
+    memory: Memory, namespace: str
+) -> None:
+    await _rows(memory, namespace, "CREATE (:A)-[:R {w: 1}]->(:B)")
+    query = "MATCH ()-[r:R]->(), ()-[s:R]->() SET r.w = r.w + 1 RETURN s.w"
+    assert await _rows(memory, namespace, query) == [[2]]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    writes=st.lists(
+        st.tuples(st.sampled_from("abc"), st.sampled_from(["x", "y"]), st.integers(0, 99)),
+        min_size=1,
+        max_size=5,
+    )
+)
+async def test_the_last_write_through_any_name_is_what_every_name_reads(
+    memory: Memory, namespace: str, writes: list[tuple[str, str, int]]
+) -> None:
+    await _rows(memory, namespace, "MERGE (n:One {k: 1}) REMOVE n.x, n.y")
+    sets = " ".join(f"SET {name}.{key} = {value}" for name, key, value in writes)
+    reads = ", ".join(f"{name}.{key}" for name in "abc" for key in "xy")
+    query = f"MATCH (a:One) WITH a, a AS b MATCH (c:One) {sets} RETURN {reads}"
+    last = {key: value for _, key, value in writes}
+    expected = [last.get(key) for _ in "abc" for key in "xy"]
+    assert await _rows(memory, namespace, query) == [expected]
+
+
+def test_a_stale_copy_is_read_again_before_a_set_writes_it_back() -> None:
+    text = plan("MATCH (a) WITH a, a AS b SET a.y = 0 SET b.x = 0", mode="write").text
+    assert text.endswith(
+        "SET a.y = 0 WITH collect([0, a, b]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
+        "WITH __kgmem_row[1] AS a, kgmem_cypher.stored(__kgmem_row[2]) AS b SET b.x = 0"
+    )

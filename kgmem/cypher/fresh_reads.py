@@ -19,11 +19,14 @@ reads those variables again (``kgmem_cypher.stored``, which follows label moves)
     WITH collect([0, a, c]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row
     WITH __kgmem_row[1] AS a, kgmem_cypher.stored(__kgmem_row[2]) AS c RETURN c.x
 
-A SET writes the whole copy back, so a stale copy is read again before a SET writes
-it too (``WITH a, a AS b SET a.x = 1 SET b.y = 2`` kept only ``y``). A variable a write
-clause wrote stays as it is while no other variable of its kind was written since. The
-variables followed are those a pattern binds to one node or relationship and their
-renamings by WITH; an entity held in a list, a map or a path keeps the copy it had.
+A SET writes the whole copy back, so a stale copy a SET writes is read again on its
+row first (``WITH a, a AS b SET a.x = 1 SET b.y = 2`` kept only ``y``). A SET itself
+reads nothing again: Neo4j evaluates its right-hand sides before it writes, and a SET
+split in two by a label item (``SET n.a = 1, n:L, n.b = m.a``) is still one clause. A
+variable a write clause wrote stays as it is while no other variable of its kind was
+written since. The variables followed are those a pattern binds to one node or
+relationship and their renamings by WITH; an entity held in a list, a map or a path
+keeps the copy it had.
 """
 
 from __future__ import annotations
@@ -61,11 +64,13 @@ class _State:
     relabelled: bool = False
 
     def written(self, names: set[str]) -> None:
-        """Every copy of the kind ``names`` hold goes stale, but theirs."""
-        kinds = {self.entities.get(name, "") for name in names}
+        """Every copy of the kinds ``names`` hold goes stale, but that of a name that was
+        fresh and the only one of its kind written."""
+        kinds = [self.entities.get(name, "") for name in names]
         if "" in kinds:
-            kinds = {_NODE, _RELATIONSHIP}
-        self.fresh = {v for v in self.fresh if v in names or self.entities.get(v) not in kinds}
+            kinds = [_NODE, _RELATIONSHIP, _NODE, _RELATIONSHIP]
+        alone = {n for n, kind in zip(names, kinds, strict=False) if kinds.count(kind) == 1}
+        self.fresh = {v for v in self.fresh if v in alone or self.entities.get(v) not in set(kinds)}
         self.wrote = True
 
 
@@ -81,15 +86,44 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     inserts: list[tuple[int, str]] = []
     for start, end in _groups(found):
         clause = found[start]
-        stale = (set(state.entities) - state.fresh) & _reads(text, found[start:end])
-        if state.wrote and stale and eager.scoped(found[:start]):
-            names = sorted(scope(text, found[:start]))
-            inserts.append((clause.tokens[0].start, eager.barrier(names, "", stale)))
-            state.fresh |= stale
+        if state.wrote and eager.scoped(found[:start]):
+            inserts.extend(_reread(text, found, (start, end), state))
         _follow(text, clause, state)
     for start, inserted in reversed(inserts):
         text = text[:start] + inserted + text[start:]
     return text
+
+
+def _reread(
+    text: str, found: Sequence[Clause], group: tuple[int, int], state: _State
+) -> list[tuple[int, str]]:
+    """The WITH to put before ``found[group[0]]``, if any: the stale variables a write
+    clause writes back, read again on their row; or those another clause reads, read
+    again once every row has passed (a write clause reads nothing again: Neo4j evaluates
+    a SET's right-hand sides before it writes, and a clause split in two by a label item
+    is still one SET)."""
+    start, end = group
+    clause = found[start]
+    stale = set(state.entities) - state.fresh
+    if clause.keyword in _WRITES or _moves_or_reads_again(text, clause):
+        stale &= fresh_sets.targets(clause)
+        made = fresh_sets.rebind(text, list(found[:start]), stale) if stale else ""
+    else:
+        stale &= _reads(text, found[start:end])
+        made = eager.barrier(sorted(scope(text, found[:start])), "", stale) if stale else ""
+    state.fresh |= stale
+    return [(clause.tokens[0].start, made)] if made else []
+
+
+def _moves_or_reads_again(text: str, clause: Clause) -> bool:
+    """Whether ``clause`` is a WITH that moves a node to new labels, or reads entities
+    again before a SET (``kgmem.cypher.fresh_sets``), carrying the rest as they are."""
+    if clause.keyword != "WITH":
+        return False
+    items = project(text, clause).items
+    made = [item for item in items if _bare(item) is None]
+    calls = (FUNCTION, label_writes.FUNCTION)
+    return bool(made) and all(_called(item) in calls for item in made)
 
 
 def _groups(found: Sequence[Clause]) -> list[tuple[int, int]]:
@@ -192,8 +226,7 @@ def _variable_length(tokens: Sequence[Token], index: int) -> bool:
 
 def _reads(text: str, group: Sequence[Clause]) -> set[str]:
     """The names ``group`` (a clause and its WHERE, ORDER BY, ...) reads as values: not
-    where a pattern names an entity, a WITH carries it on, or DELETE removes it. A SET
-    reads the entity it writes: AGE writes the whole copy back."""
+    where a pattern names an entity, a WITH carries it on, or DELETE removes it."""
     clause = group[0]
     if clause.keyword in _IDENTITY_ONLY:
         return set()

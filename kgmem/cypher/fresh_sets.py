@@ -48,7 +48,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         if clause.keyword in _WRITES_PROPERTIES:
             fresh = targets(clause) - current
             if fresh and (repeats or nodes > 1) and eager.scoped(found[:at]):
-                inserts.append((clause.tokens[0].start, _rebind(text, found[:at], fresh)))
+                inserts.append((clause.tokens[0].start, rebind(text, found[:at], fresh)))
             current |= fresh
             continue
         current = _reread(text, clause)
@@ -58,8 +58,8 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
             repeats = True
         elif clause.keyword == "WITH" and _one_group_per_row(text, clause):
             nodes, repeats = 0, False
-    for start, rebind in reversed(inserts):
-        text = text[:start] + rebind + text[start:]
+    for start, inserted in reversed(inserts):
+        text = text[:start] + inserted + text[start:]
     return text
 
 
@@ -109,7 +109,7 @@ def _one_group_per_row(text: str, clause: Clause) -> bool:
     return len(keys) <= 1 and len(keys) < len(projection.items)
 
 
-def _rebind(text: str, before: list[Clause], fresh: set[str]) -> str:
+def rebind(text: str, before: list[Clause], fresh: set[str]) -> str:
     """A WITH carrying every variable in scope, ``fresh`` read again."""
     kept = sorted(scope(text, before) - fresh)
     items = [*kept, *(f"{FUNCTION}({name}) AS {name}" for name in sorted(fresh))]

@@ -143,6 +143,7 @@ from kgmem.cypher import (
     quantified_paths,
     reduce,
     rel_types,
+    set_items,
     shortest_paths,
     simple_cases,
     slices,
@@ -327,6 +328,7 @@ _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("simple_cases", simple_cases.rewrite),  # before type_predicates: WHEN IS TYPED T
     ("type_predicates", type_predicates.rewrite),
     ("merge_barriers", eager.merges),
+    ("set_items", set_items.rewrite),  # before fresh_sets: it reads each run's target
     ("fresh_sets", fresh_sets.rewrite),
     ("fresh_reads", fresh_reads.rewrite),
     ("both_ways", both_ways.rewrite),

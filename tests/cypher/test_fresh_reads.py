@@ -42,6 +42,13 @@ def test_a_relationship_write_leaves_node_variables_alone_and_the_other_way() ->
 def test_a_write_after_another_makes_the_first_copy_stale() -> None:
     text = plan("MATCH (a:P), (c:P) SET a.x = 1 SET c.y = 2 RETURN a.y", mode="write").text
     assert "kgmem_cypher.stored(__kgmem_row[1]) AS a" in text
+    text = plan("MATCH (a:P), (c:P) SET a.x = 1, c.y = 2 RETURN a.y, c.x", mode="write").text
+    # one clause, written a then c (kgmem.cypher.set_items): a read again, c as written
+    assert text.endswith(
+        "kgmem_cypher.stored(__kgmem_row[3]) AS a, __kgmem_row[4] AS c RETURN a.y, c.x"
+    )
+    text = plan("MATCH (a:P), (c:P) SET a.x = 1 SET c.y = a.x", mode="write").text
+    assert "__kgmem_rows" not in text  # a SET's right-hand side reads what it is given
 
 
 async def _rows(memory: Memory, namespace: str, query: str) -> list[list[object]]:
@@ -59,6 +66,8 @@ async def test_every_variable_bound_to_a_node_sees_its_new_properties(
     assert await _rows(memory, namespace, query) == [[7, 7, True]]
     query = "MATCH (a:P) SET a.v = 9 WITH a MATCH (c:P) WHERE c.v = 9 RETURN c.v"
     assert await _rows(memory, namespace, query) == [[9]]
+    query = "MATCH (a:P), (c:P) SET a.s = 1, c.t = 2 RETURN [a.s, a.t, c.s, c.t]"
+    assert await _rows(memory, namespace, query) == [[[1, 2, 1, 2]]]
 
 
 async def test_a_row_reads_what_every_row_wrote(memory: Memory, namespace: str) -> None:
@@ -121,9 +130,12 @@ async def test_the_last_write_through_any_name_is_what_every_name_reads(
     assert await _rows(memory, namespace, query) == [expected]
 
 
-def test_a_stale_copy_is_read_again_before_a_set_writes_it_back() -> None:
+def test_a_stale_copy_is_read_again_on_its_row_before_a_set_writes_it_back() -> None:
     text = plan("MATCH (a) WITH a, a AS b SET a.y = 0 SET b.x = 0", mode="write").text
-    assert text.endswith(
-        "SET a.y = 0 WITH collect([0, a, b]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
-        "WITH __kgmem_row[1] AS a, kgmem_cypher.stored(__kgmem_row[2]) AS b SET b.x = 0"
-    )
+    # b, renamed back to a (kgmem.cypher.aliased_entities), read after a's write
+    assert text == "MATCH (a) WITH a SET a.y = 0 WITH a, kgmem_cypher.stored(a) AS b SET b.x = 0"
+
+
+def test_the_right_hand_sides_of_one_set_clause_read_the_graph_as_the_clause_found_it() -> None:
+    text = plan("MATCH (a:P), (c:P) SET a.x = c.y, c.y = a.x", mode="write").text
+    assert "__kgmem_rows" not in text

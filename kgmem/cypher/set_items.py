@@ -1,0 +1,145 @@
+"""One SET or REMOVE clause that writes through several variables.
+
+A row carries its own copy of each entity, and AGE writes each copy a SET or REMOVE
+changed back whole. When two variables of one clause are the same entity (``MATCH
+(a:P), (c:P) SET a.s = 1, c.t = 2`` with one P node, or a self-loop's two ends), the
+copy written last won and the other item's write was lost. Neo4j evaluates every
+right-hand side against the graph as the clause found it, then writes them all.
+
+kgmem reads the entities the clause writes again (as ``kgmem.cypher.fresh_sets`` does,
+so each row sees what the rows before it wrote), evaluates the right-hand sides into
+the row, then writes each variable's run of items in turn, reading the entity again
+before every run after the first::
+
+    MATCH (a:P), (c:P) SET a.s = c.t, c.t = a.s
+    MATCH (a:P), (c:P) WITH kgmem_cypher.stored(a) AS a, kgmem_cypher.stored(c) AS c
+    WITH a, c, c.t AS __kgmem_v1, a.s AS __kgmem_v2 SET a.s = __kgmem_v1
+    WITH a, __kgmem_v1, __kgmem_v2, kgmem_cypher.stored(c) AS c SET c.t = __kgmem_v2
+
+A clause whose items all write one variable, or a node and a relationship, is left as
+it is; so is one with an item of another form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kgmem.cypher import eager, fresh_sets
+from kgmem.cypher.columns import scope
+from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.spans import Edit, splice
+from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+
+VALUE = "__kgmem_v"
+_OPERATORS = ("=", "+=")
+
+
+def rewrite(text: str, code: Sequence[Token]) -> str:
+    """``text`` with each SET or REMOVE clause that writes several variables split."""
+    if not any(t.is_keyword("SET", "REMOVE") for t in code):
+        return text
+    parts = union_parts(code)
+    if len(parts) != 1:
+        return text
+    found = clauses(parts[0])
+    edits: list[Edit] = []
+    values = 0
+    for at, clause in enumerate(found):
+        if clause.keyword not in ("SET", "REMOVE") or not eager.scoped(found[:at]):
+            continue
+        items = split_top_level(list(clause.body))
+        runs = _runs(items)
+        if runs is None or len({name for name, _ in runs}) < 2 or _kinds_differ(runs, found[:at]):
+            continue
+        carried = sorted(scope(text, found[:at]))
+        edit, values = _split(text, clause, runs, carried, values)
+        edits.append(edit)
+    return splice(text, edits) if edits else text
+
+
+def _runs(items: list[list[Token]]) -> list[tuple[str, list[list[Token]]]] | None:
+    """The items in runs of one target each, in order; None when an item is of a form
+    other than ``v.k = e``, ``v += e``, ``v = e`` or ``v.k`` (REMOVE)."""
+    runs: list[tuple[str, list[list[Token]]]] = []
+    for item in items:
+        if len(item) < 3 or item[0].kind not in (Kind.NAME, Kind.QUOTED_NAME):
+            return None
+        if item[1].text not in (".", *_OPERATORS):
+            return None
+        name = item[0].name
+        if runs and runs[-1][0] == name:
+            runs[-1][1].append(item)
+        else:
+            runs.append((name, [item]))
+    return runs
+
+
+def _kinds_differ(runs: list[tuple[str, list[list[Token]]]], before: Sequence[Clause]) -> bool:
+    """Whether the targets are one node and one relationship (they cannot be one entity)."""
+    nodes, relationships = _pattern_kinds(before)
+    names = {name for name, _ in runs}
+    return len(names) == 2 and len(names & nodes) == 1 and len(names & relationships) == 1
+
+
+def _pattern_kinds(before: Sequence[Clause]) -> tuple[set[str], set[str]]:
+    nodes: set[str] = set()
+    relationships: set[str] = set()
+    for clause in before:
+        tokens = clause.tokens
+        for index, token in enumerate(tokens[1:-1], start=1):
+            if token.kind not in (Kind.NAME, Kind.QUOTED_NAME):
+                continue
+            opener, after = tokens[index - 1].text, tokens[index + 1].text
+            if opener == "(" and after in (")", ":", "{"):
+                nodes.add(token.name)
+            elif opener == "[" and after in ("]", ":", "{"):
+                relationships.add(token.name)
+    return nodes, relationships - nodes
+
+
+def _split(
+    text: str,
+    clause: Clause,
+    runs: list[tuple[str, list[list[Token]]]],
+    carried: list[str],
+    values: int,
+) -> tuple[Edit, int]:
+    """The clause as a WITH of its right-hand sides and one SET (or REMOVE) per run."""
+    keyword = clause.keyword
+    computed: list[str] = []
+    written: list[str] = []
+    for _, items in runs:
+        pieces = []
+        for item in items:
+            operator = _operator(item)
+            if operator is None:
+                pieces.append(text[item[0].start : item[-1].end])
+                continue
+            values += 1
+            name = f"{VALUE}{values}"
+            computed.append(f"{text[item[operator + 1].start : item[-1].end]} AS {name}")
+            pieces.append(f"{text[item[0].start : item[operator].end]} {name}")
+        written.append(f"{keyword} {', '.join(pieces)}")
+    names = [c.rsplit(" AS ", 1)[1] for c in computed]
+    targets = {name for name, _ in runs}
+    kept = [n for n in carried if n not in targets]
+    out = f"WITH {', '.join([*kept, *(_stored(n) for n in sorted(targets))])} "
+    if computed:
+        out += f"WITH {', '.join([*carried, *computed])} "
+    out += written[0]
+    for (name, _), part in zip(runs[1:], written[1:], strict=True):
+        others = [n for n in [*carried, *names] if n != name]
+        out += f" WITH {', '.join([*others, _stored(name)])} {part}"
+    return (clause.tokens[0].start, clause.tokens[-1].end, out), values
+
+
+def _stored(name: str) -> str:
+    return f"{fresh_sets.FUNCTION}({name}) AS {name}"
+
+
+def _operator(item: list[Token]) -> int | None:
+    """The index of the top-level ``=`` or ``+=`` of a SET item."""
+    for index, (depth, token) in enumerate(depths(item)):
+        if depth == 0 and token.kind is Kind.PUNCT and token.text in _OPERATORS:
+            return index
+    return None

@@ -113,6 +113,7 @@ from kgmem.cypher import (
     conversions,
     create_batches,
     create_parts,
+    deleted_values,
     dynamic_properties,
     eager,
     element_ids,
@@ -331,6 +332,7 @@ _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("set_items", set_items.rewrite),  # before fresh_sets: it reads each run's target
     ("fresh_sets", fresh_sets.rewrite),
     ("fresh_reads", fresh_reads.rewrite),
+    ("deleted_values", deleted_values.rewrite),
     ("both_ways", both_ways.rewrite),
     ("string_predicates", string_predicates.rewrite),
     ("quantified_paths", quantified_paths.rewrite),

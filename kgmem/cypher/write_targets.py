@@ -72,7 +72,7 @@ def _checks(clause: Clause, kinds: Kinds) -> list[str]:
         kind = kinds.get(name)  # None: not in scope before the clause (MERGE's own)
         call = "endpoint" if endpoint else "written"
         needed = kind == ANY or (endpoint and kind == OPTIONAL)
-        check = f"kgmem_cypher.{call}({_variable(name)}, {_quoted(name)})"
+        check = f"kgmem_cypher.{call}({_variable(name)}, {quoted(name)})"
         if needed and check not in found:
             found.append(check)
     return found
@@ -154,7 +154,7 @@ def _foreach(clause: Clause, kinds: Kinds) -> list[Edit]:
     first, last = inner[0], inner[bar - 1]
     endpoint = "true" if any(mine) else "false"
     head = "kgmem_cypher.written_each(("
-    tail = f"), {_quoted(variable.name)}, {endpoint})"
+    tail = f"), {quoted(variable.name)}, {endpoint})"
     return [(first.start, first.start, head), (last.end, last.end, tail)]
 
 
@@ -214,5 +214,5 @@ def _variable(name: str) -> str:
     return name if name.isidentifier() else f"`{name.replace('`', '``')}`"
 
 
-def _quoted(name: str) -> str:
+def quoted(name: str) -> str:
     return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"

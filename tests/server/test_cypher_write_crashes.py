@@ -34,6 +34,8 @@ CRASHERS = [
     "WITH [] AS l CREATE (l)-[:T]->(b)",
     "WITH [] AS l CREATE (a)-[:T]->(l)",
     "UNWIND [[]] AS l DELETE l",
+    "WITH [[]] AS l DELETE l[0]",  # a value's item is bound before DELETE (deleted_values)
+    "WITH {k: []} AS m DETACH DELETE m.k",
     "UNWIND [[]] AS l CREATE (l)-[:T]->(:B)",
     "WITH [] AS l MERGE (a:A {k: 1}) ON CREATE SET l.x = 1",
     "WITH [] AS l CALL { WITH l SET l.x = 1 }",

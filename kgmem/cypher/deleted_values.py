@@ -21,7 +21,7 @@ from kgmem.cypher import eager
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, clauses, split_top_level, union_parts
+from kgmem.cypher.structure import Clause, split_top_level
 from kgmem.cypher.write_targets import quoted
 
 VALUE = "__kgmem_x"
@@ -33,15 +33,10 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` with every DELETE item that is not a variable bound in a WITH first."""
     if not any(t.is_keyword("DELETE") for t in code):
         return text
-    parts = union_parts(code)
-    if len(parts) != 1:
-        return text
-    found = clauses(parts[0])
     edits: list[Edit] = []
     count = 0
-    for at, clause in enumerate(found):
-        if clause.keyword not in _DELETES or not eager.scoped(found[:at]):
-            continue
+    for at, found in eager.scoped_clauses(code, _DELETES):
+        clause = found[at]
         items = split_top_level(list(clause.body))
         if all(len(item) == 1 and item[0].kind in _NAMES for item in items):
             continue

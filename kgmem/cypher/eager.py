@@ -114,6 +114,23 @@ def _made_nodes(clause: Clause, bound: set[str]) -> list[frozenset[str]]:
     return found
 
 
+def scoped_clauses(
+    code: Sequence[Token], keywords: Collection[str]
+) -> list[tuple[int, list[Clause]]]:
+    """For a query of one part (no UNION), the index of each clause whose keyword is in
+    ``keywords`` and whose variables in scope ``scope`` reads whole, with all the
+    query's clauses."""
+    parts = union_parts(code)
+    if len(parts) != 1:
+        return []
+    found = clauses(parts[0])
+    return [
+        (at, found)
+        for at, clause in enumerate(found)
+        if clause.keyword in keywords and scoped(found[:at])
+    ]
+
+
 def scoped(before: list[Clause]) -> bool:
     """Whether ``scope`` reads every variable ``before`` binds: a procedure's YIELD and a
     CALL subquery's RETURN only when a WITH names what goes on after them."""

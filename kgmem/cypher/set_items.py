@@ -28,7 +28,7 @@ from kgmem.cypher import eager, fresh_sets
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
+from kgmem.cypher.structure import Clause, depths, split_top_level
 
 VALUE = "__kgmem_v"
 _OPERATORS = ("=", "+=")
@@ -38,17 +38,11 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` with each SET or REMOVE clause that writes several variables split."""
     if not any(t.is_keyword("SET", "REMOVE") for t in code):
         return text
-    parts = union_parts(code)
-    if len(parts) != 1:
-        return text
-    found = clauses(parts[0])
     edits: list[Edit] = []
     values = 0
-    for at, clause in enumerate(found):
-        if clause.keyword not in ("SET", "REMOVE") or not eager.scoped(found[:at]):
-            continue
-        items = split_top_level(list(clause.body))
-        runs = _runs(items)
+    for at, found in eager.scoped_clauses(code, ("SET", "REMOVE")):
+        clause = found[at]
+        runs = _runs(split_top_level(list(clause.body)))
         if runs is None or len({name for name, _ in runs}) < 2 or _kinds_differ(runs, found[:at]):
             continue
         carried = sorted(scope(text, found[:at]))

@@ -6,6 +6,7 @@ import pytest
 from kgmem import Memory
 from kgmem.cypher import plan
 from kgmem.errors import CypherTypeError
+from tests.cypher.rules import written
 
 
 def test_a_computed_item_is_bound_and_checked_before_it_is_deleted() -> None:
@@ -17,34 +18,30 @@ def test_a_computed_item_is_bound_and_checked_before_it_is_deleted() -> None:
     assert "__kgmem_x" not in plan("MATCH (n) DETACH DELETE n", mode="write").text
 
 
-async def _rows(memory: Memory, namespace: str, query: str) -> list[list[object]]:
-    return (await memory.cypher(namespace, query, mode="write")).rows
-
-
 async def _counts(memory: Memory, namespace: str) -> list[object]:
     query = "MATCH (n) OPTIONAL MATCH (n)-[r]->() RETURN count(DISTINCT n), count(r)"
-    [row] = await _rows(memory, namespace, query)
+    [row] = await written(memory, namespace, query)
     return row
 
 
 async def test_nodes_and_relationships_are_deleted_from_lists_and_maps(
     memory: Memory, namespace: str
 ) -> None:
-    await _rows(memory, namespace, "CREATE (:X)-[:R]->(:Y), (:X)-[:R]->(:Y)")
-    await _rows(memory, namespace, "MATCH ()-[r:R]->() WITH collect(r) AS rs DELETE rs[0]")
+    await written(memory, namespace, "CREATE (:X)-[:R]->(:Y), (:X)-[:R]->(:Y)")
+    await written(memory, namespace, "MATCH ()-[r:R]->() WITH collect(r) AS rs DELETE rs[0]")
     assert await _counts(memory, namespace) == [4, 1]
-    await _rows(memory, namespace, "MATCH ()-[r:R]->() WITH {key: r} AS m DELETE m.key")
+    await written(memory, namespace, "MATCH ()-[r:R]->() WITH {key: r} AS m DELETE m.key")
     assert await _counts(memory, namespace) == [4, 0]
     query = "MATCH (n:X) WITH {k: [n]} AS m DETACH DELETE m.k[0] RETURN count(*)"
-    assert await _rows(memory, namespace, query) == [[2]]
+    assert await written(memory, namespace, query) == [[2]]
     assert await _counts(memory, namespace) == [2, 0]
-    assert await _rows(memory, namespace, "WITH [null] AS l DELETE l[0] RETURN 1") == [[1]]
+    assert await written(memory, namespace, "WITH [null] AS l DELETE l[0] RETURN 1") == [[1]]
 
 
 async def test_the_empty_list_is_neo4js_type_error_and_the_database_answers_after(
     memory: Memory, namespace: str
 ) -> None:
-    await _rows(memory, namespace, "CREATE (:X)")
+    await written(memory, namespace, "CREATE (:X)")
     with pytest.raises(CypherTypeError, match="empty list"):
-        await _rows(memory, namespace, "MATCH (n) WITH [[], n] AS l DELETE l[0]")
+        await written(memory, namespace, "MATCH (n) WITH [[], n] AS l DELETE l[0]")
     assert await _counts(memory, namespace) == [1, 0]

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from kgmem import Memory
 from kgmem.cypher import plan
+from tests.cypher.rules import written
 
 BARRIER = "WITH collect([0, a, c]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
 
@@ -51,59 +52,55 @@ def test_a_write_after_another_makes_the_first_copy_stale() -> None:
     assert "__kgmem_rows" not in text  # a SET's right-hand side reads what it is given
 
 
-async def _rows(memory: Memory, namespace: str, query: str) -> list[list[object]]:
-    return (await memory.cypher(namespace, query, mode="write")).rows
-
-
 async def test_every_variable_bound_to_a_node_sees_its_new_properties(
     memory: Memory, namespace: str
 ) -> None:
-    await _rows(memory, namespace, "CREATE (:P {k: 1})")
-    assert await _rows(memory, namespace, "MATCH (a:P), (c:P) SET c.z = 6 RETURN a.z, c.z") == [
+    await written(memory, namespace, "CREATE (:P {k: 1})")
+    assert await written(memory, namespace, "MATCH (a:P), (c:P) SET c.z = 6 RETURN a.z, c.z") == [
         [6, 6]
     ]
     query = "MATCH (a:P) WITH a, a AS b SET b.y = 7 RETURN a.y, b.y, properties(a) = properties(b)"
-    assert await _rows(memory, namespace, query) == [[7, 7, True]]
+    assert await written(memory, namespace, query) == [[7, 7, True]]
     query = "MATCH (a:P) SET a.v = 9 WITH a MATCH (c:P) WHERE c.v = 9 RETURN c.v"
-    assert await _rows(memory, namespace, query) == [[9]]
+    assert await written(memory, namespace, query) == [[9]]
     query = "MATCH (a:P), (c:P) SET a.s = 1, c.t = 2 RETURN [a.s, a.t, c.s, c.t]"
-    assert await _rows(memory, namespace, query) == [[[1, 2, 1, 2]]]
+    assert await written(memory, namespace, query) == [[[1, 2, 1, 2]]]
 
 
 async def test_a_row_reads_what_every_row_wrote(memory: Memory, namespace: str) -> None:
-    await _rows(memory, namespace, "CREATE (:Q {k: 1}), (:Q {k: 2})")
+    await written(memory, namespace, "CREATE (:Q {k: 1}), (:Q {k: 2})")
     query = "MATCH (a:Q), (c:Q) SET a.z = a.k * 10 RETURN a.k, c.k, c.z ORDER BY a.k, c.k"
-    assert await _rows(memory, namespace, query) == [
+    assert await written(memory, namespace, query) == [
         [1, 1, 10],
         [1, 2, 20],
         [2, 1, 10],
         [2, 2, 20],
     ]
-    stored = await _rows(memory, namespace, "MATCH (q:Q) RETURN q.k, q.z ORDER BY q.k")
+    stored = await written(memory, namespace, "MATCH (q:Q) RETURN q.k, q.z ORDER BY q.k")
     assert stored == [[1, 10], [2, 20]]
 
 
 async def test_every_variable_bound_to_a_node_sees_its_new_labels(
     memory: Memory, namespace: str
 ) -> None:
-    await _rows(memory, namespace, "CREATE (:P {k: 1})-[:R]->(:S {k: 2})")
+    await written(memory, namespace, "CREATE (:P {k: 1})-[:R]->(:S {k: 2})")
     query = "MATCH (a:P), (c:P) SET a:H RETURN labels(c), c.k, id(c) = id(a)"
-    assert await _rows(memory, namespace, query) == [[["H", "P"], 1, True]]
+    assert await written(memory, namespace, query) == [[["H", "P"], 1, True]]
     query = "MATCH (a:P) WITH a, a AS b REMOVE b:H RETURN labels(a), labels(b)"
-    assert await _rows(memory, namespace, query) == [[["P"], ["P"]]]
+    assert await written(memory, namespace, query) == [[["P"], ["P"]]]
     # a MATCH after the move finds the node as it now is
     query = "MATCH (a:P) SET a:G WITH a MATCH (c:P) RETURN labels(c), id(c) = id(a)"
-    assert await _rows(memory, namespace, query) == [[["G", "P"], True]]
+    assert await written(memory, namespace, query) == [[["G", "P"], True]]
     query = "MATCH (a:P)-[r]->(s), (c:G) SET a:K RETURN labels(c), r.x"
-    assert await _rows(memory, namespace, query) == [[["G", "K", "P"], None]]
+    assert await written(memory, namespace, query) == [[["G", "K", "P"], None]]
 
 
 async def test_every_variable_bound_to_a_relationship_sees_its_new_properties(
     memory: Memory, namespace: str
 ) -> None:
-    await _rows(memory, namespace, "CREATE (:A)-[:R {w: 1}]->(:B)")
+    await written(memory, namespace, "CREATE (:A)-[:R {w: 1}]->(:B)")
     query = "MATCH ()-[r:R]->(), ()-[s:R]->() SET r.w = r.w + 1 RETURN s.w"
-    assert await _rows(memory, namespace, query) == [[2]]
+    assert await written(memory, namespace, query) == [[2]]
 
 
 @settings(
@@ -121,13 +118,13 @@ async def test_every_variable_bound_to_a_relationship_sees_its_new_properties(
 async def test_the_last_write_through_any_name_is_what_every_name_reads(
     memory: Memory, namespace: str, writes: list[tuple[str, str, int]]
 ) -> None:
-    await _rows(memory, namespace, "MERGE (n:One {k: 1}) REMOVE n.x, n.y")
+    await written(memory, namespace, "MERGE (n:One {k: 1}) REMOVE n.x, n.y")
     sets = " ".join(f"SET {name}.{key} = {value}" for name, key, value in writes)
     reads = ", ".join(f"{name}.{key}" for name in "abc" for key in "xy")
     query = f"MATCH (a:One) WITH a, a AS b MATCH (c:One) {sets} RETURN {reads}"
     last = {key: value for _, key, value in writes}
     expected = [last.get(key) for _ in "abc" for key in "xy"]
-    assert await _rows(memory, namespace, query) == [expected]
+    assert await written(memory, namespace, query) == [expected]
 
 
 def test_a_stale_copy_is_read_again_on_its_row_before_a_set_writes_it_back() -> None:

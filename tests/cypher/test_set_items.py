@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from kgmem import Memory
 from kgmem.cypher import plan
+from tests.cypher.rules import written
 
 
 def test_the_right_hand_sides_come_first_then_each_variable_is_written_in_turn() -> None:
@@ -29,37 +30,33 @@ def test_one_variable_or_a_node_and_a_relationship_are_left_as_they_are() -> Non
         assert "__kgmem_v" not in plan(query, mode="write").text, query
 
 
-async def _rows(memory: Memory, namespace: str, query: str) -> list[list[object]]:
-    return (await memory.cypher(namespace, query, mode="write")).rows
-
-
 async def test_items_through_two_names_of_one_node_are_all_kept(
     memory: Memory, namespace: str
 ) -> None:
-    await _rows(memory, namespace, "CREATE (:Sw {x: 1, y: 2})")
+    await written(memory, namespace, "CREATE (:Sw {x: 1, y: 2})")
     query = "MATCH (a:Sw), (c:Sw) SET a.x = c.y, c.y = a.x, c.z = 3"
-    await _rows(memory, namespace, query)
-    stored = await _rows(memory, namespace, "MATCH (n:Sw) RETURN properties(n)")
+    await written(memory, namespace, query)
+    stored = await written(memory, namespace, "MATCH (n:Sw) RETURN properties(n)")
     assert stored == [[{"x": 2, "y": 1, "z": 3}]]  # swapped: both read before either wrote
-    await _rows(memory, namespace, "MATCH (a:Sw), (c:Sw) REMOVE a.x, c.y")
-    stored = await _rows(memory, namespace, "MATCH (n:Sw) RETURN properties(n)")
+    await written(memory, namespace, "MATCH (a:Sw), (c:Sw) REMOVE a.x, c.y")
+    stored = await written(memory, namespace, "MATCH (n:Sw) RETURN properties(n)")
     assert stored == [[{"z": 3}]]
 
 
 async def test_a_self_loops_two_ends_are_one_node(memory: Memory, namespace: str) -> None:
-    await _rows(memory, namespace, "CREATE (n:Loop)-[:R]->(n)")
-    await _rows(memory, namespace, "MATCH (a)-[:R]->(b) SET a.from = 1, b.to = 2")
-    stored = await _rows(memory, namespace, "MATCH (n:Loop) RETURN properties(n)")
+    await written(memory, namespace, "CREATE (n:Loop)-[:R]->(n)")
+    await written(memory, namespace, "MATCH (a)-[:R]->(b) SET a.from = 1, b.to = 2")
+    stored = await written(memory, namespace, "MATCH (n:Loop) RETURN properties(n)")
     assert stored == [[{"from": 1, "to": 2}]]
 
 
 async def test_each_row_starts_from_what_the_rows_before_it_wrote(
     memory: Memory, namespace: str
 ) -> None:
-    await _rows(memory, namespace, "CREATE (:C), (:C)")
+    await written(memory, namespace, "CREATE (:C), (:C)")
     query = "MATCH (a:C), (c:C) SET a.n = coalesce(a.n, 0) + 1, c.m = coalesce(c.m, 0) + 1"
-    await _rows(memory, namespace, query)
-    stored = await _rows(memory, namespace, "MATCH (n:C) RETURN n.n, n.m")
+    await written(memory, namespace, query)
+    stored = await written(memory, namespace, "MATCH (n:C) RETURN n.n, n.m")
     assert stored == [[2, 2], [2, 2]]
 
 
@@ -74,8 +71,8 @@ async def test_each_row_starts_from_what_the_rows_before_it_wrote(
 async def test_every_item_of_one_clause_is_written_whatever_name_it_uses(
     memory: Memory, namespace: str, items: list[tuple[str, int]]
 ) -> None:
-    await _rows(memory, namespace, "MERGE (n:One {k: 1}) SET n = {k: 1}")
+    await written(memory, namespace, "MERGE (n:One {k: 1}) SET n = {k: 1}")
     sets = ", ".join(f"{name}.p{i} = {value}" for i, (name, value) in enumerate(items))
-    await _rows(memory, namespace, f"MATCH (a:One), (b:One) WITH a, b, b AS c SET {sets}")
-    [[stored]] = await _rows(memory, namespace, "MATCH (n:One) RETURN properties(n)")
+    await written(memory, namespace, f"MATCH (a:One), (b:One) WITH a, b, b AS c SET {sets}")
+    [[stored]] = await written(memory, namespace, "MATCH (n:One) RETURN properties(n)")
     assert stored == {"k": 1, **{f"p{i}": value for i, (_, value) in enumerate(items)}}

@@ -14,8 +14,9 @@ with the settings the plan asks for), so the figures are the database's work alo
   containment test of the map (every row against every node of the label);
 - a relationship import that MERGEs both ends, as LangChain's and LlamaIndex's are
   written (every row passes the first MERGE before any reaches the second);
-- a batch of property writes whose RETURN reads another node of the row, against no
-  barrier and no re-read of that node (every row writes before any reads);
+- a batch of property writes whose RETURN reads another node of the row, or a node a
+  MATCH after the write finds, against no barrier and no re-read of that node (every
+  row writes before any reads);
 - a node import, one MERGE by key a row (``UNWIND $rows AS row MERGE (n:L {id: row.id})
   SET n.x = row.x``), against AGE's containment test of the MERGE's map
   (``kgmem.cypher.merge_keys``);
@@ -68,6 +69,11 @@ QUERIES = {
     ),
     "property writes read through another variable, against no re-read": (
         "UNWIND $pairs AS p MATCH (s:L {id: p.s}), (t:L {id: p.t}) SET s.x = p.t RETURN t.x",
+        "fresh_reads",
+    ),
+    "a MATCH after each row's write, reading what it finds, against no re-read": (
+        "UNWIND $pairs AS p MATCH (n:L {id: p.s}) SET n.x = p.t "
+        "WITH n, p MATCH (m:L {id: p.t}) RETURN sum(m.x)",
         "fresh_reads",
     ),
     "node import, one MERGE by key a row, against the map as containment": (

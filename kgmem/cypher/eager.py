@@ -117,18 +117,17 @@ def _made_nodes(clause: Clause, bound: set[str]) -> list[frozenset[str]]:
 def scoped_clauses(
     code: Sequence[Token], keywords: Collection[str]
 ) -> list[tuple[int, list[Clause]]]:
-    """For a query of one part (no UNION), the index of each clause whose keyword is in
-    ``keywords`` and whose variables in scope ``scope`` reads whole, with all the
-    query's clauses."""
-    parts = union_parts(code)
-    if len(parts) != 1:
-        return []
-    found = clauses(parts[0])
-    return [
-        (at, found)
-        for at, clause in enumerate(found)
-        if clause.keyword in keywords and scoped(found[:at])
-    ]
+    """Each clause, in every UNION branch, whose keyword is in ``keywords`` and whose
+    variables in scope ``scope`` reads whole: its index, with its branch's clauses."""
+    found = []
+    for part in union_parts(code):
+        parts = clauses(part)
+        found += [
+            (at, parts)
+            for at, clause in enumerate(parts)
+            if clause.keyword in keywords and scoped(parts[:at])
+        ]
+    return found
 
 
 def scoped(before: list[Clause]) -> bool:

@@ -12,7 +12,9 @@ Neo4j reads the entity as it is at the read, after every row's write (it plans a
 Eager between a write and a read that may meet the same entity). Where a clause after
 a write reads a node or relationship variable whose copy may be stale (a property, its
 labels, the entity itself), kgmem collects every row first (``eager.barrier``) and
-reads those variables again (``kgmem_cypher.stored``, which follows label moves)::
+reads those variables again (``kgmem_cypher.stored``, which follows label moves). A
+MATCH or MERGE after a write finds entities as AGE's statement sees them, which need
+not hold the last rows' writes nor a label change: what it binds is read again so too::
 
     MATCH (a:P), (c:P) SET a.x = 1 RETURN c.x
     MATCH (a:P), (c:P) SET a.x = 1
@@ -61,7 +63,6 @@ class _State:
     entities: dict[str, str] = field(default_factory=dict)
     fresh: set[str] = field(default_factory=set)
     wrote: bool = False
-    relabelled: bool = False
 
     def written(self, names: set[str]) -> None:
         """Every copy of the kinds ``names`` hold goes stale, but that of a name that was
@@ -78,17 +79,17 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     """``text`` with the stale entity variables a clause reads after a write read again."""
     if not any(t.is_keyword(*_WRITES) for t in code) and label_writes.FUNCTION not in text:
         return text
-    parts = union_parts(code)
-    if len(parts) != 1:
-        return text
-    found = clauses(parts[0])
-    state = _State()
     inserts: list[tuple[int, str]] = []
-    for start, end in _groups(found):
-        clause = found[start]
-        if state.wrote and eager.scoped(found[:start]):
-            inserts.extend(_reread(text, found, (start, end), state))
-        _follow(text, clause, state)
+    wrote = False  # a UNION branch reads the graph as the branches before it left it
+    for part in union_parts(code):
+        found = clauses(part)
+        state = _State(wrote=wrote)
+        for start, end in _groups(found):
+            clause = found[start]
+            if state.wrote and eager.scoped(found[:start]):
+                inserts.extend(_reread(text, found, (start, end), state))
+            _follow(text, clause, state)
+        wrote = state.wrote
     for start, inserted in reversed(inserts):
         text = text[:start] + inserted + text[start:]
     return text
@@ -143,7 +144,7 @@ def _follow(text: str, clause: Clause, state: _State) -> None:
     elif clause.keyword in _PATTERNS:
         bound = {k: v for k, v in _entity_variables(clause).items() if k not in state.entities}
         state.entities |= bound
-        if clause.keyword == "CREATE" or not state.relabelled:
+        if clause.keyword == "CREATE" or not state.wrote:
             state.fresh |= set(bound)
 
 
@@ -175,7 +176,6 @@ def _project(text: str, clause: Clause, state: _State) -> None:
             fresh.discard(item.name)
     state.entities, state.fresh = entities, fresh
     if moved:
-        state.relabelled = True
         state.written(moved)
 
 

@@ -24,12 +24,13 @@ def test_a_filter_after_a_create_reads_past_a_fence() -> None:
 
 def test_one_fence_follows_each_run_of_writes() -> None:
     text = plan(
-        "MATCH (a) SET a.x = 1 REMOVE a.y MATCH (b) DELETE b WITH a MATCH (a)-->(c) RETURN c",
+        "MATCH (a) SET a.x = 1 REMOVE a.y MATCH (b) DELETE b WITH a MATCH (a)-->(c) "
+        "RETURN count(*) AS n",
         mode="write",
     ).text
     assert text == (
         "MATCH (a) SET a.x = 1 REMOVE a.y WITH * SKIP 0 MATCH (b) DELETE b "
-        "WITH * SKIP 0 WITH a MATCH (a)-->(c) RETURN c"
+        "WITH * SKIP 0 WITH a MATCH (a)-->(c) RETURN count(*) AS n"
     )
 
 

@@ -10,7 +10,9 @@ would crash, is Neo4j's type error: ``kgmem.cypher.write_targets``) and deletes 
     MATCH (n) WITH [n] AS l WITH l, l[0] AS __kgmem_x1
     WITH * WHERE kgmem_cypher.written(__kgmem_x1, 'l[0]') DETACH DELETE __kgmem_x1
 
-A null deletes nothing, as in Neo4j.
+A null deletes nothing, as in Neo4j. An item that cannot give a node, a relationship or
+a path (a literal, or an operator's result: ``DELETE 1 + 1``) is refused before anything
+runs, as Neo4j refuses it (``InvalidArgumentType``).
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from kgmem.cypher import eager
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
-from kgmem.cypher.structure import Clause, split_top_level
+from kgmem.cypher.structure import Clause, depths, split_top_level
 from kgmem.cypher.write_targets import quoted
+from kgmem.errors import CypherSyntaxError
 
 VALUE = "__kgmem_x"
 _DELETES = ("DELETE", "DETACH DELETE")
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
+_OPERATORS = frozenset({"+", "-", "*", "/", "%", "^", "=", "<>", "<", ">", "<=", ">="})
+_WORDS = ("AND", "OR", "XOR", "NOT", "IS", "IN", "STARTS", "ENDS", "CONTAINS", "TRUE", "FALSE")
+_OPENERS = {"[": "]", "{": "}"}
 
 
 def rewrite(text: str, code: Sequence[Token]) -> str:
@@ -55,6 +61,7 @@ def _bound(
         if len(item) == 1 and item[0].kind in _NAMES:
             deleted.append(written)
             continue
+        _check(item, written)
         count += 1
         name = f"{VALUE}{count}"
         computed.append(f"{written} AS {name}")
@@ -65,3 +72,19 @@ def _bound(
         f"{clause.keyword} {', '.join(deleted)}"
     )
     return (clause.tokens[0].start, clause.tokens[-1].end, out), count
+
+
+def _check(item: list[Token], written: str) -> None:
+    """Refuse an item that cannot be a node, a relationship or a path."""
+    literal = item[0].kind in (Kind.NUMBER, Kind.STRING, Kind.PARAMETER) and len(item) == 1
+    whole = item[0].text in _OPENERS and item[-1].text == _OPENERS[item[0].text]
+    closed = whole and all(depth > 0 for depth, _ in list(depths(item))[1:-1])
+    operator = any(
+        depth == 0 and ((t.kind is Kind.PUNCT and t.text in _OPERATORS) or t.is_keyword(*_WORDS))
+        for depth, t in depths(item)
+    )
+    if literal or closed or operator:
+        raise CypherSyntaxError(
+            f"InvalidArgumentType: DELETE takes a node, a relationship or a path, not {written}",
+            position=item[0].start,
+        )

@@ -5,7 +5,7 @@ import pytest
 
 from kgmem import Memory
 from kgmem.cypher import plan
-from kgmem.errors import CypherTypeError
+from kgmem.errors import CypherSyntaxError, CypherTypeError
 from tests.cypher.rules import written
 
 
@@ -45,3 +45,17 @@ async def test_the_empty_list_is_neo4js_type_error_and_the_database_answers_afte
     with pytest.raises(CypherTypeError, match="empty list"):
         await written(memory, namespace, "MATCH (n) WITH [[], n] AS l DELETE l[0]")
     assert await _counts(memory, namespace) == [1, 0]
+
+
+def test_an_item_that_cannot_be_an_entity_is_refused_before_anything_runs() -> None:
+    for query in (
+        "MATCH (a) DELETE 1 + 1",
+        "MATCH (a) DELETE 'x'",
+        "MATCH (a) DELETE [a]",
+        "MATCH (a) DETACH DELETE {k: a}",
+        "MATCH (a) DELETE $p",
+        "MATCH (a) DELETE a.x = 1",
+    ):
+        with pytest.raises(CypherSyntaxError, match="InvalidArgumentType"):
+            plan(query, {"p": 1}, mode="write")
+    assert "__kgmem_x1" in plan("MATCH (a) DELETE [a][0]", mode="write").text

@@ -39,12 +39,7 @@ from dataclasses import dataclass, field
 from kgmem.cypher import eager, fresh_sets, label_writes
 from kgmem.cypher.columns import ReturnItem, project, scope
 from kgmem.cypher.lexer import Kind, Token
-from kgmem.cypher.structure import (
-    Clause,
-    clauses,
-    pattern_positions,
-    union_parts,
-)
+from kgmem.cypher.structure import Clause, clauses, pattern_positions, union_parts
 
 FUNCTION = fresh_sets.FUNCTION
 _PATTERNS = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
@@ -160,7 +155,7 @@ def _project(text: str, clause: Clause, state: _State) -> None:
     moved: set[str] = set()
     for item in projection.items:
         called = _called(item)
-        source = item.name if _called(item) == eager.ROW else _bare(item)
+        source = item.name if called == eager.ROW else _bare(item)
         if called in (FUNCTION, label_writes.FUNCTION):
             kind = state.entities.get(_argument(item)) or state.entities.get(item.name)
             entities[item.name] = kind or _NODE

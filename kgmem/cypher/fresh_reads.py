@@ -36,13 +36,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kgmem.cypher import eager, fresh_sets, label_writes
+from kgmem.cypher import eager, fresh_sets, label_writes, merge
 from kgmem.cypher.columns import ReturnItem, project, scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import Clause, clauses, pattern_positions, union_parts
 
-FUNCTION = fresh_sets.FUNCTION
-_PATTERNS = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
+PATTERNS = ("MATCH", "OPTIONAL MATCH", "CREATE", "MERGE")
 _FOLLOWERS = ("WHERE", "ORDER BY", "SKIP", "LIMIT")
 _WRITES = ("SET", "REMOVE")
 _IDENTITY_ONLY = ("DELETE", "DETACH DELETE")
@@ -118,7 +117,7 @@ def _moves_or_reads_again(text: str, clause: Clause) -> bool:
         return False
     items = project(text, clause).items
     made = [item for item in items if _bare(item) is None]
-    calls = (FUNCTION, label_writes.FUNCTION)
+    calls = (merge.STORED, label_writes.FUNCTION)
     return bool(made) and all(_called(item) in calls for item in made)
 
 
@@ -136,8 +135,8 @@ def _follow(text: str, clause: Clause, state: _State) -> None:
             state.written(written)
     elif clause.keyword == "WITH":
         _project(text, clause, state)
-    elif clause.keyword in _PATTERNS:
-        bound = {k: v for k, v in _entity_variables(clause).items() if k not in state.entities}
+    elif clause.keyword in PATTERNS:
+        bound = {k: v for k, v in entity_variables(clause).items() if k not in state.entities}
         state.entities |= bound
         if clause.keyword == "CREATE" or not state.wrote:
             state.fresh |= set(bound)
@@ -156,7 +155,7 @@ def _project(text: str, clause: Clause, state: _State) -> None:
     for item in projection.items:
         called = _called(item)
         source = item.name if called == eager.ROW else _bare(item)
-        if called in (FUNCTION, label_writes.FUNCTION):
+        if called in (merge.STORED, label_writes.FUNCTION):
             kind = state.entities.get(_argument(item)) or state.entities.get(item.name)
             entities[item.name] = kind or _NODE
             fresh.add(item.name)
@@ -193,7 +192,7 @@ def _bare(item: ReturnItem) -> str | None:
     return expression[0].name if len(expression) == 1 and expression[0].kind in _NAMES else None
 
 
-def _entity_variables(clause: Clause) -> dict[str, str]:
+def entity_variables(clause: Clause) -> dict[str, str]:
     """The variables a pattern clause binds to one node or relationship (not a path, nor
     a variable-length relationship's list), each with its kind."""
     tokens = clause.body
@@ -241,7 +240,7 @@ def _reads(text: str, group: Sequence[Clause]) -> set[str]:
 
 def _not_read(text: str, clause: Clause) -> list[Token]:
     """The tokens of ``clause`` that name a variable without reading its value."""
-    if clause.keyword in _PATTERNS:
+    if clause.keyword in PATTERNS:
         return pattern_positions(clause.body)
     if clause.keyword == "WITH":
         items = project(text, clause).items

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import eager, label_writes
+from kgmem.cypher import eager, label_writes, merge
 from kgmem.cypher.columns import project, scope
 from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.structure import Clause, clauses, depths, split_top_level, union_parts
 
-FUNCTION = "kgmem_cypher.stored"
+FUNCTION = merge.STORED
 _READING = ("MATCH", "OPTIONAL MATCH", "MERGE")
 _MULTIPLYING = ("UNWIND", "CALL", "FOREACH", "LOAD")
 _TARGET_FOLLOWERS = (".", "=", "+=")
@@ -51,7 +51,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
                 inserts.append((clause.tokens[0].start, rebind(text, found[:at], fresh)))
             current |= fresh
             continue
-        current = _reread(text, clause)
+        current = _reread(text, clause) | _carried(text, clause, current)
         if clause.keyword in _READING:
             nodes += _node_patterns(clause)
         elif clause.keyword in _MULTIPLYING:
@@ -84,6 +84,21 @@ def _reread(text: str, clause: Clause) -> set[str]:
         if item.aliased and called in (FUNCTION, label_writes.FUNCTION):
             found.add(item.name)
     return found
+
+
+def _carried(text: str, clause: Clause, current: set[str]) -> set[str]:
+    """Those of ``current`` a WITH passes on as they are (``WITH a``, ``WITH *``)."""
+    if clause.keyword != "WITH":
+        return set()
+    projection = project(text, clause)
+    renamed = {item.name for item in projection.items}
+    bare = {
+        item.name
+        for item in projection.items
+        if [t.name for t in item.expression] == [item.name] and not item.aliased
+    }
+    kept = current - renamed if projection.star is not None else set()
+    return (kept | bare) & current
 
 
 def _node_patterns(clause: Clause) -> int:

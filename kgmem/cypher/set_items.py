@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import eager, fresh_sets
+from kgmem.cypher import eager, fresh_reads, merge
 from kgmem.cypher.columns import scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
@@ -70,25 +70,12 @@ def _runs(items: list[list[Token]]) -> list[tuple[str, list[list[Token]]]] | Non
 
 def _kinds_differ(runs: list[tuple[str, list[list[Token]]]], before: Sequence[Clause]) -> bool:
     """Whether the targets are one node and one relationship (they cannot be one entity)."""
-    nodes, relationships = _pattern_kinds(before)
-    names = {name for name, _ in runs}
-    return len(names) == 2 and len(names & nodes) == 1 and len(names & relationships) == 1
-
-
-def _pattern_kinds(before: Sequence[Clause]) -> tuple[set[str], set[str]]:
-    nodes: set[str] = set()
-    relationships: set[str] = set()
+    kinds: dict[str, str] = {}
     for clause in before:
-        tokens = clause.tokens
-        for index, token in enumerate(tokens[1:-1], start=1):
-            if token.kind not in (Kind.NAME, Kind.QUOTED_NAME):
-                continue
-            opener, after = tokens[index - 1].text, tokens[index + 1].text
-            if opener == "(" and after in (")", ":", "{"):
-                nodes.add(token.name)
-            elif opener == "[" and after in ("]", ":", "{"):
-                relationships.add(token.name)
-    return nodes, relationships - nodes
+        if clause.keyword in fresh_reads.PATTERNS:
+            kinds |= fresh_reads.entity_variables(clause)
+    names = {name for name, _ in runs}
+    return len(names) == 2 and len({kinds.get(name, "") for name in names} - {""}) == 2
 
 
 def _split(
@@ -101,6 +88,7 @@ def _split(
     """The clause as a WITH of its right-hand sides and one SET (or REMOVE) per run."""
     keyword = clause.keyword
     computed: list[str] = []
+    names: list[str] = []
     written: list[str] = []
     for _, items in runs:
         pieces = []
@@ -112,9 +100,9 @@ def _split(
             values += 1
             name = f"{VALUE}{values}"
             computed.append(f"{text[item[operator + 1].start : item[-1].end]} AS {name}")
+            names.append(name)
             pieces.append(f"{text[item[0].start : item[operator].end]} {name}")
         written.append(f"{keyword} {', '.join(pieces)}")
-    names = [c.rsplit(" AS ", 1)[1] for c in computed]
     targets = {name for name, _ in runs}
     kept = [n for n in carried if n not in targets]
     out = f"WITH {', '.join([*kept, *(_stored(n) for n in sorted(targets))])} "
@@ -128,7 +116,7 @@ def _split(
 
 
 def _stored(name: str) -> str:
-    return f"{fresh_sets.FUNCTION}({name}) AS {name}"
+    return f"{merge.STORED}({name}) AS {name}"
 
 
 def _operator(item: list[Token]) -> int | None:

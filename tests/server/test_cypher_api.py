@@ -233,3 +233,21 @@ async def test_non_finite_floats_are_strings(client: httpx.AsyncClient, namespac
     else:  # AGE refuses float division by zero: still a classified type error
         assert_problem(response, 422, "cypher_type_error")
     assert math.isnan(float("nan"))
+
+
+async def test_reads_after_writes_and_a_refused_delete_over_rest(
+    client: httpx.AsyncClient, namespace: str
+) -> None:
+    made = await cypher(client, namespace, "CREATE (:Sw {x: 1, y: 2})", mode="write")
+    assert made.status_code == 200, made.text
+    query = "MATCH (a:Sw), (c:Sw) SET a.x = c.y, c.y = a.x, c.z = 3 RETURN a.z, c.x"
+    answered = await cypher(client, namespace, query, mode="write")
+    assert answered.json()["rows"] == [[3, 2]]
+    body = assert_problem(
+        await cypher(client, namespace, "MATCH (a) DELETE 1 + 1", mode="write"),
+        422,
+        "cypher_syntax_error",
+    )
+    assert "InvalidArgumentType" in body["detail"]
+    kept = await cypher(client, namespace, "MATCH (n:Sw) RETURN properties(n) AS p")
+    assert kept.json()["rows"] == [[{"x": 2, "y": 1, "z": 3}]]  # the refusal deleted nothing

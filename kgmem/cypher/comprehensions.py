@@ -8,10 +8,21 @@ list is an aggregate (``RETURN k, [x IN collect(v) WHERE x > 1]``) or in ``ORDER
 it fails with "unsupported SubLink". And inside a comprehension, ``x.key`` reads
 ``x`` as a node ("could not find properties for x") even when it is a map.
 
-Three rewrites, on the text after kgmem's other rewrites:
+AGE also binds a null element to the agtype ``null``, which its operators and
+functions do not read as null: ``[x IN [null, 1] | x + 1]`` was ``[[null, 1], 2]``,
+``[x IN [1, null] WHERE x > 0]`` kept the null (AGE orders it above every number), and
+``coalesce(x, 0)`` and ``x IS NULL`` missed it. A projection that is a comparison or
+a boolean operator (``[x IN l | x = 1]``) failed: AGE cannot collect PostgreSQL
+booleans into a list.
 
-- ``x.key`` and ``x[i]`` on a comprehension's variable become ``[x][0].key`` and
-  ``[x][0][i]``, the same value through an expression AGE evaluates;
+Four rewrites, on the text after kgmem's other rewrites:
+
+- every use of a comprehension's variable as a value becomes ``[x][0]`` (``x.key`` and
+  ``x[i]`` too), the same value through a list literal, where a null element is null;
+  names, labels, pattern nodes and map projections keep the variable;
+- a comprehension's WHERE is three-valued (``kgmem.cypher.nulls``): an element whose
+  predicate is null is left out as openCypher leaves it out, and a projection that may
+  be a boolean is collected as ``[(projection)][0]``, an agtype value;
 - a comprehension in a grouping key, inside an aggregate's argument or in ``ORDER BY``
   moves into a ``WITH *, <comprehension> AS __kgmem_lN`` of its own just before the
   clause, and the clause uses the name;
@@ -28,10 +39,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kgmem.cypher import nulls
 from kgmem.cypher.functions import AGGREGATES, called
 from kgmem.cypher.lexer import Kind, Token, tokenize
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import Clause, closing, depths, each_clause, split_top_level
+from kgmem.cypher.temporal_sql import SCHEMA
 
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PREFIX = "__kgmem_"
@@ -61,7 +74,8 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
     access = _variable_access(code)
     if access:
         text = splice(text, access)
-        code = tokenize(text)
+    text = _decided(text)
+    code = tokenize(text)
     return splice(text, _Hoist(text, list(code)).edits())
 
 
@@ -92,19 +106,105 @@ def _indexes(code: Sequence[Token], index: int) -> bool:
 
 
 def _variable_access(code: Sequence[Token]) -> list[tuple[int, int, str]]:
-    edits: list[tuple[int, int, str]] = []
+    """Each use of a comprehension's variable as a value, as ``[x][0]``: AGE binds a null
+    element to the agtype ``null``, which its operators and functions do not read as
+    null (``x + 1`` appends, ``x IS NULL`` is false); through a list literal it is
+    null. Names, labels, patterns and map projections keep the variable as written."""
+    edits: set[tuple[int, int, str]] = set()
     for span in _spans(code):
         variable = code[span.open + 1]
+        # kgmem's own comprehensions compare with compare3, which reads either null
+        own = variable.name.startswith(_PREFIX)
         for at in range(span.open + 3, span.close):
             token = code[at]
-            if token.kind not in _NAMES or token.name != variable.name:
+            if token.kind not in _NAMES or token.name != variable.name or _kept(code, at):
                 continue
-            if code[at - 1].text in (".", ":", "$") or code[at + 1].text not in (".", "["):
-                continue
-            if code[at + 1].text == "." and at + 2 < len(code) and code[at + 2].text == "(":
-                continue
-            edits.append((token.start, token.end, f"[{token.text}][0]"))
-    return edits
+            if not own or code[at + 1].text in (".", "["):
+                edits.add((token.start, token.end, f"[{token.text}][0]"))
+    return sorted(edits)
+
+
+def _kept(code: Sequence[Token], at: int) -> bool:
+    """Whether the variable at ``at`` is not a value to rewrite: a key, label or
+    parameter name, a binder (``x IN``, ``reduce(x = ``), a label test (``x:A``), a map
+    projection (``x {.a}``), a function namespace, or a node of a pattern."""
+    before, after = code[at - 1].text, code[at + 1].text
+    if before == ":" and at >= 3 and code[at - 3].text in ("{", ","):
+        return False  # a map's value ({k: x}), not a label
+    named = before in (".", ":", "$") or after in (":", "{")
+    namespace = after == "." and at + 2 < len(code) and code[at + 2].text == "("
+    binder = before in ("[", "(") and code[at + 1].is_keyword("IN")
+    accumulator = before == "(" and after == "=" and code[at - 2].is_keyword("REDUCE")
+    return named or namespace or binder or accumulator or _pattern_node(code, at)
+
+
+def _pattern_node(code: Sequence[Token], at: int) -> bool:
+    """``(x)`` between a pattern's arrows (``(x)-->()``, ``()<-(x)``)."""
+    if code[at - 1].text != "(" or code[at + 1].text != ")":
+        return False
+    before = code[at - 2].text if at >= 2 else ""
+    after = code[at + 2].text if at + 2 < len(code) else ""
+    return before in ("-", ">", "->", "<-") or after in ("-", "<", "->", "<-")
+
+
+# Tokens that may make an expression a PostgreSQL boolean, which AGE cannot collect
+# into a comprehension's list ("agtype_array_to_agtype(boolean[]) does not exist").
+_BOOLEAN_MAKERS = frozenset({"NOT", "AND", "OR", "XOR", "IS", "IN", "EXISTS"})
+_COMPARISONS = frozenset(nulls.COMPARISONS)
+
+
+def _decided(text: str) -> str:
+    """``text`` with each comprehension's WHERE by three-valued logic (an element whose
+    predicate is null is left out, as one whose predicate is false) and each projection
+    that may be a boolean as an agtype value; nested comprehensions too."""
+    code = tokenize(text)
+    spans = _spans(code)
+    outer = [s for s in spans if not any(o.open < s.open and s.close < o.close for o in spans)]
+    return splice(text, [_decided_span(text, code, span) for span in outer])
+
+
+def _decided_span(text: str, code: Sequence[Token], span: Span) -> Edit:
+    where = bar = None
+    for offset, (depth, token) in enumerate(depths(code[span.open : span.close + 1])):
+        if depth == 1 and token.is_keyword("WHERE") and where is None and bar is None:
+            where = span.open + offset
+        elif depth == 1 and token.text == "|" and bar is None:
+            bar = span.open + offset
+    if code[span.open + 1].name.startswith(_PREFIX):
+        where = bar = None  # kgmem's own: written as they must run; their parts stay
+    ends = [i for i in (where, bar) if i is not None] + [span.close]
+    out = [text[code[span.open].start : code[span.open + 2].end]]
+    out.append(" " + _decided(_between(text, code, span.open + 2, ends[0])))
+    if where is not None:
+        predicate = _decided(_between(text, code, where, bar if bar is not None else span.close))
+        kept = predicate if SCHEMA + "." in predicate else nulls.three_valued(predicate)
+        out.append(" WHERE " + (kept or predicate))
+    if bar is not None:
+        projection = _decided(_between(text, code, bar, span.close))
+        out.append(" | " + (f"[({projection})][0]" if _may_be_boolean(projection) else projection))
+    out.append("]")
+    return code[span.open].start, code[span.close].end, "".join(out)
+
+
+def _may_be_boolean(projection: str) -> bool:
+    """Whether a boolean operator or comparison stands outside every list and map of
+    ``projection`` (within them AGE makes agtype), unless it is wrapped already."""
+    if projection.startswith("[(") and projection.endswith(")][0]"):
+        return False
+    depth = 0
+    for token in tokenize(projection):
+        if token.text in ("[", "{"):
+            depth += 1
+        elif token.text in ("]", "}"):
+            depth -= 1
+        elif depth == 0 and (token.upper in _BOOLEAN_MAKERS or token.text in _COMPARISONS):
+            return True
+    return False
+
+
+def _between(text: str, code: Sequence[Token], before: int, after: int) -> str:
+    """The text strictly between the tokens at ``before`` and ``after``."""
+    return text[code[before].end : code[after].start].strip()
 
 
 class _Hoist:

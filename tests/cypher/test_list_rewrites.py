@@ -20,7 +20,7 @@ from tests.cypher.rules import applied
 def test_a_comprehension_in_a_grouping_key_moves_into_a_with_of_its_own() -> None:
     planned = plan("UNWIND [1, 2] AS y WITH [x IN [1, 2] WHERE x > y] AS r, count(*) AS c RETURN r")
     assert (
-        "WITH *, [x IN [1, 2] WHERE kgmem_cypher.compare3(x, '>', y)] "
+        "WITH *, [x IN [1, 2] WHERE kgmem_cypher.compare3([x][0], '>', y)] "
         "AS __kgmem_l1 WITH __kgmem_l1 AS r"
     ) in planned.text
     assert "comprehensions" in planned.rewrites
@@ -40,13 +40,16 @@ def test_an_aggregate_inside_a_comprehension_beside_keys_is_split_out() -> None:
     planned = plan("UNWIND [1, 2] AS y RETURN y, [x IN collect(y) WHERE x > 1] AS r")
     assert planned.text == (
         "UNWIND [1, 2] AS y WITH y, collect(y) AS __kgmem_a1 "
-        "RETURN y, [x IN __kgmem_a1 WHERE x > 1] AS r"
+        "RETURN y, [x IN __kgmem_a1 WHERE kgmem_cypher.compare3([x][0], '>', 1)] AS r"
     )
 
 
 def test_property_access_on_a_comprehension_variable_reads_through_an_index() -> None:
     planned = plan("RETURN [x IN [{a: 1}] WHERE x.a > 0 | x.a + x['a']] AS r")
-    assert planned.text == "RETURN [x IN [{a: 1}] WHERE [x][0].a > 0 | [x][0].a + [x][0]['a']] AS r"
+    assert planned.text == (
+        "RETURN [x IN [{a: 1}] WHERE kgmem_cypher.compare3([x][0].a, '>', 0) "
+        "| [x][0].a + [x][0]['a']] AS r"
+    )
 
 
 def test_comprehension_free_queries_are_untouched() -> None:
@@ -272,8 +275,8 @@ def test_names_of_kgmems_rewrites_are_reserved() -> None:
 
 def test_reduce_becomes_a_fold_over_its_terms() -> None:
     planned = plan("WITH [1, 2] AS l RETURN reduce(s = 0, x IN l | s + x * 2) AS r")
-    assert (
-        planned.text == "WITH [1, 2] AS l RETURN kgmem_cypher.fold('+', 0, [x IN l | x * 2]) AS r"
+    assert planned.text == (
+        "WITH [1, 2] AS l RETURN kgmem_cypher.fold('+', 0, [x IN l | [x][0] * 2]) AS r"
     )
     assert "reduce" in planned.rewrites
 

@@ -147,7 +147,7 @@ async def test_any_stored_values_sort_as_their_instants(
         ("MATCH (a), (b) WITH a, b WHERE a.t >= b.t RETURN a",
          "MATCH (a), (b) WITH a, b WHERE kgmem_cypher.compare3(a.t, '>=', b.t) RETURN a"),
         ("UNWIND [1] AS v RETURN [x IN [2] WHERE x < v] AS l",
-         "UNWIND [1] AS v RETURN [x IN [2] WHERE kgmem_cypher.compare3(x, '<', v)] AS l"),
+         "UNWIND [1] AS v RETURN [x IN [2] WHERE kgmem_cypher.compare3([x][0], '<', v)] AS l"),
     ],
 )  # fmt: skip
 def test_orderings_left_to_age_become_compare3(query: str, sent: str) -> None:

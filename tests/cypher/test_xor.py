@@ -33,7 +33,8 @@ def test_operands_end_at_brackets_case_keywords_and_comprehension_parts() -> Non
         "AS l, CASE WHEN x AND NOT x XOR x THEN x END AS k, (x XOR x) AND x AS m"
     )
     assert planned.text.endswith(
-        "[y IN [x] WHERE [(((NOT (y )) <> (NOT ( y AND x))))][0] | [(((NOT (y )) <> "
+        "[y IN [x] WHERE [((kgmem_cypher.compare3((NOT ([y][0] )), '<>', "
+        "(NOT ( [y][0] AND x)))))][0] | [(((NOT ([y][0] )) <> "
         "(NOT ( kgmem_cypher.size([1]) > 0 AND x))))][0]] AS l, "
         "CASE WHEN [(((NOT (x AND NOT x )) <> (NOT ( x))))][0] THEN x END AS k, "
         "([(((NOT (x )) <> (NOT ( x))))][0]) AND x AS m"

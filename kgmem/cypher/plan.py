@@ -26,6 +26,7 @@ from kgmem.cypher import (
     in_lists,
     label_patterns,
     label_writes,
+    made_labels,
     merge,
     merge_keys,
     numbered,
@@ -69,6 +70,9 @@ class CypherPlan:
     # them are made, with their indexes, before it runs (AGE would make a missing one
     # itself, bare).
     named: tuple[str, ...] = ()
+    # The labels and relationship types the query's CREATE, MERGE and SET write: made
+    # before it runs, so a MATCH after the write finds them (``kgmem.cypher.made_labels``).
+    made: made_labels.Made = made_labels.NOTHING
     # Whether the query sets or removes labels: it runs through
     # ``kgmem.storage.graph.relabels``, which moves the nodes (``kgmem.cypher.label_writes``).
     relabels: bool = False
@@ -180,6 +184,7 @@ def prepare(query: str, mode: Mode, lists: in_lists.Shape = ()) -> Prepared:
         read_back=read_back(query, original),
         label_sets=label_patterns.created(code),
         named=label_patterns.named(code) if writes else (),
+        made=made_labels.made(code) if writes else made_labels.NOTHING,
         relabels=_relabels(final),
         lookups=any(t.text.startswith(calls.LOOKUP_PREFIX) for t in final),
         merges=merge_keys.elements(final),

@@ -113,6 +113,7 @@ from kgmem.cypher import (
     conversions,
     create_batches,
     create_parts,
+    delete_barriers,
     deleted_values,
     dynamic_properties,
     eager,
@@ -162,6 +163,7 @@ from kgmem.cypher import (
     with_where,
     write_fences,
     write_targets,
+    written_matches,
     xor,
 )
 from kgmem.cypher.columns import scope
@@ -329,6 +331,7 @@ _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("simple_cases", simple_cases.rewrite),  # before type_predicates: WHEN IS TYPED T
     ("type_predicates", type_predicates.rewrite),
     ("merge_barriers", eager.merges),
+    ("delete_barriers", delete_barriers.rewrite),
     ("set_items", set_items.rewrite),  # before fresh_sets: it reads each run's target
     ("fresh_sets", fresh_sets.rewrite),
     ("fresh_reads", fresh_reads.rewrite),
@@ -351,6 +354,7 @@ _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("with_where", with_where.rewrite),
     ("create_batches", create_batches.rewrite),
     ("write_fences", write_fences.rewrite),
+    ("written_matches", written_matches.rewrite),  # after write_fences: reads its fences
     ("order_names", order_names.rewrite),
     ("temporal_order", temporal_order.rewrite),
     ("temporal_extremes", temporal_order.extremes),

@@ -377,6 +377,7 @@ async def make_labels(
     ``kgmem.storage.graph.namespaces.STANDING_VERTICES``; AGE would make it bare), and
     the composite labels it creates nodes in."""
     await ctx.db.labels.ensure_declared(conn, ns, checked.named, ctx.schema)
+    await ctx.db.labels.ensure_made(conn, ns, checked.made, ctx.schema)
     if checked.label_sets:
         await label_store.ensure(conn, ns, composites(checked), ctx.schema, dispatch.extend_to)
 

@@ -140,7 +140,8 @@ async def test_the_last_write_through_any_name_is_what_every_name_reads(
 def test_what_a_match_after_a_write_binds_is_read_again_when_read() -> None:
     text = plan("MATCH (a:P) SET a.l = 1 WITH a MATCH (c:P) RETURN c.l", mode="write").text
     assert text.endswith(
-        "MATCH (c:P) WITH collect([0, a, c]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
+        "MATCH (c:P) WITH * WHERE kgmem_cypher.found(c) "
+        "WITH collect([0, a, c]) AS __kgmem_rows UNWIND __kgmem_rows AS __kgmem_row "
         "WITH __kgmem_row[1] AS a, kgmem_cypher.stored(__kgmem_row[2]) AS c RETURN c.l"
     )
     text = plan("MATCH (a:P) SET a.l = 1 WITH a MATCH (c:P) DELETE c", mode="write").text

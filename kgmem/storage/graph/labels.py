@@ -15,6 +15,7 @@ leaves a stale entry either.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ class _LabelRow(NamedTuple):
     kind: bytes
     id: int
     seq_name: str
+
+
+_KIND_WORDS = {"vertex": "a node label", "edge": "a relationship type"}
 
 
 class _CatalogRow(NamedTuple):
@@ -124,8 +128,8 @@ class LabelCatalog:
             info = found.get(stored) or await self._create(conn, ns, stored, kind, schema)
             if info.kind != kind:
                 raise LabelKindConflict(
-                    f"{name!r} is already a {info.kind} label in namespace {ns.name!r}; "
-                    f"it cannot also be an {kind} label",
+                    f"{name!r} is already {_KIND_WORDS[info.kind]} in namespace "
+                    f"{ns.name!r}; it cannot also be {_KIND_WORDS[kind]}",
                     label=name,
                 )
             result[name] = info
@@ -145,6 +149,34 @@ class LabelCatalog:
                 await self.ensure(conn, ns, vertices, "vertex", schema)
             if edges:
                 await self.ensure(conn, ns, edges, "edge", schema)
+
+    async def ensure_made(
+        self,
+        conn: asyncpg.Connection,
+        ns: NamespaceRef,
+        made: tuple[Iterable[str], Iterable[str], Iterable[str], Iterable[str]],
+        schema: GraphSchema,
+    ) -> None:
+        """Make the labels and relationship types of ``made`` (a writing query's, from
+        ``kgmem.cypher.made_labels``: written, then read after a write) that ``ns``
+        lacks, so the statement that writes them can read them too, and those its
+        MATCH after a write reads that exist under neither kind. The schema's were made
+        by ``ensure_declared``; a name kgmem would refuse, or one the graph keeps as the
+        other kind, is left to the statement to refuse."""
+        vertices, edges, read_vertices, read_edges = made
+        kinds: tuple[tuple[Iterable[str], LabelKind, Mapping[str, object], bool], ...] = (
+            (vertices, "vertex", schema.vertices, False),
+            (edges, "edge", schema.edges, False),
+            (read_vertices, "vertex", schema.vertices, True),
+            (read_edges, "edge", schema.edges, True),
+        )
+        for names, kind, declared, read in kinds:
+            wanted = [n for n in names if n not in declared and label_names.refusal(n) is None]
+            if read:
+                wanted = [n for n in wanted if not await self.has(conn, ns, n)]
+            for name in wanted:
+                with contextlib.suppress(LabelKindConflict), translated():
+                    await self.ensure(conn, ns, [name], kind, schema)
 
     async def _load(self, conn: asyncpg.Connection, ns: NamespaceRef) -> dict[str, LabelInfo]:
         found = await rows.fetch(

@@ -17,6 +17,9 @@ with the settings the plan asks for), so the figures are the database's work alo
 - a batch of property writes whose RETURN reads another node of the row, or a node a
   MATCH after the write finds, against no barrier and no re-read of that node (every
   row writes before any reads);
+- a batch of property writes followed by a MATCH of another node of the row, against
+  the inner join AGE makes of it (``kgmem.cypher.written_matches`` makes it a left
+  join, so the write runs on every row whatever the MATCH finds);
 - a node import, one MERGE by key a row (``UNWIND $rows AS row MERGE (n:L {id: row.id})
   SET n.x = row.x``), against AGE's containment test of the MERGE's map
   (``kgmem.cypher.merge_keys``);
@@ -75,6 +78,11 @@ QUERIES = {
         "UNWIND $pairs AS p MATCH (n:L {id: p.s}) SET n.x = p.t "
         "WITH n, p MATCH (m:L {id: p.t}) RETURN sum(m.x)",
         "fresh_reads",
+    ),
+    "a MATCH after each row's write, against the inner join AGE made of it": (
+        "UNWIND $pairs AS p MATCH (n:L {id: p.s}) SET n.x = p.t "
+        "WITH n, p MATCH (m:L {id: p.t}) RETURN count(m)",
+        "written_matches",
     ),
     "node import, one MERGE by key a row, against the map as containment": (
         "UNWIND $rows AS row MERGE (n:L {id: row.id}) SET n.x = row.x",

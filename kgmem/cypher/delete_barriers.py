@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from kgmem.cypher import eager
 from kgmem.cypher.columns import pattern_variables, scope
+from kgmem.cypher.functions import aggregates
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import splice
 from kgmem.cypher.structure import Clause, clauses, depths, union_parts
@@ -54,9 +55,11 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
 
 
 def _barrier_before(found: Sequence[Clause], at: int) -> bool:
-    """Whether the rows were collected just before (another rewrite's barrier)."""
-    near = found[max(at - 2, 0) : at]
-    return any(t.text == eager.ROWS for c in near for t in c.tokens)
+    """Whether every row the last MATCH found is already collected before the DELETE: a
+    WITH after it aggregates (another rewrite's barrier, ``count(*)``, the node lists
+    ``kgmem.cypher.deleted_paths`` collects)."""
+    last = max((i for i in range(at) if found[i].keyword in _MATCHES), default=-1)
+    return any(c.keyword == "WITH" and aggregates(c.body) for c in found[last + 1 : at])
 
 
 def _needs(before: Sequence[Clause], delete: Clause) -> bool:

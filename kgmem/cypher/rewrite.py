@@ -331,10 +331,10 @@ _RESHAPES: tuple[tuple[str, Reshape], ...] = (
     ("simple_cases", simple_cases.rewrite),  # before type_predicates: WHEN IS TYPED T
     ("type_predicates", type_predicates.rewrite),
     ("merge_barriers", eager.merges),
-    ("delete_barriers", delete_barriers.rewrite),
     ("set_items", set_items.rewrite),  # before fresh_sets: it reads each run's target
     ("fresh_sets", fresh_sets.rewrite),
     ("fresh_reads", fresh_reads.rewrite),
+    ("delete_barriers", delete_barriers.rewrite),  # after fresh_reads: keeps its barrier
     ("deleted_values", deleted_values.rewrite),
     ("both_ways", both_ways.rewrite),
     ("string_predicates", string_predicates.rewrite),

@@ -25,7 +25,7 @@ def test_a_query_with_one_entity_variable_is_left_as_it_is() -> None:
     for query in (
         "MERGE (n:E {id: 1}) SET n.x = 1 RETURN n",
         "MATCH (a:P), (c:P) SET a.x = 1 RETURN a.x, id(a)",  # a is the copy written
-        "MATCH (a:P), (c:P) SET a.x = 1 DELETE c",  # DELETE reads no value
+        "MATCH (a:P)-[r:R]->(c:P) SET a.x = 1 DELETE r",  # DELETE reads no value
         "MATCH (a:P), (c:P) SET a.x = 1 WITH a, c AS d RETURN a",  # d carried, not read
     ):
         assert "__kgmem_rows" not in plan(query, mode="write").text, query

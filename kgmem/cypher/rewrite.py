@@ -316,9 +316,11 @@ def _close_and_where(code: Sequence[Token], open_index: int) -> tuple[int | None
 
 
 def _inner(text: str, start: int, end: int) -> str:
-    """``text[start:end]`` with any quantifier inside it rewritten too."""
+    """``text[start:end]`` with any quantifier and label predicate inside it rewritten
+    too (the quantifier's edit spans them, so the rules' own edits there are lost)."""
     piece = text[start:end].strip()
-    edits = quantifiers(piece, tokenize(piece))
+    code = tokenize(piece)
+    edits = quantifiers(piece, code) + list(map(Edit._make, labels.predicates(piece, code)))
     return _splice(piece, edits) if edits else piece
 
 

@@ -66,6 +66,19 @@ async def test_quantifier_in_where_filters_rows(memory: Memory, namespace: str) 
     assert result.rows == [[["c"]]]
 
 
+async def test_label_predicates_inside_quantifiers(memory: Memory, namespace: str) -> None:
+    planned = plan("MATCH (a) WITH collect(a) AS l RETURN none(n IN l WHERE n:Nope) AS r")
+    assert "kgmem_cypher.has_labels(label([n][0]), ['Nope'])" in planned.text
+    await memory.cypher(namespace, "CREATE (:A:B)-[:T]->(:A)", mode="write")
+    result = await memory.cypher(
+        namespace,
+        "MATCH p = (:A)-[:T]->(:A) WITH nodes(p) AS l, relationships(p) AS rs "
+        "RETURN none(n IN l WHERE n:Nope), all(n IN l WHERE n:A), single(n IN l WHERE n:A:B), "
+        "any(x IN [1] WHERE all(n IN l WHERE (n:A) AND x > 0)), all(r IN rs WHERE r:T)",
+    )
+    assert result.rows == [[True, True, True, True, True]]
+
+
 @pytest.mark.parametrize(
     "query",
     [

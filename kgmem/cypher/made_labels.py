@@ -28,17 +28,12 @@ from typing import NamedTuple
 
 from kgmem.cypher import labels
 from kgmem.cypher.lexer import Kind, Token
+from kgmem.cypher.structure import CLAUSE_WORDS, WRITE_WORDS
 
-# Clause words: the last one seen says whether a ``:`` names what the query writes.
-_CLAUSES = frozenset(
-    {
-        "MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CREATE", "MERGE", "SET",
-        "DELETE", "DETACH", "REMOVE", "CALL", "WHERE", "ORDER", "FOREACH", "UNION",
-        "EXISTS", "COUNT", "COLLECT",
-    }
-)  # fmt: skip
+# Clause words (and the subqueries' words): the last one seen says whether a ``:`` names
+# what the query writes.
+_CLAUSES = CLAUSE_WORDS | {"EXISTS", "COUNT", "COLLECT"}
 _WRITING = frozenset({"CREATE", "MERGE", "SET"})
-_WRITES = _WRITING | {"DELETE", "DETACH", "REMOVE"}
 
 
 class Made(NamedTuple):
@@ -70,7 +65,7 @@ def made(code: Sequence[Token]) -> Made:
                 brackets.pop()
         elif token.kind is Kind.NAME and token.upper in _CLAUSES and _is_clause(code, index):
             clause = token.upper
-            wrote = wrote or clause in _WRITES
+            wrote = wrote or clause in WRITE_WORDS
         elif token.text == ":" and _names_label(code, index):
             read = clause == "MATCH" and wrote
             kind = _kind(brackets, clause) if clause in _WRITING or read else None

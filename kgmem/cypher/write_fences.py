@@ -26,7 +26,8 @@ from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import WRITE_WORDS, Clause, clauses, union_parts
 
 FENCE = "WITH * SKIP 0 "
-_WRITES = WRITE_WORDS | {"DETACH DELETE"}
+# The keywords of writing clauses as ``clauses`` names them (DETACH DELETE joined).
+WRITES = WRITE_WORDS | {"DETACH DELETE"}
 _FILTERS = frozenset({"WHERE", "MATCH", "OPTIONAL MATCH"})
 
 
@@ -47,7 +48,7 @@ def _fences(found: Sequence[Clause]) -> list[Edit]:
     edits: list[Edit] = []
     for index in range(1, len(found)):
         clause, before = found[index], found[index - 1]
-        if before.keyword not in _WRITES or clause.keyword in _WRITES:
+        if before.keyword not in WRITES or clause.keyword in WRITES:
             continue
         if any(later.keyword in _FILTERS for later in found[index:]):
             start = clause.tokens[0].start

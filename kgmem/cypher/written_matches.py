@@ -32,13 +32,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kgmem.cypher import eager
+from kgmem.cypher import eager, write_fences
 from kgmem.cypher.columns import pattern_variables, scope
 from kgmem.cypher.lexer import Kind, Token
 from kgmem.cypher.spans import Edit, splice
 from kgmem.cypher.structure import WRITE_WORDS, Clause, clauses, union_parts
 
-_WRITES = WRITE_WORDS | {"DETACH DELETE"}
 _NAMES = (Kind.NAME, Kind.QUOTED_NAME)
 _PREFIX = "__kgmem_o"
 FOUND = "kgmem_cypher.found"
@@ -56,7 +55,7 @@ def rewrite(text: str, code: Sequence[Token]) -> str:
         found = clauses(part)
         wrote = False
         for index, clause in enumerate(found):
-            if clause.keyword in _WRITES:
+            if clause.keyword in write_fences.WRITES:
                 wrote = True
             elif wrote and clause.keyword == "MATCH":
                 count += 1

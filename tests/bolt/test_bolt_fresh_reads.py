@@ -21,3 +21,18 @@ async def test_reads_after_writes_and_a_refused_delete_over_bolt(bolt: Bolt) -> 
         deleted = await session.run("MATCH (a:Sw) WITH {k: a} AS m DETACH DELETE m.k")
         summary = await deleted.consume()
         assert summary.counters.nodes_deleted == 1
+
+
+async def test_a_match_after_a_write_keeps_the_write_over_bolt(bolt: Bolt) -> None:
+    """A MATCH that finds nothing after a CREATE (a label the graph lacks) answers no
+    rows, as Neo4j does, and the CREATE is kept and counted (``written_matches``)."""
+    async with bolt.driver() as driver, driver.session(database="alpha") as session:
+        result = await session.run("CREATE (n:Kept {k: 1}) WITH n MATCH (m:Absent) RETURN m")
+        assert [r async for r in result] == []
+        summary = await result.consume()
+        assert summary.counters.nodes_created == 1
+        first = await session.run("CREATE (n:Fresh {k: 2}) WITH n MATCH (m:Fresh) RETURN m.k")
+        assert [r["m.k"] async for r in first] == [2]
+        kept = await session.run("MATCH (n) WHERE n:Kept OR n:Fresh RETURN count(n) AS c")
+        record = await kept.single()
+        assert record is not None and record["c"] == 2
